@@ -22,6 +22,7 @@
  */
 import { messageOf } from "../errors.ts";
 import type { IdempotencyStore } from "../store/idempotency-store.ts";
+import { SCHEMA_2_KEY_SCOPE } from "../store/migrations/index.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
@@ -81,14 +82,19 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
       throw new IngestError(409, 409, "A request with this Idempotency-Key is still being processed; retry later", {
         retryAfterSeconds: 1,
       });
-    const stored = this.store.get(route.connector, scope, key, this.clock.now());
-    if (stored) {
-      if (stored.requestHash !== hash && !storedBeforeHeaderHashing(stored.requestHash, scope, request, body))
+    const now = this.clock.now();
+    const own = this.store.get(route.connector, scope, key, now);
+    const stored = own ?? this.store.get(route.connector, SCHEMA_2_KEY_SCOPE, key, now);
+    if (stored && !sameRequest(stored.requestHash, stored === own, hash, scope, request, body)) {
+      // A schema-2 key of another request is no answer to an authenticated identity: it may be
+      // another identity's (schema 2 kept none); the anonymous scope shared it, as it did then.
+      if (stored === own || scope === "")
         throw new IngestError(
           422,
           ErrorCodes.IDEMPOTENCY_MISMATCH,
           "This Idempotency-Key was already used with a different request; use a new key for new data",
         );
+    } else if (stored) {
       return new Response(stored.body, {
         status: stored.status,
         headers: { "Content-Type": stored.contentType, "Idempotent-Replayed": "true" },
@@ -148,13 +154,23 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
 }
 
 /**
- * A key a gateway stored before mapped header values and identities were hashed (gateway.db
- * schema 2, whose keys migration 3 put in the anonymous scope) matches a request its own hash
- * (method, path, content type, body) would have matched: after an upgrade a device's retry is
- * replayed, not refused with 422 on a route that maps a header (the key header, an allow-list).
+ * Whether a stored key's request is this one. A key a gateway stored before mapped header values
+ * and identities were hashed (gateway.db schema 2: in the scope SCHEMA_2_KEY_SCOPE since migration
+ * 4, in the anonymous scope on a file migrated to 3 before) matches a request its own hash (method,
+ * path, content type, body) would have matched: after an upgrade a device's retry is replayed, not
+ * refused with 422 on a route that maps a header (the key header, an allow-list) nor written again
+ * when the device authenticates.
  */
-function storedBeforeHeaderHashing(stored: string, scope: string, request: Request, body: Uint8Array): boolean {
-  return scope === "" && stored === requestHash(request, body);
+function sameRequest(
+  stored: string,
+  own: boolean,
+  hash: string,
+  scope: string,
+  request: Request,
+  body: Uint8Array,
+): boolean {
+  if (own && stored === hash) return true;
+  return (!own || scope === "") && stored === requestHash(request, body);
 }
 
 /** The request headers whose values reach the records: the allow-listed ones and the key header. */

@@ -9,6 +9,7 @@ import { toJsonSchema } from "@valibot/to-json-schema";
 import type { GenericSchema } from "valibot";
 import * as v from "valibot";
 import { GATEWAY_VERSION } from "../version.ts";
+import { JACKSON_JSON_SCHEMAS } from "./jackson-integer.ts";
 import {
   V2BinaryProduceRequest,
   V2JsonProduceRequest,
@@ -60,7 +61,11 @@ export const V3BatchResponse = v.object({
 });
 
 function schema(s: GenericSchema): Record<string, unknown> {
-  return toJsonSchema(s, { target: "draft-2020-12", errorMode: "ignore" }) as Record<string, unknown>;
+  return toJsonSchema(s, {
+    target: "draft-2020-12",
+    errorMode: "ignore",
+    overrideSchema: ({ valibotSchema }) => JACKSON_JSON_SCHEMAS.get(valibotSchema),
+  }) as Record<string, unknown>;
 }
 
 /**

@@ -3,8 +3,7 @@
  * once with valibot: the same declarations validate requests and generate /openapi.json.
  */
 import * as v from "valibot";
-
-const partition = v.pipe(v.number(), v.integer(), v.minValue(0));
+import { JacksonInteger, JacksonPartition } from "./jackson-integer.ts";
 
 /**
  * A JSON object with these entries. valibot's `object` takes an array for an object (its fields
@@ -21,9 +20,9 @@ function jsonObject<const E extends v.ObjectEntries>(entries: E) {
 }
 const schemaFields = {
   key_schema: v.optional(v.nullable(v.string())),
-  key_schema_id: v.optional(v.nullable(v.number())),
+  key_schema_id: v.optional(JacksonInteger),
   value_schema: v.optional(v.nullable(v.string())),
-  value_schema_id: v.optional(v.nullable(v.number())),
+  value_schema_id: v.optional(JacksonInteger),
 };
 
 /** v2 `application/vnd.kafka.json.v2+json`: key and value are embedded JSON. */
@@ -31,7 +30,7 @@ export const V2JsonRecord = v.pipe(
   jsonObject({
     key: v.optional(v.unknown()),
     value: v.optional(v.unknown()),
-    partition: v.optional(v.nullable(partition)),
+    partition: v.optional(JacksonPartition),
   }),
   v.description("A record whose key and value are embedded JSON."),
 );
@@ -41,7 +40,7 @@ export const V2BinaryRecord = v.pipe(
   jsonObject({
     key: v.optional(v.nullable(v.string())),
     value: v.optional(v.nullable(v.string())),
-    partition: v.optional(v.nullable(partition)),
+    partition: v.optional(JacksonPartition),
   }),
   v.description("A record whose key and value are base64-encoded bytes."),
 );
@@ -64,8 +63,8 @@ export const V3Data = jsonObject({
   data: v.optional(v.unknown()),
   subject: v.optional(v.nullable(v.string())),
   subject_name_strategy: v.optional(v.nullable(v.string())),
-  schema_id: v.optional(v.nullable(v.number())),
-  schema_version: v.optional(v.nullable(v.number())),
+  schema_id: v.optional(JacksonInteger),
+  schema_version: v.optional(JacksonInteger),
   schema: v.optional(v.nullable(v.string())),
 });
 
@@ -81,7 +80,7 @@ const timestamp = v.pipe(
 );
 
 const v3RecordEntries = {
-  partition_id: v.optional(v.nullable(partition)),
+  partition_id: v.optional(JacksonPartition),
   headers: v.optional(v.nullable(v.array(V3Header))),
   key: v.optional(v.nullable(V3Data)),
   value: v.optional(v.nullable(V3Data)),

@@ -2,7 +2,9 @@
  * AbandonedTasks: the tasks a stop gave up on (Worker.stopTasks, past the graceful timeout) that
  * still run, per connector, and the connector instances whose start or stop had not returned when
  * they were stopped (Worker.stopConnector). They run with the config they had, so the herder keeps
- * that config's secrets hidden from the logs until they end (`ended`).
+ * that config's secrets hidden from the logs until they end (`take`, when the config is replaced or
+ * deleted): each config waits for the code abandoned while it was the connector's, not for code of
+ * an earlier config that never returns.
  */
 import type { WorkerTask } from "./worker-task.ts";
 
@@ -24,8 +26,13 @@ export class AbandonedTasks {
     ends.add(end);
   }
 
-  /** Settles once every abandoned task of `connector` has ended (at once when there is none). */
-  ended(connector: string): Promise<void> {
-    return Promise.all(this.running.get(connector) ?? []).then(() => undefined);
+  /**
+   * Settles once what was abandoned of `connector` since the last `take` has ended (at once when
+   * nothing was); later calls no longer wait for it.
+   */
+  take(connector: string): Promise<void> {
+    const ends = this.running.get(connector);
+    this.running.delete(connector);
+    return Promise.all(ends ?? []).then(() => undefined);
   }
 }

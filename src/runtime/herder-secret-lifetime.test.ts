@@ -6,7 +6,9 @@
  */
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
+import { HIDDEN } from "../util/logger.ts";
 import { inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
+import type { ResolveConfig } from "./resolved-values.ts";
 
 const PASSWORD = "producer.override.ssl.key.password";
 
@@ -74,5 +76,57 @@ describe("secrets hidden from the logs", () => {
     expect(w.logs.redact("shared-secret")).toBe("[hidden]");
     await w.rest("DELETE", "/connectors/b");
     expect(w.logs.redact("shared-secret")).toBe("shared-secret");
+  });
+});
+
+describe("secrets of a connector one of whose instances never returns", () => {
+  // Review finding (review23): every later config of the connector waited for all its abandoned code
+  // to end before its secrets were released, the never-returning stop too: one more hold each change.
+  test("its own config's secrets stay hidden; the later configs' are released as they are replaced", async () => {
+    let resolutions = 0;
+    const resolveConfig: ResolveConfig = async (config, onValue) => {
+      const token = `provider-canary-${++resolutions}x`;
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(config)) {
+        if (v === "${vault:token}") onValue?.(token);
+        out[k] = v === "${vault:token}" ? token : v;
+      }
+      return out;
+    };
+    await using w = await inProcessWorker({ resolveConfig, worker: { "task.shutdown.graceful.timeout.ms": "50" } });
+    let stops = 0;
+    const seen: string[] = [];
+    // The first instance's stop never returns; the later ones' do.
+    w.scripted.script = {
+      start: (c) => void seen.push(c["api.token"]!),
+      taskConfigs: () => [],
+      stop: () => (++stops === 1 ? new Promise<void>(() => {}) : undefined),
+    };
+    const config = (i: number) => ({
+      "connector.class": SCRIPTED_SOURCE,
+      "tasks.max": "1",
+      "api.token": "${vault:token}",
+      [PASSWORD]: `password-canary-${i}x`,
+    });
+    expect((await w.rest("PUT", "/connectors/c/config", config(0))).status).toBe(201);
+    await waitFor(() => w.scripted.connectorStarts === 1, { what: "the connector started" });
+    for (let i = 1; i <= 20; i++) {
+      expect((await w.rest("PUT", "/connectors/c/config", config(i))).status).toBe(200);
+      await waitFor(() => w.scripted.connectorStarts === i + 1, { what: `the connector's start ${i + 1}` });
+    }
+    // What the never-returning instance runs with stays hidden (the safe side).
+    expect(w.logs.redact("password-canary-0x")).toBe(HIDDEN);
+    expect(w.logs.redact(seen[0]!)).toBe(HIDDEN);
+    expect(w.logs.redact("password-canary-20x")).toBe(HIDDEN);
+    // The configs in between, whose instances returned, are forgotten.
+    await waitFor(() => w.logs.redact("password-canary-19x") === "password-canary-19x", {
+      what: "the replaced configs' secrets released",
+    });
+    for (let i = 1; i < 20; i++) expect(w.logs.redact(`password-canary-${i}x`)).toBe(`password-canary-${i}x`);
+    expect(seen.length).toBe(21);
+    for (const value of seen.slice(1, -1)) expect(w.logs.redact(value)).toBe(value);
+    expect(w.logs.redact(seen[20]!)).toBe(HIDDEN);
+    // The first config's two values, the last one's, and the stored reference of its token key.
+    expect(w.logs.secretCount).toBe(5);
   });
 });

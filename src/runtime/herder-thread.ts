@@ -59,7 +59,7 @@ export abstract class HerderThread extends AbstractHerder {
     const stored = this.deps.configs.get(name);
     if (!stored) return;
     // The previous config's secrets stay hidden while tasks a stop abandoned still run with them.
-    this.validator.holdConnectorSecrets(name, stored.config, this.deps.worker.abandonedTasksEnded(name));
+    this.validator.holdConnectorSecrets(name, stored.config, this.deps.worker.takeAbandonedEnd(name));
     // What the providers resolve now is hidden from this connector's failure traces, short values too.
     try {
       this.status.hideInTraces(name, await this.resolvedValuesOf(stored.config));

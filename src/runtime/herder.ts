@@ -143,7 +143,7 @@ export class Herder extends HerderThread {
       this.deps.configs.remove(name);
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       await this.deps.worker.stopConnector(name);
-      this.validator.releaseConnectorSecrets(name, this.deps.worker.abandonedTasksEnded(name));
+      this.validator.releaseConnectorSecrets(name, this.deps.worker.takeAbandonedEnd(name));
       try {
         this.statuses.removeConnector(name);
       } catch (error) {

@@ -10,9 +10,11 @@ import type { SinkTask, SourceTask } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
 import type { SinkRecord, SourceRecord } from "../api/record.ts";
 import { sourceRecord } from "../api/record.ts";
+import { systemClock } from "../util/clock.ts";
 import { SLICE_MS } from "../util/sliced.ts";
+import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
-import { idlePoll, memorySinkTask, memorySourceTask, stringConverters } from "./task-test-support.ts";
+import { idlePoll, memorySinkTask, memorySourceTask, stringConverters, taskBasics } from "./task-test-support.ts";
 
 /** Enough records for the slicer to look at the clock (every 16 records) more than once. */
 const RECORDS = 40;
@@ -159,6 +161,68 @@ describe("what lands between two slices of a sink task's batch", () => {
     expect(put).toEqual([]);
     await kafka.deliver();
     expect(put).toEqual(Array.from({ length: RECORDS }, (_, n) => `v${n}`));
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+});
+
+describe("a conversion failure of a partition revoked between two slices", () => {
+  // Review finding (review24): the failure went to the DLQ in the slice, the record was then not put
+  // (its partition revoked) and came again from the commit, where it failed and was reported again.
+  // Connect converts a poll's records in the poll loop, where no revocation lands: one report.
+  test("with errors.tolerance=all it is reported once, by the owner that puts its partition's records", async () => {
+    const put: string[] = [];
+    const calls: string[] = [];
+    const reported: string[] = [];
+    const plugin: SinkTask = {
+      initialize: () => {},
+      start: () => {},
+      open: () => void calls.push("open"),
+      put: (records: readonly SinkRecord[]) => void put.push(...records.map((r) => String(r.value))),
+      close: () => void calls.push("close"),
+      stop: () => {},
+    };
+    let rebalancing: Promise<void> | undefined;
+    let conversions = 0;
+    const value = stringConverters.value;
+    const converters: RecordConverters = {
+      ...stringConverters,
+      value: {
+        ...value,
+        toConnectData: (t, h, v) => {
+          if (++conversions === 21) rebalancing = kafka.rebalance();
+          const data = value.toConnectData(t, h, v);
+          if (data.value === "bad") throw new Error("not a value");
+          return data;
+        },
+      },
+    };
+    const basics = taskBasics("all");
+    const operator = new RetryWithToleranceOperator(
+      { tolerance: "all", retryTimeoutMs: 0, retryDelayMaxMs: 1000 },
+      [{ report: async (c) => void reported.push(`${c.stage}@${c.consumed?.offset}`) }],
+      systemClock,
+      basics.id,
+      basics.metrics,
+    );
+    const { kafka, task, produce } = memorySinkTask({
+      plugin,
+      taskClass: "test.Revoked",
+      offsetFlushIntervalMs: 3_600_000,
+      basics: { ...basics, operator },
+      options: { converters },
+    });
+    task.start();
+    await waitFor(() => calls.includes("open"));
+    const values = Array.from({ length: RECORDS }, (_, n) => (n === 30 ? "bad" : `v${n}`));
+    produce(...values);
+    await kafka.deliver();
+    await rebalancing;
+    expect(calls).toEqual(["open", "close", "open"]);
+    expect(put).toEqual([]);
+    await kafka.deliver();
+    expect(put).toEqual(values.filter((v) => v !== "bad"));
+    expect(reported).toEqual(["VALUE_CONVERTER@30"]);
     task.stop();
     expect(await task.awaitStop(5000)).toBe(true);
   });

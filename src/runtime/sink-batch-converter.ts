@@ -38,14 +38,22 @@ export class SinkBatchConverter {
     return this.origins.get(record);
   }
 
-  /** The SinkRecords of these batches, in order; records a transformation drops are left out. */
-  async convert(batches: readonly (readonly ConsumedRecord[])[]): Promise<SinkRecord[]> {
+  /**
+   * The SinkRecords of these batches, in order; records a transformation drops are left out.
+   * `owned(i)`: whether batch `i`'s partition is still this task's. A batch whose partition was
+   * revoked (the conversion shares the loop) is not put: its failures are not reported either, as
+   * the next owner converts (and reports) them again; Connect converts a poll in the poll loop, once.
+   */
+  async convert(
+    batches: readonly (readonly ConsumedRecord[])[],
+    owned: (batch: number) => boolean = () => true,
+  ): Promise<SinkRecord[]> {
     const sinkRecords: SinkRecord[] = [];
     const chain = this.o.transformations;
     // Consumed JSON reaches a task that takes JsonText as its bytes when no transformation reads it.
     const jsonText = this.o.task.acceptsJsonText === true && chain.isEmpty;
     const slicer = new Slicer(); // a batch of costly records (wide ones, a slow transformation) shares the loop
-    for (const records of batches) {
+    for (const [batch, records] of batches.entries()) {
       this.o.log.trace(
         `Delivering ${records.length} records from ${records[0]?.topic}-${records[0]?.partition} at offset ${records[0]?.offset}`,
       );
@@ -59,6 +67,7 @@ export class SinkBatchConverter {
           const converted = toSinkRecordDirect(consumed, this.o.converters, jsonText);
           transformed = chain.isEmpty ? converted : chain.applyDirect(converted);
         } catch {
+          if (!owned(batch)) continue; // the errors.tolerance path reports the failure (DLQ, log)
           const converted = await toSinkRecord(consumed, this.o.converters, this.o.operator, jsonText);
           transformed = converted && (await chain.apply(converted, this.o.operator, { consumed }));
         }

@@ -34,7 +34,10 @@ export async function deliverBatches(
   taken: readonly Pick<QueuedBatch, "records" | "assignment">[],
   heartbeat: () => Promise<void>,
 ): Promise<boolean> {
-  const converted = await d.batches.convert(taken.map((t) => t.records));
+  const converted = await d.batches.convert(
+    taken.map((t) => t.records),
+    (i) => d.ownership.assignmentOf(key(taken[i]!.records[0]!)) === taken[i]!.assignment,
+  );
   const max = d.maxPutRecords ?? Number.POSITIVE_INFINITY;
   const assignments = new Map(taken.map((t) => [key(t.records[0]!), t.assignment]));
   const owned = (record: SinkRecord) => {

@@ -284,9 +284,12 @@ export class Worker {
     );
   }
 
-  /** Settles once what stops of `connector` abandoned (tasks, a start or stop) has ended (it runs with its old config). */
-  abandonedTasksEnded(connector: string): Promise<void> {
-    return this.abandoned.ended(connector);
+  /**
+   * Settles once what stops of `connector` abandoned (tasks, a start or stop) since the last call has
+   * ended: it runs with the config the connector had until now (AbandonedTasks.take).
+   */
+  takeAbandonedEnd(connector: string): Promise<void> {
+    return this.abandoned.take(connector);
   }
 
   setTargetState(name: string, target: TargetState): void {

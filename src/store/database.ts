@@ -173,7 +173,7 @@ export function migrate(db: Database, path: string): void {
     if (m.version <= current) continue;
     try {
       db.transaction(() => {
-        db.run(m.sql);
+        if (m.fromAtMost === undefined || current <= m.fromAtMost) db.run(m.sql);
         db.run(`PRAGMA user_version = ${m.version}`);
       })();
     } catch (error) {

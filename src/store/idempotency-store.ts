@@ -1,5 +1,5 @@
 /**
- * Idempotency-Key records of the ingest listener, in SQLite (migrations 2 and 3), so a retried
+ * Idempotency-Key records of the ingest listener, in SQLite (migrations 2, 3 and 4), so a retried
  * request is recognised across a gateway restart: per connector, requester (`principal`, '' for
  * anonymous requests) and key, a hash of the request and the response it got, until `expires_at`. Expired rows are ignored at once and deleted in passing.
  *

@@ -1,8 +1,8 @@
 /**
  * The subset of JSON Schema (2020-12) that /openapi.json uses (type, properties, required, items,
- * enum, anyOf, minimum, minLength/maxLength, minItems/maxItems), for the ingest fuzz test
+ * enum, anyOf, minimum/maximum, minLength/maxLength, pattern, minItems/maxItems), for the ingest fuzz test
  * (test/ingest-fuzz.test.ts): `schemaErrors` checks a value against a schema, `sampleOf` builds a
- * value that satisfies one from a seeded PRNG. Any other keyword is an error, so a spec that grows
+ * value that satisfies one from a seeded PRNG (a string with a pattern: one of the schema's examples). Any other keyword is an error, so a spec that grows
  * beyond this subset fails the test instead of passing unchecked.
  */
 
@@ -16,8 +16,11 @@ const KNOWN = new Set([
   "enum",
   "anyOf",
   "minimum",
+  "maximum",
   "minLength",
   "maxLength",
+  "pattern",
+  "examples",
   "minItems",
   "maxItems",
   "description",
@@ -50,9 +53,13 @@ export function schemaErrors(schema: JsonSchema, value: unknown, path = "$"): st
   if (schema.enum && !(schema.enum as unknown[]).includes(value)) errors.push(`${path}: not in enum`);
   if (typeof value === "number" && typeof schema.minimum === "number" && value < schema.minimum)
     errors.push(`${path}: below ${schema.minimum}`);
+  if (typeof value === "number" && typeof schema.maximum === "number" && value > schema.maximum)
+    errors.push(`${path}: above ${schema.maximum}`);
   if (typeof value === "string") {
     if (typeof schema.minLength === "number" && value.length < schema.minLength) errors.push(`${path}: too short`);
     if (typeof schema.maxLength === "number" && value.length > schema.maxLength) errors.push(`${path}: too long`);
+    if (typeof schema.pattern === "string" && !new RegExp(schema.pattern, "u").test(value))
+      errors.push(`${path}: does not match ${schema.pattern}`);
   }
   if (Array.isArray(value)) {
     if (typeof schema.minItems === "number" && value.length < schema.minItems) errors.push(`${path}: too few items`);
@@ -110,6 +117,7 @@ export function sampleOf(schema: JsonSchema, rng: () => number): unknown {
     case "number":
       return min + int(rng, 1000);
     case "string": {
+      if (schema.pattern !== undefined) return pick(rng, schema.examples as string[]);
       const s = randomString(rng, Math.min(Number(schema.maxLength ?? 12), 12));
       return s.length >= Number(schema.minLength ?? 0) ? s : "x";
     }

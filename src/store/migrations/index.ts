@@ -6,7 +6,16 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
+  /** The sql runs only for a file that had at most this version when the gateway started (else only the version is set). */
+  readonly fromAtMost?: number;
 }
+
+/**
+ * The scope (`principal`) of Idempotency-Keys stored before keys had one (gateway.db schema 2):
+ * every identity's retry may match them (IdempotencyGuard). No identity's scope is this one (theirs
+ * are `source:principal`).
+ */
+export const SCHEMA_2_KEY_SCOPE = "schema-2";
 
 export const migrations: readonly Migration[] = [
   {
@@ -93,5 +102,15 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE ingest_idempotency_3 RENAME TO ingest_idempotency;
       CREATE INDEX ingest_idempotency_expiry ON ingest_idempotency (expires_at);
     `,
+  },
+  {
+    // The keys of a schema-2 file carry no identity: migration 3 put them in the anonymous scope,
+    // where an authenticated device's retry across the upgrade did not look, and wrote again. On a
+    // file upgraded from schema 2 now they get a scope of their own, which every identity's retry
+    // looks at. A file already at 3 cannot tell them from anonymous ones: they stay anonymous.
+    version: 4,
+    name: "ingest idempotency keys stored before identities",
+    fromAtMost: 2,
+    sql: `UPDATE ingest_idempotency SET principal = '${SCHEMA_2_KEY_SCOPE}' WHERE principal = '';`,
   },
 ];

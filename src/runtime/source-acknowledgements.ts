@@ -1,0 +1,149 @@
+/**
+ * SourceAcknowledgements: the acknowledgement side of a WorkerSourceTask (worker-source-task.ts).
+ * The batches a task sent are tracked in poll order (InFlightBatches, at most `maxInFlightBatches`
+ * batches and `maxInFlightBytes` bytes), and their acknowledgements are handled strictly in that
+ * order, whatever order they arrive in: for each acknowledged batch, commitRecord (or
+ * commitRecords, once per batch), then the last source offset per source partition is staged. An
+ * offset is therefore never staged, let alone committed, past a record Kafka has not
+ * acknowledged. Staged offsets are written to SQLite every `offset.flush.interval.ms` and on stop.
+ *
+ * A batch that failed for good fails the task (`fail`), and no batch after it, nor after a batch
+ * given up (the task stopping), is acknowledged to the SourceTask; the task hears which records
+ * never reached Kafka (`notSent`). A cancelled task hears nothing more.
+ */
+import type { ProducedMetadata } from "../kafka/kafka-port.ts";
+import { monotonicNow } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
+import { ActiveTopics } from "./active-topics.ts";
+import { InFlightBatches } from "./in-flight-batches.ts";
+import { commitSourceRecords } from "./record-rejection.ts";
+import type { BatchResult } from "./send-coalescer.ts";
+import { type StagedOffsets, stageOffsets, updateStagedOffsets } from "./source-offset-staging.ts";
+import { batchNotSent, type PollBatch, type WorkerSourceTaskOptions } from "./source-task-lifecycle.ts";
+import type { SourceTaskSender } from "./source-task-sender.ts";
+
+export interface SourceAcknowledgementsDeps {
+  readonly options: WorkerSourceTaskOptions;
+  readonly log: Logger;
+  readonly sender: SourceTaskSender;
+  /** The task was abandoned: nothing more reaches the SourceTask (Connect). */
+  readonly cancelled: () => boolean;
+  /** `SourceTask.start` returned. */
+  readonly started: () => boolean;
+  /** The error the task failed with, if it failed. */
+  readonly failure: () => unknown;
+  /** Fails the task with this error (a batch failed for good). */
+  readonly fail: (error: unknown) => void;
+}
+
+export class SourceAcknowledgements {
+  readonly inFlight: InFlightBatches<PollBatch, BatchResult>;
+  private readonly staged: StagedOffsets = new Map();
+  private readonly activeTopics: ActiveTopics;
+  private lastFlush: number;
+  /** Acknowledgements are handled one batch at a time, in poll order. */
+  private acknowledging: Promise<void> = Promise.resolve();
+  /** Set once a batch failed or was abandoned: nothing after it is ever acknowledged. */
+  private halted = false;
+
+  constructor(private readonly d: SourceAcknowledgementsDeps) {
+    const o = d.options;
+    this.lastFlush = monotonicNow(o.clock);
+    this.activeTopics = new ActiveTopics(o.onTopic);
+    this.inFlight = new InFlightBatches(o.maxInFlightBatches ?? 5, o.maxInFlightBytes ?? 33_554_432);
+  }
+
+  /** A batch whose send is under way (`sending`): acknowledged in poll order once it settles. */
+  track(batch: PollBatch, bytes: number, sending: Promise<BatchResult>): void {
+    this.inFlight.submit(batch, bytes, sending);
+    const acknowledge = () => {
+      this.acknowledging = this.acknowledging.then(() => this.acknowledgeSettled());
+    };
+    sending.then(acknowledge, acknowledge);
+  }
+
+  /**
+   * Resolves once the oldest batch in flight has settled and been handled (out of `inFlight`): on
+   * its settlement alone the loop would spin on a resolved promise until the acknowledgements get there.
+   */
+  oldestAcknowledged(): Promise<void> {
+    return this.inFlight.oldestSettled().then(() => this.acknowledging);
+  }
+
+  /** Every batch in flight settled and handled (the task stops). */
+  async drain(): Promise<void> {
+    await this.inFlight.allSettled();
+    await this.acknowledging;
+    await this.acknowledgeSettled();
+  }
+
+  /** Handles the settled batches at the front of the queue, in poll order. Never throws. */
+  private async acknowledgeSettled(): Promise<void> {
+    const o = this.d.options;
+    for (const { payload, outcome } of this.inFlight.takeSettled()) {
+      if (this.d.cancelled()) continue; // abandoned: nothing more reaches the task (Connect)
+      // Failed for good, its rest perhaps never sent (NotSent.failure): the task fails.
+      const failed = outcome.ok ? (Array.isArray(outcome.value) ? undefined : outcome.value?.failure) : outcome;
+      if (failed && !this.halted) this.d.fail(failed.error);
+      if (!outcome.ok) this.halted = true;
+      else if (!Array.isArray(outcome.value)) {
+        // Given up (stopping, or after a failure): nothing from here on is committed; what never
+        // reached Kafka is told.
+        this.halted = true;
+        // Given up because of the task's failure, if it failed: the SourceTask hears which.
+        const { value } = outcome;
+        const why = value?.failure?.error ?? this.d.failure();
+        if (value) await batchNotSent(o.task, this.d.sender, payload, value.from, this.d.log, why);
+      } else if (!this.halted) await this.acknowledge(payload, outcome.value);
+    }
+  }
+
+  private async acknowledge(batch: PollBatch, metadata: readonly (ProducedMetadata | null)[]): Promise<void> {
+    const o = this.d.options;
+    const { records, positions, outgoing } = batch;
+    this.activeTopics.acknowledged(outgoing, metadata);
+    await commitSourceRecords(o.task, records, positions, metadata, this.d.sender.rejections, this.d.log);
+    // Written: acknowledged by Kafka (a record refused and tolerated has no metadata, as Connect's skipRecord).
+    o.metrics.wrote(
+      records.length,
+      metadata.reduce((n, m) => (m ? n + 1 : n), 0),
+    );
+    stageOffsets(this.staged, records);
+  }
+
+  /** Commits the staged offsets when `offset.flush.interval.ms` has passed since the last commit. */
+  async commitIfDue(): Promise<void> {
+    const o = this.d.options;
+    if (monotonicNow(o.clock) - this.lastFlush >= o.offsetFlushIntervalMs) await this.commitOffsets();
+  }
+
+  async commitOffsets(): Promise<void> {
+    const o = this.d.options;
+    const log = this.d.log;
+    this.lastFlush = monotonicNow(o.clock);
+    if (this.d.cancelled()) return;
+    // A task whose start failed, or that was stopped before it started, polled nothing and is not
+    // asked (as Connect, which makes no final offset commit for it).
+    if (!this.d.started()) return;
+    updateStagedOffsets(o.task, this.staged, log);
+    const started = monotonicNow(o.clock);
+    // As Connect, a commit with nothing new (an idle task) is a success and calls SourceTask.commit().
+    if (this.staged.size > 0) {
+      try {
+        o.offsets.write(o.id.connector, [...this.staged.values()]);
+        this.staged.clear();
+      } catch (error) {
+        o.metrics.commitFailed();
+        // Connect's words when its offset store fails a flush (the offsets are kept for the next attempt).
+        log.error("Failed to flush offsets to storage", error);
+        return;
+      }
+    }
+    o.metrics.commitSucceeded(monotonicNow(o.clock) - started);
+    try {
+      await o.task.commit?.();
+    } catch (error) {
+      log.warn("SourceTask.commit() failed", error);
+    }
+  }
+}
