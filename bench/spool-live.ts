@@ -40,6 +40,8 @@ const liveBody = JSON.stringify(deviceRecord(1024, 1));
 
 interface Latency {
   readonly requests: number;
+  /** Requests answered 200 a second over the window. */
+  readonly perS: number;
   readonly failed: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -51,17 +53,27 @@ interface Row {
   readonly system: "limit" | "live";
   readonly backlog: number;
   readonly drainS: number;
+  /** From the broker's restart to the first record delivered (the producer reconnecting). */
+  readonly firstS: number;
   readonly drainedPerS: number;
   readonly usage: ProcessUsage;
   readonly liveDuringDrain?: Latency;
   readonly liveAfterDrain?: Latency;
 }
 const rows: Row[] = [];
+let baseline: Latency | undefined;
 
-function latency(samples: number[], failed: number): Latency {
+function latency(samples: number[], failed: number, seconds: number): Latency {
   samples.sort((a, b) => a - b);
   const at = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? Number.NaN;
-  return { requests: samples.length, failed, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: samples.at(-1) ?? Number.NaN };
+  return {
+    requests: samples.length,
+    perS: samples.length / seconds,
+    failed,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    maxMs: samples.at(-1) ?? Number.NaN,
+  };
 }
 
 async function metric(restUrl: string, name: string): Promise<number> {
@@ -102,6 +114,7 @@ function liveLoad(url: string, rate: number, connections: number) {
   let stopped = false;
   let window: number[] = [];
   let failed = 0;
+  let windowStart = performance.now();
   const loops = Array.from({ length: connections }, async (_, c) => {
     let slot = performance.now() + (c * intervalMs) / connections;
     while (!stopped) {
@@ -121,9 +134,11 @@ function liveLoad(url: string, rate: number, connections: number) {
   return {
     /** The latencies since the last cut, and a new window from now. */
     cut(): Latency {
-      const out = latency(window, failed);
+      const now = performance.now();
+      const out = latency(window, failed, (now - windowStart) / 1000);
       window = [];
       failed = 0;
+      windowStart = now;
       return out;
     },
     async stop() {
@@ -179,6 +194,14 @@ try {
   await fill(url, 50_000);
   await until(async () => (await metric(restUrl, "ingest_spool_records")) === 0, "the warm-up drained");
 
+  // The live load alone (nothing to drain): its latency without a backlog.
+  const alone = liveLoad(url, liveRate, liveConnections);
+  await Bun.sleep(afterS * 1000);
+  const liveAlone = alone.cut();
+  await alone.stop();
+  process.stderr.write(`live load alone: ${JSON.stringify(liveAlone)}\n`);
+  baseline = liveAlone;
+
   for (let round = 1; round <= rounds; round++) {
     for (const system of ["limit", "live"] as const) {
       await broker.stop();
@@ -189,6 +212,8 @@ try {
       const t0 = performance.now();
       const load = system === "live" ? liveLoad(url, liveRate, liveConnections) : undefined;
       const sampler = sampleProcess([gateway.pid]);
+      await until(async () => (await metric(restUrl, "ingest_spool_drained_total")) > drainedBefore, "a delivery");
+      const firstS = (performance.now() - t0) / 1000;
       await until(
         async () => (await metric(restUrl, "ingest_spool_drained_total")) - drainedBefore >= held,
         "the backlog delivered",
@@ -205,7 +230,8 @@ try {
         system,
         backlog: held,
         drainS,
-        drainedPerS: held / drainS,
+        firstS,
+        drainedPerS: held / (drainS - firstS),
         usage,
         ...(liveDuringDrain ? { liveDuringDrain, liveAfterDrain } : {}),
       });
@@ -221,15 +247,18 @@ try {
 
 const fmt = (n: number | undefined, digits = 0) =>
   n !== undefined && Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: digits }) : "–";
+const lat = (l?: Latency) =>
+  l ? `${fmt(l.perS)}/s, ${fmt(l.p50Ms, 1)} / ${fmt(l.p99Ms, 1)} / ${fmt(l.maxMs, 1)}` : "–";
 const lines = [
-  "| round | drain | backlog | seconds | records/s | vs limit | live p50 / p99 / max ms during drain | live p50 / p99 / max ms after | live failed | CPU cores | RSS peak MiB |",
-  "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+  `Live load alone (no backlog): ${lat(baseline)} (answered/s, p50 / p99 / max ms)`,
+  "",
+  "| round | drain | backlog | first delivery s | drain s | records/s | vs limit | live answered/s, p50 / p99 / max ms during drain | same, after | live failed | CPU cores | RSS peak MiB |",
+  "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
 ];
 for (const r of rows) {
   const limit = rows.find((l) => l.round === r.round && l.system === "limit")!;
-  const lat = (l?: Latency) => (l ? `${fmt(l.p50Ms, 1)} / ${fmt(l.p99Ms, 1)} / ${fmt(l.maxMs, 1)}` : "–");
   lines.push(
-    `| ${r.round} | ${r.system === "limit" ? "no live load (limit)" : `live ${liveRate}/s × 1 KB, ${liveConnections} conns`} | ${fmt(r.backlog)} | ${r.drainS.toFixed(1)} | ${fmt(r.drainedPerS)} | ${(r.drainedPerS / limit.drainedPerS).toFixed(2)}× | ${lat(r.liveDuringDrain)} | ${lat(r.liveAfterDrain)} | ${r.liveDuringDrain ? r.liveDuringDrain.failed + r.liveAfterDrain!.failed : "–"} | ${r.usage.cpuCores.toFixed(2)} | ${fmt(r.usage.rssPeakMiB)} |`,
+    `| ${r.round} | ${r.system === "limit" ? "no live load (limit)" : `live ${liveRate}/s × 1 KB, ${liveConnections} conns`} | ${fmt(r.backlog)} | ${r.firstS.toFixed(1)} | ${(r.drainS - r.firstS).toFixed(1)} | ${fmt(r.drainedPerS)} | ${(r.drainedPerS / limit.drainedPerS).toFixed(2)}× | ${lat(r.liveDuringDrain)} | ${lat(r.liveAfterDrain)} | ${r.liveDuringDrain ? r.liveDuringDrain.failed + r.liveAfterDrain!.failed : "–"} | ${r.usage.cpuCores.toFixed(2)} | ${fmt(r.usage.rssPeakMiB)} |`,
   );
 }
 console.log(lines.join("\n"));
@@ -239,6 +268,7 @@ const file = writeResultsFile(resolve(import.meta.dir, "results"), "spool-live",
   liveRate,
   liveConnections,
   afterS,
+  baseline,
   rows,
 });
 console.error(`raw results: ${file}`);
