@@ -15,7 +15,8 @@
  *   flock /work/bench.lock node_modules/.bin/bun bench/spool-live.ts   # after scripts/build
  *
  * BENCH_BACKLOG (300000), BENCH_LIVE_RATE (2000), BENCH_LIVE_CONNECTIONS (16), BENCH_AFTER_S (10),
- * BENCH_ROUNDS (2: limit, live, limit, live), BENCH_GATEWAY_BIN. Prints markdown; raw JSON goes to
+ * BENCH_ROUNDS (2: limit, live, limit, live), BENCH_POLL_MAX_RECORDS (the route's
+ * ingest.poll.max.records; default its default), BENCH_GATEWAY_BIN. Prints markdown; raw JSON goes to
  * bench/results/.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -185,6 +186,7 @@ try {
         "ingest.path": "/ingest/live",
         "kafka.topic": "bench-live",
         "ingest.ack.mode": "spool",
+        ...(env.BENCH_POLL_MAX_RECORDS ? { "ingest.poll.max.records": env.BENCH_POLL_MAX_RECORDS } : {}),
       },
     }),
   });

@@ -15,7 +15,7 @@
  */
 import { expect, test } from "bun:test";
 import { type Gateway, ingestUrlOf, metric, startGateway, taskState } from "./support/gateway.ts";
-import { createTopic, kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
 import { type LiveDevices, spoolDelivery, startLiveDevices } from "./support/live-devices.ts";
 import { outageIngestWorker, readOwnTopic, startOwnBroker } from "./support/own-broker.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
@@ -80,8 +80,13 @@ async function caughtUp(gw: Gateway): Promise<void> {
   });
 }
 
-async function expectDelivered(records: Parameters<typeof spoolDelivery>[0], devices: LiveDevices, what: string) {
-  const result = spoolDelivery(records, devices);
+async function expectDelivered(
+  records: Parameters<typeof spoolDelivery>[0],
+  devices: LiveDevices,
+  what: string,
+  mark?: ReadonlyMap<number, number>,
+) {
+  const result = spoolDelivery(records, devices, mark);
   console.log(`${what}: ${JSON.stringify({ ...result, lost: result.lost.length })}`);
   expect(result.lost).toEqual([]);
   expect(result.outOfOrder).toEqual([]);
@@ -130,6 +135,17 @@ test("devices keep posting through an outage, its drain, and a broker kill -9 in
   await expectDelivered(await readOwnTopic(broker, topic), devices, "spool live, broker outages");
 }, 400_000);
 
+/** Each partition's end offset (high watermark) of `topic` on the shared broker. */
+async function topicEnds(topic: string): Promise<Map<number, number>> {
+  const admin = (await testClient()).admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** A gateway on `dir` with the shared broker (`kafka` up) or a port nothing listens on. */
 async function gatewayOn(dir: TempDir, kafka: "up" | "down"): Promise<Gateway> {
   return startGateway({
@@ -151,6 +167,7 @@ test("devices keep posting while the gateway is stopped (SIGTERM) and killed (ki
   const down = await gatewayOn(dir, "down");
   expect((await down.rest.post("/connectors", { name: NAME, config: liveConnector(topic) })).status).toBe(201);
   const devices = startLiveDevices({ ...LOAD, target: await routeUrl(down) });
+  let stoppedAt: Map<number, number> | undefined;
   try {
     // A backlog the drain takes seconds for: devices post 25 times more a request meanwhile.
     devices.batch = 250;
@@ -165,6 +182,9 @@ test("devices keep posting while the gateway is stopped (SIGTERM) and killed (ki
     devices.target = undefined;
     expect(await first.stop()).toBe(0);
     console.log(`gateway stopped (SIGTERM) with ${left} records left`);
+    // What the stopped gateway delivered: the next one sends none of it again (its stop waited for
+    // the sends on the wire and committed what they delivered).
+    stoppedAt = await topicEnds(topic);
 
     const second = await gatewayOn(dir, "up");
     devices.target = await routeUrl(second);
@@ -183,5 +203,6 @@ test("devices keep posting while the gateway is stopped (SIGTERM) and killed (ki
   } finally {
     await devices.stop();
   }
-  await expectDelivered(await readAll(topic), devices, "spool live, gateway restarts");
+  const result = await expectDelivered(await readAll(topic), devices, "spool live, gateway restarts", stoppedAt);
+  expect(result.resentAfterMark).toBe(0);
 }, 400_000);

@@ -96,13 +96,23 @@ export function startLiveDevices(o: {
  * What `records` (a topic, in offset order per partition) hold against `devices`' acknowledged
  * records: acknowledged ones missing, copies beyond the first, keys whose records are not all in
  * one partition or whose first copies are not in sequence order (a later record ahead of an
- * earlier one), and keys whose record key is not `device-<d>`.
+ * earlier one), and keys whose record key is not `device-<d>`. With `mark` (each partition's end
+ * offset at some moment, say a graceful stop): copies after the mark of records already there
+ * before it (`resentAfterMark`).
  */
 export function spoolDelivery(
-  records: readonly { key?: Buffer | string | null; partition: number; value: Buffer | string | null }[],
+  records: readonly {
+    key?: Buffer | string | null;
+    partition: number;
+    offset: number | string;
+    value: Buffer | string | null;
+  }[],
   devices: Pick<LiveDevices, "acked">,
+  mark?: ReadonlyMap<number, number>,
 ) {
   const seen = devices.acked.map(() => new Set<number>());
+  const beforeMark = devices.acked.map(() => new Set<number>());
+  let resentAfterMark = 0;
   const firstSeen = devices.acked.map(() => [] as number[]);
   const partitions = devices.acked.map(() => new Set<number>());
   let duplicates = 0;
@@ -111,6 +121,10 @@ export function spoolDelivery(
     const { d, n } = JSON.parse(String(r.value)) as LiveRecord;
     if (r.key !== undefined && String(r.key) !== `device-${d}`) wrongKey++;
     partitions[d]!.add(r.partition);
+    if (mark !== undefined) {
+      if (Number(r.offset) < (mark.get(r.partition) ?? 0)) beforeMark[d]!.add(n);
+      else if (beforeMark[d]!.has(n)) resentAfterMark++;
+    }
     if (seen[d]!.has(n)) {
       duplicates++;
       continue;
@@ -122,5 +136,5 @@ export function spoolDelivery(
   const outOfOrder = firstSeen.flatMap((ns, d) => (ns.some((n, i) => i > 0 && n <= ns[i - 1]!) ? [`device-${d}`] : []));
   const split = partitions.flatMap((ps, d) => (ps.size > 1 ? [`device-${d}`] : []));
   const acked = devices.acked.reduce((sum, ns) => sum + ns.length, 0);
-  return { acked, inKafka: records.length, lost, duplicates, outOfOrder, split, wrongKey };
+  return { acked, inKafka: records.length, lost, duplicates, resentAfterMark, outOfOrder, split, wrongKey };
 }
