@@ -6,8 +6,10 @@
  * back with `durable`; a read's rows come back as one transferred buffer of the same shape.
  *
  * Replies come back in the order the worker ran the operations, which is the order they were
- * sent except that consecutive appends and deletes merge into one transaction: so a `durable`
- * reply that arrives before a `rows` reply is for a commit that the read saw.
+ * sent except that consecutive appends and deletes merge into one transaction, and that those
+ * sent while a read is under way commit between its chunks (spool-chunked-read.ts): so a
+ * `durable` reply that arrives before a `rows` reply is for a commit that the read saw, unless
+ * the read filled its limit before reaching that commit's rows (then it did not reach the end).
  */
 import type { AppendRows, DeleteRange } from "./spool-database.ts";
 import type { PartitionStats } from "./spool-partition-stats.ts";

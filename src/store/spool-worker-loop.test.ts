@@ -296,6 +296,32 @@ describe("SpoolWorkerLoop", () => {
     reopened.close();
   });
 
+  test("a large read goes a chunk a turn: an append that arrives meanwhile commits before its answer, which holds the appended record as a read after the commit would", async () => {
+    await using dir = await tempDir("spool-loop-");
+    const { loop, posts } = harness(dir.path);
+    // A backlog of 3 MiB (three batch requests of 1,000 records of 1 KiB), then a drainer's read of all of it.
+    const backlog = Array.from({ length: 1000 }, (_, i) => `${i}`.padEnd(1024, "x"));
+    for (const id of [1, 2, 3]) loop.receive(append(id, "c1", backlog));
+    loop.run();
+    expect(posts.every((p) => p.message.op === "durable")).toBe(true);
+    posts.length = 0;
+    loop.receive({ op: "read", id: 4, partition: "c1", after: 0, limit: 10_000 });
+    loop.run();
+    expect(posts).toEqual([]); // a chunk read; the rest waits for the next turns
+    // A device's request: committed (durable) before the read goes on, not after the whole read.
+    loop.receive(append(5, "c1", ["live"]));
+    for (let turn = 0; turn < 10 && !posts.some((p) => p.message.op === "rows"); turn++) loop.run();
+    const ids = (m: FromWorker) => ("ids" in m ? [...m.ids] : "id" in m ? m.id : undefined);
+    expect(posts.map((p) => [p.message.op, ids(p.message)])).toEqual([
+      ["durable", [5]],
+      ["rows", 4],
+    ]);
+    const rows = posts[1]!.message as Extract<FromWorker, { op: "rows" }>;
+    expect([...rows.seqs]).toEqual(Array.from({ length: 3001 }, (_, i) => i + 1));
+    const records = unpack(rows.records).map(text);
+    expect([records[0], records[2999], records[3000]]).toEqual([backlog[0], backlog[999], "live"]);
+  });
+
   test("release drops the partly read row the worker keeps for a stopped drainer: a later read fetches it again", async () => {
     await using dir = await tempDir("spool-loop-");
     const { loop, table, posts } = harness(dir.path);

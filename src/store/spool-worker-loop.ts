@@ -2,7 +2,9 @@
  * SpoolWorkerLoop: what the spool worker thread does with SpoolStore's messages (spool-protocol.ts),
  * run by spool-worker.ts; a test drives it in-thread with a `post` of its own.
  *
- * Messages queue and run in arrival order, one setImmediate turn at a time. Consecutive appends
+ * Messages queue and run in arrival order, one setImmediate turn at a time, except that a read
+ * runs a chunk a turn and the appends and deletes that arrive meanwhile commit between its chunks
+ * (spool-chunked-read.ts says why that answers the same). Consecutive appends
  * (up to COMMIT_MAX_BYTES of records, at least one) and the deletes among them run as ONE
  * transaction: the group commit, one fsync (synchronous=FULL) for every request in it. `durable`
  * is posted only after that transaction committed, so "answered ⇒ fsync'ed" holds. Deletes with no
@@ -19,6 +21,7 @@
  */
 import { join, resolve } from "node:path";
 import { type SetTimer, unrefTimer } from "../util/timer.ts";
+import { ChunkedRead } from "./spool-chunked-read.ts";
 import { type AppendRows, type DeleteRange, SpoolTable } from "./spool-database.ts";
 import { corruptSpoolError, openSpoolDatabase, SPOOL_FILE, type SpoolLog } from "./spool-file.ts";
 import { appendedRows, COMMIT_MAX_BYTES, type FromWorker, pack, type ToWorker, transferOf } from "./spool-protocol.ts";
@@ -34,6 +37,8 @@ export class SpoolWorkerLoop {
   private table: SpoolTable | undefined;
   private queue: ToWorker[] = [];
   private scheduled = false;
+  /** The read under way, a chunk a turn. */
+  private reading: ChunkedRead | undefined;
   private deletes: DeleteRange[] = [];
   /** Records among `deletes` to copy to the quarantine first; kept and retried with them. */
   private quarantined: QuarantineEntry[] = [];
@@ -60,35 +65,76 @@ export class SpoolWorkerLoop {
     }
   }
 
-  /** Runs everything queued so far (tests call it instead of waiting for the turn). */
+  /**
+   * Runs everything queued so far (tests call it instead of waiting for the turn). A read goes a
+   * chunk a turn (ChunkedRead): the appends and deletes queued meanwhile commit before its next
+   * chunk, other messages wait behind it.
+   */
   run(): void {
     this.scheduled = false;
     const queue = this.queue;
-    this.queue = [];
-    let i = 0;
-    while (i < queue.length) {
-      const first = queue[i]!;
-      if (first.op !== "append" && first.op !== "delete") {
-        i++;
-        this.handle(first);
-        continue;
+    while (queue.length > 0 || this.reading) {
+      const first = queue[0];
+      if (first !== undefined && (first.op === "append" || first.op === "delete")) this.commitQueued();
+      else if (this.reading) {
+        if (this.readChunk()) continue;
+        this.scheduled = true;
+        setImmediate(() => this.run());
+        return;
+      } else if (first !== undefined) {
+        queue.shift();
+        if (first.op === "read") this.reading = new ChunkedRead(first);
+        else this.handle(first);
       }
-      const appends: AppendMessage[] = [];
-      let bytes = 0;
-      while (i < queue.length && (appends.length === 0 || bytes < COMMIT_MAX_BYTES)) {
-        const m = queue[i]!;
-        if (m.op === "delete") {
-          this.deletes.push(...m.ranges);
-          if (m.quarantine) this.quarantined.push(...m.quarantine);
-        } else if (m.op === "append") {
-          appends.push(m);
-          bytes += m.bytes;
-        } else break;
-        i++;
-      }
-      if (appends.length > 0) this.commit(appends);
-      else this.flushDeletes();
     }
+  }
+
+  /** Consecutive appends (up to COMMIT_MAX_BYTES of records, at least one) and deletes at the queue's head: one transaction. */
+  private commitQueued(): void {
+    const queue = this.queue;
+    const appends: AppendMessage[] = [];
+    let bytes = 0;
+    while (queue.length > 0 && (appends.length === 0 || bytes < COMMIT_MAX_BYTES)) {
+      const m = queue[0]!;
+      if (m.op === "delete") {
+        this.deletes.push(...m.ranges);
+        if (m.quarantine) this.quarantined.push(...m.quarantine);
+      } else if (m.op === "append") {
+        appends.push(m);
+        bytes += m.bytes;
+      } else break;
+      queue.shift();
+    }
+    if (appends.length > 0) this.commit(appends);
+    else this.flushDeletes();
+  }
+
+  /** The read under way's next chunk; true once it is answered (its rows, or failed). */
+  private readChunk(): boolean {
+    const reading = this.reading!;
+    const m = reading.message;
+    try {
+      const table = this.requireTable();
+      if (!reading.step((partition, after, limit) => table.read(partition, after, limit))) return false;
+      this.reading = undefined;
+      const rows = reading.rows;
+      const seqs = new Float64Array(rows.length);
+      const spooledAt = new Float64Array(rows.length);
+      for (let k = 0; k < rows.length; k++) {
+        seqs[k] = rows[k]!.seq;
+        spooledAt[k] = rows[k]!.spooled_at;
+      }
+      const records = pack(rows.map((r) => r.record));
+      this.post({ op: "rows", id: m.id, seqs, spooledAt, records }, [
+        seqs.buffer as ArrayBuffer,
+        spooledAt.buffer as ArrayBuffer,
+        ...transferOf(records),
+      ]);
+    } catch (error) {
+      this.reading = undefined;
+      this.post({ op: "failed", ids: [m.id], message: this.messageOf(error) });
+    }
+    return true;
   }
 
   private commit(messages: AppendMessage[]): void {
@@ -186,7 +232,7 @@ export class SpoolWorkerLoop {
     return [...partitions].map((p) => [p, table.oldestAt(p)]);
   }
 
-  private handle(m: Exclude<ToWorker, { op: "append" | "delete" }>): void {
+  private handle(m: Exclude<ToWorker, { op: "append" | "delete" | "read" }>): void {
     if (m.op === "release") {
       this.table?.release(m.partition);
       return;
@@ -202,22 +248,6 @@ export class SpoolWorkerLoop {
             // Malformed pages show when the statistics read the rows.
             throw corruptSpoolError(this.path, error) ?? error;
           }
-          return;
-        }
-        case "read": {
-          const rows = this.requireTable().read(m.partition, m.after, m.limit);
-          const seqs = new Float64Array(rows.length);
-          const spooledAt = new Float64Array(rows.length);
-          for (let k = 0; k < rows.length; k++) {
-            seqs[k] = rows[k]!.seq;
-            spooledAt[k] = rows[k]!.spooled_at;
-          }
-          const records = pack(rows.map((r) => r.record));
-          this.post({ op: "rows", id: m.id, seqs, spooledAt, records }, [
-            seqs.buffer as ArrayBuffer,
-            spooledAt.buffer as ArrayBuffer,
-            ...transferOf(records),
-          ]);
           return;
         }
         case "deleteThrough": {

@@ -167,7 +167,7 @@ function topicOffsets(admin: ReturnType<Kafka["admin"]>, topic: string) {
 export async function readOwnTopic(
   broker: Pick<OwnBroker, "client">,
   topic: string,
-): Promise<{ partition: number; offset: number; value: string }[]> {
+): Promise<{ partition: number; offset: number; key: string | null; value: string }[]> {
   const kafka = broker.client();
   const admin = kafka.admin();
   await admin.connect();
@@ -178,7 +178,7 @@ export async function readOwnTopic(
   } finally {
     await admin.disconnect();
   }
-  const out: { partition: number; offset: number; value: string }[] = [];
+  const out: { partition: number; offset: number; key: string | null; value: string }[] = [];
   if (ends.size === 0) return out;
   const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}`, maxWaitTimeInMs: 200 });
   await consumer.connect();
@@ -187,7 +187,12 @@ export async function readOwnTopic(
     const reached = new Map<number, number>();
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
-        out.push({ partition, offset: Number(message.offset), value: message.value?.toString("utf8") ?? "" });
+        out.push({
+          partition,
+          offset: Number(message.offset),
+          key: message.key?.toString("utf8") ?? null,
+          value: message.value?.toString("utf8") ?? "",
+        });
         reached.set(partition, Number(message.offset) + 1);
       },
     });
