@@ -30,6 +30,8 @@
 // error after the TLS handshake (TLS 1.3: a broker that requires a client certificate sends its
 // alert then) failed the requests in flight with a bare "Connection closed"; the socket's error is
 // kept as their cause, so the gateway names the refused handshake (src/kafka/access-errors.ts).
+// Only before the broker's first bytes, as Java's SslTransportLayer (POST_HANDSHAKE): an alert on
+// a connection that carried answers (a corrupted record: bad_record_mac) is a lost connection.
 // Each patch is an exact text replacement: already applied → skipped; original text not found
 // (a different kafkajs) → the install fails loudly instead of silently running unpatched.
 // Files are replaced by rename, never rewritten in place: node_modules may be a hard-linked copy.
@@ -233,6 +235,23 @@ export class NumericMap extends Map {`,
     // edge-gateway patch: a request failed by the close keeps the socket's error (a broker's TLS alert) as its cause
     to: `        this.emit('close');
         const error = new NetworkError('Connection closed', this.edgeGatewaySocketError ? { cause: this.edgeGatewaySocketError } : {});`,
+  },
+  {
+    // Applied after the #onError patch above, whose text it keeps whole (an install patched before is patched on).
+    file: "node_modules/@platformatic/kafka/dist/network/connection.js",
+    from: `        this.edgeGatewaySocketError = error; // edge-gateway patch: kept for the requests the close fails
+        clearTimeout(this.#reauthenticationTimeout);`,
+    to: `        this.edgeGatewaySocketError = error; // edge-gateway patch: kept for the requests the close fails
+        clearTimeout(this.#reauthenticationTimeout);
+        if (this.edgeGatewayDataReceived) this.edgeGatewaySocketError = undefined; // edge-gateway patch: not once the broker answered`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/network/connection.js",
+    from: `    #onData(chunk) {
+        if (this.#detectMissingTLS) {`,
+    to: `    #onData(chunk) {
+        this.edgeGatewayDataReceived = true; // edge-gateway patch: a later socket error is not a refused handshake
+        if (this.#detectMissingTLS) {`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/diagnostic.js",

@@ -205,6 +205,9 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     expect(text).toContain(
       "new NetworkError('Connection closed', this.edgeGatewaySocketError ? { cause: this.edgeGatewaySocketError } : {});",
     );
+    // Not once the broker answered (test/kafka-tls-established-alert.test.ts).
+    expect(text).toContain("this.edgeGatewayDataReceived = true;");
+    expect(text).toContain("if (this.edgeGatewayDataReceived) this.edgeGatewaySocketError = undefined;");
   });
 
   test("option validators compile on first use, and still validate and report errors", async () => {
