@@ -18,6 +18,10 @@
 //      a header named __proto__ (or constructor, toString …) read Object.prototype's member, so it
 //      arrived as [Object.prototype, value]; only own entries are read now (and in one pass: it
 //      copied the object for every header).
+//   7. its connection kept the socket's error code on the connection error, an SSL alert's too,
+//      which the gateway takes for a refused handshake (SslAuthenticationException): after the
+//      broker's first bytes it is not, as in Java's SslTransportLayer (a corrupted record's
+//      bad_record_mac is a lost connection); the code is then left off (still in the message).
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -43,6 +47,28 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 const patches = [
+  {
+    file: "node_modules/kafkajs/src/network/connection.js",
+    from: `      const onData = data => {
+        this.processData(data)
+      }`,
+    to: `      let dataReceived = false // edge-gateway patch: an SSL alert after the broker's first bytes is no refused handshake
+      const onData = data => {
+        dataReceived = true
+        this.processData(data)
+      }`,
+  },
+  {
+    file: "node_modules/kafkajs/src/network/connection.js",
+    from: `        const error = new KafkaJSConnectionError(\`Connection error: \${e.message}\`, {
+          broker: \`\${this.host}:\${this.port}\`,
+          code: e.code,
+        })`,
+    to: `        const error = new KafkaJSConnectionError(\`Connection error: \${e.message}\`, {
+          broker: \`\${this.host}:\${this.port}\`,
+          code: dataReceived && String(e.code).startsWith('ERR_SSL_') ? undefined : e.code, // edge-gateway patch
+        })`,
+  },
   {
     file: "node_modules/kafkajs/src/producer/groupMessagesPerPartition.js",
     from: `  return messages.reduce((result, message) => {

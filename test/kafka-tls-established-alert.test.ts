@@ -5,13 +5,15 @@
  * certificate refusal); once READY it is an IOException, a disconnect the client retries. Here a
  * loopback relay in front of the broker's SSL listener flips a byte of the client's next record
  * after a first Metadata round trip: the broker answers bad_record_mac and closes. The
- * @platformatic/kafka client's failure stays retriable. (kafkajs follows the advertised listener
- * past the relay, and keeps the socket's code on every connection error: not covered here.)
+ * failure stays retriable with both Kafka clients (scripts/patch-dependencies.mjs).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
 import { Admin } from "@platformatic/kafka";
+import { Kafka, logLevel } from "kafkajs";
+import { isRetriable } from "../src/errors.ts";
+import { wrap } from "../src/kafka/kafkajs/errors.ts";
 import { retriable } from "../src/kafka/platformatic/errors.ts";
 import { type KafkaInfo, kafkaBroker } from "./support/kafka.ts";
 
@@ -44,10 +46,12 @@ afterAll(() => {
   relay?.close();
 });
 
+const relayed = () => `localhost:${(relay.address() as { port: number }).port}`;
+
 test("@platformatic/kafka: a TLS alert after the broker's first answer is a retriable lost connection", async () => {
   const admin = new Admin({
     clientId: "tls-established-alert",
-    bootstrapBrokers: [`localhost:${(relay.address() as { port: number }).port}`],
+    bootstrapBrokers: [relayed()],
     tls: { ca: readFileSync(info.sslCa), servername: "localhost" },
     retries: 0,
   });
@@ -60,5 +64,28 @@ test("@platformatic/kafka: a TLS alert after the broker's first answer is a retr
     expect(retriable(error)).toBe(true);
   } finally {
     await admin.close();
+  }
+});
+
+test("kafkajs: a TLS alert after the broker's first answer is a retriable lost connection", async () => {
+  const admin = new Kafka({
+    clientId: "tls-established-alert",
+    brokers: [relayed()],
+    ssl: { ca: [readFileSync(info.sslCa, "utf8")], servername: "localhost" },
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  }).admin();
+  try {
+    // The seed broker's connection (through the relay) answered the connect's Metadata request.
+    await admin.connect();
+    corruptNext = true;
+    const error = await admin.fetchTopicMetadata({ topics: [] }).catch((e) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(corruptNext).toBe(false);
+    const wrapped = wrap(error, "Failed to fetch the metadata");
+    expect(wrapped.message).toContain("BAD_RECORD_MAC");
+    expect(isRetriable(wrapped)).toBe(true);
+  } finally {
+    await admin.disconnect();
   }
 });
