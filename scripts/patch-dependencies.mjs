@@ -18,6 +18,10 @@
 //      a header named __proto__ (or constructor, toString …) read Object.prototype's member, so it
 //      arrived as [Object.prototype, value]; only own entries are read now (and in one pass: it
 //      copied the object for every header).
+//   7. its connection kept the socket's error code on the connection error, an SSL alert's too,
+//      which the gateway takes for a refused handshake (SslAuthenticationException): after the
+//      broker's first bytes it is not, as in Java's SslTransportLayer (a corrupted record's
+//      bad_record_mac is a lost connection); the code is then left off (still in the message).
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -29,7 +33,9 @@
 // context copied an object per request (a spread); it is extended in place instead. A socket
 // error after the TLS handshake (TLS 1.3: a broker that requires a client certificate sends its
 // alert then) failed the requests in flight with a bare "Connection closed"; the socket's error is
-// kept as their cause, so the gateway names the refused handshake (src/kafka/access-errors.ts). Its record
+// kept as their cause, so the gateway names the refused handshake (src/kafka/access-errors.ts).
+// Only before the broker's first bytes, as Java's SslTransportLayer (POST_HANDSHAKE): an alert on
+// a connection that carried answers (a corrupted record: bad_record_mac) is a lost connection. Its record
 // reader decompresses and reads every fetched batch while a Fetch answer is parsed, with no CRC check
 // and no bound: it hands each whole batch to `batchDecoding.current` when the consumer sets it
 // (src/kafka/platformatic/batch-decoding.ts: check.crcs, the decompressed-size bound).
@@ -44,6 +50,28 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 const patches = [
+  {
+    file: "node_modules/kafkajs/src/network/connection.js",
+    from: `      const onData = data => {
+        this.processData(data)
+      }`,
+    to: `      let dataReceived = false // edge-gateway patch: an SSL alert after the broker's first bytes is no refused handshake
+      const onData = data => {
+        dataReceived = true
+        this.processData(data)
+      }`,
+  },
+  {
+    file: "node_modules/kafkajs/src/network/connection.js",
+    from: `        const error = new KafkaJSConnectionError(\`Connection error: \${e.message}\`, {
+          broker: \`\${this.host}:\${this.port}\`,
+          code: e.code,
+        })`,
+    to: `        const error = new KafkaJSConnectionError(\`Connection error: \${e.message}\`, {
+          broker: \`\${this.host}:\${this.port}\`,
+          code: dataReceived && String(e.code).startsWith('ERR_SSL_') ? undefined : e.code, // edge-gateway patch
+        })`,
+  },
   {
     file: "node_modules/kafkajs/src/producer/groupMessagesPerPartition.js",
     from: `  return messages.reduce((result, message) => {
@@ -236,6 +264,23 @@ export class NumericMap extends Map {`,
     // edge-gateway patch: a request failed by the close keeps the socket's error (a broker's TLS alert) as its cause
     to: `        this.emit('close');
         const error = new NetworkError('Connection closed', this.edgeGatewaySocketError ? { cause: this.edgeGatewaySocketError } : {});`,
+  },
+  {
+    // Applied after the #onError patch above, whose text it keeps whole (an install patched before is patched on).
+    file: "node_modules/@platformatic/kafka/dist/network/connection.js",
+    from: `        this.edgeGatewaySocketError = error; // edge-gateway patch: kept for the requests the close fails
+        clearTimeout(this.#reauthenticationTimeout);`,
+    to: `        this.edgeGatewaySocketError = error; // edge-gateway patch: kept for the requests the close fails
+        clearTimeout(this.#reauthenticationTimeout);
+        if (this.edgeGatewayDataReceived) this.edgeGatewaySocketError = undefined; // edge-gateway patch: not once the broker answered`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/network/connection.js",
+    from: `    #onData(chunk) {
+        if (this.#detectMissingTLS) {`,
+    to: `    #onData(chunk) {
+        this.edgeGatewayDataReceived = true; // edge-gateway patch: a later socket error is not a refused handshake
+        if (this.#detectMissingTLS) {`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/protocol/records.js",

@@ -6,6 +6,7 @@
  * the OIDC token fetch) says which of the two it was.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { connect, createServer, type Server } from "node:net";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { makeTls, type TlsFiles } from "../../test/support/tls.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
@@ -41,6 +42,49 @@ function mtlsServer() {
   });
 }
 
+/** A loopback TCP listener passing every connection on to `port`, counting them. */
+function counting(port: number): Promise<{ server: Server; port: number; connections: () => number }> {
+  let connections = 0;
+  const server = createServer((inbound) => {
+    connections++;
+    const outbound = connect({ host: "127.0.0.1", port });
+    inbound.pipe(outbound).pipe(inbound);
+    inbound.on("error", () => outbound.destroy());
+    outbound.on("error", () => inbound.destroy());
+  });
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () =>
+      resolve({ server, port: (server.address() as { port: number }).port, connections: () => connections }),
+    ),
+  );
+}
+
+/** An HTTP proxy that opens CONNECT tunnels (to 127.0.0.1 and the asked port), counting them. */
+function connectProxy(): Promise<{ server: Server; url: string; tunnels: () => number }> {
+  let tunnels = 0;
+  const server = createServer((client) => {
+    client.once("data", (head) => {
+      const port = Number(/^CONNECT [^ ]*:(\d+) /.exec(head.toString())?.[1]);
+      tunnels++;
+      const upstream = connect({ host: "127.0.0.1", port }, () => {
+        client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        client.pipe(upstream).pipe(client);
+      });
+      client.on("error", () => upstream.destroy());
+      upstream.on("error", () => client.destroy());
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () =>
+      resolve({
+        server,
+        url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+        tunnels: () => tunnels,
+      }),
+    ),
+  );
+}
+
 describe("HttpClient: a refused TLS handshake", () => {
   test("without a client certificate, against a server that requires one", async () => {
     await using server = mtlsServer();
@@ -61,6 +105,29 @@ describe("HttpClient: a refused TLS handshake", () => {
     );
   });
 
+  test("behind an HTTPS proxy (HTTPS_PROXY, which Bun's fetch follows) no handshake goes around it", async () => {
+    await using server = mtlsServer();
+    const forward = await counting(Number(new URL(server.url()).port));
+    const proxy = await connectProxy();
+    const url = `https://127.0.0.1:${forward.port}/ingest`;
+    const saved = { HTTPS_PROXY: process.env.HTTPS_PROXY, https_proxy: process.env.https_proxy };
+    process.env.HTTPS_PROXY = proxy.url;
+    try {
+      const client = new HttpClient({ tls: { ca: [await Bun.file(tls.caCert).text()], rejectUnauthorized: true } });
+      const error = await client.request({ method: "GET", url }).catch((e) => e);
+      expect(error).toBeInstanceOf(HttpTransportError);
+      expect(proxy.tunnels()).toBe(1);
+      // Every connection the server got came through the proxy: none went to it directly.
+      expect(forward.connections()).toBe(proxy.tunnels());
+    } finally {
+      for (const [name, value] of Object.entries(saved))
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      forward.server.close();
+      proxy.server.close();
+    }
+  });
+
   test.each([
     ["ERR_SSL_TLSV1_ALERT_CERTIFICATE_REQUIRED", false, "it requires a client certificate, and none is configured"],
     [
@@ -75,6 +142,17 @@ describe("HttpClient: a refused TLS handshake", () => {
       "it does not accept the client certificate (TLS alert: bad certificate)",
     ],
     ["ERR_SSL_TLSV1_ALERT_UNKNOWN_CA", true, "it does not accept the client certificate (TLS alert: unknown ca)"],
+    // An OpenSSL server's answer to a client without a certificate (TLS 1.2), but also to one it shares no cipher with.
+    [
+      "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE",
+      false,
+      "(TLS alert: handshake failure): it may require a client certificate, and none is configured, or share no cipher suite with the client",
+    ],
+    [
+      "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE",
+      true,
+      "(TLS alert: handshake failure): it may not accept the client certificate, or share no cipher suite with the client",
+    ],
     [
       "ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION",
       true,

@@ -4,7 +4,8 @@
  * server that answered with a TLS alert (one that requires a client certificate refusing a client
  * that sent none, or one its CA did not sign) as much as for a port that does not speak TLS. One
  * more handshake with node:tls and the same material reads the server's alert; nothing is sent
- * after it, and the connection is closed at once.
+ * after it, and the connection is closed at once. None when Bun's fetch goes through a proxy
+ * (HTTPS_PROXY or https_proxy set, whatever NO_PROXY says): a handshake of its own would go around it.
  */
 import { connect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
@@ -30,7 +31,11 @@ export function handshakeRefusal(code: string, clientCertificate: boolean): stri
     return /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST|UNEXPECTED_RECORD/.test(code)
       ? `the server does not speak TLS on this port (${code})`
       : undefined;
-  const aboutCertificate = /^(certificate required|bad certificate|unknown ca|certificate unknown|handshake failure)$/;
+  // handshake_failure: what an OpenSSL server answers a client without a certificate (TLS 1.2), and
+  // also a client it shares no cipher suite or signature algorithm with: not said to be about certificates.
+  if (alert === "handshake failure")
+    return `the server refused the TLS handshake (TLS alert: handshake failure): it may ${clientCertificate ? "not accept the client certificate" : "require a client certificate, and none is configured"}, or share no cipher suite with the client`;
+  const aboutCertificate = /^(certificate required|bad certificate|unknown ca|certificate unknown)$/;
   if (!clientCertificate && aboutCertificate.test(alert))
     return `the server refused the TLS handshake: it requires a client certificate, and none is configured (TLS alert: ${alert})`;
   if (aboutCertificate.test(alert))
@@ -41,13 +46,14 @@ export function handshakeRefusal(code: string, clientCertificate: boolean): stri
 /**
  * Shakes hands with `url`'s server again with `tls` and returns why it refused, in words, or
  * undefined when it says nothing more (the handshake succeeded this time, the connection failed,
- * or no answer within `timeoutMs`).
+ * no answer within `timeoutMs`, or fetch goes through a proxy).
  */
 export function diagnoseHandshake(
   url: string,
   tls: ClientTls | undefined,
   timeoutMs: number,
 ): Promise<string | undefined> {
+  if (process.env.HTTPS_PROXY || process.env.https_proxy) return Promise.resolve(undefined);
   let host: string;
   let port: number;
   try {

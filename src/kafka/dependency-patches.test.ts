@@ -210,6 +210,15 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     expect(text).toContain(
       "new NetworkError('Connection closed', this.edgeGatewaySocketError ? { cause: this.edgeGatewaySocketError } : {});",
     );
+    // Not once the broker answered (test/kafka-tls-established-alert.test.ts).
+    expect(text).toContain("this.edgeGatewayDataReceived = true;");
+    expect(text).toContain("if (this.edgeGatewayDataReceived) this.edgeGatewaySocketError = undefined;");
+    // kafkajs: no SSL code on a connection error once the broker answered (the same test).
+    const kafkajs = readFileSync(
+      join(import.meta.dir, "..", "..", "node_modules", "kafkajs", "src", "network", "connection.js"),
+      "utf8",
+    );
+    expect(kafkajs).toContain("code: dataReceived && String(e.code).startsWith('ERR_SSL_') ? undefined : e.code,");
   });
 
   test("option validators compile on first use, and still validate and report errors", async () => {
