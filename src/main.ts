@@ -95,7 +95,7 @@ async function hashPassword(algorithm: "argon2id" | "bcrypt"): Promise<void> {
  */
 async function loadConfig(
   path: string | undefined,
-): Promise<{ config: WorkerConfig; providers: Map<string, ConfigProvider> }> {
+): Promise<{ config: WorkerConfig; providers: Map<string, ConfigProvider>; warnings: string[] }> {
   let fileConfig: Record<string, string> = {};
   try {
     if (path) fileConfig = propertiesOf(path, readFile(path, "worker config"));
@@ -107,8 +107,8 @@ async function loadConfig(
     const providers = configProvidersFromWorkerConfig(raw, { logs: logManager });
     const resolved = await resolveConfig(raw, providers, (secret) => logManager.registerSecret(secret));
     const config = loadWorkerConfig(resolved);
-    checkKafkaClientSettings(config, environmentKeys(process.env));
-    return { config, providers };
+    const warnings = checkKafkaClientSettings(config, environmentKeys(process.env));
+    return { config, providers, warnings };
   } catch (error) {
     if (error instanceof ConfigError) fail(`invalid worker configuration: ${withEnvironmentVariables(error)}`);
     throw error;
@@ -123,7 +123,8 @@ async function loadConfig(
  * Connect's message names the client's key, so the gateway's adds the worker key that set it (and
  * its CONNECT_* variable when the environment did). (An unreachable broker does not: see app.ts.)
  */
-function checkKafkaClientSettings(config: WorkerConfig, fromEnvironment: EnvironmentKeys): void {
+function checkKafkaClientSettings(config: WorkerConfig, fromEnvironment: EnvironmentKeys): string[] {
+  const warnings: string[] = [];
   for (const type of ["producer", "consumer", "admin"] as const) {
     const props = clientProperties(config, type);
     connectionSettings(props);
@@ -136,14 +137,15 @@ function checkKafkaClientSettings(config: WorkerConfig, fromEnvironment: Environ
     try {
       if (type === "producer") producerSettings(props);
     } catch (error) {
-      // KafkaProducer's constructor fails for some settings (delivery.timeout.ms): its ConfigException is the cause.
+      // KafkaProducer's constructor refuses (delivery.timeout.ms): Connect starts and fails each task whose
+      // producer keeps it (a connector's producer.override.* keys may make it valid), so a WARN (returned).
       if (!(error instanceof KafkaError && error.cause instanceof ConfigError)) throw error;
-      fail(
-        `invalid worker configuration: ${withWorkerKey(error.cause, type, config.originals, fromEnvironment).message}`,
-      );
+      const { message } = withWorkerKey(error.cause, type, config.originals, fromEnvironment);
+      warnings.push(`Worker config: ${message}: every task whose producer keeps these values fails to start`);
     }
     if (type === "consumer") consumerSettings(props);
   }
+  return warnings;
 }
 
 /** The message, naming the CONNECT_* variable of each key the environment set. */
@@ -188,7 +190,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     logManager.configure({ sink: sinkAfterStdoutError(error, (message) => log.warn(message)) }),
   );
   process.stderr.on("error", () => {});
-  const { config, providers } = await loadConfig(workerFile);
+  const { config, providers, warnings } = await loadConfig(workerFile);
   logManager.configure({ rootLevel: parseLevel(config["log.level"]) ?? "INFO", json: config["log.format"] === "json" });
   for (const secret of secretValues(config.originals)) logManager.registerSecret(secret);
   log.info(
@@ -200,6 +202,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const fromEnvironment = environmentKeys(process.env);
   for (const k of unknownWorkerKeys(config.originals)) log.warn(unknownKeyWarning(k, fromEnvironment.get(k)?.variable));
   for (const warning of workerClassListWarnings(config.originals, fromEnvironment)) log.warn(warning);
+  for (const warning of warnings) log.warn(warning);
   if (config.overridePolicy.name === "Principal")
     logManager
       .get(`${OVERRIDE_POLICY_PACKAGE}PrincipalConnectorClientConfigOverridePolicy`)

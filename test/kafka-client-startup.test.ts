@@ -127,12 +127,6 @@ describe("Kafka client classes in the worker config", () => {
       { CONNECT_CONSUMER_INTERCEPTOR_CLASSES: "a, ,b" },
       "Configuration 'interceptor.classes' values must not be empty. (worker key consumer.interceptor.classes, from environment variable CONNECT_CONSUMER_INTERCEPTOR_CLASSES)",
     ],
-    [
-      "a producer delivery.timeout.ms below linger.ms + request.timeout.ms (KafkaProducer's constructor fails it)",
-      { "producer.delivery.timeout.ms": "1000" },
-      {},
-      "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms (worker key producer.delivery.timeout.ms)",
-    ],
   ])("%s stops startup with Connect's message and the worker key", async (_what, worker, env, message) => {
     await using dir = await tempDir();
     const { code, output } = await failedStartup(
@@ -142,6 +136,39 @@ describe("Kafka client classes in the worker config", () => {
     );
     expect(code).toBe(1);
     expect(output.trim()).toBe(`gateway: invalid worker configuration: ${message}`);
+  });
+
+  test("a worker producer.delivery.timeout.ms below linger.ms + request.timeout.ms: a WARN at start, not a stop (Connect builds producers per task; a connector's overrides can make it valid)", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "producer.delivery.timeout.ms": "20000",
+      },
+    });
+    expect(gw.output()).toContain(
+      "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms (worker key producer.delivery.timeout.ms)",
+    );
+    writeFileSync(dir.file("in.txt"), "");
+    const taskState = async (name: string, overrides: Record<string, string>, state: string) => {
+      const file = dir.file("in.txt");
+      const config = { "connector.class": "FileStreamSource", file, topic: uniqueTopic(name), ...overrides };
+      expect((await gw.rest.post("/connectors", { name, config })).status).toBe(201);
+      return waitFor(async () => {
+        const s = (await gw.rest.get(`/connectors/${name}/status`)).body;
+        return s.tasks?.[0]?.state === state ? s.tasks[0] : undefined;
+      });
+    };
+    // As in Connect: the connector's producer.override.request.timeout.ms makes the producer valid...
+    await taskState("overridden", { "producer.override.request.timeout.ms": "15000" }, "RUNNING");
+    // ...and a task whose producer keeps the worker's values fails as KafkaProducer's constructor fails.
+    const failed = await taskState("kept", {}, "FAILED");
+    expect(String(failed.trace)).toContain(
+      "Caused by: org.apache.kafka.common.config.ConfigException: delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms",
+    );
   });
 
   test("interceptors from the environment: a WARN at start, and each task fails with the same advice", async () => {

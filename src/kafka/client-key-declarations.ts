@@ -183,7 +183,8 @@ export const DECLARED: readonly Declared[] = [
     types: ["producer"],
     effect: "honoured",
     note: "true: keyed records are placed as keyless ones (sticky)",
-    kafkajs: { effect: "ignored", note: "" },
+    ignoredWhen: isTrue,
+    kafkajs: { effect: "ignored", note: "keys are hashed" },
   },
   {
     keys: "key.serializer value.serializer key.deserializer value.deserializer",

@@ -56,6 +56,11 @@ describe("client-key-effects (what each Kafka 4.3.1 client key does in this gate
     const props = { "delivery.timeout.ms": "60000", "buffer.memory": "1000000", "batch.size": "1000" };
     expect(ineffectiveClientKeys("producer", props, "platformatic")).toEqual([]);
     expect(ineffectiveClientKeys("producer", props, "kafkajs")).toEqual(["batch.size", "delivery.timeout.ms"]);
+    // kafkajs hashes keys: partitioner.ignore.keys=false is what it does, only true has no effect.
+    const ignoreKeys = (value: string) =>
+      ineffectiveClientKeys("producer", { "partitioner.ignore.keys": value }, "kafkajs");
+    expect(ignoreKeys("false")).toEqual([]);
+    expect(ignoreKeys(" TRUE")).toEqual(["partitioner.ignore.keys"]);
   });
 
   test("the warning names keys, never values", () => {

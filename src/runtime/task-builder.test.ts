@@ -108,7 +108,10 @@ describe("buildTask", () => {
     });
 
     test("client keys without effect in this gateway: one WARN at task start naming them (not their values); the task runs", async () => {
-      await using w = await inProcessWorker({ worker: { "consumer.client.rack": "rack-secret-a" } });
+      await using w = await inProcessWorker({
+        // A top-level key reaches task clients here (a superset of Connect, where it is the worker's own clients'): no WARN on every task.
+        worker: { "consumer.client.rack": "rack-secret-a", "reconnect.backoff.max.ms": "5000" },
+      });
       const overrides = { "consumer.override.group.protocol": "consumer", "consumer.override.fetch.min.bytes": "2" };
       await w.rest("POST", "/connectors", { name: "s", config: sink(overrides) });
       await awaitTask0(w, "s", "RUNNING");

@@ -108,7 +108,7 @@ export async function buildTask(
     // whatever its target state (Worker.startTask: "Failed to start task"); here the producer
     // connects on its first send, so only its configuration is checked now.
     withClassListHint(taskLog, id, "producer", producerProps, () => checkProducerProperties(producerProps));
-    warnIneffectiveKeys(deps, taskLog, id, "producer", producerProps);
+    warnIneffectiveKeys(deps, connectorConfig, taskLog, id, "producer", producerProps);
     // Its topic-creation admin client's properties too (a refused admin.override.* key fails now).
     const creation = groups && { groups, adminProps: clients.admin };
     if (creation) checkClientConfigValues("admin", creation.adminProps);
@@ -131,7 +131,7 @@ export async function buildTask(
   const consumerProps = clients.consumer;
   // Connect builds the consumer here: a class it cannot load fails the task now.
   withClassListHint(taskLog, id, "consumer", consumerProps, () => checkClientClasses("consumer", consumerProps));
-  warnIneffectiveKeys(deps, taskLog, id, "consumer", consumerProps);
+  warnIneffectiveKeys(deps, connectorConfig, taskLog, id, "consumer", consumerProps);
   const fencePredecessors = clients.consumerFencesPredecessors;
   const dlqTopic = sinkFramework["errors.deadletterqueue.topic.name"].trim();
   if (dlqTopic !== "") {
@@ -201,16 +201,28 @@ function withClassListHint(
   }
 }
 
-/** One WARN naming the client's keys that have no effect in this gateway (client-key-effects.ts); never their values. */
+/**
+ * One WARN naming the client's keys that have no effect in this gateway (client-key-effects.ts);
+ * never their values. Only keys Connect gives a task's client (the worker's `<type>.` keys, the
+ * connector's `<type>.override.` keys): top-level worker keys, which reach it here too, are the
+ * worker's own clients' in Connect, and would warn on every task.
+ */
 function warnIneffectiveKeys(
   deps: WorkerDeps,
+  connectorConfig: Config,
   log: Logger,
   id: ConnectorTaskId,
   type: "producer" | "consumer",
   props: Readonly<Record<string, string>>,
 ): void {
   const client = deps.config["kafka.client"] === "kafkajs" ? "kafkajs" : "platformatic";
-  const warning = ineffectiveKeysWarning(type, props, client);
+  const set = (k: string) =>
+    deps.config.originals[`${type}.${k}`] !== undefined || connectorConfig[`${type}.override.${k}`] !== undefined;
+  const warning = ineffectiveKeysWarning(
+    type,
+    Object.fromEntries(Object.entries(props).filter(([k]) => set(k))),
+    client,
+  );
   if (warning !== undefined) log.withContext(`[${id.connector}|task-${id.task}]`).warn(warning);
 }
 
