@@ -15,7 +15,7 @@ import type { Kafka } from "kafkajs";
 import { KafkaError } from "../../errors.ts";
 import { type BatchChecks, corruption, invalidBatch } from "../batch-integrity.ts";
 import { decompressionBound } from "./codecs.ts";
-import { clusterFactory, sendRequestKey } from "./protocol.ts";
+import { sendRequestKey, withBrokerHook } from "./protocol.ts";
 
 const FETCH = 1;
 const BATCH_HEAD = 12;
@@ -62,9 +62,6 @@ type ProtocolRequest = {
  * broker a consumer fetches from is found through its cluster's findBroker).
  */
 export function withFetchChecks(kafka: Kafka, checks: BatchChecks): Kafka {
-  const factory = clusterFactory(kafka);
-  const create = (kafka as unknown as Record<symbol, (o: object) => FetchCluster>)[factory]!;
-  const hooked = new WeakSet<object>();
   const decoding = (response: ProtocolRequest["response"], version: number) => ({
     ...response,
     decode: (raw: Buffer) => {
@@ -77,30 +74,11 @@ export function withFetchChecks(kafka: Kafka, checks: BatchChecks): Kafka {
       return decompressionBound.run(checks.maxBatchBytes, () => response.decode(raw));
     },
   });
-  const hook = (broker: object) => {
+  return withBrokerHook<object>(kafka, "findBroker", (broker) => {
     const sender = broker as Record<symbol, (request: ProtocolRequest) => Promise<unknown>>;
     const key = sendRequestKey(broker);
     const send = sender[key]!.bind(broker);
     sender[key] = (r) =>
       send(r.request.apiKey === FETCH ? { ...r, response: decoding(r.response, r.request.apiVersion) } : r);
-  };
-  return Object.create(kafka, {
-    [factory]: {
-      value: (options: object) => {
-        const cluster = create(options);
-        const find = cluster.findBroker.bind(cluster);
-        cluster.findBroker = async (args) => {
-          const broker = await find(args);
-          if (!hooked.has(broker)) {
-            hooked.add(broker);
-            hook(broker);
-          }
-          return broker;
-        };
-        return cluster;
-      },
-    },
   });
 }
-
-type FetchCluster = { findBroker(args: { nodeId: string }): Promise<object> };

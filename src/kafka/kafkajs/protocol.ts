@@ -63,10 +63,7 @@ export function sendRequestKey(broker: object): symbol {
  * sender are wrapped, for the clusters this view creates only.
  */
 export function withJoinHook(kafka: Kafka, hooks: JoinHooks): Kafka {
-  const factory = clusterFactory(kafka);
-  const create = (kafka as unknown as Record<symbol, (o: object) => GroupCluster>)[factory]!;
-  const hooked = new WeakSet<object>();
-  const hook = (broker: GroupBroker) => {
+  return withBrokerHook<GroupBroker>(kafka, "findGroupCoordinator", (broker) => {
     const join = broker.joinGroup.bind(broker);
     broker.joinGroup = async (request) => {
       await hooks.beforeJoin(request.memberId);
@@ -87,13 +84,28 @@ export function withJoinHook(kafka: Kafka, hooks: JoinHooks): Kafka {
         throw error;
       }
     };
-  };
+  });
+}
+
+/**
+ * A view of `kafka` whose clusters hand each broker their `finder` returns to `hook`, once per broker
+ * (the clusters this view creates only).
+ */
+export function withBrokerHook<B extends object>(
+  kafka: Kafka,
+  finder: "findBroker" | "findGroupCoordinator",
+  hook: (broker: B) => void,
+): Kafka {
+  const factory = clusterFactory(kafka);
+  type Cluster = Record<typeof finder, (args: unknown) => Promise<B>>;
+  const create = (kafka as unknown as Record<symbol, (o: object) => Cluster>)[factory]!;
+  const hooked = new WeakSet<object>();
   return Object.create(kafka, {
     [factory]: {
       value: (options: object) => {
         const cluster = create(options);
-        const find = cluster.findGroupCoordinator.bind(cluster);
-        cluster.findGroupCoordinator = async (args) => {
+        const find = cluster[finder].bind(cluster);
+        cluster[finder] = async (args) => {
           const broker = await find(args);
           if (!hooked.has(broker)) {
             hooked.add(broker);
@@ -107,9 +119,6 @@ export function withJoinHook(kafka: Kafka, hooks: JoinHooks): Kafka {
   });
 }
 
-type GroupCluster = {
-  findGroupCoordinator(args: { groupId: string }): Promise<GroupBroker>;
-};
 type GroupBroker = BrokerLike & {
   joinGroup(request: { memberId: string }): Promise<unknown>;
 };
