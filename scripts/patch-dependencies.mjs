@@ -334,6 +334,24 @@ export function readRecordsBatch(reader) {
 export function readRecordsBatches(reader) {`,
   },
   {
+    file: "node_modules/@platformatic/kafka/dist/protocol/records.js",
+    from: `        batches.push(readRecordsBatch(reader));
+    }
+    return batches;`,
+    // edge-gateway patch: a batch whose length is below a v2 batch's header (damaged) is not read as one:
+    // its header would be read past its end, a negative length back over itself (forever)
+    to: `        const length = reader.peekInt32(reader.position + INT64_SIZE);
+        if (batchDecoding.current !== null && length < 49) { // edge-gateway patch: smaller than a v2 batch's header
+            const head = reader.buffer.subarray(reader.position, reader.position + BATCH_HEAD + Math.max(length, 0));
+            const invalid = batchDecoding.current(head.buffer);
+            batches.push({ firstOffset: reader.readInt64(), length, records: [], invalid });
+            break;
+        }
+        batches.push(readRecordsBatch(reader));
+    }
+    return batches;`,
+  },
+  {
     file: "node_modules/@platformatic/kafka/dist/diagnostic.js",
     from: `    return { operationId: operationId++, ...context };`,
     // edge-gateway patch: every caller passes a fresh object literal; no copy of it per call

@@ -21,7 +21,9 @@ import { DECOMPRESSED_BATCH_FLOOR } from "./record-codecs.ts";
 
 /** A v2 batch's header: baseOffset … recordCount (DefaultRecordBatch.RECORD_BATCH_OVERHEAD). */
 export const BATCH_OVERHEAD = 61;
-const MAGIC_OFFSET = 16;
+/** Java's LegacyRecord.RECORD_OVERHEAD_V0: the least a batch's length field may say (any format). */
+const RECORD_OVERHEAD_V0 = 14;
+export const MAGIC_OFFSET = 16;
 const CRC_OFFSET = 17;
 const ATTRIBUTES_OFFSET = 21;
 
@@ -41,12 +43,26 @@ export function batchChecks(settings: Pick<ConsumerSettings, "checkCrcs" | "maxB
  */
 export function corruption(batch: Uint8Array): string | null {
   if (batch.length > MAGIC_OFFSET && batch[MAGIC_OFFSET]! < 2) return null;
-  if (batch.length < BATCH_OVERHEAD)
-    return `Record batch is corrupt (the size ${batch.length} is smaller than the minimum allowed overhead ${BATCH_OVERHEAD})`;
+  if (batch.length < BATCH_OVERHEAD) return shortBatch(batch.length);
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   const stored = view.getUint32(CRC_OFFSET);
   const computed = crc32c(batch.subarray(ATTRIBUTES_OFFSET)) >>> 0;
   return stored === computed ? null : `Record is corrupt (stored crc = ${stored}, computed crc = ${computed})`;
+}
+
+/**
+ * Why a batch whose length field says `length` cannot be one, as Java's ByteBufferLogInputStream
+ * says it (a damaged length: negative or under the smallest message); null when it can.
+ */
+export function undersized(length: number): string | null {
+  return length < RECORD_OVERHEAD_V0
+    ? `Record size ${length} is less than the minimum record overhead (${RECORD_OVERHEAD_V0})`
+    : null;
+}
+
+/** Java's CorruptRecordException for a v2 batch of `size` bytes, shorter than its own header. */
+export function shortBatch(size: number): string {
+  return `Record batch is corrupt (the size ${size} is smaller than the minimum allowed overhead ${BATCH_OVERHEAD})`;
 }
 
 /** The consumer's failure for an invalid batch of `tp` (Java's CompletedFetch message). */

@@ -44,4 +44,12 @@ describe("checkFetchAnswer (kafkajs' Fetch answers, versions 4-11)", () => {
       /^Record batch for partition t-3 at offset 41 is invalid, cause: Record is corrupt \(stored crc = \d+, computed crc = \d+\)$/,
     );
   });
+
+  test("a damaged batch length (negative) is Java's KafkaException with its ByteBufferLogInputStream cause", () => {
+    const damaged = batch(41);
+    damaged.writeInt32BE(-12, 8);
+    expect(() => checkFetchAnswer(answer(11, Buffer.concat([batch(40), damaged])), 11)).toThrow(
+      "Record batch for partition t-3 at offset 41 is invalid, cause: Record size -12 is less than the minimum record overhead (14)",
+    );
+  });
 });

@@ -13,7 +13,7 @@
  */
 import type { Kafka } from "kafkajs";
 import { KafkaError } from "../../errors.ts";
-import { type BatchChecks, corruption, invalidBatch } from "../batch-integrity.ts";
+import { type BatchChecks, corruption, invalidBatch, undersized } from "../batch-integrity.ts";
 import { decompressionBound } from "./codecs.ts";
 import { sendRequestKey, withBrokerHook } from "./protocol.ts";
 
@@ -41,7 +41,11 @@ export function checkFetchAnswer(raw: Buffer, version: number): void {
       const end = pos + Math.max(size, 0);
       // The last batch may be cut short by the fetch's byte limits: kafkajs skips it, so does this.
       for (let at = pos; at + BATCH_HEAD <= end; ) {
-        const next = at + BATCH_HEAD + raw.readInt32BE(at + 8);
+        const length = raw.readInt32BE(at + 8);
+        // A damaged length (negative, or under the smallest message) fails with Java's cause.
+        const small = undersized(length);
+        if (small !== null) throw invalidBatch({ topic, partition }, raw.readBigInt64BE(at), small);
+        const next = at + BATCH_HEAD + length;
         if (next > end) break;
         const cause = corruption(raw.subarray(at, next));
         if (cause !== null) throw invalidBatch({ topic, partition }, raw.readBigInt64BE(at), cause);

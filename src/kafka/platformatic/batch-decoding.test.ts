@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { crc32c } from "@platformatic/kafka";
+import * as platformatic from "@platformatic/kafka";
+import { crc32c, Reader } from "@platformatic/kafka";
 import type { ProducerRecord } from "../kafka-port.ts";
 import { batchDecoder } from "./batch-decoding.ts";
 import { encodeRecordBatch, sealRecordBatch } from "./record-batch.ts";
@@ -39,5 +40,61 @@ describe("batchDecoder (check.crcs, decompressed size)", () => {
     expect(batchDecoder({ checkCrcs: true, maxBatchBytes: 10_000 })(batch("gzip"))).toStartWith(
       "the gzip records of a batch decompress to more than 10000 bytes",
     );
+  });
+
+  describe("in the patched record reader (readRecordsBatches)", () => {
+    type Read = { firstOffset: bigint; records: unknown[]; invalid?: string };
+    const library = platformatic as unknown as {
+      batchDecoding: { current: unknown };
+      readRecordsBatches(reader: unknown): Read[];
+    };
+    function read(recordSet: Buffer): Read[] {
+      library.batchDecoding.current = batchDecoder({ checkCrcs: true, maxBatchBytes: 1 << 20 });
+      try {
+        return library.readRecordsBatches(Reader.from(recordSet));
+      } finally {
+        library.batchDecoding.current = null;
+      }
+    }
+    const at = (offset: number) => {
+      const b = batch("gzip");
+      b.writeBigInt64BE(BigInt(offset), 0);
+      return b;
+    };
+
+    test("a last batch cut short by the fetch's byte limits is left unread, not reported", () => {
+      const batches = read(Buffer.concat([at(40), at(41).subarray(0, 70)]));
+      expect(batches.map((b) => [b.firstOffset, b.records.length, b.invalid])).toEqual([[40n, 1, undefined]]);
+    });
+
+    test.each([
+      [-12, "Record size -12 is less than the minimum record overhead (14)"],
+      [-500, "Record size -500 is less than the minimum record overhead (14)"],
+      [20, "Record batch is corrupt (the size 32 is smaller than the minimum allowed overhead 61)"],
+    ])(
+      "a damaged length %i is invalid (a negative one read the batch forever), nothing after it read",
+      (length, cause) => {
+        const damaged = at(41);
+        damaged.writeInt32BE(length, 8);
+        const batches = read(Buffer.concat([at(40), damaged, at(42)]));
+        expect(batches.map((b) => [b.firstOffset, b.invalid])).toEqual([
+          [40n, undefined],
+          [41n, cause],
+        ]);
+      },
+    );
+
+    test("a v1 message set is refused by name, not read as a v2 batch", () => {
+      const message = Buffer.alloc(12 + 22 + 5);
+      message.writeBigInt64BE(7n, 0);
+      message.writeInt32BE(22 + 5, 8);
+      message[16] = 1; // magic
+      message.writeInt32BE(-1, 26); // null key
+      message.writeInt32BE(5, 30);
+      message.write("hello", 34);
+      expect(read(Buffer.concat([message, message]))[0]!.invalid).toBe(
+        "a message set of format v1 (written before Kafka 0.11), which kafka.client=platformatic does not read (kafka.client=kafkajs does)",
+      );
+    });
   });
 });

@@ -10,7 +10,14 @@
 import type { Connection, ConnectionPool } from "@platformatic/kafka";
 import * as platformatic from "@platformatic/kafka";
 import { messageOf } from "../../errors.ts";
-import { BATCH_OVERHEAD, type BatchChecks, corruption } from "../batch-integrity.ts";
+import {
+  BATCH_OVERHEAD,
+  type BatchChecks,
+  corruption,
+  MAGIC_OFFSET,
+  shortBatch,
+  undersized,
+} from "../batch-integrity.ts";
 import { decompressRecords } from "../record-codecs.ts";
 
 const FETCH = 1;
@@ -22,9 +29,26 @@ type BatchDecoder = (batch: Buffer) => Buffer | string;
 
 const slot = (platformatic as unknown as { batchDecoding?: { current: BatchDecoder | null } }).batchDecoding;
 
+/**
+ * Why the record reader cannot read `batch` at all, whatever `check.crcs` says: a damaged length
+ * (the patch hands over only a batch's first bytes then), a message set of format v0/v1 (written
+ * before Kafka 0.11; the reader knows v2 only), a v2 batch shorter than its header.
+ */
+function unreadable(batch: Buffer): string | null {
+  const length = batch.readInt32BE(8);
+  const small = undersized(length);
+  if (small !== null) return small;
+  const magic = batch[MAGIC_OFFSET]!;
+  if (magic < 2)
+    return `a message set of format v${magic} (written before Kafka 0.11), which kafka.client=platformatic does not read (kafka.client=kafkajs does)`;
+  return batch.length < BATCH_OVERHEAD ? shortBatch(batch.length) : null;
+}
+
 /** The decoder that checks a batch by `checks` and returns its records' bytes or why it is invalid. */
 export function batchDecoder(checks: BatchChecks): BatchDecoder {
   return (batch) => {
+    const refused = unreadable(batch);
+    if (refused !== null) return refused;
     const corrupt = checks.checkCrcs ? corruption(batch) : null;
     if (corrupt !== null) return corrupt;
     const codec = batch.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_MASK;
