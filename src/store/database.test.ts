@@ -125,3 +125,21 @@ describe("openDatabase on a file a newer gateway migrated (a downgrade)", () => 
     db.close();
   });
 });
+
+describe("migrate", () => {
+  test("pending migrations apply together: one that fails leaves the file at its old version, the earlier ones undone", () => {
+    const db = new Database(":memory:", { strict: true });
+    const failing = { version: 3, name: "fails", sql: "CREATE TABLE broken (" };
+    const error = thrown(() => migrate(db, "gateway.db", [migrations[0]!, migrations[1]!, failing]));
+    expect((error as Error).message).toContain("(migration to schema version 3)");
+    expect((error as Error).message).toEndWith("it keeps schema version 0.");
+    expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: 0 });
+    expect(db.query("SELECT name FROM sqlite_schema").all()).toEqual([]);
+    // A later start runs them all, a `fromAtMost` migration of the file's old version included.
+    const once = { version: 3, name: "from 0 only", sql: "CREATE TABLE from_zero (x)", fromAtMost: 0 };
+    migrate(db, "gateway.db", [migrations[0]!, migrations[1]!, once]);
+    expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: 3 });
+    expect(db.query("SELECT name FROM sqlite_schema WHERE name = 'from_zero'").get()).toEqual({ name: "from_zero" });
+    db.close();
+  });
+});

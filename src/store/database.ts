@@ -18,7 +18,7 @@ import { Database } from "bun:sqlite";
 import { accessSync, chmodSync, closeSync, constants, mkdirSync, openSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ConnectError } from "../errors.ts";
-import { migrations } from "./migrations/index.ts";
+import { type Migration, migrations } from "./migrations/index.ts";
 import { isStoreFull } from "./store-full.ts";
 
 export class StoreError extends ConnectError {
@@ -160,25 +160,32 @@ export function checkWritable(db: Database, path: string): void {
   }
 }
 
-/** Applies the migrations above the file's user_version (exported for in-memory test databases). */
-export function migrate(db: Database, path: string): void {
+/**
+ * Applies the migrations above the file's user_version, all in one transaction (exported for
+ * in-memory test databases): a start that dies part-way leaves the file at its old version, so the
+ * next start runs them all again, those with `fromAtMost` included (one transaction each let a
+ * crash between 3 and 4 leave a schema-2 file at 3, where migration 4 no longer ran).
+ */
+export function migrate(db: Database, path: string, list: readonly Migration[] = migrations): void {
   const current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
-  const latest = migrations.at(-1)?.version ?? 0;
+  const latest = list.at(-1)?.version ?? 0;
   if (current > latest) {
     throw new StoreError(
       `The data file ${path} has schema version ${current}, newer than this gateway knows (${latest}). Run a newer gateway.`,
     );
   }
-  for (const m of migrations) {
-    if (m.version <= current) continue;
-    try {
-      db.transaction(() => {
+  let running = current;
+  try {
+    db.transaction(() => {
+      for (const m of list) {
+        if (m.version <= current) continue;
+        running = m.version;
         if (m.fromAtMost === undefined || current <= m.fromAtMost) db.run(m.sql);
         db.run(`PRAGMA user_version = ${m.version}`);
-      })();
-    } catch (error) {
-      const version = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
-      throw cannotWrite(path, `migration to schema version ${m.version}`, error, `it keeps schema version ${version}`);
-    }
+      }
+    })();
+  } catch (error) {
+    const version = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+    throw cannotWrite(path, `migration to schema version ${running}`, error, `it keeps schema version ${version}`);
   }
 }

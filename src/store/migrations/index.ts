@@ -1,6 +1,6 @@
 /**
  * Numbered, forward-only schema migrations. `database.ts` applies those above the file's
- * `PRAGMA user_version`, each in its own transaction. Never edit a released migration: add one.
+ * `PRAGMA user_version`, all in one transaction. Never edit a released migration: add one.
  */
 export interface Migration {
   readonly version: number;
