@@ -64,6 +64,9 @@ import { type Spooled, spooled } from "./spooled-row.ts";
 
 const log = getLogger("io.edgegateway.ingest.Spool");
 
+/** `poll` decodes in slices this long: a live request waits a slice at each of its turns (BENCHMARKS.md, "Spool drain under live load"). */
+const DRAIN_SLICE_MS = 1;
+
 /** The SourceRecord of a spooled record, built with its source partition and offset (no copy). */
 export type ToSpoolSourceRecord = (
   topic: string,
@@ -202,9 +205,8 @@ export class SpoolWriter implements IngestWriter {
           next.catch(() => undefined); // awaited by the next poll, if any
           this.prefetched = next;
         }
-        // In slices: a batch read from the file is decoded here (10,000 records by default, ~0.1 s
-        // on a busy core), and live requests, whose appends the drain is waiting behind, get turns.
-        const slicer = new Slicer();
+        // Decoded in slices (10,000 records from the file: ~0.1 s), live requests' turns in between.
+        const slicer = new Slicer(undefined, DRAIN_SLICE_MS);
         const out: SourceRecord[] = new Array(rows.length);
         for (let i = 0; i < rows.length; i++) {
           if (slicer.tick()) await slicer.pause();
