@@ -20,15 +20,18 @@ export class Slicer {
   #since = performance.now();
   #ticks = 0;
   readonly #signal: AbortSignal | undefined;
+  readonly #sliceMs: number;
 
-  constructor(signal?: AbortSignal) {
+  /** `sliceMs`: how long a slice runs (default SLICE_MS). */
+  constructor(signal?: AbortSignal, sliceMs = SLICE_MS) {
     this.#signal = signal;
+    this.#sliceMs = sliceMs;
     signal?.throwIfAborted();
   }
 
   /** Whether the current slice has run its time. */
   due(): boolean {
-    return performance.now() - this.#since >= SLICE_MS;
+    return performance.now() - this.#since >= this.#sliceMs;
   }
 
   /** Counts one item of a loop whose items may each cost milliseconds; true when the slice has run its time. */
