@@ -17,15 +17,11 @@ import { crc32c } from "@platformatic/kafka";
 import type { TopicPartition } from "../api/record.ts";
 import { KafkaError } from "../errors.ts";
 import type { ConsumerSettings } from "./client-config.ts";
+import { ATTRIBUTES_OFFSET, BATCH_OVERHEAD, CRC_OFFSET, MAGIC_OFFSET } from "./record-batch-layout.ts";
 import { DECOMPRESSED_BATCH_FLOOR } from "./record-codecs.ts";
 
-/** A v2 batch's header: baseOffset … recordCount (DefaultRecordBatch.RECORD_BATCH_OVERHEAD). */
-export const BATCH_OVERHEAD = 61;
 /** Java's LegacyRecord.RECORD_OVERHEAD_V0: the least a batch's length field may say (any format). */
 const RECORD_OVERHEAD_V0 = 14;
-export const MAGIC_OFFSET = 16;
-const CRC_OFFSET = 17;
-const ATTRIBUTES_OFFSET = 21;
 
 export interface BatchChecks {
   readonly checkCrcs: boolean;

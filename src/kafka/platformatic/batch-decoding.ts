@@ -10,19 +10,11 @@
 import type { Connection, ConnectionPool } from "@platformatic/kafka";
 import * as platformatic from "@platformatic/kafka";
 import { messageOf } from "../../errors.ts";
-import {
-  BATCH_OVERHEAD,
-  type BatchChecks,
-  corruption,
-  MAGIC_OFFSET,
-  shortBatch,
-  undersized,
-} from "../batch-integrity.ts";
+import { type BatchChecks, corruption, shortBatch, undersized } from "../batch-integrity.ts";
+import { ATTRIBUTES_OFFSET, BATCH_OVERHEAD, COMPRESSION_MASK, MAGIC_OFFSET } from "../record-batch-layout.ts";
 import { decompressRecords } from "../record-codecs.ts";
 
 const FETCH = 1;
-const ATTRIBUTES_OFFSET = 21;
-const COMPRESSION_MASK = 0x07;
 
 /** A whole batch → its records' bytes (decompressed), or why it is invalid. */
 type BatchDecoder = (batch: Buffer) => Buffer | string;

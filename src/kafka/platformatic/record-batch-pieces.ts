@@ -10,13 +10,15 @@
  * Record layout (Kafka's DefaultRecord): length varint · attributes int8 · timestampDelta varlong ·
  * offsetDelta varint · key, value and headers (copied as they are).
  */
+
+import {
+  ATTRIBUTES_OFFSET,
+  BASE_TIMESTAMP_OFFSET,
+  COMPRESSION_MASK,
+  BATCH_OVERHEAD as HEADER_BYTES,
+} from "../record-batch-layout.ts";
 import { type Compression, compressRecords, decompressRecords } from "../record-codecs.ts";
 import { stampRecordBatch, varintBytes, writeTimestamp, writeVarint, zigzag } from "./record-batch.ts";
-
-const HEADER_BYTES = 61;
-const ATTRIBUTES_OFFSET = 21;
-const BASE_TIMESTAMP_OFFSET = 27;
-const COMPRESSION_MASK = 0x07;
 
 /** One record of a batch: its timestamp and the bytes after its offset delta. */
 export interface EncodedRecord {

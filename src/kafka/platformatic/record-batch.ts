@@ -21,12 +21,13 @@
 import { crc32c } from "@platformatic/kafka";
 import { javaUtf8Text } from "../../util/java-utf8.ts";
 import type { ProducerRecord } from "../kafka-port.ts";
+import {
+  ATTRIBUTES_OFFSET,
+  CRC_OFFSET,
+  BATCH_OVERHEAD as HEADER_BYTES,
+  PRODUCER_ID_OFFSET,
+} from "../record-batch-layout.ts";
 import { type Compression, codecId, compressRecords } from "../record-codecs.ts";
-
-const HEADER_BYTES = 61;
-const CRC_OFFSET = 17;
-const ATTRIBUTES_OFFSET = 21;
-const PRODUCER_ID_OFFSET = 43;
 
 const utf8 = new TextEncoder();
 
