@@ -8,11 +8,14 @@
  * process alone: scripts/kafka used to kill whatever process the stale pid file named.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO } from "./support/kafka.ts";
-import { readmeText, runReadmeCommand } from "./support/readme.ts";
+import { gatewayOnPath } from "./support/gateway.ts";
+import { kafkaBroker, REPO, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { readmeText, runReadmeCommand, substitute } from "./support/readme.ts";
+import { runScript } from "./support/run-script.ts";
 import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 describe("README: starting from scratch", () => {
   test("the reset command deletes the state and data, and kills no process a stale pid file names", async () => {
@@ -43,5 +46,109 @@ describe("README: starting from scratch", () => {
     }
     // It exited because its input ended, not by a signal.
     expect({ code: bystander.exitCode, signal: bystander.signalCode }).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe("README: scripts/run with a worker file and a connector file", () => {
+  test("runs the connector the file names, and stops with exit 0 on SIGTERM", async () => {
+    const command = /Give it your own worker file and connector files like `connect-standalone`: `([^`]+)`/.exec(
+      readmeText().replace(/\s+/g, " "),
+    )?.[1];
+    expect(command).toBe("scripts/run my-worker.properties my-connector.json");
+    await using dir = await tempDir("readme-scripts-run-");
+    const topic = uniqueTopic("readme-run");
+    writeFileSync(dir.file("in.txt"), "from a connector file\n");
+    writeFileSync(
+      dir.file("my-worker.properties"),
+      `bootstrap.servers=${(await kafkaBroker()).bootstrap}\nlisteners=http://127.0.0.1:0\ndata.dir=${dir.file("data")}\n`,
+    );
+    const connector = {
+      name: "from-file",
+      config: {
+        "connector.class": "FileStreamSource",
+        file: dir.file("in.txt"),
+        topic,
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+      },
+    };
+    writeFileSync(dir.file("my-connector.json"), JSON.stringify(connector));
+    const [script, worker, ...connectors] = substitute(command!, [
+      ["my-worker.properties", dir.file("my-worker.properties")],
+      ["my-connector.json", dir.file("my-connector.json")],
+    ]).split(" ");
+    expect(script).toBe("scripts/run");
+    const run = runScript(worker!, dir.file("kafka-state"), connectors);
+    try {
+      const url = await run.url();
+      expect(run.output()).not.toContain("starting a local Kafka broker");
+      const taskState = async () => {
+        const status = (await (await fetch(`${url}/connectors/from-file/status`)).json()) as {
+          tasks?: { state: string }[];
+        };
+        return status.tasks?.[0]?.state;
+      };
+      await waitFor(async () => (await taskState()) === "RUNNING", { what: "the connector of the file RUNNING" });
+      expect((await readTopic(topic, 1)).map((r) => r.value?.toString())).toEqual(["from a connector file"]);
+    } finally {
+      process.kill(run.proc.pid!, "SIGTERM");
+    }
+    expect(await run.exited).toBe(0);
+  }, 180_000);
+});
+
+describe("README: commands quoted in the text", () => {
+  const text = () => readmeText().replace(/\s+/g, " ");
+
+  test("gateway --help lists what the README says; gateway --version prints the version", async () => {
+    await using dir = await tempDir("readme-cli-");
+    const env = { PATH: gatewayOnPath(dir.file("bin")) };
+    const listed = /`gateway --help` lists the subcommands \((.*?)\) and options \((.*?)\)/.exec(text());
+    expect(listed).not.toBeNull();
+    const named = [...`${listed![1]} ${listed![2]}`.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+    expect(named).toEqual(["healthcheck [url]", "hash-password [--bcrypt]", "--help", "--version"]);
+    const help = await runReadmeCommand("gateway --help", { cwd: dir.path, curlHome: dir.path, env });
+    expect({ code: help.code, stderr: help.stderr }).toEqual({ code: 0, stderr: "" });
+    for (const word of named) expect(help.stdout).toContain(word);
+
+    expect(text()).toContain("`gateway --version` prints the version");
+    const version = await runReadmeCommand("gateway --version", { cwd: dir.path, curlHome: dir.path, env });
+    const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string };
+    expect({ code: version.code, stdout: version.stdout, stderr: version.stderr }).toEqual({
+      code: 0,
+      stdout: `${pkg.version}\n`,
+      stderr: "",
+    });
+  });
+
+  test("every scripts/bench and scripts/kafka subcommand the README names exists", () => {
+    const readme = text();
+    const accepted = (script: string, pattern: RegExp) =>
+      pattern
+        .exec(readFileSync(join(REPO, script), "utf8"))![1]!
+        .split("|")
+        .map((s) => s.trim());
+    const bench = accepted("scripts/bench", /^ {2}([\w -]+(?:\|[\w -]+)+)\) ;;$/m);
+    const benchNamed = [...readme.matchAll(/`(?:\w+=\S+ )*scripts\/bench ([\w|-]+)`/g)].flatMap((m) =>
+      m[1]!.split("|"),
+    );
+    expect(new Set(benchNamed)).toEqual(new Set(bench));
+    const kafka = accepted("scripts/kafka", /usage: scripts\/kafka ([\w|]+)/);
+    const kafkaNamed = [...readme.matchAll(/`(?:\w+=\S+ )*scripts\/kafka ([\w|]+)/g)].flatMap((m) => m[1]!.split("|"));
+    expect(kafkaNamed.length).toBeGreaterThan(3);
+    for (const name of kafkaNamed) expect({ name, accepted: kafka.includes(name) }).toEqual({ name, accepted: true });
+    // Variables set before scripts/bench are read by it or its benchmarks.
+    const sources = [
+      "scripts/bench",
+      ...readdirSync(join(REPO, "bench"))
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => `bench/${f}`),
+    ]
+      .map((f) => readFileSync(join(REPO, f), "utf8"))
+      .join("\n");
+    const variables = [...readme.matchAll(/`((?:\w+=\S+ )+)scripts\/bench /g)].flatMap((m) =>
+      [...m[1]!.matchAll(/(\w+)=/g)].map((v) => v[1]!),
+    );
+    expect(variables).toContain("BENCH_B_ROUNDS");
+    for (const name of variables) expect({ name, read: sources.includes(name) }).toEqual({ name, read: true });
   });
 });

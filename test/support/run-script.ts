@@ -18,13 +18,17 @@ export interface RunScript {
   signalGroup(signal: NodeJS.Signals): void;
 }
 
-export function runScript(worker: string, kafkaState: string): RunScript {
+export function runScript(worker: string, kafkaState: string, connectorFiles: readonly string[] = []): RunScript {
   const env: Record<string, string | undefined> = { ...process.env, KAFKA_STATE_DIR: kafkaState };
   delete env.CONNECT_BOOTSTRAP_SERVERS;
   delete env.KAFKA_INFO_FILE;
   let output = "";
   // detached: its own process group, like a shell job; the group gets the signals.
-  const proc = spawn("bash", [join(REPO, "scripts/run"), worker], { env, detached: true, stdio: "pipe" });
+  const proc = spawn("bash", [join(REPO, "scripts/run"), worker, ...connectorFiles], {
+    env,
+    detached: true,
+    stdio: "pipe",
+  });
   proc.stdout?.on("data", (c: Buffer) => (output += c.toString()));
   proc.stderr?.on("data", (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number>((resolve) =>
