@@ -115,6 +115,26 @@ describe("README: the spool's quarantine with the sqlite3 shell", () => {
     expect(header).toBeDefined();
     expect(JSON.parse(header!)).toMatchObject({ t: topic });
 
+    // "`sqlite3 spool.db .recover` salvages what it can, with a `sqlite3` whose SQLite has the
+    // `sqlite_dbpage` table …: Debian 12's … answers every `.recover` with `sql error: SQL logic
+    // error (1)`", in the data directory: the quarantined row too, or that answer.
+    const recover =
+      /\(it may hold acknowledged records; `(sqlite3 spool\.db \.recover)` salvages what it can, with a `sqlite3` whose SQLite has the `sqlite_dbpage` table `\.recover` reads, as SQLite's own build of the shell has: Debian 12's `sqlite3` 3\.40\.1 lacks it and answers every `\.recover` with `([^`]+)`\)/.exec(
+        readmeText().replace(/\s+/g, " "),
+      );
+    expect(recover?.[1]).toBe("sqlite3 spool.db .recover");
+    const home = { cwd: dir.file("data"), curlHome: dir.path };
+    const dbpage = await runReadmeCommand("sqlite3 spool.db 'SELECT count(*) FROM sqlite_dbpage'", home);
+    const salvaged = await runReadmeCommand(recover![1]!, home);
+    if (dbpage.code === 0) {
+      expect({ code: salvaged.code, stderr: salvaged.stderr }).toEqual({ code: 0, stderr: "" });
+      expect(salvaged.stdout).toContain("CREATE TABLE spool_quarantine");
+      expect(salvaged.stdout).toMatch(new RegExp(`INSERT INTO "?spool_quarantine"?.*'${rowTopic}'`));
+    } else {
+      expect(dbpage.stderr).toContain("no such table: sqlite_dbpage");
+      expect({ code: salvaged.code, stderr: salvaged.stderr }).toEqual({ code: 1, stderr: `${recover![2]}\n` });
+    }
+
     await run(dir, remove!, [["seq = 42", `seq = ${seq}`]]);
     expect(await run(dir, list!)).toBe("");
   }, 60_000);
