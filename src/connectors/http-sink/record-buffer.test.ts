@@ -14,6 +14,7 @@ function rec(tp: string, offset: number, at = 0, route = ""): EncodedRecord {
     headers: [],
     route,
     enqueuedAt: at,
+    seq: offset,
   };
 }
 

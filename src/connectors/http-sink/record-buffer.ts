@@ -48,6 +48,7 @@ export class RecordBuffer {
   private inFlightCount = 0;
   /** Batch-body bytes of the records waiting and in flight. */
   private heldBytes = 0;
+  private newest = 0;
 
   constructor(private readonly limits: BufferLimits) {}
 
@@ -65,7 +66,13 @@ export class RecordBuffer {
     return this.waitingCount;
   }
 
+  /** The `seq` of the last record added (0 before any): what a flush now releases up to. */
+  get newestSeq(): number {
+    return this.newest;
+  }
+
   add(record: EncodedRecord): void {
+    this.newest = record.seq;
     let lane = this.lanes.get(record.tp);
     if (!lane) {
       lane = { key: record.tp, queue: [], head: 0, bytes: 0, inFlight: undefined };
@@ -106,10 +113,15 @@ export class RecordBuffer {
     return oldest === undefined ? undefined : oldest + this.limits.flushTimeoutMs;
   }
 
-  /** The next request (at most `maxRecords`), or undefined when no idle lane has records. Its lanes become busy. */
-  take(maxRecords = Number.POSITIVE_INFINITY): TakenRequest | undefined {
+  /**
+   * The next request (at most `maxRecords`, none encoded after `upToSeq`: those a flush released), or
+   * undefined when no idle lane has such records. Its lanes become busy.
+   */
+  take(maxRecords = Number.POSITIVE_INFINITY, upToSeq = Number.POSITIVE_INFINITY): TakenRequest | undefined {
     const limit = Math.max(1, Math.min(maxRecords, this.limits.requestRecords));
-    const lanes = [...this.idle()].sort((a, b) => a.queue[a.head]!.enqueuedAt - b.queue[b.head]!.enqueuedAt);
+    const lanes = [...this.idle()]
+      .filter((lane) => lane.queue[lane.head]!.seq <= upToSeq)
+      .sort((a, b) => a.queue[a.head]!.enqueuedAt - b.queue[b.head]!.enqueuedAt);
     const first = lanes[0];
     if (!first) return undefined;
     const route = first.queue[first.head]!.route;
@@ -122,7 +134,7 @@ export class RecordBuffer {
       const start = lane.head;
       while (lane.head < lane.queue.length && records.length < limit) {
         const r = lane.queue[lane.head]!;
-        if (r.route !== route) break;
+        if (r.route !== route || r.seq > upToSeq) break;
         const size = encodedSize(r);
         if (records.length > 0 && bytes + size > this.limits.flushBytes) break;
         records.push(r);

@@ -41,6 +41,8 @@ export interface EncodedRecord {
   readonly route: string;
   /** When it was buffered, on the monotonic clock (the flush timeout counts from it). */
   readonly enqueuedAt: number;
+  /** Its place in the order records were encoded (put order): a flush releases those up to a place. */
+  readonly seq: number;
 }
 
 const text = new TextDecoder();
@@ -89,6 +91,7 @@ export class RecordEncoder {
   private readonly perRecordHeaders: boolean;
   private readonly forwardAll: boolean;
   private readonly forwardNames: ReadonlySet<string>;
+  private sequence = 0;
 
   constructor(
     private readonly s: EncoderSettings,
@@ -156,6 +159,7 @@ export class RecordEncoder {
       headers,
       route: this.templated || headers.length > 0 ? `${url}\n${JSON.stringify(headers)}` : "",
       enqueuedAt: this.now(),
+      seq: ++this.sequence,
     };
   }
 

@@ -1,7 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { deferred } from "../../util/async.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { endpoint, harness, jsonConverters, record, stringConverters } from "./test-support.ts";
+
+const p0 = { topic: "orders", partition: 0 };
+const p1 = { topic: "orders", partition: 1 };
 
 describe("HttpSinkTask", () => {
   describe("in batch mode", () => {
@@ -125,6 +129,47 @@ describe("HttpSinkTask", () => {
       clock.advance(5000);
       await waitFor(() => server.received.length === 2);
       expect(server.received.map((r) => r.body)).toEqual(["[1,2]", "[3,4]"]);
+    });
+
+    // Sink hunt (P3): a flush counted the records of a partition whose request was still in flight
+    // among those it released; they could not go yet, and the count left over let records put after
+    // the flush (another partition's) go at once, one request each, without waiting for a flush.
+    test("a flush's release does not pass to records put after it while a busy partition holds its released records", async () => {
+      await using server = endpoint();
+      const held = deferred<void>();
+      server.answer(async (r) => {
+        if (r.body === '["p0-a"]') await held.promise;
+        return new Response("ok");
+      });
+      const clock = new ManualClock(1_000_000);
+      await using h = harness(
+        { url: server.url(), "sink.flush-buffer.timeout": "5000", "sink.writer.thread-pool.size": "2" },
+        { clock, assignment: [p0, p1] },
+      );
+      await h.task.put([record(0, 0, "p0-a")]);
+      clock.advance(5000);
+      await waitFor(() => server.received.length === 1);
+      // p0's request is held: its next records wait in its lane, p1 has one record.
+      await h.task.put([record(0, 1, "p0-b"), record(0, 2, "p0-c"), record(1, 0, "p1-x")]);
+      clock.advance(5000);
+      await waitFor(() => server.received.length === 2);
+      await waitFor(() => h.task.preCommit([{ ...p1, offset: 1 }])[0]!.offset === 1);
+      // Put after that flush, with no flush due: they wait for sink.flush-buffer.timeout.
+      await h.task.put([record(1, 1, "p1-y")]);
+      await h.task.put([record(1, 2, "p1-z")]);
+      held.resolve();
+      await waitFor(() => server.received.length >= 3);
+      await h.task.idle();
+      expect(server.received.map((r) => r.body)).toEqual(['["p0-a"]', '["p1-x"]', '["p0-b","p0-c"]']);
+      clock.advance(5000);
+      await waitFor(() => server.received.length === 4);
+      await h.task.idle();
+      expect(server.received.map((r) => r.body)).toEqual([
+        '["p0-a"]',
+        '["p1-x"]',
+        '["p0-b","p0-c"]',
+        '["p1-y","p1-z"]',
+      ]);
     });
   });
 

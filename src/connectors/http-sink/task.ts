@@ -61,8 +61,9 @@ export class HttpSinkTask implements SinkTask {
   private readonly stopping = new AbortController();
   /** Monotonic ms, as the buffer's flush timeouts: a step of the host's clock neither holds nor hastens them. */
   private lastCommitRequest = Number.NEGATIVE_INFINITY;
-  /** Records a flush released that are not in a request yet (at most those waiting). */
+  /** Records a flush released that are not in a request yet (at most those waiting), all encoded up to `releasedUpTo`. */
   private released = 0;
+  private releasedUpTo = 0;
   private failure: Error | undefined;
   private backpressure!: Backpressure;
   private timer: { at: number; cancel: AbortController } | undefined;
@@ -174,12 +175,15 @@ export class HttpSinkTask implements SinkTask {
       // As Flink's AsyncSinkWriter: a flush releases up to sink.batch.max-size of the records buffered then (later ones
       // wait for the next flush), sent in requests of up to sink.request.batch.size as fast as concurrency allows.
       this.released = Math.min(this.released, this.buffer.waiting);
-      if (this.released <= 0) {
+      // Records put after a flush wait for the next one, even while some it released wait for their busy partition.
+      let request = this.released > 0 ? this.buffer.take(this.released, this.releasedUpTo) : undefined;
+      if (!request) {
         if (!this.buffer.flushable(now, this.backpressure.holding)) break;
         this.released = Math.min(this.settings.limits.maxBatchRecords, this.buffer.waiting);
+        this.releasedUpTo = this.buffer.newestSeq;
+        request = this.buffer.take(this.released, this.releasedUpTo);
+        if (!request) break;
       }
-      const request = this.buffer.take(this.released);
-      if (!request) break;
       this.released -= request.records.length;
       this.launch(request);
     }
