@@ -13,9 +13,10 @@
  * Errors: a status in http.response.error.codes (default: ≥ 400) after retries, or a body that is
  * not JSON, goes to behavior.on.error (fail → the task FAILS with the status and redacted URL; log
  * / ignore → the poll stops at the failed page, whose earlier pages are never delivered again). After
- * a failure that may pass (408, 429, 5xx, too large, unreadable) every scheduled poll retries that
- * page; another 4xx, or a status outside the error codes (a warning), ends the poll there as a
- * pagination stop does, the offset moving to the best reached (poll-run.ts afterFailedPage).
+ * a failure that may pass (408, 429, 5xx, too large, unreadable; also a 408, 429 or 5xx outside the
+ * error codes, a warning) every scheduled poll retries that page; another 4xx, or another status
+ * outside the error codes (a warning), ends the poll there as a pagination stop does, the offset
+ * moving to the best reached (poll-run.ts afterFailedPage).
  * Connection and TLS failures, and an unreachable OAuth2 token endpoint, that outlast
  * http.retry.max.attempts fail the task.
  */
@@ -224,10 +225,9 @@ export class HttpSourceTask implements SourceTask {
       const tries = this.fetcher.attempts > 1 ? ` after ${this.fetcher.attempts} attempts` : "";
       const body = bodySnippet(response.body, this.fetcher.echoedSecrets(request));
       const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}${tries}: ${body}`;
-      this.pageFailed(run, reason, {
-        error: status === "error",
-        passing: status === "error" && passingStatus(response.status),
-      });
+      // A 408, 429 or 5xx outside the error codes may pass too: the page is retried, not skipped
+      // (ending the poll there would move a newest-first API's offset past its unread pages).
+      this.pageFailed(run, reason, { error: status === "error", passing: passingStatus(response.status) });
       return [];
     }
     let page: PageContent;
