@@ -237,7 +237,7 @@ export const httpSourceConfig = defineConfig({
     group: G.errors,
   }),
   "behavior.on.error": key.string({
-    doc: "What an error status or an unreadable response does: `fail` stops the task (FAILED, with the status, URL and reason), `log` logs it and skips to the next poll, `ignore` skips silently. After a 408, 429, 5xx, a response too large or an unreadable body every scheduled poll retries the failed page; another 4xx ends the poll there as the end of pagination does (the offset moves to the one its delivered records reached). The poll's earlier pages are never delivered again. Unset: `fail` with errors.tolerance=none, else `log` (errors.log.enable=true) or `ignore`. Connection and TLS failures that outlast the retries always fail the task.",
+    doc: "What an error status or an unreadable response does: `fail` stops the task (FAILED, with the status, URL and reason), `log` logs it and skips to the next poll, `ignore` skips silently. After a 408, 429, 5xx, a response too large or an unreadable body every scheduled poll retries the failed page; another 4xx ends the poll there as the end of pagination does (the offset moves to the one its delivered records reached). The poll's earlier pages are never delivered again. Unset: `fail` with errors.tolerance=none, else `log` (errors.log.enable=true) or `ignore`. Connection and TLS failures (and an unreachable OAuth2 token endpoint) that outlast the retries fail the task with `fail`; with `log` or `ignore` every scheduled poll retries the page.",
     default: null,
     group: G.errors,
     recommended: [...BEHAVIORS],

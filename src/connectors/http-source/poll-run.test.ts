@@ -293,3 +293,49 @@ describe("HttpSourceTask after a 429 or 5xx outside http.response.error.codes (s
     },
   );
 });
+
+describe("HttpSourceTask when the API is unreachable through the retries (sourcehunt P2)", () => {
+  // An edge device's link drops for a while: the API's port refuses connections, then answers.
+  function downThenUp() {
+    const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+    const port = probe.port!;
+    probe.stop(true);
+    let server: ReturnType<typeof Bun.serve> | undefined;
+    return {
+      url: `http://127.0.0.1:${port}/e`,
+      up: () => {
+        server = Bun.serve({ port, hostname: "127.0.0.1", fetch: () => Response.json([{ id: 1 }, { id: 2 }]) });
+      },
+      [Symbol.dispose]: () => server?.stop(true),
+    };
+  }
+  const config = (url: string, behavior: string) => ({
+    "http.url": url,
+    "http.response.records.path": "$[*]",
+    "http.timer.interval.ms": "60000",
+    "http.retry.max.attempts": "2",
+    "http.retry.backoff.ms": "10",
+    "behavior.on.error": behavior,
+  });
+
+  test.each(["log", "ignore"])(
+    "%s: the task keeps running and the next scheduled poll fetches the page once the API is back",
+    async (behavior) => {
+      using api = downThenUp();
+      const h = await startTask(config(api.url, behavior));
+      const signal = new AbortController().signal;
+      expect(await h.task.poll(signal)).toBeNull();
+      api.up();
+      expect(ids(await h.collect(2, 70))).toEqual([1, 2]);
+      const warned = h.logs.some((l) => l.includes("failed after 2 attempts") && l.includes("retries this page"));
+      expect(warned).toBe(behavior === "log");
+    },
+  );
+
+  test("fail: the task fails, as before", async () => {
+    using api = downThenUp();
+    const h = await startTask(config(api.url, "fail"));
+    const error = await h.task.poll(new AbortController().signal).catch((e) => e);
+    expect(error.message).toContain("failed after 2 attempts: connection refused");
+  });
+});

@@ -18,7 +18,8 @@
  * outside the error codes (a warning), ends the poll there as a pagination stop does, the offset
  * moving to the best reached (poll-run.ts afterFailedPage).
  * Connection and TLS failures, and an unreachable OAuth2 token endpoint, that outlast
- * http.retry.max.attempts fail the task.
+ * http.retry.max.attempts fail the task with behavior.on.error=fail; with log / ignore every
+ * scheduled poll retries the page, as after a 503.
  */
 import type { Config, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import type { SourceRecord } from "../../api/record.ts";
@@ -42,6 +43,7 @@ import {
   httpSourceMetrics,
   type PageFetcher,
   pageFetcherOf,
+  UnreachableError,
   undecodable,
 } from "./page-fetcher.ts";
 import { pageDigest, repeatedPage, unfollowedPage } from "./page-guard.ts";
@@ -214,8 +216,11 @@ export class HttpSourceTask implements SourceTask {
       response = await this.fetcher.fetch(request, signal);
     } catch (error) {
       if (signal.aborted) throw error;
-      if (error instanceof HttpResponseTooLargeError || undecodable(error)) {
-        this.pageFailed(run, error.message, { error: true, passing: true });
+      // An unreachable server fails the task only with behavior.on.error=fail: else the next
+      // scheduled poll retries the page, as after a 503 (an edge device's link comes back).
+      const unreachable = error instanceof UnreachableError && this.behavior !== "fail";
+      if (error instanceof HttpResponseTooLargeError || undecodable(error) || unreachable) {
+        this.pageFailed(run, (error as Error).message, { error: true, passing: true });
         return [];
       }
       throw error;
