@@ -93,6 +93,8 @@ export class HttpSourceTask implements SourceTask {
   private pending: Promise<{ records: SourceRecord[] } | { error: unknown } | { aborted: true }> | undefined;
   private readonly stopped = new AbortController();
   private readonly final = new FinalOffset();
+  /** The last record handed to the runtime. */
+  private lastDelivered: SourceRecord | undefined;
   /** Records read, not yet handed out: a page goes in batches of at most MAX_BATCH_RECORDS. */
   private readonly ready = new ReadyRecords();
 
@@ -162,6 +164,7 @@ export class HttpSourceTask implements SourceTask {
       if (!this.run) break;
     }
     const out = active.aborted ? null : this.ready.take();
+    if (out) this.lastDelivered = out[out.length - 1];
     // The next page is fetched while the runtime sends the last batch of this one.
     if (this.ready.empty && this.run && !this.run.suspended && !this.pending && !active.aborted)
       this.pending = this.fetchInBackground(this.run, active);
@@ -181,7 +184,7 @@ export class HttpSourceTask implements SourceTask {
   }
 
   private endRun(run: Run): void {
-    if (run.last && !run.last.final) this.final.ended(run.last.record, finalOffset(run));
+    if (!run.last?.final) this.final.ended(run.last?.record ?? this.lastDelivered, finalOffset(run));
     this.offset = run.best;
     this.offsetSeen = run.bestSeen;
     this.run = undefined;
