@@ -169,7 +169,7 @@ export const httpSourceConfig = defineConfig({
     group: G.pagination,
   }),
   "http.pagination.cursor.path": key.string({
-    doc: "CURSOR: JSONPath to the next cursor in the response. Pagination stops when it is missing, null or empty.",
+    doc: "CURSOR: JSONPath to the next cursor in the response (a string or number). Pagination stops when it is missing, null, false or empty; an object or array there stops it with a warning.",
     default: null,
     group: G.pagination,
   }),
