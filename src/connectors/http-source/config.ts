@@ -169,7 +169,7 @@ export const httpSourceConfig = defineConfig({
     group: G.pagination,
   }),
   "http.pagination.cursor.path": key.string({
-    doc: "CURSOR: JSONPath to the next cursor in the response. Pagination stops when it is missing, null or empty.",
+    doc: "CURSOR: JSONPath to the next cursor in the response (a string or number). Pagination stops when it is missing, null, false or empty; an object or array there stops it with a warning.",
     default: null,
     group: G.pagination,
   }),
@@ -232,12 +232,12 @@ export const httpSourceConfig = defineConfig({
     validators: [nonNegative],
   }),
   "http.response.error.codes": key.list({
-    doc: "The statuses that are errors (after retries), handled by behavior.on.error. Empty: every status of 400 and above. Other non-2xx statuses end the poll with a warning.",
+    doc: "The statuses that are errors (after retries), handled by behavior.on.error. Empty: every status of 400 and above. Another 408, 429 or 5xx is retried as an error is, then every scheduled poll retries its page, with a warning; other non-2xx statuses end the poll with a warning.",
     default: [],
     group: G.errors,
   }),
   "behavior.on.error": key.string({
-    doc: "What an error status or an unreadable response does: `fail` stops the task (FAILED, with the status, URL and reason), `log` logs it and skips to the next poll, `ignore` skips silently. After a 408, 429, 5xx, a response too large or an unreadable body every scheduled poll retries the failed page; another 4xx ends the poll there as the end of pagination does (the offset moves to the one its delivered records reached). The poll's earlier pages are never delivered again. Unset: `fail` with errors.tolerance=none, else `log` (errors.log.enable=true) or `ignore`. Connection and TLS failures that outlast the retries always fail the task.",
+    doc: "What an error status or an unreadable response does: `fail` stops the task (FAILED, with the status, URL and reason), `log` logs it and skips to the next poll, `ignore` skips silently. After a 408, 429, 5xx, a response too large or an unreadable body every scheduled poll retries the failed page; another 4xx ends the poll there as the end of pagination does (the offset moves to the one its delivered records reached). The poll's earlier pages are never delivered again. Unset: `fail` with errors.tolerance=none, else `log` (errors.log.enable=true) or `ignore`. Connection and TLS failures (and an unreachable OAuth2 token endpoint) that outlast the retries fail the task with `fail`; with `log` or `ignore` every scheduled poll retries the page.",
     default: null,
     group: G.errors,
     recommended: [...BEHAVIORS],

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { sourceRecord } from "../../api/record.ts";
 import { FinalOffset } from "./final-offset.ts";
-import { api, startTask } from "./test-support.ts";
+import { api, commit, FastForwardClock, startTask } from "./test-support.ts";
 
 const PARTITION = { url: "http://api.test/x" };
 
@@ -45,6 +45,45 @@ describe("a poll whose last page has no new record (review: restart re-ran finis
       },
     ]);
     expect(h.task.updateOffsets()).toBeNull();
+  });
+});
+
+describe("a poll without new records (sourcehunt P3: a restart polled off schedule)", () => {
+  test.each([
+    ["interval", { "http.timer.interval.ms": "3600000" }],
+    ["cron", { "http.timer.type": "cron", "http.timer.cron.expression": "0 0 * * * ?" }],
+  ] as const)("%s: its poll time is committed, so a restart waits for the next scheduled poll", async (_, timer) => {
+    const clock = new FastForwardClock(Date.UTC(2026, 0, 1, 0, 0, 0));
+    const at: number[] = [];
+    using server = api(() => {
+      at.push(clock.now());
+      return Response.json([{ id: 1, ts: "2024-01-01T00:00:00Z" }]);
+    });
+    const config = {
+      "http.url": `${server.base}/events`,
+      "http.response.records.path": "$[*]",
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "ts",
+      ...timer,
+    };
+    const h = await startTask(config, { clock });
+    const first = await h.collect(1, 3700);
+    commit(h, first);
+    h.task.commitRecords(first);
+    // The next poll, an hour later, has nothing new: its poll time is handed to the runtime.
+    await h.collect(1, 3700);
+    expect(at).toHaveLength(2);
+    const update = h.task.updateOffsets();
+    expect(update).toEqual([
+      { partition: first[0]!.sourcePartition!, offset: { offset: "2024-01-01T00:00:00Z", poll_time: at[1] } },
+    ]);
+    h.offsets.set(JSON.stringify(update![0]!.partition), { ...update![0]!.offset });
+    h.task.stop();
+    // A restart half an hour after that poll polls at the next scheduled time, not at once.
+    clock.current += 1_800_000;
+    const again = await startTask(config, { clock, offsets: h.offsets });
+    await again.collect(1, 1900);
+    expect(at[2]).toBe(at[1]! + 3_600_000);
   });
 });
 

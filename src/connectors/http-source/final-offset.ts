@@ -10,11 +10,14 @@
  * So the task hands the final offset to the runtime (SourceTask.updateOffsets, a gateway
  * extension) once Kafka acknowledged that last record, and only then: never ahead of a record in
  * flight. If later records are acknowledged first, their own offsets supersede it and it is dropped.
+ * A poll that delivered no record at all ends after the last record the task delivered (none yet:
+ * due at once): its final offset stores when it started, so a restart waits for the next poll of
+ * the schedule instead of polling at once.
  */
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
 
 interface Pending {
-  readonly after: SourceRecord;
+  readonly after: SourceRecord | undefined;
   readonly offset: SourceMap;
   acked: boolean;
 }
@@ -23,8 +26,8 @@ export class FinalOffset {
   private pending: Pending | undefined;
   private lastAcked: SourceRecord | undefined;
 
-  /** A poll ended after delivering `last`, which carries a mid-poll offset: `offset` is its final one. */
-  ended(last: SourceRecord, offset: SourceMap): void {
+  /** A poll ended after `last` was delivered, which carries another offset: `offset` is the poll's final one. */
+  ended(last: SourceRecord | undefined, offset: SourceMap): void {
     this.pending = { after: last, offset, acked: this.lastAcked === last };
   }
 
@@ -36,7 +39,7 @@ export class FinalOffset {
     if (p) {
       if (p.acked) this.pending = undefined;
       else if (last === p.after) p.acked = true;
-      else if (records.includes(p.after)) this.pending = undefined;
+      else if (p.after && records.includes(p.after)) this.pending = undefined;
     }
     this.lastAcked = last;
   }

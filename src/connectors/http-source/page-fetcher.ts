@@ -6,8 +6,8 @@
  * `http_source_errors_total` and `http_source_request_duration_seconds` (per task: the runtime adds
  * the connector and task labels).
  * Returns the final response whatever its status. A transport failure, or an OAuth2 token endpoint
- * unreachable (or answering 429/5xx), that outlasts http.retry.max.attempts is thrown as a
- * ConnectError that fails the task; the abort reason is thrown when the task pauses or stops. A body
+ * unreachable (or answering 429/5xx), that outlasts http.retry.max.attempts is thrown as an
+ * UnreachableError (a ConnectError); the abort reason is thrown when the task pauses or stops. A body
  * that does not decompress as its Content-Encoding says is thrown as it is (`undecodable`).
  */
 import { ConnectError } from "../../errors.ts";
@@ -116,6 +116,14 @@ export function pageFetcherOf(
   });
 }
 
+/**
+ * The page's server, or its OAuth2 token endpoint, could not be reached through the retries
+ * (connection, TLS, timeout; a token endpoint answering 429/5xx): a failure that may pass.
+ */
+export class UnreachableError extends ConnectError {
+  override name = "UnreachableError";
+}
+
 /** A response whose body does not decompress as its Content-Encoding says (an unreadable body). */
 export function undecodable(error: unknown): error is HttpTransportError {
   return error instanceof HttpTransportError && error.failure === "decode";
@@ -154,12 +162,13 @@ export class PageFetcher {
       }
       return response;
     } catch (error) {
-      // An unreachable server or token endpoint after the retries fails the task (not retriable:
-      // the runtime would otherwise retry the poll forever). Both messages are free of secrets. A
+      // An unreachable server or token endpoint after the retries is not retriable (the runtime
+      // would otherwise retry the poll forever): the task's behavior.on.error decides, failing the
+      // task or retrying the page at the next scheduled poll. Both messages are free of secrets. A
       // body that does not decompress is a response, unreadable: the task's behavior.on.error decides.
       if (undecodable(error)) throw error;
       if (!signal.aborted && (error instanceof HttpTransportError || error instanceof RetriableTokenRequestError))
-        throw new ConnectError(
+        throw new UnreachableError(
           `${req.method} ${redacted(req.url)} failed after ${this.o.maxAttempts} attempts: ${failureReason(error, req)}`,
           { cause: error },
         );

@@ -69,6 +69,20 @@ describe("nextPage", () => {
         cursor,
       });
     });
+
+    // A path to an object or array (`$.next` where the API answers `{"next": {"cursor": …}}`) ended
+    // the poll after its first page without a word (sourcehunt P3).
+    test.each(['{"next":{"cursor":"abc"}}', '{"next":["abc"]}'])("on %s ends pagination with a warning", (text) => {
+      expect(
+        nextPage(CURSOR, { url: "https://api.example.test/e" }, cursorPage(text), "https://api.example.test"),
+      ).toEqual({ stop: "the cursor at $.next is an object or array, not a string or number" });
+    });
+
+    test.each(['{"next":false}', '{"next":null}', "{}"])("on %s ends pagination quietly", (text) => {
+      expect(
+        nextPage(CURSOR, { url: "https://api.example.test/e" }, cursorPage(text), "https://api.example.test"),
+      ).toBeNull();
+    });
   });
 });
 

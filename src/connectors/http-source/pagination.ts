@@ -3,7 +3,8 @@
  *   OFFSET       `<offset.param>=<position>&<limit.param>=<limit>`; a page with fewer records than
  *                the limit is the last.
  *   CURSOR       the cursor at `cursor.path` in the response goes into `<cursor.param>`; a missing,
- *                null or empty cursor ends the poll.
+ *                null, false or empty cursor ends the poll; an object or array there ends it with
+ *                a warning (the path does not fit the API).
  *   LINK_HEADER  the `rel="next"` target of the Link header (RFC 8288), resolved against the
  *                page's URL, so relative and absolute links both work (GitHub style). A link is
  *                followed only to http.url's origin (scheme, host and port): the request carries
@@ -125,8 +126,12 @@ export function nextPage(
       };
     }
     case "CURSOR": {
-      const cursor = exactFirst(result.json, result.text, p.cursorPath ?? "$.next_cursor");
+      const path = p.cursorPath ?? "$.next_cursor";
+      const cursor = exactFirst(result.json, result.text, path);
       if (cursor === undefined || cursor === null || cursor === "") return null;
+      // A path to an object or array is a path that does not fit the API: said, not passed over.
+      if (typeof cursor === "object")
+        return { stop: `the cursor at ${path} is an object or array, not a string or number` };
       // A long integer cursor (bigint in the exact parse) keeps its digits.
       if (typeof cursor !== "string" && typeof cursor !== "number" && typeof cursor !== "bigint") return null;
       const text = String(cursor);

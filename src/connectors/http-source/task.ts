@@ -13,11 +13,13 @@
  * Errors: a status in http.response.error.codes (default: ≥ 400) after retries, or a body that is
  * not JSON, goes to behavior.on.error (fail → the task FAILS with the status and redacted URL; log
  * / ignore → the poll stops at the failed page, whose earlier pages are never delivered again). After
- * a failure that may pass (408, 429, 5xx, too large, unreadable) every scheduled poll retries that
- * page; another 4xx, or a status outside the error codes (a warning), ends the poll there as a
- * pagination stop does, the offset moving to the best reached (poll-run.ts afterFailedPage).
+ * a failure that may pass (408, 429, 5xx, too large, unreadable; also a 408, 429 or 5xx outside the
+ * error codes, a warning) every scheduled poll retries that page; another 4xx, or another status
+ * outside the error codes (a warning), ends the poll there as a pagination stop does, the offset
+ * moving to the best reached (poll-run.ts afterFailedPage).
  * Connection and TLS failures, and an unreachable OAuth2 token endpoint, that outlast
- * http.retry.max.attempts fail the task.
+ * http.retry.max.attempts fail the task with behavior.on.error=fail; with log / ignore every
+ * scheduled poll retries the page, as after a 503.
  */
 import type { Config, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import type { SourceRecord } from "../../api/record.ts";
@@ -41,6 +43,7 @@ import {
   httpSourceMetrics,
   type PageFetcher,
   pageFetcherOf,
+  UnreachableError,
   undecodable,
 } from "./page-fetcher.ts";
 import { pageDigest, repeatedPage, unfollowedPage } from "./page-guard.ts";
@@ -90,6 +93,8 @@ export class HttpSourceTask implements SourceTask {
   private pending: Promise<{ records: SourceRecord[] } | { error: unknown } | { aborted: true }> | undefined;
   private readonly stopped = new AbortController();
   private readonly final = new FinalOffset();
+  /** The last record handed to the runtime. */
+  private lastDelivered: SourceRecord | undefined;
   /** Records read, not yet handed out: a page goes in batches of at most MAX_BATCH_RECORDS. */
   private readonly ready = new ReadyRecords();
 
@@ -159,6 +164,7 @@ export class HttpSourceTask implements SourceTask {
       if (!this.run) break;
     }
     const out = active.aborted ? null : this.ready.take();
+    if (out) this.lastDelivered = out[out.length - 1];
     // The next page is fetched while the runtime sends the last batch of this one.
     if (this.ready.empty && this.run && !this.run.suspended && !this.pending && !active.aborted)
       this.pending = this.fetchInBackground(this.run, active);
@@ -178,7 +184,7 @@ export class HttpSourceTask implements SourceTask {
   }
 
   private endRun(run: Run): void {
-    if (run.last && !run.last.final) this.final.ended(run.last.record, finalOffset(run));
+    if (!run.last?.final) this.final.ended(run.last?.record ?? this.lastDelivered, finalOffset(run));
     this.offset = run.best;
     this.offsetSeen = run.bestSeen;
     this.run = undefined;
@@ -213,8 +219,11 @@ export class HttpSourceTask implements SourceTask {
       response = await this.fetcher.fetch(request, signal);
     } catch (error) {
       if (signal.aborted) throw error;
-      if (error instanceof HttpResponseTooLargeError || undecodable(error)) {
-        this.pageFailed(run, error.message, { error: true, passing: true });
+      // An unreachable server fails the task only with behavior.on.error=fail: else the next
+      // scheduled poll retries the page, as after a 503 (an edge device's link comes back).
+      const unreachable = error instanceof UnreachableError && this.behavior !== "fail";
+      if (error instanceof HttpResponseTooLargeError || undecodable(error) || unreachable) {
+        this.pageFailed(run, (error as Error).message, { error: true, passing: true });
         return [];
       }
       throw error;
@@ -224,10 +233,9 @@ export class HttpSourceTask implements SourceTask {
       const tries = this.fetcher.attempts > 1 ? ` after ${this.fetcher.attempts} attempts` : "";
       const body = bodySnippet(response.body, this.fetcher.echoedSecrets(request));
       const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}${tries}: ${body}`;
-      this.pageFailed(run, reason, {
-        error: status === "error",
-        passing: status === "error" && passingStatus(response.status),
-      });
+      // A 408, 429 or 5xx outside the error codes may pass too: the page is retried, not skipped
+      // (ending the poll there would move a newest-first API's offset past its unread pages).
+      this.pageFailed(run, reason, { error: status === "error", passing: passingStatus(response.status) });
       return [];
     }
     let page: PageContent;
