@@ -3,7 +3,8 @@
  * (batch-integrity.ts). kafkajs reads no CRC and decompresses every batch while it decodes an
  * answer, so each Fetch answer of the consumer's brokers is scanned first (`checkFetchAnswer`: each
  * whole v2 batch's CRC-32C, when `check.crcs` is true), and decoded with the consumer's bound on
- * decompressed size in the async context its codecs read (codecs.ts `decompressionBound`).
+ * decompressed size, per batch and per answer (decompression-budget.ts), in the async context its
+ * codecs read (codecs.ts `decompressionBound`).
  *
  * Fetch answer, versions 4-11 (what kafkajs 2.2.4 asks; Kafka 4 answers none older):
  * throttle_time_ms int32 · [v7+] error_code int16, session_id int32 · [topic string ·
@@ -14,6 +15,7 @@
 import type { Kafka } from "kafkajs";
 import { KafkaError } from "../../errors.ts";
 import { type BatchChecks, corruption, invalidBatch, undersized } from "../batch-integrity.ts";
+import { DecompressionBudget } from "../decompression-budget.ts";
 import { decompressionBound } from "./codecs.ts";
 import { sendRequestKey, withBrokerHook } from "./protocol.ts";
 
@@ -75,7 +77,7 @@ export function withFetchChecks(kafka: Kafka, checks: BatchChecks): Kafka {
         // An answer this scan cannot walk (a layout it does not know) is left to kafkajs' decoder.
         if (error instanceof KafkaError) throw error;
       }
-      return decompressionBound.run(checks.maxBatchBytes, () => response.decode(raw));
+      return decompressionBound.run(new DecompressionBudget(checks.maxBatchBytes), () => response.decode(raw));
     },
   });
   return withBrokerHook<object>(kafka, "findBroker", (broker) => {
