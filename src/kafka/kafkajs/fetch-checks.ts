@@ -22,7 +22,10 @@ import { sendRequestKey, withBrokerHook } from "./protocol.ts";
 const FETCH = 1;
 const BATCH_HEAD = 12;
 
-/** Throws Java's KafkaException for the first batch of the answer whose CRC-32C does not hold. */
+/**
+ * Throws Java's KafkaException for a partition whose first batch's CRC-32C does not hold; a later
+ * one is left unread (marked as cut short), so the batches before it are delivered first.
+ */
 export function checkFetchAnswer(raw: Buffer, version: number): void {
   let pos = 4 + (version >= 7 ? 6 : 0);
   const topics = raw.readInt32BE(pos);
@@ -44,13 +47,18 @@ export function checkFetchAnswer(raw: Buffer, version: number): void {
       // The last batch may be cut short by the fetch's byte limits: kafkajs skips it, so does this.
       for (let at = pos; at + BATCH_HEAD <= end; ) {
         const length = raw.readInt32BE(at + 8);
-        // A damaged length (negative, or under the smallest message) fails with Java's cause.
-        const small = undersized(length);
-        if (small !== null) throw invalidBatch({ topic, partition }, raw.readBigInt64BE(at), small);
         const next = at + BATCH_HEAD + length;
+        // A damaged length (negative, or under the smallest message) fails with Java's cause.
+        const cause = undersized(length) ?? (next > end ? null : corruption(raw.subarray(at, next)));
+        if (cause !== null) {
+          if (at === pos) throw invalidBatch({ topic, partition }, raw.readBigInt64BE(at), cause);
+          // Batches before it: delivered, as Java's consumer returns them before it raises on the
+          // next poll. Its length made past the answer's end, kafkajs reads it as a batch cut short
+          // (not read), and the consumer fetches it again: the first batch of that answer then.
+          raw.writeInt32BE(0x7fffffff, at + 8);
+          break;
+        }
         if (next > end) break;
-        const cause = corruption(raw.subarray(at, next));
-        if (cause !== null) throw invalidBatch({ topic, partition }, raw.readBigInt64BE(at), cause);
         at = next;
       }
       pos = end;

@@ -149,12 +149,15 @@ export function applyFetchResponse(
     const all = p.records ?? [];
     const cut = all.findIndex((b) => (b as { invalid?: string }).invalid !== undefined);
     const cause = cut < 0 ? undefined : (all[cut] as { invalid?: string }).invalid!;
-    // A batch whose CRC-32C or size failed its check (batch-decoding.ts) fails the consumer, as Java's.
-    if (cause !== undefined && cause !== HELD_BACK)
-      return { ready, stalled, error: invalidBatch(s.tp, all[cut]!.firstOffset, cause) };
-    // A batch held back (the answer's decompressed-size bound is spent) is fetched again, at once.
+    // The batches before the first one that is invalid or held back are delivered; that one is
+    // fetched again from the new position: held back (the answer's decompressed-size bound is
+    // spent), it is read then; invalid (its CRC-32C or size failed its check, batch-decoding.ts),
+    // it fails the consumer then, as Java's consumer returns the records before a corrupt batch and
+    // raises on the next poll.
     const batches = cut < 0 ? all : all.slice(0, cut);
     const next = nextOffset(batches);
+    if (cause !== undefined && cause !== HELD_BACK && (next === null || next <= from))
+      return { ready, stalled, error: invalidBatch(s.tp, all[cut]!.firstOffset, cause) };
     if (cut === 0) continue;
     if (next === null || next <= from) {
       // Data below the position only (or everything filtered, e.g. aborted batches cut off
