@@ -20,6 +20,8 @@ const MARKER = "value-to-be-damaged-on-disk";
 const COUNT = 20;
 let info: KafkaInfo;
 const topics: Record<"plain" | "gzip", string> = { plain: uniqueTopic("crc-plain"), gzip: uniqueTopic("crc-gzip") };
+/** Three batches of COUNT records; the third damaged. */
+const third = uniqueTopic("crc-third");
 
 /** The broker's log directory, as it reports it. */
 async function logDir(): Promise<string> {
@@ -61,10 +63,18 @@ beforeAll(async () => {
       messages: Array.from({ length: COUNT }, (_, i) => ({ value: i === 7 ? MARKER : `value ${i}` })),
     });
   }
+  await createTopic(third);
+  for (let b = 0; b < 3; b++)
+    await producer.send({
+      topic: third,
+      acks: -1,
+      messages: Array.from({ length: COUNT }, (_, i) => ({ value: b === 2 && i === 7 ? MARKER : `value ${b}.${i}` })),
+    });
   await producer.disconnect();
   const dir = await logDir();
   damage(dir, topics.plain, MARKER);
   damage(dir, topics.gzip, 61 + 30);
+  damage(dir, third, MARKER);
 });
 
 async function consume(adapter: keyof typeof kafkaPorts, topic: string, properties: Record<string, string> = {}) {
@@ -106,6 +116,21 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("kafka.cli
       }
     },
   );
+
+  test("the records of the batches before a damaged one are delivered, then the consumer fails (Java: on the next poll)", async () => {
+    const { consumer, records, crashes } = await consume(adapter, third);
+    try {
+      await waitFor(() => crashes.length > 0, { what: "the consumer's failure", timeoutMs: 30_000 });
+      expect(crashes[0]!.message).toMatch(
+        new RegExp(
+          `^Record batch for partition ${third}-0 at offset ${2 * COUNT} is invalid, cause: Record is corrupt`,
+        ),
+      );
+      expect(records.map((r) => r.offset)).toEqual(Array.from({ length: 2 * COUNT }, (_, i) => i));
+    } finally {
+      await consumer.close().catch(() => undefined);
+    }
+  });
 
   test("check.crcs=false delivers the damaged batch as the broker serves it", async () => {
     const { consumer, records, crashes } = await consume(adapter, topics.plain, { "check.crcs": "false" });

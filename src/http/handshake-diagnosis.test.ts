@@ -6,13 +6,15 @@
  * the OIDC token fetch) says which of the two it was.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { makeTls, type TlsFiles } from "../../test/support/tls.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { endpoint, harness, record } from "../connectors/http-sink/test-support.ts";
 import { startTask } from "../connectors/http-source/test-support.ts";
-import { handshakeRefusal } from "./handshake-diagnosis.ts";
+import { diagnoseHandshake, handshakeRefusal } from "./handshake-diagnosis.ts";
 import { HttpClient, HttpTransportError } from "./http-client.ts";
 
 const NO_CERTIFICATE =
@@ -94,6 +96,47 @@ describe("HttpClient: a refused TLS handshake", () => {
     expect(error.failure).toBe("tls");
     expect(error.message).toBe(`GET ${server.url()} failed (tls): EPROTO: ${NO_CERTIFICATE}`);
     expect(server.received).toEqual([]);
+  });
+
+  // A timeout no test waits out: the diagnosis must answer when the outcome is known (the test's own
+  // timeout fails it otherwise); it waited its whole timeout for a handshake that succeeded.
+  const NEVER_MS = 3_600_000;
+
+  test.each([
+    ["a server that accepts any client", false],
+    ["a server requiring a client certificate, given one it accepts", true],
+  ])("the diagnosis of a handshake that succeeds (%s) answers nothing, at once", async (_, requestCert) => {
+    // node:tls, which holds an idle connection open until the client closes it (Bun.serve closes
+    // it after ~10 s, which answered the diagnosis before).
+    const pem = (path: string) => readFileSync(path, "utf8");
+    const server = createTlsServer({
+      cert: pem(tls.serverCert),
+      key: pem(tls.serverKey),
+      ca: pem(tls.caCert),
+      requestCert,
+      rejectUnauthorized: requestCert,
+    });
+    const accepted: boolean[] = [];
+    server.on("secureConnection", (socket) => {
+      accepted.push(socket.authorized || !requestCert);
+      socket.on("error", () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const client = requestCert
+        ? { cert: pem(tls.clientCert), key: pem(tls.clientKey), rejectUnauthorized: true }
+        : { rejectUnauthorized: true };
+      const url = `https://127.0.0.1:${(server.address() as { port: number }).port}/`;
+      expect(await diagnoseHandshake(url, client, NEVER_MS)).toBeUndefined();
+      expect(accepted).toEqual([true]);
+    } finally {
+      server.close();
+    }
+  });
+
+  test("the diagnosis of a refusal answers it at once (TLS 1.3: the alert after the client's Finished)", async () => {
+    await using server = mtlsServer();
+    expect(await diagnoseHandshake(server.url(), { rejectUnauthorized: true }, NEVER_MS)).toBe(NO_CERTIFICATE);
   });
 
   test("a port that speaks plain HTTP is said so", async () => {

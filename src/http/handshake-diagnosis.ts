@@ -84,7 +84,13 @@ export function diagnoseHandshake(
     secure.on("error", (error: NodeJS.ErrnoException) =>
       done(handshakeRefusal(String(error.code ?? ""), tls?.cert !== undefined)),
     );
+    // Handshake done: under TLS 1.2 the server has judged the client's certificate already (its
+    // Finished follows that); under TLS 1.3 its verdict follows the client's Finished, so the
+    // connection is closed (close_notify): an accepting server closes too, a refusing one's alert
+    // comes first. Either answers at once, not at the timeout.
+    secure.on("secureConnect", () => (secure.getProtocol() === "TLSv1.3" ? secure.end() : done(undefined)));
     secure.on("data", () => done(undefined));
+    secure.on("end", () => done(undefined));
     secure.on("close", () => done(undefined));
     socket.on("error", () => done(undefined));
   });

@@ -1,8 +1,8 @@
 /**
  * What each key of Kafka 4.3.1's producer, consumer and admin configs (client-config-keys.json) does
  * in this gateway, declared once: honoured by the default client (@platformatic/kafka), done another
- * way by design, ignored (no effect: a task whose client has such a key logs one WARN naming the
- * keys, never their values), refused (values the gateway cannot honour fail with a message naming
+ * way by design, ignored (no effect: a task whose client has such a key, or the worker for its own
+ * admin client's `admin.*` keys, logs one WARN naming the keys, never their values), refused (values the gateway cannot honour fail with a message naming
  * the key, before any connection), or not applicable (they only matter with something refused, such
  * as SASL OAUTHBEARER or transactions). `kafkajs` says where `kafka.client=kafkajs` differs.
  * The declaration is client-key-declarations.ts; docs/client-keys.md is generated from it
@@ -57,15 +57,37 @@ export function ineffectiveClientKeys(
   return ignored.filter((name) => known.has(name)).sort();
 }
 
-/** The WARN for a task's client whose properties have keys without effect; undefined when none. */
+/**
+ * The WARN for a client whose properties have keys without effect; undefined when none. `whose`
+ * names the client (a task's: "This task's consumer", "This task's dead letter queue producer").
+ */
 export function ineffectiveKeysWarning(
   type: ClientType,
   props: Readonly<Record<string, string>>,
   client: "platformatic" | "kafkajs",
+  whose = `This task's ${type}`,
 ): string | undefined {
   const keys = ineffectiveClientKeys(type, props, client);
   if (keys.length === 0) return undefined;
-  return `This task's ${type} has Kafka client settings that have no effect in this gateway: ${keys.join(", ")} (see docs/client-keys.md)`;
+  return `${whose} has Kafka client settings that have no effect in this gateway: ${keys.join(", ")} (see docs/client-keys.md)`;
+}
+
+/**
+ * The WARN for the worker's own admin client (cluster id, offsets, partition counts) when its
+ * `admin.*` keys have no effect; undefined when none. Top-level keys are left out: they are every
+ * client's settings, not this client's.
+ */
+export function workerAdminKeysWarning(
+  originals: Readonly<Record<string, string>>,
+  client: "platformatic" | "kafkajs",
+): string | undefined {
+  const props = Object.entries(originals).filter(([k]) => k.startsWith("admin."));
+  return ineffectiveKeysWarning(
+    "admin",
+    Object.fromEntries(props.map(([k, v]) => [k.slice("admin.".length), v])),
+    client,
+    "The worker's admin client",
+  );
 }
 
 const CLIENT_TYPES: readonly ClientType[] = ["producer", "consumer", "admin"];
@@ -88,7 +110,7 @@ Every key of Apache Kafka 4.3.1's producer, consumer and admin configs is accept
 
 - **honoured**: in effect as in Java's client.
 - **by design**: the gateway does that job another way (the note says how); setting the key changes nothing a user would notice.
-- **ignored**: no effect. A task whose producer or consumer has such a key (with a value that would matter: the note says which) logs one WARN when it starts, naming the keys, never their values.
+- **ignored**: no effect. A task whose producer, consumer, dead letter queue producer or admin client (topic creation, dead letter queue) has such a key (with a value that would matter: the note says which) logs one WARN when it starts, naming the keys, never their values; so does the worker for its own admin client's \`admin.*\` keys, when it first makes that client.
 - **refused**: values the gateway cannot honour fail the task (or the worker's start) with a message naming the key.
 - **not applicable**: only used with something the gateway refuses (SASL GSSAPI or OAUTHBEARER, transactions, share groups).
 

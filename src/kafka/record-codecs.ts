@@ -58,6 +58,9 @@ export function compressRecords(compression: Compression, plain: Buffer): Buffer
  */
 export const DECOMPRESSED_BATCH_FLOOR = 256 * 1024 * 1024;
 
+/** A batch's records would decompress to more than `decompressRecords` was allowed to give. */
+export class DecompressedSizeError extends Error {}
+
 /**
  * The records of a batch whose attributes name codec `id` (1-4), decompressed. Data the codec
  * cannot read is an error naming the codec (the WebAssembly decoders trap: "Unreachable code"), and
@@ -69,7 +72,7 @@ export function decompressRecords(id: number, compressed: Buffer, maxBytes = DEC
   if (id < 1 || id >= COMPRESSION_TYPES.length) throw new Error(`Unknown compression codec ${id} in a record batch`);
   const type = COMPRESSION_TYPES[id]!;
   const tooLarge = () =>
-    new Error(
+    new DecompressedSizeError(
       `the ${type} records of a batch decompress to more than ${maxBytes} bytes, the most this consumer reads of one batch ` +
         "(the larger of fetch.max.bytes and 256 MiB)",
     );

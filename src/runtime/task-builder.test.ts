@@ -128,6 +128,29 @@ describe("buildTask", () => {
       expect(w.logLines.join("\n")).not.toContain("rack-secret-a");
     });
 
+    test("so do a sink task's dead letter queue producer and admin client, a source task's topic-creation admin client", async () => {
+      await using w = await inProcessWorker({ worker: { "admin.connections.max.idle.ms": "60000" } });
+      const dlq = { "errors.tolerance": "all", "errors.deadletterqueue.topic.name": "dlq" };
+      const overrides = { "producer.override.max.block.ms": "1000", "admin.override.retries": "3" };
+      await w.rest("POST", "/connectors", { name: "s", config: sink({ ...dlq, ...overrides }) });
+      await awaitTask0(w, "s", "RUNNING");
+      const creation = { "topic.creation.default.replication.factor": "1", "topic.creation.default.partitions": "1" };
+      await w.rest("POST", "/connectors", {
+        name: "a",
+        config: source({ ...creation, "admin.override.retries": "3" }),
+      });
+      await awaitTask0(w, "a", "RUNNING");
+      const warnings = w.logLines.filter((l) => l.includes("WARN") && l.includes("no effect in this gateway"));
+      const what = (whose: string, keys: string) =>
+        `${whose} has Kafka client settings that have no effect in this gateway: ${keys} (see docs/client-keys.md)`;
+      for (const line of [
+        what("[s|task-0] This task's dead letter queue producer", "max.block.ms"),
+        what("[s|task-0] This task's dead letter queue admin client", "connections.max.idle.ms, retries"),
+        what("[a|task-0] This task's topic-creation admin client", "connections.max.idle.ms, retries"),
+      ])
+        expect(warnings.join("\n")).toContain(line);
+    });
+
     describe("a sink task's dead letter queue admin (Connect's Admin.create in DeadLetterQueueReporter)", () => {
       const BAD_LOGIN = { "admin.override.sasl.login.class": "com.example.X" };
       const NOT_FOUND_LOGIN =

@@ -12,6 +12,7 @@ import { ConfigError, KafkaError } from "../errors.ts";
 import { taskClassListHint } from "../kafka/client-class-hints.ts";
 import { checkClientClasses, checkClientConfigValues } from "../kafka/client-classes.ts";
 import { checkProducerProperties } from "../kafka/client-config.ts";
+import type { ClientType } from "../kafka/client-config-keys.ts";
 import { ineffectiveKeysWarning } from "../kafka/client-key-effects.ts";
 import type { ConnectorDescriptor, ImpliedConverters } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
@@ -111,7 +112,11 @@ export async function buildTask(
     warnIneffectiveKeys(deps, connectorConfig, taskLog, id, "producer", producerProps);
     // Its topic-creation admin client's properties too (a refused admin.override.* key fails now).
     const creation = groups && { groups, adminProps: clients.admin };
-    if (creation) checkClientConfigValues("admin", creation.adminProps);
+    if (creation) {
+      checkClientConfigValues("admin", creation.adminProps);
+      const role = "topic-creation admin client";
+      warnIneffectiveKeys(deps, connectorConfig, taskLog, id, "admin", creation.adminProps, role);
+    }
     return new WorkerSourceTask({
       ...common,
       task: descriptor.createTask(),
@@ -141,6 +146,8 @@ export async function buildTask(
     // worker's admin.* key, a connector's admin.override.*) fails the task with its ConfigException,
     // as the topic-creation admin's does.
     checkClientConfigValues("admin", dlqAdminProps);
+    warnIneffectiveKeys(deps, connectorConfig, taskLog, id, "producer", dlqProducerProps, "dead letter queue producer");
+    warnIneffectiveKeys(deps, connectorConfig, taskLog, id, "admin", dlqAdminProps, "dead letter queue admin client");
     reporters.push(
       new DeadLetterQueueReporter(
         {
@@ -212,8 +219,9 @@ function warnIneffectiveKeys(
   connectorConfig: Config,
   log: Logger,
   id: ConnectorTaskId,
-  type: "producer" | "consumer",
+  type: ClientType,
   props: Readonly<Record<string, string>>,
+  role: string = type,
 ): void {
   const client = deps.config["kafka.client"] === "kafkajs" ? "kafkajs" : "platformatic";
   const set = (k: string) =>
@@ -222,6 +230,7 @@ function warnIneffectiveKeys(
     type,
     Object.fromEntries(Object.entries(props).filter(([k]) => set(k))),
     client,
+    `This task's ${role}`,
   );
   if (warning !== undefined) log.withContext(`[${id.connector}|task-${id.task}]`).warn(warning);
 }

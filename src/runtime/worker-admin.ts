@@ -13,12 +13,15 @@ import {
   overridePrefix,
 } from "../connector-client-config-override-policy.ts";
 import type { ClientType } from "../kafka/client-config-keys.ts";
+import { workerAdminKeysWarning } from "../kafka/client-key-effects.ts";
 import type { KafkaAdmin, KafkaPort } from "../kafka/kafka-port.ts";
+import type { LogManager } from "../util/logger.ts";
 import type { WorkerConfig } from "../worker-config.ts";
 import type { ResolveConfig } from "./resolved-values.ts";
 
 export interface WorkerAdminDeps {
   readonly config: WorkerConfig;
+  readonly logs: LogManager;
   readonly kafka: KafkaPort;
   readonly resolveConfig: ResolveConfig;
 }
@@ -31,11 +34,19 @@ function hasOverrides(connectorConfig: Config, type: ClientType): boolean {
 
 export class WorkerAdmin {
   private sharedAdmin: Promise<KafkaAdmin> | undefined;
+  private warned = false;
 
   constructor(private readonly deps: WorkerAdminDeps) {}
 
   /** A lazily created admin client on the worker's own client settings. */
   shared(): Promise<KafkaAdmin> {
+    // Its `admin.*` keys without effect: one WARN when it is first made, as a task's clients have.
+    if (!this.warned) {
+      this.warned = true;
+      const client = this.deps.config["kafka.client"] === "kafkajs" ? "kafkajs" : "platformatic";
+      const warning = workerAdminKeysWarning(this.deps.config.originals, client);
+      if (warning !== undefined) this.deps.logs.get("org.apache.kafka.connect.runtime.Worker").warn(warning);
+    }
     this.sharedAdmin ??= this.deps.kafka.admin(clientProperties(this.deps.config, "admin")).catch((error) => {
       this.sharedAdmin = undefined;
       throw error;

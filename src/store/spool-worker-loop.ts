@@ -20,6 +20,7 @@
  * episode and an info line once they are written.
  */
 import { join, resolve } from "node:path";
+import { FifoQueue } from "../util/fifo-queue.ts";
 import { type SetTimer, unrefTimer } from "../util/timer.ts";
 import { ChunkedRead } from "./spool-chunked-read.ts";
 import { type AppendRows, type DeleteRange, SpoolTable } from "./spool-database.ts";
@@ -35,7 +36,7 @@ export const DELETE_RETRY_MS = 1000;
 
 export class SpoolWorkerLoop {
   private table: SpoolTable | undefined;
-  private queue: ToWorker[] = [];
+  private readonly queue = new FifoQueue<ToWorker>();
   private scheduled = false;
   /** The read under way, a chunk a turn. */
   private reading: ChunkedRead | undefined;
@@ -74,7 +75,7 @@ export class SpoolWorkerLoop {
     this.scheduled = false;
     const queue = this.queue;
     while (queue.length > 0 || this.reading) {
-      const first = queue[0];
+      const first = queue.peek();
       if (first !== undefined && (first.op === "append" || first.op === "delete")) this.commitQueued();
       else if (this.reading) {
         if (this.readChunk()) continue;
@@ -95,7 +96,7 @@ export class SpoolWorkerLoop {
     const appends: AppendMessage[] = [];
     let bytes = 0;
     while (queue.length > 0 && (appends.length === 0 || bytes < COMMIT_MAX_BYTES)) {
-      const m = queue[0]!;
+      const m = queue.peek()!;
       if (m.op === "delete") {
         this.deletes.push(...m.ranges);
         if (m.quarantine) this.quarantined.push(...m.quarantine);

@@ -8,6 +8,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { CompressionCodecs, CompressionTypes } from "kafkajs";
+import type { DecompressionBudget } from "../decompression-budget.ts";
 import { type CompressionType, codecId, compressRecords, decompressRecords } from "../record-codecs.ts";
 
 const TYPES: Record<CompressionType, CompressionTypes> = {
@@ -19,15 +20,32 @@ const TYPES: Record<CompressionType, CompressionTypes> = {
 };
 
 /**
- * The most a batch's records may decompress to, for the consumer whose Fetch answer is being decoded
- * (fetch-checks.ts runs each decode in it); record-codecs.ts' default elsewhere.
+ * What the batches of the Fetch answer being decoded may decompress to (fetch-checks.ts runs each
+ * decode in a budget of its own); record-codecs.ts' default bound on one batch elsewhere.
  */
-export const decompressionBound = new AsyncLocalStorage<number>();
+export const decompressionBound = new AsyncLocalStorage<DecompressionBudget>();
+
+/**
+ * A batch held back (its answer's budget is spent): kafkajs' decoder stops reading the partition's
+ * batches there, as at a batch cut short by the fetch's byte limits, and the consumer fetches it again.
+ */
+function heldBack(): Error {
+  const error = new Error("held back: the Fetch answer's bound on decompressed size is spent");
+  error.name = "KafkaJSPartialMessageError";
+  return error;
+}
 
 for (const type of ["gzip", "snappy", "lz4", "zstd"] as const) {
+  const decompress = (buffer: Buffer) => {
+    const budget = decompressionBound.getStore();
+    if (!budget) return decompressRecords(codecId(type), buffer);
+    const records = budget.decompress(codecId(type), buffer);
+    if (records === null) throw heldBack();
+    return records;
+  };
   const codec = {
     compress: async (encoder: { buffer: Buffer }) => compressRecords({ type }, encoder.buffer),
-    decompress: async (buffer: Buffer) => decompressRecords(codecId(type), buffer, decompressionBound.getStore()),
+    decompress: async (buffer: Buffer) => decompress(buffer),
   };
   (CompressionCodecs as Record<number, () => typeof codec>)[TYPES[type]] = () => codec;
 }

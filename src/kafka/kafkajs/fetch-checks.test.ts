@@ -40,15 +40,26 @@ describe("checkFetchAnswer (kafkajs' Fetch answers, versions 4-11)", () => {
     expect(() => checkFetchAnswer(answer(v, Buffer.concat([sound, batch(42).subarray(0, 30)])), v)).not.toThrow();
     const damaged = Buffer.from(sound);
     damaged[damaged.length - 3]! ^= 0x40;
-    expect(() => checkFetchAnswer(answer(v, damaged), v)).toThrow(
+    expect(() => checkFetchAnswer(answer(v, damaged.subarray(sound.length / 2)), v)).toThrow(
       /^Record batch for partition t-3 at offset 41 is invalid, cause: Record is corrupt \(stored crc = \d+, computed crc = \d+\)$/,
     );
+  });
+
+  test("a damaged batch after sound ones: left unread (its length past the answer's end), the ones before delivered", () => {
+    const sound = batch(40);
+    const damaged = batch(41);
+    damaged[damaged.length - 3]! ^= 0x40;
+    const raw = answer(11, Buffer.concat([sound, damaged]));
+    expect(() => checkFetchAnswer(raw, 11)).not.toThrow();
+    const at = raw.length - damaged.length;
+    expect(raw.subarray(at - sound.length, at)).toEqual(sound);
+    expect(raw.readInt32BE(at + 8)).toBe(0x7fffffff);
   });
 
   test("a damaged batch length (negative) is Java's KafkaException with its ByteBufferLogInputStream cause", () => {
     const damaged = batch(41);
     damaged.writeInt32BE(-12, 8);
-    expect(() => checkFetchAnswer(answer(11, Buffer.concat([batch(40), damaged])), 11)).toThrow(
+    expect(() => checkFetchAnswer(answer(11, damaged), 11)).toThrow(
       "Record batch for partition t-3 at offset 41 is invalid, cause: Record size -12 is less than the minimum record overhead (14)",
     );
   });

@@ -3,7 +3,8 @@
  * (batch-integrity.ts). kafkajs reads no CRC and decompresses every batch while it decodes an
  * answer, so each Fetch answer of the consumer's brokers is scanned first (`checkFetchAnswer`: each
  * whole v2 batch's CRC-32C, when `check.crcs` is true), and decoded with the consumer's bound on
- * decompressed size in the async context its codecs read (codecs.ts `decompressionBound`).
+ * decompressed size, per batch and per answer (decompression-budget.ts), in the async context its
+ * codecs read (codecs.ts `decompressionBound`).
  *
  * Fetch answer, versions 4-11 (what kafkajs 2.2.4 asks; Kafka 4 answers none older):
  * throttle_time_ms int32 · [v7+] error_code int16, session_id int32 · [topic string ·
@@ -14,13 +15,17 @@
 import type { Kafka } from "kafkajs";
 import { KafkaError } from "../../errors.ts";
 import { type BatchChecks, corruption, invalidBatch, undersized } from "../batch-integrity.ts";
+import { DecompressionBudget } from "../decompression-budget.ts";
 import { decompressionBound } from "./codecs.ts";
 import { sendRequestKey, withBrokerHook } from "./protocol.ts";
 
 const FETCH = 1;
 const BATCH_HEAD = 12;
 
-/** Throws Java's KafkaException for the first batch of the answer whose CRC-32C does not hold. */
+/**
+ * Throws Java's KafkaException for a partition whose first batch's CRC-32C does not hold; a later
+ * one is left unread (marked as cut short), so the batches before it are delivered first.
+ */
 export function checkFetchAnswer(raw: Buffer, version: number): void {
   let pos = 4 + (version >= 7 ? 6 : 0);
   const topics = raw.readInt32BE(pos);
@@ -42,13 +47,18 @@ export function checkFetchAnswer(raw: Buffer, version: number): void {
       // The last batch may be cut short by the fetch's byte limits: kafkajs skips it, so does this.
       for (let at = pos; at + BATCH_HEAD <= end; ) {
         const length = raw.readInt32BE(at + 8);
-        // A damaged length (negative, or under the smallest message) fails with Java's cause.
-        const small = undersized(length);
-        if (small !== null) throw invalidBatch({ topic, partition }, raw.readBigInt64BE(at), small);
         const next = at + BATCH_HEAD + length;
+        // A damaged length (negative, or under the smallest message) fails with Java's cause.
+        const cause = undersized(length) ?? (next > end ? null : corruption(raw.subarray(at, next)));
+        if (cause !== null) {
+          if (at === pos) throw invalidBatch({ topic, partition }, raw.readBigInt64BE(at), cause);
+          // Batches before it: delivered, as Java's consumer returns them before it raises on the
+          // next poll. Its length made past the answer's end, kafkajs reads it as a batch cut short
+          // (not read), and the consumer fetches it again: the first batch of that answer then.
+          raw.writeInt32BE(0x7fffffff, at + 8);
+          break;
+        }
         if (next > end) break;
-        const cause = corruption(raw.subarray(at, next));
-        if (cause !== null) throw invalidBatch({ topic, partition }, raw.readBigInt64BE(at), cause);
         at = next;
       }
       pos = end;
@@ -75,7 +85,7 @@ export function withFetchChecks(kafka: Kafka, checks: BatchChecks): Kafka {
         // An answer this scan cannot walk (a layout it does not know) is left to kafkajs' decoder.
         if (error instanceof KafkaError) throw error;
       }
-      return decompressionBound.run(checks.maxBatchBytes, () => response.decode(raw));
+      return decompressionBound.run(new DecompressionBudget(checks.maxBatchBytes), () => response.decode(raw));
     },
   });
   return withBrokerHook<object>(kafka, "findBroker", (broker) => {

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import * as platformatic from "@platformatic/kafka";
 import { crc32c, Reader } from "@platformatic/kafka";
 import type { ProducerRecord } from "../kafka-port.ts";
-import { batchDecoder } from "./batch-decoding.ts";
+import { batchDecoder, HELD_BACK } from "./batch-decoding.ts";
 import { encodeRecordBatch, sealRecordBatch } from "./record-batch.ts";
 
 const value = new TextEncoder().encode("z".repeat(50_000));
@@ -40,6 +40,19 @@ describe("batchDecoder (check.crcs, decompressed size)", () => {
     expect(batchDecoder({ checkCrcs: true, maxBatchBytes: 10_000 })(batch("gzip"))).toStartWith(
       "the gzip records of a batch decompress to more than 10000 bytes",
     );
+  });
+
+  test("one answer's batches past the bound together: the first is read, the later ones held back", () => {
+    const decode = batchDecoder({ checkCrcs: true, maxBatchBytes: 120_000 });
+    const plain = batch("none").subarray(61);
+    expect([decode(batch("gzip")), decode(batch("gzip")), decode(batch("gzip")), decode(batch("none"))]).toEqual([
+      plain,
+      plain,
+      HELD_BACK,
+      plain,
+    ]);
+    // The next answer's decoder starts afresh.
+    expect(batchDecoder({ checkCrcs: true, maxBatchBytes: 120_000 })(batch("gzip"))).toEqual(plain);
   });
 
   describe("in the patched record reader (readRecordsBatches)", () => {

@@ -11,12 +11,18 @@ import type { Connection, ConnectionPool } from "@platformatic/kafka";
 import * as platformatic from "@platformatic/kafka";
 import { messageOf } from "../../errors.ts";
 import { type BatchChecks, corruption, shortBatch, undersized } from "../batch-integrity.ts";
+import { DecompressionBudget } from "../decompression-budget.ts";
 import { ATTRIBUTES_OFFSET, BATCH_OVERHEAD, COMPRESSION_MASK, MAGIC_OFFSET } from "../record-batch-layout.ts";
-import { decompressRecords } from "../record-codecs.ts";
 
 const FETCH = 1;
 
-/** A whole batch → its records' bytes (decompressed), or why it is invalid. */
+/**
+ * What the decoder says of a batch held back because its Fetch answer's decompressed-size bound is
+ * spent (decompression-budget.ts): fetch-round.ts delivers the batches before it and fetches it again.
+ */
+export const HELD_BACK = "held back: the Fetch answer's bound on decompressed size is spent";
+
+/** A whole batch → its records' bytes (decompressed), or why it is invalid (or HELD_BACK). */
 type BatchDecoder = (batch: Buffer) => Buffer | string;
 
 const slot = (platformatic as unknown as { batchDecoding?: { current: BatchDecoder | null } }).batchDecoding;
@@ -36,8 +42,12 @@ function unreadable(batch: Buffer): string | null {
   return batch.length < BATCH_OVERHEAD ? shortBatch(batch.length) : null;
 }
 
-/** The decoder that checks a batch by `checks` and returns its records' bytes or why it is invalid. */
+/**
+ * The decoder of one Fetch answer: it checks each batch by `checks` and returns its records' bytes
+ * or why it is invalid, its batches' decompressed size bounded in total too.
+ */
 export function batchDecoder(checks: BatchChecks): BatchDecoder {
+  const budget = new DecompressionBudget(checks.maxBatchBytes);
   return (batch) => {
     const refused = unreadable(batch);
     if (refused !== null) return refused;
@@ -47,7 +57,7 @@ export function batchDecoder(checks: BatchChecks): BatchDecoder {
     const records = batch.subarray(BATCH_OVERHEAD);
     if (codec === 0) return records;
     try {
-      return decompressRecords(codec, records, checks.maxBatchBytes);
+      return budget.decompress(codec, records) ?? HELD_BACK;
     } catch (e) {
       return messageOf(e);
     }
@@ -60,11 +70,10 @@ type Parser = (...args: unknown[]) => unknown;
 /** The Fetch answers read through `pool`'s connections have their batches checked by `checks`. */
 export function checkFetchedBatches(pool: ConnectionPool, checks: BatchChecks): void {
   if (!slot) throw new Error("@platformatic/kafka's record reader is not patched (scripts/patch-dependencies.mjs)");
-  const decode = batchDecoder(checks);
   const checked =
     (parser: Parser): Parser =>
     (...args) => {
-      slot.current = decode;
+      slot.current = batchDecoder(checks);
       try {
         return parser(...args);
       } finally {

@@ -9,6 +9,7 @@
 import { type ClusterMetadata, type fetchV17, findErrorBy } from "@platformatic/kafka";
 import { invalidBatch } from "../batch-integrity.ts";
 import type { ConsumerLog } from "../consumer-log.ts";
+import { HELD_BACK } from "./batch-decoding.ts";
 import { nextOffset, toConsumedRecords } from "./fetched-records.ts";
 import { leaderIn } from "./partition-positions.ts";
 import { keyOf, type PartitionState } from "./partition-state.ts";
@@ -145,16 +146,19 @@ export function applyFetchResponse(
         failure ?? new Error(`Fetching ${s.tp.topic}-${s.tp.partition} failed with Kafka error code ${p.errorCode}`);
       return { ready, stalled, error };
     }
-    const batches = p.records ?? [];
-    // A batch whose CRC-32C or size failed its check (batch-decoding.ts) fails the consumer, as Java's.
-    const invalid = batches.find((b) => (b as { invalid?: string }).invalid !== undefined);
-    if (invalid)
-      return {
-        ready,
-        stalled,
-        error: invalidBatch(s.tp, invalid.firstOffset, (invalid as { invalid?: string }).invalid!),
-      };
+    const all = p.records ?? [];
+    const cut = all.findIndex((b) => (b as { invalid?: string }).invalid !== undefined);
+    const cause = cut < 0 ? undefined : (all[cut] as { invalid?: string }).invalid!;
+    // The batches before the first one that is invalid or held back are delivered; that one is
+    // fetched again from the new position: held back (the answer's decompressed-size bound is
+    // spent), it is read then; invalid (its CRC-32C or size failed its check, batch-decoding.ts),
+    // it fails the consumer then, as Java's consumer returns the records before a corrupt batch and
+    // raises on the next poll.
+    const batches = cut < 0 ? all : all.slice(0, cut);
     const next = nextOffset(batches);
+    if (cause !== undefined && cause !== HELD_BACK && (next === null || next <= from))
+      return { ready, stalled, error: invalidBatch(s.tp, all[cut]!.firstOffset, cause) };
+    if (cut === 0) continue;
     if (next === null || next <= from) {
       // Data below the position only (or everything filtered, e.g. aborted batches cut off
       // before their marker): asking again at once would spin on the same answer.
