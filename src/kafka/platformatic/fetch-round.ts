@@ -158,7 +158,12 @@ export function applyFetchResponse(
     const next = nextOffset(batches);
     if (cause !== undefined && cause !== HELD_BACK && (next === null || next <= from))
       return { ready, stalled, error: invalidBatch(s.tp, all[cut]!.firstOffset, cause) };
-    if (cut === 0) continue;
+    // Held back at its first batch: a fetch session serves its partitions in the same order, so
+    // the ones before it could hold it back answer after answer; it is fetched next on its own.
+    if (cut === 0) {
+      s.heldBack = true;
+      continue;
+    }
     if (next === null || next <= from) {
       // Data below the position only (or everything filtered, e.g. aborted batches cut off
       // before their marker): asking again at once would spin on the same answer.

@@ -207,7 +207,9 @@ export class PartitionFetcher {
       const byNode = new Map<number, PartitionState[]>();
       // No leader yet (a new topic, an election): metadata is asked again after a backoff.
       if (groupByLeader(wanted, md, this.nodesFetching, this.states, byNode)) this.retryLater();
-      for (const [node, list] of byNode) {
+      for (let [node, list] of byNode) {
+        // Partitions held back in an answer go first, on their own (fetch-round.ts: no starvation).
+        if (list.some((s) => s.heldBack)) list = list.filter((s) => s.heldBack);
         const ids = new Map<string, string>();
         for (const s of list) ids.set(s.tp.topic, md.topics.get(s.tp.topic)!.id);
         void this.fetchFrom(node, list, ids).catch((error) => this.stopWith(error));
@@ -218,7 +220,8 @@ export class PartitionFetcher {
   private async fetchFrom(node: number, list: PartitionState[], idOf: Map<string, string>): Promise<void> {
     const requested: Requested[] = list.map((s) => ({ s, epoch: s.epoch, from: s.position! }));
     const topics = fetchRequestTopics(requested, idOf, this.settings.maxBytesPerPartition);
-    for (const s of list) s.fetching = true;
+    // Held back again, a partition is marked again by this answer (fetch-round.ts).
+    for (const s of list) [s.fetching, s.heldBack] = [true, false];
     this.nodesFetching.add(node);
     let response: FetchResponse | undefined;
     let failure: unknown;

@@ -22,6 +22,11 @@ export interface PartitionState {
   busy: boolean;
   /** Fetched, waiting for the handler (busy, paused or the concurrency bound). */
   buffered: ConsumedRecord[] | null;
+  /**
+   * Its first batch was held back in the last answer (its decompressed-size bound spent by the
+   * batches before it): fetched next on its own, so that batch comes first and is read.
+   */
+  heldBack: boolean;
 }
 
 export function newPartitionState(tp: TopicPartition, position: bigint | null, paused: boolean): PartitionState {
@@ -35,6 +40,7 @@ export function newPartitionState(tp: TopicPartition, position: bigint | null, p
     resolving: false,
     busy: false,
     buffered: null,
+    heldBack: false,
   };
 }
 
