@@ -111,7 +111,7 @@ test("devices keep posting through an outage, its drain, and a broker kill -9 in
     await caughtUp(gw);
 
     await broker.stop();
-    await acknowledged(devices, 40_000, "acknowledgements while the broker is stopped");
+    await acknowledged(devices, 12_000, "acknowledgements while the broker is stopped");
     await broker.restart();
     const backlog = (await depth(gw))!;
     const drainedBefore = (await metric(gw, "ingest_spool_drained_total", NAME))!;

@@ -111,7 +111,8 @@ describe.each(["platformatic", "kafkajs"])("a broker that requires client certif
     await producer.disconnect();
     const out = work.file("sink.out");
     const sink = await gw.rest.post("/connectors", {
-      name: "sink",
+      // Its group, connect-mtls-sink, is no other test file's: scripts/test runs files side by side.
+      name: "mtls-sink",
       config: {
         "connector.class": "FileStreamSink",
         topics: topic,
