@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import * as platformatic from "@platformatic/kafka";
 import { crc32c, Reader } from "@platformatic/kafka";
 import type { ProducerRecord } from "../kafka-port.ts";
-import { batchDecoder } from "./batch-decoding.ts";
+import { batchDecoder, type FetchedBytes } from "./batch-decoding.ts";
 import { encodeRecordBatch, sealRecordBatch } from "./record-batch.ts";
 
 const value = new TextEncoder().encode("z".repeat(50_000));
@@ -14,10 +14,46 @@ function batch(type: "none" | "gzip"): Buffer {
   return Buffer.from(buffer);
 }
 
+/** `bytes` as a Fetch answer's reader holds them: in chunks (split at `cuts`), as the socket delivered them. */
+function chunks(bytes: Buffer, ...cuts: number[]): Reader["buffer"] {
+  const held = Reader.from(bytes.subarray(0, cuts[0] ?? bytes.length)).buffer;
+  for (const [i, cut] of cuts.entries()) held.append(bytes.subarray(cut, cuts[i + 1] ?? bytes.length));
+  return held;
+}
+const fetched = (bytes: Buffer, ...cuts: number[]): FetchedBytes => chunks(bytes, ...cuts);
+
+/** What a decoder returned, as one Buffer (the records' bytes) or the reason. */
+function decoded(out: FetchedBytes | Buffer | string): Buffer | string {
+  return typeof out === "string" || Buffer.isBuffer(out) ? out : out.buffer;
+}
+
+const check = (checks: { checkCrcs: boolean; maxBatchBytes: number }, bytes: FetchedBytes) =>
+  decoded(batchDecoder(checks)(bytes));
+
 describe("batchDecoder (check.crcs, decompressed size)", () => {
   test("a sound batch gives its records' bytes, decompressed", () => {
     const plain = batch("none").subarray(61);
-    expect(batchDecoder({ checkCrcs: true, maxBatchBytes: 1 << 20 })(batch("gzip"))).toEqual(plain);
+    expect(check({ checkCrcs: true, maxBatchBytes: 1 << 20 }, fetched(batch("gzip")))).toEqual(plain);
+  });
+
+  test("a batch in several chunks is checked and read where it is (the records' bytes are views of them)", () => {
+    const bytes = batch("none");
+    const held = fetched(bytes, 10, 40, 30_000);
+    const out = batchDecoder({ checkCrcs: true, maxBatchBytes: 1 << 20 })(held);
+    expect(decoded(out)).toEqual(bytes.subarray(61));
+    expect(typeof out !== "string" && !Buffer.isBuffer(out) && out.buffers.map((b) => b.buffer)).toEqual(
+      held.buffers.slice(2).map((b) => b.buffer),
+    );
+  });
+
+  test("one flipped byte in a later chunk of a batch: the CRC over the chunks finds it", () => {
+    const damaged = batch("none");
+    damaged[40_000]! ^= 0x01;
+    const stored = damaged.readUInt32BE(17);
+    const computed = crc32c(damaged.subarray(21)) >>> 0;
+    expect(check({ checkCrcs: true, maxBatchBytes: 1 << 20 }, fetched(damaged, 19, 30, 30_000))).toBe(
+      `Record is corrupt (stored crc = ${stored}, computed crc = ${computed})`,
+    );
   });
 
   test("one flipped byte: Java's CorruptRecordException message, with the stored and computed CRC", () => {
@@ -25,7 +61,7 @@ describe("batchDecoder (check.crcs, decompressed size)", () => {
     damaged[damaged.length - 9]! ^= 0x01;
     const stored = damaged.readUInt32BE(17);
     const computed = crc32c(damaged.subarray(21)) >>> 0;
-    expect(batchDecoder({ checkCrcs: true, maxBatchBytes: 1 << 20 })(damaged)).toBe(
+    expect(check({ checkCrcs: true, maxBatchBytes: 1 << 20 }, fetched(damaged))).toBe(
       `Record is corrupt (stored crc = ${stored}, computed crc = ${computed})`,
     );
   });
@@ -33,25 +69,25 @@ describe("batchDecoder (check.crcs, decompressed size)", () => {
   test("check.crcs=false reads a damaged batch as it is", () => {
     const damaged = batch("none");
     damaged[damaged.length - 2]! ^= 0x01;
-    expect(batchDecoder({ checkCrcs: false, maxBatchBytes: 1 << 20 })(damaged)).toEqual(damaged.subarray(61));
+    expect(check({ checkCrcs: false, maxBatchBytes: 1 << 20 }, fetched(damaged))).toEqual(damaged.subarray(61));
   });
 
   test("records that decompress past the bound: the batch is invalid, nothing held", () => {
-    expect(batchDecoder({ checkCrcs: true, maxBatchBytes: 10_000 })(batch("gzip"))).toStartWith(
+    expect(check({ checkCrcs: true, maxBatchBytes: 10_000 }, fetched(batch("gzip"), 5_000))).toStartWith(
       "the gzip records of a batch decompress to more than 10000 bytes",
     );
   });
 
   describe("in the patched record reader (readRecordsBatches)", () => {
-    type Read = { firstOffset: bigint; records: unknown[]; invalid?: string };
+    type Read = { firstOffset: bigint; records: { value: Buffer | null }[]; invalid?: string };
     const library = platformatic as unknown as {
       batchDecoding: { current: unknown };
       readRecordsBatches(reader: unknown): Read[];
     };
-    function read(recordSet: Buffer): Read[] {
+    function read(recordSet: Buffer, ...cuts: number[]): Read[] {
       library.batchDecoding.current = batchDecoder({ checkCrcs: true, maxBatchBytes: 1 << 20 });
       try {
-        return library.readRecordsBatches(Reader.from(recordSet));
+        return library.readRecordsBatches(new Reader(chunks(recordSet, ...cuts)));
       } finally {
         library.batchDecoding.current = null;
       }
@@ -61,6 +97,30 @@ describe("batchDecoder (check.crcs, decompressed size)", () => {
       b.writeBigInt64BE(BigInt(offset), 0);
       return b;
     };
+
+    test("a checked batch that spans the answer's chunks is read in place: its values are views of them", () => {
+      const small = Array.from(
+        { length: 100 },
+        (_, i): ProducerRecord => ({
+          topic: "t",
+          partition: 0,
+          key: null,
+          value: new TextEncoder().encode(`${i}`.padStart(200, "v")),
+          headers: [],
+          timestamp: 1,
+        }),
+      );
+      const { buffer } = encodeRecordBatch(small, [...small.keys()], 1, { type: "none" });
+      sealRecordBatch(buffer);
+      const bytes = Buffer.from(buffer);
+      const batches = read(bytes, 5_000, 12_000);
+      expect(batches[0]!.invalid).toBeUndefined();
+      const values = batches[0]!.records.map((r) => r.value!);
+      expect(values.map((v) => v.toString())).toEqual(small.map((r) => new TextDecoder().decode(r.value!)));
+      // The chunks are views of `bytes`: a value read in place is one too; the two that straddle a
+      // cut are copied (by the library's reader, as without the check), none of the others.
+      expect(values.filter((v) => v.buffer !== bytes.buffer).length).toBe(2);
+    });
 
     test("a last batch cut short by the fetch's byte limits is left unread, not reported", () => {
       const batches = read(Buffer.concat([at(40), at(41).subarray(0, 70)]));

@@ -5,6 +5,10 @@
  * project's patch of its record reader (scripts/patch-dependencies.mjs) hands each whole batch to
  * `batchDecoding.current` when set. The parse is synchronous, so the fetcher's own connections set it
  * around the parse of each Fetch answer: each consumer's settings apply to its answers only.
+ *
+ * A batch is handed over as the answer holds it, views of the socket chunks it arrived in: its CRC is
+ * computed over them and an uncompressed batch's records are read from them (keys and values are
+ * views of the fetched bytes, as without the check), with no copy of the batch.
  */
 
 import type { Connection, ConnectionPool } from "@platformatic/kafka";
@@ -16,8 +20,20 @@ import { decompressRecords } from "../record-codecs.ts";
 
 const FETCH = 1;
 
-/** A whole batch → its records' bytes (decompressed), or why it is invalid. */
-type BatchDecoder = (batch: Buffer) => Buffer | string;
+/** Bytes of a Fetch answer as the library's reader holds them (its DynamicBuffer): chunks in order. */
+export interface FetchedBytes {
+  readonly buffers: readonly Buffer[];
+  readonly length: number;
+  /** The bytes as one Buffer: a copy when they span chunks. */
+  readonly buffer: Buffer;
+  subarray(start: number, end?: number): FetchedBytes;
+  get(offset: number): number;
+  readInt16BE(offset: number): number;
+  readInt32BE(offset: number): number;
+}
+
+/** A whole batch → its records' bytes (decompressed, or read in place), or why it is invalid. */
+type BatchDecoder = (batch: FetchedBytes) => FetchedBytes | Buffer | string;
 
 const slot = (platformatic as unknown as { batchDecoding?: { current: BatchDecoder | null } }).batchDecoding;
 
@@ -26,11 +42,11 @@ const slot = (platformatic as unknown as { batchDecoding?: { current: BatchDecod
  * (the patch hands over only a batch's first bytes then), a message set of format v0/v1 (written
  * before Kafka 0.11; the reader knows v2 only), a v2 batch shorter than its header.
  */
-function unreadable(batch: Buffer): string | null {
+function unreadable(batch: FetchedBytes): string | null {
   const length = batch.readInt32BE(8);
   const small = undersized(length);
   if (small !== null) return small;
-  const magic = batch[MAGIC_OFFSET]!;
+  const magic = batch.length > MAGIC_OFFSET ? batch.get(MAGIC_OFFSET) : 2;
   if (magic < 2)
     return `a message set of format v${magic} (written before Kafka 0.11), which kafka.client=platformatic does not read (kafka.client=kafkajs does)`;
   return batch.length < BATCH_OVERHEAD ? shortBatch(batch.length) : null;
@@ -41,13 +57,14 @@ export function batchDecoder(checks: BatchChecks): BatchDecoder {
   return (batch) => {
     const refused = unreadable(batch);
     if (refused !== null) return refused;
-    const corrupt = checks.checkCrcs ? corruption(batch) : null;
+    const corrupt = checks.checkCrcs ? corruption(batch.buffers) : null;
     if (corrupt !== null) return corrupt;
     const codec = batch.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_MASK;
     const records = batch.subarray(BATCH_OVERHEAD);
     if (codec === 0) return records;
     try {
-      return decompressRecords(codec, records, checks.maxBatchBytes);
+      // The codecs take one Buffer: compressed records that span chunks are copied together first.
+      return decompressRecords(codec, records.buffer, checks.maxBatchBytes);
     } catch (e) {
       return messageOf(e);
     }
