@@ -50,12 +50,21 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
+/** The records a batch decoder read itself (src/kafka/platformatic/batch-records.ts) are the batch's. */
+const READ_BY_DECODER = `    if (Array.isArray(records)) {
+        batch.records = records;
+        return batch;
+    }
+`;
+
 /**
  * The form an earlier version of this script applied a patch in (in `was`): the batch decoder was
- * handed each batch as one Buffer (`.buffer`: a copy of a batch that spans the answer's chunks).
+ * handed each batch as one Buffer (`.buffer`: a copy of a batch that spans the answer's chunks) and
+ * returned its records' bytes only.
  */
 const earlierForm = (to) =>
   to
+    .replace(READ_BY_DECODER, "")
     .replace("subarray(start, end)); // in place: views of the answer's chunks", "subarray(start, end).buffer);")
     .replace("current(head);", "current(head.buffer);");
 
@@ -335,7 +344,7 @@ export function readRecordsBatch(reader) {
         batch.invalid = records;
         return batch;
     }
-    const recordsReader = Reader.from(records);
+${READ_BY_DECODER}    const recordsReader = Reader.from(records);
     for (let i = 0; i < recordsLength; i++) {
         batch.records.push(readRecord(recordsReader));
     }

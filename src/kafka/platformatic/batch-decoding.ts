@@ -7,16 +7,23 @@
  * around the parse of each Fetch answer: each consumer's settings apply to its answers only.
  *
  * A batch is handed over as the answer holds it, views of the socket chunks it arrived in: its CRC is
- * computed over them and an uncompressed batch's records are read from them (keys and values are
- * views of the fetched bytes, as without the check), with no copy of the batch.
+ * computed over them, and its records are read (batch-records.ts) from the chunk it lies in (keys and
+ * values are views of the fetched bytes); only a batch that spans two chunks is copied to be read.
  */
 
-import type { Connection, ConnectionPool } from "@platformatic/kafka";
+import type { Connection, ConnectionPool, KafkaRecord } from "@platformatic/kafka";
 import * as platformatic from "@platformatic/kafka";
 import { messageOf } from "../../errors.ts";
 import { type BatchChecks, corruption, shortBatch, undersized } from "../batch-integrity.ts";
-import { ATTRIBUTES_OFFSET, BATCH_OVERHEAD, COMPRESSION_MASK, MAGIC_OFFSET } from "../record-batch-layout.ts";
+import {
+  ATTRIBUTES_OFFSET,
+  BATCH_OVERHEAD,
+  COMPRESSION_MASK,
+  MAGIC_OFFSET,
+  RECORD_COUNT_OFFSET,
+} from "../record-batch-layout.ts";
 import { decompressRecords } from "../record-codecs.ts";
+import { readRecords } from "./batch-records.ts";
 
 const FETCH = 1;
 
@@ -32,8 +39,11 @@ export interface FetchedBytes {
   readInt32BE(offset: number): number;
 }
 
-/** A whole batch → its records' bytes (decompressed, or read in place), or why it is invalid. */
-type BatchDecoder = (batch: FetchedBytes) => FetchedBytes | Buffer | string;
+/**
+ * A whole batch → its records, or their bytes (decompressed) for the library's reader to read, or
+ * why it is invalid.
+ */
+type BatchDecoder = (batch: FetchedBytes) => KafkaRecord[] | Buffer | string;
 
 const slot = (platformatic as unknown as { batchDecoding?: { current: BatchDecoder | null } }).batchDecoding;
 
@@ -52,7 +62,7 @@ function unreadable(batch: FetchedBytes): string | null {
   return batch.length < BATCH_OVERHEAD ? shortBatch(batch.length) : null;
 }
 
-/** The decoder that checks a batch by `checks` and returns its records' bytes or why it is invalid. */
+/** The decoder that checks a batch by `checks` and returns its records or why it is invalid. */
 export function batchDecoder(checks: BatchChecks): BatchDecoder {
   return (batch) => {
     const refused = unreadable(batch);
@@ -60,14 +70,16 @@ export function batchDecoder(checks: BatchChecks): BatchDecoder {
     const corrupt = checks.checkCrcs ? corruption(batch.buffers) : null;
     if (corrupt !== null) return corrupt;
     const codec = batch.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_MASK;
-    const records = batch.subarray(BATCH_OVERHEAD);
-    if (codec === 0) return records;
-    try {
-      // The codecs take one Buffer: compressed records that span chunks are copied together first.
-      return decompressRecords(codec, records.buffer, checks.maxBatchBytes);
-    } catch (e) {
-      return messageOf(e);
+    // One Buffer: a view of the chunk the batch is in; a copy only of a batch that spans two.
+    let bytes = batch.subarray(BATCH_OVERHEAD).buffer;
+    if (codec !== 0) {
+      try {
+        bytes = decompressRecords(codec, bytes, checks.maxBatchBytes);
+      } catch (e) {
+        return messageOf(e);
+      }
     }
+    return readRecords(bytes, batch.readInt32BE(RECORD_COUNT_OFFSET)) ?? bytes;
   };
 }
 
