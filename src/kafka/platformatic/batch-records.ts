@@ -7,7 +7,7 @@
  * @platformatic/kafka's own reader (readRecord) reads every field through its DynamicBuffer (a chunk
  * lookup and bounds checks per read, a BigInt per varlong): on the sink path that was most of the
  * consumer's time per record, several times what this plain indexing of one Buffer costs (BENCHMARKS.md,
- * "check.crcs on the sink path"). Records this reader cannot read (truncated or with a length past the
+ * "The sink's fetched batches"). Records this reader cannot read (truncated or with a length past the
  * batch: damaged bytes that check.crcs=false let through) give null, and the library's reader then
  * reads them and fails as it always did.
  */
