@@ -39,8 +39,9 @@
 // reader decompresses and reads every fetched batch while a Fetch answer is parsed, with no CRC check
 // and no bound: it hands each whole batch to `batchDecoding.current` when the consumer sets it
 // (src/kafka/platformatic/batch-decoding.ts: check.crcs, the decompressed-size bound).
-// Each patch is an exact text replacement: already applied → skipped; original text not found
-// (a different kafkajs) → the install fails loudly instead of silently running unpatched.
+// Each patch is an exact text replacement: already applied → skipped; applied in an earlier form of
+// this script (`was`) → replaced by the current one; original text not found (a different kafkajs)
+// → the install fails loudly instead of silently running unpatched.
 // Files are replaced by rename, never rewritten in place: node_modules may be a hard-linked copy.
 // src/kafka/dependency-patches.test.ts fails if a patch is lost.
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -48,6 +49,24 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The records a batch decoder read itself (src/kafka/platformatic/batch-records.ts) are the batch's. */
+const READ_BY_DECODER = `    if (Array.isArray(records)) {
+        batch.records = records;
+        return batch;
+    }
+`;
+
+/**
+ * The form an earlier version of this script applied a patch in (in `was`): the batch decoder was
+ * handed each batch as one Buffer (`.buffer`: a copy of a batch that spans the answer's chunks) and
+ * returned its records' bytes only.
+ */
+const earlierForm = (to) =>
+  to
+    .replace(READ_BY_DECODER, "")
+    .replace("subarray(start, end)); // in place: views of the answer's chunks", "subarray(start, end).buffer);")
+    .replace("current(head);", "current(head.buffer);");
 
 const patches = [
   {
@@ -319,19 +338,20 @@ export function readRecordsBatch(reader) {
     };
     const recordsLength = reader.readInt32();
     const end = start + INT64_SIZE + INT32_SIZE + batch.length;
-    const records = decode(reader.buffer.subarray(start, end).buffer);
+    const records = decode(reader.buffer.subarray(start, end)); // in place: views of the answer's chunks
     reader.skip(end - reader.position);
     if (typeof records === 'string') {
         batch.invalid = records;
         return batch;
     }
-    const recordsReader = Reader.from(records);
+${READ_BY_DECODER}    const recordsReader = Reader.from(records);
     for (let i = 0; i < recordsLength; i++) {
         batch.records.push(readRecord(recordsReader));
     }
     return batch;
 }
 export function readRecordsBatches(reader) {`,
+    was: [earlierForm],
   },
   {
     file: "node_modules/@platformatic/kafka/dist/protocol/records.js",
@@ -343,13 +363,14 @@ export function readRecordsBatches(reader) {`,
     to: `        const length = reader.peekInt32(reader.position + INT64_SIZE);
         if (batchDecoding.current !== null && length < 49) { // edge-gateway patch: smaller than a v2 batch's header
             const head = reader.buffer.subarray(reader.position, reader.position + BATCH_HEAD + Math.max(length, 0));
-            const invalid = batchDecoding.current(head.buffer);
+            const invalid = batchDecoding.current(head);
             batches.push({ firstOffset: reader.readInt64(), length, records: [], invalid });
             break;
         }
         batches.push(readRecordsBatch(reader));
     }
     return batches;`,
+    was: [earlierForm],
   },
   {
     file: "node_modules/@platformatic/kafka/dist/diagnostic.js",
@@ -369,12 +390,14 @@ for (const patch of patches) {
   }
   const text = readFileSync(path, "utf8");
   if (text.includes(patch.to)) continue;
-  if (!text.includes(patch.from)) {
+  // A patch applied in an earlier form of this script is brought up to date in place of it.
+  const earlier = patch.was?.map((form) => form(patch.to)).find((w) => text.includes(w));
+  if (earlier === undefined && !text.includes(patch.from)) {
     console.error(`patch-dependencies: ${patch.file} does not contain the text to patch (another version?)`);
     process.exit(1);
   }
   const temp = `${path}.patching`;
-  writeFileSync(temp, text.replace(patch.from, patch.to));
+  writeFileSync(temp, text.replace(earlier ?? patch.from, patch.to));
   renameSync(temp, path);
   applied++;
 }

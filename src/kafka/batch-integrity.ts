@@ -13,10 +13,10 @@
  * A batch that fails either fails the consumer with Java's KafkaException (`Record batch for
  * partition … at offset … is invalid, cause: …`): a sink task fails, nothing of the batch delivered.
  */
-import { crc32c } from "@platformatic/kafka";
 import type { TopicPartition } from "../api/record.ts";
 import { KafkaError } from "../errors.ts";
 import type { ConsumerSettings } from "./client-config.ts";
+import { crc32c } from "./crc32c.ts";
 import { ATTRIBUTES_OFFSET, BATCH_OVERHEAD, CRC_OFFSET, MAGIC_OFFSET } from "./record-batch-layout.ts";
 import { DECOMPRESSED_BATCH_FLOOR } from "./record-codecs.ts";
 
@@ -36,14 +36,33 @@ export function batchChecks(settings: Pick<ConsumerSettings, "checkCrcs" | "maxB
 /**
  * Why `batch` (a whole batch, from its base offset) is corrupt, in the words of Java's
  * CorruptRecordException; null when its CRC-32C holds or it is not a v2 batch (Java checks magic ≥ 2).
+ * `batch` may come in pieces (a fetched answer's socket chunks, in order): the CRC-32C is computed
+ * over them where they are, not over a copy.
  */
-export function corruption(batch: Uint8Array): string | null {
-  if (batch.length > MAGIC_OFFSET && batch[MAGIC_OFFSET]! < 2) return null;
-  if (batch.length < BATCH_OVERHEAD) return shortBatch(batch.length);
-  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
-  const stored = view.getUint32(CRC_OFFSET);
-  const computed = crc32c(batch.subarray(ATTRIBUTES_OFFSET)) >>> 0;
+export function corruption(batch: Uint8Array | readonly Uint8Array[]): string | null {
+  const pieces = batch instanceof Uint8Array ? [batch] : batch;
+  let size = 0;
+  for (const piece of pieces) size += piece.length;
+  if (size > MAGIC_OFFSET && byteAt(pieces, MAGIC_OFFSET) < 2) return null;
+  if (size < BATCH_OVERHEAD) return shortBatch(size);
+  let stored = 0;
+  for (let i = 0; i < 4; i++) stored = stored * 256 + byteAt(pieces, CRC_OFFSET + i);
+  let computed = 0;
+  let skip = ATTRIBUTES_OFFSET;
+  for (const piece of pieces) {
+    if (skip < piece.length) computed = crc32c(skip > 0 ? piece.subarray(skip) : piece, computed);
+    skip = Math.max(0, skip - piece.length);
+  }
   return stored === computed ? null : `Record is corrupt (stored crc = ${stored}, computed crc = ${computed})`;
+}
+
+/** The byte at `pos` of the bytes `pieces` hold in turn. */
+function byteAt(pieces: readonly Uint8Array[], pos: number): number {
+  for (const piece of pieces) {
+    if (pos < piece.length) return piece[pos]!;
+    pos -= piece.length;
+  }
+  throw new RangeError(`no byte ${pos} in the batch`);
 }
 
 /**

@@ -12,5 +12,6 @@ export const CRC_OFFSET = 17;
 export const ATTRIBUTES_OFFSET = 21;
 export const BASE_TIMESTAMP_OFFSET = 27;
 export const PRODUCER_ID_OFFSET = 43;
+export const RECORD_COUNT_OFFSET = 57;
 /** The codec's bits of the attributes. */
 export const COMPRESSION_MASK = 0x07;

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import * as platformatic from "@platformatic/kafka";
-import { crc32c, Reader } from "@platformatic/kafka";
+import { crc32c, type KafkaRecord, Reader } from "@platformatic/kafka";
 import type { ProducerRecord } from "../kafka-port.ts";
-import { batchDecoder, HELD_BACK } from "./batch-decoding.ts";
+import { batchDecoder, type FetchedBytes, HELD_BACK } from "./batch-decoding.ts";
 import { encodeRecordBatch, sealRecordBatch } from "./record-batch.ts";
 
 const value = new TextEncoder().encode("z".repeat(50_000));
@@ -14,10 +14,47 @@ function batch(type: "none" | "gzip"): Buffer {
   return Buffer.from(buffer);
 }
 
+/** `bytes` as a Fetch answer's reader holds them: in chunks (split at `cuts`), as the socket delivered them. */
+function chunks(bytes: Buffer, ...cuts: number[]): Reader["buffer"] {
+  const held = Reader.from(bytes.subarray(0, cuts[0] ?? bytes.length)).buffer;
+  for (const [i, cut] of cuts.entries()) held.append(bytes.subarray(cut, cuts[i + 1] ?? bytes.length));
+  return held;
+}
+const fetched = (bytes: Buffer, ...cuts: number[]): FetchedBytes => chunks(bytes, ...cuts);
+
+/** What a decoder returned: the records' values, or why the batch is invalid. */
+function decoded(out: KafkaRecord[] | Buffer | string): (Buffer | null)[] | string {
+  if (typeof out === "string") return out;
+  if (Buffer.isBuffer(out)) throw new Error("the decoder left the records to the library's reader");
+  return out.map((r) => r.value);
+}
+
+const check = (checks: { checkCrcs: boolean; maxBatchBytes: number }, bytes: FetchedBytes) =>
+  decoded(batchDecoder(checks)(bytes));
+
 describe("batchDecoder (check.crcs, decompressed size)", () => {
-  test("a sound batch gives its records' bytes, decompressed", () => {
-    const plain = batch("none").subarray(61);
-    expect(batchDecoder({ checkCrcs: true, maxBatchBytes: 1 << 20 })(batch("gzip"))).toEqual(plain);
+  test("a sound batch gives its records, decompressed", () => {
+    expect(check({ checkCrcs: true, maxBatchBytes: 1 << 20 }, fetched(batch("gzip")))).toEqual([Buffer.from(value)]);
+  });
+
+  test("a batch in one chunk is read where it is (its values are views of the chunk); one across chunks too", () => {
+    const bytes = batch("none");
+    const [inPlace] = decoded(batchDecoder({ checkCrcs: true, maxBatchBytes: 1 << 20 })(fetched(bytes)));
+    expect(inPlace).toEqual(Buffer.from(value));
+    expect((inPlace as Buffer).buffer).toBe(bytes.buffer);
+    expect(check({ checkCrcs: true, maxBatchBytes: 1 << 20 }, fetched(bytes, 10, 40, 30_000))).toEqual([
+      Buffer.from(value),
+    ]);
+  });
+
+  test("one flipped byte in a later chunk of a batch: the CRC over the chunks finds it", () => {
+    const damaged = batch("none");
+    damaged[40_000]! ^= 0x01;
+    const stored = damaged.readUInt32BE(17);
+    const computed = crc32c(damaged.subarray(21)) >>> 0;
+    expect(check({ checkCrcs: true, maxBatchBytes: 1 << 20 }, fetched(damaged, 19, 30, 30_000))).toBe(
+      `Record is corrupt (stored crc = ${stored}, computed crc = ${computed})`,
+    );
   });
 
   test("one flipped byte: Java's CorruptRecordException message, with the stored and computed CRC", () => {
@@ -25,7 +62,7 @@ describe("batchDecoder (check.crcs, decompressed size)", () => {
     damaged[damaged.length - 9]! ^= 0x01;
     const stored = damaged.readUInt32BE(17);
     const computed = crc32c(damaged.subarray(21)) >>> 0;
-    expect(batchDecoder({ checkCrcs: true, maxBatchBytes: 1 << 20 })(damaged)).toBe(
+    expect(check({ checkCrcs: true, maxBatchBytes: 1 << 20 }, fetched(damaged))).toBe(
       `Record is corrupt (stored crc = ${stored}, computed crc = ${computed})`,
     );
   });
@@ -33,38 +70,37 @@ describe("batchDecoder (check.crcs, decompressed size)", () => {
   test("check.crcs=false reads a damaged batch as it is", () => {
     const damaged = batch("none");
     damaged[damaged.length - 2]! ^= 0x01;
-    expect(batchDecoder({ checkCrcs: false, maxBatchBytes: 1 << 20 })(damaged)).toEqual(damaged.subarray(61));
+    // The last byte is the record's header count; the one before it, the value's last.
+    expect(check({ checkCrcs: false, maxBatchBytes: 1 << 20 }, fetched(damaged))).toEqual([
+      damaged.subarray(damaged.length - 1 - value.length, damaged.length - 1),
+    ]);
   });
 
   test("records that decompress past the bound: the batch is invalid, nothing held", () => {
-    expect(batchDecoder({ checkCrcs: true, maxBatchBytes: 10_000 })(batch("gzip"))).toStartWith(
+    expect(check({ checkCrcs: true, maxBatchBytes: 10_000 }, fetched(batch("gzip"), 5_000))).toStartWith(
       "the gzip records of a batch decompress to more than 10000 bytes",
     );
   });
 
   test("one answer's batches past the bound together: the first is read, the later ones held back", () => {
     const decode = batchDecoder({ checkCrcs: true, maxBatchBytes: 120_000 });
-    const plain = batch("none").subarray(61);
-    expect([decode(batch("gzip")), decode(batch("gzip")), decode(batch("gzip")), decode(batch("none"))]).toEqual([
-      plain,
-      plain,
-      HELD_BACK,
-      plain,
-    ]);
+    const read = (type: "none" | "gzip") => decoded(decode(fetched(batch(type))));
+    const plain = [Buffer.from(value)];
+    expect([read("gzip"), read("gzip"), read("gzip"), read("none")]).toEqual([plain, plain, HELD_BACK, plain]);
     // The next answer's decoder starts afresh.
-    expect(batchDecoder({ checkCrcs: true, maxBatchBytes: 120_000 })(batch("gzip"))).toEqual(plain);
+    expect(check({ checkCrcs: true, maxBatchBytes: 120_000 }, fetched(batch("gzip")))).toEqual(plain);
   });
 
   describe("in the patched record reader (readRecordsBatches)", () => {
-    type Read = { firstOffset: bigint; records: unknown[]; invalid?: string };
+    type Read = { firstOffset: bigint; records: { value: Buffer | null }[]; invalid?: string };
     const library = platformatic as unknown as {
       batchDecoding: { current: unknown };
       readRecordsBatches(reader: unknown): Read[];
     };
-    function read(recordSet: Buffer): Read[] {
+    function read(recordSet: Buffer, ...cuts: number[]): Read[] {
       library.batchDecoding.current = batchDecoder({ checkCrcs: true, maxBatchBytes: 1 << 20 });
       try {
-        return library.readRecordsBatches(Reader.from(recordSet));
+        return library.readRecordsBatches(new Reader(chunks(recordSet, ...cuts)));
       } finally {
         library.batchDecoding.current = null;
       }
@@ -74,6 +110,31 @@ describe("batchDecoder (check.crcs, decompressed size)", () => {
       b.writeBigInt64BE(BigInt(offset), 0);
       return b;
     };
+
+    test("batches are read in place where they lie in one chunk, and across chunks", () => {
+      const small = Array.from(
+        { length: 100 },
+        (_, i): ProducerRecord => ({
+          topic: "t",
+          partition: 0,
+          key: null,
+          value: new TextEncoder().encode(`${i}`.padStart(200, "v")),
+          headers: [],
+          timestamp: 1,
+        }),
+      );
+      const { buffer } = encodeRecordBatch(small, [...small.keys()], 1, { type: "none" });
+      sealRecordBatch(buffer);
+      const one = Buffer.from(buffer);
+      const answer = Buffer.concat([one, one]);
+      const batches = read(answer, one.length + 5_000, one.length + 12_000);
+      const expected = small.map((r) => new TextDecoder().decode(r.value!));
+      for (const b of batches) {
+        expect(b.invalid).toBeUndefined();
+        expect(b.records.map((r) => r.value!.toString())).toEqual(expected);
+      }
+      expect(batches[0]!.records.every((r) => r.value!.buffer === answer.buffer)).toBe(true);
+    });
 
     test("a last batch cut short by the fetch's byte limits is left unread, not reported", () => {
       const batches = read(Buffer.concat([at(40), at(41).subarray(0, 70)]));

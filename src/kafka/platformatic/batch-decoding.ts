@@ -5,14 +5,25 @@
  * project's patch of its record reader (scripts/patch-dependencies.mjs) hands each whole batch to
  * `batchDecoding.current` when set. The parse is synchronous, so the fetcher's own connections set it
  * around the parse of each Fetch answer: each consumer's settings apply to its answers only.
+ *
+ * A batch is handed over as the answer holds it, views of the socket chunks it arrived in: its CRC is
+ * computed over them, and its records are read (batch-records.ts) from the chunk it lies in (keys and
+ * values are views of the fetched bytes); only a batch that spans two chunks is copied to be read.
  */
 
-import type { Connection, ConnectionPool } from "@platformatic/kafka";
+import type { Connection, ConnectionPool, KafkaRecord } from "@platformatic/kafka";
 import * as platformatic from "@platformatic/kafka";
 import { messageOf } from "../../errors.ts";
 import { type BatchChecks, corruption, shortBatch, undersized } from "../batch-integrity.ts";
 import { DecompressionBudget } from "../decompression-budget.ts";
-import { ATTRIBUTES_OFFSET, BATCH_OVERHEAD, COMPRESSION_MASK, MAGIC_OFFSET } from "../record-batch-layout.ts";
+import {
+  ATTRIBUTES_OFFSET,
+  BATCH_OVERHEAD,
+  COMPRESSION_MASK,
+  MAGIC_OFFSET,
+  RECORD_COUNT_OFFSET,
+} from "../record-batch-layout.ts";
+import { readRecords } from "./batch-records.ts";
 
 const FETCH = 1;
 
@@ -22,8 +33,23 @@ const FETCH = 1;
  */
 export const HELD_BACK = "held back: the Fetch answer's bound on decompressed size is spent";
 
-/** A whole batch → its records' bytes (decompressed), or why it is invalid (or HELD_BACK). */
-type BatchDecoder = (batch: Buffer) => Buffer | string;
+/** Bytes of a Fetch answer as the library's reader holds them (its DynamicBuffer): chunks in order. */
+export interface FetchedBytes {
+  readonly buffers: readonly Buffer[];
+  readonly length: number;
+  /** The bytes as one Buffer: a copy when they span chunks. */
+  readonly buffer: Buffer;
+  subarray(start: number, end?: number): FetchedBytes;
+  get(offset: number): number;
+  readInt16BE(offset: number): number;
+  readInt32BE(offset: number): number;
+}
+
+/**
+ * A whole batch → its records, or their bytes (decompressed) for the library's reader to read, or
+ * why it is invalid (or HELD_BACK).
+ */
+type BatchDecoder = (batch: FetchedBytes) => KafkaRecord[] | Buffer | string;
 
 const slot = (platformatic as unknown as { batchDecoding?: { current: BatchDecoder | null } }).batchDecoding;
 
@@ -32,35 +58,40 @@ const slot = (platformatic as unknown as { batchDecoding?: { current: BatchDecod
  * (the patch hands over only a batch's first bytes then), a message set of format v0/v1 (written
  * before Kafka 0.11; the reader knows v2 only), a v2 batch shorter than its header.
  */
-function unreadable(batch: Buffer): string | null {
+function unreadable(batch: FetchedBytes): string | null {
   const length = batch.readInt32BE(8);
   const small = undersized(length);
   if (small !== null) return small;
-  const magic = batch[MAGIC_OFFSET]!;
+  const magic = batch.length > MAGIC_OFFSET ? batch.get(MAGIC_OFFSET) : 2;
   if (magic < 2)
     return `a message set of format v${magic} (written before Kafka 0.11), which kafka.client=platformatic does not read (kafka.client=kafkajs does)`;
   return batch.length < BATCH_OVERHEAD ? shortBatch(batch.length) : null;
 }
 
 /**
- * The decoder of one Fetch answer: it checks each batch by `checks` and returns its records' bytes
- * or why it is invalid, its batches' decompressed size bounded in total too.
+ * The decoder of one Fetch answer: it checks each batch by `checks` and returns its records or why it
+ * is invalid, its batches' decompressed size bounded in total too.
  */
 export function batchDecoder(checks: BatchChecks): BatchDecoder {
   const budget = new DecompressionBudget(checks.maxBatchBytes);
   return (batch) => {
     const refused = unreadable(batch);
     if (refused !== null) return refused;
-    const corrupt = checks.checkCrcs ? corruption(batch) : null;
+    const corrupt = checks.checkCrcs ? corruption(batch.buffers) : null;
     if (corrupt !== null) return corrupt;
     const codec = batch.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_MASK;
-    const records = batch.subarray(BATCH_OVERHEAD);
-    if (codec === 0) return records;
-    try {
-      return budget.decompress(codec, records) ?? HELD_BACK;
-    } catch (e) {
-      return messageOf(e);
+    // One Buffer: a view of the chunk the batch is in; a copy only of a batch that spans two.
+    let bytes = batch.subarray(BATCH_OVERHEAD).buffer;
+    if (codec !== 0) {
+      try {
+        const decompressed = budget.decompress(codec, bytes);
+        if (decompressed === null) return HELD_BACK;
+        bytes = decompressed;
+      } catch (e) {
+        return messageOf(e);
+      }
     }
+    return readRecords(bytes, batch.readInt32BE(RECORD_COUNT_OFFSET)) ?? bytes;
   };
 }
 

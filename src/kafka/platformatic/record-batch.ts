@@ -18,8 +18,8 @@
  * attributes int16 · lastOffsetDelta int32 · baseTimestamp int64 · maxTimestamp int64 ·
  * producerId int64 · producerEpoch int16 · baseSequence int32 · recordCount int32 · records.
  */
-import { crc32c } from "@platformatic/kafka";
 import { javaUtf8Text } from "../../util/java-utf8.ts";
+import { crc32c } from "../crc32c.ts";
 import type { ProducerRecord } from "../kafka-port.ts";
 import {
   ATTRIBUTES_OFFSET,
@@ -199,5 +199,5 @@ export function stampRecordBatch(buffer: Buffer, producerId: bigint, epoch: numb
 
 /** Writes the CRC-32C (of everything after the CRC field): the last write before the batch is sent. */
 export function sealRecordBatch(buffer: Buffer): void {
-  buffer.writeUInt32BE(crc32c(buffer.subarray(ATTRIBUTES_OFFSET)) >>> 0, CRC_OFFSET);
+  buffer.writeUInt32BE(crc32c(buffer.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
 }
