@@ -178,6 +178,14 @@ export class PageFetcher {
 
   private lastAuth: [string, string] | null | undefined;
 
+  /**
+   * Whether an error response says the rate limit is spent (GitHub answers 403 with
+   * X-RateLimit-Remaining: 0, or with Retry-After): a refusal that passes, not one for good.
+   */
+  rateLimited(response: HttpResponse): boolean {
+    return this.o.gate.spent(response.headers) || response.headers.has("retry-after");
+  }
+
   /** The secrets the last request for `req` carried, which its answer may echo (echoed-secrets.ts). */
   echoedSecrets(req: PageRequest): string[] {
     const auth = this.lastAuth ? headerSecrets([this.lastAuth]) : [];
