@@ -22,7 +22,7 @@ import { retryAfterMs, sendWithRetry } from "../../http/retry-policy.ts";
 import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
 import { RetriableTokenRequestError } from "../../http/token-provider.ts";
 import type { Counter, Histogram, PluginMetrics } from "../../metrics/plugin-metrics.ts";
-import type { BackoffPolicy } from "../../util/backoff.ts";
+import { type BackoffPolicy, parseRetryAfter } from "../../util/backoff.ts";
 import type { Clock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { type Authenticator, authenticator } from "./auth.ts";
@@ -221,7 +221,11 @@ export class PageFetcher {
             this.o.gate.observe(response.headers, clock);
             // The server's wish holds the next request also when the retries ran out (the next
             // scheduled poll comes sooner), capped as a wait between retries is.
-            const after = retryAfterMs(response, clock.now());
+            // So does a 403's Retry-After (GitHub's secondary rate limit): polls must not hammer it meanwhile.
+            const after =
+              response.status === 403
+                ? (parseRetryAfter(response.headers.get("retry-after"), clock.now()) ?? undefined)
+                : retryAfterMs(response, clock.now());
             if (after !== undefined) this.o.gate.holdFor(Math.min(after, this.o.policy.maxMs), clock);
           }
           if (error !== undefined || (response && response.status >= 400)) metrics.errors.inc();

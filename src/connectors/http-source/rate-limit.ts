@@ -6,7 +6,7 @@
  *                    `stop` removes its entry).
  *   RateLimitGate    the server's own limit: when the `http.rate.limit.header` of a response says
  *                    0 requests remain (a number ≤ 0; any other value is ignored), the next
- *                    request waits until `http.rate.limit.reset.header`. A Retry-After (429, 503)
+ *                    request waits until `http.rate.limit.reset.header`. A Retry-After (429, 503, 403)
  *                    holds the next request too, also when it outlasts the retries (`holdFor`).
  * Waits use the task's clock and end at once when the task pauses or stops. Windows and waits are
  * measured on its monotonic reading: a step of the host's clock neither holds requests back nor lets

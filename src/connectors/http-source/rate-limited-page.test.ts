@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { materialized } from "../../api/data/json-text.ts";
 import type { SourceRecord } from "../../api/record.ts";
-import { api, startTask } from "./test-support.ts";
+import { api, FastForwardClock, startTask } from "./test-support.ts";
 
 const ids = (records: SourceRecord[]) => records.map((r) => (materialized(r.value) as { id: number }).id);
 
@@ -47,6 +47,29 @@ describe("HttpSourceTask after a 403 that says the rate limit is spent (review31
       expect(h.logs.some((l) => l.includes("HTTP 403") && l.includes("retries this page"))).toBe(true);
     },
   );
+
+  test("a 403's Retry-After holds the polls that come sooner: the page is asked again once it passed", async () => {
+    const clock = new FastForwardClock();
+    const asked: number[] = [];
+    using server = api(() => {
+      asked.push(clock.monotonic());
+      return asked.length === 1
+        ? new Response("secondary rate limit", { status: 403, headers: { "retry-after": "30" } })
+        : Response.json([{ id: 1 }]);
+    });
+    const h = await startTask(
+      {
+        "http.url": `${server.base}/e`,
+        "http.response.records.path": "$[*]",
+        "http.timer.interval.ms": "1000",
+        "behavior.on.error": "log",
+      },
+      { clock },
+    );
+    expect(ids(await h.collect(1, 10))).toEqual([1]);
+    expect(asked.length).toBe(2);
+    expect(asked[1]! - asked[0]!).toBeGreaterThanOrEqual(30_000);
+  });
 
   test("a 403 without a rate-limit signal still ends the poll there (a refusal for good)", async () => {
     using server = api((_req, url) =>
