@@ -22,7 +22,7 @@ import { retryAfterMs, sendWithRetry } from "../../http/retry-policy.ts";
 import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
 import { RetriableTokenRequestError } from "../../http/token-provider.ts";
 import type { Counter, Histogram, PluginMetrics } from "../../metrics/plugin-metrics.ts";
-import type { BackoffPolicy } from "../../util/backoff.ts";
+import { type BackoffPolicy, parseRetryAfter } from "../../util/backoff.ts";
 import type { Clock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { type Authenticator, authenticator } from "./auth.ts";
@@ -178,6 +178,14 @@ export class PageFetcher {
 
   private lastAuth: [string, string] | null | undefined;
 
+  /**
+   * Whether an error response says the rate limit is spent (GitHub answers 403 with
+   * X-RateLimit-Remaining: 0, or with Retry-After): a refusal that passes, not one for good.
+   */
+  rateLimited(response: HttpResponse): boolean {
+    return this.o.gate.spent(response.headers) || response.headers.has("retry-after");
+  }
+
   /** The secrets the last request for `req` carried, which its answer may echo (echoed-secrets.ts). */
   echoedSecrets(req: PageRequest): string[] {
     const auth = this.lastAuth ? headerSecrets([this.lastAuth]) : [];
@@ -213,7 +221,11 @@ export class PageFetcher {
             this.o.gate.observe(response.headers, clock);
             // The server's wish holds the next request also when the retries ran out (the next
             // scheduled poll comes sooner), capped as a wait between retries is.
-            const after = retryAfterMs(response, clock.now());
+            // So does a 403's Retry-After (GitHub's secondary rate limit): polls must not hammer it meanwhile.
+            const after =
+              response.status === 403
+                ? (parseRetryAfter(response.headers.get("retry-after"), clock.now()) ?? undefined)
+                : retryAfterMs(response, clock.now());
             if (after !== undefined) this.o.gate.holdFor(Math.min(after, this.o.policy.maxMs), clock);
           }
           if (error !== undefined || (response && response.status >= 400)) metrics.errors.inc();

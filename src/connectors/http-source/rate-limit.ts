@@ -6,7 +6,7 @@
  *                    `stop` removes its entry).
  *   RateLimitGate    the server's own limit: when the `http.rate.limit.header` of a response says
  *                    0 requests remain (a number ≤ 0; any other value is ignored), the next
- *                    request waits until `http.rate.limit.reset.header`. A Retry-After (429, 503)
+ *                    request waits until `http.rate.limit.reset.header`. A Retry-After (429, 503, 403)
  *                    holds the next request too, also when it outlasts the retries (`holdFor`).
  * Waits use the task's clock and end at once when the task pauses or stops. Windows and waits are
  * measured on its monotonic reading: a step of the host's clock neither holds requests back nor lets
@@ -86,17 +86,22 @@ export class RateLimitGate {
 
   /** Reads the limit headers of a response that arrived now. */
   observe(headers: Headers, clock: Clock): void {
-    if (!this.remainingHeader) return;
-    // The first value when a proxy repeated the header (Headers joins them with ", "); a value that
-    // is not a number ("unlimited") says nothing: it must not hold every request for the fallback.
-    const first = headers.get(this.remainingHeader)?.split(",")[0]?.trim() ?? "";
-    const remaining = first === "" ? Number.NaN : Number(first);
-    if (!(remaining <= 0)) return;
+    if (!this.spent(headers)) return;
     const reset = this.resetHeader ? headers.get(this.resetHeader) : null;
     const wallNow = clock.now();
     const at = reset === null ? null : resetTime(reset, wallNow);
     const waitMs = at === null || at - wallNow > MAX_RESET_WAIT_MS ? this.fallbackMs : at - wallNow;
     this.until = Math.max(this.until, monotonicNow(clock) + waitMs);
+  }
+
+  /** Whether the response's `http.rate.limit.header` says no request remains (a number ≤ 0). */
+  spent(headers: Headers): boolean {
+    if (!this.remainingHeader) return false;
+    // The first value when a proxy repeated the header (Headers joins them with ", "); a value that
+    // is not a number ("unlimited") says nothing: it must not hold every request for the fallback.
+    const first = headers.get(this.remainingHeader)?.split(",")[0]?.trim() ?? "";
+    const remaining = first === "" ? Number.NaN : Number(first);
+    return remaining <= 0;
   }
 
   /** Requests wait `ms` from now (a Retry-After), unless they already wait longer. */

@@ -1,0 +1,116 @@
+// Pages whose failure may pass are retried by the next scheduled poll, never skipped: skipping one
+// ends the poll there and moves the offset past its unread pages.
+import { describe, expect, test } from "bun:test";
+import { materialized } from "../../api/data/json-text.ts";
+import type { SourceRecord } from "../../api/record.ts";
+import { api, FastForwardClock, startTask } from "./test-support.ts";
+
+const ids = (records: SourceRecord[]) => records.map((r) => (materialized(r.value) as { id: number }).id);
+
+/**
+ * The document's complete example: a newest-first events API (GitHub) with Link pages, polled with
+ * a TIMESTAMP offset; page 2 answers `failure` once. All four events must arrive, page 2 asked twice.
+ */
+async function newestFirstWithPage2Failing(failure: () => Response, config: Record<string, string>) {
+  let failures = 1;
+  const events = [4, 3, 2, 1].map((id) => ({ id, ts: `2024-01-0${id}T00:00:00Z` }));
+  using server = api((_req, url) => {
+    const since = url.searchParams.get("since") ?? "";
+    const newer = events.filter((e) => e.ts > since);
+    if (url.searchParams.get("page") === "2") return failures-- > 0 ? failure() : Response.json(newer.slice(2));
+    const link = newer.length > 2 ? `</e?page=2&since=${since}>; rel="next"` : "";
+    return Response.json(newer.slice(0, 2), { headers: link ? { link } : {} });
+  });
+  const h = await startTask({
+    "http.url": `${server.base}/e?since=\${offset}`,
+    "http.response.records.path": "$[*]",
+    "http.pagination.type": "LINK_HEADER",
+    "http.offset.mode": "TIMESTAMP",
+    "http.offset.field": "ts",
+    "http.initial.offset": "2023-12-31T00:00:00Z",
+    "http.timer.interval.ms": "60000",
+    ...config,
+  });
+  expect(ids(await h.collect(4, 150))).toEqual([4, 3, 2, 1]);
+  expect(server.seen.slice(0, 3).map((s) => s.query.page ?? "1")).toEqual(["1", "2", "2"]);
+  return h.logs;
+}
+
+describe("HttpSourceTask after a 429 or 5xx outside http.response.error.codes (sourcehunt P2)", () => {
+  // The document's error codes leave out 429 and 504.
+  test.each([429, 504])(
+    "a %i on page 2 is retried by the next poll: its older records are not lost",
+    async (status) => {
+      const logs = await newestFirstWithPage2Failing(() => new Response("slow down", { status }), {
+        "http.response.error.codes": "400,401,403,404,500,502,503",
+        "behavior.on.error": "fail",
+        "http.retry.max.attempts": "1",
+      });
+      expect(logs.some((l) => l.includes(`HTTP ${status}`) && l.includes("retries this page"))).toBe(true);
+    },
+  );
+});
+
+describe("HttpSourceTask after a 403 that says the rate limit is spent (review31 P1)", () => {
+  // GitHub answers a spent primary rate limit with 403 and X-RateLimit-Remaining: 0, a secondary one
+  // with 403 and Retry-After; the document's example has errors.tolerance=all.
+  const limits = {
+    remaining: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1" },
+    "retry-after": { "retry-after": "1" },
+  };
+  test.each(Object.keys(limits) as (keyof typeof limits)[])(
+    "a 403 with %s on page 2 is retried by the next poll: its older records are not lost",
+    async (kind) => {
+      const limited = () => new Response("API rate limit exceeded", { status: 403, headers: limits[kind] });
+      const logs = await newestFirstWithPage2Failing(limited, {
+        "http.rate.limit.header": "X-RateLimit-Remaining",
+        "http.rate.limit.reset.header": "X-RateLimit-Reset",
+        "errors.tolerance": "all",
+        "errors.log.enable": "true",
+      });
+      expect(logs.some((l) => l.includes("HTTP 403") && l.includes("retries this page"))).toBe(true);
+    },
+  );
+
+  test("a 403's Retry-After holds the polls that come sooner: the page is asked again once it passed", async () => {
+    const clock = new FastForwardClock();
+    const asked: number[] = [];
+    using server = api(() => {
+      asked.push(clock.monotonic());
+      return asked.length === 1
+        ? new Response("secondary rate limit", { status: 403, headers: { "retry-after": "30" } })
+        : Response.json([{ id: 1 }]);
+    });
+    const h = await startTask(
+      {
+        "http.url": `${server.base}/e`,
+        "http.response.records.path": "$[*]",
+        "http.timer.interval.ms": "1000",
+        "behavior.on.error": "log",
+      },
+      { clock },
+    );
+    expect(ids(await h.collect(1, 10))).toEqual([1]);
+    expect(asked.length).toBe(2);
+    expect(asked[1]! - asked[0]!).toBeGreaterThanOrEqual(30_000);
+  });
+
+  test("a 403 without a rate-limit signal still ends the poll there (a refusal for good)", async () => {
+    using server = api((_req, url) =>
+      url.searchParams.get("page") === "2"
+        ? new Response("forbidden", { status: 403 })
+        : Response.json([{ id: 1 }], { headers: { link: `</e?page=2>; rel="next"` } }),
+    );
+    const h = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.response.records.path": "$[*]",
+      "http.pagination.type": "LINK_HEADER",
+      "http.timer.interval.ms": "60000",
+      "http.rate.limit.header": "X-RateLimit-Remaining",
+      "behavior.on.error": "log",
+    });
+    expect(ids(await h.collect(1, 5))).toEqual([1]);
+    await h.collect(1, 3);
+    expect(h.logs.some((l) => l.includes("HTTP 403") && l.includes("the poll ends here"))).toBe(true);
+  });
+});
