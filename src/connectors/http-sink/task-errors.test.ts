@@ -214,6 +214,25 @@ describe("HttpSinkTask errors", () => {
       },
     );
 
+    test("the endpoint going down while a refused batch is re-sent record by record fails the task: nothing reported", async () => {
+      await using server = endpoint();
+      // The batch of 3 is refused; then every single record gets 503 (a restarting endpoint).
+      server.answer((r) => new Response("", { status: r.body.startsWith("[1,") ? 400 : 503 }));
+      await using h = harness({
+        url: server.url(),
+        ...fast,
+        "sink.retry.max-attempts": "2",
+        "errors.tolerance": "all",
+      });
+      await h.task.put([record(0, 0, 1), record(0, 1, 2), record(0, 2, 3)]);
+      await waitFor(() => h.raised.length === 1);
+      await h.task.idle();
+      expect(server.received).toHaveLength(3);
+      expect(h.errant).toEqual([]);
+      expect(h.raised[0]!.message).toBe(`HTTP 503 from POST ${server.url()} after 2 attempt(s)`);
+      expect(() => h.task.preCommit([{ topic: "orders", partition: 0, offset: 3 }])).toThrow("HTTP 503");
+    });
+
     test("a hanging endpoint times out after sink.request.timeout and the request is retried", async () => {
       await using server = endpoint();
       let hung: () => void = () => {};
