@@ -183,7 +183,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [checks.statusCodes],
     }),
     "sink.retry.max-attempts": key.int({
-      doc: "Attempts per request for retriable failures (connect errors, timeouts, 408, 429, 5xx other than 501 and 505), the first included; -1 retries forever. A request that still fails goes to errors.tolerance (dead letter queue or task failure).",
+      doc: "Attempts per request for retriable failures (connect errors, timeouts, 408, 429, 5xx other than 501 and 505), the first included; -1 retries forever. A request that still fails fails the task (never errors.tolerance: the endpoint is at fault, not the records); a restart sends its records again.",
       default: 10,
       importance: "MEDIUM",
       group: ERRORS,

@@ -6,7 +6,9 @@
  * longer, so `0` or a past date does not retry at once), capped at the backoff maximum. With
  * OIDC, a 401 invalidates the token and the request is sent once more with a fresh one, without
  * counting as an attempt (as TokenRenewal allows: not at every request while fresh tokens are
- * refused too). Each attempt is measured and, with the
+ * refused too). When the attempts run out, or the endpoint refuses the credentials (401, 407), the
+ * outcome is "fatal": the endpoint is at fault, not the records, so they never go to errors.tolerance
+ * (Connect's sinks throw then; the task fails and a restart redelivers them). Each attempt is measured and, with the
  * `slf4j-logger` request callback, logged at DEBUG (bodies at TRACE). Headers are never logged.
  *
  * A 3xx reaching here was not followed by the client (300, 304, 305, or a redirect without
@@ -29,6 +31,7 @@ import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { SecretMask } from "./secret-mask.ts";
 import { SinkMetrics } from "./sink-metrics.ts";
+import { refusesCredentials } from "./status-codes.ts";
 import { TokenRenewal } from "./token-renewal.ts";
 
 export interface DeliverySettings {
@@ -78,9 +81,12 @@ class RetriableStatus extends RetriableError {
 
 export type DeliveryOutcome =
   | { readonly kind: "delivered"; readonly status: number }
-  /** The endpoint rejected the records (or stayed unreachable): they go to errors.tolerance. */
-  | { readonly kind: "rejected"; readonly error: Error; readonly byStatus: boolean }
-  /** Not the records' fault (the token endpoint refuses us): the task fails. */
+  /** The endpoint refused the records (a non-retriable status, a redirect not followed): errors.tolerance. */
+  | { readonly kind: "rejected"; readonly error: Error }
+  /**
+   * Not the records' fault: the endpoint unreachable or answering a retriable status after every
+   * attempt, refusing the credentials (401, 407), or the token endpoint refusing us. The task fails.
+   */
   | { readonly kind: "fatal"; readonly error: Error }
   | { readonly kind: "aborted" };
 
@@ -166,13 +172,19 @@ export class HttpDelivery {
       return { kind: "delivered", status: response.status };
     } catch (error) {
       if (signal.aborted) return { kind: "aborted" };
+      // The endpoint unavailable (a retriable status or no answer, after every attempt) or refusing our
+      // credentials is no fault of the records: the task fails, as a Connect sink's ConnectException.
       if (error instanceof RetriableStatus) {
-        return { kind: "rejected", error: this.statusError(request, error.response, attempts), byStatus: true };
+        return { kind: "fatal", error: this.statusError(request, error.response, attempts) };
       }
-      if (error instanceof HttpStatusError) return { kind: "rejected", error, byStatus: true };
+      if (error instanceof HttpStatusError) {
+        return refusesCredentials(error.status) ? { kind: "fatal", error } : { kind: "rejected", error };
+      }
       if (error instanceof TokenFailure) return { kind: "fatal", error: error.cause as Error };
       const message = `${this.s.method} ${redactUrl(request.url)} failed after ${attempts} attempt(s): ${(error as Error).message}`;
-      return { kind: "rejected", error: new ConnectError(message, { cause: error }), byStatus: false };
+      const failure = new ConnectError(message, { cause: error });
+      // A redirect the sink may not follow is about where these records would go: errors.tolerance.
+      return isRetriable(error) ? { kind: "fatal", error: failure } : { kind: "rejected", error: failure };
     }
   }
 

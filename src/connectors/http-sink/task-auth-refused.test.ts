@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
-import { ManualClock } from "../../util/manual-clock.ts";
 import { endpoint, harness, record } from "./test-support.ts";
 
 const fast = {
@@ -32,16 +31,26 @@ function tokenEndpoint(prefix = "") {
 }
 
 describe("HttpSinkTask when the endpoint refuses the credentials, not the records", () => {
-  test.each([401, 407])("a batch answered %p is reported whole, not re-sent record by record", async (status) => {
-    await using server = endpoint();
-    server.answer(() => new Response("not allowed", { status }));
-    await using h = harness({ url: server.url(), ...fast, "sink.header.Authorization": "user:wrong" });
-    await h.task.put(Array.from({ length: 20 }, (_, i) => record(0, i, i)));
-    await waitFor(() => h.errant.length === 20);
-    await h.task.idle();
-    expect(server.received).toHaveLength(1);
-    expect(h.errant[0]!.error.message).toBe(`HTTP ${status} from POST ${server.url()} after 1 attempt(s): not allowed`);
-  });
+  test.each([401, 407])(
+    "a batch answered %p fails the task whole (errors.tolerance=all): not re-sent record by record, nothing reported or committed",
+    async (status) => {
+      await using server = endpoint();
+      server.answer(() => new Response("not allowed", { status }));
+      await using h = harness({
+        url: server.url(),
+        ...fast,
+        "sink.header.Authorization": "user:wrong",
+        "errors.tolerance": "all",
+      });
+      await h.task.put(Array.from({ length: 20 }, (_, i) => record(0, i, i)));
+      await waitFor(() => h.raised.length === 1);
+      await h.task.idle();
+      expect(server.received).toHaveLength(1);
+      expect(h.errant).toEqual([]);
+      expect(h.raised[0]!.message).toBe(`HTTP ${status} from POST ${server.url()} after 1 attempt(s): not allowed`);
+      expect(() => h.task.preCommit([{ topic: "orders", partition: 0, offset: 20 }])).toThrow(`HTTP ${status}`);
+    },
+  );
 
   test("a batch answered 403 is still re-sent record by record: the endpoint may forbid only some records", async () => {
     await using server = endpoint();
@@ -55,7 +64,7 @@ describe("HttpSinkTask when the endpoint refuses the credentials, not the record
     expect(h.errant[0]!.record.kafkaOffset).toBe(1);
   });
 
-  test("OIDC: a fresh token refused too is not renewed again at every request", async () => {
+  test("OIDC: a fresh token refused too fails the task after one renewal; no record is reported", async () => {
     await using tokens = tokenEndpoint();
     await using server = endpoint();
     // A token of the wrong audience: the endpoint refuses every token.
@@ -66,53 +75,15 @@ describe("HttpSinkTask when the endpoint refuses the credentials, not the record
       "sink.writer.request.mode": "single",
       "security.oidc.token.request": "grant_type=client_credentials",
       "security.oidc.token.endpoint.url": tokens.url,
+      "errors.tolerance": "all",
     });
     await h.task.put(Array.from({ length: 20 }, (_, i) => record(0, i, i)));
-    await waitFor(() => h.errant.length === 20);
+    await waitFor(() => h.raised.length === 1);
     await h.task.idle();
-    // The first request renews once; the fresh token is refused as well, so the 401s stand.
     expect(tokens.state.calls).toBe(2);
-    expect(server.received.map((r) => r.headers.authorization)).toEqual([
-      "Bearer t1",
-      ...Array.from({ length: 20 }, () => "Bearer t2"),
-    ]);
-  });
-
-  test("OIDC: while fresh tokens are refused, the token is renewed at most every 30 s", async () => {
-    await using tokens = tokenEndpoint();
-    await using server = endpoint();
-    server.answer(() => new Response("wrong audience", { status: 401 }));
-    const clock = new ManualClock(1_000_000);
-    await using h = harness(
-      {
-        url: server.url(),
-        ...fast,
-        "sink.writer.request.mode": "single",
-        "security.oidc.token.request": "grant_type=client_credentials",
-        "security.oidc.token.endpoint.url": tokens.url,
-      },
-      { clock },
-    );
-    await h.task.put([record(0, 0, 0), record(0, 1, 1)]);
-    await waitFor(() => h.errant.length === 2);
-    expect(tokens.state.calls).toBe(2);
-    clock.advance(29_000);
-    await h.task.put([record(0, 2, 2)]);
-    await waitFor(() => h.errant.length === 3);
-    expect(tokens.state.calls).toBe(2);
-    clock.advance(1_000);
-    await h.task.put([record(0, 3, 3), record(0, 4, 4)]);
-    await waitFor(() => h.errant.length === 5);
-    expect(tokens.state.calls).toBe(3);
-    expect(server.received.map((r) => r.headers.authorization)).toEqual([
-      "Bearer t1",
-      "Bearer t2",
-      "Bearer t2",
-      "Bearer t2",
-      "Bearer t2",
-      "Bearer t3",
-      "Bearer t3",
-    ]);
+    expect(server.received.map((r) => r.headers.authorization)).toEqual(["Bearer t1", "Bearer t2"]);
+    expect(h.errant).toEqual([]);
+    expect(h.raised[0]!.message).toBe(`HTTP 401 from POST ${server.url()} after 1 attempt(s): wrong audience`);
   });
 
   test("OIDC: a renewed token that was accepted is renewed again on a later 401", async () => {

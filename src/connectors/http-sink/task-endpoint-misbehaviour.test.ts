@@ -69,7 +69,7 @@ describe("HttpSinkTask against a misbehaving endpoint", () => {
     ]);
   });
 
-  test("a 500 whose body never ends is retried, and reported with an excerpt after the attempts", async () => {
+  test("a 500 whose body never ends is retried, and fails the task with an excerpt after the attempts", async () => {
     await using server = endpoint();
     server.answer(() => new Response(endless(), { status: 500 }));
     await using h = harness({
@@ -79,9 +79,10 @@ describe("HttpSinkTask against a misbehaving endpoint", () => {
       "sink.retry.max-attempts": "2",
     });
     await h.task.put([record(0, 0, 1)]);
-    await waitFor(() => h.errant.length === 1, { timeoutMs: 10_000 });
+    await waitFor(() => h.raised.length === 1, { timeoutMs: 10_000 });
     expect(server.received).toHaveLength(2);
-    expect(h.errant[0]!.error.message).toStartWith(`HTTP 500 from POST ${server.url()} after 2 attempt(s): xxxx`);
+    expect(h.errant).toEqual([]);
+    expect(h.raised[0]!.message).toStartWith(`HTTP 500 from POST ${server.url()} after 2 attempt(s): xxxx`);
   });
 });
 

@@ -70,13 +70,13 @@ describe("HttpSinkTask over TLS", () => {
     await waitFor(() => server.received.length === 1);
   });
 
-  test("without trust the TLS failure is reported, not delivered", async () => {
+  test("without trust the TLS failure fails the task, not delivered", async () => {
     await using server = endpoint({ cert: file(selfSignedCert), key: file(selfSignedKey) });
     await using h = harness({ url: server.url(), ...fast, "sink.retry.max-attempts": "1" });
     await h.task.put([record(0, 0, 1)]);
-    await waitFor(() => h.errant.length === 1);
+    await waitFor(() => h.raised.length === 1);
     expect(server.received).toEqual([]);
-    expect(h.errant[0]!.error.message).toContain("(tls)");
+    expect(h.raised[0]!.message).toContain("(tls)");
   });
 
   test("a trusted CA's certificate for another host name is refused; the error says so without the URL's query secrets", async () => {
@@ -88,9 +88,9 @@ describe("HttpSinkTask over TLS", () => {
       "security.cert.server": tls.caCert,
     });
     await h.task.put([record(0, 0, 1)]);
-    await waitFor(() => h.errant.length === 1);
+    await waitFor(() => h.raised.length === 1);
     expect(server.received).toEqual([]);
-    const error = h.errant[0]!.error;
+    const error = h.raised[0]!;
     expect(error.message).toContain("(tls): ERR_TLS_CERT_ALTNAME_INVALID");
     expect(error.message).toEndWith("the endpoint's certificate is not for 127.0.0.1 (hostname verification)");
     expect(error.message).toContain("api_key=***");
@@ -142,7 +142,7 @@ describe("HttpSinkTask over TLS", () => {
       "sink.retry.max-attempts": "1",
     });
     await h.task.put([record(0, 0, 1)]);
-    await waitFor(() => h.errant.length === 1);
+    await waitFor(() => h.raised.length === 1);
     expect(server.received).toEqual([]);
   });
 
@@ -306,8 +306,8 @@ describe("HttpSinkTask authentication", () => {
         "security.oidc.token.endpoint.url": idp.url,
       });
       await h.task.put([record(0, 0, 1)]);
-      await waitFor(() => h.errant.length === 1);
-      expect(h.errant[0]!.error.message).toContain("Could not reach the OIDC token endpoint");
+      await waitFor(() => h.raised.length === 1);
+      expect(h.raised[0]!.message).toContain("Could not reach the OIDC token endpoint");
       expect(idp.state.calls).toBe(0);
       expect(server.received).toEqual([]);
     });

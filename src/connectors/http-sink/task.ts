@@ -8,7 +8,8 @@
  * records: delivered, or reported through the errant record reporter (errors.tolerance: dead
  * letter queue or task failure). A batch the endpoint rejects with
  * a non-retriable status is re-sent record by record, so one poison record does not take its
- * neighbours to the DLQ (not when it refuses the credentials: 401, 407).
+ * neighbours to the DLQ. An endpoint that stays unavailable or refuses the credentials (401, 407)
+ * fails the task instead (a "fatal" outcome): its records are never reported, nor committed.
  *
  * Guarantees: records of one partition are in at most one request at a time, in offset order;
  * `preCommit` returns, per partition, the offset of its first record not yet done, so offsets
@@ -31,7 +32,6 @@
 import type { SinkTask, SinkTaskContext } from "../../api/connector.ts";
 import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
-import { isRetriableStatus } from "../../http/retry-policy.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { Backpressure } from "./backpressure.ts";
@@ -42,7 +42,6 @@ import { RecordBuffer, type TakenRequest } from "./record-buffer.ts";
 import { batchBody, RecordEncoder, tpKey } from "./record-encoder.ts";
 import { type SinkSettings, sinkSettings } from "./settings.ts";
 import { SinkMetrics } from "./sink-metrics.ts";
-import { refusesCredentials } from "./status-codes.ts";
 
 const EMPTY = new Uint8Array(0);
 const COMMIT_REQUEST_INTERVAL_MS = 250;
@@ -246,9 +245,7 @@ export class HttpSinkTask implements SinkTask {
       return undefined;
     }
     const error = outcome.error;
-    const definitive =
-      error instanceof HttpStatusError && !isRetriableStatus(error.status) && !refusesCredentials(error.status);
-    if (records.length > 1 && definitive) {
+    if (records.length > 1 && error instanceof HttpStatusError) {
       this.log.warn(`${error.message}; sending its ${records.length} records one by one to find the rejected ones`);
       for (const [i, record] of records.entries()) {
         const single = await this.delivery.send({ ...record, body: batchBody([record]), records: 1 }, signal);

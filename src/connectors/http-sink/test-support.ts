@@ -140,6 +140,8 @@ export function harness(config: Record<string, string>, o: HarnessOptions = {}) 
   const lines: string[] = [];
   const logs = new LogManager({ sink: (line) => lines.push(line), rootLevel: o.rootLevel ?? "DEBUG" });
   const events: string[] = [];
+  /** What the task raised to the runtime (the error it fails with). */
+  const raised: Error[] = [];
   const metrics = new PluginMetrics();
   let commits = 0;
   const reporter: ErrantRecordReporter = {
@@ -164,7 +166,10 @@ export function harness(config: Record<string, string>, o: HarnessOptions = {}) 
     ...(o.noReporter ? {} : { errantRecordReporter: reporter }),
     converters: o.converters ?? jsonConverters(),
     pluginMetrics: metrics,
-    raiseError: (error) => void events.push(`raiseError ${error.message}`),
+    raiseError: (error) => {
+      raised.push(error);
+      events.push(`raiseError ${error.message}`);
+    },
     ...o.context,
   };
   const task = new HttpSinkTask();
@@ -175,6 +180,7 @@ export function harness(config: Record<string, string>, o: HarnessOptions = {}) 
     errant,
     lines,
     events,
+    raised,
     metrics,
     commits: () => commits,
     logs,
