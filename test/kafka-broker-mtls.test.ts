@@ -111,8 +111,9 @@ describe.each(["platformatic", "kafkajs"])("a broker that requires client certif
     await producer.disconnect();
     const out = work.file("sink.out");
     const sink = await gw.rest.post("/connectors", {
-      // Its group, connect-mtls-sink, is no other test file's: scripts/test runs files side by side.
-      name: "mtls-sink",
+      // Its group, connect-broker-mtls-sink, is no other test file's (http-sink.test.ts has an
+      // "mtls-sink"): scripts/test runs files side by side.
+      name: "broker-mtls-sink",
       config: {
         "connector.class": "FileStreamSink",
         topics: topic,

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { type KafkaRecord, Reader, readRecord } from "@platformatic/kafka";
 import type { ProducerRecord } from "../kafka-port.ts";
+import { batchDecoder } from "./batch-decoding.ts";
 import { readRecords } from "./batch-records.ts";
-import { encodeRecordBatch } from "./record-batch.ts";
+import { encodeRecordBatch, sealRecordBatch } from "./record-batch.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -65,5 +66,46 @@ describe("readRecords (a batch's records, read in place)", () => {
   test("a record count of 0 or below reads no record, as the library's loop", () => {
     expect(readRecords(body(), 0)).toEqual([]);
     expect(readRecords(body(), -1)).toEqual([]);
+  });
+
+  test("a record's attributes byte is signed, as the library's reader (and Java's DefaultRecord) reads it", () => {
+    const bytes = Buffer.from(body());
+    bytes[1] = 0x80; // the first record's attributes (after its 1-byte length)
+    expect(readRecords(bytes, records.length)![0]!.attributes).toBe(-128);
+    expect(readRecords(bytes, records.length)).toEqual(libraryRead(bytes, records.length));
+  });
+
+  test("fuzzed: random batches read as the library reads them; damaged ones (check.crcs=false) never throw", () => {
+    let seed = 33;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const bytes = (n: number) => Uint8Array.from({ length: n }, () => random(256));
+    const maybe = (n: number) => (random(5) === 0 ? null : bytes(random(n)));
+    const decode = batchDecoder({ checkCrcs: false, maxBatchBytes: 1 << 20 });
+    for (let round = 0; round < 300; round++) {
+      const batch: ProducerRecord[] = Array.from({ length: 1 + random(8) }, () => ({
+        topic: "t",
+        partition: 0,
+        key: maybe(20),
+        value: maybe(random(10) === 0 ? 5000 : 200),
+        headers: Array.from({ length: random(3) }, () => ({ key: `h${random(100)}`, value: maybe(10) })),
+        timestamp: 1_700_000_000_000 + random(2_000_000_000) - 1_000_000_000,
+      }));
+      const { buffer } = encodeRecordBatch(batch, [...batch.keys()], 1, { type: "none" });
+      sealRecordBatch(buffer);
+      const whole = Buffer.from(buffer);
+      expect(readRecords(whole.subarray(61), batch.length)).toEqual(libraryRead(whole.subarray(61), batch.length));
+      for (let flip = 0; flip < 10; flip++) {
+        const damaged = Buffer.from(whole);
+        for (let i = 0; i <= random(3); i++) damaged[random(damaged.length)] = random(256);
+        expect(() => readRecords(damaged.subarray(61), batch.length)).not.toThrow();
+        // The whole batch as a Fetch answer's reader holds it, split at a random byte.
+        const cut = 1 + random(damaged.length - 1);
+        const held = Reader.from(damaged.subarray(0, cut)).buffer.append(damaged.subarray(cut));
+        expect(() => decode(held)).not.toThrow();
+      }
+    }
   });
 });

@@ -44,7 +44,7 @@ export function readRecords(bytes: Buffer, count: number): KafkaRecord[] | null 
     for (let i = 0; i < count; i++) {
       const length = varint();
       if (pos >= end) throw MALFORMED;
-      const attributes = bytes[pos++]!;
+      const attributes = (bytes[pos++]! << 24) >> 24; // an int8, as Java's DefaultRecord reads it
       const delta = varint();
       const offsetDelta = varint();
       const key = field();
