@@ -2,7 +2,8 @@
  * check.crcs on both Kafka clients, against the real broker: a batch damaged in the broker's log
  * segment on disk (bit rot; the broker serves it as it is, without checking) fails the consumer
  * with Java's KafkaException, before its records are decompressed or read, and nothing of it is
- * delivered; `check.crcs=false` delivers the damaged bytes, as Java's consumer does.
+ * delivered; `check.crcs=false` delivers the damaged bytes, as Java's consumer does. A sink task that
+ * fails at a damaged batch commits the batches put before it (Connect's closeAllPartitions).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
@@ -96,6 +97,18 @@ async function consume(adapter: keyof typeof kafkaPorts, topic: string, properti
   return { consumer, records, crashes };
 }
 
+/** The group's committed offset of partition 0 of `topic` (-1: none). */
+async function committedOffset(groupId: string, topic: string): Promise<number> {
+  const admin = (await testClient()).admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return Number(offsets!.partitions[0]!.offset);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 const javaMessage = (topic: string) =>
   new RegExp(
     `^Record batch for partition ${topic}-0 at offset 0 is invalid, cause: Record is corrupt \\(stored crc = \\d+, computed crc = \\d+\\)$`,
@@ -180,3 +193,39 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("kafka.cli
     expect(existsSync(out) ? readFileSync(out, "utf8") : "").toBe("");
   }, 90_000);
 });
+
+// kafka.client=kafkajs leaves the group as its consumer fails (kafkajs' crash handling), before the task
+// can commit: there the failed task commits nothing, and the records are delivered again after a restart.
+test("kafka.client=platformatic: a FileStreamSink task failing at a damaged batch commits the batches before it (Connect's closeAllPartitions)", async () => {
+  await using dir = await tempDir();
+  const out = dir.file("out.txt");
+  const sink = dir.file("sink.properties");
+  const name = uniqueTopic("crc-third-sink");
+  // No periodic commit: only the failed task's close commits.
+  writeFileSync(sink, `name=${name}\nconnector.class=FileStreamSink\ntopics=${third}\nfile=${out}\n`);
+  await using gw = await startGateway({
+    dir: dir.path,
+    worker: {
+      "bootstrap.servers": info.bootstrap,
+      "data.dir": dir.file("data"),
+      "kafka.client": "platformatic",
+      "offset.flush.interval.ms": "3600000",
+      "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+      "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+    },
+    args: [sink],
+  });
+  await waitFor(
+    async () => {
+      const status = (await gw.rest.get(`/connectors/${name}/status`)).body as { tasks?: { state: string }[] };
+      return status.tasks?.[0]?.state === "FAILED";
+    },
+    { what: "the sink task's failure", timeoutMs: 60_000 },
+  );
+  const lines = Array.from({ length: 2 * COUNT }, (_, i) => `value ${Math.floor(i / COUNT)}.${i % COUNT}`);
+  expect(readFileSync(out, "utf8")).toBe(`${lines.join("\n")}\n`);
+  await waitFor(async () => (await committedOffset(`connect-${name}`, third)) === 2 * COUNT, {
+    what: "the commit of the two batches before the damaged one",
+    timeoutMs: 30_000,
+  });
+}, 90_000);

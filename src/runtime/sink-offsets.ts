@@ -149,7 +149,7 @@ export class SinkOffsets {
   }
 
   /**
-   * Connect's closePartitions for revoked partitions: preCommit (or flush) for their offsets, then
+   * Connect's closePartitions for revoked partitions and, as the task stops or fails, all of them: preCommit (or flush) for their offsets, then
    * `close` (always, even when the flush failed; a failing close throws, which fails the task),
    * then the synchronous commit of what preCommit returned for them. Forgets them afterwards.
    */
@@ -172,7 +172,7 @@ export class SinkOffsets {
       await this.commitToGroup(offsets, started);
     } catch (error) {
       this.o.metrics.commitFailed();
-      this.o.log.error(`Commit of offsets of revoked partitions ${partitionList(partitions)} failed`, error);
+      this.o.log.error(`Commit of offsets of closed partitions ${partitionList(partitions)} failed`, error);
     }
   }
 

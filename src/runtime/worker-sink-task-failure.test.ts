@@ -2,8 +2,8 @@
  * WorkerSinkTask when its SinkTask fails in ways the put does not throw, and its offsets: a failure
  * the task swallowed (errantRecordReporter beyond errors.tolerance, raiseError) fails it before the
  * put's offsets advance (Connect's deliverMessages); a `context.offset` during put wins over the put's
- * own advance (Connect's rewind); a failure while PAUSED or stopping fails the task, and nothing is
- * flushed or committed after it (Connect's WorkerSinkTask).
+ * own advance (Connect's rewind); a failure while PAUSED or stopping fails the task, and the task then
+ * commits what was put before the failed put, never that put (Connect's closeAllPartitions).
  */
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
@@ -132,7 +132,7 @@ describe("WorkerSinkTask when the task asks for an offset during put (Connect's 
 });
 
 describe("WorkerSinkTask failing while PAUSED or stopping", () => {
-  test("a put in flight that fails while the connector is paused fails the task at once; stop commits nothing", async () => {
+  test("a put in flight that fails while the connector is paused fails the task at once; what was put before is committed", async () => {
     const { kafka, plugin, task, produce, listener } = setup(3_600_000);
     produce("a");
     await waitFor(() => plugin.calls.includes("open"));
@@ -149,8 +149,8 @@ describe("WorkerSinkTask failing while PAUSED or stopping", () => {
     expect(String(listener.failure)).toContain("endpoint rejected the batch");
     task.stop();
     expect(await task.awaitStop(5000)).toBe(true);
-    expect(plugin.calls.filter((c) => c === "flush" || c.startsWith("commit"))).toEqual([]);
-    expect(kafka.committed("connect-c", p0)).toBeUndefined();
+    expect(plugin.calls.filter((c) => c === "flush" || c.startsWith("commit"))).toEqual(["flush", "commit 1"]);
+    expect(kafka.committed("connect-c", p0)).toBe(1); // a, never b
   });
 
   test("an open() that throws in a rebalance while paused fails the task", async () => {
@@ -168,7 +168,7 @@ describe("WorkerSinkTask failing while PAUSED or stopping", () => {
     expect(await task.awaitStop(5000)).toBe(true);
   });
 
-  test("a put that fails as the task is told to stop: close neither flushes nor commits what came before", async () => {
+  test("a put that fails as the task is told to stop: close commits what came before, not the failed put", async () => {
     const { kafka, plugin, task, produce, listener } = setup(3_600_000);
     produce("a");
     await waitFor(() => plugin.calls.includes("open"));
@@ -182,8 +182,8 @@ describe("WorkerSinkTask failing while PAUSED or stopping", () => {
     expect(await task.awaitStop(5000)).toBe(true);
     // Told to stop first: the failure is logged, not reported (Connect's "After being scheduled for shutdown").
     expect(listener.events).toEqual(["RUNNING"]);
-    expect(plugin.calls.filter((c) => c === "flush" || c.startsWith("commit"))).toEqual([]);
-    expect(kafka.committed("connect-c", p0)).toBeUndefined();
+    expect(plugin.calls.filter((c) => c === "flush" || c.startsWith("commit"))).toEqual(["flush", "commit 1"]);
+    expect(kafka.committed("connect-c", p0)).toBe(1); // a, never b
   });
 });
 

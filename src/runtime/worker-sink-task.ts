@@ -10,8 +10,9 @@
  * assigned partitions are paused and a batch already in flight waits (heartbeating) until resume or stop; the resume
  * leaves what the task paused itself paused (Connect's resumeAll). A RetriableError from `put` redelivers the same
  * batch (sink-put-retry.ts: commits fall due meanwhile; a revocation or the stop ends it); other errors fail the task.
- * A failure fails the task even while PAUSED or stopping, and nothing is flushed or committed after it, as in
- * Connect; one the task swallowed during a put fails it too (sink-delivery.ts).
+ * A failure fails the task even while PAUSED or stopping; one the task swallowed during a put fails it too
+ * (sink-delivery.ts). Stopped or failed, the task commits what preCommit confirms of the records put before
+ * (Connect's closeAllPartitions), never those of the failed put.
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key } from "../api/record.ts";
@@ -154,9 +155,11 @@ export class WorkerSinkTask extends WorkerTask {
           return this.executor.run(() => this.ownership.onPartitionsAssigned(partitions));
         },
         onCrash: (error) => {
-          this.offsets.live = false;
-          if (isRetriable(error)) this.consumerLost = error;
-          else this.crash = error;
+          // A consumer that failed the task (a corrupt batch) is still a group member: close() commits through it.
+          if (isRetriable(error)) {
+            this.offsets.live = false;
+            this.consumerLost = error;
+          } else this.crash = error;
           this.notify();
         },
       },
@@ -175,7 +178,7 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   protected async execute(): Promise<void> {
-    // A failure found as the task stops still fails it: close() then neither flushes nor commits.
+    // A failure found as the task stops still fails it (close() commits what was put before it).
     // A pause or resume while the consumer joins (a whole rebalance, maybe) shows at once, as Connect's woken poll.
     if (!(await this.followingTargetState(this.startConsumer()))) return this.throwIfFailed();
     while (!this.stopping) {
@@ -268,22 +271,22 @@ export class WorkerSinkTask extends WorkerTask {
     await this.ownership.onPartitionsRemoved(assigned, true);
   }
 
-  private async commitOffsets(closing = false): Promise<void> {
+  private async commitOffsets(): Promise<void> {
     this.commitRequested = false;
     this.lastCommit = monotonicNow(this.clock);
     // What the task asks for in flush/preCommit applies after the commit, as Connect's next rewind.
-    await this.context.holding(() => this.offsets.commit({ closing }));
+    await this.context.holding(() => this.offsets.commit());
   }
 
-  protected async close(failed: boolean): Promise<void> {
-    // SinkOffsets only holds offsets of records put successfully, but after a failure the task is not
-    // asked to flush again: nothing is committed, and records since the last commit are redelivered.
-    // The crash is read in turn with puts: one failing as the task stops counts too.
+  protected async close(_failed: boolean): Promise<void> {
+    // Connect's closeAllPartitions, in execute's finally: on a stop and after a failure alike, the
+    // task's partitions are flushed (preCommit), closed, then what preCommit confirmed is committed
+    // synchronously. SinkOffsets only holds records put successfully (never those of a failed put or
+    // conversion); an abandoned task commits nothing, and a consumer that stopped commits nothing.
     await this.executor.run(async () => {
-      if (!failed && !this.crash) await this.commitOffsets(true);
       const assigned = this.consumer?.assignment() ?? [];
       try {
-        if (assigned.length > 0) await this.o.task.close?.(assigned);
+        if (assigned.length > 0) await this.context.holding(() => this.offsets.closePartitions(assigned));
       } catch (error) {
         this.log.warn("SinkTask.close() failed", error);
       }
