@@ -1,0 +1,62 @@
+/**
+ * HttpSinkTask under WorkerSinkTask when the task fails outside the HTTP sink (a put the runtime
+ * fails) while a request is on the wire: the failed task's closing commit (Connect's
+ * closeAllPartitions: preCommit, close, commit) stops at the first record still in flight.
+ */
+import { expect, test } from "bun:test";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import type { SinkRecord } from "../../api/record.ts";
+import { ConnectError } from "../../errors.ts";
+import { memorySinkTask } from "../../runtime/task-test-support.ts";
+import { HttpSinkTask } from "./task.ts";
+import { endpoint } from "./test-support.ts";
+
+/** The HTTP sink, but a put holding "poison" throws (a put that fails the task). */
+class PoisonedHttpSink extends HttpSinkTask {
+  override async put(records: ReadonlyArray<SinkRecord>): Promise<void> {
+    if (records.some((r) => String(r.value) === "poison")) throw new ConnectError("poisoned put");
+    await super.put(records);
+  }
+}
+
+test("a task failing while a request is on the wire commits what was delivered, not past the request", async () => {
+  await using server = endpoint();
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  server.answer(async (r) => {
+    if (r.body.includes("c")) await held;
+    return new Response("ok");
+  });
+  const { task, produce, listener, kafka } = memorySinkTask({
+    plugin: new PoisonedHttpSink(),
+    taskClass: "io.example.HttpSinkTask",
+    offsetFlushIntervalMs: 3_600_000,
+    options: { config: { url: server.url(), "sink.flush-buffer.timeout": "0" } },
+  });
+  const p0 = { topic: "in", partition: 0 };
+  task.start();
+  try {
+    produce("a", "b");
+    await waitFor(
+      async () => {
+        await kafka.deliver(); // once the consumer joined
+        return kafka.committed("connect-c", p0) === 2;
+      },
+      { what: "a and b delivered and committed" },
+    );
+    produce("c");
+    await kafka.deliver();
+    await waitFor(() => server.received.some((r) => r.body.includes("c")), { what: "c on the wire" });
+    produce("poison");
+    await kafka.deliver().catch(() => undefined);
+    await waitFor(() => listener.events.includes("FAILED"), { what: "the failure" });
+    release();
+  } finally {
+    task.stop();
+    expect(await task.awaitStop(30_000)).toBe(true);
+  }
+  expect(String(listener.failure)).toContain("poisoned put");
+  expect(kafka.committed("connect-c", p0)).toBe(2); // c was in flight at the close's preCommit
+});
