@@ -83,30 +83,27 @@ describe("HttpSinkTask when the endpoint is unavailable", () => {
     expect(message).not.toContain("secret");
   });
 
-  test("a stop during the retries is no failure: nothing raised, the records stay uncommitted", async () => {
-    await using server = endpoint();
-    server.answer(() => new Response("busy", { status: 503 }));
-    await using h = harness({ url: server.url(), ...fast, "sink.retry.max-attempts": "-1", "errors.tolerance": "all" });
-    await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
-    await waitFor(() => server.received.length >= 3);
-    // Connect's order: the closing commit (preCommit), then stop.
-    expect(h.task.preCommit([{ ...p0, offset: 2 }])).toEqual([{ ...p0, offset: 0 }]);
-    await h.task.stop();
-    expect(h.raised).toEqual([]);
-    expect(h.errant).toEqual([]);
-    expect(h.lines.some((l) => l.includes("failed; it sends nothing more"))).toBe(false);
-  });
-
-  test("a revocation during the retries is no failure: the request is abandoned, nothing raised nor committed", async () => {
-    await using server = endpoint();
-    server.answer(() => new Response("busy", { status: 503 }));
-    await using h = harness({ url: server.url(), ...fast, "sink.retry.max-attempts": "-1", "errors.tolerance": "all" });
-    await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
-    await waitFor(() => server.received.length >= 3);
-    expect(h.task.preCommit([{ ...p0, offset: 2 }])).toEqual([{ ...p0, offset: 0 }]);
-    await h.task.close([p0]);
-    await h.task.idle();
-    expect(h.raised).toEqual([]);
-    expect(h.errant).toEqual([]);
-  });
+  test.each(["stop", "revocation"] as const)(
+    "a %s during the retries is no failure: nothing raised nor reported, the records stay uncommitted",
+    async (how) => {
+      await using server = endpoint();
+      server.answer(() => new Response("busy", { status: 503 }));
+      await using h = harness({
+        url: server.url(),
+        ...fast,
+        "sink.retry.max-attempts": "-1",
+        "errors.tolerance": "all",
+      });
+      await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
+      await waitFor(() => server.received.length >= 3);
+      // Connect's order: the closing commit (preCommit), then close (revocation) or stop.
+      expect(h.task.preCommit([{ ...p0, offset: 2 }])).toEqual([{ ...p0, offset: 0 }]);
+      if (how === "stop") await h.task.stop();
+      else await h.task.close([p0]);
+      await h.task.idle();
+      expect(h.raised).toEqual([]);
+      expect(h.errant).toEqual([]);
+      expect(h.lines.some((l) => l.includes("failed; it sends nothing more"))).toBe(false);
+    },
+  );
 });
