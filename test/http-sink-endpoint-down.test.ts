@@ -148,6 +148,7 @@ describe("HTTP sink whose endpoint is unavailable or refuses the credentials, in
       expect(task.trace).toStartWith("org.apache.kafka.connect.errors.ConnectException: ");
       expect(task.trace).toContain(expected);
       expect(task.trace).not.toContain("Tolerance exceeded");
+      expect(task.trace).not.toContain("s3cret");
       expect(gw.output()).not.toContain("s3cret");
       expect(gw.output()).not.toContain("could not be delivered");
       expect(endpoint.accepted).toEqual([]);

@@ -1,0 +1,109 @@
+// The endpoint at fault, not the records (sinkfaults): an endpoint that stays unavailable fails the
+// task whatever errors.tolerance says, nothing reported nor committed; a stop or a revocation during
+// the outage is no failure (review34: the records stay uncommitted, for a restart or the next owner).
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { endpoint, harness, record } from "./test-support.ts";
+
+const fast = {
+  "sink.retry.backoff.initial.ms": "1",
+  "sink.retry.backoff.max.ms": "5",
+  "sink.flush-buffer.timeout": "0",
+};
+const p0 = { topic: "orders", partition: 0 };
+
+describe("HttpSinkTask when the endpoint is unavailable", () => {
+  test.each([
+    ["all", false],
+    ["all", true],
+    ["none", false],
+  ] as const)(
+    "after sink.retry.max-attempts (the endpoint stays at 500) the task fails, tolerance %p, no reporter %p: nothing reported, nothing committed",
+    async (tolerance, noReporter) => {
+      await using server = endpoint();
+      server.answer(() => new Response("database down", { status: 500 }));
+      await using h = harness(
+        {
+          url: server.url(),
+          ...fast,
+          "sink.retry.max-attempts": "3",
+          "sink.batch.max-size": "2",
+          "errors.tolerance": tolerance,
+        },
+        { tolerance, noReporter },
+      );
+      await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
+      await waitFor(() => h.raised.length === 1);
+      await h.task.idle();
+      // A 5xx is not the records' fault: the batch is not split, and its records go to no DLQ.
+      expect(server.received).toHaveLength(3);
+      expect(h.errant).toEqual([]);
+      expect(h.raised[0]!.message).toBe(`HTTP 500 from POST ${server.url()} after 3 attempt(s): database down`);
+      expect(() => h.task.preCommit([{ topic: "orders", partition: 0, offset: 2 }])).toThrow("HTTP 500");
+      expect(h.lines.some((l) => l.includes("could not be delivered"))).toBe(false);
+    },
+  );
+
+  test("the endpoint going down while a refused batch is re-sent record by record fails the task: nothing reported", async () => {
+    await using server = endpoint();
+    // The batch of 3 is refused; then every single record gets 503 (a restarting endpoint).
+    server.answer((r) => new Response("", { status: r.body.startsWith("[1,") ? 400 : 503 }));
+    await using h = harness({
+      url: server.url(),
+      ...fast,
+      "sink.retry.max-attempts": "2",
+      "errors.tolerance": "all",
+    });
+    await h.task.put([record(0, 0, 1), record(0, 1, 2), record(0, 2, 3)]);
+    await waitFor(() => h.raised.length === 1);
+    await h.task.idle();
+    expect(server.received).toHaveLength(3);
+    expect(h.errant).toEqual([]);
+    expect(h.raised[0]!.message).toBe(`HTTP 503 from POST ${server.url()} after 2 attempt(s)`);
+    expect(() => h.task.preCommit([{ topic: "orders", partition: 0, offset: 3 }])).toThrow("HTTP 503");
+  });
+
+  test("an unreachable endpoint fails the task after the attempts (errors.tolerance=all), naming the URL without credentials", async () => {
+    const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+    const port = closed.port;
+    await closed.stop(true);
+    await using h = harness({
+      url: `http://user:secret@127.0.0.1:${port}/in`,
+      ...fast,
+      "sink.retry.max-attempts": "2",
+      "errors.tolerance": "all",
+    });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => h.raised.length === 1);
+    await h.task.idle();
+    expect(h.errant).toEqual([]);
+    expect(() => h.task.preCommit([{ topic: "orders", partition: 0, offset: 1 }])).toThrow("failed after 2 attempt(s)");
+    const message = h.raised[0]!.message;
+    expect(message).toStartWith(`POST http://***@127.0.0.1:${port}/in failed after 2 attempt(s):`);
+    expect(message).not.toContain("secret");
+  });
+
+  test.each(["stop", "revocation"] as const)(
+    "a %s during the retries is no failure: nothing raised nor reported, the records stay uncommitted",
+    async (how) => {
+      await using server = endpoint();
+      server.answer(() => new Response("busy", { status: 503 }));
+      await using h = harness({
+        url: server.url(),
+        ...fast,
+        "sink.retry.max-attempts": "-1",
+        "errors.tolerance": "all",
+      });
+      await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
+      await waitFor(() => server.received.length >= 3);
+      // Connect's order: the closing commit (preCommit), then close (revocation) or stop.
+      expect(h.task.preCommit([{ ...p0, offset: 2 }])).toEqual([{ ...p0, offset: 0 }]);
+      if (how === "stop") await h.task.stop();
+      else await h.task.close([p0]);
+      await h.task.idle();
+      expect(h.raised).toEqual([]);
+      expect(h.errant).toEqual([]);
+      expect(h.lines.some((l) => l.includes("failed; it sends nothing more"))).toBe(false);
+    },
+  );
+});
