@@ -207,7 +207,7 @@ describe("HttpClient: a refused TLS handshake", () => {
 });
 
 describe("the HTTP connectors and the OIDC token fetch against a server requiring a client certificate", () => {
-  test("HTTP sink: the record's error says the server requires a client certificate", async () => {
+  test("HTTP sink: the task's error says the server requires a client certificate (an endpoint fault: the task fails)", async () => {
     await using server = mtlsServer();
     await using h = harness({
       url: server.url(),
@@ -217,9 +217,10 @@ describe("the HTTP connectors and the OIDC token fetch against a server requirin
       "security.cert.server": tls.caCert,
     });
     await h.task.put([record(0, 0, 1)]);
-    await waitFor(() => h.errant.length === 1);
-    expect(h.errant[0]!.error.message).toContain(NO_CERTIFICATE);
-    expect(h.errant[0]!.error.message).not.toContain(BUN_GUESS);
+    await waitFor(() => h.raised.length === 1);
+    expect(h.errant).toEqual([]);
+    expect(h.raised[0]!.message).toContain(NO_CERTIFICATE);
+    expect(h.raised[0]!.message).not.toContain(BUN_GUESS);
   });
 
   const trustCa = {
