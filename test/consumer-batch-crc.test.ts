@@ -14,6 +14,7 @@ import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { LogManager } from "../src/util/logger.ts";
 import { startGateway } from "./support/gateway.ts";
 import { createTopic, type KafkaInfo, kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
+import { committedOffset } from "./support/sink-task.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -95,18 +96,6 @@ async function consume(adapter: keyof typeof kafkaPorts, topic: string, properti
     onCrash: (e) => void crashes.push(e),
   });
   return { consumer, records, crashes };
-}
-
-/** The group's committed offset of partition 0 of `topic` (-1: none). */
-async function committedOffset(groupId: string, topic: string): Promise<number> {
-  const admin = (await testClient()).admin();
-  await admin.connect();
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return Number(offsets!.partitions[0]!.offset);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 const javaMessage = (topic: string) =>

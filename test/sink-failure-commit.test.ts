@@ -14,13 +14,9 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { SinkTask } from "../src/api/connector.ts";
 import type { SinkRecord } from "../src/api/record.ts";
 import { ConnectError } from "../src/errors.ts";
-import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
-import { stringConverters, taskBasics } from "../src/runtime/task-test-support.ts";
-import { TransformationChain } from "../src/runtime/transformation-chain.ts";
-import { WorkerSinkTask } from "../src/runtime/worker-sink-task.ts";
-import { LogManager } from "../src/util/logger.ts";
 import { startGateway } from "./support/gateway.ts";
-import { createTopic, kafkaBroker, produce, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, kafkaBroker, produce, uniqueTopic } from "./support/kafka.ts";
+import { committedOffset, startSinkTask } from "./support/sink-task.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -44,46 +40,11 @@ class PoisonedSink implements SinkTask {
   stop(): void {}
 }
 
-async function committed(groupId: string, topic: string): Promise<number> {
-  const admin = (await testClient()).admin();
-  await admin.connect();
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return Number(offsets!.partitions[0]!.offset);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 test.each([["platformatic"], ["kafkajs"]] as const)(
   "kafka.client=%s: a put that throws fails the task, which commits the records put before it (Connect's closeAllPartitions)",
   async (client) => {
-    const kafka = await kafkaBroker();
-    const topic = uniqueTopic(`sink-failure-commit-${client}`);
-    const groupId = `connect-${topic}`;
-    await createTopic(topic);
-    const port = kafkaPorts[client](new LogManager({ sink: () => {} }));
     const plugin = new PoisonedSink();
-    const basics = taskBasics();
-    const task = new WorkerSinkTask({
-      ...basics,
-      initialState: "STARTED",
-      task: plugin,
-      taskClass: "test.PoisonedSink",
-      errantRecordReporter: false,
-      config: {},
-      consumer: () =>
-        port.consumer({
-          groupId,
-          topics: [topic],
-          properties: { "bootstrap.servers": kafka.bootstrap, "fetch.max.wait.ms": "100" },
-        }),
-      converters: stringConverters,
-      transformations: TransformationChain.EMPTY,
-      offsetFlushIntervalMs: 3_600_000, // no periodic commit during the test
-      onTopic: () => {},
-    });
-    task.start();
+    const { task, basics, topic, groupId } = await startSinkTask(client, "sink-failure-commit", plugin);
     try {
       await produce(topic, [{ value: "a" }, { value: "b" }]);
       await waitFor(() => plugin.written.length === 2, { what: "a and b put" });
@@ -97,7 +58,7 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
     expect(plugin.written).toEqual(["a", "b"]);
     // Flushed, closed, then committed: a and b (offset 2), nothing of the failed put.
     expect(plugin.calls).toEqual(["flush", "close"]);
-    expect(await committed(groupId, topic)).toBe(2);
+    expect(await committedOffset(groupId, topic)).toBe(2);
   },
   120_000,
 );
@@ -152,7 +113,7 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
       },
       { what: "the sink task's failure", timeoutMs: 60_000 },
     );
-    await waitFor(async () => (await committed(`connect-${topic}`, topic)) === CONNECT_COMMITTED, {
+    await waitFor(async () => (await committedOffset(`connect-${topic}`, topic)) === CONNECT_COMMITTED, {
       what: "the commit of the records written",
     });
     expect(written()).toBe("{n=1}\n{n=2}\n");

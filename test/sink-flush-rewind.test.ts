@@ -11,12 +11,8 @@
 import { expect, test } from "bun:test";
 import type { SinkTask, SinkTaskContext } from "../src/api/connector.ts";
 import type { SinkRecord } from "../src/api/record.ts";
-import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
-import { stringConverters, taskBasics } from "../src/runtime/task-test-support.ts";
-import { TransformationChain } from "../src/runtime/transformation-chain.ts";
-import { WorkerSinkTask } from "../src/runtime/worker-sink-task.ts";
-import { LogManager } from "../src/util/logger.ts";
-import { createTopic, kafkaBroker, produce, testClient, uniqueTopic } from "./support/kafka.ts";
+import { produce } from "./support/kafka.ts";
+import { committedOffset, startSinkTask } from "./support/sink-task.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 /** Buffers what is put and writes it at flush; a failing flush drops the buffer. */
@@ -47,46 +43,11 @@ class BufferingSink implements SinkTask {
   stop(): void {}
 }
 
-async function committed(groupId: string, topic: string): Promise<number> {
-  const admin = (await testClient()).admin();
-  await admin.connect();
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return Number(offsets!.partitions[0]!.offset);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 test.each([["platformatic"], ["kafkajs"]] as const)(
   "kafka.client=%s: records put before a failed flush are read again and written before the next commit",
   async (client) => {
-    const kafka = await kafkaBroker();
-    const topic = uniqueTopic(`sink-flush-rewind-${client}`);
-    const groupId = `connect-${topic}`;
-    await createTopic(topic);
-    const port = kafkaPorts[client](new LogManager({ sink: () => {} }));
     const plugin = new BufferingSink();
-    const basics = taskBasics();
-    const task = new WorkerSinkTask({
-      ...basics,
-      initialState: "STARTED",
-      task: plugin,
-      taskClass: "test.BufferingSink",
-      errantRecordReporter: false,
-      config: {},
-      consumer: () =>
-        port.consumer({
-          groupId,
-          topics: [topic],
-          properties: { "bootstrap.servers": kafka.bootstrap, "fetch.max.wait.ms": "100" },
-        }),
-      converters: stringConverters,
-      transformations: TransformationChain.EMPTY,
-      offsetFlushIntervalMs: 3_600_000,
-      onTopic: () => {},
-    });
-    task.start();
+    const { task, topic, groupId } = await startSinkTask(client, "sink-flush-rewind", plugin);
     try {
       await produce(topic, [{ value: "a" }, { value: "b" }]);
       await waitFor(() => plugin.received.length === 2, { what: "a and b put" });
@@ -96,7 +57,7 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
       await produce(topic, [{ value: "c" }]);
       await waitFor(() => plugin.received.length >= 5, { what: "a and b again, and c" });
       plugin.context.requestCommit();
-      await waitFor(async () => (await committed(groupId, topic)) === 3, { what: "the commit of offset 3" });
+      await waitFor(async () => (await committedOffset(groupId, topic)) === 3, { what: "the commit of offset 3" });
       expect(plugin.received).toEqual(["a", "b", "a", "b", "c"]);
       expect(plugin.written).toEqual(["a", "b", "c"]);
     } finally {
