@@ -8,7 +8,7 @@ const ids = (records: readonly { value: unknown }[]) =>
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: i }));
 
 describe("HttpSourceTask pagination that does not advance (review P2.5)", () => {
-  test("OFFSET against an API that ignores the offset: the repeated page ends the poll with a warning", async () => {
+  test("OFFSET against an API that ignores the offset: the second repeated page in a row ends the poll with a warning", async () => {
     using server = api(() => Response.json(items(10)));
     const h = await startTask({
       "http.url": `${server.base}/events?key=secret-k1`,
@@ -19,7 +19,9 @@ describe("HttpSourceTask pagination that does not advance (review P2.5)", () => 
     });
     const records = await h.collect(100, 3);
     expect(ids(records)).toEqual(items(10).map((i) => i.id));
-    expect(server.seen.map((s) => s.query.offset)).toEqual(["0", "10"]);
+    // The first repeat may be a newest-first API shifted by new records: the page after it is read.
+    expect(server.seen.map((s) => s.query.offset)).toEqual(["0", "10", "20"]);
+    expect(h.logs.filter((l) => l.includes("reading the next page"))).toHaveLength(1);
     const warnings = h.logs.filter((l) => l.includes("the poll ends here"));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain("the page has the same body as the previous page");
@@ -30,7 +32,7 @@ describe("HttpSourceTask pagination that does not advance (review P2.5)", () => 
     expect(ids(await h.collect(10, 100))).toEqual(items(10).map((i) => i.id));
     expect(await h.collect(1, 2)).toEqual([]);
     expect(h.clock.now() - started).toBeGreaterThanOrEqual(59000);
-    expect(server.seen.map((s) => s.query.offset)).toEqual(["0", "10", "0", "10"]);
+    expect(server.seen.map((s) => s.query.offset)).toEqual(["0", "10", "20", "0", "10", "20"]);
   });
 
   test("the same records in a different envelope also end the poll", async () => {
@@ -42,7 +44,7 @@ describe("HttpSourceTask pagination that does not advance (review P2.5)", () => 
       "http.pagination.limit.value": "5",
     });
     expect(ids(await h.collect(100, 3))).toEqual(items(5).map((i) => i.id));
-    expect(server.seen.length).toBe(2);
+    expect(server.seen.length).toBe(3);
     expect(h.logs.some((l) => l.includes("the page has the same records as the previous page"))).toBe(true);
   });
 
@@ -117,5 +119,39 @@ describe("HttpSourceTask pagination that does not advance (review P2.5)", () => 
     const base = { "http.url": "http://127.0.0.1/e", "kafka.topic": "t" };
     expect(httpSourceConfig.parse(base)["http.pagination.max.pages"]).toBe(10000);
     expect(() => httpSourceConfig.parse({ ...base, "http.pagination.max.pages": "0" })).toThrow();
+  });
+});
+
+describe("OFFSET pagination of a newest-first API into which records arrive between two pages", () => {
+  test("exactly a page of new records shifts the next page onto the one just read: the poll reads on, no record lost", async () => {
+    // Newest first: position 0 is the newest event. Events 0..29 exist; after the first page is
+    // read, events 30..39 arrive, so the page at position 10 is the first page again.
+    let newest = 29;
+    const event = (id: number) => ({ id, at: new Date(Date.UTC(2026, 0, 1, 0, 0, id)).toISOString() });
+    using server = api((_req, url) => {
+      const offset = Number(url.searchParams.get("offset"));
+      const limit = Number(url.searchParams.get("limit"));
+      const page = Array.from({ length: limit }, (_, i) => newest - offset - i)
+        .filter((id) => id >= 0)
+        .map(event);
+      if (offset === 0 && newest === 29) newest = 39;
+      return Response.json(page);
+    });
+    const h = await startTask({
+      "http.url": `${server.base}/events`,
+      "http.response.records.path": "$[*]",
+      "http.pagination.type": "OFFSET",
+      "http.pagination.limit.value": "10",
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "at",
+      "http.initial.offset": "2025-01-01T00:00:00Z",
+    });
+    const first = ids(await h.collect(100, 3));
+    expect(server.seen.map((s) => s.query.offset)).toEqual(["0", "10", "20", "30", "40"]);
+    expect(first.toSorted((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    // The next poll delivers the events that arrived, and nothing older is missing.
+    const second = ids(await h.collect(10, 100));
+    expect(second).toEqual([39, 38, 37, 36, 35, 34, 33, 32, 31, 30]);
+    expect(h.logs.filter((l) => l.includes("WARN"))).toEqual([]);
   });
 });

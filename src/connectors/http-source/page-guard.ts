@@ -1,12 +1,14 @@
 /**
  * Where a poll's pagination ends although the API offers a next page, each with a warning (the
  * records read so far are delivered, the offset advances as at a poll's end):
- *   - OFFSET pagination only: a page that repeats the previous page of the poll, the same body or
- *     the same selected records (an API that ignores the offset parameter would otherwise be read
- *     forever); the repeated page's records are not delivered again. CURSOR and LINK_HEADER pages
- *     are never compared by content: two consecutive pages may well be equal (two empty pages of an
- *     API that filters after paginating, each with its own next link), and their loops are caught
- *     by the checks below;
+ *   - OFFSET pagination only: a second page in a row that repeats the page before it, the same body
+ *     or the same selected records (an API that ignores the offset parameter would otherwise be read
+ *     forever). A repeated page's records are not delivered again; after the first repeat the poll
+ *     reads on: exactly a page of records arriving between two requests shifts a newest-first API's
+ *     next page onto the one just read, and the page after it holds the records still unread.
+ *     CURSOR and LINK_HEADER pages are never compared by content: two consecutive pages may well be
+ *     equal (two empty pages of an API that filters after paginating, each with its own next link),
+ *     and their loops are caught by the checks below;
  *   - a next page already read in this poll (the same URL, or the same cursor again);
  *   - `http.pagination.max.pages` pages read in this poll.
  * Used by HttpSourceTask for every page it reads.
@@ -15,6 +17,7 @@ import { JsonText } from "../../api/data/json-text.ts";
 import { redactUrl } from "../../http/http-client.ts";
 import { Slicer } from "../../util/sliced.ts";
 import type { PageState } from "./offsets.ts";
+import type { PaginationStop } from "./pagination.ts";
 import type { SelectedRecord } from "./records.ts";
 
 /** What a poll remembers of the pages it read. */
@@ -25,10 +28,12 @@ export interface PageTrail {
   pages: number;
   /** Digests of the last page read. */
   last?: { readonly body: bigint | number; readonly records: bigint | number | undefined };
+  /** Pages in a row, up to the last one read, that repeated the page before them. */
+  repeats: number;
 }
 
 export function newTrail(): PageTrail {
-  return { visited: new Set(), pages: 0 };
+  return { visited: new Set(), pages: 0, repeats: 0 };
 }
 
 function recordText(record: SelectedRecord): string {
@@ -76,7 +81,12 @@ export function repeatedPage(trail: PageTrail, url: string, digest: PageDigest |
   if (digest === undefined) return undefined;
   const last = trail.last;
   trail.last = digest;
-  if (last === undefined) return undefined;
+  const repeated = last === undefined ? undefined : repeatOf(digest, last);
+  trail.repeats = repeated === undefined ? 0 : trail.repeats + 1;
+  return repeated;
+}
+
+function repeatOf(digest: PageDigest, last: PageDigest): string | undefined {
   if (digest.body === last.body) return "the page has the same body as the previous page";
   if (digest.records !== undefined && digest.records === last.records)
     return "the page has the same records as the previous page";
@@ -94,4 +104,49 @@ export function unfollowedPage(
     return `Pagination does not advance (${redactUrl(next.url)} again)`;
   if (trail.pages >= maxPages) return `Pagination reached http.pagination.max.pages (${maxPages})`;
   return undefined;
+}
+
+/** What follows a page just read (afterPage). */
+export interface AfterPage {
+  /** The page to read next; null: the poll ends. */
+  readonly next: PageState | null;
+  /** Whether the page's records are delivered: not when it repeats the previous page. */
+  readonly deliver: boolean;
+  readonly notes: readonly { readonly level: "info" | "warn"; readonly text: string }[];
+}
+
+/**
+ * Records the page just read at `url` (`digest`: pageDigest's) and says what follows it, from the
+ * next page pagination offers: that page, or the poll's end, with what to log (see above).
+ */
+export function afterPage(
+  trail: PageTrail,
+  url: string,
+  digest: PageDigest | undefined,
+  current: PageState,
+  offered: PageState | PaginationStop | null,
+  maxPages: number,
+): AfterPage {
+  const repeated = repeatedPage(trail, url, digest);
+  const notes: { level: "info" | "warn"; text: string }[] = [];
+  let next = offered && "stop" in offered ? null : offered;
+  if (offered && "stop" in offered)
+    notes.push({ level: "warn", text: `Pagination ends: ${offered.stop}; the poll ends here` });
+  const unfollowed = next && unfollowedPage(trail, current, next, maxPages);
+  if (unfollowed) {
+    notes.push({ level: "warn", text: `${unfollowed}: the poll ends here` });
+    next = null;
+  }
+  if (repeated === undefined) return { next, deliver: true, notes };
+  const where = `${repeated} (${redactUrl(url)}): its records are not delivered again`;
+  if (next && trail.repeats === 1)
+    return {
+      next,
+      deliver: false,
+      notes: [
+        ...notes,
+        { level: "info", text: `${where}; reading the next page (new records shift the pages of a newest-first API)` },
+      ],
+    };
+  return { next: null, deliver: false, notes: [...notes, { level: "warn", text: `${where}, the poll ends here` }] };
 }

@@ -46,7 +46,7 @@ import {
   UnreachableError,
   undecodable,
 } from "./page-fetcher.ts";
-import { pageDigest, repeatedPage, unfollowedPage } from "./page-guard.ts";
+import { afterPage, pageDigest } from "./page-guard.ts";
 import { pageRequest } from "./page-request.ts";
 import { PageWarnings } from "./page-warnings.ts";
 import { firstPage, type PaginationSettings, paginationSettings } from "./pagination.ts";
@@ -261,25 +261,12 @@ export class HttpSourceTask implements SourceTask {
     // of it leaves both as they were, and the page is read again.
     const digest = await pageDigest(response.body, page.elements, this.pagination.type === "OFFSET", slicer);
     const made = await pageRecords(run, page, this.pageOptions, slicer);
-    const repeated = repeatedPage(run.trail, url, digest);
-    if (repeated) {
-      this.log.warn(`${repeated} (${redactUrl(url)}): its records are not delivered again, the poll ends here`);
-      this.endRun(run);
-      return [];
-    }
-    if (next && "stop" in next) {
-      this.log.warn(`Pagination ends: ${next.stop}; the poll ends here`);
-      next = null;
-    }
-    const unfollowed = next && unfollowedPage(run.trail, run.page, next, this.pagination.maxPages);
-    if (unfollowed) {
-      this.log.warn(`${unfollowed}: the poll ends here`);
-      next = null;
-    }
-    const records = finishPage(run, made, next === null);
+    const after = afterPage(run.trail, url, digest, run.page, next, this.pagination.maxPages);
+    for (const note of after.notes) this.log[note.level](note.text);
+    const records = after.deliver ? finishPage(run, made, after.next === null) : [];
     this.metrics.records.inc({}, records.length);
-    if (next) {
-      run.page = next;
+    if (after.next) {
+      run.page = after.next;
       run.skip = 0;
     } else this.endRun(run);
     return records;
