@@ -47,6 +47,45 @@ describe("HttpSourceTask and 204 No Content (an API with nothing new)", () => {
   });
 });
 
+describe("HttpSourceTask and a 200 with an empty body (an API with nothing new)", () => {
+  test.each([
+    ["no body", ""],
+    ["white space", " \r\n"],
+  ])("%s is a page without records as a 204 is: behavior.on.error=fail does not fail the task", async (_what, body) => {
+    let n = 0;
+    using server = api(() =>
+      ++n === 1 ? new Response(body, { headers: { "content-type": "application/json" } }) : Response.json([{ id: 1 }]),
+    );
+    const h = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.response.records.path": "$[*]",
+      "behavior.on.error": "fail",
+      "http.timer.interval.ms": "60000",
+    });
+    const signal = new AbortController().signal;
+    expect(await h.task.poll(signal)).toBeNull();
+    expect(ids(await h.collect(1, 70))).toEqual([1]);
+    expect(server.seen.length).toBe(2);
+    expect(h.logs.filter((l) => l.includes("WARN") || l.includes("ERROR"))).toEqual([]);
+  });
+
+  test("ends OFFSET pagination there: the records of the pages before it are delivered", async () => {
+    using server = api((_req, url) =>
+      url.searchParams.get("offset") === "0" ? Response.json([{ id: 1 }, { id: 2 }]) : new Response(""),
+    );
+    const h = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.response.records.path": "$[*]",
+      "http.pagination.type": "OFFSET",
+      "http.pagination.limit.value": "2",
+      "behavior.on.error": "fail",
+    });
+    expect(ids(await h.collect(3, 2))).toEqual([1, 2]);
+    expect(server.seen.map((s) => s.query.offset)).toEqual(["0", "2"]);
+    expect(h.logs.filter((l) => l.includes("WARN") || l.includes("ERROR"))).toEqual([]);
+  });
+});
+
 describe("HttpSourceTask and a body its Content-Encoding does not describe", () => {
   test.each(["gzip", "deflate", "br", "zstd"])(
     "Content-Encoding: %s over plain JSON is an unreadable body: behavior.on.error=log goes on, the next poll reads the page",

@@ -24,6 +24,7 @@ import {
 import { newTrail, type PageTrail } from "./page-guard.ts";
 import { nextPage, type PaginationSettings, type PaginationStop, resumedPage } from "./pagination.ts";
 import {
+  blankBody,
   keyFingerprint,
   keyText,
   parseJsonBody,
@@ -164,10 +165,11 @@ function nulls(items: readonly unknown[]): null[] {
 }
 
 /**
- * The records of a response and the page after it (pagination.ts). A 204 No Content is a page
- * without records, the last of the poll (an API with nothing new), whatever behavior.on.error.
+ * The records of a response and the page after it (pagination.ts). A 204 No Content, or a 2xx
+ * whose body is empty or white space, is a page without records, the last of the poll (an API with
+ * nothing new answers either way), whatever behavior.on.error.
  * Throws a ResponseFormatError for a body that is not JSON or on which a path cannot be evaluated.
- * `json`: the parsed body (none for a 204).
+ * `json`: the parsed body (none without records to parse).
  * Past the JSON parse, the page is read in `slicer`'s slices (util/sliced.ts): a large page does
  * not hold the worker's event loop; an abort of the slicer's signal is thrown as is.
  */
@@ -178,7 +180,8 @@ export async function readPage(
   p: PaginationSettings,
   slicer: Slicer = new Slicer(),
 ): Promise<{ page: PageContent; next: PageState | PaginationStop | null; json?: unknown }> {
-  if (response.status === 204) return { page: { elements: [], values: [], keys: [] }, next: null };
+  if (response.status === 204 || blankBody(response.body))
+    return { page: { elements: [], values: [], keys: [] }, next: null };
   const doc = parseJsonBody(response.body);
   await slicer.pause();
   const page = await pageContent(doc, o, slicer);

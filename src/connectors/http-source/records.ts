@@ -34,6 +34,11 @@ export interface SelectedRecord {
   readonly parsed: unknown;
 }
 
+/** A body of no bytes or only JSON white space (space, tab, CR, LF): no document at all. */
+export function blankBody(body: Uint8Array): boolean {
+  return body.every((b) => b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a);
+}
+
 export function parseJsonBody(body: Uint8Array): ResponseDocument {
   let text: string;
   try {

@@ -256,7 +256,7 @@ export class HttpSourceTask implements SourceTask {
       });
       return [];
     }
-    if (response.status !== 204) this.warnings.observe(`${method} ${redactUrl(url)}`, json, page);
+    if (json !== undefined) this.warnings.observe(`${method} ${redactUrl(url)}`, json, page);
     // Everything slow is done before the run or its trail change: a stop or a pause in the middle
     // of it leaves both as they were, and the page is read again.
     const digest = await pageDigest(response.body, page.elements, this.pagination.type === "OFFSET", slicer);
