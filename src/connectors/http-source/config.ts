@@ -42,7 +42,7 @@ export const httpSourceConfig = defineConfig({
     validators: [check.oneOfIgnoreCase(METHODS)],
   }),
   "http.headers": key.string({
-    doc: "Request headers as `Name: value, Name2: value2`. A comma starts a new header only when a `Name:` follows it, so values may hold commas; a control character or one beyond U+00FF is refused. `${offset}` is replaced (characters a header cannot carry, such as CR/LF or non-ASCII, percent-encoded). Values of Authorization, cookie, token and key headers are never logged. An Authorization header here (an API key, as `Authorization: Bearer ${secrets:api/token}`) needs http.auth.type=NONE: validation refuses it beside BASIC or OAUTH2, whose own header it would be combined with.",
+    doc: "Request headers as `Name: value, Name2: value2`. A comma starts a new header only when a `Name:` follows it (a name starting with a letter, its colon not starting `//`), so values may hold commas (`X-Links: https://a/x, https://b/y`, `X-Window: 10:00, 12:00`); `\\,` is a comma that never starts a header, sent as `,` (castorm's escape); a control character or one beyond U+00FF is refused. `${offset}` is replaced (characters a header cannot carry, such as CR/LF or non-ASCII, percent-encoded). Values of Authorization, cookie, token and key headers are never logged. An Authorization header here (an API key, as `Authorization: Bearer ${secrets:api/token}`) needs http.auth.type=NONE: validation refuses it beside BASIC or OAUTH2, whose own header it would be combined with.",
     default: null,
     group: G.request,
   }),

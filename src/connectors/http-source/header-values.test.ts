@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { crossKeyErrors, parseHttpSourceConfig } from "./config-rules.ts";
 import { parseHeaders } from "./headers.ts";
+import { api, startTask } from "./test-support.ts";
 
 const base = { "http.url": "https://api.example.com/events", "kafka.topic": "t" };
 
@@ -21,5 +22,28 @@ describe("http.headers values a request cannot carry", () => {
       ["X-A", "caf\u00e9\tb"],
       ["X-Since", "${offset}"],
     ]);
+  });
+});
+
+describe("http.headers values holding commas", () => {
+  test("a URL, a time or an escaped comma after a comma stays in the value; each reaches the API as written", async () => {
+    using server = api(() => Response.json([{ id: 1 }]));
+    const headers =
+      "X-Callbacks: https://a.example/x, https://b.example/y, X-Window: 10:00, 12:00, X-Note: one\\, two: three, Accept: application/json";
+    expect(crossKeyErrors(parseHttpSourceConfig({ ...base, "http.headers": headers }))).toEqual([]);
+    const h = await startTask({ "http.url": `${server.base}/e`, "http.headers": headers });
+    try {
+      expect(await h.collect(1)).toHaveLength(1);
+      const sent = server.seen[0]!.headers;
+      expect(sent.get("x-callbacks")).toBe("https://a.example/x, https://b.example/y");
+      expect(sent.get("x-window")).toBe("10:00, 12:00");
+      expect(sent.get("x-note")).toBe("one, two: three");
+      expect(sent.get("accept")).toBe("application/json");
+      expect(sent.has("https")).toBe(false);
+      expect(sent.has("12")).toBe(false);
+      expect(sent.has("two")).toBe(false);
+    } finally {
+      await h.task.stop();
+    }
   });
 });
