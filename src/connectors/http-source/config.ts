@@ -257,13 +257,13 @@ export const httpSourceConfig = defineConfig({
     validators: [positive],
   }),
   "http.rate.limit.header": key.string({
-    doc: "Response header with the requests remaining (e.g. `X-RateLimit-Remaining`). At 0 the next request waits for the reset.",
-    default: null,
+    doc: "Response header with the requests remaining. At 0 (a number ≤ 0; another value is ignored) the next request waits for the reset, and an error status that carries it (GitHub's 403) is retried by the next scheduled poll rather than taken as a refusal. The default is the de facto standard of GitHub and many APIs; empty: no rate-limit header is read.",
+    default: "X-RateLimit-Remaining",
     group: G.rate,
   }),
   "http.rate.limit.reset.header": key.string({
-    doc: "Response header with the reset time: epoch seconds (GitHub's `X-RateLimit-Reset`), epoch milliseconds, or seconds from now when small.",
-    default: null,
+    doc: "Response header with the reset time: epoch seconds (GitHub's `X-RateLimit-Reset`), epoch milliseconds, or seconds from now when small. Without it (or empty) the wait is http.throttle.window.ms.",
+    default: "X-RateLimit-Reset",
     group: G.rate,
   }),
 });

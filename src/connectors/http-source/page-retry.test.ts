@@ -72,6 +72,56 @@ describe("HttpSourceTask after a 403 that says the rate limit is spent (review31
     },
   );
 
+  test("without http.rate.limit.header (the document's complete example sets none), GitHub's X-RateLimit-Remaining: 0 is recognised", async () => {
+    const clock = new FastForwardClock();
+    const reset = Math.floor(clock.now() / 1000) + 120;
+    const limited = () =>
+      new Response("API rate limit exceeded", {
+        status: 403,
+        headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) },
+      });
+    const asked: number[] = [];
+    let failures = 1;
+    using server = api((_req, url) => {
+      asked.push(clock.now());
+      if (url.searchParams.get("page") === "2") return failures-- > 0 ? limited() : Response.json([{ id: 2 }]);
+      return Response.json([{ id: 1 }], { headers: { link: `</e?page=2>; rel="next"` } });
+    });
+    const h = await startTask(
+      {
+        "http.url": `${server.base}/e`,
+        "http.response.records.path": "$[*]",
+        "http.pagination.type": "LINK_HEADER",
+        "http.timer.interval.ms": "60000",
+        "errors.tolerance": "all",
+        "errors.log.enable": "true",
+      },
+      { clock },
+    );
+    expect(ids(await h.collect(2, 100))).toEqual([1, 2]);
+    expect(server.seen.map((s) => s.query.page ?? "1")).toEqual(["1", "2", "2"]);
+    expect(h.logs.some((l) => l.includes("HTTP 403") && l.includes("retries this page"))).toBe(true);
+    // The page is asked again once the limit was reset, not at the next poll a minute later.
+    expect(asked[2]!).toBeGreaterThanOrEqual(reset * 1000);
+  });
+
+  test("http.rate.limit.header set empty turns the recognition off: that 403 ends the poll as any 403", async () => {
+    using server = api((_req, url) =>
+      url.searchParams.get("page") === "2"
+        ? new Response("API rate limit exceeded", { status: 403, headers: { "x-ratelimit-remaining": "0" } })
+        : Response.json([{ id: 1 }], { headers: { link: `</e?page=2>; rel="next"` } }),
+    );
+    const h = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.response.records.path": "$[*]",
+      "http.pagination.type": "LINK_HEADER",
+      "http.rate.limit.header": "",
+      "behavior.on.error": "log",
+    });
+    expect(ids(await h.collect(2, 3))).toEqual([1]);
+    expect(h.logs.some((l) => l.includes("HTTP 403") && l.includes("the poll ends here"))).toBe(true);
+  });
+
   test("a 403's Retry-After holds the polls that come sooner: the page is asked again once it passed", async () => {
     const clock = new FastForwardClock();
     const asked: number[] = [];
