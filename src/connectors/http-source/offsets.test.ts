@@ -151,3 +151,33 @@ describe("decodeOffset of an offset written through the REST API", () => {
     });
   });
 });
+
+describe("the source partition is http.url with its secrets redacted (the endpoint, as FileStreamSource's is its file)", () => {
+  const stored = (url: string) =>
+    new Map([[JSON.stringify({ url }), { offset: "2024-06-01T00:00:00Z", poll_time: 0 } as Record<string, unknown>]]);
+  const config = (url: string) => ({
+    "http.url": url,
+    "http.response.records.path": "$[*]",
+    "http.offset.mode": "TIMESTAMP",
+    "http.offset.field": "ts",
+    "http.initial.offset": "2020-01-01T00:00:00Z",
+  });
+
+  test("a rotated key in the query keeps the stored offset; another endpoint starts from http.initial.offset", async () => {
+    using server = api(() => Response.json([]));
+    const old = `${server.base}/events?since=\${offset}&api_key=old-key`;
+    const partition = `${server.base}/events?since=%24%7Boffset%7D&api_key=***`;
+    const rotated = await startTask(config(old.replace("old-key", "new-key")), { offsets: stored(partition) });
+    await rotated.collect(1, 1);
+    await rotated.task.stop();
+    const moved = await startTask(config(`${server.base}/v2/events?since=\${offset}&api_key=new-key`), {
+      offsets: stored(partition),
+    });
+    await moved.collect(1, 1);
+    await moved.task.stop();
+    expect(server.seen.map((s) => `${s.path} ${s.query.since}`)).toEqual([
+      "/events 2024-06-01T00:00:00Z",
+      "/v2/events 2020-01-01T00:00:00Z",
+    ]);
+  });
+});
