@@ -218,7 +218,13 @@ export class PageFetcher {
           metrics.requests.inc();
           if (response) {
             metrics.latency.observe(response.durationMs / 1000);
-            this.o.gate.observe(response.headers, clock);
+            const waitMs = this.o.gate.observe(response.headers, clock);
+            if (waitMs !== undefined) {
+              const until = new Date(clock.now() + waitMs).toISOString();
+              this.o.log.warn(
+                `${req.method} ${redacted(req.url)} answered HTTP ${response.status} with ${this.o.gate.header}: 0 (the rate limit is spent); requests wait ${Math.ceil(waitMs / 1000)} s, until ${until}`,
+              );
+            }
             // The server's wish holds the next request also when the retries ran out (the next
             // scheduled poll comes sooner), capped as a wait between retries is.
             // So does a 403's Retry-After (GitHub's secondary rate limit): polls must not hammer it meanwhile.

@@ -105,6 +105,29 @@ describe("HttpSourceTask after a 403 that says the rate limit is spent (review31
     expect(asked[2]!).toBeGreaterThanOrEqual(reset * 1000);
   });
 
+  test("a 200 on the last page with X-RateLimit-Remaining: 0 and a reset hours away: the wait is a WARN with its end, the next poll asks after it", async () => {
+    const clock = new FastForwardClock();
+    const reset = Math.floor(clock.now() / 1000) + 5 * 3600;
+    const asked: number[] = [];
+    using server = api(() => {
+      asked.push(clock.now());
+      const headers = { "x-ratelimit-remaining": asked.length === 1 ? "0" : "59", "x-ratelimit-reset": String(reset) };
+      return Response.json([{ id: asked.length }], { headers });
+    });
+    const h = await startTask(
+      { "http.url": `${server.base}/e`, "http.response.records.path": "$[*]", "http.timer.interval.ms": "60000" },
+      { clock },
+    );
+    expect(ids(await h.collect(2, 100))).toEqual([1, 2]);
+    expect(asked[1]!).toBeGreaterThanOrEqual(reset * 1000);
+    const waits = h.logs.filter((l) => l.includes("rate limit is spent"));
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toContain("WARN");
+    expect(waits[0]).toContain(
+      `X-RateLimit-Remaining: 0 (the rate limit is spent); requests wait 18000 s, until ${new Date(reset * 1000).toISOString()}`,
+    );
+  });
+
   test("http.rate.limit.header set empty turns the recognition off: that 403 ends the poll as any 403", async () => {
     using server = api((_req, url) =>
       url.searchParams.get("page") === "2"

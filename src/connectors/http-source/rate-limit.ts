@@ -84,14 +84,25 @@ export class RateLimitGate {
     private readonly fallbackMs: number,
   ) {}
 
-  /** Reads the limit headers of a response that arrived now. */
-  observe(headers: Headers, clock: Clock): void {
-    if (!this.spent(headers)) return;
+  /**
+   * Reads the limit headers of a response that arrived now. Returns the wait in ms when they start
+   * one (requests did not wait before), for the caller to log: a reset hours away holds the task.
+   */
+  observe(headers: Headers, clock: Clock): number | undefined {
+    if (!this.spent(headers)) return undefined;
     const reset = this.resetHeader ? headers.get(this.resetHeader) : null;
     const wallNow = clock.now();
     const at = reset === null ? null : resetTime(reset, wallNow);
     const waitMs = at === null || at - wallNow > MAX_RESET_WAIT_MS ? this.fallbackMs : at - wallNow;
-    this.until = Math.max(this.until, monotonicNow(clock) + waitMs);
+    const now = monotonicNow(clock);
+    const waiting = this.until > now;
+    this.until = Math.max(this.until, now + waitMs);
+    return waiting || waitMs <= 0 ? undefined : waitMs;
+  }
+
+  /** The header whose 0 makes requests wait. */
+  get header(): string | null {
+    return this.remainingHeader;
   }
 
   /** Whether the response's `http.rate.limit.header` says no request remains (a number ≤ 0). */
