@@ -67,6 +67,10 @@ describe("HttpSourceTask and a 200 with an empty body (an API with nothing new)"
     expect(ids(await h.collect(1, 70))).toEqual([1]);
     expect(server.seen.length).toBe(2);
     expect(h.logs.filter((l) => l.includes("WARN") || l.includes("ERROR"))).toEqual([]);
+    // Not silent: a DEBUG line says what the body was taken for (a 204 needs none).
+    const debug = h.logs.filter((l) => l.includes("with an empty body, a page without records"));
+    expect(debug).toHaveLength(1);
+    expect(debug[0]).toContain("DEBUG");
   });
 
   test("ends OFFSET pagination there: the records of the pages before it are delivered", async () => {
