@@ -72,6 +72,17 @@ describe("HttpSourceTask after a 403 that says the rate limit is spent (review31
     },
   );
 
+  // A spent rate limit says when to ask again: it is no refusal of the page, so it does not fail the
+  // task under behavior.on.error=fail (errors.tolerance=none, the default) either.
+  test.each(Object.keys(limits) as (keyof typeof limits)[])(
+    "with the default errors.tolerance=none, a 403 with %s on page 2 is retried too: the task does not fail",
+    async (kind) => {
+      const limited = () => new Response("API rate limit exceeded", { status: 403, headers: limits[kind] });
+      const logs = await newestFirstWithPage2Failing(limited, {});
+      expect(logs.some((l) => l.includes("HTTP 403") && l.includes("retries this page"))).toBe(true);
+    },
+  );
+
   test("without http.rate.limit.header (the document's complete example sets none), GitHub's X-RateLimit-Remaining: 0 is recognised", async () => {
     const clock = new FastForwardClock();
     const reset = Math.floor(clock.now() / 1000) + 120;

@@ -235,9 +235,11 @@ export class HttpSourceTask implements SourceTask {
       const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}${tries}: ${body}`;
       // A 408, 429 or 5xx outside the error codes may pass too, and so does a 4xx saying the rate limit
       // is spent (GitHub's 403): the page is retried, not skipped (ending the poll there would move a
-      // newest-first API's offset past its unread pages).
-      const passing = passingStatus(response.status) || this.fetcher.rateLimited(response);
-      this.pageFailed(run, reason, { error: status === "error", passing });
+      // newest-first API's offset past its unread pages). A spent rate limit is no error even under
+      // behavior.on.error=fail: the API says when to ask again.
+      const limited = this.fetcher.rateLimited(response);
+      const passing = passingStatus(response.status) || limited;
+      this.pageFailed(run, reason, { error: status === "error" && !limited, passing });
       return [];
     }
     let page: PageContent;
