@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import type { Config } from "./api/connector.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { closeConfigProviders } from "./config-providers/config-transformer.ts";
+import { BodyBudget } from "./ingest/body-budget.ts";
 import { StoredIdempotencyGuard } from "./ingest/idempotency.ts";
 import { ingestApp } from "./ingest/ingest-handler.ts";
 import { IngestMetrics } from "./ingest/ingest-metrics.ts";
@@ -220,6 +221,7 @@ export function startApp(options: AppOptions): App {
       log: logs.get("io.edgegateway.ingest.IngestHandler"),
       redact: (text) => logs.redact(text),
       partitions: partitionCounts(() => worker.admin(), clock),
+      bodies: new BodyBudget(config["ingest.request.bodies.max.bytes"]),
       idempotency: new StoredIdempotencyGuard(
         new IdempotencyStore(db),
         clock,

@@ -14,6 +14,7 @@ import {
   overridePolicyOf,
   unknownOverridePolicy,
 } from "./connector-client-config-override-policy.ts";
+import { ingestBodyBudgetConfigDef } from "./ingest/body-budget.ts";
 import { ingestGlobalQuotaConfigDef } from "./ingest/quota/ingest-quotas.ts";
 import { ingestSpoolWorkerConfigDef } from "./ingest/spool/spool-config.ts";
 import { ingestTlsConfigDef } from "./ingest/tls/ingest-tls-config.ts";
@@ -223,14 +224,16 @@ const ownWorkerConfig = defineConfig({
 /**
  * The worker's keys: its own, config.providers (provider params are in docs/config-providers.md)
  * rest.authentication.*, the ingest listener's TLS keys (ingest.listeners.https.ssl.*) and the
- * gateway-wide ingest quota (ingest.quota.global.*) and spool limits (ingest.spool.*).
+ * gateway-wide ingest quota (ingest.quota.global.*), spool limits (ingest.spool.*) and the bound on
+ * request bodies being received (ingest.request.bodies.max.bytes).
  */
 export const workerConfigDef = ownWorkerConfig
   .concat(configProvidersWorkerConfig)
   .concat(restAuthenticationConfigDef)
   .concat(ingestTlsConfigDef)
   .concat(ingestGlobalQuotaConfigDef)
-  .concat(ingestSpoolWorkerConfigDef);
+  .concat(ingestSpoolWorkerConfigDef)
+  .concat(ingestBodyBudgetConfigDef);
 
 /** Keys of Connect's distributed and file-backed modes: accepted, unused here, warned once. */
 export const IGNORED_KEYS = [

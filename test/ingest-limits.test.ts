@@ -3,16 +3,18 @@
  * gateway (the compiled binary when GATEWAY_BIN is set) with raw sockets: a repeated
  * Content-Length must not bypass `ingest.max.body.bytes` (P1.3), and Bun's own body limit is above the
  * largest route limit (bunBodyLimit); deeply nested JSON is refused and leaves the task running (P1.2); slow bodies
- * cannot hold a route's concurrency slots (P2.4).
+ * cannot hold a route's concurrency slots (P2.4); header values every record repeats count against the
+ * body limit once per record (security hunt 2026-12-03).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { Socket } from "node:net";
 import { openRaw, parseResponse } from "./fixtures/connect-rest/raw-http.ts";
-import { uniqueTopic } from "./support/kafka.ts";
+import { readAll, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const TOPIC = uniqueTopic("ingest-limits");
+const COPIED_TOPIC = uniqueTopic("ingest-limits-copied");
 
 const suite = suiteGateway({ "ingest.listeners": "http://127.0.0.1:0" });
 
@@ -37,6 +39,12 @@ beforeAll(async () => {
     "ingest.path": "/ingest/slow",
     "ingest.max.concurrent.requests": "2",
     "ingest.request.timeout.ms": "5000",
+  });
+  await createConnector("copied", {
+    "ingest.path": "/ingest/copied",
+    "kafka.topic": COPIED_TOPIC,
+    "ingest.key.source": "header",
+    "ingest.headers.allowlist": "X-Site",
   });
   await createConnector("deep", {
     "ingest.path": "/ingest/deep",
@@ -152,5 +160,45 @@ describe("P2.4: slow bodies", () => {
       headers: { "Content-Type": "application/json" },
     });
     expect(after.status).toBe(200);
+  });
+});
+
+describe("header values copied into every record", () => {
+  test("count against ingest.max.body.bytes once per record: a small body of many records with a long key header or allow-listed header is 413, nothing written", async () => {
+    // Before: 200 for 2 MB of records made from 4 KB sent (with a 15 KB header and 10,000 records:
+    // 150 MB, which kept the gateway busy for 38 s and ended in a 500 "may still be written").
+    const long = "k".repeat(1_000);
+    const zeros = `[${Array(2_000).fill(0).join(",")}]`;
+    const native = await fetch(`${suite.ingest}/ingest/copied`, {
+      method: "POST",
+      body: zeros,
+      headers: { "Content-Type": "application/json", "X-Kafka-Key": long },
+    });
+    expect({ status: native.status, body: await native.json() }).toEqual({
+      status: 413,
+      body: {
+        error_code: 413,
+        message:
+          "The request's 2000 records would each carry 1000 bytes of its header values (key and allow-listed headers), 2000000 bytes in all, over the limit of 1048576 bytes (ingest.max.body.bytes); nothing was written",
+      },
+    });
+    const v2 = await fetch(`${suite.ingest}/topics/${COPIED_TOPIC}`, {
+      method: "POST",
+      body: JSON.stringify({ records: Array(2_000).fill({ value: 0 }) }),
+      headers: { "Content-Type": "application/vnd.kafka.json.v2+json", "X-Site": long },
+    });
+    expect(v2.status).toBe(413);
+    const few = await fetch(`${suite.ingest}/ingest/copied`, {
+      method: "POST",
+      body: "[1,2]",
+      headers: { "Content-Type": "application/json", "X-Kafka-Key": long, "X-Site": "s1" },
+    });
+    expect(few.status).toBe(200);
+    const written = await readAll(COPIED_TOPIC);
+    // Only the two records of the last request (the key as JsonConverter writes a string).
+    expect(written.map((r) => [r.key?.toString(), r.value?.toString()])).toEqual([
+      [`"${long}"`, "1"],
+      [`"${long}"`, "2"],
+    ]);
   });
 });

@@ -6,6 +6,7 @@
  */
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
+import type { BodyBudget } from "./body-budget.ts";
 import type { IdempotencyGuard } from "./idempotency.ts";
 import type { IngestExchange } from "./ingest-exchange.ts";
 import type { IngestMetrics } from "./ingest-metrics.ts";
@@ -21,6 +22,8 @@ export interface IngestHandlerDeps {
   /** Secrets never reach a response. */
   readonly redact: (text: string) => string;
   readonly idempotency?: IdempotencyGuard;
+  /** The worker's bound on request bodies being received (ingest.request.bodies.max.bytes). */
+  readonly bodies?: BodyBudget;
   /**
    * Partition count of a topic (cached; 0: no such topic), null when unknown (Kafka unreachable):
    * for requests naming a partition (503 when unknown).

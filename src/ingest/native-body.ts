@@ -12,7 +12,15 @@ import { badRequest, ErrorCodes, IngestError, unprocessable } from "./ingest-err
 import type { IngestRecord } from "./ingest-record.ts";
 import { type JsonBodyText, jsonBodyText } from "./json-body-text.ts";
 import { arrayElementTexts, depthChecked } from "./json-text.ts";
-import { type Element, elementBytes, ingestRecord, nativeKey, represent, requestHeaders } from "./record-builder.ts";
+import {
+  checkCopiedHeaders,
+  type Element,
+  elementBytes,
+  ingestRecord,
+  nativeKey,
+  represent,
+  requestHeaders,
+} from "./record-builder.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
 
 export type BodyKind = "json" | "ndjson" | "raw";
@@ -176,6 +184,7 @@ export function parseNativeBody(
   if (elements.length > limits.maxRecords)
     throw unprocessable(`The request holds more than ${limits.maxRecords} records (ingest.max.records)`);
 
+  checkCopiedHeaders(settings, request, elements.length, true, contentType);
   const headers = requestHeaders(settings, request, receivedAt, contentType, kind === "raw");
   const records: IngestRecord[] = new Array(elements.length);
   for (let i = 0; i < elements.length; i++)

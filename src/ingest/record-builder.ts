@@ -7,6 +7,7 @@
 import { readJsonText } from "../api/data/json-reader.ts";
 import { JsonText } from "../api/data/json-text.ts";
 import { bytesText, headerBytes, headerText, NotText } from "./body-text.ts";
+import { ErrorCodes, IngestError } from "./ingest-error.ts";
 import type { IngestHeaderValue, IngestRecord } from "./ingest-record.ts";
 import { compileJsonPath, type JsonPathGetter } from "./json-path.ts";
 import type { IngestRouteSettings, ValueFormat } from "./route-settings.ts";
@@ -174,6 +175,46 @@ export function requestHeaders(
     out.push([headers.contentType ?? "content-type", contentType]);
   if (headers.receivedAt !== null) out.push([headers.receivedAt, String(receivedAt)]);
   return out;
+}
+
+/**
+ * Refuses (413) a request whose `records` would carry, together, more than `ingest.max.body.bytes`
+ * of values taken from its headers: the key header (when `withKey`), the allow-listed headers and
+ * the content type when stamped (`contentType`). Every record repeats them, so a small body of many
+ * records with long header values (up to the listener's 16 KiB of headers) made up to 10,000 times
+ * its size in records (security hunt 2026-12-03: 20 KB sent, 150 MB produced).
+ */
+export function checkCopiedHeaders(
+  settings: IngestRouteSettings,
+  request: Request,
+  records: number,
+  withKey: boolean,
+  contentType: string | null = null,
+): void {
+  if (records < 2) return;
+  const { headers, key } = settings;
+  // Header values are byte strings (one character a byte).
+  let each = contentType !== null && headers.contentType !== null ? contentType.length : 0;
+  if (withKey && key.source === "header") each += request.headers.get(key.header)?.length ?? 0;
+  for (const { from } of headers.allow) each += request.headers.get(from)?.length ?? 0;
+  const limit = settings.limits.maxBodyBytes;
+  if (each * records <= limit) return;
+  throw new IngestError(
+    413,
+    ErrorCodes.PAYLOAD_TOO_LARGE,
+    `The request's ${records} records would each carry ${each} bytes of its header values (key and allow-listed headers), ${each * records} bytes in all, over the limit of ${limit} bytes (ingest.max.body.bytes); nothing was written`,
+  );
+}
+
+/** `requestHeaders` of a REST Proxy request of `records` records (their keys come from its body), after `checkCopiedHeaders`. */
+export function restProxyHeaders(
+  settings: IngestRouteSettings,
+  request: Request,
+  receivedAt: number,
+  records: number,
+): readonly (readonly [string, IngestHeaderValue])[] {
+  checkCopiedHeaders(settings, request, records, false);
+  return requestHeaders(settings, request, receivedAt, null, false);
 }
 
 export function ingestRecord(

@@ -12,7 +12,7 @@ import type { IngestRecord, RecordOutcome } from "./ingest-record.ts";
 import { jacksonBodyText } from "./json-body-text.ts";
 import { depthChecked } from "./json-text.ts";
 import { mediaType } from "./native-body.ts";
-import { type Element, elementBytes, ingestRecord, representOr, requestHeaders } from "./record-builder.ts";
+import { type Element, elementBytes, ingestRecord, representOr, restProxyHeaders } from "./record-builder.ts";
 import { issueMessage, V2BinaryProduceRequest, V2JsonProduceRequest } from "./rest-proxy-schemas.ts";
 import { decodeBase64 } from "./rest-proxy-v3-fields.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
@@ -98,7 +98,7 @@ export function parseV2Body(
       ErrorCodes.INVALID_PAYLOAD,
       `The request holds more than ${limits.maxRecords} records (ingest.max.records)`,
     );
-  const headers = requestHeaders(settings, request, receivedAt, null, false);
+  const headers = restProxyHeaders(settings, request, receivedAt, request_.records.length);
   return request_.records.map((r, i) => {
     const element = (data: unknown, what: string): Element | null => {
       if (data === undefined || data === null) return null;

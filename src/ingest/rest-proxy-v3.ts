@@ -15,7 +15,7 @@ import { ErrorCodes, failedRecordCode, IngestError } from "./ingest-error.ts";
 import type { IngestHeaderValue, IngestRecord, RecordOutcome } from "./ingest-record.ts";
 import { jacksonBodyText } from "./json-body-text.ts";
 import { concatenatedJsonTexts, depthChecked } from "./json-text.ts";
-import { type Element, elementBytes, ingestRecord, representOr, requestHeaders } from "./record-builder.ts";
+import { type Element, elementBytes, ingestRecord, representOr, restProxyHeaders } from "./record-builder.ts";
 import { issueMessage, V3BatchEntry, V3ProduceRequest } from "./rest-proxy-schemas.ts";
 import { clientHeaders, clientTimestamp, decodeBase64, RecordError } from "./rest-proxy-v3-fields.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
@@ -148,7 +148,7 @@ export function parseV3Records(
       ErrorCodes.INVALID_PAYLOAD,
       `The request holds more than ${settings.limits.maxRecords} records (ingest.max.records)`,
     );
-  const base = requestHeaders(settings, request, receivedAt, null, false);
+  const base = restProxyHeaders(settings, request, receivedAt, texts.length);
   const records: IngestRecord[] = [];
   const items: V3Item[] = texts.map((text) => {
     try {
@@ -197,7 +197,7 @@ export function parseV3Batch(
     if (ids.indexOf(id) !== i)
       throw new IngestError(422, ErrorCodes.BATCH_VALIDATION, `Batch entry ids must be distinct; ${id} is repeated`);
   }
-  const base = requestHeaders(settings, request, receivedAt, null, false);
+  const base = restProxyHeaders(settings, request, receivedAt, entries.length);
   const records: IngestRecord[] = [];
   const exact = exactMember(exactReading(text), "entries");
   const items: V3Item[] = entries.map((entry, i) => {

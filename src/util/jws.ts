@@ -4,6 +4,8 @@
  * `alg: none` and HMAC tokens out (and a public key is never used as an HMAC secret, the HS/RS
  * confusion attack).
  */
+import { errors, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, jwtVerify } from "jose";
+
 export const ASYMMETRIC_JWS_ALGORITHMS = [
   "RS256",
   "RS384",
@@ -31,4 +33,31 @@ export function futureIssuedAtReason(
 ): string | null {
   if (typeof payload.iat !== "number" || payload.iat <= nowSeconds + toleranceSeconds) return null;
   return 'Invalid token: "iat" claim timestamp check failed (it should be in the past)';
+}
+
+/**
+ * `jwtVerify`, trying each key when the key set has several for the token (no `kid`, several keys of
+ * its algorithm: a provider publishing its next key beside the current one), as jose documents for
+ * JWKSMultipleMatchingKeys; ingest JWT authentication refused every such token before (security
+ * hunt 2026-12-03). A key whose signature does not check out is passed over; the key that does
+ * check it decides.
+ */
+export async function jwtVerifyEachKey(
+  token: string,
+  getKey: JWTVerifyGetKey,
+  opts: JWTVerifyOptions,
+): Promise<{ payload: JWTPayload }> {
+  try {
+    return await jwtVerify(token, getKey, opts);
+  } catch (error) {
+    if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
+    for await (const key of error) {
+      try {
+        return await jwtVerify(token, key, opts);
+      } catch (other) {
+        if (!(other instanceof errors.JWSSignatureVerificationFailed)) throw other;
+      }
+    }
+    throw new errors.JWSSignatureVerificationFailed();
+  }
 }

@@ -4,8 +4,9 @@
  * clamped to [minAgeMs, maxAgeMs]; `no-store`/`no-cache` mean the minimum; without either header
  * `defaultAgeMs` applies. A token naming an unknown `kid` causes one refresh, unless the last fetch
  * is younger than `cooldownMs` (made-up kids cannot make the gateway flood the provider); failed
- * attempts are followed by the same cooldown. Concurrent callers share one fetch. When a refresh
- * fails, keys that are expired but known keep being used for kids they contain (stale-if-error),
+ * attempts are followed by the same cooldown. Concurrent callers share one fetch. Keys past their
+ * age verify the kids they contain while the set is fetched again (no request waits for that
+ * fetch); when a refresh fails, they keep being used for those kids (stale-if-error),
  * so a provider outage does not lock every device out; an unknown kid then is "unavailable" (503).
  * Ages, expiry and cooldown are measured on the clock's monotonic reading: a step of the host's
  * clock neither keeps keys past their age nor refetches early (an `Expires` header, a wall-clock
@@ -73,6 +74,15 @@ export class JwksCache {
     // Every fetch attempt, failed ones too, is followed by a cooldown: neither made-up kids nor an
     // identity provider that is down make each request fetch again.
     if (due && (this.inFlight || now - this.lastAttemptAt >= this.cooldownMs)) {
+      // Keys past their age that know the kid go on verifying while the set is fetched again: the
+      // requests at the end of every cache age waited for the fetch, up to its timeout with the
+      // provider slow or down (security hunt 2026-12-03).
+      if (entry && kidKnown(entry)) {
+        this.refresh().catch((error: unknown) => {
+          this.lastError = error;
+        });
+        return entry.set(header, token as never);
+      }
       try {
         entry = await this.refresh();
       } catch (error) {

@@ -15,9 +15,9 @@
  * in `multiValued`, which ACL conditions test one by one) for ACL rules.
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
-import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { errors, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { JwksUnavailableError } from "../../util/jwks-fetch.ts";
-import { ASYMMETRIC_JWS_ALGORITHMS, futureIssuedAtReason } from "../../util/jws.ts";
+import { ASYMMETRIC_JWS_ALGORITHMS, futureIssuedAtReason, jwtVerifyEachKey } from "../../util/jws.ts";
 import type { IngestIdentity } from "../request-context.ts";
 import type { JwksCache } from "./jwks-cache.ts";
 
@@ -89,7 +89,7 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthentic
       try {
         const nowSeconds = options.nowSeconds ? options.nowSeconds() : Date.now() / 1000;
         const opts = { ...verifyOptions, currentDate: new Date(nowSeconds * 1000) };
-        const { payload } = await jwtVerify(token, getKey, opts);
+        const { payload } = await jwtVerifyEachKey(token, getKey, opts);
         const future = futureIssuedAtReason(payload, nowSeconds, options.clockSkewSeconds);
         if (future !== null) return { outcome: "rejected", reason: future };
         const principal = payload[options.identityClaim];
