@@ -183,38 +183,59 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("kafka.cli
   }, 90_000);
 });
 
-// kafka.client=kafkajs leaves the group as its consumer fails (kafkajs' crash handling), before the task
-// can commit: there the failed task commits nothing, and the records are delivered again after a restart.
-test("kafka.client=platformatic: a FileStreamSink task failing at a damaged batch commits the batches before it (Connect's closeAllPartitions)", async () => {
-  await using dir = await tempDir();
-  const out = dir.file("out.txt");
-  const sink = dir.file("sink.properties");
-  const name = uniqueTopic("crc-third-sink");
-  // No periodic commit: only the failed task's close commits.
-  writeFileSync(sink, `name=${name}\nconnector.class=FileStreamSink\ntopics=${third}\nfile=${out}\n`);
-  await using gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": info.bootstrap,
-      "data.dir": dir.file("data"),
-      "kafka.client": "platformatic",
-      "offset.flush.interval.ms": "3600000",
-      "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-      "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-    },
-    args: [sink],
-  });
-  await waitFor(
-    async () => {
-      const status = (await gw.rest.get(`/connectors/${name}/status`)).body as { tasks?: { state: string }[] };
-      return status.tasks?.[0]?.state === "FAILED";
-    },
-    { what: "the sink task's failure", timeoutMs: 60_000 },
-  );
-  const lines = Array.from({ length: 2 * COUNT }, (_, i) => `value ${Math.floor(i / COUNT)}.${i % COUNT}`);
-  expect(readFileSync(out, "utf8")).toBe(`${lines.join("\n")}\n`);
-  await waitFor(async () => (await committedOffset(`connect-${name}`, third)) === 2 * COUNT, {
-    what: "the commit of the two batches before the damaged one",
-    timeoutMs: 30_000,
-  });
-}, 90_000);
+test.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])(
+  "kafka.client=%s: a FileStreamSink task failing at a damaged batch commits the batches before it (Connect's closeAllPartitions)",
+  async (adapter) => {
+    await using dir = await tempDir();
+    const out = dir.file("out.txt");
+    const sink = dir.file("sink.properties");
+    const name = uniqueTopic(`crc-third-sink-${adapter}`);
+    // No periodic commit: only the failed task's close commits.
+    writeFileSync(sink, `name=${name}\nconnector.class=FileStreamSink\ntopics=${third}\nfile=${out}\n`);
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": info.bootstrap,
+        "data.dir": dir.file("data"),
+        "kafka.client": adapter,
+        "offset.flush.interval.ms": "3600000",
+        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+      },
+      args: [sink],
+    });
+    let trace = "";
+    await waitFor(
+      async () => {
+        const status = (await gw.rest.get(`/connectors/${name}/status`)).body as {
+          tasks?: { state: string; trace?: string }[];
+        };
+        trace = status.tasks?.[0]?.state === "FAILED" ? (status.tasks[0]!.trace ?? "") : "";
+        return trace !== "";
+      },
+      { what: "the sink task's failure", timeoutMs: 60_000 },
+    );
+    expect(trace).toMatch(
+      new RegExp(
+        `^org\\.apache\\.kafka\\.common\\.KafkaException: Record batch for partition ${third}-0 at offset ${2 * COUNT} is invalid, cause: Record is corrupt`,
+      ),
+    );
+    const lines = Array.from({ length: 2 * COUNT }, (_, i) => `value ${Math.floor(i / COUNT)}.${i % COUNT}`);
+    expect(readFileSync(out, "utf8")).toBe(`${lines.join("\n")}\n`);
+    await waitFor(async () => (await committedOffset(`connect-${name}`, third)) === 2 * COUNT, {
+      what: "the commit of the two batches before the damaged one",
+      timeoutMs: 30_000,
+    });
+    // Then the failed task's consumer left the group (Java's consumer.close()).
+    const admin = (await testClient()).admin();
+    await admin.connect();
+    try {
+      await waitFor(async () => (await admin.describeGroups([`connect-${name}`])).groups[0]!.members.length === 0, {
+        what: "the failed task's consumer leaving its group",
+      });
+    } finally {
+      await admin.disconnect();
+    }
+  },
+  90_000,
+);

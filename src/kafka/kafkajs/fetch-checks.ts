@@ -73,19 +73,32 @@ type ProtocolRequest = {
 
 /**
  * A view of `kafka` whose clusters check the batches of their Fetch answers by `checks` (every
- * broker a consumer fetches from is found through its cluster's findBroker).
+ * broker a consumer fetches from is found through its cluster's findBroker). A batch that fails
+ * them is thrown once `failed` (invalid-batch-hold.ts) settles.
  */
-export function withFetchChecks(kafka: Kafka, checks: BatchChecks): Kafka {
+export function withFetchChecks(
+  kafka: Kafka,
+  checks: BatchChecks,
+  failed: (error: KafkaError) => Promise<void>,
+): Kafka {
+  const decode = (response: ProtocolRequest["response"], version: number, raw: Buffer) => {
+    try {
+      if (checks.checkCrcs) checkFetchAnswer(raw, version);
+    } catch (error) {
+      // An answer this scan cannot walk (a layout it does not know) is left to kafkajs' decoder.
+      if (error instanceof KafkaError) throw error;
+    }
+    return decompressionBound.run(new DecompressionBudget(checks.maxBatchBytes), () => response.decode(raw));
+  };
   const decoding = (response: ProtocolRequest["response"], version: number) => ({
     ...response,
-    decode: (raw: Buffer) => {
+    decode: async (raw: Buffer) => {
       try {
-        if (checks.checkCrcs) checkFetchAnswer(raw, version);
+        return await decode(response, version, raw);
       } catch (error) {
-        // An answer this scan cannot walk (a layout it does not know) is left to kafkajs' decoder.
-        if (error instanceof KafkaError) throw error;
+        if (error instanceof KafkaError) await failed(error);
+        throw error;
       }
-      return decompressionBound.run(new DecompressionBudget(checks.maxBatchBytes), () => response.decode(raw));
     },
   });
   return withBrokerHook<object>(kafka, "findBroker", (broker) => {
