@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { crc32 } from "node:zlib";
 import { CompressionTypes, ConfigResourceTypes } from "kafkajs";
 import type { ConsumedRecord } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
@@ -24,6 +25,39 @@ let info: KafkaInfo;
 const topics: Record<"plain" | "gzip", string> = { plain: uniqueTopic("crc-plain"), gzip: uniqueTopic("crc-gzip") };
 /** Three batches of COUNT records; the third damaged. */
 const third = uniqueTopic("crc-third");
+
+/** A message set of format v1 (Kafka 0.10) on the broker's disk: three messages, the second damaged. */
+const legacy = uniqueTopic("crc-legacy");
+
+/** A log entry of format v1 at `offset` (one uncompressed message), its CRC-32 damaged when `damaged`. */
+function legacyEntry(offset: number, value: string, damaged = false): Buffer {
+  const message = Buffer.alloc(4 + 1 + 1 + 8 + 4 + 4 + value.length); // crc magic attributes timestamp key value
+  message[4] = 1;
+  message.writeInt32BE(-1, 14); // null key
+  message.writeInt32BE(value.length, 18);
+  message.write(value, 22);
+  message.writeUInt32BE((crc32(message.subarray(4)) ^ (damaged ? 1 : 0)) >>> 0, 0);
+  const head = Buffer.alloc(12);
+  head.writeBigInt64BE(BigInt(offset), 0);
+  head.writeInt32BE(message.length, 8);
+  return Buffer.concat([head, message]);
+}
+
+/**
+ * Replaces partition 0's log of `topic` (three records in one v2 batch) with three v1 messages of the
+ * same offsets and size (Kafka 4 writes v2 only; older brokers' segments stay as they were written).
+ */
+function rewriteAsV1(dir: string, topic: string): void {
+  const path = join(dir, `${topic}-0`, "00000000000000000000.log");
+  const size = readFileSync(path).length;
+  const first = legacyEntry(0, "legacy 0");
+  const second = legacyEntry(1, "legacy 1", true);
+  const padding = size - first.length - second.length - legacyEntry(2, "").length;
+  expect(padding).toBeGreaterThan(0);
+  const set = Buffer.concat([first, second, legacyEntry(2, "p".repeat(padding))]);
+  const fd = openSync(path, "r+");
+  writeSync(fd, set, 0, set.length, 0);
+}
 
 /** The broker's log directory, as it reports it. */
 async function logDir(): Promise<string> {
@@ -72,8 +106,11 @@ beforeAll(async () => {
       acks: -1,
       messages: Array.from({ length: COUNT }, (_, i) => ({ value: b === 2 && i === 7 ? MARKER : `value ${b}.${i}` })),
     });
+  await createTopic(legacy);
+  await producer.send({ topic: legacy, acks: -1, messages: ["a", "b", "c"].map((v) => ({ value: v.repeat(40) })) });
   await producer.disconnect();
   const dir = await logDir();
+  rewriteAsV1(dir, legacy);
   damage(dir, topics.plain, MARKER);
   damage(dir, topics.gzip, 61 + 30);
   damage(dir, third, MARKER);
@@ -129,6 +166,27 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("kafka.cli
         ),
       );
       expect(records.map((r) => r.offset)).toEqual(Array.from({ length: 2 * COUNT }, (_, i) => i));
+    } finally {
+      await consumer.close().catch(() => undefined);
+    }
+  });
+
+  test("a v1 message whose CRC-32 does not hold fails the consumer with Java's message, after the message before it", async () => {
+    const { consumer, records, crashes } = await consume(adapter, legacy);
+    try {
+      await waitFor(() => crashes.length > 0, { what: "the consumer's failure", timeoutMs: 30_000 });
+      if (adapter === "kafkajs") {
+        // Java checks every v0/v1 record's CRC-32 (CompletedFetch, LegacyRecord.ensureValid); kafkajs checks none.
+        expect(crashes[0]!.message).toMatch(
+          new RegExp(
+            `^Record for partition ${legacy}-0 at offset 1 is invalid, cause: Record is corrupt \\(stored crc = \\d+, computed crc = \\d+\\)$`,
+          ),
+        );
+        expect(records.map((r) => Buffer.from(r.value!).toString())).toEqual(["legacy 0"]);
+      } else {
+        expect(crashes[0]!.message).toContain("a message set of format v1 (written before Kafka 0.11)");
+        expect(records).toEqual([]);
+      }
     } finally {
       await consumer.close().catch(() => undefined);
     }

@@ -2,7 +2,7 @@
  * The batches of a kafkajs consumer's Fetch answers checked before kafkajs reads them
  * (batch-integrity.ts). kafkajs reads no CRC and decompresses every batch while it decodes an
  * answer, so each Fetch answer of the consumer's brokers is scanned first (`checkFetchAnswer`: each
- * whole v2 batch's CRC-32C, when `check.crcs` is true), and decoded with the consumer's bound on
+ * whole v2 batch's CRC-32C and each uncompressed v0/v1 message's CRC-32, when `check.crcs` is true), and decoded with the consumer's bound on
  * decompressed size, per batch and per answer (decompression-budget.ts), in the async context its
  * codecs read (codecs.ts `decompressionBound`).
  *
@@ -14,7 +14,14 @@
  */
 import type { Kafka } from "kafkajs";
 import { KafkaError } from "../../errors.ts";
-import { type BatchChecks, corruption, invalidBatch, undersized } from "../batch-integrity.ts";
+import {
+  type BatchChecks,
+  corruption,
+  invalidBatch,
+  invalidRecord,
+  legacyCorruption,
+  undersized,
+} from "../batch-integrity.ts";
 import { DecompressionBudget } from "../decompression-budget.ts";
 import { decompressionBound } from "./codecs.ts";
 import { sendRequestKey, withBrokerHook } from "./protocol.ts";
@@ -48,10 +55,17 @@ export function checkFetchAnswer(raw: Buffer, version: number): void {
       for (let at = pos; at + BATCH_HEAD <= end; ) {
         const length = raw.readInt32BE(at + 8);
         const next = at + BATCH_HEAD + length;
+        const whole = next > end ? null : raw.subarray(at, next);
         // A damaged length (negative, or under the smallest message) fails with Java's cause.
-        const cause = undersized(length) ?? (next > end ? null : corruption(raw.subarray(at, next)));
-        if (cause !== null) {
-          if (at === pos) throw invalidBatch({ topic, partition }, raw.readBigInt64BE(at), cause);
+        const cause = undersized(length) ?? (whole && corruption(whole));
+        // A v0/v1 message (kafkajs reads them): its CRC-32, as Java checks each such record.
+        const legacy = cause === null && whole ? legacyCorruption(whole) : null;
+        if (cause !== null || legacy !== null) {
+          const tp = { topic, partition };
+          if (at === pos)
+            throw legacy === null
+              ? invalidBatch(tp, raw.readBigInt64BE(at), cause!)
+              : invalidRecord(tp, raw.readBigInt64BE(at), legacy);
           // Batches before it: delivered, as Java's consumer returns them before it raises on the
           // next poll. Its length made past the answer's end, kafkajs reads it as a batch cut short
           // (not read), and the consumer fetches it again: the first batch of that answer then.
