@@ -1,14 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { crc32 } from "node:zlib";
+import { decode as kafkajsDecode } from "kafkajs/src/protocol/requests/fetch/v11/response";
 import type { ProducerRecord } from "../kafka-port.ts";
 import { encodeRecordBatch, sealRecordBatch } from "../platformatic/record-batch.ts";
-import { checkFetchAnswer } from "./fetch-checks.ts";
+import { checkFetchAnswer, decodeFetchAnswer } from "./fetch-checks.ts";
 
 const value = new TextEncoder().encode("a value");
 const records: ProducerRecord[] = [{ topic: "t", partition: 0, key: null, value, headers: [], timestamp: 1 }];
 
-function batch(baseOffset: number): Buffer {
-  const b = Buffer.from(encodeRecordBatch(records, [0], 1, { type: "none" }).buffer);
+function batch(baseOffset: number, type: "none" | "gzip" = "none", of = records): Buffer {
+  const b = Buffer.from(encodeRecordBatch(of, [0], 1, { type }).buffer);
   b.writeBigInt64BE(BigInt(baseOffset), 0);
   sealRecordBatch(b);
   return b;
@@ -108,5 +109,16 @@ describe("checkFetchAnswer (kafkajs' Fetch answers, versions 4-11)", () => {
     const wrapper = legacy(1, 41, "compressed bytes", 1);
     wrapper[wrapper.length - 3]! ^= 0x20;
     expect(() => checkFetchAnswer(answer(11, wrapper), 11)).not.toThrow();
+  });
+
+  test("a batch over the bound on decompressed size fails as Java words an invalid batch, naming it (kafkajs' decoder)", async () => {
+    const zeros: ProducerRecord[] = [{ ...records[0]!, value: new Uint8Array(100_000) }];
+    const sound = answer(11, batch(41, "gzip", zeros));
+    const checks = { checkCrcs: true, maxBatchBytes: 1_000_000 };
+    expect(await decodeFetchAnswer(sound, 11, checks, kafkajsDecode)).toBeDefined();
+    const bomb = answer(11, Buffer.concat([batch(40), batch(41, "gzip", zeros)]));
+    await expect(decodeFetchAnswer(bomb, 11, { ...checks, maxBatchBytes: 1000 }, kafkajsDecode)).rejects.toThrow(
+      "Record batch for partition t-3 at offset 41 is invalid, cause: the gzip records of a batch decompress to more than 1000 bytes",
+    );
   });
 });

@@ -23,17 +23,14 @@ import {
   undersized,
 } from "../batch-integrity.ts";
 import { DecompressionBudget } from "../decompression-budget.ts";
-import { decompressionBound } from "./codecs.ts";
+import { decompressionBound, oversizedRecords } from "./codecs.ts";
 import { sendRequestKey, withBrokerHook } from "./protocol.ts";
 
 const FETCH = 1;
 const BATCH_HEAD = 12;
 
-/**
- * Throws Java's KafkaException for a partition whose first batch's CRC-32C does not hold; a later
- * one is left unread (marked as cut short), so the batches before it are delivered first.
- */
-export function checkFetchAnswer(raw: Buffer, version: number): void {
+/** Each partition's records of a Fetch answer: where they start and end in `raw`. */
+function* partitionRecords(raw: Buffer, version: number) {
   let pos = 4 + (version >= 7 ? 6 : 0);
   const topics = raw.readInt32BE(pos);
   pos += 4;
@@ -51,32 +48,79 @@ export function checkFetchAnswer(raw: Buffer, version: number): void {
       const size = raw.readInt32BE(pos);
       pos += 4;
       const end = pos + Math.max(size, 0);
-      // The last batch may be cut short by the fetch's byte limits: kafkajs skips it, so does this.
-      for (let at = pos; at + BATCH_HEAD <= end; ) {
-        const length = raw.readInt32BE(at + 8);
-        const next = at + BATCH_HEAD + length;
-        const whole = next > end ? null : raw.subarray(at, next);
-        // A damaged length (negative, or under the smallest message) fails with Java's cause.
-        const cause = undersized(length) ?? (whole && corruption(whole));
-        // A v0/v1 message (kafkajs reads them): its CRC-32, as Java checks each such record.
-        const legacy = cause === null && whole ? legacyCorruption(whole) : null;
-        if (cause !== null || legacy !== null) {
-          const tp = { topic, partition };
-          if (at === pos)
-            throw legacy === null
-              ? invalidBatch(tp, raw.readBigInt64BE(at), cause!)
-              : invalidRecord(tp, raw.readBigInt64BE(at), legacy);
-          // Batches before it: delivered, as Java's consumer returns them before it raises on the
-          // next poll. Its length made past the answer's end, kafkajs reads it as a batch cut short
-          // (not read), and the consumer fetches it again: the first batch of that answer then.
-          raw.writeInt32BE(0x7fffffff, at + 8);
-          break;
-        }
-        if (next > end) break;
-        at = next;
-      }
+      yield { tp: { topic, partition }, start: pos, end };
       pos = end;
     }
+  }
+}
+
+/**
+ * Throws Java's KafkaException for a partition whose first batch's CRC-32C does not hold; a later
+ * one is left unread (marked as cut short), so the batches before it are delivered first.
+ */
+export function checkFetchAnswer(raw: Buffer, version: number): void {
+  for (const { tp, start, end } of partitionRecords(raw, version)) {
+    // The last batch may be cut short by the fetch's byte limits: kafkajs skips it, so does this.
+    for (let at = start; at + BATCH_HEAD <= end; ) {
+      const length = raw.readInt32BE(at + 8);
+      const next = at + BATCH_HEAD + length;
+      const whole = next > end ? null : raw.subarray(at, next);
+      // A damaged length (negative, or under the smallest message) fails with Java's cause.
+      const cause = undersized(length) ?? (whole && corruption(whole));
+      // A v0/v1 message (kafkajs reads them): its CRC-32, as Java checks each such record.
+      const legacy = cause === null && whole ? legacyCorruption(whole) : null;
+      if (cause !== null || legacy !== null) {
+        if (at === start)
+          throw legacy === null
+            ? invalidBatch(tp, raw.readBigInt64BE(at), cause!)
+            : invalidRecord(tp, raw.readBigInt64BE(at), legacy);
+        // Batches before it: delivered, as Java's consumer returns them before it raises on the
+        // next poll. Its length made past the answer's end, kafkajs reads it as a batch cut short
+        // (not read), and the consumer fetches it again: the first batch of that answer then.
+        raw.writeInt32BE(0x7fffffff, at + 8);
+        break;
+      }
+      if (next > end) break;
+      at = next;
+    }
+  }
+}
+
+/** The partition and base offset of the batch of `raw` that holds byte `pos`, if a whole one does. */
+function batchAt(raw: Buffer, version: number, pos: number) {
+  for (const { tp, start, end } of partitionRecords(raw, version)) {
+    if (pos < start || pos >= end) continue;
+    for (let at = start; at + BATCH_HEAD <= end; at += BATCH_HEAD + raw.readInt32BE(at + 8)) {
+      if (raw.readInt32BE(at + 8) < 0) return undefined;
+      if (pos < at + BATCH_HEAD + raw.readInt32BE(at + 8)) return { tp, baseOffset: raw.readBigInt64BE(at) };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A Fetch answer of `version` checked by `checks` and decoded by `decode` (kafkajs' decoder) within
+ * the bound on decompressed size. A batch over the bound fails as Java words an invalid batch.
+ */
+export async function decodeFetchAnswer<T>(
+  raw: Buffer,
+  version: number,
+  checks: BatchChecks,
+  decode: (raw: Buffer) => Promise<T>,
+): Promise<T> {
+  try {
+    if (checks.checkCrcs) checkFetchAnswer(raw, version);
+  } catch (error) {
+    // An answer this scan cannot walk (a layout it does not know) is left to kafkajs' decoder.
+    if (error instanceof KafkaError) throw error;
+  }
+  try {
+    return await decompressionBound.run(new DecompressionBudget(checks.maxBatchBytes), () => decode(raw));
+  } catch (error) {
+    const records = oversizedRecords(error);
+    const batch =
+      records?.buffer === raw.buffer ? batchAt(raw, version, records.byteOffset - raw.byteOffset) : undefined;
+    throw batch ? invalidBatch(batch.tp, batch.baseOffset, (error as Error).message) : error;
   }
 }
 
@@ -95,20 +139,11 @@ export function withFetchChecks(
   checks: BatchChecks,
   failed: (error: KafkaError) => Promise<void>,
 ): Kafka {
-  const decode = (response: ProtocolRequest["response"], version: number, raw: Buffer) => {
-    try {
-      if (checks.checkCrcs) checkFetchAnswer(raw, version);
-    } catch (error) {
-      // An answer this scan cannot walk (a layout it does not know) is left to kafkajs' decoder.
-      if (error instanceof KafkaError) throw error;
-    }
-    return decompressionBound.run(new DecompressionBudget(checks.maxBatchBytes), () => response.decode(raw));
-  };
   const decoding = (response: ProtocolRequest["response"], version: number) => ({
     ...response,
     decode: async (raw: Buffer) => {
       try {
-        return await decode(response, version, raw);
+        return await decodeFetchAnswer(raw, version, checks, (r) => response.decode(r));
       } catch (error) {
         if (error instanceof KafkaError) await failed(error);
         throw error;
