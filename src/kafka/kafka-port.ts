@@ -146,8 +146,8 @@ export interface ConsumerHandlers {
   onPartitionsLost(partitions: readonly TopicPartition[]): Promise<void>;
   /**
    * The consumer stopped on an error it could not recover from. One that failed at a fetched batch
-   * (a corrupt batch: a KafkaError) fetches no more but stays in its group until it is closed, so
-   * offsets are still committed through it (as Java's consumer after a poll threw).
+   * (a corrupt batch: a KafkaError) stays in its group until it is closed, so offsets are still
+   * committed through it (as Java's consumer after a poll threw).
    */
   onCrash(error: Error): void;
 }
