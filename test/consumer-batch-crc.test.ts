@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { crc32 } from "node:zlib";
 import { CompressionTypes, ConfigResourceTypes } from "kafkajs";
 import type { ConsumedRecord } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
@@ -24,6 +25,39 @@ let info: KafkaInfo;
 const topics: Record<"plain" | "gzip", string> = { plain: uniqueTopic("crc-plain"), gzip: uniqueTopic("crc-gzip") };
 /** Three batches of COUNT records; the third damaged. */
 const third = uniqueTopic("crc-third");
+
+/** A message set of format v1 (Kafka 0.10) on the broker's disk: three messages, the second damaged. */
+const legacy = uniqueTopic("crc-legacy");
+
+/** A log entry of format v1 at `offset` (one uncompressed message), its CRC-32 damaged when `damaged`. */
+function legacyEntry(offset: number, value: string, damaged = false): Buffer {
+  const message = Buffer.alloc(4 + 1 + 1 + 8 + 4 + 4 + value.length); // crc magic attributes timestamp key value
+  message[4] = 1;
+  message.writeInt32BE(-1, 14); // null key
+  message.writeInt32BE(value.length, 18);
+  message.write(value, 22);
+  message.writeUInt32BE((crc32(message.subarray(4)) ^ (damaged ? 1 : 0)) >>> 0, 0);
+  const head = Buffer.alloc(12);
+  head.writeBigInt64BE(BigInt(offset), 0);
+  head.writeInt32BE(message.length, 8);
+  return Buffer.concat([head, message]);
+}
+
+/**
+ * Replaces partition 0's log of `topic` (three records in one v2 batch) with three v1 messages of the
+ * same offsets and size (Kafka 4 writes v2 only; older brokers' segments stay as they were written).
+ */
+function rewriteAsV1(dir: string, topic: string): void {
+  const path = join(dir, `${topic}-0`, "00000000000000000000.log");
+  const size = readFileSync(path).length;
+  const first = legacyEntry(0, "legacy 0");
+  const second = legacyEntry(1, "legacy 1", true);
+  const padding = size - first.length - second.length - legacyEntry(2, "").length;
+  expect(padding).toBeGreaterThan(0);
+  const set = Buffer.concat([first, second, legacyEntry(2, "p".repeat(padding))]);
+  const fd = openSync(path, "r+");
+  writeSync(fd, set, 0, set.length, 0);
+}
 
 /** The broker's log directory, as it reports it. */
 async function logDir(): Promise<string> {
@@ -72,8 +106,11 @@ beforeAll(async () => {
       acks: -1,
       messages: Array.from({ length: COUNT }, (_, i) => ({ value: b === 2 && i === 7 ? MARKER : `value ${b}.${i}` })),
     });
+  await createTopic(legacy);
+  await producer.send({ topic: legacy, acks: -1, messages: ["a", "b", "c"].map((v) => ({ value: v.repeat(40) })) });
   await producer.disconnect();
   const dir = await logDir();
+  rewriteAsV1(dir, legacy);
   damage(dir, topics.plain, MARKER);
   damage(dir, topics.gzip, 61 + 30);
   damage(dir, third, MARKER);
@@ -134,6 +171,27 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("kafka.cli
     }
   });
 
+  test("a v1 message whose CRC-32 does not hold fails the consumer with Java's message, after the message before it", async () => {
+    const { consumer, records, crashes } = await consume(adapter, legacy);
+    try {
+      await waitFor(() => crashes.length > 0, { what: "the consumer's failure", timeoutMs: 30_000 });
+      if (adapter === "kafkajs") {
+        // Java checks every v0/v1 record's CRC-32 (CompletedFetch, LegacyRecord.ensureValid); kafkajs checks none.
+        expect(crashes[0]!.message).toMatch(
+          new RegExp(
+            `^Record for partition ${legacy}-0 at offset 1 is invalid, cause: Record is corrupt \\(stored crc = \\d+, computed crc = \\d+\\)$`,
+          ),
+        );
+        expect(records.map((r) => Buffer.from(r.value!).toString())).toEqual(["legacy 0"]);
+      } else {
+        expect(crashes[0]!.message).toContain("a message set of format v1 (written before Kafka 0.11)");
+        expect(records).toEqual([]);
+      }
+    } finally {
+      await consumer.close().catch(() => undefined);
+    }
+  });
+
   test("check.crcs=false delivers the damaged batch as the broker serves it", async () => {
     const { consumer, records, crashes } = await consume(adapter, topics.plain, { "check.crcs": "false" });
     try {
@@ -183,38 +241,59 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("kafka.cli
   }, 90_000);
 });
 
-// kafka.client=kafkajs leaves the group as its consumer fails (kafkajs' crash handling), before the task
-// can commit: there the failed task commits nothing, and the records are delivered again after a restart.
-test("kafka.client=platformatic: a FileStreamSink task failing at a damaged batch commits the batches before it (Connect's closeAllPartitions)", async () => {
-  await using dir = await tempDir();
-  const out = dir.file("out.txt");
-  const sink = dir.file("sink.properties");
-  const name = uniqueTopic("crc-third-sink");
-  // No periodic commit: only the failed task's close commits.
-  writeFileSync(sink, `name=${name}\nconnector.class=FileStreamSink\ntopics=${third}\nfile=${out}\n`);
-  await using gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": info.bootstrap,
-      "data.dir": dir.file("data"),
-      "kafka.client": "platformatic",
-      "offset.flush.interval.ms": "3600000",
-      "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-      "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-    },
-    args: [sink],
-  });
-  await waitFor(
-    async () => {
-      const status = (await gw.rest.get(`/connectors/${name}/status`)).body as { tasks?: { state: string }[] };
-      return status.tasks?.[0]?.state === "FAILED";
-    },
-    { what: "the sink task's failure", timeoutMs: 60_000 },
-  );
-  const lines = Array.from({ length: 2 * COUNT }, (_, i) => `value ${Math.floor(i / COUNT)}.${i % COUNT}`);
-  expect(readFileSync(out, "utf8")).toBe(`${lines.join("\n")}\n`);
-  await waitFor(async () => (await committedOffset(`connect-${name}`, third)) === 2 * COUNT, {
-    what: "the commit of the two batches before the damaged one",
-    timeoutMs: 30_000,
-  });
-}, 90_000);
+test.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])(
+  "kafka.client=%s: a FileStreamSink task failing at a damaged batch commits the batches before it (Connect's closeAllPartitions)",
+  async (adapter) => {
+    await using dir = await tempDir();
+    const out = dir.file("out.txt");
+    const sink = dir.file("sink.properties");
+    const name = uniqueTopic(`crc-third-sink-${adapter}`);
+    // No periodic commit: only the failed task's close commits.
+    writeFileSync(sink, `name=${name}\nconnector.class=FileStreamSink\ntopics=${third}\nfile=${out}\n`);
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": info.bootstrap,
+        "data.dir": dir.file("data"),
+        "kafka.client": adapter,
+        "offset.flush.interval.ms": "3600000",
+        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+      },
+      args: [sink],
+    });
+    let trace = "";
+    await waitFor(
+      async () => {
+        const status = (await gw.rest.get(`/connectors/${name}/status`)).body as {
+          tasks?: { state: string; trace?: string }[];
+        };
+        trace = status.tasks?.[0]?.state === "FAILED" ? (status.tasks[0]!.trace ?? "") : "";
+        return trace !== "";
+      },
+      { what: "the sink task's failure", timeoutMs: 60_000 },
+    );
+    expect(trace).toMatch(
+      new RegExp(
+        `^org\\.apache\\.kafka\\.common\\.KafkaException: Record batch for partition ${third}-0 at offset ${2 * COUNT} is invalid, cause: Record is corrupt`,
+      ),
+    );
+    const lines = Array.from({ length: 2 * COUNT }, (_, i) => `value ${Math.floor(i / COUNT)}.${i % COUNT}`);
+    expect(readFileSync(out, "utf8")).toBe(`${lines.join("\n")}\n`);
+    await waitFor(async () => (await committedOffset(`connect-${name}`, third)) === 2 * COUNT, {
+      what: "the commit of the two batches before the damaged one",
+      timeoutMs: 30_000,
+    });
+    // Then the failed task's consumer left the group (Java's consumer.close()).
+    const admin = (await testClient()).admin();
+    await admin.connect();
+    try {
+      await waitFor(async () => (await admin.describeGroups([`connect-${name}`])).groups[0]!.members.length === 0, {
+        what: "the failed task's consumer leaving its group",
+      });
+    } finally {
+      await admin.disconnect();
+    }
+  },
+  90_000,
+);

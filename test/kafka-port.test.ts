@@ -944,26 +944,50 @@ describe("what only the platformatic adapter does", () => {
     );
   });
 
-  test("group.instance.id makes a static member; kafkajs refuses it with a clear message", async () => {
+  test("group.instance.id makes a static member, which closes without leaving its group (as Java's); kafkajs refuses it with a clear message", async () => {
     const topic = uniqueTopic("static");
     const port = platformatic();
     const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
     await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
     const properties = { "bootstrap.servers": info.bootstrap, "group.instance.id": `instance-${topic}` };
-    const consumer = await port.consumer({ groupId: `group-${topic}`, topics: [topic], properties });
-    const assigned: TopicPartition[] = [];
-    await consumer.start({
-      onRecords: async () => {},
-      onPartitionsRevoked: async () => {},
-      onPartitionsLost: async () => {},
-      onPartitionsAssigned: async (a) => void assigned.push(...a),
-      onCrash: (error) => {
-        throw error;
-      },
-    });
-    await waitFor(() => assigned.length === 1, { what: "the partition assigned to the static member" });
-    await consumer.close();
-    await admin.close();
+    const startStatic = async () => {
+      const consumer = await port.consumer({ groupId: `group-${topic}`, topics: [topic], properties });
+      const assigned: TopicPartition[] = [];
+      await consumer.start({
+        onRecords: async () => {},
+        onPartitionsRevoked: async () => {},
+        onPartitionsLost: async () => {},
+        onPartitionsAssigned: async (a) => void assigned.push(...a),
+        onCrash: (error) => {
+          throw error;
+        },
+      });
+      await waitFor(() => assigned.length === 1, { what: "the partition assigned to the static member" });
+      return consumer;
+    };
+    await (await startStatic()).close();
+    // As Java's consumer.close() (what Connect's WorkerSinkTask calls): a static member sends no
+    // LeaveGroup (AbstractCoordinator.shouldSendLeaveGroupRequest), so its partitions wait for it
+    // until session.timeout.ms instead of moving to other members at once.
+    const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
+    const members = async () => {
+      const group = (await groupAdmin.describeGroups({ groups: [`group-${topic}`] })).get(`group-${topic}`);
+      return [...(group?.members.values() ?? [])].map((m) => [m.id, m.groupInstanceId]);
+    };
+    try {
+      const [left] = await members();
+      expect(left?.[1]).toBe(`instance-${topic}`);
+      // Restarted with the same instance id, it takes the place of the one it was.
+      const again = await startStatic();
+      const [member, ...others] = await members();
+      expect(others).toEqual([]);
+      expect(member?.[1]).toBe(`instance-${topic}`);
+      expect(member?.[0]).not.toBe(left?.[0]);
+      await again.close();
+    } finally {
+      await groupAdmin.close();
+      await admin.close();
+    }
     await expect(
       kafkaPorts.kafkajs(new LogManager({ sink: () => {} })).consumer({ groupId: "g", topics: [topic], properties }),
     ).rejects.toThrow(

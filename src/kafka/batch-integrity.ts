@@ -13,15 +13,25 @@
  * A batch that fails either fails the consumer with Java's KafkaException (`Record batch for
  * partition … at offset … is invalid, cause: …`): a sink task fails, nothing of the batch delivered.
  */
+import { crc32 } from "node:zlib";
 import type { TopicPartition } from "../api/record.ts";
 import { KafkaError } from "../errors.ts";
 import type { ConsumerSettings } from "./client-config.ts";
 import { crc32c } from "./crc32c.ts";
-import { ATTRIBUTES_OFFSET, BATCH_OVERHEAD, CRC_OFFSET, MAGIC_OFFSET } from "./record-batch-layout.ts";
+import {
+  ATTRIBUTES_OFFSET,
+  BATCH_OVERHEAD,
+  COMPRESSION_MASK,
+  CRC_OFFSET,
+  MAGIC_OFFSET,
+} from "./record-batch-layout.ts";
 import { DECOMPRESSED_BATCH_FLOOR } from "./record-codecs.ts";
 
 /** Java's LegacyRecord.RECORD_OVERHEAD_V0: the least a batch's length field may say (any format). */
 const RECORD_OVERHEAD_V0 = 14;
+/** Where a v0/v1 log entry (offset, size, then the message) has its message's CRC-32 and attributes. */
+const LEGACY_CRC_OFFSET = 12;
+const LEGACY_ATTRIBUTES_OFFSET = 17;
 
 export interface BatchChecks {
   readonly checkCrcs: boolean;
@@ -75,9 +85,31 @@ export function undersized(length: number): string | null {
     : null;
 }
 
+/**
+ * Why a message of format v0/v1 (written before Kafka 0.11) is corrupt, in the words of Java's
+ * LegacyRecord.ensureValid, which its consumer runs on every such record when `check.crcs` is true
+ * (CompletedFetch): the CRC-32 of its bytes from its magic on. `entry` is the whole log entry (offset,
+ * size, message). Null when the CRC holds, for a v2 batch, and for a wrapper of compressed messages
+ * (Java checks the messages inside after decompressing them; the gateway does not).
+ */
+export function legacyCorruption(entry: Uint8Array): string | null {
+  if (entry.length <= LEGACY_ATTRIBUTES_OFFSET || entry[MAGIC_OFFSET]! >= 2) return null;
+  if ((entry[LEGACY_ATTRIBUTES_OFFSET]! & COMPRESSION_MASK) !== 0) return null;
+  const stored = new DataView(entry.buffer, entry.byteOffset).getUint32(LEGACY_CRC_OFFSET);
+  const computed = crc32(entry.subarray(MAGIC_OFFSET));
+  return stored === computed ? null : `Record is corrupt (stored crc = ${stored}, computed crc = ${computed})`;
+}
+
 /** Java's CorruptRecordException for a v2 batch of `size` bytes, shorter than its own header. */
 export function shortBatch(size: number): string {
   return `Record batch is corrupt (the size ${size} is smaller than the minimum allowed overhead ${BATCH_OVERHEAD})`;
+}
+
+/** The consumer's failure for an invalid v0/v1 message of `tp` (Java's CompletedFetch message). */
+export function invalidRecord(tp: TopicPartition, offset: bigint | number | string, cause: string): KafkaError {
+  return new KafkaError(
+    `Record for partition ${tp.topic}-${tp.partition} at offset ${offset} is invalid, cause: ${cause}`,
+  );
 }
 
 /** The consumer's failure for an invalid batch of `tp` (Java's CompletedFetch message). */

@@ -144,7 +144,11 @@ export interface ConsumerHandlers {
    * not to be committed. An adapter may rejoin without awaiting it.
    */
   onPartitionsLost(partitions: readonly TopicPartition[]): Promise<void>;
-  /** The consumer stopped on an error it could not recover from. */
+  /**
+   * The consumer stopped on an error it could not recover from. One that failed at a fetched batch
+   * (a corrupt batch: a KafkaError) stays in its group until it is closed, so offsets are still
+   * committed through it (as Java's consumer after a poll threw).
+   */
   onCrash(error: Error): void;
 }
 

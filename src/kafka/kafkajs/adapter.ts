@@ -32,6 +32,7 @@ import { kafkajsCompression } from "./codecs.ts";
 import { KafkajsConsumer } from "./consumer.ts";
 import { wrap } from "./errors.ts";
 import { withFetchChecks } from "./fetch-checks.ts";
+import { InvalidBatchHold } from "./invalid-batch-hold.ts";
 import { type KafkajsMessage, KafkajsProducer, PARTITION } from "./producer.ts";
 import "./protocol.ts";
 
@@ -129,8 +130,10 @@ export class KafkajsPort implements KafkaPort {
     }
     const { groupId, logContext } = options;
     const log = new ConsumerLog(this.logs, { clientId: connection.clientId, groupId, logContext });
-    // Each fetched batch checked before kafkajs reads it (check.crcs, decompressed size): fetch-checks.ts.
-    const checked = withFetchChecks(kafka, batchChecks(settings));
-    return new KafkajsConsumer(checked, options, settings, connection.requestTimeoutMs, log);
+    // Each fetched batch checked before kafkajs reads it (check.crcs, decompressed size): fetch-checks.ts;
+    // one that fails them is reported while the member is still in its group (invalid-batch-hold.ts).
+    const hold = new InvalidBatchHold();
+    const checked = withFetchChecks(kafka, batchChecks(settings), (error) => hold.failed(error));
+    return new KafkajsConsumer(checked, options, settings, connection.requestTimeoutMs, log, hold);
   }
 }

@@ -9,7 +9,13 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { CompressionCodecs, CompressionTypes } from "kafkajs";
 import type { DecompressionBudget } from "../decompression-budget.ts";
-import { type CompressionType, codecId, compressRecords, decompressRecords } from "../record-codecs.ts";
+import {
+  type CompressionType,
+  codecId,
+  compressRecords,
+  DecompressedSizeError,
+  decompressRecords,
+} from "../record-codecs.ts";
 
 const TYPES: Record<CompressionType, CompressionTypes> = {
   none: CompressionTypes.None,
@@ -35,11 +41,25 @@ function heldBack(): Error {
   return error;
 }
 
+/** The compressed records (a view of the Fetch answer) of each batch over the bound on decompressed size. */
+const oversized = new WeakMap<object, Buffer>();
+
+/** The compressed records of the batch `error` (DecompressedSizeError) was thrown for, where kafkajs read them. */
+export function oversizedRecords(error: unknown): Buffer | undefined {
+  return error instanceof DecompressedSizeError ? oversized.get(error) : undefined;
+}
+
 for (const type of ["gzip", "snappy", "lz4", "zstd"] as const) {
   const decompress = (buffer: Buffer) => {
     const budget = decompressionBound.getStore();
     if (!budget) return decompressRecords(codecId(type), buffer);
-    const records = budget.decompress(codecId(type), buffer);
+    let records: Buffer | null;
+    try {
+      records = budget.decompress(codecId(type), buffer);
+    } catch (error) {
+      if (error instanceof DecompressedSizeError) oversized.set(error, buffer);
+      throw error;
+    }
     if (records === null) throw heldBack();
     return records;
   };

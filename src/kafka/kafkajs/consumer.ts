@@ -9,18 +9,16 @@
  * member gives up everything it owns: onPartitionsRevoked, awaited, while its generation is still
  * valid; onPartitionsLost when it lost its member id (UNKNOWN_MEMBER_ID). A completed join reports
  * what it gave through onPartitionsAssigned (kafkajs does not await its GROUP_JOIN listeners, so
- * fetching may start while the handler is still opening them).
- *
- * kafkajs matches a `topics.regex` subscription once, when it subscribes; topic-pattern-watch.ts
- * matches it again every `metadata.max.age.ms` and rejoins on a new match.
- *
- * Joins, assignments, revocations, seeks and the LeaveGroup are logged as Java's consumer logs them
- * (consumer-log.ts); where a partition starts kafkajs decides without telling, so unlike the
- * platformatic adapter's those lines are missing.
+ * fetching may start while the handler is still opening them). kafkajs matches a `topics.regex`
+ * subscription once, when it subscribes; topic-pattern-watch.ts matches it again every
+ * `metadata.max.age.ms` and rejoins on a new match. Joins, assignments, revocations, seeks and the
+ * LeaveGroup are logged as Java's consumer logs them (consumer-log.ts); where a partition starts
+ * kafkajs decides without telling, so unlike the platformatic adapter's those lines are missing.
  *
  * Beside it: join-preparation.ts (the cluster look-ups before joining: topics ready, zombie members,
  * topics matching a pattern), join-exit.ts (a close leaves a join under way, pending member ids of
- * KIP-394 included) and consumed-records.ts (a fetched batch as the port's records).
+ * KIP-394 included), consumed-records.ts (a fetched batch as the port's records) and
+ * invalid-batch-hold.ts (a batch failing its checks fails the consumer while it is in its group).
  */
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
@@ -30,6 +28,7 @@ import type { ConsumerLog } from "../consumer-log.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import { consumedRecords } from "./consumed-records.ts";
 import { wrap } from "./errors.ts";
+import type { InvalidBatchHold } from "./invalid-batch-hold.ts";
 import { JoinExit } from "./join-exit.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./join-preparation.ts";
 import { type BrokerLike, brokerAddresses, groupByTopic, withJoinHook } from "./protocol.ts";
@@ -50,6 +49,7 @@ export class KafkajsConsumer implements KafkaConsumer {
     private readonly settings: ConsumerSettings,
     private readonly requestTimeoutMs: number,
     private readonly log: ConsumerLog,
+    private readonly invalidBatches: InvalidBatchHold,
   ) {}
 
   /** Bumped by every start and close: a start that finds it changed was cancelled by a close. */
@@ -77,6 +77,7 @@ export class KafkajsConsumer implements KafkaConsumer {
     const cancelled = () => generation !== this.generation;
     const s = this.settings;
     const crash = (error: unknown) => handlers.onCrash(error as Error);
+    this.invalidBatches.arm((error) => cancelled() || handlers.onCrash(error));
     const joinExit = new JoinExit(this.kafka, this.options.groupId, this.requestTimeoutMs);
     this.joinExit = joinExit;
     const member = withJoinHook(this.kafka, {
@@ -107,10 +108,7 @@ export class KafkajsConsumer implements KafkaConsumer {
           this.joinedAs = r; // its SyncGroup's answer is the GROUP_JOIN event
           this.log.joined(r.generationId, r.memberId, r.groupProtocol);
         };
-        answered.then(
-          (r) => joined(r as Parameters<typeof joined>[0]),
-          () => {},
-        );
+        answered.then((r) => joined(r as Parameters<typeof joined>[0])).catch(() => {});
       },
       memberIdGiven: (memberId, coordinator) => {
         // kafkajs joins again with it inside the same joinGroup call (no beforeJoin for that JoinGroup).
@@ -229,6 +227,7 @@ export class KafkajsConsumer implements KafkaConsumer {
         throw closedMeanwhile();
       }
     } catch (error) {
+      this.invalidBatches.release();
       await consumer.disconnect().catch(() => undefined);
       if (this.consumer === consumer) this.consumer = undefined;
       throw wrap(error, `Failed to start the consumer of group ${this.options.groupId}`);
@@ -295,6 +294,7 @@ export class KafkajsConsumer implements KafkaConsumer {
     const c = this.coordinator;
     if (consumer) this.log.leaving(this.memberId, c?.nodeId ?? null, c && brokerAddresses(c));
     await this.joinExit?.close();
+    this.invalidBatches.release(); // a fetch held at a batch that failed its checks ends (the runner stops)
     await consumer?.disconnect();
   }
 }

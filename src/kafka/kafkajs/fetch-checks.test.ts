@@ -1,16 +1,35 @@
 import { describe, expect, test } from "bun:test";
+import { crc32 } from "node:zlib";
+import { decode as kafkajsDecode } from "kafkajs/src/protocol/requests/fetch/v11/response";
 import type { ProducerRecord } from "../kafka-port.ts";
 import { encodeRecordBatch, sealRecordBatch } from "../platformatic/record-batch.ts";
-import { checkFetchAnswer } from "./fetch-checks.ts";
+import { checkFetchAnswer, decodeFetchAnswer } from "./fetch-checks.ts";
 
 const value = new TextEncoder().encode("a value");
 const records: ProducerRecord[] = [{ topic: "t", partition: 0, key: null, value, headers: [], timestamp: 1 }];
 
-function batch(baseOffset: number): Buffer {
-  const b = Buffer.from(encodeRecordBatch(records, [0], 1, { type: "none" }).buffer);
+function batch(baseOffset: number, type: "none" | "gzip" = "none", of = records): Buffer {
+  const b = Buffer.from(encodeRecordBatch(of, [0], 1, { type }).buffer);
   b.writeBigInt64BE(BigInt(baseOffset), 0);
   sealRecordBatch(b);
   return b;
+}
+
+/** A log entry of format v0/v1 at `offset`: one message holding `value` (attributes: `codec`). */
+function legacy(magic: 0 | 1, offset: number, value: string, codec = 0): Buffer {
+  const body = Buffer.concat([
+    Buffer.from([magic, codec]),
+    magic === 1 ? Buffer.alloc(8) : Buffer.alloc(0), // timestamp
+    Buffer.from([0xff, 0xff, 0xff, 0xff]), // null key
+    Buffer.alloc(4),
+    Buffer.from(value),
+  ]);
+  body.writeInt32BE(value.length, body.length - value.length - 4);
+  const head = Buffer.alloc(16);
+  head.writeBigInt64BE(BigInt(offset), 0);
+  head.writeInt32BE(4 + body.length, 8);
+  head.writeUInt32BE(crc32(body), 12);
+  return Buffer.concat([head, body]);
 }
 
 /** A Fetch answer of `version` (4-11): topic "t", partition 3, one aborted transaction, `records`. */
@@ -61,6 +80,45 @@ describe("checkFetchAnswer (kafkajs' Fetch answers, versions 4-11)", () => {
     damaged.writeInt32BE(-12, 8);
     expect(() => checkFetchAnswer(answer(11, damaged), 11)).toThrow(
       "Record batch for partition t-3 at offset 41 is invalid, cause: Record size -12 is less than the minimum record overhead (14)",
+    );
+  });
+
+  // The same damaged messages read by Java's LegacyRecord.ensureValid (kafka-clients 4.3.1), 2026-12-03.
+  const JAVA_LEGACY_CAUSE = {
+    0: "Record is corrupt (stored crc = 2375513028, computed crc = 3050976548)",
+    1: "Record is corrupt (stored crc = 2564363233, computed crc = 2694075649)",
+  };
+  test.each([0, 1] as const)(
+    "a v%i message whose CRC-32 does not hold is Java's KafkaException naming the record (kafkajs does not check it)",
+    (magic) => {
+      const sound = Buffer.concat([legacy(magic, 40, "a value"), legacy(magic, 41, "another value")]);
+      expect(() => checkFetchAnswer(answer(11, sound), 11)).not.toThrow();
+      const damaged = legacy(magic, 41, "another value");
+      damaged[damaged.length - 3]! ^= 0x20;
+      expect(() => checkFetchAnswer(answer(11, damaged), 11)).toThrow(
+        `Record for partition t-3 at offset 41 is invalid, cause: ${JAVA_LEGACY_CAUSE[magic]}`,
+      );
+      // After a sound one: left unread (fetched again, then first), the one before delivered.
+      const raw = answer(11, Buffer.concat([legacy(magic, 40, "a value"), damaged]));
+      expect(() => checkFetchAnswer(raw, 11)).not.toThrow();
+      expect(raw.readInt32BE(raw.length - damaged.length + 8)).toBe(0x7fffffff);
+    },
+  );
+
+  test("a v1 wrapper of compressed messages is left to kafkajs (Java checks the messages inside, after decompressing)", () => {
+    const wrapper = legacy(1, 41, "compressed bytes", 1);
+    wrapper[wrapper.length - 3]! ^= 0x20;
+    expect(() => checkFetchAnswer(answer(11, wrapper), 11)).not.toThrow();
+  });
+
+  test("a batch over the bound on decompressed size fails as Java words an invalid batch, naming it (kafkajs' decoder)", async () => {
+    const zeros: ProducerRecord[] = [{ ...records[0]!, value: new Uint8Array(100_000) }];
+    const sound = answer(11, batch(41, "gzip", zeros));
+    const checks = { checkCrcs: true, maxBatchBytes: 1_000_000 };
+    expect(await decodeFetchAnswer(sound, 11, checks, kafkajsDecode)).toBeDefined();
+    const bomb = answer(11, Buffer.concat([batch(40), batch(41, "gzip", zeros)]));
+    await expect(decodeFetchAnswer(bomb, 11, { ...checks, maxBatchBytes: 1000 }, kafkajsDecode)).rejects.toThrow(
+      "Record batch for partition t-3 at offset 41 is invalid, cause: the gzip records of a batch decompress to more than 1000 bytes",
     );
   });
 });

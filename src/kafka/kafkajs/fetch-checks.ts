@@ -2,7 +2,7 @@
  * The batches of a kafkajs consumer's Fetch answers checked before kafkajs reads them
  * (batch-integrity.ts). kafkajs reads no CRC and decompresses every batch while it decodes an
  * answer, so each Fetch answer of the consumer's brokers is scanned first (`checkFetchAnswer`: each
- * whole v2 batch's CRC-32C, when `check.crcs` is true), and decoded with the consumer's bound on
+ * whole v2 batch's CRC-32C and each uncompressed v0/v1 message's CRC-32, when `check.crcs` is true), and decoded with the consumer's bound on
  * decompressed size, per batch and per answer (decompression-budget.ts), in the async context its
  * codecs read (codecs.ts `decompressionBound`).
  *
@@ -14,19 +14,23 @@
  */
 import type { Kafka } from "kafkajs";
 import { KafkaError } from "../../errors.ts";
-import { type BatchChecks, corruption, invalidBatch, undersized } from "../batch-integrity.ts";
+import {
+  type BatchChecks,
+  corruption,
+  invalidBatch,
+  invalidRecord,
+  legacyCorruption,
+  undersized,
+} from "../batch-integrity.ts";
 import { DecompressionBudget } from "../decompression-budget.ts";
-import { decompressionBound } from "./codecs.ts";
+import { decompressionBound, oversizedRecords } from "./codecs.ts";
 import { sendRequestKey, withBrokerHook } from "./protocol.ts";
 
 const FETCH = 1;
 const BATCH_HEAD = 12;
 
-/**
- * Throws Java's KafkaException for a partition whose first batch's CRC-32C does not hold; a later
- * one is left unread (marked as cut short), so the batches before it are delivered first.
- */
-export function checkFetchAnswer(raw: Buffer, version: number): void {
+/** Each partition's records of a Fetch answer: where they start and end in `raw`. */
+function* partitionRecords(raw: Buffer, version: number) {
   let pos = 4 + (version >= 7 ? 6 : 0);
   const topics = raw.readInt32BE(pos);
   pos += 4;
@@ -44,25 +48,79 @@ export function checkFetchAnswer(raw: Buffer, version: number): void {
       const size = raw.readInt32BE(pos);
       pos += 4;
       const end = pos + Math.max(size, 0);
-      // The last batch may be cut short by the fetch's byte limits: kafkajs skips it, so does this.
-      for (let at = pos; at + BATCH_HEAD <= end; ) {
-        const length = raw.readInt32BE(at + 8);
-        const next = at + BATCH_HEAD + length;
-        // A damaged length (negative, or under the smallest message) fails with Java's cause.
-        const cause = undersized(length) ?? (next > end ? null : corruption(raw.subarray(at, next)));
-        if (cause !== null) {
-          if (at === pos) throw invalidBatch({ topic, partition }, raw.readBigInt64BE(at), cause);
-          // Batches before it: delivered, as Java's consumer returns them before it raises on the
-          // next poll. Its length made past the answer's end, kafkajs reads it as a batch cut short
-          // (not read), and the consumer fetches it again: the first batch of that answer then.
-          raw.writeInt32BE(0x7fffffff, at + 8);
-          break;
-        }
-        if (next > end) break;
-        at = next;
-      }
+      yield { tp: { topic, partition }, start: pos, end };
       pos = end;
     }
+  }
+}
+
+/**
+ * Throws Java's KafkaException for a partition whose first batch's CRC-32C does not hold; a later
+ * one is left unread (marked as cut short), so the batches before it are delivered first.
+ */
+export function checkFetchAnswer(raw: Buffer, version: number): void {
+  for (const { tp, start, end } of partitionRecords(raw, version)) {
+    // The last batch may be cut short by the fetch's byte limits: kafkajs skips it, so does this.
+    for (let at = start; at + BATCH_HEAD <= end; ) {
+      const length = raw.readInt32BE(at + 8);
+      const next = at + BATCH_HEAD + length;
+      const whole = next > end ? null : raw.subarray(at, next);
+      // A damaged length (negative, or under the smallest message) fails with Java's cause.
+      const cause = undersized(length) ?? (whole && corruption(whole));
+      // A v0/v1 message (kafkajs reads them): its CRC-32, as Java checks each such record.
+      const legacy = cause === null && whole ? legacyCorruption(whole) : null;
+      if (cause !== null || legacy !== null) {
+        if (at === start)
+          throw legacy === null
+            ? invalidBatch(tp, raw.readBigInt64BE(at), cause!)
+            : invalidRecord(tp, raw.readBigInt64BE(at), legacy);
+        // Batches before it: delivered, as Java's consumer returns them before it raises on the
+        // next poll. Its length made past the answer's end, kafkajs reads it as a batch cut short
+        // (not read), and the consumer fetches it again: the first batch of that answer then.
+        raw.writeInt32BE(0x7fffffff, at + 8);
+        break;
+      }
+      if (next > end) break;
+      at = next;
+    }
+  }
+}
+
+/** The partition and base offset of the batch of `raw` that holds byte `pos`, if a whole one does. */
+function batchAt(raw: Buffer, version: number, pos: number) {
+  for (const { tp, start, end } of partitionRecords(raw, version)) {
+    if (pos < start || pos >= end) continue;
+    for (let at = start; at + BATCH_HEAD <= end; at += BATCH_HEAD + raw.readInt32BE(at + 8)) {
+      if (raw.readInt32BE(at + 8) < 0) return undefined;
+      if (pos < at + BATCH_HEAD + raw.readInt32BE(at + 8)) return { tp, baseOffset: raw.readBigInt64BE(at) };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A Fetch answer of `version` checked by `checks` and decoded by `decode` (kafkajs' decoder) within
+ * the bound on decompressed size. A batch over the bound fails as Java words an invalid batch.
+ */
+export async function decodeFetchAnswer<T>(
+  raw: Buffer,
+  version: number,
+  checks: BatchChecks,
+  decode: (raw: Buffer) => Promise<T>,
+): Promise<T> {
+  try {
+    if (checks.checkCrcs) checkFetchAnswer(raw, version);
+  } catch (error) {
+    // An answer this scan cannot walk (a layout it does not know) is left to kafkajs' decoder.
+    if (error instanceof KafkaError) throw error;
+  }
+  try {
+    return await decompressionBound.run(new DecompressionBudget(checks.maxBatchBytes), () => decode(raw));
+  } catch (error) {
+    const records = oversizedRecords(error);
+    const batch =
+      records?.buffer === raw.buffer ? batchAt(raw, version, records.byteOffset - raw.byteOffset) : undefined;
+    throw batch ? invalidBatch(batch.tp, batch.baseOffset, (error as Error).message) : error;
   }
 }
 
@@ -73,19 +131,23 @@ type ProtocolRequest = {
 
 /**
  * A view of `kafka` whose clusters check the batches of their Fetch answers by `checks` (every
- * broker a consumer fetches from is found through its cluster's findBroker).
+ * broker a consumer fetches from is found through its cluster's findBroker). A batch that fails
+ * them is thrown once `failed` (invalid-batch-hold.ts) settles.
  */
-export function withFetchChecks(kafka: Kafka, checks: BatchChecks): Kafka {
+export function withFetchChecks(
+  kafka: Kafka,
+  checks: BatchChecks,
+  failed: (error: KafkaError) => Promise<void>,
+): Kafka {
   const decoding = (response: ProtocolRequest["response"], version: number) => ({
     ...response,
-    decode: (raw: Buffer) => {
+    decode: async (raw: Buffer) => {
       try {
-        if (checks.checkCrcs) checkFetchAnswer(raw, version);
+        return await decodeFetchAnswer(raw, version, checks, (r) => response.decode(r));
       } catch (error) {
-        // An answer this scan cannot walk (a layout it does not know) is left to kafkajs' decoder.
-        if (error instanceof KafkaError) throw error;
+        if (error instanceof KafkaError) await failed(error);
+        throw error;
       }
-      return decompressionBound.run(new DecompressionBudget(checks.maxBatchBytes), () => response.decode(raw));
     },
   });
   return withBrokerHook<object>(kafka, "findBroker", (broker) => {

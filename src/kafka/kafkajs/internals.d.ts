@@ -60,3 +60,8 @@ declare module "kafkajs/src/network/requestQueue" {
     destroy(): void;
   }
 }
+
+declare module "kafkajs/src/protocol/requests/fetch/v11/response" {
+  /** A Fetch v11 answer, decoded (its batches decompressed by the registered codecs). */
+  export function decode(raw: Buffer): Promise<unknown>;
+}

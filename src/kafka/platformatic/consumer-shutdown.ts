@@ -32,6 +32,7 @@ type LibraryConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
  * follows sends nothing more and closes the connections (the broker expires the session).
  */
 export async function closeForGood(consumer: LibraryConsumer, leaveTimeoutMs: number): Promise<void> {
+  if (consumer.groupInstanceId) withoutLeaveGroupRequest(consumer);
   // A failed LeaveGroup here is tried again by the close, which reports it.
   if (!consumer.closed) await within(leaveGroup(consumer), leaveTimeoutMs);
   try {
@@ -42,6 +43,27 @@ export async function closeForGood(consumer: LibraryConsumer, leaveTimeoutMs: nu
     await consumer.close().catch(() => consumer.connections.close().catch(() => undefined));
     throw error;
   }
+}
+
+/**
+ * A static member (group.instance.id) closes as Java's consumer.close() closes one (what Connect's
+ * WorkerSinkTask calls): without a LeaveGroup (AbstractCoordinator.shouldSendLeaveGroupRequest), so
+ * the coordinator keeps its partitions for it until `session.timeout.ms` and a restart with the same
+ * instance id gets them back without a rebalance. The library's leave still runs (heartbeat
+ * cancelled, membership off, member id given up): only its LeaveGroup request is answered here.
+ * The library sends it without the instance id, which removes a static member at once.
+ */
+function withoutLeaveGroupRequest(consumer: LibraryConsumer): void {
+  type GetApi = (name: string, callback: (error: Error | null, api?: unknown) => void) => void;
+  const target = consumer as unknown as Record<symbol, GetApi>;
+  let proto: object | null = consumer;
+  let key: symbol | undefined;
+  for (; proto && !key; proto = Object.getPrototypeOf(proto))
+    key = Object.getOwnPropertySymbols(proto).find((sym) => sym.description === "plt.kafka.base.getApi");
+  if (!key) throw new Error("@platformatic/kafka internals changed: the client's API lookup not found");
+  const getApi = target[key]!.bind(consumer);
+  const answered = (...args: unknown[]) => (args.at(-1) as (error: null, response: object) => void)(null, {});
+  target[key] = (name, callback) => (name === "LeaveGroup" ? callback(null, answered) : getApi(name, callback));
 }
 
 /** The library's leaveGroup(): membership off, then LeaveGroup if it has a member id; never rejects. */

@@ -68,7 +68,8 @@ tracingChannel<object, object>("plt:kafka:consumer:group").subscribe({
  * connection, and the library closes without leaving again; with none yet, the join's
  * answer may give one (MEMBER_ID_REQUIRED), which the library then leaves with. The join goes no
  * further meanwhile: the consumer's protocolsMetadata callback refuses a closed member, so the
- * library sends no JoinGroup again. A static member (group.instance.id) is left to the library.
+ * library sends no JoinGroup again. A static member (group.instance.id) sends no LeaveGroup at all
+ * (consumer-shutdown.ts, as Java's consumer.close()).
  */
 export async function closeLeavingGroup(
   consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
