@@ -5,10 +5,12 @@
  * that WARN once per key at start (main.ts), naming the CONNECT_* variable when the environment set
  * it. Known are the gateway's own worker keys, the keys it accepts and ignores, the keys of Connect's
  * WorkerConfig it has no use for, converter and config provider settings, the https listeners'
- * `listeners.https.*` keys and the Kafka clients' own keys, top-level or under `producer.`,
+ * `listeners.https.ssl.*` keys (declared in rest/rest-tls-config.ts, or Connect's other `ssl.*`
+ * keys) and the Kafka clients' own keys, top-level or under `producer.`,
  * `consumer.` and `admin.` (checked against that client's keys).
  */
 import { type ClientType, clientConfigKey } from "./kafka/client-config-keys.ts";
+import { REST_TLS_PREFIXES } from "./rest/rest-tls-config.ts";
 import { IGNORED_KEYS, workerConfigDef } from "./worker-config.ts";
 
 /** Keys of Connect 4.x's WorkerConfig and DistributedConfig the gateway does not declare. */
@@ -26,18 +28,15 @@ const CONNECT_WORKER_KEYS = [
   "inter.worker.signature.algorithm",
   "inter.worker.verification.algorithms",
   "auto.include.jmx.reporter",
-  "ssl.client.auth",
   "rebalance.timeout.ms",
 ];
 
-/** Prefixes whose keys configure something by name (a converter, a provider, a listener's TLS). */
+/** Prefixes whose keys configure something by name (a converter, a provider, metrics context). */
 const OPEN_PREFIXES = [
   "key.converter.",
   "value.converter.",
   "header.converter.",
   "config.providers.",
-  "listeners.https.",
-  "admin.listeners.https.",
   "metrics.context.",
 ];
 
@@ -54,6 +53,10 @@ function isKnown(key: string): boolean {
   if (declared.has(key) || OPEN_PREFIXES.some((p) => key.startsWith(p))) return true;
   const type = CLIENT_TYPES.find((t) => key.startsWith(`${t}.`));
   if (type !== undefined && isClientKey(key.slice(type.length + 1), [type])) return true;
+  // Connect's other ssl.* keys (ssl.provider, ssl.keymanager.algorithm, …) under a REST listener's
+  // prefix: accepted, as Connect takes them, though a gateway listener has no use for them.
+  const listener = REST_TLS_PREFIXES.find((p) => key.startsWith(p));
+  if (listener !== undefined) return key.startsWith(`${listener}ssl.`) && isClientKey(key.slice(listener.length));
   return isClientKey(key);
 }
 

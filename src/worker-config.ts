@@ -21,6 +21,7 @@ import { ingestTlsConfigDef } from "./ingest/tls/ingest-tls-config.ts";
 import { type Listener, workerListeners } from "./listener.ts";
 import { check, defineConfig, key } from "./plugin/config-def.ts";
 import { restAuthenticationConfigDef } from "./rest/auth/auth-config.ts";
+import { restTlsConfigDef } from "./rest/rest-tls-config.ts";
 import { configFromEnvironment } from "./util/properties.ts";
 
 const REST = "REST";
@@ -35,14 +36,14 @@ const ownWorkerConfig = defineConfig({
     displayName: "Bootstrap servers",
   }),
   listeners: key.list({
-    doc: "REST API listeners, comma-separated protocol://host:port URIs (http or https). An empty host binds every interface; port 0 picks a free port. Unset and without rest.authentication, the default binds 127.0.0.1 only (http://127.0.0.1:8083), so an unauthenticated API is not exposed by accident.",
+    doc: "REST API listeners, comma-separated protocol://host:port URIs (http or https). An empty host binds every interface; port 0 picks a free port. Unset and without rest.authentication, the default binds 127.0.0.1 only (http://127.0.0.1:8083), so an unauthenticated API is not exposed by accident. An https listener takes its TLS settings from the listeners.https.ssl.* keys when any listeners.https. key is set (all or nothing: an unset one is at its default), else from the top-level ssl.* keys, as Connect's RestServer.",
     default: ["http://:8083"],
     importance: "LOW",
     group: REST,
     displayName: "Listeners",
   }),
   "admin.listeners": key.list({
-    doc: "Listeners for the admin endpoints (/admin/loggers and /metrics). Unset: served on the regular listeners. Empty: admin endpoints disabled. Otherwise served only on these listeners.",
+    doc: "Listeners for the admin endpoints (/admin/loggers and /metrics). Unset: served on the regular listeners. Empty: admin endpoints disabled. Otherwise served only on these listeners. An https admin listener takes its TLS settings from the admin.listeners.https.ssl.* keys when any admin.listeners.https. key is set, else from the top-level ssl.* keys (never from listeners.https.*).",
     default: null,
     importance: "LOW",
     group: REST,
@@ -223,13 +224,15 @@ const ownWorkerConfig = defineConfig({
 
 /**
  * The worker's keys: its own, config.providers (provider params are in docs/config-providers.md)
- * rest.authentication.*, the ingest listener's TLS keys (ingest.listeners.https.ssl.*) and the
- * gateway-wide ingest quota (ingest.quota.global.*), spool limits (ingest.spool.*) and the bound on
- * request bodies being received (ingest.request.bodies.max.bytes).
+ * rest.authentication.*, the REST https listeners' TLS keys (listeners.https.ssl.*,
+ * admin.listeners.https.ssl.* and ssl.client.auth), the ingest listener's TLS keys
+ * (ingest.listeners.https.ssl.*), the gateway-wide ingest quota (ingest.quota.global.*), spool limits
+ * (ingest.spool.*) and the bound on request bodies being received (ingest.request.bodies.max.bytes).
  */
 export const workerConfigDef = ownWorkerConfig
   .concat(configProvidersWorkerConfig)
   .concat(restAuthenticationConfigDef)
+  .concat(restTlsConfigDef)
   .concat(ingestTlsConfigDef)
   .concat(ingestGlobalQuotaConfigDef)
   .concat(ingestSpoolWorkerConfigDef)

@@ -117,7 +117,7 @@ describe("migrating the spool file (issue F4)", () => {
 
   /** What a corrupt spool file fails with: which file, to move it away, that it is never deleted. */
   const corrupt = (path: string, reason: string) =>
-    `The spool file ${path} is corrupt or not an SQLite database (${reason}). Move it away (with its spool.db-wal and spool.db-shm files, if any) and start again: a new, empty spool file is created. The gateway never deletes it, since it may hold records devices were told were accepted: keep it to recover them (sqlite3's .recover).`;
+    `The spool file ${path} is corrupt or not an SQLite database (${reason}). Stop the gateway, move it away (with its spool.db-wal and spool.db-shm files, if any) and start again: a new, empty spool file is created. The gateway never deletes it, since it may hold records devices were told were accepted: keep it to recover them (sqlite3 spool.db .recover on a copy, with an sqlite3 whose SQLite has the sqlite_dbpage table, as SQLite's own build of the shell has; Debian 12's sqlite3 3.40.1 lacks it and answers every .recover with "sql error: SQL logic error (1)").`;
 
   test("a file that is not a database is a StoreError naming the file and saying to move it away; the file stays", async () => {
     await using dir = await tempDir("spool-file-");

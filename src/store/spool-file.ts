@@ -26,6 +26,12 @@ export const CACHE_KIB = 32_768;
 /** WAL pages after which a commit checkpoints. */
 export const WAL_AUTOCHECKPOINT_PAGES = 4_000;
 
+/**
+ * How to salvage a damaged spool file, with the caveat of README "Device ingest security and the
+ * spool": `.recover` reads the `sqlite_dbpage` table, which not every build of the shell has.
+ */
+const RECOVER_HINT = `sqlite3 ${SPOOL_FILE} .recover on a copy, with an sqlite3 whose SQLite has the sqlite_dbpage table, as SQLite's own build of the shell has; Debian 12's sqlite3 3.40.1 lacks it and answers every .recover with "sql error: SQL logic error (1)"`;
+
 /** Receives the lines opening the file logs, INFO unless said (the worker posts them to the main thread's logger). */
 export type SpoolLog = (message: string, level?: "info" | "warning") => void;
 
@@ -38,7 +44,7 @@ export function corruptSpoolError(path: string, error: unknown): StoreError | un
   const code = storeErrorCode(error);
   if (code !== "SQLITE_NOTADB" && !code?.startsWith("SQLITE_CORRUPT")) return undefined;
   return new StoreError(
-    `The spool file ${path} is corrupt or not an SQLite database (${code}: ${(error as Error).message}). Move it away (with its ${SPOOL_FILE}-wal and ${SPOOL_FILE}-shm files, if any) and start again: a new, empty spool file is created. The gateway never deletes it, since it may hold records devices were told were accepted: keep it to recover them (sqlite3's .recover).`,
+    `The spool file ${path} is corrupt or not an SQLite database (${code}: ${(error as Error).message}). Stop the gateway, move it away (with its ${SPOOL_FILE}-wal and ${SPOOL_FILE}-shm files, if any) and start again: a new, empty spool file is created. The gateway never deletes it, since it may hold records devices were told were accepted: keep it to recover them (${RECOVER_HINT}).`,
     { cause: error },
   );
 }
@@ -54,7 +60,7 @@ function checkSpoolWal(path: string, log: SpoolLog): void {
   const wal = `${path}-wal`;
   if (damage.lost > 0) {
     throw new StoreError(
-      `The spool file's write-ahead log ${wal} is damaged from frame ${damage.firstDropped} on: SQLite would drop ${damage.lost} committed transaction(s) after it, with records devices were told were accepted, so the spool is not opened. Stop the gateway, copy ${SPOOL_FILE} and ${SPOOL_FILE}-wal away, salvage what you can (sqlite3's .recover on the copy), then move them away (with ${SPOOL_FILE}-shm, if any) and start again: a new, empty spool file is created. The gateway never deletes them.`,
+      `The spool file's write-ahead log ${wal} is damaged from frame ${damage.firstDropped} on: SQLite would drop ${damage.lost} committed transaction(s) after it, with records devices were told were accepted, so the spool is not opened. Stop the gateway, copy ${SPOOL_FILE} and ${SPOOL_FILE}-wal away, salvage what you can (${RECOVER_HINT}), then move them away (with ${SPOOL_FILE}-shm, if any) and start again: a new, empty spool file is created. The gateway never deletes them.`,
     );
   }
   if (damage.unsure) {

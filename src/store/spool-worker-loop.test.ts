@@ -378,7 +378,7 @@ describe("SpoolWorkerLoop", () => {
     expect(posts[1]).toEqual({
       op: "failed",
       ids: [2],
-      message: `The spool file ${path} is corrupt or not an SQLite database (SQLITE_CORRUPT: database disk image is malformed). Move it away (with its spool.db-wal and spool.db-shm files, if any) and start again: a new, empty spool file is created. The gateway never deletes it, since it may hold records devices were told were accepted: keep it to recover them (sqlite3's .recover).`,
+      message: `The spool file ${path} is corrupt or not an SQLite database (SQLITE_CORRUPT: database disk image is malformed). Stop the gateway, move it away (with its spool.db-wal and spool.db-shm files, if any) and start again: a new, empty spool file is created. The gateway never deletes it, since it may hold records devices were told were accepted: keep it to recover them (sqlite3 spool.db .recover on a copy, with an sqlite3 whose SQLite has the sqlite_dbpage table, as SQLite's own build of the shell has; Debian 12's sqlite3 3.40.1 lacks it and answers every .recover with "sql error: SQL logic error (1)").`,
     });
   });
 });

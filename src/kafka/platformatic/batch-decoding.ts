@@ -46,8 +46,8 @@ export interface FetchedBytes {
 }
 
 /**
- * A whole batch → its records, or their bytes (decompressed) for the library's reader to read, or
- * why it is invalid (or HELD_BACK).
+ * A whole batch → its records, or why it is invalid (or HELD_BACK). (The patched reader also takes
+ * the records' bytes, decompressed, to read them itself.)
  */
 type BatchDecoder = (batch: FetchedBytes) => KafkaRecord[] | Buffer | string;
 
@@ -91,7 +91,7 @@ export function batchDecoder(checks: BatchChecks): BatchDecoder {
         return messageOf(e);
       }
     }
-    return readRecords(bytes, batch.readInt32BE(RECORD_COUNT_OFFSET)) ?? bytes;
+    return readRecords(bytes, batch.readInt32BE(RECORD_COUNT_OFFSET), codec !== 0);
   };
 }
 

@@ -46,21 +46,85 @@ function libraryRead(bytes: Buffer, count: number): KafkaRecord[] {
 describe("readRecords (a batch's records, read in place)", () => {
   test("reads what the library's reader reads: every field, null and empty keys and values, headers", () => {
     const bytes = body();
-    const read = readRecords(bytes, records.length)!;
+    const read = readRecords(bytes, records.length) as KafkaRecord[];
     expect(read).toEqual(libraryRead(bytes, records.length));
     expect(read[1]!.timestampDelta).toBe(-100_000_000_000n);
     expect(read.map((r) => r.value?.buffer)).toEqual([bytes.buffer, undefined, bytes.buffer, bytes.buffer]);
   });
 
-  test("records cut short or with a length past the bytes are not read (null): the library's reader fails on them", () => {
+  test("records cut short or with a length past the bytes are refused with Java's message", () => {
     const bytes = body();
     for (const cut of [1, 5, 20, bytes.length - 1]) {
-      expect(readRecords(bytes.subarray(0, cut), records.length)).toBeNull();
+      expect(readRecords(bytes.subarray(0, cut), records.length)).toBeString();
       expect(() => libraryRead(bytes.subarray(0, cut), records.length)).toThrow();
     }
     const long = Buffer.from(bytes);
     long[5] = 0x7e; // the first record's key length (null, -1) → 63
-    expect(readRecords(long.subarray(0, 60), 1)).toBeNull();
+    expect(readRecords(long.subarray(0, 60), 1)).toBe("Found invalid record structure");
+  });
+
+  /**
+   * Records Java's DefaultRecord.readFrom refuses (check.crcs=false lets damaged bytes through), and
+   * its message, as Kafka 4.3.1's DefaultRecordBatch answered iterating them in a batch of
+   * compression none and gzip (a harness over MemoryRecords.readableRecords). A well-formed record
+   * of 6 bytes: 0c (length 6) · 00 attributes · 00 timestamp delta · 00 offset delta · 01 null key ·
+   * 01 null value · 00 no header. Regression (leftovers22): the negative header count and the record
+   * lengths that do not add up were read without a word.
+   */
+  const STRUCTURE = "Found invalid record structure";
+  test.each([
+    ["0c000000010101", 1, "Found invalid number of record headers -1", null],
+    [
+      "0c000000010114",
+      1,
+      "Found invalid number of record headers. 10 is larger than the remaining size of the buffer",
+      null,
+    ],
+    ["100000000101020101", 1, "Invalid negative header key size -1", null],
+    [
+      "0e00000001010000",
+      1,
+      "Invalid record size: expected to read 7 bytes in record payload, but instead read 6",
+      null,
+    ],
+    [
+      "0a000000010100",
+      1,
+      "Invalid record size: expected to read 5 bytes in record payload, but instead read 6",
+      STRUCTURE,
+    ],
+    [
+      "0e000000010100",
+      1,
+      "Invalid record size: expected 7 bytes in record payload, but instead the buffer has only 6 remaining bytes.",
+      "Invalid record size: expected 7 bytes in record payload, but the record payload reached EOF.",
+    ],
+    ["0c000000010100", 2, "Incorrect declared batch size, premature EOF reached", null],
+    ["0c00000001010000", 1, "Incorrect declared batch size, records still remaining in file", null],
+    ["0c000000280100", 1, STRUCTURE, null],
+    [
+      "01000000010100",
+      1,
+      "Invalid record size: expected to read -1 bytes in record payload, but instead read 6",
+      "Incorrect declared batch size, premature EOF reached",
+    ],
+  ] as const)("records %s (count %d) are refused as Java does: %s", (hex, count, uncompressed, compressed) => {
+    const bytes = Buffer.from(hex, "hex");
+    expect(readRecords(bytes, count)).toBe(uncompressed);
+    expect(readRecords(bytes, count, true)).toBe(compressed ?? uncompressed);
+  });
+
+  test("well-formed records of both kinds are read; a refusal is the batch's invalid cause", () => {
+    const two = Buffer.from("0c0000000101000c000002010100", "hex");
+    for (const compressed of [false, true])
+      expect((readRecords(two, 2, compressed) as KafkaRecord[]).map((r) => r.offsetDelta)).toEqual([0, 1]);
+    const batch = Buffer.alloc(61 + 7);
+    batch.writeInt32BE(49 + 7, 8);
+    batch[16] = 2; // magic
+    batch.writeInt32BE(1, 57); // record count
+    Buffer.from("0c000000010101", "hex").copy(batch, 61);
+    const decode = batchDecoder({ checkCrcs: false, maxBatchBytes: 1 << 20 });
+    expect(decode(Reader.from(batch).buffer)).toBe("Found invalid number of record headers -1");
   });
 
   test("a record count of 0 or below reads no record, as the library's loop", () => {
@@ -71,7 +135,7 @@ describe("readRecords (a batch's records, read in place)", () => {
   test("a record's attributes byte is signed, as the library's reader (and Java's DefaultRecord) reads it", () => {
     const bytes = Buffer.from(body());
     bytes[1] = 0x80; // the first record's attributes (after its 1-byte length)
-    expect(readRecords(bytes, records.length)![0]!.attributes).toBe(-128);
+    expect((readRecords(bytes, records.length) as KafkaRecord[])[0]!.attributes).toBe(-128);
     expect(readRecords(bytes, records.length)).toEqual(libraryRead(bytes, records.length));
   });
 

@@ -7,51 +7,98 @@
  * @platformatic/kafka's own reader (readRecord) reads every field through its DynamicBuffer (a chunk
  * lookup and bounds checks per read, a BigInt per varlong): on the sink path that was most of the
  * consumer's time per record, several times what this plain indexing of one Buffer costs (BENCHMARKS.md,
- * "The sink's fetched batches"). Records this reader cannot read (truncated or with a length past the
- * batch: damaged bytes that check.crcs=false let through) give null, and the library's reader then
- * reads them and fails as it always did.
+ * "The sink's fetched batches").
+ *
+ * Records that are not well formed (damaged bytes that check.crcs=false let through) are refused with
+ * the message of Java's DefaultRecord.readFrom (and DefaultRecordBatch's record iterators) for the
+ * first fault: a record length past the bytes, a negative header count or header key size, a record
+ * whose fields do not add up to its length, a field past the end, too few records or bytes left over.
+ * An uncompressed batch's records are read from one buffer, so a field may run into the next record
+ * (the length check catches it); a compressed batch's record is read into a buffer of its own length.
  */
 import type { KafkaRecord } from "@platformatic/kafka";
 
-/** Thrown inside readRecords only: the records are not well formed. */
-const MALFORMED = new RangeError("malformed records");
+/** Thrown inside readRecords only: why the records are not well formed, in Java's words. */
+class Malformed {
+  constructor(readonly message: string) {}
+}
 
-/** The `count` records at the start of `bytes`, or null when they are not well formed. */
-export function readRecords(bytes: Buffer, count: number): KafkaRecord[] | null {
-  const end = bytes.length;
+const STRUCTURE = "Found invalid record structure";
+const PREMATURE_EOF = "Incorrect declared batch size, premature EOF reached";
+
+/**
+ * The `count` records at the start of `bytes` (a compressed batch's once decompressed: `compressed`),
+ * or Java's message for why they are not well formed.
+ */
+export function readRecords(bytes: Buffer, count: number, compressed = false): KafkaRecord[] | string {
+  const total = bytes.length;
   let pos = 0;
+  /** Where reads end: the buffer, or a compressed batch's record. */
+  let end = total;
+  /** What running past `end` is. */
+  let underflow = PREMATURE_EOF;
+  const fail = (message: string): never => {
+    throw new Malformed(message);
+  };
   /** A zigzag varint (varlong: the same encoding, up to 2^53 here). */
   const varint = (): number => {
     let value = 0;
     let scale = 1;
     for (;;) {
-      if (pos >= end || scale > 2 ** 63) throw MALFORMED;
+      if (pos >= end || scale > 2 ** 63) fail(underflow);
       const b = bytes[pos++]!;
       value += (b & 0x7f) * scale;
       if (b < 0x80) return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
       scale *= 128;
     }
   };
-  const field = (): Buffer | null => {
-    const length = varint();
+  /** The next `length` bytes; a negative length is null (Java's Utils.readBytes). */
+  const take = (length: number): Buffer | null => {
     if (length < 0) return null;
-    if (pos + length > end) throw MALFORMED;
+    if (pos + length > end) fail(STRUCTURE);
     pos += length;
     return bytes.subarray(pos - length, pos);
   };
+  const field = (): Buffer | null => take(varint());
   const records: KafkaRecord[] = [];
   try {
     for (let i = 0; i < count; i++) {
+      end = total;
+      underflow = PREMATURE_EOF;
       const length = varint();
-      if (pos >= end) throw MALFORMED;
+      const left = total - pos;
+      if (compressed) {
+        if (length < 0) fail(PREMATURE_EOF);
+        if (left < length)
+          fail(`Invalid record size: expected ${length} bytes in record payload, but the record payload reached EOF.`);
+        end = pos + length;
+      } else if (left < length) {
+        fail(
+          `Invalid record size: expected ${length} bytes in record payload, but instead the buffer has only ${left} remaining bytes.`,
+        );
+      }
+      underflow = STRUCTURE;
+      const start = pos;
+      if (pos >= end) fail(STRUCTURE);
       const attributes = (bytes[pos++]! << 24) >> 24; // an int8, as Java's DefaultRecord reads it
       const delta = varint();
       const offsetDelta = varint();
       const key = field();
       const value = field();
       const headerCount = varint();
+      if (headerCount < 0) fail(`Found invalid number of record headers ${headerCount}`);
+      if (headerCount > end - pos)
+        fail(`Found invalid number of record headers. ${headerCount} is larger than the remaining size of the buffer`);
       const headers: [Buffer | null, Buffer | null][] = [];
-      for (let h = 0; h < headerCount; h++) headers.push([field(), field()]);
+      for (let h = 0; h < headerCount; h++) {
+        const keyLength = varint();
+        if (keyLength < 0) fail(`Invalid negative header key size ${keyLength}`);
+        headers.push([take(keyLength), field()]);
+      }
+      if (pos - start !== length)
+        fail(
+          `Invalid record size: expected to read ${length} bytes in record payload, but instead read ${pos - start}`,
+        );
       records.push({
         length,
         attributes,
@@ -62,8 +109,9 @@ export function readRecords(bytes: Buffer, count: number): KafkaRecord[] | null 
         headers,
       });
     }
+    if (count > 0 && pos < total) fail("Incorrect declared batch size, records still remaining in file");
   } catch (e) {
-    if (e === MALFORMED) return null;
+    if (e instanceof Malformed) return e.message;
     throw e;
   }
   return records;

@@ -1,0 +1,83 @@
+/**
+ * scripts/test bounds each shard (`bun test` process) by SHARD_TIMEOUT_S: a shard that hangs is
+ * killed, its log shown and counted as a failure, and the run ends. Regression (leftovers22): a
+ * hanging shard blocked `wait` forever and its log was never shown. Run in a scratch copy of the
+ * repository whose bun, build and Kafka are fakes: a test file named `hang` makes the fake bun
+ * hang (until killed), any other passes.
+ */
+import { expect, test } from "bun:test";
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "./support/temp-dir.ts";
+
+const REPO = join(import.meta.dir, "..");
+
+const FAKE_BUN = `#!/usr/bin/env bash
+[ "$1" = --version ] && { echo 1.0.0; exit 0; }
+for f in "$@"; do
+  case "$f" in
+    *hang*) echo "$f:"; echo "(pass) before the hang"; exec sleep 600 ;;
+  esac
+done
+printf '%s:\\n(pass) fine\\n\\n 1 pass\\n 0 fail\\nRan 1 test across 1 file.\\n' "\${@: -1}"
+`;
+
+const FAKE_KAFKA = `#!/usr/bin/env bash
+[ "$1" = start ] && printf 'bootstrap=127.0.0.1:1\\nversion=0.0.0\\n'
+exit 0
+`;
+
+function executable(path: string, text: string): void {
+  writeFileSync(path, text);
+  chmodSync(path, 0o755);
+}
+
+async function scratchRepo(dir: string): Promise<void> {
+  for (const d of ["scripts", "test", "src", "node_modules/.bin"]) mkdirSync(join(dir, d), { recursive: true });
+  for (const f of ["scripts/test", "scripts/lib.sh"]) copyFileSync(join(REPO, f), join(dir, f));
+  executable(join(dir, "node_modules/.bin/bun"), FAKE_BUN);
+  executable(join(dir, "scripts/build"), "#!/usr/bin/env bash\nexit 0\n");
+  executable(join(dir, "scripts/kafka"), FAKE_KAFKA);
+  writeFileSync(join(dir, "scripts/patch-dependencies.mjs"), "");
+  writeFileSync(join(dir, "test/durations.txt"), "# seconds file\n");
+}
+
+// Files are dealt heaviest first (both unlisted: by name) to the shard with the least time: a → 1, b → 2.
+test.each([
+  ["a background shard", "test/a-fine.test.ts", "test/b-hang.test.ts", 2],
+  ["the shard shown as it runs", "test/b-fine.test.ts", "test/a-hang.test.ts", 1],
+])(
+  "%s that hangs is killed after SHARD_TIMEOUT_S, its log shown and counted as failed",
+  async (_, fine, hanging, shard) => {
+    await using dir = await tempDir("scripts-test-timeout-");
+    await scratchRepo(dir.path);
+    writeFileSync(join(dir.path, fine), "");
+    writeFileSync(join(dir.path, hanging), "");
+    const run = Bun.spawn(["scripts/test"], {
+      cwd: dir.path,
+      env: { ...process.env, TEST_SHARDS: "2", SHARD_TIMEOUT_S: "1" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [out, err, code] = await Promise.all([
+      new Response(run.stdout).text(),
+      new Response(run.stderr).text(),
+      run.exited,
+    ]);
+    expect(err).toBe("");
+    expect(code).toBe(1);
+    expect(out).toContain(`(pass) before the hang`);
+    expect(out).toContain(
+      `bun test was killed after 1 s (SHARD_TIMEOUT_S): a test hangs (the last file with results: ./${hanging}); counted as a failure: see ${dir.path}/.kafka/test-output-${shard}.log`,
+    );
+    expect(out).toEndWith("1 passed, 1 failed\n");
+  },
+);
+
+test("SHARD_TIMEOUT_S must be a positive number of seconds", async () => {
+  await using dir = await tempDir("scripts-test-timeout-");
+  await scratchRepo(dir.path);
+  const run = Bun.spawnSync(["scripts/test"], { cwd: dir.path, env: { ...process.env, SHARD_TIMEOUT_S: "40m" } });
+  expect(run.exitCode).toBe(1);
+  expect(run.stderr.toString()).toBe("test: SHARD_TIMEOUT_S must be a positive number of seconds, not '40m'\n");
+});
