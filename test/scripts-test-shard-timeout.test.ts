@@ -1,14 +1,17 @@
 /**
  * scripts/test bounds each shard (`bun test` process) by SHARD_TIMEOUT_S: a shard that hangs is
  * killed, its log shown and counted as a failure, and the run ends. Regression (leftovers22): a
- * hanging shard blocked `wait` forever and its log was never shown. Run in a scratch copy of the
- * repository whose bun, build and Kafka are fakes: a test file named `hang` makes the fake bun
- * hang (until killed), any other passes.
+ * hanging shard blocked `wait` forever and its log was never shown. Regression (review39): only bun
+ * was killed, so what its tests started was left running, and the shard shown as it ran (piped to
+ * tee) still hung while one of them held its output open. Run in a scratch copy of the repository
+ * whose bun, build and Kafka are fakes: a test file named `hang` makes the fake bun start a child
+ * and hang (until killed), any other passes.
  */
 import { expect, test } from "bun:test";
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const REPO = join(import.meta.dir, "..");
 
@@ -16,7 +19,11 @@ const FAKE_BUN = `#!/usr/bin/env bash
 [ "$1" = --version ] && { echo 1.0.0; exit 0; }
 for f in "$@"; do
   case "$f" in
-    *hang*) echo "$f:"; echo "(pass) before the hang"; exec sleep 600 ;;
+    *hang*)
+      echo "$f:"; echo "(pass) before the hang"
+      # A child the test started, which holds the shard's output open (Bun.spawn's stderr: inherit).
+      sleep 601 & echo "$!" >"\${f%.test.ts}.child"
+      exec sleep 600 ;;
   esac
 done
 printf '%s:\\n(pass) fine\\n\\n 1 pass\\n 0 fail\\nRan 1 test across 1 file.\\n' "\${@: -1}"
@@ -30,6 +37,12 @@ exit 0
 function executable(path: string, text: string): void {
   writeFileSync(path, text);
   chmodSync(path, 0o755);
+}
+
+/** Whether process `pid` runs (exists, and is not a zombie its new parent has yet to reap). */
+function running(pid: number): boolean {
+  const stat = `/proc/${pid}/stat`;
+  return existsSync(stat) && !/^\d+ \(.*\) Z/.test(readFileSync(stat, "utf8"));
 }
 
 async function scratchRepo(dir: string): Promise<void> {
@@ -47,7 +60,7 @@ test.each([
   ["a background shard", "test/a-fine.test.ts", "test/b-hang.test.ts", 2],
   ["the shard shown as it runs", "test/b-fine.test.ts", "test/a-hang.test.ts", 1],
 ])(
-  "%s that hangs is killed after SHARD_TIMEOUT_S, its log shown and counted as failed",
+  "%s that hangs is killed after SHARD_TIMEOUT_S with what its tests started, its log shown and counted as failed",
   async (_, fine, hanging, shard) => {
     await using dir = await tempDir("scripts-test-timeout-");
     await scratchRepo(dir.path);
@@ -71,6 +84,8 @@ test.each([
       `bun test was killed after 1 s (SHARD_TIMEOUT_S): a test hangs (the last file with results: ./${hanging}); counted as a failure: see ${dir.path}/.kafka/test-output-${shard}.log`,
     );
     expect(out).toEndWith("1 passed, 1 failed\n");
+    const child = Number(readFileSync(join(dir.path, hanging.replace(".test.ts", ".child")), "utf8"));
+    await waitFor(() => !running(child), { what: `the hanging shard's child ${child} to end` });
   },
 );
 
