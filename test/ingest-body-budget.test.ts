@@ -64,7 +64,7 @@ describe("ingest.request.bodies.max.bytes", () => {
       body: await refused.json(),
     }).toEqual({
       status: 503,
-      retryAfter: "1",
+      retryAfter: "5", // the route's ingest.retry.after.seconds, as its other overload answers
       body: {
         error_code: 503,
         message: `The ingest listeners are receiving ${3 * SIZE} bytes of request bodies (ingest.request.bodies.max.bytes=${3 * SIZE}); retry later`,
