@@ -11,7 +11,7 @@ import { uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
-const SIZE = 1_000_000;
+const SIZE = 300_000;
 const suite = suiteGateway({
   "ingest.listeners": "http://127.0.0.1:0",
   "ingest.request.bodies.max.bytes": String(3 * SIZE),
@@ -64,7 +64,7 @@ describe("ingest.request.bodies.max.bytes", () => {
       body: await refused.json(),
     }).toEqual({
       status: 503,
-      retryAfter: "1",
+      retryAfter: "5", // the route's ingest.retry.after.seconds, as its other overload answers
       body: {
         error_code: 503,
         message: `The ingest listeners are receiving ${3 * SIZE} bytes of request bodies (ingest.request.bodies.max.bytes=${3 * SIZE}); retry later`,
@@ -79,7 +79,9 @@ describe("ingest.request.bodies.max.bytes", () => {
 
     for (const { socket } of stalled.slice(1)) socket.destroy();
     await waitFor(async () => (await inFlight()) === 0, { what: "the stalled uploads gone" });
-    const after = await fetch(`${suite.ingest}/ingest/uploads`, { method: "POST", body: "x".repeat(SIZE) });
+    // A body larger than the room the uploads whose clients left held fits only when they gave it
+    // back: a leak of theirs would make every request 503 for good.
+    const after = await fetch(`${suite.ingest}/ingest/uploads`, { method: "POST", body: "x".repeat(2 * SIZE) });
     expect(after.status).toBe(200);
   });
 });

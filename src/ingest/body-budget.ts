@@ -18,7 +18,7 @@ import { unavailable } from "./ingest-error.ts";
 
 export const ingestBodyBudgetConfigDef = defineConfig({
   "ingest.request.bodies.max.bytes": key.long({
-    doc: "Most bytes of request bodies all the ingest listeners receive at once (each request reserves its Content-Length, or its route's ingest.max.body.bytes when chunked, while its body is read); a request that would pass it gets 503 with Retry-After before its body is read, unless no body is being received. Bounds the memory that slow or stalled uploads can hold (each route allows ingest.max.concurrent.requests bodies of ingest.max.body.bytes). 0: no limit.",
+    doc: "Most bytes of request bodies all the ingest listeners receive at once (each request reserves its Content-Length, or its route's ingest.max.body.bytes when chunked, while its body is read); a request that would pass it gets 503 with Retry-After (its route's ingest.retry.after.seconds) before its body is read, unless no body is being received. Bounds the memory that slow or stalled uploads can hold (each route allows ingest.max.concurrent.requests bodies of ingest.max.body.bytes). 0: no limit.",
     default: 268_435_456,
     importance: "MEDIUM",
     group: "Ingest",
@@ -27,9 +27,6 @@ export const ingestBodyBudgetConfigDef = defineConfig({
   }),
 });
 
-/** Seconds a client refused by the budget waits before retrying. */
-const RETRY_AFTER_SECONDS = 1;
-
 export class BodyBudget {
   /** Bytes reserved by bodies being received now. */
   reserved = 0;
@@ -37,8 +34,12 @@ export class BodyBudget {
   /** @param max the budget in bytes; 0: unlimited. */
   constructor(private readonly max: number) {}
 
-  /** Reserves the body of `request` (up to `limit`, its route's body limit); throws IngestError 503 when over the budget. */
-  reserve(request: Request, limit: number): number {
+  /**
+   * Reserves the body of `request` (up to `limit`, its route's body limit); throws IngestError 503
+   * with Retry-After `retryAfterSeconds` (its route's ingest.retry.after.seconds, as its other
+   * overload answers) when over the budget.
+   */
+  reserve(request: Request, limit: number, retryAfterSeconds: number): number {
     if (this.max <= 0) return 0;
     const header = request.headers.get("content-length");
     const declared = header === null ? limit : declaredLength(header);
@@ -46,7 +47,7 @@ export class BodyBudget {
     if (this.reserved > 0 && this.reserved + bytes > this.max)
       throw unavailable(
         `The ingest listeners are receiving ${this.reserved} bytes of request bodies (ingest.request.bodies.max.bytes=${this.max}); retry later`,
-        RETRY_AFTER_SECONDS,
+        retryAfterSeconds,
       );
     this.reserved += bytes;
     return bytes;

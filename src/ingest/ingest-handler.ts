@@ -67,7 +67,9 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
       // it is late, so a slow body cannot hold the slot) and then Kafka's acknowledgement.
       const signal = deadlines.start(limits.requestTimeoutMs, context.request);
       try {
-        const reserved = deps.bodies ? deps.bodies.reserve(context.request, limits.maxBodyBytes) : 0;
+        const reserved = deps.bodies
+          ? deps.bodies.reserve(context.request, limits.maxBodyBytes, limits.retryAfterSeconds)
+          : 0;
         const read = new BodyRead(context.request, limits.maxBodyBytes, signal, limits.requestTimeoutMs);
         let raw: Uint8Array;
         try {

@@ -15,15 +15,17 @@ const pair = await generateKeyPair("RS256", { extractable: true });
 const other = await generateKeyPair("RS256", { extractable: true });
 const keys = [{ ...(await exportJWK(pair.publicKey)), kid: "k1", use: "sig" }];
 
-/** Answers are held while `hold` is set, until `release`. */
+/** Answers are held while `hold` is set, until `release`; `arrived` is told of each request. */
 let hold: Promise<void> | undefined;
 let release = () => {};
+let arrived = () => {};
 let pending = 0;
 const server = Bun.serve({
   port: 0,
   hostname: "127.0.0.1",
   fetch: async () => {
     pending++;
+    arrived();
     if (hold) await hold;
     pending--;
     return Response.json({ keys }, { headers: { "Cache-Control": "max-age=60" } });
@@ -57,8 +59,14 @@ describe("keys past their cache age", () => {
     hold = new Promise((resolve) => {
       release = resolve;
     });
+    const fetching = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
     clock.advance(61_000);
     expect((await auth.verify(t)).outcome).toBe("authenticated");
+    // The fetch verify started reaches the provider after verify answered (the connection is made
+    // on a later turn of the event loop), and is held there.
+    await fetching;
     expect({ fetches: cache.fetchCount, held: pending }).toEqual({ fetches: 2, held: 1 });
     // A kid the cached set lacks still waits for the fetch under way, and is judged by its result.
     const unknown = auth.verify(await token(other.privateKey, "k2"));
