@@ -25,6 +25,7 @@ import { type KafkaClientName, kafkaPorts } from "./kafka/kafka-ports.ts";
 import type { PluginRegistry } from "./plugin/registry.ts";
 import { builtInRegistry } from "./plugins.ts";
 import { type RestServers, startRestServers } from "./rest/server.ts";
+import { ActiveTopicRegistry } from "./runtime/active-topics.ts";
 import { Herder } from "./runtime/herder.ts";
 import { KafkaReachability } from "./runtime/kafka-reachability.ts";
 import type { ResolveConfig } from "./runtime/resolved-values.ts";
@@ -149,6 +150,7 @@ export function startApp(options: AppOptions): App {
   const statuses = new StatusStore(db);
   const offsets = new OffsetStore(db);
   let herderRef: Herder | undefined;
+  const activeTopics = new ActiveTopicRegistry((connector, topic) => herderRef?.recordActiveTopic(connector, topic));
   const resolveConfig: ResolveConfig = options.resolveConfig ?? (async (c: Config) => c);
   const worker = new Worker({
     config,
@@ -158,7 +160,7 @@ export function startApp(options: AppOptions): App {
     clock,
     logs,
     resolveConfig,
-    onTopic: (connector, topic) => herderRef?.recordActiveTopic(connector, topic),
+    activeTopics,
   });
   let id = "";
   const herder = new Herder({
@@ -175,6 +177,7 @@ export function startApp(options: AppOptions): App {
       "value.converter": config["value.converter"],
       "header.converter": config["header.converter"],
     },
+    activeTopics,
     topicTracking: { enabled: config["topic.tracking.enable"], allowReset: config["topic.tracking.allow.reset"] },
     degradedTrace: (connector) => spoolMetrics.degradedTrace(connector),
     clock,
