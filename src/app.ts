@@ -26,6 +26,7 @@ import { type KafkaClientName, kafkaPorts } from "./kafka/kafka-ports.ts";
 import type { PluginRegistry } from "./plugin/registry.ts";
 import { builtInRegistry } from "./plugins.ts";
 import { type RestServers, startRestServers } from "./rest/server.ts";
+import { ActiveTopicRegistry } from "./runtime/active-topics.ts";
 import { Herder } from "./runtime/herder.ts";
 import { KafkaReachability } from "./runtime/kafka-reachability.ts";
 import type { ResolveConfig } from "./runtime/resolved-values.ts";
@@ -150,6 +151,7 @@ export function startApp(options: AppOptions): App {
   const statuses = new StatusStore(db);
   const offsets = new OffsetStore(db);
   let herderRef: Herder | undefined;
+  const activeTopics = new ActiveTopicRegistry((connector, topic) => herderRef?.recordActiveTopic(connector, topic));
   const resolveConfig: ResolveConfig = options.resolveConfig ?? (async (c: Config) => c);
   const worker = new Worker({
     config,
@@ -159,7 +161,7 @@ export function startApp(options: AppOptions): App {
     clock,
     logs,
     resolveConfig,
-    onTopic: (connector, topic) => herderRef?.recordActiveTopic(connector, topic),
+    activeTopics,
   });
   let id = "";
   const herder = new Herder({
@@ -176,6 +178,7 @@ export function startApp(options: AppOptions): App {
       "value.converter": config["value.converter"],
       "header.converter": config["header.converter"],
     },
+    activeTopics,
     topicTracking: { enabled: config["topic.tracking.enable"], allowReset: config["topic.tracking.allow.reset"] },
     degradedTrace: (connector) => spoolMetrics.degradedTrace(connector),
     clock,

@@ -15,6 +15,7 @@ import type { KafkaProducer, ProducerRecord } from "../src/kafka/kafka-port.ts";
 import "../src/kafka/kafkajs/codecs.ts"; // readTopic's kafkajs reads snappy, lz4 and zstd (Java reads them: compression-codecs.test.ts)
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { writtenRecords } from "../src/kafka/send-rejection.ts";
+import { ActiveTopics } from "../src/runtime/active-topics.ts";
 import { memoryOffsetStore, stringConverters, taskBasics } from "../src/runtime/task-test-support.ts";
 import { TransformationChain } from "../src/runtime/transformation-chain.ts";
 import { WorkerSourceTask } from "../src/runtime/worker-source-task.ts";
@@ -186,7 +187,7 @@ describe("a source task on the platformatic producer, one record above the topic
       maxRequestBytes: 1_048_576,
       maxInFlightBatches: 5,
       offsetFlushIntervalMs: 0,
-      onTopic: () => {},
+      activeTopics: new ActiveTopics(() => {}),
     });
     task.start();
     const total = POLLS * PER_POLL;

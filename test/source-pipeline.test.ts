@@ -9,6 +9,7 @@ import type { RecordMetadata, SourceTask } from "../src/api/connector.ts";
 import { Schemas } from "../src/api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../src/api/record.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
+import { ActiveTopics } from "../src/runtime/active-topics.ts";
 import { memoryOffsetStore, stringConverters, taskBasics } from "../src/runtime/task-test-support.ts";
 import { TransformationChain } from "../src/runtime/transformation-chain.ts";
 import { WorkerSourceTask } from "../src/runtime/worker-source-task.ts";
@@ -75,7 +76,7 @@ describe.each(Object.keys(kafkaPorts))("WorkerSourceTask pipelined on the real b
       maxRequestBytes: 1_048_576,
       maxInFlightBatches: 5,
       offsetFlushIntervalMs: 0,
-      onTopic: () => {},
+      activeTopics: new ActiveTopics(() => {}),
     });
     task.start();
     const total = BATCHES * PER_BATCH;

@@ -17,6 +17,7 @@ import type { StatusStore } from "../store/status-store.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger, LogManager } from "../util/logger.ts";
 import type { SetTimer } from "../util/timer.ts";
+import type { ActiveTopicRegistry } from "./active-topics.ts";
 import { ConfigValidator } from "./config-validator.ts";
 import type { ConverterDefaults } from "./connector-config-def.ts";
 import { readOffsets } from "./connector-offsets.ts";
@@ -46,6 +47,8 @@ export interface HerderDeps {
   readonly workerId: () => string;
   readonly logs: LogManager;
   readonly topicTracking: { enabled: boolean; allowReset: boolean };
+  /** The active topics the connectors' tasks recorded; a reset makes them record each again. */
+  readonly activeTopics: ActiveTopicRegistry;
   /** Resolves config-provider references; validation runs on resolved values, as in Connect. */
   readonly resolveConfig: ResolveConfig;
   /** The worker's converter classes, shown as defaults in validation output (Connect 4.1+). */
@@ -225,6 +228,7 @@ export abstract class AbstractHerder {
   async resetActiveTopics(name: string): Promise<void> {
     this.requireTopicTracking(true);
     this.deps.statuses.resetTopics(name);
+    this.deps.activeTopics.reset(name);
   }
 
   private requireTopicTracking(reset: boolean): void {
@@ -236,7 +240,7 @@ export abstract class AbstractHerder {
   /**
    * Called from a task's send path: a failure to store the topic (disk full) is logged, never
    * thrown, as Connect's status store does; it must not fail the task. The topic is recorded again
-   * when the task restarts.
+   * after a reset of the connector's topics (or a worker restart).
    */
   recordActiveTopic(connector: string, topic: string): void {
     if (!this.deps.topicTracking.enabled || !this.deps.configs.has(connector)) return;

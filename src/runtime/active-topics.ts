@@ -1,24 +1,54 @@
 /**
- * The topics a source task's records reached, for GET /connectors/{name}/topics: a topic becomes
- * active once Kafka acknowledged a record of it, as in Connect (the producer callback's success,
- * never at send: a record that never lands must not list a topic the broker may not even have).
+ * The topics a connector's tasks reached, for GET /connectors/{name}/topics. A task records the
+ * topic of each record it handles (a source task once Kafka acknowledged the record, never at send:
+ * a record that never lands must not list a topic the broker may not even have; a sink task as it
+ * consumes it), unless the topic was recorded since the connector's last topics reset, as Connect's
+ * WorkerTask.recordActiveTopic, which asks the status store at each record: after
+ * PUT /connectors/{name}/topics/reset a running task records its topics again with their next record.
  */
 import type { ProducedMetadata } from "../kafka/kafka-port.ts";
 import type { Outgoing } from "./source-task-sender.ts";
 
+/** One connector's active topics, shared by its tasks. */
 export class ActiveTopics {
-  private readonly seen = new Set<string>();
+  private readonly recorded = new Set<string>();
 
-  constructor(private readonly onTopic: (topic: string) => void) {}
+  constructor(private readonly store: (topic: string) => void) {}
 
-  /** A batch's acknowledgement: `metadata[i]` is outgoing record i's (null: not written). */
+  /** A record of `topic` was handled: stored unless it was since the last reset. */
+  record(topic: string): void {
+    if (this.recorded.has(topic)) return;
+    this.recorded.add(topic);
+    this.store(topic);
+  }
+
+  /** A source batch's acknowledgement: `metadata[i]` is outgoing record i's (null: not written). */
   acknowledged(outgoing: readonly Outgoing[], metadata: readonly (ProducedMetadata | null)[]): void {
-    for (let i = 0; i < outgoing.length; i++) {
-      const topic = outgoing[i]!.produced.topic;
-      if (metadata[i] && !this.seen.has(topic)) {
-        this.seen.add(topic);
-        this.onTopic(topic);
-      }
+    for (let i = 0; i < outgoing.length; i++) if (metadata[i]) this.record(outgoing[i]!.produced.topic);
+  }
+
+  reset(): void {
+    this.recorded.clear();
+  }
+}
+
+/** Every connector's ActiveTopics; `store` stores a connector's topic as active. */
+export class ActiveTopicRegistry {
+  private readonly connectors = new Map<string, ActiveTopics>();
+
+  constructor(private readonly store: (connector: string, topic: string) => void) {}
+
+  of(connector: string): ActiveTopics {
+    let topics = this.connectors.get(connector);
+    if (!topics) {
+      topics = new ActiveTopics((topic) => this.store(connector, topic));
+      this.connectors.set(connector, topics);
     }
+    return topics;
+  }
+
+  /** The connector's topics were reset or removed: its tasks store each topic again. */
+  reset(connector: string): void {
+    this.connectors.get(connector)?.reset();
   }
 }

@@ -13,6 +13,7 @@ import { BadRequestError, ConnectError, DataError, UnsupportedOperationError } f
 import type { KafkaAdmin } from "../kafka/kafka-port.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
+import { javaHashOrderBy, topicPartitionHash } from "../util/java-hash-order.ts";
 import type { ConnectorOffset, ConnectorOffsets } from "./entities.ts";
 import { sinkGroupId } from "./task-builder.ts";
 
@@ -32,7 +33,8 @@ export async function readOffsets(
   }
   const committed = await admin!.groupOffsets(sinkGroupId(name, config));
   return {
-    offsets: committed.map((o) => ({
+    // In the order of the admin client's HashMap<TopicPartition, OffsetAndMetadata>, which Connect lists.
+    offsets: javaHashOrderBy(committed, (o) => topicPartitionHash(o.topic, o.partition)).map((o) => ({
       // Connect's HashMap order (SinkUtils.consumerGroupOffsetsToConnectorOffsets), as recorded.
       partition: { [KAFKA_PARTITION]: o.partition, [KAFKA_TOPIC]: o.topic },
       offset: { [KAFKA_OFFSET]: o.offset },

@@ -38,6 +38,7 @@ import { type Clock, systemClock } from "../util/clock.ts";
 import { LogManager } from "../util/logger.ts";
 import type { SetTimer } from "../util/timer.ts";
 import { loadWorkerConfig } from "../worker-config.ts";
+import { ActiveTopicRegistry } from "./active-topics.ts";
 import { Herder } from "./herder.ts";
 import type { ResolveConfig } from "./resolved-values.ts";
 import { Worker } from "./worker.ts";
@@ -224,6 +225,7 @@ export async function inProcessWorker(
   const offsets = new OffsetStore(db);
   const resolveConfig: ResolveConfig = options.resolveConfig ?? (async (c: Config) => c);
   let herderRef: Herder | undefined;
+  const activeTopics = new ActiveTopicRegistry((connector, topic) => herderRef?.recordActiveTopic(connector, topic));
   const worker = new Worker({
     config,
     registry,
@@ -232,7 +234,7 @@ export async function inProcessWorker(
     clock: options.clock ?? systemClock,
     logs,
     resolveConfig,
-    onTopic: (connector, topic) => herderRef?.recordActiveTopic(connector, topic),
+    activeTopics,
   });
   const herder = new Herder({
     worker,
@@ -243,6 +245,7 @@ export async function inProcessWorker(
     workerId: () => "127.0.0.1:8083",
     logs,
     resolveConfig,
+    activeTopics,
     topicTracking: { enabled: true, allowReset: true },
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.statusRetryTimer ? { statusRetryTimer: options.statusRetryTimer } : {}),

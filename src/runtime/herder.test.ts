@@ -310,6 +310,19 @@ describe("Herder", () => {
       expect(await awaitStates(w, "a", "STOPPED", [])).toBe(true);
     });
 
+    test("stop leaves a connector that could not even be constructed FAILED, as Connect", async () => {
+      // Connect's Worker.startConnector failed before it had a WorkerConnector: setTargetState finds
+      // none to stop, and no STOPPED status is written (the gateway wrote one).
+      await using w = await inProcessWorker();
+      const config = { "connector.class": "FileStreamSource", topic: "t", "batch.size": null };
+      expect((await w.rest("POST", "/connectors", { name: "a", config })).status).toBe(201);
+      expect(await awaitStates(w, "a", "FAILED", [])).toBe(true);
+      expect((await w.rest("PUT", "/connectors/a/stop")).status).toBe(204);
+      const status = (await w.rest("GET", "/connectors/a/status")).body;
+      expect(status.connector.state).toBe("FAILED");
+      expect(status.connector.trace).toStartWith("java.lang.ClassCastException: Non-string value found");
+    });
+
     test("a connector that raises an error while running is FAILED", async () => {
       await using w = await inProcessWorker();
       await w.rest("POST", "/connectors", { name: "a", config: source() });

@@ -151,6 +151,7 @@ export class Herder extends HerderThread {
       }
       try {
         this.deps.statuses.resetTopics(name);
+        this.deps.activeTopics.reset(name);
       } catch (error) {
         this.log.warn(`Could not reset the active topics of deleted connector ${name}`, error);
       }
@@ -194,9 +195,10 @@ export class Herder extends HerderThread {
       this.deps.configs.putStopped(name);
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       this.statuses.removeTasksFrom(name, 0);
+      // A connector that failed to start has no instance to stop: as Connect's Worker.setTargetState
+      // (which finds none), its status stays FAILED until it starts.
       const wc = this.deps.worker.connector(name);
       if (wc) await wc.transitionTo("STOPPED");
-      else this.status.connector(name, "STOPPED");
     });
   }
 

@@ -10,6 +10,7 @@ import type { SinkRecord } from "../api/record.ts";
 import type { ConsumedRecord } from "../kafka/kafka-port.ts";
 import type { Logger } from "../util/logger.ts";
 import { Slicer } from "../util/sliced.ts";
+import type { ActiveTopics } from "./active-topics.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import { type RecordConverters, toSinkRecord, toSinkRecordDirect } from "./record-conversion.ts";
 import type { TaskMetrics } from "./task-metrics.ts";
@@ -22,12 +23,11 @@ export interface SinkBatchConverterOptions {
   readonly operator: RetryWithToleranceOperator;
   readonly log: Logger;
   readonly metrics: TaskMetrics;
-  /** Called once per topic, when its first record is consumed. */
-  readonly onTopic: (topic: string) => void;
+  /** Records each consumed record's topic as active. */
+  readonly activeTopics: ActiveTopics;
 }
 
 export class SinkBatchConverter {
-  private readonly seenTopics = new Set<string>();
   /** The consumed record behind each record handed to `put`, for the errant record reporter. */
   private readonly origins = new WeakMap<SinkRecord, ConsumedRecord>();
 
@@ -75,10 +75,7 @@ export class SinkBatchConverter {
           sinkRecords.push(transformed);
           this.origins.set(transformed, consumed);
         }
-        if (!this.seenTopics.has(consumed.topic)) {
-          this.seenTopics.add(consumed.topic);
-          this.o.onTopic(consumed.topic);
-        }
+        this.o.activeTopics.record(consumed.topic);
       }
     }
     return sinkRecords;

@@ -14,7 +14,7 @@
 import type { ProducedMetadata } from "../kafka/kafka-port.ts";
 import { monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
-import { ActiveTopics } from "./active-topics.ts";
+import type { ActiveTopics } from "./active-topics.ts";
 import { InFlightBatches } from "./in-flight-batches.ts";
 import { commitSourceRecords } from "./record-rejection.ts";
 import type { BatchResult } from "./send-coalescer.ts";
@@ -49,7 +49,7 @@ export class SourceAcknowledgements {
   constructor(private readonly d: SourceAcknowledgementsDeps) {
     const o = d.options;
     this.lastFlush = monotonicNow(o.clock);
-    this.activeTopics = new ActiveTopics(o.onTopic);
+    this.activeTopics = o.activeTopics;
     this.inFlight = new InFlightBatches(o.maxInFlightBatches ?? 5, o.maxInFlightBytes ?? 33_554_432);
   }
 

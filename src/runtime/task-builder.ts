@@ -93,7 +93,7 @@ export async function buildTask(
     converters,
     transformations,
     offsetFlushIntervalMs: deps.config["offset.flush.interval.ms"],
-    onTopic: (topic: string) => deps.onTopic(id.connector, topic),
+    activeTopics: deps.activeTopics.of(id.connector),
     metrics,
   };
   const tolerance = {

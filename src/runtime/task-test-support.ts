@@ -14,6 +14,7 @@ import { migrate } from "../store/database.ts";
 import { OffsetStore } from "../store/offset-store.ts";
 import { systemClock } from "../util/clock.ts";
 import { LogManager } from "../util/logger.ts";
+import { ActiveTopics } from "./active-topics.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
 import type { WorkerSourceTaskOptions } from "./source-task-lifecycle.ts";
@@ -143,7 +144,7 @@ export function memorySinkTask(o: {
     converters: stringConverters,
     transformations: TransformationChain.EMPTY,
     offsetFlushIntervalMs: o.offsetFlushIntervalMs,
-    onTopic: () => {},
+    activeTopics: new ActiveTopics(() => {}),
     ...o.options,
   });
   /** Appends `value` (UTF-8 unless bytes) to "in"-`partition`. */
@@ -190,7 +191,7 @@ export function memorySourceTask(o: {
     offsets: { get: () => null, write: () => {} } as never,
     maxRequestBytes: 1_048_576,
     offsetFlushIntervalMs: 60_000,
-    onTopic: () => {},
+    activeTopics: new ActiveTopics(() => {}),
     ...o.options,
   });
   return { kafka, task, basics, listener: basics.listener };

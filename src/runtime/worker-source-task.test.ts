@@ -12,6 +12,7 @@ import { NotSentError, withKafkaError } from "../kafka/send-rejection.ts";
 import type { Clock } from "../util/clock.ts";
 import { type Logger, LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
+import { ActiveTopics } from "./active-topics.ts";
 import { idlePoll, memoryOffsetStore, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import { WorkerSourceTask } from "./worker-source-task.ts";
@@ -83,7 +84,7 @@ function setup(
     maxRequestBytes: options.maxRequestBytes ?? 1_048_576,
     ...(options.maxInFlightBatches ? { maxInFlightBatches: options.maxInFlightBatches } : {}),
     offsetFlushIntervalMs: options.flushMs ?? 0,
-    onTopic: options.onTopic ?? (() => {}),
+    activeTopics: new ActiveTopics(options.onTopic ?? (() => {})),
     ...(options.topicCreator ? { topicCreator: options.topicCreator } : {}),
   });
   return { kafka, offsets, plugin, task, listener: basics.listener };
@@ -961,7 +962,7 @@ describe("WorkerSourceTask that keeps order, on a producer that is not idempoten
       maxRequestBytes: 1_048_576,
       maxInFlightBatches: 5,
       offsetFlushIntervalMs: 0,
-      onTopic: () => {},
+      activeTopics: new ActiveTopics(() => {}),
     });
     // Each poll batch a batch.size worth or more, so each would start a request of its own.
     const big = (n: number) =>

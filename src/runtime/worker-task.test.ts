@@ -8,6 +8,7 @@ import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import type { TargetState } from "../store/config-store.ts";
 import type { Clock } from "../util/clock.ts";
 import { ManualClock } from "../util/manual-clock.ts";
+import { ActiveTopics } from "./active-topics.ts";
 import { DeadLetterQueueReporter } from "./errors/dead-letter-queue-reporter.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import { quietLogs, stringConverters, taskBasics } from "./task-test-support.ts";
@@ -69,7 +70,7 @@ function sinkWithDlq({
     converters: stringConverters,
     transformations: TransformationChain.EMPTY,
     offsetFlushIntervalMs: 1000,
-    onTopic: () => {},
+    activeTopics: new ActiveTopics(() => {}),
   });
   return { task, seen, listener: basics.listener, kafka };
 }

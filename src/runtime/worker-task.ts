@@ -18,6 +18,7 @@ import type { TargetState } from "../store/config-store.ts";
 import { Signal } from "../util/async.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
+import type { ActiveTopics } from "./active-topics.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
 import type { TaskMetrics } from "./task-metrics.ts";
@@ -52,7 +53,7 @@ export interface WorkerTaskOptions {
   readonly transformations: TransformationChain;
   readonly operator: RetryWithToleranceOperator;
   readonly offsetFlushIntervalMs: number;
-  readonly onTopic: (topic: string) => void;
+  readonly activeTopics: ActiveTopics;
   readonly metrics: TaskMetrics;
 }
 

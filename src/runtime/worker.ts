@@ -21,6 +21,7 @@ import type { Clock } from "../util/clock.ts";
 import type { LogManager } from "../util/logger.ts";
 import type { WorkerConfig } from "../worker-config.ts";
 import { AbandonedTasks } from "./abandoned-tasks.ts";
+import type { ActiveTopicRegistry } from "./active-topics.ts";
 import { resolveConnector } from "./resolve-connector.ts";
 import type { ResolveConfig } from "./resolved-values.ts";
 import { buildTask } from "./task-builder.ts";
@@ -42,7 +43,7 @@ export interface WorkerDeps {
    * receives each value resolved (hidden from the logs while what got it runs).
    */
   readonly resolveConfig: ResolveConfig;
-  readonly onTopic: (connector: string, topic: string) => void;
+  readonly activeTopics: ActiveTopicRegistry;
 }
 
 /**

@@ -1,5 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { JavaHashMapOrder, javaHashMap, javaHashOrder } from "./java-hash-order.ts";
+import {
+  JavaHashMapOrder,
+  javaHashMap,
+  javaHashOrder,
+  javaHashOrderBy,
+  topicPartitionHash,
+} from "./java-hash-order.ts";
 
 describe("javaHashOrder", () => {
   test("orders as Java's HashSet does (answers recorded from Connect 4.3.1)", () => {
@@ -24,6 +30,21 @@ describe("javaHashOrder", () => {
     const keys = Array.from({ length: 13 }, (_, i) => `k${i}`);
     expect(javaHashOrder(keys)).toHaveLength(13);
     expect(new Set(javaHashOrder(keys))).toEqual(new Set(keys));
+  });
+});
+
+describe("javaHashOrderBy", () => {
+  test("TopicPartitions as a sink's offsets list them (GET …/offsets of Connect 4.3.1)", () => {
+    expect(topicPartitionHash("t", 0)).toBe(1077); // new TopicPartition("t", 0).hashCode()
+    const t = "oracle-hr-rmx7e14uc";
+    const committed = [
+      { topic: "oracle-active-a", partition: 0 },
+      { topic: t, partition: 0 },
+      { topic: t, partition: 1 },
+      { topic: t, partition: 2 },
+    ];
+    const order = javaHashOrderBy(committed, (o) => topicPartitionHash(o.topic, o.partition));
+    expect(order.map((o) => `${o.topic}-${o.partition}`)).toEqual([`${t}-1`, `${t}-0`, "oracle-active-a-0", `${t}-2`]);
   });
 });
 

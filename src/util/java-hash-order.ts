@@ -19,15 +19,25 @@ function stringHash(s: string): number {
  * (`tableSizeFor((int) (size / 0.75 + 1))`: 8 for 3 to 5 keys) instead of starting at 16.
  */
 export function javaHashOrder(keys: readonly string[], copy = false): string[] {
-  let size = copy ? copyCapacity(keys.length) : 16;
-  while (keys.length > size * 0.75) size *= 2;
-  return keys
-    .map((key, index) => {
-      const h = stringHash(key);
-      return { key, index, bucket: (h ^ (h >>> 16)) & (size - 1) };
+  return javaHashOrderBy(keys, stringHash, copy);
+}
+
+/** `items` in the order of a Java HashSet of them built in this order, whose `hashCode()` is `hash`. */
+export function javaHashOrderBy<T>(items: readonly T[], hash: (item: T) => number, copy = false): T[] {
+  let size = copy ? copyCapacity(items.length) : 16;
+  while (items.length > size * 0.75) size *= 2;
+  return items
+    .map((item, index) => {
+      const h = hash(item);
+      return { item, index, bucket: (h ^ (h >>> 16)) & (size - 1) };
     })
     .sort((a, b) => a.bucket - b.bucket || a.index - b.index)
-    .map((e) => e.key);
+    .map((e) => e.item);
+}
+
+/** Kafka's `TopicPartition.hashCode()`. */
+export function topicPartitionHash(topic: string, partition: number): number {
+  return (Math.imul(31, 31 + partition) + stringHash(topic)) | 0;
 }
 
 /** The table size of `new HashMap<>(other)` for `size` keys: `tableSizeFor((int) (size / 0.75 + 1))`. */

@@ -5,6 +5,7 @@
  */
 import type { SinkTask } from "../../src/api/connector.ts";
 import { kafkaPorts } from "../../src/kafka/kafka-ports.ts";
+import { ActiveTopics } from "../../src/runtime/active-topics.ts";
 import { stringConverters, taskBasics } from "../../src/runtime/task-test-support.ts";
 import { TransformationChain } from "../../src/runtime/transformation-chain.ts";
 import { WorkerSinkTask } from "../../src/runtime/worker-sink-task.ts";
@@ -34,7 +35,7 @@ export async function startSinkTask(client: keyof typeof kafkaPorts, name: strin
     converters: stringConverters,
     transformations: TransformationChain.EMPTY,
     offsetFlushIntervalMs: 3_600_000, // no periodic commit during the test
-    onTopic: () => {},
+    activeTopics: new ActiveTopics(() => {}),
   });
   task.start();
   return { task, basics, topic, groupId };

@@ -250,26 +250,35 @@ describe("ConnectorsResource routes, in-process", () => {
   });
 
   describe("topics", () => {
-    test("a sink's consumed topics are tracked and can be reset", async () => {
+    test("a sink's consumed topics are tracked, can be reset, and are tracked again while it runs", async () => {
       await using w = await inProcessWorker();
       w.kafka.createTopic("in");
-      w.kafka.append({
-        topic: "in",
-        partition: 0,
-        key: null,
-        value: new TextEncoder().encode("x"),
-        headers: [],
-        timestamp: 1,
-      });
+      const append = () =>
+        w.kafka.append({
+          topic: "in",
+          partition: 0,
+          key: null,
+          value: new TextEncoder().encode("x"),
+          headers: [],
+          timestamp: 1,
+        });
+      const listed = () =>
+        waitFor(async () => {
+          await w.kafka.deliver();
+          return (await w.rest("GET", "/connectors/k/topics")).body.k.topics.length === 1;
+        });
+      append();
       await w.rest("POST", "/connectors", { name: "k", config: { "connector.class": "ScriptedSink", topics: "in" } });
       await running(w, "k");
-      await waitFor(async () => {
-        await w.kafka.deliver();
-        return (await w.rest("GET", "/connectors/k/topics")).body.k.topics.length === 1;
-      });
+      await listed();
       expect((await w.rest("GET", "/connectors/k/topics")).body).toEqual({ k: { topics: ["in"] } });
       expect((await w.rest("PUT", "/connectors/k/topics/reset")).status).toBe(202);
       expect((await w.rest("GET", "/connectors/k/topics")).body).toEqual({ k: { topics: [] } });
+      // Connect's WorkerTask.recordActiveTopic asks the status store at each record: the running
+      // task records the topic again with its next record (it kept it to itself until a restart).
+      append();
+      await listed();
+      expect((await w.rest("GET", "/connectors/k/topics")).body).toEqual({ k: { topics: ["in"] } });
     });
   });
 });

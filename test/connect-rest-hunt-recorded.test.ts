@@ -1,0 +1,39 @@
+/**
+ * What the connecthunt asked a real Apache Kafka Connect 4.3.1 worker (test/fixtures/connect-rest:
+ * hunt-steps.ts sends them, `record.sh --hunt` recorded Connect's answers into hunt-recordings.json):
+ * the offsets API of source and sink connectors in each state, tasks.max edits and restart plans of
+ * a running, failed and stopped sink, a connector that fails to start being stopped, active topics
+ * reset while running and recorded again, logger scopes, and validation of errors.*, converter,
+ * transforms and predicates keys. Compared as connect-rest-recorded.test.ts compares.
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { withoutGatewayPlugins } from "./fixtures/connect-rest/apache-only.ts";
+import { HUNT_STEPS } from "./fixtures/connect-rest/hunt-steps.ts";
+import { type Recording, replay } from "./fixtures/connect-rest/scenario.ts";
+import { REPO } from "./support/kafka.ts";
+import { suiteGateway } from "./support/suite-gateway.ts";
+
+const recordings: Recording[] = JSON.parse(
+  readFileSync(join(REPO, "test/fixtures/connect-rest/hunt-recordings.json"), "utf8"),
+);
+
+const suite = suiteGateway({ "offset.flush.interval.ms": "500" });
+let answers: Map<string, Recording>;
+
+beforeAll(async () => {
+  const run = `g${Date.now().toString(36)}`;
+  answers = new Map((await replay(suite.gw.url, { run, dir: suite.dir.path }, HUNT_STEPS)).map((a) => [a.id, a]));
+}, 180_000);
+
+describe("the connecthunt's requests, recorded from Apache Kafka Connect 4.3.1", () => {
+  test("every step has its recording", () => {
+    expect(recordings.map((r) => r.id).sort()).toEqual(HUNT_STEPS.map((s) => s.id).sort());
+  });
+
+  test.each(recordings.map((r) => [r.id, r] as const))("%s", (id, recorded) => {
+    const answer = answers.get(id)!;
+    expect({ ...answer, body: withoutGatewayPlugins(answer.body) }).toEqual(recorded);
+  });
+});
