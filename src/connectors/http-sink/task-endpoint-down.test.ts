@@ -3,6 +3,8 @@
 // the outage is no failure (review34: the records stay uncommitted, for a restart or the next owner).
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import type { RecordBuffer } from "./record-buffer.ts";
+import { tpKey } from "./record-encoder.ts";
 import { endpoint, harness, record } from "./test-support.ts";
 
 const fast = {
@@ -82,6 +84,28 @@ describe("HttpSinkTask when the endpoint is unavailable", () => {
     expect(message).toStartWith(`POST http://***@127.0.0.1:${port}/in failed after 2 attempt(s):`);
     expect(message).not.toContain("secret");
   });
+
+  test.each([
+    ["the endpoint stays at 500", 500, "all"],
+    ["reporting a refused record fails (errors.tolerance=none)", 400, "none"],
+  ] as const)(
+    "a request that failed the task (%s) leaves its records pending: nothing can commit past them",
+    async (_, status, tolerance) => {
+      await using server = endpoint();
+      server.answer(() => new Response("no", { status }));
+      await using h = harness(
+        { url: server.url(), ...fast, "sink.retry.max-attempts": "2", "errors.tolerance": tolerance },
+        { tolerance },
+      );
+      await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
+      await waitFor(() => h.raised.length === 1);
+      await h.task.idle();
+      // preCommit throws after a failure; the buffer itself must not count the records done either.
+      const buffer = (h.task as unknown as { buffer: RecordBuffer }).buffer;
+      expect(buffer.firstPending(tpKey("orders", 0))).toBe(0);
+      expect(buffer.size).toBe(2);
+    },
+  );
 
   test.each(["stop", "revocation"] as const)(
     "a %s during the retries is no failure: nothing raised nor reported, the records stay uncommitted",
