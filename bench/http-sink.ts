@@ -40,7 +40,12 @@ const compareBin = env.BENCH_GATEWAY_COMPARE_BIN ? resolve(env.BENCH_GATEWAY_COM
 if (order.includes("gateway-b") && !compareBin) throw new Error("gateway-b needs BENCH_GATEWAY_COMPARE_BIN");
 const PARTITIONS = 4;
 const BATCH = 500;
-const RECORD_BYTES = 1024;
+/** Record size (BENCH_SINK_RECORD_BYTES, default 1 KB); large records with a slow endpoint measure the sink's memory bound. */
+const RECORD_BYTES = Number(env.BENCH_SINK_RECORD_BYTES ?? "1024");
+/** The endpoint answers each request after this many ms (BENCH_SINK_ENDPOINT_DELAY_MS, default 0). */
+const ENDPOINT_DELAY_MS = Number(env.BENCH_SINK_ENDPOINT_DELAY_MS ?? "0");
+/** sink.requests.max-buffered.bytes for the gateway (BENCH_SINK_MAX_BUFFERED_BYTES; default: the connector's). */
+const MAX_BUFFERED_BYTES = env.BENCH_SINK_MAX_BUFFERED_BYTES;
 const counts = {
   batch: Number(env.BENCH_SINK_BATCH_RECORDS ?? "100000"),
   single: Number(env.BENCH_SINK_SINGLE_RECORDS ?? "20000"),
@@ -62,7 +67,7 @@ interface Measurement {
 const kafka = new Kafka({ clientId: "bench-http-sink", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 await admin.connect();
-using endpoint = startSinkEndpoint();
+using endpoint = startSinkEndpoint(ENDPOINT_DELAY_MS);
 
 /** `{"seq":n,"partition":p,"pad":"xxx…"}` padded to exactly RECORD_BYTES bytes. */
 function recordValue(seq: number, partition: number): string {
@@ -79,9 +84,11 @@ async function prepareTopic(mode: Mode): Promise<string> {
   const producer = kafka.producer();
   await producer.connect();
   try {
-    for (let start = 0; start < counts[mode]; start += 2000) {
+    // Per send at most ~3 MB (under the broker's message.max.bytes per partition's batch).
+    const chunk = Math.max(PARTITIONS, Math.min(2000, Math.floor(3_000_000 / RECORD_BYTES)));
+    for (let start = 0; start < counts[mode]; start += chunk) {
       const messages = [];
-      for (let seq = start; seq < Math.min(start + 2000, counts[mode]); seq++) {
+      for (let seq = start; seq < Math.min(start + chunk, counts[mode]); seq++) {
         messages.push({ partition: seq % PARTITIONS, value: recordValue(seq, seq % PARTITIONS) });
       }
       // A broker under load may not know the new topic on every connection yet: retry a while.
@@ -138,6 +145,7 @@ async function measure(system: SystemName, mode: Mode, topic: string, run: numbe
           "sink.writer.thread-pool.size": String(PARTITIONS),
           "value.converter": "org.apache.kafka.connect.json.JsonConverter",
           "value.converter.schemas.enable": "false",
+          ...(MAX_BUFFERED_BYTES ? { "sink.requests.max-buffered.bytes": MAX_BUFFERED_BYTES } : {}),
         },
       });
       if (created.status !== 201) throw new Error(`creating the connector answered ${created.status}\n${w.logTail()}`);
@@ -226,7 +234,7 @@ try {
         const m = await measure(system, mode, topics[mode], run);
         results.push(m);
         console.error(
-          `run ${run} ${mode} ${system}: ${m.recordsPerSecond.toFixed(0)} records/s (${m.seconds.toFixed(2)} s, ${m.requests} requests, ${m.usage.cores.toFixed(2)} cores, ${((counts[mode] * 1000) / m.usage.cpuMs).toFixed(0)} records per CPU-second)`,
+          `run ${run} ${mode} ${system}: ${m.recordsPerSecond.toFixed(0)} records/s (${m.seconds.toFixed(2)} s, ${m.requests} requests, ${m.usage.cores.toFixed(2)} cores, peak RSS ${m.usage.peakRssMiB.toFixed(0)} MiB, ${((counts[mode] * 1000) / m.usage.cpuMs).toFixed(0)} records per CPU-second)`,
         );
       }
     }
@@ -244,12 +252,12 @@ const label: Record<SystemName, string> = {
   loop: "Plain Bun consumer + fetch loop (the limit)",
 };
 const lines = [
-  `${PARTITIONS} partitions, records of ${RECORD_BYTES} bytes; batch mode ${counts.batch} records (${BATCH} per request), single mode ${counts.single} records; ${runs} runs per system; load average at the end ${loadavg()
+  `${PARTITIONS} partitions, records of ${RECORD_BYTES} bytes, endpoint delay ${ENDPOINT_DELAY_MS} ms, gateway sink.requests.max-buffered.bytes ${MAX_BUFFERED_BYTES ?? "default"}; batch mode ${counts.batch} records (${BATCH} per request), single mode ${counts.single} records; ${runs} runs per system; load average at the end ${loadavg()
     .map((l) => l.toFixed(2))
     .join(" ")}`,
   "",
-  "| Mode | System | records/s median | min | max | CPU (cores) | records per CPU-second | gateway ÷ system |",
-  "|---|---|--:|--:|--:|--:|--:|--:|",
+  "| Mode | System | records/s median | min | max | CPU (cores) | records per CPU-second | peak RSS MiB median | max | gateway ÷ system |",
+  "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
 ];
 for (const mode of modes) {
   const rate = (s: SystemName) =>
@@ -260,8 +268,9 @@ for (const mode of modes) {
     const rows = results.filter((m) => m.system === s && m.mode === mode);
     const cores = summarize(rows.map((m) => m.usage.cores)).median;
     const perCpuSecond = summarize(rows.map((m) => (counts[mode] * 1000) / m.usage.cpuMs)).median;
+    const rss = summarize(rows.map((m) => m.usage.peakRssMiB));
     lines.push(
-      `| ${mode} | ${label[s]} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)} | ${r.max.toFixed(0)} | ${cores.toFixed(2)} | ${perCpuSecond.toFixed(0)} | ${(gw.median / r.median).toFixed(2)} |`,
+      `| ${mode} | ${label[s]} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)} | ${r.max.toFixed(0)} | ${cores.toFixed(2)} | ${perCpuSecond.toFixed(0)} | ${rss.median.toFixed(0)} | ${rss.max.toFixed(0)} | ${(gw.median / r.median).toFixed(2)} |`,
     );
   }
 }

@@ -21,7 +21,8 @@ function countMarks(body: string): number {
   return n;
 }
 
-export function startSinkEndpoint(): SinkEndpoint {
+/** `delayMs`: each answer waits that long after the body was read (a slow endpoint). */
+export function startSinkEndpoint(delayMs = 0): SinkEndpoint {
   let records = 0;
   let requests = 0;
   let target = Number.POSITIVE_INFINITY;
@@ -37,6 +38,7 @@ export function startSinkEndpoint(): SinkEndpoint {
       const body = await req.text();
       records += countMarks(body);
       if (doneAt === undefined && records >= target) doneAt = performance.now();
+      if (delayMs > 0) await Bun.sleep(delayMs);
       return new Response("ok");
     },
   });

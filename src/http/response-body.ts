@@ -91,16 +91,17 @@ export async function readCapped(response: Response, max: number, what: () => st
  * out (`timedOut`) after the response head came, or where the body stopped decompressing as its
  * Content-Encoding says (a 2xx with a mislabelled body is still the endpoint's answer: thrown, it
  * would be a transport failure and the records, delivered, sent again); other read failures are
- * thrown.
+ * thrown. `timedOut` in the result: the body was still arriving at the request timeout.
  */
 export async function readPrefix(
   response: Response,
   keep: number,
   timedOut: () => boolean,
-): Promise<{ body: Uint8Array; truncated: boolean }> {
+): Promise<{ body: Uint8Array; truncated: boolean; timedOut: boolean }> {
   const read = new Chunks();
   let truncated = false;
-  if (!response.body) return { body: read.concat(), truncated };
+  let cutAtTimeout = false;
+  if (!response.body) return { body: read.concat(), truncated, timedOut: false };
   try {
     // Read chunk by chunk also when the body declares its length: a body still arriving at the
     // request timeout gives the bytes that came (the HTTP sink's excerpt), not nothing.
@@ -116,8 +117,9 @@ export async function readPrefix(
       plain !== undefined && plain < keep ? plain : undefined,
     );
   } catch (error) {
-    if (!timedOut() && transportFailureOf(error) !== "decode") throw error;
+    cutAtTimeout = timedOut();
+    if (!cutAtTimeout && transportFailureOf(error) !== "decode") throw error;
     truncated = true;
   }
-  return { body: read.concat(), truncated };
+  return { body: read.concat(), truncated, timedOut: cutAtTimeout };
 }

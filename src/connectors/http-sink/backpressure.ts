@@ -1,6 +1,7 @@
 /**
  * Backpressure: the HTTP sink task's pause of consumption while `sink.requests.max-buffered`
- * records, or `sink.requests.max-buffered.bytes` bytes, are buffered or in flight, through its
+ * records, or `sink.requests.max-buffered.bytes` bytes (what they hold, RecordWeight, and the bodies
+ * of requests in flight), are buffered or in flight, through its
  * SinkTaskContext. HttpSinkTask calls `update` whenever they change and `open` from its own
  * `open(partitions)`.
  *

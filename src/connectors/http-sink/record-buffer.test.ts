@@ -15,6 +15,7 @@ function rec(tp: string, offset: number, at = 0, route = ""): EncodedRecord {
     route,
     enqueuedAt: at,
     seq: offset,
+    held: 100,
   };
 }
 
@@ -99,20 +100,23 @@ describe("RecordBuffer", () => {
     expect(b.take()!.records.map((r) => `${r.tp}${r.offset}`)).toEqual(["b1"]);
   });
 
-  test("bytes held count waiting and in-flight records, and go back to 0 through complete, requeue and drop", () => {
+  test("bytes held count waiting and in-flight records and request bodies, and go back to 0 through complete, requeue and drop", () => {
     const b = new RecordBuffer({ ...limits, requestRecords: 4 });
-    b.add(rec("a", 10)); // "10" and its comma: 3 bytes
+    b.add(rec("a", 10)); // each record holds 100 bytes
     b.add(rec("b", 20));
     b.add(rec("a", 11));
-    expect(b.bytes).toBe(9);
+    expect(b.bytes).toBe(300);
     const first = b.take()!;
-    expect(first.bytes).toBe(9);
+    expect(first.bytes).toBe(9); // "10," "11," "20]": the body [10,11,20] less its "["
+    expect(first.held).toBe(310); // its records and its body of 10 bytes
+    expect(b.bytes).toBe(310);
     b.add(rec("a", 12));
-    expect(b.bytes).toBe(12);
+    expect(b.bytes).toBe(410);
     b.drop(["b"]);
-    b.requeue(first, 1);
-    expect(b.bytes).toBe(6);
+    b.requeue(first, 1); // a11 goes back; b20 was dropped
+    expect(b.bytes).toBe(200);
     const second = b.take()!;
+    expect(b.bytes).toBe(207); // [11,12]
     b.complete(second);
     expect(b.bytes).toBe(0);
     b.add(rec("c", 30));
@@ -120,5 +124,21 @@ describe("RecordBuffer", () => {
     b.drop(["c"]);
     b.complete(third);
     expect(b.bytes).toBe(0);
+  });
+
+  test("a delivered record is freed with its request, while its lane still holds later records", () => {
+    const b = new RecordBuffer({ ...limits, requestRecords: 1 });
+    const delivered = (() => {
+      const first = rec("a", 0);
+      b.add(first);
+      b.add(rec("a", 1));
+      b.add(rec("a", 2));
+      b.complete(b.take()!);
+      return new WeakRef(first);
+    })();
+    Bun.gc(true);
+    expect(delivered.deref()).toBeUndefined();
+    expect(b.size).toBe(2);
+    expect(b.firstPending("a")).toBe(1);
   });
 });

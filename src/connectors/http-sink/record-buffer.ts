@@ -12,6 +12,10 @@
  * records reach `maxBatchRecords`, their bytes reach `flushBytes`, or the oldest has waited
  * `flushTimeoutMs`. A request holds up to `requestRecords` records and `flushBytes` bytes (at
  * least one record), drawn oldest lane first, from lanes whose next records share its route.
+ *
+ * Memory: `bytes` is what the records hold (their `held` weight, RecordWeight) from `add` until
+ * done, plus the body of each request in flight; a record's slot in its lane is cleared when a
+ * request takes it, so a delivered record is freed with its request, not at the next compaction.
  */
 import { type EncodedRecord, encodedSize } from "./record-encoder.ts";
 
@@ -25,10 +29,13 @@ export interface BufferLimits {
 
 interface Lane {
   readonly key: string;
-  readonly queue: EncodedRecord[];
+  /** Its records; those before `head` were taken by requests (their slots cleared). */
+  readonly queue: (EncodedRecord | undefined)[];
   head: number;
   /** Bytes (batch-body size) of the waiting records. */
   bytes: number;
+  /** Held bytes (RecordWeight) of the waiting records. */
+  held: number;
   /** The lane's request in flight, if any, and the offset of its first record from this lane. */
   inFlight: { readonly request: TakenRequest; readonly from: number } | undefined;
 }
@@ -36,8 +43,10 @@ interface Lane {
 export interface TakenRequest {
   readonly records: readonly EncodedRecord[];
   readonly lanes: readonly string[];
-  /** Its records' batch-body bytes (what it holds in memory). */
+  /** Its records' batch-body bytes (the size of its body). */
   readonly bytes: number;
+  /** What it holds in memory: its records' held bytes and its body. */
+  readonly held: number;
 }
 
 export class RecordBuffer {
@@ -46,7 +55,7 @@ export class RecordBuffer {
   private waitingCount = 0;
   /** Records in requests in flight. */
   private inFlightCount = 0;
-  /** Batch-body bytes of the records waiting and in flight. */
+  /** Held bytes of the records waiting and in flight, and the bodies of the requests in flight. */
   private heldBytes = 0;
   private newest = 0;
 
@@ -57,7 +66,7 @@ export class RecordBuffer {
     return this.waitingCount + this.inFlightCount;
   }
 
-  /** Bytes of the records buffered or in flight (what backpressure bounds too). */
+  /** Bytes the records buffered or in flight hold, with the bodies of requests in flight (what backpressure bounds too). */
   get bytes(): number {
     return this.heldBytes;
   }
@@ -75,13 +84,13 @@ export class RecordBuffer {
     this.newest = record.seq;
     let lane = this.lanes.get(record.tp);
     if (!lane) {
-      lane = { key: record.tp, queue: [], head: 0, bytes: 0, inFlight: undefined };
+      lane = { key: record.tp, queue: [], head: 0, bytes: 0, held: 0, inFlight: undefined };
       this.lanes.set(record.tp, lane);
     }
     lane.queue.push(record);
-    const size = encodedSize(record);
-    lane.bytes += size;
-    this.heldBytes += size;
+    lane.bytes += encodedSize(record);
+    lane.held += record.held;
+    this.heldBytes += record.held;
     this.waitingCount++;
   }
 
@@ -129,6 +138,7 @@ export class RecordBuffer {
     const taken: [Lane, number][] = [];
     // `[` plus, per record, its bytes and the `,` or `]` after it: the exact batch body size.
     let bytes = 1;
+    let held = 0;
     for (const lane of lanes) {
       if (records.length >= limit) break;
       const start = lane.head;
@@ -139,15 +149,24 @@ export class RecordBuffer {
         if (records.length > 0 && bytes + size > this.limits.flushBytes) break;
         records.push(r);
         bytes += size;
+        held += r.held;
         lane.bytes -= size;
-        lane.head++;
+        lane.held -= r.held;
+        lane.queue[lane.head++] = undefined; // the request holds it now, until it is done
       }
-      if (lane.head > start) taken.push([lane, lane.queue[start]!.offset]);
+      if (lane.head > start) taken.push([lane, records[records.length - (lane.head - start)]!.offset]);
       if (records.length > 0 && bytes >= this.limits.flushBytes) break;
     }
     this.waitingCount -= records.length;
     this.inFlightCount += records.length;
-    const request: TakenRequest = { records, lanes: taken.map(([lane]) => lane.key), bytes: bytes - 1 };
+    // Its body (built when it is sent) is held on top of its records until it is done.
+    const request: TakenRequest = {
+      records,
+      lanes: taken.map(([lane]) => lane.key),
+      bytes: bytes - 1,
+      held: held + bytes,
+    };
+    this.heldBytes += bytes;
     for (const [lane, from] of taken) {
       lane.inFlight = { request, from };
       this.compact(lane);
@@ -165,7 +184,7 @@ export class RecordBuffer {
   /** The request is done (delivered or reported): its lanes are idle again. */
   complete(request: TakenRequest): void {
     this.inFlightCount -= request.records.length;
-    this.heldBytes -= request.bytes;
+    this.heldBytes -= request.held;
     for (const key of request.lanes) {
       const lane = this.lanes.get(key);
       if (lane?.inFlight?.request !== request) continue;
@@ -182,7 +201,7 @@ export class RecordBuffer {
    */
   requeue(request: TakenRequest, undone = 0): void {
     this.inFlightCount -= request.records.length;
-    this.heldBytes -= request.bytes;
+    this.heldBytes -= request.held;
     for (const key of request.lanes) {
       const lane = this.lanes.get(key);
       if (lane?.inFlight?.request !== request) continue;
@@ -192,7 +211,8 @@ export class RecordBuffer {
       lane.head = 0;
       for (const r of back) {
         lane.bytes += encodedSize(r);
-        this.heldBytes += encodedSize(r);
+        lane.held += r.held;
+        this.heldBytes += r.held;
       }
       this.waitingCount += back.length;
       if (lane.head >= lane.queue.length) this.lanes.delete(key);
@@ -213,7 +233,7 @@ export class RecordBuffer {
       if (!lane) continue;
       // A request in flight still completes (and is then counted out); its records no longer matter here.
       this.waitingCount -= lane.queue.length - lane.head;
-      this.heldBytes -= lane.bytes;
+      this.heldBytes -= lane.held;
       this.lanes.delete(tp);
     }
   }

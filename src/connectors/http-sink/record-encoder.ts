@@ -18,6 +18,7 @@ import type { SinkRecord } from "../../api/record.ts";
 import { RecordHeaders } from "../../api/record-headers.ts";
 import { DataError } from "../../errors.ts";
 import { headerValueOf, isHeaderName } from "../../http/header-value.ts";
+import { recordWeight } from "./record-weight.ts";
 
 export interface EncoderSettings {
   readonly url: string;
@@ -43,6 +44,8 @@ export interface EncodedRecord {
   readonly enqueuedAt: number;
   /** Its place in the order records were encoded (put order): a flush releases those up to a place. */
   readonly seq: number;
+  /** The memory it holds while the task has it (RecordWeight): what sink.requests.max-buffered.bytes counts. */
+  readonly held: number;
 }
 
 const text = new TextDecoder();
@@ -160,6 +163,7 @@ export class RecordEncoder {
       route: this.templated || headers.length > 0 ? `${url}\n${JSON.stringify(headers)}` : "",
       enqueuedAt: this.now(),
       seq: ++this.sequence,
+      held: recordWeight(record, body),
     };
   }
 

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { JsonText } from "../../api/data/json-text.ts";
+import { RECORD_OVERHEAD } from "./record-weight.ts";
 import { endpoint, harness, record } from "./test-support.ts";
 
 /** An endpoint holding every request until `release`. */
@@ -28,23 +30,28 @@ describe("HttpSinkTask backpressure by bytes", () => {
     expect(h.events).toEqual(["pause 1", "resume 1"]);
   });
 
-  test("sink.requests.max-buffered.bytes sets the bound; it resumes at half, counting requests in flight", async () => {
+  test("sink.requests.max-buffered.bytes counts what the task holds: each record's consumed bytes and text, and the bodies in flight", async () => {
     const { server, release } = heldEndpoint();
     await using _server = server;
     await using h = harness({
       url: server.url(),
-      "sink.requests.max-buffered.bytes": "1000",
+      "sink.requests.max-buffered.bytes": "5000",
       "sink.flush-buffer.timeout": "0",
       "sink.request.batch.size": "2",
     });
-    const v = "y".repeat(298); // 300 bytes as JSON, 301 in a batch body
-    await h.task.put([record(0, 0, v), record(0, 1, v)]);
+    // Consumed JSON passed through: the consumed bytes are the body; the record holds their text too.
+    const v = () => {
+      const text = `"${"y".repeat(298)}"`;
+      return new JsonText(text, new TextEncoder().encode(text));
+    };
+    const held = RECORD_OVERHEAD + 300 + 300; // 1112 per record; a body of two is 603 bytes: [v,v]
+    await h.task.put([record(0, 0, v()), record(0, 1, v())]);
     await waitFor(() => server.received.length === 1);
     expect(h.events).toEqual([]);
-    // 602 bytes in flight plus 301 waiting, then 301 more: 1204 ≥ 1000.
-    await h.task.put([record(0, 2, v)]);
+    await h.task.put([record(0, 2, v())]); // 2 * 1112 + 603 in flight, 1112 waiting: 3939
     expect(h.events).toEqual([]);
-    await h.task.put([record(0, 3, v)]);
+    await h.task.put([record(0, 3, v())]); // 4 * 1112 + 603 = 5051 ≥ 5000 (the values alone: 1204)
+    expect(4 * held + 603).toBeGreaterThanOrEqual(5000);
     expect(h.events).toEqual(["pause 1"]);
     release();
     await waitFor(() => server.values().length === 4);

@@ -3,6 +3,8 @@
 // the outage is no failure (review34: the records stay uncommitted, for a restart or the next owner).
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import type { RecordBuffer } from "./record-buffer.ts";
+import { tpKey } from "./record-encoder.ts";
 import { endpoint, harness, record } from "./test-support.ts";
 
 const fast = {
@@ -63,6 +65,29 @@ describe("HttpSinkTask when the endpoint is unavailable", () => {
     expect(() => h.task.preCommit([{ topic: "orders", partition: 0, offset: 3 }])).toThrow("HTTP 503");
   });
 
+  test("records reported while a refused batch was re-sent one by one are reported again after the restart (the DLQ is at-least-once)", async () => {
+    await using server = endpoint();
+    let down = true;
+    // The batch is refused; record 1 alone too; record 2 alone finds the endpoint down (503).
+    server.answer((r) => new Response("", { status: r.body === "[2]" && down ? 503 : r.body === "[2]" ? 200 : 400 }));
+    const config = { url: server.url(), ...fast, "sink.retry.max-attempts": "1", "errors.tolerance": "all" };
+    const records = [record(0, 0, 1), record(0, 1, 2)];
+    {
+      await using h = harness(config);
+      await h.task.put(records);
+      await waitFor(() => h.raised.length === 1);
+      await h.task.idle();
+      expect(h.errant.map((e) => e.record.kafkaOffset)).toEqual([0]);
+    }
+    down = false;
+    await using restarted = harness(config); // nothing was committed: the same records again
+    await restarted.task.put(records);
+    await waitFor(() => server.received.filter((r) => r.body === "[2]").length === 2);
+    await restarted.task.idle();
+    expect(restarted.errant.map((e) => e.record.kafkaOffset)).toEqual([0]);
+    expect(restarted.task.preCommit([{ ...p0, offset: 2 }])).toEqual([{ ...p0, offset: 2 }]);
+  });
+
   test("an unreachable endpoint fails the task after the attempts (errors.tolerance=all), naming the URL without credentials", async () => {
     const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
     const port = closed.port;
@@ -82,6 +107,28 @@ describe("HttpSinkTask when the endpoint is unavailable", () => {
     expect(message).toStartWith(`POST http://***@127.0.0.1:${port}/in failed after 2 attempt(s):`);
     expect(message).not.toContain("secret");
   });
+
+  test.each([
+    ["the endpoint stays at 500", 500, "all"],
+    ["reporting a refused record fails (errors.tolerance=none)", 400, "none"],
+  ] as const)(
+    "a request that failed the task (%s) leaves its records pending: nothing can commit past them",
+    async (_, status, tolerance) => {
+      await using server = endpoint();
+      server.answer(() => new Response("no", { status }));
+      await using h = harness(
+        { url: server.url(), ...fast, "sink.retry.max-attempts": "2", "errors.tolerance": tolerance },
+        { tolerance },
+      );
+      await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
+      await waitFor(() => h.raised.length === 1);
+      await h.task.idle();
+      // preCommit throws after a failure; the buffer itself must not count the records done either.
+      const buffer = (h.task as unknown as { buffer: RecordBuffer }).buffer;
+      expect(buffer.firstPending(tpKey("orders", 0))).toBe(0);
+      expect(buffer.size).toBe(2);
+    },
+  );
 
   test.each(["stop", "revocation"] as const)(
     "a %s during the retries is no failure: nothing raised nor reported, the records stay uncommitted",

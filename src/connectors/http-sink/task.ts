@@ -9,7 +9,8 @@
  * letter queue or task failure). A batch the endpoint rejects with
  * a non-retriable status is re-sent record by record, so one poison record does not take its
  * neighbours to the DLQ. An endpoint that stays unavailable or refuses the credentials (401, 407)
- * fails the task instead (a "fatal" outcome): its records are never reported, nor committed.
+ * fails the task instead (a "fatal" outcome): its records are never reported, nor committed (they
+ * stay pending in the buffer, as those of a request whose report threw).
  *
  * Guarantees: records of one partition are in at most one request at a time, in offset order;
  * `preCommit` returns, per partition, the offset of its first record not yet done, so offsets
@@ -21,7 +22,8 @@
  * wire (at most sink.request.timeout): cut off, the endpoint could still apply it after what the
  * next owner sends. Only `stop` and `cancel` (the worker abandoning the task at
  * task.shutdown.graceful.timeout.ms) cut attempts off.
- * Backpressure: at `sink.requests.max-buffered` records or `.bytes` (buffered or in flight) the task
+ * Backpressure: at `sink.requests.max-buffered` records or `.bytes` (what they hold, RecordWeight,
+ * and the bodies in flight; buffered or in flight) the task
  * pauses its partitions (sending partial batches: none can fill) and resumes them at half; partitions
  * opened meanwhile are paused too, one revoked before the resume is resumed when opened (Backpressure).
  *
@@ -206,11 +208,17 @@ export class HttpSinkTask implements SinkTask {
   private launch(request: TakenRequest): void {
     const abort = new AbortController();
     const run = this.deliver(request, AbortSignal.any([this.stopping.signal, abort.signal]))
-      .catch((error: unknown) => this.fail(error))
-      .then((undone) => {
+      .then(
+        (undone) => {
+          if (undone !== undefined && abort.signal.aborted) this.buffer.requeue(request, undone);
+          else this.buffer.complete(request);
+        },
+        // Failed (fatal outcome, or a report that threw): its records stay pending, their lanes busy,
+        // so no commit passes them even if preCommit did not throw after a failure.
+        (error: unknown) => this.fail(error),
+      )
+      .then(() => {
         this.inFlight.delete(request);
-        if (undone !== undefined && abort.signal.aborted) this.buffer.requeue(request, undone);
-        else this.buffer.complete(request);
         this.applyBackpressure();
         this.pump();
         this.maybeRequestCommit();
