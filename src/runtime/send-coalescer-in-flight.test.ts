@@ -1,8 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { LogManager } from "../util/logger.ts";
-import { recordBytes, SendCoalescer } from "./send-coalescer.ts";
+import { recordBytes } from "./request-bytes.ts";
+import { SendCoalescer } from "./send-coalescer.ts";
 import { type Item, item, ManualSender, options, track } from "./send-coalescer-test-support.ts";
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe("SendCoalescer with several requests in flight", () => {
   test("starts up to maxRequests requests at once and merges what is queued behind them", async () => {
@@ -57,10 +60,34 @@ describe("SendCoalescer with several requests in flight", () => {
     const coalescer = new SendCoalescer(sender.sender, options(5, size, size * 2));
     const log: string[] = [];
     for (const name of ["a", "b", "c"]) track(coalescer, log, name.toUpperCase(), [item(`${name}1`)]);
+    await waitFor(() => sender.requests.length === 2); // a request of max.request.size a turn (next test)
+    await nextTurn();
     expect(sender.requests).toEqual([["a1"], ["b1"]]);
     sender.ack(0);
     await waitFor(() => sender.requests.length === 3);
     expect(sender.requests[2]).toEqual(["c1"]);
+  });
+
+  test("a poll batch of several max.request.size requests goes out one request per event-loop turn (spool drain), small ones several at once", async () => {
+    const sender = new ManualSender();
+    const size = recordBytes(item("a00").produced);
+    const coalescer = new SendCoalescer(sender.sender, options(5, size * 8));
+    const log: string[] = [];
+    const names = Array.from({ length: 24 }, (_, i) => `a${String(i).padStart(2, "0")}`);
+    track(coalescer, log, "A", names.map(item));
+    // Each request starts in its own turn: the loop's other callbacks (devices' requests) run in between.
+    expect(sender.requests).toHaveLength(1);
+    await nextTurn();
+    expect(sender.requests).toHaveLength(2);
+    await nextTurn();
+    expect(sender.requests).toHaveLength(3);
+    const sent = sender.requests.flat();
+    expect(sent).toEqual(names.slice(0, sent.length));
+    // Requests of fewer bytes than that: several start in one turn, as before.
+    const small = new ManualSender();
+    const other = new SendCoalescer(small.sender, options(5, size * 8));
+    for (const name of ["b", "c", "d"]) track(other, log, name.toUpperCase(), [item(`${name}00`)]);
+    expect(small.requests).toEqual([["b00"], ["c00"], ["d00"]]);
   });
 
   test("a failed attempt stops new requests; once all settled, the failed one is recovered, the sender told, then later outcomes handed back in order", async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { markNeverSent, markRefused, NotSentError } from "../kafka/send-rejection.ts";
-import { recordBytes, SendCoalescer } from "./send-coalescer.ts";
+import { recordBytes } from "./request-bytes.ts";
+import { SendCoalescer } from "./send-coalescer.ts";
 import { type Item, item, ManualSender, options, track } from "./send-coalescer-test-support.ts";
 
 describe("SendCoalescer", () => {

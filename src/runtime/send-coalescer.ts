@@ -10,7 +10,9 @@
  * A request starts as soon as there is room (fewer than `maxRequests` on the wire and the byte
  * bound not reached), as Java's producer does with linger.ms=0: a task sending a few records at a
  * time keeps several requests out instead of waiting for each round trip, and the batches that
- * arrive while the wire is full are merged into the next request.
+ * arrive while the wire is full are merged into the next request. A request of half max.request.size
+ * or more starts alone in its event-loop turn, smaller ones share one up to that (TurnBudget): a 10 MB
+ * poll batch (a spool's drain) goes out a request a turn, the loop's other callbacks (devices' requests) in between.
  *
  * Order: requests are handed to the producer in queue order, and the producer writes the records
  * of each partition in call order (the KafkaProducer contract). When a request's first attempt
@@ -39,16 +41,8 @@ import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { unwritten, writtenRecords } from "../kafka/send-rejection.ts";
 import { type Deferred, deferred } from "../util/async.ts";
 import type { Logger } from "../util/logger.ts";
-
-/** Per-record framing in a Kafka record batch, roughly: enough to keep estimates on the safe side. */
-const RECORD_OVERHEAD_BYTES = 64;
-
-/** The estimated size of one record in a produce request. */
-export function recordBytes(r: ProducerRecord): number {
-  let n = RECORD_OVERHEAD_BYTES + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-  for (const h of r.headers) n += h.key.length + (h.value?.length ?? 0) + 8;
-  return n;
-}
+import { TurnBudget } from "../util/sliced.ts";
+import { recordBytes } from "./request-bytes.ts";
 
 /** What `recover` achieved for one request: the outcomes of its leading records, in order. */
 export interface SendOutcome {
@@ -131,11 +125,15 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
   /** A request failed: nothing new starts until the failed ones are recovered. */
   private recovering = false;
   private halted = false;
+  /** Bytes of requests started in this event-loop turn (see above). */
+  private readonly turn: TurnBudget;
 
   constructor(
     private readonly sender: Sender<T>,
     private readonly o: SendCoalescerOptions,
-  ) {}
+  ) {
+    this.turn = new TurnBudget(o.maxRequestBytes / 2, () => this.pump());
+  }
 
   /**
    * Queues one poll batch (non-empty); resolves with its metadata once Kafka acknowledged all of
@@ -158,7 +156,9 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
     while (!this.halted && !this.recovering && this.unsentBatch < this.queue.length) {
       const open = this.requests.length;
       if (open > 0 && (open >= Math.max(1, this.o.maxRequests()) || this.wireBytes >= this.o.maxInFlightBytes)) return;
+      if (this.turn.spent) return; // the rest at the next turn (TurnBudget's resume)
       const { records, bytes } = this.take();
+      this.turn.use(bytes);
       const request: Request<T> = { records, bytes, settled: false };
       this.requests.push(request);
       this.wireBytes += bytes;

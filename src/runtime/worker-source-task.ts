@@ -44,7 +44,8 @@ import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { monotonicNow } from "../util/clock.ts";
 import { Slicer } from "../util/sliced.ts";
 import { toProducerRecordDirect } from "./record-conversion.ts";
-import { type BatchResult, recordBytes } from "./send-coalescer.ts";
+import { recordBytes } from "./request-bytes.ts";
+import type { BatchResult } from "./send-coalescer.ts";
 import { SourceAcknowledgements } from "./source-acknowledgements.ts";
 import {
   closeSourceTaskResources,

@@ -63,3 +63,50 @@ export class Slicer {
     return out;
   }
 }
+
+/**
+ * A budget of work (bytes, records) per event-loop turn, for work started in pieces from several
+ * callbacks (a producer's requests, started as others settle): once a turn's pieces reach
+ * `perTurn`, `spent` holds until the next macrotask turn (setImmediate), which calls `resume`, so
+ * the loop's other callbacks (requests of devices) get a turn between such pieces.
+ */
+export class TurnBudget {
+  #used = 0;
+  #scheduled = false;
+
+  constructor(
+    private readonly perTurn: number,
+    private readonly resume: () => void,
+  ) {}
+
+  /** This turn's budget is used up: the next piece waits for `resume`. */
+  get spent(): boolean {
+    return this.#used >= this.perTurn;
+  }
+
+  /** Counts a piece of `units` started in this turn. */
+  use(units: number): void {
+    this.#used += units;
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      const spent = this.spent;
+      this.#scheduled = false;
+      this.#used = 0;
+      if (spent) this.resume();
+    });
+  }
+}
+
+/**
+ * Runs `step` for each index from 0 to `count` (exclusive), `perTurn` of them per event-loop turn
+ * (setImmediate between): a bound in items, not time, where each item costs about the same. The
+ * first `perTurn` run at once (a short loop never waits a turn).
+ */
+export async function inTurns(count: number, perTurn: number, step: (i: number) => void): Promise<void> {
+  for (let from = 0; from < count; from += perTurn) {
+    if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const to = Math.min(count, from + perTurn);
+    for (let i = from; i < to; i++) step(i);
+  }
+}

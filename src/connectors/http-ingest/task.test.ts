@@ -145,6 +145,35 @@ describe("HttpIngestSourceTask on the source runtime", () => {
     db.close();
   });
 
+  test("spool mode: a drain's large batch is acknowledged (its rows deleted) 1,000 records an event-loop turn, in order", async () => {
+    await using dir = await tempDir("ingest-task-");
+    const store = await SpoolStore.open(dir.path);
+    const { services, writer: attached } = ingestServices({ spool: store });
+    const task = new HttpIngestSourceTask(services);
+    task.initialize({ offsetStorageReader: { offset: async () => null } } as never);
+    await task.start({ name: "c", "ingest.path": "/ingest/t", "kafka.topic": "t", "ingest.ack.mode": "spool" });
+    const writer = attached() as SpoolWriter;
+    const records = Array.from({ length: 2_500 }, (_, i) => ingestRecord(`r${i}`));
+    await writer.submit({ topic: "t", records, signal: new AbortController().signal });
+    const polled = (await task.poll(new AbortController().signal))!;
+    expect(polled).toHaveLength(2_500);
+    const metadata = polled.map((_, i) => ({ topic: "t", partition: 0, offset: i, timestamp: 7 }));
+    const acknowledged = task.commitRecords(polled, metadata);
+    // The rest of the batch waits for the next turns: devices' requests are handled in between.
+    expect(writer.drained).toBe(1_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writer.drained).toBe(2_000);
+    await acknowledged;
+    expect(writer.drained).toBe(2_500);
+    expect(store.stats("c").records).toBe(0);
+    task.stop();
+    task.afterStop();
+    await store.close();
+    const db = new Database(join(dir.path, "spool.db"), { readonly: true });
+    expect(db.query("SELECT count(*) AS n FROM spool").get()).toEqual({ n: 0 });
+    db.close();
+  });
+
   test("spool mode: when the spool's worker dies, requests get 503 and the task goes FAILED saying why", async () => {
     await using dir = await tempDir("ingest-task-");
     const store = await SpoolStore.open(dir.path, { workerUrl: dyingWorker });

@@ -19,10 +19,14 @@ import { Schemas } from "../../api/data/schema.ts";
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { deniedOutcome, type IngestRecord } from "../../ingest/ingest-record.ts";
 import { unauthorizedTopicsOf } from "../../kafka/access-errors.ts";
+import { inTurns } from "../../util/sliced.ts";
 import { httpIngestConfig } from "./config.ts";
 import type { HttpIngestServices } from "./connector.ts";
 import { IngestQueue } from "./ingest-queue.ts";
 import { SpoolWriter } from "./spool-writer.ts";
+
+/** Spooled records acknowledged per event-loop turn (BENCHMARKS.md, "Spool drain under live load"). */
+const SPOOL_ACKS_PER_TURN = 1_000;
 
 /** The SourceRecord of an ingested record (the spool's drainer passes its partition and offset). */
 export function toSourceRecord(
@@ -129,9 +133,14 @@ export class HttpIngestSourceTask implements SourceTask {
     records: ReadonlyArray<SourceRecord>,
     metadata: ReadonlyArray<RecordMetadata | null>,
     rejections?: ReadonlyMap<number, RecordRejection>,
-  ): void {
+  ): void | Promise<void> {
     const queue = this.queue;
     if (!queue) return;
+    // A drain's batch (10,000 rows) is acknowledged (its rows deleted) a piece a turn, devices' requests in between.
+    if (queue instanceof SpoolWriter)
+      return inTurns(records.length, SPOOL_ACKS_PER_TURN, (i) =>
+        queue.ack(records[i]!, metadata[i] ?? null, rejections?.get(i)),
+      );
     if (rejections === undefined) for (let i = 0; i < records.length; i++) queue.ack(records[i]!, metadata[i] ?? null);
     else for (let i = 0; i < records.length; i++) queue.ack(records[i]!, metadata[i] ?? null, rejections.get(i));
   }
