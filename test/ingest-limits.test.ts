@@ -179,7 +179,7 @@ describe("header values copied into every record", () => {
       body: {
         error_code: 413,
         message:
-          "The request's 2000 records would each carry 1000 bytes of its header values (key and allow-listed headers), 2000000 bytes in all, over the limit of 1048576 bytes (ingest.max.body.bytes); nothing was written",
+          "The request's 2000 records would each carry 1000 bytes of its header values (key, allow-listed headers and stamped content type), 2000000 bytes in all, over the limit of 1048576 bytes (ingest.max.body.bytes); nothing was written",
       },
     });
     const v2 = await fetch(`${suite.ingest}/topics/${COPIED_TOPIC}`, {

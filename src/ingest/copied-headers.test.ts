@@ -38,7 +38,7 @@ describe("header values copied into every record count against ingest.max.body.b
     expect(array).toEqual({
       status: 413,
       message:
-        "The request's 1000 records would each carry 101 bytes of its header values (key and allow-listed headers), 101000 bytes in all, over the limit of 100000 bytes (ingest.max.body.bytes); nothing was written",
+        "The request's 1000 records would each carry 101 bytes of its header values (key, allow-listed headers and stamped content type), 101000 bytes in all, over the limit of 100000 bytes (ingest.max.body.bytes); nothing was written",
     });
     const lines = refusal(() =>
       parseNativeBody(settings, post(ndjson, "application/x-ndjson", { "X-Kafka-Key": key }), bytes(ndjson), 0),
@@ -81,6 +81,53 @@ describe("header values copied into every record count against ingest.max.body.b
     const big = { "X-Site": "s".repeat(10_001) };
     expect(refusal(() => parseV3Batch(settings, post(batch, "application/json", big), bytes(batch), 0)).status).toBe(
       413,
+    );
+  });
+});
+
+describe("the copies count in each record's bytes, which the task's queue and the metrics add up", () => {
+  const settings = testSettings({
+    "ingest.key.source": "header",
+    "ingest.headers.allowlist": "X-Site",
+    "ingest.headers.content.type": "ct",
+  });
+  const headers = { "X-Kafka-Key": "k".repeat(15_000), "X-Site": "s".repeat(10) };
+  const each = 15_000 + 10;
+
+  test("native path: a batch, one document and a raw body count the key, allow-listed headers and stamped content type", () => {
+    const array = "[1,22,333]";
+    const records = parseNativeBody(settings, post(array, "application/json", headers), bytes(array), 0);
+    expect(records.map((r) => r.bytes)).toEqual([1, 2, 3].map((n) => n + each + "application/json".length));
+    const one = parseNativeBody(settings, post("{}", "application/json", headers), bytes("{}"), 0);
+    expect(one.map((r) => r.bytes)).toEqual([2 + each + "application/json".length]);
+    const raw = parseNativeBody(
+      testSettings({ "ingest.key.source": "header" }),
+      post("abc", "text/plain", headers),
+      bytes("abc"),
+      0,
+    );
+    expect(raw.map((r) => r.bytes)).toEqual([3 + 15_000 + "text/plain".length]);
+  });
+
+  test("REST Proxy v2 and v3: the allow-listed headers (their keys come from the body)", () => {
+    const v2 = JSON.stringify({ records: [{ key: "ab", value: 1 }, { value: 22 }] });
+    const v2Records = parseV2Body(
+      settings,
+      post(v2, "application/vnd.kafka.json.v2+json", headers),
+      bytes(v2),
+      0,
+      "json",
+      null,
+    );
+    expect(v2Records.map((r) => r.bytes)).toEqual([4 + 1 + 10, 2 + 10]);
+    const v3 =
+      '{"key":{"type":"STRING","data":"ab"},"value":{"type":"JSON","data":1}}{"value":{"type":"JSON","data":22}}';
+    expect(
+      parseV3Records(settings, post(v3, "application/json", headers), bytes(v3), 0).records.map((r) => r.bytes),
+    ).toEqual([2 + 1 + 10, 2 + 10]);
+    const batch = JSON.stringify({ entries: [{ id: "a", value: { type: "JSON", data: 333 } }] });
+    expect(parseV3Batch(settings, post(batch, "application/json", headers), bytes(batch), 0).records[0]!.bytes).toBe(
+      3 + 10,
     );
   });
 });

@@ -19,7 +19,11 @@ export interface IngestRecord {
   readonly partition: number | null;
   /** Record timestamp (ms since epoch) the client gave, or null. */
   readonly timestamp: number | null;
-  /** Size as received (for limits and metrics). */
+  /**
+   * Its size (for limits and metrics): its value and key as received, plus the request header values
+   * it carries a copy of (the key header, allow-listed headers, a stamped content type:
+   * record-builder.ts copiedHeaderBytes), which a request's records each repeat.
+   */
   readonly bytes: number;
 }
 

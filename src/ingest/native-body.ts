@@ -14,6 +14,7 @@ import { type JsonBodyText, jsonBodyText } from "./json-body-text.ts";
 import { arrayElementTexts, depthChecked } from "./json-text.ts";
 import {
   checkCopiedHeaders,
+  copiedHeaderBytes,
   type Element,
   elementBytes,
   ingestRecord,
@@ -184,11 +185,12 @@ export function parseNativeBody(
   if (elements.length > limits.maxRecords)
     throw unprocessable(`The request holds more than ${limits.maxRecords} records (ingest.max.records)`);
 
-  checkCopiedHeaders(settings, request, elements.length, true, contentType);
+  const copied = copiedHeaderBytes(settings, request, true, contentType, kind === "raw");
+  checkCopiedHeaders(settings, elements.length, copied);
   const headers = requestHeaders(settings, request, receivedAt, contentType, kind === "raw");
   const records: IngestRecord[] = new Array(elements.length);
   for (let i = 0; i < elements.length; i++)
-    records[i] = record(settings, request, receivedAt, headers, elements[i]!, i);
+    records[i] = record(settings, request, receivedAt, headers, copied, elements[i]!, i);
   return records;
 }
 
@@ -207,13 +209,16 @@ function oneDocument(
   bytes: Uint8Array | undefined,
 ): IngestRecord[] {
   const headers = requestHeaders(settings, request, receivedAt, contentType, false);
+  const copied = copiedHeaderBytes(settings, request, true, contentType);
   if (settings.valueFormat !== "json" || settings.key.source === "field")
-    return [record(settings, request, receivedAt, headers, { kind: "json", value: doc, text: source, bytes }, 0)];
+    return [
+      record(settings, request, receivedAt, headers, copied, { kind: "json", value: doc, text: source, bytes }, 0),
+    ];
   const size = bytes !== undefined ? bytes.length : Buffer.byteLength(source);
   const max = settings.limits.maxRecordBytes;
   if (size > max) throw recordTooLarge(0, size, max);
   const key = settings.key.source === "none" ? null : nativeKey(settings, request, NO_ELEMENT);
-  return [ingestRecord(key, jsonValue(doc, source, bytes), headers, size, null, receivedAt)];
+  return [ingestRecord(key, jsonValue(doc, source, bytes), headers, size + copied, null, receivedAt)];
 }
 
 /** An element for `nativeKey` from a header (it reads only the request then). */
@@ -227,12 +232,16 @@ function recordTooLarge(index: number, bytes: number, max: number): IngestError 
   );
 }
 
-/** The record of element `index`, or IngestError 413 when it is over `ingest.max.record.bytes`. */
+/**
+ * The record of element `index`, or IngestError 413 when it is over `ingest.max.record.bytes` (its
+ * value as received); its `bytes` add the `copied` bytes of request header values it carries.
+ */
 function record(
   settings: IngestRouteSettings,
   request: Request,
   receivedAt: number,
   headers: IngestRecord["headers"],
+  copied: number,
   element: Element,
   index: number,
 ): IngestRecord {
@@ -243,7 +252,7 @@ function record(
     nativeKey(settings, request, element),
     value(element, settings),
     headers,
-    bytes,
+    bytes + copied,
     null,
     receivedAt,
   );

@@ -178,43 +178,57 @@ export function requestHeaders(
 }
 
 /**
- * Refuses (413) a request whose `records` would carry, together, more than `ingest.max.body.bytes`
- * of values taken from its headers: the key header (when `withKey`), the allow-listed headers and
- * the content type when stamped (`contentType`). Every record repeats them, so a small body of many
- * records with long header values (up to the listener's 16 KiB of headers) made up to 10,000 times
- * its size in records (security hunt 2026-12-03: 20 KB sent, 150 MB produced).
+ * Bytes of the request's header values each of its records carries: the key header (when `withKey`
+ * and ingest.key.source=header), the allow-listed headers, and the content type when stamped (a raw
+ * body's always, others' with ingest.headers.content.type). They count in each record's
+ * IngestRecord.bytes, so the task's queue (ingest.queue.max.bytes) bounds them across requests.
  */
-export function checkCopiedHeaders(
+export function copiedHeaderBytes(
   settings: IngestRouteSettings,
   request: Request,
-  records: number,
   withKey: boolean,
   contentType: string | null = null,
-): void {
-  if (records < 2) return;
+  raw = false,
+): number {
   const { headers, key } = settings;
   // Header values are byte strings (one character a byte).
-  let each = contentType !== null && headers.contentType !== null ? contentType.length : 0;
+  let each = contentType !== null && (raw || headers.contentType !== null) ? contentType.length : 0;
   if (withKey && key.source === "header") each += request.headers.get(key.header)?.length ?? 0;
   for (const { from } of headers.allow) each += request.headers.get(from)?.length ?? 0;
+  return each;
+}
+
+/**
+ * Refuses (413) a request whose `records` would carry, together, more than `ingest.max.body.bytes`
+ * of values taken from its headers, `each` bytes a record (`copiedHeaderBytes`). Every record
+ * repeats them, so a small body of many records with long header values (up to the listener's
+ * 16 KiB of headers) made up to 10,000 times its size in records (security hunt 2026-12-03: 20 KB
+ * sent, 150 MB produced).
+ */
+export function checkCopiedHeaders(settings: IngestRouteSettings, records: number, each: number): void {
+  if (records < 2) return;
   const limit = settings.limits.maxBodyBytes;
   if (each * records <= limit) return;
   throw new IngestError(
     413,
     ErrorCodes.PAYLOAD_TOO_LARGE,
-    `The request's ${records} records would each carry ${each} bytes of its header values (key and allow-listed headers), ${each * records} bytes in all, over the limit of ${limit} bytes (ingest.max.body.bytes); nothing was written`,
+    `The request's ${records} records would each carry ${each} bytes of its header values (key, allow-listed headers and stamped content type), ${each * records} bytes in all, over the limit of ${limit} bytes (ingest.max.body.bytes); nothing was written`,
   );
 }
 
-/** `requestHeaders` of a REST Proxy request of `records` records (their keys come from its body), after `checkCopiedHeaders`. */
+/**
+ * `requestHeaders` of a REST Proxy request of `records` records (their keys come from its body),
+ * after `checkCopiedHeaders`, and the bytes of them each record carries (`copied`).
+ */
 export function restProxyHeaders(
   settings: IngestRouteSettings,
   request: Request,
   receivedAt: number,
   records: number,
-): readonly (readonly [string, IngestHeaderValue])[] {
-  checkCopiedHeaders(settings, request, records, false);
-  return requestHeaders(settings, request, receivedAt, null, false);
+): { readonly headers: readonly (readonly [string, IngestHeaderValue])[]; readonly copied: number } {
+  const copied = copiedHeaderBytes(settings, request, false);
+  checkCopiedHeaders(settings, records, copied);
+  return { headers: requestHeaders(settings, request, receivedAt, null, false), copied };
 }
 
 export function ingestRecord(

@@ -98,7 +98,7 @@ export function parseV2Body(
       ErrorCodes.INVALID_PAYLOAD,
       `The request holds more than ${limits.maxRecords} records (ingest.max.records)`,
     );
-  const headers = restProxyHeaders(settings, request, receivedAt, request_.records.length);
+  const { headers, copied } = restProxyHeaders(settings, request, receivedAt, request_.records.length);
   return request_.records.map((r, i) => {
     const element = (data: unknown, what: string): Element | null => {
       if (data === undefined || data === null) return null;
@@ -132,7 +132,7 @@ export function parseV2Body(
       representOr(key, settings.keyFormat, notText("key")),
       representOr(value, settings.valueFormat, notText("value")),
       headers,
-      bytes + (key ? elementBytes(key) : 0),
+      bytes + (key ? elementBytes(key) : 0) + copied,
       r.partition ?? pathPartition, // a record's own partition wins, as REST Proxy's serialize
       receivedAt,
     );

@@ -12,7 +12,7 @@
 import * as v from "valibot";
 import { exactMember, exactReading, jsonDataElement } from "./exact-json-data.ts";
 import { ErrorCodes, failedRecordCode, IngestError } from "./ingest-error.ts";
-import type { IngestHeaderValue, IngestRecord, RecordOutcome } from "./ingest-record.ts";
+import type { IngestRecord, RecordOutcome } from "./ingest-record.ts";
 import { jacksonBodyText } from "./json-body-text.ts";
 import { concatenatedJsonTexts, depthChecked } from "./json-text.ts";
 import { type Element, elementBytes, ingestRecord, representOr, restProxyHeaders } from "./record-builder.ts";
@@ -84,9 +84,12 @@ function data(
   return { element, info: { type, size: Buffer.byteLength(element.text) } };
 }
 
+/** The headers every record of a request carries, and their copied bytes (restProxyHeaders). */
+type BaseHeaders = ReturnType<typeof restProxyHeaders>;
+
 function readRecord(
   settings: IngestRouteSettings,
-  base: readonly (readonly [string, IngestHeaderValue])[],
+  base: BaseHeaders,
   raw: unknown,
   receivedAt: number,
   schema: typeof V3ProduceRequest | typeof V3BatchEntry,
@@ -97,7 +100,7 @@ function readRecord(
   const r = parsed.output;
   const key = data(r.key, "key", exact);
   const value = data(r.value, "value", exact);
-  const headers = r.headers?.length ? [...base, ...clientHeaders(settings, r.headers)] : base;
+  const headers = r.headers?.length ? [...base.headers, ...clientHeaders(settings, r.headers)] : base.headers;
   const timestamp = r.timestamp ? clientTimestamp(settings, r.timestamp, receivedAt) : receivedAt;
   const bytes = value ? elementBytes(value.element) : 0;
   if (bytes > settings.limits.maxRecordBytes)
@@ -112,7 +115,7 @@ function readRecord(
     representOr(key?.element ?? null, settings.keyFormat, notText("key")),
     representOr(value?.element ?? null, settings.valueFormat, notText("value")),
     headers,
-    bytes + (key?.info.size ?? 0),
+    bytes + (key?.info.size ?? 0) + base.copied,
     r.partition_id ?? null,
     timestamp,
   );

@@ -76,7 +76,7 @@ export const ingestLimitsConfigDef = defineConfig({
     validators: [check.atLeast(1)],
   }),
   "ingest.queue.max.bytes": key.long({
-    doc: "Bytes of records (their size as received) a task holds before Kafka acknowledges them; a request that would exceed it gets 503 with Retry-After (a request is always taken when the task holds nothing). At least ingest.max.body.bytes: validation refuses less. Bounds the memory concurrent requests of large records take while Kafka is slow or unreachable: without it, up to ingest.max.concurrent.requests times ingest.max.body.bytes.",
+    doc: "Bytes of records (key and value as received, plus the request header values each record carries a copy of: the key header, allow-listed headers, a stamped content type) a task holds before Kafka acknowledges them; a request that would exceed it gets 503 with Retry-After (a request is always taken when the task holds nothing). At least ingest.max.body.bytes: validation refuses less. Bounds the memory concurrent requests of large records take while Kafka is slow or unreachable: without it, up to ingest.max.concurrent.requests times ingest.max.body.bytes.",
     default: 67_108_864,
     importance: "LOW",
     group: LIMITS,

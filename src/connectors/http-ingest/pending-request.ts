@@ -31,7 +31,7 @@ export class PendingRequest implements Slot {
     private readonly signal: SubmissionSignal,
     readonly resolve: (outcomes: RecordOutcome[]) => void,
     count: number,
-    /** Its records' size as received: held against ingest.queue.max.bytes until the request is done. */
+    /** Its records' size (IngestRecord.bytes): held against ingest.queue.max.bytes until the request is done. */
     readonly bytes: number,
   ) {
     this.outcomes = new Array(count);

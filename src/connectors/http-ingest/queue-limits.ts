@@ -1,7 +1,8 @@
 /**
  * How full an IngestQueue may get: records held before Kafka acknowledges them (queued, or sent and
  * awaiting their acknowledgement) are bounded by count (ingest.queue.max.records) and by their size
- * as received (ingest.queue.max.bytes). The producer's buffer.memory bounds only what a task has
+ * (ingest.queue.max.bytes: IngestRecord.bytes, key and value as received plus the request header
+ * values each record repeats). The producer's buffer.memory bounds only what a task has
  * handed to Kafka; without a byte bound, concurrent requests of large records while Kafka is slow
  * would hold up to ingest.max.concurrent.requests × ingest.max.body.bytes (1 GiB by default). A
  * request that would overfill the queue gets 503 with Retry-After (nothing of it was written); a
@@ -14,7 +15,7 @@ export interface QueueLimits {
   readonly maxQueuedBytes?: number;
 }
 
-/** The size as received of `records` (IngestRecord.bytes). */
+/** The size of `records` (IngestRecord.bytes). */
 export function recordsBytes(records: readonly { readonly bytes: number }[]): number {
   let bytes = 0;
   for (let i = 0; i < records.length; i++) bytes += records[i]!.bytes;
