@@ -47,8 +47,16 @@ export class ActiveTopicRegistry {
     return topics;
   }
 
-  /** The connector's topics were reset or removed: its tasks store each topic again. */
+  /** The connector's topics were reset: its tasks store each topic again. */
   reset(connector: string): void {
     this.connectors.get(connector)?.reset();
+  }
+
+  /**
+   * The connector was deleted: one created again with its name starts with no topic recorded, even
+   * if a task of the deleted one (abandoned past its graceful stop) recorded a topic since.
+   */
+  remove(connector: string): void {
+    this.connectors.delete(connector);
   }
 }

@@ -323,6 +323,21 @@ describe("Herder", () => {
       expect(status.connector.trace).toStartWith("java.lang.ClassCastException: Non-string value found");
     });
 
+    test("a connector stopped while it could not be constructed: a valid config leaves it STOPPED, resume runs it", async () => {
+      await using w = await inProcessWorker();
+      const bad = { "connector.class": "FileStreamSource", topic: "t", "batch.size": null };
+      await w.rest("POST", "/connectors", { name: "a", config: bad });
+      expect(await awaitStates(w, "a", "FAILED", [])).toBe(true);
+      expect((await w.rest("PUT", "/connectors/a/stop")).status).toBe(204);
+      await w.rest("POST", "/connectors/a/restart");
+      expect((await w.rest("GET", "/connectors/a/status")).body.connector.state).toBe("FAILED");
+      const good = { "connector.class": "FileStreamSource", topic: "t" };
+      expect((await w.rest("PUT", "/connectors/a/config", good)).status).toBe(200);
+      expect(await awaitStates(w, "a", "STOPPED", [])).toBe(true);
+      expect((await w.rest("PUT", "/connectors/a/resume")).status).toBe(202);
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING"])).toBe(true);
+    });
+
     test("a connector that raises an error while running is FAILED", async () => {
       await using w = await inProcessWorker();
       await w.rest("POST", "/connectors", { name: "a", config: source() });

@@ -149,9 +149,9 @@ export class Herder extends HerderThread {
       } catch (error) {
         this.log.warn(`Could not remove the statuses of deleted connector ${name}`, error);
       }
+      this.deps.activeTopics.remove(name);
       try {
         this.deps.statuses.resetTopics(name);
-        this.deps.activeTopics.reset(name);
       } catch (error) {
         this.log.warn(`Could not reset the active topics of deleted connector ${name}`, error);
       }
