@@ -12,21 +12,30 @@ import { api, FastForwardClock, startTask } from "./test-support.ts";
 const ids = (records: readonly { value: unknown }[]) =>
   records.map((r) => (materialized(r.value) as { id: number }).id);
 
+/**
+ * The first poll's answer is `first` (nothing new), the next poll's one record: with
+ * behavior.on.error=fail the task delivers it, no WARN nor ERROR on the way.
+ */
+async function nothingNewThenOneRecord(first: () => Response) {
+  let n = 0;
+  using server = api(() => (++n === 1 ? first() : Response.json([{ id: 1 }])));
+  const h = await startTask({
+    "http.url": `${server.base}/e`,
+    "http.response.records.path": "$[*]",
+    "behavior.on.error": "fail",
+    "http.timer.interval.ms": "60000",
+  });
+  const signal = new AbortController().signal;
+  expect(await h.task.poll(signal)).toBeNull();
+  expect(ids(await h.collect(1, 70))).toEqual([1]);
+  expect(server.seen.length).toBe(2);
+  expect(h.logs.filter((l) => l.includes("WARN") || l.includes("ERROR"))).toEqual([]);
+  return h;
+}
+
 describe("HttpSourceTask and 204 No Content (an API with nothing new)", () => {
   test("is a page without records, not an unreadable body: behavior.on.error=fail does not fail the task", async () => {
-    let n = 0;
-    using server = api(() => (++n === 1 ? new Response(null, { status: 204 }) : Response.json([{ id: 1 }])));
-    const h = await startTask({
-      "http.url": `${server.base}/e`,
-      "http.response.records.path": "$[*]",
-      "behavior.on.error": "fail",
-      "http.timer.interval.ms": "60000",
-    });
-    const signal = new AbortController().signal;
-    expect(await h.task.poll(signal)).toBeNull();
-    expect(ids(await h.collect(1, 70))).toEqual([1]);
-    expect(server.seen.length).toBe(2);
-    expect(h.logs.filter((l) => l.includes("WARN") || l.includes("ERROR"))).toEqual([]);
+    await nothingNewThenOneRecord(() => new Response(null, { status: 204 }));
   });
 
   test("ends OFFSET pagination there: the records of the pages before it are delivered", async () => {
@@ -52,21 +61,9 @@ describe("HttpSourceTask and a 200 with an empty body (an API with nothing new)"
     ["no body", ""],
     ["white space", " \r\n"],
   ])("%s is a page without records as a 204 is: behavior.on.error=fail does not fail the task", async (_what, body) => {
-    let n = 0;
-    using server = api(() =>
-      ++n === 1 ? new Response(body, { headers: { "content-type": "application/json" } }) : Response.json([{ id: 1 }]),
+    const h = await nothingNewThenOneRecord(
+      () => new Response(body, { headers: { "content-type": "application/json" } }),
     );
-    const h = await startTask({
-      "http.url": `${server.base}/e`,
-      "http.response.records.path": "$[*]",
-      "behavior.on.error": "fail",
-      "http.timer.interval.ms": "60000",
-    });
-    const signal = new AbortController().signal;
-    expect(await h.task.poll(signal)).toBeNull();
-    expect(ids(await h.collect(1, 70))).toEqual([1]);
-    expect(server.seen.length).toBe(2);
-    expect(h.logs.filter((l) => l.includes("WARN") || l.includes("ERROR"))).toEqual([]);
     // Not silent: a DEBUG line says what the body was taken for (a 204 needs none).
     const debug = h.logs.filter((l) => l.includes("with an empty body, a page without records"));
     expect(debug).toHaveLength(1);
