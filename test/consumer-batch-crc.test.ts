@@ -221,17 +221,7 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("kafka.cli
       },
       args: [sink],
     });
-    let trace = "";
-    await waitFor(
-      async () => {
-        const status = (await gw.rest.get("/connectors/crc-sink/status")).body as {
-          tasks?: { state: string; trace?: string }[];
-        };
-        trace = status.tasks?.[0]?.state === "FAILED" ? (status.tasks[0]!.trace ?? "") : "";
-        return trace !== "";
-      },
-      { what: "the sink task's failure", timeoutMs: 60_000 },
-    );
+    const trace = await failedTaskTrace(gw, "/connectors/crc-sink/status");
     expect(trace).toMatch(
       new RegExp(
         `^org\\.apache\\.kafka\\.common\\.KafkaException: Record batch for partition ${topics.plain}-0 at offset 0 is invalid, cause: Record is corrupt`,
@@ -262,17 +252,7 @@ test.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])(
       },
       args: [sink],
     });
-    let trace = "";
-    await waitFor(
-      async () => {
-        const status = (await gw.rest.get(`/connectors/${name}/status`)).body as {
-          tasks?: { state: string; trace?: string }[];
-        };
-        trace = status.tasks?.[0]?.state === "FAILED" ? (status.tasks[0]!.trace ?? "") : "";
-        return trace !== "";
-      },
-      { what: "the sink task's failure", timeoutMs: 60_000 },
-    );
+    const trace = await failedTaskTrace(gw, `/connectors/${name}/status`);
     expect(trace).toMatch(
       new RegExp(
         `^org\\.apache\\.kafka\\.common\\.KafkaException: Record batch for partition ${third}-0 at offset ${2 * COUNT} is invalid, cause: Record is corrupt`,
@@ -297,3 +277,17 @@ test.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])(
   },
   90_000,
 );
+
+/** The trace of the connector's task 0 once it is FAILED (REST status, as an operator reads it). */
+async function failedTaskTrace(gw: { rest: { get(path: string): Promise<{ body: unknown }> } }, path: string) {
+  let trace = "";
+  await waitFor(
+    async () => {
+      const status = (await gw.rest.get(path)).body as { tasks?: { state: string; trace?: string }[] };
+      trace = status.tasks?.[0]?.state === "FAILED" ? (status.tasks[0]!.trace ?? "") : "";
+      return trace !== "";
+    },
+    { what: "the sink task's failure", timeoutMs: 60_000 },
+  );
+  return trace;
+}
