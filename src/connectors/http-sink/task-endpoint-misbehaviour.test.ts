@@ -61,6 +61,28 @@ describe("HttpSinkTask against a misbehaving endpoint", () => {
     ]);
   });
 
+  test("a 2xx whose body stalls after the 64 KiB the sink reads: delivered once at the cap, before the timeout", async () => {
+    await using server = endpoint();
+    // 64 KiB at once, then nothing more: the sink stops reading at its cap, so the stall is no failure.
+    const head = () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new Uint8Array(64 * 1024 + 1).fill(120));
+        },
+      });
+    server.answer(() => new Response(head(), { status: 200 }));
+    await using h = harness({ url: server.url(), ...fast, "sink.request.timeout": "1" });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => server.received.length === 1);
+    await h.task.idle();
+    expect(server.received).toHaveLength(1);
+    expect(h.raised).toEqual([]);
+    expect(h.lines.some((l) => l.includes("still arriving"))).toBe(false);
+    expect(await h.task.preCommit([{ topic: "orders", partition: 0, offset: 1 }])).toEqual([
+      { topic: "orders", partition: 0, offset: 1 },
+    ]);
+  });
+
   test("a 2xx whose body always stalls fails the task after the attempts: nothing reported nor committed", async () => {
     await using server = endpoint();
     server.answer(() => new Response(stalled(), { status: 200 }));
