@@ -56,8 +56,6 @@ export interface HttpResponse {
   readonly durationMs: number;
   /** The body is a prefix (`bodyPrefixBytes`): the rest was not read. */
   readonly truncated?: boolean;
-  /** `bodyPrefixBytes`: the body was still arriving at the request timeout (`body` is what came). */
-  readonly timedOut?: boolean;
 }
 
 /** Client-side TLS, as produced by `loadTlsMaterial`. */

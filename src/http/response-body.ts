@@ -91,17 +91,16 @@ export async function readCapped(response: Response, max: number, what: () => st
  * out (`timedOut`) after the response head came, or where the body stopped decompressing as its
  * Content-Encoding says (a 2xx with a mislabelled body is still the endpoint's answer: thrown, it
  * would be a transport failure and the records, delivered, sent again); other read failures are
- * thrown. `timedOut` in the result: the body was still arriving at the request timeout.
+ * thrown.
  */
 export async function readPrefix(
   response: Response,
   keep: number,
   timedOut: () => boolean,
-): Promise<{ body: Uint8Array; truncated: boolean; timedOut: boolean }> {
+): Promise<{ body: Uint8Array; truncated: boolean }> {
   const read = new Chunks();
   let truncated = false;
-  let cutAtTimeout = false;
-  if (!response.body) return { body: read.concat(), truncated, timedOut: false };
+  if (!response.body) return { body: read.concat(), truncated };
   try {
     // Read chunk by chunk also when the body declares its length: a body still arriving at the
     // request timeout gives the bytes that came (the HTTP sink's excerpt), not nothing.
@@ -117,9 +116,8 @@ export async function readPrefix(
       plain !== undefined && plain < keep ? plain : undefined,
     );
   } catch (error) {
-    cutAtTimeout = timedOut();
-    if (!cutAtTimeout && transportFailureOf(error) !== "decode") throw error;
+    if (!timedOut() && transportFailureOf(error) !== "decode") throw error;
     truncated = true;
   }
-  return { body: read.concat(), truncated, timedOut: cutAtTimeout };
+  return { body: read.concat(), truncated };
 }

@@ -11,9 +11,9 @@
  * (Connect's sinks throw then; the task fails and a restart redelivers them). Each attempt is measured and, with the
  * `slf4j-logger` request callback, logged at DEBUG (bodies at TRACE). Headers are never logged.
  *
- * A 2xx whose body does not come whole (the first 64 KiB, or all of a shorter one) is a failed attempt,
- * retried: cut off by a reset (a transport error from the client) or still arriving at the request
- * timeout. As getindata's sink, whose Java HttpClient reads the body whole or fails the request.
+ * A 2xx is delivered once its head came, its body still arriving at the timeout or not: as getindata's
+ * sink, whose Java HttpClient stops the request timer at the response head (MultiExchange). A reset
+ * before the body's first 64 KiB came is a transport error from the client: retried.
  *
  * A 3xx reaching here was not followed by the client (300, 304, 305, or a redirect without
  * Location). As in getindata's Flink HTTP connector (Java's Redirect.NORMAL, then its status
@@ -27,7 +27,7 @@
  * hangs up, and the task waits for it before the partitions go to their next owner.
  */
 import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
-import { type HttpClient, type HttpResponse, HttpTransportError, redactUrl } from "../../http/http-client.ts";
+import { type HttpClient, type HttpResponse, redactUrl } from "../../http/http-client.ts";
 import { isRetriableStatus, retryAfterMs } from "../../http/retry-policy.ts";
 import type { TokenProvider } from "../../http/token-provider.ts";
 import { type BackoffPolicy, retry } from "../../util/backoff.ts";
@@ -146,12 +146,7 @@ export class HttpDelivery {
         async () => {
           attempts++;
           const response = await this.attempt(request, signal);
-          if (!this.s.isError(response.status)) {
-            // As getindata's sink (the whole exchange, body included, or the request failed): a body
-            // still arriving at the timeout fails the attempt, as one the endpoint cuts off does.
-            if (response.timedOut) throw this.bodyTimeout(request, response);
-            return response;
-          }
+          if (!this.s.isError(response.status)) return response;
           if (isRetriableStatus(response.status)) throw new RetriableStatus(response);
           throw this.statusError(request, response, attempts);
         },
@@ -286,13 +281,6 @@ export class HttpDelivery {
     } else {
       this.log.debug(line);
     }
-  }
-
-  private bodyTimeout(request: OutgoingRequest, response: HttpResponse): HttpTransportError {
-    return new HttpTransportError(
-      "timeout",
-      `${this.s.method} ${redactUrl(request.url)} timed out: the body of its HTTP ${response.status} was still arriving after ${this.s.timeoutMs} ms`,
-    );
   }
 
   private statusError(request: OutgoingRequest, response: HttpResponse, attempts: number): HttpStatusError {
