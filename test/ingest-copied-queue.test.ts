@@ -13,6 +13,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { connect, createServer, type Socket } from "node:net";
 import { metric } from "./support/gateway.ts";
 import { createTopic, readAll, uniqueTopic } from "./support/kafka.ts";
+import { parsePrometheus, sampleValue } from "./support/prometheus-text.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -107,10 +108,21 @@ test("concurrent requests whose key copies pass ingest.queue.max.bytes get 503 w
 
   proxy.release();
   expect((await first).status).toBe(200);
+  // Larger than ingest.queue.max.bytes with its copies (64 × (1 + 1,024) = 65,600 bytes; the copies
+  // alone, 65,536, are within ingest.max.body.bytes): taken, the queue holding nothing.
+  const large = await send("b".repeat(1_024));
+  expect(large.status).toBe(200);
   const small = await send("small", "1");
   expect(small.status).toBe(200);
+  // The accepted-bytes metric counts the copies too: 64 × (1 + 1,000) + 64 × (1 + 1,024) + (1 + 5).
+  const scraped = parsePrometheus(await (await fetch(`${suite.gw.url}/metrics`)).text());
+  expect(sampleValue(scraped, "ingest_bytes_accepted_total", { route: "/ingest/copies" })).toBe(64_064 + 65_600 + 6);
   const written = await readAll(TOPIC);
-  expect(written.map((r) => r.key?.toString())).toEqual([...Array(64).fill(`"${"a".repeat(1_000)}"`), '"small"']);
+  expect(written.map((r) => r.key?.toString())).toEqual([
+    ...Array(64).fill(`"${"a".repeat(1_000)}"`),
+    ...Array(64).fill(`"${"b".repeat(1_024)}"`),
+    '"small"',
+  ]);
 }, 120_000);
 
 /** Whether `message` is the queue's 503 (the bytes it names held vary with timing). */
