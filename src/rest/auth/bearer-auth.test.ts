@@ -29,6 +29,24 @@ describe("bearerAuthenticator", () => {
     });
   });
 
+  test("a token without kid while the key set has two keys of its algorithm (a rotation): verified by the key that signed it", async () => {
+    await using server = await jwksServer();
+    const current = await server.addKey();
+    const next = await server.addKey();
+    const auth = authenticatorFor(server);
+    for (const kid of [current, next])
+      expect(await auth.verify(await server.sign({ sub: kid }, { kid, withoutKid: true }))).toMatchObject({
+        outcome: "authenticated",
+        subject: kid,
+      });
+    const unpublished = await server.addKey();
+    server.remove(unpublished);
+    expect(await auth.verify(await server.sign({}, { kid: unpublished, withoutKid: true }))).toEqual({
+      outcome: "rejected",
+      reason: "Invalid token: signature verification failed",
+    });
+  });
+
   test("accepts a token for any one of several audiences", async () => {
     await using server = await jwksServer();
     await server.addKey();

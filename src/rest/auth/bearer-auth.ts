@@ -18,10 +18,10 @@
  * that cannot be fetched (the identity provider's, 503). Reasons are jose's messages, which
  * describe the failed check without quoting the token; the token is scrubbed from them anyway.
  */
-import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { errors, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { messageOf } from "../../errors.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
-import { futureIssuedAtReason } from "../../util/jws.ts";
+import { futureIssuedAtReason, jwtVerifyEachKey } from "../../util/jws.ts";
 import { jwksKeySource } from "./jwks-cache.ts";
 
 export interface BearerAuthenticatorOptions {
@@ -101,7 +101,7 @@ export function bearerAuthenticator(options: BearerAuthenticatorOptions): Bearer
     async verify(token) {
       try {
         const now = clock.now();
-        const { payload } = await jwtVerify(token, getKey, { ...verifyOptions, currentDate: new Date(now) });
+        const { payload } = await jwtVerifyEachKey(token, getKey, { ...verifyOptions, currentDate: new Date(now) });
         const future = futureIssuedAtReason(payload, now / 1000, options.clockToleranceSeconds);
         if (future !== null) return { outcome: "rejected", reason: future };
         if (typeof payload.sub !== "string" || payload.sub === "") {

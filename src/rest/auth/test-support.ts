@@ -33,8 +33,11 @@ export interface JwksServer extends AsyncDisposable {
   addKey(alg?: string): Promise<string>;
   /** Replaces every published key by one new key; returns its kid. Old kids remain usable for signing. */
   rotate(alg?: string): Promise<string>;
-  /** A JWT with sub, iss, aud, iat and a 5-minute exp, overridden by `claims`; signed by `kid` (default: newest). */
-  sign(claims?: JWTPayload, options?: { kid?: string }): Promise<string>;
+  /**
+   * A JWT with sub, iss, aud, iat and a 5-minute exp, overridden by `claims`; signed by `kid` (default:
+   * newest), named in its header unless `withoutKid`.
+   */
+  sign(claims?: JWTPayload, options?: { kid?: string; withoutKid?: boolean }): Promise<string>;
 }
 
 export async function jwksServer(): Promise<JwksServer> {
@@ -95,8 +98,9 @@ export async function jwksServer(): Promise<JwksServer> {
       const kid = options.kid ?? [...keys.keys()].at(-1)!;
       const key = keys.get(kid)!;
       const now = Math.floor(Date.now() / 1000);
+      const header = options.withoutKid ? { alg: key.alg, typ: "JWT" } : { alg: key.alg, kid, typ: "JWT" };
       return new SignJWT({ sub: "alice", iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 300, ...claims })
-        .setProtectedHeader({ alg: key.alg, kid, typ: "JWT" })
+        .setProtectedHeader(header)
         .sign(key.privateKey);
     },
     [Symbol.asyncDispose]: () => server.stop(true),
