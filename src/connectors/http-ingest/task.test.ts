@@ -13,6 +13,16 @@ import type { SpoolWriter } from "./spool-writer.ts";
 import { HttpIngestSourceTask } from "./task.ts";
 import { ingestRecord, ingestServices, ingestSourceTask } from "./test-support.ts";
 
+/** A started spool-mode task of connector c on a spool in `dir`, and the spool writer its route got. */
+async function spoolModeTask(dir: string) {
+  const store = await SpoolStore.open(dir);
+  const { services, writer } = ingestServices({ spool: store });
+  const task = new HttpIngestSourceTask(services);
+  task.initialize({ offsetStorageReader: { offset: async () => null } } as never);
+  await task.start({ name: "c", "ingest.path": "/ingest/t", "kafka.topic": "t", "ingest.ack.mode": "spool" });
+  return { store, task, writer: writer() as SpoolWriter };
+}
+
 const dyingWorker = new URL("../../../test/fixtures/spool-worker/dying-worker.ts", import.meta.url);
 function sourceTask(
   services: HttpIngestServices,
@@ -113,13 +123,8 @@ describe("HttpIngestSourceTask on the source runtime", () => {
 
   test("spool mode: a record Kafka refuses after the stop began is quarantined; acknowledgements after afterStop are ignored", async () => {
     await using dir = await tempDir("ingest-task-");
-    const store = await SpoolStore.open(dir.path);
-    const { services, writer: attached } = ingestServices({ spool: store });
-    const task = new HttpIngestSourceTask(services);
-    task.initialize({ offsetStorageReader: { offset: async () => null } } as never);
-    await task.start({ name: "c", "ingest.path": "/ingest/t", "kafka.topic": "t", "ingest.ack.mode": "spool" });
-    const writer = attached();
-    await writer!.submit({
+    const { store, task, writer } = await spoolModeTask(dir.path);
+    await writer.submit({
       topic: "t",
       records: [ingestRecord("a"), ingestRecord("b"), ingestRecord("c")],
       signal: new AbortController().signal,
@@ -133,8 +138,8 @@ describe("HttpIngestSourceTask on the source runtime", () => {
     task.commitRecords(polled.slice(0, 2), [meta, null], new Map([[1, refused]]));
     task.afterStop();
     task.commitRecords(polled.slice(2), [meta]); // too late: its row stays in the spool
-    expect((writer as SpoolWriter).quarantined).toBe(1);
-    expect((writer as SpoolWriter).drained).toBe(1);
+    expect(writer.quarantined).toBe(1);
+    expect(writer.drained).toBe(1);
     expect(store.stats("c").records).toBe(1);
     await store.close();
     const db = new Database(join(dir.path, "spool.db"), { readonly: true });
@@ -147,12 +152,7 @@ describe("HttpIngestSourceTask on the source runtime", () => {
 
   test("spool mode: a drain's large batch is acknowledged (its rows deleted) 1,000 records an event-loop turn, in order", async () => {
     await using dir = await tempDir("ingest-task-");
-    const store = await SpoolStore.open(dir.path);
-    const { services, writer: attached } = ingestServices({ spool: store });
-    const task = new HttpIngestSourceTask(services);
-    task.initialize({ offsetStorageReader: { offset: async () => null } } as never);
-    await task.start({ name: "c", "ingest.path": "/ingest/t", "kafka.topic": "t", "ingest.ack.mode": "spool" });
-    const writer = attached() as SpoolWriter;
+    const { store, task, writer } = await spoolModeTask(dir.path);
     const records = Array.from({ length: 2_500 }, (_, i) => ingestRecord(`r${i}`));
     await writer.submit({ topic: "t", records, signal: new AbortController().signal });
     const polled = (await task.poll(new AbortController().signal))!;
