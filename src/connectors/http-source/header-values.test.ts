@@ -46,4 +46,44 @@ describe("http.headers values holding commas", () => {
       await h.task.stop();
     }
   });
+
+  test("host:port and time lists keep their commas; the `, Name: value` and castorm's `, Name:Value` after other values start headers", () => {
+    expect(
+      parseHeaders("X-Hosts: a:8080, b:8080, c.example:9092, X-Window: 10:00, 12:30:00, Accept: application/json"),
+    ).toEqual([
+      ["X-Hosts", "a:8080, b:8080, c.example:9092"],
+      ["X-Window", "10:00, 12:30:00"],
+      ["Accept", "application/json"],
+    ]);
+    expect(parseHeaders("Accept:application/json,X-Api-Version:2, X-Page-Size:100")).toEqual([
+      ["Accept", "application/json"],
+      ["X-Api-Version", "2"],
+      ["X-Page-Size", "100"],
+    ]);
+    // The escape castorm's connector knows always works, whatever the items look like.
+    expect(parseHeaders("X-Hosts: a\\, b:8080")).toEqual([["X-Hosts", "a, b:8080"]]);
+  });
+
+  test("a header whose name starts with a digit (an RFC 9110 token) after a comma is a header of its own", () => {
+    expect(parseHeaders("A: x, 1X: y, 2fa-Code:z, X-B: 3")).toEqual([
+      ["A", "x"],
+      ["1X", "y"],
+      ["2fa-Code", "z"],
+      ["X-B", "3"],
+    ]);
+  });
+
+  test("a host:port list and a digit-led header reach the API as written", async () => {
+    using server = api(() => Response.json([{ id: 1 }]));
+    const h = await startTask({ "http.url": `${server.base}/e`, "http.headers": "X-Hosts: a:8080, b:8080, 1X: y" });
+    try {
+      expect(await h.collect(1)).toHaveLength(1);
+      const sent = server.seen[0]!.headers;
+      expect(sent.get("x-hosts")).toBe("a:8080, b:8080");
+      expect(sent.get("1x")).toBe("y");
+      expect(sent.has("b")).toBe(false);
+    } finally {
+      await h.task.stop();
+    }
+  });
 });

@@ -1,16 +1,24 @@
 /**
  * `http.headers` as the HTTP Source document writes it: `Name: value, Name2: value2`. A comma
- * starts a new header only when a header name (a letter first) and a colon follow it, the colon
- * not starting `//`, so values such as `Accept: application/json, text/plain`,
- * `X-Links: https://a/x, https://b/y` and `X-Window: 10:00, 12:00` keep their commas; `\,` is a
- * comma that never starts a header (castorm's kafka-connect-http escapes commas so), sent as `,`.
+ * starts a new header only when a header name (an HTTP token, digits first included) and a colon
+ * follow it, the colon not starting `//`, and not when both the item it ends and the one it starts
+ * are `x:y` with nothing between colon and value (a host:port, a time): so values such as
+ * `Accept: application/json, text/plain`, `X-Links: https://a/x, https://b/y`,
+ * `X-Hosts: a:8080, b:8080` and `X-Window: 10:00, 12:00` keep their commas, while `A:1, B:2`
+ * (castorm's own form) and `A: x, 1X: y` are two headers each; `\,` is a comma that never starts a
+ * header (castorm's kafka-connect-http escapes commas so), sent as `,`.
  * Names are HTTP tokens (RFC 9110 §5.1); values hold no control character and nothing beyond
  * U+00FF, which no request could carry.
  */
 import { headerSecrets } from "./echoed-secrets.ts";
 
-const NEXT_HEADER = /(?<!\\),\s*(?=[A-Za-z][!#$%&'*+.^_`|~0-9A-Za-z-]*\s*:(?!\/\/))/;
+/** An unescaped comma, with the white space after it (kept, for a comma that stays in a value). */
+const COMMA = /(?<!\\)(,\s*)/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** `Name:` (white space allowed before the colon) not starting `//` (a URL's scheme). */
+const NAMED = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*:(?!\/\/)/;
+/** An item `x:y`, nothing between its colon and `y`: a host:port, a time, castorm's `Name:Value`. */
+const JOINED = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+:\S/;
 /** Visible ASCII, space, tab and Latin-1 (sent as its bytes): what fetch can put in a header. */
 const FIELD_VALUE = /^[\t\x20-\x7e\xa0-\xff]*$/;
 
@@ -19,7 +27,7 @@ export type HeaderList = [string, string][];
 /** The headers in order; throws with a readable message on a segment without `Name:`. */
 export function parseHeaders(text: string): HeaderList {
   if (text.trim() === "") return [];
-  return text.split(NEXT_HEADER).map((segment, i) => {
+  return headerSegments(text).map((segment, i) => {
     const colon = segment.indexOf(":");
     const name = colon < 0 ? "" : segment.slice(0, colon).trim();
     // The segment itself is not shown: it may hold a credential.
@@ -35,6 +43,23 @@ export function parseHeaders(text: string): HeaderList {
       );
     return [name, value];
   });
+}
+
+/** `text` cut at the commas that start a header (see above). */
+function headerSegments(text: string): string[] {
+  const parts = text.split(COMMA);
+  const segments = [parts[0]!];
+  // The value's item before the comma: the value itself after its header's colon.
+  let item = parts[0]!.slice(parts[0]!.indexOf(":") + 1).trim();
+  for (let i = 1; i < parts.length; i += 2) {
+    const comma = parts[i]!;
+    const next = parts[i + 1]!;
+    const continues = !NAMED.test(next) || (JOINED.test(next) && JOINED.test(item));
+    if (continues) segments[segments.length - 1] += comma + next;
+    else segments.push(next);
+    item = continues ? next.trim() : next.slice(next.indexOf(":") + 1).trim();
+  }
+  return segments;
 }
 
 /**
