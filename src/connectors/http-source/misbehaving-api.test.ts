@@ -87,6 +87,37 @@ describe("HttpSourceTask and a 200 with an empty body (an API with nothing new)"
   });
 });
 
+describe("HttpSourceTask and an empty page in the middle of LINK_HEADER pagination", () => {
+  // The Link header, not the body, says whether a page follows: an empty page is a page without
+  // records as `[]` is, and its next link is followed (ending there left the pages after it unread
+  // at every poll). OFFSET and CURSOR end there as on `[]` or `{}`: no records, no cursor.
+  test.each([
+    ["a 200 with an empty body", () => new Response("")],
+    ["a 204", () => new Response(null, { status: 204 })],
+  ])("%s with a next link: the page after it is read", async (_what, empty) => {
+    using server = api((_req, url) => {
+      const page = url.searchParams.get("page") ?? "1";
+      const next = (n: number) => ({ link: `</e?page=${n}>; rel="next"` });
+      if (page === "1") return Response.json([{ id: 1 }], { headers: next(2) });
+      if (page === "2") {
+        const r = empty();
+        r.headers.set("link", next(3).link);
+        return r;
+      }
+      return Response.json([{ id: 3 }]);
+    });
+    const h = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.response.records.path": "$[*]",
+      "http.pagination.type": "LINK_HEADER",
+      "behavior.on.error": "fail",
+    });
+    expect(ids(await h.collect(2, 2))).toEqual([1, 3]);
+    expect(server.seen.map((s) => s.query.page)).toEqual([undefined, "2", "3"]);
+    expect(h.logs.filter((l) => l.includes("WARN") || l.includes("ERROR"))).toEqual([]);
+  });
+});
+
 describe("HttpSourceTask and a body its Content-Encoding does not describe", () => {
   test.each(["gzip", "deflate", "br", "zstd"])(
     "Content-Encoding: %s over plain JSON is an unreadable body: behavior.on.error=log goes on, the next poll reads the page",

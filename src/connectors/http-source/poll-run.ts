@@ -166,8 +166,9 @@ function nulls(items: readonly unknown[]): null[] {
 
 /**
  * The records of a response and the page after it (pagination.ts). A 204 No Content, or a 2xx
- * whose body is empty or white space, is a page without records, the last of the poll (an API with
- * nothing new answers either way), whatever behavior.on.error.
+ * whose body is empty or white space, is a page without records (an API with nothing new answers
+ * either way), whatever behavior.on.error: the poll's last unless a Link header names a next page
+ * (LINK_HEADER; OFFSET and CURSOR end there, as on `[]` or `{}`).
  * Throws a ResponseFormatError for a body that is not JSON or on which a path cannot be evaluated.
  * `json`: the parsed body (none without records to parse).
  * Past the JSON parse, the page is read in `slicer`'s slices (util/sliced.ts): a large page does
@@ -180,8 +181,11 @@ export async function readPage(
   p: PaginationSettings,
   slicer: Slicer = new Slicer(),
 ): Promise<{ page: PageContent; next: PageState | PaginationStop | null; json?: unknown }> {
-  if (response.status === 204 || blankBody(response.body))
-    return { page: { elements: [], values: [], keys: [] }, next: null };
+  if (response.status === 204 || blankBody(response.body)) {
+    const empty = { headers: response.headers, json: undefined, recordCount: 0 };
+    const next = p.type === "LINK_HEADER" ? nextPage(p, run.page, empty, run.base) : null;
+    return { page: { elements: [], values: [], keys: [] }, next };
+  }
   const doc = parseJsonBody(response.body);
   await slicer.pause();
   const page = await pageContent(doc, o, slicer);
