@@ -30,7 +30,7 @@ import type { HttpSourceConfig } from "./config.ts";
 import { tlsMaterialOf } from "./config-rules.ts";
 import { headerSecrets, urlSecrets } from "./echoed-secrets.ts";
 import type { HeaderList } from "./headers.ts";
-import { connectorThrottle, RateLimitGate, type RequestThrottle } from "./rate-limit.ts";
+import { connectorThrottle, RateLimitGate, RateLimitWaitLog, type RequestThrottle } from "./rate-limit.ts";
 
 /** The connector's own metrics (the document's names, in Prometheus form), per task. */
 export interface HttpSourceMetrics {
@@ -148,7 +148,11 @@ function failureReason(error: Error, req: PageRequest): string {
 }
 
 export class PageFetcher {
-  constructor(private readonly o: PageFetcherOptions) {}
+  private readonly waits: RateLimitWaitLog;
+
+  constructor(private readonly o: PageFetcherOptions) {
+    this.waits = new RateLimitWaitLog(o.log);
+  }
 
   async fetch(req: PageRequest, signal: AbortSignal): Promise<HttpResponse> {
     this.attempts = 0;
@@ -221,8 +225,9 @@ export class PageFetcher {
             const waitMs = this.o.gate.observe(response.headers, clock);
             if (waitMs !== undefined) {
               const until = new Date(clock.now() + waitMs).toISOString();
-              this.o.log.warn(
+              this.waits.waiting(
                 `${req.method} ${redacted(req.url)} answered HTTP ${response.status} with ${this.o.gate.header}: 0 (the rate limit is spent); requests wait ${Math.ceil(waitMs / 1000)} s, until ${until}`,
+                clock,
               );
             }
             // The server's wish holds the next request also when the retries ran out (the next

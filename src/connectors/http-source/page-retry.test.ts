@@ -139,6 +139,39 @@ describe("HttpSourceTask after a 403 that says the rate limit is spent (review31
     );
   });
 
+  test("an API spending its limit at every request with 1 s resets: one WARN a minute, a DEBUG for each wait", async () => {
+    const clock = new FastForwardClock();
+    const asked: number[] = [];
+    using server = api((_req, url) => {
+      asked.push(clock.monotonic());
+      const offset = Number(url.searchParams.get("offset"));
+      const headers = { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1" };
+      return Response.json(offset < 70 ? [{ id: offset }] : [], { headers });
+    });
+    const h = await startTask(
+      {
+        "http.url": `${server.base}/e`,
+        "http.response.records.path": "$[*]",
+        "http.pagination.type": "OFFSET",
+        "http.pagination.limit.value": "1",
+        "http.timer.interval.ms": "600000",
+      },
+      { clock },
+    );
+    expect(await h.collect(70, 3)).toHaveLength(70);
+    // Each request waited its second: the limit is kept, only the logging is quieter.
+    expect(asked.slice(1).every((at, i) => at - asked[i]! >= 1000)).toBe(true);
+    const waits = h.logs.filter((l) => l.includes("rate limit is spent"));
+    expect(waits).toHaveLength(asked.length);
+    const warns = waits.filter((l) => l.includes("WARN"));
+    // At 0 s and 60 s of the 70 s the requests took; the second says how many it left to DEBUG.
+    expect(warns).toHaveLength(2);
+    expect(warns[1]).toContain("(59 more waits since the last warning, logged at DEBUG)");
+    const debugs = waits.filter((l) => !l.includes("WARN"));
+    expect(debugs).toHaveLength(asked.length - 2);
+    expect(debugs.every((l) => l.includes("DEBUG"))).toBe(true);
+  });
+
   test("http.rate.limit.header set empty turns the recognition off: that 403 ends the poll as any 403", async () => {
     using server = api((_req, url) =>
       url.searchParams.get("page") === "2"

@@ -13,8 +13,11 @@
  * them through early (a reset instant a server sends is turned into a wait when it arrives). A wait
  * over a day is not a rate-limit window but a host clock far off (an edge device before its first
  * NTP sync): the fallback wait applies instead, so a wrong clock cannot stall the source for years.
+ *   RateLimitWaitLog  the log of those waits: a WARN, at most one a minute (an API whose limit resets
+ *                    every second spends it at every request), and a DEBUG line for each wait between.
  */
 import { type Clock, monotonicNow } from "../../util/clock.ts";
+import type { Logger } from "../../util/logger.ts";
 
 export class RequestThrottle {
   private readonly starts: number[] = [];
@@ -128,5 +131,34 @@ export class RateLimitGate {
   async wait(clock: Clock, signal: AbortSignal): Promise<void> {
     const delay = this.until - monotonicNow(clock);
     if (delay > 0) await clock.sleep(delay, signal);
+  }
+}
+
+/** The least time between two WARNs saying the rate limit is spent. */
+export const SPENT_WARN_EVERY_MS = 60_000;
+
+export class RateLimitWaitLog {
+  private warnedAt: number | undefined;
+  private unlogged = 0;
+
+  constructor(private readonly log: Logger) {}
+
+  /**
+   * A wait started, said by `message`: a WARN when none was logged in the last minute (saying how
+   * many waits went to DEBUG since the last), else a DEBUG line.
+   */
+  waiting(message: string, clock: Clock): void {
+    const now = monotonicNow(clock);
+    if (this.warnedAt !== undefined && now - this.warnedAt < SPENT_WARN_EVERY_MS) {
+      this.unlogged++;
+      this.log.debug(message);
+      return;
+    }
+    const n = this.unlogged;
+    this.log.warn(
+      n === 0 ? message : `${message} (${n} more wait${n === 1 ? "" : "s"} since the last warning, logged at DEBUG)`,
+    );
+    this.warnedAt = now;
+    this.unlogged = 0;
   }
 }
