@@ -60,6 +60,11 @@ describe("http.headers values holding commas", () => {
       ["X-Api-Version", "2"],
       ["X-Page-Size", "100"],
     ]);
+    // Only a digit after the colon continues a host:port list: a credential never hides in its value.
+    expect(parseHeaders("X-Hosts: a:8080, Authorization:Bearer t")).toEqual([
+      ["X-Hosts", "a:8080"],
+      ["Authorization", "Bearer t"],
+    ]);
     // The escape castorm's connector knows always works, whatever the items look like.
     expect(parseHeaders("X-Hosts: a\\, b:8080")).toEqual([["X-Hosts", "a, b:8080"]]);
   });

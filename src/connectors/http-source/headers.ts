@@ -2,7 +2,7 @@
  * `http.headers` as the HTTP Source document writes it: `Name: value, Name2: value2`. A comma
  * starts a new header only when a header name (an HTTP token, digits first included) and a colon
  * follow it, the colon not starting `//`, and not when both the item it ends and the one it starts
- * are `x:y` with nothing between colon and value (a host:port, a time): so values such as
+ * are `x:N`, a digit right after the colon (a host:port, a time): so values such as
  * `Accept: application/json, text/plain`, `X-Links: https://a/x, https://b/y`,
  * `X-Hosts: a:8080, b:8080` and `X-Window: 10:00, 12:00` keep their commas, while `A:1, B:2`
  * (castorm's own form) and `A: x, 1X: y` are two headers each; `\,` is a comma that never starts a
@@ -17,8 +17,8 @@ const COMMA = /(?<!\\)(,\s*)/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** `Name:` (white space allowed before the colon) not starting `//` (a URL's scheme). */
 const NAMED = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*:(?!\/\/)/;
-/** An item `x:y`, nothing between its colon and `y`: a host:port, a time, castorm's `Name:Value`. */
-const JOINED = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+:\S/;
+/** An item `x:N`, a digit right after its colon: a host:port, a time (or castorm's `Name:2`). */
+const JOINED = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+:\d/;
 /** Visible ASCII, space, tab and Latin-1 (sent as its bytes): what fetch can put in a header. */
 const FIELD_VALUE = /^[\t\x20-\x7e\xa0-\xff]*$/;
 
