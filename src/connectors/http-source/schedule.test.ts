@@ -30,6 +30,43 @@ describe("cron schedule (Quartz syntax through croner)", () => {
   });
 });
 
+describe("cron schedule across daylight saving time (Europe/Berlin, 2026)", () => {
+  /** The `n` poll times after `from`, each from the one before. */
+  const polls = (expression: string, from: string, n: number) => {
+    const s = cronSchedule(expression, "Europe/Berlin");
+    const out = [s.next(at(Date.parse(from)))];
+    while (out.length < n) out.push(s.next(at(out.at(-1)!)));
+    return out.map(iso);
+  };
+
+  test("a daily 02:30 polls once each day: at 03:00 on the day 02:30 does not exist (Quartz skips that day), at the first 02:30 on the day it comes twice", () => {
+    expect(polls("0 30 2 * * ?", "2026-03-28T00:00:00Z", 3)).toEqual([
+      "2026-03-28T01:30:00.000Z",
+      "2026-03-29T01:00:00.000Z",
+      "2026-03-30T00:30:00.000Z",
+    ]);
+    expect(polls("0 30 2 * * ?", "2026-10-24T00:00:00Z", 3)).toEqual([
+      "2026-10-24T00:30:00.000Z",
+      "2026-10-25T00:30:00.000Z",
+      "2026-10-26T01:30:00.000Z",
+    ]);
+  });
+
+  test("an hourly schedule polls every hour there is: none skipped in spring, both 02:00 in autumn", () => {
+    expect(polls("0 0 * * * ?", "2026-03-28T23:30:00Z", 3)).toEqual([
+      "2026-03-29T00:00:00.000Z",
+      "2026-03-29T01:00:00.000Z",
+      "2026-03-29T02:00:00.000Z",
+    ]);
+    expect(polls("0 0 * * * ?", "2026-10-24T23:30:00Z", 4)).toEqual([
+      "2026-10-25T00:00:00.000Z",
+      "2026-10-25T01:00:00.000Z",
+      "2026-10-25T02:00:00.000Z",
+      "2026-10-25T03:00:00.000Z",
+    ]);
+  });
+});
+
 describe("interval schedule", () => {
   test("first poll at start, or one interval after the stored poll time", () => {
     const s = intervalSchedule(60_000);
