@@ -27,9 +27,13 @@ export function errorStatus(status: number, codes: readonly string[]): "ok" | "e
   return codes.some((c) => Number(c) === status) ? "error" : "other";
 }
 
-/** 408, 429 and 5xx: statuses that may pass by the next poll. */
+/**
+ * 408, 429 and 5xx: statuses that may pass by the next poll; and 401, credentials refused (a key
+ * being rotated, an OAuth2 token renewed after a 401 that the API does not know yet), which says
+ * nothing of the page.
+ */
 export function passingStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
+  return status === 401 || status === 408 || status === 429 || status >= 500;
 }
 
 /**

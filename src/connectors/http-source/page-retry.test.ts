@@ -51,6 +51,19 @@ describe("HttpSourceTask after a 429 or 5xx outside http.response.error.codes (s
   );
 });
 
+describe("HttpSourceTask after a 401 (the credentials refused, not the page)", () => {
+  // A key or token the API refuses for a while (rotated, or an OAuth2 token renewed after a 401 that
+  // the API does not know yet) says nothing of the page: ending the poll there moved a newest-first
+  // API's TIMESTAMP offset past its unread pages.
+  test.each([
+    ["log", { "errors.tolerance": "all", "errors.log.enable": "true" }],
+    ["ignore", { "behavior.on.error": "ignore" }],
+  ])("with %s, a 401 on page 2 is retried by the next poll: its older records are not lost", async (what, config) => {
+    const logs = await newestFirstWithPage2Failing(() => new Response("bad credentials", { status: 401 }), config);
+    if (what === "log") expect(logs.some((l) => l.includes("HTTP 401") && l.includes("retries this page"))).toBe(true);
+  });
+});
+
 describe("HttpSourceTask after a 403 that says the rate limit is spent (review31 P1)", () => {
   // GitHub answers a spent primary rate limit with 403 and X-RateLimit-Remaining: 0, a secondary one
   // with 403 and Retry-After; the document's example has errors.tolerance=all.

@@ -90,7 +90,7 @@ export function resumedRun(
 
 /**
  * What a run does after its current page failed (its records not read, the task going on): a
- * failure that may pass (`passing`: 408, 429, 5xx, in http.response.error.codes or not, a 4xx saying
+ * failure that may pass (`passing`: 401, 408, 429, 5xx, in http.response.error.codes or not, a 4xx saying
  * the rate limit is spent, a response too large, an unreadable body) `retry`s the page, the run suspended until the next scheduled poll
  * (as often as it takes); any other (another 4xx: an expired cursor or next link answers 400 or 410
  * for good; another status outside http.response.error.codes) `end`s the run there as a pagination
