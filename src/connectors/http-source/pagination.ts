@@ -155,13 +155,25 @@ export function nextPage(
   }
 }
 
+/** The pagination a stored page belongs to; undefined for a poll's first page, which any has. */
+function storedKind(base: string, page: StoredPage): PaginationType | undefined {
+  if (page.position !== undefined) return "OFFSET";
+  if (page.cursor !== undefined) return "CURSOR";
+  if (page.link !== undefined || (page.legacyUrl !== undefined && page.legacyUrl !== base)) return "LINK_HEADER";
+  return undefined;
+}
+
 /**
  * The page a stored pagination state names, built on `base` (the current http.url with the stored
  * offset). An earlier version's `page_url` with neither cursor nor position (a Link page) keeps its
  * path and query but takes http.url's current values for the parameters http.url has; on another
- * origin it is not followed.
+ * origin it is not followed. A page of another pagination than http.pagination.type's (the config
+ * changed since) is not resumed: it would ask the API a page that does not exist.
  */
 export function resumedPage(p: PaginationSettings, base: string, page: StoredPage): PageState | PaginationStop {
+  const kind = storedKind(base, page);
+  if (kind !== undefined && kind !== p.type)
+    return { stop: `the stored page is of ${kind} pagination, and http.pagination.type is now ${p.type}` };
   if (page.position !== undefined)
     return {
       url: withParams(base, { [p.offsetParam]: String(page.position), [p.limitParam]: String(p.limit) }),

@@ -258,6 +258,38 @@ describe("HttpSourceTask with a stored resume point it cannot use (review P3)", 
   );
 });
 
+describe("HttpSourceTask restarted mid-poll with another http.pagination.type", () => {
+  // The stored page is of the pagination the poll ran with: an OFFSET position sent to a LINK_HEADER
+  // API (or a cursor to an OFFSET one) would ask a page that does not exist, skipping records in it.
+  test.each([
+    ["OFFSET", "LINK_HEADER", { page_position: 2 }],
+    ["OFFSET", "NONE", { page_position: 2 }],
+    ["CURSOR", "OFFSET", { page_cursor: "c2" }],
+    ["LINK_HEADER", "CURSOR", { page_link: "?page=2" }],
+  ] as const)("a page stored by %s pagination is not resumed under %s", async (_was, now, page) => {
+    using server = api(() => Response.json([{ id: 3 }]));
+    const stored = { offset: "a", poll_time: Date.UTC(2026, 0, 1), next_offset: "b", ...page, skip: 1 };
+    const offsets = new Map([[JSON.stringify({ url: `${server.base}/e?from=\${offset}` }), stored]]);
+    const h = await startTask(
+      {
+        "http.url": `${server.base}/e?from=\${offset}`,
+        "http.response.records.path": "$[*]",
+        "http.offset.mode": "CURSOR",
+        "http.offset.field": "id",
+        "http.pagination.type": now,
+        "http.pagination.limit.value": "2",
+        "http.pagination.cursor.path": "$.next",
+      },
+      { offsets },
+    );
+    expect(ids(await h.collect(1, 70))).toEqual([3]);
+    // The first page of a poll from after the interrupted poll's records.
+    const first: Record<string, string> = now === "OFFSET" ? { from: "b", offset: "0", limit: "2" } : { from: "b" };
+    expect(server.seen[0]!.query).toEqual(first);
+    expect(h.logs.some((l) => l.includes("Not resuming the interrupted poll") && l.includes(now))).toBe(true);
+  });
+});
+
 describe("HttpSourceTask when the API is unreachable through the retries (sourcehunt P2)", () => {
   // An edge device's link drops for a while: the API's port refuses connections, then answers.
   function downThenUp() {
