@@ -67,9 +67,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
       // it is late, so a slow body cannot hold the slot) and then Kafka's acknowledgement.
       const signal = deadlines.start(limits.requestTimeoutMs, context.request);
       try {
-        const reserved = deps.bodies
-          ? deps.bodies.reserve(context.request, limits.maxBodyBytes, limits.retryAfterSeconds)
-          : 0;
+        const reserved = deps.bodies ? deps.bodies.reserve(context.request, route) : 0;
         const read = new BodyRead(context.request, limits.maxBodyBytes, signal, limits.requestTimeoutMs);
         let raw: Uint8Array;
         try {
@@ -77,7 +75,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
         } catch (error) {
           throw unreadBody(error, (unexpected) => reportInternalError(deps, label ?? route.settings.path, unexpected));
         } finally {
-          deps.bodies?.release(reserved);
+          deps.bodies?.release(reserved, route);
         }
         read.done();
         const body = checkedBody(raw, limits.maxBodyBytes);
