@@ -98,6 +98,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             const parsing = shape.parse(body, context);
             const parsed = isPromise(parsing) ? await parsing : parsing;
             const received = parsed.records;
+            // As queued: the stamped identity counts in each record's bytes (ingest-security.ts).
             const stamped = route.stages.stamp ? route.stages.stamp(identity, received, route.settings) : received;
             const writer = route.writer();
             if (!writer || route.state !== "open")
@@ -119,7 +120,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
               const o = outcomes[i]!;
               if (o.kind === "written" || o.kind === "spooled") {
                 records++;
-                bytes += received[i]!.bytes;
+                bytes += stamped[i]!.bytes;
               } else if (o.kind === "failed" && (o.retriable || o.maybeWritten)) retriable = true;
             }
             context.acceptedRecords = records;
