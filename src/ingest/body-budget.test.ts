@@ -1,35 +1,78 @@
 import { describe, expect, test } from "bun:test";
-import { BodyBudget } from "./body-budget.ts";
+import { BodyBudget, type BudgetRoute } from "./body-budget.ts";
+import { RouteRequests } from "./route-table.ts";
 
 const request = (headers: Record<string, string>) =>
   new Request("http://gateway/ingest/t", { method: "POST", headers, body: "x" });
 const sized = (n: number) => request({ "Content-Length": String(n) });
+const route = (path: string, maxBodyBytes: number): BudgetRoute => ({
+  settings: { path, limits: { maxBodyBytes, retryAfterSeconds: 5 } },
+  requests: new RouteRequests(),
+});
 
 describe("BodyBudget", () => {
   test("reserves the declared length, or the route's limit for a chunked body or an unreadable length", () => {
     const budget = new BodyBudget(100);
-    expect(budget.reserve(sized(10), 50, 5)).toBe(10);
-    expect(budget.reserve(request({ "Transfer-Encoding": "chunked" }), 50, 5)).toBe(50);
+    const r = route("/t", 50);
+    expect(budget.reserve(sized(10), r)).toBe(10);
+    expect(budget.reserve(request({ "Transfer-Encoding": "chunked" }), r)).toBe(50);
     expect(budget.reserved).toBe(60);
-    expect(() => budget.reserve(sized(41), 50, 5)).toThrow(
+    expect(() => budget.reserve(sized(41), r)).toThrow(
       expect.objectContaining({ status: 503, options: { retryAfterSeconds: 5 } }),
     );
-    expect(budget.reserve(sized(40), 50, 5)).toBe(40);
-    budget.release(50);
-    budget.release(40);
-    expect(budget.reserve(request({ "Content-Length": "1, 2" }), 50, 5)).toBe(50);
-    budget.release(50);
-    expect(budget.reserve(sized(500), 50, 5)).toBe(50); // over the route's limit: refused by the read, reserved as the limit
+    expect(budget.reserve(sized(40), r)).toBe(40);
+    budget.release(50, r);
+    budget.release(40, r);
+    expect(budget.reserve(request({ "Content-Length": "1, 2" }), r)).toBe(50);
+    budget.release(50, r);
+    expect(budget.reserve(sized(500), r)).toBe(50); // over the route's limit: refused by the read, reserved as the limit
     expect(budget.reserved).toBe(60);
+    expect(r.requests.receiving).toBe(60);
   });
 
   test("a body is taken whatever its size when none is being received; 0 is no limit", () => {
     const budget = new BodyBudget(10);
-    expect(budget.reserve(sized(20), 50, 5)).toBe(20);
-    budget.release(20);
+    const r = route("/t", 50);
+    expect(budget.reserve(sized(20), r)).toBe(20);
+    budget.release(20, r);
     expect(budget.reserved).toBe(0);
+    expect(r.requests.receiving).toBe(0);
     const unlimited = new BodyBudget(0);
-    expect(unlimited.reserve(sized(1e9), 2e9, 5)).toBe(0);
+    expect(unlimited.reserve(sized(1e9), route("/t", 2e9))).toBe(0);
     expect(unlimited.reserved).toBe(0);
+  });
+
+  test("with other routes served, a route holds at most half the budget (one body of its limit when larger), unless it holds nothing", () => {
+    let routes = 2;
+    const budget = new BodyBudget(100, () => routes);
+    const a = route("/a", 30);
+    const b = route("/b", 30);
+    expect(budget.reserve(sized(30), a)).toBe(30);
+    expect(budget.reserve(sized(20), a)).toBe(20);
+    expect(() => budget.reserve(sized(1), a)).toThrow(
+      expect.objectContaining({
+        status: 503,
+        message:
+          "The ingest route /a is receiving 50 bytes of request bodies, its share of ingest.request.bodies.max.bytes=100 (half of it, or one body of ingest.max.body.bytes=30, while other routes are served); retry later",
+        options: { retryAfterSeconds: 5 },
+      }),
+    );
+    // The other half is the other routes'.
+    expect(budget.reserve(sized(30), b)).toBe(30);
+    expect(budget.reserve(sized(20), b)).toBe(20);
+    expect(budget.reserved).toBe(100);
+    budget.release(50, b);
+    // A single route has the whole budget.
+    routes = 1;
+    expect(budget.reserve(sized(30), a)).toBe(30);
+    expect(a.requests.receiving).toBe(80);
+    budget.release(80, a);
+    routes = 2;
+    // A route whose one body passes half the budget may still take one of them; a route holding nothing always takes one.
+    const large = route("/large", 70);
+    expect(budget.reserve(request({ "Transfer-Encoding": "chunked" }), large)).toBe(70);
+    expect(() => budget.reserve(sized(1), large)).toThrow(expect.objectContaining({ status: 503 }));
+    expect(budget.reserve(sized(30), a)).toBe(30);
+    expect(budget.reserved).toBe(100);
   });
 });

@@ -67,9 +67,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
       // it is late, so a slow body cannot hold the slot) and then Kafka's acknowledgement.
       const signal = deadlines.start(limits.requestTimeoutMs, context.request);
       try {
-        const reserved = deps.bodies
-          ? deps.bodies.reserve(context.request, limits.maxBodyBytes, limits.retryAfterSeconds)
-          : 0;
+        const reserved = deps.bodies ? deps.bodies.reserve(context.request, route) : 0;
         const read = new BodyRead(context.request, limits.maxBodyBytes, signal, limits.requestTimeoutMs);
         let raw: Uint8Array;
         try {
@@ -77,7 +75,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
         } catch (error) {
           throw unreadBody(error, (unexpected) => reportInternalError(deps, label ?? route.settings.path, unexpected));
         } finally {
-          deps.bodies?.release(reserved);
+          deps.bodies?.release(reserved, route);
         }
         read.done();
         const body = checkedBody(raw, limits.maxBodyBytes);
@@ -100,6 +98,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             const parsing = shape.parse(body, context);
             const parsed = isPromise(parsing) ? await parsing : parsing;
             const received = parsed.records;
+            // As queued: the stamped identity counts in each record's bytes (ingest-security.ts).
             const stamped = route.stages.stamp ? route.stages.stamp(identity, received, route.settings) : received;
             const writer = route.writer();
             if (!writer || route.state !== "open")
@@ -121,7 +120,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
               const o = outcomes[i]!;
               if (o.kind === "written" || o.kind === "spooled") {
                 records++;
-                bytes += received[i]!.bytes;
+                bytes += stamped[i]!.bytes;
               } else if (o.kind === "failed" && (o.retriable || o.maybeWritten)) retriable = true;
             }
             context.acceptedRecords = records;

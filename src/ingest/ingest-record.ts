@@ -22,7 +22,8 @@ export interface IngestRecord {
   /**
    * Its size (for limits and metrics): its value and key as received, plus the request header values
    * it carries a copy of (the key header, allow-listed headers, a stamped content type:
-   * record-builder.ts copiedHeaderBytes), which a request's records each repeat.
+   * record-builder.ts copiedHeaderBytes), which a request's records each repeat, and the identity
+   * stamped on it (ingest-security.ts stampIdentity).
    */
   readonly bytes: number;
 }

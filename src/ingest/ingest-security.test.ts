@@ -65,6 +65,28 @@ describe("stampIdentity", () => {
     expect(out.map((r) => r.key)).toEqual([key, key]);
   });
 
+  // bodyfair: the stamped name was not counted, unlike the other header copies, so
+  // ingest.queue.max.bytes and the accepted-bytes metric did not see it.
+  test("the stamped name counts in each record's size, in UTF-8 bytes, once for the header and once for the key", () => {
+    const device: IngestIdentity = { principal: "pümp-7", source: "mtls", attributes: {} };
+    const sizes = (header: string, asKey: boolean) =>
+      stampIdentity(device, [record(null), record("given")], settings("string"), header, asKey).map((r) => r.bytes);
+    expect([sizes("ingest.identity", false), sizes("", true), sizes("ingest.identity", true)]).toEqual([
+      [14, 14],
+      [14, 14],
+      [21, 21],
+    ]);
+    const anonymous: IngestIdentity = { principal: "ANONYMOUS", source: "anonymous", attributes: {} };
+    const [dropped] = stampIdentity(
+      anonymous,
+      [record(null, [["ingest.identity", "x"]])],
+      settings("json"),
+      "ingest.identity",
+      false,
+    );
+    expect(dropped!.bytes).toBe(7);
+  });
+
   test("without ingest.identity.key a client-sent key stays", () => {
     const out = stampIdentity(identity, [record(null), record("given")], settings("string"), "ingest.identity", false);
     expect(out.map((r) => r.key)).toEqual([null, "given"]);

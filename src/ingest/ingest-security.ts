@@ -50,6 +50,9 @@ function hasHeader(records: readonly IngestRecord[], lower: string): boolean {
  * the identity every record's key (replacing a client-sent key); for the anonymous identity (no
  * authentication configured) only removes a client-sent identity header. The value is the
  * identity's name (identityName: method-qualified when the connector enables several methods).
+ * Like the other header copies, the stamped name counts in each record's `bytes` (its UTF-8 bytes,
+ * once for the header and once for the key), so ingest.queue.max.bytes bounds them too; a client
+ * key or header it replaces stays counted.
  */
 export function stampIdentity(
   identity: IngestIdentity,
@@ -82,6 +85,8 @@ function stamped(
   }
   const name = identityName(identity, qualified);
   const key = settings.keyFormat === "bytes" ? encoder.encode(name) : name;
+  const nameBytes = Buffer.byteLength(name);
+  const copied = (headerName !== "" ? nameBytes : 0) + (asKey ? nameBytes : 0);
   return records.map((record) => {
     let headers = record.headers;
     if (headerName !== "") {
@@ -94,6 +99,7 @@ function stamped(
       // The identity wins over a client-sent key (REST Proxy key, X-Kafka-Key): a device cannot
       // write under another device's key (security review 2026-12-01, P3.20).
       key: asKey ? key : record.key,
+      bytes: record.bytes + copied,
     };
   });
 }

@@ -44,9 +44,13 @@ export function suspendedMessage(connector: string): string {
 /** Records a task may hold before requests go to another task (IngestRoute.writer). */
 export const FILL_FIRST_RECORDS = 1000;
 
-/** Requests a connector's route is handling now (for ingest.max.concurrent.requests). */
+/**
+ * Requests a connector's route is handling now (for ingest.max.concurrent.requests), and the bytes
+ * of their bodies being received (its share of ingest.request.bodies.max.bytes: body-budget.ts).
+ */
 export class RouteRequests {
   inFlight = 0;
+  receiving = 0;
 }
 
 export class IngestRoute {

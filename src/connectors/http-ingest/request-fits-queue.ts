@@ -9,6 +9,13 @@
  * `ingest.spool.total.max.bytes` is not a connector key, so validation cannot see it: the spool
  * writer lets a request to an empty spool through it the same way, and warns at start
  * (`spoolTotalWarning`).
+ *
+ * The rule makes room for the body, not for the header values its records each repeat, which count
+ * in the records' size too (IngestRecord.bytes): up to as much again as the body (more is 413),
+ * plus the stamped identity in each record. Requiring twice the body would refuse configs that
+ * bound the queue to one body on purpose (and would still not bound the identity, which the
+ * config cannot size), so such a request waits for an empty queue like any other over the limit,
+ * as the key's documentation says (bodyfair).
  */
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import type { HttpIngestConfig } from "./config.ts";
