@@ -32,4 +32,16 @@ describe("HttpSourceTask's sensitive header values", () => {
       }
     },
   );
+
+  test("a key header's value led by a digit after a host:port list is hidden as well (not taken into the list)", async () => {
+    const h = await startTask({
+      "http.url": "http://127.0.0.1:9/events",
+      "http.headers": "X-Hosts: a:8080, b:8080, X-Api-Key:0f9e8d-key",
+    });
+    try {
+      expect(logManager.redact("echoed 0f9e8d-key")).toBe("echoed [hidden]");
+    } finally {
+      h.task.stop();
+    }
+  });
 });

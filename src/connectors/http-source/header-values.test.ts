@@ -69,6 +69,22 @@ describe("http.headers values holding commas", () => {
     expect(parseHeaders("X-Hosts: a\\, b:8080")).toEqual([["X-Hosts", "a, b:8080"]]);
   });
 
+  test("a credential header after a host:port or time item starts a header, its value led by a digit or not", () => {
+    // A raw API key or token (hex, numeric) has a digit right after its colon: glued to the list
+    // before it, it was sent inside that header's value, held back from nothing and not authenticating.
+    expect(parseHeaders("X-Hosts: a:8080, X-Api-Key:0a1b2c3d4e")).toEqual([
+      ["X-Hosts", "a:8080"],
+      ["X-Api-Key", "0a1b2c3d4e"],
+    ]);
+    expect(parseHeaders("X-Since:2024-01-01T00:00:00Z,Authorization:123456789,Private-Token:9z")).toEqual([
+      ["X-Since", "2024-01-01T00:00:00Z"],
+      ["Authorization", "123456789"],
+      ["Private-Token", "9z"],
+    ]);
+    // The escape keeps a host whose name says key or auth in the list.
+    expect(parseHeaders("X-Hosts: a:8080\\, keycloak:8080")).toEqual([["X-Hosts", "a:8080, keycloak:8080"]]);
+  });
+
   test("a header whose name starts with a digit (an RFC 9110 token) after a comma is a header of its own", () => {
     expect(parseHeaders("A: x, 1X: y, 2fa-Code:z, X-B: 3")).toEqual([
       ["A", "x"],

@@ -2,7 +2,8 @@
  * `http.headers` as the HTTP Source document writes it: `Name: value, Name2: value2`. A comma
  * starts a new header only when a header name (an HTTP token, digits first included) and a colon
  * follow it, the colon not starting `//`, and not when both the item it ends and the one it starts
- * are `x:N`, a digit right after the colon (a host:port, a time): so values such as
+ * are `x:N`, a digit right after the colon (a host:port, a time), unless it starts a credential
+ * header (Authorization, X-Api-Key…: a raw key led by a digit is no list item): so values such as
  * `Accept: application/json, text/plain`, `X-Links: https://a/x, https://b/y`,
  * `X-Hosts: a:8080, b:8080` and `X-Window: 10:00, 12:00` keep their commas, while `A:1, B:2`
  * (castorm's own form) and `A: x, 1X: y` are two headers each; `\,` is a comma that never starts a
@@ -10,6 +11,7 @@
  * Names are HTTP tokens (RFC 9110 §5.1); values hold no control character and nothing beyond
  * U+00FF, which no request could carry.
  */
+import { isSecretHeader } from "../../http/secret-headers.ts";
 import { headerSecrets } from "./echoed-secrets.ts";
 
 /** An unescaped comma, with the white space after it (kept, for a comma that stays in a value). */
@@ -54,7 +56,9 @@ function headerSegments(text: string): string[] {
   for (let i = 1; i < parts.length; i += 2) {
     const comma = parts[i]!;
     const next = parts[i + 1]!;
-    const continues = !NAMED.test(next) || (JOINED.test(next) && JOINED.test(item));
+    // A credential's name always starts a header: a raw key led by a digit is no list item.
+    const joined = JOINED.test(next) && JOINED.test(item) && !isSecretHeader(next.slice(0, next.indexOf(":")));
+    const continues = !NAMED.test(next) || joined;
     if (continues) segments[segments.length - 1] += comma + next;
     else segments.push(next);
     item = continues ? next.trim() : next.slice(next.indexOf(":") + 1).trim();

@@ -164,16 +164,25 @@ function storedKind(base: string, page: StoredPage): PaginationType | undefined 
 }
 
 /**
+ * Why a stored page is of another pagination than http.pagination.type's (the config changed
+ * since), or undefined: it is not resumed, as it would ask the API a page that does not exist.
+ */
+export function otherPagination(p: PaginationSettings, base: string, page: StoredPage): string | undefined {
+  const kind = storedKind(base, page);
+  if (kind !== undefined && kind !== p.type)
+    return `the stored page is of ${kind} pagination, and http.pagination.type is now ${p.type}`;
+  return undefined;
+}
+
+/**
  * The page a stored pagination state names, built on `base` (the current http.url with the stored
  * offset). An earlier version's `page_url` with neither cursor nor position (a Link page) keeps its
  * path and query but takes http.url's current values for the parameters http.url has; on another
- * origin it is not followed. A page of another pagination than http.pagination.type's (the config
- * changed since) is not resumed: it would ask the API a page that does not exist.
+ * origin it is not followed. A page of another pagination (otherPagination) is not resumed.
  */
 export function resumedPage(p: PaginationSettings, base: string, page: StoredPage): PageState | PaginationStop {
-  const kind = storedKind(base, page);
-  if (kind !== undefined && kind !== p.type)
-    return { stop: `the stored page is of ${kind} pagination, and http.pagination.type is now ${p.type}` };
+  const other = otherPagination(p, base, page);
+  if (other !== undefined) return { stop: other };
   if (page.position !== undefined)
     return {
       url: withParams(base, { [p.offsetParam]: String(page.position), [p.limitParam]: String(p.limit) }),

@@ -244,6 +244,8 @@ describe("HttpSourceTask with a stored resume point it cannot use (review P3)", 
         "http.offset.mode": mode,
         "http.offset.field": field,
         "http.timer.interval.ms": "60000",
+        // The page of an earlier version's Link pagination (page_url), on another origin.
+        "http.pagination.type": "LINK_HEADER",
       };
       const h = await startTask(config, { clock, offsets });
       const records = await h.collect(1, 70);
@@ -283,10 +285,43 @@ describe("HttpSourceTask restarted mid-poll with another http.pagination.type", 
       { offsets },
     );
     expect(ids(await h.collect(1, 70))).toEqual([3]);
-    // The first page of a poll from after the interrupted poll's records.
-    const first: Record<string, string> = now === "OFFSET" ? { from: "b", offset: "0", limit: "2" } : { from: "b" };
+    // The first page of a poll from the interrupted poll's start offset: its records are delivered again.
+    const first: Record<string, string> = now === "OFFSET" ? { from: "a", offset: "0", limit: "2" } : { from: "a" };
     expect(server.seen[0]!.query).toEqual(first);
     expect(h.logs.some((l) => l.includes("Not resuming the interrupted poll") && l.includes(now))).toBe(true);
+  });
+
+  test("a newest-first TIMESTAMP API: the interrupted poll's unread older pages are read, not skipped past", async () => {
+    // Page 1 (ids 4, 3) was delivered, next_offset its newest instant; ids 2 and 1 were on unread pages.
+    const events = [4, 3, 2, 1].map((id) => ({ id, ts: `2024-01-0${id}T00:00:00Z` }));
+    using server = api((_req, url) => {
+      const newer = events.filter((e) => e.ts > (url.searchParams.get("since") ?? ""));
+      if (url.searchParams.get("page") === "2") return Response.json(newer.slice(2));
+      const link = newer.length > 2 ? `</e?page=2&since=${url.searchParams.get("since")}>; rel="next"` : "";
+      return Response.json(newer.slice(0, 2), { headers: link ? { link } : {} });
+    });
+    const start = "2023-12-31T00:00:00Z";
+    const stored = {
+      offset: start,
+      poll_time: Date.UTC(2026, 0, 1),
+      next_offset: events[0]!.ts,
+      page_position: 2,
+      skip: 0,
+    };
+    const offsets = new Map([[JSON.stringify({ url: `${server.base}/e?since=\${offset}` }), stored]]);
+    const h = await startTask(
+      {
+        "http.url": `${server.base}/e?since=\${offset}`,
+        "http.response.records.path": "$[*]",
+        "http.offset.mode": "TIMESTAMP",
+        "http.offset.field": "ts",
+        "http.pagination.type": "LINK_HEADER",
+      },
+      { offsets },
+    );
+    // At least once: ids 4 and 3 again, and 2 and 1, which next_offset would have skipped.
+    expect(ids(await h.collect(4, 70))).toEqual([4, 3, 2, 1]);
+    expect(server.seen[0]!.query).toEqual({ since: start });
   });
 });
 

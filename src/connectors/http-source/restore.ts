@@ -8,7 +8,7 @@ import type { Moment } from "../../util/clock.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { withOffset } from "./offset-template.ts";
 import { decodeOffset, type OffsetMode, type OffsetValue, type Seen, withoutSeen } from "./offsets.ts";
-import { describePage, type PaginationSettings } from "./pagination.ts";
+import { describePage, otherPagination, type PaginationSettings } from "./pagination.ts";
 import { type Run, resumedRun } from "./poll-run.ts";
 
 export interface Restored {
@@ -33,6 +33,13 @@ export function restoredState(
   const at = { offset: decoded.offset, offsetSeen: decoded.seen ?? null, pollTime: decoded.pollTime };
   if (!decoded.resume) return at;
   const base = withOffset(c["http.url"], decoded.offset, "url");
+  // The pagination changed: the poll starts over from its start offset, its records delivered again
+  // (from next_offset, a newest-first API's unread older pages would be skipped past).
+  const other = otherPagination(pagination, base, decoded.resume.page);
+  if (other !== undefined) {
+    const text = `Not resuming the interrupted poll: ${other}; the next poll starts over from its start offset`;
+    return { ...at, note: { level: "warn", text } };
+  }
   const run = resumedRun(decoded, decoded.resume, base, pagination, now);
   if ("stop" in run) {
     // The poll's records up to the resume point are in Kafka: the next poll starts after them.
