@@ -100,7 +100,20 @@ describe("jwtAuthenticator", () => {
     const missing = await auth.verify(await token(rsa1, "k1"));
     expect(missing).toEqual({
       outcome: "rejected",
-      reason: 'Invalid token: the "device_id" claim is missing or empty',
+      reason: 'Invalid token: the "device_id" claim must be a non-empty string',
+    });
+  });
+
+  // ingestp3: a numeric sub was accepted here (as the string of the number), refused by the admin API.
+  test.each([
+    ["sub", { sub: 1234 }],
+    ["device_id", { device_id: 7 }],
+    ["sub", { sub: true }],
+  ])("a non-string identity claim %s is rejected, as by the admin API and Kafka", async (claim, claims) => {
+    const { auth } = authenticator({ identityClaim: claim });
+    expect(await auth.verify(await token(rsa1, "k1", claims))).toEqual({
+      outcome: "rejected",
+      reason: `Invalid token: the "${claim}" claim must be a non-empty string`,
     });
   });
 

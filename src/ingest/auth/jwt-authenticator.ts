@@ -3,7 +3,7 @@
  * (`util/jwks-cache.ts`: HTTP cache headers, one refresh on an unknown kid, rate-limited) or one static
  * public key; `iss`, `aud`, `exp` (required) and `nbf` with a small clock skew, and an `iat` later
  * than now plus that skew refused (util/jws.ts); the identity from a configurable claim (`sub` by
- * default).
+ * default), which must be a non-empty string.
  *
  * Algorithm safety: only asymmetric algorithms can be configured (a JWKS or a public key has no
  * shared secret), so `alg: none` and HS256 tokens fail jose's algorithm allow-list before any key
@@ -98,15 +98,17 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthentic
         const future = futureIssuedAtReason(payload, nowSeconds, options.clockSkewSeconds);
         if (future !== null) return { outcome: "rejected", reason: future };
         const principal = payload[options.identityClaim];
-        if ((typeof principal !== "string" && typeof principal !== "number") || principal === "") {
+        // A string, as the admin API's `sub`, RFC 7519's StringOrURI and Kafka's OAUTHBEARER validation
+        // (jose4j's getStringClaimValue) require: a numeric one was accepted here only (ingestp3).
+        if (typeof principal !== "string" || principal === "") {
           return {
             outcome: "rejected",
-            reason: `Invalid token: the "${options.identityClaim}" claim is missing or empty`,
+            reason: `Invalid token: the "${options.identityClaim}" claim must be a non-empty string`,
           };
         }
         return {
           outcome: "authenticated",
-          identity: { principal: String(principal), source: "jwt", ...claimAttributes(payload) },
+          identity: { principal, source: "jwt", ...claimAttributes(payload) },
         };
       } catch (error) {
         if (error instanceof JwksKeyPendingError)
