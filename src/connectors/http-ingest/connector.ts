@@ -19,6 +19,7 @@ import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import type { SpoolStore } from "../../store/spool-store.ts";
 import type { Logger } from "../../util/logger.ts";
 import { type HttpIngestConfig, httpIngestConfig, routeSettings } from "./config.ts";
+import { warnSharedTopics } from "./rest-proxy-topics.ts";
 
 export interface HttpIngestServices {
   readonly routes: IngestRouteTable;
@@ -78,6 +79,7 @@ export class HttpIngestSourceConnector implements SourceConnector {
     const settings = routeSettings(parsed, config["value.converter"], config["key.converter"]);
     const stages = await this.services.stages(this.name, config);
     this.services.routes.open(this.name, settings, stages);
+    warnSharedTopics(this.services.routes, settings.restProxyTopics, this.logger);
   }
 
   /** Spool mode runs one task: the drainer that keeps the spool's order. */
