@@ -312,6 +312,7 @@ describe("bearerAuthenticator", () => {
       expect(server.requests).toBe(1);
       clock.advance(30_000);
       expect((await auth.verify(token)).outcome).toBe("authenticated");
+      await auth.keys.settled();
       expect(server.requests).toBe(2);
     });
 

@@ -21,7 +21,7 @@
 import { errors, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { messageOf } from "../../errors.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
-import { isTokenKeyError, JwksCache } from "../../util/jwks-cache.ts";
+import { isTokenKeyError, JwksCache, JwksKeyPendingError } from "../../util/jwks-cache.ts";
 import { futureIssuedAtReason, jwtVerifyEachKey } from "../../util/jws.ts";
 
 export interface BearerAuthenticatorOptions {
@@ -44,7 +44,12 @@ export interface BearerAuthenticatorOptions {
 export type BearerVerification =
   | { readonly outcome: "authenticated"; readonly subject: string; readonly claims: JWTPayload }
   | { readonly outcome: "rejected"; readonly reason: string }
-  | { readonly outcome: "unavailable"; readonly reason: string };
+  | {
+      readonly outcome: "unavailable";
+      readonly reason: string;
+      /** The token's key id is not in the set yet; it is looked for again after this many seconds. */
+      readonly keyPendingSeconds?: number;
+    };
 
 export interface BearerAuthenticator {
   verify(token: string): Promise<BearerVerification>;
@@ -108,7 +113,12 @@ export function bearerAuthenticator(options: BearerAuthenticatorOptions): Bearer
         return { outcome: "authenticated", subject: payload.sub, claims: payload };
       } catch (error) {
         if (error instanceof KeySetUnavailableError) {
-          return { outcome: "unavailable", reason: scrub(error.message, token) };
+          const pending =
+            error.cause instanceof JwksKeyPendingError ? Math.ceil(error.cause.retryAfterMs / 1000) : null;
+          const reason = scrub(error.message, token);
+          return pending === null
+            ? { outcome: "unavailable", reason }
+            : { outcome: "unavailable", reason, keyPendingSeconds: pending };
         }
         const reason = error instanceof errors.JOSEError ? error.message : "token verification failed";
         return { outcome: "rejected", reason: `Invalid token: ${scrub(reason, token)}` };

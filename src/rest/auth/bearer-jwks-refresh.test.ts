@@ -75,6 +75,7 @@ describe("admin API bearer tokens: a key id the cached set lacks", () => {
       reason: expect.stringMatching(
         /^the token's key id is not in the JWKS at .* as last fetched; it is fetched again in 30 s$/,
       ),
+      keyPendingSeconds: 30,
     });
     expect(server.requests).toBe(1);
     clock.advance(30_000);
