@@ -73,7 +73,7 @@ export class HttpIngestSourceConnector implements SourceConnector {
     this.name = config.name ?? "";
     if (config["producer.override.acks"]?.trim() === "0") {
       this.logger?.warn(
-        "producer.override.acks=0: the producer does not wait for Kafka to acknowledge a record, so a request is answered (200, offset -1) once its records are sent, not once they are written: an acknowledged request is not durable, and records a broker drops are lost without an error. Use acks=all (the default) for records that must not be lost",
+        "producer.override.acks=0: the producer does not wait for Kafka to acknowledge a record, so an acknowledged request is not durable: its answer (offset -1) says its records were sent, not written, a record a broker drops is lost without an error, and with ingest.ack.mode=spool the spool lets go of records once sent. Use acks=all (the default) for records that must not be lost",
       );
     }
     const settings = routeSettings(parsed, config["value.converter"], config["key.converter"]);
