@@ -233,7 +233,8 @@ describe("bearer tokens", () => {
         return response.status;
       }),
     );
-    expect(new Set(statuses)).toEqual(new Set([401]));
+    // 401 once judged by a set fetched for them; 503 (not judged) within the cooldown after that fetch.
+    expect(statuses.filter((status) => status !== 401 && status !== 503)).toEqual([]);
     // At most one fetch per default cooldown (30 s) the flood lasted (a few hundred ms unloaded), not one per request.
     const cooldowns = Math.floor((performance.now() - started) / 30_000);
     expect(jwksFetches - before).toBeLessThanOrEqual(1 + cooldowns);

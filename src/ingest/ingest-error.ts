@@ -73,6 +73,14 @@ export const unprocessable = (message: string, code: number = ErrorCodes.INVALID
 export const unavailable = (message: string, retryAfterSeconds: number) =>
   new IngestError(503, ErrorCodes.SERVICE_UNAVAILABLE, message, { retryAfterSeconds });
 export const topicNotFound = () => new IngestError(404, ErrorCodes.TOPIC_NOT_FOUND, "Topic not found.");
+/** REST Proxy requests for a topic several ingest connectors accept and none of them alone names (route-table.ts byTopic). */
+export const sharedTopic = (topic: string, connectors: readonly string[]) =>
+  connectors.length < 2
+    ? undefined
+    : new IngestError(404, ErrorCodes.TOPIC_NOT_FOUND, sharedTopicMessage(topic, connectors));
+
+export const sharedTopicMessage = (topic: string, connectors: readonly string[]) =>
+  `REST Proxy produce requests for topic ${topic} are accepted by more than one ingest connector (${connectors.join(", ")}), so none serves them: name the topic in ingest.rest.proxy.topics of the one that should, or set ingest.rest.proxy.enable=false on the others`;
 
 /** The REST Proxy error body, with `error_code` first as the proxy writes it. */
 export function errorBody(errorCode: number, message: string): string {

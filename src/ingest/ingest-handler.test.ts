@@ -31,6 +31,7 @@ describe("ingest request latency", () => {
         clock.stepWallClock(stepMs);
         return undefined;
       },
+      claimants: () => [],
       byPath: () => undefined,
     } as unknown as IngestRouteTable;
     const app = ingestApp({ routes, metrics, clock, log: new LogManager().get("ingest"), redact: (t) => t });

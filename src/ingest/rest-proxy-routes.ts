@@ -4,7 +4,7 @@
  * else is REST Proxy's 404 `{"error_code":40401,"message":"Topic not found."}`. Each request then
  * runs the same pipeline as the connector's own path, with that connector's stages and limits.
  */
-import { ErrorCodes, IngestError, NOT_FOUND_MESSAGE, topicNotFound, unavailable } from "./ingest-error.ts";
+import { ErrorCodes, IngestError, NOT_FOUND_MESSAGE, sharedTopic, topicNotFound, unavailable } from "./ingest-error.ts";
 import type { IngestExchange } from "./ingest-exchange.ts";
 import type { IngestHandlerDeps, Pipeline } from "./ingest-pipeline-contract.ts";
 import type { IngestRecord } from "./ingest-record.ts";
@@ -89,7 +89,7 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
 
   const routeFor = (topic: string, shape: IngestShape) => {
     const route = deps.routes.byTopic(topic);
-    if (!route) throw topicNotFound();
+    if (!route) throw sharedTopic(topic, deps.routes.claimants(topic)) ?? topicNotFound();
     const target: IngestTarget = { connector: route.connector, path: route.settings.path, topic, shape };
     return { route, target };
   };

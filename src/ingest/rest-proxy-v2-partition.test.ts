@@ -14,7 +14,11 @@ import { bytes, post, testSettings } from "./test-support.ts";
 
 /** An ingest app that serves no topic. */
 function app() {
-  const routes = { byTopic: () => undefined, byPath: () => undefined } as unknown as IngestRouteTable;
+  const routes = {
+    byTopic: () => undefined,
+    claimants: () => [],
+    byPath: () => undefined,
+  } as unknown as IngestRouteTable;
   return ingestApp({
     routes,
     metrics: new IngestMetrics(),

@@ -62,6 +62,11 @@ export interface IngestRouteSettings {
   readonly topic: string;
   /** Topics REST Proxy shapes may name (empty: REST Proxy shapes disabled for this connector). */
   readonly restProxyTopics: readonly string[];
+  /**
+   * Those of them `ingest.rest.proxy.topics` names: where several connectors accept a topic, the
+   * one naming it serves it (route-table.ts `byTopic`).
+   */
+  readonly restProxyNamed: readonly string[];
   readonly mode: IngestMode;
   readonly valueFormat: ValueFormat;
   /** The same for keys (key.converter). */

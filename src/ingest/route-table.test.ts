@@ -105,14 +105,38 @@ describe("IngestRouteTable", () => {
     expect(table.open("b", testSettings(), passThroughStages).connector).toBe("b");
   });
 
-  test("REST Proxy topics: kafka.topic and ingest.rest.proxy.topics, none when disabled; a running route first", () => {
+  test("REST Proxy topics: kafka.topic and ingest.rest.proxy.topics, none when disabled", () => {
     const table = new IngestRouteTable();
     table.open("off", testSettings({ "ingest.path": "/a", "ingest.rest.proxy.enable": "false" }), passThroughStages);
     expect(table.byTopic("t")).toBeUndefined();
-    table.open("idle", testSettings({ "ingest.path": "/b", "ingest.rest.proxy.topics": "x" }), passThroughStages);
-    table.open("busy", testSettings({ "ingest.path": "/c", "ingest.rest.proxy.topics": "x" }), passThroughStages);
-    expect(table.byTopic("x")?.connector).toBe("idle");
-    table.attach("busy", writer());
-    expect(table.byTopic("x")?.connector).toBe("busy");
+    table.open("one", testSettings({ "ingest.path": "/b", "ingest.rest.proxy.topics": "x" }), passThroughStages);
+    expect(table.byTopic("x")?.connector).toBe("one");
+    expect(table.byTopic("t")?.connector).toBe("one");
+    expect(table.claimants("t")).toEqual(["one"]);
+  });
+
+  // ingestp3: two connectors accepting REST Proxy requests for one topic were served by whichever
+  // opened first (or had a task running), with its authentication: which one depended on start order.
+  test("a REST Proxy topic several connectors accept: served by the one naming it in ingest.rest.proxy.topics, else by none", () => {
+    for (const order of [
+      ["strict", "open"],
+      ["open", "strict"],
+    ]) {
+      const table = new IngestRouteTable();
+      for (const name of order) table.open(name, testSettings({ "ingest.path": `/${name}` }), passThroughStages);
+      table.attach(order[1]!, writer());
+      expect(table.byTopic("t")).toBeUndefined();
+      expect(table.claimants("t").sort()).toEqual(["open", "strict"]);
+      table.open(
+        "strict",
+        testSettings({ "ingest.path": "/strict", "ingest.rest.proxy.topics": "t" }),
+        passThroughStages,
+      );
+      expect(table.byTopic("t")?.connector).toBe("strict");
+      table.open("open", testSettings({ "ingest.path": "/open", "ingest.rest.proxy.topics": "t" }), passThroughStages);
+      expect(table.byTopic("t")).toBeUndefined(); // named by both (stored before validation refused it)
+      table.suspend(order[0]!); // stopped or deleted, no task left: gone
+      expect(table.byTopic("t")?.connector).toBe(order[1]!);
+    }
   });
 });

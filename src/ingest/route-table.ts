@@ -199,15 +199,37 @@ export class IngestRouteTable {
     return undefined;
   }
 
-  /** The route accepting REST Proxy produce requests for `topic`: an open one first. */
+  /**
+   * The route serving REST Proxy produce requests for `topic`: the one connector accepting them,
+   * or, when several do (their `kafka.topic`, REST Proxy being on by default), the one naming the
+   * topic in `ingest.rest.proxy.topics` (validation keeps that unique); else none (`claimants`
+   * tells why). Before (ingestp3) whichever connector opened first served it, with its
+   * authentication, ACLs and transforms: which one depended on start order.
+   */
   byTopic(topic: string): IngestRoute | undefined {
     let found: IngestRoute | undefined;
+    let named: IngestRoute | undefined;
+    let accepting = 0;
+    let naming = 0;
     for (const route of this.byConnector.values()) {
       if (!route.restProxyTopics.includes(topic)) continue;
-      if (route.state === "open" && route.writers.length > 0) return route;
-      if (route.state === "open" || this.stillThere(route)) found ??= route;
+      if (route.state !== "open" && !this.stillThere(route)) continue;
+      accepting++;
+      found = route;
+      if (route.settings.restProxyNamed.includes(topic)) {
+        naming++;
+        named = route;
+      }
     }
-    return found;
+    if (naming > 0) return naming === 1 ? named : undefined;
+    return accepting === 1 ? found : undefined;
+  }
+
+  /** The connectors whose routes accept REST Proxy produce requests for `topic`. */
+  claimants(topic: string): string[] {
+    return this.routes()
+      .filter((route) => route.restProxyTopics.includes(topic) && (route.state === "open" || this.stillThere(route)))
+      .map((route) => route.connector);
   }
 
   routes(): IngestRoute[] {

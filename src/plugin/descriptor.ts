@@ -47,6 +47,12 @@ interface ConnectorDescriptorBase {
    */
   readonly uniqueKeys?: readonly string[];
   /**
+   * Cross-connector rules beyond `uniqueKeys`: the problems `config` has with `other`, the stored
+   * config of another connector of the class named `otherName` (HttpIngestSource: a REST Proxy topic
+   * both accept). Validation adds them as it adds `validate`'s. Must not do I/O nor throw.
+   */
+  conflicts?(config: Config, other: Config, otherName: string): ConfigProblem[];
+  /**
    * Converter settings for this connector's tasks, under its own `key.converter.*` /
    * `value.converter.*` keys and over the worker's (HttpIngestSource: plain JSON, no envelope).
    */

@@ -9,7 +9,7 @@ import type { Config } from "../api/connector.ts";
 import type { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
 import { BadRequestError, ConfigError, ConnectError, NotFoundError } from "../errors.ts";
 import { type ConfigInfos, type ConfigKeyInfo, describeConfig } from "../plugin/describe-config.ts";
-import type { PluginType } from "../plugin/descriptor.ts";
+import type { PluginType, SourceConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import { parseVersionRange } from "../plugin/version-range.ts";
 import { HIDDEN, type LogManager } from "../util/logger.ts";
@@ -111,29 +111,36 @@ export class ConfigValidator {
       throw new ConfigError(hide(error.message), errors);
     }
     const { infos, connector } = validated;
-    if (connector.type === "source" && connector.uniqueKeys)
-      this.checkUnique(connector.className, connector.uniqueKeys, resolved, infos);
+    if (connector.type === "source" && (connector.uniqueKeys || connector.conflicts))
+      this.checkUnique(connector, resolved, infos);
     return hideResolvedValues(infos, config, values, (text) => this.logs.redact(text));
   }
 
-  /** Adds an error on each unique key whose value another connector of the same class already uses. */
+  /**
+   * Adds an error on each unique key whose value another connector of the same class already uses,
+   * and on the keys of the descriptor's `conflicts` with the other connectors of the class.
+   */
   private checkUnique(
-    className: string,
-    keys: readonly string[],
+    connector: Pick<SourceConnectorDescriptor, "className" | "uniqueKeys" | "conflicts">,
     config: Readonly<Record<string, string | null>>,
     infos: ConfigInfos,
   ): void {
+    const addError = (key: string, message: string) => {
+      const entry = infos.configs.find((c) => c.value?.name === key);
+      if (!entry?.value) return;
+      entry.value.errors.push(message);
+      infos.error_count++;
+    };
+    const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Config;
     for (const [name, other] of this.storedConfigs()) {
       if (name === config.name) continue;
-      if (this.registry.fullName(other["connector.class"]?.trim() ?? "") !== className) continue;
-      for (const k of keys) {
+      if (this.registry.fullName(other["connector.class"]?.trim() ?? "") !== connector.className) continue;
+      for (const k of connector.uniqueKeys ?? []) {
         const value = config[k]?.trim();
         if (!value || other[k]?.trim() !== value) continue;
-        const entry = infos.configs.find((c) => c.value?.name === k);
-        if (!entry?.value) continue;
-        entry.value.errors.push(`Invalid value ${value} for configuration ${k}: already used by connector ${name}`);
-        infos.error_count++;
+        addError(k, `Invalid value ${value} for configuration ${k}: already used by connector ${name}`);
       }
+      for (const problem of connector.conflicts?.(present, other, name) ?? []) addError(problem.key, problem.message);
     }
   }
 

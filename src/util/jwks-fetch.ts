@@ -1,9 +1,7 @@
 /**
- * Fetching an identity provider's JSON Web Key Set, shared by the admin API's bearer
- * authentication (`rest/auth/jwks-cache.ts`) and ingest JWT authentication
- * (`ingest/auth/jwks-cache.ts`). The two caches differ on purpose in what they do when the set
- * cannot be fetched (the admin API fails closed; devices keep using known keys for a while), and
- * share the fetch, the parsing and how long a set stays fresh.
+ * Fetching an identity provider's JSON Web Key Set for `jwks-cache.ts` (the admin API's bearer
+ * authentication and ingest JWT authentication): the fetch, the parsing and how long a set stays
+ * fresh.
  */
 import { createLocalJWKSet, type JSONWebKeySet } from "jose";
 import { messageOf } from "../errors.ts";

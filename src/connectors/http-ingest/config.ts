@@ -76,7 +76,7 @@ export const httpIngestConfig = defineConfig({
     group: ROUTE,
   }),
   "ingest.rest.proxy.topics": key.list({
-    doc: "More topics REST Proxy produce requests may name through this connector, besides kafka.topic.",
+    doc: "More topics REST Proxy produce requests may name through this connector, besides kafka.topic. A topic several ingest connectors accept (e.g. two with one kafka.topic) is served by the one naming it here (one connector may name a topic), else by none.",
     default: [],
     importance: "LOW",
     group: ROUTE,
@@ -190,6 +190,7 @@ export function routeSettings(
     restProxyTopics: config["ingest.rest.proxy.enable"]
       ? [...new Set([topic, ...config["ingest.rest.proxy.topics"]])]
       : [],
+    restProxyNamed: config["ingest.rest.proxy.enable"] ? config["ingest.rest.proxy.topics"] : [],
     mode: config["ingest.mode"] as IngestRouteSettings["mode"],
     valueFormat: valueFormatFor(valueConverter),
     keyFormat: valueFormatFor(keyConverter),

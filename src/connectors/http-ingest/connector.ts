@@ -4,9 +4,11 @@
  * delete, restart) suspends it: 503 with Retry-After until it starts again, and the route is gone
  * once its tasks have stopped too. A connector PAUSED without having started (created PAUSED, or
  * paused when the gateway started) reserves its suspended route (`announcePaused`): 503 as well.
- * Tasks (tasks.max, each with its own producer) share the route.
+ * Tasks (tasks.max, each with its own producer) share the route. `producer.override.acks=0` is
+ * accepted (as Connect accepts it) with a WARN at start: requests are then answered before Kafka
+ * has the records.
  */
-import type { Config, SourceConnector } from "../../api/connector.ts";
+import type { Config, ConnectorContext, SourceConnector } from "../../api/connector.ts";
 import { ConfigError } from "../../errors.ts";
 import type { IngestMetrics } from "../../ingest/ingest-metrics.ts";
 import { compileJsonPath } from "../../ingest/json-path.ts";
@@ -15,7 +17,9 @@ import type { IngestRouteTable } from "../../ingest/route-table.ts";
 import type { SpoolMetrics } from "../../ingest/spool/spool-metrics.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import type { SpoolStore } from "../../store/spool-store.ts";
+import type { Logger } from "../../util/logger.ts";
 import { type HttpIngestConfig, httpIngestConfig, routeSettings } from "./config.ts";
+import { warnSharedTopics } from "./rest-proxy-topics.ts";
 
 export interface HttpIngestServices {
   readonly routes: IngestRouteTable;
@@ -49,8 +53,13 @@ function keyFieldProblems(parsed: HttpIngestConfig): ConfigProblem[] {
 export class HttpIngestSourceConnector implements SourceConnector {
   private config: Config = {};
   private name = "";
+  private logger: Logger | undefined;
 
   constructor(private readonly services: HttpIngestServices) {}
+
+  initialize(context: ConnectorContext): void {
+    this.logger = context.logger;
+  }
 
   async start(config: Config): Promise<void> {
     const parsed = httpIngestConfig.parse(config);
@@ -62,9 +71,15 @@ export class HttpIngestSourceConnector implements SourceConnector {
       );
     this.config = config;
     this.name = config.name ?? "";
+    if (config["producer.override.acks"]?.trim() === "0") {
+      this.logger?.warn(
+        "producer.override.acks=0: the producer does not wait for Kafka to acknowledge a record, so an acknowledged request is not durable: its answer (offset -1) says its records were sent, not written, a record a broker drops is lost without an error, and with ingest.ack.mode=spool the spool lets go of records once sent. Use acks=all (the default) for records that must not be lost",
+      );
+    }
     const settings = routeSettings(parsed, config["value.converter"], config["key.converter"]);
     const stages = await this.services.stages(this.name, config);
     this.services.routes.open(this.name, settings, stages);
+    warnSharedTopics(this.services.routes, settings.restProxyTopics, this.logger);
   }
 
   /** Spool mode runs one task: the drainer that keeps the spool's order. */

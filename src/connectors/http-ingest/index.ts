@@ -19,6 +19,7 @@ import {
 import { type HttpIngestServices, HttpIngestSourceConnector, validateHttpIngest } from "./connector.ts";
 import { credentialHeaderProblems } from "./credential-headers.ts";
 import { requestFitsQueueProblems } from "./request-fits-queue.ts";
+import { restProxyTopicConflicts } from "./rest-proxy-topics.ts";
 import { HttpIngestSourceTask } from "./task.ts";
 
 export function httpIngestSource(
@@ -34,6 +35,7 @@ export function httpIngestSource(
       "Devices POST records over HTTP to ingest.path on the ingest listener (single JSON documents, raw bodies, JSON arrays, NDJSON, and Confluent REST Proxy v2/v3 produce requests); each request is answered once Kafka acknowledged all of its records.",
     taskClass: HTTP_INGEST_TASK,
     uniqueKeys: ["ingest.path"],
+    conflicts: restProxyTopicConflicts,
     validate: validateHttpIngest,
     // Refused by validation, only a WARN at start: a config stored before the rule still works
     // (its large requests wait for an empty queue; its credential headers are not copied; a header

@@ -11,6 +11,7 @@ import { ConfigError } from "../../errors.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import { basicAuthenticator, loadCredentialsFile } from "../../rest/auth/basic-auth.ts";
 import type { Clock } from "../../util/clock.ts";
+import { JwksCache } from "../../util/jwks-cache.ts";
 import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
 import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
@@ -18,7 +19,6 @@ import { BasicAttemptGuard } from "./basic-attempt-guard.ts";
 import { jwtWarnings, validateIngestAuth } from "./ingest-auth-checks.ts";
 import type { IngestAuthenticator } from "./ingest-authenticator.ts";
 import { ingestAuthenticator } from "./ingest-authenticator.ts";
-import { JwksCache } from "./jwks-cache.ts";
 import { jwtAuthenticator } from "./jwt-authenticator.ts";
 
 const GROUP = "Ingest authentication";

@@ -8,7 +8,8 @@
  *
  * Refusals are IngestErrors: 401 (REST Proxy 40101) with a WWW-Authenticate challenge for each
  * enabled header scheme (`Bearer error="invalid_token"` after a bad token), 503 with Retry-After
- * when the JWKS cannot be fetched. Basic credentials the success cache does not know pass the
+ * when the JWKS cannot be fetched, or when a token's key id is not in it and it cannot be fetched
+ * again before the cooldown (Retry-After: the rest of it; a freshly rotated key). Basic credentials the success cache does not know pass the
  * BasicAttemptGuard first (429 for a blocked address or too many failures overall, 503 when every
  * verification slot is busy), so guessing cannot use up the CPU. Messages say which check failed, never the credentials; unknown
  * users are not named in logs. An unavailable key set is logged at most once a minute. An
@@ -104,6 +105,15 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
       if (scheme === "bearer" && jwt) {
         const result = await jwt.verify(credentials);
         if (result.outcome === "authenticated") return result.identity;
+        if (result.outcome === "unavailable" && result.keyPendingSeconds !== undefined) {
+          log.debug(`Cannot verify a bearer token yet: ${result.reason}`);
+          throw new IngestError(
+            503,
+            ErrorCodes.SERVICE_UNAVAILABLE,
+            "Cannot verify the bearer token yet: its key is not among the identity provider's keys the gateway holds; they are fetched again shortly",
+            { retryAfterSeconds: result.keyPendingSeconds },
+          );
+        }
         if (result.outcome === "unavailable") {
           warnUnavailable(result.reason);
           throw new IngestError(

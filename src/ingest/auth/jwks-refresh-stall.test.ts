@@ -7,8 +7,8 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { JwksCache } from "../../util/jwks-cache.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
-import { JwksCache } from "./jwks-cache.ts";
 import { jwtAuthenticator } from "./jwt-authenticator.ts";
 
 const pair = await generateKeyPair("RS256", { extractable: true });

@@ -1,9 +1,9 @@
 /**
  * Bearer JWT verification for device ingest: the signature against the provider's JWKS
- * (`jwks-cache.ts`: HTTP cache headers, one refresh on an unknown kid, rate-limited) or one static
+ * (`util/jwks-cache.ts`: HTTP cache headers, one refresh on an unknown kid, rate-limited) or one static
  * public key; `iss`, `aud`, `exp` (required) and `nbf` with a small clock skew, and an `iat` later
  * than now plus that skew refused (util/jws.ts); the identity from a configurable claim (`sub` by
- * default).
+ * default), which must be a non-empty string.
  *
  * Algorithm safety: only asymmetric algorithms can be configured (a JWKS or a public key has no
  * shared secret), so `alg: none` and HS256 tokens fail jose's algorithm allow-list before any key
@@ -16,10 +16,10 @@
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { errors, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { type JwksCache, JwksKeyPendingError } from "../../util/jwks-cache.ts";
 import { JwksUnavailableError } from "../../util/jwks-fetch.ts";
 import { ASYMMETRIC_JWS_ALGORITHMS, futureIssuedAtReason, jwtVerifyEachKey } from "../../util/jws.ts";
 import type { IngestIdentity } from "../request-context.ts";
-import type { JwksCache } from "./jwks-cache.ts";
 
 export interface JwtAuthenticatorOptions {
   /** Exactly one of `jwks` and `publicKey`. */
@@ -38,7 +38,12 @@ export interface JwtAuthenticatorOptions {
 export type JwtVerification =
   | { readonly outcome: "authenticated"; readonly identity: IngestIdentity }
   | { readonly outcome: "rejected"; readonly reason: string }
-  | { readonly outcome: "unavailable"; readonly reason: string };
+  | {
+      readonly outcome: "unavailable";
+      readonly reason: string;
+      /** Set when the token's key id is not in the set yet and is looked for again after this long. */
+      readonly keyPendingSeconds?: number;
+    };
 
 export interface JwtAuthenticator {
   verify(token: string): Promise<JwtVerification>;
@@ -93,17 +98,25 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthentic
         const future = futureIssuedAtReason(payload, nowSeconds, options.clockSkewSeconds);
         if (future !== null) return { outcome: "rejected", reason: future };
         const principal = payload[options.identityClaim];
-        if ((typeof principal !== "string" && typeof principal !== "number") || principal === "") {
+        // A string, as the admin API's `sub`, RFC 7519's StringOrURI and Kafka's OAUTHBEARER validation
+        // (jose4j's getStringClaimValue) require: a numeric one was accepted here only (ingestp3).
+        if (typeof principal !== "string" || principal === "") {
           return {
             outcome: "rejected",
-            reason: `Invalid token: the "${options.identityClaim}" claim is missing or empty`,
+            reason: `Invalid token: the "${options.identityClaim}" claim must be a non-empty string`,
           };
         }
         return {
           outcome: "authenticated",
-          identity: { principal: String(principal), source: "jwt", ...claimAttributes(payload) },
+          identity: { principal, source: "jwt", ...claimAttributes(payload) },
         };
       } catch (error) {
+        if (error instanceof JwksKeyPendingError)
+          return {
+            outcome: "unavailable",
+            reason: error.message,
+            keyPendingSeconds: Math.ceil(error.retryAfterMs / 1000),
+          };
         if (error instanceof JwksUnavailableError) return { outcome: "unavailable", reason: error.message };
         const reason = error instanceof errors.JOSEError ? error.message : "token verification failed";
         return { outcome: "rejected", reason: `Invalid token: ${reason}` };

@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { JwksCache } from "./jwks-cache.ts";
+import { JwksCache } from "../../util/jwks-cache.ts";
 import { jwtAuthenticator } from "./jwt-authenticator.ts";
 
 const current = await generateKeyPair("RS256", { extractable: true });

@@ -86,14 +86,14 @@ export const restAuthenticationConfigDef = defineConfig({
     validators: [check.atLeast(0)],
   }),
   "rest.authentication.bearer.jwks.cooldown.ms": key.long({
-    doc: "The least time between two fetches of the JWKS, failed ones included (protects the identity provider from floods of bad tokens): a token with an unknown key id is rejected until then, a JWKS announced no-cache or with a shorter max-age is kept that long (never past jwks.cache.max.age.ms), and after a failed fetch requests answer 503 without fetching it again (a JWKS past jwks.cache.max.age.ms is fetched again at once).",
+    doc: "The least time between two fetches of the JWKS, failed ones included (protects the identity provider from floods of bad tokens): a token with an unknown key id answers 503 with Retry-After until then (it may be a freshly rotated key), a JWKS announced no-cache or with a shorter max-age is kept that long (never past jwks.cache.max.age.ms), and after a failed fetch the keys held go on verifying without a fetch per request (a JWKS past jwks.cache.max.age.ms is fetched again at once).",
     default: 30000,
     importance: "LOW",
     group: GROUP,
     validators: [check.atLeast(0)],
   }),
   "rest.authentication.bearer.jwks.cache.max.age.ms": key.long({
-    doc: "The longest fetched JWKS keys are trusted before the JWKS is fetched again; shorter when the JWKS response's Cache-Control max-age says so (but not shorter than jwks.cooldown.ms). A key removed from the JWKS stops being accepted within this time.",
+    doc: "How long fetched JWKS keys are used before the JWKS is fetched again; shorter when the JWKS response's Cache-Control max-age says so (but not shorter than jwks.cooldown.ms). The fetch runs in the background while the keys held go on verifying, and they are kept while it fails: a key removed from the JWKS stops being accepted once a fetch after this time succeeds.",
     default: 600000,
     importance: "LOW",
     group: GROUP,

@@ -325,6 +325,35 @@ describe("restAuthentication", () => {
       expect(jwks.requests).toBe(3);
     });
 
+    // ingestp3: 401 (a token the client should give up on) while the key was not yet fetched.
+    test("a rotated key within the JWKS refetch cooldown: 503 with Retry-After, not 401", async () => {
+      await using jwks = await jwksServer();
+      await jwks.addKey("RS256");
+      const bearer = bearerAuthenticator({
+        jwksUrl: jwks.url,
+        issuer: ISSUER,
+        audience: [AUDIENCE],
+        algorithms: ["RS256"],
+        clockToleranceSeconds: 30,
+        jwksCooldownMs: 600_000,
+      });
+      await using server = serve(restAuthentication({ basic: null, bearer, exemptPaths: [] }));
+      expect((await server.request("/connectors", { Authorization: `Bearer ${await jwks.sign()}` })).status).toBe(200);
+      const kid = await jwks.rotate("RS256");
+      const response = await server.request("/connectors", { Authorization: `Bearer ${await jwks.sign({}, { kid })}` });
+      expect(response.headers.get("Retry-After")).toMatch(/^(600|599)$/);
+      expect(await answer(response)).toEqual({
+        status: 503,
+        contentType: "application/json",
+        challenge: null,
+        body: {
+          error_code: 503,
+          message:
+            "Cannot verify the bearer token yet: its key is not among the identity provider's keys the gateway holds; they are fetched again shortly",
+        },
+      });
+    });
+
     test("answers 503 when the identity provider's keys cannot be fetched, and logs why", async () => {
       await using t = await setup();
       t.jwks.status = 502;

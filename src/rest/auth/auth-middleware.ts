@@ -45,6 +45,9 @@ export interface RestAuthenticationOptions {
   readonly logger?: Logger;
 }
 
+const KEY_PENDING_MESSAGE =
+  "Cannot verify the bearer token yet: its key is not among the identity provider's keys the gateway holds; they are fetched again shortly";
+
 /** The TCP peer's address as Bun.serve reports it (hono's `c.env` is the Bun server), else "unknown". */
 export function clientAddress(c: Context): string {
   const server = c.env as { requestIP?: (request: Request) => { address: string } | null } | undefined;
@@ -127,6 +130,12 @@ export function restAuthentication(
 
     if (scheme === "bearer" && bearer) {
       const result = await bearer.verify(credentials);
+      if (result.outcome === "unavailable" && result.keyPendingSeconds !== undefined) {
+        // A key id the cached JWKS lacks, within its refetch cooldown: not judged yet (a rotated key).
+        log.warn(`Cannot verify the bearer token of ${where} from ${client} yet: ${result.reason}`);
+        const body: ErrorBody = { error_code: 503, message: KEY_PENDING_MESSAGE };
+        return jsonResponse(503, body, { "Retry-After": String(result.keyPendingSeconds) });
+      }
       if (result.outcome === "unavailable") {
         log.warn(`Cannot verify the bearer token of ${where}: the JWKS is unavailable: ${result.reason}`);
         const body: ErrorBody = {

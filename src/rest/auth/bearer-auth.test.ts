@@ -145,18 +145,29 @@ describe("bearerAuthenticator", () => {
       expect(server.requests).toBe(2);
     });
 
-    test("within the cooldown an unknown kid is rejected without a refetch", async () => {
+    test("within the cooldown an unknown kid is not judged (unavailable) and not refetched", async () => {
       await using server = await jwksServer();
       await server.addKey();
       const auth = authenticatorFor(server);
       expect((await auth.verify(await server.sign())).outcome).toBe("authenticated");
       const rotated = await server.rotate();
       const result = await auth.verify(await server.sign({}, { kid: rotated }));
-      expect(result).toEqual({
+      expect(result.outcome).toBe("unavailable");
+      expect(server.requests).toBe(1);
+    });
+
+    test("a kid missing from the set fetched for it is rejected", async () => {
+      await using server = await jwksServer();
+      await server.addKey();
+      const auth = authenticatorFor(server, { jwksCooldownMs: 0 });
+      expect((await auth.verify(await server.sign())).outcome).toBe("authenticated");
+      const unpublished = await server.addKey();
+      server.remove(unpublished);
+      expect(await auth.verify(await server.sign({}, { kid: unpublished }))).toEqual({
         outcome: "rejected",
         reason: "Invalid token: no applicable key found in the JSON Web Key Set",
       });
-      expect(server.requests).toBe(1);
+      expect(server.requests).toBe(2);
     });
   });
 
@@ -194,6 +205,9 @@ describe("bearerAuthenticator", () => {
       expect((await auth.verify(token)).outcome).toBe("authenticated");
       expect(server.requests).toBe(1);
       clock.advance(1_000);
+      // Verified by the set it has while that set is fetched again (no request waits for the fetch).
+      expect((await auth.verify(token)).outcome).toBe("authenticated");
+      await auth.keys.settled();
       expect(await auth.verify(token)).toEqual({
         outcome: "rejected",
         reason: "Invalid token: no applicable key found in the JSON Web Key Set",
@@ -207,6 +221,8 @@ describe("bearerAuthenticator", () => {
       clock.advance(4_999);
       expect((await auth.verify(token)).outcome).toBe("authenticated");
       clock.advance(1);
+      await auth.verify(token);
+      await auth.keys.settled();
       expect((await auth.verify(token)).outcome).toBe("rejected");
     });
 
@@ -229,13 +245,17 @@ describe("bearerAuthenticator", () => {
       expect((await auth.verify(token)).outcome).toBe("authenticated");
       expect(server.requests).toBe(1);
       clock.advance(1_000);
+      await auth.verify(token);
+      await auth.keys.settled();
       expect((await auth.verify(token)).outcome).toBe("rejected");
       expect(server.requests).toBe(3);
     });
 
-    test("no-cache: every verification uses a fresh JWKS", async () => {
+    test("no-cache: every verification refetches the JWKS", async () => {
       const { server, auth, token } = await setup("no-cache", 600_000);
       await using _ = server;
+      await auth.verify(token);
+      await auth.keys.settled();
       expect((await auth.verify(token)).outcome).toBe("rejected");
     });
   });
@@ -251,7 +271,7 @@ describe("bearerAuthenticator", () => {
       });
     });
 
-    test("an expired set is not trusted while it cannot be refetched", async () => {
+    test("an expired set keeps verifying its keys while it cannot be refetched (stale-if-error)", async () => {
       await using server = await jwksServer();
       await server.addKey();
       const clock = new ManualClock(Date.now());
@@ -260,7 +280,13 @@ describe("bearerAuthenticator", () => {
       expect((await auth.verify(token)).outcome).toBe("authenticated");
       server.status = 503;
       clock.advance(1_000);
-      expect((await auth.verify(token)).outcome).toBe("unavailable");
+      expect((await auth.verify(token)).outcome).toBe("authenticated");
+      await auth.keys.settled();
+      expect((await auth.verify(token)).outcome).toBe("authenticated");
+      // A kid the set lacks waits for a refetch, which fails: unavailable.
+      const unpublished = await server.addKey();
+      server.remove(unpublished);
+      expect((await auth.verify(await server.sign({}, { kid: unpublished }))).outcome).toBe("unavailable");
     });
 
     test("a stopped server makes the outcome unavailable", async () => {
@@ -286,6 +312,7 @@ describe("bearerAuthenticator", () => {
       expect(server.requests).toBe(1);
       clock.advance(30_000);
       expect((await auth.verify(token)).outcome).toBe("authenticated");
+      await auth.keys.settled();
       expect(server.requests).toBe(2);
     });
 
@@ -323,10 +350,11 @@ describe("bearerAuthenticator", () => {
       expect(server.requests).toBe(1);
       clock.advance(1);
       expect((await auth.verify(token)).outcome).toBe("authenticated");
+      await auth.keys.settled();
       expect(server.requests).toBe(2);
     });
 
-    test("a set past the configured maximum after a failed refetch fails closed until the cooldown has passed", async () => {
+    test("a set past the configured maximum after a failed refetch is kept, and fetched again once the cooldown has passed", async () => {
       await using server = await jwksServer();
       await server.addKey();
       const clock = new ManualClock(Date.now());
@@ -335,12 +363,14 @@ describe("bearerAuthenticator", () => {
       expect((await auth.verify(token)).outcome).toBe("authenticated");
       server.status = 503;
       clock.advance(1_000);
-      expect((await auth.verify(token)).outcome).toBe("unavailable");
-      expect((await auth.verify(token)).outcome).toBe("unavailable");
+      expect((await auth.verify(token)).outcome).toBe("authenticated");
+      await auth.keys.settled();
+      expect((await auth.verify(token)).outcome).toBe("authenticated");
       expect(server.requests).toBe(2);
       server.status = 200;
       clock.advance(30_000);
       expect((await auth.verify(token)).outcome).toBe("authenticated");
+      await auth.keys.settled();
       expect(server.requests).toBe(3);
     });
   });

@@ -3,12 +3,12 @@
  * identity provider's JWKS, checked with jose's `jwtVerify` for signature, algorithm, issuer,
  * audience and time claims. `auth-config.ts` builds it; `auth-middleware.ts` calls `verify`.
  *
- * Keys come from `jwks-cache.ts`: fetched on first use, kept for the lifetime the JWKS response
- * announces (Cache-Control max-age) but never longer than `jwksCacheMaxAgeMs`, and refetched
- * early when a token names an unknown `kid` (key rotation). Fetches, failed ones too, are at
- * least `jwksCooldownMs` apart (a set announced no-cache is kept that long), so that neither
- * tokens with made-up kids nor a provider that is down or says no-cache flood the provider; only a
- * set that reached `jwksCacheMaxAgeMs` is fetched again within it.
+ * Keys come from `util/jwks-cache.ts`, the cache ingest JWT authentication uses too: fetched on
+ * first use, kept for the lifetime the JWKS response announces (Cache-Control max-age) but never
+ * longer than `jwksCacheMaxAgeMs` (nor, unless that is shorter, less than `jwksCooldownMs`), then
+ * fetched again in the background while the keys it has go on verifying (and are kept while that
+ * fetch fails); a token naming an unknown `kid` (key rotation) waits for a refetch, at most one per
+ * `jwksCooldownMs`, and within the cooldown is answered "unavailable" (503), not judged.
  *
  * Time claims: `exp` and `nbf` as jose checks them, and an `iat` later than now plus the clock
  * tolerance is refused too (a token cannot have been issued in the future; jose checks `iat` only
@@ -21,8 +21,8 @@
 import { errors, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { messageOf } from "../../errors.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
+import { isTokenKeyError, JwksCache, JwksKeyPendingError } from "../../util/jwks-cache.ts";
 import { futureIssuedAtReason, jwtVerifyEachKey } from "../../util/jws.ts";
-import { jwksKeySource } from "./jwks-cache.ts";
 
 export interface BearerAuthenticatorOptions {
   readonly jwksUrl: URL;
@@ -44,24 +44,22 @@ export interface BearerAuthenticatorOptions {
 export type BearerVerification =
   | { readonly outcome: "authenticated"; readonly subject: string; readonly claims: JWTPayload }
   | { readonly outcome: "rejected"; readonly reason: string }
-  | { readonly outcome: "unavailable"; readonly reason: string };
+  | {
+      readonly outcome: "unavailable";
+      readonly reason: string;
+      /** The token's key id is not in the set yet; it is looked for again after this many seconds. */
+      readonly keyPendingSeconds?: number;
+    };
 
 export interface BearerAuthenticator {
   verify(token: string): Promise<BearerVerification>;
+  /** The key set's cache (tests await its background refresh). */
+  readonly keys: JwksCache;
 }
 
 /** The JWKS could not be fetched or used; wraps jose's or fetch's error as the cause. */
 export class KeySetUnavailableError extends Error {
   override name = "KeySetUnavailableError";
-}
-
-/** Errors of key selection that the token causes; every other key-set failure is the provider's. */
-function isTokenKeyError(error: unknown): boolean {
-  return (
-    error instanceof errors.JWKSNoMatchingKey ||
-    error instanceof errors.JWKSMultipleMatchingKeys ||
-    error instanceof errors.JOSENotSupported
-  );
 }
 
 function scrub(message: string, token: string): string {
@@ -74,16 +72,20 @@ function scrub(message: string, token: string): string {
 
 export function bearerAuthenticator(options: BearerAuthenticatorOptions): BearerAuthenticator {
   const clock = options.clock ?? systemClock;
-  const jwks = jwksKeySource({
+  const maxAgeMs = options.jwksCacheMaxAgeMs ?? 600_000;
+  const cooldownMs = options.jwksCooldownMs ?? 30_000;
+  const keys = new JwksCache({
     url: options.jwksUrl,
-    maxAgeMs: options.jwksCacheMaxAgeMs ?? 600_000,
-    cooldownMs: options.jwksCooldownMs ?? 30_000,
+    maxAgeMs,
+    defaultAgeMs: maxAgeMs,
+    minAgeMs: cooldownMs,
+    cooldownMs,
     ...(options.jwksTimeoutMs !== undefined ? { timeoutMs: options.jwksTimeoutMs } : {}),
     clock,
   });
   const getKey: JWTVerifyGetKey = async (header, token) => {
     try {
-      return await jwks(header, token);
+      return await keys.getKey(header, token);
     } catch (error) {
       if (isTokenKeyError(error)) throw error;
       throw new KeySetUnavailableError(messageOf(error), { cause: error });
@@ -98,6 +100,7 @@ export function bearerAuthenticator(options: BearerAuthenticatorOptions): Bearer
   };
 
   return {
+    keys,
     async verify(token) {
       try {
         const now = clock.now();
@@ -110,7 +113,12 @@ export function bearerAuthenticator(options: BearerAuthenticatorOptions): Bearer
         return { outcome: "authenticated", subject: payload.sub, claims: payload };
       } catch (error) {
         if (error instanceof KeySetUnavailableError) {
-          return { outcome: "unavailable", reason: scrub(error.message, token) };
+          const pending =
+            error.cause instanceof JwksKeyPendingError ? Math.ceil(error.cause.retryAfterMs / 1000) : null;
+          const reason = scrub(error.message, token);
+          return pending === null
+            ? { outcome: "unavailable", reason }
+            : { outcome: "unavailable", reason, keyPendingSeconds: pending };
         }
         const reason = error instanceof errors.JOSEError ? error.message : "token verification failed";
         return { outcome: "rejected", reason: `Invalid token: ${scrub(reason, token)}` };

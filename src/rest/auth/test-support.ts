@@ -27,6 +27,8 @@ export interface JwksServer extends AsyncDisposable {
   status: number;
   /** The Cache-Control header of the JWKS response; null: none. */
   cacheControl: string | null;
+  /** While true, requests are counted but never answered (until the server is disposed). */
+  stalled: boolean;
   /** Stops publishing `kid` (it can still sign). */
   remove(kid: string): void;
   /** Publishes a new key of `alg` (in addition to the current ones) and returns its kid. */
@@ -45,12 +47,17 @@ export async function jwksServer(): Promise<JwksServer> {
   let published: string[] = [];
   let requests = 0;
   let counter = 0;
-  const state: { status: number; cacheControl: string | null } = { status: 200, cacheControl: null };
+  const state = { status: 200, cacheControl: null as string | null, stalled: false };
+  const held: (() => void)[] = [];
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
-    fetch() {
+    async fetch() {
       requests++;
+      if (state.stalled) {
+        await new Promise<void>((resolve) => held.push(resolve));
+        return new Response("stopped", { status: 503 });
+      }
       if (state.status !== 200) return new Response("unavailable", { status: state.status });
       const headers = state.cacheControl === null ? undefined : { "Cache-Control": state.cacheControl };
       return Response.json({ keys: published.map((kid) => keys.get(kid)!.publicJwk) }, { headers });
@@ -81,6 +88,12 @@ export async function jwksServer(): Promise<JwksServer> {
     set cacheControl(value: string | null) {
       state.cacheControl = value;
     },
+    get stalled() {
+      return state.stalled;
+    },
+    set stalled(value: boolean) {
+      state.stalled = value;
+    },
     remove(kid: string) {
       published = published.filter((k) => k !== kid);
     },
@@ -103,7 +116,10 @@ export async function jwksServer(): Promise<JwksServer> {
         .setProtectedHeader(header)
         .sign(key.privateKey);
     },
-    [Symbol.asyncDispose]: () => server.stop(true),
+    [Symbol.asyncDispose]: () => {
+      for (const release of held.splice(0)) release();
+      return server.stop(true);
+    },
   };
 }
 

@@ -1,22 +1,32 @@
 /**
- * The identity provider's JSON Web Key Set for ingest JWT verification, cached as HTTP says:
- * `Cache-Control: max-age` (or `Expires`) sets how long the keys are used without asking again,
- * clamped to [minAgeMs, maxAgeMs]; `no-store`/`no-cache` mean the minimum; without either header
- * `defaultAgeMs` applies. A token naming an unknown `kid` causes one refresh, unless the last fetch
- * is younger than `cooldownMs` (made-up kids cannot make the gateway flood the provider); failed
- * attempts are followed by the same cooldown. Concurrent callers share one fetch. Keys past their
- * age verify the kids they contain while the set is fetched again (no request waits for that
- * fetch); when a refresh fails, they keep being used for those kids (stale-if-error),
- * so a provider outage does not lock every device out; an unknown kid then is "unavailable" (503).
+ * An identity provider's JSON Web Key Set, cached for JWT verification by both the admin API's
+ * bearer authentication (`rest/auth/bearer-auth.ts`) and ingest JWT authentication
+ * (`ingest/auth/jwt-authenticator.ts`), through `getKey`, which jose's `jwtVerify` calls per token.
+ *
+ * - Lifetime as HTTP says: `Cache-Control: max-age` (or `Expires`) sets how long the keys are used
+ *   without asking again, clamped to [minAgeMs, maxAgeMs]; `no-store`/`no-cache` mean the minimum;
+ *   without either header `defaultAgeMs` applies.
+ * - Keys past their age verify the kids they contain while the set is fetched again in the
+ *   background: no request waits for that fetch (Kafka's RefreshingHttpsJwks refreshes in the
+ *   background too). When the refresh fails they keep being used for those kids (stale-if-error) until a
+ *   fetch succeeds, so a provider outage does not lock every client out.
+ * - A token naming a kid the set lacks (key rotation) waits for one refresh, unless the last fetch
+ *   attempt is younger than `cooldownMs` (made-up kids cannot make the gateway flood the provider);
+ *   within the cooldown such a token is not judged: `JwksKeyPendingError` (503 with Retry-After,
+ *   the rest of the cooldown), since the key may be a freshly rotated one the set fetched next will
+ *   have. Only a kid missing from a set fetched for it is an invalid token (401).
+ * - Failed attempts are followed by the same cooldown. A set past its age after a successful fetch
+ *   is fetched again even within the cooldown (the age is at least `minAgeMs`; with `maxAgeMs` below
+ *   the cooldown the set is fetched once per `maxAgeMs`, the operator's bound).
+ * - Concurrent callers share one fetch.
+ *
  * Ages, expiry and cooldown are measured on the clock's monotonic reading: a step of the host's
  * clock neither keeps keys past their age nor refetches early (an `Expires` header, a wall-clock
  * date, becomes a lifetime when the response arrives).
- *
- * Called by `jwt-authenticator.ts` through `getKey`, which jose's `jwtVerify` calls per token.
  */
 import { errors, type JWSHeaderParameters } from "jose";
-import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
-import { fetchKeySet, JwksUnavailableError, type LocalKeySet, shownJwksUrl } from "../../util/jwks-fetch.ts";
+import { type Clock, monotonicNow, systemClock } from "./clock.ts";
+import { fetchKeySet, JwksUnavailableError, type LocalKeySet, shownJwksUrl } from "./jwks-fetch.ts";
 
 export interface JwksCacheOptions {
   readonly url: URL;
@@ -65,15 +75,19 @@ export class JwksCache {
     return this.fetches;
   }
 
+  /** Resolves once no fetch is under way (tests await a background refresh). */
+  async settled(): Promise<void> {
+    await this.inFlight?.catch(() => {});
+  }
+
   /** jose's key resolver: the key for the token's header, refreshing as described above. */
   readonly getKey = async (header: JWSHeaderParameters, token: { payload: unknown; signature: string }) => {
     const now = monotonicNow(this.clock);
     let entry = this.entry;
     const kidKnown = (e: Entry) => header.kid === undefined || e.kids.has(header.kid);
-    const due = !entry || now >= entry.expiresAt || !kidKnown(entry);
-    // Every fetch attempt, failed ones too, is followed by a cooldown: neither made-up kids nor an
-    // identity provider that is down make each request fetch again.
-    if (due && (this.inFlight || now - this.lastAttemptAt >= this.cooldownMs)) {
+    const expired = !entry || now >= entry.expiresAt;
+    if (entry && !expired && kidKnown(entry)) return entry.set(header, token as never);
+    if (this.inFlight || this.mayFetch(now, expired)) {
       // Keys past their age that know the kid go on verifying while the set is fetched again: the
       // requests at the end of every cache age waited for the fetch, up to its timeout with the
       // provider slow or down (security hunt 2026-12-03).
@@ -87,16 +101,34 @@ export class JwksCache {
         entry = await this.refresh();
       } catch (error) {
         this.lastError = error;
-        if (!entry || !kidKnown(entry)) throw error;
+        throw error;
       }
-    } else if (!entry) {
+      return entry.set(header, token as never);
+    }
+    if (!entry) {
       throw (
         this.lastError ?? new JwksUnavailableError(`the JWKS at ${shownJwksUrl(this.options.url)} is not available yet`)
       );
     }
-    if (entry.expiresAt <= now && !kidKnown(entry) && this.lastError) throw this.lastError;
-    return entry.set(header, token as never);
+    if (kidKnown(entry)) return entry.set(header, token as never);
+    // A kid the set lacks within the cooldown: not judged until the set is fetched again (a device
+    // presenting a freshly rotated key was told 401, a permanent failure, though the key would be
+    // known a few seconds later).
+    const retryAfterMs = Math.max(1, this.lastAttemptAt + this.cooldownMs - now);
+    throw new JwksKeyPendingError(
+      `the token's key id is not in the JWKS at ${shownJwksUrl(this.options.url)} as last fetched; it is fetched again in ${Math.ceil(retryAfterMs / 1000)} s`,
+      retryAfterMs,
+    );
   };
+
+  /**
+   * Whether a fetch may start now: once the cooldown since the last attempt has passed, or at once
+   * for a set past its age after a fetch that succeeded (its age already bounds how often that is).
+   */
+  private mayFetch(now: number, expired: boolean): boolean {
+    if (now - this.lastAttemptAt >= this.cooldownMs) return true;
+    return expired && this.entry !== undefined && this.lastError === undefined;
+  }
 
   private refresh(): Promise<Entry> {
     if (this.inFlight) return this.inFlight;
@@ -118,6 +150,21 @@ export class JwksCache {
     this.entry = { set: fetched.set, kids: fetched.kids, fetchedAt: now, expiresAt: now + age };
     this.lastError = undefined;
     return this.entry;
+  }
+}
+
+/**
+ * A token names a kid the cached set lacks, and the set cannot be fetched again before
+ * `retryAfterMs` (the cooldown): transient, like an unavailable set (503 with Retry-After).
+ */
+export class JwksKeyPendingError extends JwksUnavailableError {
+  override name = "JwksKeyPendingError";
+
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
   }
 }
 

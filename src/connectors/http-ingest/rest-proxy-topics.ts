@@ -1,0 +1,49 @@
+/**
+ * Which ingest connector serves a REST Proxy topic. `POST /topics/{t}` names no connector: the
+ * route is found by topic, and several connectors may accept one (two native paths into one
+ * `kafka.topic`, REST Proxy being on by default). Before (ingestp3) whichever opened first served
+ * it, with its authentication, ACLs and transforms: which one depended on start order. Now the one
+ * accepting it serves it, or, of several, the one naming it in `ingest.rest.proxy.topics`; else
+ * none (404 naming them; a WARN at start). Validation refuses a second connector naming a topic in
+ * `ingest.rest.proxy.topics` (`restProxyTopicConflicts`), as it refuses a second `ingest.path`.
+ */
+import type { Config } from "../../api/connector.ts";
+import { sharedTopicMessage } from "../../ingest/ingest-error.ts";
+import type { IngestRouteTable } from "../../ingest/route-table.ts";
+import type { ConfigProblem } from "../../plugin/descriptor.ts";
+import type { Logger } from "../../util/logger.ts";
+import { httpIngestConfig } from "./config.ts";
+
+/** The topics a config names in ingest.rest.proxy.topics (with REST Proxy on). */
+function namedTopics(config: Config): readonly string[] {
+  try {
+    const parsed = httpIngestConfig.parse(config);
+    return parsed["ingest.rest.proxy.enable"] ? parsed["ingest.rest.proxy.topics"] : [];
+  } catch {
+    return []; // a stored config that no longer parses opens no route
+  }
+}
+
+/** The descriptor's `conflicts`: a topic `config` names in ingest.rest.proxy.topics that another connector names there too. */
+export function restProxyTopicConflicts(config: Config, other: Config, otherName: string): ConfigProblem[] {
+  const theirs = namedTopics(other);
+  return namedTopics(config)
+    .filter((topic) => theirs.includes(topic))
+    .map((topic) => ({
+      key: "ingest.rest.proxy.topics",
+      message: `Invalid value ${topic} for configuration ingest.rest.proxy.topics: connector ${otherName} names it too; REST Proxy produce requests for a topic (POST /topics/${topic} names no connector) are served by the one connector naming it`,
+    }));
+}
+
+/** At start: a WARN for each of the connector's REST Proxy topics no connector serves, several accepting it. */
+export function warnSharedTopics(
+  routes: IngestRouteTable,
+  topics: readonly string[],
+  logger: Logger | undefined,
+): void {
+  for (const topic of topics) {
+    if (routes.byTopic(topic)) continue;
+    const connectors = routes.claimants(topic);
+    if (connectors.length > 1) logger?.warn(sharedTopicMessage(topic, connectors));
+  }
+}

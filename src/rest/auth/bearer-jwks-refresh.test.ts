@@ -1,0 +1,85 @@
+/**
+ * The admin API's JWKS cache is the ingest path's (util/jwks-cache.ts). Before (ingestp3), the
+ * admin API's own cache fetched the set again before verifying any token once it reached its age:
+ * every request then waited for the identity provider, up to the fetch timeout with the provider
+ * stalled, and failed closed (503) while the provider was down; and a token naming a key the
+ * cached set lacks was refused with 401 within the refetch cooldown, though a freshly rotated key is
+ * known to the set fetched next.
+ */
+import { describe, expect, test } from "bun:test";
+import { ManualClock } from "../../util/manual-clock.ts";
+import { type BearerAuthenticatorOptions, bearerAuthenticator } from "./bearer-auth.ts";
+import { AUDIENCE, ISSUER, type JwksServer, jwksServer } from "./test-support.ts";
+
+function authenticatorFor(server: JwksServer, options: Partial<BearerAuthenticatorOptions> = {}) {
+  return bearerAuthenticator({
+    jwksUrl: server.url,
+    issuer: ISSUER,
+    audience: [AUDIENCE],
+    algorithms: ["RS256"],
+    clockToleranceSeconds: 30,
+    ...options,
+  });
+}
+
+describe("admin API bearer tokens: the JWKS past its age", () => {
+  test("a request does not wait for a JWKS endpoint that never answers: the cached keys verify it", async () => {
+    await using server = await jwksServer();
+    await server.addKey();
+    const clock = new ManualClock(Date.now());
+    // A fetch timeout longer than the test's: a verify that waits for the stalled fetch fails the test.
+    const auth = authenticatorFor(server, { clock, jwksCacheMaxAgeMs: 60_000, jwksTimeoutMs: 600_000 });
+    const token = await server.sign();
+    expect((await auth.verify(token)).outcome).toBe("authenticated");
+    server.stalled = true;
+    clock.advance(60_000);
+    expect(await auth.verify(token)).toMatchObject({ outcome: "authenticated", subject: "alice" });
+    expect(await auth.verify(token)).toMatchObject({ outcome: "authenticated", subject: "alice" });
+  }, 20_000);
+
+  test("keys are kept while the refetch fails, and replaced once one succeeds", async () => {
+    await using server = await jwksServer();
+    const old = await server.addKey();
+    const clock = new ManualClock(Date.now());
+    const auth = authenticatorFor(server, { clock, jwksCacheMaxAgeMs: 60_000, jwksCooldownMs: 30_000 });
+    const token = await server.sign();
+    expect((await auth.verify(token)).outcome).toBe("authenticated");
+    server.status = 503;
+    clock.advance(60_000);
+    expect((await auth.verify(token)).outcome).toBe("authenticated");
+    await auth.keys.settled();
+    expect((await auth.verify(token)).outcome).toBe("authenticated");
+    expect(server.requests).toBe(2); // failed fetches are one per cooldown
+    server.status = 200;
+    server.remove(old);
+    await server.addKey();
+    clock.advance(30_000);
+    expect((await auth.verify(token)).outcome).toBe("authenticated");
+    await auth.keys.settled();
+    expect(server.requests).toBe(3);
+    expect((await auth.verify(token)).outcome).toBe("unavailable"); // removed; within the cooldown
+  });
+});
+
+describe("admin API bearer tokens: a key id the cached set lacks", () => {
+  test("within the refetch cooldown: unavailable (transient), then verified once the set is fetched again", async () => {
+    await using server = await jwksServer();
+    await server.addKey();
+    const clock = new ManualClock(Date.now());
+    const auth = authenticatorFor(server, { clock, jwksCooldownMs: 30_000 });
+    expect((await auth.verify(await server.sign())).outcome).toBe("authenticated");
+    const rotated = await server.rotate();
+    const token = await server.sign({}, { kid: rotated });
+    expect(await auth.verify(token)).toEqual({
+      outcome: "unavailable",
+      reason: expect.stringMatching(
+        /^the token's key id is not in the JWKS at .* as last fetched; it is fetched again in 30 s$/,
+      ),
+      keyPendingSeconds: 30,
+    });
+    expect(server.requests).toBe(1);
+    clock.advance(30_000);
+    expect((await auth.verify(token)).outcome).toBe("authenticated");
+    expect(server.requests).toBe(2);
+  });
+});
