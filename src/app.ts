@@ -224,7 +224,7 @@ export function startApp(options: AppOptions): App {
       log: logs.get("io.edgegateway.ingest.IngestHandler"),
       redact: (text) => logs.redact(text),
       partitions: partitionCounts(() => worker.admin(), clock),
-      bodies: new BodyBudget(config["ingest.request.bodies.max.bytes"], () => ingestRoutes.routes().length),
+      bodies: new BodyBudget(config["ingest.request.bodies.max.bytes"], () => ingestRoutes.openCount()),
       idempotency: new StoredIdempotencyGuard(
         new IdempotencyStore(db),
         clock,

@@ -17,7 +17,8 @@
  * on one route (an anonymous one, say) leave the other half to the others, where before they made
  * every route, authenticated device routes too, answer 503 (bodyfair). Half, not a share per
  * route: a busy route keeps room for bursts, and the other routes share what it cannot take. With a
- * single route the whole budget is its own.
+ * single route the whole budget is its own; a suspended route (a paused connector's) takes no body
+ * and does not count (IngestRouteTable.openCount).
  */
 import { check, defineConfig, key } from "../plugin/config-def.ts";
 import { declaredLength } from "./body-reader.ts";

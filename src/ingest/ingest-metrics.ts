@@ -189,7 +189,7 @@ export class IngestMetrics {
       {
         name: "ingest_bytes_accepted_total",
         type: "counter",
-        help: "Bytes of the records answered as written: key and value as received, plus the request header values each carries a copy of.",
+        help: "Bytes of the records answered as written: key and value as received, plus the request header values each carries a copy of and the identity stamped on it.",
         samples: bytes,
       },
       {

@@ -236,6 +236,16 @@ export class IngestRouteTable {
     return [...this.byConnector.values()];
   }
 
+  /**
+   * How many routes take requests now (open ones): a suspended route (a paused or stopping
+   * connector) answers 503 before any body is read, so it needs no share of the body budget.
+   */
+  openCount(): number {
+    let n = 0;
+    for (const route of this.current) if (route.state === "open") n++;
+    return n;
+  }
+
   /** Called with the current routes whenever one opens, closes or changes state. */
   onChange(listener: RouteListener): () => void {
     this.listeners.add(listener);
