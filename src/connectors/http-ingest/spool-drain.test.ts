@@ -246,6 +246,18 @@ describe("the spool drainer with several produce requests in flight", () => {
   });
 });
 
+describe("the spool drainer while the spool is empty", () => {
+  test("its offsets are committed on the interval, as Connect's timer commits them: not only when more records come or at the stop", async () => {
+    await using spool = await spooledAndDraining({ pipelining: 3 });
+    const { store, kafka, offsets } = spool;
+    kafka.releaseAcks();
+    await untilDrained(store);
+    // The drained spool's poll returns empty (after a second at most), so the runtime's loop commits.
+    await waitFor(() => offsets.get("c", { spool: "c" })?.seq === 8, { what: "the drained spool's offset committed" });
+    await expectAllDeliveredOnce(spool);
+  });
+});
+
 describe("the spool drainer on a producer that is not idempotent (spool-order-fix point 1)", () => {
   // acks=1/0, enable.idempotence=false, more than 5 in flight or retries=0 turn idempotence off:
   // such a producer may write a retried batch after a later one, so the drainer keeps one request

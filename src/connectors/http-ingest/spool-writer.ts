@@ -176,9 +176,10 @@ export class SpoolWriter implements IngestWriter {
   /** Spooled records are durable: nothing is withdrawn when the connector pauses. */
   withdrawQueued(): void {}
 
-  /** The next records after the last polled one, waiting for some when the spool is drained. */
+  /** The next records after the last polled one; none after a wait (a wake or a second) if the spool stays drained. */
   async poll(signal: AbortSignal): Promise<SourceRecord[]> {
-    for (;;) {
+    // Returning then lets the runtime's loop commit offsets on its interval, as Connect's timer does.
+    for (let waited = false; ; waited = true) {
       if (this.closed || signal.aborted) return [];
       const failure = this.o.store.failure;
       if (failure) throw new ConnectError(this.failedMessage(failure), { cause: failure });
@@ -218,6 +219,7 @@ export class SpoolWriter implements IngestWriter {
         for (const row of rows) this.sent.add(row.seq, row.bytes);
         return out;
       }
+      if (waited) return [];
       await this.waitForWake(signal);
     }
   }
