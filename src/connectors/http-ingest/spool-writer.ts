@@ -176,10 +176,10 @@ export class SpoolWriter implements IngestWriter {
   /** Spooled records are durable: nothing is withdrawn when the connector pauses. */
   withdrawQueued(): void {}
 
-  /** The next records after the last polled one; none after a wait (a wake or a second) if the spool stays drained. */
+  /** The next records after the last polled one, waiting for some when the spool is drained (a second at most). */
   async poll(signal: AbortSignal): Promise<SourceRecord[]> {
-    // Returning then lets the runtime's loop commit offsets on its interval, as Connect's timer does.
-    for (let waited = false; ; waited = true) {
+    // Drained for a second: none, so that the runtime's loop commits offsets on its interval, as Connect's timer does.
+    for (let drainedAt = 0; ; ) {
       if (this.closed || signal.aborted) return [];
       const failure = this.o.store.failure;
       if (failure) throw new ConnectError(this.failedMessage(failure), { cause: failure });
@@ -219,7 +219,8 @@ export class SpoolWriter implements IngestWriter {
         for (const row of rows) this.sent.add(row.seq, row.bytes);
         return out;
       }
-      if (waited) return [];
+      if (drainedAt > 0 && performance.now() - drainedAt >= 1_000) return [];
+      drainedAt ||= performance.now();
       await this.waitForWake(signal);
     }
   }
