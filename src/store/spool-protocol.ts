@@ -51,8 +51,16 @@ export type ToWorker =
       /** Sum of `lengths`. */
       readonly bytes: number;
     }
-  /** Deletes; `quarantine`: records among them to copy to the quarantine first (spool-quarantine.ts). */
-  | { readonly op: "delete"; readonly ranges: readonly DeleteRange[]; readonly quarantine?: readonly QuarantineEntry[] }
+  /**
+   * Deletes; `quarantine`: records among them to copy to the quarantine first (spool-quarantine.ts),
+   * sent with an `id` the worker answers (`done`) once they are written.
+   */
+  | {
+      readonly op: "delete";
+      readonly id?: number;
+      readonly ranges: readonly DeleteRange[];
+      readonly quarantine?: readonly QuarantineEntry[];
+    }
   | {
       readonly op: "read";
       readonly id: number;

@@ -14,15 +14,16 @@
  * row's time the worker reports. A drainer that keeps up reads what was appended from memory
  * (SpoolTail, with the appender's payload); else the worker reads the file. If the worker dies the
  * spool is not durable any more: every pending and later operation rejects, `failure` is set,
- * `onFailure` listeners run. Deletes are queued, coalesced into ranges, ride the next commit.
+ * `onFailure` listeners run. Deletes are queued, coalesced into ranges, ride the next commit
+ * (spool-delete-queue.ts).
  */
 import { getLogger, type Logger } from "../util/logger.ts";
 import { StoreError } from "./database.ts";
 import { SpoolCounts, type SpoolStats } from "./spool-counts.ts";
+import { SpoolDeleteQueue } from "./spool-delete-queue.ts";
 import {
   appendMessage,
   commitGroups,
-  deleteRanges,
   type PendingAppend,
   type RecordBatch,
   rowsOf,
@@ -41,9 +42,7 @@ export class SpoolStore {
   private readonly inFlight = new Map<number, PendingAppend[]>();
   /** Buffers of queued appends, until they move (they come back as new objects). */
   private readonly moving = new WeakSet<ArrayBufferLike>();
-  private deletes: [string, number][] = [];
-  private quarantined: QuarantineEntry[] = [];
-  private deleteScheduled = false;
+  private readonly deletes: SpoolDeleteQueue;
   private readonly counts: SpoolCounts;
   private readonly tails = new Map<string, SpoolTail>();
   /** Bytes of rows every partition's tail keeps in memory together, and their cap (ingest.spool.memory.max.bytes). */
@@ -70,6 +69,7 @@ export class SpoolStore {
     this.counts = new SpoolCounts(this.log);
     const notice = (m: Notice) => this.notice(m);
     this.channel = new SpoolWorkerChannel(options.workerUrl ?? spoolWorkerUrl(), { notice, died: (e) => this.died(e) });
+    this.deletes = new SpoolDeleteQueue(this.channel, () => this.failure !== undefined);
   }
 
   /** Starts the worker and opens (creating if needed) `<dataDir>/spool.db` in it. */
@@ -164,22 +164,17 @@ export class SpoolStore {
   /** Deletes a record Kafka acknowledged (queued; see flushDeletes), or with `quarantine` one it refused (spool-quarantine.ts). */
   delete(partition: string, seq: number, bytes: number, quarantine?: Omit<QuarantineEntry, "partition" | "seq">): void {
     this.counts.removed(partition, bytes);
-    this.deletes.push([partition, seq]);
-    if (quarantine) this.quarantined.push({ partition, seq, ...quarantine });
-    if (!this.deleteScheduled) {
-      this.deleteScheduled = true;
-      setImmediate(() => this.flushDeletes());
-    }
+    this.deletes.add(partition, seq, quarantine);
   }
 
   /** Sends the deletes queued so far to the worker now (once per event-loop turn; they ride a commit; a row goes with its last record). */
   flushDeletes(): void {
-    this.deleteScheduled = false;
-    if (this.deletes.length === 0 || this.failure) return;
-    const ranges = deleteRanges(this.deletes);
-    const quarantine = this.quarantined;
-    [this.deletes, this.quarantined] = [[], []];
-    this.channel.post(quarantine.length > 0 ? { op: "delete", ranges, quarantine } : { op: "delete", ranges });
+    this.deletes.flush();
+  }
+
+  /** Resolves once the records queued for the quarantine so far are in the file (SpoolDeleteQueue). */
+  quarantineWritten(): Promise<void> {
+    return this.deletes.quarantineWritten();
   }
 
   /**

@@ -74,7 +74,7 @@ export class SpoolWorkerChannel {
   }
 
   /** Posts `message` and resolves with its reply (`onReply` sees it first, in the message handler). */
-  call(message: Extract<ToWorker, { id: number }>, onReply?: (reply: FromWorker) => void): Promise<FromWorker> {
+  call(message: ToWorker & { readonly id: number }, onReply?: (reply: FromWorker) => void): Promise<FromWorker> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.ended) return Promise.reject(new StoreError("The spool is closed"));
     return new Promise<FromWorker>((resolve, reject) => {

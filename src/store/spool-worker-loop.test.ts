@@ -7,17 +7,18 @@ import { clockTimer, type SetTimer } from "../util/timer.ts";
 import { type AppendRows, type DeleteRange, SpoolTable } from "./spool-database.ts";
 import { openSpoolDatabase, PAGE_SIZE, SPOOL_FILE } from "./spool-file.ts";
 import { deleteRanges, type FromWorker, pack, type ToWorker, unpack } from "./spool-protocol.ts";
+import type { QuarantineEntry } from "./spool-quarantine.ts";
 import { DELETE_RETRY_MS, SpoolWorkerLoop } from "./spool-worker-loop.ts";
 
 /** A table whose next `failures` deletes without a commit fail as on a full disk. */
 class FailingDelete extends SpoolTable {
   failures = 0;
-  override deleteUnsynced(deletes: readonly DeleteRange[]): void {
+  override deleteUnsynced(deletes: readonly DeleteRange[], quarantined?: readonly QuarantineEntry[]): void {
     if (this.failures > 0) {
       this.failures--;
       throw new Error("database or disk is full");
     }
-    super.deleteUnsynced(deletes);
+    super.deleteUnsynced(deletes, quarantined);
   }
 }
 
@@ -252,6 +253,26 @@ describe("SpoolWorkerLoop", () => {
     ]);
     expect(posts.at(-1)?.rows).toEqual([]);
     expect(clock.pending).toBe(0);
+    table.close();
+  });
+
+  test("a delete carrying quarantined records is answered once they are written: after a retry when the disk was full", async () => {
+    await using dir = await tempDir("spool-loop-");
+    const clock = new ManualClock();
+    const { loop, table, posts } = harness(dir.path, new FailingDelete(openSpoolDatabase(dir.path)), clockTimer(clock));
+    loop.receive(append(1, "c1", ["a", "b", "c"]));
+    loop.run();
+    posts.length = 0;
+    (table as FailingDelete).failures = 1;
+    const refused = { partition: "c1", seq: 2, topic: "t", kafkaError: "INVALID_TIMESTAMP", message: "refused", at: 9 };
+    loop.receive({ op: "delete", id: 7, ranges: [["c1", 1, 3]], quarantine: [refused] });
+    loop.run();
+    expect(posts.map((p) => p.message.op)).toEqual(["warning"]);
+    clock.advance(DELETE_RETRY_MS);
+    await settle();
+    expect(posts.map((p) => p.message.op)).toEqual(["warning", "deleted", "done", "info"]);
+    expect(posts[2]!.message).toEqual({ op: "done", id: 7 });
+    expect(table.db.query("SELECT seq FROM spool_quarantine").all()).toEqual([{ seq: 2 }]);
     table.close();
   });
 

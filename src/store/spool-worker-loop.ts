@@ -41,8 +41,9 @@ export class SpoolWorkerLoop {
   /** The read under way, a chunk a turn. */
   private reading: ChunkedRead | undefined;
   private deletes: DeleteRange[] = [];
-  /** Records among `deletes` to copy to the quarantine first; kept and retried with them. */
+  /** Records among `deletes` to copy to the quarantine first, and the calls to answer once written; kept and retried with them. */
   private quarantined: QuarantineEntry[] = [];
+  private waiting: number[] = [];
   /** An append commit failed and none committed since (logged once per episode, not per request). */
   private appendsFailing = false;
   /** A delete failed and none was written since (one warning per episode). */
@@ -100,6 +101,7 @@ export class SpoolWorkerLoop {
       if (m.op === "delete") {
         this.deletes.push(...m.ranges);
         if (m.quarantine) this.quarantined.push(...m.quarantine);
+        if (m.id !== undefined) this.waiting.push(m.id);
       } else if (m.op === "append") {
         appends.push(m);
         bytes += m.bytes;
@@ -145,18 +147,13 @@ export class SpoolWorkerLoop {
       return;
     }
     const appends: AppendRows[] = messages.flatMap(appendedRows);
-    const deletes = this.deletes;
-    const quarantined = this.quarantined;
-    this.deletes = [];
-    this.quarantined = [];
+    const { deletes, quarantined, waiting } = this.takeDeletes();
     const started = performance.now();
     let seqs: Float64Array;
     try {
       seqs = table.commit(appends, deletes, quarantined);
     } catch (error) {
-      this.deletes = deletes.concat(this.deletes);
-      this.quarantined = quarantined.concat(this.quarantined);
-      this.retryDeletesLater();
+      this.keepDeletes(deletes, quarantined, waiting);
       const message = this.messageOf(error);
       if (!this.appendsFailing) {
         this.appendsFailing = true;
@@ -179,7 +176,7 @@ export class SpoolWorkerLoop {
       this.appendsFailing = false;
       this.post({ op: "info", message: "Appending to the spool works again" });
     }
-    if (deletes.length > 0) this.deletesWritten();
+    if (deletes.length > 0) this.deletesWritten(waiting);
   }
 
   /**
@@ -188,17 +185,12 @@ export class SpoolWorkerLoop {
    */
   private flushDeletes(): void {
     const table = this.table;
-    const deletes = this.deletes;
-    const quarantined = this.quarantined;
-    if (!table || deletes.length === 0) return;
-    this.deletes = [];
-    this.quarantined = [];
+    if (!table || this.deletes.length === 0) return;
+    const { deletes, quarantined, waiting } = this.takeDeletes();
     try {
       table.deleteUnsynced(deletes, quarantined);
     } catch (error) {
-      this.deletes = deletes.concat(this.deletes);
-      this.quarantined = quarantined.concat(this.quarantined);
-      this.retryDeletesLater();
+      this.keepDeletes(deletes, quarantined, waiting);
       if (!this.deletesFailing) {
         this.deletesFailing = true;
         this.post({
@@ -209,10 +201,26 @@ export class SpoolWorkerLoop {
       return;
     }
     this.post({ op: "deleted", oldest: this.oldestOf(table, deletes) });
-    this.deletesWritten();
+    this.deletesWritten(waiting);
   }
 
-  private deletesWritten(): void {
+  private takeDeletes() {
+    const taken = { deletes: this.deletes, quarantined: this.quarantined, waiting: this.waiting };
+    [this.deletes, this.quarantined, this.waiting] = [[], [], []];
+    return taken;
+  }
+
+  /** Deletes that failed: kept, ahead of those queued since, for a retry. */
+  private keepDeletes(deletes: DeleteRange[], quarantined: QuarantineEntry[], waiting: number[]): void {
+    this.deletes = deletes.concat(this.deletes);
+    this.quarantined = quarantined.concat(this.quarantined);
+    this.waiting = waiting.concat(this.waiting);
+    this.retryDeletesLater();
+  }
+
+  /** Deletes were written: the calls waiting for their quarantined records are answered. */
+  private deletesWritten(waiting: readonly number[]): void {
+    for (const id of waiting) this.post({ op: "done", id });
     if (!this.deletesFailing) return;
     this.deletesFailing = false;
     this.post({ op: "info", message: "Deleting delivered rows works again" });

@@ -15,12 +15,7 @@ import type { Admin } from "kafkajs";
  * gateway.db under `dataDir` of a gateway that is not running; 0 when none was committed.
  */
 export function storedPosition(dataDir: string, copyDir: string, connector: string): number {
-  const copy = join(copyDir, `gateway-copy-${Date.now()}.db`);
-  for (const suffix of ["", "-wal", "-shm"]) {
-    const from = join(dataDir, `gateway.db${suffix}`);
-    if (existsSync(from)) copyFileSync(from, `${copy}${suffix}`);
-  }
-  const db = new Database(copy);
+  const db = killedCopy(dataDir, "gateway.db", copyDir);
   try {
     const rows = db.query("SELECT offset FROM source_offsets WHERE connector = ?").all(connector) as {
       offset: string;
@@ -30,6 +25,21 @@ export function storedPosition(dataDir: string, copyDir: string, connector: stri
   } finally {
     db.close();
   }
+}
+
+let copies = 0;
+
+/**
+ * The SQLite file `name` in `dataDir` as a kill -9 now would leave it: a copy (in `copyDir`) of it
+ * and its write-ahead log, opened, so its own open recovers the log (the file itself may be in use).
+ */
+export function killedCopy(dataDir: string, name: string, copyDir: string): Database {
+  const copy = join(copyDir, `${name}-copy-${Date.now()}-${copies++}`);
+  for (const suffix of ["", "-wal", "-shm"]) {
+    const from = join(dataDir, `${name}${suffix}`);
+    if (existsSync(from)) copyFileSync(from, `${copy}${suffix}`);
+  }
+  return new Database(copy);
 }
 
 /** The committed offset of each partition of `topic` in `groupId` (-1 when none). */

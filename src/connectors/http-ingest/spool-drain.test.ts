@@ -7,6 +7,7 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { killedCopy } from "../../../test/support/kill-accounting.ts";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ConnectError, RetriableError } from "../../errors.ts";
@@ -20,6 +21,8 @@ import { SPOOL_FILE } from "../../store/spool-file.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
 import { httpIngestSource } from "./index.ts";
 import { ingestServices, ingestSourceTask, SPOOL_CONFIG } from "./test-support.ts";
+
+const lateDeletes = new URL("../../../test/fixtures/spool-worker/late-delete-worker.ts", import.meta.url);
 
 const record = (key: string, value: string): IngestRecord => ({
   key,
@@ -243,6 +246,70 @@ describe("the spool drainer with several produce requests in flight", () => {
     second.task.stop();
     expect(await second.task.awaitStop(5000)).toBe(true);
     await store.close();
+  });
+});
+
+describe("the spool drainer and a kill -9 (crashhunt P2)", () => {
+  // At start a drainer deletes every row its committed offset covers (SpoolStart): an offset that
+  // reached gateway.db before a quarantined record reached spool.db (a kill -9 in between) made the
+  // restart delete that record, never quarantined, one its device was told was safe.
+  test("a record Kafka refuses for good is in the spool file's quarantine before an offset past it is committed", async () => {
+    await using dir = await tempDir("spool-drain-");
+    // The worker runs the drainer's deletes late (after two more appends), as a busy one may.
+    const store = await SpoolStore.open(dir.path, { workerUrl: lateDeletes });
+    const kafka = new MemoryKafka();
+    kafka.rejectRecords(
+      (r) => new TextDecoder().decode(r.value!) === "v3",
+      () =>
+        withKafkaError(new ConnectError("Kafka rejected 1 record(s) for t-0: INVALID_TIMESTAMP"), "INVALID_TIMESTAMP"),
+    );
+    const quarantined = () => {
+      const db = killedCopy(dir.path, SPOOL_FILE, dir.path);
+      try {
+        return db.query("SELECT seq FROM spool_quarantine").all().length;
+      } finally {
+        db.close();
+      }
+    };
+    // Each offset write: the committed sequence and what a kill -9 then would leave quarantined.
+    const writes: { seq: number; quarantined: number }[] = [];
+    const offsets = memoryOffsetStore();
+    const write = offsets.write.bind(offsets);
+    offsets.write = (connector, entries) => {
+      for (const e of entries) writes.push({ seq: Number(e.offset!.seq), quarantined: quarantined() });
+      write(connector, entries);
+    };
+    const { task, writer } = drainer(store, kafka, offsets);
+    task.start();
+    await waitFor(() => writer() !== undefined);
+    // v3 (sequence 4) is refused; the second request's poll returns before its quarantine is written.
+    await spoolAll(writer()!);
+    await waitFor(() => kafka.records("t").length === 7, { what: "the first request drained" });
+    for (const [value, delivered] of [
+      ["v8", 8],
+      ["v9", 9],
+    ] as const) {
+      await writer()!.submit({ topic: "t", records: [record("k", value)], signal: never });
+      await waitFor(() => kafka.records("t").length === delivered, { what: `${value} drained` });
+    }
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    await store.close();
+    expect(writes.at(-1)?.seq).toBe(10);
+    expect(writes.filter((w) => w.seq >= 4 && w.quarantined === 0)).toEqual([]);
+    expect(quarantined()).toBe(1);
+  });
+});
+
+describe("the spool drainer while the spool is empty", () => {
+  test("its offsets are committed on the interval, as Connect's timer commits them: not only when more records come or at the stop", async () => {
+    await using spool = await spooledAndDraining({ pipelining: 3 });
+    const { store, kafka, offsets } = spool;
+    kafka.releaseAcks();
+    await untilDrained(store);
+    // The drained spool's poll returns empty (after a second at most), so the runtime's loop commits.
+    await waitFor(() => offsets.get("c", { spool: "c" })?.seq === 8, { what: "the drained spool's offset committed" });
+    await expectAllDeliveredOnce(spool);
   });
 });
 

@@ -176,9 +176,10 @@ export class SpoolWriter implements IngestWriter {
   /** Spooled records are durable: nothing is withdrawn when the connector pauses. */
   withdrawQueued(): void {}
 
-  /** The next records after the last polled one, waiting for some when the spool is drained. */
+  /** The next records after the last polled one, waiting for some when the spool is drained (a second at most). */
   async poll(signal: AbortSignal): Promise<SourceRecord[]> {
-    for (;;) {
+    // Drained for a second: none, so that the runtime's loop commits offsets on its interval, as Connect's timer does.
+    for (let drainedAt = 0; ; ) {
       if (this.closed || signal.aborted) return [];
       const failure = this.o.store.failure;
       if (failure) throw new ConnectError(this.failedMessage(failure), { cause: failure });
@@ -218,6 +219,8 @@ export class SpoolWriter implements IngestWriter {
         for (const row of rows) this.sent.add(row.seq, row.bytes);
         return out;
       }
+      if (drainedAt > 0 && performance.now() - drainedAt >= 1_000) return [];
+      drainedAt ||= performance.now();
       await this.waitForWake(signal);
     }
   }

@@ -19,6 +19,7 @@ import { Schemas } from "../../api/data/schema.ts";
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { deniedOutcome, type IngestRecord } from "../../ingest/ingest-record.ts";
 import { unauthorizedTopicsOf } from "../../kafka/access-errors.ts";
+import type { SpoolStore } from "../../store/spool-store.ts";
 import { inTurns } from "../../util/sliced.ts";
 import { httpIngestConfig } from "./config.ts";
 import type { HttpIngestServices } from "./connector.ts";
@@ -70,6 +71,8 @@ export class HttpIngestSourceTask implements SourceTask {
    */
   readonly rejectsRecords = true;
   private queue: IngestQueue | SpoolWriter | undefined;
+  /** The spool of a SpoolWriter queue. */
+  private spool: SpoolStore | undefined;
   /** The queue `stop` detached, kept for the acknowledgements still to come until `afterStop`. */
   private stopping: IngestQueue | SpoolWriter | undefined;
   private connector = "";
@@ -87,6 +90,7 @@ export class HttpIngestSourceTask implements SourceTask {
     if (parsed["ingest.ack.mode"] === "spool") {
       const store = await this.services.spool?.();
       if (!store) throw new Error("ingest.ack.mode=spool needs the gateway's spool store");
+      this.spool = store;
       const committed = await this.context?.offsetStorageReader.offset({ spool: this.connector });
       // A sequence written through PATCH .../offsets as `5.0` reads back as a Double (JavaDouble).
       const seq = committed ? unboxDouble(committed.seq) : null;
@@ -137,10 +141,14 @@ export class HttpIngestSourceTask implements SourceTask {
     const queue = this.queue;
     if (!queue) return;
     // A drain's batch (10,000 rows) is acknowledged (its rows deleted) a piece a turn, devices' requests in between.
-    if (queue instanceof SpoolWriter)
-      return inTurns(records.length, SPOOL_ACKS_PER_TURN, (i) =>
+    if (queue instanceof SpoolWriter) {
+      const acked = inTurns(records.length, SPOOL_ACKS_PER_TURN, (i) =>
         queue.ack(records[i]!, metadata[i] ?? null, rejections?.get(i)),
       );
+      // The runtime stages the batch's offsets once this resolves: not before its quarantined rows are in the file.
+      const spool = this.spool;
+      return rejections === undefined || !spool ? acked : acked.then(() => spool.quarantineWritten());
+    }
     if (rejections === undefined) for (let i = 0; i < records.length; i++) queue.ack(records[i]!, metadata[i] ?? null);
     else for (let i = 0; i < records.length; i++) queue.ack(records[i]!, metadata[i] ?? null, rejections.get(i));
   }

@@ -1,0 +1,61 @@
+/**
+ * SpoolDeleteQueue: SpoolStore's deletes on their way to the spool worker. Records Kafka
+ * acknowledged (or refused for good: with a quarantine entry) are queued and sent once per
+ * event-loop turn, coalesced into ranges (spool-protocol.ts deleteRanges); they ride the worker's
+ * next commit, and a row goes with its last record.
+ *
+ * Deletes that carry quarantined records go as a call the worker answers once they are written
+ * (later, if a full disk made it keep them for a retry): `quarantineWritten` waits for them, so
+ * that a source offset past such a record is committed only after it is in the quarantine. Before
+ * (crashhunt P2), a kill -9 between the offset's commit in gateway.db and the worker's write left
+ * an offset covering a row still in the spool, which the next start's deleteThrough deleted: the
+ * record was gone, never quarantined.
+ */
+import { deleteRanges } from "./spool-protocol.ts";
+import type { QuarantineEntry } from "./spool-quarantine.ts";
+import type { SpoolWorkerChannel } from "./spool-worker-channel.ts";
+
+export class SpoolDeleteQueue {
+  private deletes: [string, number][] = [];
+  private quarantined: QuarantineEntry[] = [];
+  private scheduled = false;
+  /** Sent deletes with quarantined records the worker has not answered yet. */
+  private readonly unwritten = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly channel: SpoolWorkerChannel,
+    /** The spool failed: nothing more is sent. */
+    private readonly failed: () => boolean,
+  ) {}
+
+  add(partition: string, seq: number, quarantine?: Omit<QuarantineEntry, "partition" | "seq">): void {
+    this.deletes.push([partition, seq]);
+    if (quarantine) this.quarantined.push({ partition, seq, ...quarantine });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Sends what is queued now. */
+  flush(): void {
+    this.scheduled = false;
+    if (this.deletes.length === 0 || this.failed()) return;
+    const ranges = deleteRanges(this.deletes);
+    const quarantine = this.quarantined;
+    [this.deletes, this.quarantined] = [[], []];
+    if (quarantine.length === 0) {
+      this.channel.post({ op: "delete", ranges });
+      return;
+    }
+    const written = this.channel.call({ op: "delete", id: this.channel.id(), ranges, quarantine });
+    this.unwritten.add(written);
+    void written.catch(() => undefined).finally(() => this.unwritten.delete(written));
+  }
+
+  /** Resolves once every record queued for the quarantine so far is in the file; rejects if the spool failed first. */
+  async quarantineWritten(): Promise<void> {
+    this.flush();
+    await Promise.all(this.unwritten);
+  }
+}
