@@ -77,6 +77,10 @@ export class HttpIngestSourceConnector implements SourceConnector {
       );
     }
     const settings = routeSettings(parsed, config["value.converter"], config["key.converter"]);
+    // Its path and topics answer 503 should the stages fail: a topic it names in
+    // ingest.rest.proxy.topics was else served by another connector accepting it, with that one's
+    // authentication (review45).
+    this.services.routes.reserve(this.name, settings);
     const stages = await this.services.stages(this.name, config);
     this.services.routes.open(this.name, settings, stages);
     warnSharedTopics(this.services.routes, settings.restProxyTopics, this.logger);

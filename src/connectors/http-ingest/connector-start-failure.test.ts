@@ -1,0 +1,38 @@
+/**
+ * An ingest connector naming a REST Proxy topic in ingest.rest.proxy.topics serves it rather than
+ * another connector accepting it (their kafka.topic). When its start failed after parsing (its
+ * stages: an authentication key file gone, a transform that cannot be built), it opened no route,
+ * so the other connector alone accepted the topic and served it, with its own (weaker)
+ * authentication, ACLs and transforms: the naming connector failing opened the topic (review45).
+ * Now it reserves its suspended route first: its path and its topics answer 503, as after a failed
+ * restart, until it starts or is deleted or stopped.
+ */
+import { expect, test } from "bun:test";
+import { passThroughStages } from "../../ingest/request-context.ts";
+import { IngestRouteTable } from "../../ingest/route-table.ts";
+import { testSettings } from "../../ingest/test-support.ts";
+import { HttpIngestSourceConnector } from "./connector.ts";
+
+test("a connector naming a shared REST Proxy topic that fails to start leaves it to no other connector", async () => {
+  const routes = new IngestRouteTable((connector) => connector === "strict" || connector === "open");
+  routes.open("open", testSettings({ "ingest.path": "/open", "kafka.topic": "t" }), passThroughStages);
+  expect(routes.byTopic("t")?.connector).toBe("open");
+  const strict = new HttpIngestSourceConnector({
+    routes,
+    stages: () => {
+      throw new Error("cannot read /etc/issuer.pem");
+    },
+  });
+  const config = {
+    name: "strict",
+    "connector.class": "HttpIngestSource",
+    "ingest.path": "/strict",
+    "kafka.topic": "t",
+    "ingest.rest.proxy.topics": "t",
+  };
+  await expect(strict.start(config)).rejects.toThrow("cannot read");
+  const route = routes.byTopic("t");
+  expect(route?.connector).toBe("strict");
+  expect(route?.state).toBe("suspended");
+  expect(routes.byPath("/strict")?.state).toBe("suspended");
+});
