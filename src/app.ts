@@ -151,7 +151,9 @@ export function startApp(options: AppOptions): App {
   const statuses = new StatusStore(db);
   const offsets = new OffsetStore(db);
   let herderRef: Herder | undefined;
-  const activeTopics = new ActiveTopicRegistry((connector, topic) => herderRef?.recordActiveTopic(connector, topic));
+  const activeTopics = new ActiveTopicRegistry(
+    (connector, topic) => herderRef?.recordActiveTopic(connector, topic) ?? false,
+  );
   const resolveConfig: ResolveConfig = options.resolveConfig ?? (async (c: Config) => c);
   const worker = new Worker({
     config,

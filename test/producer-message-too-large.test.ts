@@ -187,7 +187,7 @@ describe("a source task on the platformatic producer, one record above the topic
       maxRequestBytes: 1_048_576,
       maxInFlightBatches: 5,
       offsetFlushIntervalMs: 0,
-      activeTopics: new ActiveTopics(() => {}),
+      activeTopics: new ActiveTopics(() => true),
     });
     task.start();
     const total = POLLS * PER_POLL;

@@ -76,7 +76,7 @@ describe.each(Object.keys(kafkaPorts))("WorkerSourceTask pipelined on the real b
       maxRequestBytes: 1_048_576,
       maxInFlightBatches: 5,
       offsetFlushIntervalMs: 0,
-      activeTopics: new ActiveTopics(() => {}),
+      activeTopics: new ActiveTopics(() => true),
     });
     task.start();
     const total = BATCHES * PER_BATCH;

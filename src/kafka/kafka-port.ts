@@ -183,6 +183,13 @@ export interface KafkaConsumer {
    */
   commit(offsets: readonly TopicPartitionOffset[]): Promise<void>;
   seek(offset: TopicPartitionOffset): void;
+  /**
+   * Java's `position`: the offset of the next record this member fetches from an assigned partition,
+   * resolved now when the partition has none yet (its committed offset, else the end `auto.offset.reset`
+   * names), and fetching then starts there. Rejects when it cannot be resolved, and for a partition not
+   * assigned to this member (Java's consumer throws).
+   */
+  position(tp: TopicPartition): Promise<number>;
   pause(partitions: readonly TopicPartition[]): void;
   resume(partitions: readonly TopicPartition[]): void;
   assignment(): TopicPartition[];

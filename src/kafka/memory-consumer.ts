@@ -9,7 +9,7 @@ import type { MemoryKafka } from "./memory-kafka.ts";
 
 export class MemoryConsumer implements KafkaConsumer {
   private handlers: ConsumerHandlers | undefined;
-  private readonly position = new Map<string, number>();
+  private readonly positions = new Map<string, number>();
   private readonly paused = new Set<string>();
   private assigned: TopicPartition[] = [];
 
@@ -30,7 +30,7 @@ export class MemoryConsumer implements KafkaConsumer {
       this.kafka.topics.get(topic)!.map((_, partition) => ({ topic, partition })),
     );
     for (const tp of this.assigned) {
-      this.position.set(key(tp), this.kafka.committed(this.options.groupId, tp) ?? 0);
+      this.positions.set(key(tp), this.kafka.committed(this.options.groupId, tp) ?? 0);
     }
     await handlers.onPartitionsAssigned(this.assigned);
   }
@@ -49,7 +49,7 @@ export class MemoryConsumer implements KafkaConsumer {
     if (lost) await handlers.onPartitionsLost(owned);
     else await handlers.onPartitionsRevoked(owned);
     this.assigned = owned;
-    for (const tp of owned) this.position.set(key(tp), this.kafka.committed(this.options.groupId, tp) ?? 0);
+    for (const tp of owned) this.positions.set(key(tp), this.kafka.committed(this.options.groupId, tp) ?? 0);
     await handlers.onPartitionsAssigned(owned);
   }
 
@@ -59,10 +59,10 @@ export class MemoryConsumer implements KafkaConsumer {
     const deliveries: Promise<void>[] = [];
     for (const tp of this.assigned) {
       if (this.paused.has(key(tp))) continue;
-      const from = this.position.get(key(tp)) ?? 0;
+      const from = this.positions.get(key(tp)) ?? 0;
       const batch = this.kafka.topics.get(tp.topic)![tp.partition]!.slice(from);
       if (batch.length === 0) continue;
-      this.position.set(key(tp), from + batch.length);
+      this.positions.set(key(tp), from + batch.length);
       const delivery = handlers.onRecords(batch, async () => {});
       if (concurrently) deliveries.push(delivery);
       else await delivery;
@@ -75,7 +75,11 @@ export class MemoryConsumer implements KafkaConsumer {
   }
 
   seek(offset: TopicPartitionOffset): void {
-    this.position.set(key(offset), offset.offset);
+    this.positions.set(key(offset), offset.offset);
+  }
+
+  async position(tp: TopicPartition): Promise<number> {
+    return this.positions.get(key(tp)) ?? 0;
   }
 
   pause(partitions: readonly TopicPartition[]): void {

@@ -237,17 +237,15 @@ export abstract class AbstractHerder {
     if (reset && !allowReset) throw new RestError(403, "Topic tracking reset is disabled.");
   }
 
-  /**
-   * Called from a task's send path: a failure to store the topic (disk full) is logged, never
-   * thrown, as Connect's status store does; it must not fail the task. The topic is recorded again
-   * after a reset of the connector's topics (or a worker restart).
-   */
-  recordActiveTopic(connector: string, topic: string): void {
-    if (!this.deps.topicTracking.enabled || !this.deps.configs.has(connector)) return;
+  /** From a task's send path: a store failure (disk full) is logged, not thrown; false: the topic's next record retries. */
+  recordActiveTopic(connector: string, topic: string): boolean {
+    if (!this.deps.topicTracking.enabled || !this.deps.configs.has(connector)) return true;
     try {
       this.deps.statuses.addTopic(connector, topic);
+      return true;
     } catch (error) {
       this.log.error(`Could not record topic ${topic} as active for connector ${connector}`, error);
+      return false;
     }
   }
 

@@ -4,7 +4,7 @@ import { ActiveTopicRegistry } from "./active-topics.ts";
 describe("ActiveTopicRegistry", () => {
   const registry = () => {
     const stored: string[] = [];
-    return { stored, topics: new ActiveTopicRegistry((c, t) => stored.push(`${c}/${t}`)) };
+    return { stored, topics: new ActiveTopicRegistry((c, t) => stored.push(`${c}/${t}`) > 0) };
   };
 
   test("the tasks of a connector store a topic once, and again after a reset", () => {
@@ -14,6 +14,19 @@ describe("ActiveTopicRegistry", () => {
     topics.reset("c");
     b.record("t");
     expect(stored).toEqual(["c/t", "c/t"]);
+  });
+
+  test("a topic whose store failed is stored again with its next record (Connect's status store knows only what it wrote)", () => {
+    const stored: string[] = [];
+    let full = true;
+    const topics = new ActiveTopicRegistry((c, t) => !full && stored.push(`${c}/${t}`) > 0);
+    const task = topics.of("c");
+    task.record("t");
+    task.record("t");
+    full = false;
+    task.record("t");
+    task.record("t");
+    expect(stored).toEqual(["c/t"]);
   });
 
   test("a connector deleted and created again starts empty, whatever a task of the deleted one recorded late", () => {

@@ -5,6 +5,8 @@
  * consumes it), unless the topic was recorded since the connector's last topics reset, as Connect's
  * WorkerTask.recordActiveTopic, which asks the status store at each record: after
  * PUT /connectors/{name}/topics/reset a running task records its topics again with their next record.
+ * A topic whose write failed (a full disk) is written again with its next record, as Connect's status
+ * store knows a topic only once its write is read back from the status topic.
  */
 import type { ProducedMetadata } from "../kafka/kafka-port.ts";
 import type { Outgoing } from "./source-task-sender.ts";
@@ -13,13 +15,12 @@ import type { Outgoing } from "./source-task-sender.ts";
 export class ActiveTopics {
   private readonly recorded = new Set<string>();
 
-  constructor(private readonly store: (topic: string) => void) {}
+  /** `store` answers false when the topic could not be stored. */
+  constructor(private readonly store: (topic: string) => boolean) {}
 
   /** A record of `topic` was handled: stored unless it was since the last reset. */
   record(topic: string): void {
-    if (this.recorded.has(topic)) return;
-    this.recorded.add(topic);
-    this.store(topic);
+    if (!this.recorded.has(topic) && this.store(topic)) this.recorded.add(topic);
   }
 
   /** A source batch's acknowledgement: `metadata[i]` is outgoing record i's (null: not written). */
@@ -32,11 +33,11 @@ export class ActiveTopics {
   }
 }
 
-/** Every connector's ActiveTopics; `store` stores a connector's topic as active. */
+/** Every connector's ActiveTopics; `store` stores a connector's topic as active (false: it could not). */
 export class ActiveTopicRegistry {
   private readonly connectors = new Map<string, ActiveTopics>();
 
-  constructor(private readonly store: (connector: string, topic: string) => void) {}
+  constructor(private readonly store: (connector: string, topic: string) => boolean) {}
 
   of(connector: string): ActiveTopics {
     let topics = this.connectors.get(connector);

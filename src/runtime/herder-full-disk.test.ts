@@ -109,6 +109,33 @@ describe("a worker whose database is full", () => {
     expect(unhandled).toEqual([]);
   });
 
+  test("a topic that could not be recorded as active is recorded with its next record, as Connect's recordActiveTopic", async () => {
+    // Connect's status store knows a topic once its write is read back: a failed write leaves it
+    // unknown, so the task's next record of the topic writes it again (here: once there is room).
+    await using w = await inProcessWorker();
+    w.kafka.createTopic(LONG_TOPIC);
+    let due = 0;
+    w.scripted.script = {
+      poll: async () => {
+        await waitFor(() => due > 0, { what: "a record to send" });
+        due--;
+        const record = { topic: LONG_TOPIC, value: "v", sourcePartition: null, sourceOffset: null };
+        return [sourceRecord({ ...record, valueSchema: Schemas.STRING })];
+      },
+    };
+    await startScriptedConnector(w);
+    makeFull(w.db);
+    due = 1;
+    await waitFor(() => w.logLines.some((l) => l.includes("Could not record topic")), { what: "the store error" });
+    w.db.run("PRAGMA max_page_count = 1073741823");
+    due = 1;
+    await waitFor(() => w.kafka.records(LONG_TOPIC).length === 2, { what: "the second record in Kafka" });
+    await waitFor(async () => (await w.rest("GET", "/connectors/c/topics")).body.c.topics.length === 1, {
+      what: "the topic recorded as active",
+    });
+    expect(unhandled).toEqual([]);
+  });
+
   test("a task that fails while its FAILED status cannot be stored is logged, not an unhandled rejection", async () => {
     await using w = await inProcessWorker();
     await failWhenFull(w);

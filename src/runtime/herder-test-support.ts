@@ -48,6 +48,8 @@ type MaybePromise<T> = T | Promise<T>;
 
 /** What scripted connectors and tasks do; every hook is optional and may be swapped mid-test. */
 export interface Script {
+  /** Called as the connector is instantiated (Connect's plugins.newConnector): throwing fails it before it is built. */
+  create?(): void;
   start?(config: Config, context: ConnectorContext): MaybePromise<void>;
   stop?(): MaybePromise<void>;
   /** Default: `maxTasks` copies of `{}`. */
@@ -93,6 +95,7 @@ function validate(scripted: Scripted, config: Config): ConfigProblem[] {
 }
 
 function connector(scripted: Scripted): SourceConnector & SinkConnector {
+  scripted.script.create?.();
   let maxTasksConfig: Config = {};
   return {
     initialize: (context: ConnectorContext) => void scripted.connectorContexts.push(context),
@@ -131,28 +134,23 @@ function idlePoll(signal: AbortSignal): Promise<null> {
   });
 }
 
-function sourceTask(scripted: Scripted): SourceTask {
+function scriptedTask(scripted: Scripted) {
   return {
-    initialize: (context) => void scripted.taskContexts.push(context),
-    start: (config) => {
+    initialize: (context: SourceTaskContext | SinkTaskContext) => void scripted.taskContexts.push(context),
+    start: (config: Config) => {
       scripted.taskStarts++;
       return scripted.script.taskStart?.(config);
     },
-    poll: (signal) => (scripted.script.poll ?? idlePoll)(signal),
     stop: () => void scripted.taskStops++,
   };
 }
 
+function sourceTask(scripted: Scripted): SourceTask {
+  return { ...scriptedTask(scripted), poll: (signal) => (scripted.script.poll ?? idlePoll)(signal) };
+}
+
 function sinkTask(scripted: Scripted): SinkTask {
-  return {
-    initialize: (context) => void scripted.taskContexts.push(context),
-    start: (config) => {
-      scripted.taskStarts++;
-      return scripted.script.taskStart?.(config);
-    },
-    put: (records) => scripted.script.put?.(records),
-    stop: () => void scripted.taskStops++,
-  };
+  return { ...scriptedTask(scripted), put: (records) => scripted.script.put?.(records) };
 }
 
 export function scriptedPlugins(scripted: Scripted): [SourceConnectorDescriptor, SinkConnectorDescriptor] {
@@ -225,7 +223,9 @@ export async function inProcessWorker(
   const offsets = new OffsetStore(db);
   const resolveConfig: ResolveConfig = options.resolveConfig ?? (async (c: Config) => c);
   let herderRef: Herder | undefined;
-  const activeTopics = new ActiveTopicRegistry((connector, topic) => herderRef?.recordActiveTopic(connector, topic));
+  const activeTopics = new ActiveTopicRegistry(
+    (connector, topic) => herderRef?.recordActiveTopic(connector, topic) ?? false,
+  );
   const worker = new Worker({
     config,
     registry,

@@ -323,6 +323,27 @@ describe("Herder", () => {
       expect(status.connector.trace).toStartWith("java.lang.ClassCastException: Non-string value found");
     });
 
+    test("resume leaves a connector that could not be constructed FAILED without building it, as Connect; a restart builds it", async () => {
+      // Connect's Worker.setTargetState finds no WorkerConnector to resume (startConnector failed
+      // before it had one): the connector stays FAILED until restarted (the gateway built it again).
+      await using w = await inProcessWorker();
+      w.scripted.script = {
+        create: () => {
+          throw new ConnectError("the class could not be loaded");
+        },
+      };
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      expect(await awaitStates(w, "a", "FAILED", [])).toBe(true);
+      const failed = (await w.rest("GET", "/connectors/a/status")).body;
+      w.scripted.script = {};
+      await w.rest("PUT", "/connectors/a/pause");
+      expect((await w.rest("PUT", "/connectors/a/resume")).status).toBe(202);
+      expect((await w.rest("GET", "/connectors/a/status")).body).toEqual(failed);
+      expect(w.scripted.connectorStarts).toBe(0);
+      expect((await w.rest("POST", "/connectors/a/restart")).status).toBe(204);
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING"])).toBe(true);
+    });
+
     test("a connector stopped while it could not be constructed: a valid config leaves it STOPPED, resume runs it", async () => {
       await using w = await inProcessWorker();
       const bad = { "connector.class": "FileStreamSource", topic: "t", "batch.size": null };

@@ -178,9 +178,10 @@ export class Herder extends HerderThread {
     return this.executor.run(async () => {
       this.requireConnector(name);
       this.deps.configs.setTargetState(name, "STARTED");
+      // A connector that failed before it was built has no instance to resume, as Connect's
+      // Worker.setTargetState finds none: it stays FAILED until restarted (its tasks still follow).
       const wc = this.deps.worker.connector(name);
-      if (!wc) return await this.startConnectorAndTasks(name);
-      await wc.transitionTo("STARTED");
+      await wc?.transitionTo("STARTED");
       this.deps.worker.setTargetState(name, "STARTED");
       await this.reconfigureTasks(name);
     });

@@ -27,6 +27,11 @@ function setup(task: Partial<SinkTask> = {}, commitFailure?: Error | Error[]) {
       if (failure) throw failure;
     },
     seek: (o: TopicPartitionOffset) => void calls.push(`seek ${o.partition}@${o.offset}`),
+    // Partition 2 has no position yet (Java's position() would block, then time out).
+    position: async (p: TopicPartition) => {
+      if (p.partition === 2) throw new RetriableError("not resolved");
+      return 5 * p.partition;
+    },
   } as unknown as KafkaConsumer;
   const offsets = new SinkOffsets({
     task: {
@@ -55,7 +60,7 @@ function setup(task: Partial<SinkTask> = {}, commitFailure?: Error | Error[]) {
 }
 
 describe("SinkOffsets", () => {
-  test("commits what preCommit confirms, only offsets that moved since the last commit", async () => {
+  test("once any offset preCommit confirms moved, commits it with every other requested partition at its last commit, as Connect's committable offsets", async () => {
     const { calls, offsets } = setup({
       preCommit: (pending) => pending.map((o) => (o.partition === 1 ? at(1, 3) : o)),
     });
@@ -65,7 +70,27 @@ describe("SinkOffsets", () => {
     await offsets.commit();
     offsets.advance(at(0, 12));
     await offsets.commit();
-    expect(calls).toEqual(["dlq flush", "commit 0@10,1@3", "dlq flush", "commit 0@12"]);
+    expect(calls).toEqual(["dlq flush", "commit 0@10,1@3", "dlq flush", "commit 0@12,1@3"]);
+  });
+
+  test("assigned partitions start at the consumer's position (Connect's onPartitionsAssigned): flushed every commit, committed along once any moved", async () => {
+    const flushed: string[] = [];
+    const { calls, logged, offsets } = setup({
+      flush: (pending) => void flushed.push(pending.map((o) => `${o.partition}@${o.offset}`).join(",")),
+    });
+    await offsets.assigned([tp(0), tp(1), tp(2)]);
+    // Nothing consumed: flushed, nothing committed (Connect's "no change since last commit").
+    await offsets.commit();
+    offsets.advance(at(0, 3));
+    await offsets.commit();
+    // Partition 2, whose position was not resolved, joins once records of it were put.
+    offsets.advance(at(2, 7));
+    await offsets.commit();
+    expect(flushed).toEqual(["0@0,1@5", "0@3,1@5", "0@3,1@5,2@7"]);
+    expect(calls).toEqual(["dlq flush", "commit 0@3,1@5", "dlq flush", "commit 0@3,1@5,2@7"]);
+    expect(logged.filter((l) => l.includes(" WARN "))).toEqual([
+      expect.stringContaining("Could not resolve the position of in-2"),
+    ]);
   });
 
   test("ignores what preCommit returns past what was put or for partitions not assigned, at WARN, as Connect", async () => {
@@ -122,7 +147,7 @@ describe("SinkOffsets", () => {
         "seek 1@40",
         "flush 0@2,1@40",
         "dlq flush",
-        "commit 1@40",
+        "commit 0@2,1@40",
       ]);
       expect(rewound).toEqual(["0,1"]);
       expect(metrics.offsetCommitFailure).toBe(1);

@@ -1,16 +1,17 @@
 /**
  * SinkOffsets: a WorkerSinkTask's offsets and how they reach the group (Connect's currentOffsets,
  * lastCommittedOffsets and commitOffsets). `current` holds, per partition, the next offset after
- * what was handed to `put`; a commit asks the task which of them are flushed (`preCommit`, else
- * `flush` and all of them), waits for the dead letter queue's records, and commits what moved
- * since the last commit. Revoked partitions go through Connect's closePartitions: flushed, closed,
+ * what was handed to `put`, from the consumer's position at assignment on; a commit asks the task
+ * which of them are flushed (`preCommit`, else `flush` and all of them), waits for the dead letter
+ * queue's records, and once any of them moved since the last commit commits them with every other
+ * assigned partition at its last committed offset (a partition never consumed at its position). Revoked partitions go through Connect's closePartitions: flushed, closed,
  * then committed. Called only from the sink task's serial executor; failures of a commit are
  * logged and counted, never thrown (the records are delivered again, at-least-once).
  *
  * A flush/preCommit that throws outside closePartitions rewinds, as Connect's commitOffsets: every
- * pending partition is sought back to its last committed offset (before the first commit since
- * its assignment, the first offset consumed since then, which is the consumer's position Connect
- * records at assignment) and `current` goes back with it, so the records a failed flush may have
+ * pending partition is sought back to its last committed offset (its position at assignment
+ * before the first commit; the first offset consumed since, when that position was not resolved)
+ * and `current` goes back with it, so the records a failed flush may have
  * dropped are put again before a later flush can commit past them; not so in close (Connect's
  * commitOffsets with closing=true only warns). The rewind listener (the partition ownership) then
  * drops batches of those partitions fetched before the seek; a seek the task asks for through its
@@ -88,6 +89,29 @@ export class SinkOffsets {
     this.rewound([offset]);
   }
 
+  /**
+   * Connect's onPartitionsAssigned: each partition's position (its committed offset, else where
+   * `auto.offset.reset` says) becomes its current and last committed offset, so every assigned
+   * partition is flushed, and committed along once any of them moved, consumed or not. A partition
+   * whose position the consumer cannot resolve joins once records of it are put.
+   */
+  async assigned(partitions: readonly TopicPartition[]): Promise<void> {
+    const consumer = this.o.consumer();
+    if (!consumer) return;
+    await Promise.all(
+      partitions.map(async (tp) => {
+        try {
+          const offset = { topic: tp.topic, partition: tp.partition, offset: await consumer.position(tp) };
+          this.o.log.debug(`Assigned topic partition ${tp.topic}-${tp.partition} with offset ${offset.offset}`);
+          this.current.set(key(tp), offset);
+          this.committed.set(key(tp), offset.offset);
+        } catch (error) {
+          this.o.log.warn(`Could not resolve the position of ${tp.topic}-${tp.partition}`, error);
+        }
+      }),
+    );
+  }
+
   /** The partitions left this task: nothing of them is committed any more. */
   forget(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) {
@@ -123,7 +147,7 @@ export class SinkOffsets {
       return;
     }
     try {
-      await this.commitToGroup(offsets, started);
+      await this.commitToGroup(pending, offsets, started);
     } catch (error) {
       this.o.metrics.commitFailed();
       this.o.log.error(`Commit of offsets threw an unexpected exception (${pending.length} partitions)`, error);
@@ -169,7 +193,7 @@ export class SinkOffsets {
     }
     if (offsets === undefined) return;
     try {
-      await this.commitToGroup(offsets, started);
+      await this.commitToGroup(pending, offsets, started);
     } catch (error) {
       this.o.metrics.commitFailed();
       this.o.log.error(`Commit of offsets of closed partitions ${partitionList(partitions)} failed`, error);
@@ -206,9 +230,16 @@ export class SinkOffsets {
     });
   }
 
-  private async commitToGroup(offsets: readonly TopicPartitionOffset[], started: number): Promise<void> {
-    const changed = offsets.filter((o) => this.committed.get(key(o)) !== o.offset);
-    if (changed.length === 0) {
+  /**
+   * Commits what preCommit confirmed of the `requested` partitions once any of it moved, with, as
+   * Connect's committable offsets, each other requested partition at its last committed offset.
+   */
+  private async commitToGroup(
+    requested: readonly TopicPartitionOffset[],
+    offsets: readonly TopicPartitionOffset[],
+    started: number,
+  ): Promise<void> {
+    if (!offsets.some((o) => this.committed.get(key(o)) !== o.offset)) {
       // Connect's "Skipping offset commit, no change since last commit" still counts as a success.
       this.commitSucceeded(started);
       return;
@@ -224,8 +255,15 @@ export class SinkOffsets {
     // The consumer may have stopped meanwhile: a commit it would drop is not counted as done.
     const consumer = this.live ? this.o.consumer() : undefined;
     if (!consumer) throw new RetriableError("The consumer stopped before the offsets were committed");
-    await consumer.commit(changed);
-    for (const o of changed) this.committed.set(key(o), o.offset);
+    const confirmed = new Set(offsets.map(key));
+    const committable = [...offsets];
+    for (const o of requested) {
+      const offset = this.committed.get(key(o));
+      if (offset !== undefined && !confirmed.has(key(o)))
+        committable.push({ topic: o.topic, partition: o.partition, offset });
+    }
+    await consumer.commit(committable);
+    for (const o of offsets) this.committed.set(key(o), o.offset);
     this.commitSucceeded(started);
   }
 

@@ -190,14 +190,15 @@ export class SinkPartitionOwnership {
   }
 
   /**
-   * Connect's onPartitionsAssigned: the partitions start afresh (nothing current, committed or
-   * consumed of an earlier assignment), then `open`, then the offsets the task asked for them
+   * Connect's onPartitionsAssigned: the partitions start afresh at the consumer's position (nothing
+   * current, committed or consumed of an earlier assignment), then `open`, then the offsets the task asked for them
    * (in open, or before it owned them) apply.
    */
   async onPartitionsAssigned(partitions: readonly TopicPartition[]): Promise<void> {
     if (partitions.length === 0 || this.o.cancelled() || this.o.closed()) return;
     this.o.log.info(`Partitions assigned: ${partitionList(partitions)}`);
     this.o.offsets.forget(partitions);
+    await this.o.offsets.assigned(partitions);
     for (const tp of partitions) this.opening.delete(key(tp));
     try {
       await this.o.holdingOffsets(async () => this.o.task.open?.(partitions));

@@ -144,7 +144,7 @@ export function memorySinkTask(o: {
     converters: stringConverters,
     transformations: TransformationChain.EMPTY,
     offsetFlushIntervalMs: o.offsetFlushIntervalMs,
-    activeTopics: new ActiveTopics(() => {}),
+    activeTopics: new ActiveTopics(() => true),
     ...o.options,
   });
   /** Appends `value` (UTF-8 unless bytes) to "in"-`partition`. */
@@ -191,7 +191,7 @@ export function memorySourceTask(o: {
     offsets: { get: () => null, write: () => {} } as never,
     maxRequestBytes: 1_048_576,
     offsetFlushIntervalMs: 60_000,
-    activeTopics: new ActiveTopics(() => {}),
+    activeTopics: new ActiveTopics(() => true),
     ...o.options,
   });
   return { kafka, task, basics, listener: basics.listener };

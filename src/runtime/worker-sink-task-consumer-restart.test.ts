@@ -54,6 +54,7 @@ function adapterLike(inner: KafkaConsumer) {
       state.made++;
     },
     seek: (offset) => inner.seek(offset),
+    position: (tp) => inner.position(tp),
     pause: (partitions) => inner.pause(partitions),
     resume: (partitions) => inner.resume(partitions),
     assignment: () => inner.assignment(),

@@ -84,7 +84,10 @@ function setup(
     maxRequestBytes: options.maxRequestBytes ?? 1_048_576,
     ...(options.maxInFlightBatches ? { maxInFlightBatches: options.maxInFlightBatches } : {}),
     offsetFlushIntervalMs: options.flushMs ?? 0,
-    activeTopics: new ActiveTopics(options.onTopic ?? (() => {})),
+    activeTopics: new ActiveTopics((topic) => {
+      options.onTopic?.(topic);
+      return true;
+    }),
     ...(options.topicCreator ? { topicCreator: options.topicCreator } : {}),
   });
   return { kafka, offsets, plugin, task, listener: basics.listener };
@@ -962,7 +965,7 @@ describe("WorkerSourceTask that keeps order, on a producer that is not idempoten
       maxRequestBytes: 1_048_576,
       maxInFlightBatches: 5,
       offsetFlushIntervalMs: 0,
-      activeTopics: new ActiveTopics(() => {}),
+      activeTopics: new ActiveTopics(() => true),
     });
     // Each poll batch a batch.size worth or more, so each would start a request of its own.
     const big = (n: number) =>

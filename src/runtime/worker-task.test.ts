@@ -70,7 +70,7 @@ function sinkWithDlq({
     converters: stringConverters,
     transformations: TransformationChain.EMPTY,
     offsetFlushIntervalMs: 1000,
-    activeTopics: new ActiveTopics(() => {}),
+    activeTopics: new ActiveTopics(() => true),
   });
   return { task, seen, listener: basics.listener, kafka };
 }

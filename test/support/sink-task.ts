@@ -35,7 +35,7 @@ export async function startSinkTask(client: keyof typeof kafkaPorts, name: strin
     converters: stringConverters,
     transformations: TransformationChain.EMPTY,
     offsetFlushIntervalMs: 3_600_000, // no periodic commit during the test
-    activeTopics: new ActiveTopics(() => {}),
+    activeTopics: new ActiveTopics(() => true),
   });
   task.start();
   return { task, basics, topic, groupId };

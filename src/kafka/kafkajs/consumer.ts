@@ -16,8 +16,8 @@
  * kafkajs decides without telling, so unlike the platformatic adapter's those lines are missing.
  *
  * Beside it: join-preparation.ts (the cluster look-ups before joining: topics ready, zombie members,
- * topics matching a pattern), join-exit.ts (a close leaves a join under way, pending member ids of
- * KIP-394 included), consumed-records.ts (a fetched batch as the port's records) and
+ * topics matching a pattern), start-positions.ts (`position`), join-exit.ts (a close leaves a join
+ * under way, pending member ids of KIP-394), consumed-records.ts (a batch as the port's records) and
  * invalid-batch-hold.ts (a batch failing its checks fails the consumer while it is in its group).
  */
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
@@ -31,7 +31,8 @@ import { wrap } from "./errors.ts";
 import type { InvalidBatchHold } from "./invalid-batch-hold.ts";
 import { JoinExit } from "./join-exit.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./join-preparation.ts";
-import { type BrokerLike, brokerAddresses, groupByTopic, withJoinHook } from "./protocol.ts";
+import { type BrokerLike, brokerAddresses, topicPartitionLists, withJoinHook } from "./protocol.ts";
+import { StartPositions } from "./start-positions.ts";
 import { watchTopicPattern } from "./topic-pattern-watch.ts";
 
 /** Partitions whose fetched batches are handed over at the same time, at most. */
@@ -69,6 +70,7 @@ export class KafkajsConsumer implements KafkaConsumer {
   /** The generation the last answered JoinGroup gave. */
   private joinedAs: { generationId: number; memberId: string; groupProtocol: string } | undefined;
   private coordinator: BrokerLike | undefined;
+  private starts: StartPositions | undefined;
 
   async start(handlers: ConsumerHandlers): Promise<void> {
     const generation = ++this.generation;
@@ -133,6 +135,7 @@ export class KafkajsConsumer implements KafkaConsumer {
       retry: { restartOnFailure: async () => false },
     });
     this.consumer = consumer;
+    this.starts = new StartPositions(this.kafka, this.options.groupId, s, consumer);
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       const next = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
         (partitions as number[]).map((partition) => ({ topic, partition })),
@@ -153,7 +156,7 @@ export class KafkajsConsumer implements KafkaConsumer {
       // Java's consumer forgets a pause when the partition is unassigned; kafkajs keeps its pause set
       // across the rebalances of one run(). A partition given up paused and assigned again would stay
       // paused for good, so its new assignment starts unpaused (the handler pauses again what it must).
-      this.forgetPauses(consumer, [...lost, ...added]);
+      if (lost.length + added.length > 0) consumer.resume(topicPartitionLists([...lost, ...added]));
       if (lost.length > 0) handlers.onPartitionsLost(lost).catch(crash);
       if (added.length > 0) handlers.onPartitionsAssigned(added).catch(crash);
     });
@@ -190,6 +193,7 @@ export class KafkajsConsumer implements KafkaConsumer {
           if (this.joining || !isRunning() || isStale() || batch.messages.length === 0) return;
           const epoch = this.joinEpoch;
           const records = consumedRecords(batch);
+          this.starts?.handedOver(records[0]!, epoch);
           // kafkajs rejoins only once every handler returned. A handler that heartbeats while it waits
           // (a put retrying) learns of a rebalance here: what the member owns is revoked at once, so
           // the handler can give its batch up and the group does not wait for it.
@@ -265,20 +269,16 @@ export class KafkajsConsumer implements KafkaConsumer {
     this.consumer?.seek({ topic: offset.topic, partition: offset.partition, offset: String(offset.offset) });
   }
 
-  /** Resumes these partitions in kafkajs' pause set, which outlives their assignment. */
-  private forgetPauses(consumer: Consumer, partitions: readonly TopicPartition[]): void {
-    for (const [topic, tps] of groupByTopic(partitions))
-      consumer.resume([{ topic, partitions: tps.map((t) => t.partition) }]);
+  position(tp: TopicPartition): Promise<number> {
+    return this.starts!.of(tp, this.assigned, this.joinEpoch);
   }
 
   pause(partitions: readonly TopicPartition[]): void {
-    for (const [topic, tps] of groupByTopic(partitions))
-      this.consumer?.pause([{ topic, partitions: tps.map((t) => t.partition) }]);
+    if (partitions.length > 0) this.consumer?.pause(topicPartitionLists(partitions));
   }
 
   resume(partitions: readonly TopicPartition[]): void {
-    for (const [topic, tps] of groupByTopic(partitions))
-      this.consumer?.resume([{ topic, partitions: tps.map((t) => t.partition) }]);
+    if (partitions.length > 0) this.consumer?.resume(topicPartitionLists(partitions));
   }
 
   assignment(): TopicPartition[] {

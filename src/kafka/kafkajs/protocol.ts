@@ -23,6 +23,9 @@ export type ClusterLike = {
   addMultipleTargetTopics(topics: string[]): Promise<void>;
   refreshMetadata(): Promise<void>;
   findTopicPartitionMetadata(topic: string): { leader: number }[];
+  fetchTopicsOffset(
+    topics: { topic: string; partitions: { partition: number }[]; fromBeginning: boolean }[],
+  ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
 };
 
 export function clusterFactory(kafka: Kafka): symbol {
@@ -32,7 +35,10 @@ export function clusterFactory(kafka: Kafka): symbol {
 }
 
 /** kafkajs' cluster layer, through the private factory on the Kafka object (pinned kafkajs 2.2.4). */
-export function createCluster(kafka: Kafka, options: { allowAutoTopicCreation?: boolean } = {}): ClusterLike {
+export function createCluster(
+  kafka: Kafka,
+  options: { allowAutoTopicCreation?: boolean; isolationLevel?: number } = {},
+): ClusterLike {
   return (kafka as unknown as Record<symbol, (o: object) => ClusterLike>)[clusterFactory(kafka)]!(options);
 }
 
@@ -124,6 +130,10 @@ type GroupBroker = BrokerLike & {
 };
 export type BrokerLike = {
   offsetCommit(args: unknown): Promise<unknown>;
+  offsetFetch(args: {
+    groupId: string;
+    topics: { topic: string; partitions: { partition: number }[] }[];
+  }): Promise<unknown>;
   leaveGroup(args: { groupId: string; memberId: string }): Promise<unknown>;
   connectionPool: {
     send(args: { request: unknown; response: unknown }): Promise<unknown>;
@@ -143,6 +153,11 @@ export function groupByTopic<T extends TopicPartition>(items: readonly T[]): Map
   const out = new Map<string, T[]>();
   for (const item of items) out.set(item.topic, [...(out.get(item.topic) ?? []), item]);
   return out;
+}
+
+/** The partitions as kafkajs' pause and resume take them: each topic with its partition numbers. */
+export function topicPartitionLists(items: readonly TopicPartition[]): { topic: string; partitions: number[] }[] {
+  return [...groupByTopic(items)].map(([topic, tps]) => ({ topic, partitions: tps.map((t) => t.partition) }));
 }
 
 /** OffsetDelete v0 (KIP-496): group_id [topics: name [partitions: partition_index]]. */

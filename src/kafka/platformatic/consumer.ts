@@ -37,6 +37,7 @@ import { wrap } from "./errors.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
 import { closeLeavingGroup } from "./join-watch.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
+import { commitEntries } from "./partition-state.ts";
 import { watchTopicPattern } from "./topic-pattern-watch.ts";
 
 /** The subscription's user data: none (round-robin, the library's default assignor, reads none). */
@@ -239,14 +240,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     if (!this.consumer || offsets.length === 0) return;
     try {
-      await this.consumer.commit({
-        offsets: offsets.map((o) => ({
-          topic: o.topic,
-          partition: o.partition,
-          offset: BigInt(o.offset),
-          leaderEpoch: -1,
-        })),
-      });
+      await this.consumer.commit({ offsets: commitEntries(offsets) });
     } catch (error) {
       throw wrap(error, `Failed to commit offsets of consumer group ${this.options.groupId}`);
     }
@@ -257,6 +251,12 @@ export class PlatformaticConsumer implements KafkaConsumer {
     if (!this.isAssigned(offset)) return;
     this.log.seek(offset, offset.offset);
     this.fetcher?.seek(offset, offset.offset);
+  }
+
+  async position(tp: TopicPartition): Promise<number> {
+    const fetcher = this.isAssigned(tp) ? this.fetcher : undefined;
+    if (!fetcher) throw new ConnectError(`No current assignment for partition ${tp.topic}-${tp.partition}`);
+    return Number(await fetcher.position(tp));
   }
 
   pause(partitions: readonly TopicPartition[]): void {

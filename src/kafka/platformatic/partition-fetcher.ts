@@ -34,7 +34,7 @@ import {
   type Requested,
   responseIn,
 } from "./fetch-round.ts";
-import { resolveStartPositions } from "./partition-positions.ts";
+import { positionOf, resolveStartPositions } from "./partition-positions.ts";
 import { keyOf, newPartitionState, type PartitionState } from "./partition-state.ts";
 
 /** Partitions whose batches are with the handler at the same time, at most (as the kafkajs adapter). */
@@ -87,6 +87,7 @@ export class PartitionFetcher {
   }
 
   revoke(partitions: readonly TopicPartition[]): void {
+    this.revocations++;
     for (const tp of partitions) {
       this.seeks.delete(keyOf(tp));
       this.pausedEarly.delete(keyOf(tp));
@@ -98,12 +99,19 @@ export class PartitionFetcher {
     }
   }
 
-  /**
-   * Seeks and pauses for partitions assigned but not yet handed to the fetcher (the handler's
-   * onPartitionsAssigned runs first and may seek or pause them, as Connect's open() does).
-   */
+  /** Seeks, positions and pauses of partitions assigned but not handed over yet (the handler's onPartitionsAssigned runs first). */
   private readonly seeks = new Map<string, bigint>();
   private readonly pausedEarly = new Set<string>();
+  private revocations = 0;
+
+  /** Java's position(): resolved now for a partition not handed over yet, which then starts there. */
+  async position(tp: TopicPartition): Promise<bigint> {
+    const [k, revocations] = [keyOf(tp), this.revocations];
+    const s = this.states.get(k) ?? newPartitionState(tp, this.seeks.get(k) ?? null, false);
+    const position = await positionOf(this.consumer, this.settings, s, this.log);
+    if (!this.states.has(k) && !this.seeks.has(k) && revocations === this.revocations) this.seeks.set(k, position);
+    return position;
+  }
 
   seek(tp: TopicPartition, offset: number): void {
     const s = this.states.get(keyOf(tp));

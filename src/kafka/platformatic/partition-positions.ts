@@ -7,6 +7,7 @@
  */
 import { type ClusterMetadata, type Consumer, ListOffsetTimestamps } from "@platformatic/kafka";
 import type { TopicPartition } from "../../api/record.ts";
+import { RetriableError } from "../../errors.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumerLog, PartitionLeader } from "../consumer-log.ts";
 import { groupByTopic, type PartitionState } from "./partition-state.ts";
@@ -88,4 +89,16 @@ export async function resolveStartPositions(
   } finally {
     for (const s of list) s.resolving = false;
   }
+}
+
+/** Java's position(): the partition's fetch position, resolved now when it has none yet. */
+export async function positionOf(
+  consumer: PlatformaticConsumer,
+  settings: ConsumerSettings,
+  s: PartitionState,
+  log?: ConsumerLog,
+): Promise<bigint> {
+  if (s.position === null) await resolveStartPositions(consumer, settings, [s], log);
+  if (s.position === null) throw new RetriableError(`The position of ${s.tp.topic}-${s.tp.partition} is not known yet`);
+  return s.position;
 }

@@ -4,7 +4,7 @@
  * Shared by the fetcher (partition-fetcher.ts), the position look-ups (partition-positions.ts) and
  * the fetch rounds (fetch-round.ts).
  */
-import type { TopicPartition } from "../../api/record.ts";
+import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import type { ConsumedRecord } from "../kafka-port.ts";
 
 export interface PartitionState {
@@ -55,4 +55,9 @@ export function groupByTopic(list: readonly PartitionState[]): { topic: string; 
     else out.set(s.tp.topic, [s.tp.partition]);
   }
   return [...out].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
+/** Offsets as the library's commit takes them. */
+export function commitEntries(offsets: readonly TopicPartitionOffset[]) {
+  return offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 }));
 }

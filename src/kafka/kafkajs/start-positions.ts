@@ -1,0 +1,100 @@
+/**
+ * Java's consumer.position() for the kafkajs consumer, which keeps its fetch positions to itself:
+ * where the partitions of an assignment start, asked as kafkajs' own offset manager asks when it
+ * starts them (OffsetFetch from the group's coordinator; for a partition without a committed offset,
+ * ListOffsets from the leaders for the end `auto.offset.reset` names, at the consumer's isolation
+ * level). Asked by the sink task as it is assigned partitions (Connect records their positions then).
+ */
+import type { Consumer, Kafka } from "kafkajs";
+import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
+import { ConnectError } from "../../errors.ts";
+import type { ConsumerSettings } from "../client-config.ts";
+import { createCluster, groupByTopic } from "./protocol.ts";
+
+type OffsetsAnswer = { topic: string; partitions: { partition: number; offset: string }[] }[];
+
+/** The start offset of each partition of `partitions` (one missing when the broker named none). */
+async function startOffsets(
+  kafka: Kafka,
+  groupId: string,
+  settings: ConsumerSettings,
+  partitions: readonly TopicPartition[],
+): Promise<Map<string, number>> {
+  // kafkajs' isolation levels: 0 read_uncommitted, 1 read_committed.
+  const cluster = createCluster(kafka, { isolationLevel: settings.readUncommitted ? 0 : 1 });
+  await cluster.connect();
+  try {
+    const found = new Map<string, number>();
+    const add = (answer: OffsetsAnswer) => {
+      for (const { topic, partitions: ps } of answer)
+        for (const { partition, offset } of ps)
+          if (Number(offset) >= 0) found.set(key({ topic, partition }), Number(offset));
+    };
+    const topics = (list: readonly TopicPartition[]) =>
+      [...groupByTopic(list)].map(([topic, tps]) => ({
+        topic,
+        partitions: tps.map(({ partition }) => ({ partition })),
+      }));
+    const coordinator = await cluster.findGroupCoordinator({ groupId });
+    add(
+      ((await coordinator.offsetFetch({ groupId, topics: topics(partitions) })) as { responses: OffsetsAnswer })
+        .responses,
+    );
+    const unresolved = partitions.filter((tp) => !found.has(key(tp)));
+    if (unresolved.length > 0) {
+      await cluster.addMultipleTargetTopics([...groupByTopic(unresolved).keys()]);
+      const fromBeginning = settings.fromBeginning;
+      add(await cluster.fetchTopicsOffset(topics(unresolved).map((t) => ({ ...t, fromBeginning }))));
+    }
+    return found;
+  } finally {
+    await cluster.disconnect();
+  }
+}
+
+/**
+ * The positions of one consumer's assignments, looked up once per assignment. kafkajs starts a
+ * partition on its own look-up, made when it first fetches it: a partition of which nothing was
+ * handed over yet is sought to the position answered (what kafkajs fetched from before is dropped
+ * as stale), one of which a batch was is answered where that batch started.
+ */
+export class StartPositions {
+  private asked: { assignment: number; offsets: Promise<Map<string, number>> } | undefined;
+  /** The first offset handed over per partition under the assignment numbered `firstOf`. */
+  private readonly first = new Map<string, number>();
+  private firstOf = -1;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly groupId: string,
+    private readonly settings: ConsumerSettings,
+    private readonly consumer: Consumer,
+  ) {}
+
+  /** A batch starting at `from` goes to the handler under the assignment numbered `assignment`. */
+  handedOver(from: TopicPartitionOffset, assignment: number): void {
+    if (this.firstOf !== assignment) this.first.clear();
+    this.firstOf = assignment;
+    if (!this.first.has(key(from))) this.first.set(key(from), from.offset);
+  }
+
+  /** The position of `tp`, one of `assigned`: the partitions of the assignment numbered `assignment`. */
+  async of(tp: TopicPartition, assigned: readonly TopicPartition[], assignment: number): Promise<number> {
+    if (!assigned.some((a) => key(a) === key(tp)))
+      throw new ConnectError(`No current assignment for partition ${tp.topic}-${tp.partition}`);
+    if (this.asked?.assignment !== assignment) {
+      const offsets = startOffsets(this.kafka, this.groupId, this.settings, assigned);
+      this.asked = { assignment, offsets };
+      // A failed look-up is made again at the next call.
+      offsets.catch(() => {
+        if (this.asked?.offsets === offsets) this.asked = undefined;
+      });
+    }
+    const offset = (await this.asked.offsets).get(key(tp));
+    const first = this.firstOf === assignment ? this.first.get(key(tp)) : undefined;
+    if (first !== undefined) return first;
+    if (offset === undefined) throw new ConnectError(`The position of ${tp.topic}-${tp.partition} is not known`);
+    this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(offset) });
+    return offset;
+  }
+}
