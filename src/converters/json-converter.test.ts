@@ -258,6 +258,15 @@ describe("JsonConverter and JsonText (JSON as a source received it)", () => {
       expect((read.value as JsonText).value()).toEqual(schemaless.toConnectData("t", undefined, consumed).value);
     });
 
+    test("the JsonText keeps the bytes only: its text is decoded when asked for, not held beside them", () => {
+      const read = schemaless.toConnectJsonText("t", undefined, utf8(received))!;
+      const json = read.value as JsonText;
+      expect(json.decoded()).toBeUndefined();
+      expect(json.text).toBe(received);
+      expect(json.decoded()).toBeUndefined();
+      expect(String(json)).toBe(received);
+    });
+
     test("a leading byte order mark is left out of the bytes, as the reader skips it", () => {
       const read = schemaless.toConnectJsonText("t", undefined, new Uint8Array([0xef, 0xbb, 0xbf, ...utf8("[1]")]))!;
       expect(text(schemaless.fromConnectData("t", undefined, null, read.value))).toBe("[1]");

@@ -54,17 +54,16 @@ export function parseJson(bytes: Uint8Array, exact = false): unknown {
  * building Connect data or writing JSON again.
  */
 export function jsonTextOf(bytes: Uint8Array): JsonText | null | undefined {
-  let text: string;
   let parsed: unknown;
   try {
-    text = decoder.decode(bytes);
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(decoder.decode(bytes));
   } catch {
     return undefined;
   }
   if (parsed === null) return null;
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  return new JsonText(text, bom ? bytes.subarray(3) : bytes);
+  // The bytes only: a sink holds the record until delivered, its text would double what it holds.
+  return JsonText.fromBytes(bom ? bytes.subarray(3) : bytes);
 }
 
 /** Marks a number's Java text inside a string; random per process, so data cannot forge it. */

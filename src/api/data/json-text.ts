@@ -9,6 +9,10 @@
  * - Every other converter, every transformation and every predicate sees the parsed, schemaless
  *   value (`value()`): the runtime materializes it once, where something needs it.
  *
+ * A JsonText of consumed bytes (`fromBytes`, what JsonConverter hands a sink that passes JSON
+ * through) keeps the bytes only: its text is decoded when asked for and not kept, so a record the
+ * sink holds until delivered holds its value once, not as bytes and text.
+ *
  * The source guarantees the text is one valid JSON value (it parsed or validated it); `value()`
  * reads it exactly (integers beyond ±2^53 as bigint, as JsonConverter reads them). A text nesting
  * deeper than MAX_JSON_DEPTH is a DataError from `value()` and `toJSON()` (their readers recurse):
@@ -22,18 +26,35 @@ import { int64Value } from "./schema.ts";
 import { isPlainObject } from "./schemaless.ts";
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const NOT_READ: unique symbol = Symbol("NOT_READ");
 
 export class JsonText {
+  #text: string | undefined;
   #bytes: Uint8Array | undefined;
   #value: unknown = NOT_READ;
 
   /** `text` must be exactly one valid JSON value; `bytes`, when given, is its UTF-8 encoding. */
-  constructor(
-    readonly text: string,
-    bytes?: Uint8Array,
-  ) {
+  constructor(text: string, bytes?: Uint8Array) {
+    this.#text = text;
     this.#bytes = bytes;
+  }
+
+  /** A JsonText of `bytes`, exactly one valid JSON value in UTF-8 (no byte order mark), kept without their text. */
+  static fromBytes(bytes: Uint8Array): JsonText {
+    const json = new JsonText("", bytes);
+    json.#text = undefined;
+    return json;
+  }
+
+  /** The JSON text: as given, or decoded from the bytes each time (a JsonText of bytes keeps no text). */
+  get text(): string {
+    return this.#text ?? decoder.decode(this.#bytes);
+  }
+
+  /** The text when held (given to the constructor), without decoding the bytes. */
+  decoded(): string | undefined {
+    return this.#text;
   }
 
   /** The UTF-8 bytes of the text (encoded once). */
@@ -50,8 +71,9 @@ export class JsonText {
   /** The parsed schemaless Connect value (read once): what JsonConverter would give back for these bytes. */
   value(): unknown {
     if (this.#value === NOT_READ) {
-      this.checkDepth();
-      this.#value = schemaless(readJsonText(this.text));
+      const text = this.text;
+      this.checkDepth(text);
+      this.#value = schemaless(readJsonText(text));
     }
     return this.#value;
   }
@@ -62,13 +84,13 @@ export class JsonText {
 
   /** As JSON (logs, error reports): the same JSON value, numbers as written (white space aside). */
   toJSON(): unknown {
-    if (jsonDeeperThan(this.text, MAX_JSON_DEPTH)) return this.text; // the text itself: logs stay readable
-    return rawNumbers(readJsonText(this.text, true));
+    const text = this.text;
+    if (jsonDeeperThan(text, MAX_JSON_DEPTH)) return text; // the text itself: logs stay readable
+    return rawNumbers(readJsonText(text, true));
   }
 
-  private checkDepth(): void {
-    if (jsonDeeperThan(this.text, MAX_JSON_DEPTH))
-      throw new DataError(tooDeepMessage("The JSON value", MAX_JSON_DEPTH));
+  private checkDepth(text: string): void {
+    if (jsonDeeperThan(text, MAX_JSON_DEPTH)) throw new DataError(tooDeepMessage("The JSON value", MAX_JSON_DEPTH));
   }
 }
 

@@ -126,7 +126,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.atLeast(1)],
     }),
     "sink.requests.max-buffered.bytes": key.long({
-      doc: "Bytes the task holds at which it pauses its partitions, as sink.requests.max-buffered does for records; it resumes them once both are at half. Counted from put until a record is delivered or reported: its converted value (the body bytes), the record as consumed and converted (key, value, its JSON text; bytes shared with the body count once) and about 512 bytes of objects per record, plus the body of each request in flight. An estimate of the task's own memory: the worker's consumer, HTTP client and runtime come on top of it.",
+      doc: "Bytes the task holds at which it pauses its partitions, as sink.requests.max-buffered does for records; it resumes them once both are at half. Counted from put until a record is delivered or reported: its converted value (the body bytes), the record as consumed and converted (key, value, the JSON text a value holds; bytes shared with the body count once: a consumed JSON value passed through is the body) and about 512 bytes of objects per record, plus the body of each request in flight. An estimate of the task's own memory: the worker's consumer, HTTP client and runtime come on top of it.",
       default: 67_108_864,
       importance: "MEDIUM",
       group: BUFFERING,

@@ -4,7 +4,8 @@
  * body bytes): the SinkRecord `put` was given (its key and value, a JsonText's text), the consumed
  * record behind it (raw key and value bytes: the runtime keeps it for the errant record reporter)
  * and the objects around them. Shared bytes count once: a consumed JSON value that goes into the
- * body as it is (JsonText), or a byte array written as it is, is the body.
+ * body as it is (JsonText), or a byte array written as it is, is the body; a JsonText of consumed
+ * bytes keeps no text.
  */
 import { JsonText } from "../../api/data/json-text.ts";
 import type { SinkRecord } from "../../api/record.ts";
@@ -17,7 +18,7 @@ function heldBesidesBody(value: unknown, body: Uint8Array | null, converted: num
   if (value === null || value === undefined) return 0;
   if (value instanceof JsonText) {
     const bytes = value.encoded();
-    return value.text.length + (bytes === undefined || bytes === body ? 0 : bytes.length);
+    return (value.decoded()?.length ?? 0) + (bytes === undefined || bytes === body ? 0 : bytes.length);
   }
   if (value instanceof Uint8Array) return value === body ? 0 : value.byteLength;
   // Read from consumed bytes of about the converted size, which the runtime keeps too.
@@ -29,7 +30,7 @@ function heldBesidesBody(value: unknown, body: Uint8Array | null, converted: num
 /** A key: its bytes or its text and the consumed bytes it was read from (a structured key: a small guess). */
 function keyWeight(key: unknown): number {
   if (key === null || key === undefined) return 0;
-  if (key instanceof JsonText) return key.text.length + (key.encoded()?.length ?? 0);
+  if (key instanceof JsonText) return (key.decoded()?.length ?? 0) + (key.encoded()?.length ?? 0);
   if (key instanceof Uint8Array) return key.byteLength;
   if (typeof key === "string") return 2 * key.length;
   return 64;

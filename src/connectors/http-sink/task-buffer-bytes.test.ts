@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { JsonText } from "../../api/data/json-text.ts";
+import { JsonConverter } from "../../converters/json-converter.ts";
 import { RECORD_OVERHEAD } from "./record-weight.ts";
 import { endpoint, harness, record } from "./test-support.ts";
 
@@ -39,7 +40,7 @@ describe("HttpSinkTask backpressure by bytes", () => {
       "sink.flush-buffer.timeout": "0",
       "sink.request.batch.size": "2",
     });
-    // Consumed JSON passed through: the consumed bytes are the body; the record holds their text too.
+    // JSON given as text and bytes (a source's JsonText): the bytes are the body; the record holds the text too.
     const v = () => {
       const text = `"${"y".repeat(298)}"`;
       return new JsonText(text, new TextEncoder().encode(text));
@@ -55,6 +56,35 @@ describe("HttpSinkTask backpressure by bytes", () => {
     expect(h.events).toEqual(["pause 1"]);
     release();
     await waitFor(() => server.values().length === 4);
+    await h.task.idle();
+    expect(h.events).toEqual(["pause 1", "resume 1"]);
+  });
+
+  test("a consumed JSON value passed through counts once: its bytes are the body, no text is held beside them", async () => {
+    const { server, release } = heldEndpoint();
+    await using _server = server;
+    await using h = harness({
+      url: server.url(),
+      "sink.requests.max-buffered.bytes": "5000",
+      "sink.flush-buffer.timeout": "0",
+      "sink.request.batch.size": "2",
+    });
+    const consumed = new JsonConverter();
+    consumed.configure({ "schemas.enable": "false" }, false);
+    const v = () => consumed.toConnectJsonText("t", undefined, new TextEncoder().encode(`"${"y".repeat(298)}"`))!.value;
+    const held = RECORD_OVERHEAD + 300; // 812 per record; a body of two is 603 bytes: [v,v]
+    await h.task.put([record(0, 0, v()), record(0, 1, v())]);
+    await waitFor(() => server.received.length === 1);
+    await h.task.put([record(0, 2, v()), record(0, 3, v())]);
+    // 4 * 812 + 603 = 3851 < 5000: with the text held too (1112 per record) it was 5051, a pause.
+    expect(4 * held + 603).toBeLessThan(5000);
+    expect(h.events).toEqual([]);
+    await h.task.put([record(0, 4, v())]); // 5 * 812 + 603 = 4663
+    expect(h.events).toEqual([]);
+    await h.task.put([record(0, 5, v())]); // 6 * 812 + 603 = 5475 ≥ 5000
+    expect(h.events).toEqual(["pause 1"]);
+    release();
+    await waitFor(() => server.values().length === 6);
     await h.task.idle();
     expect(h.events).toEqual(["pause 1", "resume 1"]);
   });
