@@ -123,7 +123,7 @@ function runtime(task: () => SinkTask) {
   const ownership = new SinkPartitionOwnership({
     task: { open: (tps) => task().open?.(tps) } as SinkTask,
     log,
-    offsets: { onRewind: () => {}, forget: () => {} } as unknown as SinkOffsets,
+    offsets: { onRewind: () => {}, forget: () => {}, assigned: async () => {} } as unknown as SinkOffsets,
     putRetry: undefined as never,
     consumer: () => port,
     targetState: () => state,
