@@ -24,8 +24,8 @@ export class SpoolDeleteQueue {
 
   constructor(
     private readonly channel: SpoolWorkerChannel,
-    /** The spool failed: nothing more is sent. */
-    private readonly failed: () => boolean,
+    /** Why the spool failed (nothing more is sent), if it did. */
+    private readonly failure: () => Error | undefined,
   ) {}
 
   add(partition: string, seq: number, quarantine?: Omit<QuarantineEntry, "partition" | "seq">): void {
@@ -40,7 +40,7 @@ export class SpoolDeleteQueue {
   /** Sends what is queued now. */
   flush(): void {
     this.scheduled = false;
-    if (this.deletes.length === 0 || this.failed()) return;
+    if (this.deletes.length === 0 || this.failure()) return;
     const ranges = deleteRanges(this.deletes);
     const quarantine = this.quarantined;
     [this.deletes, this.quarantined] = [[], []];
@@ -57,5 +57,8 @@ export class SpoolDeleteQueue {
   async quarantineWritten(): Promise<void> {
     this.flush();
     await Promise.all(this.unwritten);
+    // Failed before they were sent (flush sends nothing then), or after: not known to be written.
+    const failure = this.failure();
+    if (failure) throw failure;
   }
 }

@@ -69,7 +69,7 @@ export class SpoolStore {
     this.counts = new SpoolCounts(this.log);
     const notice = (m: Notice) => this.notice(m);
     this.channel = new SpoolWorkerChannel(options.workerUrl ?? spoolWorkerUrl(), { notice, died: (e) => this.died(e) });
-    this.deletes = new SpoolDeleteQueue(this.channel, () => this.failure !== undefined);
+    this.deletes = new SpoolDeleteQueue(this.channel, () => this.failure);
   }
 
   /** Starts the worker and opens (creating if needed) `<dataDir>/spool.db` in it. */

@@ -23,6 +23,8 @@ import { httpIngestSource } from "./index.ts";
 import { ingestServices, ingestSourceTask, SPOOL_CONFIG } from "./test-support.ts";
 
 const lateDeletes = new URL("../../../test/fixtures/spool-worker/late-delete-worker.ts", import.meta.url);
+const quarantineDies = new URL("../../../test/fixtures/spool-worker/quarantine-dying-worker.ts", import.meta.url);
+const quarantineStuck = new URL("../../../test/fixtures/spool-worker/quarantine-stuck-worker.ts", import.meta.url);
 
 const record = (key: string, value: string): IngestRecord => ({
   key,
@@ -298,6 +300,48 @@ describe("the spool drainer and a kill -9 (crashhunt P2)", () => {
     expect(writes.at(-1)?.seq).toBe(10);
     expect(writes.filter((w) => w.seq >= 4 && w.quarantined === 0)).toEqual([]);
     expect(quarantined()).toBe(1);
+  });
+  test("a spool worker dying before it wrote a quarantined record: no offset is committed past it (a restart would delete its row)", async () => {
+    await using dir = await tempDir("spool-drain-");
+    const store = await SpoolStore.open(dir.path, { workerUrl: quarantineDies });
+    const kafka = new MemoryKafka();
+    kafka.rejectRecords(
+      (r) => new TextDecoder().decode(r.value!) === "v3",
+      () =>
+        withKafkaError(new ConnectError("Kafka rejected 1 record(s) for t-0: INVALID_TIMESTAMP"), "INVALID_TIMESTAMP"),
+    );
+    const offsets = memoryOffsetStore();
+    const { task, writer } = drainer(store, kafka, offsets);
+    task.start();
+    await waitFor(() => writer() !== undefined);
+    await spoolAll(writer()!);
+    await waitFor(() => store.failure !== undefined, { what: "the spool worker's death" });
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    await store.close();
+    // v3 is sequence 4: its row is still in the file, never quarantined.
+    expect(Number(offsets.get("c", { spool: "c" })?.seq ?? 0)).toBeLessThan(4);
+  });
+  test("a quarantine the worker cannot write (a full disk): the drain waits, a stop is cut short by the cancel, the close completes, no offset passes it", async () => {
+    await using dir = await tempDir("spool-drain-");
+    const store = await SpoolStore.open(dir.path, { workerUrl: quarantineStuck });
+    const kafka = new MemoryKafka();
+    kafka.rejectRecords(
+      (r) => new TextDecoder().decode(r.value!) === "v3",
+      () =>
+        withKafkaError(new ConnectError("Kafka rejected 1 record(s) for t-0: INVALID_TIMESTAMP"), "INVALID_TIMESTAMP"),
+    );
+    const offsets = memoryOffsetStore();
+    const { task, writer } = drainer(store, kafka, offsets);
+    task.start();
+    await waitFor(() => writer() !== undefined);
+    await spoolAll(writer()!);
+    await waitFor(() => kafka.records("t").length === 7, { what: "the request drained" });
+    task.stop();
+    expect(await task.awaitStop(300)).toBe(false);
+    task.cancel();
+    await store.close();
+    expect(Number(offsets.get("c", { spool: "c" })?.seq ?? 0)).toBeLessThan(4);
   });
 });
 

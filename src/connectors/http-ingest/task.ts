@@ -73,6 +73,8 @@ export class HttpIngestSourceTask implements SourceTask {
   private queue: IngestQueue | SpoolWriter | undefined;
   /** The spool of a SpoolWriter queue. */
   private spool: SpoolStore | undefined;
+  /** The spool offset below the first refused record the spool failed to quarantine (its worker died): no commit passes it. */
+  private spoolHeldAt: number | undefined;
   /** The queue `stop` detached, kept for the acknowledgements still to come until `afterStop`. */
   private stopping: IngestQueue | SpoolWriter | undefined;
   private connector = "";
@@ -147,10 +149,29 @@ export class HttpIngestSourceTask implements SourceTask {
       );
       // The runtime stages the batch's offsets once this resolves: not before its quarantined rows are in the file.
       const spool = this.spool;
-      return rejections === undefined || !spool ? acked : acked.then(() => spool.quarantineWritten());
+      if (rejections === undefined || !spool) return acked;
+      return acked
+        .then(() => spool.quarantineWritten())
+        .catch((error) => {
+          // Its row is still in the file: an offset past it would make the next start delete it (deleteThrough).
+          for (const i of rejections.keys()) {
+            const seq = (records[i]!.sourceOffset as { seq?: unknown } | null)?.seq;
+            if (typeof seq === "number") this.spoolHeldAt = Math.min(this.spoolHeldAt ?? seq - 1, seq - 1);
+          }
+          throw error;
+        });
     }
     if (rejections === undefined) for (let i = 0; i < records.length; i++) queue.ack(records[i]!, metadata[i] ?? null);
     else for (let i = 0; i < records.length; i++) queue.ack(records[i]!, metadata[i] ?? null, rejections.get(i));
+  }
+
+  /** The spool's offset is held below a refused record that was not quarantined (see commitRecords). */
+  updateOffsets(
+    offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap }>,
+  ): { partition: SourceMap; offset: SourceMap }[] | undefined {
+    const held = this.spoolHeldAt;
+    if (held === undefined || !offsets.some((o) => o.partition.spool === this.connector)) return undefined;
+    return [{ partition: { spool: this.connector }, offset: { seq: held } }];
   }
 
   /**
