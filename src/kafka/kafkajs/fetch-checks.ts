@@ -4,7 +4,8 @@
  * answer, so each Fetch answer of the consumer's brokers is scanned first (`checkFetchAnswer`: each
  * whole v2 batch's CRC-32C and each uncompressed v0/v1 message's CRC-32, when `check.crcs` is true), and decoded with the consumer's bound on
  * decompressed size, per batch and per answer (decompression-budget.ts), in the async context its
- * codecs read (codecs.ts `decompressionBound`).
+ * codecs read (codecs.ts `decompressionBound`), where the messages of a compressed v0/v1 wrapper have
+ * their CRC-32s checked once decompressed (`check.crcs`).
  *
  * Fetch answer, versions 4-11 (what kafkajs 2.2.4 asks; Kafka 4 answers none older):
  * throttle_time_ms int32 · [v7+] error_code int16, session_id int32 · [topic string ·
@@ -21,9 +22,10 @@ import {
   invalidRecord,
   legacyCorruption,
   undersized,
+  wrappedCorruption,
 } from "../batch-integrity.ts";
 import { DecompressionBudget } from "../decompression-budget.ts";
-import { decompressionBound, oversizedRecords } from "./codecs.ts";
+import { type AnswerDecoding, decompressionBound } from "./codecs.ts";
 import { sendRequestKey, withBrokerHook } from "./protocol.ts";
 
 const FETCH = 1;
@@ -86,13 +88,17 @@ export function checkFetchAnswer(raw: Buffer, version: number): void {
   }
 }
 
-/** The partition and base offset of the batch of `raw` that holds byte `pos`, if a whole one does. */
+/**
+ * The partition and base offset of the batch of `raw` that holds byte `pos`, if a whole one does, and
+ * whether it is the first of its partition's data.
+ */
 function batchAt(raw: Buffer, version: number, pos: number) {
   for (const { tp, start, end } of partitionRecords(raw, version)) {
     if (pos < start || pos >= end) continue;
     for (let at = start; at + BATCH_HEAD <= end; at += BATCH_HEAD + raw.readInt32BE(at + 8)) {
       if (raw.readInt32BE(at + 8) < 0) return undefined;
-      if (pos < at + BATCH_HEAD + raw.readInt32BE(at + 8)) return { tp, baseOffset: raw.readBigInt64BE(at) };
+      if (pos < at + BATCH_HEAD + raw.readInt32BE(at + 8))
+        return { tp, baseOffset: raw.readBigInt64BE(at), first: at === start, magic: raw[at + 16]! };
     }
   }
   return undefined;
@@ -100,7 +106,10 @@ function batchAt(raw: Buffer, version: number, pos: number) {
 
 /**
  * A Fetch answer of `version` checked by `checks` and decoded by `decode` (kafkajs' decoder) within
- * the bound on decompressed size. A batch over the bound fails as Java words an invalid batch.
+ * the bound on decompressed size. A batch over the bound fails as Java words an invalid batch once it
+ * is its partition's first: after one, it is left unread (codecs.ts), the batches before it delivered
+ * and the other partitions' data read, and the consumer fails when it fetches it again, as Java's
+ * consumer returns the records before an invalid batch and raises on the next poll.
  */
 export async function decodeFetchAnswer<T>(
   raw: Buffer,
@@ -114,14 +123,33 @@ export async function decodeFetchAnswer<T>(
     // An answer this scan cannot walk (a layout it does not know) is left to kafkajs' decoder.
     if (error instanceof KafkaError) throw error;
   }
-  try {
-    return await decompressionBound.run(new DecompressionBudget(checks.maxBatchBytes), () => decode(raw));
-  } catch (error) {
-    const records = oversizedRecords(error);
-    const batch =
-      records?.buffer === raw.buffer ? batchAt(raw, version, records.byteOffset - raw.byteOffset) : undefined;
-    throw batch ? invalidBatch(batch.tp, batch.baseOffset, (error as Error).message) : error;
+  const batchOf = (records: Buffer) =>
+    records.buffer === raw.buffer ? batchAt(raw, version, records.byteOffset - raw.byteOffset) : undefined;
+  /** The first inner message of a compressed v0/v1 wrapper that failed its CRC-32 in a partition's first entry. */
+  let corrupt: KafkaError | undefined;
+  const decoding: AnswerDecoding = {
+    budget: new DecompressionBudget(checks.maxBatchBytes),
+    refused: [],
+    readable: checks.checkCrcs
+      ? (compressed, records) => {
+          const wrapper = batchOf(compressed);
+          if (wrapper === undefined || wrapper.magic >= 2) return true;
+          const found = wrappedCorruption({ offset: wrapper.baseOffset, magic: wrapper.magic }, records);
+          if (found === null) return true;
+          // Not read: after other entries, fetched again (then first), those before it delivered.
+          if (wrapper.first) corrupt ??= invalidRecord(wrapper.tp, found.offset, found.cause);
+          return false;
+        }
+      : undefined,
+  };
+  const decoded = await decompressionBound.run(decoding, () => decode(raw));
+  for (const { error, records } of decoding.refused) {
+    const batch = batchOf(records);
+    if (!batch) throw error;
+    if (batch.first) throw invalidBatch(batch.tp, batch.baseOffset, error.message);
   }
+  if (corrupt) throw corrupt;
+  return decoded;
 }
 
 type ProtocolRequest = {
