@@ -26,10 +26,10 @@ export class PartitionLeaders {
     private readonly now: () => number,
   ) {}
 
-  /** `topic`'s metadata is older than metadata.max.age.ms: refresh it before sending. */
-  expired(topic: string): boolean {
+  /** `topic`'s metadata is older than metadata.max.age.ms at `now`: refresh it before sending. */
+  expired(topic: string, now: number): boolean {
     const at = this.fetchedAt.get(topic);
-    return at !== undefined && this.now() - at >= this.maxAgeMs;
+    return at !== undefined && now - at >= this.maxAgeMs;
   }
 
   /** The leader of the partition, or -1 when none is known. */

@@ -236,7 +236,7 @@ export class ProducePipeline {
     for (const part of this.partitions.values()) {
       if (part.queue.length === 0) continue;
       const { topic } = part;
-      if (this.leaders.stale || this.leaders.expired(topic) || this.leaders.leader(topic, part.partition) < 0)
+      if (this.leaders.stale || this.leaders.expired(topic, now) || this.leaders.leader(topic, part.partition) < 0)
         wanted.add(topic);
     }
     if (wanted.size > 0) {
