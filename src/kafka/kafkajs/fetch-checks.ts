@@ -14,6 +14,7 @@
  * [v11+] preferred_read_replica int32 · records bytes]].
  */
 import type { Kafka } from "kafkajs";
+import type { TopicPartition } from "../../api/record.ts";
 import { KafkaError } from "../../errors.ts";
 import {
   type BatchChecks,
@@ -56,11 +57,29 @@ function* partitionRecords(raw: Buffer, version: number) {
   }
 }
 
+/** A compressed v0/v1 wrapper of a Fetch answer: its partition, offset, magic, whether it comes first there. */
+interface Wrapper {
+  readonly tp: TopicPartition;
+  readonly offset: bigint;
+  readonly magic: number;
+  readonly first: boolean;
+}
+
+/** Where the value (the compressed messages) of `entry`, a whole v0/v1 log entry, starts in it; -1 when not a compressed wrapper. */
+function wrappedValueAt(entry: Buffer): number {
+  const magic = entry[16]!;
+  const key = 18 + (magic === 1 ? 8 : 0);
+  if (magic >= 2 || entry.length < key + 4 || (entry[17]! & 0x07) === 0) return -1;
+  const value = key + 4 + Math.max(entry.readInt32BE(key), 0);
+  return value + 4 <= entry.length ? value + 4 : -1;
+}
+
 /**
  * Throws Java's KafkaException for a partition whose first batch's CRC-32C does not hold; a later
- * one is left unread (marked as cut short), so the batches before it are delivered first.
+ * one is left unread (marked as cut short), so the batches before it are delivered first. The
+ * compressed v0/v1 wrappers go to `wrappers` by where their value starts in `raw`.
  */
-export function checkFetchAnswer(raw: Buffer, version: number): void {
+export function checkFetchAnswer(raw: Buffer, version: number, wrappers?: Map<number, Wrapper>): void {
   for (const { tp, start, end } of partitionRecords(raw, version)) {
     // The last batch may be cut short by the fetch's byte limits: kafkajs skips it, so does this.
     for (let at = start; at + BATCH_HEAD <= end; ) {
@@ -83,6 +102,9 @@ export function checkFetchAnswer(raw: Buffer, version: number): void {
         break;
       }
       if (next > end) break;
+      const value = wrappers && whole ? wrappedValueAt(whole) : -1;
+      if (value >= 0)
+        wrappers!.set(at + value, { tp, offset: raw.readBigInt64BE(at), magic: whole![16]!, first: at === start });
       at = next;
     }
   }
@@ -98,7 +120,7 @@ function batchAt(raw: Buffer, version: number, pos: number) {
     for (let at = start; at + BATCH_HEAD <= end; at += BATCH_HEAD + raw.readInt32BE(at + 8)) {
       if (raw.readInt32BE(at + 8) < 0) return undefined;
       if (pos < at + BATCH_HEAD + raw.readInt32BE(at + 8))
-        return { tp, baseOffset: raw.readBigInt64BE(at), first: at === start, magic: raw[at + 16]! };
+        return { tp, baseOffset: raw.readBigInt64BE(at), first: at === start };
     }
   }
   return undefined;
@@ -117,34 +139,35 @@ export async function decodeFetchAnswer<T>(
   checks: BatchChecks,
   decode: (raw: Buffer) => Promise<T>,
 ): Promise<T> {
+  const wrappers = new Map<number, Wrapper>();
   try {
-    if (checks.checkCrcs) checkFetchAnswer(raw, version);
+    if (checks.checkCrcs) checkFetchAnswer(raw, version, wrappers);
   } catch (error) {
     // An answer this scan cannot walk (a layout it does not know) is left to kafkajs' decoder.
     if (error instanceof KafkaError) throw error;
   }
-  const batchOf = (records: Buffer) =>
-    records.buffer === raw.buffer ? batchAt(raw, version, records.byteOffset - raw.byteOffset) : undefined;
+  const at = (records: Buffer) => (records.buffer === raw.buffer ? records.byteOffset - raw.byteOffset : -1);
   /** The first inner message of a compressed v0/v1 wrapper that failed its CRC-32 in a partition's first entry. */
   let corrupt: KafkaError | undefined;
   const decoding: AnswerDecoding = {
     budget: new DecompressionBudget(checks.maxBatchBytes),
     refused: [],
-    readable: checks.checkCrcs
-      ? (compressed, records) => {
-          const wrapper = batchOf(compressed);
-          if (wrapper === undefined || wrapper.magic >= 2) return true;
-          const found = wrappedCorruption({ offset: wrapper.baseOffset, magic: wrapper.magic }, records);
-          if (found === null) return true;
-          // Not read: after other entries, fetched again (then first), those before it delivered.
-          if (wrapper.first) corrupt ??= invalidRecord(wrapper.tp, found.offset, found.cause);
-          return false;
-        }
-      : undefined,
+    readable:
+      wrappers.size > 0
+        ? (compressed, records) => {
+            const wrapper = wrappers.get(at(compressed));
+            if (wrapper === undefined) return true;
+            const found = wrappedCorruption(wrapper, records);
+            if (found === null) return true;
+            // Not read: after other entries, fetched again (then first), those before it delivered.
+            if (wrapper.first) corrupt ??= invalidRecord(wrapper.tp, found.offset, found.cause);
+            return false;
+          }
+        : undefined,
   };
   const decoded = await decompressionBound.run(decoding, () => decode(raw));
   for (const { error, records } of decoding.refused) {
-    const batch = batchOf(records);
+    const batch = at(records) >= 0 ? batchAt(raw, version, at(records)) : undefined;
     if (!batch) throw error;
     if (batch.first) throw invalidBatch(batch.tp, batch.baseOffset, error.message);
   }
