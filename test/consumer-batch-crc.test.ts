@@ -6,15 +6,15 @@
  * fails at a damaged batch commits the batches put before it (Connect's closeAllPartitions).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
-import { join } from "node:path";
-import { crc32 } from "node:zlib";
-import { CompressionTypes, ConfigResourceTypes } from "kafkajs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { CompressionTypes } from "kafkajs";
 import type { ConsumedRecord } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { LogManager } from "../src/util/logger.ts";
 import { startGateway } from "./support/gateway.ts";
 import { createTopic, type KafkaInfo, kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
+import { damage, legacyEntry, logDir, rewriteAsV1 } from "./support/log-segments.ts";
 import { committedOffset } from "./support/sink-task.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -28,62 +28,8 @@ const third = uniqueTopic("crc-third");
 
 /** A message set of format v1 (Kafka 0.10) on the broker's disk: three messages, the second damaged. */
 const legacy = uniqueTopic("crc-legacy");
-
-/** A log entry of format v1 at `offset` (one uncompressed message), its CRC-32 damaged when `damaged`. */
-function legacyEntry(offset: number, value: string, damaged = false): Buffer {
-  const message = Buffer.alloc(4 + 1 + 1 + 8 + 4 + 4 + value.length); // crc magic attributes timestamp key value
-  message[4] = 1;
-  message.writeInt32BE(-1, 14); // null key
-  message.writeInt32BE(value.length, 18);
-  message.write(value, 22);
-  message.writeUInt32BE((crc32(message.subarray(4)) ^ (damaged ? 1 : 0)) >>> 0, 0);
-  const head = Buffer.alloc(12);
-  head.writeBigInt64BE(BigInt(offset), 0);
-  head.writeInt32BE(message.length, 8);
-  return Buffer.concat([head, message]);
-}
-
-/**
- * Replaces partition 0's log of `topic` (three records in one v2 batch) with three v1 messages of the
- * same offsets and size (Kafka 4 writes v2 only; older brokers' segments stay as they were written).
- */
-function rewriteAsV1(dir: string, topic: string): void {
-  const path = join(dir, `${topic}-0`, "00000000000000000000.log");
-  const size = readFileSync(path).length;
-  const first = legacyEntry(0, "legacy 0");
-  const second = legacyEntry(1, "legacy 1", true);
-  const padding = size - first.length - second.length - legacyEntry(2, "").length;
-  expect(padding).toBeGreaterThan(0);
-  const set = Buffer.concat([first, second, legacyEntry(2, "p".repeat(padding))]);
-  const fd = openSync(path, "r+");
-  writeSync(fd, set, 0, set.length, 0);
-}
-
-/** The broker's log directory, as it reports it. */
-async function logDir(): Promise<string> {
-  const admin = (await testClient()).admin();
-  await admin.connect();
-  try {
-    const { brokers } = await admin.describeCluster();
-    const { resources } = await admin.describeConfigs({
-      resources: [{ type: ConfigResourceTypes.BROKER, name: String(brokers[0]!.nodeId), configNames: ["log.dirs"] }],
-      includeSynonyms: false,
-    });
-    return resources[0]!.configEntries[0]!.configValue.split(",")[0]!;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** Flips one byte of partition 0's first segment of `topic`, at `at` (a byte offset, or the marker's). */
-function damage(dir: string, topic: string, at: number | string): void {
-  const path = join(dir, `${topic}-0`, "00000000000000000000.log");
-  const bytes = readFileSync(path);
-  const pos = typeof at === "number" ? at : bytes.indexOf(at) + 3;
-  expect(pos).toBeGreaterThan(61);
-  const fd = openSync(path, "r+");
-  writeSync(fd, Buffer.from([bytes[pos]! ^ 0x20]), 0, 1, pos);
-}
+/** The same with the second message inside a gzip wrapper (offset 1: its one message's, relative 0). */
+const wrapped = uniqueTopic("crc-legacy-gzip");
 
 beforeAll(async () => {
   info = await kafkaBroker();
@@ -106,11 +52,15 @@ beforeAll(async () => {
       acks: -1,
       messages: Array.from({ length: COUNT }, (_, i) => ({ value: b === 2 && i === 7 ? MARKER : `value ${b}.${i}` })),
     });
-  await createTopic(legacy);
-  await producer.send({ topic: legacy, acks: -1, messages: ["a", "b", "c"].map((v) => ({ value: v.repeat(40) })) });
+  for (const topic of [legacy, wrapped]) {
+    await createTopic(topic);
+    await producer.send({ topic, acks: -1, messages: ["a", "b", "c"].map((v) => ({ value: v.repeat(60) })) });
+  }
   await producer.disconnect();
   const dir = await logDir();
-  rewriteAsV1(dir, legacy);
+  rewriteAsV1(dir, legacy, [legacyEntry(0, "legacy 0"), legacyEntry(1, "legacy 1", true)]);
+  const inner = gzipSync(legacyEntry(0, "legacy 1", true));
+  rewriteAsV1(dir, wrapped, [legacyEntry(0, "legacy 0"), legacyEntry(1, inner, false, 1)]);
   damage(dir, topics.plain, MARKER);
   damage(dir, topics.gzip, 61 + 30);
   damage(dir, third, MARKER);
@@ -187,6 +137,24 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("kafka.cli
         expect(crashes[0]!.message).toContain("a message set of format v1 (written before Kafka 0.11)");
         expect(records).toEqual([]);
       }
+    } finally {
+      await consumer.close().catch(() => undefined);
+    }
+  });
+
+  test("a message inside a compressed v1 wrapper whose CRC-32 does not hold fails the consumer as Java's (after the one before)", async () => {
+    const { consumer, records, crashes } = await consume(adapter, wrapped);
+    try {
+      await waitFor(() => crashes.length > 0, { what: "the consumer's failure", timeoutMs: 30_000 });
+      // Java checks each message inside once decompressed (DeepRecordsIterator, LegacyRecord.ensureValid).
+      if (adapter === "kafkajs") {
+        expect(crashes[0]!.message).toMatch(
+          new RegExp(
+            `^Record for partition ${wrapped}-0 at offset 1 is invalid, cause: Record is corrupt \\(stored crc = \\d+, computed crc = \\d+\\)$`,
+          ),
+        );
+        expect(records.map((r) => Buffer.from(r.value!).toString())).toEqual(["legacy 0"]);
+      } else expect(crashes[0]!.message).toContain("a message set of format v1 (written before Kafka 0.11)");
     } finally {
       await consumer.close().catch(() => undefined);
     }

@@ -90,7 +90,7 @@ export function undersized(length: number): string | null {
  * LegacyRecord.ensureValid, which its consumer runs on every such record when `check.crcs` is true
  * (CompletedFetch): the CRC-32 of its bytes from its magic on. `entry` is the whole log entry (offset,
  * size, message). Null when the CRC holds, for a v2 batch, and for a wrapper of compressed messages
- * (Java checks the messages inside after decompressing them; the gateway does not).
+ * (Java checks the messages inside after decompressing them: `wrappedCorruption`).
  */
 export function legacyCorruption(entry: Uint8Array): string | null {
   if (entry.length <= LEGACY_ATTRIBUTES_OFFSET || entry[MAGIC_OFFSET]! >= 2) return null;
@@ -98,6 +98,33 @@ export function legacyCorruption(entry: Uint8Array): string | null {
   const stored = new DataView(entry.buffer, entry.byteOffset).getUint32(LEGACY_CRC_OFFSET);
   const computed = crc32(entry.subarray(MAGIC_OFFSET));
   return stored === computed ? null : `Record is corrupt (stored crc = ${stored}, computed crc = ${computed})`;
+}
+
+/**
+ * The first message inside a compressed v0/v1 wrapper whose CRC-32 does not hold, as Java's consumer
+ * finds it (AbstractLegacyRecordBatch's DeepRecordsIterator yields each inner message, CompletedFetch
+ * runs LegacyRecord.ensureValid on it with `check.crcs`; the wrapper's own CRC is not checked): its
+ * offset (a v1 wrapper's inner offsets are relative, its own is the last one's) and why. `messages`:
+ * the wrapper's value decompressed; `wrapper`: its offset and magic. Null when every one holds (a
+ * message cut short ends the scan).
+ */
+export function wrappedCorruption(
+  wrapper: { readonly offset: bigint; readonly magic: number },
+  messages: Buffer,
+): { offset: bigint; cause: string } | null {
+  const entries: { offset: bigint; entry: Buffer }[] = [];
+  for (let at = 0; at + LEGACY_CRC_OFFSET <= messages.length; ) {
+    const next = at + LEGACY_CRC_OFFSET + messages.readInt32BE(at + 8);
+    if (next <= at || next > messages.length) break;
+    entries.push({ offset: messages.readBigInt64BE(at), entry: messages.subarray(at, next) });
+    at = next;
+  }
+  const base = wrapper.magic === 1 && entries.length > 0 ? wrapper.offset - entries.at(-1)!.offset : 0n;
+  for (const { offset, entry } of entries) {
+    const cause = legacyCorruption(entry);
+    if (cause !== null) return { offset: base + offset, cause };
+  }
+  return null;
 }
 
 /** Java's CorruptRecordException for a v2 batch of `size` bytes, shorter than its own header. */

@@ -43,6 +43,7 @@ export interface ProducerSettings {
   ignoreKeys: boolean;
   deliveryTimeoutMs: number;
   retries: number;
+  metadataMaxAgeMs: number;
 }
 
 export interface ConsumerSettings {
@@ -189,8 +190,7 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
   return {
     acks,
     idempotent,
-    // Without idempotence a retried request may land after a later one: one at a time unless the
-    // user asks for more (Java's rule, made the default).
+    // Without idempotence a retry may land after a later request: one at a time unless asked (Java's rule).
     maxInFlight: idempotent || maxInFlightRaw !== undefined ? maxInFlight : 1,
     compression: compressionOf(props),
     requestTimeoutMs,
@@ -200,6 +200,7 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
     ignoreKeys: booleanProp(props, "partitioner.ignore.keys", false),
     deliveryTimeoutMs: deliveryTimeoutOf(props, requestTimeoutMs),
     retries,
+    metadataMaxAgeMs: intProp(props, "metadata.max.age.ms", 300_000),
   };
 }
 

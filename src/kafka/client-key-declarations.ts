@@ -95,8 +95,8 @@ export const DECLARED: readonly Declared[] = [
   {
     keys: "metadata.max.age.ms",
     types: ["producer"],
-    effect: "ignored",
-    note: "metadata is refreshed when a send fails for it, not on a timer: new partitions are used after such a refresh",
+    effect: "honoured",
+    note: "a topic's metadata older than this is asked again before a send: partitions added since are used",
   },
   {
     keys: "metadata.max.age.ms",

@@ -96,6 +96,7 @@ export class KafkajsPort implements KafkaPort {
       // The adapter writes one send at a time (producer.ts); kafkajs' idempotent producer needs 1.
       maxInFlightRequests: settings.idempotent ? 1 : settings.maxInFlight,
       allowAutoTopicCreation: true,
+      metadataMaxAge: settings.metadataMaxAgeMs, // partitions added to a topic are used once older
       // Java-compatible murmur2 partitioning; the chosen partition is kept on the message so
       // per-record offsets can be derived and retries reuse the same partition.
       createPartitioner: () => (args) => {

@@ -25,15 +25,35 @@ const TYPES: Record<CompressionType, CompressionTypes> = {
   zstd: CompressionTypes.ZSTD,
 };
 
-/**
- * What the batches of the Fetch answer being decoded may decompress to (fetch-checks.ts runs each
- * decode in a budget of its own); record-codecs.ts' default bound on one batch elsewhere.
- */
-export const decompressionBound = new AsyncLocalStorage<DecompressionBudget>();
+/** A batch whose records decompress past the bound on one batch: the error, and its compressed records. */
+export interface RefusedBatch {
+  readonly error: DecompressedSizeError;
+  /** A view of the Fetch answer, where kafkajs read them. */
+  readonly records: Buffer;
+}
+
+/** The decode of one Fetch answer: what its batches may decompress to, and the batches refused. */
+export interface AnswerDecoding {
+  readonly budget: DecompressionBudget;
+  readonly refused: RefusedBatch[];
+  /**
+   * Whether the records `compressed` (a view of the answer) decompressed to may be read: false holds
+   * the batch back as one over the budget (fetch-checks.ts: a v0/v1 wrapper's messages' CRC-32s).
+   */
+  readonly readable?: (compressed: Buffer, records: Buffer) => boolean;
+}
 
 /**
- * A batch held back (its answer's budget is spent): kafkajs' decoder stops reading the partition's
- * batches there, as at a batch cut short by the fetch's byte limits, and the consumer fetches it again.
+ * The decode of the Fetch answer being decoded (fetch-checks.ts runs each decode in one of its own);
+ * record-codecs.ts' default bound on one batch elsewhere.
+ */
+export const decompressionBound = new AsyncLocalStorage<AnswerDecoding>();
+
+/**
+ * A batch held back (its answer's budget is spent) or refused (over the bound on one batch):
+ * kafkajs' decoder stops reading the partition's batches there, as at a batch cut short by the
+ * fetch's byte limits, so the batches before it are delivered and the consumer fetches it again
+ * (fetch-checks.ts fails the consumer at a refused batch that is its partition's first).
  */
 function heldBack(): Error {
   const error = new Error("held back: the Fetch answer's bound on decompressed size is spent");
@@ -41,26 +61,19 @@ function heldBack(): Error {
   return error;
 }
 
-/** The compressed records (a view of the Fetch answer) of each batch over the bound on decompressed size. */
-const oversized = new WeakMap<object, Buffer>();
-
-/** The compressed records of the batch `error` (DecompressedSizeError) was thrown for, where kafkajs read them. */
-export function oversizedRecords(error: unknown): Buffer | undefined {
-  return error instanceof DecompressedSizeError ? oversized.get(error) : undefined;
-}
-
 for (const type of ["gzip", "snappy", "lz4", "zstd"] as const) {
   const decompress = (buffer: Buffer) => {
-    const budget = decompressionBound.getStore();
-    if (!budget) return decompressRecords(codecId(type), buffer);
+    const decoding = decompressionBound.getStore();
+    if (!decoding) return decompressRecords(codecId(type), buffer);
     let records: Buffer | null;
     try {
-      records = budget.decompress(codecId(type), buffer);
+      records = decoding.budget.decompress(codecId(type), buffer);
     } catch (error) {
-      if (error instanceof DecompressedSizeError) oversized.set(error, buffer);
-      throw error;
+      if (!(error instanceof DecompressedSizeError)) throw error;
+      decoding.refused.push({ error, records: buffer });
+      records = null;
     }
-    if (records === null) throw heldBack();
+    if (records === null || decoding.readable?.(buffer, records) === false) throw heldBack();
     return records;
   };
   const codec = {

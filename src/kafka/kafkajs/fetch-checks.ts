@@ -4,7 +4,8 @@
  * answer, so each Fetch answer of the consumer's brokers is scanned first (`checkFetchAnswer`: each
  * whole v2 batch's CRC-32C and each uncompressed v0/v1 message's CRC-32, when `check.crcs` is true), and decoded with the consumer's bound on
  * decompressed size, per batch and per answer (decompression-budget.ts), in the async context its
- * codecs read (codecs.ts `decompressionBound`).
+ * codecs read (codecs.ts `decompressionBound`), where the messages of a compressed v0/v1 wrapper have
+ * their CRC-32s checked once decompressed (`check.crcs`).
  *
  * Fetch answer, versions 4-11 (what kafkajs 2.2.4 asks; Kafka 4 answers none older):
  * throttle_time_ms int32 · [v7+] error_code int16, session_id int32 · [topic string ·
@@ -13,6 +14,7 @@
  * [v11+] preferred_read_replica int32 · records bytes]].
  */
 import type { Kafka } from "kafkajs";
+import type { TopicPartition } from "../../api/record.ts";
 import { KafkaError } from "../../errors.ts";
 import {
   type BatchChecks,
@@ -21,9 +23,10 @@ import {
   invalidRecord,
   legacyCorruption,
   undersized,
+  wrappedCorruption,
 } from "../batch-integrity.ts";
 import { DecompressionBudget } from "../decompression-budget.ts";
-import { decompressionBound, oversizedRecords } from "./codecs.ts";
+import { type AnswerDecoding, decompressionBound } from "./codecs.ts";
 import { sendRequestKey, withBrokerHook } from "./protocol.ts";
 
 const FETCH = 1;
@@ -54,11 +57,29 @@ function* partitionRecords(raw: Buffer, version: number) {
   }
 }
 
+/** A compressed v0/v1 wrapper of a Fetch answer: its partition, offset, magic, whether it comes first there. */
+interface Wrapper {
+  readonly tp: TopicPartition;
+  readonly offset: bigint;
+  readonly magic: number;
+  readonly first: boolean;
+}
+
+/** Where the value (the compressed messages) of `entry`, a whole v0/v1 log entry, starts in it; -1 when not a compressed wrapper. */
+function wrappedValueAt(entry: Buffer): number {
+  const magic = entry[16]!;
+  const key = 18 + (magic === 1 ? 8 : 0);
+  if (magic >= 2 || entry.length < key + 4 || (entry[17]! & 0x07) === 0) return -1;
+  const value = key + 4 + Math.max(entry.readInt32BE(key), 0);
+  return value + 4 <= entry.length ? value + 4 : -1;
+}
+
 /**
  * Throws Java's KafkaException for a partition whose first batch's CRC-32C does not hold; a later
- * one is left unread (marked as cut short), so the batches before it are delivered first.
+ * one is left unread (marked as cut short), so the batches before it are delivered first. The
+ * compressed v0/v1 wrappers go to `wrappers` by where their value starts in `raw`.
  */
-export function checkFetchAnswer(raw: Buffer, version: number): void {
+export function checkFetchAnswer(raw: Buffer, version: number, wrappers?: Map<number, Wrapper>): void {
   for (const { tp, start, end } of partitionRecords(raw, version)) {
     // The last batch may be cut short by the fetch's byte limits: kafkajs skips it, so does this.
     for (let at = start; at + BATCH_HEAD <= end; ) {
@@ -81,18 +102,25 @@ export function checkFetchAnswer(raw: Buffer, version: number): void {
         break;
       }
       if (next > end) break;
+      const value = wrappers && whole ? wrappedValueAt(whole) : -1;
+      if (value >= 0)
+        wrappers!.set(at + value, { tp, offset: raw.readBigInt64BE(at), magic: whole![16]!, first: at === start });
       at = next;
     }
   }
 }
 
-/** The partition and base offset of the batch of `raw` that holds byte `pos`, if a whole one does. */
+/**
+ * The partition and base offset of the batch of `raw` that holds byte `pos`, if a whole one does, and
+ * whether it is the first of its partition's data.
+ */
 function batchAt(raw: Buffer, version: number, pos: number) {
   for (const { tp, start, end } of partitionRecords(raw, version)) {
     if (pos < start || pos >= end) continue;
     for (let at = start; at + BATCH_HEAD <= end; at += BATCH_HEAD + raw.readInt32BE(at + 8)) {
       if (raw.readInt32BE(at + 8) < 0) return undefined;
-      if (pos < at + BATCH_HEAD + raw.readInt32BE(at + 8)) return { tp, baseOffset: raw.readBigInt64BE(at) };
+      if (pos < at + BATCH_HEAD + raw.readInt32BE(at + 8))
+        return { tp, baseOffset: raw.readBigInt64BE(at), first: at === start };
     }
   }
   return undefined;
@@ -100,7 +128,10 @@ function batchAt(raw: Buffer, version: number, pos: number) {
 
 /**
  * A Fetch answer of `version` checked by `checks` and decoded by `decode` (kafkajs' decoder) within
- * the bound on decompressed size. A batch over the bound fails as Java words an invalid batch.
+ * the bound on decompressed size. A batch over the bound fails as Java words an invalid batch once it
+ * is its partition's first: after one, it is left unread (codecs.ts), the batches before it delivered
+ * and the other partitions' data read, and the consumer fails when it fetches it again, as Java's
+ * consumer returns the records before an invalid batch and raises on the next poll.
  */
 export async function decodeFetchAnswer<T>(
   raw: Buffer,
@@ -108,20 +139,40 @@ export async function decodeFetchAnswer<T>(
   checks: BatchChecks,
   decode: (raw: Buffer) => Promise<T>,
 ): Promise<T> {
+  const wrappers = new Map<number, Wrapper>();
   try {
-    if (checks.checkCrcs) checkFetchAnswer(raw, version);
+    if (checks.checkCrcs) checkFetchAnswer(raw, version, wrappers);
   } catch (error) {
     // An answer this scan cannot walk (a layout it does not know) is left to kafkajs' decoder.
     if (error instanceof KafkaError) throw error;
   }
-  try {
-    return await decompressionBound.run(new DecompressionBudget(checks.maxBatchBytes), () => decode(raw));
-  } catch (error) {
-    const records = oversizedRecords(error);
-    const batch =
-      records?.buffer === raw.buffer ? batchAt(raw, version, records.byteOffset - raw.byteOffset) : undefined;
-    throw batch ? invalidBatch(batch.tp, batch.baseOffset, (error as Error).message) : error;
+  const at = (records: Buffer) => (records.buffer === raw.buffer ? records.byteOffset - raw.byteOffset : -1);
+  /** The first inner message of a compressed v0/v1 wrapper that failed its CRC-32 in a partition's first entry. */
+  let corrupt: KafkaError | undefined;
+  const decoding: AnswerDecoding = {
+    budget: new DecompressionBudget(checks.maxBatchBytes),
+    refused: [],
+    readable:
+      wrappers.size > 0
+        ? (compressed, records) => {
+            const wrapper = wrappers.get(at(compressed));
+            if (wrapper === undefined) return true;
+            const found = wrappedCorruption(wrapper, records);
+            if (found === null) return true;
+            // Not read: after other entries, fetched again (then first), those before it delivered.
+            if (wrapper.first) corrupt ??= invalidRecord(wrapper.tp, found.offset, found.cause);
+            return false;
+          }
+        : undefined,
+  };
+  const decoded = await decompressionBound.run(decoding, () => decode(raw));
+  for (const { error, records } of decoding.refused) {
+    const batch = at(records) >= 0 ? batchAt(raw, version, at(records)) : undefined;
+    if (!batch) throw error;
+    if (batch.first) throw invalidBatch(batch.tp, batch.baseOffset, error.message);
   }
+  if (corrupt) throw corrupt;
+  return decoded;
 }
 
 type ProtocolRequest = {

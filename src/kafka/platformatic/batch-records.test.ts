@@ -102,6 +102,18 @@ describe("readRecords (a batch's records, read in place)", () => {
     ["0c000000010100", 2, "Incorrect declared batch size, premature EOF reached", null],
     ["0c00000001010000", 1, "Incorrect declared batch size, records still remaining in file", null],
     ["0c000000280100", 1, STRUCTURE, null],
+    // Varints longer than Java's ByteUtils reads (5 bytes for an int, 10 for a long; kafka-clients
+    // 4.3.1, recorded 2026-12-03): a field's fails the record's structure (the cause: Java's
+    // "Varint is too long, …"), an uncompressed record length's is that message itself.
+    ["18000080808080800001020000", 1, STRUCTURE, null],
+    ["220080808080808080808080000001020000", 1, STRUCTURE, null],
+    ["18000000010276808080808000", 1, STRUCTURE, null],
+    [
+      "ffffffffff0100000001027600",
+      1,
+      "Varint is too long, the most significant bit in the 5th byte is set, converted value: ffffffff",
+      "Incorrect declared batch size, premature EOF reached",
+    ],
     [
       "01000000010100",
       1,
@@ -125,6 +137,14 @@ describe("readRecords (a batch's records, read in place)", () => {
     Buffer.from("0c000000010101", "hex").copy(batch, 61);
     const decode = batchDecoder({ checkCrcs: false, maxBatchBytes: 1 << 20 });
     expect(decode(Reader.from(batch).buffer)).toBe("Found invalid number of record headers -1");
+  });
+
+  test("varints of Java's longest are read as Java reads them (an int keeps 32 bits)", () => {
+    const read = (hex: string) => (readRecords(Buffer.from(hex, "hex"), 1) as KafkaRecord[])[0]!;
+    expect(read("160000808080800001027600").offsetDelta).toBe(0); // 5 bytes
+    expect(read("2000808080808080808080000001027600").timestampDelta).toBe(0n); // 10 bytes
+    // ff ff ff ff 7f: Java's int drops the bits past 32 (0xffffffff, zigzag: -2^31).
+    expect(read("160000ffffffff7f01027600").offsetDelta).toBe(-(2 ** 31));
   });
 
   test("a record count of 0 or below reads no record, as the library's loop", () => {

@@ -12,7 +12,8 @@
  * Records that are not well formed (damaged bytes that check.crcs=false let through) are refused with
  * the message of Java's DefaultRecord.readFrom (and DefaultRecordBatch's record iterators) for the
  * first fault: a record length past the bytes, a negative header count or header key size, a record
- * whose fields do not add up to its length, a field past the end, too few records or bytes left over.
+ * whose fields do not add up to its length, a field past the end, too few records or bytes left over,
+ * a varint longer than Java reads (5 bytes for an int, 10 for a long).
  * An uncompressed batch's records are read from one buffer, so a field may run into the next record
  * (the length check catches it); a compressed batch's record is read into a buffer of its own length.
  */
@@ -25,6 +26,14 @@ class Malformed {
 
 const STRUCTURE = "Found invalid record structure";
 const PREMATURE_EOF = "Incorrect declared batch size, premature EOF reached";
+const VARINT_TOO_LONG = "Varint is too long";
+
+/** Java's ByteUtils message for an int varint whose 5th byte has its top bit set (`value`: its bits read). */
+function varintTooLong(value: number): string {
+  // Java's int keeps the 4 low bits of the 5th byte: bits 28-31.
+  const bits = value % 2 ** 32;
+  return `Varint is too long, the most significant bit in the 5th byte is set, converted value: ${bits.toString(16)}`;
+}
 
 /**
  * The `count` records at the start of `bytes` (a compressed batch's once decompressed: `compressed`),
@@ -40,15 +49,24 @@ export function readRecords(bytes: Buffer, count: number, compressed = false): K
   const fail = (message: string): never => {
     throw new Malformed(message);
   };
-  /** A zigzag varint (varlong: the same encoding, up to 2^53 here). */
-  const varint = (): number => {
+  /**
+   * A zigzag varint: an int32 of at most 5 bytes as Java's ByteUtils.readVarint reads it, or (`long`)
+   * a varlong of at most 10 (up to 2^53 here). Longer is Java's "too long" (a damaged record): a
+   * field's fails the record's structure, a record length's is `tooLong` (Java's own message).
+   */
+  const varint = (long = false, tooLong = STRUCTURE): number => {
     let value = 0;
     let scale = 1;
-    for (;;) {
-      if (pos >= end || scale > 2 ** 63) fail(underflow);
+    for (let i = 1; ; i++) {
+      if (pos >= end) fail(underflow);
       const b = bytes[pos++]!;
       value += (b & 0x7f) * scale;
-      if (b < 0x80) return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+      if (b < 0x80) {
+        if (long) return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+        const u = value % 2 ** 32; // Java keeps an int's 32 bits
+        return (u >>> 1) ^ -(u & 1);
+      }
+      if (i === (long ? 10 : 5)) fail(tooLong === VARINT_TOO_LONG ? varintTooLong(value) : tooLong);
       scale *= 128;
     }
   };
@@ -65,7 +83,9 @@ export function readRecords(bytes: Buffer, count: number, compressed = false): K
     for (let i = 0; i < count; i++) {
       end = total;
       underflow = PREMATURE_EOF;
-      const length = varint();
+      // Java reads an uncompressed batch's record length as it is (its own message when too long),
+      // a compressed one's from a stream (the premature end of the batch).
+      const length = varint(false, compressed ? PREMATURE_EOF : VARINT_TOO_LONG);
       const left = total - pos;
       if (compressed) {
         if (length < 0) fail(PREMATURE_EOF);
@@ -81,7 +101,7 @@ export function readRecords(bytes: Buffer, count: number, compressed = false): K
       const start = pos;
       if (pos >= end) fail(STRUCTURE);
       const attributes = (bytes[pos++]! << 24) >> 24; // an int8, as Java's DefaultRecord reads it
-      const delta = varint();
+      const delta = varint(true);
       const offsetDelta = varint();
       const key = field();
       const value = field();

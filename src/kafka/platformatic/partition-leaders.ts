@@ -2,7 +2,8 @@
  * PartitionLeaders: what the producer pipeline (ProducePipeline) knows of the cluster: each topic's
  * partition count and the leader of each partition, from metadata through the ProduceTransport.
  * Marked stale by errors that say leadership moved (or a lost connection); the pipeline refreshes
- * it before it sends again.
+ * it before it sends again, and a topic's once it is older than metadata.max.age.ms (`expired`), as
+ * Java's producer does: partitions added to a topic are then used by the partitioner.
  */
 import { isUnknownTopic } from "./errors.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
@@ -12,6 +13,8 @@ const METADATA_ATTEMPTS = 30;
 
 export class PartitionLeaders {
   private readonly leaders = new Map<string, readonly number[]>();
+  /** When each topic's metadata was fetched (`now`). */
+  private readonly fetchedAt = new Map<string, number>();
   /** Leadership may have moved: refresh before sending. */
   stale = false;
 
@@ -19,7 +22,15 @@ export class PartitionLeaders {
     private readonly transport: ProduceTransport,
     private readonly retryBackoffMs: number,
     private readonly error: (message: string) => Error,
+    private readonly maxAgeMs: number,
+    private readonly now: () => number,
   ) {}
+
+  /** `topic`'s metadata is older than metadata.max.age.ms at `now`: refresh it before sending. */
+  expired(topic: string, now: number): boolean {
+    const at = this.fetchedAt.get(topic);
+    return at !== undefined && now - at >= this.maxAgeMs;
+  }
 
   /** The leader of the partition, or -1 when none is known. */
   leader(topic: string, partition: number): number {
@@ -67,6 +78,10 @@ export class PartitionLeaders {
   }
 
   private async fetch(topics: readonly string[], force: boolean): Promise<void> {
-    for (const [t, l] of await this.transport.leaders(topics, force)) this.leaders.set(t, l);
+    const at = this.now();
+    for (const [t, l] of await this.transport.leaders(topics, force)) {
+      this.leaders.set(t, l);
+      this.fetchedAt.set(t, at);
+    }
   }
 }

@@ -73,7 +73,8 @@ export class FakeBroker implements ProduceTransport {
   /** Batches holding one of these labels are refused with its code (validated before the sequence, as Kafka). */
   readonly refusals = new Map<number, number>();
 
-  constructor(private readonly partitions = 1) {}
+  /** The partition count metadata answers (partitions may be added while a test runs). */
+  constructor(public partitions = 1) {}
 
   async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
     return new Map(topics.map((t) => [t, Array.from({ length: this.partitions }, () => 1)]));

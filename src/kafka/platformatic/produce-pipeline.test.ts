@@ -723,3 +723,22 @@ describe("ProducePipeline without idempotence", () => {
     expect(broker.producerIds).toBe(0);
   });
 });
+
+describe("ProducePipeline (metadata.max.age.ms)", () => {
+  test("a topic's metadata older than metadata.max.age.ms is asked again before a send: partitions added since are used, as Java's", async () => {
+    const broker = new FakeBroker(1);
+    let clock = 0;
+    const pipeline = await warmedUp(broker, settings({ metadataMaxAgeMs: 1000 }), () => clock);
+    broker.partitions = 3; // added to the topic: unknown to the producer until it asks again
+    const sendAt = async (at: number, label: number) => {
+      clock = at;
+      const { all } = appendAll(pipeline, [label]);
+      await waitFor(() => broker.requests.length === label);
+      broker.deliver(label - 1);
+      await all;
+      return pipeline.knownPartitionCount("t");
+    };
+    expect(await sendAt(999, 1)).toBe(1);
+    expect(await sendAt(1000, 2)).toBe(3);
+  });
+});

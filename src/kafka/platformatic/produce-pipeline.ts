@@ -53,6 +53,8 @@ export interface PipelineSettings {
   readonly deliveryTimeoutMs: number;
   readonly retries: number;
   readonly retryBackoffMs: number;
+  /** metadata.max.age.ms: a topic's partitions and leaders asked again once older (default 5 min). */
+  readonly metadataMaxAgeMs?: number;
   /** A refused batch fails its partition's later batches not written yet too (NotSentError; see refuse). */
   readonly keepOrderAfterRefusal?: boolean;
   /** Builds the error a batch fails with (the adapter's error vocabulary). */
@@ -84,7 +86,8 @@ export class ProducePipeline {
     private readonly s: PipelineSettings,
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, (m) => s.error(m, true));
+    const error = (m: string) => s.error(m, true);
+    this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, error, s.metadataMaxAgeMs ?? 300_000, now);
     this.settlement = new BatchSettlement(s, now, this.wakeAt);
     this.timer = new WakeTimer(now, () => void this.pump());
     this.requests = new InFlightRequests(
@@ -232,7 +235,9 @@ export class ProducePipeline {
     const wanted = new Set<string>();
     for (const part of this.partitions.values()) {
       if (part.queue.length === 0) continue;
-      if (this.leaders.stale || this.leaders.leader(part.topic, part.partition) < 0) wanted.add(part.topic);
+      const { topic } = part;
+      if (this.leaders.stale || this.leaders.expired(topic, now) || this.leaders.leader(topic, part.partition) < 0)
+        wanted.add(topic);
     }
     if (wanted.size > 0) {
       try {

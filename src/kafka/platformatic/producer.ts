@@ -72,8 +72,7 @@ export class PlatformaticProducer implements KafkaProducer {
   }
 
   send(records: readonly ProducerRecord[], options?: SendOptions): Promise<ProducedMetadata[]> {
-    // Not written ahead of a batch refused after what the caller has handled (by default, after
-    // this call: also when admitted after waiting for metadata).
+    // Not written ahead of a batch refused after what the caller handled (by default: this call, even admitted later).
     const since = options?.refusalsSeen ?? this.pipeline.refusals;
     const failed = this.failure ?? this.pipeline.failure;
     if (failed) return Promise.reject(markNeverSent(notSent(failed)));
@@ -262,6 +261,7 @@ export async function connectPlatformaticProducer(
     deliveryTimeoutMs: p.deliveryTimeoutMs,
     retries: p.retries,
     retryBackoffMs: c.retryBackoffMs,
+    metadataMaxAgeMs: p.metadataMaxAgeMs,
     keepOrderAfterRefusal: producerOptions.keepOrderAfterRefusal ?? false,
     error: (message, retriable, cause) =>
       retriable ? new RetriableError(message, { cause }) : new ConnectError(message, { cause }),
