@@ -237,17 +237,21 @@ export abstract class AbstractHerder {
     if (reset && !allowReset) throw new RestError(403, "Topic tracking reset is disabled.");
   }
 
-  /** From a task's send path: a store failure (disk full) is logged, not thrown; false: the topic's next record retries. */
+  /** From a task's send path: a store failure (disk full) is logged once until stored, not thrown; false: the next record retries. */
   recordActiveTopic(connector: string, topic: string): boolean {
     if (!this.deps.topicTracking.enabled || !this.deps.configs.has(connector)) return true;
+    const failing = `${connector}\u0000${topic}`;
     try {
       this.deps.statuses.addTopic(connector, topic);
-      return true;
+      return this.unrecordedTopics.delete(failing) || true;
     } catch (error) {
-      this.log.error(`Could not record topic ${topic} as active for connector ${connector}`, error);
+      if (!this.unrecordedTopics.has(failing))
+        this.log.error(`Could not record topic ${topic} as active for connector ${connector}`, error);
+      this.unrecordedTopics.add(failing);
       return false;
     }
   }
+  private readonly unrecordedTopics = new Set<string>(); // connector NUL topic: failed, logged
 
   protected descriptorOf(name: string, config: Readonly<Record<string, string>>) {
     const descriptor = this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "");

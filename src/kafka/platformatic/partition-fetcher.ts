@@ -34,7 +34,7 @@ import {
   type Requested,
   responseIn,
 } from "./fetch-round.ts";
-import { positionOf, resolveStartPositions } from "./partition-positions.ts";
+import { PositionLookups, resolveStartPositions } from "./partition-positions.ts";
 import { keyOf, newPartitionState, type PartitionState } from "./partition-state.ts";
 
 /** Partitions whose batches are with the handler at the same time, at most (as the kafkajs adapter). */
@@ -72,6 +72,7 @@ export class PartitionFetcher {
     connection: ConnectionOptions,
   ) {
     this.pool = new ConnectionPool(clientId, connection);
+    this.lookups = new PositionLookups(consumer, settings, log);
     checkFetchedBatches(this.pool, batchChecks(settings));
   }
 
@@ -103,12 +104,13 @@ export class PartitionFetcher {
   private readonly seeks = new Map<string, bigint>();
   private readonly pausedEarly = new Set<string>();
   private revocations = 0;
+  private readonly lookups: PositionLookups;
 
   /** Java's position(): resolved now for a partition not handed over yet, which then starts there. */
   async position(tp: TopicPartition): Promise<bigint> {
     const [k, revocations] = [keyOf(tp), this.revocations];
     const s = this.states.get(k) ?? newPartitionState(tp, this.seeks.get(k) ?? null, false);
-    const position = await positionOf(this.consumer, this.settings, s, this.log);
+    const position = await this.lookups.of(s);
     if (!this.states.has(k) && !this.seeks.has(k) && revocations === this.revocations) this.seeks.set(k, position);
     return position;
   }

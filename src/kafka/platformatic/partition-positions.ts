@@ -91,14 +91,36 @@ export async function resolveStartPositions(
   }
 }
 
-/** Java's position(): the partition's fetch position, resolved now when it has none yet. */
-export async function positionOf(
-  consumer: PlatformaticConsumer,
-  settings: ConsumerSettings,
-  s: PartitionState,
-  log?: ConsumerLog,
-): Promise<bigint> {
-  if (s.position === null) await resolveStartPositions(consumer, settings, [s], log);
-  if (s.position === null) throw new RetriableError(`The position of ${s.tp.topic}-${s.tp.partition} is not known yet`);
-  return s.position;
+/**
+ * Java's position(): a partition's fetch position, resolved now when it has none yet. The partitions
+ * asked for in the same turn (a sink task asks for every partition of an assignment at once) are
+ * looked up together: one OffsetFetch and at most one ListOffsets, not one of each per partition.
+ */
+export class PositionLookups {
+  private batch: PartitionState[] | undefined;
+  private resolved: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly consumer: PlatformaticConsumer,
+    private readonly settings: ConsumerSettings,
+    private readonly log?: ConsumerLog,
+  ) {}
+
+  async of(s: PartitionState): Promise<bigint> {
+    if (s.position === null) {
+      if (!this.batch) {
+        const batch: PartitionState[] = [];
+        this.batch = batch;
+        this.resolved = Promise.resolve().then(() => {
+          this.batch = undefined;
+          return resolveStartPositions(this.consumer, this.settings, batch, this.log);
+        });
+      }
+      this.batch.push(s);
+      await this.resolved;
+    }
+    if (s.position === null)
+      throw new RetriableError(`The position of ${s.tp.topic}-${s.tp.partition} is not known yet`);
+    return s.position;
+  }
 }
