@@ -173,7 +173,12 @@ try {
     void (async () => {
       for await (const c of stream) output += new TextDecoder().decode(c);
     })();
-  await until(async () => /Ingest listener open at http/.test(output), "the gateway", 60_000);
+  // Both lines: they may come on different streams, one read after the other.
+  await until(
+    async () => /Ingest listener open at http/.test(output) && /REST server listening at http/.test(output),
+    "the gateway",
+    60_000,
+  );
   const restUrl = /REST server listening at (http:\/\/[^\s,]+?)\/?,/.exec(output)![1]!;
   const url = `${/Ingest listener open at (http:\/\/[^\s]+?)\/?\s/.exec(output)![1]!}/ingest/live`;
   const created = await fetch(`${restUrl}/connectors`, {

@@ -8,7 +8,8 @@
  * Nothing is ever withdrawn or failed: records in the spool stay until delivered, across task
  * restarts and gateway crashes. While the drainer keeps up, `poll` gets the rows it appended back
  * from the store's memory with the parsed records attached (no read, no decode); when it is
- * behind, it reads and decodes them from the file, the next batch while this one is produced.
+ * behind, it reads and decodes them from the file, the next batch while this one is produced
+ * (at most 2,000 rows a batch while devices' appends arrive: DrainReads).
  *
  * If the spool's worker dies, the spool is not durable any more: `submit` answers 503 and `poll`
  * throws a non-retriable error, so the task goes FAILED with the reason as its trace.
@@ -56,6 +57,7 @@ import { Signal } from "../../util/async.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
 import { Slicer } from "../../util/sliced.ts";
 import type { SetTimer } from "../../util/timer.ts";
+import { DrainReads } from "./drain-reads.ts";
 import { PolledRows } from "./polled-rows.ts";
 import { spoolTotalWarning } from "./request-fits-queue.ts";
 import { spoolRoomRefusal } from "./spool-room.ts";
@@ -101,8 +103,8 @@ export class SpoolWriter implements IngestWriter {
   /** The start's delete of the delivered rows, while it is being retried (SpoolStart). */
   private starting: SpoolStart | undefined;
   private closed = false;
-  /** The rows after `cursor`, read ahead while the previous batch is produced. */
-  private prefetched: Promise<SpoolRow[]> | undefined;
+  /** The drainer's reads: smaller while devices' appends arrive, the next read ahead after a full batch. */
+  private readonly reads: DrainReads;
   /** Records deleted after Kafka's acknowledgement (for the drain rate). */
   drained = 0;
   /** Records Kafka refused for good, moved to the spool's quarantine table. */
@@ -115,6 +117,7 @@ export class SpoolWriter implements IngestWriter {
 
   constructor(private readonly o: SpoolWriterOptions) {
     this.partition = { spool: o.connector };
+    this.reads = new DrainReads(o.store, o.connector, o.maxPoll, () => this.reservedBytes > 0);
     this.unsubscribe = o.store.onFailure(() => this.wake.notify());
   }
 
@@ -154,6 +157,7 @@ export class SpoolWriter implements IngestWriter {
     const refusal = spoolRoomRefusal(room, size);
     if (refusal !== undefined) throw unavailable(refusal, this.o.retryAfterSeconds);
     this.reservedBytes += size;
+    this.reads.appending();
     let seqs: number[];
     try {
       seqs = await this.o.store.append(
@@ -189,23 +193,17 @@ export class SpoolWriter implements IngestWriter {
       }
       let rows: SpoolRow[];
       try {
-        rows = await (this.prefetched ?? this.o.store.read(this.o.connector, this.cursor, this.o.maxPoll));
+        rows = await this.reads.next(this.cursor);
       } catch (error) {
         const dead = this.o.store.failure;
         throw dead ? new ConnectError(this.failedMessage(dead), { cause: dead }) : error;
-      } finally {
-        this.prefetched = undefined;
       }
       if (this.closed) return [];
       if (rows.length > 0) {
         this.cursor = rows.at(-1)!.seq;
         // A full batch: the drainer is behind. The next one is read (in the spool's worker)
         // while this one is produced, rather than after.
-        if (rows.length === this.o.maxPoll) {
-          const next = this.o.store.read(this.o.connector, this.cursor, this.o.maxPoll);
-          next.catch(() => undefined); // awaited by the next poll, if any
-          this.prefetched = next;
-        }
+        this.reads.readAhead(this.cursor, rows.length);
         // Decoded in slices (10,000 records from the file: ~0.1 s), live requests' turns in between.
         const slicer = new Slicer(undefined, DRAIN_SLICE_MS);
         const out: SourceRecord[] = new Array(rows.length);
@@ -285,7 +283,7 @@ export class SpoolWriter implements IngestWriter {
     this.closed = true;
     this.starting?.cancel();
     this.unsubscribe();
-    this.prefetched = undefined;
+    this.reads.drop();
     this.o.store.flushDeletes();
     this.o.store.release(this.o.connector);
     this.wake.notify();

@@ -153,18 +153,24 @@ describe("HttpIngestSourceTask on the source runtime", () => {
   test("spool mode: a drain's large batch is acknowledged (its rows deleted) 1,000 records an event-loop turn, in order", async () => {
     await using dir = await tempDir("ingest-task-");
     const { store, task, writer } = await spoolModeTask(dir.path);
-    const records = Array.from({ length: 2_500 }, (_, i) => ingestRecord(`r${i}`));
+    const records = Array.from({ length: 4_500 }, (_, i) => ingestRecord(`r${i}`));
     await writer.submit({ topic: "t", records, signal: new AbortController().signal });
+    const metadata = (batch: unknown[], from: number) =>
+      batch.map((_, i) => ({ topic: "t", partition: 0, offset: from + i, timestamp: 7 }));
+    // Read while the append had just arrived: 2,000 rows (DrainReads); the next read, with no
+    // append since, the rest.
+    const first = (await task.poll(new AbortController().signal))!;
+    expect(first).toHaveLength(2_000);
+    await task.commitRecords(first, metadata(first, 0));
     const polled = (await task.poll(new AbortController().signal))!;
     expect(polled).toHaveLength(2_500);
-    const metadata = polled.map((_, i) => ({ topic: "t", partition: 0, offset: i, timestamp: 7 }));
-    const acknowledged = task.commitRecords(polled, metadata);
+    const acknowledged = task.commitRecords(polled, metadata(polled, 2_000));
     // The rest of the batch waits for the next turns: devices' requests are handled in between.
-    expect(writer.drained).toBe(1_000);
+    expect(writer.drained).toBe(3_000);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(writer.drained).toBe(2_000);
+    expect(writer.drained).toBe(4_000);
     await acknowledged;
-    expect(writer.drained).toBe(2_500);
+    expect(writer.drained).toBe(4_500);
     expect(store.stats("c").records).toBe(0);
     task.stop();
     task.afterStop();
