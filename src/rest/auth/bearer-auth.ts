@@ -39,6 +39,8 @@ export interface BearerAuthenticatorOptions {
   /** Timeout of one JWKS request (default 5 s). */
   readonly jwksTimeoutMs?: number;
   readonly clock?: Clock;
+  /** A WARN (once per outage) that keys past their age are used because the JWKS cannot be fetched. */
+  readonly warn?: (message: string) => void;
 }
 
 export type BearerVerification =
@@ -82,6 +84,7 @@ export function bearerAuthenticator(options: BearerAuthenticatorOptions): Bearer
     cooldownMs,
     ...(options.jwksTimeoutMs !== undefined ? { timeoutMs: options.jwksTimeoutMs } : {}),
     clock,
+    ...(options.warn ? { warn: options.warn } : {}),
   });
   const getKey: JWTVerifyGetKey = async (header, token) => {
     try {
