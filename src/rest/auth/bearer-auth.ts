@@ -110,7 +110,8 @@ export function bearerAuthenticator(options: BearerAuthenticatorOptions): Bearer
         const { payload } = await jwtVerifyEachKey(token, getKey, { ...verifyOptions, currentDate: new Date(now) });
         const future = futureIssuedAtReason(payload, now / 1000, options.clockToleranceSeconds);
         if (future !== null) return { outcome: "rejected", reason: future };
-        if (typeof payload.sub !== "string" || payload.sub === "") {
+        // Not blank either (review45), as Kafka's ClaimValidationUtils.validateSubject (trims).
+        if (typeof payload.sub !== "string" || payload.sub.trim() === "") {
           return { outcome: "rejected", reason: 'Invalid token: "sub" claim must be a non-empty string' };
         }
         return { outcome: "authenticated", subject: payload.sub, claims: payload };
