@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import type { Config } from "./api/connector.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { closeConfigProviders } from "./config-providers/config-transformer.ts";
+import { restProxyOwners } from "./connectors/http-ingest/rest-proxy-owners.ts";
 import { BodyBudget } from "./ingest/body-budget.ts";
 import { StoredIdempotencyGuard } from "./ingest/idempotency.ts";
 import { ingestApp } from "./ingest/ingest-handler.ts";
@@ -148,6 +149,8 @@ export function startApp(options: AppOptions): App {
     warn: (message) => logs.get("io.edgegateway.store.Database").warn(message),
   });
   const configs = new ConfigStore(db);
+  // A REST Proxy topic a stored connector names is its alone, also while it has no route.
+  ingestRoutes.owners = restProxyOwners(configs, (c) => registry.fullName(c));
   const statuses = new StatusStore(db);
   const offsets = new OffsetStore(db);
   let herderRef: Herder | undefined;

@@ -30,6 +30,7 @@ import {
 } from "./rest-proxy-v3.ts";
 import { RecordError } from "./rest-proxy-v3-fields.ts";
 import type { IngestRoute } from "./route-table.ts";
+import { ownerNotServing } from "./topic-owner.ts";
 
 export interface RestProxyRoute {
   readonly method: "POST";
@@ -89,7 +90,12 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
 
   const routeFor = (topic: string, shape: IngestShape) => {
     const route = deps.routes.byTopic(topic);
-    if (!route) throw sharedTopic(topic, deps.routes.claimants(topic)) ?? topicNotFound();
+    if (!route)
+      throw (
+        ownerNotServing(topic, deps.routes.owners(topic)) ??
+        sharedTopic(topic, deps.routes.claimants(topic)) ??
+        topicNotFound()
+      );
     const target: IngestTarget = { connector: route.connector, path: route.settings.path, topic, shape };
     return { route, target };
   };

@@ -18,6 +18,7 @@ import { ConnectError } from "../errors.ts";
 import type { IngestSubmission, RecordOutcome } from "./ingest-record.ts";
 import { type IngestStages, passThroughStages } from "./request-context.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
+import type { TopicOwners } from "./topic-owner.ts";
 
 /** Takes a request's records and resolves with their outcomes once Kafka acknowledged them. */
 export interface IngestWriter {
@@ -105,6 +106,8 @@ export class IngestRouteTable {
   private readonly listeners = new Set<RouteListener>();
   /** The routes as of the last change, for `byPath` (per request: an array, no iterator object). */
   private current: readonly IngestRoute[] = [];
+  /** The stored connectors naming a topic in ingest.rest.proxy.topics (topic-owner.ts), per REST Proxy request. */
+  owners: TopicOwners = () => [];
 
   /**
    * @param retains whether a connector's route stays (suspended, 503) once no task is attached: the
@@ -189,7 +192,6 @@ export class IngestRouteTable {
     this.changed();
   }
 
-  /** The route serving `path`, if any. */
   byPath(path: string): IngestRoute | undefined {
     const routes = this.current;
     for (let i = 0; i < routes.length; i++) {
@@ -200,13 +202,17 @@ export class IngestRouteTable {
   }
 
   /**
-   * The route serving REST Proxy produce requests for `topic`: the one connector accepting them,
-   * or, when several do (their `kafka.topic`, REST Proxy being on by default), the one naming the
-   * topic in `ingest.rest.proxy.topics` (validation keeps that unique); else none (`claimants`
-   * tells why). Before (ingestp3) whichever connector opened first served it, with its
-   * authentication, ACLs and transforms: which one depended on start order.
+   * The route serving REST Proxy produce requests for `topic`: the stored connector's naming it in
+   * ingest.rest.proxy.topics (`owners`; none while it has none, not another's with its weaker auth:
+   * review45), else the one connector's accepting it (kafka.topic), or of several the one naming it.
    */
   byTopic(topic: string): IngestRoute | undefined {
+    const owners = this.owners(topic);
+    if (owners.length > 0) {
+      const route = owners.length === 1 ? this.byConnector.get(owners[0]!.connector) : undefined;
+      if (!route?.settings.restProxyNamed.includes(topic)) return undefined;
+      return route.state === "open" ? route : this.stillThere(route);
+    }
     let found: IngestRoute | undefined;
     let named: IngestRoute | undefined;
     let accepting = 0;

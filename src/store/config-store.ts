@@ -32,6 +32,7 @@ export class ConfigStore {
   private readonly insertTask: Statement<unknown, [string, number, string]>;
   /** The most tasks each connector has had configs for since it was created (as far as this process saw). */
   private readonly taskHighWater = new Map<string, number>();
+  private writeCount = 0;
 
   constructor(private readonly db: Database) {
     this.listQuery = db.query("SELECT name FROM connectors ORDER BY created_at, name");
@@ -46,6 +47,14 @@ export class ConfigStore {
     this.deleteConnector = db.query("DELETE FROM connectors WHERE name = ?");
     this.deleteTasks = db.query("DELETE FROM task_configs WHERE connector = ?");
     this.insertTask = db.query("INSERT INTO task_configs (connector, task, config) VALUES (?, ?, ?)");
+  }
+
+  /**
+   * Counts this store's writes: a reader caching what it derived from the stored configs (per
+   * request, where SQLite is not asked each time) derives it again when the count moved.
+   */
+  get writes(): number {
+    return this.writeCount;
   }
 
   names(): string[] {
@@ -90,14 +99,17 @@ export class ConfigStore {
       if (this.has(name)) this.updateConfig.run(json, now, name);
       else this.upsert.run(name, json, targetState, now, now);
     });
+    this.writeCount++;
   }
 
   setTargetState(name: string, state: TargetState): void {
     durably(this.db, () => this.updateTarget.run(state, Date.now(), name));
+    this.writeCount++;
   }
 
   putTaskConfigs(name: string, configs: readonly RawConnectorConfig[]): void {
     durably(this.db, () => this.replaceTasks(name, configs));
+    this.writeCount++;
   }
 
   /**
@@ -110,6 +122,7 @@ export class ConfigStore {
       this.replaceTasks(name, []);
       this.updateTarget.run("STOPPED", Date.now(), name);
     });
+    this.writeCount++;
   }
 
   remove(name: string): void {
@@ -117,6 +130,7 @@ export class ConfigStore {
       this.deleteTasks.run(name);
       this.deleteConnector.run(name);
     });
+    this.writeCount++;
     this.taskHighWater.delete(name);
   }
 

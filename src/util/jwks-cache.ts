@@ -9,7 +9,10 @@
  * - Keys past their age verify the kids they contain while the set is fetched again in the
  *   background: no request waits for that fetch (Kafka's RefreshingHttpsJwks refreshes in the
  *   background too). When the refresh fails they keep being used for those kids (stale-if-error) until a
- *   fetch succeeds, so a provider outage does not lock every client out.
+ *   fetch succeeds, so a provider outage does not lock every client out; a WARN says so, once per
+ *   outage. Not for ever: a key the provider removed (revoked) would be accepted as long as its
+ *   fetches fail. Past their expiry plus `maxAgeMs` (one more longest age) the keys are no longer
+ *   used: verification fails closed (JwksUnavailableError, 503) until a fetch succeeds.
  * - A token naming a kid the set lacks (key rotation) waits for one refresh, unless the last fetch
  *   attempt is younger than `cooldownMs` (made-up kids cannot make the gateway flood the provider);
  *   within the cooldown such a token is not judged: `JwksKeyPendingError` (503 with Retry-After,
@@ -25,6 +28,7 @@
  * date, becomes a lifetime when the response arrives).
  */
 import { errors, type JWSHeaderParameters } from "jose";
+import { messageOf } from "../errors.ts";
 import { type Clock, monotonicNow, systemClock } from "./clock.ts";
 import { fetchKeySet, JwksUnavailableError, type LocalKeySet, shownJwksUrl } from "./jwks-fetch.ts";
 
@@ -37,6 +41,8 @@ export interface JwksCacheOptions {
   readonly timeoutMs?: number;
   readonly clock?: Clock;
   readonly fetch?: (url: URL, init: RequestInit) => Promise<Response>;
+  /** Told once per outage that keys past their age are used because the set cannot be fetched. */
+  readonly warn?: (message: string) => void;
 }
 
 interface Entry {
@@ -54,6 +60,7 @@ export class JwksCache {
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
   private lastError: unknown;
   private fetches = 0;
+  private warnedStale = false;
   private readonly clock: Clock;
   private readonly minAgeMs: number;
   private readonly maxAgeMs: number;
@@ -83,7 +90,8 @@ export class JwksCache {
   /** jose's key resolver: the key for the token's header, refreshing as described above. */
   readonly getKey = async (header: JWSHeaderParameters, token: { payload: unknown; signature: string }) => {
     const now = monotonicNow(this.clock);
-    let entry = this.entry;
+    // Stale keys are used one longest age past their expiry at most: then none (fail closed).
+    let entry = this.entry && now < this.entry.expiresAt + this.maxAgeMs ? this.entry : undefined;
     const kidKnown = (e: Entry) => header.kid === undefined || e.kids.has(header.kid);
     const expired = !entry || now >= entry.expiresAt;
     if (entry && !expired && kidKnown(entry)) return entry.set(header, token as never);
@@ -95,7 +103,7 @@ export class JwksCache {
         this.refresh().catch((error: unknown) => {
           this.lastError = error;
         });
-        return entry.set(header, token as never);
+        return this.stale(entry, now).set(header, token as never);
       }
       try {
         entry = await this.refresh();
@@ -110,7 +118,7 @@ export class JwksCache {
         this.lastError ?? new JwksUnavailableError(`the JWKS at ${shownJwksUrl(this.options.url)} is not available yet`)
       );
     }
-    if (kidKnown(entry)) return entry.set(header, token as never);
+    if (kidKnown(entry)) return this.stale(entry, now).set(header, token as never);
     // A kid the set lacks within the cooldown: not judged until the set is fetched again (a device
     // presenting a freshly rotated key was told 401, a permanent failure, though the key would be
     // known a few seconds later).
@@ -120,6 +128,17 @@ export class JwksCache {
       retryAfterMs,
     );
   };
+
+  /** `entry`, with a WARN (once per outage) when it is past its age and the last fetch failed. */
+  private stale(entry: Entry, now: number): Entry {
+    if (now >= entry.expiresAt && this.lastError !== undefined && !this.warnedStale) {
+      this.warnedStale = true;
+      this.options.warn?.(
+        `The JWKS at ${shownJwksUrl(this.options.url)} cannot be fetched (${messageOf(this.lastError)}): its keys fetched ${Math.round((now - entry.fetchedAt) / 1000)} s ago are still used, until ${Math.round((entry.expiresAt + this.maxAgeMs - now) / 1000)} s from now; then bearer tokens are refused (503) until a fetch succeeds`,
+      );
+    }
+    return entry;
+  }
 
   /**
    * Whether a fetch may start now: once the cooldown since the last attempt has passed, or at once
@@ -149,6 +168,7 @@ export class JwksCache {
     const age = Math.min(this.maxAgeMs, Math.max(this.minAgeMs, fetched.freshnessMs ?? this.defaultAgeMs));
     this.entry = { set: fetched.set, kids: fetched.kids, fetchedAt: now, expiresAt: now + age };
     this.lastError = undefined;
+    this.warnedStale = false;
     return this.entry;
   }
 }

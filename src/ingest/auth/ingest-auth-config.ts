@@ -188,6 +188,7 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
                 cooldownMs: cooldown,
                 minAgeMs: cooldown,
                 defaultAgeMs: config["ingest.auth.jwt.jwks.cache.default.age.ms"],
+                warn: (message) => log.warn(`[${deps.connector ?? "ingest"}] ${message}`),
                 ...(deps.clock ? { clock: deps.clock } : {}),
               }),
             }

@@ -109,7 +109,10 @@ describe("jwtAuthenticator", () => {
     ["sub", { sub: 1234 }],
     ["device_id", { device_id: 7 }],
     ["sub", { sub: true }],
-  ])("a non-string identity claim %s is rejected, as by the admin API and Kafka", async (claim, claims) => {
+    // review45: an identity of spaces only was accepted (every such device one blank principal).
+    ["sub", { sub: "   " }],
+    ["device_id", { device_id: "\t " }],
+  ])("a non-string or blank identity claim %s is rejected, as by the admin API and Kafka", async (claim, claims) => {
     const { auth } = authenticator({ identityClaim: claim });
     expect(await auth.verify(await token(rsa1, "k1", claims))).toEqual({
       outcome: "rejected",

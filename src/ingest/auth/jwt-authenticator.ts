@@ -100,7 +100,8 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthentic
         const principal = payload[options.identityClaim];
         // A string, as the admin API's `sub`, RFC 7519's StringOrURI and Kafka's OAUTHBEARER validation
         // (jose4j's getStringClaimValue) require: a numeric one was accepted here only (ingestp3).
-        if (typeof principal !== "string" || principal === "") {
+        // Not blank either (review45: spaces only were accepted), as Kafka's ClaimValidationUtils (trims).
+        if (typeof principal !== "string" || principal.trim() === "") {
           return {
             outcome: "rejected",
             reason: `Invalid token: the "${options.identityClaim}" claim must be a non-empty string`,

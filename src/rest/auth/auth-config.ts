@@ -202,6 +202,7 @@ export function restAuthenticationOptions(
         clockToleranceSeconds: config["rest.authentication.bearer.clock.tolerance.seconds"],
         jwksCooldownMs: config["rest.authentication.bearer.jwks.cooldown.ms"],
         jwksCacheMaxAgeMs: config["rest.authentication.bearer.jwks.cache.max.age.ms"],
+        warn: (message) => log.warn(message),
         ...(deps.clock ? { clock: deps.clock } : {}),
       });
       if (audience.length === 0) {

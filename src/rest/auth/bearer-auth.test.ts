@@ -77,6 +77,7 @@ describe("bearerAuthenticator", () => {
       ["a token without exp", { exp: undefined }, 'Invalid token: missing required "exp" claim'],
       ["a token without sub", { sub: undefined }, 'Invalid token: missing required "sub" claim'],
       ["a token with an empty sub", { sub: "" }, 'Invalid token: "sub" claim must be a non-empty string'],
+      ["a token with a sub of spaces only", { sub: "  " }, 'Invalid token: "sub" claim must be a non-empty string'],
     ])("%s", async (_case, claims, reason) => {
       await using server = await jwksServer();
       await server.addKey();

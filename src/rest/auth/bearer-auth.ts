@@ -39,6 +39,8 @@ export interface BearerAuthenticatorOptions {
   /** Timeout of one JWKS request (default 5 s). */
   readonly jwksTimeoutMs?: number;
   readonly clock?: Clock;
+  /** A WARN (once per outage) that keys past their age are used because the JWKS cannot be fetched. */
+  readonly warn?: (message: string) => void;
 }
 
 export type BearerVerification =
@@ -82,6 +84,7 @@ export function bearerAuthenticator(options: BearerAuthenticatorOptions): Bearer
     cooldownMs,
     ...(options.jwksTimeoutMs !== undefined ? { timeoutMs: options.jwksTimeoutMs } : {}),
     clock,
+    ...(options.warn ? { warn: options.warn } : {}),
   });
   const getKey: JWTVerifyGetKey = async (header, token) => {
     try {
@@ -107,7 +110,8 @@ export function bearerAuthenticator(options: BearerAuthenticatorOptions): Bearer
         const { payload } = await jwtVerifyEachKey(token, getKey, { ...verifyOptions, currentDate: new Date(now) });
         const future = futureIssuedAtReason(payload, now / 1000, options.clockToleranceSeconds);
         if (future !== null) return { outcome: "rejected", reason: future };
-        if (typeof payload.sub !== "string" || payload.sub === "") {
+        // Not blank either (review45), as Kafka's ClaimValidationUtils.validateSubject (trims).
+        if (typeof payload.sub !== "string" || payload.sub.trim() === "") {
           return { outcome: "rejected", reason: 'Invalid token: "sub" claim must be a non-empty string' };
         }
         return { outcome: "authenticated", subject: payload.sub, claims: payload };

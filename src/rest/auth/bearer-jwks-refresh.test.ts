@@ -59,6 +59,39 @@ describe("admin API bearer tokens: the JWKS past its age", () => {
     expect(server.requests).toBe(3);
     expect((await auth.verify(token)).outcome).toBe("unavailable"); // removed; within the cooldown
   });
+
+  // A key the provider removed (revoked) was accepted for as long as its fetches failed, unbounded
+  // (review45): now one longest age past the keys' expiry at most, then 503 until a fetch succeeds.
+  test("keys are used at most one longest age past their expiry while the refetch fails, with one WARN", async () => {
+    await using server = await jwksServer();
+    await server.addKey();
+    const clock = new ManualClock(Date.now());
+    const warnings: string[] = [];
+    const warn = (message: string) => warnings.push(message);
+    const auth = authenticatorFor(server, { clock, jwksCacheMaxAgeMs: 60_000, jwksCooldownMs: 30_000, warn });
+    const token = await server.sign();
+    expect((await auth.verify(token)).outcome).toBe("authenticated");
+    server.status = 503; // expires at +60 s: used until +120 s
+    clock.advance(60_000);
+    expect((await auth.verify(token)).outcome).toBe("authenticated");
+    await auth.keys.settled();
+    expect((await auth.verify(token)).outcome).toBe("authenticated");
+    clock.advance(59_999);
+    expect((await auth.verify(token)).outcome).toBe("authenticated");
+    await auth.keys.settled();
+    expect((await auth.verify(token)).outcome).toBe("authenticated");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^The JWKS at .* cannot be fetched \(the JWKS at .* answered HTTP 503\): its keys fetched 60 s ago are still used, until 60 s from now; then bearer tokens are refused \(503\) until a fetch succeeds$/,
+    );
+    clock.advance(1);
+    expect(await auth.verify(token)).toMatchObject({ outcome: "unavailable" });
+    expect((await auth.verify(token)).outcome).toBe("unavailable");
+    server.status = 200;
+    clock.advance(30_000);
+    expect((await auth.verify(token)).outcome).toBe("authenticated");
+    expect(warnings).toHaveLength(1);
+  });
 });
 
 describe("admin API bearer tokens: a key id the cached set lacks", () => {

@@ -1,0 +1,80 @@
+/**
+ * Ingest JWT authentication with the identity provider's JWKS endpoint failing: its keys past
+ * their age go on verifying tokens (stale-if-error, one WARN), but no longer than one longest age
+ * (a day) past their expiry. Before (review45), a key the provider removed was accepted for as long
+ * as its fetches kept failing; now the device is told 503 with Retry-After until a fetch succeeds.
+ */
+import { expect, test } from "bun:test";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { AUDIENCE, ISSUER, jwksServer } from "../../rest/auth/test-support.ts";
+import { LogManager } from "../../util/logger.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
+import { IngestError } from "../ingest-error.ts";
+import { type IngestRequestContext, PLAIN_CONNECTION } from "../request-context.ts";
+import { ingestAuthConfigDef, ingestAuthenticatorFrom } from "./ingest-auth-config.ts";
+
+const DAY_MS = 86_400_000;
+
+test("stale JWKS keys verify ingest tokens one longest age past their expiry at most, then 503", async () => {
+  await using server = await jwksServer();
+  await server.addKey();
+  server.cacheControl = "max-age=86400"; // the longest age: expires after a day, used until two
+  const lines: string[] = [];
+  const logs = new LogManager({ sink: (line) => lines.push(line) });
+  const clock = new ManualClock(Date.now());
+  const auth = ingestAuthenticatorFrom(
+    ingestAuthConfigDef.parse({
+      "ingest.auth.methods": "jwt",
+      "ingest.auth.jwt.jwks.url": server.url.href,
+      "ingest.auth.jwt.issuer": ISSUER,
+      "ingest.auth.jwt.audience": AUDIENCE,
+      "ingest.auth.jwt.algorithms": "RS256",
+    }),
+    { mtlsIdentity: "cn", clock, logger: logs.get("auth"), connector: "telemetry" },
+  );
+  const token = await server.sign();
+  const authenticate = () => {
+    const request = new Request("http://gw/ingest/x", {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const context: IngestRequestContext = {
+      request,
+      url: new URL(request.url),
+      connection: PLAIN_CONNECTION,
+      receivedAt: 0,
+      startedAt: 0,
+    };
+    return auth.authenticate(context).then(
+      (identity) => identity.principal,
+      (error: unknown) => error,
+    );
+  };
+  expect(await authenticate()).toBe("alice");
+  server.status = 503;
+  clock.advance(DAY_MS);
+  expect(await authenticate()).toBe("alice");
+  // The fetch that started fails in the background: the stale keys go on verifying, with a WARN.
+  const staleWarnings = () => lines.filter((line) => line.includes("cannot be fetched"));
+  await waitFor(async () => (await authenticate()) === "alice" && staleWarnings().length > 0, {
+    what: "the stale keys' WARN",
+  });
+  clock.advance(DAY_MS - 1);
+  expect(await authenticate()).toBe("alice");
+  const stale = staleWarnings();
+  expect(stale).toHaveLength(1);
+  expect(stale[0]).toContain("WARN [telemetry] The JWKS at");
+  expect(stale[0]).toContain("then bearer tokens are refused (503) until a fetch succeeds");
+
+  clock.advance(1);
+  const refused = await authenticate();
+  expect(refused).toBeInstanceOf(IngestError);
+  expect((refused as IngestError).status).toBe(503);
+  expect((refused as IngestError).options.retryAfterSeconds).toBe(5);
+  expect((refused as IngestError).message).toBe(
+    "Cannot verify bearer tokens now: the identity provider's keys are unavailable",
+  );
+  server.status = 200;
+  clock.advance(30_000); // the cooldown since the last attempt
+  expect(await authenticate()).toBe("alice");
+});

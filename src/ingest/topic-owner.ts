@@ -1,0 +1,33 @@
+/**
+ * The stored ingest connector naming a REST Proxy topic in `ingest.rest.proxy.topics`: it alone
+ * serves the topic (route-table.ts `byTopic`), also while it has no route, when none does. What a
+ * request for the topic is told then: 503 with Retry-After while the connector is meant to run (it
+ * failed to start, or is starting), 404 while it is STOPPED (as its own path).
+ */
+import { ErrorCodes, IngestError, unavailable } from "./ingest-error.ts";
+
+export interface TopicOwner {
+  readonly connector: string;
+  readonly stopped: boolean;
+  /** Its ingest.retry.after.seconds. */
+  readonly retryAfterSeconds: number;
+}
+
+/** The stored connectors naming `topic` (one, as validation keeps it). */
+export type TopicOwners = (topic: string) => readonly TopicOwner[];
+
+/** The answer to a REST Proxy request for `topic` when its one owner has no route serving it. */
+export function ownerNotServing(topic: string, owners: readonly TopicOwner[]): IngestError | undefined {
+  const owner = owners.length === 1 ? owners[0] : undefined;
+  if (!owner) return undefined;
+  if (owner.stopped)
+    return new IngestError(
+      404,
+      ErrorCodes.TOPIC_NOT_FOUND,
+      `REST Proxy produce requests for topic ${topic} are served by the ingest connector ${owner.connector}, which is stopped`,
+    );
+  return unavailable(
+    `REST Proxy produce requests for topic ${topic} are served by the ingest connector ${owner.connector}, which is not running`,
+    owner.retryAfterSeconds,
+  );
+}
