@@ -150,7 +150,11 @@ export function startApp(options: AppOptions): App {
   });
   const configs = new ConfigStore(db);
   // A REST Proxy topic a stored connector names is its alone, also while it has no route.
-  ingestRoutes.owners = restProxyOwners(configs, (c) => registry.fullName(c));
+  ingestRoutes.owners = restProxyOwners(
+    configs,
+    (c) => registry.fullName(c),
+    (c) => ingestRoutes.routes().find((route) => route.connector === c)?.settings.restProxyNamed,
+  );
   const statuses = new StatusStore(db);
   const offsets = new OffsetStore(db);
   let herderRef: Herder | undefined;

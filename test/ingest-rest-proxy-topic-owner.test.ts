@@ -99,3 +99,68 @@ test("a REST Proxy topic whose naming connector is stopped or failed before star
     message: `REST Proxy produce requests for topic ${topic} are served by the ingest connector strict, which is not running`,
   });
 }, 120_000);
+
+test("a REST Proxy topic named through a config provider reference is held while its connector fails before starting", async () => {
+  const kafka = await kafkaBroker();
+  await using dir = await tempDir("ingest-topic-owner-ref-");
+  const topic = uniqueTopic("ingest-topic-owner-ref");
+  await createTopic(topic);
+  const { publicKey } = await generateKeyPair("ES256", { extractable: true });
+  const pem = dir.file("issuer.pem");
+  await Bun.write(pem, await exportSPKI(publicKey));
+  const props = dir.file("topics.properties");
+  await Bun.write(props, `topics=${topic}\n`);
+  const options = {
+    dir: dir.path,
+    worker: {
+      "bootstrap.servers": kafka.bootstrap,
+      "data.dir": dir.file("data"),
+      "ingest.listeners": "http://127.0.0.1:0",
+      "config.providers": "file",
+      "config.providers.file.class": "FileConfigProvider",
+    },
+  };
+  let gw = await startGateway(options);
+  await using _cleanup = {
+    [Symbol.asyncDispose]: async () => {
+      if (gw.proc.exitCode === null) gw.proc.kill("SIGKILL");
+    },
+  };
+  const strict = {
+    "connector.class": "HttpIngestSource",
+    "ingest.path": "/ingest/strict",
+    "kafka.topic": `${topic}-own`,
+    "ingest.rest.proxy.topics": `\${file:${props}:topics}`,
+    "ingest.auth.methods": "jwt",
+    "ingest.auth.jwt.public.key.location": pem,
+  };
+  const open = { "connector.class": "HttpIngestSource", "ingest.path": "/ingest/open", "kafka.topic": topic };
+  expect((await gw.rest.put("/connectors/strict/config", strict)).status).toBe(201);
+  expect((await gw.rest.put("/connectors/open/config", open)).status).toBe(201);
+  let ingest = await ingestUrlOf(gw);
+  const v2 = () =>
+    fetch(`${ingest}/topics/${topic}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/vnd.kafka.json.v2+json" },
+      body: '{"records":[{"value":{"n":1}}]}',
+    });
+  await waitFor(async () => (await v2()).status === 401, { what: "the strict connector serving the topic" });
+  expect(await gw.stop()).toBe(0);
+
+  // The provider cannot resolve its topics at the next start: the open connector does not serve them.
+  await rm(props);
+  gw = await startGateway(options);
+  ingest = await ingestUrlOf(gw);
+  await waitFor(async () => (await gw.rest.get("/connectors/strict/status")).body?.connector?.state === "FAILED", {
+    what: "the strict connector FAILED",
+  });
+  await waitFor(async () => (await fetch(`${ingest}/ingest/open`, { method: "POST", body: "{}" })).status === 200, {
+    what: "the open connector's path",
+  });
+  const failed = await v2();
+  expect(failed.status).toBe(503);
+  expect(await failed.json()).toEqual({
+    error_code: 503,
+    message: `REST Proxy produce requests for topic ${topic} may be served by the ingest connector strict, whose ingest.rest.proxy.topics (a config provider reference) is not known while it is not running`,
+  });
+}, 120_000);

@@ -11,6 +11,8 @@ export interface TopicOwner {
   readonly stopped: boolean;
   /** Its ingest.retry.after.seconds. */
   readonly retryAfterSeconds: number;
+  /** Its ingest.rest.proxy.topics is a config provider reference it cannot resolve now (no route): it may name the topic. */
+  readonly unresolved?: boolean;
 }
 
 /** The stored connectors naming `topic` (one, as validation keeps it). */
@@ -20,14 +22,17 @@ export type TopicOwners = (topic: string) => readonly TopicOwner[];
 export function ownerNotServing(topic: string, owners: readonly TopicOwner[]): IngestError | undefined {
   const owner = owners.length === 1 ? owners[0] : undefined;
   if (!owner) return undefined;
+  const servedBy = owner.unresolved
+    ? `may be served by the ingest connector ${owner.connector}, whose ingest.rest.proxy.topics (a config provider reference) is not known while it`
+    : `are served by the ingest connector ${owner.connector}, which`;
   if (owner.stopped)
     return new IngestError(
       404,
       ErrorCodes.TOPIC_NOT_FOUND,
-      `REST Proxy produce requests for topic ${topic} are served by the ingest connector ${owner.connector}, which is stopped`,
+      `REST Proxy produce requests for topic ${topic} ${servedBy} is stopped`,
     );
   return unavailable(
-    `REST Proxy produce requests for topic ${topic} are served by the ingest connector ${owner.connector}, which is not running`,
+    `REST Proxy produce requests for topic ${topic} ${servedBy} is not running`,
     owner.retryAfterSeconds,
   );
 }

@@ -25,7 +25,11 @@ test("owners of REST Proxy topics follow the stored configs, read once per write
     },
     get: (name: string) => configs.get(name),
   };
-  const owners = restProxyOwners(counted, (c) => (c === "HttpIngestSource" ? HTTP_INGEST_CONNECTOR : c));
+  const owners = restProxyOwners(
+    counted,
+    (c) => (c === "HttpIngestSource" ? HTTP_INGEST_CONNECTOR : c),
+    () => undefined,
+  );
   // A config that no longer parses (a bad number) still holds the topics it names.
   configs.putConfig("strict", {
     "connector.class": "HttpIngestSource",
@@ -57,4 +61,31 @@ test("owners of REST Proxy topics follow the stored configs, read once per write
   configs.putConfig("late", { "connector.class": "HttpIngestSource", "ingest.rest.proxy.topics": "a" });
   db.close();
   expect(owners("a")).toEqual([]);
+});
+
+test("a list that is a config provider reference holds its route's topics, and every unnamed topic while it has no route", async () => {
+  await using dir = await tempDir("rest-proxy-owners-ref-");
+  const configs = new ConfigStore(openDatabase(dir.path));
+  const routes = new Map<string, readonly string[]>();
+  const owners = restProxyOwners(
+    configs,
+    (c) => c,
+    (c) => routes.get(c),
+  );
+  configs.putConfig("strict", {
+    "connector.class": HTTP_INGEST_CONNECTOR,
+    "ingest.rest.proxy.topics": "${file:/etc/gateway/topics.properties:topics}",
+  });
+  configs.putConfig("named", { "connector.class": HTTP_INGEST_CONNECTOR, "ingest.rest.proxy.topics": "n" });
+  const strict = { connector: "strict", stopped: false, retryAfterSeconds: 5, unresolved: true };
+  // No route (its provider failed at its start): it may name any topic no stored connector names.
+  expect(owners("orders")).toEqual([strict]);
+  expect(owners("n")).toEqual([{ connector: "named", stopped: false, retryAfterSeconds: 5 }]);
+  // Running: the topics its resolved config names.
+  routes.set("strict", ["orders"]);
+  expect(owners("orders")).toEqual([strict]);
+  expect(owners("other")).toEqual([]);
+  routes.delete("strict");
+  configs.putStopped("strict");
+  expect(owners("other")).toEqual([{ ...strict, stopped: true }]);
 });

@@ -9,6 +9,11 @@
  * Read from the stored configs leniently (the raw list, without parsing the rest of the config),
  * so that a config that does not parse still holds its topics; derived again only when the store
  * was written (`ConfigStore.writes`): REST Proxy requests ask on every request.
+ *
+ * A list that is a config provider reference (`${file:…:topics}`) cannot be read so: its topics are
+ * those of the connector's route (its resolved config) while it has one; without one (the provider
+ * failing at its start, or STOPPED) it holds every topic no stored connector names (fail closed;
+ * before, the other connector accepting its topic served it, with its own authentication).
  */
 import type { TopicOwner } from "../../ingest/topic-owner.ts";
 import type { RawConnectorConfig, TargetState } from "../../store/config-store.ts";
@@ -27,6 +32,11 @@ function listValue(raw: string | undefined): string[] {
   return text === "" ? [] : text.split(/\s*,\s*/);
 }
 
+/** A config provider reference: `$` and `{` are no legal topic characters. */
+function isReference(raw: string | undefined): boolean {
+  return raw?.includes("${") ?? false;
+}
+
 function retryAfter(raw: string | undefined): number {
   const n = Number(raw?.trim());
   return raw !== undefined && Number.isInteger(n) && n >= 0 ? n : DEFAULT_RETRY_AFTER_SECONDS;
@@ -35,16 +45,21 @@ function retryAfter(raw: string | undefined): number {
 /**
  * `(topic) => owners`: the stored HttpIngestSource connectors naming `topic` (one, as validation
  * keeps it; several only from configs stored before that rule). `fullName` resolves
- * `connector.class` aliases. When the store cannot be read (closed at shutdown), the owners last read.
+ * `connector.class` aliases; `routeNames` tells the topics a connector's route names (resolved), if
+ * it has one. When the store cannot be read (closed at shutdown), the owners last read.
  */
 export function restProxyOwners(
   store: StoredConfigs,
   fullName: (connectorClass: string) => string,
+  routeNames: (connector: string) => readonly string[] | undefined,
 ): (topic: string) => readonly TopicOwner[] {
   let readAt = -1;
   let owners = new Map<string, TopicOwner[]>();
+  /** Owners whose list is a config provider reference. */
+  let referring: TopicOwner[] = [];
   const read = () => {
     const next = new Map<string, TopicOwner[]>();
+    const nextReferring: TopicOwner[] = [];
     for (const name of store.names()) {
       const stored = store.get(name);
       if (!stored || fullName(stored.config["connector.class"]?.trim() ?? "") !== HTTP_INGEST_CONNECTOR) continue;
@@ -54,13 +69,19 @@ export function restProxyOwners(
         stopped: stored.targetState === "STOPPED",
         retryAfterSeconds: retryAfter(stored.config["ingest.retry.after.seconds"]),
       };
-      for (const topic of listValue(stored.config["ingest.rest.proxy.topics"])) {
+      const list = stored.config["ingest.rest.proxy.topics"];
+      if (isReference(list)) {
+        nextReferring.push({ ...owner, unresolved: true });
+        continue;
+      }
+      for (const topic of listValue(list)) {
         const list = next.get(topic);
         if (list) list.push(owner);
         else next.set(topic, [owner]);
       }
     }
     owners = next;
+    referring = nextReferring;
   };
   const none: readonly TopicOwner[] = [];
   return (topic) => {
@@ -73,6 +94,8 @@ export function restProxyOwners(
         // keep the owners last read
       }
     }
-    return owners.get(topic) ?? none;
+    const named = owners.get(topic);
+    if (named !== undefined || referring.length === 0) return named ?? none;
+    return referring.filter((owner) => routeNames(owner.connector)?.includes(topic) ?? true);
   };
 }
