@@ -13,7 +13,8 @@
  * A list that is a config provider reference (`${file:…:topics}`) cannot be read so: its topics are
  * those of the connector's route (its resolved config) while it has one; without one (the provider
  * failing at its start, or STOPPED) it holds every topic no stored connector names (fail closed;
- * before, the other connector accepting its topic served it, with its own authentication).
+ * before, the other connector accepting its topic served it, with its own authentication). A topic
+ * it and another connector name has two owners: neither serves it (as route-table.ts for two naming).
  */
 import type { TopicOwner } from "../../ingest/topic-owner.ts";
 import type { RawConnectorConfig, TargetState } from "../../store/config-store.ts";
@@ -94,8 +95,14 @@ export function restProxyOwners(
         // keep the owners last read
       }
     }
-    const named = owners.get(topic);
-    if (named !== undefined || referring.length === 0) return named ?? none;
-    return referring.filter((owner) => routeNames(owner.connector)?.includes(topic) ?? true);
+    const named = owners.get(topic) ?? none;
+    if (referring.length === 0) return named;
+    // Validation compares a new config with the others' stored (raw) lists, so a reference resolving
+    // to a topic another connector names is not refused: both name it then, and neither serves it.
+    const naming = referring.filter((owner) => {
+      const topics = routeNames(owner.connector);
+      return topics === undefined ? named.length === 0 : topics.includes(topic);
+    });
+    return naming.length === 0 ? named : [...named, ...naming];
   };
 }
