@@ -96,7 +96,7 @@ export const DECLARED: readonly Declared[] = [
     keys: "metadata.max.age.ms",
     types: ["producer"],
     effect: "honoured",
-    note: "a topic's metadata older than this is asked again before a send: partitions added since are used",
+    note: "a topic's metadata older than this is asked again (in the background) on a send: partitions added since are used",
   },
   {
     keys: "metadata.max.age.ms",

@@ -3,7 +3,8 @@
  * partition count and the leader of each partition, from metadata through the ProduceTransport.
  * Marked stale by errors that say leadership moved (or a lost connection); the pipeline refreshes
  * it before it sends again, and a topic's once it is older than metadata.max.age.ms (`expired`), as
- * Java's producer does: partitions added to a topic are then used by the partitioner.
+ * Java's producer does: partitions added to a topic are then used by the partitioner. That one is
+ * asked in the background (`renew`): sends go on to the leaders known meanwhile, as Java's.
  */
 import { isUnknownTopic } from "./errors.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
@@ -13,8 +14,8 @@ const METADATA_ATTEMPTS = 30;
 
 export class PartitionLeaders {
   private readonly leaders = new Map<string, readonly number[]>();
-  /** When each topic's metadata was fetched (`now`). */
-  private readonly fetchedAt = new Map<string, number>();
+  /** When each topic's metadata is to be asked again (`now`): metadata.max.age.ms after it was fetched. */
+  private readonly refreshAt = new Map<string, number>();
   /** Leadership may have moved: refresh before sending. */
   stale = false;
 
@@ -28,8 +29,18 @@ export class PartitionLeaders {
 
   /** `topic`'s metadata is older than metadata.max.age.ms at `now`: refresh it before sending. */
   expired(topic: string, now: number): boolean {
-    const at = this.fetchedAt.get(topic);
-    return at !== undefined && now - at >= this.maxAgeMs;
+    const at = this.refreshAt.get(topic);
+    return at !== undefined && now >= at;
+  }
+
+  /**
+   * Asks the cluster again for `topics`, expired, without holding sends back: they go to the leaders
+   * known until it answers. One that fails (or does not answer) is asked again after retry.backoff.ms
+   * (Java's producer sends while its metadata refresh fails and backs off between them).
+   */
+  renew(topics: readonly string[], now: number): void {
+    for (const t of topics) this.refreshAt.set(t, now + this.retryBackoffMs);
+    this.fetch(topics, true).catch(() => undefined);
   }
 
   /** The leader of the partition, or -1 when none is known. */
@@ -81,7 +92,7 @@ export class PartitionLeaders {
     const at = this.now();
     for (const [t, l] of await this.transport.leaders(topics, force)) {
       this.leaders.set(t, l);
-      this.fetchedAt.set(t, at);
+      this.refreshAt.set(t, at + this.maxAgeMs);
     }
   }
 }

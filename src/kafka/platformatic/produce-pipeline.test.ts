@@ -742,3 +742,29 @@ describe("ProducePipeline (metadata.max.age.ms)", () => {
     expect(await sendAt(1000, 2)).toBe(3);
   });
 });
+
+describe("ProducePipeline (metadata.max.age.ms, the refresh not answered)", () => {
+  test.each([
+    ["hangs", () => new Promise<never>(() => {})],
+    ["fails", () => Promise.reject(new NetworkError("Connection closed"))],
+  ])(
+    "a refresh for age that %s does not hold sends back: they go to the leaders known, as Java's producer sends while its metadata is asked again",
+    async (_, answer) => {
+      const broker = new FakeBroker(1);
+      let clock = 0;
+      const pipeline = await warmedUp(broker, settings({ metadataMaxAgeMs: 1000 }), () => clock);
+      let asked = 0;
+      broker.leaders = () => {
+        asked++;
+        return answer();
+      };
+      clock = 1000;
+      const { outcomes, all } = appendAll(pipeline, [1]);
+      await waitFor(() => broker.requests.length === 1);
+      broker.deliver(0);
+      await all;
+      expect(outcomes).toEqual([0]);
+      expect(asked).toBe(1); // asked again after retry.backoff.ms, not before every send
+    },
+  );
+});

@@ -233,12 +233,15 @@ export class ProducePipeline {
         return this.settlement.cannotSend(this.partitions.values(), error, now, "Could not get a producer id");
       }
     const wanted = new Set<string>();
+    const aged = new Set<string>();
     for (const part of this.partitions.values()) {
       if (part.queue.length === 0) continue;
       const { topic } = part;
-      if (this.leaders.stale || this.leaders.expired(topic, now) || this.leaders.leader(topic, part.partition) < 0)
-        wanted.add(topic);
+      if (this.leaders.stale || this.leaders.leader(topic, part.partition) < 0) wanted.add(topic);
+      else if (this.leaders.expired(topic, now)) aged.add(topic);
     }
+    for (const topic of wanted) aged.delete(topic);
+    if (aged.size > 0) this.leaders.renew([...aged], now);
     if (wanted.size > 0) {
       try {
         await this.leaders.refresh([...wanted]);
