@@ -54,6 +54,14 @@ function drainer(store: SpoolStore, kafka: MemoryKafka, offsets: OffsetStore, to
   return { task, listener, writer };
 }
 
+/** Kafka refuses the record `v3` for good (alone too): it goes to the spool's quarantine. */
+function refuseV3(kafka: MemoryKafka): void {
+  kafka.rejectRecords(
+    (r) => new TextDecoder().decode(r.value!) === "v3",
+    () =>
+      withKafkaError(new ConnectError("Kafka rejected 1 record(s) for t-0: INVALID_TIMESTAMP"), "INVALID_TIMESTAMP"),
+  );
+}
 const never = new AbortController().signal;
 const decoded = (kafka: MemoryKafka) =>
   kafka.records("t").map((r) => `${new TextDecoder().decode(r.key!)}=${new TextDecoder().decode(r.value!)}`);
@@ -123,14 +131,7 @@ describe("the spool drainer with several produce requests in flight", () => {
       const store = await SpoolStore.open(dir.path);
       const kafka = new MemoryKafka();
       kafka.pipelining = 3;
-      kafka.rejectRecords(
-        (r) => new TextDecoder().decode(r.value!) === "v3",
-        () =>
-          withKafkaError(
-            new ConnectError("Kafka rejected 1 record(s) for t-0: INVALID_TIMESTAMP"),
-            "INVALID_TIMESTAMP",
-          ),
-      );
+      refuseV3(kafka);
       const offsets = memoryOffsetStore();
       const first = drainer(store, kafka, offsets, tolerance);
       first.task.start();
@@ -260,11 +261,7 @@ describe("the spool drainer and a kill -9 (crashhunt P2)", () => {
     // The worker runs the drainer's deletes late (after two more appends), as a busy one may.
     const store = await SpoolStore.open(dir.path, { workerUrl: lateDeletes });
     const kafka = new MemoryKafka();
-    kafka.rejectRecords(
-      (r) => new TextDecoder().decode(r.value!) === "v3",
-      () =>
-        withKafkaError(new ConnectError("Kafka rejected 1 record(s) for t-0: INVALID_TIMESTAMP"), "INVALID_TIMESTAMP"),
-    );
+    refuseV3(kafka);
     const quarantined = () => {
       const db = killedCopy(dir.path, SPOOL_FILE, dir.path);
       try {
@@ -305,11 +302,7 @@ describe("the spool drainer and a kill -9 (crashhunt P2)", () => {
     await using dir = await tempDir("spool-drain-");
     const store = await SpoolStore.open(dir.path, { workerUrl: quarantineDies });
     const kafka = new MemoryKafka();
-    kafka.rejectRecords(
-      (r) => new TextDecoder().decode(r.value!) === "v3",
-      () =>
-        withKafkaError(new ConnectError("Kafka rejected 1 record(s) for t-0: INVALID_TIMESTAMP"), "INVALID_TIMESTAMP"),
-    );
+    refuseV3(kafka);
     const offsets = memoryOffsetStore();
     const { task, writer } = drainer(store, kafka, offsets);
     task.start();
@@ -326,11 +319,7 @@ describe("the spool drainer and a kill -9 (crashhunt P2)", () => {
     await using dir = await tempDir("spool-drain-");
     const store = await SpoolStore.open(dir.path, { workerUrl: quarantineStuck });
     const kafka = new MemoryKafka();
-    kafka.rejectRecords(
-      (r) => new TextDecoder().decode(r.value!) === "v3",
-      () =>
-        withKafkaError(new ConnectError("Kafka rejected 1 record(s) for t-0: INVALID_TIMESTAMP"), "INVALID_TIMESTAMP"),
-    );
+    refuseV3(kafka);
     const offsets = memoryOffsetStore();
     const { task, writer } = drainer(store, kafka, offsets);
     task.start();
