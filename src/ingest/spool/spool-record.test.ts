@@ -62,6 +62,8 @@ describe("spool records", () => {
     expect((back as JsonText).decoded()).toBeUndefined();
     expect((back as JsonText).encoded()).toEqual(new TextEncoder().encode(text));
     expect((back as JsonText).text).toBe(text);
+    // What a transformation reads: the same parsed value as the text's.
+    expect((back as JsonText).value()).toEqual(new JsonText(text).value());
   });
 
   test("a request's records are encoded back to back, each readable alone", () => {
