@@ -58,7 +58,12 @@ describe("spool records", () => {
     };
     const back = decodeSpoolRecord(encodeSpoolRecord("topic-1", record)).record.value;
     expect(back).toBeInstanceOf(JsonText);
+    // Not decoded on the way: JsonConverter writes the bytes (a view of the row), the text is read when asked for.
+    expect((back as JsonText).decoded()).toBeUndefined();
+    expect((back as JsonText).encoded()).toEqual(new TextEncoder().encode(text));
     expect((back as JsonText).text).toBe(text);
+    // What a transformation reads: the same parsed value as the text's.
+    expect((back as JsonText).value()).toEqual(new JsonText(text).value());
   });
 
   test("a request's records are encoded back to back, each readable alone", () => {

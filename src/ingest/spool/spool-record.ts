@@ -190,8 +190,10 @@ export function decodeSpoolRecord(bytes: Uint8Array): { topic: string; record: I
   let value: unknown = null;
   if (h.v === "b") value = body.slice();
   else if (h.v === "s") value = decoder.decode(body);
-  // A view, not a copy: the bytes go to Kafka as they are (JsonConverter, schemas.enable=false).
-  else if (h.v === "x") value = new JsonText(decoder.decode(body), body);
+  // A view, not a copy, kept without its text: JsonConverter (schemas.enable=false) writes the bytes
+  // as they are and never reads the text; whatever does (StringConverter, a transform) decodes it
+  // then, with the same decoder as this one.
+  else if (h.v === "x") value = JsonText.fromBytes(body);
   else if (h.v === "j") value = JSON.parse(decoder.decode(body));
   return { topic: h.t, record: recordOf(h, value) };
 }
