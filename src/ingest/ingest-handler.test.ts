@@ -32,6 +32,7 @@ describe("ingest request latency", () => {
         return undefined;
       },
       claimants: () => [],
+      owners: () => [],
       byPath: () => undefined,
     } as unknown as IngestRouteTable;
     const app = ingestApp({ routes, metrics, clock, log: new LogManager().get("ingest"), redact: (t) => t });

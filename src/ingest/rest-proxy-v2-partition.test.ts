@@ -17,6 +17,7 @@ function app() {
   const routes = {
     byTopic: () => undefined,
     claimants: () => [],
+    owners: () => [],
     byPath: () => undefined,
   } as unknown as IngestRouteTable;
   return ingestApp({
