@@ -55,7 +55,7 @@ export interface SendWithRetryOptions {
   readonly signal?: AbortSignal;
   /** Called before each wait: the failed attempt (0-based), its response or error, the delay. */
   readonly onRetry?: (attempt: number, outcome: HttpResponse | unknown, delayMs: number) => void;
-  /** Called once per attempt, with its outcome (for metrics and rate-limit headers). */
+  /** Called once per request sent, with its outcome (for metrics and rate-limit headers); not when building it failed. */
   readonly onAttempt?: (outcome: { response?: HttpResponse; error?: unknown }) => void;
 }
 
@@ -72,9 +72,11 @@ export async function sendWithRetry(
   try {
     return await retry(
       async (attempt) => {
+        // Building the request (an OAuth2 token fetch) is no attempt: only a request sent is one.
+        const built = await request(attempt);
         let response: HttpResponse;
         try {
-          response = await client.request({ ...(await request(attempt)), signal: o.signal });
+          response = await client.request({ ...built, signal: o.signal });
         } catch (error) {
           o.onAttempt?.({ error });
           throw error;

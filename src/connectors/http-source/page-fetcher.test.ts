@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ConnectError, isRetriable, traceOf } from "../../errors.ts";
-import { api, startTask } from "./test-support.ts";
+import { api, startTask, type TaskHarness } from "./test-support.ts";
 
 describe("PageFetcher with an OAuth2 token endpoint that stays unusable (review P3.13)", () => {
   const oauth2 = (pageUrl: string, tokenUrl: string) => ({
@@ -40,8 +40,25 @@ describe("PageFetcher with an OAuth2 token endpoint that stays unusable (review 
       expect(text).not.toContain("client-secret-77");
       expect(text).not.toContain("query-secret-88");
     }
+    // No request reached the API: none is counted as one, nor as its failure.
+    expect([counted(h, "http_source_requests_total"), counted(h, "http_source_errors_total")]).toEqual([0, 0]);
+  });
+
+  test("a token request that failed once is no API request in the metrics: one request, no error", async () => {
+    using server = api(() => Response.json([{ id: 1 }]));
+    using tokens = api((_req, _url, n) =>
+      n === 1 ? new Response("down", { status: 503 }) : Response.json({ access_token: "tok-1" }),
+    );
+    const h = await startTask(oauth2(`${server.base}/e`, `${tokens.base}/token`));
+    expect(await h.collect(1)).toHaveLength(1);
+    expect([tokens.seen.length, server.seen.length]).toEqual([2, 1]);
+    expect([counted(h, "http_source_requests_total"), counted(h, "http_source_errors_total")]).toEqual([1, 0]);
   });
 });
+
+function counted(h: TaskHarness, name: string): number | undefined {
+  return h.metrics.families({}).find((f) => f.name === name)?.samples[0]?.value;
+}
 
 describe("http.retry.backoff.max.ms (the document's Retry Configuration)", () => {
   test("caps the doubling backoff and a server's Retry-After alike", async () => {

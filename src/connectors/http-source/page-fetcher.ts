@@ -44,11 +44,11 @@ export function httpSourceMetrics(metrics: PluginMetrics): HttpSourceMetrics {
   return {
     requests: metrics.counter(
       "http_source_requests_total",
-      "HTTP requests sent by the HTTP source connector (http-source-requests-total), retries included.",
+      "HTTP requests the HTTP source connector sent to the API (http-source-requests-total), retries included; OAuth2 token requests are not counted.",
     ),
     errors: metrics.counter(
       "http_source_errors_total",
-      "HTTP source requests that failed (http-source-errors-total): no response, or a status of 400 or above.",
+      "HTTP source requests to the API that failed (http-source-errors-total): no response, or a status of 400 or above; a failed OAuth2 token request is not counted.",
     ),
     records: metrics.counter(
       "http_source_records_polled_total",
