@@ -85,6 +85,37 @@ describe("http.headers values holding commas", () => {
     expect(parseHeaders("X-Hosts: a:8080\\, keycloak:8080")).toEqual([["X-Hosts", "a:8080, keycloak:8080"]]);
   });
 
+  test("castorm's compact `Name:value,Name2:value2` splits at every comma before a `Name:`, as castorm's connector does", () => {
+    // castorm (ConfigUtils.breakDownHeaders) splits at every comma not escaped `\,`, then each item at
+    // its first colon: a time or host:port first value does not glue the next header to it.
+    expect(parseHeaders("X-Window:10:00,X-Limit:100")).toEqual([
+      ["X-Window", "10:00"],
+      ["X-Limit", "100"],
+    ]);
+    expect(parseHeaders("X-Hosts:a:8080,X-Port:9092,Accept:text/plain,text/html")).toEqual([
+      ["X-Hosts", "a:8080"],
+      ["X-Port", "9092"],
+      ["Accept", "text/plain,text/html"],
+    ]);
+    // The escape keeps the comma in a compact value.
+    expect(parseHeaders("X-Window:10:00\\,12:00,X-Limit:100")).toEqual([
+      ["X-Window", "10:00,12:00"],
+      ["X-Limit", "100"],
+    ]);
+  });
+
+  test("after a time (`10:00`), only another time continues the list: `X-Window: 10:00, X-Limit:100` is two headers", () => {
+    expect(parseHeaders("X-Window: 10:00, X-Limit:100, X-Hosts: a:8080, b:8080")).toEqual([
+      ["X-Window", "10:00"],
+      ["X-Limit", "100"],
+      ["X-Hosts", "a:8080, b:8080"],
+    ]);
+    expect(parseHeaders("X-Window: 10:00, 12:30:00,X-Limit:100")).toEqual([
+      ["X-Window", "10:00, 12:30:00"],
+      ["X-Limit", "100"],
+    ]);
+  });
+
   test("a header whose name starts with a digit (an RFC 9110 token) after a comma is a header of its own", () => {
     expect(parseHeaders("A: x, 1X: y, 2fa-Code:z, X-B: 3")).toEqual([
       ["A", "x"],

@@ -6,8 +6,12 @@
  * header (Authorization, X-Api-Key…: a raw key led by a digit is no list item): so values such as
  * `Accept: application/json, text/plain`, `X-Links: https://a/x, https://b/y`,
  * `X-Hosts: a:8080, b:8080` and `X-Window: 10:00, 12:00` keep their commas, while `A:1, B:2`
- * (castorm's own form) and `A: x, 1X: y` are two headers each; `\,` is a comma that never starts a
- * header (castorm's kafka-connect-http escapes commas so), sent as `,`.
+ * (castorm's own form) and `A: x, 1X: y` are two headers each. A time list goes on only with
+ * another time (`X-Window: 10:00, X-Limit:100` is two headers), and in castorm's compact form
+ * (`X-Window:10:00,X-Limit:100`: no space after the header's colon nor after the comma) a comma
+ * before a `Name:` always starts a header, as castorm's connector splits there (ConfigUtils
+ * .breakDownHeaders: every unescaped comma, then each item at its first colon). `\,` is a comma
+ * that never starts a header (castorm's escape), sent as `,`.
  * Names are HTTP tokens (RFC 9110 §5.1); values hold no control character and nothing beyond
  * U+00FF, which no request could carry.
  */
@@ -21,6 +25,10 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const NAMED = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*:(?!\/\/)/;
 /** An item `x:N`, a digit right after its colon: a host:port, a time (or castorm's `Name:2`). */
 const JOINED = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+:\d/;
+/** An item `N:N`, a time: only another time continues its list. */
+const TIME = /^\d+:\d/;
+/** `Name:value`, nothing between the colon and the value: castorm's compact form. */
+const COMPACT = /^[^:]*:\S/;
 /** Visible ASCII, space, tab and Latin-1 (sent as its bytes): what fetch can put in a header. */
 const FIELD_VALUE = /^[\t\x20-\x7e\xa0-\xff]*$/;
 
@@ -53,14 +61,23 @@ function headerSegments(text: string): string[] {
   const segments = [parts[0]!];
   // The value's item before the comma: the value itself after its header's colon.
   let item = parts[0]!.slice(parts[0]!.indexOf(":") + 1).trim();
+  let compact = COMPACT.test(parts[0]!.trimStart());
   for (let i = 1; i < parts.length; i += 2) {
     const comma = parts[i]!;
     const next = parts[i + 1]!;
-    // A credential's name always starts a header: a raw key led by a digit is no list item.
-    const joined = JOINED.test(next) && JOINED.test(item) && !isSecretHeader(next.slice(0, next.indexOf(":")));
+    // A credential's name always starts a header: a raw key led by a digit is no list item. In
+    // castorm's compact form (`A:1,B:2`, no space after the colon or the comma) every comma before
+    // a `Name:` starts one, as castorm's connector splits at every unescaped comma.
+    const joined =
+      JOINED.test(next) &&
+      JOINED.test(item) &&
+      (!TIME.test(item) || TIME.test(next)) &&
+      !(compact && comma === ",") &&
+      !isSecretHeader(next.slice(0, next.indexOf(":")));
     const continues = !NAMED.test(next) || joined;
     if (continues) segments[segments.length - 1] += comma + next;
     else segments.push(next);
+    if (!continues) compact = COMPACT.test(next);
     item = continues ? next.trim() : next.slice(next.indexOf(":") + 1).trim();
   }
   return segments;
