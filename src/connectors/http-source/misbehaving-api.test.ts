@@ -240,3 +240,33 @@ describe("HttpSourceTask and a Retry-After that outlasts the retries", () => {
     },
   );
 });
+
+describe("HttpSourceTask and a JSON body not in UTF-8", () => {
+  const names = (records: readonly { value: unknown }[]) =>
+    records.map((r) => (materialized(r.value) as { n: string }).n);
+  const latin1 = Buffer.concat([Buffer.from('[{"n":"caf'), Buffer.from([0xe9]), Buffer.from('"}]')]);
+
+  test.each([
+    // castorm's connector reads bodies with Jackson, which tells UTF-16 and UTF-32 by their first bytes.
+    ["UTF-16LE with a byte order mark", Buffer.from('\ufeff[{"n":"café"}]', "utf16le"), "application/json"],
+    ["UTF-16BE without one", Buffer.from('[{"n":"café"}]', "utf16le").swap16(), "application/json"],
+    // Not JSON as RFC 8259 sends it, so read in the charset the server names only when not UTF-8.
+    ["ISO-8859-1 it names", latin1, "application/json; charset=ISO-8859-1"],
+  ])("%s is read as its text", async (_what, body, type) => {
+    using server = api(() => new Response(body, { headers: { "content-type": type } }));
+    const h = await startTask({ "http.url": `${server.base}/e`, "http.response.records.path": "$[*]" });
+    expect(names(await h.collect(1))).toEqual(["café"]);
+  });
+
+  test("UTF-8 labelled ISO-8859-1 is read as UTF-8 (RFC 8259: the charset has no effect), Latin-1 unlabelled is refused", async () => {
+    using mislabelled = api(() =>
+      Response.json([{ n: "café" }], { headers: { "content-type": "application/json; charset=iso-8859-1" } }),
+    );
+    const h = await startTask({ "http.url": `${mislabelled.base}/e`, "http.response.records.path": "$[*]" });
+    expect(names(await h.collect(1))).toEqual(["café"]);
+    using unlabelled = api(() => new Response(latin1, { headers: { "content-type": "application/json" } }));
+    const g = await startTask({ "http.url": `${unlabelled.base}/e`, "http.response.records.path": "$[*]" });
+    const error = await g.task.poll(new AbortController().signal).catch((e: unknown) => e);
+    expect((error as Error).message).toContain("is not UTF-8 text");
+  });
+});

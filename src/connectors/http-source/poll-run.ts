@@ -186,7 +186,7 @@ export async function readPage(
     const next = p.type === "LINK_HEADER" ? nextPage(p, run.page, empty, run.base) : null;
     return { page: { elements: [], values: [], keys: [] }, next };
   }
-  const doc = parseJsonBody(response.body);
+  const doc = parseJsonBody(response.body, response.headers.get("content-type"));
   await slicer.pause();
   const page = await pageContent(doc, o, slicer);
   const result = { headers: response.headers, json: doc.json, text: doc.text, recordCount: page.elements.length };

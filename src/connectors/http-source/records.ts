@@ -12,15 +12,15 @@ import { memberPathSegments } from "../../api/data/json-member-path.ts";
 import { JsonNumberText, readJsonText } from "../../api/data/json-reader.ts";
 import { JsonSpans, pointerTokens } from "../../api/data/json-spans.ts";
 import { JsonText } from "../../api/data/json-text.ts";
+import { charsetOf } from "../../ingest/body-text.ts";
+import { jacksonBodyText, jsonBodyText } from "../../ingest/json-body-text.ts";
 import type { Slicer } from "../../util/sliced.ts";
 import type { OffsetValue } from "./offsets.ts";
 
-/** The response could not be read as records (not JSON, not UTF-8, a path that fails on it). */
+/** The response could not be read as records (not JSON, not text, a path that fails on it). */
 export class ResponseFormatError extends Error {
   override name = "ResponseFormatError";
 }
-
-const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** A response body: its text and its exact parse. */
 export interface ResponseDocument {
@@ -39,13 +39,28 @@ export function blankBody(body: Uint8Array): boolean {
   return body.every((b) => b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a);
 }
 
-export function parseJsonBody(body: Uint8Array): ResponseDocument {
-  let text: string;
+/**
+ * A body's text as castorm's connector reads it with Jackson (RFC 8259: UTF-8, or UTF-16/32 told by
+ * the first bytes; the Content-Type's charset has no effect); only a body that is no such text is
+ * read in the charset the Content-Type names (an API sending ISO-8859-1 and saying so).
+ */
+function bodyText(body: Uint8Array, contentType: string | null): string {
+  const refuse = (encoding: string) => new ResponseFormatError(`the response body is not ${encoding} text`);
   try {
-    text = decoder.decode(body);
-  } catch {
-    throw new ResponseFormatError("the response body is not UTF-8 text");
+    return jacksonBodyText(body, refuse).text;
+  } catch (error) {
+    const charset = charsetOf(contentType);
+    if (charset === null) throw error;
+    try {
+      return jsonBodyText(body, charset, refuse).text;
+    } catch (named) {
+      throw named instanceof ResponseFormatError ? named : new ResponseFormatError((named as Error).message);
+    }
   }
+}
+
+export function parseJsonBody(body: Uint8Array, contentType: string | null = null): ResponseDocument {
+  const text = bodyText(body, contentType);
   if (text.trim() === "") throw new ResponseFormatError("the response body is empty, not JSON");
   try {
     // Integral doubles as plain numbers: the records go on as their text (JsonText), and offsets,
