@@ -31,6 +31,40 @@ describe("epochNanos", () => {
   });
 });
 
+describe("a timestamp without a zone is UTC (castorm's parser zone), whatever the host's TZ", () => {
+  /** Runs `body` with the process in `zone` (a DST zone one hour east of UTC in winter). */
+  async function inZone(zone: string, body: () => Promise<void> | void) {
+    const before = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    process.env.TZ = zone;
+    try {
+      await body();
+    } finally {
+      process.env.TZ = before;
+    }
+  }
+
+  test("an ISO date-time without a zone reads as the same text with Z", () =>
+    inZone("Europe/Berlin", () => {
+      for (const text of ["2024-01-01T01:00:00", "2024-01-01 01:00:00", "2024-01-01T01:00", "2024-01-01T01:00:00.25"])
+        expect([text, epochNanos(text)]).toEqual([text, epochNanos(`${text.replace(" ", "T")}Z`)]);
+      // The hour a local clock skips (Berlin, 2024-03-31 02:00 → 03:00) names two instants, not one.
+      expect(isNewRecord("TIMESTAMP", "2024-03-31T02:30:00", "2024-03-31T03:30:00")).toBe(true);
+    }));
+
+  test("records without a zone after an initial offset with Z are delivered on a host east of UTC", () =>
+    inZone("Europe/Berlin", async () => {
+      using server = api(() => Response.json([{ id: 1, ts: "2024-01-01T00:30:00" }]));
+      const h = await startTask({
+        "http.url": `${server.base}/e`,
+        "http.response.records.path": "$[*]",
+        "http.offset.mode": "TIMESTAMP",
+        "http.offset.field": "ts",
+        "http.initial.offset": "2024-01-01T00:00:00Z",
+      });
+      expect(await h.collect(1, 2)).toHaveLength(1);
+    }));
+});
+
 describe("TIMESTAMP offsets compare exact instants (review P1.3)", () => {
   test.each([
     ["2024-06-01T10:00:00.123999Z", "2024-06-01T10:00:00.123456Z", 1],

@@ -1,7 +1,8 @@
 /**
  * The exact instant of a TIMESTAMP offset, as epoch nanoseconds (bigint), so two offsets compare
  * as the instants they name: fractional seconds to the nanosecond (as Java's Instant holds them)
- * and the zone (`Z`, `+02:00`, `-0500`; none: local time, as Date.parse reads it). An ISO-8601
+ * and the zone (`Z`, `+02:00`, `-0500`; none: UTC, castorm's parser zone, not the host's: a local
+ * reading moved the instants by the host's offset and made a DST gap's hour one with the next). An ISO-8601
  * text's whole seconds and zone are read by Date.parse, its fraction from the digits; digits past
  * the ninth are dropped. Epoch numbers: seconds below 10^11, else milliseconds (an integer of any
  * length is exact, so nanosecond integers compare to the last digit); a decimal fraction counts to
@@ -14,6 +15,8 @@ const NS_PER_MS = 1_000_000n;
 const NS_PER_S = 1_000_000_000n;
 const SECONDS_BELOW = 100_000_000_000n;
 const DECIMAL = /^\s*([+-]?)(\d+)(?:\.(\d*))?\s*$/;
+/** An ISO-8601 date and time of day without a zone (its fraction taken off): read as UTC. */
+const ZONELESS = /^\s*(\d{4}-\d{2}-\d{2})[T\s](\d{2}:\d{2}(?::\d{2})?)\s*$/i;
 /** The fraction of an ISO-8601 time of day, `.` or `,` then digits, right after the seconds. */
 const TIME_FRACTION = /([T\s]\d{2}:\d{2}:\d{2})[.,](\d+)/i;
 
@@ -46,7 +49,8 @@ export function epochNanos(value: OffsetValue): bigint | null {
   }
   const timeFraction = TIME_FRACTION.exec(text);
   const whole = timeFraction ? text.replace(TIME_FRACTION, "$1") : text;
-  const ms = Date.parse(whole);
+  const zoneless = ZONELESS.exec(whole);
+  const ms = Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : whole);
   if (!Number.isFinite(ms)) return null;
   const ns = BigInt(ms) * NS_PER_MS;
   if (!timeFraction) return ns;
