@@ -15,6 +15,7 @@ import {
   plainJaas,
   produce,
   readTopic,
+  testClient,
   uniqueTopic,
 } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -191,6 +192,66 @@ describe.each(["platformatic", "kafkajs"])(
       );
       expect(gw.output()).not.toContain(WRONG);
       expect((await gw.rest.get("/connectors/dlq-producer/status")).body.tasks[0].state).toBe("RUNNING");
+    }, 60_000);
+
+    test("the dead letter queue: an HTTP sink's refused record (errantRecordReporter) the DLQ producer cannot write fails the task, nothing committed past it, as Connect's awaitFutures", async () => {
+      const kafka = await kafkaBroker();
+      await using dir = await tempDir();
+      const topic = uniqueTopic("sasl-dlq-errant");
+      await createTopic(topic);
+      const accepted: number[] = [];
+      using endpoint = Bun.serve({
+        port: 0,
+        hostname: "127.0.0.1",
+        async fetch(req) {
+          const events = JSON.parse(await req.text()) as { i: number; bad?: boolean }[];
+          if (events.some((e) => e.bad)) return new Response("refused", { status: 400 });
+          accepted.push(...events.map((e) => e.i));
+          return new Response("ok");
+        },
+      });
+      await using gw = await startGateway({
+        dir: dir.path,
+        worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "kafka.client": client },
+      });
+      const created = await gw.rest.post("/connectors", {
+        name: "dlq-errant",
+        config: {
+          "connector.class": "HttpSink",
+          topics: topic,
+          url: `http://127.0.0.1:${endpoint.port}/events`,
+          "consumer.override.auto.offset.reset": "earliest",
+          "sink.flush-buffer.timeout": "20",
+          "errors.tolerance": "all",
+          "errors.deadletterqueue.topic.name": uniqueTopic("sasl-dlq-e"),
+          "errors.deadletterqueue.topic.replication.factor": "1",
+          "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+          "value.converter.schemas.enable": "false",
+          ...saslOverrides(kafka, "producer", WRONG),
+        },
+      });
+      expect(created.status).toBe(201);
+      await runningTask(gw, "dlq-errant");
+      await produce(topic, [{ value: '{"i":0}' }, { value: '{"i":1,"bad":true}' }, { value: '{"i":2}' }]);
+      const task = await failedTask(gw, "dlq-errant");
+      const trace = String(task.trace);
+      expect(trace.split("\n")[0]).toStartWith(
+        "org.apache.kafka.connect.errors.ConnectException: java.util.concurrent.ExecutionException: org.apache.kafka.common.errors.SaslAuthenticationException: ",
+      );
+      expect(trace).toContain("Caused by: java.util.concurrent.ExecutionException: ");
+      expect(trace).not.toContain(WRONG);
+      expect(gw.output()).toContain("ERROR [dlq-errant|task-0] Could not produce message to dead letter queue");
+      expect(gw.output()).not.toContain(WRONG);
+      expect(accepted).not.toContain(1);
+      const admin = (await testClient()).admin();
+      await admin.connect();
+      try {
+        const [entry] = await admin.fetchOffsets({ groupId: "connect-dlq-errant", topics: [topic] });
+        const committed = Number(entry?.partitions.find((p) => p.partition === 0)?.offset ?? -1);
+        expect(committed).toBeLessThanOrEqual(1);
+      } finally {
+        await admin.disconnect();
+      }
     }, 60_000);
   },
 );

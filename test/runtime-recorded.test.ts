@@ -7,8 +7,8 @@
  * (dates before 1582), HeaderFrom, ExtractField and Flatten, predicates with negate, header
  * literals and struct headers through SimpleHeaderConverter) with their keys, values, headers in
  * order and partitions, and the source offsets after a stop;
- * FileStreamSink with errors.tolerance=all and a dead letter queue with context headers (a
- * converter failure and Cast failures, alone and in a chain with TimestampConverter): the DLQ
+ * FileStreamSink with errors.tolerance=all and a dead letter queue with context headers (value,
+ * key and header converter failures and Cast failures, alone and in a chain with TimestampConverter): the DLQ
  * records and the sink file; errors.tolerance=none: the FAILED task's trace without its frames;
  * schemaless JSON doubles (`3.0`, `1e20`, `-0.0`) printed and cast as Java's Doubles, not Longs.
  * INTENDED lists what differs on purpose, and why.

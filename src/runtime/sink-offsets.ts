@@ -6,7 +6,8 @@
  * queue's records, and once any of them moved since the last commit commits them with every other
  * assigned partition at its last committed offset (a partition never consumed at its position). Revoked partitions go through Connect's closePartitions: flushed, closed,
  * then committed. Called only from the sink task's serial executor; failures of a commit are
- * logged and counted, never thrown (the records are delivered again, at-least-once).
+ * logged and counted, never thrown (the records are delivered again, at-least-once), except an
+ * errant record the dead letter queue could not take, which fails the task (Connect's awaitFutures).
  *
  * A flush/preCommit that throws outside closePartitions rewinds, as Connect's commitOffsets: every
  * pending partition is sought back to its last committed offset (its position at assignment
@@ -30,6 +31,7 @@ import { RetriableError } from "../errors.ts";
 import type { KafkaConsumer } from "../kafka/kafka-port.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
+import { ErrantRecordReportError } from "./errors/dead-letter-queue-reporter.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { TaskMetrics } from "./task-metrics.ts";
 
@@ -150,6 +152,7 @@ export class SinkOffsets {
       await this.commitToGroup(pending, offsets, started);
     } catch (error) {
       this.o.metrics.commitFailed();
+      if (error instanceof ErrantRecordReportError) throw error;
       this.o.log.error(`Commit of offsets threw an unexpected exception (${pending.length} partitions)`, error);
     }
   }

@@ -10,7 +10,11 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartition } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
-import { memorySinkTask, taskBasics } from "./task-test-support.ts";
+import type { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { systemClock } from "../util/clock.ts";
+import { DeadLetterQueueReporter } from "./errors/dead-letter-queue-reporter.ts";
+import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+import { memorySinkTask, quietLogs, taskBasics } from "./task-test-support.ts";
 
 /** A SinkTask whose `put` is the test's: `written` is what it wrote, `calls` the worker's calls. */
 class ScriptedSink implements SinkTask {
@@ -103,6 +107,70 @@ describe("WorkerSinkTask when the task swallows a failure beyond errors.toleranc
     expect(String(listener.failure)).toContain("the sink gave up");
     expect(await task.awaitStop(5000)).toBe(true);
     expect(kafka.committed("connect-c", p0)).toBeUndefined();
+  });
+});
+
+describe("WorkerSinkTask with a dead letter queue that cannot take an errant record", () => {
+  /** errors.tolerance=all with a DLQ "dlq" on the task's own MemoryKafka, which refuses every DLQ record. */
+  function withRefusingDlq() {
+    let kafka: MemoryKafka | undefined;
+    const basics = taskBasics("all");
+    const reporter = new DeadLetterQueueReporter(
+      { topic: "dlq", replicationFactor: 1, contextHeaders: true },
+      async () => kafka!.admin(),
+      { check: () => {}, create: async () => kafka!.producer() },
+      quietLogs().get("dlq"),
+      basics.metrics,
+    );
+    const operator = new RetryWithToleranceOperator(
+      { tolerance: "all", retryTimeoutMs: 0, retryDelayMaxMs: 1000 },
+      [reporter],
+      systemClock,
+      basics.id,
+      basics.metrics,
+    );
+    const plugin = new ScriptedSink();
+    const sink = memorySinkTask({
+      plugin,
+      taskClass: "test.ScriptedSink",
+      offsetFlushIntervalMs: 0,
+      basics: { ...basics, operator },
+      onCommit: (offsets) => plugin.calls.push(`commit ${offsets.map((o) => o.offset).join(",")}`),
+    });
+    kafka = sink.kafka;
+    kafka.rejectRecords(
+      (r) => r.topic === "dlq",
+      () => new ConnectError("Kafka rejected 1 record(s) for dlq-0: TOPIC_AUTHORIZATION_FAILED"),
+    );
+    sink.task.start();
+    return { ...sink, plugin, metrics: basics.metrics };
+  }
+
+  test("the task fails at the next commit (Connect's awaitFutures) and no offset past the record is committed", async () => {
+    const { kafka, plugin, task, produce, listener, metrics } = withRefusingDlq();
+    plugin.onPut = async (records) => {
+      for (const r of records) {
+        if (r.value === "bad") await plugin.context.errantRecordReporter?.report(r, new ConnectError("bad record"));
+        else plugin.write([r]);
+      }
+    };
+    produce("a");
+    await waitFor(() => plugin.calls.includes("open"));
+    await kafka.deliver();
+    await waitFor(() => kafka.committed("connect-c", p0) === 1);
+    produce("bad", "c");
+    await kafka.deliver().catch(() => undefined);
+    await waitFor(() => listener.events.includes("FAILED"));
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(plugin.written).toEqual(["a", "c"]);
+    expect(metrics.deadLetterQueueProduceFailures).toBe(1);
+    const failure = listener.failure as Error;
+    expect(failure.message).toBe(
+      "java.util.concurrent.ExecutionException: org.apache.kafka.connect.errors.ConnectException: Kafka rejected 1 record(s) for dlq-0: TOPIC_AUTHORIZATION_FAILED",
+    );
+    // Neither this commit nor the closing one goes past the record the DLQ did not take.
+    expect(kafka.committed("connect-c", p0)).toBe(1);
+    expect(plugin.calls.filter((c) => c.startsWith("commit"))).toEqual(["commit 1"]);
   });
 });
 

@@ -92,6 +92,29 @@ describe("DeadLetterQueueReporter", () => {
     expect([producers, metrics.deadLetterQueueProduceRequests]).toEqual([3, 3]);
   });
 
+  test("an errant record (stage TASK_PUT) the DLQ cannot take fails every flush from then on (Connect's awaitFutures); a conversion failure's does not; close does not throw", async () => {
+    const kafka = new MemoryKafka();
+    const { r, metrics, lines } = reporter(kafka);
+    kafka.rejectRecords(
+      () => true,
+      () => new ConnectError("Kafka rejected 1 record(s) for dlq-0: MESSAGE_TOO_LARGE"),
+    );
+    await r.report(context);
+    await r.flush();
+    await r.report({ ...context, stage: "TASK_PUT", executingClass: "org.apache.kafka.connect.sink.SinkTask" });
+    const failure = await r.flush().then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(failure?.message).toBe(
+      "java.util.concurrent.ExecutionException: org.apache.kafka.connect.errors.ConnectException: Kafka rejected 1 record(s) for dlq-0: MESSAGE_TOO_LARGE",
+    );
+    expect(await r.flush().catch((e: Error) => e)).toBe(failure!);
+    expect(metrics.deadLetterQueueProduceFailures).toBe(2);
+    expect(lines.join("\n")).toContain("Encountered an error while awaiting an errant record future's completion.");
+    await r.close();
+  });
+
   test.each([
     [false, "kept: the next record goes on it (no new producer per refused record)", 1, 0],
     [true, "closed and replaced", 2, 1],

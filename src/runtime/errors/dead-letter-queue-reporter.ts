@@ -18,9 +18,15 @@
  * round trip each. Order is kept (the port writes sends in call order). `flush` resolves once every
  * record reported so far is acknowledged (or failed, logged and counted): the sink task calls it
  * before committing offsets, so an offset is never committed past a record whose DLQ copy is not
- * in Kafka; `close` flushes first.
+ * in Kafka; `close` waits for them too.
+ *
+ * A record a sink task reported through its errantRecordReporter (stage TASK_PUT) that the DLQ
+ * cannot take fails the task, as Connect's WorkerErrantRecordReporter.awaitFutures does at the next
+ * commit: from then on `flush` rejects with an ErrantRecordReportError, so no offset past the lost
+ * record is committed (Connect's closing commit still commits it; the gateway's does not). A
+ * conversion or transformation failure's record the DLQ cannot take is only logged and counted.
  */
-import { ConnectError, isRetriable, javaClassOf, messageOf, traceOf } from "../../errors.ts";
+import { ConnectError, isRetriable, JavaException, javaClassOf, messageOf, traceOf } from "../../errors.ts";
 import type { KafkaAdmin, KafkaHeader, KafkaProducer } from "../../kafka/kafka-port.ts";
 import { ABORTED, abortable } from "../../util/async.ts";
 import { retry } from "../../util/backoff.ts";
@@ -82,6 +88,20 @@ export function errorContextHeaders(c: ProcessingContext, redact: (text: string)
   return headers.map(([k, v]) => ({ key: `${ERROR_HEADER_PREFIX}${k}`, value: utf8(v) }));
 }
 
+/**
+ * An errant record (SinkTask's report) the DLQ could not take, as Connect's awaitFutures throws it:
+ * `ConnectException: java.util.concurrent.ExecutionException: <the producer's error>`.
+ */
+export class ErrantRecordReportError extends ConnectError {
+  override name = "ErrantRecordReportError";
+  constructor(cause: unknown) {
+    const text = `${javaClassOf(cause)}: ${messageOf(cause)}`;
+    const execution = new JavaException("java.util.concurrent.ExecutionException", text);
+    execution.cause = cause;
+    super(`java.util.concurrent.ExecutionException: ${text}`, { cause: execution });
+  }
+}
+
 /** The DLQ's producer: `check` validates its configuration without a broker; `create` connects one. */
 export interface DeadLetterQueueProducerFactory {
   readonly check: () => void;
@@ -92,6 +112,8 @@ export class DeadLetterQueueReporter implements ErrorReporter {
   private producer: KafkaProducer | undefined;
   private connecting: Promise<KafkaProducer> | undefined;
   private readonly pending = new Set<Promise<void>>();
+  /** The first errant record (stage TASK_PUT) the DLQ could not take: fails every flush from then on. */
+  private errantFailure: ErrantRecordReportError | undefined;
 
   constructor(
     private readonly config: DeadLetterQueueConfig,
@@ -172,7 +194,7 @@ export class DeadLetterQueueReporter implements ErrorReporter {
     try {
       producer = await this.connect();
     } catch (error) {
-      this.failed(error);
+      this.failed(error, c);
       return;
     }
     const sent: Promise<void> = producer
@@ -189,7 +211,7 @@ export class DeadLetterQueueReporter implements ErrorReporter {
       .then(
         () => undefined,
         (error) => {
-          this.failed(error);
+          this.failed(error, c);
           // A failed producer rejects every later send (the port's contract): replace it.
           if (this.producer === producer && producer.failed !== false) {
             this.producer = undefined;
@@ -216,19 +238,34 @@ export class DeadLetterQueueReporter implements ErrorReporter {
     return this.connecting;
   }
 
-  /** As in Connect, a record that cannot reach the DLQ is logged and counted, not fatal. */
-  private failed(error: unknown): void {
+  /**
+   * As in Connect, a record that cannot reach the DLQ is logged and counted; an errant record's
+   * (stage TASK_PUT) also fails the next flush, and every one after it.
+   */
+  private failed(error: unknown, c: ProcessingContext): void {
     this.metrics.deadLetterQueueProduceFailures++;
     this.log.error(`Could not produce message to dead letter queue. topic=${this.config.topic}`, error);
+    if (c.stage === "TASK_PUT" && !this.errantFailure) {
+      this.errantFailure = new ErrantRecordReportError(error);
+      this.log.error("Encountered an error while awaiting an errant record future's completion.", this.errantFailure);
+    }
   }
 
-  /** Resolves once every record reported so far has been acknowledged by Kafka (or failed). */
+  /**
+   * Resolves once every record reported so far has been acknowledged by Kafka (or failed); rejects
+   * once an errant record could not be written (the task fails, nothing past it is committed).
+   */
   async flush(): Promise<void> {
+    await this.settled();
+    if (this.errantFailure) throw this.errantFailure;
+  }
+
+  private async settled(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
   async close(): Promise<void> {
-    await this.flush();
+    await this.settled();
     await this.producer?.close().catch(() => undefined);
   }
 }

@@ -103,12 +103,13 @@ describe("RetryWithToleranceOperator", () => {
     expect([metrics.totalRecordFailures, metrics.totalRecordErrors, metrics.totalRecordsSkipped]).toEqual([4, 0, 0]);
   });
 
-  test("retries that run out: each attempt a failure, the record one error and one skip (Connect's counts)", async () => {
+  test("retries that run out: each attempt a failure and the rethrown last one again, the record one error and one skip (Connect's counts)", async () => {
     const { op, metrics } = operator("all", 1000, 60_000);
     const flaky = failing(100, () => new RetriableError("down"));
     expect(await op.execute("KEY_CONVERTER", "K", flaky.run)).toBeUndefined();
     expect(flaky.calls).toBe(4);
-    expect([metrics.totalRecordFailures, metrics.totalRetries]).toEqual([4, 3]);
+    // Connect 4.3.1: execAndRetry records each failed attempt, execAndHandleError the rethrown last one.
+    expect([metrics.totalRecordFailures, metrics.totalRetries]).toEqual([5, 3]);
     expect([metrics.totalRecordErrors, metrics.totalRecordsSkipped]).toEqual([1, 1]);
   });
 
@@ -138,12 +139,13 @@ describe("RetryWithToleranceOperator", () => {
     const controller = new AbortController();
     const reports: ProcessingContext[] = [];
     const clock = new ManualClock();
+    const metrics = new TaskMetrics();
     const op = new RetryWithToleranceOperator(
       { tolerance: "all", retryTimeoutMs: -1, retryDelayMaxMs: 60_000 },
       [{ report: async (c) => void reports.push(c) }],
       clock,
       { connector: "c", task: 0 },
-      new TaskMetrics(),
+      metrics,
       controller.signal,
     );
     const error = new RetriableError("down");
@@ -156,6 +158,8 @@ describe("RetryWithToleranceOperator", () => {
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ error, attempts: 1 });
     expect(clock.now()).toBe(0);
+    // Connect's execAndRetry returns at the stop without rethrowing: the attempt is the only failure.
+    expect(metrics.totalRecordFailures).toBe(1);
   });
 
   test("errors.retry.timeout=0 means no retry", async () => {

@@ -95,16 +95,19 @@ export class RetryWithToleranceOperator {
           onRetry: () => void this.metrics.totalRetries++,
         },
       );
-    } catch {
+    } catch (thrown) {
       // Stopping cuts the retries short (retry rejects with the abort reason): the last failure is
       // what gets reported.
       const error = lastError;
+      const stopped = thrown !== error;
       if (!isRetriable(error) && !TOLERATES_ANY_ERROR.has(stage)) throw error;
       const tolerable = this.skipsRetriable || !isRetriable(error);
       const context = { ...this.identity, ...record, stage, executingClass, error, attempts };
-      // A non-retriable error is one record failure (the retriable ones were counted per attempt);
+      // The final failure is one more record failure, as Connect's execAndHandleError counts the
+      // error execAndRetry rethrows (a retriable one's last attempt is thus counted twice), unless
+      // the stop cut the retries short (Connect's execAndRetry then returns without rethrowing);
       // the record is one error, and one skip when tolerated.
-      if (!isRetriable(error)) this.metrics.totalRecordFailures++;
+      if (!stopped) this.metrics.totalRecordFailures++;
       this.metrics.totalRecordErrors++;
       await this.reportFailure(context, tolerable);
       this.metrics.totalRecordsSkipped++;
