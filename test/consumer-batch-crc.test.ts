@@ -25,6 +25,8 @@ let info: KafkaInfo;
 const topics: Record<"plain" | "gzip", string> = { plain: uniqueTopic("crc-plain"), gzip: uniqueTopic("crc-gzip") };
 /** Three batches of COUNT records; the third damaged. */
 const third = uniqueTopic("crc-third");
+/** Two partitions of one batch of COUNT records each; partition 1's damaged (both answered in one Fetch). */
+const second = uniqueTopic("crc-second-partition");
 
 /** A message set of format v1 (Kafka 0.10) on the broker's disk: three messages, the second damaged. */
 const legacy = uniqueTopic("crc-legacy");
@@ -52,6 +54,16 @@ beforeAll(async () => {
       acks: -1,
       messages: Array.from({ length: COUNT }, (_, i) => ({ value: b === 2 && i === 7 ? MARKER : `value ${b}.${i}` })),
     });
+  await createTopic(second, 2);
+  for (const partition of [0, 1])
+    await producer.send({
+      topic: second,
+      acks: -1,
+      messages: Array.from({ length: COUNT }, (_, i) => ({
+        partition,
+        value: partition === 1 && i === 7 ? MARKER : `value ${i}`,
+      })),
+    });
   for (const topic of [legacy, wrapped]) {
     await createTopic(topic);
     await producer.send({ topic, acks: -1, messages: ["a", "b", "c"].map((v) => ({ value: v.repeat(60) })) });
@@ -64,6 +76,7 @@ beforeAll(async () => {
   damage(dir, topics.plain, MARKER);
   damage(dir, topics.gzip, 61 + 30);
   damage(dir, third, MARKER);
+  damage(dir, second, MARKER, 1);
 });
 
 async function consume(adapter: keyof typeof kafkaPorts, topic: string, properties: Record<string, string> = {}) {
@@ -116,6 +129,21 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("kafka.cli
         ),
       );
       expect(records.map((r) => r.offset)).toEqual(Array.from({ length: 2 * COUNT }, (_, i) => i));
+    } finally {
+      await consumer.close().catch(() => undefined);
+    }
+  });
+
+  test("a damaged batch of one partition: the partitions before it in the Fetch answer are delivered first, then the consumer fails (Java: on the next poll)", async () => {
+    const { consumer, records, crashes } = await consume(adapter, second);
+    try {
+      await waitFor(() => crashes.length > 0, { what: "the consumer's failure", timeoutMs: 30_000 });
+      expect(crashes[0]!.message).toMatch(
+        new RegExp(`^Record batch for partition ${second}-1 at offset 0 is invalid, cause: Record is corrupt`),
+      );
+      // kafkajs checks a Fetch answer as a whole before it reads any of it (fetch-checks.ts).
+      const delivered = adapter === "kafkajs" ? [] : Array.from({ length: COUNT }, (_, i) => `0@${i}`);
+      expect(records.map((r) => `${r.partition}@${r.offset}`)).toEqual(delivered);
     } finally {
       await consumer.close().catch(() => undefined);
     }

@@ -4,12 +4,17 @@
  * platformatic consumer sends one OffsetFetch for an assignment of many partitions (and one
  * ListOffsets for those without a committed offset), not one per partition, so a rebalance of a
  * task with hundreds of partitions costs a request, not hundreds. Each partition still answers its
- * own position (its committed offset, else the end auto.offset.reset names).
+ * own position (its committed offset, else the end auto.offset.reset names). The kafkajs adapter
+ * looks the positions of every assignment up over one cluster connection, kept until it closes.
  */
 import { expect, test } from "bun:test";
 import { Consumer } from "@platformatic/kafka";
+import type { Consumer as KafkajsConsumer } from "kafkajs";
 import type { TopicPartition } from "../src/api/record.ts";
+import { consumerSettings } from "../src/kafka/client-config.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
+import { type ClusterLike, clusterFactory } from "../src/kafka/kafkajs/protocol.ts";
+import { StartPositions } from "../src/kafka/kafkajs/start-positions.ts";
 import { LogManager } from "../src/util/logger.ts";
 import { createTopic, kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -83,4 +88,53 @@ test("kafka.client=platformatic: the positions of an assignment's partitions tak
     Array.from({ length: PARTITIONS }, (_, p) => [p, p < 4 ? p + 1 : 0]),
   );
   expect(counted).toEqual({ committed: 1, offsets: 1 });
+});
+
+test("kafka.client=kafkajs: the positions of successive assignments are looked up over one cluster connection", async () => {
+  const topic = uniqueTopic("position-lookups-kafkajs");
+  const groupId = uniqueTopic("position-lookups-kafkajs-group");
+  await createTopic(topic, 4);
+  const kafka = await testClient();
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 1, offset: "0" }] });
+  } finally {
+    await admin.disconnect();
+  }
+  // Every cluster the look-ups create, and how often each was connected and disconnected.
+  const clusters: { connects: number; disconnects: number }[] = [];
+  const key = clusterFactory(kafka);
+  const factory = (kafka as unknown as Record<symbol, (o: object) => ClusterLike>)[key]!;
+  (kafka as unknown as Record<symbol, (o: object) => ClusterLike>)[key] = (o) => {
+    const cluster = factory(o);
+    const counts = { connects: 0, disconnects: 0 };
+    clusters.push(counts);
+    const [connect, disconnect] = [cluster.connect.bind(cluster), cluster.disconnect.bind(cluster)];
+    cluster.connect = () => {
+      counts.connects++;
+      return connect();
+    };
+    cluster.disconnect = () => {
+      counts.disconnects++;
+      return disconnect();
+    };
+    return cluster;
+  };
+  const seeks: string[] = [];
+  const consumer = {
+    seek: ({ partition, offset }: { partition: number; offset: string }) => void seeks.push(`${partition}@${offset}`),
+  } as unknown as KafkajsConsumer;
+  const starts = new StartPositions(kafka, groupId, consumerSettings({ "auto.offset.reset": "latest" }), consumer);
+  const tps = [0, 1, 2, 3].map((partition) => ({ topic, partition }));
+  try {
+    // Three assignments (rebalances), each asking for the positions of its partitions.
+    for (const [assignment, assigned] of [tps.slice(0, 2), tps.slice(2), tps].entries())
+      await Promise.all(assigned.map((tp) => starts.of(tp, assigned, assignment)));
+    expect(clusters).toEqual([{ connects: 1, disconnects: 0 }]);
+  } finally {
+    await starts.close();
+  }
+  expect(clusters).toEqual([{ connects: 1, disconnects: 1 }]);
+  expect(seeks).toEqual(["0@0", "1@0", "2@0", "3@0", "0@0", "1@0", "2@0", "3@0"]);
 });

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask } from "../api/connector.ts";
 import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
-import { RetriableError } from "../errors.ts";
+import { ConnectError, RetriableError } from "../errors.ts";
 import type { KafkaConsumer } from "../kafka/kafka-port.ts";
 import { LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
@@ -27,12 +28,19 @@ function setup(task: Partial<SinkTask> = {}, commitFailure?: Error | Error[]) {
       if (failure) throw failure;
     },
     seek: (o: TopicPartitionOffset) => void calls.push(`seek ${o.partition}@${o.offset}`),
-    // Partition 2 has no position yet (Java's position() would block, then time out).
+    // Partition p is at 5·p unless `positionFailures` has errors for it (each thrown once, in turn).
     position: async (p: TopicPartition) => {
-      if (p.partition === 2) throw new RetriableError("not resolved");
+      calls.push(`position ${p.partition}`);
+      const failure = positionFailures.get(p.partition)?.shift();
+      if (failure) throw failure;
       return 5 * p.partition;
     },
+    assignment: () => assigned,
   } as unknown as KafkaConsumer;
+  const positionFailures = new Map<number, Error[]>();
+  let assigned = [tp(0), tp(1), tp(2)];
+  const stop = new AbortController();
+  const clock = new ManualClock();
   const offsets = new SinkOffsets({
     task: {
       close: (partitions: readonly TopicPartition[]) => {
@@ -47,16 +55,21 @@ function setup(task: Partial<SinkTask> = {}, commitFailure?: Error | Error[]) {
     },
     metrics,
     log: new LogManager({ sink: (line) => void logged.push(line) }).get("test"),
-    clock: new ManualClock(),
+    clock,
     consumer: () => consumer,
     cancelled: () => cancelled,
+    stopSignal: () => stop.signal,
   });
   offsets.live = true;
   /** The worker abandons the task (WorkerTask.cancel). */
   const cancel = () => {
     cancelled = true;
   };
-  return { calls, logged, metrics, offsets, cancel };
+  /** The consumer gives up `partitions` (a rebalance overtook the task's callback). */
+  const unassign = (...partitions: number[]) => {
+    assigned = assigned.filter((a) => !partitions.includes(a.partition));
+  };
+  return { calls, logged, metrics, offsets, cancel, clock, positionFailures, unassign, stop };
 }
 
 describe("SinkOffsets", () => {
@@ -75,22 +88,78 @@ describe("SinkOffsets", () => {
 
   test("assigned partitions start at the consumer's position (Connect's onPartitionsAssigned): flushed every commit, committed along once any moved", async () => {
     const flushed: string[] = [];
-    const { calls, logged, offsets } = setup({
+    const { calls, offsets } = setup({
       flush: (pending) => void flushed.push(pending.map((o) => `${o.partition}@${o.offset}`).join(",")),
     });
     await offsets.assigned([tp(0), tp(1), tp(2)]);
+    calls.length = 0;
     // Nothing consumed: flushed, nothing committed (Connect's "no change since last commit").
     await offsets.commit();
     offsets.advance(at(0, 3));
     await offsets.commit();
-    // Partition 2, whose position was not resolved, joins once records of it were put.
-    offsets.advance(at(2, 7));
-    await offsets.commit();
-    expect(flushed).toEqual(["0@0,1@5", "0@3,1@5", "0@3,1@5,2@7"]);
-    expect(calls).toEqual(["dlq flush", "commit 0@3,1@5", "dlq flush", "commit 0@3,1@5,2@7"]);
-    expect(logged.filter((l) => l.includes(" WARN "))).toEqual([
-      expect.stringContaining("Could not resolve the position of in-2"),
-    ]);
+    expect(flushed).toEqual(["0@0,1@5,2@10", "0@3,1@5,2@10"]);
+    expect(calls).toEqual(["dlq flush", "commit 0@3,1@5,2@10"]);
+  });
+
+  describe("a position that cannot be resolved (Connect's consumer.position() in onPartitionsAssigned)", () => {
+    test("a retriable failure is retried with the consumer's backoff", async () => {
+      const { calls, clock, offsets, positionFailures } = setup();
+      positionFailures.set(2, [new RetriableError("coordinator loading"), new RetriableError("coordinator loading")]);
+      const assigned = offsets.assigned([tp(0), tp(1), tp(2)]);
+      await waitFor(() => clock.pending === 1, { what: "the first backoff" });
+      clock.advance(100);
+      await waitFor(() => clock.pending === 1 && calls.length === 4, { what: "the second backoff" });
+      clock.advance(200);
+      await assigned;
+      expect(clock.sleeps).toEqual([100, 200]);
+      offsets.advance(at(0, 1));
+      await offsets.commit();
+      expect(calls.slice(-1)).toEqual(["commit 0@1,1@5,2@10"]);
+    });
+
+    test("still failing after default.api.timeout.ms (60 s): rejects with Java's TimeoutException message", async () => {
+      const { clock, offsets, positionFailures } = setup();
+      positionFailures.set(
+        2,
+        Array.from({ length: 100 }, () => new RetriableError("coordinator loading")),
+      );
+      const assigned = offsets.assigned([tp(0), tp(2)]);
+      let settled = false;
+      assigned
+        .catch(() => {})
+        .finally(() => {
+          settled = true;
+        });
+      while (!settled) {
+        await waitFor(() => clock.pending === 1 || settled, { what: "the next backoff", intervalMs: 1 });
+        clock.advanceToNext();
+      }
+      await expect(assigned).rejects.toThrow(
+        "Timeout of 60000ms expired before the position for partition in-2 could be determined",
+      );
+      expect(clock.monotonic()).toBe(60_000);
+    });
+
+    test("a failure that is not retriable rejects at once", async () => {
+      const { calls, offsets, positionFailures } = setup();
+      positionFailures.set(1, [new ConnectError("Not authorized to access group")]);
+      await expect(offsets.assigned([tp(0), tp(1)])).rejects.toThrow("Not authorized to access group");
+      expect(calls.filter((c) => c === "position 1")).toHaveLength(1);
+    });
+
+    test("a partition given up meanwhile (a rebalance or stop overtook the callback) is skipped", async () => {
+      const { calls, clock, offsets, positionFailures, unassign, stop } = setup();
+      positionFailures.set(1, [new RetriableError("coordinator loading")]);
+      positionFailures.set(2, [new ConnectError("No current assignment for partition in-2")]);
+      unassign(2);
+      const assigned = offsets.assigned([tp(0), tp(1), tp(2)]);
+      await waitFor(() => clock.pending === 1, { what: "the backoff of partition 1" });
+      stop.abort();
+      await assigned;
+      offsets.advance(at(0, 1));
+      await offsets.commit();
+      expect(calls.slice(-1)).toEqual(["commit 0@1"]);
+    });
   });
 
   test("ignores what preCommit returns past what was put or for partitions not assigned, at WARN, as Connect", async () => {

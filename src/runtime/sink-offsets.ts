@@ -27,11 +27,17 @@
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
-import { RetriableError } from "../errors.ts";
+import { ConnectError, isRetriable, RetriableError } from "../errors.ts";
 import type { KafkaConsumer } from "../kafka/kafka-port.ts";
+import { retry } from "../util/backoff.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
-import { ErrantRecordReportError } from "./errors/dead-letter-queue-reporter.ts";
+import {
+  DEFAULT_API_TIMEOUT_MS,
+  ErrantRecordReportError,
+  RETRY_BACKOFF_MAX_MS,
+  RETRY_BACKOFF_MS,
+} from "./errors/dead-letter-queue-reporter.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { TaskMetrics } from "./task-metrics.ts";
 
@@ -44,6 +50,8 @@ export interface SinkOffsetsOptions {
   readonly consumer: () => KafkaConsumer | undefined;
   /** The task was cancelled: no more calls into it, nothing committed. */
   readonly cancelled: () => boolean;
+  /** Aborts as the task stops: a position lookup still retrying gives up. */
+  readonly stopSignal: () => AbortSignal;
 }
 
 export const partitionList = (tps: readonly TopicPartition[]) =>
@@ -94,24 +102,46 @@ export class SinkOffsets {
   /**
    * Connect's onPartitionsAssigned: each partition's position (its committed offset, else where
    * `auto.offset.reset` says) becomes its current and last committed offset, so every assigned
-   * partition is flushed, and committed along once any of them moved, consumed or not. A partition
-   * whose position the consumer cannot resolve joins once records of it are put.
+   * partition is flushed, and committed along once any of them moved, consumed or not. As Java's
+   * consumer.position(), a retriable failure is retried for up to `default.api.timeout.ms`; then
+   * (Connect's TimeoutException) or at once for any other failure this rejects, which fails the task.
+   * A partition the consumer gave up meanwhile (a rebalance or a stop overtook the callback, which
+   * Java's consumer runs inside poll) is skipped.
    */
   async assigned(partitions: readonly TopicPartition[]): Promise<void> {
     const consumer = this.o.consumer();
     if (!consumer) return;
     await Promise.all(
       partitions.map(async (tp) => {
+        let position: number;
         try {
-          const offset = { topic: tp.topic, partition: tp.partition, offset: await consumer.position(tp) };
-          this.o.log.debug(`Assigned topic partition ${tp.topic}-${tp.partition} with offset ${offset.offset}`);
-          this.current.set(key(tp), offset);
-          this.committed.set(key(tp), offset.offset);
+          position = await retry(() => consumer.position(tp), {
+            policy: { initialMs: RETRY_BACKOFF_MS, maxMs: RETRY_BACKOFF_MAX_MS, jitter: 0 },
+            maxAttempts: Number.POSITIVE_INFINITY,
+            timeoutMs: DEFAULT_API_TIMEOUT_MS,
+            clock: this.o.clock,
+            signal: this.o.stopSignal(),
+            classify: (error) => ({ retriable: isRetriable(error) && this.stillAssigned(consumer, tp) }),
+          });
         } catch (error) {
-          this.o.log.warn(`Could not resolve the position of ${tp.topic}-${tp.partition}`, error);
+          if (!this.stillAssigned(consumer, tp)) return;
+          if (!isRetriable(error)) throw error;
+          throw new ConnectError(
+            `Timeout of ${DEFAULT_API_TIMEOUT_MS}ms expired before the position for partition ${tp.topic}-${tp.partition} could be determined`,
+            { cause: error },
+          );
         }
+        this.o.log.debug(`Assigned topic partition ${tp.topic}-${tp.partition} with offset ${position}`);
+        this.current.set(key(tp), { topic: tp.topic, partition: tp.partition, offset: position });
+        this.committed.set(key(tp), position);
       }),
     );
+  }
+
+  /** The task still runs `consumer` and it still owns `tp` (neither stopped nor rebalanced away since). */
+  private stillAssigned(consumer: KafkaConsumer, tp: TopicPartition): boolean {
+    if (this.o.cancelled() || this.o.stopSignal().aborted || this.o.consumer() !== consumer) return false;
+    return consumer.assignment().some((a) => key(a) === key(tp));
   }
 
   /** The partitions left this task: nothing of them is committed any more. */

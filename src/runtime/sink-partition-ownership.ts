@@ -198,9 +198,10 @@ export class SinkPartitionOwnership {
     if (partitions.length === 0 || this.o.cancelled() || this.o.closed()) return;
     this.o.log.info(`Partitions assigned: ${partitionList(partitions)}`);
     this.o.offsets.forget(partitions);
-    await this.o.offsets.assigned(partitions);
-    for (const tp of partitions) this.opening.delete(key(tp));
     try {
+      // A position that cannot be resolved fails the task before open, as Connect's consumer.position().
+      await this.o.offsets.assigned(partitions);
+      for (const tp of partitions) this.opening.delete(key(tp));
       await this.o.holdingOffsets(async () => this.o.task.open?.(partitions));
     } catch (error) {
       // As Connect: an exception in the rebalance callback fails the task.

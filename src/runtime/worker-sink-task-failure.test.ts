@@ -303,3 +303,27 @@ describe("WorkerSinkTask committing while a put is redelivered", () => {
     expect(kafka.committed("connect-c", p0)).toBe(1);
   });
 });
+
+describe("WorkerSinkTask when the consumer cannot tell an assigned partition's position", () => {
+  test("a failure that is not retriable fails the task before open, as Connect's consumer.position() in onPartitionsAssigned", async () => {
+    const plugin = new ScriptedSink();
+    const { task, listener } = memorySinkTask({
+      plugin,
+      taskClass: "test.ScriptedSink",
+      offsetFlushIntervalMs: 3_600_000,
+      basics: taskBasics("none"),
+      wrapConsumer: (consumer) => {
+        consumer.position = async () => {
+          throw new ConnectError("Not authorized to access group: connect-c");
+        };
+        return consumer;
+      },
+    });
+    task.start();
+    await waitFor(() => listener.events.includes("FAILED"), { what: "FAILED" });
+    expect(String(listener.failure)).toContain("Not authorized to access group: connect-c");
+    expect(plugin.calls).not.toContain("open");
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+});

@@ -73,6 +73,7 @@ export class WorkerSinkTask extends WorkerTask {
       clock: o.clock,
       consumer: () => this.consumer,
       cancelled: () => this.cancelled,
+      stopSignal: () => this.stopSignal,
     });
     this.batches = new SinkBatchConverter({ ...o, log: this.log });
     this.putRetry = new SinkPutRetry({

@@ -60,9 +60,9 @@ export async function logDir(): Promise<string> {
   }
 }
 
-/** Flips one byte of partition 0's first segment of `topic`, at `at` (a byte offset, or the marker's). */
-export function damage(dir: string, topic: string, at: number | string): void {
-  const path = join(dir, `${topic}-0`, "00000000000000000000.log");
+/** Flips one byte of the partition's (default 0) first segment of `topic`, at `at` (a byte offset, or the marker's). */
+export function damage(dir: string, topic: string, at: number | string, partition = 0): void {
+  const path = join(dir, `${topic}-${partition}`, "00000000000000000000.log");
   const bytes = readFileSync(path);
   const pos = typeof at === "number" ? at : bytes.indexOf(at) + 3;
   expect(pos).toBeGreaterThan(61);

@@ -295,6 +295,6 @@ export class KafkajsConsumer implements KafkaConsumer {
     if (consumer) this.log.leaving(this.memberId, c?.nodeId ?? null, c && brokerAddresses(c));
     await this.joinExit?.close();
     this.invalidBatches.release(); // a fetch held at a batch that failed its checks ends (the runner stops)
-    await consumer?.disconnect();
+    await Promise.all([consumer?.disconnect(), this.starts?.close()]);
   }
 }

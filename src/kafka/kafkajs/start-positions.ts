@@ -3,53 +3,48 @@
  * where the partitions of an assignment start, asked as kafkajs' own offset manager asks when it
  * starts them (OffsetFetch from the group's coordinator; for a partition without a committed offset,
  * ListOffsets from the leaders for the end `auto.offset.reset` names, at the consumer's isolation
- * level). Asked by the sink task as it is assigned partitions (Connect records their positions then).
+ * level), over one cluster connection kept from the first look-up until the consumer closes. Asked
+ * by the sink task as it is assigned partitions (Connect records their positions then).
  */
 import type { Consumer, Kafka } from "kafkajs";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
-import { ConnectError } from "../../errors.ts";
+import { ConnectError, RetriableError } from "../../errors.ts";
 import type { ConsumerSettings } from "../client-config.ts";
-import { createCluster, groupByTopic } from "./protocol.ts";
+import { wrap } from "./errors.ts";
+import { type ClusterLike, createCluster, groupByTopic } from "./protocol.ts";
 
 type OffsetsAnswer = { topic: string; partitions: { partition: number; offset: string }[] }[];
 
 /** The start offset of each partition of `partitions` (one missing when the broker named none). */
 async function startOffsets(
-  kafka: Kafka,
+  cluster: ClusterLike,
   groupId: string,
   settings: ConsumerSettings,
   partitions: readonly TopicPartition[],
 ): Promise<Map<string, number>> {
-  // kafkajs' isolation levels: 0 read_uncommitted, 1 read_committed.
-  const cluster = createCluster(kafka, { isolationLevel: settings.readUncommitted ? 0 : 1 });
-  await cluster.connect();
-  try {
-    const found = new Map<string, number>();
-    const add = (answer: OffsetsAnswer) => {
-      for (const { topic, partitions: ps } of answer)
-        for (const { partition, offset } of ps)
-          if (Number(offset) >= 0) found.set(key({ topic, partition }), Number(offset));
-    };
-    const topics = (list: readonly TopicPartition[]) =>
-      [...groupByTopic(list)].map(([topic, tps]) => ({
-        topic,
-        partitions: tps.map(({ partition }) => ({ partition })),
-      }));
-    const coordinator = await cluster.findGroupCoordinator({ groupId });
-    add(
-      ((await coordinator.offsetFetch({ groupId, topics: topics(partitions) })) as { responses: OffsetsAnswer })
-        .responses,
-    );
-    const unresolved = partitions.filter((tp) => !found.has(key(tp)));
-    if (unresolved.length > 0) {
-      await cluster.addMultipleTargetTopics([...groupByTopic(unresolved).keys()]);
-      const fromBeginning = settings.fromBeginning;
-      add(await cluster.fetchTopicsOffset(topics(unresolved).map((t) => ({ ...t, fromBeginning }))));
-    }
-    return found;
-  } finally {
-    await cluster.disconnect();
+  const found = new Map<string, number>();
+  const add = (answer: OffsetsAnswer) => {
+    for (const { topic, partitions: ps } of answer)
+      for (const { partition, offset } of ps)
+        if (Number(offset) >= 0) found.set(key({ topic, partition }), Number(offset));
+  };
+  const topics = (list: readonly TopicPartition[]) =>
+    [...groupByTopic(list)].map(([topic, tps]) => ({
+      topic,
+      partitions: tps.map(({ partition }) => ({ partition })),
+    }));
+  const coordinator = await cluster.findGroupCoordinator({ groupId });
+  add(
+    ((await coordinator.offsetFetch({ groupId, topics: topics(partitions) })) as { responses: OffsetsAnswer })
+      .responses,
+  );
+  const unresolved = partitions.filter((tp) => !found.has(key(tp)));
+  if (unresolved.length > 0) {
+    await cluster.addMultipleTargetTopics([...groupByTopic(unresolved).keys()]);
+    const fromBeginning = settings.fromBeginning;
+    add(await cluster.fetchTopicsOffset(topics(unresolved).map((t) => ({ ...t, fromBeginning }))));
   }
+  return found;
 }
 
 /**
@@ -63,6 +58,7 @@ export class StartPositions {
   /** The first offset handed over per partition under the assignment numbered `firstOf`. */
   private readonly first = new Map<string, number>();
   private firstOf = -1;
+  private cluster: Promise<ClusterLike> | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -70,6 +66,32 @@ export class StartPositions {
     private readonly settings: ConsumerSettings,
     private readonly consumer: Consumer,
   ) {}
+
+  /** The cluster connection of the look-ups, opened at the first and kept until `close`. */
+  private connected(): Promise<ClusterLike> {
+    if (!this.cluster) {
+      // kafkajs' isolation levels: 0 read_uncommitted, 1 read_committed.
+      const cluster = createCluster(this.kafka, { isolationLevel: this.settings.readUncommitted ? 0 : 1 });
+      const connecting = cluster.connect().then(() => cluster);
+      this.cluster = connecting;
+      connecting.catch(() => {
+        if (this.cluster === connecting) this.cluster = undefined;
+      });
+    }
+    return this.cluster;
+  }
+
+  private forget(offsets: Promise<Map<string, number>>): void {
+    if (this.asked?.offsets === offsets) this.asked = undefined;
+  }
+
+  /** The consumer closed: the look-ups' connection too. */
+  async close(): Promise<void> {
+    const cluster = this.cluster;
+    this.cluster = undefined;
+    this.asked = undefined;
+    await cluster?.then((c) => c.disconnect()).catch(() => undefined);
+  }
 
   /** A batch starting at `from` goes to the handler under the assignment numbered `assignment`. */
   handedOver(from: TopicPartitionOffset, assignment: number): void {
@@ -83,17 +105,23 @@ export class StartPositions {
     if (!assigned.some((a) => key(a) === key(tp)))
       throw new ConnectError(`No current assignment for partition ${tp.topic}-${tp.partition}`);
     if (this.asked?.assignment !== assignment) {
-      const offsets = startOffsets(this.kafka, this.groupId, this.settings, assigned);
+      const offsets = this.connected().then((c) => startOffsets(c, this.groupId, this.settings, assigned));
       this.asked = { assignment, offsets };
       // A failed look-up is made again at the next call.
-      offsets.catch(() => {
-        if (this.asked?.offsets === offsets) this.asked = undefined;
-      });
+      offsets.catch(() => this.forget(offsets));
     }
-    const offset = (await this.asked.offsets).get(key(tp));
+    const asked = this.asked.offsets;
+    const offsets = await asked.catch((error) => {
+      throw wrap(error, `Failed to look up the position of ${tp.topic}-${tp.partition}`);
+    });
+    const offset = offsets.get(key(tp));
     const first = this.firstOf === assignment ? this.first.get(key(tp)) : undefined;
     if (first !== undefined) return first;
-    if (offset === undefined) throw new ConnectError(`The position of ${tp.topic}-${tp.partition} is not known`);
+    if (offset === undefined) {
+      // Asked again at the next call, as Java's position() asks until default.api.timeout.ms.
+      this.forget(asked);
+      throw new RetriableError(`The position of ${tp.topic}-${tp.partition} is not known yet`);
+    }
     this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(offset) });
     return offset;
   }

@@ -51,6 +51,8 @@ export class PartitionFetcher {
   private readonly nodesFetching = new Set<number>();
   private active = 0;
   private stopped = false;
+  /** A partition's failure, raised once what was ready before it went to the handler (drain). */
+  private failure: { readonly error: unknown } | undefined;
   private pumping = false;
   private again = false;
 
@@ -100,7 +102,7 @@ export class PartitionFetcher {
     }
   }
 
-  /** Seeks, positions and pauses of partitions assigned but not handed over yet (the handler's onPartitionsAssigned runs first). */
+  /** Seeks, positions, pauses of partitions assigned, not handed over yet (onPartitionsAssigned runs first). */
   private readonly seeks = new Map<string, bigint>();
   private readonly pausedEarly = new Set<string>();
   private revocations = 0;
@@ -190,7 +192,7 @@ export class PartitionFetcher {
   private async pump(): Promise<void> {
     do {
       this.again = false;
-      if (this.stopped) return;
+      if (this.stopped || this.failure) return;
       const unresolved = [...this.states.values()].filter((s) => s.position === null && !s.resolving);
       if (unresolved.length > 0)
         void resolveStartPositions(this.consumer, this.settings, unresolved, this.log).then(
@@ -253,25 +255,21 @@ export class PartitionFetcher {
       for (const s of list) s.fetching = false;
     }
     if (this.stopped) return;
-    if (!response) {
-      this.stopWith(failure);
-      return;
-    }
+    if (!response) return this.stopWith(failure);
     const outcome = applyFetchResponse(response, requested, idOf, this.states, failure, {
       log: this.log,
       metadata: this.consumer.currentMetadata,
     });
-    if (outcome.error !== undefined) {
-      this.stopWith(outcome.error);
-      return;
-    }
     for (const s of outcome.ready) this.ready.add(s);
+    // A partition that failed (a corrupt batch) fails the consumer at its turn, as Java's poll: the
+    // batches ready before it (earlier answers, earlier partitions of this one) go to the handler first.
+    if (outcome.error !== undefined) this.failure ??= { error: outcome.error };
     this.drain();
     if (outcome.stalled) this.retryLater();
     else this.wake();
   }
 
-  /** Hands buffered batches to the handler while the concurrency bound allows. */
+  /** Hands buffered batches to the handler while the concurrency bound allows; then a pending failure. */
   private drain(): void {
     for (const s of this.ready) {
       if (this.active >= PARTITIONS_CONSUMED_CONCURRENTLY || this.stopped) return;
@@ -296,5 +294,6 @@ export class PartitionFetcher {
         },
       );
     }
+    if (this.failure && this.ready.size === 0 && this.active === 0) this.stopWith(this.failure.error);
   }
 }

@@ -4,9 +4,10 @@
  * Marked stale by errors that say leadership moved (or a lost connection); the pipeline refreshes
  * it before it sends again, and a topic's once it is older than metadata.max.age.ms (`expired`), as
  * Java's producer does: partitions added to a topic are then used by the partitioner. That one is
- * asked in the background (`renew`): sends go on to the leaders known meanwhile, as Java's.
+ * asked in the background (`renew`): sends go on to the leaders known meanwhile, as Java's, unless
+ * it refuses the topic for good (authorization).
  */
-import { isUnknownTopic } from "./errors.ts";
+import { isUnknownTopic, retriable } from "./errors.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
 
 /** Metadata look-ups for a topic without partitions yet before a send fails (with retry.backoff.ms between). */
@@ -40,7 +41,12 @@ export class PartitionLeaders {
    */
   renew(topics: readonly string[], now: number): void {
     for (const t of topics) this.refreshAt.set(t, now + this.retryBackoffMs);
-    this.fetch(topics, true).catch(() => undefined);
+    this.fetch(topics, true).catch((error) => {
+      // Refused for good (TOPIC_AUTHORIZATION_FAILED): forgotten, as Java's metadata drops a topic its
+      // refresh refused; the next send of it asks again, in the foreground, and fails with the refusal.
+      if (retriable(error) || isUnknownTopic(error)) return;
+      for (const t of topics) [this.leaders.delete(t), this.refreshAt.delete(t)];
+    });
   }
 
   /** The leader of the partition, or -1 when none is known. */

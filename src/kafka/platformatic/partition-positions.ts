@@ -10,6 +10,7 @@ import type { TopicPartition } from "../../api/record.ts";
 import { RetriableError } from "../../errors.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumerLog, PartitionLeader } from "../consumer-log.ts";
+import { wrap } from "./errors.ts";
 import { groupByTopic, type PartitionState } from "./partition-state.ts";
 
 type PlatformaticConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
@@ -117,7 +118,9 @@ export class PositionLookups {
         });
       }
       this.batch.push(s);
-      await this.resolved;
+      await this.resolved.catch((error) => {
+        throw wrap(error, `Failed to look up the position of ${s.tp.topic}-${s.tp.partition}`);
+      });
     }
     if (s.position === null)
       throw new RetriableError(`The position of ${s.tp.topic}-${s.tp.partition} is not known yet`);

@@ -743,6 +743,33 @@ describe("ProducePipeline (metadata.max.age.ms)", () => {
   });
 });
 
+describe("ProducePipeline (metadata.max.age.ms, the refresh refused)", () => {
+  test("a refresh for age answered TOPIC_AUTHORIZATION_FAILED: the topic is forgotten, as Java's metadata drops it; the next send asks again and fails with the refusal", async () => {
+    const broker = new FakeBroker(1);
+    let clock = 0;
+    const pipeline = await warmedUp(broker, settings({ metadataMaxAgeMs: 1000 }), () => clock);
+    let asked = 0;
+    broker.leaders = () => {
+      asked++;
+      return Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED"));
+    };
+    clock = 1000;
+    const first = appendAll(pipeline, [1]);
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0);
+    await first.all;
+    expect(first.outcomes).toEqual([0]); // sent to the leader known while the refresh was out
+    await waitFor(() => asked === 1);
+    clock = 1001;
+    const second = appendAll(pipeline, [2]);
+    await second.all;
+    expect(second.outcomes[0]).toStartWith("failed: Could not get metadata: ");
+    expect(second.outcomes[0]).toContain("Topic authorization failed");
+    expect(broker.requests).toHaveLength(1);
+    expect(asked).toBe(2);
+  });
+});
+
 describe("ProducePipeline (metadata.max.age.ms, the refresh not answered)", () => {
   test.each([
     ["hangs", () => new Promise<never>(() => {})],

@@ -39,9 +39,9 @@ export const ERROR_HEADER_PREFIX = "__connect.errors.";
 
 /** How long Connect's admin client keeps retrying a call (`default.api.timeout.ms`). */
 export const DEFAULT_API_TIMEOUT_MS = 60_000;
-/** The admin client's `retry.backoff.ms` and `retry.backoff.max.ms`. */
-const RETRY_BACKOFF_MS = 100;
-const RETRY_BACKOFF_MAX_MS = 1000;
+/** The Kafka clients' (admin, consumer) `retry.backoff.ms` and `retry.backoff.max.ms`. */
+export const RETRY_BACKOFF_MS = 100;
+export const RETRY_BACKOFF_MAX_MS = 1000;
 
 export interface DeadLetterQueueConfig {
   readonly topic: string;
