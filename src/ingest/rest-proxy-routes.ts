@@ -92,7 +92,9 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
     const route = deps.routes.byTopic(topic);
     if (!route)
       throw (
-        ownerNotServing(topic, deps.routes.owners(topic)) ??
+        ownerNotServing(topic, deps.routes.owners(topic), (connector) =>
+          deps.routes.routes().some((r) => r.connector === connector && r.state === "open"),
+        ) ??
         sharedTopic(topic, deps.routes.claimants(topic)) ??
         topicNotFound()
       );
