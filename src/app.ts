@@ -6,6 +6,7 @@
 import type { Database } from "bun:sqlite";
 import { hostname } from "node:os";
 import type { Config } from "./api/connector.ts";
+import { clientProperties } from "./client-properties.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { closeConfigProviders } from "./config-providers/config-transformer.ts";
 import { restProxyOwners } from "./connectors/http-ingest/rest-proxy-owners.ts";
@@ -143,6 +144,7 @@ export function startApp(options: AppOptions): App {
       metrics: ingestMetrics,
       spool: spoolStore,
       spoolMetrics,
+      workerProducerAcks: clientProperties(config, "producer").acks,
     });
   const kafka = options.kafka ?? kafkaPorts[config["kafka.client"] as KafkaClientName](logs);
   const db = openDatabase(config["data.dir"], {

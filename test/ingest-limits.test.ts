@@ -4,17 +4,22 @@
  * Content-Length must not bypass `ingest.max.body.bytes` (P1.3), and Bun's own body limit is above the
  * largest route limit (bunBodyLimit); deeply nested JSON is refused and leaves the task running (P1.2); slow bodies
  * cannot hold a route's concurrency slots (P2.4); header values every record repeats count against the
- * body limit once per record (security hunt 2026-12-03).
+ * body limit once per record (security hunt 2026-12-03), the stamped identity too (ingestp4).
  */
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Socket } from "node:net";
+import { exportSPKI, generateKeyPair, SignJWT } from "jose";
 import { openRaw, parseResponse } from "./fixtures/connect-rest/raw-http.ts";
 import { readAll, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
+import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const TOPIC = uniqueTopic("ingest-limits");
 const COPIED_TOPIC = uniqueTopic("ingest-limits-copied");
+const STAMPED_TOPIC = uniqueTopic("ingest-limits-stamped");
+const issuer = await generateKeyPair("ES256", { extractable: true });
+const keys = await tempDir("ingest-limits-");
 
 const suite = suiteGateway({ "ingest.listeners": "http://127.0.0.1:0" });
 
@@ -45,6 +50,14 @@ beforeAll(async () => {
     "kafka.topic": COPIED_TOPIC,
     "ingest.key.source": "header",
     "ingest.headers.allowlist": "X-Site",
+  });
+  await Bun.write(keys.file("issuer.pem"), await exportSPKI(issuer.publicKey));
+  await createConnector("stamped", {
+    "ingest.path": "/ingest/stamped",
+    "kafka.topic": STAMPED_TOPIC,
+    "ingest.auth.methods": "jwt",
+    "ingest.auth.jwt.public.key.location": keys.file("issuer.pem"),
+    "ingest.auth.jwt.algorithms": "ES256",
   });
   await createConnector("deep", {
     "ingest.path": "/ingest/deep",
@@ -179,7 +192,7 @@ describe("header values copied into every record", () => {
       body: {
         error_code: 413,
         message:
-          "The request's 2000 records would each carry 1000 bytes of its header values (key, allow-listed headers and stamped content type), 2000000 bytes in all, over the limit of 1048576 bytes (ingest.max.body.bytes); nothing was written",
+          "The request's 2000 records would each carry 1000 bytes of its header values (key, allow-listed headers, stamped content type and identity), 2000000 bytes in all, over the limit of 1048576 bytes (ingest.max.body.bytes); nothing was written",
       },
     });
     const v2 = await fetch(`${suite.ingest}/topics/${COPIED_TOPIC}`, {
@@ -199,6 +212,55 @@ describe("header values copied into every record", () => {
     expect(written.map((r) => [r.key?.toString(), r.value?.toString()])).toEqual([
       [`"${long}"`, "1"],
       [`"${long}"`, "2"],
+    ]);
+  });
+});
+
+afterAll(async () => {
+  await keys[Symbol.asyncDispose]();
+});
+
+describe("the stamped identity copied into every record", () => {
+  test("counts against ingest.max.body.bytes with the header copies: a long token subject on many records is 413, nothing written", async () => {
+    // Before: 200, 2 MB of ingest.identity headers made from a 4 KB body (the identity's copies were
+    // left out of the check the other header copies pass).
+    const device = "d".repeat(1_000);
+    const token = await new SignJWT({ sub: device })
+      .setProtectedHeader({ alg: "ES256" })
+      .setIssuedAt()
+      .setExpirationTime("5m")
+      .sign(issuer.privateKey);
+    const authorization = `Bearer ${token}`;
+    const zeros = `[${Array(2_000).fill(0).join(",")}]`;
+    const native = await fetch(`${suite.ingest}/ingest/stamped`, {
+      method: "POST",
+      body: zeros,
+      headers: { "Content-Type": "application/json", Authorization: authorization },
+    });
+    expect({ status: native.status, body: await native.json() }).toEqual({
+      status: 413,
+      body: {
+        error_code: 413,
+        message:
+          "The request's 2000 records would each carry 1000 bytes of its header values (key, allow-listed headers, stamped content type and identity), 2000000 bytes in all, over the limit of 1048576 bytes (ingest.max.body.bytes); nothing was written",
+      },
+    });
+    const v3 = await fetch(`${suite.ingest}/v3/clusters/c/topics/${STAMPED_TOPIC}/records`, {
+      method: "POST",
+      body: '{"value":{"type":"JSON","data":0}}'.repeat(2_000),
+      headers: { "Content-Type": "application/json", Authorization: authorization },
+    });
+    expect(v3.status).toBe(413);
+    const few = await fetch(`${suite.ingest}/ingest/stamped`, {
+      method: "POST",
+      body: "[1,2]",
+      headers: { "Content-Type": "application/json", Authorization: authorization },
+    });
+    expect(few.status).toBe(200);
+    const written = await readAll(STAMPED_TOPIC);
+    expect(written.map((r) => [r.value?.toString(), r.headers?.["ingest.identity"]?.toString()])).toEqual([
+      ["1", device],
+      ["2", device],
     ]);
   });
 });

@@ -4,8 +4,10 @@
  * (503) when the naming connector's start failed after parsing its config; it was still served by
  * the other connector, without authentication (200), when the naming one failed before starting (a
  * config provider value it cannot resolve) or was STOPPED. Now the stored connector naming the topic
- * owns it: 503 with Retry-After while it is not running, 404 while it is STOPPED. Compiled binary
- * when GATEWAY_BIN is set.
+ * owns it: 503 with Retry-After while it is not running, 404 while it is STOPPED. Validation
+ * compares the lists resolved: a connector naming a topic another one's config provider reference
+ * resolves to is refused (ingestp4: accepted, and then neither served it). Compiled binary when
+ * GATEWAY_BIN is set.
  */
 import { expect, test } from "bun:test";
 import { rm } from "node:fs/promises";
@@ -82,4 +84,51 @@ test("a REST Proxy topic named through a config provider reference is held while
     error_code: 503,
     message: `REST Proxy produce requests for topic ${topic} may be served by the ingest connector strict, whose ingest.rest.proxy.topics (a config provider reference) is not known while it is not running`,
   });
+}, 120_000);
+
+test("validation refuses a REST Proxy topic another connector's config provider reference resolves to", async () => {
+  await using s = await strictAndOpen("ingest-topic-owner-validate", providers);
+  const { topic } = s;
+  const props = s.dir.file("topics.properties");
+  await Bun.write(props, `topics=${topic}\n`);
+  const reference = `\${file:${props}:topics}`;
+  const strict = { ...s.strict, "kafka.topic": `${topic}-own`, "ingest.rest.proxy.topics": reference };
+  expect((await s.gw.rest.put("/connectors/strict/config", strict)).status).toBe(201);
+  await waitFor(async () => (await s.v2()).status === 401, { what: "the strict connector serving the topic" });
+
+  // The open connector naming the topic the stored reference resolves to.
+  const clash = await s.gw.rest.put("/connectors/open/config", { ...s.open, "ingest.rest.proxy.topics": topic });
+  expect(clash.status).toBe(400);
+  expect(clash.body.message).toContain("configuration ingest.rest.proxy.topics: connector strict names it too");
+  const validated = await s.gw.rest.put("/connector-plugins/HttpIngestSource/config/validate", {
+    ...s.open,
+    name: "open",
+    "ingest.rest.proxy.topics": topic,
+  });
+  expect(validated.body.error_count).toBe(1);
+  // The strict connector's topic is still served by it alone.
+  expect((await s.v2()).status).toBe(401);
+
+  // The other way round: a reference resolving to a topic the open connector names.
+  expect((await s.gw.rest.put("/connectors/open/config", { ...s.open, "kafka.topic": `${topic}-open` })).status).toBe(
+    201,
+  );
+  const other = s.dir.file("other.properties");
+  await Bun.write(other, `topics=${topic}-open\n`);
+  expect(
+    (
+      await s.gw.rest.put("/connectors/open/config", {
+        ...s.open,
+        "kafka.topic": `${topic}-open`,
+        "ingest.rest.proxy.topics": `${topic}-open`,
+      })
+    ).status,
+  ).toBe(200);
+  const second = await s.gw.rest.put("/connectors/second/config", {
+    ...s.open,
+    "ingest.path": "/ingest/second",
+    "ingest.rest.proxy.topics": `\${file:${other}:topics}`,
+  });
+  expect(second.status).toBe(400);
+  expect(second.body.message).toContain("connector open names it too");
 }, 120_000);

@@ -38,7 +38,7 @@ describe("header values copied into every record count against ingest.max.body.b
     expect(array).toEqual({
       status: 413,
       message:
-        "The request's 1000 records would each carry 101 bytes of its header values (key, allow-listed headers and stamped content type), 101000 bytes in all, over the limit of 100000 bytes (ingest.max.body.bytes); nothing was written",
+        "The request's 1000 records would each carry 101 bytes of its header values (key, allow-listed headers, stamped content type and identity), 101000 bytes in all, over the limit of 100000 bytes (ingest.max.body.bytes); nothing was written",
     });
     const lines = refusal(() =>
       parseNativeBody(settings, post(ndjson, "application/x-ndjson", { "X-Kafka-Key": key }), bytes(ndjson), 0),

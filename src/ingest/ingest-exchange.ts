@@ -34,6 +34,8 @@ const takeResolve = (resolve: (outcomes: RecordOutcome[]) => void): void => {
 export class IngestExchange implements IngestRequestContext, IngestSubmission, ParsedRequest {
   acceptedRecords = 0;
   acceptedBytes = 0;
+  /** The bytes the route's stamp adds to each record for this request's identity (set before parse). */
+  stampedBytes = 0;
   /** The submission's topic and records (set by `submitTo`). */
   topic = "";
   records: readonly IngestRecord[] = NO_RECORDS;

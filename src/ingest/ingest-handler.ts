@@ -95,6 +95,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
           /** Final: no record failed in a way a retry could cure; only then is the key's answer kept. */
           let final = false;
           try {
+            if (route.stages.stampedBytes) context.stampedBytes = route.stages.stampedBytes(identity);
             const parsing = shape.parse(body, context);
             const parsed = isPromise(parsing) ? await parsing : parsing;
             const received = parsed.records;

@@ -52,7 +52,8 @@ function hasHeader(records: readonly IngestRecord[], lower: string): boolean {
  * identity's name (identityName: method-qualified when the connector enables several methods).
  * Like the other header copies, the stamped name counts in each record's `bytes` (its UTF-8 bytes,
  * once for the header and once for the key), so ingest.queue.max.bytes bounds them too; a client
- * key or header it replaces stays counted.
+ * key or header it replaces stays counted. So does it against ingest.max.body.bytes, with the
+ * other copies, before the records are made (`stampedIdentityBytes`, checkCopiedHeaders).
  */
 export function stampIdentity(
   identity: IngestIdentity,
@@ -70,6 +71,23 @@ export function stampIdentity(
   return stamped(identity, records, settings, headerName, asKey, qualified);
 }
 
+/** The bytes the identity's name adds to a record: once as the header, once as the key. */
+function nameCopies(name: string, headerName: string, asKey: boolean): number {
+  const nameBytes = Buffer.byteLength(name);
+  return (headerName !== "" ? nameBytes : 0) + (asKey ? nameBytes : 0);
+}
+
+/** The bytes stampIdentity adds to each record of `identity`'s requests (IngestStages.stampedBytes). */
+export function stampedIdentityBytes(
+  identity: IngestIdentity,
+  headerName: string,
+  asKey: boolean,
+  qualified = false,
+): number {
+  if (identity.source === "anonymous") return 0;
+  return nameCopies(identityName(identity, qualified), headerName, asKey);
+}
+
 /** stampIdentity's new records (apart: its closures' scope is an object per call). */
 function stamped(
   identity: IngestIdentity,
@@ -85,8 +103,7 @@ function stamped(
   }
   const name = identityName(identity, qualified);
   const key = settings.keyFormat === "bytes" ? encoder.encode(name) : name;
-  const nameBytes = Buffer.byteLength(name);
-  const copied = (headerName !== "" ? nameBytes : 0) + (asKey ? nameBytes : 0);
+  const copied = nameCopies(name, headerName, asKey);
   return records.map((record) => {
     let headers = record.headers;
     if (headerName !== "") {
@@ -150,6 +167,7 @@ export class IngestSecurity {
       },
       limit: (identity, _target, bytes) => quotas.limit(identity, bytes),
       stamp: (identity, records, settings) => stampIdentity(identity, records, settings, headerName, asKey, qualified),
+      stampedBytes: (identity) => stampedIdentityBytes(identity, headerName, asKey, qualified),
       close: () => {
         if (this.metricsByConnector.get(connector) === quotas.metrics) {
           this.metricsByConnector.delete(connector);

@@ -140,12 +140,16 @@ function jsonValue(parsed: unknown, text: string, bytes: Uint8Array | undefined)
   return new JsonText(trimmed, trimmed.length === text.length ? bytes : undefined);
 }
 
-/** Parses a native-path body into records, or throws an IngestError (4xx) and nothing is written. */
+/**
+ * Parses a native-path body into records, or throws an IngestError (4xx) and nothing is written;
+ * `stamped`: the bytes the identity's stamp adds to each record (checkCopiedHeaders).
+ */
 export function parseNativeBody(
   settings: IngestRouteSettings,
   request: Request,
   body: Uint8Array,
   receivedAt: number,
+  stamped = 0,
 ): IngestRecord[] {
   const contentType = request.headers.get("content-type");
   const kind = bodyKind(mediaType(contentType));
@@ -186,7 +190,7 @@ export function parseNativeBody(
     throw unprocessable(`The request holds more than ${limits.maxRecords} records (ingest.max.records)`);
 
   const copied = copiedHeaderBytes(settings, request, true, contentType, kind === "raw");
-  checkCopiedHeaders(settings, elements.length, copied);
+  checkCopiedHeaders(settings, elements.length, copied, stamped);
   const headers = requestHeaders(settings, request, receivedAt, contentType, kind === "raw");
   const records: IngestRecord[] = new Array(elements.length);
   for (let i = 0; i < elements.length; i++)

@@ -18,7 +18,10 @@ class NativeShape implements ShapeHandler {
 
   parse(body: Uint8Array, context: IngestExchange): ParsedRequest {
     const settings = this.settings;
-    return context.parsedNative(parseNativeBody(settings, context.request, body, context.receivedAt), settings);
+    return context.parsedNative(
+      parseNativeBody(settings, context.request, body, context.receivedAt, context.stampedBytes),
+      settings,
+    );
   }
 }
 

@@ -200,34 +200,38 @@ export function copiedHeaderBytes(
 
 /**
  * Refuses (413) a request whose `records` would carry, together, more than `ingest.max.body.bytes`
- * of values taken from its headers, `each` bytes a record (`copiedHeaderBytes`). Every record
- * repeats them, so a small body of many records with long header values (up to the listener's
- * 16 KiB of headers) made up to 10,000 times its size in records (security hunt 2026-12-03: 20 KB
- * sent, 150 MB produced).
+ * of values taken from its headers, `each` bytes a record (`copiedHeaderBytes`), and of the
+ * identity its credentials establish, `stamped` bytes a record (IngestStages.stampedBytes: the
+ * identity header and key; before ingestp4 they were not counted). Every record repeats them, so a
+ * small body of many records with long header values (up to the listener's 16 KiB of headers)
+ * made up to 10,000 times its size in records (security hunt 2026-12-03: 20 KB sent, 150 MB
+ * produced).
  */
-export function checkCopiedHeaders(settings: IngestRouteSettings, records: number, each: number): void {
+export function checkCopiedHeaders(settings: IngestRouteSettings, records: number, each: number, stamped = 0): void {
   if (records < 2) return;
   const limit = settings.limits.maxBodyBytes;
-  if (each * records <= limit) return;
+  const all = each + stamped;
+  if (all * records <= limit) return;
   throw new IngestError(
     413,
     ErrorCodes.PAYLOAD_TOO_LARGE,
-    `The request's ${records} records would each carry ${each} bytes of its header values (key, allow-listed headers and stamped content type), ${each * records} bytes in all, over the limit of ${limit} bytes (ingest.max.body.bytes); nothing was written`,
+    `The request's ${records} records would each carry ${all} bytes of its header values (key, allow-listed headers, stamped content type and identity), ${all * records} bytes in all, over the limit of ${limit} bytes (ingest.max.body.bytes); nothing was written`,
   );
 }
 
 /**
  * `requestHeaders` of a REST Proxy request of `records` records (their keys come from its body),
- * after `checkCopiedHeaders`, and the bytes of them each record carries (`copied`).
+ * after `checkCopiedHeaders` (with the `stamped` identity's bytes), and the bytes of them each record carries (`copied`).
  */
 export function restProxyHeaders(
   settings: IngestRouteSettings,
   request: Request,
   receivedAt: number,
   records: number,
+  stamped = 0,
 ): { readonly headers: readonly (readonly [string, IngestHeaderValue])[]; readonly copied: number } {
   const copied = copiedHeaderBytes(settings, request, false);
-  checkCopiedHeaders(settings, records, copied);
+  checkCopiedHeaders(settings, records, copied, stamped);
   return { headers: requestHeaders(settings, request, receivedAt, null, false), copied };
 }
 

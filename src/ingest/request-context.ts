@@ -155,6 +155,11 @@ export interface IngestStages {
   readonly authorize: Authorize;
   readonly limit: Limit;
   readonly stamp?: Stamp;
+  /**
+   * The bytes `stamp` adds to each record of the identity's requests (the identity header and key),
+   * which count with the request's header copies against ingest.max.body.bytes (checkCopiedHeaders).
+   */
+  readonly stampedBytes?: (identity: IngestIdentity) => number;
   /** Releases resources (JWKS caches, quota timers) when the route closes. */
   close?(): void | Promise<void>;
 }

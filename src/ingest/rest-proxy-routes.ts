@@ -92,7 +92,9 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
     const route = deps.routes.byTopic(topic);
     if (!route)
       throw (
-        ownerNotServing(topic, deps.routes.owners(topic)) ??
+        ownerNotServing(topic, deps.routes.owners(topic), (connector) =>
+          deps.routes.routes().some((r) => r.connector === connector && r.state === "open"),
+        ) ??
         sharedTopic(topic, deps.routes.claimants(topic)) ??
         topicNotFound()
       );
@@ -116,7 +118,15 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
     const responseType = v2ResponseType(context.request.headers.get("accept"));
     return pipeline(context, route, target, {
       parse: async (body) => {
-        const records = parseV2Body(route.settings, context.request, body, context.receivedAt, format, pathPartition);
+        const records = parseV2Body(
+          route.settings,
+          context.request,
+          body,
+          context.receivedAt,
+          format,
+          pathPartition,
+          context.stampedBytes,
+        );
         await checkPartitions(route, topic, records);
         return { records, respond: (outcomes) => v2Response(outcomes, responseType) };
       },
@@ -134,8 +144,8 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
     return pipeline(context, route, target, {
       parse: async (body) => {
         const read = batch
-          ? parseV3Batch(route.settings, context.request, body, context.receivedAt)
-          : parseV3Records(route.settings, context.request, body, context.receivedAt);
+          ? parseV3Batch(route.settings, context.request, body, context.receivedAt, context.stampedBytes)
+          : parseV3Records(route.settings, context.request, body, context.receivedAt, context.stampedBytes);
         // Each record naming a partition the topic lacks fails alone (its own report), as REST Proxy.
         const count = namedPartitions(read.records).length === 0 ? undefined : await partitionCount(route, topic);
         const parsed = count === undefined ? read : withKnownPartitions(read, count);

@@ -83,6 +83,7 @@ export function parseV2Body(
   receivedAt: number,
   format: V2Format,
   pathPartition: number | null,
+  stamped = 0,
 ): IngestRecord[] {
   const { doc, exact } = parseJsonBody(body, settings.limits.maxJsonDepth);
   const schema = format === "json" ? V2JsonProduceRequest : V2BinaryProduceRequest;
@@ -98,7 +99,7 @@ export function parseV2Body(
       ErrorCodes.INVALID_PAYLOAD,
       `The request holds more than ${limits.maxRecords} records (ingest.max.records)`,
     );
-  const { headers, copied } = restProxyHeaders(settings, request, receivedAt, request_.records.length);
+  const { headers, copied } = restProxyHeaders(settings, request, receivedAt, request_.records.length, stamped);
   return request_.records.map((r, i) => {
     const element = (data: unknown, what: string): Element | null => {
       if (data === undefined || data === null) return null;

@@ -142,6 +142,7 @@ export function parseV3Records(
   request: Request,
   body: Uint8Array,
   receivedAt: number,
+  stamped = 0,
 ): V3Parsed {
   const texts = concatenatedJsonTexts(bodyText(body, settings.limits.maxJsonDepth));
   if (texts.length === 0) throw new IngestError(400, 400, "Bad Request: Request body is empty. Data is required.");
@@ -151,7 +152,7 @@ export function parseV3Records(
       ErrorCodes.INVALID_PAYLOAD,
       `The request holds more than ${settings.limits.maxRecords} records (ingest.max.records)`,
     );
-  const base = restProxyHeaders(settings, request, receivedAt, texts.length);
+  const base = restProxyHeaders(settings, request, receivedAt, texts.length, stamped);
   const records: IngestRecord[] = [];
   const items: V3Item[] = texts.map((text) => {
     try {
@@ -178,6 +179,7 @@ export function parseV3Batch(
   request: Request,
   body: Uint8Array,
   receivedAt: number,
+  stamped = 0,
 ): V3Parsed {
   const text = bodyText(body, settings.limits.maxJsonDepth);
   let doc: unknown;
@@ -200,7 +202,7 @@ export function parseV3Batch(
     if (ids.indexOf(id) !== i)
       throw new IngestError(422, ErrorCodes.BATCH_VALIDATION, `Batch entry ids must be distinct; ${id} is repeated`);
   }
-  const base = restProxyHeaders(settings, request, receivedAt, entries.length);
+  const base = restProxyHeaders(settings, request, receivedAt, entries.length, stamped);
   const records: IngestRecord[] = [];
   const exact = exactMember(exactReading(text), "entries");
   const items: V3Item[] = entries.map((entry, i) => {

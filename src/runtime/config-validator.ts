@@ -112,19 +112,23 @@ export class ConfigValidator {
     }
     const { infos, connector } = validated;
     if (connector.type === "source" && (connector.uniqueKeys || connector.conflicts))
-      this.checkUnique(connector, resolved, infos);
+      await this.checkUnique(connector, resolved, infos, resolveConfig);
     return hideResolvedValues(infos, config, values, (text) => this.logs.redact(text));
   }
 
   /**
    * Adds an error on each unique key whose value another connector of the same class already uses,
-   * and on the keys of the descriptor's `conflicts` with the other connectors of the class.
+   * and on the keys of the descriptor's `conflicts` with the other connectors of the class. The
+   * others' configs are compared resolved, as `config` is (ingestp4: a stored
+   * `${provider:…}` list resolving to a topic the new config names was not seen to name it); one a
+   * provider cannot resolve now is compared as stored.
    */
-  private checkUnique(
+  private async checkUnique(
     connector: Pick<SourceConnectorDescriptor, "className" | "uniqueKeys" | "conflicts">,
     config: Readonly<Record<string, string | null>>,
     infos: ConfigInfos,
-  ): void {
+    resolveConfig: ResolveConfig,
+  ): Promise<void> {
     const addError = (key: string, message: string) => {
       const entry = infos.configs.find((c) => c.value?.name === key);
       if (!entry?.value) return;
@@ -132,9 +136,10 @@ export class ConfigValidator {
       infos.error_count++;
     };
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Config;
-    for (const [name, other] of this.storedConfigs()) {
+    for (const [name, stored] of this.storedConfigs()) {
       if (name === config.name) continue;
-      if (this.registry.fullName(other["connector.class"]?.trim() ?? "") !== connector.className) continue;
+      if (this.registry.fullName(stored["connector.class"]?.trim() ?? "") !== connector.className) continue;
+      const other = await resolvedOrStored(stored, resolveConfig);
       for (const k of connector.uniqueKeys ?? []) {
         const value = config[k]?.trim();
         if (!value || other[k]?.trim() !== value) continue;
@@ -199,6 +204,16 @@ export class ConfigValidator {
     }
     if (plugin.type === "source" || plugin.type === "sink") return describeConfig(connectorPluginConfigDef(plugin));
     return describeConfig(plugin.config);
+  }
+}
+
+/** `config` with its provider references resolved; as stored when one cannot be resolved now. */
+async function resolvedOrStored(config: Config, resolveConfig: ResolveConfig): Promise<Config> {
+  if (!Object.values(config).some((value) => value.includes("${"))) return config;
+  try {
+    return await resolveConfig(config);
+  } catch {
+    return config;
   }
 }
 

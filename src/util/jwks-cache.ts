@@ -12,7 +12,8 @@
  *   fetch succeeds, so a provider outage does not lock every client out; a WARN says so, once per
  *   outage. Not for ever: a key the provider removed (revoked) would be accepted as long as its
  *   fetches fail. Past their expiry plus `maxAgeMs` (one more longest age) the keys are no longer
- *   used: verification fails closed (JwksUnavailableError, 503) until a fetch succeeds.
+ *   used: verification fails closed (JwksUnavailableError, 503) until a fetch succeeds, and a WARN
+ *   says so, once per outage.
  * - A token naming a kid the set lacks (key rotation) waits for one refresh, unless the last fetch
  *   attempt is younger than `cooldownMs` (made-up kids cannot make the gateway flood the provider);
  *   within the cooldown such a token is not judged: `JwksKeyPendingError` (503 with Retry-After,
@@ -61,6 +62,7 @@ export class JwksCache {
   private lastError: unknown;
   private fetches = 0;
   private warnedStale = false;
+  private warnedRefused = false;
   private readonly clock: Clock;
   private readonly minAgeMs: number;
   private readonly maxAgeMs: number;
@@ -91,7 +93,8 @@ export class JwksCache {
   readonly getKey = async (header: JWSHeaderParameters, token: { payload: unknown; signature: string }) => {
     const now = monotonicNow(this.clock);
     // Stale keys are used one longest age past their expiry at most: then none (fail closed).
-    let entry = this.entry && now < this.entry.expiresAt + this.maxAgeMs ? this.entry : undefined;
+    const held = this.entry;
+    let entry = held && now < held.expiresAt + this.maxAgeMs ? held : undefined;
     const kidKnown = (e: Entry) => header.kid === undefined || e.kids.has(header.kid);
     const expired = !entry || now >= entry.expiresAt;
     if (entry && !expired && kidKnown(entry)) return entry.set(header, token as never);
@@ -109,11 +112,13 @@ export class JwksCache {
         entry = await this.refresh();
       } catch (error) {
         this.lastError = error;
+        if (held) this.refused(held, now);
         throw error;
       }
       return entry.set(header, token as never);
     }
     if (!entry) {
+      if (held && this.lastError !== undefined) this.refused(held, now);
       throw (
         this.lastError ?? new JwksUnavailableError(`the JWKS at ${shownJwksUrl(this.options.url)} is not available yet`)
       );
@@ -138,6 +143,18 @@ export class JwksCache {
       );
     }
     return entry;
+  }
+
+  /**
+   * A WARN (once per outage) that `held`, past its expiry plus `maxAgeMs`, is no longer used: every
+   * token is refused until a fetch succeeds (nothing said so when the refusals started).
+   */
+  private refused(held: Entry, now: number): void {
+    if (this.warnedRefused) return;
+    this.warnedRefused = true;
+    this.options.warn?.(
+      `The JWKS at ${shownJwksUrl(this.options.url)} cannot be fetched (${messageOf(this.lastError)}): its keys fetched ${Math.round((now - held.fetchedAt) / 1000)} s ago are past their expiry plus the longest cache age (${Math.round(this.maxAgeMs / 1000)} s) and no longer used; bearer tokens are refused (503) until a fetch succeeds`,
+    );
   }
 
   /**
@@ -169,6 +186,7 @@ export class JwksCache {
     this.entry = { set: fetched.set, kids: fetched.kids, fetchedAt: now, expiresAt: now + age };
     this.lastError = undefined;
     this.warnedStale = false;
+    this.warnedRefused = false;
     return this.entry;
   }
 }

@@ -4,9 +4,9 @@
  * delete, restart) suspends it: 503 with Retry-After until it starts again, and the route is gone
  * once its tasks have stopped too. A connector PAUSED without having started (created PAUSED, or
  * paused when the gateway started) reserves its suspended route (`announcePaused`): 503 as well.
- * Tasks (tasks.max, each with its own producer) share the route. `producer.override.acks=0` is
- * accepted (as Connect accepts it) with a WARN at start: requests are then answered before Kafka
- * has the records.
+ * Tasks (tasks.max, each with its own producer) share the route. `producer.override.acks=0` (or
+ * the worker's `producer.acks=0` without an override) is accepted (as Connect accepts it) with a
+ * WARN at start: requests are then answered before Kafka has the records.
  */
 import type { Config, ConnectorContext, SourceConnector } from "../../api/connector.ts";
 import { ConfigError } from "../../errors.ts";
@@ -28,6 +28,8 @@ export interface HttpIngestServices {
   /** The gateway's spool (opened on first use), for ingest.ack.mode=spool. */
   readonly spool?: () => Promise<SpoolStore>;
   readonly spoolMetrics?: SpoolMetrics;
+  /** The worker's producer acks (producer.acks, or top-level acks), which producer.override.acks replaces. */
+  readonly workerProducerAcks?: string;
 }
 
 /**
@@ -71,9 +73,12 @@ export class HttpIngestSourceConnector implements SourceConnector {
       );
     this.config = config;
     this.name = config.name ?? "";
-    if (config["producer.override.acks"]?.trim() === "0") {
+    // The worker's acks=0 as well as the connector's (ingestp4: only the connector's was told).
+    const override = config["producer.override.acks"]?.trim();
+    if ((override ?? this.services.workerProducerAcks?.trim()) === "0") {
+      const setting = override !== undefined ? "producer.override.acks=0" : "The worker's producer.acks=0";
       this.logger?.warn(
-        "producer.override.acks=0: the producer does not wait for Kafka to acknowledge a record, so an acknowledged request is not durable: its answer (offset -1) says its records were sent, not written, a record a broker drops is lost without an error, and with ingest.ack.mode=spool the spool lets go of records once sent. Use acks=all (the default) for records that must not be lost",
+        `${setting}: the producer does not wait for Kafka to acknowledge a record, so an acknowledged request is not durable: its answer (offset -1) says its records were sent, not written, a record a broker drops is lost without an error, and with ingest.ack.mode=spool the spool lets go of records once sent. Use acks=all (the default) for records that must not be lost`,
       );
     }
     const settings = routeSettings(parsed, config["value.converter"], config["key.converter"]);

@@ -13,7 +13,7 @@ const LIMITS = "Limits";
 
 export const ingestLimitsConfigDef = defineConfig({
   "ingest.max.body.bytes": key.int({
-    doc: "Largest request body accepted; larger ones get 413 without the rest being read. The header values every record of a request repeats (the key header, allow-listed headers, a stamped content type) count against it too, once per record (413).",
+    doc: "Largest request body accepted; larger ones get 413 without the rest being read. The header values every record of a request repeats (the key header, allow-listed headers, a stamped content type, the stamped identity: ingest.identity.header and ingest.identity.key) count against it too, once per record (413).",
     default: 1_048_576,
     importance: "MEDIUM",
     group: LIMITS,

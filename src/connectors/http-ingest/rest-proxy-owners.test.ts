@@ -85,7 +85,7 @@ test("a list that is a config provider reference holds its route's topics, and e
   routes.set("strict", ["orders"]);
   expect(owners("orders")).toEqual([strict]);
   expect(owners("other")).toEqual([]);
-  // Resolved to a topic another connector names literally (validation compares raw lists): two owners.
+  // Resolved to a topic another connector names literally (it resolved to another when validated): two owners.
   routes.set("strict", ["orders", "n"]);
   expect(owners("n")).toEqual([{ connector: "named", stopped: false, retryAfterSeconds: 5 }, strict]);
   routes.delete("strict");

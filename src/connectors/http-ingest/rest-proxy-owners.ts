@@ -97,8 +97,8 @@ export function restProxyOwners(
     }
     const named = owners.get(topic) ?? none;
     if (referring.length === 0) return named;
-    // Validation compares a new config with the others' stored (raw) lists, so a reference resolving
-    // to a topic another connector names is not refused: both name it then, and neither serves it.
+    // Validation compares resolved lists, but a reference may resolve to another topic later (its
+    // file changed) or could not be resolved then: a topic two connectors name, neither serves.
     const naming = referring.filter((owner) => {
       const topics = routeNames(owner.connector);
       return topics === undefined ? named.length === 0 : topics.includes(topic);

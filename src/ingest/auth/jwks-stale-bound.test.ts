@@ -1,8 +1,10 @@
 /**
  * Ingest JWT authentication with the identity provider's JWKS endpoint failing: its keys past
  * their age go on verifying tokens (stale-if-error, one WARN), but no longer than one longest age
- * (a day) past their expiry. Before (review45), a key the provider removed was accepted for as long
- * as its fetches kept failing; now the device is told 503 with Retry-After until a fetch succeeds.
+ * (ingest.auth.jwt.jwks.cache.max.age.ms, a day by default) past their expiry. Before (review45), a
+ * key the provider removed was accepted for as long as its fetches kept failing; now the device is
+ * told 503 with Retry-After until a fetch succeeds, and a WARN says so once per outage (ingestp4:
+ * the bound was a day, fixed, and nothing was logged when the refusals started).
  */
 import { expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
@@ -14,11 +16,11 @@ import { type IngestRequestContext, PLAIN_CONNECTION } from "../request-context.
 import { ingestAuthConfigDef, ingestAuthenticatorFrom } from "./ingest-auth-config.ts";
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
-test("stale JWKS keys verify ingest tokens one longest age past their expiry at most, then 503", async () => {
-  await using server = await jwksServer();
+async function staleSetup(config: Record<string, string> = {}) {
+  const server = await jwksServer();
   await server.addKey();
-  server.cacheControl = "max-age=86400"; // the longest age: expires after a day, used until two
   const lines: string[] = [];
   const logs = new LogManager({ sink: (line) => lines.push(line) });
   const clock = new ManualClock(Date.now());
@@ -29,6 +31,7 @@ test("stale JWKS keys verify ingest tokens one longest age past their expiry at 
       "ingest.auth.jwt.issuer": ISSUER,
       "ingest.auth.jwt.audience": AUDIENCE,
       "ingest.auth.jwt.algorithms": "RS256",
+      ...config,
     }),
     { mtlsIdentity: "cn", clock, logger: logs.get("auth"), connector: "telemetry" },
   );
@@ -50,6 +53,14 @@ test("stale JWKS keys verify ingest tokens one longest age past their expiry at 
       (error: unknown) => error,
     );
   };
+  const refusedWarnings = () => lines.filter((line) => line.includes("no longer used"));
+  return { server, lines, clock, token, authenticate, refusedWarnings };
+}
+
+test("stale JWKS keys verify ingest tokens one longest age past their expiry at most, then 503", async () => {
+  const { server, lines, clock, authenticate, refusedWarnings } = await staleSetup();
+  await using _server = server;
+  server.cacheControl = "max-age=86400"; // the longest age: expires after a day, used until two
   expect(await authenticate()).toBe("alice");
   server.status = 503;
   clock.advance(DAY_MS);
@@ -74,7 +85,48 @@ test("stale JWKS keys verify ingest tokens one longest age past their expiry at 
   expect((refused as IngestError).message).toBe(
     "Cannot verify bearer tokens now: the identity provider's keys are unavailable",
   );
+  expect(refusedWarnings()).toHaveLength(1);
+  expect(refusedWarnings()[0]).toContain("WARN [telemetry] The JWKS at");
+  expect(refusedWarnings()[0]).toContain(
+    "s ago are past their expiry plus the longest cache age (86400 s) and no longer used; bearer tokens are refused (503) until a fetch succeeds",
+  );
   server.status = 200;
   clock.advance(30_000); // the cooldown since the last attempt
   expect(await authenticate()).toBe("alice");
+});
+
+test("ingest.auth.jwt.jwks.cache.max.age.ms bounds the keys' age and their stale use; one WARN per outage when refusals start", async () => {
+  const { server, clock, token, authenticate, refusedWarnings } = await staleSetup({
+    "ingest.auth.jwt.jwks.cache.max.age.ms": String(HOUR_MS),
+  });
+  await using _server = server;
+  server.cacheControl = "max-age=86400"; // cut to the hour: expires after one, used until two
+  expect(await authenticate()).toBe("alice");
+  expect(server.requests).toBe(1);
+  server.status = 503;
+  clock.advance(HOUR_MS);
+  expect(await authenticate()).toBe("alice"); // past its age: fetched again in the background
+  await waitFor(() => server.requests === 2, { what: "the background fetch" });
+  clock.advance(HOUR_MS - 1);
+  expect(await authenticate()).toBe("alice");
+  expect(refusedWarnings()).toHaveLength(0);
+
+  clock.advance(1);
+  for (let i = 0; i < 3; i++) {
+    const refused = await authenticate();
+    expect(refused).toBeInstanceOf(IngestError);
+    expect((refused as IngestError).status).toBe(503);
+  }
+  expect(refusedWarnings()).toHaveLength(1);
+  expect(refusedWarnings()[0]).toContain("past their expiry plus the longest cache age (3600 s)");
+  for (const part of token.split(".")) expect(refusedWarnings()[0]).not.toContain(part);
+
+  // A fetch succeeds, then the next outage gets its own WARN.
+  server.status = 200;
+  clock.advance(30_000);
+  expect(await authenticate()).toBe("alice");
+  server.status = 503;
+  clock.advance(2 * HOUR_MS);
+  expect(await authenticate()).toBeInstanceOf(IngestError);
+  expect(refusedWarnings()).toHaveLength(2);
 });

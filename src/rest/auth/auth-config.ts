@@ -93,7 +93,7 @@ export const restAuthenticationConfigDef = defineConfig({
     validators: [check.atLeast(0)],
   }),
   "rest.authentication.bearer.jwks.cache.max.age.ms": key.long({
-    doc: "How long fetched JWKS keys are used before the JWKS is fetched again; shorter when the JWKS response's Cache-Control max-age says so (but not shorter than jwks.cooldown.ms). The fetch runs in the background while the keys held go on verifying, and they are kept while it fails: a key removed from the JWKS stops being accepted once a fetch after this time succeeds.",
+    doc: "How long fetched JWKS keys are used before the JWKS is fetched again; shorter when the JWKS response's Cache-Control max-age says so (but not shorter than jwks.cooldown.ms). The fetch runs in the background while the keys held go on verifying, and they are kept while it fails, at most this long again past their expiry (then bearer tokens answer 503, with a WARN once per outage, until a fetch succeeds): a key removed from the JWKS stops being accepted once a fetch after this time succeeds.",
     default: 600000,
     importance: "LOW",
     group: GROUP,

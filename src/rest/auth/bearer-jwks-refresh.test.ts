@@ -62,7 +62,7 @@ describe("admin API bearer tokens: the JWKS past its age", () => {
 
   // A key the provider removed (revoked) was accepted for as long as its fetches failed, unbounded
   // (review45): now one longest age past the keys' expiry at most, then 503 until a fetch succeeds.
-  test("keys are used at most one longest age past their expiry while the refetch fails, with one WARN", async () => {
+  test("keys are used at most one longest age past their expiry while the refetch fails, with one WARN each", async () => {
     await using server = await jwksServer();
     await server.addKey();
     const clock = new ManualClock(Date.now());
@@ -87,10 +87,15 @@ describe("admin API bearer tokens: the JWKS past its age", () => {
     clock.advance(1);
     expect(await auth.verify(token)).toMatchObject({ outcome: "unavailable" });
     expect((await auth.verify(token)).outcome).toBe("unavailable");
+    // The refusals' start is said once (ingestp4: nothing was logged).
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatch(
+      /^The JWKS at .* cannot be fetched \(the JWKS at .* answered HTTP 503\): its keys fetched 120 s ago are past their expiry plus the longest cache age \(60 s\) and no longer used; bearer tokens are refused \(503\) until a fetch succeeds$/,
+    );
     server.status = 200;
     clock.advance(30_000);
     expect((await auth.verify(token)).outcome).toBe("authenticated");
-    expect(warnings).toHaveLength(1);
+    expect(warnings).toHaveLength(2);
   });
 });
 
