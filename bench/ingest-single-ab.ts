@@ -45,6 +45,8 @@ interface Measurement {
   readonly cpuCores: number;
   /** The main (JavaScript) thread's share of a core. */
   readonly mainCores: number;
+  /** The gateway's peak RSS over the measured window. */
+  readonly rssPeakMiB: number;
 }
 
 async function measure(label: string, bin: string): Promise<Measurement> {
@@ -81,7 +83,7 @@ async function measure(label: string, bin: string): Promise<Measurement> {
     const mainCores = (readMainThreadCpuMs(gw.proc.pid) - mainStart) / (performance.now() - started);
     const usage = sampler.stop();
     const recordsPerS = ((r.requests - r.failed) * recordsPerRequest) / r.durationS;
-    return { label, recordsPerS, p50Ms: r.p50Ms, cpuCores: usage.cpuCores, mainCores };
+    return { label, recordsPerS, p50Ms: r.p50Ms, cpuCores: usage.cpuCores, mainCores, rssPeakMiB: usage.rssPeakMiB };
   } finally {
     proc?.kill("SIGTERM");
     await proc?.exited;
@@ -92,16 +94,16 @@ async function measure(label: string, bin: string): Promise<Measurement> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const results: Measurement[] = [];
 console.log(
-  "| round | build | records/s | p50 ms | CPU (cores) | records per CPU-second | main thread (cores) | main-thread µs a record | load (1 min) |",
+  "| round | build | records/s | p50 ms | CPU (cores) | records per CPU-second | main thread (cores) | main-thread µs a record | peak RSS MiB | load (1 min) |",
 );
-console.log("|--:|---|--:|--:|--:|--:|--:|--:|--:|");
+console.log("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|");
 for (let round = 1; round <= rounds; round++) {
   for (const { label, bin } of builds) {
     const m = await measure(label, bin);
     results.push(m);
     const load = (await Bun.file("/proc/loadavg").text()).split(" ")[0];
     console.log(
-      `| ${round} | ${label} | ${Math.round(m.recordsPerS).toLocaleString("en-US")} | ${m.p50Ms.toFixed(1)} | ${m.cpuCores.toFixed(2)} | ${Math.round(m.recordsPerS / m.cpuCores).toLocaleString("en-US")} | ${m.mainCores.toFixed(2)} | ${((m.mainCores * 1e6) / m.recordsPerS).toFixed(1)} | ${load} |`,
+      `| ${round} | ${label} | ${Math.round(m.recordsPerS).toLocaleString("en-US")} | ${m.p50Ms.toFixed(1)} | ${m.cpuCores.toFixed(2)} | ${Math.round(m.recordsPerS / m.cpuCores).toLocaleString("en-US")} | ${m.mainCores.toFixed(2)} | ${((m.mainCores * 1e6) / m.recordsPerS).toFixed(1)} | ${Math.round(m.rssPeakMiB)} | ${load} |`,
     );
   }
 }
@@ -111,6 +113,7 @@ for (const { label } of builds) {
   console.log(
     `- ${label}: median ${Math.round(median(mine.map((m) => m.recordsPerS))).toLocaleString("en-US")} records/s, ` +
       `${Math.round(median(mine.map((m) => m.recordsPerS / m.cpuCores))).toLocaleString("en-US")} records per CPU-second, ` +
-      `${median(mine.map((m) => (m.mainCores * 1e6) / m.recordsPerS)).toFixed(1)} main-thread µs a record`,
+      `${median(mine.map((m) => (m.mainCores * 1e6) / m.recordsPerS)).toFixed(1)} main-thread µs a record, ` +
+      `peak RSS ${Math.round(median(mine.map((m) => m.rssPeakMiB)))} MiB`,
   );
 }

@@ -13,10 +13,10 @@ import { BodyBudget } from "./body-budget.ts";
 import { ingestApp } from "./ingest-handler.ts";
 import { IngestMetrics } from "./ingest-metrics.ts";
 import type { IngestSubmission, RecordOutcome } from "./ingest-record.ts";
-import { IngestServer } from "./ingest-server.ts";
+import type { IngestServer } from "./ingest-server.ts";
 import { passThroughStages } from "./request-context.ts";
 import { IngestRouteTable } from "./route-table.ts";
-import { testSettings } from "./test-support.ts";
+import { startedIngestServer, testSettings } from "./test-support.ts";
 
 const routes = new IngestRouteTable();
 const budget = new BodyBudget(10_000, () => routes.routes().length);
@@ -49,14 +49,7 @@ beforeAll(() => {
     redact: (text) => text,
     bodies: budget,
   });
-  server = new IngestServer({
-    listeners: ["http://127.0.0.1:0"],
-    originals: {},
-    app,
-    routes,
-    log: new LogManager().get("test"),
-  });
-  server.start();
+  server = startedIngestServer(app, routes);
   port = Number(new URL(server.urls[0]!).port);
 });
 afterAll(() => server.stop());

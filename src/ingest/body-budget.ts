@@ -61,8 +61,9 @@ export class BodyBudget {
 
   /**
    * Reserves the body of `request` (up to its route's body limit) for `route`; throws IngestError
-   * 503 with Retry-After (the route's ingest.retry.after.seconds, as its other overload answers)
-   * when over the budget or, with other routes served, over the route's share of it.
+   * 503 with Retry-After (the route's ingest.retry.after.seconds, as the route's other 503 answers:
+   * too many concurrent requests, no running task) when over the budget or, with other routes
+   * served, over the route's share of it.
    */
   reserve(request: Request, route: BudgetRoute): number {
     if (this.max <= 0) return 0;

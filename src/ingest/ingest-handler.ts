@@ -10,6 +10,7 @@ import { Hono } from "hono";
 import { isPromise } from "../util/async.ts";
 import { monotonicNow, monotonicView } from "../util/clock.ts";
 import { BodyRead, checkedBody, unreadBody } from "./body-reader.ts";
+import { directPath, hasPlainHost, isBareTarget, routePath } from "./direct-path.ts";
 import {
   failedAnswer,
   IngestError,
@@ -154,28 +155,6 @@ function shapeLabel(shape: IngestShape, route: IngestRoute | undefined): string 
   if (shape === "native") return route?.settings.path ?? UNMATCHED_LABEL;
   return shape === "v2" ? REST_PROXY_LABELS.v2 : shape === "v3" ? REST_PROXY_LABELS.v3 : REST_PROXY_LABELS.v3Batch;
 }
-const SLASH = 47;
-/** Host header values from which Bun always builds an absolute request URL (see `routedBareTarget`). */
-const PLAIN_HOST = /^[A-Za-z0-9.:[\]-]+$/;
-
-/**
- * The path of an absolute request URL as hono routes it, or null when it is percent-encoded (hono
- * decodes those; such requests take hono's path).
- */
-function plainPath(url: string): string | null {
-  const start = url.indexOf("/", url.indexOf(":") + 4);
-  if (start < 0) return null;
-  let end = url.indexOf("?", start);
-  if (end < 0) end = url.length;
-  const at = url.indexOf("%", start);
-  if (at >= 0 && at < end) return null;
-  return url.slice(start, end);
-}
-/** A path the REST Proxy routes (or the listener's own GET routes) may claim before the native routes. */
-export function mayBeClaimed(path: string): boolean {
-  return path.startsWith("/topics/") || path.startsWith("/v3/");
-}
-
 /**
  * Builds the ingest app: a hono app for every route, plus a direct path for POSTs to a connector's
  * own `ingest.path` (the single-record hot path), which hono would route to the same handler.
@@ -233,8 +212,7 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
 
   app.all("*", async (c) => {
     const context = contextOf(c.req.raw, c.env?.connection);
-    const path = c.req.path.length > 1 && c.req.path.endsWith("/") ? c.req.path.slice(0, -1) : c.req.path;
-    const route = deps.routes.byPath(path);
+    const route = deps.routes.byPath(routePath(c.req.path));
     if (!route) {
       deps.metrics.refused(UNMATCHED_LABEL, 404);
       return notFound();
@@ -248,32 +226,15 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
 
   /** The connector route a POST is for, when it takes the direct path. */
   const directRoute = (request: Request): IngestRoute | undefined => {
-    if (request.method !== "POST") return undefined;
-    const path = plainPath(request.url);
-    if (path === null || mayBeClaimed(path)) return undefined;
-    return deps.routes.byPath(path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path);
+    const path = directPath(request);
+    return path === null ? undefined : deps.routes.byPath(path);
   };
 
-  /**
-   * An HTTP/1.0 request without Host reaches the handler with its bare request-target as `url`:
-   * hono and `plainPath` would take `/abc/ingest/p` as a host and `/ingest/p` (P2.10). No route is
-   * served for such a request, on any path.
-   */
+  /** No route is served for a request with a bare request-target (direct-path.ts). */
   const bareTarget = (request: Request): Response | undefined => {
-    if (request.url.charCodeAt(0) !== SLASH) return undefined;
+    if (!isBareTarget(request)) return undefined;
     deps.metrics.refused(UNMATCHED_LABEL, 404);
     return notFound();
-  };
-
-  /**
-   * `bareTarget` for a request Bun's router matched by path, without building its URL (~1 % of the
-   * gateway's CPU under single-record load): Bun makes the URL absolute from any Host made of these
-   * characters (even an invalid one, which `new URL` refuses as before); only a missing or other Host
-   * needs the URL looked at.
-   */
-  const routedBareTarget = (request: Request): Response | undefined => {
-    const host = request.headers.get("host");
-    return host !== null && PLAIN_HOST.test(host) ? undefined : bareTarget(request);
   };
 
   return {
@@ -292,7 +253,7 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
       return app.fetch(request, { connection: new PlainConnection(server, request) });
     },
     servePath: (path, request, server) => {
-      const bare = routedBareTarget(request);
+      const bare = hasPlainHost(request) ? undefined : bareTarget(request);
       if (bare) return bare;
       const route = deps.routes.byPath(path);
       if (route) return native(route, contextOf(request, undefined, server));

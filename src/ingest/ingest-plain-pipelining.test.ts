@@ -18,10 +18,9 @@ import { ingestApp } from "./ingest-handler.ts";
 import { IngestMetrics } from "./ingest-metrics.ts";
 import type { IngestApp } from "./ingest-pipeline-contract.ts";
 import type { RecordOutcome } from "./ingest-record.ts";
-import { IngestServer } from "./ingest-server.ts";
 import { passThroughStages } from "./request-context.ts";
 import { IngestRouteTable } from "./route-table.ts";
-import { testSettings } from "./test-support.ts";
+import { startedIngestServer, testSettings } from "./test-support.ts";
 
 const post = (body: string) =>
   `POST /a HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
@@ -52,14 +51,7 @@ async function heldListener() {
       return answer;
     },
   };
-  const server = new IngestServer({
-    listeners: ["http://127.0.0.1:0"],
-    originals: {},
-    app: observed,
-    routes,
-    log: logs.get("test"),
-  });
-  server.start();
+  const server = startedIngestServer(observed, routes, { log: logs.get("test") });
   routes.open("a", testSettings({ "ingest.path": "/a", "kafka.topic": "ta" }), passThroughStages);
   const gate = Promise.withResolvers<void>();
   const submitted: string[] = [];

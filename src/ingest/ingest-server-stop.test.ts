@@ -9,12 +9,10 @@ import { describe, expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { deferred } from "../util/async.ts";
-import { LogManager } from "../util/logger.ts";
 import type { IngestApp } from "./ingest-pipeline-contract.ts";
-import { IngestServer } from "./ingest-server.ts";
 import { passThroughStages } from "./request-context.ts";
 import { IngestRouteTable } from "./route-table.ts";
-import { testSettings } from "./test-support.ts";
+import { startedIngestServer, testSettings } from "./test-support.ts";
 
 /** Longer than any test's timeout: a stop that waits for the drain to end fails the test. */
 const DRAIN_MS = 600_000;
@@ -30,15 +28,7 @@ function start(routes = new IngestRouteTable()) {
     return new Response("written");
   };
   const app: IngestApp = { fetch: answer, serve: answer, servePath: (_path, request) => answer(request) };
-  const server = new IngestServer({
-    listeners: ["http://127.0.0.1:0"],
-    originals: {},
-    app,
-    routes,
-    log: new LogManager().get("test"),
-    drainMs: DRAIN_MS,
-  });
-  server.start();
+  const server = startedIngestServer(app, routes, { drainMs: DRAIN_MS });
   const url = server.urls[0]!;
   return { server, url, port: Number(new URL(url).port), release, handled: () => handled };
 }

@@ -1,9 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
 import { waitFor } from "../../test/support/wait-for.ts";
-import { LogManager } from "../util/logger.ts";
-import { IngestServer } from "./ingest-server.ts";
 import { IngestRouteTable } from "./route-table.ts";
+import { startedIngestServer } from "./test-support.ts";
 
 // The plain http:// listener (Bun.serve) with a client that sends requests but never reads the
 // answers: Bun has its own backpressure (it stops reading the connection's requests once its
@@ -22,14 +21,7 @@ async function plainListener(): Promise<{ port: number; handled: () => number } 
     handled++;
     return new Response(answer);
   };
-  const server = new IngestServer({
-    listeners: ["http://127.0.0.1:0"],
-    originals: {},
-    app: { fetch: respond, serve: respond, servePath: respond },
-    routes: new IngestRouteTable(),
-    log: new LogManager().get("test"),
-  });
-  server.start();
+  const server = startedIngestServer({ fetch: respond, serve: respond, servePath: respond }, new IngestRouteTable());
   return {
     port: Number(new URL(server.urls[0]!).port),
     handled: () => handled,

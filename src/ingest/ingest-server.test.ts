@@ -6,10 +6,10 @@ import { ingestApp } from "./ingest-handler.ts";
 import { IngestMetrics } from "./ingest-metrics.ts";
 import type { IngestApp } from "./ingest-pipeline-contract.ts";
 import type { IngestSubmission, RecordOutcome } from "./ingest-record.ts";
-import { bunBodyLimit, IngestServer } from "./ingest-server.ts";
+import { bunBodyLimit } from "./ingest-server.ts";
 import { passThroughStages } from "./request-context.ts";
 import { IngestRouteTable, type IngestWriter } from "./route-table.ts";
-import { testSettings } from "./test-support.ts";
+import { startedIngestServer, testSettings } from "./test-support.ts";
 
 /** Writes every record at once, offsets counting up. */
 class InstantWriter implements IngestWriter {
@@ -60,14 +60,7 @@ function recordingApp(routes: IngestRouteTable): { app: IngestApp; entries: stri
 
 async function startServer(routes: IngestRouteTable) {
   const { app, entries } = recordingApp(routes);
-  const server = new IngestServer({
-    listeners: ["http://127.0.0.1:0"],
-    originals: {},
-    app,
-    routes,
-    log: new LogManager().get("test"),
-  });
-  server.start();
+  const server = startedIngestServer(app, routes);
   const base = server.urls[0]!;
   return {
     entries,

@@ -2,7 +2,7 @@
  * nativePaths: the connectors' ingest paths a listener's own router (Bun.serve `routes`) may send
  * straight to `IngestApp.servePath`. Used by IngestServer when it (re)builds its routes.
  */
-import { mayBeClaimed } from "./ingest-handler.ts";
+import { mayBeClaimed } from "./direct-path.ts";
 import type { IngestRouteTable } from "./route-table.ts";
 
 /**

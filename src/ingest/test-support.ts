@@ -1,6 +1,10 @@
-/** Route settings for unit tests of the request path: the connector's defaults, overridable. */
+/** Building blocks for unit tests of the request path: route settings (the connector's defaults, overridable), requests, a started IngestServer. */
 import { httpIngestConfig, routeSettings } from "../connectors/http-ingest/config.ts";
+import { LogManager } from "../util/logger.ts";
+import type { IngestApp } from "./ingest-pipeline-contract.ts";
+import { IngestServer, type IngestServerOptions } from "./ingest-server.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
+import type { IngestRouteTable } from "./route-table.ts";
 
 export function testSettings(
   config: Record<string, string> = {},
@@ -23,3 +27,21 @@ export function post(
 }
 
 export const bytes = (s: string) => new TextEncoder().encode(s);
+
+/** An IngestServer of `app` started on a loopback port of its own; `options` replace its defaults. */
+export function startedIngestServer(
+  app: IngestApp,
+  routes: IngestRouteTable,
+  options: Partial<IngestServerOptions> = {},
+): IngestServer {
+  const server = new IngestServer({
+    listeners: ["http://127.0.0.1:0"],
+    originals: {},
+    app,
+    routes,
+    log: new LogManager().get("test"),
+    ...options,
+  });
+  server.start();
+  return server;
+}

@@ -7,7 +7,7 @@
  */
 import type { Config } from "../api/connector.ts";
 import { CONFIG_VARIABLE_PATTERN } from "../config-providers/config-transformer.ts";
-import { ConnectError, NotFoundError, RestError } from "../errors.ts";
+import { ConnectError, NotFoundError } from "../errors.ts";
 import type { MetricsSnapshot } from "../metrics/connect-metrics.ts";
 import type { ConfigInfos, ConfigKeyInfo } from "../plugin/describe-config.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
@@ -36,6 +36,7 @@ import { metricsSnapshot } from "./metrics-snapshot.ts";
 import { heldResolution, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { RetryingStatusStore } from "./retrying-status-store.ts";
 import { StatusWriter } from "./status-writer.ts";
+import { TopicTracking } from "./topic-tracking.ts";
 import type { Worker } from "./worker.ts";
 
 export interface HerderDeps {
@@ -73,6 +74,7 @@ export abstract class AbstractHerder {
    */
   protected readonly statuses: RetryingStatusStore;
   protected readonly validator: ConfigValidator;
+  private readonly tracking: TopicTracking;
 
   constructor(protected readonly deps: HerderDeps) {
     this.log = deps.logs.get("org.apache.kafka.connect.runtime.Herder");
@@ -90,6 +92,7 @@ export abstract class AbstractHerder {
       () => deps.configs.names().map((name) => [name, deps.configs.get(name)?.config ?? {}] as const),
       deps.converterDefaults,
     );
+    this.tracking = new TopicTracking(deps, this.log);
   }
 
   get workerId(): string {
@@ -196,11 +199,19 @@ export abstract class AbstractHerder {
 
   /** Active topics; a topic named by a resolved value shows its reference or `[hidden]`. */
   async activeTopics(name: string): Promise<string[]> {
-    this.requireTopicTracking(false);
-    const topics = this.deps.statuses.topics(name);
+    const topics = this.tracking.topics(name);
     const stored = this.deps.configs.get(name);
     if (topics.length === 0 || !stored) return topics;
     return (await this.resolvedValuesOf(stored.config)).hideDeep(topics);
+  }
+
+  async resetActiveTopics(name: string): Promise<void> {
+    this.tracking.reset(name);
+  }
+
+  /** From a task's send path (topic-tracking.ts); false: the next record retries. */
+  recordActiveTopic(connector: string, topic: string): boolean {
+    return this.tracking.record(connector, topic);
   }
 
   /**
@@ -224,34 +235,6 @@ export abstract class AbstractHerder {
       resolution.release();
     }
   }
-
-  async resetActiveTopics(name: string): Promise<void> {
-    this.requireTopicTracking(true);
-    this.deps.statuses.resetTopics(name);
-    this.deps.activeTopics.reset(name);
-  }
-
-  private requireTopicTracking(reset: boolean): void {
-    const { enabled, allowReset } = this.deps.topicTracking;
-    if (!enabled) throw new RestError(403, "Topic tracking is disabled.");
-    if (reset && !allowReset) throw new RestError(403, "Topic tracking reset is disabled.");
-  }
-
-  /** From a task's send path: a store failure (disk full) is logged once until stored, not thrown; false: the next record retries. */
-  recordActiveTopic(connector: string, topic: string): boolean {
-    if (!this.deps.topicTracking.enabled || !this.deps.configs.has(connector)) return true;
-    const failing = `${connector}\u0000${topic}`;
-    try {
-      this.deps.statuses.addTopic(connector, topic);
-      return this.unrecordedTopics.delete(failing) || true;
-    } catch (error) {
-      if (!this.unrecordedTopics.has(failing))
-        this.log.error(`Could not record topic ${topic} as active for connector ${connector}`, error);
-      this.unrecordedTopics.add(failing);
-      return false;
-    }
-  }
-  private readonly unrecordedTopics = new Set<string>(); // connector NUL topic: failed, logged
 
   protected descriptorOf(name: string, config: Readonly<Record<string, string>>) {
     const descriptor = this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "");

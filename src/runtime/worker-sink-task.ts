@@ -19,8 +19,8 @@ import { partitionMapKey as key } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
 import { deferred, SerialExecutor } from "../util/async.ts";
-import { monotonicNow } from "../util/clock.ts";
 import { SinkBatchConverter } from "./sink-batch-converter.ts";
+import { SinkCommitSchedule } from "./sink-commit-schedule.ts";
 import { startSinkConsumer } from "./sink-consumer-start.ts";
 import { deliverBatches, type SinkDelivery } from "./sink-delivery.ts";
 import { SinkOffsets } from "./sink-offsets.ts";
@@ -45,7 +45,7 @@ export class WorkerSinkTask extends WorkerTask {
   private consumer: KafkaConsumer | undefined;
   private readonly executor = new SerialExecutor();
   private readonly offsets: SinkOffsets;
-  private commitRequested = false;
+  private readonly commits: SinkCommitSchedule;
   private readonly putRetry: SinkPutRetry;
   private readonly batches: SinkBatchConverter;
   private readonly ownership: SinkPartitionOwnership;
@@ -56,15 +56,10 @@ export class WorkerSinkTask extends WorkerTask {
   private crash: Error | undefined;
   /** A retriable consumer failure (broker unreachable too long): the loop restarts the consumer. */
   private consumerLost: Error | undefined;
-  /** Monotonic clock time of the last commit: a step of the host's clock neither delays nor hurries the next. */
-  private lastCommit: number;
-  /** At least 1 ms, so the commit loop always yields to timers and I/O. */
-  private readonly flushIntervalMs: number;
 
   constructor(private readonly o: WorkerSinkTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log, o.operator);
-    this.lastCommit = monotonicNow(o.clock);
-    this.flushIntervalMs = Math.max(1, o.offsetFlushIntervalMs);
+    this.commits = new SinkCommitSchedule(o.clock, o.offsetFlushIntervalMs);
     this.offsets = new SinkOffsets({
       task: o.task,
       operator: o.operator,
@@ -82,7 +77,7 @@ export class WorkerSinkTask extends WorkerTask {
       stopSignal: () => this.stopSignal,
       origin: (record) => this.batches.origin(record),
       commitIfDue: () => this.commitIfDue(),
-      nextCommitInMs: () => this.lastCommit + this.flushIntervalMs - monotonicNow(this.clock),
+      nextCommitInMs: () => this.commits.nextInMs(),
     });
     this.ownership = new SinkPartitionOwnership({
       consumer: () => this.consumer,
@@ -107,7 +102,7 @@ export class WorkerSinkTask extends WorkerTask {
       origin: (record) => this.batches.origin(record),
       setPutRetryTimeout: (ms) => this.putRetry.setTimeout(ms),
       requestCommit: () => {
-        this.commitRequested = true;
+        this.commits.request();
         this.notify();
       },
       raise: (error) => this.raise(error),
@@ -195,8 +190,8 @@ export class WorkerSinkTask extends WorkerTask {
         if (!(await this.awaitUnpaused())) break;
         continue;
       }
-      const due = this.lastCommit + this.flushIntervalMs - monotonicNow(this.clock);
-      if (this.commitRequested || due <= 0) {
+      const due = this.commits.nextInMs();
+      if (this.commits.requested || due <= 0) {
         await this.executor.run(() => this.commitOffsets());
         continue;
       }
@@ -210,8 +205,7 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   protected override async whilePaused(): Promise<void> {
-    if (monotonicNow(this.clock) - this.lastCommit >= this.flushIntervalMs)
-      await this.executor.run(() => this.commitOffsets());
+    if (this.commits.nextInMs() <= 0) await this.executor.run(() => this.commitOffsets());
   }
 
   protected override async onResumed(): Promise<void> {
@@ -259,8 +253,7 @@ export class WorkerSinkTask extends WorkerTask {
 
   /** A commit requested or due: after each delivery, and between redeliveries of a put (Connect's poll loop). */
   private async commitIfDue(): Promise<void> {
-    if (this.commitRequested || monotonicNow(this.clock) - this.lastCommit >= this.flushIntervalMs)
-      await this.commitOffsets();
+    if (this.commits.due) await this.commitOffsets();
   }
 
   /** Gives up the current group membership: its partitions count as lost (uncommitted records are redelivered). */
@@ -273,8 +266,7 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   private async commitOffsets(): Promise<void> {
-    this.commitRequested = false;
-    this.lastCommit = monotonicNow(this.clock);
+    this.commits.started();
     // What the task asks for in flush/preCommit applies after the commit, as Connect's next rewind.
     await this.context.holding(() => this.offsets.commit());
   }

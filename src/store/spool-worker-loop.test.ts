@@ -69,6 +69,16 @@ function harness(dir: string, table: SpoolTable = new SpoolTable(openSpoolDataba
   return { loop, table, posts };
 }
 
+/** A harness on a FailingDelete table, its retries on `clock`, after `records` were appended to c1 (append 1). */
+function failingDeletes(dir: string, records: string[]) {
+  const clock = new ManualClock();
+  const table = new FailingDelete(openSpoolDatabase(dir));
+  const { loop, posts } = harness(dir, table, clockTimer(clock));
+  loop.receive(append(1, "c1", records));
+  loop.run();
+  return { loop, table, posts, clock };
+}
+
 describe("SpoolWorkerLoop", () => {
   test("appends queued together commit as one transaction, and durable is posted only after it committed", async () => {
     await using dir = await tempDir("spool-loop-");
@@ -208,11 +218,8 @@ describe("SpoolWorkerLoop", () => {
 
   test("a delete without a commit that fails (disk full) warns and keeps its ranges for the next turn", async () => {
     await using dir = await tempDir("spool-loop-");
-    const clock = new ManualClock();
-    const { loop, table, posts } = harness(dir.path, new FailingDelete(openSpoolDatabase(dir.path)), clockTimer(clock));
-    loop.receive(append(1, "c1", ["a", "b", "c"]));
-    loop.run();
-    (table as FailingDelete).failures = 1;
+    const { loop, table, posts } = failingDeletes(dir.path, ["a", "b", "c"]);
+    table.failures = 1;
     loop.receive({ op: "delete", ranges: [["c1", 1, 1]] });
     loop.run();
     expect(posts.at(-1)).toEqual({ message: deleteWarning, inTransaction: false, rows: ["abc"] });
@@ -228,24 +235,21 @@ describe("SpoolWorkerLoop", () => {
 
   test("failed deletes are retried on a timer while pending, with no message to the worker: one warning, then an info", async () => {
     await using dir = await tempDir("spool-loop-");
-    const clock = new ManualClock();
-    const { loop, table, posts } = harness(dir.path, new FailingDelete(openSpoolDatabase(dir.path)), clockTimer(clock));
-    loop.receive(append(1, "c1", ["a", "b", "c"]));
-    loop.run();
+    const { loop, table, posts, clock } = failingDeletes(dir.path, ["a", "b", "c"]);
     posts.length = 0;
-    (table as FailingDelete).failures = 3;
+    table.failures = 3;
     loop.receive({ op: "delete", ranges: [["c1", 1, 3]] });
     loop.run();
     expect(clock.pending).toBe(1);
     clock.advance(DELETE_RETRY_MS - 1);
     await settle();
-    expect((table as FailingDelete).failures).toBe(2);
+    expect(table.failures).toBe(2);
     // Two more retries fail (one warning in all), the third deletes.
     for (let retry = 0; retry < 3; retry++) {
       clock.advance(DELETE_RETRY_MS);
       await settle();
     }
-    expect((table as FailingDelete).failures).toBe(0);
+    expect(table.failures).toBe(0);
     expect(posts.map((p) => p.message)).toEqual([
       deleteWarning,
       { op: "deleted", oldest: [["c1", null]] },
@@ -258,12 +262,9 @@ describe("SpoolWorkerLoop", () => {
 
   test("a delete carrying quarantined records is answered once they are written: after a retry when the disk was full", async () => {
     await using dir = await tempDir("spool-loop-");
-    const clock = new ManualClock();
-    const { loop, table, posts } = harness(dir.path, new FailingDelete(openSpoolDatabase(dir.path)), clockTimer(clock));
-    loop.receive(append(1, "c1", ["a", "b", "c"]));
-    loop.run();
+    const { loop, table, posts, clock } = failingDeletes(dir.path, ["a", "b", "c"]);
     posts.length = 0;
-    (table as FailingDelete).failures = 1;
+    table.failures = 1;
     const refused = { partition: "c1", seq: 2, topic: "t", kafkaError: "INVALID_TIMESTAMP", message: "refused", at: 9 };
     loop.receive({ op: "delete", id: 7, ranges: [["c1", 1, 3]], quarantine: [refused] });
     loop.run();
@@ -278,11 +279,8 @@ describe("SpoolWorkerLoop", () => {
 
   test("close cancels the retry of deletes still failing", async () => {
     await using dir = await tempDir("spool-loop-");
-    const clock = new ManualClock();
-    const { loop, table } = harness(dir.path, new FailingDelete(openSpoolDatabase(dir.path)), clockTimer(clock));
-    loop.receive(append(1, "c1", ["a"]));
-    loop.run();
-    (table as FailingDelete).failures = 2;
+    const { loop, table, clock } = failingDeletes(dir.path, ["a"]);
+    table.failures = 2;
     loop.receive({ op: "delete", ranges: [["c1", 1, 1]] });
     loop.run();
     expect(clock.pending).toBe(1);

@@ -10,24 +10,13 @@ import { tempDir } from "../../../test/support/temp-dir.ts";
 import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
 import { LIVE_READ_ROWS } from "./drain-reads.ts";
-import { SpoolWriter } from "./spool-writer.ts";
-import { toSourceRecord } from "./task.ts";
+import { spoolWriter } from "./test-support.ts";
 
 const BACKLOG = 30_000;
 const MAX_POLL = 8_000;
 const PER_REQUEST = 500;
 
-function writer(store: SpoolStore): SpoolWriter {
-  return new SpoolWriter({
-    store,
-    connector: "c1",
-    maxBytes: 1 << 30,
-    maxPoll: MAX_POLL,
-    retryAfterSeconds: 1,
-    toSourceRecord,
-    committedSeq: null,
-  });
-}
+const writer = (store: SpoolStore) => spoolWriter(store, MAX_POLL);
 
 const device = (n: number): IngestRecord => ({
   key: `d${n % 16}`,

@@ -98,6 +98,22 @@ async function spooledAndDraining(producer: { pipelining: number; idempotent?: b
   return { store, kafka, offsets, first, [Symbol.asyncDispose]: () => dir[Symbol.asyncDispose]() };
 }
 
+/**
+ * SPOOLED in a fresh spool in `dir` whose worker is `workerUrl` (a fixture's), drained by a started
+ * task on a MemoryKafka that refuses v3 for good: the drain quarantines v3 through that worker.
+ */
+async function quarantiningDrain(dir: string, workerUrl: URL) {
+  const store = await SpoolStore.open(dir, { workerUrl });
+  const kafka = new MemoryKafka();
+  refuseV3(kafka);
+  const offsets = memoryOffsetStore();
+  const { task, writer } = drainer(store, kafka, offsets);
+  task.start();
+  await waitFor(() => writer() !== undefined);
+  await spoolAll(writer()!);
+  return { store, kafka, offsets, task };
+}
+
 /** Until every spooled row is acknowledged and deleted. */
 async function untilDrained(store: SpoolStore): Promise<void> {
   await waitFor(
@@ -300,14 +316,7 @@ describe("the spool drainer and a kill -9 (crashhunt P2)", () => {
   });
   test("a spool worker dying before it wrote a quarantined record: no offset is committed past it (a restart would delete its row)", async () => {
     await using dir = await tempDir("spool-drain-");
-    const store = await SpoolStore.open(dir.path, { workerUrl: quarantineDies });
-    const kafka = new MemoryKafka();
-    refuseV3(kafka);
-    const offsets = memoryOffsetStore();
-    const { task, writer } = drainer(store, kafka, offsets);
-    task.start();
-    await waitFor(() => writer() !== undefined);
-    await spoolAll(writer()!);
+    const { store, offsets, task } = await quarantiningDrain(dir.path, quarantineDies);
     await waitFor(() => store.failure !== undefined, { what: "the spool worker's death" });
     task.stop();
     expect(await task.awaitStop(5000)).toBe(true);
@@ -317,14 +326,7 @@ describe("the spool drainer and a kill -9 (crashhunt P2)", () => {
   });
   test("a quarantine the worker cannot write (a full disk): the drain waits, a stop is cut short by the cancel, the close completes, no offset passes it", async () => {
     await using dir = await tempDir("spool-drain-");
-    const store = await SpoolStore.open(dir.path, { workerUrl: quarantineStuck });
-    const kafka = new MemoryKafka();
-    refuseV3(kafka);
-    const offsets = memoryOffsetStore();
-    const { task, writer } = drainer(store, kafka, offsets);
-    task.start();
-    await waitFor(() => writer() !== undefined);
-    await spoolAll(writer()!);
+    const { store, kafka, offsets, task } = await quarantiningDrain(dir.path, quarantineStuck);
     await waitFor(() => kafka.records("t").length === 7, { what: "the request drained" });
     task.stop();
     expect(await task.awaitStop(300)).toBe(false);

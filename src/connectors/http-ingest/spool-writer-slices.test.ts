@@ -8,23 +8,12 @@ import { expect, test } from "bun:test";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
-import { SpoolWriter } from "./spool-writer.ts";
-import { toSourceRecord } from "./task.ts";
+import { spoolWriter } from "./test-support.ts";
 
 const BACKLOG = 20_000;
 const PER_REQUEST = 500;
 
-function writer(store: SpoolStore): SpoolWriter {
-  return new SpoolWriter({
-    store,
-    connector: "c1",
-    maxBytes: 1 << 30,
-    maxPoll: BACKLOG,
-    retryAfterSeconds: 1,
-    toSourceRecord,
-    committedSeq: null,
-  });
-}
+const writer = (store: SpoolStore) => spoolWriter(store, BACKLOG);
 
 const device = (i: number): IngestRecord => {
   const value = { device: `d${i % 16}`, n: i, payload: "x".repeat(900) };

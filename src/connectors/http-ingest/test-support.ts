@@ -1,7 +1,7 @@
 /**
  * Building blocks for the HTTP ingest source's unit tests: an ingest record, services whose routes
- * hand the attached writer to the test, and an HttpIngestSourceTask on the source runtime over a
- * MemoryKafka. Tests only.
+ * hand the attached writer to the test, an HttpIngestSourceTask on the source runtime over a
+ * MemoryKafka, and a bare SpoolWriter. Tests only.
  */
 import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
@@ -10,7 +10,8 @@ import type { WorkerSourceTaskOptions } from "../../runtime/source-task-lifecycl
 import { memorySourceTask, type taskBasics } from "../../runtime/task-test-support.ts";
 import type { SpoolStore } from "../../store/spool-store.ts";
 import type { HttpIngestServices } from "./connector.ts";
-import { HttpIngestSourceTask } from "./task.ts";
+import { SpoolWriter } from "./spool-writer.ts";
+import { HttpIngestSourceTask, toSourceRecord } from "./task.ts";
 
 /** A spool-mode ingest connector's config, two records per poll (several poll batches out of a few records). */
 export const SPOOL_CONFIG = {
@@ -67,5 +68,18 @@ export function ingestSourceTask(o: {
     config: { name: "c", "ingest.path": "/ingest/t", "kafka.topic": "t", ...o.config },
     basics: o.basics,
     options: o.options,
+  });
+}
+
+/** Connector c1's SpoolWriter on `store`, polling batches of up to `maxPoll` records (no byte bound to speak of). */
+export function spoolWriter(store: SpoolStore, maxPoll: number): SpoolWriter {
+  return new SpoolWriter({
+    store,
+    connector: "c1",
+    maxBytes: 1 << 30,
+    maxPoll,
+    retryAfterSeconds: 1,
+    toSourceRecord,
+    committedSeq: null,
   });
 }

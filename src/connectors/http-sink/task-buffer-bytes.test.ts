@@ -17,6 +17,13 @@ function heldEndpoint() {
   return { server, release };
 }
 
+/** A bound of 5000 bytes; every two records are sent at once, as one body. */
+const SMALL_BOUND = {
+  "sink.requests.max-buffered.bytes": "5000",
+  "sink.flush-buffer.timeout": "0",
+  "sink.request.batch.size": "2",
+};
+
 describe("HttpSinkTask backpressure by bytes", () => {
   test("large records pause consumption at 64 MiB held by default, long before sink.requests.max-buffered records", async () => {
     const { server, release } = heldEndpoint();
@@ -34,12 +41,7 @@ describe("HttpSinkTask backpressure by bytes", () => {
   test("sink.requests.max-buffered.bytes counts what the task holds: each record's consumed bytes and text, and the bodies in flight", async () => {
     const { server, release } = heldEndpoint();
     await using _server = server;
-    await using h = harness({
-      url: server.url(),
-      "sink.requests.max-buffered.bytes": "5000",
-      "sink.flush-buffer.timeout": "0",
-      "sink.request.batch.size": "2",
-    });
+    await using h = harness({ url: server.url(), ...SMALL_BOUND });
     // JSON given as text and bytes (a source's JsonText): the bytes are the body; the record holds the text too.
     const v = () => {
       const text = `"${"y".repeat(298)}"`;
@@ -63,12 +65,7 @@ describe("HttpSinkTask backpressure by bytes", () => {
   test("a consumed JSON value passed through counts once: its bytes are the body, no text is held beside them", async () => {
     const { server, release } = heldEndpoint();
     await using _server = server;
-    await using h = harness({
-      url: server.url(),
-      "sink.requests.max-buffered.bytes": "5000",
-      "sink.flush-buffer.timeout": "0",
-      "sink.request.batch.size": "2",
-    });
+    await using h = harness({ url: server.url(), ...SMALL_BOUND });
     const consumed = new JsonConverter();
     consumed.configure({ "schemas.enable": "false" }, false);
     const v = () => consumed.toConnectJsonText("t", undefined, new TextEncoder().encode(`"${"y".repeat(298)}"`))!.value;

@@ -259,6 +259,23 @@ describe("restAuthentication", () => {
       };
     }
 
+    /** A server whose bearer authenticator takes `algorithms` and refetches `jwksUrl` at most once in `jwksCooldownMs`. */
+    const bearerServer = (jwksUrl: URL, algorithms: string[], jwksCooldownMs: number) =>
+      serve(
+        restAuthentication({
+          basic: null,
+          bearer: bearerAuthenticator({
+            jwksUrl,
+            issuer: ISSUER,
+            audience: [AUDIENCE],
+            algorithms,
+            clockToleranceSeconds: 30,
+            jwksCooldownMs,
+          }),
+          exemptPaths: [],
+        }),
+      );
+
     test("admits a valid token and exposes the subject and claims", async () => {
       await using t = await setup();
       const token = await t.jwks.sign({ sub: "svc-ci", scope: "connectors" });
@@ -301,15 +318,7 @@ describe("restAuthentication", () => {
     test("a token signed with a rotated key triggers a JWKS refetch once the cooldown allows", async () => {
       await using jwks = await jwksServer();
       await jwks.addKey("RS256");
-      const bearer = bearerAuthenticator({
-        jwksUrl: jwks.url,
-        issuer: ISSUER,
-        audience: [AUDIENCE],
-        algorithms: ["RS256", "ES256"],
-        clockToleranceSeconds: 30,
-        jwksCooldownMs: 0,
-      });
-      await using server = serve(restAuthentication({ basic: null, bearer, exemptPaths: [] }));
+      await using server = bearerServer(jwks.url, ["RS256", "ES256"], 0);
       const before = await jwks.sign();
       expect((await server.request("/connectors", { Authorization: `Bearer ${before}` })).status).toBe(200);
       expect((await server.request("/connectors", { Authorization: `Bearer ${before}` })).status).toBe(200);
@@ -329,15 +338,7 @@ describe("restAuthentication", () => {
     test("a rotated key within the JWKS refetch cooldown: 503 with Retry-After, not 401", async () => {
       await using jwks = await jwksServer();
       await jwks.addKey("RS256");
-      const bearer = bearerAuthenticator({
-        jwksUrl: jwks.url,
-        issuer: ISSUER,
-        audience: [AUDIENCE],
-        algorithms: ["RS256"],
-        clockToleranceSeconds: 30,
-        jwksCooldownMs: 600_000,
-      });
-      await using server = serve(restAuthentication({ basic: null, bearer, exemptPaths: [] }));
+      await using server = bearerServer(jwks.url, ["RS256"], 600_000);
       expect((await server.request("/connectors", { Authorization: `Bearer ${await jwks.sign()}` })).status).toBe(200);
       const kid = await jwks.rotate("RS256");
       const response = await server.request("/connectors", { Authorization: `Bearer ${await jwks.sign({}, { kid })}` });
