@@ -3,7 +3,8 @@
  * aliases, case-insensitively: UTF-8, US-ASCII, ISO-8859-1, UTF-16, UTF-16BE and UTF-16LE. They
  * behave as Java's `String.getBytes` and `new String(bytes, charset)` do: an unmappable
  * character is written as `?`, a malformed byte sequence is read as U+FFFD, UTF-16 writes a
- * big-endian byte order mark and reads either one, and UTF-8 keeps a leading byte order mark.
+ * big-endian byte order mark (none for empty text) and reads either one, and UTF-8 keeps a leading
+ * byte order mark.
  */
 import { ConfigError } from "../errors.ts";
 import { javaUtf8Text } from "../util/java-utf8.ts";
@@ -47,10 +48,11 @@ function utf16(name: string, littleEndian: boolean, bom: boolean): Charset {
     name,
     encode(text) {
       const units = text.isWellFormed() ? text : text.toWellFormed();
-      const offset = bom ? 2 : 0;
+      // Java writes the byte order mark before the first character: no character, no mark.
+      const offset = bom && units.length > 0 ? 2 : 0;
       const out = new Uint8Array(offset + units.length * 2);
       const view = new DataView(out.buffer);
-      if (bom) view.setUint16(0, 0xfeff, false);
+      if (offset > 0) view.setUint16(0, 0xfeff, false);
       for (let i = 0; i < units.length; i++) view.setUint16(offset + i * 2, units.charCodeAt(i), littleEndian);
       return out;
     },

@@ -3,11 +3,16 @@
  * big-endian fixed-width bytes Kafka's serializers write (2, 4, 8, 4 and 8 bytes), read back with
  * the optional INT16/INT32/INT64/FLOAT32/FLOAT64 schema. Both Converters and HeaderConverters. An
  * INT64 reads as a number, or a bigint beyond ±2^53.
+ *
+ * Apache's converter casts the value to its serializer's class and ignores the schema, so only a
+ * value of that very class is written: a number's class is its schema's type (an INT32 value is an
+ * Integer, refused by LongConverter; a FLOAT64 a Double, refused by FloatConverter rather than
+ * narrowed). A schemaless number has no class beyond Long or Double here, so it is taken when it fits.
  */
 
 import type { Converter, HeaderConverter, SchemaAndValue } from "../api/converter.ts";
 import { JavaDouble, JavaFloat } from "../api/data/java-double.ts";
-import { javaClassOf } from "../api/data/java-text.ts";
+import { javaClassOf, NUMBER_CLASS_NAMES } from "../api/data/java-text.ts";
 import { int64Value, type Schema, Schemas } from "../api/data/schema.ts";
 import { DataError } from "../errors.ts";
 import { defineConfig } from "../plugin/config-def.ts";
@@ -20,6 +25,8 @@ interface NumberFormat {
   /** The name Apache's messages use (`Failed to deserialize short: `). */
   readonly typeName: string;
   readonly schema: Schema;
+  /** The Java class of the numbers it writes. */
+  readonly className: string;
   readonly size: number;
   /** The deserializer's name in its size error (Float's and Double's say just `Deserializer`). */
   readonly deserializerName: string;
@@ -34,6 +41,7 @@ const isIntIn = (value: unknown, bits: number) =>
 const SHORT: NumberFormat = {
   typeName: "short",
   schema: Schemas.OPTIONAL_INT16,
+  className: "java.lang.Short",
   size: 2,
   deserializerName: "ShortDeserializer",
   accepts: (v) => isIntIn(v, 16),
@@ -44,6 +52,7 @@ const SHORT: NumberFormat = {
 const INTEGER: NumberFormat = {
   typeName: "integer",
   schema: Schemas.OPTIONAL_INT32,
+  className: "java.lang.Integer",
   size: 4,
   deserializerName: "IntegerDeserializer",
   accepts: (v) => isIntIn(v, 32),
@@ -54,6 +63,7 @@ const INTEGER: NumberFormat = {
 const LONG: NumberFormat = {
   typeName: "long",
   schema: Schemas.OPTIONAL_INT64,
+  className: "java.lang.Long",
   size: 8,
   deserializerName: "LongDeserializer",
   accepts: (v) =>
@@ -65,10 +75,11 @@ const LONG: NumberFormat = {
 const FLOAT: NumberFormat = {
   typeName: "float",
   schema: Schemas.OPTIONAL_FLOAT32,
+  className: "java.lang.Float",
   size: 4,
   deserializerName: "Deserializer",
-  // A plain number is a FLOAT32 value; without a schema a Double (JavaDouble) is refused as Java's cast refuses it.
-  accepts: (v) => typeof v === "number" || v instanceof JavaFloat,
+  // Without a schema only a Float is one; a plain number is a Long or a Double, which Java's cast refuses.
+  accepts: (v) => v instanceof JavaFloat,
   write: (view, v) => view.setFloat32(0, Number(v)),
   read: (view) => view.getFloat32(0),
 };
@@ -76,6 +87,7 @@ const FLOAT: NumberFormat = {
 const DOUBLE: NumberFormat = {
   typeName: "double",
   schema: Schemas.OPTIONAL_FLOAT64,
+  className: "java.lang.Double",
   size: 8,
   deserializerName: "Deserializer",
   accepts: (v) => typeof v === "number" || (v instanceof JavaDouble && !(v instanceof JavaFloat)),
@@ -92,11 +104,14 @@ abstract class NumberConverter implements Converter, HeaderConverter {
     numberConverterConfig.parse(withConverterType(configs, isKey));
   }
 
-  fromConnectData(_topic: string, _headers: unknown, _schema: Schema | null, value: unknown): Uint8Array | null {
+  fromConnectData(_topic: string, _headers: unknown, schema: Schema | null, value: unknown): Uint8Array | null {
     if (value === null || value === undefined) return null;
     const { format } = this;
-    if (!format.accepts(value)) {
-      throw new DataError(`Failed to serialize to ${format.typeName} (was ${javaClassOf(value)}): `);
+    const isNumber = typeof value === "number" || typeof value === "bigint" || value instanceof JavaDouble;
+    const schemaClass = schema && isNumber ? NUMBER_CLASS_NAMES[schema.type] : undefined;
+    if (schemaClass !== undefined ? schemaClass !== format.className : !format.accepts(value)) {
+      const className = schemaClass === undefined ? javaClassOf(value) : `class ${schemaClass}`;
+      throw new DataError(`Failed to serialize to ${format.typeName} (was ${className}): `);
     }
     const bytes = new Uint8Array(format.size);
     format.write(new DataView(bytes.buffer), value);

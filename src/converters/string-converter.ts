@@ -9,6 +9,7 @@ import type { Converter, HeaderConverter, SchemaAndValue } from "../api/converte
 import { javaToString } from "../api/data/java-text.ts";
 import { JsonText } from "../api/data/json-text.ts";
 import { type Schema, Schemas } from "../api/data/schema.ts";
+import { ConfigError, JavaException } from "../errors.ts";
 import { defineConfig, key } from "../plugin/config-def.ts";
 import { type Charset, charsetForName } from "./charset.ts";
 import { converterTypeKey, withConverterType } from "./converter-config.ts";
@@ -24,6 +25,25 @@ export const stringConverterConfig = defineConfig({
   }),
 });
 
+/** Java's legal charset names (`Charset.forName` throws IllegalCharsetNameException for others). */
+const LEGAL_CHARSET_NAME = /^[A-Za-z0-9][A-Za-z0-9\-+:_.]*$/;
+
+/**
+ * The charset of an encoding, or what Apache's StringSerializer and StringDeserializer throw for an
+ * unknown one: a SerializationException around the JDK's charset exception (a FAILED task's trace).
+ */
+function serdeCharset(name: string): Charset {
+  try {
+    return charsetForName(name);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const failure = new JavaException("org.apache.kafka.common.errors.SerializationException", error.message);
+    const jdk = LEGAL_CHARSET_NAME.test(name) ? "UnsupportedCharsetException" : "IllegalCharsetNameException";
+    failure.cause = new JavaException(`java.nio.charset.${jdk}`, name);
+    throw failure;
+  }
+}
+
 export class StringConverter implements Converter, HeaderConverter {
   /** A JsonText value is written as its text. */
   readonly acceptsJsonText = true;
@@ -36,8 +56,8 @@ export class StringConverter implements Converter, HeaderConverter {
     const config = stringConverterConfig.parse(resolved);
     const role = config["converter.type"] === "key" ? "key" : "value";
     const encoding = config["converter.encoding"];
-    this.#encoding = charsetForName(resolved[`${role}.serializer.encoding`] ?? encoding);
-    this.#decoding = charsetForName(resolved[`${role}.deserializer.encoding`] ?? encoding);
+    this.#encoding = serdeCharset(resolved[`${role}.serializer.encoding`] ?? encoding);
+    this.#decoding = serdeCharset(resolved[`${role}.deserializer.encoding`] ?? encoding);
   }
 
   fromConnectData(_topic: string, _headers: unknown, schema: Schema | null, value: unknown): Uint8Array | null {

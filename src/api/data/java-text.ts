@@ -24,6 +24,16 @@ export function javaTrim(s: string): string {
   return start === 0 && end === s.length ? s : s.slice(start, end);
 }
 
+/** The Java class Connect holds a number of each schema type in. */
+export const NUMBER_CLASS_NAMES: Readonly<Partial<Record<string, string>>> = {
+  INT8: "java.lang.Byte",
+  INT16: "java.lang.Short",
+  INT32: "java.lang.Integer",
+  INT64: "java.lang.Long",
+  FLOAT32: "java.lang.Float",
+  FLOAT64: "java.lang.Double",
+};
+
 /** The class a Java Connect value of this kind would have, as `getClass()` prints it. */
 export function javaClassOf(value: unknown): string {
   return `class ${dataClassName(value) ?? (value as object).constructor?.name ?? "java.lang.Object"}`;

@@ -3,29 +3,19 @@
  * works on, with Apache's messages word for word (`Only Struct objects supported for [<purpose>],
  * found: <class>`). `javaClassName` names a JS value by the Java class Connect would hold.
  */
-import { dataClassName } from "../../api/data/java-text.ts";
+import { dataClassName, NUMBER_CLASS_NAMES } from "../../api/data/java-text.ts";
 import type { Schema } from "../../api/data/schema.ts";
 import { Struct } from "../../api/data/struct.ts";
 import type { ConnectRecord, SinkRecord } from "../../api/record.ts";
 import { DataError } from "../../errors.ts";
 import { isSchemalessMap, type SchemalessMap } from "./schemaless-map.ts";
 
-/** The Java class of a number of each schema type. */
-const NUMBER_CLASSES: Partial<Record<string, string>> = {
-  INT8: "java.lang.Byte",
-  INT16: "java.lang.Short",
-  INT32: "java.lang.Integer",
-  INT64: "java.lang.Long",
-  FLOAT32: "java.lang.Float",
-  FLOAT64: "java.lang.Double",
-};
-
 /**
  * The Java class Connect would use for a value (a number's comes from its schema when there is one): integers are Longs and other numbers Doubles, as
  * JsonConverter yields them without a schema; any schemaless map is a HashMap.
  */
 export function javaClassName(value: unknown, schema?: Schema | null): string {
-  if (typeof value === "number" && schema && schema.type in NUMBER_CLASSES) return NUMBER_CLASSES[schema.type]!;
+  if (typeof value === "number" && schema && schema.type in NUMBER_CLASS_NAMES) return NUMBER_CLASS_NAMES[schema.type]!;
   if (typeof value === "number" && Number.isInteger(value)) return "java.lang.Long";
   if (isSchemalessMap(value)) return "java.util.HashMap";
   return dataClassName(value) ?? "java.lang.Object";
