@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { materialized } from "../../api/data/json-text.ts";
 import { epochNanos } from "./instant.ts";
 import { compareOffsets, isNewRecord } from "./offsets.ts";
 import { api, startTask } from "./test-support.ts";
@@ -63,6 +64,33 @@ describe("a timestamp without a zone is UTC (castorm's parser zone), whatever th
       });
       expect(await h.collect(1, 2)).toHaveLength(1);
     }));
+
+  // Upgrade path: the stored offset is the record's own text, so an offset an earlier version stored
+  // from records without a zone compares with them as before (both read in the same zone).
+  test.each(["Europe/Berlin", "America/New_York"])(
+    "in %s, an offset stored without a zone before the change keeps its place: a restart neither skips nor re-reads",
+    (zone) =>
+      inZone(zone, async () => {
+        const ts = ["2024-01-01T09:59:59", "2024-01-01T10:00:00", "2024-01-01T10:00:01"];
+        using server = api(() => Response.json(ts.map((t, id) => ({ id, ts: t }))));
+        const url = `${server.base}/e`;
+        const offsets = new Map([
+          [JSON.stringify({ url }), { offset: ts[1], poll_time: 0 } as Record<string, unknown>],
+        ]);
+        const h = await startTask(
+          {
+            "http.url": url,
+            "http.response.records.path": "$[*]",
+            "http.offset.mode": "TIMESTAMP",
+            "http.offset.field": "ts",
+            "http.initial.offset": "2024-01-01T00:00:00Z",
+          },
+          { offsets },
+        );
+        const delivered = await h.collect(3, 2);
+        expect(delivered.map((r) => (materialized(r.value) as { ts: string }).ts)).toEqual([ts[2]!]);
+      }),
+  );
 });
 
 describe("TIMESTAMP offsets compare exact instants (review P1.3)", () => {
