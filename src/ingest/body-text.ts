@@ -47,6 +47,11 @@ export function decode(name: keyof typeof decoders, bytes: Uint8Array): string {
 }
 
 /** `bytes` read as text in `charset` (a Java name or alias; UTF-8 when null), strictly. */
+/** The bytes as ISO-8859-1 text, read in place (no copy of a body up to its max bytes). */
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+}
+
 export function bytesText(bytes: Uint8Array, charset: string | null = null): string {
   if (charset === null) return decode("UTF-8", bytes);
   let name: string;
@@ -57,10 +62,10 @@ export function bytesText(bytes: Uint8Array, charset: string | null = null): str
   }
   switch (name) {
     case "ISO-8859-1":
-      return Buffer.from(bytes).toString("latin1");
+      return latin1(bytes);
     case "US-ASCII":
       if (bytes.some((b) => b > 0x7f)) throw new NotText("not valid US-ASCII text");
-      return Buffer.from(bytes).toString("latin1");
+      return latin1(bytes);
     case "UTF-16": {
       // A byte order mark says which; without one, big-endian (as Java reads UTF-16).
       if (bytes[0] === 0xff && bytes[1] === 0xfe) return decode("UTF-16LE", bytes.subarray(2));
