@@ -80,6 +80,13 @@ describe("parseConnectorFile", () => {
 });
 
 describe("readConnectorFile", () => {
+  test("a properties file in Latin-1 reads as connect-standalone reads it (ISO-8859-1)", async () => {
+    await using dir = await tempDir();
+    const path = dir.file("latin1.properties");
+    await Bun.write(path, new Uint8Array([...Buffer.from("name=caf"), 0xe9, ...Buffer.from("\ntopic=t\n")]));
+    expect(readConnectorFile(path)).toEqual({ name: "caf\u00e9", config: { name: "caf\u00e9", topic: "t" }, path });
+  });
+
   test("a file that cannot be read names it", async () => {
     await using dir = await tempDir();
     const path = dir.file("missing.properties");

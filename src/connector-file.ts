@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { ConfigError, messageOf } from "./errors.ts";
 import { noInitialState } from "./rest/jackson/bind.ts";
 import type { InitialState } from "./runtime/herder.ts";
-import { parseProperties } from "./util/properties.ts";
+import { parseProperties, propertiesText } from "./util/properties.ts";
 
 /** connect-standalone's exit code when a connector file cannot be read, parsed or created. */
 export const CONNECTOR_FILE_EXIT_CODE = 3;
@@ -114,7 +114,7 @@ export function parseConnectorFile(path: string, text: string): ConnectorFile {
 export function readConnectorFile(path: string): ConnectorFile & { readonly path: string } {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = propertiesText(readFileSync(path));
   } catch (error) {
     throw new ConfigError(`Cannot read the connector configuration file ${path}: ${messageOf(error)}`);
   }

@@ -28,7 +28,7 @@ import { exitOnUncaughtErrors } from "./uncaught-errors.ts";
 import { unknownKeyWarning, unknownWorkerKeys } from "./unknown-worker-keys.ts";
 import { sinkAfterStdoutError } from "./util/log-output.ts";
 import { getLogger, logManager, parseLevel } from "./util/logger.ts";
-import { configFromEnvironment, environmentKeys, parseProperties } from "./util/properties.ts";
+import { configFromEnvironment, environmentKeys, parseProperties, propertiesText } from "./util/properties.ts";
 import { ResolvedSecrets } from "./util/resolved-secrets.ts";
 import { GATEWAY_VERSION } from "./version.ts";
 import { loadWorkerConfig, type WorkerConfig } from "./worker-config.ts";
@@ -55,7 +55,7 @@ function fail(message: string): never {
 
 function readFile(path: string, what: string): string {
   try {
-    return readFileSync(path, "utf8");
+    return propertiesText(readFileSync(path));
   } catch (error) {
     fail(`cannot read ${what} ${path}: ${messageOf(error)}`);
   }

@@ -13,7 +13,7 @@
  * gone or the herder stops (`cancelReconfigurationRetries`).
  */
 import type { Config } from "../api/connector.ts";
-import type { TargetState } from "../store/config-store.ts";
+import type { RawConnectorConfig, TargetState } from "../store/config-store.ts";
 import { storeErrorCode } from "../store/store-full.ts";
 import { SerialExecutor } from "../util/async.ts";
 import { systemClock } from "../util/clock.ts";
@@ -109,7 +109,17 @@ export abstract class HerderThread extends AbstractHerder {
       return;
     }
     const type = this.connectorType(stored.config);
-    const taskConfigs = await generateTaskConfigs(name, stored.config, wc, this.deps.resolveConfig, type);
+    let taskConfigs: RawConnectorConfig[] | null;
+    try {
+      taskConfigs = await generateTaskConfigs(name, stored.config, wc, this.deps.resolveConfig, type);
+    } catch (error) {
+      // As Connect's reconfigureConnectorTasksWithRetry: the connector keeps running (its tasks
+      // too) and is asked again after a backoff; a secrets file back in place ends the retries.
+      const why = (ms: number) =>
+        `Failed to reconfigure connector's tasks (${name}), retrying after backoff (${ms} ms).`;
+      this.retryReconfiguration(name, why, error);
+      return;
+    }
     if (!taskConfigs) return;
     const changed = JSON.stringify(taskConfigs) !== JSON.stringify(stored.taskConfigs);
     if (changed) {
@@ -119,7 +129,12 @@ export abstract class HerderThread extends AbstractHerder {
         this.deps.configs.putTaskConfigs(name, taskConfigs);
       } catch (error) {
         if (storeErrorCode(error) === undefined) throw error;
-        this.retryReconfiguration(name, error);
+        const code = storeErrorCode(error);
+        this.retryReconfiguration(
+          name,
+          (ms) =>
+            `Could not store the task configs of connector ${name} (${code}); generating and storing them again in ${ms} ms`,
+        );
         return;
       }
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
@@ -129,13 +144,12 @@ export abstract class HerderThread extends AbstractHerder {
     await this.startTasks(name, stored.config, taskConfigs, "STARTED");
   }
 
-  private retryReconfiguration(name: string, error: unknown): void {
+  /** Generates the task configs of `name` again after a backoff (250 ms, doubling up to 60 s), logging why. */
+  private retryReconfiguration(name: string, why: (delayMs: number) => string, error?: unknown): void {
     const previous = this.reconfigurationRetries.get(name);
     if (previous) clearTimeout(previous.timer);
     const delayMs = previous?.nextMs ?? 250;
-    this.log.error(
-      `Could not store the task configs of connector ${name} (${storeErrorCode(error)}); generating and storing them again in ${delayMs} ms`,
-    );
+    this.log.error(why(delayMs), error);
     const timer = setTimeout(() => {
       if (this.stopped) return;
       void this.executor
@@ -146,7 +160,7 @@ export abstract class HerderThread extends AbstractHerder {
     this.reconfigurationRetries.set(name, { timer, nextMs: Math.min(delayMs * 2, 60_000) });
   }
 
-  /** Ends the retries of task configs that could not be stored (the herder stops). */
+  /** Ends the retries of task configs that could not be generated or stored (the herder stops). */
   protected cancelReconfigurationRetries(): void {
     for (const { timer } of this.reconfigurationRetries.values()) clearTimeout(timer);
     this.reconfigurationRetries.clear();

@@ -211,7 +211,13 @@ export class Herder extends HerderThread {
       await this.restartConnectorInstance(name, false);
       // As Connect's restartConnector: a connector that fails to start fails the request.
       const wc = this.deps.worker.connector(name);
-      if (!wc || wc.failed) throw new ConnectError(`Failed to start connector: ${name}`);
+      if (!wc || wc.failed) {
+        // A reference its provider cannot resolve now (a secrets file gone) fails it with the
+        // provider's own message, as Connect's restart (which throws it from the config lookup).
+        const stored = this.deps.configs.get(name);
+        if (stored) await this.holdingResolved((resolveConfig) => resolveConfig(stored.config));
+        throw new ConnectError(`Failed to start connector: ${name}`);
+      }
     });
   }
 
@@ -226,6 +232,10 @@ export class Herder extends HerderThread {
         throw new NotFoundError(`Unknown task: ${name}-${task}`);
       }
       const id = { connector: name, task };
+      // As Connect's restartTask, which reads the task config resolved before it stops the task: a
+      // reference its provider cannot resolve now (a secrets file gone) fails the request with the
+      // provider's message and leaves the running task alone.
+      await this.holdingResolved((resolveConfig) => resolveConfig(taskConfig));
       await this.deps.worker.stopTasks([id]);
       const state = stored.targetState === "PAUSED" ? "PAUSED" : "STARTED";
       const started = await this.deps.worker.startTask(id, stored.config, taskConfig, state, this.status.taskListener);

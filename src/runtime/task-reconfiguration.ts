@@ -18,8 +18,10 @@ class TooManyTasksError extends ConnectError {
 }
 
 /**
- * The task configs a started connector generates now, framework keys added; null when generating
- * them failed, in which case the connector has been failed with the reason.
+ * The task configs a started connector generates now, framework keys added; null when it generated
+ * more than `tasks.max` (with tasks.max.enforce), in which case the connector has been failed with
+ * the reason. A config its providers cannot resolve now, or a connector whose taskConfigs throws,
+ * is that error: the caller retries, as Connect's reconfigureConnectorTasksWithRetry.
  */
 export async function generateTaskConfigs(
   name: string,
@@ -28,19 +30,10 @@ export async function generateTaskConfigs(
   resolveConfig: ResolveConfig,
   type: ConnectorType,
 ): Promise<RawConnectorConfig[] | null> {
-  let generated: Config[];
-  let common: ReturnType<typeof commonConnectorConfig.parse>;
-  let values: ResolvedValues;
-  try {
-    // Parsed from the resolved config: tasks.max may itself be a config-provider reference.
-    const resolved = await ResolvedValues.resolve(connectorConfig, resolveConfig);
-    values = resolved.values;
-    common = commonConnectorConfig.parse(resolved.config);
-    generated = await wc.taskConfigs(common["tasks.max"]);
-  } catch (error) {
-    wc.fail(error);
-    return null;
-  }
+  // Parsed from the resolved config: tasks.max may itself be a config-provider reference.
+  const { values, config } = await ResolvedValues.resolve(connectorConfig, resolveConfig);
+  const common = commonConnectorConfig.parse(config);
+  const generated = await wc.taskConfigs(common["tasks.max"]);
   if (common["tasks.max.enforce"] && generated.length > common["tasks.max"]) {
     wc.fail(
       new TooManyTasksError(

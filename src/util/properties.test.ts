@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { configFromEnvironment, environmentVariableOf, parseProperties } from "./properties.ts";
+import { configFromEnvironment, environmentVariableOf, parseProperties, propertiesText } from "./properties.ts";
 
 describe("parseProperties", () => {
   test("a value continued over 256k lines (a 1 MB file) is read whole", () => {
@@ -59,4 +59,17 @@ describe("environmentVariableOf", () => {
       expect(configFromEnvironment({ [environmentVariableOf(key)]: "x" })).toEqual({ [key]: "x" });
     },
   );
+});
+
+describe("propertiesText", () => {
+  test("Latin-1 bytes read as Connect's Properties.load(InputStream) reads them", () => {
+    // "password=p\xe4ss\xe9" as a Latin-1 editor saves it: not UTF-8, so each byte is its character.
+    const bytes = new Uint8Array([...Buffer.from("password=p"), 0xe4, ...Buffer.from("ss"), 0xe9, 0x0a]);
+    expect(parseProperties(propertiesText(bytes))).toEqual({ password: "p\u00e4ss\u00e9" });
+  });
+
+  test("valid UTF-8 reads as UTF-8, its byte order mark dropped; ASCII and escapes the same", () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("a=p\u00e4ss\nb=\\u00e9\n", "utf8")]);
+    expect(parseProperties(propertiesText(bytes))).toEqual({ a: "p\u00e4ss", b: "\u00e9" });
+  });
 });

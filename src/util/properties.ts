@@ -108,6 +108,23 @@ export function parseProperties(text: string): Record<string, string> {
   return out;
 }
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The text of a worker or connector `.properties` file from its bytes. Connect reads them with
+ * Properties.load(InputStream), as ISO-8859-1: a file with Latin-1 bytes (`é` saved by a Latin-1
+ * editor) reads the same here. Bytes that are valid UTF-8 are read as UTF-8 (a UTF-8 byte order
+ * mark dropped): the characters the file's author meant, where Connect would take each byte for a
+ * character of its own. ASCII, `\uXXXX` escapes included, reads the same either way.
+ */
+export function propertiesText(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+  }
+}
+
 /**
  * Worker keys from the environment the way Confluent's Connect images map them:
  * `CONNECT_BOOTSTRAP_SERVERS` → `bootstrap.servers`; `___` → `-`, `__` → `_`, `_` → `.`.

@@ -1,0 +1,71 @@
+/**
+ * Task configs that cannot be generated now are asked for again after a backoff, as Connect's
+ * reconfigureConnectorTasksWithRetry: the connector stays RUNNING (its running tasks too) and an
+ * ERROR is logged per attempt. Recorded from Connect 4.3.1: a paused connector resumed while its
+ * secrets file is gone stays RUNNING with its task. Before, the gateway FAILED the connector, and it
+ * stayed so until restarted even once the file was back.
+ */
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import { ConfigError } from "../errors.ts";
+import { inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
+import type { ResolveConfig } from "./resolved-values.ts";
+
+const config = { "connector.class": SCRIPTED_SOURCE, "tasks.max": "1", "batch.size": "${file:/s.properties:batch}" };
+
+describe("task configs that cannot be generated now", () => {
+  test("a resume while the secrets cannot be resolved keeps the connector and its task RUNNING; retried until they can", async () => {
+    let gone = false;
+    const resolveConfig: ResolveConfig = async (c, onValue) => {
+      if (gone) throw new ConfigError("Could not read properties from file /s.properties");
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(c)) {
+        out[k] = v === config["batch.size"] ? "7" : v;
+        if (v === config["batch.size"]) onValue?.("7");
+      }
+      return out;
+    };
+    await using w = await inProcessWorker({ resolveConfig });
+    let generated = 0;
+    w.scripted.script = {
+      taskConfigs: (max) => {
+        generated++;
+        return Array.from({ length: max }, () => ({}));
+      },
+    };
+    const status = async () => (await w.rest("GET", "/connectors/c/status")).body;
+    expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
+    await waitFor(async () => (await status()).tasks[0]?.state === "RUNNING", { what: "the task running" });
+    expect((await w.rest("PUT", "/connectors/c/pause")).status).toBe(202);
+    await waitFor(async () => (await status()).tasks[0]?.state === "PAUSED", { what: "the task paused" });
+    gone = true;
+    const before = generated;
+    expect((await w.rest("PUT", "/connectors/c/resume")).status).toBe(202);
+    await waitFor(() => w.logLines.some((l) => l.includes("Failed to reconfigure connector's tasks (c)")), {
+      what: "the failed reconfiguration logged",
+    });
+    const resumed = await status();
+    expect(resumed.connector).toEqual({ state: "RUNNING", worker_id: expect.any(String), version: expect.any(String) });
+    expect(resumed.tasks.map((t: { state: string }) => t.state)).toEqual(["RUNNING"]);
+    gone = false;
+    await waitFor(() => generated > before, { what: "the task configs generated again" });
+    expect((await status()).connector.state).toBe("RUNNING");
+  });
+
+  test("a connector whose taskConfigs throws stays RUNNING and is asked again; its tasks start once it answers", async () => {
+    await using w = await inProcessWorker();
+    let failures = 2;
+    w.scripted.script = {
+      taskConfigs: (max) => {
+        if (failures-- > 0) throw new Error("the upstream is not reachable yet");
+        return Array.from({ length: max }, () => ({}));
+      },
+    };
+    const { "batch.size": _, ...plain } = config;
+    expect((await w.rest("PUT", "/connectors/c/config", plain)).status).toBe(201);
+    const status = async () => (await w.rest("GET", "/connectors/c/status")).body;
+    await waitFor(async () => (await status()).tasks[0]?.state === "RUNNING", { what: "the task running" });
+    expect((await status()).connector.state).toBe("RUNNING");
+    expect(w.logLines.filter((l) => l.includes("Failed to reconfigure connector's tasks (c)")).length).toBe(2);
+  });
+});
