@@ -130,3 +130,33 @@ test("ingest.auth.jwt.jwks.cache.max.age.ms bounds the keys' age and their stale
   expect(await authenticate()).toBeInstanceOf(IngestError);
   expect(refusedWarnings()).toHaveLength(2);
 });
+
+// review53: 0 (or a few ms) made every request fetch the JWKS again (the set past its age is
+// fetched at once, cooldown or not), and jose asks for the key before checking the signature: any
+// client with a forged token drove one identity provider fetch per request.
+test("ingest.auth.jwt.jwks.cache.max.age.ms below a second is refused: the JWKS would be fetched per request", () => {
+  const base = {
+    "ingest.auth.methods": "jwt",
+    "ingest.auth.jwt.jwks.url": "https://idp.example.test/certs",
+    "ingest.auth.jwt.issuer": ISSUER,
+  };
+  for (const value of ["0", "1", "999"])
+    expect(() => ingestAuthConfigDef.parse({ ...base, "ingest.auth.jwt.jwks.cache.max.age.ms": value })).toThrow(
+      `Invalid value ${value} for configuration ingest.auth.jwt.jwks.cache.max.age.ms: Value must be at least 1000`,
+    );
+  expect(
+    ingestAuthConfigDef.parse({ ...base, "ingest.auth.jwt.jwks.cache.max.age.ms": "1000" })[
+      "ingest.auth.jwt.jwks.cache.max.age.ms"
+    ],
+  ).toBe(1000);
+});
+
+test("the shortest max age fetches the JWKS once per age, not per request", async () => {
+  const { server, clock, authenticate } = await staleSetup({ "ingest.auth.jwt.jwks.cache.max.age.ms": "1000" });
+  await using _server = server;
+  for (let i = 0; i < 20; i++) {
+    expect(await authenticate()).toBe("alice");
+    clock.advance(10);
+  }
+  expect(server.requests).toBe(1);
+});
