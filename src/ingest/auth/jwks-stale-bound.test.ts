@@ -36,10 +36,10 @@ async function staleSetup(config: Record<string, string> = {}) {
     { mtlsIdentity: "cn", clock, logger: logs.get("auth"), connector: "telemetry" },
   );
   const token = await server.sign();
-  const authenticate = () => {
+  const authenticate = (bearer = token) => {
     const request = new Request("http://gw/ingest/x", {
       method: "POST",
-      headers: { authorization: `Bearer ${token}` },
+      headers: { authorization: `Bearer ${bearer}` },
     });
     const context: IngestRequestContext = {
       request,
@@ -159,4 +159,27 @@ test("the shortest max age fetches the JWKS once per age, not per request", asyn
     clock.advance(10);
   }
   expect(server.requests).toBe(1);
+});
+
+// review53: a token naming a kid the held set lacks, its fetch failing, logged that the keys were
+// past their bound and every token refused while they still verified, and that WARN, once per
+// outage, was then not logged when the bound did pass.
+test("a kid the set lacks during an outage, the keys within their bound: no refusal WARN until the bound passes", async () => {
+  const { server, clock, authenticate, refusedWarnings } = await staleSetup({
+    "ingest.auth.jwt.jwks.cache.max.age.ms": String(HOUR_MS),
+  });
+  await using _server = server;
+  server.cacheControl = "max-age=3600"; // expires after an hour, used until two
+  expect(await authenticate()).toBe("alice");
+  const unknown = await server.addKey();
+  server.remove(unknown);
+  const forged = await server.sign({}, { kid: unknown });
+  server.status = 503;
+  clock.advance(HOUR_MS + 30_000); // past the age, within the bound, past the cooldown
+  expect(await authenticate(forged)).toBeInstanceOf(IngestError); // its fetch failed
+  expect(await authenticate()).toBe("alice"); // the held keys still verify
+  expect(refusedWarnings()).toHaveLength(0);
+  clock.advance(HOUR_MS);
+  expect(await authenticate()).toBeInstanceOf(IngestError);
+  expect(refusedWarnings()).toHaveLength(1);
 });
