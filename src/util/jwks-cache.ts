@@ -112,7 +112,8 @@ export class JwksCache {
         entry = await this.refresh();
       } catch (error) {
         this.lastError = error;
-        if (held) this.refused(held, now);
+        // Only keys past their bound are refused: a kid the held keys lack is not (review53).
+        if (held && !entry) this.refused(held, now);
         throw error;
       }
       return entry.set(header, token as never);

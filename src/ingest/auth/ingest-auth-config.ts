@@ -95,11 +95,11 @@ export const ingestAuthConfigDef = defineConfig({
     validators: [check.atLeast(0)],
   }),
   "ingest.auth.jwt.jwks.cache.max.age.ms": key.long({
-    doc: "The longest fetched JWKS keys are used before the JWKS is fetched again (a longer Cache-Control max-age or Expires is cut to it). The fetch runs in the background while the keys held go on verifying, and they are kept while it fails, at most this long again past their expiry: then bearer tokens answer 503 with Retry-After (a WARN says so, once per outage) until a fetch succeeds, so a key removed from the JWKS is not accepted for as long as the JWKS cannot be fetched.",
+    doc: "The longest fetched JWKS keys are used before the JWKS is fetched again (a longer Cache-Control max-age or Expires is cut to it). The fetch runs in the background while the keys held go on verifying, and they are kept while it fails, at most this long again past their expiry: then bearer tokens answer 503 with Retry-After (a WARN says so, once per outage) until a fetch succeeds, so a key removed from the JWKS is not accepted for as long as the JWKS cannot be fetched. At least a second: keys past this age are fetched again at once, whatever ingest.auth.jwt.jwks.cooldown.ms, so a shorter one would fetch the JWKS for almost every request (any token, forged ones too).",
     default: 86400000,
     importance: "LOW",
     group: GROUP,
-    validators: [check.atLeast(0)],
+    validators: [check.atLeast(1000)],
   }),
   "ingest.auth.basic.credentials.file": key.string({
     doc: "File of user:hash lines for basic authentication, as for the REST API (argon2 or bcrypt hashes from Bun.password.hash; plaintext is refused). Read at connector start.",

@@ -36,10 +36,10 @@ async function staleSetup(config: Record<string, string> = {}) {
     { mtlsIdentity: "cn", clock, logger: logs.get("auth"), connector: "telemetry" },
   );
   const token = await server.sign();
-  const authenticate = () => {
+  const authenticate = (bearer = token) => {
     const request = new Request("http://gw/ingest/x", {
       method: "POST",
-      headers: { authorization: `Bearer ${token}` },
+      headers: { authorization: `Bearer ${bearer}` },
     });
     const context: IngestRequestContext = {
       request,
@@ -129,4 +129,57 @@ test("ingest.auth.jwt.jwks.cache.max.age.ms bounds the keys' age and their stale
   clock.advance(2 * HOUR_MS);
   expect(await authenticate()).toBeInstanceOf(IngestError);
   expect(refusedWarnings()).toHaveLength(2);
+});
+
+// review53: 0 (or a few ms) made every request fetch the JWKS again (the set past its age is
+// fetched at once, cooldown or not), and jose asks for the key before checking the signature: any
+// client with a forged token drove one identity provider fetch per request.
+test("ingest.auth.jwt.jwks.cache.max.age.ms below a second is refused: the JWKS would be fetched per request", () => {
+  const base = {
+    "ingest.auth.methods": "jwt",
+    "ingest.auth.jwt.jwks.url": "https://idp.example.test/certs",
+    "ingest.auth.jwt.issuer": ISSUER,
+  };
+  for (const value of ["0", "1", "999"])
+    expect(() => ingestAuthConfigDef.parse({ ...base, "ingest.auth.jwt.jwks.cache.max.age.ms": value })).toThrow(
+      `Invalid value ${value} for configuration ingest.auth.jwt.jwks.cache.max.age.ms: Value must be at least 1000`,
+    );
+  expect(
+    ingestAuthConfigDef.parse({ ...base, "ingest.auth.jwt.jwks.cache.max.age.ms": "1000" })[
+      "ingest.auth.jwt.jwks.cache.max.age.ms"
+    ],
+  ).toBe(1000);
+});
+
+test("the shortest max age fetches the JWKS once per age, not per request", async () => {
+  const { server, clock, authenticate } = await staleSetup({ "ingest.auth.jwt.jwks.cache.max.age.ms": "1000" });
+  await using _server = server;
+  for (let i = 0; i < 20; i++) {
+    expect(await authenticate()).toBe("alice");
+    clock.advance(10);
+  }
+  expect(server.requests).toBe(1);
+});
+
+// review53: a token naming a kid the held set lacks, its fetch failing, logged that the keys were
+// past their bound and every token refused while they still verified, and that WARN, once per
+// outage, was then not logged when the bound did pass.
+test("a kid the set lacks during an outage, the keys within their bound: no refusal WARN until the bound passes", async () => {
+  const { server, clock, authenticate, refusedWarnings } = await staleSetup({
+    "ingest.auth.jwt.jwks.cache.max.age.ms": String(HOUR_MS),
+  });
+  await using _server = server;
+  server.cacheControl = "max-age=3600"; // expires after an hour, used until two
+  expect(await authenticate()).toBe("alice");
+  const unknown = await server.addKey();
+  server.remove(unknown);
+  const forged = await server.sign({}, { kid: unknown });
+  server.status = 503;
+  clock.advance(HOUR_MS + 30_000); // past the age, within the bound, past the cooldown
+  expect(await authenticate(forged)).toBeInstanceOf(IngestError); // its fetch failed
+  expect(await authenticate()).toBe("alice"); // the held keys still verify
+  expect(refusedWarnings()).toHaveLength(0);
+  clock.advance(HOUR_MS);
+  expect(await authenticate()).toBeInstanceOf(IngestError);
+  expect(refusedWarnings()).toHaveLength(1);
 });
