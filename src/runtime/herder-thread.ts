@@ -10,7 +10,10 @@
  * Task configs that cannot be stored (the state store is full, or fails) leave the running tasks as
  * they are and are generated and stored again after a backoff (250 ms doubling to 60 s), as Connect's
  * DistributedHerder retries a failed task reconfiguration, until they are stored, the connector is
- * gone or the herder stops (`cancelReconfigurationRetries`).
+ * gone or the herder stops (`cancelReconfigurationRetries`). Task configs the connector cannot
+ * generate now (a secrets file gone, its taskConfigs throwing) are asked for again the same way,
+ * its tasks running meanwhile with the stored ones; a pause, stop, delete or restart of the
+ * connector ends its retries (`endReconfigurationRetries`).
  */
 import type { Config } from "../api/connector.ts";
 import type { RawConnectorConfig, TargetState } from "../store/config-store.ts";
@@ -105,7 +108,7 @@ export abstract class HerderThread extends AbstractHerder {
     const stored = this.deps.configs.get(name);
     const wc = this.deps.worker.connector(name);
     if (!stored || !wc || stored.targetState !== "STARTED" || !wc.started) {
-      if (!stored) this.reconfigurationRetries.delete(name);
+      this.endReconfigurationRetries(name);
       return;
     }
     const type = this.connectorType(stored.config);
@@ -113,11 +116,14 @@ export abstract class HerderThread extends AbstractHerder {
     try {
       taskConfigs = await generateTaskConfigs(name, stored.config, wc, this.deps.resolveConfig, type);
     } catch (error) {
-      // As Connect's reconfigureConnectorTasksWithRetry: the connector keeps running (its tasks
-      // too) and is asked again after a backoff; a secrets file back in place ends the retries.
+      // As Connect's reconfigureConnectorTasksWithRetry: the connector keeps running and is asked
+      // again after a backoff; a secrets file back in place ends the retries. Its tasks run meanwhile
+      // with the stored task configs, as Connect's run with those of its config topic (a config
+      // change stopped them here; Connect stops none before the new ones are written).
       const why = (ms: number) =>
         `Failed to reconfigure connector's tasks (${name}), retrying after backoff (${ms} ms).`;
       this.retryReconfiguration(name, why, error);
+      await this.startTasks(name, stored.config, stored.taskConfigs, "STARTED");
       return;
     }
     if (!taskConfigs) return;
@@ -140,12 +146,14 @@ export abstract class HerderThread extends AbstractHerder {
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       this.statuses.removeTasksFrom(name, taskConfigs.length);
     }
-    this.reconfigurationRetries.delete(name);
+    this.endReconfigurationRetries(name);
     await this.startTasks(name, stored.config, taskConfigs, "STARTED");
   }
 
   /** Generates the task configs of `name` again after a backoff (250 ms, doubling up to 60 s), logging why. */
   private retryReconfiguration(name: string, why: (delayMs: number) => string, error?: unknown): void {
+    // A reconfiguration that was running as the herder stopped: nothing is retried.
+    if (this.stopped) return;
     const previous = this.reconfigurationRetries.get(name);
     if (previous) clearTimeout(previous.timer);
     const delayMs = previous?.nextMs ?? 250;
@@ -160,6 +168,16 @@ export abstract class HerderThread extends AbstractHerder {
     this.reconfigurationRetries.set(name, { timer, nextMs: Math.min(delayMs * 2, 60_000) });
   }
 
+  /**
+   * Ends the retries of `name`'s task configs: they were generated and stored, or the connector is
+   * no longer running (paused, stopped, deleted, restarted); a later failure starts again at 250 ms.
+   */
+  protected endReconfigurationRetries(name: string): void {
+    const retry = this.reconfigurationRetries.get(name);
+    if (retry) clearTimeout(retry.timer);
+    this.reconfigurationRetries.delete(name);
+  }
+
   /** Ends the retries of task configs that could not be generated or stored (the herder stops). */
   protected cancelReconfigurationRetries(): void {
     for (const { timer } of this.reconfigurationRetries.values()) clearTimeout(timer);
@@ -172,6 +190,7 @@ export abstract class HerderThread extends AbstractHerder {
    * task restarts, so it picks up the new connector config even if its task config is the same.
    */
   protected async restartConnectorInstance(name: string, configChanged: boolean): Promise<void> {
+    this.endReconfigurationRetries(name);
     await this.deps.worker.stopConnector(name);
     if (configChanged) await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
     await this.startConnectorAndTasks(name);

@@ -141,6 +141,7 @@ export class Herder extends HerderThread {
       // then dropped (StatusWriter), and statuses left behind by a failed cleanup are invisible
       // without a config and rewritten if the connector is created again.
       this.deps.configs.remove(name);
+      this.endReconfigurationRetries(name);
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       await this.deps.worker.stopConnector(name);
       this.validator.releaseConnectorSecrets(name, this.deps.worker.takeAbandonedEnd(name));
@@ -168,6 +169,7 @@ export class Herder extends HerderThread {
     return this.executor.run(async () => {
       this.requireConnector(name);
       this.deps.configs.setTargetState(name, "PAUSED");
+      this.endReconfigurationRetries(name);
       const wc = this.deps.worker.connector(name);
       if (wc) await wc.transitionTo("PAUSED");
       this.deps.worker.setTargetState(name, "PAUSED");
@@ -194,6 +196,7 @@ export class Herder extends HerderThread {
       // graceful timeout): a crash meanwhile restarts a STOPPED connector without tasks, as
       // Connect's stopConnector (it writes the empty task configs first) leaves it.
       this.deps.configs.putStopped(name);
+      this.endReconfigurationRetries(name);
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       this.statuses.removeTasksFrom(name, 0);
       // A connector that failed to start has no instance to stop: as Connect's Worker.setTargetState
