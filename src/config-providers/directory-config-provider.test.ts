@@ -65,6 +65,26 @@ describe("DirectoryConfigProvider", () => {
     expect(lines).toEqual([expect.stringContaining(`WARN The path ${dir.file(name)} is not a directory`)]);
   });
 
+  test("a file that is not UTF-8 cannot be read, as Connect's Files.readString finds it malformed", async () => {
+    // Regression: a Latin-1 "p\xe4ss" was read as "p\ufffdss", a wrong secret used without a word.
+    await using dir = await tempDir();
+    await mkdir(dir.file("secrets"));
+    await writeFile(
+      dir.file("secrets/password"),
+      Buffer.concat([Buffer.from("p"), Buffer.from([0xe4]), Buffer.from("ss")]),
+    );
+    await writeFile(dir.file("secrets/user"), "\ufeffapp");
+    const file = dir.file("secrets/password");
+    await expectRejects(
+      provider().provider.get(dir.file("secrets"), new Set(["password"])),
+      ConfigError,
+      `Could not read file ${file} for property password`,
+    );
+    expect(await provider().provider.get(dir.file("secrets"), new Set(["user"]))).toEqual(
+      new Map([["user", "\ufeffapp"]]),
+    );
+  });
+
   test("yields nothing for an empty path", async () => {
     expect(await provider().provider.get("", new Set(["k"]))).toEqual(new Map());
   });

@@ -5,15 +5,15 @@
  * the directory is a key (symlinks to regular files count, as Kubernetes secret volumes use them;
  * subdirectories are ignored, nothing is recursive); a path outside `allowed.paths` or one that is
  * not a directory yields nothing and logs a warning, and so does a file whose link leads outside
- * `allowed.paths`; a directory or file that cannot be read is a
+ * `allowed.paths`; a directory or file that cannot be read (or is not UTF-8) is a
  * ConfigError naming it.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError } from "../errors.ts";
 import { CONNECT_VERSION } from "../version.ts";
 import type { ConfigProviderDescriptor } from "./config-provider.ts";
-import { isRegularFile, PathConfigProvider, pathConfigProviderConfig } from "./path-config-provider.ts";
+import { isRegularFile, PathConfigProvider, pathConfigProviderConfig, readUtf8 } from "./path-config-provider.ts";
 
 export class DirectoryConfigProvider extends PathConfigProvider {
   protected async read(path: string, dir: string, keys: ReadonlySet<string> | undefined): Promise<Map<string, string>> {
@@ -37,7 +37,7 @@ export class DirectoryConfigProvider extends PathConfigProvider {
       const file = join(dir, name);
       if (!(await isRegularFile(file)) || !(await this.mayRead(file))) continue;
       try {
-        data.set(name, await readFile(file, "utf8"));
+        data.set(name, await readUtf8(file));
       } catch (cause) {
         throw new ConfigError(`Could not read file ${file} for property ${name}`, undefined, { cause });
       }

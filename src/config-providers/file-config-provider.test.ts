@@ -54,6 +54,25 @@ describe("FileConfigProvider", () => {
     expect(error.cause).toBeInstanceOf(Error);
   });
 
+  test("a file that is not UTF-8 cannot be read, as Connect's UTF-8 reader finds it malformed; a byte order mark stays", async () => {
+    // Regression: a Latin-1 "p\xe4ss" was read as "p\ufffdss", a wrong secret used without a word.
+    await using dir = await tempDir();
+    const path = dir.file("latin1.properties");
+    await writeFile(path, Buffer.concat([Buffer.from("db.password=p"), Buffer.from([0xe4]), Buffer.from("ss\n")]));
+    await expectRejects(
+      provider().file.get(path, new Set(["db.password"])),
+      ConfigError,
+      `Could not read properties from file ${path}`,
+    );
+    await writeFile(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("k=v\nb=p\u00e4ss\n")]));
+    expect(await provider().file.get(path)).toEqual(
+      new Map([
+        ["\ufeffk", "v"],
+        ["b", "p\u00e4ss"],
+      ]),
+    );
+  });
+
   test("refuses to be read before it is configured", async () => {
     const file = new FileConfigProvider(testContext().logger);
     await expectRejects(file.get("/x", new Set(["k"])), ConnectError, "The provider has not been configured yet.");

@@ -3,14 +3,13 @@
  * `${file:/etc/kafka/app.properties:db.password}` reads the Java properties file at the path and
  * yields the named keys. As Apache: an empty path yields nothing; a path outside `allowed.paths`
  * yields nothing and logs a warning (the reference stays as written); a file that cannot be read
- * is a ConfigError naming the path.
+ * (or is not UTF-8) is a ConfigError naming the path.
  */
-import { readFile } from "node:fs/promises";
 import { ConfigError } from "../errors.ts";
 import { parseProperties } from "../util/properties.ts";
 import { CONNECT_VERSION } from "../version.ts";
 import type { ConfigProviderDescriptor } from "./config-provider.ts";
-import { PathConfigProvider, pathConfigProviderConfig } from "./path-config-provider.ts";
+import { PathConfigProvider, pathConfigProviderConfig, readUtf8 } from "./path-config-provider.ts";
 
 export class FileConfigProvider extends PathConfigProvider {
   protected async read(
@@ -20,7 +19,7 @@ export class FileConfigProvider extends PathConfigProvider {
   ): Promise<Map<string, string>> {
     let text: string;
     try {
-      text = await readFile(filePath, "utf8");
+      text = await readUtf8(filePath);
     } catch (cause) {
       throw new ConfigError(`Could not read properties from file ${path}`, undefined, { cause });
     }

@@ -5,7 +5,7 @@
  * counts after symlinks are followed: the path itself here, each file read by the subclass through
  * `mayRead`.
  */
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { ConnectError } from "../errors.ts";
 import { defineConfig } from "../plugin/config-def.ts";
 import type { Logger } from "../util/logger.ts";
@@ -15,6 +15,16 @@ import type { ConfigProvider } from "./config-provider.ts";
 export const pathConfigProviderConfig = defineConfig({
   [ALLOWED_PATHS_CONFIG]: allowedPathsKey(),
 });
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * The text of a file the providers read, as Apache's read it (a UTF-8 BufferedReader, Files.readString):
+ * bytes that are not UTF-8 are an error, not U+FFFD in a secret; a byte order mark stays a character.
+ */
+export async function readUtf8(path: string): Promise<string> {
+  return utf8.decode(await readFile(path));
+}
 
 /** True when `path` is a regular file, symlinks followed; false when it is anything else or missing. */
 export async function isRegularFile(path: string): Promise<boolean> {
