@@ -4,7 +4,7 @@
  * HeaderConverter.
  */
 import type { Converter, HeaderConverter, SchemaAndValue } from "../api/converter.ts";
-import { javaClassOf } from "../api/data/java-text.ts";
+import { schemalessClassOf } from "../api/data/java-text.ts";
 import { type Schema, Schemas } from "../api/data/schema.ts";
 import { DataError } from "../errors.ts";
 import { defineConfig } from "../plugin/config-def.ts";
@@ -23,7 +23,7 @@ export class BooleanConverter implements Converter, HeaderConverter {
       throw new DataError(`Invalid schema type for BooleanConverter: ${schema.type}`);
     if (value === null || value === undefined) return null;
     if (typeof value !== "boolean") {
-      throw new DataError(`BooleanConverter is not compatible with objects of type ${javaClassOf(value)}`);
+      throw new DataError(`BooleanConverter is not compatible with objects of type ${schemalessClassOf(value)}`);
     }
     return new Uint8Array([value ? 1 : 0]);
   }

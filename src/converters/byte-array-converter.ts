@@ -4,7 +4,7 @@
  * HeaderConverter. Like Apache's, `configure` ignores its configs.
  */
 import type { Converter, HeaderConverter, SchemaAndValue } from "../api/converter.ts";
-import { javaClassOf } from "../api/data/java-text.ts";
+import { schemalessClassOf } from "../api/data/java-text.ts";
 import { type Schema, Schemas } from "../api/data/schema.ts";
 import { DataError } from "../errors.ts";
 import { defineConfig } from "../plugin/config-def.ts";
@@ -20,7 +20,7 @@ export class ByteArrayConverter implements Converter, HeaderConverter {
       throw new DataError(`Invalid schema type for ByteArrayConverter: ${schema.type}`);
     if (value === null || value === undefined) return null;
     if (!(value instanceof Uint8Array)) {
-      throw new DataError(`ByteArrayConverter is not compatible with objects of type ${javaClassOf(value)}`);
+      throw new DataError(`ByteArrayConverter is not compatible with objects of type ${schemalessClassOf(value)}`);
     }
     return value;
   }

@@ -2,6 +2,9 @@ import { describe, expect, test } from "bun:test";
 import type { Converter } from "../api/converter.ts";
 import { JavaDouble, schemalessFloat } from "../api/data/java-double.ts";
 import { Schemas } from "../api/data/schema.ts";
+import { castValue } from "../transforms/cast.ts";
+import { srcRecord } from "../transforms/util/test-support.ts";
+import { JsonConverter } from "./json-converter.ts";
 import {
   DoubleConverter,
   FloatConverter,
@@ -53,7 +56,8 @@ describe("number converters", () => {
   });
 
   test.each([
-    [() => new ShortConverter(), 40000, "Failed to serialize to short (was class java.lang.Integer): "],
+    // A schemaless whole number is a Long, as JsonConverter reads one.
+    [() => new ShortConverter(), 40000, "Failed to serialize to short (was class java.lang.Long): "],
     [() => new IntegerConverter(), "5", "Failed to serialize to integer (was class java.lang.String): "],
     [() => new LongConverter(), 1.5, "Failed to serialize to long (was class java.lang.Double): "],
     [() => new DoubleConverter(), true, "Failed to serialize to double (was class java.lang.Boolean): "],
@@ -94,5 +98,37 @@ describe("number converters", () => {
     expect(() => new ShortConverter().configure({ "converter.type": "body" })).toThrow(
       "Invalid value body for configuration converter.type: String must be one of: key, value, header",
     );
+  });
+
+  describe("JSON read by JsonConverter, written by FloatConverter (as Connect 4.3.1)", () => {
+    const json = (schemas: boolean, text: string) => {
+      const converter = new JsonConverter();
+      converter.configure({ "schemas.enable": String(schemas) }, false);
+      return converter.toConnectData("t", undefined as never, new TextEncoder().encode(text));
+    };
+    const float = () => configured(new FloatConverter());
+
+    test.each([
+      ["1", "class java.lang.Long"],
+      ["1.5", "class java.lang.Double"],
+      ["1e3", "class java.lang.Double"],
+    ])("refuses the schemaless number %s, a %s", (text, className) => {
+      const { schema, value } = json(false, text);
+      expect(() => float().fromConnectData("t", undefined as never, schema, value)).toThrow(
+        `Failed to serialize to float (was ${className}): `,
+      );
+    });
+
+    test("writes a float-schema value, and a schemaless one cast to float32 first", () => {
+      const typed = json(true, '{"schema":{"type":"float"},"payload":1.5}');
+      const cast = castValue.create();
+      cast.configure({ spec: "float32" });
+      const { schema, value } = json(false, "1.5");
+      const record = cast.apply(srcRecord({ sourcePartition: {}, sourceOffset: {}, valueSchema: schema, value }))!;
+      expect([
+        float().fromConnectData("t", undefined as never, typed.schema, typed.value),
+        float().fromConnectData("t", undefined as never, record.valueSchema, record.value),
+      ]).toEqual([new Uint8Array([0x3f, 0xc0, 0, 0]), new Uint8Array([0x3f, 0xc0, 0, 0])]);
+    });
   });
 });

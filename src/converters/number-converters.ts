@@ -12,7 +12,7 @@
 
 import type { Converter, HeaderConverter, SchemaAndValue } from "../api/converter.ts";
 import { JavaDouble, JavaFloat } from "../api/data/java-double.ts";
-import { javaClassOf, NUMBER_CLASS_NAMES } from "../api/data/java-text.ts";
+import { NUMBER_CLASS_NAMES, schemalessClassOf } from "../api/data/java-text.ts";
 import { int64Value, type Schema, Schemas } from "../api/data/schema.ts";
 import { DataError } from "../errors.ts";
 import { defineConfig } from "../plugin/config-def.ts";
@@ -110,7 +110,7 @@ abstract class NumberConverter implements Converter, HeaderConverter {
     const isNumber = typeof value === "number" || typeof value === "bigint" || value instanceof JavaDouble;
     const schemaClass = schema && isNumber ? NUMBER_CLASS_NAMES[schema.type] : undefined;
     if (schemaClass !== undefined ? schemaClass !== format.className : !format.accepts(value)) {
-      const className = schemaClass === undefined ? javaClassOf(value) : `class ${schemaClass}`;
+      const className = schemaClass === undefined ? schemalessClassOf(value) : `class ${schemaClass}`;
       throw new DataError(`Failed to serialize to ${format.typeName} (was ${className}): `);
     }
     const bytes = new Uint8Array(format.size);

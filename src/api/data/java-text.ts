@@ -40,6 +40,14 @@ export function javaClassOf(value: unknown): string {
 }
 
 /**
+ * `javaClassOf` for a schemaless value: a whole number there is a Long, as JsonConverter
+ * (schemas.enable=false), the HTTP source and device ingest read a JSON one (`1`, `21`).
+ */
+export function schemalessClassOf(value: unknown): string {
+  return typeof value === "number" && Number.isInteger(value) ? "class java.lang.Long" : javaClassOf(value);
+}
+
+/**
  * The name of the Java class Connect holds a data-API value in (`java.lang.String`, `[B`), or null
  * for a JS value it has no class for. Integers within an int are Integers, larger ones Longs.
  */
