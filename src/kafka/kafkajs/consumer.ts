@@ -270,7 +270,7 @@ export class KafkajsConsumer implements KafkaConsumer {
   }
 
   position(tp: TopicPartition): Promise<number> {
-    return this.starts!.of(tp, this.assigned, this.joinEpoch);
+    return this.starts!.of(tp, this.assigned, this.joinEpoch, () => this.joinEpoch);
   }
 
   pause(partitions: readonly TopicPartition[]): void {

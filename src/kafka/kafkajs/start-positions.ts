@@ -100,10 +100,21 @@ export class StartPositions {
     if (!this.first.has(key(from))) this.first.set(key(from), from.offset);
   }
 
-  /** The position of `tp`, one of `assigned`: the partitions of the assignment numbered `assignment`. */
-  async of(tp: TopicPartition, assigned: readonly TopicPartition[], assignment: number): Promise<number> {
-    if (!assigned.some((a) => key(a) === key(tp)))
-      throw new ConnectError(`No current assignment for partition ${tp.topic}-${tp.partition}`);
+  /**
+   * The position of `tp`, one of `assigned`: the partitions of the assignment numbered `assignment`.
+   * `current` numbers the consumer's assignment at the answer: one given up meanwhile (a join since)
+   * is not sought. kafkajs keeps a seek until it next fetches the partition, even in a later
+   * generation: that one would start the partition again at this answer, before what its owners
+   * delivered and committed since (Java's consumer drops the positions of unassigned partitions).
+   */
+  async of(
+    tp: TopicPartition,
+    assigned: readonly TopicPartition[],
+    assignment: number,
+    current: () => number,
+  ): Promise<number> {
+    const noAssignment = () => new ConnectError(`No current assignment for partition ${tp.topic}-${tp.partition}`);
+    if (!assigned.some((a) => key(a) === key(tp))) throw noAssignment();
     if (this.asked?.assignment !== assignment) {
       const offsets = this.connected().then((c) => startOffsets(c, this.groupId, this.settings, assigned));
       this.asked = { assignment, offsets };
@@ -114,6 +125,7 @@ export class StartPositions {
     const offsets = await asked.catch((error) => {
       throw wrap(error, `Failed to look up the position of ${tp.topic}-${tp.partition}`);
     });
+    if (current() !== assignment) throw noAssignment();
     const offset = offsets.get(key(tp));
     const first = this.firstOf === assignment ? this.first.get(key(tp)) : undefined;
     if (first !== undefined) return first;
