@@ -47,7 +47,7 @@ describe("StartPositions", () => {
     const position = starts.of(tp, [tp], 1, () => assignment);
     assignment = 2; // revoked: the join hook numbers the next assignment
     committed(50);
-    await expect(position).rejects.toThrow("No current assignment for partition t-0");
+    await expect(position).rejects.toThrow("The assignment of t-0 changed while its position was looked up");
     expect(seeks).toEqual([]);
   });
 });
