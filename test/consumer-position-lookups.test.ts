@@ -130,7 +130,7 @@ test("kafka.client=kafkajs: the positions of successive assignments are looked u
   try {
     // Three assignments (rebalances), each asking for the positions of its partitions.
     for (const [assignment, assigned] of [tps.slice(0, 2), tps.slice(2), tps].entries())
-      await Promise.all(assigned.map((tp) => starts.of(tp, assigned, assignment)));
+      await Promise.all(assigned.map((tp) => starts.of(tp, assigned, assignment, () => assignment)));
     expect(clusters).toEqual([{ connects: 1, disconnects: 0 }]);
   } finally {
     await starts.close();

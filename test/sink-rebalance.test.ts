@@ -2,7 +2,7 @@
  * A sink connector's consumer group rebalancing mid-stream, in the whole gateway against the real
  * broker: Apache's FileStreamSink with tasks.max=2 and no periodic commit (offset.flush.interval.ms
  * of an hour; unlike the HTTP sink it never asks for a commit itself), a third member joining the
- * group `connect-<name>` and leaving again while records flow.
+ * group `connect-<name>` (a name unique to the run) and leaving again while records flow.
  * Each task flushes and commits its partitions before it gives them up (Connect's
  * WorkerSinkTask.HandleRebalance), so whoever owns a partition next starts after what was
  * delivered: every record reaches the file exactly once, in order per partition.
@@ -42,6 +42,10 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
     const kafka = await kafkaBroker();
     await using dir = await tempDir();
     const topic = uniqueTopic(`sink-rebalance-${client}`);
+    // A name (so a group) of its own: runs on a shared broker at the same time (or the group's
+    // members of an earlier run still leaving) would join one group, and kafkajs' leader assigns its
+    // own topics to every member, so a task wrote another run's records (same lines) into its file.
+    const name = uniqueTopic("rebalancing-sink");
     const admin = (await testClient()).admin();
     await admin.connect();
     try {
@@ -75,7 +79,7 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
       },
     });
     const created = await gw.rest.post("/connectors", {
-      name: "rebalancing-sink",
+      name,
       config: {
         "connector.class": "FileStreamSink",
         topics: topic,
@@ -96,7 +100,7 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
     // A member of the same client library: each names its group protocol its own way.
     const port = kafkaPorts[client](new LogManager({ sink: () => {} }));
     const stranger = await port.consumer({
-      groupId: "connect-rebalancing-sink",
+      groupId: `connect-${name}`,
       topics: [topic],
       properties: { "bootstrap.servers": kafka.bootstrap, "heartbeat.interval.ms": "200" },
     });

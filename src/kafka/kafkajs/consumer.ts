@@ -17,8 +17,9 @@
  *
  * Beside it: join-preparation.ts (the cluster look-ups before joining: topics ready, zombie members,
  * topics matching a pattern), start-positions.ts (`position`), join-exit.ts (a close leaves a join
- * under way, pending member ids of KIP-394), consumed-records.ts (a batch as the port's records) and
- * invalid-batch-hold.ts (a batch failing its checks fails the consumer while it is in its group).
+ * under way, pending member ids of KIP-394), consumed-records.ts (a batch as the port's records),
+ * invalid-batch-hold.ts (a batch failing its checks fails the consumer while it is in its group) and
+ * subscribed-round-robin.ts (the partition assigner: a member gets only topics it subscribed to).
  */
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
@@ -33,17 +34,16 @@ import { JoinExit } from "./join-exit.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./join-preparation.ts";
 import { type BrokerLike, brokerAddresses, topicPartitionLists, withJoinHook } from "./protocol.ts";
 import { StartPositions } from "./start-positions.ts";
+import { subscribedRoundRobin } from "./subscribed-round-robin.ts";
 import { watchTopicPattern } from "./topic-pattern-watch.ts";
 
 /** Partitions whose fetched batches are handed over at the same time, at most. */
 const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
-
 export class KafkajsConsumer implements KafkaConsumer {
   private consumer: Consumer | undefined;
   private assigned: TopicPartition[] = [];
   /** Cancels the `topics.regex` watch (topic-pattern-watch.ts). */
   private stopWatch: (() => void) | undefined;
-
   constructor(
     private readonly kafka: Kafka,
     private readonly options: ConsumerOptions,
@@ -52,7 +52,6 @@ export class KafkajsConsumer implements KafkaConsumer {
     private readonly log: ConsumerLog,
     private readonly invalidBatches: InvalidBatchHold,
   ) {}
-
   /** Bumped by every start and close: a start that finds it changed was cancelled by a close. */
   private generation = 0;
   /** Bumped by each JoinGroup this member sends (the join hook): a batch started before it is stale. */
@@ -129,6 +128,7 @@ export class KafkajsConsumer implements KafkaConsumer {
       maxBytesPerPartition: s.maxBytesPerPartition,
       readUncommitted: s.readUncommitted,
       allowAutoTopicCreation: s.allowAutoTopicCreation,
+      partitionAssigners: [subscribedRoundRobin],
       // The sink task restarts the consumer itself (through start(), so a dead predecessor is
       // fenced and the new member gets its partitions at once); kafkajs' own restart would rejoin
       // as a new member and wait for the old one's session to expire.
@@ -270,7 +270,7 @@ export class KafkajsConsumer implements KafkaConsumer {
   }
 
   position(tp: TopicPartition): Promise<number> {
-    return this.starts!.of(tp, this.assigned, this.joinEpoch);
+    return this.starts!.of(tp, this.assigned, this.joinEpoch, () => this.joinEpoch);
   }
 
   pause(partitions: readonly TopicPartition[]): void {

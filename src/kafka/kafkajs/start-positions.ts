@@ -100,8 +100,19 @@ export class StartPositions {
     if (!this.first.has(key(from))) this.first.set(key(from), from.offset);
   }
 
-  /** The position of `tp`, one of `assigned`: the partitions of the assignment numbered `assignment`. */
-  async of(tp: TopicPartition, assigned: readonly TopicPartition[], assignment: number): Promise<number> {
+  /**
+   * The position of `tp`, one of `assigned`: the partitions of the assignment numbered `assignment`.
+   * `current` numbers the consumer's assignment at the answer: one given up meanwhile (a join since)
+   * is not sought (a retriable error). kafkajs keeps a seek until it next fetches the partition, even
+   * in a later generation: that one would start the partition again at this answer, before what its
+   * owners delivered and committed since (Java's consumer drops an unassigned partition's position).
+   */
+  async of(
+    tp: TopicPartition,
+    assigned: readonly TopicPartition[],
+    assignment: number,
+    current: () => number,
+  ): Promise<number> {
     if (!assigned.some((a) => key(a) === key(tp)))
       throw new ConnectError(`No current assignment for partition ${tp.topic}-${tp.partition}`);
     if (this.asked?.assignment !== assignment) {
@@ -114,6 +125,11 @@ export class StartPositions {
     const offsets = await asked.catch((error) => {
       throw wrap(error, `Failed to look up the position of ${tp.topic}-${tp.partition}`);
     });
+    // Retriable: a caller still owning the partition under the next assignment asks again.
+    if (current() !== assignment)
+      throw new RetriableError(
+        `The assignment of ${tp.topic}-${tp.partition} changed while its position was looked up`,
+      );
     const offset = offsets.get(key(tp));
     const first = this.firstOf === assignment ? this.first.get(key(tp)) : undefined;
     if (first !== undefined) return first;

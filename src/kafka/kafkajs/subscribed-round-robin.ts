@@ -1,0 +1,55 @@
+/**
+ * The kafkajs consumer's partition assigner (consumer.ts): kafkajs' RoundRobinAssigner, under its
+ * protocol name (members of earlier versions share the group), except that a member is given only
+ * partitions of topics it subscribed to, as Java's RoundRobinAssignor. kafkajs' leader hands the
+ * partitions of its own topics round-robin to every member, whatever they subscribed to: a member of
+ * another connector in the group (consumer.override.group.id, or gateways running connectors of one
+ * name against one cluster) got partitions of topics it never asked for and delivered their records.
+ * The leader assigns the topics every member subscribed to, its own first in its order, then the
+ * others sorted; members subscribed alike get exactly kafkajs' assignment.
+ */
+import { AssignerProtocol, type MemberAssignment, type MemberMetadata, type PartitionAssigner } from "kafkajs";
+
+const NAME = "RoundRobinAssigner";
+const VERSION = 0;
+/** Without user data, as kafkajs' own assigner encodes them (its types require the field). */
+type NoUserData<T> = Omit<T, "userData">;
+const metadata = (m: NoUserData<MemberMetadata>) => AssignerProtocol.MemberMetadata.encode(m as MemberMetadata);
+const memberAssignment = (a: NoUserData<MemberAssignment>) =>
+  AssignerProtocol.MemberAssignment.encode(a as MemberAssignment);
+
+export const subscribedRoundRobin: PartitionAssigner = ({ cluster }) => ({
+  name: NAME,
+  version: VERSION,
+  async assign({ members, topics }) {
+    const subscribed = new Map(
+      members.map((m) => [m.memberId, new Set(AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics)]),
+    );
+    const others = [...new Set([...subscribed.values()].flatMap((s) => [...s]))].filter((t) => !topics.includes(t));
+    if (others.length > 0) await cluster.addMultipleTargetTopics(others);
+    const circle = [...subscribed.keys()].sort();
+    const assignment: Record<string, Record<string, number[]>> = {};
+    let next = 0;
+    for (const topic of [...topics, ...others.sort()]) {
+      for (const { partitionId } of cluster.findTopicPartitionMetadata(topic)) {
+        // The next member round the circle that subscribed to the topic.
+        for (let k = 0; k < circle.length; k++) {
+          const memberId = circle[(next + k) % circle.length]!;
+          if (!subscribed.get(memberId)!.has(topic)) continue;
+          const owned = assignment[memberId] ?? (Object.create(null) as Record<string, number[]>);
+          owned[topic] = [...(owned[topic] ?? []), partitionId];
+          assignment[memberId] = owned;
+          next = (next + k + 1) % circle.length;
+          break;
+        }
+      }
+    }
+    return Object.keys(assignment).map((memberId) => ({
+      memberId,
+      memberAssignment: memberAssignment({ version: VERSION, assignment: assignment[memberId]! }),
+    }));
+  },
+  protocol({ topics }) {
+    return { name: NAME, metadata: metadata({ version: VERSION, topics }) };
+  },
+});
