@@ -79,6 +79,8 @@ export class BatchSettlement {
       const first = part.queue.find((b) => b.state !== "inflight");
       if (first) this.fail(first, failure);
     }
+    // The other topics' batches taken before the failure are still sent (the pump returned before them).
+    if (topics) this.wake(now);
   }
 
   succeed(b: Batch, baseOffset: number): void {

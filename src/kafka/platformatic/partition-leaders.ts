@@ -44,8 +44,10 @@ export class PartitionLeaders {
     this.fetch(topics, true).catch((error) => {
       // Refused for good (TOPIC_AUTHORIZATION_FAILED): forgotten, as Java's metadata drops a topic its
       // refresh refused; the next send of it asks again, in the foreground, and fails with the refusal.
+      // One refusal fails a request for several topics: each is asked alone, so only the refused one is forgotten.
       if (retriable(error) || isUnknownTopic(error)) return;
-      for (const t of topics) [this.leaders.delete(t), this.refreshAt.delete(t)];
+      if (topics.length > 1) for (const t of topics) this.renew([t], now);
+      else for (const t of topics) [this.leaders.delete(t), this.refreshAt.delete(t)];
     });
   }
 

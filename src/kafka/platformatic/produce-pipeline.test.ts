@@ -770,6 +770,47 @@ describe("ProducePipeline (metadata.max.age.ms, the refresh refused)", () => {
   });
 });
 
+describe("ProducePipeline (metadata.max.age.ms, one topic of several refused)", () => {
+  test("a refresh for age of two topics, one answered TOPIC_AUTHORIZATION_FAILED: only that one is forgotten and fails; the other's records are written", async () => {
+    const broker = new FakeBroker(1);
+    let clock = 0;
+    const pipeline = new ProducePipeline(broker, settings({ metadataMaxAgeMs: 1000 }), () => clock);
+    const outcomes = (appends: Promise<number | readonly number[]>[]) => {
+      const all = Promise.all(appends.map((a) => a.then(String, (e: Error) => `failed: ${e.message}`)));
+      let done = false;
+      void all.then(() => {
+        done = true;
+      });
+      return { all, done: () => done };
+    };
+    /** Appends one batch to each topic at once (one pump takes them together) and answers every request. */
+    const sendBoth = async (label: number, topics = ["refused", "allowed"]) => {
+      const sent = outcomes(topics.map((t, i) => pipeline.append(t, 0, batch(label + i), 1)));
+      while (!sent.done()) {
+        await waitFor(() => sent.done() || broker.requests.some((r) => !r.delivered));
+        for (const [i, r] of broker.requests.entries()) if (!r.delivered) broker.deliver(i);
+      }
+      return sent.all;
+    };
+    expect(await sendBoth(0)).toEqual(["0", "0"]);
+    const answer = broker.leaders.bind(broker);
+    const asked: string[][] = [];
+    broker.leaders = (topics) => {
+      asked.push([...topics]);
+      if (topics.includes("refused")) return Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED"));
+      return answer(topics);
+    };
+    clock = 1000;
+    expect(await sendBoth(10)).toEqual(["1", "1"]); // to the leaders known while the refresh is out
+    await waitFor(() => asked.length === 3);
+    expect(asked).toEqual([["refused", "allowed"], ["refused"], ["allowed"]]);
+    clock = 1001;
+    const [refused, allowed] = await sendBoth(20);
+    expect(refused).toStartWith("failed: Could not get metadata: ");
+    expect(allowed).toBe("2");
+  });
+});
+
 describe("ProducePipeline (metadata.max.age.ms, the refresh not answered)", () => {
   test.each([
     ["hangs", () => new Promise<never>(() => {})],

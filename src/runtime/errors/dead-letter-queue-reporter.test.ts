@@ -8,7 +8,7 @@ import { systemClock } from "../../util/clock.ts";
 import { LogManager } from "../../util/logger.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { TaskMetrics } from "../task-metrics.ts";
-import { DEFAULT_API_TIMEOUT_MS, DeadLetterQueueReporter } from "./dead-letter-queue-reporter.ts";
+import { DEFAULT_API_TIMEOUT_MS, DeadLetterQueueReporter, MAX_BLOCK_MS } from "./dead-letter-queue-reporter.ts";
 import type { ProcessingContext } from "./processing-context.ts";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -176,6 +176,73 @@ describe("DeadLetterQueueReporter", () => {
       ),
     ).toEqual(["7", "8", "9"]);
     await r.close();
+  });
+
+  describe("a producer that cannot connect for a while (the broker restarting), as Java's send waits max.block.ms", () => {
+    const errant = { ...context, stage: "TASK_PUT" as const, executingClass: "org.apache.kafka.connect.sink.SinkTask" };
+    /** Creation fails with the adapters' retriable error until `up`; the reporter started on a ManualClock. */
+    async function restarting() {
+      const kafka = new MemoryKafka();
+      const clock = new ManualClock();
+      const stop = new AbortController();
+      let attempts = 0;
+      let up = false;
+      const { r, metrics } = reporter(kafka, undefined, async () => {
+        attempts++;
+        if (!up) throw new RetriableError("Failed to connect the producer: Connection error: connect ECONNREFUSED");
+        return kafka.producer();
+      });
+      await r.start({ signal: stop.signal, clock });
+      return {
+        kafka,
+        clock,
+        stop,
+        r,
+        metrics,
+        attempts: () => attempts,
+        bringUp: () => {
+          up = true;
+        },
+      };
+    }
+
+    test("an errant record waits for it and lands in the DLQ: nothing fails", async () => {
+      const { kafka, clock, r, metrics, attempts, bringUp } = await restarting();
+      const reported = r.report(errant);
+      await waitFor(() => attempts() === 1 && clock.pending === 1);
+      clock.advance(100);
+      await waitFor(() => attempts() === 2 && clock.pending === 1);
+      bringUp();
+      clock.advance(200);
+      await reported;
+      await r.flush();
+      expect(kafka.records("dlq")).toHaveLength(1);
+      expect(metrics.deadLetterQueueProduceFailures).toBe(0);
+      await r.close();
+    });
+
+    test("beyond MAX_BLOCK_MS the record fails (an errant one fails the flush), as does a stop meanwhile", async () => {
+      const late = await restarting();
+      let reported = false;
+      void late.r.report(errant).then(() => {
+        reported = true;
+      });
+      while (!reported) {
+        await waitFor(() => late.clock.pending === 1 || reported);
+        late.clock.advanceToNext();
+      }
+      expect(late.clock.monotonic()).toBe(MAX_BLOCK_MS);
+      expect(await late.r.flush().catch((e: Error) => e.message)).toBe(
+        "java.util.concurrent.ExecutionException: org.apache.kafka.connect.errors.RetriableException: Failed to connect the producer: Connection error: connect ECONNREFUSED",
+      );
+      const stopped = await restarting();
+      const waiting = stopped.r.report(errant);
+      await waitFor(() => stopped.clock.pending === 1);
+      stopped.stop.abort(new Error("task stopping"));
+      await waiting;
+      expect([stopped.metrics.deadLetterQueueProduceFailures, stopped.attempts()]).toEqual([1, 1]);
+      expect(await stopped.r.flush().catch((e: Error) => e.message)).toContain("task stopping");
+    });
   });
 
   test("reports made while the producer is being created share one producer", async () => {

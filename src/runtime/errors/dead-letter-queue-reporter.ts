@@ -11,7 +11,9 @@
  * producer's configuration (the worker's producer keys with the connector's producer.override.*)
  * is checked, which needs no broker: a mistake fails the task at start with the client's own
  * message (`Invalid value … for configuration …`), not every bad record later. The producer itself
- * connects on the first report (creating one talks to the broker).
+ * connects on the first report (creating one talks to the broker); while the broker is unreachable
+ * that is retried for up to MAX_BLOCK_MS, as Java's send waits max.block.ms for metadata, so a
+ * broker restart neither loses a record's DLQ copy nor fails the task (the stop ends the wait).
  *
  * Asynchronous, as Connect's: `report` hands the record to the producer and returns without
  * waiting for Kafka's acknowledgement, so a batch with many bad records is not slowed to one
@@ -30,7 +32,7 @@ import { ConnectError, isRetriable, JavaException, javaClassOf, messageOf, trace
 import type { KafkaAdmin, KafkaHeader, KafkaProducer } from "../../kafka/kafka-port.ts";
 import { ABORTED, abortable } from "../../util/async.ts";
 import { retry } from "../../util/backoff.ts";
-import type { Clock } from "../../util/clock.ts";
+import { type Clock, systemClock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import type { TaskMetrics } from "../task-metrics.ts";
 import type { ErrorReporter, ProcessingContext } from "./processing-context.ts";
@@ -42,6 +44,8 @@ export const DEFAULT_API_TIMEOUT_MS = 60_000;
 /** The Kafka clients' (admin, consumer) `retry.backoff.ms` and `retry.backoff.max.ms`. */
 export const RETRY_BACKOFF_MS = 100;
 export const RETRY_BACKOFF_MAX_MS = 1000;
+/** How long Java's producer send waits for the cluster (`max.block.ms`'s default; the gateway ignores the key). */
+export const MAX_BLOCK_MS = 60_000;
 
 export interface DeadLetterQueueConfig {
   readonly topic: string;
@@ -114,6 +118,8 @@ export class DeadLetterQueueReporter implements ErrorReporter {
   private readonly pending = new Set<Promise<void>>();
   /** The first errant record (stage TASK_PUT) the DLQ could not take: fails every flush from then on. */
   private errantFailure: ErrantRecordReportError | undefined;
+  /** The task's stop signal and clock, from `start`: the producer's creation retries on them. */
+  private running: { readonly signal?: AbortSignal; readonly clock: Clock } = { clock: systemClock };
 
   constructor(
     private readonly config: DeadLetterQueueConfig,
@@ -132,6 +138,7 @@ export class DeadLetterQueueReporter implements ErrorReporter {
    * (Connect's KafkaProducer constructor throws it unwrapped, after the topic is set up).
    */
   async start({ signal, clock }: { readonly signal: AbortSignal; readonly clock: Clock }): Promise<void> {
+    this.running = { signal, clock };
     try {
       await retry(() => this.setUp(signal), {
         policy: { initialMs: RETRY_BACKOFF_MS, maxMs: RETRY_BACKOFF_MAX_MS, jitter: 0 },
@@ -223,11 +230,23 @@ export class DeadLetterQueueReporter implements ErrorReporter {
     this.pending.add(sent);
   }
 
-  /** The producer, created once however many reports wait for it (single flight). */
+  /**
+   * The producer, created once however many reports wait for it (single flight). A retriable
+   * failure (the broker unreachable) is retried for up to MAX_BLOCK_MS or until the task stops.
+   */
   private connect(): Promise<KafkaProducer> {
     if (this.producer) return Promise.resolve(this.producer);
-    this.connecting ??= this.producerFactory
-      .create()
+    const { signal, clock } = this.running;
+    this.connecting ??= retry(() => this.producerFactory.create(), {
+      policy: { initialMs: RETRY_BACKOFF_MS, maxMs: RETRY_BACKOFF_MAX_MS, jitter: 0 },
+      maxAttempts: Number.POSITIVE_INFINITY,
+      timeoutMs: MAX_BLOCK_MS,
+      clock,
+      ...(signal ? { signal } : {}),
+      classify: (error) => ({ retriable: isRetriable(error) }),
+      onRetry: (error, _attempt, delayMs) =>
+        this.log.warn(`Could not connect the dead letter queue producer; retrying in ${delayMs} ms`, error),
+    })
       .then((producer) => {
         this.producer = producer;
         return producer;
