@@ -221,6 +221,24 @@ describe("DeadLetterQueueReporter", () => {
       await r.close();
     });
 
+    test("a flush waits for a report still waiting for the producer (a task that did not await it commits nothing past it)", async () => {
+      const { kafka, clock, r, attempts, bringUp } = await restarting();
+      void r.report(errant); // Java's report returns a Future a task may ignore
+      await waitFor(() => attempts() === 1 && clock.pending === 1);
+      let flushed = false;
+      const flushing = r.flush().then(() => {
+        flushed = true;
+      });
+      clock.advance(100);
+      await waitFor(() => attempts() === 2 && clock.pending === 1);
+      expect(flushed).toBe(false);
+      bringUp();
+      clock.advance(200);
+      await flushing;
+      expect(kafka.records("dlq")).toHaveLength(1);
+      await r.close();
+    });
+
     test("beyond MAX_BLOCK_MS the record fails (an errant one fails the flush), as does a stop meanwhile", async () => {
       const late = await restarting();
       let reported = false;

@@ -190,11 +190,21 @@ export class DeadLetterQueueReporter implements ErrorReporter {
     }
   }
 
-  async report(c: ProcessingContext): Promise<void> {
-    if (!c.consumed) return;
+  /**
+   * Resolves once the record is handed to the producer. Until then (the producer being connected)
+   * it counts as pending too: a flush waits for it even when the caller did not await this.
+   */
+  report(c: ProcessingContext): Promise<void> {
+    if (!c.consumed) return Promise.resolve();
+    const handed = this.handOver(c, c.consumed);
+    this.pending.add(handed);
+    return handed.finally(() => this.pending.delete(handed));
+  }
+
+  private async handOver(c: ProcessingContext, consumed: NonNullable<ProcessingContext["consumed"]>): Promise<void> {
     this.metrics.deadLetterQueueProduceRequests++;
     const headers = [
-      ...c.consumed.headers,
+      ...consumed.headers,
       ...(this.config.contextHeaders ? errorContextHeaders(c, this.config.redact) : []),
     ];
     let producer: KafkaProducer;
@@ -209,10 +219,10 @@ export class DeadLetterQueueReporter implements ErrorReporter {
         {
           topic: this.config.topic,
           partition: null,
-          key: c.consumed.key,
-          value: c.consumed.value,
+          key: consumed.key,
+          value: consumed.value,
           headers,
-          timestamp: c.consumed.timestamp,
+          timestamp: consumed.timestamp,
         },
       ])
       .then(
