@@ -74,13 +74,18 @@ export class BatchSettlement {
     // An authorization refusal is Java's exception for it (TopicAuthorizationException naming the topic, …).
     const failure = accessRefusal(error, what, topics) ?? this.s.error(message, false, error);
     this.failure ??= failure;
+    let failed = false;
     for (const part of partitions) {
       if (topics && !topics.has(part.topic)) continue;
       const first = part.queue.find((b) => b.state !== "inflight");
-      if (first) this.fail(first, failure);
+      if (!first) continue;
+      this.fail(first, failure);
+      failed = true;
     }
     // The other topics' batches taken before the failure are still sent (the pump returned before them).
-    if (topics) this.wake(now);
+    // Only when some were failed: with only batches on the wire left, the pump would ask the same topics
+    // again at once, in a loop until they are answered; their answers wake it instead.
+    if (topics && failed) this.wake(now);
   }
 
   succeed(b: Batch, baseOffset: number): void {

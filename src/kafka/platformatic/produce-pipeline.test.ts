@@ -811,6 +811,38 @@ describe("ProducePipeline (metadata.max.age.ms, one topic of several refused)", 
   });
 });
 
+describe("ProducePipeline (a topic refused while its batch is on the wire)", () => {
+  test("the foreground refusal fails nothing, so the pump is not woken at once (no Metadata request loop); the other topic's batch goes once the answer came", async () => {
+    const broker = new FakeBroker(1);
+    let clock = 0;
+    const pipeline = new ProducePipeline(broker, settings({ metadataMaxAgeMs: 1000 }), () => clock);
+    const first = pipeline.append("refused", 0, batch(0), 1);
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0);
+    clock = 500;
+    const second = pipeline.append("allowed", 0, batch(1), 1);
+    await waitFor(() => broker.requests.length === 2);
+    broker.deliver(1);
+    expect(await Promise.all([first, second])).toEqual([0, 0]);
+    let asked = 0;
+    broker.leaders = () => {
+      asked++;
+      return Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED"));
+    };
+    clock = 1000; // "refused" is asked again in the background (and forgotten) while its batch is on the wire
+    const onWire = pipeline.append("refused", 0, batch(2), 1);
+    await waitFor(() => broker.requests.length === 3 && pipeline.knownPartitionCount("refused") === undefined);
+    const other = pipeline.append("allowed", 0, batch(3), 1); // its pump asks for "refused" in the foreground
+    await waitFor(() => asked >= 2);
+    expect(asked).toBe(2);
+    broker.deliver(2);
+    await waitFor(() => broker.requests.length === 4);
+    broker.deliver(3);
+    expect(await Promise.all([onWire, other])).toEqual([1, 1]);
+    expect(asked).toBe(2);
+  });
+});
+
 describe("ProducePipeline (metadata.max.age.ms, the refresh not answered)", () => {
   test.each([
     ["hangs", () => new Promise<never>(() => {})],
