@@ -96,6 +96,28 @@ export class PartitionLeaders {
     this.stale = false;
   }
 
+  /**
+   * Which of `topics` a refresh refused for good with `error`: one refusal (TOPIC_AUTHORIZATION_FAILED)
+   * fails a request for several topics, so each is asked alone (the others' answers are kept) and
+   * only the refused ones are named, with their own error; all of them when that cannot tell.
+   */
+  async refused(topics: readonly string[], error: unknown): Promise<{ topics: ReadonlySet<string>; error: unknown }> {
+    const all = { topics: new Set(topics), error };
+    if (topics.length < 2 || retriable(error) || isUnknownTopic(error)) return all;
+    const refused = new Set<string>();
+    let cause: unknown;
+    await Promise.all(
+      topics.map((t) =>
+        this.fetch([t], true).catch((e) => {
+          if (retriable(e) || isUnknownTopic(e)) return;
+          refused.add(t);
+          cause ??= e;
+        }),
+      ),
+    );
+    return refused.size > 0 ? { topics: refused, error: cause } : all;
+  }
+
   private async fetch(topics: readonly string[], force: boolean): Promise<void> {
     const at = this.now();
     for (const [t, l] of await this.transport.leaders(topics, force)) {

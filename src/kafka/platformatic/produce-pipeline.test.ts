@@ -811,6 +811,36 @@ describe("ProducePipeline (metadata.max.age.ms, one topic of several refused)", 
   });
 });
 
+describe("ProducePipeline (leadership moved, one topic of several refused)", () => {
+  test("the foreground refresh of two topics, one answered TOPIC_AUTHORIZATION_FAILED: each is asked alone; only the refused one's batch fails, the other's is written", async () => {
+    const broker = new FakeBroker(1);
+    const pipeline = new ProducePipeline(broker, settings());
+    const topics = ["refused", "allowed"];
+    const warm = topics.map((t) => pipeline.append(t, 0, batch(0), 1));
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0);
+    expect(await Promise.all(warm)).toEqual([0, 0]);
+    const answer = broker.leaders.bind(broker);
+    const asked: string[][] = [];
+    broker.leaders = (ts) => {
+      asked.push([...ts]);
+      if (ts.includes("refused")) return Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED"));
+      return answer(ts);
+    };
+    const sends = topics.map((t) =>
+      pipeline.append(t, 0, batch(1), 1).then(String, (e: Error) => `failed: ${e.message}`),
+    );
+    await waitFor(() => broker.requests.length === 2);
+    broker.deliver(1, { "refused-0": 6, "allowed-0": 6 }); // NOT_LEADER_OR_FOLLOWER: leadership to be asked again
+    await waitFor(() => broker.requests.length === 3);
+    broker.deliver(2);
+    const [refused, allowed] = await Promise.all(sends);
+    expect(refused).toStartWith("failed: Could not get metadata: ");
+    expect(allowed).toBe("1");
+    expect(asked.slice(0, 3)).toEqual([["refused", "allowed"], ["refused"], ["allowed"]]);
+  });
+});
+
 describe("ProducePipeline (a topic refused while its batch is on the wire)", () => {
   test("the foreground refusal fails nothing, so the pump is not woken at once (no Metadata request loop); the other topic's batch goes once the answer came", async () => {
     const broker = new FakeBroker(1);

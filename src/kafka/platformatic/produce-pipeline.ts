@@ -246,7 +246,10 @@ export class ProducePipeline {
       try {
         await this.leaders.refresh([...wanted]);
       } catch (error) {
-        return this.settlement.cannotSend(this.partitions.values(), error, now, "Could not get metadata", wanted);
+        // Only the topics refused fail (each asked alone): the others' batches go on.
+        const refused = await this.leaders.refused([...wanted], error);
+        const what = "Could not get metadata";
+        return this.settlement.cannotSend(this.partitions.values(), refused.error, now, what, refused.topics);
       }
     }
     this.settlement.lastError = undefined;
