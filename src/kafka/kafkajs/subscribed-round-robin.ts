@@ -63,7 +63,8 @@ export const subscribedRoundRobin: PartitionAssigner = ({ cluster }) => ({
           const memberId = circle[(next + k) % circle.length]!;
           if (!subscribed.get(memberId)!.has(topic)) continue;
           const owned = assignment[memberId] ?? (Object.create(null) as Record<string, number[]>);
-          owned[topic] = [...(owned[topic] ?? []), partitionId];
+          owned[topic] ??= [];
+          owned[topic].push(partitionId); // not copied per partition: a topic may have thousands
           assignment[memberId] = owned;
           next = (next + k + 1) % circle.length;
           break;
