@@ -264,9 +264,11 @@ export class KafkajsConsumer implements KafkaConsumer {
       throw new RetriableError(`The consumer of group ${this.options.groupId} is stopping: offsets not committed`);
   }
 
+  /** Partitions not assigned are ignored (Java throws): kafkajs would apply the seek in a later generation. */
   seek(offset: TopicPartitionOffset): void {
-    if (this.consumer) this.log.seek(offset, offset.offset);
-    this.consumer?.seek({ topic: offset.topic, partition: offset.partition, offset: String(offset.offset) });
+    if (!this.consumer || !this.assigned.some((a) => key(a) === key(offset))) return;
+    this.log.seek(offset, offset.offset);
+    this.consumer.seek({ topic: offset.topic, partition: offset.partition, offset: String(offset.offset) });
   }
 
   position(tp: TopicPartition): Promise<number> {

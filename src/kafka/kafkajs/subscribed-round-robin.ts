@@ -6,9 +6,17 @@
  * another connector in the group (consumer.override.group.id, or gateways running connectors of one
  * name against one cluster) got partitions of topics it never asked for and delivered their records.
  * The leader assigns the topics every member subscribed to, its own first in its order, then the
- * others sorted; members subscribed alike get exactly kafkajs' assignment.
+ * others sorted; members subscribed alike get exactly kafkajs' assignment. A topic of the others'
+ * whose metadata the leader cannot get (deleted, not authorized to it) is skipped, as Java's
+ * assignors skip a topic without metadata: the rest of the group is still assigned.
  */
-import { AssignerProtocol, type MemberAssignment, type MemberMetadata, type PartitionAssigner } from "kafkajs";
+import {
+  AssignerProtocol,
+  type Cluster,
+  type MemberAssignment,
+  type MemberMetadata,
+  type PartitionAssigner,
+} from "kafkajs";
 
 const NAME = "RoundRobinAssigner";
 const VERSION = 0;
@@ -18,6 +26,24 @@ const metadata = (m: NoUserData<MemberMetadata>) => AssignerProtocol.MemberMetad
 const memberAssignment = (a: NoUserData<MemberAssignment>) =>
   AssignerProtocol.MemberAssignment.encode(a as MemberAssignment);
 
+/** The errors for which kafkajs' Cluster drops the topics it was asked to add (the topic's own). */
+const TOPIC_ERRORS = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "TOPIC_AUTHORIZATION_FAILED", "INVALID_TOPIC_EXCEPTION"]);
+
+/** Those of `topics` whose metadata the leader now has: one at a time when one of them fails. */
+async function withMetadata(cluster: Cluster, topics: readonly string[]): Promise<string[]> {
+  if (topics.length === 0) return [];
+  try {
+    await cluster.addMultipleTargetTopics([...topics]);
+    return [...topics];
+  } catch (error) {
+    if (!TOPIC_ERRORS.has((error as { type?: string }).type ?? "")) throw error;
+    if (topics.length === 1) return [];
+  }
+  const known: string[] = [];
+  for (const topic of topics) known.push(...(await withMetadata(cluster, [topic])));
+  return known;
+}
+
 export const subscribedRoundRobin: PartitionAssigner = ({ cluster }) => ({
   name: NAME,
   version: VERSION,
@@ -25,8 +51,8 @@ export const subscribedRoundRobin: PartitionAssigner = ({ cluster }) => ({
     const subscribed = new Map(
       members.map((m) => [m.memberId, new Set(AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics)]),
     );
-    const others = [...new Set([...subscribed.values()].flatMap((s) => [...s]))].filter((t) => !topics.includes(t));
-    if (others.length > 0) await cluster.addMultipleTargetTopics(others);
+    const wanted = [...new Set([...subscribed.values()].flatMap((s) => [...s]))].filter((t) => !topics.includes(t));
+    const others = await withMetadata(cluster, wanted);
     const circle = [...subscribed.keys()].sort();
     const assignment: Record<string, Record<string, number[]>> = {};
     let next = 0;
@@ -37,7 +63,8 @@ export const subscribedRoundRobin: PartitionAssigner = ({ cluster }) => ({
           const memberId = circle[(next + k) % circle.length]!;
           if (!subscribed.get(memberId)!.has(topic)) continue;
           const owned = assignment[memberId] ?? (Object.create(null) as Record<string, number[]>);
-          owned[topic] = [...(owned[topic] ?? []), partitionId];
+          owned[topic] ??= [];
+          owned[topic].push(partitionId); // not copied per partition: a topic may have thousands
           assignment[memberId] = owned;
           next = (next + k + 1) % circle.length;
           break;
