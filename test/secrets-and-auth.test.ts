@@ -84,6 +84,8 @@ describe("provider references in framework keys", () => {
   test("tasks.max from a provider resolves at run time, survives a restart, and validation never shows the value", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("env-tasks");
     const options = {
       dir: dir.path,
       worker: {
@@ -102,8 +104,8 @@ describe("provider references in framework keys", () => {
     };
     {
       await using gw = await startGateway(options);
-      expect((await gw.rest.post("/connectors", { name: "env-tasks", config })).status).toBe(201);
-      await waitFor(async () => (await gw.rest.get("/connectors/env-tasks/tasks")).body.length === 2, {
+      expect((await gw.rest.post("/connectors", { name, config })).status).toBe(201);
+      await waitFor(async () => (await gw.rest.get(`/connectors/${name}/tasks`)).body.length === 2, {
         what: "2 tasks",
       });
       const invalid = await gw.rest.put("/connector-plugins/FileStreamSource/config/validate", {
@@ -118,7 +120,7 @@ describe("provider references in framework keys", () => {
     }
     await using again = await startGateway(options);
     const status = await waitFor(async () => {
-      const s = (await again.rest.get("/connectors/env-tasks/status")).body;
+      const s = (await again.rest.get(`/connectors/${name}/status`)).body;
       return s.tasks?.length === 2 && s.tasks.every((t: { state: string }) => t.state === "RUNNING") ? s : undefined;
     });
     expect(status.connector.state).toBe("RUNNING");
