@@ -56,7 +56,8 @@ describe.each(["platformatic", "kafkajs"])("kafka.client=%s", (client) => {
       const sink = dir.file(`${client}-sink-${codec}.properties`);
       writeFileSync(
         sink,
-        `name=${client}-sink-${codec}\nconnector.class=FileStreamSink\ntopics=${javaTopics[codec]}\n` +
+        // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+        `name=${uniqueTopic(`${client}-sink-${codec}`)}\nconnector.class=FileStreamSink\ntopics=${javaTopics[codec]}\n` +
           `file=${dir.file(`${client}-${codec}.out`)}\n`,
       );
       const source = dir.file(`${client}-source-${codec}.properties`);

@@ -205,7 +205,9 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("kafka.cli
     await using dir = await tempDir();
     const out = dir.file("out.txt");
     const sink = dir.file("sink.properties");
-    writeFileSync(sink, `name=crc-sink\nconnector.class=FileStreamSink\ntopics=${topics.plain}\nfile=${out}\n`);
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("crc-sink");
+    writeFileSync(sink, `name=${name}\nconnector.class=FileStreamSink\ntopics=${topics.plain}\nfile=${out}\n`);
     await using gw = await startGateway({
       dir: dir.path,
       worker: {
@@ -217,7 +219,7 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("kafka.cli
       },
       args: [sink],
     });
-    const trace = await failedTaskTrace(gw, "/connectors/crc-sink/status");
+    const trace = await failedTaskTrace(gw, `/connectors/${name}/status`);
     expect(trace).toMatch(
       new RegExp(
         `^org\\.apache\\.kafka\\.common\\.KafkaException: Record batch for partition ${topics.plain}-0 at offset 0 is invalid, cause: Record is corrupt`,

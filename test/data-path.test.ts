@@ -87,6 +87,8 @@ describe("converters on the wire", () => {
 
   test("a sink reads the envelopes Apache's JsonConverter wrote", async () => {
     const topic = uniqueTopic("apache-bytes");
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("apache-bytes");
     const struct = fixtures.encode.find((c) => c.name === "struct")!;
     const stringCase = fixtures.encode.find((c) => c.name === "string")!;
     await produce(topic, [
@@ -96,7 +98,7 @@ describe("converters on the wire", () => {
     ]);
     const out = suite.dir.file("apache-bytes.out");
     await suite.gw.rest.post("/connectors", {
-      name: "apache-bytes",
+      name,
       config: { "connector.class": "FileStreamSink", topics: topic, file: out },
     });
     await waitFor(() => lines(out).length === 3, { what: "3 lines" });
@@ -110,6 +112,8 @@ describe("converters on the wire", () => {
 describe("more converters on the wire", () => {
   test("IntegerConverter reads Kafka's big-endian ints; SimpleHeaderConverter writes header values as text", async () => {
     const topic = uniqueTopic("ints");
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("ints");
     const four = (n: number) => {
       const b = Buffer.alloc(4);
       b.writeInt32BE(n);
@@ -118,7 +122,7 @@ describe("more converters on the wire", () => {
     await produce(topic, [{ value: four(42) }, { value: four(-7) }]);
     const out = suite.dir.file("ints.out");
     await suite.gw.rest.post("/connectors", {
-      name: "ints",
+      name,
       config: {
         "connector.class": "FileStreamSink",
         topics: topic,
@@ -213,6 +217,8 @@ describe("transforms", () => {
 describe("errors.tolerance and the dead letter queue", () => {
   test("poison records go to the DLQ with Connect's headers while good records flow on", async () => {
     const topic = uniqueTopic("poison");
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const connector = uniqueTopic("poison");
     const dlq = `${topic}-dlq`;
     await produce(topic, [
       { value: '{"n":1}' },
@@ -223,7 +229,7 @@ describe("errors.tolerance and the dead letter queue", () => {
     ]);
     const out = suite.dir.file("poison.out");
     const created = await suite.gw.rest.post("/connectors", {
-      name: "poison",
+      name: connector,
       config: {
         "connector.class": "FileStreamSink",
         topics: topic,
@@ -261,7 +267,7 @@ describe("errors.tolerance and the dead letter queue", () => {
       "__connect.errors.topic": topic,
       "__connect.errors.partition": "0",
       "__connect.errors.offset": "1",
-      "__connect.errors.connector.name": "poison",
+      "__connect.errors.connector.name": connector,
       "__connect.errors.task.id": "0",
       "__connect.errors.stage": "VALUE_CONVERTER",
       "__connect.errors.class.name": "org.apache.kafka.connect.json.JsonConverter",
@@ -271,21 +277,23 @@ describe("errors.tolerance and the dead letter queue", () => {
       "Converting byte[] to Kafka Connect data failed due to serialization error",
     );
     expect(suite.gw.output()).toContain(
-      "Error encountered in task poison-0. Executing stage 'VALUE_CONVERTER' with class 'org.apache.kafka.connect.json.JsonConverter'",
+      `Error encountered in task ${connector}-0. Executing stage 'VALUE_CONVERTER' with class 'org.apache.kafka.connect.json.JsonConverter'`,
     );
-    expect((await suite.gw.rest.get("/connectors/poison/status")).body.tasks[0].state).toBe("RUNNING");
+    expect((await suite.gw.rest.get(`/connectors/${connector}/status`)).body.tasks[0].state).toBe("RUNNING");
 
     const metrics = await waitFor(
       async () => {
         const text = await (await fetch(`${suite.gw.url}/metrics`)).text();
-        return text.includes('kafka_connect_sink_task_metrics_sink_record_read_total{connector="poison",task="0"} 5')
+        return text.includes(
+          `kafka_connect_sink_task_metrics_sink_record_read_total{connector="${connector}",task="0"} 5`,
+        )
           ? text
           : undefined;
       },
       { what: "metrics for the poison connector" },
     );
     const value = (name: string) =>
-      Number(new RegExp(`^${name}\\{connector="poison",task="0"\\} (\\S+)$`, "m").exec(metrics)?.[1]);
+      Number(new RegExp(`^${name}\\{connector="${connector}",task="0"\\} (\\S+)$`, "m").exec(metrics)?.[1]);
     expect(value("kafka_connect_sink_task_metrics_sink_record_send_total")).toBe(3);
     expect(value("kafka_connect_task_error_metrics_total_record_errors")).toBe(2);
     expect(value("kafka_connect_task_error_metrics_total_records_skipped")).toBe(2);
@@ -296,21 +304,23 @@ describe("errors.tolerance and the dead letter queue", () => {
 
   test("the DLQ topic is created with 1 partition when the task starts, before any bad record", async () => {
     const topic = uniqueTopic("dlq-at-start");
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("dlq-at-start");
     const dlq = `${topic}-dlq`;
     await produce(topic, [{ value: '{"n":1}' }]);
     const admin = (await testClient()).admin();
     await admin.connect();
     try {
       expect(await admin.listTopics()).not.toContain(dlq);
-      const { created } = await jsonSink("dlq-at-start", topic, {
+      const { created } = await jsonSink(name, topic, {
         "errors.tolerance": "all",
         "errors.deadletterqueue.topic.name": dlq,
         "errors.deadletterqueue.topic.replication.factor": "1",
       });
       expect(created.status).toBe(201);
       await waitFor(
-        async () => (await suite.gw.rest.get("/connectors/dlq-at-start/status")).body.tasks?.[0]?.state === "RUNNING",
-        { what: "task dlq-at-start-0 RUNNING" },
+        async () => (await suite.gw.rest.get(`/connectors/${name}/status`)).body.tasks?.[0]?.state === "RUNNING",
+        { what: `task ${name}-0 RUNNING` },
       );
       const { topics } = await admin.fetchTopicMetadata({ topics: [dlq] });
       expect(topics.map((t) => ({ name: t.name, partitions: t.partitions.length }))).toEqual([
@@ -328,14 +338,16 @@ describe("errors.tolerance and the dead letter queue", () => {
 
   test("a DLQ topic the broker cannot create fails the task at start, as in Connect", async () => {
     const topic = uniqueTopic("dlq-refused");
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("dlq-refused");
     const dlq = `${topic}-dlq`;
     await produce(topic, [{ value: '{"n":1}' }]);
-    const { out } = await jsonSink("dlq-refused", topic, {
+    const { out } = await jsonSink(name, topic, {
       "errors.deadletterqueue.topic.name": dlq,
       // More replicas than any test broker has.
       "errors.deadletterqueue.topic.replication.factor": "100",
     });
-    const status = await failedStatus("dlq-refused");
+    const status = await failedStatus(name);
     expect(status.tasks[0].trace).toStartWith(
       `org.apache.kafka.connect.errors.ConnectException: Could not initialize dead letter queue with topic=${dlq}\n`,
     );
@@ -346,15 +358,17 @@ describe("errors.tolerance and the dead letter queue", () => {
 
   test("an invalid DLQ producer configuration fails the task at start with the client's message, as in Connect", async () => {
     const topic = uniqueTopic("dlq-bad-producer");
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("dlq-bad-producer");
     const dlq = `${topic}-dlq`;
     await produce(topic, [{ value: '{"n":1}' }]);
-    const { out } = await jsonSink("dlq-bad-producer", topic, {
+    const { out } = await jsonSink(name, topic, {
       "errors.tolerance": "all",
       "errors.deadletterqueue.topic.name": dlq,
       "errors.deadletterqueue.topic.replication.factor": "1",
       "producer.override.acks": "banana",
     });
-    const status = await failedStatus("dlq-bad-producer");
+    const status = await failedStatus(name);
     expect(status.tasks[0].trace).toStartWith(
       "org.apache.kafka.common.config.ConfigException: Invalid value banana for configuration acks: String must be one of: all, -1, 0, 1\n",
     );
@@ -364,9 +378,11 @@ describe("errors.tolerance and the dead letter queue", () => {
 
   test("errors.tolerance=none fails the task with 'Tolerance exceeded in error handler'", async () => {
     const topic = uniqueTopic("intolerant");
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("intolerant");
     await produce(topic, [{ value: '{"n":1}' }, { value: "not json" }, { value: '{"n":2}' }]);
-    const { out } = await jsonSink("intolerant", topic);
-    const status = await failedStatus("intolerant");
+    const { out } = await jsonSink(name, topic);
+    const status = await failedStatus(name);
     expect(status.tasks[0].trace).toStartWith(
       "org.apache.kafka.connect.errors.ConnectException: Tolerance exceeded in error handler\n",
     );

@@ -27,11 +27,14 @@ describe("dead letter queue context headers", () => {
     });
     const topic = uniqueTopic("dlq-secret");
     const dlq = `${topic}-dlq`;
+    // A name (so a consumer group) of its own: overlapping runs on the shared broker would otherwise
+    // share the group.
+    const name = uniqueTopic("dlq-secret");
     await createTopic(topic);
     const struct = { schema: { type: "struct", fields: [{ field: "n", type: "int32" }] }, payload: { n: 1 } };
     await produce(topic, [{ value: JSON.stringify(struct) }]);
     const created = await gw.rest.post("/connectors", {
-      name: "dlq-secret",
+      name,
       config: {
         "connector.class": "FileStreamSink",
         topics: topic,
@@ -56,7 +59,7 @@ describe("dead letter queue context headers", () => {
       "__connect.errors.exception.message": "Unknown field: [hidden]",
     });
     expect(headers["__connect.errors.exception.stacktrace"]).toContain("Unknown field: [hidden]");
-    const status = await gw.rest.get("/connectors/dlq-secret/status");
+    const status = await gw.rest.get(`/connectors/${name}/status`);
     expect(status.body.tasks[0].state).toBe("RUNNING");
     for (const shown of [JSON.stringify(headers), status.text, gw.output()]) expect(shown).not.toContain(SECRET);
   });

@@ -35,13 +35,15 @@ describe("FileStreamSink on a full disk", () => {
     });
     volume.fill();
     const config = { "connector.class": "FileStreamSink", topics: topic, file: output };
-    expect((await gw.rest.put("/connectors/sink/config", config)).status).toBe(201);
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("sink");
+    expect((await gw.rest.put(`/connectors/${name}/config`, config)).status).toBe(201);
     await produce(
       topic,
       Array.from({ length: LINES }, (_, i) => ({ value: line(i) })),
     );
-    await gw.waitForOutput(/RetriableException from SinkTask sink-0; redelivering/);
-    const status = (await gw.rest.get("/connectors/sink/status")).body;
+    await gw.waitForOutput(new RegExp(`RetriableException from SinkTask ${name}-0; redelivering`));
+    const status = (await gw.rest.get(`/connectors/${name}/status`)).body;
     expect(status.tasks[0].state).toBe("RUNNING");
     const partial = readFileSync(output, "utf8");
     expect(partial === "" || partial.endsWith("\n")).toBe(true);

@@ -42,6 +42,9 @@ describe("FileStreamSource → Kafka → FileStreamSink", () => {
     const input = dir.file("in.txt");
     const output = dir.file("out.txt");
     const topic = uniqueTopic("pipeline");
+    // A sink name (so a consumer group and client.ids) of its own: overlapping runs on the shared
+    // broker would otherwise share the group and take each other's partitions.
+    const sink = uniqueTopic("pipeline-sink");
     writeFileSync(input, "");
     writeFileSync(
       dir.file("source.properties"),
@@ -56,7 +59,7 @@ describe("FileStreamSource → Kafka → FileStreamSink", () => {
     writeFileSync(
       dir.file("sink.json"),
       JSON.stringify({
-        name: "pipeline-sink",
+        name: sink,
         config: {
           "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
           topics: topic,
@@ -103,10 +106,8 @@ describe("FileStreamSource → Kafka → FileStreamSink", () => {
     // 3. kill -9 with a paused connector: nothing acknowledged is lost, states come back.
     appendFileSync(input, `${lines(201, 260).join("\n")}\n`);
     await waitFor(() => readLines(output).length >= 260, { what: "260 lines" });
-    expect((await gw.rest.put("/connectors/pipeline-sink/pause")).status).toBe(202);
-    await waitFor(
-      async () => (await gw.rest.get("/connectors/pipeline-sink/status")).body.connector.state === "PAUSED",
-    );
+    expect((await gw.rest.put(`/connectors/${sink}/pause`)).status).toBe(202);
+    await waitFor(async () => (await gw.rest.get(`/connectors/${sink}/status`)).body.connector.state === "PAUSED");
     appendFileSync(input, `${lines(261, 300).join("\n")}\n`);
     await waitFor(
       async () => withoutReplays((await readAll(topic)).map((r) => r.value!.toString("utf8"))).length === 300,
@@ -118,12 +119,9 @@ describe("FileStreamSource → Kafka → FileStreamSink", () => {
 
     appendFileSync(input, `${lines(301, 330).join("\n")}\n`);
     gw = await startGateway({ ...options, args: [] });
-    await waitFor(
-      async () => (await gw.rest.get("/connectors/pipeline-sink/status")).body?.connector?.state === "PAUSED",
-      {
-        what: "the sink back in PAUSED",
-      },
-    );
+    await waitFor(async () => (await gw.rest.get(`/connectors/${sink}/status`)).body?.connector?.state === "PAUSED", {
+      what: "the sink back in PAUSED",
+    });
     expect((await gw.rest.get("/connectors/pipeline-source/status")).body.connector.state).toBe("RUNNING");
     // The source resumed from its committed offset: Kafka gets 301..330 (and at most a replayed suffix).
     await waitFor(
@@ -135,7 +133,7 @@ describe("FileStreamSource → Kafka → FileStreamSink", () => {
     );
     expect(readLines(output)).toEqual(lines(1, 260));
 
-    expect((await gw.rest.put("/connectors/pipeline-sink/resume")).status).toBe(202);
+    expect((await gw.rest.put(`/connectors/${sink}/resume`)).status).toBe(202);
     await waitFor(() => withoutReplays(readLines(output)).length === 330, {
       what: "330 distinct lines in the sink file",
     });

@@ -69,8 +69,10 @@ describe("HTTP sink with a dead letter queue across kill -9", () => {
         if (gw.proc.exitCode === null) gw.proc.kill("SIGKILL");
       },
     };
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("dlq-kill-sink");
     const created = await gw.rest.post("/connectors", {
-      name: "dlq-kill-sink",
+      name,
       config: {
         "connector.class": "HttpSink",
         topics: topic,
@@ -96,7 +98,7 @@ describe("HTTP sink with a dead letter queue across kill -9", () => {
       for (const at of KILL_AT) {
         await waitFor(() => delivered.size >= at, { what: `${at} records delivered`, timeoutMs: 90_000 });
         await gw.kill();
-        const committed = await committedOffsets(admin, "connect-dlq-kill-sink", topic);
+        const committed = await committedOffsets(admin, `connect-${name}`, topic);
         const dead = await inDlq();
         const behind: string[] = [];
         for (let p = 0; p < PARTITIONS; p++)
@@ -108,7 +110,7 @@ describe("HTTP sink with a dead letter queue across kill -9", () => {
       }
       await waitFor(
         async () => {
-          const committed = await committedOffsets(admin, "connect-dlq-kill-sink", topic);
+          const committed = await committedOffsets(admin, `connect-${name}`, topic);
           return [...Array(PARTITIONS).keys()].every((p) => committed.get(p) === PER_PARTITION);
         },
         { what: "the topic's end committed", timeoutMs: 90_000 },

@@ -117,7 +117,8 @@ describe("HTTP sink whose endpoint is unavailable or refuses the credentials, in
       await using dir = await tempDir();
       const topic = uniqueTopic("http-sink-down");
       const dlq = uniqueTopic("http-sink-down-dlq");
-      const name = `down-${mode}-sink`;
+      // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+      const name = uniqueTopic(`down-${mode}-sink`);
       await createTopic(topic, 1);
       await using endpoint = await switchableEndpoint();
       await endpoint.set(mode);
@@ -173,7 +174,8 @@ describe("HTTP sink whose endpoint is unavailable or refuses the credentials, in
   test("sink.retry.max-attempts=-1: RUNNING through a 503 outage, every record delivered once the endpoint returns", async () => {
     await using dir = await tempDir();
     const topic = uniqueTopic("http-sink-forever");
-    const name = "forever-sink";
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("forever-sink");
     await createTopic(topic, 1);
     await using endpoint = await switchableEndpoint();
     await endpoint.set("503");

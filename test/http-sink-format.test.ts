@@ -45,7 +45,8 @@ describe("HTTP sink with Flink's format", () => {
     await producer.disconnect();
     for (const format of ["json", "raw"]) {
       const created = await gw.rest.post("/connectors", {
-        name: `flink-${format}-sink`,
+        // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+        name: uniqueTopic(`flink-${format}-sink`),
         config: {
           "connector.class": "HttpSink",
           connector: "http-sink",

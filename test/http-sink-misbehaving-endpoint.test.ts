@@ -107,6 +107,8 @@ describe("HTTP sink against a misbehaving endpoint, in the gateway", () => {
   test("DELETE while requests hang commits nothing unacknowledged; a 200 with an endless body is delivered", async () => {
     await using dir = await tempDir();
     const topic = uniqueTopic("http-sink-misbehaving");
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("misbehaving");
     await createTopic(topic, 2);
     await produceEvents(topic, 2, 0, 10);
     let mode: "hang" | "endless" = "hang";
@@ -141,29 +143,29 @@ describe("HTTP sink against a misbehaving endpoint, in the gateway", () => {
       "value.converter": "org.apache.kafka.connect.json.JsonConverter",
       "value.converter.schemas.enable": "false",
     };
-    expect((await gw.rest.post("/connectors", { name: "misbehaving", config })).status).toBe(201);
+    expect((await gw.rest.post("/connectors", { name, config })).status).toBe(201);
     await waitFor(() => held >= 1, { what: "a request hanging", timeoutMs: 30_000 });
 
-    expect((await gw.rest.request("DELETE", "/connectors/misbehaving")).status).toBe(204);
-    await waitFor(async () => (await gw.rest.get("/connectors/misbehaving/status")).status === 404, {
+    expect((await gw.rest.request("DELETE", `/connectors/${name}`)).status).toBe(204);
+    await waitFor(async () => (await gw.rest.get(`/connectors/${name}/status`)).status === 404, {
       what: "the connector gone",
     });
     // Nothing was acknowledged: no partition is committed past its first record.
-    for (const offset of await committed("connect-misbehaving", topic)) expect(offset).toBeLessThanOrEqual(0);
+    for (const offset of await committed(`connect-${name}`, topic)) expect(offset).toBeLessThanOrEqual(0);
 
     mode = "endless";
-    expect((await gw.rest.post("/connectors", { name: "misbehaving", config })).status).toBe(201);
-    await waitFor(async () => (await committed("connect-misbehaving", topic)).every((o) => o === 10), {
+    expect((await gw.rest.post("/connectors", { name, config })).status).toBe(201);
+    await waitFor(async () => (await committed(`connect-${name}`, topic)).every((o) => o === 10), {
       what: "every record committed after the endless 200s",
       timeoutMs: 60_000,
     });
     for (let p = 0; p < 2; p++) {
       expect(received.filter((e) => e.p === p).map((e) => e.i)).toEqual(Array.from({ length: 10 }, (_, i) => i));
     }
-    const status = (await gw.rest.get("/connectors/misbehaving/status")).body;
+    const status = (await gw.rest.get(`/connectors/${name}/status`)).body;
     expect(status.tasks.map((t: { state: string }) => t.state)).toEqual(["RUNNING"]);
     const metrics = (await gw.rest.get("/metrics")).text;
-    expect(metrics).not.toMatch(/http_sink_records_dlq_total\{connector="misbehaving",task="0"\} [1-9]/);
+    expect(metrics).not.toMatch(new RegExp(`http_sink_records_dlq_total\\{connector="${name}",task="0"\\} [1-9]`));
 
     // A worker shutdown while requests hang ends cleanly and commits none of them.
     mode = "hang";
@@ -171,13 +173,15 @@ describe("HTTP sink against a misbehaving endpoint, in the gateway", () => {
     await produceEvents(topic, 2, 10, 15);
     await waitFor(() => held >= 1, { what: "a request hanging again", timeoutMs: 30_000 });
     expect(await gw.stop()).toBe(0);
-    expect(await committed("connect-misbehaving", topic)).toEqual([10, 10]);
+    expect(await committed(`connect-${name}`, topic)).toEqual([10, 10]);
     sc.passed = true;
   }, 120_000);
 
   test("tasks.max 1 → 2 while batches hang: the revoked partitions' requests are abandoned, nothing is lost", async () => {
     await using dir = await tempDir();
     const topic = uniqueTopic("http-sink-rebalance-hang");
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("rebalance-hang");
     await createTopic(topic, 4);
     await produceEvents(topic, 4, 0, 10);
     let hanging = true;
@@ -206,16 +210,16 @@ describe("HTTP sink against a misbehaving endpoint, in the gateway", () => {
       "value.converter": "org.apache.kafka.connect.json.JsonConverter",
       "value.converter.schemas.enable": "false",
     };
-    expect((await gw.rest.post("/connectors", { name: "rebalance-hang", config })).status).toBe(201);
+    expect((await gw.rest.post("/connectors", { name, config })).status).toBe(201);
     await waitFor(() => held >= 4, { what: "four requests hanging", timeoutMs: 30_000 });
     hanging = false;
-    const reconfigured = await gw.rest.request("PUT", "/connectors/rebalance-hang/config", {
+    const reconfigured = await gw.rest.request("PUT", `/connectors/${name}/config`, {
       ...config,
       "tasks.max": "2",
     });
     expect(reconfigured.status).toBe(200);
     await produceEvents(topic, 4, 10, 20);
-    await waitFor(async () => (await committed("connect-rebalance-hang", topic)).every((o) => o === 20), {
+    await waitFor(async () => (await committed(`connect-${name}`, topic)).every((o) => o === 20), {
       what: "every record committed",
       timeoutMs: 60_000,
     });
@@ -226,7 +230,7 @@ describe("HTTP sink against a misbehaving endpoint, in the gateway", () => {
       expect(from).toBe(0);
       expect(seen).toEqual(Array.from({ length: 20 - from }, (_, k) => from + k));
     }
-    const status = (await gw.rest.get("/connectors/rebalance-hang/status")).body;
+    const status = (await gw.rest.get(`/connectors/${name}/status`)).body;
     expect(status.tasks.map((t: { state: string }) => t.state)).toEqual(["RUNNING", "RUNNING"]);
     expect(await gw.stop()).toBe(0);
     sc.passed = true;

@@ -244,7 +244,8 @@ test.each(SCENARIOS.map((s) => [s.name, s.client, s] as const))(
     await using dir = await tempDir();
     const topic = uniqueTopic("http-sink-rebalance");
     const dlq = `${topic}-dlq`;
-    const connector = `rebalance-${scenario.poison ? "batch" : "single"}`;
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const connector = uniqueTopic(`rebalance-${scenario.poison ? "batch" : "single"}`);
     const group = `connect-${connector}`;
     await createTopic(topic, PARTITIONS);
     using site = endpoint();

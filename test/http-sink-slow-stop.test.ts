@@ -82,7 +82,8 @@ describe("HTTP sink stopped while its endpoint holds a request open", () => {
         "task.shutdown.graceful.timeout.ms": "1000",
       },
     });
-    const name = "slow-sink";
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("slow-sink");
     const created = await gw.rest.post("/connectors", {
       name,
       config: {
@@ -104,7 +105,7 @@ describe("HTTP sink stopped while its endpoint holds a request open", () => {
 
     const stopped = await gw.rest.put(`/connectors/${name}/stop`);
     expect(stopped.status).toBeLessThan(300);
-    await gw.waitForOutput(/Graceful stop of task slow-sink-0 failed/);
+    await gw.waitForOutput(new RegExp(`Graceful stop of task ${name}-0 failed`));
     // Cut off by the abandoned task, not after sink.request.timeout (an hour).
     await waitFor(() => cutOff === 1, { what: "the held request cut off by the abandoned task" });
     const group = `connect-${name}`;

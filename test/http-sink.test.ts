@@ -162,8 +162,9 @@ describe("HTTP sink connector in the gateway", () => {
       () => gw,
       () => passed,
     );
+    const name = uniqueTopic("crash-sink"); // a consumer group of its own on the shared broker
     const created = await gw.rest.post("/connectors", {
-      name: "crash-sink",
+      name,
       config: {
         "connector.class": "HttpSink",
         topics: topic,
@@ -182,7 +183,7 @@ describe("HTTP sink connector in the gateway", () => {
     const atKill = endpoint.accepted.length;
     firstRun = false;
     killed();
-    const committed = await committedOffsets("connect-crash-sink", topic);
+    const committed = await committedOffsets(`connect-${name}`, topic);
     expect(atKill).toBeLessThan(4 * PER_PARTITION);
 
     gw = await startGateway(options);
@@ -206,7 +207,7 @@ describe("HTTP sink connector in the gateway", () => {
     // The restarted task commits everything it delivered.
     await waitFor(
       async () => {
-        const offsets = await committedOffsets("connect-crash-sink", topic);
+        const offsets = await committedOffsets(`connect-${name}`, topic);
         return [0, 1, 2, 3].every((p) => offsets.get(p) === PER_PARTITION);
       },
       { what: "all offsets committed" },
@@ -250,8 +251,9 @@ describe("HTTP sink connector in the gateway", () => {
       () => gw,
       () => passed,
     );
+    const name = uniqueTopic("oidc-sink"); // a consumer group of its own on the shared broker
     const created = await gw.rest.post("/connectors", {
-      name: "oidc-sink",
+      name,
       config: {
         "connector.class": "io.edgegateway.connect.http.HttpSinkConnector",
         topics: topic,
@@ -276,13 +278,17 @@ describe("HTTP sink connector in the gateway", () => {
       "grant_type=client_credentials&client_id=gateway&client_secret=top-secret-value",
       "grant_type=client_credentials&client_id=gateway&client_secret=top-secret-value",
     ]);
-    expect((await gw.rest.get("/connectors/oidc-sink/status")).body.tasks[0].state).toBe("RUNNING");
+    expect((await gw.rest.get(`/connectors/${name}/status`)).body.tasks[0].state).toBe("RUNNING");
     const metrics = (await gw.rest.get("/metrics")).text;
-    expect(metrics).toMatch(/http_sink_requests_total\{connector="oidc-sink",task="0",status_class="2xx"\} \d+/);
-    expect(metrics).toMatch(/http_sink_requests_total\{connector="oidc-sink",task="0",status_class="4xx"\} [1-9]/);
-    expect(metrics).toContain('http_sink_records_sent_total{connector="oidc-sink",task="0"} 4000');
-    expect(metrics).toContain('http_sink_request_duration_seconds_bucket{connector="oidc-sink",task="0",le="+Inf"}');
-    expect(metrics).toContain('http_sink_requests_in_flight{connector="oidc-sink",task="0"}');
+    expect(metrics).toMatch(
+      new RegExp(`http_sink_requests_total\\{connector="${name}",task="0",status_class="2xx"\\} \\d+`),
+    );
+    expect(metrics).toMatch(
+      new RegExp(`http_sink_requests_total\\{connector="${name}",task="0",status_class="4xx"\\} [1-9]`),
+    );
+    expect(metrics).toContain(`http_sink_records_sent_total{connector="${name}",task="0"} 4000`);
+    expect(metrics).toContain(`http_sink_request_duration_seconds_bucket{connector="${name}",task="0",le="+Inf"}`);
+    expect(metrics).toContain(`http_sink_requests_in_flight{connector="${name}",task="0"}`);
     const log = gw.output();
     for (const token of issued) expect(log).not.toContain(token);
     expect(log).not.toContain("top-secret-value");
@@ -307,8 +313,9 @@ describe("HTTP sink connector in the gateway", () => {
       () => gw,
       () => passed,
     );
+    const name = uniqueTopic("poison-sink"); // a consumer group of its own on the shared broker
     const created = await gw.rest.post("/connectors", {
-      name: "poison-sink",
+      name,
       config: {
         "connector.class": "HttpSink",
         topics: topic,
@@ -325,7 +332,7 @@ describe("HTTP sink connector in the gateway", () => {
     ]);
     const [dead] = await readTopic(dlq, 1);
     expect(JSON.parse(dead!.value!.toString())).toEqual({ p: 0, i: 17 });
-    const header = (name: string) => dead!.headers[`__connect.errors.${name}`]?.toString();
+    const header = (key: string) => dead!.headers[`__connect.errors.${key}`]?.toString();
     expect(header("topic")).toBe(topic);
     expect(header("offset")).toBe("17");
     expect(header("stage")).toBe("TASK_PUT");
@@ -334,11 +341,11 @@ describe("HTTP sink connector in the gateway", () => {
     expect(header("exception.message")).toBe(
       `HTTP 422 from POST ${endpoint.url} after 1 attempt(s): {"error":"i=17 is not allowed"}`,
     );
-    await waitFor(async () => (await committedOffsets("connect-poison-sink", topic)).get(0) === 40, {
+    await waitFor(async () => (await committedOffsets(`connect-${name}`, topic)).get(0) === 40, {
       what: "offset 40 committed",
     });
     const metrics = (await gw.rest.get("/metrics")).text;
-    expect(metrics).toContain('http_sink_records_dlq_total{connector="poison-sink",task="0"} 1');
+    expect(metrics).toContain(`http_sink_records_dlq_total{connector="${name}",task="0"} 1`);
     expect(await gw.stop()).toBe(0);
     passed = true;
   }, 120_000);
@@ -365,8 +372,9 @@ describe("HTTP sink connector in the gateway", () => {
       () => gw,
       () => passed,
     );
+    const name = uniqueTopic("exact-sink"); // a consumer group of its own on the shared broker
     const created = await gw.rest.post("/connectors", {
-      name: "exact-sink",
+      name,
       config: {
         "connector.class": "HttpSink",
         topics: topic,
@@ -406,8 +414,9 @@ describe("HTTP sink connector in the gateway", () => {
       () => gw,
       () => passed,
     );
+    const name = uniqueTopic("failing-sink"); // a consumer group of its own on the shared broker
     await gw.rest.post("/connectors", {
-      name: "failing-sink",
+      name,
       config: {
         "connector.class": "HttpSink",
         topics: topic,
@@ -419,7 +428,7 @@ describe("HTTP sink connector in the gateway", () => {
     await produceEvents(topic, 1, 3);
     const task = await waitFor(
       async () => {
-        const t = (await gw!.rest.get("/connectors/failing-sink/status")).body.tasks?.[0];
+        const t = (await gw!.rest.get(`/connectors/${name}/status`)).body.tasks?.[0];
         return t?.state === "FAILED" ? t : undefined;
       },
       { what: "the task FAILED" },
@@ -429,7 +438,7 @@ describe("HTTP sink connector in the gateway", () => {
     expect(task.trace).not.toContain("Tolerance exceeded in error handler");
     expect(task.trace).toStartWith("org.apache.kafka.connect.errors.ConnectException: HTTP 413");
     expect(task.trace).toContain(`HTTP 413 from POST ${endpoint.url} after 1 attempt(s): payload too large for plan`);
-    expect((await committedOffsets("connect-failing-sink", topic)).get(0) ?? -1).toBeLessThanOrEqual(0);
+    expect((await committedOffsets(`connect-${name}`, topic)).get(0) ?? -1).toBeLessThanOrEqual(0);
     expect(await gw.stop()).toBe(0);
     passed = true;
   }, 120_000);
@@ -463,9 +472,10 @@ describe("HTTP sink connector in the gateway", () => {
       () => gw,
       () => passed,
     );
+    const name = uniqueTopic("mtls-sink"); // a consumer group of its own on the shared broker
     const config = {
       "connector.class": "HttpSink",
-      name: "mtls-sink",
+      name,
       topics: topic,
       url: `https://127.0.0.1:${server.port}/in`,
       "sink.flush-buffer.timeout": "10",
@@ -479,10 +489,10 @@ describe("HTTP sink connector in the gateway", () => {
     const bad = validation.body.configs.find((c: { value: { errors: string[] } }) => c.value.errors.length > 0);
     expect(bad.value.name).toBe("security.key.client");
     expect(bad.value.errors[0]).toContain("holds no readable unencrypted PKCS8 private key");
-    expect((await gw.rest.put("/connectors/mtls-sink/config", config)).status).toBe(400);
+    expect((await gw.rest.put(`/connectors/${name}/config`, config)).status).toBe(400);
 
     const good = { ...config, "flink.connector.http.security.key.client": tls.clientKey };
-    expect((await gw.rest.put("/connectors/mtls-sink/config", good)).status).toBe(201);
+    expect((await gw.rest.put(`/connectors/${name}/config`, good)).status).toBe(201);
     await produceEvents(topic, 1, 5);
     await waitFor(() => accepted.length > 0 && accepted.flatMap((b) => JSON.parse(b) as Event[]).length === 5, {
       what: "5 events over mTLS",

@@ -82,9 +82,12 @@ describe.each(["platformatic", "kafkajs"])(
         file: dir.file("in.txt"),
         "value.converter": STRING,
       };
+      // Sink names (so consumer groups) of their own on the shared broker, whoever else runs meanwhile.
+      const sinkPassword = uniqueTopic("sink-password");
+      const sinkMechanism = uniqueTopic("sink-mechanism");
       const configs: Record<string, Record<string, string>> = {
-        "sink-password": { ...sink, ...saslOverrides(kafka, "consumer", WRONG) },
-        "sink-mechanism": {
+        [sinkPassword]: { ...sink, ...saslOverrides(kafka, "consumer", WRONG) },
+        [sinkMechanism]: {
           ...sink,
           file: dir.file("out2.txt"),
           ...saslOverrides(kafka, "consumer", WRONG, "SCRAM-SHA-256"),
@@ -95,10 +98,8 @@ describe.each(["platformatic", "kafkajs"])(
         expect((await gw.rest.post("/connectors", { name, config })).status).toBe(201);
       }
       const expected: Record<string, string> = {
-        "sink-password":
-          "org.apache.kafka.common.errors.SaslAuthenticationException: Failed to start the consumer of group connect-sink-password: ",
-        "sink-mechanism":
-          "org.apache.kafka.common.errors.UnsupportedSaslMechanismException: Failed to start the consumer of group connect-sink-mechanism: ",
+        [sinkPassword]: `org.apache.kafka.common.errors.SaslAuthenticationException: Failed to start the consumer of group connect-${sinkPassword}: `,
+        [sinkMechanism]: `org.apache.kafka.common.errors.UnsupportedSaslMechanismException: Failed to start the consumer of group connect-${sinkMechanism}: `,
         "source-password": "org.apache.kafka.common.errors.SaslAuthenticationException: Failed to ",
       };
       for (const name of Object.keys(configs)) {
@@ -117,9 +118,9 @@ describe.each(["platformatic", "kafkajs"])(
       // Fixed: a new config restarts the tasks, which now run.
       const fixedSink = { ...sink, ...saslOverrides(kafka, "consumer", "gateway-secret") };
       const fixedSource = { ...source, ...saslOverrides(kafka, "producer", "gateway-secret") };
-      expect((await gw.rest.put("/connectors/sink-password/config", fixedSink)).status).toBe(200);
+      expect((await gw.rest.put(`/connectors/${sinkPassword}/config`, fixedSink)).status).toBe(200);
       expect((await gw.rest.put("/connectors/source-password/config", fixedSource)).status).toBe(200);
-      await runningTask(gw, "sink-password");
+      await runningTask(gw, sinkPassword);
       await runningTask(gw, "source-password");
       await produce(topic, [{ value: "from-test" }]);
       const values = (await readTopic(topic, 2)).map((r) => r.value?.toString());
@@ -152,9 +153,11 @@ describe.each(["platformatic", "kafkajs"])(
         "value.converter.schemas.enable": "false",
       };
       const adminDlq = uniqueTopic("sasl-dlq-a");
+      // Names (so consumer groups) of their own on the shared broker, whoever else runs meanwhile.
+      const [dlqAdmin, dlqProducer] = [uniqueTopic("dlq-admin"), uniqueTopic("dlq-producer")];
       const created = await Promise.all([
         gw.rest.post("/connectors", {
-          name: "dlq-admin",
+          name: dlqAdmin,
           config: {
             ...sink,
             file: dir.file("a.txt"),
@@ -163,7 +166,7 @@ describe.each(["platformatic", "kafkajs"])(
           },
         }),
         gw.rest.post("/connectors", {
-          name: "dlq-producer",
+          name: dlqProducer,
           config: {
             ...sink,
             file: dir.file("p.txt"),
@@ -173,13 +176,13 @@ describe.each(["platformatic", "kafkajs"])(
         }),
       ]);
       expect(created.map((r) => r.status)).toEqual([201, 201]);
-      const task = await failedTask(gw, "dlq-admin");
+      const task = await failedTask(gw, dlqAdmin);
       expect(String(task.trace).split("\n")[0]).toBe(
         `org.apache.kafka.connect.errors.ConnectException: Could not initialize dead letter queue with topic=${adminDlq}`,
       );
       expect(String(task.trace)).toContain("Caused by: org.apache.kafka.common.errors.SaslAuthenticationException: ");
 
-      await runningTask(gw, "dlq-producer");
+      await runningTask(gw, dlqProducer);
       await produce(topic, [{ value: "not json" }, { value: '"good"' }]);
       await waitFor(() => existsSync(dir.file("p.txt")) && readFileSync(dir.file("p.txt"), "utf8").includes("good"), {
         timeoutMs: 25_000,
@@ -187,11 +190,11 @@ describe.each(["platformatic", "kafkajs"])(
       });
       await waitFor(
         // The task's context on the reporter's lines, as Connect's MDC puts it there.
-        () => gw.output().includes("ERROR [dlq-producer|task-0] Could not produce message to dead letter queue"),
+        () => gw.output().includes(`ERROR [${dlqProducer}|task-0] Could not produce message to dead letter queue`),
         { timeoutMs: 25_000, what: "the DLQ's ERROR line" },
       );
       expect(gw.output()).not.toContain(WRONG);
-      expect((await gw.rest.get("/connectors/dlq-producer/status")).body.tasks[0].state).toBe("RUNNING");
+      expect((await gw.rest.get(`/connectors/${dlqProducer}/status`)).body.tasks[0].state).toBe("RUNNING");
     }, 60_000);
 
     test("the dead letter queue: an HTTP sink's refused record (errantRecordReporter) the DLQ producer cannot write fails the task, nothing committed past it, as Connect's awaitFutures", async () => {
@@ -214,8 +217,10 @@ describe.each(["platformatic", "kafkajs"])(
         dir: dir.path,
         worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "kafka.client": client },
       });
+      // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+      const name = uniqueTopic("dlq-errant");
       const created = await gw.rest.post("/connectors", {
-        name: "dlq-errant",
+        name,
         config: {
           "connector.class": "HttpSink",
           topics: topic,
@@ -231,22 +236,22 @@ describe.each(["platformatic", "kafkajs"])(
         },
       });
       expect(created.status).toBe(201);
-      await runningTask(gw, "dlq-errant");
+      await runningTask(gw, name);
       await produce(topic, [{ value: '{"i":0}' }, { value: '{"i":1,"bad":true}' }, { value: '{"i":2}' }]);
-      const task = await failedTask(gw, "dlq-errant");
+      const task = await failedTask(gw, name);
       const trace = String(task.trace);
       expect(trace.split("\n")[0]).toStartWith(
         "org.apache.kafka.connect.errors.ConnectException: java.util.concurrent.ExecutionException: org.apache.kafka.common.errors.SaslAuthenticationException: ",
       );
       expect(trace).toContain("Caused by: java.util.concurrent.ExecutionException: ");
       expect(trace).not.toContain(WRONG);
-      expect(gw.output()).toContain("ERROR [dlq-errant|task-0] Could not produce message to dead letter queue");
+      expect(gw.output()).toContain(`ERROR [${name}|task-0] Could not produce message to dead letter queue`);
       expect(gw.output()).not.toContain(WRONG);
       expect(accepted).not.toContain(1);
       const admin = (await testClient()).admin();
       await admin.connect();
       try {
-        const [entry] = await admin.fetchOffsets({ groupId: "connect-dlq-errant", topics: [topic] });
+        const [entry] = await admin.fetchOffsets({ groupId: `connect-${name}`, topics: [topic] });
         const committed = Number(entry?.partitions.find((p) => p.partition === 0)?.offset ?? -1);
         expect(committed).toBeLessThanOrEqual(1);
       } finally {

@@ -111,9 +111,9 @@ describe.each(["platformatic", "kafkajs"])("a broker that requires client certif
     await producer.disconnect();
     const out = work.file("sink.out");
     const sink = await gw.rest.post("/connectors", {
-      // Its group, connect-broker-mtls-sink, is no other test file's (http-sink.test.ts has an
-      // "mtls-sink"): scripts/test runs files side by side.
-      name: "broker-mtls-sink",
+      // A name (so a consumer group) of its own on the shared broker: no other test file's, nor
+      // another run's of this one (scripts/test runs files side by side, helpers run them at once).
+      name: uniqueTopic("broker-mtls-sink"),
       config: {
         "connector.class": "FileStreamSink",
         topics: topic,

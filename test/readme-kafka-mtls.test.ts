@@ -56,7 +56,9 @@ describe("README: a broker that requires a client certificate", () => {
     expect(source.status).toBe(201);
     expect((await readTopic(topic, 1)).map((r) => r.value?.toString())).toEqual(["through mTLS"]);
     const sink = await gw.rest.post("/connectors", {
-      name: "mtls-out",
+      // A name (so a consumer group) of its own: the README names no connector, and overlapping
+      // runs on the shared broker would otherwise share the group.
+      name: uniqueTopic("mtls-out"),
       config: {
         "connector.class": "FileStreamSink",
         file: dir.file("out.txt"),

@@ -567,7 +567,8 @@ describe("failures", () => {
   });
 
   test("a failing task is FAILED with its trace; onlyFailed restarts just that task", async () => {
-    const name = "failing-sink";
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("failing-sink");
     const missingDir = suite.dir.file("not-yet");
     const created = await rest.post("/connectors", {
       name,
@@ -611,7 +612,8 @@ describe("failures", () => {
 
 describe("tasks.max", () => {
   test("a sink with tasks.max=2 runs two tasks that share the topic's partitions through its group", async () => {
-    const name = "two-tasks";
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("two-tasks");
     const topic = uniqueTopic("two-tasks");
     const kafkaAdmin = (await testClient()).admin();
     await kafkaAdmin.connect();
@@ -668,7 +670,8 @@ describe("tasks.max", () => {
 
 describe("sink connector offsets (consumer group)", () => {
   test("reports, alters and resets the group's committed offsets", async () => {
-    const name = "offsets-sink";
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("offsets-sink");
     const topic = uniqueTopic("sink-offsets");
     const out = suite.dir.file("sink-out.txt");
     await produce(topic, [{ value: "a" }, { value: "b" }, { value: "c" }]);

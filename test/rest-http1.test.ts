@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect as connectTcp, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
 import { type HttpsGateway, startHttpsGateway } from "./support/https-gateway.ts";
+import { uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 
@@ -127,6 +128,8 @@ describe("the REST listener's HTTP/1.1", () => {
 
   test("reads a chunked body (extensions, trailers) and keeps the connection", async () => {
     const c = await plain(suite.gw.url);
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("chunked");
     const config = JSON.stringify({
       "connector.class": "FileStreamSink",
       topics: "t",
@@ -134,13 +137,13 @@ describe("the REST listener's HTTP/1.1", () => {
     });
     const half = Math.floor(config.length / 2);
     c.send(
-      `PUT /connectors/chunked/config HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${half.toString(16)};x=y\r\n${config.slice(0, half)}\r\n`,
+      `PUT /connectors/${name}/config HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${half.toString(16)};x=y\r\n${config.slice(0, half)}\r\n`,
     );
     c.send(`${(config.length - half).toString(16)}\r\n${config.slice(half)}\r\n0\r\nX-Trailer: 1\r\n\r\n`);
     const created = await c.next();
     expect(created.status).toBe(201);
-    expect(JSON.parse(created.body).name).toBe("chunked");
-    c.send("DELETE /connectors/chunked HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+    expect(JSON.parse(created.body).name).toBe(name);
+    c.send(`DELETE /connectors/${name} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`);
     expect((await c.next()).status).toBe(204);
   });
 

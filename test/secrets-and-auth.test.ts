@@ -17,6 +17,8 @@ const PLANTED = "pl4nted-S3CRET-do-not-leak";
 describe("config providers and secret hygiene", () => {
   test("resolved secrets reach the broker and connectors but never logs, traces or REST output", async () => {
     const kafka = await kafkaBroker();
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("leaky");
     await using dir = await tempDir();
     mkdirSync(dir.file("secrets/paths"), { recursive: true });
     // A connector value that resolves to a path containing the secret makes the task fail with it in its error.
@@ -48,35 +50,35 @@ describe("config providers and secret hygiene", () => {
     };
     const validated = await gw.rest.put("/connector-plugins/FileStreamSink/config/validate", {
       ...config,
-      name: "leaky",
+      name,
     });
     expect(validated.body.error_count).toBe(0);
     expect(validated.text).toContain("${secrets:paths/out}");
     expect(validated.text).not.toContain(PLANTED);
 
-    const created = await gw.rest.post("/connectors", { name: "leaky", config });
+    const created = await gw.rest.post("/connectors", { name, config });
     expect(created.status).toBe(201);
     expect(created.body.config.file).toBe("${secrets:paths/out}");
     const status = await waitFor(async () => {
-      const s = await gw.rest.get("/connectors/leaky/status");
+      const s = await gw.rest.get(`/connectors/${name}/status`);
       return s.body.tasks?.[0]?.state === "FAILED" ? s : undefined;
     });
     // Every value a provider resolved is a secret, so the whole resolved path is hidden.
     expect(status.body.tasks[0].trace).toContain("Couldn't find or create file '[hidden]' for FileStreamSinkTask");
     const texts = [
       status.text,
-      (await gw.rest.get("/connectors/leaky/config")).text,
-      (await gw.rest.get("/connectors/leaky")).text,
-      (await gw.rest.get("/connectors/leaky/tasks")).text,
+      (await gw.rest.get(`/connectors/${name}/config`)).text,
+      (await gw.rest.get(`/connectors/${name}`)).text,
+      (await gw.rest.get(`/connectors/${name}/tasks`)).text,
       (await gw.rest.get("/connectors?expand=info&expand=status")).text,
-      (await gw.rest.get("/connectors/leaky/tasks/0/status")).text,
+      (await gw.rest.get(`/connectors/${name}/tasks/0/status`)).text,
       gw.output(),
     ];
     for (const text of texts) {
       expect(text).not.toContain(PLANTED);
       expect(text).not.toContain("gateway-secret");
     }
-    expect((await gw.rest.get("/connectors/leaky/tasks")).body[0].config.file).toBe("${secrets:paths/out}");
+    expect((await gw.rest.get(`/connectors/${name}/tasks`)).body[0].config.file).toBe("${secrets:paths/out}");
   });
 });
 
@@ -84,6 +86,8 @@ describe("provider references in framework keys", () => {
   test("tasks.max from a provider resolves at run time, survives a restart, and validation never shows the value", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("env-tasks");
     const options = {
       dir: dir.path,
       worker: {
@@ -102,8 +106,8 @@ describe("provider references in framework keys", () => {
     };
     {
       await using gw = await startGateway(options);
-      expect((await gw.rest.post("/connectors", { name: "env-tasks", config })).status).toBe(201);
-      await waitFor(async () => (await gw.rest.get("/connectors/env-tasks/tasks")).body.length === 2, {
+      expect((await gw.rest.post("/connectors", { name, config })).status).toBe(201);
+      await waitFor(async () => (await gw.rest.get(`/connectors/${name}/tasks`)).body.length === 2, {
         what: "2 tasks",
       });
       const invalid = await gw.rest.put("/connector-plugins/FileStreamSource/config/validate", {
@@ -118,7 +122,7 @@ describe("provider references in framework keys", () => {
     }
     await using again = await startGateway(options);
     const status = await waitFor(async () => {
-      const s = (await again.rest.get("/connectors/env-tasks/status")).body;
+      const s = (await again.rest.get(`/connectors/${name}/status`)).body;
       return s.tasks?.length === 2 && s.tasks.every((t: { state: string }) => t.state === "RUNNING") ? s : undefined;
     });
     expect(status.connector.state).toBe("RUNNING");

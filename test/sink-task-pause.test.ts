@@ -66,14 +66,15 @@ function slowEndpoint() {
 const events = (t: string, from: number, to: number) =>
   Array.from({ length: to - from }, (_, k) => ({ value: JSON.stringify({ t, i: from + k }) }));
 
-async function recordsRead(gw: Gateway): Promise<number> {
+async function recordsRead(gw: Gateway, name: string): Promise<number> {
   const text = await (await fetch(`${gw.url}/metrics`)).text();
-  const line = /^kafka_connect_sink_task_metrics_sink_record_read_total\{connector="own-pause",task="0"\} (\S+)$/m;
+  const metric = "kafka_connect_sink_task_metrics_sink_record_read_total";
+  const line = new RegExp(`^${metric}\\{connector="${name}",task="0"\\} (\\S+)$`, "m");
   return Number(line.exec(text)?.[1] ?? 0);
 }
 
-async function states(gw: Gateway): Promise<string> {
-  const status = (await gw.rest.get("/connectors/own-pause/status")).body;
+async function states(gw: Gateway, name: string): Promise<string> {
+  const status = (await gw.rest.get(`/connectors/${name}/status`)).body;
   return `${status?.connector?.state}/${status?.tasks?.[0]?.state}`;
 }
 
@@ -83,6 +84,8 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
     const kafka = await kafkaBroker();
     await using dir = await tempDir();
     using endpoint = slowEndpoint();
+    // The connector's name too: a name (so a consumer group and client.ids) of its own, as
+    // overlapping runs on the shared broker would otherwise share the group.
     const prefix = uniqueTopic(`own-pause-${client}`);
     const [a, b] = [`${prefix}-a`, `${prefix}-b`];
     await createTopic(a);
@@ -93,7 +96,7 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
       worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "kafka.client": client },
     });
     const created = await gw.rest.post("/connectors", {
-      name: "own-pause",
+      name: prefix,
       config: {
         "connector.class": "HttpSink",
         "topics.regex": `${prefix}-.*`,
@@ -117,10 +120,10 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
     await waitFor(() => endpoint.requests.length === 1, { what: "the first request", timeoutMs: 30_000 });
     expect(endpoint.requests[0]).toEqual([0, 1, 2].map((i) => ({ t: "a", i })));
 
-    expect((await gw.rest.put("/connectors/own-pause/pause")).status).toBe(202);
-    await waitFor(async () => (await states(gw)) === "PAUSED/PAUSED", { what: "paused" });
-    expect((await gw.rest.put("/connectors/own-pause/resume")).status).toBe(202);
-    await waitFor(async () => (await states(gw)) === "RUNNING/RUNNING", { what: "running again" });
+    expect((await gw.rest.put(`/connectors/${prefix}/pause`)).status).toBe(202);
+    await waitFor(async () => (await states(gw, prefix)) === "PAUSED/PAUSED", { what: "paused" });
+    expect((await gw.rest.put(`/connectors/${prefix}/resume`)).status).toBe(202);
+    await waitFor(async () => (await states(gw, prefix)) === "RUNNING/RUNNING", { what: "running again" });
 
     // Produced after the REST resume, while the task holds its partition paused.
     await produce(a, events("a", 3, 5));
@@ -144,8 +147,8 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
     expect([...delivered()].sort()).toEqual(["a:0", "a:1", "a:2", "a:3", "a:4", "b:0"]);
     // a:0-2 before the rebalance; a:0-4 and b:0 after it. Had the REST resume released a, a:3-4
     // could have been read before the rebalance too.
-    await waitFor(async () => (await recordsRead(gw)) >= 9, { what: "every record read" });
-    expect(await recordsRead(gw)).toBe(9);
+    await waitFor(async () => (await recordsRead(gw, prefix)) >= 9, { what: "every record read" });
+    expect(await recordsRead(gw, prefix)).toBe(9);
     const a0 = endpoint.requests.flat().filter((e) => e.t === "a" && e.i === 0);
     expect(a0).toHaveLength(2);
   },

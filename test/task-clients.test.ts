@@ -41,13 +41,15 @@ async function sinkMemberClientIds(name: string, extra: Record<string, string> =
 
 describe("a task's Kafka clients on the broker", () => {
   test("a sink task's consumer joins its group as connector-consumer-<connector>-<task>", async () => {
-    expect(await sinkMemberClientIds("ids-sink")).toEqual(["connector-consumer-ids-sink-0"]);
+    // A name (so a consumer group) of its own on the shared broker: another run's members would show.
+    const name = uniqueTopic("ids-sink");
+    expect(await sinkMemberClientIds(name)).toEqual([`connector-consumer-${name}-0`]);
   });
 
   test("consumer.override.client.id replaces the default (Connect's precedence)", async () => {
-    expect(await sinkMemberClientIds("ids-sink-override", { "consumer.override.client.id": "orders-reader" })).toEqual([
-      "orders-reader",
-    ]);
+    expect(
+      await sinkMemberClientIds(uniqueTopic("ids-sink-override"), { "consumer.override.client.id": "orders-reader" }),
+    ).toEqual(["orders-reader"]);
   });
 
   test("an invalid source producer configuration fails the task at start with the client's message", async () => {

@@ -33,7 +33,8 @@ async function pipelineWorks(worker: Record<string, string>, dir: string): Promi
   expect(
     (
       await gw.rest.post("/connectors", {
-        name: "snk",
+        // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+        name: uniqueTopic("snk"),
         config: { "connector.class": "FileStreamSink", file: output, topics: topic, ...converters },
       })
     ).status,

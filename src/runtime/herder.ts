@@ -14,10 +14,10 @@
  */
 import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError, RestError } from "../errors.ts";
 import type { TargetState } from "../store/config-store.ts";
-import { JavaHashMapOrder, javaHashOrder } from "../util/java-hash-order.ts";
 import { modifyOffsets } from "./connector-offsets.ts";
 import type { ConnectorInfo, ConnectorOffset, ConnectorStateInfo } from "./entities.ts";
 import { HerderThread } from "./herder-thread.ts";
+import { patchConfig } from "./patch-config.ts";
 import { ResolvedValues } from "./resolved-values.ts";
 import { buildRestartPlan } from "./restart-plan.ts";
 
@@ -99,32 +99,15 @@ export class Herder extends HerderThread {
   }
 
   async patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
-    // ConnectUtils.patchConfig: a HashMap copy of the stored config (a HashMap itself), patched in
-    // the body's order; the answer and the stored config keep that map's order.
-    const mergeInto = (current: Record<string, string>) => {
-      const order = JavaHashMapOrder.copyOf(javaHashOrder(Object.keys(current)));
-      // A Map, not an object: a patched key may be `__proto__`.
-      const values = new Map(Object.entries(current));
-      for (const [k, v] of Object.entries(patch)) {
-        if (v === null) {
-          order.remove(k);
-          values.delete(k);
-        } else {
-          order.put(k);
-          values.set(k, v);
-        }
-      }
-      return Object.fromEntries(order.keys().map((k) => [k, values.get(k) as string]));
-    };
-    // Validated outside the herder's queue (as putConnectorConfig), again inside only when the
-    // stored config changed meanwhile.
+    // ConnectUtils.patchConfig (patch-config.ts), validated outside the herder's queue (as
+    // putConnectorConfig), again inside only when the stored config changed meanwhile.
     const before = this.stored(name).config;
-    const validated = mergeInto(before);
+    const validated = patchConfig(before, patch);
     await this.validator.validateOrThrow(validated);
     return this.executor.run(async () => {
       const current = this.stored(name).config;
       const unchanged = JSON.stringify(current) === JSON.stringify(before);
-      const merged = unchanged ? validated : mergeInto(current);
+      const merged = unchanged ? validated : patchConfig(current, patch);
       if (!unchanged) await this.validator.validateOrThrow(merged);
       const tasks = this.stored(name).taskConfigs.map((_, task) => ({ connector: name, task }));
       this.deps.configs.putConfig(name, merged);

@@ -27,17 +27,12 @@
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
-import { ConnectError, isRetriable, RetriableError } from "../errors.ts";
+import { RetriableError } from "../errors.ts";
 import type { KafkaConsumer } from "../kafka/kafka-port.ts";
-import { retry } from "../util/backoff.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
-import {
-  DEFAULT_API_TIMEOUT_MS,
-  ErrantRecordReportError,
-  RETRY_BACKOFF_MAX_MS,
-  RETRY_BACKOFF_MS,
-} from "./errors/dead-letter-queue-reporter.ts";
+import { assignedPosition } from "./assigned-position.ts";
+import { ErrantRecordReportError } from "./errors/dead-letter-queue-reporter.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { TaskMetrics } from "./task-metrics.ts";
 
@@ -100,37 +95,23 @@ export class SinkOffsets {
   }
 
   /**
-   * Connect's onPartitionsAssigned: each partition's position (its committed offset, else where
-   * `auto.offset.reset` says) becomes its current and last committed offset, so every assigned
-   * partition is flushed, and committed along once any of them moved, consumed or not. As Java's
-   * consumer.position(), a retriable failure is retried for up to `default.api.timeout.ms`; then
-   * (Connect's TimeoutException) or at once for any other failure this rejects, which fails the task.
-   * A partition the consumer gave up meanwhile (a rebalance or a stop overtook the callback, which
-   * Java's consumer runs inside poll) is skipped.
+   * Connect's onPartitionsAssigned: each partition's position (assigned-position.ts) becomes its
+   * current and last committed offset, so every assigned partition is flushed, and committed along
+   * once any of them moved, consumed or not. A position that cannot be resolved rejects, which fails
+   * the task; a partition the consumer gave up meanwhile (a rebalance or a stop overtook the
+   * callback, which Java's consumer runs inside poll) is skipped.
    */
   async assigned(partitions: readonly TopicPartition[]): Promise<void> {
     const consumer = this.o.consumer();
     if (!consumer) return;
     await Promise.all(
       partitions.map(async (tp) => {
-        let position: number;
-        try {
-          position = await retry(() => consumer.position(tp), {
-            policy: { initialMs: RETRY_BACKOFF_MS, maxMs: RETRY_BACKOFF_MAX_MS, jitter: 0 },
-            maxAttempts: Number.POSITIVE_INFINITY,
-            timeoutMs: DEFAULT_API_TIMEOUT_MS,
-            clock: this.o.clock,
-            signal: this.o.stopSignal(),
-            classify: (error) => ({ retriable: isRetriable(error) && this.stillAssigned(consumer, tp) }),
-          });
-        } catch (error) {
-          if (!this.stillAssigned(consumer, tp)) return;
-          if (!isRetriable(error)) throw error;
-          throw new ConnectError(
-            `Timeout of ${DEFAULT_API_TIMEOUT_MS}ms expired before the position for partition ${tp.topic}-${tp.partition} could be determined`,
-            { cause: error },
-          );
-        }
+        const position = await assignedPosition(consumer, tp, {
+          clock: this.o.clock,
+          signal: this.o.stopSignal(),
+          stillAssigned: () => this.stillAssigned(consumer, tp),
+        });
+        if (position === undefined) return;
         this.o.log.debug(`Assigned topic partition ${tp.topic}-${tp.partition} with offset ${position}`);
         this.current.set(key(tp), { topic: tp.topic, partition: tp.partition, offset: position });
         this.committed.set(key(tp), position);
