@@ -3,18 +3,22 @@
  * the task swallowed (errantRecordReporter beyond errors.tolerance, raiseError) fails it before the
  * put's offsets advance (Connect's deliverMessages); a `context.offset` during put wins over the put's
  * own advance (Connect's rewind); a failure while PAUSED or stopping fails the task, and the task then
- * commits what was put before the failed put, never that put (Connect's closeAllPartitions).
+ * commits what was put before the failed put, never that put (Connect's closeAllPartitions). A DLQ
+ * copy cut short by the stop keeps the closing commit from passing its record.
  */
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartition } from "../api/record.ts";
+import { JsonConverter } from "../converters/json-converter.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
+import type { KafkaProducer } from "../kafka/kafka-port.ts";
 import type { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { systemClock } from "../util/clock.ts";
 import { DeadLetterQueueReporter } from "./errors/dead-letter-queue-reporter.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
-import { memorySinkTask, quietLogs, taskBasics } from "./task-test-support.ts";
+import { memorySinkTask, quietLogs, stringConverters, taskBasics } from "./task-test-support.ts";
+import type { WorkerSinkTaskOptions } from "./worker-sink-task.ts";
 
 /** A SinkTask whose `put` is the test's: `written` is what it wrote, `calls` the worker's calls. */
 class ScriptedSink implements SinkTask {
@@ -110,15 +114,20 @@ describe("WorkerSinkTask when the task swallows a failure beyond errors.toleranc
   });
 });
 
-describe("WorkerSinkTask with a dead letter queue that cannot take an errant record", () => {
-  /** errors.tolerance=all with a DLQ "dlq" on the task's own MemoryKafka, which refuses every DLQ record. */
-  function withRefusingDlq() {
+describe("WorkerSinkTask with a dead letter queue that cannot take a record", () => {
+  /**
+   * errors.tolerance=all with a DLQ "dlq" on the task's own MemoryKafka, which refuses every DLQ
+   * record; `o` replaces the DLQ producer's creation or the task's options.
+   */
+  function withRefusingDlq(
+    o: { create?: () => Promise<KafkaProducer>; options?: Partial<WorkerSinkTaskOptions> } = {},
+  ) {
     let kafka: MemoryKafka | undefined;
     const basics = taskBasics("all");
     const reporter = new DeadLetterQueueReporter(
       { topic: "dlq", replicationFactor: 1, contextHeaders: true },
       async () => kafka!.admin(),
-      { check: () => {}, create: async () => kafka!.producer() },
+      { check: () => {}, create: o.create ?? (async () => kafka!.producer()) },
       quietLogs().get("dlq"),
       basics.metrics,
     );
@@ -135,7 +144,8 @@ describe("WorkerSinkTask with a dead letter queue that cannot take an errant rec
       taskClass: "test.ScriptedSink",
       offsetFlushIntervalMs: 0,
       basics: { ...basics, operator },
-      onCommit: (offsets) => plugin.calls.push(`commit ${offsets.map((o) => o.offset).join(",")}`),
+      onCommit: (offsets) => plugin.calls.push(`commit ${offsets.map((c) => c.offset).join(",")}`),
+      ...(o.options ? { options: o.options } : {}),
     });
     kafka = sink.kafka;
     kafka.rejectRecords(
@@ -171,6 +181,34 @@ describe("WorkerSinkTask with a dead letter queue that cannot take an errant rec
     // Neither this commit nor the closing one goes past the record the DLQ did not take.
     expect(kafka.committed("connect-c", p0)).toBe(1);
     expect(plugin.calls.filter((c) => c.startsWith("commit"))).toEqual(["commit 1"]);
+  });
+
+  test("a conversion failure's copy still waiting for the producer when the task stops: the closing commit does not pass it (Java's send still blocks)", async () => {
+    const value = new JsonConverter();
+    value.configure({ "schemas.enable": "false" }, false);
+    let attempts = 0;
+    const { kafka, plugin, task, produce, listener, metrics } = withRefusingDlq({
+      create: async () => {
+        attempts++;
+        throw new RetriableError("Failed to connect the producer: Connection error: connect ECONNREFUSED");
+      },
+      options: {
+        converters: { ...stringConverters, value, valueClass: "org.apache.kafka.connect.json.JsonConverter" },
+      },
+    });
+    produce('"a"');
+    await waitFor(() => plugin.calls.includes("open"));
+    await kafka.deliver();
+    await waitFor(() => kafka.committed("connect-c", p0) === 1);
+    produce("{oops", '"c"');
+    const delivered = kafka.deliver().catch(() => undefined);
+    await waitFor(() => attempts > 0); // the copy of {oops waits for the producer, as Java's send for metadata
+    task.stop();
+    await delivered;
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(listener.events).toEqual(["RUNNING"]);
+    expect(metrics.deadLetterQueueProduceFailures).toBe(1);
+    expect(kafka.committed("connect-c", p0)).toBe(1); // never past {oops, which has no DLQ copy
   });
 });
 

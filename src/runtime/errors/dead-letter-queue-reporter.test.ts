@@ -261,6 +261,32 @@ describe("DeadLetterQueueReporter", () => {
       expect([stopped.metrics.deadLetterQueueProduceFailures, stopped.attempts()]).toEqual([1, 1]);
       expect(await stopped.r.flush().catch((e: Error) => e.message)).toContain("task stopping");
     });
+
+    test("a conversion failure's record fails the flush only when the stop ended the wait (Java's send still blocks: the closing commit is not made)", async () => {
+      const late = await restarting();
+      let reported = false;
+      void late.r.report(context).then(() => {
+        reported = true;
+      });
+      while (!reported) {
+        await waitFor(() => late.clock.pending === 1 || reported);
+        late.clock.advanceToNext();
+      }
+      await late.r.flush(); // beyond MAX_BLOCK_MS: Java's send fails, the record is skipped
+      const stopped = await restarting();
+      const waiting = stopped.r.report(context);
+      await waitFor(() => stopped.clock.pending === 1);
+      stopped.stop.abort(new Error("task stopping"));
+      await waiting;
+      expect(stopped.metrics.deadLetterQueueProduceFailures).toBe(1);
+      const failure = await stopped.r.flush().catch((e: Error) => e);
+      expect(failure).toBeInstanceOf(ConnectError);
+      expect((failure as Error).message).toBe(
+        "The task stopped before the dead letter queue copy of in-0@7 was written",
+      );
+      expect(await stopped.r.flush().catch((e: Error) => e)).toBe(failure);
+      await stopped.r.close();
+    });
   });
 
   test("reports made while the producer is being created share one producer", async () => {

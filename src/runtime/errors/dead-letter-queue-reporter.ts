@@ -26,18 +26,19 @@
  * cannot take fails the task, as Connect's WorkerErrantRecordReporter.awaitFutures does at the next
  * commit: from then on `flush` rejects with an ErrantRecordReportError, so no offset past the lost
  * record is committed (Connect's closing commit still commits it; the gateway's does not). A
- * conversion or transformation failure's record the DLQ cannot take is only logged and counted.
+ * conversion or transformation failure's record the DLQ cannot take is only logged and counted,
+ * unless the task's stop ended the wait for the producer: Java's send would still block then and
+ * commit nothing, so from then on `flush` rejects too and the closing commit is not made.
  */
-import { ConnectError, isRetriable, JavaException, javaClassOf, messageOf, traceOf } from "../../errors.ts";
-import type { KafkaAdmin, KafkaHeader, KafkaProducer } from "../../kafka/kafka-port.ts";
+import { ConnectError, isRetriable, JavaException, javaClassOf, messageOf } from "../../errors.ts";
+import type { KafkaAdmin, KafkaProducer } from "../../kafka/kafka-port.ts";
 import { ABORTED, abortable } from "../../util/async.ts";
 import { retry } from "../../util/backoff.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import type { TaskMetrics } from "../task-metrics.ts";
+import { errorContextHeaders } from "./error-context-headers.ts";
 import type { ErrorReporter, ProcessingContext } from "./processing-context.ts";
-
-export const ERROR_HEADER_PREFIX = "__connect.errors.";
 
 /** How long Connect's admin client keeps retrying a call (`default.api.timeout.ms`). */
 export const DEFAULT_API_TIMEOUT_MS = 60_000;
@@ -57,39 +58,6 @@ export interface DeadLetterQueueConfig {
    * and headers are copied untouched.
    */
   readonly redact?: (text: string) => string;
-}
-
-const encoder = new TextEncoder();
-const utf8 = (s: string) => encoder.encode(s);
-
-export function errorContextHeaders(c: ProcessingContext, redact: (text: string) => string = (t) => t): KafkaHeader[] {
-  const headers: [string, string][] = [];
-  if (c.consumed) {
-    headers.push(
-      ["topic", c.consumed.topic],
-      ["partition", String(c.consumed.partition)],
-      ["offset", String(c.consumed.offset)],
-    );
-  }
-  headers.push(
-    ["connector.name", c.connector],
-    ["task.id", String(c.task)],
-    ["stage", c.stage],
-    ["class.name", c.executingClass],
-  );
-  if (c.error !== undefined) {
-    headers.push(
-      ["exception.class.name", javaClassOf(c.error)],
-      ["exception.message", redact(messageOf(c.error))],
-      ["exception.stacktrace", redact(traceOf(c.error))],
-    );
-    // Errors may add details of their own (an HTTP sink: the status code and a response excerpt).
-    const extra = (c.error as { errorContext?: unknown } | null)?.errorContext;
-    if (extra && typeof extra === "object") {
-      for (const [k, v] of Object.entries(extra)) if (typeof v === "string") headers.push([k, redact(v)]);
-    }
-  }
-  return headers.map(([k, v]) => ({ key: `${ERROR_HEADER_PREFIX}${k}`, value: utf8(v) }));
 }
 
 /**
@@ -118,6 +86,8 @@ export class DeadLetterQueueReporter implements ErrorReporter {
   private readonly pending = new Set<Promise<void>>();
   /** The first errant record (stage TASK_PUT) the DLQ could not take: fails every flush from then on. */
   private errantFailure: ErrantRecordReportError | undefined;
+  /** The first report the task's stop cut short while the producer connected: fails every flush from then on. */
+  private cutShort: ConnectError | undefined;
   /** The task's stop signal and clock, from `start`: the producer's creation retries on them. */
   private running: { readonly signal?: AbortSignal; readonly clock: Clock } = { clock: systemClock };
 
@@ -212,6 +182,12 @@ export class DeadLetterQueueReporter implements ErrorReporter {
       producer = await this.connect();
     } catch (error) {
       this.failed(error, c);
+      // Java's send would still block here, so nothing past the record is committed: neither here.
+      if (this.running.signal?.aborted)
+        this.cutShort ??= new ConnectError(
+          `The task stopped before the dead letter queue copy of ${consumed.topic}-${consumed.partition}@${consumed.offset} was written`,
+          { cause: error },
+        );
       return;
     }
     const sent: Promise<void> = producer
@@ -282,11 +258,13 @@ export class DeadLetterQueueReporter implements ErrorReporter {
 
   /**
    * Resolves once every record reported so far has been acknowledged by Kafka (or failed); rejects
-   * once an errant record could not be written (the task fails, nothing past it is committed).
+   * once an errant record could not be written (the task fails, nothing past it is committed), or
+   * once a report was cut short by the task's stop (the closing commit is not made).
    */
   async flush(): Promise<void> {
     await this.settled();
     if (this.errantFailure) throw this.errantFailure;
+    if (this.cutShort) throw this.cutShort;
   }
 
   private async settled(): Promise<void> {
