@@ -13,9 +13,10 @@ type OffsetsAnswer = { responses: { topic: string; partitions: { partition: numb
  */
 function positions() {
   const answer = deferred<OffsetsAnswer>();
+  const connections = { opened: 0, closed: 0 };
   const cluster = {
-    connect: async () => {},
-    disconnect: async () => {},
+    connect: async () => void connections.opened++,
+    disconnect: async () => void connections.closed++,
     findGroupCoordinator: async () => ({ offsetFetch: () => answer.promise }),
     addMultipleTargetTopics: async () => {},
     fetchTopicsOffset: async () => [],
@@ -26,7 +27,7 @@ function positions() {
   const starts = new StartPositions(kafka, "g", consumerSettings({}), consumer);
   const committed = (offset: number) =>
     answer.resolve({ responses: [{ topic: "t", partitions: [{ partition: 0, offset: String(offset) }] }] });
-  return { starts, seeks, committed };
+  return { starts, seeks, committed, connections };
 }
 
 const tp: TopicPartition = { topic: "t", partition: 0 };
@@ -49,5 +50,18 @@ describe("StartPositions", () => {
     committed(50);
     await expect(position).rejects.toThrow("The assignment of t-0 changed while its position was looked up");
     expect(seeks).toEqual([]);
+  });
+
+  test("a look-up after close rejects without opening a connection (nothing would close it)", async () => {
+    const { starts, committed, connections } = positions();
+    const position = starts.of(tp, [tp], 1, () => 1);
+    committed(50);
+    await position;
+    await starts.close();
+    expect(connections).toEqual({ opened: 1, closed: 1 });
+    await expect(starts.of(tp, [tp], 2, () => 2)).rejects.toThrow(
+      "Cannot look up the position of t-0: the consumer was closed",
+    );
+    expect(connections).toEqual({ opened: 1, closed: 1 });
   });
 });

@@ -3,7 +3,8 @@
  * where the partitions of an assignment start, asked as kafkajs' own offset manager asks when it
  * starts them (OffsetFetch from the group's coordinator; for a partition without a committed offset,
  * ListOffsets from the leaders for the end `auto.offset.reset` names, at the consumer's isolation
- * level), over one cluster connection kept from the first look-up until the consumer closes. Asked
+ * level), over one cluster connection kept from the first look-up until the consumer closes (a
+ * look-up after that rejects: it would open one nothing closes). Asked
  * by the sink task as it is assigned partitions (Connect records their positions then).
  */
 import type { Consumer, Kafka } from "kafkajs";
@@ -59,6 +60,8 @@ export class StartPositions {
   private readonly first = new Map<string, number>();
   private firstOf = -1;
   private cluster: Promise<ClusterLike> | undefined;
+  /** Set by `close`: a look-up after it would open a connection nothing closes. */
+  private closed = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -87,6 +90,7 @@ export class StartPositions {
 
   /** The consumer closed: the look-ups' connection too. */
   async close(): Promise<void> {
+    this.closed = true;
     const cluster = this.cluster;
     this.cluster = undefined;
     this.asked = undefined;
@@ -113,6 +117,8 @@ export class StartPositions {
     assignment: number,
     current: () => number,
   ): Promise<number> {
+    if (this.closed)
+      throw new ConnectError(`Cannot look up the position of ${tp.topic}-${tp.partition}: the consumer was closed`);
     if (!assigned.some((a) => key(a) === key(tp)))
       throw new ConnectError(`No current assignment for partition ${tp.topic}-${tp.partition}`);
     if (this.asked?.assignment !== assignment) {
