@@ -39,27 +39,22 @@ test("a running owner whose config does not name the topic yet is told so, not '
     };
   };
 
+  /** The 503 (with the route's Retry-After) naming why the owner does not serve the topic. */
+  const unavailable = (message: string) => ({ status: 503, retryAfter: "7", body: { error_code: 503, message } });
+
   // No route: it is not running.
-  expect(await produce()).toEqual({
-    status: 503,
-    retryAfter: "7",
-    body: {
-      error_code: 503,
-      message:
-        "REST Proxy produce requests for topic orders are served by the ingest connector strict, which is not running",
-    },
-  });
+  expect(await produce()).toEqual(
+    unavailable(
+      "REST Proxy produce requests for topic orders are served by the ingest connector strict, which is not running",
+    ),
+  );
   // Running with the config it had before the one stored (which names the topic).
   routes.open("strict", testSettings({ "ingest.path": "/ingest/strict", "kafka.topic": "own" }), passThroughStages);
-  expect(await produce()).toEqual({
-    status: 503,
-    retryAfter: "7",
-    body: {
-      error_code: 503,
-      message:
-        "REST Proxy produce requests for topic orders are served by the ingest connector strict, which runs with a configuration that does not name the topic yet: its stored configuration does, and takes effect when it restarts",
-    },
-  });
+  expect(await produce()).toEqual(
+    unavailable(
+      "REST Proxy produce requests for topic orders are served by the ingest connector strict, which runs with a configuration that does not name the topic yet: its stored configuration does, and takes effect when it restarts",
+    ),
+  );
   // Stopping (its route suspended): not running again.
   routes.suspend("strict");
   expect((await produce()).body.message).toEndWith("which is not running");

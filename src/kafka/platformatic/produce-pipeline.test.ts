@@ -743,30 +743,39 @@ describe("ProducePipeline (metadata.max.age.ms)", () => {
   });
 });
 
+/**
+ * A pipeline with metadata.max.age.ms=1000, warmed up, its clock at the age: every metadata
+ * refresh from then on answers `answer()`, counted in `asked`; `clock` moves the pipeline's time.
+ */
+async function agedPipeline(answer: () => Promise<never>) {
+  const broker = new FakeBroker(1);
+  const aged = { broker, clock: 0, asked: 0 };
+  const pipeline = await warmedUp(broker, settings({ metadataMaxAgeMs: 1000 }), () => aged.clock);
+  broker.leaders = () => {
+    aged.asked++;
+    return answer();
+  };
+  aged.clock = 1000;
+  return Object.assign(aged, { pipeline });
+}
+
 describe("ProducePipeline (metadata.max.age.ms, the refresh refused)", () => {
   test("a refresh for age answered TOPIC_AUTHORIZATION_FAILED: the topic is forgotten, as Java's metadata drops it; the next send asks again and fails with the refusal", async () => {
-    const broker = new FakeBroker(1);
-    let clock = 0;
-    const pipeline = await warmedUp(broker, settings({ metadataMaxAgeMs: 1000 }), () => clock);
-    let asked = 0;
-    broker.leaders = () => {
-      asked++;
-      return Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED"));
-    };
-    clock = 1000;
+    const aged = await agedPipeline(() => Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED")));
+    const { broker, pipeline } = aged;
     const first = appendAll(pipeline, [1]);
     await waitFor(() => broker.requests.length === 1);
     broker.deliver(0);
     await first.all;
     expect(first.outcomes).toEqual([0]); // sent to the leader known while the refresh was out
-    await waitFor(() => asked === 1);
-    clock = 1001;
+    await waitFor(() => aged.asked === 1);
+    aged.clock = 1001;
     const second = appendAll(pipeline, [2]);
     await second.all;
     expect(second.outcomes[0]).toStartWith("failed: Could not get metadata: ");
     expect(second.outcomes[0]).toContain("Topic authorization failed");
     expect(broker.requests).toHaveLength(1);
-    expect(asked).toBe(2);
+    expect(aged.asked).toBe(2);
   });
 });
 
@@ -880,21 +889,14 @@ describe("ProducePipeline (metadata.max.age.ms, the refresh not answered)", () =
   ])(
     "a refresh for age that %s does not hold sends back: they go to the leaders known, as Java's producer sends while its metadata is asked again",
     async (_, answer) => {
-      const broker = new FakeBroker(1);
-      let clock = 0;
-      const pipeline = await warmedUp(broker, settings({ metadataMaxAgeMs: 1000 }), () => clock);
-      let asked = 0;
-      broker.leaders = () => {
-        asked++;
-        return answer();
-      };
-      clock = 1000;
+      const aged = await agedPipeline(answer);
+      const { broker, pipeline } = aged;
       const { outcomes, all } = appendAll(pipeline, [1]);
       await waitFor(() => broker.requests.length === 1);
       broker.deliver(0);
       await all;
       expect(outcomes).toEqual([0]);
-      expect(asked).toBe(1); // asked again after retry.backoff.ms, not before every send
+      expect(aged.asked).toBe(1); // asked again after retry.backoff.ms, not before every send
     },
   );
 });
