@@ -8,10 +8,9 @@
  */
 import type { TopicPartition } from "../api/record.ts";
 import { ConnectError, isRetriable } from "../errors.ts";
+import { clientRetry, DEFAULT_API_TIMEOUT_MS } from "../kafka/client-retry.ts";
 import type { KafkaConsumer } from "../kafka/kafka-port.ts";
-import { retry } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
-import { DEFAULT_API_TIMEOUT_MS, RETRY_BACKOFF_MAX_MS, RETRY_BACKOFF_MS } from "./errors/dead-letter-queue-reporter.ts";
 
 export async function assignedPosition(
   consumer: KafkaConsumer,
@@ -19,13 +18,11 @@ export async function assignedPosition(
   o: { readonly clock: Clock; readonly signal: AbortSignal; readonly stillAssigned: () => boolean },
 ): Promise<number | undefined> {
   try {
-    return await retry(() => consumer.position(tp), {
-      policy: { initialMs: RETRY_BACKOFF_MS, maxMs: RETRY_BACKOFF_MAX_MS, jitter: 0 },
-      maxAttempts: Number.POSITIVE_INFINITY,
+    return await clientRetry(() => consumer.position(tp), {
       timeoutMs: DEFAULT_API_TIMEOUT_MS,
       clock: o.clock,
       signal: o.signal,
-      classify: (error) => ({ retriable: isRetriable(error) && o.stillAssigned() }),
+      retriable: o.stillAssigned,
     });
   } catch (error) {
     if (!o.stillAssigned()) return undefined;

@@ -2,13 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ConfigError, ConnectError, DataError, RetriableError } from "../../errors.ts";
 import { checkProducerProperties } from "../../kafka/client-config.ts";
+import { DEFAULT_API_TIMEOUT_MS, MAX_BLOCK_MS } from "../../kafka/client-retry.ts";
 import type { KafkaAdmin, TopicSpec } from "../../kafka/kafka-port.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import { systemClock } from "../../util/clock.ts";
 import { LogManager } from "../../util/logger.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { TaskMetrics } from "../task-metrics.ts";
-import { DEFAULT_API_TIMEOUT_MS, DeadLetterQueueReporter, MAX_BLOCK_MS } from "./dead-letter-queue-reporter.ts";
+import { DeadLetterQueueReporter } from "./dead-letter-queue-reporter.ts";
 import type { ProcessingContext } from "./processing-context.ts";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);

@@ -30,23 +30,15 @@
  * unless the task's stop ended the wait for the producer: Java's send would still block then and
  * commit nothing, so from then on `flush` rejects too and the closing commit is not made.
  */
-import { ConnectError, isRetriable, JavaException, javaClassOf, messageOf } from "../../errors.ts";
+import { ConnectError, JavaException, javaClassOf, messageOf } from "../../errors.ts";
+import { clientRetry, DEFAULT_API_TIMEOUT_MS, MAX_BLOCK_MS } from "../../kafka/client-retry.ts";
 import type { KafkaAdmin, KafkaProducer } from "../../kafka/kafka-port.ts";
 import { ABORTED, abortable } from "../../util/async.ts";
-import { retry } from "../../util/backoff.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import type { TaskMetrics } from "../task-metrics.ts";
 import { errorContextHeaders } from "./error-context-headers.ts";
 import type { ErrorReporter, ProcessingContext } from "./processing-context.ts";
-
-/** How long Connect's admin client keeps retrying a call (`default.api.timeout.ms`). */
-export const DEFAULT_API_TIMEOUT_MS = 60_000;
-/** The Kafka clients' (admin, consumer) `retry.backoff.ms` and `retry.backoff.max.ms`. */
-export const RETRY_BACKOFF_MS = 100;
-export const RETRY_BACKOFF_MAX_MS = 1000;
-/** How long Java's producer send waits for the cluster (`max.block.ms`'s default; the gateway ignores the key). */
-export const MAX_BLOCK_MS = 60_000;
 
 export interface DeadLetterQueueConfig {
   readonly topic: string;
@@ -110,13 +102,10 @@ export class DeadLetterQueueReporter implements ErrorReporter {
   async start({ signal, clock }: { readonly signal: AbortSignal; readonly clock: Clock }): Promise<void> {
     this.running = { signal, clock };
     try {
-      await retry(() => this.setUp(signal), {
-        policy: { initialMs: RETRY_BACKOFF_MS, maxMs: RETRY_BACKOFF_MAX_MS, jitter: 0 },
-        maxAttempts: Number.POSITIVE_INFINITY,
+      await clientRetry(() => this.setUp(signal), {
         timeoutMs: DEFAULT_API_TIMEOUT_MS,
         clock,
         signal,
-        classify: (error) => ({ retriable: isRetriable(error) }),
         onRetry: (error, _attempt, delayMs) =>
           this.log.warn(
             `Could not set up dead letter queue topic ${this.config.topic}; retrying in ${delayMs} ms`,
@@ -223,13 +212,10 @@ export class DeadLetterQueueReporter implements ErrorReporter {
   private connect(): Promise<KafkaProducer> {
     if (this.producer) return Promise.resolve(this.producer);
     const { signal, clock } = this.running;
-    this.connecting ??= retry(() => this.producerFactory.create(), {
-      policy: { initialMs: RETRY_BACKOFF_MS, maxMs: RETRY_BACKOFF_MAX_MS, jitter: 0 },
-      maxAttempts: Number.POSITIVE_INFINITY,
+    this.connecting ??= clientRetry(() => this.producerFactory.create(), {
       timeoutMs: MAX_BLOCK_MS,
       clock,
       ...(signal ? { signal } : {}),
-      classify: (error) => ({ retriable: isRetriable(error) }),
       onRetry: (error, _attempt, delayMs) =>
         this.log.warn(`Could not connect the dead letter queue producer; retrying in ${delayMs} ms`, error),
     })
