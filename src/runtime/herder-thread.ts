@@ -134,8 +134,8 @@ export abstract class HerderThread extends AbstractHerder {
       try {
         this.deps.configs.putTaskConfigs(name, taskConfigs);
       } catch (error) {
-        if (storeErrorCode(error) === undefined) throw error;
         const code = storeErrorCode(error);
+        if (code === undefined) throw error;
         this.retryReconfiguration(
           name,
           (ms) =>
