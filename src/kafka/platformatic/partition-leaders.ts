@@ -47,7 +47,11 @@ export class PartitionLeaders {
       // One refusal fails a request for several topics: each is asked alone, so only the refused one is forgotten.
       if (retriable(error) || isUnknownTopic(error)) return;
       if (topics.length > 1) for (const t of topics) this.renew([t], now);
-      else for (const t of topics) [this.leaders.delete(t), this.refreshAt.delete(t)];
+      else
+        for (const t of topics) {
+          this.leaders.delete(t);
+          this.refreshAt.delete(t);
+        }
     });
   }
 
