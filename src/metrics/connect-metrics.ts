@@ -72,6 +72,13 @@ export function connectMetrics(snapshot: MetricsSnapshot): MetricFamily[] {
   families.push(
     connectFamily(
       W,
+      "connector-destroyed-task-count",
+      "gauge",
+      "The number of destroyed tasks of the connector on the worker (none here: a deleted connector's series go).",
+      snapshot.connectors.map((c) => ({ labels: { connector: c.name }, value: 0 })),
+    ),
+    connectFamily(
+      W,
       "connector-total-task-count",
       "gauge",
       "The number of tasks of the connector on the worker.",

@@ -1,13 +1,15 @@
 /**
  * The per-task families of Kafka Connect's metrics, one sample per task with `connector` and `task`
  * labels: connector-task-metrics (offset commits, batch sizes, state ratios), source-task-metrics,
- * sink-task-metrics and task-error-metrics (error-metric-families.ts). Used by connectMetrics.
+ * sink-task-metrics (sink-metric-families.ts) and task-error-metrics (error-metric-families.ts). Used
+ * by connectMetrics.
  */
 import type { TaskMetrics } from "../runtime/task-metrics.ts";
 import { connectFamily } from "./connect-metric-family.ts";
 import type { TaskSnapshot } from "./connect-metrics.ts";
 import { errorMetricFamilies } from "./error-metric-families.ts";
 import type { MetricFamily, MetricType } from "./prometheus.ts";
+import { sinkMetricFamilies } from "./sink-metric-families.ts";
 
 /** The fraction of the window's offset commits that succeeded (or failed); 0 without any. */
 const commits = (m: TaskMetrics, success: boolean) => {
@@ -143,7 +145,7 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
       "source-record-active-count",
       "gauge",
       "The number of records that have been produced by this task but not yet completely written to Kafka.",
-      (m) => m.sourceRecordActiveCount,
+      (m) => m.recordActiveCount,
       "source",
     ),
     per(
@@ -179,81 +181,7 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
       "source",
     ),
   );
-  const SI = "sink-task-metrics";
-  families.push(
-    per(
-      SI,
-      "sink-record-read-total",
-      "counter",
-      "The total number of records read from Kafka by this task.",
-      (m) => m.sinkRecordReadTotal,
-      "sink",
-    ),
-    per(
-      SI,
-      "sink-record-read-rate",
-      "gauge",
-      "The average per-second number of records read from Kafka for this task.",
-      (m) => m.sinkRecordReadRate.perSecond(m.startedAt),
-      "sink",
-    ),
-    per(
-      SI,
-      "sink-record-send-total",
-      "counter",
-      "The total number of records output from the transformations and sent/put to this task.",
-      (m) => m.sinkRecordSendTotal,
-      "sink",
-    ),
-    per(
-      SI,
-      "sink-record-send-rate",
-      "gauge",
-      "The average per-second number of records sent/put to this task.",
-      (m) => m.sinkRecordSendRate.perSecond(m.startedAt),
-      "sink",
-    ),
-    per(
-      SI,
-      "offset-commit-completion-total",
-      "counter",
-      "The total number of offset commit completions that were completed successfully.",
-      (m) => m.offsetCommitSuccess,
-      "sink",
-    ),
-    per(
-      SI,
-      "offset-commit-skip-total",
-      "counter",
-      "The total number of offset commit completions that were received too late and skipped/ignored (none here: commits complete in order).",
-      () => 0,
-      "sink",
-    ),
-    per(
-      SI,
-      "partition-count",
-      "gauge",
-      "The number of topic partitions assigned to this task belonging to the named sink connector in this worker.",
-      (m) => m.partitionCount(),
-      "sink",
-    ),
-    per(
-      SI,
-      "put-batch-avg-time-ms",
-      "gauge",
-      "The average time taken by this task to put a batch of sinks records.",
-      (m) => m.putBatch.avg(),
-      "sink",
-    ),
-    per(
-      SI,
-      "put-batch-max-time-ms",
-      "gauge",
-      "The maximum time taken by this task to put a batch of sinks records.",
-      (m) => m.putBatch.max(),
-      "sink",
-    ),
-  );
+  families.push(...sinkMetricFamilies(per));
   families.push(...errorMetricFamilies(per));
   return families;
 }

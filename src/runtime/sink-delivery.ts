@@ -60,6 +60,7 @@ export async function deliverBatches(
       if (last && d.ownership.assignmentOf(key(last)) === assignment && !d.context.rewinds(last))
         d.offsets.advance({ topic: last.topic, partition: last.partition, offset: last.offset + 1 });
     }
+    d.offsets.recordActive();
     return true;
   } finally {
     d.context.rewind();

@@ -117,6 +117,7 @@ export class SinkOffsets {
         this.committed.set(key(tp), position);
       }),
     );
+    this.recordActive();
   }
 
   /** The task still runs `consumer` and it still owns `tp` (neither stopped nor rebalanced away since). */
@@ -132,6 +133,14 @@ export class SinkOffsets {
       this.committed.delete(key(tp));
       this.firstConsumed.delete(key(tp));
     }
+    this.recordActive();
+  }
+
+  /** Connect's sink-record-active-count: the records put and not yet committed, over the partitions. */
+  recordActive(): void {
+    let active = 0;
+    for (const [k, o] of this.current) active += Math.max(0, o.offset - (this.committed.get(k) ?? o.offset));
+    this.o.metrics.sinkActive(active);
   }
 
   /**
@@ -278,6 +287,7 @@ export class SinkOffsets {
     }
     await consumer.commit(committable);
     for (const o of offsets) this.committed.set(key(o), o.offset);
+    this.recordActive();
     this.commitSucceeded(started);
   }
 

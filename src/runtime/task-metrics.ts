@@ -22,6 +22,8 @@ export class TaskMetrics {
   readonly sinkRecordReadRate: WindowedRate;
   readonly sinkRecordSendRate: WindowedRate;
   offsetCommitSuccess = 0;
+  /** Successful offset commits per second (a sink's offset-commit-completion-rate). */
+  readonly offsetCommitCompletionRate: WindowedRate;
   offsetCommitFailure = 0;
   /** Poll, put and successful offset commit times (ms). */
   readonly pollBatch: WindowedStat;
@@ -34,7 +36,7 @@ export class TaskMetrics {
   /** Records per batch: a source task's polls, a sink task's puts (Connect's batch-size-avg/max). */
   readonly batchSize: WindowedStat;
   private activeRecords = 0;
-  /** source-record-active-count as it moved (its -avg and -max). */
+  /** source- or sink-record-active-count as it moved (its -avg and -max). */
   readonly activeRecordCounts: WindowedStat;
   /** Time spent running, paused (Connect's running-ratio, pause-ratio). */
   readonly states: StateRatios;
@@ -56,6 +58,7 @@ export class TaskMetrics {
     this.sourceRecordWriteRate = new WindowedRate(30, now);
     this.sinkRecordReadRate = new WindowedRate(30, now);
     this.sinkRecordSendRate = new WindowedRate(30, now);
+    this.offsetCommitCompletionRate = new WindowedRate(30, now);
     this.pollBatch = new WindowedStat(now);
     this.putBatch = new WindowedStat(now);
     this.offsetCommit = new WindowedStat(now);
@@ -90,6 +93,7 @@ export class TaskMetrics {
   /** An offset commit succeeded in `ms` (one with nothing new to commit too, as Connect). */
   commitSucceeded(ms: number): void {
     this.offsetCommitSuccess++;
+    this.offsetCommitCompletionRate.record(1);
     this.offsetCommit.record(ms);
     this.offsetCommitResults.record(1);
   }
@@ -118,9 +122,17 @@ export class TaskMetrics {
     this.setActive(this.activeRecords - polled);
   }
 
-  /** Records polled and not yet done (Connect's source-record-active-count). */
-  get sourceRecordActiveCount(): number {
+  /**
+   * A source task's records polled and not yet done (Connect's source-record-active-count), a sink
+   * task's records put and not yet committed (sink-record-active-count).
+   */
+  get recordActiveCount(): number {
     return this.activeRecords;
+  }
+
+  /** A sink task's records put and not yet committed are now `count` (after a put, a commit, an assignment). */
+  sinkActive(count: number): void {
+    this.setActive(count);
   }
 
   private setActive(count: number): void {
