@@ -13,7 +13,8 @@
  *
  * Not Connect's on purpose (DELIBERATE): task startups are counted (Connect 4.3.1's Worker.startTask
  * hands the task its status listener without WorkerMetricsGroup's wrapper, which only sees a task
- * that fails to be built: task-startup-attempts/success stay 0 however many tasks start). Not served
+ * that fails to be built: task-startup-attempts/success stay 0 however many tasks start, and a task
+ * whose start throws is no failure either; read from its bytecode and this recording). Not served
  * (LEFT): connector-task-metrics' string attributes (the task's and its converters' classes and
  * versions, new in 4.x; a JMX exporter drops string attributes unless a rule maps them), and the
  * app-info, kafka-metrics-count and connector-transform-metrics groups.
