@@ -102,7 +102,7 @@ export const httpSourceConfig = defineConfig({
     validators: [positive],
   }),
   "http.timer.cron.expression": key.string({
-    doc: "Quartz cron expression with seconds (`0 */5 * * * ?` = every 5 minutes); `?`, `L`, `W`, `#`, `0/5` steps and ranges that wrap around (`22-2` hours, `FRI-MON`) are accepted, weekdays 1-7 count from Sunday as in Quartz (`L` alone as the weekday is Saturday); as in Quartz, exactly one of day-of-month and day-of-week is `?`.",
+    doc: "Quartz cron expression with seconds (`0 */5 * * * ?` = every 5 minutes); `?`, `L`, `L-3` (the month's last day minus 3, as the whole day-of-month field), `W`, `#`, `0/5` steps and ranges that wrap around (`22-2` hours, `FRI-MON`) are accepted, weekdays 1-7 count from Sunday as in Quartz (`L` alone as the weekday is Saturday); as in Quartz, exactly one of day-of-month and day-of-week is `?`.",
     default: null,
     group: G.schedule,
   }),
