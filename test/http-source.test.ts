@@ -433,4 +433,39 @@ describe("HTTP source connector in the gateway", () => {
       return body.offsets?.[0]?.offset?.offset === "12345678901234567892" ? body : undefined;
     });
   });
+
+  test("a relative next link after a redirect is followed from the redirect's target; a null item is the text null, no tombstone", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    using api = startApi((req) => {
+      if (req.url.pathname === "/v1/events") return Response.redirect(`${req.url.origin}/v2/events`, 302);
+      if (req.url.pathname !== "/v2/events") return new Response("not found", { status: 404 });
+      if (req.url.searchParams.get("page") === "2") return Response.json([{ id: 2 }]);
+      return new Response('[{"id":1},null]', { headers: { link: '<events?page=2>; rel="next"' } });
+    });
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+    });
+    const topic = uniqueTopic("moved");
+    const config = {
+      "connector.class": "HttpSource",
+      "http.url": `${api.base}/v1/events`,
+      "kafka.topic": topic,
+      "http.timer.interval.ms": "600000",
+      "http.response.records.path": "$[*]",
+      "http.pagination.type": "LINK_HEADER",
+      "behavior.on.error": "fail",
+      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+      "value.converter.schemas.enable": "false",
+    };
+    expect((await gw.rest.put("/connectors/moved/config", config)).status).toBe(201);
+    const records = await readConnectorTopic(gw, "moved", topic, 3);
+    expect(records.map((r) => r.value?.toString("utf8") ?? "tombstone")).toEqual(['{"id":1}', "null", '{"id":2}']);
+    expect(api.seen.map((s) => s.url.pathname + s.url.search)).toEqual([
+      "/v1/events",
+      "/v2/events",
+      "/v2/events?page=2",
+    ]);
+  });
 });

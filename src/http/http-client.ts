@@ -54,6 +54,8 @@ export interface HttpResponse {
   readonly headers: Headers;
   readonly body: Uint8Array;
   readonly durationMs: number;
+  /** The URL that answered: the request's, or the last redirect's (a relative link in the response is resolved against it). */
+  readonly url?: string;
   /** The body is a prefix (`bodyPrefixBytes`): the rest was not read. */
   readonly truncated?: boolean;
 }
@@ -189,7 +191,13 @@ export class HttpClient {
         const durationMs = () => performance.now() - started;
         if (req.bodyPrefixBytes !== undefined) {
           const read = await readPrefix(response, req.bodyPrefixBytes, () => timedOut !== undefined);
-          return { status: response.status, headers: response.headers, ...read, durationMs: durationMs() };
+          return {
+            status: response.status,
+            headers: response.headers,
+            ...read,
+            durationMs: durationMs(),
+            url: hop.url,
+          };
         }
         // A HEAD's or a 1xx/204/304's Content-Length is not of a body that comes (RFC 9110 §8.6).
         const declared = bodyless(hop.method, response.status) ? 0 : Number(response.headers.get("content-length"));
@@ -201,7 +209,7 @@ export class HttpClient {
           );
         }
         const body = await readCapped(response, this.maxResponseBytes, () => what);
-        return { status: response.status, headers: response.headers, body, durationMs: durationMs() };
+        return { status: response.status, headers: response.headers, body, durationMs: durationMs(), url: hop.url };
       }
     } catch (error) {
       if (req.signal?.aborted) throw req.signal.reason;

@@ -5,12 +5,14 @@
  * its mind about a method or a version). A `Retry-After` (delta-seconds or HTTP-date) on 429 and 503
  * is the least wait (the computed backoff when that is longer, so `0` or a past date does not spend
  * the attempts back to back), capped at the policy's `maxMs` (a day-long Retry-After would idle a
- * running task for a day). Used by the HTTP source and sink connectors.
+ * running task for a day); so is an OAuth2 token endpoint's on 429 and 503 (`sendWithRetry`, where
+ * the token request is part of building the request). Used by the HTTP source and sink connectors.
  */
 import { isRetriable } from "../errors.ts";
 import { type BackoffPolicy, parseRetryAfter, retry } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
 import { type HttpClient, type HttpRequest, type HttpResponse, HttpTransportError } from "./http-client.ts";
+import { RetriableTokenRequestError } from "./token-provider.ts";
 
 export interface RetryDecision {
   readonly retriable: boolean;
@@ -35,9 +37,14 @@ export function classifyResponse(response: HttpResponse, nowMs: number): RetryDe
   return { retriable: true, delayMs: retryAfterMs(response, nowMs) };
 }
 
-/** Transport failures and other retriable errors (e.g. an unreachable OAuth2 token endpoint). */
+/**
+ * Transport failures and other retriable errors (e.g. an unreachable OAuth2 token endpoint; its
+ * 429/503 with Retry-After carries the server's wish).
+ */
 export function classifyError(error: unknown): RetryDecision {
-  return { retriable: error instanceof HttpTransportError || isRetriable(error) };
+  const retriable = error instanceof HttpTransportError || isRetriable(error);
+  const delayMs = error instanceof RetriableTokenRequestError ? error.retryAfterMs : undefined;
+  return delayMs === undefined ? { retriable } : { retriable, delayMs };
 }
 
 /** A retriable status, carried through `retry` so the last response can be returned. */
@@ -91,8 +98,8 @@ export async function sendWithRetry(
         signal: o.signal,
         clock: o.clock,
         classify: (error) => {
-          if (!(error instanceof RetriableStatus)) return classifyError(error);
-          const decision = classifyResponse(error.response, o.clock.now());
+          const decision =
+            error instanceof RetriableStatus ? classifyResponse(error.response, o.clock.now()) : classifyError(error);
           // The server's wish is a least wait, honoured up to the policy's longest wait, as the sink
           // does: "0" or a date already past (the server's clock behind) does not undo the backoff.
           return decision.delayMs === undefined

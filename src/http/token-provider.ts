@@ -13,12 +13,15 @@
  * `signal` aborts only its own wait. `invalidate(token)` after a 401 drops that token (and only
  * that one: a token renewed meanwhile stays), so the next `token()` fetches exactly once.
  *
+ * A 429 or 503 answer's Retry-After rides on the RetriableTokenRequestError (`retryAfterMs`): the
+ * caller's retries take it as a least wait, as an API response's (src/http/retry-policy.ts).
  * The access token and the request body (client secrets) never appear in errors or logs, and never
  * follow a redirect: a 3xx from the token endpoint is a TokenRequestError.
  */
 import { decodeJwt } from "jose";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { ABORTED, abortable } from "../util/async.ts";
+import { parseRetryAfter } from "../util/backoff.ts";
 import { type Clock, type Moment, momentOf, monotonicNow } from "../util/clock.ts";
 import { HIDDEN } from "../util/logger.ts";
 import { basicCredentials } from "./basic-credentials.ts";
@@ -59,6 +62,8 @@ export class TokenRequestError extends ConnectError {
 /** The token endpoint could not be reached or answered 429/5xx: worth another try. */
 export class RetriableTokenRequestError extends RetriableError {
   override name = "RetriableTokenRequestError";
+  /** The endpoint's Retry-After on a 429 or 503, in ms: the least wait before the next try. */
+  retryAfterMs?: number;
 }
 
 /** When a cached token is renewed: after `at` (null: never, the response said nothing about expiry) on the `on` clock. */
@@ -169,7 +174,15 @@ export class TokenProvider {
       const redirect =
         response.status >= 300 && response.status < 400 ? " (token requests do not follow redirects)" : "";
       const message = `${where} answered HTTP ${response.status}${detail ? ` (${detail})` : ""}${redirect}`;
-      if (response.status === 429 || response.status >= 500) throw new RetriableTokenRequestError(message);
+      if (response.status === 429 || response.status >= 500) {
+        const retriable = new RetriableTokenRequestError(message);
+        const after =
+          response.status === 429 || response.status === 503
+            ? parseRetryAfter(response.headers.get("retry-after"), this.o.clock.now())
+            : null;
+        if (after !== null) retriable.retryAfterMs = after;
+        throw retriable;
+      }
       throw new TokenRequestError(message);
     }
     const answered = `HTTP ${response.status} with ${contentTypeOf(response.headers)}`;

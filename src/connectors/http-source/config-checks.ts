@@ -7,7 +7,7 @@
 import { Cron } from "croner";
 import { JSONPath } from "jsonpath-plus";
 import { check } from "../../plugin/config-def.ts";
-import { quartzForCroner } from "./quartz-cron.ts";
+import { lastDayOffset, quartzForCroner } from "./quartz-cron.ts";
 
 export const positive = check.atLeast(1);
 export const nonNegative = check.atLeast(0);
@@ -60,9 +60,10 @@ export function isDefinitePath(path: string): boolean {
     });
 }
 
-/** Croner options for Quartz-style expressions (seconds field, `?`, `0/5` steps, 1 = Sunday). */
-export function cronOptions(timezone: string) {
-  return { paused: true, timezone, sloppyRanges: true, alternativeWeekdays: true } as const;
+/** Croner options for a Quartz-style `expression` (seconds field, `?`, `0/5` steps, 1 = Sunday, `L-n`). */
+export function cronOptions(timezone: string, expression: string) {
+  const dayOffset = lastDayOffset(expression);
+  return { paused: true, timezone, sloppyRanges: true, alternativeWeekdays: true, dayOffset } as const;
 }
 
 /**
@@ -71,7 +72,7 @@ export function cronOptions(timezone: string) {
  */
 export function cronProblem(expression: string, timezone: string): string | undefined {
   try {
-    const cron = new Cron(quartzForCroner(expression), cronOptions(timezone));
+    const cron = new Cron(quartzForCroner(expression), cronOptions(timezone, expression));
     if (cron.nextRun() === null) return "The cron expression never fires";
   } catch (error) {
     return `Invalid cron expression: ${(error as Error).message}`;

@@ -102,7 +102,7 @@ export const httpSourceConfig = defineConfig({
     validators: [positive],
   }),
   "http.timer.cron.expression": key.string({
-    doc: "Quartz cron expression with seconds (`0 */5 * * * ?` = every 5 minutes); `?`, `L`, `W`, `#`, `0/5` steps and ranges that wrap around (`22-2` hours, `FRI-MON`) are accepted, weekdays 1-7 count from Sunday as in Quartz (`L` alone as the weekday is Saturday); as in Quartz, exactly one of day-of-month and day-of-week is `?`.",
+    doc: "Quartz cron expression with seconds (`0 */5 * * * ?` = every 5 minutes); `?`, `L`, `L-3` (the month's last day minus 3, as the whole day-of-month field), `W`, `#`, `0/5` steps and ranges that wrap around (`22-2` hours, `FRI-MON`) are accepted, weekdays 1-7 count from Sunday as in Quartz (`L` alone as the weekday is Saturday); as in Quartz, exactly one of day-of-month and day-of-week is `?`.",
     default: null,
     group: G.schedule,
   }),
@@ -220,7 +220,7 @@ export const httpSourceConfig = defineConfig({
     validators: [positive],
   }),
   "http.retry.backoff.ms": key.long({
-    doc: "The first retry delay; it doubles per attempt, with jitter. A Retry-After header on 429 and 503 (seconds or HTTP-date) replaces it. Unset, it is 1000 or http.retry.backoff.max.ms when that is smaller.",
+    doc: "The first retry delay; it doubles per attempt, with jitter. A Retry-After header on 429 and 503 (seconds or HTTP-date), of the API or of the OAuth2 token endpoint, replaces it. Unset, it is 1000 or http.retry.backoff.max.ms when that is smaller.",
     default: 1000,
     group: G.errors,
     validators: [nonNegative],
@@ -245,7 +245,7 @@ export const httpSourceConfig = defineConfig({
   }),
   ...tlsKeys,
   "http.throttle.max.requests": key.int({
-    doc: "At most this many requests per http.throttle.window.ms, across all tasks of the connector (retries and pages included). 0: no limit.",
+    doc: "At most this many requests per http.throttle.window.ms, across all tasks of the connector (retries and pages included; OAuth2 token requests are not counted). 0: no limit.",
     default: 0,
     group: G.rate,
     validators: [nonNegative],

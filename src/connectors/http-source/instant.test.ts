@@ -52,6 +52,30 @@ describe("a timestamp without a zone is UTC (castorm's parser zone), whatever th
       expect(isNewRecord("TIMESTAMP", "2024-03-31T02:30:00", "2024-03-31T03:30:00")).toBe(true);
     }));
 
+  test("any other text without a zone (slashes, RFC 1123 without GMT, month names) is UTC too; a zone it names is kept", () =>
+    inZone("Europe/Berlin", () => {
+      const ten = at("2024-01-01T10:00:00Z");
+      for (const text of [
+        "2024/01/01 10:00:00",
+        "01/01/2024 10:00:00",
+        "Jan 1, 2024 10:00:00",
+        "Mon, 01 Jan 2024 10:00:00",
+        "2024/01/01 10:00:00.250",
+        "2024/01/01 10:00:00 AM",
+      ])
+        expect([text, epochNanos(text)]).toEqual([text, text.endsWith(".250") ? ten + 250_000_000n : ten]);
+      expect(epochNanos("2024/01/01")).toBe(at("2024-01-01T00:00:00Z"));
+      for (const [text, iso] of [
+        ["Mon, 01 Jan 2024 10:00:00 GMT", "2024-01-01T10:00:00Z"],
+        ["Mon, 01 Jan 2024 10:00:00 +0100", "2024-01-01T09:00:00Z"],
+        ["2024/01/01 10:00:00 -05:00", "2024-01-01T15:00:00Z"],
+        ["Mon, 01 Jan 2024 10:00:00 EST", "2024-01-01T15:00:00Z"],
+        ["Mon Jan 01 2024 10:00:00 GMT+0200 (CEST)", "2024-01-01T08:00:00Z"],
+        ["2024/01/01 10:00:00Z", "2024-01-01T10:00:00Z"],
+      ] as const)
+        expect([text, epochNanos(text)]).toEqual([text, at(iso)]);
+    }));
+
   test("records without a zone after an initial offset with Z are delivered on a host east of UTC", () =>
     inZone("Europe/Berlin", async () => {
       using server = api(() => Response.json([{ id: 1, ts: "2024-01-01T00:30:00" }]));

@@ -6,7 +6,8 @@
  * text's whole seconds and zone are read by Date.parse, its fraction from the digits; digits past
  * the ninth are dropped. Epoch numbers: seconds below 10^11, else milliseconds (an integer of any
  * length is exact, so nanosecond integers compare to the last digit); a decimal fraction counts to
- * the nanosecond. Any other text Date.parse reads (RFC 1123 …) counts to the millisecond.
+ * the nanosecond. Any other text Date.parse reads (RFC 1123, `2024/01/01 10:00:00`, …) counts to the
+ * millisecond, without a zone in UTC as well.
  * Used by offsets.ts.
  */
 import type { OffsetValue } from "./offsets.ts";
@@ -17,6 +18,12 @@ const SECONDS_BELOW = 100_000_000_000n;
 const DECIMAL = /^\s*([+-]?)(\d+)(?:\.(\d*))?\s*$/;
 /** An ISO-8601 date and time of day without a zone (its fraction taken off): read as UTC. */
 const ZONELESS = /^\s*(\d{4}-\d{2}-\d{2})[T\s](\d{2}:\d{2}(?::\d{2})?)\s*$/i;
+/**
+ * A zone in a text Date.parse reads (JavaScriptCore's legacy forms): `Z`, `GMT`, `UTC`, `UT`, a US
+ * zone (`EST` … `PDT`), or a numeric offset after the time of day (`10:00:00 -0500`).
+ */
+const ZONE =
+  /(?:^|[\s\d(])(?:z|gmt|utc|ut|[ecmp][sd]t)(?=$|[\s+\-)])|\d:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?\s*)?[+-]\d{2}(?::?\d{2})?(?!\d)/i;
 /** The fraction of an ISO-8601 time of day, `.` or `,` then digits, right after the seconds. */
 const TIME_FRACTION = /([T\s]\d{2}:\d{2}:\d{2})[.,](\d+)/i;
 
@@ -50,7 +57,8 @@ export function epochNanos(value: OffsetValue): bigint | null {
   const timeFraction = TIME_FRACTION.exec(text);
   const whole = timeFraction ? text.replace(TIME_FRACTION, "$1") : text;
   const zoneless = ZONELESS.exec(whole);
-  const ms = Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : whole);
+  // Any other text without a zone (`2024/01/01 10:00:00`, RFC 1123 without GMT) is UTC too, not the host's time.
+  const ms = Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : ZONE.test(whole) ? whole : `${whole} GMT`);
   if (!Number.isFinite(ms)) return null;
   const ns = BigInt(ms) * NS_PER_MS;
   if (!timeFraction) return ns;

@@ -56,6 +56,77 @@ describe("PageFetcher with an OAuth2 token endpoint that stays unusable (review 
   });
 });
 
+describe("an OAuth2 token endpoint answering 429/503 with Retry-After, under a throttle", () => {
+  const oauth2 = (pageUrl: string, tokenUrl: string, extra: Record<string, string> = {}) => ({
+    "http.url": pageUrl,
+    "http.response.records.path": "$[*]",
+    "http.auth.type": "OAUTH2",
+    "http.oauth2.token.url": tokenUrl,
+    "http.oauth2.client.id": "client-1",
+    "http.oauth2.client.secret": "client-secret-77",
+    "http.retry.max.attempts": "3",
+    "http.retry.backoff.ms": "10",
+    "http.retry.backoff.max.ms": "60000",
+    ...extra,
+  });
+
+  test.each([429, 503])(
+    "its Retry-After on %i is the least wait before the token request is retried",
+    async (status) => {
+      using server = api(() => Response.json([{ id: 1 }]));
+      using tokens = api((_req, _url, n) =>
+        n === 1
+          ? new Response("slow down", { status, headers: { "retry-after": "7" } })
+          : Response.json({ access_token: "tok-1" }),
+      );
+      const h = await startTask(oauth2(`${server.base}/e`, `${tokens.base}/token`));
+      expect(await h.collect(1)).toHaveLength(1);
+      expect([tokens.seen.length, server.seen.length]).toEqual([2, 1]);
+      expect(h.clock.sleeps).toEqual([7000]);
+      expect(h.logs.some((l) => l.includes("answered HTTP") && l.includes("retrying in 7000 ms"))).toBe(true);
+    },
+  );
+
+  test("a Retry-After outlasting the retries holds the next poll's token request, capped at http.retry.backoff.max.ms", async () => {
+    using server = api(() => Response.json([{ id: 1 }]));
+    using tokens = api((_req, _url, n) =>
+      n === 1
+        ? new Response("slow down", { status: 503, headers: { "retry-after": "86400" } })
+        : Response.json({ access_token: "tok-1" }),
+    );
+    const h = await startTask(
+      oauth2(`${server.base}/e`, `${tokens.base}/token`, {
+        "http.retry.max.attempts": "1",
+        "behavior.on.error": "log",
+        "http.timer.interval.ms": "1000",
+      }),
+    );
+    // behavior.on.error=log: the poll that ran out of attempts logs and ends; the next one retries.
+    expect(await h.collect(1)).toHaveLength(1);
+    expect(tokens.seen.length).toBe(2);
+    // The next poll is due after 1 s; its token request waits out the rest of the 60 s cap.
+    expect(h.clock.sleeps).toEqual([1000, 59_000]);
+  });
+
+  test("a failed token request takes no slot of http.throttle.max.requests (token requests are no API requests)", async () => {
+    using server = api(() => Response.json([{ id: 1 }]));
+    using tokens = api((_req, _url, n) =>
+      n === 1 ? new Response("down", { status: 503 }) : Response.json({ access_token: "tok-1" }),
+    );
+    const h = await startTask(
+      oauth2(`${server.base}/e`, `${tokens.base}/token`, {
+        "http.throttle.max.requests": "1",
+        "http.throttle.window.ms": "3600000",
+      }),
+    );
+    expect(await h.collect(1)).toHaveLength(1);
+    expect([tokens.seen.length, server.seen.length]).toEqual([2, 1]);
+    // Only the backoff before the token request's retry: the API request found its slot free.
+    expect(h.clock.sleeps.length).toBe(1);
+    expect(h.clock.sleeps[0]).toBeLessThanOrEqual(10);
+  });
+});
+
 function counted(h: TaskHarness, name: string): number | undefined {
   return h.metrics.families({}).find((f) => f.name === name)?.samples[0]?.value;
 }

@@ -6,7 +6,8 @@
  * `http_source_errors_total` and `http_source_request_duration_seconds` (per task: the runtime adds
  * the connector and task labels).
  * Returns the final response whatever its status. A transport failure, or an OAuth2 token endpoint
- * unreachable (or answering 429/5xx), that outlasts http.retry.max.attempts is thrown as an
+ * unreachable (or answering 429/5xx; its Retry-After is honoured as the API's, and it takes no
+ * throttle slot), that outlasts http.retry.max.attempts is thrown as an
  * UnreachableError (a ConnectError); the abort reason is thrown when the task pauses or stops. A body
  * that does not decompress as its Content-Encoding says is thrown as it is (`undecodable`).
  */
@@ -198,15 +199,30 @@ export class PageFetcher {
   /** How many requests the last `fetch` sent (its retries and a 401's renewal included). */
   attempts = 0;
 
+  /**
+   * The token request failed, so no API request goes out: its throttle slot is given back (token
+   * requests are no API requests), and a Retry-After of the token endpoint (429/503) holds the next
+   * request as an API response's does, also when the retries ran out, capped the same way.
+   */
+  private tokenFailed(error: unknown, slot: number | undefined): void {
+    if (slot !== undefined) this.o.throttle?.release(slot);
+    if (error instanceof RetriableTokenRequestError && error.retryAfterMs !== undefined)
+      this.o.gate.holdFor(Math.min(error.retryAfterMs, this.o.policy.maxMs), this.o.clock);
+  }
+
   private send(req: PageRequest, signal: AbortSignal): Promise<HttpResponse> {
     const { metrics, clock } = this.o;
     return sendWithRetry(
       this.o.client,
       async () => {
-        if (this.o.throttle && !(await this.o.throttle.acquire(clock, signal))) signal.throwIfAborted();
+        const slot = this.o.throttle ? await this.o.throttle.acquire(clock, signal) : undefined;
+        if (this.o.throttle && slot === undefined) signal.throwIfAborted();
         await this.o.gate.wait(clock, signal);
         signal.throwIfAborted();
-        const auth = await this.o.auth.header(signal);
+        const auth = await this.o.auth.header(signal).catch((error) => {
+          this.tokenFailed(error, slot);
+          throw error;
+        });
         this.lastAuth = auth;
         const headers: [string, string][] = auth ? [...req.headers, auth] : [...req.headers];
         return { method: req.method, url: req.url, headers, body: req.body };

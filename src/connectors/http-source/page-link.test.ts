@@ -171,3 +171,43 @@ describe("the stored offset keeps no secret of http.url (review P2.6)", () => {
     },
   );
 });
+
+describe("a relative next link after a redirect (RFC 8288 §3.2: resolved against the URL that answered)", () => {
+  const config = (server: { base: string }) => ({
+    "http.url": `${server.base}/v1/events`,
+    "http.response.records.path": "$[*]",
+    "http.pagination.type": "LINK_HEADER",
+    "http.retry.max.attempts": "1",
+  });
+
+  test("a same-origin redirect: the link is resolved against the redirect's target", async () => {
+    using server = api((_req, url) => {
+      if (url.pathname === "/v1/events") return Response.redirect(`${url.origin}/v2/events`, 302);
+      if (url.pathname !== "/v2/events") return new Response("not found", { status: 404 });
+      const page = Number(url.searchParams.get("page") ?? "1");
+      const headers: Record<string, string> = page < 2 ? { link: `<events?page=${page + 1}>; rel="next"` } : {};
+      return Response.json([{ id: page }], { headers });
+    });
+    const h = await startTask(config(server));
+    expect(ids(await h.collect(2))).toEqual([1, 2]);
+    expect(server.seen.map((s) => `${s.path}?${new URLSearchParams(s.query)}`)).toEqual([
+      "/v1/events?",
+      "/v2/events?",
+      "/v2/events?page=2",
+    ]);
+    h.task.stop();
+  });
+
+  test("a redirect to another origin: its relative link leads there, so it is not followed (a warning)", async () => {
+    using cdn = api(() => Response.json([{ id: 1 }], { headers: { link: '</v1/events?page=2>; rel="next"' } }));
+    using server = api(() => Response.redirect(`${cdn.base}/export`, 302));
+    const h = await startTask(config(server));
+    expect(ids(await h.collect(1))).toEqual([1]);
+    expect(server.seen.map((s) => s.query)).toEqual([{}]);
+    expect(cdn.seen.map((s) => s.path)).toEqual(["/export"]);
+    expect(h.logs.some((l) => l.includes(`the next link leads to ${cdn.base}, not to the origin of http.url`))).toBe(
+      true,
+    );
+    h.task.stop();
+  });
+});

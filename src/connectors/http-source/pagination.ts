@@ -6,7 +6,8 @@
  *                null, false or empty cursor ends the poll; an object or array there ends it with
  *                a warning (the path does not fit the API).
  *   LINK_HEADER  the `rel="next"` target of the Link header (RFC 8288), resolved against the
- *                page's URL, so relative and absolute links both work (GitHub style). A link is
+ *                URL that answered (after a redirect, the redirect's target, as fetch and OkHttp
+ *                do), so relative and absolute links both work (GitHub style). A link is
  *                followed only to http.url's origin (scheme, host and port): the request carries
  *                http.headers and the credentials, which must never reach another server (nor go
  *                from https to http); any other target ends the poll with a warning.
@@ -49,6 +50,8 @@ export function paginationSettings(c: HttpSourceConfig): PaginationSettings {
 
 export interface PageResult {
   readonly headers: Headers;
+  /** The URL that answered (after redirects; the page's own when undefined). */
+  readonly url?: string | undefined;
   readonly json: unknown;
   /** The body's text, where a number of `json` may have lost digits (exact-offsets.ts). */
   readonly text?: string;
@@ -142,7 +145,7 @@ export function nextPage(
       if (target === null || target.trim() === "") return null;
       let url: URL;
       try {
-        url = new URL(target.trim(), current.url);
+        url = new URL(target.trim(), result.url ?? current.url);
       } catch {
         return { stop: "the next link is not a URL" };
       }

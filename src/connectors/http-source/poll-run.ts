@@ -175,21 +175,27 @@ function nulls(items: readonly unknown[]): null[] {
  * not hold the worker's event loop; an abort of the slicer's signal is thrown as is.
  */
 export async function readPage(
-  response: { readonly status: number; readonly headers: Headers; readonly body: Uint8Array },
+  response: { readonly status: number; readonly headers: Headers; readonly body: Uint8Array; readonly url?: string },
   run: Run,
   o: PageRecordsOptions,
   p: PaginationSettings,
   slicer: Slicer = new Slicer(),
 ): Promise<{ page: PageContent; next: PageState | PaginationStop | null; json?: unknown }> {
   if (response.status === 204 || blankBody(response.body)) {
-    const empty = { headers: response.headers, json: undefined, recordCount: 0 };
+    const empty = { headers: response.headers, url: response.url, json: undefined, recordCount: 0 };
     const next = p.type === "LINK_HEADER" ? nextPage(p, run.page, empty, run.base) : null;
     return { page: { elements: [], values: [], keys: [] }, next };
   }
   const doc = parseJsonBody(response.body, response.headers.get("content-type"));
   await slicer.pause();
   const page = await pageContent(doc, o, slicer);
-  const result = { headers: response.headers, json: doc.json, text: doc.text, recordCount: page.elements.length };
+  const result = {
+    headers: response.headers,
+    url: response.url,
+    json: doc.json,
+    text: doc.text,
+    recordCount: page.elements.length,
+  };
   return { page, next: nextPage(p, run.page, result, run.base), json: doc.json };
 }
 

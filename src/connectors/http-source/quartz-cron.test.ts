@@ -66,7 +66,32 @@ describe("Quartz syntax croner does not read (the document's cron schedules are 
   test("validation accepts them; what croner cannot read is still refused with its message", () => {
     expect(cronProblem("0 0 12 ? * FRI-MON", "UTC")).toBeUndefined();
     expect(cronProblem("0 0 12 ? * L", "UTC")).toBeUndefined();
-    expect(cronProblem("0 0 12 L-3 * ?", "UTC")).toContain("Invalid cron expression");
+    expect(cronProblem("0 0 12 L-3 * ?", "UTC")).toBeUndefined();
+    expect(cronProblem("0 0 12 ? * 6#3/2", "UTC")).toContain("Invalid cron expression");
+  });
+
+  test("L-3 as the day of month is the month's last day minus 3 (Quartz), also in February and a leap year", () => {
+    expect(fires("0 0 12 L-3 * ?", 3)).toEqual([
+      "2026-01-28T12:00:00.000Z",
+      "2026-02-25T12:00:00.000Z",
+      "2026-03-28T12:00:00.000Z",
+    ]);
+    expect(fires("0 30 6 L-0 2 ?", 3)).toEqual([
+      "2026-02-28T06:30:00.000Z",
+      "2027-02-28T06:30:00.000Z",
+      "2028-02-29T06:30:00.000Z",
+    ]);
+    expect(refused("0 0 12 L-3 * ?")).toEqual([]);
+  });
+
+  test("an L-n croner cannot be given (in a list, with W, beyond 30) is refused naming the day-of-month field", () => {
+    expect(refused("0 0 12 1,L-3 * ?")).toEqual([
+      "Invalid cron expression: day-of-month '1,L-3': an offset from the last day of the month (L-n) is supported as the whole field only, not in a list or with W",
+    ]);
+    expect(refused("0 0 12 L-3W * ?")).toEqual([expect.stringContaining("day-of-month 'L-3W'")]);
+    expect(refused("0 0 12 L-31 * ?")).toEqual([
+      "Invalid cron expression: day-of-month 'L-31': the offset from the last day must be <= 30",
+    ]);
   });
 
   test("a day of month and a day of week both given (or both ?) are refused as Quartz refuses them", () => {

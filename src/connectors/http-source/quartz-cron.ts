@@ -2,7 +2,8 @@
  * Quartz cron syntax croner does not read, rewritten to what it does (same fire times): a range that
  * wraps around its field (`22-2` hours, `FRI-MON`, `11-2` months: Quartz runs on to the field's
  * end and on from its start) becomes two ranges, and `L` alone as the day of week (Quartz: the
- * last day of the week, Saturday) becomes `7`. Everything else is passed on as written, so croner
+ * last day of the week, Saturday) becomes `7`, and `L-3` as the day of month (the month's last day
+ * minus 3) becomes `L` with croner's dayOffset -3. Everything else is passed on as written, so croner
  * still refuses what it cannot read, with its own message. Used by schedule.ts and config-checks.ts.
  * Quartz also refuses what croner reads: other than 6 or 7 fields, a day of month and a day of
  * week both given, or both `?` (quartzOnlyProblem).
@@ -19,6 +20,7 @@ const BOUNDS: readonly (readonly [number, number])[] = [
 ];
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+const DAY_OF_MONTH_FIELD = 3;
 const MONTH_FIELD = 4;
 const DAY_OF_WEEK_FIELD = 5;
 
@@ -40,12 +42,20 @@ function unwrapped(part: string, field: number): string {
   return `${from}-${last},${first}-${to}`;
 }
 
-/** `expression` (Quartz, with seconds) in the form croner reads with the gateway's options. */
+/** Quartz's `L-n` day of month: n days (at most 30) before the month's last day. */
+const LAST_DAY_OFFSET = /^L-(\d+)$/i;
+
+/**
+ * `expression` (Quartz, with seconds) in the form croner reads with the gateway's options (and
+ * `lastDayOffset`'s dayOffset). Throws, naming the field, what cannot be rewritten: an `L-n` in a
+ * list or with `W`, or an offset beyond 30 days.
+ */
 export function quartzForCroner(expression: string): string {
   const fields = expression.trim().split(/\s+/);
   return fields
     .map((field, i) => {
       if (i === DAY_OF_WEEK_FIELD && field.toUpperCase() === "L") return "7";
+      if (i === DAY_OF_MONTH_FIELD && /L-/i.test(field)) return lastDay(field);
       return field
         .split(",")
         .map((part) => unwrapped(part, i))
@@ -54,7 +64,22 @@ export function quartzForCroner(expression: string): string {
     .join(" ");
 }
 
-const DAY_OF_MONTH_FIELD = 3;
+/** A day-of-month `L-n` as croner's `L` (moved by lastDayOffset), or why it cannot be one. */
+function lastDay(field: string): string {
+  const offset = LAST_DAY_OFFSET.exec(field);
+  if (!offset)
+    throw new Error(
+      `day-of-month '${field}': an offset from the last day of the month (L-n) is supported as the whole field only, not in a list or with W`,
+    );
+  if (Number(offset[1]) > 30) throw new Error(`day-of-month '${field}': the offset from the last day must be <= 30`);
+  return "L";
+}
+
+/** croner's dayOffset for a day-of-month `L-n` (Quartz: n days before the month's last day), else 0. */
+export function lastDayOffset(expression: string): number {
+  const offset = LAST_DAY_OFFSET.exec(expression.trim().split(/\s+/)[DAY_OF_MONTH_FIELD] ?? "");
+  return offset ? -Number(offset[1]) : 0;
+}
 
 /**
  * What Quartz refuses but croner reads (undefined when nothing): a count of fields other than 6 or

@@ -3,7 +3,8 @@
  *   RequestThrottle  at most `http.throttle.max.requests` request starts per sliding
  *                    `http.throttle.window.ms`, shared by every task of one connector (the
  *                    registry is per process, keyed by connector name; the connector's
- *                    `stop` removes its entry).
+ *                    `stop` removes its entry). Only requests to the API count: a slot whose
+ *                    OAuth2 token request failed is given back (`release`).
  *   RateLimitGate    the server's own limit: when the `http.rate.limit.header` of a response says
  *                    0 requests remain (a number ≤ 0; any other value is ignored), the next
  *                    request waits until `http.rate.limit.reset.header`. A Retry-After (429, 503, 403)
@@ -27,18 +28,24 @@ export class RequestThrottle {
     readonly windowMs: number,
   ) {}
 
-  /** Waits for a free slot and takes it; returns false if `signal` aborted first. */
-  async acquire(clock: Clock, signal: AbortSignal): Promise<boolean> {
+  /** Waits for a free slot and takes it; returns the slot (for `release`), or undefined if `signal` aborted first. */
+  async acquire(clock: Clock, signal: AbortSignal): Promise<number | undefined> {
     while (!signal.aborted) {
       const now = monotonicNow(clock);
       while (this.starts.length > 0 && this.starts[0]! <= now - this.windowMs) this.starts.shift();
       if (this.starts.length < this.maxRequests) {
         this.starts.push(now);
-        return true;
+        return now;
       }
       await clock.sleep(this.starts[0]! + this.windowMs - now, signal);
     }
-    return false;
+    return undefined;
+  }
+
+  /** Gives a slot back: no request was sent with it (its OAuth2 token request failed). */
+  release(slot: number): void {
+    const at = this.starts.lastIndexOf(slot);
+    if (at >= 0) this.starts.splice(at, 1);
   }
 }
 

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { JsonNumberText } from "../../api/data/json-reader.ts";
 import { JsonText } from "../../api/data/json-text.ts";
+import { JsonConverter } from "../../converters/json-converter.ts";
+import { StringConverter } from "../../converters/string-converter.ts";
 import { Slicer } from "../../util/sliced.ts";
 import { exactNumber, fieldValue, parseJsonBody, ResponseFormatError, selectAll, selectRecords } from "./records.ts";
 import { api, startTask } from "./test-support.ts";
@@ -141,6 +143,27 @@ describe("a document or record that is null, false, 0 or an empty string (jsonpa
     });
     const records = await task.poll(new AbortController().signal);
     expect(records?.map((r) => r.key)).toEqual(["2024-01-01T00:00:01Z", null, "2024-01-01T00:00:02Z", null]);
+  });
+});
+
+describe("a null item (castorm's connector makes the text `null` of it, Jackson's asText)", () => {
+  test("is a record whose value is the text null, written as `null` by JsonConverter and StringConverter: no tombstone", async () => {
+    using server = api(() => new Response('{"data":[{"id":1},null],"more":null}'));
+    for (const path of ["$.data[*]", "$..[1]", "$.more"]) {
+      const { task } = await startTask({ "http.url": `${server.base}/e`, "http.response.records.path": path });
+      const records = (await task.poll(new AbortController().signal)) ?? [];
+      const value = records.at(-1)?.value;
+      expect(value instanceof JsonText ? value.text : value).toBe("null");
+      const json = new JsonConverter();
+      json.configure({ "schemas.enable": "false" }, false);
+      const string = new StringConverter();
+      string.configure({}, false);
+      for (const converter of [json, string])
+        expect(new TextDecoder().decode(converter.fromConnectData("t", undefined, null, value) ?? undefined)).toBe(
+          "null",
+        );
+      task.stop();
+    }
   });
 });
 

@@ -4,7 +4,7 @@
  * (jsonpath-plus, script evaluation off: no expression in a config can run code). A selected
  * object, array or number becomes a JsonText of its exact text in the body, so JsonConverter with
  * schemas.enable=false writes the bytes the API sent (long integers and number spelling kept) and
- * transformations get it parsed exactly; a selected string, boolean or null is the parsed value.
+ * transformations get it parsed exactly; a selected string or boolean is the parsed value (null: nullRecord).
  * Offset and cursor fields are read from the exact parse: a long integer is kept as its digits.
  */
 import { JSONPath } from "jsonpath-plus";
@@ -33,6 +33,9 @@ export interface SelectedRecord {
   readonly value: unknown;
   readonly parsed: unknown;
 }
+
+/** A selected `null`: the text `null`, as castorm's connector makes of it (Jackson's asText), not a tombstone. */
+const nullRecord = (): SelectedRecord => ({ value: new JsonText("null"), parsed: null });
 
 /** A body of no bytes or only JSON white space (space, tab, CR, LF): no document at all. */
 export function blankBody(body: Uint8Array): boolean {
@@ -128,7 +131,8 @@ export async function selectRecords(doc: ResponseDocument, path: string, slicer:
     return slicer.map(simple.elements, (value) => {
       const span = cursor?.next();
       const kind = typeof value;
-      if (kind === "string" || kind === "boolean" || value === null) return { value, parsed: value };
+      if (value === null) return nullRecord();
+      if (kind === "string" || kind === "boolean") return { value, parsed: value };
       return { value: span === undefined ? value : new JsonText(spans.textOf(span)), parsed: value };
     });
   }
@@ -140,7 +144,8 @@ export async function selectRecords(doc: ResponseDocument, path: string, slicer:
   const found = unreadableOnError(path, () => inDocumentOrder(query(doc.json, path), path, doc.json, spansOf));
   return slicer.map(found, ({ value, pointer }) => {
     const kind = typeof value;
-    if (kind === "string" || kind === "boolean" || value === null) return { value, parsed: value };
+    if (value === null) return nullRecord();
+    if (kind === "string" || kind === "boolean") return { value, parsed: value };
     try {
       spans = spansOf();
       const text = spans.text(pointer);
@@ -227,18 +232,12 @@ function simpleArray(json: unknown, path: string): { elements: unknown[]; pointe
   return Array.isArray(at) ? { elements: at, pointer: names.map((name) => `/${name}`).join("") } : undefined;
 }
 
-/**
- * A record's key (`http.record.key.field`) from its fieldValue (read exactly: exact-offsets.ts
- * exactFieldValues): the field's text, undefined when the record has none.
- */
+/** A record's key (`http.record.key.field`) from its exact fieldValue: its text, undefined without one. */
 export function keyText(value: OffsetValue): string | undefined {
   return value === null ? undefined : String(value);
 }
 
-/**
- * A record key's fingerprint for the TIMESTAMP offset (offsets.ts): xxHash64, a stable algorithm, so
- * a fingerprint stored before a restart or an upgrade still matches.
- */
+/** A record key's fingerprint for the TIMESTAMP offset (offsets.ts): xxHash64, stable across restarts and upgrades. */
 export function keyFingerprint(key: string): string {
   return Bun.hash.xxHash64(key).toString(36);
 }

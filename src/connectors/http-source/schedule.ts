@@ -35,7 +35,7 @@ export function intervalSchedule(intervalMs: number): Schedule {
 }
 
 export function cronSchedule(expression: string, timezone: string): Schedule {
-  const cron = new Cron(quartzForCroner(expression), cronOptions(timezone));
+  const cron = new Cron(quartzForCroner(expression), cronOptions(timezone, expression));
   const after = (ms: number) => cron.nextRun(new Date(ms))?.getTime() ?? Number.POSITIVE_INFINITY;
   return {
     first: ({ wall: now }, last) =>
