@@ -496,7 +496,7 @@ describe("HTTP sink connector in the gateway", () => {
     expect(pair.body.error_count).toBe(1);
     expect(
       pair.body.configs.find((c: { value: { name: string } }) => c.value.name === "security.key.client").value.errors,
-    ).toEqual([`${tls.serverKey} is not the private key of the certificate in ${tls.clientCert}`]);
+    ).toEqual([`${tls.serverKey} is not the private key of the first certificate in ${tls.clientCert}`]);
 
     const good = { ...config, "flink.connector.http.security.key.client": tls.clientKey };
     expect((await gw.rest.put(`/connectors/${name}/config`, good)).status).toBe(201);

@@ -245,7 +245,7 @@ export function loadPemFiles(settings: PemFileSettings): ClientTls {
   // Bun opens no TLS socket with a key that is not the certificate's, and says only "FailedToOpenSocket:
   // Was there a typo in the url or port?" at every request: refused here, on the key's config key.
   if (clientCert && chain && clientKey && !isKeyOf(chain[0]!, material.key!)) {
-    fail(clientKey.key, `${clientKey.path} is not the private key of the certificate in ${clientCert.path}`);
+    fail(clientKey.key, `${clientKey.path} is not the private key of the first certificate in ${clientCert.path}`);
   }
   return material;
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { getCACertificates } from "node:tls";
 import { SignJWT } from "jose";
 import { openssl } from "../../../test/support/command.ts";
@@ -171,13 +172,27 @@ describe("HttpSinkTask over TLS", () => {
       "security.cert.client": tls.clientCert,
       "security.key.client": selfSignedKey,
     };
-    const message = `${selfSignedKey} is not the private key of the certificate in ${tls.clientCert}`;
+    const message = `${selfSignedKey} is not the private key of the first certificate in ${tls.clientCert}`;
     expect(validationErrors(config)).toEqual([["security.key.client", [message]]]);
     expect(() => sinkSettings(config)).toThrow(message);
     // The matching key (also as DER) passes.
     for (const key of [tls.clientKey, clientKeyDer]) {
       expect(validationErrors({ ...config, "security.key.client": key })).toEqual([]);
     }
+  });
+
+  test("a client certificate chain must start with the key's certificate, as Bun uses its first one", async () => {
+    const read = (path: string) => readFileSync(path, "utf8");
+    await Bun.write(dir.file("chain.pem"), `${read(tls.clientCert)}${read(tls.caCert)}`);
+    await Bun.write(dir.file("reversed.pem"), `${read(tls.caCert)}${read(tls.clientCert)}`);
+    const config = { url: "https://127.0.0.1/x", "security.key.client": tls.clientKey };
+    expect(validationErrors({ ...config, "security.cert.client": dir.file("chain.pem") })).toEqual([]);
+    expect(validationErrors({ ...config, "security.cert.client": dir.file("reversed.pem") })).toEqual([
+      [
+        "security.key.client",
+        [`${tls.clientKey} is not the private key of the first certificate in ${dir.file("reversed.pem")}`],
+      ],
+    ]);
   });
 });
 
