@@ -443,7 +443,7 @@ describe("HTTP sink connector in the gateway", () => {
     passed = true;
   }, 120_000);
 
-  test("mTLS endpoint with a CA-signed certificate; config/validate names a bad key file", async () => {
+  test("mTLS endpoint with a CA-signed certificate; config/validate names a bad key file and a key of another certificate", async () => {
     await using dir = await tempDir();
     const tls = await makeTls(dir.path);
     const topic = uniqueTopic("http-sink-mtls");
@@ -490,6 +490,13 @@ describe("HTTP sink connector in the gateway", () => {
     expect(bad.value.name).toBe("security.key.client");
     expect(bad.value.errors[0]).toContain("holds no readable unencrypted PKCS8 private key");
     expect((await gw.rest.put(`/connectors/${name}/config`, config)).status).toBe(400);
+    // The server's key is a key, but not the client certificate's: no TLS connection could be opened.
+    const mismatched = { ...config, "flink.connector.http.security.key.client": tls.serverKey };
+    const pair = await gw.rest.put("/connector-plugins/HttpSink/config/validate", mismatched);
+    expect(pair.body.error_count).toBe(1);
+    expect(
+      pair.body.configs.find((c: { value: { name: string } }) => c.value.name === "security.key.client").value.errors,
+    ).toEqual([`${tls.serverKey} is not the private key of the first certificate in ${tls.clientCert}`]);
 
     const good = { ...config, "flink.connector.http.security.key.client": tls.clientKey };
     expect((await gw.rest.put(`/connectors/${name}/config`, good)).status).toBe(201);

@@ -222,6 +222,15 @@ function pkcs8Key(key: string, path: string): string {
   }
 }
 
+/** Whether `keyPem` is the private key of the certificate `certPem` (a key of another type is not). */
+function isKeyOf(certPem: string, keyPem: string): boolean {
+  try {
+    return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
+  } catch {
+    return false;
+  }
+}
+
 /** TLS material from PEM/DER files (Flink's security.cert.* keys); errors name the key at fault. */
 export function loadPemFiles(settings: PemFileSettings): ClientTls {
   const material: { ca?: string[]; cert?: string; key?: string; rejectUnauthorized: boolean } = {
@@ -229,7 +238,14 @@ export function loadPemFiles(settings: PemFileSettings): ClientTls {
   };
   const ca = settings.serverCerts.paths.flatMap((p) => certificatesIn(settings.serverCerts.key, p));
   if (ca.length > 0) material.ca = ca;
-  if (settings.clientCert) material.cert = certificatesIn(settings.clientCert.key, settings.clientCert.path).join("\n");
-  if (settings.clientKey) material.key = pkcs8Key(settings.clientKey.key, settings.clientKey.path);
+  const { clientCert, clientKey } = settings;
+  const chain = clientCert && certificatesIn(clientCert.key, clientCert.path);
+  if (chain) material.cert = chain.join("\n");
+  if (clientKey) material.key = pkcs8Key(clientKey.key, clientKey.path);
+  // Bun opens no TLS socket with a key that is not the certificate's, and says only "FailedToOpenSocket:
+  // Was there a typo in the url or port?" at every request: refused here, on the key's config key.
+  if (clientCert && chain && clientKey && !isKeyOf(chain[0]!, material.key!)) {
+    fail(clientKey.key, `${clientKey.path} is not the private key of the first certificate in ${clientCert.path}`);
+  }
   return material;
 }

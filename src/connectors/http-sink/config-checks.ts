@@ -83,6 +83,22 @@ export const privateKeyFile: Validator<string | null> = (path) =>
         loadPemFiles({ serverCerts: { key: k, paths: [] }, clientKey: { key: k, path }, allowSelfSigned: false }),
       );
 
+/**
+ * The mTLS pair, once each file passed its own check: the key must be the certificate's
+ * (loadPemFiles says so on the key's config key).
+ */
+export function clientKeyPairError(certPath: string, keyPath: string): string | undefined {
+  if (certificateFile(certPath) !== undefined || privateKeyFile(keyPath) !== undefined) return undefined;
+  return tlsCheck((k) =>
+    loadPemFiles({
+      serverCerts: { key: k, paths: [] },
+      clientCert: { key: k, path: certPath },
+      clientKey: { key: k, path: keyPath },
+      allowSelfSigned: false,
+    }),
+  );
+}
+
 // Flink's TimeUtils.parseDuration labels (case-insensitive, µs and ns included) and a few more spellings.
 const DURATION = /^(\d+)\s*([a-zµ]*)$/i;
 const UNIT_MS: Record<string, number> = {};

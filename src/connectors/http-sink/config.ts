@@ -169,7 +169,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       group: HEADERS,
     }),
     "sink.error.code": key.list({
-      doc: "HTTP status codes that are errors: codes (404) and classes (4XX, 5XX); a list with no entry stands for 4XX,5XX, as in Flink's HTTP connector. Other statuses count as delivered, a 3xx the client does not follow (300, 304, 305, a redirect without Location) too, with a WARN once per status: list 3XX to make it an error.",
+      doc: "HTTP status codes that are errors: codes (404) and classes (4XX, 5XX); a list with no entry stands for 4XX,5XX, as in Flink's HTTP connector. Other statuses count as delivered, a 3xx the client does not follow (300, 304, 305, a redirect without Location) too, with a WARN once per status: list 3XX to make it an error. A status outside 100..599 (a WAF's 999) is classified as a 500, as RFC 9110 says.",
       default: ["4XX", "5XX"],
       importance: "MEDIUM",
       group: ERRORS,
@@ -263,15 +263,20 @@ export const httpSinkConfig = new AliasedConfigDef(
 export type HttpSinkKeys = ReturnType<typeof httpSinkConfig.parse>;
 
 /**
- * Cross-key checks: mTLS needs both files; OIDC needs both the request and the endpoint; every
- * `sink.header.*` is a header an HTTP client can send (headerErrors).
+ * Cross-key checks: mTLS needs both files, the key being the certificate's; OIDC needs both the
+ * request and the endpoint; every `sink.header.*` is a header an HTTP client can send (headerErrors).
  */
 export function crossKeyErrors(raw: RawConfig): { key: string; message: string }[] {
   const c = httpSinkConfig.parse(raw);
   const errors = checks.headerErrors(raw, HEADER_FAMILY, ALIAS_PREFIXES, c["use-raw-authorization-header"]);
-  if ((c["security.cert.client"] === null) !== (c["security.key.client"] === null)) {
-    const missing = c["security.cert.client"] === null ? "security.cert.client" : "security.key.client";
+  const clientCert = c["security.cert.client"];
+  const clientKey = c["security.key.client"];
+  if ((clientCert === null) !== (clientKey === null)) {
+    const missing = clientCert === null ? "security.cert.client" : "security.key.client";
     errors.push({ key: missing, message: "mTLS needs both security.cert.client and security.key.client" });
+  } else if (clientCert && clientKey) {
+    const mismatch = checks.clientKeyPairError(clientCert, clientKey);
+    if (mismatch !== undefined) errors.push({ key: "security.key.client", message: mismatch });
   }
   // A missing one; an empty one is refused by validation only (validation-only.ts).
   if ((c["security.oidc.token.request"] === null) !== (c["security.oidc.token.endpoint.url"] === null)) {

@@ -1,6 +1,6 @@
 /**
  * HttpDelivery: sends one request of the HTTP sink until it is delivered or fails for good.
- * A status is an error when the sink.error.code lists say so; anything else counts as delivered.
+ * A status is an error when the sink.error.code lists say so (classifiedStatus); else it is delivered.
  * Retriable failures (transport errors and timeouts, 408, 429, 5xx other than 501/505) are retried
  * on the shared backoff; a Retry-After on 429/503 is a least wait (the computed delay when that is
  * longer, so `0` or a past date does not retry at once), capped at the backoff maximum. With
@@ -35,7 +35,7 @@ import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { SecretMask } from "./secret-mask.ts";
 import { SinkMetrics } from "./sink-metrics.ts";
-import { refusesCredentials } from "./status-codes.ts";
+import { classifiedStatus, refusesCredentials } from "./status-codes.ts";
 import { TokenRenewal } from "./token-renewal.ts";
 
 export interface DeliverySettings {
@@ -146,8 +146,8 @@ export class HttpDelivery {
         async () => {
           attempts++;
           const response = await this.attempt(request, signal);
-          if (!this.s.isError(response.status)) return response;
-          if (isRetriableStatus(response.status)) throw new RetriableStatus(response);
+          if (!this.s.isError(classifiedStatus(response.status))) return response;
+          if (isRetriableStatus(classifiedStatus(response.status))) throw new RetriableStatus(response);
           throw this.statusError(request, response, attempts);
         },
         {

@@ -210,3 +210,51 @@ describe("HttpSinkTask when the endpoint asks for no wait", () => {
     await waitFor(() => server.received.length === 2);
   });
 });
+
+/** A loopback server whose `n`th request (1-based) is answered with the status line `answer(n)` and an empty body. */
+async function rawStatusServer(answer: (n: number) => string) {
+  const bodies: string[] = [];
+  const server = createServer((socket) => {
+    let data = "";
+    socket.on("error", () => {});
+    socket.on("data", (chunk) => {
+      data += chunk.toString();
+      if (!data.endsWith("]")) return;
+      bodies.push(data.slice(data.indexOf("\r\n\r\n") + 4));
+      socket.end(`HTTP/1.1 ${answer(bodies.length)}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return { bodies, url: `http://127.0.0.1:${port}/in`, [Symbol.dispose]: () => server.close() };
+}
+
+describe("HttpSinkTask when the endpoint answers a status outside 100..599", () => {
+  // RFC 9110 §15: such a status is invalid, and a client SHOULD process it as a 5xx. It was neither
+  // an error nor a 3xx, so the records counted as delivered (and were committed) without a word.
+  test.each(["999 Request denied", "600 Unknown", "099 Low"])(
+    "%p is a 5xx: retried, never delivered by it",
+    async (line) => {
+      using server = await rawStatusServer((n) => (n === 1 ? line : "200 OK"));
+      await using h = harness({ url: server.url, ...fast });
+      await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
+      await waitFor(() => server.bodies.length === 2);
+      await h.task.idle();
+      expect(server.bodies).toEqual(["[1,2]", "[1,2]"]);
+      expect(h.errant).toEqual([]);
+      const status = Number(line.slice(0, 3));
+      expect(h.lines.filter((l) => l.includes(`HTTP ${status}; retrying in`))).toHaveLength(1);
+    },
+  );
+
+  test("answered after every attempt, it fails the task and nothing is committed past the records", async () => {
+    using server = await rawStatusServer(() => "999 Request denied");
+    await using h = harness({ url: server.url, ...fast, "sink.retry.max-attempts": "2" });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => h.raised.length === 1);
+    expect(server.bodies).toHaveLength(2);
+    expect(h.errant).toEqual([]);
+    expect(h.raised[0]!.message).toBe(`HTTP 999 from POST ${server.url} after 2 attempt(s)`);
+    expect(() => h.task.preCommit([{ topic: "orders", partition: 0, offset: 1 }])).toThrow("HTTP 999");
+  });
+});

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { getCACertificates } from "node:tls";
 import { SignJWT } from "jose";
 import { openssl } from "../../../test/support/command.ts";
@@ -8,7 +9,7 @@ import { waitFor } from "../../../test/support/wait-for.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { httpSinkConfig } from "./config.ts";
 import { sinkSettings } from "./settings.ts";
-import { endpoint, harness, record } from "./test-support.ts";
+import { endpoint, harness, record, validationErrors } from "./test-support.ts";
 
 const fast = {
   "sink.retry.backoff.initial.ms": "1",
@@ -160,6 +161,38 @@ describe("HttpSinkTask over TLS", () => {
     expect(errors["security.cert.server"]![0]).toContain("cannot read");
     expect(errors["security.cert.client"]![0]).toContain("holds no readable X.509 certificate");
     expect(errors["security.key.client"]![0]).toContain("holds no readable unencrypted PKCS8 private key");
+  });
+
+  test("a client key that is not the client certificate's is refused on security.key.client, at validation and start", () => {
+    // Bun cannot open a TLS socket with such a pair: every request failed with "FailedToOpenSocket: Was
+    // there a typo in the url or port?", retried as a connect error, whatever the endpoint.
+    const config = {
+      url: "https://127.0.0.1/x",
+      "security.cert.server": tls.caCert,
+      "security.cert.client": tls.clientCert,
+      "security.key.client": selfSignedKey,
+    };
+    const message = `${selfSignedKey} is not the private key of the first certificate in ${tls.clientCert}`;
+    expect(validationErrors(config)).toEqual([["security.key.client", [message]]]);
+    expect(() => sinkSettings(config)).toThrow(message);
+    // The matching key (also as DER) passes.
+    for (const key of [tls.clientKey, clientKeyDer]) {
+      expect(validationErrors({ ...config, "security.key.client": key })).toEqual([]);
+    }
+  });
+
+  test("a client certificate chain must start with the key's certificate, as Bun uses its first one", async () => {
+    const read = (path: string) => readFileSync(path, "utf8");
+    await Bun.write(dir.file("chain.pem"), `${read(tls.clientCert)}${read(tls.caCert)}`);
+    await Bun.write(dir.file("reversed.pem"), `${read(tls.caCert)}${read(tls.clientCert)}`);
+    const config = { url: "https://127.0.0.1/x", "security.key.client": tls.clientKey };
+    expect(validationErrors({ ...config, "security.cert.client": dir.file("chain.pem") })).toEqual([]);
+    expect(validationErrors({ ...config, "security.cert.client": dir.file("reversed.pem") })).toEqual([
+      [
+        "security.key.client",
+        [`${tls.clientKey} is not the private key of the first certificate in ${dir.file("reversed.pem")}`],
+      ],
+    ]);
   });
 });
 
