@@ -20,11 +20,13 @@
  * against config/worker.properties), so the offsets show sooner. The working directory is a scratch directory with `config/worker.properties` (the
  * file `scripts/run` reads) as the gateway's worker file; where the README says to restart the
  * gateway after adding the config provider, the test restarts it with that file. The README's steps
- * for carrying a source offset over to an edited http.url (prose, no block) are followed too.
+ * for carrying a source offset over to an edited http.url (prose, no block) are followed too, and
+ * the `http.headers` examples of its "Requests" item are split as it says.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseHeaders } from "../src/connectors/http-source/headers.ts";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { githubEvent, startApi, type TestApi } from "./support/http-api.ts";
 import { kafkaBroker, produce, readTopic, uniqueTopic } from "./support/kafka.ts";
@@ -297,6 +299,45 @@ describe("README: HTTP source, carrying the offset over to an edited http.url", 
     });
     expect(first.url.searchParams.get("since")).toBe(LAST);
     expect((await gw.rest.delete(`/connectors/${name}`)).status).toBe(204);
+  });
+});
+
+/**
+ * The `http.headers` values the README's "Requests" item gives as examples, each split as it says
+ * (one header, two headers), by the parser the HTTP source's task sends its headers with.
+ */
+describe("README: HTTP source, the http.headers examples", () => {
+  test("each example is the number of headers the README says", () => {
+    const text = readmeText().replace(/\s+/g, " ");
+    const found = (pattern: RegExp) => {
+      const m = pattern.exec(text);
+      expect({ pattern: String(pattern), found: m !== null }).toEqual({ pattern: String(pattern), found: true });
+      return m!.slice(1) as string[];
+    };
+    const names = (value: string) => parseHeaders(value).map(([name]) => name);
+    const [links, hosts, window, castorm] = found(
+      /so `([^`]+)`, `([^`]+)` and `([^`]+)` are one header each while castorm's `([^`]+)` is two/,
+    );
+    expect([links!, hosts!, window!].map(names)).toEqual([["X-Links"], ["X-Hosts"], ["X-Window"]]);
+    expect(names(castorm!)).toEqual(["A", "B"]);
+    expect(names(found(/`(A: x, 1X: y)` is two headers/)[0]!)).toEqual(["A", "1X"]);
+    // "0f9e…": a raw key led by a digit, written out.
+    const [credential] = found(/\(`(X-Hosts: a:8080, X-Api-Key:0f9e…)` is two headers/);
+    expect(parseHeaders(substitute(credential!, [["0f9e…", "0f9e81c2"]]))).toEqual([
+      ["X-Hosts", "a:8080"],
+      ["X-Api-Key", "0f9e81c2"],
+    ]);
+    expect(names(found(/\(`(X-Window: 10:00, X-Limit:100)` is two headers\)/)[0]!)).toEqual(["X-Window", "X-Limit"]);
+    const [compact] = found(
+      /in castorm's compact form \(`([^`]+)`: no space after the header's colon nor after the comma\) a comma before a `Name:` always starts a header/,
+    );
+    expect(parseHeaders(compact!)).toEqual([
+      ["X-Window", "10:00"],
+      ["X-Limit", "100"],
+    ]);
+    expect(parseHeaders(found(/\(write `([^`]+)` for a compact host list\)/)[0]!)).toEqual([
+      ["X-Hosts", "a:8080,b:8080"],
+    ]);
   });
 });
 
