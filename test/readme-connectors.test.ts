@@ -19,11 +19,14 @@
  * environment. Source offsets are flushed every second instead of 10 s (the README's 10 s is checked
  * against config/worker.properties), so the offsets show sooner. The working directory is a scratch directory with `config/worker.properties` (the
  * file `scripts/run` reads) as the gateway's worker file; where the README says to restart the
- * gateway after adding the config provider, the test restarts it with that file.
+ * gateway after adding the config provider, the test restarts it with that file. The README's steps
+ * for carrying a source offset over to an edited http.url (prose, no block) are followed too, and
+ * the `http.headers` examples of its "Requests" item are split as it says.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseHeaders } from "../src/connectors/http-source/headers.ts";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { githubEvent, startApi, type TestApi } from "./support/http-api.ts";
 import { kafkaBroker, produce, readTopic, uniqueTopic } from "./support/kafka.ts";
@@ -236,6 +239,105 @@ describe("README: HTTP source worked example", () => {
     const stored = await gw.rest.get<any>("/connectors/github-events-source/offsets");
     expect(stored.body.offsets).toEqual([{ partition: { url }, offset: { offset: "2024-06-01T00:00:00Z" } }]);
     expect((await gw.rest.put("/connectors/github-events-source/resume")).status).toBe(202);
+  });
+});
+
+/**
+ * "To carry the offset over to an edited URL: stop the connector (`PUT …/stop`), `PUT` the new config
+ * (it stays stopped), `PATCH` the offset under the new partition (its `url` written as `GET …/offsets`
+ * shows the old one, with the same edit), then `PUT …/resume`": the steps as the README gives them,
+ * on a TIMESTAMP source whose http.url moves from /v1/ to /v2/ (the README shows no config for it).
+ * The first request to the new endpoint must carry the offset stored for the old one, not
+ * http.initial.offset.
+ */
+describe("README: HTTP source, carrying the offset over to an edited http.url", () => {
+  test("stop, PUT the new config (stays STOPPED), PATCH the offset under the new partition, resume", async () => {
+    const steps =
+      "To carry the offset over to an edited URL: stop the connector (`PUT …/stop`), `PUT` the new config (it stays stopped), `PATCH` the offset under the new partition (its `url` written as `GET …/offsets` shows the old one, with the same edit), then `PUT …/resume`";
+    expect({ steps, inReadme: readmeText().replace(/\s+/g, " ").includes(steps) }).toEqual({ steps, inReadme: true });
+    const LAST = "2024-07-01T00:00:00Z";
+    using api = startApi((req) =>
+      Response.json(
+        req.url.pathname === "/v1/events" && req.url.searchParams.get("since") !== LAST ? [{ ts: LAST }] : [],
+      ),
+    );
+    const name = "readme-carry-offset";
+    const config = (path: string) => ({
+      "connector.class": "HttpSource",
+      "http.url": `${api.base}${path}?since=\${offset}`,
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "ts",
+      "http.initial.offset": "2020-01-01T00:00:00Z",
+      "http.response.records.path": "$[*]",
+      "http.timer.interval.ms": "1000",
+      "kafka.topic": uniqueTopic("readme-carry"),
+    });
+    expect((await gw.rest.put(`/connectors/${name}/config`, config("/v1/events"))).status).toBe(201);
+    const offsets = async () => (await gw.rest.get<any>(`/connectors/${name}/offsets`)).body.offsets;
+    await waitFor(async () => (await offsets())?.[0]?.offset?.offset === LAST, {
+      what: "the /v1 endpoint's offset stored",
+    });
+
+    expect((await gw.rest.put(`/connectors/${name}/stop`)).status).toBe(204);
+    const [old] = await offsets();
+    expect((await gw.rest.put(`/connectors/${name}/config`, config("/v2/events"))).status).toBe(200);
+    const status = await gw.rest.get<any>(`/connectors/${name}/status`);
+    expect({ connector: status.body.connector.state, tasks: status.body.tasks }).toEqual({
+      connector: "STOPPED",
+      tasks: [],
+    });
+    // GET …/offsets still shows the old endpoint's partition; the same edit gives the new one.
+    expect(await offsets()).toEqual([old]);
+    const url = substitute(old.partition.url as string, [["/v1/events", "/v2/events"]]);
+    const patched = await gw.rest.request("PATCH", `/connectors/${name}/offsets`, {
+      offsets: [{ partition: { url }, offset: { offset: LAST } }],
+    });
+    expect(patched.status).toBe(200);
+    expect((await gw.rest.put(`/connectors/${name}/resume`)).status).toBe(202);
+    const first = await waitFor(() => api.seen.find((r) => r.url.pathname === "/v2/events"), {
+      what: "a request to the edited http.url",
+    });
+    expect(first.url.searchParams.get("since")).toBe(LAST);
+    expect((await gw.rest.delete(`/connectors/${name}`)).status).toBe(204);
+  });
+});
+
+/**
+ * The `http.headers` values the README's "Requests" item gives as examples, each split as it says
+ * (one header, two headers), by the parser the HTTP source's task sends its headers with.
+ */
+describe("README: HTTP source, the http.headers examples", () => {
+  test("each example is the number of headers the README says", () => {
+    const text = readmeText().replace(/\s+/g, " ");
+    const found = (pattern: RegExp) => {
+      const m = pattern.exec(text);
+      expect({ pattern: String(pattern), found: m !== null }).toEqual({ pattern: String(pattern), found: true });
+      return m!.slice(1) as string[];
+    };
+    const names = (value: string) => parseHeaders(value).map(([name]) => name);
+    const [links, hosts, window, castorm] = found(
+      /so `([^`]+)`, `([^`]+)` and `([^`]+)` are one header each while castorm's `([^`]+)` is two/,
+    );
+    expect([links!, hosts!, window!].map(names)).toEqual([["X-Links"], ["X-Hosts"], ["X-Window"]]);
+    expect(names(castorm!)).toEqual(["A", "B"]);
+    expect(names(found(/`(A: x, 1X: y)` is two headers/)[0]!)).toEqual(["A", "1X"]);
+    // "0f9e…": a raw key led by a digit, written out.
+    const [credential] = found(/\(`(X-Hosts: a:8080, X-Api-Key:0f9e…)` is two headers/);
+    expect(parseHeaders(substitute(credential!, [["0f9e…", "0f9e81c2"]]))).toEqual([
+      ["X-Hosts", "a:8080"],
+      ["X-Api-Key", "0f9e81c2"],
+    ]);
+    expect(names(found(/\(`(X-Window: 10:00, X-Limit:100)` is two headers\)/)[0]!)).toEqual(["X-Window", "X-Limit"]);
+    const [compact] = found(
+      /in castorm's compact form \(`([^`]+)`: no space after the header's colon nor after the comma\) a comma before a `Name:` always starts a header/,
+    );
+    expect(parseHeaders(compact!)).toEqual([
+      ["X-Window", "10:00"],
+      ["X-Limit", "100"],
+    ]);
+    expect(parseHeaders(found(/\(write `([^`]+)` for a compact host list\)/)[0]!)).toEqual([
+      ["X-Hosts", "a:8080,b:8080"],
+    ]);
   });
 });
 

@@ -13,13 +13,17 @@
  * scratch directory, the listener `http://:8083` → `http://127.0.0.1:0` (and the health check's
  * `http://127.0.0.1:8083` → that port), `broker:9092` → the test broker, `/usr/local/bin/gateway`
  * → the binary under test.
+ *
+ * "## Operating" (small hosts) sets the engine option `BUN_JSC_forceRAMSize=1073741824` with `docker
+ * run -e BUN_JSC_forceRAMSize=1073741824 …`: the binary is started so, as above, and must start and
+ * pass the health check (Bun refuses a BUN_JSC_ name or value its engine does not know, exit 1).
  */
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gatewayCommand } from "./support/gateway.ts";
 import { kafkaBroker, REPO } from "./support/kafka.ts";
-import { readmeBlock } from "./support/readme.ts";
+import { readmeBlock, readmeText } from "./support/readme.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -30,6 +34,80 @@ function dockerfile(): string[] {
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l !== "" && !l.startsWith("#"));
+}
+
+/** The instructions of the Dockerfile's last stage, the image that runs. */
+function runtimeStage(): string[] {
+  const lines = dockerfile();
+  return lines.slice(lines.findLastIndex((l) => l.startsWith("FROM ")));
+}
+
+/** The image's ENV, then each `-e NAME=VALUE` of a `docker run` command line. */
+function runEnv(dockerRun: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const l of runtimeStage().filter((l) => l.startsWith("ENV "))) {
+    for (const m of l.slice(4).matchAll(/(\w+)=(\S+)/g)) env[m[1]!] = m[2]!;
+  }
+  for (const m of dockerRun.matchAll(/-e (\w+)=(\S+)/g)) env[m[1]!] = m[2]!;
+  return env;
+}
+
+/** The image's HEALTHCHECK command (its exec form). */
+function healthcheckCommand(): string[] {
+  return JSON.parse(/ CMD (\[.*\])$/.exec(runtimeStage().find((l) => l.startsWith("HEALTHCHECK "))!)![1]!);
+}
+
+/**
+ * Starts the binary as the image starts it (no arguments) with `env`, its data directory a scratch
+ * one, its listener on port 0 and the test broker as bootstrap; runs the image's HEALTHCHECK
+ * command until it passes; stops it with SIGTERM (exit 0). Returns what it wrote.
+ */
+async function runAsTheImage(env: Record<string, string>): Promise<string> {
+  const healthcheck = healthcheckCommand();
+  await using data = await tempDir("readme-docker-data-");
+  const kafka = await kafkaBroker();
+  const proc = Bun.spawn(gatewayCommand(), {
+    cwd: data.path,
+    env: {
+      ...process.env,
+      ...env,
+      CONNECT_DATA_DIR: data.path,
+      CONNECT_LISTENERS: "http://127.0.0.1:0",
+      CONNECT_BOOTSTRAP_SERVERS: kafka.bootstrap,
+    },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let output = "";
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) output += new TextDecoder().decode(chunk);
+  };
+  const pumped = Promise.all([pump(proc.stdout), pump(proc.stderr)]);
+  try {
+    const url = await waitFor(() => /REST server listening at (http:\/\/[^\s,]+?)\/?,/.exec(output)?.[1], {
+      what: `the gateway started as the image starts it; output:\n${output}`,
+    });
+    const port = new URL(url).port;
+    const [, ...args] = healthcheck.map((a: string) => a.replace("http://127.0.0.1:8083", `http://127.0.0.1:${port}`));
+    const check = await waitFor(
+      async () => {
+        const hc = Bun.spawn([...gatewayCommand(), ...args], { stdout: "pipe", stderr: "pipe" });
+        const [code, out, err] = await Promise.all([
+          hc.exited,
+          new Response(hc.stdout).text(),
+          new Response(hc.stderr).text(),
+        ]);
+        return code === 0 ? { code, out, err } : undefined;
+      },
+      { what: "the HEALTHCHECK command to pass" },
+    );
+    expect(check.code).toBe(0);
+  } finally {
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
+    await pumped;
+  }
+  return output;
 }
 
 describe("README: Docker", () => {
@@ -62,68 +140,42 @@ describe("README: Docker", () => {
   test("docker run: the image's ENV, the README's -e, and its HEALTHCHECK command", async () => {
     const run = /^docker run (.*) edge-gateway$/m.exec(readmeBlock("## Building and Docker"))?.[1];
     expect(run).toBe("-p 8083:8083 -v gateway-data:/data -e CONNECT_BOOTSTRAP_SERVERS=broker:9092");
-    const lines = dockerfile();
-    const runtime = lines.slice(lines.findLastIndex((l) => l.startsWith("FROM ")));
-    const env: Record<string, string> = {};
-    for (const l of runtime.filter((l) => l.startsWith("ENV "))) {
-      for (const m of l.slice(4).matchAll(/(\w+)=(\S+)/g)) env[m[1]!] = m[2]!;
-    }
-    for (const m of run!.matchAll(/-e (\w+)=(\S+)/g)) env[m[1]!] = m[2]!;
+    const env = runEnv(run!);
     expect(env).toEqual({
       CONNECT_DATA_DIR: "/data",
       CONNECT_LISTENERS: "http://:8083",
       CONNECT_BOOTSTRAP_SERVERS: "broker:9092",
     });
+    const runtime = runtimeStage();
     const entrypoint = JSON.parse(/^ENTRYPOINT (.*)$/.exec(runtime.find((l) => l.startsWith("ENTRYPOINT "))!)![1]!);
     expect(entrypoint).toEqual(["/usr/local/bin/gateway"]);
     expect(runtime.some((l) => l.startsWith("CMD "))).toBe(false);
-    const healthcheck = JSON.parse(/ CMD (\[.*\])$/.exec(runtime.find((l) => l.startsWith("HEALTHCHECK "))!)![1]!);
-    expect(healthcheck).toEqual(["/usr/local/bin/gateway", "healthcheck", "http://127.0.0.1:8083"]);
+    expect(healthcheckCommand()).toEqual(["/usr/local/bin/gateway", "healthcheck", "http://127.0.0.1:8083"]);
 
-    await using data = await tempDir("readme-docker-data-");
-    const kafka = await kafkaBroker();
-    const proc = Bun.spawn(gatewayCommand(), {
-      cwd: data.path,
-      env: {
-        ...process.env,
-        ...env,
-        CONNECT_DATA_DIR: data.path,
-        CONNECT_LISTENERS: "http://127.0.0.1:0",
-        CONNECT_BOOTSTRAP_SERVERS: kafka.bootstrap,
-      },
-      stdout: "pipe",
+    await runAsTheImage(env);
+  });
+
+  // "## Operating", small hosts: `docker run -e BUN_JSC_forceRAMSize=1073741824 …`. The engine
+  // reads BUN_JSC_* itself and refuses a name or value it does not know (exit 1 before the
+  // gateway's code runs), so the README's option must be one this binary's engine takes.
+  test("docker run -e BUN_JSC_forceRAMSize=… (Operating, small hosts): the binary takes the engine option as written", async () => {
+    const text = readmeText().replace(/\s+/g, " ");
+    const run = /`docker run (-e BUN_JSC_\w+=\S+) …`/.exec(text)?.[1];
+    expect(run).toBe("-e BUN_JSC_forceRAMSize=1073741824");
+    const [name, value] = run!.slice(3).split("=") as [string, string];
+    expect(text).toContain(`set the engine option \`${name}=${value}\` in its environment`);
+    // The image does not set it (the README: "the image does not set it").
+    expect(Object.keys(runEnv("")).filter((k) => k.startsWith("BUN_JSC_"))).toEqual([]);
+    // A name the engine does not know stops the binary at once: a start is the check.
+    const misspelled = Bun.spawnSync([...gatewayCommand(), "--version"], {
+      env: { ...process.env, [`${name}x`]: value },
       stderr: "pipe",
     });
-    let output = "";
-    const pump = async (stream: ReadableStream<Uint8Array>) => {
-      for await (const chunk of stream) output += new TextDecoder().decode(chunk);
-    };
-    const pumped = Promise.all([pump(proc.stdout), pump(proc.stderr)]);
-    try {
-      const url = await waitFor(() => /REST server listening at (http:\/\/[^\s,]+?)\/?,/.exec(output)?.[1], {
-        what: `the gateway started as the image starts it; output:\n${output}`,
-      });
-      const port = new URL(url).port;
-      const [, ...args] = healthcheck.map((a: string) =>
-        a.replace("http://127.0.0.1:8083", `http://127.0.0.1:${port}`),
-      );
-      const check = await waitFor(
-        async () => {
-          const hc = Bun.spawn([...gatewayCommand(), ...args], { stdout: "pipe", stderr: "pipe" });
-          const [code, out, err] = await Promise.all([
-            hc.exited,
-            new Response(hc.stdout).text(),
-            new Response(hc.stderr).text(),
-          ]);
-          return code === 0 ? { code, out, err } : undefined;
-        },
-        { what: "the HEALTHCHECK command to pass" },
-      );
-      expect(check.code).toBe(0);
-    } finally {
-      proc.kill("SIGTERM");
-      expect(await proc.exited).toBe(0);
-      await pumped;
-    }
+    expect({
+      code: misspelled.exitCode,
+      invalid: misspelled.stderr.toString().includes("invalid JSC environment variable"),
+    }).toEqual({ code: 1, invalid: true });
+    const output = await runAsTheImage(runEnv(`${run} -e CONNECT_BOOTSTRAP_SERVERS=broker:9092`));
+    expect(output).not.toContain("invalid JSC environment variable");
   });
 });

@@ -12,10 +12,45 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFil
 import { join } from "node:path";
 import { gatewayOnPath } from "./support/gateway.ts";
 import { kafkaBroker, REPO, readTopic, uniqueTopic } from "./support/kafka.ts";
-import { readmeText, runReadmeCommand, substitute } from "./support/readme.ts";
+import { readmeText, runReadmeCommand, splitCommands, substitute, workerProperties } from "./support/readme.ts";
 import { runScript } from "./support/run-script.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
+
+/**
+ * The README's first block (`scripts/run`, `scripts/test`) cannot run as written in a test:
+ * `scripts/run` takes the fixed port 8083 and the checkout's ./data (test/run-script.test.ts runs it
+ * with a worker file of its own), and `scripts/test` is the test run itself. What their comments
+ * say is checked against the default worker file and the scripts.
+ */
+describe("README: the first block", () => {
+  test("scripts/run and scripts/test do what their comments say", async () => {
+    const block = /^```bash\n([\s\S]*?)```/m.exec(readmeText())![1]!;
+    const commands = await splitCommands(block);
+    expect(commands.map((c) => c.text.replace(/\s+#.*$/, ""))).toEqual(["scripts/run", "scripts/test"]);
+    const [run, tests] = commands.map((c) => c.comment!);
+    expect(run).toBe("run the gateway: REST on 127.0.0.1:8083, state in ./data, a local Kafka started for you");
+    const runScriptText = readFileSync(join(REPO, "scripts/run"), "utf8");
+    expect(runScriptText).toContain('worker="${1:-$REPO/config/worker.properties}"');
+    const worker = workerProperties();
+    expect({
+      listeners: worker.listeners,
+      dataDir: worker["data.dir"],
+      bootstrap: worker["bootstrap.servers"],
+    }).toEqual({ listeners: "http://127.0.0.1:8083", dataDir: "./data", bootstrap: undefined });
+    expect(runScriptText).toContain("No bootstrap.servers configured: starting a local Kafka broker");
+    expect(tests).toBe(
+      'run every test against a real Kafka broker (2 parallel shards); ends with "N passed, N failed"',
+    );
+    const testScript = readFileSync(join(REPO, "scripts/test"), "utf8");
+    expect(testScript).toContain("shards=${TEST_SHARDS:-2}");
+    // Its last words, before the exit status.
+    expect(testScript.trimEnd().split("\n").slice(-2)).toEqual([
+      'echo "$passed passed, $failed failed"',
+      '[ "$status" -eq 0 ]',
+    ]);
+  });
+});
 
 describe("README: starting from scratch", () => {
   test("the reset command deletes the state and data, and kills no process a stale pid file names", async () => {

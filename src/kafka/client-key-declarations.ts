@@ -270,7 +270,7 @@ export const DECLARED: readonly Declared[] = [
     keys: "default.api.timeout.ms",
     types: ["consumer", "admin"],
     effect: "ignored",
-    note: "calls time out after request.timeout.ms",
+    note: "calls time out after request.timeout.ms; the calls retried as Java's (a sink's assigned positions, the dead letter queue's topic set-up) retry for its default, 60 s",
   },
   {
     keys: "internal.throw.on.fetch.stable.offset.unsupported",
