@@ -53,6 +53,12 @@ interface ConnectorDescriptorBase {
    */
   conflicts?(config: Config, other: Config, otherName: string): ConfigProblem[];
   /**
+   * The keys of `other` that `conflicts` reads: of the other connectors' configs, validation
+   * resolves these and `uniqueKeys` only (runtime/other-connector-values.ts); `conflicts` must read
+   * the rest of `other` leniently (its other keys may hold references, or not parse).
+   */
+  readonly conflictKeys?: readonly string[];
+  /**
    * Converter settings for this connector's tasks, under its own `key.converter.*` /
    * `value.converter.*` keys and over the worker's (HttpIngestSource: plain JSON, no envelope).
    */

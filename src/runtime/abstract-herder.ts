@@ -89,7 +89,12 @@ export abstract class AbstractHerder {
       deps.logs,
       deps.resolveConfig,
       deps.worker.overridePolicy,
-      () => deps.configs.names().map((name) => [name, deps.configs.get(name)?.config ?? {}] as const),
+      () =>
+        deps.configs.names().map((name) => ({
+          name,
+          stored: deps.configs.get(name)?.config ?? {},
+          running: deps.worker.connector(name)?.runningConfig,
+        })),
       deps.converterDefaults,
     );
     this.tracking = new TopicTracking(deps, this.log);

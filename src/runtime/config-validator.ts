@@ -17,6 +17,7 @@ import type { ConverterDefaults } from "./connector-config-def.ts";
 import { connectorPluginConfigDef } from "./connector-config-def.ts";
 import type { PluginInfo } from "./entities.ts";
 import { invalidPluginClassMessage, isNonPluginClass, nonPluginVersionMessage } from "./non-plugin-classes.ts";
+import { type OtherConnector, OtherConnectorValues } from "./other-connector-values.ts";
 import { UnknownConnectorClassError } from "./resolve-connector.ts";
 import { heldResolution, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { secretValues } from "./secret-keys.ts";
@@ -33,10 +34,14 @@ export class ConfigValidator {
     private readonly resolveConfig: ResolveConfig,
     /** The worker's connector.client.config.override.policy. */
     private readonly overridePolicy: ConnectorClientConfigOverridePolicy,
-    /** The stored connectors' configs, for keys that must be unique across connectors. */
-    private readonly storedConfigs: () => Iterable<readonly [string, Config]> = () => [],
+    /** The stored connectors, for keys that must be unique across connectors. */
+    private readonly otherConnectors: () => Iterable<OtherConnector> = () => [],
     private readonly converterDefaults?: ConverterDefaults,
-  ) {}
+  ) {
+    this.otherValues = new OtherConnectorValues(logs.get("org.apache.kafka.connect.runtime.AbstractHerder"));
+  }
+
+  private readonly otherValues: OtherConnectorValues;
 
   /**
    * Hides the secrets of `connector`'s config from the logs until its next config replaces them or
@@ -113,18 +118,20 @@ export class ConfigValidator {
     const { infos, connector } = validated;
     if (connector.type === "source" && (connector.uniqueKeys || connector.conflicts))
       await this.checkUnique(connector, resolved, infos, resolveConfig);
-    return hideResolvedValues(infos, config, values, (text) => this.logs.redact(text));
+    const secrets = new Set(secretValues(config, this.registry));
+    return hideResolvedValues(infos, config, values, (text) => this.logs.redact(text), secrets);
   }
 
   /**
    * Adds an error on each unique key whose value another connector of the same class already uses,
    * and on the keys of the descriptor's `conflicts` with the other connectors of the class. The
-   * others' configs are compared resolved, as `config` is (ingestp4: a stored
-   * `${provider:…}` list resolving to a topic the new config names was not seen to name it); one a
-   * provider cannot resolve now is compared as stored.
+   * others' values are compared resolved, as `config` is (ingestp4: a stored
+   * `${provider:…}` list resolving to a topic the new config names was not seen to name it), as
+   * serving has them: only those keys, a running connector's as resolved at its start
+   * (other-connector-values.ts).
    */
   private async checkUnique(
-    connector: Pick<SourceConnectorDescriptor, "className" | "uniqueKeys" | "conflicts">,
+    connector: Pick<SourceConnectorDescriptor, "className" | "uniqueKeys" | "conflicts" | "conflictKeys">,
     config: Readonly<Record<string, string | null>>,
     infos: ConfigInfos,
     resolveConfig: ResolveConfig,
@@ -136,10 +143,12 @@ export class ConfigValidator {
       infos.error_count++;
     };
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Config;
-    for (const [name, stored] of this.storedConfigs()) {
+    const keys = [...(connector.uniqueKeys ?? []), ...(connector.conflictKeys ?? [])];
+    for (const each of this.otherConnectors()) {
+      const name = each.name;
       if (name === config.name) continue;
-      if (this.registry.fullName(stored["connector.class"]?.trim() ?? "") !== connector.className) continue;
-      const other = await resolvedOrStored(stored, resolveConfig);
+      if (this.registry.fullName(each.stored["connector.class"]?.trim() ?? "") !== connector.className) continue;
+      const other = await this.otherValues.of(each, keys, resolveConfig, config.name ?? "");
       for (const k of connector.uniqueKeys ?? []) {
         const value = config[k]?.trim();
         if (!value || other[k]?.trim() !== value) continue;
@@ -207,16 +216,6 @@ export class ConfigValidator {
   }
 }
 
-/** `config` with its provider references resolved; as stored when one cannot be resolved now. */
-async function resolvedOrStored(config: Config, resolveConfig: ResolveConfig): Promise<Config> {
-  if (!Object.values(config).some((value) => value.includes("${"))) return config;
-  try {
-    return await resolveConfig(config);
-  } catch {
-    return config;
-  }
-}
-
 /**
  * ConfigInfos as a client may see them. Entries whose raw value holds a reference show it (unless
  * it did not parse: null, as Connect); entries
@@ -224,13 +223,17 @@ async function resolvedOrStored(config: Config, resolveConfig: ResolveConfig): P
  * of entries hide every resolved value; other entries' messages hide values of 4 characters or
  * more (a short value would otherwise blank out ordinary words and numbers such as "at least 1"),
  * and their values are what the client sent or a default, so they are shown as they are. The log
- * manager's registered secrets (`redact`) are hidden everywhere.
+ * manager's registered secrets (`redact`) are hidden everywhere but in a literal value the client
+ * typed (unless it is one of its `secrets`), and in its entry's messages where they quote it: a
+ * value another connector's provider resolved to the same string showed the client's own literal
+ * as [hidden] (and told it that it was another connector's value).
  */
 function hideResolvedValues(
   infos: ConfigInfos,
   raw: Readonly<Record<string, string | null>>,
   values: ResolvedValues,
   redact: (text: string) => string,
+  secrets: ReadonlySet<string>,
 ): ConfigInfos {
   const hide = (text: string) => redact(values.hide(text));
   const hideLong = (text: string) => redact(values.hideLong(text));
@@ -252,14 +255,19 @@ function hideResolvedValues(
     const rawValue = raw[value.name];
     const referenced = typeof rawValue === "string" && rawValue.includes("${");
     const aliasNamed = hide(value.name) !== value.name;
+    /** The literal the client typed, shown as typed unless it is a secret. */
+    const typed =
+      !referenced && typeof rawValue === "string" && rawValue !== "" && !secrets.has(rawValue) ? rawValue : undefined;
     value.name = hide(value.name);
     if (referenced) {
       // A value that did not parse stays null, as Connect shows it; a parsed one shows its reference.
       if (value.value !== HIDDEN && value.value !== null) value.value = rawValue;
     } else if (value.value !== null) {
-      value.value = aliasNamed ? hide(value.value) : redact(value.value);
+      value.value = aliasNamed ? hide(value.value) : value.value === typed ? typed : redact(value.value);
     }
-    value.errors = value.errors.map(referenced || aliasNamed ? hide : hideLong);
+    value.errors = value.errors.map(
+      referenced || aliasNamed ? hide : typed ? (text) => text.split(typed).map(hideLong).join(typed) : hideLong,
+    );
     value.recommended_values = value.recommended_values.map(hideLong);
   }
   infos.groups = infos.groups.map(hide);

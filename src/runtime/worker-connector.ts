@@ -102,6 +102,11 @@ export class WorkerConnector {
     return this.state === "STARTING";
   }
 
+  /** The config it was started with (references resolved then), while it is not STOPPED: what its routes serve. */
+  get runningConfig(): Config | undefined {
+    return this.state === "STOPPED" ? undefined : this.config;
+  }
+
   get instance(): Connector {
     return this.connector;
   }

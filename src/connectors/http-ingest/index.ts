@@ -19,7 +19,7 @@ import {
 import { type HttpIngestServices, HttpIngestSourceConnector, validateHttpIngest } from "./connector.ts";
 import { credentialHeaderProblems } from "./credential-headers.ts";
 import { requestFitsQueueProblems } from "./request-fits-queue.ts";
-import { restProxyTopicConflicts } from "./rest-proxy-topics.ts";
+import { REST_PROXY_TOPIC_KEYS, restProxyTopicConflicts } from "./rest-proxy-topics.ts";
 import { HttpIngestSourceTask } from "./task.ts";
 
 export function httpIngestSource(
@@ -36,6 +36,7 @@ export function httpIngestSource(
     taskClass: HTTP_INGEST_TASK,
     uniqueKeys: ["ingest.path"],
     conflicts: restProxyTopicConflicts,
+    conflictKeys: REST_PROXY_TOPIC_KEYS,
     validate: validateHttpIngest,
     // Refused by validation, only a WARN at start: a config stored before the rule still works
     // (its large requests wait for an empty queue; its credential headers are not copied; a header

@@ -19,6 +19,7 @@
 import type { TopicOwner } from "../../ingest/topic-owner.ts";
 import type { RawConnectorConfig, TargetState } from "../../store/config-store.ts";
 import { HTTP_INGEST_CONNECTOR } from "./config.ts";
+import { namedTopics } from "./rest-proxy-topics.ts";
 
 export interface StoredConfigs {
   readonly writes: number;
@@ -27,11 +28,6 @@ export interface StoredConfigs {
 }
 
 const DEFAULT_RETRY_AFTER_SECONDS = 5; // ingest.retry.after.seconds's default
-
-function listValue(raw: string | undefined): string[] {
-  const text = raw?.trim() ?? "";
-  return text === "" ? [] : text.split(/\s*,\s*/);
-}
 
 /** A config provider reference: `$` and `{` are no legal topic characters. */
 function isReference(raw: string | undefined): boolean {
@@ -75,7 +71,7 @@ export function restProxyOwners(
         nextReferring.push({ ...owner, unresolved: true });
         continue;
       }
-      for (const topic of listValue(list)) {
+      for (const topic of namedTopics(stored.config)) {
         const list = next.get(topic);
         if (list) list.push(owner);
         else next.set(topic, [owner]);

@@ -12,16 +12,18 @@ import { sharedTopicMessage } from "../../ingest/ingest-error.ts";
 import type { IngestRouteTable } from "../../ingest/route-table.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import type { Logger } from "../../util/logger.ts";
-import { httpIngestConfig } from "./config.ts";
 
-/** The topics a config names in ingest.rest.proxy.topics (with REST Proxy on). */
-function namedTopics(config: Config): readonly string[] {
-  try {
-    const parsed = httpIngestConfig.parse(config);
-    return parsed["ingest.rest.proxy.enable"] ? parsed["ingest.rest.proxy.topics"] : [];
-  } catch {
-    return []; // a stored config that no longer parses opens no route
-  }
+/** The keys `namedTopics` reads: of another connector's config, validation resolves these only. */
+export const REST_PROXY_TOPIC_KEYS = ["ingest.rest.proxy.enable", "ingest.rest.proxy.topics"] as const;
+
+/**
+ * The topics a config names in ingest.rest.proxy.topics (with REST Proxy on), read leniently (its
+ * other keys may not parse, or hold references not resolved: only these two are).
+ */
+export function namedTopics(config: Config): readonly string[] {
+  if (config["ingest.rest.proxy.enable"]?.trim().toLowerCase() === "false") return [];
+  const text = config["ingest.rest.proxy.topics"]?.trim() ?? "";
+  return text === "" ? [] : text.split(/\s*,\s*/);
 }
 
 /** The descriptor's `conflicts`: a topic `config` names in ingest.rest.proxy.topics that another connector names there too. */

@@ -3,18 +3,27 @@
  * endpoint is polled by one schedule (`tasks.max` above 1 still yields one task). `alterOffsets`
  * accepts offsets of the shape offsets.ts documents, checked against the configured offset mode.
  */
-import type { Config, SourceConnector } from "../../api/connector.ts";
+import type { Config, ConnectorContext, SourceConnector } from "../../api/connector.ts";
 import type { SourceMap } from "../../api/record.ts";
+import { isSecretHeader } from "../../http/secret-headers.ts";
+import type { Logger } from "../../util/logger.ts";
 import { checkedConfig } from "./config-rules.ts";
+import { compactSplitNames } from "./headers.ts";
 import { type OffsetMode, validateAlteredOffsets } from "./offsets.ts";
 import { releaseConnectorThrottle } from "./rate-limit.ts";
 
 export class HttpSourceConnector implements SourceConnector {
   private config: Config = {};
+  private logger: Logger | undefined;
+
+  initialize(context: ConnectorContext): void {
+    this.logger = context.logger;
+  }
 
   start(config: Config): void {
     checkedConfig(config);
     this.config = config;
+    warnCompactSplits(config["http.headers"] ?? "", this.logger);
   }
 
   taskConfigs(_maxTasks: number): Config[] {
@@ -30,5 +39,24 @@ export class HttpSourceConnector implements SourceConnector {
     const mode = (config["http.offset.mode"] ?? "NONE").trim().toUpperCase() as OffsetMode;
     validateAlteredOffsets(mode, offsets);
     return true;
+  }
+}
+
+/**
+ * A WARN (once per start; the connector runs as configured) for each run of headers castorm's
+ * compact form made of one value, naming them: operators upgrading from a release that kept
+ * `X-Hosts:a:8080,b:8080` as one header see that it now sends two, as castorm's connector does. No
+ * value is logged, nor the names following a credential header (pieces of its value, maybe).
+ */
+function warnCompactSplits(headers: string, logger: Logger | undefined): void {
+  for (const names of compactSplitNames(headers)) {
+    // After a credential header, the names are pieces of what may be its value: not shown.
+    const [first = ""] = names;
+    const shown = isSecretHeader(first)
+      ? `${first} and ${names.length - 1} more (whose names are not shown: they may be part of its value)`
+      : names.join(", ");
+    logger?.warn(
+      `http.headers is in castorm's compact form (no space after a header's colon nor after the comma), which starts a header at every comma before "Name:": ${shown} are sent as ${names.length} separate headers. If they are one header's value, escape its commas as \\, (e.g. Name:host1:8080\\,host2:8080)`,
+    );
   }
 }

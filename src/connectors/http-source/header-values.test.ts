@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { crossKeyErrors, parseHttpSourceConfig } from "./config-rules.ts";
-import { parseHeaders } from "./headers.ts";
+import { compactSplitNames, parseHeaders } from "./headers.ts";
 import { api, startTask } from "./test-support.ts";
 
 const base = { "http.url": "https://api.example.com/events", "kafka.topic": "t" };
@@ -102,6 +102,20 @@ describe("http.headers values holding commas", () => {
       ["X-Window", "10:00,12:00"],
       ["X-Limit", "100"],
     ]);
+  });
+
+  test("the headers castorm's compact form made of what the spaced form keeps as one value (for the WARN at start)", () => {
+    expect(compactSplitNames("X-Hosts:a:8080,b:8080,c:8080,Accept:text/plain,X-Window:10:00,X-Limit:100")).toEqual([
+      ["X-Hosts", "b", "c"],
+    ]);
+    expect(compactSplitNames("X-Hosts:a:8080,X-Port:9092,Accept:text/plain,Y:h:2,z:3")).toEqual([
+      ["X-Hosts", "X-Port"],
+      ["Y", "z"],
+    ]);
+    // Spaced, escaped, or a credential header starting: no split of one value.
+    expect(compactSplitNames("X-Hosts: a:8080, b:8080")).toEqual([]);
+    expect(compactSplitNames("X-Hosts:a:8080\\,b:8080")).toEqual([]);
+    expect(compactSplitNames("X-Hosts:a:8080,Authorization:123")).toEqual([]);
   });
 
   test("after a time (`10:00`), only another time continues the list: `X-Window: 10:00, X-Limit:100` is two headers", () => {

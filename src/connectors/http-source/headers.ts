@@ -55,32 +55,67 @@ export function parseHeaders(text: string): HeaderList {
   });
 }
 
-/** `text` cut at the commas that start a header (see above). */
-function headerSegments(text: string): string[] {
+/**
+ * The headers castorm's compact form made of what the other forms keep as one value (`X-Hosts:a:8080,b:8080`:
+ * headers X-Hosts and b, where `X-Hosts: a:8080, b:8080` is one): the names of each such run, for the
+ * connector's WARN at start (never a value). `\,` keeps the comma in the value.
+ */
+export function compactSplitNames(text: string): string[][] {
+  const splits: number[] = [];
+  const segments = headerSegments(text, splits);
+  const name = (i: number) => segments[i]!.slice(0, segments[i]!.indexOf(":")).trim();
+  const runs: number[][] = [];
+  for (const at of splits) {
+    const run = runs.at(-1);
+    if (run?.at(-1) === at - 1) run.push(at);
+    else runs.push([at - 1, at]);
+  }
+  return runs.map((run) => run.map(name));
+}
+
+/**
+ * `text` cut at the commas that start a header (see above); `compactSplits` receives the index of
+ * each segment only castorm's compact form started (another form keeps it in the value before).
+ */
+function headerSegments(text: string, compactSplits?: number[]): string[] {
   const parts = text.split(COMMA);
   const segments = [parts[0]!];
   // The value's item before the comma: the value itself after its header's colon.
   let item = parts[0]!.slice(parts[0]!.indexOf(":") + 1).trim();
+  /** `item` as the spaced form would have it (no comma started a header only by the compact rule). */
+  let spacedItem = item;
   let compact = COMPACT.test(parts[0]!.trimStart());
   for (let i = 1; i < parts.length; i += 2) {
     const comma = parts[i]!;
     const next = parts[i + 1]!;
-    // A credential's name always starts a header: a raw key led by a digit is no list item. In
-    // castorm's compact form (`A:1,B:2`, no space after the colon or the comma) every comma before
-    // a `Name:` starts one, as castorm's connector splits at every unescaped comma.
-    const joined =
-      JOINED.test(next) &&
-      JOINED.test(item) &&
-      (!TIME.test(item) || TIME.test(next)) &&
-      !(compact && comma === ",") &&
-      !isSecretHeader(next.slice(0, next.indexOf(":")));
+    // In castorm's compact form (`A:1,B:2`, no space after the colon or the comma) every comma
+    // before a `Name:` starts a header, as castorm's connector splits at every unescaped comma.
+    const joined = listGoesOn(item, next) && !(compact && comma === ",");
     const continues = !NAMED.test(next) || joined;
     if (continues) segments[segments.length - 1] += comma + next;
     else segments.push(next);
+    const spacedList = listGoesOn(spacedItem, next);
+    if (!continues && spacedList) compactSplits?.push(segments.length - 1);
     if (!continues) compact = COMPACT.test(next);
-    item = continues ? next.trim() : next.slice(next.indexOf(":") + 1).trim();
+    const value = next.slice(next.indexOf(":") + 1).trim();
+    item = continues ? next.trim() : value;
+    spacedItem = continues || spacedList ? next.trim() : value;
   }
   return segments;
+}
+
+/**
+ * Whether `next` continues a list of `x:N` items after `item` (a host:port, a time: only another
+ * time after a time). A credential's name always starts a header: a raw key led by a digit is no
+ * list item.
+ */
+function listGoesOn(item: string, next: string): boolean {
+  return (
+    JOINED.test(next) &&
+    JOINED.test(item) &&
+    (!TIME.test(item) || TIME.test(next)) &&
+    !isSecretHeader(next.slice(0, next.indexOf(":")))
+  );
 }
 
 /**
