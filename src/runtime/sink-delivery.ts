@@ -47,6 +47,13 @@ export async function deliverBatches(
   // The conversion shares the event loop (in slices): a partition revoked, lost or sought meanwhile is not put.
   const stale = taken.some((t) => d.ownership.assignmentOf(key(t.records[0]!)) !== t.assignment);
   const sinkRecords = stale ? converted.filter(owned) : converted;
+  // Read and not yet committed from here on: sampled once a delivery, before the put, as Connect's
+  // sink-record-active-count after convertMessages (a put that blocks or retries holds them active).
+  const reading = new Map<string, number>();
+  for (const { records, assignment } of taken)
+    if (d.ownership.assignmentOf(key(records[0]!)) === assignment)
+      reading.set(key(records[0]!), records.at(-1)!.offset + 1);
+  d.offsets.recordActive(reading);
   d.context.holdOffsets();
   try {
     // Every slice in turn (an empty batch too, as Connect calls put with one).
@@ -60,7 +67,6 @@ export async function deliverBatches(
       if (last && d.ownership.assignmentOf(key(last)) === assignment && !d.context.rewinds(last))
         d.offsets.advance({ topic: last.topic, partition: last.partition, offset: last.offset + 1 });
     }
-    d.offsets.recordActive();
     return true;
   } finally {
     d.context.rewind();

@@ -136,10 +136,13 @@ export class SinkOffsets {
     this.recordActive();
   }
 
-  /** Connect's sink-record-active-count: the records put and not yet committed, over the partitions. */
-  recordActive(): void {
+  /** Connect's sink-record-active-count: records read (up to `reading`, taken for a put) and not yet committed. */
+  recordActive(reading?: ReadonlyMap<string, number>): void {
     let active = 0;
-    for (const [k, o] of this.current) active += Math.max(0, o.offset - (this.committed.get(k) ?? o.offset));
+    for (const [k, o] of this.current) {
+      const end = Math.max(o.offset, reading?.get(k) ?? o.offset);
+      active += Math.max(0, end - (this.committed.get(k) ?? end));
+    }
     this.o.metrics.sinkActive(active);
   }
 

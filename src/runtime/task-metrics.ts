@@ -124,13 +124,13 @@ export class TaskMetrics {
 
   /**
    * A source task's records polled and not yet done (Connect's source-record-active-count), a sink
-   * task's records put and not yet committed (sink-record-active-count).
+   * task's records read and not yet committed (sink-record-active-count).
    */
   get recordActiveCount(): number {
     return this.activeRecords;
   }
 
-  /** A sink task's records put and not yet committed are now `count` (after a put, a commit, an assignment). */
+  /** A sink task's records read and not yet committed are now `count` (before a put, after a commit, an assignment). */
   sinkActive(count: number): void {
     this.setActive(count);
   }
