@@ -94,11 +94,12 @@ export abstract class HerderThread extends AbstractHerder {
     config: Config,
     taskConfigs: readonly Config[],
     state: TargetState,
+    skip: ReadonlySet<number> = new Set(),
   ): Promise<void> {
     if (this.stopped) return;
     for (let i = 0; i < taskConfigs.length; i++) {
       const id = { connector: name, task: i };
-      if (this.deps.worker.task(id)) continue;
+      if (this.deps.worker.task(id) || skip.has(i)) continue;
       await this.deps.worker.startTask(id, config, taskConfigs[i]!, state, this.status.taskListener);
     }
   }
