@@ -8,7 +8,8 @@
  * `stopped` is set.
  *
  * Task configs that cannot be stored (the state store is full, or fails) leave the running tasks as
- * they are and are generated and stored again after a backoff (250 ms doubling to 60 s), as Connect's
+ * they are (tasks a config change stopped run again with the stored ones) and are generated and
+ * stored again after a backoff (250 ms doubling to 60 s), as Connect's
  * DistributedHerder retries a failed task reconfiguration, until they are stored, the connector is
  * gone or the herder stops (`cancelReconfigurationRetries`). Task configs the connector cannot
  * generate now (a secrets file gone, its taskConfigs throwing) are asked for again the same way,
@@ -142,6 +143,8 @@ export abstract class HerderThread extends AbstractHerder {
           (ms) =>
             `Could not store the task configs of connector ${name} (${code}); generating and storing them again in ${ms} ms`,
         );
+        // Its tasks run meanwhile with the stored task configs, as when they cannot be generated.
+        await this.startTasks(name, stored.config, stored.taskConfigs, "STARTED");
         return;
       }
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
