@@ -57,7 +57,8 @@ export abstract class HerderThread extends AbstractHerder {
 
   // ---- starting and reconfiguring ---------------------------------------------------------------
 
-  protected async startConnectorAndTasks(name: string): Promise<void> {
+  /** `skip`: tasks a restart leaves RESTARTING (their configs cannot be resolved), not started here. */
+  protected async startConnectorAndTasks(name: string, skip?: ReadonlySet<number>): Promise<void> {
     // Work queued before shutdown (a reconfiguration, a restart's second step) starts nothing.
     if (this.stopped) return;
     const stored = this.deps.configs.get(name);
@@ -83,7 +84,14 @@ export abstract class HerderThread extends AbstractHerder {
     );
     // Statuses of tasks that no longer exist must not linger.
     this.statuses.removeTasksFrom(name, stored.taskConfigs.length);
-    if (!wc) return;
+    if (!wc || wc.failed) {
+      // As Connect's distributed herder, which starts the tasks assigned to it from their stored
+      // configs whatever became of their connector (after a restart of the worker, or a config
+      // update: it stops none for it), the stored tasks run while their connector is FAILED.
+      if (stored.targetState === "STARTED")
+        await this.startTasks(name, stored.config, stored.taskConfigs, "STARTED", skip);
+      return;
+    }
     // A start still in flight (tasks follow when it completes) shows as UNASSIGNED, not as nothing.
     if (wc.starting && !this.statuses.connector(name)) this.status.connector(name, "UNASSIGNED");
     if (stored.targetState === "STARTED" && wc.started) await this.reconfigureTasks(name);
@@ -193,10 +201,14 @@ export abstract class HerderThread extends AbstractHerder {
    * started, and tasks whose generated configs changed are replaced. With `configChanged` every
    * task restarts, so it picks up the new connector config even if its task config is the same.
    */
-  protected async restartConnectorInstance(name: string, configChanged: boolean): Promise<void> {
+  protected async restartConnectorInstance(
+    name: string,
+    configChanged: boolean,
+    skip?: ReadonlySet<number>,
+  ): Promise<void> {
     this.endReconfigurationRetries(name);
     await this.deps.worker.stopConnector(name);
     if (configChanged) await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
-    await this.startConnectorAndTasks(name);
+    await this.startConnectorAndTasks(name, skip);
   }
 }

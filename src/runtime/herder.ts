@@ -250,13 +250,15 @@ export class Herder extends HerderThread {
         .run(async () => {
           const ids = tasksToRestart.map((task) => ({ connector: name, task }));
           await this.deps.worker.stopTasks(ids);
-          if (restartConnector) await this.restartConnectorInstance(name, false);
+          const restarting = this.deps.configs.get(name);
+          if (!restarting) return;
+          const unresolved = await this.holdingResolved((resolveConfig) =>
+            unresolvableTasks(name, restarting, tasksToRestart, resolveConfig, this.log),
+          );
+          if (restartConnector) await this.restartConnectorInstance(name, false, unresolved);
           const current = this.deps.configs.get(name);
           if (!current || current.targetState === "STOPPED") return;
           const state = current.targetState === "PAUSED" ? "PAUSED" : "STARTED";
-          const unresolved = await this.holdingResolved((resolveConfig) =>
-            unresolvableTasks(name, current, tasksToRestart, resolveConfig, this.log),
-          );
           await this.startTasks(name, current.config, current.taskConfigs, state, unresolved);
         })
         .catch((error) => this.log.error(`Restart of ${name} failed`, error));
