@@ -29,22 +29,29 @@ function offered(converter: Converter, value: unknown): unknown {
  * the first failure; the caller then takes the operator path for that record.
  */
 export function toProducerRecordDirect(record: SourceRecord, converters: RecordConverters): ProducerRecord {
-  const converted = kafkaHeaders(record, converters);
-  // As Connect: key and value converters see the converted Kafka headers and may add to them.
-  const headers = RecordHeaders.mutable(converted);
-  const key = converters.key.fromConnectData(
-    record.topic,
-    headers,
-    record.keySchema,
-    offered(converters.key, record.key),
-  );
-  const value = converters.value.fromConnectData(
-    record.topic,
-    headers,
-    record.valueSchema,
-    offered(converters.value, record.value),
-  );
-  return producerRecord(record, key, value, converted);
+  let stage: Stage = "HEADER_CONVERTER";
+  try {
+    const converted = kafkaHeaders(record, converters);
+    // As Connect: key and value converters see the converted Kafka headers and may add to them.
+    const headers = RecordHeaders.mutable(converted);
+    stage = "KEY_CONVERTER";
+    const key = converters.key.fromConnectData(
+      record.topic,
+      headers,
+      record.keySchema,
+      offered(converters.key, record.key),
+    );
+    stage = "VALUE_CONVERTER";
+    const value = converters.value.fromConnectData(
+      record.topic,
+      headers,
+      record.valueSchema,
+      offered(converters.value, record.value),
+    );
+    return producerRecord(record, key, value, converted);
+  } catch (error) {
+    throw new DirectFailure(stage, 0, error);
+  }
 }
 
 export async function toProducerRecord(
@@ -52,6 +59,7 @@ export async function toProducerRecord(
   converters: RecordConverters,
   operator: RetryWithToleranceOperator,
   original: SourceRecord,
+  direct?: DirectFailure,
 ): Promise<ProducerRecord | undefined> {
   const context = { source: original };
   const converted = await operator.execute(
@@ -59,6 +67,7 @@ export async function toProducerRecord(
     converters.headerClass,
     () => kafkaHeaders(record, converters),
     context,
+    direct?.firstAttemptOf("HEADER_CONVERTER"),
   );
   if (converted === undefined) return undefined;
   // As Connect: key and value converters see the converted Kafka headers and may add to them.
@@ -68,6 +77,7 @@ export async function toProducerRecord(
     converters.keyClass,
     () => converters.key.fromConnectData(record.topic, headers, record.keySchema, offered(converters.key, record.key)),
     context,
+    direct?.firstAttemptOf("KEY_CONVERTER"),
   );
   if (key === undefined) return undefined;
   const value = await operator.execute(
@@ -81,6 +91,7 @@ export async function toProducerRecord(
         offered(converters.value, record.value),
       ),
     context,
+    direct?.firstAttemptOf("VALUE_CONVERTER"),
   );
   if (value === undefined) return undefined;
   return producerRecord(record, key, value, converted);
