@@ -7,15 +7,19 @@
  * References that resolve: GET config, the connector's info and its task configs show them as
  * written. A restart while a secrets file is gone: a task restart fails with the provider's message
  * and leaves the running task alone; a connector restart fails with that message too; a resume
- * keeps the connector and its task RUNNING (its task configs are asked for again after a backoff).
+ * keeps the connector and its task RUNNING (its task configs are asked for again after a backoff);
+ * a restart with its tasks answers the plan (202, RESTARTING) and leaves the tasks RESTARTING,
+ * version null, not started, until a restart once the file is back runs them.
  * Regressions: the gateway's 500 named the provider, path and keys before the provider's message;
  * a task restart stopped the running task before it found its secrets file gone (FAILED, "Failed
  * to start task"); a connector restart answered "Failed to start connector"; a resume FAILED the
- * connector.
+ * connector; a restart with its tasks FAILED them (and their status read kept the version of a
+ * RESTARTING one, which Connect writes without).
  *
  * Not Connect's on purpose (DELIBERATE): a resolved value never shows in an answer (Connect's
  * validation echoes it), and a connector whose restart cannot resolve its config is FAILED with
- * the provider's message as its trace (Connect leaves it UNASSIGNED, without a word of why).
+ * the provider's message as its trace (Connect leaves it UNASSIGNED, or RESTARTING after a restart
+ * with its tasks, without a word of why).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -30,6 +34,12 @@ const recordings: Recording[] = JSON.parse(
   readFileSync(join(REPO, "test/fixtures/connect-rest/config-providers.json"), "utf8"),
 );
 
+const connectorRestarting = '"connector":{"state":"RESTARTING","worker_id":"{{worker}}","version":null}';
+/** The gateway's connector whose restart found its secrets file gone: FAILED with the provider's message (then RESTARTING with it). */
+const connectorFailed = (state: string) =>
+  `"connector":{"state":"${state}","worker_id":"{{worker}}","version":null,"trace":` +
+  '"org.apache.kafka.common.config.ConfigException: Could not read properties from file {{dir}}/gone-all.properties"}';
+
 const DELIBERATE: Readonly<Record<string, (body: string) => string>> = {
   "file-invalid-value-create": (body) => body.replace("Invalid value abc ", "Invalid value [hidden] "),
   "file-invalid-value-validate": (body) => body.replace("Invalid value abc ", "Invalid value [hidden] "),
@@ -42,6 +52,8 @@ const DELIBERATE: Readonly<Record<string, (body: string) => string>> = {
       '"connector":{"state":"FAILED","worker_id":"{{worker}}","version":null,"trace":' +
         '"org.apache.kafka.common.config.ConfigException: Could not read properties from file {{dir}}/gone.properties"}',
     ),
+  "gone-all-restarted": (body) => body.replace(connectorRestarting, connectorFailed("FAILED")),
+  "gone-all-restart-again": (body) => body.replace(connectorRestarting, connectorFailed("RESTARTING")),
 };
 
 describe("config provider failures recorded from Apache Kafka Connect 4.3.1", () => {

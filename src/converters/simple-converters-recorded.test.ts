@@ -49,6 +49,14 @@ const KNOWN_DIVERGENCES: readonly { readonly cases: RegExp; readonly reason: str
       "(no precision is lost) where Java's cast refuses a Long",
   },
   {
+    cases:
+      /^(?!ShortConverter \(\w+\) writes null \{"int16"|IntegerConverter \(\w+\) writes null \{"int32"|StringConverter|header)\w+ .* writes null \{"int(8|16|32)":5\}$/,
+    reason:
+      "a schemaless Byte, Short or Integer (Java's Cast to int8, int16, int32 makes one) is a whole number here, " +
+      "which JavaScript cannot tell from a Long: a converter refusing it names java.lang.Long, and the Long, " +
+      "Short, Integer and Double converters take it when it fits where Java's cast refuses another class",
+  },
+  {
     cases: /^header JsonConverter( \{"schemas\.enable":"false"\})? reads ACAAAAAAAAE=$/,
     reason:
       "Jackson takes bytes 00 20 00 00 for UCS-4 in an unusual byte order and fails with a CharConversionException; " +

@@ -148,12 +148,15 @@ export abstract class AbstractHerder {
     return {
       name,
       // Connect's status carries the version of the worker's connector instance (Worker.connectorVersion):
-      // null when it failed before one was made (Worker.startConnector's config checks).
+      // null when it failed before one was made (Worker.startConnector's config checks), and in the
+      // RESTARTING status its herder writes without one (onRestart).
       connector: connectorState(
         status.state,
         status.workerId,
         status.trace,
-        status.state === "FAILED" && !this.deps.worker.connector(name) ? null : version,
+        status.state === "RESTARTING" || (status.state === "FAILED" && !this.deps.worker.connector(name))
+          ? null
+          : version,
       ),
       tasks: this.statuses
         .tasks(name)
@@ -186,9 +189,11 @@ export abstract class AbstractHerder {
 
   /**
    * A task's status carries the version of the worker's task instance (Worker.taskVersion): null
-   * when it failed before the worker held one (Worker.startTask's build: a client it cannot make).
+   * when it failed before the worker held one (Worker.startTask's build: a client it cannot make),
+   * and in the RESTARTING status the herder writes without one (onRestart).
    */
   private taskVersion(name: string, task: number, state: string, version: string | null): string | null {
+    if (state === "RESTARTING") return null;
     return state === "FAILED" && !this.deps.worker.task({ connector: name, task }) ? null : version;
   }
 

@@ -287,4 +287,29 @@ describe("a REST write on a full database", () => {
     });
     expect((await w.rest("GET", "/connectors/c/tasks")).body[0].config.generation).toBeDefined();
   });
+
+  test("while an update's task configs cannot be stored its tasks run with the stored ones; the new ones replace them once stored", async () => {
+    // Connect stops no task before the new task configs are written. Regression: the update stopped
+    // the tasks and none ran until the store recovered.
+    await using w = await inProcessWorker();
+    let generation = 1;
+    w.scripted.script = { taskConfigs: () => [{ generation: String(generation) }] };
+    await startScriptedConnector(w);
+    generation = 2;
+    w.db.run("CREATE TRIGGER refuse_tasks BEFORE INSERT ON task_configs BEGIN SELECT RAISE(ABORT, 'no room'); END");
+    expect(
+      (await w.rest("PUT", "/connectors/c/config", { "connector.class": SCRIPTED_SOURCE, note: "v2" })).status,
+    ).toBe(200);
+    expect(w.logLines.some((l) => l.includes("Could not store the task configs of connector c"))).toBe(true);
+    expect(w.worker.runningTasks("c").length).toBe(1);
+    expect((await w.rest("GET", "/connectors/c/status")).body.tasks.map((t: { state: string }) => t.state)).toEqual([
+      "RUNNING",
+    ]);
+    const starts = w.scripted.taskStarts;
+    w.db.run("DROP TRIGGER refuse_tasks");
+    await waitFor(() => w.scripted.taskStarts > starts && w.worker.runningTasks("c").length === 1, {
+      what: "the task of the new task config",
+    });
+    expect((await w.rest("GET", "/connectors/c/tasks")).body[0].config.generation).toBe("2");
+  });
 });

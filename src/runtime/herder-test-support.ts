@@ -203,6 +203,10 @@ export async function inProcessWorker(
     resolveConfig?: ResolveConfig;
     /** The timer retrying statuses that could not be stored (`clockTimer(manualClock)`); default real. */
     statusRetryTimer?: SetTimer;
+    /** The database of an earlier worker, as after a restart of the gateway (left open at stop); default a new `:memory:` one. */
+    db?: Database;
+    /** What the scripted connectors do from the start (the herder starts stored connectors at once). */
+    script?: Script;
   } = {},
 ): Promise<InProcessWorker> {
   const config = loadWorkerConfig({
@@ -211,12 +215,13 @@ export async function inProcessWorker(
     "value.converter": "org.apache.kafka.connect.storage.StringConverter",
     ...options.worker,
   });
-  const db = new Database(":memory:");
-  migrate(db, ":memory:");
+  const db = options.db ?? new Database(":memory:");
+  if (!options.db) migrate(db, ":memory:");
   const kafka = new MemoryKafka();
   const logLines: string[] = [];
   const logs = new LogManager({ sink: (line) => logLines.push(line) });
   const scripted = new Scripted();
+  if (options.script) scripted.script = options.script;
   const registry = new PluginRegistry([...builtInPlugins, ...scriptedPlugins(scripted), ...(options.plugins ?? [])]);
   const configs = new ConfigStore(db);
   const statuses = new StatusStore(db);
@@ -258,7 +263,7 @@ export async function inProcessWorker(
     if (stopped) return;
     stopped = true;
     await herder.stop();
-    db.close();
+    if (!options.db) db.close();
   };
   return {
     herder,

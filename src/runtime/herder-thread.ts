@@ -8,7 +8,8 @@
  * `stopped` is set.
  *
  * Task configs that cannot be stored (the state store is full, or fails) leave the running tasks as
- * they are and are generated and stored again after a backoff (250 ms doubling to 60 s), as Connect's
+ * they are (tasks a config change stopped run again with the stored ones) and are generated and
+ * stored again after a backoff (250 ms doubling to 60 s), as Connect's
  * DistributedHerder retries a failed task reconfiguration, until they are stored, the connector is
  * gone or the herder stops (`cancelReconfigurationRetries`). Task configs the connector cannot
  * generate now (a secrets file gone, its taskConfigs throwing) are asked for again the same way,
@@ -56,7 +57,8 @@ export abstract class HerderThread extends AbstractHerder {
 
   // ---- starting and reconfiguring ---------------------------------------------------------------
 
-  protected async startConnectorAndTasks(name: string): Promise<void> {
+  /** `skip`: tasks a restart leaves RESTARTING (their configs cannot be resolved), not started here. */
+  protected async startConnectorAndTasks(name: string, skip?: ReadonlySet<number>): Promise<void> {
     // Work queued before shutdown (a reconfiguration, a restart's second step) starts nothing.
     if (this.stopped) return;
     const stored = this.deps.configs.get(name);
@@ -82,7 +84,14 @@ export abstract class HerderThread extends AbstractHerder {
     );
     // Statuses of tasks that no longer exist must not linger.
     this.statuses.removeTasksFrom(name, stored.taskConfigs.length);
-    if (!wc) return;
+    if (!wc || wc.failed) {
+      // As Connect's distributed herder, which starts the tasks assigned to it from their stored
+      // configs whatever became of their connector (after a restart of the worker, or a config
+      // update: it stops none for it), the stored tasks run while their connector is FAILED.
+      if (stored.targetState === "STARTED")
+        await this.startTasks(name, stored.config, stored.taskConfigs, "STARTED", skip);
+      return;
+    }
     // A start still in flight (tasks follow when it completes) shows as UNASSIGNED, not as nothing.
     if (wc.starting && !this.statuses.connector(name)) this.status.connector(name, "UNASSIGNED");
     if (stored.targetState === "STARTED" && wc.started) await this.reconfigureTasks(name);
@@ -94,11 +103,12 @@ export abstract class HerderThread extends AbstractHerder {
     config: Config,
     taskConfigs: readonly Config[],
     state: TargetState,
+    skip: ReadonlySet<number> = new Set(),
   ): Promise<void> {
     if (this.stopped) return;
     for (let i = 0; i < taskConfigs.length; i++) {
       const id = { connector: name, task: i };
-      if (this.deps.worker.task(id)) continue;
+      if (this.deps.worker.task(id) || skip.has(i)) continue;
       await this.deps.worker.startTask(id, config, taskConfigs[i]!, state, this.status.taskListener);
     }
   }
@@ -141,6 +151,8 @@ export abstract class HerderThread extends AbstractHerder {
           (ms) =>
             `Could not store the task configs of connector ${name} (${code}); generating and storing them again in ${ms} ms`,
         );
+        // Its tasks run meanwhile with the stored task configs, as when they cannot be generated.
+        await this.startTasks(name, stored.config, stored.taskConfigs, "STARTED");
         return;
       }
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
@@ -189,10 +201,14 @@ export abstract class HerderThread extends AbstractHerder {
    * started, and tasks whose generated configs changed are replaced. With `configChanged` every
    * task restarts, so it picks up the new connector config even if its task config is the same.
    */
-  protected async restartConnectorInstance(name: string, configChanged: boolean): Promise<void> {
+  protected async restartConnectorInstance(
+    name: string,
+    configChanged: boolean,
+    skip?: ReadonlySet<number>,
+  ): Promise<void> {
     this.endReconfigurationRetries(name);
     await this.deps.worker.stopConnector(name);
     if (configChanged) await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
-    await this.startConnectorAndTasks(name);
+    await this.startConnectorAndTasks(name, skip);
   }
 }

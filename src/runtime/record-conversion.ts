@@ -14,6 +14,7 @@ import type { SinkRecord, SourceRecord } from "../api/record.ts";
 import { RecordHeaders } from "../api/record-headers.ts";
 import type { ConsumedRecord, KafkaHeader, ProducerRecord } from "../kafka/kafka-port.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+import { DirectFailure, type Stage } from "./errors/stage.ts";
 
 /** The worker's converters for a connector (the same set a task gets as TaskConverters). */
 export type RecordConverters = TaskConverters;
@@ -28,22 +29,29 @@ function offered(converter: Converter, value: unknown): unknown {
  * the first failure; the caller then takes the operator path for that record.
  */
 export function toProducerRecordDirect(record: SourceRecord, converters: RecordConverters): ProducerRecord {
-  const converted = kafkaHeaders(record, converters);
-  // As Connect: key and value converters see the converted Kafka headers and may add to them.
-  const headers = RecordHeaders.mutable(converted);
-  const key = converters.key.fromConnectData(
-    record.topic,
-    headers,
-    record.keySchema,
-    offered(converters.key, record.key),
-  );
-  const value = converters.value.fromConnectData(
-    record.topic,
-    headers,
-    record.valueSchema,
-    offered(converters.value, record.value),
-  );
-  return producerRecord(record, key, value, converted);
+  let stage: Stage = "HEADER_CONVERTER";
+  try {
+    const converted = kafkaHeaders(record, converters);
+    // As Connect: key and value converters see the converted Kafka headers and may add to them.
+    const headers = RecordHeaders.mutable(converted);
+    stage = "KEY_CONVERTER";
+    const key = converters.key.fromConnectData(
+      record.topic,
+      headers,
+      record.keySchema,
+      offered(converters.key, record.key),
+    );
+    stage = "VALUE_CONVERTER";
+    const value = converters.value.fromConnectData(
+      record.topic,
+      headers,
+      record.valueSchema,
+      offered(converters.value, record.value),
+    );
+    return producerRecord(record, key, value, converted);
+  } catch (error) {
+    throw new DirectFailure(stage, 0, error);
+  }
 }
 
 export async function toProducerRecord(
@@ -51,6 +59,7 @@ export async function toProducerRecord(
   converters: RecordConverters,
   operator: RetryWithToleranceOperator,
   original: SourceRecord,
+  direct?: DirectFailure,
 ): Promise<ProducerRecord | undefined> {
   const context = { source: original };
   const converted = await operator.execute(
@@ -58,6 +67,7 @@ export async function toProducerRecord(
     converters.headerClass,
     () => kafkaHeaders(record, converters),
     context,
+    direct?.firstAttemptOf("HEADER_CONVERTER"),
   );
   if (converted === undefined) return undefined;
   // As Connect: key and value converters see the converted Kafka headers and may add to them.
@@ -67,6 +77,7 @@ export async function toProducerRecord(
     converters.keyClass,
     () => converters.key.fromConnectData(record.topic, headers, record.keySchema, offered(converters.key, record.key)),
     context,
+    direct?.firstAttemptOf("KEY_CONVERTER"),
   );
   if (key === undefined) return undefined;
   const value = await operator.execute(
@@ -80,6 +91,7 @@ export async function toProducerRecord(
         offered(converters.value, record.value),
       ),
     context,
+    direct?.firstAttemptOf("VALUE_CONVERTER"),
   );
   if (value === undefined) return undefined;
   return producerRecord(record, key, value, converted);
@@ -103,24 +115,32 @@ function consumedValue(
 }
 
 /**
- * The fast path of `toSinkRecord`: converters called directly, no error operator. Throws on the
- * first failure; the caller then takes the operator path for that record. Keep in step with
- * `toSinkRecord` (same inputs to the converters, same record).
+ * The fast path of `toSinkRecord`: converters called directly, no error operator. Throws a
+ * DirectFailure on the first failure; the caller then takes the operator path for that record,
+ * giving it the failure as the failed stage's first attempt. Keep in step with `toSinkRecord`
+ * (same inputs to the converters, same record).
  */
 export function toSinkRecordDirect(
   consumed: ConsumedRecord,
   converters: RecordConverters,
   jsonText = false,
 ): SinkRecord {
-  // As Connect: key and value converters see the consumed record's Kafka headers.
-  const rawHeaders = RecordHeaders.readOnly(consumed.headers);
-  const key = converters.key.toConnectData(consumed.topic, rawHeaders, consumed.key);
-  const value = consumedValue(converters.value, consumed, rawHeaders, jsonText);
-  let headers = Headers.EMPTY;
-  if (consumed.headers.length > 0) {
-    headers = connectHeaders(consumed, converters);
+  let stage: Stage = "KEY_CONVERTER";
+  try {
+    // As Connect: key and value converters see the consumed record's Kafka headers.
+    const rawHeaders = RecordHeaders.readOnly(consumed.headers);
+    const key = converters.key.toConnectData(consumed.topic, rawHeaders, consumed.key);
+    stage = "VALUE_CONVERTER";
+    const value = consumedValue(converters.value, consumed, rawHeaders, jsonText);
+    stage = "HEADER_CONVERTER";
+    let headers = Headers.EMPTY;
+    if (consumed.headers.length > 0) {
+      headers = connectHeaders(consumed, converters);
+    }
+    return sinkRecord(consumed, key, value, headers);
+  } catch (error) {
+    throw new DirectFailure(stage, 0, error);
   }
-  return sinkRecord(consumed, key, value, headers);
 }
 
 export async function toSinkRecord(
@@ -128,6 +148,7 @@ export async function toSinkRecord(
   converters: RecordConverters,
   operator: RetryWithToleranceOperator,
   jsonText = false,
+  direct?: DirectFailure,
 ): Promise<SinkRecord | undefined> {
   const context = { consumed };
   // As Connect: key and value converters see the consumed record's Kafka headers.
@@ -137,6 +158,7 @@ export async function toSinkRecord(
     converters.keyClass,
     () => converters.key.toConnectData(consumed.topic, rawHeaders, consumed.key),
     context,
+    direct?.firstAttemptOf("KEY_CONVERTER"),
   );
   if (key === undefined) return undefined;
   const value = await operator.execute(
@@ -144,6 +166,7 @@ export async function toSinkRecord(
     converters.valueClass,
     () => consumedValue(converters.value, consumed, rawHeaders, jsonText),
     context,
+    direct?.firstAttemptOf("VALUE_CONVERTER"),
   );
   if (value === undefined) return undefined;
   const headers = await operator.execute(
@@ -151,6 +174,7 @@ export async function toSinkRecord(
     converters.headerClass,
     () => connectHeaders(consumed, converters),
     context,
+    direct?.firstAttemptOf("HEADER_CONVERTER"),
   );
   if (headers === undefined) return undefined;
   return sinkRecord(consumed, key, value, headers);

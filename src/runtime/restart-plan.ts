@@ -4,7 +4,10 @@
  * ConnectorStateInfo it answers with. The Herder builds it from the current status answer, answers
  * with it, then carries it out.
  */
+import type { StoredConnector } from "../store/config-store.ts";
+import type { Logger } from "../util/logger.ts";
 import type { ConnectorStateInfo } from "./entities.ts";
+import type { ResolveConfig } from "./resolved-values.ts";
 
 export interface RestartRequest {
   readonly connector: string;
@@ -36,4 +39,31 @@ export function buildRestartPlan(request: RestartRequest, current: ConnectorStat
     tasks: current.tasks.map((t) => (tasksToRestart.includes(t.id) ? { ...t, state: "RESTARTING" } : t)),
   };
   return { restartConnector, tasksToRestart, stateInfo };
+}
+
+/**
+ * The tasks of a plan whose configs cannot be resolved now (a secrets file gone): as Connect's
+ * doRestartConnectorAndTasks, whose startTask throws from the config lookup before the worker sees
+ * the task, each is logged and left RESTARTING, neither started nor FAILED.
+ */
+export async function unresolvableTasks(
+  connector: string,
+  stored: StoredConnector,
+  tasks: readonly number[],
+  resolveConfig: ResolveConfig,
+  log: Logger,
+): Promise<Set<number>> {
+  const unresolved = new Set<number>();
+  for (const task of tasks) {
+    const taskConfig = stored.taskConfigs[task];
+    if (taskConfig === undefined) continue;
+    try {
+      await resolveConfig(stored.config);
+      await resolveConfig(taskConfig);
+    } catch (error) {
+      log.error(`Task '${connector}-${task}' restart failed`, error);
+      unresolved.add(task);
+    }
+  }
+  return unresolved;
 }

@@ -1,7 +1,8 @@
 /**
  * SinkBatchConverter: turns the batches a WorkerSinkTask fetched into the SinkRecords its `put`
  * gets: converted (key, value, headers) and transformed, direct path first and the error operator
- * (retries, tolerance, reporting) only on failure. Counts the records read, reports each topic the
+ * (retries, tolerance, reporting) only on failure, the direct path's failure counting as the failed
+ * stage's first attempt. Counts the records read, reports each topic the
  * first time it is consumed, and remembers the consumed record behind each SinkRecord (its
  * partition, and what the errant record reporter sends to the dead letter queue).
  */
@@ -12,6 +13,7 @@ import type { Logger } from "../util/logger.ts";
 import { Slicer } from "../util/sliced.ts";
 import type { ActiveTopics } from "./active-topics.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+import { DirectFailure } from "./errors/stage.ts";
 import { type RecordConverters, toSinkRecord, toSinkRecordDirect } from "./record-conversion.ts";
 import type { TaskMetrics } from "./task-metrics.ts";
 import type { TransformationChain } from "./transformation-chain.ts";
@@ -66,10 +68,12 @@ export class SinkBatchConverter {
         try {
           const converted = toSinkRecordDirect(consumed, this.o.converters, jsonText);
           transformed = chain.isEmpty ? converted : chain.applyDirect(converted);
-        } catch {
+        } catch (failure) {
           if (!owned(batch)) continue; // the errors.tolerance path reports the failure (DLQ, log)
-          const converted = await toSinkRecord(consumed, this.o.converters, this.o.operator, jsonText);
-          transformed = converted && (await chain.apply(converted, this.o.operator, { consumed }));
+          // The direct path's failure is the failed stage's first attempt: it runs as often as in Connect.
+          const direct = failure instanceof DirectFailure ? failure : undefined;
+          const converted = await toSinkRecord(consumed, this.o.converters, this.o.operator, jsonText, direct);
+          transformed = converted && (await chain.apply(converted, this.o.operator, { consumed }, direct));
         }
         if (transformed) {
           sinkRecords.push(transformed);

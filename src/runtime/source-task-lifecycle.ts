@@ -13,6 +13,7 @@ import type { KafkaProducer, ProducerRecord } from "../kafka/kafka-port.ts";
 import type { OffsetStore } from "../store/offset-store.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
+import type { DirectFailure } from "./errors/stage.ts";
 import { toProducerRecord } from "./record-conversion.ts";
 import { commitSourceRecords, conversionRejectionOf, skipRejectionOf } from "./record-rejection.ts";
 import { type Outgoing, SourceTaskSender } from "./source-task-sender.ts";
@@ -142,11 +143,14 @@ export async function convertWithOperator(
   o: WorkerSourceTaskOptions,
   rejections: Map<SourceRecord, RecordRejection>,
   record: SourceRecord,
+  direct?: DirectFailure,
 ): Promise<ProducerRecord | undefined> {
   const operator = o.operator;
   try {
-    const transformed = await o.transformations.apply(record, operator, { source: record });
-    const produced = transformed ? await toProducerRecord(transformed, o.converters, operator, record) : undefined;
+    const transformed = await o.transformations.apply(record, operator, { source: record }, direct);
+    const produced = transformed
+      ? await toProducerRecord(transformed, o.converters, operator, record, direct)
+      : undefined;
     // undefined (not null) from either: errors.tolerance=all skipped the record after a failure.
     if (produced === undefined && transformed !== null && o.task.rejectsRecords === true) {
       const skipped = skipRejectionOf(operator.lastSkipped);

@@ -12,6 +12,7 @@ import type { PluginRegistry } from "../plugin/registry.ts";
 import { splitList } from "./connector-config-values.ts";
 import type { ProcessingContext } from "./errors/processing-context.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+import { DirectFailure } from "./errors/stage.ts";
 
 interface Step {
   readonly className: string;
@@ -75,6 +76,7 @@ export class TransformationChain {
     record: R,
     operator: RetryWithToleranceOperator,
     context: Pick<ProcessingContext, "consumed" | "source">,
+    direct?: DirectFailure,
   ): Promise<R | null | undefined> {
     let current: R | null | undefined = record;
     for (let i = 0; i < this.steps.length; i++) {
@@ -92,6 +94,7 @@ export class TransformationChain {
           return applies ? (step.transform.apply(input) as R | null) : input;
         },
         context,
+        direct?.firstAttemptOf("TRANSFORMATION", i),
       );
       if (current === null || current === undefined) return current;
     }
@@ -105,14 +108,21 @@ export class TransformationChain {
    * step twice is harmless.
    */
   applyDirect<R extends ConnectRecord>(record: R): R | null {
-    let current: R | null = this.steps.length === 0 ? record : withParsedJson(record);
-    for (const step of this.steps) {
-      const input: R = current;
-      const applies = step.predicate ? step.predicate.test(input) !== step.negate : true;
-      current = applies ? (step.transform.apply(input) as R | null) : input;
-      if (current === null || current === undefined) return null;
+    let i = 0;
+    try {
+      let current: R | null = this.steps.length === 0 ? record : withParsedJson(record);
+      for (; i < this.steps.length; i++) {
+        const step = this.steps[i]!;
+        const input: R = current;
+        const applies = step.predicate ? step.predicate.test(input) !== step.negate : true;
+        current = applies ? (step.transform.apply(input) as R | null) : input;
+        if (current === null || current === undefined) return null;
+      }
+      return current;
+    } catch (error) {
+      // Parsing a JsonText belongs to the first step, as in `apply`.
+      throw new DirectFailure("TRANSFORMATION", i, error);
     }
-    return current;
   }
 
   close(): void {

@@ -3,7 +3,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { RecordMetadata, SourceTask, SourceTaskContext } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
-import { ConnectError, RetriableError } from "../errors.ts";
+import { ConnectError, DataError, RetriableError } from "../errors.ts";
 import type { KafkaProducer, ProducerRecord } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "../kafka/platformatic/produce-transport.ts";
@@ -13,6 +13,7 @@ import type { Clock } from "../util/clock.ts";
 import { type Logger, LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { ActiveTopics } from "./active-topics.ts";
+import type { RecordConverters } from "./record-conversion.ts";
 import { idlePoll, memoryOffsetStore, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import { WorkerSourceTask } from "./worker-source-task.ts";
@@ -63,6 +64,7 @@ function setup(
     topicCreator?: { ensure(topic: string): Promise<void>; close(): Promise<void> };
     producer?: (kafka: MemoryKafka) => Promise<KafkaProducer>;
     onTopic?: (topic: string) => void;
+    converters?: RecordConverters;
   } = {},
 ) {
   const kafka = new MemoryKafka();
@@ -78,7 +80,7 @@ function setup(
     taskClass: "test.QueuedSource",
     config: {},
     producer: () => (options.producer ? options.producer(kafka) : kafka.producer()),
-    converters: stringConverters,
+    converters: options.converters ?? stringConverters,
     transformations: TransformationChain.EMPTY,
     offsets,
     maxRequestBytes: options.maxRequestBytes ?? 1_048_576,
@@ -128,6 +130,28 @@ describe("WorkerSourceTask", () => {
     expect(topics).toEqual(["t"]);
     task.stop();
     expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("a value conversion that fails once fails the task (errors.tolerance=none), as Connect's single attempt", async () => {
+    // Regression: the direct path's failure was followed by a fresh attempt in the error operator,
+    // which wrote the record.
+    let calls = 0;
+    const flaky = {
+      ...stringConverters.value,
+      fromConnectData: (...args: Parameters<typeof stringConverters.value.fromConnectData>) => {
+        calls++;
+        if (calls === 1) throw new DataError("cannot write it");
+        return stringConverters.value.fromConnectData(...args);
+      },
+    };
+    const { kafka, plugin, task, listener } = setup({ converters: { ...stringConverters, value: flaky } });
+    plugin.queue.push([line(1)]);
+    task.start();
+    await waitFor(() => listener.events.includes("FAILED"), { what: "the task to fail" });
+    expect(calls).toBe(1);
+    expect(kafka.records("t")).toEqual([]);
+    task.stop();
+    await task.awaitStop(5000);
   });
 
   test("a retriable send failure is retried; the task stays up and nothing is lost or doubled", async () => {
@@ -365,13 +389,14 @@ describe("WorkerSourceTask with several batches in flight", () => {
     // The second batch has nothing to send (its record is skipped with errors.tolerance=all), so it
     // settles at once, while the first still waits for Kafka.
     const { kafka, plugin, task, offsets } = setup({ tolerance: "all" });
-    // Fails both conversion attempts (direct path, then the error operator's), then reads fine.
+    // Fails its conversion (one attempt, the direct path's, which the error operator counts as its
+    // first), then reads fine.
     let conversions = 0;
     const unconvertible = sourceRecord({
       topic: "t",
       value: {
         toString() {
-          if (++conversions <= 2) throw new Error("cannot convert");
+          if (++conversions <= 1) throw new Error("cannot convert");
           return "unconvertible";
         },
       },

@@ -43,6 +43,7 @@ import { abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { monotonicNow } from "../util/clock.ts";
 import { Slicer } from "../util/sliced.ts";
+import { DirectFailure } from "./errors/stage.ts";
 import { toProducerRecordDirect } from "./record-conversion.ts";
 import { recordBytes } from "./request-bytes.ts";
 import type { BatchResult } from "./send-coalescer.ts";
@@ -193,8 +194,10 @@ export class WorkerSourceTask extends WorkerTask {
         try {
           const transformed = direct.isEmpty ? record : direct.applyDirect(record);
           produced = transformed ? toProducerRecordDirect(transformed, this.o.converters) : undefined;
-        } catch {
-          produced = await convertWithOperator(this.o, this.sender.rejections, record);
+        } catch (failure) {
+          // The direct path's failure is the failed stage's first attempt: it runs as often as in Connect.
+          const direct = failure instanceof DirectFailure ? failure : undefined;
+          produced = await convertWithOperator(this.o, this.sender.rejections, record, direct);
         }
         if (produced) {
           positions[i] = outgoing.length;

@@ -72,6 +72,20 @@ describe("DeadLetterQueueReporter", () => {
     expect([metrics.deadLetterQueueProduceRequests, metrics.deadLetterQueueProduceFailures]).toEqual([1, 0]);
   });
 
+  test("an error without a message gets the exception.message header with a null value, as Connect's toBytes(null)", async () => {
+    const kafka = new MemoryKafka();
+    const { r } = reporter(kafka);
+    await r.report({ ...context, error: new DataError("") });
+    await r.flush();
+    const headers = kafka.records("dlq")[0]!.headers;
+    const message = headers.filter((h) => h.key === "__connect.errors.exception.message");
+    expect(message).toEqual([{ key: "__connect.errors.exception.message", value: null }]);
+    const keys = headers.map((h) => h.key);
+    expect(keys.indexOf("__connect.errors.exception.message")).toBe(
+      keys.indexOf("__connect.errors.exception.class.name") + 1,
+    );
+  });
+
   test("a record the DLQ cannot take is logged and counted, never thrown; the next one gets a new producer", async () => {
     const kafka = new MemoryKafka();
     let producers = 0;

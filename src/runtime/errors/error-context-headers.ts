@@ -12,7 +12,7 @@ const encoder = new TextEncoder();
 const utf8 = (s: string) => encoder.encode(s);
 
 export function errorContextHeaders(c: ProcessingContext, redact: (text: string) => string = (t) => t): KafkaHeader[] {
-  const headers: [string, string][] = [];
+  const headers: [string, string | null][] = [];
   if (c.consumed) {
     headers.push(
       ["topic", c.consumed.topic],
@@ -29,7 +29,9 @@ export function errorContextHeaders(c: ProcessingContext, redact: (text: string)
   if (c.error !== undefined) {
     headers.push(
       ["exception.class.name", javaClassOf(c.error)],
-      ["exception.message", redact(messageOf(c.error))],
+      // Connect adds it with a null value for an exception without a message (its toBytes(null));
+      // a JavaScript error without one has the empty message.
+      ["exception.message", messageOf(c.error) === "" ? null : redact(messageOf(c.error))],
       ["exception.stacktrace", redact(traceOf(c.error))],
     );
     // Errors may add details of their own (an HTTP sink: the status code and a response excerpt).
@@ -38,5 +40,5 @@ export function errorContextHeaders(c: ProcessingContext, redact: (text: string)
       for (const [k, v] of Object.entries(extra)) if (typeof v === "string") headers.push([k, redact(v)]);
     }
   }
-  return headers.map(([k, v]) => ({ key: `${ERROR_HEADER_PREFIX}${k}`, value: utf8(v) }));
+  return headers.map(([k, v]) => ({ key: `${ERROR_HEADER_PREFIX}${k}`, value: v === null ? null : utf8(v) }));
 }

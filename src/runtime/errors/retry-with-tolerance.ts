@@ -62,13 +62,15 @@ export class RetryWithToleranceOperator {
 
   /**
    * Runs `operation`; returns its result, or `undefined` when it failed and the failure was
-   * tolerated (the record is to be skipped).
+   * tolerated (the record is to be skipped). `firstAttempt`: the operation already ran once and
+   * failed with this error (a direct path's attempt): that is its first attempt.
    */
   async execute<T>(
     stage: Stage,
     executingClass: string,
     operation: () => T | Promise<T>,
     record: Pick<ProcessingContext, "consumed" | "source"> = {},
+    firstAttempt?: { readonly error: unknown },
   ): Promise<T | undefined> {
     let attempts = 0;
     let lastError: unknown;
@@ -77,6 +79,7 @@ export class RetryWithToleranceOperator {
         async () => {
           attempts++;
           try {
+            if (attempts === 1 && firstAttempt) throw firstAttempt.error;
             return await operation();
           } catch (error) {
             lastError = error;

@@ -1,0 +1,50 @@
+/**
+ * The stored tasks of a connector whose start fails run, as Connect's distributed herder (which the
+ * gateway follows where standalone and distributed differ) starts the tasks assigned to it from the
+ * task configs of its config topic, whatever became of their connector: after the worker restarts,
+ * and after a config update. Regression: they stayed UNASSIGNED (stopped) until the connector was
+ * restarted, as a standalone worker, which keeps no task configs, would have none to start.
+ */
+import { Database } from "bun:sqlite";
+import { expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import { ConnectError } from "../errors.ts";
+import { migrate } from "../store/database.ts";
+import { inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
+
+const config = { "connector.class": SCRIPTED_SOURCE, "tasks.max": "2" };
+
+const failingStart = {
+  start: () => {
+    throw new ConnectError("cannot reach the source");
+  },
+};
+
+test("after a restart of the worker, the stored tasks of a connector whose start fails run", async () => {
+  const db = new Database(":memory:");
+  migrate(db, ":memory:");
+  try {
+    {
+      await using w = await inProcessWorker({ db });
+      expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
+      await waitFor(() => w.worker.runningTasks("c").length === 2, { what: "the tasks running" });
+    }
+    await using w = await inProcessWorker({ db, script: failingStart });
+    expect((await w.rest("GET", "/connectors/c/status")).body.connector.state).toBe("FAILED");
+    await waitFor(() => w.worker.runningTasks("c").length === 2, { what: "the stored tasks running" });
+  } finally {
+    db.close();
+  }
+});
+
+test("after a config update whose connector fails to start, the tasks run with the stored task configs", async () => {
+  await using w = await inProcessWorker();
+  expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
+  await waitFor(() => w.worker.runningTasks("c").length === 2, { what: "the tasks running" });
+  w.scripted.script = failingStart;
+  expect((await w.rest("PUT", "/connectors/c/config", { ...config, topic: "changed" })).status).toBe(200);
+  expect((await w.rest("GET", "/connectors/c/status")).body.connector.state).toBe("FAILED");
+  expect(w.worker.runningTasks("c").length).toBe(2);
+  const states = (await w.rest("GET", "/connectors/c/status")).body.tasks.map((t: { state: string }) => t.state);
+  expect(states).toEqual(["RUNNING", "RUNNING"]);
+});
