@@ -29,7 +29,7 @@
 import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
 import { type HttpClient, type HttpResponse, redactUrl } from "../../http/http-client.ts";
 import { isRetriableStatus, retryAfterMs } from "../../http/retry-policy.ts";
-import type { TokenProvider } from "../../http/token-provider.ts";
+import { RetriableTokenRequestError, type TokenProvider } from "../../http/token-provider.ts";
 import { type BackoffPolicy, retry } from "../../util/backoff.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
@@ -156,15 +156,15 @@ export class HttpDelivery {
           signal,
           clock: this.clock,
           classify: (error) => {
-            if (error instanceof RetriableStatus) {
-              const wish = retryAfterMs(error.response, this.clock.now());
-              // A least wait: "0" or a date already past (the endpoint's clock behind) does not undo the backoff.
-              return {
-                retriable: true,
-                minDelayMs: wish === undefined ? undefined : Math.min(wish, this.s.policy.maxMs),
-              };
-            }
-            return { retriable: isRetriable(error) };
+            // A Retry-After (the endpoint's or the token endpoint's) is a least wait: "0" keeps the backoff.
+            const wish =
+              error instanceof RetriableStatus
+                ? retryAfterMs(error.response, this.clock.now())
+                : error instanceof RetriableTokenRequestError
+                  ? error.retryAfterMs
+                  : undefined;
+            const retriable = error instanceof RetriableStatus || isRetriable(error);
+            return { retriable, minDelayMs: wish === undefined ? undefined : Math.min(wish, this.s.policy.maxMs) };
           },
           onRetry: (error, attempt, delayMs) =>
             this.log.warn(

@@ -258,3 +258,39 @@ describe("HttpSinkTask when the endpoint answers a status outside 100..599", () 
     expect(() => h.task.preCommit([{ topic: "orders", partition: 0, offset: 1 }])).toThrow("HTTP 999");
   });
 });
+
+describe("HttpSinkTask when the OIDC token endpoint asks for a wait", () => {
+  test.each([429, 503])(
+    "the OIDC token endpoint's Retry-After on %p is the least wait before the token request is tried again",
+    async (status) => {
+      let calls = 0;
+      using tokens = Bun.serve({
+        port: 0,
+        hostname: "127.0.0.1",
+        fetch: () =>
+          ++calls === 1
+            ? new Response("slow down", { status, headers: { "Retry-After": "7" } })
+            : Response.json({ access_token: "t1", expires_in: 3600 }),
+      });
+      await using server = endpoint();
+      const clock = new ManualClock(0);
+      await using h = harness(
+        {
+          url: server.url(),
+          "sink.flush-buffer.timeout": "0",
+          "sink.retry.backoff.initial.ms": "10",
+          "sink.retry.backoff.max.ms": "60000",
+          "security.oidc.token.request": "grant_type=client_credentials",
+          "security.oidc.token.endpoint.url": `http://127.0.0.1:${tokens.port}/token`,
+        },
+        { clock },
+      );
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => clock.sleeps.length === 1);
+      expect(clock.sleeps[0]!).toBe(7000);
+      clock.advance(7000);
+      await waitFor(() => server.received.length === 1);
+      expect(calls).toBe(2);
+    },
+  );
+});

@@ -4,10 +4,9 @@
  * why the value is unusable or undefined. Used by the key declarations in config.ts, the rules
  * across keys in config-rules.ts and (for the cron options) schedule.ts.
  */
-import { Cron } from "croner";
 import { JSONPath } from "jsonpath-plus";
 import { check } from "../../plugin/config-def.ts";
-import { lastDayOffset, quartzForCroner } from "./quartz-cron.ts";
+import { cronRuns } from "./cron-runs.ts";
 
 export const positive = check.atLeast(1);
 export const nonNegative = check.atLeast(0);
@@ -60,20 +59,13 @@ export function isDefinitePath(path: string): boolean {
     });
 }
 
-/** Croner options for a Quartz-style `expression` (seconds field, `?`, `0/5` steps, 1 = Sunday, `L-n`). */
-export function cronOptions(timezone: string, expression: string) {
-  const dayOffset = lastDayOffset(expression);
-  return { paused: true, timezone, sloppyRanges: true, alternativeWeekdays: true, dayOffset } as const;
-}
-
 /**
  * Why croner cannot run the expression (what Quartz alone refuses is a validation-only rule:
  * validation-only.ts, quartzCronProblems).
  */
 export function cronProblem(expression: string, timezone: string): string | undefined {
   try {
-    const cron = new Cron(quartzForCroner(expression), cronOptions(timezone, expression));
-    if (cron.nextRun() === null) return "The cron expression never fires";
+    if (cronRuns(expression, timezone).nextRun(new Date()) === null) return "The cron expression never fires";
   } catch (error) {
     return `Invalid cron expression: ${(error as Error).message}`;
   }

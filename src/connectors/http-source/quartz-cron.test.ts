@@ -84,6 +84,34 @@ describe("Quartz syntax croner does not read (the document's cron schedules are 
     expect(refused("0 0 12 L-3 * ?")).toEqual([]);
   });
 
+  test("L-n keeps its time of day across a DST change between that day and the month's last (review59)", () => {
+    const s = cronSchedule("0 0 12 L-3 * ?", "Europe/Berlin");
+    // 28 March 2024 12:00 CET; Berlin moved to CEST on the 31st, the month's last day.
+    expect(new Date(s.next(at(Date.UTC(2024, 2, 1)))).toISOString()).toBe("2024-03-28T11:00:00.000Z");
+    const ny = cronSchedule("0 0 12 L-25 * ?", "America/New_York");
+    // 6 March 2025 12:00 EST (New York moved to EDT on the 9th).
+    expect(new Date(ny.next(at(Date.UTC(2025, 2, 1)))).toISOString()).toBe("2025-03-06T17:00:00.000Z");
+  });
+
+  test("L-n in a month shorter than n + 1 days is skipped, as Quartz skips it, not run in the month before (review59)", () => {
+    const s = cronSchedule("0 0 12 L-30 * ?", "UTC");
+    const out: string[] = [];
+    for (let t = Date.UTC(2024, 0, 1), i = 0; i < 5; i++) {
+      t = s.next(at(t));
+      out.push(new Date(t).toISOString());
+    }
+    expect(out).toEqual([
+      "2024-01-01T12:00:00.000Z",
+      "2024-03-01T12:00:00.000Z",
+      "2024-05-01T12:00:00.000Z",
+      "2024-07-01T12:00:00.000Z",
+      "2024-08-01T12:00:00.000Z",
+    ]);
+    expect(fires("0 0 12 L-28 2 ?", 2)).toEqual(["2028-02-01T12:00:00.000Z", "2032-02-01T12:00:00.000Z"]);
+    expect(refused("0 0 12 L-29 2 ?")).toEqual(["The cron expression never fires"]);
+    expect(refused("0 0 12 L-30 4 ?")).toEqual(["The cron expression never fires"]);
+  });
+
   test("an L-n croner cannot be given (in a list, with W, beyond 30) is refused naming the day-of-month field", () => {
     expect(refused("0 0 12 1,L-3 * ?")).toEqual([
       "Invalid cron expression: day-of-month '1,L-3': an offset from the last day of the month (L-n) is supported as the whole field only, not in a list or with W",

@@ -3,7 +3,7 @@
  * wraps around its field (`22-2` hours, `FRI-MON`, `11-2` months: Quartz runs on to the field's
  * end and on from its start) becomes two ranges, and `L` alone as the day of week (Quartz: the
  * last day of the week, Saturday) becomes `7`, and `L-3` as the day of month (the month's last day
- * minus 3) becomes `L` with croner's dayOffset -3. Everything else is passed on as written, so croner
+ * minus 3) becomes `L`, its months' day found by cron-runs.ts. Everything else is passed on as written, so croner
  * still refuses what it cannot read, with its own message. Used by schedule.ts and config-checks.ts.
  * Quartz also refuses what croner reads: other than 6 or 7 fields, a day of month and a day of
  * week both given, or both `?` (quartzOnlyProblem).
@@ -46,8 +46,8 @@ function unwrapped(part: string, field: number): string {
 const LAST_DAY_OFFSET = /^L-(\d+)$/i;
 
 /**
- * `expression` (Quartz, with seconds) in the form croner reads with the gateway's options (and
- * `lastDayOffset`'s dayOffset). Throws, naming the field, what cannot be rewritten: an `L-n` in a
+ * `expression` (Quartz, with seconds) in the form croner reads with the gateway's options (an
+ * `L-n` as `L`: cron-runs.ts). Throws, naming the field, what cannot be rewritten: an `L-n` in a
  * list or with `W`, or an offset beyond 30 days.
  */
 export function quartzForCroner(expression: string): string {
@@ -64,7 +64,7 @@ export function quartzForCroner(expression: string): string {
     .join(" ");
 }
 
-/** A day-of-month `L-n` as croner's `L` (moved by lastDayOffset), or why it cannot be one. */
+/** A day-of-month `L-n` as croner's `L` (the months cron-runs.ts looks in), or why it cannot be one. */
 function lastDay(field: string): string {
   const offset = LAST_DAY_OFFSET.exec(field);
   if (!offset)
@@ -75,10 +75,10 @@ function lastDay(field: string): string {
   return "L";
 }
 
-/** croner's dayOffset for a day-of-month `L-n` (Quartz: n days before the month's last day), else 0. */
-export function lastDayOffset(expression: string): number {
+/** n of a day-of-month `L-n` (Quartz: n days before the month's last day; cron-runs.ts), else 0. */
+export function daysBeforeLastDay(expression: string): number {
   const offset = LAST_DAY_OFFSET.exec(expression.trim().split(/\s+/)[DAY_OF_MONTH_FIELD] ?? "");
-  return offset ? -Number(offset[1]) : 0;
+  return offset ? Number(offset[1]) : 0;
 }
 
 /**

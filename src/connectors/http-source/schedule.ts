@@ -9,11 +9,9 @@
  * neither delays nor hastens a poll; cron fire times are wall-clock instants by nature, and follow
  * a step. A stored poll time is a wall-clock time: it is related to now when the task starts.
  */
-import { Cron } from "croner";
 import { type Clock, type Moment, monotonicNow } from "../../util/clock.ts";
 import type { HttpSourceConfig } from "./config.ts";
-import { cronOptions } from "./config-checks.ts";
-import { quartzForCroner } from "./quartz-cron.ts";
+import { cronRuns } from "./cron-runs.ts";
 
 /** Poll times are on the schedule's own reading of a clock (`now`): compare them only with it. */
 export interface Schedule {
@@ -35,7 +33,7 @@ export function intervalSchedule(intervalMs: number): Schedule {
 }
 
 export function cronSchedule(expression: string, timezone: string): Schedule {
-  const cron = new Cron(quartzForCroner(expression), cronOptions(timezone, expression));
+  const cron = cronRuns(expression, timezone);
   const after = (ms: number) => cron.nextRun(new Date(ms))?.getTime() ?? Number.POSITIVE_INFINITY;
   return {
     first: ({ wall: now }, last) =>
