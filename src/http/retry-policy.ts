@@ -22,8 +22,19 @@ export interface RetryDecision {
 
 const NOT_RETRIED_5XX = new Set([501, 505]);
 
+/**
+ * The status a connector classifies a response by: its own, or 500 for one outside 100..599, which
+ * RFC 9110 §15 calls invalid and tells a client to process as a 5xx (a WAF's 999, a proxy's 600;
+ * Bun hands them through): such an answer is no success. Messages keep the status as it came.
+ */
+export function classifiedStatus(status: number): number {
+  return status >= 100 && status <= 599 ? status : 500;
+}
+
+/** 408, 429 and 5xx other than 501/505, a status outside 100..599 included (classifiedStatus). */
 export function isRetriableStatus(status: number): boolean {
-  return status === 408 || status === 429 || (status >= 500 && status <= 599 && !NOT_RETRIED_5XX.has(status));
+  const s = classifiedStatus(status);
+  return s === 408 || s === 429 || (s >= 500 && s <= 599 && !NOT_RETRIED_5XX.has(s));
 }
 
 /** The Retry-After delay of a 429 or 503 response, else undefined. */

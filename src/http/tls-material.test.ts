@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { type ClientStores, makeClientStores } from "../../test/support/tls-stores.ts";
 import { ConfigError } from "../errors.ts";
@@ -91,6 +91,16 @@ describe("loadTlsMaterial", () => {
     expect(Object.keys(keyErrors(() => loadTlsMaterial({ truststore: { location: s.trustJks } })))).toEqual([
       "http.ssl.truststore.password",
     ]);
+  });
+
+  test("a PEM key store whose key is not its first certificate's names the location key, with the path only", () => {
+    // Bun opens no TLS socket with such a pair and says only "FailedToOpenSocket" at every request.
+    const store = dir.file("mismatched-store.pem");
+    writeFileSync(store, readFileSync(s.serverKey, "utf8") + readFileSync(s.clientCert, "utf8"));
+    const errors = keyErrors(() => loadTlsMaterial({ keystore: { location: store } }));
+    expect(errors).toEqual({
+      "http.ssl.keystore.location": [`${store} holds a private key that is not the one of its first certificate`],
+    });
   });
 
   test("a trust store without a key store gives only CA certificates; verification can be turned off", () => {

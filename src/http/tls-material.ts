@@ -153,6 +153,15 @@ function readStore(
   return readPkcs12(keys, bytes, password);
 }
 
+/** Whether `keyPem` is the private key of the certificate `certPem` (a key of another type is not). */
+function isKeyOf(certPem: string, keyPem: string): boolean {
+  try {
+    return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
+  } catch {
+    return false;
+  }
+}
+
 /** Reads and checks the stores; throws a ConfigError naming the key at fault. */
 export function loadTlsMaterial(settings: TlsSettings, prefix = "http.ssl."): ClientTls {
   const material: { ca?: string[]; cert?: string; key?: string; rejectUnauthorized: boolean } = {
@@ -169,6 +178,12 @@ export function loadTlsMaterial(settings: TlsSettings, prefix = "http.ssl."): Cl
   if (own) {
     if (own.key === undefined || own.certs.length === 0)
       fail(keyKeys.location, "the key store must hold a private key with its certificate chain");
+    // Bun would open no TLS socket with another certificate's key (loadPemFiles): said here instead.
+    if (!isKeyOf(own.certs[0]!, own.key))
+      fail(
+        keyKeys.location,
+        `${present(settings.keystore?.location)} holds a private key that is not the one of its first certificate`,
+      );
     material.key = own.key;
     material.cert = own.certs.join("\n");
   }
@@ -219,15 +234,6 @@ function pkcs8Key(key: string, path: string): string {
     return parsed.export({ format: "pem", type: "pkcs8" }).toString();
   } catch (error) {
     fail(key, `${path} holds no readable unencrypted PKCS8 private key (PEM or DER)`, error);
-  }
-}
-
-/** Whether `keyPem` is the private key of the certificate `certPem` (a key of another type is not). */
-function isKeyOf(certPem: string, keyPem: string): boolean {
-  try {
-    return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
-  } catch {
-    return false;
   }
 }
 

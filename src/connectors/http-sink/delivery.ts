@@ -28,14 +28,14 @@
  */
 import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
 import { type HttpClient, type HttpResponse, redactUrl } from "../../http/http-client.ts";
-import { isRetriableStatus, retryAfterMs } from "../../http/retry-policy.ts";
+import { classifiedStatus, isRetriableStatus, retryAfterMs } from "../../http/retry-policy.ts";
 import { RetriableTokenRequestError, type TokenProvider } from "../../http/token-provider.ts";
 import { type BackoffPolicy, retry } from "../../util/backoff.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { SecretMask } from "./secret-mask.ts";
 import { SinkMetrics } from "./sink-metrics.ts";
-import { classifiedStatus, refusesCredentials } from "./status-codes.ts";
+import { refusesCredentials } from "./status-codes.ts";
 import { TokenRenewal } from "./token-renewal.ts";
 
 export interface DeliverySettings {
@@ -147,7 +147,7 @@ export class HttpDelivery {
           attempts++;
           const response = await this.attempt(request, signal);
           if (!this.s.isError(classifiedStatus(response.status))) return response;
-          if (isRetriableStatus(classifiedStatus(response.status))) throw new RetriableStatus(response);
+          if (isRetriableStatus(response.status)) throw new RetriableStatus(response);
           throw this.statusError(request, response, attempts);
         },
         {
@@ -256,7 +256,7 @@ export class HttpDelivery {
         signal,
         bodyPrefixBytes: RESPONSE_BYTES_KEPT,
       });
-      this.metrics.requests.inc({ status_class: SinkMetrics.statusClass(response.status) });
+      this.metrics.requests.inc({ status_class: SinkMetrics.statusClass(classifiedStatus(response.status)) });
       this.metrics.latency.observe(response.durationMs / 1000);
       this.logExchange(request, response);
       return response;

@@ -59,12 +59,3 @@ export function errorStatusChecker(errors: readonly string[], exclude: readonly 
 export function refusesCredentials(status: number): boolean {
   return status === 401 || status === 407;
 }
-
-/**
- * The status the sink classifies a response by: its own, or 500 for one outside 100..599, which
- * RFC 9110 §15 calls invalid and tells a client to process as a 5xx (a WAF's 999, a proxy's 600):
- * such an answer is no acknowledgement of the records. Messages keep the status as it came.
- */
-export function classifiedStatus(status: number): number {
-  return status >= 100 && status <= 599 ? status : 500;
-}

@@ -256,6 +256,9 @@ describe("HttpSinkTask when the endpoint answers a status outside 100..599", () 
     expect(h.errant).toEqual([]);
     expect(h.raised[0]!.message).toBe(`HTTP 999 from POST ${server.url} after 2 attempt(s)`);
     expect(() => h.task.preCommit([{ topic: "orders", partition: 0, offset: 1 }])).toThrow("HTTP 999");
+    // Counted as the 5xx it is classified as, not under a "9xx" class of its own.
+    const requests = h.metrics.families({}).find((f) => f.name === "http_sink_requests_total")!;
+    expect(requests.samples).toEqual([{ labels: { status_class: "5xx" }, value: 2 }]);
   });
 });
 

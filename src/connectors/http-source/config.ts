@@ -232,7 +232,7 @@ export const httpSourceConfig = defineConfig({
     validators: [nonNegative],
   }),
   "http.response.error.codes": key.list({
-    doc: "The statuses that are errors (after retries), handled by behavior.on.error. Empty: every status of 400 and above. Another 408, 429 or 5xx is retried as an error is, then every scheduled poll retries its page, with a warning; other non-2xx statuses end the poll with a warning.",
+    doc: "The statuses that are errors (after retries), handled by behavior.on.error. Empty: every status of 400 and above. Another 408, 429 or 5xx is retried as an error is, then every scheduled poll retries its page, with a warning; other non-2xx statuses end the poll with a warning. A status outside 100..599 (a WAF's 999) is classified as a 500, as RFC 9110 says.",
     default: [],
     group: G.errors,
   }),

@@ -5,6 +5,7 @@
  * fails, errors.tolerance=all logs (errors.log.enable=true) or ignores.
  */
 import type { Config } from "../../api/connector.ts";
+import { classifiedStatus } from "../../http/retry-policy.ts";
 import { withoutEchoes } from "./echoed-secrets.ts";
 
 const SNIPPET = 300;
@@ -19,12 +20,13 @@ export function errorBehavior(configured: string | null, config: Config): Behavi
 
 /**
  * `ok` for 2xx; `error` for a status in `codes` (empty: every status of 400 and above); `other`
- * for any other status (the poll ends with a warning).
+ * for any other status (the poll ends with a warning). A status outside 100..599 is a 500 (classifiedStatus).
  */
 export function errorStatus(status: number, codes: readonly string[]): "ok" | "error" | "other" {
-  if (status >= 200 && status < 300) return "ok";
-  if (codes.length === 0) return status >= 400 ? "error" : "other";
-  return codes.some((c) => Number(c) === status) ? "error" : "other";
+  const s = classifiedStatus(status);
+  if (s >= 200 && s < 300) return "ok";
+  if (codes.length === 0) return s >= 400 ? "error" : "other";
+  return codes.some((c) => Number(c) === s) ? "error" : "other";
 }
 
 /**
@@ -33,7 +35,8 @@ export function errorStatus(status: number, codes: readonly string[]): "ok" | "e
  * nothing of the page.
  */
 export function passingStatus(status: number): boolean {
-  return status === 401 || status === 408 || status === 429 || status >= 500;
+  const s = classifiedStatus(status);
+  return s === 401 || s === 408 || s === 429 || s >= 500;
 }
 
 /**

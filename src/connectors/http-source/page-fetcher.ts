@@ -19,7 +19,7 @@ import {
   HttpTransportError,
   redactUrl as redacted,
 } from "../../http/http-client.ts";
-import { retryAfterMs, sendWithRetry } from "../../http/retry-policy.ts";
+import { classifiedStatus, retryAfterMs, sendWithRetry } from "../../http/retry-policy.ts";
 import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
 import { RetriableTokenRequestError } from "../../http/token-provider.ts";
 import type { Counter, Histogram, PluginMetrics } from "../../metrics/plugin-metrics.ts";
@@ -255,7 +255,7 @@ export class PageFetcher {
                 : retryAfterMs(response, clock.now());
             if (after !== undefined) this.o.gate.holdFor(Math.min(after, this.o.policy.maxMs), clock);
           }
-          if (error !== undefined || (response && response.status >= 400)) metrics.errors.inc();
+          if (error !== undefined || (response && classifiedStatus(response.status) >= 400)) metrics.errors.inc();
         },
         onRetry: (attempt, outcome, delayMs) => {
           const what =

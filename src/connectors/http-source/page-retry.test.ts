@@ -1,6 +1,7 @@
 // Pages whose failure may pass are retried by the next scheduled poll, never skipped: skipping one
 // ends the poll there and moves the offset past its unread pages.
 import { describe, expect, test } from "bun:test";
+import { createServer } from "node:net";
 import { materialized } from "../../api/data/json-text.ts";
 import type { SourceRecord } from "../../api/record.ts";
 import { api, FastForwardClock, startTask } from "./test-support.ts";
@@ -242,5 +243,77 @@ describe("HttpSourceTask after a 403 that says the rate limit is spent (review31
     expect(ids(await h.collect(1, 5))).toEqual([1]);
     await h.collect(1, 3);
     expect(h.logs.some((l) => l.includes("HTTP 403") && l.includes("the poll ends here"))).toBe(true);
+  });
+});
+
+/** A loopback server answering each GET with `answer(url)`: a raw status line (Bun's Response refuses 999, 099). */
+async function rawApi(answer: (url: URL) => { line: string; body: string; headers?: string }) {
+  const paths: string[] = [];
+  const server = createServer((socket) => {
+    let data = "";
+    socket.on("error", () => {});
+    socket.on("data", (chunk) => {
+      data += chunk.toString();
+      if (!data.includes("\r\n\r\n")) return;
+      const url = new URL(data.split(" ")[1]!, "http://x");
+      paths.push(`${url.pathname}${url.search}`);
+      const { line, body, headers } = answer(url);
+      socket.end(
+        `HTTP/1.1 ${line}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${headers ?? ""}Connection: close\r\n\r\n${body}`,
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return { paths, base: `http://127.0.0.1:${port}`, [Symbol.dispose]: () => server.close() };
+}
+
+describe("HttpSourceTask after a status outside 100..599 (review60)", () => {
+  // RFC 9110 §15: an invalid status is processed as a 5xx. A 099 ended the poll as a 4xx outside the
+  // error codes does, moving a newest-first API's offset past its unread pages; a 999 was not retried
+  // within the poll as a 5xx is.
+  test.each([
+    ["099 Low", { "behavior.on.error": "ignore" }],
+    ["099 Low", { "http.response.error.codes": "500,503", "behavior.on.error": "log" }],
+    ["999 Request denied", { "behavior.on.error": "ignore", "http.retry.max.attempts": "1" }],
+  ])("a %p on page 2 is retried by the next poll: its older records are not lost", async (line, config) => {
+    let failures = 1;
+    const events = [4, 3, 2, 1].map((id) => ({ id, ts: `2024-01-0${id}T00:00:00Z` }));
+    using server = await rawApi((url) => {
+      const since = url.searchParams.get("since") ?? "";
+      const newer = events.filter((e) => e.ts > since);
+      if (url.searchParams.get("page") === "2")
+        return failures-- > 0 ? { line, body: "{}" } : { line: "200 OK", body: JSON.stringify(newer.slice(2)) };
+      const link = newer.length > 2 ? `Link: </e?page=2&since=${since}>; rel="next"\r\n` : "";
+      return { line: "200 OK", body: JSON.stringify(newer.slice(0, 2)), headers: link };
+    });
+    const h = await startTask({
+      "http.url": `${server.base}/e?since=\${offset}`,
+      "http.response.records.path": "$[*]",
+      "http.pagination.type": "LINK_HEADER",
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "ts",
+      "http.initial.offset": "2023-12-31T00:00:00Z",
+      "http.timer.interval.ms": "60000",
+      ...config,
+    });
+    expect(ids(await h.collect(4, 150))).toEqual([4, 3, 2, 1]);
+    expect(server.paths.slice(0, 3).map((p) => (p.includes("page=2") ? "2" : "1"))).toEqual(["1", "2", "2"]);
+  });
+
+  test("a 999 is retried within the poll as a 5xx is (http.retry.max.attempts)", async () => {
+    let n = 0;
+    using server = await rawApi(() =>
+      n++ === 0 ? { line: "999 Request denied", body: "{}" } : { line: "200 OK", body: '[{"id":1}]' },
+    );
+    const h = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.response.records.path": "$[*]",
+      "behavior.on.error": "fail",
+      "http.retry.max.attempts": "2",
+      "http.retry.backoff.ms": "1",
+    });
+    expect(ids(await h.collect(1, 5))).toEqual([1]);
+    expect(server.paths).toHaveLength(2);
   });
 });
