@@ -1074,4 +1074,77 @@ describe("what only the kafkajs adapter does", () => {
     await consumer.close();
     await admin.close();
   }, 60_000);
+
+  // kafkajs applies a seek at the partition's next fetch, in any later generation: one made just before a rejoin survived it.
+  test("a seek made while assigned, just before a rejoin, does not survive it (Java's eager rejoin drops every position): the partition starts at the committed offset", async () => {
+    const topic = uniqueTopic("seek-before-rejoin");
+    const groupId = `group-${topic}`;
+    const port = kafkaPorts.kafkajs(new LogManager({ sink: () => {} }));
+    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    await awaitTopic(topic);
+    const producer = await port.producer({ "bootstrap.servers": info.bootstrap });
+    const send = (from: number, count: number) =>
+      producer.send(
+        Array.from({ length: count }, (_, i) => ({
+          topic,
+          partition: 0,
+          key: null,
+          value: utf8(`v${from + i}`),
+          headers: [],
+          timestamp: null,
+        })),
+      );
+    await send(0, 10);
+    const properties = {
+      "bootstrap.servers": info.bootstrap,
+      "fetch.max.wait.ms": "100",
+      "heartbeat.interval.ms": "300",
+    };
+    const received: ConsumedRecord[] = [];
+    let b: Awaited<ReturnType<KafkaPort["consumer"]>> | undefined;
+    let bStarted: Promise<void> | undefined;
+    const a = await port.consumer({ groupId, topics: [topic], properties });
+    await a.start(
+      handlers({
+        onRecords: async (records, heartbeat) => {
+          received.push(...records);
+          if (b) return;
+          await a.commit([{ topic, partition: 0, offset: 10 }]);
+          a.seek({ topic, partition: 0, offset: 0 }); // a rewind, not fetched from yet
+          b = await port.consumer({ groupId, topics: [topic], properties });
+          bStarted = b.start(handlers({}));
+          // The member learns of the rebalance b's join started; the batch is given up with that error.
+          let rebalance: unknown;
+          await waitFor(
+            () =>
+              heartbeat().then(
+                () => false,
+                (error: unknown) => {
+                  rebalance = error;
+                  return true;
+                },
+              ),
+            {
+              what: "the rebalance",
+              timeoutMs: 30_000,
+            },
+          );
+          throw rebalance;
+        },
+      }),
+    );
+    await waitFor(() => b !== undefined && a.assignment().length + b.assignment().length === 1, {
+      what: "the new assignment",
+      timeoutMs: 30_000,
+    });
+    await bStarted;
+    await b!.close();
+    await waitFor(() => a.assignment().length === 1, { what: "the partition back", timeoutMs: 30_000 });
+    await send(10, 1);
+    await waitFor(() => received.some((r) => r.offset === 10), { what: "the new record" });
+    expect(received.slice(10).map((r) => r.offset)).toEqual([10]);
+    await Promise.all([a.close(), producer.close()]);
+    await admin.close();
+  }, 90_000);
 });

@@ -18,8 +18,9 @@
  * Beside it: join-preparation.ts (the cluster look-ups before joining: topics ready, zombie members,
  * topics matching a pattern), start-positions.ts (`position`), join-exit.ts (a close leaves a join
  * under way, pending member ids of KIP-394), consumed-records.ts (a batch as the port's records),
- * invalid-batch-hold.ts (a batch failing its checks fails the consumer while it is in its group) and
- * subscribed-round-robin.ts (the partition assigner: a member gets only topics it subscribed to).
+ * invalid-batch-hold.ts (a batch failing its checks fails the consumer while it is in its group),
+ * member-config.ts (kafkajs' consumer config from the consumer's settings, with the partition assigner)
+ * and pending-seeks.ts (the seeks kafkajs has not applied yet, dropped at a rejoin).
  */
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
@@ -32,9 +33,10 @@ import { wrap } from "./errors.ts";
 import type { InvalidBatchHold } from "./invalid-batch-hold.ts";
 import { JoinExit } from "./join-exit.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./join-preparation.ts";
+import { memberConfig } from "./member-config.ts";
+import { pendingSeeks } from "./pending-seeks.ts";
 import { type BrokerLike, brokerAddresses, topicPartitionLists, withJoinHook } from "./protocol.ts";
 import { StartPositions } from "./start-positions.ts";
-import { subscribedRoundRobin } from "./subscribed-round-robin.ts";
 import { watchTopicPattern } from "./topic-pattern-watch.ts";
 
 /** Partitions whose fetched batches are handed over at the same time, at most. */
@@ -88,8 +90,10 @@ export class KafkajsConsumer implements KafkaConsumer {
         const early = this.revokedEarly;
         this.revokedEarly = undefined;
         if (early) await early;
-        // Batches handed over before this join are judged stale from now on (see eachBatch).
+        // Batches handed over before this join are judged stale from now on (see eachBatch); seeks
+        // kafkajs has not applied yet are dropped, as Java's rejoin drops every position.
         this.joinEpoch++;
+        seeks.drop();
         this.joining = true;
         const owned = this.assigned;
         if (cancelled()) return;
@@ -117,23 +121,8 @@ export class KafkajsConsumer implements KafkaConsumer {
         return joinExit.given(memberId, coordinator, cancelled());
       },
     });
-    const consumer = member.consumer({
-      groupId: this.options.groupId,
-      sessionTimeout: s.sessionTimeoutMs,
-      heartbeatInterval: s.heartbeatIntervalMs,
-      rebalanceTimeout: s.rebalanceTimeoutMs,
-      maxWaitTimeInMs: s.maxWaitMs,
-      minBytes: s.minBytes,
-      maxBytes: s.maxBytes,
-      maxBytesPerPartition: s.maxBytesPerPartition,
-      readUncommitted: s.readUncommitted,
-      allowAutoTopicCreation: s.allowAutoTopicCreation,
-      partitionAssigners: [subscribedRoundRobin],
-      // The sink task restarts the consumer itself (through start(), so a dead predecessor is
-      // fenced and the new member gets its partitions at once); kafkajs' own restart would rejoin
-      // as a new member and wait for the old one's session to expire.
-      retry: { restartOnFailure: async () => false },
-    });
+    const consumer = member.consumer(memberConfig(this.options.groupId, s));
+    const seeks = pendingSeeks(consumer);
     this.consumer = consumer;
     this.starts = new StartPositions(this.kafka, this.options.groupId, s, consumer);
     consumer.on(consumer.events.GROUP_JOIN, (event) => {

@@ -61,10 +61,10 @@ describe("checkFetchAnswer (kafkajs' Fetch answers, versions 4-11)", () => {
   test.each([4, 5, 7, 11])("v%i: sound batches pass; a flipped byte is Java's KafkaException naming the batch", (v) => {
     const sound = Buffer.concat([batch(40), batch(41)]);
     // The last batch cut short by the fetch's byte limit is left alone, as kafkajs skips it.
-    expect(() => checkFetchAnswer(answer(v, Buffer.concat([sound, batch(42).subarray(0, 30)])), v)).not.toThrow();
+    expect(checkFetchAnswer(answer(v, Buffer.concat([sound, batch(42).subarray(0, 30)])), v)).toBeUndefined();
     const damaged = Buffer.from(sound);
     damaged[damaged.length - 3]! ^= 0x40;
-    expect(() => checkFetchAnswer(answer(v, damaged.subarray(sound.length / 2)), v)).toThrow(
+    expect(checkFetchAnswer(answer(v, damaged.subarray(sound.length / 2)), v)?.error.message).toMatch(
       /^Record batch for partition t-3 at offset 41 is invalid, cause: Record is corrupt \(stored crc = \d+, computed crc = \d+\)$/,
     );
   });
@@ -74,7 +74,7 @@ describe("checkFetchAnswer (kafkajs' Fetch answers, versions 4-11)", () => {
     const damaged = batch(41);
     damaged[damaged.length - 3]! ^= 0x40;
     const raw = answer(11, Buffer.concat([sound, damaged]));
-    expect(() => checkFetchAnswer(raw, 11)).not.toThrow();
+    expect(checkFetchAnswer(raw, 11)).toBeUndefined();
     const at = raw.length - damaged.length;
     expect(raw.subarray(at - sound.length, at)).toEqual(sound);
     expect(raw.readInt32BE(at + 8)).toBe(0x7fffffff);
@@ -83,7 +83,7 @@ describe("checkFetchAnswer (kafkajs' Fetch answers, versions 4-11)", () => {
   test("a damaged batch length (negative) is Java's KafkaException with its ByteBufferLogInputStream cause", () => {
     const damaged = batch(41);
     damaged.writeInt32BE(-12, 8);
-    expect(() => checkFetchAnswer(answer(11, damaged), 11)).toThrow(
+    expect(checkFetchAnswer(answer(11, damaged), 11)?.error.message).toBe(
       "Record batch for partition t-3 at offset 41 is invalid, cause: Record size -12 is less than the minimum record overhead (14)",
     );
   });
@@ -97,15 +97,15 @@ describe("checkFetchAnswer (kafkajs' Fetch answers, versions 4-11)", () => {
     "a v%i message whose CRC-32 does not hold is Java's KafkaException naming the record (kafkajs does not check it)",
     (magic) => {
       const sound = Buffer.concat([legacy(magic, 40, "a value"), legacy(magic, 41, "another value")]);
-      expect(() => checkFetchAnswer(answer(11, sound), 11)).not.toThrow();
+      expect(checkFetchAnswer(answer(11, sound), 11)).toBeUndefined();
       const damaged = legacy(magic, 41, "another value");
       damaged[damaged.length - 3]! ^= 0x20;
-      expect(() => checkFetchAnswer(answer(11, damaged), 11)).toThrow(
+      expect(checkFetchAnswer(answer(11, damaged), 11)?.error.message).toBe(
         `Record for partition t-3 at offset 41 is invalid, cause: ${JAVA_LEGACY_CAUSE[magic]}`,
       );
       // After a sound one: left unread (fetched again, then first), the one before delivered.
       const raw = answer(11, Buffer.concat([legacy(magic, 40, "a value"), damaged]));
-      expect(() => checkFetchAnswer(raw, 11)).not.toThrow();
+      expect(checkFetchAnswer(raw, 11)).toBeUndefined();
       expect(raw.readInt32BE(raw.length - damaged.length + 8)).toBe(0x7fffffff);
     },
   );
@@ -113,7 +113,7 @@ describe("checkFetchAnswer (kafkajs' Fetch answers, versions 4-11)", () => {
   test("a v1 wrapper of compressed messages is left to kafkajs' decode (Java checks the messages inside, after decompressing)", () => {
     const wrapper = legacy(1, 41, "compressed bytes", 1);
     wrapper[wrapper.length - 3]! ^= 0x20;
-    expect(() => checkFetchAnswer(answer(11, wrapper), 11)).not.toThrow();
+    expect(checkFetchAnswer(answer(11, wrapper), 11)).toBeUndefined();
   });
 
   /**
@@ -140,7 +140,8 @@ describe("checkFetchAnswer (kafkajs' Fetch answers, versions 4-11)", () => {
       const offset = magic === 1 ? 11 : 1;
       if (magic === 1) wrapper.writeBigInt64BE(12n, 0);
       const checks = { checkCrcs: true, maxBatchBytes: 1 << 20 };
-      await expect(decodeFetchAnswer(answer(11, wrapper), 11, checks, kafkajsDecode)).rejects.toThrow(
+      const failed = await decodeFetchAnswer(answer(11, wrapper), 11, checks, kafkajsDecode);
+      expect(failed.failure?.error.message).toBe(
         `Record for partition t-3 at offset ${offset} is invalid, cause: ${WRAPPED[magic][1]}`,
       );
       // After another message: left unread (fetched again, then first), the one before delivered.
@@ -148,7 +149,7 @@ describe("checkFetchAnswer (kafkajs' Fetch answers, versions 4-11)", () => {
       type Decoded = { responses: { partitions: { messages: { offset: string }[] }[] }[] };
       const offsets = async (raw: Buffer, crcs: boolean) =>
         (
-          (await decodeFetchAnswer(raw, 11, { ...checks, checkCrcs: crcs }, kafkajsDecode)) as Decoded
+          (await decodeFetchAnswer(raw, 11, { ...checks, checkCrcs: crcs }, kafkajsDecode)).decoded as Decoded
         ).responses[0]!.partitions[0]!.messages.map((m) => Number(m.offset));
       expect(await offsets(answer(11, Buffer.concat([before, wrapper])), true)).toEqual([0]);
       // check.crcs=false: read as it is.
@@ -160,8 +161,9 @@ describe("checkFetchAnswer (kafkajs' Fetch answers, versions 4-11)", () => {
     const zeros: ProducerRecord[] = [{ ...records[0]!, value: new Uint8Array(100_000) }];
     const sound = answer(11, batch(41, "gzip", zeros));
     const checks = { checkCrcs: true, maxBatchBytes: 1_000_000 };
-    expect(await decodeFetchAnswer(sound, 11, checks, kafkajsDecode)).toBeDefined();
-    await expect(decodeFetchAnswer(sound, 11, { ...checks, maxBatchBytes: 1000 }, kafkajsDecode)).rejects.toThrow(
+    expect((await decodeFetchAnswer(sound, 11, checks, kafkajsDecode)).failure).toBeUndefined();
+    const over = await decodeFetchAnswer(sound, 11, { ...checks, maxBatchBytes: 1000 }, kafkajsDecode);
+    expect(over.failure?.error.message).toStartWith(
       "Record batch for partition t-3 at offset 41 is invalid, cause: the gzip records of a batch decompress to more than 1000 bytes",
     );
   });
@@ -171,10 +173,31 @@ describe("checkFetchAnswer (kafkajs' Fetch answers, versions 4-11)", () => {
     // Partition 4's batches, after it in the answer, are read too.
     const bomb = answer(11, Buffer.concat([batch(40), batch(41, "gzip", zeros), batch(42)]), batch(7, "gzip"));
     const checks = { checkCrcs: true, maxBatchBytes: 1000 };
-    const decoded = (await decodeFetchAnswer(bomb, 11, checks, kafkajsDecode)) as {
+    const decoded = (await decodeFetchAnswer(bomb, 11, checks, kafkajsDecode)).decoded as {
       responses: { partitions: { messages: { offset: string }[] }[] }[];
     };
     const offsets = decoded.responses[0]!.partitions.map((p) => p.messages.map((m) => m.offset));
     expect(offsets).toEqual([["40"], ["7"]]);
   });
+
+  test.each(["corrupt", "over the bound"])(
+    "a partition whose first batch is %s: the partitions before it read, it and those after it not (Java's FetchCollector stops there)",
+    async (how) => {
+      const zeros: ProducerRecord[] = [{ ...records[0]!, value: new Uint8Array(100_000) }];
+      const failing = how === "corrupt" ? batch(7) : batch(7, "gzip", zeros);
+      if (how === "corrupt") failing[failing.length - 3]! ^= 0x40;
+      const raw = answer(11, Buffer.concat([batch(40), batch(41)]), failing, batch(9));
+      const { decoded, failure } = await decodeFetchAnswer(
+        raw,
+        11,
+        { checkCrcs: true, maxBatchBytes: 1000 },
+        kafkajsDecode,
+      );
+      const partitions = (decoded as { responses: { partitions: { messages: { offset: string }[] }[] }[] })
+        .responses[0]!.partitions;
+      expect(partitions.map((p) => p.messages.map((m) => m.offset))).toEqual([["40", "41"], [], []]);
+      expect(failure?.tp).toEqual({ topic: "t", partition: 4 });
+      expect(failure?.error.message).toMatch(/^Record batch for partition t-4 at offset 7 is invalid, cause: /);
+    },
+  );
 });

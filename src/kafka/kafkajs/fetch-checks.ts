@@ -7,6 +7,11 @@
  * codecs read (codecs.ts `decompressionBound`), where the messages of a compressed v0/v1 wrapper have
  * their CRC-32s checked once decompressed (`check.crcs`).
  *
+ * A partition whose first batch fails them fails the consumer at its turn, as Java's FetchCollector
+ * raises only when it reaches that partition: the partitions before it in the answer are read (and
+ * handed to the handler), it and those after it are not (left unread as batches cut short), and the
+ * failure is raised before the next Fetch that asks the partition at the same offset (withFetchChecks).
+ *
  * Fetch answer, versions 4-11 (what kafkajs 2.2.4 asks; Kafka 4 answers none older):
  * throttle_time_ms int32 · [v7+] error_code int16, session_id int32 · [topic string ·
  * [partition int32 · error_code int16 · high_watermark int64 · last_stable_offset int64 ·
@@ -74,12 +79,29 @@ function wrappedValueAt(entry: Buffer): number {
   return value + 4 <= entry.length ? value + 4 : -1;
 }
 
+/** A partition of a Fetch answer whose first batch failed its checks: Java's error for it. */
+export interface PartitionFailure {
+  readonly tp: TopicPartition;
+  readonly error: KafkaError;
+}
+
+/** Marks the first batch of each partition from the one whose data starts at `from` as cut short (kafkajs reads none). */
+function cutShort(raw: Buffer, version: number, from: number): void {
+  for (const { start, end } of partitionRecords(raw, version))
+    if (start >= from && start + BATCH_HEAD <= end) raw.writeInt32BE(0x7fffffff, start + 8);
+}
+
 /**
- * Throws Java's KafkaException for a partition whose first batch's CRC-32C does not hold; a later
- * one is left unread (marked as cut short), so the batches before it are delivered first. The
- * compressed v0/v1 wrappers go to `wrappers` by where their value starts in `raw`.
+ * Java's KafkaException for the first partition whose first batch's CRC-32C does not hold: it and the
+ * partitions after it are left unread (cutShort). A later batch of a partition is left unread (marked
+ * as cut short), so the batches before it are delivered first. The compressed v0/v1 wrappers go to
+ * `wrappers` by where their value starts in `raw`.
  */
-export function checkFetchAnswer(raw: Buffer, version: number, wrappers?: Map<number, Wrapper>): void {
+export function checkFetchAnswer(
+  raw: Buffer,
+  version: number,
+  wrappers?: Map<number, Wrapper>,
+): PartitionFailure | undefined {
   for (const { tp, start, end } of partitionRecords(raw, version)) {
     // The last batch may be cut short by the fetch's byte limits: kafkajs skips it, so does this.
     for (let at = start; at + BATCH_HEAD <= end; ) {
@@ -91,10 +113,12 @@ export function checkFetchAnswer(raw: Buffer, version: number, wrappers?: Map<nu
       // A v0/v1 message (kafkajs reads them): its CRC-32, as Java checks each such record.
       const legacy = cause === null && whole ? legacyCorruption(whole) : null;
       if (cause !== null || legacy !== null) {
-        if (at === start)
-          throw legacy === null
-            ? invalidBatch(tp, raw.readBigInt64BE(at), cause!)
-            : invalidRecord(tp, raw.readBigInt64BE(at), legacy);
+        if (at === start) {
+          const offset = raw.readBigInt64BE(at);
+          const error = legacy === null ? invalidBatch(tp, offset, cause!) : invalidRecord(tp, offset, legacy);
+          cutShort(raw, version, start);
+          return { tp, error };
+        }
         // Batches before it: delivered, as Java's consumer returns them before it raises on the
         // next poll. Its length made past the answer's end, kafkajs reads it as a batch cut short
         // (not read), and the consumer fetches it again: the first batch of that answer then.
@@ -108,6 +132,7 @@ export function checkFetchAnswer(raw: Buffer, version: number, wrappers?: Map<nu
       at = next;
     }
   }
+  return undefined;
 }
 
 /**
@@ -126,29 +151,51 @@ function batchAt(raw: Buffer, version: number, pos: number) {
   return undefined;
 }
 
+/** What kafkajs' decoder makes of a Fetch answer (versions 4-11), as far as it is read here. */
+interface DecodedFetch {
+  readonly responses: {
+    readonly topicName: string;
+    readonly partitions: { partition: number; messages: unknown[] }[];
+  }[];
+}
+
+/** The partition `tp` of a decoded answer and those after it: nothing read (FetchCollector stops there). */
+function unread(decoded: DecodedFetch, tp: TopicPartition): void {
+  let from = false;
+  for (const { topicName, partitions } of decoded.responses)
+    for (const p of partitions) {
+      from ||= topicName === tp.topic && p.partition === tp.partition;
+      if (from) p.messages = [];
+    }
+}
+
 /**
  * A Fetch answer of `version` checked by `checks` and decoded by `decode` (kafkajs' decoder) within
- * the bound on decompressed size. A batch over the bound fails as Java words an invalid batch once it
- * is its partition's first: after one, it is left unread (codecs.ts), the batches before it delivered
- * and the other partitions' data read, and the consumer fails when it fetches it again, as Java's
- * consumer returns the records before an invalid batch and raises on the next poll.
+ * the bound on decompressed size, with the first partition whose first batch failed (`failure`; it
+ * and the partitions after it read as empty). A batch over the bound fails as Java words an invalid
+ * batch once it is its partition's first: after one, it is left unread (codecs.ts), the batches
+ * before it delivered and the other partitions' data read, and the consumer fails when it fetches it
+ * again, as Java's consumer returns the records before an invalid batch and raises on the next poll.
  */
 export async function decodeFetchAnswer<T>(
   raw: Buffer,
   version: number,
   checks: BatchChecks,
   decode: (raw: Buffer) => Promise<T>,
-): Promise<T> {
+): Promise<{ decoded: T; failure: PartitionFailure | undefined }> {
   const wrappers = new Map<number, Wrapper>();
+  let scanned: PartitionFailure | undefined;
   try {
-    if (checks.checkCrcs) checkFetchAnswer(raw, version, wrappers);
-  } catch (error) {
+    if (checks.checkCrcs) scanned = checkFetchAnswer(raw, version, wrappers);
+  } catch {
     // An answer this scan cannot walk (a layout it does not know) is left to kafkajs' decoder.
-    if (error instanceof KafkaError) throw error;
   }
   const at = (records: Buffer) => (records.buffer === raw.buffer ? records.byteOffset - raw.byteOffset : -1);
-  /** The first inner message of a compressed v0/v1 wrapper that failed its CRC-32 in a partition's first entry. */
-  let corrupt: KafkaError | undefined;
+  /** The first partition (by where in `raw`) whose first batch failed while decoded; before `scanned`'s, cut short. */
+  let first: { at: number; failure: PartitionFailure } | undefined;
+  const failed = (pos: number, tp: TopicPartition, error: KafkaError) => {
+    if (first === undefined || pos < first.at) first = { at: pos, failure: { tp, error } };
+  };
   const decoding: AnswerDecoding = {
     budget: new DecompressionBudget(checks.maxBatchBytes),
     refused: [],
@@ -160,7 +207,7 @@ export async function decodeFetchAnswer<T>(
             const found = wrappedCorruption(wrapper, records);
             if (found === null) return true;
             // Not read: after other entries, fetched again (then first), those before it delivered.
-            if (wrapper.first) corrupt ??= invalidRecord(wrapper.tp, found.offset, found.cause);
+            if (wrapper.first) failed(at(compressed), wrapper.tp, invalidRecord(wrapper.tp, found.offset, found.cause));
             return false;
           }
         : undefined,
@@ -169,10 +216,11 @@ export async function decodeFetchAnswer<T>(
   for (const { error, records } of decoding.refused) {
     const batch = at(records) >= 0 ? batchAt(raw, version, at(records)) : undefined;
     if (!batch) throw error;
-    if (batch.first) throw invalidBatch(batch.tp, batch.baseOffset, error.message);
+    if (batch.first) failed(at(records), batch.tp, invalidBatch(batch.tp, batch.baseOffset, error.message));
   }
-  if (corrupt) throw corrupt;
-  return decoded;
+  const failure = first?.failure ?? scanned;
+  if (failure) unread(decoded as DecodedFetch, failure.tp);
+  return { decoded, failure };
 }
 
 type ProtocolRequest = {
@@ -180,32 +228,62 @@ type ProtocolRequest = {
   response: { decode(raw: Buffer): Promise<unknown> };
 };
 
+/** A broker's Fetch as kafkajs' consumer group calls it: each partition with the offset it is fetched from. */
+type FetchArgs = { topics: { topic: string; partitions: { partition: number; fetchOffset: string }[] }[] };
+type FetchingBroker = { fetch(args: FetchArgs): Promise<unknown> };
+
 /**
  * A view of `kafka` whose clusters check the batches of their Fetch answers by `checks` (every
- * broker a consumer fetches from is found through its cluster's findBroker). A batch that fails
- * them is thrown once `failed` (invalid-batch-hold.ts) settles.
+ * broker a consumer fetches from is found through its cluster's findBroker). A partition whose first
+ * batch fails them is raised before the broker's next Fetch that asks it from the same offset (the
+ * batches of the answer handed to the handler first; a Fetch that asks it from elsewhere, a seek,
+ * forgets it), once `failed` (invalid-batch-hold.ts) settles.
  */
 export function withFetchChecks(
   kafka: Kafka,
   checks: BatchChecks,
   failed: (error: KafkaError) => Promise<void>,
 ): Kafka {
-  const decoding = (response: ProtocolRequest["response"], version: number) => ({
-    ...response,
-    decode: async (raw: Buffer) => {
-      try {
-        return await decodeFetchAnswer(raw, version, checks, (r) => response.decode(r));
-      } catch (error) {
-        if (error instanceof KafkaError) await failed(error);
-        throw error;
-      }
-    },
-  });
-  return withBrokerHook<object>(kafka, "findBroker", (broker) => {
-    const sender = broker as Record<symbol, (request: ProtocolRequest) => Promise<unknown>>;
+  return withBrokerHook<FetchingBroker>(kafka, "findBroker", (broker) => {
+    /** The failure of the answer being decoded (one Fetch at a time: the broker's fetcher), then of the last. */
+    let found: PartitionFailure | undefined;
+    let pending: { failure: PartitionFailure; offset: string | undefined } | undefined;
+    const decoding = (response: ProtocolRequest["response"], version: number) => ({
+      ...response,
+      decode: async (raw: Buffer) => {
+        try {
+          const { decoded, failure } = await decodeFetchAnswer(raw, version, checks, (r) => response.decode(r));
+          found = failure;
+          return decoded;
+        } catch (error) {
+          if (error instanceof KafkaError) await failed(error);
+          throw error;
+        }
+      },
+    });
+    const sender = broker as unknown as Record<symbol, (request: ProtocolRequest) => Promise<unknown>>;
     const key = sendRequestKey(broker);
     const send = sender[key]!.bind(broker);
     sender[key] = (r) =>
       send(r.request.apiKey === FETCH ? { ...r, response: decoding(r.response, r.request.apiVersion) } : r);
+    const fetch = broker.fetch.bind(broker);
+    broker.fetch = async (args) => {
+      const asked = ({ topic, partition }: TopicPartition) =>
+        args.topics.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === partition)?.fetchOffset;
+      if (pending) {
+        const offset = asked(pending.failure.tp);
+        // Not asked (paused, given up): kept, as Java's fetch buffer keeps a paused partition's answer.
+        if (offset !== undefined && offset === pending.offset) {
+          await failed(pending.failure.error);
+          throw pending.failure.error;
+        }
+        if (offset !== undefined) pending = undefined;
+      }
+      found = undefined;
+      const answer = await fetch(args);
+      const failure = found as PartitionFailure | undefined; // set by the decode of this Fetch's answer
+      if (failure) pending = { failure, offset: asked(failure.tp) };
+      return answer;
+    };
   });
 }

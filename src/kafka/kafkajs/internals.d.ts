@@ -65,3 +65,9 @@ declare module "kafkajs/src/protocol/requests/fetch/v11/response" {
   /** A Fetch v11 answer, decoded (its batches decompressed by the registered codecs). */
   export function decode(raw: Buffer): Promise<unknown>;
 }
+declare module "kafkajs/src/consumer/seekOffsets" {
+  /** A consumer group's seeks not applied yet (by key), each applied at the partition's next fetch. */
+  export default class SeekOffsets extends Map<string, string> {
+    set(topic: string, partition: number, offset: string): this;
+  }
+}

@@ -5,9 +5,10 @@
  * Thrown into kafkajs, the failure would crash its runner, and kafkajs' crash handling leaves the
  * group before it emits CRASH: the sink task, failing, could then commit nothing of what it put
  * (Connect's closeAllPartitions commits through the consumer that failed, as Java's consumer stays a
- * member after a poll throws). So the decode of that Fetch answer is held: the failure goes to the
- * consumer's handlers (onCrash), the fetcher waits, nothing more of that broker's partitions is
- * fetched, and offset commits still go through the running member. At close the held decodes throw,
+ * member after a poll throws). So the Fetch that raises it (fetch-checks.ts: the broker's next one
+ * asking the failing partition, after the handler took the answer's partitions before it) is held:
+ * the failure goes to the consumer's handlers (onCrash), the fetcher waits, nothing more of that
+ * broker's partitions is fetched, and offset commits still go through the running member. At close the held Fetches throw,
  * kafkajs stops its runner and leaves the group as at any close. While held the member sends no
  * heartbeats: the task's flush and commit must end within `session.timeout.ms`, as at a revocation.
  */

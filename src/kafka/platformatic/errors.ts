@@ -77,3 +77,23 @@ export function wrap(error: unknown, what: string): Error {
 export function isUnknownTopic(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith("Unknown topic ");
 }
+
+/**
+ * The topics a Metadata answer refused for good (a topic's own error code that no retry cures:
+ * TOPIC_AUTHORIZATION_FAILED, …), when `error` carries the answer (the library's ResponseError, the
+ * last attempt's inside its MultipleErrors); undefined when it does not say.
+ */
+export function refusedTopics(error: unknown): ReadonlySet<string> | undefined {
+  type Answer = { response?: { topics?: { name?: string | null }[] }; errors?: unknown[] };
+  const e = error as Answer | null | undefined;
+  const last = Array.isArray(e?.errors) ? (e.errors.at(-1) as Answer | undefined) : undefined;
+  const answer = e?.response?.topics ? e : last?.response?.topics ? last : undefined;
+  const refused = new Set<string>();
+  for (const inner of answer?.errors ?? []) {
+    const { path, canRetry } = inner as { path?: unknown; canRetry?: unknown };
+    const at = typeof path === "string" ? /^\/topics\/(\d+)$/.exec(path) : null;
+    const name = at ? answer!.response!.topics![Number(at[1])]?.name : undefined;
+    if (name && canRetry !== true) refused.add(name);
+  }
+  return refused.size > 0 ? refused : undefined;
+}

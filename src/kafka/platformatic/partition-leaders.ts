@@ -7,7 +7,7 @@
  * asked in the background (`renew`): sends go on to the leaders known meanwhile, as Java's, unless
  * it refuses the topic for good (authorization).
  */
-import { isUnknownTopic, retriable } from "./errors.ts";
+import { isUnknownTopic, refusedTopics, retriable } from "./errors.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
 
 /** Metadata look-ups for a topic without partitions yet before a send fails (with retry.backoff.ms between). */
@@ -44,14 +44,19 @@ export class PartitionLeaders {
     this.fetch(topics, true).catch((error) => {
       // Refused for good (TOPIC_AUTHORIZATION_FAILED): forgotten, as Java's metadata drops a topic its
       // refresh refused; the next send of it asks again, in the foreground, and fails with the refusal.
-      // One refusal fails a request for several topics: each is asked alone, so only the refused one is forgotten.
+      // One refusal fails a request for several topics: the answer names the refused ones (the others
+      // are asked again, together); when it does not, each is asked alone. Only the refused are forgotten.
       if (retriable(error) || isUnknownTopic(error)) return;
-      if (topics.length > 1) for (const t of topics) this.renew([t], now);
-      else
-        for (const t of topics) {
+      const named = topics.length > 1 ? refusedTopics(error) : new Set(topics);
+      if (named === undefined) for (const t of topics) this.renew([t], now);
+      else {
+        for (const t of named) {
           this.leaders.delete(t);
           this.refreshAt.delete(t);
         }
+        const rest = topics.filter((t) => !named.has(t));
+        if (rest.length > 0) this.renew(rest, now);
+      }
     });
   }
 
@@ -102,12 +107,20 @@ export class PartitionLeaders {
 
   /**
    * Which of `topics` a refresh refused for good with `error`: one refusal (TOPIC_AUTHORIZATION_FAILED)
-   * fails a request for several topics, so each is asked alone (the others' answers are kept) and
-   * only the refused ones are named, with their own error; all of them when that cannot tell.
+   * fails a request for several topics. The answer names the refused ones: the others are asked again
+   * together, in one request (their answers kept; one that fails leaves them stale, asked again at the
+   * next turn). When it does not, each is asked alone (the others' answers are kept) and only the
+   * refused ones are named, with their own error; all of them when that cannot tell.
    */
   async refused(topics: readonly string[], error: unknown): Promise<{ topics: ReadonlySet<string>; error: unknown }> {
     const all = { topics: new Set(topics), error };
     if (topics.length < 2 || retriable(error) || isUnknownTopic(error)) return all;
+    const named = refusedTopics(error);
+    if (named !== undefined) {
+      const rest = topics.filter((t) => !named.has(t));
+      if (rest.length > 0) await this.fetch(rest, true).catch(() => undefined);
+      return { topics: named, error };
+    }
     const refused = new Set<string>();
     let cause: unknown;
     await Promise.all(

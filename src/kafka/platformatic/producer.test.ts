@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { UserError } from "@platformatic/kafka";
+import { ProtocolError, UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { isRetriable, RetriableError } from "../../errors.ts";
 import { recordRejectionOf } from "../../runtime/record-rejection.ts";
@@ -385,6 +385,23 @@ describe("PlatformaticProducer", () => {
       const b = await second;
       expect(refused(b)).toBe(true);
       expect(writtenRecords(b)?.map((m) => (m ? [m.topic, m.offset] : null))).toEqual([null, ["u", 0]]);
+    });
+
+    test("a send to a topic the broker refuses the principal's metadata fails alone, as Java's (TopicAuthorizationException); the producer goes on; one with another topic's records fails it", async () => {
+      const broker = new GatedBroker(new Set(["never asked"]));
+      const answer = broker.leaders.bind(broker);
+      broker.leaders = async (topics) => {
+        if (topics.includes("denied")) throw new ProtocolError("TOPIC_AUTHORIZATION_FAILED");
+        return answer(topics);
+      };
+      const producer = producerOn(broker);
+      const denied = await rejection(producer.send([record("denied", 0, "a")]));
+      expect(denied).toBeInstanceOf(KafkaAccessError);
+      expect([(denied as KafkaAccessError).unauthorizedTopics, neverSent(denied)]).toEqual([["denied"], true]);
+      expect(producer.failed).toBe(false);
+      expect((await producer.send([record("t", 0, "b")]))[0]!.offset).toBe(0);
+      const mixed = await rejection(producer.send([record("denied", 0, "c"), record("t", 0, "d")]));
+      expect([mixed instanceof KafkaAccessError, neverSent(mixed), producer.failed]).toEqual([true, true, true]);
     });
 
     test("a closed producer's sends never reached a broker", async () => {

@@ -14,7 +14,7 @@
  *
  * A send resolves once every batch of it is acknowledged; it rejects once each has an outcome and
  * one failed for good. A batch the broker refused for good fails alone and the producer goes on
- * (ProducePipeline, as Java's); any other failure fails the producer (`failed`, the port's contract).
+ * (ProducePipeline, as Java's), as does a send of a topic refused metadata; any other fails the producer.
  */
 import { murmur2, Producer } from "@platformatic/kafka";
 import { ConnectError, messageOf, RetriableError } from "../../errors.ts";
@@ -40,15 +40,14 @@ import { encodeRecordBatch } from "./record-batch.ts";
 import { checkPartition, checkTimestamp } from "./record-checks.ts";
 import { recordBytes, StickyPartitioner } from "./sticky-partitioner.ts";
 
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
+const toBuffer = (b: Uint8Array): Buffer =>
+  Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 export class PlatformaticProducer implements KafkaProducer {
   /** Sends waiting for metadata before they are admitted, in call order. */
   private admitting: Promise<unknown> | undefined;
   private closing = false;
-  /** A send failed for good before its batches were appended (metadata). */
+  /** A send failed for good before its batches were appended (metadata; not a refused topic's alone). */
   private failure: Error | undefined;
 
   constructor(
@@ -96,9 +95,10 @@ export class PlatformaticProducer implements KafkaProducer {
         } catch (error) {
           // Only ever thrown to sends not appended yet: none reached a broker. A topic refused names itself (as Java's).
           const failure = wrap(error, "Failed to send records to Kafka");
-          this.failure ??= markNeverSent(
-            failure instanceof KafkaAccessError ? withUnauthorizedTopic(failure, topic) : failure,
-          );
+          const refusal = failure instanceof KafkaAccessError ? withUnauthorizedTopic(failure, topic) : undefined;
+          // Of it alone: fails alone (Java's waitOnMetadata throw), else the producer (its other topics' order).
+          if (refusal && records.every((r) => r.topic === topic)) throw markNeverSent(refusal);
+          this.failure ??= markNeverSent(refusal ?? failure);
           throw this.failure;
         }
       }

@@ -1,0 +1,72 @@
+import { describe, expect, test } from "bun:test";
+import { ProtocolError, ResponseError } from "@platformatic/kafka";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { PartitionLeaders } from "./partition-leaders.ts";
+import type { ProduceTransport } from "./produce-transport.ts";
+
+const METADATA = 3;
+const TOPIC_AUTHORIZATION_FAILED = 29;
+
+/**
+ * The library's error for a Metadata answer (v12) refusing `refused` among `topics`, each with its own
+ * error code (as metadata-v12.js builds it: one ProtocolError per topic, by its place in the answer).
+ */
+function refusal(topics: readonly string[], refused: ReadonlySet<string>): ResponseError {
+  const answer = topics.map((name) => ({ name, errorCode: refused.has(name) ? TOPIC_AUTHORIZATION_FAILED : 0 }));
+  const errors = Object.fromEntries(
+    topics.flatMap((t, i) => (refused.has(t) ? [[`/topics/${i}`, [TOPIC_AUTHORIZATION_FAILED, null]]] : [])),
+  ) as Record<string, [number, null]>;
+  return new ResponseError(METADATA, 12, errors, { topics: answer });
+}
+
+/** PartitionLeaders over a cluster that refuses the topics in `refused` (in an answer naming them, or a bare error), counting requests. */
+function cluster(refused: Set<string>, named = true) {
+  const asked: string[][] = [];
+  const transport = {
+    leaders: async (topics: readonly string[]) => {
+      asked.push([...topics]);
+      if (topics.some((t) => refused.has(t)))
+        throw named ? refusal(topics, refused) : new ProtocolError("TOPIC_AUTHORIZATION_FAILED");
+      return new Map(topics.map((t) => [t, [1]]));
+    },
+  } as unknown as ProduceTransport;
+  const leaders = new PartitionLeaders(
+    transport,
+    100,
+    (m) => new Error(m),
+    1000,
+    () => 0,
+  );
+  return { asked, leaders };
+}
+
+const TOPICS = ["a", "refused", "b", "c", "d"];
+
+describe("PartitionLeaders: one topic of several refused (TOPIC_AUTHORIZATION_FAILED)", () => {
+  test("a foreground refresh: the answer names the refused topic; the others are asked again together, once (not one request per topic)", async () => {
+    const { asked, leaders } = cluster(new Set(["refused"]));
+    const error = await leaders.refresh(TOPICS).catch((e: unknown) => e);
+    const refused = await leaders.refused(TOPICS, error);
+    expect([...refused.topics]).toEqual(["refused"]);
+    expect(asked).toEqual([TOPICS, ["a", "b", "c", "d"]]);
+    expect(TOPICS.map((t) => leaders.known(t))).toEqual([1, undefined, 1, 1, 1]);
+  });
+
+  test("a background refresh for age: only the refused topic is forgotten; the others asked again together, once", async () => {
+    const refused = new Set<string>();
+    const { asked, leaders } = cluster(refused);
+    await leaders.refresh(TOPICS);
+    refused.add("refused"); // its ACL removed since
+    leaders.renew(TOPICS, 1000);
+    await waitFor(() => asked.length === 3 && leaders.known("a") === 1 && leaders.known("refused") === undefined);
+    expect(asked).toEqual([TOPICS, TOPICS, ["a", "b", "c", "d"]]);
+    expect(TOPICS.map((t) => leaders.known(t))).toEqual([1, undefined, 1, 1, 1]);
+  });
+
+  test("an error that does not carry the answer: each topic is asked alone, as before", async () => {
+    const { asked, leaders } = cluster(new Set(["refused"]), false);
+    const error = await leaders.refresh(["a", "refused"]).catch((e: unknown) => e);
+    expect([...(await leaders.refused(["a", "refused"], error)).topics]).toEqual(["refused"]);
+    expect(asked).toEqual([["a", "refused"], ["a"], ["refused"]]);
+  });
+});
