@@ -144,11 +144,17 @@ export class ConfigValidator {
     };
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Config;
     const keys = [...(connector.uniqueKeys ?? []), ...(connector.conflictKeys ?? [])];
-    for (const each of this.otherConnectors()) {
-      const name = each.name;
-      if (name === config.name) continue;
-      if (this.registry.fullName(each.stored["connector.class"]?.trim() ?? "") !== connector.className) continue;
-      const other = await this.otherValues.of(each, keys, resolveConfig, config.name ?? "");
+    const others = [...this.otherConnectors()].filter(
+      (each) =>
+        each.name !== config.name &&
+        this.registry.fullName(each.stored["connector.class"]?.trim() ?? "") === connector.className,
+    );
+    // Asked at once: providers that do not answer hold the validation one timeout, not one each.
+    const values = await Promise.all(
+      others.map((each) => this.otherValues.of(each, keys, resolveConfig, config.name ?? "")),
+    );
+    for (const [i, { name }] of others.entries()) {
+      const other = values[i]!;
       for (const k of connector.uniqueKeys ?? []) {
         const value = config[k]?.trim();
         if (!value || other[k]?.trim() !== value) continue;
