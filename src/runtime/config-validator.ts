@@ -144,11 +144,17 @@ export class ConfigValidator {
     };
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Config;
     const keys = [...(connector.uniqueKeys ?? []), ...(connector.conflictKeys ?? [])];
-    for (const each of this.otherConnectors()) {
-      const name = each.name;
-      if (name === config.name) continue;
-      if (this.registry.fullName(each.stored["connector.class"]?.trim() ?? "") !== connector.className) continue;
-      const other = await this.otherValues.of(each, keys, resolveConfig, config.name ?? "");
+    const others = [...this.otherConnectors()].filter(
+      (each) =>
+        each.name !== config.name &&
+        this.registry.fullName(each.stored["connector.class"]?.trim() ?? "") === connector.className,
+    );
+    // Asked at once: providers that do not answer hold the validation one timeout, not one each.
+    const values = await Promise.all(
+      others.map((each) => this.otherValues.of(each, keys, resolveConfig, config.name ?? "")),
+    );
+    for (const [i, { name }] of others.entries()) {
+      const other = values[i]!;
       for (const k of connector.uniqueKeys ?? []) {
         const value = config[k]?.trim();
         if (!value || other[k]?.trim() !== value) continue;
@@ -226,7 +232,8 @@ export class ConfigValidator {
  * manager's registered secrets (`redact`) are hidden everywhere but in a literal value the client
  * typed (unless it is one of its `secrets`), and in its entry's messages where they quote it: a
  * value another connector's provider resolved to the same string showed the client's own literal
- * as [hidden] (and told it that it was another connector's value).
+ * as [hidden] (and told it that it was another connector's value). Messages are cut at the literal
+ * only when it would be hidden: a resolved value containing it stays hidden whole.
  */
 function hideResolvedValues(
   infos: ConfigInfos,
@@ -265,8 +272,11 @@ function hideResolvedValues(
     } else if (value.value !== null) {
       value.value = aliasNamed ? hide(value.value) : value.value === typed ? typed : redact(value.value);
     }
+    // Cut at the literal only when it would be hidden itself: cut anywhere else, a resolved value
+    // containing it (a rule quoting another key's value) fell into pieces that were not hidden.
+    const keepTyped = typed !== undefined && hideLong(typed) !== typed;
     value.errors = value.errors.map(
-      referenced || aliasNamed ? hide : typed ? (text) => text.split(typed).map(hideLong).join(typed) : hideLong,
+      referenced || aliasNamed ? hide : keepTyped ? (text) => text.split(typed).map(hideLong).join(typed) : hideLong,
     );
     value.recommended_values = value.recommended_values.map(hideLong);
   }

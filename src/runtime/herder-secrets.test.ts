@@ -95,4 +95,24 @@ describe("Herder with provider references", () => {
       },
     });
   });
+  // A connector's own rule may quote another key's value in a message on the key the client typed:
+  // the client's literal shown as typed (ingestp5) must not cut a resolved value containing it into
+  // pieces too short or too partial to be hidden (review62: "3x4" typed showed tok-3x4mple whole).
+  test("a message on a typed literal quoting a resolved value that contains it hides that value", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    w.scripted.script = {
+      validate: (c) => [{ key: "topic", message: `topic ${c.topic} is part of the token ${c["auth.token"]}` }],
+    };
+    const config = {
+      "connector.class": SCRIPTED_SOURCE,
+      topic: "3x4",
+      "auth.type": "BEARER",
+      "auth.token": "${env:TOKEN}",
+    };
+    const validated = await w.rest("PUT", `/connector-plugins/${SCRIPTED_SOURCE}/config/validate`, config);
+    expect(JSON.stringify(validated.body)).not.toContain("4mple");
+    const topic = validated.body.configs.find((c: { value: { name: string } }) => c.value.name === "topic").value;
+    expect(topic.value).toBe("3x4");
+    expect(topic.errors).toEqual(["topic 3x4 is part of the token [hidden]"]);
+  });
 });

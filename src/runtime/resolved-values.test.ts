@@ -6,7 +6,7 @@ import { ConnectorClientConfigOverridePolicy } from "../connector-client-config-
 import { builtInRegistry } from "../plugins.ts";
 import { LogManager } from "../util/logger.ts";
 import { ConfigValidator } from "./config-validator.ts";
-import { type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
+import { heldResolution, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { configErrorMessage } from "./validate-connector-config.ts";
 
 const logs = new LogManager({ sink: () => {} });
@@ -86,4 +86,23 @@ describe("ConfigValidator with resolved values", () => {
       'Missing required configuration "transforms.[hidden].type" which has no default value.',
     );
   });
+});
+
+test("heldResolution: a value resolved after the operation ended (a provider past validation's timeout) is not held", async () => {
+  const holder = new LogManager({ sink: () => {} });
+  let answer: () => void = () => {};
+  const late: ResolveConfig = (config, onValue) =>
+    new Promise((resolve) => {
+      answer = () => {
+        onValue?.("/late-resolved-path");
+        resolve(config);
+      };
+    });
+  const resolution = heldResolution(holder, late);
+  const resolving = resolution.resolveConfig({ "ingest.path": "${file:/fifo:path}" });
+  resolution.release();
+  answer();
+  await resolving;
+  // Held by nobody: it was hidden from the logs for good (one more per late answer).
+  expect(holder.secretCount).toBe(0);
 });

@@ -23,20 +23,24 @@ export type ResolveConfig = (config: Config, onValue?: (value: string) => void) 
 /**
  * `resolveConfig` for one operation (a validation, an offsets read or change): every value it
  * resolves stays hidden from the logs until `release`, not only while the bounded history of
- * resolved values (util/resolved-secrets.ts) still remembers it.
+ * resolved values (util/resolved-secrets.ts) still remembers it; one resolved after `release` is
+ * left to that history.
  */
 export function heldResolution(
   logs: SecretHolder,
   resolveConfig: ResolveConfig,
 ): { readonly resolveConfig: ResolveConfig; release(): void } {
   const releases: (() => void)[] = [];
+  let released = false;
   return {
     resolveConfig: (config, onValue) =>
       resolveConfig(config, (value) => {
-        releases.push(logs.holdSecrets([value]));
+        // One resolved after `release` (a provider answering past validation's timeout) was held for good.
+        if (!released) releases.push(logs.holdSecrets([value]));
         onValue?.(value);
       }),
     release: () => {
+      released = true;
       for (const release of releases.splice(0)) release();
     },
   };
