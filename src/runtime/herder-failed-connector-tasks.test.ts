@@ -48,3 +48,26 @@ test("after a config update whose connector fails to start, the tasks run with t
   const states = (await w.rest("GET", "/connectors/c/status")).body.tasks.map((t: { state: string }) => t.state);
   expect(states).toEqual(["RUNNING", "RUNNING"]);
 });
+
+test("after a config update whose connector's asynchronous start fails, the tasks run with the stored task configs", async () => {
+  // Regression: only a start that failed at once ran them; one that failed later (a rejected
+  // promise, connector.start.timeout.ms) left them stopped while their statuses still read RUNNING.
+  await using w = await inProcessWorker();
+  expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
+  await waitFor(() => w.worker.runningTasks("c").length === 2, { what: "the tasks running" });
+  let fail: (error: unknown) => void = () => {};
+  w.scripted.script = {
+    start: () =>
+      new Promise<void>((_, reject) => {
+        fail = reject;
+      }),
+  };
+  expect((await w.rest("PUT", "/connectors/c/config", { ...config, topic: "changed" })).status).toBe(200);
+  fail(new ConnectError("cannot reach the source"));
+  await waitFor(async () => (await w.rest("GET", "/connectors/c/status")).body.connector.state === "FAILED", {
+    what: "the connector FAILED",
+  });
+  await waitFor(() => w.worker.runningTasks("c").length === 2, { what: "the stored tasks running" });
+  const states = (await w.rest("GET", "/connectors/c/status")).body.tasks.map((t: { state: string }) => t.state);
+  expect(states).toEqual(["RUNNING", "RUNNING"]);
+});

@@ -119,6 +119,10 @@ export abstract class HerderThread extends AbstractHerder {
     const wc = this.deps.worker.connector(name);
     if (!stored || !wc || stored.targetState !== "STARTED" || !wc.started) {
       this.endReconfigurationRetries(name);
+      // An asynchronous start that failed (or timed out): its stored tasks run, as after a start
+      // that fails at once (startConnectorAndTasks).
+      if (stored?.targetState === "STARTED" && wc?.failed)
+        await this.startTasks(name, stored.config, stored.taskConfigs, "STARTED");
       return;
     }
     const type = this.connectorType(stored.config);
