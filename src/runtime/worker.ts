@@ -170,7 +170,6 @@ export class Worker {
           startTimeoutMs: this.deps.config["connector.start.timeout.ms"],
           stopTimeoutMs: this.deps.config["task.shutdown.graceful.timeout.ms"],
           onStarted: requestTaskReconfiguration,
-          // A start that fails later leaves the connector FAILED: the herder then runs its stored tasks.
           onStartFailed: requestTaskReconfiguration,
         },
       );
