@@ -87,9 +87,10 @@ export abstract class HerderThread extends AbstractHerder {
     if (!wc || wc.failed) {
       // As Connect's distributed herder, which starts the tasks assigned to it from their stored
       // configs whatever became of their connector (after a restart of the worker, or a config
-      // update: it stops none for it), the stored tasks run while their connector is FAILED.
-      if (stored.targetState === "STARTED")
-        await this.startTasks(name, stored.config, stored.taskConfigs, "STARTED", skip);
+      // update: it stops none for it), the stored tasks run while their connector is FAILED (paused
+      // while it is PAUSED).
+      if (stored.targetState !== "STOPPED")
+        await this.startTasks(name, stored.config, stored.taskConfigs, stored.targetState, skip);
       return;
     }
     // A start still in flight (tasks follow when it completes) shows as UNASSIGNED, not as nothing.
@@ -119,6 +120,10 @@ export abstract class HerderThread extends AbstractHerder {
     const wc = this.deps.worker.connector(name);
     if (!stored || !wc || stored.targetState !== "STARTED" || !wc.started) {
       this.endReconfigurationRetries(name);
+      // A connector whose start failed (asynchronously, or before it was built, then resumed): its
+      // stored tasks run, as after a start that fails at once (startConnectorAndTasks).
+      if (stored?.targetState === "STARTED" && (!wc || wc.failed))
+        await this.startTasks(name, stored.config, stored.taskConfigs, "STARTED");
       return;
     }
     const type = this.connectorType(stored.config);

@@ -44,6 +44,8 @@ export interface WorkerConnectorOptions {
   readonly stopTimeoutMs: number;
   /** An asynchronous start completed and the connector is STARTED: generate its tasks now. */
   readonly onStarted: () => void;
+  /** An asynchronous start failed (or timed out) and the connector is FAILED: its stored tasks run now. */
+  readonly onStartFailed?: () => void;
 }
 
 type State = "INIT" | "STARTING" | "STARTED" | "PAUSED" | "STOPPED" | "FAILED";
@@ -214,6 +216,7 @@ export class WorkerConnector {
         ),
       );
       await this.applyPendingStop();
+      if (this.target === "STARTED") this.options.onStartFailed?.();
       return;
     }
     if (this.state !== "STARTING") {
@@ -224,6 +227,7 @@ export class WorkerConnector {
     if (outcome !== undefined) {
       this.fail(outcome.error);
       await this.applyPendingStop();
+      if (this.target === "STARTED") this.options.onStartFailed?.();
       return;
     }
     this.markStarted(resuming);

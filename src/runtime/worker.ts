@@ -126,7 +126,7 @@ export class Worker {
    * ConfigException, no tasks) or a `producer.override.*` key the override policy does not allow
    * (Connect's Worker builds a source connector's offset store with its producer's config, which
    * checks them).
-   * An asynchronous `start` is not awaited: `requestTaskReconfiguration` runs when it completes.
+   * An asynchronous `start` is not awaited: `requestTaskReconfiguration` runs when it settles.
    */
   async startConnector(
     name: string,
@@ -170,6 +170,7 @@ export class Worker {
           startTimeoutMs: this.deps.config["connector.start.timeout.ms"],
           stopTimeoutMs: this.deps.config["task.shutdown.graceful.timeout.ms"],
           onStarted: requestTaskReconfiguration,
+          onStartFailed: requestTaskReconfiguration,
         },
       );
       owned.current = wc;
