@@ -4,6 +4,7 @@
  * with Java's KafkaException, before its records are decompressed or read, and nothing of it is
  * delivered; `check.crcs=false` delivers the damaged bytes, as Java's consumer does. A sink task that
  * fails at a damaged batch commits the batches put before it (Connect's closeAllPartitions).
+ * On kafkajs, a partition's failure waits for the broker's next Fetch asking it from the same offset.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,6 +12,8 @@ import { gzipSync } from "node:zlib";
 import { CompressionTypes } from "kafkajs";
 import type { ConsumedRecord } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
+import { withFetchChecks } from "../src/kafka/kafkajs/fetch-checks.ts";
+import { createCluster } from "../src/kafka/kafkajs/protocol.ts";
 import { LogManager } from "../src/util/logger.ts";
 import { startGateway } from "./support/gateway.ts";
 import { createTopic, type KafkaInfo, kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
@@ -288,3 +291,56 @@ async function failedTaskTrace(gw: { rest: { get(path: string): Promise<{ body: 
   );
   return trace;
 }
+
+/** A broker as kafkajs' cluster finds it (hooked by withFetchChecks): its Fetch, the answer decoded. */
+type Fetching = {
+  fetch(
+    args: object,
+  ): Promise<{ responses: { partitions: { partition: number; messages: { offset: string }[] }[] }[] }>;
+};
+
+test("kafka.client=kafkajs: a partition's failure is raised at the broker's next Fetch asking it from the same offset; one not asking it (paused) keeps it, one asking it from elsewhere (a seek) forgets it", async () => {
+  const raised: string[] = [];
+  const kafka = withFetchChecks(await testClient(), { checkCrcs: true, maxBatchBytes: 1 << 26 }, async (e) => {
+    raised.push(e.message);
+  });
+  const cluster = createCluster(kafka) as ReturnType<typeof createCluster> & {
+    findBroker(args: { nodeId: number }): Promise<Fetching>;
+  };
+  await cluster.connect();
+  try {
+    await cluster.addMultipleTargetTopics([second]);
+    const broker = await cluster.findBroker({ nodeId: cluster.findTopicPartitionMetadata(second)[1]!.leader });
+    const fetch = async (...asked: [partition: number, offset: number][]) => {
+      const answer = await broker.fetch({
+        replicaId: -1,
+        isolationLevel: 1,
+        maxWaitTime: 10,
+        minBytes: 1,
+        maxBytes: 1 << 20,
+        topics: [
+          {
+            topic: second,
+            partitions: asked.map(([partition, offset]) => ({
+              partition,
+              fetchOffset: String(offset),
+              maxBytes: 1 << 20,
+            })),
+          },
+        ],
+      });
+      return answer.responses[0]!.partitions.map((p) => [p.partition, p.messages.length]);
+    };
+    const failure = new RegExp(`^Record batch for partition ${second}-1 at offset 0 is invalid`);
+    expect(await fetch([1, 0])).toEqual([[1, 0]]); // found: nothing of it read
+    expect(await fetch([0, 0])).toEqual([[0, COUNT]]); // partition 1 not asked (paused): kept
+    await expect(fetch([0, COUNT], [1, 0])).rejects.toThrow(failure);
+    expect(raised).toHaveLength(1);
+    // Asked from another offset (a seek): forgotten, fetched from there (the batch holding it fails again).
+    expect(await fetch([1, 5])).toEqual([[1, 0]]);
+    await expect(fetch([1, 5])).rejects.toThrow(failure);
+    expect(raised).toHaveLength(2);
+  } finally {
+    await cluster.disconnect();
+  }
+});
