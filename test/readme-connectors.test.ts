@@ -335,7 +335,7 @@ describe("README: HTTP source, the http.headers examples", () => {
       ["X-Window", "10:00"],
       ["X-Limit", "100"],
     ]);
-    expect(parseHeaders(found(/\(write `([^`]+)` for a compact host list\)/)[0]!)).toEqual([
+    expect(parseHeaders(found(/\(write `([^`]+)` for a compact host list[;)]/)[0]!)).toEqual([
       ["X-Hosts", "a:8080,b:8080"],
     ]);
   });
