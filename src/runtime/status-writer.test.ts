@@ -7,6 +7,7 @@ import { ConfigStore } from "../store/config-store.ts";
 import { openDatabase } from "../store/database.ts";
 import { StatusStore } from "../store/status-store.ts";
 import { LogManager } from "../util/logger.ts";
+import { ResolvedValues } from "./resolved-values.ts";
 import { RetryingStatusStore } from "./retrying-status-store.ts";
 import { StatusWriter } from "./status-writer.ts";
 
@@ -69,5 +70,29 @@ describe("StatusWriter on a full database", () => {
     db.run("PRAGMA max_page_count = 1000000");
     writer.taskListener.onFailure({ connector: "c", task: 0 }, bigFailure());
     expect(statuses.task("c", 0)?.state).toBe("FAILED");
+  });
+});
+
+describe("StatusWriter traces", () => {
+  test("a held password containing a resolved value is hidden whole, not cut at the value", () => {
+    dir = mkdtempSync(join(tmpdir(), "status-writer-"));
+    const db = openDatabase(join(dir, "data"));
+    const configs = new ConfigStore(db);
+    configs.putConfig("c", { "connector.class": "X" });
+    const statuses = new StatusStore(db);
+    const logs = new LogManager({ sink: () => {} });
+    const retrying = new RetryingStatusStore({
+      store: statuses,
+      log: logs.get("status"),
+      setTimer: () => ({ cancel() {} }),
+    });
+    const writer = new StatusWriter(configs, retrying, logs, () => "w1");
+    // The connector's literal PASSWORD value, held while it runs; its topic resolved by a provider.
+    logs.holdSecrets(["orders-api-Pa55w0rd"]);
+    writer.hideInTraces("c", ResolvedValues.from({ topics: "${secrets:topic}" }, { topics: "orders" }, ["orders"]));
+    writer.taskListener.onFailure({ connector: "c", task: 0 }, new Error("refused orders-api-Pa55w0rd for orders"));
+    const trace = statuses.task("c", 0)?.trace ?? "";
+    expect(trace).toContain("refused [hidden] for [hidden]");
+    expect(trace).not.toContain("Pa55w0rd");
   });
 });

@@ -39,7 +39,8 @@ export class StatusWriter {
   private trace(connector: string, error: unknown): string | null {
     if (error === null || error === undefined) return null;
     const values = this.resolved.get(connector) ?? ResolvedValues.none;
-    return this.logs.redact(values.hide(traceOf(error)));
+    // The held secrets first: a resolved value hidden first would cut a longer secret containing it.
+    return values.hide(this.logs.redact(traceOf(error)));
   }
 
   connector(name: string, state: State, error?: unknown): void {

@@ -51,6 +51,28 @@ describe("LogManager", () => {
     });
   });
 
+  describe("redact", () => {
+    test("a secret inside another (a provider value within a password) hides the whole of the longer one", () => {
+      const logs = new LogManager({ sink: () => {} });
+      // Held first: a provider-resolved topic; then a password that contains it.
+      logs.holdSecrets(["orders"]);
+      logs.holdSecrets(["orders-api-Pa55w0rd"]);
+      expect(logs.redact("auth failed for orders-api-Pa55w0rd on orders")).toBe("auth failed for [hidden] on [hidden]");
+    });
+
+    test("secrets overlapping in the text hide their union, whatever order they were held in", () => {
+      for (const order of [
+        ["abcd-XY12", "XY12-efgh"],
+        ["XY12-efgh", "abcd-XY12"],
+      ]) {
+        const logs = new LogManager({ sink: () => {} });
+        for (const s of order) logs.registerSecret(s);
+        expect(logs.redact("k=abcd-XY12-efgh;")).toBe("k=[hidden];");
+        expect(logs.redact("abcd-XY12 XY12-efgh")).toBe("[hidden] [hidden]");
+      }
+    });
+  });
+
   describe("levels, as Connect 4.3.1's /admin/loggers answered them (recorded 2026-12-01)", () => {
     test("setLevel returns only the loggers whose own or inherited level changed", () => {
       const logs = new LogManager({ sink: () => {} });

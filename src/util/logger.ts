@@ -96,10 +96,31 @@ export class LogManager {
     return this.secrets.size;
   }
 
+  /**
+   * `text` with every stretch a secret covers shown as `[hidden]`: found in the text as given, then
+   * overlapping stretches joined, so a secret inside another (a provider's `orders` in a password
+   * `orders-api-…`) or overlapping it hides the whole of both. Replacing one secret after another
+   * left the rest of a longer one in clear once a shorter one held earlier had cut it.
+   */
   redact(text: string): string {
-    let out = text;
-    for (const secret of this.secrets.keys()) if (out.includes(secret)) out = out.split(secret).join(HIDDEN);
-    return out;
+    const spans: [number, number][] = [];
+    for (const secret of this.secrets.keys())
+      for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1))
+        spans.push([at, at + secret.length]);
+    if (spans.length === 0) return text;
+    spans.sort((a, b) => a[0] - b[0]);
+    let out = "";
+    let shown = 0;
+    let [start, end] = spans[0]!;
+    for (const [from, to] of spans) {
+      if (from < end) end = Math.max(end, to);
+      else {
+        out += text.slice(shown, start) + HIDDEN;
+        shown = end;
+        [start, end] = [from, to];
+      }
+    }
+    return out + text.slice(shown, start) + HIDDEN + text.slice(end);
   }
 
   effectiveLevel(name: string): Level {
