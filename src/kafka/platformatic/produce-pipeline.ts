@@ -39,7 +39,7 @@ import {
   type SplitRecords,
 } from "./partition-batches.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
-import { nextRequest, partitionsByLeader } from "./produce-requests.ts";
+import { nextRequest, partitionsByLeader, unsent } from "./produce-requests.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
 import { WakeTimer } from "./wake-timer.ts";
 
@@ -237,7 +237,7 @@ export class ProducePipeline {
     const wanted = new Set<string>();
     const aged = new Set<string>();
     for (const part of this.partitions.values()) {
-      if (part.queue.length === 0) continue;
+      if (!unsent(part)) continue;
       const { topic } = part;
       if (this.leaders.stale || this.leaders.leader(topic, part.partition) < 0) wanted.add(topic);
       else if (this.leaders.expired(topic, now)) aged.add(topic);
