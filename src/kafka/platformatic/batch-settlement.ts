@@ -4,10 +4,14 @@
  * batches of the partition not on the wire with it (a retriable NotSentError, unless an earlier
  * attempt of one may have been written: then a retriable error that says so). The first failure
  * is kept (`failure`): the pipeline takes no new batch after it. A batch the broker refuses for
- * good fails alone and its partition goes on with a new epoch (`refuse`). A batch too large for the
+ * good fails alone and its partition goes on with a new epoch (`refuse`), as do a topic's batches not
+ * on the wire when metadata refuses the topic (`cannotSend`). A batch too large for the
  * broker is split instead (batch-split.ts). A partition whose broker lost this producer's state
  * starts again with a new epoch (`restart`).
  */
+
+import { type KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
+import { kafkaErrorOf } from "../send-rejection.ts";
 import {
   accessRefusal,
   brokerAnswer,
@@ -56,7 +60,9 @@ export class BatchSettlement {
   /**
    * Metadata or a producer id could not be had: a retriable error is kept for the expiry message
    * and tried again after retry.backoff.ms; any other (an authorization failure, …) fails the
-   * batches not on the wire at once (of `topics`, or all), with the cause.
+   * batches not on the wire at once (of `topics`, or all), with the cause. A refusal of `topics`
+   * (TOPIC_AUTHORIZATION_FAILED) fails only their batches, each partition's as `refuseQueued`
+   * says, and the producer goes on (`epoch`: the producer's), as Java's fails only that topic's sends.
    */
   cannotSend(
     partitions: Iterable<PartitionBatches>,
@@ -64,6 +70,7 @@ export class BatchSettlement {
     now: number,
     what: string,
     topics?: ReadonlySet<string>,
+    epoch = 0,
   ): void {
     const message = `${what}: ${(error as Error)?.message ?? String(error)}`;
     if (isRetriable(error) || isUnknownTopic(error)) {
@@ -73,13 +80,15 @@ export class BatchSettlement {
     }
     // An authorization refusal is Java's exception for it (TopicAuthorizationException naming the topic, …).
     const failure = accessRefusal(error, what, topics) ?? this.s.error(message, false, error);
-    this.failure ??= failure;
+    const topicRefusal = topics !== undefined && kafkaErrorOf(failure) === "TOPIC_AUTHORIZATION_FAILED";
+    if (!topicRefusal) this.failure ??= failure;
     let failed = false;
     for (const part of partitions) {
       if (topics && !topics.has(part.topic)) continue;
       const first = part.queue.find((b) => b.state !== "inflight");
       if (!first) continue;
-      this.fail(first, failure);
+      if (topicRefusal) this.refuseQueued(part, withUnauthorizedTopic(failure as KafkaAccessError, part.topic), epoch);
+      else this.fail(first, failure);
       failed = true;
     }
     // The other topics' batches taken before the failure are still sent (the pump returned before them).
@@ -154,11 +163,33 @@ export class BatchSettlement {
    * producer id, and one that an earlier attempt had written (a lost answer) was written twice.
    */
   refuse(b: Batch, code: number, message: string | null | undefined, epoch: number): void {
+    this.refuseWith(b, this.refusal(b, code, message), epoch);
+  }
+
+  /**
+   * Metadata refused `part`'s topic (`error`, naming it): its batches not on the wire fail with it and the
+   * partition goes on; those on the wire settle on their answers. The first of them that took a sequence
+   * (sent before, waiting for a retry) leaves a gap: it is refused as `refuse` refuses a batch (the next
+   * epoch, now or once the batches ahead of it are answered); the others fail with it, none sent again.
+   */
+  private refuseQueued(part: PartitionBatches, error: Error, epoch: number): void {
+    const queued = part.queue.filter((b) => b.state !== "inflight");
+    const gap = queued.find((b) => b.sequence >= 0);
+    for (const b of queued) {
+      if (b === gap) continue;
+      part.drop(b);
+      this.finish(b, error);
+    }
+    if (gap) this.refuseWith(gap, error, epoch);
+    else part.refusal = { at: ++this.refusals, error };
+  }
+
+  /** `b` fails alone with `error`, as `refuse` says. */
+  private refuseWith(b: Batch, error: Error, epoch: number): void {
     if (this.s.idempotent && epoch + b.part.epochBump >= MAX_PRODUCER_EPOCH) {
-      this.reject(b, code, message);
+      this.fail(b, error);
       return;
     }
-    const error = this.refusal(b, code, message);
     b.part.refusal = { at: ++this.refusals, error };
     const laterFailWith = this.s.keepOrderAfterRefusal ? notSentAfter(b.part, error) : undefined;
     const oldest = b.part.queue[0] === b;

@@ -641,16 +641,26 @@ describe("ProducePipeline when metadata cannot be had", () => {
     }
   }
 
-  test("a non-retriable metadata error (TOPIC_AUTHORIZATION_FAILED) fails the batches at once, with the cause", async () => {
+  test("a non-retriable metadata error (TOPIC_AUTHORIZATION_FAILED) fails the topic's batches at once, with the cause; the producer goes on", async () => {
     const pipeline = new ProducePipeline(new NoMetadata(new ProtocolError("TOPIC_AUTHORIZATION_FAILED")), settings());
+    const errors = await Promise.all([0, 1].map((l) => pipeline.append("t", 0, batch(l), 1).catch((e: Error) => e)));
+    for (const error of errors) {
+      expect((error as Error).message).toStartWith("Could not get metadata: ");
+      expect((error as Error).message).toContain("Topic authorization failed");
+      // Java's TopicAuthorizationException, naming the topic.
+      expect((error as Error).cause).toBeInstanceOf(KafkaAccessError);
+      expect(((error as Error).cause as KafkaAccessError).unauthorizedTopics).toEqual(["t"]);
+    }
+    expect(pipeline.failure).toBeUndefined();
+  });
+
+  test("any other non-retriable one fails the batches at once and the producer", async () => {
+    const pipeline = new ProducePipeline(new NoMetadata(new ProtocolError("UNSUPPORTED_VERSION")), settings());
     const { outcomes, all } = appendAll(pipeline, [0, 1]);
     await all;
     expect(outcomes[0]).toStartWith("failed: Could not get metadata: ");
-    expect(outcomes[0]).toContain("Topic authorization failed");
     expect(outcomes[1]).toBe("failed: Not sent: an earlier batch of t-0 failed");
-    // Java's TopicAuthorizationException, naming the topic.
-    expect(pipeline.failure).toBeInstanceOf(KafkaAccessError);
-    expect((pipeline.failure as KafkaAccessError).unauthorizedTopics).toEqual(["t"]);
+    expect(pipeline.failure).toBeDefined();
   });
 
   test("a retriable one is retried until delivery.timeout.ms; the expiry names the last cause", async () => {
@@ -850,8 +860,86 @@ describe("ProducePipeline (leadership moved, one topic of several refused)", () 
   });
 });
 
+describe("ProducePipeline (a topic refused metadata while its batches are queued or on the wire)", () => {
+  test("only the refused topic's batches fail, with Java's TopicAuthorizationException naming it: the producer goes on; the others are written once, in order; its partition takes the next epoch for the sequences its batch sent before took, and is written once allowed again", async () => {
+    const broker = new FakeBroker(1);
+    const pipeline = new ProducePipeline(broker, settings());
+    const topics = ["refused", "allowed"];
+    const warm = topics.map((t) => pipeline.append(t, 0, batch(0), 1));
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0);
+    expect(await Promise.all(warm)).toEqual([0, 0]);
+    const answer = broker.leaders.bind(broker);
+    let refusing = true;
+    broker.leaders = (ts) =>
+      refusing && ts.includes("refused") ? Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED")) : answer(ts);
+    const settled = (p: Promise<number | readonly number[]>) => p.then(String, (e: Error) => e);
+    // refused-0: batch 1 sent (sequence 1), batch 2 queued behind it; allowed-0: batches 1 and 2.
+    const sent = settled(pipeline.append("refused", 0, batch(1), 1));
+    const allowed = [settled(pipeline.append("allowed", 0, batch(1), 1))];
+    await waitFor(() => broker.requests.length === 2);
+    const queued = settled(pipeline.append("refused", 0, batch(2), 1));
+    allowed.push(settled(pipeline.append("allowed", 0, batch(2), 1)));
+    await waitFor(() => broker.requests.length === 3);
+    broker.deliver(1, { "refused-0": 6, "allowed-0": 6 }); // NOT_LEADER_OR_FOLLOWER: the foreground refresh is refused
+    broker.deliver(2, { "allowed-0": 45 }); // behind allowed's batch 1: OUT_OF_ORDER_SEQUENCE_NUMBER, sent again after it
+    const refusals = await Promise.all([sent, queued]);
+    for (const refusal of refusals) {
+      const error = refusal as Error;
+      expect(error).toBeInstanceOf(Error);
+      expect(kafkaErrorOf(error)).toBe("TOPIC_AUTHORIZATION_FAILED");
+      expect(error.cause).toBeInstanceOf(KafkaAccessError);
+      expect((error.cause as KafkaAccessError).unauthorizedTopics).toEqual(["refused"]);
+    }
+    expect(refusals[0]).toBeInstanceOf(RefusedBatch); // on the wire before, not written
+    expect(pipeline.failure).toBeUndefined();
+    allowed.push(settled(pipeline.append("allowed", 0, batch(3), 1)));
+    await broker.deliverUntil(Promise.all(allowed));
+    expect(await Promise.all(allowed)).toEqual(["1", "2", "3"]);
+    expect(broker.logs.get("allowed-0")).toEqual([0, 1, 2, 3]);
+    refusing = false; // the ACL given back: the refused partition goes on at its next epoch, from sequence 0
+    const again = settled(pipeline.append("refused", 0, batch(4), 1));
+    await broker.deliverUntil(again);
+    expect(await again).toBe("1");
+    expect(broker.logs.get("refused-0")).toEqual([0, 4]);
+    expect(broker.requests.at(-1)!.sent).toEqual([[4, 0]]);
+    expect(broker.requests.at(-1)!.epochs).toEqual([1]);
+  });
+
+  test("the refused batch that took a sequence behind one still on the wire: the one ahead is written once; the partition takes the next epoch only then (refuse's gap), nothing written twice", async () => {
+    const broker = new FakeBroker(1);
+    const pipeline = new ProducePipeline(broker, settings());
+    const warm = pipeline.append("refused", 0, batch(0), 1);
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0);
+    expect(await warm).toBe(0);
+    const answer = broker.leaders.bind(broker);
+    let refusing = false;
+    broker.leaders = (ts) =>
+      refusing && ts.includes("refused") ? Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED")) : answer(ts);
+    const settled = (p: Promise<number | readonly number[]>) => p.then(String, (e: Error) => e);
+    const ahead = settled(pipeline.append("refused", 0, batch(1), 1));
+    await waitFor(() => broker.requests.length === 2);
+    const behind = settled(pipeline.append("refused", 0, batch(2), 1));
+    await waitFor(() => broker.requests.length === 3);
+    refusing = true;
+    broker.deliver(2, { "refused-0": 6 }); // NOT_LEADER_OR_FOLLOWER: the foreground refresh is refused
+    const refusal = (await behind) as Error;
+    expect(kafkaErrorOf(refusal)).toBe("TOPIC_AUTHORIZATION_FAILED");
+    expect(pipeline.failure).toBeUndefined();
+    broker.deliver(1);
+    expect(await ahead).toBe("1");
+    refusing = false;
+    const again = settled(pipeline.append("refused", 0, batch(3), 1));
+    await broker.deliverUntil(again);
+    expect(await again).toBe("2");
+    expect(broker.logs.get("refused-0")).toEqual([0, 1, 3]);
+    expect(broker.requests.at(-1)!.epochs).toEqual([1]);
+  });
+});
+
 describe("ProducePipeline (a topic refused while its batch is on the wire)", () => {
-  test("the foreground refusal fails nothing, so the pump is not woken at once (no Metadata request loop); the other topic's batch goes once the answer came", async () => {
+  test("a partition with only batches on the wire needs no leader: the other topic's batch goes at once, its metadata is not asked for again (no Metadata request loop), and the one on the wire settles on its answer", async () => {
     const broker = new FakeBroker(1);
     let clock = 0;
     const pipeline = new ProducePipeline(broker, settings({ metadataMaxAgeMs: 1000 }), () => clock);
@@ -871,14 +959,12 @@ describe("ProducePipeline (a topic refused while its batch is on the wire)", () 
     clock = 1000; // "refused" is asked again in the background (and forgotten) while its batch is on the wire
     const onWire = pipeline.append("refused", 0, batch(2), 1);
     await waitFor(() => broker.requests.length === 3 && pipeline.knownPartitionCount("refused") === undefined);
-    const other = pipeline.append("allowed", 0, batch(3), 1); // its pump asks for "refused" in the foreground
-    await waitFor(() => asked >= 2);
-    expect(asked).toBe(2);
-    broker.deliver(2);
-    await waitFor(() => broker.requests.length === 4);
+    const other = pipeline.append("allowed", 0, batch(3), 1);
+    await waitFor(() => broker.requests.length === 4); // before the answer to the one on the wire
     broker.deliver(3);
+    broker.deliver(2);
     expect(await Promise.all([onWire, other])).toEqual([1, 1]);
-    expect(asked).toBe(2);
+    expect(asked).toBe(1);
   });
 });
 

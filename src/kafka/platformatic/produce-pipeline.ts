@@ -15,7 +15,9 @@
  *
  * A batch the broker refuses for good (INVALID_RECORD, INVALID_TIMESTAMP, one record too large, …)
  * fails alone and the producer goes on, as Java's: the partition takes its next epoch and sequences
- * from 0 (BatchSettlement.refuse; behind a batch not settled yet, once that one is written). A
+ * from 0 (BatchSettlement.refuse; behind a batch not settled yet, once that one is written). So do
+ * a topic's batches not on the wire when metadata refuses it (TOPIC_AUTHORIZATION_FAILED: an ACL
+ * removed while running; BatchSettlement.cannotSend): the other topics go on. A
  * batch fails for good, and the pipeline with it, on an error fatal to the producer
  * (CLUSTER_AUTHORIZATION_FAILED, …), after `retries` or past delivery.timeout.ms: the later
  * batches of its partition not on the wire fail with it (NotSentError; a retriable error saying it
@@ -37,7 +39,7 @@ import {
   type SplitRecords,
 } from "./partition-batches.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
-import { nextRequest, partitionsByLeader } from "./produce-requests.ts";
+import { nextRequest, partitionsByLeader, unsent } from "./produce-requests.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
 import { WakeTimer } from "./wake-timer.ts";
 
@@ -235,7 +237,7 @@ export class ProducePipeline {
     const wanted = new Set<string>();
     const aged = new Set<string>();
     for (const part of this.partitions.values()) {
-      if (part.queue.length === 0) continue;
+      if (!unsent(part)) continue;
       const { topic } = part;
       if (this.leaders.stale || this.leaders.leader(topic, part.partition) < 0) wanted.add(topic);
       else if (this.leaders.expired(topic, now)) aged.add(topic);
@@ -249,7 +251,8 @@ export class ProducePipeline {
         // Only the topics refused fail (each asked alone): the others' batches go on.
         const refused = await this.leaders.refused([...wanted], error);
         const what = "Could not get metadata";
-        return this.settlement.cannotSend(this.partitions.values(), refused.error, now, what, refused.topics);
+        const { epoch } = this.id;
+        return this.settlement.cannotSend(this.partitions.values(), refused.error, now, what, refused.topics, epoch);
       }
     }
     this.settlement.lastError = undefined;

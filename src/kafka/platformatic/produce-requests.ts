@@ -9,7 +9,12 @@
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
 import type { PartitionLeaders } from "./partition-leaders.ts";
 
-/** The partitions with queued batches by leader; `leaderless` when some leader is not known. */
+/** Some batch of `part` is not on the wire: its leader is needed (those on the wire settle on their answers). */
+export function unsent(part: PartitionBatches): boolean {
+  return part.queue.some((b) => b.state !== "inflight");
+}
+
+/** The partitions with batches not on the wire by leader; `leaderless` when some leader is not known. */
 export function partitionsByLeader(
   partitions: Iterable<PartitionBatches>,
   leaders: PartitionLeaders,
@@ -17,7 +22,7 @@ export function partitionsByLeader(
   const byNode = new Map<number, PartitionBatches[]>();
   let leaderless = false;
   for (const part of partitions) {
-    if (part.queue.length === 0) continue;
+    if (!unsent(part)) continue;
     const leader = leaders.leader(part.topic, part.partition);
     if (leader < 0) {
       leaderless = true;

@@ -404,6 +404,29 @@ describe("PlatformaticProducer", () => {
       expect([mixed instanceof KafkaAccessError, neverSent(mixed), producer.failed]).toEqual([true, true, true]);
     });
 
+    test("a topic the broker refuses the principal's metadata while its records are on their way (the pump's refresh) fails those alone, as Java's (TopicAuthorizationException naming it, refused unwritten); the producer goes on", async () => {
+      const broker = new GatedBroker();
+      broker.gate.resolve();
+      const producer = producerOn(broker);
+      const warm = await producer.send([record("denied", 0, "a"), record("t", 0, "b")]);
+      expect(warm.map((m) => m.offset)).toEqual([0, 0]);
+      const answer = broker.leaders.bind(broker);
+      broker.leaders = async (topics) => {
+        if (topics.includes("denied")) throw new ProtocolError("TOPIC_AUTHORIZATION_FAILED");
+        return answer(topics);
+      };
+      const produce = broker.produce.bind(broker);
+      broker.produce = async (_node, batches) => {
+        broker.produce = produce; // leadership moved: the pump asks for metadata again, refused
+        return batches.map((b) => ({ topic: b.topic, partition: b.partition, errorCode: 6, baseOffset: -1 }));
+      };
+      const denied = await rejection(producer.send([record("denied", 0, "c")]));
+      expect(denied).toBeInstanceOf(KafkaAccessError);
+      expect((denied as KafkaAccessError).unauthorizedTopics).toEqual(["denied"]);
+      expect([refused(denied), producer.failed]).toEqual([true, false]);
+      expect((await producer.send([record("t", 0, "d")]))[0]!.offset).toBe(1);
+    });
+
     test("a closed producer's sends never reached a broker", async () => {
       const producer = producerOn(new HeldBroker());
       await producer.close();
