@@ -44,16 +44,14 @@ interface SourceConverted {
  * takes the operator path for that record, which resumes at the failed converter.
  */
 export function toProducerRecordDirect(record: SourceRecord, converters: RecordConverters): ProducerRecord {
-  let stage: Stage = "HEADER_CONVERTER";
+  // The stage that failed is the first whose result is missing (a converter returns null, not undefined).
   let converted: KafkaHeader[] | undefined;
   let key: Uint8Array | null | undefined;
   try {
     converted = kafkaHeaders(record, converters);
     // As Connect: key and value converters see the converted Kafka headers and may add to them.
     const headers = RecordHeaders.mutable(converted);
-    stage = "KEY_CONVERTER";
     key = converters.key.fromConnectData(record.topic, headers, record.keySchema, offered(converters.key, record.key));
-    stage = "VALUE_CONVERTER";
     const value = converters.value.fromConnectData(
       record.topic,
       headers,
@@ -62,6 +60,8 @@ export function toProducerRecordDirect(record: SourceRecord, converters: RecordC
     );
     return producerRecord(record, key, value, converted);
   } catch (error) {
+    const stage: Stage =
+      converted === undefined ? "HEADER_CONVERTER" : key === undefined ? "KEY_CONVERTER" : "VALUE_CONVERTER";
     const done: Partial<SourceConverted> = { headers: converted, key };
     throw new DirectFailure(stage, 0, error, done);
   }
@@ -158,22 +158,22 @@ export function toSinkRecordDirect(
   converters: RecordConverters,
   jsonText = false,
 ): SinkRecord {
-  let stage: Stage = "KEY_CONVERTER";
+  // The stage that failed is the first whose result is missing.
   let key: SchemaAndValue | undefined;
   let value: SchemaAndValue | undefined;
   try {
     // As Connect: key and value converters see the consumed record's Kafka headers.
     const rawHeaders = RecordHeaders.readOnly(consumed.headers);
     key = converters.key.toConnectData(consumed.topic, rawHeaders, consumed.key);
-    stage = "VALUE_CONVERTER";
     value = consumedValue(converters.value, consumed, rawHeaders, jsonText);
-    stage = "HEADER_CONVERTER";
     let headers = Headers.EMPTY;
     if (consumed.headers.length > 0) {
       headers = connectHeaders(consumed, converters);
     }
     return sinkRecord(consumed, key, value, headers);
   } catch (error) {
+    const stage: Stage =
+      key === undefined ? "KEY_CONVERTER" : value === undefined ? "VALUE_CONVERTER" : "HEADER_CONVERTER";
     const done: Partial<SinkConverted> = { key, value };
     throw new DirectFailure(stage, 0, error, done);
   }
