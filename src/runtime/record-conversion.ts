@@ -25,23 +25,33 @@ function offered(converter: Converter, value: unknown): unknown {
 }
 
 /**
- * The fast path of `toProducerRecord`: converters called directly, no error operator. Throws on
- * the first failure; the caller then takes the operator path for that record.
+ * What a direct path had converted when a converter failed (DirectFailure `done`), for the operator
+ * path to resume with; {} when the failure was not a converter's.
+ */
+function convertedBefore<T>(direct: DirectFailure | undefined): Partial<T> {
+  return direct !== undefined && direct.stage !== "TRANSFORMATION" ? (direct.done as Partial<T>) : {};
+}
+
+/** The results of the converters before the one that failed in `toProducerRecordDirect`. */
+interface SourceConverted {
+  readonly headers: KafkaHeader[];
+  readonly key: Uint8Array | null;
+}
+
+/**
+ * The fast path of `toProducerRecord`: converters called directly, no error operator. Throws a
+ * DirectFailure on the first failure, with the results of the converters before it; the caller then
+ * takes the operator path for that record, which resumes at the failed converter.
  */
 export function toProducerRecordDirect(record: SourceRecord, converters: RecordConverters): ProducerRecord {
-  let stage: Stage = "HEADER_CONVERTER";
+  // The stage that failed is the first whose result is missing (a converter returns null, not undefined).
+  let converted: KafkaHeader[] | undefined;
+  let key: Uint8Array | null | undefined;
   try {
-    const converted = kafkaHeaders(record, converters);
+    converted = kafkaHeaders(record, converters);
     // As Connect: key and value converters see the converted Kafka headers and may add to them.
     const headers = RecordHeaders.mutable(converted);
-    stage = "KEY_CONVERTER";
-    const key = converters.key.fromConnectData(
-      record.topic,
-      headers,
-      record.keySchema,
-      offered(converters.key, record.key),
-    );
-    stage = "VALUE_CONVERTER";
+    key = converters.key.fromConnectData(record.topic, headers, record.keySchema, offered(converters.key, record.key));
     const value = converters.value.fromConnectData(
       record.topic,
       headers,
@@ -50,7 +60,10 @@ export function toProducerRecordDirect(record: SourceRecord, converters: RecordC
     );
     return producerRecord(record, key, value, converted);
   } catch (error) {
-    throw new DirectFailure(stage, 0, error);
+    const stage: Stage =
+      converted === undefined ? "HEADER_CONVERTER" : key === undefined ? "KEY_CONVERTER" : "VALUE_CONVERTER";
+    const done: Partial<SourceConverted> = { headers: converted, key };
+    throw new DirectFailure(stage, 0, error, done);
   }
 }
 
@@ -62,23 +75,36 @@ export async function toProducerRecord(
   direct?: DirectFailure,
 ): Promise<ProducerRecord | undefined> {
   const context = { source: original };
-  const converted = await operator.execute(
-    "HEADER_CONVERTER",
-    converters.headerClass,
-    () => kafkaHeaders(record, converters),
-    context,
-    direct?.firstAttemptOf("HEADER_CONVERTER"),
-  );
+  // After a direct path's failure: the converters before the failed one ran there, once.
+  const done = convertedBefore<SourceConverted>(direct);
+  const converted =
+    done.headers ??
+    (await operator.execute(
+      "HEADER_CONVERTER",
+      converters.headerClass,
+      () => kafkaHeaders(record, converters),
+      context,
+      direct?.firstAttemptOf("HEADER_CONVERTER"),
+    ));
   if (converted === undefined) return undefined;
   // As Connect: key and value converters see the converted Kafka headers and may add to them.
   const headers = RecordHeaders.mutable(converted);
-  const key = await operator.execute(
-    "KEY_CONVERTER",
-    converters.keyClass,
-    () => converters.key.fromConnectData(record.topic, headers, record.keySchema, offered(converters.key, record.key)),
-    context,
-    direct?.firstAttemptOf("KEY_CONVERTER"),
-  );
+  const key =
+    done.key !== undefined
+      ? done.key
+      : await operator.execute(
+          "KEY_CONVERTER",
+          converters.keyClass,
+          () =>
+            converters.key.fromConnectData(
+              record.topic,
+              headers,
+              record.keySchema,
+              offered(converters.key, record.key),
+            ),
+          context,
+          direct?.firstAttemptOf("KEY_CONVERTER"),
+        );
   if (key === undefined) return undefined;
   const value = await operator.execute(
     "VALUE_CONVERTER",
@@ -114,32 +140,42 @@ function consumedValue(
   );
 }
 
+/** The results of the converters before the one that failed in `toSinkRecordDirect`. */
+interface SinkConverted {
+  readonly key: SchemaAndValue;
+  readonly value: SchemaAndValue;
+}
+
 /**
  * The fast path of `toSinkRecord`: converters called directly, no error operator. Throws a
- * DirectFailure on the first failure; the caller then takes the operator path for that record,
- * giving it the failure as the failed stage's first attempt. Keep in step with `toSinkRecord`
- * (same inputs to the converters, same record).
+ * DirectFailure on the first failure, with the results of the converters before it; the caller then
+ * takes the operator path for that record, giving it the failure, which is the failed stage's first
+ * attempt and where the operator path resumes. Keep in step with `toSinkRecord` (same inputs to the
+ * converters, same record).
  */
 export function toSinkRecordDirect(
   consumed: ConsumedRecord,
   converters: RecordConverters,
   jsonText = false,
 ): SinkRecord {
-  let stage: Stage = "KEY_CONVERTER";
+  // The stage that failed is the first whose result is missing.
+  let key: SchemaAndValue | undefined;
+  let value: SchemaAndValue | undefined;
   try {
     // As Connect: key and value converters see the consumed record's Kafka headers.
     const rawHeaders = RecordHeaders.readOnly(consumed.headers);
-    const key = converters.key.toConnectData(consumed.topic, rawHeaders, consumed.key);
-    stage = "VALUE_CONVERTER";
-    const value = consumedValue(converters.value, consumed, rawHeaders, jsonText);
-    stage = "HEADER_CONVERTER";
+    key = converters.key.toConnectData(consumed.topic, rawHeaders, consumed.key);
+    value = consumedValue(converters.value, consumed, rawHeaders, jsonText);
     let headers = Headers.EMPTY;
     if (consumed.headers.length > 0) {
       headers = connectHeaders(consumed, converters);
     }
     return sinkRecord(consumed, key, value, headers);
   } catch (error) {
-    throw new DirectFailure(stage, 0, error);
+    const stage: Stage =
+      key === undefined ? "KEY_CONVERTER" : value === undefined ? "VALUE_CONVERTER" : "HEADER_CONVERTER";
+    const done: Partial<SinkConverted> = { key, value };
+    throw new DirectFailure(stage, 0, error, done);
   }
 }
 
@@ -153,21 +189,27 @@ export async function toSinkRecord(
   const context = { consumed };
   // As Connect: key and value converters see the consumed record's Kafka headers.
   const rawHeaders = RecordHeaders.readOnly(consumed.headers);
-  const key = await operator.execute(
-    "KEY_CONVERTER",
-    converters.keyClass,
-    () => converters.key.toConnectData(consumed.topic, rawHeaders, consumed.key),
-    context,
-    direct?.firstAttemptOf("KEY_CONVERTER"),
-  );
+  // After a direct path's failure: the converters before the failed one ran there, once.
+  const done = convertedBefore<SinkConverted>(direct);
+  const key =
+    done.key ??
+    (await operator.execute(
+      "KEY_CONVERTER",
+      converters.keyClass,
+      () => converters.key.toConnectData(consumed.topic, rawHeaders, consumed.key),
+      context,
+      direct?.firstAttemptOf("KEY_CONVERTER"),
+    ));
   if (key === undefined) return undefined;
-  const value = await operator.execute(
-    "VALUE_CONVERTER",
-    converters.valueClass,
-    () => consumedValue(converters.value, consumed, rawHeaders, jsonText),
-    context,
-    direct?.firstAttemptOf("VALUE_CONVERTER"),
-  );
+  const value =
+    done.value ??
+    (await operator.execute(
+      "VALUE_CONVERTER",
+      converters.valueClass,
+      () => consumedValue(converters.value, consumed, rawHeaders, jsonText),
+      context,
+      direct?.firstAttemptOf("VALUE_CONVERTER"),
+    ));
   if (value === undefined) return undefined;
   const headers = await operator.execute(
     "HEADER_CONVERTER",

@@ -64,15 +64,17 @@ export class SinkBatchConverter {
       for (const consumed of records) {
         if (slicer.tick()) await slicer.pause();
         // Direct path first; the error operator (retries, tolerance, reporting) only on failure.
+        let converted: SinkRecord | undefined;
         let transformed: SinkRecord | null | undefined;
         try {
-          const converted = toSinkRecordDirect(consumed, this.o.converters, jsonText);
+          converted = toSinkRecordDirect(consumed, this.o.converters, jsonText);
           transformed = chain.isEmpty ? converted : chain.applyDirect(converted);
         } catch (failure) {
           if (!owned(batch)) continue; // the errors.tolerance path reports the failure (DLQ, log)
-          // The direct path's failure is the failed stage's first attempt: it runs as often as in Connect.
+          // The direct path's failure is the failed stage's first attempt, and the operator path
+          // resumes there: every stage runs as often as in Connect (those before it once).
           const direct = failure instanceof DirectFailure ? failure : undefined;
-          const converted = await toSinkRecord(consumed, this.o.converters, this.o.operator, jsonText, direct);
+          converted ??= await toSinkRecord(consumed, this.o.converters, this.o.operator, jsonText, direct);
           transformed = converted && (await chain.apply(converted, this.o.operator, { consumed }, direct));
         }
         if (transformed) {

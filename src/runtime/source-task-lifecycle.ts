@@ -137,17 +137,22 @@ function conversionRejection(task: SourceTask, error: unknown): RecordRejection 
  * the record's rejection (with its batch's acknowledgement, via `rejections`) instead of the task
  * failing: one bad record must not stop the rest. Such a task also gets a record errors.tolerance=all
  * skipped as a rejection marked `skipped` (a transformation returning null dropped the record on
- * purpose: no rejection, as for any task). Other tasks see Connect's behaviour.
+ * purpose: no rejection, as for any task). Other tasks see Connect's behaviour. The operator path
+ * resumes where the direct path failed (`direct`; `transformedDirect`: the record it had transformed
+ * when a converter failed), so no stage runs again.
  */
 export async function convertWithOperator(
   o: WorkerSourceTaskOptions,
   rejections: Map<SourceRecord, RecordRejection>,
   record: SourceRecord,
   direct?: DirectFailure,
+  transformedDirect?: SourceRecord,
 ): Promise<ProducerRecord | undefined> {
   const operator = o.operator;
   try {
-    const transformed = await o.transformations.apply(record, operator, { source: record }, direct);
+    // A converter failed on the direct path (`transformedDirect`): the transformations ran there, once.
+    const transformed =
+      transformedDirect ?? (await o.transformations.apply(record, operator, { source: record }, direct));
     const produced = transformed
       ? await toProducerRecord(transformed, o.converters, operator, record, direct)
       : undefined;

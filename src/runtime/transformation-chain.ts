@@ -78,8 +78,10 @@ export class TransformationChain {
     context: Pick<ProcessingContext, "consumed" | "source">,
     direct?: DirectFailure,
   ): Promise<R | null | undefined> {
-    let current: R | null | undefined = record;
-    for (let i = 0; i < this.steps.length; i++) {
+    // After the direct path failed at a step: from that step, with the record it was given.
+    const resumed = direct?.stage === "TRANSFORMATION";
+    let current: R | null | undefined = resumed ? (direct.done as R) : record;
+    for (let i = resumed ? direct.step : 0; i < this.steps.length; i++) {
       const step = this.steps[i]!;
       const given: R = current;
       current = await operator.execute(
@@ -102,15 +104,16 @@ export class TransformationChain {
   }
 
   /**
-   * The fast path: applies every step directly, without the error operator. Throws on the first
-   * failure; the caller then runs the record through `apply` (the operator's retry, tolerance and
-   * reporting), which starts over from the original record. Transformations are pure, so running a
-   * step twice is harmless.
+   * The fast path: applies every step directly, without the error operator. Throws a DirectFailure
+   * on the first failure, with the record the failed step was given; the caller then runs the record
+   * through `apply` (the operator's retry, tolerance and reporting), which resumes at that step: the
+   * steps before it are not run again (a stateful transformation sees each record once, as in Connect).
    */
   applyDirect<R extends ConnectRecord>(record: R): R | null {
     let i = 0;
+    let current: R | null = record;
     try {
-      let current: R | null = this.steps.length === 0 ? record : withParsedJson(record);
+      if (this.steps.length > 0) current = withParsedJson(record);
       for (; i < this.steps.length; i++) {
         const step = this.steps[i]!;
         const input: R = current;
@@ -121,7 +124,7 @@ export class TransformationChain {
       return current;
     } catch (error) {
       // Parsing a JsonText belongs to the first step, as in `apply`.
-      throw new DirectFailure("TRANSFORMATION", i, error);
+      throw new DirectFailure("TRANSFORMATION", i, error, current);
     }
   }
 

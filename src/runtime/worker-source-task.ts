@@ -191,13 +191,21 @@ export class WorkerSourceTask extends WorkerTask {
         if (slicer.tick()) await slicer.pause();
         const record = records[i]!;
         let produced: ProducerRecord | undefined;
+        let transformed: SourceRecord | null | undefined;
         try {
-          const transformed = direct.isEmpty ? record : direct.applyDirect(record);
+          transformed = direct.isEmpty ? record : direct.applyDirect(record);
           produced = transformed ? toProducerRecordDirect(transformed, this.o.converters) : undefined;
         } catch (failure) {
-          // The direct path's failure is the failed stage's first attempt: it runs as often as in Connect.
+          // The direct path's failure is the failed stage's first attempt, and the operator path
+          // resumes there: every stage runs as often as in Connect (those before it once).
           const direct = failure instanceof DirectFailure ? failure : undefined;
-          produced = await convertWithOperator(this.o, this.sender.rejections, record, direct);
+          produced = await convertWithOperator(
+            this.o,
+            this.sender.rejections,
+            record,
+            direct,
+            transformed ?? undefined,
+          );
         }
         if (produced) {
           positions[i] = outgoing.length;

@@ -25,13 +25,17 @@ export const TOLERATES_ANY_ERROR: ReadonlySet<Stage> = new Set([
 /**
  * A failure of a record's direct path (converters and transformations run without the error
  * operator): the stage and, for a transformation, the chain step it failed at. The operator path
- * that takes over counts it as that stage's first attempt, so the stage runs as often as in Connect.
+ * that takes over counts it as that stage's first attempt, so the stage runs as often as in Connect,
+ * and resumes there with `done`, what the direct path had produced before it (its shape is the
+ * thrower's: the record the failed step was given, the results of the converters before the failed
+ * one): the stages that succeeded are not run again, as Connect runs each stage once per record.
  */
 export class DirectFailure extends Error {
   constructor(
     readonly stage: Stage,
     readonly step: number,
     readonly error: unknown,
+    readonly done?: unknown,
   ) {
     super(messageOf(error), { cause: error });
   }
