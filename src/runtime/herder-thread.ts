@@ -76,10 +76,9 @@ export abstract class HerderThread extends AbstractHerder {
     if (!stored) return;
     // The previous config's secrets stay hidden while tasks still run with them: those a stop
     // abandoned, and those a config update keeps running until their new task configs are stored.
-    const previousInUse = [
-      this.deps.worker.takeAbandonedEnd(name),
-      ...this.deps.worker.runningTasks(name).map((t) => t.whenFinished()),
-    ];
+    const previousInUse = [this.deps.worker.takeAbandonedEnd(name)];
+    if (this.unappliedConfigs.has(name))
+      previousInUse.push(...this.deps.worker.runningTasks(name).map((t) => t.whenFinished()));
     this.validator.holdConnectorSecrets(
       name,
       stored.config,
