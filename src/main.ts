@@ -23,6 +23,7 @@ import { checkHealth } from "./healthcheck.ts";
 import { type EnvironmentKeys, withWorkerKey, workerClassListWarnings } from "./kafka/client-class-hints.ts";
 import { checkClientConfigValues } from "./kafka/client-classes.ts";
 import { connectionSettings, consumerSettings, producerSettings } from "./kafka/client-config.ts";
+import { sameConfig } from "./runtime/connector-config.ts";
 import { secretValues } from "./runtime/secret-keys.ts";
 import { exitOnUncaughtErrors } from "./uncaught-errors.ts";
 import { unknownKeyWarning, unknownWorkerKeys } from "./unknown-worker-keys.ts";
@@ -68,11 +69,6 @@ function propertiesOf(path: string, text: string): Record<string, string> {
   } catch (error) {
     throw new ConfigError(`${path} is not a valid properties file: ${messageOf(error)}`);
   }
-}
-
-function sameConfig(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 async function healthcheck(url: string): Promise<never> {

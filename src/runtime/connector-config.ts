@@ -7,6 +7,12 @@
 import { check, defineConfig, key } from "../plugin/config-def.ts";
 import { CONNECT_VERSION } from "../version.ts";
 
+/** Whether two connector configs have the same keys and values, in whatever order (Java's Map.equals). */
+export function sameConfig(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
 export const COMMON = "Common";
 export const ERRORS = "Error Handling";
 

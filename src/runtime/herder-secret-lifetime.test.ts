@@ -67,6 +67,22 @@ describe("secrets hidden from the logs", () => {
     expect(w.logs.redact("new-secret")).toBe("[hidden]");
   });
 
+  test("tasks a config update keeps running while the new instance starts: the old secrets stay hidden until they stop", async () => {
+    await using w = await inProcessWorker();
+    const config = { "connector.class": SCRIPTED_SOURCE, [PASSWORD]: "old-secret" };
+    expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
+    await waitFor(() => w.scripted.taskStarts === 1, { what: "the task running" });
+    const gate = Promise.withResolvers<void>();
+    w.scripted.script.start = () => gate.promise;
+    expect((await w.rest("PUT", "/connectors/c/config", { ...config, [PASSWORD]: "new-secret" })).status).toBe(200);
+    expect(w.worker.runningTasks("c").length).toBe(1);
+    expect(w.logs.redact("old-secret")).toBe("[hidden]");
+    gate.resolve();
+    await waitFor(() => w.scripted.taskStops === 1, { what: "the old task stopped" });
+    await waitFor(() => w.logs.redact("old-secret") === "old-secret", { what: "the old secret released" });
+    expect(w.logs.redact("new-secret")).toBe("[hidden]");
+  });
+
   test("a secret two connectors share stays hidden until both are gone", async () => {
     await using w = await inProcessWorker();
     const config = { "connector.class": SCRIPTED_SOURCE, [PASSWORD]: "shared-secret" };

@@ -17,6 +17,7 @@ import type {
   SourceTaskContext,
 } from "../api/connector.ts";
 import type { SinkRecord, SourceRecord } from "../api/record.ts";
+import type { KafkaPort } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { check, defineConfig, key } from "../plugin/config-def.ts";
 import type {
@@ -207,6 +208,8 @@ export async function inProcessWorker(
     db?: Database;
     /** What the scripted connectors do from the start (the herder starts stored connectors at once). */
     script?: Script;
+    /** The Kafka the worker's clients use (a real broker's adapter); default the returned MemoryKafka. */
+    kafka?: KafkaPort;
   } = {},
 ): Promise<InProcessWorker> {
   const config = loadWorkerConfig({
@@ -234,7 +237,7 @@ export async function inProcessWorker(
   const worker = new Worker({
     config,
     registry,
-    kafka,
+    kafka: options.kafka ?? kafka,
     offsets,
     clock: options.clock ?? systemClock,
     logs,

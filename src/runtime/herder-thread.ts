@@ -7,8 +7,14 @@
  * Work queued before shutdown (a reconfiguration, a restart's second step) starts nothing once
  * `stopped` is set.
  *
+ * A config update keeps the connector's tasks running until the task configs its new instance
+ * generates are stored, then replaces them all, as Connect's DistributedHerder (the tasks restart
+ * when their configs are written, even identical ones after a config change: AbstractHerder's
+ * taskConfigsChanged compares the applied connector config too). A new instance that fails to start,
+ * or a PAUSED connector (not reconfigured until resumed), leaves them as they are.
+ *
  * Task configs that cannot be stored (the state store is full, or fails) leave the running tasks as
- * they are (tasks a config change stopped run again with the stored ones) and are generated and
+ * they are and are generated and
  * stored again after a backoff (250 ms doubling to 60 s), as Connect's
  * DistributedHerder retries a failed task reconfiguration, until they are stored, the connector is
  * gone or the herder stops (`cancelReconfigurationRetries`). Task configs the connector cannot
@@ -31,6 +37,11 @@ export abstract class HerderThread extends AbstractHerder {
   protected stopped = false;
   /** Connectors whose task configs could not be stored: the retry's timer and its next delay. */
   private readonly reconfigurationRetries = new Map<string, { timer: ReturnType<typeof setTimeout>; nextMs: number }>();
+  /**
+   * Connectors whose config changed since their task configs were stored (Connect's
+   * appliedConnectorConfig differs): the next generated task configs restart the tasks, identical or not.
+   */
+  protected readonly unappliedConfigs = new Set<string>();
 
   get ready(): boolean {
     return this.started;
@@ -63,8 +74,16 @@ export abstract class HerderThread extends AbstractHerder {
     if (this.stopped) return;
     const stored = this.deps.configs.get(name);
     if (!stored) return;
-    // The previous config's secrets stay hidden while tasks a stop abandoned still run with them.
-    this.validator.holdConnectorSecrets(name, stored.config, this.deps.worker.takeAbandonedEnd(name));
+    // The previous config's secrets stay hidden while tasks still run with them: those a stop
+    // abandoned, and those a config update keeps running until their new task configs are stored.
+    const previousInUse = [this.deps.worker.takeAbandonedEnd(name)];
+    if (this.unappliedConfigs.has(name))
+      previousInUse.push(...this.deps.worker.runningTasks(name).map((t) => t.whenFinished()));
+    this.validator.holdConnectorSecrets(
+      name,
+      stored.config,
+      Promise.all(previousInUse).then(() => {}),
+    );
     // What the providers resolve now is hidden from this connector's failure traces, short values too.
     try {
       this.status.hideInTraces(name, await this.resolvedValuesOf(stored.config));
@@ -87,8 +106,8 @@ export abstract class HerderThread extends AbstractHerder {
     if (!wc || wc.failed) {
       // As Connect's distributed herder, which starts the tasks assigned to it from their stored
       // configs whatever became of their connector (after a restart of the worker, or a config
-      // update: it stops none for it), the stored tasks run while their connector is FAILED (paused
-      // while it is PAUSED).
+      // update: it stops none for it), the stored tasks run (or go on running) while their connector
+      // is FAILED (paused while it is PAUSED).
       if (stored.targetState !== "STOPPED")
         await this.startTasks(name, stored.config, stored.taskConfigs, stored.targetState, skip);
       return;
@@ -133,8 +152,7 @@ export abstract class HerderThread extends AbstractHerder {
     } catch (error) {
       // As Connect's reconfigureConnectorTasksWithRetry: the connector keeps running and is asked
       // again after a backoff; a secrets file back in place ends the retries. Its tasks run meanwhile
-      // with the stored task configs, as Connect's run with those of its config topic (a config
-      // change stopped them here; Connect stops none before the new ones are written).
+      // with the stored task configs, as Connect's run with those of its config topic.
       const why = (ms: number) =>
         `Failed to reconfigure connector's tasks (${name}), retrying after backoff (${ms} ms).`;
       this.retryReconfiguration(name, why, error);
@@ -142,7 +160,8 @@ export abstract class HerderThread extends AbstractHerder {
       return;
     }
     if (!taskConfigs) return;
-    const changed = JSON.stringify(taskConfigs) !== JSON.stringify(stored.taskConfigs);
+    const changed =
+      JSON.stringify(taskConfigs) !== JSON.stringify(stored.taskConfigs) || this.unappliedConfigs.has(name);
     if (changed) {
       // Stored before the running tasks stop, as Connect writes them to its config topic before the
       // rebalance that applies them: tasks stopped for configs that were never stored would stay so.
@@ -160,6 +179,9 @@ export abstract class HerderThread extends AbstractHerder {
         await this.startTasks(name, stored.config, stored.taskConfigs, "STARTED");
         return;
       }
+      this.unappliedConfigs.delete(name);
+      // Every task of the previous generation has stopped (committing its offsets) before one of
+      // the new starts.
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       this.statuses.removeTasksFrom(name, taskConfigs.length);
     }
@@ -203,17 +225,21 @@ export abstract class HerderThread extends AbstractHerder {
 
   /**
    * Stops and re-creates the connector instance, then brings its tasks in line: missing tasks are
-   * started, and tasks whose generated configs changed are replaced. With `configChanged` every
-   * task restarts, so it picks up the new connector config even if its task config is the same.
+   * started, and tasks whose generated configs changed are replaced, once the new instance has
+   * generated them. A config `update` shows the connector UNASSIGNED until its new instance reports
+   * (Connect's WorkerConnector.shutdown); one that `changed` the config restarts every task then, so
+   * it picks up the new connector config even if its task config is the same.
    */
   protected async restartConnectorInstance(
     name: string,
-    configChanged: boolean,
+    update: { changed: boolean } | null,
     skip?: ReadonlySet<number>,
   ): Promise<void> {
     this.endReconfigurationRetries(name);
+    const instance = this.deps.worker.connector(name);
     await this.deps.worker.stopConnector(name);
-    if (configChanged) await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
+    if (update?.changed) this.unappliedConfigs.add(name);
+    if (update && instance) this.status.connector(name, "UNASSIGNED");
     await this.startConnectorAndTasks(name, skip);
   }
 }

@@ -14,6 +14,7 @@
  */
 import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError, RestError } from "../errors.ts";
 import type { TargetState } from "../store/config-store.ts";
+import { sameConfig } from "./connector-config.ts";
 import { modifyOffsets } from "./connector-offsets.ts";
 import type { ConnectorInfo, ConnectorOffset, ConnectorStateInfo } from "./entities.ts";
 import { HerderThread } from "./herder-thread.ts";
@@ -89,7 +90,7 @@ export class Herder extends HerderThread {
         type: this.connectorType(config),
       };
       this.deps.configs.putConfig(name, config, target);
-      if (existing) await this.restartConnectorInstance(name, true);
+      if (existing) await this.restartConnectorInstance(name, { changed: !sameConfig(existing.config, config) });
       else {
         if (target === "STOPPED") this.deps.configs.putTaskConfigs(name, []);
         await this.startConnectorAndTasks(name);
@@ -111,7 +112,7 @@ export class Herder extends HerderThread {
       if (!unchanged) await this.validator.validateOrThrow(merged);
       const tasks = this.stored(name).taskConfigs.map((_, task) => ({ connector: name, task }));
       this.deps.configs.putConfig(name, merged);
-      await this.restartConnectorInstance(name, true);
+      await this.restartConnectorInstance(name, { changed: !sameConfig(current, merged) });
       return { name, config: merged, tasks, type: this.connectorType(merged) };
     });
   }
@@ -125,6 +126,7 @@ export class Herder extends HerderThread {
       // without a config and rewritten if the connector is created again.
       this.deps.configs.remove(name);
       this.endReconfigurationRetries(name);
+      this.unappliedConfigs.delete(name);
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       await this.deps.worker.stopConnector(name);
       this.validator.releaseConnectorSecrets(name, this.deps.worker.takeAbandonedEnd(name));
@@ -194,7 +196,7 @@ export class Herder extends HerderThread {
   async restartConnector(name: string): Promise<void> {
     return this.executor.run(async () => {
       if (!this.deps.configs.has(name)) throw new NotFoundError(`Unknown connector: ${name}`);
-      await this.restartConnectorInstance(name, false);
+      await this.restartConnectorInstance(name, null);
       // As Connect's restartConnector: a connector that fails to start fails the request.
       const wc = this.deps.worker.connector(name);
       if (!wc || wc.failed) {
@@ -255,7 +257,7 @@ export class Herder extends HerderThread {
           const unresolved = await this.holdingResolved((resolveConfig) =>
             unresolvableTasks(name, restarting, tasksToRestart, resolveConfig, this.log),
           );
-          if (restartConnector) await this.restartConnectorInstance(name, false, unresolved);
+          if (restartConnector) await this.restartConnectorInstance(name, null, unresolved);
           const current = this.deps.configs.get(name);
           if (!current || current.targetState === "STOPPED") return;
           const state = current.targetState === "PAUSED" ? "PAUSED" : "STARTED";

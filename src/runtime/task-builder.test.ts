@@ -56,10 +56,12 @@ describe("buildTask", () => {
       await awaitTask0(w, "a", "RUNNING");
       await w.rest("PUT", "/connectors/a/pause");
       await awaitTask0(w, "a", "PAUSED");
-      // While paused, the new config restarts the task, created PAUSED.
+      // While paused, the task restarted with the new config is created PAUSED (a config update
+      // alone leaves a PAUSED connector's tasks as they are until it is resumed, as Connect).
       expect((await w.rest("PUT", "/connectors/a/config", source({ "producer.override.acks": "banana" }))).status).toBe(
         200,
       );
+      await w.rest("POST", "/connectors/a/tasks/0/restart");
       const status = await awaitTask0(w, "a", "FAILED");
       expect(status.connector.state).toBe("PAUSED");
       expect(status.tasks[0].trace).toStartWith(BAD_ACKS);
