@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { createServer } from "node:net";
 import { materialized } from "../../api/data/json-text.ts";
 import type { SourceRecord } from "../../api/record.ts";
-import { api, FastForwardClock, startTask } from "./test-support.ts";
+import { api, FastForwardClock, linkPagedSince, startTask } from "./test-support.ts";
 
 const ids = (records: SourceRecord[]) => records.map((r) => (materialized(r.value) as { id: number }).id);
 
@@ -23,13 +23,7 @@ async function newestFirstWithPage2Failing(failure: () => Response, config: Reco
     return Response.json(newer.slice(0, 2), { headers: link ? { link } : {} });
   });
   const h = await startTask({
-    "http.url": `${server.base}/e?since=\${offset}`,
-    "http.response.records.path": "$[*]",
-    "http.pagination.type": "LINK_HEADER",
-    "http.offset.mode": "TIMESTAMP",
-    "http.offset.field": "ts",
-    "http.initial.offset": "2023-12-31T00:00:00Z",
-    "http.timer.interval.ms": "60000",
+    ...linkPagedSince(server.base),
     ...config,
   });
   expect(ids(await h.collect(4, 150))).toEqual([4, 3, 2, 1]);
@@ -288,13 +282,7 @@ describe("HttpSourceTask after a status outside 100..599 (review60)", () => {
       return { line: "200 OK", body: JSON.stringify(newer.slice(0, 2)), headers: link };
     });
     const h = await startTask({
-      "http.url": `${server.base}/e?since=\${offset}`,
-      "http.response.records.path": "$[*]",
-      "http.pagination.type": "LINK_HEADER",
-      "http.offset.mode": "TIMESTAMP",
-      "http.offset.field": "ts",
-      "http.initial.offset": "2023-12-31T00:00:00Z",
-      "http.timer.interval.ms": "60000",
+      ...linkPagedSince(server.base),
       ...config,
     });
     expect(ids(await h.collect(4, 150))).toEqual([4, 3, 2, 1]);

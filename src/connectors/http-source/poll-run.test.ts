@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { materialized } from "../../api/data/json-text.ts";
-import { api, FastForwardClock, startTask } from "./test-support.ts";
+import { api, FastForwardClock, linkPagedSince, startTask } from "./test-support.ts";
 
 const ids = (records: readonly { value: unknown }[]) =>
   records.map((r) => (materialized(r.value) as { id: number }).id);
@@ -24,13 +24,7 @@ describe("HttpSourceTask after a failed page with behavior.on.error=log|ignore (
         );
       });
       const h = await startTask({
-        "http.url": `${server.base}/e?since=\${offset}`,
-        "http.response.records.path": "$[*]",
-        "http.pagination.type": "LINK_HEADER",
-        "http.offset.mode": "TIMESTAMP",
-        "http.offset.field": "ts",
-        "http.initial.offset": "2023-12-31T00:00:00Z",
-        "http.timer.interval.ms": "60000",
+        ...linkPagedSince(server.base),
         "behavior.on.error": behavior,
         "http.retry.max.attempts": "1",
       });

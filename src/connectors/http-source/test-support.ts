@@ -114,3 +114,14 @@ export function api(handler: (req: Request, url: URL, n: number) => Response | P
   });
   return Object.assign(server, { seen, base: `http://127.0.0.1:${server.port}` });
 }
+
+/** A newest-first API paged by Link headers from `${base}/e?since=${offset}`, with TIMESTAMP offsets on `ts`, polled once a minute. */
+export const linkPagedSince = (base: string): Record<string, string> => ({
+  "http.url": `${base}/e?since=\${offset}`,
+  "http.response.records.path": "$[*]",
+  "http.pagination.type": "LINK_HEADER",
+  "http.offset.mode": "TIMESTAMP",
+  "http.offset.field": "ts",
+  "http.initial.offset": "2023-12-31T00:00:00Z",
+  "http.timer.interval.ms": "60000",
+});
