@@ -185,6 +185,16 @@ export class ConsumerLog {
     );
   }
 
+  /**
+   * DEBUG, once per failure: a partition of a Fetch answer failed its checks; those before it in the
+   * answer (its order is the request's, which the client may shuffle) are handed over first.
+   */
+  invalidBatchAnswered(tp: TopicPartition, before: readonly TopicPartition[]): void {
+    this.fetchCollector.debug(
+      `Partition ${topicPartitionKey(tp)} failed its checks; answered before it: ${before.map(topicPartitionKey).join(", ")}`,
+    );
+  }
+
   seek(tp: TopicPartition, offset: number): void {
     this.kafkaConsumer.info(`Seeking to offset ${offset} for partition ${topicPartitionKey(tp)}`);
   }

@@ -151,6 +151,17 @@ function batchAt(raw: Buffer, version: number, pos: number) {
   return undefined;
 }
 
+/** The partitions of a Fetch answer before `tp`, in the answer's order (kafkajs shuffles those it asks). */
+function answeredBefore(raw: Buffer, version: number, tp: TopicPartition): TopicPartition[] {
+  const before: TopicPartition[] = [];
+  try {
+    for (const { tp: at } of partitionRecords(raw, version))
+      if (at.topic === tp.topic && at.partition === tp.partition) break;
+      else before.push(at);
+  } catch {} // a layout the scan does not know (decodeFetchAnswer): those walked so far
+  return before;
+}
+
 /** What kafkajs' decoder makes of a Fetch answer (versions 4-11), as far as it is read here. */
 interface DecodedFetch {
   readonly responses: {
@@ -237,23 +248,26 @@ type FetchingBroker = { fetch(args: FetchArgs): Promise<unknown> };
  * broker a consumer fetches from is found through its cluster's findBroker). A partition whose first
  * batch fails them is raised before the broker's next Fetch that asks it from the same offset (the
  * batches of the answer handed to the handler first; a Fetch that asks it from elsewhere, a seek,
- * forgets it), once `failed` (invalid-batch-hold.ts) settles.
+ * forgets it), once `failed` (invalid-batch-hold.ts) settles. `found` learns of each such partition
+ * when its answer is decoded, with the partitions before it there (read: handed to the handler).
  */
 export function withFetchChecks(
   kafka: Kafka,
   checks: BatchChecks,
   failed: (error: KafkaError) => Promise<void>,
+  found?: (failure: PartitionFailure, before: TopicPartition[]) => void,
 ): Kafka {
   return withBrokerHook<FetchingBroker>(kafka, "findBroker", (broker) => {
     /** The failure of the answer being decoded (one Fetch at a time: the broker's fetcher), then of the last. */
-    let found: PartitionFailure | undefined;
+    let answered: PartitionFailure | undefined;
     let pending: { failure: PartitionFailure; offset: string | undefined } | undefined;
     const decoding = (response: ProtocolRequest["response"], version: number) => ({
       ...response,
       decode: async (raw: Buffer) => {
         try {
           const { decoded, failure } = await decodeFetchAnswer(raw, version, checks, (r) => response.decode(r));
-          found = failure;
+          answered = failure;
+          if (failure && found) found(failure, answeredBefore(raw, version, failure.tp));
           return decoded;
         } catch (error) {
           if (error instanceof KafkaError) await failed(error);
@@ -279,9 +293,9 @@ export function withFetchChecks(
         }
         if (offset !== undefined) pending = undefined;
       }
-      found = undefined;
+      answered = undefined;
       const answer = await fetch(args);
-      const failure = found as PartitionFailure | undefined; // set by the decode of this Fetch's answer
+      const failure = answered as PartitionFailure | undefined; // set by the decode of this Fetch's answer
       if (failure) pending = { failure, offset: asked(failure.tp) };
       return answer;
     };
