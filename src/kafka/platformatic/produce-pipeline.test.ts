@@ -937,40 +937,45 @@ describe("ProducePipeline (a topic refused metadata while its batches are queued
     expect(broker.requests.at(-1)!.epochs).toEqual([1]);
   });
 
-  test("the refused batch that took a sequence may have been written (its answer lost) and one behind it is on the wire: that one is not failed as not written (keepOrderAfterRefusal) nor sent again from sequence 0; nothing written twice", async () => {
-    const broker = new FakeBroker(1);
-    const pipeline = new ProducePipeline(broker, settings({ keepOrderAfterRefusal: true }));
-    const warm = pipeline.append("refused", 0, batch(0), 1);
-    await waitFor(() => broker.requests.length === 1);
-    broker.deliver(0);
-    expect(await warm).toBe(0);
-    const answer = broker.leaders.bind(broker);
-    let refusing = false;
-    broker.leaders = (ts) =>
-      refusing && ts.includes("refused") ? Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED")) : answer(ts);
-    const settled = (p: Promise<number | readonly number[]>) => p.then(String, (e: Error) => e);
-    const ahead = settled(pipeline.append("refused", 0, batch(1), 1));
-    await waitFor(() => broker.requests.length === 2);
-    const behind = settled(pipeline.append("refused", 0, batch(2), 1));
-    await waitFor(() => broker.requests.length === 3);
-    refusing = true;
-    // Both written, both answers lost (a connection dropped): batch 1 waits for a retry, refused metadata.
-    for (const index of [1, 2]) broker.handle(broker.requests[index]!);
-    broker.requests[1]!.delivered = true;
-    broker.requests[1]!.failWith(new NetworkError("Connection closed"));
-    const refusal = (await ahead) as Error;
-    expect(kafkaErrorOf(refusal)).toBe("TOPIC_AUTHORIZATION_FAILED");
-    expect(refusal).not.toBeInstanceOf(RefusedBatch); // may have been written
-    broker.requests[2]!.delivered = true;
-    broker.requests[2]!.failWith(new NetworkError("Connection closed"));
-    refusing = false; // the ACL given back before batch 2 is settled
-    const outcome = await Promise.race([behind, broker.deliverUntil(behind).then(() => behind)]);
-    expect(outcome).not.toBeInstanceOf(NotSentError); // it was written: the caller would send it again
-    expect(broker.logs.get("refused-0")).toEqual([0, 1, 2]);
-    const again = settled(pipeline.append("refused", 0, batch(3), 1));
-    await broker.deliverUntil(again);
-    expect(broker.logs.get("refused-0")).toEqual([0, 1, 2, 3]);
-  });
+  test.each([true, false])(
+    "the refused batch that took a sequence may have been written (its answer lost) and one behind it is on the wire: that one is not failed as not written nor sent again from sequence 0 (keepOrderAfterRefusal %p); nothing written twice",
+    async (keepOrderAfterRefusal) => {
+      const broker = new FakeBroker(1);
+      const pipeline = new ProducePipeline(broker, settings({ keepOrderAfterRefusal }));
+      const warm = pipeline.append("refused", 0, batch(0), 1);
+      await waitFor(() => broker.requests.length === 1);
+      broker.deliver(0);
+      expect(await warm).toBe(0);
+      const answer = broker.leaders.bind(broker);
+      let refusing = false;
+      broker.leaders = (ts) =>
+        refusing && ts.includes("refused")
+          ? Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED"))
+          : answer(ts);
+      const settled = (p: Promise<number | readonly number[]>) => p.then(String, (e: Error) => e);
+      const ahead = settled(pipeline.append("refused", 0, batch(1), 1));
+      await waitFor(() => broker.requests.length === 2);
+      const behind = settled(pipeline.append("refused", 0, batch(2), 1));
+      await waitFor(() => broker.requests.length === 3);
+      refusing = true;
+      // Both written, both answers lost (a connection dropped): batch 1 waits for a retry, refused metadata.
+      for (const index of [1, 2]) broker.handle(broker.requests[index]!);
+      broker.requests[1]!.delivered = true;
+      broker.requests[1]!.failWith(new NetworkError("Connection closed"));
+      const refusal = (await ahead) as Error;
+      expect(kafkaErrorOf(refusal)).toBe("TOPIC_AUTHORIZATION_FAILED");
+      expect(refusal).not.toBeInstanceOf(RefusedBatch); // may have been written
+      broker.requests[2]!.delivered = true;
+      broker.requests[2]!.failWith(new NetworkError("Connection closed"));
+      refusing = false; // the ACL given back before batch 2 is settled
+      const outcome = await Promise.race([behind, broker.deliverUntil(behind).then(() => behind)]);
+      expect(outcome).not.toBeInstanceOf(NotSentError); // it was written: the caller would send it again
+      expect(broker.logs.get("refused-0")).toEqual([0, 1, 2]);
+      const again = settled(pipeline.append("refused", 0, batch(3), 1));
+      await broker.deliverUntil(again);
+      expect(broker.logs.get("refused-0")).toEqual([0, 1, 2, 3]);
+    },
+  );
 });
 
 describe("ProducePipeline (a topic refused while its batch is on the wire)", () => {
