@@ -1006,6 +1006,32 @@ describe("ProducePipeline (a topic refused while its batch is on the wire)", () 
     expect(await Promise.all([onWire, other])).toEqual([1, 1]);
     expect(asked).toBe(1);
   });
+
+  test("its batch on the wire, forgotten with its topic, that comes back NOT_LEADER_OR_FOLLOWER asks for a leader again and is written once (the ACL given back meanwhile)", async () => {
+    const broker = new FakeBroker(1);
+    let clock = 0;
+    let ticking = false; // each reading a millisecond later (retry.backoff.ms passes)
+    const pipeline = new ProducePipeline(broker, settings({ metadataMaxAgeMs: 1000 }), () =>
+      ticking ? ++clock : clock,
+    );
+    const first = pipeline.append("refused", 0, batch(0), 1);
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0);
+    expect(await first).toBe(0);
+    const answer = broker.leaders.bind(broker);
+    let refusing = true;
+    broker.leaders = (ts) =>
+      refusing && ts.includes("refused") ? Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED")) : answer(ts);
+    clock = 1000; // "refused" is asked again in the background (and forgotten) while its batch is on the wire
+    const onWire = pipeline.append("refused", 0, batch(1), 1);
+    await waitFor(() => broker.requests.length === 2 && pipeline.knownPartitionCount("refused") === undefined);
+    refusing = false;
+    ticking = true;
+    broker.deliver(1, { "refused-0": 6 });
+    await broker.deliverUntil(onWire);
+    expect(await onWire).toBe(1);
+    expect(broker.logs.get("refused-0")).toEqual([0, 1]);
+  });
 });
 
 describe("ProducePipeline (metadata.max.age.ms, the refresh not answered)", () => {
