@@ -171,6 +171,9 @@ export class BatchSettlement {
    * partition goes on; those on the wire settle on their answers. The first of them that took a sequence
    * (sent before, waiting for a retry) leaves a gap: it is refused as `refuse` refuses a batch (the next
    * epoch, now or once the batches ahead of it are answered); the others fail with it, none sent again.
+   * Unless an earlier attempt of it may have been written (`uncertain`): then those on the wire behind it may
+   * be written too, so they settle on their answers (none fails as not written, none goes again from sequence
+   * 0) and the epoch waits for them, as behind a batch not settled yet.
    */
   private refuseQueued(part: PartitionBatches, error: Error, epoch: number): void {
     const queued = part.queue.filter((b) => b.state !== "inflight");
@@ -180,19 +183,20 @@ export class BatchSettlement {
       part.drop(b);
       this.finish(b, error);
     }
-    if (gap) this.refuseWith(gap, error, epoch);
+    if (gap) this.refuseWith(gap, error, epoch, gap.uncertain);
     else part.refusal = { at: ++this.refusals, error };
   }
 
-  /** `b` fails alone with `error`, as `refuse` says. */
-  private refuseWith(b: Batch, error: Error, epoch: number): void {
+  /** `b` fails alone with `error`, as `refuse` says (`mayBeWritten`: as `refuseQueued` says). */
+  private refuseWith(b: Batch, error: Error, epoch: number, mayBeWritten = false): void {
     if (this.s.idempotent && epoch + b.part.epochBump >= MAX_PRODUCER_EPOCH) {
       this.fail(b, error);
       return;
     }
     b.part.refusal = { at: ++this.refusals, error };
-    const laterFailWith = this.s.keepOrderAfterRefusal ? notSentAfter(b.part, error) : undefined;
-    const oldest = b.part.queue[0] === b;
+    const behind = mayBeWritten && b.part.queue.at(-1) !== b;
+    const laterFailWith = this.s.keepOrderAfterRefusal && !behind ? notSentAfter(b.part, error) : undefined;
+    const oldest = b.part.queue[0] === b && !behind;
     if (!oldest) this.refusedGaps.set(b.part, epoch + b.part.epochBump);
     const later = b.part.refused(b, laterFailWith, oldest);
     this.finish(b, error);

@@ -936,6 +936,46 @@ describe("ProducePipeline (a topic refused metadata while its batches are queued
     expect(broker.logs.get("refused-0")).toEqual([0, 1, 3]);
     expect(broker.requests.at(-1)!.epochs).toEqual([1]);
   });
+
+  test.each([true, false])(
+    "the refused batch that took a sequence may have been written (its answer lost) and one behind it is on the wire: that one is not failed as not written nor sent again from sequence 0 (keepOrderAfterRefusal %p); nothing written twice",
+    async (keepOrderAfterRefusal) => {
+      const broker = new FakeBroker(1);
+      const pipeline = new ProducePipeline(broker, settings({ keepOrderAfterRefusal }));
+      const warm = pipeline.append("refused", 0, batch(0), 1);
+      await waitFor(() => broker.requests.length === 1);
+      broker.deliver(0);
+      expect(await warm).toBe(0);
+      const answer = broker.leaders.bind(broker);
+      let refusing = false;
+      broker.leaders = (ts) =>
+        refusing && ts.includes("refused")
+          ? Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED"))
+          : answer(ts);
+      const settled = (p: Promise<number | readonly number[]>) => p.then(String, (e: Error) => e);
+      const ahead = settled(pipeline.append("refused", 0, batch(1), 1));
+      await waitFor(() => broker.requests.length === 2);
+      const behind = settled(pipeline.append("refused", 0, batch(2), 1));
+      await waitFor(() => broker.requests.length === 3);
+      refusing = true;
+      // Both written, both answers lost (a connection dropped): batch 1 waits for a retry, refused metadata.
+      for (const index of [1, 2]) broker.handle(broker.requests[index]!);
+      broker.requests[1]!.delivered = true;
+      broker.requests[1]!.failWith(new NetworkError("Connection closed"));
+      const refusal = (await ahead) as Error;
+      expect(kafkaErrorOf(refusal)).toBe("TOPIC_AUTHORIZATION_FAILED");
+      expect(refusal).not.toBeInstanceOf(RefusedBatch); // may have been written
+      broker.requests[2]!.delivered = true;
+      broker.requests[2]!.failWith(new NetworkError("Connection closed"));
+      refusing = false; // the ACL given back before batch 2 is settled
+      const outcome = await Promise.race([behind, broker.deliverUntil(behind).then(() => behind)]);
+      expect(outcome).not.toBeInstanceOf(NotSentError); // it was written: the caller would send it again
+      expect(broker.logs.get("refused-0")).toEqual([0, 1, 2]);
+      const again = settled(pipeline.append("refused", 0, batch(3), 1));
+      await broker.deliverUntil(again);
+      expect(broker.logs.get("refused-0")).toEqual([0, 1, 2, 3]);
+    },
+  );
 });
 
 describe("ProducePipeline (a topic refused while its batch is on the wire)", () => {
@@ -965,6 +1005,32 @@ describe("ProducePipeline (a topic refused while its batch is on the wire)", () 
     broker.deliver(2);
     expect(await Promise.all([onWire, other])).toEqual([1, 1]);
     expect(asked).toBe(1);
+  });
+
+  test("its batch on the wire, forgotten with its topic, that comes back NOT_LEADER_OR_FOLLOWER asks for a leader again and is written once (the ACL given back meanwhile)", async () => {
+    const broker = new FakeBroker(1);
+    let clock = 0;
+    let ticking = false; // each reading a millisecond later (retry.backoff.ms passes)
+    const pipeline = new ProducePipeline(broker, settings({ metadataMaxAgeMs: 1000 }), () =>
+      ticking ? ++clock : clock,
+    );
+    const first = pipeline.append("refused", 0, batch(0), 1);
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0);
+    expect(await first).toBe(0);
+    const answer = broker.leaders.bind(broker);
+    let refusing = true;
+    broker.leaders = (ts) =>
+      refusing && ts.includes("refused") ? Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED")) : answer(ts);
+    clock = 1000; // "refused" is asked again in the background (and forgotten) while its batch is on the wire
+    const onWire = pipeline.append("refused", 0, batch(1), 1);
+    await waitFor(() => broker.requests.length === 2 && pipeline.knownPartitionCount("refused") === undefined);
+    refusing = false;
+    ticking = true;
+    broker.deliver(1, { "refused-0": 6 });
+    await broker.deliverUntil(onWire);
+    expect(await onWire).toBe(1);
+    expect(broker.logs.get("refused-0")).toEqual([0, 1]);
   });
 });
 
