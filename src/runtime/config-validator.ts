@@ -108,7 +108,7 @@ export class ConfigValidator {
       // A value that does not parse (a client override's type) is named in the message, and a
       // config without connector.class is printed whole: the resolved values must not be shown,
       // however short.
-      const hide = (text: string) => this.logs.redact(values.hide(text));
+      const { hide } = hiding(values, (text) => this.logs.redact(text));
       if (error instanceof BadRequestError && !(error instanceof UnknownConnectorClassError))
         throw new BadRequestError(hide(error.message));
       if (!(error instanceof ConfigError)) throw error;
@@ -223,6 +223,19 @@ export class ConfigValidator {
 }
 
 /**
+ * `hide` and `hideLong` of `values` after the held secrets (`redact`): a resolved value hidden
+ * first cut a longer secret containing it (a topic `orders` in a password `orders-api-Pa55w0rd`)
+ * into `[hidden]-api-Pa55w0rd`, which `redact` no longer found (review64). A text that is a resolved
+ * value whole still shows its reference.
+ */
+function hiding(values: ResolvedValues, redact: (text: string) => string) {
+  return {
+    hide: (text: string) => values.referenceFor(text) ?? values.hide(redact(text)),
+    hideLong: (text: string) => values.referenceFor(text) ?? values.hideLong(redact(text)),
+  };
+}
+
+/**
  * ConfigInfos as a client may see them. Entries whose raw value holds a reference show it (unless
  * it did not parse: null, as Connect); entries
  * named after resolved aliases get their names, groups and docs hidden. Messages of those two kinds
@@ -242,8 +255,7 @@ function hideResolvedValues(
   redact: (text: string) => string,
   secrets: ReadonlySet<string>,
 ): ConfigInfos {
-  const hide = (text: string) => redact(values.hide(text));
-  const hideLong = (text: string) => redact(values.hideLong(text));
+  const { hide, hideLong } = hiding(values, redact);
   for (const entry of infos.configs) {
     const definition = entry.definition;
     // Only names derived from resolved aliases carry request data; static docs stay untouched.

@@ -115,4 +115,23 @@ describe("Herder with provider references", () => {
     expect(topic.value).toBe("3x4");
     expect(topic.errors).toEqual(["topic 3x4 is part of the token [hidden]"]);
   });
+
+  // review64: the resolved values were hidden before the held secrets (the submitted password), so
+  // a resolved topic inside the password cut it into '[hidden]-Pa55' that redact no longer found.
+  test("a message quoting a password that contains a resolved value hides the password whole", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    w.scripted.script = {
+      validate: (c) => [{ key: "topic", message: `topic ${c.topic} is in the token ${c["auth.token"]}` }],
+    };
+    const config = {
+      "connector.class": SCRIPTED_SOURCE,
+      topic: "${env:TOPIC}",
+      "auth.type": "BEARER",
+      "auth.token": "secret-topic-Pa55w0rd",
+    };
+    const validated = await w.rest("PUT", `/connector-plugins/${SCRIPTED_SOURCE}/config/validate`, config);
+    expect(JSON.stringify(validated.body)).not.toContain("Pa55w0rd");
+    const topic = validated.body.configs.find((c: { value: { name: string } }) => c.value.name === "topic").value;
+    expect(topic.errors).toEqual(["topic [hidden] is in the token [hidden]"]);
+  });
 });

@@ -73,6 +73,22 @@ describe("LogManager", () => {
     });
   });
 
+  describe("redact with many secrets held (indexed once, then read in one pass)", () => {
+    test("a secret held, released or registered after a line was redacted counts for the next line", () => {
+      const logs = new LogManager({ sink: () => {} });
+      const releases = Array.from({ length: 100 }, (_, i) => logs.holdSecrets([`pw-${i}-Pa55`]));
+      expect(logs.redact("a pw-7-Pa55 b pw-99-Pa55")).toBe("a [hidden] b [hidden]");
+      releases[7]!();
+      expect(logs.redact("a pw-7-Pa55 b pw-99-Pa55")).toBe("a pw-7-Pa55 b [hidden]");
+      const release = logs.holdSecrets(["t0ken-new"]);
+      logs.registerSecret("reg1stered");
+      expect(logs.redact("t0ken-new reg1stered pw-7-Pa55")).toBe("[hidden] [hidden] pw-7-Pa55");
+      release();
+      expect(logs.redact("t0ken-new reg1stered")).toBe("t0ken-new [hidden]");
+      expect(logs.redact("short pw")).toBe("short pw");
+    });
+  });
+
   describe("levels, as Connect 4.3.1's /admin/loggers answered them (recorded 2026-12-01)", () => {
     test("setLevel returns only the loggers whose own or inherited level changed", () => {
       const logs = new LogManager({ sink: () => {} });

@@ -8,6 +8,8 @@
  * provider values, passwords) are replaced by `[hidden]` before anything is written.
  */
 
+import { KEY, SecretIndex } from "./secret-index.ts";
+
 /**
  * What a hidden value shows as, in log lines and wherever else a secret is masked (Connect's
  * `Password.HIDDEN`, its string form of a PASSWORD value).
@@ -46,6 +48,8 @@ export class LogManager {
   private readonly known = new Set<string>();
   /** Secret → how many holders keep it hidden (Infinity: registered for the process's life). */
   private readonly secrets = new Map<string, number>();
+  /** `secrets` indexed for `redact`; dropped when a secret is added or forgotten. */
+  private index: SecretIndex | undefined;
   private sink: Sink;
   private json: boolean;
 
@@ -68,7 +72,9 @@ export class LogManager {
 
   /** Secrets never to be written: every occurrence in a log line becomes `[hidden]`. */
   registerSecret(secret: string): void {
-    if (secret.length >= 4) this.secrets.set(secret, Number.POSITIVE_INFINITY);
+    if (secret.length < KEY) return;
+    if (!this.secrets.has(secret)) this.index = undefined;
+    this.secrets.set(secret, Number.POSITIVE_INFINITY);
   }
 
   /**
@@ -77,8 +83,11 @@ export class LogManager {
    * forgotten when its last holder releases it, so replaced and deleted configs do not pile up.
    */
   holdSecrets(secrets: Iterable<string>): () => void {
-    const held = [...new Set(secrets)].filter((s) => s.length >= 4);
-    for (const s of held) this.secrets.set(s, (this.secrets.get(s) ?? 0) + 1);
+    const held = [...new Set(secrets)].filter((s) => s.length >= KEY);
+    for (const s of held) {
+      if (!this.secrets.has(s)) this.index = undefined;
+      this.secrets.set(s, (this.secrets.get(s) ?? 0) + 1);
+    }
     let released = false;
     return () => {
       if (released) return;
@@ -86,7 +95,7 @@ export class LogManager {
       for (const s of held) {
         const left = (this.secrets.get(s) ?? 1) - 1;
         if (left > 0) this.secrets.set(s, left);
-        else this.secrets.delete(s);
+        else if (this.secrets.delete(s)) this.index = undefined;
       }
     };
   }
@@ -100,27 +109,12 @@ export class LogManager {
    * `text` with every stretch a secret covers shown as `[hidden]`: found in the text as given, then
    * overlapping stretches joined, so a secret inside another (a provider's `orders` in a password
    * `orders-api-…`) or overlapping it hides the whole of both. Replacing one secret after another
-   * left the rest of a longer one in clear once a shorter one held earlier had cut it.
+   * left the rest of a longer one in clear once a shorter one held earlier had cut it. One pass over
+   * the text however many secrets are held (secret-index.ts), rebuilt when the secrets change.
    */
   redact(text: string): string {
-    const spans: [number, number][] = [];
-    for (const secret of this.secrets.keys())
-      for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1))
-        spans.push([at, at + secret.length]);
-    if (spans.length === 0) return text;
-    spans.sort((a, b) => a[0] - b[0]);
-    let out = "";
-    let shown = 0;
-    let [start, end] = spans[0]!;
-    for (const [from, to] of spans) {
-      if (from < end) end = Math.max(end, to);
-      else {
-        out += text.slice(shown, start) + HIDDEN;
-        shown = end;
-        [start, end] = [from, to];
-      }
-    }
-    return out + text.slice(shown, start) + HIDDEN + text.slice(end);
+    this.index ??= new SecretIndex(this.secrets.keys(), HIDDEN);
+    return this.index.redact(text);
   }
 
   effectiveLevel(name: string): Level {

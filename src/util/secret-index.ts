@@ -1,0 +1,92 @@
+/**
+ * SecretIndex: the log manager's secrets, arranged so that hiding them stays cheap however many
+ * are held (a worker with 200 connectors holds a thousand: a line searched once per secret cost
+ * ~0.1 ms, a 20 KB stack trace ~4 ms, on every log line, status trace, REST error and DLQ header).
+ * A few secrets are searched one after another (the engine's native search is fastest there);
+ * from `MANY` on, the text is read once: secrets are grouped by the hash of their first `KEY`
+ * characters, and at each position only those whose group that position's characters hash to are
+ * compared.
+ *
+ * `redact` finds every occurrence of every secret (overlapping ones included), joins overlapping
+ * stretches and shows each as the hidden text, so a secret inside or overlapping another hides
+ * the whole of both, and the text between two secrets is kept.
+ */
+
+/** The shortest secret: LogManager holds none shorter. */
+export const KEY = 4;
+/** From how many secrets one pass over the text beats a search per secret (measured with bun). */
+const MANY = 32;
+const FILTER_BITS = 16;
+const FILTER_MASK = (1 << FILTER_BITS) - 1;
+
+function hashAt(text: string, at: number): number {
+  let h = text.charCodeAt(at);
+  for (let i = 1; i < KEY; i++) h = (Math.imul(h, 0x01000193) ^ text.charCodeAt(at + i)) | 0;
+  return h;
+}
+
+export class SecretIndex {
+  private readonly secrets: readonly string[];
+  /** From `MANY` secrets on: the secrets by the hash of their first `KEY` characters. */
+  private readonly byHash: Map<number, string[]> | undefined;
+  /** Whether any secret's hash has these low bits: most positions stop here, without a Map lookup. */
+  private readonly filter = new Uint8Array(0);
+
+  /** `secrets`: distinct, each at least `KEY` characters long. */
+  constructor(
+    secrets: Iterable<string>,
+    private readonly hidden: string,
+  ) {
+    this.secrets = [...secrets];
+    if (this.secrets.length < MANY) return;
+    this.byHash = new Map();
+    this.filter = new Uint8Array(1 << FILTER_BITS);
+    for (const secret of this.secrets) {
+      const h = hashAt(secret, 0);
+      const group = this.byHash.get(h);
+      if (group) group.push(secret);
+      else this.byHash.set(h, [secret]);
+      this.filter[h & FILTER_MASK] = 1;
+    }
+  }
+
+  redact(text: string): string {
+    // Every occurrence as [start, end) pairs, by start.
+    const spans = this.byHash ? this.scanned(text, this.byHash) : this.searched(text);
+    if (spans.length === 0) return text;
+    let out = "";
+    let shown = 0;
+    let start = spans[0]!;
+    let end = spans[1]!;
+    for (let i = 2; i < spans.length; i += 2) {
+      const from = spans[i]!;
+      const to = spans[i + 1]!;
+      if (from < end) end = Math.max(end, to);
+      else {
+        out += text.slice(shown, start) + this.hidden;
+        shown = end;
+        start = from;
+        end = to;
+      }
+    }
+    return out + text.slice(shown, start) + this.hidden + text.slice(end);
+  }
+
+  private searched(text: string): number[] {
+    const found: [number, number][] = [];
+    for (const secret of this.secrets)
+      for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1))
+        found.push([at, at + secret.length]);
+    return found.sort((a, b) => a[0] - b[0]).flat();
+  }
+
+  private scanned(text: string, byHash: ReadonlyMap<number, string[]>): number[] {
+    const spans: number[] = [];
+    for (let at = 0, last = text.length - KEY; at <= last; at++) {
+      const h = hashAt(text, at);
+      if (this.filter[h & FILTER_MASK] === 0) continue;
+      for (const secret of byHash.get(h) ?? []) if (text.startsWith(secret, at)) spans.push(at, at + secret.length);
+    }
+    return spans;
+  }
+}
