@@ -112,6 +112,14 @@ export interface SourceConnectorDescriptor extends Descriptor<"source", SourceCo
    * Undefined: the connector does not say (Connect's default, null).
    */
   exactlyOnceSupport?(config: RawConfig): "SUPPORTED" | "UNSUPPORTED";
+  /**
+   * Gateway extension: the tasks serve requests clients send to a route the connector instance opens
+   * (HttpIngestSource). A config change stops them before the new instance starts, so no request
+   * the reopened route takes goes through the old config's tasks (its transforms, converters,
+   * topic); Connect's other connectors keep their tasks running until the new task configs are
+   * stored. Undefined: false.
+   */
+  readonly tasksServeRequests?: boolean;
   /** Connect's SourceConnector.canDefineTransactionBoundaries. Undefined: UNSUPPORTED (Connect's default). */
   canDefineTransactionBoundaries?(config: Config): "SUPPORTED" | "UNSUPPORTED";
 }

@@ -225,7 +225,10 @@ export async function inProcessWorker(
   const logs = new LogManager({ sink: (line) => logLines.push(line) });
   const scripted = new Scripted();
   if (options.script) scripted.script = options.script;
-  const registry = new PluginRegistry([...builtInPlugins, ...scriptedPlugins(scripted), ...(options.plugins ?? [])]);
+  // A plugin of the options replaces the built-in of its class (an ingest connector bound to a route table).
+  const replaced = new Set(options.plugins?.map((p) => p.className));
+  const builtIns = builtInPlugins.filter((p) => !replaced.has(p.className));
+  const registry = new PluginRegistry([...builtIns, ...scriptedPlugins(scripted), ...(options.plugins ?? [])]);
   const configs = new ConfigStore(db);
   const statuses = new StatusStore(db);
   const offsets = new OffsetStore(db);

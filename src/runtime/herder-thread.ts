@@ -11,7 +11,9 @@
  * generates are stored, then replaces them all, as Connect's DistributedHerder (the tasks restart
  * when their configs are written, even identical ones after a config change: AbstractHerder's
  * taskConfigsChanged compares the applied connector config too). A new instance that fails to start,
- * or a PAUSED connector (not reconfigured until resumed), leaves them as they are.
+ * or a PAUSED connector (not reconfigured until resumed), leaves them as they are. Tasks that serve
+ * a route's requests (`tasksServeRequests`: HttpIngestSource) stop before the new instance starts
+ * instead, as the route it reopens must hand no request to the old config's tasks.
  *
  * Task configs that cannot be stored (the state store is full, or fails) leave the running tasks as
  * they are and are generated and
@@ -238,7 +240,15 @@ export abstract class HerderThread extends AbstractHerder {
     this.endReconfigurationRetries(name);
     const instance = this.deps.worker.connector(name);
     await this.deps.worker.stopConnector(name);
-    if (update?.changed) this.unappliedConfigs.add(name);
+    if (update?.changed) {
+      this.unappliedConfigs.add(name);
+      // Tasks serving the requests of a route the new instance reopens stop first: a request it
+      // takes must not go through the old config (review67). The route answers 503 until new ones attach.
+      const config = this.deps.configs.get(name)?.config ?? {};
+      const descriptor = this.deps.registry.find(["source"], config["connector.class"] ?? "");
+      if (descriptor?.tasksServeRequests)
+        await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
+    }
     if (update && instance) this.status.connector(name, "UNASSIGNED");
     await this.startConnectorAndTasks(name, skip);
   }

@@ -60,5 +60,7 @@ export function httpIngestSource(
     // The spool drainer promises spool order per partition: on a producer that is not idempotent
     // the worker then keeps one request in flight (a retried batch cannot land after a later one).
     keepsOrder: spoolMode,
+    // A config change stops the tasks before the new instance reopens the route (review67).
+    tasksServeRequests: true,
   };
 }
