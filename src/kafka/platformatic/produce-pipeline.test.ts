@@ -5,7 +5,7 @@ import { KafkaAccessError } from "../access-errors.ts";
 import { kafkaErrorOf, NotSentError } from "../send-rejection.ts";
 import { RefusedBatch } from "./batch-failures.ts";
 import { PartlyWrittenBatch } from "./batch-split.ts";
-import { ProducePipeline } from "./produce-pipeline.ts";
+import { type PipelineSettings, ProducePipeline } from "./produce-pipeline.ts";
 import {
   appendAll,
   batch,
@@ -17,6 +17,20 @@ import {
   warmedUp,
 } from "./produce-pipeline-test-support.ts";
 import { PARTITION_OVERHEAD_BYTES, REQUEST_OVERHEAD_BYTES, TOPIC_OVERHEAD_BYTES } from "./produce-requests.ts";
+
+/** A pipeline whose first batch to partition 0 of each of `topics` was written (sequence 0): where the refusal tests start. */
+async function warmedTopics(
+  broker: FakeBroker,
+  s: PipelineSettings,
+  topics: readonly string[],
+): Promise<ProducePipeline> {
+  const pipeline = new ProducePipeline(broker, s);
+  const warm = topics.map((t) => pipeline.append(t, 0, batch(0), 1));
+  await waitFor(() => broker.requests.length === 1);
+  broker.deliver(0);
+  expect(await Promise.all(warm)).toEqual(topics.map(() => 0));
+  return pipeline;
+}
 
 describe("ProducePipeline (idempotent)", () => {
   test("request N fails retriably while N+1..N+4 are in flight: written N..N+4 in order, with the original sequences", async () => {
@@ -833,12 +847,8 @@ describe("ProducePipeline (metadata.max.age.ms, one topic of several refused)", 
 describe("ProducePipeline (leadership moved, one topic of several refused)", () => {
   test("the foreground refresh of two topics, one answered TOPIC_AUTHORIZATION_FAILED: each is asked alone; only the refused one's batch fails, the other's is written", async () => {
     const broker = new FakeBroker(1);
-    const pipeline = new ProducePipeline(broker, settings());
     const topics = ["refused", "allowed"];
-    const warm = topics.map((t) => pipeline.append(t, 0, batch(0), 1));
-    await waitFor(() => broker.requests.length === 1);
-    broker.deliver(0);
-    expect(await Promise.all(warm)).toEqual([0, 0]);
+    const pipeline = await warmedTopics(broker, settings(), topics);
     const answer = broker.leaders.bind(broker);
     const asked: string[][] = [];
     broker.leaders = (ts) => {
@@ -863,12 +873,8 @@ describe("ProducePipeline (leadership moved, one topic of several refused)", () 
 describe("ProducePipeline (a topic refused metadata while its batches are queued or on the wire)", () => {
   test("only the refused topic's batches fail, with Java's TopicAuthorizationException naming it: the producer goes on; the others are written once, in order; its partition takes the next epoch for the sequences its batch sent before took, and is written once allowed again", async () => {
     const broker = new FakeBroker(1);
-    const pipeline = new ProducePipeline(broker, settings());
     const topics = ["refused", "allowed"];
-    const warm = topics.map((t) => pipeline.append(t, 0, batch(0), 1));
-    await waitFor(() => broker.requests.length === 1);
-    broker.deliver(0);
-    expect(await Promise.all(warm)).toEqual([0, 0]);
+    const pipeline = await warmedTopics(broker, settings(), topics);
     const answer = broker.leaders.bind(broker);
     let refusing = true;
     broker.leaders = (ts) =>
@@ -908,11 +914,7 @@ describe("ProducePipeline (a topic refused metadata while its batches are queued
 
   test("the refused batch that took a sequence behind one still on the wire: the one ahead is written once; the partition takes the next epoch only then (refuse's gap), nothing written twice", async () => {
     const broker = new FakeBroker(1);
-    const pipeline = new ProducePipeline(broker, settings());
-    const warm = pipeline.append("refused", 0, batch(0), 1);
-    await waitFor(() => broker.requests.length === 1);
-    broker.deliver(0);
-    expect(await warm).toBe(0);
+    const pipeline = await warmedTopics(broker, settings(), ["refused"]);
     const answer = broker.leaders.bind(broker);
     let refusing = false;
     broker.leaders = (ts) =>
@@ -941,11 +943,7 @@ describe("ProducePipeline (a topic refused metadata while its batches are queued
     "the refused batch that took a sequence may have been written (its answer lost) and one behind it is on the wire: that one is not failed as not written nor sent again from sequence 0 (keepOrderAfterRefusal %p); nothing written twice",
     async (keepOrderAfterRefusal) => {
       const broker = new FakeBroker(1);
-      const pipeline = new ProducePipeline(broker, settings({ keepOrderAfterRefusal }));
-      const warm = pipeline.append("refused", 0, batch(0), 1);
-      await waitFor(() => broker.requests.length === 1);
-      broker.deliver(0);
-      expect(await warm).toBe(0);
+      const pipeline = await warmedTopics(broker, settings({ keepOrderAfterRefusal }), ["refused"]);
       const answer = broker.leaders.bind(broker);
       let refusing = false;
       broker.leaders = (ts) =>
