@@ -7,7 +7,6 @@ import { describe, expect, test } from "bun:test";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
 import { type ConnectRecord, type SourceRecord, sourceRecord } from "../api/record.ts";
 import { RetriableError } from "../errors.ts";
-import type { ConsumedRecord } from "../kafka/kafka-port.ts";
 import { PluginRegistry } from "../plugin/registry.ts";
 import { systemClock } from "../util/clock.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
@@ -19,7 +18,7 @@ import {
   toSinkRecord,
   toSinkRecordDirect,
 } from "./record-conversion.ts";
-import { stringConverters, taskBasics } from "./task-test-support.ts";
+import { consumedText, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 
 const utf8 = new TextEncoder();
@@ -100,16 +99,7 @@ describe("source: resumes at the failed converter", () => {
 });
 
 describe("sink: resumes at the failed converter", () => {
-  const consumed: ConsumedRecord = {
-    topic: "t",
-    partition: 0,
-    offset: 0,
-    timestamp: 1,
-    timestampType: "CreateTime",
-    key: utf8.encode("k"),
-    value: utf8.encode("v"),
-    headers: [{ key: "h", value: utf8.encode("x") }],
-  };
+  const consumed = consumedText("k", "v", [{ key: "h", value: utf8.encode("x") }]);
 
   test("the header converter (the last stage) failing once: key and value converted once", async () => {
     const keyCalls = { n: 0 };

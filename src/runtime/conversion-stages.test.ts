@@ -12,17 +12,15 @@ import type { SinkTask, SourceTask } from "../api/connector.ts";
 import type { Converter } from "../api/converter.ts";
 import { type ConnectRecord, type SourceRecord, sourceRecord } from "../api/record.ts";
 import { DataError, RetriableError } from "../errors.ts";
-import type { ConsumedRecord } from "../kafka/kafka-port.ts";
 import { PluginRegistry } from "../plugin/registry.ts";
 import { systemClock } from "../util/clock.ts";
 import { ActiveTopics } from "./active-topics.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
 import { SinkBatchConverter } from "./sink-batch-converter.ts";
-import { idlePoll, memorySourceTask, stringConverters, taskBasics } from "./task-test-support.ts";
+import { consumedText, idlePoll, memorySourceTask, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 
-const utf8 = new TextEncoder();
 const text = new TextDecoder();
 
 type Counted = "key" | "value" | "count" | "fail";
@@ -107,16 +105,7 @@ const CASES = (["none", "all"] as const).flatMap((tolerance) =>
 );
 
 describe("sink: each stage runs as in Connect (key, value converters, then transformations)", () => {
-  const consumed: ConsumedRecord = {
-    topic: "t",
-    partition: 0,
-    offset: 0,
-    timestamp: 1,
-    timestampType: "CreateTime",
-    key: utf8.encode("bad"),
-    value: utf8.encode("bad"),
-    headers: [],
-  };
+  const consumed = consumedText("bad", "bad");
 
   test.each(CASES)(
     "errors.tolerance=$tolerance, $failing fails ($failure)",

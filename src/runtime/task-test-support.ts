@@ -8,7 +8,7 @@ import type { SinkTask, SourceTask } from "../api/connector.ts";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord, type TopicPartitionOffset } from "../api/record.ts";
-import type { KafkaConsumer, ProducerRecord } from "../kafka/kafka-port.ts";
+import type { ConsumedRecord, KafkaConsumer, KafkaHeader, ProducerRecord } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { migrate } from "../store/database.ts";
 import { OffsetStore } from "../store/offset-store.ts";
@@ -210,4 +210,19 @@ export function idlePoll(signal: AbortSignal): Promise<void> {
     }, 5);
     signal.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** A record consumed from partition 0 of topic `t` at offset 0 with UTF-8 key and value. */
+export function consumedText(key: string, value: string, headers: KafkaHeader[] = []): ConsumedRecord {
+  const utf8 = new TextEncoder();
+  return {
+    topic: "t",
+    partition: 0,
+    offset: 0,
+    timestamp: 1,
+    timestampType: "CreateTime",
+    key: utf8.encode(key),
+    value: utf8.encode(value),
+    headers,
+  };
 }
