@@ -16,8 +16,7 @@
  * instead, as the route it reopens must hand no request to the old config's tasks.
  *
  * Task configs that cannot be stored (the state store is full, or fails) leave the running tasks as
- * they are and are generated and
- * stored again after a backoff (250 ms doubling to 60 s), as Connect's
+ * they are and are generated and stored again after a backoff (250 ms doubling to 60 s), as Connect's
  * DistributedHerder retries a failed task reconfiguration, until they are stored, the connector is
  * gone or the herder stops (`cancelReconfigurationRetries`). Task configs the connector cannot
  * generate now (a secrets file gone, its taskConfigs throwing) are asked for again the same way,
