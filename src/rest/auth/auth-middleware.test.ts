@@ -223,6 +223,46 @@ describe("restAuthentication", () => {
       expect((await server.request("/connectors", good)).status).toBe(200);
     });
 
+    // adminauth hunt 2026-12-03: failures were counted once a verify ended, so guesses sent at once
+    // were all verified (30 of them with failures.max 3): the throttle did not bound a burst.
+    test("guesses sent at once are judged in turn: only failures.max are verified, the rest get 429", async () => {
+      await using files = await tempFiles();
+      const { auth, lines } = middleware({
+        "rest.authentication": "basic",
+        "rest.authentication.basic.credentials.file": await credentialsFile(files),
+        "rest.authentication.failures.max": "3",
+      });
+      await using server = serve(auth);
+      const statuses = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          server.request("/connectors", { Authorization: basic("alice", `guess-${i}`) }).then((r) => r.status),
+        ),
+      );
+      expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(17);
+      expect(lines.filter((l) => l.includes("TRACE Verified a password"))).toHaveLength(3);
+    });
+
+    test("logins sent at once with the right password are all admitted", async () => {
+      await using files = await tempFiles();
+      const { auth } = middleware({
+        "rest.authentication": "basic",
+        "rest.authentication.basic.credentials.file": await credentialsFile(files),
+        "rest.authentication.failures.max": "3",
+      });
+      await using server = serve(auth);
+      const statuses = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          server
+            .request("/connectors", {
+              Authorization: basic(i % 2 ? "alice" : "bob", PASSWORDS[i % 2 ? "alice" : "bob"]),
+            })
+            .then((r) => r.status),
+        ),
+      );
+      expect(statuses).toEqual(Array(10).fill(200));
+    });
+
     test("a request without credentials is not a failed attempt", async () => {
       await using files = await tempFiles();
       const { auth } = middleware({

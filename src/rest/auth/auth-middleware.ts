@@ -14,7 +14,8 @@
  * one (it is often a password typed into the wrong field). A failed attempt (wrong credentials,
  * a bad token, a malformed header or another scheme, but not a request without credentials) is
  * logged at WARN with the client's address and counted by the LoginThrottle, which answers 429
- * with Retry-After to an address that failed too often, before any password is verified.
+ * with Retry-After to an address that failed too often, before any password is verified. Basic
+ * attempts that need a verify run one at a time per address (LoginThrottle.inTurn).
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { JWTPayload } from "jose";
@@ -44,6 +45,9 @@ export interface RestAuthenticationOptions {
   readonly throttle?: LoginThrottle | null;
   readonly logger?: Logger;
 }
+
+/** Runs checks as they come (authentication without a LoginThrottle). */
+const NO_THROTTLE = { inTurn: <T>(_client: string, check: () => Promise<T>) => check() };
 
 const KEY_PENDING_MESSAGE =
   "Cannot verify the bearer token yet: its key is not among the identity provider's keys the gateway holds; they are fetched again shortly";
@@ -90,15 +94,19 @@ export function restAuthentication(
     }
     const where = `${c.req.method} ${c.req.path}`;
     const client = clientAddress(c);
-    const wait = throttle?.retryAfterMs(client) ?? 0;
-    if (wait > 0) {
+    /** 429 while `client` is blocked, else null. */
+    const blocked = (): Response | null => {
+      const wait = throttle?.retryAfterMs(client) ?? 0;
+      if (wait <= 0) return null;
       log.debug(`Refused ${where} from ${client}: blocked after repeated failed authentication attempts`);
       const body: ErrorBody = { error_code: 429, message: "Too many failed authentication attempts; retry later" };
       return new Response(JSON.stringify(body), {
         status: 429,
         headers: { "Content-Type": "application/json", "Retry-After": String(Math.ceil(wait / 1000)) },
       });
-    }
+    };
+    const refused = blocked();
+    if (refused) return refused;
     const failed = (detail: string, reason: string, invalidToken = false): Response => {
       log.warn(`Failed authentication for ${where} from ${client}: ${detail}`);
       if (throttle?.failure(client)) {
@@ -120,11 +128,20 @@ export function restAuthentication(
     if (scheme === "basic" && basic) {
       const parsed = parseBasicCredentials(credentials);
       if (parsed === null) return failed("malformed Basic credentials", "Malformed Basic credentials");
-      if (!(await basic.authenticator.authenticate(parsed.user, parsed.password))) {
-        const who = basic.authenticator.hasUser(parsed.user) ? `user "${parsed.user}"` : "an unknown user";
-        return failed(`invalid credentials for ${who}`, "Invalid credentials");
-      }
-      c.set("principal", { scheme: "basic", name: parsed.user });
+      const { user, password } = parsed;
+      // A pair that needs a verify waits for the address's verifies under way, and is then judged
+      // with their failures counted: concurrent guesses are not all verified.
+      const refusal = basic.authenticator.isCached(user, password)
+        ? null
+        : await (throttle ?? NO_THROTTLE).inTurn(client, async () => {
+            const refused = blocked();
+            if (refused) return refused;
+            if (await basic.authenticator.authenticate(user, password)) return null;
+            const who = basic.authenticator.hasUser(user) ? `user "${user}"` : "an unknown user";
+            return failed(`invalid credentials for ${who}`, "Invalid credentials");
+          });
+      if (refusal) return refusal;
+      c.set("principal", { scheme: "basic", name: user });
       return next();
     }
 
