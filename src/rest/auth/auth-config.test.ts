@@ -60,6 +60,13 @@ describe("restAuthenticationConfigDef", () => {
       "-1",
       "Invalid value -1 for configuration rest.authentication.bearer.clock.tolerance.seconds: Value must be at least 0",
     ],
+    // adminauth hunt 2026-12-03: 0 was accepted and made every bearer request, forged ones too,
+    // fetch the JWKS (keys past their age are fetched again at once); ingest refuses it the same way.
+    ...["0", "999"].map((value) => [
+      "rest.authentication.bearer.jwks.cache.max.age.ms",
+      value,
+      `Invalid value ${value} for configuration rest.authentication.bearer.jwks.cache.max.age.ms: Value must be at least 1000`,
+    ]),
     [
       "rest.authentication.basic.realm",
       'say "hi"',

@@ -93,11 +93,11 @@ export const restAuthenticationConfigDef = defineConfig({
     validators: [check.atLeast(0)],
   }),
   "rest.authentication.bearer.jwks.cache.max.age.ms": key.long({
-    doc: "How long fetched JWKS keys are used before the JWKS is fetched again; shorter when the JWKS response's Cache-Control max-age says so (but not shorter than jwks.cooldown.ms). The fetch runs in the background while the keys held go on verifying, and they are kept while it fails, at most this long again past their expiry (then bearer tokens answer 503, with a WARN once per outage, until a fetch succeeds): a key removed from the JWKS stops being accepted once a fetch after this time succeeds.",
+    doc: "How long fetched JWKS keys are used before the JWKS is fetched again; shorter when the JWKS response's Cache-Control max-age says so (but not shorter than jwks.cooldown.ms). The fetch runs in the background while the keys held go on verifying, and they are kept while it fails, at most this long again past their expiry (then bearer tokens answer 503, with a WARN once per outage, until a fetch succeeds): a key removed from the JWKS stops being accepted once a fetch after this time succeeds. At least a second: keys past this age are fetched again at once, whatever jwks.cooldown.ms, so a shorter one (0 included: there is no uncached mode) would fetch the JWKS for almost every request (any token, forged ones too).",
     default: 600000,
     importance: "LOW",
     group: GROUP,
-    validators: [check.atLeast(0)],
+    validators: [check.atLeast(1000)],
   }),
   "rest.authentication.failures.max": key.int({
     doc: "Failed authentication attempts from one client address (within rest.authentication.failures.lockout.ms) after which its requests are answered 429 with Retry-After for rest.authentication.failures.lockout.ms, without checking credentials. 0 disables the limit.",
