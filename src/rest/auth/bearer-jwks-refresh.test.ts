@@ -121,3 +121,21 @@ describe("admin API bearer tokens: a key id the cached set lacks", () => {
     expect(server.requests).toBe(2);
   });
 });
+
+describe("admin API bearer tokens: concurrent requests", () => {
+  test("requests arriving together share one JWKS fetch: at first use, and for a rotated key id", async () => {
+    await using server = await jwksServer();
+    await server.addKey();
+    const clock = new ManualClock(Date.now());
+    const auth = authenticatorFor(server, { clock, jwksCooldownMs: 30_000 });
+    const token = await server.sign();
+    const first = await Promise.all(Array.from({ length: 50 }, () => auth.verify(token)));
+    expect(first.map((r) => r.outcome)).toEqual(Array(50).fill("authenticated"));
+    expect(server.requests).toBe(1);
+    const rotated = await server.sign({}, { kid: await server.rotate() });
+    clock.advance(30_000);
+    const after = await Promise.all(Array.from({ length: 50 }, () => auth.verify(rotated)));
+    expect(after.map((r) => r.outcome)).toEqual(Array(50).fill("authenticated"));
+    expect(server.requests).toBe(2);
+  });
+});
