@@ -25,7 +25,7 @@ import type { ErrorBody } from "../error-mapping.ts";
 import { jsonResponse } from "../json-body.ts";
 import type { BasicAuthenticator } from "./basic-auth.ts";
 import type { BearerAuthenticator } from "./bearer-auth.ts";
-import type { LoginThrottle } from "./login-throttle.ts";
+import { type LoginThrottle, throttledAddress } from "./login-throttle.ts";
 
 export type Principal =
   | { readonly scheme: "basic"; readonly name: string }
@@ -111,7 +111,7 @@ export function restAuthentication(
       log.warn(`Failed authentication for ${where} from ${client}: ${detail}`);
       if (throttle?.failure(client)) {
         log.warn(
-          `Blocking ${client} for ${Math.ceil(throttle.retryAfterMs(client) / 1000)} s after repeated failed authentication attempts`,
+          `Blocking ${throttledAddress(client)} for ${Math.ceil(throttle.retryAfterMs(client) / 1000)} s after repeated failed authentication attempts`,
         );
       }
       return unauthorized(reason, invalidToken);

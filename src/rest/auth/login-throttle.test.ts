@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ManualClock } from "../../util/manual-clock.ts";
-import { LoginThrottle } from "./login-throttle.ts";
+import { LoginThrottle, throttledAddress } from "./login-throttle.ts";
 
 describe("LoginThrottle", () => {
   test("blocks an address after maxFailures within lockoutMs, for lockoutMs", () => {
@@ -53,5 +53,33 @@ describe("LoginThrottle", () => {
     const throttle = new LoginThrottle({ maxFailures: 0, lockoutMs: 1_000 });
     expect(throttle.failure("a")).toBe(false);
     expect(throttle.retryAfterMs("a")).toBe(0);
+  });
+
+  // adminauth hunt 2026-12-03: counted per IPv6 address, a host holding a /64 (the usual
+  // assignment) had 2^64 fresh counts, so the limit never bound it.
+  test("IPv6 addresses of one /64 share a count; an IPv4-mapped address counts as its IPv4 address", () => {
+    const throttle = new LoginThrottle({ maxFailures: 2, lockoutMs: 10_000, clock: new ManualClock(0) });
+    expect(throttle.failure("2001:db8:0:1::1")).toBe(false);
+    expect(throttle.failure("2001:db8:0:1:ffff:1:2:3")).toBe(true);
+    expect(throttle.retryAfterMs("2001:db8:0:1::abcd")).toBe(10_000);
+    expect(throttle.retryAfterMs("2001:db8:0:2::1")).toBe(0);
+    expect(throttle.failure("::ffff:192.0.2.7")).toBe(false);
+    expect(throttle.failure("192.0.2.7")).toBe(true);
+    expect(throttle.retryAfterMs("::FFFF:192.0.2.7")).toBe(10_000);
+    expect(throttle.retryAfterMs("192.0.2.8")).toBe(0);
+  });
+
+  test.each([
+    ["192.0.2.1", "192.0.2.1"],
+    ["::ffff:192.0.2.1", "192.0.2.1"],
+    ["2001:db8:0:1::1", "2001:db8:0:1::/64"],
+    ["2001:DB8:0000:0001:1:2:3:4", "2001:db8:0:1::/64"],
+    ["2001:db8::1", "2001:db8:0:0::/64"],
+    ["fe80::1%eth0", "fe80:0:0:0::/64"],
+    ["::1", "0:0:0:0::/64"],
+    ["64:ff9b::192.0.2.1", "64:ff9b:0:0::/64"],
+    ["unknown", "unknown"],
+  ])("throttledAddress(%s) is %s", (address, key) => {
+    expect(throttledAddress(address)).toBe(key);
   });
 });

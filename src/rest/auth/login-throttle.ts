@@ -8,7 +8,9 @@
  * one. Successes between them do not clear the count: else a guesser sharing an address with a
  * client that logs in, or holding one user's password, would never be blocked. The
  * address is the TCP peer's (X-Forwarded-For is not trusted: anyone can send it), so clients
- * behind one proxy or NAT share a count. At most `maxClients` addresses are tracked; the oldest
+ * behind one proxy or NAT share a count. An IPv6 address counts by its /64 prefix (`throttledAddress`):
+ * a host usually holds a whole /64, so per address it had 2^64 fresh counts (adminauth hunt
+ * 2026-12-03); an IPv4-mapped one (a dual-stack listener's IPv4 client) as its IPv4 address. At most `maxClients` addresses are tracked; the oldest
  * entry is dropped first. Windows and blocks are measured on the clock's monotonic reading: a step
  * of the host's clock neither lifts a block nor prolongs one.
  *
@@ -34,6 +36,28 @@ interface Entry {
 
 export const DEFAULT_MAX_CLIENTS = 10_000;
 
+/**
+ * What the throttle counts an address under: an IPv4 address as it is, an IPv4-mapped IPv6 one
+ * (`::ffff:192.0.2.1`) as its IPv4 address, another IPv6 one as its /64 prefix (`2001:db8:0:1::/64`).
+ */
+export function throttledAddress(address: string): string {
+  const bare = address.replace(/%.*$/, "").toLowerCase();
+  if (!bare.includes(":")) return address;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
+  if (mapped) return mapped[1] as string;
+  const [head = "", tail] = bare.split("::");
+  const left = head === "" ? [] : head.split(":");
+  const right = tail === undefined || tail === "" ? [] : tail.split(":");
+  // An embedded IPv4 tail (::1.2.3.4) is two groups; only the first four groups matter here.
+  const rightGroups = right.flatMap((g) => (g.includes(".") ? ["0", "0"] : [g]));
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array(Math.max(0, 8 - left.length - rightGroups.length)).fill("0"), ...rightGroups];
+  const prefix = groups.slice(0, 4).map((g) => Number.parseInt(g || "0", 16).toString(16));
+  return `${prefix.join(":")}::/64`;
+}
+
 export class LoginThrottle {
   private readonly entries = new Map<string, Entry>();
   /** Per address, the end of the last check `inTurn` queued (removed when nothing waits). */
@@ -52,14 +76,15 @@ export class LoginThrottle {
 
   /** How long `client` must wait before trying again; 0 when it may try now. */
   retryAfterMs(client: string): number {
-    const entry = this.entries.get(client);
+    const entry = this.entries.get(throttledAddress(client));
     if (!this.enabled || entry === undefined) return 0;
     return Math.max(0, entry.blockedUntil - monotonicNow(this.clock));
   }
 
   /** Counts a failed attempt; returns true when this failure blocks the client. */
-  failure(client: string): boolean {
+  failure(address: string): boolean {
     if (!this.enabled) return false;
+    const client = throttledAddress(address);
     const now = monotonicNow(this.clock);
     let entry = this.entries.get(client);
     if (entry === undefined || now - entry.windowStart >= this.options.lockoutMs) {
@@ -82,6 +107,7 @@ export class LoginThrottle {
    */
   async inTurn<T>(client: string, check: () => Promise<T>): Promise<T> {
     if (!this.enabled) return check();
+    client = throttledAddress(client);
     const previous = this.turns.get(client);
     const run = previous === undefined ? check() : previous.then(check);
     const turn = run.catch(() => {});
