@@ -395,6 +395,39 @@ describe("restAuthentication", () => {
       });
     });
 
+    // adminauth hunt 2026-12-03: each made-up key id within the cooldown was a WARN line (503s are
+    // not failed attempts, so the throttle never stopped them): a line per request for any client.
+    test("tokens naming unknown key ids within the cooldown: one WARN per JWKS fetch, the others at DEBUG", async () => {
+      await using jwks = await jwksServer();
+      await jwks.addKey("RS256");
+      const clock = new ManualClock(Date.now());
+      const { auth, lines } = middleware(
+        {
+          "rest.authentication": "bearer",
+          "rest.authentication.bearer.jwks.url": jwks.url.href,
+          "rest.authentication.bearer.algorithms": "RS256",
+        },
+        clock,
+      );
+      await using server = serve(auth);
+      expect((await server.request("/connectors", { Authorization: `Bearer ${await jwks.sign()}` })).status).toBe(200);
+      const madeUp = async () => {
+        const kid = await jwks.addKey("RS256");
+        const token = await jwks.sign({}, { kid });
+        jwks.remove(kid);
+        return (await server.request("/connectors", { Authorization: `Bearer ${token}` })).status;
+      };
+      for (let i = 0; i < 5; i++) expect(await madeUp()).toBe(503);
+      const pending = () => lines.filter((l) => l.includes("Cannot verify the bearer token of GET /connectors"));
+      expect(pending().map((l) => l.split(" ")[2])).toEqual(["WARN", "DEBUG", "DEBUG", "DEBUG", "DEBUG"]);
+      expect(pending()[0]).toContain("(more such requests are logged at DEBUG until the JWKS is fetched again)");
+      clock.advance(30_000);
+      expect(await madeUp()).toBe(401);
+      expect(await madeUp()).toBe(503);
+      expect(pending().map((l) => l.split(" ")[2])).toEqual(["WARN", "DEBUG", "DEBUG", "DEBUG", "DEBUG", "WARN"]);
+      expect(jwks.requests).toBe(2);
+    });
+
     test("answers 503 when the identity provider's keys cannot be fetched, and logs why", async () => {
       await using t = await setup();
       t.jwks.status = 502;

@@ -69,6 +69,23 @@ export function principalOf(c: Context): Principal | undefined {
 
 export const REST_AUTHENTICATION_LOGGER = "io.edgegateway.rest.RestAuthentication";
 
+/**
+ * The log lines of bearer tokens answered 503 without being judged: a WARN of each kind per JWKS
+ * fetch attempt, the others at DEBUG. Such answers are not failed attempts (the LoginThrottle does
+ * not count them), so a WARN each let any client write a line per request, made-up key ids costing
+ * nothing (adminauth hunt 2026-12-03); the next fetch, one cooldown later, allows the next WARN.
+ */
+function unjudgedTokenLog(bearer: BearerAuthenticator, log: Logger) {
+  const warnedAt = { pending: -1, unavailable: -1 };
+  const once = (kind: keyof typeof warnedAt) => (message: string) => {
+    const fetches = bearer.keys.fetchCount;
+    if (warnedAt[kind] === fetches) return log.debug(message);
+    warnedAt[kind] = fetches;
+    log.warn(`${message} (more such requests are logged at DEBUG until the JWKS is fetched again)`);
+  };
+  return { pending: once("pending"), unavailable: once("unavailable") };
+}
+
 /** The middleware, or null when no scheme is enabled (authentication off). */
 export function restAuthentication(
   options: RestAuthenticationOptions | null,
@@ -86,6 +103,8 @@ export function restAuthentication(
     const body: ErrorBody = { error_code: 401, message: reason };
     return new Response(JSON.stringify(body), { status: 401, headers });
   };
+
+  const unjudged = bearer && unjudgedTokenLog(bearer, log);
 
   return async (c, next) => {
     if (exempt.has(c.req.path)) return next();
@@ -149,12 +168,12 @@ export function restAuthentication(
       const result = await bearer.verify(credentials);
       if (result.outcome === "unavailable" && result.keyPendingSeconds !== undefined) {
         // A key id the cached JWKS lacks, within its refetch cooldown: not judged yet (a rotated key).
-        log.warn(`Cannot verify the bearer token of ${where} from ${client} yet: ${result.reason}`);
+        unjudged?.pending(`Cannot verify the bearer token of ${where} from ${client} yet: ${result.reason}`);
         const body: ErrorBody = { error_code: 503, message: KEY_PENDING_MESSAGE };
         return jsonResponse(503, body, { "Retry-After": String(result.keyPendingSeconds) });
       }
       if (result.outcome === "unavailable") {
-        log.warn(`Cannot verify the bearer token of ${where}: the JWKS is unavailable: ${result.reason}`);
+        unjudged?.unavailable(`Cannot verify the bearer token of ${where}: the JWKS is unavailable: ${result.reason}`);
         const body: ErrorBody = {
           error_code: 503,
           message: "Cannot verify bearer tokens: the identity provider's keys are unavailable",
