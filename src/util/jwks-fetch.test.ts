@@ -64,6 +64,30 @@ describe("fetchKeySet's errors", () => {
     expect((error as Error).message).toBe(`the JWKS at ${url} is not a JSON Web Key Set: ${reason}`);
   });
 
+  // adminauth hunt 2026-12-03: a body that stalled past the timeout was "not a JSON Web Key Set".
+  test("a body that stalls past the timeout is a fetch that failed, not a bad key set", async () => {
+    const stalling = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () =>
+        new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode('{"keys":['));
+            },
+          }),
+        ),
+    });
+    try {
+      const url = new URL(`http://127.0.0.1:${stalling.port}/jwks`);
+      const error = await fetchKeySet(url, { timeoutMs: 300 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(JwksUnavailableError);
+      expect((error as Error).message).toBe(`cannot fetch the JWKS from ${url}: no complete response within 300 ms`);
+    } finally {
+      stalling.stop(true);
+    }
+  });
+
   test("a key set just under the limit is read", async () => {
     const keys = { keys: [], note: "x".repeat(MAX_JWKS_BYTES - 100) };
     const fetched = await fetchKeySet(new URL("http://idp.test/jwks"), {

@@ -116,8 +116,21 @@ export async function fetchKeySet(url: URL, options: FetchKeySetOptions): Promis
     await response.body?.cancel().catch(() => {});
     throw new JwksUnavailableError(`the JWKS at ${shown} answered HTTP ${response.status}`);
   }
+  let text: string;
   try {
-    const body = JSON.parse(await boundedText(response, MAX_JWKS_BYTES)) as JSONWebKeySet;
+    text = await boundedText(response, MAX_JWKS_BYTES);
+  } catch (error) {
+    // The timeout covers the body too: a body that stalls is a fetch that failed, not a set that is
+    // no key set, as its message said (adminauth hunt 2026-12-03).
+    if ((error as { name?: unknown } | null)?.name !== "TimeoutError") {
+      throw new JwksUnavailableError(`the JWKS at ${shown} is not a JSON Web Key Set: ${messageOf(error)}`);
+    }
+    throw new JwksUnavailableError(
+      `cannot fetch the JWKS from ${shown}: no complete response within ${options.timeoutMs} ms`,
+    );
+  }
+  try {
+    const body = JSON.parse(text) as JSONWebKeySet;
     const set = createLocalJWKSet(body);
     const kids = new Set(body.keys.flatMap((k) => (typeof k.kid === "string" ? [k.kid] : [])));
     return { set, kids, freshnessMs: freshnessMs(response.headers, Date.now()) };
