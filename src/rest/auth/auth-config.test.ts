@@ -77,6 +77,11 @@ describe("restAuthenticationConfigDef", () => {
       "/health,metrics",
       "Invalid value [/health, metrics] for configuration rest.authentication.exempt.paths: Paths must start with /: metrics",
     ],
+    [
+      "rest.authentication.exempt.paths",
+      "/health/,/metrics;a=b,/",
+      "Invalid value [/health/, /metrics;a=b, /] for configuration rest.authentication.exempt.paths: Paths are matched without a trailing slash, ; parameters or a query, so these never match: /health/, /metrics;a=b",
+    ],
   ])("%s=%s is invalid", (name, value, message) => {
     const error = configErrorOf(() => restAuthenticationConfigDef.parse({ [name]: value }));
     expect([...error.errors]).toEqual([[name, [message]]]);

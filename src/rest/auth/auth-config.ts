@@ -21,9 +21,18 @@ const GROUP = "REST authentication";
 
 export const REST_AUTHENTICATION_SCHEMES = ["basic", "bearer"] as const;
 
+/**
+ * Exempt paths are compared with the path requests are routed on, which has no trailing slash, no
+ * `;` parameters, no query: `/health/` never matched, so health checks got 401 (adminauth hunt
+ * 2026-12-03); such a path is refused at startup rather than left to match nothing.
+ */
 const absolutePaths: Validator<string[]> = (paths) => {
   const bad = paths.filter((p) => !p.startsWith("/"));
-  return bad.length > 0 ? `Paths must start with /: ${bad.join(", ")}` : undefined;
+  if (bad.length > 0) return `Paths must start with /: ${bad.join(", ")}`;
+  const unmatchable = paths.filter((p) => (p.length > 1 && p.endsWith("/")) || /[;?#]/.test(p));
+  return unmatchable.length > 0
+    ? `Paths are matched without a trailing slash, ; parameters or a query, so these never match: ${unmatchable.join(", ")}`
+    : undefined;
 };
 
 export const restAuthenticationConfigDef = defineConfig({
