@@ -35,6 +35,9 @@ describe("parseBasicCredentials", () => {
     ["a password with colons", basic("alice:a:b:c"), { user: "alice", password: "a:b:c" }],
     ["an empty password", basic("alice:"), { user: "alice", password: "" }],
     ["UTF-8", basic("zoë:pässwört"), { user: "zoë", password: "pässwört" }],
+    // adminauth hunt 2026-12-03: refused, where Connect's filter (Java's Base64 decoder) reads it.
+    ["base64 without its padding (=)", "YWxpY2U6cHc", { user: "alice", password: "pw" }],
+    ["base64 without its padding (==)", "YWxpY2U6cHcxMg", { user: "alice", password: "pw12" }],
   ])("reads %s", (_case, token, expected) => {
     expect(parseBasicCredentials(token)).toEqual(expected);
   });
@@ -45,6 +48,7 @@ describe("parseBasicCredentials", () => {
     ["an empty user", basic(":pw")],
     ["not base64", "alice:s3cret"],
     ["bad padding", "YWxpY2U6cw="],
+    ["a last unit of one character", "YWxpY2U6cHcxM"],
     ["invalid UTF-8", Buffer.from([0x61, 0x3a, 0xff, 0xfe]).toString("base64")],
   ])("rejects %s", (_case, token) => {
     expect(parseBasicCredentials(token)).toBeNull();

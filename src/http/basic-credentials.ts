@@ -29,9 +29,14 @@ export function basicToken(pair: string | Uint8Array): string {
   return (typeof pair === "string" ? Buffer.from(pair, "utf8") : Buffer.from(pair)).toString("base64");
 }
 
-/** The user and password of `Basic` credentials (the part after the scheme), or null when malformed. */
+/**
+ * The user and password of `Basic` credentials (the part after the scheme), or null when malformed.
+ * Padding may be left out, as Java's Base64 decoder (Connect's JaasBasicAuthFilter, Jetty's) allows;
+ * when present it must be complete.
+ */
 export function parseBasicCredentials(token68: string): { user: string; password: string } | null {
-  if (token68.length === 0 || token68.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(token68)) return null;
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(token68)) return null;
+  if (token68.includes("=") ? token68.length % 4 !== 0 : token68.length % 4 === 1) return null;
   let decoded: string;
   try {
     decoded = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(token68, "base64"));
