@@ -58,3 +58,21 @@ describe("ingestAuthenticatorFrom with jwt", () => {
     },
   );
 });
+
+describe("ingest.auth.jwt.jwks.cooldown.ms", () => {
+  const parse = (ms: string) => () =>
+    ingestAuthConfigDef.parse({ "ingest.auth.methods": "jwt", ...complete, "ingest.auth.jwt.jwks.cooldown.ms": ms });
+
+  // 0 was accepted and meant no cooldown: every token naming a made-up key id fetched the JWKS.
+  test.each(["0", "999"])("%s ms is refused with a message saying why", (ms) => {
+    expect(parse(ms)).toThrow(ConfigError);
+    expect(parse(ms)).toThrow(
+      `Invalid value ${ms} for configuration ingest.auth.jwt.jwks.cooldown.ms: Value must be at least 1000: with a shorter cooldown every token naming an unknown key id, forged ones too, makes the gateway fetch the JWKS again`,
+    );
+  });
+
+  test("a second and the default are accepted", () => {
+    expect(parse("1000")()["ingest.auth.jwt.jwks.cooldown.ms"]).toBe(1000);
+    expect(ingestAuthConfigDef.parse({})["ingest.auth.jwt.jwks.cooldown.ms"]).toBe(30000);
+  });
+});

@@ -22,6 +22,19 @@ import { ingestAuthenticator } from "./ingest-authenticator.ts";
 import { jwtAuthenticator } from "./jwt-authenticator.ts";
 
 const GROUP = "Ingest authentication";
+
+/** The least ingest.auth.jwt.jwks.cooldown.ms: a second, as ingest.auth.jwt.jwks.cache.max.age.ms. */
+export const MIN_JWKS_COOLDOWN_MS = 1000;
+
+/**
+ * 0 was accepted and meant no cooldown at all: each token with an unknown kid, forged or not, made
+ * a JWKS fetch, back to back, and a no-cache JWKS was fetched for every request (ingestjwt hunt).
+ */
+function cooldownFloor(ms: number | null): string | undefined {
+  if (ms === null) return "Value must be non-null";
+  if (ms >= MIN_JWKS_COOLDOWN_MS) return undefined;
+  return `Value must be at least ${MIN_JWKS_COOLDOWN_MS}: with a shorter cooldown every token naming an unknown key id, forged ones too, makes the gateway fetch the JWKS again`;
+}
 export const INGEST_AUTH_METHODS = ["mtls", "jwt", "basic"] as const;
 
 export const ingestAuthConfigDef = defineConfig({
@@ -81,11 +94,11 @@ export const ingestAuthConfigDef = defineConfig({
     validators: [check.nonEmpty()],
   }),
   "ingest.auth.jwt.jwks.cooldown.ms": key.long({
-    doc: "Minimum time between JWKS fetches caused by unknown key ids.",
+    doc: "The least time between two fetches of the JWKS, failed ones included: a token naming a key id the keys held lack makes the JWKS be fetched again only once this long has passed since the last attempt (until then it answers 503 with Retry-After, the rest of the cooldown: it may be a freshly rotated key), and a JWKS announced no-cache or with a shorter max-age is kept this long. At least 1000 (a second): the ingest endpoint faces devices, and with no cooldown every token naming a made-up key id, forged ones too, fetched the JWKS again.",
     default: 30000,
     importance: "LOW",
     group: GROUP,
-    validators: [check.atLeast(0)],
+    validators: [cooldownFloor],
   }),
   "ingest.auth.jwt.jwks.cache.default.age.ms": key.long({
     doc: "How long JWKS keys are used when the response has no Cache-Control max-age or Expires (clamped to between the cooldown and ingest.auth.jwt.jwks.cache.max.age.ms).",
