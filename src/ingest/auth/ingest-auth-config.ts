@@ -121,7 +121,7 @@ export const ingestAuthConfigDef = defineConfig({
     group: GROUP,
   }),
   "ingest.auth.basic.cache.max.entries": key.int({
-    doc: "Verified basic (user, password) pairs remembered (each for a minute, under an HMAC with a per-process key) so a device's next requests cost no password verify; size it above the number of devices using basic authentication. 0 disables the cache.",
+    doc: "Verified basic (user, password) pairs remembered (under an HMAC with a per-process key, for as long as the connector runs: its credentials file is read at start) so a device's next requests cost no password verify and are never refused by the failure limits; the oldest is forgotten when it is full, so size it above the number of devices using basic authentication. 0 disables the cache.",
     default: 10000,
     importance: "LOW",
     group: GROUP,
@@ -233,6 +233,10 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
         authenticator: basicAuthenticator({
           credentials,
           cacheMaxEntries: config["ingest.auth.basic.cache.max.entries"],
+          // For as long as the connector runs (the file is read only at start): with a minute, a
+          // device's next request after it needed a verify, which guessers holding the global
+          // failure limit down got refused (429), locking every basic device out (ingestjwt hunt).
+          cacheTtlMs: Number.POSITIVE_INFINITY,
           ...(deps.clock ? { clock: deps.clock } : {}),
         }),
         realm: config["ingest.auth.basic.realm"],
