@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../../errors.ts";
 import { LogManager } from "../../util/logger.ts";
-import { ingestAuthConfigDef, ingestAuthenticatorFrom } from "./ingest-auth-config.ts";
+import { ingestAuthConfigDef, ingestAuthenticatorFrom, NO_CLIENT_CERTIFICATES } from "./ingest-auth-config.ts";
 
 function start(config: Record<string, string>): { warnings: string[]; error?: unknown } {
   const lines: string[] = [];
@@ -74,5 +74,31 @@ describe("ingest.auth.jwt.jwks.cooldown.ms", () => {
   test("a second and the default are accepted", () => {
     expect(parse("1000")()["ingest.auth.jwt.jwks.cooldown.ms"]).toBe(1000);
     expect(ingestAuthConfigDef.parse({})["ingest.auth.jwt.jwks.cooldown.ms"]).toBe(30000);
+  });
+});
+
+describe("mtls without a listener that asks for client certificates", () => {
+  const warnings = (clientCertificates: boolean | undefined, methods = "mtls") => {
+    const lines: string[] = [];
+    const logs = new LogManager({ sink: (line) => lines.push(line) });
+    ingestAuthenticatorFrom(ingestAuthConfigDef.parse({ "ingest.auth.methods": methods }), {
+      mtlsIdentity: "cn",
+      logger: logs.get("auth"),
+      connector: "telemetry",
+      ...(clientCertificates === undefined ? {} : { clientCertificates }),
+    });
+    return lines.filter((l) => l.includes("WARN"));
+  };
+
+  // Every device was refused (401 "send a client certificate") with nothing in the log.
+  test("starts with a WARN naming the connector and the listener keys", () => {
+    const warned = warnings(false);
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toContain(`[telemetry] ${NO_CLIENT_CERTIFICATES}`);
+  });
+
+  test("no WARN when a listener asks for them or when it is not known", () => {
+    expect(warnings(true)).toEqual([]);
+    expect(warnings(undefined)).toEqual([]);
   });
 });

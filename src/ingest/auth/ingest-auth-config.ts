@@ -169,11 +169,24 @@ export type IngestAuthConfig = ReturnType<typeof ingestAuthConfigDef.parse>;
 export interface IngestAuthDeps {
   /** The https ingest listener's ssl.client.identity. */
   readonly mtlsIdentity: ClientIdentitySource;
+  /**
+   * Whether an ingest listener asks for client certificates (https, ssl.client.auth requested or
+   * required); false: a connector with mtls starts with a WARN. Unset: not known (no WARN).
+   */
+  readonly clientCertificates?: boolean;
   readonly clock?: Clock;
   /** Gets the start-time warnings (jwtWarnings), prefixed with the connector's name. */
   readonly logger?: Logger;
   readonly connector?: string;
 }
+
+/**
+ * ingest.auth.methods lists mtls, but no ingest listener asks for a client certificate: every
+ * device without another credential was refused (401 "send a client certificate") with nothing
+ * in the log, though it had one configured (ingestjwt hunt).
+ */
+export const NO_CLIENT_CERTIFICATES =
+  "ingest.auth.methods lists mtls, but no ingest listener asks devices for a client certificate (an https listener in ingest.listeners with ingest.listeners.https.ssl.client.auth requested or required): requests without another credential are refused (401)";
 
 function fail(name: string, message: string): never {
   throw new ConfigError(`Invalid value for configuration ${name}: ${message}`, new Map([[name, [message]]]));
@@ -186,6 +199,8 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
   const methods = new Set(config["ingest.auth.methods"]);
   const log = deps.logger ?? getLogger("io.edgegateway.ingest.IngestAuthentication");
   for (const warning of jwtWarnings(config)) log.warn(`[${deps.connector ?? "ingest"}] ${warning}`);
+  if (methods.has("mtls") && deps.clientCertificates === false)
+    log.warn(`[${deps.connector ?? "ingest"}] ${NO_CLIENT_CERTIFICATES}`);
   let jwt: ReturnType<typeof jwtAuthenticator> | null = null;
   if (methods.has("jwt")) {
     const jwksUrl = config["ingest.auth.jwt.jwks.url"];
