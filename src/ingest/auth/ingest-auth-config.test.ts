@@ -102,3 +102,11 @@ describe("mtls without a listener that asks for client certificates", () => {
     expect(warnings(undefined)).toEqual([]);
   });
 });
+
+test("jwt with an empty ingest.auth.jwt.algorithms fails the start naming the key (every token was 401)", () => {
+  const { error } = start({ ...complete, "ingest.auth.jwt.algorithms": "" });
+  expect(error).toBeInstanceOf(ConfigError);
+  expect((error as Error).message).toBe(
+    "Invalid value for configuration ingest.auth.jwt.algorithms: jwt needs at least one algorithm",
+  );
+});
