@@ -102,6 +102,9 @@ export function startApp(options: AppOptions): App {
   });
   const ingestSecurity = new IngestSecurity({
     mtlsIdentity: config["ingest.listeners.https.ssl.client.identity"] as ClientIdentitySource,
+    clientCertificates:
+      (config["ingest.listeners"] ?? []).some((l) => /^\s*https:/i.test(l)) &&
+      config["ingest.listeners.https.ssl.client.auth"] !== "none",
     clock,
     global: config.originals,
   });

@@ -124,6 +124,8 @@ function stamped(
 export interface IngestSecurityOptions {
   /** The https ingest listener's ssl.client.identity. */
   readonly mtlsIdentity: ClientIdentitySource;
+  /** Whether an ingest listener asks for client certificates (a connector with mtls WARNs when not). */
+  readonly clientCertificates?: boolean;
   readonly clock: Clock;
   /** The worker's ingest.quota.global.* settings. */
   readonly global?: Readonly<Record<string, string>>;
@@ -143,6 +145,7 @@ export class IngestSecurity {
     const aclConfig = ingestAclConfigDef.parse(config);
     const authenticator = ingestAuthenticatorFrom(auth, {
       mtlsIdentity: this.options.mtlsIdentity,
+      ...(this.options.clientCertificates !== undefined ? { clientCertificates: this.options.clientCertificates } : {}),
       clock: this.options.clock,
       connector,
     });

@@ -10,6 +10,7 @@
  */
 import type { Config, ConnectorContext, SourceConnector } from "../../api/connector.ts";
 import { ConfigError } from "../../errors.ts";
+import { validateIngestAuth } from "../../ingest/auth/ingest-auth-checks.ts";
 import type { IngestMetrics } from "../../ingest/ingest-metrics.ts";
 import { compileJsonPath } from "../../ingest/json-path.ts";
 import type { IngestStagesFactory } from "../../ingest/request-context.ts";
@@ -33,11 +34,15 @@ export interface HttpIngestServices {
 }
 
 /**
- * Cross-key rules: a JSONPath key needs a valid ingest.key.field. (That the largest request fits
- * the queue or spool limits is a validation-only rule: request-fits-queue.ts.)
+ * Cross-key rules: a JSONPath key needs a valid ingest.key.field, and the ingest.auth.* keys must
+ * combine (ingest-auth-checks.ts). (That the largest request fits the queue or spool limits is a
+ * validation-only rule: request-fits-queue.ts.)
  */
 export function validateHttpIngest(config: Config): ConfigProblem[] {
-  return keyFieldProblems(httpIngestConfig.parse(config));
+  const parsed = httpIngestConfig.parse(config);
+  // The authentication keys' cross-key rules too: a connector failing them was created (201) and
+  // then FAILED at start, and PUT …/config/validate reported no error (ingestjwt hunt).
+  return [...keyFieldProblems(parsed), ...validateIngestAuth(parsed)];
 }
 
 function keyFieldProblems(parsed: HttpIngestConfig): ConfigProblem[] {

@@ -1,6 +1,6 @@
 /**
  * How the HttpIngestSource authentication keys (`ingest.auth.*`, declared in ingest-auth-config.ts)
- * combine: `validateIngestAuth` gives the cross-key problems (jwt without a key source or with two,
+ * combine: `validateIngestAuth` gives the cross-key problems (jwt without a key source or with two, or without an algorithm,
  * a plain-http JWKS URL off loopback, basic without a credentials file) for PUT …/config/validate
  * and connector start, and `jwtWarnings` what a jwt configuration leaves open (no audience, no
  * issuer, a loopback http JWKS), which `ingestAuthenticatorFrom` logs as WARN at connector start.
@@ -32,6 +32,11 @@ export function validateIngestAuth(config: IngestAuthConfig): { key: string; mes
       message:
         "a plain http:// JWKS URL lets anyone on the network path replace the keys and forge tokens; use https:// (http is accepted only for a loopback address)",
     });
+  }
+  // No algorithm accepts no token: every one was 401 "alg not allowed", as if the devices' tokens
+  // were bad (the admin API refuses its empty rest.authentication.bearer.algorithms) (ingestjwt hunt).
+  if (methods.has("jwt") && config["ingest.auth.jwt.algorithms"].length === 0) {
+    out.push({ key: "ingest.auth.jwt.algorithms", message: "jwt needs at least one algorithm" });
   }
   if (methods.has("basic") && !config["ingest.auth.basic.credentials.file"]) {
     out.push({ key: "ingest.auth.basic.credentials.file", message: "basic needs a credentials file" });

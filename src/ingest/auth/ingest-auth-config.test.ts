@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../../errors.ts";
 import { LogManager } from "../../util/logger.ts";
-import { ingestAuthConfigDef, ingestAuthenticatorFrom } from "./ingest-auth-config.ts";
+import { ingestAuthConfigDef, ingestAuthenticatorFrom, NO_CLIENT_CERTIFICATES } from "./ingest-auth-config.ts";
 
 function start(config: Record<string, string>): { warnings: string[]; error?: unknown } {
   const lines: string[] = [];
@@ -56,5 +56,57 @@ describe("ingestAuthenticatorFrom with jwt", () => {
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toContain("ingest.auth.jwt.jwks.url is plain http");
     },
+  );
+});
+
+describe("ingest.auth.jwt.jwks.cooldown.ms", () => {
+  const parse = (ms: string) => () =>
+    ingestAuthConfigDef.parse({ "ingest.auth.methods": "jwt", ...complete, "ingest.auth.jwt.jwks.cooldown.ms": ms });
+
+  // 0 was accepted and meant no cooldown: every token naming a made-up key id fetched the JWKS.
+  test.each(["0", "999"])("%s ms is refused with a message saying why", (ms) => {
+    expect(parse(ms)).toThrow(ConfigError);
+    expect(parse(ms)).toThrow(
+      `Invalid value ${ms} for configuration ingest.auth.jwt.jwks.cooldown.ms: Value must be at least 1000: with a shorter cooldown every token naming an unknown key id, forged ones too, makes the gateway fetch the JWKS again`,
+    );
+  });
+
+  test("a second and the default are accepted", () => {
+    expect(parse("1000")()["ingest.auth.jwt.jwks.cooldown.ms"]).toBe(1000);
+    expect(ingestAuthConfigDef.parse({})["ingest.auth.jwt.jwks.cooldown.ms"]).toBe(30000);
+  });
+});
+
+describe("mtls without a listener that asks for client certificates", () => {
+  const warnings = (clientCertificates: boolean | undefined, methods = "mtls") => {
+    const lines: string[] = [];
+    const logs = new LogManager({ sink: (line) => lines.push(line) });
+    ingestAuthenticatorFrom(ingestAuthConfigDef.parse({ "ingest.auth.methods": methods }), {
+      mtlsIdentity: "cn",
+      logger: logs.get("auth"),
+      connector: "telemetry",
+      ...(clientCertificates === undefined ? {} : { clientCertificates }),
+    });
+    return lines.filter((l) => l.includes("WARN"));
+  };
+
+  // Every device was refused (401 "send a client certificate") with nothing in the log.
+  test("starts with a WARN naming the connector and the listener keys", () => {
+    const warned = warnings(false);
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toContain(`[telemetry] ${NO_CLIENT_CERTIFICATES}`);
+  });
+
+  test("no WARN when a listener asks for them or when it is not known", () => {
+    expect(warnings(true)).toEqual([]);
+    expect(warnings(undefined)).toEqual([]);
+  });
+});
+
+test("jwt with an empty ingest.auth.jwt.algorithms fails the start naming the key (every token was 401)", () => {
+  const { error } = start({ ...complete, "ingest.auth.jwt.algorithms": "" });
+  expect(error).toBeInstanceOf(ConfigError);
+  expect((error as Error).message).toBe(
+    "Invalid value for configuration ingest.auth.jwt.algorithms: jwt needs at least one algorithm",
   );
 });

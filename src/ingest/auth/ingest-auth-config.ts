@@ -22,6 +22,19 @@ import { ingestAuthenticator } from "./ingest-authenticator.ts";
 import { jwtAuthenticator } from "./jwt-authenticator.ts";
 
 const GROUP = "Ingest authentication";
+
+/** The least ingest.auth.jwt.jwks.cooldown.ms: a second, as ingest.auth.jwt.jwks.cache.max.age.ms. */
+export const MIN_JWKS_COOLDOWN_MS = 1000;
+
+/**
+ * 0 was accepted and meant no cooldown at all: each token with an unknown kid, forged or not, made
+ * a JWKS fetch, back to back, and a no-cache JWKS was fetched for every request (ingestjwt hunt).
+ */
+function cooldownFloor(ms: number | null): string | undefined {
+  if (ms === null) return "Value must be non-null";
+  if (ms >= MIN_JWKS_COOLDOWN_MS) return undefined;
+  return `Value must be at least ${MIN_JWKS_COOLDOWN_MS}: with a shorter cooldown every token naming an unknown key id, forged ones too, makes the gateway fetch the JWKS again`;
+}
 export const INGEST_AUTH_METHODS = ["mtls", "jwt", "basic"] as const;
 
 export const ingestAuthConfigDef = defineConfig({
@@ -81,11 +94,11 @@ export const ingestAuthConfigDef = defineConfig({
     validators: [check.nonEmpty()],
   }),
   "ingest.auth.jwt.jwks.cooldown.ms": key.long({
-    doc: "Minimum time between JWKS fetches caused by unknown key ids.",
+    doc: "The least time between two fetches of the JWKS, failed ones included: a token naming a key id the keys held lack makes the JWKS be fetched again only once this long has passed since the last attempt (until then it answers 503 with Retry-After, the rest of the cooldown: it may be a freshly rotated key), and a JWKS announced no-cache or with a shorter max-age is kept this long. At least 1000 (a second): the ingest endpoint faces devices, and with no cooldown every token naming a made-up key id, forged ones too, fetched the JWKS again.",
     default: 30000,
     importance: "LOW",
     group: GROUP,
-    validators: [check.atLeast(0)],
+    validators: [cooldownFloor],
   }),
   "ingest.auth.jwt.jwks.cache.default.age.ms": key.long({
     doc: "How long JWKS keys are used when the response has no Cache-Control max-age or Expires (clamped to between the cooldown and ingest.auth.jwt.jwks.cache.max.age.ms).",
@@ -108,7 +121,7 @@ export const ingestAuthConfigDef = defineConfig({
     group: GROUP,
   }),
   "ingest.auth.basic.cache.max.entries": key.int({
-    doc: "Verified basic (user, password) pairs remembered (each for a minute, under an HMAC with a per-process key) so a device's next requests cost no password verify; size it above the number of devices using basic authentication. 0 disables the cache.",
+    doc: "Verified basic (user, password) pairs remembered (under an HMAC with a per-process key, for as long as the connector runs: its credentials file is read at start) so a device's next requests cost no password verify and are never refused by the failure limits; the oldest is forgotten when it is full, so size it above the number of devices using basic authentication. 0 disables the cache.",
     default: 10000,
     importance: "LOW",
     group: GROUP,
@@ -156,11 +169,24 @@ export type IngestAuthConfig = ReturnType<typeof ingestAuthConfigDef.parse>;
 export interface IngestAuthDeps {
   /** The https ingest listener's ssl.client.identity. */
   readonly mtlsIdentity: ClientIdentitySource;
+  /**
+   * Whether an ingest listener asks for client certificates (https, ssl.client.auth requested or
+   * required); false: a connector with mtls starts with a WARN. Unset: not known (no WARN).
+   */
+  readonly clientCertificates?: boolean;
   readonly clock?: Clock;
   /** Gets the start-time warnings (jwtWarnings), prefixed with the connector's name. */
   readonly logger?: Logger;
   readonly connector?: string;
 }
+
+/**
+ * ingest.auth.methods lists mtls, but no ingest listener asks for a client certificate: every
+ * device without another credential was refused (401 "send a client certificate") with nothing
+ * in the log, though it had one configured (ingestjwt hunt).
+ */
+export const NO_CLIENT_CERTIFICATES =
+  "ingest.auth.methods lists mtls, but no ingest listener asks devices for a client certificate (an https listener in ingest.listeners with ingest.listeners.https.ssl.client.auth requested or required): requests without another credential are refused (401)";
 
 function fail(name: string, message: string): never {
   throw new ConfigError(`Invalid value for configuration ${name}: ${message}`, new Map([[name, [message]]]));
@@ -173,6 +199,8 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
   const methods = new Set(config["ingest.auth.methods"]);
   const log = deps.logger ?? getLogger("io.edgegateway.ingest.IngestAuthentication");
   for (const warning of jwtWarnings(config)) log.warn(`[${deps.connector ?? "ingest"}] ${warning}`);
+  if (methods.has("mtls") && deps.clientCertificates === false)
+    log.warn(`[${deps.connector ?? "ingest"}] ${NO_CLIENT_CERTIFICATES}`);
   let jwt: ReturnType<typeof jwtAuthenticator> | null = null;
   if (methods.has("jwt")) {
     const jwksUrl = config["ingest.auth.jwt.jwks.url"];
@@ -220,6 +248,10 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
         authenticator: basicAuthenticator({
           credentials,
           cacheMaxEntries: config["ingest.auth.basic.cache.max.entries"],
+          // For as long as the connector runs (the file is read only at start): with a minute, a
+          // device's next request after it needed a verify, which guessers holding the global
+          // failure limit down got refused (429), locking every basic device out (ingestjwt hunt).
+          cacheTtlMs: Number.POSITIVE_INFINITY,
           ...(deps.clock ? { clock: deps.clock } : {}),
         }),
         realm: config["ingest.auth.basic.realm"],

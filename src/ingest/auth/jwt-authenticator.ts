@@ -10,13 +10,14 @@
  * is looked at, and a public key is never used as an HMAC secret (the HS/RS confusion attack).
  *
  * Outcomes keep the client's fault (invalid token: 401) apart from the provider's (keys cannot be
- * fetched: 503). Reasons are jose's messages and never quote the token. Claims become identity
+ * fetched, or the token's key cannot be imported: 503). Reasons are jose's messages and never quote the token. Claims become identity
  * attributes `claim.<name>` (strings, numbers, booleans; arrays joined with ",", and each of their values
  * in `multiValued`, which ACL conditions test one by one) for ACL rules.
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { errors, type JWTPayload, type JWTVerifyGetKey } from "jose";
-import { type JwksCache, JwksKeyPendingError } from "../../util/jwks-cache.ts";
+import { messageOf } from "../../errors.ts";
+import { isTokenKeyError, type JwksCache, JwksKeyPendingError } from "../../util/jwks-cache.ts";
 import { JwksUnavailableError } from "../../util/jwks-fetch.ts";
 import { ASYMMETRIC_JWS_ALGORITHMS, futureIssuedAtReason, jwtVerifyEachKey } from "../../util/jws.ts";
 import type { IngestIdentity } from "../request-context.ts";
@@ -79,7 +80,15 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthentic
   const publicKey = options.publicKey === undefined ? undefined : staticKey(options.publicKey);
   const getKey: JWTVerifyGetKey = async (header, token) => {
     if (publicKey) return publicKey;
-    return options.jwks!.getKey(header, token);
+    try {
+      return await options.jwks!.getKey(header, token);
+    } catch (error) {
+      if (error instanceof JwksUnavailableError || isTokenKeyError(error)) throw error;
+      // The provider's key for the token cannot be used (key data WebCrypto refuses, a private
+      // key): its fault, as for the admin API (bearer-auth.ts), not the token's; it answered 401
+      // "token verification failed", logged at DEBUG only (ingestjwt hunt).
+      throw new JwksUnavailableError(`a key of the JWKS cannot be used: ${messageOf(error)}`);
+    }
   };
   const verifyOptions = {
     algorithms: [...options.algorithms],

@@ -101,12 +101,12 @@ export class IdentityMetrics {
     return [
       family(
         "ingest_identity_requests_total",
-        "Requests accepted per identity (top N, rest as other).",
+        "Requests admitted per identity: past authentication, the ACL and the quotas, counted even when the body is then refused (400, 415, 422) (top N, rest as other).",
         (c) => c.requests,
       ),
       family(
         "ingest_identity_bytes_total",
-        "Request body bytes accepted per identity (top N, rest as other).",
+        "Request body bytes of the requests admitted per identity (top N, rest as other).",
         (c) => c.bytes,
       ),
       family(
