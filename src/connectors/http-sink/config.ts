@@ -39,7 +39,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.oneOfIgnoreCase(["json", "raw"])],
     }),
     url: key.string({
-      doc: "The endpoint URL, http or https. `${topic}`, `${partition}` and `${key}` are replaced per record (URL-encoded); records are only batched together when their URL is the same.",
+      doc: "The endpoint URL, http or https. `${topic}`, `${partition}` and `${key}` are replaced per record (URL-encoded; a string key is its text, a bytes key its unpadded base64url, another key what the key converter writes); records are only batched together when their URL is the same. A record whose values would make a path segment `.`, `..` or empty, or the URL invalid, is a data error (errors.tolerance).",
       importance: "HIGH",
       group: CONNECTION,
       width: "LONG",
@@ -133,7 +133,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.atLeast(1)],
     }),
     "sink.forward.key.header": key.string({
-      doc: "When set, the name of the HTTP header carrying the record key (converted by the key converter, as text).",
+      doc: "When set, the name of the HTTP header carrying the record key: a string key as its text, a bytes key as unpadded base64url, another key as the key converter writes it (a number `42`, a map as JSON).",
       default: "",
       importance: "LOW",
       group: HEADERS,
