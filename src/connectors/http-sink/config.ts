@@ -53,6 +53,14 @@ export const httpSinkConfig = new AliasedConfigDef(
       recommended: ["POST", "PUT"],
       validators: [check.oneOfIgnoreCase(["POST", "PUT"])],
     }),
+    "behavior.on.null.values": key.string({
+      doc: "What a record with a null value (a tombstone) does: `ignore` = not sent, its offset committed (as Flink's pipeline, whose Kafka source formats drop null messages; the name and `ignore` default are those of Confluent's HTTP sink); `send` = sent as `null` in a batch and as an empty body in single mode (releases before this key); `delete` = a DELETE request of its own to the record's URL, without body; `fail` = a data error, handled by errors.tolerance (dead letter queue, or task failure).",
+      default: "ignore",
+      importance: "MEDIUM",
+      group: CONNECTION,
+      recommended: ["ignore", "send", "delete", "fail"],
+      validators: [check.oneOfIgnoreCase(["ignore", "send", "delete", "fail"])],
+    }),
     "sink.writer.request.mode": key.string({
       doc: "batch: one request carries up to sink.request.batch.size records as a JSON array of their converted values; single: one request per record whose body is the converted value.",
       default: "batch",

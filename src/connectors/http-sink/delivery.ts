@@ -56,6 +56,8 @@ export interface DeliverySettings {
 }
 
 export interface OutgoingRequest {
+  /** Another method than the configured one (DELETE, for a null value), sent without body and Content-Type. */
+  readonly method?: string;
   readonly url: string;
   readonly headers: readonly [string, string][];
   readonly body: Uint8Array;
@@ -168,7 +170,7 @@ export class HttpDelivery {
           },
           onRetry: (error, attempt, delayMs) =>
             this.log.warn(
-              `${this.s.method} ${redactUrl(request.url)} failed (attempt ${attempt + 1}${Number.isFinite(this.s.maxAttempts) ? ` of ${this.s.maxAttempts}` : ""}): ${error instanceof RetriableStatus ? `HTTP ${error.response.status}` : (error as Error).message}; retrying in ${delayMs} ms`,
+              `${request.method ?? this.s.method} ${redactUrl(request.url)} failed (attempt ${attempt + 1}${Number.isFinite(this.s.maxAttempts) ? ` of ${this.s.maxAttempts}` : ""}): ${error instanceof RetriableStatus ? `HTTP ${error.response.status}` : (error as Error).message}; retrying in ${delayMs} ms`,
             ),
         },
       );
@@ -185,7 +187,7 @@ export class HttpDelivery {
         return refusesCredentials(error.status) ? { kind: "fatal", error } : { kind: "rejected", error };
       }
       if (error instanceof TokenFailure) return { kind: "fatal", error: error.cause as Error };
-      const message = `${this.s.method} ${redactUrl(request.url)} failed after ${attempts} attempt(s): ${(error as Error).message}`;
+      const message = `${request.method ?? this.s.method} ${redactUrl(request.url)} failed after ${attempts} attempt(s): ${(error as Error).message}`;
       const failure = new ConnectError(message, { cause: error });
       // A redirect the sink may not follow is about where these records would go: errors.tolerance.
       return isRetriable(error) ? { kind: "fatal", error: failure } : { kind: "rejected", error: failure };
@@ -197,7 +199,7 @@ export class HttpDelivery {
     if (this.warnedRedirects.has(status)) return;
     this.warnedRedirects.add(status);
     this.log.warn(
-      `HTTP ${status} from ${this.s.method} ${redactUrl(request.url)} was not followed (not a redirect with a Location) and is not in sink.error.code: its records count as delivered, although the endpoint may not have stored them (list 3XX in sink.error.code to treat it as an error; logged once per status)`,
+      `HTTP ${status} from ${request.method ?? this.s.method} ${redactUrl(request.url)} was not followed (not a redirect with a Location) and is not in sink.error.code: its records count as delivered, although the endpoint may not have stored them (list 3XX in sink.error.code to treat it as an error; logged once per status)`,
     );
   }
 
@@ -207,7 +209,7 @@ export class HttpDelivery {
       // One value per header name, case-insensitively. What the connector's config says wins over what
       // a producer put in a record (forwarded headers, CloudEvents attributes), and the OIDC token over both.
       const merged = new Map<string, [string, string]>();
-      for (const h of this.s.defaultHeaders) merged.set(h[0].toLowerCase(), h);
+      if (request.method === undefined) for (const h of this.s.defaultHeaders) merged.set(h[0].toLowerCase(), h);
       for (const h of request.headers) merged.set(h[0].toLowerCase(), h);
       for (const h of this.s.headers) merged.set(h[0].toLowerCase(), h);
       let token: string | undefined;
@@ -248,10 +250,10 @@ export class HttpDelivery {
     this.metrics.inFlight.set(this.metrics.inFlight.get() + 1);
     try {
       const response = await this.client.request({
-        method: this.s.method,
+        method: request.method ?? this.s.method,
         url: request.url,
         headers,
-        body: request.body,
+        ...(request.method === undefined ? { body: request.body } : {}),
         timeoutMs: this.s.timeoutMs,
         signal,
         bodyPrefixBytes: RESPONSE_BYTES_KEPT,
@@ -273,7 +275,7 @@ export class HttpDelivery {
 
   private logExchange(request: OutgoingRequest, response: HttpResponse): void {
     if (!this.s.logRequests || !this.log.isEnabled("DEBUG")) return;
-    const line = `${this.s.method} ${redactUrl(request.url)} → ${response.status} in ${Math.round(response.durationMs)} ms (${request.records} records, ${request.body.length} bytes sent, ${response.body.length}${response.truncated ? " (first)" : ""} bytes received)`;
+    const line = `${request.method ?? this.s.method} ${redactUrl(request.url)} → ${response.status} in ${Math.round(response.durationMs)} ms (${request.records} records, ${request.body.length} bytes sent, ${response.body.length}${response.truncated ? " (first)" : ""} bytes received)`;
     if (this.log.isEnabled("TRACE")) {
       this.log.trace(
         `${line}\nRequest body: ${decoder.decode(request.body)}\nResponse body: ${this.mask.apply(decoder.decode(response.body), response.truncated)}`,
@@ -287,7 +289,7 @@ export class HttpDelivery {
     const excerpt = excerptOf(response.body, (text, cut) => this.mask.apply(text, cut), response.truncated);
     return new HttpStatusError(
       response.status,
-      `HTTP ${response.status} from ${this.s.method} ${redactUrl(request.url)} after ${attempts} attempt(s)${excerpt ? `: ${excerpt}` : ""}`,
+      `HTTP ${response.status} from ${request.method ?? this.s.method} ${redactUrl(request.url)} after ${attempts} attempt(s)${excerpt ? `: ${excerpt}` : ""}`,
       excerpt,
     );
   }

@@ -28,6 +28,8 @@ export interface EncoderSettings {
   readonly forwardHeaders: readonly string[];
   readonly forwardHeadersPrefix: string;
   readonly cloudEvents: { readonly type: string; readonly source: string } | null;
+  /** behavior.on.null.values=delete: a null value is a DELETE of its own, without body. */
+  readonly deleteNullValues?: boolean;
 }
 
 /** A record ready to be sent; `tp`/`offset` are where it was consumed (for offset commits). */
@@ -37,6 +39,8 @@ export interface EncodedRecord {
   readonly offset: number;
   /** The converted value; null for a null value. */
   readonly body: Uint8Array | null;
+  /** DELETE for a null value under behavior.on.null.values=delete (sent alone, no body); else the configured method. */
+  readonly method?: "DELETE";
   readonly url: string;
   readonly headers: readonly [string, string][];
   /** Equal for records that may share a request (same URL and own headers). */
@@ -133,14 +137,18 @@ export class RecordEncoder {
       name === "topic" ? record.topic : name === "partition" ? String(record.kafkaPartition) : (key() ?? ""),
     );
     const headers = this.perRecordHeaders ? this.ownHeaders(record, key) : [];
+    const remove = body === null && this.s.deleteNullValues === true;
+    const route = this.template.templated || headers.length > 0 ? `${url}\n${JSON.stringify(headers)}` : "";
     return {
       record,
       tp: tpKey(record.originalTopic, record.originalKafkaPartition),
       offset: record.originalKafkaOffset,
       body,
+      ...(remove ? { method: "DELETE" as const } : {}),
       url,
       headers,
-      route: this.template.templated || headers.length > 0 ? `${url}\n${JSON.stringify(headers)}` : "",
+      // A DELETE shares no request with the records sent by the configured method.
+      route: remove ? `DELETE\n${url}\n${JSON.stringify(headers)}` : route,
       enqueuedAt: this.now(),
       seq: ++this.sequence,
       held: recordWeight(record, body),

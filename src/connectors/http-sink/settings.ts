@@ -16,12 +16,16 @@ import type { BufferLimits } from "./record-buffer.ts";
 import type { EncoderSettings } from "./record-encoder.ts";
 import { errorStatusChecker } from "./status-codes.ts";
 
+export type NullValues = "ignore" | "send" | "delete" | "fail";
+
 export interface SinkSettings {
   readonly encoder: EncoderSettings;
   readonly limits: BufferLimits;
   /** Single mode (or CloudEvents binary mode): one record per request, the body is its value. */
   readonly singleBodies: boolean;
   readonly method: string;
+  /** What a record with a null value does (behavior.on.null.values). */
+  readonly nullValues: NullValues;
   readonly timeoutMs: number;
   readonly isError: (status: number) => boolean;
   readonly policy: BackoffPolicy;
@@ -92,6 +96,7 @@ export function sinkSettings(config: Config): SinkSettings {
       forwardHeaders: c["sink.forward.headers"],
       forwardHeadersPrefix: c["sink.forward.headers.prefix"],
       cloudEvents: cloudEvents ? { type: c["sink.cloudevents.type"], source: c["sink.cloudevents.source"] } : null,
+      deleteNullValues: c["behavior.on.null.values"].toLowerCase() === "delete",
     },
     limits: {
       maxBatchRecords: c["sink.batch.max-size"],
@@ -101,6 +106,7 @@ export function sinkSettings(config: Config): SinkSettings {
     },
     singleBodies: single || cloudEvents,
     method: c["insert-method"].toUpperCase(),
+    nullValues: c["behavior.on.null.values"].toLowerCase() as NullValues,
     timeoutMs: c["sink.request.timeout"] * 1000,
     isError: errorStatusChecker(c["sink.error.code"], c["sink.error.code.exclude"]),
     policy: {
