@@ -3,7 +3,7 @@
  * A status is an error when the sink.error.code lists say so (classifiedStatus); else it is delivered.
  * Retriable failures (transport errors and timeouts, 408, 429, 5xx other than 501/505) are retried
  * on the shared backoff; a Retry-After on 429/503 is a least wait (the computed delay when that is
- * longer, so `0` or a past date does not retry at once), capped at the backoff maximum. With
+ * longer, so `0` or a past date does not retry at once), capped at sink.retry.after.max.ms. With
  * OIDC, a 401 invalidates the token and the request is sent once more with a fresh one, without
  * counting as an attempt (as TokenRenewal allows: not at every request while fresh tokens are
  * refused too). When the attempts run out, or the endpoint refuses the credentials (401, 407), the
@@ -43,6 +43,8 @@ export interface DeliverySettings {
   readonly timeoutMs: number;
   readonly isError: (status: number) => boolean;
   readonly policy: BackoffPolicy;
+  /** The longest Retry-After honoured (sink.retry.after.max.ms, at least the backoff maximum). */
+  readonly retryAfterMaxMs: number;
   /** Attempts in all; Infinity retries until delivered or stopped. */
   readonly maxAttempts: number;
   /** Sent unless a record's own or a configured header has the name (the converter's Content-Type). */
@@ -166,7 +168,7 @@ export class HttpDelivery {
                   ? error.retryAfterMs
                   : undefined;
             const retriable = error instanceof RetriableStatus || isRetriable(error);
-            return { retriable, minDelayMs: wish === undefined ? undefined : Math.min(wish, this.s.policy.maxMs) };
+            return { retriable, minDelayMs: wish === undefined ? undefined : Math.min(wish, this.s.retryAfterMaxMs) };
           },
           onRetry: (error, attempt, delayMs) =>
             this.log.warn(

@@ -29,6 +29,8 @@ export interface SinkSettings {
   readonly timeoutMs: number;
   readonly isError: (status: number) => boolean;
   readonly policy: BackoffPolicy;
+  /** The longest Retry-After honoured: sink.retry.after.max.ms, never below the backoff maximum. */
+  readonly retryAfterMaxMs: number;
   readonly maxAttempts: number;
   /** User headers (sink.header.*), names as written. */
   readonly headers: [string, string][];
@@ -113,6 +115,7 @@ export function sinkSettings(config: Config): SinkSettings {
       initialMs: c["sink.retry.backoff.initial.ms"],
       maxMs: c["sink.retry.backoff.max.ms"],
     },
+    retryAfterMaxMs: Math.max(c["sink.retry.after.max.ms"], c["sink.retry.backoff.max.ms"]),
     maxAttempts: retries === -1 ? Number.POSITIVE_INFINITY : retries,
     headers,
     concurrency: Math.min(c["sink.writer.thread-pool.size"], c["sink.requests.max-inflight"]),
