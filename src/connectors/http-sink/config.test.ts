@@ -33,7 +33,7 @@ describe("httpSinkConfig", () => {
       requestRecords: 500,
     });
     expect(s.timeoutMs).toBe(30_000);
-    expect(s.concurrency).toBe(1);
+    expect(s.concurrency).toBe(50); // sink.requests.max-inflight; the thread pool (unset) bounds nothing
     expect(s.maxBuffered).toBe(10_000);
     expect(s.method).toBe("POST");
     expect(s.isError(404)).toBe(true);

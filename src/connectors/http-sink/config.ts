@@ -84,8 +84,8 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.atLeast(1)],
     }),
     "sink.writer.thread-pool.size": key.int({
-      doc: "Requests one task sends concurrently (records of one partition are never in two requests at once, so they stay in order).",
-      default: 1,
+      doc: "Requests one task sends concurrently, at most sink.requests.max-inflight (records of one partition are never in two requests at once, so they stay in order). Unset: sink.requests.max-inflight alone bounds them, as in Flink's writer, whose pool of 1 thread (the document's default) handles the answers while up to max-inflight requests are in flight.",
+      default: null,
       importance: "MEDIUM",
       group: CONNECTION,
       validators: [check.between(1, 1024)],
@@ -120,7 +120,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.atLeast(0)],
     }),
     "sink.requests.max-inflight": key.int({
-      doc: "The most requests in flight (including those waiting to be retried); further flushes wait.",
+      doc: "The most requests in flight (including those waiting to be retried); further flushes wait. One task has at most one request per partition in flight, so it sends min(this, its partitions with records waiting) requests at once.",
       default: 50,
       importance: "MEDIUM",
       group: BUFFERING,

@@ -34,7 +34,7 @@ export interface SinkSettings {
   readonly maxAttempts: number;
   /** User headers (sink.header.*), names as written. */
   readonly headers: [string, string][];
-  /** Requests at once: min(thread-pool size, max in-flight). */
+  /** Requests at once: min(thread-pool size when set, max in-flight). */
   readonly concurrency: number;
   readonly maxBuffered: number;
   readonly maxBufferedBytes: number;
@@ -118,7 +118,10 @@ export function sinkSettings(config: Config): SinkSettings {
     retryAfterMaxMs: Math.max(c["sink.retry.after.max.ms"], c["sink.retry.backoff.max.ms"]),
     maxAttempts: retries === -1 ? Number.POSITIVE_INFINITY : retries,
     headers,
-    concurrency: Math.min(c["sink.writer.thread-pool.size"], c["sink.requests.max-inflight"]),
+    concurrency: Math.min(
+      c["sink.writer.thread-pool.size"] ?? Number.POSITIVE_INFINITY,
+      c["sink.requests.max-inflight"],
+    ),
     maxBuffered: c["sink.requests.max-buffered"],
     maxBufferedBytes: c["sink.requests.max-buffered.bytes"],
     logRequests: c["sink.request-callback"] === "slf4j-logger",
