@@ -137,7 +137,7 @@ export class RecordEncoder {
       name === "topic" ? record.topic : name === "partition" ? String(record.kafkaPartition) : (key() ?? ""),
     );
     const headers = this.perRecordHeaders ? this.ownHeaders(record, key) : [];
-    const remove = body === null && this.s.deleteNullValues === true;
+    const remove = this.s.deleteNullValues === true && (record.value === null || record.value === undefined);
     const route = this.template.templated || headers.length > 0 ? `${url}\n${JSON.stringify(headers)}` : "";
     return {
       record,
