@@ -6,8 +6,9 @@
  */
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { Schemas } from "../../api/data/schema.ts";
 import { DataError } from "../../errors.ts";
-import { endpoint, harness, record, stringConverters, validationErrors } from "./test-support.ts";
+import { endpoint, harness, jsonConverters, record, stringConverters, validationErrors } from "./test-support.ts";
 
 const tp = { topic: "orders", partition: 0 };
 
@@ -92,6 +93,19 @@ describe("behavior.on.null.values", () => {
     expect(del.headers.authorization).toBe("Basic dTpw");
     expect(del.headers["x-key"]).toBe("a");
     expect(h.task.preCommit([{ ...tp, offset: 4 }])).toEqual([{ ...tp, offset: 4 }]);
+  });
+
+  test("delete: a null value with a schema (JsonConverter schemas.enable=true writes an envelope) is a DELETE too", async () => {
+    await using server = endpoint();
+    const converters = jsonConverters();
+    converters.value.configure({ "schemas.enable": "true" }, false);
+    await using h = harness(
+      { url: server.url("/items/${key}"), "behavior.on.null.values": "delete", "sink.flush-buffer.timeout": "0" },
+      { converters },
+    );
+    await h.task.put([{ ...record(0, 0, null, { key: "a" }), valueSchema: Schemas.OPTIONAL_STRING }]);
+    await waitFor(() => server.received.length === 1);
+    expect(server.received.map((r) => [r.method, r.path, r.body])).toEqual([["DELETE", "/items/a", ""]]);
   });
 
   test("delete: a DELETE the endpoint refuses goes to errors.tolerance, naming the method", async () => {
