@@ -1,24 +1,22 @@
 /**
  * HttpDelivery: sends one request of the HTTP sink until it is delivered or fails for good.
  * A status is an error when the sink.error.code lists say so (classifiedStatus); else it is delivered.
- * Retriable failures (transport errors and timeouts, 408, 429, 5xx other than 501/505) are retried
- * on the shared backoff; a Retry-After on 429/503 is a least wait (the computed delay when that is
- * longer, so `0` or a past date does not retry at once), capped at sink.retry.after.max.ms. With
- * OIDC, a 401 invalidates the token and the request is sent once more with a fresh one, without
- * counting as an attempt (as TokenRenewal allows: not at every request while fresh tokens are
- * refused too). When the attempts run out, or the endpoint refuses the credentials (401, 407), the
- * outcome is "fatal": the endpoint is at fault, not the records, so they never go to errors.tolerance
- * (Connect's sinks throw then; the task fails and a restart redelivers them). Each attempt is measured and, with the
- * `slf4j-logger` request callback, logged at DEBUG (bodies at TRACE). Headers are never logged.
+ * Retriable failures (transport errors and timeouts, 408, 429, 5xx other than 501/505) are retried on the
+ * shared backoff; a Retry-After on 429/503 is a least wait (the computed delay when that is longer, so
+ * `0` or a past date does not retry at once), capped at sink.retry.after.max.ms. With OIDC, a 401
+ * invalidates the token and the request is sent once more with a fresh one, without counting as an
+ * attempt (as TokenRenewal allows: not at every request while fresh tokens are refused too). When
+ * the attempts run out, or the endpoint refuses the credentials (401, 407), the outcome is "fatal":
+ * the endpoint is at fault, not the records, so they never go to errors.tolerance (Connect's sinks
+ * throw then; the task fails and a restart redelivers them). Each attempt is measured and, with
+ * `sink.request-callback=slf4j-logger`, logged at DEBUG (bodies at TRACE), never its headers.
  *
- * A 2xx is delivered once its head came, its body still arriving at the timeout or not: as getindata's
- * sink, whose Java HttpClient stops the request timer at the response head (MultiExchange). A reset
- * before the body's first 64 KiB came is a transport error from the client: retried.
+ * A 2xx is delivered once its head came, its body still arriving at the timeout or not: as getindata's sink,
+ * whose Java HttpClient stops the request timer at the response head (MultiExchange). A reset before
+ * the body's first 64 KiB came is a transport error from the client: retried.
  *
- * A 3xx reaching here was not followed by the client (300, 304, 305, or a redirect without
- * Location). As in getindata's Flink HTTP connector (Java's Redirect.NORMAL, then its status
- * checker), it is an error only when sink.error.code lists it (the default 4XX,5XX does not): it
- * counts as delivered, with a WARN once per status, as the endpoint may not have stored anything.
+ * A 3xx reaching here was not followed (300, 304, 305, a redirect without Location): as in getindata's
+ * connector, an error only when sink.error.code lists it; else delivered, with a WARN once per status.
  *
  * `send` stops (outcome "aborted", no further attempt) when its signal aborts: the task stopping,
  * or the task abandoning a request whose partitions were revoked. Only the task stopping (the
@@ -43,8 +41,7 @@ export interface DeliverySettings {
   readonly timeoutMs: number;
   readonly isError: (status: number) => boolean;
   readonly policy: BackoffPolicy;
-  /** The longest Retry-After honoured (sink.retry.after.max.ms, at least the backoff maximum). */
-  readonly retryAfterMaxMs: number;
+  readonly retryAfterMaxMs: number; // sink.retry.after.max.ms, at least the backoff maximum
   /** Attempts in all; Infinity retries until delivered or stopped. */
   readonly maxAttempts: number;
   /** Sent unless a record's own or a configured header has the name (the converter's Content-Type). */
@@ -58,8 +55,7 @@ export interface DeliverySettings {
 }
 
 export interface OutgoingRequest {
-  /** Another method than the configured one (DELETE, for a null value), sent without body and Content-Type. */
-  readonly method?: string;
+  readonly method?: string; // DELETE (a null value): sent without body and Content-Type
   readonly url: string;
   readonly headers: readonly [string, string][];
   readonly body: Uint8Array;

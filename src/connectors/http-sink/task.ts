@@ -48,6 +48,7 @@ import { SinkMetrics } from "./sink-metrics.ts";
 
 const EMPTY = new Uint8Array(0);
 const COMMIT_REQUEST_INTERVAL_MS = 250;
+const TOMBSTONE_REFUSED = "The record's value is null (a tombstone) and behavior.on.null.values is fail";
 
 export class HttpSinkTask implements SinkTask {
   /** Consumed JSON values arrive unparsed (JsonText) and their bytes go into the bodies as they are. */
@@ -109,13 +110,10 @@ export class HttpSinkTask implements SinkTask {
     this.throwIfFailed();
     for (const record of records) {
       try {
-        if (record.value === null || record.value === undefined) {
-          // behavior.on.null.values: ignore (as Flink's pipeline: never sent, committed with what follows), fail, send, delete.
-          if (this.settings.nullValues === "ignore") continue;
-          if (this.settings.nullValues === "fail") {
-            throw new DataError("The record's value is null (a tombstone) and behavior.on.null.values is fail");
-          }
-        }
+        // behavior.on.null.values: ignore (as Flink's pipeline: never sent, committed with what follows), fail, send, delete.
+        const tombstone = record.value === null || record.value === undefined;
+        if (tombstone && this.settings.nullValues === "ignore") continue;
+        if (tombstone && this.settings.nullValues === "fail") throw new DataError(TOMBSTONE_REFUSED);
         this.buffer.add(this.encoder.encode(record));
       } catch (error) {
         await this.reportErrant([record], error);
