@@ -46,6 +46,8 @@ const RECORD_BYTES = Number(env.BENCH_SINK_RECORD_BYTES ?? "1024");
 const ENDPOINT_DELAY_MS = Number(env.BENCH_SINK_ENDPOINT_DELAY_MS ?? "0");
 /** sink.requests.max-buffered.bytes for the gateway (BENCH_SINK_MAX_BUFFERED_BYTES; default: the connector's). */
 const MAX_BUFFERED_BYTES = env.BENCH_SINK_MAX_BUFFERED_BYTES;
+/** sink.writer.thread-pool.size for the gateway (BENCH_SINK_THREADS; default one request per partition at once). */
+const THREADS = env.BENCH_SINK_THREADS ?? String(PARTITIONS);
 const counts = {
   batch: Number(env.BENCH_SINK_BATCH_RECORDS ?? "100000"),
   single: Number(env.BENCH_SINK_SINGLE_RECORDS ?? "20000"),
@@ -142,7 +144,7 @@ async function measure(system: SystemName, mode: Mode, topic: string, run: numbe
           "sink.request.batch.size": String(BATCH),
           "sink.batch.max-size": String(BATCH),
           "sink.flush-buffer.timeout": "100",
-          "sink.writer.thread-pool.size": String(PARTITIONS),
+          "sink.writer.thread-pool.size": THREADS,
           "value.converter": "org.apache.kafka.connect.json.JsonConverter",
           "value.converter.schemas.enable": "false",
           ...(MAX_BUFFERED_BYTES ? { "sink.requests.max-buffered.bytes": MAX_BUFFERED_BYTES } : {}),

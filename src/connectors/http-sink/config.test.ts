@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { builtInRegistry } from "../../plugins.ts";
 import { validateConnectorConfig } from "../../runtime/validate-connector-config.ts";
-import { crossKeyErrors, HEADER_FAMILY, httpSinkConfig } from "./config.ts";
+import { HEADER_FAMILY, httpSinkConfig } from "./config.ts";
 import { parseDurationMs } from "./config-checks.ts";
 import { HttpSinkConnector } from "./connector.ts";
+import { crossKeyErrors } from "./cross-key-checks.ts";
 import { httpSink } from "./index.ts";
 import { authorizationValue, sinkSettings } from "./settings.ts";
 import { validationErrors } from "./test-support.ts";
@@ -33,7 +34,7 @@ describe("httpSinkConfig", () => {
       requestRecords: 500,
     });
     expect(s.timeoutMs).toBe(30_000);
-    expect(s.concurrency).toBe(1);
+    expect(s.concurrency).toBe(50); // sink.requests.max-inflight; the thread pool (unset) bounds nothing
     expect(s.maxBuffered).toBe(10_000);
     expect(s.method).toBe("POST");
     expect(s.isError(404)).toBe(true);

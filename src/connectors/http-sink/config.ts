@@ -6,7 +6,7 @@
  * connector (validation at start) and the task (settings).
  */
 import { AliasedConfigDef } from "../../plugin/config-aliases.ts";
-import { check, defineConfig, key, type RawConfig } from "../../plugin/config-def.ts";
+import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import * as checks from "./config-checks.ts";
 
 export const HTTP_SINK_CONNECTOR = "io.edgegateway.connect.http.HttpSinkConnector";
@@ -39,7 +39,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.oneOfIgnoreCase(["json", "raw"])],
     }),
     url: key.string({
-      doc: "The endpoint URL, http or https. `${topic}`, `${partition}` and `${key}` are replaced per record (URL-encoded); records are only batched together when their URL is the same.",
+      doc: "The endpoint URL, http or https. `${topic}`, `${partition}` and `${key}` are replaced per record (URL-encoded; a string key is its text, a bytes key its unpadded base64url, another key what the key converter writes); records are only batched together when their URL is the same. A record whose values would make a path segment `.`, `..` or empty, or the URL invalid, is a data error (errors.tolerance).",
       importance: "HIGH",
       group: CONNECTION,
       width: "LONG",
@@ -52,6 +52,14 @@ export const httpSinkConfig = new AliasedConfigDef(
       group: CONNECTION,
       recommended: ["POST", "PUT"],
       validators: [check.oneOfIgnoreCase(["POST", "PUT"])],
+    }),
+    "behavior.on.null.values": key.string({
+      doc: "What a record with a null value (a tombstone) does: `ignore` = not sent, its offset committed (as Flink's pipeline, whose Kafka source formats drop null messages; the name and `ignore` default are those of Confluent's HTTP sink); `send` = sent as `null` in a batch and as an empty body in single mode (releases before this key); `delete` = a DELETE request of its own to the record's URL, without body; `fail` = a data error, handled by errors.tolerance (dead letter queue, or task failure).",
+      default: "ignore",
+      importance: "MEDIUM",
+      group: CONNECTION,
+      recommended: ["ignore", "send", "delete", "fail"],
+      validators: [check.oneOfIgnoreCase(["ignore", "send", "delete", "fail"])],
     }),
     "sink.writer.request.mode": key.string({
       doc: "batch: one request carries up to sink.request.batch.size records as a JSON array of their converted values; single: one request per record whose body is the converted value.",
@@ -76,8 +84,8 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.atLeast(1)],
     }),
     "sink.writer.thread-pool.size": key.int({
-      doc: "Requests one task sends concurrently (records of one partition are never in two requests at once, so they stay in order).",
-      default: 1,
+      doc: "Requests one task sends concurrently, at most sink.requests.max-inflight (records of one partition are never in two requests at once, so they stay in order). Unset: sink.requests.max-inflight alone bounds them, as in Flink's writer, whose pool of 1 thread (the document's default) handles the answers while up to max-inflight requests are in flight.",
+      default: null,
       importance: "MEDIUM",
       group: CONNECTION,
       validators: [check.between(1, 1024)],
@@ -112,7 +120,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.atLeast(0)],
     }),
     "sink.requests.max-inflight": key.int({
-      doc: "The most requests in flight (including those waiting to be retried); further flushes wait.",
+      doc: "The most requests in flight (including those waiting to be retried); further flushes wait. One task has at most one request per partition in flight, so it sends min(this, its partitions with records waiting) requests at once.",
       default: 50,
       importance: "MEDIUM",
       group: BUFFERING,
@@ -133,7 +141,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.atLeast(1)],
     }),
     "sink.forward.key.header": key.string({
-      doc: "When set, the name of the HTTP header carrying the record key (converted by the key converter, as text).",
+      doc: "When set, the name of the HTTP header carrying the record key: a string key as its text, a bytes key as unpadded base64url, another key as the key converter writes it (a number `42`, a map as JSON).",
       default: "",
       importance: "LOW",
       group: HEADERS,
@@ -190,15 +198,22 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [checks.attempts],
     }),
     "sink.retry.backoff.initial.ms": key.long({
-      doc: "Wait before the first retry; it doubles per attempt (with 20% jitter). A Retry-After header on 429 and 503 replaces it.",
+      doc: "Wait before the first retry; it doubles per attempt (with 20% jitter). A longer Retry-After header on 429 and 503 replaces it (up to sink.retry.after.max.ms).",
       default: 100,
       importance: "LOW",
       group: ERRORS,
       validators: [check.atLeast(0)],
     }),
     "sink.retry.backoff.max.ms": key.long({
-      doc: "The longest wait between two attempts, also for Retry-After.",
+      doc: "The longest computed wait between two attempts (a Retry-After is bounded by sink.retry.after.max.ms instead).",
       default: 10_000,
+      importance: "LOW",
+      group: ERRORS,
+      validators: [check.atLeast(0)],
+    }),
+    "sink.retry.after.max.ms": key.long({
+      doc: "The longest Retry-After (429, 503; seconds or HTTP-date) honoured as the least wait before the next attempt: a longer one waits this long, so `Retry-After: 86400` does not idle a RUNNING task for a day. Never below sink.retry.backoff.max.ms (the earlier cap). Our key.",
+      default: 60_000,
       importance: "LOW",
       group: ERRORS,
       validators: [check.atLeast(0)],
@@ -261,31 +276,3 @@ export const httpSinkConfig = new AliasedConfigDef(
 );
 
 export type HttpSinkKeys = ReturnType<typeof httpSinkConfig.parse>;
-
-/**
- * Cross-key checks: mTLS needs both files, the key being the certificate's; OIDC needs both the
- * request and the endpoint; every `sink.header.*` is a header an HTTP client can send (headerErrors).
- */
-export function crossKeyErrors(raw: RawConfig): { key: string; message: string }[] {
-  const c = httpSinkConfig.parse(raw);
-  const errors = checks.headerErrors(raw, HEADER_FAMILY, ALIAS_PREFIXES, c["use-raw-authorization-header"]);
-  const clientCert = c["security.cert.client"];
-  const clientKey = c["security.key.client"];
-  if ((clientCert === null) !== (clientKey === null)) {
-    const missing = clientCert === null ? "security.cert.client" : "security.key.client";
-    errors.push({ key: missing, message: "mTLS needs both security.cert.client and security.key.client" });
-  } else if (clientCert && clientKey) {
-    const mismatch = checks.clientKeyPairError(clientCert, clientKey);
-    if (mismatch !== undefined) errors.push({ key: "security.key.client", message: mismatch });
-  }
-  // A missing one; an empty one is refused by validation only (validation-only.ts).
-  if ((c["security.oidc.token.request"] === null) !== (c["security.oidc.token.endpoint.url"] === null)) {
-    const missing =
-      c["security.oidc.token.request"] === null ? "security.oidc.token.request" : "security.oidc.token.endpoint.url";
-    errors.push({
-      key: missing,
-      message: "OIDC needs both security.oidc.token.request and security.oidc.token.endpoint.url",
-    });
-  }
-  return errors;
-}

@@ -6,7 +6,8 @@
 import type { Config, ConnectorContext, SinkConnector } from "../../api/connector.ts";
 import { ConfigError } from "../../errors.ts";
 import type { Logger } from "../../util/logger.ts";
-import { crossKeyErrors, httpSinkConfig } from "./config.ts";
+import { httpSinkConfig } from "./config.ts";
+import { crossKeyErrors } from "./cross-key-checks.ts";
 import { formatOf } from "./format.ts";
 
 export class HttpSinkConnector implements SinkConnector {

@@ -42,6 +42,7 @@ export function deliveryFor(s: SinkSettings, valueContentType: string, deps: Del
       timeoutMs: s.timeoutMs,
       isError: s.isError,
       policy: s.policy,
+      retryAfterMaxMs: s.retryAfterMaxMs,
       maxAttempts: s.maxAttempts,
       defaultHeaders: [contentType],
       headers: s.headers,

@@ -1,24 +1,22 @@
 /**
  * HttpDelivery: sends one request of the HTTP sink until it is delivered or fails for good.
  * A status is an error when the sink.error.code lists say so (classifiedStatus); else it is delivered.
- * Retriable failures (transport errors and timeouts, 408, 429, 5xx other than 501/505) are retried
- * on the shared backoff; a Retry-After on 429/503 is a least wait (the computed delay when that is
- * longer, so `0` or a past date does not retry at once), capped at the backoff maximum. With
- * OIDC, a 401 invalidates the token and the request is sent once more with a fresh one, without
- * counting as an attempt (as TokenRenewal allows: not at every request while fresh tokens are
- * refused too). When the attempts run out, or the endpoint refuses the credentials (401, 407), the
- * outcome is "fatal": the endpoint is at fault, not the records, so they never go to errors.tolerance
- * (Connect's sinks throw then; the task fails and a restart redelivers them). Each attempt is measured and, with the
- * `slf4j-logger` request callback, logged at DEBUG (bodies at TRACE). Headers are never logged.
+ * Retriable failures (transport errors and timeouts, 408, 429, 5xx other than 501/505) are retried on the
+ * shared backoff; a Retry-After on 429/503 is a least wait (the computed delay when that is longer, so
+ * `0` or a past date does not retry at once), capped at sink.retry.after.max.ms. With OIDC, a 401
+ * invalidates the token and the request is sent once more with a fresh one, without counting as an
+ * attempt (as TokenRenewal allows: not at every request while fresh tokens are refused too). When
+ * the attempts run out, or the endpoint refuses the credentials (401, 407), the outcome is "fatal":
+ * the endpoint is at fault, not the records, so they never go to errors.tolerance (Connect's sinks
+ * throw then; the task fails and a restart redelivers them). Each attempt is measured and, with
+ * `sink.request-callback=slf4j-logger`, logged at DEBUG (bodies at TRACE), never its headers.
  *
- * A 2xx is delivered once its head came, its body still arriving at the timeout or not: as getindata's
- * sink, whose Java HttpClient stops the request timer at the response head (MultiExchange). A reset
- * before the body's first 64 KiB came is a transport error from the client: retried.
+ * A 2xx is delivered once its head came, its body still arriving at the timeout or not: as getindata's sink,
+ * whose Java HttpClient stops the request timer at the response head (MultiExchange). A reset before
+ * the body's first 64 KiB came is a transport error from the client: retried.
  *
- * A 3xx reaching here was not followed by the client (300, 304, 305, or a redirect without
- * Location). As in getindata's Flink HTTP connector (Java's Redirect.NORMAL, then its status
- * checker), it is an error only when sink.error.code lists it (the default 4XX,5XX does not): it
- * counts as delivered, with a WARN once per status, as the endpoint may not have stored anything.
+ * A 3xx reaching here was not followed (300, 304, 305, a redirect without Location): as in getindata's
+ * connector, an error only when sink.error.code lists it; else delivered, with a WARN once per status.
  *
  * `send` stops (outcome "aborted", no further attempt) when its signal aborts: the task stopping,
  * or the task abandoning a request whose partitions were revoked. Only the task stopping (the
@@ -43,6 +41,7 @@ export interface DeliverySettings {
   readonly timeoutMs: number;
   readonly isError: (status: number) => boolean;
   readonly policy: BackoffPolicy;
+  readonly retryAfterMaxMs: number; // sink.retry.after.max.ms, at least the backoff maximum
   /** Attempts in all; Infinity retries until delivered or stopped. */
   readonly maxAttempts: number;
   /** Sent unless a record's own or a configured header has the name (the converter's Content-Type). */
@@ -56,6 +55,7 @@ export interface DeliverySettings {
 }
 
 export interface OutgoingRequest {
+  readonly method?: string; // DELETE (a null value): sent without body and Content-Type
   readonly url: string;
   readonly headers: readonly [string, string][];
   readonly body: Uint8Array;
@@ -164,11 +164,11 @@ export class HttpDelivery {
                   ? error.retryAfterMs
                   : undefined;
             const retriable = error instanceof RetriableStatus || isRetriable(error);
-            return { retriable, minDelayMs: wish === undefined ? undefined : Math.min(wish, this.s.policy.maxMs) };
+            return { retriable, minDelayMs: wish === undefined ? undefined : Math.min(wish, this.s.retryAfterMaxMs) };
           },
           onRetry: (error, attempt, delayMs) =>
             this.log.warn(
-              `${this.s.method} ${redactUrl(request.url)} failed (attempt ${attempt + 1}${Number.isFinite(this.s.maxAttempts) ? ` of ${this.s.maxAttempts}` : ""}): ${error instanceof RetriableStatus ? `HTTP ${error.response.status}` : (error as Error).message}; retrying in ${delayMs} ms`,
+              `${request.method ?? this.s.method} ${redactUrl(request.url)} failed (attempt ${attempt + 1}${Number.isFinite(this.s.maxAttempts) ? ` of ${this.s.maxAttempts}` : ""}): ${error instanceof RetriableStatus ? `HTTP ${error.response.status}` : (error as Error).message}; retrying in ${delayMs} ms`,
             ),
         },
       );
@@ -185,7 +185,7 @@ export class HttpDelivery {
         return refusesCredentials(error.status) ? { kind: "fatal", error } : { kind: "rejected", error };
       }
       if (error instanceof TokenFailure) return { kind: "fatal", error: error.cause as Error };
-      const message = `${this.s.method} ${redactUrl(request.url)} failed after ${attempts} attempt(s): ${(error as Error).message}`;
+      const message = `${request.method ?? this.s.method} ${redactUrl(request.url)} failed after ${attempts} attempt(s): ${(error as Error).message}`;
       const failure = new ConnectError(message, { cause: error });
       // A redirect the sink may not follow is about where these records would go: errors.tolerance.
       return isRetriable(error) ? { kind: "fatal", error: failure } : { kind: "rejected", error: failure };
@@ -197,7 +197,7 @@ export class HttpDelivery {
     if (this.warnedRedirects.has(status)) return;
     this.warnedRedirects.add(status);
     this.log.warn(
-      `HTTP ${status} from ${this.s.method} ${redactUrl(request.url)} was not followed (not a redirect with a Location) and is not in sink.error.code: its records count as delivered, although the endpoint may not have stored them (list 3XX in sink.error.code to treat it as an error; logged once per status)`,
+      `HTTP ${status} from ${request.method ?? this.s.method} ${redactUrl(request.url)} was not followed (not a redirect with a Location) and is not in sink.error.code: its records count as delivered, although the endpoint may not have stored them (list 3XX in sink.error.code to treat it as an error; logged once per status)`,
     );
   }
 
@@ -207,7 +207,7 @@ export class HttpDelivery {
       // One value per header name, case-insensitively. What the connector's config says wins over what
       // a producer put in a record (forwarded headers, CloudEvents attributes), and the OIDC token over both.
       const merged = new Map<string, [string, string]>();
-      for (const h of this.s.defaultHeaders) merged.set(h[0].toLowerCase(), h);
+      if (request.method === undefined) for (const h of this.s.defaultHeaders) merged.set(h[0].toLowerCase(), h);
       for (const h of request.headers) merged.set(h[0].toLowerCase(), h);
       for (const h of this.s.headers) merged.set(h[0].toLowerCase(), h);
       let token: string | undefined;
@@ -248,10 +248,10 @@ export class HttpDelivery {
     this.metrics.inFlight.set(this.metrics.inFlight.get() + 1);
     try {
       const response = await this.client.request({
-        method: this.s.method,
+        method: request.method ?? this.s.method,
         url: request.url,
         headers,
-        body: request.body,
+        ...(request.method === undefined ? { body: request.body } : {}),
         timeoutMs: this.s.timeoutMs,
         signal,
         bodyPrefixBytes: RESPONSE_BYTES_KEPT,
@@ -273,7 +273,7 @@ export class HttpDelivery {
 
   private logExchange(request: OutgoingRequest, response: HttpResponse): void {
     if (!this.s.logRequests || !this.log.isEnabled("DEBUG")) return;
-    const line = `${this.s.method} ${redactUrl(request.url)} → ${response.status} in ${Math.round(response.durationMs)} ms (${request.records} records, ${request.body.length} bytes sent, ${response.body.length}${response.truncated ? " (first)" : ""} bytes received)`;
+    const line = `${request.method ?? this.s.method} ${redactUrl(request.url)} → ${response.status} in ${Math.round(response.durationMs)} ms (${request.records} records, ${request.body.length} bytes sent, ${response.body.length}${response.truncated ? " (first)" : ""} bytes received)`;
     if (this.log.isEnabled("TRACE")) {
       this.log.trace(
         `${line}\nRequest body: ${decoder.decode(request.body)}\nResponse body: ${this.mask.apply(decoder.decode(response.body), response.truncated)}`,
@@ -287,7 +287,7 @@ export class HttpDelivery {
     const excerpt = excerptOf(response.body, (text, cut) => this.mask.apply(text, cut), response.truncated);
     return new HttpStatusError(
       response.status,
-      `HTTP ${response.status} from ${this.s.method} ${redactUrl(request.url)} after ${attempts} attempt(s)${excerpt ? `: ${excerpt}` : ""}`,
+      `HTTP ${response.status} from ${request.method ?? this.s.method} ${redactUrl(request.url)} after ${attempts} attempt(s)${excerpt ? `: ${excerpt}` : ""}`,
       excerpt,
     );
   }

@@ -79,13 +79,13 @@ describe("Flink HTTP connector document: sink options", () => {
     });
   });
 
-  test("the documented defaults: batch mode, 500 per request, 30 s timeout, one thread, slf4j-logger", () => {
+  test("the documented defaults: batch mode, 500 per request, 30 s timeout, 50 in flight (Flink's writer with its one thread), slf4j-logger", () => {
     const s = sinkSettings({ url: "http://localhost:8080/client" });
     expect([s.singleBodies, s.limits.requestRecords, s.timeoutMs, s.concurrency, s.logRequests]).toEqual([
       false,
       500,
       30_000,
-      1,
+      50,
       true,
     ]);
   });
@@ -178,5 +178,38 @@ describe("sink.requests.max-inflight", () => {
     release();
     await waitFor(() => server.received.length === 4);
     expect(maxInFlight).toBe(2);
+  });
+
+  // Leftovers sinkp7 #6: the default was one request at a time per task (min(thread-pool 1, 50)),
+  // where Flink's writer has up to sink.requests.max-inflight (50) in flight with its one thread.
+  test("by default a task sends one request per partition at once, each partition's records in order", async () => {
+    await using server = endpoint();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let release!: () => void;
+    let gate = new Promise<void>((r) => (release = r));
+    server.answer(async () => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await gate;
+      inFlight--;
+      return new Response("ok");
+    });
+    await using h = harness(
+      { url: server.url(), "sink.request.batch.size": "2", "sink.flush-buffer.timeout": "0" },
+      { assignment: [0, 1, 2, 3].map((partition) => ({ topic: "orders", partition })) },
+    );
+    await h.task.put([0, 1, 2, 3].flatMap((p) => [0, 1, 2, 3].map((o) => record(p, o, { p, o }))));
+    await waitFor(() => inFlight === 4);
+    expect(server.received).toHaveLength(4);
+    const first = release;
+    gate = new Promise<void>((r) => (release = r));
+    first();
+    await waitFor(() => server.received.length === 8 && inFlight === 4);
+    release();
+    await h.task.idle();
+    expect(maxInFlight).toBe(4);
+    const seen = server.values() as { p: number; o: number }[];
+    for (const p of [0, 1, 2, 3]) expect(seen.filter((v) => v.p === p).map((v) => v.o)).toEqual([0, 1, 2, 3]);
   });
 });

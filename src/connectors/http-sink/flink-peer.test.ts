@@ -14,7 +14,7 @@ import { waitFor } from "../../../test/support/wait-for.ts";
 import type { TaskConverters } from "../../api/connector.ts";
 import { ByteArrayConverter } from "../../converters/byte-array-converter.ts";
 import { SimpleHeaderConverter } from "../../converters/simple-header-converter.ts";
-import { crossKeyErrors } from "./config.ts";
+import { crossKeyErrors } from "./cross-key-checks.ts";
 import { harness, jsonConverters, record } from "./test-support.ts";
 import { type WireRequest, wireRecorder } from "./wire-recorder.ts";
 

@@ -4,8 +4,9 @@
  */
 import type { SinkConnectorDescriptor } from "../../plugin/descriptor.ts";
 import { GATEWAY_VERSION } from "../../version.ts";
-import { crossKeyErrors, HTTP_SINK_CONNECTOR, HTTP_SINK_TASK, httpSinkConfig } from "./config.ts";
+import { HTTP_SINK_CONNECTOR, HTTP_SINK_TASK, httpSinkConfig } from "./config.ts";
 import { HttpSinkConnector } from "./connector.ts";
+import { crossKeyErrors } from "./cross-key-checks.ts";
 import { formatConverters } from "./format.ts";
 import { HttpSinkTask } from "./task.ts";
 import { sinkValidationOnly } from "./validation-only.ts";

@@ -127,13 +127,15 @@ export class RecordBuffer {
    * undefined when no idle lane has such records. Its lanes become busy.
    */
   take(maxRecords = Number.POSITIVE_INFINITY, upToSeq = Number.POSITIVE_INFINITY): TakenRequest | undefined {
-    const limit = Math.max(1, Math.min(maxRecords, this.limits.requestRecords));
     const lanes = [...this.idle()]
       .filter((lane) => lane.queue[lane.head]!.seq <= upToSeq)
       .sort((a, b) => a.queue[a.head]!.enqueuedAt - b.queue[b.head]!.enqueuedAt);
     const first = lanes[0];
     if (!first) return undefined;
     const route = first.queue[first.head]!.route;
+    // A DELETE (a null value under behavior.on.null.values=delete) is a request of its own.
+    const limit =
+      first.queue[first.head]!.method === undefined ? Math.max(1, Math.min(maxRecords, this.limits.requestRecords)) : 1;
     const records: EncodedRecord[] = [];
     const taken: [Lane, number][] = [];
     // `[` plus, per record, its bytes and the `,` or `]` after it: the exact batch body size.

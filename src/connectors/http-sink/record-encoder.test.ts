@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { DataError } from "../../errors.ts";
-import { endpoint, harness, record, stringConverters } from "./test-support.ts";
+import { endpoint, harness, jsonConverters, record, stringConverters } from "./test-support.ts";
 
 const fast = { "sink.flush-buffer.timeout": "0", "sink.writer.request.mode": "single" };
 
@@ -68,6 +68,36 @@ describe("RecordEncoder", () => {
       expect(h.errant).toEqual([]);
     });
 
+    // Leftovers sinkp7 #3: a placeholder next to literal text could still make a dot or empty segment.
+    test.each([
+      ["/v1/.${key}/orders", "", "."],
+      ["/v1/%2e${key}/orders", "", "%2e"],
+    ])("%p with key %p: the filled segment %p is checked as a whole", async (path, key, segment) => {
+      await using server = endpoint();
+      await using h = harness({ url: server.url(path), ...fast }, { converters: stringConverters() });
+      await h.task.put([{ ...record(0, 0, "bad"), key }, record(0, 1, "after", { key: "t" })]);
+      await waitFor(() => server.received.length === 1 && h.errant.length === 1);
+      expect(server.received[0]!.path).toBe(path.replace("${key}", "t"));
+      expect(h.errant[0]!.record.kafkaOffset).toBe(0);
+      expect(h.errant[0]!.error).toBeInstanceOf(DataError);
+      expect(h.errant[0]!.error.message).toBe(
+        `The URL path segment "${segment}" filled in with the record's values would be a dot segment, another resource than the template names`,
+      );
+    });
+
+    test("a key that empties the host is a data error, not an endpoint outage", async () => {
+      await using server = endpoint();
+      const port = new URL(server.url()).port;
+      await using h = harness(
+        { url: `http://127.0.0.1\${key}:${port}/in`, ...fast },
+        { converters: stringConverters() },
+      );
+      await h.task.put([record(0, 0, "bad", { key: "a b" }), record(0, 1, "ok", { key: "" })]);
+      await waitFor(() => server.received.length === 1 && h.errant.length === 1);
+      expect(h.errant[0]!.error.message).toStartWith("The URL filled in with the record's values is not a valid URL");
+      expect(h.raised).toEqual([]);
+    });
+
     test("in the query string a dot key is data like any other", async () => {
       await using server = endpoint();
       await using h = harness(
@@ -90,6 +120,49 @@ describe("RecordEncoder", () => {
       expect(error.message).toBe("Tolerance exceeded in error handler");
       expect(server.received).toEqual([]);
     });
+  });
+});
+
+describe("RecordEncoder key text", () => {
+  // Leftovers sinkp7 #1: under JsonConverter a string key reached the URL and the key header as its JSON ("abc" → %22abc%22).
+  test("under JsonConverter a string key is its text; a number or map key is what the converter writes", async () => {
+    await using server = endpoint();
+    await using h = harness(
+      { url: server.url("/k/${key}"), "sink.forward.key.header": "X-Key", ...fast },
+      { converters: jsonConverters() },
+    );
+    await h.task.put([
+      record(0, 0, 1, { key: "abc" }),
+      record(0, 1, 2, { key: 42 }),
+      record(0, 2, 3, { key: { id: "a" } }),
+    ]);
+    await waitFor(() => server.received.length === 3);
+    expect(server.received.map((r) => [r.path, r.headers["x-key"]])).toEqual([
+      ["/k/abc", "abc"],
+      ["/k/42", "42"],
+      ["/k/%7B%22id%22%3A%22a%22%7D", '{"id":"a"}'],
+    ]);
+    expect(h.errant).toEqual([]);
+  });
+
+  // Leftovers sinkp7 #2: a bytes key was decoded as UTF-8, bytes that are not UTF-8 becoming U+FFFD.
+  test("a bytes key is its bytes in unpadded base64url, in the URL and the key header alike", async () => {
+    await using server = endpoint();
+    await using h = harness(
+      { url: server.url("/k/${key}"), "sink.forward.key.header": "X-Key", ...fast },
+      { converters: stringConverters() },
+    );
+    await h.task.put([
+      record(0, 0, "a", { key: new Uint8Array([0xff, 0xfe, 0x00, 0x3f]) }),
+      record(0, 1, "b", { key: new Uint8Array([0xfb, 0xff]) }),
+      record(0, 2, "c", { key: new TextEncoder().encode("dev-1") }),
+    ]);
+    await waitFor(() => server.received.length === 3);
+    expect(server.received.map((r) => [r.path, r.headers["x-key"]])).toEqual([
+      ["/k/__4APw", "__4APw"],
+      ["/k/-_8", "-_8"],
+      ["/k/ZGV2LTE", "ZGV2LTE"],
+    ]);
   });
 });
 

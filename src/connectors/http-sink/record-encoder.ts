@@ -2,12 +2,11 @@
  * RecordEncoder: turns a SinkRecord into what a request needs, once, when `put` receives it: the
  * value as the connector's value converter writes it (so JsonConverter with schemas.enable=false
  * gives plain JSON; a value that arrived as a JsonText, consumed JSON no transformation read, is
- * written as the consumed bytes, with no parse and re-serialize), the URL with `${topic}`, `${partition}` and `${key}` filled in, and the
+ * written as the consumed bytes, with no parse and re-serialize), the URL with `${topic}`, `${partition}`
+ * and `${key}` filled in (UrlTemplate: a value that would move the request to another resource is a
+ * DataError), the key as text (keyText: a string key its text, a bytes key base64url), and the
  * record's own HTTP headers (forwarded key and Kafka headers, CloudEvents binary mode). Records
- * whose URL and own headers are equal share a `route` and may travel in one batch request. A value
- * that would fill a path segment with `.` or `..` (also as `%2e`) is a DataError: the URL parser
- * would resolve it to a parent path, another resource than the template names; so is a null or
- * empty key there (`/items/${key}` would become `/items/`, the collection). With
+ * whose URL and own headers are equal share a `route` and may travel in one batch request. With
  * `sink.forward.headers=*`, hop-by-hop and credential headers (`isReservedHeader`) are not forwarded
  * unless the list names them, nor are headers whose names cannot be HTTP header names.
  * Also builds request bodies: a JSON array of values (batch) or one value (single).
@@ -18,7 +17,9 @@ import type { SinkRecord } from "../../api/record.ts";
 import { RecordHeaders } from "../../api/record-headers.ts";
 import { DataError } from "../../errors.ts";
 import { headerValueOf, isHeaderName } from "../../http/header-value.ts";
+import { keyText as recordKeyText } from "./key-text.ts";
 import { recordWeight } from "./record-weight.ts";
+import { UrlTemplate } from "./url-template.ts";
 
 export interface EncoderSettings {
   readonly url: string;
@@ -27,6 +28,8 @@ export interface EncoderSettings {
   readonly forwardHeaders: readonly string[];
   readonly forwardHeadersPrefix: string;
   readonly cloudEvents: { readonly type: string; readonly source: string } | null;
+  /** behavior.on.null.values=delete: a null value is a DELETE of its own, without body. */
+  readonly deleteNullValues?: boolean;
 }
 
 /** A record ready to be sent; `tp`/`offset` are where it was consumed (for offset commits). */
@@ -36,6 +39,8 @@ export interface EncodedRecord {
   readonly offset: number;
   /** The converted value; null for a null value. */
   readonly body: Uint8Array | null;
+  /** DELETE for a null value under behavior.on.null.values=delete (sent alone, no body); else the configured method. */
+  readonly method?: "DELETE";
   readonly url: string;
   readonly headers: readonly [string, string][];
   /** Equal for records that may share a request (same URL and own headers). */
@@ -50,9 +55,6 @@ export interface EncodedRecord {
 
 const text = new TextDecoder();
 const utf8 = new TextEncoder();
-const PLACEHOLDER = /\$\{(topic|partition|key)\}/g;
-/** `.` and `..`, also percent-encoded: URL parsing would take them as a step up the path. */
-const DOT_SEGMENT = /^(\.|%2e){1,2}$/i;
 
 /** The Content-Type of a value converter's output. */
 export function contentTypeOf(converterClass: string): string {
@@ -88,9 +90,7 @@ export function tpKey(topic: string, partition: number): string {
 }
 
 export class RecordEncoder {
-  private readonly templated: boolean;
-  /** Where the URL template's path ends: a placeholder before it fills a path segment. */
-  private readonly pathEnd: number;
+  private readonly template: UrlTemplate;
   private readonly perRecordHeaders: boolean;
   private readonly forwardAll: boolean;
   private readonly forwardNames: ReadonlySet<string>;
@@ -102,9 +102,7 @@ export class RecordEncoder {
     /** The monotonic clock's reading (`enqueuedAt`). */
     private readonly now: () => number,
   ) {
-    this.templated = /\$\{(topic|partition|key)\}/.test(s.url);
-    const queryOrFragment = s.url.search(/[?#]/);
-    this.pathEnd = queryOrFragment < 0 ? s.url.length : queryOrFragment;
+    this.template = new UrlTemplate(s.url);
     this.forwardAll = s.forwardHeaders.includes("*");
     this.forwardNames = new Set(s.forwardHeaders);
     this.perRecordHeaders = s.forwardKeyHeader !== "" || s.forwardHeaders.length > 0 || s.cloudEvents !== null;
@@ -132,62 +130,29 @@ export class RecordEncoder {
     }
     let keyText: string | null | undefined;
     const key = () => {
-      if (keyText === undefined) keyText = this.keyText(record);
+      if (keyText === undefined) keyText = recordKeyText(record, this.converters.key);
       return keyText;
     };
-    const url = this.templated
-      ? this.s.url.replace(PLACEHOLDER, (m: string, name: string, at: number) => {
-          const value =
-            name === "topic" ? record.topic : name === "partition" ? String(record.kafkaPartition) : (key() ?? "");
-          if (at < this.pathEnd && DOT_SEGMENT.test(value)) {
-            throw new DataError(
-              `The record's ${name} "${value}" would be a dot segment of the URL path, moving the request to another resource`,
-            );
-          }
-          if (value === "" && this.wholeSegment(at, m.length)) {
-            throw new DataError(
-              `The record's ${name} is empty or null: the URL path would have an empty segment, another resource than the template names`,
-            );
-          }
-          return encodeURIComponent(value.toWellFormed());
-        })
-      : this.s.url;
+    const url = this.template.fill((name) =>
+      name === "topic" ? record.topic : name === "partition" ? String(record.kafkaPartition) : (key() ?? ""),
+    );
     const headers = this.perRecordHeaders ? this.ownHeaders(record, key) : [];
+    const remove = this.s.deleteNullValues === true && (record.value === null || record.value === undefined);
+    const route = this.template.templated || headers.length > 0 ? `${url}\n${JSON.stringify(headers)}` : "";
     return {
       record,
       tp: tpKey(record.originalTopic, record.originalKafkaPartition),
       offset: record.originalKafkaOffset,
       body,
+      ...(remove ? { method: "DELETE" as const } : {}),
       url,
       headers,
-      route: this.templated || headers.length > 0 ? `${url}\n${JSON.stringify(headers)}` : "",
+      // A DELETE shares no request with the records sent by the configured method.
+      route: remove ? `DELETE\n${url}\n${JSON.stringify(headers)}` : route,
       enqueuedAt: this.now(),
       seq: ++this.sequence,
       held: recordWeight(record, body),
     };
-  }
-
-  /** Whether the placeholder at `at` is a whole path segment of the template (`/${key}/`, `/${key}` at the path's end). */
-  private wholeSegment(at: number, length: number): boolean {
-    const end = at + length;
-    return at < this.pathEnd && this.s.url[at - 1] === "/" && (end === this.pathEnd || this.s.url[end] === "/");
-  }
-
-  private keyText(record: SinkRecord): string | null {
-    if (record.key === null || record.key === undefined) return null;
-    try {
-      const bytes = this.converters.key.fromConnectData(
-        record.topic,
-        RecordHeaders.mutable(),
-        record.keySchema,
-        record.key,
-      );
-      return bytes === null ? null : text.decode(bytes);
-    } catch (error) {
-      throw new DataError(`The key converter could not write the record key: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
   }
 
   private headerText(

@@ -16,19 +16,25 @@ import type { BufferLimits } from "./record-buffer.ts";
 import type { EncoderSettings } from "./record-encoder.ts";
 import { errorStatusChecker } from "./status-codes.ts";
 
+export type NullValues = "ignore" | "send" | "delete" | "fail";
+
 export interface SinkSettings {
   readonly encoder: EncoderSettings;
   readonly limits: BufferLimits;
   /** Single mode (or CloudEvents binary mode): one record per request, the body is its value. */
   readonly singleBodies: boolean;
   readonly method: string;
+  /** What a record with a null value does (behavior.on.null.values). */
+  readonly nullValues: NullValues;
   readonly timeoutMs: number;
   readonly isError: (status: number) => boolean;
   readonly policy: BackoffPolicy;
+  /** The longest Retry-After honoured: sink.retry.after.max.ms, never below the backoff maximum. */
+  readonly retryAfterMaxMs: number;
   readonly maxAttempts: number;
   /** User headers (sink.header.*), names as written. */
   readonly headers: [string, string][];
-  /** Requests at once: min(thread-pool size, max in-flight). */
+  /** Requests at once: min(thread-pool size when set, max in-flight). */
   readonly concurrency: number;
   readonly maxBuffered: number;
   readonly maxBufferedBytes: number;
@@ -92,6 +98,7 @@ export function sinkSettings(config: Config): SinkSettings {
       forwardHeaders: c["sink.forward.headers"],
       forwardHeadersPrefix: c["sink.forward.headers.prefix"],
       cloudEvents: cloudEvents ? { type: c["sink.cloudevents.type"], source: c["sink.cloudevents.source"] } : null,
+      deleteNullValues: c["behavior.on.null.values"].toLowerCase() === "delete",
     },
     limits: {
       maxBatchRecords: c["sink.batch.max-size"],
@@ -101,15 +108,20 @@ export function sinkSettings(config: Config): SinkSettings {
     },
     singleBodies: single || cloudEvents,
     method: c["insert-method"].toUpperCase(),
+    nullValues: c["behavior.on.null.values"].toLowerCase() as NullValues,
     timeoutMs: c["sink.request.timeout"] * 1000,
     isError: errorStatusChecker(c["sink.error.code"], c["sink.error.code.exclude"]),
     policy: {
       initialMs: c["sink.retry.backoff.initial.ms"],
       maxMs: c["sink.retry.backoff.max.ms"],
     },
+    retryAfterMaxMs: Math.max(c["sink.retry.after.max.ms"], c["sink.retry.backoff.max.ms"]),
     maxAttempts: retries === -1 ? Number.POSITIVE_INFINITY : retries,
     headers,
-    concurrency: Math.min(c["sink.writer.thread-pool.size"], c["sink.requests.max-inflight"]),
+    concurrency: Math.min(
+      c["sink.writer.thread-pool.size"] ?? Number.POSITIVE_INFINITY,
+      c["sink.requests.max-inflight"],
+    ),
     maxBuffered: c["sink.requests.max-buffered"],
     maxBufferedBytes: c["sink.requests.max-buffered.bytes"],
     logRequests: c["sink.request-callback"] === "slf4j-logger",

@@ -164,7 +164,7 @@ describe("HttpSinkTask errors", () => {
       expect(h.lines.filter((l) => l.includes("WARN") && l.includes("retrying in"))).toHaveLength(2);
     });
 
-    test("429 waits for Retry-After (capped at sink.retry.backoff.max.ms)", async () => {
+    test("429 waits for Retry-After", async () => {
       await using server = endpoint();
       server.answer((_r, n) =>
         n === 1 ? new Response("", { status: 429, headers: { "Retry-After": "7" } }) : new Response("ok"),
@@ -178,6 +178,30 @@ describe("HttpSinkTask errors", () => {
       await waitFor(() => clock.sleeps.includes(7000));
       expect(server.received).toHaveLength(1);
       clock.advance(7000);
+      await waitFor(() => server.received.length === 2);
+      await h.task.idle();
+      expect(h.errant).toEqual([]);
+    });
+
+    // Leftovers sinkp7 #5: a Retry-After past sink.retry.backoff.max.ms (10 s) was cut to it, so a rate
+    // limiter asking for 45 s was asked again 4 times meanwhile and a 2 min one spent the attempts.
+    test.each([
+      ["45", {}, 45_000],
+      ["86400", {}, 60_000],
+      ["86400", { "sink.retry.after.max.ms": "300000" }, 300_000],
+      ["45", { "sink.retry.after.max.ms": "1000" }, 10_000],
+    ])("Retry-After %p with %p waits %p ms before the next attempt", async (retryAfter, extra, wait) => {
+      await using server = endpoint();
+      server.answer((_r, n) =>
+        n === 1 ? new Response("", { status: 429, headers: { "Retry-After": retryAfter } }) : new Response("ok"),
+      );
+      const clock = new ManualClock(0);
+      await using h = harness({ url: server.url(), "sink.flush-buffer.timeout": "0", ...extra }, { clock });
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => clock.sleeps.length === 1);
+      expect(clock.sleeps).toEqual([wait]);
+      expect(server.received).toHaveLength(1);
+      clock.advance(wait);
       await waitFor(() => server.received.length === 2);
       await h.task.idle();
       expect(h.errant).toEqual([]);

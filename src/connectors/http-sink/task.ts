@@ -2,7 +2,8 @@
  * HttpSinkTask: delivers the records `put` hands it to an HTTP endpoint, in batch or single mode.
  *
  * Flow: `start` builds the delivery from the settings (delivery-for.ts); `put` encodes each record
- * (value converter, URL template, own headers) into the RecordBuffer and returns; `pump` starts
+ * (value converter, URL template, own headers) into the RecordBuffer and returns (a null value as
+ * behavior.on.null.values says: skipped, a data error, or encoded; as a DELETE alone with `delete`); `pump` starts
  * requests while fewer than `concurrency` are in flight and the buffer is flushable (size, bytes
  * or age); each request runs in HttpDelivery (retries, OIDC renewal) and then completes its
  * records: delivered, or reported through the errant record reporter (errors.tolerance: dead
@@ -33,7 +34,7 @@
  */
 import type { SinkTask, SinkTaskContext } from "../../api/connector.ts";
 import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
-import { ConnectError } from "../../errors.ts";
+import { ConnectError, DataError } from "../../errors.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { Backpressure } from "./backpressure.ts";
@@ -47,6 +48,7 @@ import { SinkMetrics } from "./sink-metrics.ts";
 
 const EMPTY = new Uint8Array(0);
 const COMMIT_REQUEST_INTERVAL_MS = 250;
+const TOMBSTONE_REFUSED = "The record's value is null (a tombstone) and behavior.on.null.values is fail";
 
 export class HttpSinkTask implements SinkTask {
   /** Consumed JSON values arrive unparsed (JsonText) and their bytes go into the bodies as they are. */
@@ -108,6 +110,10 @@ export class HttpSinkTask implements SinkTask {
     this.throwIfFailed();
     for (const record of records) {
       try {
+        // behavior.on.null.values: ignore (as Flink's pipeline: never sent, committed with what follows), fail, send, delete.
+        const tombstone = record.value === null || record.value === undefined;
+        if (tombstone && this.settings.nullValues === "ignore") continue;
+        if (tombstone && this.settings.nullValues === "fail") throw new DataError(TOMBSTONE_REFUSED);
         this.buffer.add(this.encoder.encode(record));
       } catch (error) {
         await this.reportErrant([record], error);
@@ -244,7 +250,8 @@ export class HttpSinkTask implements SinkTask {
   private async deliver(request: TakenRequest, signal: AbortSignal): Promise<number | undefined> {
     const records = request.records;
     const first = records[0]!;
-    const body = this.settings.singleBodies ? (first.body ?? EMPTY) : batchBody(records);
+    const body =
+      first.method !== undefined ? EMPTY : this.settings.singleBodies ? (first.body ?? EMPTY) : batchBody(records);
     const outcome = await this.delivery.send({ ...first, body, records: records.length }, signal);
     if (outcome.kind === "aborted") return 0;
     if (outcome.kind === "fatal") throw outcome.error;
