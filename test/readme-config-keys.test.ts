@@ -34,7 +34,6 @@ const NOT_KEYS: Record<string, string> = {
   "message.max.bytes": "a broker config",
   "producer.id.expiration.ms": "a broker config",
   "http.response.record.key.pointer": "castorm's key, named as the peer's",
-  "http.response.record.timestamp.parser.zone": "castorm's key, named as the peer's",
   "auth.token": "keys of a hypothetical plugin in 'Writing a plugin'",
   "auth.type": "keys of a hypothetical plugin in 'Writing a plugin'",
   "plugin.version": "the suffix of transforms.<alias>.plugin.version in a REST answer",

@@ -5,6 +5,8 @@
  * object, array or number becomes a JsonText of its exact text in the body, so JsonConverter with
  * schemas.enable=false writes the bytes the API sent (long integers and number spelling kept) and
  * transformations get it parsed exactly; a selected string or boolean is the parsed value (null: nullRecord).
+ * A path that selects one value whatever the document (`$`, `$.data`) and finds JSON null there
+ * selects no record, as castorm's connector makes none of a null at its list pointer.
  * Offset and cursor fields are read from the exact parse: a long integer is kept as its digits.
  */
 import { JSONPath } from "jsonpath-plus";
@@ -15,6 +17,7 @@ import { JsonText } from "../../api/data/json-text.ts";
 import { charsetOf } from "../../ingest/body-text.ts";
 import { jacksonBodyText, jsonBodyText } from "../../ingest/json-body-text.ts";
 import type { Slicer } from "../../util/sliced.ts";
+import { isDefinitePath } from "./config-checks.ts";
 import type { OffsetValue } from "./offsets.ts";
 
 /** The response could not be read as records (not JSON, not text, a path that fails on it). */
@@ -142,6 +145,10 @@ export async function selectRecords(doc: ResponseDocument, path: string, slicer:
     return spans;
   };
   const found = unreadableOnError(path, () => inDocumentOrder(query(doc.json, path), path, doc.json, spansOf));
+  // One null where the path can select one value only (`$.data` on `{"data": null}`, `$` on `null`):
+  // the API's "no records", as castorm's connector reads a null at its list pointer; a null among
+  // several (`$.data[*]` on `[null]`) stays a record (nullRecord).
+  if (found.length === 1 && found[0]!.value === null && isDefinitePath(path)) return [];
   return slicer.map(found, ({ value, pointer }) => {
     const kind = typeof value;
     if (value === null) return nullRecord();

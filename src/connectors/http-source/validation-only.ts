@@ -13,8 +13,8 @@ import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { httpSourceConfig } from "./config.ts";
 import { isDefinitePath, jsonPathProblem } from "./config-checks.ts";
 import { parseHeaders } from "./headers.ts";
-import { epochNanos } from "./instant.ts";
 import { quartzOnlyProblem } from "./quartz-cron.ts";
+import { instantReader } from "./timestamp-reader.ts";
 
 const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();
 
@@ -38,7 +38,8 @@ function quartzCronProblems(raw: RawConfig): ConfigProblem[] {
 function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
   const c = httpSourceConfig.parse(raw);
   const initial = c["http.initial.offset"];
-  if (upper(c["http.offset.mode"]) !== "TIMESTAMP" || initial.trim() === "" || epochNanos(initial) !== null) return [];
+  if (upper(c["http.offset.mode"]) !== "TIMESTAMP" || initial.trim() === "" || instantReader(c)(initial) !== null)
+    return [];
   return [
     {
       key: "http.initial.offset",
