@@ -101,6 +101,7 @@ describe("zoneOf (Java's ZoneId.of)", () => {
     expect(zoneOf("UTC")).toEqual({ offsetSeconds: 0 });
     expect(zoneOf("GMT+2")).toEqual({ offsetSeconds: 7200 });
     expect(zoneOf("Europe/Madrid")).toEqual({ region: "Europe/Madrid" });
-    for (const refused of ["EST", "Nowhere/Land", "+2:00", "+19:00", "", "GMT+"]) expect(zoneOf(refused)).toBeUndefined();
+    for (const refused of ["EST", "Nowhere/Land", "+2:00", "+19:00", "", "GMT+"])
+      expect(zoneOf(refused)).toBeUndefined();
   });
 });

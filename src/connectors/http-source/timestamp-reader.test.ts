@@ -74,7 +74,8 @@ describe("validation of the timestamp parser keys", () => {
   test("a castorm config's keys pass; a bad pattern, zone, parser or regex is refused on its key", () => {
     expect(
       problems({
-        "http.response.record.timestamp.parser": "com.github.castorm.kafka.connect.http.response.timestamp.EpochMillisOrDelegateTimestampParser",
+        "http.response.record.timestamp.parser":
+          "com.github.castorm.kafka.connect.http.response.timestamp.EpochMillisOrDelegateTimestampParser",
         "http.response.record.timestamp.parser.pattern": "yyyy-MM-dd HH:mm:ss",
         "http.response.record.timestamp.parser.zone": "America/New_York",
       }),
@@ -105,7 +106,9 @@ describe("validation of the timestamp parser keys", () => {
     };
     expect(problems({ ...keys, "http.initial.offset": "01/07/2024 10:00:00" })).toEqual([]);
     expect(problems({ ...keys, "http.initial.offset": "2024-07-01T10:00:00Z" })).toEqual([]);
-    expect(problems({ ...keys, "http.initial.offset": "2024/07/01" }).map((p) => p.key)).toEqual(["http.initial.offset"]);
+    expect(problems({ ...keys, "http.initial.offset": "2024/07/01" }).map((p) => p.key)).toEqual([
+      "http.initial.offset",
+    ]);
     const offsets = [{ partition: { url: "http://x" }, offset: { offset: "01/07/2024 10:00:00" } }];
     expect(() => validateAlteredOffsets("TIMESTAMP", offsets, readerOf(keys))).not.toThrow();
   });
