@@ -133,3 +133,62 @@ test("castorm's timestamp parser pattern and zone read a TIMESTAMP offset field 
     expect(sinceAsked.at(-1)).toBe("03/07/2024 10:00:00");
   });
 }, 60_000);
+
+test("a castorm example config carried over (connector.class and http.url ours): a WARN per castorm key it holds, naming ours", async () => {
+  // castorm's kafka-connect-http-test connector1.json, with this connector's class and http.url.
+  using api = startApi(() => Response.json({ issues: [{ key: "A-1", fields: { updated: "2024-01-01T00:00:00Z" } }] }));
+  await withGateway(async (gw) => {
+    const topic = uniqueTopic("castorm-keys");
+    const config = {
+      "connector.class": "io.confluent.connect.http.HttpSourceConnector",
+      "http.url": `${api.base}/rest/api`,
+      "http.request.url": `${api.base}/rest/api`,
+      "http.request.params": "updated=${offset.timestamp}",
+      "http.request.headers": "Accept: application/json",
+      "http.auth.type": "Basic",
+      "http.auth.user": "user",
+      "http.auth.password": "pa55-w0rd",
+      "http.offset.initial": "key=TICKT-0001, timestamp=2020-01-01T00:00:01Z",
+      "http.response.list.pointer": "/issues",
+      "http.response.record.offset.pointer": "key=/key, timestamp=/fields/updated",
+      "kafka.topic": topic,
+      "http.timer.interval.millis": "0",
+      "http.timer.catchup.interval.millis": "0",
+      "http.client.read.timeout.millis": "0",
+      "http.request.body": '{"since": "${offset.timestamp?datetime.iso?long}"}',
+      "http.method": "POST",
+    };
+    expect((await gw.rest.put("/connectors/carried/config", config)).status).toBe(201);
+    const castorm = [
+      "http.request.url",
+      "http.request.params",
+      "http.request.headers",
+      "http.offset.initial",
+      "http.response.list.pointer",
+      "http.response.record.offset.pointer",
+      "http.timer.interval.millis",
+      "http.timer.catchup.interval.millis",
+      "http.client.read.timeout.millis",
+    ];
+    const warnings = () =>
+      gw
+        .output()
+        .split("\n")
+        .filter((l) => l.includes(" WARN [carried|worker] "));
+    await waitFor(() => warnings().length === castorm.length + 1, { what: "the WARNs at start" });
+    for (const key of castorm)
+      expect(
+        warnings().some((w) =>
+          w.includes(`${key} is a key of castorm's HTTP source connector, not read by this one: use `),
+        ),
+      ).toBe(true);
+    expect(warnings().join("\n")).toContain("http.response.records.path (JSONPath: /items is $.items[*])");
+    expect(warnings().join("\n")).toContain(
+      "http.request.body hold castorm's ${offset.…} template, which is sent as written: this connector replaces ${offset} alone",
+    );
+    expect(gw.output()).not.toContain("pa55-w0rd");
+    await waitFor(async () => (await gw.rest.get("/connectors/carried/status")).body.tasks?.[0]?.state === "RUNNING", {
+      what: "the task running as configured",
+    });
+  });
+}, 60_000);

@@ -7,6 +7,7 @@ import type { Config, ConnectorContext, SourceConnector } from "../../api/connec
 import type { SourceMap } from "../../api/record.ts";
 import { isSecretHeader } from "../../http/secret-headers.ts";
 import type { Logger } from "../../util/logger.ts";
+import { castormKeyWarnings } from "./castorm-keys.ts";
 import { httpSourceConfig } from "./config.ts";
 import { checkedConfig } from "./config-rules.ts";
 import { compactSplitNames } from "./headers.ts";
@@ -35,6 +36,7 @@ export class HttpSourceConnector implements SourceConnector {
     checkedConfig(config);
     this.config = config;
     warnCompactSplits(config["http.headers"] ?? "", this.logger);
+    for (const warning of castormKeyWarnings(config)) this.logger?.warn(warning);
   }
 
   taskConfigs(_maxTasks: number): Config[] {

@@ -60,11 +60,23 @@ function regexProblem(regex: string | null): string | undefined {
 
 export const timestampKeys = {
   "http.response.record.timestamp.parser": key.string({
-    doc: "castorm's timestamp parser class: how a TIMESTAMP `http.offset.field` text is read. `EpochMillisOrDelegateTimestampParser` (an integer is epoch milliseconds, any other text is read by the pattern), `DateTimeFormatterTimestampParser` (the pattern only), `EpochMillisTimestampParser` (epoch milliseconds only), `RegexTimestampParser` (group 1 of http.response.record.timestamp.parser.regex, read by the regex delegate); with or without castorm's package. Unset, with no pattern either: ISO-8601 or epoch seconds or milliseconds, and any text Date.parse reads. A text the parser does not read is not a timestamp (the record is delivered and does not move the offset); an ISO-8601 offset (http.initial.offset, one set through REST) is read whatever the parser.",
+    doc: "castorm's timestamp parser class: how a TIMESTAMP `http.offset.field` text is read. `EpochMillisOrDelegateTimestampParser` (an integer is epoch milliseconds, any other text is read by http.response.record.timestamp.parser.delegate, the pattern by default), `DateTimeFormatterTimestampParser` (the pattern only), `EpochMillisTimestampParser` (epoch milliseconds only), `RegexTimestampParser` (group 1 of http.response.record.timestamp.parser.regex, read by the regex delegate); with or without castorm's package. Unset, with no pattern either: ISO-8601 or epoch seconds or milliseconds, and any text Date.parse reads. A text the parser does not read is not a timestamp (the record is delivered and does not move the offset); an ISO-8601 offset (http.initial.offset, one set through REST) is read whatever the parser.",
     default: null,
     group: G,
     recommended: [...PARSERS],
     validators: [parserProblem],
+  }),
+  "http.response.record.timestamp.parser.delegate": key.string({
+    doc: "EpochMillisOrDelegateTimestampParser: the parser of a text that is no integer (one of the parsers above but EpochMillisOrDelegateTimestampParser).",
+    default: "DateTimeFormatterTimestampParser",
+    group: G,
+    recommended: PARSERS.filter((p) => p !== "EpochMillisOrDelegateTimestampParser"),
+    validators: [
+      (name: string | null) =>
+        name !== null && parserNamed(name) === "EpochMillisOrDelegateTimestampParser"
+          ? "EpochMillisOrDelegateTimestampParser cannot be its own delegate"
+          : parserProblem(name),
+    ],
   }),
   "http.response.record.timestamp.parser.pattern": key.string({
     doc: "castorm's Java DateTimeFormatter pattern of the timestamps (`yyyy-MM-dd HH:mm:ss`, `dd/MM/yyyy hh:mm a`, `EEE, dd MMM yyyy HH:mm:ss zzz`), read as Java reads it: case-sensitive, the whole text, English names, `[…]` optional; a day past the month's end is its last day, `24:00` the next midnight; the text needs a date and an hour. Letters y u M L d E a H k K h m s S n X x Z O VV z. Set without http.response.record.timestamp.parser, the parser is EpochMillisOrDelegateTimestampParser; unset with a castorm parser that needs one, castorm's `yyyy-MM-dd'T'HH:mm:ss[.SSS]X`.",

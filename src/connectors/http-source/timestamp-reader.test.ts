@@ -52,6 +52,15 @@ describe("instantReader (castorm's timestamp parser keys)", () => {
     });
     expect(iso(regex("updated 2024-01-01 10:00 by alice"))).toBe("2024-01-01T10:00:00.000Z");
     expect(regex("created by bob")).toBeNull();
+    // EpochMillisOrDelegateTimestampParser's delegate (castorm's http.response.record.timestamp.parser.delegate).
+    const delegated = readerOf({
+      "http.response.record.timestamp.parser.delegate": "RegexTimestampParser",
+      "http.response.record.timestamp.parser.regex": "at (.+)$",
+      "http.response.record.timestamp.parser.regex.delegate": "DateTimeFormatterTimestampParser",
+      "http.response.record.timestamp.parser.pattern": "dd/MM/yyyy HH:mm",
+    });
+    expect(iso(delegated("seen at 02/07/2024 10:00"))).toBe("2024-07-02T10:00:00.000Z");
+    expect(iso(delegated("1704103200000"))).toBe("2024-01-01T10:00:00.000Z");
   });
 
   test("TIMESTAMP offsets compare by it: a record after the offset in the pattern's reading is new", () => {

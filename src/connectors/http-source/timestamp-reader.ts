@@ -2,7 +2,7 @@
  * How a TIMESTAMP offset's text becomes an instant (epoch nanoseconds), from castorm's timestamp
  * parser keys (timestamp-keys.ts). None set: instant.ts's reading (ISO-8601, epoch seconds or
  * milliseconds, Date.parse), zone-less texts in UTC. Only the zone set: the same, zone-less texts in
- * that zone. A parser or a pattern set: castorm's parsers (EpochMillisOrDelegateTimestampParser,
+ * that zone. A parser, a pattern or another delegate set: castorm's parsers (EpochMillisOrDelegateTimestampParser,
  * DateTimeFormatterTimestampParser, EpochMillisTimestampParser, RegexTimestampParser) as castorm
  * reads with them; an ISO-8601 text they do not read is still read as ISO-8601, the form of
  * castorm's own initial offset (`http.initial.offset`, offsets set through REST).
@@ -29,6 +29,7 @@ const ISO_DATE_TIME = /^\s*[+-]?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}/i;
 export type TimestampSettings = Pick<
   HttpSourceConfig,
   | "http.response.record.timestamp.parser"
+  | "http.response.record.timestamp.parser.delegate"
   | "http.response.record.timestamp.parser.pattern"
   | "http.response.record.timestamp.parser.zone"
   | "http.response.record.timestamp.parser.regex"
@@ -55,7 +56,9 @@ function parserOf(name: ParserName, c: TimestampSettings, zone: Zone): TextReade
     case "DateTimeFormatterTimestampParser":
       return pattern();
     case "EpochMillisOrDelegateTimestampParser": {
-      const delegate = pattern();
+      const named = parserNamed(c["http.response.record.timestamp.parser.delegate"] ?? "");
+      const delegate =
+        named === undefined || named === "EpochMillisOrDelegateTimestampParser" ? pattern() : parserOf(named, c, zone);
       return (text) => epochMillis(text) ?? delegate(text);
     }
     case "RegexTimestampParser": {
@@ -81,7 +84,9 @@ export function instantReader(c: TimestampSettings): InstantReader {
   const zone = zoneOf(c["http.response.record.timestamp.parser.zone"]) ?? UTC;
   const named = c["http.response.record.timestamp.parser"];
   const pattern = c["http.response.record.timestamp.parser.pattern"];
-  if (named === null && pattern === null) return (value) => epochNanos(value, zone);
+  const delegate = parserNamed(c["http.response.record.timestamp.parser.delegate"] ?? "");
+  if (named === null && pattern === null && delegate === "DateTimeFormatterTimestampParser")
+    return (value) => epochNanos(value, zone);
   const read = parserOf(
     parserNamed(named ?? "EpochMillisOrDelegateTimestampParser") ?? "EpochMillisOrDelegateTimestampParser",
     c,
