@@ -10,7 +10,6 @@ import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
 import { cronProblem, jsonPathProblem, validUrl } from "./config-checks.ts";
 import { parseHeaders } from "./headers.ts";
-import { timestampProblems } from "./timestamp-reader.ts";
 
 const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();
 
@@ -87,7 +86,6 @@ export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
       out.push({ key: "http.headers", message: (error as Error).message });
     }
   }
-  out.push(...timestampProblems(c));
   if (c["http.ssl.enabled"] && out.every((p) => !p.key.startsWith("http.ssl."))) {
     try {
       tlsMaterialOf(c);

@@ -107,6 +107,17 @@ describe("validation of the timestamp parser keys", () => {
     ]);
   });
 
+  test("a config stored while these keys were ignored, with a value validation refuses, reads its timestamps as before", () => {
+    for (const keys of <Record<string, string>[]>[
+      { "http.response.record.timestamp.parser": "NattyTimestampParser" },
+      { "http.response.record.timestamp.parser.pattern": "yyyy-DDD HH:mm" },
+      { "http.response.record.timestamp.parser": "RegexTimestampParser" },
+    ]) {
+      expect(problems(keys)).toHaveLength(1);
+      expect(iso(readerOf(keys)("2024/07/01 10:00:00"))).toBe("2024-07-01T10:00:00.000Z");
+    }
+  });
+
   test("http.initial.offset and offsets set through REST are read by the configured parser", () => {
     const keys = {
       "http.offset.mode": "TIMESTAMP",

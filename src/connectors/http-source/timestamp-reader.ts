@@ -5,14 +5,14 @@
  * that zone. A parser, a pattern or another delegate set: castorm's parsers (EpochMillisOrDelegateTimestampParser,
  * DateTimeFormatterTimestampParser, EpochMillisTimestampParser, RegexTimestampParser) as castorm
  * reads with them; an ISO-8601 text they do not read is still read as ISO-8601, the form of
- * castorm's own initial offset (`http.initial.offset`, offsets set through REST).
+ * castorm's own initial offset (`http.initial.offset`, offsets set through REST). Keys validation
+ * refuses (timestampKeyProblems) read as none set, in the zone when it is one: a stored config's.
  * Used by offsets.ts (through the task and the connector) and validation-only.ts.
  */
-import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { epochNanos } from "./instant.ts";
 import type { OffsetValue } from "./offsets.ts";
-import { type ParserName, parserNamed } from "./timestamp-keys.ts";
+import { type ParserName, parserNamed, timestampKeyProblems } from "./timestamp-keys.ts";
 import { compilePattern, parseWithPattern } from "./timestamp-pattern.ts";
 import { UTC, type Zone, zoneOf } from "./zone-id.ts";
 
@@ -85,7 +85,9 @@ export function instantReader(c: TimestampSettings): InstantReader {
   const named = c["http.response.record.timestamp.parser"];
   const pattern = c["http.response.record.timestamp.parser.pattern"];
   const delegate = parserNamed(c["http.response.record.timestamp.parser.delegate"] ?? "");
-  if (named === null && pattern === null && delegate === "DateTimeFormatterTimestampParser")
+  // Keys validation refuses (validation-only: a config stored while they were ignored) read as before.
+  const refused = timestampKeyProblems(c).length > 0;
+  if (refused || (named === null && pattern === null && delegate === "DateTimeFormatterTimestampParser"))
     return (value) => epochNanos(value, zone);
   const read = parserOf(
     parserNamed(named ?? "EpochMillisOrDelegateTimestampParser") ?? "EpochMillisOrDelegateTimestampParser",
@@ -101,18 +103,4 @@ export function instantReader(c: TimestampSettings): InstantReader {
     if (instant !== null) return instant;
     return ISO_DATE_TIME.test(text) ? epochNanos(text, zone) : null;
   };
-}
-
-/** Rules across the timestamp keys: RegexTimestampParser needs its regex. */
-export function timestampProblems(c: TimestampSettings): ConfigProblem[] {
-  const named = c["http.response.record.timestamp.parser"];
-  if (named === null || parserNamed(named) !== "RegexTimestampParser") return [];
-  if (c["http.response.record.timestamp.parser.regex"] !== null) return [];
-  return [
-    {
-      key: "http.response.record.timestamp.parser.regex",
-      message:
-        "http.response.record.timestamp.parser.regex is required when http.response.record.timestamp.parser=RegexTimestampParser",
-    },
-  ];
 }

@@ -14,6 +14,7 @@ import { httpSourceConfig } from "./config.ts";
 import { isDefinitePath, jsonPathProblem } from "./config-checks.ts";
 import { parseHeaders } from "./headers.ts";
 import { quartzOnlyProblem } from "./quartz-cron.ts";
+import { timestampKeyProblems } from "./timestamp-keys.ts";
 import { instantReader } from "./timestamp-reader.ts";
 
 const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();
@@ -127,5 +128,6 @@ export function validationOnlyProblems(raw: RawConfig): ConfigProblem[] {
     ...authorizationHeaderProblems(raw),
     ...errorCodeTextProblems(raw),
     ...basicUserProblems(raw),
+    ...timestampKeyProblems(httpSourceConfig.parse(raw)),
   ];
 }
