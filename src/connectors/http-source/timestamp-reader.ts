@@ -88,13 +88,13 @@ export function instantReader(c: TimestampSettings): InstantReader {
   // Keys validation refuses (validation-only: a config stored while they were ignored) read as before.
   const refused = timestampKeyProblems(c).length > 0;
   if (refused || (named === null && pattern === null && delegate === "DateTimeFormatterTimestampParser"))
-    return (value) => epochNanos(value, zone);
+    return zone === UTC ? (value) => epochNanos(value) : remembered((value) => epochNanos(value, zone));
   const read = parserOf(
     parserNamed(named ?? "EpochMillisOrDelegateTimestampParser") ?? "EpochMillisOrDelegateTimestampParser",
     c,
     zone,
   );
-  return (value) => {
+  return remembered((value) => {
     if (value === null) return null;
     // castorm reads the field's text (Jackson's asText): a number as it is written.
     const text = typeof value === "number" ? (Number.isFinite(value) ? String(value) : "") : value;
@@ -102,5 +102,23 @@ export function instantReader(c: TimestampSettings): InstantReader {
     const instant = read(text);
     if (instant !== null) return instant;
     return ISO_DATE_TIME.test(text) ? epochNanos(text, zone) : null;
+  });
+}
+
+const REMEMBERED = 1024;
+
+/**
+ * `read` with its last answers remembered: a page's records are compared with the poll's offset and
+ * the best so far again and again, and a region zone's reading asks Intl for offsets (microseconds each).
+ */
+function remembered(read: InstantReader): InstantReader {
+  const answers = new Map<OffsetValue, bigint | null>();
+  return (value) => {
+    const known = answers.get(value);
+    if (known !== undefined || answers.has(value)) return known ?? null;
+    const answer = read(value);
+    if (answers.size >= REMEMBERED) answers.clear();
+    answers.set(value, answer);
+    return answer;
   };
 }
