@@ -4,9 +4,8 @@
  * (jsonpath-plus, script evaluation off: no expression in a config can run code). A selected
  * object, array or number becomes a JsonText of its exact text in the body, so JsonConverter with
  * schemas.enable=false writes the bytes the API sent (long integers and number spelling kept) and
- * transformations get it parsed exactly; a selected string or boolean is the parsed value (null: nullRecord).
- * A path that selects one value whatever the document (`$`, `$.data`) and finds JSON null there
- * selects no record, as castorm's connector makes none of a null at its list pointer.
+ * transformations get it parsed exactly; a selected string or boolean is the parsed value (null: nullRecord),
+ * but a path of one value (`$`, `$.data`) finding null selects none, as castorm's list pointer.
  * Offset and cursor fields are read from the exact parse: a long integer is kept as its digits.
  */
 import { JSONPath } from "jsonpath-plus";
@@ -145,9 +144,7 @@ export async function selectRecords(doc: ResponseDocument, path: string, slicer:
     return spans;
   };
   const found = unreadableOnError(path, () => inDocumentOrder(query(doc.json, path), path, doc.json, spansOf));
-  // One null where the path can select one value only (`$.data` on `{"data": null}`, `$` on `null`):
-  // the API's "no records", as castorm's connector reads a null at its list pointer; a null among
-  // several (`$.data[*]` on `[null]`) stays a record (nullRecord).
+  // A null where the path selects one value only is "no records" (header); among several, a record.
   if (found.length === 1 && found[0]!.value === null && isDefinitePath(path)) return [];
   return slicer.map(found, ({ value, pointer }) => {
     const kind = typeof value;
