@@ -4,9 +4,9 @@
  * (jsonpath-plus, script evaluation off: no expression in a config can run code). A selected
  * object, array or number becomes a JsonText of its exact text in the body, so JsonConverter with
  * schemas.enable=false writes the bytes the API sent (long integers and number spelling kept) and
- * transformations get it parsed exactly; a selected string or boolean is the parsed value (null: nullRecord),
- * but a path of one value (`$`, `$.data`) finding null selects none, as castorm's list pointer.
- * Offset and cursor fields are read from the exact parse: a long integer is kept as its digits.
+ * transformations get it parsed exactly; a selected string or boolean is the parsed value (null: nullRecord,
+ * but none from a path of one value, `$.data`, as castorm's list pointer). Offset and cursor fields
+ * are read from the exact parse: a long integer is kept as its digits.
  */
 import { JSONPath } from "jsonpath-plus";
 import { memberPathSegments } from "../../api/data/json-member-path.ts";
@@ -36,7 +36,7 @@ export interface SelectedRecord {
   readonly parsed: unknown;
 }
 
-/** A selected `null`: the text `null`, as castorm's connector makes of it (Jackson's asText), not a tombstone. */
+/** A selected `null` among several: the text `null`, as castorm's connector (Jackson's asText), no tombstone. */
 const nullRecord = (): SelectedRecord => ({ value: new JsonText("null"), parsed: null });
 
 /** A body of no bytes or only JSON white space (space, tab, CR, LF): no document at all. */
@@ -102,10 +102,7 @@ function evaluate(json: unknown, path: string): Found[] | undefined {
   return JSONPath({ path, json: json as object, eval: false, wrap: true, resultType: "all" }) as Found[] | undefined;
 }
 
-/**
- * Runs `select`; whatever it throws (a RangeError on a deeply nested body, …) is a
- * ResponseFormatError, so behavior.on.error decides what follows instead of the task failing.
- */
+/** Runs `select`; what it throws (a RangeError on a deep body, …) is a ResponseFormatError (behavior.on.error decides). */
 function unreadableOnError<T>(path: string, select: () => T): T {
   try {
     return select();
@@ -144,7 +141,6 @@ export async function selectRecords(doc: ResponseDocument, path: string, slicer:
     return spans;
   };
   const found = unreadableOnError(path, () => inDocumentOrder(query(doc.json, path), path, doc.json, spansOf));
-  // A null where the path selects one value only is "no records" (header); among several, a record.
   if (found.length === 1 && found[0]!.value === null && isDefinitePath(path)) return [];
   return slicer.map(found, ({ value, pointer }) => {
     const kind = typeof value;
