@@ -36,6 +36,10 @@ function quartzCronProblems(raw: RawConfig): ConfigProblem[] {
  * none sorts before every timestamp, so a typo such as month 13 would silently deliver the API's
  * whole history.
  */
+/** Whether castorm's parser keys (a parser, a pattern) decide how timestamps are read. */
+const castormParsed = (c: ReturnType<typeof httpSourceConfig.parse>) =>
+  c["http.response.record.timestamp.parser"] !== null || c["http.response.record.timestamp.parser.pattern"] !== null;
+
 function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
   const c = httpSourceConfig.parse(raw);
   const initial = c["http.initial.offset"];
@@ -44,7 +48,7 @@ function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
   return [
     {
       key: "http.initial.offset",
-      message: `${JSON.stringify(initial)} is not a timestamp (ISO-8601 such as 2024-01-01T00:00:00Z, or epoch seconds or milliseconds) as http.offset.mode=TIMESTAMP needs: every record would count as newer than it`,
+      message: `${JSON.stringify(initial)} is not a timestamp (ISO-8601 such as 2024-01-01T00:00:00Z, or ${castormParsed(c) ? "a text the http.response.record.timestamp.parser* keys read" : "epoch seconds or milliseconds"}) as http.offset.mode=TIMESTAMP needs: every record would count as newer than it`,
     },
   ];
 }
