@@ -11,6 +11,7 @@
 import { isRetriable } from "../errors.ts";
 import { type BackoffPolicy, parseRetryAfter, retry } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
+import { classifiedStatus } from "./classified-status.ts";
 import { type HttpClient, type HttpRequest, type HttpResponse, HttpTransportError } from "./http-client.ts";
 import { RetriableTokenRequestError } from "./token-provider.ts";
 
@@ -20,16 +21,9 @@ export interface RetryDecision {
   readonly delayMs?: number;
 }
 
-const NOT_RETRIED_5XX = new Set([501, 505]);
+export { classifiedStatus };
 
-/**
- * The status a connector classifies a response by: its own, or 500 for one outside 100..599, which
- * RFC 9110 §15 calls invalid and tells a client to process as a 5xx (a WAF's 999, a proxy's 600;
- * Bun hands them through): such an answer is no success. Messages keep the status as it came.
- */
-export function classifiedStatus(status: number): number {
-  return status >= 100 && status <= 599 ? status : 500;
-}
+const NOT_RETRIED_5XX = new Set([501, 505]);
 
 /** 408, 429 and 5xx other than 501/505, a status outside 100..599 included (classifiedStatus). */
 export function isRetriableStatus(status: number): boolean {

@@ -309,6 +309,30 @@ describe("TokenProvider", () => {
       expect(calls).toBe(2);
     });
 
+    test("a status outside 100..599 is classified as a 500, as an API's answer is: 099 and 999 are retriable", async () => {
+      for (const status of [99, 999]) {
+        const answers = [status, 200];
+        const client: TokenHttpClient = {
+          request: async () => ({
+            status: answers.shift()!,
+            headers: new Headers(),
+            body: new TextEncoder().encode(JSON.stringify({ access_token: "t", expires_in: 60 })),
+          }),
+        };
+        const p = new TokenProvider({
+          tokenUrl: "http://127.0.0.1:1/token",
+          form: {},
+          expiryReductionMs: 0,
+          client,
+          clock,
+        });
+        const error = await p.token().catch((e: unknown) => e as Error);
+        expect(isRetriable(error)).toBe(true);
+        expect((error as Error).message).toContain(`answered HTTP ${status}`);
+        expect(await p.token()).toBe("t");
+      }
+    });
+
     test("a response without access_token is an error", async () => {
       behaviour = { lifetimeS: 60, status: 200, body: JSON.stringify({ token_type: "Bearer" }) };
       await expect(provider().token()).rejects.toThrow("was reached, but its answer is not a token response");

@@ -25,6 +25,7 @@ import { parseRetryAfter } from "../util/backoff.ts";
 import { type Clock, type Moment, momentOf, monotonicNow } from "../util/clock.ts";
 import { HIDDEN } from "../util/logger.ts";
 import { basicCredentials } from "./basic-credentials.ts";
+import { classifiedStatus } from "./classified-status.ts";
 import { HttpResponseTooLargeError, HttpTransportError } from "./http-client.ts";
 
 /** The slice of the shared HttpClient (src/http/http-client.ts) this module needs. */
@@ -169,12 +170,13 @@ export class TokenProvider {
         { cause: error },
       );
     }
-    if (response.status < 200 || response.status >= 300) {
+    // Classified as an API's answer is (a 099 or a 999 is a 500: retried); the message keeps the status sent.
+    const status = classifiedStatus(response.status);
+    if (status < 200 || status >= 300) {
       const detail = oauthError(response.body, sentSecrets(body, basic));
-      const redirect =
-        response.status >= 300 && response.status < 400 ? " (token requests do not follow redirects)" : "";
+      const redirect = status >= 300 && status < 400 ? " (token requests do not follow redirects)" : "";
       const message = `${where} answered HTTP ${response.status}${detail ? ` (${detail})` : ""}${redirect}`;
-      if (response.status === 429 || response.status >= 500) {
+      if (status === 429 || status >= 500) {
         const retriable = new RetriableTokenRequestError(message);
         const after =
           response.status === 429 || response.status === 503

@@ -3,10 +3,12 @@
  * `PUT …/config/validate` and docs/plugins are derived from here. Key names are those of the HTTP
  * Source Connector document, so its example configs work unchanged; keys it leaves open (timeouts,
  * cron time zone, OAuth2 client authentication, store types, …) follow the same naming.
- * Rules across keys are in config-rules.ts; the TLS keys are declared in tls-keys.ts.
+ * Rules across keys are in config-rules.ts; the TLS keys are declared in tls-keys.ts, castorm's
+ * timestamp parser keys in timestamp-keys.ts.
  */
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import { jsonPathProblem, nonNegative, positive, validTimezone, validUrl } from "./config-checks.ts";
+import { timestampKeys } from "./timestamp-keys.ts";
 import { tlsKeys } from "./tls-keys.ts";
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -77,7 +79,7 @@ export const httpSourceConfig = defineConfig({
     validators: [check.oneOfIgnoreCase(["JSON"])],
   }),
   "http.response.records.path": key.string({
-    doc: "JSONPath to the records in the response: `$.data[*]` (each element of `data`), `$[*]` (each element of a top-level array), `$` (the whole response as one record). Filter `[?(…)]` and script `[(…)]` expressions are refused: no expression is evaluated.",
+    doc: "JSONPath to the records in the response: `$.data[*]` (each element of `data`), `$[*]` (each element of a top-level array), `$` (the whole response as one record). A path of one value (`$`, `$.data`) that finds JSON null makes no record, as castorm's connector. Filter `[?(…)]` and script `[(…)]` expressions are refused: no expression is evaluated.",
     default: "$",
     group: G.response,
     validators: [jsonPathProblem],
@@ -134,6 +136,7 @@ export const httpSourceConfig = defineConfig({
     default: "",
     group: G.offset,
   }),
+  ...timestampKeys,
   "http.pagination.type": key.string({
     doc: '`NONE`, `OFFSET` (offset/limit query parameters), `CURSOR` (a cursor taken from each response) or `LINK_HEADER` (RFC 8288 `Link: <url>; rel="next"`, GitHub style; followed only to the origin of http.url, else the poll ends with a warning). All pages of one poll are fetched back to back; a page loop that does not advance stops with a warning.',
     default: "NONE",

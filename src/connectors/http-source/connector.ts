@@ -7,10 +7,22 @@ import type { Config, ConnectorContext, SourceConnector } from "../../api/connec
 import type { SourceMap } from "../../api/record.ts";
 import { isSecretHeader } from "../../http/secret-headers.ts";
 import type { Logger } from "../../util/logger.ts";
+import { castormKeyWarnings } from "./castorm-keys.ts";
+import { httpSourceConfig } from "./config.ts";
 import { checkedConfig } from "./config-rules.ts";
 import { compactSplitNames } from "./headers.ts";
 import { type OffsetMode, validateAlteredOffsets } from "./offsets.ts";
 import { releaseConnectorThrottle } from "./rate-limit.ts";
+import { type InstantReader, instantReader } from "./timestamp-reader.ts";
+
+/** How the config reads TIMESTAMP offsets; a config that does not parse reads them as before its keys. */
+function readerOf(config: Config): InstantReader | undefined {
+  try {
+    return instantReader(httpSourceConfig.parse(config));
+  } catch {
+    return undefined;
+  }
+}
 
 export class HttpSourceConnector implements SourceConnector {
   private config: Config = {};
@@ -24,6 +36,7 @@ export class HttpSourceConnector implements SourceConnector {
     checkedConfig(config);
     this.config = config;
     warnCompactSplits(config["http.headers"] ?? "", this.logger);
+    for (const warning of castormKeyWarnings(config)) this.logger?.warn(warning);
   }
 
   taskConfigs(_maxTasks: number): Config[] {
@@ -37,7 +50,7 @@ export class HttpSourceConnector implements SourceConnector {
 
   alterOffsets(config: Config, offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>): boolean {
     const mode = (config["http.offset.mode"] ?? "NONE").trim().toUpperCase() as OffsetMode;
-    validateAlteredOffsets(mode, offsets);
+    validateAlteredOffsets(mode, offsets, readerOf(config));
     return true;
   }
 }

@@ -7,10 +7,12 @@
  * the ninth are dropped. Epoch numbers: seconds below 10^11, else milliseconds (an integer of any
  * length is exact, so nanosecond integers compare to the last digit); a decimal fraction counts to
  * the nanosecond. Any other text Date.parse reads (RFC 1123, `2024/01/01 10:00:00`, …) counts to the
- * millisecond, without a zone in UTC as well.
- * Used by offsets.ts.
+ * millisecond, without a zone in UTC as well. A text without a zone is read in `zone` instead when
+ * one is given (castorm's `http.response.record.timestamp.parser.zone`, timestamp-reader.ts).
+ * Used by offsets.ts and timestamp-reader.ts.
  */
 import type { OffsetValue } from "./offsets.ts";
+import { instantOfLocal, UTC, type Zone } from "./zone-id.ts";
 
 const NS_PER_MS = 1_000_000n;
 const NS_PER_S = 1_000_000_000n;
@@ -43,7 +45,7 @@ function epochNumber(sign: string, whole: string, frac: string | undefined): big
 }
 
 /** Epoch nanoseconds of a TIMESTAMP offset value, or null when it is not a timestamp. */
-export function epochNanos(value: OffsetValue): bigint | null {
+export function epochNanos(value: OffsetValue, zone: Zone = UTC): bigint | null {
   if (value === null) return null;
   const text = typeof value === "number" ? (Number.isFinite(value) ? String(value) : "") : value;
   if (text.trim() === "") return null;
@@ -58,8 +60,11 @@ export function epochNanos(value: OffsetValue): bigint | null {
   const whole = timeFraction ? text.replace(TIME_FRACTION, "$1") : text;
   const zoneless = ZONELESS.exec(whole);
   // Any other text without a zone (`2024/01/01 10:00:00`, RFC 1123 without GMT) is UTC too, not the host's time.
-  const ms = Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : ZONE.test(whole) ? whole : `${whole} GMT`);
-  if (!Number.isFinite(ms)) return null;
+  const named = !zoneless && ZONE.test(whole);
+  const parsed = Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : named ? whole : `${whole} GMT`);
+  if (!Number.isFinite(parsed)) return null;
+  // Read as UTC above, a zone-less text's local time is the zone's.
+  const ms = named ? parsed : instantOfLocal(parsed, zone);
   const ns = BigInt(ms) * NS_PER_MS;
   if (!timeFraction) return ns;
   // The whole second is before the instant (also before 1970): the fraction adds.

@@ -27,6 +27,7 @@ import type { SourceMap } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
 import { redactUrl } from "../../http/http-client.ts";
 import { epochNanos } from "./instant.ts";
+import type { InstantReader } from "./timestamp-reader.ts";
 
 export type OffsetMode = "NONE" | "TIMESTAMP" | "CURSOR";
 /** A long integer (beyond ±2^53) is kept as the string of its digits, so it never loses precision. */
@@ -156,11 +157,11 @@ export function decodeOffset(map: SourceMap): StoredOffset {
  * as text; a text that is not a timestamp comes before every timestamp, so one record's `"n/a"`
  * never becomes the offset of timestamps (every later timestamp would sort below it as text).
  */
-export function compareOffsets(a: OffsetValue, b: OffsetValue): number {
+export function compareOffsets(a: OffsetValue, b: OffsetValue, read: InstantReader = epochNanos): number {
   if (a === null || a === "") return b === null || b === "" ? 0 : -1;
   if (b === null || b === "") return 1;
-  const ea = epochNanos(a);
-  const eb = epochNanos(b);
+  const ea = read(a);
+  const eb = read(b);
   if (ea !== null && eb !== null) return ea < eb ? -1 : ea > eb ? 1 : 0;
   if (ea !== null || eb !== null) return ea !== null ? 1 : -1;
   const sa = String(a);
@@ -169,10 +170,15 @@ export function compareOffsets(a: OffsetValue, b: OffsetValue): number {
 }
 
 /** The offset after a record whose offset field holds `value`. */
-export function advanceOffset(mode: OffsetMode, current: OffsetValue, value: OffsetValue): OffsetValue {
+export function advanceOffset(
+  mode: OffsetMode,
+  current: OffsetValue,
+  value: OffsetValue,
+  read: InstantReader = epochNanos,
+): OffsetValue {
   if (mode === "NONE" || value === null) return current;
   if (mode === "CURSOR") return value;
-  return compareOffsets(value, current) > 0 ? value : current;
+  return compareOffsets(value, current, read) > 0 ? value : current;
 }
 
 /**
@@ -192,11 +198,12 @@ export function isNewRecord(
   value: OffsetValue,
   seen: Seen = null,
   print?: () => string | undefined,
+  read: InstantReader = epochNanos,
 ): boolean {
   if (mode !== "TIMESTAMP" || value === null || pollOffset === null || pollOffset === "") return true;
   // A field that is not a timestamp, where the offset is one, is as no field: the record is new.
-  if (epochNanos(value) === null && epochNanos(pollOffset) !== null) return true;
-  const order = compareOffsets(value, pollOffset);
+  if (read(value) === null && read(pollOffset) !== null) return true;
+  const order = compareOffsets(value, pollOffset, read);
   if (order !== 0) return order > 0;
   if (seen === null || print === undefined) return false;
   const fingerprint = print();
@@ -215,10 +222,11 @@ export function seenAfter(
   after: OffsetValue,
   value: OffsetValue,
   print: () => string | undefined,
+  read: InstantReader = epochNanos,
 ): Seen {
-  if (value === null || compareOffsets(value, after) !== 0) return seen;
+  if (value === null || compareOffsets(value, after, read) !== 0) return seen;
   const fingerprint = print();
-  if (compareOffsets(after, before) > 0) return fingerprint === undefined ? [] : [fingerprint];
+  if (compareOffsets(after, before, read) > 0) return fingerprint === undefined ? [] : [fingerprint];
   if (seen === null || fingerprint === undefined || seen.includes(fingerprint)) return seen;
   return seen.length < MAX_SEEN ? [...seen, fingerprint] : null;
 }
@@ -232,13 +240,14 @@ export function withoutSeen(stored: StoredOffset): StoredOffset {
 export function validateAlteredOffsets(
   mode: OffsetMode,
   offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>,
+  read: InstantReader = epochNanos,
 ): void {
   for (const { partition, offset } of offsets) {
     if (!(PARTITION_URL in partition) || typeof partition[PARTITION_URL] !== "string")
       throw new ConnectError(`Partition objects should contain the key '${PARTITION_URL}' with the connector's URL`);
     if (offset === null) continue;
     const decoded = decodeOffset(offset);
-    if (mode === "TIMESTAMP" && decoded.offset !== null && decoded.offset !== "" && epochNanos(decoded.offset) === null)
+    if (mode === "TIMESTAMP" && decoded.offset !== null && decoded.offset !== "" && read(decoded.offset) === null)
       throw new ConnectError(
         `The 'offset' ${JSON.stringify(decoded.offset)} is not a timestamp (ISO-8601 or epoch) as http.offset.mode=TIMESTAMP needs`,
       );

@@ -23,11 +23,11 @@ function containerPath(path: string): string | undefined {
  * What the response has where `path` selects its records from, when that is why it selected
  * nothing: no value there, or only a string, number or boolean (an array was expected: `$.data[*]`
  * on `{"data": 5}`); undefined when it selected nothing from an empty array or object, or null
- * (how some APIs say "no results").
+ * (how some APIs say "no results"; `$.data` on `{"data": null}` as well: records.ts).
  */
 function nothingToSelect(json: unknown, path: string): string | undefined {
   const container = containerPath(path);
-  if (container === undefined) return "no value there";
+  if (container === undefined) return nullThere(json, path) ? undefined : "no value there";
   let found: unknown[];
   try {
     found = selectAll(json, container);
@@ -39,6 +39,15 @@ function nothingToSelect(json: unknown, path: string): string | undefined {
   if (!found.every(scalar)) return undefined;
   const kind = found[0] instanceof JsonNumberText || typeof found[0] === "bigint" ? "number" : typeof found[0];
   return `a ${kind} at ${container}, not an array or object`;
+}
+
+/** Whether `path` selects a JSON null in `json` (a path of one value that selected no record). */
+function nullThere(json: unknown, path: string): boolean {
+  try {
+    return selectAll(json, path).some((v) => v === null);
+  } catch {
+    return false;
+  }
 }
 
 export class PageWarnings {

@@ -32,6 +32,7 @@ import {
   type SelectedRecord,
   selectRecords,
 } from "./records.ts";
+import { type InstantReader, instantReader } from "./timestamp-reader.ts";
 
 export interface Run {
   /** When the poll started, or resumed after a failed page (its wall time is stored with the offsets). */
@@ -119,6 +120,8 @@ export interface PageRecordsOptions {
   /** `http.record.key.field`: the records' keys, which identify them at the offset's instant. */
   readonly keyField: string | null;
   readonly clock: Clock;
+  /** How TIMESTAMP offsets are read (castorm's timestamp parser keys); unset: instant.ts's reading. */
+  readonly instant?: InstantReader;
 }
 
 /** The options of a task's pages, from its config. */
@@ -131,6 +134,7 @@ export function pageRecordsOptions(c: HttpSourceConfig, clock: Clock): PageRecor
     partition: { ...sourcePartition(c["http.url"]) },
     topic: c["kafka.topic"],
     clock,
+    instant: instantReader(c),
   };
 }
 
@@ -239,9 +243,9 @@ export async function pageRecords(
     // Without a key field, nothing identifies a record at the offset's instant (isNewRecord).
     const print = o.keyField ? () => (key === undefined ? undefined : keyFingerprint(key)) : undefined;
     const before = best;
-    best = advanceOffset(o.mode, best, value);
-    if (o.mode === "TIMESTAMP") bestSeen = print ? seenAfter(bestSeen, before, best, value, print) : null;
-    if (isNewRecord(o.mode, run.offset, value, run.offsetSeen, print))
+    best = advanceOffset(o.mode, best, value, o.instant);
+    if (o.mode === "TIMESTAMP") bestSeen = print ? seenAfter(bestSeen, before, best, value, print, o.instant) : null;
+    if (isNewRecord(o.mode, run.offset, value, run.offsetSeen, print, o.instant))
       fresh.push({ index: i, element, key, best, bestSeen });
   });
   const timestamp = o.clock.now();

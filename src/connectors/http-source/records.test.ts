@@ -115,12 +115,12 @@ describe("a body nested too deeply for the records path (review P3.11)", () => {
 });
 
 describe("a document or record that is null, false, 0 or an empty string (jsonpath-plus answers nothing at all)", () => {
-  test("is a scalar like any other: `$` selects it, any other path nothing", async () => {
+  test("is a scalar like any other: `$` selects it (a null document is no record), any other path nothing", async () => {
     for (const text of ["null", "false", "0", '""']) {
       expect(await selectRecords(body(text), "$.data[*]", new Slicer())).toEqual([]);
       expect(await selectRecords(body(text), "$..*", new Slicer())).toEqual([]);
       const whole = await selectRecords(body(text), "$", new Slicer());
-      expect(whole.map((r) => r.parsed)).toEqual([JSON.parse(text)]);
+      expect(whole.map((r) => r.parsed)).toEqual(text === "null" ? [] : [JSON.parse(text)]);
       expect(fieldValue(JSON.parse(text), "$.ts")).toBeNull();
     }
   });
@@ -149,7 +149,7 @@ describe("a document or record that is null, false, 0 or an empty string (jsonpa
 describe("a null item (castorm's connector makes the text `null` of it, Jackson's asText)", () => {
   test("is a record whose value is the text null, written as `null` by JsonConverter and StringConverter: no tombstone", async () => {
     using server = api(() => new Response('{"data":[{"id":1},null],"more":null}'));
-    for (const path of ["$.data[*]", "$..[1]", "$.more"]) {
+    for (const path of ["$.data[*]", "$..[1]", "$.data.*"]) {
       const { task } = await startTask({ "http.url": `${server.base}/e`, "http.response.records.path": path });
       const records = (await task.poll(new AbortController().signal)) ?? [];
       const value = records.at(-1)?.value;
@@ -164,6 +164,33 @@ describe("a null item (castorm's connector makes the text `null` of it, Jackson'
         );
       task.stop();
     }
+  });
+});
+
+describe("a null where the records path selects one value (castorm's connector makes no record of a null list)", () => {
+  test("$.data on {data: null}, $ on null and $.data[0] on [null] are no record; a missing, empty or scalar container as before", async () => {
+    const select = async (text: string, path: string) => texts(await selectRecords(body(text), path, new Slicer()));
+    expect(await select('{"data":null}', "$.data")).toEqual([]);
+    expect(await select('{"data":null}', "$['data']")).toEqual([]);
+    expect(await select("null", "$")).toEqual([]);
+    expect(await select('{"data":[null]}', "$.data[0]")).toEqual([]);
+    // Several values: a null among them is a record (the text null), as castorm's null array item.
+    expect(await select('{"data":[null]}', "$.data[*]")).toEqual(["json:null"]);
+    expect(await select('{"a":null,"b":null}', "$.*")).toEqual(["json:null", "json:null"]);
+    expect(await select('{"data":null}', "$.data[*]")).toEqual([]);
+    expect(await select('{"data":[]}', "$.data[*]")).toEqual([]);
+    expect(await select("{}", "$.data")).toEqual([]);
+    expect(await select('{"data":5}', "$.data")).toEqual(["json:5"]);
+    expect(await select('{"data":{"id":1}}', "$.data")).toEqual(['json:{"id":1}']);
+  });
+
+  test("the task polls such a page without a record and without the nothing-to-select warning", async () => {
+    using server = api(() => new Response('{"data":null}', { headers: { "content-type": "application/json" } }));
+    const { task, logs } = await startTask({ "http.url": `${server.base}/e`, "http.response.records.path": "$.data" });
+    expect((await task.poll(new AbortController().signal)) ?? []).toEqual([]);
+    expect(server.seen).toHaveLength(1);
+    expect(logs.filter((l) => l.includes("selects nothing"))).toEqual([]);
+    task.stop();
   });
 });
 

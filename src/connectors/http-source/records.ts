@@ -4,8 +4,9 @@
  * (jsonpath-plus, script evaluation off: no expression in a config can run code). A selected
  * object, array or number becomes a JsonText of its exact text in the body, so JsonConverter with
  * schemas.enable=false writes the bytes the API sent (long integers and number spelling kept) and
- * transformations get it parsed exactly; a selected string or boolean is the parsed value (null: nullRecord).
- * Offset and cursor fields are read from the exact parse: a long integer is kept as its digits.
+ * transformations get it parsed exactly; a selected string or boolean is the parsed value (null: nullRecord,
+ * but none from a path of one value, `$.data`, as castorm's list pointer). Offset and cursor fields
+ * are read from the exact parse: a long integer is kept as its digits.
  */
 import { JSONPath } from "jsonpath-plus";
 import { memberPathSegments } from "../../api/data/json-member-path.ts";
@@ -15,6 +16,7 @@ import { JsonText } from "../../api/data/json-text.ts";
 import { charsetOf } from "../../ingest/body-text.ts";
 import { jacksonBodyText, jsonBodyText } from "../../ingest/json-body-text.ts";
 import type { Slicer } from "../../util/sliced.ts";
+import { isDefinitePath } from "./config-checks.ts";
 import type { OffsetValue } from "./offsets.ts";
 
 /** The response could not be read as records (not JSON, not text, a path that fails on it). */
@@ -34,7 +36,7 @@ export interface SelectedRecord {
   readonly parsed: unknown;
 }
 
-/** A selected `null`: the text `null`, as castorm's connector makes of it (Jackson's asText), not a tombstone. */
+/** A selected `null` among several: the text `null`, as castorm's connector (Jackson's asText), no tombstone. */
 const nullRecord = (): SelectedRecord => ({ value: new JsonText("null"), parsed: null });
 
 /** A body of no bytes or only JSON white space (space, tab, CR, LF): no document at all. */
@@ -100,10 +102,7 @@ function evaluate(json: unknown, path: string): Found[] | undefined {
   return JSONPath({ path, json: json as object, eval: false, wrap: true, resultType: "all" }) as Found[] | undefined;
 }
 
-/**
- * Runs `select`; whatever it throws (a RangeError on a deeply nested body, …) is a
- * ResponseFormatError, so behavior.on.error decides what follows instead of the task failing.
- */
+/** Runs `select`; what it throws (a RangeError on a deep body, …) is a ResponseFormatError (behavior.on.error decides). */
 function unreadableOnError<T>(path: string, select: () => T): T {
   try {
     return select();
@@ -142,6 +141,7 @@ export async function selectRecords(doc: ResponseDocument, path: string, slicer:
     return spans;
   };
   const found = unreadableOnError(path, () => inDocumentOrder(query(doc.json, path), path, doc.json, spansOf));
+  if (found.length === 1 && found[0]!.value === null && isDefinitePath(path)) return [];
   return slicer.map(found, ({ value, pointer }) => {
     const kind = typeof value;
     if (value === null) return nullRecord();

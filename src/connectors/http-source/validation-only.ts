@@ -13,8 +13,9 @@ import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { httpSourceConfig } from "./config.ts";
 import { isDefinitePath, jsonPathProblem } from "./config-checks.ts";
 import { parseHeaders } from "./headers.ts";
-import { epochNanos } from "./instant.ts";
 import { quartzOnlyProblem } from "./quartz-cron.ts";
+import { timestampKeyProblems } from "./timestamp-keys.ts";
+import { instantReader } from "./timestamp-reader.ts";
 
 const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();
 
@@ -35,14 +36,19 @@ function quartzCronProblems(raw: RawConfig): ConfigProblem[] {
  * none sorts before every timestamp, so a typo such as month 13 would silently deliver the API's
  * whole history.
  */
+/** Whether castorm's parser keys (a parser, a pattern) decide how timestamps are read. */
+const castormParsed = (c: ReturnType<typeof httpSourceConfig.parse>) =>
+  c["http.response.record.timestamp.parser"] !== null || c["http.response.record.timestamp.parser.pattern"] !== null;
+
 function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
   const c = httpSourceConfig.parse(raw);
   const initial = c["http.initial.offset"];
-  if (upper(c["http.offset.mode"]) !== "TIMESTAMP" || initial.trim() === "" || epochNanos(initial) !== null) return [];
+  if (upper(c["http.offset.mode"]) !== "TIMESTAMP" || initial.trim() === "" || instantReader(c)(initial) !== null)
+    return [];
   return [
     {
       key: "http.initial.offset",
-      message: `${JSON.stringify(initial)} is not a timestamp (ISO-8601 such as 2024-01-01T00:00:00Z, or epoch seconds or milliseconds) as http.offset.mode=TIMESTAMP needs: every record would count as newer than it`,
+      message: `${JSON.stringify(initial)} is not a timestamp (ISO-8601 such as 2024-01-01T00:00:00Z, or ${castormParsed(c) ? "a text the http.response.record.timestamp.parser* keys read" : "epoch seconds or milliseconds"}) as http.offset.mode=TIMESTAMP needs: every record would count as newer than it`,
     },
   ];
 }
@@ -126,5 +132,6 @@ export function validationOnlyProblems(raw: RawConfig): ConfigProblem[] {
     ...authorizationHeaderProblems(raw),
     ...errorCodeTextProblems(raw),
     ...basicUserProblems(raw),
+    ...timestampKeyProblems(httpSourceConfig.parse(raw)),
   ];
 }

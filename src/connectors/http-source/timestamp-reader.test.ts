@@ -1,0 +1,156 @@
+import { describe, expect, test } from "bun:test";
+import { httpSourceConfig } from "./config.ts";
+import { crossKeyErrors, parseHttpSourceConfig } from "./config-rules.ts";
+import { isNewRecord, validateAlteredOffsets } from "./offsets.ts";
+import { api, startTask } from "./test-support.ts";
+import { instantReader } from "./timestamp-reader.ts";
+import { validationOnlyProblems } from "./validation-only.ts";
+
+const BASE = { "http.url": "http://127.0.0.1:1/e", "kafka.topic": "t" };
+const readerOf = (keys: Record<string, string>) => instantReader(httpSourceConfig.parse({ ...BASE, ...keys }));
+const iso = (ns: bigint | null) => (ns === null ? null : new Date(Number(ns / 1_000_000n)).toISOString());
+
+describe("instantReader (castorm's timestamp parser keys)", () => {
+  test("none set: the reading as before (ISO-8601, epoch seconds or milliseconds, Date.parse, zone-less in UTC)", () => {
+    const read = readerOf({});
+    expect(iso(read("2024-01-01T10:00:00"))).toBe("2024-01-01T10:00:00.000Z");
+    expect(iso(read(1704103200))).toBe("2024-01-01T10:00:00.000Z");
+    expect(iso(read("01/07/2024 10:00:00"))).toBe("2024-01-07T10:00:00.000Z");
+  });
+
+  test("the zone alone: zone-less texts in it, a zone the text names kept", () => {
+    const read = readerOf({ "http.response.record.timestamp.parser.zone": "Europe/Madrid" });
+    expect(iso(read("2024-07-01T10:00:00"))).toBe("2024-07-01T08:00:00.000Z");
+    expect(iso(read("2024/07/01 10:00:00"))).toBe("2024-07-01T08:00:00.000Z");
+    expect(iso(read("2024-07-01T10:00:00Z"))).toBe("2024-07-01T10:00:00.000Z");
+    expect(iso(read("Mon, 01 Jul 2024 10:00:00 GMT"))).toBe("2024-07-01T10:00:00.000Z");
+  });
+
+  test("a pattern: EpochMillisOrDelegateTimestampParser, an integer is epoch milliseconds, an ISO-8601 offset still read", () => {
+    const read = readerOf({ "http.response.record.timestamp.parser.pattern": "dd/MM/yyyy HH:mm:ss" });
+    expect(iso(read("01/07/2024 10:00:00"))).toBe("2024-07-01T10:00:00.000Z");
+    expect(iso(read("1704103200000"))).toBe("2024-01-01T10:00:00.000Z");
+    expect(iso(read(1704103200))).toBe("1970-01-20T17:21:43.200Z");
+    expect(iso(read("2024-07-01T00:00:00Z"))).toBe("2024-07-01T00:00:00.000Z");
+    expect(read("2024/07/01 10:00:00")).toBeNull();
+    expect(read("n/a")).toBeNull();
+  });
+
+  test("each castorm parser class, with or without its package", () => {
+    const pkg = "com.github.castorm.kafka.connect.http.response.timestamp.";
+    const formatter = readerOf({ "http.response.record.timestamp.parser": `${pkg}DateTimeFormatterTimestampParser` });
+    // castorm's default pattern yyyy-MM-dd'T'HH:mm:ss[.SSS]X; no epoch numbers.
+    expect(iso(formatter("2024-01-01T10:00:00.123+01"))).toBe("2024-01-01T09:00:00.123Z");
+    expect(formatter("1704103200000")).toBeNull();
+    const millis = readerOf({ "http.response.record.timestamp.parser": "EpochMillisTimestampParser" });
+    expect(iso(millis("1704103200000"))).toBe("2024-01-01T10:00:00.000Z");
+    expect(iso(millis("2024-01-01T10:00:00Z"))).toBe("2024-01-01T10:00:00.000Z"); // the ISO-8601 offset form
+    const regex = readerOf({
+      "http.response.record.timestamp.parser": "RegexTimestampParser",
+      "http.response.record.timestamp.parser.regex": "updated (\\S+ \\S+) by",
+      "http.response.record.timestamp.parser.pattern": "yyyy-MM-dd HH:mm",
+    });
+    expect(iso(regex("updated 2024-01-01 10:00 by alice"))).toBe("2024-01-01T10:00:00.000Z");
+    expect(regex("created by bob")).toBeNull();
+    // EpochMillisOrDelegateTimestampParser's delegate (castorm's http.response.record.timestamp.parser.delegate).
+    const delegated = readerOf({
+      "http.response.record.timestamp.parser.delegate": "RegexTimestampParser",
+      "http.response.record.timestamp.parser.regex": "at (.+)$",
+      "http.response.record.timestamp.parser.regex.delegate": "DateTimeFormatterTimestampParser",
+      "http.response.record.timestamp.parser.pattern": "dd/MM/yyyy HH:mm",
+    });
+    expect(iso(delegated("seen at 02/07/2024 10:00"))).toBe("2024-07-02T10:00:00.000Z");
+    expect(iso(delegated("1704103200000"))).toBe("2024-01-01T10:00:00.000Z");
+  });
+
+  test("TIMESTAMP offsets compare by it: a record after the offset in the pattern's reading is new", () => {
+    const read = readerOf({ "http.response.record.timestamp.parser.pattern": "dd/MM/yyyy HH:mm:ss" });
+    // Day first: 03/06 (June 3rd) is before 02/07 (July 2nd); Date.parse reads March 6th and February 7th.
+    expect(isNewRecord("TIMESTAMP", "02/07/2024 00:00:00", "03/06/2024 00:00:00", null, undefined, read)).toBe(false);
+    expect(isNewRecord("TIMESTAMP", "02/07/2024 00:00:00", "03/06/2024 00:00:00")).toBe(true);
+  });
+});
+
+describe("validation of the timestamp parser keys", () => {
+  const problems = (keys: Record<string, string>) => {
+    const raw = { ...BASE, ...keys };
+    const perKey = httpSourceConfig.validate(raw);
+    const found = [...perKey].flatMap(([key, v]) => v.errors.map((message) => ({ key, message })));
+    if (found.length === 0) found.push(...crossKeyErrors(parseHttpSourceConfig(raw)), ...validationOnlyProblems(raw));
+    return found;
+  };
+
+  test("a castorm config's keys pass; a bad pattern, zone, parser or regex is refused on its key", () => {
+    expect(
+      problems({
+        "http.response.record.timestamp.parser":
+          "com.github.castorm.kafka.connect.http.response.timestamp.EpochMillisOrDelegateTimestampParser",
+        "http.response.record.timestamp.parser.pattern": "yyyy-MM-dd HH:mm:ss",
+        "http.response.record.timestamp.parser.zone": "America/New_York",
+      }),
+    ).toEqual([]);
+    const refused = (keys: Record<string, string>) => problems(keys).map((p) => p.key);
+    expect(refused({ "http.response.record.timestamp.parser.pattern": "yyyy-MM-dd Q" })).toEqual([
+      "http.response.record.timestamp.parser.pattern",
+    ]);
+    expect(refused({ "http.response.record.timestamp.parser.zone": "Mars/Olympus" })).toEqual([
+      "http.response.record.timestamp.parser.zone",
+    ]);
+    expect(problems({ "http.response.record.timestamp.parser": "NattyTimestampParser" })[0]!.message).toContain(
+      "natural-language dates are not read here",
+    );
+    expect(refused({ "http.response.record.timestamp.parser.regex": "no group" })).toEqual([
+      "http.response.record.timestamp.parser.regex",
+    ]);
+    expect(refused({ "http.response.record.timestamp.parser": "RegexTimestampParser" })).toEqual([
+      "http.response.record.timestamp.parser.regex",
+    ]);
+  });
+
+  test("a config stored while these keys were ignored, with a value validation refuses, reads its timestamps as before", () => {
+    for (const keys of <Record<string, string>[]>[
+      { "http.response.record.timestamp.parser": "NattyTimestampParser" },
+      { "http.response.record.timestamp.parser.pattern": "yyyy-DDD HH:mm" },
+      { "http.response.record.timestamp.parser": "RegexTimestampParser" },
+    ]) {
+      expect(problems(keys)).toHaveLength(1);
+      expect(iso(readerOf(keys)("2024/07/01 10:00:00"))).toBe("2024-07-01T10:00:00.000Z");
+    }
+  });
+
+  test("http.initial.offset and offsets set through REST are read by the configured parser", () => {
+    const keys = {
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "ts",
+      "http.response.record.timestamp.parser.pattern": "dd/MM/yyyy HH:mm:ss",
+    };
+    expect(problems({ ...keys, "http.initial.offset": "01/07/2024 10:00:00" })).toEqual([]);
+    expect(problems({ ...keys, "http.initial.offset": "2024-07-01T10:00:00Z" })).toEqual([]);
+    expect(problems({ ...keys, "http.initial.offset": "2024/07/01" }).map((p) => p.key)).toEqual([
+      "http.initial.offset",
+    ]);
+    const offsets = [{ partition: { url: "http://x" }, offset: { offset: "01/07/2024 10:00:00" } }];
+    expect(() => validateAlteredOffsets("TIMESTAMP", offsets, readerOf(keys))).not.toThrow();
+  });
+});
+
+test("the task skips records not newer than the offset in the pattern's reading and zone", async () => {
+  const events = [
+    { id: 1, ts: "01/07/2024 09:00:00" },
+    { id: 2, ts: "02/07/2024 01:30:00" },
+  ];
+  using server = api(() => Response.json(events));
+  const { task } = await startTask({
+    "http.url": `${server.base}/e`,
+    "http.response.records.path": "$[*]",
+    "http.offset.mode": "TIMESTAMP",
+    "http.offset.field": "ts",
+    "http.initial.offset": "2024-07-01T22:00:00Z",
+    "http.response.record.timestamp.parser.pattern": "dd/MM/yyyy HH:mm:ss",
+    "http.response.record.timestamp.parser.zone": "Europe/Madrid",
+  });
+  const records = (await task.poll(new AbortController().signal)) ?? [];
+  expect(records.map((r) => JSON.parse(String(r.value)).id)).toEqual([2]);
+  expect(records.at(-1)!.sourceOffset!.offset).toBe("02/07/2024 01:30:00");
+  task.stop();
+});

@@ -1,0 +1,124 @@
+/**
+ * How a TIMESTAMP offset's text becomes an instant (epoch nanoseconds), from castorm's timestamp
+ * parser keys (timestamp-keys.ts). None set: instant.ts's reading (ISO-8601, epoch seconds or
+ * milliseconds, Date.parse), zone-less texts in UTC. Only the zone set: the same, zone-less texts in
+ * that zone. A parser, a pattern or another delegate set: castorm's parsers (EpochMillisOrDelegateTimestampParser,
+ * DateTimeFormatterTimestampParser, EpochMillisTimestampParser, RegexTimestampParser) as castorm
+ * reads with them; an ISO-8601 text they do not read is still read as ISO-8601, the form of
+ * castorm's own initial offset (`http.initial.offset`, offsets set through REST). Keys validation
+ * refuses (timestampKeyProblems) read as none set, in the zone when it is one: a stored config's.
+ * Used by offsets.ts (through the task and the connector) and validation-only.ts.
+ */
+import type { HttpSourceConfig } from "./config.ts";
+import { epochNanos } from "./instant.ts";
+import type { OffsetValue } from "./offsets.ts";
+import { type ParserName, parserNamed, timestampKeyProblems } from "./timestamp-keys.ts";
+import { compilePattern, parseWithPattern } from "./timestamp-pattern.ts";
+import { UTC, type Zone, zoneOf } from "./zone-id.ts";
+
+/** Epoch nanoseconds of an offset value, or null when it is not a timestamp. */
+export type InstantReader = (value: OffsetValue) => bigint | null;
+
+/** castorm's DateTimeFormatterTimestampParser default pattern. */
+export const CASTORM_PATTERN = "yyyy-MM-dd'T'HH:mm:ss[.SSS]X";
+const NS_PER_MS = 1_000_000n;
+const LONG = /^[+-]?\d{1,19}$/;
+const ISO_DATE_TIME = /^\s*[+-]?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}/i;
+
+/** The timestamp keys of a config (a subset: the validation of single keys has passed). */
+export type TimestampSettings = Pick<
+  HttpSourceConfig,
+  | "http.response.record.timestamp.parser"
+  | "http.response.record.timestamp.parser.delegate"
+  | "http.response.record.timestamp.parser.pattern"
+  | "http.response.record.timestamp.parser.zone"
+  | "http.response.record.timestamp.parser.regex"
+  | "http.response.record.timestamp.parser.regex.delegate"
+>;
+
+type TextReader = (text: string) => bigint | null;
+
+/** castorm's EpochMillisTimestampParser: Long.valueOf, epoch milliseconds. */
+function epochMillis(text: string): bigint | null {
+  if (!LONG.test(text)) return null;
+  const n = BigInt(text);
+  return n > 9223372036854775807n || n < -9223372036854775808n ? null : n * NS_PER_MS;
+}
+
+function parserOf(name: ParserName, c: TimestampSettings, zone: Zone): TextReader {
+  const pattern = () => {
+    const compiled = compilePattern(c["http.response.record.timestamp.parser.pattern"] ?? CASTORM_PATTERN);
+    return (text: string) => parseWithPattern(compiled, text, zone);
+  };
+  switch (name) {
+    case "EpochMillisTimestampParser":
+      return epochMillis;
+    case "DateTimeFormatterTimestampParser":
+      return pattern();
+    case "EpochMillisOrDelegateTimestampParser": {
+      const named = parserNamed(c["http.response.record.timestamp.parser.delegate"] ?? "");
+      const delegate =
+        named === undefined || named === "EpochMillisOrDelegateTimestampParser" ? pattern() : parserOf(named, c, zone);
+      return (text) => epochMillis(text) ?? delegate(text);
+    }
+    case "RegexTimestampParser": {
+      const regex = new RegExp(c["http.response.record.timestamp.parser.regex"] ?? "(.*)");
+      const delegateName = parserNamed(c["http.response.record.timestamp.parser.regex.delegate"] ?? "");
+      const delegate = parserOf(
+        delegateName === undefined || delegateName === "RegexTimestampParser"
+          ? "DateTimeFormatterTimestampParser"
+          : delegateName,
+        c,
+        zone,
+      );
+      return (text) => {
+        const group = regex.exec(text)?.[1];
+        return group === undefined ? null : delegate(group);
+      };
+    }
+  }
+}
+
+/** The reader of a config's TIMESTAMP offsets, as described above. */
+export function instantReader(c: TimestampSettings): InstantReader {
+  const zone = zoneOf(c["http.response.record.timestamp.parser.zone"]) ?? UTC;
+  const named = c["http.response.record.timestamp.parser"];
+  const pattern = c["http.response.record.timestamp.parser.pattern"];
+  const delegate = parserNamed(c["http.response.record.timestamp.parser.delegate"] ?? "");
+  // Keys validation refuses (validation-only: a config stored while they were ignored) read as before.
+  const refused = timestampKeyProblems(c).length > 0;
+  if (refused || (named === null && pattern === null && delegate === "DateTimeFormatterTimestampParser"))
+    return zone === UTC ? (value) => epochNanos(value) : remembered((value) => epochNanos(value, zone));
+  const read = parserOf(
+    parserNamed(named ?? "EpochMillisOrDelegateTimestampParser") ?? "EpochMillisOrDelegateTimestampParser",
+    c,
+    zone,
+  );
+  return remembered((value) => {
+    if (value === null) return null;
+    // castorm reads the field's text (Jackson's asText): a number as it is written.
+    const text = typeof value === "number" ? (Number.isFinite(value) ? String(value) : "") : value;
+    if (text.trim() === "") return null;
+    const instant = read(text);
+    if (instant !== null) return instant;
+    return ISO_DATE_TIME.test(text) ? epochNanos(text, zone) : null;
+  });
+}
+
+const REMEMBERED = 1024;
+
+/**
+ * `read` with its last answers remembered: a page's records are compared with the poll's offset and
+ * the best so far again and again, and a region zone's reading asks Intl for offsets (microseconds each).
+ */
+function remembered(read: InstantReader): InstantReader {
+  const answers = new Map<OffsetValue, bigint | null>();
+  return (value) => {
+    const known = answers.get(value);
+    if (known !== undefined || answers.has(value)) return known ?? null;
+    const answer = read(value);
+    if (answers.size >= REMEMBERED) answers.clear();
+    answers.set(value, answer);
+    return answer;
+  };
+}
