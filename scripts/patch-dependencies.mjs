@@ -22,6 +22,9 @@
 //      which the gateway takes for a refused handshake (SslAuthenticationException): after the
 //      broker's first bytes it is not, as in Java's SslTransportLayer (a corrupted record's
 //      bad_record_mac is a lost connection); the code is then left off (still in the message).
+//   8. its record encoder sized a header's value with Buffer.byteLength before testing it for null
+//      (a TypeError), so a null header value (Connect's DLQ exception.message of an exception
+//      without a message) could not be sent; it is sized as the null it is written as (length -1).
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -196,6 +199,11 @@ const patches = [
     const next = current === undefined ? value : Array.isArray(current) ? current.concat([value]) : [current, value]
     Object.defineProperty(headers, key, { value: next, enumerable: true, writable: true, configurable: true })
   }`,
+  },
+  {
+    file: "node_modules/kafkajs/src/protocol/recordBatch/record/v0/index.js",
+    from: `    const valueSize = Buffer.byteLength(header.value)`,
+    to: `    const valueSize = header.value === null ? 0 : Buffer.byteLength(header.value) // edge-gateway patch: null is length -1`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/protocol/crc32c.js",

@@ -29,7 +29,7 @@ export const PARTITION = Symbol("assigned partition");
 export type KafkajsMessage = {
   key: Buffer | null;
   value: Buffer | null;
-  headers?: Record<string, Buffer | Buffer[]>;
+  headers?: Record<string, HeaderValue | HeaderValue[]>;
   partition?: number;
   timestamp?: string;
   [PARTITION]?: number;
@@ -40,12 +40,15 @@ export function toBuffer(bytes: Uint8Array | null): Buffer | null {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function toKafkajsHeaders(headers: readonly KafkaHeader[]): Record<string, Buffer | Buffer[]> | undefined {
+/** A header value as kafkajs writes it: null as Java's producer writes a null value (length -1; kafkajs patched). */
+type HeaderValue = Buffer | null;
+
+function toKafkajsHeaders(headers: readonly KafkaHeader[]): Record<string, HeaderValue | HeaderValue[]> | undefined {
   if (headers.length === 0) return undefined;
   // No prototype: a header named __proto__ (or constructor) is an own entry like any other.
-  const out: Record<string, Buffer | Buffer[]> = Object.create(null);
+  const out: Record<string, HeaderValue | HeaderValue[]> = Object.create(null);
   for (const h of headers) {
-    const value = toBuffer(h.value) ?? Buffer.alloc(0);
+    const value = toBuffer(h.value);
     const key = javaUtf8Text(h.key);
     const existing = out[key];
     out[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
