@@ -21,6 +21,7 @@ import { damage, legacyEntry, logDir, rewriteAsV1 } from "./support/log-segments
 import { committedOffset } from "./support/sink-task.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { FETCH, tapRequests } from "./support/wire-tap.ts";
 
 const MARKER = "value-to-be-damaged-on-disk";
 const COUNT = 20;
@@ -378,3 +379,53 @@ test("kafka.client=kafkajs: a partition's failure is raised at the broker's next
     await cluster.disconnect();
   }
 });
+
+// Java's FetchCollector keeps the fetched data of a paused partition (its corrupt batch too) until the
+// partition is resumed: only then, at its turn, does the poll raise; the other partitions go on meanwhile.
+test.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])(
+  "kafka.client=%s: a damaged batch answered for a partition paused while its Fetch was out fails the consumer only once resumed; the other partitions go on",
+  async (adapter) => {
+    const clientId = uniqueTopic("crc-paused-client");
+    const port = kafkaPorts[adapter](new LogManager({ sink: () => {} }));
+    const consumer = await port.consumer({
+      groupId: uniqueTopic("crc-paused-group"),
+      topics: [second],
+      properties: { "bootstrap.servers": info.bootstrap, "client.id": clientId },
+    });
+    const damaged = { topic: second, partition: 1 };
+    let fetches = 0;
+    // Paused the moment the first Fetch (both partitions: their positions resolve together) is written.
+    using _tap = tapRequests((request) => {
+      if (request.apiKey !== FETCH || request.clientId !== clientId) return;
+      if (++fetches === 1) consumer.pause([damaged]);
+    });
+    const records: ConsumedRecord[] = [];
+    const crashes: Error[] = [];
+    try {
+      await consumer.start({
+        onRecords: async (r) => void records.push(...r),
+        onPartitionsRevoked: async () => {},
+        onPartitionsAssigned: async () => {},
+        onPartitionsLost: async () => {},
+        onCrash: (e) => void crashes.push(e),
+      });
+      // A Fetch after the answer was taken: partition 0 goes on (a failure raised would stop the fetching).
+      await waitFor(() => (records.length === COUNT && fetches > 1) || crashes.length > 0, {
+        what: "partition 0's records and the next Fetch",
+        timeoutMs: 30_000,
+      });
+      expect(crashes).toEqual([]);
+      consumer.resume([damaged]);
+      await waitFor(() => crashes.length > 0, { what: "the consumer's failure", timeoutMs: 30_000 });
+      expect(crashes[0]!.message).toMatch(
+        new RegExp(`^Record batch for partition ${second}-1 at offset 0 is invalid, cause: Record is corrupt`),
+      );
+      expect(records.map((r) => `${r.partition}@${r.offset}`)).toEqual(
+        Array.from({ length: COUNT }, (_, i) => `0@${i}`),
+      );
+    } finally {
+      await consumer.close().catch(() => undefined);
+    }
+  },
+  60_000,
+);
