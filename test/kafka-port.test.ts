@@ -197,7 +197,7 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
 
   // Connect's DLQ writes exception.message with a null value for an exception without a message
   // (DeadLetterQueueReporter's toBytes(null)); kafkajs wrote it as empty bytes.
-  test("a null header value goes on the wire as null (Java's length -1), an empty one as empty; each adapter reads them back so", async () => {
+  test("a null header value goes on the wire as null (Java's length -1), an empty one as empty, all in their order (Java's RecordHeaders); each adapter reads them back so", async () => {
     const topic = uniqueTopic("null-header");
     await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
     const producer = await port.producer({ "bootstrap.servers": info.bootstrap });
@@ -206,6 +206,7 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
         { key: "__connect.errors.exception.message", value: null },
         { key: "empty", value: new Uint8Array(0) },
         { key: "repeated", value: null },
+        { key: "other", value: utf8("o") },
         { key: "repeated", value: utf8("x") },
       ];
       await producer.send([{ topic, partition: 0, key: null, value: utf8("v"), headers, timestamp: null }]);
@@ -229,6 +230,7 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
         ["__connect.errors.exception.message", null],
         ["empty", ""],
         ["repeated", null],
+        ["other", "o"],
         ["repeated", "x"],
       ]);
     }
