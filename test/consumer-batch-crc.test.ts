@@ -429,3 +429,44 @@ test.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])(
   },
   60_000,
 );
+
+// platformatic hands partition 0's batch over before partition 1's failure is raised (it asks, and reads
+// the answer, in assignment order): the handler pausing partition 1 meanwhile holds the failure back too.
+test("kafka.client=platformatic: a damaged batch's failure waiting for its turn is held back while the sink pauses its partition, raised once resumed", async () => {
+  const clientId = uniqueTopic("crc-paused-later-client");
+  const consumer = await kafkaPorts.platformatic(new LogManager({ sink: () => {} })).consumer({
+    groupId: uniqueTopic("crc-paused-later-group"),
+    topics: [second],
+    properties: { "bootstrap.servers": info.bootstrap, "client.id": clientId },
+  });
+  const damaged = { topic: second, partition: 1 };
+  let fetches = 0;
+  using _tap = tapRequests((request) => {
+    if (request.apiKey === FETCH && request.clientId === clientId) fetches++;
+  });
+  const records: ConsumedRecord[] = [];
+  const crashes: Error[] = [];
+  try {
+    await consumer.start({
+      onRecords: async (r) => {
+        records.push(...r);
+        consumer.pause([damaged]); // as a sink task retrying a put pauses its partitions
+      },
+      onPartitionsRevoked: async () => {},
+      onPartitionsAssigned: async () => {},
+      onPartitionsLost: async () => {},
+      onCrash: (e) => void crashes.push(e),
+    });
+    await waitFor(() => (records.length === COUNT && fetches > 1) || crashes.length > 0, {
+      what: "partition 0's records and the next Fetch",
+      timeoutMs: 30_000,
+    });
+    expect(crashes).toEqual([]);
+    consumer.resume([damaged]);
+    await waitFor(() => crashes.length > 0, { what: "the consumer's failure", timeoutMs: 30_000 });
+    expect(crashes[0]!.message).toMatch(new RegExp(`^Record batch for partition ${second}-1 at offset 0 is invalid`));
+    expect(records.map((r) => `${r.partition}@${r.offset}`)).toEqual(Array.from({ length: COUNT }, (_, i) => `0@${i}`));
+  } finally {
+    await consumer.close().catch(() => undefined);
+  }
+}, 60_000);
