@@ -22,6 +22,12 @@
 //      which the gateway takes for a refused handshake (SslAuthenticationException): after the
 //      broker's first bytes it is not, as in Java's SslTransportLayer (a corrupted record's
 //      bad_record_mac is a lost connection); the code is then left off (still in the message).
+//   8. its record encoder sized a header's value with Buffer.byteLength before testing it for null
+//      (a TypeError), so a null header value (Connect's DLQ exception.message of an exception
+//      without a message) could not be sent; it is sized as the null it is written as (length -1).
+//   9. its record encoder and decoder gathered headers by name, so `a, b, a` went out and came back as
+//      `a, a, b`; the encoder takes a list too, and the decoder keeps the list it read (`headerList`),
+//      so headers keep their order, as Java's RecordHeaders.
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -189,13 +195,39 @@ const patches = [
     }),
     {}
   )`,
-    to: `  // edge-gateway patch: own entries only (a header named __proto__ read Object.prototype)
+    to: `  // edge-gateway patch: own entries only (a header named __proto__ read Object.prototype); their list kept
+  const headerList = decoder.readVarIntArray(HeaderDecoder)
   const headers = {}
-  for (const { key, value } of decoder.readVarIntArray(HeaderDecoder)) {
+  for (const { key, value } of headerList) {
     const current = Object.prototype.hasOwnProperty.call(headers, key) ? headers[key] : undefined
     const next = current === undefined ? value : Array.isArray(current) ? current.concat([value]) : [current, value]
     Object.defineProperty(headers, key, { value: next, enumerable: true, writable: true, configurable: true })
   }`,
+    was: [
+      (to) =>
+        to
+          .replace("; their list kept\n  const headerList = decoder.readVarIntArray(HeaderDecoder)", "")
+          .replace("of headerList)", "of decoder.readVarIntArray(HeaderDecoder))"),
+    ],
+  },
+  {
+    file: "node_modules/kafkajs/src/protocol/recordBatch/record/v0/decoder.js",
+    from: `    headers,
+    isControlRecord: isControlBatch,`,
+    to: `    headers,
+    headerList, // edge-gateway patch: the headers in their order, as Java's RecordHeaders
+    isControlRecord: isControlBatch,`,
+  },
+  {
+    file: "node_modules/kafkajs/src/protocol/recordBatch/record/v0/index.js",
+    from: `    const valueSize = Buffer.byteLength(header.value)`,
+    to: `    const valueSize = header.value === null ? 0 : Buffer.byteLength(header.value) // edge-gateway patch: null is length -1`,
+  },
+  {
+    file: "node_modules/kafkajs/src/protocol/recordBatch/record/v0/index.js",
+    from: `  const headersArray = Object.keys(headers).flatMap(headerKey =>`,
+    to: `  // edge-gateway patch: a list of { key, value } is written in its order (Java's RecordHeaders)
+  const headersArray = Array.isArray(headers) ? headers : Object.keys(headers).flatMap(headerKey =>`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/protocol/crc32c.js",

@@ -21,6 +21,7 @@ import { damage, legacyEntry, logDir, rewriteAsV1 } from "./support/log-segments
 import { committedOffset } from "./support/sink-task.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { FETCH, tapRequests } from "./support/wire-tap.ts";
 
 const MARKER = "value-to-be-damaged-on-disk";
 const COUNT = 20;
@@ -320,11 +321,10 @@ type Fetching = {
   ): Promise<{ responses: { partitions: { partition: number; messages: { offset: string }[] }[] }[] }>;
 };
 
-test("kafka.client=kafkajs: a partition's failure is raised at the broker's next Fetch asking it from the same offset; one not asking it (paused) keeps it, one asking it from elsewhere (a seek) forgets it", async () => {
+test("kafka.client=kafkajs: a partition's failure is raised at the broker's next Fetch asking it from the same offset; one not asking it (paused) keeps it, one asking it from elsewhere (a seek) or after a rejoin (revoked, assigned again) forgets it", async () => {
   const raised: string[] = [];
-  const kafka = withFetchChecks(await testClient(), { checkCrcs: true, maxBatchBytes: 1 << 26 }, async (e) => {
-    raised.push(e.message);
-  });
+  const hold = { failed: async (e: Error) => void raised.push(e.message), rejoins: 0 };
+  const kafka = withFetchChecks(await testClient(), { checkCrcs: true, maxBatchBytes: 1 << 26 }, hold);
   const cluster = createCluster(kafka) as ReturnType<typeof createCluster> & {
     findBroker(args: { nodeId: number }): Promise<Fetching>;
   };
@@ -361,7 +361,112 @@ test("kafka.client=kafkajs: a partition's failure is raised at the broker's next
     expect(await fetch([1, 5])).toEqual([[1, 0]]);
     await expect(fetch([1, 5])).rejects.toThrow(failure);
     expect(raised).toHaveLength(2);
+    // A rejoin since it was found (the partition revoked, then assigned again at the same offset):
+    // forgotten, as Java's consumer drops the fetched data of partitions it gives up; fetched again.
+    expect(await fetch([1, 0])).toEqual([[1, 0]]);
+    hold.rejoins++;
+    expect(await fetch([1, 0])).toEqual([[1, 0]]);
+    await expect(fetch([1, 0])).rejects.toThrow(failure);
+    expect(raised).toHaveLength(3);
+    // A Fetch that went out before the rejoin: what its answer found is forgotten too.
+    expect(await fetch([1, 5])).toEqual([[1, 0]]); // (the failure raised above forgotten by a seek)
+    const before = fetch([1, 0]);
+    hold.rejoins++;
+    expect(await before).toEqual([[1, 0]]);
+    expect(await fetch([1, 0])).toEqual([[1, 0]]);
+    expect(raised).toHaveLength(3);
   } finally {
     await cluster.disconnect();
   }
 });
+
+// Java's FetchCollector keeps the fetched data of a paused partition (its corrupt batch too) until the
+// partition is resumed: only then, at its turn, does the poll raise; the other partitions go on meanwhile.
+test.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])(
+  "kafka.client=%s: a damaged batch answered for a partition paused while its Fetch was out fails the consumer only once resumed; the other partitions go on",
+  async (adapter) => {
+    const clientId = uniqueTopic("crc-paused-client");
+    const port = kafkaPorts[adapter](new LogManager({ sink: () => {} }));
+    const consumer = await port.consumer({
+      groupId: uniqueTopic("crc-paused-group"),
+      topics: [second],
+      properties: { "bootstrap.servers": info.bootstrap, "client.id": clientId },
+    });
+    const damaged = { topic: second, partition: 1 };
+    let fetches = 0;
+    // Paused the moment the first Fetch (both partitions: their positions resolve together) is written.
+    using _tap = tapRequests((request) => {
+      if (request.apiKey !== FETCH || request.clientId !== clientId) return;
+      if (++fetches === 1) consumer.pause([damaged]);
+    });
+    const records: ConsumedRecord[] = [];
+    const crashes: Error[] = [];
+    try {
+      await consumer.start({
+        onRecords: async (r) => void records.push(...r),
+        onPartitionsRevoked: async () => {},
+        onPartitionsAssigned: async () => {},
+        onPartitionsLost: async () => {},
+        onCrash: (e) => void crashes.push(e),
+      });
+      // A Fetch after the answer was taken: partition 0 goes on (a failure raised would stop the fetching).
+      await waitFor(() => (records.length === COUNT && fetches > 1) || crashes.length > 0, {
+        what: "partition 0's records and the next Fetch",
+        timeoutMs: 30_000,
+      });
+      expect(crashes).toEqual([]);
+      consumer.resume([damaged]);
+      await waitFor(() => crashes.length > 0, { what: "the consumer's failure", timeoutMs: 30_000 });
+      expect(crashes[0]!.message).toMatch(
+        new RegExp(`^Record batch for partition ${second}-1 at offset 0 is invalid, cause: Record is corrupt`),
+      );
+      expect(records.map((r) => `${r.partition}@${r.offset}`)).toEqual(
+        Array.from({ length: COUNT }, (_, i) => `0@${i}`),
+      );
+    } finally {
+      await consumer.close().catch(() => undefined);
+    }
+  },
+  60_000,
+);
+
+// platformatic hands partition 0's batch over before partition 1's failure is raised (it asks, and reads
+// the answer, in assignment order): the handler pausing partition 1 meanwhile holds the failure back too.
+test("kafka.client=platformatic: a damaged batch's failure waiting for its turn is held back while the sink pauses its partition, raised once resumed", async () => {
+  const clientId = uniqueTopic("crc-paused-later-client");
+  const consumer = await kafkaPorts.platformatic(new LogManager({ sink: () => {} })).consumer({
+    groupId: uniqueTopic("crc-paused-later-group"),
+    topics: [second],
+    properties: { "bootstrap.servers": info.bootstrap, "client.id": clientId },
+  });
+  const damaged = { topic: second, partition: 1 };
+  let fetches = 0;
+  using _tap = tapRequests((request) => {
+    if (request.apiKey === FETCH && request.clientId === clientId) fetches++;
+  });
+  const records: ConsumedRecord[] = [];
+  const crashes: Error[] = [];
+  try {
+    await consumer.start({
+      onRecords: async (r) => {
+        records.push(...r);
+        consumer.pause([damaged]); // as a sink task retrying a put pauses its partitions
+      },
+      onPartitionsRevoked: async () => {},
+      onPartitionsAssigned: async () => {},
+      onPartitionsLost: async () => {},
+      onCrash: (e) => void crashes.push(e),
+    });
+    await waitFor(() => (records.length === COUNT && fetches > 1) || crashes.length > 0, {
+      what: "partition 0's records and the next Fetch",
+      timeoutMs: 30_000,
+    });
+    expect(crashes).toEqual([]);
+    consumer.resume([damaged]);
+    await waitFor(() => crashes.length > 0, { what: "the consumer's failure", timeoutMs: 30_000 });
+    expect(crashes[0]!.message).toMatch(new RegExp(`^Record batch for partition ${second}-1 at offset 0 is invalid`));
+    expect(records.map((r) => `${r.partition}@${r.offset}`)).toEqual(Array.from({ length: COUNT }, (_, i) => `0@${i}`));
+  } finally {
+    await consumer.close().catch(() => undefined);
+  }
+}, 60_000);

@@ -195,6 +195,47 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     },
   );
 
+  // Connect's DLQ writes exception.message with a null value for an exception without a message
+  // (DeadLetterQueueReporter's toBytes(null)); kafkajs wrote it as empty bytes.
+  test("a null header value goes on the wire as null (Java's length -1), an empty one as empty, all in their order (Java's RecordHeaders); each adapter reads them back so", async () => {
+    const topic = uniqueTopic("null-header");
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    const producer = await port.producer({ "bootstrap.servers": info.bootstrap });
+    try {
+      const headers = [
+        { key: "__connect.errors.exception.message", value: null },
+        { key: "empty", value: new Uint8Array(0) },
+        { key: "repeated", value: null },
+        { key: "other", value: utf8("o") },
+        { key: "repeated", value: utf8("x") },
+      ];
+      await producer.send([{ topic, partition: 0, key: null, value: utf8("v"), headers, timestamp: null }]);
+    } finally {
+      await producer.close();
+    }
+    for (const reader of Object.values(kafkaPorts)) {
+      const consumer = await reader(new LogManager({ sink: () => {} })).consumer({
+        groupId: uniqueTopic("null-header-group"),
+        topics: [topic],
+        properties: { "bootstrap.servers": info.bootstrap, "fetch.max.wait.ms": "100" },
+      });
+      const received: ConsumedRecord[] = [];
+      try {
+        await consumer.start(handlers({ onRecords: async (records) => void received.push(...records) }));
+        await waitFor(() => received.length > 0, { what: "the record" });
+      } finally {
+        await consumer.close();
+      }
+      expect(received[0]!.headers.map((h) => [h.key, h.value === null ? null : text(h.value)])).toEqual([
+        ["__connect.errors.exception.message", null],
+        ["empty", ""],
+        ["repeated", null],
+        ["other", "o"],
+        ["repeated", "x"],
+      ]);
+    }
+  });
+
   test("alters and deletes the offsets of an inactive group (OffsetCommit gen -1, OffsetDelete)", async () => {
     const topic = uniqueTopic("group-admin");
     const groupId = `group-${topic}`;

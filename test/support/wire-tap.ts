@@ -48,3 +48,6 @@ export const JOIN_GROUP = 11;
 
 /** Produce's API key. */
 export const PRODUCE = 0;
+
+/** Fetch's API key. */
+export const FETCH = 1;

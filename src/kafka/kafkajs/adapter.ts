@@ -134,11 +134,8 @@ export class KafkajsPort implements KafkaPort {
     // Each fetched batch checked before kafkajs reads it (check.crcs, decompressed size): fetch-checks.ts;
     // one that fails them is reported while the member is still in its group (invalid-batch-hold.ts).
     const hold = new InvalidBatchHold();
-    const checked = withFetchChecks(
-      kafka,
-      batchChecks(settings),
-      (error) => hold.failed(error),
-      (failure, before) => log.invalidBatchAnswered(failure.tp, before),
+    const checked = withFetchChecks(kafka, batchChecks(settings), hold, (failure, before) =>
+      log.invalidBatchAnswered(failure.tp, before),
     );
     return new KafkajsConsumer(checked, options, settings, connection.requestTimeoutMs, log, hold);
   }

@@ -16,6 +16,6 @@ export function consumedRecords(batch: Batch): ConsumedRecord[] {
     timestampType: logAppendTime ? "LogAppendTime" : "CreateTime",
     key: m.key,
     value: m.value,
-    headers: fromKafkajsHeaders(m.headers),
+    headers: fromKafkajsHeaders(m),
   }));
 }

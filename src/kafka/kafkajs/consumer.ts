@@ -93,6 +93,7 @@ export class KafkajsConsumer implements KafkaConsumer {
         // Batches handed over before this join are judged stale from now on (see eachBatch); seeks
         // kafkajs has not applied yet are dropped, as Java's rejoin drops every position.
         this.joinEpoch++;
+        this.invalidBatches.rejoined();
         seeks.drop();
         this.joining = true;
         const owned = this.assigned;
@@ -234,6 +235,7 @@ export class KafkajsConsumer implements KafkaConsumer {
     this.assigned = [];
     this.log.revoked(owned);
     this.joinEpoch++;
+    this.invalidBatches.rejoined();
     this.joining = true;
     this.revokedEarly = handlers.onPartitionsRevoked(owned).catch(crash);
   }

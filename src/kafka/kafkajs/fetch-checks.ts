@@ -11,12 +11,7 @@
  * raises only when it reaches that partition: the partitions before it in the answer are read (and
  * handed to the handler), it and those after it are not (left unread as batches cut short), and the
  * failure is raised before the next Fetch that asks the partition at the same offset (withFetchChecks).
- *
- * Fetch answer, versions 4-11 (what kafkajs 2.2.4 asks; Kafka 4 answers none older):
- * throttle_time_ms int32 · [v7+] error_code int16, session_id int32 · [topic string ·
- * [partition int32 · error_code int16 · high_watermark int64 · last_stable_offset int64 ·
- * [v5+] log_start_offset int64 · aborted_transactions [producer_id int64 · first_offset int64] ·
- * [v11+] preferred_read_replica int32 · records bytes]].
+ * Where things are in an answer: fetch-answer-layout.ts.
  */
 import type { Kafka } from "kafkajs";
 import type { TopicPartition } from "../../api/record.ts";
@@ -32,36 +27,11 @@ import {
 } from "../batch-integrity.ts";
 import { DecompressionBudget } from "../decompression-budget.ts";
 import { type AnswerDecoding, decompressionBound } from "./codecs.ts";
+import { answeredBefore, BATCH_HEAD, batchAt, cutShort, partitionRecords } from "./fetch-answer-layout.ts";
+import type { InvalidBatchHold } from "./invalid-batch-hold.ts";
 import { sendRequestKey, withBrokerHook } from "./protocol.ts";
 
 const FETCH = 1;
-const BATCH_HEAD = 12;
-
-/** Each partition's records of a Fetch answer: where they start and end in `raw`. */
-function* partitionRecords(raw: Buffer, version: number) {
-  let pos = 4 + (version >= 7 ? 6 : 0);
-  const topics = raw.readInt32BE(pos);
-  pos += 4;
-  for (let t = 0; t < topics; t++) {
-    const nameLength = raw.readInt16BE(pos);
-    const topic = raw.toString("utf8", pos + 2, pos + 2 + nameLength);
-    pos += 2 + nameLength;
-    const partitions = raw.readInt32BE(pos);
-    pos += 4;
-    for (let p = 0; p < partitions; p++) {
-      const partition = raw.readInt32BE(pos);
-      pos += 4 + 2 + 8 + 8 + (version >= 5 ? 8 : 0);
-      const aborted = raw.readInt32BE(pos);
-      pos += 4 + Math.max(aborted, 0) * 16 + (version >= 11 ? 4 : 0);
-      const size = raw.readInt32BE(pos);
-      pos += 4;
-      const end = pos + Math.max(size, 0);
-      yield { tp: { topic, partition }, start: pos, end };
-      pos = end;
-    }
-  }
-}
-
 /** A compressed v0/v1 wrapper of a Fetch answer: its partition, offset, magic, whether it comes first there. */
 interface Wrapper {
   readonly tp: TopicPartition;
@@ -83,12 +53,6 @@ function wrappedValueAt(entry: Buffer): number {
 export interface PartitionFailure {
   readonly tp: TopicPartition;
   readonly error: KafkaError;
-}
-
-/** Marks the first batch of each partition from the one whose data starts at `from` as cut short (kafkajs reads none). */
-function cutShort(raw: Buffer, version: number, from: number): void {
-  for (const { start, end } of partitionRecords(raw, version))
-    if (start >= from && start + BATCH_HEAD <= end) raw.writeInt32BE(0x7fffffff, start + 8);
 }
 
 /**
@@ -133,33 +97,6 @@ export function checkFetchAnswer(
     }
   }
   return undefined;
-}
-
-/**
- * The partition and base offset of the batch of `raw` that holds byte `pos`, if a whole one does, and
- * whether it is the first of its partition's data.
- */
-function batchAt(raw: Buffer, version: number, pos: number) {
-  for (const { tp, start, end } of partitionRecords(raw, version)) {
-    if (pos < start || pos >= end) continue;
-    for (let at = start; at + BATCH_HEAD <= end; at += BATCH_HEAD + raw.readInt32BE(at + 8)) {
-      if (raw.readInt32BE(at + 8) < 0) return undefined;
-      if (pos < at + BATCH_HEAD + raw.readInt32BE(at + 8))
-        return { tp, baseOffset: raw.readBigInt64BE(at), first: at === start };
-    }
-  }
-  return undefined;
-}
-
-/** The partitions of a Fetch answer before `tp`, in the answer's order (kafkajs shuffles those it asks). */
-function answeredBefore(raw: Buffer, version: number, tp: TopicPartition): TopicPartition[] {
-  const before: TopicPartition[] = [];
-  try {
-    for (const { tp: at } of partitionRecords(raw, version))
-      if (at.topic === tp.topic && at.partition === tp.partition) break;
-      else before.push(at);
-  } catch {} // a layout the scan does not know (decodeFetchAnswer): those walked so far
-  return before;
 }
 
 /** What kafkajs' decoder makes of a Fetch answer (versions 4-11), as far as it is read here. */
@@ -248,19 +185,21 @@ type FetchingBroker = { fetch(args: FetchArgs): Promise<unknown> };
  * broker a consumer fetches from is found through its cluster's findBroker). A partition whose first
  * batch fails them is raised before the broker's next Fetch that asks it from the same offset (the
  * batches of the answer handed to the handler first; a Fetch that asks it from elsewhere, a seek,
- * forgets it), once `failed` (invalid-batch-hold.ts) settles. `found` learns of each such partition
- * when its answer is decoded, with the partitions before it there (read: handed to the handler).
+ * forgets it, and so does a rejoin since its Fetch went out: Java's consumer drops the fetched data
+ * of partitions it gives up, the new assignment fetches them again), once `hold.failed`
+ * (invalid-batch-hold.ts) settles. `found` learns of each such partition when its answer is decoded,
+ * with the partitions before it there (read: handed to the handler).
  */
 export function withFetchChecks(
   kafka: Kafka,
   checks: BatchChecks,
-  failed: (error: KafkaError) => Promise<void>,
+  hold: Pick<InvalidBatchHold, "failed" | "rejoins">,
   found?: (failure: PartitionFailure, before: TopicPartition[]) => void,
 ): Kafka {
   return withBrokerHook<FetchingBroker>(kafka, "findBroker", (broker) => {
     /** The failure of the answer being decoded (one Fetch at a time: the broker's fetcher), then of the last. */
     let answered: PartitionFailure | undefined;
-    let pending: { failure: PartitionFailure; offset: string | undefined } | undefined;
+    let pending: { failure: PartitionFailure; offset: string | undefined; rejoins: number } | undefined;
     const decoding = (response: ProtocolRequest["response"], version: number) => ({
       ...response,
       decode: async (raw: Buffer) => {
@@ -270,7 +209,7 @@ export function withFetchChecks(
           if (failure && found) found(failure, answeredBefore(raw, version, failure.tp));
           return decoded;
         } catch (error) {
-          if (error instanceof KafkaError) await failed(error);
+          if (error instanceof KafkaError) await hold.failed(error);
           throw error;
         }
       },
@@ -284,19 +223,21 @@ export function withFetchChecks(
     broker.fetch = async (args) => {
       const asked = ({ topic, partition }: TopicPartition) =>
         args.topics.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === partition)?.fetchOffset;
+      if (pending?.rejoins !== hold.rejoins) pending = undefined;
       if (pending) {
         const offset = asked(pending.failure.tp);
         // Not asked (paused, given up): kept, as Java's fetch buffer keeps a paused partition's answer.
         if (offset !== undefined && offset === pending.offset) {
-          await failed(pending.failure.error);
+          await hold.failed(pending.failure.error);
           throw pending.failure.error;
         }
         if (offset !== undefined) pending = undefined;
       }
       answered = undefined;
+      const rejoins = hold.rejoins;
       const answer = await fetch(args);
       const failure = answered as PartitionFailure | undefined; // set by the decode of this Fetch's answer
-      if (failure) pending = { failure, offset: asked(failure.tp) };
+      if (failure) pending = { failure, offset: asked(failure.tp), rejoins };
       return answer;
     };
   });

@@ -19,6 +19,13 @@ export class InvalidBatchHold {
   private report: ((error: KafkaError) => void) | undefined;
   private open = false;
   private readonly held: (() => void)[] = [];
+  /** Rejoins of the member (each gives its partitions up): a failure found before one is dropped (fetch-checks.ts). */
+  rejoins = 0;
+
+  /** The member gave its partitions up to rejoin. */
+  rejoined(): void {
+    this.rejoins++;
+  }
 
   /** A (re)started consumer: the first failure from now on goes to `report`. */
   arm(report: (error: KafkaError) => void): void {

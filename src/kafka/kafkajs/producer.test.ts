@@ -89,8 +89,8 @@ describe("kafkajs: a send to one topic the broker refuses the principal", () => 
 });
 
 describe("kafkajs: record headers", () => {
-  test("every name reaches kafkajs, __proto__ and constructor included, repeated names as a list", async () => {
-    let sent: { topicMessages: { messages: { headers?: Record<string, unknown> }[] }[] } | undefined;
+  test("every header reaches kafkajs in its order (a list: __proto__, constructor and repeated names as any other)", async () => {
+    let sent: { topicMessages: { messages: { headers?: { key: string; value: Buffer | null }[] }[] }[] } | undefined;
     const producer = {
       events: EVENTS,
       on: () => () => undefined,
@@ -101,16 +101,19 @@ describe("kafkajs: record headers", () => {
     } as unknown as Producer;
     const bytes = (s: string) => new TextEncoder().encode(s);
     const headers = [
-      { key: "__proto__", value: bytes("a") },
-      { key: "constructor", value: bytes("b") },
       { key: "x", value: bytes("1") },
+      { key: "__proto__", value: bytes("a") },
+      { key: "constructor", value: null },
       { key: "x", value: bytes("2") },
     ];
     await new KafkajsProducer(producer, -1, 0, 30_000, true).send([{ ...record("t"), headers }]).catch(() => undefined);
     const got = sent!.topicMessages[0]!.messages[0]!.headers!;
-    expect(Object.keys(got)).toEqual(["__proto__", "constructor", "x"]);
-    expect(String(Object.getOwnPropertyDescriptor(got, "__proto__")?.value)).toBe("a");
-    expect(String(got.constructor)).toBe("b");
-    expect((got.x as Buffer[]).map(String)).toEqual(["1", "2"]);
+    expect(got.map((h) => [h.key, h.value === null ? null : String(h.value)])).toEqual([
+      ["x", "1"],
+      ["__proto__", "a"],
+      ["constructor", null],
+      ["x", "2"],
+    ]);
+    expect(got.every((h) => h.value === null || Buffer.isBuffer(h.value))).toBe(true);
   });
 });

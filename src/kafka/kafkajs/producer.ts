@@ -29,7 +29,7 @@ export const PARTITION = Symbol("assigned partition");
 export type KafkajsMessage = {
   key: Buffer | null;
   value: Buffer | null;
-  headers?: Record<string, Buffer | Buffer[]>;
+  headers?: readonly KafkajsHeader[];
   partition?: number;
   timestamp?: string;
   [PARTITION]?: number;
@@ -40,27 +40,29 @@ export function toBuffer(bytes: Uint8Array | null): Buffer | null {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function toKafkajsHeaders(headers: readonly KafkaHeader[]): Record<string, Buffer | Buffer[]> | undefined {
+/**
+ * A header as kafkajs' record encoder and decoder (patched) take and keep it: in a list, so headers keep their order
+ * (Java's RecordHeaders; kafkajs gathered them by name); a null value is Java's null (length -1).
+ */
+type KafkajsHeader = { readonly key: string; readonly value: Buffer | null };
+
+/** The port's headers as kafkajs writes them: as they are when they already are (names as Java's UTF-8 encodes them). */
+function toKafkajsHeaders(headers: readonly KafkaHeader[]): readonly KafkajsHeader[] | undefined {
   if (headers.length === 0) return undefined;
-  // No prototype: a header named __proto__ (or constructor) is an own entry like any other.
-  const out: Record<string, Buffer | Buffer[]> = Object.create(null);
-  for (const h of headers) {
-    const value = toBuffer(h.value) ?? Buffer.alloc(0);
-    const key = javaUtf8Text(h.key);
-    const existing = out[key];
-    out[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
-  return out;
+  for (const h of headers)
+    if (javaUtf8Text(h.key) !== h.key || (h.value !== null && !Buffer.isBuffer(h.value)))
+      return headers.map((h) => ({ key: javaUtf8Text(h.key), value: toBuffer(h.value) }));
+  return headers as readonly KafkajsHeader[];
 }
 
-export function fromKafkajsHeaders(headers: Record<string, unknown> | undefined): KafkaHeader[] {
-  if (!headers) return [];
-  const out: KafkaHeader[] = [];
-  for (const [key, value] of Object.entries(headers)) {
-    const values = Array.isArray(value) ? value : [value];
-    for (const v of values) out.push({ key, value: v === undefined || v === null ? null : toBuffer(v as Uint8Array) });
-  }
-  return out;
+const NO_HEADERS: readonly KafkaHeader[] = [];
+
+/** The headers kafkajs read (its decoder keeps their list, `headerList`; v0/v1 messages have none), in their order. */
+export function fromKafkajsHeaders(message: object): readonly KafkaHeader[] {
+  const list = (message as { headerList?: readonly { key: string | null; value: Buffer | null }[] }).headerList;
+  if (list === undefined || list.length === 0) return NO_HEADERS;
+  for (const h of list) if (h.key === null) return list.map((h) => ({ key: h.key ?? "", value: h.value }));
+  return list as readonly KafkaHeader[];
 }
 
 /**

@@ -153,11 +153,15 @@ export function applyFetchResponse(
     // fetched again from the new position: held back (the answer's decompressed-size bound is
     // spent), it is read then; invalid (its CRC-32C or size failed its check, batch-decoding.ts),
     // it fails the consumer then, as Java's consumer returns the records before a corrupt batch and
-    // raises on the next poll.
+    // raises on the next poll: at its turn (the partitions after it in the answer are fetched again),
+    // or, paused, once resumed (the others are read meanwhile), as Java's FetchCollector.
     const batches = cut < 0 ? all : all.slice(0, cut);
     const next = nextOffset(batches);
-    if (cause !== undefined && cause !== HELD_BACK && (next === null || next <= from))
-      return { ready, stalled, error: invalidBatch(s.tp, all[cut]!.firstOffset, cause) };
+    if (cause !== undefined && cause !== HELD_BACK && (next === null || next <= from)) {
+      s.failed = invalidBatch(s.tp, all[cut]!.firstOffset, cause);
+      if (s.paused) continue;
+      return { ready, stalled };
+    }
     // Held back at its first batch: a fetch session serves its partitions in the same order, so
     // the ones before it could hold it back answer after answer; it is fetched next on its own.
     if (cut === 0) {

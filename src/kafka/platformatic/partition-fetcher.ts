@@ -35,7 +35,7 @@ import {
   responseIn,
 } from "./fetch-round.ts";
 import { PositionLookups, resolveStartPositions } from "./partition-positions.ts";
-import { keyOf, newPartitionState, type PartitionState } from "./partition-state.ts";
+import { FetchFailures, keyOf, newPartitionState, type PartitionState } from "./partition-state.ts";
 
 /** Partitions whose batches are with the handler at the same time, at most (as the kafkajs adapter). */
 export const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
@@ -51,8 +51,7 @@ export class PartitionFetcher {
   private readonly nodesFetching = new Set<number>();
   private active = 0;
   private stopped = false;
-  /** A partition's failure, raised once what was ready before it went to the handler (drain). */
-  private failure: { readonly error: unknown } | undefined;
+  private readonly failures = new FetchFailures();
   private pumping = false;
   private again = false;
 
@@ -98,6 +97,7 @@ export class PartitionFetcher {
       if (!s) continue;
       this.states.delete(keyOf(tp));
       this.ready.delete(s);
+      this.failures.forget(s);
       s.buffered = null;
     }
   }
@@ -127,6 +127,7 @@ export class PartitionFetcher {
     s.reset = false;
     s.epoch++;
     s.buffered = null;
+    this.failures.forget(s);
     this.ready.delete(s);
     this.wake();
   }
@@ -192,7 +193,7 @@ export class PartitionFetcher {
   private async pump(): Promise<void> {
     do {
       this.again = false;
-      if (this.stopped || this.failure) return;
+      if (this.stopped || this.failures.failing()) return;
       const unresolved = [...this.states.values()].filter((s) => s.position === null && !s.resolving);
       if (unresolved.length > 0)
         void resolveStartPositions(this.consumer, this.settings, unresolved, this.log).then(
@@ -200,7 +201,7 @@ export class PartitionFetcher {
           (error) => this.stopWith(error),
         );
       const wanted = [...this.states.values()].filter(
-        (s) => s.position !== null && !s.paused && !s.fetching && s.buffered === null,
+        (s) => s.position !== null && !s.paused && !s.fetching && s.buffered === null && s.failed === undefined,
       );
       if (wanted.length === 0) continue;
       const topics = [...new Set(wanted.map((s) => s.tp.topic))];
@@ -261,9 +262,8 @@ export class PartitionFetcher {
       metadata: this.consumer.currentMetadata,
     });
     for (const s of outcome.ready) this.ready.add(s);
-    // A partition that failed (a corrupt batch) fails the consumer at its turn, as Java's poll: the
-    // batches ready before it (earlier answers, earlier partitions of this one) go to the handler first.
-    if (outcome.error !== undefined) this.failure ??= { error: outcome.error };
+    // What failed is raised at its turn (drain), after the batches ready before it, as Java's poll.
+    this.failures.answered(requested, this.states, outcome.error);
     this.drain();
     if (outcome.stalled) this.retryLater();
     else this.wake();
@@ -294,6 +294,7 @@ export class PartitionFetcher {
         },
       );
     }
-    if (this.failure && this.ready.size === 0 && this.active === 0) this.stopWith(this.failure.error);
+    const failure = this.ready.size === 0 && this.active === 0 ? this.failures.failing() : undefined;
+    if (failure) this.stopWith(failure.error);
   }
 }

@@ -4,7 +4,7 @@
  * Shared by the fetcher (partition-fetcher.ts), the position look-ups (partition-positions.ts) and
  * the fetch rounds (fetch-round.ts).
  */
-import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
+import { partitionMapKey as keyOf, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
 import type { ConsumedRecord } from "../kafka-port.ts";
 
 export interface PartitionState {
@@ -27,6 +27,12 @@ export interface PartitionState {
    * batches before it): fetched next on its own, so that batch comes first and is read.
    */
   heldBack: boolean;
+  /**
+   * Its fetched data failed (an invalid batch: Java's KafkaException): raised at its turn while the
+   * partition is not paused (Java's fetch buffer keeps a paused partition's completed fetch until it
+   * is resumed); a seek drops it (fetched again from there).
+   */
+  failed: unknown;
 }
 
 export function newPartitionState(tp: TopicPartition, position: bigint | null, paused: boolean): PartitionState {
@@ -41,10 +47,39 @@ export function newPartitionState(tp: TopicPartition, position: bigint | null, p
     busy: false,
     buffered: null,
     heldBack: false,
+    failed: undefined,
   };
 }
 
 export { partitionMapKey as keyOf } from "../../api/record.ts";
+
+/**
+ * What failed in the fetched data, raised (`failing`) once what was ready before it went to the
+ * handler: a failure of a Fetch itself, or a partition's (`failed`; unless the partition is paused).
+ */
+export class FetchFailures {
+  private fetch: { readonly error: unknown } | undefined;
+  private readonly parts = new Set<PartitionState>();
+
+  /** An answer to `requested` taken: the partitions it failed still current (in `states`); the Fetch's `error`. */
+  answered(requested: readonly { s: PartitionState }[], states: ReadonlyMap<string, PartitionState>, error: unknown) {
+    for (const { s } of requested) if (s.failed !== undefined && states.get(keyOf(s.tp)) === s) this.parts.add(s);
+    if (error !== undefined) this.fetch ??= { error };
+  }
+
+  /** Revoked, or sought elsewhere (fetched again from there). */
+  forget(s: PartitionState): void {
+    s.failed = undefined;
+    this.parts.delete(s);
+  }
+
+  /** The failure to raise at its turn, if any (nothing more is fetched meanwhile). */
+  failing(): { readonly error: unknown } | undefined {
+    if (this.fetch || this.parts.size === 0) return this.fetch;
+    for (const s of this.parts) if (!s.paused) return { error: s.failed };
+    return undefined;
+  }
+}
 
 /** The partitions of `list` by topic, as the library's offset requests take them. */
 export function groupByTopic(list: readonly PartitionState[]): { topic: string; partitions: number[] }[] {
