@@ -14,7 +14,6 @@
  */
 import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError, RestError } from "../errors.ts";
 import type { TargetState } from "../store/config-store.ts";
-import { sameConfig } from "./connector-config.ts";
 import { modifyOffsets } from "./connector-offsets.ts";
 import type { ConnectorInfo, ConnectorOffset, ConnectorStateInfo } from "./entities.ts";
 import { HerderThread } from "./herder-thread.ts";
@@ -90,7 +89,7 @@ export class Herder extends HerderThread {
         type: this.connectorType(config),
       };
       this.deps.configs.putConfig(name, config, target);
-      if (existing) await this.restartConnectorInstance(name, { changed: !sameConfig(existing.config, config) });
+      if (existing) await this.restartConnectorInstance(name, { previous: existing.config });
       else {
         if (target === "STOPPED") this.deps.configs.putTaskConfigs(name, []);
         await this.startConnectorAndTasks(name);
@@ -112,7 +111,7 @@ export class Herder extends HerderThread {
       if (!unchanged) await this.validator.validateOrThrow(merged);
       const tasks = this.stored(name).taskConfigs.map((_, task) => ({ connector: name, task }));
       this.deps.configs.putConfig(name, merged);
-      await this.restartConnectorInstance(name, { changed: !sameConfig(current, merged) });
+      await this.restartConnectorInstance(name, { previous: current });
       return { name, config: merged, tasks, type: this.connectorType(merged) };
     });
   }
@@ -126,7 +125,7 @@ export class Herder extends HerderThread {
       // without a config and rewritten if the connector is created again.
       this.deps.configs.remove(name);
       this.endReconfigurationRetries(name);
-      this.unappliedConfigs.delete(name);
+      this.appliedConfigs.delete(name);
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       await this.deps.worker.stopConnector(name);
       this.validator.releaseConnectorSecrets(name, this.deps.worker.takeAbandonedEnd(name));
