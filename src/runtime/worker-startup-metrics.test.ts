@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { ConnectorStatusListener } from "./worker-connector.ts";
 import { WorkerStartupMetrics } from "./worker-startup-metrics.ts";
-import type { TaskStatusListener } from "./worker-task.ts";
 
 const connectorListener = (): ConnectorStatusListener => ({
   onStartup: () => {},
@@ -10,39 +9,39 @@ const connectorListener = (): ConnectorStatusListener => ({
   onStop: () => {},
   onFailure: () => {},
 });
-const taskListener = (): TaskStatusListener => ({
-  onStartup: () => {},
-  onPause: () => {},
-  onResume: () => {},
-  onFailure: () => {},
-});
-const id = { connector: "c", task: 0 };
 
 describe("WorkerStartupMetrics", () => {
-  test("a start counts its first outcome only; a pause or resume counts nothing", () => {
+  test("a connector start counts its first outcome only; a pause or resume counts nothing", () => {
     const m = new WorkerStartupMetrics();
-    const failedLater = m.task(taskListener());
-    failedLater.onStartup(id);
-    failedLater.onFailure(id, new Error("later"));
-    failedLater.onStartup(id);
-    const failed = m.task(taskListener());
-    failed.onFailure(id, new Error("start"));
-    failed.onStartup(id);
-    m.task(taskListener()).onPause(id);
-    const connector = m.connector(connectorListener());
-    connector.onFailure("c", new Error("start"));
-    connector.onStop("c");
-    const snap = m.snapshot();
-    expect(snap.tasks).toEqual({ success: 1, failure: 1, successRatio: 0.5, failureRatio: 0.5 });
-    expect(snap.connectors).toEqual({ success: 0, failure: 1, successRatio: 0, failureRatio: 1 });
+    const failedLater = m.connector(connectorListener());
+    failedLater.onStartup("c");
+    failedLater.onFailure("c", new Error("later"));
+    failedLater.onStartup("c");
+    const failed = m.connector(connectorListener());
+    failed.onFailure("c", new Error("start"));
+    failed.onStartup("c");
+    m.connector(connectorListener()).onPause("c");
+    expect(m.snapshot().connectors).toEqual({ success: 1, failure: 1, successRatio: 0.5, failureRatio: 0.5 });
+  });
+
+  test("a task counts only when it could not be built, as Connect 4.3.1", () => {
+    const m = new WorkerStartupMetrics();
+    expect(m.snapshot().tasks).toEqual({ success: 0, failure: 0, successRatio: 0, failureRatio: 0 });
+    m.taskBuildFailed();
+    m.taskBuildFailed();
+    expect(m.snapshot().tasks).toEqual({ success: 0, failure: 2, successRatio: 0, failureRatio: 1 });
   });
 
   test("the outcome reaches the wrapped listener", () => {
     const seen: string[] = [];
     const m = new WorkerStartupMetrics();
-    const wrapped = m.task({ ...taskListener(), onStartup: () => seen.push("up"), onFailure: () => seen.push("down") });
-    wrapped.onStartup(id);
-    wrapped.onFailure(id, new Error("x"));
+    const wrapped = m.connector({
+      ...connectorListener(),
+      onStartup: () => seen.push("up"),
+      onFailure: () => seen.push("down"),
+    });
+    wrapped.onStartup("c");
+    wrapped.onFailure("c", new Error("x"));
     expect(seen).toEqual(["up", "down"]);
   });
 });

@@ -1,15 +1,16 @@
 /**
  * Connect's worker startup metrics (WorkerMetricsGroup): connector and task startup attempts,
- * successes and failures. As in Connect, they are counted by wrapping the status listener of each
- * start: its first `onStartup` is a success; an `onFailure` before any `onStartup` (the build
- * failed, or `start` threw) is a failure. A start into PAUSED or STOPPED counts neither. The
- * worker wraps every listener it is given (worker.ts); /metrics renders the counts
- * (connect-metrics.ts). The totals count from the worker's start; the percentages, as Connect's
- * Frequencies, cover the starts of the last 30–60 s.
+ * successes and failures. A connector start is counted as in Connect, by wrapping its status
+ * listener: its first `onStartup` is a success; an `onFailure` before any `onStartup` (the build
+ * failed, or `start` threw) is a failure; a start into PAUSED or STOPPED counts neither. A task
+ * counts only when the worker fails to build it (`taskBuildFailed`), as Connect 4.3.1's
+ * Worker.startTask, which hands the wrapped listener to its build's catch only (the task itself gets
+ * the listener unwrapped): task-startup-success-total stays 0, and a task whose `start` throws is no
+ * failure. /metrics renders the counts (connect-metrics.ts). The totals count from the worker's
+ * start; the percentages, as Connect's Frequencies, cover the starts of the last 30–60 s.
  */
 import { WindowedStat } from "../metrics/windowed-stat.ts";
 import type { ConnectorStatusListener } from "./worker-connector.ts";
-import type { ConnectorTaskId, TaskStatusListener } from "./worker-task.ts";
 
 export interface StartupCounts {
   readonly success: number;
@@ -62,21 +63,9 @@ export class WorkerStartupMetrics {
     };
   }
 
-  /** The listener of one task start, counting its outcome. */
-  task(listener: TaskStatusListener): TaskStatusListener {
-    const outcome = firstOutcome(this.counts.tasks);
-    return {
-      onStartup: (id: ConnectorTaskId) => {
-        outcome(true);
-        listener.onStartup(id);
-      },
-      onPause: (id) => listener.onPause(id),
-      onResume: (id) => listener.onResume(id),
-      onFailure: (id, e) => {
-        outcome(false);
-        listener.onFailure(id, e);
-      },
-    };
+  /** A task the worker could not build: a task startup failure (the only task outcome Connect counts). */
+  taskBuildFailed(): void {
+    count(this.counts.tasks, false);
   }
 }
 
@@ -86,8 +75,12 @@ function firstOutcome(counts: Counts): (succeeded: boolean) => void {
   return (succeeded) => {
     if (started) return;
     started = true;
-    if (succeeded) counts.success++;
-    else counts.failure++;
-    counts.results.record(succeeded ? 1 : 0);
+    count(counts, succeeded);
   };
+}
+
+function count(counts: Counts, succeeded: boolean): void {
+  if (succeeded) counts.success++;
+  else counts.failure++;
+  counts.results.record(succeeded ? 1 : 0);
 }

@@ -225,7 +225,6 @@ export class Worker {
   ): Promise<boolean> {
     const key = taskIdString(id);
     if (this.tasks.has(key)) throw new ConnectError(`Task already exists in this worker: ${key}`);
-    listener = this.startups.task(listener);
     const guarded: TaskStatusListener = {
       onStartup: (i) => this.tasks.get(key) === task && listener.onStartup(i),
       onPause: (i) => this.tasks.get(key) === task && listener.onPause(i),
@@ -247,6 +246,7 @@ export class Worker {
     } catch (error) {
       const release = this.deps.logs.holdSecrets(resolved);
       this.deps.logs.get("org.apache.kafka.connect.runtime.Worker").error(`Failed to start task ${key}`, error);
+      this.startups.taskBuildFailed();
       listener.onFailure(id, error);
       release();
       return false;
