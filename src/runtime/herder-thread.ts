@@ -32,6 +32,7 @@ import { SerialExecutor } from "../util/async.ts";
 import { systemClock } from "../util/clock.ts";
 import { AbstractHerder } from "./abstract-herder.ts";
 import { sameConfig } from "./connector-config.ts";
+import { unresolvableTasks } from "./restart-plan.ts";
 import { generateTaskConfigs } from "./task-reconfiguration.ts";
 import { type WorkerHealth, workerHealth } from "./worker-health.ts";
 
@@ -47,6 +48,8 @@ export abstract class HerderThread extends AbstractHerder {
    * config, the next generated task configs restart the tasks, identical or not.
    */
   protected readonly appliedConfigs = new Map<string, Config>();
+  /** The tasks of one connector that `startTasks` built (or failed to build) during a restart's connector restart. */
+  private restartStarted: { readonly connector: string; readonly tasks: Set<number> } | undefined;
 
   get ready(): boolean {
     return this.started;
@@ -134,6 +137,7 @@ export abstract class HerderThread extends AbstractHerder {
     for (let i = 0; i < taskConfigs.length; i++) {
       const id = { connector: name, task: i };
       if (this.deps.worker.task(id) || skip.has(i)) continue;
+      if (this.restartStarted?.connector === name) this.restartStarted.tasks.add(i);
       await this.deps.worker.startTask(id, config, taskConfigs[i]!, state, this.status.taskListener);
     }
   }
@@ -229,6 +233,38 @@ export abstract class HerderThread extends AbstractHerder {
   protected cancelReconfigurationRetries(): void {
     for (const { timer } of this.reconfigurationRetries.values()) clearTimeout(timer);
     this.reconfigurationRetries.clear();
+  }
+
+  /**
+   * The second step of a KIP-745 restart (its plan answered): stops the tasks to restart, restarts
+   * the connector instance, then starts the tasks not running. Tasks whose configs cannot be resolved
+   * stay RESTARTING (restart-plan.ts); a task the connector's restart already built (or failed to
+   * build) is not built again, so each is started once, as Connect's doRestartConnectorAndTasks.
+   */
+  protected async carryOutRestart(
+    name: string,
+    restartConnector: boolean,
+    tasksToRestart: readonly number[],
+  ): Promise<void> {
+    await this.deps.worker.stopTasks(tasksToRestart.map((task) => ({ connector: name, task })));
+    const restarting = this.deps.configs.get(name);
+    if (!restarting) return;
+    const unresolved = await this.holdingResolved((resolveConfig) =>
+      unresolvableTasks(name, restarting, tasksToRestart, resolveConfig, this.log),
+    );
+    const skip = new Set(unresolved);
+    if (restartConnector) {
+      this.restartStarted = { connector: name, tasks: skip };
+      try {
+        await this.restartConnectorInstance(name, null, unresolved);
+      } finally {
+        this.restartStarted = undefined;
+      }
+    }
+    const current = this.deps.configs.get(name);
+    if (!current || current.targetState === "STOPPED") return;
+    const state = current.targetState === "PAUSED" ? "PAUSED" : "STARTED";
+    await this.startTasks(name, current.config, current.taskConfigs, state, skip);
   }
 
   /**

@@ -19,7 +19,7 @@ import type { ConnectorInfo, ConnectorOffset, ConnectorStateInfo } from "./entit
 import { HerderThread } from "./herder-thread.ts";
 import { patchConfig } from "./patch-config.ts";
 import { ResolvedValues } from "./resolved-values.ts";
-import { buildRestartPlan, unresolvableTasks } from "./restart-plan.ts";
+import { buildRestartPlan } from "./restart-plan.ts";
 
 /** Connect's answer (HerderRequestHandler) when the worker to forward a request to is unknown. */
 const NO_KNOWN_LEADER =
@@ -248,20 +248,7 @@ export class Herder extends HerderThread {
       if (restartConnector) this.status.connector(name, "RESTARTING");
       for (const task of tasksToRestart) this.status.task({ connector: name, task }, "RESTARTING", null);
       void this.executor
-        .run(async () => {
-          const ids = tasksToRestart.map((task) => ({ connector: name, task }));
-          await this.deps.worker.stopTasks(ids);
-          const restarting = this.deps.configs.get(name);
-          if (!restarting) return;
-          const unresolved = await this.holdingResolved((resolveConfig) =>
-            unresolvableTasks(name, restarting, tasksToRestart, resolveConfig, this.log),
-          );
-          if (restartConnector) await this.restartConnectorInstance(name, null, unresolved);
-          const current = this.deps.configs.get(name);
-          if (!current || current.targetState === "STOPPED") return;
-          const state = current.targetState === "PAUSED" ? "PAUSED" : "STARTED";
-          await this.startTasks(name, current.config, current.taskConfigs, state, unresolved);
-        })
+        .run(() => this.carryOutRestart(name, restartConnector, tasksToRestart))
         .catch((error) => this.log.error(`Restart of ${name} failed`, error));
       return stateInfo;
     });

@@ -86,6 +86,19 @@ describe("Worker.startConnector", () => {
     );
   });
 
+  test("a restart of a connector and its tasks builds each task once, as Connect's, when its build fails", async () => {
+    await using w = await inProcessWorker();
+    const running = { "connector.class": SCRIPTED_SOURCE, name: "twice", topic: "t" };
+    expect((await w.rest("POST", "/connectors", { name: "twice", config: running })).status).toBe(201);
+    await waitFor(async () => (await w.rest("GET", "/connectors/twice/status")).body.tasks?.[0]?.state === "RUNNING");
+    expect((await w.rest("PUT", "/connectors/twice/config", { ...running, topic: null })).status).toBe(200);
+    expect((await w.rest("POST", "/connectors/twice/restart?includeTasks=true")).status).toBe(202);
+    await waitFor(async () => (await w.rest("GET", "/connectors/twice/status")).body.tasks?.[0]?.state === "FAILED");
+    await w.herder.healthCheck();
+    expect(w.logLines.filter((l) => l.includes("Failed to start task twice-0")).length).toBe(1);
+    expect(w.worker.startups.snapshot().tasks.failure).toBe(1);
+  });
+
   test("a JSON null value is stored but fails the connector at start, as Connect's originalsStrings()", async () => {
     await using w = await inProcessWorker();
     const config = { "connector.class": SCRIPTED_SOURCE, name: "nul", topic: null } as unknown as Config;
