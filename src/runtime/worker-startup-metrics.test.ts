@@ -24,12 +24,17 @@ describe("WorkerStartupMetrics", () => {
     expect(m.snapshot().connectors).toEqual({ success: 1, failure: 1, successRatio: 0.5, failureRatio: 0.5 });
   });
 
-  test("a task counts only when it could not be built, as Connect 4.3.1", () => {
+  test("a task counts only when it could not be built, as Connect 4.3.1", async () => {
     const m = new WorkerStartupMetrics();
     expect(m.snapshot().tasks).toEqual({ success: 0, failure: 0, successRatio: 0, failureRatio: 0 });
-    m.taskBuildFailed();
-    m.taskBuildFailed();
+    m.taskBuild(async (c) => c).failed();
+    m.taskBuild(async (c) => c).failed();
     expect(m.snapshot().tasks).toEqual({ success: 0, failure: 2, successRatio: 0, failureRatio: 1 });
+    // A config provider failing: Connect's herder fails the task before its Worker builds it.
+    const unresolvable = m.taskBuild(() => Promise.reject(new Error("secrets file gone")));
+    await expect(unresolvable.resolveConfig({})).rejects.toThrow("secrets file gone");
+    unresolvable.failed();
+    expect(m.snapshot().tasks.failure).toBe(2);
   });
 
   test("the outcome reaches the wrapped listener", () => {

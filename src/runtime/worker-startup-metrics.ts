@@ -3,13 +3,15 @@
  * successes and failures. A connector start is counted as in Connect, by wrapping its status
  * listener: its first `onStartup` is a success; an `onFailure` before any `onStartup` (the build
  * failed, or `start` threw) is a failure; a start into PAUSED or STOPPED counts neither. A task
- * counts only when the worker fails to build it (`taskBuildFailed`), as Connect 4.3.1's
- * Worker.startTask, which hands the wrapped listener to its build's catch only (the task itself gets
- * the listener unwrapped): task-startup-success-total stays 0, and a task whose `start` throws is no
- * failure. /metrics renders the counts (connect-metrics.ts). The totals count from the worker's
+ * counts only when the worker fails to build it (`taskBuild`), as Connect 4.3.1's Worker.startTask,
+ * which hands the wrapped listener to its build's catch only (the task itself gets the listener
+ * unwrapped): task-startup-success-total stays 0, and a task whose `start` throws is no failure;
+ * nor is one whose configs a config provider cannot resolve (Connect's herder resolves them before
+ * its Worker builds the task). /metrics renders the counts (connect-metrics.ts). The totals count from the worker's
  * start; the percentages, as Connect's Frequencies, cover the starts of the last 30–60 s.
  */
 import { WindowedStat } from "../metrics/windowed-stat.ts";
+import type { ResolveConfig } from "./resolved-values.ts";
 import type { ConnectorStatusListener } from "./worker-connector.ts";
 
 export interface StartupCounts {
@@ -63,9 +65,22 @@ export class WorkerStartupMetrics {
     };
   }
 
-  /** A task the worker could not build: a task startup failure (the only task outcome Connect counts). */
-  taskBuildFailed(): void {
-    count(this.counts.tasks, false);
+  /**
+   * One task build resolving its configs with `resolveConfig`: `failed()` counts its failure (the only
+   * task outcome Connect counts) unless that resolution failed.
+   */
+  taskBuild(resolveConfig: ResolveConfig): { resolveConfig: ResolveConfig; failed(): void } {
+    let unresolvable = false;
+    return {
+      resolveConfig: (config, onValue) =>
+        resolveConfig(config, onValue).catch((error: unknown) => {
+          unresolvable = true;
+          throw error;
+        }),
+      failed: () => {
+        if (!unresolvable) count(this.counts.tasks, false);
+      },
+    };
   }
 }
 

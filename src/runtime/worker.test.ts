@@ -99,6 +99,25 @@ describe("Worker.startConnector", () => {
     expect(w.worker.startups.snapshot().tasks.failure).toBe(1);
   });
 
+  test("a task whose config a provider cannot resolve is no task startup failure: Connect's herder resolves it before its Worker builds the task", async () => {
+    const resolveConfig = async (c: Config) => {
+      if (Object.values(c).some((v) => v?.startsWith("${file:"))) throw new Error("secrets file gone");
+      return c;
+    };
+    await using w = await inProcessWorker({ resolveConfig });
+    const failed: unknown[] = [];
+    const listener = {
+      onStartup: () => {},
+      onPause: () => {},
+      onResume: () => {},
+      onFailure: (_: unknown, e: unknown) => void failed.push(e),
+    };
+    const config = { "connector.class": SCRIPTED_SOURCE, name: "gone", topic: "${file:/secrets:topic}" };
+    expect(await w.worker.startTask({ connector: "gone", task: 0 }, config, config, "STARTED", listener)).toBe(false);
+    expect(failed.map((e) => (e as Error).message)).toEqual(["secrets file gone"]);
+    expect(w.worker.startups.snapshot().tasks.failure).toBe(0);
+  });
+
   test("a JSON null value is stored but fails the connector at start, as Connect's originalsStrings()", async () => {
     await using w = await inProcessWorker();
     const config = { "connector.class": SCRIPTED_SOURCE, name: "nul", topic: null } as unknown as Config;

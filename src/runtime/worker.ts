@@ -235,10 +235,8 @@ export class Worker {
     const abort = new AbortController();
     // The provider values the task runs with stay hidden from the logs until it has ended.
     const resolved: string[] = [];
-    const deps: WorkerDeps = {
-      ...this.deps,
-      resolveConfig: (c) => this.deps.resolveConfig(c, (v) => resolved.push(v)),
-    };
+    const build = this.startups.taskBuild((c) => this.deps.resolveConfig(c, (v) => resolved.push(v)));
+    const deps: WorkerDeps = { ...this.deps, resolveConfig: build.resolveConfig };
     try {
       // Connect's TaskBuilder takes the connector's config with originalsStrings() as well.
       checkStringValues(connectorConfig);
@@ -246,7 +244,7 @@ export class Worker {
     } catch (error) {
       const release = this.deps.logs.holdSecrets(resolved);
       this.deps.logs.get("org.apache.kafka.connect.runtime.Worker").error(`Failed to start task ${key}`, error);
-      this.startups.taskBuildFailed();
+      build.failed();
       listener.onFailure(id, error);
       release();
       return false;
