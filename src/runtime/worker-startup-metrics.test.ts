@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { ConnectorStatusListener } from "./worker-connector.ts";
 import { WorkerStartupMetrics } from "./worker-startup-metrics.ts";
 
+const resolved = async (c: Record<string, string>) => c;
 const connectorListener = (): ConnectorStatusListener => ({
   onStartup: () => {},
   onPause: () => {},
@@ -13,14 +14,14 @@ const connectorListener = (): ConnectorStatusListener => ({
 describe("WorkerStartupMetrics", () => {
   test("a connector start counts its first outcome only; a pause or resume counts nothing", () => {
     const m = new WorkerStartupMetrics();
-    const failedLater = m.connector(connectorListener());
+    const failedLater = m.connector(connectorListener(), resolved).listener;
     failedLater.onStartup("c");
     failedLater.onFailure("c", new Error("later"));
     failedLater.onStartup("c");
-    const failed = m.connector(connectorListener());
+    const failed = m.connector(connectorListener(), resolved).listener;
     failed.onFailure("c", new Error("start"));
     failed.onStartup("c");
-    m.connector(connectorListener()).onPause("c");
+    m.connector(connectorListener(), resolved).listener.onPause("c");
     expect(m.snapshot().connectors).toEqual({ success: 1, failure: 1, successRatio: 0.5, failureRatio: 0.5 });
   });
 
@@ -40,11 +41,10 @@ describe("WorkerStartupMetrics", () => {
   test("the outcome reaches the wrapped listener", () => {
     const seen: string[] = [];
     const m = new WorkerStartupMetrics();
-    const wrapped = m.connector({
-      ...connectorListener(),
-      onStartup: () => seen.push("up"),
-      onFailure: () => seen.push("down"),
-    });
+    const wrapped = m.connector(
+      { ...connectorListener(), onStartup: () => seen.push("up"), onFailure: () => seen.push("down") },
+      resolved,
+    ).listener;
     wrapped.onStartup("c");
     wrapped.onFailure("c", new Error("x"));
     expect(seen).toEqual(["up", "down"]);

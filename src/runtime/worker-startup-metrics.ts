@@ -5,9 +5,9 @@
  * failed, or `start` threw) is a failure; a start into PAUSED or STOPPED counts neither. A task
  * counts only when the worker fails to build it (`taskBuild`), as Connect 4.3.1's Worker.startTask,
  * which hands the wrapped listener to its build's catch only (the task itself gets the listener
- * unwrapped): task-startup-success-total stays 0, and a task whose `start` throws is no failure;
- * nor is one whose configs a config provider cannot resolve (Connect's herder resolves them before
- * its Worker builds the task). /metrics renders the counts (connect-metrics.ts). The totals count from the worker's
+ * unwrapped): task-startup-success-total stays 0, and a task whose `start` throws is no failure.
+ * A connector or task whose config a config provider cannot resolve counts nothing (Connect's herder
+ * resolves it before its Worker starts the connector or builds the task). /metrics renders the counts (connect-metrics.ts). The totals count from the worker's
  * start; the percentages, as Connect's Frequencies, cover the starts of the last 30–60 s.
  */
 import { WindowedStat } from "../metrics/windowed-stat.ts";
@@ -47,21 +47,31 @@ export class WorkerStartupMetrics {
     return { connectors: of(this.counts.connectors), tasks: of(this.counts.tasks) };
   }
 
-  /** The listener of one connector start, counting its outcome. */
-  connector(listener: ConnectorStatusListener): ConnectorStatusListener {
+  /**
+   * One connector start resolving its config with `resolveConfig`: its listener counts its outcome,
+   * unless that resolution failed (Connect's herder resolves it before its Worker starts the connector).
+   */
+  connector(
+    listener: ConnectorStatusListener,
+    resolveConfig: ResolveConfig,
+  ): { listener: ConnectorStatusListener; resolveConfig: ResolveConfig } {
     const outcome = firstOutcome(this.counts.connectors);
+    const resolving = resolutionOf(resolveConfig);
     return {
-      onStartup: (n) => {
-        outcome(true);
-        listener.onStartup(n);
+      listener: {
+        onStartup: (n) => {
+          outcome(true);
+          listener.onStartup(n);
+        },
+        onPause: (n) => listener.onPause(n),
+        onResume: (n) => listener.onResume(n),
+        onStop: (n) => listener.onStop(n),
+        onFailure: (n, e) => {
+          if (!resolving.failed) outcome(false);
+          listener.onFailure(n, e);
+        },
       },
-      onPause: (n) => listener.onPause(n),
-      onResume: (n) => listener.onResume(n),
-      onStop: (n) => listener.onStop(n),
-      onFailure: (n, e) => {
-        outcome(false);
-        listener.onFailure(n, e);
-      },
+      resolveConfig: resolving.resolveConfig,
     };
   }
 
@@ -70,18 +80,27 @@ export class WorkerStartupMetrics {
    * task outcome Connect counts) unless that resolution failed.
    */
   taskBuild(resolveConfig: ResolveConfig): { resolveConfig: ResolveConfig; failed(): void } {
-    let unresolvable = false;
+    const resolving = resolutionOf(resolveConfig);
     return {
-      resolveConfig: (config, onValue) =>
-        resolveConfig(config, onValue).catch((error: unknown) => {
-          unresolvable = true;
-          throw error;
-        }),
+      resolveConfig: resolving.resolveConfig,
       failed: () => {
-        if (!unresolvable) count(this.counts.tasks, false);
+        if (!resolving.failed) count(this.counts.tasks, false);
       },
     };
   }
+}
+
+/** `resolveConfig`, noting whether it failed. */
+function resolutionOf(resolveConfig: ResolveConfig): { resolveConfig: ResolveConfig; readonly failed: boolean } {
+  const state: { failed: boolean; resolveConfig: ResolveConfig } = {
+    failed: false,
+    resolveConfig: (config, onValue) =>
+      resolveConfig(config, onValue).catch((error: unknown) => {
+        state.failed = true;
+        throw error;
+      }),
+  };
+  return state;
 }
 
 /** Counts the first outcome of one start (a startup or a failure) in `counts`; later ones not. */

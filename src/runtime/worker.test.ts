@@ -116,6 +116,13 @@ describe("Worker.startConnector", () => {
     expect(await w.worker.startTask({ connector: "gone", task: 0 }, config, config, "STARTED", listener)).toBe(false);
     expect(failed.map((e) => (e as Error).message)).toEqual(["secrets file gone"]);
     expect(w.worker.startups.snapshot().tasks.failure).toBe(0);
+    // Nor is such a connector a connector startup failure; one whose class is unknown is.
+    const { listener: connectorListener, failed: connectorFailed } = recording();
+    expect(await w.worker.startConnector("gone", config, "STARTED", connectorListener, () => {})).toBeUndefined();
+    const unknown = { ...config, "connector.class": "NoSuchConnector", topic: "t" };
+    expect(await w.worker.startConnector("unknown", unknown, "STARTED", connectorListener, () => {})).toBeUndefined();
+    expect(connectorFailed.length).toBe(2);
+    expect(w.worker.startups.snapshot().connectors.failure).toBe(1);
   });
 
   test("a JSON null value is stored but fails the connector at start, as Connect's originalsStrings()", async () => {

@@ -135,14 +135,15 @@ export class Worker {
     listener: ConnectorStatusListener,
     requestTaskReconfiguration: () => void,
   ): Promise<WorkerConnector | undefined> {
-    listener = this.startups.connector(listener);
     const log = this.deps.logs.get("org.apache.kafka.connect.runtime.Worker");
     let wc: WorkerConnector;
     // The provider values it runs with stay hidden from the logs until it stops.
     const resolved: string[] = [];
+    const start = this.startups.connector(listener, (c) => this.deps.resolveConfig(c, (v) => resolved.push(v)));
+    listener = start.listener;
     try {
       const descriptor = resolveConnector(this.deps.registry, rawConfig["connector.class"] ?? "");
-      const config = await this.deps.resolveConfig(rawConfig, (v) => resolved.push(v));
+      const config = await start.resolveConfig(rawConfig);
       if (descriptor.type === "source") {
         // Connect's SourceConnectorConfig parses the topic.creation.* groups (when the worker
         // creates topics) before the offset store checks the producer's overrides.
