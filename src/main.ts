@@ -26,7 +26,7 @@ import { connectionSettings, consumerSettings, producerSettings } from "./kafka/
 import { sameConfig } from "./runtime/connector-config.ts";
 import { secretValues } from "./runtime/secret-keys.ts";
 import { exitOnUncaughtErrors } from "./uncaught-errors.ts";
-import { unknownKeyWarning, unknownWorkerKeys } from "./unknown-worker-keys.ts";
+import { ignoredKeyWarning, unknownKeyWarning, unknownWorkerKeys } from "./unknown-worker-keys.ts";
 import { sinkAfterStdoutError } from "./util/log-output.ts";
 import { getLogger, logManager, parseLevel } from "./util/logger.ts";
 import { configFromEnvironment, environmentKeys, parseProperties, propertiesText } from "./util/properties.ts";
@@ -193,8 +193,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     `Edge gateway ${GATEWAY_VERSION} starting (data.dir=${config["data.dir"]}, bootstrap.servers=${config["bootstrap.servers"].join(",")})`,
   );
   if (config["plugin.path"]) log.warn("plugin.path is set but unused: the gateway's plugins are built in");
-  for (const k of config.ignoredKeys)
-    log.warn(`Worker config ${k} has no effect in this gateway (state lives in data.dir) and is ignored`);
+  for (const k of config.ignoredKeys) log.warn(ignoredKeyWarning(k));
   const fromEnvironment = environmentKeys(process.env);
   for (const k of unknownWorkerKeys(config.originals)) log.warn(unknownKeyWarning(k, fromEnvironment.get(k)?.variable));
   for (const warning of workerClassListWarnings(config.originals, fromEnvironment)) log.warn(warning);

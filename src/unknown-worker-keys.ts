@@ -7,7 +7,8 @@
  * WorkerConfig it has no use for, converter and config provider settings, the https listeners'
  * `listeners.https.ssl.*` keys (declared in rest/rest-tls-config.ts, or Connect's other `ssl.*`
  * keys) and the Kafka clients' own keys, top-level or under `producer.`,
- * `consumer.` and `admin.` (checked against that client's keys).
+ * `consumer.` and `admin.` (checked against that client's keys). The keys it accepts and ignores get a
+ * WARN of their own at start (`ignoredKeyWarning`), saying why they have no effect.
  */
 import { type ClientType, clientConfigKey } from "./kafka/client-config-keys.ts";
 import { REST_TLS_PREFIXES } from "./rest/rest-tls-config.ts";
@@ -69,4 +70,15 @@ export function unknownWorkerKeys(originals: Readonly<Record<string, string>>): 
 export function unknownKeyWarning(key: string, variable?: string): string {
   const from = variable === undefined ? "" : ` (from the environment variable ${variable})`;
   return `The configuration '${key}' was supplied but isn't a known config${from}.`;
+}
+
+/** The warning for a key of Connect's the gateway accepts and ignores (IGNORED_KEYS), with why it has no effect. */
+export function ignoredKeyWarning(key: string): string {
+  const why =
+    key === "plugin.discovery"
+      ? "its plugins are built in"
+      : key === "rest.extension.classes"
+        ? "it loads no REST extensions"
+        : "state lives in data.dir";
+  return `Worker config ${key} has no effect in this gateway (${why}) and is ignored`;
 }

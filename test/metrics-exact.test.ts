@@ -340,28 +340,37 @@ describe("/metrics exact values", () => {
     expect(sampleValue(m, `${K}task_error_metrics_total_records_skipped`, task(FAIL))).toBe(0);
     await remove(FAIL);
   });
-  test("worker startup metrics: a task whose start throws is a task startup failure, its connector's start a success", async () => {
+  test("worker startup metrics, as Connect 4.3.1: a task whose start throws is no task startup, one that cannot be built a failure", async () => {
+    // Connect's Worker.startTask hands WorkerMetricsGroup's wrapped listener only to its build's
+    // catch: a task that starts (or whose start throws) counts nothing, one it fails to build fails.
     const W = `${K}connect_worker_metrics_`;
-    const before = await scrape();
     const at = (m: Map<string, ParsedFamily>, name: string) => sampleValue(m, `${W}${name}`, {}) ?? Number.NaN;
-    await create(START, {
+    const tasks = (m: Map<string, ParsedFamily>) =>
+      ["attempts", "success", "failure"].map((n) => at(m, `task_startup_${n}_total`));
+    const before = await scrape();
+    const config = {
       "connector.class": "FileStreamSink",
       file: suite.dir.file("no-such-dir/out.txt"),
       topics: uniqueTopic("mx-start"),
-    });
-    const m = await waitFor(
-      async () => {
-        const now = await scrape();
-        return at(now, "task_startup_failure_total") === at(before, "task_startup_failure_total") + 1 ? now : undefined;
-      },
-      { what: "one more task startup failure" },
+    };
+    await create(START, config);
+    await waitFor(
+      async () => (await suite.gw.rest.get(`/connectors/${START}/status`)).body.tasks?.[0]?.state === "FAILED",
+      { what: "the task FAILED at start" },
     );
-    expect(at(m, "task_startup_success_total")).toBe(at(before, "task_startup_success_total"));
-    expect(at(m, "task_startup_attempts_total")).toBe(at(before, "task_startup_attempts_total") + 1);
-    expect(at(m, "connector_startup_success_total")).toBe(at(before, "connector_startup_success_total") + 1);
-    expect(at(m, "connector_startup_failure_total")).toBe(at(before, "connector_startup_failure_total"));
-    const attempts = at(m, "task_startup_attempts_total");
-    expect(at(m, "task_startup_failure_percentage")).toBeCloseTo(at(m, "task_startup_failure_total") / attempts, 10);
+    const started = await scrape();
+    expect(tasks(started)).toEqual(tasks(before));
+    expect(at(started, "connector_startup_success_total")).toBe(at(before, "connector_startup_success_total") + 1);
+    expect(at(started, "connector_startup_failure_total")).toBe(at(before, "connector_startup_failure_total"));
+    // A JSON null in the connector's config fails the task's build (Connect's originalsStrings()).
+    const nulled = { ...config, file: null };
+    expect((await suite.gw.rest.put(`/connectors/${START}/config`, nulled)).status).toBe(200);
+    expect((await suite.gw.rest.post(`/connectors/${START}/tasks/0/restart`, undefined)).status).toBe(500);
+    const m = await scrape();
+    const [attempts, success, failure] = tasks(before);
+    expect(tasks(m)).toEqual([attempts! + 1, success!, failure! + 1]);
+    expect(at(m, "task_startup_failure_percentage")).toBe(1);
+    expect(at(m, "task_startup_success_percentage")).toBe(0);
     expect(m.get(`${W}task_startup_attempts_total`)!.type).toBe("counter");
     expect(m.get(`${W}task_startup_failure_percentage`)!.type).toBe("gauge");
     await remove(START);

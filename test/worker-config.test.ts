@@ -118,12 +118,19 @@ describe("connecting to a secured broker", () => {
 });
 
 describe("worker settings", () => {
-  test("CONNECT_* variables set the advertised worker id; plugin.path is accepted and warned about", async () => {
+  test("CONNECT_* variables set the advertised worker id; plugin.path and Connect's keys of no effect are accepted and warned about, each with its reason", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();
     await using gw = await startGateway({
       dir: dir.path,
-      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "plugin.path": "/usr/share/java" },
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "plugin.path": "/usr/share/java",
+        "plugin.discovery": "service_load",
+        "rest.extension.classes": "com.example.Extension",
+        "group.id": "connect-cluster",
+      },
       env: { CONNECT_REST_ADVERTISED_HOST_NAME: "edge-7", CONNECT_REST_ADVERTISED_PORT: "9999" },
     });
     writeFileSync(dir.file("in.txt"), "");
@@ -134,5 +141,10 @@ describe("worker settings", () => {
     const status = await waitFor(async () => (await gw.rest.get("/connectors/adv/status")).body.connector?.worker_id);
     expect(status).toBe("edge-7:9999");
     expect(gw.output()).toContain("plugin.path is set but unused: the gateway's plugins are built in");
+    expect(gw.output().match(/Worker config \S+ has no effect in this gateway \([^)]*\)/g)).toEqual([
+      "Worker config group.id has no effect in this gateway (state lives in data.dir)",
+      "Worker config rest.extension.classes has no effect in this gateway (it loads no REST extensions)",
+      "Worker config plugin.discovery has no effect in this gateway (its plugins are built in)",
+    ]);
   });
 });

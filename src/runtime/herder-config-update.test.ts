@@ -104,6 +104,35 @@ test("a config change whose task configs are the same restarts the tasks (Connec
   expect(await states(w)).toEqual(["RUNNING", ["RUNNING"]]);
 });
 
+test("a config changed and changed back while the updated connector starts leaves the tasks running", async () => {
+  // Connect's taskConfigsChanged compares the connector config the stored task configs were made
+  // from (appliedConnectorConfig) with the current one: back to that config, nothing restarts.
+  await using w = await inProcessWorker();
+  await w.rest("POST", "/connectors", { name: "a", config: source({ topic: "one" }) });
+  await waitFor(() => w.scripted.taskStarts === 1, { what: "the task started" });
+  const gate = deferred<void>();
+  let generated = 0;
+  w.scripted.script = {
+    start: () => gate.promise,
+    taskConfigs: () => {
+      generated++;
+      return [{ topic: "one" }];
+    },
+  };
+  expect((await w.rest("PUT", "/connectors/a/config", source({ topic: "two" }))).status).toBe(200);
+  expect((await w.rest("PUT", "/connectors/a/config", source({ topic: "one" }))).status).toBe(200);
+  gate.resolve();
+  await waitFor(() => generated > 0, { what: "the task configs generated" });
+  await w.herder.healthCheck();
+  expect(await states(w)).toEqual(["RUNNING", ["RUNNING"]]);
+  expect([w.scripted.taskStarts, w.scripted.taskStops, w.worker.runningTasks("a").length]).toEqual([1, 0, 1]);
+  // A later change is still applied to the tasks.
+  w.scripted.script = {};
+  await w.rest("PUT", "/connectors/a/config", source({ topic: "one", "auth.type": "NONE" }));
+  await waitFor(() => w.scripted.taskStarts === 2, { what: "the task restarted" });
+  expect(w.scripted.taskStops).toBe(1);
+});
+
 test("the same config again restarts the connector, not its tasks", async () => {
   await using w = await inProcessWorker();
   await w.rest("POST", "/connectors", { name: "a", config: source({ topic: "one" }) });

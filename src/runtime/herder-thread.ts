@@ -13,7 +13,9 @@
  * taskConfigsChanged compares the applied connector config too). A new instance that fails to start,
  * or a PAUSED connector (not reconfigured until resumed), leaves them as they are. Tasks that serve
  * a route's requests (`tasksServeRequests`: HttpIngestSource) stop before the new instance starts
- * instead, as the route it reopens must hand no request to the old config's tasks.
+ * instead, as the route it reopens must hand no request to the old config's tasks. A config changed
+ * back to the one the stored task configs were made from before they were generated again restarts
+ * no task (Connect compares that applied config, not whether a change happened).
  *
  * Task configs that cannot be stored (the state store is full, or fails) leave the running tasks as
  * they are and are generated and stored again after a backoff (250 ms doubling to 60 s), as Connect's
@@ -29,6 +31,8 @@ import { storeErrorCode } from "../store/store-full.ts";
 import { SerialExecutor } from "../util/async.ts";
 import { systemClock } from "../util/clock.ts";
 import { AbstractHerder } from "./abstract-herder.ts";
+import { sameConfig } from "./connector-config.ts";
+import { unresolvableTasks } from "./restart-plan.ts";
 import { generateTaskConfigs } from "./task-reconfiguration.ts";
 import { type WorkerHealth, workerHealth } from "./worker-health.ts";
 
@@ -39,10 +43,13 @@ export abstract class HerderThread extends AbstractHerder {
   /** Connectors whose task configs could not be stored: the retry's timer and its next delay. */
   private readonly reconfigurationRetries = new Map<string, { timer: ReturnType<typeof setTimeout>; nextMs: number }>();
   /**
-   * Connectors whose config changed since their task configs were stored (Connect's
-   * appliedConnectorConfig differs): the next generated task configs restart the tasks, identical or not.
+   * Connectors whose config changed since their task configs were stored, with the config those task
+   * configs were made from (Connect's appliedConnectorConfig): while it differs from the current
+   * config, the next generated task configs restart the tasks, identical or not.
    */
-  protected readonly unappliedConfigs = new Set<string>();
+  protected readonly appliedConfigs = new Map<string, Config>();
+  /** The tasks of one connector that `startTasks` built (or failed to build) during a restart's connector restart. */
+  private restartStarted: { readonly connector: string; readonly tasks: Set<number> } | undefined;
 
   get ready(): boolean {
     return this.started;
@@ -78,7 +85,7 @@ export abstract class HerderThread extends AbstractHerder {
     // The previous config's secrets stay hidden while tasks still run with them: those a stop
     // abandoned, and those a config update keeps running until their new task configs are stored.
     const previousInUse = [this.deps.worker.takeAbandonedEnd(name)];
-    if (this.unappliedConfigs.has(name))
+    if (this.appliedConfigs.has(name))
       previousInUse.push(...this.deps.worker.runningTasks(name).map((t) => t.whenFinished()));
     this.validator.holdConnectorSecrets(
       name,
@@ -130,6 +137,7 @@ export abstract class HerderThread extends AbstractHerder {
     for (let i = 0; i < taskConfigs.length; i++) {
       const id = { connector: name, task: i };
       if (this.deps.worker.task(id) || skip.has(i)) continue;
+      if (this.restartStarted?.connector === name) this.restartStarted.tasks.add(i);
       await this.deps.worker.startTask(id, config, taskConfigs[i]!, state, this.status.taskListener);
     }
   }
@@ -161,8 +169,10 @@ export abstract class HerderThread extends AbstractHerder {
       return;
     }
     if (!taskConfigs) return;
+    const applied = this.appliedConfigs.get(name);
     const changed =
-      JSON.stringify(taskConfigs) !== JSON.stringify(stored.taskConfigs) || this.unappliedConfigs.has(name);
+      JSON.stringify(taskConfigs) !== JSON.stringify(stored.taskConfigs) ||
+      (applied !== undefined && !sameConfig(applied, stored.config));
     if (changed) {
       // Stored before the running tasks stop, as Connect writes them to its config topic before the
       // rebalance that applies them: tasks stopped for configs that were never stored would stay so.
@@ -180,12 +190,13 @@ export abstract class HerderThread extends AbstractHerder {
         await this.startTasks(name, stored.config, stored.taskConfigs, "STARTED");
         return;
       }
-      this.unappliedConfigs.delete(name);
       // Every task of the previous generation has stopped (committing its offsets) before one of
       // the new starts.
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       this.statuses.removeTasksFrom(name, taskConfigs.length);
     }
+    // The stored task configs are now those of the current config.
+    this.appliedConfigs.delete(name);
     this.endReconfigurationRetries(name);
     await this.startTasks(name, stored.config, taskConfigs, "STARTED");
   }
@@ -225,25 +236,59 @@ export abstract class HerderThread extends AbstractHerder {
   }
 
   /**
+   * The second step of a KIP-745 restart (its plan answered): stops the tasks to restart, restarts
+   * the connector instance, then starts the tasks not running. Tasks whose configs cannot be resolved
+   * stay RESTARTING (restart-plan.ts); a task the connector's restart already built (or failed to
+   * build) is not built again, so each is started once, as Connect's doRestartConnectorAndTasks.
+   */
+  protected async carryOutRestart(
+    name: string,
+    restartConnector: boolean,
+    tasksToRestart: readonly number[],
+  ): Promise<void> {
+    await this.deps.worker.stopTasks(tasksToRestart.map((task) => ({ connector: name, task })));
+    const restarting = this.deps.configs.get(name);
+    if (!restarting) return;
+    const unresolved = await this.holdingResolved((resolveConfig) =>
+      unresolvableTasks(name, restarting, tasksToRestart, resolveConfig, this.log),
+    );
+    const skip = new Set(unresolved);
+    if (restartConnector) {
+      this.restartStarted = { connector: name, tasks: skip };
+      try {
+        await this.restartConnectorInstance(name, null, unresolved);
+      } finally {
+        this.restartStarted = undefined;
+      }
+    }
+    const current = this.deps.configs.get(name);
+    if (!current || current.targetState === "STOPPED") return;
+    const state = current.targetState === "PAUSED" ? "PAUSED" : "STARTED";
+    await this.startTasks(name, current.config, current.taskConfigs, state, skip);
+  }
+
+  /**
    * Stops and re-creates the connector instance, then brings its tasks in line: missing tasks are
    * started, and tasks whose generated configs changed are replaced, once the new instance has
-   * generated them. A config `update` shows the connector UNASSIGNED until its new instance reports
-   * (Connect's WorkerConnector.shutdown); one that `changed` the config restarts every task then, so
-   * it picks up the new connector config even if its task config is the same.
+   * generated them. A config `update` (from its `previous` config) shows the connector UNASSIGNED
+   * until its new instance reports (Connect's WorkerConnector.shutdown); one that changed the config
+   * restarts every task then, so it picks up the new connector config even if its task config is the
+   * same, unless the config is back to the one their task configs were made from by then.
    */
   protected async restartConnectorInstance(
     name: string,
-    update: { changed: boolean } | null,
+    update: { previous: Config } | null,
     skip?: ReadonlySet<number>,
   ): Promise<void> {
     this.endReconfigurationRetries(name);
     const instance = this.deps.worker.connector(name);
     await this.deps.worker.stopConnector(name);
-    if (update?.changed) {
-      this.unappliedConfigs.add(name);
+    const config = this.deps.configs.get(name)?.config ?? {};
+    if (update && !sameConfig(update.previous, config)) {
+      // The first change since the task configs were stored: they were made from the previous config.
+      if (!this.appliedConfigs.has(name)) this.appliedConfigs.set(name, update.previous);
       // Tasks serving the requests of a route the new instance reopens stop first: a request it
       // takes must not go through the old config (review67). The route answers 503 until new ones attach.
-      const config = this.deps.configs.get(name)?.config ?? {};
       const descriptor = this.deps.registry.find(["source"], config["connector.class"] ?? "");
       if (descriptor?.tasksServeRequests)
         await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));

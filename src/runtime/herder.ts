@@ -14,13 +14,12 @@
  */
 import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError, RestError } from "../errors.ts";
 import type { TargetState } from "../store/config-store.ts";
-import { sameConfig } from "./connector-config.ts";
 import { modifyOffsets } from "./connector-offsets.ts";
 import type { ConnectorInfo, ConnectorOffset, ConnectorStateInfo } from "./entities.ts";
 import { HerderThread } from "./herder-thread.ts";
 import { patchConfig } from "./patch-config.ts";
 import { ResolvedValues } from "./resolved-values.ts";
-import { buildRestartPlan, unresolvableTasks } from "./restart-plan.ts";
+import { buildRestartPlan } from "./restart-plan.ts";
 
 /** Connect's answer (HerderRequestHandler) when the worker to forward a request to is unknown. */
 const NO_KNOWN_LEADER =
@@ -90,7 +89,7 @@ export class Herder extends HerderThread {
         type: this.connectorType(config),
       };
       this.deps.configs.putConfig(name, config, target);
-      if (existing) await this.restartConnectorInstance(name, { changed: !sameConfig(existing.config, config) });
+      if (existing) await this.restartConnectorInstance(name, { previous: existing.config });
       else {
         if (target === "STOPPED") this.deps.configs.putTaskConfigs(name, []);
         await this.startConnectorAndTasks(name);
@@ -112,7 +111,7 @@ export class Herder extends HerderThread {
       if (!unchanged) await this.validator.validateOrThrow(merged);
       const tasks = this.stored(name).taskConfigs.map((_, task) => ({ connector: name, task }));
       this.deps.configs.putConfig(name, merged);
-      await this.restartConnectorInstance(name, { changed: !sameConfig(current, merged) });
+      await this.restartConnectorInstance(name, { previous: current });
       return { name, config: merged, tasks, type: this.connectorType(merged) };
     });
   }
@@ -126,7 +125,7 @@ export class Herder extends HerderThread {
       // without a config and rewritten if the connector is created again.
       this.deps.configs.remove(name);
       this.endReconfigurationRetries(name);
-      this.unappliedConfigs.delete(name);
+      this.appliedConfigs.delete(name);
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       await this.deps.worker.stopConnector(name);
       this.validator.releaseConnectorSecrets(name, this.deps.worker.takeAbandonedEnd(name));
@@ -249,20 +248,7 @@ export class Herder extends HerderThread {
       if (restartConnector) this.status.connector(name, "RESTARTING");
       for (const task of tasksToRestart) this.status.task({ connector: name, task }, "RESTARTING", null);
       void this.executor
-        .run(async () => {
-          const ids = tasksToRestart.map((task) => ({ connector: name, task }));
-          await this.deps.worker.stopTasks(ids);
-          const restarting = this.deps.configs.get(name);
-          if (!restarting) return;
-          const unresolved = await this.holdingResolved((resolveConfig) =>
-            unresolvableTasks(name, restarting, tasksToRestart, resolveConfig, this.log),
-          );
-          if (restartConnector) await this.restartConnectorInstance(name, null, unresolved);
-          const current = this.deps.configs.get(name);
-          if (!current || current.targetState === "STOPPED") return;
-          const state = current.targetState === "PAUSED" ? "PAUSED" : "STARTED";
-          await this.startTasks(name, current.config, current.taskConfigs, state, unresolved);
-        })
+        .run(() => this.carryOutRestart(name, restartConnector, tasksToRestart))
         .catch((error) => this.log.error(`Restart of ${name} failed`, error));
       return stateInfo;
     });

@@ -73,6 +73,19 @@ describe("WorkerSinkTask's SinkTaskContext", () => {
 });
 
 describe("WorkerSinkTask", () => {
+  test("put and commit times are whole ms, as Connect's two time.milliseconds() readings", async () => {
+    // The system clock's monotonic reading (performance.now) has fractions of a ms.
+    const { kafka, plugin, task, produce } = setup();
+    produce("a");
+    task.start();
+    await waitFor(() => plugin.context !== undefined);
+    await kafka.deliver();
+    await waitFor(() => task.metrics.putBatch.count() > 0 && task.metrics.offsetCommit.count() > 0);
+    expect([task.metrics.putBatch.max(), task.metrics.offsetCommit.max()].map(Number.isInteger)).toEqual([true, true]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
   test("batches of several partitions fetched together go to one put, each partition's offset committed", async () => {
     const plugin = new RecordingSink();
     const { kafka, task, produceTo } = memorySinkTask({

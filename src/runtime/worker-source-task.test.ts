@@ -117,6 +117,20 @@ describe("WorkerSourceTask", () => {
     expect(plugin.stopped).toBe(true);
   });
 
+  test("poll and commit times are whole ms, as Connect's two time.milliseconds() readings", async () => {
+    // A monotonic clock reading fractional ms (as performance.now does), 0.37 ms further at each read.
+    let reading = 0;
+    const clock: Clock = { now: Date.now, monotonic: () => (reading += 0.37), sleep: (ms) => Bun.sleep(ms) };
+    const { offsets, plugin, task } = setup({ clock });
+    plugin.queue.push([line(1)], [line(2)]);
+    task.start();
+    await waitFor(() => offsets.get("c", { file: "f" })?.pos === 2 && task.metrics.offsetCommit.count() > 0);
+    expect(task.metrics.pollBatch.count()).toBeGreaterThan(0);
+    expect([task.metrics.pollBatch.max(), task.metrics.offsetCommit.max()].map(Number.isInteger)).toEqual([true, true]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
   test("a topic is active once Kafka acknowledged a record of it, not when the record is sent (Connect)", async () => {
     const topics: string[] = [];
     const { kafka, plugin, task } = setup({ onTopic: (t) => topics.push(t) });

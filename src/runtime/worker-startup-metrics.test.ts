@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import type { ConnectorStatusListener } from "./worker-connector.ts";
 import { WorkerStartupMetrics } from "./worker-startup-metrics.ts";
-import type { TaskStatusListener } from "./worker-task.ts";
 
+const resolved = async (c: Record<string, string>) => c;
 const connectorListener = (): ConnectorStatusListener => ({
   onStartup: () => {},
   onPause: () => {},
@@ -10,39 +10,43 @@ const connectorListener = (): ConnectorStatusListener => ({
   onStop: () => {},
   onFailure: () => {},
 });
-const taskListener = (): TaskStatusListener => ({
-  onStartup: () => {},
-  onPause: () => {},
-  onResume: () => {},
-  onFailure: () => {},
-});
-const id = { connector: "c", task: 0 };
 
 describe("WorkerStartupMetrics", () => {
-  test("a start counts its first outcome only; a pause or resume counts nothing", () => {
+  test("a connector start counts its first outcome only; a pause or resume counts nothing", () => {
     const m = new WorkerStartupMetrics();
-    const failedLater = m.task(taskListener());
-    failedLater.onStartup(id);
-    failedLater.onFailure(id, new Error("later"));
-    failedLater.onStartup(id);
-    const failed = m.task(taskListener());
-    failed.onFailure(id, new Error("start"));
-    failed.onStartup(id);
-    m.task(taskListener()).onPause(id);
-    const connector = m.connector(connectorListener());
-    connector.onFailure("c", new Error("start"));
-    connector.onStop("c");
-    const snap = m.snapshot();
-    expect(snap.tasks).toEqual({ success: 1, failure: 1, successRatio: 0.5, failureRatio: 0.5 });
-    expect(snap.connectors).toEqual({ success: 0, failure: 1, successRatio: 0, failureRatio: 1 });
+    const failedLater = m.connector(connectorListener(), resolved).listener;
+    failedLater.onStartup("c");
+    failedLater.onFailure("c", new Error("later"));
+    failedLater.onStartup("c");
+    const failed = m.connector(connectorListener(), resolved).listener;
+    failed.onFailure("c", new Error("start"));
+    failed.onStartup("c");
+    m.connector(connectorListener(), resolved).listener.onPause("c");
+    expect(m.snapshot().connectors).toEqual({ success: 1, failure: 1, successRatio: 0.5, failureRatio: 0.5 });
+  });
+
+  test("a task counts only when it could not be built, as Connect 4.3.1", async () => {
+    const m = new WorkerStartupMetrics();
+    expect(m.snapshot().tasks).toEqual({ success: 0, failure: 0, successRatio: 0, failureRatio: 0 });
+    m.taskBuild(async (c) => c).failed();
+    m.taskBuild(async (c) => c).failed();
+    expect(m.snapshot().tasks).toEqual({ success: 0, failure: 2, successRatio: 0, failureRatio: 1 });
+    // A config provider failing: Connect's herder fails the task before its Worker builds it.
+    const unresolvable = m.taskBuild(() => Promise.reject(new Error("secrets file gone")));
+    await expect(unresolvable.resolveConfig({})).rejects.toThrow("secrets file gone");
+    unresolvable.failed();
+    expect(m.snapshot().tasks.failure).toBe(2);
   });
 
   test("the outcome reaches the wrapped listener", () => {
     const seen: string[] = [];
     const m = new WorkerStartupMetrics();
-    const wrapped = m.task({ ...taskListener(), onStartup: () => seen.push("up"), onFailure: () => seen.push("down") });
-    wrapped.onStartup(id);
-    wrapped.onFailure(id, new Error("x"));
+    const wrapped = m.connector(
+      { ...connectorListener(), onStartup: () => seen.push("up"), onFailure: () => seen.push("down") },
+      resolved,
+    ).listener;
+    wrapped.onStartup("c");
+    wrapped.onFailure("c", new Error("x"));
     expect(seen).toEqual(["up", "down"]);
   });
 });

@@ -1,15 +1,18 @@
 /**
  * Connect's worker startup metrics (WorkerMetricsGroup): connector and task startup attempts,
- * successes and failures. As in Connect, they are counted by wrapping the status listener of each
- * start: its first `onStartup` is a success; an `onFailure` before any `onStartup` (the build
- * failed, or `start` threw) is a failure. A start into PAUSED or STOPPED counts neither. The
- * worker wraps every listener it is given (worker.ts); /metrics renders the counts
- * (connect-metrics.ts). The totals count from the worker's start; the percentages, as Connect's
- * Frequencies, cover the starts of the last 30–60 s.
+ * successes and failures. A connector start is counted as in Connect, by wrapping its status
+ * listener: its first `onStartup` is a success; an `onFailure` before any `onStartup` (the build
+ * failed, or `start` threw) is a failure; a start into PAUSED or STOPPED counts neither. A task
+ * counts only when the worker fails to build it (`taskBuild`), as Connect 4.3.1's Worker.startTask,
+ * which hands the wrapped listener to its build's catch only (the task itself gets the listener
+ * unwrapped): task-startup-success-total stays 0, and a task whose `start` throws is no failure.
+ * A connector or task whose config a config provider cannot resolve counts nothing (Connect's herder
+ * resolves it before its Worker starts the connector or builds the task). /metrics renders the counts (connect-metrics.ts). The totals count from the worker's
+ * start; the percentages, as Connect's Frequencies, cover the starts of the last 30–60 s.
  */
 import { WindowedStat } from "../metrics/windowed-stat.ts";
+import type { ResolveConfig } from "./resolved-values.ts";
 import type { ConnectorStatusListener } from "./worker-connector.ts";
-import type { ConnectorTaskId, TaskStatusListener } from "./worker-task.ts";
 
 export interface StartupCounts {
   readonly success: number;
@@ -44,40 +47,60 @@ export class WorkerStartupMetrics {
     return { connectors: of(this.counts.connectors), tasks: of(this.counts.tasks) };
   }
 
-  /** The listener of one connector start, counting its outcome. */
-  connector(listener: ConnectorStatusListener): ConnectorStatusListener {
+  /**
+   * One connector start resolving its config with `resolveConfig`: its listener counts its outcome,
+   * unless that resolution failed (Connect's herder resolves it before its Worker starts the connector).
+   */
+  connector(
+    listener: ConnectorStatusListener,
+    resolveConfig: ResolveConfig,
+  ): { listener: ConnectorStatusListener; resolveConfig: ResolveConfig } {
     const outcome = firstOutcome(this.counts.connectors);
+    const resolving = resolutionOf(resolveConfig);
     return {
-      onStartup: (n) => {
-        outcome(true);
-        listener.onStartup(n);
+      listener: {
+        onStartup: (n) => {
+          outcome(true);
+          listener.onStartup(n);
+        },
+        onPause: (n) => listener.onPause(n),
+        onResume: (n) => listener.onResume(n),
+        onStop: (n) => listener.onStop(n),
+        onFailure: (n, e) => {
+          if (!resolving.failed) outcome(false);
+          listener.onFailure(n, e);
+        },
       },
-      onPause: (n) => listener.onPause(n),
-      onResume: (n) => listener.onResume(n),
-      onStop: (n) => listener.onStop(n),
-      onFailure: (n, e) => {
-        outcome(false);
-        listener.onFailure(n, e);
-      },
+      resolveConfig: resolving.resolveConfig,
     };
   }
 
-  /** The listener of one task start, counting its outcome. */
-  task(listener: TaskStatusListener): TaskStatusListener {
-    const outcome = firstOutcome(this.counts.tasks);
+  /**
+   * One task build resolving its configs with `resolveConfig`: `failed()` counts its failure (the only
+   * task outcome Connect counts) unless that resolution failed.
+   */
+  taskBuild(resolveConfig: ResolveConfig): { resolveConfig: ResolveConfig; failed(): void } {
+    const resolving = resolutionOf(resolveConfig);
     return {
-      onStartup: (id: ConnectorTaskId) => {
-        outcome(true);
-        listener.onStartup(id);
-      },
-      onPause: (id) => listener.onPause(id),
-      onResume: (id) => listener.onResume(id),
-      onFailure: (id, e) => {
-        outcome(false);
-        listener.onFailure(id, e);
+      resolveConfig: resolving.resolveConfig,
+      failed: () => {
+        if (!resolving.failed) count(this.counts.tasks, false);
       },
     };
   }
+}
+
+/** `resolveConfig`, noting whether it failed. */
+function resolutionOf(resolveConfig: ResolveConfig): { resolveConfig: ResolveConfig; readonly failed: boolean } {
+  const state: { failed: boolean; resolveConfig: ResolveConfig } = {
+    failed: false,
+    resolveConfig: (config, onValue) =>
+      resolveConfig(config, onValue).catch((error: unknown) => {
+        state.failed = true;
+        throw error;
+      }),
+  };
+  return state;
 }
 
 /** Counts the first outcome of one start (a startup or a failure) in `counts`; later ones not. */
@@ -86,8 +109,12 @@ function firstOutcome(counts: Counts): (succeeded: boolean) => void {
   return (succeeded) => {
     if (started) return;
     started = true;
-    if (succeeded) counts.success++;
-    else counts.failure++;
-    counts.results.record(succeeded ? 1 : 0);
+    count(counts, succeeded);
   };
+}
+
+function count(counts: Counts, succeeded: boolean): void {
+  if (succeeded) counts.success++;
+  else counts.failure++;
+  counts.results.record(succeeded ? 1 : 0);
 }

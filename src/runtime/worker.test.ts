@@ -86,6 +86,45 @@ describe("Worker.startConnector", () => {
     );
   });
 
+  test("a restart of a connector and its tasks builds each task once, as Connect's, when its build fails", async () => {
+    await using w = await inProcessWorker();
+    const running = { "connector.class": SCRIPTED_SOURCE, name: "twice", topic: "t" };
+    expect((await w.rest("POST", "/connectors", { name: "twice", config: running })).status).toBe(201);
+    await waitFor(async () => (await w.rest("GET", "/connectors/twice/status")).body.tasks?.[0]?.state === "RUNNING");
+    expect((await w.rest("PUT", "/connectors/twice/config", { ...running, topic: null })).status).toBe(200);
+    expect((await w.rest("POST", "/connectors/twice/restart?includeTasks=true")).status).toBe(202);
+    await waitFor(async () => (await w.rest("GET", "/connectors/twice/status")).body.tasks?.[0]?.state === "FAILED");
+    await w.herder.healthCheck();
+    expect(w.logLines.filter((l) => l.includes("Failed to start task twice-0")).length).toBe(1);
+    expect(w.worker.startups.snapshot().tasks.failure).toBe(1);
+  });
+
+  test("a task whose config a provider cannot resolve is no task startup failure: Connect's herder resolves it before its Worker builds the task", async () => {
+    const resolveConfig = async (c: Config) => {
+      if (Object.values(c).some((v) => v?.startsWith("${file:"))) throw new Error("secrets file gone");
+      return c;
+    };
+    await using w = await inProcessWorker({ resolveConfig });
+    const failed: unknown[] = [];
+    const listener = {
+      onStartup: () => {},
+      onPause: () => {},
+      onResume: () => {},
+      onFailure: (_: unknown, e: unknown) => void failed.push(e),
+    };
+    const config = { "connector.class": SCRIPTED_SOURCE, name: "gone", topic: "${file:/secrets:topic}" };
+    expect(await w.worker.startTask({ connector: "gone", task: 0 }, config, config, "STARTED", listener)).toBe(false);
+    expect(failed.map((e) => (e as Error).message)).toEqual(["secrets file gone"]);
+    expect(w.worker.startups.snapshot().tasks.failure).toBe(0);
+    // Nor is such a connector a connector startup failure; one whose class is unknown is.
+    const { listener: connectorListener, failed: connectorFailed } = recording();
+    expect(await w.worker.startConnector("gone", config, "STARTED", connectorListener, () => {})).toBeUndefined();
+    const unknown = { ...config, "connector.class": "NoSuchConnector", topic: "t" };
+    expect(await w.worker.startConnector("unknown", unknown, "STARTED", connectorListener, () => {})).toBeUndefined();
+    expect(connectorFailed.length).toBe(2);
+    expect(w.worker.startups.snapshot().connectors.failure).toBe(1);
+  });
+
   test("a JSON null value is stored but fails the connector at start, as Connect's originalsStrings()", async () => {
     await using w = await inProcessWorker();
     const config = { "connector.class": SCRIPTED_SOURCE, name: "nul", topic: null } as unknown as Config;

@@ -135,14 +135,15 @@ export class Worker {
     listener: ConnectorStatusListener,
     requestTaskReconfiguration: () => void,
   ): Promise<WorkerConnector | undefined> {
-    listener = this.startups.connector(listener);
     const log = this.deps.logs.get("org.apache.kafka.connect.runtime.Worker");
     let wc: WorkerConnector;
     // The provider values it runs with stay hidden from the logs until it stops.
     const resolved: string[] = [];
+    const start = this.startups.connector(listener, (c) => this.deps.resolveConfig(c, (v) => resolved.push(v)));
+    listener = start.listener;
     try {
       const descriptor = resolveConnector(this.deps.registry, rawConfig["connector.class"] ?? "");
-      const config = await this.deps.resolveConfig(rawConfig, (v) => resolved.push(v));
+      const config = await start.resolveConfig(rawConfig);
       if (descriptor.type === "source") {
         // Connect's SourceConnectorConfig parses the topic.creation.* groups (when the worker
         // creates topics) before the offset store checks the producer's overrides.
@@ -225,7 +226,6 @@ export class Worker {
   ): Promise<boolean> {
     const key = taskIdString(id);
     if (this.tasks.has(key)) throw new ConnectError(`Task already exists in this worker: ${key}`);
-    listener = this.startups.task(listener);
     const guarded: TaskStatusListener = {
       onStartup: (i) => this.tasks.get(key) === task && listener.onStartup(i),
       onPause: (i) => this.tasks.get(key) === task && listener.onPause(i),
@@ -236,10 +236,8 @@ export class Worker {
     const abort = new AbortController();
     // The provider values the task runs with stay hidden from the logs until it has ended.
     const resolved: string[] = [];
-    const deps: WorkerDeps = {
-      ...this.deps,
-      resolveConfig: (c) => this.deps.resolveConfig(c, (v) => resolved.push(v)),
-    };
+    const build = this.startups.taskBuild((c) => this.deps.resolveConfig(c, (v) => resolved.push(v)));
+    const deps: WorkerDeps = { ...this.deps, resolveConfig: build.resolveConfig };
     try {
       // Connect's TaskBuilder takes the connector's config with originalsStrings() as well.
       checkStringValues(connectorConfig);
@@ -247,6 +245,7 @@ export class Worker {
     } catch (error) {
       const release = this.deps.logs.holdSecrets(resolved);
       this.deps.logs.get("org.apache.kafka.connect.runtime.Worker").error(`Failed to start task ${key}`, error);
+      build.failed();
       listener.onFailure(id, error);
       release();
       return false;

@@ -25,6 +25,14 @@ export function monotonicNow(clock: Clock): number {
   return clock.monotonic === undefined ? clock.now() : clock.monotonic();
 }
 
+/**
+ * Whole ms from `started` (a monotonic reading) to now, as Java measures a duration with two
+ * `System.currentTimeMillis()` readings: Connect's task metrics (poll, put and commit times) are whole ms.
+ */
+export function wholeMsSince(clock: Clock, started: number): number {
+  return Math.floor(monotonicNow(clock)) - Math.floor(started);
+}
+
 /** One instant on both of a clock's readings: for a time that is stored (wall) and also measured from (monotonic). */
 export interface Moment {
   readonly wall: number;
