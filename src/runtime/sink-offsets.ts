@@ -29,7 +29,7 @@ import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
 import { RetriableError } from "../errors.ts";
 import type { KafkaConsumer } from "../kafka/kafka-port.ts";
-import { type Clock, monotonicNow } from "../util/clock.ts";
+import { type Clock, monotonicNow, wholeMsSince } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { assignedPosition } from "./assigned-position.ts";
 import { ErrantRecordReportError } from "./errors/dead-letter-queue-reporter.ts";
@@ -295,6 +295,6 @@ export class SinkOffsets {
   }
 
   private commitSucceeded(started: number): void {
-    this.o.metrics.commitSucceeded(monotonicNow(this.o.clock) - started);
+    this.o.metrics.commitSucceeded(wholeMsSince(this.o.clock, started));
   }
 }

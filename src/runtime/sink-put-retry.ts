@@ -9,7 +9,7 @@ import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type SinkRecord, type TopicPartition } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord } from "../kafka/kafka-port.ts";
-import { type Clock, monotonicNow } from "../util/clock.ts";
+import { type Clock, monotonicNow, wholeMsSince } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { TaskMetrics } from "./task-metrics.ts";
 import { type ConnectorTaskId, taskIdString } from "./worker-task.ts";
@@ -107,7 +107,7 @@ export class SinkPutRetry {
       const started = monotonicNow(this.o.clock);
       try {
         await this.o.task.put(records);
-        this.o.metrics.put(records.length, monotonicNow(this.o.clock) - started);
+        this.o.metrics.put(records.length, wholeMsSince(this.o.clock, started));
         return;
       } catch (error) {
         // A put that fails for good as the task is told to stop is that failure, not the stop.

@@ -12,7 +12,7 @@
  * never reached Kafka (`notSent`). A cancelled task hears nothing more.
  */
 import type { ProducedMetadata } from "../kafka/kafka-port.ts";
-import { monotonicNow } from "../util/clock.ts";
+import { monotonicNow, wholeMsSince } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { ActiveTopics } from "./active-topics.ts";
 import { InFlightBatches } from "./in-flight-batches.ts";
@@ -139,7 +139,7 @@ export class SourceAcknowledgements {
         return;
       }
     }
-    o.metrics.commitSucceeded(monotonicNow(o.clock) - started);
+    o.metrics.commitSucceeded(wholeMsSince(o.clock, started));
     try {
       await o.task.commit?.();
     } catch (error) {

@@ -41,7 +41,7 @@ import { isRetriable } from "../errors.ts";
 import type { ProducerRecord } from "../kafka/kafka-port.ts";
 import { abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
-import { monotonicNow } from "../util/clock.ts";
+import { monotonicNow, wholeMsSince } from "../util/clock.ts";
 import { Slicer } from "../util/sliced.ts";
 import { DirectFailure } from "./errors/stage.ts";
 import { toProducerRecordDirect } from "./record-conversion.ts";
@@ -141,7 +141,7 @@ export class WorkerSourceTask extends WorkerTask {
         if (!active.aborted) throw error;
         records = null; // paused while retrying
       }
-      if (records) this.metrics.polled(records.length, monotonicNow(this.clock) - started);
+      if (records) this.metrics.polled(records.length, wholeMsSince(this.clock, started));
       if (records && records.length > 0) await this.dispatch(records);
       else if (monotonicNow(this.clock) - started < EMPTY_POLL_WAIT_MS) {
         // A task that answers "nothing" at once must not spin the event loop (and starve REST,

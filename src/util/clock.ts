@@ -25,6 +25,16 @@ export function monotonicNow(clock: Clock): number {
   return clock.monotonic === undefined ? clock.now() : clock.monotonic();
 }
 
+/**
+ * Whole ms from `started` (a `monotonicNow` reading) to now, as Connect measures the times it shows
+ * (poll, put and offset commit times): the difference of two whole-ms readings
+ * (`System.currentTimeMillis()`), so a 0.6 ms call that crosses a ms boundary takes 1 and one that
+ * does not takes 0.
+ */
+export function wholeMsSince(clock: Clock, started: number): number {
+  return Math.floor(monotonicNow(clock)) - Math.floor(started);
+}
+
 /** One instant on both of a clock's readings: for a time that is stored (wall) and also measured from (monotonic). */
 export interface Moment {
   readonly wall: number;
