@@ -43,6 +43,32 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
     );
   const CT = "connector-task-metrics";
   families.push(
+    connectFamily(
+      CT,
+      "info",
+      "gauge",
+      "The task's connector class, type and version, its task class and version, and its converters' classes and versions (value always 1).",
+      tasks.flatMap((t) => {
+        const p = t.metrics.plugins;
+        if (!p) return [];
+        const labels = {
+          connector: t.connector,
+          task: String(t.task),
+          connector_class: p.connectorClass,
+          connector_type: p.connectorType,
+          connector_version: p.connectorVersion,
+          task_class: p.taskClass,
+          task_version: p.taskVersion,
+          key_converter_class: p.keyConverterClass,
+          key_converter_version: p.keyConverterVersion,
+          value_converter_class: p.valueConverterClass,
+          value_converter_version: p.valueConverterVersion,
+          header_converter_class: p.headerConverterClass,
+          header_converter_version: p.headerConverterVersion,
+        };
+        return [{ labels, value: 1 }];
+      }),
+    ),
     per(
       CT,
       "offset-commit-avg-time-ms",
