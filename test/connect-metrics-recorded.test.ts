@@ -10,7 +10,9 @@
  * the labels of connector_metrics_info and connector_task_metrics_info). Timing-dependent values
  * are compared as NaN, 0 or >0 (times in ms as NaN or a number).
  * Regressions: sink-record-active-count(-avg/-max), offset-commit-seq-no, offset-commit-completion-rate,
- * offset-commit-skip-rate (sink-task-metrics) and connector-destroyed-task-count were not served.
+ * offset-commit-skip-rate (sink-task-metrics) and connector-destroyed-task-count were not served;
+ * the poll, put and offset commit times were fractional (Connect's are whole milliseconds: a
+ * maximum that is not one is compared as it is).
  *
  * Not Connect's on purpose (DELIBERATE): task startups are counted (Connect 4.3.1's Worker.startTask
  * hands the task its status listener without WorkerMetricsGroup's wrapper, which only sees a task
