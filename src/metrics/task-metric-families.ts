@@ -47,7 +47,7 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
       CT,
       "info",
       "gauge",
-      "The task's connector class, type and version, its task class and version, and its converters' classes and versions (value always 1).",
+      "The task's connector class, type and version, its task class and version, and its converters' classes and versions (value always 1; gateway only: Connect's string attributes as labels).",
       tasks.flatMap((t) => {
         const p = t.metrics.plugins;
         if (!p) return [];
@@ -121,14 +121,14 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
       CT,
       "offset-commit-success-total",
       "counter",
-      "The number of successful offset commits of this task.",
+      "The number of successful offset commits of this task (gateway only: Connect shows the percentage).",
       (m) => m.offsetCommitSuccess,
     ),
     per(
       CT,
       "offset-commit-failure-total",
       "counter",
-      "The number of failed offset commits of this task.",
+      "The number of failed offset commits of this task (gateway only: Connect shows the percentage).",
       (m) => m.offsetCommitFailure,
     ),
   );
