@@ -8,8 +8,18 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SourceTask } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
+import { RetriableError } from "../errors.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { idlePoll, memorySinkTask, memorySourceTask } from "./task-test-support.ts";
+
+const record = () =>
+  sourceRecord({
+    topic: "t",
+    value: "v",
+    valueSchema: Schemas.STRING,
+    sourcePartition: { f: 1 },
+    sourceOffset: { n: 1 },
+  });
 
 describe("task times in whole milliseconds (Connect's currentTimeMillis deltas)", () => {
   test("a source task's poll and offset commit crossing a millisecond boundary take 1 ms", async () => {
@@ -25,15 +35,7 @@ describe("task times in whole milliseconds (Connect's currentTimeMillis deltas)"
         }
         polled = true;
         clock.advance(0.6); // 10.7 → 11.3
-        return [
-          sourceRecord({
-            topic: "t",
-            value: "v",
-            valueSchema: Schemas.STRING,
-            sourcePartition: { f: 1 },
-            sourceOffset: { n: 1 },
-          }),
-        ];
+        return [record()];
       },
       stop: () => {},
     };
@@ -59,6 +61,37 @@ describe("task times in whole milliseconds (Connect's currentTimeMillis deltas)"
     expect(await task.awaitStop(5000)).toBe(true);
     expect([task.metrics.pollBatch.max(), task.metrics.pollBatch.avg()]).toEqual([1, 1]);
     expect(task.metrics.offsetCommit.max()).toBe(1);
+  });
+
+  test("a poll retried after a RetriableException takes the time of the attempt that answered (Connect records no failed poll)", async () => {
+    const clock = new ManualClock(0);
+    let attempts = 0;
+    const plugin: SourceTask = {
+      initialize: () => {},
+      start: () => {},
+      async poll(signal): Promise<SourceRecord[] | null> {
+        attempts++;
+        if (attempts === 1) {
+          clock.advance(3);
+          throw new RetriableError("source API down");
+        }
+        if (attempts > 2) {
+          await idlePoll(signal);
+          return null;
+        }
+        clock.advance(2);
+        return [record()];
+      },
+      stop: () => {},
+    };
+    const { task } = memorySourceTask({ plugin, taskClass: "test.Source", options: { clock } });
+    task.start();
+    await waitFor(() => attempts === 1 && clock.pending > 0); // backing off
+    clock.advance(10_000);
+    await waitFor(() => task.metrics.sourceRecordPollTotal === 1);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(task.metrics.pollBatch.max()).toBe(2);
   });
 
   test("a sink task's put and offset commit crossing a millisecond boundary take 1 ms", async () => {
