@@ -1,6 +1,7 @@
 /**
  * The per-task families of Kafka Connect's metrics, one sample per task with `connector` and `task`
- * labels: connector-task-metrics (offset commits, batch sizes, state ratios), source-task-metrics,
+ * labels: connector-task-metrics (the classes and versions the task was built with as the labels of
+ * an `info` series, offset commits, batch sizes, state ratios), source-task-metrics,
  * sink-task-metrics (sink-metric-families.ts) and task-error-metrics (error-metric-families.ts). Used
  * by connectMetrics.
  */

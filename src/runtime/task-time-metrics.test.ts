@@ -1,7 +1,8 @@
 /**
  * The times a task's metrics show (poll-batch-, put-batch- and offset-commit-avg/max-time-ms) in
  * whole milliseconds, as Connect measures them: the difference of two `System.currentTimeMillis()`
- * readings. A call of 0.6 ms that crosses a millisecond boundary takes 1 ms there, not 0.6.
+ * readings. A call of 0.6 ms that crosses a millisecond boundary takes 1 ms there, not 0.6. A poll
+ * retried after a RetriableException takes only the answering attempt's time.
  */
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
