@@ -97,7 +97,7 @@ export function connectMetrics(snapshot: MetricsSnapshot): MetricFamily[] {
       "connector-metrics",
       "info",
       "gauge",
-      "The connector's class, type and version (value always 1).",
+      "The connector's class, type and version (value always 1; gateway only: Connect's string attributes as labels).",
       snapshot.connectors.map((c) => ({
         labels: {
           connector: c.name,

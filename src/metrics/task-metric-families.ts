@@ -1,6 +1,7 @@
 /**
  * The per-task families of Kafka Connect's metrics, one sample per task with `connector` and `task`
- * labels: connector-task-metrics (offset commits, batch sizes, state ratios), source-task-metrics,
+ * labels: connector-task-metrics (the classes and versions the task was built with as the labels of
+ * an `info` series, offset commits, batch sizes, state ratios), source-task-metrics,
  * sink-task-metrics (sink-metric-families.ts) and task-error-metrics (error-metric-families.ts). Used
  * by connectMetrics.
  */
@@ -43,6 +44,32 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
     );
   const CT = "connector-task-metrics";
   families.push(
+    connectFamily(
+      CT,
+      "info",
+      "gauge",
+      "The task's connector class, type and version, its task class and version, and its converters' classes and versions (value always 1; gateway only: Connect's string attributes as labels).",
+      tasks.flatMap((t) => {
+        const p = t.metrics.plugins;
+        if (!p) return [];
+        const labels = {
+          connector: t.connector,
+          task: String(t.task),
+          connector_class: p.connectorClass,
+          connector_type: p.connectorType,
+          connector_version: p.connectorVersion,
+          task_class: p.taskClass,
+          task_version: p.taskVersion,
+          key_converter_class: p.keyConverterClass,
+          key_converter_version: p.keyConverterVersion,
+          value_converter_class: p.valueConverterClass,
+          value_converter_version: p.valueConverterVersion,
+          header_converter_class: p.headerConverterClass,
+          header_converter_version: p.headerConverterVersion,
+        };
+        return [{ labels, value: 1 }];
+      }),
+    ),
     per(
       CT,
       "offset-commit-avg-time-ms",
@@ -95,14 +122,14 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
       CT,
       "offset-commit-success-total",
       "counter",
-      "The number of successful offset commits of this task.",
+      "The number of successful offset commits of this task (gateway only: Connect shows the percentage).",
       (m) => m.offsetCommitSuccess,
     ),
     per(
       CT,
       "offset-commit-failure-total",
       "counter",
-      "The number of failed offset commits of this task.",
+      "The number of failed offset commits of this task (gateway only: Connect shows the percentage).",
       (m) => m.offsetCommitFailure,
     ),
   );

@@ -27,7 +27,7 @@ import { resolveConnector } from "./resolve-connector.ts";
 import { sinkConnectorConfig } from "./sink-connector-config.ts";
 import { sourceConnectorConfig } from "./source-connector-config.ts";
 import { taskClientProperties } from "./task-clients.ts";
-import { TaskMetrics } from "./task-metrics.ts";
+import { TaskMetrics, taskPluginsMetadata } from "./task-metrics.ts";
 import { topicCreator, workerTopicCreationGroups } from "./topic-creation.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import type { WorkerDeps } from "./worker.ts";
@@ -68,7 +68,7 @@ export async function buildTask(
       ? "org.apache.kafka.connect.runtime.WorkerSinkTask"
       : "org.apache.kafka.connect.runtime.WorkerSourceTask",
   );
-  const metrics = new TaskMetrics();
+  const metrics = new TaskMetrics(Date.now, taskPluginsMetadata(descriptor, { key, value, header }));
   const clients = taskClientProperties(deps.config, id, connectorConfig);
   const reporters: ErrorReporter[] = [];
   if (framework["errors.log.enable"]) {
@@ -241,7 +241,7 @@ function converter(
   prop: "key.converter" | "value.converter",
   defaults: Readonly<Record<string, string>> = {},
   implied: ImpliedConverters = {},
-): { converter: Converter; className: string } {
+): { converter: Converter; className: string; version: string } {
   const own = connectorConfig[prop]?.trim();
   const chosen = own ? undefined : implied[prop];
   const source = own ? connectorConfig : deps.config.originals;
@@ -261,10 +261,13 @@ function converter(
     { ...settings, "converter.type": prop === "key.converter" ? "key" : "value" },
     prop === "key.converter",
   );
-  return { converter, className: descriptor.className };
+  return { converter, className: descriptor.className, version: descriptor.version };
 }
 
-function headerConverter(deps: WorkerDeps, connectorConfig: Config): { converter: HeaderConverter; className: string } {
+function headerConverter(
+  deps: WorkerDeps,
+  connectorConfig: Config,
+): { converter: HeaderConverter; className: string; version: string } {
   const own = connectorConfig["header.converter"]?.trim();
   const source = own ? connectorConfig : deps.config.originals;
   const className = own || deps.config["header.converter"];
@@ -275,7 +278,7 @@ function headerConverter(deps: WorkerDeps, connectorConfig: Config): { converter
     );
   const converter = descriptor.create();
   converter.configure({ ...prefixed(source, "header.converter."), "converter.type": "header" });
-  return { converter, className: descriptor.className };
+  return { converter, className: descriptor.className, version: descriptor.version };
 }
 
 function prefixed(config: Readonly<Record<string, string>>, prefix: string): Record<string, string> {

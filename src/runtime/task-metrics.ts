@@ -11,6 +11,51 @@ import { StateRatios } from "../metrics/state-ratios.ts";
 import { WindowedStat } from "../metrics/windowed-stat.ts";
 import type { TaskStatusListener } from "./worker-task.ts";
 
+/**
+ * The classes and versions a task was built with: Connect 4.x's string attributes of
+ * connector-task-metrics (its TaskPluginsMetadata), shown as the labels of one info series.
+ */
+export interface TaskPluginsMetadata {
+  readonly connectorClass: string;
+  readonly connectorType: string;
+  readonly connectorVersion: string;
+  readonly taskClass: string;
+  readonly taskVersion: string;
+  readonly keyConverterClass: string;
+  readonly keyConverterVersion: string;
+  readonly valueConverterClass: string;
+  readonly valueConverterVersion: string;
+  readonly headerConverterClass: string;
+  readonly headerConverterVersion: string;
+}
+
+type Built = { readonly className: string; readonly version: string };
+
+/**
+ * A task's TaskPluginsMetadata: its connector's class, type and version, its task class, and its
+ * converters' classes and versions. A task has no version of its own here: it shows its
+ * connector's (Connect's tasks report their plugin's own).
+ */
+export function taskPluginsMetadata(
+  connector: Built & { readonly type: string; readonly taskClass: string },
+  converters: { readonly key: Built; readonly value: Built; readonly header: Built },
+): TaskPluginsMetadata {
+  const { key, value, header } = converters;
+  return {
+    connectorClass: connector.className,
+    connectorType: connector.type,
+    connectorVersion: connector.version,
+    taskClass: connector.taskClass,
+    taskVersion: connector.version,
+    keyConverterClass: key.className,
+    keyConverterVersion: key.version,
+    valueConverterClass: value.className,
+    valueConverterVersion: value.version,
+    headerConverterClass: header.className,
+    headerConverterVersion: header.version,
+  };
+}
+
 export class TaskMetrics {
   readonly startedAt: number;
   sourceRecordPollTotal = 0;
@@ -51,8 +96,14 @@ export class TaskMetrics {
   /** Metrics the task's plugin defines itself (rendered with the task's labels). */
   readonly plugin = new PluginMetrics();
 
-  /** `now`: the wall clock of the rates and windows (a test's own). */
-  constructor(now: () => number = Date.now) {
+  /**
+   * `now`: the wall clock of the rates and windows (a test's own); `plugins`: what the task was
+   * built with (a test's task may have none: no info series).
+   */
+  constructor(
+    now: () => number = Date.now,
+    readonly plugins?: TaskPluginsMetadata,
+  ) {
     this.startedAt = now();
     this.sourceRecordPollRate = new WindowedRate(30, now);
     this.sourceRecordWriteRate = new WindowedRate(30, now);

@@ -124,24 +124,32 @@ export class WorkerSourceTask extends WorkerTask {
         continue;
       }
       const started = monotonicNow(this.clock);
+      // The poll time is the answering attempt's: Connect records no poll that threw a RetriableException.
+      let attemptStarted = started;
       let records: SourceRecord[] | null;
       const active = this.pollSignal();
       try {
-        records = await retry(() => this.o.task.poll(active), {
-          policy: POLL_BACKOFF,
-          maxAttempts: Number.POSITIVE_INFINITY,
-          clock: this.clock,
-          signal: active,
-          classify: (error) => ({ retriable: isRetriable(error) }),
-          onRetry: (error) =>
-            this.log.warn(`${this.o.taskClass} failed to poll records from SourceTask. Will retry operation.`, error),
-        });
+        records = await retry(
+          () => {
+            attemptStarted = monotonicNow(this.clock);
+            return this.o.task.poll(active);
+          },
+          {
+            policy: POLL_BACKOFF,
+            maxAttempts: Number.POSITIVE_INFINITY,
+            clock: this.clock,
+            signal: active,
+            classify: (error) => ({ retriable: isRetriable(error) }),
+            onRetry: (error) =>
+              this.log.warn(`${this.o.taskClass} failed to poll records from SourceTask. Will retry operation.`, error),
+          },
+        );
       } catch (error) {
         if (this.stopping) break;
         if (!active.aborted) throw error;
         records = null; // paused while retrying
       }
-      if (records) this.metrics.polled(records.length, wholeMsSince(this.clock, started));
+      if (records) this.metrics.polled(records.length, wholeMsSince(this.clock, attemptStarted));
       if (records && records.length > 0) await this.dispatch(records);
       else if (monotonicNow(this.clock) - started < EMPTY_POLL_WAIT_MS) {
         // A task that answers "nothing" at once must not spin the event loop (and starve REST,

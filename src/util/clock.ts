@@ -26,8 +26,10 @@ export function monotonicNow(clock: Clock): number {
 }
 
 /**
- * Whole ms from `started` (a monotonic reading) to now, as Java measures a duration with two
- * `System.currentTimeMillis()` readings: Connect's task metrics (poll, put and commit times) are whole ms.
+ * Whole ms from `started` (a `monotonicNow` reading) to now, as Connect measures the times it shows
+ * (poll, put and offset commit times): the difference of two whole-ms readings
+ * (`System.currentTimeMillis()`), so a 0.6 ms call that crosses a ms boundary takes 1 and one that
+ * does not takes 0.
  */
 export function wholeMsSince(clock: Clock, started: number): number {
   return Math.floor(monotonicNow(clock)) - Math.floor(started);
