@@ -12,7 +12,7 @@ import { isRetriable } from "../errors.ts";
 import { type BackoffPolicy, parseRetryAfter, retry } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
 import { type HttpClient, type HttpRequest, type HttpResponse, HttpTransportError } from "./http-client.ts";
-import { RetriableTokenRequestError } from "./token-provider.ts";
+import { RetriableTokenRequestError } from "./token-request-errors.ts";
 
 export interface RetryDecision {
   readonly retriable: boolean;

@@ -29,7 +29,8 @@
 import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
 import { type HttpClient, type HttpResponse, redactUrl } from "../../http/http-client.ts";
 import { classifiedStatus, isRetriableStatus, retryAfterMs } from "../../http/retry-policy.ts";
-import { RetriableTokenRequestError, type TokenProvider } from "../../http/token-provider.ts";
+import type { TokenProvider } from "../../http/token-provider.ts";
+import { RetriableTokenRequestError } from "../../http/token-request-errors.ts";
 import { type BackoffPolicy, retry } from "../../util/backoff.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
