@@ -185,4 +185,15 @@ describe.each(shownBy)("%s", (_, shown) => {
     const text = await shown(w, config("${env:WORD}", "tok-Pa55w0rd"), quoting);
     expect(text).toBe("topic [hidden] is in the token [hidden]");
   });
+
+  // The held secrets' pass too: the connector's message already had a [hidden] (its own mask).
+  test("a resolved value that is the word hidden leaves a [hidden] the message had as it is", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    const text = await shown(
+      w,
+      config("${env:WORD}", "tok-Pa55w0rd"),
+      (c) => `topic ${c.topic}: token [hidden] refused`,
+    );
+    expect(text).toBe("topic [hidden]: token [hidden] refused");
+  });
 });
