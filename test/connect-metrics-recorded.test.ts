@@ -53,7 +53,6 @@ const INFO_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   ],
 };
 
-
 /** Families /metrics serves that Connect has no attribute for. */
 const EXTRA = [
   "kafka_connect_connector_metrics_info", // connector-metrics' string attributes as labels

@@ -5,7 +5,8 @@ import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { makeTls, type TlsFiles } from "../../test/support/tls.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { DEFAULT_USER_AGENT, HttpClient, HttpRedirectError } from "./http-client.ts";
-import { TokenProvider, TokenRequestError } from "./token-provider.ts";
+import { TokenProvider } from "./token-provider.ts";
+import { TokenRequestError } from "./token-request-errors.ts";
 
 interface Seen {
   method: string;

@@ -13,7 +13,7 @@ import { type BackoffPolicy, parseRetryAfter, retry } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
 import { classifiedStatus } from "./classified-status.ts";
 import { type HttpClient, type HttpRequest, type HttpResponse, HttpTransportError } from "./http-client.ts";
-import { RetriableTokenRequestError } from "./token-provider.ts";
+import { RetriableTokenRequestError } from "./token-request-errors.ts";
 
 export interface RetryDecision {
   readonly retriable: boolean;

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { isRetriable } from "../errors.ts";
 import { systemClock } from "../util/clock.ts";
 import { HttpClient } from "./http-client.ts";
-import { TokenProvider, TokenRequestError } from "./token-provider.ts";
+import { TokenProvider } from "./token-provider.ts";
+import { TokenRequestError } from "./token-request-errors.ts";
 
 let answer: () => Response = () => new Response();
 const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => answer() });

@@ -4,7 +4,8 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import { isRetriable } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
 import { HttpClient } from "./http-client.ts";
-import { type TokenHttpClient, TokenProvider, TokenRequestError } from "./token-provider.ts";
+import { type TokenHttpClient, TokenProvider } from "./token-provider.ts";
+import { TokenRequestError } from "./token-request-errors.ts";
 
 /**
  * A clock the test moves by hand (`t`, both readings); `wallStep` steps only the wall clock, as NTP

@@ -13,20 +13,16 @@
  * `signal` aborts only its own wait. `invalidate(token)` after a 401 drops that token (and only
  * that one: a token renewed meanwhile stays), so the next `token()` fetches exactly once.
  *
- * A 429 or 503 answer's Retry-After rides on the RetriableTokenRequestError (`retryAfterMs`): the
- * caller's retries take it as a least wait, as an API response's (src/http/retry-policy.ts).
- * The access token and the request body (client secrets) never appear in errors or logs, and never
- * follow a redirect: a 3xx from the token endpoint is a TokenRequestError.
+ * A failed request throws a TokenRequestError or a RetriableTokenRequestError
+ * (token-request-errors.ts, which words them without secrets). The access token and the request
+ * body (client secrets) never appear in errors or logs, and never follow a redirect: a 3xx from
+ * the token endpoint is a TokenRequestError.
  */
 import { decodeJwt } from "jose";
-import { ConnectError, RetriableError } from "../errors.ts";
 import { ABORTED, abortable } from "../util/async.ts";
-import { parseRetryAfter } from "../util/backoff.ts";
 import { type Clock, type Moment, momentOf, monotonicNow } from "../util/clock.ts";
-import { HIDDEN } from "../util/logger.ts";
 import { basicCredentials } from "./basic-credentials.ts";
-import { classifiedStatus } from "./classified-status.ts";
-import { HttpResponseTooLargeError, HttpTransportError } from "./http-client.ts";
+import { contentTypeOf, refusal, requestFailure, sentSecrets, unusableAnswer } from "./token-request-errors.ts";
 
 /** The slice of the shared HttpClient (src/http/http-client.ts) this module needs. */
 export interface TokenHttpClient {
@@ -38,7 +34,14 @@ export interface TokenHttpClient {
     timeoutMs?: number;
     signal?: AbortSignal;
     followRedirects?: boolean;
-  }): Promise<{ status: number; headers: Headers; body: Uint8Array }>;
+  }): Promise<TokenResponse>;
+}
+
+/** An answer of the token endpoint, as the HttpClient gives it. */
+export interface TokenResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Uint8Array;
 }
 
 export interface TokenProviderOptions {
@@ -53,18 +56,6 @@ export interface TokenProviderOptions {
   readonly clock: Clock;
   /** Timeout of one token request; default 30 s. */
   readonly timeoutMs?: number;
-}
-
-/** The token endpoint refused the request or answered something that is not a token response. */
-export class TokenRequestError extends ConnectError {
-  override name = "TokenRequestError";
-}
-
-/** The token endpoint could not be reached or answered 429/5xx: worth another try. */
-export class RetriableTokenRequestError extends RetriableError {
-  override name = "RetriableTokenRequestError";
-  /** The endpoint's Retry-After on a 429 or 503, in ms: the least wait before the next try. */
-  retryAfterMs?: number;
 }
 
 /** When a cached token is renewed: after `at` (null: never, the response said nothing about expiry) on the `on` clock. */
@@ -142,61 +133,34 @@ export class TokenProvider {
     const basic = this.basic;
     if (basic !== undefined) headers.Authorization = `Basic ${basic}`;
     const requestedAt = momentOf(this.o.clock);
-    const where = `the OIDC token endpoint ${shownEndpoint(this.o.tokenUrl)}`;
-    const unusable = (detail: string) =>
-      new TokenRequestError(`${where} was reached, but its answer is not a token response: ${detail}`);
-    let response: { status: number; headers: Headers; body: Uint8Array };
+    const timeoutMs = this.o.timeoutMs ?? 30_000;
+    let response: TokenResponse;
     try {
       response = await this.o.client.request({
         method: "POST",
         url: this.o.tokenUrl,
         headers,
         body,
-        timeoutMs: this.o.timeoutMs ?? 30_000,
+        timeoutMs,
         // A redirect would carry the client credentials elsewhere: the configured URL must be the endpoint.
         followRedirects: false,
       });
     } catch (error) {
-      // Reached, but the answer cannot be read: it would be as unusable again, so not retried.
-      if (error instanceof HttpTransportError && error.failure === "decode") {
-        throw unusable("its body does not decompress as its Content-Encoding says");
-      }
-      if (error instanceof HttpResponseTooLargeError) {
-        throw unusable(`its body is larger than the limit of ${error.limit} bytes`);
-      }
-      const why = unreachable(error, this.o.timeoutMs ?? 30_000);
-      throw new RetriableTokenRequestError(
-        `Could not reach the OIDC token endpoint ${shownEndpoint(this.o.tokenUrl)}${why ? ` (${why})` : ""}`,
-        { cause: error },
-      );
+      throw requestFailure(error, this.o.tokenUrl, timeoutMs);
     }
-    // Classified as an API's answer is (a 099 or a 999 is a 500: retried); the message keeps the status sent.
-    const status = classifiedStatus(response.status);
-    if (status < 200 || status >= 300) {
-      const detail = oauthError(response.body, sentSecrets(body, basic));
-      const redirect = status >= 300 && status < 400 ? " (token requests do not follow redirects)" : "";
-      const message = `${where} answered HTTP ${response.status}${detail ? ` (${detail})` : ""}${redirect}`;
-      if (status === 429 || status >= 500) {
-        const retriable = new RetriableTokenRequestError(message);
-        const after =
-          response.status === 429 || response.status === 503
-            ? parseRetryAfter(response.headers.get("retry-after"), this.o.clock.now())
-            : null;
-        if (after !== null) retriable.retryAfterMs = after;
-        throw retriable;
-      }
-      throw new TokenRequestError(message);
+    if (response.status < 200 || response.status >= 300) {
+      throw refusal(response, this.o.tokenUrl, sentSecrets(body, basic), this.o.clock.now());
     }
     const answered = `HTTP ${response.status} with ${contentTypeOf(response.headers)}`;
     let parsed: unknown;
     try {
       parsed = JSON.parse(decoder.decode(response.body));
     } catch {
-      throw unusable(`${answered} and a body that is not JSON`);
+      throw unusableAnswer(this.o.tokenUrl, `${answered} and a body that is not JSON`);
     }
     const fields = (parsed ?? {}) as { access_token?: unknown; expires_in?: unknown };
     if (typeof fields.access_token !== "string" || fields.access_token === "") {
-      throw unusable(`${answered} and no access_token in it`);
+      throw unusableAnswer(this.o.tokenUrl, `${answered} and no access_token in it`);
     }
     return {
       token: fields.access_token,
@@ -226,80 +190,4 @@ function renewalOf(token: string, expiresIn: unknown, requestedAt: Moment, reduc
     // An opaque (non-JWT) token: its lifetime is unknown.
   }
   return { at: null, on: "wall" };
-}
-
-/** Form fields of a token request whose values are credentials. */
-const SECRET_FIELD = /secret|password|assertion|token/i;
-
-/**
- * What a token request carried that an endpoint's error may quote back (an `error_description`
- * echoing the request): the Basic credential (base64 of id and secret) and the values of secret
- * form fields, as sent and decoded.
- */
-function sentSecrets(body: string, basic: string | undefined): string[] {
-  const out = basic === undefined ? [] : [basic];
-  for (const [name, value] of new URLSearchParams(body))
-    if (SECRET_FIELD.test(name)) out.push(value, new URLSearchParams([["", value]]).toString().slice(1));
-  return out.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-}
-
-/**
- * Only the OAuth2 `error` code and description: never echo anything else the endpoint sent, nor
- * `hidden` (sentSecrets) where the description quotes the request.
- */
-function oauthError(body: Uint8Array, hidden: readonly string[]): string | undefined {
-  try {
-    const json = JSON.parse(decoder.decode(body)) as { error?: unknown; error_description?: unknown };
-    const parts = [json.error, json.error_description].filter((p): p is string => typeof p === "string");
-    if (parts.length === 0) return undefined;
-    let text = parts.join(": ");
-    for (const secret of hidden) text = text.split(secret).join(HIDDEN);
-    return text.slice(0, 200);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The token endpoint without user info, query or fragment, for messages: stricter than
- * http-client's `redactUrl`, since a token URL's query is likely to carry credentials.
- */
-function shownEndpoint(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    u.search = "";
-    u.hash = "";
-    return u.toString();
-  } catch {
-    return "(invalid URL)";
-  }
-}
-
-/** The answer's Content-Type for messages: printable, its media type only (no parameters), bounded. */
-function contentTypeOf(headers: Headers): string {
-  const value = headers.get("content-type");
-  if (value === null || value.trim() === "") return "no Content-Type";
-  const media = value
-    .split(";")[0]!
-    .trim()
-    .replace(/[^\x21-\x7e]/g, "?")
-    .slice(0, 100);
-  return `Content-Type ${media}`;
-}
-
-/** Why a token request got no response, in words that carry no URL or secret. */
-function unreachable(error: unknown, timeoutMs: number): string {
-  if (!(error instanceof HttpTransportError)) return "";
-  switch (error.failure) {
-    case "timeout":
-      return `no answer within ${timeoutMs} ms`;
-    case "connect":
-      return "connection refused or host unreachable";
-    case "tls":
-      return `TLS: ${(error.cause as Error | undefined)?.message ?? "handshake failed"}`;
-    default:
-      return "the connection failed";
-  }
 }

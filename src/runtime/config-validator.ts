@@ -19,7 +19,7 @@ import type { PluginInfo } from "./entities.ts";
 import { invalidPluginClassMessage, isNonPluginClass, nonPluginVersionMessage } from "./non-plugin-classes.ts";
 import { type OtherConnector, OtherConnectorValues } from "./other-connector-values.ts";
 import { UnknownConnectorClassError } from "./resolve-connector.ts";
-import { heldResolution, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
+import { heldResolution, type Redact, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { secretValues } from "./secret-keys.ts";
 import { configErrorMessage, validateConnectorConfig } from "./validate-connector-config.ts";
 
@@ -108,7 +108,7 @@ export class ConfigValidator {
       // A value that does not parse (a client override's type) is named in the message, and a
       // config without connector.class is printed whole: the resolved values must not be shown,
       // however short.
-      const { hide } = hiding(values, (text) => this.logs.redact(text));
+      const { hide } = values.redaction((text) => this.logs.redact(text), { references: true });
       if (error instanceof BadRequestError && !(error instanceof UnknownConnectorClassError))
         throw new BadRequestError(hide(error.message));
       if (!(error instanceof ConfigError)) throw error;
@@ -223,19 +223,6 @@ export class ConfigValidator {
 }
 
 /**
- * `hide` and `hideLong` of `values` after the held secrets (`redact`): a resolved value hidden
- * first cut a longer secret containing it (a topic `orders` in a password `orders-api-Pa55w0rd`)
- * into `[hidden]-api-Pa55w0rd`, which `redact` no longer found (review64). A text that is a resolved
- * value whole still shows its reference.
- */
-function hiding(values: ResolvedValues, redact: (text: string) => string) {
-  return {
-    hide: (text: string) => values.referenceFor(text) ?? values.hide(redact(text)),
-    hideLong: (text: string) => values.referenceFor(text) ?? values.hideLong(redact(text)),
-  };
-}
-
-/**
  * ConfigInfos as a client may see them. Entries whose raw value holds a reference show it (unless
  * it did not parse: null, as Connect); entries
  * named after resolved aliases get their names, groups and docs hidden. Messages of those two kinds
@@ -252,10 +239,10 @@ function hideResolvedValues(
   infos: ConfigInfos,
   raw: Readonly<Record<string, string | null>>,
   values: ResolvedValues,
-  redact: (text: string) => string,
+  redact: Redact,
   secrets: ReadonlySet<string>,
 ): ConfigInfos {
-  const { hide, hideLong } = hiding(values, redact);
+  const { hide, hideLong } = values.redaction(redact, { references: true });
   for (const entry of infos.configs) {
     const definition = entry.definition;
     // Only names derived from resolved aliases carry request data; static docs stay untouched.

@@ -7,12 +7,13 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { Config } from "../api/connector.ts";
 import { resolveConfig } from "../config-providers/config-transformer.ts";
 import { EnvVarConfigProvider } from "../config-providers/env-var-config-provider.ts";
+import { ConnectError } from "../errors.ts";
 import { LogManager } from "../util/logger.ts";
-import { inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
+import { type InProcessWorker, inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
 import type { ResolveConfig } from "./resolved-values.ts";
 
 const env = new EnvVarConfigProvider(
-  { TOKEN: "tok-3x4mple", TOPIC: "secret-topic", SHORT: "xy" },
+  { TOKEN: "tok-3x4mple", TOPIC: "secret-topic", SHORT: "xy", WORD: "hidden" },
   new LogManager().get("env"),
 );
 env.configure({});
@@ -133,5 +134,66 @@ describe("Herder with provider references", () => {
     expect(JSON.stringify(validated.body)).not.toContain("Pa55w0rd");
     const topic = validated.body.configs.find((c: { value: { name: string } }) => c.value.name === "topic").value;
     expect(topic.errors).toEqual(["topic [hidden] is in the token [hidden]"]);
+  });
+});
+
+/** Where a client reads a message a connector wrote about its config: a FAILED status's trace, or a validation result. */
+const shownBy: [string, (w: InProcessWorker, config: Config, message: (c: Config) => string) => Promise<string>][] = [
+  [
+    "a FAILED connector's trace",
+    async (w, config, message) => {
+      w.scripted.script = {
+        start: (c) => {
+          throw new ConnectError(message(c));
+        },
+      };
+      await w.rest("POST", "/connectors", { name: "c", config });
+      const trace = await waitFor(async () => (await w.rest("GET", "/connectors/c/status")).body.connector.trace);
+      return (trace as string).split("\n")[0]!.replace("org.apache.kafka.connect.errors.ConnectException: ", "");
+    },
+  ],
+  [
+    "a validation message",
+    async (w, config, message) => {
+      w.scripted.script = { validate: (c) => [{ key: "topic", message: message(c) }] };
+      const validated = await w.rest("PUT", `/connector-plugins/${SCRIPTED_SOURCE}/config/validate`, config);
+      return validated.body.configs.find((c: { value: { name: string } }) => c.value.name === "topic").value.errors[0];
+    },
+  ],
+];
+
+// Both hide the held secrets first, then the resolved values (ResolvedValues.redaction).
+describe.each(shownBy)("%s", (_, shown) => {
+  const quoting = (c: Config) => `topic ${c.topic} is in the token ${c["auth.token"]}`;
+  const config = (topic: string, token: string) => ({
+    "connector.class": SCRIPTED_SOURCE,
+    topic,
+    "auth.type": "BEARER",
+    "auth.token": token,
+  });
+
+  // review64: a resolved topic hidden before the password containing it left '[hidden]-Pa55w0rd'.
+  test("a password containing a resolved value is hidden whole", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    const text = await shown(w, config("${env:TOPIC}", "secret-topic-Pa55w0rd"), quoting);
+    expect(text).toBe("topic [hidden] is in the token [hidden]");
+  });
+
+  // A resolved value `hidden` (a topic so named) was found again inside the held secrets' [hidden].
+  test("a resolved value that is the word hidden leaves [hidden] as it is", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    const text = await shown(w, config("${env:WORD}", "tok-Pa55w0rd"), quoting);
+    expect(text).toBe("topic [hidden] is in the token [hidden]");
+  });
+
+  // The held secrets' pass too: the connector's message already had a [hidden] (its own mask).
+  test("a resolved value that is the word hidden leaves a [hidden] the message had as it is", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    const text = await shown(
+      w,
+      config("${env:WORD}", "tok-Pa55w0rd"),
+      (c) => `topic ${c.topic}: token [hidden] refused`,
+    );
+    expect(text).toBe("topic [hidden]: token [hidden] refused");
   });
 });

@@ -6,6 +6,7 @@
  * whole-gateway tests in `test/` use the real broker.
  */
 import { Database } from "bun:sqlite";
+import { waitFor } from "../../test/support/wait-for.ts";
 import type {
   Config,
   ConnectorContext,
@@ -308,4 +309,26 @@ export function recording(): { listener: ConnectorStatusListener; failed: unknow
     onFailure: (_, error) => void failed.push(error),
   };
   return { listener, failed, started };
+}
+
+/** Waits until the connector and its tasks are in these states (true), or fails with what it saw. */
+export async function awaitStates(
+  w: InProcessWorker,
+  name: string,
+  connector: string,
+  tasks: string[],
+): Promise<boolean> {
+  const want = JSON.stringify([connector, tasks]);
+  let seen = "";
+  await waitFor(
+    async () => {
+      const { body } = await w.rest("GET", `/connectors/${name}/status`);
+      seen = JSON.stringify([body?.connector?.state, (body?.tasks ?? []).map((t: { state: string }) => t.state)]);
+      return seen === want;
+    },
+    { what: `${name} to be ${want}` },
+  ).catch(() => {
+    throw new Error(`${name} is ${seen}, not ${want}`);
+  });
+  return true;
 }

@@ -2,7 +2,8 @@
  * HerderThread: the Herder's serial executor (Connect's herder thread) and the work that runs on it
  * to bring a stored connector to its target state: starting the connector instance and its tasks,
  * regenerating task configs when the connector asks (task-reconfiguration.ts), and re-creating an
- * instance on restart or config change. Herder (herder.ts) builds its operations on these.
+ * instance on restart or config change. HerderRestarts (herder-restarts.ts) and Herder (herder.ts)
+ * build their operations on these.
  *
  * Work queued before shutdown (a reconfiguration, a restart's second step) starts nothing once
  * `stopped` is set.

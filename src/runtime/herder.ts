@@ -3,8 +3,9 @@
  * distributed-mode behaviour where standalone and distributed differ). It keeps configs, target
  * states and task configs in the ConfigStore, statuses in the StatusStore, and tells the Worker
  * what to run. Reads and views come from AbstractHerder (abstract-herder.ts); the serial executor
- * and starting a connector with its tasks from HerderThread (herder-thread.ts); this module holds
- * the operations that change state: config changes, target states, restarts, offsets.
+ * and starting a connector with its tasks from HerderThread (herder-thread.ts); restarts from
+ * HerderRestarts (herder-restarts.ts); this module holds the other operations that change state:
+ * config changes, target states, offsets.
  *
  * Concurrency: every operation that changes state runs on one serial executor (Connect's herder
  * thread), so a create, a pause and a delete of the same connector never interleave. Reads go
@@ -12,22 +13,17 @@
  * written unless the connector has been deleted meanwhile; one that cannot be stored (a full disk)
  * is kept in memory, shown by status reads and retried (RetryingStatusStore) until `stop`.
  */
-import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError, RestError } from "../errors.ts";
+import { AlreadyExistsError, BadRequestError, NotFoundError } from "../errors.ts";
 import type { TargetState } from "../store/config-store.ts";
 import { modifyOffsets } from "./connector-offsets.ts";
-import type { ConnectorInfo, ConnectorOffset, ConnectorStateInfo } from "./entities.ts";
-import { HerderThread } from "./herder-thread.ts";
+import type { ConnectorInfo, ConnectorOffset } from "./entities.ts";
+import { HerderRestarts } from "./herder-restarts.ts";
 import { patchConfig } from "./patch-config.ts";
 import { ResolvedValues } from "./resolved-values.ts";
-import { buildRestartPlan } from "./restart-plan.ts";
-
-/** Connect's answer (HerderRequestHandler) when the worker to forward a request to is unknown. */
-const NO_KNOWN_LEADER =
-  "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.";
 
 export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
 
-export class Herder extends HerderThread {
+export class Herder extends HerderRestarts {
   // ---- lifecycle ------------------------------------------------------------------------------
 
   /** Starts every stored connector in its target state (after a restart or crash too). */
@@ -187,70 +183,6 @@ export class Herder extends HerderThread {
       // (which finds none), its status stays FAILED until it starts.
       const wc = this.deps.worker.connector(name);
       if (wc) await wc.transitionTo("STOPPED");
-    });
-  }
-
-  // ---- restarts ---------------------------------------------------------------------------------
-
-  async restartConnector(name: string): Promise<void> {
-    return this.executor.run(async () => {
-      if (!this.deps.configs.has(name)) throw new NotFoundError(`Unknown connector: ${name}`);
-      await this.restartConnectorInstance(name, null);
-      // As Connect's restartConnector: a connector that fails to start fails the request.
-      const wc = this.deps.worker.connector(name);
-      if (!wc || wc.failed) {
-        // A reference its provider cannot resolve now (a secrets file gone) fails it with the
-        // provider's own message, as Connect's restart (which throws it from the config lookup).
-        const stored = this.deps.configs.get(name);
-        if (stored) await this.holdingResolved((resolveConfig) => resolveConfig(stored.config));
-        throw new ConnectError(`Failed to start connector: ${name}`);
-      }
-    });
-  }
-
-  async restartTask(name: string, task: number): Promise<void> {
-    return this.executor.run(async () => {
-      const stored = this.deps.configs.get(name);
-      if (!stored) throw new NotFoundError(`Unknown connector: ${name}`);
-      const taskConfig = stored.taskConfigs[task];
-      if (taskConfig === undefined) {
-        // Connect's leader knows the task but assigns it to no worker: it cannot forward the restart.
-        if (this.deps.configs.hadTask(name, task)) throw new RestError(409, NO_KNOWN_LEADER);
-        throw new NotFoundError(`Unknown task: ${name}-${task}`);
-      }
-      const id = { connector: name, task };
-      // As Connect's restartTask, which reads the task config resolved before it stops the task: a
-      // reference its provider cannot resolve now (a secrets file gone) fails the request with the
-      // provider's message and leaves the running task alone.
-      await this.holdingResolved((resolveConfig) => resolveConfig(taskConfig));
-      await this.deps.worker.stopTasks([id]);
-      const state = stored.targetState === "PAUSED" ? "PAUSED" : "STARTED";
-      const started = await this.deps.worker.startTask(id, stored.config, taskConfig, state, this.status.taskListener);
-      if (!started) throw new ConnectError(`Failed to start task: ${name}-${task}`);
-    });
-  }
-
-  /** KIP-745 restart: answers with the plan (RESTARTING where applicable), then carries it out. */
-  async restartConnectorAndTasks(
-    name: string,
-    onlyFailed: boolean,
-    includeTasks: boolean,
-  ): Promise<ConnectorStateInfo> {
-    return this.executor.run(async () => {
-      const stored = this.deps.configs.get(name);
-      if (!stored) throw new NotFoundError(`Unknown connector: ${name}`);
-      const status = this.statuses.connector(name);
-      if (!status) throw new NotFoundError(`Status for connector ${name} not found`);
-      const { restartConnector, tasksToRestart, stateInfo } = buildRestartPlan(
-        { connector: name, onlyFailed, includeTasks },
-        this.connectorStatus(name),
-      );
-      if (restartConnector) this.status.connector(name, "RESTARTING");
-      for (const task of tasksToRestart) this.status.task({ connector: name, task }, "RESTARTING", null);
-      void this.executor
-        .run(() => this.carryOutRestart(name, restartConnector, tasksToRestart))
-        .catch((error) => this.log.error(`Restart of ${name} failed`, error));
-      return stateInfo;
     });
   }
 

@@ -33,7 +33,9 @@ describe("ResolvedValues", () => {
     // Short values inside words are ordinary text.
     expect(values.hide("table xylophone")).toBe("table xylophone");
     expect(values.hide("value xy is bad")).toBe("value [hidden] is bad");
-    expect(values.hideLong("value xy is bad for secret-topic")).toBe("value xy is bad for [hidden]");
+    expect(values.redaction((text) => text, { references: true }).hideLong("value xy is bad for secret-topic")).toBe(
+      "value xy is bad for [hidden]",
+    );
     expect(values.hideDeep<unknown>({ partition: { "secret-topic": ["xy", 1] } })).toEqual({
       partition: { "${env:TOPIC}": ["${env:SHORT}", 1] },
     });
@@ -44,6 +46,19 @@ describe("ResolvedValues", () => {
     expect(values.revealDeep<unknown>([{ partition: { kafka_topic: "${env:TOPIC}", other: "${env:SHORT}" } }])).toEqual(
       [{ partition: { kafka_topic: "secret-topic", other: "${env:SHORT}" } }],
     );
+  });
+
+  test("redaction: the held secrets first, then the values; only validation shows a whole value's reference", async () => {
+    const { values } = await ResolvedValues.resolve({ topic: "${env:TOPIC}" }, resolver);
+    const held = new LogManager({ sink: () => {} });
+    held.holdSecrets(["secret-topic-Pa55w0rd"]);
+    const redact = (text: string) => held.redact(text);
+    const validation = values.redaction(redact, { references: true });
+    const trace = values.redaction(redact, { references: false });
+    for (const { hide } of [validation, trace])
+      expect(hide("secret-topic in secret-topic-Pa55w0rd")).toBe("[hidden] in [hidden]");
+    expect(validation.hide("secret-topic")).toBe("${env:TOPIC}");
+    expect(trace.hide("secret-topic")).toBe("[hidden]");
   });
 
   test("a config without provider values hides nothing", () => {

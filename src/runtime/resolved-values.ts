@@ -46,6 +46,15 @@ export function heldResolution(
   };
 }
 
+/** The log manager's hiding of the secrets it holds (LogManager.redact). */
+export type Redact = (text: string) => string;
+
+/** ResolvedValues.redaction: text hidden as a client may see it. */
+export interface Redaction {
+  hide(text: string): string;
+  hideLong(text: string): string;
+}
+
 const SHORT = 4;
 const WHOLE_REFERENCE = new RegExp(`^${CONFIG_VARIABLE_PATTERN.source}$`);
 
@@ -113,17 +122,34 @@ export class ResolvedValues {
   /** `text` with every resolved value replaced by its reference (whole matches) or `[hidden]`. */
   hide(text: string): string {
     if (this.pattern === undefined) return text;
-    const reference = this.references.get(text);
-    if (reference !== undefined) return reference;
-    return text.replace(this.pattern, HIDDEN);
+    return this.references.get(text) ?? this.replaced(text, this.pattern);
   }
 
-  /** `hide` for values of 4 characters or more only, for text a short value would blank out. */
-  hideLong(text: string): string {
-    if (this.pattern === undefined) return text;
-    const reference = this.references.get(text);
-    if (reference !== undefined) return reference;
-    return this.longPattern === undefined ? text : text.replace(this.longPattern, HIDDEN);
+  /**
+   * How text a client sees is hidden (a status trace, a validation result): the held secrets
+   * (`redact`: the log manager's) first, then these values, `hide` every one, `hideLong` those of 4
+   * characters or more (for text a short value would blank out). In that order, since a resolved
+   * value hidden first cut a longer secret containing it (a topic `orders` in a password
+   * `orders-api-Pa55w0rd`) into `[hidden]-api-Pa55w0rd`, which `redact` no longer found (review64).
+   * With `references`, a text that is a resolved value whole shows its reference instead (validation
+   * shows a topic `${env:T}` as the client sent it); a trace shows none.
+   */
+  redaction(redact: Redact, { references }: { readonly references: boolean }): Redaction {
+    const shown = (text: string, pattern: RegExp | undefined) =>
+      (references ? this.references.get(text) : undefined) ?? this.replaced(redact(text), pattern);
+    return { hide: (text) => shown(text, this.pattern), hideLong: (text) => shown(text, this.longPattern) };
+  }
+
+  /**
+   * `text` with what `pattern` finds shown as `[hidden]`, except inside a `[hidden]` already there:
+   * a value `hidden` (a topic so named) showed the held secrets' `[hidden]` as `[[hidden]]`.
+   */
+  private replaced(text: string, pattern: RegExp | undefined): string {
+    if (pattern === undefined) return text;
+    return text
+      .split(HIDDEN)
+      .map((piece) => piece.replace(pattern, HIDDEN))
+      .join(HIDDEN);
   }
 
   /** A copy of a JSON value with `hide` applied to every string, object keys included. */

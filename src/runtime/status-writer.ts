@@ -1,9 +1,9 @@
 /**
  * StatusWriter: turns lifecycle reports from connectors and tasks into stored statuses (Connect's
  * AbstractHerder status callbacks). FAILED statuses carry the error's trace with secrets
- * redacted: the log manager's registered secrets, and every value providers resolved for the
- * connector's config (`hideInTraces`, whatever its length). Reports for a connector that has been
- * deleted meanwhile are dropped.
+ * redacted: the log manager's registered secrets, then every value providers resolved for the
+ * connector's config (`hideInTraces`, whatever its length; ResolvedValues.redaction). Reports for
+ * a connector that has been deleted meanwhile are dropped.
  *
  * Nothing here throws: the listeners run inside a task's or connector's lifecycle (a task's
  * failure handler among them), where a throw would escape as an unhandled rejection and exit the
@@ -39,8 +39,7 @@ export class StatusWriter {
   private trace(connector: string, error: unknown): string | null {
     if (error === null || error === undefined) return null;
     const values = this.resolved.get(connector) ?? ResolvedValues.none;
-    // The held secrets first: a resolved value hidden first would cut a longer secret containing it.
-    return values.hide(this.logs.redact(traceOf(error)));
+    return values.redaction((text) => this.logs.redact(text), { references: false }).hide(traceOf(error));
   }
 
   connector(name: string, state: State, error?: unknown): void {

@@ -75,4 +75,16 @@ describe("SecretIndex", () => {
       expect(index.redact("nothing here")).toBe("nothing here");
     }
   });
+
+  // A topic named `hidden` resolved by a provider: its own occurrences hidden, the [hidden] already there kept.
+  test("a secret inside the hidden text already in the line is left there", () => {
+    for (const filler of [0, 40]) {
+      const secrets = ["hidden", "idde", ...Array.from({ length: filler }, (_, i) => `other-${i}-x`)];
+      const index = new SecretIndex(secrets, "[hidden]");
+      expect(index.redact("token [hidden] refused for topic hidden")).toBe("token [hidden] refused for topic [hidden]");
+      expect(index.redact("[hidden][hidden]")).toBe("[hidden][hidden]");
+      // One reaching past it is hidden with it.
+      expect(new SecretIndex(["den]x", ...secrets], "[hidden]").redact("a [hidden]x b")).toBe("a [hidden] b");
+    }
+  });
 });

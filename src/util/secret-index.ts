@@ -9,7 +9,8 @@
  *
  * `redact` finds every occurrence of every secret (overlapping ones included), joins overlapping
  * stretches and shows each as the hidden text, so a secret inside or overlapping another hides
- * the whole of both, and the text between two secrets is kept.
+ * the whole of both, and the text between two secrets is kept. A secret wholly inside the hidden
+ * text already in a line (`[hidden]` holds a secret `hidden`) is left there.
  */
 
 /** The shortest secret: LogManager holds none shorter. */
@@ -52,7 +53,8 @@ export class SecretIndex {
 
   redact(text: string): string {
     // Every occurrence as [start, end) pairs, by start.
-    const spans = this.byHash ? this.scanned(text, this.byHash) : this.searched(text);
+    const found = this.byHash ? this.scanned(text, this.byHash) : this.searched(text);
+    const spans = found.length === 0 ? found : this.unmarked(text, found);
     if (spans.length === 0) return text;
     let out = "";
     let shown = 0;
@@ -70,6 +72,27 @@ export class SecretIndex {
       }
     }
     return out + text.slice(shown, start) + this.hidden + text.slice(end);
+  }
+
+  /**
+   * `spans` less those wholly inside a hidden text already there (text hidden before, by a
+   * connector's own mask or an earlier pass): a secret `hidden` (a topic so named) showed each
+   * `[hidden]` as `[[hidden]]`. One reaching past it is kept, grown to the whole hidden text.
+   */
+  private unmarked(text: string, spans: number[]): number[] {
+    const size = this.hidden.length;
+    const marks: number[] = [];
+    for (let at = text.indexOf(this.hidden); at >= 0; at = text.indexOf(this.hidden, at + size)) marks.push(at);
+    if (marks.length === 0) return spans;
+    const kept: [number, number][] = [];
+    for (let i = 0; i < spans.length; i += 2) {
+      let [from, to] = [spans[i]!, spans[i + 1]!];
+      if (marks.some((at) => at <= from && to <= at + size)) continue;
+      for (const at of marks)
+        if (at < to && from < at + size) [from, to] = [Math.min(from, at), Math.max(to, at + size)];
+      kept.push([from, to]);
+    }
+    return kept.sort((a, b) => a[0] - b[0]).flat();
   }
 
   private searched(text: string): number[] {

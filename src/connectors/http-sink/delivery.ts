@@ -26,8 +26,8 @@
  */
 import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
 import { type HttpClient, type HttpResponse, redactUrl } from "../../http/http-client.ts";
-import { classifiedStatus, isRetriableStatus, retryAfterMs } from "../../http/retry-policy.ts";
-import { RetriableTokenRequestError, type TokenProvider } from "../../http/token-provider.ts";
+import { classifiedStatus, classifyError, isRetriableStatus, retryAfterMs } from "../../http/retry-policy.ts";
+import type { TokenProvider } from "../../http/token-provider.ts";
 import { type BackoffPolicy, retry } from "../../util/backoff.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
@@ -160,9 +160,7 @@ export class HttpDelivery {
             const wish =
               error instanceof RetriableStatus
                 ? retryAfterMs(error.response, this.clock.now())
-                : error instanceof RetriableTokenRequestError
-                  ? error.retryAfterMs
-                  : undefined;
+                : classifyError(error).delayMs;
             const retriable = error instanceof RetriableStatus || isRetriable(error);
             return { retriable, minDelayMs: wish === undefined ? undefined : Math.min(wish, this.s.retryAfterMaxMs) };
           },

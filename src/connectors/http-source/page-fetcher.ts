@@ -21,7 +21,7 @@ import {
 } from "../../http/http-client.ts";
 import { classifiedStatus, retryAfterMs, sendWithRetry } from "../../http/retry-policy.ts";
 import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
-import { RetriableTokenRequestError } from "../../http/token-provider.ts";
+import { RetriableTokenRequestError } from "../../http/token-request-errors.ts";
 import type { Counter, Histogram, PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import { type BackoffPolicy, parseRetryAfter } from "../../util/backoff.ts";
 import type { Clock } from "../../util/clock.ts";

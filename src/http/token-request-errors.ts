@@ -1,0 +1,153 @@
+/**
+ * The errors of an OAuth2/OIDC token request (TokenProvider, token-provider.ts) and their words:
+ * what a caller's retries read (RetriableTokenRequestError, with a 429 or 503 answer's Retry-After
+ * as `retryAfterMs`, a least wait as an API response's in src/http/retry-policy.ts) and what an
+ * operator reads in a status trace. A message names the endpoint without user info, query or
+ * fragment, quotes only the OAuth2 `error` and `error_description` of an answer, with what the
+ * request sent as credentials hidden where the description echoes it, and never the access token.
+ */
+import { ConnectError, RetriableError } from "../errors.ts";
+import { parseRetryAfter } from "../util/backoff.ts";
+import { HIDDEN } from "../util/logger.ts";
+import { classifiedStatus } from "./classified-status.ts";
+import { HttpResponseTooLargeError, HttpTransportError } from "./http-client.ts";
+
+/** The token endpoint refused the request or answered something that is not a token response. */
+export class TokenRequestError extends ConnectError {
+  override name = "TokenRequestError";
+}
+
+/** The token endpoint could not be reached or answered 429/5xx: worth another try. */
+export class RetriableTokenRequestError extends RetriableError {
+  override name = "RetriableTokenRequestError";
+  /** The endpoint's Retry-After on a 429 or 503, in ms: the least wait before the next try. */
+  retryAfterMs?: number;
+}
+
+const decoder = new TextDecoder();
+
+/** The endpoint at `tokenUrl` was reached, but its answer is no token response (`detail` says why). */
+export function unusableAnswer(tokenUrl: string, detail: string): TokenRequestError {
+  return new TokenRequestError(
+    `the OIDC token endpoint ${shownEndpoint(tokenUrl)} was reached, but its answer is not a token response: ${detail}`,
+  );
+}
+
+/** A token request to `tokenUrl` that got no answer it could read (`error`, from the HttpClient). */
+export function requestFailure(error: unknown, tokenUrl: string, timeoutMs: number): ConnectError {
+  // Reached, but the answer cannot be read: it would be as unusable again, so not retried.
+  if (error instanceof HttpTransportError && error.failure === "decode") {
+    return unusableAnswer(tokenUrl, "its body does not decompress as its Content-Encoding says");
+  }
+  if (error instanceof HttpResponseTooLargeError) {
+    return unusableAnswer(tokenUrl, `its body is larger than the limit of ${error.limit} bytes`);
+  }
+  const why = unreachable(error, timeoutMs);
+  return new RetriableTokenRequestError(
+    `Could not reach the OIDC token endpoint ${shownEndpoint(tokenUrl)}${why ? ` (${why})` : ""}`,
+    { cause: error },
+  );
+}
+
+/**
+ * The error for a non-2xx answer of the endpoint at `tokenUrl`: retriable for 429 and 5xx (with a
+ * 429's or 503's Retry-After, read at `now`), `sent` (sentSecrets) hidden in what it quotes.
+ */
+export function refusal(
+  response: { readonly status: number; readonly headers: Headers; readonly body: Uint8Array },
+  tokenUrl: string,
+  sent: readonly string[],
+  now: number,
+): ConnectError {
+  // Classified as an API's answer is (a 099 or a 999 is a 500: retried); the message keeps the status sent.
+  const status = classifiedStatus(response.status);
+  const detail = oauthError(response.body, sent);
+  const redirect = status >= 300 && status < 400 ? " (token requests do not follow redirects)" : "";
+  const message = `the OIDC token endpoint ${shownEndpoint(tokenUrl)} answered HTTP ${response.status}${detail ? ` (${detail})` : ""}${redirect}`;
+  if (status === 429 || status >= 500) {
+    const retriable = new RetriableTokenRequestError(message);
+    const after =
+      response.status === 429 || response.status === 503
+        ? parseRetryAfter(response.headers.get("retry-after"), now)
+        : null;
+    if (after !== null) retriable.retryAfterMs = after;
+    return retriable;
+  }
+  return new TokenRequestError(message);
+}
+
+/** Form fields of a token request whose values are credentials. */
+const SECRET_FIELD = /secret|password|assertion|token/i;
+
+/**
+ * What a token request carried that an endpoint's error may quote back (an `error_description`
+ * echoing the request): the Basic credential (base64 of id and secret) and the values of secret
+ * form fields, as sent and decoded.
+ */
+export function sentSecrets(body: string, basic: string | undefined): string[] {
+  const out = basic === undefined ? [] : [basic];
+  for (const [name, value] of new URLSearchParams(body))
+    if (SECRET_FIELD.test(name)) out.push(value, new URLSearchParams([["", value]]).toString().slice(1));
+  return out.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Only the OAuth2 `error` code and description: never echo anything else the endpoint sent, nor
+ * `hidden` (sentSecrets) where the description quotes the request.
+ */
+function oauthError(body: Uint8Array, hidden: readonly string[]): string | undefined {
+  try {
+    const json = JSON.parse(decoder.decode(body)) as { error?: unknown; error_description?: unknown };
+    const parts = [json.error, json.error_description].filter((p): p is string => typeof p === "string");
+    if (parts.length === 0) return undefined;
+    let text = parts.join(": ");
+    for (const secret of hidden) text = text.split(secret).join(HIDDEN);
+    return text.slice(0, 200);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The token endpoint without user info, query or fragment, for messages: stricter than
+ * http-client's `redactUrl`, since a token URL's query is likely to carry credentials.
+ */
+function shownEndpoint(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    u.search = "";
+    u.hash = "";
+    return u.toString();
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+/** The answer's Content-Type for messages: printable, its media type only (no parameters), bounded. */
+export function contentTypeOf(headers: Headers): string {
+  const value = headers.get("content-type");
+  if (value === null || value.trim() === "") return "no Content-Type";
+  const media = value
+    .split(";")[0]!
+    .trim()
+    .replace(/[^\x21-\x7e]/g, "?")
+    .slice(0, 100);
+  return `Content-Type ${media}`;
+}
+
+/** Why a token request got no response, in words that carry no URL or secret. */
+function unreachable(error: unknown, timeoutMs: number): string {
+  if (!(error instanceof HttpTransportError)) return "";
+  switch (error.failure) {
+    case "timeout":
+      return `no answer within ${timeoutMs} ms`;
+    case "connect":
+      return "connection refused or host unreachable";
+    case "tls":
+      return `TLS: ${(error.cause as Error | undefined)?.message ?? "handshake failed"}`;
+    default:
+      return "the connection failed";
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * HerderRestarts (herder-restarts.ts) through the REST routes of an in-process worker: a task's and
+ * a connector's restart, KIP-745's plan, and Connect 4.3.1's answers for a task the connector no
+ * longer has.
+ */
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import type { Config } from "../api/connector.ts";
+import { ConnectError } from "../errors.ts";
+import { awaitStates, type InProcessWorker, inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
+
+const source = (extra: Config = {}): Config => ({ "connector.class": SCRIPTED_SOURCE, ...extra });
+
+const WORKER = "127.0.0.1:8083";
+
+describe("HerderRestarts", () => {
+  describe("task failure and restart", () => {
+    const failSecondTask = (w: InProcessWorker) => {
+      w.scripted.script = {
+        taskConfigs: (max) => Array.from({ length: max }, (_, i) => ({ index: String(i) })),
+        taskStart: (config) => {
+          if (config.index === "1") throw new ConnectError("task 1 cannot open its file");
+        },
+      };
+    };
+
+    test("a task whose start throws is FAILED with its trace; the other task runs", async () => {
+      await using w = await inProcessWorker();
+      failSecondTask(w);
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING", "FAILED"])).toBe(true);
+      const task = (await w.rest("GET", "/connectors/a/tasks/1/status")).body;
+      expect(task.trace).toStartWith("org.apache.kafka.connect.errors.ConnectException: task 1 cannot open its file");
+    });
+
+    test("a task whose poll fails with a non-retriable error is FAILED", async () => {
+      await using w = await inProcessWorker();
+      w.scripted.script = {
+        poll: async () => {
+          throw new ConnectError("corrupt input");
+        },
+      };
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      expect(await awaitStates(w, "a", "RUNNING", ["FAILED"])).toBe(true);
+    });
+
+    test("POST …/tasks/{id}/restart restarts that task only", async () => {
+      await using w = await inProcessWorker();
+      failSecondTask(w);
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING", "FAILED"]);
+      w.scripted.script = { ...w.scripted.script, taskStart: undefined };
+      expect((await w.rest("POST", "/connectors/a/tasks/1/restart")).status).toBe(204);
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"])).toBe(true);
+      // Task 0 was not touched: one connector start, task 0 once, task 1 twice.
+      expect([w.scripted.connectorStarts, w.scripted.taskStarts]).toEqual([1, 3]);
+    });
+
+    test("restart?includeTasks=true&onlyFailed=true answers the plan and restarts only the failed task", async () => {
+      await using w = await inProcessWorker();
+      failSecondTask(w);
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING", "FAILED"]);
+      w.scripted.script = { ...w.scripted.script, taskStart: undefined };
+      const { status, body } = await w.rest("POST", "/connectors/a/restart?includeTasks=true&onlyFailed=true");
+      expect(status).toBe(202);
+      expect(body).toEqual({
+        name: "a",
+        connector: { state: "RUNNING", worker_id: WORKER, version: "1.0" },
+        tasks: [
+          { id: 0, state: "RUNNING", worker_id: WORKER, version: "1.0" },
+          // As Connect's buildRestartPlan: what restarts keeps its stored trace (recorded: restart-failing-plan).
+          {
+            id: 1,
+            state: "RESTARTING",
+            worker_id: WORKER,
+            version: "1.0",
+            trace: expect.stringMatching(/^org\.apache\.kafka\.connect\.errors\.ConnectException: task 1 cannot open/),
+          },
+        ],
+        type: "source",
+      });
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"])).toBe(true);
+      expect([w.scripted.connectorStarts, w.scripted.taskStarts]).toEqual([1, 3]);
+    });
+
+    test("restart?includeTasks=true restarts the connector and every task", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"]);
+      const { status, body } = await w.rest("POST", "/connectors/a/restart?includeTasks=true");
+      expect(status).toBe(202);
+      expect([body.connector.state, ...body.tasks.map((t: { state: string }) => t.state)]).toEqual([
+        "RESTARTING",
+        "RESTARTING",
+        "RESTARTING",
+      ]);
+      await waitFor(() => w.scripted.taskStarts === 4);
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"])).toBe(true);
+      expect([w.scripted.connectorStarts, w.scripted.connectorStops, w.scripted.taskStops]).toEqual([2, 1, 2]);
+    });
+
+    test("restart without parameters restarts only the connector instance", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      expect(await w.rest("POST", "/connectors/a/restart")).toEqual({ status: 204, body: null });
+      await waitFor(() => w.scripted.connectorStarts === 2);
+      expect([w.scripted.taskStarts, w.scripted.taskStops]).toEqual([1, 0]);
+    });
+
+    test("restarting the tasks of a PAUSED connector keeps them PAUSED, not started until resumed (Connect's doRun)", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      await w.rest("PUT", "/connectors/a/pause");
+      await awaitStates(w, "a", "PAUSED", ["PAUSED"]);
+      await w.rest("POST", "/connectors/a/tasks/0/restart");
+      await waitFor(() => w.scripted.taskStops === 1);
+      expect(await awaitStates(w, "a", "PAUSED", ["PAUSED"])).toBe(true);
+      expect(w.scripted.taskStarts).toBe(1);
+      await w.rest("PUT", "/connectors/a/resume");
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING"])).toBe(true);
+      await waitFor(() => w.scripted.taskStarts === 2);
+    });
+  });
+
+  describe("restarting a task the connector no longer has (Connect 4.3.1's answers)", () => {
+    const conflict = {
+      status: 409,
+      body: {
+        error_code: 409,
+        message:
+          "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.",
+      },
+    };
+    const restart = async (w: InProcessWorker, task: number) => {
+      const { status, body } = await w.rest("POST", `/connectors/a/tasks/${task}/restart`);
+      return { status, body };
+    };
+
+    test("a task it had (fewer tasks since, or stopped) is known but runs nowhere: 409; one it never had: 404", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"]);
+      await w.rest("PATCH", "/connectors/a/config", { "tasks.max": "1" });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      expect(await restart(w, 1)).toEqual(conflict);
+      expect((await restart(w, 2)).body).toEqual({ error_code: 404, message: "Unknown task: a-2" });
+      await w.rest("PUT", "/connectors/a/stop");
+      await awaitStates(w, "a", "STOPPED", []);
+      expect(await restart(w, 0)).toEqual(conflict);
+      expect(await restart(w, 1)).toEqual(conflict);
+    });
+
+    test("a deleted connector's tasks are forgotten: created again stopped, it has none", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      await w.rest("DELETE", "/connectors/a");
+      await w.rest("POST", "/connectors", { name: "a", config: source(), initial_state: "STOPPED" });
+      await awaitStates(w, "a", "STOPPED", []);
+      expect((await restart(w, 0)).body).toEqual({ error_code: 404, message: "Unknown task: a-0" });
+    });
+  });
+});
