@@ -450,7 +450,7 @@ test("kafka.client=platformatic: a damaged batch's failure waiting for its turn 
     await consumer.start({
       onRecords: async (r) => {
         records.push(...r);
-        consumer.pause([damaged]); // as a sink task retrying a put pauses its partitions
+        consumer.pause([damaged]); // as a sink task pausing it (its context.pause) or a connector PAUSED
       },
       onPartitionsRevoked: async () => {},
       onPartitionsAssigned: async () => {},
