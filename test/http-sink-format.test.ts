@@ -90,7 +90,12 @@ describe("HTTP sink with Flink's format", () => {
         const type = req.headers.get("content-type");
         const charset = /charset=([^;]+)/.exec(type ?? "")?.[1] ?? "utf-8";
         // An endpoint reading the body as its Content-Type says.
-        received.push({ type, text: new TextDecoder(charset).decode(await req.arrayBuffer()) });
+        received.push({
+          type,
+          text: new TextDecoder(charset as ConstructorParameters<typeof TextDecoder>[0]).decode(
+            await req.arrayBuffer(),
+          ),
+        });
         return new Response("ok");
       },
     });
