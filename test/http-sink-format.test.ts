@@ -77,4 +77,56 @@ describe("HTTP sink with Flink's format", () => {
     ]);
     expect(rawBodies.map((r) => r.type)).toEqual(["application/octet-stream", "application/octet-stream"]);
   }, 120_000);
+
+  // Finding (sinkbatch): the single-mode Content-Type said charset=utf-8 whatever converter.encoding wrote.
+  test("single mode with StringConverter in ISO-8859-1: the Content-Type names that charset", async () => {
+    await using dir = await tempDir();
+    const topic = uniqueTopic("http-sink-latin1");
+    const received: { type: string | null; text: string }[] = [];
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(req) {
+        const type = req.headers.get("content-type");
+        const charset = /charset=([^;]+)/.exec(type ?? "")?.[1] ?? "utf-8";
+        // An endpoint reading the body as its Content-Type says.
+        received.push({
+          type,
+          text: new TextDecoder(charset as ConstructorParameters<typeof TextDecoder>[0]).decode(
+            await req.arrayBuffer(),
+          ),
+        });
+        return new Response("ok");
+      },
+    });
+    await using _server = { [Symbol.asyncDispose]: () => server.stop(true) };
+    const kafka = await kafkaBroker();
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+    });
+    const admin = (await testClient()).admin();
+    await admin.connect();
+    await createTopicsOn(admin, [{ topic, numPartitions: 1 }]);
+    await admin.disconnect();
+    const producer = (await testClient()).producer();
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: [{ value: Buffer.from("café", "latin1") }] });
+    await producer.disconnect();
+    const created = await gw.rest.post("/connectors", {
+      name: uniqueTopic("latin1-sink"),
+      config: {
+        "connector.class": "HttpSink",
+        topics: topic,
+        url: `http://127.0.0.1:${server.port}/text`,
+        "sink.writer.request.mode": "single",
+        "sink.flush-buffer.timeout": "10",
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "value.converter.converter.encoding": "ISO-8859-1",
+      },
+    });
+    expect(created.status).toBe(201);
+    await waitFor(() => received.length === 1, { what: "the record delivered" });
+    expect(received).toEqual([{ type: "text/plain; charset=iso-8859-1", text: "café" }]);
+  }, 120_000);
 });

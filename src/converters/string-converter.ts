@@ -60,6 +60,11 @@ export class StringConverter implements Converter, HeaderConverter {
     this.#decoding = serdeCharset(resolved[`${role}.deserializer.encoding`] ?? encoding);
   }
 
+  /** Java's name of the charset it writes text in (what a Content-Type's `charset` names). */
+  get encodingName(): string {
+    return this.#encoding.name;
+  }
+
   fromConnectData(_topic: string, _headers: unknown, schema: Schema | null, value: unknown): Uint8Array | null {
     if (value === null || value === undefined) return null;
     if (value instanceof JsonText) return this.#encoding.encode(value.text);

@@ -56,11 +56,20 @@ export interface EncodedRecord {
 const text = new TextDecoder();
 const utf8 = new TextEncoder();
 
-/** The Content-Type of a value converter's output. */
-export function contentTypeOf(converterClass: string): string {
+/** Converters whose output is bytes, not text: ByteArrayConverter and the number and boolean converters. */
+const BINARY_CONVERTERS = /(ByteArray|Boolean|Short|Integer|Long|Float|Double)Converter$/;
+
+/**
+ * The Content-Type of a value converter's output: text in the charset a StringConverter writes
+ * (`converter.encoding`), UTF-8 for other text converters.
+ */
+export function contentTypeOf(converterClass: string, converter?: unknown): string {
   if (converterClass.endsWith("JsonConverter")) return "application/json";
-  if (converterClass.endsWith("ByteArrayConverter")) return "application/octet-stream";
-  return "text/plain; charset=utf-8";
+  if (BINARY_CONVERTERS.test(converterClass)) return "application/octet-stream";
+  // StringConverter tells its charset (encodingName); the connector does not depend on the converters' classes.
+  const named = (converter as { readonly encodingName?: unknown } | undefined)?.encodingName;
+  const charset = typeof named === "string" ? named : "UTF-8";
+  return `text/plain; charset=${charset.toLowerCase()}`;
 }
 
 /**
@@ -109,7 +118,7 @@ export class RecordEncoder {
   }
 
   get valueContentType(): string {
-    return contentTypeOf(this.converters.valueClass);
+    return contentTypeOf(this.converters.valueClass, this.converters.value);
   }
 
   /** Throws DataError when a converter cannot write the record. */

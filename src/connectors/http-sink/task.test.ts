@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { LongConverter } from "../../converters/number-converters.ts";
+import { StringConverter } from "../../converters/string-converter.ts";
 import { deferred } from "../../util/async.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { endpoint, harness, jsonConverters, record, stringConverters } from "./test-support.ts";
@@ -213,6 +215,29 @@ describe("HttpSinkTask", () => {
       expect(server.received.map((r) => [r.method, r.body, r.headers["content-type"]])).toEqual([
         ["PUT", "hello", "text/plain; charset=utf-8"],
         ["PUT", "world", "text/plain; charset=utf-8"],
+      ]);
+    });
+
+    // Finding (sinkbatch): the Content-Type named UTF-8 whatever converter.encoding wrote, and text for binary numbers.
+    test("names the StringConverter's encoding as the charset, and binary converters' bytes as octet-stream", async () => {
+      await using server = endpoint();
+      const latin1 = new StringConverter();
+      latin1.configure({ "converter.encoding": "ISO-8859-1" }, false);
+      const long = new LongConverter();
+      long.configure({}, false);
+      const single = { url: server.url(), "sink.writer.request.mode": "single", "sink.flush-buffer.timeout": "0" };
+      const text = stringConverters();
+      await using h1 = harness(single, { converters: { ...text, value: latin1 } });
+      await h1.task.put([record(0, 0, "café")]);
+      await waitFor(() => server.received.length === 1);
+      await using h2 = harness(single, {
+        converters: { ...text, value: long, valueClass: "org.apache.kafka.connect.converters.LongConverter" },
+      });
+      await h2.task.put([record(0, 0, 42n)]);
+      await waitFor(() => server.received.length === 2);
+      expect(server.received.map((r) => r.headers["content-type"])).toEqual([
+        "text/plain; charset=iso-8859-1",
+        "application/octet-stream",
       ]);
     });
   });
