@@ -129,7 +129,7 @@ describe("safe defaults (point 6)", () => {
       const bound = await waitFor(
         () =>
           /REST server listening at (\S+?)\/,/.exec(output)?.[1] ??
-          /Cannot listen on (\S+?):/.exec(output)?.[1] ??
+          /Cannot listen on (\S+):/.exec(output)?.[1] ??
           (proc.exitCode !== null ? `exited: ${output}` : undefined),
         { what: "the listener" },
       );
