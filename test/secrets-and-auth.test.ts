@@ -209,7 +209,8 @@ describe("REST authentication", () => {
         "rest.authentication.bearer.jwks.url": `http://127.0.0.1:${jwks.port}/jwks.json`,
         "rest.authentication.bearer.issuer": issuer,
         "rest.authentication.bearer.audience": "edge-gateway",
-        "rest.authentication.bearer.jwks.cooldown.ms": "0",
+        // The least cooldown (0 is refused: every made-up kid fetched the JWKS).
+        "rest.authentication.bearer.jwks.cooldown.ms": "1000",
       },
     });
     const call = (token: string) => fetch(`${gw.url}/connectors`, { headers: { Authorization: `Bearer ${token}` } });
@@ -224,7 +225,18 @@ describe("REST authentication", () => {
     // Key rotation: a token with a new kid makes the gateway fetch the JWKS again.
     keys.push({ ...(await exportJWK(second.publicKey)), kid: "k2", alg: "ES256", use: "sig" });
     const rotated = await sign(second.privateKey, "k2");
-    expect((await call(rotated)).status).toBe(200);
+    // Within the cooldown since the first fetch the new kid is not judged (503 with Retry-After);
+    // the client retries as told, and the set fetched once the cooldown has passed has it.
+    const verdict = await waitFor(
+      async () => {
+        const response = await call(rotated);
+        if (response.status !== 503) return response.status;
+        expect(response.headers.get("Retry-After")).toBe("1");
+        return undefined;
+      },
+      { what: "an answer after a JWKS fetch" },
+    );
+    expect(verdict).toBe(200);
     expect(jwksRequests).toBe(2);
     expect(gw.output()).not.toContain(rotated);
   });

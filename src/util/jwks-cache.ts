@@ -46,6 +46,21 @@ export interface JwksCacheOptions {
   readonly warn?: (message: string) => void;
 }
 
+/**
+ * The least JWKS cooldown (and cache age) either configuration accepts: admin
+ * `rest.authentication.bearer.jwks.*` and ingest `ingest.auth.jwt.jwks.*`. With no cooldown every
+ * token naming a made-up kid, forged ones too, fetched the JWKS again, the request waiting for it
+ * (ingestjwt hunt; review68 for the admin key, which still took 0).
+ */
+export const MIN_JWKS_COOLDOWN_MS = 1000;
+
+/** The validator of a JWKS cooldown key: why `ms` is refused, or undefined. */
+export function jwksCooldownProblem(ms: number | null): string | undefined {
+  if (ms === null) return "Value must be non-null";
+  if (ms >= MIN_JWKS_COOLDOWN_MS) return undefined;
+  return `Value must be at least ${MIN_JWKS_COOLDOWN_MS}: with a shorter cooldown every token naming an unknown key id, forged ones too, makes the gateway fetch the JWKS again`;
+}
+
 interface Entry {
   readonly set: LocalKeySet;
   readonly kids: ReadonlySet<string>;

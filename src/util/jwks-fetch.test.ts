@@ -88,6 +88,21 @@ describe("fetchKeySet's errors", () => {
     }
   });
 
+  // review68: the body stall above is reported as "no complete response within N ms", but a stall
+  // before the headers said "The operation timed out.": two messages for one timeout, and the test
+  // above got the other one whenever a loaded machine delayed the headers past its 300 ms.
+  test("a response whose headers stall past the timeout says the same as a stalled body", async () => {
+    const silent = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Promise<Response>(() => {}) });
+    try {
+      const url = new URL(`http://127.0.0.1:${silent.port}/jwks`);
+      const error = await fetchKeySet(url, { timeoutMs: 300 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(JwksUnavailableError);
+      expect((error as Error).message).toBe(`cannot fetch the JWKS from ${url}: no complete response within 300 ms`);
+    } finally {
+      silent.stop(true);
+    }
+  });
+
   test("a key set just under the limit is read", async () => {
     const keys = { keys: [], note: "x".repeat(MAX_JWKS_BYTES - 100) };
     const fetched = await fetchKeySet(new URL("http://idp.test/jwks"), {

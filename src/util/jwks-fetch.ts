@@ -102,6 +102,12 @@ export function withoutUrlSecrets(text: string, url: URL): string {
 /** Fetches and parses the set; redirects are refused (the configured URL is the trust anchor). */
 export async function fetchKeySet(url: URL, options: FetchKeySetOptions): Promise<FetchedKeySet> {
   const shown = shownJwksUrl(url);
+  const timedOut = (error: unknown) =>
+    (error as { name?: unknown } | null)?.name === "TimeoutError"
+      ? new JwksUnavailableError(
+          `cannot fetch the JWKS from ${shown}: no complete response within ${options.timeoutMs} ms`,
+        )
+      : undefined;
   let response: Response;
   try {
     response = await (options.fetch ?? fetch)(url, {
@@ -110,7 +116,11 @@ export async function fetchKeySet(url: URL, options: FetchKeySetOptions): Promis
       redirect: "error",
     });
   } catch (error) {
-    throw new JwksUnavailableError(`cannot fetch the JWKS from ${shown}: ${withoutUrlSecrets(messageOf(error), url)}`);
+    // One message for the timeout whether the headers or the body stalled (review68).
+    throw (
+      timedOut(error) ??
+      new JwksUnavailableError(`cannot fetch the JWKS from ${shown}: ${withoutUrlSecrets(messageOf(error), url)}`)
+    );
   }
   if (!response.ok) {
     await response.body?.cancel().catch(() => {});
@@ -122,11 +132,8 @@ export async function fetchKeySet(url: URL, options: FetchKeySetOptions): Promis
   } catch (error) {
     // The timeout covers the body too: a body that stalls is a fetch that failed, not a set that is
     // no key set, as its message said (adminauth hunt 2026-12-03).
-    if ((error as { name?: unknown } | null)?.name !== "TimeoutError") {
-      throw new JwksUnavailableError(`the JWKS at ${shown} is not a JSON Web Key Set: ${messageOf(error)}`);
-    }
-    throw new JwksUnavailableError(
-      `cannot fetch the JWKS from ${shown}: no complete response within ${options.timeoutMs} ms`,
+    throw (
+      timedOut(error) ?? new JwksUnavailableError(`the JWKS at ${shown} is not a JSON Web Key Set: ${messageOf(error)}`)
     );
   }
   try {

@@ -11,7 +11,7 @@ import { ConfigError } from "../../errors.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import { basicAuthenticator, loadCredentialsFile } from "../../rest/auth/basic-auth.ts";
 import type { Clock } from "../../util/clock.ts";
-import { JwksCache } from "../../util/jwks-cache.ts";
+import { JwksCache, jwksCooldownProblem, MIN_JWKS_COOLDOWN_MS } from "../../util/jwks-cache.ts";
 import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
 import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
@@ -23,18 +23,6 @@ import { jwtAuthenticator } from "./jwt-authenticator.ts";
 
 const GROUP = "Ingest authentication";
 
-/** The least ingest.auth.jwt.jwks.cooldown.ms: a second, as ingest.auth.jwt.jwks.cache.max.age.ms. */
-export const MIN_JWKS_COOLDOWN_MS = 1000;
-
-/**
- * 0 was accepted and meant no cooldown at all: each token with an unknown kid, forged or not, made
- * a JWKS fetch, back to back, and a no-cache JWKS was fetched for every request (ingestjwt hunt).
- */
-function cooldownFloor(ms: number | null): string | undefined {
-  if (ms === null) return "Value must be non-null";
-  if (ms >= MIN_JWKS_COOLDOWN_MS) return undefined;
-  return `Value must be at least ${MIN_JWKS_COOLDOWN_MS}: with a shorter cooldown every token naming an unknown key id, forged ones too, makes the gateway fetch the JWKS again`;
-}
 export const INGEST_AUTH_METHODS = ["mtls", "jwt", "basic"] as const;
 
 export const ingestAuthConfigDef = defineConfig({
@@ -98,7 +86,7 @@ export const ingestAuthConfigDef = defineConfig({
     default: 30000,
     importance: "LOW",
     group: GROUP,
-    validators: [cooldownFloor],
+    validators: [jwksCooldownProblem],
   }),
   "ingest.auth.jwt.jwks.cache.default.age.ms": key.long({
     doc: "How long JWKS keys are used when the response has no Cache-Control max-age or Expires (clamped to between the cooldown and ingest.auth.jwt.jwks.cache.max.age.ms).",
@@ -112,7 +100,7 @@ export const ingestAuthConfigDef = defineConfig({
     default: 86400000,
     importance: "LOW",
     group: GROUP,
-    validators: [check.atLeast(1000)],
+    validators: [check.atLeast(MIN_JWKS_COOLDOWN_MS)],
   }),
   "ingest.auth.basic.credentials.file": key.string({
     doc: "File of user:hash lines for basic authentication, as for the REST API (argon2 or bcrypt hashes from Bun.password.hash; plaintext is refused). Read at connector start.",

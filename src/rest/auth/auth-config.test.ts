@@ -67,6 +67,13 @@ describe("restAuthenticationConfigDef", () => {
       value,
       `Invalid value ${value} for configuration rest.authentication.bearer.jwks.cache.max.age.ms: Value must be at least 1000`,
     ]),
+    // review68: the cooldown took 0 (ingest's refuses it since ingestjwt): every token naming a made-up
+    // key id, forged ones too, then fetched the JWKS again, the request waiting for the fetch.
+    ...["0", "999"].map((value) => [
+      "rest.authentication.bearer.jwks.cooldown.ms",
+      value,
+      `Invalid value ${value} for configuration rest.authentication.bearer.jwks.cooldown.ms: Value must be at least 1000: with a shorter cooldown every token naming an unknown key id, forged ones too, makes the gateway fetch the JWKS again`,
+    ]),
     [
       "rest.authentication.basic.realm",
       'say "hi"',

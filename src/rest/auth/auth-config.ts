@@ -10,6 +10,7 @@
 import { ConfigError } from "../../errors.ts";
 import { check, defineConfig, key, type Validator } from "../../plugin/config-def.ts";
 import type { Clock } from "../../util/clock.ts";
+import { jwksCooldownProblem, MIN_JWKS_COOLDOWN_MS } from "../../util/jwks-cache.ts";
 import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
 import { REST_AUTHENTICATION_LOGGER, type RestAuthenticationOptions } from "./auth-middleware.ts";
@@ -95,18 +96,18 @@ export const restAuthenticationConfigDef = defineConfig({
     validators: [check.atLeast(0)],
   }),
   "rest.authentication.bearer.jwks.cooldown.ms": key.long({
-    doc: "The least time between two fetches of the JWKS, failed ones included (protects the identity provider from floods of bad tokens): a token with an unknown key id answers 503 with Retry-After until then (it may be a freshly rotated key), a JWKS announced no-cache or with a shorter max-age is kept that long (never past jwks.cache.max.age.ms), and after a failed fetch the keys held go on verifying without a fetch per request (a JWKS past jwks.cache.max.age.ms is fetched again at once).",
+    doc: "The least time between two fetches of the JWKS, failed ones included (protects the identity provider from floods of bad tokens): a token with an unknown key id answers 503 with Retry-After until then (it may be a freshly rotated key), a JWKS announced no-cache or with a shorter max-age is kept that long (never past jwks.cache.max.age.ms), and after a failed fetch the keys held go on verifying without a fetch per request (a JWKS past jwks.cache.max.age.ms is fetched again at once). At least 1000 (a second), as ingest.auth.jwt.jwks.cooldown.ms: with no cooldown every token naming a made-up key id, forged ones too, fetched the JWKS again.",
     default: 30000,
     importance: "LOW",
     group: GROUP,
-    validators: [check.atLeast(0)],
+    validators: [jwksCooldownProblem],
   }),
   "rest.authentication.bearer.jwks.cache.max.age.ms": key.long({
     doc: "How long fetched JWKS keys are used before the JWKS is fetched again; shorter when the JWKS response's Cache-Control max-age says so (but not shorter than jwks.cooldown.ms). The fetch runs in the background while the keys held go on verifying, and they are kept while it fails, at most this long again past their expiry (then bearer tokens answer 503, with a WARN once per outage, until a fetch succeeds): a key removed from the JWKS stops being accepted once a fetch after this time succeeds. At least a second: keys past this age are fetched again at once, whatever jwks.cooldown.ms, so a shorter one (0 included: there is no uncached mode) would fetch the JWKS for almost every request (any token, forged ones too).",
     default: 600000,
     importance: "LOW",
     group: GROUP,
-    validators: [check.atLeast(1000)],
+    validators: [check.atLeast(MIN_JWKS_COOLDOWN_MS)],
   }),
   "rest.authentication.failures.max": key.int({
     doc: "Failed authentication attempts from one client address (within rest.authentication.failures.lockout.ms) after which its requests are answered 429 with Retry-After for rest.authentication.failures.lockout.ms, without checking credentials. 0 disables the limit.",
