@@ -6,7 +6,8 @@
  *     applied once it settles, and after `connector.start.timeout.ms` the connector is FAILED
  *     (the instance is abandoned and stopped if its start ever completes).
  *   STARTED: `start(config)` succeeded (status RUNNING). A start that returns synchronously goes
- *     straight here; one that settles later reports through the listener and `onStarted`.
+ *     straight here; one that settles later reports through the listener and `onStarted`. From
+ *     INIT it reports `onStartup`, from PAUSED or STOPPED `onResume`, as Connect's.
  *   PAUSED / STOPPED: the connector instance is stopped (`stop()` was called if it had started).
  *     One that reaches PAUSED without being started is told so (`announcePaused`, a gateway
  *     extension: an ingest route answers 503, not 404) and is stopped as if it had started.
@@ -158,7 +159,9 @@ export class WorkerConnector {
   }
 
   private beginStart(): void {
-    const resuming = this.state === "PAUSED";
+    // As Connect's WorkerConnector, only a start from INIT is a startup (onStartup: a connector startup
+    // in the worker's metrics); leaving PAUSED or STOPPED is a resume (onResume), RUNNING alike.
+    const resuming = this.state === "PAUSED" || this.state === "STOPPED";
     this.announcedPaused = false;
     if (!this.storedConfigChecked) {
       this.storedConfigChecked = true;

@@ -2,7 +2,8 @@
  * Connect's worker startup metrics (WorkerMetricsGroup): connector and task startup attempts,
  * successes and failures. A connector start is counted as in Connect, by wrapping its status
  * listener: its first `onStartup` is a success; an `onFailure` before any `onStartup` (the build
- * failed, or `start` threw) is a failure; a start into PAUSED or STOPPED counts neither. A task
+ * failed, or `start` threw) is a failure; a start into PAUSED or STOPPED counts neither, nor does its
+ * resume (WorkerConnector reports `onResume`, as Connect's). A task
  * counts only when the worker fails to build it (`taskBuild`), as Connect 4.3.1's Worker.startTask,
  * which hands the wrapped listener to its build's catch only (the task itself gets the listener
  * unwrapped): task-startup-success-total stays 0, and a task whose `start` throws is no failure.

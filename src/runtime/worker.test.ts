@@ -125,6 +125,27 @@ describe("Worker.startConnector", () => {
     expect(w.worker.startups.snapshot().connectors.failure).toBe(1);
   });
 
+  test("a connector resumed from STOPPED is no connector startup, as Connect's WorkerConnector (resume, not start, after INIT)", async () => {
+    await using w = await inProcessWorker();
+    const config = { "connector.class": SCRIPTED_SOURCE, name: "st", topic: "t" };
+    const running = async (name: string) =>
+      (await w.rest("GET", `/connectors/${name}/status`)).body.connector?.state === "RUNNING";
+    // Created STOPPED, then resumed: Connect's WorkerConnector goes INIT → STOPPED → resume(): onResume only.
+    expect((await w.rest("POST", "/connectors", { name: "st", config, initial_state: "STOPPED" })).status).toBe(201);
+    expect((await w.rest("PUT", "/connectors/st/resume")).status).toBe(202);
+    await waitFor(() => running("st"), { what: "st RUNNING" });
+    expect(w.worker.startups.snapshot().connectors.success).toBe(0);
+    // Started, stopped and resumed: its one start counts once.
+    const again = { ...config, name: "again" };
+    expect((await w.rest("POST", "/connectors", { name: "again", config: again })).status).toBe(201);
+    await waitFor(() => running("again"), { what: "again RUNNING" });
+    expect((await w.rest("PUT", "/connectors/again/stop")).status).toBe(204);
+    expect((await w.rest("PUT", "/connectors/again/resume")).status).toBe(202);
+    await w.herder.healthCheck();
+    await waitFor(() => running("again"), { what: "again RUNNING after resume" });
+    expect(w.worker.startups.snapshot().connectors.success).toBe(1);
+  });
+
   test("a JSON null value is stored but fails the connector at start, as Connect's originalsStrings()", async () => {
     await using w = await inProcessWorker();
     const config = { "connector.class": SCRIPTED_SOURCE, name: "nul", topic: null } as unknown as Config;
