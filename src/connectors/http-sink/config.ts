@@ -39,7 +39,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.oneOfIgnoreCase(["json", "raw"])],
     }),
     url: key.string({
-      doc: "The endpoint URL, http or https. `${topic}`, `${partition}` and `${key}` are replaced per record (URL-encoded; a string key is its text, a bytes key its unpadded base64url, another key what the key converter writes); records are only batched together when their URL is the same. A record whose values would make a path segment `.`, `..` or empty, or the URL invalid, is a data error (errors.tolerance).",
+      doc: "The endpoint URL, http or https. `${topic}`, `${partition}` and `${key}` in its path, query or fragment (never its host, port or user info: a record would choose where the credentials go) are replaced per record (URL-encoded; a string key is its text, a bytes key its unpadded base64url, another key what the key converter writes); records are only batched together when their URL is the same. A record whose values would make a path segment `.`, `..` or empty, or the URL invalid, is a data error (errors.tolerance).",
       importance: "HIGH",
       group: CONNECTION,
       width: "LONG",

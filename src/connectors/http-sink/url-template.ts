@@ -6,7 +6,8 @@
  * segment with `.` or `..` (also `%2e`, in case a server decodes twice); a null or empty value that
  * is a whole path segment (`/items/${key}` would become `/items/`, the collection); a path segment
  * holding a placeholder that comes out `.`, `..` or empty with its literal text (`/items/.${key}`
- * with an empty key); a filled URL that does not parse (an empty key as the host). In the query
+ * with an empty key); a filled URL that does not parse (validation keeps placeholders out of the
+ * authority, so a record never chooses the host; this is the last guard). In the query
  * and fragment a value is data.
  */
 import { DataError } from "../../errors.ts";
