@@ -95,6 +95,28 @@ describe("behavior.on.null.values", () => {
     expect(h.task.preCommit([{ ...tp, offset: 4 }])).toEqual([{ ...tp, offset: 4 }]);
   });
 
+  // Review69: a configured or forwarded Content-Type went out on the DELETE, which has no body.
+  test("delete: no Content-Type on the DELETE, also with sink.header.Content-Type or a forwarded one", async () => {
+    await using server = endpoint();
+    await using h = harness(
+      {
+        url: server.url("/items/${key}"),
+        "behavior.on.null.values": "delete",
+        "sink.header.Content-Type": "application/vnd.orders+json",
+        "sink.forward.headers": "*",
+        "sink.flush-buffer.timeout": "0",
+      },
+      { converters: stringConverters() },
+    );
+    const headers: [string, string][] = [["Content-Type", "text/csv"]];
+    await h.task.put([record(0, 0, null, { key: "a", headers }), record(0, 1, "v", { key: "a" })]);
+    await waitFor(() => server.received.length === 2);
+    expect(server.received.map((r) => [r.method, r.headers["content-type"]])).toEqual([
+      ["DELETE", undefined],
+      ["POST", "application/vnd.orders+json"],
+    ]);
+  });
+
   test("delete: a null value with a schema (JsonConverter schemas.enable=true writes an envelope) is a DELETE too", async () => {
     await using server = endpoint();
     const converters = jsonConverters();
