@@ -158,6 +158,43 @@ describe("behavior.on.null.values", () => {
     expect(server.received[0]!.body).toBe("[v]");
   });
 
+  // Review69: with delete and a URL without ${key}, every tombstone was a DELETE of the collection URL
+  // (`DELETE /items`), and a null-key tombstone one of `/items?id=`: neither names the record's resource.
+  test("delete needs ${key} in the url or sink.forward.key.header: a DELETE names the record's resource", () => {
+    const message =
+      "behavior.on.null.values=delete needs ${key} in url or sink.forward.key.header: a DELETE must name the record's resource, not the url alone";
+    expect(validationErrors({ "behavior.on.null.values": "delete", url: "http://127.0.0.1/items" })).toEqual([
+      ["behavior.on.null.values", [message]],
+    ]);
+    expect(validationErrors({ "behavior.on.null.values": "delete", url: "http://127.0.0.1/items?id=${key}" })).toEqual(
+      [],
+    );
+    expect(
+      validationErrors({
+        "behavior.on.null.values": "Delete",
+        url: "http://127.0.0.1/items",
+        "sink.forward.key.header": "X-Key",
+      }),
+    ).toEqual([]);
+    expect(validationErrors({ "behavior.on.null.values": "send", url: "http://127.0.0.1/items" })).toEqual([]);
+  });
+
+  test("delete: a tombstone without a key is a data error, never a DELETE of the url alone", async () => {
+    await using server = endpoint();
+    await using h = harness(
+      { url: server.url("/items?id=${key}"), "behavior.on.null.values": "delete", "sink.flush-buffer.timeout": "0" },
+      { converters: stringConverters() },
+    );
+    await h.task.put([record(0, 0, null), record(0, 1, null, { key: "b" })]);
+    await waitFor(() => server.received.length === 1 && h.errant.length === 1);
+    expect(server.received.map((r) => [r.method, r.path])).toEqual([["DELETE", "/items?id=b"]]);
+    expect(h.errant[0]!.record.kafkaOffset).toBe(0);
+    expect(h.errant[0]!.error).toBeInstanceOf(DataError);
+    expect(h.errant[0]!.error.message).toBe(
+      "The record's value and key are null: its DELETE (behavior.on.null.values=delete) would name no resource",
+    );
+  });
+
   test("validation refuses another value", () => {
     expect(validationErrors({ "behavior.on.null.values": "log" })).toEqual([
       [
