@@ -179,19 +179,19 @@ describe("behavior.on.null.values", () => {
     expect(validationErrors({ "behavior.on.null.values": "send", url: "http://127.0.0.1/items" })).toEqual([]);
   });
 
-  test("delete: a tombstone without a key is a data error, never a DELETE of the url alone", async () => {
+  test("delete: a tombstone without a key (null or empty) is a data error, never a DELETE of the url alone", async () => {
     await using server = endpoint();
     await using h = harness(
       { url: server.url("/items?id=${key}"), "behavior.on.null.values": "delete", "sink.flush-buffer.timeout": "0" },
       { converters: stringConverters() },
     );
-    await h.task.put([record(0, 0, null), record(0, 1, null, { key: "b" })]);
-    await waitFor(() => server.received.length === 1 && h.errant.length === 1);
+    await h.task.put([record(0, 0, null), record(0, 1, null, { key: "" }), record(0, 2, null, { key: "b" })]);
+    await waitFor(() => server.received.length === 1 && h.errant.length === 2);
     expect(server.received.map((r) => [r.method, r.path])).toEqual([["DELETE", "/items?id=b"]]);
-    expect(h.errant[0]!.record.kafkaOffset).toBe(0);
+    expect(h.errant.map((e) => e.record.kafkaOffset)).toEqual([0, 1]);
     expect(h.errant[0]!.error).toBeInstanceOf(DataError);
-    expect(h.errant[0]!.error.message).toBe(
-      "The record's value and key are null: its DELETE (behavior.on.null.values=delete) would name no resource",
+    expect(h.errant[1]!.error.message).toBe(
+      "The record's value is null and its key null or empty: its DELETE (behavior.on.null.values=delete) would name no resource",
     );
   });
 
