@@ -14,6 +14,9 @@ export const httpUrl: Validator<string | null> = (url) => {
   if (url === null || url === "") return url === "" ? "String may not be empty" : undefined;
   const unknown = url.match(/\$\{(?!topic\}|partition\}|key\})[^}]*\}/);
   if (unknown) return `Unknown placeholder ${unknown[0]}; use \${topic}, \${partition} or \${key}`;
+  if (/\$\{(topic|partition|key)\}/.test(authorityOf(url))) {
+    return "${topic}, ${partition} and ${key} are only allowed in the path, query or fragment: in the host, port or user info a record would choose where the request and its credentials go";
+  }
   try {
     const parsed = new URL(url.replace(/\$\{(topic|partition|key)\}/g, "x"));
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return "The URL must use http or https";
@@ -22,6 +25,18 @@ export const httpUrl: Validator<string | null> = (url) => {
   }
   return undefined;
 };
+
+/**
+ * The authority (user info, host, port) of an http(s) URL as the WHATWG parser finds it: after the
+ * scheme and any slashes or backslashes, up to the first `/`, `\`, `?` or `#`.
+ */
+function authorityOf(url: string): string {
+  // The parser drops tabs and newlines anywhere and leading controls and spaces.
+  const cleaned = url.replace(/[\t\n\r]/g, "").replace(/^[\u0000-\u0020]+/, "");
+  const rest = cleaned.replace(/^[a-z][a-z0-9+.-]*:[/\\]*/i, "");
+  const end = rest.search(/[/\\?#]/);
+  return end < 0 ? rest : rest.slice(0, end);
+}
 
 /** The OIDC token endpoint: an http or https URL, no placeholders (unset or empty: no OIDC). */
 export const tokenEndpointUrl: Validator<string | null> = (url) => {

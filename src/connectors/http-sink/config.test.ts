@@ -9,6 +9,9 @@ import { httpSink } from "./index.ts";
 import { authorizationValue, sinkSettings } from "./settings.ts";
 import { validationErrors } from "./test-support.ts";
 
+const AUTHORITY =
+  "${topic}, ${partition} and ${key} are only allowed in the path, query or fragment: in the host, port or user info a record would choose where the request and its credentials go";
+
 describe("httpSinkConfig", () => {
   test("every key is accepted bare, with http. and with flink.connector.http.; the bare name wins", () => {
     const parsed = httpSinkConfig.parse({
@@ -80,6 +83,15 @@ describe("httpSinkConfig", () => {
     ["ftp://h/x", "The URL must use http or https"],
     ["http://h/${offset}", "Unknown placeholder ${offset}; use ${topic}, ${partition} or ${key}"],
     ["not a url", "Not a valid URL"],
+    // Review69 (LEFT by sinkp7): a placeholder in the authority let a record choose the host that gets the credentials.
+    ["http://${key}.example.internal/in", AUTHORITY],
+    ["https://api-${topic}.example.internal/in", AUTHORITY],
+    ["http://api.example.internal:${partition}/in", AUTHORITY],
+    ["http://${key}@api.example.internal/in", AUTHORITY],
+    ["http:${key}/in", AUTHORITY],
+    ["http:/\t/${key}/in", AUTHORITY],
+    ["http:\\\\${key}\\in", AUTHORITY],
+    ["http://api.example.internal/${key}@x?h=${key}.example#${key}", undefined],
   ])("url %p", (url, error) => {
     const errors = httpSinkConfig.validate({ url }).get("url")!.errors;
     expect(errors).toEqual(error ? [`Invalid value ${url} for configuration url: ${error}`] : []);

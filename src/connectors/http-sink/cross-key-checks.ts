@@ -7,7 +7,8 @@ import * as checks from "./config-checks.ts";
 
 /**
  * Cross-key checks: mTLS needs both files, the key being the certificate's; OIDC needs both the
- * request and the endpoint; every `sink.header.*` is a header an HTTP client can send (headerErrors).
+ * request and the endpoint; every `sink.header.*` is a header an HTTP client can send (headerErrors);
+ * behavior.on.null.values=delete has the key in the URL or a header.
  */
 export function crossKeyErrors(raw: RawConfig): { key: string; message: string }[] {
   const c = httpSinkConfig.parse(raw);
@@ -28,6 +29,15 @@ export function crossKeyErrors(raw: RawConfig): { key: string; message: string }
     errors.push({
       key: missing,
       message: "OIDC needs both security.oidc.token.request and security.oidc.token.endpoint.url",
+    });
+  }
+  // A DELETE of the url alone (`DELETE /items`) would remove the collection, not the record's resource.
+  const keyed = (c.url ?? "").includes("${key}") || c["sink.forward.key.header"] !== "";
+  if (c["behavior.on.null.values"].toLowerCase() === "delete" && !keyed) {
+    errors.push({
+      key: "behavior.on.null.values",
+      message:
+        "behavior.on.null.values=delete needs ${key} in url or sink.forward.key.header: a DELETE must name the record's resource, not the url alone",
     });
   }
   return errors;

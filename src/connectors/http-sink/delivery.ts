@@ -205,9 +205,10 @@ export class HttpDelivery {
       // One value per header name, case-insensitively. What the connector's config says wins over what
       // a producer put in a record (forwarded headers, CloudEvents attributes), and the OIDC token over both.
       const merged = new Map<string, [string, string]>();
-      if (request.method === undefined) for (const h of this.s.defaultHeaders) merged.set(h[0].toLowerCase(), h);
+      for (const h of this.s.defaultHeaders) merged.set(h[0].toLowerCase(), h);
       for (const h of request.headers) merged.set(h[0].toLowerCase(), h);
       for (const h of this.s.headers) merged.set(h[0].toLowerCase(), h);
+      if (request.method !== undefined) merged.delete("content-type"); // a tombstone's DELETE has no body
       let token: string | undefined;
       if (this.s.tokens) {
         try {

@@ -95,6 +95,28 @@ describe("behavior.on.null.values", () => {
     expect(h.task.preCommit([{ ...tp, offset: 4 }])).toEqual([{ ...tp, offset: 4 }]);
   });
 
+  // Review69: a configured or forwarded Content-Type went out on the DELETE, which has no body.
+  test("delete: no Content-Type on the DELETE, also with sink.header.Content-Type or a forwarded one", async () => {
+    await using server = endpoint();
+    await using h = harness(
+      {
+        url: server.url("/items/${key}"),
+        "behavior.on.null.values": "delete",
+        "sink.header.Content-Type": "application/vnd.orders+json",
+        "sink.forward.headers": "*",
+        "sink.flush-buffer.timeout": "0",
+      },
+      { converters: stringConverters() },
+    );
+    const headers: [string, string][] = [["Content-Type", "text/csv"]];
+    await h.task.put([record(0, 0, null, { key: "a", headers }), record(0, 1, "v", { key: "a" })]);
+    await waitFor(() => server.received.length === 2);
+    expect(server.received.map((r) => [r.method, r.headers["content-type"]])).toEqual([
+      ["DELETE", undefined],
+      ["POST", "application/vnd.orders+json"],
+    ]);
+  });
+
   test("delete: a null value with a schema (JsonConverter schemas.enable=true writes an envelope) is a DELETE too", async () => {
     await using server = endpoint();
     const converters = jsonConverters();
@@ -134,6 +156,43 @@ describe("behavior.on.null.values", () => {
       "The record's value is null (a tombstone) and behavior.on.null.values is fail",
     );
     expect(server.received[0]!.body).toBe("[v]");
+  });
+
+  // Review69: with delete and a URL without ${key}, every tombstone was a DELETE of the collection URL
+  // (`DELETE /items`), and a null-key tombstone one of `/items?id=`: neither names the record's resource.
+  test("delete needs ${key} in the url or sink.forward.key.header: a DELETE names the record's resource", () => {
+    const message =
+      "behavior.on.null.values=delete needs ${key} in url or sink.forward.key.header: a DELETE must name the record's resource, not the url alone";
+    expect(validationErrors({ "behavior.on.null.values": "delete", url: "http://127.0.0.1/items" })).toEqual([
+      ["behavior.on.null.values", [message]],
+    ]);
+    expect(validationErrors({ "behavior.on.null.values": "delete", url: "http://127.0.0.1/items?id=${key}" })).toEqual(
+      [],
+    );
+    expect(
+      validationErrors({
+        "behavior.on.null.values": "Delete",
+        url: "http://127.0.0.1/items",
+        "sink.forward.key.header": "X-Key",
+      }),
+    ).toEqual([]);
+    expect(validationErrors({ "behavior.on.null.values": "send", url: "http://127.0.0.1/items" })).toEqual([]);
+  });
+
+  test("delete: a tombstone without a key (null or empty) is a data error, never a DELETE of the url alone", async () => {
+    await using server = endpoint();
+    await using h = harness(
+      { url: server.url("/items?id=${key}"), "behavior.on.null.values": "delete", "sink.flush-buffer.timeout": "0" },
+      { converters: stringConverters() },
+    );
+    await h.task.put([record(0, 0, null), record(0, 1, null, { key: "" }), record(0, 2, null, { key: "b" })]);
+    await waitFor(() => server.received.length === 1 && h.errant.length === 2);
+    expect(server.received.map((r) => [r.method, r.path])).toEqual([["DELETE", "/items?id=b"]]);
+    expect(h.errant.map((e) => e.record.kafkaOffset)).toEqual([0, 1]);
+    expect(h.errant[0]!.error).toBeInstanceOf(DataError);
+    expect(h.errant[1]!.error.message).toBe(
+      "The record's value is null and its key null or empty: its DELETE (behavior.on.null.values=delete) would name no resource",
+    );
   });
 
   test("validation refuses another value", () => {

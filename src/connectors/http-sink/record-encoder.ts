@@ -54,6 +54,8 @@ export interface EncodedRecord {
 }
 
 const text = new TextDecoder();
+const KEYLESS_DELETE =
+  "The record's value is null and its key null or empty: its DELETE (behavior.on.null.values=delete) would name no resource";
 const utf8 = new TextEncoder();
 
 /** Converters whose output is bytes, not text: ByteArrayConverter and the number and boolean converters. */
@@ -147,6 +149,7 @@ export class RecordEncoder {
     );
     const headers = this.perRecordHeaders ? this.ownHeaders(record, key) : [];
     const remove = this.s.deleteNullValues === true && (record.value === null || record.value === undefined);
+    if (remove && !key()) throw new DataError(KEYLESS_DELETE);
     const route = this.template.templated || headers.length > 0 ? `${url}\n${JSON.stringify(headers)}` : "";
     return {
       record,

@@ -6,7 +6,8 @@
  * segment with `.` or `..` (also `%2e`, in case a server decodes twice); a null or empty value that
  * is a whole path segment (`/items/${key}` would become `/items/`, the collection); a path segment
  * holding a placeholder that comes out `.`, `..` or empty with its literal text (`/items/.${key}`
- * with an empty key); a filled URL that does not parse (an empty key as the host). In the query
+ * with an empty key); a filled URL that does not parse (validation keeps placeholders out of the
+ * authority, so a record never chooses the host; this is the last guard). In the query
  * and fragment a value is data.
  */
 import { DataError } from "../../errors.ts";
@@ -15,6 +16,7 @@ import { redactUrl } from "../../http/http-client.ts";
 export type Placeholder = "topic" | "partition" | "key";
 
 const PLACEHOLDER = /\$\{(topic|partition|key)\}/g;
+const PLACEHOLDER_TEST = /\$\{(topic|partition|key)\}/;
 /** `.` and `..`, also percent-encoded: URL parsing would take them as a step up the path. */
 const DOT_SEGMENT = /^(\.|%2e){1,2}$/i;
 
@@ -22,14 +24,17 @@ export class UrlTemplate {
   readonly templated: boolean;
   /** Where the template's path ends: a placeholder before it fills a path segment. */
   private readonly pathEnd: number;
-  /** Where the template's path starts (after the authority). */
-  private readonly pathStart: number;
+  /** The indexes of the path segments (split at `/`) that hold a placeholder. */
+  private readonly templatedSegments: readonly number[];
 
   constructor(private readonly url: string) {
-    this.templated = /\$\{(topic|partition|key)\}/.test(url);
+    this.templated = PLACEHOLDER_TEST.test(url);
     const queryOrFragment = url.search(/[?#]/);
     this.pathEnd = queryOrFragment < 0 ? url.length : queryOrFragment;
-    this.pathStart = pathStartOf(url);
+    this.templatedSegments = url
+      .slice(pathStartOf(url), this.pathEnd)
+      .split("/")
+      .flatMap((segment, i) => (i > 0 && PLACEHOLDER_TEST.test(segment) ? [i] : []));
   }
 
   /** The URL for a record whose placeholders have these values (a null key as ""); throws DataError. */
@@ -67,17 +72,16 @@ export class UrlTemplate {
    * template's slashes and its segments line up with the template's.
    */
   private checkSegments(url: string): void {
-    const templateSegments = this.url.slice(this.pathStart, this.pathEnd).split("/");
+    if (this.templatedSegments.length === 0) return;
     const filledSegments = url.slice(pathStartOf(url)).split(/[?#]/, 1)[0]!.split("/");
-    templateSegments.forEach((segment, i) => {
-      if (i === 0 || !PLACEHOLDER_TEST.test(segment)) return;
+    for (const i of this.templatedSegments) {
       const filled = filledSegments[i] ?? "";
       if (filled === "" || DOT_SEGMENT.test(filled)) {
         throw new DataError(
           `The URL path segment "${filled}" filled in with the record's values would be ${filled === "" ? "empty" : "a dot segment"}, another resource than the template names`,
         );
       }
-    });
+    }
   }
 }
 
@@ -87,5 +91,3 @@ function pathStartOf(url: string): number {
   const slash = url.slice(authority < 0 ? 0 : authority + 2).search(/[/?#]/);
   return slash < 0 ? url.length : (authority < 0 ? 0 : authority + 2) + slash;
 }
-
-const PLACEHOLDER_TEST = /\$\{(topic|partition|key)\}/;
