@@ -288,6 +288,8 @@ function resolve(v: Record<string, number>, nanos: bigint, zone: Zone): bigint |
   if (v.dow !== undefined && ((date.getUTCDay() + 6) % 7) + 1 !== v.dow) return null;
   date.setUTCDate(date.getUTCDate() + extraDay);
   date.setUTCHours(hour, minute, second, 0);
+  // Java reads years to ±999999999; a Date holds ±275760 only: past it, not a timestamp here.
+  if (!Number.isFinite(date.getTime())) return null;
   const ms = instantOfLocal(date.getTime(), zone);
   return BigInt(ms) * NS_PER_MS + nanos;
 }

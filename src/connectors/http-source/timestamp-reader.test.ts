@@ -154,3 +154,31 @@ test("the task skips records not newer than the offset in the pattern's reading 
   expect(records.at(-1)!.sourceOffset!.offset).toBe("02/07/2024 01:30:00");
   task.stop();
 });
+
+test("a record's timestamp beyond the years a JavaScript date holds is not a timestamp: the poll goes on, the record delivered", async () => {
+  // Year 300000 in the pattern's reading, and the last day a Date holds in a region zone: each threw a
+  // RangeError out of the poll (the task failed, and again at each restart on the same page).
+  const events = [
+    { id: 1, ts: "300000-01-01 00:00:00" },
+    { id: 2, ts: "02/07/2024 01:30:00" },
+  ];
+  using server = api(() => Response.json(events));
+  const { task } = await startTask({
+    "http.url": `${server.base}/e`,
+    "http.response.records.path": "$[*]",
+    "http.offset.mode": "TIMESTAMP",
+    "http.offset.field": "ts",
+    "http.initial.offset": "2024-07-01T22:00:00Z",
+    "http.response.record.timestamp.parser.pattern": "[yyyy-MM-dd][dd/MM/yyyy] HH:mm:ss",
+    "http.response.record.timestamp.parser.zone": "Europe/Madrid",
+  });
+  const records = (await task.poll(new AbortController().signal)) ?? [];
+  expect(records.map((r) => JSON.parse(String(r.value)).id)).toEqual([1, 2]);
+  expect(records.at(-1)!.sourceOffset!.offset).toBe("02/07/2024 01:30:00");
+  task.stop();
+  expect(
+    readerOf({ "http.response.record.timestamp.parser.pattern": "yyyy-MM-dd HH:mm:ss" })("300000-01-01 00:00:00"),
+  ).toBeNull();
+  const madrid = readerOf({ "http.response.record.timestamp.parser.zone": "Europe/Madrid" });
+  expect(iso(madrid("Sep 13 275760 00:00:00"))).toBe("+275760-09-12T22:00:00.000Z");
+});
