@@ -58,6 +58,21 @@ describe("a Java DateTimeFormatter pattern (castorm's http.response.record.times
     ["yyyy-MM-dd HH:mm:ss", "2024-01-01 10:60:00", null],
     ["yyyy-MM-dd'T'HH:mm:ss'Z'", "2024-01-01T10:00:00Z", "2024-01-01T10:00:00.000Z"],
     ["yyyy-MM-dd'T'HH:mm:ss''", "2024-01-01T10:00:00'", "2024-01-01T10:00:00.000Z"],
+    ["yyyy-MM-dd HH:mm:ss O", "2024-01-01 10:00:00 GMT+2:30", "2024-01-01T07:30:00.000Z"],
+    ["yyyy-MM-dd HH:mm:ss O", "2024-01-01 10:00:00 GMT+2:30:15", "2024-01-01T07:29:45.000Z"],
+    ["yyyy-MM-dd HH:mm:ss OOOO", "2024-01-01 10:00:00 GMT+02:30:15", "2024-01-01T07:29:45.000Z"],
+    ["yyyy-MM-dd HH:mm:ss OOOO", "2024-01-01 10:00:00 GMT+2:30", null],
+    ["yyyy-MM-dd HH:mm:ss z", "2024-01-01 10:00:00 -05:30", "2024-01-01T15:30:00.000Z"],
+    ["yyyy-MM-dd HH:mm:ss z", "2024-01-01 10:00:00 +0200", null],
+    ["yyyy-MM-dd hh:mm:ss a", "2024-01-01 00:00:00 AM", "2024-01-01T00:00:00.000Z"],
+    ["yyyy-MM-dd KK:mm a", "2024-01-01 00:30 PM", "2024-01-01T12:30:00.000Z"],
+    ["yyyy-MM-dd kk:mm:ss", "2024-01-01 00:10:00", "2024-01-01T00:10:00.000Z"],
+    ["yyyy-MM-dd HH:mm:ss", "12024-01-01 00:00:00", null],
+    ["yyyy-MM-dd HH:mm:ss", "+12024-01-01 00:00:00", "+012024-01-01T00:00:00.000Z"],
+    ["yyyyy-MM-dd HH:mm:ss", "12024-01-01 00:00:00", "+012024-01-01T00:00:00.000Z"],
+    ["yyyy-MM-dd HH:mm:ss", "0000-01-01 00:00:00", null],
+    ["uuuu-MM-dd HH:mm:ss", "0000-01-01 00:00:00", "0000-01-01T00:00:00.000Z"],
+    ["yy-MM-dd HH:mm:ss", "00-01-01 00:00:00", "2000-01-01T00:00:00.000Z"],
   ])("%s reads %p as Java does", (pattern, text, expected) => {
     expect(read(pattern, text)).toBe(expected);
   });
