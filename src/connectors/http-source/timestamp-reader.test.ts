@@ -116,6 +116,12 @@ describe("validation of the timestamp parser keys", () => {
       expect(problems(keys)).toHaveLength(1);
       expect(iso(readerOf(keys)("2024/07/01 10:00:00"))).toBe("2024-07-01T10:00:00.000Z");
     }
+    // A valid zone still applies (README: the upgrade note).
+    const zoned = {
+      "http.response.record.timestamp.parser": "NattyTimestampParser",
+      "http.response.record.timestamp.parser.zone": "Europe/Madrid",
+    };
+    expect(iso(readerOf(zoned)("2024/07/01 10:00:00"))).toBe("2024-07-01T08:00:00.000Z");
   });
 
   test("http.initial.offset and offsets set through REST are read by the configured parser", () => {
