@@ -93,6 +93,8 @@ describe("a Java DateTimeFormatter pattern (castorm's http.response.record.times
     expect(read(p, "2024-10-27 02:30:00", "Europe/Madrid")).toBe("2024-10-27T00:30:00.000Z");
     // Madrid's local mean time before 1901 was UTC-0:14:44: to the second, as Java's zone rules.
     expect(read(p, "1900-01-02 00:15:00", "Europe/Madrid")).toBe("1900-01-02T00:29:44.000Z");
+    // A year below 100 is that year (Java: -61404601569 s).
+    expect(read(p, "0024-03-01 13:59:07", "Europe/Madrid")).toBe("0024-03-01T14:13:51.000Z");
     expect(new Date(instantOfLocal(Date.UTC(2024, 2, 10, 2, 30), zoneOf("America/New_York")!)).toISOString()).toBe(
       "2024-03-10T07:30:00.000Z",
     );

@@ -81,9 +81,12 @@ function regionOffsetMs(region: string, ms: number): number {
   for (const p of formatterOf(region)!.formatToParts(at)) parts[p.type] = p.value;
   const year = parts.era === "BC" || parts.era === "B" ? 1 - Number(parts.year) : Number(parts.year);
   const [month, day, hour, minute, second] = ["month", "day", "hour", "minute", "second"].map((t) => Number(parts[t]));
-  // To the second: a local mean time's offset has seconds (Madrid's before 1901: -0:14:44).
-  const local = Date.UTC(year, month! - 1, day, hour, minute, second);
-  return local - (at.getTime() - at.getUTCMilliseconds());
+  // To the second: a local mean time's offset has seconds (Madrid's before 1901: -0:14:44). Not
+  // Date.UTC, which takes a year 0..99 as 1900..1999.
+  const local = new Date(0);
+  local.setUTCFullYear(year, month! - 1, day);
+  local.setUTCHours(hour!, minute, second);
+  return local.getTime() - (at.getTime() - at.getUTCMilliseconds());
 }
 
 /**
