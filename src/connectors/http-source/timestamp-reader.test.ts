@@ -105,6 +105,24 @@ describe("validation of the timestamp parser keys", () => {
     expect(refused({ "http.response.record.timestamp.parser": "RegexTimestampParser" })).toEqual([
       "http.response.record.timestamp.parser.regex",
     ]);
+    // EpochMillisOrDelegate → Regex → EpochMillisOrDelegate → …: the reader overflowed its stack (the
+    // task failed at start, validation with a TIMESTAMP initial offset answered 500).
+    const loop = {
+      "http.response.record.timestamp.parser.delegate": "RegexTimestampParser",
+      "http.response.record.timestamp.parser.regex": "at (.+)$",
+      "http.response.record.timestamp.parser.regex.delegate": "EpochMillisOrDelegateTimestampParser",
+    };
+    for (const parser of <Record<string, string>[]>[
+      {},
+      { "http.response.record.timestamp.parser": "RegexTimestampParser" },
+    ]) {
+      const keys = { ...loop, ...parser, "http.offset.mode": "TIMESTAMP", "http.offset.field": "ts" };
+      expect(refused({ ...keys, "http.initial.offset": "2024-01-01T00:00:00Z" })).toEqual([
+        "http.response.record.timestamp.parser.delegate",
+      ]);
+      expect(iso(readerOf(keys)("2024/07/01 10:00:00"))).toBe("2024-07-01T10:00:00.000Z");
+    }
+    expect(refused({ ...loop, "http.response.record.timestamp.parser": "EpochMillisTimestampParser" })).toEqual([]);
   });
 
   test("a config stored while these keys were ignored, with a value validation refuses, reads its timestamps as before", () => {
