@@ -106,7 +106,7 @@ describe("validation of the timestamp parser keys", () => {
       "http.response.record.timestamp.parser.regex",
     ]);
     // EpochMillisOrDelegate → Regex → EpochMillisOrDelegate → …: the reader overflowed its stack (the
-    // task failed at start, validation with a TIMESTAMP initial offset answered 500).
+    // task failed at start, validation with a TIMESTAMP initial offset threw).
     const loop = {
       "http.response.record.timestamp.parser.delegate": "RegexTimestampParser",
       "http.response.record.timestamp.parser.regex": "at (.+)$",
