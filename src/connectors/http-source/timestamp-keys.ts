@@ -105,6 +105,21 @@ const REGEX_DELEGATE = "http.response.record.timestamp.parser.regex.delegate";
 /** The values of the timestamp keys, as parsed. */
 export type TimestampKeyValues = { readonly [K in keyof typeof timestampKeys]: string | null };
 
+/**
+ * EpochMillisOrDelegateTimestampParser delegating to RegexTimestampParser, which delegates back, where
+ * the parser is one of them (unset: the first): a loop without end (castorm's recursed as well).
+ */
+function mutualDelegates(c: TimestampKeyValues): string | undefined {
+  const named = c[PARSER] === null ? undefined : parserNamed(c[PARSER]);
+  const chained =
+    named === undefined || named === "EpochMillisOrDelegateTimestampParser" || named === "RegexTimestampParser";
+  return chained &&
+    parserNamed(c[DELEGATE] ?? "") === "RegexTimestampParser" &&
+    parserNamed(c[REGEX_DELEGATE] ?? "") === "EpochMillisOrDelegateTimestampParser"
+    ? `RegexTimestampParser delegates back to EpochMillisOrDelegateTimestampParser (${REGEX_DELEGATE}): neither would ever read a timestamp`
+    : undefined;
+}
+
 /** What is wrong with the timestamp keys, each on its key (none: timestamp-reader.ts reads with them). */
 export function timestampKeyProblems(c: TimestampKeyValues): ConfigProblem[] {
   const out: ConfigProblem[] = [];
@@ -114,7 +129,7 @@ export function timestampKeyProblems(c: TimestampKeyValues): ConfigProblem[] {
   add(PARSER, parserProblem(c[PARSER]));
   const self = (name: string | null, own: ParserName) =>
     name !== null && parserNamed(name) === own ? `${own} cannot be its own delegate` : parserProblem(name);
-  add(DELEGATE, self(c[DELEGATE], "EpochMillisOrDelegateTimestampParser"));
+  add(DELEGATE, self(c[DELEGATE], "EpochMillisOrDelegateTimestampParser") ?? mutualDelegates(c));
   add(REGEX_DELEGATE, self(c[REGEX_DELEGATE], "RegexTimestampParser"));
   add(
     "http.response.record.timestamp.parser.pattern",

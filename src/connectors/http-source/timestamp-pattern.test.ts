@@ -58,6 +58,21 @@ describe("a Java DateTimeFormatter pattern (castorm's http.response.record.times
     ["yyyy-MM-dd HH:mm:ss", "2024-01-01 10:60:00", null],
     ["yyyy-MM-dd'T'HH:mm:ss'Z'", "2024-01-01T10:00:00Z", "2024-01-01T10:00:00.000Z"],
     ["yyyy-MM-dd'T'HH:mm:ss''", "2024-01-01T10:00:00'", "2024-01-01T10:00:00.000Z"],
+    ["yyyy-MM-dd HH:mm:ss O", "2024-01-01 10:00:00 GMT+2:30", "2024-01-01T07:30:00.000Z"],
+    ["yyyy-MM-dd HH:mm:ss O", "2024-01-01 10:00:00 GMT+2:30:15", "2024-01-01T07:29:45.000Z"],
+    ["yyyy-MM-dd HH:mm:ss OOOO", "2024-01-01 10:00:00 GMT+02:30:15", "2024-01-01T07:29:45.000Z"],
+    ["yyyy-MM-dd HH:mm:ss OOOO", "2024-01-01 10:00:00 GMT+2:30", null],
+    ["yyyy-MM-dd HH:mm:ss z", "2024-01-01 10:00:00 -05:30", "2024-01-01T15:30:00.000Z"],
+    ["yyyy-MM-dd HH:mm:ss z", "2024-01-01 10:00:00 +0200", null],
+    ["yyyy-MM-dd hh:mm:ss a", "2024-01-01 00:00:00 AM", "2024-01-01T00:00:00.000Z"],
+    ["yyyy-MM-dd KK:mm a", "2024-01-01 00:30 PM", "2024-01-01T12:30:00.000Z"],
+    ["yyyy-MM-dd kk:mm:ss", "2024-01-01 00:10:00", "2024-01-01T00:10:00.000Z"],
+    ["yyyy-MM-dd HH:mm:ss", "12024-01-01 00:00:00", null],
+    ["yyyy-MM-dd HH:mm:ss", "+12024-01-01 00:00:00", "+012024-01-01T00:00:00.000Z"],
+    ["yyyyy-MM-dd HH:mm:ss", "12024-01-01 00:00:00", "+012024-01-01T00:00:00.000Z"],
+    ["yyyy-MM-dd HH:mm:ss", "0000-01-01 00:00:00", null],
+    ["uuuu-MM-dd HH:mm:ss", "0000-01-01 00:00:00", "0000-01-01T00:00:00.000Z"],
+    ["yy-MM-dd HH:mm:ss", "00-01-01 00:00:00", "2000-01-01T00:00:00.000Z"],
   ])("%s reads %p as Java does", (pattern, text, expected) => {
     expect(read(pattern, text)).toBe(expected);
   });
@@ -76,6 +91,10 @@ describe("a Java DateTimeFormatter pattern (castorm's http.response.record.times
     const p = "yyyy-MM-dd HH:mm:ss";
     expect(read(p, "2024-03-31 02:30:00", "Europe/Madrid")).toBe("2024-03-31T01:30:00.000Z");
     expect(read(p, "2024-10-27 02:30:00", "Europe/Madrid")).toBe("2024-10-27T00:30:00.000Z");
+    // Madrid's local mean time before 1901 was UTC-0:14:44: to the second, as Java's zone rules.
+    expect(read(p, "1900-01-02 00:15:00", "Europe/Madrid")).toBe("1900-01-02T00:29:44.000Z");
+    // A year below 100 is that year (Java: -61404601569 s).
+    expect(read(p, "0024-03-01 13:59:07", "Europe/Madrid")).toBe("0024-03-01T14:13:51.000Z");
     expect(new Date(instantOfLocal(Date.UTC(2024, 2, 10, 2, 30), zoneOf("America/New_York")!)).toISOString()).toBe(
       "2024-03-10T07:30:00.000Z",
     );

@@ -15,20 +15,7 @@ export class PatternError extends Error {
   override name = "PatternError";
 }
 
-const MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
+const MONTHS = "January February March April May June July August September October November December".split(" ");
 const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 /** Java's short zone names (`z`) of the US zones, as regions. */
 const ZONE_NAMES: Record<string, string> = {
@@ -57,6 +44,8 @@ function fieldRegex(letter: string, count: number): string {
   switch (letter) {
     case "y":
     case "u":
+      // From 4 letters (SignStyle.EXCEEDS_PAD) a year wider than the pattern needs its `+`: `+12024`.
+      if (count >= 4) return `(\\d{${count}}|\\+\\d{${count + 1},19})`;
       return count === 1 ? "(\\d{1,19})" : count === 2 ? "(\\d{2})" : `(\\d{${count},19})`;
     case "M":
     case "L":
@@ -95,15 +84,15 @@ function fieldRegex(letter: string, count: number): string {
       if (count === 5) return "(Z|[+-]\\d{2}:\\d{2}(?::\\d{2})?)";
       throw new PatternError(`Too many pattern letters: ${letter.repeat(count)}`);
     case "O":
-      if (count === 1) return "(GMT(?:[+-]\\d{1,2}(?::\\d{2})?)?)";
-      if (count === 4) return "(GMT(?:[+-]\\d{2}:\\d{2})?)";
+      if (count === 1) return "(GMT(?:[+-]\\d{1,2}(?::\\d{2}(?::\\d{2})?)?)?)";
+      if (count === 4) return "(GMT(?:[+-]\\d{2}:\\d{2}(?::\\d{2})?)?)";
       throw new PatternError(`Pattern letter count must be 1 or 4: ${letter.repeat(count)}`);
     case "V":
       if (count !== 2) throw new PatternError(`Pattern letter count must be 2: ${letter.repeat(count)}`);
       return "([A-Za-z][A-Za-z0-9~/._+-]*|Z|[+-][0-9:]+)";
     case "z":
       if (count > 4) throw new PatternError(`Too many pattern letters: ${letter.repeat(count)}`);
-      return "([A-Za-z][A-Za-z0-9~/._+-]*)";
+      return "([A-Za-z][A-Za-z0-9~/._+-]*|[+-]\\d{2}:\\d{2}(?::\\d{2})?)";
     default:
       throw new PatternError(
         `Pattern letter ${letter} is not supported here (supported: y u M L d E a H k K h m s S n X x Z O VV z)`,
@@ -178,7 +167,8 @@ function monthLength(year: number, month: number): number {
 function textZone(letter: string, text: string): Zone | undefined {
   if (letter === "z" && ZONE_NAMES[text]) return { region: ZONE_NAMES[text]! };
   if (letter === "O" || letter === "Z") {
-    const s = text === "GMT" ? 0 : offsetSeconds(text.slice(3));
+    // `GMT+2:30` (O): one hour digit before the minutes, which an offset id (offsetSeconds) refuses.
+    const s = text === "GMT" ? 0 : offsetSeconds(text.slice(3).replace(/^([+-])(\d)(?=:)/, "$10$2"));
     return s === undefined ? undefined : { offsetSeconds: s };
   }
   return zoneOf(text);
@@ -205,6 +195,8 @@ export function parseWithPattern(pattern: CompiledPattern, text: string, zone: Z
       switch (letter) {
         case "y":
         case "u":
+          // A year of era (y) is 1 or more: `0000` is refused (uuuu reads it as the year 0).
+          if (letter === "y" && count !== 2 && Number(t) < 1) throw new PatternError("year of era");
           set("year", count === 2 ? 2000 + Number(t) : Number(t));
           continue;
         case "M":
@@ -221,13 +213,14 @@ export function parseWithPattern(pattern: CompiledPattern, text: string, zone: Z
           set("hour", Number(t));
           continue;
         case "k":
-          set("hour", Number(t) === 24 ? 0 : Number(t) > 24 || Number(t) < 1 ? 99 : Number(t));
+          // SMART resolution takes a clock hour of 0 as 0 (`00:30 AM`, `k` 00), as it does 24 and 12.
+          set("hour", Number(t) === 24 ? 0 : Number(t) > 24 ? 99 : Number(t));
           continue;
         case "K":
           set("hourOfAmPm", Number(t) > 11 ? 99 : Number(t));
           continue;
         case "h":
-          set("hourOfAmPm", Number(t) === 12 ? 0 : Number(t) > 12 || Number(t) < 1 ? 99 : Number(t));
+          set("hourOfAmPm", Number(t) === 12 ? 0 : Number(t) > 12 ? 99 : Number(t));
           continue;
         case "d":
         case "m":
@@ -288,6 +281,8 @@ function resolve(v: Record<string, number>, nanos: bigint, zone: Zone): bigint |
   if (v.dow !== undefined && ((date.getUTCDay() + 6) % 7) + 1 !== v.dow) return null;
   date.setUTCDate(date.getUTCDate() + extraDay);
   date.setUTCHours(hour, minute, second, 0);
+  // Java reads years to ±999999999; a Date holds ±275760 only: past it, not a timestamp here.
+  if (!Number.isFinite(date.getTime())) return null;
   const ms = instantOfLocal(date.getTime(), zone);
   return BigInt(ms) * NS_PER_MS + nanos;
 }

@@ -105,6 +105,24 @@ describe("validation of the timestamp parser keys", () => {
     expect(refused({ "http.response.record.timestamp.parser": "RegexTimestampParser" })).toEqual([
       "http.response.record.timestamp.parser.regex",
     ]);
+    // EpochMillisOrDelegate → Regex → EpochMillisOrDelegate → …: the reader overflowed its stack (the
+    // task failed at start, validation with a TIMESTAMP initial offset threw).
+    const loop = {
+      "http.response.record.timestamp.parser.delegate": "RegexTimestampParser",
+      "http.response.record.timestamp.parser.regex": "at (.+)$",
+      "http.response.record.timestamp.parser.regex.delegate": "EpochMillisOrDelegateTimestampParser",
+    };
+    for (const parser of <Record<string, string>[]>[
+      {},
+      { "http.response.record.timestamp.parser": "RegexTimestampParser" },
+    ]) {
+      const keys = { ...loop, ...parser, "http.offset.mode": "TIMESTAMP", "http.offset.field": "ts" };
+      expect(refused({ ...keys, "http.initial.offset": "2024-01-01T00:00:00Z" })).toEqual([
+        "http.response.record.timestamp.parser.delegate",
+      ]);
+      expect(iso(readerOf(keys)("2024/07/01 10:00:00"))).toBe("2024-07-01T10:00:00.000Z");
+    }
+    expect(refused({ ...loop, "http.response.record.timestamp.parser": "EpochMillisTimestampParser" })).toEqual([]);
   });
 
   test("a config stored while these keys were ignored, with a value validation refuses, reads its timestamps as before", () => {
@@ -116,6 +134,12 @@ describe("validation of the timestamp parser keys", () => {
       expect(problems(keys)).toHaveLength(1);
       expect(iso(readerOf(keys)("2024/07/01 10:00:00"))).toBe("2024-07-01T10:00:00.000Z");
     }
+    // A valid zone still applies (README: the upgrade note).
+    const zoned = {
+      "http.response.record.timestamp.parser": "NattyTimestampParser",
+      "http.response.record.timestamp.parser.zone": "Europe/Madrid",
+    };
+    expect(iso(readerOf(zoned)("2024/07/01 10:00:00"))).toBe("2024-07-01T08:00:00.000Z");
   });
 
   test("http.initial.offset and offsets set through REST are read by the configured parser", () => {
@@ -153,4 +177,32 @@ test("the task skips records not newer than the offset in the pattern's reading 
   expect(records.map((r) => JSON.parse(String(r.value)).id)).toEqual([2]);
   expect(records.at(-1)!.sourceOffset!.offset).toBe("02/07/2024 01:30:00");
   task.stop();
+});
+
+test("a record's timestamp beyond the years a JavaScript date holds is not a timestamp: the poll goes on, the record delivered", async () => {
+  // Year 300000 in the pattern's reading, and the last day a Date holds in a region zone: each threw a
+  // RangeError out of the poll (the task failed, and again at each restart on the same page).
+  const events = [
+    { id: 1, ts: "300000-01-01 00:00:00" },
+    { id: 2, ts: "02/07/2024 01:30:00" },
+  ];
+  using server = api(() => Response.json(events));
+  const { task } = await startTask({
+    "http.url": `${server.base}/e`,
+    "http.response.records.path": "$[*]",
+    "http.offset.mode": "TIMESTAMP",
+    "http.offset.field": "ts",
+    "http.initial.offset": "2024-07-01T22:00:00Z",
+    "http.response.record.timestamp.parser.pattern": "[yyyy-MM-dd][dd/MM/yyyy] HH:mm:ss",
+    "http.response.record.timestamp.parser.zone": "Europe/Madrid",
+  });
+  const records = (await task.poll(new AbortController().signal)) ?? [];
+  expect(records.map((r) => JSON.parse(String(r.value)).id)).toEqual([1, 2]);
+  expect(records.at(-1)!.sourceOffset!.offset).toBe("02/07/2024 01:30:00");
+  task.stop();
+  expect(
+    readerOf({ "http.response.record.timestamp.parser.pattern": "yyyy-MM-dd HH:mm:ss" })("300000-01-01 00:00:00"),
+  ).toBeNull();
+  const madrid = readerOf({ "http.response.record.timestamp.parser.zone": "Europe/Madrid" });
+  expect(iso(madrid("Sep 13 275760 00:00:00"))).toBe("+275760-09-12T22:00:00.000Z");
 });

@@ -30,16 +30,16 @@ function quartzCronProblems(raw: RawConfig): ConfigProblem[] {
     : [{ key: "http.timer.cron.expression", message: `Invalid cron expression: ${quartz}` }];
 }
 
-/**
- * With http.offset.mode=TIMESTAMP, http.initial.offset must name an instant (ISO-8601 or epoch), as
- * the REST offsets API requires of a TIMESTAMP offset (validateAlteredOffsets). A text that names
- * none sorts before every timestamp, so a typo such as month 13 would silently deliver the API's
- * whole history.
- */
 /** Whether castorm's parser keys (a parser, a pattern) decide how timestamps are read. */
 const castormParsed = (c: ReturnType<typeof httpSourceConfig.parse>) =>
   c["http.response.record.timestamp.parser"] !== null || c["http.response.record.timestamp.parser.pattern"] !== null;
 
+/**
+ * With http.offset.mode=TIMESTAMP, http.initial.offset must name an instant (ISO-8601 or epoch, or as the timestamp parser keys read it), as
+ * the REST offsets API requires of a TIMESTAMP offset (validateAlteredOffsets). A text that names
+ * none sorts before every timestamp, so a typo such as month 13 would silently deliver the API's
+ * whole history.
+ */
 function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
   const c = httpSourceConfig.parse(raw);
   const initial = c["http.initial.offset"];

@@ -70,18 +70,24 @@ export function zoneOf(id: string): Zone | undefined {
   return formatterOf(id) === undefined ? undefined : { region: id };
 }
 
-/** The offset in milliseconds of `region` at the instant `ms`. */
+const DAY_MS = 86_400_000;
+/** Instants a region's offset is looked up at: within what a Date holds (±8.64e15 ms), local time included. */
+const LOOKUP_LIMIT_MS = 8.64e15 - 2 * DAY_MS;
+
+/** The offset in milliseconds of `region` at the instant `ms` (past the lookup limit: at the limit). */
 function regionOffsetMs(region: string, ms: number): number {
   const parts: Record<string, string> = {};
-  for (const p of formatterOf(region)!.formatToParts(new Date(ms))) parts[p.type] = p.value;
+  const at = new Date(Math.min(Math.max(ms, -LOOKUP_LIMIT_MS), LOOKUP_LIMIT_MS));
+  for (const p of formatterOf(region)!.formatToParts(at)) parts[p.type] = p.value;
   const year = parts.era === "BC" || parts.era === "B" ? 1 - Number(parts.year) : Number(parts.year);
-  const local = Date.UTC(year, Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute));
-  const utc = new Date(ms);
-  utc.setUTCSeconds(0, 0);
-  return local - utc.getTime();
+  const [month, day, hour, minute, second] = ["month", "day", "hour", "minute", "second"].map((t) => Number(parts[t]));
+  // To the second: a local mean time's offset has seconds (Madrid's before 1901: -0:14:44). Not
+  // Date.UTC, which takes a year 0..99 as 1900..1999.
+  const local = new Date(0);
+  local.setUTCFullYear(year, month! - 1, day);
+  local.setUTCHours(hour!, minute, second);
+  return local.getTime() - (at.getTime() - at.getUTCMilliseconds());
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * The instant (epoch milliseconds) of the local date and time `localMs` (its fields read as UTC's)
