@@ -54,7 +54,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.oneOfIgnoreCase(["POST", "PUT"])],
     }),
     "behavior.on.null.values": key.string({
-      doc: "What a record with a null value (a tombstone) does: `ignore` = not sent, its offset committed (as Flink's pipeline, whose Kafka source formats drop null messages; the name and `ignore` default are those of Confluent's HTTP sink); `send` = sent as `null` in a batch and as an empty body in single mode (releases before this key); `delete` = a DELETE request of its own to the record's URL, without body (needs `${key}` in url or sink.forward.key.header; a tombstone with a null or empty key is a data error); `fail` = a data error, handled by errors.tolerance (dead letter queue, or task failure).",
+      doc: "What a record with a null value (a tombstone) does: `ignore` = not sent, its offset committed (as Flink's pipeline, whose Kafka source formats drop null messages; the name and `ignore` default are those of Confluent's HTTP sink); `send` = sent as `null` in a batch and as an empty body in single mode (releases before this key); `delete` = a DELETE request of its own to the record's URL, without body (needs `${key}` in url, not in its fragment, which is never sent, or sink.forward.key.header; a tombstone with a null or empty key is a data error); `fail` = a data error, handled by errors.tolerance (dead letter queue, or task failure).",
       default: "ignore",
       importance: "MEDIUM",
       group: CONNECTION,
