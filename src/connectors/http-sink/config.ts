@@ -39,7 +39,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.oneOfIgnoreCase(["json", "raw"])],
     }),
     url: key.string({
-      doc: "The endpoint URL, http or https. `${topic}`, `${partition}` and `${key}` in its path, query or fragment (never its host, port or user info: a record would choose where the credentials go) are replaced per record (URL-encoded; a string key is its text, a bytes key its unpadded base64url, an integer key its decimal text, another key what the key converter writes, base64url when not UTF-8); records are only batched together when their URL is the same. A record whose values would make a path segment `.`, `..` or empty, or the URL invalid, is a data error (errors.tolerance).",
+      doc: "The endpoint URL, http or https. `${topic}`, `${partition}` and `${key}` in its path, query or fragment (never its host, port or user info: a record would choose where the credentials go) are replaced per record (URL-encoded; a string key is its text, a bytes key its unpadded base64url, a number or boolean key its text (`42`, `2.0`, `true`), another key what the key converter writes, base64url when not UTF-8); records are only batched together when their URL is the same. A record whose values would make a path segment `.`, `..` or empty, or the URL invalid, is a data error (errors.tolerance).",
       importance: "HIGH",
       group: CONNECTION,
       width: "LONG",
@@ -54,7 +54,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.oneOfIgnoreCase(["POST", "PUT"])],
     }),
     "behavior.on.null.values": key.string({
-      doc: "What a record with a null value (a tombstone) does: `ignore` = not sent, its offset committed (as Flink's pipeline, whose Kafka source formats drop null messages; the name and `ignore` default are those of Confluent's HTTP sink); `send` = sent as `null` in a batch and as an empty body in single mode (releases before this key); `delete` = a DELETE request of its own to the record's URL, without body (needs `${key}` in url or sink.forward.key.header; a tombstone with a null or empty key is a data error); `fail` = a data error, handled by errors.tolerance (dead letter queue, or task failure).",
+      doc: "What a record with a null value (a tombstone) does: `ignore` = not sent, its offset committed (as Flink's pipeline, whose Kafka source formats drop null messages; the name and `ignore` default are those of Confluent's HTTP sink); `send` = sent as `null` in a batch and as an empty body in single mode (releases before this key); `delete` = a DELETE request of its own to the record's URL, without body (needs `${key}` in url, not in its fragment, which is never sent, or sink.forward.key.header; a tombstone with a null or empty key is a data error); `fail` = a data error, handled by errors.tolerance (dead letter queue, or task failure).",
       default: "ignore",
       importance: "MEDIUM",
       group: CONNECTION,
@@ -141,7 +141,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.atLeast(1)],
     }),
     "sink.forward.key.header": key.string({
-      doc: "When set, the name of the HTTP header carrying the record key: a string key as its text, a bytes key as unpadded base64url, an integer key as its decimal text, another key as the key converter writes it (a map as JSON; base64url when not UTF-8).",
+      doc: "When set, the name of the HTTP header carrying the record key: a string key as its text, a bytes key as unpadded base64url, a number or boolean key as its text (`42`, `2.0`, `true`), another key as the key converter writes it (a map as JSON; base64url when not UTF-8).",
       default: "",
       importance: "LOW",
       group: HEADERS,

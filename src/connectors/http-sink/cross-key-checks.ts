@@ -31,8 +31,10 @@ export function crossKeyErrors(raw: RawConfig): { key: string; message: string }
       message: "OIDC needs both security.oidc.token.request and security.oidc.token.endpoint.url",
     });
   }
-  // A DELETE of the url alone (`DELETE /items`) would remove the collection, not the record's resource.
-  const keyed = (c.url ?? "").includes("${key}") || c["sink.forward.key.header"] !== "";
+  // A DELETE of the url alone (`DELETE /items`) would remove the collection, not the record's resource;
+  // a fragment is never sent, so `${key}` there names nothing.
+  const sent = (c.url ?? "").split("#", 1)[0]!;
+  const keyed = sent.includes("${key}") || c["sink.forward.key.header"] !== "";
   if (c["behavior.on.null.values"].toLowerCase() === "delete" && !keyed) {
     errors.push({
       key: "behavior.on.null.values",

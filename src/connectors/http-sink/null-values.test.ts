@@ -179,6 +179,18 @@ describe("behavior.on.null.values", () => {
     expect(validationErrors({ "behavior.on.null.values": "send", url: "http://127.0.0.1/items" })).toEqual([]);
   });
 
+  // Review73: a URL fragment never reaches the server, so `/items#${key}` DELETEd `/items`, the collection.
+  test("delete: ${key} only in the url's fragment does not name the resource", () => {
+    const message =
+      "behavior.on.null.values=delete needs ${key} in url or sink.forward.key.header: a DELETE must name the record's resource, not the url alone";
+    expect(validationErrors({ "behavior.on.null.values": "delete", url: "http://127.0.0.1/items#${key}" })).toEqual([
+      ["behavior.on.null.values", [message]],
+    ]);
+    expect(
+      validationErrors({ "behavior.on.null.values": "delete", url: "http://127.0.0.1/items/${key}#${key}" }),
+    ).toEqual([]);
+  });
+
   test("delete: a tombstone without a key (null or empty) is a data error, never a DELETE of the url alone", async () => {
     await using server = endpoint();
     await using h = harness(

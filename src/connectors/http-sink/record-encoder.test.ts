@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { type Schema, Schemas } from "../../api/data/schema.ts";
+import { BooleanConverter } from "../../converters/boolean-converter.ts";
 import { DoubleConverter, IntegerConverter } from "../../converters/number-converters.ts";
+import { StringConverter } from "../../converters/string-converter.ts";
 import { DataError } from "../../errors.ts";
 import { endpoint, harness, jsonConverters, record, stringConverters } from "./test-support.ts";
 import { UrlTemplate } from "./url-template.ts";
@@ -182,16 +184,16 @@ describe("RecordEncoder number keys", () => {
     const converters = stringConverters();
     const ints = new IntegerConverter();
     ints.configure({}, true);
-    const doubles = new DoubleConverter();
-    doubles.configure({}, true);
-    const keyed = (offset: number, key: number, schema: Schema) => ({
+    const utf16 = new StringConverter();
+    utf16.configure({ "converter.encoding": "UTF-16" }, true);
+    const keyed = (offset: number, key: unknown, schema: Schema | null) => ({
       ...record(0, offset, "v"),
       key,
       keySchema: schema,
     });
     for (const [key, keyClass] of [
       [ints, "org.apache.kafka.connect.converters.IntegerConverter"],
-      [doubles, "org.apache.kafka.connect.converters.DoubleConverter"],
+      [utf16, "org.apache.kafka.connect.storage.StringConverter"],
     ] as const) {
       await using h = harness(
         { url: server.url("/k/${key}"), "sink.forward.key.header": "X-Key", ...fast },
@@ -200,22 +202,58 @@ describe("RecordEncoder number keys", () => {
       await h.task.put(
         key === ints
           ? [keyed(0, 128, Schemas.INT32), keyed(1, 129, Schemas.INT32)]
-          : [keyed(0, 1.5, Schemas.FLOAT64), keyed(1, 1.75, Schemas.FLOAT64)],
+          : [keyed(0, new Map([["a", 1]]), null), keyed(1, new Map([["a", 2]]), null)],
       );
       await h.task.idle();
       expect(h.errant).toEqual([]);
     }
     await waitFor(() => server.received.length === 4);
-    const b64 = (n: number) => {
-      const bytes = new Uint8Array(8);
-      new DataView(bytes.buffer).setFloat64(0, n);
-      return Buffer.from(bytes).toString("base64url");
-    };
+    // UTF-16 with its byte order mark (0xFE 0xFF), which is no UTF-8.
+    const b64 = (text: string) => Buffer.from(`\ufeff${text}`, "utf16le").swap16().toString("base64url");
     expect(server.received.map((r) => [r.path, r.headers["x-key"]])).toEqual([
       ["/k/128", "128"],
       ["/k/129", "129"],
-      [`/k/${b64(1.5)}`, b64(1.5)],
-      [`/k/${b64(1.75)}`, b64(1.75)],
+      [`/k/${b64("{a=1}")}`, b64("{a=1}")],
+      [`/k/${b64("{a=2}")}`, b64("{a=2}")],
+    ]);
+  });
+
+  // Review73: DoubleConverter's 8 bytes of 2.0 (0x40 then seven 0x00) are UTF-8, so that key was
+  // `%40%00%00%00%00%00%00%00` (and 1.5 base64url); BooleanConverter's true the control character `%01`.
+  test("a floating-point or boolean key is its text as JsonConverter and StringConverter write it", async () => {
+    await using server = endpoint();
+    const converters = stringConverters();
+    const doubles = new DoubleConverter();
+    doubles.configure({}, true);
+    const booleans = new BooleanConverter();
+    booleans.configure({}, true);
+    const keyed = (offset: number, key: number | boolean, schema: Schema) => ({
+      ...record(0, offset, "v"),
+      key,
+      keySchema: schema,
+    });
+    for (const [key, keyClass] of [
+      [doubles, "org.apache.kafka.connect.converters.DoubleConverter"],
+      [booleans, "org.apache.kafka.connect.converters.BooleanConverter"],
+    ] as const) {
+      await using h = harness(
+        { url: server.url("/k/${key}"), "sink.forward.key.header": "X-Key", ...fast },
+        { converters: { ...converters, key, keyClass } },
+      );
+      await h.task.put(
+        key === doubles
+          ? [keyed(0, 2, Schemas.FLOAT64), keyed(1, 1.5, Schemas.FLOAT64)]
+          : [keyed(0, true, Schemas.BOOLEAN), keyed(1, false, Schemas.BOOLEAN)],
+      );
+      await h.task.idle();
+      expect(h.errant).toEqual([]);
+    }
+    await waitFor(() => server.received.length === 4);
+    expect(server.received.map((r) => [r.path, r.headers["x-key"]])).toEqual([
+      ["/k/2.0", "2.0"],
+      ["/k/1.5", "1.5"],
+      ["/k/true", "true"],
+      ["/k/false", "false"],
     ]);
   });
 });
