@@ -9,13 +9,13 @@
  * zone in the text counts; without one the text is in the configured zone (zone-id.ts).
  * Used by timestamp-reader.ts.
  */
+import { MONTHS } from "../../transforms/util/date-pattern.ts";
 import { instantOfLocal, offsetSeconds, type Zone, zoneOf } from "./zone-id.ts";
 
 export class PatternError extends Error {
   override name = "PatternError";
 }
 
-const MONTHS = "January February March April May June July August September October November December".split(" ");
 const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 /** Java's short zone names (`z`) of the US zones, as regions. */
 const ZONE_NAMES: Record<string, string> = {

@@ -9,6 +9,7 @@
  * refuses (timestampKeyProblems) read as none set, in the zone when it is one: a stored config's.
  * Used by offsets.ts (through the task and the connector) and validation-only.ts.
  */
+import { compileJavaRegex } from "../../transforms/util/java-regex.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { epochNanos } from "./instant.ts";
 import type { OffsetValue } from "./offsets.ts";
@@ -62,7 +63,9 @@ function parserOf(name: ParserName, c: TimestampSettings, zone: Zone): TextReade
       return (text) => epochMillis(text) ?? delegate(text);
     }
     case "RegexTimestampParser": {
-      const regex = new RegExp(c["http.response.record.timestamp.parser.regex"] ?? "(.*)");
+      // A Java regex (keys validation refuses one that cannot be run: the reader is not built with it).
+      const regex = compileJavaRegex(c["http.response.record.timestamp.parser.regex"] ?? "(.*)");
+      const group1 = regex.groups[1]!;
       const delegateName = parserNamed(c["http.response.record.timestamp.parser.regex.delegate"] ?? "");
       const delegate = parserOf(
         delegateName === undefined || delegateName === "RegexTimestampParser"
@@ -72,7 +75,7 @@ function parserOf(name: ParserName, c: TimestampSettings, zone: Zone): TextReade
         zone,
       );
       return (text) => {
-        const group = regex.exec(text)?.[1];
+        const group = regex.find.exec(text)?.[group1];
         return group === undefined ? null : delegate(group);
       };
     }
