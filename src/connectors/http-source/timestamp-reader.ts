@@ -109,14 +109,18 @@ export function instantReader(c: TimestampSettings): InstantReader {
 }
 
 const REMEMBERED = 1024;
+/** Longer texts are read each time, not kept: 1024 long strings would hold memory a page does not need. */
+export const REMEMBERED_TEXT_LENGTH = 64;
 
 /**
  * `read` with its last answers remembered: a page's records are compared with the poll's offset and
  * the best so far again and again, and a region zone's reading asks Intl for offsets (microseconds each).
+ * Exported for its test.
  */
-function remembered(read: InstantReader): InstantReader {
+export function remembered(read: InstantReader): InstantReader {
   const answers = new Map<OffsetValue, bigint | null>();
   return (value) => {
+    if (typeof value === "string" && value.length > REMEMBERED_TEXT_LENGTH) return read(value);
     const known = answers.get(value);
     if (known !== undefined || answers.has(value)) return known ?? null;
     const answer = read(value);
