@@ -108,6 +108,55 @@ export function instantReader(c: TimestampSettings): InstantReader {
   });
 }
 
+/** What a parser reads, in words (the error of a text it does not read names the configured one). */
+function parserForm(name: ParserName, c: TimestampSettings): string {
+  const pattern = () =>
+    `the pattern ${JSON.stringify(c["http.response.record.timestamp.parser.pattern"] ?? CASTORM_PATTERN)}`;
+  switch (name) {
+    case "EpochMillisTimestampParser":
+      return "epoch milliseconds";
+    case "DateTimeFormatterTimestampParser":
+      return pattern();
+    case "EpochMillisOrDelegateTimestampParser": {
+      const named = parserNamed(c["http.response.record.timestamp.parser.delegate"] ?? "");
+      const delegate =
+        named === undefined || named === "EpochMillisOrDelegateTimestampParser" ? pattern() : parserForm(named, c);
+      return `epoch milliseconds or ${delegate}`;
+    }
+    case "RegexTimestampParser": {
+      const named = parserNamed(c["http.response.record.timestamp.parser.regex.delegate"] ?? "");
+      const delegate = parserForm(
+        named === undefined || named === "RegexTimestampParser" ? "DateTimeFormatterTimestampParser" : named,
+        c,
+      );
+      return `group 1 of the regex ${JSON.stringify(c["http.response.record.timestamp.parser.regex"] ?? "(.*)")} read as ${delegate}`;
+    }
+  }
+}
+
+/**
+ * The configured parser's texts in words (`epoch milliseconds or the pattern "dd/MM/yyyy HH:mm"
+ * (EpochMillisOrDelegateTimestampParser)`), or undefined when instantReader(c) reads without parser keys.
+ */
+export function parserKeysForm(c: TimestampSettings): string | undefined {
+  const named = c["http.response.record.timestamp.parser"];
+  const pattern = c["http.response.record.timestamp.parser.pattern"];
+  const delegate = parserNamed(c["http.response.record.timestamp.parser.delegate"] ?? "");
+  if (
+    timestampKeyProblems(c).length > 0 ||
+    (named === null && pattern === null && delegate === "DateTimeFormatterTimestampParser")
+  )
+    return undefined;
+  const parser = parserNamed(named ?? "EpochMillisOrDelegateTimestampParser") ?? "EpochMillisOrDelegateTimestampParser";
+  return `${parserForm(parser, c)} (${parser})`;
+}
+
+/** The texts instantReader(c) reads, in words, for the error about one it does not. */
+export function timestampForm(c: TimestampSettings): string {
+  const parsed = parserKeysForm(c);
+  return parsed === undefined ? "ISO-8601 or epoch" : `${parsed}, or ISO-8601`;
+}
+
 const REMEMBERED = 1024;
 /** Longer texts are read each time, not kept: 1024 long strings would hold memory a page does not need. */
 export const REMEMBERED_TEXT_LENGTH = 64;
