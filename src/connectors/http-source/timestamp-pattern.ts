@@ -102,6 +102,43 @@ function fieldRegex(letter: string, count: number): string {
 
 const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
 
+/** A piece of the regex: a number field's is fixed-width (`MM`, `yy`, `SSS`) or variable (`M`, `y`, `yyyy`, `n`). */
+interface Part {
+  readonly source: string;
+  readonly number?: "fixed" | "variable";
+  /** The field's capture group number. */
+  readonly group?: number;
+}
+
+/** Whether a field is a number Java's adjacent value parsing counts, and of which width. */
+function numberWidth(letter: string, count: number): Part["number"] {
+  if (letter === "S") return "fixed";
+  if (letter === "n") return "variable";
+  if (letter === "y" || letter === "u") return count === 2 ? "fixed" : "variable";
+  if ("MLdHkKhms".includes(letter) && count <= 2) return count === 2 ? "fixed" : "variable";
+  return undefined;
+}
+
+/**
+ * Java's adjacent value parsing: a variable-width number directly followed by fixed-width ones
+ * leaves them their widths (`yyyyMMdd`, `Hmm`: the regex's backtracking finds the same split), but
+ * one followed, after any fixed-width ones, by another variable-width number reads greedily and
+ * never gives a digit back (NumberPrinterParser.withFixedWidth). Matched so (the capture in a
+ * lookahead, consumed by its back-reference: nothing to backtrack into), `yMdHms` reads as Java
+ * reads it and a long digit string fails at once instead of trying every split.
+ */
+function adjacentValues(parts: readonly Part[]): string[] {
+  return parts.map((part, i) => {
+    if (part.number !== "variable") return part.source;
+    let next = i + 1;
+    while (parts[next]?.number === "fixed") next++;
+    if (parts[next]?.number !== "variable") return part.source;
+    // A year of 4+ letters: more digits than its width without a `+` fail in Java (SignStyle.EXCEEDS_PAD).
+    const greedy = part.source.replace(/^\(\\d\{(\d+)\}\|/, "(\\d{$1}(?!\\d)|");
+    return `(?=${greedy})\\${part.group}`;
+  });
+}
+
 /** A compiled pattern: its regular expression and the field of each capture group. */
 export interface CompiledPattern {
   readonly regex: RegExp;
@@ -111,46 +148,47 @@ export interface CompiledPattern {
 /** Compiles a Java DateTimeFormatter pattern; throws a PatternError where Java's ofPattern would throw. */
 export function compilePattern(pattern: string): CompiledPattern {
   const fields: Field[] = [];
-  let source = "";
+  const parts: Part[] = [];
+  const add = (source: string) => parts.push({ source });
   let depth = 0;
   for (let i = 0; i < pattern.length; ) {
     const c = pattern[i]!;
     if (/[A-Za-z]/.test(c)) {
       let count = 1;
       while (pattern[i + count] === c) count++;
-      source += fieldRegex(c, count);
       fields.push({ letter: c, count });
+      parts.push({ source: fieldRegex(c, count), number: numberWidth(c, count), group: fields.length });
       i += count;
     } else if (c === "'") {
       const end = pattern.indexOf("'", i + 1);
       if (end < 0) throw new PatternError(`Pattern ends with an incomplete string literal: ${pattern}`);
-      source += end === i + 1 ? "'" : literal(pattern.slice(i + 1, end).replaceAll("''", "'"));
+      add(end === i + 1 ? "'" : literal(pattern.slice(i + 1, end).replaceAll("''", "'")));
       // `'it''s'`: a doubled quote inside a literal is one quote and the literal goes on.
       let next = end + 1;
       while (end > i + 1 && pattern[next] === "'") {
         const more = pattern.indexOf("'", next + 1);
         if (more < 0) throw new PatternError(`Pattern ends with an incomplete string literal: ${pattern}`);
-        source += `'${literal(pattern.slice(next + 1, more))}`;
+        add(`'${literal(pattern.slice(next + 1, more))}`);
         next = more + 1;
       }
       i = next;
     } else if (c === "[") {
-      source += "(?:";
+      add("(?:");
       depth++;
       i++;
     } else if (c === "]") {
       if (--depth < 0) throw new PatternError("Pattern invalid as it contains ] without previous [");
-      source += ")?";
+      add(")?");
       i++;
     } else if (c === "{" || c === "}" || c === "#") {
       throw new PatternError(`Pattern includes reserved character: '${c}'`);
     } else {
-      source += literal(c);
+      add(literal(c));
       i++;
     }
   }
-  while (depth-- > 0) source += ")?";
-  return { regex: new RegExp(`^${source}$`), fields };
+  while (depth-- > 0) add(")?");
+  return { regex: new RegExp(`^${adjacentValues(parts).join("")}$`), fields };
 }
 
 const NS_PER_MS = 1_000_000n;
