@@ -13,14 +13,15 @@ import { checkedConfig } from "./config-rules.ts";
 import { compactSplitNames } from "./headers.ts";
 import { type OffsetMode, validateAlteredOffsets } from "./offsets.ts";
 import { releaseConnectorThrottle } from "./rate-limit.ts";
-import { type InstantReader, instantReader } from "./timestamp-reader.ts";
+import { type InstantReader, instantReader, timestampForm } from "./timestamp-reader.ts";
 
-/** How the config reads TIMESTAMP offsets; a config that does not parse reads them as before its keys. */
-function readerOf(config: Config): InstantReader | undefined {
+/** How the config reads TIMESTAMP offsets, and in words; a config that does not parse reads them as before its keys. */
+function readingOf(config: Config): { read?: InstantReader; form?: string } {
   try {
-    return instantReader(httpSourceConfig.parse(config));
+    const c = httpSourceConfig.parse(config);
+    return { read: instantReader(c), form: timestampForm(c) };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -50,7 +51,8 @@ export class HttpSourceConnector implements SourceConnector {
 
   alterOffsets(config: Config, offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>): boolean {
     const mode = (config["http.offset.mode"] ?? "NONE").trim().toUpperCase() as OffsetMode;
-    validateAlteredOffsets(mode, offsets, readerOf(config));
+    const { read, form } = readingOf(config);
+    validateAlteredOffsets(mode, offsets, read, form);
     return true;
   }
 }

@@ -241,6 +241,7 @@ export function validateAlteredOffsets(
   mode: OffsetMode,
   offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>,
   read: InstantReader = epochNanos,
+  form = "ISO-8601 or epoch",
 ): void {
   for (const { partition, offset } of offsets) {
     if (!(PARTITION_URL in partition) || typeof partition[PARTITION_URL] !== "string")
@@ -249,7 +250,7 @@ export function validateAlteredOffsets(
     const decoded = decodeOffset(offset);
     if (mode === "TIMESTAMP" && decoded.offset !== null && decoded.offset !== "" && read(decoded.offset) === null)
       throw new ConnectError(
-        `The 'offset' ${JSON.stringify(decoded.offset)} is not a timestamp (ISO-8601 or epoch) as http.offset.mode=TIMESTAMP needs`,
+        `The 'offset' ${JSON.stringify(decoded.offset)} is not a timestamp (${form}) as http.offset.mode=TIMESTAMP needs`,
       );
   }
 }

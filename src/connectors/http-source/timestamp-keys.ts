@@ -7,6 +7,7 @@
  */
 import { key } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
+import { compileJavaRegex, type JavaPattern } from "../../transforms/util/java-regex.ts";
 import { compilePattern } from "./timestamp-pattern.ts";
 import { zoneOf } from "./zone-id.ts";
 
@@ -49,16 +50,16 @@ function zoneProblem(zone: string | null): string | undefined {
 
 function regexProblem(regex: string | null): string | undefined {
   if (regex === null) return undefined;
-  let compiled: RegExp;
+  let compiled: JavaPattern;
   try {
-    compiled = new RegExp(regex);
+    // A Java regex (castorm's Pattern.compile): `\Q…\E`, `(?i)`, `\A`, possessive quantifiers mean what
+    // they mean in Java; what cannot be run here is refused with the reason.
+    compiled = compileJavaRegex(regex);
   } catch (error) {
     return `Invalid regular expression: ${(error as Error).message}`;
   }
   // castorm takes group 1 of the first match: a regex without one would fail every record.
-  return new RegExp(`${compiled.source}|`).exec("")!.length > 1
-    ? undefined
-    : "The regex needs a capturing group (…): the timestamp is its group 1";
+  return compiled.groups.length > 1 ? undefined : "The regex needs a capturing group (…): the timestamp is its group 1";
 }
 
 export const timestampKeys = {
@@ -85,7 +86,7 @@ export const timestampKeys = {
     group: G,
   }),
   "http.response.record.timestamp.parser.regex": key.string({
-    doc: "RegexTimestampParser: a regular expression whose group 1, in the first match, is the timestamp (the rest of the text around it ignored); a text without a match is not a timestamp.",
+    doc: "RegexTimestampParser: a Java regular expression (castorm's java.util.regex; `\\Q…\\E`, `(?i)`, `\\A`, `\\Z`, possessive quantifiers read as Java reads them, syntax that cannot be run here refused) whose group 1, in the first match, is the timestamp (the rest of the text around it ignored); a text without a match is not a timestamp.",
     default: null,
     group: G,
   }),

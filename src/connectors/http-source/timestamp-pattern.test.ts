@@ -124,3 +124,29 @@ describe("zoneOf (Java's ZoneId.of)", () => {
       expect(zoneOf(refused)).toBeUndefined();
   });
 });
+
+// Java's adjacent value parsing (checked with Java 17's LocalDateTime.parse): a variable-width number
+// followed by another reads greedily and gives no digit back; one followed by fixed widths only leaves them theirs.
+test.each([
+  ["yMdHms", "20240102030405", null],
+  ["yMd", "2024011", null],
+  ["yMMddH", "2024010203", null],
+  ["yyyyMdHm", "2024010203", null],
+  ["dMyyyy H", "152024 3", null],
+  ["y-M-d H:m:s", "2024-1-2 3:4:5", "2024-01-02T03:04:05.000Z"],
+  ["yyyyMMddHHmmss", "20240102030405", "2024-01-02T03:04:05.000Z"],
+  ["Hmm d/M/y", "930 1/2/2024", "2024-02-01T09:30:00.000Z"],
+])("adjacent numbers: %p reads %p as Java does (%p)", (pattern, text, expected) => {
+  expect(read(pattern, text)).toBe(expected);
+});
+
+test("adjacent variable-width numbers are matched without backtracking: a 200-digit text fails at once", () => {
+  // Each field but the last is a capture in a lookahead consumed by its back-reference (atomic): the
+  // regex tried every split of the digits among the six fields before.
+  const { regex } = compilePattern("yMdHms");
+  expect(regex.source).toBe(
+    "^(?=(\\d{1,19}))\\1(?=(\\d{1,19}))\\2(?=(\\d{1,19}))\\3(?=(\\d{1,19}))\\4(?=(\\d{1,19}))\\5(\\d{1,19})$",
+  );
+  expect(read("yMdHms", "1".repeat(200))).toBeNull();
+  expect(read("yyyyMdHm", `+${"1".repeat(200)}`)).toBeNull();
+});

@@ -9,13 +9,14 @@
  * zone in the text counts; without one the text is in the configured zone (zone-id.ts).
  * Used by timestamp-reader.ts.
  */
+import { MONTHS } from "../../transforms/util/date-pattern.ts";
+import { adjacentValues, numberWidth, type Part } from "./timestamp-adjacent.ts";
 import { instantOfLocal, offsetSeconds, type Zone, zoneOf } from "./zone-id.ts";
 
 export class PatternError extends Error {
   override name = "PatternError";
 }
 
-const MONTHS = "January February March April May June July August September October November December".split(" ");
 const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 /** Java's short zone names (`z`) of the US zones, as regions. */
 const ZONE_NAMES: Record<string, string> = {
@@ -111,46 +112,47 @@ export interface CompiledPattern {
 /** Compiles a Java DateTimeFormatter pattern; throws a PatternError where Java's ofPattern would throw. */
 export function compilePattern(pattern: string): CompiledPattern {
   const fields: Field[] = [];
-  let source = "";
+  const parts: Part[] = [];
+  const add = (source: string) => parts.push({ source });
   let depth = 0;
   for (let i = 0; i < pattern.length; ) {
     const c = pattern[i]!;
     if (/[A-Za-z]/.test(c)) {
       let count = 1;
       while (pattern[i + count] === c) count++;
-      source += fieldRegex(c, count);
       fields.push({ letter: c, count });
+      parts.push({ source: fieldRegex(c, count), number: numberWidth(c, count), group: fields.length });
       i += count;
     } else if (c === "'") {
       const end = pattern.indexOf("'", i + 1);
       if (end < 0) throw new PatternError(`Pattern ends with an incomplete string literal: ${pattern}`);
-      source += end === i + 1 ? "'" : literal(pattern.slice(i + 1, end).replaceAll("''", "'"));
+      add(end === i + 1 ? "'" : literal(pattern.slice(i + 1, end).replaceAll("''", "'")));
       // `'it''s'`: a doubled quote inside a literal is one quote and the literal goes on.
       let next = end + 1;
       while (end > i + 1 && pattern[next] === "'") {
         const more = pattern.indexOf("'", next + 1);
         if (more < 0) throw new PatternError(`Pattern ends with an incomplete string literal: ${pattern}`);
-        source += `'${literal(pattern.slice(next + 1, more))}`;
+        add(`'${literal(pattern.slice(next + 1, more))}`);
         next = more + 1;
       }
       i = next;
     } else if (c === "[") {
-      source += "(?:";
+      add("(?:");
       depth++;
       i++;
     } else if (c === "]") {
       if (--depth < 0) throw new PatternError("Pattern invalid as it contains ] without previous [");
-      source += ")?";
+      add(")?");
       i++;
     } else if (c === "{" || c === "}" || c === "#") {
       throw new PatternError(`Pattern includes reserved character: '${c}'`);
     } else {
-      source += literal(c);
+      add(literal(c));
       i++;
     }
   }
-  while (depth-- > 0) source += ")?";
-  return { regex: new RegExp(`^${source}$`), fields };
+  while (depth-- > 0) add(")?");
+  return { regex: new RegExp(`^${adjacentValues(parts).join("")}$`), fields };
 }
 
 const NS_PER_MS = 1_000_000n;

@@ -9,6 +9,7 @@
  * refuses (timestampKeyProblems) read as none set, in the zone when it is one: a stored config's.
  * Used by offsets.ts (through the task and the connector) and validation-only.ts.
  */
+import { compileJavaRegex } from "../../transforms/util/java-regex.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { epochNanos } from "./instant.ts";
 import type { OffsetValue } from "./offsets.ts";
@@ -62,7 +63,9 @@ function parserOf(name: ParserName, c: TimestampSettings, zone: Zone): TextReade
       return (text) => epochMillis(text) ?? delegate(text);
     }
     case "RegexTimestampParser": {
-      const regex = new RegExp(c["http.response.record.timestamp.parser.regex"] ?? "(.*)");
+      // A Java regex (keys validation refuses one that cannot be run: the reader is not built with it).
+      const regex = compileJavaRegex(c["http.response.record.timestamp.parser.regex"] ?? "(.*)");
+      const group1 = regex.groups[1]!;
       const delegateName = parserNamed(c["http.response.record.timestamp.parser.regex.delegate"] ?? "");
       const delegate = parserOf(
         delegateName === undefined || delegateName === "RegexTimestampParser"
@@ -72,7 +75,7 @@ function parserOf(name: ParserName, c: TimestampSettings, zone: Zone): TextReade
         zone,
       );
       return (text) => {
-        const group = regex.exec(text)?.[1];
+        const group = regex.find.exec(text)?.[group1];
         return group === undefined ? null : delegate(group);
       };
     }
@@ -105,15 +108,68 @@ export function instantReader(c: TimestampSettings): InstantReader {
   });
 }
 
+/** What a parser reads, in words (the error of a text it does not read names the configured one). */
+function parserForm(name: ParserName, c: TimestampSettings): string {
+  const pattern = () =>
+    `the pattern ${JSON.stringify(c["http.response.record.timestamp.parser.pattern"] ?? CASTORM_PATTERN)}`;
+  switch (name) {
+    case "EpochMillisTimestampParser":
+      return "epoch milliseconds";
+    case "DateTimeFormatterTimestampParser":
+      return pattern();
+    case "EpochMillisOrDelegateTimestampParser": {
+      const named = parserNamed(c["http.response.record.timestamp.parser.delegate"] ?? "");
+      const delegate =
+        named === undefined || named === "EpochMillisOrDelegateTimestampParser" ? pattern() : parserForm(named, c);
+      return `epoch milliseconds or ${delegate}`;
+    }
+    case "RegexTimestampParser": {
+      const named = parserNamed(c["http.response.record.timestamp.parser.regex.delegate"] ?? "");
+      const delegate = parserForm(
+        named === undefined || named === "RegexTimestampParser" ? "DateTimeFormatterTimestampParser" : named,
+        c,
+      );
+      return `group 1 of the regex ${JSON.stringify(c["http.response.record.timestamp.parser.regex"] ?? "(.*)")} read as ${delegate}`;
+    }
+  }
+}
+
+/**
+ * The configured parser's texts in words (`epoch milliseconds or the pattern "dd/MM/yyyy HH:mm"
+ * (EpochMillisOrDelegateTimestampParser)`), or undefined when instantReader(c) reads without parser keys.
+ */
+export function parserKeysForm(c: TimestampSettings): string | undefined {
+  const named = c["http.response.record.timestamp.parser"];
+  const pattern = c["http.response.record.timestamp.parser.pattern"];
+  const delegate = parserNamed(c["http.response.record.timestamp.parser.delegate"] ?? "");
+  if (
+    timestampKeyProblems(c).length > 0 ||
+    (named === null && pattern === null && delegate === "DateTimeFormatterTimestampParser")
+  )
+    return undefined;
+  const parser = parserNamed(named ?? "EpochMillisOrDelegateTimestampParser") ?? "EpochMillisOrDelegateTimestampParser";
+  return `${parserForm(parser, c)} (${parser})`;
+}
+
+/** The texts instantReader(c) reads, in words, for the error about one it does not. */
+export function timestampForm(c: TimestampSettings): string {
+  const parsed = parserKeysForm(c);
+  return parsed === undefined ? "ISO-8601 or epoch" : `${parsed}, or ISO-8601`;
+}
+
 const REMEMBERED = 1024;
+/** Longer texts are read each time, not kept: 1024 long strings would hold memory a page does not need. */
+export const REMEMBERED_TEXT_LENGTH = 64;
 
 /**
  * `read` with its last answers remembered: a page's records are compared with the poll's offset and
  * the best so far again and again, and a region zone's reading asks Intl for offsets (microseconds each).
+ * Exported for its test.
  */
-function remembered(read: InstantReader): InstantReader {
+export function remembered(read: InstantReader): InstantReader {
   const answers = new Map<OffsetValue, bigint | null>();
   return (value) => {
+    if (typeof value === "string" && value.length > REMEMBERED_TEXT_LENGTH) return read(value);
     const known = answers.get(value);
     if (known !== undefined || answers.has(value)) return known ?? null;
     const answer = read(value);

@@ -43,6 +43,20 @@ describe("http.initial.offset with http.offset.mode=TIMESTAMP", () => {
     },
   );
 
+  test("with a pattern, the error names it and its parser", () => {
+    expect(
+      errorsOn("http.initial.offset", {
+        "http.offset.mode": "TIMESTAMP",
+        "http.offset.field": "updated_at",
+        "http.initial.offset": "2024/07/01",
+        "http.response.record.timestamp.parser": "DateTimeFormatterTimestampParser",
+        "http.response.record.timestamp.parser.pattern": "dd/MM/yyyy HH:mm",
+      }),
+    ).toEqual([
+      `"2024/07/01" is not a timestamp (ISO-8601 such as 2024-01-01T00:00:00Z, or the pattern "dd/MM/yyyy HH:mm" (DateTimeFormatterTimestampParser)) as http.offset.mode=TIMESTAMP needs: every record would count as newer than it`,
+    ]);
+  });
+
   test.each([
     "2024-01-01T00:00:00Z",
     "2024-01-01T00:00:00.123456+02:00",

@@ -15,7 +15,7 @@ import { isDefinitePath, jsonPathProblem } from "./config-checks.ts";
 import { parseHeaders } from "./headers.ts";
 import { quartzOnlyProblem } from "./quartz-cron.ts";
 import { timestampKeyProblems } from "./timestamp-keys.ts";
-import { instantReader } from "./timestamp-reader.ts";
+import { instantReader, parserKeysForm } from "./timestamp-reader.ts";
 
 const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();
 
@@ -29,10 +29,6 @@ function quartzCronProblems(raw: RawConfig): ConfigProblem[] {
     ? []
     : [{ key: "http.timer.cron.expression", message: `Invalid cron expression: ${quartz}` }];
 }
-
-/** Whether castorm's parser keys (a parser, a pattern) decide how timestamps are read. */
-const castormParsed = (c: ReturnType<typeof httpSourceConfig.parse>) =>
-  c["http.response.record.timestamp.parser"] !== null || c["http.response.record.timestamp.parser.pattern"] !== null;
 
 /**
  * With http.offset.mode=TIMESTAMP, http.initial.offset must name an instant (ISO-8601 or epoch, or as the timestamp parser keys read it), as
@@ -48,7 +44,7 @@ function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
   return [
     {
       key: "http.initial.offset",
-      message: `${JSON.stringify(initial)} is not a timestamp (ISO-8601 such as 2024-01-01T00:00:00Z, or ${castormParsed(c) ? "a text the http.response.record.timestamp.parser* keys read" : "epoch seconds or milliseconds"}) as http.offset.mode=TIMESTAMP needs: every record would count as newer than it`,
+      message: `${JSON.stringify(initial)} is not a timestamp (ISO-8601 such as 2024-01-01T00:00:00Z, or ${parserKeysForm(c) ?? "epoch seconds or milliseconds"}) as http.offset.mode=TIMESTAMP needs: every record would count as newer than it`,
     },
   ];
 }
