@@ -134,6 +134,8 @@ export interface BasicAuthenticator {
 
 export const DEFAULT_CACHE_TTL_MS = 60_000;
 export const DEFAULT_CACHE_MAX_ENTRIES = 1_000;
+/** Default of rest.authentication.basic.max.concurrent.verifications and ingest.auth.basic.max.concurrent.verifications. */
+export const DEFAULT_MAX_CONCURRENT_VERIFICATIONS = 4;
 
 /** The class of a hash: algorithm and cost, the parts that decide how long a verify takes. */
 export function hashClass(hash: string): string {
