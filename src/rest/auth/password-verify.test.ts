@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { basicAuthenticator } from "./basic-auth.ts";
+import { basic, middleware, serve } from "./middleware-harness.ts";
 import { verifyPassword } from "./password-verify.ts";
+import { tempFiles } from "./test-support.ts";
 
 const SALT_ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -38,5 +40,20 @@ describe("bcrypt passwords over 72 bytes", () => {
     const hash = await Bun.password.hash(password, { algorithm: "bcrypt", cost: 10 });
     expect(await verifyPassword(password, hash)).toBe(true);
     expect(await verifyPassword(password.slice(0, 72), hash)).toBe(false);
+  });
+
+  test("the REST API admits an 80-byte password whose hash another tool made", async () => {
+    await using files = await tempFiles();
+    const password = `${"long-pw-".repeat(10)}`; // 80 bytes
+    const file = await files.write("users", `carol:${externalBcrypt(password)}\n`);
+    const { auth } = middleware({
+      "rest.authentication": "basic",
+      "rest.authentication.basic.credentials.file": file,
+    });
+    await using server = serve(auth);
+    const ok = await server.request("/connectors", { Authorization: basic("carol", password) });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ principal: { scheme: "basic", name: "carol" } });
+    expect((await server.request("/connectors", { Authorization: basic("carol", "long-pw-") })).status).toBe(401);
   });
 });
