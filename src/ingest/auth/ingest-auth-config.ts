@@ -9,7 +9,11 @@
 import { readFileSync } from "node:fs";
 import { ConfigError } from "../../errors.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
-import { basicAuthenticator, loadCredentialsFile } from "../../rest/auth/basic-auth.ts";
+import {
+  basicAuthenticator,
+  DEFAULT_MAX_CONCURRENT_VERIFICATIONS,
+  loadCredentialsFile,
+} from "../../rest/auth/basic-auth.ts";
 import type { Clock } from "../../util/clock.ts";
 import { JwksCache, jwksCooldownProblem, MIN_JWKS_COOLDOWN_MS } from "../../util/jwks-cache.ts";
 import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
@@ -117,7 +121,7 @@ export const ingestAuthConfigDef = defineConfig({
   }),
   "ingest.auth.basic.max.concurrent.verifications": key.int({
     doc: "Password verifications (argon2 or bcrypt, each ~0.1-0.2 s of CPU) running at once for this connector; one more is answered 503 with Retry-After at once. Requests whose pair is in the cache need none. 0: no cap.",
-    default: 4,
+    default: DEFAULT_MAX_CONCURRENT_VERIFICATIONS,
     importance: "MEDIUM",
     group: GROUP,
     validators: [check.atLeast(0)],

@@ -4,6 +4,7 @@
  * `getPeerCertificate()` once per connection; and the subject alternative names parsed by type.
  */
 import type { PeerCertificate as NodePeerCertificate } from "node:tls";
+import { ErrorCodes, errorBody } from "../ingest-error.ts";
 import type { PeerCertificateInfo } from "../request-context.ts";
 
 export type SanType = "DNS" | "URI" | "IP" | "email";
@@ -87,4 +88,26 @@ export function fromNodeCertificate(
     issuer: fields(cert.issuer),
     serialNumber: cert.serialNumber ?? "",
   };
+}
+
+/** What a 401 says of a client certificate outside its validity window, by OpenSSL's reason. */
+const VALIDITY_PROBLEMS: Readonly<Record<string, string>> = {
+  CERT_HAS_EXPIRED: "The client certificate has expired",
+  CERT_NOT_YET_VALID: "The client certificate is not yet valid",
+};
+
+/**
+ * The answer to every request of a connection whose client certificate, sent to a listener with
+ * ssl.client.auth=requested, is outside its validity window: 401 in REST Proxy's shape naming the
+ * problem, and the connection closed after it; undefined for another reason (an untrusted or
+ * revoked certificate), whose connection is dropped.
+ */
+export function certificateRefusal(reason: string): (() => Response) | undefined {
+  const message = VALIDITY_PROBLEMS[reason];
+  if (message === undefined) return undefined;
+  return () =>
+    new Response(errorBody(ErrorCodes.UNAUTHORIZED, message), {
+      status: 401,
+      headers: { "Content-Type": "application/json", Connection: "close" },
+    });
 }

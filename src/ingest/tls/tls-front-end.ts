@@ -6,9 +6,10 @@
  * connection is handed over with it (`IngestConnection.peerCertificate`).
  *
  * Client certificates (ssl.client.auth): `required` fails the handshake without a trusted one;
- * `requested` asks for one and fails the handshake when the one sent is not trusted (as Java's
- * want-client-auth does), so a request never carries an unverified certificate; `none` asks for
- * none. Expiry, not-yet-valid, wrong CA, self-signed and CRL revocation are checked by the TLS
+ * `requested` asks for one and drops the connection when the one sent is not trusted (Java's
+ * want-client-auth fails the handshake), so a request never carries an unverified certificate; an
+ * expired or not-yet-valid one instead gets its requests answered 401 naming the problem, without
+ * reaching the handler (peer-certificate.ts `certificateRefusal`); `none` asks for none. Expiry, not-yet-valid, wrong CA, self-signed and CRL revocation are checked by the TLS
  * library during the handshake. A resumed session (TLS 1.3 ticket, TLS 1.2 session) checks no
  * certificate: the library trusts the one of the session's full handshake, and a resumption issues
  * the next ticket, so a device kept using a certificate days after it expired (security hunt
@@ -65,7 +66,7 @@ import type { IngestConnection, PeerCertificateInfo } from "../request-context.t
 import { ConnectionGuard } from "./connection-guard.ts";
 import { nodeListener } from "./fetch-bridge.ts";
 import type { IngestTlsSettings } from "./ingest-tls-config.ts";
-import { fromNodeCertificate, validityError } from "./peer-certificate.ts";
+import { certificateRefusal, fromNodeCertificate, validityError } from "./peer-certificate.ts";
 import { ResponseGate } from "./response-gate.ts";
 import { onClientError } from "./tls-client-error.ts";
 
@@ -152,8 +153,11 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
   const peerOf = new WeakMap<Socket, PeerCertificateInfo>();
   const guard = new ConnectionGuard(settings.limits);
 
+  const refusalOf = new WeakMap<Socket, () => Response>();
+
   const bridge = nodeListener(
     (request, req) =>
+      refusalOf.get(req.socket)?.() ??
       options.handler(request, {
         remoteAddress: req.socket.remoteAddress ?? null,
         tls: true,
@@ -200,12 +204,15 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
           : socket.isSessionReused()
             ? validityError(cert, now())
             : undefined;
+      const refusal = reason === undefined ? undefined : certificateRefusal(reason);
       if (reason !== undefined) {
         failures.set(reason, (failures.get(reason) ?? 0) + 1);
-        socket.destroy();
-        return;
-      }
-      if (peer) peerOf.set(socket, peer);
+        if (refusal === undefined || settings.server.clientAuth !== "requested") {
+          socket.destroy();
+          return;
+        }
+        refusalOf.set(socket, refusal);
+      } else if (peer) peerOf.set(socket, peer);
     }
     guard.secured(socket);
     lingerOnClose(socket);

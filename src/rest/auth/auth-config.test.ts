@@ -32,6 +32,7 @@ describe("restAuthenticationConfigDef", () => {
       ["rest.authentication.bearer.clock.tolerance.seconds", "LONG", "30"],
       ["rest.authentication.bearer.jwks.cooldown.ms", "LONG", "30000"],
       ["rest.authentication.bearer.jwks.cache.max.age.ms", "LONG", "600000"],
+      ["rest.authentication.basic.max.concurrent.verifications", "INT", "4"],
       ["rest.authentication.failures.max", "INT", "10"],
       ["rest.authentication.failures.lockout.ms", "LONG", "60000"],
       ["rest.authentication.exempt.paths", "LIST", "/health"],

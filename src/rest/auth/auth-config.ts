@@ -14,7 +14,7 @@ import { jwksCooldownProblem, MIN_JWKS_COOLDOWN_MS } from "../../util/jwks-cache
 import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
 import { REST_AUTHENTICATION_LOGGER, type RestAuthenticationOptions } from "./auth-middleware.ts";
-import { basicAuthenticator, loadCredentialsFile } from "./basic-auth.ts";
+import { basicAuthenticator, DEFAULT_MAX_CONCURRENT_VERIFICATIONS, loadCredentialsFile } from "./basic-auth.ts";
 import { bearerAuthenticator } from "./bearer-auth.ts";
 import { LoginThrottle } from "./login-throttle.ts";
 
@@ -108,6 +108,13 @@ export const restAuthenticationConfigDef = defineConfig({
     importance: "LOW",
     group: GROUP,
     validators: [check.atLeast(MIN_JWKS_COOLDOWN_MS)],
+  }),
+  "rest.authentication.basic.max.concurrent.verifications": key.int({
+    doc: "Password verifications (argon2 or bcrypt, each ~0.1-0.2 s of CPU) running at once for basic authentication, of all client addresses together (one address's run one at a time); one more is answered 503 with Retry-After at once, as ingest.auth.basic.max.concurrent.verifications does for an ingest connector. Pairs verified within the last minute need none. 0: no cap.",
+    default: DEFAULT_MAX_CONCURRENT_VERIFICATIONS,
+    importance: "MEDIUM",
+    group: GROUP,
+    validators: [check.atLeast(0)],
   }),
   "rest.authentication.failures.max": key.int({
     doc: "Failed authentication attempts from one client address (within rest.authentication.failures.lockout.ms) after which its requests are answered 429 with Retry-After for rest.authentication.failures.lockout.ms, without checking credentials. 0 disables the limit.",
@@ -233,5 +240,11 @@ export function restAuthenticationOptions(
     lockoutMs: config["rest.authentication.failures.lockout.ms"],
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
-  return { basic, bearer, exemptPaths: config["rest.authentication.exempt.paths"], throttle };
+  return {
+    basic,
+    bearer,
+    exemptPaths: config["rest.authentication.exempt.paths"],
+    throttle,
+    maxConcurrentVerifications: config["rest.authentication.basic.max.concurrent.verifications"],
+  };
 }

@@ -15,7 +15,10 @@
  * a bad token, a malformed header or another scheme, but not a request without credentials) is
  * logged at WARN with the client's address and counted by the LoginThrottle, which answers 429
  * with Retry-After to an address that failed too often, before any password is verified. Basic
- * attempts that need a verify run one at a time per address (LoginThrottle.inTurn).
+ * attempts that need a verify run one at a time per address (LoginThrottle.inTurn), and at most
+ * `maxConcurrentVerifications` of all addresses at once: one more is 503 with Retry-After at once,
+ * without a verify (as ingest's max.concurrent.verifications; many addresses could otherwise keep
+ * every core busy with password hashing).
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { JWTPayload } from "jose";
@@ -43,8 +46,14 @@ export interface RestAuthenticationOptions {
   readonly exemptPaths: readonly string[];
   /** Blocks addresses after repeated failures; none: never blocked. */
   readonly throttle?: LoginThrottle | null;
+  /** Password verifies running at once, of all clients; 0 or none: no cap. */
+  readonly maxConcurrentVerifications?: number;
   readonly logger?: Logger;
 }
+
+/** Seconds a client waits after a 503 because every verification slot was busy (as ingest's). */
+const BUSY_RETRY_AFTER_SECONDS = 1;
+const VERIFICATIONS_BUSY_MESSAGE = "Too many password verifications in progress; try again later";
 
 /** Runs checks as they come (authentication without a LoginThrottle). */
 const NO_THROTTLE = { inTurn: <T>(_client: string, check: () => Promise<T>) => check() };
@@ -95,6 +104,8 @@ export function restAuthentication(
   const throttle = options.throttle?.enabled ? options.throttle : null;
   const exempt = new Set(options.exemptPaths);
   const log = options.logger ?? getLogger(REST_AUTHENTICATION_LOGGER);
+  const maxVerifications = options.maxConcurrentVerifications ?? 0;
+  let verifying = 0;
 
   const unauthorized = (reason: string, invalidToken = false): Response => {
     const headers = new Headers({ "Content-Type": "application/json" });
@@ -155,7 +166,20 @@ export function restAuthentication(
         : await (throttle ?? NO_THROTTLE).inTurn(client, async () => {
             const refused = blocked();
             if (refused) return refused;
-            if (await basic.authenticator.authenticate(user, password)) return null;
+            const needsVerify = !basic.authenticator.isCached(user, password);
+            if (needsVerify && maxVerifications > 0 && verifying >= maxVerifications) {
+              log.debug(`Refused ${where} from ${client}: ${maxVerifications} password verifications in progress`);
+              const body: ErrorBody = { error_code: 503, message: VERIFICATIONS_BUSY_MESSAGE };
+              return jsonResponse(503, body, { "Retry-After": String(BUSY_RETRY_AFTER_SECONDS) });
+            }
+            if (needsVerify) verifying++;
+            let ok: boolean;
+            try {
+              ok = await basic.authenticator.authenticate(user, password);
+            } finally {
+              if (needsVerify) verifying--;
+            }
+            if (ok) return null;
             const who = basic.authenticator.hasUser(user) ? `user "${user}"` : "an unknown user";
             return failed(`invalid credentials for ${who}`, "Invalid credentials");
           });

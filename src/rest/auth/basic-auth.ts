@@ -4,7 +4,8 @@
  * file at startup; `auth-middleware.ts` reads the credentials (http/basic-credentials.ts) and calls `authenticate` per request.
  *
  * The file holds `user:hash` lines (`#` starts a comment) with hashes made by `Bun.password.hash`:
- * argon2 (`$argon2id$…`) or bcrypt (`$2b$…`, `$2a$`/`$2y$` from htpasswd -B work too). Anything
+ * argon2 (`$argon2id$…`) or bcrypt (`$2b$…`, `$2a$`/`$2y$` from htpasswd -B work too; a bcrypt
+ * password over 72 bytes verifies as standard tools truncate it, see password-verify.ts). Anything
  * else, a plaintext password above all, is refused at load; the message names the line and the
  * user, never the value.
  *
@@ -29,6 +30,7 @@ import { readFileSync } from "node:fs";
 import { ConfigError, messageOf } from "../../errors.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
+import { verifyPassword as standardVerify } from "./password-verify.ts";
 
 /** user → password hash, in file order. */
 export type Credentials = ReadonlyMap<string, string>;
@@ -115,7 +117,7 @@ export interface BasicAuthenticatorOptions {
   readonly cacheTtlMs?: number;
   readonly cacheMaxEntries?: number;
   readonly clock?: Clock;
-  /** The password check; Bun.password.verify unless a test wraps it to count calls. */
+  /** The password check; password-verify.ts unless a test wraps it to count calls. */
   readonly verifyPassword?: (password: string, hash: string) => Promise<boolean>;
   /** Gets a TRACE line per attempt naming the hash classes verified (never a user or hash). */
   readonly logger?: Logger;
@@ -132,6 +134,8 @@ export interface BasicAuthenticator {
 
 export const DEFAULT_CACHE_TTL_MS = 60_000;
 export const DEFAULT_CACHE_MAX_ENTRIES = 1_000;
+/** Default of rest.authentication.basic.max.concurrent.verifications and ingest.auth.basic.max.concurrent.verifications. */
+export const DEFAULT_MAX_CONCURRENT_VERIFICATIONS = 4;
 
 /** The class of a hash: algorithm and cost, the parts that decide how long a verify takes. */
 export function hashClass(hash: string): string {
@@ -157,7 +161,7 @@ export function basicAuthenticator(options: BasicAuthenticatorOptions): BasicAut
   const ttlMs = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
   const maxEntries = options.cacheMaxEntries ?? DEFAULT_CACHE_MAX_ENTRIES;
   const clock = options.clock ?? systemClock;
-  const verifyPassword = options.verifyPassword ?? ((password, hash) => Bun.password.verify(password, hash));
+  const verifyPassword = options.verifyPassword ?? standardVerify;
   // One dummy per class, in a fixed order; started now so no attempt pays for making them.
   const dummies = new Map<string, Promise<string | undefined>>();
   for (const hash of credentials.values()) {
