@@ -18,7 +18,7 @@ import {
 import { OVERRIDE_POLICY_PACKAGE, PRINCIPAL_DEPRECATION } from "./connector-client-config-override-policy.ts";
 import { CONNECTOR_FILE_EXIT_CODE, CONNECTOR_FILE_FAILED, readConnectorFile } from "./connector-file.ts";
 import { ConfigError, ConnectError, KafkaError, messageOf } from "./errors.ts";
-import { gracefulShutdown } from "./graceful-shutdown.ts";
+import { gracefulShutdown, stopTimeoutMs } from "./graceful-shutdown.ts";
 import { checkHealth } from "./healthcheck.ts";
 import { type EnvironmentKeys, withWorkerKey, workerClassListWarnings } from "./kafka/client-class-hints.ts";
 import { checkClientConfigValues } from "./kafka/client-classes.ts";
@@ -37,9 +37,6 @@ import { loadWorkerConfig, type WorkerConfig } from "./worker-config.ts";
 const log = getLogger("io.edgegateway.Gateway");
 /** connect-standalone's logger, for what it logs when a connector file fails. */
 const standaloneLog = getLogger("org.apache.kafka.connect.cli.ConnectStandalone");
-
-/** How long a graceful stop may take before the gateway forces its exit. */
-const STOP_TIMEOUT_MS = 60_000;
 
 /**
  * The last word on stderr, redacted as log lines are: a resolved config provider value (registered
@@ -251,7 +248,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     stop: () => app.stop(),
     exit: (code) => process.exit(code),
     log,
-    timeoutMs: STOP_TIMEOUT_MS,
+    timeoutMs: stopTimeoutMs(config["task.shutdown.graceful.timeout.ms"]),
   });
   stopFor = shutdown;
   process.on("SIGINT", () => shutdown("SIGINT"));
