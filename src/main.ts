@@ -23,6 +23,7 @@ import { checkHealth } from "./healthcheck.ts";
 import { type EnvironmentKeys, withWorkerKey, workerClassListWarnings } from "./kafka/client-class-hints.ts";
 import { checkClientConfigValues } from "./kafka/client-classes.ts";
 import { connectionSettings, consumerSettings, producerSettings } from "./kafka/client-config.ts";
+import { log4jEnvironment } from "./log4j-environment.ts";
 import { sameConfig } from "./runtime/connector-config.ts";
 import { secretValues } from "./runtime/secret-keys.ts";
 import { exitOnUncaughtErrors } from "./uncaught-errors.ts";
@@ -184,7 +185,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   );
   process.stderr.on("error", () => {});
   const { config, providers, warnings } = await loadConfig(workerFile);
-  logManager.configure({ rootLevel: parseLevel(config["log.level"]) ?? "INFO", json: config["log.format"] === "json" });
+  const log4j = log4jEnvironment(process.env);
+  const levelSet = config.originals["log.level"] !== undefined;
+  logManager.configure({
+    rootLevel: (levelSet ? undefined : log4j.root) ?? parseLevel(config["log.level"]) ?? "INFO",
+    json: config["log.format"] === "json",
+    levels: log4j.loggers,
+  });
   for (const secret of secretValues(config.originals)) logManager.registerSecret(secret);
   log.info(
     `Edge gateway ${GATEWAY_VERSION} starting (data.dir=${config["data.dir"]}, bootstrap.servers=${config["bootstrap.servers"].join(",")})`,
@@ -195,6 +202,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   for (const k of unknownWorkerKeys(config.originals)) log.warn(unknownKeyWarning(k, fromEnvironment.get(k)?.variable));
   for (const warning of workerClassListWarnings(config.originals, fromEnvironment)) log.warn(warning);
   for (const warning of warnings) log.warn(warning);
+  for (const warning of log4j.warnings) log.warn(warning);
   if (config.overridePolicy.name === "Principal")
     logManager
       .get(`${OVERRIDE_POLICY_PACKAGE}PrincipalConnectorClientConfigOverridePolicy`)
