@@ -30,5 +30,5 @@ VOLUME ["/data"]
 EXPOSE 8083 8080
 USER 65532:65532
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["/usr/local/bin/gateway", "healthcheck", "http://127.0.0.1:8083"]
+  CMD ["/usr/local/bin/gateway", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/gateway"]

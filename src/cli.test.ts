@@ -39,6 +39,25 @@ describe("parseCommandLine", () => {
     expect((command as { message: string }).message).toStartWith(message);
   });
 
+  test.each([
+    ["https://:8443", "https://127.0.0.1:8443"],
+    ["http://0.0.0.0:9083, https://:8443", "http://127.0.0.1:9083"],
+    ["http://[::]:9083", "http://[::1]:9083"],
+    ["http://[fe80::1]:9083", "http://[fe80::1]:9083"],
+    ["http://gw.local:9083", "http://gw.local:9083"],
+    ["http://127.0.0.1:0", "http://127.0.0.1:8083"],
+    ["not a listener", "http://127.0.0.1:8083"],
+    ["", "http://127.0.0.1:8083"],
+  ])("healthcheck without GATEWAY_HEALTH_URL asks CONNECT_LISTENERS=%p at %p", (listeners, url) => {
+    expect(parseCommandLine(["healthcheck"], { CONNECT_LISTENERS: listeners })).toEqual({ kind: "healthcheck", url });
+  });
+
+  test("healthcheck's GATEWAY_HEALTH_URL wins over CONNECT_LISTENERS", () => {
+    expect(
+      parseCommandLine(["healthcheck"], { GATEWAY_HEALTH_URL: "http://x:1", CONNECT_LISTENERS: "http://:9083" }),
+    ).toEqual({ kind: "healthcheck", url: "http://x:1" });
+  });
+
   test("healthcheck falls back to GATEWAY_HEALTH_URL", () => {
     expect(parseCommandLine(["healthcheck"], { GATEWAY_HEALTH_URL: "http://x:1" })).toEqual({
       kind: "healthcheck",

@@ -4,6 +4,7 @@
  * error with that usage, never taken for a file name.
  */
 import { existsSync } from "node:fs";
+import { healthUrlOfListeners } from "./listener.ts";
 
 export const USAGE = `usage: gateway [options] [worker.properties] [connector.properties|connector.json ...]
        gateway healthcheck [url]
@@ -14,7 +15,8 @@ CONNECT_* environment variables), creating or updating the connectors in the fil
 
 Subcommands:
   healthcheck [url]          exit 0 when GET <url>/health answers healthy, else 1 (default url:
-                             $GATEWAY_HEALTH_URL, else http://127.0.0.1:8083); for container checks
+                             $GATEWAY_HEALTH_URL, else the first of $CONNECT_LISTENERS, else
+                             http://127.0.0.1:8083); for container checks
   hash-password [--bcrypt]   read a password on standard input and print its hash (argon2id, or
                              bcrypt with --bcrypt) for rest.authentication.basic.credentials.file
 
@@ -57,7 +59,8 @@ export function parseCommandLine(
     const flag = rest.find((a) => a.startsWith("-"));
     if (flag) return error(`unknown option ${flag} for healthcheck`);
     if (rest.length > 1) return error(`healthcheck takes one url, got ${rest.join(" ")}`);
-    return { kind: "healthcheck", url: rest[0] ?? env.GATEWAY_HEALTH_URL ?? "http://127.0.0.1:8083" };
+    const url = rest[0] ?? env.GATEWAY_HEALTH_URL ?? healthUrlOfListeners(env.CONNECT_LISTENERS);
+    return { kind: "healthcheck", url: url ?? "http://127.0.0.1:8083" };
   }
   if (first === "hash-password") {
     const other = rest.find((a) => a !== "--bcrypt");

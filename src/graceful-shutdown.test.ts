@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { gracefulShutdown } from "./graceful-shutdown.ts";
+import { gracefulShutdown, stopTimeoutMs } from "./graceful-shutdown.ts";
 
 function harness() {
   const lines: string[] = [];
@@ -61,5 +61,15 @@ describe("gracefulShutdown (issue 8 point 3)", () => {
     h.finish(false);
     await Bun.sleep(0);
     expect(h.exits).toEqual([1]);
+  });
+});
+
+describe("stopTimeoutMs", () => {
+  test("60 s with the default task.shutdown.graceful.timeout.ms (5 s)", () => {
+    expect(stopTimeoutMs(5000)).toBe(60_000);
+  });
+  test("a longer task.shutdown.graceful.timeout.ms is never cut short: both waits and a margin", () => {
+    expect(stopTimeoutMs(45_000)).toBe(120_000);
+    expect(stopTimeoutMs(45_000)).toBeGreaterThan(2 * 45_000);
   });
 });

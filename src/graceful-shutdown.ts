@@ -7,6 +7,16 @@
  * A stop the gateway starts itself (`onSignal(reason, exitCode)`, e.g. Kafka refused the worker's
  * credentials) exits with that code once stopped.
  */
+/**
+ * How long a graceful stop may take before the exit is forced: 60 s, or more when
+ * `task.shutdown.graceful.timeout.ms` asks for it. The stop waits up to that timeout twice (the
+ * ingest requests in flight, then the tasks) and then closes clients and commits: a fixed 60 s cut a
+ * stop the operator had given longer short (exit 1, the commits at stop lost and replayed).
+ */
+export function stopTimeoutMs(taskShutdownGracefulTimeoutMs: number): number {
+  return Math.max(60_000, 2 * taskShutdownGracefulTimeoutMs + 30_000);
+}
+
 export interface GracefulShutdownOptions {
   readonly stop: () => Promise<void>;
   readonly exit: (code: number) => void;

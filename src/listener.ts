@@ -37,6 +37,33 @@ export function parseListener(keyName: string, uri: string): Listener {
   return { protocol, host: m[2]!.replace(/^\[|\]$/g, ""), port, uri: uri.trim() };
 }
 
+/**
+ * Where this host reaches the first of `listeners` (a `listeners` value, as `CONNECT_LISTENERS`
+ * gives it): an all-interfaces host is asked on loopback. Undefined when unset, unparsable or on
+ * port 0 (a port known only once it listens). `gateway healthcheck`'s default in a container whose
+ * listener the operator moved (`-e CONNECT_LISTENERS=https://:8443`).
+ */
+export function healthUrlOfListeners(listeners: string | undefined): string | undefined {
+  const first = listeners?.split(",")[0]?.trim();
+  if (!first) return undefined;
+  let listener: Listener;
+  try {
+    listener = parseListener("listeners", first);
+  } catch {
+    return undefined;
+  }
+  if (listener.port === 0) return undefined;
+  const any = listener.host === "" || listener.host === "0.0.0.0";
+  const host = any
+    ? "127.0.0.1"
+    : listener.host === "::"
+      ? "[::1]"
+      : listener.host.includes(":")
+        ? `[${listener.host}]`
+        : listener.host;
+  return `${listener.protocol}://${host}:${listener.port}`;
+}
+
 /** Whether a listener accepts connections from this host only. */
 export function isLoopback(listener: Listener): boolean {
   const host = listener.host.toLowerCase();

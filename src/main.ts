@@ -18,11 +18,12 @@ import {
 import { OVERRIDE_POLICY_PACKAGE, PRINCIPAL_DEPRECATION } from "./connector-client-config-override-policy.ts";
 import { CONNECTOR_FILE_EXIT_CODE, CONNECTOR_FILE_FAILED, readConnectorFile } from "./connector-file.ts";
 import { ConfigError, ConnectError, KafkaError, messageOf } from "./errors.ts";
-import { gracefulShutdown } from "./graceful-shutdown.ts";
+import { gracefulShutdown, stopTimeoutMs } from "./graceful-shutdown.ts";
 import { checkHealth } from "./healthcheck.ts";
 import { type EnvironmentKeys, withWorkerKey, workerClassListWarnings } from "./kafka/client-class-hints.ts";
 import { checkClientConfigValues } from "./kafka/client-classes.ts";
 import { connectionSettings, consumerSettings, producerSettings } from "./kafka/client-config.ts";
+import { log4jEnvironment } from "./log4j-environment.ts";
 import { sameConfig } from "./runtime/connector-config.ts";
 import { secretValues } from "./runtime/secret-keys.ts";
 import { exitOnUncaughtErrors } from "./uncaught-errors.ts";
@@ -37,9 +38,6 @@ import { loadWorkerConfig, type WorkerConfig } from "./worker-config.ts";
 const log = getLogger("io.edgegateway.Gateway");
 /** connect-standalone's logger, for what it logs when a connector file fails. */
 const standaloneLog = getLogger("org.apache.kafka.connect.cli.ConnectStandalone");
-
-/** How long a graceful stop may take before the gateway forces its exit. */
-const STOP_TIMEOUT_MS = 60_000;
 
 /**
  * The last word on stderr, redacted as log lines are: a resolved config provider value (registered
@@ -187,7 +185,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   );
   process.stderr.on("error", () => {});
   const { config, providers, warnings } = await loadConfig(workerFile);
-  logManager.configure({ rootLevel: parseLevel(config["log.level"]) ?? "INFO", json: config["log.format"] === "json" });
+  const log4j = log4jEnvironment(process.env);
+  const levelSet = config.originals["log.level"] !== undefined;
+  logManager.configure({
+    rootLevel: (levelSet ? undefined : log4j.root) ?? parseLevel(config["log.level"]) ?? "INFO",
+    json: config["log.format"] === "json",
+    levels: log4j.loggers,
+  });
   for (const secret of secretValues(config.originals)) logManager.registerSecret(secret);
   log.info(
     `Edge gateway ${GATEWAY_VERSION} starting (data.dir=${config["data.dir"]}, bootstrap.servers=${config["bootstrap.servers"].join(",")})`,
@@ -198,6 +202,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   for (const k of unknownWorkerKeys(config.originals)) log.warn(unknownKeyWarning(k, fromEnvironment.get(k)?.variable));
   for (const warning of workerClassListWarnings(config.originals, fromEnvironment)) log.warn(warning);
   for (const warning of warnings) log.warn(warning);
+  for (const warning of log4j.warnings) log.warn(warning);
   if (config.overridePolicy.name === "Principal")
     logManager
       .get(`${OVERRIDE_POLICY_PACKAGE}PrincipalConnectorClientConfigOverridePolicy`)
@@ -251,7 +256,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     stop: () => app.stop(),
     exit: (code) => process.exit(code),
     log,
-    timeoutMs: STOP_TIMEOUT_MS,
+    timeoutMs: stopTimeoutMs(config["task.shutdown.graceful.timeout.ms"]),
   });
   stopFor = shutdown;
   process.on("SIGINT", () => shutdown("SIGINT"));

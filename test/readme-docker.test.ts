@@ -57,24 +57,36 @@ function healthcheckCommand(): string[] {
   return JSON.parse(/ CMD (\[.*\])$/.exec(runtimeStage().find((l) => l.startsWith("HEALTHCHECK "))!)![1]!);
 }
 
+/** A port free a moment ago on loopback (the image's listener needs one known before it starts). */
+function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  return port;
+}
+
 /**
  * Starts the binary as the image starts it (no arguments) with `env`, its data directory a scratch
- * one, its listener on port 0 and the test broker as bootstrap; runs the image's HEALTHCHECK
- * command until it passes; stops it with SIGTERM (exit 0). Returns what it wrote.
+ * one, its listener on a free loopback port (`env`'s listener moved there, as an operator's `-e
+ * CONNECT_LISTENERS=…` moves it) and the test broker as bootstrap; runs the image's HEALTHCHECK
+ * command, in the same environment and unchanged, until it passes; stops it with SIGTERM (exit 0).
+ * Returns what it wrote.
  */
 async function runAsTheImage(env: Record<string, string>): Promise<string> {
   const healthcheck = healthcheckCommand();
   await using data = await tempDir("readme-docker-data-");
   const kafka = await kafkaBroker();
+  const listener = (env.CONNECT_LISTENERS ?? "http://:8083").replace(/\/\/[^/]*$/, `//127.0.0.1:${freePort()}`);
+  const runEnvironment = {
+    ...process.env,
+    ...env,
+    CONNECT_DATA_DIR: data.path,
+    CONNECT_LISTENERS: listener,
+    CONNECT_BOOTSTRAP_SERVERS: kafka.bootstrap,
+  };
   const proc = Bun.spawn(gatewayCommand(), {
     cwd: data.path,
-    env: {
-      ...process.env,
-      ...env,
-      CONNECT_DATA_DIR: data.path,
-      CONNECT_LISTENERS: "http://127.0.0.1:0",
-      CONNECT_BOOTSTRAP_SERVERS: kafka.bootstrap,
-    },
+    env: runEnvironment,
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -84,14 +96,13 @@ async function runAsTheImage(env: Record<string, string>): Promise<string> {
   };
   const pumped = Promise.all([pump(proc.stdout), pump(proc.stderr)]);
   try {
-    const url = await waitFor(() => /REST server listening at (http:\/\/[^\s,]+?)\/?,/.exec(output)?.[1], {
+    await waitFor(() => /REST server listening at /.test(output), {
       what: `the gateway started as the image starts it; output:\n${output}`,
     });
-    const port = new URL(url).port;
-    const [, ...args] = healthcheck.map((a: string) => a.replace("http://127.0.0.1:8083", `http://127.0.0.1:${port}`));
+    const [, ...args] = healthcheck;
     const check = await waitFor(
       async () => {
-        const hc = Bun.spawn([...gatewayCommand(), ...args], { stdout: "pipe", stderr: "pipe" });
+        const hc = Bun.spawn([...gatewayCommand(), ...args], { env: runEnvironment, stdout: "pipe", stderr: "pipe" });
         const [code, out, err] = await Promise.all([
           hc.exited,
           new Response(hc.stdout).text(),
@@ -150,9 +161,17 @@ describe("README: Docker", () => {
     const entrypoint = JSON.parse(/^ENTRYPOINT (.*)$/.exec(runtime.find((l) => l.startsWith("ENTRYPOINT "))!)![1]!);
     expect(entrypoint).toEqual(["/usr/local/bin/gateway"]);
     expect(runtime.some((l) => l.startsWith("CMD "))).toBe(false);
-    expect(healthcheckCommand()).toEqual(["/usr/local/bin/gateway", "healthcheck", "http://127.0.0.1:8083"]);
+    expect(healthcheckCommand()).toEqual(["/usr/local/bin/gateway", "healthcheck"]);
 
     await runAsTheImage(env);
+  });
+
+  // An operator who moves the REST listener (`-e CONNECT_LISTENERS=http://:9083`) keeps a healthy
+  // container: the HEALTHCHECK follows the listener instead of asking a fixed :8083 for ever.
+  test("docker run -e CONNECT_LISTENERS=…: the HEALTHCHECK follows the moved listener", async () => {
+    const run =
+      "-p 9083:9083 -v gateway-data:/data -e CONNECT_BOOTSTRAP_SERVERS=broker:9092 -e CONNECT_LISTENERS=http://:9083";
+    await runAsTheImage(runEnv(run));
   });
 
   // "## Operating", small hosts: `docker run -e BUN_JSC_forceRAMSize=1073741824 …`. The engine

@@ -860,6 +860,13 @@ describe("admin loggers", () => {
     expect(one.body.level).toBe("DEBUG");
     expect(one.body.last_modified).toBeGreaterThan(0);
     expect((await rest.put("/admin/loggers/x?scope=cluster", { level: "WARN" })).status).toBe(204);
+    // An unknown scope is the worker's (200 with the loggers changed) and logged, as Connect's.
+    const unknownScope = await rest.put("/admin/loggers/x?scope=Everywhere", { level: "ERROR" });
+    expect(unknownScope.status).toBe(200);
+    expect(unknownScope.body).toEqual(["x"]);
+    await suite.gw.waitForOutput(
+      /WARN Received invalid scope 'Everywhere' in request to adjust logging level; will default to worker \(org\.apache\.kafka\.connect\.runtime\.rest\.resources\.LoggingResource\)/,
+    );
     expect((await rest.put("/admin/loggers/x", { level: "LOUD" })).body).toEqual({
       error_code: 404,
       message: "invalid log level 'LOUD'.",

@@ -59,10 +59,23 @@ export class LogManager {
     this.json = options.json ?? false;
   }
 
-  configure(options: { sink?: Sink; json?: boolean; rootLevel?: Level }): void {
+  /** `levels`: loggers' levels as configured at start (never modified through the API: no last_modified). */
+  configure(options: {
+    sink?: Sink;
+    json?: boolean;
+    rootLevel?: Level;
+    levels?: readonly (readonly [string, Level])[];
+  }): void {
     if (options.sink) this.sink = options.sink;
     if (options.json !== undefined) this.json = options.json;
     if (options.rootLevel) this.explicit.set("root", { level: options.rootLevel, lastModified: null });
+    for (const [name, level] of options.levels ?? []) {
+      if (name.toLowerCase() === "root") this.explicit.set("root", { level, lastModified: null });
+      else {
+        this.explicit.set(name, { level, lastModified: null });
+        this.known.add(name);
+      }
+    }
   }
 
   get(name: string): Logger {

@@ -151,6 +151,8 @@ export function environmentKeys(
   const out = new Map<string, { variable: string; value: string }>();
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(prefix) || value === undefined) continue;
+    // Confluent's images give CONNECT_LOG4J_* to log4j, never to the worker (log4j-environment.ts).
+    if (prefix === "CONNECT_" && name.startsWith("CONNECT_LOG4J_")) continue;
     const key = name
       .slice(prefix.length)
       .toLowerCase()

@@ -7,6 +7,8 @@ import { parseLevel } from "../../util/logger.ts";
 import { emptyResponse, jsonResponse, nullEntity, readConfigMap } from "../json-body.ts";
 import type { Route } from "../route.ts";
 
+const RESOURCE_LOGGER = "org.apache.kafka.connect.runtime.rest.resources.LoggingResource";
+
 export function loggerRoutes(): Route[] {
   return [
     {
@@ -48,8 +50,16 @@ export function loggerRoutes(): Route[] {
         if (requested === "") throw new RestError(500, "Illegal null or empty Level name.");
         const level = parseLevel(String(requested));
         if (!level) throw new NotFoundError(`invalid log level '${String(requested)}'.`);
+        const scope = c.req.query("scope") ?? "worker";
+        const lowered = scope.toLowerCase();
+        if (lowered !== "worker" && lowered !== "cluster") {
+          // As Connect's LoggingResource: an unknown scope is the worker's, and says so.
+          logs
+            .get(RESOURCE_LOGGER)
+            .warn(`Received invalid scope '${scope}' in request to adjust logging level; will default to worker`);
+        }
         const affected = logs.setLevel(name, level);
-        if ((c.req.query("scope") ?? "worker").toLowerCase() === "cluster") return emptyResponse(204);
+        if (lowered === "cluster") return emptyResponse(204);
         return jsonResponse(200, affected);
       },
     },
