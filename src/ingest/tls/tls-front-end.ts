@@ -178,7 +178,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
   });
   tls.on("secureConnection", (socket: TLSSocket) => {
     if (settings.server.clientAuth !== "none") {
-      const cert = socket.getPeerCertificate(true);
+      const cert = socket.getPeerCertificate();
       const peer = fromNodeCertificate(cert);
       const reason = !peer
         ? undefined
@@ -188,12 +188,10 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
             ? validityError(cert, now())
             : undefined;
       const refusal =
-        reason === undefined || !issuedByTrustedCa(cert, settings.server.ca ?? [])
-          ? undefined
-          : certificateRefusal(reason);
+        reason === undefined || settings.server.clientAuth !== "requested" ? undefined : certificateRefusal(reason);
       if (reason !== undefined) {
         failures.set(reason, (failures.get(reason) ?? 0) + 1);
-        if (refusal === undefined || settings.server.clientAuth !== "requested") {
+        if (refusal === undefined || !issuedByTrustedCa(socket.getPeerCertificate(true), settings.server.ca ?? [])) {
           socket.destroy();
           return;
         }
