@@ -15,7 +15,7 @@
  * a bad token, a malformed header or another scheme, but not a request without credentials) is
  * logged at WARN with the client's address and counted by the LoginThrottle, which answers 429
  * with Retry-After to an address that failed too often, before any password is verified. Basic
- * attempts that need a verify run one at a time per address (LoginThrottle.inTurn), and at most
+ * attempts that need a verify run one at a time per address (LoginThrottle.inTurn, when failures are limited), and at most
  * `maxConcurrentVerifications` of all addresses at once: one more is 503 with Retry-After at once,
  * without a verify (as ingest's max.concurrent.verifications; many addresses could otherwise keep
  * every core busy with password hashing).
