@@ -88,7 +88,7 @@ function awaitsContinue(request: Request): boolean {
   return request.headers.get("expect")?.toLowerCase() === "100-continue";
 }
 
-/** How long the rest of a refused body is read at most: as the https listener's lingering close (LINGER_MS). */
+/** How long the rest of a refused body is read at most: as the https listener's lingering close (lingering-close.ts LINGER_MS). */
 const DRAIN_MS = 2_000;
 
 /**

@@ -16,6 +16,7 @@
  * password keeps working while an address it shares (NAT) or the gateway is under attack.
  * Windows are measured on the clock's monotonic reading. One guard per connector.
  */
+import { VERIFICATIONS_BUSY_MESSAGE, VERIFICATIONS_BUSY_RETRY_AFTER_SECONDS } from "../../rest/auth/basic-auth.ts";
 import { LoginThrottle } from "../../rest/auth/login-throttle.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import { ErrorCodes, IngestError } from "../ingest-error.ts";
@@ -30,9 +31,6 @@ export interface BasicAttemptLimits {
   /** Password verifies running at once; 0: no cap. */
   readonly maxConcurrentVerifications: number;
 }
-
-/** Seconds a client waits after a 503 because every verification slot was busy. */
-const BUSY_RETRY_AFTER_SECONDS = 1;
 
 export class BasicAttemptGuard {
   private readonly throttle: LoginThrottle;
@@ -67,12 +65,9 @@ export class BasicAttemptGuard {
     if (globalMs > 0) throw tooMany("Too many failed authentication attempts; try again later", globalMs);
     const cap = this.limits.maxConcurrentVerifications;
     if (cap > 0 && this.running >= cap)
-      throw new IngestError(
-        503,
-        ErrorCodes.SERVICE_UNAVAILABLE,
-        "Too many password verifications in progress; try again later",
-        { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS },
-      );
+      throw new IngestError(503, ErrorCodes.SERVICE_UNAVAILABLE, VERIFICATIONS_BUSY_MESSAGE, {
+        retryAfterSeconds: VERIFICATIONS_BUSY_RETRY_AFTER_SECONDS,
+      });
     this.running++;
   }
 

@@ -59,7 +59,7 @@ async function makeCa(name: string): Promise<void> {
 }
 
 /** A certificate signed by `by`, with the request's extensions. */
-async function issue(name: string, cn: string, by: string, addext: string[]): Promise<void> {
+async function issue(name: string, cn: string, by: string, addext: string[], dates: string[] = []): Promise<void> {
   await openssl(
     dir.path,
     "req",
@@ -72,7 +72,7 @@ async function issue(name: string, cn: string, by: string, addext: string[]): Pr
     "-out",
     `${name}.csr`,
   );
-  await ca(by, "-rand_serial", "-notext", "-in", `${name}.csr`, "-out", `${name}.pem`);
+  await ca(by, "-rand_serial", "-notext", ...dates, "-in", `${name}.csr`, "-out", `${name}.pem`);
 }
 
 beforeAll(async () => {
@@ -99,6 +99,8 @@ beforeAll(async () => {
   await makeCa("inter");
   await issue("server", "gateway", "root", ["subjectAltName=IP:127.0.0.1"]);
   for (const device of ["device-1", "device-2"]) await issue(device, device, "inter", ["extendedKeyUsage=clientAuth"]);
+  const expired = ["-startdate", "20200101000000Z", "-enddate", "20200102000000Z"];
+  await issue("device-3", "device-3", "inter", ["extendedKeyUsage=clientAuth"], expired);
   await ca("inter", "-revoke", "device-2.pem");
   await ca("root", "-gencrl", "-out", "root.crl");
   await ca("inter", "-gencrl", "-out", "inter.crl");
@@ -117,7 +119,7 @@ afterAll(async () => {
   await dir[Symbol.asyncDispose]();
 });
 
-/** The CN the handler saw for a device sending `chain`, or "refused". */
+/** The CN the handler saw for a device sending `chain`, else the status line answered, else "refused". */
 function cnSeen(port: number, device: string, chain: string): Promise<string> {
   return new Promise((resolve) => {
     let answer = "";
@@ -129,16 +131,23 @@ function cnSeen(port: number, device: string, chain: string): Promise<string> {
       answer += d.toString("latin1");
     });
     socket.on("error", () => undefined);
-    socket.on("close", () => resolve(/^x-cn: (.*)$/im.exec(answer)?.[1]?.trim() ?? "refused"));
+    socket.on("close", () =>
+      resolve(/^x-cn: (.*)$/im.exec(answer)?.[1]?.trim() ?? /^HTTP\/1\.1 .*/.exec(answer)?.[0].trim() ?? "refused"),
+    );
   });
 }
 
 /** The CN the handler saw for `device` sending `chain` to a front end with the CRL file `crl`. */
-async function seenWith(crl: string | undefined, device: string, chain: string): Promise<string> {
+async function seenWith(
+  crl: string | undefined,
+  device: string,
+  chain: string,
+  clientAuth = "required",
+): Promise<string> {
   const props = {
     "ingest.listeners.https.ssl.keystore.location": dir.file("server-store.pem"),
     "ingest.listeners.https.ssl.truststore.location": dir.file("root.pem"),
-    "ingest.listeners.https.ssl.client.auth": "required",
+    "ingest.listeners.https.ssl.client.auth": clientAuth,
     "ingest.listeners.https.ssl.reload.interval.ms": "0",
     ...(crl ? { "ingest.listeners.https.ssl.crl.location": dir.file(crl) } : {}),
   };
@@ -183,4 +192,11 @@ test.each([
   ["the root revoked the intermediate", "revoked-inter.crl"],
 ])("%s: a device of the intermediate is refused", async (_, crl) => {
   expect(await seenWith(crl, "device-1", read("device-1.pem") + read("inter.pem"))).toBe("refused");
+});
+
+// review75: the 401 for an expired certificate (client.auth=requested) needs a chain to the trust store.
+test("requested: an expired device certificate of the intermediate is answered 401, sent alone it is dropped", async () => {
+  const withInter = read("device-3.pem") + read("inter.pem");
+  expect(await seenWith(undefined, "device-3", withInter, "requested")).toBe("HTTP/1.1 401 Unauthorized");
+  expect(await seenWith(undefined, "device-3", read("device-3.pem"), "requested")).toBe("refused");
 });

@@ -262,6 +262,20 @@ describe("TlsFrontEnd", () => {
       },
     );
 
+    // review75: OpenSSL reports the validity problem last, so an expired certificate of another CA
+    // was answered 401 "expired" (and counted so) as if the CA were trusted.
+    test("an expired certificate of another CA is dropped as an untrusted one, not answered", async () => {
+      const cert = await pki.issue("expired-wrong-ca", "device-9", {
+        otherCa: true,
+        startDate: "20200101000000Z",
+        endDate: "20200102000000Z",
+      });
+      await using fe = await frontEnd({ "ingest.listeners.https.ssl.client.auth": "requested" });
+      const result = await curl(`${fe.url}/x`, pki, cert, "-d", "{}");
+      expect(result.code).not.toBe(0);
+      expect(result.body).toBe("");
+    });
+
     test("an untrusted certificate still fails the handshake", async () => {
       await using fe = await frontEnd({ "ingest.listeners.https.ssl.client.auth": "requested" });
       const result = await curl(`${fe.url}/x`, pki, certs.wrongCa);

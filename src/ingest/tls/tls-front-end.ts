@@ -8,8 +8,9 @@
  * Client certificates (ssl.client.auth): `required` fails the handshake without a trusted one;
  * `requested` asks for one and drops the connection when the one sent is not trusted (Java's
  * want-client-auth fails the handshake), so a request never carries an unverified certificate; an
- * expired or not-yet-valid one instead gets its requests answered 401 naming the problem, without
- * reaching the handler (peer-certificate.ts `certificateRefusal`); `none` asks for none. Expiry, not-yet-valid, wrong CA, self-signed and CRL revocation are checked by the TLS
+ * expired or not-yet-valid one of a trusted CA (trusted-issuer.ts) instead gets its requests
+ * answered 401 naming the problem, without reaching the handler (peer-certificate.ts
+ * `certificateRefusal`); `none` asks for none. Expiry, not-yet-valid, wrong CA, self-signed and CRL revocation are checked by the TLS
  * library during the handshake. A resumed session (TLS 1.3 ticket, TLS 1.2 session) checks no
  * certificate: the library trusts the one of the session's full handshake, and a resumption issues
  * the next ticket, so a device kept using a certificate days after it expired (security hunt
@@ -31,12 +32,8 @@
  * whose answers are not being read wait unhandled and the socket stops reading (ResponseGate,
  * response-gate.ts), so such a client cannot make the gateway buffer answers without bound.
  *
- * Closing after `Connection: close` (a 413 answered before the body was read) lingers, as web
- * servers' lingering close does: the response is flushed and our side half-closed, then what the
- * client still sends is read and dropped until it closes or LINGER_MS passed. node:http would
- * destroy the socket at once, and a client still sending its body then gets a reset instead of
- * the answer (curl: "Send failure: Broken pipe"). What it reads is dropped unparsed (node:http's
- * 'data' listeners removed), so a connection given up parses no further request.
+ * Closing after `Connection: close` lingers (lingering-close.ts), so a client still sending its
+ * body gets the answer rather than a reset.
  *
  * ALPN: the listener selects `http/1.1` when a client offers it (Java's HttpClient and Go offer
  * h2 first and fall back), else `http/1.0`; a client offering only h2 fails the handshake
@@ -66,9 +63,11 @@ import type { IngestConnection, PeerCertificateInfo } from "../request-context.t
 import { ConnectionGuard } from "./connection-guard.ts";
 import { nodeListener } from "./fetch-bridge.ts";
 import type { IngestTlsSettings } from "./ingest-tls-config.ts";
+import { lingerOnClose } from "./lingering-close.ts";
 import { certificateRefusal, fromNodeCertificate, validityError } from "./peer-certificate.ts";
 import { ResponseGate } from "./response-gate.ts";
 import { onClientError } from "./tls-client-error.ts";
+import { issuedByTrustedCa } from "./trusted-issuer.ts";
 
 /** Serves one request; `connection` carries the verified client certificate, if any. */
 export type ConnectionFetchHandler = (request: Request, connection: IngestConnection) => Response | Promise<Response>;
@@ -101,22 +100,6 @@ export interface TlsFrontEnd {
 }
 
 type Fingerprint = string;
-
-/** How long a connection closed after its response keeps reading what the client still sends. */
-export const LINGER_MS = 2_000;
-
-/** Replaces node:http's close after `Connection: close` (end, then destroy) by a lingering close. */
-function lingerOnClose(socket: TLSSocket): void {
-  socket.destroySoon = function lingeringClose(this: TLSSocket) {
-    if (this.writable) this.end();
-    const timer = setTimeout(() => this.destroy(), LINGER_MS);
-    timer.unref?.();
-    this.once("close", () => clearTimeout(timer));
-    this.removeAllListeners("data"); // node:http parses no further request
-    this.on("data", () => {});
-    this.resume();
-  };
-}
 
 function fingerprint(files: readonly string[]): Fingerprint {
   return files
@@ -204,10 +187,11 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
           : socket.isSessionReused()
             ? validityError(cert, now())
             : undefined;
-      const refusal = reason === undefined ? undefined : certificateRefusal(reason);
+      const refusal =
+        reason === undefined || settings.server.clientAuth !== "requested" ? undefined : certificateRefusal(reason);
       if (reason !== undefined) {
         failures.set(reason, (failures.get(reason) ?? 0) + 1);
-        if (refusal === undefined || settings.server.clientAuth !== "requested") {
+        if (refusal === undefined || !issuedByTrustedCa(socket.getPeerCertificate(true), settings.server.ca ?? [])) {
           socket.destroy();
           return;
         }

@@ -110,7 +110,7 @@ export const restAuthenticationConfigDef = defineConfig({
     validators: [check.atLeast(MIN_JWKS_COOLDOWN_MS)],
   }),
   "rest.authentication.basic.max.concurrent.verifications": key.int({
-    doc: "Password verifications (argon2 or bcrypt, each ~0.1-0.2 s of CPU) running at once for basic authentication, of all client addresses together (one address's run one at a time); one more is answered 503 with Retry-After at once, as ingest.auth.basic.max.concurrent.verifications does for an ingest connector. Pairs verified within the last minute need none. 0: no cap.",
+    doc: "Password verifications (argon2 or bcrypt, each ~0.1-0.2 s of CPU) running at once for basic authentication, of all client addresses together (one address's run one at a time while rest.authentication.failures.max is above 0); one more is answered 503 with Retry-After at once, as ingest.auth.basic.max.concurrent.verifications does for an ingest connector. Pairs verified within the last minute need none. 0: no cap.",
     default: DEFAULT_MAX_CONCURRENT_VERIFICATIONS,
     importance: "MEDIUM",
     group: GROUP,

@@ -15,7 +15,7 @@
  * a bad token, a malformed header or another scheme, but not a request without credentials) is
  * logged at WARN with the client's address and counted by the LoginThrottle, which answers 429
  * with Retry-After to an address that failed too often, before any password is verified. Basic
- * attempts that need a verify run one at a time per address (LoginThrottle.inTurn), and at most
+ * attempts that need a verify run one at a time per address (LoginThrottle.inTurn, when failures are limited), and at most
  * `maxConcurrentVerifications` of all addresses at once: one more is 503 with Retry-After at once,
  * without a verify (as ingest's max.concurrent.verifications; many addresses could otherwise keep
  * every core busy with password hashing).
@@ -26,7 +26,11 @@ import { parseBasicCredentials } from "../../http/basic-credentials.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
 import type { ErrorBody } from "../error-mapping.ts";
 import { jsonResponse } from "../json-body.ts";
-import type { BasicAuthenticator } from "./basic-auth.ts";
+import {
+  type BasicAuthenticator,
+  VERIFICATIONS_BUSY_MESSAGE,
+  VERIFICATIONS_BUSY_RETRY_AFTER_SECONDS,
+} from "./basic-auth.ts";
 import type { BearerAuthenticator } from "./bearer-auth.ts";
 import { type LoginThrottle, throttledAddress } from "./login-throttle.ts";
 
@@ -50,10 +54,6 @@ export interface RestAuthenticationOptions {
   readonly maxConcurrentVerifications?: number;
   readonly logger?: Logger;
 }
-
-/** Seconds a client waits after a 503 because every verification slot was busy (as ingest's). */
-const BUSY_RETRY_AFTER_SECONDS = 1;
-const VERIFICATIONS_BUSY_MESSAGE = "Too many password verifications in progress; try again later";
 
 /** Runs checks as they come (authentication without a LoginThrottle). */
 const NO_THROTTLE = { inTurn: <T>(_client: string, check: () => Promise<T>) => check() };
@@ -170,7 +170,7 @@ export function restAuthentication(
             if (needsVerify && maxVerifications > 0 && verifying >= maxVerifications) {
               log.debug(`Refused ${where} from ${client}: ${maxVerifications} password verifications in progress`);
               const body: ErrorBody = { error_code: 503, message: VERIFICATIONS_BUSY_MESSAGE };
-              return jsonResponse(503, body, { "Retry-After": String(BUSY_RETRY_AFTER_SECONDS) });
+              return jsonResponse(503, body, { "Retry-After": String(VERIFICATIONS_BUSY_RETRY_AFTER_SECONDS) });
             }
             if (needsVerify) verifying++;
             let ok: boolean;

@@ -136,6 +136,10 @@ export const DEFAULT_CACHE_TTL_MS = 60_000;
 export const DEFAULT_CACHE_MAX_ENTRIES = 1_000;
 /** Default of rest.authentication.basic.max.concurrent.verifications and ingest.auth.basic.max.concurrent.verifications. */
 export const DEFAULT_MAX_CONCURRENT_VERIFICATIONS = 4;
+/** Seconds a client waits after a 503 because every verification slot was busy (REST API and ingest). */
+export const VERIFICATIONS_BUSY_RETRY_AFTER_SECONDS = 1;
+/** The message of that 503 (REST API and ingest). */
+export const VERIFICATIONS_BUSY_MESSAGE = "Too many password verifications in progress; try again later";
 
 /** The class of a hash: algorithm and cost, the parts that decide how long a verify takes. */
 export function hashClass(hash: string): string {

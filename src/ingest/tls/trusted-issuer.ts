@@ -1,0 +1,45 @@
+/**
+ * Whether a client certificate the TLS library refused for its validity window was issued by a
+ * trusted CA. OpenSSL reports the last problem it found, and checks the validity window after the
+ * chain: an expired certificate of another CA, or self-signed, is reported CERT_HAS_EXPIRED too.
+ * Only one whose chain (the certificates the client sent, then the trust store) ends at a trust
+ * store CA gets the 401 naming the problem (ssl.client.auth=requested); others are dropped as
+ * every untrusted certificate is.
+ */
+import { X509Certificate } from "node:crypto";
+import type { DetailedPeerCertificate } from "node:tls";
+
+/** Deeper chains are not followed (as OpenSSL's default verify depth bounds them). */
+const MAX_DEPTH = 10;
+
+function signedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+  return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+}
+
+/** The certificates the client sent, leaf first (node links them by issuerCertificate). */
+function presented(peer: DetailedPeerCertificate): X509Certificate[] {
+  const certs: X509Certificate[] = [];
+  const seen = new Set<string>();
+  for (let c: DetailedPeerCertificate | undefined = peer; c?.raw && !seen.has(c.fingerprint256); ) {
+    seen.add(c.fingerprint256);
+    certs.push(new X509Certificate(c.raw));
+    c = c.issuerCertificate;
+  }
+  return certs;
+}
+
+export function issuedByTrustedCa(peer: DetailedPeerCertificate, trustStore: readonly string[]): boolean {
+  try {
+    const trusted = trustStore.map((pem) => new X509Certificate(pem));
+    const chain = presented(peer);
+    let current = chain[0];
+    for (let depth = 0; current !== undefined && depth < MAX_DEPTH; depth++) {
+      const cert: X509Certificate = current;
+      if (trusted.some((ca) => signedBy(cert, ca))) return true;
+      current = chain.find((next) => next !== cert && signedBy(cert, next));
+    }
+    return false;
+  } catch {
+    return false; // a certificate that does not parse is not trusted
+  }
+}
