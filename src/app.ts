@@ -79,8 +79,10 @@ function advertised(config: WorkerConfig, urls: readonly string[]): { url: strin
   const index = Math.max(0, wanted ? config.restListeners.findIndex((l) => l.protocol === wanted) : 0);
   const listener = config.restListeners[index]!;
   const bound = new URL(urls[index]!);
-  const host =
-    config["rest.advertised.host.name"] ?? (listener.host && listener.host !== "0.0.0.0" ? listener.host : hostname());
+  const any = listener.host === "" || listener.host === "0.0.0.0" || listener.host === "::";
+  const named = config["rest.advertised.host.name"] ?? (any ? hostname() : listener.host);
+  // An IPv6 literal in brackets, in the URL and in the worker_id (Java's URI.getHost() keeps them).
+  const host = named.includes(":") && !named.startsWith("[") ? `[${named}]` : named;
   const port = config["rest.advertised.port"] ?? Number(bound.port);
   return { url: `${bound.protocol}//${host}:${port}/`, workerId: `${host}:${port}` };
 }

@@ -73,3 +73,10 @@ describe("stopTimeoutMs", () => {
     expect(stopTimeoutMs(45_000)).toBeGreaterThan(2 * 45_000);
   });
 });
+
+describe("stopTimeoutMs past setTimeout's range", () => {
+  test("a task.shutdown.graceful.timeout.ms near Long.MAX_VALUE is the longest delay setTimeout honours, not 1 ms", () => {
+    expect(stopTimeoutMs(Number.MAX_SAFE_INTEGER)).toBe(2 ** 31 - 1);
+    expect(stopTimeoutMs(1_100_000_000)).toBe(2 ** 31 - 1);
+  });
+});

@@ -7,14 +7,17 @@
  * A stop the gateway starts itself (`onSignal(reason, exitCode)`, e.g. Kafka refused the worker's
  * credentials) exits with that code once stopped.
  */
+import { timerMs } from "./util/clock.ts";
+
 /**
  * How long a graceful stop may take before the exit is forced: 60 s, or more when
  * `task.shutdown.graceful.timeout.ms` asks for it. The stop waits up to that timeout twice (the
  * ingest requests in flight, then the tasks) and then closes clients and commits: a fixed 60 s cut a
- * stop the operator had given longer short (exit 1, the commits at stop lost and replayed).
+ * stop the operator had given longer short (exit 1, the commits at stop lost and replayed). At most
+ * setTimeout's longest delay (~24.8 days): a longer one fires after 1 ms and forced the exit at once.
  */
 export function stopTimeoutMs(taskShutdownGracefulTimeoutMs: number): number {
-  return Math.max(60_000, 2 * taskShutdownGracefulTimeoutMs + 30_000);
+  return timerMs(Math.max(60_000, 2 * taskShutdownGracefulTimeoutMs + 30_000));
 }
 
 export interface GracefulShutdownOptions {

@@ -37,11 +37,15 @@ export function parseListener(keyName: string, uri: string): Listener {
   return { protocol, host: m[2]!.replace(/^\[|\]$/g, ""), port, uri: uri.trim() };
 }
 
+/** Hosts that mean every interface. */
+const ANY_HOSTS = new Set(["", "0.0.0.0", "::", "0:0:0:0:0:0:0:0"]);
+
 /**
  * Where this host reaches the first of `listeners` (a `listeners` value, as `CONNECT_LISTENERS`
  * gives it): an all-interfaces host is asked on loopback. Undefined when unset, unparsable or on
  * port 0 (a port known only once it listens). `gateway healthcheck`'s default in a container whose
- * listener the operator moved (`-e CONNECT_LISTENERS=https://:8443`).
+ * listener the operator moved (`-e CONNECT_LISTENERS=https://:8443`). `[::]` is asked on 127.0.0.1
+ * too: its socket is dual-stack, and a container on a network without IPv6 has no `::1`.
  */
 export function healthUrlOfListeners(listeners: string | undefined): string | undefined {
   const first = listeners?.split(",")[0]?.trim();
@@ -53,14 +57,11 @@ export function healthUrlOfListeners(listeners: string | undefined): string | un
     return undefined;
   }
   if (listener.port === 0) return undefined;
-  const any = listener.host === "" || listener.host === "0.0.0.0";
-  const host = any
+  const host = ANY_HOSTS.has(listener.host)
     ? "127.0.0.1"
-    : listener.host === "::"
-      ? "[::1]"
-      : listener.host.includes(":")
-        ? `[${listener.host}]`
-        : listener.host;
+    : listener.host.includes(":")
+      ? `[${listener.host}]`
+      : listener.host;
   return `${listener.protocol}://${host}:${listener.port}`;
 }
 

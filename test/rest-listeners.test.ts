@@ -101,6 +101,28 @@ describe("rest.advertised.*", () => {
     });
     expect((await gw.rest.get("/connectors/adv/status")).body.connector.worker_id).toBe("gateway.example:18083");
   });
+  test("an IPv6 listener's advertised URL brackets its host, and the worker_id is Java's URI host:port (was http://::1:…)", async () => {
+    await using dir = await tempDir();
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), listeners: "http://[::1]:0" },
+    });
+    const port = new URL(gw.url).port;
+    expect(gw.output()).toContain(`advertising URL http://[::1]:${port}/`);
+    const created = await gw.rest.put("/connectors/adv6/config", {
+      "connector.class": "FileStreamSource",
+      topic: "adv6",
+      file: dir.file("in.txt"),
+    });
+    expect(created.status).toBe(201);
+    const workerId = await waitFor(
+      async () => (await gw.rest.get("/connectors/adv6/status")).body?.connector?.worker_id,
+      {
+        what: "a status",
+      },
+    );
+    expect(workerId).toBe(`[::1]:${port}`);
+  });
 });
 
 describe("admin.listeners", () => {

@@ -16,7 +16,7 @@
  */
 import type { TargetState } from "../store/config-store.ts";
 import { Signal } from "../util/async.ts";
-import type { Clock } from "../util/clock.ts";
+import { type Clock, timerMs } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { ActiveTopics } from "./active-topics.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
@@ -153,7 +153,7 @@ export abstract class WorkerTask {
   async awaitStop(timeoutMs: number): Promise<boolean> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
+      timer = setTimeout(() => resolve(false), timerMs(timeoutMs));
     });
     const done = await Promise.race([this.finished.then(() => true as const), timeout]);
     clearTimeout(timer);
