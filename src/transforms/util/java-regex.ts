@@ -3,7 +3,8 @@
  * TopicNameMatches. The syntax both share passes through; the Java-only parts users write in
  * topic patterns are translated: `\Q…\E` quoting, leading inline flags `(?i)`, `\A` `\z` `\Z`,
  * possessive quantifiers and atomic groups (never backtracked into, as in Java:
- * java-regex-atomic.ts), and the POSIX classes `\p{Alpha}` …. Other Java-only syntax is rejected.
+ * java-regex-atomic.ts), the POSIX classes `\p{Alpha}` … and the escapes JavaScript reads otherwise
+ * (`\h`, `\v`, `\e`, `\x{41}`, `\0101`…: java-regex-escapes.ts). Other Java-only syntax is rejected.
  *
  * `matches` is `Matcher.matches()` (the whole input must match) and `replaceFirst` is
  * `Matcher.replaceFirst()` with Java's replacement syntax (`$1`, `${name}`, `\$`).
@@ -12,6 +13,7 @@ import { JavaException } from "../../errors.ts";
 import { IllegalArgumentError } from "./errors.ts";
 import { javaPatternSyntaxError, patternSyntaxMessage } from "./java-pattern-syntax.ts";
 import { atomic, backreference, javaGroups, resolveBackreferences } from "./java-regex-atomic.ts";
+import { javaEscape } from "./java-regex-escapes.ts";
 
 export interface JavaPattern {
   /** The pattern as configured. */
@@ -120,7 +122,10 @@ function translate(pattern: string): { source: string; flags: string } {
         i += 2 + m[0].length;
         continue;
       } else {
-        out += c + next;
+        const translated = javaEscape(pattern, i, inClass);
+        out += translated?.text ?? c + next;
+        i += translated?.length ?? 2;
+        continue;
       }
       i += 2;
       continue;
