@@ -46,11 +46,12 @@ export function javaEscape(pattern: string, i: number, inClass: boolean): { text
     case "a":
       return { text: "\\x07", length: 2 };
     case "R":
-      if (inClass) return undefined; // Java refuses it (java-pattern-syntax.ts)
+      if (inClass) throw new SyntaxError(`Illegal/unsupported escape sequence near index ${i + 1}`);
       return { text: `(?:\\r\\n|[${VERTICAL}])`, length: 2 };
     case "G":
       // The end of the previous match: the input's start for the first (the only one taken here).
-      return inClass ? undefined : { text: "(?<![\\s\\S])", length: 2 };
+      if (inClass) throw new SyntaxError(`Illegal/unsupported escape sequence near index ${i + 1}`);
+      return { text: "(?<![\\s\\S])", length: 2 };
     case "x": {
       const m = /^\{([0-9a-fA-F]+)\}/.exec(pattern.slice(i + 2));
       if (!m) return undefined;
