@@ -23,6 +23,8 @@ test("the timestamp regex is a Java regex: \\Q…\\E, \\A, \\Z, (?i) and possess
     ["at (\\d++-\\d++-\\d++ \\S+)", "at 2024-01-01 10:00"],
     // JavaScript read `\A` and `\Z` as the letters A and Z.
     ["\\A(\\S+ \\S+)\\Z", "2024-01-01 10:00"],
+    // Java's `$` is also before a final line terminator (JavaScript's only at the end).
+    ["at (\\S+ \\S+)$", "at 2024-01-01 10:00\n"],
     // A quantified atomic group repeats the group (it repeated its first match: `2020`, no match).
     ["at ((?>\\d{2}){2}-\\S+ \\S+)", "at 2024-01-01 10:00"],
   ];

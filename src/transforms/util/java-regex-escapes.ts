@@ -11,6 +11,14 @@ const SPACE = " \\t\\n\\x0B\\f\\r";
 /** Java's `\S`: all but SPACE, as ranges a class can hold. */
 const NON_SPACE = "\\x00-\\x08\\x0E-\\x1F\\x21-\\uFFFF";
 
+/**
+ * Java's `$` without MULTILINE, and its `\Z`: the input's end, or before a line terminator that ends
+ * it (`\r\n`, `\n` not after `\r`, `\r`, NEL, LS, PS). JavaScript's `$` is the end alone.
+ * INPUT_END is the end whatever the flags (`\z`; JavaScript's `$` under `m` is a line's end).
+ */
+export const INPUT_END = "(?![\\s\\S])";
+export const JAVA_END = `(?:${INPUT_END}|(?=\\r\\n${INPUT_END})|(?<!\\r)(?=\\n${INPUT_END})|(?=[\\r\\x85\\u2028\\u2029]${INPUT_END}))`;
+
 const hex = (code: number) => `\\u${code.toString(16).padStart(4, "0")}`;
 
 /** A code point as a JavaScript escape: outside the BMP a grouped surrogate pair, which no class can hold here. */

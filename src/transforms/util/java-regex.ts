@@ -13,7 +13,7 @@ import { JavaException } from "../../errors.ts";
 import { IllegalArgumentError } from "./errors.ts";
 import { javaPatternSyntaxError, patternSyntaxMessage } from "./java-pattern-syntax.ts";
 import { atomic, backreference, javaGroups, resolveBackreferences } from "./java-regex-atomic.ts";
-import { javaEscape } from "./java-regex-escapes.ts";
+import { INPUT_END, JAVA_END, javaEscape } from "./java-regex-escapes.ts";
 
 export interface JavaPattern {
   /** The pattern as configured. */
@@ -106,11 +106,11 @@ function translate(pattern: string): { source: string; flags: string } {
       if (!inClass && next === "A") {
         out += assertion("^", i + 2);
       } else if (!inClass && next === "z") {
-        out += assertion("$", i + 2);
+        out += assertion(INPUT_END, i + 2);
       } else if (!inClass && (next === "b" || next === "B")) {
         out += assertion(c + next, i + 2);
       } else if (!inClass && next === "Z") {
-        out += "(?=\\n?$)";
+        out += JAVA_END;
       } else if (next === "p" || next === "P") {
         const m = /^\{(?:Is)?([A-Za-z]+)\}/.exec(pattern.slice(i + 2));
         const chars = m ? POSIX_CLASSES[m[1]!] : undefined;
@@ -199,7 +199,7 @@ function translate(pattern: string): { source: string; flags: string } {
         continue;
       }
     }
-    out += c === "^" || c === "$" ? assertion(c, i + 1) : c;
+    out += c === "^" ? assertion(c, i + 1) : c === "$" ? assertion(flags.includes("m") ? c : JAVA_END, i + 1) : c;
     i++;
   }
   return { source: out, flags };
@@ -217,7 +217,9 @@ export function compileJavaRegex(pattern: string): JavaPattern {
   const source = resolveBackreferences(translated.source, groups);
   const flags = translated.flags;
   try {
-    return { pattern, find: new RegExp(source, flags), whole: new RegExp(`^(?:${source})$`, flags), groups };
+    // Under `m` JavaScript's `^` `$` are a line's ends: the whole input's are written out.
+    const whole = flags.includes("m") ? `(?<![\\s\\S])(?:${source})${INPUT_END}` : `^(?:${source})$`;
+    return { pattern, find: new RegExp(source, flags), whole: new RegExp(whole, flags), groups };
   } catch (error) {
     // JavaScript's wording echoes the translated source: name the reason and the pattern as written.
     // (V8 writes `Invalid regular expression: /<source>/<flags>: <reason>`, Bun's JSC `Invalid regular expression: <reason>`.)
