@@ -23,6 +23,10 @@ test("the timestamp regex is a Java regex: \\Q…\\E, \\A, \\Z, (?i) and possess
     ["at (\\d++-\\d++-\\d++ \\S+)", "at 2024-01-01 10:00"],
     // JavaScript read `\A` and `\Z` as the letters A and Z.
     ["\\A(\\S+ \\S+)\\Z", "2024-01-01 10:00"],
+    // Java's `$` is also before a final line terminator (JavaScript's only at the end).
+    ["at (\\S+ \\S+)$", "at 2024-01-01 10:00\n"],
+    // A quantified atomic group repeats the group (it repeated its first match: `2020`, no match).
+    ["at ((?>\\d{2}){2}-\\S+ \\S+)", "at 2024-01-01 10:00"],
   ];
   for (const [regex, text] of cases) {
     const config = configOf(regex);
@@ -46,4 +50,15 @@ test("Java regex syntax that cannot be run here, or that Java refuses, is refuse
   expect(messages("\\Q(x)\\E")).toEqual([
     `${REGEX}: The regex needs a capturing group (…): the timestamp is its group 1`,
   ]);
+});
+
+test("Java escapes JavaScript reads otherwise (\\h, \\x{…}, \\0…) mean what they mean in Java", () => {
+  // JavaScript read `\h` as the letter h: no record's timestamp matched and the offset never moved.
+  expect(iso(instantReader(configOf("at\\h(\\S+ \\S+)"))("at\u00a02024-01-01 10:00"))).toBe("2024-01-01T10:00:00.000Z");
+  // Java's `\s` is ASCII whitespace: a no-break space is `\S` (JavaScript's `\s` took it).
+  expect(instantReader(configOf("at\\s(\\S+ \\S+)"))("at\u00a02024-01-01 10:00")).toBeNull();
+  expect(iso(instantReader(configOf("\\x{40}\\040(\\S+ \\S+)"))("@ 2024-01-01 10:00"))).toBe(
+    "2024-01-01T10:00:00.000Z",
+  );
+  expect(instantReader(configOf("at\\h(\\S+ \\S+)"))("ath2024-01-01 10:00")).toBeNull();
 });

@@ -150,3 +150,11 @@ test("adjacent variable-width numbers are matched without backtracking: a 200-di
   expect(read("yMdHms", "1".repeat(200))).toBeNull();
   expect(read("yyyyMdHm", `+${"1".repeat(200)}`)).toBeNull();
 });
+
+test.each([
+  ["yyyy-MM-dd HH:mm:ss.nnn", "2024-01-01 10:00:00.5", null],
+  ["yyyy-MM-dd HH:mm:ss.nnn", "2024-01-01 10:00:00.500", 1704103200000000500n],
+  ["yyyy-MM-dd HH:mm:ss.n", "2024-01-01 10:00:00.5", 1704103200000000005n],
+])("nano-of-second %p needs as many digits as letters, as Java (%p: %p)", (pattern, text, expected) => {
+  expect(parseWithPattern(compilePattern(pattern), text, zoneOf("UTC")!)).toBe(expected);
+});

@@ -71,7 +71,8 @@ function fieldRegex(letter: string, count: number): string {
     case "S":
       return `(\\d{${count}})`;
     case "n":
-      return "(\\d{1,19})";
+      // appendValue(NANO_OF_SECOND, count, 19, NOT_NEGATIVE): at least as many digits as letters.
+      return `(\\d{${count},19})`;
     case "X":
     case "x": {
       if (count > 5) throw new PatternError(`Too many pattern letters: ${letter.repeat(count)}`);

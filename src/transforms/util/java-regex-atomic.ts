@@ -10,9 +10,13 @@
 
 const INTERNAL = "__atomic";
 
-/** `span` (a group, or an atom with its quantifier) made atomic; `id` makes the helper group's name unique. */
+/**
+ * `span` (a group, or an atom with its quantifier) made atomic; `id` makes the helper group's name
+ * unique. Grouped, so that a quantifier after an atomic group (`(?>\\d{2}){2}`) repeats the whole
+ * (it repeated the back-reference alone: the first match's text again, and the lookahead once).
+ */
 export function atomic(span: string, id: number): string {
-  return `(?=(?<${INTERNAL}${id}>${span}))\\k<${INTERNAL}${id}>`;
+  return `(?:(?=(?<${INTERNAL}${id}>${span}))\\k<${INTERNAL}${id}>)`;
 }
 
 /** A Java backreference `\N`, numbered later (resolveBackreferences). */

@@ -3,7 +3,8 @@
  * TopicNameMatches. The syntax both share passes through; the Java-only parts users write in
  * topic patterns are translated: `\Q…\E` quoting, leading inline flags `(?i)`, `\A` `\z` `\Z`,
  * possessive quantifiers and atomic groups (never backtracked into, as in Java:
- * java-regex-atomic.ts), and the POSIX classes `\p{Alpha}` …. Other Java-only syntax is rejected.
+ * java-regex-atomic.ts), the POSIX classes `\p{Alpha}` … and the escapes JavaScript reads otherwise
+ * (`\h`, `\v`, `\e`, `\x{41}`, `\0101`…: java-regex-escapes.ts). Other Java-only syntax is rejected.
  *
  * `matches` is `Matcher.matches()` (the whole input must match) and `replaceFirst` is
  * `Matcher.replaceFirst()` with Java's replacement syntax (`$1`, `${name}`, `\$`).
@@ -12,6 +13,7 @@ import { JavaException } from "../../errors.ts";
 import { IllegalArgumentError } from "./errors.ts";
 import { javaPatternSyntaxError, patternSyntaxMessage } from "./java-pattern-syntax.ts";
 import { atomic, backreference, javaGroups, resolveBackreferences } from "./java-regex-atomic.ts";
+import { INPUT_END, JAVA_END, javaEscape } from "./java-regex-escapes.ts";
 
 export interface JavaPattern {
   /** The pattern as configured. */
@@ -104,11 +106,11 @@ function translate(pattern: string): { source: string; flags: string } {
       if (!inClass && next === "A") {
         out += assertion("^", i + 2);
       } else if (!inClass && next === "z") {
-        out += assertion("$", i + 2);
+        out += assertion(INPUT_END, i + 2);
       } else if (!inClass && (next === "b" || next === "B")) {
         out += assertion(c + next, i + 2);
       } else if (!inClass && next === "Z") {
-        out += "(?=\\n?$)";
+        out += JAVA_END;
       } else if (next === "p" || next === "P") {
         const m = /^\{(?:Is)?([A-Za-z]+)\}/.exec(pattern.slice(i + 2));
         const chars = m ? POSIX_CLASSES[m[1]!] : undefined;
@@ -120,7 +122,10 @@ function translate(pattern: string): { source: string; flags: string } {
         i += 2 + m[0].length;
         continue;
       } else {
-        out += c + next;
+        const translated = javaEscape(pattern, i, inClass);
+        out += translated?.text ?? c + next;
+        i += translated?.length ?? 2;
+        continue;
       }
       i += 2;
       continue;
@@ -194,7 +199,7 @@ function translate(pattern: string): { source: string; flags: string } {
         continue;
       }
     }
-    out += c === "^" || c === "$" ? assertion(c, i + 1) : c;
+    out += c === "^" ? assertion(c, i + 1) : c === "$" ? assertion(flags.includes("m") ? c : JAVA_END, i + 1) : c;
     i++;
   }
   return { source: out, flags };
@@ -212,7 +217,9 @@ export function compileJavaRegex(pattern: string): JavaPattern {
   const source = resolveBackreferences(translated.source, groups);
   const flags = translated.flags;
   try {
-    return { pattern, find: new RegExp(source, flags), whole: new RegExp(`^(?:${source})$`, flags), groups };
+    // Under `m` JavaScript's `^` `$` are a line's ends: the whole input's are written out.
+    const whole = flags.includes("m") ? `(?<![\\s\\S])(?:${source})${INPUT_END}` : `^(?:${source})$`;
+    return { pattern, find: new RegExp(source, flags), whole: new RegExp(whole, flags), groups };
   } catch (error) {
     // JavaScript's wording echoes the translated source: name the reason and the pattern as written.
     // (V8 writes `Invalid regular expression: /<source>/<flags>: <reason>`, Bun's JSC `Invalid regular expression: <reason>`.)
