@@ -152,6 +152,12 @@ export type Stamp = (
 /** The stages issue 12 fills in, for one route. */
 export interface IngestStages {
   readonly authenticate: Authenticate;
+  /**
+   * Whether `authenticate` refuses requests without credentials (ingest.auth.methods is set); the
+   * REST Proxy routes then authenticate before routing when every connector serving them does
+   * (rest-proxy-gate.ts). Absent: anonymous requests are admitted.
+   */
+  readonly authenticates?: boolean;
   readonly authorize: Authorize;
   readonly limit: Limit;
   readonly stamp?: Stamp;
