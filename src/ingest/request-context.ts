@@ -29,6 +29,12 @@ export interface IngestIdentity {
    * (`pump-*.fleet.example` matched the SANs `pump-1.evil.example` and `x.fleet.example`).
    */
   readonly multiValued?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The principal is a DNS name (a certificate's DNS SAN, ssl.client.identity=san.dns): DNS names
+   * are case-insensitive (RFC 4343), so ACL matchers compare it ignoring ASCII case; it is stamped
+   * and counted as presented.
+   */
+  readonly dnsPrincipal?: boolean;
 }
 
 export const ANONYMOUS: IngestIdentity = Object.freeze({
