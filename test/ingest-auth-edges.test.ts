@@ -5,7 +5,8 @@
  *
  * - ACL conditions on multi-valued attributes (security hunt 2026-12-02): two DNS SANs or an array
  *   claim match when one value matches, not their joined text (`pump-*.fleet.example` matched the
- *   SANs `pump-1.evil.example, x.fleet.example`); a subject with several CNs names no device.
+ *   SANs `pump-1.evil.example, x.fleet.example`); a subject with several CNs names no device; a
+ *   DNS SAN matches ignoring its case (RFC 4343).
  * - JWT: HS256 signed with the provider's RSA public key (alg confusion), an unknown `crit`
  *   header, `exp`/`nbf` just inside and outside the skew, `iss` as an array, `aud` as an array,
  *   the scheme's case, a token in the query string, a 64 KiB token, and a flood of made-up kids
@@ -39,6 +40,7 @@ const suite = suiteGateway(async (dir) => {
   certs.oneMatching = await pki.issue("one", "dev-a", { san: "DNS:a.example,DNS:pump-2.fleet.example" });
   certs.spanning = await pki.issue("spanning", "dev-b", { san: "DNS:pump-1.evil.example,DNS:x.fleet.example" });
   certs.twoCns = await pki.issue("two-cns", "pump-5/CN=admin", { san: "DNS:pump-5.fleet.example" });
+  certs.upperSan = await pki.issue("upper-san", "dev-c", { san: "DNS:PUMP-3.FLEET.Example" });
   return {
     "ingest.listeners": "https://127.0.0.1:0",
     "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
@@ -162,6 +164,11 @@ describe("ACL conditions on multi-valued attributes", () => {
   test("an array claim: one group matching is allowed; a glob spanning two groups is 403", async () => {
     expect((await bearer(await sign({ groups: ["readers", "fleet-south-writers"] }))).status).toBe(200);
     expect((await bearer(await sign({ groups: ["fleet-a-readers", "ops-writers"] }))).status).toBe(403);
+  });
+
+  // ingestenum: DNS names are case-insensitive (RFC 4343); the SAN's case made it 403.
+  test("a DNS SAN condition ignores the SAN's case", async () => {
+    expect((await post("/ingest/edge-mtls", { cert: certs.upperSan })).status).toBe(200);
   });
 
   test("a certificate with two CNs names no device: 401, not the principal 'pump-5,admin'", async () => {

@@ -14,7 +14,13 @@
 import type { ParsedRequest } from "./ingest-pipeline-contract.ts";
 import type { IngestRecord, IngestSubmission, RecordOutcome } from "./ingest-record.ts";
 import { nativeResponse } from "./native-response.ts";
-import type { IngestConnection, IngestRequestContext, PeerAddressLookup } from "./request-context.ts";
+import type {
+  IngestConnection,
+  IngestIdentity,
+  IngestRequestContext,
+  IngestStages,
+  PeerAddressLookup,
+} from "./request-context.ts";
 import { PLAIN_CONNECTION, PlainConnection } from "./request-context.ts";
 import type { RequestAbort } from "./request-deadlines.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
@@ -36,6 +42,8 @@ export class IngestExchange implements IngestRequestContext, IngestSubmission, P
   acceptedBytes = 0;
   /** The bytes the route's stamp adds to each record for this request's identity (set before parse). */
   stampedBytes = 0;
+  /** The identity a route's stages gave before routing (rest-proxy-gate.ts), not asked again. */
+  preauthenticated: { readonly stages: IngestStages; readonly identity: IngestIdentity } | undefined = undefined;
   /** The submission's topic and records (set by `submitTo`). */
   topic = "";
   records: readonly IngestRecord[] = NO_RECORDS;

@@ -34,6 +34,7 @@ describe("ingest request latency", () => {
       claimants: () => [],
       owners: () => [],
       byPath: () => undefined,
+      routes: () => [],
     } as unknown as IngestRouteTable;
     const app = ingestApp({ routes, metrics, clock, log: new LogManager().get("ingest"), redact: (t) => t });
     const response = await app.fetch(

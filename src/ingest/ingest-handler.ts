@@ -53,7 +53,9 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
       if (route.writers.length === 0)
         throw unavailable(`The ingest connector ${route.connector} has no running task`, limits.retryAfterSeconds);
       // Authentication first: a client that is not let in never holds one of the route's slots.
-      const authenticated = route.stages.authenticate(context);
+      const pre = context.preauthenticated;
+      const authenticated =
+        pre !== undefined && pre.stages === route.stages ? pre.identity : route.stages.authenticate(context);
       const identity = isPromise(authenticated) ? await authenticated : authenticated;
       const authorized = route.stages.authorize(identity, target);
       if (isPromise(authorized)) await authorized;

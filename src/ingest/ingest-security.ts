@@ -160,6 +160,7 @@ export class IngestSecurity {
     return {
       // Without authentication every request is anonymous, answered without a promise.
       authenticate: authenticator.enabled ? (context) => authenticator.authenticate(context) : () => ANONYMOUS,
+      authenticates: authenticator.enabled,
       authorize: (identity, target) => {
         try {
           acl.authorize(identity, target);

@@ -29,6 +29,12 @@ export interface IngestIdentity {
    * (`pump-*.fleet.example` matched the SANs `pump-1.evil.example` and `x.fleet.example`).
    */
   readonly multiValued?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The principal is a DNS name (a certificate's DNS SAN, ssl.client.identity=san.dns): DNS names
+   * are case-insensitive (RFC 4343), so ACL matchers compare it ignoring ASCII case; it is stamped
+   * and counted as presented.
+   */
+  readonly dnsPrincipal?: boolean;
 }
 
 export const ANONYMOUS: IngestIdentity = Object.freeze({
@@ -152,6 +158,12 @@ export type Stamp = (
 /** The stages issue 12 fills in, for one route. */
 export interface IngestStages {
   readonly authenticate: Authenticate;
+  /**
+   * Whether `authenticate` refuses requests without credentials (ingest.auth.methods is set); the
+   * REST Proxy routes then authenticate before routing when every connector serving them does
+   * (rest-proxy-gate.ts). Absent: anonymous requests are admitted.
+   */
+  readonly authenticates?: boolean;
   readonly authorize: Authorize;
   readonly limit: Limit;
   readonly stamp?: Stamp;

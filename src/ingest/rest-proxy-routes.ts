@@ -1,7 +1,9 @@
 /**
  * Confluent REST Proxy produce routes on the ingest listener (shared/rest-proxy-api.md). `{topic}`
  * reaches only topics an ingest connector names (kafka.topic, ingest.rest.proxy.topics); anything
- * else is REST Proxy's 404 `{"error_code":40401,"message":"Topic not found."}`. Each request then
+ * else is REST Proxy's 404 `{"error_code":40401,"message":"Topic not found."}`; when every connector
+ * serving them requires authentication, only to a request one of them admits (rest-proxy-gate.ts:
+ * 401 before). Each request then
  * runs the same pipeline as the connector's own path, with that connector's stages and limits.
  */
 import { ErrorCodes, IngestError, NOT_FOUND_MESSAGE, sharedTopic, topicNotFound, unavailable } from "./ingest-error.ts";
@@ -11,6 +13,7 @@ import type { IngestRecord } from "./ingest-record.ts";
 import { javaIntPathParam } from "./java-int-param.ts";
 import { mediaType } from "./native-body.ts";
 import type { IngestShape, IngestTarget } from "./request-context.ts";
+import { admitBeforeRouting } from "./rest-proxy-gate.ts";
 import {
   namedPartitions,
   parseV2Body,
@@ -104,6 +107,8 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
 
   const v2: RestProxyRoute["handle"] = async (context, params) => {
     const topic = params.topic!;
+    // REST Proxy authenticates before its resource runs: nothing of the path is answered before.
+    await admitBeforeRouting(deps.routes, context, topic);
     // Jersey picks the resource method by Content-Type first: one no method consumes is 415 before
     // anything of the path is looked at (an unknown topic or partition, a partition that is no int).
     const format = v2Format(context.request.headers.get("content-type"));
@@ -136,6 +141,7 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
   const v3: RestProxyRoute["handle"] = async (context, params) => {
     const topic = params.topic!;
     const batch = params.action === "records:batch";
+    await admitBeforeRouting(deps.routes, context, topic);
     // A Content-Type the resource does not consume is 415 before the topic is looked up (Jersey, as v2).
     if (mediaType(context.request.headers.get("content-type")) !== "application/json") throw unsupportedMediaType();
     const { route, target } = routeFor(topic, batch ? "v3-batch" : "v3");

@@ -19,6 +19,7 @@ function app() {
     claimants: () => [],
     owners: () => [],
     byPath: () => undefined,
+    routes: () => [],
   } as unknown as IngestRouteTable;
   return ingestApp({
     routes,

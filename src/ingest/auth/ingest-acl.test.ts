@@ -130,3 +130,31 @@ describe("ingestAcl", () => {
     ]);
   });
 });
+
+describe("ingestAcl on DNS names (RFC 4343: case-insensitive)", () => {
+  const dnsDevice: IngestIdentity = {
+    principal: "DEV-1.Fleet.example",
+    source: "mtls",
+    attributes: { "cert.san.dns": "DEV-1.Fleet.example,backup.Fleet.example" },
+    multiValued: { "cert.san.dns": ["DEV-1.Fleet.example", "backup.Fleet.example"] },
+    dnsPrincipal: true,
+  };
+  const cnDevice: IngestIdentity = { principal: "DEV-1", source: "mtls", attributes: { "cert.cn": "DEV-1" } };
+  test.each<[string, IngestIdentity, string, true | 403]>([
+    ["an exact name in another case", dnsDevice, "dev-1.fleet.example", true],
+    ["a glob in another case", dnsDevice, "dev-*.fleet.example", true],
+    ["a method's principal", dnsDevice, "mtls:dev-1.fleet.EXAMPLE", true],
+    ["a principal condition", dnsDevice, "principal=dev-1.*", true],
+    ["a DNS SAN condition on another value", dnsDevice, "cert.san.dns=BACKUP.fleet.example", true],
+    ["another name", dnsDevice, "dev-2.fleet.example", 403],
+    ["a CN (not a DNS name) stays exact", cnDevice, "dev-1", 403],
+    ["a CN condition stays exact", cnDevice, "cert.cn=dev-1", 403],
+  ])("%s", (_what, identity, allow, expected) => {
+    expect(allowed({ "ingest.acl.allow": allow }, identity, route)).toBe(expected);
+  });
+
+  test("topic rules ignore a DNS principal's case too", () => {
+    const rules = { "ingest.acl.topic.rules": "telemetry:dev-1.fleet.example" };
+    expect(allowed(rules, dnsDevice, topic("telemetry"))).toBe(true);
+  });
+});

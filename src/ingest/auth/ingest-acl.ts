@@ -32,14 +32,27 @@ const GROUP = "Ingest authorization";
 
 type Matcher = (identity: IngestIdentity) => boolean;
 
-/** An anchored glob (`*` any run, `?` one character) as a RegExp. */
-export function globRegex(glob: string): RegExp {
+/** An anchored glob (`*` any run, `?` one character) as a RegExp; `ignoreCase`: ASCII case too. */
+export function globRegex(glob: string, ignoreCase = false): RegExp {
   const source = glob
     .replace(/[.+^${}()|[\]\\]/g, "\\$&")
     .replace(/\*/g, ".*")
     .replace(/\?/g, ".");
-  return new RegExp(`^${source}$`, "s");
+  return new RegExp(`^${source}$`, ignoreCase ? "si" : "s");
 }
+
+/**
+ * Tests principals: a DNS name (a certificate's DNS SAN) ignoring ASCII case (RFC 4343: `DEV-1.fleet`
+ * is `dev-1.fleet`), any other exactly (a DNS SAN is ASCII, an IA5String).
+ */
+function principalTest(glob: string): (principal: string, dns: boolean | undefined) => boolean {
+  const exact = globRegex(glob);
+  const dnsName = globRegex(glob, true);
+  return (principal, dns) => (dns === true ? dnsName : exact).test(principal);
+}
+
+/** The attribute of a certificate's DNS SANs, compared ignoring case as a DNS principal is. */
+const DNS_ATTRIBUTE = "cert.san.dns";
 
 /** `<method>:<principal glob>`: a principal of one authentication method's namespace. */
 export const METHOD_PREFIX = /^(mtls|jwt|basic):(.+)$/s;
@@ -51,20 +64,22 @@ export function parseMatcher(text: string): Matcher {
   if (spec === "*") return () => true;
   const method = METHOD_PREFIX.exec(spec);
   if (method) {
-    const re = globRegex(method[2]!);
-    return (identity) => identity.source === method[1] && re.test(identity.principal);
+    const test = principalTest(method[2]!);
+    return (identity) => identity.source === method[1] && test(identity.principal, identity.dnsPrincipal);
   }
   if (!spec.includes("=")) {
-    const re = globRegex(spec);
-    return (identity) => identity.source !== "anonymous" && re.test(identity.principal);
+    const test = principalTest(spec);
+    return (identity) => identity.source !== "anonymous" && test(identity.principal, identity.dnsPrincipal);
   }
   const conditions = spec.split("&").map((part) => {
     const eq = part.indexOf("=");
     if (eq <= 0) throw new Error(`"${part}" is not attribute=glob`);
     const name = part.slice(0, eq).trim();
-    const re = globRegex(part.slice(eq + 1).trim());
+    const glob = part.slice(eq + 1).trim();
+    const re = globRegex(glob, name === DNS_ATTRIBUTE);
+    const principal = principalTest(glob);
     return (identity: IngestIdentity) => {
-      if (name === "principal") return re.test(identity.principal);
+      if (name === "principal") return principal(identity.principal, identity.dnsPrincipal);
       if (name === "source") return re.test(identity.source);
       // A multi-valued attribute (two SANs, an array claim) matches when one of its values does:
       // its joined text would let `*` span values, and an exact value would miss.

@@ -24,6 +24,12 @@ describe("mtlsIdentity", () => {
     expect(mtlsIdentity(peer, source)?.principal).toBe(principal);
   });
 
+  test("a DNS SAN principal is marked a DNS name (ACLs ignore its case) and kept as presented", () => {
+    const upper = { ...peer, subjectAltName: "DNS:DEV-7.Fleet.example" };
+    expect(mtlsIdentity(upper, "san.dns")).toMatchObject({ principal: "DEV-7.Fleet.example", dnsPrincipal: true });
+    expect(mtlsIdentity(upper, "cn")?.dnsPrincipal).toBeUndefined();
+  });
+
   test("certificate fields become attributes for ACL rules", () => {
     expect(mtlsIdentity(peer, "cn")).toEqual({
       principal: "device-7",

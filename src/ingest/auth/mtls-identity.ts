@@ -59,6 +59,7 @@ export function mtlsIdentity(peer: PeerCertificateInfo, source: ClientIdentitySo
     principal,
     source: "mtls",
     attributes,
+    ...(source === "san.dns" ? { dnsPrincipal: true } : {}),
     ...(Object.keys(multiValued).length > 0 ? { multiValued } : {}),
   };
 }
