@@ -35,6 +35,16 @@ function codePoint(code: number, inClass: boolean, at: number): string {
 }
 
 /**
+ * A two-character set escape (`\h`, `\s`…) as a class, or inside one as its ranges. There a `-`
+ * after it is a literal hyphen, as in Java, taken with it: written after the ranges it would make a
+ * range of their last character (`[\s-.]` is whitespace, `-` and `.`, not `\r` to `.`).
+ */
+export function charSet(chars: string, inClass: boolean, after: string | undefined): { text: string; length: number } {
+  if (!inClass) return { text: `[${chars}]`, length: 2 };
+  return after === "-" ? { text: `${chars}\\-`, length: 3 } : { text: chars, length: 2 };
+}
+
+/**
  * The JavaScript of the Java escape at `pattern[i]` (a backslash) and how many characters it takes,
  * or undefined when it means the same in both; throws SyntaxError for one that cannot be run here.
  */
@@ -42,17 +52,19 @@ export function javaEscape(pattern: string, i: number, inClass: boolean): { text
   const next = pattern[i + 1];
   switch (next) {
     case "h":
-      return { text: inClass ? HORIZONTAL : `[${HORIZONTAL}]`, length: 2 };
+      return charSet(HORIZONTAL, inClass, pattern[i + 2]);
     case "v":
-      return { text: inClass ? VERTICAL : `[${VERTICAL}]`, length: 2 };
+      // Java reads `\v` before a `-` in a class as the vertical tab (`[\v-.]` is \x0B to `.`), as before Java 8.
+      if (inClass && pattern[i + 2] === "-") return { text: "\\x0B", length: 2 };
+      return charSet(VERTICAL, inClass, pattern[i + 2]);
     case "H":
     case "V":
       if (inClass) throw new SyntaxError(`Unsupported negated class inside [] near index ${i}`);
       return { text: `[^${next === "H" ? HORIZONTAL : VERTICAL}]`, length: 2 };
     case "s":
-      return { text: inClass ? SPACE : `[${SPACE}]`, length: 2 };
+      return charSet(SPACE, inClass, pattern[i + 2]);
     case "S":
-      return { text: inClass ? NON_SPACE : `[${NON_SPACE}]`, length: 2 };
+      return charSet(NON_SPACE, inClass, pattern[i + 2]);
     case "e":
       return { text: "\\x1B", length: 2 };
     case "a":

@@ -124,6 +124,8 @@ function translate(pattern: string): { source: string; flags: string } {
         if (inClass && next === "P") throw new SyntaxError(`Unsupported negated class inside [] near index ${i}`);
         out += inClass ? chars : `[${next === "P" ? "^" : ""}${chars}]`;
         i += 2 + m[0].length;
+        // Inside [] a `-` after the class is a literal (charSet).
+        if (inClass && pattern[i] === "-") [out, i] = [`${out}\\-`, i + 1];
         continue;
       } else {
         const translated = javaEscape(pattern, i, inClass);
