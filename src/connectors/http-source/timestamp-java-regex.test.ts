@@ -27,6 +27,8 @@ test("the timestamp regex is a Java regex: \\Q…\\E, \\A, \\Z, (?i) and possess
     ["at (\\S+ \\S+)$", "at 2024-01-01 10:00\n"],
     // A quantified atomic group repeats the group (it repeated its first match: `2020`, no match).
     ["at ((?>\\d{2}){2}-\\S+ \\S+)", "at 2024-01-01 10:00"],
+    // A `-` after `\s` in a class is a hyphen (review77 P2: it made a range `\r` to `:`, which took the comma).
+    ["at ([\\d\\s-:]+)", "at 2024-01-01 10:00, by alice"],
   ];
   for (const [regex, text] of cases) {
     const config = configOf(regex);

@@ -106,6 +106,8 @@ describe("a Java DateTimeFormatter pattern (castorm's http.response.record.times
     ["'unterminated", "Pattern ends with an incomplete string literal"],
     ["yyyy-MM-dd]", "Pattern invalid as it contains ] without previous ["],
     ["yyyy-MM-dd {x}", "Pattern includes reserved character: '{'"],
+    // review77 P3: 20 n's made the reading regex `\d{20,19}`, which JavaScript refuses (a SyntaxError, not Java's words).
+    ["ss.nnnnnnnnnnnnnnnnnnnn", "The minimum width must be from 1 to 19 inclusive but was 20"],
   ])("%p is refused as Java's ofPattern refuses it", (pattern, message) => {
     expect(() => compilePattern(pattern)).toThrow(PatternError);
     expect(() => compilePattern(pattern)).toThrow(message);

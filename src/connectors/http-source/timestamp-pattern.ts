@@ -72,6 +72,7 @@ function fieldRegex(letter: string, count: number): string {
       return `(\\d{${count}})`;
     case "n":
       // appendValue(NANO_OF_SECOND, count, 19, NOT_NEGATIVE): at least as many digits as letters.
+      if (count > 19) throw new PatternError(`The minimum width must be from 1 to 19 inclusive but was ${count}`);
       return `(\\d{${count},19})`;
     case "X":
     case "x": {

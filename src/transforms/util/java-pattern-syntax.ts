@@ -161,6 +161,13 @@ function classEnd(p: string, start: number): { next: number } | Fault {
       previous = undefined;
       continue;
     }
+    // `\p{Alpha}` is one class (its braces no range's end; a `-` after it a literal).
+    const property = c === "\\" && /^[pP]\{[^}]*\}/.exec(p.slice(i + 1));
+    if (property) {
+      i += 1 + property[0].length;
+      previous = "";
+      continue;
+    }
     let literal = c;
     let width = 1;
     if (c === "\\") {

@@ -1,7 +1,7 @@
 /**
  * Java regex escapes JavaScript reads otherwise, for java-regex.ts: without translation `\h` is the
  * letter h, `\s` also the Unicode spaces, `\v` only the vertical tab, `\e` and `\a` the letters, `\x{41}` an x, `\0101` a NUL then
- * `101` — each a pattern that silently matches other texts than in Java.
+ * `101`, a malformed `\x`/`\u` (Java refuses it) the letter — each a pattern that silently matches other texts than in Java.
  */
 
 const HORIZONTAL = " \\t\\xA0\\u1680\\u180E\\u2000-\\u200A\\u202F\\u205F\\u3000";
@@ -18,6 +18,10 @@ const NON_SPACE = "\\x00-\\x08\\x0E-\\x1F\\x21-\\uFFFF";
  */
 export const INPUT_END = "(?![\\s\\S])";
 export const JAVA_END = `(?:${INPUT_END}|(?=\\r\\n${INPUT_END})|(?<!\\r)(?=\\n${INPUT_END})|(?=[\\r\\x85\\u2028\\u2029]${INPUT_END}))`;
+/** The same under UNIX_LINES `(?d)`, where `\n` is the only line terminator. */
+export const UNIX_END = `(?:${INPUT_END}|(?=\\n${INPUT_END}))`;
+/** Java's `.` without DOTALL: all but its line terminators (JavaScript's `.` takes NEL, U+0085). */
+export const DOT = "[^\\n\\r\\x85\\u2028\\u2029]";
 
 const hex = (code: number) => `\\u${code.toString(16).padStart(4, "0")}`;
 
@@ -31,6 +35,16 @@ function codePoint(code: number, inClass: boolean, at: number): string {
 }
 
 /**
+ * A two-character set escape (`\h`, `\s`…) as a class, or inside one as its ranges. There a `-`
+ * after it is a literal hyphen, as in Java, taken with it: written after the ranges it would make a
+ * range of their last character (`[\s-.]` is whitespace, `-` and `.`, not `\r` to `.`).
+ */
+export function charSet(chars: string, inClass: boolean, after: string | undefined): { text: string; length: number } {
+  if (!inClass) return { text: `[${chars}]`, length: 2 };
+  return after === "-" ? { text: `${chars}\\-`, length: 3 } : { text: chars, length: 2 };
+}
+
+/**
  * The JavaScript of the Java escape at `pattern[i]` (a backslash) and how many characters it takes,
  * or undefined when it means the same in both; throws SyntaxError for one that cannot be run here.
  */
@@ -38,17 +52,19 @@ export function javaEscape(pattern: string, i: number, inClass: boolean): { text
   const next = pattern[i + 1];
   switch (next) {
     case "h":
-      return { text: inClass ? HORIZONTAL : `[${HORIZONTAL}]`, length: 2 };
+      return charSet(HORIZONTAL, inClass, pattern[i + 2]);
     case "v":
-      return { text: inClass ? VERTICAL : `[${VERTICAL}]`, length: 2 };
+      // Java reads `\v` before a `-` in a class as the vertical tab (`[\v-.]` is \x0B to `.`), as before Java 8.
+      if (inClass && pattern[i + 2] === "-") return { text: "\\x0B", length: 2 };
+      return charSet(VERTICAL, inClass, pattern[i + 2]);
     case "H":
     case "V":
       if (inClass) throw new SyntaxError(`Unsupported negated class inside [] near index ${i}`);
       return { text: `[^${next === "H" ? HORIZONTAL : VERTICAL}]`, length: 2 };
     case "s":
-      return { text: inClass ? SPACE : `[${SPACE}]`, length: 2 };
+      return charSet(SPACE, inClass, pattern[i + 2]);
     case "S":
-      return { text: inClass ? NON_SPACE : `[${NON_SPACE}]`, length: 2 };
+      return charSet(NON_SPACE, inClass, pattern[i + 2]);
     case "e":
       return { text: "\\x1B", length: 2 };
     case "a":
@@ -59,10 +75,12 @@ export function javaEscape(pattern: string, i: number, inClass: boolean): { text
     case "G":
       // The end of the previous match: the input's start for the first (the only one taken here).
       if (inClass) throw new SyntaxError(`Illegal/unsupported escape sequence near index ${i + 1}`);
-      return { text: "(?<![\\s\\S])", length: 2 };
+      return { text: "(?:(?<![\\s\\S]))", length: 2 };
     case "x": {
       const m = /^\{([0-9a-fA-F]+)\}/.exec(pattern.slice(i + 2));
-      if (!m) return undefined;
+      if (!m && /^[0-9a-fA-F]{2}/.test(pattern.slice(i + 2))) return undefined;
+      // JavaScript reads a bad `\x` as the letter x; Java refuses it.
+      if (!m) throw new SyntaxError(`Illegal hexadecimal escape sequence near index ${i + 2}`);
       const code = Number.parseInt(m[1]!, 16);
       if (code > 0x10ffff) throw new SyntaxError(`Hexadecimal codepoint is too big near index ${i}`);
       return { text: codePoint(code, inClass, i), length: 2 + m[0].length };
@@ -73,6 +91,9 @@ export function javaEscape(pattern: string, i: number, inClass: boolean): { text
       if (digits === undefined) throw new SyntaxError(`Illegal octal escape sequence near index ${i + 2}`);
       return { text: hex(Number.parseInt(digits, 8)), length: 2 + digits.length };
     }
+    case "u":
+      if (/^[0-9a-fA-F]{4}/.test(pattern.slice(i + 2))) return undefined;
+      throw new SyntaxError(`Illegal Unicode escape sequence near index ${i + 2}`);
     case "X":
     case "N":
       throw new SyntaxError(`Unsupported escape \\${next} near index ${i}`);

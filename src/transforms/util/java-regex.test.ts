@@ -41,12 +41,25 @@ describe("Java regular expressions", () => {
     expect([compiled.find.test("ab"), matches(compiled, "ab")]).toEqual([found, whole]);
   });
 
-  test.each(["(", "[a-", "a{2,1}", "(?i:x)", "[a&&[b]]", "\\p{IsLatin}", "[\\R]", "[\\G]", "\\0", "\\X"])(
-    "rejects %p",
-    (pattern) => {
-      expect(() => compileJavaRegex(pattern)).toThrow(SyntaxError);
-    },
-  );
+  test.each([
+    "(",
+    "[a-",
+    "a{2,1}",
+    "(?i:x)",
+    "[a&&[b]]",
+    "\\p{IsLatin}",
+    "[\\R]",
+    "[\\G]",
+    "\\0",
+    "\\X",
+    "\\xg",
+    "\\x{}",
+    "a\\x4",
+    "[\\xz]",
+    "\\u12",
+  ])("rejects %p", (pattern) => {
+    expect(() => compileJavaRegex(pattern)).toThrow(SyntaxError);
+  });
 
   test.each<[string, string, string, string]>([
     ["(.*)", "foo", "$1-suffix", "foo-suffix"],

@@ -13,7 +13,7 @@ import { JavaException } from "../../errors.ts";
 import { IllegalArgumentError } from "./errors.ts";
 import { javaPatternSyntaxError, patternSyntaxMessage } from "./java-pattern-syntax.ts";
 import { atomic, backreference, javaGroups, resolveBackreferences } from "./java-regex-atomic.ts";
-import { INPUT_END, JAVA_END, javaEscape } from "./java-regex-escapes.ts";
+import { DOT, INPUT_END, JAVA_END, javaEscape, UNIX_END } from "./java-regex-escapes.ts";
 
 export interface JavaPattern {
   /** The pattern as configured. */
@@ -61,6 +61,10 @@ function translate(pattern: string): { source: string; flags: string } {
     }
     i += m[0].length;
   }
+  // UNIX_LINES (`(?d)`, no JavaScript flag): `\n` is the only line terminator for `$`, `\Z` and `.`.
+  const unixLines = /^(?:\(\?[a-zA-Z]+\))*/.exec(pattern)![0].includes("d");
+  const end = unixLines ? UNIX_END : JAVA_END;
+  const dot = flags.includes("s") ? "." : unixLines ? "[^\\n]" : DOT;
   let out = "";
   let inClass = false;
   let afterQuantifier = false;
@@ -104,13 +108,13 @@ function translate(pattern: string): { source: string; flags: string } {
         continue;
       }
       if (!inClass && next === "A") {
-        out += assertion("^", i + 2);
+        out += assertion(flags.includes("m") ? "(?<![\\s\\S])" : "^", i + 2);
       } else if (!inClass && next === "z") {
         out += assertion(INPUT_END, i + 2);
       } else if (!inClass && (next === "b" || next === "B")) {
         out += assertion(c + next, i + 2);
       } else if (!inClass && next === "Z") {
-        out += JAVA_END;
+        out += end;
       } else if (next === "p" || next === "P") {
         const m = /^\{(?:Is)?([A-Za-z]+)\}/.exec(pattern.slice(i + 2));
         const chars = m ? POSIX_CLASSES[m[1]!] : undefined;
@@ -120,6 +124,8 @@ function translate(pattern: string): { source: string; flags: string } {
         if (inClass && next === "P") throw new SyntaxError(`Unsupported negated class inside [] near index ${i}`);
         out += inClass ? chars : `[${next === "P" ? "^" : ""}${chars}]`;
         i += 2 + m[0].length;
+        // Inside [] a `-` after the class is a literal (charSet).
+        if (inClass && pattern[i] === "-") [out, i] = [`${out}\\-`, i + 1];
         continue;
       } else {
         const translated = javaEscape(pattern, i, inClass);
@@ -199,7 +205,8 @@ function translate(pattern: string): { source: string; flags: string } {
         continue;
       }
     }
-    out += c === "^" ? assertion(c, i + 1) : c === "$" ? assertion(flags.includes("m") ? c : JAVA_END, i + 1) : c;
+    if (c === ".") out += dot;
+    else out += c === "^" ? assertion(c, i + 1) : c === "$" ? assertion(flags.includes("m") ? c : end, i + 1) : c;
     i++;
   }
   return { source: out, flags };
