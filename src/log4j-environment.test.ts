@@ -37,6 +37,15 @@ describe("Confluent images' CONNECT_LOG4J_* variables", () => {
     ]);
   });
 
+  test("a root=LEVEL entry is the root level (log.level wins over it), not a logger", () => {
+    const parsed = log4jEnvironment({
+      CONNECT_LOG4J_ROOT_LOGLEVEL: "WARN",
+      CONNECT_LOG4J_LOGGERS: "a=INFO,Root=DEBUG",
+    });
+    expect(parsed.root).toBe("DEBUG");
+    expect(parsed.loggers).toEqual([["a", "INFO"]]);
+  });
+
   test("they are no worker keys (no unknown-key WARN for them)", () => {
     expect(
       configFromEnvironment({

@@ -3,7 +3,7 @@
  * worker: `CONNECT_LOG4J_ROOT_LOGLEVEL` (the root level) and `CONNECT_LOG4J_LOGGERS`
  * (`name=LEVEL,name=LEVEL`, e.g. `org.reflections=ERROR`). A compose file moved from such an image
  * keeps its levels here; they were taken for worker keys and ignored with an unknown-key WARN.
- * `log.level` (file or `CONNECT_LOG_LEVEL`) wins over the root variable. A value that names no level
+ * `log.level` (file or `CONNECT_LOG_LEVEL`) wins over the root variable and a `root=LEVEL` entry. A value that names no level
  * is a WARN, and the level stays as it was.
  */
 import { type Level, parseLevel } from "./util/logger.ts";
@@ -36,7 +36,9 @@ export function log4jEnvironment(env: Readonly<Record<string, string | undefined
       warnings.push(`CONNECT_LOG4J_LOGGERS entry '${entry.trim()}' is not name=LEVEL: ignored`);
       continue;
     }
-    loggers.push([name, level]);
+    // `root=LEVEL` is the root level, as CONNECT_LOG4J_ROOT_LOGLEVEL: `log.level` wins over it.
+    if (name.toLowerCase() === "root") root = level;
+    else loggers.push([name, level]);
   }
   const others = Object.keys(env).filter(
     (n) =>

@@ -5,6 +5,8 @@
  * stops cleanly on SIGINT/SIGTERM/SIGHUP (as the JVM runs Connect's shutdown hook on each): tasks
  * commit what Kafka acknowledged before the process exits.
  */
+// First: stop signals are caught while the other modules are evaluated.
+import "./stop-signals.ts";
 import { readFileSync } from "node:fs";
 import { type App, startApp } from "./app.ts";
 import { parseCommandLine, USAGE } from "./cli.ts";
@@ -26,6 +28,7 @@ import { connectionSettings, consumerSettings, producerSettings } from "./kafka/
 import { log4jEnvironment } from "./log4j-environment.ts";
 import { sameConfig } from "./runtime/connector-config.ts";
 import { secretValues } from "./runtime/secret-keys.ts";
+import { onStopSignal } from "./stop-signals.ts";
 import { exitOnUncaughtErrors } from "./uncaught-errors.ts";
 import { ignoredKeyWarning, unknownKeyWarning, unknownWorkerKeys } from "./unknown-worker-keys.ts";
 import { sinkAfterStdoutError } from "./util/log-output.ts";
@@ -176,6 +179,11 @@ export async function main(argv: readonly string[]): Promise<void> {
       return hashPassword(command.algorithm);
   }
   const { workerFile, connectorFiles } = command;
+  // Before the app exists nothing needs stopping: a stop signal ends the run at once, as a graceful stop does.
+  onStopSignal((signal) => {
+    log.info(`Received ${signal} before the gateway started: exiting`);
+    process.exit(0);
+  });
   exitOnUncaughtErrors(process, { log, exit: (code) => process.exit(code) });
   // A failed log write (a closed terminal, a log reader gone, a full disk under a redirected
   // stdout) never stops the gateway: log-output.ts says where the lines go then. Unheard, it is an
@@ -259,11 +267,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     timeoutMs: stopTimeoutMs(config["task.shutdown.graceful.timeout.ms"]),
   });
   stopFor = shutdown;
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  // The JVM runs Connect's shutdown hook on SIGHUP too (a closed terminal or SSH session): without
-  // a handler the process would die at once, with no stop and no offsets committed.
-  process.on("SIGHUP", () => shutdown("SIGHUP"));
+  // SIGINT, SIGTERM and SIGHUP (stop-signals.ts). The JVM runs Connect's shutdown hook on SIGHUP too
+  // (a closed terminal or SSH session): without a handler the process would die at once, with no
+  // stop and no offsets committed.
+  onStopSignal(shutdown);
 
   await app.herder.start();
   for (const spec of connectorSpecs) {

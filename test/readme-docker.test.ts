@@ -57,18 +57,11 @@ function healthcheckCommand(): string[] {
   return JSON.parse(/ CMD (\[.*\])$/.exec(runtimeStage().find((l) => l.startsWith("HEALTHCHECK "))!)![1]!);
 }
 
-/** A port free a moment ago on loopback (the image's listener needs one known before it starts). */
-function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
-
 /**
  * Starts the binary as the image starts it (no arguments) with `env`, its data directory a scratch
- * one, its listener on a free loopback port (`env`'s listener moved there, as an operator's `-e
- * CONNECT_LISTENERS=…` moves it) and the test broker as bootstrap; runs the image's HEALTHCHECK
+ * one, its listener on loopback port 0 (`env`'s listener moved there, as an operator's `-e
+ * CONNECT_LISTENERS=…` moves it; the health check gets the port bound, as the image's own listener
+ * would be known to it: a port picked free and freed before the start could be taken meanwhile) and the test broker as bootstrap; runs the image's HEALTHCHECK
  * command, in the same environment and unchanged, until it passes; stops it with SIGTERM (exit 0).
  * Returns what it wrote.
  */
@@ -76,7 +69,7 @@ async function runAsTheImage(env: Record<string, string>): Promise<string> {
   const healthcheck = healthcheckCommand();
   await using data = await tempDir("readme-docker-data-");
   const kafka = await kafkaBroker();
-  const listener = (env.CONNECT_LISTENERS ?? "http://:8083").replace(/\/\/[^/]*$/, `//127.0.0.1:${freePort()}`);
+  const listener = (env.CONNECT_LISTENERS ?? "http://:8083").replace(/\/\/[^/]*$/, "//127.0.0.1:0");
   const runEnvironment = {
     ...process.env,
     ...env,
@@ -96,13 +89,16 @@ async function runAsTheImage(env: Record<string, string>): Promise<string> {
   };
   const pumped = Promise.all([pump(proc.stdout), pump(proc.stderr)]);
   try {
-    await waitFor(() => /REST server listening at /.test(output), {
-      what: `the gateway started as the image starts it; output:\n${output}`,
-    });
+    const bound = (
+      await waitFor(() => /REST server listening at (http:\/\/127\.0\.0\.1:\d+)\//.exec(output) ?? undefined, {
+        what: `the gateway started as the image starts it; output:\n${output}`,
+      })
+    )[1]!;
     const [, ...args] = healthcheck;
+    const checkEnvironment = { ...runEnvironment, CONNECT_LISTENERS: bound };
     const check = await waitFor(
       async () => {
-        const hc = Bun.spawn([...gatewayCommand(), ...args], { env: runEnvironment, stdout: "pipe", stderr: "pipe" });
+        const hc = Bun.spawn([...gatewayCommand(), ...args], { env: checkEnvironment, stdout: "pipe", stderr: "pipe" });
         const [code, out, err] = await Promise.all([
           hc.exited,
           new Response(hc.stdout).text(),

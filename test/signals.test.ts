@@ -5,7 +5,7 @@
  * `offset.flush.interval.ms` is far away here, so only the stop can have committed them.
  */
 import { describe, expect, test } from "bun:test";
-import { statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gatewayCommand, startGateway } from "./support/gateway.ts";
 import { kafkaBroker } from "./support/kafka.ts";
@@ -117,4 +117,35 @@ describe("signals", () => {
       { partition: { filename: input }, offset: { position: statSync(input).size } },
     ]);
   }, 90_000);
+
+  test("SIGTERM as soon as the process runs (its modules still loading) stops it cleanly: exit 0, not killed (143)", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir("signals-early-");
+    const workerFile = dir.file("worker.properties");
+    writeFileSync(
+      workerFile,
+      `listeners=http://127.0.0.1:0\nbootstrap.servers=${kafka.bootstrap}\ndata.dir=${dir.file("data")}\n`,
+    );
+    // A file, not a pipe: what the gateway has logged is there to read at any moment.
+    const log = dir.file("out.log");
+    const proc = Bun.spawn([...gatewayCommand(), workerFile], { stdout: Bun.file(log), stderr: "pipe" });
+    try {
+      // The first moment the process catches SIGTERM (bit 15 of SigCgt): before the fix, only once
+      // started (its first log lines written); now before a line is written.
+      const logged = await waitFor(
+        () => {
+          const caught = readFileSync(`/proc/${proc.pid}/status`, "utf8").match(/^SigCgt:\s*([0-9a-f]+)$/m)?.[1];
+          if (caught === undefined || (BigInt(`0x${caught}`) & (1n << 14n)) === 0n) return undefined;
+          return { text: readFileSync(log, "utf8") };
+        },
+        { intervalMs: 1, what: "SIGTERM caught" },
+      );
+      expect(logged.text).toBe("");
+      proc.kill("SIGTERM");
+      expect(await proc.exited).toBe(0);
+      expect(readFileSync(log, "utf8")).toMatch(/Received SIGTERM(, stopping the gateway| before the gateway started)/);
+    } finally {
+      proc.kill("SIGKILL");
+    }
+  }, 60_000);
 });

@@ -22,6 +22,7 @@ import { headContentLengthMiddleware } from "./head-length.ts";
 import type { RequestInfo } from "./http1/http1-connection.ts";
 import { type Http1Server, startHttp1Server } from "./http1/http1-server.ts";
 import { errorPageFor, jettyErrorResponse } from "./http1/jetty-error-page.ts";
+import { REQUEST_LOGGER, type RequestLog, requestLog } from "./http1/request-log.ts";
 import { acceptsJson, matchContentType } from "./media-types.ts";
 import { type BodyLimits, DEFAULT_BODY_LIMITS, hasBody, readBody } from "./request-body.ts";
 import type { Route, RouteDeps } from "./route.ts";
@@ -217,7 +218,7 @@ export interface RestServers {
   stop(): Promise<void>;
 }
 
-function serve(listener: Listener, app: Hono, worker: WorkerConfig, admin = false) {
+function serve(listener: Listener, app: Hono, worker: WorkerConfig, log: RequestLog, admin = false) {
   const tls =
     listener.protocol === "https"
       ? serverTls(worker.originals, restListenerTlsPrefix(worker.originals, admin), listener.uri)
@@ -228,6 +229,7 @@ function serve(listener: Listener, app: Hono, worker: WorkerConfig, admin = fals
       host: listener.host,
       port: listener.port,
       handler: (request, info) => app.fetch(request, restEnv(info)),
+      requestLog: log,
       ...(tls ? { tls } : {}),
     });
   } catch (error) {
@@ -282,10 +284,11 @@ export function startRestServers(options: {
     { herder, logs },
     { cors, authentication, bodyLimits },
   );
-  const servers = config.restListeners.map((l) => serve(l, mainApp, config));
+  const log = requestLog(logs.get(REQUEST_LOGGER));
+  const servers = config.restListeners.map((l) => serve(l, mainApp, config, log));
   const adminServers = adminSeparate
     ? (config.adminListeners ?? []).map((l) =>
-        serve(l, restApp(admin, { herder, logs }, { authentication, bodyLimits }), config, true),
+        serve(l, restApp(admin, { herder, logs }, { authentication, bodyLimits }), config, log, true),
       )
     : [];
   return {

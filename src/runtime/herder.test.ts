@@ -582,5 +582,24 @@ describe("Herder", () => {
       expect((await w.rest("POST", "/connectors", { name: "b", config: source() })).status).toBe(201);
       expect(await awaitStates(w, "b", "RUNNING", ["RUNNING"])).toBe(true);
     });
+
+    test("the worker's stop stops every connector at once (Worker.stopAndAwaitConnectors): two hanging stops share one timeout", async () => {
+      const clock = new ManualClock();
+      await using w = await inProcessWorker({ clock, worker: { "task.shutdown.graceful.timeout.ms": "5000" } });
+      for (const name of ["a", "b"]) {
+        await w.rest("POST", "/connectors", { name, config: source({ "tasks.max": "1" }) });
+        await awaitStates(w, name, "RUNNING", ["RUNNING"]);
+      }
+      w.scripted.script = { stop: () => new Promise(() => {}) };
+      const stopping = w.herder.stop();
+      // One after another, b's stop would be called only once a's timed out (the clock never moves).
+      await waitFor(() => w.scripted.connectorStops === 2, { what: "both connectors' stop called" });
+      clock.advance(5000);
+      await stopping;
+      for (const name of ["a", "b"])
+        expect(
+          w.logLines.some((l) => l.includes(`[${name}|worker] Connector ${name} did not stop within 5000 ms`)),
+        ).toBe(true);
+    });
   });
 });

@@ -50,10 +50,13 @@ export class Herder extends HerderRestarts {
       this.started = false;
       const tasks = this.deps.worker.allTasks().map((t) => t.id);
       await this.deps.worker.stopTasks(tasks);
-      for (const name of this.deps.configs.names()) {
-        await this.deps.worker.stopConnector(name);
-        if (this.statuses.connector(name)) this.status.connector(name, "UNASSIGNED");
-      }
+      // All at once, as Connect's Worker.stopAndAwaitConnectors: hanging stops share one graceful timeout.
+      await Promise.all(
+        this.deps.configs.names().map(async (name) => {
+          await this.deps.worker.stopConnector(name);
+          if (this.statuses.connector(name)) this.status.connector(name, "UNASSIGNED");
+        }),
+      );
       // A full disk must not keep the worker from stopping: what could not be stored is logged.
       for (const id of tasks) this.status.task(id, "UNASSIGNED");
       this.statuses.close();

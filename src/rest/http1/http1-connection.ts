@@ -26,6 +26,7 @@ import type { Socket } from "node:net";
 import { jettyErrorResponse } from "./jetty-error-page.ts";
 import { RequestBody } from "./request-body.ts";
 import { MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./request-head.ts";
+import type { RequestLog } from "./request-log.ts";
 import { headErrorResponse, routeOf } from "./request-route.ts";
 import { writeResponse } from "./response-writer.ts";
 
@@ -45,6 +46,8 @@ export interface Http1ConnectionOptions {
   readonly scheme: "http" | "https";
   readonly handler: Http1Handler;
   readonly idleTimeoutMs: number;
+  /** Told of every request answered (not of heads refused before a request was understood). */
+  readonly requestLog?: RequestLog;
 }
 
 /**
@@ -65,6 +68,7 @@ interface InFlight {
   readonly head: RequestHead;
   readonly body: RequestBody;
   readonly abort: AbortController;
+  readonly startedAt: number;
 }
 
 /** Serves HTTP/1.1 on `socket` until it closes. */
@@ -143,6 +147,7 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
         method !== "GET" && method !== "HEAD",
       ),
       abort: new AbortController(),
+      startedAt: Date.now(),
     };
     current = flight;
     // Body bytes that came with the head.
@@ -194,17 +199,29 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     let closes = !reuse;
     // A client that stops reading its answer does not hold the connection forever.
     const stalled = setTimeout(() => socket.destroy(), options.idleTimeoutMs);
+    const sent = { bytes: 0 };
     try {
       closes = await writeResponse(socket, response, {
         headOnly: head?.method === "HEAD",
         close: !reuse,
         http10: head?.version === "HTTP/1.0",
+        ...(options.requestLog ? { sent } : {}),
       });
     } catch {
       socket.destroy();
       return;
     } finally {
       clearTimeout(stalled);
+    }
+    if (flight && options.requestLog) {
+      const remoteAddress = socket.remoteAddress ?? "";
+      options.requestLog({
+        remoteAddress,
+        head: flight.head,
+        status: response.status,
+        bytes: sent.bytes,
+        startedAt: flight.startedAt,
+      });
     }
     current = null;
     if ((phase as string) === "closed") return;

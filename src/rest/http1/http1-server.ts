@@ -20,6 +20,7 @@ import { messageOf } from "../../errors.ts";
 import { nodeTlsServerOptions, type ServerTls } from "../../tls/server-tls.ts";
 import { listenFailure } from "../../util/listen-failure.ts";
 import { type Http1Handler, serveHttp1 } from "./http1-connection.ts";
+import type { RequestLog } from "./request-log.ts";
 
 export interface Http1ServerOptions {
   /** "" or 0.0.0.0: every interface. */
@@ -30,6 +31,8 @@ export interface Http1ServerOptions {
   readonly tls?: ServerTls;
   /** A request head must be complete this long after the connection opened or the last answer. */
   readonly idleTimeoutMs?: number;
+  /** One line per request answered (`request-log.ts`). */
+  readonly requestLog?: RequestLog;
 }
 
 export interface Http1Server {
@@ -45,6 +48,7 @@ export function startHttp1Server(options: Http1ServerOptions): Http1Server {
     scheme: options.tls ? ("https" as const) : ("http" as const),
     handler: options.handler,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    ...(options.requestLog ? { requestLog: options.requestLog } : {}),
   };
   const track = (socket: Socket) => {
     sockets.add(socket);

@@ -52,6 +52,8 @@ export interface WriteOptions {
   readonly close: boolean;
   /** The request was HTTP/1.0 (keep-alive must be said; no chunked encoding). */
   readonly http10: boolean;
+  /** Counts the body bytes written (the request log's). */
+  readonly sent?: { bytes: number };
 }
 
 /** Writes `response`; resolves whether the connection must close after it. */
@@ -84,8 +86,10 @@ export async function writeResponse(socket: Socket, response: Response, options:
     const length = declaredLength ?? String(body.byteLength);
     const top = Buffer.from(`${head}Content-Length: ${length}\r\n${connection(options.close)}\r\n`, "latin1");
     await write(socket, body.byteLength > 0 ? Buffer.concat([top, body]) : top);
+    if (options.sent) options.sent.bytes += body.byteLength;
     if (second.done) return options.close;
     await write(socket, second.value);
+    if (options.sent) options.sent.bytes += second.value.byteLength;
     for (;;) {
       const { done, value } = await reader.read();
       if (done) return options.close;
@@ -94,6 +98,7 @@ export async function writeResponse(socket: Socket, response: Response, options:
         return true;
       }
       await write(socket, value);
+      if (options.sent) options.sent.bytes += value.byteLength;
     }
   }
   const chunked = !options.http10;
@@ -109,6 +114,7 @@ export async function writeResponse(socket: Socket, response: Response, options:
       return true;
     }
     if (next.value.byteLength > 0) await write(socket, frame(next.value));
+    if (options.sent) options.sent.bytes += next.value.byteLength;
     next = queued ?? (await reader.read());
     queued = null;
   }

@@ -1,0 +1,23 @@
+/**
+ * The stop signals (SIGINT, SIGTERM, SIGHUP), caught from the first module main.ts evaluates: the
+ * rest of the modules take ~200 ms to evaluate, and a signal then killed the gateway (143, no stop).
+ * A signal is handled once the event loop runs, by the handler set last: until main sets one, as an
+ * uncaught signal ends a process (128 + its number: a healthcheck or hash-password stays as it was);
+ * main sets "exit 0, nothing started yet" for a run, and the graceful stop once the app exists.
+ */
+import { constants } from "node:os";
+import { dirname, join } from "node:path";
+
+export type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
+
+let handler: (signal: StopSignal) => void = (signal) => process.exit(128 + constants.signals[signal]);
+
+/** What a stop signal does from now on. */
+export function onStopSignal(handle: (signal: StopSignal) => void): void {
+  handler = handle;
+}
+
+// Only in the gateway's process (the binary bundles this module into main's file), not a test importing it.
+if (Bun.main === import.meta.path || Bun.main === join(dirname(import.meta.path), "main.ts")) {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => handler(signal));
+}
