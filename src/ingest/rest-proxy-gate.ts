@@ -14,7 +14,7 @@
 import { isPromise } from "../util/async.ts";
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
 import type { IngestExchange } from "./ingest-exchange.ts";
-import { type IngestStages, passThroughStages } from "./request-context.ts";
+import { type IngestIdentity, type IngestStages, passThroughStages } from "./request-context.ts";
 import type { IngestRoute, IngestRouteTable } from "./route-table.ts";
 
 /**
@@ -47,35 +47,51 @@ function merged(refusals: readonly IngestError[]): IngestError {
 }
 
 /**
- * Resolves when the request may be routed: the gate is off, or one authenticating connector admits
- * it (its identity kept on `context`). Throws the refusal otherwise: 401, or the first other refusal
- * of a connector that could not decide (503: its identity provider unreachable; 429: too many
- * failed attempts), so that a device retries rather than take its credentials for wrong.
+ * Resolves when the request may be routed: the gate is off (undefined, no promise: the path of
+ * connectors without authentication costs nothing), or one authenticating connector admits it (its
+ * identity kept on `context`). Throws the refusal otherwise: 401, or the first other refusal of a
+ * connector that could not decide (503: its identity provider unreachable; 429: too many failed
+ * attempts), so that a device retries rather than take its credentials for wrong.
+ *
+ * A refusal no connector lifts is the same whatever the topic (the gate's order, not the topic's
+ * connector first): its message and challenges must not tell a served topic from an unknown one
+ * (review78). A request the topic's own connector refused but another admitted gets the own
+ * connector's refusal here: the pipeline would only authenticate it again (a second password
+ * verify, a second failure counted towards ingest.auth.basic.failures.max: review78).
  */
-export async function admitBeforeRouting(
+export function admitBeforeRouting(
   routes: IngestRouteTable,
   context: IngestExchange,
   topic: string,
-): Promise<void> {
+): Promise<void> | undefined {
   const gate = restProxyAuthenticators(routes.routes());
-  if (gate === null) return;
+  return gate === null ? undefined : admitted(gate, routes.byTopic(topic)?.stages, context);
+}
+
+async function admitted(
+  gate: readonly IngestStages[],
+  topicStages: IngestStages | undefined,
+  context: IngestExchange,
+): Promise<void> {
   // The topic's own connector first: its identity is the one the pipeline needs.
-  const own = routes.byTopic(topic)?.stages;
-  const order: readonly IngestStages[] =
-    own !== undefined && gate.includes(own) ? [own, ...gate.filter((s) => s !== own)] : gate;
-  const refusals: IngestError[] = [];
-  let other: unknown;
-  for (const stages of order) {
+  const own = topicStages !== undefined && gate.includes(topicStages) ? topicStages : undefined;
+  const refusals = new Map<IngestStages, unknown>();
+  for (const stages of own === undefined ? gate : [own, ...gate.filter((s) => s !== own)]) {
+    let identity: IngestIdentity;
     try {
       const authenticated = stages.authenticate(context);
-      const identity = isPromise(authenticated) ? await authenticated : authenticated;
-      context.preauthenticated = { stages, identity };
-      return;
+      identity = isPromise(authenticated) ? await authenticated : authenticated;
     } catch (error) {
-      if (error instanceof IngestError && error.status === 401) refusals.push(error);
-      else other ??= error;
+      refusals.set(stages, error);
+      continue;
     }
+    if (own !== undefined && stages !== own) throw refusals.get(own);
+    context.preauthenticated = { stages, identity };
+    return;
   }
+  // In the gate's order: the same answer for every topic.
+  const ordered = gate.map((stages) => refusals.get(stages));
+  const other = ordered.find((error) => !(error instanceof IngestError && error.status === 401));
   if (other !== undefined) throw other;
-  throw merged(refusals);
+  throw merged(ordered as IngestError[]);
 }
