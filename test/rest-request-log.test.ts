@@ -37,7 +37,7 @@ describe("REST request log", () => {
       { what: "the request's log line" },
     );
     expect(line).toMatch(
-      /^\[[^\]]+\] INFO 127\.0\.0\.1 - - \[\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET \/connectors\?expand=status HTTP\/1\.1" 200 2 "-" "curl\/8\.0" \d+ \(org\.apache\.kafka\.connect\.runtime\.rest\.RestServer\)$/,
+      /^\[[^\]]+\] INFO 127\.0\.0\.1 - - \[\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET \/connectors\?expand=status HTTP\/1\.1" 200 2 "" "curl\/8\.0" \d+ \(org\.apache\.kafka\.connect\.runtime\.rest\.RestServer\)$/,
     );
     expect((await fetch(`${gw.url}/connectors/missing`, { headers })).status).toBe(404);
     await waitFor(() => gw.output().includes('"GET /connectors/missing HTTP/1.1" 404 '), { what: "the 404's line" });

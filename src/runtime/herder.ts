@@ -50,7 +50,8 @@ export class Herder extends HerderRestarts {
       this.started = false;
       const tasks = this.deps.worker.allTasks().map((t) => t.id);
       await this.deps.worker.stopTasks(tasks);
-      // All at once, as Connect's Worker.stopAndAwaitConnectors: hanging stops share one graceful timeout.
+      // All at once, as Connect's DistributedHerder.halt (Worker.stopAndAwaitConnectors; its
+      // StandaloneHerder.stop goes one by one): hanging stops share one graceful timeout.
       await Promise.all(
         this.deps.configs.names().map(async (name) => {
           await this.deps.worker.stopConnector(name);

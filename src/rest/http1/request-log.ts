@@ -3,13 +3,17 @@
  * Jetty's `CustomRequestLog(EXTENDED_NCSA_FORMAT + " %{ms}T")` at INFO under the logger
  * `org.apache.kafka.connect.runtime.rest.RestServer` (`/admin/loggers` turns it down):
  *
- *   127.0.0.1 - - [03/Dec/2026:22:00:00 +0000] "GET /connectors HTTP/1.1" 200 2 "-" "curl/8.0" 12
+ *   127.0.0.1 - - [03/Dec/2026:22:00:00 +0000] "GET /connectors HTTP/1.1" 200 2 "" "curl/8.0" 12
  *
- * client address, `-`, the user (`-`: Connect's authentication is a JAX-RS filter, which Jetty's
- * `%u` never sees), the time the request arrived (GMT), the request line as sent, the status, the
- * body bytes sent, Referer, User-Agent, and the milliseconds from arrival to the answer written.
- * No Authorization or other header besides those two. Nothing is formatted while INFO is off for
- * the logger. The ingest listener has no such log (a data path).
+ * client address (an IPv6 one as Java writes it, `[0:0:0:0:0:0:0:1]`), `-`, the user (`-`:
+ * Connect's authentication is a JAX-RS filter, which Jetty's `%u` never sees), the time the request
+ * arrived (GMT), the request line with the target's path and query only (Jetty's
+ * `HttpURI.getPathQuery`: an absolute-form target's scheme and authority, user info included, are
+ * not written), the status, the body bytes sent, Referer, User-Agent (an absent one is `""`), and
+ * the milliseconds from arrival to the answer written. As Jetty 12.0.34 does inside quotes, `"` and
+ * `\` are escaped with `\`, so a header cannot forge fields. No Authorization or other header
+ * besides those two. Nothing is formatted while INFO is off for the logger. The ingest listener has
+ * no such log (a data path).
  */
 import type { Logger } from "../../util/logger.ts";
 import type { RequestHead } from "./request-head.ts";
@@ -37,16 +41,47 @@ export function ncsaTime(ms: number): string {
   return `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
 }
 
+/** As Jetty writes a value between quotes: `"` and `\` escaped, an absent or empty one as nothing. */
+function quoted(value: string): string {
+  return value.replace(/["\\]/g, "\\$&");
+}
+
 function header(head: RequestHead, name: string): string {
-  for (const [n, v] of head.headers) if (n.toLowerCase() === name) return v;
-  return "-";
+  for (const [n, v] of head.headers) if (n.toLowerCase() === name) return quoted(v);
+  return "";
+}
+
+/** The target's path and query (Jetty's getPathQuery): an absolute form's scheme and authority left out. */
+function pathQuery(target: string): string {
+  const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(target);
+  if (!absolute) return target;
+  const rest = target.slice(absolute[0].length);
+  return rest.startsWith("/") ? rest : `/${rest}`;
+}
+
+/** The peer as Java's `getHostAddress` and Jetty's `HostPort.normalizeHost` write it. */
+export function clientAddress(address: string): string {
+  if (address.startsWith("::ffff:") && address.includes(".")) return address.slice(7);
+  if (!address.includes(":")) return address || "-";
+  const [ip = "", zone] = address.split("%");
+  const [head = "", tail = ""] = ip.split("::");
+  const groups = (part: string) => (part === "" ? [] : part.split(":"));
+  const left = groups(head);
+  const right = groups(tail);
+  // An embedded IPv4 tail (`::a.b.c.d`) is two groups.
+  const last = right.length > 0 ? right : left;
+  const v4 = last.at(-1)?.includes(".") ? last.pop()!.split(".").map(Number) : null;
+  if (v4) last.push(((v4[0]! << 8) | v4[1]!).toString(16), ((v4[2]! << 8) | v4[3]!).toString(16));
+  const missing = ip.includes("::") ? 8 - left.length - right.length : 0;
+  const all = [...left, ...Array<string>(missing).fill("0"), ...right].map((g) => Number.parseInt(g, 16).toString(16));
+  return `[${all.join(":")}${zone ? `%${zone}` : ""}]`;
 }
 
 /** The line for `request`, answered at `now`. */
 export function requestLogLine(request: LoggedRequest, now: number): string {
   const { head } = request;
-  const client = request.remoteAddress.startsWith("::ffff:") ? request.remoteAddress.slice(7) : request.remoteAddress;
-  return `${client || "-"} - - [${ncsaTime(request.startedAt)}] "${head.method} ${head.target} ${head.version}" ${request.status} ${request.bytes} "${header(head, "referer")}" "${header(head, "user-agent")}" ${Math.max(0, now - request.startedAt)}`;
+  const line = `${quoted(head.method)} ${quoted(pathQuery(head.target))} ${head.version}`;
+  return `${clientAddress(request.remoteAddress)} - - [${ncsaTime(request.startedAt)}] "${line}" ${request.status} ${request.bytes} "${header(head, "referer")}" "${header(head, "user-agent")}" ${Math.max(0, now - request.startedAt)}`;
 }
 
 export function requestLog(logger: Logger, now: () => number = Date.now): RequestLog {

@@ -1,0 +1,66 @@
+/**
+ * The request log's line (request-log.ts) against what Jetty 12.0.34's
+ * CustomRequestLog(EXTENDED_NCSA_FORMAT + " %{ms}T") writes in Connect 4.3.1, over a real listener.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { connect } from "node:net";
+import { type Http1Server, startHttp1Server } from "./http1-server.ts";
+import { clientAddress, type LoggedRequest, requestLogLine } from "./request-log.ts";
+
+let server: Http1Server | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+/** Sends `raw` to a listener answering `[]` and resolves the request log's line for it. */
+async function lineFor(raw: string): Promise<string> {
+  let logged: (line: string) => void = () => {};
+  const line = new Promise<string>((resolve) => {
+    logged = resolve;
+  });
+  server = startHttp1Server({
+    host: "127.0.0.1",
+    port: 0,
+    handler: () => new Response("[]", { headers: { "Content-Type": "application/json" } }),
+    requestLog: (request: LoggedRequest) => logged(requestLogLine(request, request.startedAt)),
+  });
+  const socket = connect({ host: "127.0.0.1", port: server.port }, () => socket.write(Buffer.from(raw, "latin1")));
+  socket.on("data", () => undefined);
+  socket.on("error", () => undefined);
+  try {
+    return await line;
+  } finally {
+    socket.destroy();
+  }
+}
+
+const NCSA_TIME = /\[\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d \+0000\]/;
+
+describe("REST request log line", () => {
+  test("an absolute-form target is logged by its path and query: its user info (credentials) never", async () => {
+    // The listener routes it (authority and Host agree); Jetty's %r writes HttpURI.getPathQuery.
+    const line = await lineFor(
+      "GET http://ops:op-secret-1@127.0.0.1/connectors?expand=status HTTP/1.1\r\nHost: ops:op-secret-1@127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
+    expect(line).not.toContain("op-secret-1");
+    expect(line).toContain('"GET /connectors?expand=status HTTP/1.1"');
+  });
+
+  test('an absent Referer or User-Agent is "" and quotes in a header are escaped, as Jetty 12 writes them', async () => {
+    const line = await lineFor(
+      'GET /connectors HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: a" 500 9 "x\\y\r\nConnection: close\r\n\r\n',
+    );
+    expect(line.replace(NCSA_TIME, "[T]")).toBe(
+      '127.0.0.1 - - [T] "GET /connectors HTTP/1.1" 200 2 "" "a\\" 500 9 \\"x\\\\y" 0',
+    );
+  });
+
+  test("an IPv6 peer is written as Java's getHostAddress, in brackets; a mapped IPv4 one as IPv4", () => {
+    expect(clientAddress("::1")).toBe("[0:0:0:0:0:0:0:1]");
+    expect(clientAddress("fe80::a:0bc:1")).toBe("[fe80:0:0:0:0:a:bc:1]");
+    expect(clientAddress("2001:db8:1:2:3:4:5:6")).toBe("[2001:db8:1:2:3:4:5:6]");
+    expect(clientAddress("::ffff:127.0.0.1")).toBe("127.0.0.1");
+    expect(clientAddress("127.0.0.1")).toBe("127.0.0.1");
+  });
+});
