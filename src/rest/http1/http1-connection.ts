@@ -26,7 +26,7 @@ import type { Socket } from "node:net";
 import { jettyErrorResponse } from "./jetty-error-page.ts";
 import { RequestBody } from "./request-body.ts";
 import { MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./request-head.ts";
-import type { RequestLog } from "./request-log.ts";
+import { type LoggedHead, type RequestLog, refusedHead } from "./request-log.ts";
 import { headErrorResponse, routeOf } from "./request-route.ts";
 import { writeResponse } from "./response-writer.ts";
 
@@ -46,7 +46,7 @@ export interface Http1ConnectionOptions {
   readonly scheme: "http" | "https";
   readonly handler: Http1Handler;
   readonly idleTimeoutMs: number;
-  /** Told of every request answered (not of heads refused before a request was understood). */
+  /** Told of every request answered, heads refused by the parser or the router included (as Jetty 12 logs them). */
   readonly requestLog?: RequestLog;
 }
 
@@ -121,7 +121,8 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     if (result.kind === "incomplete") return;
     if (result.kind === "error") {
       phase = "busy";
-      void respond(null, headErrorResponse(result.error, options.scheme), true);
+      const refused = options.requestLog ? { head: refusedHead(result.error), startedAt: Date.now() } : undefined;
+      void respond(null, headErrorResponse(result.error, options.scheme), true, refused);
       return;
     }
     const head = result.head;
@@ -134,7 +135,7 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
   const start = (head: RequestHead) => {
     const route = routeOf(head, options.scheme);
     if (route instanceof Response) {
-      void respond(null, route, true);
+      void respond(null, route, true, options.requestLog ? { head, startedAt: Date.now() } : undefined);
       return;
     }
     const method = fetchMethod(head.method);
@@ -186,7 +187,13 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     })();
   };
 
-  const respond = async (flight: InFlight | null, response: Response, forceClose: boolean) => {
+  /** `refused`: what to log of a head answered without a flight (refused by the parser or router). */
+  const respond = async (
+    flight: InFlight | null,
+    response: Response,
+    forceClose: boolean,
+    refused?: { readonly head: LoggedHead; readonly startedAt: number },
+  ) => {
     if (phase === "closed") return;
     const head = flight?.head;
     const reuse =
@@ -213,14 +220,15 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     } finally {
       clearTimeout(stalled);
     }
-    if (flight && options.requestLog) {
+    const logged = flight ?? refused;
+    if (logged && options.requestLog) {
       const remoteAddress = socket.remoteAddress ?? "";
       options.requestLog({
         remoteAddress,
-        head: flight.head,
+        head: logged.head,
         status: response.status,
         bytes: sent.bytes,
-        startedAt: flight.startedAt,
+        startedAt: logged.startedAt,
       });
     }
     current = null;

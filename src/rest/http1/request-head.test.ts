@@ -117,7 +117,7 @@ describe("parseRequestHead", () => {
       expect(error(parse(`GET /x HTTP/1.1\r\n${fields}\r\n\r\n`))).toEqual({
         status: 400,
         reason,
-        uri: { kind: "target", method: "GET", target: "/x" },
+        uri: { kind: "target", method: "GET", target: "/x", version: "HTTP/1.1" },
       });
     });
 
@@ -134,7 +134,7 @@ describe("parseRequestHead", () => {
       expect(error(parse("GET /x HTTP/1.1\r\nHost: h\r\nExpect: bogus\r\n\r\n"))).toEqual({
         status: 417,
         reason: "Expectation Failed",
-        uri: { kind: "url", method: "GET", host: "h", target: "/x" },
+        uri: { kind: "url", method: "GET", host: "h", target: "/x", version: "HTTP/1.1" },
       });
     });
 

@@ -43,12 +43,13 @@ export interface HeadError {
   readonly reason: string;
   readonly uri:
     | { readonly kind: "badMessage" }
-    | { readonly kind: "target"; readonly method: string; readonly target: string }
+    | { readonly kind: "target"; readonly method: string; readonly target: string; readonly version?: string }
     | {
         readonly kind: "url";
         readonly method: string;
         readonly host: string;
         readonly target: string;
+        readonly version?: string;
       };
   readonly empty?: boolean;
 }
@@ -180,7 +181,7 @@ export function parseRequestHead(bytes: Uint8Array, maxHeadBytes = MAX_HEAD_BYTE
   if (first.end - start > maxHeadBytes) return fail(414, "URI Too Long");
   const parsed = requestLine(bytes, start, first.end);
   if (isResult(parsed)) return parsed;
-  const target = { kind: "target", method: parsed.method, target: parsed.target } as const;
+  const target = { kind: "target", method: parsed.method, target: parsed.target, version: parsed.version } as const;
 
   const headers: [string, string][] = [];
   let at = first.next;
@@ -204,7 +205,7 @@ export function parseRequestHead(bytes: Uint8Array, maxHeadBytes = MAX_HEAD_BYTE
 }
 
 function framing(line: RequestLine, headers: [string, string][], size: number): HeadResult {
-  const target = { kind: "target", method: line.method, target: line.target } as const;
+  const target = { kind: "target", method: line.method, target: line.target, version: line.version } as const;
   let contentLengths: string[] = [];
   let transferCodings: string[] | null = null;
   let host: string | null = null;
@@ -233,7 +234,13 @@ function framing(line: RequestLine, headers: [string, string][], size: number): 
   }
   const version = line.version.toUpperCase();
   if (version === "HTTP/2.0")
-    return fail(426, "Upgrade Required", { kind: "url", method: line.method, host: host ?? "", target: line.target });
+    return fail(426, "Upgrade Required", {
+      kind: "url",
+      method: line.method,
+      host: host ?? "",
+      target: line.target,
+      version: line.version,
+    });
   if (version === "HTTP/0.9" || version === "HTTP/3.0") return fail(505, "Unsupported Version");
   if (version !== "HTTP/1.1" && version !== "HTTP/1.0") return fail(505, "Unknown Version");
   if (hosts > 1) return fail(400, "Duplicate Host Header", target);
@@ -265,7 +272,13 @@ function framing(line: RequestLine, headers: [string, string][], size: number): 
   const keepAlive =
     version === "HTTP/1.1" ? !tokens.includes("close") : tokens.includes("keep-alive") && transferCodings === null;
   if (version === "HTTP/1.1" && expect !== null && expect !== "100-continue") {
-    return fail(417, "Expectation Failed", { kind: "url", method: line.method, host: host ?? "", target: line.target });
+    return fail(417, "Expectation Failed", {
+      kind: "url",
+      method: line.method,
+      host: host ?? "",
+      target: line.target,
+      version: line.version,
+    });
   }
   return {
     kind: "head",

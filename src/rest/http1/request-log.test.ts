@@ -56,6 +56,30 @@ describe("REST request log line", () => {
     );
   });
 
+  test("a request line the parser refuses is logged as Jetty 12 logs a bad message: GET /badMessage HTTP/1.0", async () => {
+    const line = await lineFor("GE\u0001T /connectors HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ua\r\n\r\n");
+    expect(line.replace(NCSA_TIME, "[T]")).toMatch(
+      /^127\.0\.0\.1 - - \[T\] "GET \/badMessage HTTP\/1\.0" 400 \d+ "" "" 0$/,
+    );
+  });
+
+  test("a head refused after its request line (431) is logged with that line and no header fields", async () => {
+    const line = await lineFor(
+      `GET /connectors?a=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ua\r\nX-Big: ${"x".repeat(9000)}\r\n\r\n`,
+    );
+    expect(line.replace(NCSA_TIME, "[T]")).toMatch(
+      /^127\.0\.0\.1 - - \[T\] "GET \/connectors\?a=1 HTTP\/1\.1" 431 \d+ "" "" 0$/,
+    );
+  });
+
+  test("an absolute-form target refused (Authority!=Host) is logged with its status, its credentials never", async () => {
+    const line = await lineFor(
+      "GET http://ops:op-secret-2@10.0.0.1/connectors HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
+    expect(line).not.toContain("op-secret-2");
+    expect(line).toContain('"GET /connectors HTTP/1.1" 400 ');
+  });
+
   test("an IPv6 peer is written as Java's getHostAddress, in brackets; a mapped IPv4 one as IPv4", () => {
     expect(clientAddress("::1")).toBe("[0:0:0:0:0:0:0:1]");
     expect(clientAddress("fe80::a:0bc:1")).toBe("[fe80:0:0:0:0:a:bc:1]");

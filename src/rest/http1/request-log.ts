@@ -12,17 +12,26 @@
  * not written), the status, the body bytes sent, Referer, User-Agent (an absent one is `""`), and
  * the milliseconds from arrival to the answer written. As Jetty 12.0.34 does inside quotes, `"` and
  * `\` are escaped with `\`, so a header cannot forge fields. No Authorization or other header
- * besides those two. Nothing is formatted while INFO is off for the logger. The ingest listener has
- * no such log (a data path).
+ * besides those two. A head refused before the application (parser or router) is logged too, as
+ * Jetty logs a bad message (`refusedHead`). Nothing is formatted while INFO is off for the logger.
+ * The ingest listener has no such log (a data path).
  */
 import type { Logger } from "../../util/logger.ts";
-import type { RequestHead } from "./request-head.ts";
+import type { HeadError } from "./request-head.ts";
 
 export const REQUEST_LOGGER = "org.apache.kafka.connect.runtime.rest.RestServer";
 
+/** What the line shows of a request head (a `RequestHead`, or what a refused one had). */
+export interface LoggedHead {
+  readonly method: string;
+  readonly target: string;
+  readonly version: string;
+  readonly headers: readonly (readonly [string, string])[];
+}
+
 export interface LoggedRequest {
   readonly remoteAddress: string;
-  readonly head: RequestHead;
+  readonly head: LoggedHead;
   readonly status: number;
   /** Body bytes sent. */
   readonly bytes: number;
@@ -46,7 +55,7 @@ function quoted(value: string): string {
   return value.replace(/["\\]/g, "\\$&");
 }
 
-function header(head: RequestHead, name: string): string {
+function header(head: LoggedHead, name: string): string {
   for (const [n, v] of head.headers) if (n.toLowerCase() === name) return quoted(v);
   return "";
 }
@@ -75,6 +84,21 @@ export function clientAddress(address: string): string {
   const missing = ip.includes("::") ? 8 - left.length - right.length : 0;
   const all = [...left, ...Array<string>(missing).fill("0"), ...right].map((g) => Number.parseInt(g, 16).toString(16));
   return `[${all.join(":")}${zone ? `%${zone}` : ""}]`;
+}
+
+const BAD_MESSAGE_HEAD: LoggedHead = { method: "GET", target: "/badMessage", version: "HTTP/1.0", headers: [] };
+
+/**
+ * What Jetty 12's request log shows of a head its parser refused (HttpConnection's `badMessage`):
+ * the method, target and version when the request line was read, else `GET /badMessage HTTP/1.0`,
+ * and no header fields (it logs the refused request with `HttpFields.EMPTY`, so Referer and
+ * User-Agent are `""`). A version Jetty would have refused in the request line is a bad message.
+ */
+export function refusedHead(error: HeadError): LoggedHead {
+  const { uri } = error;
+  if (uri.kind === "badMessage" || uri.version === undefined) return BAD_MESSAGE_HEAD;
+  if (!/^HTTP\/\d\.\d$/i.test(uri.version)) return BAD_MESSAGE_HEAD;
+  return { method: uri.method, target: uri.target, version: uri.version.toUpperCase(), headers: [] };
 }
 
 /** The line for `request`, answered at `now`. */
