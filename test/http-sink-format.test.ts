@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { startGateway } from "./support/gateway.ts";
-import { createTopicsOn, kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, kafkaBroker, produce, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -34,15 +34,9 @@ describe("HTTP sink with Flink's format", () => {
       dir: dir.path,
       worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
     });
-    const admin = (await testClient()).admin();
-    await admin.connect();
-    await createTopicsOn(admin, [{ topic, numPartitions: 1 }]);
-    await admin.disconnect();
-    const producer = (await testClient()).producer();
-    await producer.connect();
+    await createTopic(topic);
     const raw = Buffer.from([0x7b, 0x00, 0xff, 0x0a, 0x7d]);
-    await producer.send({ topic, acks: -1, messages: [{ value: '{"order":1,"total":12.50}' }, { value: raw }] });
-    await producer.disconnect();
+    await produce(topic, [{ value: '{"order":1,"total":12.50}' }, { value: raw }]);
     for (const format of ["json", "raw"]) {
       const created = await gw.rest.post("/connectors", {
         // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
@@ -105,14 +99,8 @@ describe("HTTP sink with Flink's format", () => {
       dir: dir.path,
       worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
     });
-    const admin = (await testClient()).admin();
-    await admin.connect();
-    await createTopicsOn(admin, [{ topic, numPartitions: 1 }]);
-    await admin.disconnect();
-    const producer = (await testClient()).producer();
-    await producer.connect();
-    await producer.send({ topic, acks: -1, messages: [{ value: Buffer.from("café", "latin1") }] });
-    await producer.disconnect();
+    await createTopic(topic);
+    await produce(topic, [{ value: Buffer.from("café", "latin1") }]);
     const created = await gw.rest.post("/connectors", {
       name: uniqueTopic("latin1-sink"),
       config: {

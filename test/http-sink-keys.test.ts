@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { startGateway } from "./support/gateway.ts";
-import { createTopicsOn, kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, kafkaBroker, produce, testClient, uniqueTopic } from "./support/kafka.ts";
 import { committedOffsets } from "./support/kill-accounting.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -39,18 +39,11 @@ describe("HTTP sink keys and tombstones", () => {
     const admin = (await testClient()).admin();
     await admin.connect();
     await createTopicsOn(admin, [{ topic, numPartitions: 1 }]);
-    const producer = (await testClient()).producer();
-    await producer.connect();
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: [
-        { key: '"dev-1"', value: '{"n":1}' },
-        { key: '"dev-1"', value: null },
-        { key: '"dev-2"', value: '{"n":2}' },
-      ],
-    });
-    await producer.disconnect();
+    await produce(topic, [
+      { key: '"dev-1"', value: '{"n":1}' },
+      { key: '"dev-1"', value: null },
+      { key: '"dev-2"', value: '{"n":2}' },
+    ]);
     const sinks = [
       { name: "json", converter: "org.apache.kafka.connect.json.JsonConverter", nulls: "ignore" },
       { name: "bytes", converter: "org.apache.kafka.connect.converters.ByteArrayConverter", nulls: "delete" },
