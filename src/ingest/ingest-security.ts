@@ -159,8 +159,19 @@ export class IngestSecurity {
     const asKey = aclConfig["ingest.identity.key"];
     return {
       // Without authentication every request is anonymous, answered without a promise.
-      authenticate: authenticator.enabled ? (context) => authenticator.authenticate(context) : () => ANONYMOUS,
+      authenticate: authenticator.enabled
+        ? (context, check) => authenticator.authenticate(context, check)
+        : () => ANONYMOUS,
       authenticates: authenticator.enabled,
+      ...(auth["ingest.auth.methods"].some((m) => m.trim() === "basic")
+        ? {
+            failureLimits: {
+              maxFailures: auth["ingest.auth.basic.failures.max"],
+              lockoutMs: auth["ingest.auth.basic.failures.lockout.ms"],
+              globalFailuresPerSecond: auth["ingest.auth.basic.failures.global.per.second"],
+            },
+          }
+        : {}),
       authorize: (identity, target) => {
         try {
           acl.authorize(identity, target);

@@ -138,8 +138,28 @@ export interface IngestTarget {
 /** native: the connector's own path; v2/v3/v3-batch: Confluent REST Proxy produce routes. */
 export type IngestShape = "native" | "v2" | "v3" | "v3-batch";
 
-/** Establishes the identity, or throws IngestError(401). */
-export type Authenticate = (context: IngestRequestContext) => IngestIdentity | Promise<IngestIdentity>;
+/**
+ * How the REST Proxy gate (rest-proxy-gate.ts) has a connector check a request's credentials, which
+ * it may try on several connectors before it knows the topic's. Only password verifies the success
+ * cache cannot answer concern it (their failures are what ingest.auth.basic.failures.max counts).
+ */
+export interface CredentialCheck {
+  /**
+   * A trial: a failed verify is not counted on the connector's failure limits (the gate counts it
+   * once on its own budget); the connector's limits still refuse a verify they block.
+   */
+  readonly trial: boolean;
+  /** Before such a verify, for the client's address ('' when unknown); throws (429) to refuse it. */
+  beforeVerify(client: string): void;
+  /** Such a verify failed. */
+  failedVerify(): void;
+}
+
+/** Establishes the identity, or throws IngestError(401); `check`: the REST Proxy gate asks. */
+export type Authenticate = (
+  context: IngestRequestContext,
+  check?: CredentialCheck,
+) => IngestIdentity | Promise<IngestIdentity>;
 /** Allows the identity to write to the target, or throws IngestError(403). */
 export type Authorize = (identity: IngestIdentity, target: IngestTarget) => void | Promise<void>;
 /** Admits `bytes` of body for the identity (quotas), or throws IngestError(429) with a Retry-After. */
@@ -155,6 +175,15 @@ export type Stamp = (
   settings: IngestRouteSettings,
 ) => readonly IngestRecord[];
 
+/** ingest.auth.basic.failures.max, .lockout.ms and .global.per.second of a connector (0: no limit). */
+export interface BasicFailureLimits {
+  /** Failures from one address that block it; 0: no per-address limit. */
+  readonly maxFailures: number;
+  readonly lockoutMs: number;
+  /** Failed attempts per second of all clients together; 0: no global limit. */
+  readonly globalFailuresPerSecond: number;
+}
+
 /** The stages issue 12 fills in, for one route. */
 export interface IngestStages {
   readonly authenticate: Authenticate;
@@ -164,6 +193,11 @@ export interface IngestStages {
    * (rest-proxy-gate.ts). Absent: anonymous requests are admitted.
    */
   readonly authenticates?: boolean;
+  /**
+   * The limits on failed password verifies (ingest.auth.basic.failures.*) when basic authentication
+   * is enabled: the REST Proxy gate's budget for the failures it counts is the strictest of them.
+   */
+  readonly failureLimits?: BasicFailureLimits;
   readonly authorize: Authorize;
   readonly limit: Limit;
   readonly stamp?: Stamp;

@@ -1,13 +1,65 @@
-/** The REST Proxy authentication gate: off (no promise, nothing asked) unless every serving connector authenticates. */
-import { describe, expect, test } from "bun:test";
+/**
+ * The REST Proxy authentication gate: off (no promise, nothing asked) unless every serving
+ * connector authenticates; other connectors than the topic's only try the credentials, and a
+ * request no connector admits counts one failed password verify (gatecount).
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fastHash } from "../rest/auth/test-support.ts";
+import { systemClock } from "../util/clock.ts";
 import { IngestError } from "./ingest-error.ts";
 import { IngestExchange } from "./ingest-exchange.ts";
-import { type IngestStages, passThroughStages } from "./request-context.ts";
-import { admitBeforeRouting } from "./rest-proxy-gate.ts";
+import { IngestSecurity } from "./ingest-security.ts";
+import { type IngestStages, PLAIN_CONNECTION, passThroughStages } from "./request-context.ts";
+import { admitBeforeRouting, gateFailureLimits } from "./rest-proxy-gate.ts";
 import { IngestRouteTable } from "./route-table.ts";
 import { post, testSettings } from "./test-support.ts";
 
-const exchange = () => new IngestExchange(post("{}", "application/json"), undefined, undefined, 0, 0);
+const exchange = (headers: Record<string, string> = {}) =>
+  new IngestExchange(
+    post("{}", "application/json", headers),
+    { ...PLAIN_CONNECTION, remoteAddress: "192.0.2.7" },
+    undefined,
+    0,
+    0,
+  );
+const basic = (user: string, password: string) => ({
+  Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`,
+});
+
+const dir = mkdtempSync(join(tmpdir(), "rest-proxy-gate-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const security = new IngestSecurity({ mtlsIdentity: "cn", clock: systemClock });
+
+/** A connector's real stages with basic authentication of `users` (user → password), failures.max 2. */
+async function basicStages(name: string, users: Record<string, string>, max = "2"): Promise<IngestStages> {
+  const lines = await Promise.all(Object.entries(users).map(async ([u, p]) => `${u}:${await fastHash.bcrypt(p)}\n`));
+  writeFileSync(join(dir, `${name}.creds`), lines.join(""));
+  return security.stagesFactory(name, {
+    "ingest.auth.methods": "basic",
+    "ingest.auth.basic.credentials.file": join(dir, `${name}.creds`),
+    "ingest.auth.basic.failures.max": max,
+    "ingest.auth.basic.failures.global.per.second": "0",
+  }) as IngestStages;
+}
+
+/** Routes of connectors a (topic ta) and b (tb), in that order, each with basic authentication. */
+async function twoConnectors(maxA = "2", maxB = "2") {
+  const a = await basicStages("a", { "meter-a": "pass-a", "meter-a2": "pass-a2" }, maxA);
+  const b = await basicStages("b", { "meter-b": "pass-b" }, maxB);
+  const table = new IngestRouteTable();
+  table.open("a", testSettings({ "ingest.path": "/ingest/a", "kafka.topic": "ta" }), a);
+  table.open("b", testSettings({ "ingest.path": "/ingest/b", "kafka.topic": "tb" }), b);
+  return { a, b, table };
+}
+
+const outcome = (admitting: Promise<void> | undefined) =>
+  Promise.resolve(admitting).then(
+    () => ({ status: 200 }),
+    (e: IngestError) => ({ status: e.status, retryAfter: e.options.retryAfterSeconds }),
+  );
 
 /** Stages that refuse every request (401), counting the attempts. */
 function refusing(): IngestStages & { calls: number } {
@@ -42,5 +94,67 @@ describe("admitBeforeRouting", () => {
     expect(refused).toBeInstanceOf(IngestError);
     expect((refused as IngestError).status).toBe(401);
     expect([a.calls, b.calls]).toEqual([1, 1]);
+  });
+
+  test("a valid device of one connector posting to unknown topics counts no failure on another", async () => {
+    const { a, b, table } = await twoConnectors();
+    for (let i = 0; i < 4; i++) {
+      const context = exchange(basic("meter-b", "pass-b"));
+      expect(await outcome(admitBeforeRouting(table, context, "misspelled"))).toEqual({ status: 200 });
+      expect(context.preauthenticated?.stages).toBe(b);
+    }
+    // Connector a tried meter-b's password four times (failures.max=2): a's device from the same
+    // address, whose password a has not verified before, is still let in.
+    const own = await a.authenticate(exchange(basic("meter-a", "pass-a")));
+    expect(own.principal).toBe("meter-a");
+  });
+
+  test("wrong passwords to an unknown topic: one failure each on the gate's budget, 429 after failures.max", async () => {
+    const { a, b, table } = await twoConnectors("3", "2");
+    const wrong = () => outcome(admitBeforeRouting(table, exchange(basic("meter-a", "guess")), "nobody"));
+    expect((await wrong()).status).toBe(401);
+    expect((await wrong()).status).toBe(401);
+    // The strictest failures.max (2): blocked, Retry-After as a connector's lockout says.
+    expect(await wrong()).toEqual({ status: 429, retryAfter: 60 });
+    // The connectors counted none: their devices from that address are let in on their own topics.
+    expect((await a.authenticate(exchange(basic("meter-a2", "pass-a2")))).principal).toBe("meter-a2");
+    expect((await b.authenticate(exchange(basic("meter-b", "pass-b")))).principal).toBe("meter-b");
+    // A device of b's whose password was verified before is let in on an unknown topic (cache).
+    expect(await outcome(admitBeforeRouting(table, exchange(basic("meter-b", "pass-b")), "nobody"))).toEqual({
+      status: 200,
+    });
+  });
+
+  test("the gate is kept with the route table: not rebuilt per request, rebuilt when a route changes", async () => {
+    const { table } = await twoConnectors();
+    await outcome(admitBeforeRouting(table, exchange(), "ta")); // the gate made on first use
+    const routes = table.routes.bind(table);
+    let built = 0;
+    table.routes = () => {
+      built++;
+      return routes();
+    };
+    for (let i = 0; i < 3; i++) await outcome(admitBeforeRouting(table, exchange(), "ta"));
+    expect(built).toBe(0);
+    table.open("open", testSettings({ "ingest.path": "/ingest/open", "kafka.topic": "to" }), passThroughStages);
+    expect(admitBeforeRouting(table, exchange(), "ta")).toBeUndefined();
+  });
+
+  test("the gate's budget: the smallest failures.max and global rate, the longest lockout", () => {
+    const stages = (maxFailures: number, lockoutMs: number, globalFailuresPerSecond: number): IngestStages => ({
+      ...passThroughStages,
+      failureLimits: { maxFailures, lockoutMs, globalFailuresPerSecond },
+    });
+    expect(gateFailureLimits([stages(5, 1000, 0), stages(0, 9000, 2), passThroughStages])).toEqual({
+      maxFailures: 5,
+      lockoutMs: 9000,
+      globalFailuresPerSecond: 2,
+    });
+    expect(gateFailureLimits([stages(0, 1000, 0)])).toEqual({
+      maxFailures: 0,
+      lockoutMs: 1000,
+      globalFailuresPerSecond: 0,
+    });
+    expect(gateFailureLimits([passThroughStages])).toBeUndefined();
   });
 });

@@ -10,11 +10,29 @@
  *
  * The identity found is kept on the exchange: the pipeline does not authenticate again when the
  * topic's own connector admitted it (ingest-handler.ts).
+ *
+ * Failed password verifies (ingest.auth.basic.failures.*): the topic's own connector checks the
+ * credentials as on its own path (its failure counts on its limits); every other connector only
+ * tries them (CredentialCheck.trial: a failure is not counted on its limits, so a valid device of
+ * connector B posting to a misspelled topic no longer counts as a failure on connector A, whose
+ * devices behind the same address then got 429). A request no connector admits counts one failure:
+ * on its topic's connector when that one verified a password, else, when a trial did, on the
+ * gate's own budget: the strictest limits of the connectors (the smallest failures.max and
+ * failures.global.per.second, the longest failures.lockout.ms), which refuses trials needing a
+ * verify (429, Retry-After) as a connector's limits do, so guessing on unknown topics stays bounded.
+ * The gate (connectors, budget) is kept per route table, rebuilt when its routes change.
  */
 import { isPromise } from "../util/async.ts";
+import { BasicAttemptGuard } from "./auth/basic-attempt-guard.ts";
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
 import type { IngestExchange } from "./ingest-exchange.ts";
-import { type IngestIdentity, type IngestStages, passThroughStages } from "./request-context.ts";
+import {
+  type BasicFailureLimits,
+  type CredentialCheck,
+  type IngestIdentity,
+  type IngestStages,
+  passThroughStages,
+} from "./request-context.ts";
 import type { IngestRoute, IngestRouteTable } from "./route-table.ts";
 
 /**
@@ -47,6 +65,77 @@ function merged(refusals: readonly IngestError[]): IngestError {
 }
 
 /**
+ * The budget of failed password verifies the gate counts (trials no connector counted): the
+ * strictest of the connectors' limits; undefined when none enables basic authentication.
+ */
+export function gateFailureLimits(stages: readonly IngestStages[]): BasicFailureLimits | undefined {
+  const all = stages.flatMap((s) => (s.failureLimits === undefined ? [] : [s.failureLimits]));
+  if (all.length === 0) return undefined;
+  const least = (values: number[]) => Math.min(...values.filter((v) => v > 0), Number.POSITIVE_INFINITY);
+  const maxFailures = least(all.map((l) => l.maxFailures));
+  const perSecond = least(all.map((l) => l.globalFailuresPerSecond));
+  return {
+    maxFailures: Number.isFinite(maxFailures) ? maxFailures : 0,
+    lockoutMs: Math.max(...all.map((l) => l.lockoutMs)),
+    globalFailuresPerSecond: Number.isFinite(perSecond) ? perSecond : 0,
+  };
+}
+
+/** The gate of one route table: rebuilt when its routes change, its budget kept while its limits are. */
+class RestProxyGate {
+  stages: readonly IngestStages[] | null = null;
+  budget: BasicAttemptGuard | undefined;
+  private limits = "";
+
+  update(routes: readonly IngestRoute[]): void {
+    this.stages = restProxyAuthenticators(routes);
+    const limits = this.stages === null ? undefined : gateFailureLimits(this.stages);
+    const key = limits === undefined ? "" : JSON.stringify(limits);
+    if (key === this.limits) return;
+    this.limits = key;
+    this.budget =
+      limits === undefined ? undefined : new BasicAttemptGuard({ ...limits, maxConcurrentVerifications: 0 });
+  }
+}
+
+const gates = new WeakMap<IngestRouteTable, RestProxyGate>();
+
+/** The gate of `routes`, made on first use and kept up to date with them. */
+export function restProxyGate(routes: IngestRouteTable): {
+  readonly stages: readonly IngestStages[] | null;
+  readonly budget: BasicAttemptGuard | undefined;
+} {
+  let gate = gates.get(routes);
+  if (gate === undefined) {
+    const made = new RestProxyGate();
+    made.update(routes.routes());
+    routes.onChange((current) => made.update(current));
+    gates.set(routes, made);
+    gate = made;
+  }
+  return gate;
+}
+
+/** What the gate learns of the password verifies of one request, and how it has them checked. */
+class Verifies {
+  /** The topic's own connector verified a password and it failed (counted on its limits). */
+  ownFailed = false;
+  /** A trial's verify failed (counted on no connector's limits). */
+  trialFailed = false;
+  readonly own: CredentialCheck;
+  readonly trial: CredentialCheck;
+
+  constructor(budget: BasicAttemptGuard | undefined) {
+    this.own = { trial: false, beforeVerify: () => undefined, failedVerify: () => (this.ownFailed = true) };
+    this.trial = {
+      trial: true,
+      beforeVerify: (client) => budget?.check(client),
+      failedVerify: () => (this.trialFailed = true),
+    };
+  }
+}
+
+/**
  * Resolves when the request may be routed: the gate is off (undefined, no promise: the path of
  * connectors without authentication costs nothing), or one authenticating connector admits it (its
  * identity kept on `context`). Throws the refusal otherwise: 401, or the first other refusal of a
@@ -57,29 +146,32 @@ function merged(refusals: readonly IngestError[]): IngestError {
  * connector first): its message and challenges must not tell a served topic from an unknown one
  * (review78). A request the topic's own connector refused but another admitted gets the own
  * connector's refusal here: the pipeline would only authenticate it again (a second password
- * verify, a second failure counted towards ingest.auth.basic.failures.max: review78).
+ * verify, a second failure counted towards ingest.auth.basic.failures.max: review78). The other
+ * connectors only try the credentials; one failure at most is counted (the module's comment).
  */
 export function admitBeforeRouting(
   routes: IngestRouteTable,
   context: IngestExchange,
   topic: string,
 ): Promise<void> | undefined {
-  const gate = restProxyAuthenticators(routes.routes());
-  return gate === null ? undefined : admitted(gate, routes.byTopic(topic)?.stages, context);
+  const gate = restProxyGate(routes);
+  return gate.stages === null ? undefined : admitted(gate.stages, gate.budget, routes.byTopic(topic)?.stages, context);
 }
 
 async function admitted(
   gate: readonly IngestStages[],
+  budget: BasicAttemptGuard | undefined,
   topicStages: IngestStages | undefined,
   context: IngestExchange,
 ): Promise<void> {
   // The topic's own connector first: its identity is the one the pipeline needs.
   const own = topicStages !== undefined && gate.includes(topicStages) ? topicStages : undefined;
+  const verifies = new Verifies(budget);
   const refusals = new Map<IngestStages, unknown>();
   for (const stages of own === undefined ? gate : [own, ...gate.filter((s) => s !== own)]) {
     let identity: IngestIdentity;
     try {
-      const authenticated = stages.authenticate(context);
+      const authenticated = stages.authenticate(context, stages === own ? verifies.own : verifies.trial);
       identity = isPromise(authenticated) ? await authenticated : authenticated;
     } catch (error) {
       refusals.set(stages, error);
@@ -89,6 +181,7 @@ async function admitted(
     context.preauthenticated = { stages, identity };
     return;
   }
+  if (verifies.trialFailed && !verifies.ownFailed) budget?.failure(context.connection.remoteAddress ?? "");
   // In the gate's order: the same answer for every topic.
   const ordered = gate.map((stages) => refusals.get(stages));
   const other = ordered.find((error) => !(error instanceof IngestError && error.status === 401));

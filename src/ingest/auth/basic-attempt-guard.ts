@@ -21,13 +21,9 @@ import { LoginThrottle } from "../../rest/auth/login-throttle.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import { ErrorCodes, IngestError } from "../ingest-error.ts";
 import { TokenBucket } from "../quota/token-bucket.ts";
+import type { BasicFailureLimits } from "../request-context.ts";
 
-export interface BasicAttemptLimits {
-  /** Failures from one address that block it; 0: no per-address limit. */
-  readonly maxFailures: number;
-  readonly lockoutMs: number;
-  /** Failed attempts per second of all clients together; 0: no global limit. */
-  readonly globalFailuresPerSecond: number;
+export interface BasicAttemptLimits extends BasicFailureLimits {
   /** Password verifies running at once; 0: no cap. */
   readonly maxConcurrentVerifications: number;
 }
@@ -57,12 +53,17 @@ export class BasicAttemptGuard {
     return this.running;
   }
 
-  /** Admits one verify for `client` (its address; '' when unknown), or throws IngestError 429/503. */
-  admit(client: string): void {
+  /** Throws IngestError 429 while `client` (its address; '' when unknown) or every client is blocked. */
+  check(client: string): void {
     const blockedMs = this.throttle.retryAfterMs(client);
     if (blockedMs > 0) throw tooMany("Too many failed authentication attempts from this address", blockedMs);
     const globalMs = this.global?.waitFor(1, monotonicNow(this.clock)) ?? 0;
     if (globalMs > 0) throw tooMany("Too many failed authentication attempts; try again later", globalMs);
+  }
+
+  /** Admits one verify for `client` (its address; '' when unknown), or throws IngestError 429/503. */
+  admit(client: string): void {
+    this.check(client);
     const cap = this.limits.maxConcurrentVerifications;
     if (cap > 0 && this.running >= cap)
       throw new IngestError(503, ErrorCodes.SERVICE_UNAVAILABLE, VERIFICATIONS_BUSY_MESSAGE, {
@@ -71,10 +72,17 @@ export class BasicAttemptGuard {
     this.running++;
   }
 
-  /** Ends an admitted verify with its outcome. */
-  release(client: string, ok: boolean): void {
+  /**
+   * Ends an admitted verify with its outcome; a failure counts towards the limits unless
+   * `counted` is false (a trial of the REST Proxy gate, which counts it on its own budget).
+   */
+  release(client: string, ok: boolean, counted = true): void {
     this.running--;
-    if (ok) return;
+    if (!ok && counted) this.failure(client);
+  }
+
+  /** Counts a failed attempt of `client` towards the per-address and global limits. */
+  failure(client: string): void {
     this.throttle.failure(client);
     this.global?.take(1, monotonicNow(this.clock));
   }

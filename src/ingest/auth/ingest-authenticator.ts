@@ -11,7 +11,8 @@
  * when the JWKS cannot be fetched, or when a token's key id is not in it and it cannot be fetched
  * again before the cooldown (Retry-After: the rest of it; a freshly rotated key). Basic credentials the success cache does not know pass the
  * BasicAttemptGuard first (429 for a blocked address or too many failures overall, 503 when every
- * verification slot is busy), so guessing cannot use up the CPU. Messages say which check failed, never the credentials; unknown
+ * verification slot is busy), so guessing cannot use up the CPU. The REST Proxy gate's trials
+ * (CredentialCheck) pass its budget too, and their failures are not counted here (the gate counts one). Messages say which check failed, never the credentials; unknown
  * users are not named in logs. An unavailable key set is logged at most once a minute. An
  * identity whose name starts with a method qualifier (`mtls:`, `jwt:`, `basic:`) is refused (401)
  * on every connector: it would stamp a multi-method connector's qualified name of another device.
@@ -21,7 +22,7 @@ import type { BasicAuthenticator } from "../../rest/auth/basic-auth.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
 import { ErrorCodes, IngestError } from "../ingest-error.ts";
-import { ANONYMOUS, type IngestIdentity, type IngestRequestContext } from "../request-context.ts";
+import { ANONYMOUS, type CredentialCheck, type IngestIdentity, type IngestRequestContext } from "../request-context.ts";
 import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
 import type { BasicAttemptGuard } from "./basic-attempt-guard.ts";
 import type { JwtAuthenticator } from "./jwt-authenticator.ts";
@@ -43,8 +44,11 @@ export interface IngestAuthenticatorOptions {
 }
 
 export interface IngestAuthenticator {
-  /** The request's identity; throws IngestError (401/503) when it has none. */
-  authenticate(context: IngestRequestContext): Promise<IngestIdentity>;
+  /**
+   * The request's identity; throws IngestError (401/503) when it has none. `check`: the REST Proxy
+   * gate's (a trial's failed password verify is not counted on this connector's limits).
+   */
+  authenticate(context: IngestRequestContext, check?: CredentialCheck): Promise<IngestIdentity>;
   readonly enabled: boolean;
 }
 
@@ -96,7 +100,7 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
     .filter((s) => s !== null)
     .join(" or ");
 
-  const identify = async (context: IngestRequestContext): Promise<IngestIdentity> => {
+  const identify = async (context: IngestRequestContext, check?: CredentialCheck): Promise<IngestIdentity> => {
     const authorization = context.request.headers.get("authorization")?.trim();
     if (authorization) {
       const match = /^([A-Za-z]+)(?: +(.*))?$/.exec(authorization);
@@ -131,17 +135,19 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
         if (parsed === null) throw unauthorized("Malformed Basic credentials");
         const { guard } = basic;
         let ok: boolean;
-        if (!guard || basic.authenticator.isCached(parsed.user, parsed.password))
+        if ((!guard && !check) || basic.authenticator.isCached(parsed.user, parsed.password))
           ok = await basic.authenticator.authenticate(parsed.user, parsed.password);
         else {
           const client = context.connection.remoteAddress ?? "";
-          guard.admit(client);
+          check?.beforeVerify(client);
+          guard?.admit(client);
           ok = false;
           try {
             ok = await basic.authenticator.authenticate(parsed.user, parsed.password);
           } finally {
-            guard.release(client, ok);
+            guard?.release(client, ok, check?.trial !== true);
           }
+          if (!ok) check?.failedVerify();
         }
         if (!ok) {
           const who = basic.authenticator.hasUser(parsed.user) ? `user "${parsed.user}"` : "an unknown user";
@@ -169,9 +175,9 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
 
   return {
     enabled,
-    async authenticate(context) {
+    async authenticate(context, check) {
       if (!enabled) return ANONYMOUS;
-      const identity = await identify(context);
+      const identity = await identify(context, check);
       // A name spelled like a qualified one would stamp, on a single-method connector, the same
       // identity value as another method's device on a multi-method connector sharing the topic.
       if (QUALIFIER.test(identity.principal)) {
