@@ -157,4 +157,14 @@ describe("admitBeforeRouting", () => {
     });
     expect(gateFailureLimits([passThroughStages])).toBeUndefined();
   });
+
+  test("a topic whose connector limits no address: trials of another's passwords through it stay bounded", async () => {
+    // (Each connector counted every attempt before: the trials must not lift that bound.)
+    const { table } = await twoConnectors("0", "2");
+    // Guessing meter-b's password on a's topic: a verifies (and has no per-address limit), b tries.
+    const guess = () => outcome(admitBeforeRouting(table, exchange(basic("meter-b", "guess")), "ta"));
+    expect((await guess()).status).toBe(401);
+    expect((await guess()).status).toBe(401);
+    expect((await guess()).status).toBe(429);
+  });
 });

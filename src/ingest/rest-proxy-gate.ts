@@ -16,11 +16,12 @@
  * tries them (CredentialCheck.trial: a failure is not counted on its limits, so a valid device of
  * connector B posting to a misspelled topic no longer counts as a failure on connector A, whose
  * devices behind the same address then got 429). A request no connector admits counts one failure:
- * on its topic's connector when that one verified a password, else, when a trial did, on the
- * gate's own budget: the strictest limits of the connectors (the smallest failures.max and
- * failures.global.per.second, the longest failures.lockout.ms), which refuses trials needing a
- * verify (429, Retry-After) as a connector's limits do, so guessing on unknown topics stays bounded.
- * The gate (connectors, budget) is kept per route table, rebuilt when its routes change.
+ * on its topic's connector when that one verified a password and limits failures per address, else,
+ * when a trial did, on the gate's own budget: the strictest limits of the connectors (the smallest
+ * failures.max and failures.global.per.second, the longest failures.lockout.ms), which refuses
+ * trials needing a verify (429, Retry-After) as a connector's limits do, so guessing through the
+ * gate stays bounded; it never refuses a topic's own connector. The gate (connectors, budget) is
+ * kept per route table, rebuilt when its routes change.
  */
 import { isPromise } from "../util/async.ts";
 import { BasicAttemptGuard } from "./auth/basic-attempt-guard.ts";
@@ -118,15 +119,19 @@ export function restProxyGate(routes: IngestRouteTable): {
 
 /** What the gate learns of the password verifies of one request, and how it has them checked. */
 class Verifies {
-  /** The topic's own connector verified a password and it failed (counted on its limits). */
-  ownFailed = false;
+  /**
+   * The topic's own connector verified a password and it failed, counted on its per-address limit
+   * (without one, ingest.auth.basic.failures.max=0, it would bound no trial: the gate counts it).
+   */
+  ownCounted = false;
   /** A trial's verify failed (counted on no connector's limits). */
   trialFailed = false;
   readonly own: CredentialCheck;
   readonly trial: CredentialCheck;
 
-  constructor(budget: BasicAttemptGuard | undefined) {
-    this.own = { trial: false, beforeVerify: () => undefined, failedVerify: () => (this.ownFailed = true) };
+  constructor(budget: BasicAttemptGuard | undefined, own: IngestStages | undefined) {
+    const ownLimited = (own?.failureLimits?.maxFailures ?? 0) > 0;
+    this.own = { trial: false, beforeVerify: () => undefined, failedVerify: () => (this.ownCounted = ownLimited) };
     this.trial = {
       trial: true,
       beforeVerify: (client) => budget?.check(client),
@@ -166,7 +171,7 @@ async function admitted(
 ): Promise<void> {
   // The topic's own connector first: its identity is the one the pipeline needs.
   const own = topicStages !== undefined && gate.includes(topicStages) ? topicStages : undefined;
-  const verifies = new Verifies(budget);
+  const verifies = new Verifies(budget, own);
   const refusals = new Map<IngestStages, unknown>();
   for (const stages of own === undefined ? gate : [own, ...gate.filter((s) => s !== own)]) {
     let identity: IngestIdentity;
@@ -181,7 +186,7 @@ async function admitted(
     context.preauthenticated = { stages, identity };
     return;
   }
-  if (verifies.trialFailed && !verifies.ownFailed) budget?.failure(context.connection.remoteAddress ?? "");
+  if (verifies.trialFailed && !verifies.ownCounted) budget?.failure(context.connection.remoteAddress ?? "");
   // In the gate's order: the same answer for every topic.
   const ordered = gate.map((stages) => refusals.get(stages));
   const other = ordered.find((error) => !(error instanceof IngestError && error.status === 401));
