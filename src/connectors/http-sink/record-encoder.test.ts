@@ -279,6 +279,8 @@ describe("contentTypeOf", () => {
   latin1.configure({ "converter.encoding": "ISO-8859-1" }, false);
   const utf8 = new StringConverter();
   utf8.configure({}, false);
+  const utf16 = new StringConverter();
+  utf16.configure({ "converter.encoding": "UTF-16LE" }, false);
   const cases: [string, unknown, string, string][] = [
     ["org.apache.kafka.connect.json.JsonConverter", undefined, "application/json", "application/json"],
     ["org.apache.kafka.connect.storage.StringConverter", utf8, "text/plain; charset=utf-8", "application/json"],

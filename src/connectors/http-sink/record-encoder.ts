@@ -74,14 +74,16 @@ function charsetNameOf(converter: unknown): string {
  * StringConverter writes (`converter.encoding`), UTF-8 for other text converters, bytes for the
  * binary ones. A batch (`[v1,v2,…]`): JSON whenever the values are JSON texts, which is the only
  * way an endpoint can split it (so also for ByteArrayConverter, Flink's `raw`), naming the charset
- * when the values' text is not UTF-8 (JSON's own); bytes only for the number and boolean
- * converters, whose binary values never make JSON.
+ * when the values' text is not UTF-8 (JSON's own); bytes for the number and boolean converters,
+ * whose binary values never make JSON, and for UTF-16 text, which single-byte brackets and commas
+ * around it make no text in any charset.
  */
 export function contentTypeOf(converterClass: string, converter?: unknown, batch = false): string {
   if (converterClass.endsWith("JsonConverter")) return "application/json";
   if (batch) {
-    if (NUMBER_CONVERTERS.test(converterClass)) return "application/octet-stream";
     const charset = charsetNameOf(converter);
+    // The brackets and commas are single bytes (as in Flink's sink): with UTF-16 values the body is no one text.
+    if (NUMBER_CONVERTERS.test(converterClass) || charset.startsWith("UTF-16")) return "application/octet-stream";
     return charset === "UTF-8" ? "application/json" : `application/json; charset=${charset.toLowerCase()}`;
   }
   if (BINARY_CONVERTERS.test(converterClass)) return "application/octet-stream";
