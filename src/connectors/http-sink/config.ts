@@ -147,7 +147,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       group: HEADERS,
     }),
     "sink.forward.headers": key.list({
-      doc: "Kafka record headers forwarded as HTTP headers (values converted by the header converter, as text): a list of names, or * for all (with *, a header whose name cannot be an HTTP header name is not forwarded).",
+      doc: "Kafka record headers forwarded as HTTP headers (values converted by the header converter, as text in the charset it writes; bytes that are not UTF-8 text, a ByteArrayConverter's, in unpadded base64url): a list of names, or * for all (with *, a header whose name cannot be an HTTP header name is not forwarded).",
       default: [],
       importance: "LOW",
       group: HEADERS,

@@ -5,7 +5,8 @@
  * written as the consumed bytes, with no parse and re-serialize), the URL with `${topic}`, `${partition}`
  * and `${key}` filled in (UrlTemplate: a value that would move the request to another resource is a
  * DataError), the key as text (keyText: a string key its text, a bytes key base64url), and the
- * record's own HTTP headers (forwarded key and Kafka headers, CloudEvents binary mode). Records
+ * record's own HTTP headers (forwarded key and Kafka headers, CloudEvents binary mode; a header's
+ * value is the header converter's bytes read in its charset, base64url when they are not UTF-8). Records
  * whose URL and own headers are equal share a `route` and may travel in one batch request. With
  * `sink.forward.headers=*`, hop-by-hop and credential headers (`isReservedHeader`) are not forwarded
  * unless the list names them, nor are headers whose names cannot be HTTP header names.
@@ -57,6 +58,8 @@ export interface EncodedRecord {
 const KEYLESS_DELETE =
   "The record's value is null and its key null or empty: its DELETE (behavior.on.null.values=delete) would name no resource";
 const utf8 = new TextEncoder();
+/** UTF-8 that refuses malformed bytes, keeping a leading byte order mark (as Java's decoder). */
+const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** Converters whose output is never text: ByteArrayConverter and the number and boolean converters. */
 const BINARY_CONVERTERS = /(ByteArray|Boolean|Short|Integer|Long|Float|Double)Converter$/;
@@ -195,8 +198,15 @@ export class RecordEncoder {
     value: unknown,
   ): string | null {
     const bytes = this.converters.header.fromConnectHeader(record.topic, name, schema, value);
+    if (bytes === null) return null;
     // Read in the charset the converter wrote: a header's text, whatever converter.encoding says.
-    return bytes === null ? null : this.headerCharset.decode(bytes);
+    if (this.headerCharset.name !== "UTF-8") return this.headerCharset.decode(bytes);
+    try {
+      return utf8Strict.decode(bytes);
+    } catch {
+      // Not UTF-8 (ByteArrayConverter's binary values): lossless, as keys are, where U+FFFD would merge values.
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
+    }
   }
 
   private ownHeaders(record: SinkRecord, key: () => string | null): [string, string][] {
