@@ -117,4 +117,58 @@ describe("HTTP sink with Flink's format", () => {
     await waitFor(() => received.length === 1, { what: "the record delivered" });
     expect(received).toEqual([{ type: "text/plain; charset=iso-8859-1", text: "café" }]);
   }, 120_000);
+
+  // Leftovers sinkp8 #1 and #2: a batch of ISO-8859-1 text went out as application/json (read as UTF-8:
+  // "caf\ufffd"), and a header the header converter wrote in ISO-8859-1 was read as UTF-8 (cr%EF%BF%BDme).
+  test("StringConverters in ISO-8859-1: the batch names its charset, a forwarded header keeps its text", async () => {
+    await using dir = await tempDir();
+    const topic = uniqueTopic("http-sink-latin1-batch");
+    const received: { type: string | null; text: string; note: string | null }[] = [];
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(req) {
+        const type = req.headers.get("content-type");
+        const charset = /charset=([^;]+)/.exec(type ?? "")?.[1] ?? "utf-8";
+        const note = req.headers.get("x-note");
+        received.push({
+          type,
+          text: new TextDecoder(charset as ConstructorParameters<typeof TextDecoder>[0]).decode(
+            await req.arrayBuffer(),
+          ),
+          note: note === null ? null : decodeURIComponent(note),
+        });
+        return new Response("ok");
+      },
+    });
+    await using _server = { [Symbol.asyncDispose]: () => server.stop(true) };
+    const kafka = await kafkaBroker();
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+    });
+    await createTopic(topic);
+    await produce(topic, [
+      { value: Buffer.from('"café"', "latin1"), headers: { note: Buffer.from("crème", "latin1") } },
+      { value: Buffer.from('"thé"', "latin1"), headers: { note: Buffer.from("crème", "latin1") } },
+    ]);
+    const created = await gw.rest.post("/connectors", {
+      name: uniqueTopic("latin1-batch-sink"),
+      config: {
+        "connector.class": "HttpSink",
+        topics: topic,
+        url: `http://127.0.0.1:${server.port}/text`,
+        "sink.batch.max-size": "2",
+        "sink.forward.headers": "note",
+        "sink.forward.headers.prefix": "X-",
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "value.converter.converter.encoding": "ISO-8859-1",
+        "header.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "header.converter.converter.encoding": "ISO-8859-1",
+      },
+    });
+    expect(created.status).toBe(201);
+    await waitFor(() => received.length === 1, { what: "the batch delivered" });
+    expect(received).toEqual([{ type: "application/json; charset=iso-8859-1", text: '["café","thé"]', note: "crème" }]);
+  }, 120_000);
 });

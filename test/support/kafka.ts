@@ -213,7 +213,7 @@ export async function readTopic(
 /** Produces string records with acks=all. */
 export async function produce(
   topic: string,
-  records: { key?: string | null; value: string | Buffer | null; headers?: Record<string, string> }[],
+  records: { key?: string | null; value: string | Buffer | null; headers?: Record<string, string | Buffer> }[],
 ): Promise<void> {
   const kafka = await testClient();
   const producer = kafka.producer({ allowAutoTopicCreation: true });

@@ -62,7 +62,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.oneOfIgnoreCase(["ignore", "send", "delete", "fail"])],
     }),
     "sink.writer.request.mode": key.string({
-      doc: "batch: one request carries up to sink.request.batch.size records as a JSON array of their converted values; single: one request per record whose body is the converted value.",
+      doc: "batch: one request carries up to sink.request.batch.size records as a JSON array of their converted values (Content-Type application/json, with the charset of a StringConverter whose converter.encoding is not UTF-8; application/octet-stream for the number and boolean converters and UTF-16 text, which single-byte brackets and commas make no text); single: one request per record whose body is the converted value (Content-Type from the value converter). sink.header.Content-Type overrides.",
       default: "batch",
       importance: "HIGH",
       group: CONNECTION,
@@ -147,7 +147,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       group: HEADERS,
     }),
     "sink.forward.headers": key.list({
-      doc: "Kafka record headers forwarded as HTTP headers (values converted by the header converter, as text): a list of names, or * for all (with *, a header whose name cannot be an HTTP header name is not forwarded).",
+      doc: "Kafka record headers forwarded as HTTP headers (values converted by the header converter, as text in the charset it writes; bytes that are not UTF-8 text, a ByteArrayConverter's, in unpadded base64url): a list of names, or * for all (with *, a header whose name cannot be an HTTP header name is not forwarded).",
       default: [],
       importance: "LOW",
       group: HEADERS,

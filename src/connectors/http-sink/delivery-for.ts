@@ -2,8 +2,9 @@
  * The HttpDelivery an HTTP sink task's settings describe (HttpSinkTask.start builds it once): the
  * endpoint's HTTP client (its TLS: trusted certificates, client certificate), the OIDC token
  * provider with the token endpoint's own client when its TLS differs (always verified:
- * tokenEndpointTls), and the default Content-Type (the value converter's in single mode, JSON for a
- * batch's array), which sink.header.Content-Type or a CloudEvents record's content-type overrides.
+ * tokenEndpointTls), and the default Content-Type (the value converter's for one value or for a
+ * batch's array: RecordEncoder.valueContentType), which sink.header.Content-Type or a CloudEvents
+ * record's content-type overrides.
  */
 import { HttpClient } from "../../http/http-client.ts";
 import { TokenProvider } from "../../http/token-provider.ts";
@@ -35,7 +36,7 @@ export function deliveryFor(s: SinkSettings, valueContentType: string, deps: Del
       clock: deps.clock,
       timeoutMs: s.timeoutMs,
     });
-  const contentType: [string, string] = ["Content-Type", s.singleBodies ? valueContentType : "application/json"];
+  const contentType: [string, string] = ["Content-Type", valueContentType];
   return new HttpDelivery(
     {
       method: s.method,

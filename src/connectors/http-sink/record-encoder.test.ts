@@ -1,10 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { Headers } from "../../api/data/headers.ts";
 import { type Schema, Schemas } from "../../api/data/schema.ts";
 import { BooleanConverter } from "../../converters/boolean-converter.ts";
+import { ByteArrayConverter } from "../../converters/byte-array-converter.ts";
 import { DoubleConverter, IntegerConverter } from "../../converters/number-converters.ts";
 import { StringConverter } from "../../converters/string-converter.ts";
 import { DataError } from "../../errors.ts";
+import { contentTypeOf } from "./record-encoder.ts";
 import { endpoint, harness, jsonConverters, record, stringConverters } from "./test-support.ts";
 import { UrlTemplate } from "./url-template.ts";
 
@@ -269,5 +272,76 @@ describe("RecordEncoder header values", () => {
     await waitFor(() => server.received.length === 1 || h.errant.length > 0);
     expect(h.errant).toEqual([]);
     expect(server.received[0]!.headers["x-key"]).toBe("a%F0%9F%98%80b");
+  });
+
+  // Leftovers sinkp8 #2: a header converter's bytes that are not UTF-8 (ByteArrayConverter) became U+FFFD, so
+  // distinct binary values were forwarded alike (%EF%BF%BD%EF%BF%BD); they are base64url, as such keys are.
+  test("a forwarded header whose converted bytes are not UTF-8 is their unpadded base64url; UTF-8 ones are text", async () => {
+    await using server = endpoint();
+    const header = new ByteArrayConverter();
+    header.configure({});
+    await using h = harness(
+      { url: server.url("/in"), "sink.forward.headers": "trace", ...fast },
+      {
+        converters: {
+          ...stringConverters(),
+          header,
+          headerClass: "org.apache.kafka.connect.converters.ByteArrayConverter",
+        },
+      },
+    );
+    const withTrace = (offset: number, bytes: number[]) => ({
+      ...record(0, offset, "v"),
+      headers: new Headers([{ key: "trace", value: new Uint8Array(bytes), schema: Schemas.OPTIONAL_BYTES }]),
+    });
+    await h.task.put([
+      withTrace(0, [0xff, 0xfe, 0x00, 0x3f]),
+      withTrace(1, [0xfe, 0xff]),
+      withTrace(2, [0x63, 0xc3, 0xa9]),
+    ]);
+    await waitFor(() => server.received.length === 3 || h.errant.length > 0);
+    expect(h.errant).toEqual([]);
+    expect(server.received.map((r) => r.headers.trace)).toEqual(["__4APw", "_v8", "c%C3%A9"]);
+  });
+});
+
+// Leftovers sinkp8 #1: a batch was application/json whatever the converter wrote (ISO-8859-1 text, binary numbers).
+describe("contentTypeOf", () => {
+  const latin1 = new StringConverter();
+  latin1.configure({ "converter.encoding": "ISO-8859-1" }, false);
+  const utf8 = new StringConverter();
+  utf8.configure({}, false);
+  const utf16 = new StringConverter();
+  utf16.configure({ "converter.encoding": "UTF-16LE" }, false);
+  const cases: [string, unknown, string, string][] = [
+    ["org.apache.kafka.connect.json.JsonConverter", undefined, "application/json", "application/json"],
+    ["org.apache.kafka.connect.storage.StringConverter", utf8, "text/plain; charset=utf-8", "application/json"],
+    [
+      "org.apache.kafka.connect.storage.StringConverter",
+      latin1,
+      "text/plain; charset=iso-8859-1",
+      "application/json; charset=iso-8859-1",
+    ],
+    [
+      "org.apache.kafka.connect.converters.ByteArrayConverter",
+      undefined,
+      "application/octet-stream",
+      "application/json",
+    ],
+    [
+      "org.apache.kafka.connect.converters.LongConverter",
+      undefined,
+      "application/octet-stream",
+      "application/octet-stream",
+    ],
+    [
+      "org.apache.kafka.connect.converters.BooleanConverter",
+      undefined,
+      "application/octet-stream",
+      "application/octet-stream",
+    ],
+  ];
+  test.each(cases)("%s: the Content-Type of one value and of a batch of values", (cls, converter, single, batch) => {
+    expect([contentTypeOf(cls, converter, false), contentTypeOf(cls, converter, true)]).toEqual([single, batch]);
   });
 });

@@ -5,7 +5,8 @@
  * written as the consumed bytes, with no parse and re-serialize), the URL with `${topic}`, `${partition}`
  * and `${key}` filled in (UrlTemplate: a value that would move the request to another resource is a
  * DataError), the key as text (keyText: a string key its text, a bytes key base64url), and the
- * record's own HTTP headers (forwarded key and Kafka headers, CloudEvents binary mode). Records
+ * record's own HTTP headers (forwarded key and Kafka headers, CloudEvents binary mode; a header's
+ * value is the header converter's bytes read in its charset, base64url when they are not UTF-8). Records
  * whose URL and own headers are equal share a `route` and may travel in one batch request. With
  * `sink.forward.headers=*`, hop-by-hop and credential headers (`isReservedHeader`) are not forwarded
  * unless the list names them, nor are headers whose names cannot be HTTP header names.
@@ -15,6 +16,7 @@ import type { TaskConverters } from "../../api/connector.ts";
 import { materialized } from "../../api/data/json-text.ts";
 import type { SinkRecord } from "../../api/record.ts";
 import { RecordHeaders } from "../../api/record-headers.ts";
+import { type Charset, charsetForName } from "../../converters/charset.ts";
 import { DataError } from "../../errors.ts";
 import { headerValueOf, isHeaderName } from "../../http/header-value.ts";
 import { keyText as recordKeyText } from "./key-text.ts";
@@ -53,25 +55,43 @@ export interface EncodedRecord {
   readonly held: number;
 }
 
-const text = new TextDecoder();
 const KEYLESS_DELETE =
   "The record's value is null and its key null or empty: its DELETE (behavior.on.null.values=delete) would name no resource";
 const utf8 = new TextEncoder();
+/** UTF-8 that refuses malformed bytes, keeping a leading byte order mark (as Java's decoder). */
+const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** Converters whose output is bytes, not text: ByteArrayConverter and the number and boolean converters. */
+/** Converters whose output is never text: ByteArrayConverter and the number and boolean converters. */
 const BINARY_CONVERTERS = /(ByteArray|Boolean|Short|Integer|Long|Float|Double)Converter$/;
+/** Converters whose output is binary numbers or booleans: never JSON text, framed in an array or not. */
+const NUMBER_CONVERTERS = /(Boolean|Short|Integer|Long|Float|Double)Converter$/;
+
+/** The charset a StringConverter writes (`converter.encoding`; its `encodingName`), else UTF-8. */
+function charsetNameOf(converter: unknown): string {
+  const named = (converter as { readonly encodingName?: unknown } | undefined)?.encodingName;
+  return typeof named === "string" ? named : "UTF-8";
+}
 
 /**
- * The Content-Type of a value converter's output: text in the charset a StringConverter writes
- * (`converter.encoding`), UTF-8 for other text converters.
+ * The Content-Type of a value converter's output. One value (single mode): text in the charset a
+ * StringConverter writes (`converter.encoding`), UTF-8 for other text converters, bytes for the
+ * binary ones. A batch (`[v1,v2,…]`): JSON whenever the values are JSON texts, which is the only
+ * way an endpoint can split it (so also for ByteArrayConverter, Flink's `raw`), naming the charset
+ * when the values' text is not UTF-8 (JSON's own); bytes for the number and boolean converters,
+ * whose binary values never make JSON, and for UTF-16 text, which single-byte brackets and commas
+ * around it make no text in any charset.
  */
-export function contentTypeOf(converterClass: string, converter?: unknown): string {
+export function contentTypeOf(converterClass: string, converter?: unknown, batch = false): string {
   if (converterClass.endsWith("JsonConverter")) return "application/json";
+  if (batch) {
+    const charset = charsetNameOf(converter);
+    // The brackets and commas are single bytes (as in Flink's sink): with UTF-16 values the body is no one text.
+    if (NUMBER_CONVERTERS.test(converterClass) || charset.startsWith("UTF-16")) return "application/octet-stream";
+    return charset === "UTF-8" ? "application/json" : `application/json; charset=${charset.toLowerCase()}`;
+  }
   if (BINARY_CONVERTERS.test(converterClass)) return "application/octet-stream";
   // StringConverter tells its charset (encodingName); the connector does not depend on the converters' classes.
-  const named = (converter as { readonly encodingName?: unknown } | undefined)?.encodingName;
-  const charset = typeof named === "string" ? named : "UTF-8";
-  return `text/plain; charset=${charset.toLowerCase()}`;
+  return `text/plain; charset=${charsetNameOf(converter).toLowerCase()}`;
 }
 
 /**
@@ -105,6 +125,8 @@ export class RecordEncoder {
   private readonly perRecordHeaders: boolean;
   private readonly forwardAll: boolean;
   private readonly forwardNames: ReadonlySet<string>;
+  /** The charset the header converter writes (a StringConverter's `converter.encoding`; else UTF-8). */
+  private readonly headerCharset: Charset;
   private sequence = 0;
 
   constructor(
@@ -117,10 +139,12 @@ export class RecordEncoder {
     this.forwardAll = s.forwardHeaders.includes("*");
     this.forwardNames = new Set(s.forwardHeaders);
     this.perRecordHeaders = s.forwardKeyHeader !== "" || s.forwardHeaders.length > 0 || s.cloudEvents !== null;
+    this.headerCharset = charsetForName(charsetNameOf(converters.header));
   }
 
-  get valueContentType(): string {
-    return contentTypeOf(this.converters.valueClass, this.converters.value);
+  /** The Content-Type of one value (single mode) or of a batch's array of values. */
+  valueContentType(batch: boolean): string {
+    return contentTypeOf(this.converters.valueClass, this.converters.value, batch);
   }
 
   /** Throws DataError when a converter cannot write the record. */
@@ -174,7 +198,15 @@ export class RecordEncoder {
     value: unknown,
   ): string | null {
     const bytes = this.converters.header.fromConnectHeader(record.topic, name, schema, value);
-    return bytes === null ? null : text.decode(bytes);
+    if (bytes === null) return null;
+    // Read in the charset the converter wrote: a header's text, whatever converter.encoding says.
+    if (this.headerCharset.name !== "UTF-8") return this.headerCharset.decode(bytes);
+    try {
+      return utf8Strict.decode(bytes);
+    } catch {
+      // Not UTF-8 (ByteArrayConverter's binary values): lossless, as keys are, where U+FFFD would merge values.
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
+    }
   }
 
   private ownHeaders(record: SinkRecord, key: () => string | null): [string, string][] {
