@@ -23,6 +23,7 @@ import {
 } from "./offsets.ts";
 import { newTrail, type PageTrail } from "./page-guard.ts";
 import { nextPage, type PaginationSettings, type PaginationStop, resumedPage } from "./pagination.ts";
+import { type RecordTimestamp, recordTimestampOf } from "./record-timestamp.ts";
 import {
   blankBody,
   keyFingerprint,
@@ -122,10 +123,13 @@ export interface PageRecordsOptions {
   readonly clock: Clock;
   /** How TIMESTAMP offsets are read (castorm's timestamp parser keys); unset: instant.ts's reading. */
   readonly instant?: InstantReader;
+  /** castorm's http.response.record.timestamp.pointer: a record's Kafka timestamp; else the poll's time. */
+  readonly recordTimestamp?: RecordTimestamp | undefined;
 }
 
 /** The options of a task's pages, from its config. */
 export function pageRecordsOptions(c: HttpSourceConfig, clock: Clock): PageRecordsOptions {
+  const instant = instantReader(c);
   return {
     mode: c["http.offset.mode"].toUpperCase() as OffsetMode,
     recordsPath: c["http.response.records.path"],
@@ -134,7 +138,8 @@ export function pageRecordsOptions(c: HttpSourceConfig, clock: Clock): PageRecor
     partition: { ...sourcePartition(c["http.url"]) },
     topic: c["kafka.topic"],
     clock,
-    instant: instantReader(c),
+    instant,
+    recordTimestamp: recordTimestampOf(c["http.response.record.timestamp.pointer"], instant),
   };
 }
 
@@ -249,14 +254,14 @@ export async function pageRecords(
       fresh.push({ index: i, element, key, best, bestSeen });
   });
   const timestamp = o.clock.now();
-  const record = ({ element, key }: Fresh, sourceOffset: Record<string, unknown>) =>
+  const record = ({ index, element, key }: Fresh, sourceOffset: Record<string, unknown>) =>
     sourceRecord({
       sourcePartition: o.partition,
       sourceOffset,
       topic: o.topic,
       key: key ?? null,
       value: element,
-      timestamp,
+      timestamp: o.recordTimestamp?.(elements[index]!.parsed) ?? timestamp,
     });
   // Every record says where to resume; on the poll's last page, the last one carries the poll's
   // final offset instead (later elements of the page, skipped as not new, still count towards it).
