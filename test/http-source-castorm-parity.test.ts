@@ -4,7 +4,7 @@
  * a JSON null makes no record; an OAuth2 token endpoint answering a status outside 100..599 is
  * retried as a 5xx, as the API's own answer is; castorm's timestamp parser keys (a Java
  * DateTimeFormatter pattern and its zone) read a TIMESTAMP offset field; its record timestamp
- * pointer gives the records their Kafka timestamps.
+ * pointer gives the records their Kafka timestamps, and its order direction their order.
  */
 import { expect, test } from "bun:test";
 import { createServer } from "node:net";
@@ -224,5 +224,31 @@ test("castorm's http.response.record.timestamp.pointer: each record's Kafka time
     // No timestamp at the pointer: the poll's time, as every record has without the key.
     expect(Number(records[2]!.timestamp)).toBeGreaterThanOrEqual(before);
     expect(gw.output()).not.toContain("http.response.record.timestamp.pointer is a key of castorm");
+  });
+}, 60_000);
+
+test("castorm's http.response.list.order.direction, IMPLICIT by default: a newest-first page with a timestamp pointer reaches Kafka oldest first", async () => {
+  using api = startApi(() =>
+    Response.json([
+      { id: 3, at: "2024-07-03T00:00:00Z" },
+      { id: 2, at: "2024-07-02T00:00:00Z" },
+      { id: 1, at: "2024-07-01T00:00:00Z" },
+    ]),
+  );
+  await withGateway(async (gw) => {
+    const topic = uniqueTopic("castorm-order");
+    const config = source(`${api.base}/e`, topic, {
+      "http.response.records.path": "$[*]",
+      "http.response.record.timestamp.pointer": "/at",
+      "http.timer.interval.ms": "3600000",
+    });
+    expect((await gw.rest.put("/connectors/castorm-order/config", config)).status).toBe(201);
+    const records = await readTopic(topic, 3);
+    expect(records.map((r) => JSON.parse(r.value!.toString("utf8")).id)).toEqual([1, 2, 3]);
+    expect(records.map((r) => new Date(Number(r.timestamp)).toISOString())).toEqual([
+      "2024-07-01T00:00:00.000Z",
+      "2024-07-02T00:00:00.000Z",
+      "2024-07-03T00:00:00.000Z",
+    ]);
   });
 }, 60_000);

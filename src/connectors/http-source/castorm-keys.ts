@@ -6,7 +6,7 @@
  * was never sent. HttpSourceConnector logs one WARN per such key at each start (the connector runs
  * as configured), and one for castorm's `${offset.…}` templates, which are sent as written here.
  * Names only: never a value. castorm's timestamp parser keys are this connector's own (timestamp-keys.ts), and so
- * is its http.response.record.timestamp.pointer (record-timestamp.ts).
+ * are its http.response.record.timestamp.pointer and http.response.list.order.direction (record-timestamp.ts).
  */
 import type { Config } from "../../api/connector.ts";
 
@@ -24,7 +24,6 @@ const CASTORM_KEYS: Record<string, string> = {
   "http.response.record.offset.pointer":
     "http.offset.mode with http.offset.field (timestamp=/updated: TIMESTAMP and updated) and http.record.key.field (key=/id)",
   "http.response.record.key.pointer": "http.record.key.field",
-  "http.response.list.order.direction": "nothing: records come in the order of the response",
   "http.timer.interval.millis": "http.timer.interval.ms",
   "http.timer.catchup.interval.millis": "nothing: the pages of a poll are read back to back",
   "http.throttler.interval.millis": "http.timer.interval.ms",

@@ -23,7 +23,7 @@ import {
 } from "./offsets.ts";
 import { newTrail, type PageTrail } from "./page-guard.ts";
 import { nextPage, type PaginationSettings, type PaginationStop, resumedPage } from "./pagination.ts";
-import { type RecordTimestamp, recordTimestampOf } from "./record-timestamp.ts";
+import { type RecordTimes, recordTimesOf } from "./record-timestamp.ts";
 import {
   blankBody,
   keyFingerprint,
@@ -123,8 +123,8 @@ export interface PageRecordsOptions {
   readonly clock: Clock;
   /** How TIMESTAMP offsets are read (castorm's timestamp parser keys); unset: instant.ts's reading. */
   readonly instant?: InstantReader;
-  /** castorm's http.response.record.timestamp.pointer: a record's Kafka timestamp; else the poll's time. */
-  readonly recordTimestamp?: RecordTimestamp | undefined;
+  /** castorm's timestamp pointer and order direction: records' Kafka timestamps (else the poll's time) and order. */
+  readonly recordTimes?: RecordTimes | undefined;
 }
 
 /** The options of a task's pages, from its config. */
@@ -139,7 +139,7 @@ export function pageRecordsOptions(c: HttpSourceConfig, clock: Clock): PageRecor
     topic: c["kafka.topic"],
     clock,
     instant,
-    recordTimestamp: recordTimestampOf(c["http.response.record.timestamp.pointer"], instant),
+    recordTimes: recordTimesOf(c, instant),
   };
 }
 
@@ -157,7 +157,8 @@ export interface PageContent {
  * Throws a ResponseFormatError when a path cannot be evaluated on the response or a record.
  */
 export async function pageContent(doc: ResponseDocument, o: PageRecordsOptions, slicer: Slicer): Promise<PageContent> {
-  const elements = await selectRecords(doc, o.recordsPath, slicer);
+  const selected = await selectRecords(doc, o.recordsPath, slicer);
+  const elements = o.recordTimes?.reversed(selected) ? selected.reverse() : selected;
   const offsetField = o.mode === "NONE" ? null : o.offsetField;
   const keyField = o.keyField;
   return {
@@ -261,7 +262,7 @@ export async function pageRecords(
       topic: o.topic,
       key: key ?? null,
       value: element,
-      timestamp: o.recordTimestamp?.(elements[index]!.parsed) ?? timestamp,
+      timestamp: o.recordTimes?.at(elements[index]!.parsed) ?? timestamp,
     });
   // Every record says where to resume; on the poll's last page, the last one carries the poll's
   // final offset instead (later elements of the page, skipped as not new, still count towards it).

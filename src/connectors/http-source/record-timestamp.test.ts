@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { castormKeyWarnings } from "./castorm-keys.ts";
 import { httpSource } from "./index.ts";
-import { api, FastForwardClock, startTask } from "./test-support.ts";
+import { api, commit, FastForwardClock, startTask } from "./test-support.ts";
 
 /**
  * castorm's http.response.record.timestamp.pointer: the Kafka timestamp of a record is the instant
@@ -71,5 +71,69 @@ describe("http.response.record.timestamp.pointer", () => {
       httpSource.validationOnly!({ ...config, "http.response.record.timestamp.pointer": "/meta/created" }),
     ).toEqual([]);
     expect(castormKeyWarnings(config)).toEqual([]);
+  });
+});
+
+/** castorm's http.response.list.order.direction (OrderDirectionSourceRecordSorter, default IMPLICIT). */
+describe("http.response.list.order.direction", () => {
+  const newestFirst = [
+    { id: 3, ts: "2024-07-03T00:00:00Z" },
+    { id: 2, ts: "2024-07-02T00:00:00Z" },
+    { id: 1, ts: "2024-07-01T00:00:00Z" },
+  ];
+  const config = (base: string, extra: Record<string, string> = {}) => ({
+    "http.url": `${base}/events?since=\${offset}`,
+    "http.response.records.path": "$[*]",
+    "http.offset.mode": "TIMESTAMP",
+    "http.offset.field": "ts",
+    "http.initial.offset": "2024-01-01T00:00:00Z",
+    ...extra,
+  });
+  const ids = (records: { value: unknown }[]) => records.map((r) => JSON.parse(String(r.value)).id);
+
+  test("IMPLICIT (the default) with a timestamp pointer: a newest-first page goes to Kafka oldest first, as castorm sorts it", async () => {
+    using server = api(() => Response.json(newestFirst));
+    const h = await startTask(config(server.base, { "http.response.record.timestamp.pointer": "/ts" }));
+    const records = await h.collect(3);
+    expect(ids(records)).toEqual([1, 2, 3]);
+    expect(records.map((r) => r.timestamp)).toEqual(newestFirst.map((e) => Date.parse(e.ts)).reverse());
+    // The poll's last record carries the newest offset: the next poll asks since it.
+    expect(records.at(-1)!.sourceOffset).toMatchObject({ offset: "2024-07-03T00:00:00Z" });
+  });
+
+  test("a poll resumed after its first record (a crash) delivers the rest of the reversed page, none twice", async () => {
+    using server = api(() => Response.json(newestFirst));
+    const extra = { "http.response.record.timestamp.pointer": "/ts" };
+    const first = await startTask(config(server.base, extra));
+    const records = await first.collect(3);
+    commit(first, records.slice(0, 1));
+    const resumed = await startTask(config(server.base, extra), { offsets: first.offsets });
+    expect(ids(await resumed.collect(2))).toEqual([2, 3]);
+  });
+
+  test("IMPLICIT without a timestamp pointer, and ASC: the response's order", async () => {
+    using server = api(() => Response.json(newestFirst));
+    expect(ids(await (await startTask(config(server.base))).collect(3))).toEqual([3, 2, 1]);
+    const asc = { "http.response.record.timestamp.pointer": "/ts", "http.response.list.order.direction": "ASC" };
+    expect(ids(await (await startTask(config(server.base, asc))).collect(3))).toEqual([3, 2, 1]);
+  });
+
+  test("DESC reverses every page, a timestamp pointer or not", async () => {
+    using server = api(() => Response.json([{ id: "a" }, { id: "b" }, { id: "c" }]));
+    const h = await startTask({
+      "http.url": `${server.base}/events`,
+      "http.response.records.path": "$[*]",
+      "http.response.list.order.direction": "desc",
+    });
+    expect(ids(await h.collect(3))).toEqual(["c", "b", "a"]);
+  });
+
+  test("validation refuses another direction", () => {
+    const problems = httpSource.validationOnly!({
+      "http.url": "https://api.example.com/events",
+      "kafka.topic": "t",
+      "http.response.list.order.direction": "NEWEST_FIRST",
+    });
+    expect(problems.map((p) => p.key)).toEqual(["http.response.list.order.direction"]);
   });
 });

@@ -6,18 +6,27 @@
  * timestamp (castorm's poll fails there), or an instant before 1970 (Kafka refuses a negative
  * timestamp), the record's timestamp is the poll's time, as always. The key sets the timestamp
  * only: the offset is http.offset.mode's and http.offset.field's business.
- * Its check is a validation-only rule (validation-only.ts): a config stored while the key was only
- * warned about starts as before; a value that is no JSON Pointer gives every record the poll's time.
+ * And castorm's `http.response.list.order.direction`, its OrderDirectionSourceRecordSorter: `ASC`
+ * keeps a page's records in the response's order, `DESC` reverses them (a newest-first API's go to
+ * Kafka oldest first), `IMPLICIT` (castorm's default) reverses them when the page's first record's
+ * timestamp is after its last's, which only a timestamp pointer can make so (else every record has
+ * the poll's time). A page is reversed before anything reads it, so offsets and a resumed poll's
+ * skipped records follow the order Kafka gets.
+ * Their checks are validation-only rules (validation-only.ts): a config stored while the keys were
+ * only warned about starts as before; a value that is no JSON Pointer gives every record the poll's
+ * time, an unknown direction keeps the response's order.
  * Used by config.ts (the declaration) and poll-run.ts (the records).
  */
 import { JsonNumberText } from "../../api/data/json-reader.ts";
 import { pointerTokens } from "../../api/data/json-spans.ts";
-import { key } from "../../plugin/config-def.ts";
+import { check, key } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
-import { exactNumber } from "./records.ts";
+import { exactNumber, type SelectedRecord } from "./records.ts";
 import type { InstantReader } from "./timestamp-reader.ts";
 
 const POINTER = "http.response.record.timestamp.pointer";
+const DIRECTION = "http.response.list.order.direction";
+const DIRECTIONS = ["ASC", "DESC", "IMPLICIT"] as const;
 
 export const recordTimestampKeys = {
   [POINTER]: key.string({
@@ -25,15 +34,33 @@ export const recordTimestampKeys = {
     default: null,
     group: "Offset",
   }),
+  [DIRECTION]: key.string({
+    doc: "castorm's order of a page's records: `ASC` as the response has them, `DESC` reversed (a newest-first API's records go to Kafka oldest first), `IMPLICIT` reversed when the page's first record's timestamp (http.response.record.timestamp.pointer) is after its last's. Without a timestamp pointer, `IMPLICIT` keeps the response's order.",
+    default: "IMPLICIT",
+    group: "Offset",
+    recommended: [...DIRECTIONS],
+  }),
 } as const;
 
 const isPointer = (value: string) => value === "" || value.startsWith("/");
 
-/** The pointer refused by validation (not at start: the key was only warned about before it was read). */
-export function recordTimestampProblems(c: { readonly [POINTER]: string | null }): ConfigProblem[] {
+const directionProblem = check.oneOfIgnoreCase(DIRECTIONS);
+
+/** The two keys' values, as parsed. */
+interface RecordTimeKeys {
+  readonly [POINTER]: string | null;
+  readonly [DIRECTION]: string;
+}
+
+/** What validation refuses (not at start: the keys were only warned about before they were read). */
+export function recordTimestampProblems(c: RecordTimeKeys): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
   const pointer = c[POINTER];
-  if (pointer === null || isPointer(pointer)) return [];
-  return [{ key: POINTER, message: "Not a JSON Pointer (RFC 6901): empty, or starting with / (/updated_at)" }];
+  if (pointer !== null && !isPointer(pointer))
+    out.push({ key: POINTER, message: "Not a JSON Pointer (RFC 6901): empty, or starting with / (/updated_at)" });
+  const direction = directionProblem(c[DIRECTION]);
+  if (direction !== undefined) out.push({ key: DIRECTION, message: direction });
+  return out;
 }
 
 const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
@@ -50,15 +77,27 @@ function valueAt(record: unknown, pointer: string): unknown {
   return at;
 }
 
-/** A record's Kafka timestamp (epoch ms) from its exact parse, undefined for the poll's time. */
-export type RecordTimestamp = (parsed: unknown) => number | undefined;
+/** A page's records as Kafka gets them: their timestamps and their order. */
+export interface RecordTimes {
+  /** A record's Kafka timestamp (epoch ms) from its exact parse, undefined for the poll's time. */
+  at(parsed: unknown): number | undefined;
+  /** Whether a page's records, in the response's order, go to Kafka reversed. */
+  reversed(records: readonly SelectedRecord[]): boolean;
+}
 
 const NS_PER_MS = 1_000_000n;
 
-/** The timestamps `pointer` gives records, read by `instant`; undefined when the key is unset or unusable. */
-export function recordTimestampOf(pointer: string | null, instant: InstantReader): RecordTimestamp | undefined {
-  if (pointer === null || !isPointer(pointer)) return undefined;
-  return (parsed) => {
+/**
+ * The record times of the two keys (the pointer's fields read by `instant`); undefined when neither changes
+ * anything (no usable pointer, and ASC or IMPLICIT, which then keeps the order too).
+ */
+export function recordTimesOf(c: RecordTimeKeys, instant: InstantReader): RecordTimes | undefined {
+  const pointer = c[POINTER];
+  const order = c[DIRECTION].toUpperCase();
+  const usable = pointer !== null && isPointer(pointer);
+  if (!usable && order !== "DESC") return undefined;
+  const at = (parsed: unknown): number | undefined => {
+    if (!usable) return undefined;
     let value = valueAt(parsed, pointer);
     if (typeof value === "bigint") value = value.toString();
     if (value instanceof JsonNumberText) value = exactNumber(value);
@@ -68,4 +107,14 @@ export function recordTimestampOf(pointer: string | null, instant: InstantReader
     const ms = Number(nanos / NS_PER_MS);
     return Number.isSafeInteger(ms) ? ms : undefined;
   };
+  const reversed = (records: readonly SelectedRecord[]): boolean => {
+    if (order === "DESC") return true;
+    if (order !== "IMPLICIT" || records.length < 2) return false;
+    // castorm compares the first and last records' timestamps; one without a timestamp here has
+    // the poll's time, later than any record's: only two timestamps read decide.
+    const first = at(records[0]!.parsed);
+    const last = at(records[records.length - 1]!.parsed);
+    return first !== undefined && last !== undefined && first > last;
+  };
+  return { at, reversed };
 }
