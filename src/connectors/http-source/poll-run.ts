@@ -262,7 +262,7 @@ export async function pageRecords(
       topic: o.topic,
       key: key ?? null,
       value: element,
-      timestamp: o.recordTimes?.at(elements[index]!.parsed) ?? timestamp,
+      timestamp: o.recordTimes?.at(elements[index]!.parsed, timestamp) ?? timestamp,
     });
   // Every record says where to resume; on the poll's last page, the last one carries the poll's
   // final offset instead (later elements of the page, skipped as not new, still count towards it).

@@ -37,6 +37,23 @@ describe("http.response.record.timestamp.pointer", () => {
     ]);
   });
 
+  test("a timestamp more than an hour after the poll (a broker refuses it by default) is the poll's time", async () => {
+    const clock = new FastForwardClock();
+    const soon = new Date(clock.now() + 30 * 60_000).toISOString();
+    const later = new Date(clock.now() + 2 * 3600_000).toISOString();
+    using server = api(() => Response.json([{ at: soon }, { at: later }]));
+    const h = await startTask(
+      {
+        "http.url": `${server.base}/events`,
+        "http.response.records.path": "$[*]",
+        "http.response.record.timestamp.pointer": "/at",
+      },
+      { clock },
+    );
+    const records = await h.collect(2);
+    expect(records.map((r) => r.timestamp)).toEqual([Date.parse(soon), clock.now()]);
+  });
+
   test("read with castorm's timestamp parser keys, as a TIMESTAMP offset field is", async () => {
     using server = api(() => Response.json([{ id: 1, at: "02/07/2024 01:30:00" }]));
     const h = await startTask({

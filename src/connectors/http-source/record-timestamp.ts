@@ -3,8 +3,9 @@
  * instant its field at that JSON Pointer (RFC 6901, `/updated_at`) names, read as a TIMESTAMP
  * offset field is (castorm's timestamp parser keys, timestamp-reader.ts), as castorm's connector
  * gives its records the timestamp it parsed. Unset, or for a record whose field is missing or no
- * timestamp (castorm's poll fails there), or an instant before 1970 (Kafka refuses a negative
- * timestamp), the record's timestamp is the poll's time, as always. The key sets the timestamp
+ * timestamp (castorm's poll fails there), an instant before 1970 (Kafka refuses a negative
+ * timestamp) or more than an hour after the poll (MAX_AHEAD_MS), the record's timestamp is the
+ * poll's time, as always. The key sets the timestamp
  * only: the offset is http.offset.mode's and http.offset.field's business.
  * And castorm's `http.response.list.order.direction`, its OrderDirectionSourceRecordSorter: `ASC`
  * keeps a page's records in the response's order, `DESC` reverses them (a newest-first API's go to
@@ -30,7 +31,7 @@ const DIRECTIONS = ["ASC", "DESC", "IMPLICIT"] as const;
 
 export const recordTimestampKeys = {
   [POINTER]: key.string({
-    doc: "castorm's JSON Pointer (RFC 6901: `/updated_at`, `/meta/created`) to the record's timestamp: its instant, read as a TIMESTAMP http.offset.field is (http.response.record.timestamp.parser* keys included), becomes the record's Kafka timestamp, as in castorm's connector. Unset, or for a record without a timestamp there (missing, not a timestamp, before 1970), the record's timestamp is the poll's time. It does not set the offset: use http.offset.mode=TIMESTAMP with http.offset.field for that.",
+    doc: "castorm's JSON Pointer (RFC 6901: `/updated_at`, `/meta/created`) to the record's timestamp: its instant, read as a TIMESTAMP http.offset.field is (http.response.record.timestamp.parser* keys included), becomes the record's Kafka timestamp, as in castorm's connector. Unset, or for a record without a timestamp there (missing, not a timestamp, before 1970, more than an hour after the poll: Kafka 4's default message.timestamp.after.max.ms refuses it), the record's timestamp is the poll's time. A timestamp older than the topic's retention.ms is written as it is: time retention may then delete its record soon after (a segment goes once its newest timestamp is that old). It does not set the offset: use http.offset.mode=TIMESTAMP with http.offset.field for that.",
     default: null,
     group: "Offset",
   }),
@@ -79,13 +80,19 @@ function valueAt(record: unknown, pointer: string): unknown {
 
 /** A page's records as Kafka gets them: their timestamps and their order. */
 export interface RecordTimes {
-  /** A record's Kafka timestamp (epoch ms) from its exact parse, undefined for the poll's time. */
-  at(parsed: unknown): number | undefined;
+  /** A record's Kafka timestamp (epoch ms) from its exact parse, undefined for the poll's time (`now`). */
+  at(parsed: unknown, now?: number): number | undefined;
   /** Whether a page's records, in the response's order, go to Kafka reversed. */
   reversed(records: readonly SelectedRecord[]): boolean;
 }
 
 const NS_PER_MS = 1_000_000n;
+/**
+ * How far past the poll's time a record's timestamp may be: Kafka 4's default
+ * `message.timestamp.after.max.ms`. A broker refuses a later one (INVALID_TIMESTAMP), which would
+ * fail the task at every restart; such a record has the poll's time.
+ */
+const MAX_AHEAD_MS = 3_600_000;
 
 /**
  * The record times of the two keys (the pointer's fields read by `instant`); undefined when neither changes
@@ -96,7 +103,7 @@ export function recordTimesOf(c: RecordTimeKeys, instant: InstantReader): Record
   const order = c[DIRECTION].toUpperCase();
   const usable = pointer !== null && isPointer(pointer);
   if (!usable && order !== "DESC") return undefined;
-  const at = (parsed: unknown): number | undefined => {
+  const at = (parsed: unknown, now = Number.POSITIVE_INFINITY): number | undefined => {
     if (!usable) return undefined;
     let value = valueAt(parsed, pointer);
     if (typeof value === "bigint") value = value.toString();
@@ -105,7 +112,7 @@ export function recordTimesOf(c: RecordTimeKeys, instant: InstantReader): Record
     const nanos = instant(value);
     if (nanos === null || nanos < 0n) return undefined;
     const ms = Number(nanos / NS_PER_MS);
-    return Number.isSafeInteger(ms) ? ms : undefined;
+    return Number.isSafeInteger(ms) && ms <= now + MAX_AHEAD_MS ? ms : undefined;
   };
   const reversed = (records: readonly SelectedRecord[]): boolean => {
     if (order === "DESC") return true;
