@@ -22,7 +22,7 @@ const CASTORM_KEYS: Record<string, string> = {
   "http.response.list.pointer": "http.response.records.path (JSONPath: /items is $.items[*])",
   "http.response.record.pointer": "a transformation such as org.apache.kafka.connect.transforms.ExtractField$Value",
   "http.response.record.offset.pointer":
-    "http.offset.mode with http.offset.field (timestamp=/updated: TIMESTAMP and updated) and http.record.key.field (key=/id)",
+    "http.offset.mode with http.offset.field (timestamp=/updated: TIMESTAMP and updated; the records' Kafka timestamps too: http.response.record.timestamp.pointer=/updated) and http.record.key.field (key=/id)",
   "http.response.record.key.pointer": "http.record.key.field",
   "http.timer.interval.millis": "http.timer.interval.ms",
   "http.timer.catchup.interval.millis": "nothing: the pages of a poll are read back to back",

@@ -88,6 +88,11 @@ describe("http.response.record.timestamp.pointer", () => {
       httpSource.validationOnly!({ ...config, "http.response.record.timestamp.pointer": "/meta/created" }),
     ).toEqual([]);
     expect(castormKeyWarnings(config)).toEqual([]);
+    expect(
+      castormKeyWarnings({ ...config, "http.response.record.offset.pointer": "key=/id, timestamp=/updated" }),
+    ).toEqual([
+      "http.response.record.offset.pointer is a key of castorm's HTTP source connector, not read by this one: use http.offset.mode with http.offset.field (timestamp=/updated: TIMESTAMP and updated; the records' Kafka timestamps too: http.response.record.timestamp.pointer=/updated) and http.record.key.field (key=/id)",
+    ]);
   });
 });
 
