@@ -11,6 +11,9 @@
 import type { Config } from "../../api/connector.ts";
 
 const CLASS_KEY = "a castorm class; this connector's behaviour is its own, set by its keys";
+/** castorm polls sooner while its records are older than an interval; here pagination reads a backlog. */
+const CATCHUP =
+  "http.pagination.type: the pages of a poll are read back to back; without pagination a poll reads one response, and the next poll comes after http.timer.interval.ms whatever the records' age";
 
 /** castorm's key → what does its job here. */
 const CASTORM_KEYS: Record<string, string> = {
@@ -25,9 +28,9 @@ const CASTORM_KEYS: Record<string, string> = {
     "http.offset.mode with http.offset.field (timestamp=/updated: TIMESTAMP and updated; the records' Kafka timestamps too: http.response.record.timestamp.pointer=/updated) and http.record.key.field (key=/id)",
   "http.response.record.key.pointer": "http.record.key.field",
   "http.timer.interval.millis": "http.timer.interval.ms",
-  "http.timer.catchup.interval.millis": "nothing: the pages of a poll are read back to back",
+  "http.timer.catchup.interval.millis": CATCHUP,
   "http.throttler.interval.millis": "http.timer.interval.ms",
-  "http.throttler.catchup.interval.millis": "nothing: the pages of a poll are read back to back",
+  "http.throttler.catchup.interval.millis": CATCHUP,
   "http.client.connection.timeout.millis": "http.connect.timeout.ms",
   "http.client.read.timeout.millis": "http.request.timeout.ms",
   "http.client.ttl.millis": "nothing: connections are kept alive by the HTTP client",
