@@ -3,7 +3,8 @@
  * compiled binary with GATEWAY_BIN) against loopback APIs and the shared broker: a records path to
  * a JSON null makes no record; an OAuth2 token endpoint answering a status outside 100..599 is
  * retried as a 5xx, as the API's own answer is; castorm's timestamp parser keys (a Java
- * DateTimeFormatter pattern and its zone) read a TIMESTAMP offset field.
+ * DateTimeFormatter pattern and its zone) read a TIMESTAMP offset field; its record timestamp
+ * pointer gives the records their Kafka timestamps, and its order direction their order.
  */
 import { expect, test } from "bun:test";
 import { createServer } from "node:net";
@@ -190,5 +191,68 @@ test("a castorm example config carried over (connector.class and http.url ours):
     await waitFor(async () => (await gw.rest.get("/connectors/carried/status")).body.tasks?.[0]?.state === "RUNNING", {
       what: "the task running as configured",
     });
+  });
+}, 60_000);
+
+test("castorm's http.response.record.timestamp.pointer: each record's Kafka timestamp is its field's instant", async () => {
+  using api = startApi(() =>
+    Response.json({
+      items: [
+        { id: 1, meta: { created: "2024-07-01T10:00:00.123Z" } },
+        { id: 2, meta: { created: 1719835200456 } },
+        { id: 3, meta: {} },
+        // Two days ahead: the broker (Kafka 4's message.timestamp.after.max.ms) would refuse it and fail the task.
+        { id: 4, meta: { created: new Date(Date.now() + 2 * 86_400_000).toISOString() } },
+      ],
+    }),
+  );
+  await withGateway(async (gw) => {
+    const topic = uniqueTopic("castorm-record-ts");
+    const config = source(`${api.base}/e`, topic, {
+      "http.response.records.path": "$.items[*]",
+      "http.response.record.timestamp.pointer": "/meta/created",
+      "http.timer.interval.ms": "3600000",
+    });
+    const validated = await gw.rest.put("/connector-plugins/HttpSource/config/validate", { ...config, name: "v" });
+    expect(validated.body.error_count).toBe(0);
+    const before = Date.now();
+    expect((await gw.rest.put("/connectors/castorm-record-ts/config", config)).status).toBe(201);
+    const records = await readTopic(topic, 4);
+    expect(records.map((r) => JSON.parse(r.value!.toString("utf8")).id)).toEqual([1, 2, 3, 4]);
+    expect(records.slice(0, 2).map((r) => Number(r.timestamp))).toEqual([
+      Date.parse("2024-07-01T10:00:00.123Z"),
+      1719835200456,
+    ]);
+    // No timestamp at the pointer, or one too far ahead: the poll's time, as every record has without the key.
+    for (const r of records.slice(2)) expect(Number(r.timestamp)).toBeGreaterThanOrEqual(before);
+    expect(Number(records[3]!.timestamp)).toBeLessThan(Date.now() + 3_600_000);
+    expect((await gw.rest.get("/connectors/castorm-record-ts/status")).body.tasks[0].state).toBe("RUNNING");
+    expect(gw.output()).not.toContain("http.response.record.timestamp.pointer is a key of castorm");
+  });
+}, 60_000);
+
+test("castorm's http.response.list.order.direction, IMPLICIT by default: a newest-first page with a timestamp pointer reaches Kafka oldest first", async () => {
+  using api = startApi(() =>
+    Response.json([
+      { id: 3, at: "2024-07-03T00:00:00Z" },
+      { id: 2, at: "2024-07-02T00:00:00Z" },
+      { id: 1, at: "2024-07-01T00:00:00Z" },
+    ]),
+  );
+  await withGateway(async (gw) => {
+    const topic = uniqueTopic("castorm-order");
+    const config = source(`${api.base}/e`, topic, {
+      "http.response.records.path": "$[*]",
+      "http.response.record.timestamp.pointer": "/at",
+      "http.timer.interval.ms": "3600000",
+    });
+    expect((await gw.rest.put("/connectors/castorm-order/config", config)).status).toBe(201);
+    const records = await readTopic(topic, 3);
+    expect(records.map((r) => JSON.parse(r.value!.toString("utf8")).id)).toEqual([1, 2, 3]);
+    expect(records.map((r) => new Date(Number(r.timestamp)).toISOString())).toEqual([
+      "2024-07-01T00:00:00.000Z",
+      "2024-07-02T00:00:00.000Z",
+      "2024-07-03T00:00:00.000Z",
+    ]);
   });
 }, 60_000);

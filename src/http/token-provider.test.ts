@@ -300,6 +300,23 @@ describe("TokenProvider", () => {
       );
     });
 
+    test("an error description quoting the Basic password itself (the endpoint decoded the header) shows [hidden]", async () => {
+      behaviour = {
+        lifetimeS: 60,
+        status: 401,
+        body: JSON.stringify({
+          error: "invalid_client",
+          error_description: "secret b4sic+secret/1 (sent as b4sic%2Bsecret%2F1) is not the secret of gw",
+        }),
+      };
+      const error = await provider({ basicAuth: { user: "gw", password: "b4sic%2Bsecret%2F1" } })
+        .token()
+        .catch((e: unknown) => e as Error);
+      expect((error as Error).message).toBe(
+        `the OIDC token endpoint http://127.0.0.1:${server.port}/oauth/token answered HTTP 401 (invalid_client: secret [hidden] (sent as [hidden]) is not the secret of gw)`,
+      );
+    });
+
     test("a 503 is retriable and the next call tries again", async () => {
       behaviour = { lifetimeS: 60, status: 503 };
       const p = provider();

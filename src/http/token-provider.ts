@@ -149,7 +149,12 @@ export class TokenProvider {
       throw requestFailure(error, this.o.tokenUrl, timeoutMs);
     }
     if (response.status < 200 || response.status >= 300) {
-      throw refusal(response, this.o.tokenUrl, sentSecrets(body, basic), this.o.clock.now());
+      throw refusal(
+        response,
+        this.o.tokenUrl,
+        sentSecrets(body, basic, this.o.basicAuth?.password),
+        this.o.clock.now(),
+      );
     }
     const answered = `HTTP ${response.status} with ${contentTypeOf(response.headers)}`;
     let parsed: unknown;

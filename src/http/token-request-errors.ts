@@ -79,15 +79,30 @@ export function refusal(
 /** Form fields of a token request whose values are credentials. */
 const SECRET_FIELD = /secret|password|assertion|token/i;
 
+/** `text` application/x-www-form-urlencoded, as a form field's value is sent. */
+const formEncoded = (text: string) => new URLSearchParams([["", text]]).toString().slice(1);
+
+/** A form-encoded `text` decoded (itself when it is not such text). */
+function formDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text.replaceAll("+", " "));
+  } catch {
+    return text;
+  }
+}
+
 /**
  * What a token request carried that an endpoint's error may quote back (an `error_description`
- * echoing the request): the Basic credential (base64 of id and secret) and the values of secret
- * form fields, as sent and decoded.
+ * echoing the request): the Basic credential (base64 of id and secret), the Basic password itself
+ * (`basicPassword`: an endpoint that decoded the header may quote the secret it read; as given,
+ * form-decoded and form-encoded) and the values of secret form fields, as sent and decoded.
  */
-export function sentSecrets(body: string, basic: string | undefined): string[] {
+export function sentSecrets(body: string, basic: string | undefined, basicPassword?: string): string[] {
   const out = basic === undefined ? [] : [basic];
+  if (basicPassword !== undefined)
+    out.push(basicPassword, formDecoded(basicPassword), formEncoded(formDecoded(basicPassword)));
   for (const [name, value] of new URLSearchParams(body))
-    if (SECRET_FIELD.test(name)) out.push(value, new URLSearchParams([["", value]]).toString().slice(1));
+    if (SECRET_FIELD.test(name)) out.push(value, formEncoded(value));
   return out.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
 }
 

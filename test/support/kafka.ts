@@ -163,7 +163,14 @@ export async function readTopic(
   count: number,
   timeoutMs = 30_000,
 ): Promise<
-  { key: Buffer | null; value: Buffer | null; headers: Record<string, unknown>; partition: number; offset: string }[]
+  {
+    key: Buffer | null;
+    value: Buffer | null;
+    headers: Record<string, unknown>;
+    partition: number;
+    offset: string;
+    timestamp: string;
+  }[]
 > {
   const kafka = await testClient();
   await awaitTopic(topic, timeoutMs);
@@ -174,6 +181,7 @@ export async function readTopic(
     headers: Record<string, unknown>;
     partition: number;
     offset: string;
+    timestamp: string;
   }[] = [];
   await consumer.connect();
   try {
@@ -190,6 +198,7 @@ export async function readTopic(
           headers: message.headers ?? {},
           partition,
           offset: message.offset,
+          timestamp: message.timestamp,
         });
         if (out.length >= count) done();
       },

@@ -5,11 +5,15 @@
  * `http.response.list.pointer=/items` left the whole response one record, `http.request.params`
  * was never sent. HttpSourceConnector logs one WARN per such key at each start (the connector runs
  * as configured), and one for castorm's `${offset.…}` templates, which are sent as written here.
- * Names only: never a value. castorm's timestamp parser keys are this connector's own (timestamp-keys.ts).
+ * Names only: never a value. castorm's timestamp parser keys are this connector's own (timestamp-keys.ts), and so
+ * are its http.response.record.timestamp.pointer and http.response.list.order.direction (record-timestamp.ts).
  */
 import type { Config } from "../../api/connector.ts";
 
 const CLASS_KEY = "a castorm class; this connector's behaviour is its own, set by its keys";
+/** castorm polls sooner while its records are older than an interval; here pagination reads a backlog. */
+const CATCHUP =
+  "http.pagination.type: the pages of a poll are read back to back; without pagination a poll reads one response, and the next poll comes after http.timer.interval.ms whatever the records' age";
 
 /** castorm's key → what does its job here. */
 const CASTORM_KEYS: Record<string, string> = {
@@ -21,14 +25,12 @@ const CASTORM_KEYS: Record<string, string> = {
   "http.response.list.pointer": "http.response.records.path (JSONPath: /items is $.items[*])",
   "http.response.record.pointer": "a transformation such as org.apache.kafka.connect.transforms.ExtractField$Value",
   "http.response.record.offset.pointer":
-    "http.offset.mode with http.offset.field (timestamp=/updated: TIMESTAMP and updated) and http.record.key.field (key=/id)",
+    "http.offset.mode with http.offset.field (timestamp=/updated: TIMESTAMP and updated; the records' Kafka timestamps too: http.response.record.timestamp.pointer=/updated) and http.record.key.field (key=/id)",
   "http.response.record.key.pointer": "http.record.key.field",
-  "http.response.record.timestamp.pointer": "http.offset.mode=TIMESTAMP with http.offset.field",
-  "http.response.list.order.direction": "nothing: records come in the order of the response",
   "http.timer.interval.millis": "http.timer.interval.ms",
-  "http.timer.catchup.interval.millis": "nothing: the pages of a poll are read back to back",
+  "http.timer.catchup.interval.millis": CATCHUP,
   "http.throttler.interval.millis": "http.timer.interval.ms",
-  "http.throttler.catchup.interval.millis": "nothing: the pages of a poll are read back to back",
+  "http.throttler.catchup.interval.millis": CATCHUP,
   "http.client.connection.timeout.millis": "http.connect.timeout.ms",
   "http.client.read.timeout.millis": "http.request.timeout.ms",
   "http.client.ttl.millis": "nothing: connections are kept alive by the HTTP client",

@@ -35,7 +35,9 @@ export function jsonPathProblem(path: string): string | undefined {
   if (depth !== 0) return "Unbalanced brackets in the JSONPath expression";
   try {
     // Evaluating against {} may not reach a filter or script segment, which the runtime refuses.
-    const refused = JSONPath.toPathArray(path).find((segment) => /^\s*\??\(/.test(segment));
+    const refused = JSONPath.toPathArray(path)
+      .flatMap(unionMembers)
+      .find((segment) => /^\s*\??\(/.test(segment));
     if (refused !== undefined)
       return `Filter and script expressions such as [${refused.trim()}] are not evaluated (no expression in a config runs code); select with names, indexes, slices, * or .. only`;
     JSONPath({ path, json: {}, eval: false, wrap: true });
@@ -43,6 +45,33 @@ export function jsonPathProblem(path: string): string | undefined {
     return `Invalid JSONPath expression: ${(error as Error).message}`;
   }
   return undefined;
+}
+
+/**
+ * The members of a union segment (`0,(@.length-1)`: jsonpath-plus keeps it one segment, and a
+ * script among its members runs only on a document that has the rest), split at the commas outside
+ * quotes and parentheses; any other segment is its only member.
+ */
+function unionMembers(segment: string): string[] {
+  const out: string[] = [];
+  let quote = "";
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment[i]!;
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = "";
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "," && depth === 0) {
+      out.push(segment.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(segment.slice(start));
+  return out;
 }
 
 /**

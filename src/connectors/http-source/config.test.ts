@@ -89,6 +89,8 @@ describe("Link header", () => {
     ['<https://a/x?page=1>; rel="prev", </x?page=3>; rel=next', "/x?page=3"],
     ['<https://a/x?p=2>; rel="next last"', "https://a/x?p=2"],
     ['<https://a/x?p=1>; rel="first"', null],
+    ['<https://a/x?p=2>; title="Page 2, of 9"; rel="next"', "https://a/x?p=2"],
+    ['<https://a/x?p=1>; title="a,b"; rel="prev", <https://a/x?p=3>; title=";"; rel="next"', "https://a/x?p=3"],
     [null, null],
   ])("%p → %p", (header, next) => {
     expect(nextLink(header)).toBe(next);

@@ -8,6 +8,7 @@
  */
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import { jsonPathProblem, nonNegative, positive, validTimezone, validUrl } from "./config-checks.ts";
+import { recordTimestampKeys } from "./record-timestamp.ts";
 import { timestampKeys } from "./timestamp-keys.ts";
 import { tlsKeys } from "./tls-keys.ts";
 
@@ -137,6 +138,7 @@ export const httpSourceConfig = defineConfig({
     group: G.offset,
   }),
   ...timestampKeys,
+  ...recordTimestampKeys,
   "http.pagination.type": key.string({
     doc: '`NONE`, `OFFSET` (offset/limit query parameters), `CURSOR` (a cursor taken from each response) or `LINK_HEADER` (RFC 8288 `Link: <url>; rel="next"`, GitHub style; followed only to the origin of http.url, else the poll ends with a warning). All pages of one poll are fetched back to back; a page loop that does not advance stops with a warning.',
     default: "NONE",

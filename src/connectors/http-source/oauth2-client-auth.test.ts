@@ -57,3 +57,40 @@ describe("OAUTH2 client authentication in the header (http.oauth2.client.auth.mo
     expect(tokens.seen[0]!.headers.get("authorization")).toBeNull();
   });
 });
+
+describe("a token endpoint quoting the client secret it read from the Basic header", () => {
+  const secret = "Sup3r+S3cret/Value";
+  const config = (tokens: { base: string }, server: { base: string }) => ({
+    "http.url": `${server.base}/events`,
+    "http.response.records.path": "$[*]",
+    "http.auth.type": "OAUTH2",
+    "http.oauth2.token.url": `${tokens.base}/token`,
+    "http.oauth2.client.id": "gw",
+    "http.oauth2.client.secret": secret,
+    "http.retry.max.attempts": "2",
+    "http.retry.backoff.ms": "1",
+  });
+
+  for (const status of [401, 503]) {
+    test(`HTTP ${status}: the secret reads [hidden] in the task's error and its retry warnings`, async () => {
+      using tokens = api(() =>
+        Response.json(
+          {
+            error: "invalid_client",
+            error_description: `client gw: secret ${secret} (Sup3r%2BS3cret%2FValue) is wrong`,
+          },
+          { status },
+        ),
+      );
+      using server = api(() => Response.json([{ id: 1 }]));
+      const h = await startTask(config(tokens, server));
+      const error = await h.collect(1).catch((e: unknown) => e as Error);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toContain("client gw: secret [hidden] ([hidden]) is wrong");
+      for (const text of [(error as Error).message, ...h.logs]) {
+        expect(text).not.toContain("S3cret");
+      }
+      expect(server.seen).toHaveLength(0);
+    });
+  }
+});

@@ -92,7 +92,8 @@ export function firstPage(p: PaginationSettings, url: string): PageState {
 /** The targets of `rel="next"` links in a Link header (RFC 8288: several links, several rels). */
 export function nextLink(header: string | null): string | null {
   if (!header) return null;
-  const link = /<([^>]*)>((?:\s*;\s*[^;,]+(?:=(?:"[^"]*"|[^;,]*))?)*)/g;
+  // A parameter's name stops at `=`, so a quoted value (`title="Page 2, of 9"`) is read whole.
+  const link = /<([^>]*)>((?:\s*;\s*[^;,=]+(?:=\s*(?:"(?:[^"\\]|\\.)*"|[^;,]*))?)*)/g;
   for (const match of header.matchAll(link)) {
     const params = match[2] ?? "";
     const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^;,\s]+))/i.exec(params);

@@ -23,6 +23,7 @@ import {
 } from "./offsets.ts";
 import { newTrail, type PageTrail } from "./page-guard.ts";
 import { nextPage, type PaginationSettings, type PaginationStop, resumedPage } from "./pagination.ts";
+import { type RecordTimes, recordTimesOf } from "./record-timestamp.ts";
 import {
   blankBody,
   keyFingerprint,
@@ -122,10 +123,13 @@ export interface PageRecordsOptions {
   readonly clock: Clock;
   /** How TIMESTAMP offsets are read (castorm's timestamp parser keys); unset: instant.ts's reading. */
   readonly instant?: InstantReader;
+  /** castorm's timestamp pointer and order direction: records' Kafka timestamps (else the poll's time) and order. */
+  readonly recordTimes?: RecordTimes | undefined;
 }
 
 /** The options of a task's pages, from its config. */
 export function pageRecordsOptions(c: HttpSourceConfig, clock: Clock): PageRecordsOptions {
+  const instant = instantReader(c);
   return {
     mode: c["http.offset.mode"].toUpperCase() as OffsetMode,
     recordsPath: c["http.response.records.path"],
@@ -134,7 +138,8 @@ export function pageRecordsOptions(c: HttpSourceConfig, clock: Clock): PageRecor
     partition: { ...sourcePartition(c["http.url"]) },
     topic: c["kafka.topic"],
     clock,
-    instant: instantReader(c),
+    instant,
+    recordTimes: recordTimesOf(c, instant),
   };
 }
 
@@ -152,7 +157,8 @@ export interface PageContent {
  * Throws a ResponseFormatError when a path cannot be evaluated on the response or a record.
  */
 export async function pageContent(doc: ResponseDocument, o: PageRecordsOptions, slicer: Slicer): Promise<PageContent> {
-  const elements = await selectRecords(doc, o.recordsPath, slicer);
+  const selected = await selectRecords(doc, o.recordsPath, slicer);
+  const elements = o.recordTimes?.reversed(selected) ? selected.reverse() : selected;
   const offsetField = o.mode === "NONE" ? null : o.offsetField;
   const keyField = o.keyField;
   return {
@@ -249,14 +255,14 @@ export async function pageRecords(
       fresh.push({ index: i, element, key, best, bestSeen });
   });
   const timestamp = o.clock.now();
-  const record = ({ element, key }: Fresh, sourceOffset: Record<string, unknown>) =>
+  const record = ({ index, element, key }: Fresh, sourceOffset: Record<string, unknown>) =>
     sourceRecord({
       sourcePartition: o.partition,
       sourceOffset,
       topic: o.topic,
       key: key ?? null,
       value: element,
-      timestamp,
+      timestamp: o.recordTimes?.at(elements[index]!.parsed, timestamp) ?? timestamp,
     });
   // Every record says where to resume; on the poll's last page, the last one carries the poll's
   // final offset instead (later elements of the page, skipped as not new, still count towards it).

@@ -14,6 +14,7 @@ import { httpSourceConfig } from "./config.ts";
 import { isDefinitePath, jsonPathProblem } from "./config-checks.ts";
 import { parseHeaders } from "./headers.ts";
 import { quartzOnlyProblem } from "./quartz-cron.ts";
+import { recordTimestampProblems } from "./record-timestamp.ts";
 import { timestampKeyProblems } from "./timestamp-keys.ts";
 import { instantReader, parserKeysForm } from "./timestamp-reader.ts";
 
@@ -129,5 +130,6 @@ export function validationOnlyProblems(raw: RawConfig): ConfigProblem[] {
     ...errorCodeTextProblems(raw),
     ...basicUserProblems(raw),
     ...timestampKeyProblems(httpSourceConfig.parse(raw)),
+    ...recordTimestampProblems(httpSourceConfig.parse(raw)),
   ];
 }
