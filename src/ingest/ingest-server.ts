@@ -155,11 +155,22 @@ export class IngestServer {
     ];
   }
 
+  /**
+   * Drains for `drainMs`; 1 s before its end (half-way through a shorter one) the requests still
+   * waiting for Kafka (a broker holding produce requests unanswered) answer as at their deadline
+   * (IngestWriter.giveUp): sent before the connections close, not cut off unanswered.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
     const servers = this.servers.splice(0);
-    await Promise.all(servers.map((s) => s.stop(this.o.drainMs ?? 0)));
+    const drainMs = this.o.drainMs ?? 0;
+    const reason = "The gateway stopped before Kafka acknowledged the record";
+    const giveUp = () => {
+      for (const route of this.o.routes.routes()) for (const writer of route.writers) writer.giveUp?.(reason);
+    };
+    const timer = drainMs > 0 ? setTimeout(giveUp, Math.max(drainMs / 2, drainMs - 1000)) : undefined;
+    await Promise.all(servers.map((s) => s.stop(drainMs))).finally(() => clearTimeout(timer));
   }
 
   private open(): void {
