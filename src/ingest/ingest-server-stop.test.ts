@@ -93,6 +93,24 @@ describe("IngestServer.stop with a drain (plain listener)", () => {
     expect(await answered).toBe("500 The gateway stopped before Kafka acknowledged the record");
   });
 
+  test("a drain past setTimeout's range (task.shutdown.graceful.timeout.ms up to Long.MAX_VALUE) arms no overflowing timer", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const server = startedIngestServer(
+        { fetch: () => new Response(), serve: () => new Response(), servePath: () => new Response() },
+        new IngestRouteTable(),
+        { drainMs: 2 ** 63 }, // Long.MAX_VALUE as a JavaScript number
+      );
+      await server.stop();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   test("an idle keep-alive connection does not hold the stop", async () => {
     const { server, port, release, handled } = start();
     release.resolve();

@@ -25,6 +25,7 @@
 import type { Server } from "bun";
 import { type Listener, parseListener } from "../listener.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
+import { timerMs } from "../util/clock.ts";
 import { listenFailure } from "../util/listen-failure.ts";
 import type { Logger } from "../util/logger.ts";
 import type { IngestApp } from "./ingest-pipeline-contract.ts";
@@ -169,7 +170,8 @@ export class IngestServer {
     const giveUp = () => {
       for (const route of this.o.routes.routes()) for (const writer of route.writers) writer.giveUp?.(reason);
     };
-    const timer = drainMs > 0 ? setTimeout(giveUp, Math.max(drainMs / 2, drainMs - 1000)) : undefined;
+    const at = timerMs(Math.max(drainMs / 2, drainMs - 1000));
+    const timer = drainMs > 0 && servers.length > 0 ? setTimeout(giveUp, at) : undefined;
     await Promise.all(servers.map((s) => s.stop(drainMs))).finally(() => clearTimeout(timer));
   }
 
