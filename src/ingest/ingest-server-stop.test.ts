@@ -65,6 +65,52 @@ describe("IngestServer.stop with a drain (plain listener)", () => {
     expect(handled()).toBe(1);
   }, 5000); // before the review the stop waited for Bun's own cut of the partial headers (about 10 s)
 
+  test("requests still waiting for Kafka near the drain's end are given up (IngestWriter.giveUp) and answered before the connections close", async () => {
+    // Chaos hunt 2026-12-03: a broker holding produce requests unanswered past the drain; they were reset unanswered.
+    const routes = new IngestRouteTable();
+    routes.open("c", testSettings(), passThroughStages);
+    const givenUp = deferred<string>();
+    routes.attach("c", {
+      pending: 1,
+      submit: () => new Promise(() => undefined),
+      withdrawQueued: () => undefined,
+      giveUp: (reason) => givenUp.resolve(reason),
+    });
+    let handled = 0;
+    const answer = async (request: Request) => {
+      handled++;
+      await request.arrayBuffer();
+      return new Response(await givenUp.promise, { status: 500 });
+    };
+    const app: IngestApp = { fetch: answer, serve: answer, servePath: (_path, request) => answer(request) };
+    const server = startedIngestServer(app, routes, { drainMs: 400 });
+    const answered = fetch(server.urls[0]!, { method: "POST", body: "{}" }).then(
+      async (r) => `${r.status} ${await r.text()}`,
+      (error: Error) => `no answer: ${error.message}`,
+    );
+    await waitFor(() => handled === 1, { what: "the request handed over" });
+    await server.stop();
+    expect(await answered).toBe("500 The gateway stopped before Kafka acknowledged the record");
+  });
+
+  test("a drain past setTimeout's range (task.shutdown.graceful.timeout.ms up to Long.MAX_VALUE) arms no overflowing timer", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const server = startedIngestServer(
+        { fetch: () => new Response(), serve: () => new Response(), servePath: () => new Response() },
+        new IngestRouteTable(),
+        { drainMs: 2 ** 63 }, // Long.MAX_VALUE as a JavaScript number
+      );
+      await server.stop();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   test("an idle keep-alive connection does not hold the stop", async () => {
     const { server, port, release, handled } = start();
     release.resolve();

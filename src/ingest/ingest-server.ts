@@ -25,6 +25,7 @@
 import type { Server } from "bun";
 import { type Listener, parseListener } from "../listener.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
+import { timerMs } from "../util/clock.ts";
 import { listenFailure } from "../util/listen-failure.ts";
 import type { Logger } from "../util/logger.ts";
 import type { IngestApp } from "./ingest-pipeline-contract.ts";
@@ -155,11 +156,23 @@ export class IngestServer {
     ];
   }
 
+  /**
+   * Drains for `drainMs`; 1 s before its end (half-way through a shorter one) the requests still
+   * waiting for Kafka (a broker holding produce requests unanswered) answer as at their deadline
+   * (IngestWriter.giveUp): sent before the connections close, not cut off unanswered.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
     const servers = this.servers.splice(0);
-    await Promise.all(servers.map((s) => s.stop(this.o.drainMs ?? 0)));
+    const drainMs = this.o.drainMs ?? 0;
+    const reason = "The gateway stopped before Kafka acknowledged the record";
+    const giveUp = () => {
+      for (const route of this.o.routes.routes()) for (const writer of route.writers) writer.giveUp?.(reason);
+    };
+    const at = timerMs(Math.max(drainMs / 2, drainMs - 1000));
+    const timer = drainMs > 0 && servers.length > 0 ? setTimeout(giveUp, at) : undefined;
+    await Promise.all(servers.map((s) => s.stop(drainMs))).finally(() => clearTimeout(timer));
   }
 
   private open(): void {

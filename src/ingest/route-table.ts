@@ -26,13 +26,12 @@ export interface IngestWriter {
   readonly pending: number;
   /** Resolves with one outcome per record; throws IngestError (503) when it cannot take them now. */
   submit(submission: IngestSubmission): Promise<RecordOutcome[]>;
-  /**
-   * `submit` calling `resolve` (of a promise the caller made) instead of returning a promise of its
-   * own: one promise a request fewer on the request path. Optional; throws as `submit` does.
-   */
+  /** `submit` calling `resolve` (of a promise the caller made): a promise fewer a request; throws as `submit`. */
   offer?(submission: IngestSubmission, resolve: (outcomes: RecordOutcome[]) => void): void;
   /** Fails records not yet handed to Kafka (their requests answer 503 Retry-After). */
   withdrawQueued(reason: string): void;
+  /** The gateway stops: requests waiting for Kafka answer now, as at their deadline (not the spool's). */
+  giveUp?(reason: string): void;
 }
 
 export type RouteState = "open" | "suspended";

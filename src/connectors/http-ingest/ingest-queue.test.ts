@@ -433,6 +433,29 @@ describe("IngestQueue acknowledgements", () => {
     expect(q.pending).toBe(0);
   });
 
+  test("giveUp (the gateway stopping): every waiting request answers now; sent records may be written, queued ones not; later acknowledgements change nothing", async () => {
+    const q = new IngestQueue({ maxQueued: 100, maxPoll: 2, retryAfterSeconds: 3, toSourceRecord });
+    const acked = q.submit({ topic: "t", records: [record(0)], signal: never });
+    const sent = q.submit({ topic: "t", records: [record(1)], signal: never });
+    const split = q.submit({ topic: "t", records: [record(2), record(3)], signal: never });
+    const queued = q.submit({ topic: "t", records: [record(4)], signal: never });
+    const first = await q.poll(never); // records 0 and 1
+    const second = await q.poll(never); // records 2 and 3
+    q.ack(first[0]!, meta(0));
+    q.ack(second[0]!, meta(2));
+    q.giveUp("stopping");
+    expect(q.pending).toBe(0);
+    expect(await acked).toEqual([written(0)]);
+    expect(await sent).toEqual([failedMaybeWritten]);
+    expect(await split).toEqual([written(2), failedMaybeWritten]);
+    expect(await queued).toEqual([{ kind: "failed", message: "stopping", retriable: true, maybeWritten: false }]);
+    // Kafka answers after all: nothing changes, and the queue still polls (nothing is left).
+    q.ack(first[1]!, meta(1));
+    q.ack(second[1]!, meta(3));
+    expect(q.pending).toBe(0);
+    expect(await q.poll(AbortSignal.abort())).toEqual([]);
+  });
+
   test("a repeated acknowledgement changes nothing and the next one still settles its record", async () => {
     const q = queue();
     const a = q.submit({ topic: "t", records: [record(1)], signal: never });

@@ -51,14 +51,12 @@ export class IngestQueue implements IngestWriter {
   private heldBytes = 0; // of the requests not done yet (their records queued or sent): maxQueuedBytes
   /** Polled slots awaiting Kafka's acknowledgement, in poll order. */
   private readonly sent = new SentRecords<Slot>();
-  /** Slots with state "sent": awaiting their outcome. */
-  private sentCount = 0;
+  private sentCount = 0; // slots with state "sent": awaiting their outcome
   private readonly wake = new Signal();
   private closedReason: string | undefined;
   private readonly clock: Clock;
   private readonly onPollAbort = () => this.wake.notify();
-  /** When the poll waiting now gives up (+∞: no poll waits). */
-  private waitUntil = Number.POSITIVE_INFINITY;
+  private waitUntil = Number.POSITIVE_INFINITY; // when the poll waiting now gives up (+∞: no poll waits)
   private waitTimedOut = false;
   /** One timer (not one per poll) for the polls' maximum waits, armed for `timerAt`: ends a wait or re-arms. */
   private timerAt = Number.POSITIVE_INFINITY;
@@ -78,11 +76,7 @@ export class IngestQueue implements IngestWriter {
     return new Promise<RecordOutcome[]>((resolve) => this.enqueue(submission, resolve));
   }
 
-  /**
-   * `submit` with the resolve function of a promise its caller made (IngestWriter.offer): no
-   * promise and closure of its own per request. Throws as `submit` does; a conversion that throws
-   * throws here (nothing queued).
-   */
+  /** `submit` with its caller's resolve (IngestWriter.offer): no promise of its own; throws as `submit` (nothing queued). */
   offer(submission: IngestSubmission, resolve: (outcomes: RecordOutcome[]) => void): void {
     this.admit(submission.records);
     if (submission.records.length === 0) resolve([]);
@@ -223,6 +217,12 @@ export class IngestQueue implements IngestWriter {
     this.timer = undefined;
     this.timerAt = Number.POSITIVE_INFINITY;
     this.wake.notify();
+  }
+
+  /** The gateway stops (IngestWriter.giveUp): every request answers now, as if it had aborted. */
+  giveUp(reason: string): void {
+    this.withdrawQueued(reason);
+    for (const slot of this.sent.awaiting()) this.abandonSlot(slot, reason);
   }
 
   /** `stop`, and every record still unsettled fails (sent ones as "may still be written"). */

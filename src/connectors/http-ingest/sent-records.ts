@@ -65,6 +65,13 @@ export class SentRecords<S extends SentSlot> {
     return awaited ? slot : null;
   }
 
+  /** Every slot still awaiting its outcome ("sent"), in poll order; each keeps its place. */
+  awaiting(): S[] {
+    const out: S[] = [];
+    for (let i = this.head; i < this.slots.length; i++) if (this.slots[i]!.state === "sent") out.push(this.slots[i]!);
+    return out;
+  }
+
   /** Every slot still awaiting its outcome ("sent"), in poll order; forgets all slots. */
   takeSent(): S[] {
     const slots = this.slots;
