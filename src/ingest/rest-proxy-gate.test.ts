@@ -1,7 +1,8 @@
 /**
  * The REST Proxy authentication gate: off (no promise, nothing asked) unless every serving
  * connector authenticates; other connectors than the topic's only try the credentials, and a
- * request no connector admits counts one failed password verify (gatecount).
+ * request no connector admits counts their failed password verifies once, on the gate's budget
+ * (gatecount, review80).
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
