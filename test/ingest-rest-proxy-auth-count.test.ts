@@ -91,15 +91,10 @@ test("wrong passwords to an unknown topic reach 429 after failures.max, counted 
   expect((await guess()).status).toBe(401);
   expect((await guess()).status).toBe(401);
   const blocked = await guess();
-  expect({
-    status: blocked.status,
-    code: blocked.json().error_code,
-    retryAfter: blocked.headers["retry-after"],
-  }).toEqual({
-    status: 429,
-    code: 42901,
-    retryAfter: "60",
-  });
+  expect({ status: blocked.status, code: blocked.json().error_code }).toEqual({ status: 429, code: 42901 });
+  // The rest of the lockout (60 s; less when this request came a second or more after the block).
+  const retryAfter = Number(blocked.headers["retry-after"]);
+  expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
   // Counted on the gate's budget, not on A's: A's other device (no password verified yet) still gets in.
   const other = await v2(topicA, basic("meter-a2", "pass-a2"));
   expect({ status: other.status, body: other.json() }).toMatchObject({ status: 200 });

@@ -1,7 +1,8 @@
 /**
  * The REST Proxy authentication gate: off (no promise, nothing asked) unless every serving
  * connector authenticates; other connectors than the topic's only try the credentials, and a
- * request no connector admits counts one failed password verify (gatecount).
+ * request no connector admits counts their failed password verifies once, on the gate's budget
+ * (gatecount, review80).
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -166,5 +167,22 @@ describe("admitBeforeRouting", () => {
     expect((await guess()).status).toBe(401);
     expect((await guess()).status).toBe(401);
     expect((await guess()).status).toBe(429);
+  });
+
+  test("guessing a connector's password through other connectors' topics: failures.max trials in all", async () => {
+    // (Each topic's connector counting its own failures and the gate none gave a guesser failures.max
+    // trials of a's passwords through every other connector's topic; before the gate counted, every
+    // connector counted every failure.)
+    const { table } = await twoConnectors();
+    const c = await basicStages("c", { "meter-c": "pass-c" });
+    table.open("c", testSettings({ "ingest.path": "/ingest/c", "kafka.topic": "tc" }), c);
+    const guess = (topic: string, password: string) =>
+      outcome(admitBeforeRouting(table, exchange(basic("meter-a", password)), topic));
+    expect((await guess("tb", "guess-1")).status).toBe(401);
+    expect((await guess("tb", "guess-2")).status).toBe(401);
+    // The gate's budget (failures.max=2) is spent: a does not try meter-a's right password through c's topic.
+    expect((await guess("tc", "pass-a")).status).toBe(429);
+    // So a never verified it: not in a's cache, an unknown topic does not admit it (no 404 telling it right).
+    expect((await guess("nobody", "pass-a")).status).toBe(429);
   });
 });

@@ -15,13 +15,15 @@
  * credentials as on its own path (its failure counts on its limits); every other connector only
  * tries them (CredentialCheck.trial: a failure is not counted on its limits, so a valid device of
  * connector B posting to a misspelled topic no longer counts as a failure on connector A, whose
- * devices behind the same address then got 429). A request no connector admits counts one failure:
- * on its topic's connector when that one verified a password and limits failures per address, else,
- * when a trial did, on the gate's own budget: the strictest limits of the connectors (the smallest
- * failures.max and failures.global.per.second, the longest failures.lockout.ms), which refuses
- * trials needing a verify (429, Retry-After) as a connector's limits do, so guessing through the
- * gate stays bounded; it never refuses a topic's own connector. The gate (connectors, budget) is
- * kept per route table, rebuilt when its routes change.
+ * devices behind the same address then got 429). A request no connector admits counts its failed
+ * trials once on the gate's own budget (and the topic's connector's failed verify on its limits, as
+ * on its own path): the strictest limits of the connectors (the smallest failures.max and
+ * failures.global.per.second, the longest failures.lockout.ms), which refuses trials needing a
+ * verify (429, Retry-After) as a connector's limits do, so guessing a connector's passwords through
+ * the gate, whatever the topics, is bounded by that failures.max (counted only on the topic's
+ * connector, each connector's topic gave another failures.max: review80); it never refuses a
+ * topic's own connector. The gate (connectors, budget) is kept per route table, rebuilt when its
+ * routes change.
  */
 import { isPromise } from "../util/async.ts";
 import { BasicAttemptGuard } from "./auth/basic-attempt-guard.ts";
@@ -117,26 +119,22 @@ export function restProxyGate(routes: IngestRouteTable): {
   return gate;
 }
 
-/** What the gate learns of the password verifies of one request, and how it has them checked. */
-class Verifies {
-  /**
-   * The topic's own connector verified a password and it failed, counted on its per-address limit
-   * (without one, ingest.auth.basic.failures.max=0, it would bound no trial: the gate counts it).
-   */
-  ownCounted = false;
-  /** A trial's verify failed (counted on no connector's limits). */
-  trialFailed = false;
-  readonly own: CredentialCheck;
-  readonly trial: CredentialCheck;
+/**
+ * The trials of one request (CredentialCheck.trial): its verifies pass the gate's budget, and
+ * whether one failed (the gate counts it once, as no connector did).
+ */
+class Trials implements CredentialCheck {
+  readonly trial = true;
+  failed = false;
 
-  constructor(budget: BasicAttemptGuard | undefined, own: IngestStages | undefined) {
-    const ownLimited = (own?.failureLimits?.maxFailures ?? 0) > 0;
-    this.own = { trial: false, beforeVerify: () => undefined, failedVerify: () => (this.ownCounted = ownLimited) };
-    this.trial = {
-      trial: true,
-      beforeVerify: (client) => budget?.check(client),
-      failedVerify: () => (this.trialFailed = true),
-    };
+  constructor(private readonly budget: BasicAttemptGuard | undefined) {}
+
+  beforeVerify(client: string): void {
+    this.budget?.check(client);
+  }
+
+  failedVerify(): void {
+    this.failed = true;
   }
 }
 
@@ -152,7 +150,7 @@ class Verifies {
  * (review78). A request the topic's own connector refused but another admitted gets the own
  * connector's refusal here: the pipeline would only authenticate it again (a second password
  * verify, a second failure counted towards ingest.auth.basic.failures.max: review78). The other
- * connectors only try the credentials; one failure at most is counted (the module's comment).
+ * connectors only try the credentials; their failures count once, on the gate (the module's comment).
  */
 export function admitBeforeRouting(
   routes: IngestRouteTable,
@@ -171,12 +169,12 @@ async function admitted(
 ): Promise<void> {
   // The topic's own connector first: its identity is the one the pipeline needs.
   const own = topicStages !== undefined && gate.includes(topicStages) ? topicStages : undefined;
-  const verifies = new Verifies(budget, own);
+  const trials = new Trials(budget);
   const refusals = new Map<IngestStages, unknown>();
   for (const stages of own === undefined ? gate : [own, ...gate.filter((s) => s !== own)]) {
     let identity: IngestIdentity;
     try {
-      const authenticated = stages.authenticate(context, stages === own ? verifies.own : verifies.trial);
+      const authenticated = stages.authenticate(context, stages === own ? undefined : trials);
       identity = isPromise(authenticated) ? await authenticated : authenticated;
     } catch (error) {
       refusals.set(stages, error);
@@ -186,7 +184,9 @@ async function admitted(
     context.preauthenticated = { stages, identity };
     return;
   }
-  if (verifies.trialFailed && !verifies.ownCounted) budget?.failure(context.connection.remoteAddress ?? "");
+  // Also when the topic's connector counted its own failure: else each connector's topic gave a
+  // guesser failures.max trials of the other connectors' passwords (every one of them in all).
+  if (trials.failed) budget?.failure(context.connection.remoteAddress ?? "");
   // In the gate's order: the same answer for every topic.
   const ordered = gate.map((stages) => refusals.get(stages));
   const other = ordered.find((error) => !(error instanceof IngestError && error.status === 401));
