@@ -19,6 +19,7 @@ import { RecordHeaders } from "../../api/record-headers.ts";
 import { type Charset, charsetForName } from "../../converters/charset.ts";
 import { DataError } from "../../errors.ts";
 import { headerValueOf, isHeaderName } from "../../http/header-value.ts";
+import { charsetNameOf, contentTypeOf } from "./content-type.ts";
 import { keyText as recordKeyText } from "./key-text.ts";
 import { recordWeight } from "./record-weight.ts";
 import { UrlTemplate } from "./url-template.ts";
@@ -60,39 +61,6 @@ const KEYLESS_DELETE =
 const utf8 = new TextEncoder();
 /** UTF-8 that refuses malformed bytes, keeping a leading byte order mark (as Java's decoder). */
 const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-/** Converters whose output is never text: ByteArrayConverter and the number and boolean converters. */
-const BINARY_CONVERTERS = /(ByteArray|Boolean|Short|Integer|Long|Float|Double)Converter$/;
-/** Converters whose output is binary numbers or booleans: never JSON text, framed in an array or not. */
-const NUMBER_CONVERTERS = /(Boolean|Short|Integer|Long|Float|Double)Converter$/;
-
-/** The charset a StringConverter writes (`converter.encoding`; its `encodingName`), else UTF-8. */
-function charsetNameOf(converter: unknown): string {
-  const named = (converter as { readonly encodingName?: unknown } | undefined)?.encodingName;
-  return typeof named === "string" ? named : "UTF-8";
-}
-
-/**
- * The Content-Type of a value converter's output. One value (single mode): text in the charset a
- * StringConverter writes (`converter.encoding`), UTF-8 for other text converters, bytes for the
- * binary ones. A batch (`[v1,v2,…]`): JSON whenever the values are JSON texts, which is the only
- * way an endpoint can split it (so also for ByteArrayConverter, Flink's `raw`), naming the charset
- * when the values' text is not UTF-8 (JSON's own); bytes for the number and boolean converters,
- * whose binary values never make JSON, and for UTF-16 text, which single-byte brackets and commas
- * around it make no text in any charset.
- */
-export function contentTypeOf(converterClass: string, converter?: unknown, batch = false): string {
-  if (converterClass.endsWith("JsonConverter")) return "application/json";
-  if (batch) {
-    const charset = charsetNameOf(converter);
-    // The brackets and commas are single bytes (as in Flink's sink): with UTF-16 values the body is no one text.
-    if (NUMBER_CONVERTERS.test(converterClass) || charset.startsWith("UTF-16")) return "application/octet-stream";
-    return charset === "UTF-8" ? "application/json" : `application/json; charset=${charset.toLowerCase()}`;
-  }
-  if (BINARY_CONVERTERS.test(converterClass)) return "application/octet-stream";
-  // StringConverter tells its charset (encodingName); the connector does not depend on the converters' classes.
-  return `text/plain; charset=${charsetNameOf(converter).toLowerCase()}`;
-}
 
 /**
  * Headers a producer must not set through `sink.forward.headers=*`: hop-by-hop and framing headers
