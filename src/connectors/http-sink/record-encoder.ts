@@ -2,7 +2,8 @@
  * RecordEncoder: turns a SinkRecord into what a request needs, once, when `put` receives it: the
  * value as the connector's value converter writes it (so JsonConverter with schemas.enable=false
  * gives plain JSON; a value that arrived as a JsonText, consumed JSON no transformation read, is
- * written as the consumed bytes, with no parse and re-serialize), the URL with `${topic}`, `${partition}`
+ * written as the consumed bytes, with no parse and re-serialize; in a batch, text in another charset
+ * is re-encoded in UTF-8, JSON's), the URL with `${topic}`, `${partition}`
  * and `${key}` filled in (UrlTemplate: a value that would move the request to another resource is a
  * DataError), the key as text (keyText: a string key its text, a bytes key base64url), and the
  * record's own HTTP headers (forwarded key and Kafka headers, CloudEvents binary mode; a header's
@@ -19,7 +20,7 @@ import { RecordHeaders } from "../../api/record-headers.ts";
 import { type Charset, charsetForName } from "../../converters/charset.ts";
 import { DataError } from "../../errors.ts";
 import { headerValueOf, isHeaderName } from "../../http/header-value.ts";
-import { charsetNameOf, contentTypeOf } from "./content-type.ts";
+import { batchValueCharset, charsetNameOf, contentTypeOf } from "./content-type.ts";
 import { keyText as recordKeyText } from "./key-text.ts";
 import { recordWeight } from "./record-weight.ts";
 import { UrlTemplate } from "./url-template.ts";
@@ -33,6 +34,8 @@ export interface EncoderSettings {
   readonly cloudEvents: { readonly type: string; readonly source: string } | null;
   /** behavior.on.null.values=delete: a null value is a DELETE of its own, without body. */
   readonly deleteNullValues?: boolean;
+  /** Batch mode: a value converter's text in another charset is re-encoded in UTF-8 (a batch is JSON). */
+  readonly utf8Values?: boolean;
 }
 
 /** A record ready to be sent; `tp`/`offset` are where it was consumed (for offset commits). */
@@ -95,6 +98,8 @@ export class RecordEncoder {
   private readonly forwardNames: ReadonlySet<string>;
   /** The charset the header converter writes (a StringConverter's `converter.encoding`; else UTF-8). */
   private readonly headerCharset: Charset;
+  /** Batch mode: the charset of the value converter's text when it is not UTF-8 (re-encoded in UTF-8). */
+  private readonly valueCharset: Charset | null;
   private sequence = 0;
 
   constructor(
@@ -108,6 +113,7 @@ export class RecordEncoder {
     this.forwardNames = new Set(s.forwardHeaders);
     this.perRecordHeaders = s.forwardKeyHeader !== "" || s.forwardHeaders.length > 0 || s.cloudEvents !== null;
     this.headerCharset = charsetForName(charsetNameOf(converters.header));
+    this.valueCharset = s.utf8Values === true ? batchValueCharset(converters.value) : null;
   }
 
   /** The Content-Type of one value (single mode) or of a batch's array of values. */
@@ -131,6 +137,7 @@ export class RecordEncoder {
         cause: error,
       });
     }
+    if (body !== null && this.valueCharset !== null) body = utf8.encode(this.valueCharset.decode(body));
     let keyText: string | null | undefined;
     const key = () => {
       if (keyText === undefined) keyText = recordKeyText(record, this.converters.key);
@@ -227,7 +234,7 @@ const COMMA = utf8.encode(",");
 const CLOSE = utf8.encode("]");
 const NULL = utf8.encode("null");
 
-/** Batch mode: `[v1,v2,…]`, each value as the converter wrote it (a null value as `null`). */
+/** Batch mode: `[v1,v2,…]`, each value as the converter wrote it, in UTF-8 (a null value as `null`). */
 export function batchBody(records: readonly EncodedRecord[]): Uint8Array {
   let size = 2 + Math.max(0, records.length - 1);
   for (const r of records) size += (r.body ?? NULL).length;
