@@ -62,7 +62,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.oneOfIgnoreCase(["ignore", "send", "delete", "fail"])],
     }),
     "sink.writer.request.mode": key.string({
-      doc: "batch: one request carries up to sink.request.batch.size records as a JSON array of their converted values (Content-Type application/json, with the charset of a StringConverter whose converter.encoding is not UTF-8; application/octet-stream for the number and boolean converters and UTF-16 text, which single-byte brackets and commas make no text); single: one request per record whose body is the converted value (Content-Type from the value converter). sink.header.Content-Type overrides.",
+      doc: "batch: one request carries up to sink.request.batch.size records as a JSON array of their converted values (Content-Type application/json: JSON is UTF-8, so a StringConverter's text in another converter.encoding is re-encoded in UTF-8; application/octet-stream for the number and boolean converters); single: one request per record whose body is the converted value (Content-Type from the value converter). sink.header.Content-Type overrides.",
       default: "batch",
       importance: "HIGH",
       group: CONNECTION,

@@ -7,7 +7,6 @@ import { ByteArrayConverter } from "../../converters/byte-array-converter.ts";
 import { DoubleConverter, IntegerConverter } from "../../converters/number-converters.ts";
 import { StringConverter } from "../../converters/string-converter.ts";
 import { DataError } from "../../errors.ts";
-import { contentTypeOf } from "./record-encoder.ts";
 import { endpoint, harness, jsonConverters, record, stringConverters } from "./test-support.ts";
 import { UrlTemplate } from "./url-template.ts";
 
@@ -302,46 +301,5 @@ describe("RecordEncoder header values", () => {
     await waitFor(() => server.received.length === 3 || h.errant.length > 0);
     expect(h.errant).toEqual([]);
     expect(server.received.map((r) => r.headers.trace)).toEqual(["__4APw", "_v8", "c%C3%A9"]);
-  });
-});
-
-// Leftovers sinkp8 #1: a batch was application/json whatever the converter wrote (ISO-8859-1 text, binary numbers).
-describe("contentTypeOf", () => {
-  const latin1 = new StringConverter();
-  latin1.configure({ "converter.encoding": "ISO-8859-1" }, false);
-  const utf8 = new StringConverter();
-  utf8.configure({}, false);
-  const utf16 = new StringConverter();
-  utf16.configure({ "converter.encoding": "UTF-16LE" }, false);
-  const cases: [string, unknown, string, string][] = [
-    ["org.apache.kafka.connect.json.JsonConverter", undefined, "application/json", "application/json"],
-    ["org.apache.kafka.connect.storage.StringConverter", utf8, "text/plain; charset=utf-8", "application/json"],
-    [
-      "org.apache.kafka.connect.storage.StringConverter",
-      latin1,
-      "text/plain; charset=iso-8859-1",
-      "application/json; charset=iso-8859-1",
-    ],
-    [
-      "org.apache.kafka.connect.converters.ByteArrayConverter",
-      undefined,
-      "application/octet-stream",
-      "application/json",
-    ],
-    [
-      "org.apache.kafka.connect.converters.LongConverter",
-      undefined,
-      "application/octet-stream",
-      "application/octet-stream",
-    ],
-    [
-      "org.apache.kafka.connect.converters.BooleanConverter",
-      undefined,
-      "application/octet-stream",
-      "application/octet-stream",
-    ],
-  ];
-  test.each(cases)("%s: the Content-Type of one value and of a batch of values", (cls, converter, single, batch) => {
-    expect([contentTypeOf(cls, converter, false), contentTypeOf(cls, converter, true)]).toEqual([single, batch]);
   });
 });

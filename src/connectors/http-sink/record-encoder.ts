@@ -2,7 +2,8 @@
  * RecordEncoder: turns a SinkRecord into what a request needs, once, when `put` receives it: the
  * value as the connector's value converter writes it (so JsonConverter with schemas.enable=false
  * gives plain JSON; a value that arrived as a JsonText, consumed JSON no transformation read, is
- * written as the consumed bytes, with no parse and re-serialize), the URL with `${topic}`, `${partition}`
+ * written as the consumed bytes, with no parse and re-serialize; in a batch, text in another charset
+ * is re-encoded in UTF-8, JSON's), the URL with `${topic}`, `${partition}`
  * and `${key}` filled in (UrlTemplate: a value that would move the request to another resource is a
  * DataError), the key as text (keyText: a string key its text, a bytes key base64url), and the
  * record's own HTTP headers (forwarded key and Kafka headers, CloudEvents binary mode; a header's
@@ -19,6 +20,7 @@ import { RecordHeaders } from "../../api/record-headers.ts";
 import { type Charset, charsetForName } from "../../converters/charset.ts";
 import { DataError } from "../../errors.ts";
 import { headerValueOf, isHeaderName } from "../../http/header-value.ts";
+import { batchValueCharset, charsetNameOf, contentTypeOf } from "./content-type.ts";
 import { keyText as recordKeyText } from "./key-text.ts";
 import { recordWeight } from "./record-weight.ts";
 import { UrlTemplate } from "./url-template.ts";
@@ -32,6 +34,8 @@ export interface EncoderSettings {
   readonly cloudEvents: { readonly type: string; readonly source: string } | null;
   /** behavior.on.null.values=delete: a null value is a DELETE of its own, without body. */
   readonly deleteNullValues?: boolean;
+  /** Batch mode: a value converter's text in another charset is re-encoded in UTF-8 (a batch is JSON). */
+  readonly utf8Values?: boolean;
 }
 
 /** A record ready to be sent; `tp`/`offset` are where it was consumed (for offset commits). */
@@ -60,39 +64,6 @@ const KEYLESS_DELETE =
 const utf8 = new TextEncoder();
 /** UTF-8 that refuses malformed bytes, keeping a leading byte order mark (as Java's decoder). */
 const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-/** Converters whose output is never text: ByteArrayConverter and the number and boolean converters. */
-const BINARY_CONVERTERS = /(ByteArray|Boolean|Short|Integer|Long|Float|Double)Converter$/;
-/** Converters whose output is binary numbers or booleans: never JSON text, framed in an array or not. */
-const NUMBER_CONVERTERS = /(Boolean|Short|Integer|Long|Float|Double)Converter$/;
-
-/** The charset a StringConverter writes (`converter.encoding`; its `encodingName`), else UTF-8. */
-function charsetNameOf(converter: unknown): string {
-  const named = (converter as { readonly encodingName?: unknown } | undefined)?.encodingName;
-  return typeof named === "string" ? named : "UTF-8";
-}
-
-/**
- * The Content-Type of a value converter's output. One value (single mode): text in the charset a
- * StringConverter writes (`converter.encoding`), UTF-8 for other text converters, bytes for the
- * binary ones. A batch (`[v1,v2,…]`): JSON whenever the values are JSON texts, which is the only
- * way an endpoint can split it (so also for ByteArrayConverter, Flink's `raw`), naming the charset
- * when the values' text is not UTF-8 (JSON's own); bytes for the number and boolean converters,
- * whose binary values never make JSON, and for UTF-16 text, which single-byte brackets and commas
- * around it make no text in any charset.
- */
-export function contentTypeOf(converterClass: string, converter?: unknown, batch = false): string {
-  if (converterClass.endsWith("JsonConverter")) return "application/json";
-  if (batch) {
-    const charset = charsetNameOf(converter);
-    // The brackets and commas are single bytes (as in Flink's sink): with UTF-16 values the body is no one text.
-    if (NUMBER_CONVERTERS.test(converterClass) || charset.startsWith("UTF-16")) return "application/octet-stream";
-    return charset === "UTF-8" ? "application/json" : `application/json; charset=${charset.toLowerCase()}`;
-  }
-  if (BINARY_CONVERTERS.test(converterClass)) return "application/octet-stream";
-  // StringConverter tells its charset (encodingName); the connector does not depend on the converters' classes.
-  return `text/plain; charset=${charsetNameOf(converter).toLowerCase()}`;
-}
 
 /**
  * Headers a producer must not set through `sink.forward.headers=*`: hop-by-hop and framing headers
@@ -127,6 +98,8 @@ export class RecordEncoder {
   private readonly forwardNames: ReadonlySet<string>;
   /** The charset the header converter writes (a StringConverter's `converter.encoding`; else UTF-8). */
   private readonly headerCharset: Charset;
+  /** Batch mode: the charset of the value converter's text when it is not UTF-8 (re-encoded in UTF-8). */
+  private readonly valueCharset: Charset | null;
   private sequence = 0;
 
   constructor(
@@ -140,6 +113,7 @@ export class RecordEncoder {
     this.forwardNames = new Set(s.forwardHeaders);
     this.perRecordHeaders = s.forwardKeyHeader !== "" || s.forwardHeaders.length > 0 || s.cloudEvents !== null;
     this.headerCharset = charsetForName(charsetNameOf(converters.header));
+    this.valueCharset = s.utf8Values === true ? batchValueCharset(converters.value) : null;
   }
 
   /** The Content-Type of one value (single mode) or of a batch's array of values. */
@@ -163,6 +137,7 @@ export class RecordEncoder {
         cause: error,
       });
     }
+    if (body !== null && this.valueCharset !== null) body = utf8.encode(this.valueCharset.decode(body));
     let keyText: string | null | undefined;
     const key = () => {
       if (keyText === undefined) keyText = recordKeyText(record, this.converters.key);
@@ -259,7 +234,7 @@ const COMMA = utf8.encode(",");
 const CLOSE = utf8.encode("]");
 const NULL = utf8.encode("null");
 
-/** Batch mode: `[v1,v2,…]`, each value as the converter wrote it (a null value as `null`). */
+/** Batch mode: `[v1,v2,…]`, each value as the converter wrote it, in UTF-8 (a null value as `null`). */
 export function batchBody(records: readonly EncodedRecord[]): Uint8Array {
   let size = 2 + Math.max(0, records.length - 1);
   for (const r of records) size += (r.body ?? NULL).length;

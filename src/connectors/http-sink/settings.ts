@@ -99,6 +99,7 @@ export function sinkSettings(config: Config): SinkSettings {
       forwardHeadersPrefix: c["sink.forward.headers.prefix"],
       cloudEvents: cloudEvents ? { type: c["sink.cloudevents.type"], source: c["sink.cloudevents.source"] } : null,
       deleteNullValues: c["behavior.on.null.values"].toLowerCase() === "delete",
+      utf8Values: !(single || cloudEvents),
     },
     limits: {
       maxBatchRecords: c["sink.batch.max-size"],
