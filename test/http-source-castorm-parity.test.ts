@@ -10,7 +10,7 @@ import { expect, test } from "bun:test";
 import { createServer } from "node:net";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { startApi } from "./support/http-api.ts";
-import { kafkaBroker, readAll, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, kafkaBroker, readAll, readTopic, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -241,6 +241,9 @@ test("castorm's http.response.list.order.direction, IMPLICIT by default: a newes
   );
   await withGateway(async (gw) => {
     const topic = uniqueTopic("castorm-order");
+    // Every record is from 2024, older than the broker's default retention.ms: the topic keeps them
+    // (else the broker's retention check, every 5 minutes, may delete them before they are read).
+    await createTopic(topic, 1, [{ name: "retention.ms", value: "-1" }]);
     const config = source(`${api.base}/e`, topic, {
       "http.response.records.path": "$[*]",
       "http.response.record.timestamp.pointer": "/at",

@@ -13,7 +13,7 @@ import type { Config } from "../../api/connector.ts";
 const CLASS_KEY = "a castorm class; this connector's behaviour is its own, set by its keys";
 /** castorm polls sooner while its records are older than an interval; here pagination reads a backlog. */
 const CATCHUP =
-  "http.pagination.type: the pages of a poll are read back to back; without pagination a poll reads one response, and the next poll comes after http.timer.interval.ms whatever the records' age";
+  "http.pagination.type: the pages of a poll are read back to back; without pagination a poll reads one response, and the next poll comes on the schedule (http.timer.interval.ms, or http.timer.cron.expression) whatever the records' age";
 
 /** castorm's key → what does its job here. */
 const CASTORM_KEYS: Record<string, string> = {

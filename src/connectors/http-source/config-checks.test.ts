@@ -18,6 +18,8 @@ describe("jsonPathProblem (review P3.9)", () => {
     "$.items[*].meta",
     "$['a,(b)']",
     "$['x','(y']",
+    `$["it's"]`,
+    "$.a['b','c']",
   ])("%s is accepted", (path) => {
     expect(jsonPathProblem(path)).toBeUndefined();
   });
@@ -29,6 +31,11 @@ describe("jsonPathProblem (review P3.9)", () => {
     ["$..[?(@.x)]", "?(@.x)"],
     ["$.data[ ?(@.a)]", "?(@.a)"],
     ["$.a[0,(@.length-1)]", "(@.length-1)"],
+    // A quoted first member: jsonpath-plus's segment has lost its opening quote (b',(@.c)).
+    ["$.a['b',(@.c)]", "(@.c)"],
+    ['$.a["b",(@.c)]', "(@.c)"],
+    [`$.a["it's",(@.c)]`, "(@.c)"],
+    ["$.a['b', ?(@.c)]", "?(@.c)"],
   ])("%s is refused, naming the segment", (path, segment) => {
     expect(jsonPathProblem(path)).toBe(
       `Filter and script expressions such as [${segment}] are not evaluated (no expression in a config runs code); select with names, indexes, slices, * or .. only`,

@@ -50,9 +50,16 @@ export function jsonPathProblem(path: string): string | undefined {
 /**
  * The members of a union segment (`0,(@.length-1)`: jsonpath-plus keeps it one segment, and a
  * script among its members runs only on a document that has the rest), split at the commas outside
- * quotes and parentheses; any other segment is its only member.
+ * quotes and parentheses; any other segment is its only member. jsonpath-plus drops the opening
+ * quote of a segment's first member (`['b',(@.c)]` is `b',(@.c)`): a segment whose quotes do not
+ * close is split with the quote that closes them put back in front.
  */
 function unionMembers(segment: string): string[] {
+  return splitUnion(segment) ?? splitUnion(`'${segment}`) ?? splitUnion(`"${segment}`) ?? [segment];
+}
+
+/** `segment` split at the commas outside quotes and parentheses; undefined when a quote does not close. */
+function splitUnion(segment: string): string[] | undefined {
   const out: string[] = [];
   let quote = "";
   let depth = 0;
@@ -70,6 +77,7 @@ function unionMembers(segment: string): string[] {
       start = i + 1;
     }
   }
+  if (quote) return undefined;
   out.push(segment.slice(start));
   return out;
 }

@@ -91,6 +91,11 @@ describe("Link header", () => {
     ['<https://a/x?p=1>; rel="first"', null],
     ['<https://a/x?p=2>; title="Page 2, of 9"; rel="next"', "https://a/x?p=2"],
     ['<https://a/x?p=1>; title="a,b"; rel="prev", <https://a/x?p=3>; title=";"; rel="next"', "https://a/x?p=3"],
+    // rel inside a quoted value is no rel parameter; only the first rel counts (RFC 8288 §3.3).
+    ['<https://a/x?p=1>; title="see; rel=next page"; rel="prev", <https://a/x?p=3>; rel="next"', "https://a/x?p=3"],
+    ['<https://a/x?p=1>; title="x; rel=prev"; rel=next', "https://a/x?p=1"],
+    ['<https://a/x?p=1>; rel="prev"; rel="next"', null],
+    ['<https://a/x?p=2>;REL = "Next"', "https://a/x?p=2"],
     [null, null],
   ])("%p → %p", (header, next) => {
     expect(nextLink(header)).toBe(next);

@@ -95,12 +95,21 @@ export function nextLink(header: string | null): string | null {
   // A parameter's name stops at `=`, so a quoted value (`title="Page 2, of 9"`) is read whole.
   const link = /<([^>]*)>((?:\s*;\s*[^;,=]+(?:=\s*(?:"(?:[^"\\]|\\.)*"|[^;,]*))?)*)/g;
   for (const match of header.matchAll(link)) {
-    const params = match[2] ?? "";
-    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^;,\s]+))/i.exec(params);
-    const rels = (rel?.[1] ?? rel?.[2] ?? "").toLowerCase().split(/\s+/);
+    const rels = (relOf(match[2] ?? "") ?? "").toLowerCase().split(/\s+/);
     if (rels.includes("next")) return match[1]!;
   }
   return null;
+}
+
+/** A link's parameters one by one, as `nextLink` reads them: a quoted value whole. */
+const LINK_PARAM = /\s*;\s*([^;,=]+)(?:=\s*(?:"((?:[^"\\]|\\.)*)"|([^;,]*)))?/y;
+
+/** The value of the first `rel` among a link's parameters (RFC 8288 §3.3 ignores later ones). */
+function relOf(params: string): string | undefined {
+  LINK_PARAM.lastIndex = 0;
+  for (let p = LINK_PARAM.exec(params); p !== null; p = LINK_PARAM.exec(params))
+    if (p[1]!.trim().toLowerCase() === "rel") return (p[2] ?? p[3] ?? "").trim();
+  return undefined;
 }
 
 /** Pagination ends early: the poll ends with this reason as a warning. */

@@ -66,10 +66,10 @@ export function recordTimestampProblems(c: RecordTimeKeys): ConfigProblem[] {
 
 const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
 
-/** The value at `pointer` in a record's exact parse, or undefined. */
-function valueAt(record: unknown, pointer: string): unknown {
+/** The value at a pointer's `tokens` in a record's exact parse, or undefined. */
+function valueAt(record: unknown, tokens: readonly string[]): unknown {
   let at = record;
-  for (const token of pointerTokens(pointer)) {
+  for (const token of tokens) {
     if (Array.isArray(at)) at = ARRAY_INDEX.test(token) ? at[Number(token)] : undefined;
     else if (at !== null && typeof at === "object" && !(at instanceof JsonNumberText) && Object.hasOwn(at, token))
       at = (at as Record<string, unknown>)[token];
@@ -101,11 +101,12 @@ const MAX_AHEAD_MS = 3_600_000;
 export function recordTimesOf(c: RecordTimeKeys, instant: InstantReader): RecordTimes | undefined {
   const pointer = c[POINTER];
   const order = c[DIRECTION].toUpperCase();
-  const usable = pointer !== null && isPointer(pointer);
-  if (!usable && order !== "DESC") return undefined;
+  // Split once, not per record.
+  const tokens = pointer !== null && isPointer(pointer) ? pointerTokens(pointer) : undefined;
+  if (tokens === undefined && order !== "DESC") return undefined;
   const at = (parsed: unknown, now = Number.POSITIVE_INFINITY): number | undefined => {
-    if (!usable) return undefined;
-    let value = valueAt(parsed, pointer);
+    if (tokens === undefined) return undefined;
+    let value = valueAt(parsed, tokens);
     if (typeof value === "bigint") value = value.toString();
     if (value instanceof JsonNumberText) value = exactNumber(value);
     if (typeof value !== "string" && typeof value !== "number") return undefined;
