@@ -4,8 +4,10 @@
  * the gateway and scripts/run at once, and scripts/run forwards it as SIGTERM (a Ctrl-C it does not
  * forward): so a second signal only says the stop goes on. A third signal, or the stop taking
  * longer than `timeoutMs`, forces the exit and says so.
- * A stop the gateway starts itself (`onSignal(reason, exitCode)`, e.g. Kafka refused the worker's
- * credentials) exits with that code once stopped.
+ * A stop the gateway starts itself (`onSignal(reason, exitCode)`: Kafka refused the worker's
+ * credentials, 2; a connector file failed, 3) exits with that code, Connect's, once stopped, and
+ * also when the stop failed or was forced at its limit (connect-standalone exits with it whatever
+ * its stop did). A forced exit names what the stop was still waiting for (`waitingFor`).
  */
 import { timerMs } from "./util/clock.ts";
 
@@ -29,6 +31,8 @@ export interface GracefulShutdownOptions {
     error(message: string, error?: unknown): void;
   };
   readonly timeoutMs: number;
+  /** What the stop is waiting for now (App.stopping), named when the exit is forced. */
+  readonly waitingFor?: () => string | undefined;
   readonly setTimer?: (run: () => void, ms: number) => void;
 }
 
@@ -52,9 +56,14 @@ export function gracefulShutdown(options: GracefulShutdownOptions): (signal: str
       return;
     }
     log.info(exitCode === 0 ? `Received ${signal}, stopping the gateway` : `${signal}: stopping the gateway`);
+    // A signal's stop exits 0 once it finished, so one cut short says so; the gateway's own keep Connect's code.
+    const failedCode = exitCode === 0 ? 1 : exitCode;
     setTimer(() => {
-      log.error(`The graceful stop did not finish within ${timeoutMs / 1000} s: forcing exit`);
-      exit(1);
+      const waiting = options.waitingFor?.();
+      log.error(
+        `The graceful stop did not finish within ${timeoutMs / 1000} s${waiting ? ` (gave up waiting for ${waiting})` : ""}: forcing exit`,
+      );
+      exit(failedCode);
     }, timeoutMs);
     stop().then(
       () => {
@@ -63,7 +72,7 @@ export function gracefulShutdown(options: GracefulShutdownOptions): (signal: str
       },
       (error: unknown) => {
         log.error("Error while stopping", error);
-        exit(1);
+        exit(failedCode);
       },
     );
   };
