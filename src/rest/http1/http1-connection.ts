@@ -134,8 +134,9 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
 
   const start = (head: RequestHead) => {
     const route = routeOf(head, options.scheme);
-    if (route instanceof Response) {
-      void respond(null, route, true, options.requestLog ? { head, startedAt: Date.now() } : undefined);
+    if ("response" in route) {
+      const refused = options.requestLog ? { head: route.logged, startedAt: Date.now() } : undefined;
+      void respond(null, route.response, true, refused);
       return;
     }
     const method = fetchMethod(head.method);
