@@ -98,9 +98,13 @@ const BAD_MESSAGE_HEAD: LoggedHead = { method: "GET", target: "/badMessage", ver
  */
 export function unmadeRequest(line: { method: string; target: string; version: string } | null): LoggedHead {
   if (line === null) return BAD_MESSAGE_HEAD;
-  const path = pathQuery(line.target);
-  const violations = path.startsWith("/") && !checkOriginTarget(path).ok;
-  return { method: line.method, target: violations ? "/badURI" : line.target, version: line.version, headers: [] };
+  return { method: line.method, target: standInTarget(line.target), version: line.version, headers: [] };
+}
+
+/** The target of Jetty's stand-in for a request it never made (log line and error page): `/badURI` for one with URI violations. */
+export function standInTarget(target: string): string {
+  const path = pathQuery(target);
+  return path.startsWith("/") && !checkOriginTarget(path).ok ? "/badURI" : target;
 }
 
 /**

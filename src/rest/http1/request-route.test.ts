@@ -37,6 +37,8 @@ describe("routeOf", () => {
 
   test.each([
     ["GET", "http://elsewhere:80/connectors", 400, "Authority!=Host"],
+    // Jetty checks the URI before its authority (HttpConnection.headerComplete).
+    ["GET", "http://elsewhere:80/a%2Fb", 400, "Ambiguous URI path separator"],
     ["GET", "*", 400, "Bad URI path"],
     ["GET", "connectors", 400, "Bad Request"],
     ["CONNECT", "/connectors", 400, "Bad Request"],
@@ -62,5 +64,14 @@ describe("headErrorResponse", () => {
     );
     expect(answer.status).toBe(400);
     expect(await answer.text()).toContain("<tr><th>URI:</th><td>https://gw:8443/x</td></tr>");
+  });
+
+  // HttpConnection.badMessage makes its stand-in request with /badURI for a target with URI violations.
+  test("shows /badURI for a head refused by the parser whose target has URI violations", async () => {
+    const answer = headErrorResponse(
+      { status: 400, reason: "No Host", uri: { kind: "target", method: "GET", target: "/a%2Fb", version: "HTTP/1.1" } },
+      "http",
+    );
+    expect(await answer.text()).toContain("<tr><th>URI:</th><td>/badURI</td></tr>");
   });
 });

@@ -10,7 +10,7 @@
  */
 import { errorPageFor, jettyErrorResponse } from "./jetty-error-page.ts";
 import type { HeadError, RequestHead } from "./request-head.ts";
-import { type LoggedHead, unmadeRequest } from "./request-log.ts";
+import { type LoggedHead, standInTarget, unmadeRequest } from "./request-log.ts";
 import { checkOriginTarget } from "./request-target.ts";
 
 export interface Route {
@@ -30,7 +30,7 @@ export function headErrorResponse(error: HeadError, scheme: "http" | "https"): R
     error.uri.kind === "badMessage"
       ? "/badMessage"
       : error.uri.kind === "target"
-        ? error.uri.target
+        ? standInTarget(error.uri.target)
         : `${scheme}://${error.uri.host}${error.uri.target}`;
   const method = error.uri.kind === "badMessage" ? null : error.uri.method;
   return jettyErrorResponse(error.status, error.reason, uri, error.empty || !errorPageFor(method));
@@ -56,9 +56,13 @@ export function routeOf(head: RequestHead, scheme: "http" | "https"): Route | Re
   }
   const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(target);
   if (absolute) {
+    // Jetty checks the URI's violations before its authority against Host (HttpConnection.headerComplete).
+    const checked = checkOriginTarget(target.slice(absolute[0].length) || "/");
+    if (!checked.ok) return refuse(checked.reason, `/${checked.uri}`);
     if (absolute[1] !== head.host) return refuse("Authority!=Host", target);
-    target = target.slice(absolute[0].length) || "/";
-  } else if (head.method.toUpperCase() === "CONNECT" && !target.startsWith("/")) {
+    return checked;
+  }
+  if (head.method.toUpperCase() === "CONNECT" && !target.startsWith("/")) {
     target = "/";
   } else if (head.method.toUpperCase() === "CONNECT" || !target.startsWith("/")) {
     return refuse("Bad Request", target.startsWith("/") ? "/badMessage" : `${scheme}:${target}`);
