@@ -102,6 +102,8 @@ describe("REST request log line", () => {
     ["GET connectors HTTP/1.1", "GET connectors HTTP/1.1"],
     ["CONNECT /connectors HTTP/1.1", "GET /badMessage HTTP/1.0"],
     ["GET /connectors/a%00b HTTP/1.1", "GET /badMessage HTTP/1.0"],
+    // Refused by the parser (Duplicate Host Header): the target with violations is /badURI all the same.
+    ["GET /a%2Fb HTTP/1.1\r\nHost: second", "GET /badURI HTTP/1.1"],
   ])(
     "a target refused before the request is made (%s) is logged with no header fields",
     async (requestLine, logged) => {
