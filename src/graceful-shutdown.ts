@@ -14,7 +14,8 @@ import { timerMs } from "./util/clock.ts";
 /**
  * How long a graceful stop may take before the exit is forced: 60 s, or more when
  * `task.shutdown.graceful.timeout.ms` asks for it. The stop waits up to that timeout twice (the
- * ingest requests in flight, then the tasks) and then closes clients and commits: a fixed 60 s cut a
+ * ingest requests in flight, then the tasks), at most 5 s for each listener's close and 5 s for the
+ * connectors (app-stop.ts, Connect's connector timeout), and then closes clients: a fixed 60 s cut a
  * stop the operator had given longer short (exit 1, the commits at stop lost and replayed). At most
  * setTimeout's longest delay (~24.8 days): a longer one fires after 1 ms and forced the exit at once.
  */
