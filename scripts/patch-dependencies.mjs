@@ -28,6 +28,9 @@
 //   9. its record encoder and decoder gathered headers by name, so `a, b, a` went out and came back as
 //      `a, a, b`; the encoder takes a list too, and the decoder keeps the list it read (`headerList`),
 //      so headers keep their order, as Java's RecordHeaders.
+//  10. its record encoder built a headers object (its default `{}`), its key list and two arrays for
+//      every record without headers (~60 ns a record on the produce path): such a record now writes
+//      the header count 0 as before, building nothing.
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -222,6 +225,33 @@ const patches = [
     file: "node_modules/kafkajs/src/protocol/recordBatch/record/v0/index.js",
     from: `    const valueSize = Buffer.byteLength(header.value)`,
     to: `    const valueSize = header.value === null ? 0 : Buffer.byteLength(header.value) // edge-gateway patch: null is length -1`,
+  },
+  {
+    file: "node_modules/kafkajs/src/protocol/recordBatch/record/v0/index.js",
+    from: `module.exports = ({ offsetDelta = 0, timestampDelta = 0, key, value, headers = {} }) => {`,
+    to: `// edge-gateway patch: a record without headers builds no headers object (the default was {} and two key lists)
+const NO_HEADERS = []
+module.exports = ({ offsetDelta = 0, timestampDelta = 0, key, value, headers = NO_HEADERS }) => {`,
+  },
+  {
+    file: "node_modules/kafkajs/src/protocol/recordBatch/record/v0/index.js",
+    from: `  return new Encoder()
+    .writeVarInt(sizeOfBody)
+    .writeInt8(0) // no used record attributes at the moment
+    .writeVarLong(timestampDelta)
+    .writeVarInt(offsetDelta)
+    .writeVarIntBytes(key)
+    .writeVarIntBytes(value)
+    .writeVarIntArray(headersArray.map(Header))`,
+    to: `  const encoder = new Encoder()
+    .writeVarInt(sizeOfBody)
+    .writeInt8(0) // no used record attributes at the moment
+    .writeVarLong(timestampDelta)
+    .writeVarInt(offsetDelta)
+    .writeVarIntBytes(key)
+    .writeVarIntBytes(value)
+  // edge-gateway patch: no header, no lists: their count (0) is all writeVarIntArray wrote
+  return headersArray.length === 0 ? encoder.writeVarInt(0) : encoder.writeVarIntArray(headersArray.map(Header))`,
   },
   {
     file: "node_modules/kafkajs/src/protocol/recordBatch/record/v0/index.js",

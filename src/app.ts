@@ -6,9 +6,9 @@
 import type { Database } from "bun:sqlite";
 import { hostname } from "node:os";
 import type { Config } from "./api/connector.ts";
+import { appStopSteps } from "./app-stop.ts";
 import { clientProperties } from "./client-properties.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
-import { closeConfigProviders } from "./config-providers/config-transformer.ts";
 import { restProxyOwners } from "./connectors/http-ingest/rest-proxy-owners.ts";
 import { BodyBudget } from "./ingest/body-budget.ts";
 import { StoredIdempotencyGuard } from "./ingest/idempotency.ts";
@@ -33,6 +33,7 @@ import { Herder } from "./runtime/herder.ts";
 import { KafkaReachability } from "./runtime/kafka-reachability.ts";
 import type { ResolveConfig } from "./runtime/resolved-values.ts";
 import { Worker } from "./runtime/worker.ts";
+import { stopSteps } from "./stop-steps.ts";
 import { ConfigStore } from "./store/config-store.ts";
 import { openDatabase } from "./store/database.ts";
 import { IdempotencyStore } from "./store/idempotency-store.ts";
@@ -57,6 +58,8 @@ export interface AppOptions {
   readonly ingestStages?: IngestStagesFactory;
   /** The broker refused the worker's credentials before the cluster was first reached (KafkaReachability). */
   readonly onKafkaRefused?: (error: unknown) => void;
+  /** How long a listener's close may take past its drain (default: app-stop.ts's LISTENER_CLOSE_LIMIT_MS). */
+  readonly listenerCloseLimitMs?: number;
 }
 
 export interface App {
@@ -67,8 +70,13 @@ export interface App {
   readonly ingest: IngestServer;
   /** The URL other workers are told to reach this one at (rest.advertised.*), as Connect logs it. */
   readonly advertisedUrl: string;
-  /** Stops connectors and tasks (committing what Kafka acknowledged), the listeners and the store. */
+  /**
+   * Stops the listeners, connectors and tasks (committing what Kafka acknowledged) and the store.
+   * A listener that does not close within its limit is given up on (logged) and the stop goes on.
+   */
   stop(): Promise<void>;
+  /** What the stop is waiting for now (a step's name), or undefined when no stop is in progress. */
+  stopping(): string | undefined;
 }
 
 const CLUSTER_ID_TIMEOUT_MS = 5000;
@@ -251,6 +259,21 @@ export function startApp(options: AppOptions): App {
     }),
   });
   ingest.start();
+  const stop = stopSteps(
+    appStopSteps({
+      rest,
+      reachability,
+      ingest,
+      herder,
+      worker,
+      ...(options.configProviders ? { configProviders: options.configProviders } : {}),
+      spool: () => spool?.catch(() => undefined),
+      db,
+      drainMs: config["task.shutdown.graceful.timeout.ms"],
+      ...(options.listenerCloseLimitMs !== undefined ? { closeLimitMs: options.listenerCloseLimitMs } : {}),
+    }),
+    logs.get("io.edgegateway.Gateway"),
+  );
   return {
     herder,
     worker,
@@ -258,16 +281,7 @@ export function startApp(options: AppOptions): App {
     rest,
     ingest,
     advertisedUrl,
-    stop: async () => {
-      // No new requests while tasks stop and commit.
-      await rest.stop();
-      reachability.stop();
-      await ingest.stop();
-      await herder.stop();
-      await worker.closeAdmin();
-      if (options.configProviders) await closeConfigProviders(options.configProviders);
-      await (await spool?.catch(() => undefined))?.close();
-      db.close();
-    },
+    stop: () => stop.run(),
+    stopping: () => stop.current(),
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { gracefulShutdown, stopTimeoutMs } from "./graceful-shutdown.ts";
 
-function harness() {
+function harness(waitingFor?: () => string | undefined) {
   const lines: string[] = [];
   const exits: number[] = [];
   let finish!: (ok: boolean) => void;
@@ -17,6 +17,7 @@ function harness() {
     exit: (code) => exits.push(code),
     log: { info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) },
     timeoutMs: 60_000,
+    ...(waitingFor ? { waitingFor } : {}),
     setTimer: (run) => {
       timer = run;
     },
@@ -53,6 +54,30 @@ describe("gracefulShutdown (issue 8 point 3)", () => {
     h.fireTimer();
     expect(h.exits).toEqual([1]);
     expect(h.lines.at(-1)).toBe("The graceful stop did not finish within 60 s: forcing exit");
+  });
+
+  test("a forced exit names what the stop was still waiting for", () => {
+    const h = harness(() => "the REST listeners");
+    h.onSignal("SIGTERM");
+    h.fireTimer();
+    expect(h.exits).toEqual([1]);
+    expect(h.lines.at(-1)).toBe(
+      "The graceful stop did not finish within 60 s (gave up waiting for the REST listeners): forcing exit",
+    );
+  });
+
+  // connect-standalone exits 2 or 3 whatever its stop did. Regression (opsp3): a stop cut short exited 1.
+  test.each([2, 3])("a stop the gateway started with exit code %i keeps it when forced or failed", async (code) => {
+    const forced = harness();
+    forced.onSignal("Connector file x.json failed", code);
+    expect(forced.lines).toEqual(["Connector file x.json failed: stopping the gateway"]);
+    forced.fireTimer();
+    expect(forced.exits).toEqual([code]);
+    const failed = harness();
+    failed.onSignal("Kafka refused the worker's credentials", code);
+    failed.finish(false);
+    await Bun.sleep(0);
+    expect(failed.exits).toEqual([code]);
   });
 
   test("a failed stop exits 1", async () => {

@@ -4,15 +4,18 @@
  * the gateway and scripts/run at once, and scripts/run forwards it as SIGTERM (a Ctrl-C it does not
  * forward): so a second signal only says the stop goes on. A third signal, or the stop taking
  * longer than `timeoutMs`, forces the exit and says so.
- * A stop the gateway starts itself (`onSignal(reason, exitCode)`, e.g. Kafka refused the worker's
- * credentials) exits with that code once stopped.
+ * A stop the gateway starts itself (`onSignal(reason, exitCode)`: Kafka refused the worker's
+ * credentials, 2; a connector file failed, 3) exits with that code, Connect's, once stopped, and
+ * also when the stop failed or was forced at its limit (connect-standalone exits with it whatever
+ * its stop did). A forced exit names what the stop was still waiting for (`waitingFor`).
  */
 import { timerMs } from "./util/clock.ts";
 
 /**
  * How long a graceful stop may take before the exit is forced: 60 s, or more when
  * `task.shutdown.graceful.timeout.ms` asks for it. The stop waits up to that timeout twice (the
- * ingest requests in flight, then the tasks) and then closes clients and commits: a fixed 60 s cut a
+ * ingest requests in flight, then the tasks), at most 5 s for each listener's close and 5 s for the
+ * connectors (app-stop.ts, Connect's connector timeout), and then closes clients: a fixed 60 s cut a
  * stop the operator had given longer short (exit 1, the commits at stop lost and replayed). At most
  * setTimeout's longest delay (~24.8 days): a longer one fires after 1 ms and forced the exit at once.
  */
@@ -29,6 +32,8 @@ export interface GracefulShutdownOptions {
     error(message: string, error?: unknown): void;
   };
   readonly timeoutMs: number;
+  /** What the stop is waiting for now (App.stopping), named when the exit is forced. */
+  readonly waitingFor?: () => string | undefined;
   readonly setTimer?: (run: () => void, ms: number) => void;
 }
 
@@ -52,9 +57,14 @@ export function gracefulShutdown(options: GracefulShutdownOptions): (signal: str
       return;
     }
     log.info(exitCode === 0 ? `Received ${signal}, stopping the gateway` : `${signal}: stopping the gateway`);
+    // A signal's stop exits 0 once it finished, so one cut short says so; the gateway's own keep Connect's code.
+    const failedCode = exitCode === 0 ? 1 : exitCode;
     setTimer(() => {
-      log.error(`The graceful stop did not finish within ${timeoutMs / 1000} s: forcing exit`);
-      exit(1);
+      const waiting = options.waitingFor?.();
+      log.error(
+        `The graceful stop did not finish within ${timeoutMs / 1000} s${waiting ? ` (gave up waiting for ${waiting})` : ""}: forcing exit`,
+      );
+      exit(failedCode);
     }, timeoutMs);
     stop().then(
       () => {
@@ -63,7 +73,7 @@ export function gracefulShutdown(options: GracefulShutdownOptions): (signal: str
       },
       (error: unknown) => {
         log.error("Error while stopping", error);
-        exit(1);
+        exit(failedCode);
       },
     );
   };

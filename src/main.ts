@@ -265,6 +265,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     exit: (code) => process.exit(code),
     log,
     timeoutMs: stopTimeoutMs(config["task.shutdown.graceful.timeout.ms"]),
+    waitingFor: () => app.stopping(),
   });
   stopFor = shutdown;
   // SIGINT, SIGTERM and SIGHUP (stop-signals.ts). The JVM runs Connect's shutdown hook on SIGHUP too
@@ -292,8 +293,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     } catch (error) {
       standaloneLog.error(`Failed to create connector for ${spec.path}`);
       standaloneLog.error(`${CONNECTOR_FILE_FAILED}: ${messageOf(error)}`);
-      await app.stop();
-      process.exit(CONNECTOR_FILE_EXIT_CODE);
+      // Bounded as any stop, and exits 3 (connect-standalone's code) also when it is cut short.
+      shutdown(`Connector file ${spec.path} failed`, CONNECTOR_FILE_EXIT_CODE);
+      return;
     }
   }
   log.info("Gateway started");

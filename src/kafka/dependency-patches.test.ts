@@ -54,66 +54,6 @@ describe("kafkajs patches (scripts/patch-dependencies.mjs)", () => {
   });
 });
 
-// Review 2026-12-02: the record decoder tested `obj[key] === undefined` on an object literal, so a
-// header named __proto__ arrived as [Object.prototype, value] (constructor as [Object, value]).
-test("kafkajs' record decoder reads headers named like Object.prototype's members as any other", () => {
-  const encode = require("kafkajs/src/protocol/recordBatch/record/v0/index.js") as (record: unknown) => {
-    buffer: Buffer;
-  };
-  const decode = require("kafkajs/src/protocol/recordBatch/record/v0/decoder.js") as (
-    decoder: unknown,
-    context: unknown,
-  ) => { headers: Record<string, unknown> };
-  const Decoder = require("kafkajs/src/protocol/decoder.js") as new (buffer: Buffer) => { readVarIntBytes(): Buffer };
-  // The encoder takes an object; one without a prototype holds a __proto__ entry as its own.
-  const headers = Object.assign(Object.create(null), {
-    ["__proto__"]: Buffer.from("p"),
-    constructor: [Buffer.from("c1"), Buffer.from("c2")],
-    plain: Buffer.from("x"),
-  });
-  const body = new Decoder(encode({ key: null, value: Buffer.from("v"), headers }).buffer).readVarIntBytes();
-  const record = decode(new Decoder(body), { firstOffset: "0", firstTimestamp: "0", magicByte: 2 });
-  expect(Object.entries(record.headers)).toEqual([
-    ["__proto__", Buffer.from("p")],
-    ["constructor", [Buffer.from("c1"), Buffer.from("c2")]],
-    ["plain", Buffer.from("x")],
-  ]);
-  expect(Object.getPrototypeOf(record.headers)).toBe(Object.prototype);
-});
-
-// kafkap7 (2026-12-03): kafkajs gathered headers by name both ways, so `a, b, a` came back as `a, a, b`.
-test("kafkajs' record encoder writes a list of headers in its order, and its decoder keeps the list it read", () => {
-  const encode = require("kafkajs/src/protocol/recordBatch/record/v0/index.js") as (record: unknown) => {
-    buffer: Buffer;
-  };
-  const decode = require("kafkajs/src/protocol/recordBatch/record/v0/decoder.js") as (
-    decoder: unknown,
-    context: unknown,
-  ) => { headers: Record<string, unknown>; headerList: { key: string; value: Buffer | null }[] };
-  const Decoder = require("kafkajs/src/protocol/decoder.js") as new (buffer: Buffer) => { readVarIntBytes(): Buffer };
-  const headers = [
-    { key: "a", value: Buffer.from("1") },
-    { key: "b", value: null },
-    { key: "a", value: Buffer.from("2") },
-  ];
-  const body = new Decoder(encode({ key: null, value: null, headers }).buffer).readVarIntBytes();
-  const record = decode(new Decoder(body), { firstOffset: "0", firstTimestamp: "0", magicByte: 2 });
-  expect(record.headerList).toEqual(headers);
-  expect(record.headers).toEqual({ a: [Buffer.from("1"), Buffer.from("2")], b: null });
-});
-
-// kafkap7 (2026-12-03): the record encoder sized a header value with Buffer.byteLength before testing it
-// for null (a TypeError), so the adapter sent a null value (the DLQ's exception.message) as empty bytes.
-test("kafkajs' record encoder writes a null header value as Java's producer does (length -1)", () => {
-  const encode = require("kafkajs/src/protocol/recordBatch/record/v0/index.js") as (record: unknown) => {
-    buffer: Buffer;
-  };
-  const Decoder = require("kafkajs/src/protocol/decoder.js") as new (buffer: Buffer) => { readVarIntBytes(): Buffer };
-  const body = new Decoder(encode({ key: null, value: null, headers: { n: null } }).buffer).readVarIntBytes();
-  // attributes, timestamp delta 0, offset delta 0, key -1, value -1, one header: key "n", value -1 (zigzag varints).
-  expect([...body]).toEqual([0, 0, 0, 1, 1, 2, 2, "n".charCodeAt(0), 1]);
-});
-
 describe("kafkajs request queue patch (scripts/patch-dependencies.mjs)", () => {
   test("a queue never throttled schedules its pending-request check without a negative-delay warning", async () => {
     const path = require.resolve("kafkajs/src/network/requestQueue/index.js");

@@ -18,8 +18,9 @@
  * a resume from PAUSED or STOPPED does not repeat them. They never stop the start.
  * Calls are serialized by the Herder, so no two transitions start at once; a settling start is
  * the only thing that runs concurrently with them, and it re-checks the state when it lands.
- * `stop()` is bounded too (`task.shutdown.graceful.timeout.ms`), so a connector that hangs in
- * stop cannot hold the Herder.
+ * `stop()` is bounded too (`CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS`, 5 s, Connect's Worker
+ * constant: not `task.shutdown.graceful.timeout.ms`, which bounds tasks), so a connector that hangs
+ * in stop cannot hold the Herder.
  */
 import type { Config, Connector, SourceConnectorContext } from "../api/connector.ts";
 import { ConnectError } from "../errors.ts";
@@ -28,6 +29,9 @@ import type { TargetState } from "../store/config-store.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { warnValidationOnlyProblems } from "./stored-config-warnings.ts";
+
+/** How long a connector's `stop()` may take before it is abandoned: Connect's Worker.CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS. */
+export const CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS = 5000;
 
 export interface ConnectorStatusListener {
   onStartup(connector: string): void;
@@ -290,7 +294,11 @@ export class WorkerConnector {
     try {
       const stopped = Promise.resolve(this.track(this.connector.stop())).then(() => true);
       const done = await Promise.race([stopped, this.options.clock.sleep(timeoutMs, timer.signal).then(() => false)]);
-      if (!done) this.log.error(`Connector ${this.name} did not stop within ${timeoutMs} ms; it was abandoned`);
+      // Connect's Worker.awaitStopConnector line; the instance is abandoned (Connect's cancel).
+      if (!done)
+        this.log.error(
+          `Connector '${this.name}' failed to properly shut down, has become unresponsive, and may be consuming external resources. Correct the configuration for this connector or remove the connector. After fixing the connector, it may be necessary to restart this worker to release any consumed resources.`,
+        );
     } catch (error) {
       this.log.warn(`Error while stopping connector ${this.name}`, error);
     } finally {

@@ -27,7 +27,11 @@ import type { ResolveConfig } from "./resolved-values.ts";
 import { buildTask } from "./task-builder.ts";
 import { workerTopicCreationGroups } from "./topic-creation.ts";
 import { WorkerAdmin } from "./worker-admin.ts";
-import { type ConnectorStatusListener, WorkerConnector } from "./worker-connector.ts";
+import {
+  CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS,
+  type ConnectorStatusListener,
+  WorkerConnector,
+} from "./worker-connector.ts";
 import { WorkerStartupMetrics } from "./worker-startup-metrics.ts";
 import { type ConnectorTaskId, type TaskStatusListener, taskIdString, type WorkerTask } from "./worker-task.ts";
 
@@ -169,7 +173,7 @@ export class Worker {
         {
           clock: this.deps.clock,
           startTimeoutMs: this.deps.config["connector.start.timeout.ms"],
-          stopTimeoutMs: this.deps.config["task.shutdown.graceful.timeout.ms"],
+          stopTimeoutMs: CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS,
           onStarted: requestTaskReconfiguration,
           onStartFailed: requestTaskReconfiguration,
         },

@@ -1,66 +1,12 @@
+/**
+ * The ingest TLS front end (node:tls handing each socket to the HTTP server): which device
+ * certificates each ssl.client.auth mode admits, the verified peer reaching the handler, and how
+ * refused and oversized requests end. Reloading its files: tls-front-end-reload.test.ts.
+ */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync } from "node:fs";
-import { Hono } from "hono";
 import { type DeviceCert, type DevicePki, makeDevicePki } from "../../../test/support/device-pki.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
-import { waitFor } from "../../../test/support/wait-for.ts";
-import { mtlsIdentity } from "../auth/mtls-identity.ts";
-import { readBody } from "../body-reader.ts";
-import type { IngestConnection } from "../request-context.ts";
-import { loadIngestTls } from "./ingest-tls-config.ts";
-import { startTlsFrontEnd, type TlsFrontEnd } from "./tls-front-end.ts";
-
-/** The app the front end serves: echoes the verified peer's CN and the request body. */
-function echoApp(): Hono<{ Bindings: { connection: IngestConnection } }> {
-  const app = new Hono<{ Bindings: { connection: IngestConnection } }>();
-  app.post("/refuse", async (c) => {
-    // Reads at most one chunk (none with ?unread), then refuses the rest, as the 413 path does.
-    // With ?later the handler first yields to the event loop, as the ingest handler's checks do.
-    if (c.req.query("later") !== undefined) await new Promise((resolve) => setImmediate(resolve));
-    const reader = c.req.raw.body!.getReader();
-    if (c.req.query("unread") === undefined) await reader.read();
-    await reader.cancel();
-    return c.json({ error_code: 413, message: "too large" }, 413);
-  });
-  app.post("/too-large", async (c) => {
-    // As the ingest handler does: refused from its Content-Length, nothing read, the connection closed.
-    try {
-      await readBody(c.req.raw, 1_048_576);
-      return c.json({ error_code: 200, message: "read" });
-    } catch {
-      return c.json({ error_code: 413, message: "too large" }, 413, { Connection: "close" });
-    }
-  });
-  app.all("*", async (c) => {
-    const peer = c.env.connection.peerCertificate;
-    return c.json({
-      cn: peer?.subject.CN ?? null,
-      identity: peer ? mtlsIdentity(peer, "cn")?.principal : null,
-      method: c.req.method,
-      path: c.req.path,
-      body: c.req.method === "POST" ? await c.req.text() : null,
-    });
-  });
-  return app;
-}
-
-interface CurlResult {
-  code: number;
-  body: string;
-  stderr: string;
-}
-
-async function curl(url: string, pki: DevicePki, client?: DeviceCert, ...extra: string[]): Promise<CurlResult> {
-  const args = ["curl", "-sS", "--max-time", "10", "--cacert", pki.caCert, ...extra];
-  if (client) args.push("--cert", client.cert, "--key", client.key);
-  const proc = Bun.spawn([...args, url], { stdout: "pipe", stderr: "pipe" });
-  const [code, body, stderr] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-  ]);
-  return { code, body, stderr };
-}
+import { type CurlResult, curl, echoFrontEnd } from "./tls-front-end-test-support.ts";
 
 let dir: TempDir;
 let pki: DevicePki;
@@ -82,30 +28,7 @@ afterAll(async () => {
   await dir[Symbol.asyncDispose]();
 });
 
-function settings(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
-    "ingest.listeners.https.ssl.truststore.location": pki.caCert,
-    "ingest.listeners.https.ssl.client.auth": "required",
-    "ingest.listeners.https.ssl.crl.location": pki.crl,
-    "ingest.listeners.https.ssl.reload.interval.ms": "0",
-    ...extra,
-  };
-}
-
-async function frontEnd(extra: Record<string, string> = {}): Promise<TlsFrontEnd & AsyncDisposable> {
-  const store = pki.serverPem;
-  await Bun.write(store, (await Bun.file(pki.serverKey).text()) + (await Bun.file(pki.serverCert).text()));
-  const props = settings(extra);
-  const app = echoApp();
-  const fe = startTlsFrontEnd({
-    host: "127.0.0.1",
-    port: 0,
-    handler: (request, connection) => app.fetch(request, { connection }),
-    load: () => loadIngestTls(props),
-  });
-  return Object.assign(fe, { [Symbol.asyncDispose]: () => fe.stop() });
-}
+const frontEnd = (extra: Record<string, string> = {}) => echoFrontEnd(pki, extra);
 
 describe("TlsFrontEnd", () => {
   describe("with ssl.client.auth=required", () => {
@@ -283,62 +206,4 @@ describe("TlsFrontEnd", () => {
       expect(result.body).toBe("");
     });
   });
-
-  describe("reloading on file change", () => {
-    test("a CRL updated after start is honoured for new connections", async () => {
-      await using fe = await frontEnd();
-      const late = await pki.issue("late", "device-late");
-      expect((await curl(`${fe.url}/x`, pki, late)).code).toBe(0);
-      await pki.revoke(late);
-      expect(fe.reloadIfChanged()).toBe(true);
-      expect((await curl(`${fe.url}/x`, pki, late)).code).not.toBe(0);
-      expect(fe.handshakeFailures.get("CERT_REVOKED")).toBe(1);
-    });
-
-    test("a new server certificate is served after the key store file changes", async () => {
-      await using fe = await frontEnd();
-      const store = pki.serverPem;
-      expect(await servedCertificateCn(fe.port)).toBe("localhost");
-      const next = await pki.issue("server-2", "localhost-2", { san: "IP:127.0.0.1" });
-      await Bun.write(store, (await Bun.file(next.key).text()) + (await Bun.file(next.cert).text()));
-      expect(fe.reloadIfChanged()).toBe(true);
-      const served = await servedCertificateCn(fe.port);
-      expect(served).toBe("localhost-2");
-    });
-
-    test("the files are checked every ssl.reload.interval.ms without being asked", async () => {
-      await using fe = await frontEnd({ "ingest.listeners.https.ssl.reload.interval.ms": "20" });
-      const late = await pki.issue("late-2", "device-late-2");
-      await pki.revoke(late);
-      // A connection made just before the reload is closed by it (open client-certificate
-      // connections are, on a CRL change) and fails curl too: wait for the handshake's refusal.
-      await waitFor(
-        async () =>
-          (await curl(`${fe.url}/x`, pki, late)).code !== 0 && (fe.handshakeFailures.get("CERT_REVOKED") ?? 0) >= 1,
-        { what: "the new CRL in use" },
-      );
-    });
-
-    test("a broken key store keeps the previous certificate", async () => {
-      await using fe = await frontEnd();
-      const store = pki.serverPem;
-      const saved = `${store}.saved`;
-      copyFileSync(store, saved);
-      await Bun.write(store, "not a key store");
-      expect(fe.reloadIfChanged()).toBe(false);
-      expect((await curl(`${fe.url}/x`, pki, certs.good)).code).toBe(0);
-      copyFileSync(saved, store);
-    });
-  });
 });
-
-/** The CN of the certificate the server presents, read with openssl s_client. */
-async function servedCertificateCn(port: number): Promise<string | undefined> {
-  const proc = Bun.spawn(
-    ["openssl", "s_client", "-connect", `127.0.0.1:${port}`, "-cert", certs.good!.cert, "-key", certs.good!.key],
-    { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
-  );
-  const out = await new Response(proc.stdout).text();
-  await proc.exited;
-  return /subject=.*CN ?= ?([^,\n/]+)/.exec(out)?.[1]?.trim();
-}

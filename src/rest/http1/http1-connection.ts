@@ -134,8 +134,9 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
 
   const start = (head: RequestHead) => {
     const route = routeOf(head, options.scheme);
-    if (route instanceof Response) {
-      void respond(null, route, true, options.requestLog ? { head, startedAt: Date.now() } : undefined);
+    if ("response" in route) {
+      const refused = options.requestLog ? { head: route.logged, startedAt: Date.now() } : undefined;
+      void respond(null, route.response, true, refused);
       return;
     }
     const method = fetchMethod(head.method);
@@ -227,7 +228,9 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
         remoteAddress,
         head: logged.head,
         status: response.status,
-        bytes: sent.bytes,
+        // Jetty writes its answer to a request it refused (a bad message, a refused URI, 417, 426)
+        // outside the response it counts: Connect logs 0 bytes for every one, its error page too.
+        bytes: flight ? sent.bytes : 0,
         startedAt: logged.startedAt,
       });
     }

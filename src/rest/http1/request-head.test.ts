@@ -134,7 +134,17 @@ describe("parseRequestHead", () => {
       expect(error(parse("GET /x HTTP/1.1\r\nHost: h\r\nExpect: bogus\r\n\r\n"))).toEqual({
         status: 417,
         reason: "Expectation Failed",
-        uri: { kind: "url", method: "GET", host: "h", target: "/x", version: "HTTP/1.1" },
+        uri: {
+          kind: "url",
+          method: "GET",
+          host: "h",
+          target: "/x",
+          version: "HTTP/1.1",
+          headers: [
+            ["Host", "h"],
+            ["Expect", "bogus"],
+          ],
+        },
       });
     });
 

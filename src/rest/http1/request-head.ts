@@ -50,6 +50,8 @@ export interface HeadError {
         readonly host: string;
         readonly target: string;
         readonly version?: string;
+        /** Refused once Jetty made the request: the request log shows its header fields. */
+        readonly headers?: readonly (readonly [string, string])[];
       };
   readonly empty?: boolean;
 }
@@ -233,14 +235,17 @@ function framing(line: RequestLine, headers: [string, string][], size: number): 
     }
   }
   const version = line.version.toUpperCase();
-  if (version === "HTTP/2.0")
-    return fail(426, "Upgrade Required", {
+  // Checked once Jetty made the request: its error page shows the URL, its request log the head as sent.
+  const made = (status: 417 | 426, reason: string) =>
+    fail(status, reason, {
       kind: "url",
       method: line.method,
       host: host ?? "",
       target: line.target,
       version: line.version,
+      headers,
     });
+  if (version === "HTTP/2.0") return made(426, "Upgrade Required");
   if (version === "HTTP/0.9" || version === "HTTP/3.0") return fail(505, "Unsupported Version");
   if (version !== "HTTP/1.1" && version !== "HTTP/1.0") return fail(505, "Unknown Version");
   if (hosts > 1) return fail(400, "Duplicate Host Header", target);
@@ -271,15 +276,7 @@ function framing(line: RequestLine, headers: [string, string][], size: number): 
   // is not reused, or a chunked body would be read as the next request (smuggling).
   const keepAlive =
     version === "HTTP/1.1" ? !tokens.includes("close") : tokens.includes("keep-alive") && transferCodings === null;
-  if (version === "HTTP/1.1" && expect !== null && expect !== "100-continue") {
-    return fail(417, "Expectation Failed", {
-      kind: "url",
-      method: line.method,
-      host: host ?? "",
-      target: line.target,
-      version: line.version,
-    });
-  }
+  if (version === "HTTP/1.1" && expect !== null && expect !== "100-continue") return made(417, "Expectation Failed");
   return {
     kind: "head",
     head: {

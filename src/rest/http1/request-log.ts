@@ -13,11 +13,12 @@
  * the milliseconds from arrival to the answer written. As Jetty 12.0.34 does inside quotes, `"` and
  * `\` are escaped with `\`, so a header cannot forge fields. No Authorization or other header
  * besides those two. A head refused before the application (parser or router) is logged too, as
- * Jetty logs a bad message (`refusedHead`). Nothing is formatted while INFO is off for the logger.
+ * Jetty logs a bad message (`refusedHead`, `unmadeRequest`). Nothing is formatted while INFO is off for the logger.
  * The ingest listener has no such log (a data path).
  */
 import type { Logger } from "../../util/logger.ts";
 import type { HeadError } from "./request-head.ts";
+import { checkOriginTarget } from "./request-target.ts";
 
 export const REQUEST_LOGGER = "org.apache.kafka.connect.runtime.rest.RestServer";
 
@@ -89,16 +90,36 @@ export function clientAddress(address: string): string {
 const BAD_MESSAGE_HEAD: LoggedHead = { method: "GET", target: "/badMessage", version: "HTTP/1.0", headers: [] };
 
 /**
- * What Jetty 12's request log shows of a head its parser refused (HttpConnection's `badMessage`):
- * the method, target and version when the request line was read, else `GET /badMessage HTTP/1.0`,
- * and no header fields (it logs the refused request with `HttpFields.EMPTY`, so Referer and
- * User-Agent are `""`). A version Jetty would have refused in the request line is a bad message.
+ * What Jetty 12's request log shows of a request refused before it was made (HttpConnection's
+ * `badMessage` logs a stand-in with `HttpFields.EMPTY`, so Referer and User-Agent are `""`): `GET
+ * /badMessage HTTP/1.0` when the request line was not parsed (`null`), else its method, target and
+ * version, the target as `/badURI` when it has URI violations (an encoded `/`, `%` or dot segment,
+ * an empty segment, a character outside the path's: whatever the refusal was for).
+ */
+export function unmadeRequest(line: { method: string; target: string; version: string } | null): LoggedHead {
+  if (line === null) return BAD_MESSAGE_HEAD;
+  return { method: line.method, target: standInTarget(line.target), version: line.version, headers: [] };
+}
+
+/** The target of Jetty's stand-in for a request it never made (log line and error page): `/badURI` for one with URI violations. */
+export function standInTarget(target: string): string {
+  const path = pathQuery(target);
+  return path.startsWith("/") && !checkOriginTarget(path).ok ? "/badURI" : target;
+}
+
+/**
+ * What Jetty 12's request log shows of a head its parser refused: a request refused before it was
+ * made as `unmadeRequest` says (a version Jetty would have refused in the request line is a bad
+ * message); one refused once made (417 for an unknown expectation, 426 for HTTP/2.0: the checks on
+ * the whole head) as it was sent, its header fields included.
  */
 export function refusedHead(error: HeadError): LoggedHead {
   const { uri } = error;
   if (uri.kind === "badMessage" || uri.version === undefined) return BAD_MESSAGE_HEAD;
   if (!/^HTTP\/\d\.\d$/i.test(uri.version)) return BAD_MESSAGE_HEAD;
-  return { method: uri.method, target: uri.target, version: uri.version.toUpperCase(), headers: [] };
+  const line = { method: uri.method, target: uri.target, version: uri.version.toUpperCase() };
+  if (uri.kind === "url" && uri.headers) return { ...line, headers: uri.headers };
+  return unmadeRequest(line);
 }
 
 /** The line for `request`, answered at `now`. */

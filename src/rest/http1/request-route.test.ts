@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { RequestHead } from "./request-head.ts";
-import { headErrorResponse, routeOf } from "./request-route.ts";
+import { headErrorResponse, type Refusal, routeOf } from "./request-route.ts";
 
 function head(method: string, target: string, host = "127.0.0.1:8083"): RequestHead {
   return {
@@ -18,9 +18,9 @@ function head(method: string, target: string, host = "127.0.0.1:8083"): RequestH
 }
 
 /** A refusal as status, and the reason in Jetty's page (or "" without one). */
-async function refusal(answer: Response | object): Promise<[number, string]> {
-  expect(answer).toBeInstanceOf(Response);
-  const response = answer as Response;
+async function refusal(answer: object): Promise<[number, string]> {
+  expect(answer).toHaveProperty("response");
+  const response = (answer as Refusal).response;
   const page = await response.text();
   return [response.status, /<h2>HTTP ERROR \d+ ([^<]*)<\/h2>/.exec(page)?.[1] ?? ""];
 }
@@ -37,6 +37,8 @@ describe("routeOf", () => {
 
   test.each([
     ["GET", "http://elsewhere:80/connectors", 400, "Authority!=Host"],
+    // Jetty checks the URI before its authority (HttpConnection.headerComplete).
+    ["GET", "http://elsewhere:80/a%2Fb", 400, "Ambiguous URI path separator"],
     ["GET", "*", 400, "Bad URI path"],
     ["GET", "connectors", 400, "Bad Request"],
     ["CONNECT", "/connectors", 400, "Bad Request"],
@@ -45,7 +47,7 @@ describe("routeOf", () => {
   });
 
   test("OPTIONS * is an empty 404", async () => {
-    const answer = routeOf(head("OPTIONS", "*"), "http") as Response;
+    const answer = (routeOf(head("OPTIONS", "*"), "http") as Refusal).response;
     expect([answer.status, await answer.text()]).toEqual([404, ""]);
   });
 });
@@ -62,5 +64,14 @@ describe("headErrorResponse", () => {
     );
     expect(answer.status).toBe(400);
     expect(await answer.text()).toContain("<tr><th>URI:</th><td>https://gw:8443/x</td></tr>");
+  });
+
+  // HttpConnection.badMessage makes its stand-in request with /badURI for a target with URI violations.
+  test("shows /badURI for a head refused by the parser whose target has URI violations", async () => {
+    const answer = headErrorResponse(
+      { status: 400, reason: "No Host", uri: { kind: "target", method: "GET", target: "/a%2Fb", version: "HTTP/1.1" } },
+      "http",
+    );
+    expect(await answer.text()).toContain("<tr><th>URI:</th><td>/badURI</td></tr>");
   });
 });

@@ -10,11 +10,18 @@
  */
 import { errorPageFor, jettyErrorResponse } from "./jetty-error-page.ts";
 import type { HeadError, RequestHead } from "./request-head.ts";
+import { type LoggedHead, standInTarget, unmadeRequest } from "./request-log.ts";
 import { checkOriginTarget } from "./request-target.ts";
 
 export interface Route {
   readonly path: string;
   readonly query: string;
+}
+
+/** A target Connect refuses: its answer, and what Jetty's request log shows of the request. */
+export interface Refusal {
+  readonly response: Response;
+  readonly logged: LoggedHead;
 }
 
 /** Connect's answer to a head it could not parse (`error` from parseRequestHead). */
@@ -23,27 +30,39 @@ export function headErrorResponse(error: HeadError, scheme: "http" | "https"): R
     error.uri.kind === "badMessage"
       ? "/badMessage"
       : error.uri.kind === "target"
-        ? error.uri.target
+        ? standInTarget(error.uri.target)
         : `${scheme}://${error.uri.host}${error.uri.target}`;
   const method = error.uri.kind === "badMessage" ? null : error.uri.method;
   return jettyErrorResponse(error.status, error.reason, uri, error.empty || !errorPageFor(method));
 }
 
-/** The path to route, or Connect's answer for a target it refuses. */
-export function routeOf(head: RequestHead, scheme: "http" | "https"): Route | Response {
+/**
+ * The path to route, or Connect's answer for a target it refuses. Jetty refuses most of them before
+ * it makes the request (HttpConnection's badMessage: logged with no header fields, `GET /badMessage
+ * HTTP/1.0` when the target could not be parsed, `/badURI` for one with URI violations); `*` is
+ * refused, and OPTIONS * answered, once the request is made: logged as sent.
+ */
+export function routeOf(head: RequestHead, scheme: "http" | "https"): Route | Refusal {
   // A target refused while its request line is still being read always gets the page.
-  const refuse = (reason: string, uri: string) =>
-    jettyErrorResponse(400, reason, uri, uri !== "/badMessage" && !errorPageFor(head.method));
+  const refuse = (reason: string, uri: string, logged = unmadeRequest(uri === "/badMessage" ? null : head)) => ({
+    response: jettyErrorResponse(400, reason, uri, uri !== "/badMessage" && !errorPageFor(head.method)),
+    logged,
+  });
   let target = head.target;
   if (target === "*") {
-    if (head.method === "OPTIONS") return new Response(null, { status: 404, headers: { "Content-Length": "0" } });
-    return refuse("Bad URI path", `${scheme}://${head.host}*`);
+    if (head.method === "OPTIONS")
+      return { response: new Response(null, { status: 404, headers: { "Content-Length": "0" } }), logged: head };
+    return refuse("Bad URI path", `${scheme}://${head.host}*`, head);
   }
   const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(target);
   if (absolute) {
+    // Jetty checks the URI's violations before its authority against Host (HttpConnection.headerComplete).
+    const checked = checkOriginTarget(target.slice(absolute[0].length) || "/");
+    if (!checked.ok) return refuse(checked.reason, `/${checked.uri}`);
     if (absolute[1] !== head.host) return refuse("Authority!=Host", target);
-    target = target.slice(absolute[0].length) || "/";
-  } else if (head.method.toUpperCase() === "CONNECT" && !target.startsWith("/")) {
+    return checked;
+  }
+  if (head.method.toUpperCase() === "CONNECT" && !target.startsWith("/")) {
     target = "/";
   } else if (head.method.toUpperCase() === "CONNECT" || !target.startsWith("/")) {
     return refuse("Bad Request", target.startsWith("/") ? "/badMessage" : `${scheme}:${target}`);

@@ -1,0 +1,45 @@
+import { describe, expect, test } from "bun:test";
+import { stopSteps } from "./stop-steps.ts";
+
+describe("stopSteps", () => {
+  test("a step that fails fails the stop once the later steps ran", async () => {
+    const ran: string[] = [];
+    const steps = stopSteps(
+      [
+        {
+          name: "a",
+          run: () => {
+            ran.push("a");
+            throw new Error("a broke");
+          },
+        },
+        { name: "b", run: async () => void ran.push("b") },
+      ],
+      { warn: () => {} },
+    );
+    await expect(steps.run()).rejects.toThrow("a broke");
+    expect(ran).toEqual(["a", "b"]);
+  });
+
+  test("names the step in progress, and those given up on at their limit", async () => {
+    const warnings: string[] = [];
+    let current: string | undefined;
+    const steps = stopSteps(
+      [
+        { name: "the stuck one", run: () => new Promise<void>(() => {}), limitMs: 1 },
+        {
+          name: "the last one",
+          run: () => {
+            current = steps.current();
+          },
+        },
+      ],
+      { warn: (m) => warnings.push(m) },
+    );
+    await steps.run();
+    expect(current).toBe("the last one");
+    expect(steps.current()).toBeUndefined();
+    expect(steps.givenUp()).toEqual(["the stuck one"]);
+    expect(warnings).toEqual(["Gave up waiting for the stuck one to stop after 0.001 s; the stop goes on without it"]);
+  });
+});
