@@ -6,7 +6,8 @@
  * build their operations on these.
  *
  * Work queued before shutdown (a reconfiguration, a restart's second step) starts nothing once
- * `stopped` is set.
+ * `stopped` is set. A task tried and not started (its build failed, or a restart could not resolve
+ * its config) is started again only when asked for or reconfigured (unstarted-tasks.ts).
  *
  * A config update keeps the connector's tasks running until the task configs its new instance
  * generates are stored, then replaces them all, as Connect's DistributedHerder (the tasks restart
@@ -35,6 +36,7 @@ import { AbstractHerder } from "./abstract-herder.ts";
 import { sameConfig } from "./connector-config.ts";
 import { unresolvableTasks } from "./restart-plan.ts";
 import { generateTaskConfigs } from "./task-reconfiguration.ts";
+import { UnstartedTasks } from "./unstarted-tasks.ts";
 import { type WorkerHealth, workerHealth } from "./worker-health.ts";
 
 export abstract class HerderThread extends AbstractHerder {
@@ -49,6 +51,8 @@ export abstract class HerderThread extends AbstractHerder {
    * config, the next generated task configs restart the tasks, identical or not.
    */
   protected readonly appliedConfigs = new Map<string, Config>();
+  /** Tasks tried and not started (unstarted-tasks.ts): started again only when asked for by name or reconfigured. */
+  protected readonly unstarted = new UnstartedTasks();
   /** The tasks of one connector that `startTasks` built (or failed to build) during a restart's connector restart. */
   private restartStarted: { readonly connector: string; readonly tasks: Set<number> } | undefined;
 
@@ -137,9 +141,10 @@ export abstract class HerderThread extends AbstractHerder {
     if (this.stopped) return;
     for (let i = 0; i < taskConfigs.length; i++) {
       const id = { connector: name, task: i };
-      if (this.deps.worker.task(id) || skip.has(i)) continue;
+      if (this.deps.worker.task(id) || skip.has(i) || this.unstarted.has(name, i)) continue;
       if (this.restartStarted?.connector === name) this.restartStarted.tasks.add(i);
-      await this.deps.worker.startTask(id, config, taskConfigs[i]!, state, this.status.taskListener);
+      if (!(await this.deps.worker.startTask(id, config, taskConfigs[i]!, state, this.status.taskListener)))
+        this.unstarted.add(name, i);
     }
   }
 
@@ -195,6 +200,8 @@ export abstract class HerderThread extends AbstractHerder {
       // the new starts.
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       this.statuses.removeTasksFrom(name, taskConfigs.length);
+      // Task configs written: every task of the connector starts again, one that never started too.
+      this.unstarted.forget(name);
     }
     // The stored task configs are now those of the current config.
     this.appliedConfigs.delete(name);
@@ -254,6 +261,9 @@ export abstract class HerderThread extends AbstractHerder {
       unresolvableTasks(name, restarting, tasksToRestart, resolveConfig, this.log),
     );
     const skip = new Set(unresolved);
+    // The tasks asked for start again; those left RESTARTING are not started until asked for again.
+    this.unstarted.forget(name, tasksToRestart);
+    for (const task of unresolved) this.unstarted.add(name, task);
     if (restartConnector) {
       this.restartStarted = { connector: name, tasks: skip };
       try {
