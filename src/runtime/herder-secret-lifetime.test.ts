@@ -83,6 +83,27 @@ describe("secrets hidden from the logs", () => {
     expect(w.logs.redact("new-secret")).toBe("[hidden]");
   });
 
+  // Config A, B during B's slow start, then A again: the tasks go on running with A (their task
+  // configs were made from it), so A's secrets stay hidden; B's are released once B's instance has
+  // returned. Before, B's stayed hidden for as long as the tasks on A ran.
+  test("a config changed back while the new instance starts: the tasks' secrets stay hidden, the dropped config's are released", async () => {
+    await using w = await inProcessWorker({ worker: { "task.shutdown.graceful.timeout.ms": "50" } });
+    const config = { "connector.class": SCRIPTED_SOURCE, [PASSWORD]: "first-secret" };
+    expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
+    await waitFor(() => w.scripted.taskStarts === 1, { what: "the task running" });
+    const gate = Promise.withResolvers<void>();
+    w.scripted.script.start = () => gate.promise;
+    expect((await w.rest("PUT", "/connectors/c/config", { ...config, [PASSWORD]: "dropped-secret" })).status).toBe(200);
+    w.scripted.script.start = undefined;
+    expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(200);
+    await waitFor(() => w.scripted.connectorStarts === 3, { what: "the connector started on the first config again" });
+    expect(w.logs.redact("dropped-secret")).toBe("[hidden]");
+    gate.resolve();
+    await waitFor(() => w.logs.redact("dropped-secret") === "dropped-secret", { what: "the dropped secret released" });
+    expect(w.logs.redact("first-secret")).toBe("[hidden]");
+    expect([w.scripted.taskStarts, w.scripted.taskStops, w.worker.runningTasks("c").length]).toEqual([1, 0, 1]);
+  });
+
   test("a secret two connectors share stays hidden until both are gone", async () => {
     await using w = await inProcessWorker();
     const config = { "connector.class": SCRIPTED_SOURCE, [PASSWORD]: "shared-secret" };

@@ -88,9 +88,11 @@ export abstract class HerderThread extends AbstractHerder {
     const stored = this.deps.configs.get(name);
     if (!stored) return;
     // The previous config's secrets stay hidden while tasks still run with them: those a stop
-    // abandoned, and those a config update keeps running until their new task configs are stored.
+    // abandoned, and those a config update keeps running until their new task configs are stored,
+    // unless they run with this config (changed back to the one their task configs were made from).
     const previousInUse = [this.deps.worker.takeAbandonedEnd(name)];
-    if (this.appliedConfigs.has(name))
+    const applied = this.appliedConfigs.get(name);
+    if (applied && !sameConfig(applied, stored.config))
       previousInUse.push(...this.deps.worker.runningTasks(name).map((t) => t.whenFinished()));
     this.validator.holdConnectorSecrets(
       name,
