@@ -22,9 +22,18 @@ const connectorFailed =
   '"connector":{"state":"FAILED","worker_id":"{{worker}}","version":null,"trace":' +
   '"org.apache.kafka.common.config.ConfigException: Could not read properties from file {{dir}}/gp.properties"}';
 
-/** As test/config-providers-recorded.test.ts: a restart that cannot resolve the connector's config FAILS it, with why. */
+/** A value a provider resolved never shows in a trace (Connect's names it). */
+const hiddenValue = (body: string) => body.replace("Invalid value abc ", "Invalid value [hidden] ");
+
+/**
+ * As test/config-providers-recorded.test.ts: a restart that cannot resolve the connector's config
+ * FAILS it, with why (Connect leaves it RESTARTING without a word); a resolved value never shows.
+ */
 const DELIBERATE: Readonly<Record<string, (body: string) => string>> = {
   "gp-restarted": (body) => body.replace(connectorRestarting, connectorFailed),
+  "cf-restarted": hiddenValue,
+  "cf-paused": hiddenValue,
+  "cf-resumed": hiddenValue,
 };
 
 /** The gateway's connector is RESTARTING for a moment before it is FAILED: the wait takes the state after. */
