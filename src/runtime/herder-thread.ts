@@ -266,7 +266,12 @@ export abstract class HerderThread extends AbstractHerder {
     // The tasks asked for start again; those left RESTARTING are not started until asked for again.
     this.unstarted.forget(name, tasksToRestart);
     for (const task of unresolved) this.unstarted.add(name, task);
-    if (restartConnector) {
+    if (restartConnector && !(await this.connectorConfigResolves(name, restarting.config))) {
+      // As Connect's doRestartConnectorAndTasks, whose startConnector throws from the config lookup:
+      // the connector is stopped and left RESTARTING (logged), started again by the next restart.
+      this.endReconfigurationRetries(name);
+      await this.deps.worker.stopConnector(name);
+    } else if (restartConnector) {
       this.restartStarted = { connector: name, tasks: skip };
       try {
         await this.restartConnectorInstance(name, null, unresolved);
@@ -278,6 +283,19 @@ export abstract class HerderThread extends AbstractHerder {
     if (!current || current.targetState === "STOPPED") return;
     const state = current.targetState === "PAUSED" ? "PAUSED" : "STARTED";
     await this.startTasks(name, current.config, current.taskConfigs, state, skip);
+  }
+
+  /** Whether the providers resolve `config` now; when not, logs why as Connect's failed restart. */
+  private connectorConfigResolves(name: string, config: Config): Promise<boolean> {
+    return this.holdingResolved(async (resolveConfig) => {
+      try {
+        await resolveConfig(config);
+        return true;
+      } catch (error) {
+        this.log.error(`Connector '${name}' restart failed`, error);
+        return false;
+      }
+    });
   }
 
   /**
