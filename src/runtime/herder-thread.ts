@@ -248,8 +248,9 @@ export abstract class HerderThread extends AbstractHerder {
   /**
    * The second step of a KIP-745 restart (its plan answered): stops the tasks to restart, restarts
    * the connector instance, then starts the tasks not running. Tasks whose configs cannot be resolved
-   * stay RESTARTING (restart-plan.ts); a task the connector's restart already built (or failed to
-   * build) is not built again, so each is started once, as Connect's doRestartConnectorAndTasks.
+   * stay RESTARTING (restart-plan.ts), and so does a connector whose config cannot be (stopped); a
+   * task the connector's restart already built (or failed to build) is not built again, so each is
+   * started once, as Connect's doRestartConnectorAndTasks.
    */
   protected async carryOutRestart(
     name: string,
