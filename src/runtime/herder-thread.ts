@@ -94,14 +94,12 @@ export abstract class HerderThread extends AbstractHerder {
     const applied = this.appliedConfigs.get(name);
     if (applied && !sameConfig(applied, stored.config))
       previousInUse.push(...this.deps.worker.runningTasks(name).map((t) => t.whenFinished()));
-    this.validator.holdConnectorSecrets(
-      name,
-      stored.config,
-      Promise.all(previousInUse).then(() => {}),
-    );
-    // What the providers resolve now is hidden from this connector's failure traces, short values too.
+    const previousInUseUntil = Promise.all(previousInUse).then(() => {});
+    this.validator.holdConnectorSecrets(name, stored.config, previousInUseUntil);
+    // What the providers resolve now is hidden from this connector's failure traces, short values
+    // too; what they resolved for the previous config as long as tasks run with it.
     try {
-      this.status.hideInTraces(name, await this.resolvedValuesOf(stored.config));
+      this.status.hideInTraces(name, await this.resolvedValuesOf(stored.config), previousInUseUntil);
     } catch {
       // The worker reports the provider's failure; it names no value.
     }
