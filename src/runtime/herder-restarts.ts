@@ -51,7 +51,9 @@ export abstract class HerderRestarts extends HerderThread {
       await this.holdingResolved((resolveConfig) => resolveConfig(taskConfig));
       await this.deps.worker.stopTasks([id]);
       const state = stored.targetState === "PAUSED" ? "PAUSED" : "STARTED";
+      this.unstarted.forget(name, [task]);
       const started = await this.deps.worker.startTask(id, stored.config, taskConfig, state, this.status.taskListener);
+      if (!started) this.unstarted.add(name, task);
       if (!started) throw new ConnectError(`Failed to start task: ${name}-${task}`);
     });
   }

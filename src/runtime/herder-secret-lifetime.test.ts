@@ -6,6 +6,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
+import { ConnectError } from "../errors.ts";
 import { HIDDEN } from "../util/logger.ts";
 import { inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
 import type { ResolveConfig } from "./resolved-values.ts";
@@ -81,6 +82,58 @@ describe("secrets hidden from the logs", () => {
     await waitFor(() => w.scripted.taskStops === 1, { what: "the old task stopped" });
     await waitFor(() => w.logs.redact("old-secret") === "old-secret", { what: "the old secret released" });
     expect(w.logs.redact("new-secret")).toBe("[hidden]");
+  });
+
+  // Config A, B during B's slow start, then A again: the tasks go on running with A (their task
+  // configs were made from it), so A's secrets stay hidden; B's are released once B's instance has
+  // returned. Before, B's stayed hidden for as long as the tasks on A ran.
+  test("a config changed back while the new instance starts: the tasks' secrets stay hidden, the dropped config's are released", async () => {
+    await using w = await inProcessWorker({ worker: { "task.shutdown.graceful.timeout.ms": "50" } });
+    const config = { "connector.class": SCRIPTED_SOURCE, [PASSWORD]: "first-secret" };
+    expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
+    await waitFor(() => w.scripted.taskStarts === 1, { what: "the task running" });
+    const gate = Promise.withResolvers<void>();
+    w.scripted.script.start = () => gate.promise;
+    expect((await w.rest("PUT", "/connectors/c/config", { ...config, [PASSWORD]: "dropped-secret" })).status).toBe(200);
+    w.scripted.script.start = undefined;
+    expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(200);
+    await waitFor(() => w.scripted.connectorStarts === 3, { what: "the connector started on the first config again" });
+    expect(w.logs.redact("dropped-secret")).toBe("[hidden]");
+    gate.resolve();
+    await waitFor(() => w.logs.redact("dropped-secret") === "dropped-secret", { what: "the dropped secret released" });
+    expect(w.logs.redact("first-secret")).toBe("[hidden]");
+    expect([w.scripted.taskStarts, w.scripted.taskStops, w.worker.runningTasks("c").length]).toEqual([1, 0, 1]);
+  });
+
+  // Config A, then B while B's instance starts slowly: the task still runs with A, so a value A
+  // resolved (short ones too, which the logs do not hold) stays hidden in its FAILED trace.
+  // Before, the trace hid only B's values from then on.
+  test("a task running with the previous config while the new instance starts: its trace hides the previous config's values", async () => {
+    const resolveConfig: ResolveConfig = async (config, onValue) => {
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(config)) {
+        const value = v === "${vault:a}" ? "q7" : v === "${vault:b}" ? "z9" : v;
+        if (value !== v) onValue?.(value);
+        out[k] = value;
+      }
+      return out;
+    };
+    await using w = await inProcessWorker({ resolveConfig });
+    const config = { "connector.class": SCRIPTED_SOURCE, "api.pin": "${vault:a}" };
+    expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
+    await waitFor(() => w.scripted.taskStarts === 1, { what: "the task running" });
+    const gate = Promise.withResolvers<void>();
+    w.scripted.script.start = () => gate.promise;
+    expect((await w.rest("PUT", "/connectors/c/config", { ...config, "api.pin": "${vault:b}" })).status).toBe(200);
+    w.scripted.script.poll = async () => {
+      throw new ConnectError("pin q7 refused");
+    };
+    const trace = await waitFor(async () => {
+      const status = (await w.rest("GET", "/connectors/c/status")).body;
+      return status.tasks[0]?.state === "FAILED" && (status.tasks[0].trace as string);
+    });
+    expect(trace.split("\n")[0]).toBe("org.apache.kafka.connect.errors.ConnectException: pin [hidden] refused");
+    gate.resolve();
   });
 
   test("a secret two connectors share stays hidden until both are gone", async () => {

@@ -6,7 +6,8 @@
  * build their operations on these.
  *
  * Work queued before shutdown (a reconfiguration, a restart's second step) starts nothing once
- * `stopped` is set.
+ * `stopped` is set. A task tried and not started (its build failed, or a restart could not resolve
+ * its config) is started again only when asked for or reconfigured (unstarted-tasks.ts).
  *
  * A config update keeps the connector's tasks running until the task configs its new instance
  * generates are stored, then replaces them all, as Connect's DistributedHerder (the tasks restart
@@ -35,6 +36,7 @@ import { AbstractHerder } from "./abstract-herder.ts";
 import { sameConfig } from "./connector-config.ts";
 import { unresolvableTasks } from "./restart-plan.ts";
 import { generateTaskConfigs } from "./task-reconfiguration.ts";
+import { UnstartedTasks } from "./unstarted-tasks.ts";
 import { type WorkerHealth, workerHealth } from "./worker-health.ts";
 
 export abstract class HerderThread extends AbstractHerder {
@@ -49,6 +51,8 @@ export abstract class HerderThread extends AbstractHerder {
    * config, the next generated task configs restart the tasks, identical or not.
    */
   protected readonly appliedConfigs = new Map<string, Config>();
+  /** Tasks tried and not started (unstarted-tasks.ts): started again only when asked for by name or reconfigured. */
+  protected readonly unstarted = new UnstartedTasks();
   /** The tasks of one connector that `startTasks` built (or failed to build) during a restart's connector restart. */
   private restartStarted: { readonly connector: string; readonly tasks: Set<number> } | undefined;
 
@@ -84,18 +88,18 @@ export abstract class HerderThread extends AbstractHerder {
     const stored = this.deps.configs.get(name);
     if (!stored) return;
     // The previous config's secrets stay hidden while tasks still run with them: those a stop
-    // abandoned, and those a config update keeps running until their new task configs are stored.
+    // abandoned, and those a config update keeps running until their new task configs are stored,
+    // unless they run with this config (changed back to the one their task configs were made from).
     const previousInUse = [this.deps.worker.takeAbandonedEnd(name)];
-    if (this.appliedConfigs.has(name))
+    const applied = this.appliedConfigs.get(name);
+    if (applied && !sameConfig(applied, stored.config))
       previousInUse.push(...this.deps.worker.runningTasks(name).map((t) => t.whenFinished()));
-    this.validator.holdConnectorSecrets(
-      name,
-      stored.config,
-      Promise.all(previousInUse).then(() => {}),
-    );
-    // What the providers resolve now is hidden from this connector's failure traces, short values too.
+    const previousInUseUntil = Promise.all(previousInUse).then(() => {});
+    this.validator.holdConnectorSecrets(name, stored.config, previousInUseUntil);
+    // What the providers resolve now is hidden from this connector's failure traces, short values
+    // too; what they resolved for the previous config as long as tasks run with it.
     try {
-      this.status.hideInTraces(name, await this.resolvedValuesOf(stored.config));
+      this.status.hideInTraces(name, await this.resolvedValuesOf(stored.config), previousInUseUntil);
     } catch {
       // The worker reports the provider's failure; it names no value.
     }
@@ -137,9 +141,10 @@ export abstract class HerderThread extends AbstractHerder {
     if (this.stopped) return;
     for (let i = 0; i < taskConfigs.length; i++) {
       const id = { connector: name, task: i };
-      if (this.deps.worker.task(id) || skip.has(i)) continue;
+      if (this.deps.worker.task(id) || skip.has(i) || this.unstarted.has(name, i)) continue;
       if (this.restartStarted?.connector === name) this.restartStarted.tasks.add(i);
-      await this.deps.worker.startTask(id, config, taskConfigs[i]!, state, this.status.taskListener);
+      if (!(await this.deps.worker.startTask(id, config, taskConfigs[i]!, state, this.status.taskListener)))
+        this.unstarted.add(name, i);
     }
   }
 
@@ -195,6 +200,8 @@ export abstract class HerderThread extends AbstractHerder {
       // the new starts.
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       this.statuses.removeTasksFrom(name, taskConfigs.length);
+      // Task configs written: every task of the connector starts again, one that never started too.
+      this.unstarted.forget(name);
     }
     // The stored task configs are now those of the current config.
     this.appliedConfigs.delete(name);
@@ -239,8 +246,9 @@ export abstract class HerderThread extends AbstractHerder {
   /**
    * The second step of a KIP-745 restart (its plan answered): stops the tasks to restart, restarts
    * the connector instance, then starts the tasks not running. Tasks whose configs cannot be resolved
-   * stay RESTARTING (restart-plan.ts); a task the connector's restart already built (or failed to
-   * build) is not built again, so each is started once, as Connect's doRestartConnectorAndTasks.
+   * stay RESTARTING (restart-plan.ts), and so does a connector whose config cannot be (stopped); a
+   * task the connector's restart already built (or failed to build) is not built again, so each is
+   * started once, as Connect's doRestartConnectorAndTasks.
    */
   protected async carryOutRestart(
     name: string,
@@ -254,7 +262,15 @@ export abstract class HerderThread extends AbstractHerder {
       unresolvableTasks(name, restarting, tasksToRestart, resolveConfig, this.log),
     );
     const skip = new Set(unresolved);
-    if (restartConnector) {
+    // The tasks asked for start again; those left RESTARTING are not started until asked for again.
+    this.unstarted.forget(name, tasksToRestart);
+    for (const task of unresolved) this.unstarted.add(name, task);
+    if (restartConnector && !(await this.connectorConfigResolves(name, restarting.config))) {
+      // As Connect's doRestartConnectorAndTasks, whose startConnector throws from the config lookup:
+      // the connector is stopped and left RESTARTING (logged), started again by the next restart.
+      this.endReconfigurationRetries(name);
+      await this.deps.worker.stopConnector(name);
+    } else if (restartConnector) {
       this.restartStarted = { connector: name, tasks: skip };
       try {
         await this.restartConnectorInstance(name, null, unresolved);
@@ -266,6 +282,19 @@ export abstract class HerderThread extends AbstractHerder {
     if (!current || current.targetState === "STOPPED") return;
     const state = current.targetState === "PAUSED" ? "PAUSED" : "STARTED";
     await this.startTasks(name, current.config, current.taskConfigs, state, skip);
+  }
+
+  /** Whether the providers resolve `config` now; when not, logs why as Connect's failed restart. */
+  private connectorConfigResolves(name: string, config: Config): Promise<boolean> {
+    return this.holdingResolved(async (resolveConfig) => {
+      try {
+        await resolveConfig(config);
+        return true;
+      } catch (error) {
+        this.log.error(`Connector '${name}' restart failed`, error);
+        return false;
+      }
+    });
   }
 
   /**

@@ -126,6 +126,7 @@ export class Herder extends HerderRestarts {
       this.deps.configs.remove(name);
       this.endReconfigurationRetries(name);
       this.appliedConfigs.delete(name);
+      this.unstarted.forget(name);
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       await this.deps.worker.stopConnector(name);
       this.validator.releaseConnectorSecrets(name, this.deps.worker.takeAbandonedEnd(name));
@@ -181,6 +182,7 @@ export class Herder extends HerderRestarts {
       // Connect's stopConnector (it writes the empty task configs first) leaves it.
       this.deps.configs.putStopped(name);
       this.endReconfigurationRetries(name);
+      this.unstarted.forget(name);
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       this.statuses.removeTasksFrom(name, 0);
       // A connector that failed to start has no instance to stop: as Connect's Worker.setTargetState

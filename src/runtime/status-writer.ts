@@ -2,7 +2,8 @@
  * StatusWriter: turns lifecycle reports from connectors and tasks into stored statuses (Connect's
  * AbstractHerder status callbacks). FAILED statuses carry the error's trace with secrets
  * redacted: the log manager's registered secrets, then every value providers resolved for the
- * connector's config (`hideInTraces`, whatever its length; ResolvedValues.redaction). Reports for
+ * connector's config (`hideInTraces`, whatever its length; ResolvedValues.redaction), and those of
+ * its previous config while tasks still run with it. Reports for
  * a connector that has been deleted meanwhile are dropped.
  *
  * Nothing here throws: the listeners run inside a task's or connector's lifecycle (a task's
@@ -30,21 +31,44 @@ export class StatusWriter {
     private readonly workerId: () => string,
   ) {}
 
-  /** The values to hide from `connector`'s traces from now on (replacing earlier ones). */
-  hideInTraces(connector: string, values: ResolvedValues): void {
+  /** Values of earlier configs still hidden: tasks run with them until the promise given with them settles. */
+  private readonly lingering = new Map<string, Set<ResolvedValues>>();
+
+  /**
+   * The values to hide from `connector`'s traces from now on; the earlier ones stay hidden too until
+   * `previousInUseUntil` settles (tasks still running with the previous config).
+   */
+  hideInTraces(connector: string, values: ResolvedValues, previousInUseUntil?: Promise<void>): void {
+    const previous = this.resolved.get(connector);
+    if (previous && previousInUseUntil) {
+      const held = this.lingering.get(connector) ?? new Set<ResolvedValues>();
+      held.add(previous);
+      this.lingering.set(connector, held);
+      const release = () => {
+        held.delete(previous);
+        if (held.size === 0 && this.lingering.get(connector) === held) this.lingering.delete(connector);
+      };
+      void previousInUseUntil.then(release, release);
+    }
     if (values.isEmpty) this.resolved.delete(connector);
     else this.resolved.set(connector, values);
   }
 
   private trace(connector: string, error: unknown): string | null {
     if (error === null || error === undefined) return null;
+    let redact = (text: string) => this.logs.redact(text);
+    for (const earlier of this.lingering.get(connector) ?? []) {
+      const inner = redact;
+      redact = (text) => earlier.redaction(inner, { references: false }).hide(text);
+    }
     const values = this.resolved.get(connector) ?? ResolvedValues.none;
-    return values.redaction((text) => this.logs.redact(text), { references: false }).hide(traceOf(error));
+    return values.redaction(redact, { references: false }).hide(traceOf(error));
   }
 
   connector(name: string, state: State, error?: unknown): void {
     if (!this.configs.has(name)) {
       this.resolved.delete(name);
+      this.lingering.delete(name);
       return;
     }
     this.statuses.putConnector(name, { state, trace: this.trace(name, error), workerId: this.workerId() });

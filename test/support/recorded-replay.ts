@@ -7,11 +7,22 @@ import { startGateway } from "./gateway.ts";
 import { kafkaBroker } from "./kafka.ts";
 import { tempDir } from "./temp-dir.ts";
 
-/** Starts a gateway with `worker`'s keys on the test broker, replays `steps` on it and stops it: its answers by step id. */
+/**
+ * Starts a gateway with `worker`'s keys on the test broker, replays `steps` on it and stops it: its
+ * answers by step id. After each step named in `settleAfter` (a restart whose second step runs on the
+ * herder's queue, which a status read does not wait for), a `GET /health`, which does, lets it finish
+ * before the next step changes a file it reads.
+ */
 export async function answersOfGateway(
   worker: Record<string, string>,
-  steps: readonly Step[],
+  recorded: readonly Step[],
+  settleAfter: readonly string[] = [],
 ): Promise<Map<string, Recording>> {
+  const steps = recorded.flatMap((step) =>
+    settleAfter.includes(step.id)
+      ? [step, { id: `${step.id}-settled`, request: { method: "GET", path: "/health" } }]
+      : [step],
+  );
   const kafka = await kafkaBroker();
   await using dir = await tempDir();
   const gw = await startGateway({
