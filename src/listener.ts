@@ -5,6 +5,7 @@
  * ingest server.
  */
 import { ConfigError } from "./errors.ts";
+import { hideUrlCredentials } from "./util/url-credentials.ts";
 
 export interface Listener {
   readonly protocol: "http" | "https";
@@ -19,21 +20,22 @@ function configError(keyName: string, message: string): never {
 }
 
 export function parseListener(keyName: string, uri: string): Listener {
+  const shown = hideUrlCredentials(uri);
   const m = /^([A-Za-z]+):\/\/(\[[^\]]*\]|[^:/]*):(\d+)\/?$/.exec(uri.trim());
   if (!m)
     configError(
       keyName,
-      `Invalid value ${uri} for configuration ${keyName}: Could not parse listener: expected protocol://host:port`,
+      `Invalid value ${shown} for configuration ${keyName}: Could not parse listener: expected protocol://host:port`,
     );
   const protocol = m[1]!.toLowerCase();
   if (protocol !== "http" && protocol !== "https") {
     configError(
       keyName,
-      `Invalid value ${uri} for configuration ${keyName}: Listener protocol must be either "http" or "https".`,
+      `Invalid value ${shown} for configuration ${keyName}: Listener protocol must be either "http" or "https".`,
     );
   }
   const port = Number(m[3]);
-  if (port > 65535) configError(keyName, `Invalid value ${uri} for configuration ${keyName}: port out of range`);
+  if (port > 65535) configError(keyName, `Invalid value ${shown} for configuration ${keyName}: port out of range`);
   return { protocol, host: m[2]!.replace(/^\[|\]$/g, ""), port, uri: uri.trim() };
 }
 

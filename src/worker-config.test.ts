@@ -91,3 +91,12 @@ describe("ingest.spool.total.max.bytes", () => {
     );
   });
 });
+
+describe("credentials in an invalid listener (secrets rule)", () => {
+  test.each(["http://admin:s3cret@127.0.0.1:8083", "ftp://admin:s3cret@127.0.0.1:8083", "http://admin:s3cret@h:99999"])(
+    "%s is refused without its password",
+    (uri) => {
+      expect(() => parseListener("listeners", uri)).toThrow(/^Invalid value \w+:\/\/\*\*\*@/);
+    },
+  );
+});

@@ -18,6 +18,7 @@
  * values redacted.
  */
 import { timerMs } from "../util/clock.ts";
+import { hideUrlCredentials, SECRET_QUERY } from "../util/url-credentials.ts";
 import { GATEWAY_VERSION } from "../version.ts";
 import { diagnoseHandshake, isBunHandshakeFailure } from "./handshake-diagnosis.ts";
 import { HttpResponseTooLargeError, HttpTransportError, transportFailureOf } from "./http-errors.ts";
@@ -84,8 +85,6 @@ export const DEFAULT_USER_AGENT = `edge-gateway/${GATEWAY_VERSION}`;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 const ACCEPT_ENCODING = "gzip, deflate, br";
-/** Query parameter names whose values are secrets (redactUrl). */
-export const SECRET_QUERY = /token|secret|password|passwd|key|signature|sig|auth|credential/i;
 
 /** The URL with user info and secret-looking query values replaced by `***`, for messages. */
 export function redactUrl(url: string): string {
@@ -93,7 +92,7 @@ export function redactUrl(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    return url.replace(/\/\/[^/@]*@/, "//***@");
+    return hideUrlCredentials(url);
   }
   if (parsed.username || parsed.password) {
     parsed.username = "***";

@@ -6,8 +6,9 @@
  * written and decoded. For maskers of response text (the HTTP sink's SecretMask); values holding a
  * `${…}` placeholder are left out (they are filled per request).
  */
+
+import { SECRET_QUERY } from "../util/url-credentials.ts";
 import { basicToken } from "./basic-credentials.ts";
-import { SECRET_QUERY } from "./http-client.ts";
 
 export function urlSecrets(url: string): string[] {
   let parsed: URL;

@@ -14,6 +14,7 @@ import { ConfigError } from "../errors.ts";
 import { toConnectString } from "../plugin/config-def.ts";
 import { type ConfigKey, type ConfigType, javaLongString, key } from "../plugin/config-key.ts";
 import type { ConfigKeyInfo } from "../plugin/describe-config.ts";
+import { hideUrlCredentials } from "../util/url-credentials.ts";
 import { parseClientClass } from "./client-classes.ts";
 
 export type ClientType = "producer" | "consumer" | "admin";
@@ -82,7 +83,7 @@ export function parseClientValue(type: ClientType, name: string, value: string |
   if (definition === undefined || value === null) return value;
   const keyType = definition.type as ConfigType;
   const invalid = (reason: string) => {
-    const message = `Invalid value ${value} for configuration ${name}: ${reason}`;
+    const message = `Invalid value ${hideUrlCredentials(value)} for configuration ${name}: ${reason}`;
     return new ConfigError(message, new Map([[name, [message]]]));
   };
   if (keyType === "LONG") {

@@ -6,6 +6,7 @@
  */
 import { ConfigError, KafkaError } from "../errors.ts";
 import { loadTlsMaterial, type TlsMaterial } from "../tls/key-stores.ts";
+import { hideUrlCredentials } from "../util/url-credentials.ts";
 import { checkClientClasses } from "./client-classes.ts";
 import { JaasConfigError, type JaasEntry, parseJaasConfig } from "./jaas-config.ts";
 import type { ClientProperties } from "./kafka-port.ts";
@@ -67,7 +68,7 @@ export interface ConsumerSettings {
 
 /** Throws the ConfigError Kafka's clients give for a bad property (`Invalid value … for configuration …`). */
 export function invalidProperty(key: string, value: string | undefined, reason: string): never {
-  const message = `Invalid value ${value ?? "null"} for configuration ${key}: ${reason}`;
+  const message = `Invalid value ${hideUrlCredentials(value ?? "null")} for configuration ${key}: ${reason}`;
   throw new ConfigError(message, new Map([[key, [message]]]));
 }
 

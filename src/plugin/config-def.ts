@@ -16,6 +16,7 @@
 import * as v from "valibot";
 import { javaTrim } from "../api/data/java-text.ts";
 import { ConfigError } from "../errors.ts";
+import { hideUrlCredentials } from "../util/url-credentials.ts";
 import {
   type ConfigKey,
   type ConfigType,
@@ -154,7 +155,10 @@ function validateKey(
   if (!parsed.success) {
     const typed = (parsed as { typed?: boolean }).typed;
     // Connect prints the raw text for parse failures and the parsed value (Java's toString) for validators.
-    const shown = !typed ? input : k.meta.type === "LONG" ? connectString(parsed.output) : javaString(parsed.output);
+    // Credentials of a URL in the value hidden (this project's rule, stricter than Connect's).
+    const shown = hideUrlCredentials(
+      !typed ? input : k.meta.type === "LONG" ? (connectString(parsed.output) ?? "null") : javaString(parsed.output),
+    );
     const reasons = parsed.issues.map((issue) =>
       issue.expected === VERBATIM_ISSUE
         ? issue.message

@@ -13,8 +13,9 @@ import { BadRequestError, ConnectError, DataError, UnsupportedOperationError } f
 import type { KafkaAdmin } from "../kafka/kafka-port.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
-import { javaHashOrderBy, topicPartitionHash } from "../util/java-hash-order.ts";
+import { javaHashMap, javaHashOrderBy, topicPartitionHash } from "../util/java-hash-order.ts";
 import type { ConnectorOffset, ConnectorOffsets } from "./entities.ts";
+import { connectOffsetsOrder } from "./source-offsets-order.ts";
 import { sinkGroupId } from "./task-builder.ts";
 
 const KAFKA_TOPIC = "kafka_topic";
@@ -29,7 +30,13 @@ export async function readOffsets(
   admin: KafkaAdmin | null,
 ): Promise<ConnectorOffsets> {
   if (descriptor.type === "source") {
-    return { offsets: offsets.all(name).map((e) => ({ partition: { ...e.partition }, offset: { ...e.offset } })) };
+    return {
+      offsets: connectOffsetsOrder(name, offsets.all(name)).map((e) => ({
+        // Each a HashMap, as JsonConverter reads it back from the offsets topic.
+        partition: javaHashMap(e.partition),
+        offset: javaHashMap(e.offset),
+      })),
+    };
   }
   const committed = await admin!.groupOffsets(sinkGroupId(name, config));
   return {

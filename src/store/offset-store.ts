@@ -57,7 +57,7 @@ export class OffsetStore {
 
   constructor(private readonly db: Database) {
     this.getQuery = db.query("SELECT offset FROM source_offsets WHERE connector = ? AND partition_key = ?");
-    this.allQuery = db.query("SELECT partition, offset FROM source_offsets WHERE connector = ? ORDER BY partition_key");
+    this.allQuery = db.query("SELECT partition, offset FROM source_offsets WHERE connector = ? ORDER BY rowid");
     this.upsert = db.query(
       `INSERT INTO source_offsets (connector, partition_key, partition, offset, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (connector, partition_key) DO UPDATE SET offset = excluded.offset, updated_at = excluded.updated_at`,

@@ -22,9 +22,17 @@ export function javaHashOrder(keys: readonly string[], copy = false): string[] {
   return javaHashOrderBy(keys, stringHash, copy);
 }
 
-/** `items` in the order of a Java HashSet of them built in this order, whose `hashCode()` is `hash`. */
-export function javaHashOrderBy<T>(items: readonly T[], hash: (item: T) => number, copy = false): T[] {
-  let size = copy ? copyCapacity(items.length) : 16;
+/**
+ * `items` in the order of a Java HashSet of them built in this order, whose `hashCode()` is `hash`.
+ * `copy`: as javaHashOrder; `"presized"`: made by `new HashMap<>(items.length)`, whose table starts at
+ * `tableSizeFor(items.length)`.
+ */
+export function javaHashOrderBy<T>(
+  items: readonly T[],
+  hash: (item: T) => number,
+  copy: boolean | "presized" = false,
+): T[] {
+  let size = copy === "presized" ? tableSizeFor(items.length) : copy ? copyCapacity(items.length) : 16;
   while (items.length > size * 0.75) size *= 2;
   return items
     .map((item, index) => {
@@ -40,12 +48,16 @@ export function topicPartitionHash(topic: string, partition: number): number {
   return (Math.imul(31, 31 + partition) + stringHash(topic)) | 0;
 }
 
-/** The table size of `new HashMap<>(other)` for `size` keys: `tableSizeFor((int) (size / 0.75 + 1))`. */
-function copyCapacity(size: number): number {
-  const wanted = Math.trunc(size / 0.75 + 1);
+/** HashMap.tableSizeFor: the least power of two at or above `wanted` (1 for 0). */
+function tableSizeFor(wanted: number): number {
   let capacity = 1;
   while (capacity < wanted) capacity *= 2;
   return capacity;
+}
+
+/** The table size of `new HashMap<>(other)` for `size` keys: `tableSizeFor((int) (size / 0.75 + 1))`. */
+function copyCapacity(size: number): number {
+  return tableSizeFor(Math.trunc(size / 0.75 + 1));
 }
 
 /** A copy of `map` whose property order is Java's HashMap iteration order (see javaHashOrder). */

@@ -253,3 +253,25 @@ describe("rules validation applies that a stored config starts with", () => {
     );
   });
 });
+
+describe("credentials in an invalid URL (secrets rule)", () => {
+  const url = "ftp://user:s3cret@127.0.0.1/in?access_token=t0ken";
+  const message = "ftp://***@127.0.0.1/in?access_token=***";
+
+  test("config/validate's error hides the user info and key-like query values", () => {
+    const errors = validationErrors({ url });
+    expect(errors.map(([key]) => key)).toEqual(["url"]);
+    expect(errors[0]![1]![0]).toStartWith(`Invalid value ${message} for configuration url: `);
+    expect(JSON.stringify(errors)).not.toMatch(/s3cret|t0ken/);
+  });
+
+  test("the start failure of a stored config hides them too", () => {
+    let thrown: unknown;
+    try {
+      new HttpSinkConnector().start({ "connector.class": "HttpSink", name: "s", topics: "t", url });
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as Error).message).toStartWith(`Invalid value ${message} for configuration url: `);
+  });
+});

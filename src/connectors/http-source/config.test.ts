@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ConnectError } from "../../errors.ts";
+import { builtInRegistry } from "../../plugins.ts";
+import { validateConnectorConfig } from "../../runtime/validate-connector-config.ts";
 import { httpSourceConfig } from "./config.ts";
 import { checkedConfig, crossKeyErrors, parseHttpSourceConfig } from "./config-rules.ts";
 import { HttpSourceConnector } from "./connector.ts";
@@ -168,5 +170,39 @@ describe("HTTP source retry backoff and its ceiling", () => {
     expect(() => checkedConfig(raw)).toThrow(
       "http.retry.backoff.max.ms: Must not be smaller than http.retry.backoff.ms",
     );
+  });
+});
+
+describe("credentials in an invalid http.url (secrets rule)", () => {
+  const url = "ftp://user:s3cret@127.0.0.1/events?page=1&api_key=t0ken";
+  const message =
+    "Invalid value ftp://***@127.0.0.1/events?page=1&api_key=*** for configuration http.url: Must be an http or https URL";
+
+  test("config/validate's error hides the user info and key-like query values", () => {
+    const infos = validateConnectorConfig(builtInRegistry(), {
+      "connector.class": "HttpSource",
+      name: "s",
+      "kafka.topic": "t",
+      "http.url": url,
+    }).infos;
+    const errors = infos.configs.flatMap((c) => c.value?.errors ?? []);
+    expect(errors).toEqual([message]);
+    expect(JSON.stringify(infos.configs.map((c) => c.value?.errors))).not.toMatch(/s3cret|t0ken/);
+  });
+
+  test("the start failure of a stored config hides them too", () => {
+    expect(() => new HttpSourceConnector().start({ ...base, "http.url": url })).toThrow(message);
+    let thrown: unknown;
+    try {
+      new HttpSourceConnector().start({ ...base, "http.url": url });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(
+      JSON.stringify([
+        (thrown as Error).message,
+        [...((thrown as ConnectError & { errors?: Map<string, string[]> }).errors ?? [])],
+      ]),
+    ).not.toMatch(/s3cret|t0ken/);
   });
 });

@@ -13,6 +13,7 @@ import type { Clock } from "../../util/clock.ts";
 import { jwksCooldownProblem, MIN_JWKS_COOLDOWN_MS } from "../../util/jwks-cache.ts";
 import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
+import { hideUrlCredentials } from "../../util/url-credentials.ts";
 import { REST_AUTHENTICATION_LOGGER, type RestAuthenticationOptions } from "./auth-middleware.ts";
 import { basicAuthenticator, DEFAULT_MAX_CONCURRENT_VERIFICATIONS, loadCredentialsFile } from "./basic-auth.ts";
 import { bearerAuthenticator } from "./bearer-auth.ts";
@@ -158,7 +159,10 @@ export function restAuthenticationOptions(
   const schemes = new Set(config["rest.authentication"]);
   const errors = new Map<string, string[]>();
   const fail = (name: string, value: string | null, reason: string) => {
-    errors.set(name, [...(errors.get(name) ?? []), `Invalid value ${value} for configuration ${name}: ${reason}`]);
+    errors.set(name, [
+      ...(errors.get(name) ?? []),
+      `Invalid value ${hideUrlCredentials(String(value))} for configuration ${name}: ${reason}`,
+    ]);
   };
 
   if (schemes.size === 0) {

@@ -5,6 +5,7 @@
  */
 import { ConfigError } from "../../errors.ts";
 import { key, type Validator } from "../../plugin/config-def.ts";
+import { hideUrlCredentials } from "../../util/url-credentials.ts";
 import { compileJavaRegex } from "./java-regex.ts";
 
 /** ConfigDef.NonEmptyString. */
@@ -52,6 +53,6 @@ export function replaceNullWithDefaultKey() {
 
 /** Connect's `ConfigException(name, value, message)`: `Invalid value <v> for configuration <name>: <message>`. */
 export function configError(name: string, value: unknown, message: string): ConfigError {
-  const text = `Invalid value ${String(value)} for configuration ${name}: ${message}`;
+  const text = `Invalid value ${hideUrlCredentials(String(value))} for configuration ${name}: ${message}`;
   return new ConfigError(text, new Map([[name, [text]]]));
 }

@@ -1,0 +1,51 @@
+/**
+ * Java's `hashCode()` of a value Connect's JsonConverter reads from schemaless JSON (a source
+ * partition or offset): a String's, a Long's for an integer, a Double's for a JavaDouble (or a
+ * fraction), a Boolean's, 0 for null, `List.hashCode` for an array and `Map.hashCode` (the sum of
+ * `key.hashCode() ^ value.hashCode()`) for an object. For the order of Java hash maps keyed by such
+ * values (java-hash-order.ts), as the source offsets Connect lists.
+ */
+import { JavaDouble } from "../api/data/java-double.ts";
+
+export function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+function longHash(value: bigint): number {
+  const bits = BigInt.asUintN(64, value);
+  return Number(BigInt.asIntN(32, bits ^ (bits >> 32n)));
+}
+
+const view = new DataView(new ArrayBuffer(8));
+
+function doubleHash(value: number): number {
+  // doubleToLongBits: every NaN is the canonical one.
+  view.setFloat64(0, Number.isNaN(value) ? Number.NaN : value);
+  return longHash(view.getBigUint64(0));
+}
+
+export function javaObjectHash(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  if (value instanceof JavaDouble) return doubleHash(value.value);
+  switch (typeof value) {
+    case "string":
+      return javaStringHash(value);
+    case "boolean":
+      return value ? 1231 : 1237;
+    case "bigint":
+      return longHash(value);
+    case "number":
+      return Number.isInteger(value) ? longHash(BigInt(value)) : doubleHash(value);
+  }
+  if (Array.isArray(value)) {
+    let h = 1;
+    for (const e of value) h = (Math.imul(31, h) + javaObjectHash(e)) | 0;
+    return h;
+  }
+  let h = 0;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>))
+    h = (h + (javaStringHash(k) ^ javaObjectHash(v))) | 0;
+  return h;
+}
