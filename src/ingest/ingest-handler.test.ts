@@ -35,6 +35,7 @@ describe("ingest request latency", () => {
       owners: () => [],
       byPath: () => undefined,
       routes: () => [],
+      onChange: () => () => {},
     } as unknown as IngestRouteTable;
     const app = ingestApp({ routes, metrics, clock, log: new LogManager().get("ingest"), redact: (t) => t });
     const response = await app.fetch(

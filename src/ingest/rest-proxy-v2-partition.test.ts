@@ -20,6 +20,7 @@ function app() {
     owners: () => [],
     byPath: () => undefined,
     routes: () => [],
+    onChange: () => () => {},
   } as unknown as IngestRouteTable;
   return ingestApp({
     routes,
