@@ -98,9 +98,15 @@ describe("Link header", () => {
     ['<https://a/x?p=1>; title="x; rel=prev"; rel=next', "https://a/x?p=1"],
     ['<https://a/x?p=1>; rel="prev"; rel="next"', null],
     ['<https://a/x?p=2>;REL = "Next"', "https://a/x?p=2"],
+    // A target holds no `<` (RFC 3986): a stray one is no link's start.
+    ['<<https://a/x?p=2>; rel="next"', "https://a/x?p=2"],
     [null, null],
   ])("%p → %p", (header, next) => {
     expect(nextLink(header)).toBe(next);
+  });
+
+  test("a header of many stray `<` is read (in linear time: a target reaching over `<` scanned to the end from each)", () => {
+    expect(nextLink(`${"<".repeat(100_000)}<https://a/x?p=2>; rel=next`)).toBe("https://a/x?p=2");
   });
 });
 

@@ -92,8 +92,9 @@ export function firstPage(p: PaginationSettings, url: string): PageState {
 /** The targets of `rel="next"` links in a Link header (RFC 8288: several links, several rels). */
 export function nextLink(header: string | null): string | null {
   if (!header) return null;
-  // A parameter's name stops at `=`, so a quoted value (`title="Page 2, of 9"`) is read whole.
-  const link = /<([^>]*)>((?:\s*;\s*[^;,=]+(?:=\s*(?:"(?:[^"\\]|\\.)*"|[^;,]*))?)*)/g;
+  // A parameter's name stops at `=`, so a quoted value (`title="Page 2, of 9"`) is read whole. A
+  // target holds no `<`, so a header of many stray `<` is read in linear time, not quadratic.
+  const link = /<([^<>]*)>((?:\s*;\s*[^;,=]+(?:=\s*(?:"(?:[^"\\]|\\.)*"|[^;,]*))?)*)/g;
   for (const match of header.matchAll(link)) {
     const rels = (relOf(match[2] ?? "") ?? "").toLowerCase().split(/\s+/);
     if (rels.includes("next")) return match[1]!;
