@@ -129,6 +129,22 @@ describe("consumerSettings (Kafka's consumer rules)", () => {
   });
 });
 
+describe("consumerSettings: the ranges of Kafka 4.3.1's ConsumerConfig", () => {
+  test("max.poll.records 500 by default, at least 1; the fetch sizes and waits at least 0", () => {
+    expect(consumerSettings({}).maxPollRecords).toBe(500);
+    expect(
+      consumerSettings({ "max.poll.records": "1", "fetch.min.bytes": "0", "fetch.max.wait.ms": "0" }),
+    ).toMatchObject({ maxPollRecords: 1, minBytes: 0, maxWaitMs: 0 });
+    expect(() => consumerSettings({ "max.poll.records": "0" })).toThrow(
+      "Invalid value 0 for configuration max.poll.records: Value must be at least 1",
+    );
+    for (const key of ["fetch.max.wait.ms", "fetch.max.bytes", "max.partition.fetch.bytes", "metadata.max.age.ms"])
+      expect(() => consumerSettings({ [key]: "-1" })).toThrow(
+        `Invalid value -1 for configuration ${key}: Value must be at least 0`,
+      );
+  });
+});
+
 describe("consumerSettings: check.crcs (ConfigDef BOOLEAN)", () => {
   test("true by default; true/false in any case, trimmed; anything else is Java's error", () => {
     expect(consumerSettings({}).checkCrcs).toBe(true);

@@ -56,6 +56,8 @@ export interface ConsumerSettings {
   minBytes: number;
   maxBytes: number;
   maxBytesPerPartition: number;
+  /** `max.poll.records`: the most records a sink task's `put` is given at once. */
+  maxPollRecords: number;
   readUncommitted: boolean;
   /** `check.crcs`: each fetched batch's CRC-32C is verified before it is read (batch-integrity.ts). */
   checkCrcs: boolean;
@@ -201,7 +203,7 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
     ignoreKeys: booleanProp(props, "partitioner.ignore.keys", false),
     deliveryTimeoutMs: deliveryTimeoutOf(props, requestTimeoutMs),
     retries,
-    metadataMaxAgeMs: intProp(props, "metadata.max.age.ms", 300_000),
+    metadataMaxAgeMs: intProp(props, "metadata.max.age.ms", 300_000, 0),
   };
 }
 
@@ -273,16 +275,18 @@ export function consumerSettings(props: ClientProperties): ConsumerSettings {
     fromBeginning: reset === "earliest",
     sessionTimeoutMs: intProp(props, "session.timeout.ms", 45_000),
     heartbeatIntervalMs: intProp(props, "heartbeat.interval.ms", 3_000),
-    rebalanceTimeoutMs: intProp(props, "max.poll.interval.ms", 300_000),
-    maxWaitMs: intProp(props, "fetch.max.wait.ms", 500),
-    minBytes: intProp(props, "fetch.min.bytes", 1),
-    maxBytes: intProp(props, "fetch.max.bytes", 52_428_800),
-    maxBytesPerPartition: intProp(props, "max.partition.fetch.bytes", 1_048_576),
+    // The ranges of Kafka 4.3.1's ConsumerConfig.
+    rebalanceTimeoutMs: intProp(props, "max.poll.interval.ms", 300_000, 1),
+    maxWaitMs: intProp(props, "fetch.max.wait.ms", 500, 0),
+    minBytes: intProp(props, "fetch.min.bytes", 1, 0),
+    maxBytes: intProp(props, "fetch.max.bytes", 52_428_800, 0),
+    maxBytesPerPartition: intProp(props, "max.partition.fetch.bytes", 1_048_576, 0),
+    maxPollRecords: intProp(props, "max.poll.records", 500, 1),
     readUncommitted: isolation === "read_uncommitted",
     checkCrcs: booleanProp(props, "check.crcs", true),
     allowAutoTopicCreation: (props["allow.auto.create.topics"] ?? "true").trim().toLowerCase() !== "false",
     groupInstanceId: props["group.instance.id"]?.trim() || null,
-    metadataMaxAgeMs: intProp(props, "metadata.max.age.ms", 300_000),
+    metadataMaxAgeMs: intProp(props, "metadata.max.age.ms", 300_000, 0),
   };
 }
 

@@ -69,6 +69,23 @@ describe("buildTask", () => {
     });
   });
 
+  describe("a sink task's consumer configuration is checked when the task is built (ConsumerConfig in KafkaConsumer's constructor)", () => {
+    test.each([
+      ["max.poll.records", "0", "Value must be at least 1"],
+      ["max.poll.interval.ms", "0", "Value must be at least 1"],
+      ["fetch.min.bytes", "-1", "Value must be at least 0"],
+    ])("%s=%s: the task FAILs with the client's message; its SinkTask never starts", async (key, value, reason) => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: sink({ [`consumer.override.${key}`]: value }) });
+      const status = await awaitTask0(w, "a", "FAILED");
+      expect(status.connector.state).toBe("RUNNING");
+      expect(status.tasks[0].trace).toStartWith(
+        `org.apache.kafka.common.config.ConfigException: Invalid value ${value} for configuration ${key}: ${reason}\n`,
+      );
+      expect(w.scripted.taskStarts).toBe(0);
+    });
+  });
+
   describe("a client's class keys are checked when the task is built, wherever they come from", () => {
     const NOT_FOUND =
       "org.apache.kafka.common.config.ConfigException: Invalid value com.example.P for configuration partitioner.class: Class com.example.P could not be found.\n";

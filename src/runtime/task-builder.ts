@@ -11,7 +11,7 @@ import type { Converter, HeaderConverter } from "../api/converter.ts";
 import { ConfigError, KafkaError } from "../errors.ts";
 import { taskClassListHint } from "../kafka/client-class-hints.ts";
 import { checkClientClasses, checkClientConfigValues } from "../kafka/client-classes.ts";
-import { checkProducerProperties } from "../kafka/client-config.ts";
+import { checkProducerProperties, consumerSettings } from "../kafka/client-config.ts";
 import type { ClientType } from "../kafka/client-config-keys.ts";
 import { ineffectiveKeysWarning } from "../kafka/client-key-effects.ts";
 import type { ConnectorDescriptor, ImpliedConverters } from "../plugin/descriptor.ts";
@@ -134,8 +134,12 @@ export async function buildTask(
   const sinkFramework = framework as ReturnType<typeof sinkConnectorConfig.parse>;
   // As Connect's SinkTaskBuilder: the consumer's properties first, then the DLQ's clients'.
   const consumerProps = clients.consumer;
-  // Connect builds the consumer here: a class it cannot load fails the task now.
-  withClassListHint(taskLog, id, "consumer", consumerProps, () => checkClientClasses("consumer", consumerProps));
+  // Connect builds the consumer here: a class it cannot load or a value out of its range fails the task now.
+  let maxPutRecords = 500;
+  withClassListHint(taskLog, id, "consumer", consumerProps, () => {
+    checkClientClasses("consumer", consumerProps);
+    maxPutRecords = consumerSettings(consumerProps).maxPollRecords;
+  });
   warnIneffectiveKeys(deps, connectorConfig, taskLog, id, "consumer", consumerProps);
   const fencePredecessors = clients.consumerFencesPredecessors;
   const dlqTopic = sinkFramework["errors.deadletterqueue.topic.name"].trim();
@@ -179,7 +183,7 @@ export async function buildTask(
     task: descriptor.createTask(),
     operator,
     errantRecordReporter: dlqTopic !== "" || framework["errors.log.enable"],
-    maxPutRecords: Math.max(1, Number(consumerProps["max.poll.records"] ?? 500) || 500),
+    maxPutRecords,
     consumer: () =>
       deps.kafka.consumer({
         groupId: sinkGroupId(id.connector, connectorConfig),
