@@ -10,6 +10,7 @@ import { ConnectError, RetriableError } from "../errors.ts";
 import { parseRetryAfter } from "../util/backoff.ts";
 import { HIDDEN } from "../util/logger.ts";
 import { classifiedStatus } from "./classified-status.ts";
+import { formDecoded, formEncoded } from "./form-value.ts";
 import { HttpResponseTooLargeError, HttpTransportError } from "./http-client.ts";
 
 /** The token endpoint refused the request or answered something that is not a token response. */
@@ -78,18 +79,6 @@ export function refusal(
 
 /** Form fields of a token request whose values are credentials. */
 const SECRET_FIELD = /secret|password|assertion|token/i;
-
-/** `text` application/x-www-form-urlencoded, as a form field's value is sent. */
-const formEncoded = (text: string) => new URLSearchParams([["", text]]).toString().slice(1);
-
-/** A form-encoded `text` decoded (itself when it is not such text). */
-function formDecoded(text: string): string {
-  try {
-    return decodeURIComponent(text.replaceAll("+", " "));
-  } catch {
-    return text;
-  }
-}
 
 /**
  * What a token request carried that an endpoint's error may quote back (an `error_description`

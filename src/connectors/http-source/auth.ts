@@ -8,6 +8,7 @@
  */
 
 import { basicToken } from "../../http/basic-credentials.ts";
+import { formEncoded } from "../../http/form-value.ts";
 import type { HttpClient } from "../../http/http-client.ts";
 import { TokenProvider } from "../../http/token-provider.ts";
 import type { Clock } from "../../util/clock.ts";
@@ -31,11 +32,6 @@ function basic(user: string, password: string): Authenticator {
   const value = `Basic ${basicToken(`${user}:${password}`)}`;
   const secrets = [password, `${user}:${password}`];
   return { header: async () => ["Authorization", value], rejected: () => false, tokenFetches: 0, secrets };
-}
-
-/** application/x-www-form-urlencoded, as RFC 6749 §2.3.1 has the client id and secret encoded before Basic. */
-function formEncoded(text: string): string {
-  return new URLSearchParams([["", text]]).toString().slice(1);
 }
 
 function oauth2(c: HttpSourceConfig, client: HttpClient, clock: Clock): Authenticator {
