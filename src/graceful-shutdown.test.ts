@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { waitFor } from "../test/support/wait-for.ts";
 import { gracefulShutdown, stopTimeoutMs } from "./graceful-shutdown.ts";
 
 function harness(waitingFor?: () => string | undefined) {
@@ -36,7 +37,7 @@ describe("gracefulShutdown (issue 8 point 3)", () => {
       "Received SIGTERM while stopping; still stopping gracefully (a third signal forces exit)",
     );
     h.finish();
-    await Bun.sleep(0);
+    await waitFor(() => h.exits.length > 0, { what: "the exit" });
     expect(h.exits).toEqual([0]);
     expect(h.lines.at(-1)).toBe("Gateway stopped");
   });
@@ -76,15 +77,35 @@ describe("gracefulShutdown (issue 8 point 3)", () => {
     const failed = harness();
     failed.onSignal("Kafka refused the worker's credentials", code);
     failed.finish(false);
-    await Bun.sleep(0);
+    await waitFor(() => failed.exits.length > 0, { what: "the exit" });
     expect(failed.exits).toEqual([code]);
+  });
+
+  // Regression (review of opsp3): a connector file failing while a signal's stop ran counted as the
+  // second signal ("Received Connector file … failed while stopping"), so the operator's next Ctrl-C
+  // forced the exit (130) before the tasks had committed.
+  test("the gateway's own reason to stop, while a stop runs, is no signal and keeps the exit code", async () => {
+    const h = harness();
+    h.onSignal("SIGTERM");
+    h.onSignal("Connector file x.json failed", 3);
+    h.onSignal("SIGINT");
+    expect(h.stops()).toBe(1);
+    expect(h.exits).toEqual([]);
+    expect(h.lines).toEqual([
+      "Received SIGTERM, stopping the gateway",
+      "Connector file x.json failed while stopping; the stop goes on",
+      "Received SIGINT while stopping; still stopping gracefully (a third signal forces exit)",
+    ]);
+    h.finish();
+    await waitFor(() => h.exits.length > 0, { what: "the exit" });
+    expect(h.exits).toEqual([0]);
   });
 
   test("a failed stop exits 1", async () => {
     const h = harness();
     h.onSignal("SIGTERM");
     h.finish(false);
-    await Bun.sleep(0);
+    await waitFor(() => h.exits.length > 0, { what: "the exit" });
     expect(h.exits).toEqual([1]);
   });
 });

@@ -7,15 +7,16 @@
  * A stop the gateway starts itself (`onSignal(reason, exitCode)`: Kafka refused the worker's
  * credentials, 2; a connector file failed, 3) exits with that code, Connect's, once stopped, and
  * also when the stop failed or was forced at its limit (connect-standalone exits with it whatever
- * its stop did). A forced exit names what the stop was still waiting for (`waitingFor`).
+ * its stop did); one that arrives while a stop runs is logged and changes nothing. A forced exit
+ * names what the stop was still waiting for (`waitingFor`).
  */
 import { timerMs } from "./util/clock.ts";
 
 /**
  * How long a graceful stop may take before the exit is forced: 60 s, or more when
  * `task.shutdown.graceful.timeout.ms` asks for it. The stop waits up to that timeout twice (the
- * ingest requests in flight, then the tasks), at most 5 s for each listener's close and 5 s for the
- * connectors (app-stop.ts, Connect's connector timeout), and then closes clients: a fixed 60 s cut a
+ * ingest requests in flight, then the tasks), at most 5 s for each listener's close (app-stop.ts) and 5 s for
+ * the connectors (worker-connector.ts, Connect's connector timeout), and then closes clients: a fixed 60 s cut a
  * stop the operator had given longer short (exit 1, the commits at stop lost and replayed). At most
  * setTimeout's longest delay (~24.8 days): a longer one fires after 1 ms and forced the exit at once.
  */
@@ -46,6 +47,12 @@ export function gracefulShutdown(options: GracefulShutdownOptions): (signal: str
     });
   let signals = 0;
   return (signal, exitCode = 0) => {
+    // The gateway's own reason to stop, arriving while a stop runs (a connector file failing as
+    // the herder stops), is no signal: it does not bring a third signal's forced exit closer.
+    if (signals > 0 && exitCode !== 0) {
+      log.info(`${signal} while stopping; the stop goes on`);
+      return;
+    }
     signals++;
     if (signals === 2) {
       log.warn(`Received ${signal} while stopping; still stopping gracefully (a third signal forces exit)`);

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { waitFor } from "../test/support/wait-for.ts";
 import { stopSteps } from "./stop-steps.ts";
 
 describe("stopSteps", () => {
@@ -19,6 +20,31 @@ describe("stopSteps", () => {
     );
     await expect(steps.run()).rejects.toThrow("a broke");
     expect(ran).toEqual(["a", "b"]);
+  });
+
+  test("a step that settles within its limit is waited for, and its failure fails the stop", async () => {
+    const ran: string[] = [];
+    const warnings: string[] = [];
+    let releaseQuick: (() => void) | undefined;
+    const steps = stopSteps(
+      [
+        {
+          name: "the quick one",
+          run: () => new Promise<void>((resolve) => (releaseQuick = resolve)).then(() => void ran.push("quick")),
+          limitMs: 60_000,
+        },
+        { name: "the broken one", run: () => Promise.reject(new Error("broke")), limitMs: 60_000 },
+        { name: "the last one", run: () => void ran.push("last") },
+      ],
+      { warn: (m) => warnings.push(m) },
+    );
+    const stopping = steps.run();
+    expect(steps.current()).toBe("the quick one");
+    (await waitFor(() => releaseQuick, { what: "the quick step started" }))();
+    await expect(stopping).rejects.toThrow("broke");
+    expect(ran).toEqual(["quick", "last"]);
+    expect(steps.givenUp()).toEqual([]);
+    expect(warnings).toEqual([]);
   });
 
   test("names the step in progress, and those given up on at their limit", async () => {

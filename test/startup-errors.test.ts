@@ -66,6 +66,32 @@ describe("startup errors", () => {
     },
   );
 
+  // Review of opsp3: the connector file failing after the start goes through the graceful stop
+  // (bounded, its steps logged) and keeps connect-standalone's exit code 3.
+  test("a connector file the herder refuses once the gateway runs stops it gracefully, exit code 3", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const file = dir.file("nope.properties");
+    writeFileSync(file, "name=nope\nconnector.class=NoSuchConnector\ntasks.max=1\n");
+    const { proc, output, pumped } = spawnGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+      args: [file],
+    });
+    expect(await proc.exited).toBe(3);
+    await pumped;
+    const lines = output().split("\n");
+    const at = (text: string) => lines.findIndex((l) => l.includes(text));
+    expect(lines[at(`Failed to create connector for ${file}`)]).toContain("ERROR");
+    expect(lines[at("Stopping after connector error: ")]).toContain("ERROR");
+    expect(at(`Connector file ${file} failed: stopping the gateway`)).toBeGreaterThan(
+      at("Stopping after connector error"),
+    );
+    expect(at("Gateway stopped")).toBeGreaterThan(at(`Connector file ${file} failed: stopping the gateway`));
+    expect(output()).not.toContain("Gateway started");
+    expect(output()).not.toContain("    at ");
+  });
+
   // A resolved value is a secret wherever it lands: stderr shows [hidden], as the log does.
   test("a config provider's value that is invalid for its key is hidden in the startup error", async () => {
     await using dir = await tempDir();

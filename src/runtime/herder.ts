@@ -51,7 +51,8 @@ export class Herder extends HerderRestarts {
       const tasks = this.deps.worker.allTasks().map((t) => t.id);
       await this.deps.worker.stopTasks(tasks);
       // All at once, as Connect's DistributedHerder.halt (Worker.stopAndAwaitConnectors; its
-      // StandaloneHerder.stop goes one by one): hanging stops share one graceful timeout.
+      // StandaloneHerder.stop goes one by one): hanging stops share one 5 s
+      // (CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS).
       await Promise.all(
         this.deps.configs.names().map(async (name) => {
           await this.deps.worker.stopConnector(name);

@@ -18,7 +18,7 @@
  */
 import type { Logger } from "../../util/logger.ts";
 import type { HeadError } from "./request-head.ts";
-import { checkOriginTarget } from "./request-target.ts";
+import { ABSOLUTE_FORM, checkOriginTarget } from "./request-target.ts";
 
 export const REQUEST_LOGGER = "org.apache.kafka.connect.runtime.rest.RestServer";
 
@@ -63,7 +63,7 @@ function header(head: LoggedHead, name: string): string {
 
 /** The target's path and query (Jetty's getPathQuery): an absolute form's scheme and authority left out. */
 function pathQuery(target: string): string {
-  const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(target);
+  const absolute = ABSOLUTE_FORM.exec(target);
   if (!absolute) return target;
   const rest = target.slice(absolute[0].length);
   return rest.startsWith("/") ? rest : `/${rest}`;

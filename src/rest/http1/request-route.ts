@@ -11,7 +11,7 @@
 import { errorPageFor, jettyErrorResponse } from "./jetty-error-page.ts";
 import type { HeadError, RequestHead } from "./request-head.ts";
 import { type LoggedHead, standInTarget, unmadeRequest } from "./request-log.ts";
-import { checkOriginTarget } from "./request-target.ts";
+import { ABSOLUTE_FORM, checkOriginTarget } from "./request-target.ts";
 
 export interface Route {
   readonly path: string;
@@ -54,7 +54,7 @@ export function routeOf(head: RequestHead, scheme: "http" | "https"): Route | Re
       return { response: new Response(null, { status: 404, headers: { "Content-Length": "0" } }), logged: head };
     return refuse("Bad URI path", `${scheme}://${head.host}*`, head);
   }
-  const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(target);
+  const absolute = ABSOLUTE_FORM.exec(target);
   if (absolute) {
     // Jetty checks the URI's violations before its authority against Host (HttpConnection.headerComplete).
     const checked = checkOriginTarget(target.slice(absolute[0].length) || "/");

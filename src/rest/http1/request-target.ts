@@ -13,6 +13,9 @@
  * `/connectors/..` names a connector `..` as in Connect. The query is not checked.
  */
 
+/** An absolute-form target's scheme and authority (`http://host:8083`), the authority captured. */
+export const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/;
+
 export type TargetCheck =
   | { readonly ok: true; readonly path: string; readonly query: string }
   | { readonly ok: false; readonly reason: string; readonly uri: "badURI" | "badMessage" };
