@@ -22,6 +22,32 @@ describe("stopSteps", () => {
     expect(ran).toEqual(["a", "b"]);
   });
 
+  test("run called again (a second App.stop) is the same stop: each step runs once", async () => {
+    const ran: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const steps = stopSteps(
+      [
+        {
+          name: "a",
+          run: () => {
+            ran.push("a");
+            return held;
+          },
+        },
+        { name: "b", run: () => void ran.push("b") },
+      ],
+      { warn: () => {} },
+    );
+    const first = steps.run();
+    const second = steps.run();
+    expect(second).toBe(first);
+    release();
+    await Promise.all([first, second]);
+    await steps.run();
+    expect(ran).toEqual(["a", "b"]);
+  });
+
   test("a step that settles within its limit is waited for, and its failure fails the stop", async () => {
     const ran: string[] = [];
     const warnings: string[] = [];

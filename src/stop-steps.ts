@@ -17,7 +17,7 @@ export interface StopStep {
 }
 
 export interface StopSteps {
-  /** Runs the steps in order; a step that fails fails the stop, once the others ran. */
+  /** Runs the steps in order; a step that fails fails the stop, once the others ran. Called again, the same stop. */
   run(): Promise<void>;
   /** The step in progress, or undefined before and after the stop. */
   current(): string | undefined;
@@ -28,28 +28,30 @@ export interface StopSteps {
 export function stopSteps(steps: readonly StopStep[], log: { warn(message: string): void }): StopSteps {
   let current: string | undefined;
   const givenUp: string[] = [];
+  let running: Promise<void> | undefined;
+  const runAll = async () => {
+    let failure: { error: unknown } | undefined;
+    for (const step of steps) {
+      current = step.name;
+      try {
+        const settled = await within(Promise.resolve().then(step.run), step.limitMs);
+        if (!settled) {
+          givenUp.push(step.name);
+          log.warn(
+            `Gave up waiting for ${step.name} to stop after ${step.limitMs! / 1000} s; the stop goes on without it`,
+          );
+        }
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    current = undefined;
+    if (failure) throw failure.error;
+  };
   return {
     current: () => current,
     givenUp: () => givenUp,
-    async run() {
-      let failure: { error: unknown } | undefined;
-      for (const step of steps) {
-        current = step.name;
-        try {
-          const settled = await within(Promise.resolve().then(step.run), step.limitMs);
-          if (!settled) {
-            givenUp.push(step.name);
-            log.warn(
-              `Gave up waiting for ${step.name} to stop after ${step.limitMs! / 1000} s; the stop goes on without it`,
-            );
-          }
-        } catch (error) {
-          failure ??= { error };
-        }
-      }
-      current = undefined;
-      if (failure) throw failure.error;
-    },
+    run: () => (running ??= runAll()),
   };
 }
 
