@@ -29,7 +29,7 @@ describe("graceful stop while the broker holds produce requests unanswered", () 
     await admin.connect();
     await createTopicsOn(admin, [{ topic, numPartitions: 1 }]);
     await admin.disconnect();
-    const gw = await startGateway({
+    await using gw = await startGateway({
       dir: dir.path,
       worker: {
         "bootstrap.servers": kafka.bootstrap,

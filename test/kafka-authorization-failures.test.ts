@@ -34,6 +34,7 @@ beforeAll(async () => {
   broker = await startOwnBroker(
     dir.file("broker"),
     "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer\nsuper.users=User:ANONYMOUS",
+    { untilTestEnds: false }, // shared by the file's tests: afterAll disposes it
   );
   kafka = broker.client();
   const admin = kafka.admin();

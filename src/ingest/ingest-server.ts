@@ -157,7 +157,7 @@ export class IngestServer {
   }
 
   /**
-   * Drains for `drainMs`; 1 s before its end (half-way through a shorter one) the requests still
+   * Drains for `drainMs`; 1 s before its end (half-way through one under 2 s) the requests still
    * waiting for Kafka (a broker holding produce requests unanswered) answer as at their deadline
    * (IngestWriter.giveUp): sent before the connections close, not cut off unanswered.
    */

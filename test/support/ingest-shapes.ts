@@ -3,7 +3,8 @@
  * JSON document, a JSON array, NDJSON; REST Proxy v2 json; v3 one record, v3 streaming
  * (concatenated records sent chunked, one report each), v3 batch), and what each record's answer
  * says: "acked" (2xx and its own report a success), "refused" (503, or a report saying it was not
- * written), "maybe" (500 "may still be written", or no answer). Records carry `{"id": …}` values.
+ * written), "maybe" (500 "may still be written", or no answer). A native 500 or 503 is read per
+ * record from its offsets, a REST Proxy 200/207 from its reports. Records carry `{"id": …}` values.
  */
 
 export const SHAPES = ["single", "array", "ndjson", "v2", "v3one", "v3stream", "v3batch"] as const;
@@ -81,6 +82,17 @@ function request(base: string, path: string, shape: Shape, topic: string, ids: s
   }
 }
 
+const NATIVE: ReadonlySet<Shape> = new Set(["single", "array", "ndjson"]);
+
+/** The per-record entries (`offsets`) of a native answer's body; undefined when it has none. */
+function nativeEntries(text: string): { offset: number | null; error?: string }[] | undefined {
+  try {
+    return (JSON.parse(text) as { offsets?: { offset: number | null; error?: string }[] }).offsets;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Each record's answer from the response (status `status`, body `text`). */
 function verdicts(shape: Shape, ids: string[], status: number, text: string): RecordAnswer[] {
   const all = (verdict: Verdict) => ids.map((id) => ({ id, verdict, why: `${status} ${text.slice(0, 300)}` }));
@@ -94,6 +106,17 @@ function verdicts(shape: Shape, ids: string[], status: number, text: string): Re
             ? failed(text)
             : "unexpected",
     );
+  if (NATIVE.has(shape) && (status === 500 || status === 503)) {
+    // Each record's own entry: a 500 also answers a request partly written ("the others were
+    // written"), whose written records a whole-request verdict would call not written.
+    const entries = nativeEntries(text);
+    if (entries?.length === ids.length)
+      return ids.map((id, i) => {
+        const e = entries[i]!;
+        const verdict = e.error !== undefined ? failed(e.error) : e.offset !== null ? "acked" : "unexpected";
+        return { id, verdict, why: `${status} ${JSON.stringify(e)}` };
+      });
+  }
   if (shape === "v2" && status === 200) {
     const { offsets } = JSON.parse(text) as { offsets: { error_code: number | null; error: string | null }[] };
     return ids.map((id, i) => {

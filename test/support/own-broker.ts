@@ -4,8 +4,11 @@
  * process (SIGTERM, data kept); `kill()` ends it hard (SIGKILL, kill -9: no flush, no controlled
  * shutdown, what the OS wrote to its log dirs stays); `restart()` runs the same command line again,
  * so the broker comes back on the same ports with the same data. `await using` kills it (SIGKILL:
- * its state dir is the test's and goes with it).
+ * its state dir is the test's and goes with it); so does the end of the test that started it, also
+ * one that timed out (see `untilTestEnds`).
  */
+
+import { onTestFinished } from "bun:test";
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -61,8 +64,40 @@ function portOpen(hostPort: string): Promise<boolean> {
   });
 }
 
+export interface OwnBrokerOptions {
+  /**
+   * Killed (SIGKILL) when the test that started it ends (default true). Bun abandons a test that
+   * times out without running its `await using` disposals, and this broker is no child of the test
+   * process (scripts/kafka detaches it with setsid), so nothing else would end it: one left frozen
+   * (SIGSTOP) or running outlived the whole run. False for a broker started in beforeAll (there
+   * onTestFinished fires when the hook ends): its file's afterAll disposes it.
+   */
+  readonly untilTestEnds?: boolean;
+}
+
+/** SIGKILLs the process `pid()` names (undefined: none) when the running test ends; nothing outside `bun test` (bench/). */
+function killAtTestEnd(pid: () => number | undefined): void {
+  const end = () => {
+    const running = pid();
+    try {
+      if (running !== undefined) process.kill(running, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  };
+  try {
+    onTestFinished(end);
+  } catch {
+    // Not under `bun test` (a bench/ script): there is no test to end with; the script kills it.
+  }
+}
+
 /** `extraProperties` (lines of key=value) go into the broker's server.properties after the rest. */
-export async function startOwnBroker(stateDir: string, extraProperties = ""): Promise<OwnBroker> {
+export async function startOwnBroker(
+  stateDir: string,
+  extraProperties = "",
+  options: OwnBrokerOptions = {},
+): Promise<OwnBroker> {
   const script = join(REPO, "scripts", "kafka");
   // A broker that lives for one test: the C1 compiler alone starts it with about half the CPU time
   // (C2's compiles would not pay off before it is stopped again); restarts keep the same flags.
@@ -81,6 +116,8 @@ export async function startOwnBroker(stateDir: string, extraProperties = ""): Pr
   const info = parseInfo(out);
   const bootstrap = info.bootstrap!;
   let pid = Number(info.pid);
+  let alive = true; // `pid` runs (not yet seen to exit): only then may the test's end kill it
+  if (options.untilTestEnds !== false) killAtTestEnd(() => (alive ? pid : undefined));
   const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8")
     .split("\0")
     .filter((a) => a !== "");
@@ -107,10 +144,12 @@ export async function startOwnBroker(stateDir: string, extraProperties = ""): Pr
   const stop = async () => {
     process.kill(pid, "SIGTERM");
     await exited(pid);
+    alive = false;
   };
   const kill = async () => {
     process.kill(pid, "SIGKILL");
     await exited(pid);
+    alive = false;
   };
   return {
     bootstrap,
@@ -128,6 +167,7 @@ export async function startOwnBroker(stateDir: string, extraProperties = ""): Pr
         const log = join(stateDir, "stdout-restart.log");
         const started = Bun.spawn(cmdline, { env, stdout: Bun.file(log), stderr: "inherit", stdin: "ignore" });
         pid = started.pid;
+        alive = true;
         await Bun.write(join(stateDir, "broker.pid"), String(pid));
         if (await ready(started)) return;
         const tail = readFileSync(log, "utf8").split("\n").slice(-30).join("\n");

@@ -8,6 +8,8 @@
  *   - request aborted (timeout, client gone): queued records withdrawn, fail as not written; sent ones fail as "may have been written".
  *   - `withdrawQueued` (connector paused): every queued record fails as not written.
  *   - `stop` (task stopping): queued records fail as not written; sent ones still get their ack.
+ *   - `giveUp` (the gateway's graceful stop, near the end of the ingest listeners' drain): queued records fail as not
+ *     written, sent ones as "may have been written" (keeping their place for their ack); the task still runs.
  *   - `notSent` (the runtime gave up records certainly unwritten: never sent, or refused by Kafka): they fail as not written.
  *   - `close` (the task's batches in flight settled): every record still unsettled fails.
  * A request and its records' places in the queue are a PendingRequest and its Slots (pending-request.ts).

@@ -74,9 +74,7 @@ export class SentRecords<S extends SentSlot> {
 
   /** Every slot still awaiting its outcome ("sent"), in poll order; forgets all slots. */
   takeSent(): S[] {
-    const slots = this.slots;
-    const out: S[] = [];
-    for (let i = this.head; i < slots.length; i++) if (slots[i]!.state === "sent") out.push(slots[i]!);
+    const out = this.awaiting();
     this.slots = [];
     this.head = 0;
     this.ackNext = 0;
