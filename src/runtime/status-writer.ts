@@ -3,8 +3,8 @@
  * AbstractHerder status callbacks). FAILED statuses carry the error's trace with secrets
  * redacted: the log manager's registered secrets, then every value providers resolved for the
  * connector's config (`hideInTraces`, whatever its length; ResolvedValues.redaction), and those of
- * its previous config while tasks still run with it. Reports for
- * a connector that has been deleted meanwhile are dropped.
+ * its previous config while tasks still run with it. Reports for a connector that has been deleted
+ * meanwhile are dropped.
  *
  * Nothing here throws: the listeners run inside a task's or connector's lifecycle (a task's
  * failure handler among them), where a throw would escape as an unhandled rejection and exit the
