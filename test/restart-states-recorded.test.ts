@@ -1,7 +1,7 @@
 /**
  * Connector and task states around restarts, pauses and config updates answered as a real Apache
  * Kafka Connect 4.3.1 worker answered them (test/fixtures/connect-rest/restart-states.ts; recorded
- * into restart-states.json by record-restart-states.sh).
+ * into restart-states.json by record-scenario.sh).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
