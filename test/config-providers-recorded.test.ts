@@ -1,7 +1,7 @@
 /**
  * Config provider failures answered as a real Apache Kafka Connect 4.3.1 worker with the same
  * providers answered them (test/fixtures/connect-rest/config-providers.ts; recorded into
- * config-providers.json by record-config-providers.sh): a provider that fails (a file it cannot
+ * config-providers.json by record-scenario.sh): a provider that fails (a file it cannot
  * read, a path the env provider does not take) is a 500 with the provider's own message (prefixed
  * with its exception class on validate), and a reference nothing resolves stays as written.
  * References that resolve: GET config, the connector's info and its task configs show them as

@@ -13,6 +13,17 @@ import type { ResolveConfig } from "./resolved-values.ts";
 
 const PASSWORD = "producer.override.ssl.key.password";
 
+/** Resolves `${vault:a}` to "q7" and `${vault:b}` to "z9": values too short for the logs to hold. */
+const shortVault: ResolveConfig = async (config, onValue) => {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) {
+    const value = v === "${vault:a}" ? "q7" : v === "${vault:b}" ? "z9" : v;
+    if (value !== v) onValue?.(value);
+    out[k] = value;
+  }
+  return out;
+};
+
 describe("secrets hidden from the logs", () => {
   test("a validated config's secrets are forgotten after the validation", async () => {
     await using w = await inProcessWorker();
@@ -109,16 +120,7 @@ describe("secrets hidden from the logs", () => {
   // resolved (short ones too, which the logs do not hold) stays hidden in its FAILED trace.
   // Before, the trace hid only B's values from then on.
   test("a task running with the previous config while the new instance starts: its trace hides the previous config's values", async () => {
-    const resolveConfig: ResolveConfig = async (config, onValue) => {
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(config)) {
-        const value = v === "${vault:a}" ? "q7" : v === "${vault:b}" ? "z9" : v;
-        if (value !== v) onValue?.(value);
-        out[k] = value;
-      }
-      return out;
-    };
-    await using w = await inProcessWorker({ resolveConfig });
+    await using w = await inProcessWorker({ resolveConfig: shortVault });
     const config = { "connector.class": SCRIPTED_SOURCE, "api.pin": "${vault:a}" };
     expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
     await waitFor(() => w.scripted.taskStarts === 1, { what: "the task running" });
@@ -134,6 +136,27 @@ describe("secrets hidden from the logs", () => {
     });
     expect(trace.split("\n")[0]).toBe("org.apache.kafka.connect.errors.ConnectException: pin [hidden] refused");
     gate.resolve();
+  });
+
+  // A task config may hold a reference its connector's config does not (a PAUSED connector's config
+  // updated: its task configs are generated again only at the resume; restart-states' gt-* steps).
+  // Before, its trace hid only the connector config's values: a short one showed.
+  test("a value only the task's own config resolved is hidden from its trace, short too", async () => {
+    await using w = await inProcessWorker({
+      resolveConfig: shortVault,
+      script: {
+        taskConfigs: () => [{ pin: "${vault:a}" }],
+        taskStart: (config) => {
+          throw new ConnectError(`pin ${config.pin} refused`);
+        },
+      },
+    });
+    expect((await w.rest("PUT", "/connectors/c/config", { "connector.class": SCRIPTED_SOURCE })).status).toBe(201);
+    const trace = await waitFor(async () => {
+      const status = (await w.rest("GET", "/connectors/c/status")).body;
+      return status.tasks[0]?.state === "FAILED" && (status.tasks[0].trace as string);
+    });
+    expect(trace.split("\n")[0]).toBe("org.apache.kafka.connect.errors.ConnectException: pin [hidden] refused");
   });
 
   test("a secret two connectors share stays hidden until both are gone", async () => {

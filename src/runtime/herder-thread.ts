@@ -53,8 +53,6 @@ export abstract class HerderThread extends AbstractHerder {
   protected readonly appliedConfigs = new Map<string, Config>();
   /** Tasks tried and not started (unstarted-tasks.ts): started again only when asked for by name or reconfigured. */
   protected readonly unstarted = new UnstartedTasks();
-  /** The tasks of one connector that `startTasks` built (or failed to build) during a restart's connector restart. */
-  private restartStarted: { readonly connector: string; readonly tasks: Set<number> } | undefined;
 
   get ready(): boolean {
     return this.started;
@@ -81,8 +79,7 @@ export abstract class HerderThread extends AbstractHerder {
 
   // ---- starting and reconfiguring ---------------------------------------------------------------
 
-  /** `skip`: tasks a restart leaves RESTARTING (their configs cannot be resolved), not started here. */
-  protected async startConnectorAndTasks(name: string, skip?: ReadonlySet<number>): Promise<void> {
+  protected async startConnectorAndTasks(name: string): Promise<void> {
     // Work queued before shutdown (a reconfiguration, a restart's second step) starts nothing.
     if (this.stopped) return;
     const stored = this.deps.configs.get(name);
@@ -122,7 +119,7 @@ export abstract class HerderThread extends AbstractHerder {
       // update: it stops none for it), the stored tasks run (or go on running) while their connector
       // is FAILED (paused while it is PAUSED).
       if (stored.targetState !== "STOPPED")
-        await this.startTasks(name, stored.config, stored.taskConfigs, stored.targetState, skip);
+        await this.startTasks(name, stored.config, stored.taskConfigs, stored.targetState);
       return;
     }
     // A start still in flight (tasks follow when it completes) shows as UNASSIGNED, not as nothing.
@@ -131,18 +128,17 @@ export abstract class HerderThread extends AbstractHerder {
     else if (stored.targetState === "PAUSED") await this.startTasks(name, stored.config, stored.taskConfigs, "PAUSED");
   }
 
+  /** Starts the tasks not running and not in `unstarted`; one that cannot be built joins `unstarted`. */
   protected async startTasks(
     name: string,
     config: Config,
     taskConfigs: readonly Config[],
     state: TargetState,
-    skip: ReadonlySet<number> = new Set(),
   ): Promise<void> {
     if (this.stopped) return;
     for (let i = 0; i < taskConfigs.length; i++) {
       const id = { connector: name, task: i };
-      if (this.deps.worker.task(id) || skip.has(i) || this.unstarted.has(name, i)) continue;
-      if (this.restartStarted?.connector === name) this.restartStarted.tasks.add(i);
+      if (this.deps.worker.task(id) || this.unstarted.has(name, i)) continue;
       if (!(await this.deps.worker.startTask(id, config, taskConfigs[i]!, state, this.status.taskListener)))
         this.unstarted.add(name, i);
     }
@@ -247,8 +243,8 @@ export abstract class HerderThread extends AbstractHerder {
    * The second step of a KIP-745 restart (its plan answered): stops the tasks to restart, restarts
    * the connector instance, then starts the tasks not running. Tasks whose configs cannot be resolved
    * stay RESTARTING (restart-plan.ts), and so does a connector whose config cannot be (stopped); a
-   * task the connector's restart already built (or failed to build) is not built again, so each is
-   * started once, as Connect's doRestartConnectorAndTasks.
+   * task the connector's restart already built (running, or in `unstarted`) is not built again, so
+   * each is started once, as Connect's doRestartConnectorAndTasks.
    */
   protected async carryOutRestart(
     name: string,
@@ -261,7 +257,6 @@ export abstract class HerderThread extends AbstractHerder {
     const unresolved = await this.holdingResolved((resolveConfig) =>
       unresolvableTasks(name, restarting, tasksToRestart, resolveConfig, this.log),
     );
-    const skip = new Set(unresolved);
     // The tasks asked for start again; those left RESTARTING are not started until asked for again.
     this.unstarted.forget(name, tasksToRestart);
     for (const task of unresolved) this.unstarted.add(name, task);
@@ -271,17 +266,12 @@ export abstract class HerderThread extends AbstractHerder {
       this.endReconfigurationRetries(name);
       await this.deps.worker.stopConnector(name);
     } else if (restartConnector) {
-      this.restartStarted = { connector: name, tasks: skip };
-      try {
-        await this.restartConnectorInstance(name, null, unresolved);
-      } finally {
-        this.restartStarted = undefined;
-      }
+      await this.restartConnectorInstance(name, null);
     }
     const current = this.deps.configs.get(name);
     if (!current || current.targetState === "STOPPED") return;
     const state = current.targetState === "PAUSED" ? "PAUSED" : "STARTED";
-    await this.startTasks(name, current.config, current.taskConfigs, state, skip);
+    await this.startTasks(name, current.config, current.taskConfigs, state);
   }
 
   /** Whether the providers resolve `config` now; when not, logs why as Connect's failed restart. */
@@ -305,11 +295,7 @@ export abstract class HerderThread extends AbstractHerder {
    * restarts every task then, so it picks up the new connector config even if its task config is the
    * same, unless the config is back to the one their task configs were made from by then.
    */
-  protected async restartConnectorInstance(
-    name: string,
-    update: { previous: Config } | null,
-    skip?: ReadonlySet<number>,
-  ): Promise<void> {
+  protected async restartConnectorInstance(name: string, update: { previous: Config } | null): Promise<void> {
     this.endReconfigurationRetries(name);
     const instance = this.deps.worker.connector(name);
     await this.deps.worker.stopConnector(name);
@@ -324,6 +310,6 @@ export abstract class HerderThread extends AbstractHerder {
         await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
     }
     if (update && instance) this.status.connector(name, "UNASSIGNED");
-    await this.startConnectorAndTasks(name, skip);
+    await this.startConnectorAndTasks(name);
   }
 }

@@ -2,9 +2,9 @@
  * StatusWriter: turns lifecycle reports from connectors and tasks into stored statuses (Connect's
  * AbstractHerder status callbacks). FAILED statuses carry the error's trace with secrets
  * redacted: the log manager's registered secrets, then every value providers resolved for the
- * connector's config (`hideInTraces`, whatever its length; ResolvedValues.redaction), and those of
- * its previous config while tasks still run with it. Reports for
- * a connector that has been deleted meanwhile are dropped.
+ * connector's config (`hideInTraces`, whatever its length; ResolvedValues.redaction), those of
+ * its previous config while tasks still run with it, and, in a task's trace, those of its own
+ * configs. Reports for a connector that has been deleted meanwhile are dropped.
  *
  * Nothing here throws: the listeners run inside a task's or connector's lifecycle (a task's
  * failure handler among them), where a throw would escape as an unhandled rejection and exit the
@@ -54,12 +54,13 @@ export class StatusWriter {
     else this.resolved.set(connector, values);
   }
 
-  private trace(connector: string, error: unknown): string | null {
+  private trace(connector: string, error: unknown, taskValues: readonly string[] = []): string | null {
     if (error === null || error === undefined) return null;
     let redact = (text: string) => this.logs.redact(text);
-    for (const earlier of this.lingering.get(connector) ?? []) {
+    const own = ResolvedValues.from({}, {}, taskValues);
+    for (const hidden of [...(this.lingering.get(connector) ?? []), own]) {
       const inner = redact;
-      redact = (text) => earlier.redaction(inner, { references: false }).hide(text);
+      redact = (text) => hidden.redaction(inner, { references: false }).hide(text);
     }
     const values = this.resolved.get(connector) ?? ResolvedValues.none;
     return values.redaction(redact, { references: false }).hide(traceOf(error));
@@ -74,11 +75,12 @@ export class StatusWriter {
     this.statuses.putConnector(name, { state, trace: this.trace(name, error), workerId: this.workerId() });
   }
 
-  task(id: ConnectorTaskId, state: State, error?: unknown): void {
+  /** `resolved`: what the providers resolved for the task's own configs, hidden from its trace too. */
+  task(id: ConnectorTaskId, state: State, error?: unknown, resolved?: readonly string[]): void {
     if (!this.configs.has(id.connector)) return;
     this.statuses.putTask(id.connector, id.task, {
       state,
-      trace: this.trace(id.connector, error),
+      trace: this.trace(id.connector, error, resolved),
       workerId: this.workerId(),
     });
   }
@@ -95,6 +97,6 @@ export class StatusWriter {
     onStartup: (id) => this.task(id, "RUNNING"),
     onResume: (id) => this.task(id, "RUNNING"),
     onPause: (id) => this.task(id, "PAUSED"),
-    onFailure: (id, e) => this.task(id, "FAILED", e),
+    onFailure: (id, e, resolved) => this.task(id, "FAILED", e, resolved),
   };
 }

@@ -37,7 +37,12 @@ export interface TaskStatusListener {
   onStartup(id: ConnectorTaskId): void;
   onPause(id: ConnectorTaskId): void;
   onResume(id: ConnectorTaskId): void;
-  onFailure(id: ConnectorTaskId, error: unknown): void;
+  /**
+   * `resolved`: what the providers resolved for the task's configs (the Worker adds them), hidden from
+   * its trace whatever their length: a task config may hold a reference its connector's config no
+   * longer does (updated while PAUSED, the task configs not generated again).
+   */
+  onFailure(id: ConnectorTaskId, error: unknown, resolved?: readonly string[]): void;
 }
 
 /** What every task needs, source or sink. */

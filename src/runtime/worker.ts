@@ -234,7 +234,7 @@ export class Worker {
       onStartup: (i) => this.tasks.get(key) === task && listener.onStartup(i),
       onPause: (i) => this.tasks.get(key) === task && listener.onPause(i),
       onResume: (i) => this.tasks.get(key) === task && listener.onResume(i),
-      onFailure: (i, e) => this.tasks.get(key) === task && listener.onFailure(i, e),
+      onFailure: (i, e) => this.tasks.get(key) === task && listener.onFailure(i, e, resolved),
     };
     let task: WorkerTask;
     const abort = new AbortController();
@@ -250,7 +250,7 @@ export class Worker {
       const release = this.deps.logs.holdSecrets(resolved);
       this.deps.logs.get("org.apache.kafka.connect.runtime.Worker").error(`Failed to start task ${key}`, error);
       build.failed();
-      listener.onFailure(id, error);
+      listener.onFailure(id, error, resolved);
       release();
       return false;
     }

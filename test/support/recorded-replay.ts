@@ -7,6 +7,9 @@ import { startGateway } from "./gateway.ts";
 import { kafkaBroker } from "./kafka.ts";
 import { tempDir } from "./temp-dir.ts";
 
+/** A gateway settles within a second: a step that never does is compared (and fails) by name before the caller's timeout. */
+const GATEWAY_SETTLE_MS = 20_000;
+
 /**
  * Starts a gateway with `worker`'s keys on the test broker, replays `steps` on it and stops it: its
  * answers by step id. After each step named in `settleAfter` (a restart whose second step runs on the
@@ -30,7 +33,11 @@ export async function answersOfGateway(
     worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), ...worker },
   });
   try {
-    const answered = await replay(gw.url, { run: `g${Date.now().toString(36)}`, dir: dir.path }, steps);
+    const answered = await replay(
+      gw.url,
+      { run: `g${Date.now().toString(36)}`, dir: dir.path, settleMs: GATEWAY_SETTLE_MS },
+      steps,
+    );
     return new Map(answered.map((a) => [a.id, a]));
   } finally {
     await gw.stop();
