@@ -21,7 +21,9 @@ function configError(keyName: string, message: string): never {
 
 export function parseListener(keyName: string, uri: string): Listener {
   const shown = hideUrlCredentials(uri);
-  const m = /^([A-Za-z]+):\/\/(\[[^\]]*\]|[^:/]*):(\d+)\/?$/.exec(uri.trim());
+  // No user info: a host holding `@` is refused, as Connect's LISTENER_PATTERN refuses it (its
+  // `user@` would be quoted unhidden in bind failures otherwise).
+  const m = /^([A-Za-z]+):\/\/(\[[^\]@]*\]|[^:/@]*):(\d+)\/?$/.exec(uri.trim());
   if (!m)
     configError(
       keyName,

@@ -50,7 +50,29 @@ describe("plugin contract", () => {
     await connector.stop();
     await connector.stop();
   });
+
+  // Secrets rule: a config value quoted in a validation error has a URL's credentials hidden, also
+  // where the reason quotes the value again (`Unknown time zone <v>`, `cannot read <v>`).
+  test.each(cases)("%s: no key's validation error shows a URL's credentials", (_name, plugin) => {
+    const def = plugin.config as ConfigDef<unknown>;
+    for (const info of describeConfig(def)) {
+      for (const value of CREDENTIAL_URLS) {
+        const errors = [...def.validate({ [info.name]: value })].flatMap(([, r]) => r.errors);
+        expect(
+          errors.filter((e) => /s3cret|t0ken/.test(e)),
+          `${info.name}=${value}`,
+        ).toEqual([]);
+      }
+    }
+  });
 });
+
+const CREDENTIAL_URLS = [
+  "ftp://user:s3cret@127.0.0.1/x?token=t0ken",
+  "http://user:s3cret@h:99999999999",
+  "[ftp://user:s3cret@h/?page=1&api_key=t0ken",
+  "$.a?token=t0ken",
+];
 
 /** A valid config for connectors whose required keys the FileStream sample does not satisfy. */
 const SAMPLE_CONFIGS: Record<string, Record<string, string>> = {

@@ -229,6 +229,7 @@ describe("redactUrl", () => {
     ["https://a:b@h/p", "https://***@h/p"],
     ["https://h/p?api_key=1&x=2", "https://h/p?api_key=***&x=2"],
     ["https://h/p?page=2", "https://h/p?page=2"],
+    ["https://h/cb?page=2#access_token=s3cret", "https://h/cb?page=2#access_token=***"],
   ])("%s → %s", (input, expected) => {
     expect(redactUrl(input)).toBe(expected);
   });

@@ -99,7 +99,8 @@ export function redactUrl(url: string): string {
     parsed.password = "";
   }
   for (const name of [...parsed.searchParams.keys()]) if (SECRET_QUERY.test(name)) parsed.searchParams.set(name, "***");
-  return parsed.toString().replace("%2A%2A%2A", "***");
+  // The fragment's parameters (`#access_token=…`) as hideUrlCredentials hides them.
+  return hideUrlCredentials(parsed.toString().replace("%2A%2A%2A", "***"));
 }
 
 /**

@@ -83,7 +83,7 @@ export function parseClientValue(type: ClientType, name: string, value: string |
   if (definition === undefined || value === null) return value;
   const keyType = definition.type as ConfigType;
   const invalid = (reason: string) => {
-    const message = `Invalid value ${hideUrlCredentials(value)} for configuration ${name}: ${reason}`;
+    const message = hideUrlCredentials(`Invalid value ${value} for configuration ${name}: ${reason}`);
     return new ConfigError(message, new Map([[name, [message]]]));
   };
   if (keyType === "LONG") {

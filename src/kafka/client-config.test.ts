@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError, KafkaError } from "../errors.ts";
-import { consumerSettings, producerSettings } from "./client-config.ts";
+import { consumerSettings, parseBootstrap, producerSettings } from "./client-config.ts";
 
 const pick = (props: Record<string, string>) => {
   const s = producerSettings(props);
@@ -153,5 +153,20 @@ describe("consumerSettings: check.crcs (ConfigDef BOOLEAN)", () => {
     expect(() => consumerSettings({ "check.crcs": "no" })).toThrow(
       "Invalid value no for configuration check.crcs: Expected value to be either true or false",
     );
+  });
+});
+
+describe("bootstrap.servers with credentials in a URL (secrets rule)", () => {
+  test.each([
+    [
+      "SASL_SSL://user:s3cret@127.0.0.1:9092",
+      "Invalid value SASL_SSL://***@127.0.0.1:9092 for configuration bootstrap.servers: SASL_SSL://***@127.0.0.1:9092 is not host:port",
+    ],
+    [
+      "127.0.0.1:9092, PLAINTEXT://admin:s3cret@h:x",
+      "Invalid value 127.0.0.1:9092, PLAINTEXT://***@h:x for configuration bootstrap.servers: PLAINTEXT://***@h:x is not host:port",
+    ],
+  ])("%s is refused without its password", (servers, message) => {
+    expect(() => parseBootstrap(servers)).toThrow(message);
   });
 });

@@ -70,7 +70,8 @@ export interface ConsumerSettings {
 
 /** Throws the ConfigError Kafka's clients give for a bad property (`Invalid value … for configuration …`). */
 export function invalidProperty(key: string, value: string | undefined, reason: string): never {
-  const message = `Invalid value ${hideUrlCredentials(value ?? "null")} for configuration ${key}: ${reason}`;
+  // A URL's credentials hidden in the whole text: the reason may quote the value again.
+  const message = hideUrlCredentials(`Invalid value ${value ?? "null"} for configuration ${key}: ${reason}`);
   throw new ConfigError(message, new Map([[key, [message]]]));
 }
 
@@ -93,15 +94,16 @@ function booleanProp(props: ClientProperties, key: string, fallback: boolean): b
 
 /** `host:port` list from `bootstrap.servers` (a `PROTOCOL://` prefix is allowed and dropped). */
 export function parseBootstrap(value: string | undefined): string[] {
-  const servers = (value ?? "")
+  const entries = (value ?? "")
     .split(",")
-    .map((s) => s.trim().replace(/^[A-Za-z_]+:\/\//, ""))
-    .filter((s) => s !== "");
-  if (servers.length === 0) invalidProperty("bootstrap.servers", value, "at least one host:port is required");
-  for (const s of servers)
-    if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d+$/.test(s))
-      invalidProperty("bootstrap.servers", value, `${s} is not host:port`);
-  return servers;
+    .map((written) => ({ written: written.trim(), server: written.trim().replace(/^[A-Za-z_]+:\/\//, "") }))
+    .filter((e) => e.server !== "");
+  if (entries.length === 0) invalidProperty("bootstrap.servers", value, "at least one host:port is required");
+  // The entry as written: with its `PROTOCOL://`, a user info in it is hidden (invalidProperty).
+  for (const { written, server } of entries)
+    if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d+$/.test(server))
+      invalidProperty("bootstrap.servers", value, `${written} is not host:port`);
+  return entries.map((e) => e.server);
 }
 
 /** Username and password from a PlainLoginModule or ScramLoginModule `sasl.jaas.config`. */

@@ -155,14 +155,15 @@ function validateKey(
   if (!parsed.success) {
     const typed = (parsed as { typed?: boolean }).typed;
     // Connect prints the raw text for parse failures and the parsed value (Java's toString) for validators.
-    // Credentials of a URL in the value hidden (this project's rule, stricter than Connect's).
-    const shown = hideUrlCredentials(
-      !typed ? input : k.meta.type === "LONG" ? (connectString(parsed.output) ?? "null") : javaString(parsed.output),
-    );
+    const shown = !typed ? input : k.meta.type === "LONG" ? connectString(parsed.output) : javaString(parsed.output);
+    // Credentials of a URL in the value hidden (this project's rule, stricter than Connect's), in
+    // the whole message: a reason may quote the value again (`Unknown time zone <v>`).
     const reasons = parsed.issues.map((issue) =>
-      issue.expected === VERBATIM_ISSUE
-        ? issue.message
-        : `Invalid value ${shown} for configuration ${typed ? (k.meta.validatorName ?? k.name) : k.name}: ${issue.message}`,
+      hideUrlCredentials(
+        issue.expected === VERBATIM_ISSUE
+          ? issue.message
+          : `Invalid value ${shown} for configuration ${typed ? (k.meta.validatorName ?? k.name) : k.name}: ${issue.message}`,
+      ),
     );
     // As ConfigDef.validate: a value that does not parse is validated as null afterwards.
     if (!typed) reasons.push(...nullValidationErrors(k));

@@ -13,9 +13,9 @@ import { BadRequestError, ConnectError, DataError, UnsupportedOperationError } f
 import type { KafkaAdmin } from "../kafka/kafka-port.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
-import { javaHashMap, javaHashOrderBy, topicPartitionHash } from "../util/java-hash-order.ts";
+import { javaHashOrderBy, topicPartitionHash } from "../util/java-hash-order.ts";
 import type { ConnectorOffset, ConnectorOffsets } from "./entities.ts";
-import { connectOffsetsOrder } from "./source-offsets-order.ts";
+import { connectOffsetMap, connectOffsetsOrder } from "./source-offsets-order.ts";
 import { sinkGroupId } from "./task-builder.ts";
 
 const KAFKA_TOPIC = "kafka_topic";
@@ -32,9 +32,8 @@ export async function readOffsets(
   if (descriptor.type === "source") {
     return {
       offsets: connectOffsetsOrder(name, offsets.all(name)).map((e) => ({
-        // Each a HashMap, as JsonConverter reads it back from the offsets topic.
-        partition: javaHashMap(e.partition),
-        offset: javaHashMap(e.offset),
+        partition: connectOffsetMap(e.partition),
+        offset: connectOffsetMap(e.offset),
       })),
     };
   }

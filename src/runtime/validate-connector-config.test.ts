@@ -320,6 +320,16 @@ describe("validateConnectorConfig", () => {
     );
   });
 
+  test("hides a URL's credentials in the config it quotes when connector.class is missing (secrets rule)", () => {
+    expect(() =>
+      validateConnectorConfig(registry, { name: "x", "http.url": "https://user:s3cret@127.0.0.1/in?api_key=t0ken" }),
+    ).toThrow(
+      new BadRequestError(
+        "Connector config {name=x, http.url=https://***@127.0.0.1/in?api_key=***} contains no connector type",
+      ),
+    );
+  });
+
   test("names the available connectors when the class is unknown", () => {
     expect(() => validateConnectorConfig(registry, { "connector.class": "Nope" })).toThrow(UnknownConnectorClassError);
     try {

@@ -18,6 +18,7 @@ import { pluginVersionProblem } from "../plugin/version-range.ts";
 import { javaPatternSyntaxError } from "../transforms/util/java-pattern-syntax.ts";
 import { JavaHashMapOrder, javaHashMap, javaHashOrder } from "../util/java-hash-order.ts";
 import { HIDDEN } from "../util/logger.ts";
+import { hideUrlCredentials } from "../util/url-credentials.ts";
 import { aliasTypeResults } from "./alias-config-def.ts";
 import { type ConverterDefaults, enrichedConfigDef, withWorkerDefaults } from "./connector-config-def.ts";
 import { regexError, splitList, topicPattern } from "./connector-config-values.ts";
@@ -53,8 +54,11 @@ export function validateConnectorConfig(
   const connectorClass = config["connector.class"];
   if (connectorClass === undefined || connectorClass === null) {
     // Connect prints the map as it is; with no plugin to say which keys are PASSWORD, keys that are
-    // secrets by name show [hidden] (ConfigValidator hides resolved values in it).
-    const shown = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v && isClientSecret(k) ? HIDDEN : v]));
+    // secrets by name show [hidden] (ConfigValidator hides resolved values in it), and a URL's
+    // credentials in the others are hidden (url-credentials.ts).
+    const shown = Object.fromEntries(
+      Object.entries(config).map(([k, v]) => [k, v && isClientSecret(k) ? HIDDEN : v && hideUrlCredentials(v)]),
+    );
     throw new BadRequestError(`Connector config ${javaMapString(shown)} contains no connector type`);
   }
   const connector = resolveConnector(registry, connectorClass);

@@ -7,11 +7,7 @@
  * it, but answering in the same order makes the gateway's answers byte-identical to Connect's.
  */
 
-function stringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
-  return h;
-}
+import { javaStringHash as stringHash } from "./java-object-hash.ts";
 
 /**
  * `keys` in the order a Java HashSet built by inserting them in this order iterates them. `copy`:

@@ -7,6 +7,7 @@
  */
 import { JavaDouble } from "../api/data/java-double.ts";
 
+/** `String.hashCode()` (java-hash-order.ts orders String keys by it too). */
 export function javaStringHash(s: string): number {
   let h = 0;
   for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;

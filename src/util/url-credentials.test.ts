@@ -9,6 +9,8 @@ describe("hideUrlCredentials", () => {
     ["http//u:s3cret@host", "http//***@host"],
     ["ftp://host/x?a=1&token=s3cret&b=2", "ftp://host/x?a=1&token=***&b=2"],
     ["ftp://host/x?api_key=s3cret#f", "ftp://host/x?api_key=***#f"],
+    ["https://host/cb#access_token=s3cret&state=1", "https://host/cb#access_token=***&state=1"],
+    ["https://host/cb?a=1#token=s3cret", "https://host/cb?a=1#token=***"],
     ["[ftp://host/?sig=s3cret, http://u:pw@h]", "[ftp://host/?sig=***, http://***@h]"],
     ["ftp://host/?page=2&Access%5FToken=s3cret", "ftp://host/?page=2&Access%5FToken=***"],
     ["http://${key}:pw@h/?token=a${key}", "http://***@h/?token=***"],

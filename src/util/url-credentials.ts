@@ -1,8 +1,8 @@
 /**
  * Credentials that URLs written in a text carry, hidden for messages: the user info of every
  * `scheme://user:password@host` (up to the last `@` before a space, so a password holding an
- * unencoded `/` or `@` is hidden whole) and the values of query parameters whose names look like
- * keys (`SECRET_QUERY`: `?token=…`, `&api_key=…`); placeholders alone (`${key}@`, `?token=${env:T}`)
+ * unencoded `/` or `@` is hidden whole) and the values of query or fragment parameters whose names
+ * look like keys (`SECRET_QUERY`: `?token=…`, `&api_key=…`, `#access_token=…`); placeholders alone (`${key}@`, `?token=${env:T}`)
  * are no secret and stay. Text without either is returned as it is (no URL
  * normalisation), so Connect's `Invalid value <v> for configuration <k>: …` keeps its shape. Used
  * where a config value is quoted in an error (ConfigDef, the Kafka client properties, listeners)
@@ -14,7 +14,8 @@ export const SECRET_QUERY = /token|secret|password|passwd|key|signature|sig|auth
 
 const USER_INFO = /\/\/\S*@/g;
 // A parameter's value ends at `&`, `#` or a space; a `,` or `]` closing a shown list stays visible.
-const QUERY_PARAM = /([?&;])([^=&#?\s]*)=(\S*?)(?=[&#\s]|,\s|\]*$|,?$)/g;
+// A fragment's parameters too (`#access_token=…`, OAuth's implicit flow).
+const QUERY_PARAM = /([?&;#])([^=&#?\s]*)=(\S*?)(?=[&#\s]|,\s|\]*$|,?$)/g;
 
 export function hideUrlCredentials(text: string): string {
   if (!text.includes("//") && !text.includes("=")) return text;

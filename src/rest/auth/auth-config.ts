@@ -161,7 +161,7 @@ export function restAuthenticationOptions(
   const fail = (name: string, value: string | null, reason: string) => {
     errors.set(name, [
       ...(errors.get(name) ?? []),
-      `Invalid value ${hideUrlCredentials(String(value))} for configuration ${name}: ${reason}`,
+      hideUrlCredentials(`Invalid value ${value} for configuration ${name}: ${reason}`),
     ]);
   };
 

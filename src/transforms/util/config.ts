@@ -53,6 +53,7 @@ export function replaceNullWithDefaultKey() {
 
 /** Connect's `ConfigException(name, value, message)`: `Invalid value <v> for configuration <name>: <message>`. */
 export function configError(name: string, value: unknown, message: string): ConfigError {
-  const text = `Invalid value ${hideUrlCredentials(String(value))} for configuration ${name}: ${message}`;
+  // A URL's credentials hidden in the whole text: the message may quote the value again.
+  const text = hideUrlCredentials(`Invalid value ${String(value)} for configuration ${name}: ${message}`);
   return new ConfigError(text, new Map([[name, [text]]]));
 }
