@@ -26,9 +26,10 @@ import type { Socket } from "node:net";
 import { jettyErrorResponse } from "./jetty-error-page.ts";
 import { RequestBody } from "./request-body.ts";
 import { MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./request-head.ts";
-import { type LoggedHead, type RequestLog, refusedHead } from "./request-log.ts";
+import type { LoggedHead, RequestLog } from "./request-log.ts";
 import { headErrorResponse, routeOf } from "./request-route.ts";
 import { writeResponse } from "./response-writer.ts";
+import { refusedHead } from "./unmade-request.ts";
 
 /** What the handler gets besides the Request: the request as sent, before fetch normalized it. */
 export interface RequestInfo {

@@ -10,8 +10,9 @@
  */
 import { errorPageFor, jettyErrorResponse } from "./jetty-error-page.ts";
 import type { HeadError, RequestHead } from "./request-head.ts";
-import { type LoggedHead, standInTarget, unmadeRequest } from "./request-log.ts";
-import { ABSOLUTE_FORM, checkOriginTarget } from "./request-target.ts";
+import type { LoggedHead } from "./request-log.ts";
+import { ABSOLUTE_FORM, checkOriginTarget, standInTarget } from "./request-target.ts";
+import { unmadeRequest } from "./unmade-request.ts";
 
 export interface Route {
   readonly path: string;

@@ -11,6 +11,9 @@
  * `..` climbing above the root is a plain "Bad Request"; decoded bytes that are not UTF-8 are "Bad
  * UTF-8 encoding". Plain `.` and `..` segments are no error: they stay literal, so
  * `/connectors/..` names a connector `..` as in Connect. The query is not checked.
+ *
+ * Also what Jetty's stand-in for a request it refused before making it shows of the target
+ * (`standInTarget`), and the path and query its request log writes (`pathQuery`).
  */
 
 /** An absolute-form target's scheme and authority (`http://host:8083`), the authority captured. */
@@ -112,4 +115,18 @@ export function checkOriginTarget(target: string): TargetCheck {
   }
   if (found.size > 0) return bad(VIOLATIONS.filter((v) => found.has(v)).join(", "));
   return { ok: true, path, query };
+}
+
+/** The target's path and query (Jetty's getPathQuery): an absolute form's scheme and authority, user info included, left out. */
+export function pathQuery(target: string): string {
+  const absolute = ABSOLUTE_FORM.exec(target);
+  if (!absolute) return target;
+  const rest = target.slice(absolute[0].length);
+  return rest.startsWith("/") ? rest : `/${rest}`;
+}
+
+/** The target of Jetty's stand-in for a request it never made (error page and request log): `/badURI` for one with URI violations. */
+export function standInTarget(target: string): string {
+  const path = pathQuery(target);
+  return path.startsWith("/") && !checkOriginTarget(path).ok ? "/badURI" : target;
 }
