@@ -155,19 +155,27 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     current = flight;
     // Body bytes that came with the head.
     if (!flight.body.done && pending.length > 0) pending = flight.body.feed(pending);
-    const authority = head.host || `${socket.localAddress ?? "localhost"}:${socket.localPort ?? 0}`;
-    const url = `${options.scheme}://${authority}${route.path}${route.query ? `?${route.query}` : ""}`;
+    const local = `${socket.localAddress?.includes(":") ? `[${socket.localAddress}]` : (socket.localAddress ?? "localhost")}:${socket.localPort ?? 0}`;
+    const target = `${route.path}${route.query ? `?${route.query}` : ""}`;
+    const init = {
+      method,
+      headers: head.headers as [string, string][],
+      signal: flight.abort.signal,
+      ...(flight.body.stream ? { body: flight.body.stream, duplex: "half" } : {}),
+    } as RequestInit;
     let request: Request;
     try {
-      request = new Request(url, {
-        method,
-        headers: head.headers as [string, string][],
-        signal: flight.abort.signal,
-        ...(flight.body.stream ? { body: flight.body.stream, duplex: "half" } : {}),
-      } as RequestInit);
+      request = new Request(`${options.scheme}://${head.host || local}${target}`, init);
     } catch {
-      void respond(flight, jettyErrorResponse(400, "Bad Request", "/badMessage"), true);
-      return;
+      // A Host Jetty takes (host-port.ts) that a WHATWG URL does not (a bare IPv6 address, a
+      // zone, an escape, a dotted name out of IPv4's range): the request is served all the same,
+      // its URL naming the listener's own address.
+      try {
+        request = new Request(`${options.scheme}://${local}${target}`, init);
+      } catch {
+        void respond(flight, jettyErrorResponse(400, "Bad Request", "/badMessage"), true);
+        return;
+      }
     }
     const info: RequestInfo = {
       method: head.method,
