@@ -27,9 +27,8 @@ import { jettyErrorResponse } from "./jetty-error-page.ts";
 import { RequestBody } from "./request-body.ts";
 import { MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./request-head.ts";
 import type { LoggedHead, RequestLog } from "./request-log.ts";
-import { headErrorResponse, routeOf } from "./request-route.ts";
+import { headRefusal, routeOf } from "./request-route.ts";
 import { writeResponse } from "./response-writer.ts";
-import { refusedHead } from "./unmade-request.ts";
 
 /** What the handler gets besides the Request: the request as sent, before fetch normalized it. */
 export interface RequestInfo {
@@ -122,8 +121,9 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     if (result.kind === "incomplete") return;
     if (result.kind === "error") {
       phase = "busy";
-      const refused = options.requestLog ? { head: refusedHead(result.error), startedAt: Date.now() } : undefined;
-      void respond(null, headErrorResponse(result.error, options.scheme), true, refused);
+      const refusal = headRefusal(result.error, options.scheme);
+      const refused = options.requestLog ? { head: refusal.logged, startedAt: Date.now() } : undefined;
+      void respond(null, refusal.response, true, refused);
       return;
     }
     const head = result.head;

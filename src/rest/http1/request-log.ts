@@ -8,8 +8,8 @@
  * client address (an IPv6 one as Java writes it, `[0:0:0:0:0:0:0:1]`), `-`, the user (`-`:
  * Connect's authentication is a JAX-RS filter, which Jetty's `%u` never sees), the time the request
  * arrived (GMT), the request line with the target's path and query only (Jetty's
- * `HttpURI.getPathQuery`: an absolute-form target's scheme and authority, user info included, are
- * not written), the status, the body bytes sent, Referer, User-Agent (an absent one is `""`), and
+ * `HttpURI.getPathQuery`: an absolute-form target's scheme and authority are not written, and one
+ * with user info is refused and written `/badURI`; CONNECT's authority is `/`), the status, the body bytes sent, Referer, User-Agent (an absent one is `""`), and
  * the milliseconds from arrival to the answer written. As Jetty 12.0.34 does inside quotes, `"` and
  * `\` are escaped with `\`, so a header cannot forge fields. No Authorization or other header
  * besides those two. A head refused before the application (parser or router) is logged too, as
@@ -81,7 +81,9 @@ export function clientAddress(address: string): string {
 /** The line for `request`, answered at `now`. */
 export function requestLogLine(request: LoggedRequest, now: number): string {
   const { head } = request;
-  const line = `${quoted(head.method)} ${quoted(pathQuery(head.target))} ${head.version}`;
+  // CONNECT's authority form has no path: Jetty's HttpURI gives it `/`.
+  const connect = head.method.toUpperCase() === "CONNECT" && !head.target.startsWith("/");
+  const line = `${quoted(head.method)} ${connect ? "/" : quoted(pathQuery(head.target))} ${head.version}`;
   return `${clientAddress(request.remoteAddress)} - - [${ncsaTime(request.startedAt)}] "${line}" ${request.status} ${request.bytes} "${header(head, "referer")}" "${header(head, "user-agent")}" ${Math.max(0, now - request.startedAt)}`;
 }
 
