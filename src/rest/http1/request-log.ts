@@ -9,8 +9,9 @@
  * Connect's authentication is a JAX-RS filter, which Jetty's `%u` never sees), the time the request
  * arrived (GMT), the request line with the target's path and query only (Jetty's
  * `HttpURI.getPathQuery`: an absolute-form target's scheme and authority are not written, and one
- * with user info is refused and written `/badURI`; CONNECT's authority is `/`), the status, the body bytes sent, Referer, User-Agent (an absent one is `""`), and
- * the milliseconds from arrival to the answer written. As Jetty 12.0.34 does inside quotes, `"` and
+ * with user info is refused and written `/badURI`; CONNECT's authority is `/`), the status, the
+ * body bytes sent, Referer, User-Agent (an absent one is `""`), and the milliseconds from arrival
+ * to the answer written. As Jetty 12.0.34 does inside quotes, `"` and
  * `\` are escaped with `\`, so a header cannot forge fields. No Authorization or other header
  * besides those two. A head refused before the application (parser or router) is logged too, as
  * Jetty logs a bad message (`unmade-request.ts`). Nothing is formatted while INFO is off for the logger.

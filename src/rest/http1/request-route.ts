@@ -1,7 +1,8 @@
 /**
  * From a parsed request head to what the REST listener routes: the origin-form path and query, or
- * the answer Connect (Jetty) gives to a head or a target it refuses. Called by
- * `http1-connection.ts` for every request; pure, so each refusal is checked on its own.
+ * the answer Connect (Jetty) gives to a head or a target it refuses, with what its request log shows
+ * (`routeOf`, `headRefusal`). Called by `http1-connection.ts` for every request; pure, so each
+ * refusal is checked on its own.
  *
  * Targets: origin form (`/connectors?expand=status`) is checked as Jetty checks it
  * (`request-target.ts`); absolute form too (user info is refused as "Deprecated User Info"), then

@@ -2,8 +2,7 @@
  * What Jetty 12 makes of a request it refuses before making it (HttpConnection's `badMessage`): a
  * stand-in request with `HttpFields.EMPTY`, which its request log writes (so Referer and
  * User-Agent are `""`) and whose target its error page shows. Used by `request-route.ts` for the
- * targets it refuses and by `http1-connection.ts` for the heads the parser refuses; the line itself
- * is `request-log.ts`'s.
+ * targets it refuses and the heads the parser refuses; the line itself is `request-log.ts`'s.
  */
 import type { HeadError } from "./request-head.ts";
 import type { LoggedHead } from "./request-log.ts";
