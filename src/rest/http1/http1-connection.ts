@@ -26,8 +26,8 @@ import type { Socket } from "node:net";
 import { jettyErrorResponse } from "./jetty-error-page.ts";
 import { RequestBody } from "./request-body.ts";
 import { MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./request-head.ts";
-import { type LoggedHead, type RequestLog, refusedHead } from "./request-log.ts";
-import { headErrorResponse, routeOf } from "./request-route.ts";
+import type { LoggedHead, RequestLog } from "./request-log.ts";
+import { headRefusal, routeOf } from "./request-route.ts";
 import { writeResponse } from "./response-writer.ts";
 
 /** What the handler gets besides the Request: the request as sent, before fetch normalized it. */
@@ -121,8 +121,9 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     if (result.kind === "incomplete") return;
     if (result.kind === "error") {
       phase = "busy";
-      const refused = options.requestLog ? { head: refusedHead(result.error), startedAt: Date.now() } : undefined;
-      void respond(null, headErrorResponse(result.error, options.scheme), true, refused);
+      const refusal = headRefusal(result.error, options.scheme);
+      const refused = options.requestLog ? { head: refusal.logged, startedAt: Date.now() } : undefined;
+      void respond(null, refusal.response, true, refused);
       return;
     }
     const head = result.head;
@@ -154,19 +155,27 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     current = flight;
     // Body bytes that came with the head.
     if (!flight.body.done && pending.length > 0) pending = flight.body.feed(pending);
-    const authority = head.host || `${socket.localAddress ?? "localhost"}:${socket.localPort ?? 0}`;
-    const url = `${options.scheme}://${authority}${route.path}${route.query ? `?${route.query}` : ""}`;
+    const local = `${socket.localAddress?.includes(":") ? `[${socket.localAddress}]` : (socket.localAddress ?? "localhost")}:${socket.localPort ?? 0}`;
+    const target = `${route.path}${route.query ? `?${route.query}` : ""}`;
+    const init = {
+      method,
+      headers: head.headers as [string, string][],
+      signal: flight.abort.signal,
+      ...(flight.body.stream ? { body: flight.body.stream, duplex: "half" } : {}),
+    } as RequestInit;
     let request: Request;
     try {
-      request = new Request(url, {
-        method,
-        headers: head.headers as [string, string][],
-        signal: flight.abort.signal,
-        ...(flight.body.stream ? { body: flight.body.stream, duplex: "half" } : {}),
-      } as RequestInit);
+      request = new Request(`${options.scheme}://${head.host || local}${target}`, init);
     } catch {
-      void respond(flight, jettyErrorResponse(400, "Bad Request", "/badMessage"), true);
-      return;
+      // A Host Jetty takes (host-port.ts) that a WHATWG URL does not (a bare IPv6 address, a
+      // zone, an escape, a dotted name out of IPv4's range): the request is served all the same,
+      // its URL naming the listener's own address.
+      try {
+        request = new Request(`${options.scheme}://${local}${target}`, init);
+      } catch {
+        void respond(flight, jettyErrorResponse(400, "Bad Request", "/badMessage"), true);
+        return;
+      }
     }
     const info: RequestInfo = {
       method: head.method,

@@ -32,6 +32,20 @@ function exchange(port: number, chunks: string[]): Promise<string> {
 const withoutDates = (text: string) => text.replace(/Date: [^\r]+\r\n/g, "");
 
 describe("startHttp1Server", () => {
+  // Connect 4.3.1 serves these (test/fixtures/connect-rest/user-info.json); a WHATWG URL takes none.
+  test.each(["::1", "[fe80::1%251]", "h%20", "999.1.1.1"])(
+    "serves a request whose Host (%s) Jetty takes but no URL does, under the listener's own address",
+    async (host) => {
+      const urls: string[] = [];
+      const port = start((request) => {
+        urls.push(request.url);
+        return new Response("ok");
+      });
+      const answer = await exchange(port, [`GET /a?q=1 HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`]);
+      expect([answer.split("\r\n")[0], urls]).toEqual(["HTTP/1.1 200 OK", [`http://127.0.0.1:${port}/a?q=1`]]);
+    },
+  );
+
   test("hands the method and path as sent, the peer, and a Request with headers and a streamed body", async () => {
     const seen: { info: RequestInfo; method: string; url: string; body: string; header: string | null }[] = [];
     const port = start(async (request, info) => {

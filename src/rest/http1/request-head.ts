@@ -9,9 +9,11 @@
  * application), a control character in the request line or a field is a 400 naming it, whitespace
  * before a field's colon and obsolete line folding are 400s, Content-Length is digits only,
  * Transfer-Encoding must end in one `chunked` and may not come with Content-Length, HTTP/1.1 needs
- * exactly one non-empty Host. As in Jetty, a bare LF ends a line, several spaces may separate the
- * request line's parts, and empty lines before the request line are skipped (RFC 9112 section 2.2).
+ * exactly one non-empty Host, which must be a host and port Jetty parses (`host-port.ts`: no user
+ * info). As in Jetty, a bare LF ends a line, several spaces may separate the request line's parts,
+ * and empty lines before the request line are skipped (RFC 9112 section 2.2).
  */
+import { isHostPort } from "./host-port.ts";
 
 export interface RequestHead {
   /** The method token exactly as sent (case kept). */
@@ -214,6 +216,8 @@ function framing(line: RequestLine, headers: [string, string][], size: number): 
   let hosts = 0;
   let connection = "";
   let expect: string | null = null;
+  // Jetty reads the fields of the versions it knows (the others are refused with the request line).
+  const fieldsParsed = /^HTTP\/(1\.0|1\.1|2\.0)$/i.test(line.version);
   for (const [name, value] of headers) {
     switch (name.toLowerCase()) {
       case "content-length":
@@ -224,6 +228,11 @@ function framing(line: RequestLine, headers: [string, string][], size: number): 
         break;
       case "host":
         hosts++;
+        // Jetty parses the first Host as its field is read: before a later field's error, after an
+        // earlier Content-Length's (which the checks below name).
+        if (hosts === 1 && value !== "" && !isHostPort(value) && fieldsParsed && contentLengthsPass(contentLengths)) {
+          return fail(400, "Bad HostPort", target);
+        }
         host = value;
         break;
       case "connection":
@@ -292,6 +301,11 @@ function framing(line: RequestLine, headers: [string, string][], size: number): 
       size,
     },
   };
+}
+
+/** Whether the Content-Length fields so far pass the checks `framing` makes once all are read. */
+function contentLengthsPass(values: readonly string[]): boolean {
+  return values.length === 0 || (values.length === 1 && /^\d{1,15}$/.test(values[0]!));
 }
 
 /** Jetty refuses repeated (even equal) Content-Length values with a 400 that has no page. */

@@ -8,17 +8,17 @@
  * client address (an IPv6 one as Java writes it, `[0:0:0:0:0:0:0:1]`), `-`, the user (`-`:
  * Connect's authentication is a JAX-RS filter, which Jetty's `%u` never sees), the time the request
  * arrived (GMT), the request line with the target's path and query only (Jetty's
- * `HttpURI.getPathQuery`: an absolute-form target's scheme and authority, user info included, are
- * not written), the status, the body bytes sent, Referer, User-Agent (an absent one is `""`), and
- * the milliseconds from arrival to the answer written. As Jetty 12.0.34 does inside quotes, `"` and
+ * `HttpURI.getPathQuery`: an absolute-form target's scheme and authority are not written, and one
+ * with user info is refused and written `/badURI`; CONNECT's authority is `/`), the status, the
+ * body bytes sent, Referer, User-Agent (an absent one is `""`), and the milliseconds from arrival
+ * to the answer written. As Jetty 12.0.34 does inside quotes, `"` and
  * `\` are escaped with `\`, so a header cannot forge fields. No Authorization or other header
  * besides those two. A head refused before the application (parser or router) is logged too, as
- * Jetty logs a bad message (`refusedHead`, `unmadeRequest`). Nothing is formatted while INFO is off for the logger.
+ * Jetty logs a bad message (`unmade-request.ts`). Nothing is formatted while INFO is off for the logger.
  * The ingest listener has no such log (a data path).
  */
 import type { Logger } from "../../util/logger.ts";
-import type { HeadError } from "./request-head.ts";
-import { ABSOLUTE_FORM, checkOriginTarget } from "./request-target.ts";
+import { pathQuery } from "./request-target.ts";
 
 export const REQUEST_LOGGER = "org.apache.kafka.connect.runtime.rest.RestServer";
 
@@ -61,14 +61,6 @@ function header(head: LoggedHead, name: string): string {
   return "";
 }
 
-/** The target's path and query (Jetty's getPathQuery): an absolute form's scheme and authority left out. */
-function pathQuery(target: string): string {
-  const absolute = ABSOLUTE_FORM.exec(target);
-  if (!absolute) return target;
-  const rest = target.slice(absolute[0].length);
-  return rest.startsWith("/") ? rest : `/${rest}`;
-}
-
 /** The peer as Java's `getHostAddress` and Jetty's `HostPort.normalizeHost` write it. */
 export function clientAddress(address: string): string {
   if (address.startsWith("::ffff:") && address.includes(".")) return address.slice(7);
@@ -87,45 +79,12 @@ export function clientAddress(address: string): string {
   return `[${all.join(":")}${zone ? `%${zone}` : ""}]`;
 }
 
-const BAD_MESSAGE_HEAD: LoggedHead = { method: "GET", target: "/badMessage", version: "HTTP/1.0", headers: [] };
-
-/**
- * What Jetty 12's request log shows of a request refused before it was made (HttpConnection's
- * `badMessage` logs a stand-in with `HttpFields.EMPTY`, so Referer and User-Agent are `""`): `GET
- * /badMessage HTTP/1.0` when the request line was not parsed (`null`), else its method, target and
- * version, the target as `/badURI` when it has URI violations (an encoded `/`, `%` or dot segment,
- * an empty segment, a character outside the path's: whatever the refusal was for).
- */
-export function unmadeRequest(line: { method: string; target: string; version: string } | null): LoggedHead {
-  if (line === null) return BAD_MESSAGE_HEAD;
-  return { method: line.method, target: standInTarget(line.target), version: line.version, headers: [] };
-}
-
-/** The target of Jetty's stand-in for a request it never made (log line and error page): `/badURI` for one with URI violations. */
-export function standInTarget(target: string): string {
-  const path = pathQuery(target);
-  return path.startsWith("/") && !checkOriginTarget(path).ok ? "/badURI" : target;
-}
-
-/**
- * What Jetty 12's request log shows of a head its parser refused: a request refused before it was
- * made as `unmadeRequest` says (a version Jetty would have refused in the request line is a bad
- * message); one refused once made (417 for an unknown expectation, 426 for HTTP/2.0: the checks on
- * the whole head) as it was sent, its header fields included.
- */
-export function refusedHead(error: HeadError): LoggedHead {
-  const { uri } = error;
-  if (uri.kind === "badMessage" || uri.version === undefined) return BAD_MESSAGE_HEAD;
-  if (!/^HTTP\/\d\.\d$/i.test(uri.version)) return BAD_MESSAGE_HEAD;
-  const line = { method: uri.method, target: uri.target, version: uri.version.toUpperCase() };
-  if (uri.kind === "url" && uri.headers) return { ...line, headers: uri.headers };
-  return unmadeRequest(line);
-}
-
 /** The line for `request`, answered at `now`. */
 export function requestLogLine(request: LoggedRequest, now: number): string {
   const { head } = request;
-  const line = `${quoted(head.method)} ${quoted(pathQuery(head.target))} ${head.version}`;
+  // CONNECT's authority form has no path: Jetty's HttpURI gives it `/`.
+  const connect = head.method.toUpperCase() === "CONNECT" && !head.target.startsWith("/");
+  const line = `${quoted(head.method)} ${connect ? "/" : quoted(pathQuery(head.target))} ${head.version}`;
   return `${clientAddress(request.remoteAddress)} - - [${ncsaTime(request.startedAt)}] "${line}" ${request.status} ${request.bytes} "${header(head, "referer")}" "${header(head, "user-agent")}" ${Math.max(0, now - request.startedAt)}`;
 }
 

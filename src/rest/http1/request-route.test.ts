@@ -1,6 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import type { RequestHead } from "./request-head.ts";
-import { headErrorResponse, type Refusal, routeOf } from "./request-route.ts";
+import { USER_INFO_CASES, type UserInfoRecording } from "../../../test/fixtures/connect-rest/user-info.ts";
+import { parseRequestHead, type RequestHead } from "./request-head.ts";
+import { headErrorResponse, headRefusal, type Refusal, routeOf } from "./request-route.ts";
+
+const USER_INFO: UserInfoRecording[] = await Bun.file(
+  new URL("../../../test/fixtures/connect-rest/user-info.json", import.meta.url),
+).json();
 
 function head(method: string, target: string, host = "127.0.0.1:8083"): RequestHead {
   return {
@@ -73,5 +78,39 @@ describe("headErrorResponse", () => {
       "http",
     );
     expect(await answer.text()).toContain("<tr><th>URI:</th><td>/badURI</td></tr>");
+  });
+});
+
+// Recorded from Connect 4.3.1 (test/fixtures/connect-rest/record-user-info.sh): Jetty 12.0.12+
+// refuses user info in the target as "Deprecated User Info" (before Authority!=Host) and a Host
+// HostPort does not parse as "Bad HostPort"; an @ in the path or query is routed.
+describe("user info in the target or the Host field, as Connect 4.3.1 answers it (user-info.json)", () => {
+  const HOST = "127.0.0.1:8083";
+  test("every case has its recording", () => {
+    expect(USER_INFO.map((r) => r.id)).toEqual(USER_INFO_CASES.map((c) => c.id));
+  });
+
+  test.each(USER_INFO_CASES.map((c, i) => [c.id, c.head, USER_INFO[i]!] as const))("%s", async (_, raw, recorded) => {
+    const parsed = parseRequestHead(Buffer.from(raw.replaceAll("{{host}}", HOST), "latin1"));
+    if (parsed.kind === "incomplete") throw new Error("incomplete head");
+    const answer = parsed.kind === "error" ? headRefusal(parsed.error, "http") : routeOf(parsed.head, "http");
+    const refused = recorded.headers.some(([name]) => name === "Cache-Control");
+    if (!("response" in answer)) {
+      expect({ routed: true, refused }).toEqual({ routed: true, refused: false });
+      return;
+    }
+    const { response } = answer;
+    const header = (name: string) => recorded.headers.find(([n]) => n === name)?.[1] ?? null;
+    expect({
+      status: response.status,
+      cacheControl: response.headers.get("Cache-Control"),
+      contentType: response.headers.get("Content-Type"),
+      body: await response.text(),
+    }).toEqual({
+      status: Number(recorded.statusLine.split(" ")[1]),
+      cacheControl: header("Cache-Control"),
+      contentType: header("Content-Type"),
+      body: recorded.body.replaceAll("{{host}}", HOST),
+    });
   });
 });

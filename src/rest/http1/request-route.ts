@@ -1,17 +1,19 @@
 /**
  * From a parsed request head to what the REST listener routes: the origin-form path and query, or
- * the answer Connect (Jetty) gives to a head or a target it refuses. Called by
- * `http1-connection.ts` for every request; pure, so each refusal is checked on its own.
+ * the answer Connect (Jetty) gives to a head or a target it refuses, with what its request log shows
+ * (`routeOf`, `headRefusal`). Called by `http1-connection.ts` for every request; pure, so each
+ * refusal is checked on its own.
  *
  * Targets: origin form (`/connectors?expand=status`) is checked as Jetty checks it
- * (`request-target.ts`); absolute form must name the Host it came with (`Authority!=Host`); `*`
- * is only for OPTIONS (answered with an empty 404); CONNECT's authority form
- * routes to `/`.
+ * (`request-target.ts`); absolute form too (user info is refused as "Deprecated User Info"), then
+ * it must name the Host it came with (`Authority!=Host`); `*` is only for OPTIONS (answered with an
+ * empty 404); CONNECT's authority form routes to `/`, one with user info is a bad message.
  */
 import { errorPageFor, jettyErrorResponse } from "./jetty-error-page.ts";
 import type { HeadError, RequestHead } from "./request-head.ts";
-import { type LoggedHead, standInTarget, unmadeRequest } from "./request-log.ts";
-import { ABSOLUTE_FORM, checkOriginTarget } from "./request-target.ts";
+import type { LoggedHead } from "./request-log.ts";
+import { ABSOLUTE_FORM, checkOriginTarget, checkTarget, standInTarget } from "./request-target.ts";
+import { refusedHead, unmadeRequest } from "./unmade-request.ts";
 
 export interface Route {
   readonly path: string;
@@ -24,16 +26,38 @@ export interface Refusal {
   readonly logged: LoggedHead;
 }
 
-/** Connect's answer to a head it could not parse (`error` from parseRequestHead). */
+/** What `routeOf` reads of a head (a refused head's request line, Host and fields will do). */
+export type RoutedHead = Pick<RequestHead, "method" | "target" | "host" | "headers"> & { readonly version: string };
+
+/**
+ * Connect's answer to a head it could not parse (`error` from parseRequestHead). A check made once
+ * the request is made shows the request's URL: an absolute-form target as sent, else the Host's.
+ */
 export function headErrorResponse(error: HeadError, scheme: "http" | "https"): Response {
   const uri =
     error.uri.kind === "badMessage"
       ? "/badMessage"
       : error.uri.kind === "target"
         ? standInTarget(error.uri.target)
-        : `${scheme}://${error.uri.host}${error.uri.target}`;
+        : ABSOLUTE_FORM.test(error.uri.target)
+          ? error.uri.target
+          : `${scheme}://${error.uri.host}${error.uri.target}`;
   const method = error.uri.kind === "badMessage" ? null : error.uri.method;
   return jettyErrorResponse(error.status, error.reason, uri, error.empty || !errorPageFor(method));
+}
+
+/**
+ * Connect's answer to a head the parser refused, and what Jetty's request log shows of it. Jetty
+ * checks the target (HttpConnection.headerComplete) before it makes the request, so a head refused
+ * only once made (417, 426) with a target Jetty refuses is refused for its target.
+ */
+export function headRefusal(error: HeadError, scheme: "http" | "https"): Refusal {
+  const { uri } = error;
+  if (uri.kind === "url" && uri.version !== undefined && uri.target !== "*") {
+    const route = routeOf({ ...uri, version: uri.version, headers: uri.headers ?? [] }, scheme);
+    if ("response" in route) return route;
+  }
+  return { response: headErrorResponse(error, scheme), logged: refusedHead(error) };
 }
 
 /**
@@ -42,7 +66,7 @@ export function headErrorResponse(error: HeadError, scheme: "http" | "https"): R
  * HTTP/1.0` when the target could not be parsed, `/badURI` for one with URI violations); `*` is
  * refused, and OPTIONS * answered, once the request is made: logged as sent.
  */
-export function routeOf(head: RequestHead, scheme: "http" | "https"): Route | Refusal {
+export function routeOf(head: RoutedHead, scheme: "http" | "https"): Route | Refusal {
   // A target refused while its request line is still being read always gets the page.
   const refuse = (reason: string, uri: string, logged = unmadeRequest(uri === "/badMessage" ? null : head)) => ({
     response: jettyErrorResponse(400, reason, uri, uri !== "/badMessage" && !errorPageFor(head.method)),
@@ -56,13 +80,15 @@ export function routeOf(head: RequestHead, scheme: "http" | "https"): Route | Re
   }
   const absolute = ABSOLUTE_FORM.exec(target);
   if (absolute) {
-    // Jetty checks the URI's violations before its authority against Host (HttpConnection.headerComplete).
-    const checked = checkOriginTarget(target.slice(absolute[0].length) || "/");
+    // Jetty checks the URI's violations, user info among them, before its authority against Host
+    // (HttpConnection.headerComplete): credentials never reach the page or the log.
+    const checked = checkTarget(target)!;
     if (!checked.ok) return refuse(checked.reason, `/${checked.uri}`);
     if (absolute[1] !== head.host) return refuse("Authority!=Host", target);
     return checked;
   }
   if (head.method.toUpperCase() === "CONNECT" && !target.startsWith("/")) {
+    if (target.includes("@")) return refuse("Bad Request", "/badMessage");
     target = "/";
   } else if (head.method.toUpperCase() === "CONNECT" || !target.startsWith("/")) {
     return refuse("Bad Request", target.startsWith("/") ? "/badMessage" : `${scheme}:${target}`);

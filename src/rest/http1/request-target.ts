@@ -10,7 +10,12 @@
  * encoded control character or backslash is "Suspicious"; a broken %-escape, an encoded NUL, or
  * `..` climbing above the root is a plain "Bad Request"; decoded bytes that are not UTF-8 are "Bad
  * UTF-8 encoding". Plain `.` and `..` segments are no error: they stay literal, so
- * `/connectors/..` names a connector `..` as in Connect. The query is not checked.
+ * `/connectors/..` names a connector `..` as in Connect. The query is not checked. User info in an
+ * absolute form's authority (`http://user:pass@host/…`, even an empty `@`) is "Deprecated User Info"
+ * (Jetty 12.0.12 and later), listed after the path's violations.
+ *
+ * Also what Jetty's stand-in for a request it refused before making it shows of the target
+ * (`standInTarget`), and the path and query its request log writes (`pathQuery`).
  */
 
 /** An absolute-form target's scheme and authority (`http://host:8083`), the authority captured. */
@@ -45,6 +50,7 @@ const VIOLATIONS = [
   "Bad UTF-8 encoding",
   "Suspicious Path Character",
   "Illegal Path Character",
+  "Deprecated User Info",
 ] as const;
 type Violation = (typeof VIOLATIONS)[number];
 
@@ -74,14 +80,16 @@ function decodeSegment(segment: string, found: Set<Violation>): Uint8Array | nul
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
- * Checks a path (origin form: starts with `/`) and its query. A broken escape, an encoded NUL or
- * `..` (plain or encoded) above the root is refused first; otherwise every violation is named.
+ * Checks a path (origin form: starts with `/`) and its query; `userInfo`: the absolute form it came
+ * in had user info in its authority. A broken escape, an encoded NUL or `..` (plain or encoded)
+ * above the root is refused first; otherwise every violation is named.
  */
-export function checkOriginTarget(target: string): TargetCheck {
+export function checkOriginTarget(target: string, userInfo = false): TargetCheck {
   const end = target.search(/[?#]/);
   const path = end < 0 ? target : target.slice(0, end);
   const query = end >= 0 && target[end] === "?" ? target.slice(end + 1).split("#")[0]! : "";
   const found = new Set<Violation>();
+  if (userInfo) found.add("Deprecated User Info");
   for (let i = 0; i < path.length; i++) {
     const c = path.charCodeAt(i);
     if (c === 0x5c) found.add("Suspicious Path Character").add("Illegal Path Character");
@@ -112,4 +120,32 @@ export function checkOriginTarget(target: string): TargetCheck {
   }
   if (found.size > 0) return bad(VIOLATIONS.filter((v) => found.has(v)).join(", "));
   return { ok: true, path, query };
+}
+
+/**
+ * Checks a target in origin or absolute form as Jetty checks it before it makes the request: an
+ * absolute form's path (`/` when it has none) with its authority's user info; `null` for any other
+ * form (`*`, an authority, a relative path), which the router answers itself.
+ */
+export function checkTarget(target: string): TargetCheck | null {
+  const absolute = ABSOLUTE_FORM.exec(target);
+  if (absolute) return checkOriginTarget(target.slice(absolute[0].length) || "/", absolute[1]!.includes("@"));
+  return target.startsWith("/") ? checkOriginTarget(target) : null;
+}
+
+/** The target's path and query (Jetty's getPathQuery): an absolute form's scheme and authority, user info included, left out. */
+export function pathQuery(target: string): string {
+  const absolute = ABSOLUTE_FORM.exec(target);
+  if (!absolute) return target;
+  const rest = target.slice(absolute[0].length);
+  return rest.startsWith("/") ? rest : `/${rest}`;
+}
+
+/**
+ * The target of Jetty's stand-in for a request it never made (error page and request log):
+ * `/badURI` for one with URI violations (user info included, so credentials never show), else as sent.
+ */
+export function standInTarget(target: string): string {
+  const checked = checkTarget(target);
+  return checked !== null && !checked.ok ? "/badURI" : target;
 }
