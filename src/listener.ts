@@ -5,7 +5,7 @@
  * ingest server.
  */
 import { ConfigError } from "./errors.ts";
-import { hideUrlCredentials } from "./util/url-credentials.ts";
+import { invalidValue } from "./util/invalid-value.ts";
 
 export interface Listener {
   readonly protocol: "http" | "https";
@@ -20,24 +20,16 @@ function configError(keyName: string, message: string): never {
 }
 
 export function parseListener(keyName: string, uri: string): Listener {
-  const shown = hideUrlCredentials(uri);
   // No user info: a host holding `@` is refused, as Connect's LISTENER_PATTERN refuses it (its
   // `user@` would be quoted unhidden in bind failures otherwise).
   const m = /^([A-Za-z]+):\/\/(\[[^\]@]*\]|[^:/@]*):(\d+)\/?$/.exec(uri.trim());
-  if (!m)
-    configError(
-      keyName,
-      `Invalid value ${shown} for configuration ${keyName}: Could not parse listener: expected protocol://host:port`,
-    );
+  if (!m) configError(keyName, invalidValue(keyName, uri, "Could not parse listener: expected protocol://host:port"));
   const protocol = m[1]!.toLowerCase();
   if (protocol !== "http" && protocol !== "https") {
-    configError(
-      keyName,
-      `Invalid value ${shown} for configuration ${keyName}: Listener protocol must be either "http" or "https".`,
-    );
+    configError(keyName, invalidValue(keyName, uri, 'Listener protocol must be either "http" or "https".'));
   }
   const port = Number(m[3]);
-  if (port > 65535) configError(keyName, `Invalid value ${shown} for configuration ${keyName}: port out of range`);
+  if (port > 65535) configError(keyName, invalidValue(keyName, uri, "port out of range"));
   return { protocol, host: m[2]!.replace(/^\[|\]$/g, ""), port, uri: uri.trim() };
 }
 
@@ -97,7 +89,11 @@ export function workerListeners(
     if (clash)
       configError(
         "ingest.listeners",
-        `Invalid value ${ingest.uri} for configuration ingest.listeners: the ingest listener must not share a port with the REST listener ${clash.uri}`,
+        invalidValue(
+          "ingest.listeners",
+          ingest.uri,
+          `the ingest listener must not share a port with the REST listener ${clash.uri}`,
+        ),
       );
   }
   return { restListeners, adminListeners, ingestListeners };

@@ -6,7 +6,7 @@
  */
 import { JSONPath } from "jsonpath-plus";
 import { memberPathSegments } from "../api/data/json-member-path.ts";
-import { ConfigError } from "../errors.ts";
+import { invalidValueError } from "../util/invalid-value.ts";
 
 export type JsonPathGetter = (document: unknown) => unknown;
 
@@ -27,8 +27,7 @@ export function compileJsonPath(path: string, configKey: string): JsonPathGetter
   try {
     JSONPath({ path, json: {}, eval: false, wrap: true });
   } catch (error) {
-    const message = `Invalid value ${path} for configuration ${configKey}: not a JSONPath (${(error as Error).message})`;
-    throw new ConfigError(message, new Map([[configKey, [message]]]));
+    throw invalidValueError(configKey, path, `not a JSONPath (${(error as Error).message})`);
   }
   return (document) => {
     if (document === null || typeof document !== "object") return undefined;

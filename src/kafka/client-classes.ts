@@ -17,6 +17,7 @@
 
 import { javaTrim } from "../api/data/java-text.ts";
 import { ConfigError, JavaException, KafkaError } from "../errors.ts";
+import { invalidValueError } from "../util/invalid-value.ts";
 
 const SERDES = ["ByteArray", "ByteBuffer", "Bytes", "Boolean", "Double", "Float", "Integer", "List", "Long"]
   .concat(["Short", "String", "UUID", "Void"])
@@ -91,8 +92,7 @@ export function isLoadableClientClass(name: string): boolean {
 export function parseClientClass(key: string, value: string): string {
   const name = javaTrim(value);
   if (isLoadableClientClass(name)) return name;
-  const message = `Invalid value ${value} for configuration ${key}: Class ${value} could not be found.`;
-  throw new ConfigError(message, new Map([[key, [message]]]));
+  throw invalidValueError(key, value, `Class ${value} could not be found.`);
 }
 
 /** The CLASS keys of each client's config (ProducerConfig, ConsumerConfig, AdminClientConfig 4.3.1). */

@@ -10,11 +10,10 @@
 import * as v from "valibot";
 import { javaParseDouble } from "../api/data/java-floating.ts";
 import { javaDoubleToString, javaTrim } from "../api/data/java-text.ts";
-import { ConfigError } from "../errors.ts";
 import { toConnectString } from "../plugin/config-def.ts";
 import { type ConfigKey, type ConfigType, javaLongString, key } from "../plugin/config-key.ts";
 import type { ConfigKeyInfo } from "../plugin/describe-config.ts";
-import { hideUrlCredentials } from "../util/url-credentials.ts";
+import { invalidValueError } from "../util/invalid-value.ts";
 import { parseClientClass } from "./client-classes.ts";
 
 export type ClientType = "producer" | "consumer" | "admin";
@@ -83,8 +82,7 @@ export function parseClientValue(type: ClientType, name: string, value: string |
   if (definition === undefined || value === null) return value;
   const keyType = definition.type as ConfigType;
   const invalid = (reason: string) => {
-    const message = hideUrlCredentials(`Invalid value ${value} for configuration ${name}: ${reason}`);
-    return new ConfigError(message, new Map([[name, [message]]]));
+    return invalidValueError(name, value, reason);
   };
   if (keyType === "LONG") {
     const shown = javaLongString(javaTrim(value));

@@ -6,7 +6,7 @@
  */
 import { ConfigError, KafkaError } from "../errors.ts";
 import { loadTlsMaterial, type TlsMaterial } from "../tls/key-stores.ts";
-import { hideUrlCredentials } from "../util/url-credentials.ts";
+import { invalidValueError } from "../util/invalid-value.ts";
 import { checkClientClasses } from "./client-classes.ts";
 import { JaasConfigError, type JaasEntry, parseJaasConfig } from "./jaas-config.ts";
 import type { ClientProperties } from "./kafka-port.ts";
@@ -70,9 +70,7 @@ export interface ConsumerSettings {
 
 /** Throws the ConfigError Kafka's clients give for a bad property (`Invalid value … for configuration …`). */
 export function invalidProperty(key: string, value: string | undefined, reason: string): never {
-  // A URL's credentials hidden in the whole text: the reason may quote the value again.
-  const message = hideUrlCredentials(`Invalid value ${value ?? "null"} for configuration ${key}: ${reason}`);
-  throw new ConfigError(message, new Map([[key, [message]]]));
+  throw invalidValueError(key, value ?? null, reason);
 }
 
 function intProp(props: ClientProperties, key: string, fallback: number, min = Number.NEGATIVE_INFINITY): number {

@@ -16,6 +16,7 @@
 import * as v from "valibot";
 import { javaTrim } from "../api/data/java-text.ts";
 import { ConfigError } from "../errors.ts";
+import { invalidValue } from "../util/invalid-value.ts";
 import { hideUrlCredentials } from "../util/url-credentials.ts";
 import {
   type ConfigKey,
@@ -156,14 +157,11 @@ function validateKey(
     const typed = (parsed as { typed?: boolean }).typed;
     // Connect prints the raw text for parse failures and the parsed value (Java's toString) for validators.
     const shown = !typed ? input : k.meta.type === "LONG" ? connectString(parsed.output) : javaString(parsed.output);
-    // Credentials of a URL in the value hidden (this project's rule, stricter than Connect's), in
-    // the whole message: a reason may quote the value again (`Unknown time zone <v>`).
+    // Credentials of a URL hidden in verbatim reasons too (invalidValue hides them in its own).
     const reasons = parsed.issues.map((issue) =>
-      hideUrlCredentials(
-        issue.expected === VERBATIM_ISSUE
-          ? issue.message
-          : `Invalid value ${shown} for configuration ${typed ? (k.meta.validatorName ?? k.name) : k.name}: ${issue.message}`,
-      ),
+      issue.expected === VERBATIM_ISSUE
+        ? hideUrlCredentials(issue.message)
+        : invalidValue(typed ? (k.meta.validatorName ?? k.name) : k.name, shown, issue.message),
     );
     // As ConfigDef.validate: a value that does not parse is validated as null afterwards.
     if (!typed) reasons.push(...nullValidationErrors(k));
@@ -183,7 +181,7 @@ function nullValidationErrors(k: NamedKey): string[] {
     }
     if (failure) {
       const name = k.meta.validatorName ?? k.name;
-      out.push(failure.verbatim ? failure.reason : `Invalid value null for configuration ${name}: ${failure.reason}`);
+      out.push(failure.verbatim ? failure.reason : invalidValue(name, null, failure.reason));
     }
   }
   return out;

@@ -11,6 +11,7 @@ import { ConfigDef, defineConfig, type KeyValidation, key, type NamedKey } from 
 import type { PluginType } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import { pluginVersionProblem } from "../plugin/version-range.ts";
+import { invalidValue } from "../util/invalid-value.ts";
 import { splitList } from "./connector-config-values.ts";
 
 export type AliasKind = "transforms" | "predicates";
@@ -168,7 +169,7 @@ export function aliasTypeResults(
         results.set(name, { value: cls, errors: [negate ?? message] });
         continue;
       }
-      const notFound = `Invalid value ${raw} for configuration ${name}: Class ${cls} could not be found.`;
+      const notFound = invalidValue(name, raw, `Class ${cls} could not be found.`);
       results.set(name, { value: null, errors: negate ? [notFound, negate] : [notFound] });
     }
   }

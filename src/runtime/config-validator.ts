@@ -12,6 +12,7 @@ import { type ConfigInfos, type ConfigKeyInfo, describeConfig } from "../plugin/
 import type { PluginType, SourceConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import { parseVersionRange } from "../plugin/version-range.ts";
+import { invalidValue } from "../util/invalid-value.ts";
 import { HIDDEN, type LogManager } from "../util/logger.ts";
 import type { ConverterDefaults } from "./connector-config-def.ts";
 import { connectorPluginConfigDef } from "./connector-config-def.ts";
@@ -158,7 +159,7 @@ export class ConfigValidator {
       for (const k of connector.uniqueKeys ?? []) {
         const value = config[k]?.trim();
         if (!value || other[k]?.trim() !== value) continue;
-        addError(k, `Invalid value ${value} for configuration ${k}: already used by connector ${name}`);
+        addError(k, invalidValue(k, value, `already used by connector ${name}`));
       }
       for (const problem of connector.conflicts?.(present, other, name) ?? []) addError(problem.key, problem.message);
     }

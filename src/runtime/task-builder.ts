@@ -16,6 +16,7 @@ import type { ClientType } from "../kafka/client-config-keys.ts";
 import { ineffectiveKeysWarning } from "../kafka/client-key-effects.ts";
 import type { ConnectorDescriptor, ImpliedConverters } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
+import { invalidValue } from "../util/invalid-value.ts";
 import type { Logger } from "../util/logger.ts";
 import { splitList, topicPattern } from "./connector-config-values.ts";
 import { DeadLetterQueueReporter } from "./errors/dead-letter-queue-reporter.ts";
@@ -251,10 +252,7 @@ function converter(
   const source = own ? connectorConfig : deps.config.originals;
   const className = own || chosen?.className || deps.config[prop];
   const descriptor = deps.registry.find(["converter"], className);
-  if (!descriptor)
-    throw new ConfigError(
-      `Invalid value ${className} for configuration ${prop}: Class ${className} could not be found.`,
-    );
+  if (!descriptor) throw new ConfigError(invalidValue(prop, className, `Class ${className} could not be found.`));
   const converter = descriptor.create();
   const settings = own
     ? { ...defaults, ...prefixed(source, `${prop}.`) }
@@ -277,9 +275,7 @@ function headerConverter(
   const className = own || deps.config["header.converter"];
   const descriptor = deps.registry.find(["header_converter"], className);
   if (!descriptor)
-    throw new ConfigError(
-      `Invalid value ${className} for configuration header.converter: Class ${className} could not be found.`,
-    );
+    throw new ConfigError(invalidValue("header.converter", className, `Class ${className} could not be found.`));
   const converter = descriptor.create();
   converter.configure({ ...prefixed(source, "header.converter."), "converter.type": "header" });
   return { converter, className: descriptor.className, version: descriptor.version };

@@ -14,6 +14,7 @@ import { ConfigError, ConnectError, isRetriable, messageOf } from "../errors.ts"
 import type { KafkaAdmin, TopicSpec } from "../kafka/kafka-port.ts";
 import { ConfigDef, defineConfig, key } from "../plugin/config-def.ts";
 import { compileJavaRegex } from "../transforms/util/java-regex.ts";
+import { invalidValueError } from "../util/invalid-value.ts";
 import type { WorkerConfig } from "../worker-config.ts";
 import { splitList, topicPattern } from "./connector-config-values.ts";
 
@@ -136,8 +137,7 @@ function parseGroup(
     const reason = checks[unprefixed]?.(value as never);
     if (reason !== undefined) {
       const shown = Array.isArray(value) ? `[${value.join(", ")}]` : String(value);
-      const message = `Invalid value ${shown} for configuration ${unprefixed}: ${reason}`;
-      throw new ConfigError(message, new Map([[k.name, [message]]]));
+      throw invalidValueError(unprefixed, shown, reason, k.name);
     }
     values[k.name] = value;
   }

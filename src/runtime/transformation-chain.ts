@@ -9,6 +9,7 @@ import type { ConnectRecord } from "../api/record.ts";
 import type { Predicate, Transformation } from "../api/transformation.ts";
 import { ConfigError } from "../errors.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
+import { invalidValue } from "../util/invalid-value.ts";
 import { splitList } from "./connector-config-values.ts";
 import type { ProcessingContext } from "./errors/processing-context.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
@@ -38,9 +39,7 @@ export class TransformationChain {
       const cls = config[`predicates.${alias}.type`] ?? "";
       const plugin = registry.find(["predicate"], cls);
       if (!plugin)
-        throw new ConfigError(
-          `Invalid value ${cls} for configuration predicates.${alias}.type: Class ${cls} could not be found.`,
-        );
+        throw new ConfigError(invalidValue(`predicates.${alias}.type`, cls, `Class ${cls} could not be found.`));
       const predicate = plugin.create();
       predicate.configure(subConfig(config, `predicates.${alias}.`));
       predicates.set(alias, predicate);
@@ -49,9 +48,7 @@ export class TransformationChain {
       const cls = config[`transforms.${alias}.type`] ?? "";
       const plugin = registry.find(["transformation"], cls);
       if (!plugin)
-        throw new ConfigError(
-          `Invalid value ${cls} for configuration transforms.${alias}.type: Class ${cls} could not be found.`,
-        );
+        throw new ConfigError(invalidValue(`transforms.${alias}.type`, cls, `Class ${cls} could not be found.`));
       const transform = plugin.create();
       transform.configure(subConfig(config, `transforms.${alias}.`));
       const predicateAlias = config[`transforms.${alias}.predicate`]?.trim();

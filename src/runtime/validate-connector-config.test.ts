@@ -330,6 +330,26 @@ describe("validateConnectorConfig", () => {
     );
   });
 
+  test("hides a URL's credentials in class-not-found messages (secrets rule)", () => {
+    const url = "https://user:s3cret@127.0.0.1/x?token=t0ken";
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSource",
+      name: "s",
+      "key.converter": url,
+      transforms: "t",
+      "transforms.t.type": url,
+    });
+    const errors = infos.configs.flatMap((c) => c.value?.errors ?? []);
+    const hidden = "https://***@127.0.0.1/x?token=***";
+    expect(errors).toContain(
+      `Invalid value ${hidden} for configuration key.converter: Class ${hidden} could not be found.`,
+    );
+    expect(errors).toContain(
+      `Invalid value ${hidden} for configuration transforms.t.type: Class ${hidden} could not be found.`,
+    );
+    expect(JSON.stringify(infos)).not.toMatch(/s3cret|t0ken/);
+  });
+
   test("names the available connectors when the class is unknown", () => {
     expect(() => validateConnectorConfig(registry, { "connector.class": "Nope" })).toThrow(UnknownConnectorClassError);
     try {

@@ -16,6 +16,7 @@ import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import { pluginVersionProblem } from "../plugin/version-range.ts";
 import { javaPatternSyntaxError } from "../transforms/util/java-pattern-syntax.ts";
+import { invalidValue } from "../util/invalid-value.ts";
 import { JavaHashMapOrder, javaHashMap, javaHashOrder } from "../util/java-hash-order.ts";
 import { HIDDEN } from "../util/logger.ts";
 import { hideUrlCredentials } from "../util/url-credentials.ts";
@@ -124,10 +125,7 @@ export function validateConnectorConfig(
       // of a converter that does not exist is hidden without recommendations.
       results.set(prop, {
         value: null,
-        errors: [
-          ...(results.get(prop)?.errors ?? []),
-          `Invalid value ${cls} for configuration ${prop}: Class ${cls} could not be found.`,
-        ],
+        errors: [...(results.get(prop)?.errors ?? []), invalidValue(prop, cls, `Class ${cls} could not be found.`)],
       });
       results.set(`${prop}.plugin.version`, { value: null, errors: [], visible: false });
       continue;

@@ -10,6 +10,7 @@ import { ConfigDef } from "../plugin/config-def.ts";
 import { type ConfigInfos, configInfos } from "../plugin/describe-config.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
+import { invalidValue } from "../util/invalid-value.ts";
 import { javaHashOrder } from "../util/java-hash-order.ts";
 import { commonConnectorConfig } from "./connector-config.ts";
 
@@ -59,7 +60,7 @@ export function unloadableConnectorInfos(
       prop,
       named
         ? { value: named.className, errors: [] }
-        : { value: null, errors: [`Invalid value ${cls} for configuration ${prop}: Class ${cls} could not be found.`] },
+        : { value: null, errors: [invalidValue(prop, cls, `Class ${cls} could not be found.`)] },
     );
   }
   // Keys with a null value: the basic ones get the error, the others are listed first (in the

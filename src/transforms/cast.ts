@@ -15,6 +15,7 @@ import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
 import { ConfigError, DataError, JavaException } from "../errors.ts";
 import { defineConfig, key } from "../plugin/config-def.ts";
+import { invalidValue } from "../util/invalid-value.ts";
 import { replaceNullWithDefaultKey } from "./util/config.ts";
 import { keyAndValue } from "./util/descriptors.ts";
 import {
@@ -54,9 +55,7 @@ function parseType(name: string): SchemaType {
     // Apache wraps Schema.Type.valueOf's exception as ConfigException(name, value): the message
     // reads with name and value swapped.
     const cause = `java.lang.IllegalArgumentException: No enum constant org.apache.kafka.connect.data.Schema.Type.${upper}`;
-    throw new ConfigError(
-      `Invalid value ${cause} for configuration Invalid type found in casting spec: ${name.trim()}`,
-    );
+    throw new ConfigError(invalidValue("Invalid type found in casting spec", cause, name.trim()));
   }
   if (!OUTPUT_TYPES.includes(upper)) {
     throw new ConfigError(
@@ -74,9 +73,7 @@ export function parseCastSpec(mappings: readonly string[]): CastSpec {
     const parts = javaSplit(mapping, ":");
     if (parts.length > 2) {
       // Apache reuses ReplaceField's key name and message here.
-      throw new ConfigError(
-        `Invalid value [${mappings.join(", ")}] for configuration renames: Invalid rename mapping: ${mapping}`,
-      );
+      throw new ConfigError(invalidValue("renames", `[${mappings.join(", ")}]`, `Invalid rename mapping: ${mapping}`));
     }
     if (parts.length === 1) wholeValue = parseType(parts[0]!);
     else if (parts.length === 2) fields.set(parts[0]!.trim(), parseType(parts[1]!));

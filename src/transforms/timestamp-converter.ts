@@ -20,6 +20,7 @@ import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
 import { ConfigError, ConnectError, DataError, JavaException, javaClassOf } from "../errors.ts";
 import { check, defineConfig, key } from "../plugin/config-def.ts";
+import { invalidValue } from "../util/invalid-value.ts";
 import { replaceNullWithDefaultKey } from "./util/config.ts";
 import { keyAndValue } from "./util/descriptors.ts";
 import type { RecordSide } from "./util/record-side.ts";
@@ -134,7 +135,11 @@ export class TimestampConverter implements Transformation {
         // so the message reads "Invalid value <cause> for configuration <message>".
         const cause = `${javaClassOf(e)}: ${(e as Error).message}`;
         throw new ConfigError(
-          `Invalid value ${cause} for configuration TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps: ${pattern}`,
+          invalidValue(
+            "TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps",
+            cause,
+            pattern,
+          ),
         );
       }
     }

@@ -5,8 +5,8 @@
  * look like keys (`SECRET_QUERY`: `?token=…`, `&api_key=…`, `#access_token=…`); placeholders alone (`${key}@`, `?token=${env:T}`)
  * are no secret and stay. Text without either is returned as it is (no URL
  * normalisation), so Connect's `Invalid value <v> for configuration <k>: …` keeps its shape. Used
- * where a config value is quoted in an error (ConfigDef, the Kafka client properties, listeners)
- * and by http-client's redactUrl.
+ * by invalid-value.ts (every such message), for ConfigDef's verbatim reasons, the values quoted by
+ * "contains no connector type", and by http-client's redactUrl.
  */
 
 /** Query parameter names whose values are secrets. */

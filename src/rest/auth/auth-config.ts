@@ -10,10 +10,10 @@
 import { ConfigError } from "../../errors.ts";
 import { check, defineConfig, key, type Validator } from "../../plugin/config-def.ts";
 import type { Clock } from "../../util/clock.ts";
+import { invalidValue } from "../../util/invalid-value.ts";
 import { jwksCooldownProblem, MIN_JWKS_COOLDOWN_MS } from "../../util/jwks-cache.ts";
 import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
-import { hideUrlCredentials } from "../../util/url-credentials.ts";
 import { REST_AUTHENTICATION_LOGGER, type RestAuthenticationOptions } from "./auth-middleware.ts";
 import { basicAuthenticator, DEFAULT_MAX_CONCURRENT_VERIFICATIONS, loadCredentialsFile } from "./basic-auth.ts";
 import { bearerAuthenticator } from "./bearer-auth.ts";
@@ -159,10 +159,7 @@ export function restAuthenticationOptions(
   const schemes = new Set(config["rest.authentication"]);
   const errors = new Map<string, string[]>();
   const fail = (name: string, value: string | null, reason: string) => {
-    errors.set(name, [
-      ...(errors.get(name) ?? []),
-      hideUrlCredentials(`Invalid value ${value} for configuration ${name}: ${reason}`),
-    ]);
+    errors.set(name, [...(errors.get(name) ?? []), invalidValue(name, value, reason)]);
   };
 
   if (schemes.size === 0) {

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from "../../errors.ts";
 import { key, type Validator } from "../../plugin/config-def.ts";
-import { hideUrlCredentials } from "../../util/url-credentials.ts";
+import { invalidValueError } from "../../util/invalid-value.ts";
 import { compileJavaRegex } from "./java-regex.ts";
 
 /** ConfigDef.NonEmptyString. */
@@ -53,7 +53,5 @@ export function replaceNullWithDefaultKey() {
 
 /** Connect's `ConfigException(name, value, message)`: `Invalid value <v> for configuration <name>: <message>`. */
 export function configError(name: string, value: unknown, message: string): ConfigError {
-  // A URL's credentials hidden in the whole text: the message may quote the value again.
-  const text = hideUrlCredentials(`Invalid value ${String(value)} for configuration ${name}: ${message}`);
-  return new ConfigError(text, new Map([[name, [text]]]));
+  return invalidValueError(name, value, message);
 }

@@ -8,6 +8,7 @@ import type { Field, Schema } from "../../api/data/schema.ts";
 import type { Struct } from "../../api/data/struct.ts";
 import { ConfigError } from "../../errors.ts";
 import { check, key } from "../../plugin/config-def.ts";
+import { invalidValue } from "../../util/invalid-value.ts";
 import { requireMapOrNull, requireStructOrNull } from "./requirements.ts";
 import { mapGet, type SchemalessMap } from "./schemaless-map.ts";
 
@@ -28,9 +29,7 @@ export function fieldSyntaxVersionKey() {
 export function fieldSyntaxVersionOf(value: string): FieldSyntaxVersion {
   const upper = value.toUpperCase();
   if (upper !== "V1" && upper !== "V2") {
-    throw new ConfigError(
-      `Invalid value ${value} for configuration ${FIELD_SYNTAX_VERSION_CONFIG}: Unrecognized field syntax version`,
-    );
+    throw new ConfigError(invalidValue(FIELD_SYNTAX_VERSION_CONFIG, value, "Unrecognized field syntax version"));
   }
   return upper;
 }

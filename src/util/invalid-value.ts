@@ -1,0 +1,19 @@
+/**
+ * Connect's `ConfigException(name, value, message)` text, `Invalid value <v> for configuration
+ * <k>: <reason>`: the one place it is written. A URL's credentials are hidden in the whole
+ * message (this project's secrets rule, stricter than Connect's), since a reason may quote the
+ * value again (`Unknown time zone <v>`, `cannot read <v>`).
+ */
+import { ConfigError } from "../errors.ts";
+import { hideUrlCredentials } from "./url-credentials.ts";
+
+export function invalidValue(name: string, value: unknown, reason: string): string {
+  return hideUrlCredentials(`Invalid value ${String(value)} for configuration ${name}: ${reason}`);
+}
+
+/** A ConfigError with that message, listed under `key` (the key as configured; `name` may be the
+ *  unprefixed name Connect shows). */
+export function invalidValueError(name: string, value: unknown, reason: string, key = name): ConfigError {
+  const message = invalidValue(name, value, reason);
+  return new ConfigError(message, new Map([[key, [message]]]));
+}
