@@ -187,7 +187,7 @@ describe("Jetty's error page", () => {
     expect(get).toContain("<title>Error 400 Ambiguous URI path separator</title>");
     const del = withoutDates(await exchange(port, ["DELETE /a%2fb HTTP/1.1\r\nHost: h\r\n\r\n"]));
     expect(del).toBe(
-      "HTTP/1.1 400 Bad Request\r\ncache-control: must-revalidate,no-cache,no-store\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+      "HTTP/1.1 400 Bad Request\r\nCache-Control: must-revalidate,no-cache,no-store\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
     );
     const delField = await exchange(port, ["DELETE /x HTTP/1.1\r\nHost: h\r\nX(A: b\r\n\r\n"]);
     expect(delField).toEndWith("Content-Length: 0\r\nConnection: close\r\n\r\n");

@@ -1,6 +1,6 @@
 /**
  * Writes a fetch `Response` on an HTTP/1.1 connection (`http1-connection.ts`): status line with
- * Jetty's reason phrases, the response's headers, `Date`, and `Connection` as the connection
+ * Jetty's reason phrases, the response's headers (names in Connect's case), `Date`, and `Connection` as the connection
  * decided. The body goes with a Content-Length when the response declares one or when it arrives
  * in one piece (the usual JSON answer: one write); otherwise chunked (HTTP/1.1) or until the
  * connection closes (HTTP/1.0), chunk by chunk, waiting for `drain` (backpressure).
@@ -12,6 +12,19 @@ type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["re
 
 const REASONS: Record<number, string | undefined> = { ...STATUS_CODES, 500: "Server Error" };
 const MANAGED = new Set(["connection", "keep-alive", "transfer-encoding", "date", "content-length", "set-cookie"]);
+
+/** Names fetch's Headers lower-cased that are not written word by word capitalized. */
+const FIELD_NAMES: Record<string, string | undefined> = { "www-authenticate": "WWW-Authenticate" };
+
+/**
+ * A field's name as Connect's resources and Jetty's error pages write it (`Content-Type`,
+ * `Cache-Control`): fetch's Headers hand every name over lower-cased.
+ */
+export function fieldName(name: string): string {
+  return (
+    FIELD_NAMES[name] ?? name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase())
+  );
+}
 
 let dateSecond = 0;
 let dateText = "";
@@ -63,7 +76,7 @@ export async function writeResponse(socket: Socket, response: Response, options:
   let declaredLength: string | null = null;
   response.headers.forEach((value, name) => {
     if (name === "content-length") declaredLength = value;
-    if (!MANAGED.has(name)) head += `${name}: ${value}\r\n`;
+    if (!MANAGED.has(name)) head += `${fieldName(name)}: ${value}\r\n`;
   });
   for (const cookie of response.headers.getSetCookie()) head += `Set-Cookie: ${cookie}\r\n`;
   const connection = (close: boolean) =>
