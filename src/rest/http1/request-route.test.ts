@@ -36,6 +36,8 @@ describe("routeOf", () => {
     ["GET", "http://127.0.0.1:8083/connectors", { ok: true, path: "/connectors", query: "" }],
     ["GET", "http://127.0.0.1:8083", { ok: true, path: "/", query: "" }],
     ["CONNECT", "127.0.0.1:8083", { ok: true, path: "/", query: "" }],
+    // Jetty's CONNECT is upper case only (connection-close.json: connect-lower-case-origin-form, a 405).
+    ["connect", "/connectors", { ok: true, path: "/connectors", query: "" }],
   ])("%s %s routes to its origin-form path", (method, target, route) => {
     expect(routeOf(head(method, target), "http")).toEqual(route);
   });

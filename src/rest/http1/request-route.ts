@@ -87,10 +87,11 @@ export function routeOf(head: RoutedHead, scheme: "http" | "https"): Route | Ref
     if (absolute[1] !== head.host) return refuse("Authority!=Host", target);
     return checked;
   }
-  if (head.method.toUpperCase() === "CONNECT" && !target.startsWith("/")) {
+  // Jetty's CONNECT is the upper-case method only: `connect` is any other unknown method.
+  if (head.method === "CONNECT" && !target.startsWith("/")) {
     if (target.includes("@")) return refuse("Bad Request", "/badMessage");
     target = "/";
-  } else if (head.method.toUpperCase() === "CONNECT" || !target.startsWith("/")) {
+  } else if (head.method === "CONNECT" || !target.startsWith("/")) {
     return refuse("Bad Request", target.startsWith("/") ? "/badMessage" : `${scheme}:${target}`);
   }
   const checked = checkOriginTarget(target);
