@@ -8,7 +8,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect as connectTcp, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
-import { openRaw } from "./fixtures/connect-rest/raw-http.ts";
+import {
+  CONNECTION_CLOSE_CASES,
+  type ConnectionCloseRecording,
+  NEXT,
+} from "./fixtures/connect-rest/connection-close.ts";
 import { USER_INFO_CASES, type UserInfoRecording } from "./fixtures/connect-rest/user-info.ts";
 import { type HttpsGateway, startHttpsGateway } from "./support/https-gateway.ts";
 import { uniqueTopic } from "./support/kafka.ts";
@@ -18,6 +22,9 @@ import { waitFor } from "./support/wait-for.ts";
 
 interface Answer {
   readonly status: number;
+  readonly statusLine: string;
+  /** The header fields as sent, in order. */
+  readonly fields: readonly string[];
   readonly headers: Record<string, string>;
   readonly body: string;
 }
@@ -55,9 +62,9 @@ class RawConnection {
     }
   }
 
-  /** The next complete answer (a 1xx interim answer counts as one). */
-  async next(): Promise<Answer> {
-    const answer = await this.until(() => this.take());
+  /** The next complete answer (a 1xx interim answer counts as one); `headOnly`: a HEAD's, no body. */
+  async next(headOnly = false): Promise<Answer> {
+    const answer = await this.until(() => this.take(headOnly));
     if (!answer) throw new Error(`connection closed; left: ${JSON.stringify(this.data.toString("latin1"))}`);
     return answer;
   }
@@ -68,7 +75,7 @@ class RawConnection {
     return this.closed;
   }
 
-  private take(): Answer | undefined {
+  private take(headOnly: boolean): Answer | undefined {
     const headEnd = this.data.indexOf("\r\n\r\n");
     if (headEnd < 0) return undefined;
     const lines = this.data.subarray(0, headEnd).toString("latin1").split("\r\n");
@@ -80,7 +87,9 @@ class RawConnection {
     const status = Number(lines[0]!.split(" ")[1]);
     let at = headEnd + 4;
     let body = Buffer.alloc(0);
-    if (headers["transfer-encoding"] === "chunked") {
+    if (headOnly) {
+      // A HEAD's answer ends with its head.
+    } else if (headers["transfer-encoding"] === "chunked") {
       const parts: Buffer[] = [];
       for (;;) {
         const eol = this.data.indexOf("\r\n", at);
@@ -99,7 +108,7 @@ class RawConnection {
       at += length;
     }
     this.data = this.data.subarray(at);
-    return { status, headers, body: body.toString("utf8") };
+    return { status, statusLine: lines[0]!, fields: lines.slice(1), headers, body: body.toString("utf8") };
   }
 }
 
@@ -112,6 +121,10 @@ function plain(url: string): Promise<RawConnection> {
 
 const USER_INFO: UserInfoRecording[] = await Bun.file(
   new URL("./fixtures/connect-rest/user-info.json", import.meta.url),
+).json();
+
+const CONNECTION_CLOSE: ConnectionCloseRecording[] = await Bun.file(
+  new URL("./fixtures/connect-rest/connection-close.json", import.meta.url),
 ).json();
 
 const JETTY_405 = '{"error_code":405,"message":"HTTP 405 Method Not Allowed"}';
@@ -200,11 +213,9 @@ describe("the REST listener's HTTP/1.1", () => {
 describe("user info in the target or the Host field (Connect's answers recorded in user-info.json)", () => {
   // Jetty 12.0.12+ refuses user info in the target (Deprecated User Info) before Authority!=Host and
   // logs it as /badURI; a Host that HostPort does not parse is Bad HostPort. Date and Server
-  // (Connect's Jetty version) differ by design; Connection is left out: Jetty writes no
-  // `Connection: close` to an HTTP/1.0 or 2.0 request, a bad message or CONNECT, the gateway does
-  // (every response it closes after, not only these: a difference of its own).
-  test("the same status line, fields, page and request-log line as Connect 4.3.1; no password in the log", async () => {
-    const { host, hostname, port } = new URL(suite.gw.url);
+  // (Connect's Jetty version) differ by design.
+  test("the same status line, fields in order, page and request-log line as Connect 4.3.1; no password in the log", async () => {
+    const { host } = new URL(suite.gw.url);
     const requestLines = (from: number) =>
       suite.gw
         .output()
@@ -224,27 +235,80 @@ describe("user info in the target or the Host field (Connect's answers recorded 
     for (const [i, { id, head }] of USER_INFO_CASES.entries()) {
       const recorded = USER_INFO[i]!;
       const before = suite.gw.output().length;
-      const raw = await openRaw(hostname, Number(port), head.replaceAll("{{host}}", host)).answer;
-      const end = raw.indexOf("\r\n\r\n");
-      const [statusLine, ...fields] = raw.subarray(0, end).toString("latin1").split("\r\n");
-      const lowered = fields
-        .filter((f) => !/^(date|connection):/i.test(f))
-        .map((f) => f.replace(/^[^:]+/, (n) => n.toLowerCase()));
-      answers.push({ id, statusLine, fields: lowered.sort(), body: raw.subarray(end + 4).toString("latin1") });
+      // One answer each; CONNECT's connection stays open, as Connect keeps it.
+      const c = await plain(suite.gw.url);
+      c.send(head.replaceAll("{{host}}", host));
+      const { statusLine, fields, body: answered } = await c.next();
+      c.socket.destroy();
+      answers.push({ id, statusLine, fields: fields.filter((f) => !f.startsWith("Date:")), body: answered });
       const line = await waitFor(() => requestLines(before)[0], { what: `${id}'s request-log line` });
       logged.push(line.replace(/\[[^\]]+\]/, "[{{time}}]").replace(/ \d+$/, " {{ms}}"));
       const body = recorded.body.replaceAll("{{host}}", host);
       const length = String(Buffer.byteLength(body, "latin1"));
       const expected = recorded.headers
-        .filter(([name]) => name !== "Server" && name !== "Connection")
-        .map(([name, value]) => `${name.toLowerCase()}: ${value === "{{length}}" ? length : value}`);
-      recordings.push({ id, statusLine: recorded.statusLine, fields: expected.sort(), body });
+        .filter(([name]) => name !== "Server")
+        .map(([name, value]) => `${name}: ${value === "{{length}}" ? length : value}`);
+      recordings.push({ id, statusLine: recorded.statusLine, fields: expected, body });
     }
     expect(answers).toEqual(recordings);
     expect(logged).toEqual(USER_INFO.map((r) => r.log));
     expect(requestLines(mark)).toHaveLength(USER_INFO.length);
     // No authority with user info (credentials) anywhere in the log; `?x=user:pass@h` is a query.
     expect(suite.gw.output().slice(mark)).not.toMatch(/\/\/[^/\s"]*@/);
+  });
+});
+
+describe("the Connection field and the connection after an answer (Connect's recorded in connection-close.json)", () => {
+  // Jetty says `Connection: close` to an HTTP/1.1 request only and `keep-alive` to an HTTP/1.0 one
+  // only; CONNECT keeps the connection whatever it asked. Date and Server differ by design.
+  test("the same status line, fields in order, body and request-log line as Connect 4.3.1, and the connection kept or closed as Connect does", async () => {
+    const { host } = new URL(suite.gw.url);
+    const requestLines = (from: number) =>
+      suite.gw
+        .output()
+        .slice(from)
+        .split("\n")
+        .flatMap(
+          (l) => /^\[[^\]]+\] INFO (.*) \(org\.apache\.kafka\.connect\.runtime\.rest\.RestServer\)$/.exec(l)?.[1] ?? [],
+        );
+    const sentinel = `sentinel-${Date.now()}`;
+    await fetch(`${suite.gw.url}/connectors`, { headers: { "User-Agent": sentinel } });
+    await waitFor(() => suite.gw.output().includes(sentinel), { what: "the sentinel's line" });
+    const answers: ConnectionCloseRecording[] = [];
+    for (const { id, head } of CONNECTION_CLOSE_CASES) {
+      const before = suite.gw.output().length;
+      const c = await plain(suite.gw.url);
+      c.send(head.replaceAll("{{host}}", host));
+      const answer = await c.next(head.startsWith("HEAD "));
+      // Sent once the answer is in: a connection the server keeps answers it, one it closes does not.
+      c.send(NEXT.replaceAll("{{host}}", host));
+      const after = await c.next().then(
+        () => "answered" as const,
+        () => "closed" as const,
+      );
+      c.socket.destroy();
+      // Both lines when the second request was answered, so none is left for the next case.
+      const lines = await waitFor(
+        () => requestLines(before).length >= (after === "answered" ? 2 : 1) && requestLines(before),
+        {
+          what: `${id}'s request-log line`,
+        },
+      );
+      const line = lines[0]!;
+      answers.push({
+        id,
+        statusLine: answer.statusLine,
+        headers: answer.fields
+          .map((f) => [f.slice(0, f.indexOf(":")), f.slice(f.indexOf(":") + 1).trim()] as const)
+          .filter(([name]) => name !== "Date")
+          .map(([name, value]) => [name, name === "Content-Length" ? "{{length}}" : value] as const),
+        body: answer.body.replaceAll(host, "{{host}}"),
+        log: line.replace(/\[[^\]]+\]/, "[{{time}}]").replace(/ \d+$/, " {{ms}}"),
+        after,
+      });
+    }
+    const recorded = CONNECTION_CLOSE.map((r) => ({ ...r, headers: r.headers.filter(([name]) => name !== "Server") }));
+    expect(answers).toEqual(recorded);
   });
 });
 

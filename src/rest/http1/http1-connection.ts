@@ -4,14 +4,15 @@
  * (`request-route.ts`), gives each well-formed request to the fetch handler as a `Request` with a
  * streamed body (`request-body.ts`), and writes the `Response` back, streamed
  * (`response-writer.ts`). Malformed requests get Connect's own answers (`jetty-error-page.ts`) and
- * the connection closes.
+ * the connection closes (but after OPTIONS *, answered as Jetty answers it).
  *
  * States: `head` (waiting for a request: keep-alive idle or a partial head) → `busy` (one request
  * in the handler; its body arriving; later pipelined bytes buffered) → `head` again when the
  * response is written and the connection may be reused, else `closed`. Requests on a connection
  * are answered in order, one at a time (pipelining). The connection is reused only when the
- * request asked for it (HTTP/1.1 without `Connection: close`, HTTP/1.0 with keep-alive), its body
- * was received to the end, and the response did not say `Connection: close` (413/408 do).
+ * request asked for it (HTTP/1.1 without `Connection: close`, HTTP/1.0 with keep-alive; CONNECT
+ * whatever it asked, as Jetty's HttpChannel keeps it), its body was received to the end, and the
+ * response did not say `Connection: close` (413/408 do).
  *
  * Flow control: an unread body is never buffered beyond one chunk, and `Expect: 100-continue` is
  * answered when the handler first reads it (`request-body.ts`). Pipelined bytes beyond one head's
@@ -27,7 +28,7 @@ import { jettyErrorResponse } from "./jetty-error-page.ts";
 import { RequestBody } from "./request-body.ts";
 import { MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./request-head.ts";
 import type { LoggedHead, RequestLog } from "./request-log.ts";
-import { headRefusal, routeOf } from "./request-route.ts";
+import { type AfterAnswer, headRefusal, routeOf } from "./request-route.ts";
 import { writeResponse } from "./response-writer.ts";
 
 /** What the handler gets besides the Request: the request as sent, before fetch normalized it. */
@@ -122,8 +123,7 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     if (result.kind === "error") {
       phase = "busy";
       const refusal = headRefusal(result.error, options.scheme);
-      const refused = options.requestLog ? { head: refusal.logged, startedAt: Date.now() } : undefined;
-      void respond(null, refusal.response, true, refused);
+      void respond(null, refusal.response, "close", { logged: refusal.logged, startedAt: Date.now() });
       return;
     }
     const head = result.head;
@@ -136,8 +136,10 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
   const start = (head: RequestHead) => {
     const route = routeOf(head, options.scheme);
     if ("response" in route) {
-      const refused = options.requestLog ? { head: route.logged, startedAt: Date.now() } : undefined;
-      void respond(null, route.response, true, refused);
+      // Kept only with no body to skip (OPTIONS * is answered without reading one).
+      const bodiless = head.contentLength === 0 && !head.chunked;
+      const after = route.after === "as-asked" && !bodiless ? "close" : (route.after ?? "close");
+      void respond(null, route.response, after, { head, logged: route.logged, startedAt: Date.now() });
       return;
     }
     const method = fetchMethod(head.method);
@@ -173,7 +175,7 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
       try {
         request = new Request(`${options.scheme}://${local}${target}`, init);
       } catch {
-        void respond(flight, jettyErrorResponse(400, "Bad Request", "/badMessage"), true);
+        void respond(flight, jettyErrorResponse(400, "Bad Request", "/badMessage"), "close");
         return;
       }
     }
@@ -193,25 +195,28 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
           headers: { "Content-Type": "application/json" },
         });
       }
-      await respond(flight, response, false);
+      await respond(flight, response, "as-asked");
     })();
   };
 
-  /** `refused`: what to log of a head answered without a flight (refused by the parser or router). */
+  /**
+   * `refused`: a head answered without a flight (refused by the parser or the router): the head, if
+   * it was parsed, and what to log of it.
+   */
   const respond = async (
     flight: InFlight | null,
     response: Response,
-    forceClose: boolean,
-    refused?: { readonly head: LoggedHead; readonly startedAt: number },
+    after: AfterAnswer,
+    refused?: { readonly head?: RequestHead; readonly logged: LoggedHead; readonly startedAt: number },
   ) => {
     if (phase === "closed") return;
-    const head = flight?.head;
+    const head = flight?.head ?? refused?.head;
+    // Jetty keeps a CONNECT's connection whatever the request asked (HttpChannel's persistence).
+    const asked = head !== undefined && (head.keepAlive || head.method === "CONNECT");
     const reuse =
-      !forceClose &&
-      head !== undefined &&
-      head.keepAlive &&
-      flight!.body.done &&
-      !flight!.body.broken &&
+      after === "as-asked" &&
+      asked &&
+      (flight === null || (flight.body.done && !flight.body.broken)) &&
       response.headers.get("Connection")?.toLowerCase() !== "close";
     let closes = !reuse;
     // A client that stops reading its answer does not hold the connection forever.
@@ -219,9 +224,10 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     const sent = { bytes: 0 };
     try {
       closes = await writeResponse(socket, response, {
-        headOnly: head?.method === "HEAD",
+        headOnly: flight?.head.method === "HEAD",
         close: !reuse,
-        http10: head?.version === "HTTP/1.0",
+        version: (flight?.head ?? refused?.logged)?.version ?? "HTTP/1.0",
+        unsaidClose: after === "unsaid-close",
         ...(options.requestLog ? { sent } : {}),
       });
     } catch {
@@ -230,7 +236,7 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     } finally {
       clearTimeout(stalled);
     }
-    const logged = flight ?? refused;
+    const logged = flight ? flight : refused ? { head: refused.logged, startedAt: refused.startedAt } : undefined;
     if (logged && options.requestLog) {
       const remoteAddress = socket.remoteAddress ?? "";
       options.requestLog({

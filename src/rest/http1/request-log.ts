@@ -83,7 +83,7 @@ export function clientAddress(address: string): string {
 export function requestLogLine(request: LoggedRequest, now: number): string {
   const { head } = request;
   // CONNECT's authority form has no path: Jetty's HttpURI gives it `/`.
-  const connect = head.method.toUpperCase() === "CONNECT" && !head.target.startsWith("/");
+  const connect = head.method === "CONNECT" && !head.target.startsWith("/");
   const line = `${quoted(head.method)} ${connect ? "/" : quoted(pathQuery(head.target))} ${head.version}`;
   return `${clientAddress(request.remoteAddress)} - - [${ncsaTime(request.startedAt)}] "${line}" ${request.status} ${request.bytes} "${header(head, "referer")}" "${header(head, "user-agent")}" ${Math.max(0, now - request.startedAt)}`;
 }

@@ -36,6 +36,8 @@ describe("routeOf", () => {
     ["GET", "http://127.0.0.1:8083/connectors", { ok: true, path: "/connectors", query: "" }],
     ["GET", "http://127.0.0.1:8083", { ok: true, path: "/", query: "" }],
     ["CONNECT", "127.0.0.1:8083", { ok: true, path: "/", query: "" }],
+    // Jetty's CONNECT is upper case only (connection-close.json: connect-lower-case-origin-form, a 405).
+    ["connect", "/connectors", { ok: true, path: "/connectors", query: "" }],
   ])("%s %s routes to its origin-form path", (method, target, route) => {
     expect(routeOf(head(method, target), "http")).toEqual(route);
   });
@@ -51,9 +53,23 @@ describe("routeOf", () => {
     expect(await refusal(routeOf(head(method, target), "http"))).toEqual([status, reason]);
   });
 
-  test("OPTIONS * is an empty 404", async () => {
-    const answer = (routeOf(head("OPTIONS", "*"), "http") as Refusal).response;
-    expect([answer.status, await answer.text()]).toEqual([404, ""]);
+  // test/fixtures/connect-rest/connection-close.json: options-star, get-star.
+  test("OPTIONS * is an empty 404 with Jetty's Cache-Control, after which the connection is kept as asked", async () => {
+    const { response, after } = routeOf(head("OPTIONS", "*"), "http") as Refusal;
+    expect([response.status, [...response.headers], await response.text(), after]).toEqual([
+      404,
+      [
+        ["cache-control", "must-revalidate,no-cache,no-store"],
+        ["content-length", "0"],
+      ],
+      "",
+      "as-asked",
+    ]);
+  });
+
+  test("another method's * closes the connection without saying so; other refusals close it saying so", () => {
+    expect((routeOf(head("GET", "*"), "http") as Refusal).after).toBe("unsaid-close");
+    expect((routeOf(head("GET", "/a%2Fb"), "http") as Refusal).after).toBeUndefined();
   });
 });
 

@@ -7,7 +7,8 @@
  * Targets: origin form (`/connectors?expand=status`) is checked as Jetty checks it
  * (`request-target.ts`); absolute form too (user info is refused as "Deprecated User Info"), then
  * it must name the Host it came with (`Authority!=Host`); `*` is only for OPTIONS (answered with an
- * empty 404); CONNECT's authority form routes to `/`, one with user info is a bad message.
+ * empty 404); CONNECT's authority form routes to `/`, one with user info is a bad message. A
+ * refusal says how Jetty leaves the connection after it (`AfterAnswer`).
  */
 import { errorPageFor, jettyErrorResponse } from "./jetty-error-page.ts";
 import type { HeadError, RequestHead } from "./request-head.ts";
@@ -20,10 +21,19 @@ export interface Route {
   readonly query: string;
 }
 
+/**
+ * How Jetty leaves the connection after an answer: `as-asked` (kept when the request asked for it
+ * and its body was read to the end), `close` (`Connection: close` said to HTTP/1.1 only: a bad
+ * message), `unsaid-close` (closed without a word, even to HTTP/1.1).
+ */
+export type AfterAnswer = "as-asked" | "close" | "unsaid-close";
+
 /** A target Connect refuses: its answer, and what Jetty's request log shows of the request. */
 export interface Refusal {
   readonly response: Response;
   readonly logged: LoggedHead;
+  /** The connection after the answer; `close` when not said. */
+  readonly after?: AfterAnswer;
 }
 
 /** What `routeOf` reads of a head (a refused head's request line, Host and fields will do). */
@@ -74,9 +84,13 @@ export function routeOf(head: RoutedHead, scheme: "http" | "https"): Route | Ref
   });
   let target = head.target;
   if (target === "*") {
-    if (head.method === "OPTIONS")
-      return { response: new Response(null, { status: 404, headers: { "Content-Length": "0" } }), logged: head };
-    return refuse("Bad URI path", `${scheme}://${head.host}*`, head);
+    // Both made, so logged as sent: OPTIONS * answered as any request (kept as asked), any other
+    // method's `*` refused and the connection closed without a `Connection: close`.
+    if (head.method === "OPTIONS") {
+      const headers = { "Cache-Control": "must-revalidate,no-cache,no-store", "Content-Length": "0" };
+      return { response: new Response(null, { status: 404, headers }), logged: head, after: "as-asked" };
+    }
+    return { ...refuse("Bad URI path", `${scheme}://${head.host}*`, head), after: "unsaid-close" };
   }
   const absolute = ABSOLUTE_FORM.exec(target);
   if (absolute) {
@@ -87,10 +101,11 @@ export function routeOf(head: RoutedHead, scheme: "http" | "https"): Route | Ref
     if (absolute[1] !== head.host) return refuse("Authority!=Host", target);
     return checked;
   }
-  if (head.method.toUpperCase() === "CONNECT" && !target.startsWith("/")) {
+  // Jetty's CONNECT is the upper-case method only: `connect` is any other unknown method.
+  if (head.method === "CONNECT" && !target.startsWith("/")) {
     if (target.includes("@")) return refuse("Bad Request", "/badMessage");
     target = "/";
-  } else if (head.method.toUpperCase() === "CONNECT" || !target.startsWith("/")) {
+  } else if (head.method === "CONNECT" || !target.startsWith("/")) {
     return refuse("Bad Request", target.startsWith("/") ? "/badMessage" : `${scheme}:${target}`);
   }
   const checked = checkOriginTarget(target);

@@ -1,9 +1,12 @@
 /**
  * Writes a fetch `Response` on an HTTP/1.1 connection (`http1-connection.ts`): status line with
- * Jetty's reason phrases, the response's headers, `Date`, and `Connection` as the connection
- * decided. The body goes with a Content-Length when the response declares one or when it arrives
- * in one piece (the usual JSON answer: one write); otherwise chunked (HTTP/1.1) or until the
- * connection closes (HTTP/1.0), chunk by chunk, waiting for `drain` (backpressure).
+ * Jetty's reason phrases, the response's headers (names in Connect's case), `Date`, and
+ * `Connection` as Jetty writes it for what the connection decided (test/fixtures/connect-rest/
+ * connection-close.json): `close` to an HTTP/1.1 request only, `keep-alive` to an HTTP/1.0 one
+ * only, nothing to any other version (HTTP/2.0, or a request line Jetty could not read, which it
+ * takes for HTTP/1.0). The body goes with a Content-Length when the response declares one or when
+ * it arrives in one piece (the usual JSON answer: one write); otherwise chunked (HTTP/1.1) or until
+ * the connection closes (any other version), chunk by chunk, waiting for `drain` (backpressure).
  */
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
@@ -12,6 +15,19 @@ type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["re
 
 const REASONS: Record<number, string | undefined> = { ...STATUS_CODES, 500: "Server Error" };
 const MANAGED = new Set(["connection", "keep-alive", "transfer-encoding", "date", "content-length", "set-cookie"]);
+
+/** Names fetch's Headers lower-cased that are not written word by word capitalized. */
+const FIELD_NAMES: Record<string, string | undefined> = { "www-authenticate": "WWW-Authenticate" };
+
+/**
+ * A field's name as Connect's resources and Jetty's error pages write it (`Content-Type`,
+ * `Cache-Control`): fetch's Headers hand every name over lower-cased.
+ */
+export function fieldName(name: string): string {
+  return (
+    FIELD_NAMES[name] ?? name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase())
+  );
+}
 
 let dateSecond = 0;
 let dateText = "";
@@ -50,8 +66,10 @@ export interface WriteOptions {
   readonly headOnly: boolean;
   /** The connection closes after this response. */
   readonly close: boolean;
-  /** The request was HTTP/1.0 (keep-alive must be said; no chunked encoding). */
-  readonly http10: boolean;
+  /** The request's version as Jetty read it (`HTTP/1.0` for a request line it could not read). */
+  readonly version: string;
+  /** Close without saying so, even to HTTP/1.1 (Jetty's answer to a `*` target other than OPTIONS's). */
+  readonly unsaidClose?: boolean;
   /** Counts the body bytes written (the request log's). */
   readonly sent?: { bytes: number };
 }
@@ -63,11 +81,18 @@ export async function writeResponse(socket: Socket, response: Response, options:
   let declaredLength: string | null = null;
   response.headers.forEach((value, name) => {
     if (name === "content-length") declaredLength = value;
-    if (!MANAGED.has(name)) head += `${name}: ${value}\r\n`;
+    if (!MANAGED.has(name)) head += `${fieldName(name)}: ${value}\r\n`;
   });
   for (const cookie of response.headers.getSetCookie()) head += `Set-Cookie: ${cookie}\r\n`;
+  const http11 = options.version === "HTTP/1.1";
   const connection = (close: boolean) =>
-    close ? "Connection: close\r\n" : options.http10 ? "Connection: keep-alive\r\n" : "";
+    close
+      ? http11 && !options.unsaidClose
+        ? "Connection: close\r\n"
+        : ""
+      : options.version === "HTTP/1.0"
+        ? "Connection: keep-alive\r\n"
+        : "";
   const bodiless = status === 204 || status === 304 || status < 200;
   const reader = bodiless || !response.body ? null : response.body.getReader();
   if (!reader || options.headOnly) {
@@ -101,7 +126,7 @@ export async function writeResponse(socket: Socket, response: Response, options:
       if (options.sent) options.sent.bytes += value.byteLength;
     }
   }
-  const chunked = !options.http10;
+  const chunked = http11;
   const close = options.close || !chunked;
   await write(socket, `${head}${chunked ? "Transfer-Encoding: chunked\r\n" : ""}${connection(close)}\r\n`);
   const frame = (data: Uint8Array) =>
