@@ -273,6 +273,7 @@ export function startApp(options: AppOptions): App {
       ...(options.listenerCloseLimitMs !== undefined ? { closeLimitMs: options.listenerCloseLimitMs } : {}),
     }),
     logs.get("io.edgegateway.Gateway"),
+    clock,
   );
   return {
     herder,
