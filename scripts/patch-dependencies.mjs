@@ -459,7 +459,8 @@ for (const patch of patches) {
     process.exit(1);
   }
   const temp = `${path}.patching`;
-  writeFileSync(temp, text.replace(earlier ?? patch.from, patch.to));
+  // A function replacement: a patch's text is taken literally (a string one would expand `$&`, `$'`, `$$`).
+  writeFileSync(temp, text.replace(earlier ?? patch.from, () => patch.to));
   renameSync(temp, path);
   applied++;
 }

@@ -234,13 +234,15 @@ export function startApp(options: AppOptions): App {
   reachability.start();
   const { url: advertisedUrl, workerId } = advertised(config, rest.urls);
   id = workerId;
+  // A graceful stop answers the ingest requests in flight (their tasks still run), as Connect's REST
+  // server finishes its own; the stop bounds the ingest listeners' close by the same drain.
+  const drainMs = config["task.shutdown.graceful.timeout.ms"];
   const ingest = new IngestServer({
     listeners: config["ingest.listeners"],
     originals: config.originals,
     routes: ingestRoutes,
     log: logs.get("io.edgegateway.ingest.IngestServer"),
-    // A graceful stop answers the requests in flight (their tasks still run), as Connect's REST server finishes its own.
-    drainMs: config["task.shutdown.graceful.timeout.ms"],
+    drainMs,
     app: ingestApp({
       routes: ingestRoutes,
       metrics: ingestMetrics,
@@ -269,10 +271,11 @@ export function startApp(options: AppOptions): App {
       ...(options.configProviders ? { configProviders: options.configProviders } : {}),
       spool: () => spool?.catch(() => undefined),
       db,
-      drainMs: config["task.shutdown.graceful.timeout.ms"],
+      drainMs,
       ...(options.listenerCloseLimitMs !== undefined ? { closeLimitMs: options.listenerCloseLimitMs } : {}),
     }),
     logs.get("io.edgegateway.Gateway"),
+    clock,
   );
   return {
     herder,

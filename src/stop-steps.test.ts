@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../test/support/wait-for.ts";
 import { stopSteps } from "./stop-steps.ts";
+import { ManualClock } from "./util/manual-clock.ts";
 
 describe("stopSteps", () => {
   test("a step that fails fails the stop once the later steps ran", async () => {
@@ -51,6 +52,7 @@ describe("stopSteps", () => {
   test("a step that settles within its limit is waited for, and its failure fails the stop", async () => {
     const ran: string[] = [];
     const warnings: string[] = [];
+    const clock = new ManualClock();
     let releaseQuick: (() => void) | undefined;
     const steps = stopSteps(
       [
@@ -63,6 +65,7 @@ describe("stopSteps", () => {
         { name: "the last one", run: () => void ran.push("last") },
       ],
       { warn: (m) => warnings.push(m) },
+      clock,
     );
     const stopping = steps.run();
     expect(steps.current()).toBe("the quick one");
@@ -71,14 +74,18 @@ describe("stopSteps", () => {
     expect(ran).toEqual(["quick", "last"]);
     expect(steps.givenUp()).toEqual([]);
     expect(warnings).toEqual([]);
+    // Each limit was waited for on the clock, and its wait ended with its step.
+    expect(clock.sleeps).toEqual([60_000, 60_000]);
+    expect(clock.pending).toBe(0);
   });
 
   test("names the step in progress, and those given up on at their limit", async () => {
     const warnings: string[] = [];
+    const clock = new ManualClock();
     let current: string | undefined;
     const steps = stopSteps(
       [
-        { name: "the stuck one", run: () => new Promise<void>(() => {}), limitMs: 1 },
+        { name: "the stuck one", run: () => new Promise<void>(() => {}), limitMs: 5000 },
         {
           name: "the last one",
           run: () => {
@@ -87,11 +94,22 @@ describe("stopSteps", () => {
         },
       ],
       { warn: (m) => warnings.push(m) },
+      clock,
     );
-    await steps.run();
+    let stopped = false;
+    const stopping = steps.run().then(() => (stopped = true));
+    await waitFor(() => clock.pending === 1 || undefined, { what: "the stuck step's limit armed" });
+    clock.advance(4999);
+    // Every microtask a wake-up would queue runs before the next macrotask.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    expect(steps.current()).toBe("the stuck one");
+    expect(steps.givenUp()).toEqual([]);
+    clock.advance(1);
+    await stopping;
     expect(current).toBe("the last one");
     expect(steps.current()).toBeUndefined();
     expect(steps.givenUp()).toEqual(["the stuck one"]);
-    expect(warnings).toEqual(["Gave up waiting for the stuck one to stop after 0.001 s; the stop goes on without it"]);
+    expect(warnings).toEqual(["Gave up waiting for the stuck one to stop after 5 s; the stop goes on without it"]);
   });
 });

@@ -4,9 +4,10 @@
  * waited for that long at most: a listener that does not close (a client holding its connection, a
  * Bun or node bug) must not keep the tasks from stopping and committing what Kafka acknowledged, as
  * Connect's Jetty bounds its REST server's stop (its stop timeout) before the herder stops. The step
- * given up on is logged and left to end with the process.
+ * given up on is logged and left to end with the process. The limits are waited for on the
+ * `Clock` (app.ts's), so a test drives them.
  */
-import { timerMs } from "./util/clock.ts";
+import { type Clock, systemClock } from "./util/clock.ts";
 
 export interface StopStep {
   /** What the step stops, as logged ("the REST listeners"). */
@@ -25,7 +26,11 @@ export interface StopSteps {
   givenUp(): readonly string[];
 }
 
-export function stopSteps(steps: readonly StopStep[], log: { warn(message: string): void }): StopSteps {
+export function stopSteps(
+  steps: readonly StopStep[],
+  log: { warn(message: string): void },
+  clock: Clock = systemClock,
+): StopSteps {
   let current: string | undefined;
   const givenUp: string[] = [];
   let running: Promise<void> | undefined;
@@ -34,7 +39,7 @@ export function stopSteps(steps: readonly StopStep[], log: { warn(message: strin
     for (const step of steps) {
       current = step.name;
       try {
-        const settled = await within(Promise.resolve().then(step.run), step.limitMs);
+        const settled = await within(Promise.resolve().then(step.run), step.limitMs, clock);
         if (!settled) {
           givenUp.push(step.name);
           log.warn(
@@ -55,19 +60,17 @@ export function stopSteps(steps: readonly StopStep[], log: { warn(message: strin
   };
 }
 
-/** True once `work` settled (its failure thrown), false when `limitMs` passed first. */
-async function within(work: Promise<void>, limitMs: number | undefined): Promise<boolean> {
+/** True once `work` settled (its failure thrown), false when `limitMs` passed first on `clock`. */
+async function within(work: Promise<void>, limitMs: number | undefined, clock: Clock): Promise<boolean> {
   if (limitMs === undefined) {
     await work;
     return true;
   }
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), timerMs(limitMs));
-  });
+  const settled = new AbortController();
+  const expired = clock.sleep(limitMs, settled.signal).then(() => false as const);
   try {
     return await Promise.race([work.then(() => true as const), expired]);
   } finally {
-    clearTimeout(timer);
+    settled.abort();
   }
 }

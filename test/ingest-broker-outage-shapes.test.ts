@@ -11,6 +11,7 @@
  * Proxy's per-record reports, the frozen broker and the exactly-once count.
  */
 import { describe, expect, test } from "bun:test";
+import { systemClock } from "../src/util/clock.ts";
 import { ingestUrlOf, startGateway } from "./support/gateway.ts";
 import { type RecordAnswer, recordsPerRequest, SHAPES, sendShape, type Verdict } from "./support/ingest-shapes.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
@@ -46,12 +47,18 @@ describe("ingest request shapes across broker outages", () => {
     });
 
     const answers: RecordAnswer[] = [];
-    let stopped = false;
+    const load = new AbortController();
     const client = async (c: number) => {
-      for (let n = 0; !stopped; n++) {
+      let unanswered = 0;
+      for (let n = 0; !load.signal.aborted; n++) {
         const shape = SHAPES[(n + c) % SHAPES.length]!;
         const ids = Array.from({ length: recordsPerRequest(shape) }, (_, i) => `${c}/${n}/${i}`);
-        answers.push(...(await sendShape(base, PATH, topic, shape, ids)));
+        const got = await sendShape(base, PATH, topic, shape, ids);
+        answers.push(...got);
+        // No answer (the gateway unreachable): the next attempt waits 10 ms, doubling to 1 s, instead of
+        // looping on refused connections; the wait ends early when the load stops.
+        unanswered = got[0]?.why.startsWith("no answer") ? unanswered + 1 : 0;
+        if (unanswered > 0) await systemClock.sleep(Math.min(1000, 10 * 2 ** (unanswered - 1)), load.signal);
       }
     };
     const clients = Array.from({ length: CLIENTS }, (_, c) => client(c));
@@ -74,7 +81,7 @@ describe("ingest request shapes across broker outages", () => {
       const acked = count("acked");
       await waitFor(() => count("acked") >= acked + 300, { what: "records acknowledged after the outages" });
     } finally {
-      stopped = true;
+      load.abort();
       await Promise.all(clients);
     }
 

@@ -1,25 +1,16 @@
+/**
+ * The Herder through the REST routes of an in-process worker: a connector's lifecycle (create with an
+ * initial state, pause, resume, stop, delete, a failing start), config updates and offsets. Slow and
+ * hanging operations and GET /health are in herder-slow-operations.test.ts.
+ */
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { Config, SinkTaskContext } from "../api/connector.ts";
 import { ConnectError } from "../errors.ts";
 import { deferred } from "../util/async.ts";
-import { ManualClock } from "../util/manual-clock.ts";
-import {
-  awaitStates,
-  type InProcessWorker,
-  inProcessWorker,
-  SCRIPTED_SINK,
-  SCRIPTED_SOURCE,
-} from "./herder-test-support.ts";
+import { awaitStates, inProcessWorker, SCRIPTED_SINK, SCRIPTED_SOURCE } from "./herder-test-support.ts";
 
 const source = (extra: Config = {}): Config => ({ "connector.class": SCRIPTED_SOURCE, ...extra });
-
-async function connectorState(w: InProcessWorker, name: string): Promise<string | undefined> {
-  return (await w.rest("GET", `/connectors/${name}/status`)).body?.connector?.state;
-}
-
-/** Lets queued callbacks and I/O run (nothing is expected to happen: asserts that it did not). */
-const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("Herder", () => {
   describe("the ConnectorContext a connector gets", () => {
@@ -34,125 +25,6 @@ describe("Herder", () => {
       context.logger.info("hello from the connector");
       expect(w.logLines.at(-1)).toEndWith(`INFO [ctx|worker] hello from the connector (${SCRIPTED_SOURCE})`);
       expect(context.clock.now()).toBeGreaterThan(0);
-    });
-  });
-
-  describe("a connector whose start does network I/O (asynchronous start)", () => {
-    test("a hanging start blocks neither the herder nor the REST API, and FAILs at connector.start.timeout.ms", async () => {
-      const clock = new ManualClock(1_000_000);
-      await using w = await inProcessWorker({ clock, worker: { "connector.start.timeout.ms": "30000" } });
-      const hang = deferred<void>();
-      w.scripted.script = { start: (config) => (config.topic === "slow" ? hang.promise : undefined) };
-      expect((await w.rest("POST", "/connectors", { name: "slow", config: source({ topic: "slow" }) })).status).toBe(
-        201,
-      );
-      expect(await connectorState(w, "slow")).toBe("UNASSIGNED");
-
-      // Meanwhile everything else answers: another connector is created, runs its task, pauses.
-      expect((await w.rest("POST", "/connectors", { name: "fast", config: source() })).status).toBe(201);
-      await waitFor(async () => (await w.rest("GET", "/connectors/fast/status")).body.tasks[0]?.state === "RUNNING");
-      expect((await w.rest("PUT", "/connectors/fast/pause")).status).toBe(202);
-      expect(await connectorState(w, "fast")).toBe("PAUSED");
-      // Connect lists connectors as a Java HashSet iterates them.
-      expect((await w.rest("GET", "/connectors")).body).toEqual(["fast", "slow"]);
-      expect((await w.rest("GET", "/connector-plugins")).status).toBe(200);
-
-      clock.advance(29_999);
-      await settle();
-      expect(await connectorState(w, "slow")).toBe("UNASSIGNED");
-      clock.advance(1);
-      await waitFor(async () => (await connectorState(w, "slow")) === "FAILED");
-      const status = (await w.rest("GET", "/connectors/slow/status")).body;
-      expect(status.connector.trace).toContain(
-        "Connector slow did not finish starting within 30000 ms (connector.start.timeout.ms); the instance was abandoned",
-      );
-      expect(status.tasks).toEqual([]);
-
-      // The abandoned instance is stopped if its start ever completes; its status stays FAILED.
-      const stops = w.scripted.connectorStops;
-      hang.resolve();
-      await waitFor(() => w.scripted.connectorStops === stops + 1);
-      expect(await connectorState(w, "slow")).toBe("FAILED");
-    });
-
-    test("its tasks start once the start completes", async () => {
-      await using w = await inProcessWorker();
-      const gate = deferred<void>();
-      w.scripted.script = { start: () => gate.promise };
-      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
-      expect(await connectorState(w, "a")).toBe("UNASSIGNED");
-      expect(w.scripted.taskStarts).toBe(0);
-      gate.resolve();
-      await waitFor(async () => (await w.rest("GET", "/connectors/a/status")).body.tasks.length === 2);
-      expect(await connectorState(w, "a")).toBe("RUNNING");
-      await waitFor(() => w.scripted.taskStarts === 2);
-    });
-
-    test("a start that rejects later FAILs the connector with that error's trace", async () => {
-      await using w = await inProcessWorker();
-      const gate = deferred<void>();
-      w.scripted.script = { start: () => gate.promise };
-      await w.rest("POST", "/connectors", { name: "a", config: source() });
-      gate.reject(new ConnectError("token endpoint answered 401"));
-      await waitFor(async () => (await connectorState(w, "a")) === "FAILED");
-      const status = (await w.rest("GET", "/connectors/a/status")).body;
-      expect(status.connector.trace).toStartWith(
-        "org.apache.kafka.connect.errors.ConnectException: token endpoint answered 401",
-      );
-    });
-
-    test("deleted while starting: DELETE answers at once; the instance is stopped when its start completes", async () => {
-      await using w = await inProcessWorker();
-      const gate = deferred<void>();
-      w.scripted.script = { start: () => gate.promise };
-      await w.rest("POST", "/connectors", { name: "a", config: source() });
-      expect((await w.rest("DELETE", "/connectors/a")).status).toBe(204);
-      expect(w.scripted.connectorStops).toBe(0);
-      gate.resolve();
-      await waitFor(() => w.scripted.connectorStops === 1);
-      expect((await w.rest("GET", "/connectors/a/status")).status).toBe(404);
-      expect(w.scripted.taskStarts).toBe(0);
-    });
-
-    test("paused while starting: once started it is stopped again and reported PAUSED, without tasks", async () => {
-      await using w = await inProcessWorker();
-      const gate = deferred<void>();
-      w.scripted.script = { start: () => gate.promise };
-      await w.rest("POST", "/connectors", { name: "a", config: source() });
-      expect((await w.rest("PUT", "/connectors/a/pause")).status).toBe(202);
-      gate.resolve();
-      await waitFor(async () => (await connectorState(w, "a")) === "PAUSED");
-      expect(w.scripted.connectorStops).toBe(1);
-      expect(w.scripted.taskStarts).toBe(0);
-      // Resuming starts it again (synchronously this time) and generates its task.
-      w.scripted.script = {};
-      expect((await w.rest("PUT", "/connectors/a/resume")).status).toBe(202);
-      await waitFor(async () => (await w.rest("GET", "/connectors/a/status")).body.tasks[0]?.state === "RUNNING");
-      expect(await connectorState(w, "a")).toBe("RUNNING");
-    });
-
-    test("stopped while starting, then the start fails: the connector ends STOPPED", async () => {
-      await using w = await inProcessWorker();
-      const gate = deferred<void>();
-      w.scripted.script = { start: () => gate.promise };
-      await w.rest("POST", "/connectors", { name: "a", config: source() });
-      expect((await w.rest("PUT", "/connectors/a/stop")).status).toBe(204);
-      gate.reject(new Error("late failure"));
-      await waitFor(async () => (await connectorState(w, "a")) === "STOPPED");
-    });
-
-    test("restarted while starting: the first instance is stopped once its start completes, the second runs", async () => {
-      await using w = await inProcessWorker();
-      const first = deferred<void>();
-      w.scripted.script = { start: () => first.promise };
-      await w.rest("POST", "/connectors", { name: "a", config: source() });
-      w.scripted.script = {};
-      expect((await w.rest("POST", "/connectors/a/restart")).status).toBe(204);
-      await waitFor(async () => (await w.rest("GET", "/connectors/a/status")).body.tasks[0]?.state === "RUNNING");
-      expect(w.scripted.connectorStarts).toBe(2);
-      first.resolve();
-      await waitFor(() => w.scripted.connectorStops === 1);
-      expect(await connectorState(w, "a")).toBe("RUNNING");
     });
   });
 
@@ -500,119 +372,6 @@ describe("Herder", () => {
       expect(w.kafka.committed("connect-k", { topic: "in", partition: 1 })).toBe(7);
       expect((await w.rest("DELETE", "/connectors/k/offsets")).status).toBe(200);
       expect((await w.rest("GET", "/connectors/k/offsets")).body).toEqual({ offsets: [] });
-    });
-  });
-
-  describe("GET /health's check (KIP-1017)", () => {
-    test("a herder stuck in operations (connector stops that hang) is unhealthy after 10 s; healthy again once it moves", async () => {
-      const clock = new ManualClock();
-      await using w = await inProcessWorker({ clock });
-      expect(await w.herder.health()).toBe("healthy");
-      for (const name of ["a", "b", "c"]) {
-        await w.rest("POST", "/connectors", { name, config: source({ "tasks.max": "1" }) });
-        await awaitStates(w, name, "RUNNING", ["RUNNING"]);
-      }
-      w.scripted.script = { stop: () => new Promise(() => {}) };
-      // Each stop is abandoned after 5 s (Connect's CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS): three
-      // deletes hold the herder for 15 s.
-      const deletes = ["a", "b", "c"].map((name) => w.rest("DELETE", `/connectors/${name}`));
-      await waitFor(() => w.scripted.connectorStops === 1);
-      let health: string | undefined;
-      void w.herder.health().then((h) => {
-        health = h;
-      });
-      clock.advance(5_000);
-      await waitFor(() => w.scripted.connectorStops === 2);
-      clock.advance(4_999);
-      await settle();
-      expect(health).toBeUndefined();
-      clock.advance(1);
-      await waitFor(() => health === "unhealthy");
-      await waitFor(() => w.scripted.connectorStops === 3);
-      clock.advance(5_000);
-      expect((await Promise.all(deletes)).map((r) => r.status)).toEqual([204, 204, 204]);
-      expect(await w.herder.health()).toBe("healthy");
-    });
-  });
-
-  describe("GET /health while a config is validated", () => {
-    test("a slow validation runs outside the herder's queue: /health answers healthy meanwhile, the connector is created after", async () => {
-      const clock = new ManualClock();
-      await using w = await inProcessWorker({ clock });
-      const validator = (w.herder as unknown as { validator: { validateOrThrow(c: object): Promise<void> } }).validator;
-      const validate = validator.validateOrThrow.bind(validator);
-      let release!: () => void;
-      const slow = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let validating = false;
-      validator.validateOrThrow = async (config) => {
-        validating = true;
-        await slow;
-        return validate(config);
-      };
-      const creating = w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "1" }) });
-      await waitFor(() => validating);
-      let health: string | undefined;
-      void w.herder.health().then((h) => {
-        health = h;
-      });
-      void w.herder.health(); // concurrent probes share one check
-      await waitFor(() => health !== undefined);
-      expect(health).toBe("healthy");
-      release();
-      expect((await creating).status).toBe(201);
-    });
-  });
-
-  describe("a connector whose stop hangs", () => {
-    // Connect's Worker.CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS; task.shutdown.graceful.timeout.ms bounds tasks only.
-    // Regression (opsp3): a connector's stop waited task.shutdown.graceful.timeout.ms (60 s here).
-    test("is abandoned after 5 s with Connect's ERROR, whatever task.shutdown.graceful.timeout.ms says: DELETE completes and the herder carries on", async () => {
-      const clock = new ManualClock();
-      await using w = await inProcessWorker({ clock, worker: { "task.shutdown.graceful.timeout.ms": "60000" } });
-      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "1" }) });
-      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
-      w.scripted.script = { stop: () => new Promise(() => {}) };
-      let deleted: { status: number } | undefined;
-      const deleting = w.rest("DELETE", "/connectors/a").then((r) => {
-        deleted = r;
-      });
-      await waitFor(() => w.scripted.connectorStops === 1);
-      await settle();
-      expect(deleted).toBeUndefined();
-      clock.advance(5000);
-      await deleting;
-      expect(deleted!.status).toBe(204);
-      expect(
-        w.logLines.some((l) =>
-          l.includes(
-            "ERROR [a|worker] Connector 'a' failed to properly shut down, has become unresponsive, and may be consuming external resources. Correct the configuration for this connector or remove the connector. After fixing the connector, it may be necessary to restart this worker to release any consumed resources.",
-          ),
-        ),
-      ).toBe(true);
-      w.scripted.script = {};
-      expect((await w.rest("POST", "/connectors", { name: "b", config: source() })).status).toBe(201);
-      expect(await awaitStates(w, "b", "RUNNING", ["RUNNING"])).toBe(true);
-    });
-
-    test("the worker's stop stops every connector at once (Worker.stopAndAwaitConnectors): two hanging stops share one timeout", async () => {
-      const clock = new ManualClock();
-      await using w = await inProcessWorker({ clock, worker: { "task.shutdown.graceful.timeout.ms": "60000" } });
-      for (const name of ["a", "b"]) {
-        await w.rest("POST", "/connectors", { name, config: source({ "tasks.max": "1" }) });
-        await awaitStates(w, name, "RUNNING", ["RUNNING"]);
-      }
-      w.scripted.script = { stop: () => new Promise(() => {}) };
-      const stopping = w.herder.stop();
-      // One after another, b's stop would be called only once a's timed out (the clock never moves).
-      await waitFor(() => w.scripted.connectorStops === 2, { what: "both connectors' stop called" });
-      clock.advance(5000);
-      await stopping;
-      for (const name of ["a", "b"])
-        expect(
-          w.logLines.some((l) => l.includes(`[${name}|worker] Connector '${name}' failed to properly shut down`)),
-        ).toBe(true);
     });
   });
 });

@@ -27,11 +27,21 @@ export interface Gateway extends AsyncDisposable {
   readonly proc: ReturnType<typeof Bun.spawn>;
   output(): string;
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  /** SIGTERM and wait for a clean exit; returns the exit code. */
-  stop(): Promise<number>;
+  /**
+   * SIGTERM and wait for the exit, `limitMs` at most (STOP_LIMIT_MS): returns the exit code; past the
+   * limit the gateway is killed (SIGKILL) and the stop fails, naming the wait, with the output.
+   */
+  stop(limitMs?: number): Promise<number>;
   /** SIGKILL (kill -9) and wait. */
   kill(): Promise<void>;
 }
+
+/**
+ * How long `stop` waits for the gateway's exit after SIGTERM: longer than any stop the tests wait for
+ * (a task.shutdown.graceful.timeout.ms of 30 s), shorter than bun's test timeout (60 s), so a stop that
+ * hangs fails by name and its process is killed instead of outliving the test.
+ */
+export const STOP_LIMIT_MS = 45_000;
 
 export function gatewayCommand(): string[] {
   const bin = process.env.GATEWAY_BIN;
@@ -107,9 +117,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     proc.kill("SIGKILL");
     throw error;
   }
-  const stop = async () => {
+  const stop = async (limitMs = STOP_LIMIT_MS) => {
     if (proc.exitCode === null) proc.kill("SIGTERM");
-    const code = await proc.exited;
+    const code = await exitWithin(proc, limitMs);
+    if (code === undefined) {
+      proc.kill("SIGKILL");
+      await proc.exited;
+      await pumped;
+      throw new Error(`The gateway did not exit within ${limitMs} ms of SIGTERM (killed with SIGKILL):\n${output()}`);
+    }
     await pumped;
     return code;
   };
@@ -128,6 +144,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (proc.exitCode === null) await stop();
     },
   };
+}
+
+/** The process's exit code, or undefined when it has not exited within `limitMs`. */
+async function exitWithin(proc: { readonly exited: Promise<number> }, limitMs: number): Promise<number | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), limitMs);
+  });
+  try {
+    return await Promise.race([proc.exited, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The ingest listener's URL, from the gateway's log. */

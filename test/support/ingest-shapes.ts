@@ -137,7 +137,11 @@ function verdicts(shape: Shape, ids: string[], status: number, text: string): Re
     const ok = new Set(body.successes.map((s) => s.id));
     return ids.map((id) => {
       const failure = body.failures.find((f) => f.id === id);
-      return { id, verdict: ok.has(id) ? "acked" : failed(failure?.message ?? ""), why: JSON.stringify(failure) };
+      const why =
+        failure === undefined
+          ? `207 ${ok.has(id) ? "a success" : "neither a success nor a failure"}`
+          : JSON.stringify(failure);
+      return { id, verdict: ok.has(id) ? "acked" : failed(failure?.message ?? ""), why };
     });
   }
   return whole();

@@ -53,7 +53,7 @@ export interface HeadError {
         readonly target: string;
         readonly version?: string;
         /** Refused once Jetty made the request: the request log shows its header fields. */
-        readonly headers?: readonly (readonly [string, string])[];
+        readonly headers: readonly (readonly [string, string])[];
       };
   readonly empty?: boolean;
 }

@@ -79,7 +79,7 @@ describe("headErrorResponse", () => {
       {
         status: 400,
         reason: "Bad Request",
-        uri: { kind: "url", method: "GET", host: "gw:8443", target: "/x" },
+        uri: { kind: "url", method: "GET", host: "gw:8443", target: "/x", headers: [] },
       },
       "https",
     );

@@ -64,7 +64,7 @@ export function headErrorResponse(error: HeadError, scheme: "http" | "https"): R
 export function headRefusal(error: HeadError, scheme: "http" | "https"): Refusal {
   const { uri } = error;
   if (uri.kind === "url" && uri.version !== undefined && uri.target !== "*") {
-    const route = routeOf({ ...uri, version: uri.version, headers: uri.headers ?? [] }, scheme);
+    const route = routeOf({ ...uri, version: uri.version }, scheme);
     if ("response" in route) return route;
   }
   return { response: headErrorResponse(error, scheme), logged: refusedHead(error) };

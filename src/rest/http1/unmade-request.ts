@@ -32,6 +32,6 @@ export function refusedHead(error: HeadError): LoggedHead {
   if (uri.kind === "badMessage" || uri.version === undefined) return BAD_MESSAGE_HEAD;
   if (!/^HTTP\/\d\.\d$/i.test(uri.version)) return BAD_MESSAGE_HEAD;
   const line = { method: uri.method, target: uri.target, version: uri.version.toUpperCase() };
-  if (uri.kind === "url" && uri.headers) return { ...line, headers: uri.headers };
+  if (uri.kind === "url") return { ...line, headers: uri.headers };
   return unmadeRequest(line);
 }
