@@ -159,7 +159,9 @@ export class IngestServer {
   /**
    * Drains for `drainMs`; 1 s before its end (half-way through one under 2 s) the requests still
    * waiting for Kafka (a broker holding produce requests unanswered) answer as at their deadline
-   * (IngestWriter.giveUp): sent before the connections close, not cut off unanswered.
+   * (IngestWriter.giveUp): sent before the connections close, not cut off unanswered. The give-up sticks: a request
+   * that reaches its writer later (its body, auth or idempotency stage was still under way) answers at once as not
+   * written.
    */
   async stop(): Promise<void> {
     this.stopped = true;
