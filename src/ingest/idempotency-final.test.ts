@@ -5,6 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { tempDir } from "../../test/support/temp-dir.ts";
+import { IngestQueue } from "../connectors/http-ingest/ingest-queue.ts";
+import { toSourceRecord } from "../connectors/http-ingest/task.ts";
 import { openDatabase } from "../store/database.ts";
 import { IdempotencyStore } from "../store/idempotency-store.ts";
 import { LogManager } from "../util/logger.ts";
@@ -14,7 +16,7 @@ import { ingestApp } from "./ingest-handler.ts";
 import { IngestMetrics } from "./ingest-metrics.ts";
 import { type RecordOutcome, rejectedOutcome } from "./ingest-record.ts";
 import { passThroughStages } from "./request-context.ts";
-import { IngestRouteTable } from "./route-table.ts";
+import { IngestRouteTable, type IngestWriter } from "./route-table.ts";
 import { testSettings } from "./test-support.ts";
 
 type Fate = "written" | "not-written" | "maybe-written" | "refused";
@@ -118,5 +120,58 @@ describe("Idempotency-Key: only final answers are kept", () => {
     expect(await v2(g)).toEqual({ ...first, replayed: "true" });
     expect(g.attempts()).toBe(1);
     g.db.close();
+  });
+
+  test("a request reaching a task's queue after the gateway's give-up (graceful stop): released, so the retry after the restart writes it", async () => {
+    await using dir = await tempDir("idempotency-final-");
+    /** The gateway on `dir`'s data file with `writer` as route c's task; a native request with Idempotency-Key k-1. */
+    const start = (writer: IngestWriter) => {
+      const db = openDatabase(dir.path);
+      const routes = new IngestRouteTable();
+      routes.open("c", testSettings({ "ingest.idempotency.window.ms": "60000" }), passThroughStages);
+      routes.attach("c", writer);
+      const logs = new LogManager({ sink: () => undefined });
+      const clock = new ManualClock(1_700_000_000_000);
+      const metrics = new IngestMetrics();
+      const guard = new StoredIdempotencyGuard(new IdempotencyStore(db), clock, logs.get("idempotency"), metrics);
+      const app = ingestApp({ routes, metrics, clock, log: logs.get("ingest"), redact: (t) => t, idempotency: guard });
+      const send = async () => {
+        const response = await app.fetch(
+          new Request("http://gateway/ingest/t", {
+            method: "POST",
+            body: "[1,2]",
+            headers: { "Content-Type": "application/json", "Idempotency-Key": "k-1" },
+          }),
+          {},
+        );
+        return {
+          status: response.status,
+          replayed: response.headers.get("Idempotent-Replayed"),
+          body: await response.text(),
+        };
+      };
+      return { db, send };
+    };
+    const stopping = new IngestQueue({ maxQueued: 100, maxPoll: 100, retryAfterSeconds: 3, toSourceRecord });
+    stopping.giveUp("The gateway stopped before Kafka acknowledged the record");
+    const before = start(stopping);
+    const late = await before.send();
+    expect(late.status).toBe(503);
+    expect(JSON.parse(late.body).message).toContain("(none of them was written)");
+    before.db.close();
+    let offset = 0;
+    const after = start({
+      pending: 0,
+      submit: async ({ records }) =>
+        records.map(
+          (): RecordOutcome => ({ kind: "written", topic: "t", partition: 0, offset: offset++, timestamp: 1 }),
+        ),
+      withdrawQueued: () => undefined,
+    });
+    const retry = await after.send();
+    expect([retry.status, retry.replayed]).toEqual([200, null]);
+    expect(offset).toBe(2);
+    expect((await after.send()).replayed).toBe("true");
+    after.db.close();
   });
 });

@@ -93,6 +93,37 @@ describe("IngestServer.stop with a drain (plain listener)", () => {
     expect(await answered).toBe("500 The gateway stopped before Kafka acknowledged the record");
   });
 
+  test("a writer attached after the give-up (a task starting during the drain) is given up as it attaches (review rv-chaos)", async () => {
+    const routes = new IngestRouteTable();
+    routes.open("c", testSettings(), passThroughStages);
+    const writer = (givenUp: { resolve(reason: string): void }) => ({
+      pending: 0,
+      submit: () => new Promise<never>(() => undefined),
+      withdrawQueued: () => undefined,
+      giveUp: (reason: string) => givenUp.resolve(reason),
+    });
+    const first = deferred<string>();
+    const later = deferred<string>();
+    routes.attach("c", writer(first));
+    let handled = 0;
+    const answer = async (request: Request) => {
+      handled++;
+      await request.arrayBuffer();
+      await first.promise;
+      routes.attach("c", writer(later));
+      return new Response(await later.promise, { status: 503 });
+    };
+    const app: IngestApp = { fetch: answer, serve: answer, servePath: (_path, request) => answer(request) };
+    const server = startedIngestServer(app, routes, { drainMs: 400 });
+    const answered = fetch(server.urls[0]!, { method: "POST", body: "{}" }).then(
+      async (r) => `${r.status} ${await r.text()}`,
+      (error: Error) => `no answer: ${error.message}`,
+    );
+    await waitFor(() => handled === 1, { what: "the request handed over" });
+    await server.stop();
+    expect(await answered).toBe("503 The gateway stopped before Kafka acknowledged the record");
+  });
+
   test("a drain past setTimeout's range (task.shutdown.graceful.timeout.ms up to Long.MAX_VALUE) arms no overflowing timer", async () => {
     const warnings: string[] = [];
     const onWarning = (warning: Error) => warnings.push(warning.name);

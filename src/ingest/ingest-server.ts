@@ -159,7 +159,9 @@ export class IngestServer {
   /**
    * Drains for `drainMs`; 1 s before its end (half-way through one under 2 s) the requests still
    * waiting for Kafka (a broker holding produce requests unanswered) answer as at their deadline
-   * (IngestWriter.giveUp): sent before the connections close, not cut off unanswered.
+   * (IngestWriter.giveUp): sent before the connections close, not cut off unanswered. The give-up sticks: a request
+   * that reaches its writer later (its body, auth or idempotency stage was still under way) answers at once as not
+   * written, and a writer attached later (a task starting during the drain) is given up as it attaches.
    */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -167,12 +169,20 @@ export class IngestServer {
     const servers = this.servers.splice(0);
     const drainMs = this.o.drainMs ?? 0;
     const reason = "The gateway stopped before Kafka acknowledged the record";
-    const giveUp = () => {
+    const giveUpAll = () => {
       for (const route of this.o.routes.routes()) for (const writer of route.writers) writer.giveUp?.(reason);
+    };
+    let unwatch: (() => void) | undefined;
+    const giveUp = () => {
+      giveUpAll();
+      unwatch = this.o.routes.onChange(giveUpAll);
     };
     const at = timerMs(Math.max(drainMs / 2, drainMs - 1000));
     const timer = drainMs > 0 && servers.length > 0 ? setTimeout(giveUp, at) : undefined;
-    await Promise.all(servers.map((s) => s.stop(drainMs))).finally(() => clearTimeout(timer));
+    await Promise.all(servers.map((s) => s.stop(drainMs))).finally(() => {
+      clearTimeout(timer);
+      unwatch?.();
+    });
   }
 
   private open(): void {

@@ -30,7 +30,10 @@ export interface IngestWriter {
   offer?(submission: IngestSubmission, resolve: (outcomes: RecordOutcome[]) => void): void;
   /** Fails records not yet handed to Kafka (their requests answer 503 Retry-After). */
   withdrawQueued(reason: string): void;
-  /** The gateway stops: requests waiting for Kafka answer now, as at their deadline (not the spool's). */
+  /**
+   * The gateway stops: requests waiting for Kafka answer now, as at their deadline (not the spool's), and every later
+   * submission at once as not written (nothing of it sent), so none is left unanswered when the drain ends.
+   */
   giveUp?(reason: string): void;
 }
 

@@ -9,7 +9,10 @@
  *   - `withdrawQueued` (connector paused): every queued record fails as not written.
  *   - `stop` (task stopping): queued records fail as not written; sent ones still get their ack.
  *   - `giveUp` (the gateway's graceful stop, near the end of the ingest listeners' drain): queued records fail as not
- *     written, sent ones as "may have been written" (keeping their place for their ack); the task still runs.
+ *     written, sent ones as "may have been written" (keeping their place for their ack); the task still runs. It
+ *     sticks: every later submission (a request whose body, auth or idempotency stage was still under way, a REST
+ *     Proxy v3 stream still sending records) fails at once as not written, as the queued ones did, and is never
+ *     queued, so none is left waiting for Kafka when the drain ends and its connection closes.
  *   - `notSent` (the runtime gave up records certainly unwritten: never sent, or refused by Kafka): they fail as not written.
  *   - `close` (the task's batches in flight settled): every record still unsettled fails.
  * A request and its records' places in the queue are a PendingRequest and its Slots (pending-request.ts).
@@ -46,6 +49,11 @@ export interface IngestQueueOptions {
   readonly clock?: Clock;
 }
 
+/** A submission after `giveUp`: each record fails as not written, as the records queued at the give-up did. */
+function givenUpOutcomes(records: readonly IngestRecord[], outcome: RecordOutcome): RecordOutcome[] {
+  return new Array<RecordOutcome>(records.length).fill(outcome);
+}
+
 export class IngestQueue implements IngestWriter {
   private queue: Slot[] = [];
   private head = 0;
@@ -56,6 +64,8 @@ export class IngestQueue implements IngestWriter {
   private sentCount = 0; // slots with state "sent": awaiting their outcome
   private readonly wake = new Signal();
   private closedReason: string | undefined;
+  /** Set by `giveUp`: every later submission gets it for each record at once (not written), nothing queued. */
+  private givenUp: RecordOutcome | undefined;
   private readonly clock: Clock;
   private readonly onPollAbort = () => this.wake.notify();
   private waitUntil = Number.POSITIVE_INFINITY; // when the poll waiting now gives up (+∞: no poll waits)
@@ -73,6 +83,7 @@ export class IngestQueue implements IngestWriter {
   }
 
   submit(submission: IngestSubmission): Promise<RecordOutcome[]> {
+    if (this.givenUp !== undefined) return Promise.resolve(givenUpOutcomes(submission.records, this.givenUp));
     this.admit(submission.records);
     if (submission.records.length === 0) return Promise.resolve([]);
     return new Promise<RecordOutcome[]>((resolve) => this.enqueue(submission, resolve));
@@ -80,6 +91,10 @@ export class IngestQueue implements IngestWriter {
 
   /** `submit` with its caller's resolve (IngestWriter.offer): no promise of its own; throws as `submit` (nothing queued). */
   offer(submission: IngestSubmission, resolve: (outcomes: RecordOutcome[]) => void): void {
+    if (this.givenUp !== undefined) {
+      resolve(givenUpOutcomes(submission.records, this.givenUp));
+      return;
+    }
     this.admit(submission.records);
     if (submission.records.length === 0) resolve([]);
     else this.enqueue(submission, resolve);
@@ -221,8 +236,13 @@ export class IngestQueue implements IngestWriter {
     this.wake.notify();
   }
 
-  /** The gateway stops (IngestWriter.giveUp): every request answers now, as if it had aborted. */
+  /**
+   * The gateway stops (IngestWriter.giveUp): every request answers now, as if it had aborted, and every later one at
+   * once as not written (the first reason stays). Before the 503 of a stopped queue: the stop comes after, and a
+   * request arriving then gets the give-up's answer, not another one.
+   */
   giveUp(reason: string): void {
+    this.givenUp ??= { kind: "failed", message: reason, retriable: true, maybeWritten: false };
     this.withdrawQueued(reason);
     for (const slot of this.sent.awaiting()) this.abandonSlot(slot, reason);
   }
