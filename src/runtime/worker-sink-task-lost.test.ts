@@ -10,6 +10,7 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartition } from "../api/record.ts";
+import { ConnectError } from "../errors.ts";
 import { deferred } from "../util/async.ts";
 import { memorySinkTask } from "./task-test-support.ts";
 
@@ -65,6 +66,25 @@ class BufferingSink implements SinkTask {
   }
 }
 
+/** Commits wait for `release` (the broker holds them up, as while a lost member rejoins), then fail. */
+function heldCommits() {
+  let commits = 0;
+  const gate = deferred<void>();
+  return {
+    get commits() {
+      return commits;
+    },
+    release: () => gate.reject(new ConnectError("The coordinator is not aware of this member")),
+    wrap: <C extends { commit: (...args: never[]) => Promise<void> }>(consumer: C): C => {
+      consumer.commit = async () => {
+        commits++;
+        await gate.promise;
+      };
+      return consumer;
+    },
+  };
+}
+
 describe("WorkerSinkTask when its partitions are lost", () => {
   test("records of a partition lost during a put are not put afterwards, not even the rest of its batch", async () => {
     const plugin = new BufferingSink();
@@ -92,6 +112,37 @@ describe("WorkerSinkTask when its partitions are lost", () => {
     await kafka.deliver();
     await waitFor(() => plugin.calls.length === 7);
     expect(plugin.calls.slice(4)).toEqual(["put a", "put b", "put c"]);
+    expect(listener.events).toEqual(["RUNNING"]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("the close of lost partitions does not wait for a commit the broker holds up: nothing buffered of them is sent after the loss", async () => {
+    const plugin = new BufferingSink();
+    const commits = heldCommits();
+    const { kafka, task, produce, listener } = memorySinkTask({
+      plugin,
+      taskClass: "test.BufferingSink",
+      offsetFlushIntervalMs: 0, // a commit after every put
+      wrapConsumer: commits.wrap,
+    });
+    produce("a", "b");
+    task.start();
+    await waitFor(() => plugin.calls.includes("open in-0"));
+    // a,b put (buffered by the sink), then their commit waits on the broker (the batch's delivery with it, maybe).
+    const delivering = kafka.deliver();
+    await waitFor(() => commits.commits === 1, { what: "the commit held", timeoutMs: 3000 });
+    expect(plugin.calls).toEqual(["open in-0", "put a,b"]);
+    const rebalancing = kafka.rebalance({ lost: true });
+    // Closed while the commit is still held: the sink drops a and b at once instead of sending them.
+    await waitFor(() => plugin.calls.includes("close in-0"), { what: "the lost partition closed", timeoutMs: 5000 });
+    plugin.send();
+    expect(plugin.sent).toEqual([]);
+    commits.release();
+    await delivering;
+    await rebalancing;
+    expect(plugin.calls).toEqual(["open in-0", "put a,b", "close in-0", "open in-0"]);
+    expect(kafka.committed("connect-c", { topic: "in", partition: 0 })).toBeUndefined();
     expect(listener.events).toEqual(["RUNNING"]);
     task.stop();
     expect(await task.awaitStop(5000)).toBe(true);
