@@ -5,7 +5,8 @@
  * which of them are flushed (`preCommit`, else `flush` and all of them), waits for the dead letter
  * queue's records, and once any of them moved since the last commit commits them with every other
  * assigned partition at its last committed offset (a partition never consumed at its position). Revoked partitions go through Connect's closePartitions: flushed, closed,
- * then committed. Called only from the sink task's serial executor; failures of a commit are
+ * then committed. Called only from the sink task's serial executor (but `lose`, at the consumer's
+ * callback, as Connect's onPartitionsLost comes inside poll); failures of a commit are
  * logged and counted, never thrown (the records are delivered again, at-least-once), except an
  * errant record the dead letter queue could not take, which fails the task (Connect's awaitFutures).
  *
