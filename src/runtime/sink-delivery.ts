@@ -4,8 +4,9 @@
  * `maxPutRecords`; then each partition still owned by the same assignment advances past its batch,
  * unless the task asked for an offset of it during the put (`context.offset`): that offset is
  * applied afterwards and wins, as Connect's rewind runs after currentOffsets.putAll. Records of a
- * partition revoked, lost or sought while the batches were converted (in slices) are not put: Connect
- * revokes and seeks only between polls, never between a poll and its put. A failure the task
+ * partition revoked, lost or sought while the batches were converted (in slices), or while an
+ * earlier slice was put, are not put: Connect revokes and seeks only between polls, never between a
+ * poll and its put, and its next poll returns nothing of such a partition. A failure the task
  * swallowed during a put (its errantRecordReporter beyond errors.tolerance, raiseError) throws
  * before anything advances, as Connect's "Tolerance exceeded in error handler" check after `put`.
  * Called from the sink task's serial executor.
@@ -56,9 +57,15 @@ export async function deliverBatches(
   d.offsets.recordActive(reading);
   d.context.holdOffsets();
   try {
-    // Every slice in turn (an empty batch too, as Connect calls put with one).
-    for (let i = 0; i === 0 || i < sinkRecords.length; i += max) {
-      if (!(await d.putRetry.put(sinkRecords.slice(i, i + max), heartbeat, owned))) return false;
+    // Every slice in turn (an empty batch too, as Connect calls put with one). A partition lost or
+    // revoked during a slice's put has nothing more put: Connect's next poll, which runs the
+    // rebalance callback, returns no record of it.
+    let rest = sinkRecords;
+    for (let first = true; first || rest.length > 0; first = false) {
+      if (!first && rest.some((r) => !owned(r))) rest = rest.filter(owned);
+      if (!first && rest.length === 0) break;
+      if (!(await d.putRetry.put(rest.slice(0, max), heartbeat, owned))) return false;
+      rest = rest.slice(max);
       d.throwIfFailed();
     }
     for (const { records, assignment } of taken) {

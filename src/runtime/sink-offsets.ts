@@ -5,7 +5,8 @@
  * which of them are flushed (`preCommit`, else `flush` and all of them), waits for the dead letter
  * queue's records, and once any of them moved since the last commit commits them with every other
  * assigned partition at its last committed offset (a partition never consumed at its position). Revoked partitions go through Connect's closePartitions: flushed, closed,
- * then committed. Called only from the sink task's serial executor; failures of a commit are
+ * then committed. Called only from the sink task's serial executor (but `lose`, at the consumer's
+ * callback, as Connect's onPartitionsLost comes inside poll); failures of a commit are
  * logged and counted, never thrown (the records are delivered again, at-least-once), except an
  * errant record the dead letter queue could not take, which fails the task (Connect's awaitFutures).
  *
@@ -29,6 +30,7 @@ import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
 import { RetriableError } from "../errors.ts";
 import type { KafkaConsumer } from "../kafka/kafka-port.ts";
+import { deferred } from "../util/async.ts";
 import { type Clock, monotonicNow, wholeMsSince } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { assignedPosition } from "./assigned-position.ts";
@@ -61,6 +63,8 @@ export class SinkOffsets {
   private rewound: (partitions: readonly TopicPartition[]) => void = () => {};
   /** The consumer is a running group member (started, not crashed or closed since): commits go through it only. */
   live = false;
+  /** Set while a commit awaits the group's answer: `abandonCommit` makes it stop waiting. */
+  private abandon: (() => void) | undefined;
 
   constructor(private readonly o: SinkOffsetsOptions) {}
 
@@ -124,6 +128,21 @@ export class SinkOffsets {
   private stillAssigned(consumer: KafkaConsumer, tp: TopicPartition): boolean {
     if (this.o.cancelled() || this.o.stopSignal().aborted || this.o.consumer() !== consumer) return false;
     return consumer.assignment().some((a) => key(a) === key(tp));
+  }
+
+  /**
+   * Connect's closePartitions for lost partitions, at the loss (the membership is gone): nothing of
+   * them is committed any more, by a commit under way either, and a commit awaiting the group's
+   * answer is not waited for (it counts as failed; the next commit sends the offsets of what is
+   * still owned again). Connect commits asynchronously and runs the rebalance callback in its poll,
+   * so no commit stands between a lost membership and the task's close; here commits run on the
+   * task's executor, and one the broker holds up (the library rejoining from inside it) would hold
+   * up the close, and the task would go on delivering what it holds of the lost partitions. Called
+   * at the consumer's callback, before the task's close runs on the executor.
+   */
+  lose(partitions: readonly TopicPartition[]): void {
+    this.forget(partitions);
+    this.abandon?.();
   }
 
   /** The partitions left this task: nothing of them is committed any more. */
@@ -281,15 +300,25 @@ export class SinkOffsets {
     // The consumer may have stopped meanwhile: a commit it would drop is not counted as done.
     const consumer = this.live ? this.o.consumer() : undefined;
     if (!consumer) throw new RetriableError("The consumer stopped before the offsets were committed");
-    const confirmed = new Set(offsets.map(key));
-    const committable = [...offsets];
+    // Partitions lost since the commit started are not committed (lose).
+    const kept = offsets.filter((o) => this.current.has(key(o)));
+    const confirmed = new Set(kept.map(key));
+    const committable = [...kept];
     for (const o of requested) {
       const offset = this.committed.get(key(o));
       if (offset !== undefined && !confirmed.has(key(o)))
         committable.push({ topic: o.topic, partition: o.partition, offset });
     }
-    await consumer.commit(committable);
-    for (const o of offsets) this.committed.set(key(o), o.offset);
+    if (committable.length === 0) return;
+    const abandoned = deferred<void>();
+    this.abandon = () =>
+      abandoned.reject(new RetriableError("Partitions were lost while the offsets were being committed"));
+    try {
+      await Promise.race([consumer.commit(committable), abandoned.promise]);
+    } finally {
+      this.abandon = undefined;
+    }
+    for (const o of kept) if (this.current.has(key(o))) this.committed.set(key(o), o.offset);
     this.recordActive();
     this.commitSucceeded(started);
   }

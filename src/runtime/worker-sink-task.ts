@@ -5,7 +5,8 @@
  * every `offset.flush.interval.ms`, on request and on stop, so a crash redelivers instead of losing records
  * (at-least-once). Abandoned (`cancel`), it commits nothing and tells the plugin (SinkTask.cancel).
  * Rebalances (Connect's HandleRebalance, SinkPartitionOwnership): revoked partitions are flushed, closed and committed
- * before the consumer rejoins, assigned ones `open`ed before any of their records is fetched, lost ones closed uncommitted.
+ * before the consumer rejoins, assigned ones `open`ed before any of their records is fetched, lost ones closed uncommitted
+ * at once (a commit awaiting the group is abandoned; nothing of them is put after the loss, as Connect).
  * Concurrency: batch processing and commits are serialized on one executor. While the connector is PAUSED the
  * assigned partitions are paused and a batch already in flight waits (heartbeating) until resume or stop; the resume
  * leaves what the task paused itself paused (Connect's resumeAll). A RetriableError from `put` redelivers the same
@@ -144,6 +145,8 @@ export class WorkerSinkTask extends WorkerTask {
         },
         onPartitionsLost: (partitions) => {
           this.ownership.disown(partitions);
+          // Not committed from now on, and their close does not wait behind a commit (SinkOffsets.lose).
+          if (partitions.length > 0 && !this.closed && !this.cancelled) this.offsets.lose(partitions);
           return this.executor.run(() => this.ownership.onPartitionsRemoved(partitions, true));
         },
         onPartitionsAssigned: (partitions) => {
