@@ -254,6 +254,25 @@ describe("configProvidersFromWorkerConfig", () => {
     expect((error as ConfigError).errors).toEqual(new Map([["config.providers.vault.class", [message]]]));
   });
 
+  test("an unknown class that is a URL with credentials is quoted with them hidden (secrets rule)", () => {
+    let error: unknown;
+    try {
+      configProvidersFromWorkerConfig({
+        "config.providers": "vault",
+        "config.providers.vault.class": "https://user:s3cret@vault.local/x?token=t0ken",
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = `${(error as ConfigError).message} ${JSON.stringify([...(error as ConfigError).errors])}`;
+    expect(text).not.toMatch(/s3cret|t0ken/);
+    expect((error as ConfigError).message).toStartWith(
+      "Invalid value https://***@vault.local/x?token=*** for configuration config.providers.vault.class: Failed to find " +
+        "any class that implements ConfigProvider and which name matches https://***@vault.local/x?token=***, available",
+    );
+  });
+
   test.each<[Record<string, string>, string, string]>([
     [
       { "config.providers.secrets.class": "SecretFiles" },

@@ -16,6 +16,7 @@
 import type { Config } from "../api/connector.ts";
 import { ConfigError, messageOf } from "../errors.ts";
 import { defineConfig, key } from "../plugin/config-def.ts";
+import { invalidValue } from "../util/invalid-value.ts";
 import { type LogManager, logManager } from "../util/logger.ts";
 import { type ConfigProvider, type ConfigProviderRegistry, defaultConfigProviderRegistry } from "./config-provider.ts";
 
@@ -85,9 +86,12 @@ export function configProvidersFromWorkerConfig(
       if (descriptor === undefined) {
         throw keyError(
           classKey,
-          `Invalid value ${className} for configuration ${classKey}: Failed to find any class that implements ` +
-            `ConfigProvider and which name matches ${className}, available ConfigProviders are: ` +
-            registry.classNames().join(", "),
+          invalidValue(
+            classKey,
+            className,
+            `Failed to find any class that implements ConfigProvider and which name matches ${className}, ` +
+              `available ConfigProviders are: ${registry.classNames().join(", ")}`,
+          ),
         );
       }
       const prefix = `${CONFIG_PROVIDERS_CONFIG}.${name}.param.`;

@@ -1,3 +1,19 @@
+/**
+ * `ssl.enabled.protocols` and `ssl.cipher.suites` in Java's vocabulary, mapped to what Bun's TLS
+ * (BoringSSL) takes. `key-stores.ts` calls `tlsProtocolSettings` for every TLS user: the REST and
+ * ingest listeners (through `server-tls.ts`) and the Kafka clients.
+ *
+ * Defaults: TLS 1.2 and 1.3; in TLS 1.2 only ECDHE (forward secret) suites with an AEAD cipher
+ * (AES-GCM, ChaCha20-Poly1305). Every TLS 1.3 suite is forward secret and AEAD.
+ *
+ * What BoringSSL cannot do, and how Java's meaning is kept:
+ * - TLS 1.3 suites cannot be restricted: it always offers TLS_AES_128_GCM_SHA256,
+ *   TLS_AES_256_GCM_SHA384 and TLS_CHACHA20_POLY1305_SHA256. A `ssl.cipher.suites` naming some but
+ *   not all of them is a startup error naming the key (rather than silently offering the others).
+ * - Java cannot negotiate a protocol for which no enabled suite exists; here a suite list without
+ *   any TLS 1.3 (or TLS 1.2) suite switches that protocol off, with the same effect.
+ * - TLS 1.0 and 1.1 (and SSLv3) are refused: Bun does not offer them and neither should a gateway.
+ */
 import { invalidValueError } from "../util/invalid-value.ts";
 
 export type TlsVersion = "TLSv1.2" | "TLSv1.3";

@@ -11,6 +11,7 @@ import type { Config } from "../../api/connector.ts";
 import { sharedTopicMessage } from "../../ingest/ingest-error.ts";
 import type { IngestRouteTable } from "../../ingest/route-table.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
+import { invalidValue } from "../../util/invalid-value.ts";
 import type { Logger } from "../../util/logger.ts";
 
 /** The keys `namedTopics` reads: of another connector's config, validation resolves these only. */
@@ -33,7 +34,11 @@ export function restProxyTopicConflicts(config: Config, other: Config, otherName
     .filter((topic) => theirs.includes(topic))
     .map((topic) => ({
       key: "ingest.rest.proxy.topics",
-      message: `Invalid value ${topic} for configuration ingest.rest.proxy.topics: connector ${otherName} names it too; REST Proxy produce requests for a topic (POST /topics/${topic} names no connector) are served by the one connector naming it`,
+      message: invalidValue(
+        "ingest.rest.proxy.topics",
+        topic,
+        `connector ${otherName} names it too; REST Proxy produce requests for a topic (POST /topics/${topic} names no connector) are served by the one connector naming it`,
+      ),
     }));
 }
 

@@ -8,6 +8,7 @@
 import { redactUrl } from "../../http/http-client.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
+import { invalidValue } from "../../util/invalid-value.ts";
 import { httpSinkConfig } from "./config.ts";
 import { forwardedHeaderNames, headerName, headerNamePrefix, tokenEndpointUrl } from "./config-checks.ts";
 
@@ -18,8 +19,7 @@ export function sinkValidationOnly(raw: RawConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const check = <T>(key: string, value: T, shown: string, validate: (value: T) => string | undefined) => {
     const reason = validate(value);
-    if (reason !== undefined)
-      problems.push({ key, message: `Invalid value ${shown} for configuration ${key}: ${reason}` });
+    if (reason !== undefined) problems.push({ key, message: invalidValue(key, shown, reason) });
   };
   const forwarded = c["sink.forward.headers"];
   check("sink.forward.key.header", c["sink.forward.key.header"], c["sink.forward.key.header"], headerName);
