@@ -82,7 +82,8 @@ describe("device ingest across a graceful stop", () => {
         try {
           await waitFor(() => outcomes.length >= from + 200, { timeoutMs: 60_000, what: "200 requests answered" });
         } finally {
-          const code = await gw.stop();
+          // Up to 30 s of ingest drain, then up to 30 s for the tasks: past gateway.ts' default limit.
+          const code = await gw.stop(65_000);
           await load.stop();
           expect(code).toBe(0);
         }
