@@ -2,6 +2,7 @@
 import { httpIngestConfig, routeSettings } from "../connectors/http-ingest/config.ts";
 import { LogManager } from "../util/logger.ts";
 import type { IngestApp } from "./ingest-pipeline-contract.ts";
+import type { IngestRecord } from "./ingest-record.ts";
 import { IngestServer, type IngestServerOptions } from "./ingest-server.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
 import type { IngestRouteTable } from "./route-table.ts";
@@ -27,6 +28,16 @@ export function post(
 }
 
 export const bytes = (s: string) => new TextEncoder().encode(s);
+
+/** A keyless, headerless record of `value` (timestamp 7, 1 byte), as the request path hands it over. */
+export const testRecord = (value: unknown): IngestRecord => ({
+  key: null,
+  value,
+  headers: [],
+  partition: null,
+  timestamp: 7,
+  bytes: 1,
+});
 
 /** An IngestServer of `app` started on a loopback port of its own; `options` replace its defaults. */
 export function startedIngestServer(

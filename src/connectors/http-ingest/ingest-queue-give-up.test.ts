@@ -3,22 +3,15 @@
  * conventions' 500 lines): the requests waiting answer at once, and the give-up sticks for later ones.
  */
 import { describe, expect, test } from "bun:test";
-import type { IngestRecord, RecordOutcome } from "../../ingest/ingest-record.ts";
+import type { RecordOutcome } from "../../ingest/ingest-record.ts";
 import { nativeResponse } from "../../ingest/native-response.ts";
 import { parseV3Records, v3RecordsResponse } from "../../ingest/rest-proxy-v3.ts";
-import { bytes, post, testSettings } from "../../ingest/test-support.ts";
+import { bytes, post, testRecord, testSettings } from "../../ingest/test-support.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { IngestQueue } from "./ingest-queue.ts";
 import { toSourceRecord } from "./task.ts";
 
-const record = (value: unknown): IngestRecord => ({
-  key: null,
-  value,
-  headers: [],
-  partition: null,
-  timestamp: 7,
-  bytes: 1,
-});
+const record = testRecord;
 
 const never = new AbortController().signal;
 const meta = (offset: number) => ({ topic: "t", partition: 0, offset, timestamp: null });

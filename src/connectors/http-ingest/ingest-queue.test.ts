@@ -1,18 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import { nativeResponse } from "../../ingest/native-response.ts";
+import { testRecord } from "../../ingest/test-support.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { IngestQueue } from "./ingest-queue.ts";
 import { toSourceRecord } from "./task.ts";
 
-const record = (value: unknown): IngestRecord => ({
-  key: null,
-  value,
-  headers: [],
-  partition: null,
-  timestamp: 7,
-  bytes: 1,
-});
+const record = testRecord;
 
 function queue(maxQueued = 100) {
   return new IngestQueue({ maxQueued, maxPoll: 1000, retryAfterSeconds: 3, toSourceRecord });
