@@ -5,7 +5,7 @@ import {
 } from "../../../test/fixtures/connect-rest/connection-close.ts";
 import { USER_INFO_CASES, type UserInfoRecording } from "../../../test/fixtures/connect-rest/user-info.ts";
 import { parseRequestHead, type RequestHead } from "./request-head.ts";
-import { headErrorResponse, headRefusal, type Refusal, routeOf } from "./request-route.ts";
+import { headErrorResponse, headRefusal, type Refusal, type Route, routeOf } from "./request-route.ts";
 
 const CONNECTION_CLOSE: ConnectionCloseRecording[] = await Bun.file(
   new URL("../../../test/fixtures/connect-rest/connection-close.json", import.meta.url),
@@ -49,6 +49,12 @@ describe("routeOf", () => {
     expect(routeOf(head(method, target), "http")).toEqual(route);
   });
 
+  test("an absolute form's authority is compared with the Host only when one was sent (HTTP/1.0)", () => {
+    // connection-close.json: absolute-other-http10-no-host.
+    const route = routeOf({ ...head("GET", "http://elsewhere:80/connectors"), host: "", version: "HTTP/1.0" }, "http");
+    expect(route).toEqual({ ok: true, path: "/connectors", query: "" } as Route);
+  });
+
   test.each([
     ["GET", "http://elsewhere:80/connectors", 400, "Authority!=Host"],
     // Jetty checks the URI before its authority (HttpConnection.headerComplete).
@@ -61,6 +67,8 @@ describe("routeOf", () => {
     ["GET", "HTTP:/x", 400, "Authority!=Host"],
     ["GET", "127.0.0.1:1", 400, "Bad Request"],
     ["connect", "127.0.0.1:8083", 400, "Bad Request"],
+    ["GET", "*a", 400, "Bad Request"],
+    ["GET", "HTTP://elsewhere:80/connectors", 400, "Authority!=Host"],
   ])("%s %s is refused as Connect refuses it", async (method, target, status, reason) => {
     expect(await refusal(routeOf(head(method, target), "http"))).toEqual([status, reason]);
   });
@@ -145,11 +153,12 @@ describe("user info in the target or the Host field, as Connect 4.3.1 answers it
 
 // Recorded from Connect 4.3.1 (connection-close.json): a target in neither origin nor absolute form
 // is a relative path (400, page `http:` and the target), a scheme Jetty's HttpURI reads (the Host
-// check fails; "Bad Request" without a Host) or one it refuses (a bad message, `/badMessage`).
+// check fails; "Bad Request" without a Host) or one it refuses (a bad message, `/badMessage`); an
+// absolute form's authority is compared with the Host only when one was sent.
 describe("targets in neither origin nor absolute form, as Connect 4.3.1 answers them (connection-close.json)", () => {
   const HOST = "127.0.0.1:8083";
   const CASES = CONNECTION_CLOSE_CASES.map((c, i) => [c.id, c.head, CONNECTION_CLOSE[i]!] as const).filter(
-    ([id]) => id.startsWith("target-") || id === "connect-lower-case",
+    ([id]) => id.startsWith("target-") || id.startsWith("absolute-") || id === "connect-lower-case",
   );
 
   test("every case has its recording", () => {

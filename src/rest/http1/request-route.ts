@@ -99,12 +99,17 @@ export function routeOf(head: RoutedHead, scheme: "http" | "https"): Route | Ref
     // (HttpConnection.headerComplete): credentials never reach the page or the log.
     const checked = checkTarget(target)!;
     if (!checked.ok) return refuse(checked.reason, `/${checked.uri}`);
-    if (absolute[1] !== head.host) return refuse("Authority!=Host", target);
+    // Only a Host sent is compared (an HTTP/1.0 request may have none); the page shows the URI
+    // as HttpURI writes it, scheme lower-cased.
+    if (head.host !== "" && absolute[1] !== head.host) {
+      const scheme = target.indexOf(":");
+      return refuse("Authority!=Host", `${target.slice(0, scheme).toLowerCase()}${target.slice(scheme)}`);
+    }
     return checked;
   }
   if (head.method !== "CONNECT" && !target.startsWith("/")) {
     // HttpURI reads a scheme (Jetty's CONNECT is the upper-case method only, so `connect host:port`
-    // is read so too): one that breaks RFC 3986 is a bad message; a scheme without an authority
+    // is read so too): one that breaks RFC 3986, or `*` with more after it, is a bad message; a scheme without an authority
     // fails the Host check (HttpConnection.headerComplete), "Bad Request" with no Host to check.
     const scheme = targetScheme(target);
     if (scheme === null) return refuse("Bad Request", "/badMessage");

@@ -83,6 +83,8 @@ describe("targetScheme", () => {
     ["a_b:c", null],
     ["a@b:c", null],
     [":a", null],
+    ["*a", null],
+    ["*", undefined],
   ])("%s: %p", (target, scheme) => {
     expect(targetScheme(target)).toBe(scheme as string | null | undefined);
   });
