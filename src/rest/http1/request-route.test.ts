@@ -1,8 +1,15 @@
 import { describe, expect, test } from "bun:test";
+import {
+  CONNECTION_CLOSE_CASES,
+  type ConnectionCloseRecording,
+} from "../../../test/fixtures/connect-rest/connection-close.ts";
 import { USER_INFO_CASES, type UserInfoRecording } from "../../../test/fixtures/connect-rest/user-info.ts";
 import { parseRequestHead, type RequestHead } from "./request-head.ts";
-import { headErrorResponse, headRefusal, type Refusal, routeOf } from "./request-route.ts";
+import { headErrorResponse, headRefusal, type Refusal, type Route, routeOf } from "./request-route.ts";
 
+const CONNECTION_CLOSE: ConnectionCloseRecording[] = await Bun.file(
+  new URL("../../../test/fixtures/connect-rest/connection-close.json", import.meta.url),
+).json();
 const USER_INFO: UserInfoRecording[] = await Bun.file(
   new URL("../../../test/fixtures/connect-rest/user-info.json", import.meta.url),
 ).json();
@@ -42,6 +49,12 @@ describe("routeOf", () => {
     expect(routeOf(head(method, target), "http")).toEqual(route);
   });
 
+  test("an absolute form's authority is compared with the Host only when one was sent (HTTP/1.0)", () => {
+    // connection-close.json: absolute-other-http10-no-host.
+    const route = routeOf({ ...head("GET", "http://elsewhere:80/connectors"), host: "", version: "HTTP/1.0" }, "http");
+    expect(route).toEqual({ ok: true, path: "/connectors", query: "" } as Route);
+  });
+
   test.each([
     ["GET", "http://elsewhere:80/connectors", 400, "Authority!=Host"],
     // Jetty checks the URI before its authority (HttpConnection.headerComplete).
@@ -49,6 +62,13 @@ describe("routeOf", () => {
     ["GET", "*", 400, "Bad URI path"],
     ["GET", "connectors", 400, "Bad Request"],
     ["CONNECT", "/connectors", 400, "Bad Request"],
+    // Not CONNECT, so HttpURI reads a scheme (connection-close.json: target-*, connect-lower-case).
+    ["GET", "a:b", 400, "Authority!=Host"],
+    ["GET", "HTTP:/x", 400, "Authority!=Host"],
+    ["GET", "127.0.0.1:1", 400, "Bad Request"],
+    ["connect", "127.0.0.1:8083", 400, "Bad Request"],
+    ["GET", "*a", 400, "Bad Request"],
+    ["GET", "HTTP://elsewhere:80/connectors", 400, "Authority!=Host"],
   ])("%s %s is refused as Connect refuses it", async (method, target, status, reason) => {
     expect(await refusal(routeOf(head(method, target), "http"))).toEqual([status, reason]);
   });
@@ -128,5 +148,44 @@ describe("user info in the target or the Host field, as Connect 4.3.1 answers it
       contentType: header("Content-Type"),
       body: recorded.body.replaceAll("{{host}}", HOST),
     });
+  });
+});
+
+// Recorded from Connect 4.3.1 (connection-close.json): a target in neither origin nor absolute form
+// is a relative path (400, page `http:` and the target), a scheme Jetty's HttpURI reads (the Host
+// check fails; "Bad Request" without a Host) or one it refuses (a bad message, `/badMessage`); an
+// absolute form's authority is compared with the Host only when one was sent.
+describe("targets in neither origin nor absolute form, as Connect 4.3.1 answers them (connection-close.json)", () => {
+  const HOST = "127.0.0.1:8083";
+  const CASES = CONNECTION_CLOSE_CASES.map((c, i) => [c.id, c.head, CONNECTION_CLOSE[i]!] as const).filter(
+    ([id]) => id.startsWith("target-") || id.startsWith("absolute-") || id === "connect-lower-case",
+  );
+
+  test("every case has its recording", () => {
+    expect(CONNECTION_CLOSE.map((r) => r.id)).toEqual(CONNECTION_CLOSE_CASES.map((c) => c.id));
+    expect(CASES.length).toBeGreaterThan(20);
+  });
+
+  test.each(CASES)("%s", async (_, raw, recorded) => {
+    const parsed = parseRequestHead(Buffer.from(raw.replaceAll("{{host}}", HOST), "latin1"));
+    if (parsed.kind !== "head") throw new Error(`head not parsed: ${parsed.kind}`);
+    const answer = routeOf(parsed.head, "http");
+    if (!("response" in answer)) {
+      expect({ routed: true, status: recorded.statusLine }).toEqual({ routed: true, status: "HTTP/1.1 200 OK" });
+      return;
+    }
+    const header = (name: string) => recorded.headers.find(([n]) => n === name)?.[1] ?? null;
+    expect({
+      status: answer.response.status,
+      cacheControl: answer.response.headers.get("Cache-Control"),
+      body: await answer.response.text(),
+      after: answer.after ?? "close",
+    }).toEqual({
+      status: Number(recorded.statusLine.split(" ")[1]),
+      cacheControl: header("Cache-Control"),
+      body: recorded.body.replaceAll("{{host}}", HOST),
+      after: "close",
+    });
+    expect(recorded.after).toBe("closed");
   });
 });

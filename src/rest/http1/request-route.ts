@@ -7,13 +7,14 @@
  * Targets: origin form (`/connectors?expand=status`) is checked as Jetty checks it
  * (`request-target.ts`); absolute form too (user info is refused as "Deprecated User Info"), then
  * it must name the Host it came with (`Authority!=Host`); `*` is only for OPTIONS (answered with an
- * empty 404); CONNECT's authority form routes to `/`, one with user info is a bad message. A
+ * empty 404); CONNECT's authority form routes to `/`, one with user info is a bad message; any
+ * other target is a relative path (400) or starts with a scheme (`targetScheme`). A
  * refusal says how Jetty leaves the connection after it (`AfterAnswer`).
  */
 import { errorPageFor, jettyErrorResponse } from "./jetty-error-page.ts";
 import type { HeadError, RequestHead } from "./request-head.ts";
 import type { LoggedHead } from "./request-log.ts";
-import { ABSOLUTE_FORM, checkOriginTarget, checkTarget, standInTarget } from "./request-target.ts";
+import { ABSOLUTE_FORM, checkOriginTarget, checkTarget, standInTarget, targetScheme } from "./request-target.ts";
 import { refusedHead, unmadeRequest } from "./unmade-request.ts";
 
 export interface Route {
@@ -98,10 +99,25 @@ export function routeOf(head: RoutedHead, scheme: "http" | "https"): Route | Ref
     // (HttpConnection.headerComplete): credentials never reach the page or the log.
     const checked = checkTarget(target)!;
     if (!checked.ok) return refuse(checked.reason, `/${checked.uri}`);
-    if (absolute[1] !== head.host) return refuse("Authority!=Host", target);
+    // Only a Host sent is compared (an HTTP/1.0 request may have none); the page shows the URI
+    // as HttpURI writes it, scheme lower-cased.
+    if (head.host !== "" && absolute[1] !== head.host) {
+      const scheme = target.indexOf(":");
+      return refuse("Authority!=Host", `${target.slice(0, scheme).toLowerCase()}${target.slice(scheme)}`);
+    }
     return checked;
   }
-  // Jetty's CONNECT is the upper-case method only: `connect` is any other unknown method.
+  if (head.method !== "CONNECT" && !target.startsWith("/")) {
+    // HttpURI reads a scheme (Jetty's CONNECT is the upper-case method only, so `connect host:port`
+    // is read so too): one that breaks RFC 3986, or `*` with more after it, is a bad message; a scheme without an authority
+    // fails the Host check (HttpConnection.headerComplete), "Bad Request" with no Host to check.
+    const scheme = targetScheme(target);
+    if (scheme === null) return refuse("Bad Request", "/badMessage");
+    if (scheme !== undefined) {
+      const uri = `${scheme.toLowerCase()}${target.slice(scheme.length)}`;
+      return refuse(head.host === "" ? "Bad Request" : "Authority!=Host", uri);
+    }
+  }
   if (head.method === "CONNECT" && !target.startsWith("/")) {
     if (target.includes("@")) return refuse("Bad Request", "/badMessage");
     target = "/";

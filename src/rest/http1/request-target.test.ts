@@ -1,5 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { checkOriginTarget, type TargetCheck } from "./request-target.ts";
+import {
+  CONNECTION_CLOSE_CASES,
+  type ConnectionCloseRecording,
+} from "../../../test/fixtures/connect-rest/connection-close.ts";
+import { checkOriginTarget, pathQuery, type TargetCheck, targetScheme } from "./request-target.ts";
+
+const CONNECTION_CLOSE: ConnectionCloseRecording[] = await Bun.file(
+  new URL("../../../test/fixtures/connect-rest/connection-close.json", import.meta.url),
+).json();
 
 describe("checkOriginTarget", () => {
   test.each([
@@ -49,5 +57,62 @@ describe("checkOriginTarget", () => {
     ["/connectors/../..", "Bad Request", "badMessage"],
   ])("%s is refused: %s", (target, reason, uri) => {
     expect(checkOriginTarget(target)).toEqual({ ok: false, reason, uri } as TargetCheck);
+  });
+});
+
+describe("targetScheme", () => {
+  test.each([
+    ["connectors", undefined],
+    ["1connectors", undefined],
+    ["_a", undefined],
+    [".a", undefined],
+    [".a:b", undefined],
+    ["%61:b", undefined],
+    ["a/b:c", undefined],
+    ["a?b", undefined],
+    ["a;b:c", undefined],
+    ["a%3a:b", undefined],
+    ["a:b", "a"],
+    ["localhost:1", "localhost"],
+    ["a1+.-:b", "a1+.-"],
+    ["a:", "a"],
+    ["HTTP:/x", "HTTP"],
+    ["mailto:x@y", "mailto"],
+    ["127.0.0.1:1", null],
+    ["1a:b", null],
+    ["a_b:c", null],
+    ["a@b:c", null],
+    [":a", null],
+    ["*a", null],
+    ["*", undefined],
+  ])("%s: %p", (target, scheme) => {
+    expect(targetScheme(target)).toBe(scheme as string | null | undefined);
+  });
+
+  // Each recorded target: a relative path's page shows `http:` and the target, a scheme's page the
+  // target (scheme lower-cased) and its log the path after it, a refused scheme is a bad message.
+  const TARGETS = CONNECTION_CLOSE_CASES.flatMap((c, i) => {
+    const [method, target = ""] = c.head.split(" ");
+    const recorded = CONNECTION_CLOSE[i]!;
+    const page = /<th>URI:<\/th><td>([^<]*)</.exec(recorded.body)?.[1];
+    const relative = !target.startsWith("/") && !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(target) && target !== "*";
+    return relative && method === "GET" ? [[c.id, target, recorded.log, page] as const] : [];
+  });
+
+  test("the recording has targets of each kind", () => {
+    expect(TARGETS.length).toBeGreaterThan(15);
+  });
+
+  test.each(TARGETS)("%s (%s) as Connect 4.3.1 reads it (connection-close.json)", (_, target, log, page) => {
+    const scheme = targetScheme(target);
+    const logged = / "GET (.*) HTTP\/1\.[01]" /.exec(log)?.[1];
+    const expected =
+      scheme === null
+        ? { page: "/badMessage", logged: "/badMessage" }
+        : {
+            page: scheme === undefined ? `http:${target}` : `${scheme.toLowerCase()}${target.slice(scheme.length)}`,
+            logged: pathQuery(target),
+          };
+    expect({ page, logged }).toEqual(expected);
   });
 });

@@ -14,6 +14,11 @@
  * absolute form's authority (`http://user:pass@host/…`, even an empty `@`) is "Deprecated User Info"
  * (Jetty 12.0.12 and later), listed after the path's violations.
  *
+ * A target in neither form may still start with a scheme (`targetScheme`): Jetty's HttpURI reads
+ * the text before a `:` as one when no `/`, `;`, `?`, `%` or `#` comes first and the target starts
+ * with none of `.`, `%`, `;`, `?`, `#`, `*`, `/`; a scheme that breaks RFC 3986's rule, like
+ * anything after a leading `*`, is a bad message.
+ *
  * Also what Jetty's stand-in for a request it refused before making it shows of the target
  * (`standInTarget`), and the path and query its request log writes (`pathQuery`).
  */
@@ -133,10 +138,32 @@ export function checkTarget(target: string): TargetCheck | null {
   return target.startsWith("/") ? checkOriginTarget(target) : null;
 }
 
+/** RFC 3986's scheme: a letter, then letters, digits, `+`, `-` and `.`. */
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
+
+/**
+ * The scheme Jetty's HttpURI reads at the start of a target that is not origin form (not CONNECT's):
+ * `undefined` when it reads none, so the target is a relative path (`connectors`, `.a`, `a/b:c`,
+ * `a?b`); `null` when Jetty refuses it as a bad message: the text before the `:` is no scheme
+ * (`127.0.0.1:1`, `1a:b`, `a_b:c`, `:a`), or `*` has more after it (HttpURI's ASTERISK state)
+ * (Connect 4.3.1, connection-close.json: `target-*`).
+ */
+export function targetScheme(target: string): string | null | undefined {
+  if (target.startsWith("*") && target !== "*") return null;
+  if (target === "" || ".%;?#*/".includes(target[0]!)) return undefined;
+  const end = target.search(/[:/;?%#]/);
+  if (end < 0 || target[end] !== ":") return undefined;
+  const scheme = target.slice(0, end);
+  return SCHEME.test(scheme) ? scheme : null;
+}
+
 /** The target's path and query (Jetty's getPathQuery): an absolute form's scheme and authority, user info included, left out. */
 export function pathQuery(target: string): string {
   const absolute = ABSOLUTE_FORM.exec(target);
-  if (!absolute) return target;
+  if (!absolute) {
+    const scheme = targetScheme(target);
+    return typeof scheme === "string" ? target.slice(scheme.length + 1) : target;
+  }
   const rest = target.slice(absolute[0].length);
   return rest.startsWith("/") ? rest : `/${rest}`;
 }
