@@ -131,6 +131,24 @@ const JETTY_405 = '{"error_code":405,"message":"HTTP 405 Method Not Allowed"}';
 
 const suite = suiteGateway({ "rest.request.body.max.bytes": "4096" });
 
+/** The REST request-log lines the gateway wrote after `from` (an index into its output). */
+function requestLines(from: number): string[] {
+  return suite.gw
+    .output()
+    .slice(from)
+    .split("\n")
+    .flatMap(
+      (l) => /^\[[^\]]+\] INFO (.*) \(org\.apache\.kafka\.connect\.runtime\.rest\.RestServer\)$/.exec(l)?.[1] ?? [],
+    );
+}
+
+/** Waits until the lines of earlier tests' requests are written (a sentinel request's is). */
+async function earlierRequestsLogged(): Promise<void> {
+  const sentinel = `sentinel-${Date.now()}`;
+  await fetch(`${suite.gw.url}/connectors`, { headers: { "User-Agent": sentinel } });
+  await waitFor(() => suite.gw.output().includes(sentinel), { what: "the sentinel's line" });
+}
+
 describe("the REST listener's HTTP/1.1", () => {
   test("keeps the connection for the next request and answers pipelined requests in order", async () => {
     const c = await plain(suite.gw.url);
@@ -216,18 +234,7 @@ describe("user info in the target or the Host field (Connect's answers recorded 
   // (Connect's Jetty version) differ by design.
   test("the same status line, fields in order, page and request-log line as Connect 4.3.1; no password in the log", async () => {
     const { host } = new URL(suite.gw.url);
-    const requestLines = (from: number) =>
-      suite.gw
-        .output()
-        .slice(from)
-        .split("\n")
-        .flatMap(
-          (l) => /^\[[^\]]+\] INFO (.*) \(org\.apache\.kafka\.connect\.runtime\.rest\.RestServer\)$/.exec(l)?.[1] ?? [],
-        );
-    // The lines of earlier tests' requests are written by the time this one's is.
-    const sentinel = `sentinel-${Date.now()}`;
-    await fetch(`${suite.gw.url}/connectors`, { headers: { "User-Agent": sentinel } });
-    await waitFor(() => suite.gw.output().includes(sentinel), { what: "the sentinel's line" });
+    await earlierRequestsLogged();
     const mark = suite.gw.output().length;
     const answers = [];
     const recordings = [];
@@ -263,17 +270,7 @@ describe("the Connection field and the connection after an answer (Connect's rec
   // only; CONNECT keeps the connection whatever it asked. Date and Server differ by design.
   test("the same status line, fields in order, body and request-log line as Connect 4.3.1, and the connection kept or closed as Connect does", async () => {
     const { host } = new URL(suite.gw.url);
-    const requestLines = (from: number) =>
-      suite.gw
-        .output()
-        .slice(from)
-        .split("\n")
-        .flatMap(
-          (l) => /^\[[^\]]+\] INFO (.*) \(org\.apache\.kafka\.connect\.runtime\.rest\.RestServer\)$/.exec(l)?.[1] ?? [],
-        );
-    const sentinel = `sentinel-${Date.now()}`;
-    await fetch(`${suite.gw.url}/connectors`, { headers: { "User-Agent": sentinel } });
-    await waitFor(() => suite.gw.output().includes(sentinel), { what: "the sentinel's line" });
+    await earlierRequestsLogged();
     const answers: ConnectionCloseRecording[] = [];
     for (const { id, head } of CONNECTION_CLOSE_CASES) {
       const before = suite.gw.output().length;
