@@ -12,8 +12,9 @@ import {
   CONNECTION_CLOSE_CASES,
   type ConnectionCloseRecording,
   NEXT,
+  recordedConnectionClose,
 } from "./fixtures/connect-rest/connection-close.ts";
-import { USER_INFO_CASES, type UserInfoRecording } from "./fixtures/connect-rest/user-info.ts";
+import { recordedUserInfo, USER_INFO_CASES } from "./fixtures/connect-rest/user-info.ts";
 import { type HttpsGateway, startHttpsGateway } from "./support/https-gateway.ts";
 import { uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
@@ -119,13 +120,9 @@ function plain(url: string): Promise<RawConnection> {
   });
 }
 
-const USER_INFO: UserInfoRecording[] = await Bun.file(
-  new URL("./fixtures/connect-rest/user-info.json", import.meta.url),
-).json();
+const USER_INFO = await recordedUserInfo();
 
-const CONNECTION_CLOSE: ConnectionCloseRecording[] = await Bun.file(
-  new URL("./fixtures/connect-rest/connection-close.json", import.meta.url),
-).json();
+const CONNECTION_CLOSE = await recordedConnectionClose();
 
 const JETTY_405 = '{"error_code":405,"message":"HTTP 405 Method Not Allowed"}';
 

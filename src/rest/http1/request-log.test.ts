@@ -4,13 +4,11 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
-import { USER_INFO_CASES, type UserInfoRecording } from "../../../test/fixtures/connect-rest/user-info.ts";
+import { recordedUserInfo, USER_INFO_CASES } from "../../../test/fixtures/connect-rest/user-info.ts";
 import { type Http1Server, startHttp1Server } from "./http1-server.ts";
 import { clientAddress, type LoggedRequest, requestLogLine } from "./request-log.ts";
 
-const USER_INFO: UserInfoRecording[] = await Bun.file(
-  new URL("../../../test/fixtures/connect-rest/user-info.json", import.meta.url),
-).json();
+const USER_INFO = await recordedUserInfo();
 
 let server: Http1Server | undefined;
 afterEach(async () => {

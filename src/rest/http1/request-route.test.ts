@@ -1,18 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import {
   CONNECTION_CLOSE_CASES,
-  type ConnectionCloseRecording,
+  recordedConnectionClose,
 } from "../../../test/fixtures/connect-rest/connection-close.ts";
-import { USER_INFO_CASES, type UserInfoRecording } from "../../../test/fixtures/connect-rest/user-info.ts";
+import { recordedUserInfo, USER_INFO_CASES } from "../../../test/fixtures/connect-rest/user-info.ts";
 import { parseRequestHead, type RequestHead } from "./request-head.ts";
 import { headErrorResponse, headRefusal, type Refusal, type Route, routeOf } from "./request-route.ts";
 
-const CONNECTION_CLOSE: ConnectionCloseRecording[] = await Bun.file(
-  new URL("../../../test/fixtures/connect-rest/connection-close.json", import.meta.url),
-).json();
-const USER_INFO: UserInfoRecording[] = await Bun.file(
-  new URL("../../../test/fixtures/connect-rest/user-info.json", import.meta.url),
-).json();
+const CONNECTION_CLOSE = await recordedConnectionClose();
+const USER_INFO = await recordedUserInfo();
 
 function head(method: string, target: string, host = "127.0.0.1:8083"): RequestHead {
   return {

@@ -1,13 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import {
   CONNECTION_CLOSE_CASES,
-  type ConnectionCloseRecording,
+  recordedConnectionClose,
 } from "../../../test/fixtures/connect-rest/connection-close.ts";
 import { checkOriginTarget, pathQuery, type TargetCheck, targetScheme } from "./request-target.ts";
 
-const CONNECTION_CLOSE: ConnectionCloseRecording[] = await Bun.file(
-  new URL("../../../test/fixtures/connect-rest/connection-close.json", import.meta.url),
-).json();
+const CONNECTION_CLOSE = await recordedConnectionClose();
 
 describe("checkOriginTarget", () => {
   test.each([

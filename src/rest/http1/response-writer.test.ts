@@ -1,11 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import type { Socket } from "node:net";
-import type { ConnectionCloseRecording } from "../../../test/fixtures/connect-rest/connection-close.ts";
+import { recordedConnectionClose } from "../../../test/fixtures/connect-rest/connection-close.ts";
 import { fieldName, type WriteOptions, writeResponse } from "./response-writer.ts";
 
-const RECORDED: ConnectionCloseRecording[] = await Bun.file(
-  new URL("../../../test/fixtures/connect-rest/connection-close.json", import.meta.url),
-).json();
+const RECORDED = await recordedConnectionClose();
 
 /** A socket that takes every write at once and keeps it. */
 function memorySocket(): { socket: Socket; written: () => string } {
