@@ -60,12 +60,25 @@ export async function deliverBatches(
     // Every slice in turn (an empty batch too, as Connect calls put with one). A partition lost or
     // revoked during a slice's put has nothing more put: Connect's next poll, which runs the
     // rebalance callback, returns no record of it.
+    // Checked per partition between slices (not per record: a batch holds many slices of 500).
+    const gone = new Set<string>();
+    const newlyGone = () => {
+      let found = false;
+      for (const [k, assignment] of assignments) {
+        if (gone.has(k) || d.ownership.assignmentOf(k) === assignment) continue;
+        gone.add(k);
+        found = true;
+      }
+      return found;
+    };
     let rest = sinkRecords;
-    for (let first = true; first || rest.length > 0; first = false) {
-      if (!first && rest.some((r) => !owned(r))) rest = rest.filter(owned);
-      if (!first && rest.length === 0) break;
-      if (!(await d.putRetry.put(rest.slice(0, max), heartbeat, owned))) return false;
-      rest = rest.slice(max);
+    for (let at = 0; at === 0 || at < rest.length; at += max) {
+      if (at > 0 && newlyGone()) {
+        rest = rest.slice(at).filter(owned);
+        at = 0;
+        if (rest.length === 0) break;
+      }
+      if (!(await d.putRetry.put(rest.slice(at, at + max), heartbeat, owned))) return false;
       d.throwIfFailed();
     }
     for (const { records, assignment } of taken) {
