@@ -17,6 +17,26 @@ import { startedIngestServer, testSettings } from "./test-support.ts";
 /** Longer than any test's timeout: a stop that waits for the drain to end fails the test. */
 const DRAIN_MS = 600_000;
 
+/**
+ * One POST to a listener of `answer` with a 400 ms drain, stopped once `handedOver`: its status and
+ * body, or why it got none.
+ */
+async function answeredThroughStop(
+  routes: IngestRouteTable,
+  answer: (request: Request) => Promise<Response>,
+  handedOver: () => boolean,
+): Promise<string> {
+  const app: IngestApp = { fetch: answer, serve: answer, servePath: (_path, request) => answer(request) };
+  const server = startedIngestServer(app, routes, { drainMs: 400 });
+  const answered = fetch(server.urls[0]!, { method: "POST", body: "{}" }).then(
+    async (r) => `${r.status} ${await r.text()}`,
+    (error: Error) => `no answer: ${error.message}`,
+  );
+  await waitFor(handedOver, { what: "the request handed over" });
+  await server.stop();
+  return await answered;
+}
+
 /** A listener whose requests are answered "written" once `release` resolves. */
 function start(routes = new IngestRouteTable()) {
   const release = deferred<void>();
@@ -82,15 +102,8 @@ describe("IngestServer.stop with a drain (plain listener)", () => {
       await request.arrayBuffer();
       return new Response(await givenUp.promise, { status: 500 });
     };
-    const app: IngestApp = { fetch: answer, serve: answer, servePath: (_path, request) => answer(request) };
-    const server = startedIngestServer(app, routes, { drainMs: 400 });
-    const answered = fetch(server.urls[0]!, { method: "POST", body: "{}" }).then(
-      async (r) => `${r.status} ${await r.text()}`,
-      (error: Error) => `no answer: ${error.message}`,
-    );
-    await waitFor(() => handled === 1, { what: "the request handed over" });
-    await server.stop();
-    expect(await answered).toBe("500 The gateway stopped before Kafka acknowledged the record");
+    const answered = await answeredThroughStop(routes, answer, () => handled === 1);
+    expect(answered).toBe("500 The gateway stopped before Kafka acknowledged the record");
   });
 
   test("a writer attached after the give-up (a task starting during the drain) is given up as it attaches (review rv-chaos)", async () => {
@@ -113,15 +126,8 @@ describe("IngestServer.stop with a drain (plain listener)", () => {
       routes.attach("c", writer(later));
       return new Response(await later.promise, { status: 503 });
     };
-    const app: IngestApp = { fetch: answer, serve: answer, servePath: (_path, request) => answer(request) };
-    const server = startedIngestServer(app, routes, { drainMs: 400 });
-    const answered = fetch(server.urls[0]!, { method: "POST", body: "{}" }).then(
-      async (r) => `${r.status} ${await r.text()}`,
-      (error: Error) => `no answer: ${error.message}`,
-    );
-    await waitFor(() => handled === 1, { what: "the request handed over" });
-    await server.stop();
-    expect(await answered).toBe("503 The gateway stopped before Kafka acknowledged the record");
+    const answered = await answeredThroughStop(routes, answer, () => handled === 1);
+    expect(answered).toBe("503 The gateway stopped before Kafka acknowledged the record");
   });
 
   test("a drain past setTimeout's range (task.shutdown.graceful.timeout.ms up to Long.MAX_VALUE) arms no overflowing timer", async () => {

@@ -9,6 +9,8 @@
  * "contains no connector type", and by http-client's redactUrl.
  */
 
+import { formDecoded } from "../http/form-value.ts";
+
 /** Query parameter names whose values are secrets. */
 export const SECRET_QUERY = /token|secret|password|passwd|key|signature|sig|auth|credential/i;
 
@@ -22,19 +24,11 @@ export function hideUrlCredentials(text: string): string {
   return text
     .replace(USER_INFO, (all) => (placeholdersOnly(all.slice(2, -1)) ? all : "//***@"))
     .replace(QUERY_PARAM, (all, separator: string, name: string, value: string) =>
-      SECRET_QUERY.test(safeDecode(name)) && !placeholdersOnly(value) ? `${separator}${name}=***` : all,
+      SECRET_QUERY.test(formDecoded(name)) && !placeholdersOnly(value) ? `${separator}${name}=***` : all,
     );
 }
 
 /** A `${key}` or `${secrets:api/token}` (filled per record, or a provider's reference) holds no secret. */
 function placeholdersOnly(text: string): boolean {
   return text.includes("${") && text.replace(/\$\{[^}]*\}/g, "").replace(/:/g, "") === "";
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text.replaceAll("+", " "));
-  } catch {
-    return text;
-  }
 }

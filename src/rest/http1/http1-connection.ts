@@ -157,7 +157,8 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     current = flight;
     // Body bytes that came with the head.
     if (!flight.body.done && pending.length > 0) pending = flight.body.feed(pending);
-    const local = `${socket.localAddress?.includes(":") ? `[${socket.localAddress}]` : (socket.localAddress ?? "localhost")}:${socket.localPort ?? 0}`;
+    const local = () =>
+      `${socket.localAddress?.includes(":") ? `[${socket.localAddress}]` : (socket.localAddress ?? "localhost")}:${socket.localPort ?? 0}`;
     const target = `${route.path}${route.query ? `?${route.query}` : ""}`;
     const init = {
       method,
@@ -167,13 +168,13 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     } as RequestInit;
     let request: Request;
     try {
-      request = new Request(`${options.scheme}://${head.host || local}${target}`, init);
+      request = new Request(`${options.scheme}://${head.host || local()}${target}`, init);
     } catch {
       // A Host Jetty takes (host-port.ts) that a WHATWG URL does not (a bare IPv6 address, a
       // zone, an escape, a dotted name out of IPv4's range): the request is served all the same,
       // its URL naming the listener's own address.
       try {
-        request = new Request(`${options.scheme}://${local}${target}`, init);
+        request = new Request(`${options.scheme}://${local()}${target}`, init);
       } catch {
         void respond(flight, jettyErrorResponse(400, "Bad Request", "/badMessage"), "close");
         return;
