@@ -230,6 +230,11 @@ describe("redactUrl", () => {
     ["https://h/p?api_key=1&x=2", "https://h/p?api_key=***&x=2"],
     ["https://h/p?page=2", "https://h/p?page=2"],
     ["https://h/cb?page=2#access_token=s3cret", "https://h/cb?page=2#access_token=***"],
+    // An `@` after the authority is no user info: host and path stay.
+    ["https://api.example/x?email=a@b.c", "https://api.example/x?email=a@b.c"],
+    ["https://h/users/@me", "https://h/users/@me"],
+    ["https://a:b@h/p?email=a@b.c", "https://***@h/p?email=a@b.c"],
+    ["https://h/p?a=1;token=s3cret", "https://h/p?a=1;token=***"],
   ])("%s → %s", (input, expected) => {
     expect(redactUrl(input)).toBe(expected);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { ConfigError } from "../errors.ts";
 import { check, defineConfig, key } from "./config-def.ts";
 import { Password } from "./config-key.ts";
 import { describeConfig } from "./describe-config.ts";
@@ -50,6 +51,22 @@ describe("ConfigDef", () => {
   ])("reports Connect's message for %p", (raw, name, message) => {
     const result = def.validate(raw);
     expect(result.get(name)?.errors).toEqual(Array.isArray(message) ? message : [message]);
+  });
+
+  test("a reason a validator throws as it is hides the credentials of the value it quotes", () => {
+    const quoting = defineConfig({
+      proxy: key.string({
+        doc: "Proxy",
+        validators: [
+          (value) => {
+            throw new ConfigError(`Cannot reach ${value}`);
+          },
+        ],
+      }),
+    });
+    expect(quoting.validate({ proxy: "alice:s3cret@proxy:3128" }).get("proxy")?.errors).toEqual([
+      "Cannot reach ***@proxy:3128",
+    ]);
   });
 
   test("keeps the parsed value of a key that fails a validator, like Connect", () => {

@@ -17,7 +17,7 @@ import * as v from "valibot";
 import { javaTrim } from "../api/data/java-text.ts";
 import { ConfigError } from "../errors.ts";
 import { invalidValue } from "../util/invalid-value.ts";
-import { hideUrlCredentials } from "../util/url-credentials.ts";
+import { hideValueCredentials } from "../util/url-credentials.ts";
 import {
   type ConfigKey,
   type ConfigType,
@@ -160,7 +160,7 @@ function validateKey(
     // Credentials of a URL hidden in verbatim reasons too (invalidValue hides them in its own).
     const reasons = parsed.issues.map((issue) =>
       issue.expected === VERBATIM_ISSUE
-        ? hideUrlCredentials(issue.message)
+        ? hideValueCredentials(issue.message)
         : invalidValue(typed ? (k.meta.validatorName ?? k.name) : k.name, shown, issue.message),
     );
     // As ConfigDef.validate: a value that does not parse is validated as null afterwards.

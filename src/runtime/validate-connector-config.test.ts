@@ -330,6 +330,27 @@ describe("validateConnectorConfig", () => {
     );
   });
 
+  test("hides a scheme-less user:password@host in the config it quotes when connector.class is missing", () => {
+    expect(() =>
+      validateConnectorConfig(registry, { name: "x", proxy: "alice:s3cret@proxy:3128", contact: "a@b.c" }),
+    ).toThrow(
+      new BadRequestError("Connector config {name=x, proxy=***@proxy:3128, contact=a@b.c} contains no connector type"),
+    );
+  });
+
+  test("hides a scheme-less user:password@host in class-not-found messages", () => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSource",
+      name: "s",
+      "key.converter": "alice:s3cret@proxy:3128",
+    });
+    const errors = infos.configs.flatMap((c) => c.value?.errors ?? []);
+    expect(errors).toContain(
+      "Invalid value ***@proxy:3128 for configuration key.converter: Class ***@proxy:3128 could not be found.",
+    );
+    expect(JSON.stringify(infos)).not.toContain("s3cret");
+  });
+
   test("hides a URL's credentials in class-not-found messages (secrets rule)", () => {
     const url = "https://user:s3cret@127.0.0.1/x?token=t0ken";
     const { infos } = validateConnectorConfig(registry, {

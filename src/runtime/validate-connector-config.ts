@@ -19,7 +19,7 @@ import { javaPatternSyntaxError } from "../transforms/util/java-pattern-syntax.t
 import { invalidValue } from "../util/invalid-value.ts";
 import { JavaHashMapOrder, javaHashMap, javaHashOrder } from "../util/java-hash-order.ts";
 import { HIDDEN } from "../util/logger.ts";
-import { hideUrlCredentials } from "../util/url-credentials.ts";
+import { hideValueCredentials } from "../util/url-credentials.ts";
 import { aliasTypeResults } from "./alias-config-def.ts";
 import { type ConverterDefaults, enrichedConfigDef, withWorkerDefaults } from "./connector-config-def.ts";
 import { regexError, splitList, topicPattern } from "./connector-config-values.ts";
@@ -58,7 +58,7 @@ export function validateConnectorConfig(
     // secrets by name show [hidden] (ConfigValidator hides resolved values in it), and a URL's
     // credentials in the others are hidden (url-credentials.ts).
     const shown = Object.fromEntries(
-      Object.entries(config).map(([k, v]) => [k, v && isClientSecret(k) ? HIDDEN : v && hideUrlCredentials(v)]),
+      Object.entries(config).map(([k, v]) => [k, v && isClientSecret(k) ? HIDDEN : v && hideValueCredentials(v)]),
     );
     throw new BadRequestError(`Connector config ${javaMapString(shown)} contains no connector type`);
   }

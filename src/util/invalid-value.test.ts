@@ -25,6 +25,21 @@ describe("invalidValue", () => {
     );
   });
 
+  test("hides a scheme-less user:password@host, not an e-mail address", () => {
+    expect(invalidValue("proxy", "alice:s3cret@proxy:3128", "Unknown host alice:s3cret@proxy:3128")).toBe(
+      "Invalid value ***@proxy:3128 for configuration proxy: Unknown host ***@proxy:3128",
+    );
+    expect(invalidValue("to", "a@b.c", "no such user a@b.c")).toBe(
+      "Invalid value a@b.c for configuration to: no such user a@b.c",
+    );
+  });
+
+  test("an `@` in a URL's query hides neither its host nor its path", () => {
+    expect(invalidValue("http.url", "https://api.example/x?email=a@b.c", "bad")).toBe(
+      "Invalid value https://api.example/x?email=a@b.c for configuration http.url: bad",
+    );
+  });
+
   test("the error is listed under the configured key, the message names the shown one", () => {
     const error = invalidValueError(
       "replication.factor",

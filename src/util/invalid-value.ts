@@ -1,14 +1,15 @@
 /**
  * Connect's `ConfigException(name, value, message)` text, `Invalid value <v> for configuration
- * <k>: <reason>`: the one place it is written. A URL's credentials are hidden in the whole
- * message (this project's secrets rule, stricter than Connect's), since a reason may quote the
- * value again (`Unknown time zone <v>`, `cannot read <v>`).
+ * <k>: <reason>`: the one place it is written. A URL's credentials, and a scheme-less
+ * `user:password@host`'s (url-credentials.ts), are hidden in the whole message (this project's
+ * secrets rule, stricter than Connect's), since a reason may quote the value again (`Unknown time
+ * zone <v>`, `cannot read <v>`).
  */
 import { ConfigError } from "../errors.ts";
-import { hideUrlCredentials } from "./url-credentials.ts";
+import { hideValueCredentials } from "./url-credentials.ts";
 
 export function invalidValue(name: string, value: unknown, reason: string): string {
-  return hideUrlCredentials(`Invalid value ${String(value)} for configuration ${name}: ${reason}`);
+  return hideValueCredentials(`Invalid value ${String(value)} for configuration ${name}: ${reason}`);
 }
 
 /** A ConfigError with that message, listed under `key` (the key as configured; `name` may be the

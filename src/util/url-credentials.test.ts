@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { hideUrlCredentials } from "./url-credentials.ts";
+import { hideUrlCredentials, hideValueCredentials } from "./url-credentials.ts";
 
 describe("hideUrlCredentials", () => {
   test.each([
@@ -27,5 +27,77 @@ describe("hideUrlCredentials", () => {
     "HTTP://Host:80/x",
     "http://${key}@h/in",
     "http://h/?token=${env:T}",
+    "http://${secrets:api/token}@h/in",
   ])("%s is unchanged", (text) => expect(hideUrlCredentials(text)).toBe(text));
+
+  describe("where the user info ends", () => {
+    test.each([
+      // An `@` in the authority: its last one, whatever `@` the query holds.
+      ["https://u:p@h/p?email=a@b", "https://***@h/p?email=a@b"],
+      ["http://u:p@ss@host/x", "http://***@host/x"],
+      // A password holding `/`: up to the last `@` before the query, not the query's `@`.
+      ["https://u:p/x@host/path?e=a@b", "https://***@host/path?e=a@b"],
+      ["https://u:p/x@host/path#e=a@b", "https://***@host/path#e=a@b"],
+      // A password holding `?` or `#` (no `@` before them): up to the last `@` before a space.
+      ["http://u:p?x@host/y z@w", "http://***@host/y z@w"],
+      ["http://u:p#x@host", "http://***@host"],
+      // A URL in another's query is looked at too.
+      ["http://a/?next=http://u:p@h/x", "http://a/?next=http://***@h/x"],
+      ["http://u:p@h/x,http://v:q@h2/y", "http://***@h/x,http://***@h2/y"],
+    ])("%s is shown as %s", (text, shown) => expect(hideUrlCredentials(text)).toBe(shown));
+
+    test.each([
+      "https://api.example/x?email=a@b.c",
+      "https://api.example/x#from=a@b.c",
+      "http://h/p@x",
+      "https://medium.example/@alice/post",
+      "http://localhost:8080/users/@me",
+      "http://h:/p@x",
+      "http://[::1]:8080/p@x",
+      "http://[::1]/p@x",
+      "Invalid value https://h/x?email=a@b.c for configuration http.url: bad",
+    ])("%s (an `@` after the authority, no user info) is unchanged", (text) =>
+      expect(hideUrlCredentials(text)).toBe(text),
+    );
+  });
+
+  describe("a parameter after `;`", () => {
+    test.each([
+      ["https://h/p?a=1;token=s3cret", "https://h/p?a=1;token=***"],
+      ["https://h/p;jsessionid=1?a=1;api_key=s3cret;b=2", "https://h/p;jsessionid=1?a=1;api_key=***;b=2"],
+      ["https://h/p;sig=s3cret", "https://h/p;sig=***"],
+    ])("%s is shown as %s", (text, shown) => expect(hideUrlCredentials(text)).toBe(shown));
+  });
+
+  test("a scheme-less user info is left to hideValueCredentials", () => {
+    expect(hideUrlCredentials("alice:s3cret@proxy:3128")).toBe("alice:s3cret@proxy:3128");
+  });
+});
+
+describe("hideValueCredentials", () => {
+  test.each([
+    ["alice:s3cret@proxy:3128", "***@proxy:3128"],
+    ["alice:s3@cret@proxy", "***@proxy"],
+    ["u:p#x@h:1", "***@h:1"],
+    ["u:p/x@h", "***@h"],
+    ["[alice:s3cret@k1:9092, k2:9092]", "[***@k1:9092, k2:9092]"],
+    ["{proxy=alice:s3cret@p:1, url=http://u:p@h}", "{proxy=***@p:1, url=http://***@h}"],
+    [
+      "Invalid value alice:s3cret@proxy:3128 for configuration proxy: Unknown host alice:s3cret@proxy:3128",
+      "Invalid value ***@proxy:3128 for configuration proxy: Unknown host ***@proxy:3128",
+    ],
+    ["jdbc:mysql://u:p@h:3306/db", "jdbc:mysql://***@h:3306/db"],
+    ["ftp://host/?token=s3cret", "ftp://host/?token=***"],
+  ])("%s is shown as %s", (text, shown) => expect(hideValueCredentials(text)).toBe(shown));
+
+  test.each([
+    "a@b.c",
+    "alice@proxy:3128",
+    "mailto:a@b.c",
+    "k1:9092,k2:9092",
+    "${env:USER}:${env:PASSWORD}@proxy:3128",
+    "https://h/x?email=a@b.c",
+    "Invalid value x for configuration k: a@b.c",
+    "a:b#c",
+  ])("%s is unchanged", (text) => expect(hideValueCredentials(text)).toBe(text));
 });

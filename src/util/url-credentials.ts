@@ -1,12 +1,31 @@
 /**
  * Credentials that URLs written in a text carry, hidden for messages: the user info of every
- * `scheme://user:password@host` (up to the last `@` before a space, so a password holding an
- * unencoded `/` or `@` is hidden whole) and the values of query or fragment parameters whose names
- * look like keys (`SECRET_QUERY`: `?token=…`, `&api_key=…`, `#access_token=…`); placeholders alone (`${key}@`, `?token=${env:T}`)
- * are no secret and stay. Text without either is returned as it is (no URL
- * normalisation), so Connect's `Invalid value <v> for configuration <k>: …` keeps its shape. Used
- * by invalid-value.ts (every such message), for ConfigDef's verbatim reasons, the values quoted by
- * "contains no connector type", and by http-client's redactUrl.
+ * `scheme://user:password@host` and the values of query or fragment parameters whose names look
+ * like keys (`SECRET_QUERY`: `?token=…`, `&api_key=…`, `;sig=…`, `#access_token=…`); placeholders
+ * alone (`${key}@`, `?token=${env:T}`) are no secret and stay. Text without either is returned as it
+ * is (no URL normalisation), so Connect's `Invalid value <v> for configuration <k>: …` keeps its
+ * shape. Used by invalid-value.ts (every such message), for ConfigDef's verbatim reasons, the values
+ * quoted by "contains no connector type", and by http-client's redactUrl.
+ *
+ * Where the user info ends, after each `//` (a URL inside another's query is looked at too). The
+ * authority runs to the first `/`, `?`, `#` or space, as Java's URI and WHATWG URL read it:
+ *   1. an `@` in the authority: the user info ends at its last `@` (a password holding an
+ *      unencoded `@`: `http://u:p@ss@host` → `http://***@host`);
+ *   2. else an authority with a `:` that is no `host:port` (`u:p`, not `h:8080` or `[::1]:80`): a
+ *      password holding an unencoded `/`, `?` or `#`, hidden whole: the user info ends at the last
+ *      `@` before the first `?` or `#` (`https://u:p/x@host/path?e=a@b` → `https://***@host/path?e=a@b`),
+ *      or, with none there, at the last `@` before a space (`http://u:p?x@host`);
+ *   3. else there is no user info, whatever `@` follows in the path, query or fragment
+ *      (`https://medium.example/@alice`, `http://h/p@x`, `https://h/x?email=a@b.c`,
+ *      `http://localhost:8080/users/@me` stay as they are).
+ * A user name alone holding an unencoded `/` (`http://to/ken@host`) reads as a path holding `@`
+ * (case 3), as Java's URI reads it, and shows; a password of digits followed by a `/`
+ * (`http://u:123/4@host`) reads as a port (case 3) and shows too. Both are invalid URLs.
+ *
+ * `hideValueCredentials` also hides the scheme-less `user:password@host[:port]` (a proxy or
+ * bootstrap value written `alice:s3cret@proxy:3128`, or `u:p#x@h`) as `***@proxy:3128`: only for
+ * texts that quote config values (invalid-value.ts, ConfigDef's reasons, "contains no connector
+ * type"), where such a token is a credential; an `a@b.c` without a `:` and `mailto:a@b.c` stay.
  */
 
 import { formDecoded } from "../http/form-value.ts";
@@ -14,18 +33,58 @@ import { formDecoded } from "../http/form-value.ts";
 /** Query parameter names whose values are secrets. */
 export const SECRET_QUERY = /token|secret|password|passwd|key|signature|sig|auth|credential/i;
 
-const USER_INFO = /\/\/\S*@/g;
-// A parameter's value ends at `&`, `#` or a space; a `,` or `]` closing a shown list stays visible.
+// A parameter's value ends at `&`, `;`, `#` or a space; a `,` or `]` closing a shown list stays visible.
 // A fragment's parameters too (`#access_token=…`, OAuth's implicit flow).
-const QUERY_PARAM = /([?&;#])([^=&#?\s]*)=(\S*?)(?=[&#\s]|,\s|\]*$|,?$)/g;
+const QUERY_PARAM = /([?&;#])([^=&;#?\s]*)=(\S*?)(?=[&;#\s]|,\s|\]*$|,?$)/g;
+// An authority that is a host and port, no user info: `h`, `h:8080`, `h:`, `[::1]`, `[::1]:80`.
+const HOST_PORT = /^(?:[^:[]*|\[[^\]]*\])(?::\d*)?$/;
+// Scheme-less `user:password@host[:port]`, a token of its own; the password up to its last `@`,
+// holding no `//` (`jdbc:mysql://***@h` is a URL whose user info is hidden already).
+const SCHEMELESS =
+  /(^|[\s,[({="'])([^\s,:@/=[\](){}"']*(?:\$\{[^}\s]*\}[^\s,:@/=[\](){}"']*)*):((?:(?!\/\/)\S)*?)@((?:[\w.-]+|\[[\w:.%]+\])(?::\d+)?)(?=$|[\s,;\])}"'/])/g;
 
 export function hideUrlCredentials(text: string): string {
   if (!text.includes("//") && !text.includes("=")) return text;
-  return text
-    .replace(USER_INFO, (all) => (placeholdersOnly(all.slice(2, -1)) ? all : "//***@"))
-    .replace(QUERY_PARAM, (all, separator: string, name: string, value: string) =>
-      SECRET_QUERY.test(formDecoded(name)) && !placeholdersOnly(value) ? `${separator}${name}=***` : all,
-    );
+  return hideUserInfo(text).replace(QUERY_PARAM, (all, separator: string, name: string, value: string) =>
+    SECRET_QUERY.test(formDecoded(name)) && !placeholdersOnly(value) ? `${separator}${name}=***` : all,
+  );
+}
+
+/** hideUrlCredentials, and the user info of scheme-less `user:password@host[:port]` tokens (see above). */
+export function hideValueCredentials(text: string): string {
+  const shown = hideUrlCredentials(text);
+  if (!shown.includes("@")) return shown;
+  return shown.replace(SCHEMELESS, (all, before: string, user: string, password: string, host: string) =>
+    user.toLowerCase() === "mailto" || placeholdersOnly(`${user}:${password}`) ? all : `${before}***@${host}`,
+  );
+}
+
+function hideUserInfo(text: string): string {
+  let out = "";
+  let copied = 0;
+  for (let at = text.indexOf("//"); at !== -1; at = text.indexOf("//", at + 2)) {
+    if (at < copied) continue;
+    const start = at + 2;
+    const end = userInfoEnd(text, start);
+    if (end === -1 || placeholdersOnly(text.slice(start, end))) continue;
+    out += `${text.slice(copied, start)}***`;
+    copied = end;
+    at = end - 2;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** The index of the `@` ending the user info of the authority starting at `start`, or -1 (rules above). */
+function userInfoEnd(text: string, start: number): number {
+  const token = text.slice(start).match(/^\S*/)![0];
+  const authority = token.match(/^[^/?#]*/)![0];
+  const inAuthority = authority.lastIndexOf("@");
+  if (inAuthority !== -1) return start + inAuthority;
+  if (!authority.includes(":") || HOST_PORT.test(authority)) return -1;
+  const query = token.search(/[?#]/);
+  const beforeQuery = query === -1 ? -1 : token.lastIndexOf("@", query);
+  const last = beforeQuery !== -1 ? beforeQuery : token.lastIndexOf("@");
+  return last === -1 ? -1 : start + last;
 }
 
 /** A `${key}` or `${secrets:api/token}` (filled per record, or a provider's reference) holds no secret. */
