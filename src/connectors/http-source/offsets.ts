@@ -18,7 +18,8 @@
  * instead of losing the rest of the poll. The page's URL is rebuilt from the current http.url, so
  * what http.url's user info and query carry (keys, passwords) is never stored, nor its path when the
  * page has the same (a key in the path of a link to another path is: page-link.ts). Offsets of earlier versions stored
- * `page_url` instead: still read (as `legacyUrl`), never logged. Operators edit it with
+ * `page_url` instead: still read (as `legacyUrl`), never logged. A partition keyed by an earlier
+ * version's redaction of http.url (legacy-offset-key.ts) is read when the current key has none. Operators edit it with
  * PATCH /connectors/{c}/offsets:
  * `{"offset": "2024-05-01T00:00:00Z"}` is enough.
  */

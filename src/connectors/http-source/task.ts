@@ -22,7 +22,7 @@
  * scheduled poll retries the page, as after a 503.
  */
 import type { Config, SourceTask, SourceTaskContext } from "../../api/connector.ts";
-import type { SourceRecord } from "../../api/record.ts";
+import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
 import { HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
@@ -36,8 +36,9 @@ import { withoutEchoes } from "./echoed-secrets.ts";
 import { type Behavior, bodySnippet, errorBehavior, errorStatus, passingStatus } from "./error-behavior.ts";
 import { FinalOffset } from "./final-offset.ts";
 import { holdHeaderSecrets, parseHeaders } from "./headers.ts";
+import { type FoundOffset, offsetOrLegacy } from "./legacy-offset-key.ts";
 import { withOffset } from "./offset-template.ts";
-import type { OffsetValue, Seen } from "./offsets.ts";
+import { type OffsetValue, PARTITION_URL, type Seen } from "./offsets.ts";
 import {
   type HttpSourceMetrics,
   httpSourceMetrics,
@@ -93,6 +94,8 @@ export class HttpSourceTask implements SourceTask {
   private pending: Promise<{ records: SourceRecord[] } | { error: unknown } | { aborted: true }> | undefined;
   private readonly stopped = new AbortController();
   private readonly final = new FinalOffset();
+  /** An offset found under the partition key of an earlier version, to commit under the current one. */
+  private migrated: FoundOffset["migrated"];
   /** The last record handed to the runtime. */
   private lastDelivered: SourceRecord | undefined;
   /** Records read, not yet handed out: a page goes in batches of at most MAX_BATCH_RECORDS. */
@@ -125,7 +128,10 @@ export class HttpSourceTask implements SourceTask {
   }
 
   private async restore(): Promise<void> {
-    const stored = await this.context.offsetStorageReader.offset(this.pageOptions.partition);
+    const { partition } = this.pageOptions;
+    const { stored, migrated } = await offsetOrLegacy(this.context.offsetStorageReader, partition, this.c["http.url"]);
+    this.migrated = migrated;
+    if (migrated) this.log.info("Continuing from the offset stored under the partition key of an earlier version");
     const now = momentOf(this.clock);
     const r = restoredState(stored, this.c, this.pagination, this.pageOptions.mode, now);
     this.offset = r.offset;
@@ -281,8 +287,18 @@ export class HttpSourceTask implements SourceTask {
     this.final.acknowledged(records);
   }
 
-  updateOffsets(): ReturnType<FinalOffset["take"]> {
-    return this.final.take(this.pageOptions.partition);
+  /**
+   * The poll's final offset once Kafka has its last record; else, at the first commit, an offset
+   * found under an earlier version's key (legacy-offset-key.ts), unless a record's newer one is there.
+   */
+  updateOffsets(staged: ReadonlyArray<{ partition: SourceMap }> = []): ReturnType<FinalOffset["take"]> {
+    const { partition } = this.pageOptions;
+    const migrated = this.migrated;
+    this.migrated = undefined;
+    const final = this.final.take(partition);
+    if (final || !migrated) return final;
+    const url = partition[PARTITION_URL];
+    return staged.some((e) => e.partition[PARTITION_URL] === url) ? null : [migrated];
   }
 
   stop(): void {
