@@ -235,6 +235,10 @@ describe("redactUrl", () => {
     ["https://h/users/@me", "https://h/users/@me"],
     ["https://a:b@h/p?email=a@b.c", "https://***@h/p?email=a@b.c"],
     ["https://h/p?a=1;token=s3cret", "https://h/p?a=1;token=***"],
+    // The other parameters as written beside a hidden one (no form encoding again).
+    ["https://h/p?api_key=k&page=2;token=t0k", "https://h/p?api_key=***&page=2;token=***"],
+    ["https://h/p?q=a%20b&Api%5FKey=k&x=(1)", "https://h/p?q=a%20b&Api%5FKey=***&x=(1)"],
+    ["https://h/p?token=a&token=b", "https://h/p?token=***&token=***"],
   ])("%s → %s", (input, expected) => {
     expect(redactUrl(input)).toBe(expected);
   });

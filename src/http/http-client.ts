@@ -20,6 +20,7 @@
 import { timerMs } from "../util/clock.ts";
 import { hideUrlCredentials, SECRET_QUERY } from "../util/url-credentials.ts";
 import { GATEWAY_VERSION } from "../version.ts";
+import { formDecoded } from "./form-value.ts";
 import { diagnoseHandshake, isBunHandshakeFailure } from "./handshake-diagnosis.ts";
 import { HttpResponseTooLargeError, HttpTransportError, transportFailureOf } from "./http-errors.ts";
 import { type Hop, HttpRedirectError, nextHop } from "./redirects.ts";
@@ -98,9 +99,21 @@ export function redactUrl(url: string): string {
     parsed.username = "***";
     parsed.password = "";
   }
-  for (const name of [...parsed.searchParams.keys()]) if (SECRET_QUERY.test(name)) parsed.searchParams.set(name, "***");
-  // The fragment's parameters (`#access_token=…`) as hideUrlCredentials hides them.
-  return hideUrlCredentials(parsed.toString().replace("%2A%2A%2A", "***"));
+  // Each secret value replaced where it is, the other parameters as written: searchParams.set would
+  // form-encode them all again (`?page=2;token=…` → `page=2%3Btoken%3D…`, its `;` parameter unseen).
+  if (parsed.search)
+    parsed.search = parsed.search
+      .slice(1)
+      .split("&")
+      .map((pair) => {
+        const equals = pair.indexOf("=");
+        return equals >= 0 && SECRET_QUERY.test(formDecoded(pair.slice(0, equals)))
+          ? `${pair.slice(0, equals)}=***`
+          : pair;
+      })
+      .join("&");
+  // `;`-separated and the fragment's parameters (`#access_token=…`) as hideUrlCredentials hides them.
+  return hideUrlCredentials(parsed.toString());
 }
 
 /**

@@ -2,8 +2,8 @@
  * The secrets a configured URL carries, as they may come back in an answer: its user info (user
  * and password as written and decoded, and the Basic credentials fetch makes of them: a key is often
  * the user name alone) and the values
- * of query parameters that look like keys (`SECRET_QUERY`, the parameters `redactUrl` hides), as
- * written and decoded. For maskers of response text (the HTTP sink's SecretMask); values holding a
+ * of query parameters that look like keys (`SECRET_QUERY`, the parameters `redactUrl` hides, `;`-separated
+ * ones too), as written and decoded. For maskers of response text (the HTTP sink's SecretMask); values holding a
  * `${…}` placeholder are left out (they are filled per request).
  */
 
@@ -25,7 +25,12 @@ export function urlSecrets(url: string): string[] {
     const basic = basicToken(Buffer.concat([percentDecoded(parsed.username), COLON, percentDecoded(parsed.password)]));
     out.push(basic, parsed.username, user, parsed.password, password);
   }
-  for (const pair of parsed.search.slice(1).split("&")) {
+  // A `;`-separated parameter inside another's value is one too (`?a=1;token=…`, as redactUrl hides it).
+  const pairs = parsed.search
+    .slice(1)
+    .split("&")
+    .flatMap((pair) => [pair, ...pair.split(";").slice(1)]);
+  for (const pair of pairs) {
     const equals = pair.indexOf("=");
     if (equals < 0) continue;
     const name = safeDecode(pair.slice(0, equals).replaceAll("+", " "));

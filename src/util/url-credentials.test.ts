@@ -66,6 +66,10 @@ describe("hideUrlCredentials", () => {
       ["https://h/p?a=1;token=s3cret", "https://h/p?a=1;token=***"],
       ["https://h/p;jsessionid=1?a=1;api_key=s3cret;b=2", "https://h/p;jsessionid=1?a=1;api_key=***;b=2"],
       ["https://h/p;sig=s3cret", "https://h/p;sig=***"],
+      ["https://h/p?a=1;token=s3cret;b=2&c=3", "https://h/p?a=1;token=***;b=2&c=3"],
+      // A secret's value holding a `;` is hidden whole.
+      ["https://h/p?token=s3;cr3t&page=2", "https://h/p?token=***&page=2"],
+      ["https://h/p?a;token=s3cret", "https://h/p?a;token=***"],
     ])("%s is shown as %s", (text, shown) => expect(hideUrlCredentials(text)).toBe(shown));
   });
 

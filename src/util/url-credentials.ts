@@ -33,9 +33,12 @@ import { formDecoded } from "../http/form-value.ts";
 /** Query parameter names whose values are secrets. */
 export const SECRET_QUERY = /token|secret|password|passwd|key|signature|sig|auth|credential/i;
 
-// A parameter's value ends at `&`, `;`, `#` or a space; a `,` or `]` closing a shown list stays visible.
-// A fragment's parameters too (`#access_token=…`, OAuth's implicit flow).
-const QUERY_PARAM = /([?&;#])([^=&;#?\s]*)=(\S*?)(?=[&;#\s]|,\s|\]*$|,?$)/g;
+// A parameter's value ends at `&`, `#` or a space; a `,` or `]` closing a shown list stays visible.
+// A fragment's parameters too (`#access_token=…`, OAuth's implicit flow). A secret's value is hidden
+// to there, `;` included (`?token=ab;cd`); another's is looked at for `;`-separated parameters
+// (`?a=1;token=…`, SEMICOLON_PARAM).
+const QUERY_PARAM = /([?&;#])([^=&#?\s]*)=(\S*?)(?=[&#\s]|,\s|\]*$|,?$)/g;
+const SEMICOLON_PARAM = /;([^=;]*)=([^;]*)/g;
 // An authority that is a host and port, no user info: `h`, `h:8080`, `h:`, `[::1]`, `[::1]:80`.
 const HOST_PORT = /^(?:[^:[]*|\[[^\]]*\])(?::\d*)?$/;
 // Scheme-less `user:password@host[:port]`, a token of its own; the password up to its last `@`,
@@ -45,9 +48,18 @@ const SCHEMELESS =
 
 export function hideUrlCredentials(text: string): string {
   if (!text.includes("//") && !text.includes("=")) return text;
-  return hideUserInfo(text).replace(QUERY_PARAM, (all, separator: string, name: string, value: string) =>
-    SECRET_QUERY.test(formDecoded(name)) && !placeholdersOnly(value) ? `${separator}${name}=***` : all,
-  );
+  return hideUserInfo(text).replace(QUERY_PARAM, (all, separator: string, name: string, value: string) => {
+    if (secretParameter(name, value)) return `${separator}${name}=***`;
+    if (!value.includes(";")) return all;
+    const shown = value.replace(SEMICOLON_PARAM, (param, n: string, v: string) =>
+      secretParameter(n, v) ? `;${n}=***` : param,
+    );
+    return `${separator}${name}=${shown}`;
+  });
+}
+
+function secretParameter(name: string, value: string): boolean {
+  return SECRET_QUERY.test(formDecoded(name)) && !placeholdersOnly(value);
 }
 
 /** hideUrlCredentials, and the user info of scheme-less `user:password@host[:port]` tokens (see above). */

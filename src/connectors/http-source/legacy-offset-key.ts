@@ -2,8 +2,10 @@
  * The HTTP source's partition `url` as versions before the masking fix of the user info wrote it
  * (offsets.ts keys the one partition by http.url redacted): FROZEN, never to change with
  * url-credentials.ts or http-client's redactUrl. That masking took an `@` in the path, query or
- * fragment for the end of a user info (`https://h/x?email=a@b.c` → `https://***@b.c`), and did not
- * hide a `;`-separated parameter; an http.url holding either has another partition now. The task
+ * fragment for the end of a user info (`https://h/x?email=a@b.c` → `https://***@b.c`), did not
+ * hide a `;`-separated parameter, and form-encoded again the other parameters beside a secret one
+ * (`?q=a%20b&api_key=k` → `?q=a+b&api_key=***`); an http.url with any of these has another
+ * partition now. The task
  * looks its offset up under this key when the current one has none (task.ts restore), so an
  * upgraded source continues from where it stopped, and commits it under the current key.
  */
