@@ -239,6 +239,11 @@ describe("redactUrl", () => {
     ["https://h/p?api_key=k&page=2;token=t0k", "https://h/p?api_key=***&page=2;token=***"],
     ["https://h/p?q=a%20b&Api%5FKey=k&x=(1)", "https://h/p?q=a%20b&Api%5FKey=***&x=(1)"],
     ["https://h/p?token=a&token=b", "https://h/p?token=***&token=***"],
+    // A value with no host, read as a scheme-less user:password@host.
+    ["alice:s3cret@proxy:3128", "***@proxy:3128"],
+    ["user:pw#frag@host:1", "***@host:1"],
+    ["mailto:a@b.c", "mailto:a@b.c"],
+    ["a:b#c", "a:b#c"],
   ])("%s → %s", (input, expected) => {
     expect(redactUrl(input)).toBe(expected);
   });

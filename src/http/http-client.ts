@@ -18,7 +18,7 @@
  * values redacted.
  */
 import { timerMs } from "../util/clock.ts";
-import { hideUrlCredentials, SECRET_QUERY } from "../util/url-credentials.ts";
+import { hideUrlCredentials, hideValueCredentials, SECRET_QUERY } from "../util/url-credentials.ts";
 import { GATEWAY_VERSION } from "../version.ts";
 import { formDecoded } from "./form-value.ts";
 import { diagnoseHandshake, isBunHandshakeFailure } from "./handshake-diagnosis.ts";
@@ -95,6 +95,8 @@ export function redactUrl(url: string): string {
   } catch {
     return hideUrlCredentials(url);
   }
+  // No host: not a URL of a server but a value such as `alice:s3cret@proxy:3128` read as scheme `alice:`.
+  if (!parsed.host) return hideValueCredentials(url);
   if (parsed.username || parsed.password) {
     parsed.username = "***";
     parsed.password = "";

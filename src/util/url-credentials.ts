@@ -25,7 +25,9 @@
  * `hideValueCredentials` also hides the scheme-less `user:password@host[:port]` (a proxy or
  * bootstrap value written `alice:s3cret@proxy:3128`, or `u:p#x@h`) as `***@proxy:3128`: only for
  * texts that quote config values (invalid-value.ts, ConfigDef's reasons, "contains no connector
- * type"), where such a token is a credential; an `a@b.c` without a `:` and `mailto:a@b.c` stay.
+ * type", and redactUrl's value without a host), where such a token is a credential; an `a@b.c`
+ * without a `:` and `mailto:a@b.c` stay. A value without `@` or `=` (`a:b#c`) has nothing hidden:
+ * nothing in it says it is a secret.
  */
 
 import { formDecoded } from "../http/form-value.ts";
