@@ -73,14 +73,26 @@ export function hideValueCredentials(text: string): string {
   );
 }
 
+// Each `//` is looked at once and each character of a token a bounded number of times: a long
+// value (a JSON document quoted in a message) costs linear time.
 function hideUserInfo(text: string): string {
   let out = "";
   let copied = 0;
+  let tokenEnd = -1;
+  let lastAt = -1;
   for (let at = text.indexOf("//"); at !== -1; at = text.indexOf("//", at + 2)) {
-    if (at < copied) continue;
     const start = at + 2;
-    const end = userInfoEnd(text, start);
-    if (end === -1 || placeholdersOnly(text.slice(start, end))) continue;
+    if (start > tokenEnd) {
+      tokenEnd = endOfToken(text, start);
+      lastAt = text.lastIndexOf("@", tokenEnd - 1);
+    }
+    const end = lastAt < start ? -1 : userInfoEnd(text, start, tokenEnd, lastAt);
+    if (end === -1) {
+      // No `@` left in the token: no user info in it; else the next `//` may start one (a URL in a query).
+      if (lastAt < start) at = tokenEnd - 2;
+      continue;
+    }
+    if (placeholdersOnly(text.slice(start, end))) continue;
     out += `${text.slice(copied, start)}***`;
     copied = end;
     at = end - 2;
@@ -88,17 +100,36 @@ function hideUserInfo(text: string): string {
   return copied === 0 ? text : out + text.slice(copied);
 }
 
-/** The index of the `@` ending the user info of the authority starting at `start`, or -1 (rules above). */
-function userInfoEnd(text: string, start: number): number {
-  const token = text.slice(start).match(/^\S*/)![0];
-  const authority = token.match(/^[^/?#]*/)![0];
-  const inAuthority = authority.lastIndexOf("@");
-  if (inAuthority !== -1) return start + inAuthority;
-  if (!authority.includes(":") || HOST_PORT.test(authority)) return -1;
-  const query = token.search(/[?#]/);
-  const beforeQuery = query === -1 ? -1 : token.lastIndexOf("@", query);
-  const last = beforeQuery !== -1 ? beforeQuery : token.lastIndexOf("@");
-  return last === -1 ? -1 : start + last;
+const WHITESPACE = /\s/g;
+
+function endOfToken(text: string, from: number): number {
+  WHITESPACE.lastIndex = from;
+  return WHITESPACE.exec(text)?.index ?? text.length;
+}
+
+/**
+ * The index of the `@` ending the user info of the authority at `start`, or -1 (rules above); the
+ * token ends at `tokenEnd`, its last `@` is at `lastAt` (≥ start).
+ */
+function userInfoEnd(text: string, start: number, tokenEnd: number, lastAt: number): number {
+  let authorityEnd = start;
+  let inAuthority = -1;
+  let colon = false;
+  for (; authorityEnd < tokenEnd; authorityEnd++) {
+    const c = text[authorityEnd];
+    if (c === "/" || c === "?" || c === "#") break;
+    if (c === "@") inAuthority = authorityEnd;
+    else if (c === ":") colon = true;
+  }
+  if (inAuthority !== -1) return inAuthority;
+  if (!colon || HOST_PORT.test(text.slice(start, authorityEnd))) return -1;
+  let beforeQuery = -1;
+  for (let i = authorityEnd; i < tokenEnd; i++) {
+    const c = text[i];
+    if (c === "?" || c === "#") break;
+    if (c === "@") beforeQuery = i;
+  }
+  return beforeQuery !== -1 ? beforeQuery : lastAt;
 }
 
 /** A `${key}` or `${secrets:api/token}` (filled per record, or a provider's reference) holds no secret. */
