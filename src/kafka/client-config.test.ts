@@ -166,6 +166,14 @@ describe("bootstrap.servers with credentials in a URL (secrets rule)", () => {
       "127.0.0.1:9092, PLAINTEXT://admin:s3cret@h:x",
       "Invalid value 127.0.0.1:9092, PLAINTEXT://***@h:x for configuration bootstrap.servers: PLAINTEXT://***@h:x is not host:port",
     ],
+    [
+      "alice:s3cret@k1:9092",
+      "Invalid value ***@k1:9092 for configuration bootstrap.servers: ***@k1:9092 is not host:port",
+    ],
+    [
+      "k1:9092,alice:s3cret@k2:9092",
+      "Invalid value k1:9092,***@k2:9092 for configuration bootstrap.servers: ***@k2:9092 is not host:port",
+    ],
   ])("%s is refused without its password", (servers, message) => {
     expect(() => parseBootstrap(servers)).toThrow(message);
   });

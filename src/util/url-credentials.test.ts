@@ -91,6 +91,9 @@ describe("hideValueCredentials", () => {
       "Invalid value ***@proxy:3128 for configuration proxy: Unknown host ***@proxy:3128",
     ],
     ["jdbc:mysql://u:p@h:3306/db", "jdbc:mysql://***@h:3306/db"],
+    ["k1:9092,k2:9092,alice:s3cret@k3:9092", "k1:9092,k2:9092,***@k3:9092"],
+    ["alice:s3,cret@k1:9092", "***@k1:9092"],
+    ["k1:9092,mailto:a@b.c", "k1:9092,mailto:a@b.c"],
     ["ftp://host/?token=s3cret", "ftp://host/?token=***"],
   ])("%s is shown as %s", (text, shown) => expect(hideValueCredentials(text)).toBe(shown));
 

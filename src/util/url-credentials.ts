@@ -68,9 +68,16 @@ function secretParameter(name: string, value: string): boolean {
 export function hideValueCredentials(text: string): string {
   const shown = hideUrlCredentials(text);
   if (!shown.includes("@")) return shown;
-  return shown.replace(SCHEMELESS, (all, before: string, user: string, password: string, host: string) =>
-    user.toLowerCase() === "mailto" || placeholdersOnly(`${user}:${password}`) ? all : `${before}***@${host}`,
-  );
+  return shown.replace(SCHEMELESS, (all, before: string, user: string, password: string, host: string) => {
+    // In a list without spaces (`k1:9092,alice:s3cret@k2:9092`) the user info is the last element's
+    // when that is a `user:password` too; else the password holds the `,`.
+    const userInfo = `${user}:${password}`;
+    const comma = userInfo.lastIndexOf(",");
+    const kept = comma !== -1 && userInfo.slice(comma + 1).includes(":") ? userInfo.slice(0, comma + 1) : "";
+    const hidden = userInfo.slice(kept.length);
+    if (hidden.toLowerCase().startsWith("mailto:") || placeholdersOnly(hidden)) return all;
+    return `${before}${kept}***@${host}`;
+  });
 }
 
 // Each `//` is looked at once and each character of a token a bounded number of times: a long
