@@ -55,6 +55,8 @@ describe("hideUrlCredentials", () => {
       "http://h:/p@x",
       "http://[::1]:8080/p@x",
       "http://[::1]/p@x",
+      "http://${env:API_HOST}/users/@me",
+      "http://${env:API_HOST}:8080/users/@me",
       "Invalid value https://h/x?email=a@b.c for configuration http.url: bad",
     ])("%s (an `@` after the authority, no user info) is unchanged", (text) =>
       expect(hideUrlCredentials(text)).toBe(text),

@@ -129,7 +129,8 @@ function userInfoEnd(text: string, start: number, tokenEnd: number, lastAt: numb
     else if (c === ":") colon = true;
   }
   if (inAuthority !== -1) return inAuthority;
-  if (!colon || HOST_PORT.test(text.slice(start, authorityEnd))) return -1;
+  // A `${…}` placeholder's `:` is no port's (`http://${env:HOST}/users/@me`).
+  if (!colon || HOST_PORT.test(text.slice(start, authorityEnd).replace(/\$\{[^}]*\}/g, "h"))) return -1;
   let beforeQuery = -1;
   for (let i = authorityEnd; i < tokenEnd; i++) {
     const c = text[i];
