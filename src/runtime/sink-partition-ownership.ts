@@ -7,9 +7,10 @@
  * `open`ed before any of their records is fetched; they start afresh, and the offsets the task
  * asked for them (in open, or before it owned them) apply after open. Partitions lost with the
  * membership (session expired, fenced) are closed without a commit: another member may own them
- * already. The consumer forgets pauses with the partitions it gives up, so once it is assigned
- * again everything is paused while the connector is, else what the task paused itself and still
- * owns (Connect's onPartitionsAssigned).
+ * already; their errant records still on their way to the DLQ no longer concern the task
+ * (Connect's cancelFutures). The consumer forgets pauses with the partitions it gives up, so once
+ * it is assigned again everything is paused while the connector is, else what the task paused
+ * itself and still owns (Connect's onPartitionsAssigned).
  *
  * The consumer's batches wait here for the next put; a batch fetched under an earlier assignment of
  * its partition (revoked since, or sought back by a failed flush or by the task's `context.offset`:
@@ -25,6 +26,7 @@ import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
 import type { TargetState } from "../store/config-store.ts";
 import type { Deferred } from "../util/async.ts";
 import type { Logger } from "../util/logger.ts";
+import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import { partitionList, type SinkOffsets } from "./sink-offsets.ts";
 import { SinkPausedPartitions } from "./sink-paused-partitions.ts";
 import type { SinkPutRetry } from "./sink-put-retry.ts";
@@ -49,6 +51,8 @@ export interface SinkPartitionOwnershipOptions {
   readonly closed: () => boolean;
   /** Fails the task with this error (the first one raised wins). */
   readonly raise: (error: Error) => void;
+  /** Lost partitions' errant records on their way to the DLQ stop concerning the task (Connect's cancelFutures). */
+  readonly operator: Pick<RetryWithToleranceOperator, "cancel">;
   /** Runs a call into the task with the offsets it asks for held until it returns (the context's `holding`). */
   readonly holdingOffsets: <T>(call: () => Promise<T>) => Promise<T>;
 }
@@ -226,8 +230,10 @@ export class SinkPartitionOwnership {
       batch.done.resolve();
     }
     try {
-      if (lost) await this.o.task.close?.(partitions);
-      else await this.o.holdingOffsets(() => this.o.offsets.closePartitions(partitions));
+      if (lost) {
+        await this.o.task.close?.(partitions);
+        this.o.operator.cancel(partitions);
+      } else await this.o.holdingOffsets(() => this.o.offsets.closePartitions(partitions));
     } catch (error) {
       this.o.raise(error as Error);
     } finally {

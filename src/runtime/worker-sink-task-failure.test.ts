@@ -4,7 +4,8 @@
  * put's offsets advance (Connect's deliverMessages); a `context.offset` during put wins over the put's
  * own advance (Connect's rewind); a failure while PAUSED or stopping fails the task, and the task then
  * commits what was put before the failed put, never that put (Connect's closeAllPartitions). A DLQ
- * copy cut short by the stop keeps the closing commit from passing its record.
+ * copy cut short by the stop keeps the closing commit from passing its record; an errant record's
+ * copy of a partition lost meanwhile fails nothing (Connect's cancelFutures).
  */
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
@@ -181,6 +182,40 @@ describe("WorkerSinkTask with a dead letter queue that cannot take a record", ()
     // Neither this commit nor the closing one goes past the record the DLQ did not take.
     expect(kafka.committed("connect-c", p0)).toBe(1);
     expect(plugin.calls.filter((c) => c.startsWith("commit"))).toEqual(["commit 1"]);
+  });
+
+  test("an errant record of a partition lost before the DLQ refused it fails nothing (Connect's cancelFutures); it is counted", async () => {
+    const { kafka, plugin, task, produce, listener, metrics } = withRefusingDlq({
+      options: { offsetFlushIntervalMs: 3_600_000 },
+    });
+    kafka.rejectRecords(
+      () => false,
+      () => new Error("unused"),
+    );
+    let reported = 0;
+    plugin.onPut = async (records) => {
+      for (const r of records) {
+        if (r.value === "bad" && reported++ === 0)
+          await plugin.context.errantRecordReporter?.report(r, new ConnectError("bad record"));
+        else plugin.write([r]);
+      }
+    };
+    await waitFor(() => plugin.calls.includes("open"));
+    kafka.holdAcks();
+    produce("a", "bad");
+    await kafka.deliver();
+    expect(kafka.heldSends).toBe(1); // the DLQ copy of bad, not acknowledged
+    await kafka.rebalance({ lost: true });
+    kafka.failAck(0, new ConnectError("Kafka rejected 1 record(s) for dlq-0: TOPIC_AUTHORIZATION_FAILED"));
+    await waitFor(() => metrics.deadLetterQueueProduceFailures === 1);
+    kafka.releaseAcks();
+    await kafka.deliver(); // a and bad again from the committed offset (none): the new owner's records
+    plugin.context.requestCommit();
+    await waitFor(() => kafka.committed("connect-c", p0) === 2);
+    expect(listener.events).toEqual(["RUNNING"]);
+    expect(plugin.written).toEqual(["a", "a", "bad"]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
   });
 
   test("a conversion failure's copy still waiting for the producer when the task stops: the closing commit does not pass it (Java's send still blocks)", async () => {

@@ -90,6 +90,7 @@ export class WorkerSinkTask extends WorkerTask {
       log: this.log,
       offsets: this.offsets,
       putRetry: this.putRetry,
+      operator: o.operator,
       holdingOffsets: (call) => this.context.holding(call),
     });
     this.context = sinkTaskContext({

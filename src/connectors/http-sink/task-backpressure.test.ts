@@ -125,6 +125,7 @@ function runtime(task: () => SinkTask) {
     log,
     offsets: { onRewind: () => {}, forget: () => {}, assigned: async () => {} } as unknown as SinkOffsets,
     putRetry: undefined as never,
+    operator: { cancel: () => {} },
     consumer: () => port,
     targetState: () => state,
     cancelled: () => false,

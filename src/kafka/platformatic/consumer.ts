@@ -14,7 +14,10 @@
  * whose commit that is, would deadlock) the partitions go to onPartitionsLost instead, not awaited. A
  * commit made by onPartitionsRevoked that finds the generation gone is not retried under a new one
  * (the library would rejoin and commit partitions another member may own by then): it fails; the
- * partitions count as lost. Each step is logged as Java's consumer logs it (consumer-log.ts).
+ * partitions count as lost. Nor does a commit answered while the member rejoins already start
+ * another join (that would lose what this join hands out, one more rebalance for the group, where
+ * Java's consumer has one revoke/assign cycle), and none is sent while it rejoins (as Java's, only a
+ * stable member commits). Each step is logged as Java's consumer logs it (consumer-log.ts).
  *
  * Before joining, like the kafkajs adapter: it waits until listed topics exist with leaders (the group
  * leader assigns from the metadata it holds at join time), and, when `fencePredecessors` says its
@@ -62,6 +65,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
   private ownJoin = false;
   /** While onPartitionsRevoked runs, a commit finding the generation gone fails (not committed under a new one, where another member may own the partitions: they count as lost). */
   private revoking = false;
+  /** From the start of a join (its user-data callback) until the group hands out its assignment. */
+  private joining = false;
   /** Bumped by every start and close: a start that finds it changed was cancelled by a close. */
   private generation = 0;
 
@@ -98,9 +103,13 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.joinHook = joinHook;
     const libraryJoin = consumer.joinGroup.bind(consumer) as (options?: object, callback?: unknown) => unknown;
     (consumer as { joinGroup: unknown }).joinGroup = (options?: object, callback?: unknown) => {
-      if (!this.ownJoin && this.revoking) {
+      if (!this.ownJoin && (this.revoking || this.joining)) {
+        // A commit answered under the generation the member is leaving already: rejoining from it
+        // would start another rebalance, and lose the partitions this join is about to hand out.
         const refused = new RetriableError(
-          `The group ${groupId} moved to a new generation during the revocation: its offsets are not committed`,
+          this.revoking
+            ? `The group ${groupId} moved to a new generation during the revocation: its offsets are not committed`
+            : `The group ${groupId} is rebalancing and this member is rejoining it: its offsets are not committed`,
         );
         if (typeof callback === "function") return void (callback as (error: Error) => void)(refused);
         return Promise.reject(refused);
@@ -128,6 +137,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     });
     consumer.on("consumer:group:join", (payload) => {
       if (cancelled()) return;
+      this.joining = false;
       this.log.joined(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // the library's default
       this.log.synced(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // SyncGroup answered
       this.onJoin(payload.assignments ?? [], handlers, fetcher, crash);
@@ -176,6 +186,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
    * library rejoins from inside a commit of the handler's (awaiting the handler would deadlock).
    */
   private async beforeJoin(handlers: ConsumerHandlers, crash: (error: unknown) => void): Promise<void> {
+    this.joining = true;
     const owned = this.assigned;
     const orderly = this.orderlyRejoin && !this.rejoinFromCommit;
     this.orderlyRejoin = false;
@@ -237,10 +248,22 @@ export class PlatformaticConsumer implements KafkaConsumer {
     return this.assigned.some((a) => a.topic === tp.topic && a.partition === tp.partition);
   }
 
+  /**
+   * As Java's consumer, a commit is sent only by a stable member (`generationIfStable`), or by the
+   * revocation before a rejoin, whose generation is still valid. While the member rejoins it fails
+   * at once: its generation is gone, and its member id may be too (the library clears it after
+   * UNKNOWN_MEMBER_ID; an OffsetCommit without one makes the broker close the coordinator
+   * connection, failing the JoinGroup under way on it, and the consumer with it).
+   */
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
-    if (!this.consumer || offsets.length === 0) return;
+    const consumer = this.consumer;
+    if (!consumer || offsets.length === 0) return;
+    if (!this.revoking && (this.joining || !consumer.isActive()))
+      throw new RetriableError(
+        `Failed to commit offsets of consumer group ${this.options.groupId}: Offset commit cannot be completed since the consumer is undergoing a rebalance for auto partition assignment.`,
+      );
     try {
-      await this.consumer.commit({ offsets: commitEntries(offsets) });
+      await consumer.commit({ offsets: commitEntries(offsets) });
     } catch (error) {
       throw wrap(error, `Failed to commit offsets of consumer group ${this.options.groupId}`);
     }

@@ -130,6 +130,76 @@ describe("DeadLetterQueueReporter", () => {
     await r.close();
   });
 
+  describe("errant records of partitions the sink task lost (Connect's cancelFutures)", () => {
+    const errant = (partition: number, offset: number): ProcessingContext => ({
+      ...context,
+      stage: "TASK_PUT",
+      executingClass: "org.apache.kafka.connect.sink.SinkTask",
+      consumed: { ...context.consumed!, partition, offset },
+    });
+    const offsetsIn = (kafka: MemoryKafka) =>
+      kafka
+        .records("dlq")
+        .map((rec) => new TextDecoder().decode(rec.headers.find((h) => h.key === "__connect.errors.offset")!.value!));
+
+    test("are still written, but no flush waits for them; Connect's refused cancellation is logged once each", async () => {
+      const kafka = new MemoryKafka();
+      const { r, lines } = reporter(kafka);
+      kafka.holdAcks();
+      await r.report(errant(0, 7));
+      await r.report(errant(0, 8));
+      await r.report(errant(1, 9));
+      expect(kafka.heldSends).toBe(3);
+      r.cancel([{ topic: "in", partition: 0 }]);
+      let flushed = false;
+      const flushing = r.flush().then(() => {
+        flushed = true;
+      });
+      kafka.releaseAck(2);
+      await flushing;
+      expect([flushed, offsetsIn(kafka)]).toEqual([true, ["9"]]);
+      let closed = false;
+      const closing = r.close().then(() => {
+        closed = true;
+      });
+      await Promise.resolve();
+      expect(closed).toBe(false); // close still waits for them, as the producer's close would
+      kafka.releaseAcks();
+      await closing;
+      expect(offsetsIn(kafka)).toEqual(["9", "7", "8"]);
+      const refusals = lines.filter((l) =>
+        l.includes("ERROR Encountered an error while cancelling an errant record future"),
+      );
+      expect(refusals.map((l) => l.includes("Reporting an errant record cannot be cancelled."))).toEqual([true, true]);
+    });
+
+    test("their failure, met after the loss or before it, fails no flush; another partition's still does", async () => {
+      const kafka = new MemoryKafka();
+      const { r, metrics } = reporter(kafka);
+      kafka.holdAcks();
+      await r.report(errant(2, 7));
+      await r.report(errant(0, 8));
+      await r.report(errant(1, 9));
+      kafka.releaseAck(0);
+      kafka.failAck(1, new ConnectError("Kafka rejected 1 record(s) for dlq-0: MESSAGE_TOO_LARGE"));
+      await waitFor(() => metrics.deadLetterQueueProduceFailures === 1);
+      r.cancel([
+        { topic: "in", partition: 0 },
+        { topic: "in", partition: 1 },
+      ]);
+      kafka.failAck(2, new ConnectError("Kafka rejected 1 record(s) for dlq-0: MESSAGE_TOO_LARGE"));
+      await r.flush();
+      await waitFor(() => metrics.deadLetterQueueProduceFailures === 2);
+      await r.flush();
+      await r.report(errant(2, 10));
+      kafka.failAck(3, new ConnectError("Kafka rejected 1 record(s) for dlq-0: INVALID_RECORD"));
+      expect(await r.flush().catch((e: Error) => e.message)).toBe(
+        "java.util.concurrent.ExecutionException: org.apache.kafka.connect.errors.ConnectException: Kafka rejected 1 record(s) for dlq-0: INVALID_RECORD",
+      );
+      await r.close();
+    });
+  });
+
   test.each([
     [false, "kept: the next record goes on it (no new producer per refused record)", 1, 0],
     [true, "closed and replaced", 2, 1],

@@ -29,7 +29,14 @@
  * conversion or transformation failure's record the DLQ cannot take is only logged and counted,
  * unless the task's stop ended the wait for the producer: Java's send would still block then and
  * commit nothing, so from then on `flush` rejects too and the closing commit is not made.
+ *
+ * Partitions the sink task lost (`cancel`, Connect's cancelFutures after closing them): their errant
+ * records still on their way no longer concern the task. Connect tries to cancel each one, which its
+ * future refuses (the producer's send cannot be called back): it logs that refusal, and the record
+ * still reaches the DLQ. So here: the record is still written, but `flush` no longer waits for it
+ * and its failure (or one met earlier and not yet thrown) fails no flush; it is logged and counted.
  */
+import { partitionMapKey as key, type TopicPartition } from "../../api/record.ts";
 import { ConnectError, JavaException, javaClassOf, messageOf } from "../../errors.ts";
 import { clientRetry, DEFAULT_API_TIMEOUT_MS, MAX_BLOCK_MS } from "../../kafka/client-retry.ts";
 import type { KafkaAdmin, KafkaProducer } from "../../kafka/kafka-port.ts";
@@ -72,12 +79,21 @@ export interface DeadLetterQueueProducerFactory {
   readonly create: () => Promise<KafkaProducer>;
 }
 
+/** An errant record (stage TASK_PUT) on its way to the DLQ: `cancelled` once its partition is lost. */
+interface ErrantReport {
+  readonly partition: string;
+  cancelled: boolean;
+}
+
 export class DeadLetterQueueReporter implements ErrorReporter {
   private producer: KafkaProducer | undefined;
   private connecting: Promise<KafkaProducer> | undefined;
-  private readonly pending = new Set<Promise<void>>();
-  /** The first errant record (stage TASK_PUT) the DLQ could not take: fails every flush from then on. */
-  private errantFailure: ErrantRecordReportError | undefined;
+  /** Reports not settled yet, with the errant report each belongs to (a cancelled one no flush waits for). */
+  private readonly pending = new Map<Promise<void>, ErrantReport | undefined>();
+  /** Errant reports not settled yet, per partition (Connect's futures of WorkerErrantRecordReporter). */
+  private readonly errant = new Map<string, Set<ErrantReport>>();
+  /** The first errant record per partition the DLQ could not take: fails every flush until the partition is lost. */
+  private readonly errantFailures = new Map<string, ErrantRecordReportError>();
   /** The first report the task's stop cut short while the producer connected: fails every flush from then on. */
   private cutShort: ConnectError | undefined;
   /** The task's stop signal and clock, from `start`: the producer's creation retries on them. */
@@ -155,12 +171,32 @@ export class DeadLetterQueueReporter implements ErrorReporter {
    */
   report(c: ProcessingContext): Promise<void> {
     if (!c.consumed) return Promise.resolve();
-    const handed = this.handOver(c, c.consumed);
-    this.pending.add(handed);
+    const errant = c.stage === "TASK_PUT" ? this.trackErrant(c.consumed) : undefined;
+    const handed = this.handOver(c, c.consumed, errant);
+    this.pending.set(handed, errant);
     return handed.finally(() => this.pending.delete(handed));
   }
 
-  private async handOver(c: ProcessingContext, consumed: NonNullable<ProcessingContext["consumed"]>): Promise<void> {
+  private trackErrant(tp: TopicPartition): ErrantReport {
+    const report = { partition: key(tp), cancelled: false };
+    const reports = this.errant.get(report.partition) ?? new Set<ErrantReport>();
+    reports.add(report);
+    this.errant.set(report.partition, reports);
+    return report;
+  }
+
+  private settledErrant(report: ErrantReport | undefined): void {
+    if (!report || report.cancelled) return;
+    const reports = this.errant.get(report.partition);
+    reports?.delete(report);
+    if (reports?.size === 0) this.errant.delete(report.partition);
+  }
+
+  private async handOver(
+    c: ProcessingContext,
+    consumed: NonNullable<ProcessingContext["consumed"]>,
+    errant: ErrantReport | undefined,
+  ): Promise<void> {
     this.metrics.deadLetterQueueProduceRequests++;
     const headers = [
       ...consumed.headers,
@@ -170,7 +206,8 @@ export class DeadLetterQueueReporter implements ErrorReporter {
     try {
       producer = await this.connect();
     } catch (error) {
-      this.failed(error, c);
+      this.settledErrant(errant);
+      this.failed(error, errant);
       // Java's send would still block here, so nothing past the record is committed: neither here.
       if (this.running.signal?.aborted)
         this.cutShort ??= new ConnectError(
@@ -193,7 +230,7 @@ export class DeadLetterQueueReporter implements ErrorReporter {
       .then(
         () => undefined,
         (error) => {
-          this.failed(error, c);
+          this.failed(error, errant);
           // A failed producer rejects every later send (the port's contract): replace it.
           if (this.producer === producer && producer.failed !== false) {
             this.producer = undefined;
@@ -201,8 +238,11 @@ export class DeadLetterQueueReporter implements ErrorReporter {
           }
         },
       )
-      .finally(() => this.pending.delete(sent));
-    this.pending.add(sent);
+      .finally(() => {
+        this.pending.delete(sent);
+        this.settledErrant(errant);
+      });
+    this.pending.set(sent, errant);
   }
 
   /**
@@ -231,34 +271,66 @@ export class DeadLetterQueueReporter implements ErrorReporter {
 
   /**
    * As in Connect, a record that cannot reach the DLQ is logged and counted; an errant record's
-   * (stage TASK_PUT) also fails the next flush, and every one after it.
+   * (stage TASK_PUT) also fails the next flush, and every one after it, until its partition is lost.
    */
-  private failed(error: unknown, c: ProcessingContext): void {
+  private failed(error: unknown, errant: ErrantReport | undefined): void {
     this.metrics.deadLetterQueueProduceFailures++;
     this.log.error(`Could not produce message to dead letter queue. topic=${this.config.topic}`, error);
-    if (c.stage === "TASK_PUT" && !this.errantFailure) {
-      this.errantFailure = new ErrantRecordReportError(error);
-      this.log.error("Encountered an error while awaiting an errant record future's completion.", this.errantFailure);
+    if (!errant || errant.cancelled || this.errantFailures.has(errant.partition)) return;
+    const failure = new ErrantRecordReportError(error);
+    // Logged once, for the failure the flushes throw from then on (until its partition is lost).
+    if (this.errantFailures.size === 0)
+      this.log.error("Encountered an error while awaiting an errant record future's completion.", failure);
+    this.errantFailures.set(errant.partition, failure);
+  }
+
+  /**
+   * The sink task lost these partitions (Connect's cancelFutures, after closing them): their errant
+   * records still on their way are written, but no flush waits for them, and their failures fail none.
+   * Connect's attempt to cancel each one is refused by its future; it logs that, as here.
+   */
+  cancel(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) {
+      this.errantFailures.delete(key(tp));
+      const reports = this.errant.get(key(tp));
+      if (!reports) continue;
+      this.errant.delete(key(tp));
+      for (const report of reports) {
+        report.cancelled = true;
+        this.log.error(
+          "Encountered an error while cancelling an errant record future",
+          new JavaException(
+            "java.lang.UnsupportedOperationException",
+            "Reporting an errant record cannot be cancelled.",
+          ),
+        );
+      }
     }
   }
 
   /**
-   * Resolves once every record reported so far has been acknowledged by Kafka (or failed); rejects
-   * once an errant record could not be written (the task fails, nothing past it is committed), or
-   * once a report was cut short by the task's stop (the closing commit is not made).
+   * Resolves once every record reported so far has been acknowledged by Kafka (or failed), but the
+   * errant ones of lost partitions; rejects once an errant record of a partition not lost since
+   * could not be written (the task fails, nothing past it is committed), or once a report was cut
+   * short by the task's stop (the closing commit is not made).
    */
   async flush(): Promise<void> {
-    await this.settled();
-    if (this.errantFailure) throw this.errantFailure;
+    await this.settled(false);
+    for (const failure of this.errantFailures.values()) throw failure;
     if (this.cutShort) throw this.cutShort;
   }
 
-  private async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  /** Waits for the pending reports, those of lost partitions too when `all` (close: the producer's own close would). */
+  private async settled(all: boolean): Promise<void> {
+    for (;;) {
+      const awaited = [...this.pending].filter(([, errant]) => all || !errant?.cancelled).map(([sent]) => sent);
+      if (awaited.length === 0) return;
+      await Promise.all(awaited);
+    }
   }
 
   async close(): Promise<void> {
-    await this.settled();
+    await this.settled(true);
     await this.producer?.close().catch(() => undefined);
   }
 }

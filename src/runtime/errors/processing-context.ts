@@ -2,7 +2,7 @@
  * What an error report knows about a failed operation: the stage, the executing class, the
  * record (the consumed Kafka record for sinks, the SourceRecord for sources) and the error.
  */
-import type { SourceRecord } from "../../api/record.ts";
+import type { SourceRecord, TopicPartition } from "../../api/record.ts";
 import type { ConsumedRecord } from "../../kafka/kafka-port.ts";
 import type { Clock } from "../../util/clock.ts";
 import type { Stage } from "./stage.ts";
@@ -29,5 +29,7 @@ export interface ErrorReporter {
   report(context: ProcessingContext): Promise<void>;
   /** Resolves once what was reported so far is durable (the DLQ: acknowledged by Kafka). */
   flush?(): Promise<void>;
+  /** The sink task lost these partitions: what was reported of them no longer concerns it (no flush waits for it). */
+  cancel?(partitions: readonly TopicPartition[]): void;
   close?(): Promise<void>;
 }

@@ -7,6 +7,7 @@
  * "Tolerance exceeded in error handler". Outside the converter/transform stages only retriable
  * errors are handled; others propagate unchanged, as in Connect.
  */
+import type { TopicPartition } from "../../api/record.ts";
 import { ConnectError, isRetriable } from "../../errors.ts";
 import { retry } from "../../util/backoff.ts";
 import type { Clock } from "../../util/clock.ts";
@@ -164,6 +165,14 @@ export class RetryWithToleranceOperator {
   /** Waits for the reporters' asynchronous work (DLQ sends) reported so far. */
   async flush(): Promise<void> {
     for (const reporter of this.reporters) await reporter.flush?.();
+  }
+
+  /**
+   * The sink task lost these partitions (Connect's WorkerErrantRecordReporter.cancelFutures): their
+   * errant records still on their way are no longer waited for by `flush`, nor can they fail it.
+   */
+  cancel(partitions: readonly TopicPartition[]): void {
+    for (const reporter of this.reporters) reporter.cancel?.(partitions);
   }
 
   async close(): Promise<void> {

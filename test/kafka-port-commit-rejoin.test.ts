@@ -1,0 +1,136 @@
+/**
+ * Commits made while the platformatic consumer rejoins its group, against the real broker. Java's
+ * consumer sends a commit only as a stable member (or from onPartitionsRevoked, before it rejoins):
+ * one made meanwhile fails at once, and a rebalance is one revoke/assign (or lose/assign) cycle.
+ * The library sent such a commit under the generation (and, after UNKNOWN_MEMBER_ID, without the
+ * member id) the member was leaving. Its answer made the library rejoin once more from inside the
+ * commit, losing the partitions the join was handing out (the sinklost session saw them lost again
+ * 93 ms after they came back); and an OffsetCommit without a member id made the broker close the
+ * coordinator connection, failing the JoinGroup on it until the consumer crashed.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Admin } from "@platformatic/kafka";
+import type { TopicPartition } from "../src/api/record.ts";
+import type { ConsumerHandlers, KafkaAdmin, KafkaConsumer, KafkaPort } from "../src/kafka/kafka-port.ts";
+import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
+import { LogManager } from "../src/util/logger.ts";
+import { type KafkaInfo, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+let info: KafkaInfo;
+let port: KafkaPort;
+let admin: KafkaAdmin;
+
+beforeAll(async () => {
+  info = await kafkaBroker();
+  port = kafkaPorts.platformatic(new LogManager({ sink: () => {} }));
+  admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+});
+
+afterAll(async () => {
+  await admin.close();
+});
+
+const partitions = (tps: readonly TopicPartition[]) =>
+  tps
+    .map((tp) => tp.partition)
+    .sort()
+    .join(",");
+
+/**
+ * A member of `groupId` that records what happens to it in `events` (`A assigned 0,1`, `A lost 0,1`,
+ * `A crashed`, …) and, the first time it gives its partitions up, commits them once more without
+ * waiting (as a sink task's periodic commit coming while the member rejoins; a lost partition's
+ * at once, a revoked one's after the revocation): `A commit failed` when that commit is refused.
+ */
+async function member(groupId: string, topic: string, name: string, events: string[]): Promise<KafkaConsumer> {
+  const properties = {
+    "bootstrap.servers": info.bootstrap,
+    "fetch.max.wait.ms": "100",
+    "heartbeat.interval.ms": "300",
+  };
+  const consumer = await port.consumer({ groupId, topics: [topic], properties });
+  let committed = false;
+  const commit = (tps: readonly TopicPartition[]) => {
+    if (committed) return;
+    committed = true;
+    consumer.commit(tps.map((tp) => ({ ...tp, offset: 0 }))).then(
+      () => events.push(`${name} committed`),
+      () => events.push(`${name} commit failed`),
+    );
+  };
+  const handlers: ConsumerHandlers = {
+    onRecords: async () => {},
+    onPartitionsAssigned: async (tps) => void events.push(`${name} assigned ${partitions(tps)}`),
+    onPartitionsRevoked: async (tps) => {
+      events.push(`${name} revoked ${partitions(tps)}`);
+      // After the revocation (whose own commits go through): the member rejoins meanwhile.
+      setTimeout(() => commit(tps), 0);
+    },
+    onPartitionsLost: async (tps) => {
+      events.push(`${name} lost ${partitions(tps)}`);
+      commit(tps);
+    },
+    onCrash: () => void events.push(`${name} crashed`),
+  };
+  await consumer.start(handlers);
+  return consumer;
+}
+
+describe("the platformatic consumer committing while it rejoins", () => {
+  test("after losing its membership: the commit fails at once, and the rejoin hands the partitions back once", async () => {
+    const topic = uniqueTopic("commit-rejoin-lost");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
+    const events: string[] = [];
+    const a = await member(groupId, topic, "A", events);
+    try {
+      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+      const group = (await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId);
+      const memberId = [...(group?.members.keys() ?? [])][0] ?? "";
+      await groupAdmin.removeMembersFromConsumerGroup({ groupId, members: [{ memberId, reason: "test" }] });
+      await waitFor(() => events.length >= 4 || events.includes("A crashed"), {
+        what: "the loss, the commit's end and the partitions back",
+        timeoutMs: 30_000,
+      });
+      expect([...events.slice(0, 2), ...events.slice(2).sort()]).toEqual([
+        "A assigned 0,1",
+        "A lost 0,1",
+        "A assigned 0,1",
+        "A commit failed",
+      ]);
+    } finally {
+      await a.close();
+      await groupAdmin.close();
+    }
+  }, 60_000);
+
+  test("in a rebalance (a second member joining): one revoke/assign cycle, nothing lost", async () => {
+    const topic = uniqueTopic("commit-rejoin-revoked");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    const events: string[] = [];
+    const a = await member(groupId, topic, "A", events);
+    let b: KafkaConsumer | undefined;
+    try {
+      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+      b = await member(groupId, topic, "B", []);
+      await waitFor(() => a.assignment().length === 1 && b!.assignment().length === 1, {
+        what: "one partition each",
+        timeoutMs: 30_000,
+      });
+      await waitFor(() => events.some((e) => e.startsWith("A commit")), { what: "the commit's end" });
+      const kept = partitions(a.assignment());
+      expect([...events.slice(0, 2), ...events.slice(2).sort()]).toEqual([
+        "A assigned 0,1",
+        "A revoked 0,1",
+        `A assigned ${kept}`,
+        "A commit failed",
+      ]);
+    } finally {
+      await b?.close();
+      await a.close();
+    }
+  }, 60_000);
+});
