@@ -10,10 +10,15 @@
  * before a field's colon and obsolete line folding are 400s, Content-Length is digits only,
  * Transfer-Encoding must end in one `chunked` and may not come with Content-Length, HTTP/1.1 needs
  * exactly one non-empty Host, which must be a host and port Jetty parses (`host-port.ts`: no user
- * info). As in Jetty, a bare LF ends a line, several spaces may separate the request line's parts,
- * and empty lines before the request line are skipped (RFC 9112 section 2.2).
+ * info). As in Jetty, a version it does not know (and an absolute form's port that is not digits)
+ * is refused with the request line, a Host or Content-Length field as soon as the next line shows
+ * it complete (so its error comes before a later line's), the rest once the head is complete; a
+ * bare LF ends a line, several spaces may separate the request line's parts, and empty lines
+ * before the request line are skipped (RFC 9112 section 2.2).
  */
 import { isHostPort } from "./host-port.ts";
+import { ABSOLUTE_FORM } from "./request-target.ts";
+import { readAuthority } from "./target-authority.ts";
 
 export interface RequestHead {
   /** The method token exactly as sent (case kept). */
@@ -185,11 +190,25 @@ export function parseRequestHead(bytes: Uint8Array, maxHeadBytes = MAX_HEAD_BYTE
   if (first.end - start > maxHeadBytes) return fail(414, "URI Too Long");
   const parsed = requestLine(bytes, start, first.end);
   if (isResult(parsed)) return parsed;
+  // Jetty refuses a version it does not know with the request line, before reading any field.
+  const version = parsed.version.toUpperCase();
+  if (version === "HTTP/0.9" || version === "HTTP/3.0") return fail(505, "Unsupported Version");
+  if (version !== "HTTP/1.1" && version !== "HTTP/1.0" && version !== "HTTP/2.0") return fail(505, "Unknown Version");
+  // Then it reads the target: an absolute form's authority it cannot read (a port not digits) is a bad message.
+  const absolute = ABSOLUTE_FORM.exec(parsed.target);
+  if (absolute && readAuthority(absolute[1]!) === null) return fail(400, "Bad Request");
   const target = { kind: "target", method: parsed.method, target: parsed.target, version: parsed.version } as const;
 
   const headers: [string, string][] = [];
   let at = first.next;
   for (;;) {
+    // Jetty checks a field once the next line shows it complete: starting with a token character
+    // or ending the head (a folded line, or one starting with `:` or a control, is refused first).
+    const lead = bytes[at];
+    if (headers.length > 0 && lead !== undefined && (TCHAR[lead] === 1 || lead === CR || lead === LF)) {
+      const refused = completedField(headers);
+      if (refused !== undefined) return fail(400, refused, target);
+    }
     const next = line(bytes, at);
     if (next === "bad-eol") return fail(400, "Bad EOL", target);
     if (next === null) {
@@ -208,16 +227,38 @@ export function parseRequestHead(bytes: Uint8Array, maxHeadBytes = MAX_HEAD_BYTE
   return framing(parsed, headers, at);
 }
 
+/**
+ * Jetty's checks of the last of `headers` once it is complete (HttpParser's parsedHeader), or
+ * undefined when it passes: a Content-Length that is no number (a list of numbers is refused later,
+ * with no page) or differs from an earlier one; a second Host; a first Host that HostPort does not
+ * parse, unless an earlier Content-Length is refused (later).
+ */
+function completedField(headers: readonly (readonly [string, string])[]): string | undefined {
+  const [name, value] = headers.at(-1)!;
+  const lower = name.toLowerCase();
+  if (lower !== "content-length" && lower !== "host") return undefined;
+  const earlier = headers.slice(0, -1);
+  const lengths = earlier.filter(([n]) => n.toLowerCase() === "content-length").map(([, v]) => v);
+  if (lower === "content-length") {
+    if (!/^\d{1,15}(\s*,\s*\d{1,15})*$/.test(value)) return "Invalid Content-Length Value";
+    const numbers = [...lengths, value];
+    if (numbers.every((v) => /^\d{1,15}$/.test(v)) && new Set(numbers.map(Number)).size > 1) {
+      return "Multiple Content-Lengths";
+    }
+    return undefined;
+  }
+  if (earlier.some(([n]) => n.toLowerCase() === "host")) return "Duplicate Host Header";
+  if (value !== "" && !isHostPort(value) && contentLengthsPass(lengths)) return "Bad HostPort";
+  return undefined;
+}
+
 function framing(line: RequestLine, headers: [string, string][], size: number): HeadResult {
   const target = { kind: "target", method: line.method, target: line.target, version: line.version } as const;
   let contentLengths: string[] = [];
   let transferCodings: string[] | null = null;
   let host: string | null = null;
-  let hosts = 0;
   let connection = "";
   let expect: string | null = null;
-  // Jetty reads the fields of the versions it knows (the others are refused with the request line).
-  const fieldsParsed = /^HTTP\/(1\.0|1\.1|2\.0)$/i.test(line.version);
   for (const [name, value] of headers) {
     switch (name.toLowerCase()) {
       case "content-length":
@@ -227,12 +268,6 @@ function framing(line: RequestLine, headers: [string, string][], size: number): 
         transferCodings = [...(transferCodings ?? []), ...value.split(",").map((t) => t.trim().toLowerCase())];
         break;
       case "host":
-        hosts++;
-        // Jetty parses the first Host as its field is read: before a later field's error, after an
-        // earlier Content-Length's (which the checks below name).
-        if (hosts === 1 && value !== "" && !isHostPort(value) && fieldsParsed && contentLengthsPass(contentLengths)) {
-          return fail(400, "Bad HostPort", target);
-        }
         host = value;
         break;
       case "connection":
@@ -243,7 +278,8 @@ function framing(line: RequestLine, headers: [string, string][], size: number): 
         break;
     }
   }
-  const version = line.version.toUpperCase();
+  // parseRequestHead refused any other version with the request line.
+  const version = line.version.toUpperCase() as "HTTP/1.0" | "HTTP/1.1" | "HTTP/2.0";
   // Checked once Jetty made the request: its error page shows the URL, its request log the head as sent.
   const made = (status: 417 | 426, reason: string) =>
     fail(status, reason, {
@@ -255,20 +291,14 @@ function framing(line: RequestLine, headers: [string, string][], size: number): 
       headers,
     });
   if (version === "HTTP/2.0") return made(426, "Upgrade Required");
-  if (version === "HTTP/0.9" || version === "HTTP/3.0") return fail(505, "Unsupported Version");
-  if (version !== "HTTP/1.1" && version !== "HTTP/1.0") return fail(505, "Unknown Version");
-  if (hosts > 1) return fail(400, "Duplicate Host Header", target);
   if (version === "HTTP/1.1" && host === null) return fail(400, "No Host", target);
   if (host === "") return fail(400, "Blank Host", target);
 
   let contentLength = 0;
   if (contentLengths.length > 0) {
-    if (contentLengths.some((v) => !/^\d{1,15}$/.test(v))) {
-      if (contentLengths.every((v) => /^\d{1,15}(\s*,\s*\d{1,15})*$/.test(v))) return emptyBadRequest();
-      return fail(400, "Invalid Content-Length Value", target);
-    }
-    if (new Set(contentLengths.map(Number)).size > 1) return fail(400, "Multiple Content-Lengths", target);
-    if (contentLengths.length > 1) return emptyBadRequest();
+    // Each value passed as its field completed (a number, or a list of numbers that agree):
+    // a list or a repeated field is refused without a page.
+    if (contentLengths.length > 1 || !/^\d{1,15}$/.test(contentLengths[0]!)) return emptyBadRequest();
     contentLength = Number(contentLengths[0]);
   }
   let chunked = false;
