@@ -28,7 +28,7 @@ import { jettyErrorResponse } from "./jetty-error-page.ts";
 import { RequestBody } from "./request-body.ts";
 import { MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./request-head.ts";
 import type { LoggedHead, RequestLog } from "./request-log.ts";
-import { type AfterAnswer, headRefusal, routeOf } from "./request-route.ts";
+import { type ConnectionPolicy, headRefusal, routeOf } from "./request-route.ts";
 import { writeResponse } from "./response-writer.ts";
 
 /** What the handler gets besides the Request: the request as sent, before fetch normalized it. */
@@ -210,7 +210,7 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
   const respond = async (
     flight: InFlight | null,
     response: Response,
-    after: AfterAnswer,
+    after: ConnectionPolicy,
     refused?: {
       readonly head?: RequestHead;
       readonly logged: LoggedHead;

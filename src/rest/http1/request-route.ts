@@ -9,7 +9,7 @@
  * it must name the Host it came with (`Authority!=Host`); `*` is only for OPTIONS (answered with an
  * empty 404); CONNECT's authority form routes to `/`, one with user info is a bad message; any
  * other target is a relative path (400) or starts with a scheme (`targetScheme`). A
- * refusal says how Jetty leaves the connection after it (`AfterAnswer`).
+ * refusal says how Jetty leaves the connection after it (`ConnectionPolicy`).
  */
 import { errorPageFor, jettyErrorResponse } from "./jetty-error-page.ts";
 import type { HeadError, RequestHead } from "./request-head.ts";
@@ -28,14 +28,14 @@ export interface Route {
  * and its body was read to the end), `close` (`Connection: close` said to HTTP/1.1 only: a bad
  * message), `unsaid-close` (closed without a word, even to HTTP/1.1).
  */
-export type AfterAnswer = "as-asked" | "close" | "unsaid-close";
+export type ConnectionPolicy = "as-asked" | "close" | "unsaid-close";
 
 /** A target Connect refuses: its answer, and what Jetty's request log shows of the request. */
 export interface Refusal {
   readonly response: Response;
   readonly logged: LoggedHead;
   /** The connection after the answer; `close` when not said. */
-  readonly after?: AfterAnswer;
+  readonly after?: ConnectionPolicy;
   /**
    * Refused once Jetty made the request (417, 426, a `*` target): a HEAD's answer is then its head
    * alone. A request refused before it was made gets the page even for HEAD.
