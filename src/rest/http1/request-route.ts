@@ -60,7 +60,7 @@ export function headErrorResponse(error: HeadError, scheme: "http" | "https"): R
           ? error.uri.target
           : `${scheme}://${error.uri.host}${error.uri.target}`;
   const method = error.uri.kind === "badMessage" ? null : error.uri.method;
-  return jettyErrorResponse(error.status, error.reason, uri, error.empty || !errorPageFor(method));
+  return jettyErrorResponse(error.status, error.reason, uri, !errorPageFor(method));
 }
 
 /**
