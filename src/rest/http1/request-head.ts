@@ -12,10 +12,10 @@
  * any HTTP version, whose chunked body is read, HTTP/1.0's too), HTTP/1.1 needs
  * exactly one non-empty Host, which must be a host and port Jetty parses (`host-port.ts`: no user
  * info). As in Jetty, a version it does not know (and an absolute form's port that is not digits)
- * is refused with the request line, a Host, Content-Length or Transfer-Encoding field as soon as the next line shows
- * it complete (so its error comes before a later line's), the rest once the head is complete; a
- * bare LF ends a line, several spaces may separate the request line's parts, and empty lines
- * before the request line are skipped (RFC 9112 section 2.2).
+ * is refused with the request line, a Host, Content-Length or Transfer-Encoding field as soon as
+ * the next line shows it complete (so its error comes before a later line's), the rest once the
+ * head is complete; a bare LF ends a line, several spaces may separate the request line's parts,
+ * and empty lines before the request line are skipped (RFC 9112 section 2.2).
  */
 import { isHostPort } from "./host-port.ts";
 import { ABSOLUTE_FORM } from "./request-target.ts";
@@ -242,6 +242,7 @@ function codings(value: string): string[] {
 function completedField(headers: readonly (readonly [string, string])[]): string | undefined {
   const [name, value] = headers.at(-1)!;
   const lower = name.toLowerCase();
+  if (lower !== "content-length" && lower !== "transfer-encoding" && lower !== "host") return undefined;
   const earlier = headers.slice(0, -1).map(([n, v]) => [n.toLowerCase(), v] as const);
   const seen = (field: string) => earlier.some(([n]) => n === field);
   switch (lower) {
