@@ -19,12 +19,34 @@ describe("readAuthority", () => {
     [":80", { host: "", port: 80 }, ":80"],
     ["a@b@h:1", { host: "h", port: 1 }, "h:1"],
     ["user:pass@h", { host: "h", port: 0 }, "h"],
+    ["a:b@c:d@h", { host: "h", port: 0 }, "h"],
+    ["h:80@x", { host: "x", port: 0 }, "x"],
+    ["h_~!$&'()*+,=%41x", { host: "h_~!$&'()*+,=%41x", port: 0 }, "h_~!$&'()*+,=%41x"],
+    ["[::ffff:1.2.3.4]", { host: "[::ffff:1.2.3.4]", port: 0 }, "[::ffff:1.2.3.4]"],
   ])("%s is host and port %j, compared with Host as %s", (authority, read, name) => {
     expect(readAuthority(authority)).toEqual(read);
     expect(authorityName(read)).toBe(name);
   });
 
-  test.each(["h:abc", "h:+80", "h:80:80", "[::1]:abc", "[::1", "u@h:abc"])("%s is a bad message", (authority) => {
+  test.each([
+    "h:abc",
+    "h:+80",
+    "h:80:80",
+    "[::1]:abc",
+    "[::1",
+    "u@h:abc",
+    "h|x",
+    "h;x",
+    "h%zz",
+    "h%4",
+    "h\u00e9",
+    "u|v@h",
+    "u;v@h",
+    "u:p:q@h",
+    "[fe80::1%251]",
+    "[zz]",
+    "[]",
+  ])("%s is a bad message", (authority) => {
     expect(readAuthority(authority)).toBeNull();
   });
 });

@@ -4,12 +4,15 @@
  * Jetty's `Authority!=Host` page shows of the target.
  *
  * As observed on Connect 4.3.1 (test/fixtures/connect-rest/listener-corners.json): user info (up
- * to the last `@`) is set aside; a bracketed IPv6 host must be closed; the port is digits only
- * (anything else is a bad message), read as a Java int (so it wraps past 2^31) and dropped when not
- * above 0. The Host field is compared, as sent, with the host and that port (`http://h:080/` names
+ * to the last `@`, at most one `:` between two `@`) is set aside; a name and user info are RFC 3986's
+ * unreserved and sub-delims characters but `;`, and valid %-escapes; a bracketed IPv6 host must be
+ * closed and a literal (no zone); the port is digits only, read as a Java int (so it wraps past
+ * 2^31) and dropped when not above 0. Anything else is a bad message. The Host field is compared, as sent, with the host and that port (`http://h:080/` names
  * `h:80`, `http://h:0/` names `h`; case and a default port count). The page shows the URI with the
  * scheme lower-cased, the scheme's default port left out and `/` for an empty path.
  */
+
+import { isIpv6 } from "./host-port.ts";
 
 /** The schemes Jetty (URIUtil) knows a default port of. */
 const DEFAULT_PORTS: Record<string, number | undefined> = {
@@ -29,15 +32,23 @@ export interface TargetAuthority {
   readonly port: number;
 }
 
+/** A run of the characters HttpURI takes in a name or user info. */
+const NAME = /^(?:[A-Za-z0-9\-._~!$&'()*+,=]|%[0-9A-Fa-f]{2})*$/;
+
 /** The host and port of `authority` (user info included), or null when Jetty refuses it as a bad message. */
 export function readAuthority(authority: string): TargetAuthority | null {
-  const hostPort = authority.slice(authority.lastIndexOf("@") + 1);
+  const at = authority.lastIndexOf("@");
+  // HttpURI reads the host again after each `@`: what came before is user info, one `:` in each part.
+  const userInfo = at < 0 ? [] : authority.slice(0, at).split("@");
+  if (!userInfo.every((part) => part.split(":").every((run, i) => i < 2 && NAME.test(run)))) return null;
+  const hostPort = authority.slice(at + 1);
   let colon = hostPort.indexOf(":");
   if (hostPort.startsWith("[")) {
     const close = hostPort.indexOf("]");
-    if (close < 0) return null;
+    const literal = hostPort.slice(1, close);
+    if (close < 0 || literal.includes("%") || !isIpv6(literal)) return null;
     colon = hostPort[close + 1] === ":" ? close + 1 : -1;
-  }
+  } else if (!NAME.test(colon < 0 ? hostPort : hostPort.slice(0, colon))) return null;
   if (colon < 0) return { host: hostPort, port: 0 };
   const digits = hostPort.slice(colon + 1);
   if (!/^\d*$/.test(digits)) return null;
