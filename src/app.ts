@@ -243,6 +243,7 @@ export function startApp(options: AppOptions): App {
     routes: ingestRoutes,
     log: logs.get("io.edgegateway.ingest.IngestServer"),
     drainMs,
+    clock,
     app: ingestApp({
       routes: ingestRoutes,
       metrics: ingestMetrics,

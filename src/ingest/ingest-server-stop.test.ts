@@ -9,6 +9,7 @@ import { describe, expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { deferred } from "../util/async.ts";
+import { ManualClock } from "../util/manual-clock.ts";
 import type { IngestApp } from "./ingest-pipeline-contract.ts";
 import { passThroughStages } from "./request-context.ts";
 import { IngestRouteTable } from "./route-table.ts";
@@ -128,6 +129,48 @@ describe("IngestServer.stop with a drain (plain listener)", () => {
     };
     const answered = await answeredThroughStop(routes, answer, () => handled === 1);
     expect(answered).toBe("503 The gateway stopped before Kafka acknowledged the record");
+  });
+
+  test("the give-up waits on the server's clock: 1 s before the drain's end, not before (review restwire)", async () => {
+    const clock = new ManualClock();
+    const routes = new IngestRouteTable();
+    routes.open("c", testSettings(), passThroughStages);
+    const givenUp = deferred<string>();
+    let reason: string | undefined;
+    routes.attach("c", {
+      pending: 1,
+      submit: () => new Promise(() => undefined),
+      withdrawQueued: () => undefined,
+      giveUp: (why) => {
+        reason = why;
+        givenUp.resolve(why);
+      },
+    });
+    let handled = 0;
+    const answer = async (request: Request) => {
+      handled++;
+      await request.arrayBuffer();
+      return new Response(await givenUp.promise, { status: 500 });
+    };
+    const app: IngestApp = { fetch: answer, serve: answer, servePath: (_path, request) => answer(request) };
+    const server = startedIngestServer(app, routes, { drainMs: DRAIN_MS, clock });
+    const answered = fetch(server.urls[0]!, { method: "POST", body: "{}" }).then(
+      async (r) => `${r.status} ${await r.text()}`,
+      (error: Error) => `no answer: ${error.message}`,
+    );
+    await waitFor(() => handled === 1, { what: "the request handed over" });
+    const stopped = server.stop();
+    expect(clock.sleeps).toEqual([DRAIN_MS - 1000]);
+    clock.advance(DRAIN_MS - 1001);
+    // Every callback a due sleep would have queued runs before this.
+    await new Promise((resolve) => setImmediate(resolve));
+    const early = reason;
+    clock.advance(1);
+    expect([early, await answered]).toEqual([
+      undefined,
+      "500 The gateway stopped before Kafka acknowledged the record",
+    ]);
+    await stopped;
   });
 
   test("a drain past setTimeout's range (task.shutdown.graceful.timeout.ms up to Long.MAX_VALUE) arms no overflowing timer", async () => {

@@ -25,9 +25,10 @@
 import type { Server } from "bun";
 import { type Listener, parseListener } from "../listener.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
-import { timerMs } from "../util/clock.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 import { listenFailure } from "../util/listen-failure.ts";
 import type { Logger } from "../util/logger.ts";
+import { clockTimer } from "../util/timer.ts";
 import type { IngestApp } from "./ingest-pipeline-contract.ts";
 import { nativePaths } from "./native-paths.ts";
 import type { IngestRouteTable } from "./route-table.ts";
@@ -50,6 +51,8 @@ export interface IngestServerOptions {
    * closes their connections; 0: at once.
    */
   readonly drainMs?: number;
+  /** What the drain's give-up waits on (`stop`); the system clock by default. */
+  readonly clock?: Clock;
 }
 
 /** Bun's body limit while no route is open (the default of ingest.max.body.bytes). */
@@ -177,10 +180,11 @@ export class IngestServer {
       giveUpAll();
       unwatch = this.o.routes.onChange(giveUpAll);
     };
-    const at = timerMs(Math.max(drainMs / 2, drainMs - 1000));
-    const timer = drainMs > 0 && servers.length > 0 ? setTimeout(giveUp, at) : undefined;
+    // On the clock, whose sleep also waits past setTimeout's range (a drain up to Long.MAX_VALUE).
+    const at = Math.max(drainMs / 2, drainMs - 1000);
+    const timer = drainMs > 0 && servers.length > 0 ? clockTimer(this.o.clock ?? systemClock)(giveUp, at) : undefined;
     await Promise.all(servers.map((s) => s.stop(drainMs))).finally(() => {
-      clearTimeout(timer);
+      timer?.cancel();
       unwatch?.();
     });
   }

@@ -16,7 +16,7 @@ const IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d
 const GROUP = /^[0-9A-Fa-f]{1,4}$/;
 
 /** Whether `text` (no brackets) is an IPv6 literal Java's `InetAddress.getByName` takes without a lookup. */
-function isIpv6(text: string): boolean {
+export function isIpv6(text: string): boolean {
   const percent = text.indexOf("%");
   if (percent >= 0 && !/^\d+$/.test(text.slice(percent + 1))) return false;
   let address = percent >= 0 ? text.slice(0, percent) : text;

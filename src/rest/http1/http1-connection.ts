@@ -28,7 +28,7 @@ import { jettyErrorResponse } from "./jetty-error-page.ts";
 import { RequestBody } from "./request-body.ts";
 import { MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./request-head.ts";
 import type { LoggedHead, RequestLog } from "./request-log.ts";
-import { type AfterAnswer, headRefusal, routeOf } from "./request-route.ts";
+import { type ConnectionPolicy, headRefusal, routeOf } from "./request-route.ts";
 import { writeResponse } from "./response-writer.ts";
 
 /** What the handler gets besides the Request: the request as sent, before fetch normalized it. */
@@ -123,7 +123,8 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     if (result.kind === "error") {
       phase = "busy";
       const refusal = headRefusal(result.error, options.scheme);
-      void respond(null, refusal.response, "close", { logged: refusal.logged, startedAt: Date.now() });
+      const headOnly = refusal.made === true && refusal.logged.method === "HEAD";
+      void respond(null, refusal.response, "close", { logged: refusal.logged, startedAt: Date.now(), headOnly });
       return;
     }
     const head = result.head;
@@ -139,7 +140,8 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
       // Kept only with no body to skip (OPTIONS * is answered without reading one).
       const bodiless = head.contentLength === 0 && !head.chunked;
       const after = route.after === "as-asked" && !bodiless ? "close" : (route.after ?? "close");
-      void respond(null, route.response, after, { head, logged: route.logged, startedAt: Date.now() });
+      const headOnly = route.made === true && head.method === "HEAD";
+      void respond(null, route.response, after, { head, logged: route.logged, startedAt: Date.now(), headOnly });
       return;
     }
     const method = fetchMethod(head.method);
@@ -202,13 +204,19 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
 
   /**
    * `refused`: a head answered without a flight (refused by the parser or the router): the head, if
-   * it was parsed, and what to log of it.
+   * it was parsed, what to log of it, and whether the answer is its head alone (a HEAD refused once
+   * made).
    */
   const respond = async (
     flight: InFlight | null,
     response: Response,
-    after: AfterAnswer,
-    refused?: { readonly head?: RequestHead; readonly logged: LoggedHead; readonly startedAt: number },
+    after: ConnectionPolicy,
+    refused?: {
+      readonly head?: RequestHead;
+      readonly logged: LoggedHead;
+      readonly startedAt: number;
+      readonly headOnly: boolean;
+    },
   ) => {
     if (phase === "closed") return;
     const head = flight?.head ?? refused?.head;
@@ -225,7 +233,7 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     const sent = { bytes: 0 };
     try {
       closes = await writeResponse(socket, response, {
-        headOnly: flight?.head.method === "HEAD",
+        headOnly: flight ? flight.head.method === "HEAD" : refused?.headOnly === true,
         close: !reuse,
         version: (flight?.head ?? refused?.logged)?.version ?? "HTTP/1.0",
         unsaidClose: after === "unsaid-close",

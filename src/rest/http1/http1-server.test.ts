@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
+import {
+  LISTENER_CORNER_CASES,
+  recordedListenerCorners,
+} from "../../../test/fixtures/connect-rest/listener-corners.ts";
 import type { Http1Handler, RequestInfo } from "./http1-connection.ts";
 import { type Http1Server, startHttp1Server } from "./http1-server.ts";
+import { type LoggedRequest, requestLogLine } from "./request-log.ts";
+
+const LISTENER_CORNERS = await recordedListenerCorners();
 
 let server: Http1Server | undefined;
 afterEach(async () => {
@@ -196,4 +203,48 @@ describe("Jetty's error page", () => {
     const delLine = await exchange(port, ["DELETE /x\u0001 HTTP/1.1\r\nHost: h\r\n\r\n"]);
     expect(delLine).toContain("<title>Error 400 Illegal character CNTL=0x1</title>");
   });
+});
+
+// Recorded from Connect 4.3.1 (test/fixtures/connect-rest/record-listener-corners.sh): an absolute
+// form's authority against Host (default ports, ports Jetty reads as an int or refuses), HEAD
+// refused before routing, and the order of a Host's errors and other fields'. Every byte until the
+// close but Date and Server; a routed request reaches the handler, which answers as Connect did.
+describe("the listener's corners, as Connect 4.3.1 answers them (listener-corners.json)", () => {
+  test("every case has its recording", () => {
+    expect(LISTENER_CORNERS.map((r) => r.id)).toEqual(LISTENER_CORNER_CASES.map((c) => c.id));
+  });
+
+  test.each(LISTENER_CORNER_CASES.map((c, i) => [c.id, c.head, LISTENER_CORNERS[i]!] as const))(
+    "%s",
+    async (_, head, recorded) => {
+      const expected = recorded.answer.replace(/\r\nServer: [^\r]*/, "");
+      const routed: string[] = [];
+      const logged: LoggedRequest[] = [];
+      server = startHttp1Server({
+        host: "127.0.0.1",
+        port: 0,
+        handler: async (request, info) => {
+          routed.push(`${info.path} ${await request.text()}`);
+          // Connect's answer, as recorded: its resource's status, Content-Type and body.
+          const status = Number(expected.slice(9, 12));
+          const type = /\r\nContent-Type: ([^\r]*)/.exec(expected)?.[1];
+          const body = Buffer.from(expected.slice(expected.indexOf("\r\n\r\n") + 4), "latin1");
+          return new Response(body, { status, headers: type ? { "Content-Type": type } : {} });
+        },
+        requestLog: (request) => logged.push(request),
+      });
+      const answer = withoutDates(await exchange(server.port, [head]));
+      const line = logged.map((r) => requestLogLine({ ...r, startedAt: 0 }, 0));
+      // A chunked body is read whatever the version (Connect answered its content: no connector type).
+      if (head.includes("Transfer-Encoding: chunked\r\nContent-Type")) {
+        expect(routed).toEqual(['/connectors {"name":"x","config":{}}']);
+      }
+      expect({ answer, line, routed: routed.length > 0 }).toEqual({
+        answer: expected,
+        line: [recorded.log.replace("{{time}}", "01/Jan/1970:00:00:00 +0000").replace("{{ms}}", "0")],
+        // Jetty's own refusals are uncacheable; what a resource answered is not marked so.
+        routed: !expected.includes("\r\nCache-Control: must-revalidate,no-cache,no-store\r\n"),
+      });
+    },
+  );
 });

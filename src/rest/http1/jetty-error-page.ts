@@ -44,12 +44,20 @@ export function errorPageFor(method: string | null): boolean {
   return method === null || method === "GET" || method === "POST" || method === "HEAD";
 }
 
-/** The page as a response (Jetty marks these uncacheable); `empty`: the status alone, as Jetty sends some. */
+/**
+ * The page as a response (Jetty marks these uncacheable), its length declared so that a HEAD's
+ * answer, head alone, still says it; `empty`: the status alone, as Jetty sends some.
+ */
 export function jettyErrorResponse(status: number, reason: string, uri: string, empty = false): Response {
   const headers: Record<string, string> = { "Cache-Control": "must-revalidate,no-cache,no-store" };
   if (empty) return new Response(null, { status, headers: { ...headers, "Content-Length": "0" } });
-  return new Response(jettyErrorPage(status, reason, uri), {
+  const page = jettyErrorPage(status, reason, uri);
+  return new Response(page, {
     status,
-    headers: { ...headers, "Content-Type": "text/html;charset=iso-8859-1" },
+    headers: {
+      ...headers,
+      "Content-Type": "text/html;charset=iso-8859-1",
+      "Content-Length": String(Buffer.byteLength(page)),
+    },
   });
 }

@@ -7,13 +7,19 @@
  * refused request gets the answer Connect gives (`jetty-error-page.ts`): the method is a
  * case-sensitive token (a lower-case `get` is a method of its own, answered 405 by the
  * application), a control character in the request line or a field is a 400 naming it, whitespace
- * before a field's colon and obsolete line folding are 400s, Content-Length is digits only,
- * Transfer-Encoding must end in one `chunked` and may not come with Content-Length, HTTP/1.1 needs
+ * before a field's colon and obsolete line folding are 400s, Content-Length is digits only and
+ * sent once, Transfer-Encoding must end in one `chunked` and may not come with Content-Length (in
+ * any HTTP version, whose chunked body is read, HTTP/1.0's too), HTTP/1.1 needs
  * exactly one non-empty Host, which must be a host and port Jetty parses (`host-port.ts`: no user
- * info). As in Jetty, a bare LF ends a line, several spaces may separate the request line's parts,
+ * info). As in Jetty, a version it does not know (and an absolute form's port that is not digits)
+ * is refused with the request line, a Host, Content-Length or Transfer-Encoding field as soon as
+ * the next line shows it complete (so its error comes before a later line's), the rest once the
+ * head is complete; a bare LF ends a line, several spaces may separate the request line's parts,
  * and empty lines before the request line are skipped (RFC 9112 section 2.2).
  */
 import { isHostPort } from "./host-port.ts";
+import { ABSOLUTE_FORM } from "./request-target.ts";
+import { readAuthority } from "./target-authority.ts";
 
 export interface RequestHead {
   /** The method token exactly as sent (case kept). */
@@ -38,7 +44,7 @@ export interface RequestHead {
 /**
  * A refused head: the status, Jetty's reason, and what Jetty's error page shows as its URI
  * (`badMessage` before the request line was understood, the target after, the full URL for a few
- * checks made once the whole head is known). `empty`: Jetty answers these without a page.
+ * checks made once the whole head is known).
  */
 export interface HeadError {
   readonly status: 400 | 414 | 417 | 426 | 431 | 505;
@@ -55,7 +61,6 @@ export interface HeadError {
         /** Refused once Jetty made the request: the request log shows its header fields. */
         readonly headers: readonly (readonly [string, string])[];
       };
-  readonly empty?: boolean;
 }
 
 export type HeadResult =
@@ -185,11 +190,25 @@ export function parseRequestHead(bytes: Uint8Array, maxHeadBytes = MAX_HEAD_BYTE
   if (first.end - start > maxHeadBytes) return fail(414, "URI Too Long");
   const parsed = requestLine(bytes, start, first.end);
   if (isResult(parsed)) return parsed;
+  // Jetty refuses a version it does not know with the request line, before reading any field.
+  const version = parsed.version.toUpperCase();
+  if (version === "HTTP/0.9" || version === "HTTP/3.0") return fail(505, "Unsupported Version");
+  if (version !== "HTTP/1.1" && version !== "HTTP/1.0" && version !== "HTTP/2.0") return fail(505, "Unknown Version");
+  // Then it reads the target: an absolute form's authority it cannot read (a port not digits) is a bad message.
+  const absolute = ABSOLUTE_FORM.exec(parsed.target);
+  if (absolute && readAuthority(absolute[1]!) === null) return fail(400, "Bad Request");
   const target = { kind: "target", method: parsed.method, target: parsed.target, version: parsed.version } as const;
 
   const headers: [string, string][] = [];
   let at = first.next;
   for (;;) {
+    // Jetty checks a field once the next line shows it complete: starting with a token character
+    // or ending the head (a folded line, or one starting with `:` or a control, is refused first).
+    const lead = bytes[at];
+    if (headers.length > 0 && lead !== undefined && (TCHAR[lead] === 1 || lead === CR || lead === LF)) {
+      const refused = completedField(headers);
+      if (refused !== undefined) return fail(400, refused, target);
+    }
     const next = line(bytes, at);
     if (next === "bad-eol") return fail(400, "Bad EOL", target);
     if (next === null) {
@@ -208,31 +227,67 @@ export function parseRequestHead(bytes: Uint8Array, maxHeadBytes = MAX_HEAD_BYTE
   return framing(parsed, headers, at);
 }
 
+/** A Transfer-Encoding value's codings, trimmed and lower-cased. */
+function codings(value: string): string[] {
+  return value.split(",").map((t) => t.trim().toLowerCase());
+}
+
+/**
+ * Jetty's checks of the last of `headers` once it is complete (HttpParser's parsedHeader), or
+ * undefined when it passes (every HTTP version): Content-Length and Transfer-Encoding together;
+ * a Content-Length that is not a number, or a second one (even equal); a second `chunked` in one
+ * Transfer-Encoding, or a coding after `chunked` (in it or in a later field); a second Host; a
+ * first Host that HostPort does not parse.
+ */
+function completedField(headers: readonly (readonly [string, string])[]): string | undefined {
+  const [name, value] = headers.at(-1)!;
+  const lower = name.toLowerCase();
+  if (lower !== "content-length" && lower !== "transfer-encoding" && lower !== "host") return undefined;
+  const earlier = headers.slice(0, -1).map(([n, v]) => [n.toLowerCase(), v] as const);
+  const seen = (field: string) => earlier.some(([n]) => n === field);
+  switch (lower) {
+    case "content-length":
+      if (seen("transfer-encoding")) return "Transfer-Encoding and Content-Length";
+      if (!/^\d{1,15}$/.test(value)) return "Invalid Content-Length Value";
+      return seen("content-length") ? "Multiple Content-Lengths" : undefined;
+    case "transfer-encoding": {
+      if (seen("content-length")) return "Transfer-Encoding and Content-Length";
+      let chunked = earlier.some(([n, v]) => n === "transfer-encoding" && codings(v).includes("chunked"));
+      for (const coding of codings(value)) {
+        if (coding !== "chunked") {
+          if (chunked) return "Bad Transfer-Encoding, chunked not last";
+        } else if (chunked) {
+          return seen("transfer-encoding")
+            ? "Bad Transfer-Encoding, chunked not last"
+            : "Bad Transfer-Encoding, multiple chunked tokens";
+        } else chunked = true;
+      }
+      return undefined;
+    }
+    case "host":
+      if (seen("host")) return "Duplicate Host Header";
+      return value !== "" && !isHostPort(value) ? "Bad HostPort" : undefined;
+    default:
+      return undefined;
+  }
+}
+
 function framing(line: RequestLine, headers: [string, string][], size: number): HeadResult {
   const target = { kind: "target", method: line.method, target: line.target, version: line.version } as const;
   let contentLengths: string[] = [];
   let transferCodings: string[] | null = null;
   let host: string | null = null;
-  let hosts = 0;
   let connection = "";
   let expect: string | null = null;
-  // Jetty reads the fields of the versions it knows (the others are refused with the request line).
-  const fieldsParsed = /^HTTP\/(1\.0|1\.1|2\.0)$/i.test(line.version);
   for (const [name, value] of headers) {
     switch (name.toLowerCase()) {
       case "content-length":
         contentLengths = [...contentLengths, value];
         break;
       case "transfer-encoding":
-        transferCodings = [...(transferCodings ?? []), ...value.split(",").map((t) => t.trim().toLowerCase())];
+        transferCodings = [...(transferCodings ?? []), ...codings(value)];
         break;
       case "host":
-        hosts++;
-        // Jetty parses the first Host as its field is read: before a later field's error, after an
-        // earlier Content-Length's (which the checks below name).
-        if (hosts === 1 && value !== "" && !isHostPort(value) && fieldsParsed && contentLengthsPass(contentLengths)) {
-          return fail(400, "Bad HostPort", target);
-        }
         host = value;
         break;
       case "connection":
@@ -243,7 +298,8 @@ function framing(line: RequestLine, headers: [string, string][], size: number): 
         break;
     }
   }
-  const version = line.version.toUpperCase();
+  // parseRequestHead refused any other version with the request line.
+  const version = line.version.toUpperCase() as "HTTP/1.0" | "HTTP/1.1" | "HTTP/2.0";
   // Checked once Jetty made the request: its error page shows the URL, its request log the head as sent.
   const made = (status: 417 | 426, reason: string) =>
     fail(status, reason, {
@@ -255,31 +311,17 @@ function framing(line: RequestLine, headers: [string, string][], size: number): 
       headers,
     });
   if (version === "HTTP/2.0") return made(426, "Upgrade Required");
-  if (version === "HTTP/0.9" || version === "HTTP/3.0") return fail(505, "Unsupported Version");
-  if (version !== "HTTP/1.1" && version !== "HTTP/1.0") return fail(505, "Unknown Version");
-  if (hosts > 1) return fail(400, "Duplicate Host Header", target);
   if (version === "HTTP/1.1" && host === null) return fail(400, "No Host", target);
   if (host === "") return fail(400, "Blank Host", target);
 
-  let contentLength = 0;
-  if (contentLengths.length > 0) {
-    if (contentLengths.some((v) => !/^\d{1,15}$/.test(v))) {
-      if (contentLengths.every((v) => /^\d{1,15}(\s*,\s*\d{1,15})*$/.test(v))) return emptyBadRequest();
-      return fail(400, "Invalid Content-Length Value", target);
-    }
-    if (new Set(contentLengths.map(Number)).size > 1) return fail(400, "Multiple Content-Lengths", target);
-    if (contentLengths.length > 1) return emptyBadRequest();
-    contentLength = Number(contentLengths[0]);
+  // Each Content-Length and Transfer-Encoding passed as its field completed (completedField): at
+  // most one Content-Length, a number, and no Transfer-Encoding with it; `chunked` at most once.
+  const contentLength = contentLengths.length > 0 ? Number(contentLengths[0]) : 0;
+  if (transferCodings !== null && transferCodings.at(-1) !== "chunked") {
+    return fail(400, "Bad Transfer-Encoding, chunked not last", target);
   }
-  let chunked = false;
-  // HTTP/1.0 has no transfer codings: Jetty ignores the field there.
-  if (transferCodings !== null && version === "HTTP/1.1") {
-    if (contentLengths.length > 0) return fail(400, "Transfer-Encoding and Content-Length", target);
-    const chunks = transferCodings.filter((t) => t === "chunked").length;
-    if (chunks > 1) return fail(400, "Bad Transfer-Encoding, multiple chunked tokens", target);
-    if (transferCodings.at(-1) !== "chunked") return fail(400, "Bad Transfer-Encoding, chunked not last", target);
-    chunked = true;
-  }
+  // Jetty reads a chunked body whatever the version (HTTP/1.0 too: listener-corners.json).
+  const chunked = transferCodings !== null;
   const tokens = connection.split(",").map((t) => t.trim());
   // An HTTP/1.0 message with Transfer-Encoding has faulty framing (RFC 9112 6.1): the connection
   // is not reused, or a chunked body would be read as the next request (smuggling).
@@ -301,14 +343,4 @@ function framing(line: RequestLine, headers: [string, string][], size: number): 
       size,
     },
   };
-}
-
-/** Whether the Content-Length fields so far pass the checks `framing` makes once all are read. */
-function contentLengthsPass(values: readonly string[]): boolean {
-  return values.length === 0 || (values.length === 1 && /^\d{1,15}$/.test(values[0]!));
-}
-
-/** Jetty refuses repeated (even equal) Content-Length values with a 400 that has no page. */
-function emptyBadRequest(): HeadResult {
-  return { kind: "error", error: { status: 400, reason: "Bad Request", uri: BAD_MESSAGE, empty: true } };
 }

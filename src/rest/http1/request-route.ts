@@ -9,12 +9,13 @@
  * it must name the Host it came with (`Authority!=Host`); `*` is only for OPTIONS (answered with an
  * empty 404); CONNECT's authority form routes to `/`, one with user info is a bad message; any
  * other target is a relative path (400) or starts with a scheme (`targetScheme`). A
- * refusal says how Jetty leaves the connection after it (`AfterAnswer`).
+ * refusal says how Jetty leaves the connection after it (`ConnectionPolicy`).
  */
 import { errorPageFor, jettyErrorResponse } from "./jetty-error-page.ts";
 import type { HeadError, RequestHead } from "./request-head.ts";
 import type { LoggedHead } from "./request-log.ts";
 import { ABSOLUTE_FORM, checkOriginTarget, checkTarget, standInTarget, targetScheme } from "./request-target.ts";
+import { authorityName, readAuthority, shownTarget } from "./target-authority.ts";
 import { refusedHead, unmadeRequest } from "./unmade-request.ts";
 
 export interface Route {
@@ -27,14 +28,19 @@ export interface Route {
  * and its body was read to the end), `close` (`Connection: close` said to HTTP/1.1 only: a bad
  * message), `unsaid-close` (closed without a word, even to HTTP/1.1).
  */
-export type AfterAnswer = "as-asked" | "close" | "unsaid-close";
+export type ConnectionPolicy = "as-asked" | "close" | "unsaid-close";
 
 /** A target Connect refuses: its answer, and what Jetty's request log shows of the request. */
 export interface Refusal {
   readonly response: Response;
   readonly logged: LoggedHead;
   /** The connection after the answer; `close` when not said. */
-  readonly after?: AfterAnswer;
+  readonly after?: ConnectionPolicy;
+  /**
+   * Refused once Jetty made the request (417, 426, a `*` target): a HEAD's answer is then its head
+   * alone. A request refused before it was made gets the page even for HEAD.
+   */
+  readonly made?: boolean;
 }
 
 /** What `routeOf` reads of a head (a refused head's request line, Host and fields will do). */
@@ -54,7 +60,7 @@ export function headErrorResponse(error: HeadError, scheme: "http" | "https"): R
           ? error.uri.target
           : `${scheme}://${error.uri.host}${error.uri.target}`;
   const method = error.uri.kind === "badMessage" ? null : error.uri.method;
-  return jettyErrorResponse(error.status, error.reason, uri, error.empty || !errorPageFor(method));
+  return jettyErrorResponse(error.status, error.reason, uri, !errorPageFor(method));
 }
 
 /**
@@ -68,7 +74,7 @@ export function headRefusal(error: HeadError, scheme: "http" | "https"): Refusal
     const route = routeOf({ ...uri, version: uri.version }, scheme);
     if ("response" in route) return route;
   }
-  return { response: headErrorResponse(error, scheme), logged: refusedHead(error) };
+  return { response: headErrorResponse(error, scheme), logged: refusedHead(error), made: uri.kind === "url" };
 }
 
 /**
@@ -89,21 +95,23 @@ export function routeOf(head: RoutedHead, scheme: "http" | "https"): Route | Ref
     // method's `*` refused and the connection closed without a `Connection: close`.
     if (head.method === "OPTIONS") {
       const headers = { "Cache-Control": "must-revalidate,no-cache,no-store", "Content-Length": "0" };
-      return { response: new Response(null, { status: 404, headers }), logged: head, after: "as-asked" };
+      return { response: new Response(null, { status: 404, headers }), logged: head, after: "as-asked", made: true };
     }
-    return { ...refuse("Bad URI path", `${scheme}://${head.host}*`, head), after: "unsaid-close" };
+    return { ...refuse("Bad URI path", `${scheme}://${head.host}*`, head), after: "unsaid-close", made: true };
   }
   const absolute = ABSOLUTE_FORM.exec(target);
   if (absolute) {
-    // Jetty checks the URI's violations, user info among them, before its authority against Host
+    // An authority HttpURI cannot read (a port that is not digits) is a bad message; then Jetty
+    // checks the URI's violations, user info among them, before its authority against Host
     // (HttpConnection.headerComplete): credentials never reach the page or the log.
+    const authority = readAuthority(absolute[1]!);
+    if (authority === null) return refuse("Bad Request", "/badMessage");
     const checked = checkTarget(target)!;
     if (!checked.ok) return refuse(checked.reason, `/${checked.uri}`);
-    // Only a Host sent is compared (an HTTP/1.0 request may have none); the page shows the URI
-    // as HttpURI writes it, scheme lower-cased.
-    if (head.host !== "" && absolute[1] !== head.host) {
-      const scheme = target.indexOf(":");
-      return refuse("Authority!=Host", `${target.slice(0, scheme).toLowerCase()}${target.slice(scheme)}`);
+    // Only a Host sent is compared (an HTTP/1.0 request may have none).
+    if (head.host !== "" && authorityName(authority) !== head.host) {
+      const scheme = target.slice(0, target.indexOf(":"));
+      return refuse("Authority!=Host", shownTarget(scheme, authority, target.slice(absolute[0].length)));
     }
     return checked;
   }

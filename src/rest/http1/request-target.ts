@@ -157,14 +157,19 @@ export function targetScheme(target: string): string | null | undefined {
   return SCHEME.test(scheme) ? scheme : null;
 }
 
-/** The target's path and query (Jetty's getPathQuery): an absolute form's scheme and authority, user info included, left out. */
+/**
+ * The target's path and query (Jetty's getPathQuery): an absolute form's scheme and authority, user
+ * info included, left out, and the fragment too (Connect 4.3.1 logs `GET /nope#f` as `/nope`).
+ */
 export function pathQuery(target: string): string {
-  const absolute = ABSOLUTE_FORM.exec(target);
+  const hash = target.indexOf("#");
+  const unfragmented = hash < 0 ? target : target.slice(0, hash);
+  const absolute = ABSOLUTE_FORM.exec(unfragmented);
   if (!absolute) {
-    const scheme = targetScheme(target);
-    return typeof scheme === "string" ? target.slice(scheme.length + 1) : target;
+    const scheme = targetScheme(unfragmented);
+    return typeof scheme === "string" ? unfragmented.slice(scheme.length + 1) : unfragmented;
   }
-  const rest = target.slice(absolute[0].length);
+  const rest = unfragmented.slice(absolute[0].length);
   return rest.startsWith("/") ? rest : `/${rest}`;
 }
 
