@@ -9,6 +9,14 @@
  * poll and its put, and its next poll returns nothing of such a partition. A failure the task
  * swallowed during a put (its errantRecordReporter beyond errors.tolerance, raiseError) throws
  * before anything advances, as Connect's "Tolerance exceeded in error handler" check after `put`.
+ *
+ * A partition the task paused itself (`context.pause`, as the HTTP sink's sink.requests.max-buffered)
+ * before the delivery, or during the put of one of its slices and not resumed before the next, has
+ * nothing more put: Connect puts one poll at a time and its next poll returns nothing of a paused
+ * partition, so it overshoots by one put at most, and here by one slice. The partition is rewound
+ * to its first record not put (SinkOffsets.resumeAt: the offset the next commit commits, and the
+ * consumer's position), so those records come again, once, when the task resumes it. Checked per partition
+ * between slices, only when the task paused something since the last check.
  * Called from the sink task's serial executor.
  */
 import { partitionMapKey as key, type SinkRecord } from "../api/record.ts";
@@ -45,6 +53,34 @@ export async function deliverBatches(
     const k = key(d.batches.origin(record)!);
     return d.ownership.assignmentOf(k) === assignments.get(k);
   };
+  // Partitions that have nothing more put: lost, revoked or sought (gone), or paused by the task.
+  const gone = new Set<string>();
+  let pauses = -1; // the first check takes in what the task paused before
+  /**
+   * Partitions the task paused since the last check, and still owns, have nothing of `records`
+   * from `from` on put: each with a record there resumes at the first one (it is no longer owned
+   * under this delivery's assignment). True when one did.
+   */
+  const newlyPaused = (records: readonly SinkRecord[], from: number) => {
+    if (d.ownership.pausesByTask === pauses) return false;
+    pauses = d.ownership.pausesByTask;
+    const paused = new Set<string>();
+    for (const [k, assignment] of assignments)
+      if (!gone.has(k) && d.ownership.pausedByTask(k) && d.ownership.assignmentOf(k) === assignment) paused.add(k);
+    if (paused.size === 0) return false;
+    // Once per partition paused: it is gone from then on.
+    for (const k of paused) gone.add(k);
+    let resumed = false;
+    for (let i = from; i < records.length && paused.size > 0; i++) {
+      const origin = d.batches.origin(records[i]!)!;
+      if (!paused.delete(key(origin))) continue;
+      d.offsets.resumeAt({ topic: origin.topic, partition: origin.partition, offset: origin.offset });
+      resumed = true;
+    }
+    return resumed;
+  };
+  // What the task paused before this delivery is not put (Connect's poll returns none of it).
+  newlyPaused(converted, 0);
   // The conversion shares the event loop (in slices): a partition revoked, lost or sought meanwhile is not put.
   const stale = taken.some((t) => d.ownership.assignmentOf(key(t.records[0]!)) !== t.assignment);
   const sinkRecords = stale ? converted.filter(owned) : converted;
@@ -61,7 +97,6 @@ export async function deliverBatches(
     // revoked during a slice's put has nothing more put: Connect's next poll, which runs the
     // rebalance callback, returns no record of it.
     // Checked per partition between slices (not per record: a batch holds many slices of 500).
-    const gone = new Set<string>();
     const newlyGone = () => {
       let found = false;
       for (const [k, assignment] of assignments) {
@@ -73,10 +108,14 @@ export async function deliverBatches(
     };
     let rest = sinkRecords;
     for (let at = 0; at === 0 || at < rest.length; at += max) {
-      if (at > 0 && newlyGone()) {
-        rest = rest.slice(at).filter(owned);
-        at = 0;
-        if (rest.length === 0) break;
+      if (at > 0) {
+        // Both checks run, the losses first: a partition lost is gone, not rewound.
+        const lost = newlyGone();
+        if (newlyPaused(rest, at) || lost) {
+          rest = rest.slice(at).filter(owned);
+          at = 0;
+          if (rest.length === 0) break;
+        }
       }
       if (!(await d.putRetry.put(rest.slice(at, at + max), heartbeat, owned))) return false;
       d.throwIfFailed();

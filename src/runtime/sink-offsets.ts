@@ -17,7 +17,8 @@
  * dropped are put again before a later flush can commit past them; not so in close (Connect's
  * commitOffsets with closing=true only warns). The rewind listener (the partition ownership) then
  * drops batches of those partitions fetched before the seek; a seek the task asks for through its
- * context (`seek`) notifies it the same way.
+ * context (`seek`), and the rewind of a partition the task paused during a delivery (`resumeAt`),
+ * notify it the same way.
  *
  * Offsets reach the group only through a live consumer (`live`, which the task sets: started, not crashed or closed since),
  * as Connect's WorkerSinkTask commits through its one consumer: the adapters drop a commit on a
@@ -95,6 +96,21 @@ export class SinkOffsets {
     this.o.consumer()?.seek(offset);
     this.current.set(key(offset), offset);
     this.committed.set(key(offset), offset.offset);
+    this.rewound([offset]);
+  }
+
+  /**
+   * The partition's records from `offset` on were not put (the task paused it during the delivery
+   * that took them: sink-delivery.ts), those before it were: the consumer seeks there, it becomes
+   * the partition's current offset (the next commit commits exactly it) and the rewind listener
+   * drops the batches fetched before the seek, so the records come again once the task resumes the
+   * partition. Unlike the task's own `seek`, the last committed offset stays: the records put
+   * before `offset` are not flushed yet, and a failed flush still goes back to before them.
+   */
+  resumeAt(offset: TopicPartitionOffset): void {
+    this.o.log.debug(`Rewinding topic partition ${offset.topic}-${offset.partition} to offset ${offset.offset}`);
+    this.o.consumer()?.seek(offset);
+    this.current.set(key(offset), offset);
     this.rewound([offset]);
   }
 

@@ -163,6 +163,16 @@ export class SinkPartitionOwnership {
     }
   }
 
+  /** Counts the task's `context.pause` calls: a delivery looks for paused partitions again only when it moved. */
+  get pausesByTask(): number {
+    return this.pausedPartitions.epoch;
+  }
+
+  /** The task paused the partition with this key itself and has not resumed it. */
+  pausedByTask(partitionKey: string): boolean {
+    return this.pausedPartitions.hasKey(partitionKey);
+  }
+
   /**
    * The task's `context.resume`: forgotten, and resumed on the consumer unless the connector is
    * paused, as Connect declines to; the connector's resume then resumes them.
