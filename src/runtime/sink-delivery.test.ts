@@ -54,7 +54,7 @@ const all = ["0:a0", "0:a1", "0:a2", "0:a3", "0:a4", "1:b0", "1:b1", "1:b2", "1:
 async function setup() {
   const plugin = new PausingSink();
   const commits: TopicPartitionOffset[][] = [];
-  const { kafka, task, produceTo, listener } = memorySinkTask({
+  const { kafka, task, produceTo, listener, basics } = memorySinkTask({
     plugin,
     taskClass: "test.PausingSink",
     offsetFlushIntervalMs: 3_600_000,
@@ -80,7 +80,7 @@ async function setup() {
     expect(await task.awaitStop(5000)).toBe(true);
     expect(listener.events).toEqual(["RUNNING"]);
   };
-  return { kafka, plugin, produceTo, produceBoth, commit, stop };
+  return { kafka, plugin, produceTo, produceBoth, commit, stop, metrics: basics.metrics };
 }
 
 describe("deliverBatches when the task pauses a partition during a put", () => {
@@ -145,7 +145,7 @@ describe("deliverBatches when the task pauses a partition during a put", () => {
   });
 
   test("a batch taken after the task paused its partition is not put (Connect's poll returns none of it)", async () => {
-    const { kafka, plugin, produceTo, commit, stop } = await setup();
+    const { kafka, plugin, produceTo, commit, stop, metrics } = await setup();
     produceTo(1, "b0");
     plugin.gate = deferred<void>();
     const first = kafka.deliver({ concurrently: true });
@@ -167,6 +167,8 @@ describe("deliverBatches when the task pauses a partition during a put", () => {
     plugin.context.resume([p0]);
     await kafka.deliver({ concurrently: true });
     expect(plugin.received).toEqual(["1:b0", "0:a0", "0:a1"]);
+    // Read (converted) once: the batch taken while paused was not converted (sink-record-read-total).
+    expect(metrics.sinkRecordReadTotal).toBe(3);
     await stop();
   });
 

@@ -10,13 +10,15 @@
  * swallowed during a put (its errantRecordReporter beyond errors.tolerance, raiseError) throws
  * before anything advances, as Connect's "Tolerance exceeded in error handler" check after `put`.
  *
- * A partition the task paused itself (`context.pause`, as the HTTP sink's sink.requests.max-buffered)
- * before the delivery, or during the put of one of its slices and not resumed before the next, has
- * nothing more put: Connect puts one poll at a time and its next poll returns nothing of a paused
- * partition, so it overshoots by one put at most, and here by one slice. The partition is rewound
- * to its first record not put (SinkOffsets.resumeAt: the offset the next commit commits, and the
- * consumer's position), so those records come again, once, when the task resumes it. Checked per partition
- * between slices, only when the task paused something since the last check.
+ * A partition the task paused itself (`context.pause`, as the HTTP sink at sink.requests.max-buffered)
+ * before the delivery (its batches are not even converted), during the conversion, or during the
+ * put of a slice and not resumed before the next has nothing more put: Connect puts one poll at a
+ * time and its next poll returns nothing of a paused partition, so it overshoots a pause by one put,
+ * and here by one slice. The partition is rewound to its first record not put (SinkOffsets.resumeAt:
+ * the offset its next commit commits, and the consumer's position), so those records come again,
+ * once, when the task resumes it. Checked per partition between slices, and only when the task
+ * paused something since the last check (the check itself scans the rest for the first record of
+ * each partition newly paused: once per partition and delivery at most).
  * Called from the sink task's serial executor.
  */
 import { partitionMapKey as key, type SinkRecord } from "../api/record.ts";
@@ -37,12 +39,38 @@ export interface SinkDelivery {
   readonly throwIfFailed: () => void;
 }
 
+type TakenBatch = Pick<QueuedBatch, "records" | "assignment">;
+
+/**
+ * The batches of `taken` to convert and put: not those of a partition the task paused before this
+ * delivery (Connect's poll returns nothing of a paused partition), which resumes at their first
+ * record. They are not converted either: their conversion failures are reported once, when they
+ * come again.
+ */
+function withoutPaused(d: SinkDelivery, taken: readonly TakenBatch[]): readonly TakenBatch[] {
+  const paused = new Set<TakenBatch>();
+  for (const t of taken) {
+    const k = key(t.records[0]!);
+    if (d.ownership.pausedByTask(k) && d.ownership.assignmentOf(k) === t.assignment) paused.add(t);
+  }
+  if (paused.size === 0) return taken;
+  for (const { records, assignment } of paused) {
+    const first = records[0]!;
+    // The partition's first batch taken; a later one of it is stale once it resumes there.
+    if (d.ownership.assignmentOf(key(first)) === assignment)
+      d.offsets.resumeAt({ topic: first.topic, partition: first.partition, offset: first.offset });
+  }
+  return taken.filter((t) => !paused.has(t));
+}
+
 /** True once delivered; false when the task's stop ended a put's redelivery (nothing advanced). */
 export async function deliverBatches(
   d: SinkDelivery,
-  taken: readonly Pick<QueuedBatch, "records" | "assignment">[],
+  all: readonly TakenBatch[],
   heartbeat: () => Promise<void>,
 ): Promise<boolean> {
+  let pauses = d.ownership.pausesByTask;
+  const taken = withoutPaused(d, all);
   const converted = await d.batches.convert(
     taken.map((t) => t.records),
     (i) => d.ownership.assignmentOf(key(taken[i]!.records[0]!)) === taken[i]!.assignment,
@@ -55,7 +83,6 @@ export async function deliverBatches(
   };
   // Partitions that have nothing more put: lost, revoked or sought (gone), or paused by the task.
   const gone = new Set<string>();
-  let pauses = -1; // the first check takes in what the task paused before
   /**
    * Partitions the task paused since the last check, and still owns, have nothing of `records`
    * from `from` on put: each with a record there resumes at the first one (it is no longer owned
@@ -79,7 +106,7 @@ export async function deliverBatches(
     }
     return resumed;
   };
-  // What the task paused before this delivery is not put (Connect's poll returns none of it).
+  // Paused during the conversion (it shares the event loop): nothing of it is put either.
   newlyPaused(converted, 0);
   // The conversion shares the event loop (in slices): a partition revoked, lost or sought meanwhile is not put.
   const stale = taken.some((t) => d.ownership.assignmentOf(key(t.records[0]!)) !== t.assignment);
