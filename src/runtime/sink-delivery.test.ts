@@ -2,8 +2,10 @@
  * deliverBatches, through a WorkerSinkTask on a MemoryKafka, when the task pauses partitions itself
  * (`context.pause`, as the HTTP sink past sink.requests.max-buffered) while a delivery is put in
  * slices: nothing more of a paused partition is put in that delivery (Connect overshoots by one
- * poll, here by one slice), the other partitions go on, the paused one is rewound to its first
- * record not put, which its next commit commits, and once resumed its records come again, once.
+ * poll, here by one slice), the other partitions go on, the paused one's records not put are held
+ * (not sought or fetched again) and its next commit commits the first of them; once resumed they
+ * are put first, once, without a fetch. A rewind, the task's own seek, a rebalance or the stop drops
+ * them.
  * Regression: one 1,500-record delivery went into the HTTP sink within 3 ms despite
  * sink.requests.max-buffered=20.
  */
@@ -80,31 +82,62 @@ async function setup() {
     expect(await task.awaitStop(5000)).toBe(true);
     expect(listener.events).toEqual(["RUNNING"]);
   };
-  return { kafka, plugin, produceTo, produceBoth, commit, stop, metrics: basics.metrics };
+  return { kafka, plugin, produceTo, produceBoth, commit, commits, stop, metrics: basics.metrics };
 }
 
 describe("deliverBatches when the task pauses a partition during a put", () => {
-  test("the paused partition's later slices are not put, the others are; it resumes at its first record not put, delivered once", async () => {
-    const { kafka, plugin, produceBoth, commit, stop } = await setup();
+  test("the paused partition's later slices are not put, the others are; its rest is held and put once resumed, without a fetch", async () => {
+    const { kafka, plugin, produceBoth, commit, stop, metrics } = await setup();
     produceBoth();
     plugin.duringPut = () => plugin.context.pause([p0]);
     await kafka.deliver({ concurrently: true });
     // One delivery of both batches in slices of 2: after the first, nothing more of in-0.
     expect(plugin.puts).toEqual([["0:a0", "0:a1"], ["1:b0", "1:b1"], ["1:b2", "1:b3"], ["1:b4"]]);
-    // The commit takes in-0 up to its first record not put, exactly.
+    // The commit takes in-0 up to its first record not put, exactly; a2..a4 are held, still active.
     expect(await commit()).toEqual([
       { ...p0, offset: 2 },
       { ...p1, offset: 5 },
     ]);
+    expect(metrics.recordActiveCount).toBe(3);
     await kafka.deliver({ concurrently: true });
-    expect(plugin.puts.length).toBe(4); // still paused: nothing fetched
+    expect(plugin.puts.length).toBe(4); // still paused: nothing put
+    // The resume puts the held records at once: the consumer is past them and has nothing to fetch.
     plugin.context.resume([p0]);
-    await kafka.deliver({ concurrently: true });
+    await waitFor(() => plugin.puts.length === 6, { what: "the held records put" });
     expect(plugin.puts.slice(4)).toEqual([["0:a2", "0:a3"], ["0:a4"]]);
+    await kafka.deliver({ concurrently: true });
+    expect(plugin.puts.length).toBe(6); // not sought back: nothing fetched again
     expect(plugin.received.toSorted()).toEqual(all);
+    // Converted once: the held rest was not converted again (sink-record-read-total).
+    expect(metrics.sinkRecordReadTotal).toBe(10);
     expect(await commit()).toEqual([
       { ...p0, offset: 5 },
       { ...p1, offset: 5 },
+    ]);
+    expect(metrics.recordActiveCount).toBe(0);
+    await stop();
+  });
+
+  test("held records go before what is fetched of the partition after the resume, in the same put", async () => {
+    const { kafka, plugin, produceBoth, produceTo, stop } = await setup();
+    produceBoth();
+    plugin.duringPut = () => plugin.context.pause([p0]);
+    await kafka.deliver({ concurrently: true });
+    // A put of in-1 waits; meanwhile in-0 is resumed and a5 fetched: one delivery takes both.
+    plugin.gate = deferred<void>();
+    produceTo(1, "b5");
+    const first = kafka.deliver({ concurrently: true });
+    await waitFor(() => plugin.puts.length === 5);
+    plugin.context.resume([p0]);
+    produceTo(0, "a5");
+    const second = kafka.deliver({ concurrently: true });
+    plugin.gate.resolve();
+    plugin.gate = undefined;
+    await first;
+    await second;
+    expect(plugin.puts.slice(5)).toEqual([
+      ["0:a2", "0:a3"],
+      ["0:a4", "0:a5"],
     ]);
     await stop();
   });
@@ -139,6 +172,7 @@ describe("deliverBatches when the task pauses a partition during a put", () => {
       { ...p1, offset: 0 },
     ]);
     plugin.context.resume([p0, p1]);
+    await waitFor(() => plugin.received.length === all.length, { what: "the held records put" });
     await kafka.deliver({ concurrently: true });
     expect(plugin.received.toSorted()).toEqual(all);
     await stop();
@@ -165,6 +199,7 @@ describe("deliverBatches when the task pauses a partition during a put", () => {
       { ...p1, offset: 1 },
     ]);
     plugin.context.resume([p0]);
+    await waitFor(() => plugin.puts.length === 2, { what: "the held batch put" });
     await kafka.deliver({ concurrently: true });
     expect(plugin.received).toEqual(["1:b0", "0:a0", "0:a1"]);
     // Read (converted) once: the batch taken while paused was not converted (sink-record-read-total).
@@ -178,7 +213,8 @@ describe("deliverBatches when the task pauses a partition during a put", () => {
     plugin.duringPut = () => plugin.context.pause([p0]);
     await kafka.deliver({ concurrently: true });
     expect(plugin.received).toEqual(["0:a0", "0:a1", "1:b0", "1:b1", "1:b2", "1:b3", "1:b4"]);
-    // a0 and a1 were put but never flushed: the failed flush rewinds in-0 before them, not to a2.
+    // a0 and a1 were put but never flushed: the failed flush rewinds in-0 before them, not to a2,
+    // and drops the held a2..a4 (they come again from a0, not twice).
     plugin.failFlush.push(new Error("flush failed"));
     plugin.context.requestCommit();
     await waitFor(() => plugin.flushes === 1, { what: "the failed flush" });
@@ -190,5 +226,47 @@ describe("deliverBatches when the task pauses a partition during a put", () => {
       { ...p1, offset: 5 },
     ]);
     await stop();
+  });
+
+  test("the task's own seek of a partition holding records wins: they are dropped", async () => {
+    const { kafka, plugin, produceBoth, stop } = await setup();
+    produceBoth();
+    plugin.duringPut = () => plugin.context.pause([p0]);
+    await kafka.deliver({ concurrently: true });
+    plugin.context.offset([{ ...p0, offset: 1 }]);
+    plugin.context.resume([p0]);
+    await kafka.deliver({ concurrently: true });
+    expect(plugin.received.filter((r) => r.startsWith("0:"))).toEqual(["0:a0", "0:a1", "0:a1", "0:a2", "0:a3", "0:a4"]);
+    await stop();
+  });
+
+  test.each([
+    ["revoked", false],
+    ["lost", true],
+  ])("a partition %s while it holds records drops them: they come again from its commit, once", async (_, lost) => {
+    const { kafka, plugin, produceBoth, commit, stop } = await setup();
+    produceBoth();
+    plugin.duringPut = () => plugin.context.pause([p0]);
+    await kafka.deliver({ concurrently: true });
+    await commit(); // in-0 at 2
+    await kafka.rebalance({ lost });
+    // Still assigned: the task's pause is put back (Connect's retainAll); its resume fetches from 2.
+    plugin.context.resume([p0]);
+    await kafka.deliver({ concurrently: true });
+    expect(plugin.received.filter((r) => r.startsWith("0:"))).toEqual(["0:a0", "0:a1", "0:a2", "0:a3", "0:a4"]);
+    await stop();
+  });
+
+  test("the stop drops held records: its commit is at the first of them", async () => {
+    const { kafka, plugin, produceBoth, stop, commits } = await setup();
+    produceBoth();
+    plugin.duringPut = () => plugin.context.pause([p0]);
+    await kafka.deliver({ concurrently: true });
+    await stop();
+    expect(plugin.received).toEqual(["0:a0", "0:a1", "1:b0", "1:b1", "1:b2", "1:b3", "1:b4"]);
+    expect(commits.at(-1)).toEqual([
+      { ...p0, offset: 2 },
+      { ...p1, offset: 5 },
+    ]);
   });
 });
