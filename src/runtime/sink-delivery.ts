@@ -151,9 +151,11 @@ export async function deliverBatches(
   d.offsets.recordActive(reading);
   d.context.holdOffsets();
   try {
-    // Every slice in turn (an empty batch too, as Connect calls put with one). A partition lost or
-    // revoked during a slice's put has nothing more put: Connect's next poll, which runs the
-    // rebalance callback, returns no record of it.
+    // Every slice in turn. With no record left (a transformation dropped them all) the loop still
+    // runs once, so a failure raised meanwhile stops the advance, but SinkPutRetry.put makes no call
+    // (unlike Connect, whose every poll calls put, with an empty batch when it fetched nothing).
+    // A partition lost or revoked during a slice's put has nothing more put: Connect's next poll,
+    // which runs the rebalance callback, returns no record of it.
     // Checked per partition between slices (not per record: a batch holds many slices of 500).
     const newlyGone = () => {
       let found = false;
