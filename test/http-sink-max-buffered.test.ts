@@ -4,7 +4,8 @@
  * max.poll.records. Once the sink pauses its partitions (at max-buffered records buffered or in
  * flight) nothing more of them is put until it resumes them: what the task holds never exceeds
  * max-buffered plus one slice (Connect: plus one poll), every record reaches the endpoint, none
- * twice, and the committed offsets reach the end. Regression: the whole delivery went into the
+ * twice, and the committed offsets reach the end. The records not put wait in the task for the
+ * resume (held, not fetched again), so the default fetch.max.wait.ms costs nothing here. Regression: the whole delivery went into the
  * sink within 3 ms despite max-buffered=20 (src/runtime/sink-delivery.test.ts has the runtime's
  * side).
  *
@@ -76,8 +77,6 @@ describe("HTTP sink with sink.requests.max-buffered and a slow endpoint", () => 
         "sink.flush-buffer.timeout": "10",
         "sink.requests.max-buffered": String(MAX_BUFFERED),
         "consumer.override.max.poll.records": String(SLICE),
-        // Each resume fetches the rewound records again, behind the other partition's long poll.
-        "consumer.override.fetch.max.wait.ms": "10",
         "value.converter": "org.apache.kafka.connect.json.JsonConverter",
         "value.converter.schemas.enable": "false",
       };
