@@ -24,9 +24,10 @@
  * converted stay converted: their conversion failures are reported once); the task's resume asks
  * for a delivery (`resumed`), as the consumer may have nothing new of it. Held records are dropped
  * with everything fetched before a rewind or the task's seek (that position wins), when the
- * partition is revoked or lost, and as the task stops (`dropHeld`). WorkerSinkTask changes ownership at the consumer's callback
- * and runs `onPartitionsAssigned`/`onPartitionsRemoved` on its serial executor, in turn with puts
- * and commits.
+ * partition is revoked or lost, and as the task stops (`dropHeld`).
+ *
+ * WorkerSinkTask changes ownership at the consumer's callback and runs
+ * `onPartitionsAssigned`/`onPartitionsRemoved` on its serial executor, in turn with puts and commits.
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type SinkRecord, type TopicPartition } from "../api/record.ts";
