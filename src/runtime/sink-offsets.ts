@@ -16,8 +16,8 @@
  * and `current` goes back with it, so the records a failed flush may have
  * dropped are put again before a later flush can commit past them; not so in close (Connect's
  * commitOffsets with closing=true only warns). The rewind listener (the partition ownership) then
- * drops batches of those partitions fetched before the seek; a seek the task asks for through its
- * context (`seek`) notifies it the same way.
+ * drops batches of those partitions fetched before the seek (and the records it holds of them); a
+ * seek the task asks for through its context (`seek`) notifies it the same way.
  *
  * Offsets reach the group only through a live consumer (`live`, which the task sets: started, not crashed or closed since),
  * as Connect's WorkerSinkTask commits through its one consumer: the adapters drop a commit on a
@@ -61,6 +61,7 @@ export class SinkOffsets {
   /** The first offset consumed per partition since its assignment: where a rewind goes before any commit. */
   private readonly firstConsumed = new Map<string, number>();
   private rewound: (partitions: readonly TopicPartition[]) => void = () => {};
+  private heldEnd: (partitionKey: string) => number | undefined = () => undefined;
   /** The consumer is a running group member (started, not crashed or closed since): commits go through it only. */
   live = false;
   /** Set while a commit awaits the group's answer: `abandonCommit` makes it stop waiting. */
@@ -71,6 +72,14 @@ export class SinkOffsets {
   /** Called with the partitions a failed flush/preCommit or the task sought back (after the consumer was sought). */
   onRewind(listener: (partitions: readonly TopicPartition[]) => void): void {
     this.rewound = listener;
+  }
+
+  /**
+   * The offset after the records held of a partition (read, not yet put: the task paused it during
+   * the delivery that took them), which count as active (sink-record-active-count).
+   */
+  countHeld(heldEnd: (partitionKey: string) => number | undefined): void {
+    this.heldEnd = heldEnd;
   }
 
   /** A batch starting at `first` was taken for a put: the first one since the assignment marks where a rewind goes. */
@@ -155,11 +164,11 @@ export class SinkOffsets {
     this.recordActive();
   }
 
-  /** Connect's sink-record-active-count: records read (up to `reading`, taken for a put) and not yet committed. */
+  /** Connect's sink-record-active-count: records read (up to `reading`, taken for a put, or held) and not yet committed. */
   recordActive(reading?: ReadonlyMap<string, number>): void {
     let active = 0;
     for (const [k, o] of this.current) {
-      const end = Math.max(o.offset, reading?.get(k) ?? o.offset);
+      const end = Math.max(o.offset, reading?.get(k) ?? o.offset, this.heldEnd(k) ?? o.offset);
       active += Math.max(0, end - (this.committed.get(k) ?? end));
     }
     this.o.metrics.sinkActive(active);

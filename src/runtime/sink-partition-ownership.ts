@@ -16,12 +16,22 @@
  * its partition (revoked since, or sought back by a failed flush or by the task's `context.offset`:
  * SinkOffsets seeks it and a new assignment number drops what was fetched before the seek) is never
  * put. The task's seeks asked for in open or in a revoked partition's close apply afterwards (held
- * by its context), as Connect's rewind. WorkerSinkTask changes ownership at the consumer's callback
- * and runs `onPartitionsAssigned`/`onPartitionsRemoved` on its serial executor, in turn with puts
- * and commits.
+ * by its context), as Connect's rewind.
+ *
+ * Records of a partition the task paused itself (`context.pause`) that a delivery took but did not
+ * put are HELD here (sink-delivery.ts), as Java's consumer keeps a paused partition's fetched
+ * records: the consumer's position stays past them (no seek, no refetch). Once the task resumes the
+ * partition they are taken first, before anything newer of it, as a fetched batch (those already
+ * converted stay converted: their conversion failures are reported once); the task's resume asks
+ * for a delivery (`resumed`), as the consumer may have nothing new of it. Held records are dropped
+ * with everything fetched before a rewind or the task's seek (that position wins), when the
+ * partition is revoked or lost, and as the task stops (`dropHeld`).
+ *
+ * WorkerSinkTask changes ownership at the consumer's callback and runs
+ * `onPartitionsAssigned`/`onPartitionsRemoved` on its serial executor, in turn with puts and commits.
  */
 import type { SinkTask } from "../api/connector.ts";
-import { partitionMapKey as key, type TopicPartition } from "../api/record.ts";
+import { partitionMapKey as key, type SinkRecord, type TopicPartition } from "../api/record.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
 import type { TargetState } from "../store/config-store.ts";
 import type { Deferred } from "../util/async.ts";
@@ -31,11 +41,14 @@ import { partitionList, type SinkOffsets } from "./sink-offsets.ts";
 import { SinkPausedPartitions } from "./sink-paused-partitions.ts";
 import type { SinkPutRetry } from "./sink-put-retry.ts";
 
-/** A partition's batch from the consumer, with the assignment it was fetched under. */
+/** A partition's records waiting for a put, with the assignment they were fetched under. */
 export interface QueuedBatch {
   readonly records: readonly ConsumedRecord[];
-  readonly done: Deferred<void>;
   readonly assignment: number;
+  /** A batch from the consumer: resolved once put or dropped (the consumer awaits it). Held records have none. */
+  readonly done?: Deferred<void>;
+  /** Held records already converted: the SinkRecords of `records`, which are put as they are. */
+  readonly converted?: readonly SinkRecord[];
 }
 
 export interface SinkPartitionOwnershipOptions {
@@ -55,6 +68,8 @@ export interface SinkPartitionOwnershipOptions {
   readonly operator: Pick<RetryWithToleranceOperator, "cancel">;
   /** Runs a call into the task with the offsets it asks for held until it returns (the context's `holding`). */
   readonly holdingOffsets: <T>(call: () => Promise<T>) => Promise<T>;
+  /** The task resumed a partition with held records: they wait for a delivery. */
+  readonly resumed: () => void;
 }
 
 export class SinkPartitionOwnership {
@@ -70,9 +85,18 @@ export class SinkPartitionOwnership {
   private readonly opening = new Set<string>();
   /** What the task paused itself through its context (Connect's context.pausedPartitions()). */
   private readonly pausedPartitions = new SinkPausedPartitions();
+  /** Per partition, in offset order, the records a delivery took and did not put as the task paused it. */
+  private readonly held = new Map<string, QueuedBatch[]>();
 
   constructor(private readonly o: SinkPartitionOwnershipOptions) {
     o.offsets.onRewind((partitions) => this.rewound(partitions));
+    o.offsets.countHeld((partitionKey) => this.heldEnd(partitionKey));
+  }
+
+  /** The offset after the last record held of the partition with this key; undefined when none is. */
+  private heldEnd(partitionKey: string): number | undefined {
+    const last = this.held.get(partitionKey)?.at(-1)?.records.at(-1);
+    return last && last.offset + 1;
   }
 
   /**
@@ -119,23 +143,55 @@ export class SinkPartitionOwnership {
     this.queued.push(batch);
   }
 
-  /** Takes every queued batch; those whose partition was revoked (or rewound) since they were fetched are resolved, not returned. */
+  /**
+   * Takes the held records of partitions the task no longer pauses, first, then every queued
+   * batch; those whose partition was revoked (or rewound) since they were fetched are resolved, not
+   * returned.
+   */
   take(): QueuedBatch[] {
     this.dropStale();
-    const taken = this.queued.splice(0);
+    const taken: QueuedBatch[] = [];
+    if (this.held.size > 0)
+      for (const [k, batches] of this.held) {
+        if (this.pausedByTask(k)) continue;
+        this.held.delete(k);
+        taken.push(...batches);
+      }
+    taken.push(...this.queued.splice(0));
     // The first batch put since the assignment marks where a rewind goes before any commit.
     for (const { records } of taken) this.o.offsets.consumed(records[0]!);
     return taken;
   }
 
-  /** Resolves, without putting them, the queued batches fetched under an earlier assignment of their partition. */
+  /**
+   * A delivery took these records of a partition the task paused and did not put them: held until
+   * the task resumes the partition, after what is held of it already.
+   */
+  hold(batch: QueuedBatch): void {
+    const k = key(batch.records[0]!);
+    const held = this.held.get(k);
+    if (held) held.push(batch);
+    else this.held.set(k, [batch]);
+  }
+
+  /** The task stops: what it holds is not put any more (its offsets were never advanced past it). */
+  dropHeld(): void {
+    this.held.clear();
+  }
+
+  /**
+   * Resolves, without putting them, the queued batches fetched under an earlier assignment of their
+   * partition, and drops what is held of a partition revoked or rewound since.
+   */
   private dropStale(): void {
     for (let i = this.queued.length - 1; i >= 0; i--) {
       const batch = this.queued[i]!;
       if (this.owned.get(key(batch.records[0]!)) === batch.assignment) continue;
       this.queued.splice(i, 1);
-      batch.done.resolve();
+      batch.done?.resolve();
     }
+    if (this.held.size > 0)
+      for (const [k, batches] of this.held) if (this.owned.get(k) !== batches[0]!.assignment) this.held.delete(k);
   }
 
   /**
@@ -167,6 +223,16 @@ export class SinkPartitionOwnership {
     }
   }
 
+  /** Counts the task's `context.pause` calls: a delivery looks for paused partitions again only when it moved. */
+  get pausesByTask(): number {
+    return this.pausedPartitions.epoch;
+  }
+
+  /** The task paused the partition with this key itself and has not resumed it. */
+  pausedByTask(partitionKey: string): boolean {
+    return this.pausedPartitions.hasKey(partitionKey);
+  }
+
   /**
    * The task's `context.resume`: forgotten, and resumed on the consumer unless the connector is
    * paused, as Connect declines to; the connector's resume then resumes them.
@@ -180,6 +246,13 @@ export class SinkPartitionOwnership {
       this.o.consumer()?.resume(partitions);
       this.o.log.debug(`Resuming partitions: ${list}`);
     }
+    if (this.held.size > 0 && partitions.some((tp) => this.held.has(key(tp)))) this.o.resumed();
+  }
+
+  /** Some held records wait for a delivery: their partition is no longer paused by the task. */
+  get heldReady(): boolean {
+    if (this.held.size > 0) for (const k of this.held.keys()) if (!this.pausedByTask(k)) return true;
+    return false;
   }
 
   /** Connect's shouldPause. */
@@ -214,8 +287,8 @@ export class SinkPartitionOwnership {
   }
 
   /**
-   * Connect's onPartitionsRevoked / onPartitionsLost. Batches of these partitions not yet put are
-   * dropped (their records come again from the committed offset); revoked partitions are flushed,
+   * Connect's onPartitionsRevoked / onPartitionsLost. Batches of these partitions not yet put, and
+   * their held records, are dropped (their records come again from the committed offset); revoked partitions are flushed,
    * closed, then committed (closePartitions), lost ones only closed.
    */
   async onPartitionsRemoved(partitions: readonly TopicPartition[], lost: boolean): Promise<void> {
@@ -227,8 +300,9 @@ export class SinkPartitionOwnership {
       const batch = this.queued[i]!;
       if (!removed.has(key(batch.records[0]!))) continue;
       this.queued.splice(i, 1);
-      batch.done.resolve();
+      batch.done?.resolve();
     }
+    for (const k of removed) this.held.delete(k);
     try {
       if (lost) {
         await this.o.task.close?.(partitions);

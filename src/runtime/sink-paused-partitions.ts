@@ -10,8 +10,15 @@ import { partitionMapKey as key, type TopicPartition } from "../api/record.ts";
 
 export class SinkPausedPartitions {
   private readonly paused = new Map<string, TopicPartition>();
+  private adds = 0;
+
+  /** Counts the pauses: a reader that saw the same count knows nothing was paused since. */
+  get epoch(): number {
+    return this.adds;
+  }
 
   add(partitions: readonly TopicPartition[]): void {
+    this.adds++;
     for (const tp of partitions) this.paused.set(key(tp), { topic: tp.topic, partition: tp.partition });
   }
 
@@ -21,6 +28,11 @@ export class SinkPausedPartitions {
 
   has(tp: TopicPartition): boolean {
     return this.paused.has(key(tp));
+  }
+
+  /** `has` by the partition's key (partitionMapKey). */
+  hasKey(partitionKey: string): boolean {
+    return this.paused.has(partitionKey);
   }
 
   /** Keeps only the partitions in `assigned` (Connect's retainAll after a rebalance); returns what is left. */

@@ -9,8 +9,10 @@
  * at once (a commit awaiting the group is abandoned; nothing of them is put after the loss, as Connect).
  * Concurrency: batch processing and commits are serialized on one executor. While the connector is PAUSED the
  * assigned partitions are paused and a batch already in flight waits (heartbeating) until resume or stop; the resume
- * leaves what the task paused itself paused (Connect's resumeAll). A RetriableError from `put` redelivers the same
- * batch (sink-put-retry.ts: commits fall due meanwhile; a revocation or the stop ends it); other errors fail the task.
+ * leaves what the task paused itself paused (Connect's resumeAll). Records of a partition the task pauses during a
+ * delivery that were not put yet are held, not fetched again, and put first once it resumes the partition
+ * (sink-delivery.ts). A RetriableError from `put` redelivers the same batch (sink-put-retry.ts: commits fall due
+ * meanwhile; a revocation or the stop ends it); other errors fail the task.
  * A failure fails the task even while PAUSED or stopping; one the task swallowed during a put fails it too
  * (sink-delivery.ts). Stopped or failed, the task commits what preCommit confirms of the records put before
  * (Connect's closeAllPartitions), never those of the failed put.
@@ -57,6 +59,8 @@ export class WorkerSinkTask extends WorkerTask {
   private crash: Error | undefined;
   /** A retriable consumer failure (broker unreachable too long): the loop restarts the consumer. */
   private consumerLost: Error | undefined;
+  /** The heartbeat of the consumer's latest batch: a delivery of held records alone sends it. */
+  private heartbeat: () => Promise<void> = async () => {};
 
   constructor(private readonly o: WorkerSinkTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log, o.operator);
@@ -92,6 +96,7 @@ export class WorkerSinkTask extends WorkerTask {
       putRetry: this.putRetry,
       operator: o.operator,
       holdingOffsets: (call) => this.context.holding(call),
+      resumed: () => this.deliverHeld(),
     });
     this.context = sinkTaskContext({
       ...o,
@@ -214,6 +219,16 @@ export class WorkerSinkTask extends WorkerTask {
 
   protected override async onResumed(): Promise<void> {
     this.ownership.resumeAll();
+    if (this.ownership.heldReady) this.deliverHeld();
+  }
+
+  /**
+   * The task resumed a partition with held records (SinkPartitionOwnership): a delivery puts them
+   * now, as the consumer may fetch nothing new of it (while the connector is paused, its resume does).
+   */
+  private deliverHeld(): void {
+    if (this.stopping || this.targetState !== "STARTED") return;
+    void this.executor.run(() => this.deliverQueued(this.heartbeat));
   }
 
   private async waitWhilePaused(heartbeat: () => Promise<void>): Promise<void> {
@@ -235,6 +250,7 @@ export class WorkerSinkTask extends WorkerTask {
     if (assignment === undefined) return; // revoked meanwhile: the next owner starts at the commit
     await this.waitWhilePaused(heartbeat);
     if (this.stopping || this.crash) return;
+    this.heartbeat = heartbeat;
     const done = deferred<void>();
     this.ownership.enqueue({ records, done, assignment });
     void this.executor.run(() => this.deliverQueued(heartbeat));
@@ -247,11 +263,11 @@ export class WorkerSinkTask extends WorkerTask {
     try {
       // A stop that ends a put's redelivery is no failure: close() still commits what was delivered before.
       if (!this.stopping && (await deliverBatches(this.delivery, taken, heartbeat))) await this.commitIfDue();
-      for (const t of taken) t.done.resolve();
+      for (const t of taken) t.done?.resolve();
     } catch (error) {
       this.crash = error as Error;
       this.notify();
-      for (const t of taken) t.done.reject(error);
+      for (const t of taken) t.done?.reject(error);
     }
   }
 
@@ -281,6 +297,8 @@ export class WorkerSinkTask extends WorkerTask {
     // synchronously. SinkOffsets only holds records put successfully (never those of a failed put or
     // conversion); an abandoned task commits nothing, and a consumer that stopped commits nothing.
     await this.executor.run(async () => {
+      // Records held for paused partitions are not put any more; their offsets never passed them.
+      this.ownership.dropHeld();
       const assigned = this.consumer?.assignment() ?? [];
       try {
         if (assigned.length > 0) await this.context.holding(() => this.offsets.closePartitions(assigned));

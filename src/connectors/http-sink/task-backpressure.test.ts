@@ -123,7 +123,12 @@ function runtime(task: () => SinkTask) {
   const ownership = new SinkPartitionOwnership({
     task: { open: (tps) => task().open?.(tps) } as SinkTask,
     log,
-    offsets: { onRewind: () => {}, forget: () => {}, assigned: async () => {} } as unknown as SinkOffsets,
+    offsets: {
+      onRewind: () => {},
+      countHeld: () => {},
+      forget: () => {},
+      assigned: async () => {},
+    } as unknown as SinkOffsets,
     putRetry: undefined as never,
     operator: { cancel: () => {} },
     consumer: () => port,
@@ -134,6 +139,7 @@ function runtime(task: () => SinkTask) {
       throw error;
     },
     holdingOffsets: (call) => call(),
+    resumed: () => {},
   });
   /** As the consumer's rebalance callback and the worker run it: assigned (pauses put back), then opened. */
   const assign = async (tps: TopicPartition[]) => {
