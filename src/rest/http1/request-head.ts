@@ -8,8 +8,9 @@
  * case-sensitive token (a lower-case `get` is a method of its own, answered 405 by the
  * application), a control character in the request line or a field is a 400 naming it, whitespace
  * before a field's colon and obsolete line folding are 400s, Content-Length is digits only and
- * sent once, Transfer-Encoding must end in one `chunked` and may not come with Content-Length (in
- * any HTTP version, whose chunked body is read, HTTP/1.0's too), HTTP/1.1 needs
+ * sent once, Transfer-Encoding must end in one `chunked` (its codings a list as Jetty's QuotedCSV
+ * reads one) and may not come with Content-Length (in any HTTP version, whose chunked body is
+ * read, HTTP/1.0's too), HTTP/1.1 needs
  * exactly one non-empty Host, which must be a host and port Jetty parses (`host-port.ts`: no user
  * info). As in Jetty, a version it does not know (and an absolute form's port that is not digits)
  * is refused with the request line, a Host, Content-Length or Transfer-Encoding field as soon as
@@ -238,9 +239,34 @@ interface FieldsSeen {
   host: boolean;
 }
 
-/** A Transfer-Encoding value's codings, trimmed. */
+const isOws = (c: number) => c === SP || c === HTAB;
+
+/**
+ * A field value's list items (RFC 9110 section 5.6.1) as Jetty's QuotedCSV reads them: a comma in a
+ * quoted string does not split, only spaces and tabs are trimmed (not String.trim's NBSP), and
+ * empty items are dropped. Quotes are kept, so `"chunked"` is no `chunked`.
+ */
 function listItems(value: string): string[] {
-  return value.split(",").map((t) => t.trim());
+  const items: string[] = [];
+  let from = 0;
+  let quoted = false;
+  // The end of the value closes the last item, even inside a quoted string.
+  for (let i = 0; i <= value.length; i++) {
+    const c = i < value.length ? value.charCodeAt(i) : 0x2c;
+    if (quoted && i < value.length) {
+      if (c === 0x5c && i + 1 < value.length) i++;
+      else if (c === 0x22) quoted = false;
+    } else if (c === 0x22) quoted = true;
+    else if (c === 0x2c) {
+      let a = from;
+      let b = i;
+      while (a < b && isOws(value.charCodeAt(a))) a++;
+      while (b > a && isOws(value.charCodeAt(b - 1))) b--;
+      if (b > a) items.push(value.slice(a, b));
+      from = i + 1;
+    }
+  }
+  return items;
 }
 
 /**
