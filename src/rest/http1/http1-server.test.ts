@@ -183,6 +183,27 @@ describe("startHttp1Server", () => {
     socket.destroy();
   });
 
+  // Review rv25b: a Transfer-Encoding Jetty refuses (`chunked` + NBSP, trimmed by String.trim) was
+  // framed chunked, so the bytes after its empty chunk were served as a second request.
+  test.each(["chunked\xa0", 'x"a,chunked'])(
+    "Transfer-Encoding: %j is refused and nothing after it is served",
+    async (codings) => {
+      const paths: string[] = [];
+      const port = start((_request, info) => {
+        paths.push(info.path);
+        return new Response("ok");
+      });
+      const answer = await exchange(port, [
+        `POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: ${codings}\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`,
+      ]);
+      expect([answer.split("\r\n")[0], answer.includes("Bad Transfer-Encoding, chunked not last"), paths]).toEqual([
+        "HTTP/1.1 400 Bad Request",
+        true,
+        [],
+      ]);
+    },
+  );
+
   test("a port in use fails the start", () => {
     const port = start(() => new Response("ok"));
     expect(() => startHttp1Server({ host: "127.0.0.1", port, handler: () => new Response() })).toThrow();

@@ -8,8 +8,9 @@
  * case-sensitive token (a lower-case `get` is a method of its own, answered 405 by the
  * application), a control character in the request line or a field is a 400 naming it, whitespace
  * before a field's colon and obsolete line folding are 400s, Content-Length is digits only and
- * sent once, Transfer-Encoding must end in one `chunked` and may not come with Content-Length (in
- * any HTTP version, whose chunked body is read, HTTP/1.0's too), HTTP/1.1 needs
+ * sent once, Transfer-Encoding must end in one `chunked` (its codings a list as Jetty's QuotedCSV
+ * reads one) and may not come with Content-Length (in any HTTP version, whose chunked body is
+ * read, HTTP/1.0's too), HTTP/1.1 needs
  * exactly one non-empty Host, which must be a host and port Jetty parses (`host-port.ts`: no user
  * info). As in Jetty, a version it does not know (and an absolute form's port that is not digits)
  * is refused with the request line, a Host, Content-Length or Transfer-Encoding field as soon as
@@ -200,13 +201,15 @@ export function parseRequestHead(bytes: Uint8Array, maxHeadBytes = MAX_HEAD_BYTE
   const target = { kind: "target", method: parsed.method, target: parsed.target, version: parsed.version } as const;
 
   const headers: [string, string][] = [];
+  const seen: FieldsSeen = { contentLength: false, transferEncoding: false, chunked: false, host: false };
   let at = first.next;
   for (;;) {
     // Jetty checks a field once the next line shows it complete: starting with a token character
     // or ending the head (a folded line, or one starting with `:` or a control, is refused first).
+    // Each field is checked once, against what the earlier ones declared (`seen`).
     const lead = bytes[at];
     if (headers.length > 0 && lead !== undefined && (TCHAR[lead] === 1 || lead === CR || lead === LF)) {
-      const refused = completedField(headers);
+      const refused = completedField(seen, headers.at(-1)!);
       if (refused !== undefined) return fail(400, refused, target);
     }
     const next = line(bytes, at);
@@ -224,68 +227,96 @@ export function parseRequestHead(bytes: Uint8Array, maxHeadBytes = MAX_HEAD_BYTE
     headers.push(f);
     at = next.next;
   }
-  return framing(parsed, headers, at);
+  return framing(parsed, headers, seen, at);
 }
 
-/** A Transfer-Encoding value's codings, trimmed and lower-cased. */
-function codings(value: string): string[] {
-  return value.split(",").map((t) => t.trim().toLowerCase());
+/** What the fields checked so far declared (Jetty's HttpParser keeps the same as it reads them). */
+interface FieldsSeen {
+  contentLength: boolean;
+  transferEncoding: boolean;
+  /** The last Transfer-Encoding field ended in `chunked`. */
+  chunked: boolean;
+  host: boolean;
+}
+
+const isOws = (c: number) => c === SP || c === HTAB;
+
+/**
+ * A field value's list items (RFC 9110 section 5.6.1) as Jetty's QuotedCSV reads them: a comma in a
+ * quoted string does not split, only spaces and tabs are trimmed (not String.trim's NBSP), and
+ * empty items are dropped. Quotes are kept, so `"chunked"` is no `chunked`.
+ */
+function listItems(value: string): string[] {
+  const items: string[] = [];
+  let from = 0;
+  let quoted = false;
+  // The end of the value closes the last item, even inside a quoted string.
+  for (let i = 0; i <= value.length; i++) {
+    const c = i < value.length ? value.charCodeAt(i) : 0x2c;
+    if (quoted && i < value.length) {
+      if (c === 0x5c && i + 1 < value.length) i++;
+      else if (c === 0x22) quoted = false;
+    } else if (c === 0x22) quoted = true;
+    else if (c === 0x2c) {
+      let a = from;
+      let b = i;
+      while (a < b && isOws(value.charCodeAt(a))) a++;
+      while (b > a && isOws(value.charCodeAt(b - 1))) b--;
+      if (b > a) items.push(value.slice(a, b));
+      from = i + 1;
+    }
+  }
+  return items;
 }
 
 /**
- * Jetty's checks of the last of `headers` once it is complete (HttpParser's parsedHeader), or
- * undefined when it passes (every HTTP version): Content-Length and Transfer-Encoding together;
- * a Content-Length that is not a number, or a second one (even equal); a second `chunked` in one
- * Transfer-Encoding, or a coding after `chunked` (in it or in a later field); a second Host; a
- * first Host that HostPort does not parse.
+ * Jetty's checks of a field once it is complete (HttpParser's parsedHeader), against what the
+ * earlier fields declared (`seen`, updated), or undefined when it passes (every HTTP version):
+ * Content-Length and Transfer-Encoding together; a Content-Length that is not a number, or a second
+ * one (even equal); a Transfer-Encoding after one that ended in `chunked`, a second `chunked` in
+ * one, or a coding after `chunked`; a second Host; a first Host that HostPort does not parse.
  */
-function completedField(headers: readonly (readonly [string, string])[]): string | undefined {
-  const [name, value] = headers.at(-1)!;
-  const lower = name.toLowerCase();
-  if (lower !== "content-length" && lower !== "transfer-encoding" && lower !== "host") return undefined;
-  const earlier = headers.slice(0, -1).map(([n, v]) => [n.toLowerCase(), v] as const);
-  const seen = (field: string) => earlier.some(([n]) => n === field);
-  switch (lower) {
+function completedField(seen: FieldsSeen, [name, value]: readonly [string, string]): string | undefined {
+  // Only three names are checked: most fields are passed over without a lower-cased copy.
+  if (name.length !== 4 && name.length !== 14 && name.length !== 17) return undefined;
+  switch (name.toLowerCase()) {
     case "content-length":
-      if (seen("transfer-encoding")) return "Transfer-Encoding and Content-Length";
+      if (seen.transferEncoding) return "Transfer-Encoding and Content-Length";
       if (!/^\d{1,15}$/.test(value)) return "Invalid Content-Length Value";
-      return seen("content-length") ? "Multiple Content-Lengths" : undefined;
+      if (seen.contentLength) return "Multiple Content-Lengths";
+      seen.contentLength = true;
+      return undefined;
     case "transfer-encoding": {
-      if (seen("content-length")) return "Transfer-Encoding and Content-Length";
-      let chunked = earlier.some(([n, v]) => n === "transfer-encoding" && codings(v).includes("chunked"));
-      for (const coding of codings(value)) {
-        if (coding !== "chunked") {
-          if (chunked) return "Bad Transfer-Encoding, chunked not last";
-        } else if (chunked) {
-          return seen("transfer-encoding")
-            ? "Bad Transfer-Encoding, chunked not last"
-            : "Bad Transfer-Encoding, multiple chunked tokens";
-        } else chunked = true;
+      if (seen.contentLength) return "Transfer-Encoding and Content-Length";
+      if (seen.chunked) return "Bad Transfer-Encoding, chunked not last";
+      seen.transferEncoding = true;
+      for (const coding of listItems(value)) {
+        if (coding.toLowerCase() !== "chunked") {
+          if (seen.chunked) return "Bad Transfer-Encoding, chunked not last";
+        } else if (seen.chunked) return "Bad Transfer-Encoding, multiple chunked tokens";
+        else seen.chunked = true;
       }
       return undefined;
     }
     case "host":
-      if (seen("host")) return "Duplicate Host Header";
+      if (seen.host) return "Duplicate Host Header";
+      seen.host = true;
       return value !== "" && !isHostPort(value) ? "Bad HostPort" : undefined;
     default:
       return undefined;
   }
 }
 
-function framing(line: RequestLine, headers: [string, string][], size: number): HeadResult {
+function framing(line: RequestLine, headers: [string, string][], seen: FieldsSeen, size: number): HeadResult {
   const target = { kind: "target", method: line.method, target: line.target, version: line.version } as const;
-  let contentLengths: string[] = [];
-  let transferCodings: string[] | null = null;
+  let contentLength = 0;
   let host: string | null = null;
   let connection = "";
   let expect: string | null = null;
   for (const [name, value] of headers) {
     switch (name.toLowerCase()) {
       case "content-length":
-        contentLengths = [...contentLengths, value];
-        break;
-      case "transfer-encoding":
-        transferCodings = [...(transferCodings ?? []), ...codings(value)];
+        contentLength = Number(value);
         break;
       case "host":
         host = value;
@@ -316,17 +347,13 @@ function framing(line: RequestLine, headers: [string, string][], size: number): 
 
   // Each Content-Length and Transfer-Encoding passed as its field completed (completedField): at
   // most one Content-Length, a number, and no Transfer-Encoding with it; `chunked` at most once.
-  const contentLength = contentLengths.length > 0 ? Number(contentLengths[0]) : 0;
-  if (transferCodings !== null && transferCodings.at(-1) !== "chunked") {
-    return fail(400, "Bad Transfer-Encoding, chunked not last", target);
-  }
+  if (seen.transferEncoding && !seen.chunked) return fail(400, "Bad Transfer-Encoding, chunked not last", target);
   // Jetty reads a chunked body whatever the version (HTTP/1.0 too: listener-corners.json).
-  const chunked = transferCodings !== null;
+  const chunked = seen.transferEncoding;
   const tokens = connection.split(",").map((t) => t.trim());
   // An HTTP/1.0 message with Transfer-Encoding has faulty framing (RFC 9112 6.1): the connection
   // is not reused, or a chunked body would be read as the next request (smuggling).
-  const keepAlive =
-    version === "HTTP/1.1" ? !tokens.includes("close") : tokens.includes("keep-alive") && transferCodings === null;
+  const keepAlive = version === "HTTP/1.1" ? !tokens.includes("close") : tokens.includes("keep-alive") && !chunked;
   if (version === "HTTP/1.1" && expect !== null && expect !== "100-continue") return made(417, "Expectation Failed");
   return {
     kind: "head",
