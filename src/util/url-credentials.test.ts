@@ -110,3 +110,21 @@ describe("hideValueCredentials", () => {
     "a:b#c",
   ])("%s is unchanged", (text) => expect(hideValueCredentials(text)).toBe(text));
 });
+
+// A config value quoted in a message may be long (a JSON document, a list): each token start or `;`
+// of it is looked at once. Scanned again from each of its hundreds of thousands of starts, such a
+// text took minutes of a REST request's time, or the regular expression gave up at its backtracking
+// limit and the password after it was shown.
+describe("a long text with many token starts", () => {
+  const SECRETS = " alice:s3cret@proxy:3128 https://h/?token=s3cret";
+  const HIDDEN = " ***@proxy:3128 https://h/?token=***";
+  test.each([
+    ["list elements with an `@` no host follows", ",a:b@".repeat(200_000)],
+    ["bracketed ones", "[a:b@".repeat(200_000)],
+    ["`${` placeholders never closed", "${,".repeat(300_000)],
+    ["`;`-separated names without a value", `=${";a".repeat(400_000)}`],
+    ["a value's `]`s that close no list", `?a=${"]".repeat(600_000)}x`],
+  ])("%s: its credentials hidden", (_what, text) => {
+    expect(hideValueCredentials(text + SECRETS)).toBe(text + HIDDEN);
+  });
+});
