@@ -95,6 +95,9 @@ describe("hideValueCredentials", () => {
     ["jdbc:mysql://u:p@h:3306/db", "jdbc:mysql://***@h:3306/db"],
     ["k1:9092,k2:9092,alice:s3cret@k3:9092", "k1:9092,k2:9092,***@k3:9092"],
     ["alice:s3,cret@k1:9092", "***@k1:9092"],
+    // A password holding `,` and `:` is no list: hidden whole.
+    ["svc:Ab,9x:Q@proxy:3128", "***@proxy:3128"],
+    ["k1,[::1]:9092,alice:s3cret@k3:9092", "k1,[::1]:9092,***@k3:9092"],
     ["k1:9092,mailto:a@b.c", "k1:9092,mailto:a@b.c"],
     ["ftp://host/?token=s3cret", "ftp://host/?token=***"],
   ])("%s is shown as %s", (text, shown) => expect(hideValueCredentials(text)).toBe(shown));

@@ -50,6 +50,9 @@ const HOST_PORT = /^(?:[^:[]*|\[[^\]]*\])(?::\d*)?$/;
 // a URL whose user info is hidden already). Found by hideSchemeless in linear time.
 const TOKEN_START = /[\s,[({="']/;
 const USER_END = /[\s,:@/=[\](){}"']/;
+// Elements of a list before a scheme-less user info: `k1:9092,k2,[::1]:9092,` (a user info found
+// after a `[`, its start, has the rest of an IPv6 address before it: `::1]:9092,`).
+const HOST_LIST = /^(?:(?:[\w.-]+|\[?[\w:.%]+\])(?::\d+)?,)+$/;
 const HOST_AFTER_AT = /@((?:[\w.-]+|\[[\w:.%]+\])(?::\d+)?)(?=$|[\s,;\])}"'/])/y;
 
 export function hideUrlCredentials(text: string): string {
@@ -178,11 +181,13 @@ function firstAtOrAfter(sorted: readonly number[], from: number): number {
 /**
  * What of a scheme-less `user:password` stays shown, or undefined when it holds no secret. In a list
  * without spaces (`k1:9092,alice:s3cret@k2:9092`) the user info is the last element's when that is a
- * `user:password` too; else the password holds the `,`.
+ * `user:password` too and the elements before it are `host[:port]`s (HOST_LIST); else the password
+ * holds the `,` (`svc:Ab,9x:Q@proxy` is hidden whole, not shown as `svc:Ab,***@proxy`).
  */
 function userInfoShown(userInfo: string): string | undefined {
   const comma = userInfo.lastIndexOf(",");
-  const kept = comma !== -1 && userInfo.slice(comma + 1).includes(":") ? userInfo.slice(0, comma + 1) : "";
+  const before = userInfo.slice(0, comma + 1);
+  const kept = comma !== -1 && userInfo.slice(comma + 1).includes(":") && HOST_LIST.test(before) ? before : "";
   const hidden = userInfo.slice(kept.length);
   return hidden.toLowerCase().startsWith("mailto:") || placeholdersOnly(hidden) ? undefined : kept;
 }
