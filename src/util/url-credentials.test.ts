@@ -95,6 +95,9 @@ describe("hideValueCredentials", () => {
     ["jdbc:mysql://u:p@h:3306/db", "jdbc:mysql://***@h:3306/db"],
     ["k1:9092,k2:9092,alice:s3cret@k3:9092", "k1:9092,k2:9092,***@k3:9092"],
     ["alice:s3,cret@k1:9092", "***@k1:9092"],
+    // A password holding `,` and `:` is no list: hidden whole.
+    ["svc:Ab,9x:Q@proxy:3128", "***@proxy:3128"],
+    ["k1,[::1]:9092,alice:s3cret@k3:9092", "k1,[::1]:9092,***@k3:9092"],
     ["k1:9092,mailto:a@b.c", "k1:9092,mailto:a@b.c"],
     ["ftp://host/?token=s3cret", "ftp://host/?token=***"],
   ])("%s is shown as %s", (text, shown) => expect(hideValueCredentials(text)).toBe(shown));
@@ -109,4 +112,22 @@ describe("hideValueCredentials", () => {
     "Invalid value x for configuration k: a@b.c",
     "a:b#c",
   ])("%s is unchanged", (text) => expect(hideValueCredentials(text)).toBe(text));
+});
+
+// A config value quoted in a message may be long (a JSON document, a list): each token start or `;`
+// of it is looked at once. Scanned again from each of its hundreds of thousands of starts, such a
+// text took minutes of a REST request's time, or the regular expression gave up at its backtracking
+// limit and the password after it was shown.
+describe("a long text with many token starts", () => {
+  const SECRETS = " alice:s3cret@proxy:3128 https://h/?token=s3cret";
+  const HIDDEN = " ***@proxy:3128 https://h/?token=***";
+  test.each([
+    ["list elements with an `@` no host follows", ",a:b@".repeat(200_000)],
+    ["bracketed ones", "[a:b@".repeat(200_000)],
+    ["`${` placeholders never closed", "${,".repeat(300_000)],
+    ["`;`-separated names without a value", `=${";a".repeat(400_000)}`],
+    ["a value's `]`s that close no list", `?a=${"]".repeat(600_000)}x`],
+  ])("%s: its credentials hidden", (_what, text) => {
+    expect(hideValueCredentials(text + SECRETS)).toBe(text + HIDDEN);
+  });
 });

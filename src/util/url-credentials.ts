@@ -35,29 +35,53 @@ import { formDecoded } from "../http/form-value.ts";
 /** Query parameter names whose values are secrets. */
 export const SECRET_QUERY = /token|secret|password|passwd|key|signature|sig|auth|credential/i;
 
-// A parameter's value ends at `&`, `#` or a space; a `,` or `]` closing a shown list stays visible.
-// A fragment's parameters too (`#access_token=…`, OAuth's implicit flow). A secret's value is hidden
-// to there, `;` included (`?token=ab;cd`); another's is looked at for `;`-separated parameters
-// (`?a=1;token=…`, SEMICOLON_PARAM).
-const QUERY_PARAM = /([?&;#])([^=&#?\s]*)=(\S*?)(?=[&#\s]|,\s|\]*$|,?$)/g;
+// A parameter's value ends at `&`, `#` or a space; a `,` or `]` closing a shown list stays visible
+// (listEnd). A fragment's parameters too (`#access_token=…`, OAuth's implicit flow). A secret's value
+// is hidden to there, `;` included (`?token=ab;cd`); another's is looked at for `;`-separated
+// parameters (`?a=1;token=…`, SEMICOLON_PARAM). No name holds a `;`, and the value's end is found
+// without a lookahead: each `;` or `]` of a long value is looked at once (linear time).
+const QUERY_PARAM = /([?&;#])([^=&#?;\s]*)=([^&#\s]*)/g;
 const SEMICOLON_PARAM = /;([^=;]*)=([^;]*)/g;
 // An authority that is a host and port, no user info: `h`, `h:8080`, `h:`, `[::1]`, `[::1]:80`.
 const HOST_PORT = /^(?:[^:[]*|\[[^\]]*\])(?::\d*)?$/;
-// Scheme-less `user:password@host[:port]`, a token of its own; the password up to its last `@`,
-// holding no `//` (`jdbc:mysql://***@h` is a URL whose user info is hidden already).
-const SCHEMELESS =
-  /(^|[\s,[({="'])([^\s,:@/=[\](){}"']*(?:\$\{[^}\s]*\}[^\s,:@/=[\](){}"']*)*):((?:(?!\/\/)\S)*?)@((?:[\w.-]+|\[[\w:.%]+\])(?::\d+)?)(?=$|[\s,;\])}"'/])/g;
+// Scheme-less `user:password@host[:port]`, a token of its own (after the start, a space or one of
+// TOKEN_START): the user name (none of USER_END; `${…}` placeholders in it), then the password up to
+// the first `@` a host follows (HOST_AFTER_AT), holding no space and no `//` (`jdbc:mysql://***@h` is
+// a URL whose user info is hidden already). Found by hideSchemeless in linear time.
+const TOKEN_START = /[\s,[({="']/;
+const USER_END = /[\s,:@/=[\](){}"']/;
+// Elements of a list before a scheme-less user info: `k1:9092,k2,[::1]:9092,` (a user info found
+// after a `[`, its start, has the rest of an IPv6 address before it: `::1]:9092,`).
+const HOST_LIST = /^(?:(?:[\w.-]+|\[?[\w:.%]+\])(?::\d+)?,)+$/;
+const HOST_AFTER_AT = /@((?:[\w.-]+|\[[\w:.%]+\])(?::\d+)?)(?=$|[\s,;\])}"'/])/y;
 
 export function hideUrlCredentials(text: string): string {
   if (!text.includes("//") && !text.includes("=")) return text;
-  return hideUserInfo(text).replace(QUERY_PARAM, (all, separator: string, name: string, value: string) => {
-    if (secretParameter(name, value)) return `${separator}${name}=***`;
-    if (!value.includes(";")) return all;
-    const shown = value.replace(SEMICOLON_PARAM, (param, n: string, v: string) =>
-      secretParameter(n, v) ? `;${n}=***` : param,
-    );
-    return `${separator}${name}=${shown}`;
-  });
+  return hideUserInfo(text).replace(
+    QUERY_PARAM,
+    (all, separator: string, name: string, run: string, at: number, whole: string) => {
+      const value = run.slice(0, listEnd(whole, at + all.length, run));
+      const rest = run.slice(value.length);
+      if (secretParameter(name, value)) return `${separator}${name}=***${rest}`;
+      const shown = value.includes(";")
+        ? value.replace(SEMICOLON_PARAM, (param, n: string, v: string) => (secretParameter(n, v) ? `;${n}=***` : param))
+        : value;
+      return `${separator}${name}=${shown}${rest}`;
+    },
+  );
+}
+
+/**
+ * Where a parameter's value ends in `run` (its text up to `&`, `#`, a space or the end, at `end` in
+ * `text`): before a `,` followed by a space, or, at the end of the text, before its closing `]`s or a
+ * last `,` (a shown list's).
+ */
+function listEnd(text: string, end: number, run: string): number {
+  if (end < text.length) return run.endsWith(",") && /\s/.test(text[end]!) ? run.length - 1 : run.length;
+  if (run.endsWith(",")) return run.length - 1;
+  let kept = run.length;
+  while (kept > 0 && run[kept - 1] === "]") kept--;
+  return kept;
 }
 
 function secretParameter(name: string, value: string): boolean {
@@ -67,17 +91,105 @@ function secretParameter(name: string, value: string): boolean {
 /** hideUrlCredentials, and the user info of scheme-less `user:password@host[:port]` tokens (see above). */
 export function hideValueCredentials(text: string): string {
   const shown = hideUrlCredentials(text);
-  if (!shown.includes("@")) return shown;
-  return shown.replace(SCHEMELESS, (all, before: string, user: string, password: string, host: string) => {
-    // In a list without spaces (`k1:9092,alice:s3cret@k2:9092`) the user info is the last element's
-    // when that is a `user:password` too; else the password holds the `,`.
-    const userInfo = `${user}:${password}`;
-    const comma = userInfo.lastIndexOf(",");
-    const kept = comma !== -1 && userInfo.slice(comma + 1).includes(":") ? userInfo.slice(0, comma + 1) : "";
-    const hidden = userInfo.slice(kept.length);
-    if (hidden.toLowerCase().startsWith("mailto:") || placeholdersOnly(hidden)) return all;
-    return `${before}${kept}***@${host}`;
-  });
+  return shown.includes("@") ? hideSchemeless(shown) : shown;
+}
+
+/**
+ * The scheme-less user infos of `text` hidden. Each token start is tried once, in order; its user
+ * name runs to the first `:`, its password to the first `@` a host follows (found once for the
+ * whole text), so no `@` or `//` is looked for again from each start.
+ */
+function hideSchemeless(text: string): string {
+  const hosts = new Map<number, string>();
+  for (let at = text.indexOf("@"); at !== -1; at = text.indexOf("@", at + 1)) {
+    HOST_AFTER_AT.lastIndex = at;
+    const host = HOST_AFTER_AT.exec(text)?.[1];
+    if (host !== undefined) hosts.set(at, host);
+  }
+  const ats = [...hosts.keys()];
+  // Per index, where the next space, `//` and `}` start (the password holds no space or `//`).
+  const next: Next = {
+    space: new Int32Array(text.length + 1).fill(text.length),
+    slashes: new Int32Array(text.length + 1).fill(text.length),
+    brace: new Int32Array(text.length + 1).fill(text.length),
+  };
+  for (let i = text.length - 1; i >= 0; i--) {
+    next.space[i] = /\s/.test(text[i]!) ? i : next.space[i + 1]!;
+    next.slashes[i] = text.startsWith("//", i) ? i : next.slashes[i + 1]!;
+    next.brace[i] = text[i] === "}" ? i : next.brace[i + 1]!;
+  }
+  let out = "";
+  let copied = 0;
+  for (let p = 0; p < text.length; ) {
+    const starts = p === 0 ? [0] : [];
+    if (TOKEN_START.test(text[p]!)) starts.push(p + 1);
+    let end = -1;
+    for (const userStart of starts) {
+      const passwordStart = afterUserName(text, userStart, next);
+      if (passwordStart === -1) continue;
+      const at = ats[firstAtOrAfter(ats, passwordStart)];
+      if (at === undefined || at > next.space[passwordStart]! || at > next.slashes[passwordStart]!) continue;
+      const host = hosts.get(at)!;
+      end = at + 1 + host.length;
+      const kept = userInfoShown(text.slice(userStart, at));
+      if (kept === undefined) break;
+      out += `${text.slice(copied, userStart)}${kept}***@${host}`;
+      copied = end;
+      break;
+    }
+    p = end === -1 ? p + 1 : end;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+interface Next {
+  readonly space: Int32Array;
+  readonly slashes: Int32Array;
+  readonly brace: Int32Array;
+}
+
+/**
+ * The index after the `:` ending the user name that starts at `start`, or -1: its characters are
+ * none of USER_END but in `${…}` placeholders (which hold no space; `${env:USER}`), each skipped whole.
+ */
+function afterUserName(text: string, start: number, next: Next): number {
+  for (let i = start; i < text.length; ) {
+    const c = text[i]!;
+    if (c === ":") return i + 1;
+    if (c === "$" && text[i + 1] === "{") {
+      const close = next.brace[i + 2]!;
+      if (close === text.length || next.space[i + 2]! < close) return -1;
+      i = close + 1;
+    } else if (USER_END.test(c)) return -1;
+    else i++;
+  }
+  return -1;
+}
+
+/** The index in the ascending `sorted` of its first element ≥ `from` (its length when there is none). */
+function firstAtOrAfter(sorted: readonly number[], from: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! < from) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * What of a scheme-less `user:password` stays shown, or undefined when it holds no secret. In a list
+ * without spaces (`k1:9092,alice:s3cret@k2:9092`) the user info is the last element's when that is a
+ * `user:password` too and the elements before it are `host[:port]`s (HOST_LIST); else the password
+ * holds the `,` (`svc:Ab,9x:Q@proxy` is hidden whole, not shown as `svc:Ab,***@proxy`).
+ */
+function userInfoShown(userInfo: string): string | undefined {
+  const comma = userInfo.lastIndexOf(",");
+  const before = userInfo.slice(0, comma + 1);
+  const kept = comma !== -1 && userInfo.slice(comma + 1).includes(":") && HOST_LIST.test(before) ? before : "";
+  const hidden = userInfo.slice(kept.length);
+  return hidden.toLowerCase().startsWith("mailto:") || placeholdersOnly(hidden) ? undefined : kept;
 }
 
 // Each `//` is looked at once and each character of a token a bounded number of times: a long

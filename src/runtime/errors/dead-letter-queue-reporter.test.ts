@@ -173,6 +173,20 @@ describe("DeadLetterQueueReporter", () => {
       expect(refusals.map((l) => l.includes("Reporting an errant record cannot be cancelled."))).toEqual([true, true]);
     });
 
+    test("one whose headers could not be built is not on its way: its partition's loss has nothing to cancel", async () => {
+      const kafka = new MemoryKafka();
+      const { r, lines } = reporter(kafka);
+      const error = Object.defineProperty(new DataError("put failed"), "errorContext", {
+        get: () => {
+          throw new Error("no context");
+        },
+      });
+      expect(await r.report({ ...errant(0, 7), error }).catch((e: Error) => e.message)).toBe("no context");
+      r.cancel([{ topic: "in", partition: 0 }]);
+      expect(lines.filter((l) => l.includes("cancelling an errant record future"))).toEqual([]);
+      await r.close();
+    });
+
     test("their failure, met after the loss or before it, fails no flush; another partition's still does", async () => {
       const kafka = new MemoryKafka();
       const { r, metrics } = reporter(kafka);

@@ -172,7 +172,11 @@ export class DeadLetterQueueReporter implements ErrorReporter {
   report(c: ProcessingContext): Promise<void> {
     if (!c.consumed) return Promise.resolve();
     const errant = c.stage === "TASK_PUT" ? this.trackErrant(c.consumed) : undefined;
-    const handed = this.handOver(c, c.consumed, errant);
+    const handed = this.handOver(c, c.consumed, errant).catch((error: unknown) => {
+      // Not handed over (its headers could not be built): no send will settle it.
+      this.settledErrant(errant);
+      throw error;
+    });
     this.pending.set(handed, errant);
     return handed.finally(() => this.pending.delete(handed));
   }
