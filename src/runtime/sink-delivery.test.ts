@@ -53,13 +53,13 @@ const p0 = { topic: "in", partition: 0 };
 const p1 = { topic: "in", partition: 1 };
 const all = ["0:a0", "0:a1", "0:a2", "0:a3", "0:a4", "1:b0", "1:b1", "1:b2", "1:b3", "1:b4"];
 
-async function setup() {
+async function setup({ offsetFlushIntervalMs = 3_600_000 } = {}) {
   const plugin = new PausingSink();
   const commits: TopicPartitionOffset[][] = [];
   const { kafka, task, produceTo, listener, basics } = memorySinkTask({
     plugin,
     taskClass: "test.PausingSink",
-    offsetFlushIntervalMs: 3_600_000,
+    offsetFlushIntervalMs,
     partitions: 2,
     onCommit: (offsets) => void commits.push([...offsets].sort((a, b) => a.partition - b.partition)),
     options: { maxPutRecords: 2 },
@@ -82,7 +82,7 @@ async function setup() {
     expect(await task.awaitStop(5000)).toBe(true);
     expect(listener.events).toEqual(["RUNNING"]);
   };
-  return { kafka, plugin, produceTo, produceBoth, commit, commits, stop, metrics: basics.metrics };
+  return { kafka, plugin, task, listener, produceTo, produceBoth, commit, commits, stop, metrics: basics.metrics };
 }
 
 describe("deliverBatches when the task pauses a partition during a put", () => {
@@ -268,5 +268,21 @@ describe("deliverBatches when the task pauses a partition during a put", () => {
       { ...p0, offset: 2 },
       { ...p1, offset: 5 },
     ]);
+  });
+
+  test("a failure raised before the task resumes a partition holding records: nothing more is put", async () => {
+    const { kafka, plugin, task, listener, produceBoth } = await setup();
+    produceBoth();
+    plugin.duringPut = () => plugin.context.pause([p0]);
+    await kafka.deliver({ concurrently: true });
+    expect(plugin.puts.length).toBe(4);
+    // As the HTTP sink past errors.tolerance: it raises, and the requests it dropped resume its partitions.
+    plugin.context.raiseError!(new Error("tolerance exceeded"));
+    plugin.context.resume([p0]);
+    await waitFor(() => listener.events.includes("FAILED"), { what: "the task FAILED" });
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(plugin.puts.length).toBe(4);
+    expect(listener.events).toEqual(["RUNNING", "FAILED"]);
   });
 });

@@ -227,7 +227,7 @@ export class WorkerSinkTask extends WorkerTask {
    * now, as the consumer may fetch nothing new of it (while the connector is paused, its resume does).
    */
   private deliverHeld(): void {
-    if (this.stopping || this.targetState !== "STARTED") return;
+    if (this.stopping || this.crash || this.targetState !== "STARTED") return;
     void this.executor.run(() => this.deliverQueued(this.heartbeat));
   }
 
@@ -261,6 +261,8 @@ export class WorkerSinkTask extends WorkerTask {
     const taken = this.ownership.take();
     if (taken.length === 0) return; // an earlier run took these batches along
     try {
+      // Nothing more goes into a task that failed (a batch queued, or held records resumed, before the loop saw it).
+      this.throwIfFailed();
       // A stop that ends a put's redelivery is no failure: close() still commits what was delivered before.
       if (!this.stopping && (await deliverBatches(this.delivery, taken, heartbeat))) await this.commitIfDue();
       for (const t of taken) t.done?.resolve();
