@@ -4,8 +4,8 @@
  * slices: nothing more of a paused partition is put in that delivery (Connect overshoots by one
  * poll, here by one slice), the other partitions go on, the paused one's records not put are held
  * (not sought or fetched again) and its next commit commits the first of them; once resumed they
- * are put first, once, without a fetch. A rewind, the task's own seek, a rebalance or the stop drops
- * them.
+ * are put first, once, without a fetch (while the connector is paused, once it resumes; never once
+ * the task failed). A rewind, the task's own seek, a rebalance or the stop drops them.
  * Regression: one 1,500-record delivery went into the HTTP sink within 3 ms despite
  * sink.requests.max-buffered=20.
  */
@@ -268,6 +268,28 @@ describe("deliverBatches when the task pauses a partition during a put", () => {
       { ...p0, offset: 2 },
       { ...p1, offset: 5 },
     ]);
+  });
+
+  test("a resume while the connector is paused puts nothing; the connector's resume puts the held records, without a fetch", async () => {
+    // Commits every 20 ms, while paused too: each runs on the task's executor, after any delivery asked for before.
+    const { kafka, plugin, task, listener, produceBoth } = await setup({ offsetFlushIntervalMs: 20 });
+    produceBoth();
+    plugin.duringPut = () => plugin.context.pause([p0]);
+    await kafka.deliver({ concurrently: true });
+    expect(plugin.puts.length).toBe(4);
+    task.transitionTo("PAUSED");
+    await waitFor(() => listener.events.at(-1) === "PAUSED", { what: "the task PAUSED" });
+    plugin.context.resume([p0]);
+    // The second flush from now runs on the executor after whatever the resume queued there.
+    const flushes = plugin.flushes;
+    await waitFor(() => plugin.flushes >= flushes + 2, { what: "two commits while paused" });
+    expect(plugin.puts.length).toBe(4);
+    task.transitionTo("STARTED");
+    await waitFor(() => plugin.puts.length === 6, { what: "the held records put" });
+    expect(plugin.puts.slice(4)).toEqual([["0:a2", "0:a3"], ["0:a4"]]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(listener.events).toEqual(["RUNNING", "PAUSED", "RUNNING"]);
   });
 
   test("a failure raised before the task resumes a partition holding records: nothing more is put", async () => {
