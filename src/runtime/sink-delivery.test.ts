@@ -14,7 +14,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartitionOffset } from "../api/record.ts";
 import { type Deferred, deferred } from "../util/async.ts";
-import { memorySinkTask } from "./task-test-support.ts";
+import { memorySinkTask, stringConverters } from "./task-test-support.ts";
 
 /** Records each put as "partition:value" strings; `duringPut` runs inside the next put. */
 class PausingSink implements SinkTask {
@@ -22,6 +22,8 @@ class PausingSink implements SinkTask {
   readonly puts: string[][] = [];
   /** Runs inside the next put (once), before a `gate` is awaited. */
   duringPut: (() => void) | undefined;
+  /** Runs as each record's value is converted (the conversion shares the event loop with the task). */
+  duringConvert: ((value: string) => void) | undefined;
   /** While set, a put waits for it. */
   gate: Deferred<void> | undefined;
   /** Errors the next flushes throw. */
@@ -62,7 +64,20 @@ async function setup({ offsetFlushIntervalMs = 3_600_000 } = {}) {
     offsetFlushIntervalMs,
     partitions: 2,
     onCommit: (offsets) => void commits.push([...offsets].sort((a, b) => a.partition - b.partition)),
-    options: { maxPutRecords: 2 },
+    options: {
+      maxPutRecords: 2,
+      converters: {
+        ...stringConverters,
+        value: {
+          ...stringConverters.value,
+          toConnectData: (topic, headers, value) => {
+            const data = stringConverters.value.toConnectData(topic, headers, value);
+            plugin.duringConvert?.(String(data.value));
+            return data;
+          },
+        },
+      },
+    },
   });
   const produceBoth = () => {
     for (let i = 0; i < 5; i++) produceTo(0, `a${i}`);
@@ -139,6 +154,26 @@ describe("deliverBatches when the task pauses a partition during a put", () => {
       ["0:a2", "0:a3"],
       ["0:a4", "0:a5"],
     ]);
+    await stop();
+  });
+
+  test("a partition paused during the conversion has nothing put in that delivery; resumed, its records go once, converted once", async () => {
+    const { kafka, plugin, produceBoth, commit, stop, metrics } = await setup();
+    produceBoth();
+    plugin.duringConvert = (value) => {
+      if (value === "a1") plugin.context.pause([p0]);
+    };
+    await kafka.deliver({ concurrently: true });
+    plugin.duringConvert = undefined;
+    expect(plugin.puts).toEqual([["1:b0", "1:b1"], ["1:b2", "1:b3"], ["1:b4"]]);
+    expect(await commit()).toEqual([
+      { ...p0, offset: 0 },
+      { ...p1, offset: 5 },
+    ]);
+    plugin.context.resume([p0]);
+    await waitFor(() => plugin.puts.length === 6, { what: "the held records put" });
+    expect(plugin.puts.slice(3)).toEqual([["0:a0", "0:a1"], ["0:a2", "0:a3"], ["0:a4"]]);
+    expect(metrics.sinkRecordReadTotal).toBe(10);
     await stop();
   });
 
