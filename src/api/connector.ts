@@ -244,12 +244,12 @@ export interface SinkTaskContext extends PluginContext {
   readonly errantRecordReporter?: ErrantRecordReporter;
   /** The connector's key, value and header converters. */
   readonly converters?: TaskConverters;
-  /** Metrics the task defines for itself (KIP-877), shown on `/metrics` with its labels. */
   /**
    * Fail the task now (status FAILED with this error's trace), for a failure found outside `put`
-   * (e.g. a request completing in the background); nothing more is committed.
+   * (e.g. a request completing in the background); nothing more is put or committed.
    */
   raiseError?(error: Error): void;
+  /** Metrics the task defines for itself (KIP-877), shown on `/metrics` with its labels. */
   readonly pluginMetrics?: PluginMetrics;
   /** Rewind or skip: consume `partition` from `offset` next. */
   offset(offsets: ReadonlyArray<TopicPartitionOffset>): void;

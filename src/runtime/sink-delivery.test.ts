@@ -4,8 +4,8 @@
  * slices: nothing more of a paused partition is put in that delivery (Connect overshoots by one
  * poll, here by one slice), the other partitions go on, the paused one's records not put are held
  * (not sought or fetched again) and its next commit commits the first of them; once resumed they
- * are put first, once, without a fetch. A rewind, the task's own seek, a rebalance or the stop drops
- * them.
+ * are put first, once, without a fetch (while the connector is paused, once it resumes; never once
+ * the task failed). A rewind, the task's own seek, a rebalance or the stop drops them.
  * Regression: one 1,500-record delivery went into the HTTP sink within 3 ms despite
  * sink.requests.max-buffered=20.
  */
@@ -14,7 +14,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartitionOffset } from "../api/record.ts";
 import { type Deferred, deferred } from "../util/async.ts";
-import { memorySinkTask } from "./task-test-support.ts";
+import { memorySinkTask, stringConverters } from "./task-test-support.ts";
 
 /** Records each put as "partition:value" strings; `duringPut` runs inside the next put. */
 class PausingSink implements SinkTask {
@@ -22,6 +22,8 @@ class PausingSink implements SinkTask {
   readonly puts: string[][] = [];
   /** Runs inside the next put (once), before a `gate` is awaited. */
   duringPut: (() => void) | undefined;
+  /** Runs as each record's value is converted (the conversion shares the event loop with the task). */
+  duringConvert: ((value: string) => void) | undefined;
   /** While set, a put waits for it. */
   gate: Deferred<void> | undefined;
   /** Errors the next flushes throw. */
@@ -53,16 +55,29 @@ const p0 = { topic: "in", partition: 0 };
 const p1 = { topic: "in", partition: 1 };
 const all = ["0:a0", "0:a1", "0:a2", "0:a3", "0:a4", "1:b0", "1:b1", "1:b2", "1:b3", "1:b4"];
 
-async function setup() {
+async function setup({ offsetFlushIntervalMs = 3_600_000 } = {}) {
   const plugin = new PausingSink();
   const commits: TopicPartitionOffset[][] = [];
   const { kafka, task, produceTo, listener, basics } = memorySinkTask({
     plugin,
     taskClass: "test.PausingSink",
-    offsetFlushIntervalMs: 3_600_000,
+    offsetFlushIntervalMs,
     partitions: 2,
     onCommit: (offsets) => void commits.push([...offsets].sort((a, b) => a.partition - b.partition)),
-    options: { maxPutRecords: 2 },
+    options: {
+      maxPutRecords: 2,
+      converters: {
+        ...stringConverters,
+        value: {
+          ...stringConverters.value,
+          toConnectData: (topic, headers, value) => {
+            const data = stringConverters.value.toConnectData(topic, headers, value);
+            plugin.duringConvert?.(String(data.value));
+            return data;
+          },
+        },
+      },
+    },
   });
   const produceBoth = () => {
     for (let i = 0; i < 5; i++) produceTo(0, `a${i}`);
@@ -82,7 +97,7 @@ async function setup() {
     expect(await task.awaitStop(5000)).toBe(true);
     expect(listener.events).toEqual(["RUNNING"]);
   };
-  return { kafka, plugin, produceTo, produceBoth, commit, commits, stop, metrics: basics.metrics };
+  return { kafka, plugin, task, listener, produceTo, produceBoth, commit, commits, stop, metrics: basics.metrics };
 }
 
 describe("deliverBatches when the task pauses a partition during a put", () => {
@@ -139,6 +154,26 @@ describe("deliverBatches when the task pauses a partition during a put", () => {
       ["0:a2", "0:a3"],
       ["0:a4", "0:a5"],
     ]);
+    await stop();
+  });
+
+  test("a partition paused during the conversion has nothing put in that delivery; resumed, its records go once, converted once", async () => {
+    const { kafka, plugin, produceBoth, commit, stop, metrics } = await setup();
+    produceBoth();
+    plugin.duringConvert = (value) => {
+      if (value === "a1") plugin.context.pause([p0]);
+    };
+    await kafka.deliver({ concurrently: true });
+    plugin.duringConvert = undefined;
+    expect(plugin.puts).toEqual([["1:b0", "1:b1"], ["1:b2", "1:b3"], ["1:b4"]]);
+    expect(await commit()).toEqual([
+      { ...p0, offset: 0 },
+      { ...p1, offset: 5 },
+    ]);
+    plugin.context.resume([p0]);
+    await waitFor(() => plugin.puts.length === 6, { what: "the held records put" });
+    expect(plugin.puts.slice(3)).toEqual([["0:a0", "0:a1"], ["0:a2", "0:a3"], ["0:a4"]]);
+    expect(metrics.sinkRecordReadTotal).toBe(10);
     await stop();
   });
 
@@ -268,5 +303,43 @@ describe("deliverBatches when the task pauses a partition during a put", () => {
       { ...p0, offset: 2 },
       { ...p1, offset: 5 },
     ]);
+  });
+
+  test("a resume while the connector is paused puts nothing; the connector's resume puts the held records, without a fetch", async () => {
+    // Commits every 20 ms, while paused too: each runs on the task's executor, after any delivery asked for before.
+    const { kafka, plugin, task, listener, produceBoth } = await setup({ offsetFlushIntervalMs: 20 });
+    produceBoth();
+    plugin.duringPut = () => plugin.context.pause([p0]);
+    await kafka.deliver({ concurrently: true });
+    expect(plugin.puts.length).toBe(4);
+    task.transitionTo("PAUSED");
+    await waitFor(() => listener.events.at(-1) === "PAUSED", { what: "the task PAUSED" });
+    plugin.context.resume([p0]);
+    // The second flush from now runs on the executor after whatever the resume queued there.
+    const flushes = plugin.flushes;
+    await waitFor(() => plugin.flushes >= flushes + 2, { what: "two commits while paused" });
+    expect(plugin.puts.length).toBe(4);
+    task.transitionTo("STARTED");
+    await waitFor(() => plugin.puts.length === 6, { what: "the held records put" });
+    expect(plugin.puts.slice(4)).toEqual([["0:a2", "0:a3"], ["0:a4"]]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(listener.events).toEqual(["RUNNING", "PAUSED", "RUNNING"]);
+  });
+
+  test("a failure raised before the task resumes a partition holding records: nothing more is put", async () => {
+    const { kafka, plugin, task, listener, produceBoth } = await setup();
+    produceBoth();
+    plugin.duringPut = () => plugin.context.pause([p0]);
+    await kafka.deliver({ concurrently: true });
+    expect(plugin.puts.length).toBe(4);
+    // As the HTTP sink past errors.tolerance: it raises, and the requests it dropped resume its partitions.
+    plugin.context.raiseError!(new Error("tolerance exceeded"));
+    plugin.context.resume([p0]);
+    await waitFor(() => listener.events.includes("FAILED"), { what: "the task FAILED" });
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(plugin.puts.length).toBe(4);
+    expect(listener.events).toEqual(["RUNNING", "FAILED"]);
   });
 });

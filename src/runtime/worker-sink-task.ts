@@ -61,6 +61,8 @@ export class WorkerSinkTask extends WorkerTask {
   private consumerLost: Error | undefined;
   /** The heartbeat of the consumer's latest batch: a delivery of held records alone sends it. */
   private heartbeat: () => Promise<void> = async () => {};
+  /** A delivery asked for by a resume of held records waits on the executor. */
+  private heldDeliveryQueued = false;
 
   constructor(private readonly o: WorkerSinkTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log, o.operator);
@@ -227,8 +229,15 @@ export class WorkerSinkTask extends WorkerTask {
    * now, as the consumer may fetch nothing new of it (while the connector is paused, its resume does).
    */
   private deliverHeld(): void {
-    if (this.stopping || this.targetState !== "STARTED") return;
-    void this.executor.run(() => this.deliverQueued(this.heartbeat));
+    if (this.heldDeliveryQueued || this.stopping || this.crash || this.targetState !== "STARTED") return;
+    // One at a time: a resume while one waits on the executor finds it there (it takes whatever is ready).
+    this.heldDeliveryQueued = true;
+    void this.executor.run(() => {
+      this.heldDeliveryQueued = false;
+      // Paused meanwhile (the connector's resume asks again) or stopping (the stop drops them).
+      if (this.stopping || this.targetState !== "STARTED") return;
+      return this.deliverQueued(this.heartbeat);
+    });
   }
 
   private async waitWhilePaused(heartbeat: () => Promise<void>): Promise<void> {
@@ -261,6 +270,8 @@ export class WorkerSinkTask extends WorkerTask {
     const taken = this.ownership.take();
     if (taken.length === 0) return; // an earlier run took these batches along
     try {
+      // Nothing more goes into a task that failed (a batch queued, or held records resumed, before the loop saw it).
+      this.throwIfFailed();
       // A stop that ends a put's redelivery is no failure: close() still commits what was delivered before.
       if (!this.stopping && (await deliverBatches(this.delivery, taken, heartbeat))) await this.commitIfDue();
       for (const t of taken) t.done?.resolve();
