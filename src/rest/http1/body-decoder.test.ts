@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { chunkedDecoder, contentLengthDecoder, type Decoded } from "./body-decoder.ts";
+import { metered } from "./byte-meter-test-support.ts";
 
 const bytes = (text: string) => Buffer.from(text, "latin1");
 const text = (d: Decoded) => d.data.map((b) => Buffer.from(b).toString("latin1")).join("");
@@ -39,5 +40,23 @@ describe("chunkedDecoder", () => {
     [`${"1".repeat(14)}\r\n`, "Bad chunk size"],
   ])("%j is broken framing: %s", (wire, error) => {
     expect(chunkedDecoder().decode(bytes(wire)).error).toBe(error);
+  });
+
+  // Review rv25b (a head parsed again on every arrival): the decoder keeps a line it is reading
+  // across calls, so size lines and trailers sent a byte at a time cost each byte once.
+  test("size lines, data and trailers arriving a byte at a time are each read a bounded number of times", () => {
+    const wire = bytes(`${"a;ext=1\r\n0123456789\r\n".repeat(200)}0\r\n${"X-Trailer: t\r\n".repeat(200)}\r\n`);
+    const decoder = chunkedDecoder();
+    const meter = { reads: 0 };
+    let body = "";
+    let done = false;
+    for (let at = 0; at < wire.length && !done && meter.reads <= 3 * wire.length; at++) {
+      const decoded = decoder.decode(metered(wire.subarray(at, at + 1), meter));
+      expect([decoded.consumed, decoded.error]).toEqual([1, undefined]);
+      body += text(decoded);
+      done = decoded.done;
+    }
+    expect(meter.reads).toBeLessThanOrEqual(3 * wire.length);
+    expect([done, body]).toEqual([true, "0123456789".repeat(200)]);
   });
 });

@@ -25,8 +25,9 @@
  */
 import type { Socket } from "node:net";
 import { jettyErrorResponse } from "./jetty-error-page.ts";
+import { ReceiveBuffer } from "./receive-buffer.ts";
 import { RequestBody } from "./request-body.ts";
-import { MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./request-head.ts";
+import { type HeadProgress, MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./request-head.ts";
 import type { LoggedHead, RequestLog } from "./request-log.ts";
 import { type ConnectionPolicy, headRefusal, routeOf } from "./request-route.ts";
 import { writeResponse } from "./response-writer.ts";
@@ -75,7 +76,9 @@ interface InFlight {
 /** Serves HTTP/1.1 on `socket` until it closes. */
 export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): void {
   let phase: "head" | "busy" | "closed" = "head";
-  let pending: Buffer = Buffer.alloc(0);
+  const pending = new ReceiveBuffer();
+  /** How far the head in `pending` was parsed: each arrival's bytes are read once, not the head again. */
+  let progress: HeadProgress | undefined;
   let current: InFlight | null = null;
   let headTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -100,10 +103,6 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
   socket.setNoDelay(true);
   armHeadTimer();
 
-  const append = (chunk: Buffer) => {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-  };
-
   socket.on("data", (chunk: Buffer) => {
     if (phase === "closed") return;
     if (phase === "busy" && current && !current.body.done) {
@@ -111,14 +110,15 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
       chunk = current.body.feed(chunk);
       if (chunk.length === 0) return;
     }
-    append(chunk);
+    pending.append(chunk);
     if (phase === "head") nextRequest();
     else if (pending.length > MAX_HEAD_BYTES) socket.pause();
   });
 
   const nextRequest = () => {
     if (phase !== "head" || pending.length === 0) return;
-    const result = parseRequestHead(pending);
+    const result = parseRequestHead(pending.bytes(), MAX_HEAD_BYTES, progress);
+    progress = result.kind === "incomplete" ? result.progress : undefined;
     if (result.kind === "incomplete") return;
     if (result.kind === "error") {
       phase = "busy";
@@ -128,7 +128,7 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
       return;
     }
     const head = result.head;
-    pending = pending.subarray(head.size);
+    pending.consume(head.size);
     phase = "busy";
     clearTimeout(headTimer);
     start(head);
@@ -158,7 +158,7 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     };
     current = flight;
     // Body bytes that came with the head.
-    if (!flight.body.done && pending.length > 0) pending = flight.body.feed(pending);
+    if (!flight.body.done && pending.length > 0) pending.append(flight.body.feed(pending.take()));
     const local = () =>
       `${socket.localAddress?.includes(":") ? `[${socket.localAddress}]` : (socket.localAddress ?? "localhost")}:${socket.localPort ?? 0}`;
     const target = `${route.path}${route.query ? `?${route.query}` : ""}`;

@@ -1,5 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { type HeadResult, parseRequestHead } from "./request-head.ts";
+import { CONNECTION_CLOSE_CASES } from "../../../test/fixtures/connect-rest/connection-close.ts";
+import { LISTENER_CORNER_CASES } from "../../../test/fixtures/connect-rest/listener-corners.ts";
+import { USER_INFO_CASES } from "../../../test/fixtures/connect-rest/user-info.ts";
+import { metered } from "./byte-meter-test-support.ts";
+import { type HeadProgress, type HeadResult, MAX_HEAD_BYTES, parseRequestHead } from "./request-head.ts";
 
 const bytes = (text: string) => Buffer.from(text, "latin1");
 const parse = (text: string, max?: number) => parseRequestHead(bytes(text), max);
@@ -36,9 +40,9 @@ describe("parseRequestHead", () => {
     });
 
     test("is incomplete until the empty line arrives", () => {
-      expect(parse("GET / HTTP/1.1\r\nHost: h\r\n")).toEqual({ kind: "incomplete" });
-      expect(parse("GET / HT")).toEqual({ kind: "incomplete" });
-      expect(parse("\r\n\r\n")).toEqual({ kind: "incomplete" });
+      expect(parse("GET / HTTP/1.1\r\nHost: h\r\n")).toMatchObject({ kind: "incomplete" });
+      expect(parse("GET / HT")).toMatchObject({ kind: "incomplete" });
+      expect(parse("\r\n\r\n")).toMatchObject({ kind: "incomplete" });
     });
 
     test.each([
@@ -224,7 +228,67 @@ describe("parseRequestHead", () => {
       expect(error(parse(`GET /${"a".repeat(100)}`, 64))).toMatchObject({ status: 414 });
       expect(error(parse(`GET /${"a".repeat(100)} HTTP/1.1\r\n`, 64))).toMatchObject({ status: 414 });
       expect(error(parse(`GET / HTTP/1.1\r\nHost: h\r\nX: ${"a".repeat(100)}`, 64))).toMatchObject({ status: 431 });
-      expect(parse(`GET / HTTP/1.1\r\nHost: h\r\nX: ${"a".repeat(30)}`, 64)).toEqual({ kind: "incomplete" });
+      expect(parse(`GET / HTTP/1.1\r\nHost: h\r\nX: ${"a".repeat(30)}`, 64)).toMatchObject({ kind: "incomplete" });
     });
+  });
+});
+
+// Review rv25b: the whole head was parsed again from its first byte on every arrival, so a head
+// sent a byte at a time cost O(n²) (~2 s of event loop for 8 KiB): each call now continues from
+// where the last one stopped.
+describe("when the head arrives a byte at a time", () => {
+  test.each([
+    ["CRLF", "\r\n"],
+    ["bare LF", "\n"],
+  ])("each byte is examined a bounded number of times, as when the head comes at once (%s line ends)", (_, eol) => {
+    const text = `\r\nPOST /connectors HTTP/1.1${eol}Host: h:1${eol}${`X-Field: a value${eol}`.repeat(400)}Content-Length: 2${eol}${eol}{}`;
+    const wire = bytes(text);
+    const atOnce = { reads: 0 };
+    const whole = parseRequestHead(metered(wire, atOnce));
+    const meter = { reads: 0 };
+    let result: HeadResult | undefined;
+    let progress: HeadProgress | undefined;
+    // A few reads more per arrival than one parse of the whole head: linear, where parsing every
+    // arrival's bytes from the start is quadratic (stopped once past the bound, long before the end).
+    const bound = atOnce.reads + 2 * wire.length;
+    for (let n = 1; n <= wire.length && result?.kind !== "head" && meter.reads <= bound; n++) {
+      result = parseRequestHead(metered(wire.subarray(0, n), meter), MAX_HEAD_BYTES, progress);
+      progress = result.kind === "incomplete" ? result.progress : undefined;
+    }
+    expect(meter.reads).toBeLessThanOrEqual(bound);
+    expect(atOnce.reads).toBeLessThanOrEqual(5 * wire.length);
+    expect(whole.kind).toBe("head");
+    expect(result).toEqual(whole);
+  });
+
+  // What a connection answers, and when, is what a parse from the first byte gives at each arrival.
+  const HEADS = [
+    ...[...LISTENER_CORNER_CASES, ...USER_INFO_CASES, ...CONNECTION_CLOSE_CASES].map((c) =>
+      c.head.replaceAll("{{host}}", "localhost:8083"),
+    ),
+    "\r\n\n\r\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+    "GET /x HTTP/1.1\r\nHost: u@h\r\nX: a\rb\r\n\r\n",
+    "G(ET /x HTTP/1.1\r\nHost: h\r\n\r\n",
+    "GET /x HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n",
+    "GET /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nX-A: b\x01c\r\n\r\n",
+    "GET /x HTTP/1.1\nHost: u@h\n folded\n\n",
+    `GET /x HTTP/1.1\r\nHost: h\r\nX: ${"a".repeat(100)}\r\n\r\n`,
+  ];
+  test.each([8192, 40])("every arrival is answered as a parse from the first byte answers it (limit %d)", (max) => {
+    for (const text of HEADS) {
+      const wire = bytes(text);
+      let progress: HeadProgress | undefined;
+      for (let n = 1; n <= wire.length; n++) {
+        const result = parseRequestHead(wire.subarray(0, n), max, progress);
+        const fromStart = parseRequestHead(wire.subarray(0, n), max);
+        if (result.kind === "incomplete") {
+          expect({ text, n, kind: fromStart.kind }).toEqual({ text, n, kind: "incomplete" });
+          progress = result.progress;
+          continue;
+        }
+        expect({ text, n, result: result as HeadResult }).toEqual({ text, n, result: fromStart });
+        break;
+      }
+    }
   });
 });

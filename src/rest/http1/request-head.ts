@@ -1,7 +1,9 @@
 /**
  * The head of an HTTP/1.1 request (RFC 9112 sections 2-6): request line, header fields and the
  * body framing they declare, parsed from the bytes received so far. `http1-connection.ts` calls it
- * each time bytes arrive while it waits for a request.
+ * each time bytes arrive while it waits for a request, and each call continues where the last one
+ * stopped (`HeadProgress`): a head costs the same work (linear) whatever pieces it arrives in, a
+ * byte at a time included, and is answered as a parse from its first byte would answer it.
  *
  * Strict as the RFC and as Apache Kafka Connect's server (Jetty 12) are, with Jetty's reasons so a
  * refused request gets the answer Connect gives (`jetty-error-page.ts`): the method is a
@@ -65,7 +67,7 @@ export interface HeadError {
 }
 
 export type HeadResult =
-  | { readonly kind: "incomplete" }
+  | { readonly kind: "incomplete"; readonly progress: HeadProgress }
   | { readonly kind: "head"; readonly head: RequestHead }
   | { readonly kind: "error"; readonly error: HeadError };
 
@@ -76,7 +78,6 @@ const CR = 13;
 const LF = 10;
 const SP = 32;
 const HTAB = 9;
-const INCOMPLETE: HeadResult = { kind: "incomplete" };
 const BAD_MESSAGE = { kind: "badMessage" } as const;
 
 /** tchar of RFC 9110 section 5.6.2. */
@@ -106,13 +107,29 @@ function latin1(bytes: Uint8Array, from: number, to: number): string {
   return out;
 }
 
-/** The end of the line starting at `from` (its CR or LF) and the start of the next, or null. */
-function line(bytes: Uint8Array, from: number): { end: number; next: number } | "bad-eol" | null {
-  const lf = bytes.indexOf(LF, from);
-  const cr = bytes.indexOf(CR, from);
-  if (cr >= 0 && (lf < 0 || cr < lf - 1)) return cr + 1 < bytes.length || lf >= 0 ? "bad-eol" : null;
-  if (lf < 0) return null;
-  return { end: lf > from && bytes[lf - 1] === CR ? lf - 1 : lf, next: lf + 1 };
+/**
+ * Reads the line being parsed on from `progress.scanned`, each byte once whatever pieces it arrives
+ * in: its end (the CR of a CR LF, or a bare LF) and the start of the next line; "bad-eol" for a CR
+ * followed by anything but LF; null while the line is incomplete (`scanned` then says where to
+ * continue: a CR last is examined again, as the byte after it decides).
+ */
+function scanLine(bytes: Uint8Array, progress: Progress): { end: number; next: number } | "bad-eol" | null {
+  let at = progress.scanned;
+  for (; at < bytes.length; at++) {
+    const c = bytes[at];
+    if (c === LF) {
+      progress.scanned = at + 1;
+      return { end: at, next: at + 1 };
+    }
+    if (c === CR) {
+      if (at + 1 === bytes.length) break;
+      if (bytes[at + 1] !== LF) return "bad-eol";
+      progress.scanned = at + 2;
+      return { end: at, next: at + 2 };
+    }
+  }
+  progress.scanned = at;
+  return null;
 }
 
 type RequestLine = { method: string; target: string; version: string };
@@ -172,62 +189,101 @@ function field(bytes: Uint8Array, from: number, to: number): [string, string] | 
 }
 
 /**
+ * Where the parse of an incomplete head stopped. It belongs to the parser: pass it back as it is,
+ * with the same bytes and more after them, and the parse continues from there.
+ */
+export type HeadProgress = Readonly<Progress>;
+
+interface Progress {
+  /** Where the request line starts, once the empty lines before it are skipped. */
+  start: number;
+  /** Where the line being read starts. */
+  lineStart: number;
+  /** The next byte of that line to examine. */
+  scanned: number;
+  /** The request line, once read. */
+  line: RequestLine | null;
+  headers: [string, string][];
+  seen: FieldsSeen;
+  /** How many fields were checked once complete (`completedField`): the last may still wait. */
+  checked: number;
+}
+
+/**
  * Parses the request head at the start of `bytes`: incomplete until its empty line arrives, an
  * error as soon as what arrived is wrong (a bad request line is refused before the fields come).
+ * Given the `progress` of an incomplete parse of the first bytes of `bytes`, it continues from
+ * there: each byte is examined a bounded number of times however many pieces the head comes in,
+ * and the answer is the one a parse of `bytes` from the start gives.
  */
-export function parseRequestHead(bytes: Uint8Array, maxHeadBytes = MAX_HEAD_BYTES): HeadResult {
-  let start = 0;
-  for (;;) {
-    if (bytes[start] === LF) start += 1;
-    else if (bytes[start] === CR && bytes[start + 1] === LF) start += 2;
-    else break;
+export function parseRequestHead(
+  bytes: Uint8Array,
+  maxHeadBytes = MAX_HEAD_BYTES,
+  progress?: HeadProgress,
+): HeadResult {
+  const p: Progress = (progress as Progress | undefined) ?? {
+    start: 0,
+    lineStart: 0,
+    scanned: 0,
+    line: null,
+    headers: [],
+    seen: { contentLength: false, transferEncoding: false, chunked: false, host: false },
+    checked: 0,
+  };
+  const incomplete: HeadResult = { kind: "incomplete", progress: p };
+  if (p.line === null) {
+    // Empty lines before a request are allowed (RFC 9112 2.2), but not without bound. Skipped
+    // until a byte of the request line was examined (a CR last may still be one's end).
+    if (p.scanned === p.start) {
+      let start = p.start;
+      for (;;) {
+        if (bytes[start] === LF) start += 1;
+        else if (bytes[start] === CR && bytes[start + 1] === LF) start += 2;
+        else break;
+      }
+      if (start > maxHeadBytes) return fail(400, "Bad Request");
+      p.start = p.lineStart = p.scanned = start;
+      if (start >= bytes.length) return incomplete;
+    }
+    const first = scanLine(bytes, p);
+    if (first === "bad-eol") return fail(400, "Bad EOL");
+    if (first === null) return bytes.length - p.start > maxHeadBytes ? fail(414, "URI Too Long") : incomplete;
+    if (first.end - p.start > maxHeadBytes) return fail(414, "URI Too Long");
+    const parsed = requestLine(bytes, p.start, first.end);
+    if (isResult(parsed)) return parsed;
+    // Jetty refuses a version it does not know with the request line, before reading any field.
+    const version = parsed.version.toUpperCase();
+    if (version === "HTTP/0.9" || version === "HTTP/3.0") return fail(505, "Unsupported Version");
+    if (version !== "HTTP/1.1" && version !== "HTTP/1.0" && version !== "HTTP/2.0") return fail(505, "Unknown Version");
+    // Then it reads the target: an absolute form's authority it cannot read (a port not digits) is a bad message.
+    const absolute = ABSOLUTE_FORM.exec(parsed.target);
+    if (absolute && readAuthority(absolute[1]!) === null) return fail(400, "Bad Request");
+    p.line = parsed;
+    p.lineStart = first.next;
   }
-  // Empty lines before a request are allowed (RFC 9112 2.2), but not without bound.
-  if (start > maxHeadBytes) return fail(400, "Bad Request");
-  if (start >= bytes.length) return INCOMPLETE;
-  const first = line(bytes, start);
-  if (first === "bad-eol") return fail(400, "Bad EOL");
-  if (first === null) return bytes.length - start > maxHeadBytes ? fail(414, "URI Too Long") : INCOMPLETE;
-  if (first.end - start > maxHeadBytes) return fail(414, "URI Too Long");
-  const parsed = requestLine(bytes, start, first.end);
-  if (isResult(parsed)) return parsed;
-  // Jetty refuses a version it does not know with the request line, before reading any field.
-  const version = parsed.version.toUpperCase();
-  if (version === "HTTP/0.9" || version === "HTTP/3.0") return fail(505, "Unsupported Version");
-  if (version !== "HTTP/1.1" && version !== "HTTP/1.0" && version !== "HTTP/2.0") return fail(505, "Unknown Version");
-  // Then it reads the target: an absolute form's authority it cannot read (a port not digits) is a bad message.
-  const absolute = ABSOLUTE_FORM.exec(parsed.target);
-  if (absolute && readAuthority(absolute[1]!) === null) return fail(400, "Bad Request");
-  const target = { kind: "target", method: parsed.method, target: parsed.target, version: parsed.version } as const;
-
-  const headers: [string, string][] = [];
-  const seen: FieldsSeen = { contentLength: false, transferEncoding: false, chunked: false, host: false };
-  let at = first.next;
+  const target = { kind: "target", method: p.line.method, target: p.line.target, version: p.line.version } as const;
   for (;;) {
     // Jetty checks a field once the next line shows it complete: starting with a token character
     // or ending the head (a folded line, or one starting with `:` or a control, is refused first).
     // Each field is checked once, against what the earlier ones declared (`seen`).
-    const lead = bytes[at];
-    if (headers.length > 0 && lead !== undefined && (TCHAR[lead] === 1 || lead === CR || lead === LF)) {
-      const refused = completedField(seen, headers.at(-1)!);
+    const lead = bytes[p.lineStart];
+    if (p.checked < p.headers.length && lead !== undefined && (TCHAR[lead] === 1 || lead === CR || lead === LF)) {
+      p.checked++;
+      const refused = completedField(p.seen, p.headers.at(-1)!);
       if (refused !== undefined) return fail(400, refused, target);
     }
-    const next = line(bytes, at);
+    const next = scanLine(bytes, p);
     if (next === "bad-eol") return fail(400, "Bad EOL", target);
     if (next === null) {
-      return bytes.length - start > maxHeadBytes ? fail(431, "Request Header Fields Too Large", target) : INCOMPLETE;
+      return bytes.length - p.start > maxHeadBytes ? fail(431, "Request Header Fields Too Large", target) : incomplete;
     }
-    if (next.next - start > maxHeadBytes) return fail(431, "Request Header Fields Too Large", target);
-    if (next.end === at) {
-      at = next.next;
-      break;
-    }
-    const f = field(bytes, at, next.end);
+    if (next.next - p.start > maxHeadBytes) return fail(431, "Request Header Fields Too Large", target);
+    if (next.end === p.lineStart) return framing(p.line, p.headers, p.seen, next.next);
+    const f = field(bytes, p.lineStart, next.end);
     if (typeof f === "string") return fail(400, f, target);
-    headers.push(f);
-    at = next.next;
+    p.headers.push(f);
+    p.lineStart = next.next;
   }
-  return framing(parsed, headers, seen, at);
 }
 
 /** What the fields checked so far declared (Jetty's HttpParser keeps the same as it reads them). */
