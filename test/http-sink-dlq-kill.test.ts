@@ -9,7 +9,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { type Gateway, startGateway } from "./support/gateway.ts";
-import { createTopic, kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, kafkaBroker, producePerPartition, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
 import { committedOffsets } from "./support/kill-accounting.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -21,22 +21,10 @@ const KILL_AT = [700, 1900];
 const isPoison = (i: number) => i % 50 === 17;
 const id = (e: { p: number; i: number }) => `${e.p}:${e.i}`;
 
-async function produceEvents(topic: string): Promise<void> {
-  const producer = (await testClient()).producer();
-  await producer.connect();
-  try {
-    for (let p = 0; p < PARTITIONS; p++)
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: Array.from({ length: PER_PARTITION }, (_, i) => ({
-          partition: p,
-          value: JSON.stringify({ p, i, poison: isPoison(i), pad: "x".repeat(64) }),
-        })),
-      });
-  } finally {
-    await producer.disconnect();
-  }
+function produceEvents(topic: string): Promise<void> {
+  return producePerPartition(topic, PARTITIONS, PER_PARTITION, (p, i) =>
+    JSON.stringify({ p, i, poison: isPoison(i), pad: "x".repeat(64) }),
+  );
 }
 
 describe("HTTP sink with a dead letter queue across kill -9", () => {

@@ -13,7 +13,7 @@ import { describe, expect, test } from "bun:test";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { type Gateway, startGateway } from "./support/gateway.ts";
-import { createTopic, kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, kafkaBroker, producePerPartition, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
 import { committedOffsets } from "./support/kill-accounting.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -31,18 +31,9 @@ describe("HTTP sink against a flapping endpoint across kill -9", () => {
     const topic = uniqueTopic("sink-flap-kill");
     const dlq = `${topic}-dlq`;
     await createTopic(topic, PARTITIONS);
-    const producer = (await testClient()).producer();
-    await producer.connect();
-    for (let p = 0; p < PARTITIONS; p++)
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: Array.from({ length: PER_PARTITION }, (_, i) => ({
-          partition: p,
-          value: JSON.stringify({ p, i, poison: isPoison(i) }),
-        })),
-      });
-    await producer.disconnect();
+    await producePerPartition(topic, PARTITIONS, PER_PARTITION, (p, i) =>
+      JSON.stringify({ p, i, poison: isPoison(i) }),
+    );
     const delivered = new Set<string>();
     const modes = new Map<string, number>();
     let n = 0;

@@ -20,7 +20,7 @@
  */
 import { describe, expect, onTestFinished, test } from "bun:test";
 import { startGateway } from "./support/gateway.ts";
-import { createTopic, kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, kafkaBroker, producePerPartition, testClient, uniqueTopic } from "./support/kafka.ts";
 import { committedOffsets } from "./support/kill-accounting.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -34,15 +34,7 @@ describe("HTTP sink while the gateway is paused past the session timeout", () =>
     await using dir = await tempDir();
     const topic = uniqueTopic("sink-gateway-paused");
     await createTopic(topic, PARTITIONS);
-    const producer = (await testClient()).producer();
-    await producer.connect();
-    for (let p = 0; p < PARTITIONS; p++)
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: Array.from({ length: PER_PARTITION }, (_, i) => ({ partition: p, value: JSON.stringify({ p, i }) })),
-      });
-    await producer.disconnect();
+    await producePerPartition(topic, PARTITIONS, PER_PARTITION, (p, i) => JSON.stringify({ p, i }));
     const delivered = new Map<string, number>();
     const server = Bun.serve({
       port: 0,

@@ -17,7 +17,7 @@
 import { describe, expect, test } from "bun:test";
 import { deferred } from "../src/util/async.ts";
 import { startGateway } from "./support/gateway.ts";
-import { createTopic, kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, kafkaBroker, producePerPartition, testClient, uniqueTopic } from "./support/kafka.ts";
 import { committedOffsets } from "./support/kill-accounting.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -35,18 +35,7 @@ describe("HTTP sink with sink.requests.max-buffered and a slow endpoint", () => 
       await using dir = await tempDir();
       const topic = uniqueTopic("sink-max-buffered");
       await createTopic(topic, PARTITIONS);
-      const producer = (await testClient()).producer();
-      await producer.connect();
-      for (let p = 0; p < PARTITIONS; p++)
-        await producer.send({
-          topic,
-          acks: -1,
-          messages: Array.from({ length: PER_PARTITION }, (_, i) => ({
-            partition: p,
-            value: JSON.stringify({ p, i }),
-          })),
-        });
-      await producer.disconnect();
+      await producePerPartition(topic, PARTITIONS, PER_PARTITION, (p, i) => JSON.stringify({ p, i }));
       /** Times each record was accepted (answered 200). */
       const accepted = new Map<string, number>();
       /** Requests the endpoint holds: their records, and the answer that releases them. */

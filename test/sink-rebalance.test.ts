@@ -12,7 +12,7 @@ import type { TopicPartition } from "../src/api/record.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { LogManager } from "../src/util/logger.ts";
 import { startGateway } from "./support/gateway.ts";
-import { createTopicsOn, kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, kafkaBroker, producePerPartition, testClient, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -20,20 +20,8 @@ const PARTITIONS = 4;
 const PER_ROUND = 50;
 
 /** `count` records `p:i` per partition, i being the record's offset. */
-async function produceEvents(topic: string, from: number, count: number): Promise<void> {
-  const producer = (await testClient()).producer();
-  await producer.connect();
-  try {
-    for (let p = 0; p < PARTITIONS; p++) {
-      const messages = Array.from({ length: count }, (_, k) => ({
-        partition: p,
-        value: `${p}:${from + k}`,
-      }));
-      await producer.send({ topic, acks: -1, messages });
-    }
-  } finally {
-    await producer.disconnect();
-  }
+function produceEvents(topic: string, from: number, count: number): Promise<void> {
+  return producePerPartition(topic, PARTITIONS, count, (p, i) => `${p}:${i}`, from);
 }
 
 test.each([["platformatic"], ["kafkajs"]] as const)(

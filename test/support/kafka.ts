@@ -238,6 +238,31 @@ export async function produce(
   }
 }
 
+/**
+ * `count` records into each of `partitions` partitions of `topic` (acks=all, one send a partition),
+ * the value of record `i` of partition `p` (its offset, counting from `from`) given by `value`.
+ */
+export async function producePerPartition(
+  topic: string,
+  partitions: number,
+  count: number,
+  value: (p: number, i: number) => string,
+  from = 0,
+): Promise<void> {
+  const producer = (await testClient()).producer();
+  await producer.connect();
+  try {
+    for (let p = 0; p < partitions; p++)
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: Array.from({ length: count }, (_, k) => ({ partition: p, value: value(p, from + k) })),
+      });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
 /** Every record currently in `topic` (up to the high watermarks at call time). */
 export async function readAll(topic: string) {
   const admin = (await testClient()).admin();
