@@ -239,6 +239,14 @@ describe("redactUrl", () => {
     ["https://h/p?api_key=k&page=2;token=t0k", "https://h/p?api_key=***&page=2;token=***"],
     ["https://h/p?q=a%20b&Api%5FKey=k&x=(1)", "https://h/p?q=a%20b&Api%5FKey=***&x=(1)"],
     ["https://h/p?token=a&token=b", "https://h/p?token=***&token=***"],
+    // A URL written in the query: its user info and secret parameters.
+    ["https://h/p?next=http://h2/x?token=s3cret", "https://h/p?next=http://h2/x?token=***"],
+    ["https://h/p?next=https://u:p@h2/", "https://h/p?next=https://***@h2/"],
+    ["https://h/cb?code=c0de&postcode=75001&jsessionid=j", "https://h/cb?code=***&postcode=75001&jsessionid=***"],
+    // A user name holding `?` or `#`, read by the parser as host `tok`: the text as written, hidden.
+    ["http://tok?en@host/x", "http://***@host/x"],
+    ["http://tok#en@host", "http://***@host"],
+    ["http://h?e=a@b.c", "http://h/?e=a@b.c"],
     // A value with no host, read as a scheme-less user:password@host.
     ["alice:s3cret@proxy:3128", "***@proxy:3128"],
     ["user:pw#frag@host:1", "***@host:1"],

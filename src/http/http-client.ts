@@ -18,7 +18,12 @@
  * values redacted.
  */
 import { timerMs } from "../util/clock.ts";
-import { hideUrlCredentials, hideValueCredentials, SECRET_QUERY } from "../util/url-credentials.ts";
+import {
+  hasHiddenUserInfo,
+  hideUrlCredentials,
+  hideValueCredentials,
+  secretQueryName,
+} from "../util/url-credentials.ts";
 import { GATEWAY_VERSION } from "../version.ts";
 import { formDecoded } from "./form-value.ts";
 import { diagnoseHandshake, isBunHandshakeFailure } from "./handshake-diagnosis.ts";
@@ -97,6 +102,8 @@ export function redactUrl(url: string): string {
   }
   // No host: not a URL of a server but a value such as `alice:s3cret@proxy:3128` read as scheme `alice:`.
   if (!parsed.host) return hideValueCredentials(url);
+  // A user name holding `?` or `#` the parser reads as the query or fragment: the text as written.
+  if (!parsed.username && !parsed.password && hasHiddenUserInfo(url)) return hideUrlCredentials(url);
   if (parsed.username || parsed.password) {
     parsed.username = "***";
     parsed.password = "";
@@ -109,7 +116,7 @@ export function redactUrl(url: string): string {
       .split("&")
       .map((pair) => {
         const equals = pair.indexOf("=");
-        return equals >= 0 && SECRET_QUERY.test(formDecoded(pair.slice(0, equals)))
+        return equals >= 0 && secretQueryName(formDecoded(pair.slice(0, equals)))
           ? `${pair.slice(0, equals)}=***`
           : pair;
       })

@@ -12,13 +12,14 @@ describe("urlSecrets", () => {
     ["https://sk_l1ve_k3y@api.example/in", [btoa("sk_l1ve_k3y:"), "sk_l1ve_k3y"]],
     ["https://api.example/${topic}?key=${key}&secret=s3", ["s3"]],
     ["https://api.example/in?a=1;token=t0k;b=2&sig=s;g", ["t0k", "s;g"]],
+    ["https://api.example/in?next=http://h/x?token=t0k&code=c0de&postcode=75001", ["t0k", "c0de"]],
     ["not a url?token=x", []],
   ])("%s", (url, secrets) => {
     expect(urlSecrets(url)).toEqual(secrets);
   });
 
   test("they are the parts redactUrl hides", () => {
-    const url = "https://dev:pw0rd@api.example/in?api_key=k3y&page=2;token=t0k";
+    const url = "https://dev:pw0rd@api.example/in?api_key=k3y&page=2;token=t0k&next=http://h/?jwt=j.w.t&code=c0";
     const shown = redactUrl(url);
     for (const secret of urlSecrets(url)) expect(shown).not.toContain(secret);
     expect(shown).toContain("page=2");

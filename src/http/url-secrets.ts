@@ -2,12 +2,12 @@
  * The secrets a configured URL carries, as they may come back in an answer: its user info (user
  * and password as written and decoded, and the Basic credentials fetch makes of them: a key is often
  * the user name alone) and the values
- * of query parameters that look like keys (`SECRET_QUERY`, the parameters `redactUrl` hides, `;`-separated
+ * of query parameters that look like keys (`secretQueryName`, the parameters `redactUrl` hides, `;`-separated
  * ones too), as written and decoded. For maskers of response text (the HTTP sink's SecretMask); values holding a
  * `${…}` placeholder are left out (they are filled per request).
  */
 
-import { SECRET_QUERY } from "../util/url-credentials.ts";
+import { secretQueryName } from "../util/url-credentials.ts";
 import { basicToken } from "./basic-credentials.ts";
 
 export function urlSecrets(url: string): string[] {
@@ -25,17 +25,18 @@ export function urlSecrets(url: string): string[] {
     const basic = basicToken(Buffer.concat([percentDecoded(parsed.username), COLON, percentDecoded(parsed.password)]));
     out.push(basic, parsed.username, user, parsed.password, password);
   }
-  // A `;`-separated parameter inside another's value is one too (`?a=1;token=…`, as redactUrl hides it).
+  // A `;`-separated parameter inside another's value is one too (`?a=1;token=…`), and one of a URL
+  // written in its value (`?next=http://h/x?token=…`), as redactUrl hides them.
   const pairs = parsed.search
     .slice(1)
     .split("&")
-    .flatMap((pair) => [pair, ...pair.split(";").slice(1)]);
+    .flatMap((pair) => [pair, ...pair.split(/[;?]/).slice(1)]);
   for (const pair of pairs) {
     const equals = pair.indexOf("=");
     if (equals < 0) continue;
     const name = safeDecode(pair.slice(0, equals).replaceAll("+", " "));
     const raw = pair.slice(equals + 1);
-    if (!SECRET_QUERY.test(name) || raw.includes("${") || raw.includes("%7B")) continue;
+    if (!secretQueryName(name) || raw.includes("${") || raw.includes("%7B")) continue;
     out.push(raw, safeDecode(raw.replaceAll("+", " ")));
   }
   return [...new Set(out)].filter((s) => s !== "");

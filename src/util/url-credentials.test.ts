@@ -66,13 +66,93 @@ describe("hideUrlCredentials", () => {
   describe("a parameter after `;`", () => {
     test.each([
       ["https://h/p?a=1;token=s3cret", "https://h/p?a=1;token=***"],
-      ["https://h/p;jsessionid=1?a=1;api_key=s3cret;b=2", "https://h/p;jsessionid=1?a=1;api_key=***;b=2"],
+      ["https://h/p;lang=1?a=1;api_key=s3cret", "https://h/p;lang=1?a=1;api_key=***"],
       ["https://h/p;sig=s3cret", "https://h/p;sig=***"],
-      ["https://h/p?a=1;token=s3cret;b=2&c=3", "https://h/p?a=1;token=***;b=2&c=3"],
-      // A secret's value holding a `;` is hidden whole.
+      // A secret's value may hold `;`: what follows it in the value is hidden too, to `&`.
+      ["https://h/p?a=1;token=s3cret;b=2&c=3", "https://h/p?a=1;token=***&c=3"],
       ["https://h/p?token=s3;cr3t&page=2", "https://h/p?token=***&page=2"],
       ["https://h/p?a;token=s3cret", "https://h/p?a;token=***"],
+      // A path's secret parameter runs to `&`: the query after it is hidden with it.
+      ["https://h/p;jsessionid=1?a=1&b=2", "https://h/p;jsessionid=***&b=2"],
+      // A placeholder alone is no secret: the parameters after it are looked at.
+      ["https://h/p?a=1;token=${env:T};b=2", "https://h/p?a=1;token=${env:T};b=2"],
+      ["https://h/p?a=1;token=${env:T};sig=s3cret", "https://h/p?a=1;token=${env:T};sig=***"],
     ])("%s is shown as %s", (text, shown) => expect(hideUrlCredentials(text)).toBe(shown));
+  });
+
+  describe("a URL written unencoded in another's query", () => {
+    test.each([
+      ["http://a/?next=http://h/x?token=s3cret", "http://a/?next=http://h/x?token=***"],
+      ["http://a/?next=https://u:p@h/", "http://a/?next=https://***@h/"],
+      ["http://a?next=https://u:p@h/x?sig=s3cret", "http://a?next=https://***@h/x?sig=***"],
+      ["http://u:p@a/?e=x@y&next=https://v:q@h/", "http://***@a/?e=x@y&next=https://***@h/"],
+      ["http://a/?next=http://h/x?a=1&token=s3cret", "http://a/?next=http://h/x?a=1&token=***"],
+      ["http://a/?next=http://h/x#access_token=s3cret", "http://a/?next=http://h/x#access_token=***"],
+      [
+        "see http://a/?next=http://h/?token=s3cret and http://b/",
+        "see http://a/?next=http://h/?token=*** and http://b/",
+      ],
+      // A secret's value holding `?` is hidden whole: no part of it is shown.
+      ["http://a/?next=http://h/x?token=ab?cd=e", "http://a/?next=http://h/x?token=***"],
+      ["http://a/?token=ab?cd=e&page=2", "http://a/?token=***&page=2"],
+      ["http://a/?next=http://h/x?token=ab;cd&page=2", "http://a/?next=http://h/x?token=***&page=2"],
+    ])("%s is shown as %s", (text, shown) => expect(hideUrlCredentials(text)).toBe(shown));
+
+    test.each(["http://a/?next=http://h/x?page=2", "http://a/?q=what?&next=http://h/x?since=${offset}"])(
+      "%s (no secret in the nested URL) is unchanged",
+      (text) => expect(hideUrlCredentials(text)).toBe(text),
+    );
+  });
+
+  describe("parameter names", () => {
+    test.each([
+      "jsessionid",
+      "JSESSIONID",
+      "phpsessid",
+      "session",
+      "session_id",
+      "jwt",
+      "id_jwt",
+      "apikey",
+      "api-key",
+      "client_secret",
+      "code",
+      "Code",
+      "pwd",
+      "pass",
+      "pw",
+      "access_token",
+      "X-Amz-Signature",
+    ])("%s holds a secret", (name) => {
+      expect(hideUrlCredentials(`https://h/cb?page=2&${name}=s3cret`)).toBe(`https://h/cb?page=2&${name}=***`);
+      expect(hideUrlCredentials(`https://h/cb#${name}=s3cret`)).toBe(`https://h/cb#${name}=***`);
+    });
+
+    // Short words are matched as the whole name: `code` is OAuth's authorization code, a
+    // `country_code` or `postcode` is no secret.
+    test.each(["country_code", "postcode", "zipcode", "codes", "compass", "bypass", "pwd_hint", "page", "q"])(
+      "%s holds none",
+      (name) => expect(hideUrlCredentials(`https://h/x?${name}=FR`)).toBe(`https://h/x?${name}=FR`),
+    );
+  });
+
+  describe("a user name alone holding `?` or `#`", () => {
+    test.each([
+      ["http://tok?en@host/x", "http://***@host/x"],
+      ["http://tok#en@host", "http://***@host"],
+      ["http://localhost:8080?tok@host/x", "http://***@host/x"],
+      ["GET http://tok?en@[::1]:80/x failed", "GET http://***@[::1]:80/x failed"],
+    ])("%s is shown as %s", (text, shown) => expect(hideUrlCredentials(text)).toBe(shown));
+
+    // An `@` in a query or fragment holding parameters or after a path is no user info.
+    test.each([
+      "http://h/p?e=a@b",
+      "http://h?e=a@b.c",
+      "http://h?a=1&e=a@b",
+      "http://h#/users/@me",
+      "http://h?x@",
+      "http://h?x@ y",
+    ])("%s is unchanged", (text) => expect(hideUrlCredentials(text)).toBe(text));
   });
 
   test("a scheme-less user info is left to hideValueCredentials", () => {
@@ -127,6 +207,9 @@ describe("a long text with many token starts", () => {
     ["`${` placeholders never closed", "${,".repeat(300_000)],
     ["`;`-separated names without a value", `=${";a".repeat(400_000)}`],
     ["a value's `]`s that close no list", `?a=${"]".repeat(600_000)}x`],
+    ["`?`-separated names without a value in a value", `?a=${"?a".repeat(400_000)}`],
+    ["user names holding `?` with no `@`", "//a?b".repeat(200_000)],
+    ["user names holding `?` before a last `@`", `${"//a?b".repeat(200_000)}@`],
   ])("%s: its credentials hidden", (_what, text) => {
     expect(hideValueCredentials(text + SECRETS)).toBe(text + HIDDEN);
   });

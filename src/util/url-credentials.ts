@@ -1,11 +1,14 @@
 /**
  * Credentials that URLs written in a text carry, hidden for messages: the user info of every
  * `scheme://user:password@host` and the values of query or fragment parameters whose names look
- * like keys (`SECRET_QUERY`: `?token=…`, `&api_key=…`, `;sig=…`, `#access_token=…`); placeholders
- * alone (`${key}@`, `?token=${env:T}`) are no secret and stay. Text without either is returned as it
- * is (no URL normalisation), so Connect's `Invalid value <v> for configuration <k>: …` keeps its
- * shape. Used by invalid-value.ts (every such message), for ConfigDef's verbatim reasons, the values
- * quoted by "contains no connector type", and by http-client's redactUrl.
+ * like keys (`secretQueryName`: `?token=…`, `&api_key=…`, `;sig=…`, `#access_token=…`, `?code=…`),
+ * those of a URL written unencoded in a parameter's value too (`?next=http://h/x?token=…`);
+ * placeholders alone (`${key}@`, `?token=${env:T}`) are no secret and stay. Text without either is
+ * returned as it is (no URL normalisation), so Connect's `Invalid value <v> for configuration <k>: …`
+ * keeps its shape. Used by invalid-value.ts (every such message), for ConfigDef's verbatim reasons,
+ * the values quoted by "contains no connector type", and by http-client's redactUrl. For logs and
+ * errors only: the HTTP source's offset key is frozen apart (offset-key.ts), so hiding more here
+ * moves no stored offset.
  *
  * Where the user info ends, after each `//` (a URL inside another's query is looked at too). The
  * authority runs to the first `/`, `?`, `#` or space, as Java's URI and WHATWG URL read it:
@@ -18,8 +21,10 @@
  *   3. else there is no user info, whatever `@` follows in the path, query or fragment
  *      (`https://medium.example/@alice`, `http://h/p@x`, `https://h/x?email=a@b.c`,
  *      `http://localhost:8080/users/@me` stay as they are).
- * A user name alone holding an unencoded `/` (`http://to/ken@host`) reads as a path holding `@`
- * (case 3), as Java's URI reads it, and shows; a password of digits followed by a `/`
+ * A user name alone holding an unencoded `?` or `#` (`http://tok?en@host`) is hidden when no `=`,
+ * `&`, `;`, `/` or space comes before its `@` and a host follows it (userNameEnd): a query holding
+ * parameters (`http://h?e=a@b`) stays. One holding an unencoded `/` (`http://to/ken@host`) reads as
+ * a path holding `@` (case 3), as Java's URI reads it, and shows; a password of digits followed by a `/`
  * (`http://u:123/4@host`) reads as a port (case 3) and shows too. Both are invalid URLs.
  *
  * `hideValueCredentials` also hides the scheme-less `user:password@host[:port]` (a proxy or
@@ -32,16 +37,27 @@
 
 import { formDecoded } from "../http/form-value.ts";
 
-/** Query parameter names whose values are secrets. */
-export const SECRET_QUERY = /token|secret|password|passwd|key|signature|sig|auth|credential/i;
+// Parameter names whose values are secrets: those holding one of SECRET_NAME_PART (`api_key`,
+// `apikey`, `client_secret`, `access_token`, `jsessionid`, `id_jwt`), or one of SECRET_NAME whole.
+// The short words of SECRET_NAME are common inside other names (`country_code`, `postcode`,
+// `zipcode`; `pwd` in none, but `pass` in `compass`, `bypass`): matched whole, OAuth's
+// authorization `code` is hidden and a `postcode` is not.
+const SECRET_NAME_PART = /token|secret|password|passwd|key|signature|sig|auth|credential|session|sessid|jwt/i;
+const SECRET_NAME = /^(?:code|pwd|pass|pw)$/i;
+
+/** Whether a query or fragment parameter named `name` (form-decoded) holds a secret. */
+export function secretQueryName(name: string): boolean {
+  return SECRET_NAME_PART.test(name) || SECRET_NAME.test(name);
+}
 
 // A parameter's value ends at `&`, `#` or a space; a `,` or `]` closing a shown list stays visible
 // (listEnd). A fragment's parameters too (`#access_token=…`, OAuth's implicit flow). A secret's value
-// is hidden to there, `;` included (`?token=ab;cd`); another's is looked at for `;`-separated
-// parameters (`?a=1;token=…`, SEMICOLON_PARAM). No name holds a `;`, and the value's end is found
-// without a lookahead: each `;` or `]` of a long value is looked at once (linear time).
+// is hidden to there, `;` and `?` included (`?token=ab;cd?e`); another's is looked at for the
+// parameters it holds (INNER_PARAM, innerParametersHidden). No name holds a `;` or `?`, and the
+// value's end is found without a lookahead: each `;`, `?` or `]` of a long value is looked at once
+// (linear time).
 const QUERY_PARAM = /([?&;#])([^=&#?;\s]*)=([^&#\s]*)/g;
-const SEMICOLON_PARAM = /;([^=;]*)=([^;]*)/g;
+const INNER_PARAM = /[;?]([^=;?]*)=([^;?]*)/g;
 // An authority that is a host and port, no user info: `h`, `h:8080`, `h:`, `[::1]`, `[::1]:80`.
 const HOST_PORT = /^(?:[^:[]*|\[[^\]]*\])(?::\d*)?$/;
 // Scheme-less `user:password@host[:port]`, a token of its own (after the start, a space or one of
@@ -63,10 +79,7 @@ export function hideUrlCredentials(text: string): string {
       const value = run.slice(0, listEnd(whole, at + all.length, run));
       const rest = run.slice(value.length);
       if (secretParameter(name, value)) return `${separator}${name}=***${rest}`;
-      const shown = value.includes(";")
-        ? value.replace(SEMICOLON_PARAM, (param, n: string, v: string) => (secretParameter(n, v) ? `;${n}=***` : param))
-        : value;
-      return `${separator}${name}=${shown}${rest}`;
+      return `${separator}${name}=${innerParametersHidden(value)}${rest}`;
     },
   );
 }
@@ -84,8 +97,25 @@ function listEnd(text: string, end: number, run: string): number {
   return kept;
 }
 
+/**
+ * A shown parameter's `value` with the parameters it holds hidden: `;`-separated ones
+ * (`?a=1;token=…`) and those of a URL written in it unencoded (`?next=http://h/x?token=…`; its `&`
+ * and `#` parameters are the outer text's own). A secret one is hidden to the value's end, since
+ * its own value may hold `;` or `?` (`…?token=ab?cd` shows no `cd`): what follows it is hidden too.
+ * A `${…}` placeholder alone (`;token=${env:T}`) is no secret and the parameters after it are looked at.
+ */
+function innerParametersHidden(value: string): string {
+  if (!value.includes(";") && !value.includes("?")) return value;
+  INNER_PARAM.lastIndex = 0;
+  for (let found = INNER_PARAM.exec(value); found !== null; found = INNER_PARAM.exec(value)) {
+    const [, name, inner] = found as unknown as [string, string, string];
+    if (secretParameter(name, inner)) return `${value.slice(0, found.index + 1)}${name}=***`;
+  }
+  return value;
+}
+
 function secretParameter(name: string, value: string): boolean {
-  return SECRET_QUERY.test(formDecoded(name)) && !placeholdersOnly(value);
+  return secretQueryName(formDecoded(name)) && !placeholdersOnly(value);
 }
 
 /** hideUrlCredentials, and the user info of scheme-less `user:password@host[:port]` tokens (see above). */
@@ -242,7 +272,8 @@ function userInfoEnd(text: string, start: number, tokenEnd: number, lastAt: numb
   }
   if (inAuthority !== -1) return inAuthority;
   // A `${…}` placeholder's `:` is no port's (`http://${env:HOST}/users/@me`).
-  if (!colon || HOST_PORT.test(text.slice(start, authorityEnd).replace(/\$\{[^}]*\}/g, "h"))) return -1;
+  if (!colon || HOST_PORT.test(text.slice(start, authorityEnd).replace(/\$\{[^}]*\}/g, "h")))
+    return userNameEnd(text, authorityEnd, tokenEnd);
   let beforeQuery = -1;
   for (let i = authorityEnd; i < tokenEnd; i++) {
     const c = text[i];
@@ -250,6 +281,39 @@ function userInfoEnd(text: string, start: number, tokenEnd: number, lastAt: numb
     if (c === "@") beforeQuery = i;
   }
   return beforeQuery !== -1 ? beforeQuery : lastAt;
+}
+
+/**
+ * The `@` ending a user name alone that holds an unencoded `?` or `#` (`http://tok?en@host`), or -1:
+ * the authority (no `@`, no password) ends at `authorityEnd` with a `?` or `#`, followed by no `=`,
+ * `&`, `;`, `/` or space before an `@` a host name or `[` follows. A query or fragment holding
+ * parameters or a path (`http://h?e=a@b`, `http://h/p?e=a@b`) stays; one that is only `x@host`
+ * (`http://h#a@b`) is hidden with the host before it.
+ */
+function userNameEnd(text: string, authorityEnd: number, tokenEnd: number): number {
+  const c = text[authorityEnd];
+  if (c !== "?" && c !== "#") return -1;
+  for (let i = authorityEnd + 1; i < tokenEnd; i++) {
+    const d = text[i]!;
+    if (d === "@") return /[\w[]/.test(text[i + 1] ?? "") ? i : -1;
+    if (d === "=" || d === "&" || d === ";" || d === "/") return -1;
+  }
+  return -1;
+}
+
+/**
+ * Whether the text rules hide a user info after the first `//` of `url`: redactUrl asks it of a URL
+ * whose parse has none (WHATWG reads `http://tok?en@host` as host `tok`, query `en@host`).
+ */
+export function hasHiddenUserInfo(url: string): boolean {
+  const at = url.indexOf("//");
+  if (at === -1) return false;
+  const start = at + 2;
+  const tokenEnd = endOfToken(url, start);
+  const lastAt = url.lastIndexOf("@", tokenEnd - 1);
+  if (lastAt < start) return false;
+  const end = userInfoEnd(url, start, tokenEnd, lastAt);
+  return end !== -1 && !placeholdersOnly(url.slice(start, end));
 }
 
 /** A `${key}` or `${secrets:api/token}` (filled per record, or a provider's reference) holds no secret. */

@@ -1,6 +1,7 @@
 /**
  * The HTTP source's offset: what `${offset}` is, how it advances, and how it is stored as the
- * Connect source offset of the connector's one partition `{"url": <http.url, secrets redacted>}`.
+ * Connect source offset of the connector's one partition `{"url": <http.url, secrets hidden>}`, its key
+ * frozen (offset-key.ts): the masking of logs may change, the key never does.
  *
  * Stored offset (every record carries one; the runtime commits the last acknowledged):
  *   `offset`     the offset the current poll started from (between polls: the next poll's offset)
@@ -26,8 +27,8 @@
 import { JavaDouble } from "../../api/data/java-double.ts";
 import type { SourceMap } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
-import { redactUrl } from "../../http/http-client.ts";
 import { epochNanos } from "./instant.ts";
+import { offsetKey } from "./offset-key.ts";
 import type { InstantReader } from "./timestamp-reader.ts";
 
 export type OffsetMode = "NONE" | "TIMESTAMP" | "CURSOR";
@@ -75,7 +76,7 @@ export interface StoredOffset {
 }
 
 export function sourcePartition(url: string): SourceMap {
-  return { [PARTITION_URL]: redactUrl(url) };
+  return { [PARTITION_URL]: offsetKey(url) };
 }
 
 export function encodeOffset(o: StoredOffset): SourceMap {
