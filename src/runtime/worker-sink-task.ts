@@ -285,18 +285,26 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   /**
-   * The loop's commit, requested or due (no delivery is under way). When the interval's commit
-   * falls due and nothing waits to be put, an empty batch is put first: Connect's poll waits for
-   * records at most until the next commit falls due, and its deliverMessages calls put with
-   * whatever the poll returned, nothing for an idle task (a plugin flushes what it buffers by time
-   * there); the commit follows in the next iteration. Also while PAUSED, as Connect keeps polling
-   * (its paused consumer returns nothing). A commit the task requested is not preceded by one: the
-   * put it was requested in (or a delivery's) ran just before. Nothing is committed when the put
-   * failed the task or the stop ended its redelivery (close() commits what was put before).
+   * The loop's commit, requested or due (on the executor: no delivery runs meanwhile). When the
+   * interval's commit falls due, a put comes first, as in Connect's loop: its poll waits for records
+   * at most until the next commit falls due, deliverMessages puts whatever the poll returned, and
+   * the commit follows in the next iteration. So records waiting for their delivery are put first
+   * (not while PAUSED), and with none an empty batch is (an idle task; a plugin flushes what it
+   * buffers by time there), while PAUSED too, as Connect keeps polling its paused consumer. A
+   * commit the task requested is not preceded by one: the put it was requested in (or a
+   * delivery's) ran just before. Nothing is committed when the put failed the task or the stop
+   * ended its redelivery (close() commits what was put before).
    */
   private async commitFromLoop(): Promise<void> {
-    const idle = this.commits.nextInMs() <= 0 && !this.ownership.hasQueued && !this.heldDeliveryQueued;
-    if (idle && !(await this.putEmpty())) return;
+    if (this.commits.nextInMs() <= 0) {
+      if (!this.ownership.hasQueued && !this.heldDeliveryQueued) {
+        if (!(await this.putEmpty())) return;
+      } else if (this.targetState === "STARTED") {
+        // Records wait (their own run would put them after this commit): put them before it.
+        await this.deliverQueued(this.heartbeat);
+        if (this.crash) return;
+      }
+    }
     if (this.commits.due) await this.commitOffsets();
   }
 
