@@ -273,6 +273,11 @@ export interface SinkTask {
   initialize(context: SinkTaskContext): void;
   start(config: Config): MaybePromise<void>;
   open?(partitions: ReadonlyArray<TopicPartition>): MaybePromise<void>;
+  /**
+   * Records to deliver, in order per partition. Called with none too, as Connect's every poll: when
+   * no record waits as the commit interval ends (before that commit's flush/preCommit), so a task
+   * can flush what it buffers by time. A RetriableError redelivers the same records later.
+   */
   put(records: ReadonlyArray<SinkRecord>): MaybePromise<void>;
   /** Make everything passed to `put` durable up to `offsets`. */
   flush?(offsets: ReadonlyArray<TopicPartitionOffset>): MaybePromise<void>;

@@ -151,9 +151,10 @@ export async function deliverBatches(
   d.offsets.recordActive(reading);
   d.context.holdOffsets();
   try {
-    // Every slice in turn. With no record left (a transformation dropped them all) the loop still
-    // runs once, so a failure raised meanwhile stops the advance, but SinkPutRetry.put makes no call
-    // (unlike Connect, whose every poll calls put, with an empty batch when it fetched nothing).
+    // Every slice in turn. With no record left (a transformation dropped them all, the task paused
+    // their partitions, or WorkerSinkTask's idle put before a commit) the loop still runs once and
+    // puts an empty batch, as Connect's every poll calls put, and a failure raised meanwhile stops
+    // the advance.
     // A partition lost or revoked during a slice's put has nothing more put: Connect's next poll,
     // which runs the rebalance callback, returns no record of it.
     // Checked per partition between slices (not per record: a batch holds many slices of 500).

@@ -143,6 +143,11 @@ export class SinkPartitionOwnership {
     this.queued.push(batch);
   }
 
+  /** Batches wait for a put. */
+  get hasQueued(): boolean {
+    return this.queued.length > 0;
+  }
+
   /**
    * Takes the held records of partitions the task no longer pauses, first, then every queued
    * batch; those whose partition was revoked (or rewound) since they were fetched are resolved, not

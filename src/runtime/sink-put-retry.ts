@@ -50,10 +50,15 @@ export class SinkPutRetry {
     this.putRetryTimeoutMs = ms;
   }
 
-  /** These partitions were revoked or lost: a put under way with records of them stops retrying. */
+  /**
+   * These partitions were revoked or lost: a put under way with records of them stops retrying, and
+   * so does an empty one (it has nothing to deliver, and the rebalance does not wait for it).
+   */
   revoke(partitions: readonly TopicPartition[]): void {
     const putting = this.putting;
-    if (putting && partitions.some((tp) => putting.partitions.has(key(tp)))) putting.revoked.abort(REVOKED);
+    if (!putting || partitions.length === 0) return;
+    if (putting.partitions.size === 0 || partitions.some((tp) => putting.partitions.has(key(tp))))
+      putting.revoked.abort(REVOKED);
   }
 
   /**
@@ -61,8 +66,10 @@ export class SinkPutRetry {
    * retries (no heartbeats go out meanwhile, so the whole group would stall): when a partition of
    * the put is revoked or lost, its records are dropped (their offsets do not advance; the next owner
    * starts at the commit) and the rest is put again, as Connect's revocation removes a revoked
-   * partition's records from its pending batch. True once put; false when the task's stop ended
-   * the redelivery (the records were not delivered).
+   * partition's records from its pending batch. An empty batch is put too, as Connect's
+   * deliverMessages puts every poll's batch (an idle task's poll returns nothing), and retried
+   * alike. True once put; false when the task's stop ended the redelivery (the records were not
+   * delivered).
    */
   async put(
     records: readonly SinkRecord[],
@@ -70,7 +77,7 @@ export class SinkPutRetry {
     owned: (record: SinkRecord) => boolean,
   ): Promise<boolean> {
     let pending = records;
-    while (pending.length > 0) {
+    for (;;) {
       const revoked = new AbortController();
       this.putting = { partitions: new Set(pending.map((r) => key(this.o.origin(r)!))), revoked };
       try {
@@ -79,14 +86,15 @@ export class SinkPutRetry {
       } catch (error) {
         if (error === this.o.stopSignal().reason) return false;
         if (error !== REVOKED) throw error;
+        if (pending.length === 0) return true; // an empty batch's redelivery ends with the rebalance
         const kept = pending.filter(owned);
         this.o.log.info(`Dropping ${pending.length - kept.length} records of revoked partitions before redelivery`);
         pending = kept;
+        if (pending.length === 0) return true;
       } finally {
         this.putting = undefined;
       }
     }
-    return true;
   }
 
   /**

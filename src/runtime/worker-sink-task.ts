@@ -13,6 +13,8 @@
  * delivery that were not put yet are held, not fetched again, and put first once it resumes the partition
  * (sink-delivery.ts). A RetriableError from `put` redelivers the same batch (sink-put-retry.ts: commits fall due
  * meanwhile; a revocation or the stop ends it); other errors fail the task.
+ * An idle task (nothing waiting to be put when the interval's commit falls due) gets `put([])` before
+ * that commit, also while PAUSED, as Connect's poll that returned nothing (commitFromLoop).
  * A failure fails the task even while PAUSED or stopping; one the task swallowed during a put fails it too
  * (sink-delivery.ts). Stopped or failed, the task commits what preCommit confirms of the records put before
  * (Connect's closeAllPartitions), never those of the failed put.
@@ -203,7 +205,7 @@ export class WorkerSinkTask extends WorkerTask {
       }
       const due = this.commits.nextInMs();
       if (this.commits.requested || due <= 0) {
-        await this.executor.run(() => this.commitOffsets());
+        await this.executor.run(() => this.commitFromLoop());
         continue;
       }
       await this.waitForWake(Math.min(due, 1000));
@@ -216,7 +218,7 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   protected override async whilePaused(): Promise<void> {
-    if (this.commits.nextInMs() <= 0) await this.executor.run(() => this.commitOffsets());
+    if (this.commits.nextInMs() <= 0) await this.executor.run(() => this.commitFromLoop());
   }
 
   protected override async onResumed(): Promise<void> {
@@ -279,6 +281,42 @@ export class WorkerSinkTask extends WorkerTask {
       this.crash = error as Error;
       this.notify();
       for (const t of taken) t.done?.reject(error);
+    }
+  }
+
+  /**
+   * The loop's commit, requested or due (on the executor: no delivery runs meanwhile). When the
+   * interval's commit falls due, a put comes first, as in Connect's loop: its poll waits for records
+   * at most until the next commit falls due, deliverMessages puts whatever the poll returned, and
+   * the commit follows in the next iteration. So records waiting for their delivery are put first
+   * (not while PAUSED), and with none an empty batch is (an idle task; a plugin flushes what it
+   * buffers by time there), while PAUSED too, as Connect keeps polling its paused consumer. A
+   * commit the task requested is not preceded by one: the put it was requested in (or a
+   * delivery's) ran just before. Nothing is committed when the put failed the task or the stop
+   * ended its redelivery (close() commits what was put before).
+   */
+  private async commitFromLoop(): Promise<void> {
+    if (this.commits.nextInMs() <= 0) {
+      if (!this.ownership.hasQueued && !this.heldDeliveryQueued) {
+        if (!(await this.putEmpty())) return;
+      } else if (this.targetState === "STARTED") {
+        // Records wait (their own run would put them after this commit): put them before it.
+        await this.deliverQueued(this.heartbeat);
+        if (this.crash) return;
+      }
+    }
+    if (this.commits.due) await this.commitOffsets();
+  }
+
+  /** put([]) as a delivery without records (sink-delivery.ts); false when the task failed or stops instead. */
+  private async putEmpty(): Promise<boolean> {
+    if (this.stopping || this.crash) return false;
+    try {
+      return await deliverBatches(this.delivery, [], this.heartbeat);
+    } catch (error) {
+      this.crash = error as Error;
+      this.notify();
+      return false;
     }
   }
 

@@ -55,6 +55,8 @@ describe("FileStreamSinkTask", () => {
       task.start({ file });
       task.put([sinkRecord({ value: "hello" })]);
       expect(readFileSync(file, "utf8")).toBe("hello\n");
+      task.put([]); // an idle task's empty put (before each commit) writes nothing
+      expect(readFileSync(file, "utf8")).toBe("hello\n");
       task.put([sinkRecord({ value: "world" }), sinkRecord({ value: 42 })]);
       expect(readFileSync(file, "utf8")).toBe("hello\nworld\n42\n");
       task.flush();

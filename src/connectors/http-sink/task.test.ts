@@ -51,6 +51,26 @@ describe("HttpSinkTask", () => {
       expect(server.received[0]!.body).toBe("[1,2]");
     });
 
+    test("an empty put (an idle task's, before each commit) sends nothing, starts no timer and fails nothing", async () => {
+      await using server = endpoint();
+      const clock = new ManualClock(1_000_000);
+      await using h = harness({ url: server.url(), "sink.flush-buffer.timeout": "5000" }, { clock });
+      await h.task.put([]);
+      expect(clock.pending).toBe(0);
+      await h.task.put([record(0, 0, 1)]);
+      clock.advance(4000);
+      await h.task.put([]); // before sink.flush-buffer.timeout: the record keeps waiting
+      await h.task.idle();
+      expect(server.received).toEqual([]);
+      clock.advance(1000);
+      await waitFor(() => server.received.length === 1);
+      await h.task.put([]);
+      await h.task.idle();
+      expect(server.received.map((r) => r.body)).toEqual(["[1]"]);
+      expect(h.task.preCommit([{ ...p0, offset: 1 }])).toEqual([{ ...p0, offset: 1 }]);
+      expect([h.errant, h.raised]).toEqual([[], []]);
+    });
+
     describe("when the host's wall clock steps while a batch waits", () => {
       test("an hour back does not hold the batch past sink.flush-buffer.timeout", async () => {
         await using server = endpoint();
