@@ -97,6 +97,12 @@ const GOLDEN: ReadonlyArray<readonly [string, string]> = [
   ["http://u:s3cret@h:${offset}/x", "http://***@h:${offset}/x"],
   ["http://u:s3 cret@h:${offset}/x", "http://***@h:${offset}/x"],
   ["http://u:s3/cret@h:${offset}/x?e=a@b", "http://***@h:${offset}/x?e=a@b"],
+  // A user info that cuts a parameter, or a placeholder port (no `host:port`, so up to the last `@` is
+  // user info): what either reading hides is hidden, parts that overlap as one `***`.
+  ["http://h:${offset}/x?email=a@b.c&token=s3cret", "http://***@b.c&token=***"],
+  ["http://h:${offset} x;a=1?b@token=s3cret&c=1", "http://***@token=***&c=1"],
+  ["http://u:p ;token=s3 cret@h:${offset}/x", "http://***"],
+  ["http://h:${offset}/x?a=//u:p;code=s3cret@h", "http://***"],
   // Scheme-less.
   ["api.example/events?token=s3cret", "api.example/events?token=***"],
   ["//u:s3cret@api.example/events", "//***@api.example/events"],

@@ -13,7 +13,9 @@
  * differs from that masking only where it hides more: http.url is one value, not a text of several
  * tokens, so a space ends neither a user info nor a parameter's value (a secret holding a space is
  * hidden whole: `?token=x y&q=1` → `?token=***&q=1`), a parameter's name may hold a space, and a
- * list's closing `,` or `]` is no exception.
+ * list's closing `,` or `]` is no exception. Compared with redactUrl on 1.2M random texts made of URL
+ * pieces, marked secrets it hid and this key showed came only from texts with a space in the
+ * authority and a nested `//…#@`, where the masking's space-split reading moves a parameter's end.
  *
  * Secret parameter names (form-decoded): those holding one of SECRET_NAME_PART anywhere (`api_key`,
  * `client_secret`, `jsessionid`, `id_jwt`, also `author`), and those that are one of SECRET_NAME
@@ -32,14 +34,17 @@
  * Text rules, over the whole value:
  *   - after each `//`, the user info is `***` unless it is `${…}` placeholders only. The authority
  *     runs to the first `/`, `?` or `#`. The user info ends (a) at the authority's last `@`; else
- *     (b) in an authority with a `:` that is no `host:port` (a placeholder counting as a host): at the
- *     last `@` before the first `?` or `#` after the authority, or with none there the value's last
- *     `@`; else (c) in an authority ending at `?` or `#` (a user name holding one): at the first `@`
+ *     (b) in an authority with a `:` that is no `host:port` (a placeholder counting as a host, so
+ *     `h:${offset}`, a placeholder port, is none): at the last `@` before the first `?` or `#` after
+ *     the authority, or with none there the value's last `@`; else (c) in an authority ending at `?` or `#` (a user name holding one): at the first `@`
  *     followed by a word character or `[`, when none of `=`, `&`, `;`, `/` comes before it;
  *   - each `?`, `&`, `;` or `#`, a name (none of `=&#?;`), `=` and a value (to the next `&`, `#` or
  *     the end): a secret name's value is `***` unless it is placeholders only; another value is
  *     looked at for `;`- or `?`-separated parameters (`?a=1;token=…`, `?next=http://h/x?token=…`), and
  *     from the first with a secret name (placeholders only excepted) all to the value's end is `***`.
+ *     Parameters are read both in the value as written and in it with its user infos hidden (as the
+ *     log masking reads them), since a user info may cut a parameter (`;a@token=…`) or join two;
+ *     what either hides is hidden, and parts to hide that overlap or touch become one `***`.
  */
 import { formDecoded } from "../../http/form-value.ts";
 
@@ -90,34 +95,105 @@ function secretParameter(name: string, value: string): boolean {
 
 function textKey(text: string): string {
   if (!text.includes("//") && !text.includes("=")) return text;
-  return userInfosHidden(text).replace(PARAM, (_all, separator: string, name: string, value: string) =>
-    secretParameter(name, value) ? `${separator}${name}=***` : `${separator}${name}=${innerHidden(value)}`,
-  );
+  const userInfos = userInfoRanges(text);
+  const hidden: Range[] = [...userInfos, ...secretValueRanges(text)];
+  if (userInfos.length > 0) {
+    const { shown, original } = withUserInfosHidden(text, userInfos);
+    for (const [from, to] of secretValueRanges(shown)) hidden.push([original(from), original(to)]);
+  }
+  return rendered(text, hidden);
 }
 
-function innerHidden(value: string): string {
-  if (!value.includes(";") && !value.includes("?")) return value;
+/** A part of the text to hide: [start, end). */
+type Range = readonly [number, number];
+
+/** The values of `text`'s parameters to hide (rules above). */
+function secretValueRanges(text: string): Range[] {
+  const ranges: Range[] = [];
+  PARAM.lastIndex = 0;
+  for (let found = PARAM.exec(text); found !== null; found = PARAM.exec(text)) {
+    const [all, , name, value] = found as unknown as [string, string, string, string];
+    const valueStart = found.index + all.length - value.length;
+    if (secretParameter(name, value)) ranges.push([valueStart, valueStart + value.length]);
+    else {
+      const inner = innerSecretStart(value);
+      if (inner !== -1) ranges.push([valueStart + inner, valueStart + value.length]);
+    }
+  }
+  return ranges;
+}
+
+/** Where in a shown parameter's `value` its first secret inner parameter's value starts, or -1. */
+function innerSecretStart(value: string): number {
+  if (!value.includes(";") && !value.includes("?")) return -1;
   INNER_PARAM.lastIndex = 0;
   for (let found = INNER_PARAM.exec(value); found !== null; found = INNER_PARAM.exec(value)) {
     const [, name, inner] = found as unknown as [string, string, string];
-    if (secretParameter(name, inner)) return `${value.slice(0, found.index + 1)}${name}=***`;
+    if (secretParameter(name, inner)) return found.index + 1 + name.length + 1;
   }
-  return value;
+  return -1;
 }
 
-function userInfosHidden(text: string): string {
+/** The user infos of `text` (rules above), in order. */
+function userInfoRanges(text: string): Range[] {
   const lastAt = text.lastIndexOf("@");
-  let out = "";
-  let copied = 0;
+  const ranges: Range[] = [];
   for (let at = text.indexOf("//"); at !== -1 && at + 2 <= lastAt; at = text.indexOf("//", at + 2)) {
     const start = at + 2;
     const end = userInfoEnd(text, start, lastAt);
     if (end === -1 || placeholdersOnly(text.slice(start, end))) continue;
-    out += `${text.slice(copied, start)}***`;
-    copied = end;
+    ranges.push([start, end]);
     at = end - 2;
   }
-  return copied === 0 ? text : out + text.slice(copied);
+  return ranges;
+}
+
+/** `text` with `ranges` (in order, apart) `***`, and the index in `text` of an index of it outside them. */
+function withUserInfosHidden(
+  text: string,
+  ranges: readonly Range[],
+): { shown: string; original: (index: number) => number } {
+  let shown = "";
+  let copied = 0;
+  const shifts: Array<readonly [number, number]> = [];
+  for (const [start, end] of ranges) {
+    shown += `${text.slice(copied, start)}***`;
+    copied = end;
+    shifts.push([shown.length, end - shown.length]);
+  }
+  shown += text.slice(copied);
+  return {
+    shown,
+    original: (index) => {
+      // The shift of the last range ending at or before `index` (binary search: linear time overall).
+      let low = 0;
+      let high = shifts.length;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (shifts[middle]![0] <= index) low = middle + 1;
+        else high = middle;
+      }
+      return index + (low === 0 ? 0 : shifts[low - 1]![1]);
+    },
+  };
+}
+
+/** `text` with each run of overlapping or touching `ranges` replaced by one `***`. */
+function rendered(text: string, ranges: readonly Range[]): string {
+  if (ranges.length === 0) return text;
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let out = "";
+  let copied = 0;
+  let [start, end] = sorted[0]!;
+  for (const [s, e] of sorted.slice(1)) {
+    if (s <= end) end = Math.max(end, e);
+    else {
+      out += `${text.slice(copied, start)}***`;
+      copied = end;
+      [start, end] = [s, e];
+    }
+  }
+  return `${out}${text.slice(copied, start)}***${text.slice(end)}`;
 }
 
 /** Whether rule 1's exception applies: the text rules hide a user info after http.url's first `//`. */
