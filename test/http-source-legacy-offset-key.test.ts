@@ -1,13 +1,16 @@
 /**
- * An HTTP source upgraded over the masking fix of URL user info (url-credentials.ts): its http.url
- * holds an `@` in the query, which the earlier masking took for the end of a user info, so its
- * partition was keyed `http://***@example.com&since=${offset}` and is keyed by the URL now. The
- * offset stored under the old key, in the data dir's SQLite file as the earlier version left it, is
- * where the restarted source continues (not http.initial.offset: records delivered again), and the
- * first commit writes it under the new key (legacy-offset-key.ts).
+ * An HTTP source upgraded over two partition key versions (offset-key.ts): its http.url holds an `@`
+ * in the query, which v0's masking took for the end of a user info, and a `code` parameter, which
+ * v1 showed and v2 (current) hides. Offsets stored under both old keys, in the data dir's SQLite
+ * file as earlier versions left them: the restarted source continues from the newest (v1's, not
+ * http.initial.offset: records delivered again), and its first commit writes it under the current
+ * key and removes both old entries (offset-key-migration.ts), from the store and GET …/offsets. An
+ * http.url edited afterwards to another URL that had the same v0 key starts from
+ * http.initial.offset: the old entry is gone.
  */
 import { describe, expect, test } from "bun:test";
-import { legacyOffsetKey } from "../src/connectors/http-source/legacy-offset-key.ts";
+import { offsetKeyV0 } from "../src/connectors/http-source/offset-key-v0.ts";
+import { offsetKeyV1 } from "../src/connectors/http-source/offset-key-v1.ts";
 import { openDatabase } from "../src/store/database.ts";
 import { OffsetStore } from "../src/store/offset-store.ts";
 import { startGateway } from "./support/gateway.ts";
@@ -18,20 +21,31 @@ import { waitFor } from "./support/wait-for.ts";
 
 const T = (minute: number) => `2026-01-01T00:${String(minute).padStart(2, "0")}:00Z`;
 
-describe("HTTP source with an offset stored under the earlier masking's partition key", () => {
-  test("continues from that offset and commits it under the current key", async () => {
+interface OffsetEntry {
+  readonly partition: { readonly url: string };
+  readonly offset: { readonly offset: string };
+}
+
+describe("HTTP source with offsets stored under earlier versions' partition keys", () => {
+  test("continues from the newest, commits it under the current key, and removes the old entries", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();
     const events = [1, 2, 3, 4].map((m) => ({ id: `e${m}`, at: T(m) }));
     using api = startApi((req) => {
       const since = req.url.searchParams.get("since") ?? "";
-      return Response.json(events.filter((e) => since === "" || Date.parse(e.at) > Date.parse(since)));
+      return Response.json(events.filter((e) => Date.parse(e.at) > Date.parse(since)));
     });
-    const url = `${api.base}/events?email=ops@example.com&since=\${offset}`;
-    const oldKey = legacyOffsetKey(url);
-    expect(oldKey).toBe("http://***@example.com&since=${offset}");
+    const url = `${api.base}/events?email=ops@example.com&code=s3cret&since=\${offset}`;
+    const currentKey = `${api.base}/events?email=ops@example.com&code=***&since=\${offset}`;
+    const v1Key = offsetKeyV1(url);
+    const v0Key = offsetKeyV0(url);
+    expect(v1Key).toBe(url);
+    expect(v0Key).toBe("http://***@example.com&code=s3cret&since=${offset}");
     const db = openDatabase(dir.file("data"));
-    new OffsetStore(db).write("legacy-source", [{ partition: { url: oldKey }, offset: { offset: T(2) } }]);
+    new OffsetStore(db).write("legacy-source", [
+      { partition: { url: v0Key }, offset: { offset: T(1) } },
+      { partition: { url: v1Key }, offset: { offset: T(2) } },
+    ]);
     db.close();
 
     const topic = uniqueTopic("legacy-key");
@@ -39,34 +53,50 @@ describe("HTTP source with an offset stored under the earlier masking's partitio
       dir: dir.path,
       worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "offset.flush.interval.ms": "100" },
     });
-    const created = await gw.rest.post("/connectors", {
-      name: "legacy-source",
-      config: {
-        "connector.class": "HttpSource",
-        "http.url": url,
-        "kafka.topic": topic,
-        "http.timer.interval.ms": "60000",
-        "http.response.records.path": "$[*]",
-        "http.offset.mode": "TIMESTAMP",
-        "http.offset.field": "at",
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "value.converter.schemas.enable": "false",
-      },
+    const config = (httpUrl: string) => ({
+      "connector.class": "HttpSource",
+      "http.url": httpUrl,
+      "kafka.topic": topic,
+      "http.timer.interval.ms": "60000",
+      "http.response.records.path": "$[*]",
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "at",
+      "http.initial.offset": T(0),
+      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+      "value.converter.schemas.enable": "false",
     });
+    const created = await gw.rest.post("/connectors", { name: "legacy-source", config: config(url) });
     expect(created.status).toBe(201);
     const got = await readTopic(topic, 2, 60_000);
     expect(got.map((r) => JSON.parse(r.value!.toString()).id)).toEqual(["e3", "e4"]);
     expect(api.seen[0]!.url.searchParams.get("since")).toBe(T(2));
-    await waitFor(
-      async () => {
-        const offsets = (await gw.rest.get("/connectors/legacy-source/offsets")).body.offsets ?? [];
-        return offsets.some(
-          (o: { partition: { url: string }; offset: { offset: string } }) =>
-            o.partition.url === url && o.offset.offset === T(4),
-        );
-      },
-      { what: "the offset committed under the current key" },
-    );
+    const offsets = async (): Promise<OffsetEntry[]> =>
+      (await gw.rest.get("/connectors/legacy-source/offsets")).body.offsets ?? [];
+    await waitFor(async () => (await offsets()).some((o) => o.offset.offset === T(4)), {
+      what: "the offset of the last record committed",
+    });
+    // The first commit carried the migrated offset and the tombstones: only the current key is listed.
+    expect(await offsets()).toEqual([
+      { partition: { url: currentKey }, offset: expect.objectContaining({ offset: T(4) }) },
+    ]);
+
+    // Another URL whose v0 key was this one's: nothing of the removed entry is continued from.
+    const other = `${api.base}/other?email=ops@example.com&code=s3cret&since=\${offset}`;
+    expect(offsetKeyV0(other)).toBe(v0Key);
+    const edited = await gw.rest.put("/connectors/legacy-source/config", config(other));
+    expect(edited.status).toBe(200);
+    await waitFor(() => api.seen.some((s) => s.url.pathname === "/other"), { what: "a request for the edited URL" });
+    expect(api.seen.find((s) => s.url.pathname === "/other")!.url.searchParams.get("since")).toBe(T(0));
+    const all = await readTopic(topic, 6, 60_000);
+    expect(all.map((r) => JSON.parse(r.value!.toString()).id)).toEqual(["e3", "e4", "e1", "e2", "e3", "e4"]);
     expect(await gw.stop()).toBe(0);
+
+    const stored = new OffsetStore(openDatabase(dir.file("data")))
+      .all("legacy-source")
+      .map((e) => String(e.partition.url));
+    expect(stored).not.toContain(v0Key);
+    expect(stored).not.toContain(v1Key);
+    expect(stored).toContain(currentKey);
+    expect(stored.filter((key) => key.includes("s3cret"))).toEqual([]);
   }, 120_000);
 });

@@ -117,6 +117,15 @@ export interface RecordRejection {
   readonly skipped?: true;
 }
 
+/**
+ * A source partition's offset to commit (SourceTask.updateOffsets); a null offset removes the
+ * partition's stored offset (a tombstone, as Connect writes for a null offset).
+ */
+export interface SourceOffsetUpdate {
+  readonly partition: SourceMap;
+  readonly offset: SourceMap | null;
+}
+
 export interface SourceTask {
   /**
    * Gateway extension, not in Connect. True: a record Kafka refuses for good on its own (a
@@ -192,11 +201,12 @@ export interface SourceTask {
    * records about to be committed, possibly none. The entries it returns are committed with them,
    * replacing the offset of the same partition, so a task can move the offset of a partition no
    * record carried; null or undefined commits the offsets as given. A task must only return an
-   * offset that is safe once the records acknowledged so far are in Kafka.
+   * offset that is safe once the records acknowledged so far are in Kafka. An entry whose offset is
+   * null is a tombstone, as a null offset given to Connect's OffsetStorageWriter (KIP-875): the
+   * commit removes the partition's stored offset (it no longer appears in GET
+   * /connectors/{c}/offsets); `offsets` holds such an entry again when a commit that carried it failed.
    */
-  updateOffsets?(
-    offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap }>,
-  ): ReadonlyArray<{ partition: SourceMap; offset: SourceMap }> | null | undefined;
+  updateOffsets?(offsets: ReadonlyArray<SourceOffsetUpdate>): ReadonlyArray<SourceOffsetUpdate> | null | undefined;
   /** Offsets up to the last acknowledged records were committed. */
   commit?(): MaybePromise<void>;
   /**

@@ -3,13 +3,13 @@
  * offset of the batch, keyed by the partition's canonical JSON (the offset store's key), a later
  * batch overwriting an earlier one; before a flush the task may update them (`updateOffsets`). WorkerSourceTask writes what is staged on its offset flush.
  */
-import type { SourceTask } from "../api/connector.ts";
+import type { SourceOffsetUpdate, SourceTask } from "../api/connector.ts";
 import type { SourceMap, SourceRecord } from "../api/record.ts";
 import { canonicalJson } from "../store/offset-store.ts";
 import type { Logger } from "../util/logger.ts";
 
-/** Staged offsets by canonical partition key. */
-export type StagedOffsets = Map<string, { partition: SourceMap; offset: SourceMap }>;
+/** Staged offsets by canonical partition key; a null offset (from `updateOffsets`) is a tombstone. */
+export type StagedOffsets = Map<string, SourceOffsetUpdate>;
 
 function sameSourceMap(a: SourceMap, b: SourceMap): boolean {
   if (a === b) return true;
@@ -42,8 +42,9 @@ export function stageOffsets(staged: StagedOffsets, records: readonly SourceReco
 
 /**
  * Lets the task update the staged offsets before a commit (`SourceTask.updateOffsets`, a gateway
- * extension after the KIP-910 proposal): the entries it returns replace or add to them. A task that
- * throws keeps them as they are (logged).
+ * extension after the KIP-910 proposal): the entries it returns replace or add to them, a null offset
+ * as a tombstone that removes the partition at the commit. A task that throws keeps them as they are
+ * (logged).
  */
 export function updateStagedOffsets(task: SourceTask, staged: StagedOffsets, log: Logger): void {
   if (!task.updateOffsets) return;

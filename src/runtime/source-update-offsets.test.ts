@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
-import type { SourceTask } from "../api/connector.ts";
+import type { SourceOffsetUpdate, SourceTask } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
-import { type SourceMap, type SourceRecord, sourceRecord } from "../api/record.ts";
+import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { idlePoll, memoryOffsetStore, memorySourceTask } from "./task-test-support.ts";
 
-type Entries = ReadonlyArray<{ partition: SourceMap; offset: SourceMap }>;
+type Entries = ReadonlyArray<SourceOffsetUpdate>;
 
 /** Hands out its queued batches, then nothing; `update` answers updateOffsets. */
 class UpdatingSource implements SourceTask {
@@ -63,6 +63,27 @@ describe("SourceTask.updateOffsets (gateway extension after the KIP-910 proposal
     expect(offsets.get("c", { file: "a" })).toEqual({ pos: 9 });
     expect(offsets.get("c", { file: "b" })).toEqual({ pos: 1 });
     expect(plugin.asked.some((entries) => entries.length === 0)).toBe(true);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("a null offset it returns is a tombstone: the partition's stored offset is removed in the same commit", async () => {
+    const offsets = memoryOffsetStore();
+    offsets.write("c", [{ partition: { file: "old" }, offset: { pos: 7 } }]);
+    let tombstone = false;
+    const plugin = new UpdatingSource(() => (tombstone ? [{ partition: { file: "old" }, offset: null }] : null));
+    plugin.queue.push([rec("a", 1)]);
+    const { task } = memorySourceTask({
+      plugin,
+      taskClass: "test.UpdatingSource",
+      options: { offsets, offsetFlushIntervalMs: 0 },
+    });
+    task.start();
+    await waitFor(() => offsets.get("c", { file: "a" }) !== null);
+    expect(offsets.get("c", { file: "old" })).toEqual({ pos: 7 });
+    tombstone = true;
+    await waitFor(() => offsets.get("c", { file: "old" }) === null);
+    expect(offsets.all("c")).toEqual([{ partition: { file: "a" }, offset: { pos: 1 } }]);
     task.stop();
     expect(await task.awaitStop(5000)).toBe(true);
   });

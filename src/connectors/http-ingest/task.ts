@@ -12,7 +12,14 @@
  * the offset.
  */
 
-import type { Config, RecordMetadata, RecordRejection, SourceTask, SourceTaskContext } from "../../api/connector.ts";
+import type {
+  Config,
+  RecordMetadata,
+  RecordRejection,
+  SourceOffsetUpdate,
+  SourceTask,
+  SourceTaskContext,
+} from "../../api/connector.ts";
 import { Headers } from "../../api/data/headers.ts";
 import { unboxDouble } from "../../api/data/java-double.ts";
 import { Schemas } from "../../api/data/schema.ts";
@@ -166,9 +173,7 @@ export class HttpIngestSourceTask implements SourceTask {
   }
 
   /** The spool's offset is held below a refused record that was not quarantined (see commitRecords). */
-  updateOffsets(
-    offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap }>,
-  ): { partition: SourceMap; offset: SourceMap }[] | undefined {
+  updateOffsets(offsets: ReadonlyArray<SourceOffsetUpdate>): SourceOffsetUpdate[] | undefined {
     const held = this.spoolHeldAt;
     if (held === undefined || !offsets.some((o) => o.partition.spool === this.connector)) return undefined;
     return [{ partition: { spool: this.connector }, offset: { seq: held } }];

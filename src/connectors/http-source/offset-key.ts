@@ -1,147 +1,33 @@
 /**
- * The HTTP source's partition `url` (offsets.ts sourcePartition keys the one partition by it):
- * http.url with its user info and secret-looking parameter values replaced by `***`. FROZEN:
- * every stored position of every HTTP source is found under this key, so changing what it gives
- * for any http.url loses that source's position (it starts again from http.initial.offset). The
- * golden table in offset-key.test.ts pins it; a change that makes it fail needs a migration like
- * legacy-offset-key.ts, not a new expected value.
+ * The HTTP source's partition key by version: offsets.ts sourcePartition keys the connector's one
+ * partition `{"url": offsetKey(http.url)}`, and on start the task looks its offset up under the
+ * current key, then under each earlier key, newest first (offset-key-migration.ts). Each version's
+ * function is FROZEN in its own module with a golden table beside it: a version that changed would
+ * lose every position stored under it. To hide more in keys, add a version: write
+ * offset-key-v<N>.ts, make it `offsetKey`, and put the one it replaces first in EARLIER_OFFSET_KEYS.
  *
- * Why this duplicates the log masking (url-credentials.ts, http-client's redactUrl) on purpose: it
- * gives what that masking gave when it was frozen, so the masking of logs and errors can hide more
- * (new parameter names, nested URLs) without moving anyone's offsets. It reuses only primitives
- * that do not change with the masking (the WHATWG URL parser, form-value.ts's formDecoded) and
- * never calls hideUrlCredentials, hideValueCredentials or redactUrl. The key is no log masking: it
- * is stored and shown by GET /connectors/{c}/offsets, so it must keep hiding what it hides now.
- *
- * What it gives:
- *   - an http.url the WHATWG parser reads: serialized, its user info `***` (placeholders too), each
- *     `&`-separated query parameter whose form-decoded name matches KEY_NAME `name=***`; then the
- *     text rules below over the serialization (`;`-separated and fragment parameters, URLs nested
- *     in the path, query or fragment);
- *   - else (`http://h:${offset}/…`, whose port is a placeholder, or a scheme-less text): the text
- *     rules over the value as written.
- *   - a value read as a URL without a host (`alice:s3cret@proxy:3128`: scheme `alice:`): the text
- *     rules, and all before its last `@` `***` (`***@proxy:3128`). http.url validation
- *     (config-checks.ts validUrl) accepts only http and https URLs, which always have a host, so no
- *     source is keyed by such a value: this only keeps a password out of a key.
- * Text rules: after each `//`, a user info (the authority's last `@`; else, in an authority with a
- * `:` that is no `host:port`, the last `@` before the first `?` or `#`, or before a space) is
- * `***` unless it is `${…}` placeholders only; each `?`, `&`, `;` or `#` parameter whose
- * form-decoded name matches KEY_NAME has its value (to `&`, `#` or a space; a list's closing `,` or
- * `]`s at the end stay) `***` unless it is placeholders only, and a `;`-separated one inside another
- * parameter's value too.
+ *   v2 (current, offset-key-v2.ts): hides what the log masking hid at v2, and never a part of a
+ *      secret (a space ends no value).
+ *   v1 (offset-key-v1.ts): the masking before secret names such as `code`, `pwd`, `jsessionid`
+ *      and nested URLs' parameters were hidden.
+ *   v0 (offset-key-v0.ts): the masking before the user info fix (an `@` in the query ended a
+ *      user info; `;` parameters shown; other parameters form-encoded again).
  */
-import { formDecoded } from "../../http/form-value.ts";
+import { offsetKeyV0 } from "./offset-key-v0.ts";
+import { offsetKeyV1 } from "./offset-key-v1.ts";
+import { offsetKeyV2 } from "./offset-key-v2.ts";
 
-const KEY_NAME = /token|secret|password|passwd|key|signature|sig|auth|credential/i;
-const PARAM = /([?&;#])([^=&#?;\s]*)=([^&#\s]*)/g;
-const SEMICOLON_PARAM = /;([^=;]*)=([^;]*)/g;
-const HOST_PORT = /^(?:[^:[]*|\[[^\]]*\])(?::\d*)?$/;
-
-/** The partition `url` of an HTTP source polling `url` (frozen: see above). */
-export function offsetKey(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return textKey(url);
-  }
-  if (!parsed.host) {
-    const key = textKey(url);
-    const at = key.lastIndexOf("@");
-    return at === -1 ? key : `***${key.slice(at)}`;
-  }
-  if (parsed.username || parsed.password) {
-    parsed.username = "***";
-    parsed.password = "";
-  }
-  if (parsed.search)
-    parsed.search = parsed.search
-      .slice(1)
-      .split("&")
-      .map((pair) => {
-        const equals = pair.indexOf("=");
-        return equals >= 0 && KEY_NAME.test(formDecoded(pair.slice(0, equals))) ? `${pair.slice(0, equals)}=***` : pair;
-      })
-      .join("&");
-  return textKey(parsed.toString());
+/** A version of the partition key: its name (`v1`) and its frozen function. */
+export interface OffsetKeyVersion {
+  readonly version: string;
+  readonly key: (url: string) => string;
 }
 
-function textKey(text: string): string {
-  if (!text.includes("//") && !text.includes("=")) return text;
-  return userInfosHidden(text).replace(
-    PARAM,
-    (all, separator: string, name: string, run: string, at: number, whole: string) => {
-      const value = run.slice(0, listEnd(whole, at + all.length, run));
-      const rest = run.slice(value.length);
-      if (secret(name, value)) return `${separator}${name}=***${rest}`;
-      const shown = value.includes(";")
-        ? value.replace(SEMICOLON_PARAM, (param, n: string, v: string) => (secret(n, v) ? `;${n}=***` : param))
-        : value;
-      return `${separator}${name}=${shown}${rest}`;
-    },
-  );
-}
+/** The current partition `url` of an HTTP source polling `url`. */
+export const offsetKey: (url: string) => string = offsetKeyV2;
 
-function listEnd(text: string, end: number, run: string): number {
-  if (end < text.length) return run.endsWith(",") && /\s/.test(text[end]!) ? run.length - 1 : run.length;
-  if (run.endsWith(",")) return run.length - 1;
-  let kept = run.length;
-  while (kept > 0 && run[kept - 1] === "]") kept--;
-  return kept;
-}
-
-function secret(name: string, value: string): boolean {
-  return KEY_NAME.test(formDecoded(name)) && !placeholdersOnly(value);
-}
-
-function userInfosHidden(text: string): string {
-  let out = "";
-  let copied = 0;
-  let tokenEnd = -1;
-  let lastAt = -1;
-  for (let at = text.indexOf("//"); at !== -1; at = text.indexOf("//", at + 2)) {
-    const start = at + 2;
-    if (start > tokenEnd) {
-      const space = /\s/g;
-      space.lastIndex = start;
-      tokenEnd = space.exec(text)?.index ?? text.length;
-      lastAt = text.lastIndexOf("@", tokenEnd - 1);
-    }
-    const end = lastAt < start ? -1 : userInfoEnd(text, start, tokenEnd, lastAt);
-    if (end === -1) {
-      if (lastAt < start) at = tokenEnd - 2;
-      continue;
-    }
-    if (placeholdersOnly(text.slice(start, end))) continue;
-    out += `${text.slice(copied, start)}***`;
-    copied = end;
-    at = end - 2;
-  }
-  return copied === 0 ? text : out + text.slice(copied);
-}
-
-function userInfoEnd(text: string, start: number, tokenEnd: number, lastAt: number): number {
-  let authorityEnd = start;
-  let inAuthority = -1;
-  let colon = false;
-  for (; authorityEnd < tokenEnd; authorityEnd++) {
-    const c = text[authorityEnd];
-    if (c === "/" || c === "?" || c === "#") break;
-    if (c === "@") inAuthority = authorityEnd;
-    else if (c === ":") colon = true;
-  }
-  if (inAuthority !== -1) return inAuthority;
-  if (!colon || HOST_PORT.test(text.slice(start, authorityEnd).replace(/\$\{[^}]*\}/g, "h"))) return -1;
-  let beforeQuery = -1;
-  for (let i = authorityEnd; i < tokenEnd; i++) {
-    const c = text[i];
-    if (c === "?" || c === "#") break;
-    if (c === "@") beforeQuery = i;
-  }
-  return beforeQuery !== -1 ? beforeQuery : lastAt;
-}
-
-function placeholdersOnly(text: string): boolean {
-  return text.includes("${") && text.replace(/\$\{[^}]*\}/g, "").replace(/:/g, "") === "";
-}
+/** The earlier versions' keys, newest first: looked up in this order when the current one has nothing. */
+export const EARLIER_OFFSET_KEYS: readonly OffsetKeyVersion[] = [
+  { version: "v1", key: offsetKeyV1 },
+  { version: "v0", key: offsetKeyV0 },
+];

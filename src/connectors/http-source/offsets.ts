@@ -1,7 +1,7 @@
 /**
  * The HTTP source's offset: what `${offset}` is, how it advances, and how it is stored as the
  * Connect source offset of the connector's one partition `{"url": <http.url, secrets hidden>}`, its key
- * frozen (offset-key.ts): the masking of logs may change, the key never does.
+ * versioned and each version frozen (offset-key.ts): the masking of logs may change, a key never does.
  *
  * Stored offset (every record carries one; the runtime commits the last acknowledged):
  *   `offset`     the offset the current poll started from (between polls: the next poll's offset)
@@ -19,8 +19,9 @@
  * instead of losing the rest of the poll. The page's URL is rebuilt from the current http.url, so
  * what http.url's user info and query carry (keys, passwords) is never stored, nor its path when the
  * page has the same (a key in the path of a link to another path is: page-link.ts). Offsets of earlier versions stored
- * `page_url` instead: still read (as `legacyUrl`), never logged. A partition keyed by an earlier
- * version's redaction of http.url (legacy-offset-key.ts) is read when the current key has none. Operators edit it with
+ * `page_url` instead: still read (as `legacyUrl`), never logged. A partition keyed by an earlier key
+ * version is read when the current key has none, and moved to the current key at the first commit
+ * (offset-key-migration.ts). Operators edit it with
  * PATCH /connectors/{c}/offsets:
  * `{"offset": "2024-05-01T00:00:00Z"}` is enough.
  */

@@ -21,7 +21,7 @@
  * http.retry.max.attempts fail the task with behavior.on.error=fail; with log / ignore every
  * scheduled poll retries the page, as after a 503.
  */
-import type { Config, SourceTask, SourceTaskContext } from "../../api/connector.ts";
+import type { Config, SourceOffsetUpdate, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
 import { HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
@@ -36,7 +36,7 @@ import { withoutEchoes } from "./echoed-secrets.ts";
 import { type Behavior, bodySnippet, errorBehavior, errorStatus, passingStatus } from "./error-behavior.ts";
 import { FinalOffset } from "./final-offset.ts";
 import { holdHeaderSecrets, parseHeaders } from "./headers.ts";
-import { type FoundOffset, offsetOrLegacy } from "./legacy-offset-key.ts";
+import { type Migration, migrationEntries, storedOffset } from "./offset-key-migration.ts";
 import { withOffset } from "./offset-template.ts";
 import { type OffsetValue, PARTITION_URL, type Seen } from "./offsets.ts";
 import {
@@ -94,8 +94,8 @@ export class HttpSourceTask implements SourceTask {
   private pending: Promise<{ records: SourceRecord[] } | { error: unknown } | { aborted: true }> | undefined;
   private readonly stopped = new AbortController();
   private readonly final = new FinalOffset();
-  /** An offset found under the partition key of an earlier version, to commit under the current one. */
-  private migrated: FoundOffset["migrated"];
+  /** Offsets found under the partition keys of earlier versions: moved and removed at the first commit. */
+  private migration: Migration | undefined;
   /** The last record handed to the runtime. */
   private lastDelivered: SourceRecord | undefined;
   /** Records read, not yet handed out: a page goes in batches of at most MAX_BATCH_RECORDS. */
@@ -129,9 +129,18 @@ export class HttpSourceTask implements SourceTask {
 
   private async restore(): Promise<void> {
     const { partition } = this.pageOptions;
-    const { stored, migrated } = await offsetOrLegacy(this.context.offsetStorageReader, partition, this.c["http.url"]);
-    this.migrated = migrated;
-    if (migrated) this.log.info("Continuing from the offset stored under the partition key of an earlier version");
+    const { stored, version, migration } = await storedOffset(
+      this.context.offsetStorageReader,
+      partition,
+      this.c["http.url"],
+    );
+    this.migration = migration;
+    if (version)
+      this.log.info(`Continuing from the offset stored under the partition key of an earlier version (${version})`);
+    if (migration)
+      this.log.info(
+        `Removing ${migration.removed.length} offset(s) stored under the partition keys of earlier versions at the first offset commit`,
+      );
     const now = momentOf(this.clock);
     const r = restoredState(stored, this.c, this.pagination, this.pageOptions.mode, now);
     this.offset = r.offset;
@@ -288,17 +297,19 @@ export class HttpSourceTask implements SourceTask {
   }
 
   /**
-   * The poll's final offset once Kafka has its last record; else, at the first commit, an offset
-   * found under an earlier version's key (legacy-offset-key.ts), unless a record's newer one is there.
+   * The poll's final offset once Kafka has its last record; and at the first commit, the migration
+   * from earlier versions' keys (offset-key-migration.ts): the offset found under one, unless a
+   * newer one (the final offset, a record's) is written in this commit, and a tombstone for each.
    */
-  updateOffsets(staged: ReadonlyArray<{ partition: SourceMap }> = []): ReturnType<FinalOffset["take"]> {
+  updateOffsets(staged: ReadonlyArray<{ partition: SourceMap }> = []): SourceOffsetUpdate[] | null {
     const { partition } = this.pageOptions;
-    const migrated = this.migrated;
-    this.migrated = undefined;
+    const migration = this.migration;
+    this.migration = undefined;
     const final = this.final.take(partition);
-    if (final || !migrated) return final;
+    if (!migration) return final;
     const url = partition[PARTITION_URL];
-    return staged.some((e) => e.partition[PARTITION_URL] === url) ? null : [migrated];
+    const newer = final !== null || staged.some((e) => e.partition[PARTITION_URL] === url);
+    return [...(final ?? []), ...migrationEntries(partition, migration, newer)];
   }
 
   stop(): void {
