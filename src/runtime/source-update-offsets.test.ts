@@ -88,6 +88,43 @@ describe("SourceTask.updateOffsets (gateway extension after the KIP-910 proposal
     expect(await task.awaitStop(5000)).toBe(true);
   });
 
+  // The HTTP source returns its key migration (an offset moved to a new partition and a tombstone
+  // for the old one) once only: a failed commit must keep both staged, or the move is lost.
+  test("entries it returned once, a tombstone among them, are kept and shown to it again when their commit fails", async () => {
+    const offsets = memoryOffsetStore();
+    offsets.write("c", [{ partition: { file: "old" }, offset: { pos: 7 } }]);
+    let migration: Entries | null = [
+      { partition: { file: "new" }, offset: { pos: 7 } },
+      { partition: { file: "old" }, offset: null },
+    ];
+    const plugin = new UpdatingSource(() => {
+      const once = migration;
+      migration = null;
+      return once;
+    });
+    const write = offsets.write.bind(offsets);
+    let failures = 0;
+    offsets.write = (connector, entries) => {
+      if (failures++ === 0) throw new Error("database or disk is full");
+      write(connector, entries);
+    };
+    const { task } = memorySourceTask({
+      plugin,
+      taskClass: "test.UpdatingSource",
+      options: { offsets, offsetFlushIntervalMs: 0 },
+    });
+    task.start();
+    await waitFor(() => offsets.get("c", { file: "old" }) === null);
+    expect(offsets.all("c")).toEqual([{ partition: { file: "new" }, offset: { pos: 7 } }]);
+    expect(plugin.asked[0]).toEqual([]);
+    expect(plugin.asked[1]).toEqual([
+      { partition: { file: "new" }, offset: { pos: 7 } },
+      { partition: { file: "old" }, offset: null },
+    ]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
   test("a task that throws there has the acknowledged offsets committed as they are", async () => {
     const offsets = memoryOffsetStore();
     const plugin = new UpdatingSource(() => {
