@@ -22,7 +22,12 @@ export interface ConnectRecord {
 }
 
 export interface SourceRecord extends ConnectRecord {
+  /** The source partition whose offset the record carries; null: the record moves no offset. */
   readonly sourcePartition: SourceMap | null;
+  /**
+   * The partition's offset once the record is in Kafka. Null with a partition is a tombstone, as in
+   * Connect: committed as the partition's last offset, it removes the partition's stored offset.
+   */
   readonly sourceOffset: SourceMap | null;
 }
 

@@ -8,7 +8,7 @@ import type { SourceMap, SourceRecord } from "../api/record.ts";
 import { canonicalJson } from "../store/offset-store.ts";
 import type { Logger } from "../util/logger.ts";
 
-/** Staged offsets by canonical partition key; a null offset (from `updateOffsets`) is a tombstone. */
+/** Staged offsets by canonical partition key; a null offset (a record's, or from `updateOffsets`) is a tombstone. */
 export type StagedOffsets = Map<string, SourceOffsetUpdate>;
 
 function sameSourceMap(a: SourceMap, b: SourceMap): boolean {
@@ -22,21 +22,26 @@ function sameSourceMap(a: SourceMap, b: SourceMap): boolean {
   return true;
 }
 
-/** Stages the last offset of each source partition in the batch (later batches overwrite). */
+/**
+ * Stages the last offset of each source partition in the batch (later batches overwrite). A record
+ * with a partition and a null offset stages a tombstone, as Connect's SubmittedRecords hands the last
+ * acknowledged record's offset, null included, to its OffsetStorageWriter; a record without a
+ * partition stages nothing.
+ */
 export function stageOffsets(staged: StagedOffsets, records: readonly SourceRecord[]): void {
   let previous: SourceMap | null = null;
   let previousKey = "";
   const seen = new Set<string>();
   for (let i = records.length - 1; i >= 0; i--) {
     const { sourcePartition, sourceOffset } = records[i]!;
-    if (!sourcePartition || !sourceOffset) continue;
+    if (!sourcePartition) continue;
     const key =
       previous !== null && sameSourceMap(previous, sourcePartition) ? previousKey : canonicalJson(sourcePartition);
     previous = sourcePartition;
     previousKey = key;
     if (seen.has(key)) continue;
     seen.add(key);
-    staged.set(key, { partition: sourcePartition, offset: sourceOffset });
+    staged.set(key, { partition: sourcePartition, offset: sourceOffset ?? null });
   }
 }
 
