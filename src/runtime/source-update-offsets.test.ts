@@ -67,7 +67,7 @@ describe("SourceTask.updateOffsets (gateway extension after the KIP-910 proposal
     expect(await task.awaitStop(5000)).toBe(true);
   });
 
-  test("a null offset it returns is a tombstone: the partition's stored offset is removed in the same commit", async () => {
+  test("a null offset it returns is a tombstone: the commit carrying it removes the partition's stored offset", async () => {
     const offsets = memoryOffsetStore();
     offsets.write("c", [{ partition: { file: "old" }, offset: { pos: 7 } }]);
     let tombstone = false;
