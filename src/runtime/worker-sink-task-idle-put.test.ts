@@ -10,8 +10,11 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
+import type { SerialExecutor } from "../util/async.ts";
 import { monotonicNow } from "../util/clock.ts";
+import { ManualClock } from "../util/manual-clock.ts";
 import { memorySinkTask } from "./task-test-support.ts";
+import type { WorkerSinkTaskOptions } from "./worker-sink-task.ts";
 
 /**
  * A sink that buffers what `put` hands it and writes it out once the oldest record waited
@@ -24,6 +27,8 @@ class LingerSink implements SinkTask {
   readonly calls: string[] = [];
   readonly written: string[] = [];
   onPut: (records: readonly SinkRecord[]) => void = () => {};
+  /** Runs in each open after it is recorded (it may wait). */
+  onOpen: () => Promise<void> | void = () => {};
   private buffered: SinkRecord[] = [];
   private bufferedSince: number | undefined;
   private putting = false;
@@ -57,8 +62,9 @@ class LingerSink implements SinkTask {
     const first = this.buffered[0]?.kafkaOffset;
     return offsets.map((o) => (first === undefined ? o : { ...o, offset: Math.min(o.offset, first) }));
   }
-  open(partitions: readonly TopicPartition[]): void {
+  open(partitions: readonly TopicPartition[]): Promise<void> | void {
     this.calls.push(`open ${partitions.map((tp) => `${tp.topic}-${tp.partition}`).join(",")}`);
+    return this.onOpen();
   }
   close(partitions: readonly TopicPartition[]): void {
     this.calls.push(`close ${partitions.map((tp) => `${tp.topic}-${tp.partition}`).join(",")}`);
@@ -68,7 +74,7 @@ class LingerSink implements SinkTask {
 
 const p0 = { topic: "in", partition: 0 };
 
-function setup(offsetFlushIntervalMs: number, lingerMs = 0) {
+function setup(offsetFlushIntervalMs: number, lingerMs = 0, options?: Partial<WorkerSinkTaskOptions>) {
   const plugin = new LingerSink(lingerMs);
   const { kafka, task, produce, listener } = memorySinkTask({
     plugin,
@@ -76,6 +82,7 @@ function setup(offsetFlushIntervalMs: number, lingerMs = 0) {
     offsetFlushIntervalMs,
     onCommit: (offsets) =>
       plugin.calls.push(`commit ${offsets.map((o) => `${o.topic}-${o.partition}@${o.offset}`).join(",")}`),
+    options,
   });
   task.start();
   return { kafka, plugin, task, produce, listener };
@@ -227,5 +234,49 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
     expect(await task.awaitStop(5000)).toBe(true);
     expect(String(listener.failure)).toContain("cannot flush");
     expect(plugin.calls).toEqual(["open in-0", "put []", "preCommit in-0@0", "close in-0"]);
+  });
+});
+
+describe("WorkerSinkTask when the commit falls due with records waiting (Connect's poll spanning the deadline)", () => {
+  test("records waiting on the executor when the commit falls due are put before it, not after", async () => {
+    const clock = new ManualClock();
+    const { kafka, plugin, task, produce } = setup(10_000, 0, { clock });
+    await waitFor(() => plugin.calls.includes("open in-0"));
+    // Counts the jobs queued on the task's serial executor (puts, commits, rebalance callbacks).
+    const executor = (task as unknown as { executor: SerialExecutor }).executor;
+    const run = executor.run.bind(executor);
+    let jobs = 0;
+    executor.run = (operation) => {
+      jobs++;
+      return run(operation);
+    };
+    // A rebalance whose open holds the executor (nothing is due yet, so nothing is committed before it).
+    let release = () => {};
+    plugin.onOpen = () =>
+      new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    const rebalanced = kafka.rebalance();
+    await waitFor(() => count(plugin.calls, "open in-0") === 2, { what: "the second open under way" });
+    const [from, queued] = [plugin.calls.length, jobs];
+    // The commit falls due: the loop queues it behind the open; then a batch is queued behind the commit.
+    clock.advance(10_000);
+    await waitFor(() => jobs === queued + 1, { what: "the due commit queued" });
+    produce("a");
+    const delivered = kafka.deliver();
+    await waitFor(() => jobs === queued + 2, { what: "the delivery queued" });
+    release();
+    await rebalanced;
+    await delivered;
+    const after = () => plugin.calls.slice(from);
+    await waitFor(() => after().includes("put a") && after().some((c) => c.startsWith("preCommit")), {
+      what: "a put and the due commit",
+    });
+    // As Connect's poll spanning the deadline: its records are put, then the commit follows (and carries them).
+    expect(after().slice(0, 3)).toEqual(["put a", "wrote 1", "preCommit in-0@1"]);
+    await waitFor(() => kafka.committed("connect-c", p0) === 1, { what: "a committed" });
+    expect(after()).toEqual(["put a", "wrote 1", "preCommit in-0@1", "commit in-0@1"]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
   });
 });
