@@ -237,38 +237,54 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
   });
 });
 
+/**
+ * A task whose executor holds, in order: a rebalance's open (waiting for `release`), the loop's
+ * commit fallen due (on a ManualClock), then the delivery of "a". `after()` is the calls since that open.
+ */
+async function commitDueWithRecordsQueued() {
+  const clock = new ManualClock();
+  const { kafka, plugin, task, produce } = setup(10_000, 0, { clock });
+  await waitFor(() => plugin.calls.includes("open in-0"));
+  // Counts the jobs queued on the task's serial executor (puts, commits, rebalance callbacks).
+  const executor = (task as unknown as { executor: SerialExecutor }).executor;
+  const run = executor.run.bind(executor);
+  let jobs = 0;
+  executor.run = (operation) => {
+    jobs++;
+    return run(operation);
+  };
+  // A rebalance whose open holds the executor (nothing is due yet, so nothing is committed before it).
+  let release = () => {};
+  plugin.onOpen = () =>
+    new Promise<void>((resolve) => {
+      release = resolve;
+    });
+  const rebalanced = kafka.rebalance();
+  await waitFor(() => count(plugin.calls, "open in-0") === 2, { what: "the second open under way" });
+  const [from, queued] = [plugin.calls.length, jobs];
+  // The commit falls due: the loop queues it behind the open; then a batch is queued behind the commit.
+  clock.advance(10_000);
+  await waitFor(() => jobs === queued + 1, { what: "the due commit queued" });
+  produce("a");
+  const delivered = kafka.deliver();
+  await waitFor(() => jobs === queued + 2, { what: "the delivery queued" });
+  return {
+    kafka,
+    plugin,
+    task,
+    after: () => plugin.calls.slice(from),
+    release: async () => {
+      release();
+      await rebalanced;
+      await delivered;
+    },
+  };
+}
+
 describe("WorkerSinkTask when the commit falls due with records waiting (Connect's poll spanning the deadline)", () => {
   test("records waiting on the executor when the commit falls due are put before it, not after", async () => {
-    const clock = new ManualClock();
-    const { kafka, plugin, task, produce } = setup(10_000, 0, { clock });
-    await waitFor(() => plugin.calls.includes("open in-0"));
-    // Counts the jobs queued on the task's serial executor (puts, commits, rebalance callbacks).
-    const executor = (task as unknown as { executor: SerialExecutor }).executor;
-    const run = executor.run.bind(executor);
-    let jobs = 0;
-    executor.run = (operation) => {
-      jobs++;
-      return run(operation);
-    };
-    // A rebalance whose open holds the executor (nothing is due yet, so nothing is committed before it).
-    let release = () => {};
-    plugin.onOpen = () =>
-      new Promise<void>((resolve) => {
-        release = resolve;
-      });
-    const rebalanced = kafka.rebalance();
-    await waitFor(() => count(plugin.calls, "open in-0") === 2, { what: "the second open under way" });
-    const [from, queued] = [plugin.calls.length, jobs];
-    // The commit falls due: the loop queues it behind the open; then a batch is queued behind the commit.
-    clock.advance(10_000);
-    await waitFor(() => jobs === queued + 1, { what: "the due commit queued" });
-    produce("a");
-    const delivered = kafka.deliver();
-    await waitFor(() => jobs === queued + 2, { what: "the delivery queued" });
-    release();
-    await rebalanced;
-    await delivered;
-    const after = () => plugin.calls.slice(from);
+    const { kafka, task, after, release } = await commitDueWithRecordsQueued();
+    await release();
     await waitFor(() => after().includes("put a") && after().some((c) => c.startsWith("preCommit")), {
       what: "a put and the due commit",
     });
@@ -278,5 +294,13 @@ describe("WorkerSinkTask when the commit falls due with records waiting (Connect
     expect(after()).toEqual(["put a", "wrote 1", "preCommit in-0@1", "commit in-0@1"]);
     task.stop();
     expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("a stop begun meanwhile puts nothing and commits only as the task closes (Connect's closeAllPartitions)", async () => {
+    const { task, after, release } = await commitDueWithRecordsQueued();
+    task.stop();
+    await release();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(after()).toEqual(["preCommit in-0@0", "close in-0"]);
   });
 });

@@ -302,7 +302,7 @@ export class WorkerSinkTask extends WorkerTask {
       } else if (this.targetState === "STARTED") {
         // Records wait (their own run would put them after this commit): put them before it.
         await this.deliverQueued(this.heartbeat);
-        if (this.crash) return;
+        if (this.crash || this.stopping) return;
       }
     }
     if (this.commits.due) await this.commitOffsets();
