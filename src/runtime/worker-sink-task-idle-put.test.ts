@@ -160,7 +160,8 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
   });
 
   test("a RetriableError from an empty put redelivers it after context.timeout, committing meanwhile as Connect", async () => {
-    const { plugin, task } = setup(50);
+    // The redelivery 5 ms after the failure comes long before the next commit falls due (500 ms).
+    const { plugin, task } = setup(500);
     let failed = false;
     plugin.onPut = (records) => {
       if (records.length > 0 || failed) return;
