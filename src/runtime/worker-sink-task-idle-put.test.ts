@@ -14,7 +14,6 @@ import type { SerialExecutor } from "../util/async.ts";
 import { monotonicNow } from "../util/clock.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { memorySinkTask } from "./task-test-support.ts";
-import type { WorkerSinkTaskOptions } from "./worker-sink-task.ts";
 
 /**
  * A sink that buffers what `put` hands it and writes it out once the oldest record waited
@@ -74,7 +73,11 @@ class LingerSink implements SinkTask {
 
 const p0 = { topic: "in", partition: 0 };
 
-function setup(offsetFlushIntervalMs: number, lingerMs = 0, options?: Partial<WorkerSinkTaskOptions>) {
+function setup(
+  offsetFlushIntervalMs: number,
+  lingerMs = 0,
+  more: Pick<Parameters<typeof memorySinkTask>[0], "options" | "wrapConsumer"> = {},
+) {
   const plugin = new LingerSink(lingerMs);
   const { kafka, task, produce, listener } = memorySinkTask({
     plugin,
@@ -82,7 +85,7 @@ function setup(offsetFlushIntervalMs: number, lingerMs = 0, options?: Partial<Wo
     offsetFlushIntervalMs,
     onCommit: (offsets) =>
       plugin.calls.push(`commit ${offsets.map((o) => `${o.topic}-${o.partition}@${o.offset}`).join(",")}`),
-    options,
+    ...more,
   });
   task.start();
   return { kafka, plugin, task, produce, listener };
@@ -206,6 +209,55 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
     expect(await task.awaitStop(5000)).toBe(true);
   });
 
+  test("an empty put's redelivery heartbeats with the batch that arrives meanwhile (its handler waits for the put)", async () => {
+    // Heartbeats of the consumer's batches (kafkajs: a handler waiting for its put keeps the membership).
+    let beats = 0;
+    const clock = new ManualClock();
+    const { kafka, plugin, task, produce } = setup(10_000, 0, {
+      options: { clock },
+      wrapConsumer: (consumer) => {
+        const start = consumer.start.bind(consumer);
+        consumer.start = (handlers) =>
+          start({
+            ...handlers,
+            onRecords: (records) =>
+              handlers.onRecords(records, async () => {
+                beats++;
+              }),
+          });
+        return consumer;
+      },
+    });
+    let failing = true;
+    plugin.onPut = (records) => {
+      if (records.length === 0 && failing) throw new RetriableError("not ready to flush");
+    };
+    await waitFor(() => plugin.calls.includes("open in-0"));
+    // No batch came yet: the idle put fails and waits (heartbeating) until the next commit is due.
+    clock.advance(10_000);
+    await waitFor(() => plugin.calls.includes("preCommit in-0@0") && clock.pending > 0, {
+      what: "the failed empty put waiting for its redelivery",
+    });
+    const executor = (task as unknown as { executor: SerialExecutor }).executor;
+    const run = executor.run.bind(executor);
+    let jobs = 0;
+    executor.run = (operation) => {
+      jobs++;
+      return run(operation);
+    };
+    produce("a");
+    const delivered = kafka.deliver();
+    await waitFor(() => jobs === 1, { what: "the batch waiting behind the redelivery" });
+    clock.advance(3000); // the redelivery's wait heartbeats every 3 s
+    await waitFor(() => beats > 0, { what: "a heartbeat during the redelivery's wait" });
+    failing = false;
+    clock.advance(7000);
+    await delivered;
+    expect(plugin.calls).toContain("put a");
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
   test("a failure raised during an empty put fails the task before the commit; nothing more is put", async () => {
     const { plugin, task, listener } = setup(20);
     let puts = 0;
@@ -244,7 +296,7 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
  */
 async function commitDueWithRecordsQueued() {
   const clock = new ManualClock();
-  const { kafka, plugin, task, produce } = setup(10_000, 0, { clock });
+  const { kafka, plugin, task, produce } = setup(10_000, 0, { options: { clock } });
   await waitFor(() => plugin.calls.includes("open in-0"));
   // Counts the jobs queued on the task's serial executor (puts, commits, rebalance callbacks).
   const executor = (task as unknown as { executor: SerialExecutor }).executor;
