@@ -286,7 +286,8 @@ export interface SinkTask {
   /**
    * Records to deliver, in order per partition. Called with none too, as Connect's every poll: when
    * no record waits as the commit interval ends (before that commit's flush/preCommit), so a task
-   * can flush what it buffers by time. A RetriableError redelivers the same records later.
+   * can flush what it buffers by time, and when a transformation dropped every record of a delivery
+   * or the task paused their partitions. A RetriableError redelivers the same records later.
    */
   put(records: ReadonlyArray<SinkRecord>): MaybePromise<void>;
   /** Make everything passed to `put` durable up to `offsets`. */

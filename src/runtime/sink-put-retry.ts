@@ -2,8 +2,9 @@
  * SinkPutRetry: how a WorkerSinkTask calls its SinkTask's `put`, with Connect's redelivery after a
  * RetriableError (after the task's `context.timeout`, at the latest when the next commit falls due). A
  * revocation of one of the put's partitions (WorkerSinkTask calls `revoke`) ends the retry at once:
- * those records are dropped and the rest is put again. The task's stop ends it too (unless the put
- * failed for good: that failure is thrown). Called from the sink task's serial executor.
+ * those records are dropped and the rest is put again; any revocation ends an empty put's retry.
+ * The task's stop ends it too (unless the put failed for good: that failure is thrown). Called from
+ * the sink task's serial executor.
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type SinkRecord, type TopicPartition } from "../api/record.ts";

@@ -10,7 +10,9 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
+import type { SerialExecutor } from "../util/async.ts";
 import { monotonicNow } from "../util/clock.ts";
+import { ManualClock } from "../util/manual-clock.ts";
 import { memorySinkTask } from "./task-test-support.ts";
 
 /**
@@ -24,6 +26,8 @@ class LingerSink implements SinkTask {
   readonly calls: string[] = [];
   readonly written: string[] = [];
   onPut: (records: readonly SinkRecord[]) => void = () => {};
+  /** Runs in each open after it is recorded (it may wait). */
+  onOpen: () => Promise<void> | void = () => {};
   private buffered: SinkRecord[] = [];
   private bufferedSince: number | undefined;
   private putting = false;
@@ -57,8 +61,9 @@ class LingerSink implements SinkTask {
     const first = this.buffered[0]?.kafkaOffset;
     return offsets.map((o) => (first === undefined ? o : { ...o, offset: Math.min(o.offset, first) }));
   }
-  open(partitions: readonly TopicPartition[]): void {
+  open(partitions: readonly TopicPartition[]): Promise<void> | void {
     this.calls.push(`open ${partitions.map((tp) => `${tp.topic}-${tp.partition}`).join(",")}`);
+    return this.onOpen();
   }
   close(partitions: readonly TopicPartition[]): void {
     this.calls.push(`close ${partitions.map((tp) => `${tp.topic}-${tp.partition}`).join(",")}`);
@@ -68,7 +73,11 @@ class LingerSink implements SinkTask {
 
 const p0 = { topic: "in", partition: 0 };
 
-function setup(offsetFlushIntervalMs: number, lingerMs = 0) {
+function setup(
+  offsetFlushIntervalMs: number,
+  lingerMs = 0,
+  more: Pick<Parameters<typeof memorySinkTask>[0], "options" | "wrapConsumer"> = {},
+) {
   const plugin = new LingerSink(lingerMs);
   const { kafka, task, produce, listener } = memorySinkTask({
     plugin,
@@ -76,6 +85,7 @@ function setup(offsetFlushIntervalMs: number, lingerMs = 0) {
     offsetFlushIntervalMs,
     onCommit: (offsets) =>
       plugin.calls.push(`commit ${offsets.map((o) => `${o.topic}-${o.partition}@${o.offset}`).join(",")}`),
+    ...more,
   });
   task.start();
   return { kafka, plugin, task, produce, listener };
@@ -153,7 +163,8 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
   });
 
   test("a RetriableError from an empty put redelivers it after context.timeout, committing meanwhile as Connect", async () => {
-    const { plugin, task } = setup(50);
+    // The redelivery 5 ms after the failure comes long before the next commit falls due (500 ms).
+    const { plugin, task } = setup(500);
     let failed = false;
     plugin.onPut = (records) => {
       if (records.length > 0 || failed) return;
@@ -198,6 +209,55 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
     expect(await task.awaitStop(5000)).toBe(true);
   });
 
+  test("an empty put's redelivery heartbeats with the batch that arrives meanwhile (its handler waits for the put)", async () => {
+    // Heartbeats of the consumer's batches (kafkajs: a handler waiting for its put keeps the membership).
+    let beats = 0;
+    const clock = new ManualClock();
+    const { kafka, plugin, task, produce } = setup(10_000, 0, {
+      options: { clock },
+      wrapConsumer: (consumer) => {
+        const start = consumer.start.bind(consumer);
+        consumer.start = (handlers) =>
+          start({
+            ...handlers,
+            onRecords: (records) =>
+              handlers.onRecords(records, async () => {
+                beats++;
+              }),
+          });
+        return consumer;
+      },
+    });
+    let failing = true;
+    plugin.onPut = (records) => {
+      if (records.length === 0 && failing) throw new RetriableError("not ready to flush");
+    };
+    await waitFor(() => plugin.calls.includes("open in-0"));
+    // No batch came yet: the idle put fails and waits (heartbeating) until the next commit is due.
+    clock.advance(10_000);
+    await waitFor(() => plugin.calls.includes("preCommit in-0@0") && clock.pending > 0, {
+      what: "the failed empty put waiting for its redelivery",
+    });
+    const executor = (task as unknown as { executor: SerialExecutor }).executor;
+    const run = executor.run.bind(executor);
+    let jobs = 0;
+    executor.run = (operation) => {
+      jobs++;
+      return run(operation);
+    };
+    produce("a");
+    const delivered = kafka.deliver();
+    await waitFor(() => jobs === 1, { what: "the batch waiting behind the redelivery" });
+    clock.advance(3000); // the redelivery's wait heartbeats every 3 s
+    await waitFor(() => beats > 0, { what: "a heartbeat during the redelivery's wait" });
+    failing = false;
+    clock.advance(7000);
+    await delivered;
+    expect(plugin.calls).toContain("put a");
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
   test("a failure raised during an empty put fails the task before the commit; nothing more is put", async () => {
     const { plugin, task, listener } = setup(20);
     let puts = 0;
@@ -227,5 +287,73 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
     expect(await task.awaitStop(5000)).toBe(true);
     expect(String(listener.failure)).toContain("cannot flush");
     expect(plugin.calls).toEqual(["open in-0", "put []", "preCommit in-0@0", "close in-0"]);
+  });
+});
+
+/**
+ * A task whose executor holds, in order: a rebalance's open (waiting for `release`), the loop's
+ * commit fallen due (on a ManualClock), then the delivery of "a". `after()` is the calls since that open.
+ */
+async function commitDueWithRecordsQueued() {
+  const clock = new ManualClock();
+  const { kafka, plugin, task, produce } = setup(10_000, 0, { options: { clock } });
+  await waitFor(() => plugin.calls.includes("open in-0"));
+  // Counts the jobs queued on the task's serial executor (puts, commits, rebalance callbacks).
+  const executor = (task as unknown as { executor: SerialExecutor }).executor;
+  const run = executor.run.bind(executor);
+  let jobs = 0;
+  executor.run = (operation) => {
+    jobs++;
+    return run(operation);
+  };
+  // A rebalance whose open holds the executor (nothing is due yet, so nothing is committed before it).
+  let release = () => {};
+  plugin.onOpen = () =>
+    new Promise<void>((resolve) => {
+      release = resolve;
+    });
+  const rebalanced = kafka.rebalance();
+  await waitFor(() => count(plugin.calls, "open in-0") === 2, { what: "the second open under way" });
+  const [from, queued] = [plugin.calls.length, jobs];
+  // The commit falls due: the loop queues it behind the open; then a batch is queued behind the commit.
+  clock.advance(10_000);
+  await waitFor(() => jobs === queued + 1, { what: "the due commit queued" });
+  produce("a");
+  const delivered = kafka.deliver();
+  await waitFor(() => jobs === queued + 2, { what: "the delivery queued" });
+  return {
+    kafka,
+    plugin,
+    task,
+    after: () => plugin.calls.slice(from),
+    release: async () => {
+      release();
+      await rebalanced;
+      await delivered;
+    },
+  };
+}
+
+describe("WorkerSinkTask when the commit falls due with records waiting (Connect's poll spanning the deadline)", () => {
+  test("records waiting on the executor when the commit falls due are put before it, not after", async () => {
+    const { kafka, task, after, release } = await commitDueWithRecordsQueued();
+    await release();
+    await waitFor(() => after().includes("put a") && after().some((c) => c.startsWith("preCommit")), {
+      what: "a put and the due commit",
+    });
+    // As Connect's poll spanning the deadline: its records are put, then the commit follows (and carries them).
+    expect(after().slice(0, 3)).toEqual(["put a", "wrote 1", "preCommit in-0@1"]);
+    await waitFor(() => kafka.committed("connect-c", p0) === 1, { what: "a committed" });
+    expect(after()).toEqual(["put a", "wrote 1", "preCommit in-0@1", "commit in-0@1"]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("a stop begun meanwhile puts nothing and commits only as the task closes (Connect's closeAllPartitions)", async () => {
+    const { task, after, release } = await commitDueWithRecordsQueued();
+    task.stop();
+    await release();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(after()).toEqual(["preCommit in-0@0", "close in-0"]);
   });
 });

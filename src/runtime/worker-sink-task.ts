@@ -302,7 +302,7 @@ export class WorkerSinkTask extends WorkerTask {
       } else if (this.targetState === "STARTED") {
         // Records wait (their own run would put them after this commit): put them before it.
         await this.deliverQueued(this.heartbeat);
-        if (this.crash) return;
+        if (this.crash || this.stopping) return;
       }
     }
     if (this.commits.due) await this.commitOffsets();
@@ -312,7 +312,9 @@ export class WorkerSinkTask extends WorkerTask {
   private async putEmpty(): Promise<boolean> {
     if (this.stopping || this.crash) return false;
     try {
-      return await deliverBatches(this.delivery, [], this.heartbeat);
+      // A redelivery's wait heartbeats with the latest batch's handler, one that arrived meanwhile
+      // included (it waits for this put: kafkajs heartbeats through it only).
+      return await deliverBatches(this.delivery, [], () => this.heartbeat());
     } catch (error) {
       this.crash = error as Error;
       this.notify();
