@@ -11,17 +11,30 @@ describe("urlSecrets", () => {
     ["https://dev:pa55%40w@api.example/in", [btoa("dev:pa55@w"), "dev", "pa55%40w", "pa55@w"]],
     ["https://sk_l1ve_k3y@api.example/in", [btoa("sk_l1ve_k3y:"), "sk_l1ve_k3y"]],
     ["https://api.example/${topic}?key=${key}&secret=s3", ["s3"]],
-    ["https://api.example/in?a=1;token=t0k;b=2&sig=s;g", ["t0k", "s;g"]],
+    ["https://api.example/in?a=1;token=t0k;b=2&sig=s;g", ["t0k;b=2", "t0k", "s;g"]],
     ["https://api.example/in?next=http://h/x?token=t0k&code=c0de&postcode=75001", ["t0k", "c0de"]],
+    // An inner secret is hidden to the outer value's end (redactUrl): that whole run, and its part alone.
+    ["https://api.example/in?next=http://h/x?token=ab?cd&page=2", ["ab?cd", "ab"]],
+    ["https://api.example/in?next=http://h/x?token=ab;cd=e%2Bf", ["ab;cd=e%2Bf", "ab;cd=e+f", "ab"]],
+    ["https://api.example/in?a=1;token=${env:T};sig=s1g?x", ["s1g?x", "s1g"]],
     ["not a url?token=x", []],
   ])("%s", (url, secrets) => {
     expect(urlSecrets(url)).toEqual(secrets);
   });
 
-  test("they are the parts redactUrl hides", () => {
-    const url = "https://dev:pw0rd@api.example/in?api_key=k3y&page=2;token=t0k&next=http://h/?jwt=j.w.t&code=c0";
+  test.each([
+    "https://dev:pw0rd@api.example/in?api_key=k3y&page=2;token=t0k&next=http://h/?jwt=j.w.t&code=c0",
+    "https://api.example/in?next=http://h/x?token=ab?cd&page=2",
+    "https://api.example/in?a=1;sig=s1g;b=2?c=3&page=2",
+  ])("%s: they are the parts redactUrl hides, whole", (url) => {
     const shown = redactUrl(url);
-    for (const secret of urlSecrets(url)) expect(shown).not.toContain(secret);
+    const secrets = urlSecrets(url);
+    for (const secret of secrets) expect(shown).not.toContain(secret);
+    // The query masked with them, the longer first (as SecretMask masks), is the query redactUrl shows.
+    const query = (text: string) => text.slice(text.indexOf("?"));
+    let masked = query(url);
+    for (const secret of [...secrets].sort((a, b) => b.length - a.length)) masked = masked.replaceAll(secret, "***");
+    expect(masked).toBe(query(shown));
     expect(shown).toContain("page=2");
   });
 

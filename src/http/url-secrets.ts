@@ -26,23 +26,42 @@ export function urlSecrets(url: string): string[] {
     out.push(basic, parsed.username, user, parsed.password, password);
   }
   // A `;`-separated parameter inside another's value is one too (`?a=1;token=…`), and one of a URL
-  // written in its value (`?next=http://h/x?token=…`), as redactUrl hides them.
-  const pairs = parsed.search
-    .slice(1)
-    .split("&")
-    .flatMap((pair) => [pair, ...pair.split(/[;?]/).slice(1)]);
-  for (const pair of pairs) {
+  // written in its value (`?next=http://h/x?token=…`). redactUrl hides such a value to the end of the
+  // outer one (it may hold `;` or `?`: `?next=http://h/x?token=ab?cd`), so that whole run is listed,
+  // and each inner secret up to the next `;` or `?` too (an answer may echo that part alone).
+  for (const pair of parsed.search.slice(1).split("&")) {
     const equals = pair.indexOf("=");
     if (equals < 0) continue;
-    const name = safeDecode(pair.slice(0, equals).replaceAll("+", " "));
-    const raw = pair.slice(equals + 1);
-    if (!secretQueryName(name) || raw.includes("${") || raw.includes("%7B")) continue;
-    out.push(raw, safeDecode(raw.replaceAll("+", " ")));
+    const value = pair.slice(equals + 1);
+    if (secretName(pair.slice(0, equals))) {
+      out.push(...written(value));
+      continue;
+    }
+    let runListed = false;
+    for (const inner of value.matchAll(INNER_PARAM)) {
+      const [all, name, innerValue] = inner as unknown as [string, string, string];
+      if (!secretName(name)) continue;
+      // From the first one without a placeholder, as redactUrl hides from it.
+      const run: string[] = runListed ? [] : written(value.slice(inner.index + all.length - innerValue.length));
+      runListed ||= run.length > 0;
+      out.push(...run, ...written(innerValue));
+    }
   }
   return [...new Set(out)].filter((s) => s !== "");
 }
 
 const COLON = Buffer.from(":");
+// As url-credentials.ts reads a parameter inside a value: `;` or `?`, a name, `=`, a value to the next `;` or `?`.
+const INNER_PARAM = /[;?]([^=;?]*)=([^;?]*)/g;
+
+function secretName(name: string): boolean {
+  return secretQueryName(safeDecode(name.replaceAll("+", " ")));
+}
+
+/** A secret value as written and decoded; none when it holds a `${…}` placeholder (filled per request). */
+function written(raw: string): string[] {
+  return raw.includes("${") || raw.includes("%7B") ? [] : [raw, safeDecode(raw.replaceAll("+", " "))];
+}
 
 /** The bytes of percent-encoded text: each %XX one byte, everything else UTF-8. */
 function percentDecoded(text: string): Buffer {
