@@ -252,6 +252,11 @@ describe("redactUrl", () => {
     ["user:pw#frag@host:1", "***@host:1"],
     ["mailto:a@b.c", "mailto:a@b.c"],
     ["a:b#c", "a:b#c"],
+    // One that does not parse (a placeholder port) is one value: a raw space ends no credential in it.
+    ["http://u:s3 cret@h:${offset}/x", "http://***@h:${offset}/x"],
+    ["http://h:${offset}/a b?token=s3 cret&q=1", "http://h:${offset}/a b?token=***&q=1"],
+    ["http://h:${offset}/x?my token=s3cret&q=1", "http://h:${offset}/x?my token=***&q=1"],
+    ["http://h:${offset}/x?page=a b", "http://h:${offset}/x?page=a b"],
   ])("%s → %s", (input, expected) => {
     expect(redactUrl(input)).toBe(expected);
   });

@@ -21,6 +21,7 @@ import { timerMs } from "../util/clock.ts";
 import {
   hasHiddenUserInfo,
   hideUrlCredentials,
+  hideUrlValueCredentials,
   hideValueCredentials,
   secretQueryName,
 } from "../util/url-credentials.ts";
@@ -98,12 +99,13 @@ export function redactUrl(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    return hideUrlCredentials(url);
+    // One value (a placeholder port: `http://u:s3 cret@h:${offset}/x`): a raw space ends no credential.
+    return hideUrlValueCredentials(url);
   }
   // No host: not a URL of a server but a value such as `alice:s3cret@proxy:3128` read as scheme `alice:`.
-  if (!parsed.host) return hideValueCredentials(url);
+  if (!parsed.host) return hideValueCredentials(url, url);
   // A user name holding `?` or `#` the parser reads as the query or fragment: the text as written.
-  if (!parsed.username && !parsed.password && hasHiddenUserInfo(url)) return hideUrlCredentials(url);
+  if (!parsed.username && !parsed.password && hasHiddenUserInfo(url)) return hideUrlValueCredentials(url);
   if (parsed.username || parsed.password) {
     parsed.username = "***";
     parsed.password = "";

@@ -67,6 +67,10 @@ describe("ConfigDef", () => {
     expect(quoting.validate({ proxy: "alice:s3cret@proxy:3128" }).get("proxy")?.errors).toEqual([
       "Cannot reach ***@proxy:3128",
     ]);
+    // The value quoted is one value: a raw space in it ends no credential.
+    expect(quoting.validate({ proxy: "http://u:s3 cret@h:${port}/?my token=t0 k" }).get("proxy")?.errors).toEqual([
+      "Cannot reach http://***@h:${port}/?my token=***",
+    ]);
   });
 
   test("keeps the parsed value of a key that fails a validator, like Connect", () => {

@@ -160,7 +160,7 @@ function validateKey(
     // Credentials of a URL hidden in verbatim reasons too (invalidValue hides them in its own).
     const reasons = parsed.issues.map((issue) =>
       issue.expected === VERBATIM_ISSUE
-        ? hideValueCredentials(issue.message)
+        ? hideValueCredentials(issue.message, String(input))
         : invalidValue(typed ? (k.meta.validatorName ?? k.name) : k.name, shown, issue.message),
     );
     // As ConfigDef.validate: a value that does not parse is validated as null afterwards.

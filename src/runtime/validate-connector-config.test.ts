@@ -328,6 +328,14 @@ describe("validateConnectorConfig", () => {
         "Connector config {name=x, http.url=https://***@127.0.0.1/in?api_key=***} contains no connector type",
       ),
     );
+    // Each value is one value: a raw space in it ends no credential.
+    expect(() =>
+      validateConnectorConfig(registry, { name: "x", "http.url": "http://u:s3 cret@h:${offset}/in?token=t0 k&q=1" }),
+    ).toThrow(
+      new BadRequestError(
+        "Connector config {name=x, http.url=http://***@h:${offset}/in?token=***&q=1} contains no connector type",
+      ),
+    );
   });
 
   test("hides a scheme-less user:password@host in the config it quotes when connector.class is missing", () => {

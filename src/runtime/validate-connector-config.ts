@@ -58,7 +58,7 @@ export function validateConnectorConfig(
     // secrets by name show [hidden] (ConfigValidator hides resolved values in it), and a URL's
     // credentials in the others are hidden (url-credentials.ts).
     const shown = Object.fromEntries(
-      Object.entries(config).map(([k, v]) => [k, v && isClientSecret(k) ? HIDDEN : v && hideValueCredentials(v)]),
+      Object.entries(config).map(([k, v]) => [k, v && isClientSecret(k) ? HIDDEN : v && hideValueCredentials(v, v)]),
     );
     throw new BadRequestError(`Connector config ${javaMapString(shown)} contains no connector type`);
   }

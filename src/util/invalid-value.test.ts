@@ -25,6 +25,13 @@ describe("invalidValue", () => {
     );
   });
 
+  test("hides a credential holding a raw space in the value, wherever the message quotes it", () => {
+    const url = "http://u:s3 cret@h:${offset}/x?my token=t0 k";
+    expect(invalidValue("http.url", url, `cannot read ${url}`)).toBe(
+      "Invalid value http://***@h:${offset}/x?my token=*** for configuration http.url: cannot read http://***@h:${offset}/x?my token=***",
+    );
+  });
+
   test("hides a scheme-less user:password@host, not an e-mail address", () => {
     expect(invalidValue("proxy", "alice:s3cret@proxy:3128", "Unknown host alice:s3cret@proxy:3128")).toBe(
       "Invalid value ***@proxy:3128 for configuration proxy: Unknown host ***@proxy:3128",

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { hideUrlCredentials, hideValueCredentials } from "./url-credentials.ts";
+import { hideUrlCredentials, hideUrlValueCredentials, hideValueCredentials } from "./url-credentials.ts";
 
 describe("hideUrlCredentials", () => {
   test.each([
@@ -194,6 +194,52 @@ describe("hideValueCredentials", () => {
   ])("%s is unchanged", (text) => expect(hideValueCredentials(text)).toBe(text));
 });
 
+describe("one config value holding a raw space (an http.url with a placeholder port does not parse)", () => {
+  test.each([
+    ["http://u:s3 cret@h:${offset}/x", "http://***@h:${offset}/x"],
+    ["http://h:${offset}/a b?token=s3 cret&q=1", "http://h:${offset}/a b?token=***&q=1"],
+    ["http://h:${offset}/x?my token=s3cret&q=1", "http://h:${offset}/x?my token=***&q=1"],
+    ["http://h:${offset}/x?a=1;token=s3 cret", "http://h:${offset}/x?a=1;token=***"],
+    ["http://h:${offset}/x?token=[a, b]", "http://h:${offset}/x?token=***"],
+    ["http://h:80/?next=http://v:p q@g/", "http://h:80/?next=http://***@g/"],
+    // What the free-text rules hide is hidden too.
+    ["http://u:p@h:${offset}/x?token=s3cret", "http://***@h:${offset}/x?token=***"],
+  ])("%s is shown as %s", (value, shown) => {
+    expect(hideUrlValueCredentials(value)).toBe(shown);
+    expect(hideValueCredentials(value, value)).toBe(shown);
+  });
+
+  test.each(["http://h:${offset}/a b?page=2&q=x y", "http://h:${offset}/x?token=${env:T}&q=a b", "a b=c d"])(
+    "%s is unchanged",
+    (value) => expect(hideUrlValueCredentials(value)).toBe(value),
+  );
+
+  test("free text still ends a URL at a space", () => {
+    expect(hideUrlCredentials("GET http://h/x?token=s3cret and more")).toBe("GET http://h/x?token=*** and more");
+    expect(hideUrlCredentials("see http://h/?q=1 my token=x")).toBe("see http://h/?q=1 my token=x");
+  });
+
+  test.each([
+    [
+      "Invalid value http://u:s3 cret@h:${offset}/x for configuration http.url: cannot read http://u:s3 cret@h:${offset}/x",
+      "http://u:s3 cret@h:${offset}/x",
+      "Invalid value http://***@h:${offset}/x for configuration http.url: cannot read http://***@h:${offset}/x",
+    ],
+    [
+      "Invalid value http://h:${offset}/?token=s3 cret for configuration http.url: bad",
+      "http://h:${offset}/?token=s3 cret",
+      "Invalid value http://h:${offset}/?token=*** for configuration http.url: bad",
+    ],
+    [
+      "Invalid value http://h:${offset}/?my token=s3cret for configuration http.url: see http://g/?sig=x y",
+      "http://h:${offset}/?my token=s3cret",
+      "Invalid value http://h:${offset}/?my token=*** for configuration http.url: see http://g/?sig=*** y",
+    ],
+  ])("a message quoting the value: %s", (text, value, shown) => {
+    expect(hideValueCredentials(text, value)).toBe(shown);
+  });
+});
+
 // A config value quoted in a message may be long (a JSON document, a list): each token start or `;`
 // of it is looked at once. Scanned again from each of its hundreds of thousands of starts, such a
 // text took minutes of a REST request's time, or the regular expression gave up at its backtracking
@@ -212,5 +258,19 @@ describe("a long text with many token starts", () => {
     ["user names holding `?` before a last `@`", `${"//a?b".repeat(200_000)}@`],
   ])("%s: its credentials hidden", (_what, text) => {
     expect(hideValueCredentials(text + SECRETS)).toBe(text + HIDDEN);
+  });
+
+  // Read as one value, where no space ends a URL: as long, and its secrets hidden.
+  test.each([
+    ["list elements with an `@` no host follows", ",a:b@".repeat(200_000)],
+    ["`;`-separated names without a value", `=${";a".repeat(400_000)}`],
+    ["`?`-separated names without a value in a value", `?a=${"?a".repeat(400_000)}`],
+    ["user names holding `?` with no `@`", "//a?b".repeat(200_000)],
+    ["user names holding `?` before a last `@`", `${"//a?b".repeat(200_000)}@`],
+    ["passwords holding `/` with an `@` at the end", `${"//a:b/".repeat(200_000)}@`],
+    ["names holding spaces", "? a b c".repeat(200_000)],
+  ])("%s, as one value: its credentials hidden", (_what, text) => {
+    const value = `${text} http://u:s3 cret@h:\${offset}/x?token=s3 cret`;
+    expect(hideValueCredentials(`Invalid value ${value} for configuration k: bad`, value)).not.toContain("s3");
   });
 });

@@ -27,6 +27,13 @@
  * a path holding `@` (case 3), as Java's URI reads it, and shows; a password of digits followed by a `/`
  * (`http://u:123/4@host`) reads as a port (case 3) and shows too. Both are invalid URLs.
  *
+ * Free text (hideUrlCredentials: a log line, a sentence) ends a URL at a space. One config value
+ * (hideUrlValueCredentials: redactUrl's http.url that does not parse, `http://h:${offset}/…`; and
+ * hideValueCredentials' `quoted` value, wherever its text quotes it) is one token: a space ends
+ * neither its authority nor a parameter's name or value, and a closing `,` or `]` is no list's, as
+ * offset-key-v2.ts reads http.url (`http://u:s3 cret@h:${offset}/x`, `?token=s3 cret`, `?my token=x`
+ * hidden whole).
+ *
  * `hideValueCredentials` also hides the scheme-less `user:password@host[:port]` (a proxy or
  * bootstrap value written `alice:s3cret@proxy:3128`, or `u:p#x@h`) as `***@proxy:3128`: only for
  * texts that quote config values (invalid-value.ts, ConfigDef's reasons, "contains no connector
@@ -57,6 +64,8 @@ export function secretQueryName(name: string): boolean {
 // value's end is found without a lookahead: each `;`, `?` or `]` of a long value is looked at once
 // (linear time).
 const QUERY_PARAM = /([?&;#])([^=&#?;\s]*)=([^&#\s]*)/g;
+// In one config value (hideUrlValueCredentials) a space ends neither a name nor a value.
+const VALUE_QUERY_PARAM = /([?&;#])([^=&#?;]*)=([^&#]*)/g;
 const INNER_PARAM = /[;?]([^=;?]*)=([^;?]*)/g;
 // An authority that is a host and port, no user info: `h`, `h:8080`, `h:`, `[::1]`, `[::1]:80`.
 const HOST_PORT = /^(?:[^:[]*|\[[^\]]*\])(?::\d*)?$/;
@@ -72,11 +81,28 @@ const HOST_LIST = /^(?:(?:[\w.-]+|\[?[\w:.%]+\])(?::\d+)?,)+$/;
 const HOST_AFTER_AT = /@((?:[\w.-]+|\[[\w:.%]+\])(?::\d+)?)(?=$|[\s,;\])}"'/])/y;
 
 export function hideUrlCredentials(text: string): string {
+  return hidden(text, false);
+}
+
+/**
+ * hideUrlCredentials of `value`, one config value (an http.url that does not parse, the value an
+ * invalid-value message quotes), not a text of several tokens: a space ends neither a URL's user
+ * info nor a parameter's name or value, and a closing `,` or `]` is no list's, so a credential
+ * holding a raw space is hidden whole (`http://u:s3 cret@h:${offset}/x` → `http://***@h:${offset}/x`,
+ * `?token=s3 cret&q=1` → `?token=***&q=1`, `?my token=s3cret` → `?my token=***`). What the text
+ * rules hide in it is hidden too.
+ */
+export function hideUrlValueCredentials(value: string): string {
+  return hidden(hidden(value, true), false);
+}
+
+/** `text` with its URLs' credentials hidden, read as one value (`whole`) or as free text. */
+function hidden(text: string, whole: boolean): string {
   if (!text.includes("//") && !text.includes("=")) return text;
-  return hideUserInfo(text).replace(
-    QUERY_PARAM,
-    (all, separator: string, name: string, run: string, at: number, whole: string) => {
-      const value = run.slice(0, listEnd(whole, at + all.length, run));
+  return hideUserInfo(text, whole).replace(
+    whole ? VALUE_QUERY_PARAM : QUERY_PARAM,
+    (all, separator: string, name: string, run: string, at: number, source: string) => {
+      const value = whole ? run : run.slice(0, listEnd(source, at + all.length, run));
       const rest = run.slice(value.length);
       if (secretParameter(name, value)) return `${separator}${name}=***${rest}`;
       return `${separator}${name}=${innerParametersHidden(value)}${rest}`;
@@ -118,9 +144,16 @@ function secretParameter(name: string, value: string): boolean {
   return secretQueryName(formDecoded(name)) && !placeholdersOnly(value);
 }
 
-/** hideUrlCredentials, and the user info of scheme-less `user:password@host[:port]` tokens (see above). */
-export function hideValueCredentials(text: string): string {
-  const shown = hideUrlCredentials(text);
+/**
+ * hideUrlCredentials, and the user info of scheme-less `user:password@host[:port]` tokens (see
+ * above). `text` may quote a config value, `quoted` (an invalid-value message, ConfigDef's reason,
+ * the value itself): where it is quoted, it is hidden as one value (hideUrlValueCredentials), since
+ * a space in it ends no URL, while the rest of the text ends URLs at spaces.
+ */
+export function hideValueCredentials(text: string, quoted?: string): string {
+  const shownValue = quoted === undefined ? quoted : hideUrlValueCredentials(quoted);
+  const withValue = shownValue === quoted ? text : text.replaceAll(quoted!, shownValue!);
+  const shown = hideUrlCredentials(withValue);
   return shown.includes("@") ? hideSchemeless(shown) : shown;
 }
 
@@ -224,7 +257,7 @@ function userInfoShown(userInfo: string): string | undefined {
 
 // Each `//` is looked at once and each character of a token a bounded number of times: a long
 // value (a JSON document quoted in a message) costs linear time.
-function hideUserInfo(text: string): string {
+function hideUserInfo(text: string, whole: boolean): string {
   let out = "";
   let copied = 0;
   let tokenEnd = -1;
@@ -232,7 +265,7 @@ function hideUserInfo(text: string): string {
   for (let at = text.indexOf("//"); at !== -1; at = text.indexOf("//", at + 2)) {
     const start = at + 2;
     if (start > tokenEnd) {
-      tokenEnd = endOfToken(text, start);
+      tokenEnd = whole ? text.length : endOfToken(text, start);
       lastAt = text.lastIndexOf("@", tokenEnd - 1);
     }
     const end = lastAt < start ? -1 : userInfoEnd(text, start, tokenEnd, lastAt);
@@ -302,14 +335,15 @@ function userNameEnd(text: string, authorityEnd: number, tokenEnd: number): numb
 }
 
 /**
- * Whether the text rules hide a user info after the first `//` of `url`: redactUrl asks it of a URL
- * whose parse has none (WHATWG reads `http://tok?en@host` as host `tok`, query `en@host`).
+ * Whether the text rules hide a user info after the first `//` of `url`, read as one value
+ * (hideUrlValueCredentials): redactUrl asks it of a URL whose parse has none (WHATWG reads
+ * `http://tok?en@host` as host `tok`, query `en@host`).
  */
 export function hasHiddenUserInfo(url: string): boolean {
   const at = url.indexOf("//");
   if (at === -1) return false;
   const start = at + 2;
-  const tokenEnd = endOfToken(url, start);
+  const tokenEnd = url.length;
   const lastAt = url.lastIndexOf("@", tokenEnd - 1);
   if (lastAt < start) return false;
   const end = userInfoEnd(url, start, tokenEnd, lastAt);
