@@ -263,7 +263,12 @@ export interface SinkTaskContext extends PluginContext {
   readonly pluginMetrics?: PluginMetrics;
   /** Rewind or skip: consume `partition` from `offset` next. */
   offset(offsets: ReadonlyArray<TopicPartitionOffset>): void;
-  /** After a RetriableError from `put`, wait this long before redelivering the batch. */
+  /**
+   * Bound the worker's next wait for records to `ms` (> 0; used once), as Connect's next poll: after
+   * a RetriableError from `put`, the batch is redelivered after `ms` (sooner when the next offset
+   * commit falls due); after a `put` that returned (or when set outside `put`), an idle task gets
+   * `put([])` after `ms` unless records come first.
+   */
   timeout(ms: number): void;
   assignment(): ReadonlyArray<TopicPartition>;
   pause(partitions: ReadonlyArray<TopicPartition>): void;

@@ -3,8 +3,11 @@
  * RetriableError (after the task's `context.timeout`, at the latest when the next commit falls due). A
  * revocation of one of the put's partitions (WorkerSinkTask calls `revoke`) ends the retry at once:
  * those records are dropped and the rest is put again; any revocation ends an empty put's retry.
- * The task's stop ends it too (unless the put failed for good: that failure is thrown). Called from
- * the sink task's serial executor.
+ * The task's stop ends it too (unless the put failed for good: that failure is thrown), and so does
+ * a failure raised meanwhile (raiseError, the errant record reporter beyond tolerance): it is thrown
+ * at once. A `context.timeout(ms)` the task sets outside a failed put bounds the next poll, as in
+ * Connect: the worker puts `[]` after `ms` unless a put comes first (`idlePutInMs`). Called from the
+ * sink task's serial executor.
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type SinkRecord, type TopicPartition } from "../api/record.ts";
@@ -23,6 +26,10 @@ export interface SinkPutRetryOptions {
   readonly metrics: TaskMetrics;
   /** The task's stop signal: a retry's backoff ends with it. */
   readonly stopSignal: () => AbortSignal;
+  /** Aborted, with the error, when the task fails: a retry's backoff ends with it and throws that error. */
+  readonly failedSignal?: () => AbortSignal;
+  /** An idle put was scheduled (`idlePutInMs`): the worker's loop wakes to run it on time. */
+  readonly idlePutScheduled?: () => void;
   /** The consumed record behind a record handed to `put` (its partition). */
   readonly origin: (record: SinkRecord) => ConsumedRecord | undefined;
   /**
@@ -43,12 +50,42 @@ export class SinkPutRetry {
   /** The put under way: a revocation of one of its partitions ends its retry backoff at once. */
   private putting: { readonly partitions: ReadonlySet<string>; readonly revoked: AbortController } | undefined;
   private putRetryTimeoutMs = -1;
+  /** Monotonic time of the idle put a `context.timeout` scheduled (Connect's next poll's end). */
+  private idlePutAt: number | undefined;
 
   constructor(private readonly o: SinkPutRetryOptions) {}
 
-  /** The task's `context.timeout(ms)`. */
+  /**
+   * The task's `context.timeout(ms)`. Set during a put, it paces that put's redelivery when it
+   * fails with a RetriableError, or else schedules an idle put `ms` after it returns. Set outside a
+   * put (open, close, preCommit, a background callback), it schedules the idle put `ms` from now, as
+   * Connect's next poll reads it (for a callback during Connect's poll wait, the poll after that one).
+   */
   setTimeout(ms: number): void {
     this.putRetryTimeoutMs = ms;
+    if (!this.putting) this.scheduleIdlePut();
+  }
+
+  /**
+   * Ms until the idle put a `context.timeout` asked for is due (≤ 0: due; Infinity: none), as
+   * Connect's poll waits at most that long for records and puts what it got, nothing included.
+   * Any put (records or empty) consumes it.
+   */
+  idlePutInMs(): number {
+    return this.idlePutAt === undefined ? Number.POSITIVE_INFINITY : this.idlePutAt - monotonicNow(this.o.clock);
+  }
+
+  /** The idle put is being made (or a put consumed it): none is due until the task sets a timeout again. */
+  consumeIdlePut(): void {
+    this.idlePutAt = undefined;
+  }
+
+  /** Connect's poll reads a timeout > 0 once and resets it; ≤ 0 is ignored (and left as set). */
+  private scheduleIdlePut(): void {
+    if (this.putRetryTimeoutMs <= 0) return;
+    this.idlePutAt = monotonicNow(this.o.clock) + this.putRetryTimeoutMs;
+    this.putRetryTimeoutMs = -1;
+    this.o.idlePutScheduled?.();
   }
 
   /**
@@ -77,14 +114,21 @@ export class SinkPutRetry {
     heartbeat: () => Promise<void>,
     owned: (record: SinkRecord) => boolean,
   ): Promise<boolean> {
+    // This put is the poll's outcome: the idle put a timeout scheduled is not needed any more.
+    this.idlePutAt = undefined;
     let pending = records;
     for (;;) {
       const revoked = new AbortController();
       this.putting = { partitions: new Set(pending.map((r) => key(this.o.origin(r)!))), revoked };
+      const failed = this.o.failedSignal?.();
+      const signals = [this.o.stopSignal(), revoked.signal];
       try {
-        await this.putWithRetry(pending, heartbeat, AbortSignal.any([this.o.stopSignal(), revoked.signal]));
+        await this.putWithRetry(pending, heartbeat, AbortSignal.any(failed ? [failed, ...signals] : signals));
+        this.putting = undefined;
+        this.scheduleIdlePut();
         return true;
       } catch (error) {
+        if (failed?.aborted && error === failed.reason) throw error;
         if (error === this.o.stopSignal().reason) return false;
         if (error !== REVOKED) throw error;
         if (pending.length === 0) return true; // an empty batch's redelivery ends with the rebalance

@@ -51,7 +51,7 @@ export interface SinkTaskContextOptions {
   readonly pluginMetrics: TaskMetrics["plugin"];
   /** The consumed record behind a record handed to `put`. */
   readonly origin: (record: SinkRecord) => ConsumedRecord | undefined;
-  /** `context.timeout(ms)`: the backoff before redelivering a put that failed with a RetriableError. */
+  /** `context.timeout(ms)`: bounds the next wait for records (a failed put's redelivery, or an idle put). */
   readonly setPutRetryTimeout: (ms: number) => void;
   readonly requestCommit: () => void;
   /** Fails the task with this error (the first one raised wins). */

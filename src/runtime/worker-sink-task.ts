@@ -14,7 +14,10 @@
  * (sink-delivery.ts). A RetriableError from `put` redelivers the same batch (sink-put-retry.ts: commits fall due
  * meanwhile; a revocation or the stop ends it); other errors fail the task.
  * An idle task (nothing waiting to be put when the interval's commit falls due) gets `put([])` before
- * that commit, also while PAUSED, as Connect's poll that returned nothing (commitFromLoop).
+ * that commit, also while PAUSED, as Connect's poll that returned nothing (commitFromLoop); and
+ * `ms` after a put that set `context.timeout(ms)` and returned, when no put came meanwhile, as
+ * Connect's next poll waits at most that long (putIdle). A failure raised during a put's
+ * redelivery ends it at once.
  * A failure fails the task even while PAUSED or stopping; one the task swallowed during a put fails it too
  * (sink-delivery.ts). Stopped or failed, the task commits what preCommit confirms of the records put before
  * (Connect's closeAllPartitions), never those of the failed put.
@@ -65,6 +68,8 @@ export class WorkerSinkTask extends WorkerTask {
   private heartbeat: () => Promise<void> = async () => {};
   /** A delivery asked for by a resume of held records waits on the executor. */
   private heldDeliveryQueued = false;
+  /** Aborted with the task's failure: a put's redelivery ends at once. */
+  private readonly failed = new AbortController();
 
   constructor(private readonly o: WorkerSinkTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log, o.operator);
@@ -84,6 +89,8 @@ export class WorkerSinkTask extends WorkerTask {
       ...o,
       log: this.log,
       stopSignal: () => this.stopSignal,
+      failedSignal: () => this.failed.signal,
+      idlePutScheduled: () => this.notify(),
       origin: (record) => this.batches.origin(record),
       commitIfDue: () => this.commitIfDue(),
       nextCommitInMs: () => this.commits.nextInMs(),
@@ -131,6 +138,7 @@ export class WorkerSinkTask extends WorkerTask {
   /** Fails the task with this error (the first one raised wins). */
   private raise(error: Error): void {
     this.crash ??= error;
+    this.failed.abort(this.crash);
     this.notify();
   }
 
@@ -168,7 +176,10 @@ export class WorkerSinkTask extends WorkerTask {
           if (isRetriable(error)) {
             this.offsets.live = false;
             this.consumerLost = error;
-          } else this.crash = error;
+          } else {
+            this.crash = error;
+            this.failed.abort(error);
+          }
           this.notify();
         },
       },
@@ -208,7 +219,12 @@ export class WorkerSinkTask extends WorkerTask {
         await this.executor.run(() => this.commitFromLoop());
         continue;
       }
-      await this.waitForWake(Math.min(due, 1000));
+      const idle = this.putRetry.idlePutInMs();
+      if (idle <= 0) {
+        await this.executor.run(() => this.putIdle());
+        continue;
+      }
+      await this.waitForWake(Math.min(due, idle, 1000));
     }
     this.throwIfFailed();
   }
@@ -219,6 +235,7 @@ export class WorkerSinkTask extends WorkerTask {
 
   protected override async whilePaused(): Promise<void> {
     if (this.commits.nextInMs() <= 0) await this.executor.run(() => this.commitFromLoop());
+    else if (this.putRetry.idlePutInMs() <= 0) await this.executor.run(() => this.putIdle());
   }
 
   protected override async onResumed(): Promise<void> {
@@ -306,6 +323,18 @@ export class WorkerSinkTask extends WorkerTask {
       }
     }
     if (this.commits.due) await this.commitOffsets();
+  }
+
+  /**
+   * The idle put a `context.timeout(ms)` asked for (Connect's poll that waited `ms` and returned
+   * nothing), on the executor: none when a put came meanwhile, and records waiting are put by their
+   * own delivery instead. Also while PAUSED (Connect keeps polling), at the paused wait's pace.
+   */
+  private async putIdle(): Promise<void> {
+    if (this.putRetry.idlePutInMs() > 0) return;
+    this.putRetry.consumeIdlePut();
+    if (this.ownership.hasQueued || this.heldDeliveryQueued) return;
+    await this.putEmpty();
   }
 
   /** put([]) as a delivery without records (sink-delivery.ts); false when the task failed or stops instead. */
