@@ -32,6 +32,15 @@ describe("invalidValue", () => {
     );
   });
 
+  // Review rv25f: the value is read as one token, but a JSONPath filter's `@.api_key == 'x'` is a
+  // comparison, not a parameter: the message still shows what was refused.
+  test("shows a JSONPath filter with spaces whole", () => {
+    const path = "$.items[?(@.api_key == 'x')].id";
+    expect(invalidValue("http.response.list.pointer", path, `Invalid JSONPath expression: ${path}`)).toBe(
+      `Invalid value ${path} for configuration http.response.list.pointer: Invalid JSONPath expression: ${path}`,
+    );
+  });
+
   test("hides a scheme-less user:password@host, not an e-mail address", () => {
     expect(invalidValue("proxy", "alice:s3cret@proxy:3128", "Unknown host alice:s3cret@proxy:3128")).toBe(
       "Invalid value ***@proxy:3128 for configuration proxy: Unknown host ***@proxy:3128",

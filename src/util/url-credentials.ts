@@ -32,7 +32,8 @@
  * hideValueCredentials' `quoted` value, wherever its text quotes it) is one token: a space ends
  * neither its authority nor a parameter's name or value, and a closing `,` or `]` is no list's, as
  * offset-key-v2.ts reads http.url (`http://u:s3 cret@h:${offset}/x`, `?token=s3 cret`, `?my token=x`
- * hidden whole).
+ * hidden whole). Unlike offset-key-v2, a name does not end in a space, so a JSONPath filter's
+ * comparison (`$[?(@.api_key == 'x')]`) is no parameter and the message quoting it stays readable.
  *
  * `hideValueCredentials` also hides the scheme-less `user:password@host[:port]` (a proxy or
  * bootstrap value written `alice:s3cret@proxy:3128`, or `u:p#x@h`) as `***@proxy:3128`: only for
@@ -64,8 +65,9 @@ export function secretQueryName(name: string): boolean {
 // value's end is found without a lookahead: each `;`, `?` or `]` of a long value is looked at once
 // (linear time).
 const QUERY_PARAM = /([?&;#])([^=&#?;\s]*)=([^&#\s]*)/g;
-// In one config value (hideUrlValueCredentials) a space ends neither a name nor a value.
-const VALUE_QUERY_PARAM = /([?&;#])([^=&#?;]*)=([^&#]*)/g;
+// In one config value (hideUrlValueCredentials) a space ends neither a name nor a value, but a name
+// does not end in one: `?(@.secret_key == 'x')`, a JSONPath filter's comparison, is no parameter.
+const VALUE_QUERY_PARAM = /([?&;#])((?:[^=&#?;]*[^=&#?;\s])?)=([^&#]*)/g;
 const INNER_PARAM = /[;?]([^=;?]*)=([^;?]*)/g;
 // An authority that is a host and port, no user info: `h`, `h:8080`, `h:`, `[::1]`, `[::1]:80`.
 const HOST_PORT = /^(?:[^:[]*|\[[^\]]*\])(?::\d*)?$/;
