@@ -41,6 +41,13 @@ describe("invalidValue", () => {
     );
   });
 
+  // Review rv25f: read as one value, a list's first URL was hidden up to the next one's `@`.
+  test("shows a list's URLs apart, hiding only the user info of the one that has it", () => {
+    expect(invalidValue("listeners", "http://0.0.0.0:8083, https://u:s3 cret@h:8443", "bad")).toBe(
+      "Invalid value http://0.0.0.0:8083, https://***@h:8443 for configuration listeners: bad",
+    );
+  });
+
   test("hides a scheme-less user:password@host, not an e-mail address", () => {
     expect(invalidValue("proxy", "alice:s3cret@proxy:3128", "Unknown host alice:s3cret@proxy:3128")).toBe(
       "Invalid value ***@proxy:3128 for configuration proxy: Unknown host ***@proxy:3128",

@@ -30,7 +30,8 @@
  * Free text (hideUrlCredentials: a log line, a sentence) ends a URL at a space. One config value
  * (hideUrlValueCredentials: redactUrl's http.url that does not parse, `http://h:${offset}/…`; and
  * hideValueCredentials' `quoted` value, wherever its text quotes it) is one token: a space ends
- * neither its authority nor a parameter's name or value, and a closing `,` or `]` is no list's, as
+ * neither its authority (unless another URL follows it: `http://h:8080, https://u:p@g`, a list) nor
+ * a parameter's name or value, and a closing `,` or `]` is no list's, as
  * offset-key-v2.ts reads http.url (`http://u:s3 cret@h:${offset}/x`, `?token=s3 cret`, `?my token=x`
  * hidden whole). Unlike offset-key-v2, a name does not end in a space, so a JSONPath filter's
  * comparison (`$[?(@.api_key == 'x')]`) is no parameter and the message quoting it stays readable.
@@ -267,7 +268,7 @@ function hideUserInfo(text: string, whole: boolean): string {
   for (let at = text.indexOf("//"); at !== -1; at = text.indexOf("//", at + 2)) {
     const start = at + 2;
     if (start > tokenEnd) {
-      tokenEnd = whole ? text.length : endOfToken(text, start);
+      tokenEnd = whole ? endOfValueUrl(text, start) : endOfToken(text, start);
       lastAt = text.lastIndexOf("@", tokenEnd - 1);
     }
     const end = lastAt < start ? -1 : userInfoEnd(text, start, tokenEnd, lastAt);
@@ -289,6 +290,18 @@ const WHITESPACE = /\s/g;
 function endOfToken(text: string, from: number): number {
   WHITESPACE.lastIndex = from;
   return WHITESPACE.exec(text)?.index ?? text.length;
+}
+
+// A space followed by a scheme's `//` (`http://h:8080, https://u:p@g`, a list's next URL).
+const NEXT_URL = /\s[A-Za-z][\w+.-]*:\/\//g;
+
+/**
+ * Where the URL at `from` of one config value ends: at a space only where another URL follows, so
+ * a user info holding a raw space is one, while a list's next element's `@` is not this URL's.
+ */
+function endOfValueUrl(text: string, from: number): number {
+  NEXT_URL.lastIndex = from;
+  return NEXT_URL.exec(text)?.index ?? text.length;
 }
 
 /**
@@ -345,7 +358,7 @@ export function hasHiddenUserInfo(url: string): boolean {
   const at = url.indexOf("//");
   if (at === -1) return false;
   const start = at + 2;
-  const tokenEnd = url.length;
+  const tokenEnd = endOfValueUrl(url, start);
   const lastAt = url.lastIndexOf("@", tokenEnd - 1);
   if (lastAt < start) return false;
   const end = userInfoEnd(url, start, tokenEnd, lastAt);
