@@ -48,6 +48,16 @@ describe("invalidValue", () => {
     );
   });
 
+  // Review rv25f: the hidden value was put in with String.replaceAll's replacement patterns, so a
+  // `$&` or `$'` in it wrote the value as written, password and all, back into the message.
+  test.each(["$&", "$'", "$`", "$$"])("hides the credential of a value holding %s", (pattern) => {
+    const url = `http://u:s3 cret@h:\${offset}/x?q=${pattern}`;
+    const shown = `http://***@h:\${offset}/x?q=${pattern}`;
+    expect(invalidValue("http.url", url, `cannot read ${url}`)).toBe(
+      `Invalid value ${shown} for configuration http.url: cannot read ${shown}`,
+    );
+  });
+
   test("hides a scheme-less user:password@host, not an e-mail address", () => {
     expect(invalidValue("proxy", "alice:s3cret@proxy:3128", "Unknown host alice:s3cret@proxy:3128")).toBe(
       "Invalid value ***@proxy:3128 for configuration proxy: Unknown host ***@proxy:3128",

@@ -155,7 +155,8 @@ function secretParameter(name: string, value: string): boolean {
  */
 export function hideValueCredentials(text: string, quoted?: string): string {
   const shownValue = quoted === undefined ? quoted : hideUrlValueCredentials(quoted);
-  const withValue = shownValue === quoted ? text : text.replaceAll(quoted!, shownValue!);
+  // A function, not the string: `$&` or `$'` in a value would put the value as written back in.
+  const withValue = shownValue === quoted ? text : text.replaceAll(quoted!, () => shownValue!);
   const shown = hideUrlCredentials(withValue);
   return shown.includes("@") ? hideSchemeless(shown) : shown;
 }
