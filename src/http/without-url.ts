@@ -11,7 +11,8 @@ export function withoutUrl(error: unknown, url: string, shown: string): unknown 
   } catch {
     // Not a URL: only the raw form can appear.
   }
-  const scrub = (text: string) => text.replaceAll(url, shown).replaceAll(href, shown);
+  // A function, not the string: `$&` in `shown` (a URL may hold one) would put the URL back in.
+  const scrub = (text: string) => text.replaceAll(url, () => shown).replaceAll(href, () => shown);
   if (scrub(error.message) === error.message && scrub(error.stack ?? "") === (error.stack ?? "")) return error;
   const Kind = error instanceof TypeError ? TypeError : Error;
   const copy = new Kind(scrub(error.message));

@@ -21,6 +21,8 @@ describe("TimestampRouter", () => {
     [{ "topic.format": `${TOPIC}_${TS}`, "timestamp.format": "yyyy-MM" }, "t", "t_2016-01"],
     [{ "topic.format": "archive", "timestamp.format": "yyyy" }, "t", "archive"],
     [{ "topic.format": `${TS}/${TOPIC}/${TOPIC}`, "timestamp.format": "HH" }, "t$1", "16/t$1/t$1"],
+    // Review rv25f: SimpleDateFormat copies `$`, `&` and `'` '' as written; Java's String.replace is literal.
+    [{ "topic.format": `${TOPIC}-${TS}`, "timestamp.format": "yyyy$&$''" }, "t", "t-2016$&$'"],
   ])("routes with %p", (configs, topic, expected) => {
     expect(route(configs, topic, JAN_17_2016)).toBe(expected);
   });

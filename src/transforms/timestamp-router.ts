@@ -46,7 +46,8 @@ export class TimestampRouter implements Transformation {
     // one fails each record (IllegalArgumentException), not configure.
     this.format ??= new SimpleDateFormat(this.pattern);
     const formatted = this.format.format(new Date(record.timestamp));
-    const topic = this.topicFormat.replaceAll(TOPIC, record.topic).replaceAll(TIMESTAMP, formatted);
+    // As Java's String.replace, literally: `$&` or `$'` in the formatted timestamp is no pattern.
+    const topic = this.topicFormat.replaceAll(TOPIC, () => record.topic).replaceAll(TIMESTAMP, () => formatted);
     return { ...record, topic };
   }
 }

@@ -32,6 +32,32 @@ describe("invalidValue", () => {
     );
   });
 
+  // Review rv25f: the value is read as one token, but a JSONPath filter's `@.api_key == 'x'` is a
+  // comparison, not a parameter: the message still shows what was refused.
+  test("shows a JSONPath filter with spaces whole", () => {
+    const path = "$.items[?(@.api_key == 'x')].id";
+    expect(invalidValue("http.response.list.pointer", path, `Invalid JSONPath expression: ${path}`)).toBe(
+      `Invalid value ${path} for configuration http.response.list.pointer: Invalid JSONPath expression: ${path}`,
+    );
+  });
+
+  // Review rv25f: read as one value, a list's first URL was hidden up to the next one's `@`.
+  test("shows a list's URLs apart, hiding only the user info of the one that has it", () => {
+    expect(invalidValue("listeners", "http://0.0.0.0:8083, https://u:s3 cret@h:8443", "bad")).toBe(
+      "Invalid value http://0.0.0.0:8083, https://***@h:8443 for configuration listeners: bad",
+    );
+  });
+
+  // Review rv25f: the hidden value was put in with String.replaceAll's replacement patterns, so a
+  // `$&` or `$'` in it wrote the value as written, password and all, back into the message.
+  test.each(["$&", "$'", "$`", "$$"])("hides the credential of a value holding %s", (pattern) => {
+    const url = `http://u:s3 cret@h:\${offset}/x?q=${pattern}`;
+    const shown = `http://***@h:\${offset}/x?q=${pattern}`;
+    expect(invalidValue("http.url", url, `cannot read ${url}`)).toBe(
+      `Invalid value ${shown} for configuration http.url: cannot read ${shown}`,
+    );
+  });
+
   test("hides a scheme-less user:password@host, not an e-mail address", () => {
     expect(invalidValue("proxy", "alice:s3cret@proxy:3128", "Unknown host alice:s3cret@proxy:3128")).toBe(
       "Invalid value ***@proxy:3128 for configuration proxy: Unknown host ***@proxy:3128",

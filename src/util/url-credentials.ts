@@ -30,9 +30,11 @@
  * Free text (hideUrlCredentials: a log line, a sentence) ends a URL at a space. One config value
  * (hideUrlValueCredentials: redactUrl's http.url that does not parse, `http://h:${offset}/…`; and
  * hideValueCredentials' `quoted` value, wherever its text quotes it) is one token: a space ends
- * neither its authority nor a parameter's name or value, and a closing `,` or `]` is no list's, as
+ * neither its authority (unless another URL follows it: `http://h:8080, https://u:p@g`, a list) nor
+ * a parameter's name or value, and a closing `,` or `]` is no list's, as
  * offset-key-v2.ts reads http.url (`http://u:s3 cret@h:${offset}/x`, `?token=s3 cret`, `?my token=x`
- * hidden whole).
+ * hidden whole). Unlike offset-key-v2, a name does not end in a space, so a JSONPath filter's
+ * comparison (`$[?(@.api_key == 'x')]`) is no parameter and the message quoting it stays readable.
  *
  * `hideValueCredentials` also hides the scheme-less `user:password@host[:port]` (a proxy or
  * bootstrap value written `alice:s3cret@proxy:3128`, or `u:p#x@h`) as `***@proxy:3128`: only for
@@ -64,8 +66,9 @@ export function secretQueryName(name: string): boolean {
 // value's end is found without a lookahead: each `;`, `?` or `]` of a long value is looked at once
 // (linear time).
 const QUERY_PARAM = /([?&;#])([^=&#?;\s]*)=([^&#\s]*)/g;
-// In one config value (hideUrlValueCredentials) a space ends neither a name nor a value.
-const VALUE_QUERY_PARAM = /([?&;#])([^=&#?;]*)=([^&#]*)/g;
+// In one config value (hideUrlValueCredentials) a space ends neither a name nor a value, but a name
+// does not end in one: `?(@.secret_key == 'x')`, a JSONPath filter's comparison, is no parameter.
+const VALUE_QUERY_PARAM = /([?&;#])((?:[^=&#?;]*[^=&#?;\s])?)=([^&#]*)/g;
 const INNER_PARAM = /[;?]([^=;?]*)=([^;?]*)/g;
 // An authority that is a host and port, no user info: `h`, `h:8080`, `h:`, `[::1]`, `[::1]:80`.
 const HOST_PORT = /^(?:[^:[]*|\[[^\]]*\])(?::\d*)?$/;
@@ -152,7 +155,8 @@ function secretParameter(name: string, value: string): boolean {
  */
 export function hideValueCredentials(text: string, quoted?: string): string {
   const shownValue = quoted === undefined ? quoted : hideUrlValueCredentials(quoted);
-  const withValue = shownValue === quoted ? text : text.replaceAll(quoted!, shownValue!);
+  // A function, not the string: `$&` or `$'` in a value would put the value as written back in.
+  const withValue = shownValue === quoted ? text : text.replaceAll(quoted!, () => shownValue!);
   const shown = hideUrlCredentials(withValue);
   return shown.includes("@") ? hideSchemeless(shown) : shown;
 }
@@ -265,7 +269,7 @@ function hideUserInfo(text: string, whole: boolean): string {
   for (let at = text.indexOf("//"); at !== -1; at = text.indexOf("//", at + 2)) {
     const start = at + 2;
     if (start > tokenEnd) {
-      tokenEnd = whole ? text.length : endOfToken(text, start);
+      tokenEnd = whole ? endOfValueUrl(text, start) : endOfToken(text, start);
       lastAt = text.lastIndexOf("@", tokenEnd - 1);
     }
     const end = lastAt < start ? -1 : userInfoEnd(text, start, tokenEnd, lastAt);
@@ -287,6 +291,18 @@ const WHITESPACE = /\s/g;
 function endOfToken(text: string, from: number): number {
   WHITESPACE.lastIndex = from;
   return WHITESPACE.exec(text)?.index ?? text.length;
+}
+
+// A space followed by a scheme's `//` (`http://h:8080, https://u:p@g`, a list's next URL).
+const NEXT_URL = /\s[A-Za-z][\w+.-]*:\/\//g;
+
+/**
+ * Where the URL at `from` of one config value ends: at a space only where another URL follows, so
+ * a user info holding a raw space is one, while a list's next element's `@` is not this URL's.
+ */
+function endOfValueUrl(text: string, from: number): number {
+  NEXT_URL.lastIndex = from;
+  return NEXT_URL.exec(text)?.index ?? text.length;
 }
 
 /**
@@ -343,7 +359,7 @@ export function hasHiddenUserInfo(url: string): boolean {
   const at = url.indexOf("//");
   if (at === -1) return false;
   const start = at + 2;
-  const tokenEnd = url.length;
+  const tokenEnd = endOfValueUrl(url, start);
   const lastAt = url.lastIndexOf("@", tokenEnd - 1);
   if (lastAt < start) return false;
   const end = userInfoEnd(url, start, tokenEnd, lastAt);

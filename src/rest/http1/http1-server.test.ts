@@ -137,6 +137,29 @@ describe("startHttp1Server", () => {
     );
   });
 
+  // Review rv25f: the head's parse state (HeadProgress: its fields seen, where it stopped) is one
+  // request's; the bytes handed to a body are never written again by the receive buffer.
+  test.each(["at once", "a byte at a time"])(
+    "requests on one connection, sent %s, are each parsed afresh and keep their bodies",
+    async (sent) => {
+      const bodies: Uint8Array[][] = [];
+      const port = start(async (request) => {
+        const chunks: Uint8Array[] = [];
+        bodies.push(chunks);
+        for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
+        return new Response("ok");
+      });
+      const request = (path: string, body: string, close = "") =>
+        `POST ${path} HTTP/1.1\r\nHost: h\r\nContent-Length: ${body.length}\r\n${close}\r\n${body}`;
+      const wire = request("/a", "hello") + request("/b", "world") + request("/c", "again", "Connection: close\r\n");
+      const answer = sent === "at once" ? await exchange(port, [wire]) : await exchangeByteByByte(port, wire);
+      expect({
+        statuses: withoutDates(answer).match(/HTTP\/1\.1 \d+/g),
+        bodies: bodies.map((chunks) => chunks.map((c) => Buffer.from(c).toString("latin1")).join("")),
+      }).toEqual({ statuses: ["HTTP/1.1 200", "HTTP/1.1 200", "HTTP/1.1 200"], bodies: ["hello", "world", "again"] });
+    },
+  );
+
   test("HEAD gets the headers only; 204 has no length", async () => {
     const port = start((request) =>
       request.url.endsWith("/none")
