@@ -42,7 +42,7 @@ import { baseOptions } from "./client-options.ts";
 import { closeForGood, detach, JoinHook } from "./consumer-shutdown.ts";
 import { wrap } from "./errors.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
-import { closeLeavingGroup } from "./join-watch.ts";
+import { closeLeavingGroup, inJoin } from "./join-watch.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 import { commitEntries } from "./partition-state.ts";
 import { watchTopicPattern } from "./topic-pattern-watch.ts";
@@ -120,9 +120,10 @@ export class PlatformaticConsumer implements KafkaConsumer {
         if (typeof callback === "function") return void (callback as (error: Error) => void)(refused);
         return Promise.reject(refused);
       };
-      if (this.revoking || this.joining)
-        // Answered under the generation the member is leaving already: rejoining from it would
-        // start another rebalance, and lose the partitions this join is about to hand out.
+      if (this.revoking || this.joining || inJoin(consumer))
+        // Answered under the generation the member is leaving already (or while the heartbeat,
+        // answered so too, has started the rejoin): rejoining from it would start another
+        // rebalance, and lose the partitions this join is about to hand out.
         return refuse(
           new RetriableError(
             this.revoking
