@@ -142,8 +142,13 @@ describe("the platformatic consumer committing while it rejoins", () => {
  * its heartbeat comes every 10 s, so a commit made just after its removal is answered before the
  * heartbeat notices (the library still holds it stable).
  */
-async function quietMember(groupId: string, topic: string, events: string[]): Promise<KafkaConsumer> {
-  const properties = { "bootstrap.servers": info.bootstrap, "heartbeat.interval.ms": "10000" };
+async function quietMember(
+  groupId: string,
+  topic: string,
+  events: string[],
+  heartbeatIntervalMs = 10_000,
+): Promise<KafkaConsumer> {
+  const properties = { "bootstrap.servers": info.bootstrap, "heartbeat.interval.ms": String(heartbeatIntervalMs) };
   const consumer = await port.consumer({ groupId, topics: [topic], properties });
   await consumer.start({
     onRecords: async () => {},
@@ -186,6 +191,38 @@ describe("the platformatic consumer committing as a stable member", () => {
     } finally {
       await a.close();
       await groupAdmin.close();
+    }
+  }, 60_000);
+
+  test("a commit answered ILLEGAL_GENERATION fails and is not retried; the heartbeat rejoins once and the member then commits", async () => {
+    const topic = uniqueTopic("commit-stable-stale");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    const events: string[] = [];
+    const a = await quietMember(groupId, topic, events, 500);
+    try {
+      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+      // The generation a member holds when the group moved on without its noticing (a stable member
+      // whose heartbeat has not been answered yet): the library consumer's own field, made stale.
+      const library = (a as unknown as { consumer: { generationId: number } }).consumer;
+      library.generationId -= 1;
+      const refused = await a.commit([{ topic, partition: 0, offset: 5 }]).then(
+        () => "committed",
+        (error: Error) => `${error.name}: ${error.message}`,
+      );
+      expect(refused).toBe(
+        `RetriableError: Failed to commit offsets of consumer group ${groupId}: Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member. This means that the time between subsequent calls to poll() was longer than the configured max.poll.interval.ms, which typically implies that the poll loop is spending too much time message processing. You can address this either by increasing max.poll.interval.ms or by reducing the maximum size of batches returned in poll() with max.poll.records.`,
+      );
+      await waitFor(() => events.length >= 3 || events.includes("crashed"), {
+        what: "the heartbeat's rejoin",
+        timeoutMs: 30_000,
+      });
+      expect(await admin.groupOffsets(groupId)).toEqual([]);
+      await a.commit([{ topic, partition: 0, offset: 7 }]);
+      expect(await admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 7 }]);
+      expect(events).toEqual(["assigned 0,1", "lost 0,1", "assigned 0,1"]);
+    } finally {
+      await a.close();
     }
   }, 60_000);
 });
