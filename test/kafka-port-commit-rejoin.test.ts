@@ -6,7 +6,9 @@
  * member id) the member was leaving. Its answer made the library rejoin once more from inside the
  * commit, losing the partitions the join was handing out (the sinklost session saw them lost again
  * 93 ms after they came back); and an OffsetCommit without a member id made the broker close the
- * coordinator connection, failing the JoinGroup on it until the consumer crashed.
+ * coordinator connection, failing the JoinGroup on it until the consumer crashed. A stable member's
+ * commit answered with a group error was retried by the library under the generation of its rejoin,
+ * committing partitions another member may own by then; Java's fails it (CommitFailedException).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Admin } from "@platformatic/kafka";
@@ -130,6 +132,96 @@ describe("the platformatic consumer committing while it rejoins", () => {
       ]);
     } finally {
       await b?.close();
+      await a.close();
+    }
+  }, 60_000);
+});
+
+/**
+ * A member of `groupId` that records its partitions' changes in `events` and commits nothing itself;
+ * its heartbeat comes every 10 s, so a commit made just after its removal is answered before the
+ * heartbeat notices (the library still holds it stable).
+ */
+async function quietMember(
+  groupId: string,
+  topic: string,
+  events: string[],
+  heartbeatIntervalMs = 10_000,
+): Promise<KafkaConsumer> {
+  const properties = { "bootstrap.servers": info.bootstrap, "heartbeat.interval.ms": String(heartbeatIntervalMs) };
+  const consumer = await port.consumer({ groupId, topics: [topic], properties });
+  await consumer.start({
+    onRecords: async () => {},
+    onPartitionsAssigned: async (tps) => void events.push(`assigned ${partitions(tps)}`),
+    onPartitionsRevoked: async (tps) => void events.push(`revoked ${partitions(tps)}`),
+    onPartitionsLost: async (tps) => void events.push(`lost ${partitions(tps)}`),
+    onCrash: () => void events.push("crashed"),
+  });
+  return consumer;
+}
+
+describe("the platformatic consumer committing as a stable member", () => {
+  test("a commit answered UNKNOWN_MEMBER_ID fails and is not retried under the new generation; the member rejoins once and then commits", async () => {
+    const topic = uniqueTopic("commit-stable-removed");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
+    const events: string[] = [];
+    const a = await quietMember(groupId, topic, events);
+    try {
+      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+      const group = (await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId);
+      const memberId = [...(group?.members.keys() ?? [])][0] ?? "";
+      await groupAdmin.removeMembersFromConsumerGroup({ groupId, members: [{ memberId, reason: "test" }] });
+      const refused = await a.commit([{ topic, partition: 0, offset: 5 }]).then(
+        () => "committed",
+        (error: Error) => `${error.name}: ${error.message}`,
+      );
+      expect(refused).toBe(
+        `RetriableError: Failed to commit offsets of consumer group ${groupId}: Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member. This means that the time between subsequent calls to poll() was longer than the configured max.poll.interval.ms, which typically implies that the poll loop is spending too much time message processing. You can address this either by increasing max.poll.interval.ms or by reducing the maximum size of batches returned in poll() with max.poll.records.`,
+      );
+      await waitFor(() => events.length >= 3 || events.includes("crashed"), {
+        what: "the loss and the partitions back",
+        timeoutMs: 30_000,
+      });
+      expect(await admin.groupOffsets(groupId)).toEqual([]);
+      await a.commit([{ topic, partition: 0, offset: 7 }]);
+      expect(await admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 7 }]);
+      expect(events).toEqual(["assigned 0,1", "lost 0,1", "assigned 0,1"]);
+    } finally {
+      await a.close();
+      await groupAdmin.close();
+    }
+  }, 60_000);
+
+  test("a commit answered ILLEGAL_GENERATION fails and is not retried; the heartbeat rejoins once and the member then commits", async () => {
+    const topic = uniqueTopic("commit-stable-stale");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    const events: string[] = [];
+    const a = await quietMember(groupId, topic, events, 500);
+    try {
+      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+      // The generation a member holds when the group moved on without its noticing (a stable member
+      // whose heartbeat has not been answered yet): the library consumer's own field, made stale.
+      const library = (a as unknown as { consumer: { generationId: number } }).consumer;
+      library.generationId -= 1;
+      const refused = await a.commit([{ topic, partition: 0, offset: 5 }]).then(
+        () => "committed",
+        (error: Error) => `${error.name}: ${error.message}`,
+      );
+      expect(refused).toBe(
+        `RetriableError: Failed to commit offsets of consumer group ${groupId}: Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member. This means that the time between subsequent calls to poll() was longer than the configured max.poll.interval.ms, which typically implies that the poll loop is spending too much time message processing. You can address this either by increasing max.poll.interval.ms or by reducing the maximum size of batches returned in poll() with max.poll.records.`,
+      );
+      await waitFor(() => events.length >= 3 || events.includes("crashed"), {
+        what: "the heartbeat's rejoin",
+        timeoutMs: 30_000,
+      });
+      expect(await admin.groupOffsets(groupId)).toEqual([]);
+      await a.commit([{ topic, partition: 0, offset: 7 }]);
+      expect(await admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 7 }]);
+      expect(events).toEqual(["assigned 0,1", "lost 0,1", "assigned 0,1"]);
+    } finally {
       await a.close();
     }
   }, 60_000);

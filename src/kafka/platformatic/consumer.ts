@@ -10,14 +10,18 @@
  * still valid (the sink task commits there). A completed join reports what it gave through
  * onPartitionsAssigned, before any of it is fetched. When the rejoin follows a lost membership (the
  * heartbeat found the member unknown, fenced or of an old generation, rather than a rebalance in
- * progress; or a commit failed so and the library rejoins from inside it, where awaiting the handler,
- * whose commit that is, would deadlock) the partitions go to onPartitionsLost instead, not awaited. A
- * commit made by onPartitionsRevoked that finds the generation gone is not retried under a new one
- * (the library would rejoin and commit partitions another member may own by then): it fails; the
- * partitions count as lost. Nor does a commit answered while the member rejoins already start
- * another join (that would lose what this join hands out, one more rebalance for the group, where
- * Java's consumer has one revoke/assign cycle), and none is sent while it rejoins (as Java's, only a
- * stable member commits). Each step is logged as Java's consumer logs it (consumer-log.ts).
+ * progress; or a commit found it unknown or fenced) the partitions go to onPartitionsLost instead,
+ * not awaited. A commit answered with a group error is never retried under a new generation (the
+ * library would rejoin from inside it and then commit partitions another member may own by then):
+ * it fails, as Java's (CommitFailedException, RebalanceInProgressException). A stable member's
+ * rejoin is then left to the heartbeat, which meets the same answer (Java's next poll), except after
+ * UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID, where the library has cleared the member id and a
+ * heartbeat cannot rejoin: the library's rejoin goes ahead then, the commit failing at once. A
+ * commit made by onPartitionsRevoked that finds the generation gone leaves its partitions lost. Nor
+ * does a commit answered while the member rejoins already start another join (that would lose what
+ * this join hands out, one more rebalance for the group, where Java's consumer has one
+ * revoke/assign cycle), and none is sent while it rejoins (as Java's, only a stable member commits).
+ * Each step is logged as Java's consumer logs it (consumer-log.ts).
  *
  * Before joining, like the kafkajs adapter: it waits until listed topics exist with leaders (the group
  * leader assigns from the metadata it holds at join time), and, when `fencePredecessors` says its
@@ -38,10 +42,17 @@ import { baseOptions } from "./client-options.ts";
 import { closeForGood, detach, JoinHook } from "./consumer-shutdown.ts";
 import { wrap } from "./errors.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
-import { closeLeavingGroup } from "./join-watch.ts";
+import { closeLeavingGroup, inJoin } from "./join-watch.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 import { commitEntries } from "./partition-state.ts";
 import { watchTopicPattern } from "./topic-pattern-watch.ts";
+
+/** Java's RebalanceInProgressException for a commit answered REBALANCE_IN_PROGRESS. */
+const REBALANCE_IN_PROGRESS =
+  "Offset commit cannot be completed since the consumer group is executing a rebalance at the moment. You can try completing the rebalance by calling poll() and then retry commit again";
+/** Java's CommitFailedException (its default message) for a commit of a member the group no longer knows. */
+const COMMIT_FAILED =
+  "Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member. This means that the time between subsequent calls to poll() was longer than the configured max.poll.interval.ms, which typically implies that the poll loop is spending too much time message processing. You can address this either by increasing max.poll.interval.ms or by reducing the maximum size of batches returned in poll() with max.poll.records.";
 
 /** The subscription's user data: none (round-robin, the library's default assignor, reads none). */
 const NO_USER_DATA = Buffer.alloc(0);
@@ -59,7 +70,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
   private closing: Promise<void> = Promise.resolve();
   /** The next rejoin gives partitions up in order (a rebalance in progress, or our own rejoin), rather than after losing them. */
   private orderlyRejoin = false;
-  /** The library rejoins from inside a commit (it calls the public joinGroup only there). */
+  /** The library rejoins from inside a commit that found the member unknown or fenced (it calls the public joinGroup only from a commit). */
   private rejoinFromCommit = false;
   /** Set around our own joinGroup calls, to tell them from the library's. */
   private ownJoin = false;
@@ -103,19 +114,41 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.joinHook = joinHook;
     const libraryJoin = consumer.joinGroup.bind(consumer) as (options?: object, callback?: unknown) => unknown;
     (consumer as { joinGroup: unknown }).joinGroup = (options?: object, callback?: unknown) => {
-      if (!this.ownJoin && (this.revoking || this.joining)) {
-        // A commit answered under the generation the member is leaving already: rejoining from it
-        // would start another rebalance, and lose the partitions this join is about to hand out.
-        const refused = new RetriableError(
-          this.revoking
-            ? `The group ${groupId} moved to a new generation during the revocation: its offsets are not committed`
-            : `The group ${groupId} is rebalancing and this member is rejoining it: its offsets are not committed`,
-        );
+      if (this.ownJoin) return libraryJoin(options, callback);
+      // Only a commit answered with a group error gets here: it fails, and is never retried.
+      const refuse = (refused: Error) => {
         if (typeof callback === "function") return void (callback as (error: Error) => void)(refused);
         return Promise.reject(refused);
+      };
+      if (this.revoking || this.joining || inJoin(consumer))
+        // Answered under the generation the member is leaving already (or while the heartbeat,
+        // answered so too, has started the rejoin): rejoining from it would start another
+        // rebalance, and lose the partitions this join is about to hand out.
+        return refuse(
+          new RetriableError(
+            this.revoking
+              ? `The group ${groupId} moved to a new generation during the revocation: its offsets are not committed`
+              : `The group ${groupId} is rebalancing and this member is rejoining it: its offsets are not committed`,
+          ),
+        );
+      // A stable member's commit (Java's OffsetCommitResponseHandler): retried under the new
+      // generation, it could commit partitions another member owns by then.
+      const failed = new RetriableError(
+        `Failed to commit offsets of consumer group ${groupId}: ${this.orderlyRejoin ? REBALANCE_IN_PROGRESS : COMMIT_FAILED}`,
+      );
+      if (consumer.memberId === null) {
+        // UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID: the library cleared the member id, and a
+        // heartbeat without one is a malformed request (the broker closes the connection, again at
+        // every heartbeat), so the heartbeat would never rejoin: the member rejoins now, its
+        // partitions lost (as Java's after resetting its generation), while the commit fails.
+        this.rejoinFromCommit = true;
+        libraryJoin(options, (error?: Error | null) => {
+          if (error) crash(error);
+        });
       }
-      if (!this.ownJoin) this.rejoinFromCommit = true;
-      return libraryJoin(options, callback);
+      // Otherwise (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION) the next heartbeat meets the same
+      // answer and rejoins as Java's next poll does: revoking in order during a rebalance, else lost.
+      return refuse(failed);
     };
     let crashed = false;
     const crash = (error: unknown) => {
@@ -182,8 +215,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
 
   /**
    * Before each JoinGroup (the library awaits it): everything owned is given up. Revoked, awaited,
-   * when the member rejoins in order; lost, not awaited, when its membership is gone already or the
-   * library rejoins from inside a commit of the handler's (awaiting the handler would deadlock).
+   * when the member rejoins in order; lost, not awaited, when its membership is gone already (found
+   * so by a heartbeat, or by a commit from which the library rejoins).
    */
   private async beforeJoin(handlers: ConsumerHandlers, crash: (error: unknown) => void): Promise<void> {
     this.joining = true;
@@ -253,7 +286,9 @@ export class PlatformaticConsumer implements KafkaConsumer {
    * revocation before a rejoin, whose generation is still valid. While the member rejoins it fails
    * at once: its generation is gone, and its member id may be too (the library clears it after
    * UNKNOWN_MEMBER_ID; an OffsetCommit without one makes the broker close the coordinator
-   * connection, failing the JoinGroup under way on it, and the consumer with it).
+   * connection, failing the JoinGroup under way on it, and the consumer with it). One answered with a
+   * group error fails (a RetriableError with Java's message) and is not retried (the joinGroup
+   * override in start).
    */
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     const consumer = this.consumer;

@@ -61,6 +61,11 @@ tracingChannel<object, object>("plt:kafka:consumer:group").subscribe({
   error: () => {},
 });
 
+/** Whether `consumer` is inside a join (the library's own rejoins included). */
+export function inJoin(consumer: object): boolean {
+  return joins.has(consumer);
+}
+
 /**
  * Closes `consumer`, leaving its group. In a join, first (each awaited at most the request timeout):
  * with a member id, the coordinator may hold its JoinGroup until the other members rejoin, and a
