@@ -160,6 +160,32 @@ async function quietMember(
   return consumer;
 }
 
+/**
+ * A stable member's commit the group refuses: it fails with Java's CommitFailedException text and is
+ * not retried under the next generation (nothing committed); the member loses its partitions and
+ * gets them back once (`what` it waits for), then commits.
+ */
+async function expectRefusedOnceThenCommits(
+  a: KafkaConsumer,
+  topic: string,
+  groupId: string,
+  events: string[],
+  what: string,
+): Promise<void> {
+  const refused = await a.commit([{ topic, partition: 0, offset: 5 }]).then(
+    () => "committed",
+    (error: Error) => `${error.name}: ${error.message}`,
+  );
+  expect(refused).toBe(
+    `RetriableError: Failed to commit offsets of consumer group ${groupId}: Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member. This means that the time between subsequent calls to poll() was longer than the configured max.poll.interval.ms, which typically implies that the poll loop is spending too much time message processing. You can address this either by increasing max.poll.interval.ms or by reducing the maximum size of batches returned in poll() with max.poll.records.`,
+  );
+  await waitFor(() => events.length >= 3 || events.includes("crashed"), { what, timeoutMs: 30_000 });
+  expect(await admin.groupOffsets(groupId)).toEqual([]);
+  await a.commit([{ topic, partition: 0, offset: 7 }]);
+  expect(await admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 7 }]);
+  expect(events).toEqual(["assigned 0,1", "lost 0,1", "assigned 0,1"]);
+}
+
 describe("the platformatic consumer committing as a stable member", () => {
   test("a commit answered UNKNOWN_MEMBER_ID fails and is not retried under the new generation; the member rejoins once and then commits", async () => {
     const topic = uniqueTopic("commit-stable-removed");
@@ -173,21 +199,7 @@ describe("the platformatic consumer committing as a stable member", () => {
       const group = (await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId);
       const memberId = [...(group?.members.keys() ?? [])][0] ?? "";
       await groupAdmin.removeMembersFromConsumerGroup({ groupId, members: [{ memberId, reason: "test" }] });
-      const refused = await a.commit([{ topic, partition: 0, offset: 5 }]).then(
-        () => "committed",
-        (error: Error) => `${error.name}: ${error.message}`,
-      );
-      expect(refused).toBe(
-        `RetriableError: Failed to commit offsets of consumer group ${groupId}: Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member. This means that the time between subsequent calls to poll() was longer than the configured max.poll.interval.ms, which typically implies that the poll loop is spending too much time message processing. You can address this either by increasing max.poll.interval.ms or by reducing the maximum size of batches returned in poll() with max.poll.records.`,
-      );
-      await waitFor(() => events.length >= 3 || events.includes("crashed"), {
-        what: "the loss and the partitions back",
-        timeoutMs: 30_000,
-      });
-      expect(await admin.groupOffsets(groupId)).toEqual([]);
-      await a.commit([{ topic, partition: 0, offset: 7 }]);
-      expect(await admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 7 }]);
-      expect(events).toEqual(["assigned 0,1", "lost 0,1", "assigned 0,1"]);
+      await expectRefusedOnceThenCommits(a, topic, groupId, events, "the loss and the partitions back");
     } finally {
       await a.close();
       await groupAdmin.close();
@@ -206,21 +218,7 @@ describe("the platformatic consumer committing as a stable member", () => {
       // whose heartbeat has not been answered yet): the library consumer's own field, made stale.
       const library = (a as unknown as { consumer: { generationId: number } }).consumer;
       library.generationId -= 1;
-      const refused = await a.commit([{ topic, partition: 0, offset: 5 }]).then(
-        () => "committed",
-        (error: Error) => `${error.name}: ${error.message}`,
-      );
-      expect(refused).toBe(
-        `RetriableError: Failed to commit offsets of consumer group ${groupId}: Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member. This means that the time between subsequent calls to poll() was longer than the configured max.poll.interval.ms, which typically implies that the poll loop is spending too much time message processing. You can address this either by increasing max.poll.interval.ms or by reducing the maximum size of batches returned in poll() with max.poll.records.`,
-      );
-      await waitFor(() => events.length >= 3 || events.includes("crashed"), {
-        what: "the heartbeat's rejoin",
-        timeoutMs: 30_000,
-      });
-      expect(await admin.groupOffsets(groupId)).toEqual([]);
-      await a.commit([{ topic, partition: 0, offset: 7 }]);
-      expect(await admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 7 }]);
-      expect(events).toEqual(["assigned 0,1", "lost 0,1", "assigned 0,1"]);
+      await expectRefusedOnceThenCommits(a, topic, groupId, events, "the heartbeat's rejoin");
     } finally {
       await a.close();
     }
