@@ -80,9 +80,12 @@ export class SinkPutRetry {
     this.idlePutAt = undefined;
   }
 
-  /** Connect's poll reads a timeout > 0 once and resets it; ≤ 0 is ignored (and left as set). */
+  /**
+   * Connect's poll reads a timeout > 0 once and resets it; ≤ 0 is ignored (and left as set), and so
+   * is NaN (Java's long has none): due at NaN, the idle put would never run and the loop would spin.
+   */
   private scheduleIdlePut(): void {
-    if (this.putRetryTimeoutMs <= 0) return;
+    if (!(this.putRetryTimeoutMs > 0)) return;
     this.idlePutAt = monotonicNow(this.o.clock) + this.putRetryTimeoutMs;
     this.putRetryTimeoutMs = -1;
     this.o.idlePutScheduled?.();
