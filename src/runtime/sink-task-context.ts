@@ -54,7 +54,7 @@ export interface SinkTaskContextOptions {
   /** `context.timeout(ms)`: bounds the next wait for records (a failed put's redelivery, or an idle put). */
   readonly setPutRetryTimeout: (ms: number) => void;
   readonly requestCommit: () => void;
-  /** Fails the task with this error (the first one raised wins). */
+  /** Fails the task with this error, unless it failed already (WorkerSinkTask's raise). */
   readonly raise: (error: Error) => void;
 }
 

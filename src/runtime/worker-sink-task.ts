@@ -135,7 +135,11 @@ export class WorkerSinkTask extends WorkerTask {
     return this.o.metrics;
   }
 
-  /** Fails the task with this error (the first one raised wins). */
+  /**
+   * Fails the task with this error unless it failed already (of raised failures, the first wins) and
+   * ends a put's redelivery wait. A put that then throws fails the task with its own error instead
+   * (deliverQueued, putEmpty), as Connect fails with the put's exception; so does a consumer crash.
+   */
   private raise(error: Error): void {
     this.crash ??= error;
     this.failed.abort(this.crash);
