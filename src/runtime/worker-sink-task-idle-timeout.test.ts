@@ -11,6 +11,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartitionOffset } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
+import { deferred } from "../util/async.ts";
 import { monotonicNow } from "../util/clock.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import type { SinkPutRetry } from "./sink-put-retry.ts";
@@ -20,7 +21,8 @@ import { memorySinkTask } from "./task-test-support.ts";
 class TimedSink implements SinkTask {
   context!: SinkTaskContext;
   readonly calls: string[] = [];
-  onPut: (records: readonly SinkRecord[]) => void = () => {};
+  /** Runs inside the put; a promise it returns keeps the put under way until it settles. */
+  onPut: (records: readonly SinkRecord[]) => void | Promise<void> = () => {};
   onPreCommit: () => void = () => {};
   opened = false;
   private putting = false;
@@ -28,13 +30,13 @@ class TimedSink implements SinkTask {
     this.context = context;
   }
   start(): void {}
-  put(records: readonly SinkRecord[]): void {
+  async put(records: readonly SinkRecord[]): Promise<void> {
     if (this.putting) this.calls.push("overlapping put");
     this.putting = true;
     try {
       const values = records.length === 0 ? "[]" : records.map((r) => String(r.value)).join(",");
       this.calls.push(`put ${values}@${monotonicNow(this.context.clock)}`);
-      this.onPut(records);
+      await this.onPut(records);
     } finally {
       this.putting = false;
     }
@@ -109,7 +111,26 @@ describe("WorkerSinkTask when the task sets context.timeout(ms) outside a failed
     }
     task.stop();
     expect(await task.awaitStop(5000)).toBe(true);
-    expect(plugin.calls.filter((c) => c.startsWith("put"))).toEqual(["put []@50", "put []@100", "put []@150"]);
+    expect(plugin.calls.filter((c) => !c.startsWith("preCommit"))).toEqual(["put []@50", "put []@100", "put []@150"]);
+  });
+
+  test("records that come during an idle put are put after it, not beside it", async () => {
+    const { clock, kafka, plugin, task, produce } = await setup();
+    const idlePutDone = deferred<void>();
+    plugin.onPut = (records) => (records.length === 0 ? idlePutDone.promise : undefined);
+    plugin.context.timeout(10);
+    clock.advance(10);
+    await waitFor(() => plugin.calls.includes("put []@10"), { what: "the idle put under way" });
+    produce("a");
+    const delivered = kafka.deliver();
+    // The batch waits for the idle put (the task's executor), however many turns it is given.
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    expect(plugin.calls.filter((c) => !c.startsWith("preCommit"))).toEqual(["put []@10"]);
+    idlePutDone.resolve();
+    await delivered;
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(plugin.calls.filter((c) => !c.startsWith("preCommit"))).toEqual(["put []@10", "put a@10"]);
   });
 
   test("records put before the timeout ends use it up: no idle put follows", async () => {
