@@ -206,6 +206,36 @@ describe("the platformatic consumer committing as a stable member", () => {
     }
   }, 60_000);
 
+  test("closed during the rejoin a commit answered UNKNOWN_MEMBER_ID started: the close settles, nothing crashes, and the member leaves the group", async () => {
+    const topic = uniqueTopic("commit-stable-removed-close");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
+    const events: string[] = [];
+    const a = await quietMember(groupId, topic, events);
+    try {
+      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+      const group = (await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId);
+      const memberId = [...(group?.members.keys() ?? [])][0] ?? "";
+      await groupAdmin.removeMembersFromConsumerGroup({ groupId, members: [{ memberId, reason: "test" }] });
+      const refused = await a.commit([{ topic, partition: 0, offset: 5 }]).then(
+        () => "committed",
+        (error: Error) => error.name,
+      );
+      expect(refused).toBe("RetriableError");
+      // The library's rejoin from that commit is under way (or done): the close neither waits on it
+      // for good nor lets its end reach the handlers as a crash.
+      await a.close();
+      const after = (await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId);
+      expect(after?.members.size ?? 0).toBe(0);
+      expect(events.includes("crashed")).toBe(false);
+      expect(await admin.groupOffsets(groupId)).toEqual([]);
+    } finally {
+      await a.close();
+      await groupAdmin.close();
+    }
+  }, 60_000);
+
   test("a commit answered ILLEGAL_GENERATION fails and is not retried; the heartbeat rejoins once and the member then commits", async () => {
     const topic = uniqueTopic("commit-stable-stale");
     const groupId = `group-${topic}`;
