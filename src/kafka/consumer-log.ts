@@ -130,6 +130,11 @@ export class ConsumerLog {
     );
   }
 
+  /** The coordinator answered FENCED_INSTANCE_ID: another process joined with this group.instance.id (fatal). */
+  fenced(): void {
+    this.coordinator.error("Received fatal exception: group.instance.id gets fenced");
+  }
+
   /** A first JoinGroup was answered MEMBER_ID_REQUIRED (KIP-394): the member joins again with this id. */
   private memberIdGiven(memberId: string): void {
     this.coordinator.info(`Request joining group due to: need to re-join with the given member-id: ${memberId}`);

@@ -4,12 +4,13 @@
  * error (kafkajs' runner once it stops, either adapter once closed), so the task commits only
  * through a live consumer: a commit due in that window is not made, not flushed for and not
  * counted as done, and the group's offsets reach what was put once the new member has it again.
+ * A non-retriable consumer failure (FENCED_INSTANCE_ID) fails the task instead, as Connect's.
  */
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord } from "../api/record.ts";
-import { RetriableError } from "../errors.ts";
+import { ConnectError, RetriableError } from "../errors.ts";
 import type { ConsumerHandlers, KafkaConsumer } from "../kafka/kafka-port.ts";
 import { memorySinkTask } from "./task-test-support.ts";
 
@@ -115,5 +116,28 @@ describe("WorkerSinkTask replacing its consumer", () => {
     expect(basics.metrics.offsetCommitFailure).toBe(0);
     task.stop();
     expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("a non-retriable consumer failure (a static member fenced by another process) fails the task; the consumer is not started again", async () => {
+    const plugin = new CommittingSink();
+    let adapter: ReturnType<typeof adapterLike> | undefined;
+    const { task, listener } = memorySinkTask({
+      plugin,
+      taskClass: "test.CommittingSink",
+      offsetFlushIntervalMs: 3_600_000,
+      wrapConsumer: (inner) => {
+        adapter = adapterLike(inner);
+        return adapter.consumer;
+      },
+    });
+    task.start();
+    await waitFor(() => adapter?.state.handlers !== undefined, { what: "the consumer started" });
+    const fenced =
+      "The consumer of group connect-c stopped: The broker rejected this static consumer since another consumer with the same group.instance.id has registered with a different member.id.";
+    adapter!.state.handlers!.onCrash(new ConnectError(fenced));
+    await waitFor(() => listener.events.includes("FAILED"), { what: "the task failed" });
+    expect(String(listener.failure)).toContain(fenced);
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(adapter!.state.starts).toBe(1);
   });
 });

@@ -21,6 +21,12 @@
  * does a commit answered while the member rejoins already start another join (that would lose what
  * this join hands out, one more rebalance for the group, where Java's consumer has one
  * revoke/assign cycle), and none is sent while it rejoins (as Java's, only a stable member commits).
+ * A static member answered FENCED_INSTANCE_ID (another process took its `group.instance.id` over)
+ * fails for good, as Java's (FencedInstanceIdException fails the Connect task): the consumer crashes
+ * with a non-retriable error and never rejoins, which would fence the other process in turn
+ * (fenced-instance.ts). Its commit, which the library sends without the instance id, is answered
+ * UNKNOWN_MEMBER_ID instead: refused, it keeps the member id so that the next heartbeat tells fenced
+ * (fatal) from removed (a rejoin).
  * Each step is logged as Java's consumer logs it (consumer-log.ts).
  *
  * Before joining, like the kafkajs adapter: it waits until listed topics exist with leaders (the group
@@ -41,6 +47,7 @@ import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-
 import { baseOptions } from "./client-options.ts";
 import { closeForGood, detach, JoinHook } from "./consumer-shutdown.ts";
 import { wrap } from "./errors.ts";
+import { FENCED_INSTANCE_ID, watchFencing } from "./fenced-instance.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
 import { closeLeavingGroup, inJoin } from "./join-watch.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
@@ -67,6 +74,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
   private assignments: Promise<void> = Promise.resolve();
   /** Cancels the `topics.regex` watch (topic-pattern-watch.ts). */
   private stopWatch: (() => void) | undefined;
+  /** Cancels a static member's FENCED_INSTANCE_ID watch (fenced-instance.ts). */
+  private stopFencing: (() => void) | undefined;
   private closing: Promise<void> = Promise.resolve();
   /** The next rejoin gives partitions up in order (a rebalance in progress, or our own rejoin), rather than after losing them. */
   private orderlyRejoin = false;
@@ -94,9 +103,15 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const { groupId } = this.options;
     const closedMeanwhile = () => new ConnectError(`The consumer of group ${groupId} was closed while starting`);
     const s = this.settings;
+    /** The member id of the last join completed (a static member's commit may restore it). */
+    let joinedAs: string | null = null;
+    /** Set when the group fenced this static member: the consumer failed for good, it never rejoins. */
+    let fenced: string | undefined;
     const joinHook = new JoinHook(async () => {
       // Closed: no JoinGroup goes out any more (nor the one a MEMBER_ID_REQUIRED answer asks for).
       if (cancelled()) throw closedMeanwhile();
+      // Fenced: a JoinGroup with the same group.instance.id would fence the other instance in turn.
+      if (fenced) throw new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`);
       await this.beforeJoin(handlers, crash);
     });
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
@@ -120,6 +135,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
         if (typeof callback === "function") return void (callback as (error: Error) => void)(refused);
         return Promise.reject(refused);
       };
+      // Fenced (FencedInstanceIdException): fatal, as in Java; the consumer has crashed already.
+      if (fenced) return refuse(new ConnectError(`Failed to commit offsets of consumer group ${groupId}: ${fenced}`));
       if (this.revoking || this.joining || inJoin(consumer))
         // Answered under the generation the member is leaving already (or while the heartbeat,
         // answered so too, has started the rejoin): rejoining from it would start another
@@ -136,8 +153,17 @@ export class PlatformaticConsumer implements KafkaConsumer {
       const failed = new RetriableError(
         `Failed to commit offsets of consumer group ${groupId}: ${this.orderlyRejoin ? REBALANCE_IN_PROGRESS : COMMIT_FAILED}`,
       );
+      if (consumer.memberId === null && s.groupInstanceId && joinedAs) {
+        // A static member: the library sends its OffsetCommit without the group.instance.id, so the
+        // coordinator answers UNKNOWN_MEMBER_ID where Java's gets FENCED_INSTANCE_ID when another
+        // process took the id over. A JoinGroup now would fence that process in turn: the member
+        // keeps its member id and the next heartbeat (which carries the instance id) asks instead,
+        // fatal if fenced (fenced-instance.ts), a rejoin if the member was removed.
+        consumer.memberId = joinedAs;
+        return refuse(failed);
+      }
       if (consumer.memberId === null) {
-        // UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID: the library cleared the member id, and a
+        // UNKNOWN_MEMBER_ID (a dynamic member): the library cleared the member id, and a
         // heartbeat without one is a malformed request (the broker closes the connection, again at
         // every heartbeat), so the heartbeat would never rejoin: the member rejoins now, its
         // partitions lost (as Java's after resetting its generation), while the commit fails.
@@ -162,6 +188,16 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const backoff = this.connection.retryBackoffMs;
     const fetcher = new PartitionFetcher(consumer, handlers, s, backoff, crash, this.log, clientId, pool);
     this.fetcher = fetcher;
+    if (s.groupInstanceId) {
+      this.stopFencing = watchFencing(consumer.instanceId, () => {
+        if (fenced || cancelled()) return;
+        fenced = FENCED_INSTANCE_ID;
+        this.log.fenced();
+        // Not retriable: the sink task fails (Connect's task dies of the FencedInstanceIdException
+        // its poll throws) rather than starting a consumer that would fence the other instance.
+        crash(new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`));
+      });
+    }
     // A rejoin that failed for good (the library retried it); the sink task restarts the consumer.
     consumer.on("error", crash);
     // Emitted when a heartbeat finds a rebalance in progress, just before the library rejoins.
@@ -171,6 +207,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     consumer.on("consumer:group:join", (payload) => {
       if (cancelled()) return;
       this.joining = false;
+      joinedAs = payload.memberId ?? null;
       this.log.joined(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // the library's default
       this.log.synced(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // SyncGroup answered
       this.onJoin(payload.assignments ?? [], handlers, fetcher, crash);
@@ -197,6 +234,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
         this.stopWatch = watchTopicPattern({ pattern: topics, consumer, connection, settings, current, crash, rejoin });
       }
     } catch (error) {
+      this.stopFencing?.();
       if (this.consumer === consumer) {
         this.consumer = undefined;
         this.fetcher = undefined;
@@ -332,6 +370,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
   close(): Promise<void> {
     this.generation++;
     this.stopWatch?.();
+    this.stopFencing?.();
     this.fetcher?.stop();
     const consumer = this.consumer;
     // Closed already (or never started): a second close settles with the first.

@@ -1,0 +1,52 @@
+/**
+ * Which @platformatic/kafka consumers a coordinator answered FENCED_INSTANCE_ID (another process
+ * joined with the same `group.instance.id`), seen through the library's diagnostics channel for
+ * requests; consumer.ts calls `watchFencing` for each static member it starts.
+ *
+ * Java's consumer treats the answer as fatal (FencedInstanceIdException: its poll throws and the
+ * Connect task fails), from a heartbeat, a JoinGroup, a SyncGroup or a commit (the library sends its
+ * OffsetCommit without the instance id, so a commit is answered UNKNOWN_MEMBER_ID instead: consumer.ts
+ * leaves that one to the next heartbeat). The library instead
+ * clears the member id and joins again, which fences the other instance in turn: two processes
+ * sharing an id would take the partitions from each other for ever. The channel reports a response
+ * error before the library's callback sees it, so the watch marks the consumer fenced before the
+ * library starts that rejoin (consumer.ts then refuses it).
+ */
+import { tracingChannel } from "node:diagnostics_channel";
+import { findErrorBy } from "@platformatic/kafka";
+
+/** Java's FencedInstanceIdException (Errors.FENCED_INSTANCE_ID's message). */
+export const FENCED_INSTANCE_ID =
+  "The broker rejected this static consumer since another consumer with the same group.instance.id has registered with a different member.id.";
+
+interface ApiRequest {
+  readonly connection?: { readonly ownerId?: unknown };
+  readonly error?: unknown;
+}
+
+/** Per consumer (its instance id, the owner of its connections): what to do when it is fenced. */
+const watched = new Map<number, () => void>();
+
+tracingChannel<object, object>("plt:kafka:connections:api").subscribe({
+  start: () => {},
+  end: () => {},
+  asyncStart: () => {},
+  asyncEnd: () => {},
+  error: (context) => {
+    const { connection, error } = context as ApiRequest;
+    const owner = connection?.ownerId;
+    const onFenced = typeof owner === "number" ? watched.get(owner) : undefined;
+    if (onFenced && error instanceof Error && findErrorBy(error, "apiId", "FENCED_INSTANCE_ID")) onFenced();
+  },
+});
+
+/**
+ * Calls `onFenced` when a request of the consumer whose library instance id is given is answered
+ * FENCED_INSTANCE_ID. Returns the function that stops watching.
+ */
+export function watchFencing(instanceId: number, onFenced: () => void): () => void {
+  watched.set(instanceId, onFenced);
+  return () => {
+    watched.delete(instanceId);
+  };
+}

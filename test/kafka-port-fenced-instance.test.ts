@@ -1,0 +1,149 @@
+/**
+ * Two platformatic consumers with the same `group.instance.id`, against the real broker. The second
+ * one's join replaces the first as the static member; the first is then answered FENCED_INSTANCE_ID,
+ * which Java's consumer treats as fatal (FencedInstanceIdException: the Connect task fails). The
+ * library rejoined instead, fencing the second in turn: the two took the partitions from each other
+ * for ever (consumercommit report, first finding left alone). Now the fenced one crashes with a
+ * non-retriable error carrying Java's message, and the other keeps its partitions.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { TopicPartition } from "../src/api/record.ts";
+import { isRetriable } from "../src/errors.ts";
+import type { KafkaAdmin, KafkaConsumer, KafkaPort } from "../src/kafka/kafka-port.ts";
+import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
+import { FENCED_INSTANCE_ID } from "../src/kafka/platformatic/fenced-instance.ts";
+import { LogManager } from "../src/util/logger.ts";
+import { type KafkaInfo, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+let info: KafkaInfo;
+let port: KafkaPort;
+let admin: KafkaAdmin;
+
+beforeAll(async () => {
+  info = await kafkaBroker();
+  port = kafkaPorts.platformatic(new LogManager({ sink: () => {} }));
+  admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+});
+
+afterAll(async () => {
+  await admin.close();
+});
+
+const partitions = (tps: readonly TopicPartition[]) =>
+  tps
+    .map((tp) => tp.partition)
+    .sort()
+    .join(",");
+
+/** A static member that records its assignment changes and its crash (`crashed <retriable>: <message>`) in `events`. */
+async function staticMember(
+  groupId: string,
+  topic: string,
+  instanceId: string,
+  heartbeatIntervalMs: number,
+  events: string[],
+): Promise<KafkaConsumer> {
+  const properties = {
+    "bootstrap.servers": info.bootstrap,
+    "group.instance.id": instanceId,
+    "heartbeat.interval.ms": String(heartbeatIntervalMs),
+    "fetch.max.wait.ms": "100",
+  };
+  const consumer = await port.consumer({ groupId, topics: [topic], properties });
+  await consumer.start({
+    onRecords: async () => {},
+    onPartitionsAssigned: async (tps) => void events.push(`assigned ${partitions(tps)}`),
+    onPartitionsRevoked: async (tps) => void events.push(`revoked ${partitions(tps)}`),
+    onPartitionsLost: async (tps) => void events.push(`lost ${partitions(tps)}`),
+    onCrash: (error) => void events.push(`crashed ${isRetriable(error) ? "retriable" : "fatal"}: ${error.message}`),
+  });
+  return consumer;
+}
+
+/** The member ids of the group, as the coordinator holds them. */
+async function memberIds(groupId: string): Promise<string[]> {
+  const { Admin } = await import("@platformatic/kafka");
+  const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
+  try {
+    const group = (await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId);
+    return [...(group?.members.keys() ?? [])];
+  } finally {
+    await groupAdmin.close();
+  }
+}
+
+describe("two platformatic consumers sharing a group.instance.id", () => {
+  test("the one fenced by the other's join fails at its next heartbeat with Java's message; the other keeps its partitions", async () => {
+    const topic = uniqueTopic("fenced-heartbeat");
+    const groupId = `group-${topic}`;
+    const instanceId = `instance-${topic}`;
+    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    const aEvents: string[] = [];
+    const bEvents: string[] = [];
+    const a = await staticMember(groupId, topic, instanceId, 300, aEvents);
+    let b: KafkaConsumer | undefined;
+    try {
+      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+      b = await staticMember(groupId, topic, instanceId, 300, bEvents);
+      await waitFor(() => aEvents.some((e) => e.startsWith("crashed")), { what: "A's crash", timeoutMs: 30_000 });
+      const bMember = await memberIds(groupId);
+      // B stays the member: its commits go through, under the generation it joined.
+      await b.commit([{ topic, partition: 0, offset: 3 }]);
+      await a.close();
+      await b.commit([{ topic, partition: 1, offset: 4 }]);
+      expect(await admin.groupOffsets(groupId)).toEqual([
+        { topic, partition: 0, offset: 3 },
+        { topic, partition: 1, offset: 4 },
+      ]);
+      expect(await memberIds(groupId)).toEqual(bMember);
+      expect(aEvents).toEqual([
+        "assigned 0,1",
+        `crashed fatal: The consumer of group ${groupId} stopped: ${FENCED_INSTANCE_ID}`,
+      ]);
+      expect(bEvents).toEqual(["assigned 0,1"]);
+      expect(b.assignment().length).toBe(2);
+    } finally {
+      await b?.close();
+      await a.close();
+    }
+  }, 60_000);
+
+  test("the fenced one's commit fails without rejoining (no JoinGroup fencing the other), and its next heartbeat fails the consumer", async () => {
+    const topic = uniqueTopic("fenced-commit");
+    const groupId = `group-${topic}`;
+    const instanceId = `instance-${topic}`;
+    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    const aEvents: string[] = [];
+    const bEvents: string[] = [];
+    // A's heartbeat comes every 5 s: its commit just after B's join is answered before it.
+    const a = await staticMember(groupId, topic, instanceId, 5_000, aEvents);
+    let b: KafkaConsumer | undefined;
+    try {
+      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+      b = await staticMember(groupId, topic, instanceId, 300, bEvents);
+      await waitFor(() => b!.assignment().length === 2, { what: "B's partitions" });
+      const bMember = await memberIds(groupId);
+      // The library sends the OffsetCommit without the instance id: UNKNOWN_MEMBER_ID, CommitFailedException.
+      const refused = await a.commit([{ topic, partition: 0, offset: 5 }]).then(
+        () => "committed",
+        (error: Error) => `${isRetriable(error) ? "retriable" : "fatal"}: ${error.message}`,
+      );
+      expect(refused).toStartWith(
+        `retriable: Failed to commit offsets of consumer group ${groupId}: Commit cannot be completed`,
+      );
+      await waitFor(() => aEvents.some((e) => e.startsWith("crashed")), { what: "A's crash", timeoutMs: 30_000 });
+      await b.commit([{ topic, partition: 1, offset: 4 }]);
+      expect(await admin.groupOffsets(groupId)).toEqual([{ topic, partition: 1, offset: 4 }]);
+      expect(await memberIds(groupId)).toEqual(bMember);
+      expect(aEvents).toEqual([
+        "assigned 0,1",
+        `crashed fatal: The consumer of group ${groupId} stopped: ${FENCED_INSTANCE_ID}`,
+      ]);
+      expect(bEvents).toEqual(["assigned 0,1"]);
+    } finally {
+      await b?.close();
+      await a.close();
+    }
+  }, 60_000);
+});
