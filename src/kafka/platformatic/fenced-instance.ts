@@ -27,26 +27,33 @@ interface ApiRequest {
 /** Per consumer (its instance id, the owner of its connections): what to do when it is fenced. */
 const watched = new Map<number, () => void>();
 
-tracingChannel<object, object>("plt:kafka:connections:api").subscribe({
+const requests = tracingChannel<object, object>("plt:kafka:connections:api");
+
+/**
+ * Subscribed only while a static member is watched: with a subscriber the library traces every
+ * request of every client (Produce and Fetch included), which the data path should not pay for.
+ */
+const answers = {
   start: () => {},
   end: () => {},
   asyncStart: () => {},
   asyncEnd: () => {},
-  error: (context) => {
+  error: (context: object) => {
     const { connection, error } = context as ApiRequest;
     const owner = connection?.ownerId;
     const onFenced = typeof owner === "number" ? watched.get(owner) : undefined;
     if (onFenced && error instanceof Error && findErrorBy(error, "apiId", "FENCED_INSTANCE_ID")) onFenced();
   },
-});
+};
 
 /**
  * Calls `onFenced` when a request of the consumer whose library instance id is given is answered
  * FENCED_INSTANCE_ID. Returns the function that stops watching.
  */
 export function watchFencing(instanceId: number, onFenced: () => void): () => void {
+  if (watched.size === 0) requests.subscribe(answers);
   watched.set(instanceId, onFenced);
   return () => {
-    watched.delete(instanceId);
+    if (watched.delete(instanceId) && watched.size === 0) requests.unsubscribe(answers);
   };
 }
