@@ -146,4 +146,52 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
       await a.close();
     }
   }, 60_000);
+  test("a start cancelled by a close does not stop the fencing watch of the start after that close", async () => {
+    const topic = uniqueTopic("fenced-restart");
+    const groupId = `group-${topic}`;
+    const instanceId = `instance-${topic}`;
+    const aEvents: string[] = [];
+    const bEvents: string[] = [];
+    const properties = {
+      "bootstrap.servers": info.bootstrap,
+      "group.instance.id": instanceId,
+      "heartbeat.interval.ms": "300",
+      "fetch.max.wait.ms": "100",
+      "allow.auto.create.topics": "false",
+    };
+    const a = await port.consumer({ groupId, topics: [topic], properties });
+    const handlers = {
+      onRecords: async () => {},
+      onPartitionsAssigned: async (tps: readonly TopicPartition[]) => void aEvents.push(`assigned ${partitions(tps)}`),
+      onPartitionsRevoked: async (tps: readonly TopicPartition[]) => void aEvents.push(`revoked ${partitions(tps)}`),
+      onPartitionsLost: async (tps: readonly TopicPartition[]) => void aEvents.push(`lost ${partitions(tps)}`),
+      onCrash: (error: Error) =>
+        void aEvents.push(`crashed ${isRetriable(error) ? "retriable" : "fatal"}: ${error.message}`),
+    };
+    // The first start waits for the topic; a close cancels it and a second start begins before it settles.
+    const first = a.start(handlers).then(
+      () => "started",
+      () => "cancelled",
+    );
+    const closed = a.close();
+    const second = a.start(handlers);
+    let b: KafkaConsumer | undefined;
+    try {
+      await closed;
+      await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+      await second;
+      expect(await first).toBe("cancelled");
+      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+      b = await staticMember(groupId, topic, instanceId, 300, bEvents);
+      await waitFor(() => aEvents.some((e) => e.startsWith("crashed")), { what: "A's crash", timeoutMs: 30_000 });
+      expect(aEvents).toEqual([
+        "assigned 0,1",
+        `crashed fatal: The consumer of group ${groupId} stopped: ${FENCED_INSTANCE_ID}`,
+      ]);
+      expect(bEvents).toEqual(["assigned 0,1"]);
+    } finally {
+      await b?.close();
+      await a.close();
+    }
+  }, 60_000);
 });

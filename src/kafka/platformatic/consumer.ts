@@ -188,16 +188,19 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const backoff = this.connection.retryBackoffMs;
     const fetcher = new PartitionFetcher(consumer, handlers, s, backoff, crash, this.log, clientId, pool);
     this.fetcher = fetcher;
-    if (s.groupInstanceId) {
-      this.stopFencing = watchFencing(consumer.instanceId, () => {
-        if (fenced || cancelled()) return;
-        fenced = FENCED_INSTANCE_ID;
-        this.log.fenced();
-        // Not retriable: the sink task fails (Connect's task dies of the FencedInstanceIdException
-        // its poll throws) rather than starting a consumer that would fence the other instance.
-        crash(new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`));
-      });
-    }
+    // This start's own watch: a start cancelled by a close stops it in its catch, and must not stop
+    // the watch of the start that came after that close (this.stopFencing by then).
+    const stopFencing = s.groupInstanceId
+      ? watchFencing(consumer.instanceId, () => {
+          if (fenced || cancelled()) return;
+          fenced = FENCED_INSTANCE_ID;
+          this.log.fenced();
+          // Not retriable: the sink task fails (Connect's task dies of the FencedInstanceIdException
+          // its poll throws) rather than starting a consumer that would fence the other instance.
+          crash(new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`));
+        })
+      : undefined;
+    this.stopFencing = stopFencing;
     // A rejoin that failed for good (the library retried it); the sink task restarts the consumer.
     consumer.on("error", crash);
     // Emitted when a heartbeat finds a rebalance in progress, just before the library rejoins.
@@ -234,7 +237,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
         this.stopWatch = watchTopicPattern({ pattern: topics, consumer, connection, settings, current, crash, rejoin });
       }
     } catch (error) {
-      this.stopFencing?.();
+      stopFencing?.();
       if (this.consumer === consumer) {
         this.consumer = undefined;
         this.fetcher = undefined;
