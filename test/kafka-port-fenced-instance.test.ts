@@ -195,3 +195,39 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
     }
   }, 60_000);
 });
+
+describe("a static platformatic member removed from its group by an admin (not fenced)", () => {
+  test("its commit is refused, and its next heartbeat rejoins it (no crash)", async () => {
+    const topic = uniqueTopic("removed-static");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    const events: string[] = [];
+    const a = await staticMember(groupId, topic, `instance-${topic}`, 300, events);
+    try {
+      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+      const [removed] = await memberIds(groupId);
+      const { Admin } = await import("@platformatic/kafka");
+      const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
+      try {
+        await groupAdmin.removeMembersFromConsumerGroup({ groupId, members: [{ memberId: removed! }] });
+      } finally {
+        await groupAdmin.close();
+      }
+      const refused = await a.commit([{ topic, partition: 0, offset: 5 }]).then(
+        () => "committed",
+        (error: Error) => (isRetriable(error) ? "retriable" : "fatal"),
+      );
+      expect(refused).toBe("retriable");
+      await waitFor(async () => (await memberIds(groupId)).length === 1 && a.assignment().length === 2, {
+        what: "A back in its group",
+        timeoutMs: 30_000,
+      });
+      expect((await memberIds(groupId))[0]).not.toBe(removed);
+      await a.commit([{ topic, partition: 0, offset: 6 }]);
+      expect(await admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 6 }]);
+      expect(events).toEqual(["assigned 0,1", "lost 0,1", "assigned 0,1"]);
+    } finally {
+      await a.close();
+    }
+  }, 60_000);
+});
