@@ -9,8 +9,8 @@
  * fetching everything it owns and awaits the handler's onPartitionsRevoked, while its generation is
  * still valid (the sink task commits there). A completed join reports what it gave through
  * onPartitionsAssigned, before any of it is fetched. When the rejoin follows a lost membership (the
- * heartbeat found the member unknown, fenced or of an old generation, rather than a rebalance in
- * progress; or a commit found it unknown or fenced) the partitions go to onPartitionsLost instead,
+ * heartbeat found the member unknown or of an old generation, rather than a rebalance in progress;
+ * or a dynamic member's commit found it unknown) the partitions go to onPartitionsLost instead,
  * not awaited. A commit answered with a group error is never retried under a new generation (the
  * library would rejoin from inside it and then commit partitions another member may own by then):
  * it fails, as Java's (CommitFailedException, RebalanceInProgressException). A stable member's
@@ -79,7 +79,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
   private closing: Promise<void> = Promise.resolve();
   /** The next rejoin gives partitions up in order (a rebalance in progress, or our own rejoin), rather than after losing them. */
   private orderlyRejoin = false;
-  /** The library rejoins from inside a commit that found the member unknown or fenced (it calls the public joinGroup only from a commit). */
+  /** The library rejoins from inside a commit that found a dynamic member unknown (it calls the public joinGroup only from a commit). */
   private rejoinFromCommit = false;
   /** Set around our own joinGroup calls, to tell them from the library's. */
   private ownJoin = false;
