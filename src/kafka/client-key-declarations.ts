@@ -223,7 +223,10 @@ export const DECLARED: readonly Declared[] = [
     types: ["consumer"],
     effect: "honoured",
     note: "static membership",
-    kafkajs: { effect: "refused", note: "the consumer fails to start: static membership is not supported by kafka.client=kafkajs" },
+    kafkajs: {
+      effect: "refused",
+      note: "the consumer fails to start: static membership is not supported by kafka.client=kafkajs",
+    },
   },
   {
     keys: "group.protocol",
