@@ -10,34 +10,14 @@
  * commit answered with a group error was retried by the library under the generation of its rejoin,
  * committing partitions another member may own by then; Java's fails it (CommitFailedException).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Admin } from "@platformatic/kafka";
+import { describe, expect, test } from "bun:test";
 import type { TopicPartition } from "../src/api/record.ts";
-import type { ConsumerHandlers, KafkaAdmin, KafkaConsumer, KafkaPort } from "../src/kafka/kafka-port.ts";
-import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
-import { LogManager } from "../src/util/logger.ts";
-import { type KafkaInfo, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
+import type { ConsumerHandlers, KafkaConsumer } from "../src/kafka/kafka-port.ts";
+import { uniqueTopic } from "./support/kafka.ts";
+import { memberIds, partitionList, removeFirstMember, usePlatformaticPort } from "./support/platformatic-group.ts";
 import { waitFor } from "./support/wait-for.ts";
 
-let info: KafkaInfo;
-let port: KafkaPort;
-let admin: KafkaAdmin;
-
-beforeAll(async () => {
-  info = await kafkaBroker();
-  port = kafkaPorts.platformatic(new LogManager({ sink: () => {} }));
-  admin = await port.admin({ "bootstrap.servers": info.bootstrap });
-});
-
-afterAll(async () => {
-  await admin.close();
-});
-
-const partitions = (tps: readonly TopicPartition[]) =>
-  tps
-    .map((tp) => tp.partition)
-    .sort()
-    .join(",");
+const f = usePlatformaticPort();
 
 /**
  * A member of `groupId` that records what happens to it in `events` (`A assigned 0,1`, `A lost 0,1`,
@@ -47,11 +27,11 @@ const partitions = (tps: readonly TopicPartition[]) =>
  */
 async function member(groupId: string, topic: string, name: string, events: string[]): Promise<KafkaConsumer> {
   const properties = {
-    "bootstrap.servers": info.bootstrap,
+    "bootstrap.servers": f.info.bootstrap,
     "fetch.max.wait.ms": "100",
     "heartbeat.interval.ms": "300",
   };
-  const consumer = await port.consumer({ groupId, topics: [topic], properties });
+  const consumer = await f.port.consumer({ groupId, topics: [topic], properties });
   let committed = false;
   const commit = (tps: readonly TopicPartition[]) => {
     if (committed) return;
@@ -63,14 +43,14 @@ async function member(groupId: string, topic: string, name: string, events: stri
   };
   const handlers: ConsumerHandlers = {
     onRecords: async () => {},
-    onPartitionsAssigned: async (tps) => void events.push(`${name} assigned ${partitions(tps)}`),
+    onPartitionsAssigned: async (tps) => void events.push(`${name} assigned ${partitionList(tps)}`),
     onPartitionsRevoked: async (tps) => {
-      events.push(`${name} revoked ${partitions(tps)}`);
+      events.push(`${name} revoked ${partitionList(tps)}`);
       // After the revocation (whose own commits go through): the member rejoins meanwhile.
       setTimeout(() => commit(tps), 0);
     },
     onPartitionsLost: async (tps) => {
-      events.push(`${name} lost ${partitions(tps)}`);
+      events.push(`${name} lost ${partitionList(tps)}`);
       commit(tps);
     },
     onCrash: () => void events.push(`${name} crashed`),
@@ -83,15 +63,12 @@ describe("the platformatic consumer committing while it rejoins", () => {
   test("after losing its membership: the commit fails at once, and the rejoin hands the partitions back once", async () => {
     const topic = uniqueTopic("commit-rejoin-lost");
     const groupId = `group-${topic}`;
-    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
-    const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
+    await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
     const events: string[] = [];
     const a = await member(groupId, topic, "A", events);
     try {
       await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
-      const group = (await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId);
-      const memberId = [...(group?.members.keys() ?? [])][0] ?? "";
-      await groupAdmin.removeMembersFromConsumerGroup({ groupId, members: [{ memberId, reason: "test" }] });
+      await removeFirstMember(f.info, groupId);
       await waitFor(() => events.length >= 4 || events.includes("A crashed"), {
         what: "the loss, the commit's end and the partitions back",
         timeoutMs: 30_000,
@@ -104,14 +81,13 @@ describe("the platformatic consumer committing while it rejoins", () => {
       ]);
     } finally {
       await a.close();
-      await groupAdmin.close();
     }
   }, 60_000);
 
   test("in a rebalance (a second member joining): one revoke/assign cycle, nothing lost", async () => {
     const topic = uniqueTopic("commit-rejoin-revoked");
     const groupId = `group-${topic}`;
-    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
     const events: string[] = [];
     const a = await member(groupId, topic, "A", events);
     let b: KafkaConsumer | undefined;
@@ -123,7 +99,7 @@ describe("the platformatic consumer committing while it rejoins", () => {
         timeoutMs: 30_000,
       });
       await waitFor(() => events.some((e) => e.startsWith("A commit")), { what: "the commit's end" });
-      const kept = partitions(a.assignment());
+      const kept = partitionList(a.assignment());
       expect([...events.slice(0, 2), ...events.slice(2).sort()]).toEqual([
         "A assigned 0,1",
         "A revoked 0,1",
@@ -148,13 +124,13 @@ async function quietMember(
   events: string[],
   heartbeatIntervalMs = 10_000,
 ): Promise<KafkaConsumer> {
-  const properties = { "bootstrap.servers": info.bootstrap, "heartbeat.interval.ms": String(heartbeatIntervalMs) };
-  const consumer = await port.consumer({ groupId, topics: [topic], properties });
+  const properties = { "bootstrap.servers": f.info.bootstrap, "heartbeat.interval.ms": String(heartbeatIntervalMs) };
+  const consumer = await f.port.consumer({ groupId, topics: [topic], properties });
   await consumer.start({
     onRecords: async () => {},
-    onPartitionsAssigned: async (tps) => void events.push(`assigned ${partitions(tps)}`),
-    onPartitionsRevoked: async (tps) => void events.push(`revoked ${partitions(tps)}`),
-    onPartitionsLost: async (tps) => void events.push(`lost ${partitions(tps)}`),
+    onPartitionsAssigned: async (tps) => void events.push(`assigned ${partitionList(tps)}`),
+    onPartitionsRevoked: async (tps) => void events.push(`revoked ${partitionList(tps)}`),
+    onPartitionsLost: async (tps) => void events.push(`lost ${partitionList(tps)}`),
     onCrash: () => void events.push("crashed"),
   });
   return consumer;
@@ -180,9 +156,9 @@ async function expectRefusedOnceThenCommits(
     `RetriableError: Failed to commit offsets of consumer group ${groupId}: Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member. This means that the time between subsequent calls to poll() was longer than the configured max.poll.interval.ms, which typically implies that the poll loop is spending too much time message processing. You can address this either by increasing max.poll.interval.ms or by reducing the maximum size of batches returned in poll() with max.poll.records.`,
   );
   await waitFor(() => events.length >= 3 || events.includes("crashed"), { what, timeoutMs: 30_000 });
-  expect(await admin.groupOffsets(groupId)).toEqual([]);
+  expect(await f.admin.groupOffsets(groupId)).toEqual([]);
   await a.commit([{ topic, partition: 0, offset: 7 }]);
-  expect(await admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 7 }]);
+  expect(await f.admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 7 }]);
   expect(events).toEqual(["assigned 0,1", "lost 0,1", "assigned 0,1"]);
 }
 
@@ -190,34 +166,27 @@ describe("the platformatic consumer committing as a stable member", () => {
   test("a commit answered UNKNOWN_MEMBER_ID fails and is not retried under the new generation; the member rejoins once and then commits", async () => {
     const topic = uniqueTopic("commit-stable-removed");
     const groupId = `group-${topic}`;
-    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
-    const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
+    await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
     const events: string[] = [];
     const a = await quietMember(groupId, topic, events);
     try {
       await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
-      const group = (await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId);
-      const memberId = [...(group?.members.keys() ?? [])][0] ?? "";
-      await groupAdmin.removeMembersFromConsumerGroup({ groupId, members: [{ memberId, reason: "test" }] });
+      await removeFirstMember(f.info, groupId);
       await expectRefusedOnceThenCommits(a, topic, groupId, events, "the loss and the partitions back");
     } finally {
       await a.close();
-      await groupAdmin.close();
     }
   }, 60_000);
 
   test("closed during the rejoin a commit answered UNKNOWN_MEMBER_ID started: the close settles, nothing crashes, and the member leaves the group", async () => {
     const topic = uniqueTopic("commit-stable-removed-close");
     const groupId = `group-${topic}`;
-    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
-    const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
+    await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
     const events: string[] = [];
     const a = await quietMember(groupId, topic, events);
     try {
       await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
-      const group = (await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId);
-      const memberId = [...(group?.members.keys() ?? [])][0] ?? "";
-      await groupAdmin.removeMembersFromConsumerGroup({ groupId, members: [{ memberId, reason: "test" }] });
+      await removeFirstMember(f.info, groupId);
       const refused = await a.commit([{ topic, partition: 0, offset: 5 }]).then(
         () => "committed",
         (error: Error) => error.name,
@@ -226,20 +195,18 @@ describe("the platformatic consumer committing as a stable member", () => {
       // The library's rejoin from that commit is under way (or done): the close neither waits on it
       // for good nor lets its end reach the handlers as a crash.
       await a.close();
-      const after = (await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId);
-      expect(after?.members.size ?? 0).toBe(0);
+      expect(await memberIds(f.info, groupId)).toEqual([]);
       expect(events.includes("crashed")).toBe(false);
-      expect(await admin.groupOffsets(groupId)).toEqual([]);
+      expect(await f.admin.groupOffsets(groupId)).toEqual([]);
     } finally {
       await a.close();
-      await groupAdmin.close();
     }
   }, 60_000);
 
   test("a commit answered ILLEGAL_GENERATION fails and is not retried; the heartbeat rejoins once and the member then commits", async () => {
     const topic = uniqueTopic("commit-stable-stale");
     const groupId = `group-${topic}`;
-    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
     const events: string[] = [];
     const a = await quietMember(groupId, topic, events, 500);
     try {

@@ -6,35 +6,16 @@
  * for ever (consumercommit report, first finding left alone). Now the fenced one crashes with a
  * non-retriable error carrying Java's message, and the other keeps its partitions.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { TopicPartition } from "../src/api/record.ts";
 import { isRetriable } from "../src/errors.ts";
-import type { KafkaAdmin, KafkaConsumer, KafkaPort } from "../src/kafka/kafka-port.ts";
-import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
+import type { KafkaConsumer } from "../src/kafka/kafka-port.ts";
 import { FENCED_INSTANCE_ID } from "../src/kafka/platformatic/fenced-instance.ts";
-import { LogManager } from "../src/util/logger.ts";
-import { type KafkaInfo, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
+import { uniqueTopic } from "./support/kafka.ts";
+import { memberIds, partitionList, removeFirstMember, usePlatformaticPort } from "./support/platformatic-group.ts";
 import { waitFor } from "./support/wait-for.ts";
 
-let info: KafkaInfo;
-let port: KafkaPort;
-let admin: KafkaAdmin;
-
-beforeAll(async () => {
-  info = await kafkaBroker();
-  port = kafkaPorts.platformatic(new LogManager({ sink: () => {} }));
-  admin = await port.admin({ "bootstrap.servers": info.bootstrap });
-});
-
-afterAll(async () => {
-  await admin.close();
-});
-
-const partitions = (tps: readonly TopicPartition[]) =>
-  tps
-    .map((tp) => tp.partition)
-    .sort()
-    .join(",");
+const f = usePlatformaticPort();
 
 /** A static member that records its assignment changes and its crash (`crashed <retriable>: <message>`) in `events`. */
 async function staticMember(
@@ -45,32 +26,20 @@ async function staticMember(
   events: string[],
 ): Promise<KafkaConsumer> {
   const properties = {
-    "bootstrap.servers": info.bootstrap,
+    "bootstrap.servers": f.info.bootstrap,
     "group.instance.id": instanceId,
     "heartbeat.interval.ms": String(heartbeatIntervalMs),
     "fetch.max.wait.ms": "100",
   };
-  const consumer = await port.consumer({ groupId, topics: [topic], properties });
+  const consumer = await f.port.consumer({ groupId, topics: [topic], properties });
   await consumer.start({
     onRecords: async () => {},
-    onPartitionsAssigned: async (tps) => void events.push(`assigned ${partitions(tps)}`),
-    onPartitionsRevoked: async (tps) => void events.push(`revoked ${partitions(tps)}`),
-    onPartitionsLost: async (tps) => void events.push(`lost ${partitions(tps)}`),
+    onPartitionsAssigned: async (tps) => void events.push(`assigned ${partitionList(tps)}`),
+    onPartitionsRevoked: async (tps) => void events.push(`revoked ${partitionList(tps)}`),
+    onPartitionsLost: async (tps) => void events.push(`lost ${partitionList(tps)}`),
     onCrash: (error) => void events.push(`crashed ${isRetriable(error) ? "retriable" : "fatal"}: ${error.message}`),
   });
   return consumer;
-}
-
-/** The member ids of the group, as the coordinator holds them. */
-async function memberIds(groupId: string): Promise<string[]> {
-  const { Admin } = await import("@platformatic/kafka");
-  const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
-  try {
-    const group = (await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId);
-    return [...(group?.members.keys() ?? [])];
-  } finally {
-    await groupAdmin.close();
-  }
 }
 
 describe("two platformatic consumers sharing a group.instance.id", () => {
@@ -78,7 +47,7 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
     const topic = uniqueTopic("fenced-heartbeat");
     const groupId = `group-${topic}`;
     const instanceId = `instance-${topic}`;
-    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
     const aEvents: string[] = [];
     const bEvents: string[] = [];
     const a = await staticMember(groupId, topic, instanceId, 300, aEvents);
@@ -87,16 +56,16 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
       await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
       b = await staticMember(groupId, topic, instanceId, 300, bEvents);
       await waitFor(() => aEvents.some((e) => e.startsWith("crashed")), { what: "A's crash", timeoutMs: 30_000 });
-      const bMember = await memberIds(groupId);
+      const bMember = await memberIds(f.info, groupId);
       // B stays the member: its commits go through, under the generation it joined.
       await b.commit([{ topic, partition: 0, offset: 3 }]);
       await a.close();
       await b.commit([{ topic, partition: 1, offset: 4 }]);
-      expect(await admin.groupOffsets(groupId)).toEqual([
+      expect(await f.admin.groupOffsets(groupId)).toEqual([
         { topic, partition: 0, offset: 3 },
         { topic, partition: 1, offset: 4 },
       ]);
-      expect(await memberIds(groupId)).toEqual(bMember);
+      expect(await memberIds(f.info, groupId)).toEqual(bMember);
       expect(aEvents).toEqual([
         "assigned 0,1",
         `crashed fatal: The consumer of group ${groupId} stopped: ${FENCED_INSTANCE_ID}`,
@@ -113,7 +82,7 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
     const topic = uniqueTopic("fenced-commit");
     const groupId = `group-${topic}`;
     const instanceId = `instance-${topic}`;
-    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
     const aEvents: string[] = [];
     const bEvents: string[] = [];
     // A's heartbeat comes every 5 s: its commit just after B's join is answered before it.
@@ -123,7 +92,7 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
       await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
       b = await staticMember(groupId, topic, instanceId, 300, bEvents);
       await waitFor(() => b!.assignment().length === 2, { what: "B's partitions" });
-      const bMember = await memberIds(groupId);
+      const bMember = await memberIds(f.info, groupId);
       // The library sends the OffsetCommit without the instance id: UNKNOWN_MEMBER_ID, CommitFailedException.
       const refused = await a.commit([{ topic, partition: 0, offset: 5 }]).then(
         () => "committed",
@@ -134,8 +103,8 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
       );
       await waitFor(() => aEvents.some((e) => e.startsWith("crashed")), { what: "A's crash", timeoutMs: 30_000 });
       await b.commit([{ topic, partition: 1, offset: 4 }]);
-      expect(await admin.groupOffsets(groupId)).toEqual([{ topic, partition: 1, offset: 4 }]);
-      expect(await memberIds(groupId)).toEqual(bMember);
+      expect(await f.admin.groupOffsets(groupId)).toEqual([{ topic, partition: 1, offset: 4 }]);
+      expect(await memberIds(f.info, groupId)).toEqual(bMember);
       expect(aEvents).toEqual([
         "assigned 0,1",
         `crashed fatal: The consumer of group ${groupId} stopped: ${FENCED_INSTANCE_ID}`,
@@ -153,18 +122,19 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
     const aEvents: string[] = [];
     const bEvents: string[] = [];
     const properties = {
-      "bootstrap.servers": info.bootstrap,
+      "bootstrap.servers": f.info.bootstrap,
       "group.instance.id": instanceId,
       "heartbeat.interval.ms": "300",
       "fetch.max.wait.ms": "100",
       "allow.auto.create.topics": "false",
     };
-    const a = await port.consumer({ groupId, topics: [topic], properties });
+    const a = await f.port.consumer({ groupId, topics: [topic], properties });
     const handlers = {
       onRecords: async () => {},
-      onPartitionsAssigned: async (tps: readonly TopicPartition[]) => void aEvents.push(`assigned ${partitions(tps)}`),
-      onPartitionsRevoked: async (tps: readonly TopicPartition[]) => void aEvents.push(`revoked ${partitions(tps)}`),
-      onPartitionsLost: async (tps: readonly TopicPartition[]) => void aEvents.push(`lost ${partitions(tps)}`),
+      onPartitionsAssigned: async (tps: readonly TopicPartition[]) =>
+        void aEvents.push(`assigned ${partitionList(tps)}`),
+      onPartitionsRevoked: async (tps: readonly TopicPartition[]) => void aEvents.push(`revoked ${partitionList(tps)}`),
+      onPartitionsLost: async (tps: readonly TopicPartition[]) => void aEvents.push(`lost ${partitionList(tps)}`),
       onCrash: (error: Error) =>
         void aEvents.push(`crashed ${isRetriable(error) ? "retriable" : "fatal"}: ${error.message}`),
     };
@@ -178,7 +148,7 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
     let b: KafkaConsumer | undefined;
     try {
       await closed;
-      await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+      await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
       await second;
       expect(await first).toBe("cancelled");
       await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
@@ -200,31 +170,24 @@ describe("a static platformatic member removed from its group by an admin (not f
   test("its commit is refused, and its next heartbeat rejoins it (no crash)", async () => {
     const topic = uniqueTopic("removed-static");
     const groupId = `group-${topic}`;
-    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
     const events: string[] = [];
     const a = await staticMember(groupId, topic, `instance-${topic}`, 300, events);
     try {
       await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
-      const [removed] = await memberIds(groupId);
-      const { Admin } = await import("@platformatic/kafka");
-      const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
-      try {
-        await groupAdmin.removeMembersFromConsumerGroup({ groupId, members: [{ memberId: removed! }] });
-      } finally {
-        await groupAdmin.close();
-      }
+      const removed = await removeFirstMember(f.info, groupId);
       const refused = await a.commit([{ topic, partition: 0, offset: 5 }]).then(
         () => "committed",
         (error: Error) => (isRetriable(error) ? "retriable" : "fatal"),
       );
       expect(refused).toBe("retriable");
-      await waitFor(async () => (await memberIds(groupId)).length === 1 && a.assignment().length === 2, {
+      await waitFor(async () => (await memberIds(f.info, groupId)).length === 1 && a.assignment().length === 2, {
         what: "A back in its group",
         timeoutMs: 30_000,
       });
-      expect((await memberIds(groupId))[0]).not.toBe(removed);
+      expect((await memberIds(f.info, groupId))[0]).not.toBe(removed);
       await a.commit([{ topic, partition: 0, offset: 6 }]);
-      expect(await admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 6 }]);
+      expect(await f.admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 6 }]);
       expect(events).toEqual(["assigned 0,1", "lost 0,1", "assigned 0,1"]);
     } finally {
       await a.close();
