@@ -13,8 +13,13 @@
 import { describe, expect, test } from "bun:test";
 import type { TopicPartition } from "../src/api/record.ts";
 import type { ConsumerHandlers, KafkaConsumer } from "../src/kafka/kafka-port.ts";
-import { uniqueTopic } from "./support/kafka.ts";
-import { memberIds, partitionList, removeFirstMember, usePlatformaticPort } from "./support/platformatic-group.ts";
+import {
+  groupTopic,
+  memberIds,
+  partitionList,
+  removeFirstMember,
+  usePlatformaticPort,
+} from "./support/platformatic-group.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const f = usePlatformaticPort();
@@ -61,9 +66,7 @@ async function member(groupId: string, topic: string, name: string, events: stri
 
 describe("the platformatic consumer committing while it rejoins", () => {
   test("after losing its membership: the commit fails at once, and the rejoin hands the partitions back once", async () => {
-    const topic = uniqueTopic("commit-rejoin-lost");
-    const groupId = `group-${topic}`;
-    await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    const { topic, groupId } = await groupTopic(f, "commit-rejoin-lost");
     const events: string[] = [];
     const a = await member(groupId, topic, "A", events);
     try {
@@ -85,9 +88,7 @@ describe("the platformatic consumer committing while it rejoins", () => {
   }, 60_000);
 
   test("in a rebalance (a second member joining): one revoke/assign cycle, nothing lost", async () => {
-    const topic = uniqueTopic("commit-rejoin-revoked");
-    const groupId = `group-${topic}`;
-    await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    const { topic, groupId } = await groupTopic(f, "commit-rejoin-revoked");
     const events: string[] = [];
     const a = await member(groupId, topic, "A", events);
     let b: KafkaConsumer | undefined;
@@ -164,9 +165,7 @@ async function expectRefusedOnceThenCommits(
 
 describe("the platformatic consumer committing as a stable member", () => {
   test("a commit answered UNKNOWN_MEMBER_ID fails and is not retried under the new generation; the member rejoins once and then commits", async () => {
-    const topic = uniqueTopic("commit-stable-removed");
-    const groupId = `group-${topic}`;
-    await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    const { topic, groupId } = await groupTopic(f, "commit-stable-removed");
     const events: string[] = [];
     const a = await quietMember(groupId, topic, events);
     try {
@@ -179,9 +178,7 @@ describe("the platformatic consumer committing as a stable member", () => {
   }, 60_000);
 
   test("closed during the rejoin a commit answered UNKNOWN_MEMBER_ID started: the close settles, nothing crashes, and the member leaves the group", async () => {
-    const topic = uniqueTopic("commit-stable-removed-close");
-    const groupId = `group-${topic}`;
-    await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    const { topic, groupId } = await groupTopic(f, "commit-stable-removed-close");
     const events: string[] = [];
     const a = await quietMember(groupId, topic, events);
     try {
@@ -204,9 +201,7 @@ describe("the platformatic consumer committing as a stable member", () => {
   }, 60_000);
 
   test("a commit answered ILLEGAL_GENERATION fails and is not retried; the heartbeat rejoins once and the member then commits", async () => {
-    const topic = uniqueTopic("commit-stable-stale");
-    const groupId = `group-${topic}`;
-    await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    const { topic, groupId } = await groupTopic(f, "commit-stable-stale");
     const events: string[] = [];
     const a = await quietMember(groupId, topic, events, 500);
     try {

@@ -12,7 +12,13 @@ import { isRetriable } from "../src/errors.ts";
 import type { KafkaConsumer } from "../src/kafka/kafka-port.ts";
 import { FENCED_INSTANCE_ID } from "../src/kafka/platformatic/fenced-instance.ts";
 import { uniqueTopic } from "./support/kafka.ts";
-import { memberIds, partitionList, removeFirstMember, usePlatformaticPort } from "./support/platformatic-group.ts";
+import {
+  groupTopic,
+  memberIds,
+  partitionList,
+  removeFirstMember,
+  usePlatformaticPort,
+} from "./support/platformatic-group.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const f = usePlatformaticPort();
@@ -44,10 +50,8 @@ async function staticMember(
 
 describe("two platformatic consumers sharing a group.instance.id", () => {
   test("the one fenced by the other's join fails at its next heartbeat with Java's message; the other keeps its partitions", async () => {
-    const topic = uniqueTopic("fenced-heartbeat");
-    const groupId = `group-${topic}`;
+    const { topic, groupId } = await groupTopic(f, "fenced-heartbeat");
     const instanceId = `instance-${topic}`;
-    await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
     const aEvents: string[] = [];
     const bEvents: string[] = [];
     const a = await staticMember(groupId, topic, instanceId, 300, aEvents);
@@ -79,10 +83,8 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
   }, 60_000);
 
   test("the fenced one's commit fails without rejoining (no JoinGroup fencing the other), and its next heartbeat fails the consumer", async () => {
-    const topic = uniqueTopic("fenced-commit");
-    const groupId = `group-${topic}`;
+    const { topic, groupId } = await groupTopic(f, "fenced-commit");
     const instanceId = `instance-${topic}`;
-    await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
     const aEvents: string[] = [];
     const bEvents: string[] = [];
     // A's heartbeat comes every 5 s: its commit just after B's join is answered before it.
@@ -168,9 +170,7 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
 
 describe("a static platformatic member removed from its group by an admin (not fenced)", () => {
   test("its commit is refused, and its next heartbeat rejoins it (no crash)", async () => {
-    const topic = uniqueTopic("removed-static");
-    const groupId = `group-${topic}`;
-    await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    const { topic, groupId } = await groupTopic(f, "removed-static");
     const events: string[] = [];
     const a = await staticMember(groupId, topic, `instance-${topic}`, 300, events);
     try {

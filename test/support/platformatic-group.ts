@@ -9,7 +9,7 @@ import type { TopicPartition } from "../../src/api/record.ts";
 import type { KafkaAdmin, KafkaPort } from "../../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../../src/kafka/kafka-ports.ts";
 import { LogManager } from "../../src/util/logger.ts";
-import { type KafkaInfo, kafkaBroker } from "./kafka.ts";
+import { type KafkaInfo, kafkaBroker, uniqueTopic } from "./kafka.ts";
 
 export interface PlatformaticPortFixture {
   info: KafkaInfo;
@@ -29,6 +29,16 @@ export function usePlatformaticPort(): PlatformaticPortFixture {
     await fixture.admin.close();
   });
   return fixture;
+}
+
+/** A new two-partition topic and the name of a group of its own for it. */
+export async function groupTopic(
+  f: PlatformaticPortFixture,
+  prefix: string,
+): Promise<{ topic: string; groupId: string }> {
+  const topic = uniqueTopic(prefix);
+  await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+  return { topic, groupId: `group-${topic}` };
 }
 
 /** `0,1`: the partitions of an assignment change, sorted. */
