@@ -24,3 +24,26 @@ prop() {
   local key="${1//./\\.}"
   [ -f "$2" ] && sed -n "s/^[[:space:]]*$key\([[:space:]]*[=:]\|[[:space:]]\)[[:space:]]*//p" "$2" | tail -n 1 || true
 }
+
+# run_forwarding_signals CMD…: runs CMD in the background and returns its exit status. SIGINT is
+# ignored here (a Ctrl-C reaches CMD through the process group; a forwarded copy would count as a
+# second signal there). The first SIGTERM or SIGHUP, sent to this script alone, is passed on to CMD
+# as SIGTERM; later ones are ignored (left to the terminal and CMD). An ignored signal never
+# interrupts `wait`: a trapped one did, and a Ctrl-C arriving as CMD exited made the script answer
+# the interrupted wait's 130 instead of CMD's status. Only the one forwarded signal interrupts it,
+# and CMD is then still running its stop, so waiting again answers CMD's status.
+run_forwarding_signals() {
+  local pid="" pending="" status
+  trap '' INT
+  # A signal that comes before CMD's pid is known is passed on as soon as it is.
+  trap 'trap "" TERM HUP; if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; else pending=yes; fi' TERM HUP
+  "$@" &
+  pid=$!
+  if [ -n "$pending" ]; then kill -TERM "$pid" 2>/dev/null || true; fi
+  while :; do
+    wait "$pid" && status=0 || status=$?
+    kill -0 "$pid" 2>/dev/null || break
+  done
+  trap '' TERM HUP
+  return "$status"
+}

@@ -20,7 +20,7 @@ import {
   replaysOf,
   rootInfo,
   runScript,
-  signalHandled,
+  signalIgnored,
   workerFile,
 } from "./support/run-script.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -142,7 +142,7 @@ describe("scripts/run", () => {
       // later SIGTERM to the script alone still is: one graceful stop, exit 0.
       await extra.url();
       const extraRun = extra;
-      await signalHandled(extraRun.proc.pid!, "SIGINT");
+      await signalIgnored(extraRun.proc.pid!, "SIGINT");
       expect(() => process.kill(gatewayPid(extraRun.proc.pid!), 0)).not.toThrow();
       extraRun.proc.kill("SIGTERM");
       await waitFor(() => extraRun.output().includes("stopping the gateway"), {
