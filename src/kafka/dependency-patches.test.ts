@@ -194,6 +194,25 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     expect(kafkajs).toContain("code: dataReceived && String(e.code).startsWith('ERR_SSL_') ? undefined : e.code,");
   });
 
+  test("the consumer's OffsetCommit carries the static member's group.instance.id, as Java's", () => {
+    // The behaviour: a fenced member's commit answered FENCED_INSTANCE_ID (test/kafka-port-fenced-instance.test.ts).
+    const path = join(
+      import.meta.dir,
+      "..",
+      "..",
+      "node_modules",
+      "@platformatic",
+      "kafka",
+      "dist",
+      "clients",
+      "consumer",
+      "consumer.js",
+    );
+    const text = readFileSync(path, "utf8");
+    expect(text).toContain("this.memberId, this.groupInstanceId, Array.from(topics.values()), groupCallback);");
+    expect(text).not.toContain("this.memberId, null, Array.from(topics.values())");
+  });
+
   test("option validators compile on first use, and still validate and report errors", async () => {
     const { ajv } = await import(
       join(import.meta.dir, "..", "..", "node_modules", "@platformatic", "kafka", "dist", "utils.js")
