@@ -29,8 +29,11 @@ import { waitFor } from "./support/wait-for.ts";
 
 const f = usePlatformaticPort();
 
-/** A member whose first heartbeat comes after its test has ended: what it meets, its own commits and joins meet. */
-const NO_HEARTBEAT_IN_TEST = { "session.timeout.ms": "60000", "heartbeat.interval.ms": "50000" };
+/**
+ * A member whose first heartbeat comes after its test has ended (the interval is twice the tests'
+ * 60 s timeout): what it meets, its own commits and joins meet, so the recorded requests are exact.
+ */
+const NO_HEARTBEAT_IN_TEST = { "session.timeout.ms": "240000", "heartbeat.interval.ms": "120000" };
 
 interface StaticMemberOptions {
   /** Consumer properties over the defaults (a heartbeat every 300 ms). */
@@ -303,6 +306,44 @@ describe("a static platformatic member removed from its group by an admin (not f
       const bMember = await memberIds(f.info, groupId);
       await b!.commit([{ topic, partition: 1, offset: 4 }]);
       expect(await f.admin.groupOffsets(groupId)).toEqual([{ topic, partition: 1, offset: 4 }]);
+      expect(await memberIds(f.info, groupId)).toEqual(bMember);
+      expect(bEvents).toEqual(["assigned 0,1"]);
+    } finally {
+      await b?.close();
+      await a.close();
+    }
+  }, 60_000);
+});
+
+describe("a static platformatic member fenced during a revocation", () => {
+  test("a fenced member's revocation commit fails it, and no JoinGroup follows", async () => {
+    const { topic, groupId } = await groupTopic(f, "fenced-revoke");
+    const instanceId = `instance-${topic}`;
+    const aEvents: string[] = [];
+    const bEvents: string[] = [];
+    using fenced = fencedRequests();
+    let revocationCommit: string | undefined;
+    let b: KafkaConsumer | undefined;
+    const a: KafkaConsumer = await staticMember(groupId, new RegExp(`^${topic}(-more)?$`), instanceId, aEvents, {
+      properties: { ...NO_HEARTBEAT_IN_TEST, "metadata.max.age.ms": "200" },
+      onRevoked: async (tps) => {
+        revocationCommit = await outcome(a.commit(tps.map((tp) => ({ ...tp, offset: 7 }))));
+      },
+    });
+    try {
+      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+      b = await staticMember(groupId, [topic], instanceId, bEvents);
+      await waitFor(() => b!.assignment().length === 2, { what: "B's partitions" });
+      const bMember = await memberIds(f.info, groupId);
+      await f.admin.createTopic({ topic: `${topic}-more`, partitions: 1, replicationFactor: 1 });
+      await waitFor(() => aEvents.some((e) => e.startsWith("crashed")), { what: "A's crash", timeoutMs: 30_000 });
+      // The close awaits the join under way: any JoinGroup A sent has been answered by then.
+      await a.close();
+      expect(revocationCommit).toBe(
+        `fatal: Failed to commit offsets of consumer group ${groupId}: ${FENCED_INSTANCE_ID}`,
+      );
+      expect(fenced.requests).toEqual(["OffsetCommit"]);
+      await b.commit([{ topic, partition: 1, offset: 4 }]);
       expect(await memberIds(f.info, groupId)).toEqual(bMember);
       expect(bEvents).toEqual(["assigned 0,1"]);
     } finally {

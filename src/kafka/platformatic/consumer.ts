@@ -115,6 +115,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       // Fenced: a JoinGroup with the same group.instance.id would fence the other instance in turn.
       if (fenced) throw new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`);
       await this.beforeJoin(handlers, crash);
+      if (fenced) throw new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`);
     });
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
       ...baseOptions(this.connection),
