@@ -157,7 +157,10 @@ export async function awaitTopic(topic: string, timeoutMs = 30_000): Promise<voi
   }
 }
 
-/** Reads every record of `topic` from the beginning until `count` have arrived. */
+/**
+ * Reads every record of `topic` from the beginning until `count` positions have arrived (a
+ * position delivered again by the reader's consumer is kept once).
+ */
 export async function readTopic(
   topic: string,
   count: number,
@@ -183,6 +186,7 @@ export async function readTopic(
     offset: string;
     timestamp: string;
   }[] = [];
+  const seen = new Set<string>();
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -192,6 +196,10 @@ export async function readTopic(
     });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
+        // A rebalance of the reader's own group can hand a position over twice: count positions.
+        const position = `${partition}:${message.offset}`;
+        if (seen.has(position)) return;
+        seen.add(position);
         out.push({
           key: message.key,
           value: message.value,
@@ -263,16 +271,23 @@ export async function producePerPartition(
   }
 }
 
-/** Every record currently in `topic` (up to the high watermarks at call time). */
-export async function readAll(topic: string) {
+/** Each partition's low and high watermark, by partition number. */
+export async function partitionEnds(topic: string): Promise<{ partition: number; low: number; high: number }[]> {
   const admin = (await testClient()).admin();
   await admin.connect();
-  let total = 0;
   try {
-    for (const p of await admin.fetchTopicOffsets(topic)) total += Number(p.high) - Number(p.low);
+    return (await admin.fetchTopicOffsets(topic))
+      .map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }))
+      .sort((a, b) => a.partition - b.partition);
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Every record currently in `topic` (up to the high watermarks at call time). */
+export async function readAll(topic: string) {
+  let total = 0;
+  for (const p of await partitionEnds(topic)) total += p.high - p.low;
   // An empty topic: nothing to wait for (a consumer would wait for a first record until its timeout).
   return total === 0 ? [] : readTopic(topic, total);
 }
