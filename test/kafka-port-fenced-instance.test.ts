@@ -11,7 +11,7 @@
  * JoinGroup that followed without a member id, which took the instance id back from a process that
  * had taken it meanwhile (fenced2).
  */
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { connectionsApiChannel, findErrorBy, protocolAPIsById } from "@platformatic/kafka";
 import type { TopicPartition } from "../src/api/record.ts";
 import { isRetriable } from "../src/errors.ts";
@@ -28,6 +28,12 @@ import {
 import { waitFor } from "./support/wait-for.ts";
 
 const f = usePlatformaticPort();
+
+/** The consumers a test started, closed after it (the last started first; closing twice is fine). */
+const started: KafkaConsumer[] = [];
+afterEach(async () => {
+  for (const consumer of started.splice(0).reverse()) await consumer.close();
+});
 
 /**
  * A member whose first heartbeat comes after its test has ended (the interval is twice the tests'
@@ -58,6 +64,7 @@ async function staticMember(
     ...options.properties,
   };
   const consumer = await f.port.consumer({ groupId, topics, properties });
+  started.push(consumer);
   await consumer.start({
     onRecords: async () => {},
     onPartitionsAssigned: async (tps) => void events.push(`assigned ${partitionList(tps)}`),
@@ -69,6 +76,23 @@ async function staticMember(
     onCrash: (error) => void events.push(`crashed ${isRetriable(error) ? "retriable" : "fatal"}: ${error.message}`),
   });
   return consumer;
+}
+
+/**
+ * Once A holds both partitions, B joins with the same group.instance.id and takes them over: B, and
+ * the group's member ids then (B's).
+ */
+async function takeOver(
+  a: KafkaConsumer,
+  groupId: string,
+  topic: string,
+  instanceId: string,
+  bEvents: string[],
+): Promise<{ b: KafkaConsumer; bMember: string[] }> {
+  await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+  const b = await staticMember(groupId, [topic], instanceId, bEvents);
+  await waitFor(() => b.assignment().length === 2, { what: "B's partitions" });
+  return { b, bMember: await memberIds(f.info, groupId) };
 }
 
 /** The requests (`OffsetCommit`, `JoinGroup`, `Heartbeat` …) the coordinator answers FENCED_INSTANCE_ID while it is in use. */
@@ -97,31 +121,25 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
     const aEvents: string[] = [];
     const bEvents: string[] = [];
     const a = await staticMember(groupId, [topic], instanceId, aEvents);
-    let b: KafkaConsumer | undefined;
-    try {
-      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
-      b = await staticMember(groupId, [topic], instanceId, bEvents);
-      await waitFor(() => aEvents.some((e) => e.startsWith("crashed")), { what: "A's crash", timeoutMs: 30_000 });
-      const bMember = await memberIds(f.info, groupId);
-      // B stays the member: its commits go through, under the generation it joined.
-      await b.commit([{ topic, partition: 0, offset: 3 }]);
-      await a.close();
-      await b.commit([{ topic, partition: 1, offset: 4 }]);
-      expect(await f.admin.groupOffsets(groupId)).toEqual([
-        { topic, partition: 0, offset: 3 },
-        { topic, partition: 1, offset: 4 },
-      ]);
-      expect(await memberIds(f.info, groupId)).toEqual(bMember);
-      expect(aEvents).toEqual([
-        "assigned 0,1",
-        `crashed fatal: The consumer of group ${groupId} stopped: ${FENCED_INSTANCE_ID}`,
-      ]);
-      expect(bEvents).toEqual(["assigned 0,1"]);
-      expect(b.assignment().length).toBe(2);
-    } finally {
-      await b?.close();
-      await a.close();
-    }
+    await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+    const b = await staticMember(groupId, [topic], instanceId, bEvents);
+    await waitFor(() => aEvents.some((e) => e.startsWith("crashed")), { what: "A's crash", timeoutMs: 30_000 });
+    const bMember = await memberIds(f.info, groupId);
+    // B stays the member: its commits go through, under the generation it joined.
+    await b.commit([{ topic, partition: 0, offset: 3 }]);
+    await a.close();
+    await b.commit([{ topic, partition: 1, offset: 4 }]);
+    expect(await f.admin.groupOffsets(groupId)).toEqual([
+      { topic, partition: 0, offset: 3 },
+      { topic, partition: 1, offset: 4 },
+    ]);
+    expect(await memberIds(f.info, groupId)).toEqual(bMember);
+    expect(aEvents).toEqual([
+      "assigned 0,1",
+      `crashed fatal: The consumer of group ${groupId} stopped: ${FENCED_INSTANCE_ID}`,
+    ]);
+    expect(bEvents).toEqual(["assigned 0,1"]);
+    expect(b.assignment().length).toBe(2);
   }, 60_000);
 
   test("the fenced one's commit is answered FENCED_INSTANCE_ID and fails it at once (not its next heartbeat), without rejoining", async () => {
@@ -131,30 +149,21 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
     const bEvents: string[] = [];
     using fenced = fencedRequests();
     const a = await staticMember(groupId, [topic], instanceId, aEvents, { properties: NO_HEARTBEAT_IN_TEST });
-    let b: KafkaConsumer | undefined;
-    try {
-      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
-      b = await staticMember(groupId, [topic], instanceId, bEvents);
-      await waitFor(() => b!.assignment().length === 2, { what: "B's partitions" });
-      const bMember = await memberIds(f.info, groupId);
-      // The OffsetCommit carries the instance id (the library sent none: UNKNOWN_MEMBER_ID, CommitFailedException).
-      expect(await outcome(a.commit([{ topic, partition: 0, offset: 5 }]))).toBe(
-        `fatal: Failed to commit offsets of consumer group ${groupId}: ${FENCED_INSTANCE_ID}`,
-      );
-      expect(fenced.requests).toEqual(["OffsetCommit"]);
-      expect(aEvents).toEqual([
-        "assigned 0,1",
-        `crashed fatal: The consumer of group ${groupId} stopped: ${FENCED_INSTANCE_ID}`,
-      ]);
-      await b.commit([{ topic, partition: 1, offset: 4 }]);
-      expect(await f.admin.groupOffsets(groupId)).toEqual([{ topic, partition: 1, offset: 4 }]);
-      expect(await memberIds(f.info, groupId)).toEqual(bMember);
-      expect(bEvents).toEqual(["assigned 0,1"]);
-      expect(fenced.requests).toEqual(["OffsetCommit"]);
-    } finally {
-      await b?.close();
-      await a.close();
-    }
+    const { b, bMember } = await takeOver(a, groupId, topic, instanceId, bEvents);
+    // The OffsetCommit carries the instance id (the library sent none: UNKNOWN_MEMBER_ID, CommitFailedException).
+    expect(await outcome(a.commit([{ topic, partition: 0, offset: 5 }]))).toBe(
+      `fatal: Failed to commit offsets of consumer group ${groupId}: ${FENCED_INSTANCE_ID}`,
+    );
+    expect(fenced.requests).toEqual(["OffsetCommit"]);
+    expect(aEvents).toEqual([
+      "assigned 0,1",
+      `crashed fatal: The consumer of group ${groupId} stopped: ${FENCED_INSTANCE_ID}`,
+    ]);
+    await b.commit([{ topic, partition: 1, offset: 4 }]);
+    expect(await f.admin.groupOffsets(groupId)).toEqual([{ topic, partition: 1, offset: 4 }]);
+    expect(await memberIds(f.info, groupId)).toEqual(bMember);
+    expect(bEvents).toEqual(["assigned 0,1"]);
+    expect(fenced.requests).toEqual(["OffsetCommit"]);
   }, 60_000);
 
   test("the fenced one's JoinGroup (a topics.regex rejoin) is answered FENCED_INSTANCE_ID: it fails, and sends no other", async () => {
@@ -166,28 +175,19 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
     const a = await staticMember(groupId, new RegExp(`^${topic}(-more)?$`), instanceId, aEvents, {
       properties: { ...NO_HEARTBEAT_IN_TEST, "metadata.max.age.ms": "200" },
     });
-    let b: KafkaConsumer | undefined;
-    try {
-      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
-      b = await staticMember(groupId, [topic], instanceId, bEvents);
-      await waitFor(() => b!.assignment().length === 2, { what: "B's partitions" });
-      const bMember = await memberIds(f.info, groupId);
-      // A matching topic: A rejoins with its member id, which the instance id no longer has.
-      await f.admin.createTopic({ topic: `${topic}-more`, partitions: 1, replicationFactor: 1 });
-      await waitFor(() => aEvents.some((e) => e.startsWith("crashed")), { what: "A's crash", timeoutMs: 30_000 });
-      expect(aEvents).toEqual([
-        "assigned 0,1",
-        "revoked 0,1",
-        `crashed fatal: The consumer of group ${groupId} stopped: ${FENCED_INSTANCE_ID}`,
-      ]);
-      await b.commit([{ topic, partition: 1, offset: 4 }]);
-      expect(await memberIds(f.info, groupId)).toEqual(bMember);
-      expect(bEvents).toEqual(["assigned 0,1"]);
-      expect(fenced.requests).toEqual(["JoinGroup"]);
-    } finally {
-      await b?.close();
-      await a.close();
-    }
+    const { b, bMember } = await takeOver(a, groupId, topic, instanceId, bEvents);
+    // A matching topic: A rejoins with its member id, which the instance id no longer has.
+    await f.admin.createTopic({ topic: `${topic}-more`, partitions: 1, replicationFactor: 1 });
+    await waitFor(() => aEvents.some((e) => e.startsWith("crashed")), { what: "A's crash", timeoutMs: 30_000 });
+    expect(aEvents).toEqual([
+      "assigned 0,1",
+      "revoked 0,1",
+      `crashed fatal: The consumer of group ${groupId} stopped: ${FENCED_INSTANCE_ID}`,
+    ]);
+    await b.commit([{ topic, partition: 1, offset: 4 }]);
+    expect(await memberIds(f.info, groupId)).toEqual(bMember);
+    expect(bEvents).toEqual(["assigned 0,1"]);
+    expect(fenced.requests).toEqual(["JoinGroup"]);
   }, 60_000);
 
   test("a start cancelled by a close does not stop the fencing watch of the start after that close", async () => {
@@ -204,6 +204,7 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
       "allow.auto.create.topics": "false",
     };
     const a = await f.port.consumer({ groupId, topics: [topic], properties });
+    started.push(a);
     const handlers = {
       onRecords: async () => {},
       onPartitionsAssigned: async (tps: readonly TopicPartition[]) =>
@@ -220,24 +221,18 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
     );
     const closed = a.close();
     const second = a.start(handlers);
-    let b: KafkaConsumer | undefined;
-    try {
-      await closed;
-      await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
-      await second;
-      expect(await first).toBe("cancelled");
-      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
-      b = await staticMember(groupId, [topic], instanceId, bEvents);
-      await waitFor(() => aEvents.some((e) => e.startsWith("crashed")), { what: "A's crash", timeoutMs: 30_000 });
-      expect(aEvents).toEqual([
-        "assigned 0,1",
-        `crashed fatal: The consumer of group ${groupId} stopped: ${FENCED_INSTANCE_ID}`,
-      ]);
-      expect(bEvents).toEqual(["assigned 0,1"]);
-    } finally {
-      await b?.close();
-      await a.close();
-    }
+    await closed;
+    await f.admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    await second;
+    expect(await first).toBe("cancelled");
+    await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+    await staticMember(groupId, [topic], instanceId, bEvents);
+    await waitFor(() => aEvents.some((e) => e.startsWith("crashed")), { what: "A's crash", timeoutMs: 30_000 });
+    expect(aEvents).toEqual([
+      "assigned 0,1",
+      `crashed fatal: The consumer of group ${groupId} stopped: ${FENCED_INSTANCE_ID}`,
+    ]);
+    expect(bEvents).toEqual(["assigned 0,1"]);
   }, 60_000);
 });
 
@@ -246,25 +241,21 @@ describe("a static platformatic member removed from its group by an admin (not f
     const { topic, groupId } = await groupTopic(f, "removed-static");
     const events: string[] = [];
     const a = await staticMember(groupId, [topic], `instance-${topic}`, events);
-    try {
-      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
-      const removed = await removeFirstMember(f.info, groupId);
-      const refused = await a.commit([{ topic, partition: 0, offset: 5 }]).then(
-        () => "committed",
-        (error: Error) => (isRetriable(error) ? "retriable" : "fatal"),
-      );
-      expect(refused).toBe("retriable");
-      await waitFor(async () => (await memberIds(f.info, groupId)).length === 1 && a.assignment().length === 2, {
-        what: "A back in its group",
-        timeoutMs: 30_000,
-      });
-      expect((await memberIds(f.info, groupId))[0]).not.toBe(removed);
-      await a.commit([{ topic, partition: 0, offset: 6 }]);
-      expect(await f.admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 6 }]);
-      expect(events).toEqual(["assigned 0,1", "lost 0,1", "assigned 0,1"]);
-    } finally {
-      await a.close();
-    }
+    await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+    const removed = await removeFirstMember(f.info, groupId);
+    const refused = await a.commit([{ topic, partition: 0, offset: 5 }]).then(
+      () => "committed",
+      (error: Error) => (isRetriable(error) ? "retriable" : "fatal"),
+    );
+    expect(refused).toBe("retriable");
+    await waitFor(async () => (await memberIds(f.info, groupId)).length === 1 && a.assignment().length === 2, {
+      what: "A back in its group",
+      timeoutMs: 30_000,
+    });
+    expect((await memberIds(f.info, groupId))[0]).not.toBe(removed);
+    await a.commit([{ topic, partition: 0, offset: 6 }]);
+    expect(await f.admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 6 }]);
+    expect(events).toEqual(["assigned 0,1", "lost 0,1", "assigned 0,1"]);
   }, 60_000);
 
   test("a commit in its revocation answered UNKNOWN_MEMBER_ID keeps the member id: the JoinGroup after it, once another process took the instance id, is answered FENCED_INSTANCE_ID rather than taking the id back", async () => {
@@ -284,34 +275,29 @@ describe("a static platformatic member removed from its group by an admin (not f
         b = await staticMember(groupId, [topic], instanceId, bEvents);
       },
     });
-    try {
-      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
-      await removeFirstMember(f.info, groupId);
-      // A matching topic: A rejoins, revoking its partitions first.
-      await f.admin.createTopic({ topic: `${topic}-more`, partitions: 1, replicationFactor: 1 });
-      // Either A is fenced, or (the JoinGroup without a member id) B is, at its next heartbeat.
-      await waitFor(() => [...aEvents, ...bEvents].some((e) => e.startsWith("crashed")), {
-        what: "A's crash (or B's)",
-        timeoutMs: 30_000,
-      });
-      expect(revocationCommit).toBe(
-        `retriable: The group ${groupId} moved to a new generation during the revocation: its offsets are not committed`,
-      );
-      expect(aEvents).toEqual([
-        "assigned 0,1",
-        "revoked 0,1",
-        `crashed fatal: The consumer of group ${groupId} stopped: ${FENCED_INSTANCE_ID}`,
-      ]);
-      expect(fenced.requests).toEqual(["JoinGroup"]);
-      const bMember = await memberIds(f.info, groupId);
-      await b!.commit([{ topic, partition: 1, offset: 4 }]);
-      expect(await f.admin.groupOffsets(groupId)).toEqual([{ topic, partition: 1, offset: 4 }]);
-      expect(await memberIds(f.info, groupId)).toEqual(bMember);
-      expect(bEvents).toEqual(["assigned 0,1"]);
-    } finally {
-      await b?.close();
-      await a.close();
-    }
+    await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+    await removeFirstMember(f.info, groupId);
+    // A matching topic: A rejoins, revoking its partitions first.
+    await f.admin.createTopic({ topic: `${topic}-more`, partitions: 1, replicationFactor: 1 });
+    // Either A is fenced, or (the JoinGroup without a member id) B is, at its next heartbeat.
+    await waitFor(() => [...aEvents, ...bEvents].some((e) => e.startsWith("crashed")), {
+      what: "A's crash (or B's)",
+      timeoutMs: 30_000,
+    });
+    expect(revocationCommit).toBe(
+      `retriable: The group ${groupId} moved to a new generation during the revocation: its offsets are not committed`,
+    );
+    expect(aEvents).toEqual([
+      "assigned 0,1",
+      "revoked 0,1",
+      `crashed fatal: The consumer of group ${groupId} stopped: ${FENCED_INSTANCE_ID}`,
+    ]);
+    expect(fenced.requests).toEqual(["JoinGroup"]);
+    const bMember = await memberIds(f.info, groupId);
+    await b!.commit([{ topic, partition: 1, offset: 4 }]);
+    expect(await f.admin.groupOffsets(groupId)).toEqual([{ topic, partition: 1, offset: 4 }]);
+    expect(await memberIds(f.info, groupId)).toEqual(bMember);
+    expect(bEvents).toEqual(["assigned 0,1"]);
   }, 60_000);
 });
 
@@ -323,32 +309,23 @@ describe("a static platformatic member fenced during a revocation", () => {
     const bEvents: string[] = [];
     using fenced = fencedRequests();
     let revocationCommit: string | undefined;
-    let b: KafkaConsumer | undefined;
     const a: KafkaConsumer = await staticMember(groupId, new RegExp(`^${topic}(-more)?$`), instanceId, aEvents, {
       properties: { ...NO_HEARTBEAT_IN_TEST, "metadata.max.age.ms": "200" },
       onRevoked: async (tps) => {
         revocationCommit = await outcome(a.commit(tps.map((tp) => ({ ...tp, offset: 7 }))));
       },
     });
-    try {
-      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
-      b = await staticMember(groupId, [topic], instanceId, bEvents);
-      await waitFor(() => b!.assignment().length === 2, { what: "B's partitions" });
-      const bMember = await memberIds(f.info, groupId);
-      await f.admin.createTopic({ topic: `${topic}-more`, partitions: 1, replicationFactor: 1 });
-      await waitFor(() => aEvents.some((e) => e.startsWith("crashed")), { what: "A's crash", timeoutMs: 30_000 });
-      // The close awaits the join under way: any JoinGroup A sent has been answered by then.
-      await a.close();
-      expect(revocationCommit).toBe(
-        `fatal: Failed to commit offsets of consumer group ${groupId}: ${FENCED_INSTANCE_ID}`,
-      );
-      expect(fenced.requests).toEqual(["OffsetCommit"]);
-      await b.commit([{ topic, partition: 1, offset: 4 }]);
-      expect(await memberIds(f.info, groupId)).toEqual(bMember);
-      expect(bEvents).toEqual(["assigned 0,1"]);
-    } finally {
-      await b?.close();
-      await a.close();
-    }
+    const { b, bMember } = await takeOver(a, groupId, topic, instanceId, bEvents);
+    await f.admin.createTopic({ topic: `${topic}-more`, partitions: 1, replicationFactor: 1 });
+    await waitFor(() => aEvents.some((e) => e.startsWith("crashed")), { what: "A's crash", timeoutMs: 30_000 });
+    // The close awaits the join under way: any JoinGroup A sent has been answered by then.
+    await a.close();
+    expect(revocationCommit).toBe(
+      `fatal: Failed to commit offsets of consumer group ${groupId}: ${FENCED_INSTANCE_ID}`,
+    );
+    expect(fenced.requests).toEqual(["OffsetCommit"]);
+    await b.commit([{ topic, partition: 1, offset: 4 }]);
+    expect(await memberIds(f.info, groupId)).toEqual(bMember);
+    expect(bEvents).toEqual(["assigned 0,1"]);
   }, 60_000);
 });
