@@ -312,8 +312,9 @@ describe("the listener's corners, as Connect 4.3.1 answers them (listener-corner
       sent === "at once" ? await exchange(server.port, [head]) : await exchangeByteByByte(server.port, head),
     );
     const line = logged.map((r) => requestLogLine({ ...r, startedAt: 0 }, 0));
-    // A chunked body is read whatever the version (Connect answered its content: no connector type).
-    if (head.includes("Transfer-Encoding: chunked\r\nContent-Type")) {
+    // Every connector posted is read as Connect read it (it answered its content: no connector type):
+    // a chunked body whatever the version, a Content-Length with any leading zeros.
+    if (head.startsWith("POST /connectors")) {
       expect(routed).toEqual(['/connectors {"name":"x","config":{}}']);
     }
     expect({ answer, line, routed: routed.length > 0 }).toEqual({

@@ -74,6 +74,18 @@ describe("parseRequestHead", () => {
       });
     });
 
+    // listener-corners.json: length-zeros-*, length-long-max*.
+    test.each([
+      ["0000000000000000005", 5],
+      ["0".repeat(40), 0],
+      // A double: past 2^53 the length is not exact (no body that long ever completes).
+      ["9223372036854775807", 2 ** 63],
+      ["0009223372036854775807", 2 ** 63],
+    ])("Content-Length: %s is any number of digits up to a Java long's maximum", (value, length) => {
+      const result = parse(`POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: ${value}\r\n\r\n`);
+      expect(result.kind === "head" && result.head.contentLength).toBe(length);
+    });
+
     test("HTTP/1.0 needs no Host, and its chunked body is read as Jetty reads it (listener-corners.json: chunked-body-http10)", () => {
       const result = parse("POST /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n");
       expect(result.kind === "head" && [result.head.chunked, result.head.contentLength, result.head.keepAlive]).toEqual(
@@ -149,6 +161,15 @@ describe("parseRequestHead", () => {
       ["Host: h\r\nHost: h\r\nContent-Length: x", "Duplicate Host Header"],
       ["Host: h\r\nContent-Length: x\r\nX-A: b\x01c", "Invalid Content-Length Value"],
       ["Content-Length: x", "Invalid Content-Length Value"],
+      // Past a Java long (listener-corners.json: length-*overflow*): before a second length's error.
+      ["Host: h\r\nContent-Length: 9223372036854775808", "Bad Request"],
+      ["Host: h\r\nContent-Length: 99999999999999999999", "Bad Request"],
+      ["Host: h\r\nContent-Length: 1\r\nContent-Length: 99999999999999999999", "Bad Request"],
+      ["Content-Length: 99999999999999999999\r\nHost: u@h", "Bad Request"],
+      [
+        "Host: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 99999999999999999999",
+        "Transfer-Encoding and Content-Length",
+      ],
     ])("field %j → 400 %s, showing the target", (fields, reason) => {
       expect(error(parse(`GET /x HTTP/1.1\r\n${fields}\r\n\r\n`))).toEqual({
         status: 400,

@@ -9,8 +9,9 @@
  * refused request gets the answer Connect gives (`jetty-error-page.ts`): the method is a
  * case-sensitive token (a lower-case `get` is a method of its own, answered 405 by the
  * application), a control character in the request line or a field is a 400 naming it, whitespace
- * before a field's colon and obsolete line folding are 400s, Content-Length is digits only and
- * sent once, Transfer-Encoding must end in one `chunked` (its codings a list as Jetty's QuotedCSV
+ * before a field's colon and obsolete line folding are 400s, Content-Length is digits only (any
+ * number of them, leading zeros included, up to a Java long's maximum) and sent once,
+ * Transfer-Encoding must end in one `chunked` (its codings a list as Jetty's QuotedCSV
  * reads one) and may not come with Content-Length (in any HTTP version, whose chunked body is
  * read, HTTP/1.0's too), HTTP/1.1 needs
  * exactly one non-empty Host, which must be a host and port Jetty parses (`host-port.ts`: no user
@@ -295,6 +296,8 @@ function framing(line: RequestLine, headers: [string, string][], seen: FieldsSee
   for (const [name, value] of headers) {
     switch (name.toLowerCase()) {
       case "content-length":
+        // Digits up to Long.MAX_VALUE (completedField); past 2^53 the count is not exact, but no
+        // body that long completes anyway.
         contentLength = Number(value);
         break;
       case "host":
