@@ -4,8 +4,9 @@
  * the bytes after the head; what it returns as `data` goes to the Request's body stream, and
  * bytes past the end (a pipelined next request) are left unconsumed.
  *
- * Chunked: hex sizes (at most 15 digits), chunk extensions ignored, trailer fields read and
- * dropped; a malformed size line, a missing CRLF after the data or an over-long line is an error.
+ * Chunked: hex sizes (at most 13 digits), chunk extensions ignored, trailer fields read and
+ * dropped, lines ended by CRLF or a bare LF; a malformed size line, a missing line end after the
+ * data or an over-long line is an error.
  */
 
 export interface Decoded {
@@ -45,14 +46,16 @@ export function chunkedDecoder(): BodyDecoder {
   let line: number[] = [];
   let trailerBytes = 0;
 
-  /** Collects one CRLF-ended line; returns it when complete, null while it is still arriving. */
+  /**
+   * Collects one line, ended by CRLF or (as Jetty reads a chunked body) a bare LF; returns it when
+   * complete, null while it is still arriving.
+   */
   const takeLine = (input: Uint8Array, at: number): { text: string | null; next: number; error?: string } => {
     let i = at;
     while (i < input.length) {
       const c = input[i++]!;
       if (c === 10) {
-        if (line.at(-1) !== 13) return { text: null, next: i, error: "Bad chunk line ending" };
-        const text = String.fromCharCode(...line.slice(0, -1));
+        const text = String.fromCharCode(...(line.at(-1) === 13 ? line.slice(0, -1) : line));
         line = [];
         return { text, next: i };
       }

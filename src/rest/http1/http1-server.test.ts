@@ -299,7 +299,7 @@ describe("the listener's corners, as Connect 4.3.1 answers them (listener-corner
       host: "127.0.0.1",
       port: 0,
       handler: async (request, info) => {
-        routed.push(`${info.path} ${await request.text()}`);
+        routed.push(`${info.path} ${await request.text().catch((e: Error) => e.message)}`);
         // Connect's answer, as recorded: its resource's status, Content-Type and body.
         const status = Number(expected.slice(9, 12));
         const type = /\r\nContent-Type: ([^\r]*)/.exec(expected)?.[1];
@@ -313,9 +313,11 @@ describe("the listener's corners, as Connect 4.3.1 answers them (listener-corner
     );
     const line = logged.map((r) => requestLogLine({ ...r, startedAt: 0 }, 0));
     // Every connector posted is read as Connect read it (it answered its content: no connector type):
-    // a chunked body whatever the version, a Content-Length with any leading zeros.
+    // a chunked body whatever the version or line ends, a Content-Length with any leading zeros; a
+    // chunk size line a bare CR cuts is cut short.
     if (head.startsWith("POST /connectors")) {
-      expect(routed).toEqual(['/connectors {"name":"x","config":{}}']);
+      const read = recorded.answer.includes("Early EOF") ? "Early EOF" : '{"name":"x","config":{}}';
+      expect(routed).toEqual([`/connectors ${read}`]);
     }
     expect({ answer, line, routed: routed.length > 0 }).toEqual({
       answer: expected,

@@ -107,6 +107,17 @@ describe("parseRequestHead", () => {
       ["GET /x HTTP/1.1\x01\r\n", 400, "Illegal character CNTL=0x1"],
       ["GET /x HTTP/1.1 \r\n", 400, "Illegal character SPACE=' '"],
       ["GET /x HTTP/1.1\rHost: h\r\n", 400, "Bad EOL"],
+      [" GET /x HTTP/1.1\r\n", 400, "Illegal character SPACE=' '"],
+      // A bare CR (listener-corners.json: cr-*, *-then-cr): a byte Jetty refuses before it comes
+      // first; then a control character after it is named, anything else is a bad line end.
+      ["GET /a\x01\rb HTTP/1.1\r\n", 400, "Illegal character CNTL=0x1"],
+      ["G(T\r/x HTTP/1.1\r\n", 400, "Illegal character VCHAR='('"],
+      [" GET\r/x HTTP/1.1\r\n", 400, "Illegal character SPACE=' '"],
+      ["GET /x HTTP/1.2\rX", 400, "Bad EOL"],
+      ["GET /x\rX", 400, "Bad EOL"],
+      ["GET http://h:abc/x HTTP/1.1\rX", 400, "Bad EOL"],
+      ["GET /x HTTP/1.1\r\x01", 400, "Illegal character CNTL=0x1"],
+      ["GET /x HTTP/1.1\r\t", 400, "Bad EOL"],
       ["GET /x\r\nHost: h\r\n\r\n", 505, "HTTP/0.9 not supported"],
       ["GET /x HTTP/1.2\r\nHost: h\r\n\r\n", 505, "Unknown Version"],
       ["GET /x HTTP/3.0\r\nHost: h\r\n\r\n", 505, "Unsupported Version"],
@@ -170,6 +181,12 @@ describe("parseRequestHead", () => {
         "Host: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 99999999999999999999",
         "Transfer-Encoding and Content-Length",
       ],
+      // A line a bare CR starts does not complete the field before it (cr-line-after-bad-host).
+      ["Host: u@h\r\n\rX: a", "Bad EOL"],
+      ["Host: u@h\r\n\r\x7fX: a", "Illegal character CNTL=0x7f"],
+      ["Host: h\r\nX-A: b\x01c\rd", "Illegal character CNTL=0x1"],
+      ["Host: h\r\nX A: b\rc", "Illegal character SPACE=' '"],
+      ["Host: h\r\nNoColon\rc", "Bad EOL"],
     ])("field %j → 400 %s, showing the target", (fields, reason) => {
       expect(error(parse(`GET /x HTTP/1.1\r\n${fields}\r\n\r\n`))).toEqual({
         status: 400,
