@@ -39,6 +39,18 @@ describe("parseRequestHead", () => {
       expect(error(parse("\r\n".repeat(100), 64))).toMatchObject({ status: 400 });
     });
 
+    // listener-corners.json: method-* (Jetty starts a method on any visible character, skips a colon).
+    test.each([
+      ["(GET /x HTTP/1.1\r\nHost: h\r\n\r\n", "(GET"],
+      ['"GET /x HTTP/1.1\r\nHost: h\r\n\r\n', '"GET'],
+      ["( /x HTTP/1.1\r\nHost: h\r\n\r\n", "("],
+      [":GET /x HTTP/1.1\r\nHost: h\r\n\r\n", "GET"],
+      ["\r\n:\n::GET /x HTTP/1.1\r\nHost: h\r\n\r\n", "GET"],
+    ])("%j is method %s", (text, method) => {
+      const result = parse(text);
+      expect(result.kind === "head" && result.head.method).toBe(method);
+    });
+
     test("is incomplete until the empty line arrives", () => {
       expect(parse("GET / HTTP/1.1\r\nHost: h\r\n")).toMatchObject({ kind: "incomplete" });
       expect(parse("GET / HT")).toMatchObject({ kind: "incomplete" });
@@ -108,6 +120,8 @@ describe("parseRequestHead", () => {
       ["GET /x HTTP/1.1 \r\n", 400, "Illegal character SPACE=' '"],
       ["GET /x HTTP/1.1\rHost: h\r\n", 400, "Bad EOL"],
       [" GET /x HTTP/1.1\r\n", 400, "Illegal character SPACE=' '"],
+      ["\xe9GET /x HTTP/1.1\r\n", 400, "Illegal character OTEXT=0xe9"],
+      [":\rGET /x HTTP/1.1\r\n", 400, "Bad EOL"],
       // A bare CR (listener-corners.json: cr-*, *-then-cr): a byte Jetty refuses before it comes
       // first; then a control character after it is named, anything else is a bad line end.
       ["GET /a\x01\rb HTTP/1.1\r\n", 400, "Illegal character CNTL=0x1"],

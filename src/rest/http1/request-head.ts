@@ -81,6 +81,7 @@ const CR = 13;
 const LF = 10;
 const SP = 32;
 const HTAB = 9;
+const COLON = 0x3a;
 const BAD_MESSAGE = { kind: "badMessage" } as const;
 
 /** tchar of RFC 9110 section 5.6.2. */
@@ -161,7 +162,10 @@ function requestLine(bytes: Uint8Array, from: number, to: number): RequestLine |
   let at = from;
   while (at < to && bytes[at] !== SP) {
     const c = bytes[at]!;
-    if (TCHAR[c] === 0) return refuse(at, illegalCharacter(c));
+    // Jetty starts a method with any visible character (`(GET` is a method of its own, routed:
+    // listener-corners.json, method-*); the rest must be token characters.
+    const visibleFirst = at === from && c > SP && c < 0x7f;
+    if (TCHAR[c] === 0 && !visibleFirst) return refuse(at, illegalCharacter(c));
     at++;
   }
   // Jetty refuses a space before the method as it refuses any other character there.
@@ -190,9 +194,9 @@ function requestLine(bytes: Uint8Array, from: number, to: number): RequestLine |
 /** A field line `bytes[from, to)`: its name and value, or why Jetty refuses it. */
 function field(bytes: Uint8Array, from: number, to: number): [string, string] | LineRefusal {
   const first = bytes[from]!;
-  if (first === SP || first === HTAB || first === 0x3a) return refuse(from, "Line Folding not supported");
+  if (first === SP || first === HTAB || first === COLON) return refuse(from, "Line Folding not supported");
   let at = from;
-  for (; at < to && bytes[at] !== 0x3a; at++) {
+  for (; at < to && bytes[at] !== COLON; at++) {
     const c = bytes[at]!;
     if (TCHAR[c] === 0) return refuse(at, illegalCharacter(c));
   }
@@ -275,11 +279,12 @@ export function parseRequestHead(
   const incomplete: HeadResult = { kind: "incomplete", progress: p };
   if (p.line === null) {
     // Empty lines before a request are allowed (RFC 9112 2.2), but not without bound. Skipped
-    // until a byte of the request line was examined (a CR last may still be one's end).
+    // until a byte of the request line was examined (a CR last may still be one's end). Jetty
+    // skips a colon there too (listener-corners.json: method-colon-first).
     if (p.scanned === p.start) {
       let start = p.start;
       for (;;) {
-        if (bytes[start] === LF) start += 1;
+        if (bytes[start] === LF || bytes[start] === COLON) start += 1;
         else if (bytes[start] === CR && bytes[start + 1] === LF) start += 2;
         else break;
       }
