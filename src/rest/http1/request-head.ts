@@ -96,6 +96,7 @@ export function illegalCharacter(c: number): string {
   if (c === HTAB) return "Illegal character HTAB=0x9";
   if (c === SP) return "Illegal character SPACE=' '";
   if (c === LF) return "Illegal character LF=\\n";
+  if (c === COLON) return "Illegal character COLON=':'";
   if (c < 0x20 || c === 0x7f) return `Illegal character CNTL=0x${c.toString(16)}`;
   if (c >= 0x80) return `Illegal character OTEXT=0x${c.toString(16)}`;
   return `Illegal character VCHAR='${String.fromCharCode(c)}'`;
@@ -170,23 +171,30 @@ function requestLine(bytes: Uint8Array, from: number, to: number): RequestLine |
   }
   // Jetty refuses a space before the method as it refuses any other character there.
   if (at === from) return refuse(at, illegalCharacter(SP));
-  if (at === to) return refuse(at, "Bad Request");
+  if (at === to) return refuse(at, "No URI");
   const method = latin1(bytes, from, at);
   while (at < to && bytes[at] === SP) at++;
+  // A target starts with a visible ASCII character; a control character is named, anything else
+  // (the line's end, a tab, a non-ASCII byte) is no target (listener-corners.json: no-uri-*).
+  if (at === to) return refuse(at, "No URI");
+  const start = bytes[at]!;
+  if ((start < 0x20 && start !== HTAB) || start === 0x7f) return refuse(at, illegalCharacter(start));
+  if (start <= SP || start > 0x7f) return refuse(at, "No URI");
   const targetStart = at;
   while (at < to && bytes[at] !== SP) {
     const c = bytes[at]!;
     if (c < 0x20 || c === 0x7f) return refuse(at, illegalCharacter(c));
     at++;
   }
-  if (at === targetStart) return refuse(at, "Bad Request");
   const target = latin1(bytes, targetStart, at);
+  const targetEnd = at;
   while (at < to && bytes[at] === SP) at++;
-  if (at === to) return refuse(at, "HTTP/0.9 not supported", 505);
+  // The line ends right after the target: HTTP/0.9 (505); after a space, a bad line (400).
+  if (at === to) return refuse(at, "HTTP/0.9 not supported", at === targetEnd ? 505 : 400);
   const versionStart = at;
   for (; at < to; at++) {
     const c = bytes[at]!;
-    if (c <= 0x20 || c === 0x7f) return refuse(at, illegalCharacter(c));
+    if (c <= 0x20 || c >= 0x7f) return refuse(at, illegalCharacter(c));
   }
   return { method, target, version: latin1(bytes, versionStart, to) };
 }
