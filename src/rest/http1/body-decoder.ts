@@ -46,6 +46,8 @@ const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 /** quoted-string of RFC 9110 section 5.6.4 (obs-text included, as Jetty reads one). */
 const QUOTED = '"(?:[\\t \\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t \\x21-\\x7e\\x80-\\xff])*"';
 /** chunk-size and chunk-ext of RFC 9112 section 7.1.1, with the digits and whitespace Jetty allows. */
+/** A 16-digit chunk size from 2^63 on: negative as the signed long Jetty reads it into. */
+const PAST_LONG_MAX = /^0*[89a-fA-F][0-9a-fA-F]{15}$/;
 const CHUNK_SIZE_LINE = new RegExp(
   `^([0-9A-Fa-f]{1,16})(?:[ \\t]*;[ \\t]*${TOKEN}(?:[ \\t]*=[ \\t]*(?:${TOKEN}|${QUOTED}))?)*$`,
 );
@@ -104,6 +106,8 @@ export function chunkedDecoder(): BodyDecoder {
           if (text === "") continue;
           const size = CHUNK_SIZE_LINE.exec(text);
           if (!size) return { data, consumed: at, done: false, error: "Bad chunk size" };
+          // Jetty reads the size as a signed long: 2^63 and above is negative, refused at once.
+          if (PAST_LONG_MAX.test(size[1]!)) return { data, consumed: at, done: false, error: "Bad chunk size" };
           // Past 2^53 the size is not exact, but no chunk that long completes anyway.
           remaining = Number.parseInt(size[1]!, 16);
           state = remaining === 0 ? "trailer" : "data";
