@@ -1,0 +1,26 @@
+import { describe, expect, test } from "bun:test";
+import { forwardSearch } from "./forward-search.ts";
+
+describe("forwardSearch", () => {
+  test("answers as indexOf for every text of up to 6 of a b } and every run of queries over it", () => {
+    const texts = [""];
+    for (let length = 1, last = [""]; length <= 6; length++) {
+      last = last.flatMap((t) => ["a", "b", "}"].map((c) => t + c));
+      texts.push(...last);
+    }
+    const wrong: unknown[] = [];
+    for (const text of texts) {
+      for (const step of [1, 2, 3]) {
+        const find = forwardSearch(text);
+        // Forward, then backward: a query behind the remembered one searches again.
+        const froms = [...Array(text.length + 2).keys()];
+        for (const from of [...froms.filter((f) => f % step === 0), ...froms.reverse()]) {
+          for (const needle of ["}", "b", "ab"]) {
+            if (find(needle, from) !== text.indexOf(needle, from)) wrong.push({ text, needle, from });
+          }
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
