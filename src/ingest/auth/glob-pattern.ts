@@ -1,16 +1,18 @@
 /**
  * An anchored glob of ingest-acl.ts (`*` any run, `?` one UTF-16 unit, anything else itself),
  * matched by the two-pointer wildcard scan: time in proportion to glob × text at worst. It answers
- * as the RegExp `^…$` (`s` flag; `i` when ignoring case) it replaces, which backtracked through
- * every split: `*a*a*b` on a 4 KB topic name took 26 s, each more `*` another power.
+ * as the RegExp `^…$` (`s` flag) it replaces, which backtracked through every split: `*a*a*b` on a
+ * 4 KB topic name took 26 s, each more `*` another power. Ignoring case, it folds ASCII letters
+ * only (DNS names, RFC 4343), where the RegExp's `i` also folded other letters by the engine's
+ * Unicode tables (which a runtime upgrade changed: ƛ and U+A7DC became one letter).
  */
 export interface GlobPattern {
   test(text: string): boolean;
 }
 
-/** A glob; `ignoreCase`: compared as a non-Unicode `i` RegExp compares (ECMAScript Canonicalize). */
+/** A glob; `ignoreCase`: ASCII letters compared without case. */
 export function globPattern(glob: string, ignoreCase = false): GlobPattern {
-  const fold = ignoreCase ? canonicalize : (c: string) => c;
+  const fold = ignoreCase ? asciiUpper : (c: string) => c;
   const pattern = Array.from({ length: glob.length }, (_, i) => fold(glob[i]!));
   return {
     test(text) {
@@ -40,9 +42,8 @@ export function globPattern(glob: string, ignoreCase = false): GlobPattern {
   };
 }
 
-/** Canonicalize of ECMAScript's RegExp without `u`: upper case, unless that is several units or leaves ASCII. */
-function canonicalize(c: string): string {
-  const upper = c.toUpperCase();
-  if (upper.length !== 1) return c;
-  return c.charCodeAt(0) >= 128 && upper.charCodeAt(0) < 128 ? c : upper;
+/** `c` in upper case when it is an ASCII letter, else `c`. */
+function asciiUpper(c: string): string {
+  const code = c.charCodeAt(0);
+  return code >= 0x61 && code <= 0x7a ? String.fromCharCode(code - 0x20) : c;
 }

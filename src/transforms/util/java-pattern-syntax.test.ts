@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { javaPatternSyntaxError } from "./java-pattern-syntax.ts";
+import { javaPatternSyntaxError, patternSyntaxMessage } from "./java-pattern-syntax.ts";
 import { compileJavaRegex } from "./java-regex.ts";
 
 describe("javaPatternSyntaxError", () => {
@@ -64,5 +64,19 @@ describe("a class of many unclosed \\p{ (each searched the rest of the pattern f
     expect(javaPatternSyntaxError(pattern)).toBe(
       `Unclosed character class near index ${pattern.length - 1}\n${pattern}\n${" ".repeat(pattern.length - 1)}^`,
     );
+  });
+});
+
+// Review of redos (P2): classEnd recursed into nested classes; 100,000 `[` overflowed the stack.
+describe("nested character classes", () => {
+  test("100,000 unclosed `[` are Java's Unclosed character class, not a stack overflow", () => {
+    const pattern = "[".repeat(100_000);
+    expect(javaPatternSyntaxError(pattern)).toBe(
+      patternSyntaxMessage("Unclosed character class", pattern.length - 1, pattern),
+    );
+  });
+
+  test("100,000 nested classes closed in turn are valid", () => {
+    expect(javaPatternSyntaxError(`${"[a".repeat(100_000)}${"]".repeat(100_000)}`)).toBeUndefined();
   });
 });

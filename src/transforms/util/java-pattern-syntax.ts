@@ -147,20 +147,33 @@ function scan(p: string): Fault | undefined {
   return undefined;
 }
 
+/** Where the members of the class opened at `at` begin: after `[`, a `^`, and a `]` first in it (a literal). */
+function classBody(p: string, at: number): number {
+  let i = at + 1;
+  if (p[i] === "^") i++;
+  if (p[i] === "]") i++;
+  return i;
+}
+
 /** Where the character class opened at `start` ends (after its `]`), or Java's fault in it. */
 function classEnd(p: string, start: number, find: ReturnType<typeof forwardSearch>): { next: number } | Fault {
-  let i = start + 1;
-  if (p[i] === "^") i++;
-  // A `]` first in the class is a literal.
-  if (p[i] === "]") i++;
+  // Nested classes are counted, not recursed into: 100,000 `[` overflowed the stack (a RangeError
+  // where Java says "Unclosed character class").
+  let depth = 0;
+  let i = classBody(p, start);
   let previous: string | undefined;
   while (i < p.length) {
     const c = p[i]!;
-    if (c === "]") return { next: i + 1 };
+    if (c === "]") {
+      if (depth === 0) return { next: i + 1 };
+      depth--;
+      i++;
+      previous = undefined;
+      continue;
+    }
     if (c === "[") {
-      const inner = classEnd(p, i, find);
-      if ("description" in inner) return inner;
-      i = inner.next;
+      depth++;
+      i = classBody(p, i);
       previous = undefined;
       continue;
     }
