@@ -66,6 +66,12 @@ describe("config variables", () => {
     ]);
   });
 
+  test('a stored null (a JSON null under a string type) holds no reference, as the pattern read it ("null")', () => {
+    const stored = JSON.parse('{"a":null}') as { a: string };
+    expect(hasConfigVariable(stored.a)).toBe(false);
+    expect(isWholeConfigVariable(stored.a)).toBe(false);
+  });
+
   test("a value of 200,000 unclosed references is read in linear time (the pattern took minutes)", () => {
     for (const text of ["${a:".repeat(200_000), "${".repeat(200_000), `${"${a".repeat(100_000)}}`]) {
       expect(configVariables(text).length).toBeLessThanOrEqual(1);

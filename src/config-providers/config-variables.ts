@@ -54,13 +54,17 @@ export function configVariables(text: string): ConfigVariable[] {
   return found;
 }
 
-/** Whether `text` holds a reference (the pattern's `test`). */
-export function hasConfigVariable(text: string): boolean {
-  return nextVariable(text, 0) !== undefined;
+/**
+ * Whether `text` holds a reference (the pattern's `test`). A stored config value may be a JSON
+ * null whatever its declared type says: it holds none (the pattern read it as the text "null").
+ */
+export function hasConfigVariable(text: string | null): boolean {
+  return typeof text === "string" && nextVariable(text, 0) !== undefined;
 }
 
-/** Whether `text` is one reference and nothing else (the pattern anchored at both ends). */
-export function isWholeConfigVariable(text: string): boolean {
+/** Whether `text` is one reference and nothing else (the pattern anchored at both ends); never a null. */
+export function isWholeConfigVariable(text: string | null): boolean {
+  if (typeof text !== "string") return false;
   const found = nextVariable(text, 0);
   return found !== undefined && found.start === 0 && found.end === text.length;
 }
