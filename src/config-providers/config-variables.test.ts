@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { allTexts } from "../../test/support/all-texts.ts";
 import {
   configVariables,
   hasConfigVariable,
@@ -19,22 +20,10 @@ function byPattern(text: string): unknown {
   }));
 }
 
-/** Every text of up to `max` characters over `alphabet`. */
-function* texts(alphabet: readonly string[], max: number): Generator<string> {
-  let level = [""];
-  yield "";
-  for (let n = 1; n <= max; n++) {
-    const next: string[] = [];
-    for (const prefix of level) for (const c of alphabet) next.push(prefix + c);
-    yield* next;
-    level = next;
-  }
-}
-
 describe("config variables", () => {
   test("agree with ConfigTransformer's pattern on every text of up to 8 characters over $ { } : a", () => {
     let checked = 0;
-    for (const text of texts(["$", "{", "}", ":", "a"], 8)) {
+    for (const text of allTexts(["$", "{", "}", ":", "a"], 8)) {
       const expected = byPattern(text);
       const found: unknown = configVariables(text);
       if (JSON.stringify(found) !== JSON.stringify(expected))

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { allTexts } from "../../test/support/all-texts.ts";
 import { splitPem } from "./store-formats.ts";
 
 const KINDS = ["CERTIFICATE", "PRIVATE KEY", "X509 CRL"] as const;
@@ -28,11 +29,7 @@ describe("splitPem", () => {
       "-----",
       "x\n",
     ];
-    const texts = [""];
-    for (let length = 1, last = [""]; length <= 4; length++) {
-      last = last.flatMap((t) => pieces.map((p) => t + p));
-      texts.push(...last);
-    }
+    const texts = allTexts(pieces, 4);
     const differing = KINDS.flatMap((kind) =>
       texts.filter((t) => !Bun.deepEquals(splitPem(t, kind), t.match(PATTERNS[kind]) ?? [])).map((t) => [kind, t]),
     );

@@ -1,13 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { allTexts } from "../../test/support/all-texts.ts";
 import { forwardSearch } from "./forward-search.ts";
 
 describe("forwardSearch", () => {
   test("answers as indexOf for every text of up to 6 of a b } and every run of queries over it", () => {
-    const texts = [""];
-    for (let length = 1, last = [""]; length <= 6; length++) {
-      last = last.flatMap((t) => ["a", "b", "}"].map((c) => t + c));
-      texts.push(...last);
-    }
+    const texts = allTexts(["a", "b", "}"], 6);
     const wrong: unknown[] = [];
     for (const text of texts) {
       for (const step of [1, 2, 3]) {
