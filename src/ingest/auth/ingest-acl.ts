@@ -68,17 +68,17 @@ export function parseMatcher(text: string): Matcher {
     if (eq <= 0) throw new Error(`"${part}" is not attribute=glob`);
     const name = part.slice(0, eq).trim();
     const glob = part.slice(eq + 1).trim();
-    const re = globPattern(glob, name === DNS_ATTRIBUTE);
+    const pattern = globPattern(glob, name === DNS_ATTRIBUTE);
     const principal = principalTest(glob);
     return (identity: IngestIdentity) => {
       if (name === "principal") return principal(identity.principal, identity.dnsPrincipal);
-      if (name === "source") return re.test(identity.source);
+      if (name === "source") return pattern.test(identity.source);
       // A multi-valued attribute (two SANs, an array claim) matches when one of its values does:
       // its joined text would let `*` span values, and an exact value would miss.
       const values = identity.multiValued?.[name];
-      if (values !== undefined) return anyValueMatches(re, values);
+      if (values !== undefined) return anyValueMatches(pattern, values);
       const value = Object.hasOwn(identity.attributes, name) ? identity.attributes[name] : undefined;
-      return value !== undefined && re.test(value);
+      return value !== undefined && pattern.test(value);
     };
   });
   return (identity) => conditions.every((c) => c(identity));
