@@ -206,6 +206,37 @@ describe("PlatformaticTransport.produce while connecting", () => {
     expect(order).toEqual(["A", "B"]);
   });
 
+  test("with acks, an answer that is not the broker's per-partition list fails the request (retried); acks=0 settles on the write", async () => {
+    const answer: ((error: Error | null, value: unknown) => void)[] = [];
+    const connection = {
+      isConnected: () => true,
+      send: (...args: unknown[]) => void answer.push(args[6] as (error: Error | null, value: unknown) => void),
+    } as unknown as Connection;
+    const pool = { get: async () => connection, close: async () => {}, *[Symbol.iterator]() {} };
+    const withAcks = new PlatformaticTransport(
+      oneNodeClient,
+      "test",
+      {},
+      -1,
+      5_000,
+      pool as unknown as ConnectionSource,
+    );
+    await withAcks.leaders(["t"], true);
+    const sent = withAcks.produce(1, batch("A"));
+    await waitFor(() => answer.length === 1, { what: "A written" });
+    answer[0]!(null, true);
+    const error = await sent.catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(isRetriable(error)).toBe(true);
+    expect((error as Error).message).toBe("The broker's Produce answer could not be read");
+    const noAcks = new PlatformaticTransport(oneNodeClient, "test", {}, 0, 5_000, pool as unknown as ConnectionSource);
+    await noAcks.leaders(["t"], true);
+    const written = noAcks.produce(1, batch("B"));
+    await waitFor(() => answer.length === 2, { what: "B written" });
+    answer[1]!(null, true);
+    expect(await written).toBeNull();
+  });
+
   test("a pool that throws instead of rejecting fails the request; the node is not left waiting for ever", async () => {
     const fake = fakePool();
     const get = fake.pool.get.bind(fake.pool);

@@ -10,7 +10,7 @@
  * unit tests fake it).
  */
 import { Connection, type ConnectionOptions, ConnectionPool, type Producer, type Writer } from "@platformatic/kafka";
-import { ConnectError } from "../../errors.ts";
+import { ConnectError, RetriableError } from "../../errors.ts";
 import { frameProduceRequest, PRODUCE_API_KEY, readProduceAnswers } from "./produce-frame.ts";
 import { stampRecordBatch } from "./record-batch.ts";
 
@@ -190,8 +190,15 @@ export class PlatformaticTransport implements ProduceTransport {
         readProduceAnswers,
         true,
         true,
-        // acks=0: the library answers `true` once written (no response to wait for).
-        (error, value) => (error ? reject(error) : resolve(Array.isArray(value) ? value : null)),
+        (error, value) => {
+          if (error) reject(error);
+          // acks=0: the library answers `true` once written (no response to wait for).
+          else if (this.acks === 0) resolve(null);
+          else if (Array.isArray(value)) resolve(value);
+          // With acks, only the broker's answers say a record was written: anything else fails the
+          // request as a whole (its batches are retried), never settles them as written.
+          else reject(new RetriableError("The broker's Produce answer could not be read"));
+        },
       );
     } catch (error) {
       reject(error);
