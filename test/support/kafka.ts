@@ -140,9 +140,12 @@ export async function createTopic(
   }
 }
 
-/** Waits until `topic` exists with a leader for every partition (it may be created by the gateway). */
-export async function awaitTopic(topic: string, timeoutMs = 30_000): Promise<void> {
-  const admin = (await testClient()).admin();
+/**
+ * Waits until `topic` exists with a leader for every partition (it may be created by the gateway);
+ * on the shared test broker unless `kafka` names another.
+ */
+export async function awaitTopic(topic: string, timeoutMs = 30_000, kafka?: Kafka): Promise<void> {
+  const admin = (kafka ?? (await testClient())).admin();
   await admin.connect();
   try {
     await waitFor(
@@ -184,9 +187,9 @@ interface ReadPlan {
  * END_BATCH_PROCESS event names a fetched batch's last offset once every message of the batch was
  * passed on (a rebalance midway throws past the event).
  */
-async function readWith(topic: string, plan: ReadPlan, timeoutMs: number): Promise<TopicRecord[]> {
-  const kafka = await testClient();
-  await awaitTopic(topic, timeoutMs);
+async function readWith(topic: string, plan: ReadPlan, timeoutMs: number, client?: Kafka): Promise<TopicRecord[]> {
+  const kafka = client ?? (await testClient());
+  await awaitTopic(topic, timeoutMs, kafka);
   const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}`, maxWaitTimeInMs: 200 });
   const out: TopicRecord[] = [];
   const seen = new Set<string>();
@@ -268,6 +271,7 @@ export function readUpTo(
   topic: string,
   ends: readonly { partition: number; low: number; high: number }[],
   timeoutMs = 30_000,
+  kafka?: Kafka,
 ): Promise<TopicRecord[]> {
   const high = new Map(ends.map((e) => [e.partition, e.high]));
   const open = ends.filter((e) => e.high > e.low);
@@ -280,6 +284,7 @@ export function readUpTo(
         `read ${kept} records from ${topic}, short of its partition ends ${JSON.stringify(ends)} (last offsets read: ${JSON.stringify([...reached])})`,
     },
     timeoutMs,
+    kafka,
   );
 }
 

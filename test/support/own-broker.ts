@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import { REPO } from "./kafka.ts";
+import { REPO, readUpTo } from "./kafka.ts";
 import { waitFor } from "./wait-for.ts";
 
 export interface OwnBroker extends AsyncDisposable {
@@ -219,39 +219,23 @@ export async function readOwnTopic(
   const kafka = broker.client();
   const admin = kafka.admin();
   await admin.connect();
-  const ends = new Map<number, number>();
+  let ends: { partition: number; low: number; high: number }[];
   try {
-    for (const p of await topicOffsets(admin, topic))
-      if (Number(p.high) > Number(p.low)) ends.set(p.partition, Number(p.high));
+    ends = (await topicOffsets(admin, topic)).map((p) => ({
+      partition: p.partition,
+      low: Number(p.low),
+      high: Number(p.high),
+    }));
   } finally {
     await admin.disconnect();
   }
-  const out: { partition: number; offset: number; key: string | null; value: string }[] = [];
-  if (ends.size === 0) return out;
-  const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}`, maxWaitTimeInMs: 200 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    const reached = new Map<number, number>();
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        out.push({
-          partition,
-          offset: Number(message.offset),
-          key: message.key?.toString("utf8") ?? null,
-          value: message.value?.toString("utf8") ?? "",
-        });
-        reached.set(partition, Number(message.offset) + 1);
-      },
-    });
-    await waitFor(() => [...ends].every(([p, end]) => (reached.get(p) ?? 0) >= end), {
-      timeoutMs: 60_000,
-      what: `every record of ${topic}`,
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+  if (ends.every((e) => e.high === e.low)) return [];
+  return (await readUpTo(topic, ends, 60_000, kafka)).map((r) => ({
+    partition: r.partition,
+    offset: Number(r.offset),
+    key: r.key?.toString("utf8") ?? null,
+    value: r.value?.toString("utf8") ?? "",
+  }));
 }
 
 /** The offsets group `groupId` committed for `topic` on `broker`, by partition (-1: none). */
