@@ -141,4 +141,36 @@ describe("FileStreamSource → Kafka → FileStreamSink", () => {
     expect(await gw.stop()).toBe(0);
     passed = true;
   }, 120_000);
+
+  test("without file, the source reads the gateway's standard input: a 512 KB line written in pieces and lines split across writes arrive whole", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const topic = uniqueTopic("stdin");
+    await using gw = await startGateway({
+      dir: dir.path,
+      stdin: "pipe",
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+      },
+    });
+    const created = await gw.rest.post("/connectors", {
+      name: uniqueTopic("stdin-source"),
+      config: { "connector.class": "FileStreamSource", topic },
+    });
+    expect(created.status).toBe(201);
+    const stdin = gw.proc.stdin as import("bun").FileSink;
+    const piece = "x".repeat(64 * 1024);
+    for (let i = 0; i < 8; i++) {
+      stdin.write(piece);
+      await stdin.flush();
+    }
+    for (const part of ["\r", "\nsecond", " line\r", "third\n"]) {
+      stdin.write(part);
+      await stdin.flush();
+    }
+    const records = await readTopic(topic, 3, 60_000);
+    expect(records.map((r) => r.value!.toString("utf8"))).toEqual([piece.repeat(8), "second line", "third"]);
+  }, 120_000);
 });

@@ -19,6 +19,8 @@ export interface GatewayOptions {
   readonly dir: string;
   /** TLS options for the readiness probe (a client certificate when the listener requires one). */
   readonly probeTls?: { ca?: string; cert?: string; key?: string };
+  /** "pipe": the test writes the gateway's standard input (`proc.stdin`); otherwise it has none. */
+  readonly stdin?: "pipe";
 }
 
 export interface Gateway extends AsyncDisposable {
@@ -77,6 +79,7 @@ export function spawnGateway(options: GatewayOptions) {
   const proc = Bun.spawn([...gatewayCommand(), workerFile, ...(options.args ?? [])], {
     cwd: options.dir,
     env: { ...process.env, ...options.env },
+    stdin: options.stdin ?? "ignore",
     stdout: "pipe",
     stderr: "pipe",
   });

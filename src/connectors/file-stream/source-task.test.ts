@@ -118,6 +118,34 @@ describe("FileStreamSourceTask", () => {
     });
   });
 
+  describe("reads standard input when no file is given", () => {
+    test("a line arriving over many reads, and lines ended by \\r\\n split across reads, come out whole and in order", async () => {
+      const long = "x".repeat(64 * 1024);
+      const chunks = [
+        ...Array.from({ length: 64 }, () => long),
+        "\r",
+        "\nsecond",
+        " line",
+        "\r",
+        "third\n",
+        "fourth",
+        "\n\nsix",
+      ];
+      async function* input() {
+        for (const chunk of chunks) yield new TextEncoder().encode(chunk);
+      }
+      const { ctx } = context(new ManualClock());
+      const task = new FileStreamSourceTask(() => input());
+      task.initialize(ctx);
+      task.start({ topic: "t" });
+      const values: unknown[] = [];
+      for (let polls = 0; polls < chunks.length + 10 && values.length < 5; polls++)
+        for (const r of (await task.poll(new AbortController().signal)) ?? []) values.push(r.value);
+      expect(values).toEqual([long.repeat(64), "second line", "third", "fourth", ""]);
+      task.stop();
+    });
+  });
+
   describe("shares the event loop", () => {
     test("a line of 40 MB is read over several turns of the event loop: a timer fires before the poll returns it", async () => {
       await using dir = await tempDir();

@@ -73,6 +73,11 @@ export class FileStreamSourceTask implements SourceTask {
   private held: Buffer[] = [];
   private heldBytes = 0;
 
+  /** `input`: where a task without `file` reads (the process's standard input). */
+  constructor(
+    private readonly input: () => AsyncIterator<Uint8Array> = () => Bun.stdin.stream()[Symbol.asyncIterator](),
+  ) {}
+
   initialize(context: SourceTaskContext): void {
     this.context = context;
   }
@@ -194,7 +199,7 @@ export class FileStreamSourceTask implements SourceTask {
       await this.context.clock.sleep(IDLE_WAIT_MS, signal);
       return null;
     }
-    this.stdin ??= Bun.stdin.stream()[Symbol.asyncIterator]();
+    this.stdin ??= this.input();
     // One read stays outstanding across polls, so a pause or stop does not wait for input.
     this.stdinRead ??= this.stdin.next();
     const next = await abortable(this.stdinRead, signal);
@@ -204,7 +209,14 @@ export class FileStreamSourceTask implements SourceTask {
       this.stdinEnded = true;
       return null;
     }
-    this.pending = Buffer.concat([this.pending, Buffer.from(next.value)]);
+    const read = Buffer.from(next.value);
+    // As readLines holds a file's long line: joined once its line end arrives, not copied per read.
+    if (noLineEnd(read) && (this.held.length > 0 || noLineEnd(this.pending))) {
+      this.held.push(read);
+      return null;
+    }
+    this.pending = Buffer.concat([this.pending, ...this.held, read]);
+    this.held = [];
     return this.extract();
   }
 
