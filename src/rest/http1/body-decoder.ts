@@ -15,7 +15,7 @@
  * bytes from its first `;` or whitespace on, and every trailer byte, against its request header
  * limit (8 KiB) together with the head's: past it, the framing is broken too.
  */
-import { MAX_HEAD_BYTES, TCHAR } from "./request-head.ts";
+import { CNTL, MAX_HEAD_BYTES, TCHAR } from "./request-head.ts";
 
 export interface Decoded {
   /** Body bytes found in this input (views into it). */
@@ -53,8 +53,6 @@ const EQUALS = 0x3d;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 
-/** A control character Jetty refuses wherever it reads a line (HttpTokens' CNTL: DEL included). */
-const isControl = (c: number) => (c < SP && c !== HTAB && c !== LF && c !== CR) || c === 0x7f;
 const isBws = (c: number) => c === SP || c === HTAB;
 /** qdtext of RFC 9110 section 5.6.4, obs-text included. */
 const isQdText = (c: number) =>
@@ -253,7 +251,7 @@ export function chunkedDecoder(headBytes = 0, maxHeaderBytes = MAX_HEAD_BYTES): 
         } else if (c === CR) {
           cr = true;
           continue;
-        } else if (isControl(c)) return { data, consumed: at, done: false, error: reason };
+        } else if (CNTL[c] === 1) return { data, consumed: at, done: false, error: reason };
         if (!lineByte(c)) return { data, consumed: at, done: false, error: reason };
       }
       return { data, consumed: at, done: phase === "done" };

@@ -92,13 +92,21 @@ for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;
 for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
 
+/**
+ * Jetty's CNTL characters (HttpTokens), refused wherever they come in a head or a chunked body's
+ * lines: the C0 controls but HTAB, LF and CR (which have rules of their own), and DEL.
+ */
+export const CNTL = new Uint8Array(256);
+for (let c = 0; c < SP; c++) if (c !== HTAB && c !== LF && c !== CR) CNTL[c] = 1;
+CNTL[0x7f] = 1;
+
 /** Jetty's name for a character it refuses (`Illegal character CNTL=0x1`). */
 export function illegalCharacter(c: number): string {
   if (c === HTAB) return "Illegal character HTAB=0x9";
   if (c === SP) return "Illegal character SPACE=' '";
   if (c === LF) return "Illegal character LF=\\n";
   if (c === COLON) return "Illegal character COLON=':'";
-  if (c < 0x20 || c === 0x7f) return `Illegal character CNTL=0x${c.toString(16)}`;
+  if (CNTL[c] === 1 || c === CR) return `Illegal character CNTL=0x${c.toString(16)}`;
   if (c >= 0x80) return `Illegal character OTEXT=0x${c.toString(16)}`;
   return `Illegal character VCHAR='${String.fromCharCode(c)}'`;
 }
@@ -140,23 +148,14 @@ function scanLine(bytes: Uint8Array, progress: Progress): { end: number; next: n
 
 type RequestLine = { method: string; target: string; version: string };
 
-/**
- * Why a line is refused and where: `at` is the byte Jetty refuses, or the line's end for what it
- * finds wrong only there (a part missing, a field without a colon).
- */
+/** Why a line is refused: at a byte Jetty refuses, or at its end for what is wrong only there. */
 interface LineRefusal {
   readonly refused: true;
   readonly status: 400 | 505;
   readonly reason: string;
-  readonly at: number;
 }
 
-const refuse = (at: number, reason: string, status: 400 | 505 = 400): LineRefusal => ({
-  refused: true,
-  status,
-  reason,
-  at,
-});
+const refuse = (reason: string, status: 400 | 505 = 400): LineRefusal => ({ refused: true, status, reason });
 
 const isRefusal = (parsed: object): parsed is LineRefusal => "refused" in parsed;
 
@@ -188,20 +187,20 @@ function checkRequestLine(bytes: Uint8Array, from: number, to: number, check: Li
       case "method":
         // Jetty refuses a space before the method as it refuses any other character there.
         if (c === SP) {
-          if (at === from) return refuse(at, illegalCharacter(SP));
+          if (at === from) return refuse(illegalCharacter(SP));
           check.marks.push(at);
           check.part = "space1";
         }
         // Jetty starts a method with any visible character (`(GET` is a method of its own, routed:
         // listener-corners.json, method-*); the rest must be token characters.
-        else if (TCHAR[c] === 0 && !(at === from && visibleAscii(c))) return refuse(at, illegalCharacter(c));
+        else if (TCHAR[c] === 0 && !(at === from && visibleAscii(c))) return refuse(illegalCharacter(c));
         break;
       case "space1":
         if (c === SP) break;
         // A target starts with a visible ASCII character; a control character is named, anything
         // else (a tab, a non-ASCII byte) is no target (listener-corners.json: no-uri-*).
-        if ((c < 0x20 && c !== HTAB) || c === 0x7f) return refuse(at, illegalCharacter(c));
-        if (!visibleAscii(c)) return refuse(at, "No URI");
+        if (CNTL[c] === 1) return refuse(illegalCharacter(c));
+        if (!visibleAscii(c)) return refuse("No URI");
         check.marks.push(at);
         check.part = "target";
         break;
@@ -209,16 +208,16 @@ function checkRequestLine(bytes: Uint8Array, from: number, to: number, check: Li
         if (c === SP) {
           check.marks.push(at);
           check.part = "space2";
-        } else if (c < 0x20 || c === 0x7f) return refuse(at, illegalCharacter(c));
+        } else if (CNTL[c] === 1 || c === HTAB) return refuse(illegalCharacter(c));
         break;
       case "space2":
         if (c === SP) break;
         check.marks.push(at);
         check.part = "version";
-        if (!visibleAscii(c)) return refuse(at, illegalCharacter(c));
+        if (!visibleAscii(c)) return refuse(illegalCharacter(c));
         break;
       default:
-        if (!visibleAscii(c)) return refuse(at, illegalCharacter(c));
+        if (!visibleAscii(c)) return refuse(illegalCharacter(c));
     }
   }
   return undefined;
@@ -230,12 +229,12 @@ function requestLine(bytes: Uint8Array, from: number, to: number, check: LineChe
   switch (check.part) {
     case "method":
     case "space1":
-      return refuse(to, "No URI");
+      return refuse("No URI");
     // The line ends right after the target: HTTP/0.9 (505); after a space, a bad line (400).
     case "target":
-      return refuse(to, "HTTP/0.9 not supported", 505);
+      return refuse("HTTP/0.9 not supported", 505);
     case "space2":
-      return refuse(to, "HTTP/0.9 not supported", 400);
+      return refuse("HTTP/0.9 not supported", 400);
     default:
       return {
         method: latin1(bytes, from, methodEnd!),
@@ -251,15 +250,15 @@ function checkField(bytes: Uint8Array, to: number, check: LineCheck): LineRefusa
     const at = check.at;
     const c = bytes[at]!;
     if (check.part === "first") {
-      if (c === SP || c === HTAB || c === COLON) return refuse(at, "Line Folding not supported");
+      if (c === SP || c === HTAB || c === COLON) return refuse("Line Folding not supported");
       check.part = "name";
     }
     if (check.part === "name") {
       if (c === COLON) {
         check.marks.push(at);
         check.part = "value";
-      } else if (TCHAR[c] === 0) return refuse(at, illegalCharacter(c));
-    } else if ((c < 0x20 && c !== HTAB) || c === 0x7f) return refuse(at, illegalCharacter(c));
+      } else if (TCHAR[c] === 0) return refuse(illegalCharacter(c));
+    } else if (CNTL[c] === 1) return refuse(illegalCharacter(c));
   }
   return undefined;
 }
@@ -267,7 +266,7 @@ function checkField(bytes: Uint8Array, to: number, check: LineCheck): LineRefusa
 /** A field line `bytes[from, to)`, all of it checked (`checkField`): its name and value, or no colon. */
 function field(bytes: Uint8Array, from: number, to: number, check: LineCheck): [string, string] | LineRefusal {
   const colon = check.marks[0];
-  if (colon === undefined) return refuse(to, illegalCharacter(LF));
+  if (colon === undefined) return refuse(illegalCharacter(LF));
   let vFrom = colon + 1;
   let vTo = to;
   while (vFrom < vTo && (bytes[vFrom] === SP || bytes[vFrom] === HTAB)) vFrom++;
@@ -278,9 +277,7 @@ function field(bytes: Uint8Array, from: number, to: number, check: LineCheck): [
 /** Jetty's reason for a CR at `cr` that no LF follows: a control character after it is named. */
 function bareCrReason(bytes: Uint8Array, cr: number): string {
   const after = bytes[cr + 1]!;
-  return (after < 0x20 && after !== HTAB && after !== LF && after !== CR) || after === 0x7f
-    ? illegalCharacter(after)
-    : "Bad EOL";
+  return CNTL[after] === 1 ? illegalCharacter(after) : "Bad EOL";
 }
 
 /**
