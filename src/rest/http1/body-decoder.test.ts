@@ -127,13 +127,17 @@ describe("chunkedDecoder", () => {
     expect(chunkedDecoder().decode(bytes(wire)).error).toBe(error);
   });
 
-  // Jetty's request header limit counts the head, extensions from after their `;` (line end
-  // included) and trailers together (listener-corners.json: *-limit-*).
+  // Jetty's request header limit counts the head, extensions from after their size's first `;`
+  // or whitespace (line end included) and trailers together (listener-corners.json: *-limit-*).
   describe("with a head of 100 bytes, 8,092 bytes of extensions and trailers are read, not one more", () => {
     const extension = (bytes: number) => `2;a=${"b".repeat(bytes - 4)}\r\n{}`;
+    /** After whitespace, the `;` counted (review rw27, P3-3), its line ended by `end`. */
+    const extensionAfterSpace = (bytes: number, end: string) => `2 \t;a=${"b".repeat(bytes - 4 - end.length)}${end}{}`;
     const trailers = (bytes: number) => `\r\n0\r\nX: ${"t".repeat(bytes - 7)}\r\n\r\n`;
     test.each([
       ["an extension", (n: number) => `${extension(n - 2)}\r\n0\r\n\r\n`],
+      ["an extension after whitespace", (n: number) => `${extensionAfterSpace(n - 2, "\r\n")}\r\n0\r\n\r\n`],
+      ["an extension after whitespace, LF-ended", (n: number) => `${extensionAfterSpace(n - 2, "\n")}\r\n0\r\n\r\n`],
       ["a trailer", (n: number) => `2\r\n{}${trailers(n)}`],
       ["an extension and a trailer", (n: number) => `${extension(4000)}${trailers(n - 4000)}`],
     ])("%s", (_, wire) => {

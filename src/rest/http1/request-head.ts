@@ -75,7 +75,10 @@ export type HeadResult =
   | { readonly kind: "head"; readonly head: RequestHead }
   | { readonly kind: "error"; readonly error: HeadError };
 
-/** Jetty's default request header size: the request line past it is 414, the head 431. */
+/**
+ * Jetty's default request header size: past it a request line is 414 when the byte past it is in
+ * the target, 431 anywhere else (`lineTooLong`), a head 431.
+ */
 export const MAX_HEAD_BYTES = 8192;
 
 const CR = 13;
@@ -281,6 +284,23 @@ function bareCrReason(bytes: Uint8Array, cr: number): string {
 }
 
 /**
+ * Where the bytes Jetty counts against the head's limit end, for the line being read: its line end
+ * included, a bare CR and the byte after it (Jetty counts a byte before it reads it, so past the
+ * limit the limit is the answer, not the byte), or all that arrived.
+ */
+function counted(bytes: Uint8Array, scanned: ReturnType<typeof scanLine>): number {
+  return scanned === null ? bytes.length : "bareCr" in scanned ? scanned.bareCr + 2 : scanned.next;
+}
+
+/**
+ * Jetty's answer to a request line past the head's limit, by the part the byte past it falls in
+ * (`check` stops at the limit): 414 in the target, 431 in the method, the spaces, the version or
+ * the line's end (listener-corners.json: line-*).
+ */
+const lineTooLong = (check: LineCheck): HeadResult =>
+  check.part === "target" ? fail(414, "URI Too Long") : fail(431, "Request Header Fields Too Large");
+
+/**
  * Where the line being read can be checked up to: its end, a CR that no LF follows, or what
  * arrived of it (a CR last waits for the byte after it); bytes past the head's limit are not
  * checked (Jetty counts a byte before it reads it: the limit comes first).
@@ -355,9 +375,9 @@ export function parseRequestHead(
     const first = scanLine(bytes, p);
     const refused = checkRequestLine(bytes, p.start, checkable(first, p, p.start + maxHeadBytes), p.check);
     if (refused) return fail(refused.status, refused.reason);
-    if (first !== null && "bareCr" in first) return fail(400, bareCrReason(bytes, first.bareCr));
-    if (first === null) return bytes.length - p.start > maxHeadBytes ? fail(414, "URI Too Long") : incomplete;
-    if (first.end - p.start > maxHeadBytes) return fail(414, "URI Too Long");
+    if (counted(bytes, first) - p.start > maxHeadBytes) return lineTooLong(p.check);
+    if (first === null) return incomplete;
+    if ("bareCr" in first) return fail(400, bareCrReason(bytes, first.bareCr));
     const parsed = requestLine(bytes, p.start, first.end, p.check);
     if (isRefusal(parsed)) return fail(parsed.status, parsed.reason);
     // Jetty refuses a version it does not know with the request line, before reading any field.
@@ -387,11 +407,9 @@ export function parseRequestHead(
     const next = scanLine(bytes, p);
     const refused = checkField(bytes, checkable(next, p, p.start + maxHeadBytes), p.check);
     if (refused) return fail(refused.status, refused.reason, target);
-    if (next !== null && "bareCr" in next) return fail(400, bareCrReason(bytes, next.bareCr), target);
-    if (next === null) {
-      return bytes.length - p.start > maxHeadBytes ? fail(431, "Request Header Fields Too Large", target) : incomplete;
-    }
-    if (next.next - p.start > maxHeadBytes) return fail(431, "Request Header Fields Too Large", target);
+    if (counted(bytes, next) - p.start > maxHeadBytes) return fail(431, "Request Header Fields Too Large", target);
+    if (next === null) return incomplete;
+    if ("bareCr" in next) return fail(400, bareCrReason(bytes, next.bareCr), target);
     if (next.end === p.lineStart) return framing(p.line, p.headers, p.seen, next.next);
     const f = field(bytes, p.lineStart, next.end, p.check);
     if (isRefusal(f)) return fail(f.status, f.reason, target);
