@@ -112,6 +112,41 @@ describe("chunkedDecoder", () => {
     expect(decoded.done).toBe(false);
   });
 
+  // Review of restwire2 (P3): Jetty refuses a byte as it arrives, a CR when the byte after it is
+  // no LF; nothing more need come (listener-corners.json: stalled-chunk-*, stalled-trailer-*).
+  test.each([
+    ["18\r\r", "Bad chunk size"],
+    ["2\r\n{}\r\n0;x\r\r", "Bad chunk size"],
+    ["18;a\u0001", "Bad chunk size"],
+    ["18 x", "Bad chunk size"],
+    ["00000000000000018", "Bad chunk size"],
+    ["2\r\n{}X", "Missing CRLF after chunk data"],
+    ["2\r\n{}\r\n0\r\nX(", "Bad trailer"],
+    ["2\r\n{}\r\n0\r\nX: a\r\r", "Bad trailer"],
+  ])("%j, the line not ended, is broken framing at once: %s", (wire, error) => {
+    expect(chunkedDecoder().decode(bytes(wire)).error).toBe(error);
+  });
+
+  // Jetty's request header limit counts the head, extensions from after their size's first `;`
+  // or whitespace (line end included) and trailers together (listener-corners.json: *-limit-*).
+  describe("with a head of 100 bytes, 8,092 bytes of extensions and trailers are read, not one more", () => {
+    const extension = (bytes: number) => `2;a=${"b".repeat(bytes - 4)}\r\n{}`;
+    /** After whitespace, the `;` counted (review rw27, P3-3), its line ended by `end`. */
+    const extensionAfterSpace = (bytes: number, end: string) => `2 \t;a=${"b".repeat(bytes - 4 - end.length)}${end}{}`;
+    const trailers = (bytes: number) => `\r\n0\r\nX: ${"t".repeat(bytes - 7)}\r\n\r\n`;
+    test.each([
+      ["an extension", (n: number) => `${extension(n - 2)}\r\n0\r\n\r\n`],
+      ["an extension after whitespace", (n: number) => `${extensionAfterSpace(n - 2, "\r\n")}\r\n0\r\n\r\n`],
+      ["an extension after whitespace, LF-ended", (n: number) => `${extensionAfterSpace(n - 2, "\n")}\r\n0\r\n\r\n`],
+      ["a trailer", (n: number) => `2\r\n{}${trailers(n)}`],
+      ["an extension and a trailer", (n: number) => `${extension(4000)}${trailers(n - 4000)}`],
+    ])("%s", (_, wire) => {
+      const at = chunkedDecoder(100).decode(bytes(wire(8092) + NEXT));
+      expect([at.done, at.consumed, at.error]).toEqual([true, wire(8092).length, undefined]);
+      expect(chunkedDecoder(100).decode(bytes(wire(8093) + NEXT)).error).toBe("Chunk lines too large");
+    });
+  });
+
   // Review of restwire2 (P2): Jetty reads trailers as fields (listener-corners.json: trailer-*).
   test.each([
     ["0\r\n\r\r\n"],

@@ -30,7 +30,11 @@ export class RequestBody {
     streamed: boolean,
   ) {
     const hasBody = head.chunked || (head.contentLength ?? 0) > 0;
-    this.decoder = hasBody ? (head.chunked ? chunkedDecoder() : contentLengthDecoder(head.contentLength!)) : null;
+    this.decoder = hasBody
+      ? head.chunked
+        ? chunkedDecoder(head.size)
+        : contentLengthDecoder(head.contentLength!)
+      : null;
     this.done = !hasBody;
     if (!hasBody || !streamed) return;
     this.stream = new ReadableStream<Uint8Array>(

@@ -3,7 +3,13 @@ import { CONNECTION_CLOSE_CASES } from "../../../test/fixtures/connect-rest/conn
 import { LISTENER_CORNER_CASES } from "../../../test/fixtures/connect-rest/listener-corners.ts";
 import { USER_INFO_CASES } from "../../../test/fixtures/connect-rest/user-info.ts";
 import { metered } from "./byte-meter-test-support.ts";
-import { type HeadProgress, type HeadResult, MAX_HEAD_BYTES, parseRequestHead } from "./request-head.ts";
+import {
+  type HeadError,
+  type HeadProgress,
+  type HeadResult,
+  MAX_HEAD_BYTES,
+  parseRequestHead,
+} from "./request-head.ts";
 
 const bytes = (text: string) => Buffer.from(text, "latin1");
 const parse = (text: string, max?: number) => parseRequestHead(bytes(text), max);
@@ -162,6 +168,32 @@ describe("parseRequestHead", () => {
       expect(error(parse(text))).toMatchObject({ status, reason });
     });
 
+    // Review of restwire2 (P3): Jetty refuses a byte as it arrives, with no line end after it
+    // (listener-corners.json: stalled-*); what is wrong only at the line's end waits for it.
+    test.each([
+      ["G(", "Illegal character VCHAR='('"],
+      ["G:", "Illegal character COLON=':'"],
+      [" ", "Illegal character SPACE=' '"],
+      ["GET \t", "No URI"],
+      ["GET \xe9", "No URI"],
+      ["GET /a\x01", "Illegal character CNTL=0x1"],
+      ["GET /x HTTP/1.1\xe9", "Illegal character OTEXT=0xe9"],
+      ["GET /x HTTP/1.1 ", "Illegal character SPACE=' '"],
+      ["GET /x HTTP/1.1\r\nHost: h\r\nX(", "Illegal character VCHAR='('"],
+      ["GET /x HTTP/1.1\r\nHost: h\r\nX A", "Illegal character SPACE=' '"],
+      ["GET /x HTTP/1.1\r\nHost: h\r\nX: a\x01", "Illegal character CNTL=0x1"],
+      ["GET /x HTTP/1.1\r\nHost: h\r\n ", "Line Folding not supported"],
+    ])("%j, the line not ended, is refused at once: %s", (text, reason) => {
+      expect(error(parse(text))).toMatchObject({ status: 400, reason });
+    });
+
+    test.each([["GET"], ["GET /x"], ["GET /x "], ["GET /x HTTP/1.1\r"], ["GET /x HTTP/1.1\r\nHost: h\r\nX"]])(
+      "%j waits for the line's end",
+      (text) => {
+        expect(parse(text)).toMatchObject({ kind: "incomplete" });
+      },
+    );
+
     test.each([
       ["Host: h\r\nX-A : b", "Illegal character SPACE=' '"],
       ["Host: h\r\nX-A: b\r\n c", "Line Folding not supported"],
@@ -295,6 +327,35 @@ describe("parseRequestHead", () => {
       expect(error(parse(`GET /${"a".repeat(100)} HTTP/1.1\r\n`, 64))).toMatchObject({ status: 414 });
       expect(error(parse(`GET / HTTP/1.1\r\nHost: h\r\nX: ${"a".repeat(100)}`, 64))).toMatchObject({ status: 431 });
       expect(parse(`GET / HTTP/1.1\r\nHost: h\r\nX: ${"a".repeat(30)}`, 64)).toMatchObject({ kind: "incomplete" });
+      expect(error(parse(`GET / HTTP/1.1\r\nHost: h\r\nX: ${"a".repeat(63 - 28)}\rx`, 64))).toMatchObject({
+        status: 431,
+      });
+    });
+
+    // Review rw27, P3-2 (listener-corners.json: line-*): 414 only where the byte past the limit is
+    // in the target; in any other part of the request line Jetty answers 431.
+    test.each([
+      ["a long method", `${"G".repeat(100)} / HTTP/1.1\r\n`],
+      ["long spaces", `GET${" ".repeat(100)}/ HTTP/1.1\r\n`],
+      ["long spaces after the target", `GET /${" ".repeat(100)}HTTP/1.1\r\n`],
+      ["a long version", `GET / HTTP/1.1${"1".repeat(100)}\r\n`],
+      ["the line's LF", `GET / HTTP/1.1${"1".repeat(63 - 14)}\r\n`],
+      ["the line's CR", `GET / HTTP/1.1${"1".repeat(64 - 14)}\r\n`],
+      ["the line's bare LF", `GET / HTTP/1.1${"1".repeat(64 - 14)}\n`],
+      // Jetty counts the byte after a CR before it reads it: past the limit, no `Bad EOL`.
+      ["the byte after a bare CR", `GET / HTTP/1.1${"1".repeat(63 - 14)}\rx`],
+    ])("a request line past the limit in %s is 431, even while incomplete", (_, line) => {
+      const tooLarge: HeadError = {
+        status: 431,
+        reason: "Request Header Fields Too Large",
+        uri: { kind: "badMessage" },
+      };
+      expect(error(parse(line, 64))).toEqual(tooLarge);
+      expect(error(parse(line.slice(0, 65), 64))).toEqual(tooLarge);
+    });
+
+    test("a request line that ends at the limit is read: its version is refused before the next byte", () => {
+      expect(error(parse(`GET / HTTP/1.1${"1".repeat(62 - 14)}\r\nH`, 64))).toMatchObject({ status: 505 });
     });
   });
 });

@@ -17,8 +17,9 @@
  * parses (`host-port.ts`: no user info). As in Jetty, a version it does not know (and an absolute
  * form's port that is not digits) is refused with the request line, a Host, Content-Length or
  * Transfer-Encoding field as soon as the next line shows it complete (so its error comes before a
- * later line's), the rest once the head is complete; a bare LF ends a line as CR LF does, a CR
- * that no LF follows is refused where it stands (after any byte refused before it), several
+ * later line's), the rest once the head is complete; a byte Jetty refuses is refused as soon as
+ * it arrives, before its line ends; a bare LF ends a line as CR LF does, a CR that no LF follows
+ * is refused where it stands (after any byte refused before it), several
  * spaces may separate the request line's parts, and empty lines before the request line are
  * skipped (RFC 9112 section 2.2). The answers are recorded from Connect 4.3.1 in
  * test/fixtures/connect-rest/listener-corners.json.
@@ -74,7 +75,10 @@ export type HeadResult =
   | { readonly kind: "head"; readonly head: RequestHead }
   | { readonly kind: "error"; readonly error: HeadError };
 
-/** Jetty's default request header size: the request line past it is 414, the head 431. */
+/**
+ * Jetty's default request header size: past it a request line is 414 when the byte past it is in
+ * the target, 431 anywhere else (`lineTooLong`), a head 431.
+ */
 export const MAX_HEAD_BYTES = 8192;
 
 const CR = 13;
@@ -85,11 +89,19 @@ const COLON = 0x3a;
 const BAD_MESSAGE = { kind: "badMessage" } as const;
 
 /** tchar of RFC 9110 section 5.6.2. */
-const TCHAR = new Uint8Array(256);
+export const TCHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
 for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;
 for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
+
+/**
+ * Jetty's CNTL characters (HttpTokens), refused wherever they come in a head or a chunked body's
+ * lines: the C0 controls but HTAB, LF and CR (which have rules of their own), and DEL.
+ */
+export const CNTL = new Uint8Array(256);
+for (let c = 0; c < SP; c++) if (c !== HTAB && c !== LF && c !== CR) CNTL[c] = 1;
+CNTL[0x7f] = 1;
 
 /** Jetty's name for a character it refuses (`Illegal character CNTL=0x1`). */
 export function illegalCharacter(c: number): string {
@@ -97,7 +109,7 @@ export function illegalCharacter(c: number): string {
   if (c === SP) return "Illegal character SPACE=' '";
   if (c === LF) return "Illegal character LF=\\n";
   if (c === COLON) return "Illegal character COLON=':'";
-  if (c < 0x20 || c === 0x7f) return `Illegal character CNTL=0x${c.toString(16)}`;
+  if (CNTL[c] === 1 || c === CR) return `Illegal character CNTL=0x${c.toString(16)}`;
   if (c >= 0x80) return `Illegal character OTEXT=0x${c.toString(16)}`;
   return `Illegal character VCHAR='${String.fromCharCode(c)}'`;
 }
@@ -139,107 +151,163 @@ function scanLine(bytes: Uint8Array, progress: Progress): { end: number; next: n
 
 type RequestLine = { method: string; target: string; version: string };
 
-/**
- * Why a line is refused and where: `at` is the byte Jetty refuses, or the line's end for what it
- * finds wrong only there (a part missing, a field without a colon).
- */
+/** Why a line is refused: at a byte Jetty refuses, or at its end for what is wrong only there. */
 interface LineRefusal {
   readonly refused: true;
   readonly status: 400 | 505;
   readonly reason: string;
-  readonly at: number;
 }
 
-const refuse = (at: number, reason: string, status: 400 | 505 = 400): LineRefusal => ({
-  refused: true,
-  status,
-  reason,
-  at,
-});
+const refuse = (reason: string, status: 400 | 505 = 400): LineRefusal => ({ refused: true, status, reason });
 
 const isRefusal = (parsed: object): parsed is LineRefusal => "refused" in parsed;
 
-function requestLine(bytes: Uint8Array, from: number, to: number): RequestLine | LineRefusal {
-  let at = from;
-  while (at < to && bytes[at] !== SP) {
-    const c = bytes[at]!;
-    // Jetty starts a method with any visible character (`(GET` is a method of its own, routed:
-    // listener-corners.json, method-*); the rest must be token characters.
-    const visibleFirst = at === from && c > SP && c < 0x7f;
-    if (TCHAR[c] === 0 && !visibleFirst) return refuse(at, illegalCharacter(c));
-    at++;
-  }
-  // Jetty refuses a space before the method as it refuses any other character there.
-  if (at === from) return refuse(at, illegalCharacter(SP));
-  if (at === to) return refuse(at, "No URI");
-  const method = latin1(bytes, from, at);
-  while (at < to && bytes[at] === SP) at++;
-  // A target starts with a visible ASCII character; a control character is named, anything else
-  // (the line's end, a tab, a non-ASCII byte) is no target (listener-corners.json: no-uri-*).
-  if (at === to) return refuse(at, "No URI");
-  const start = bytes[at]!;
-  if ((start < 0x20 && start !== HTAB) || start === 0x7f) return refuse(at, illegalCharacter(start));
-  if (start <= SP || start > 0x7f) return refuse(at, "No URI");
-  const targetStart = at;
-  while (at < to && bytes[at] !== SP) {
-    const c = bytes[at]!;
-    if (c < 0x20 || c === 0x7f) return refuse(at, illegalCharacter(c));
-    at++;
-  }
-  const target = latin1(bytes, targetStart, at);
-  const targetEnd = at;
-  while (at < to && bytes[at] === SP) at++;
-  // The line ends right after the target: HTTP/0.9 (505); after a space, a bad line (400).
-  if (at === to) return refuse(at, "HTTP/0.9 not supported", at === targetEnd ? 505 : 400);
-  const versionStart = at;
-  for (; at < to; at++) {
-    const c = bytes[at]!;
-    if (c <= 0x20 || c >= 0x7f) return refuse(at, illegalCharacter(c));
-  }
-  return { method, target, version: latin1(bytes, versionStart, to) };
+/**
+ * How far the line being read was checked, a byte at a time as Jetty reads it, so a byte it
+ * refuses is refused as it arrives, before the line ends (listener-corners.json: stalled-*):
+ * `at` is the next byte to check, `part` the part of the line it is in, and `marks` where the
+ * parts seen so far start and end (the request line's method end, target start and end, version
+ * start; a field's colon).
+ */
+interface LineCheck {
+  part: "method" | "space1" | "target" | "space2" | "version" | "first" | "name" | "value";
+  at: number;
+  marks: number[];
 }
 
-/** A field line `bytes[from, to)`: its name and value, or why Jetty refuses it. */
-function field(bytes: Uint8Array, from: number, to: number): [string, string] | LineRefusal {
-  const first = bytes[from]!;
-  if (first === SP || first === HTAB || first === COLON) return refuse(from, "Line Folding not supported");
-  let at = from;
-  for (; at < to && bytes[at] !== COLON; at++) {
+const lineCheck = (part: LineCheck["part"], at: number): LineCheck => ({ part, at, marks: [] });
+const visibleAscii = (c: number) => c > SP && c < 0x7f;
+
+/**
+ * Checks the request line's bytes `[check.at, to)` (none of them a line end): the first byte Jetty
+ * refuses, or undefined (what is wrong only at the line's end, a part missing, waits for it).
+ */
+function checkRequestLine(bytes: Uint8Array, from: number, to: number, check: LineCheck): LineRefusal | undefined {
+  for (; check.at < to; check.at++) {
+    const at = check.at;
     const c = bytes[at]!;
-    if (TCHAR[c] === 0) return refuse(at, illegalCharacter(c));
+    switch (check.part) {
+      case "method":
+        // Jetty refuses a space before the method as it refuses any other character there.
+        if (c === SP) {
+          if (at === from) return refuse(illegalCharacter(SP));
+          check.marks.push(at);
+          check.part = "space1";
+        }
+        // Jetty starts a method with any visible character (`(GET` is a method of its own, routed:
+        // listener-corners.json, method-*); the rest must be token characters.
+        else if (TCHAR[c] === 0 && !(at === from && visibleAscii(c))) return refuse(illegalCharacter(c));
+        break;
+      case "space1":
+        if (c === SP) break;
+        // A target starts with a visible ASCII character; a control character is named, anything
+        // else (a tab, a non-ASCII byte) is no target (listener-corners.json: no-uri-*).
+        if (CNTL[c] === 1) return refuse(illegalCharacter(c));
+        if (!visibleAscii(c)) return refuse("No URI");
+        check.marks.push(at);
+        check.part = "target";
+        break;
+      case "target":
+        if (c === SP) {
+          check.marks.push(at);
+          check.part = "space2";
+        } else if (CNTL[c] === 1 || c === HTAB) return refuse(illegalCharacter(c));
+        break;
+      case "space2":
+        if (c === SP) break;
+        check.marks.push(at);
+        check.part = "version";
+        if (!visibleAscii(c)) return refuse(illegalCharacter(c));
+        break;
+      default:
+        if (!visibleAscii(c)) return refuse(illegalCharacter(c));
+    }
   }
-  if (at === to) return refuse(to, illegalCharacter(LF));
-  const name = latin1(bytes, from, at);
-  let vFrom = at + 1;
+  return undefined;
+}
+
+/** The request line `bytes[from, to)`, all of it checked (`checkRequestLine`), or what its end lacks. */
+function requestLine(bytes: Uint8Array, from: number, to: number, check: LineCheck): RequestLine | LineRefusal {
+  const [methodEnd, targetStart, targetEnd, versionStart] = check.marks;
+  switch (check.part) {
+    case "method":
+    case "space1":
+      return refuse("No URI");
+    // The line ends right after the target: HTTP/0.9 (505); after a space, a bad line (400).
+    case "target":
+      return refuse("HTTP/0.9 not supported", 505);
+    case "space2":
+      return refuse("HTTP/0.9 not supported", 400);
+    default:
+      return {
+        method: latin1(bytes, from, methodEnd!),
+        target: latin1(bytes, targetStart!, targetEnd!),
+        version: latin1(bytes, versionStart!, to),
+      };
+  }
+}
+
+/** Checks a field line's bytes `[check.at, to)` (none of them a line end): the first byte Jetty refuses. */
+function checkField(bytes: Uint8Array, to: number, check: LineCheck): LineRefusal | undefined {
+  for (; check.at < to; check.at++) {
+    const at = check.at;
+    const c = bytes[at]!;
+    if (check.part === "first") {
+      if (c === SP || c === HTAB || c === COLON) return refuse("Line Folding not supported");
+      check.part = "name";
+    }
+    if (check.part === "name") {
+      if (c === COLON) {
+        check.marks.push(at);
+        check.part = "value";
+      } else if (TCHAR[c] === 0) return refuse(illegalCharacter(c));
+    } else if (CNTL[c] === 1) return refuse(illegalCharacter(c));
+  }
+  return undefined;
+}
+
+/** A field line `bytes[from, to)`, all of it checked (`checkField`): its name and value, or no colon. */
+function field(bytes: Uint8Array, from: number, to: number, check: LineCheck): [string, string] | LineRefusal {
+  const colon = check.marks[0];
+  if (colon === undefined) return refuse(illegalCharacter(LF));
+  let vFrom = colon + 1;
   let vTo = to;
   while (vFrom < vTo && (bytes[vFrom] === SP || bytes[vFrom] === HTAB)) vFrom++;
   while (vTo > vFrom && (bytes[vTo - 1] === SP || bytes[vTo - 1] === HTAB)) vTo--;
-  for (let i = vFrom; i < vTo; i++) {
-    const c = bytes[i]!;
-    if ((c < 0x20 && c !== HTAB) || c === 0x7f) return refuse(i, illegalCharacter(c));
-  }
-  return [name, latin1(bytes, vFrom, vTo)];
+  return [latin1(bytes, from, colon), latin1(bytes, vFrom, vTo)];
+}
+
+/** Jetty's reason for a CR at `cr` that no LF follows: a control character after it is named. */
+function bareCrReason(bytes: Uint8Array, cr: number): string {
+  const after = bytes[cr + 1]!;
+  return CNTL[after] === 1 ? illegalCharacter(after) : "Bad EOL";
 }
 
 /**
- * Jetty's reason for a line `bytes[from, …)` cut by a CR at `cr` that no LF follows. It reads a
- * byte at a time: a byte it refuses before the CR comes first (`line` checks the bytes before it);
- * then a control character after the CR is named, anything else is a bad line end.
+ * Where the bytes Jetty counts against the head's limit end, for the line being read: its line end
+ * included, a bare CR and the byte after it (Jetty counts a byte before it reads it, so past the
+ * limit the limit is the answer, not the byte), or all that arrived.
  */
-function bareCrReason<T extends object>(
-  bytes: Uint8Array,
-  from: number,
-  cr: number,
-  line: (bytes: Uint8Array, from: number, to: number) => T | LineRefusal,
-): string {
-  if (cr > from) {
-    const before = line(bytes, from, cr);
-    if (isRefusal(before) && before.at < cr) return before.reason;
-  }
-  const after = bytes[cr + 1]!;
-  return (after < 0x20 && after !== HTAB && after !== LF && after !== CR) || after === 0x7f
-    ? illegalCharacter(after)
-    : "Bad EOL";
+function counted(bytes: Uint8Array, scanned: ReturnType<typeof scanLine>): number {
+  return scanned === null ? bytes.length : "bareCr" in scanned ? scanned.bareCr + 2 : scanned.next;
+}
+
+/**
+ * Jetty's answer to a request line past the head's limit, by the part the byte past it falls in
+ * (`check` stops at the limit): 414 in the target, 431 in the method, the spaces, the version or
+ * the line's end (listener-corners.json: line-*).
+ */
+const lineTooLong = (check: LineCheck): HeadResult =>
+  check.part === "target" ? fail(414, "URI Too Long") : fail(431, "Request Header Fields Too Large");
+
+/**
+ * Where the line being read can be checked up to: its end, a CR that no LF follows, or what
+ * arrived of it (a CR last waits for the byte after it); bytes past the head's limit are not
+ * checked (Jetty counts a byte before it reads it: the limit comes first).
+ */
+function checkable(scanned: ReturnType<typeof scanLine>, p: Progress, limit: number): number {
+  const upTo = scanned === null ? p.scanned : "bareCr" in scanned ? scanned.bareCr : scanned.end;
+  return Math.min(upTo, limit);
 }
 
 /**
@@ -261,6 +329,8 @@ interface Progress {
   seen: FieldsSeen;
   /** How many fields were checked once complete (`completedField`): the last may still wait. */
   checked: number;
+  /** How far the line being read was checked. */
+  check: LineCheck;
 }
 
 /**
@@ -283,6 +353,7 @@ export function parseRequestHead(
     headers: [],
     seen: newFieldsSeen(),
     checked: 0,
+    check: lineCheck("method", 0),
   };
   const incomplete: HeadResult = { kind: "incomplete", progress: p };
   if (p.line === null) {
@@ -298,13 +369,16 @@ export function parseRequestHead(
       }
       if (start > maxHeadBytes) return fail(400, "Bad Request");
       p.start = p.lineStart = p.scanned = start;
+      p.check = lineCheck("method", start);
       if (start >= bytes.length) return incomplete;
     }
     const first = scanLine(bytes, p);
-    if (first !== null && "bareCr" in first) return fail(400, bareCrReason(bytes, p.start, first.bareCr, requestLine));
-    if (first === null) return bytes.length - p.start > maxHeadBytes ? fail(414, "URI Too Long") : incomplete;
-    if (first.end - p.start > maxHeadBytes) return fail(414, "URI Too Long");
-    const parsed = requestLine(bytes, p.start, first.end);
+    const refused = checkRequestLine(bytes, p.start, checkable(first, p, p.start + maxHeadBytes), p.check);
+    if (refused) return fail(refused.status, refused.reason);
+    if (counted(bytes, first) - p.start > maxHeadBytes) return lineTooLong(p.check);
+    if (first === null) return incomplete;
+    if ("bareCr" in first) return fail(400, bareCrReason(bytes, first.bareCr));
+    const parsed = requestLine(bytes, p.start, first.end, p.check);
     if (isRefusal(parsed)) return fail(parsed.status, parsed.reason);
     // Jetty refuses a version it does not know with the request line, before reading any field.
     const version = parsed.version.toUpperCase();
@@ -315,6 +389,7 @@ export function parseRequestHead(
     if (absolute && readAuthority(absolute[1]!) === null) return fail(400, "Bad Request");
     p.line = parsed;
     p.lineStart = first.next;
+    p.check = lineCheck("first", first.next);
   }
   const target = { kind: "target", method: p.line.method, target: p.line.target, version: p.line.version } as const;
   for (;;) {
@@ -330,17 +405,17 @@ export function parseRequestHead(
       if (refused !== undefined) return fail(400, refused, target);
     }
     const next = scanLine(bytes, p);
-    if (next !== null && "bareCr" in next)
-      return fail(400, bareCrReason(bytes, p.lineStart, next.bareCr, field), target);
-    if (next === null) {
-      return bytes.length - p.start > maxHeadBytes ? fail(431, "Request Header Fields Too Large", target) : incomplete;
-    }
-    if (next.next - p.start > maxHeadBytes) return fail(431, "Request Header Fields Too Large", target);
+    const refused = checkField(bytes, checkable(next, p, p.start + maxHeadBytes), p.check);
+    if (refused) return fail(refused.status, refused.reason, target);
+    if (counted(bytes, next) - p.start > maxHeadBytes) return fail(431, "Request Header Fields Too Large", target);
+    if (next === null) return incomplete;
+    if ("bareCr" in next) return fail(400, bareCrReason(bytes, next.bareCr), target);
     if (next.end === p.lineStart) return framing(p.line, p.headers, p.seen, next.next);
-    const f = field(bytes, p.lineStart, next.end);
+    const f = field(bytes, p.lineStart, next.end, p.check);
     if (isRefusal(f)) return fail(f.status, f.reason, target);
     p.headers.push(f);
     p.lineStart = next.next;
+    p.check = lineCheck("first", next.next);
   }
 }
 
