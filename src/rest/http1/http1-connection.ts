@@ -27,7 +27,13 @@ import type { Socket } from "node:net";
 import { jettyErrorResponse } from "./jetty-error-page.ts";
 import { ReceiveBuffer } from "./receive-buffer.ts";
 import { RequestBody } from "./request-body.ts";
-import { type HeadProgress, MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./request-head.ts";
+import {
+  type HeadProgress,
+  lineEndsAfterMessage,
+  MAX_HEAD_BYTES,
+  parseRequestHead,
+  type RequestHead,
+} from "./request-head.ts";
 import type { LoggedHead, RequestLog } from "./request-log.ts";
 import { type ConnectionPolicy, headRefusal, routeOf } from "./request-route.ts";
 import { writeResponse } from "./response-writer.ts";
@@ -108,12 +114,19 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     if (phase === "busy" && current && !current.body.done) {
       if (current.body.broken) return;
       chunk = current.body.feed(chunk);
+      if (current.body.done) chunk = chunk.subarray(lineEndsAfterMessage(chunk));
       if (chunk.length === 0) return;
     }
     pending.append(chunk);
     if (phase === "head") nextRequest();
     else if (pending.length > MAX_HEAD_BYTES) socket.pause();
   });
+
+  /**
+   * A request's message ended (its head, or its body's last byte, read): the CR and LF bytes held
+   * right after it are dropped, uncounted, as Jetty's parser drops them in its END state.
+   */
+  const messageEnded = () => pending.consume(lineEndsAfterMessage(pending.bytes()));
 
   const nextRequest = () => {
     if (phase !== "head" || pending.length === 0) return;
@@ -129,6 +142,7 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     }
     const head = result.head;
     pending.consume(head.size);
+    if (head.contentLength === 0 && !head.chunked) messageEnded();
     phase = "busy";
     clearTimeout(headTimer);
     start(head);
@@ -158,7 +172,10 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     };
     current = flight;
     // Body bytes that came with the head.
-    if (!flight.body.done && pending.length > 0) pending.append(flight.body.feed(pending.take()));
+    if (!flight.body.done && pending.length > 0) {
+      pending.append(flight.body.feed(pending.take()));
+      if (flight.body.done) messageEnded();
+    }
     const local = () =>
       `${socket.localAddress?.includes(":") ? `[${socket.localAddress}]` : (socket.localAddress ?? "localhost")}:${socket.localPort ?? 0}`;
     const target = `${route.path}${route.query ? `?${route.query}` : ""}`;

@@ -334,7 +334,8 @@ describe("the listener's corners, as Connect 4.3.1 answers them (listener-corner
   test.each(
     LISTENER_CORNER_CASES.flatMap((c, i) => [
       [c.id, "at once", c.head, LISTENER_CORNERS[i]!, c.stalls] as const,
-      [c.id, "a byte at a time", c.head, LISTENER_CORNERS[i]!, c.stalls] as const,
+      // Bytes sent apart are not held together when the first message ends: Jetty would count them.
+      ...(c.heldTogether ? [] : ([[c.id, "a byte at a time", c.head, LISTENER_CORNERS[i]!, c.stalls]] as const)),
     ]),
   )("%s, sent %s", async (_, sent, head, recorded, stalls) => {
     const expected = recorded.answer.replace(/\r\nServer: [^\r]*/g, "");

@@ -7,6 +7,7 @@ import {
   type HeadError,
   type HeadProgress,
   type HeadResult,
+  lineEndsAfterMessage,
   MAX_HEAD_BYTES,
   parseRequestHead,
 } from "./request-head.ts";
@@ -42,7 +43,38 @@ describe("parseRequestHead", () => {
 
     test("empty lines before the request line are skipped, but not without bound", () => {
       expect(parse("\r\n\nGET / HTTP/1.1\r\nHost: h\r\n\r\n").kind).toBe("head");
-      expect(error(parse("\r\n".repeat(100), 64))).toMatchObject({ status: 400 });
+      expect(error(parse("\r\n".repeat(100), 64))).toMatchObject({ status: 431 });
+    });
+
+    // listener-corners.json: empty-lines-* (Jetty counts them toward its limit, a byte at a time).
+    const HEAD = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+    test.each([
+      ["CR LF", "\r\n".repeat(10)],
+      ["LF", "\n".repeat(20)],
+      ["colons", ":\r\n:\n".repeat(4)],
+    ])("empty lines (%s) count toward the head's limit", (_, empty) => {
+      const limit = empty.length + HEAD.length;
+      expect(parse(empty + HEAD, limit)).toMatchObject({ kind: "head", head: { size: limit } });
+      expect(error(parse(`${empty}X${HEAD}`, limit))).toMatchObject({ status: 431, uri: { kind: "target" } });
+    });
+
+    test.each([
+      ["a CR LF's LF", `${"\n".repeat(63)}\r\n`],
+      ["a CR", `${"\n".repeat(64)}\r`],
+      ["an LF", "\n".repeat(65)],
+      ["a method's first byte", `${"\r\n".repeat(32)}G`],
+    ])("empty lines alone are refused as the byte past the limit arrives (%s)", (_, text) => {
+      expect(error(parse(text, 64))).toEqual({
+        status: 431,
+        reason: "Request Header Fields Too Large",
+        uri: { kind: "badMessage" },
+      });
+      expect(parse(text.slice(0, -1), 64).kind).toBe("incomplete");
+    });
+
+    test("lineEndsAfterMessage counts the CR and LF bytes, a bare CR too, before anything else", () => {
+      expect(lineEndsAfterMessage(Buffer.from("\r\r\n\n\r:\r\nGET"))).toBe(5);
+      expect(lineEndsAfterMessage(Buffer.from("GET"))).toBe(0);
     });
 
     // listener-corners.json: method-* (Jetty starts a method on any visible character, skips a colon).
