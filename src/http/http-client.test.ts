@@ -257,6 +257,16 @@ describe("redactUrl", () => {
     ["http://h:${offset}/a b?token=s3 cret&q=1", "http://h:${offset}/a b?token=***&q=1"],
     ["http://h:${offset}/x?my token=s3cret&q=1", "http://h:${offset}/x?my token=***&q=1"],
     ["http://h:${offset}/x?page=a b", "http://h:${offset}/x?page=a b"],
+    // Review mask3: a URL percent-encoded in a parameter, a placeholder port before an `@` in the
+    // query, a scheme-less password holding a space, and parameter names.
+    ["https://h/p?next=https%3A%2F%2Fu%3As3cret%40h2%2Fx", "https://h/p?next=https%3A%2F%2F***%40h2%2Fx"],
+    [
+      "https://h/p?redirect=https%3A%2F%2Fh2%2Fcb%3Ftoken%3Ds3cret",
+      "https://h/p?redirect=https%3A%2F%2Fh2%2Fcb%3Ftoken%3D***",
+    ],
+    ["http://h:${offset}/x?email=a@b.c&token=s3cret", "http://h:${offset}/x?email=a@b.c&token=***"],
+    ["alice:s3 cret@proxy:3128", "***@proxy:3128"],
+    ["https://h/p?author=bob&signal=1&code_verifier=s3cret", "https://h/p?author=bob&signal=1&code_verifier=***"],
   ])("%s → %s", (input, expected) => {
     expect(redactUrl(input)).toBe(expected);
   });

@@ -123,6 +123,8 @@ describe("hideUrlCredentials", () => {
       "pw",
       "access_token",
       "X-Amz-Signature",
+      // Review mask3: PKCE's code verifier was shown.
+      "code_verifier",
     ])("%s holds a secret", (name) => {
       expect(hideUrlCredentials(`https://h/cb?page=2&${name}=s3cret`)).toBe(`https://h/cb?page=2&${name}=***`);
       expect(hideUrlCredentials(`https://h/cb#${name}=s3cret`)).toBe(`https://h/cb#${name}=***`);
@@ -130,10 +132,21 @@ describe("hideUrlCredentials", () => {
 
     // Short words are matched as the whole name: `code` is OAuth's authorization code, a
     // `country_code` or `postcode` is no secret.
-    test.each(["country_code", "postcode", "zipcode", "codes", "compass", "bypass", "pwd_hint", "page", "q"])(
-      "%s holds none",
-      (name) => expect(hideUrlCredentials(`https://h/x?${name}=FR`)).toBe(`https://h/x?${name}=FR`),
-    );
+    test.each([
+      "country_code",
+      "postcode",
+      "zipcode",
+      "codes",
+      "compass",
+      "bypass",
+      "pwd_hint",
+      "page",
+      "q",
+      // Review mask3: English words holding `auth`, `sig` or `key` (secret-query-name.ts).
+      "author",
+      "signal",
+      "keyword",
+    ])("%s holds none", (name) => expect(hideUrlCredentials(`https://h/x?${name}=FR`)).toBe(`https://h/x?${name}=FR`));
   });
 
   describe("a user name alone holding `?` or `#`", () => {
@@ -153,6 +166,66 @@ describe("hideUrlCredentials", () => {
       "http://h?x@",
       "http://h?x@ y",
     ])("%s is unchanged", (text) => expect(hideUrlCredentials(text)).toBe(text));
+  });
+
+  // Review mask3: the credentials of a URL written percent-encoded in a parameter showed.
+  describe("a URL percent-encoded in a parameter's value", () => {
+    test.each([
+      ["https://a/x?next=https%3A%2F%2Fu%3As3cret%40h%2Fx", "https://a/x?next=https%3A%2F%2F***%40h%2Fx"],
+      [
+        "https://a/x?redirect=https%3A%2F%2Fh%2Fcb%3Ftoken%3Ds3cret&page=2",
+        "https://a/x?redirect=https%3A%2F%2Fh%2Fcb%3Ftoken%3D***&page=2",
+      ],
+      ["https://a/x#state=https%3a%2f%2fh%2f%3fcode%3ds3cret", "https://a/x#state=https%3a%2f%2fh%2f%3fcode%3d***"],
+      ["GET https://a/x?next=https%3A%2F%2Fu%3As3cret%40h failed", "GET https://a/x?next=https%3A%2F%2F***%40h failed"],
+      // Encoded twice, or a URL in the encoded URL's own parameter (encoded once more).
+      ["https://a/x?next=https%253A%252F%252Fu%253As3cret%2540h", "https://a/x?next=https%253A%252F%252F***%2540h"],
+      [
+        "https://a/x?next=https%3A%2F%2Fh%2F%3Fnext%3Dhttps%253A%252F%252Fh%252F%253Ftoken%253Ds3cret",
+        "https://a/x?next=https%3A%2F%2Fh%2F%3Fnext%3Dhttps%253A%252F%252Fh%252F%253Ftoken%253D***",
+      ],
+      [
+        "https://a/x?next=https%3A%2F%2Fh%2F%3Fa%3D1%26api_key%3Ds3cret%26b%3D2",
+        "https://a/x?next=https%3A%2F%2Fh%2F%3Fa%3D1%26api_key%3D***%26b%3D2",
+      ],
+    ])("%s is shown as %s", (text, shown) => {
+      expect(hideUrlCredentials(text)).toBe(shown);
+      expect(hideUrlValueCredentials(text)).toBe(shown);
+    });
+
+    test.each([
+      "https://a/x?next=https%3A%2F%2Fh%2Fy%3Fpage%3D2",
+      "https://a/x?q=caf%C3%A9&next=%2A%2A%2A",
+      "https://a/x?email=a%40b.c",
+      "https://a/x?next=https%3A%2F%2Fh%2F%3Ftoken%3D%24%7Benv%3AT%7D",
+    ])("%s (no credential in the decoding) is unchanged", (text) => expect(hideUrlCredentials(text)).toBe(text));
+  });
+
+  // Review mask3: a placeholder port made all up to the value's last `@` a user info, so
+  // `http://h:${offset}/x?email=a@b.c` showed as `http://***@b.c`.
+  describe("a `${…}` placeholder in the authority", () => {
+    test.each([
+      ["http://h:${offset}/x?email=a@b.c&token=s3cret", "http://h:${offset}/x?email=a@b.c&token=***"],
+      ["http://u:s3cret@h:${secrets:api/port}/x?e=a@b", "http://***@h:${secrets:api/port}/x?e=a@b"],
+      ["http://u:s3cret@h:${offset}/x@y", "http://***@h:${offset}/x@y"],
+    ])("%s is shown as %s", (text, shown) => {
+      expect(hideUrlCredentials(text)).toBe(shown);
+      expect(hideUrlValueCredentials(text)).toBe(shown);
+      expect(hideValueCredentials(`Invalid value ${text} for configuration http.url: bad`, text)).toBe(
+        `Invalid value ${shown} for configuration http.url: bad`,
+      );
+    });
+
+    test.each([
+      "http://h:${offset}/x?email=a@b.c",
+      "http://h:${offset}/x@y",
+      "http://${env:HOST}:${env:PORT}/users/@me",
+      "http://h:${secrets:api/port}/x?e=a@b",
+    ])("%s (a host and port, no user info) is unchanged", (text) => {
+      expect(hideUrlCredentials(text)).toBe(text);
+      expect(hideUrlValueCredentials(text)).toBe(text);
+      expect(hideValueCredentials(text, text)).toBe(text);
+    });
   });
 
   test("a scheme-less user info is left to hideValueCredentials", () => {
@@ -181,6 +254,28 @@ describe("hideValueCredentials", () => {
     ["k1:9092,mailto:a@b.c", "k1:9092,mailto:a@b.c"],
     ["ftp://host/?token=s3cret", "ftp://host/?token=***"],
   ])("%s is shown as %s", (text, shown) => expect(hideValueCredentials(text)).toBe(shown));
+
+  // Review mask3: a password holding a space showed in a message quoting the value.
+  describe("in the value a message quotes, a password holding a space", () => {
+    test.each([
+      ["alice:s3 cret@proxy", "***@proxy"],
+      ["alice:s3 cret@proxy:3128", "***@proxy:3128"],
+      ["k1:9092, alice:s3 cret@k2:9092", "k1:9092, ***@k2:9092"],
+      ["k1:9092,alice:s3 cret@k2:9092", "k1:9092,***@k2:9092"],
+      ['{"proxy": "alice:s3 cret@p:1"}', '{"proxy": "***@p:1"}'],
+      ["[a, alice:s3 cret@h]", "[a, ***@h]"],
+    ])("%s is shown as %s", (value, shown) => {
+      expect(hideValueCredentials(`Invalid value ${value} for configuration proxy: Unknown host ${value}`, value)).toBe(
+        `Invalid value ${shown} for configuration proxy: Unknown host ${shown}`,
+      );
+    });
+
+    // Quotes end a password in one value: a JSON document's strings are its tokens.
+    test.each(['{"a": "x:y", "mail": "bob@example.com"}', "see a:b then c@d.e", "${env:USER}:${env:PASS}@proxy"])(
+      "%s is unchanged",
+      (value) => expect(hideValueCredentials(value, value)).toBe(value),
+    );
+  });
 
   test.each([
     "a@b.c",
@@ -264,6 +359,11 @@ describe("a long text with many token starts", () => {
     ["`?`-separated names without a value in a value", `?a=${"?a".repeat(400_000)}`],
     ["user names holding `?` with no `@`", "//a?b".repeat(200_000)],
     ["user names holding `?` before a last `@`", `${"//a?b".repeat(200_000)}@`],
+    ["placeholders never closed in authorities", "//${".repeat(300_000)],
+    ["placeholders holding `//`", `${"${//".repeat(250_000)}}`],
+    ["percent-encoded URLs with parameters in a value", `?a=${"%3Fb%3D%2F%2Fh%2Fp%40q%23".repeat(40_000)}`],
+    ["percent-encoded escapes in a value", `?a=${"%25".repeat(300_000)}`],
+    ["encoded parameters encoded again", `?a=${"%253Fb%253D%2525".repeat(60_000)}`],
   ])("%s: its credentials hidden", (_what, text) => {
     expect(hideValueCredentials(text + SECRETS)).toBe(text + HIDDEN);
   });
@@ -277,6 +377,9 @@ describe("a long text with many token starts", () => {
     ["user names holding `?` before a last `@`", `${"//a?b".repeat(200_000)}@`],
     ["passwords holding `/` with an `@` at the end", `${"//a:b/".repeat(200_000)}@`],
     ["names holding spaces", "? a b c".repeat(200_000)],
+    ["list elements with a space and an `@` no host follows", ", a:b c@".repeat(150_000)],
+    ["quoted elements", `"a:b ${"' ".repeat(300_000)}`],
+    ["percent-encoded URLs with parameters in a value", `?a=${"%3Fb%3D%2F%2Fu%3Ap%40h%23".repeat(40_000)}`],
   ])("%s, as one value: its credentials hidden", (_what, text) => {
     const value = `${text} http://u:s3 cret@h:\${offset}/x?token=s3 cret`;
     expect(hideValueCredentials(`Invalid value ${value} for configuration k: bad`, value)).not.toContain("s3");
