@@ -2,7 +2,8 @@
  * Review mask3, on the real binary against the real broker: what the masking hides in an HTTP
  * source's http.url never leaves through REST answers (validation, status trace, GET …/offsets) or
  * the logs: the credentials of a URL percent-encoded in a parameter, PKCE's `code_verifier`, a
- * scheme-less password holding a space; and what it showed too much (`author`, the host and path
+ * scheme-less password holding a space, a user info holding an unclosed `${`, an encoded parameter
+ * list whose first parameter is secret; and what it showed too much (`author`, the host and path
  * before an `@` in the query of a URL with a placeholder port) is shown.
  */
 import { describe, expect, test } from "bun:test";
@@ -12,8 +13,10 @@ import { kafkaBroker, readTopic, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
-const NESTED = "next=https%3A%2F%2Fu%3As3cret%40h%2Fx&redirect=https%3A%2F%2Fh%2Fcb%3Ftoken%3Ds3cret";
-const NESTED_SHOWN = "next=https%3A%2F%2F***%40h%2Fx&redirect=https%3A%2F%2Fh%2Fcb%3Ftoken%3D***";
+const NESTED =
+  "next=https%3A%2F%2Fu%3As3cret%40h%2Fx&redirect=https%3A%2F%2Fh%2Fcb%3Ftoken%3Ds3cret&body=client_secret%3Ds3cret%26a%3D1";
+const NESTED_SHOWN =
+  "next=https%3A%2F%2F***%40h%2Fx&redirect=https%3A%2F%2Fh%2Fcb%3Ftoken%3D***&body=client_secret%3D***%26a%3D1";
 
 describe("an HTTP source's http.url in REST answers and logs", () => {
   test("its secrets are hidden, its other parts shown", async () => {
@@ -57,6 +60,13 @@ describe("an HTTP source's http.url in REST answers and logs", () => {
     };
     expect(await refused("alice:s3 cret@proxy:3128")).toEqual([
       "Invalid value ***@proxy:3128 for configuration http.url: Must be an http or https URL",
+    ]);
+    // A user info holding a `${` that closes only at `${offset}`; an unclosed `${` before a scheme-less one.
+    expect(await refused("ftp://svc:${s3cret@api.example/events?since=${offset}")).toEqual([
+      "Invalid value ftp://***@api.example/events?since=${offset} for configuration http.url: Must be an http or https URL",
+    ]);
+    expect(await refused("${alice:s3cret@proxy:3128")).toEqual([
+      "Invalid value ${***@proxy:3128 for configuration http.url: Must be an absolute http or https URL",
     ]);
     expect(await refused(`ftp://h:\${offset}/x?email=a@b.c&author=bob&token=s3cret&${NESTED}`)).toEqual([
       `Invalid value ftp://h:\${offset}/x?email=a@b.c&author=bob&token=***&${NESTED_SHOWN} for configuration http.url: Must be an http or https URL`,

@@ -2,9 +2,8 @@
  * The parts of a percent-encoded value (a URL written encoded in a parameter's value:
  * `?next=https%3A%2F%2Fu%3As3cret%40h%2Fx`, `?redirect=https%3A%2F%2Fh%2Fcb%3Ftoken%3Ds3cret`) that
  * hide the parts a masking rule hides in its decoding, so the value is shown as written with those
- * parts `***` (`https%3A%2F%2F***%40h%2Fx`). Callers: the log masking (url-credentials.ts) and the
- * HTTP source's partition key from v3 (offset-key-v3.ts), each with its own rule; this module only
- * maps between the two forms, so it changes with neither.
+ * parts `***` (`https%3A%2F%2F***%40h%2Fx`). For the log masking (url-credentials.ts), which may
+ * change it; the HTTP source's partition key v3 has its own frozen copy (offset-key-v3-encoded.ts).
  *
  * Only escapes of printable ASCII (`%20`…`%7E`) are decoded: every character a masking rule reads
  * as a delimiter (`:/?#@&=;` and space) is one, and each decodes to one character, so each character

@@ -7,7 +7,8 @@
  * placeholder alone (`${env:USER}:${env:PASSWORD}@proxy`).
  *
  * A token starts at the text's start, or after a space or one of TOKEN_START (not the `{` of a
- * `${…}` placeholder: `${secrets:api/port}` is no user info). Its user name (none of
+ * `${…}` placeholder, one whose `}` comes before the next space or `@`: `${secrets:api/port}` is no
+ * user info, `${alice:s3cret@proxy:3128` is). Its user name (none of
  * USER_END; `${…}` placeholders in it) runs to its first `:`, its password to the first `@` a host
  * follows (HOST_AFTER_AT), holding no `//` (`jdbc:mysql://***@h` is a URL whose user info is hidden
  * already). In free text the password holds no space either. In one config value (`oneValue`, the
@@ -17,9 +18,11 @@
  * "bob@example.com"}` hides nothing: a value holding quotes is structured text whose quoted strings
  * are its tokens); a token after a plain space is a word of a sentence (`see a:b then c@d.e` stays).
  *
- * Found in linear time: each token start is tried once, in order; where the next space, quote, `//`
- * and `}` are is computed once for the whole text.
+ * Found in linear time: each token start is tried once, in order; where the next space, quote, `//`,
+ * `}` and `@` are is computed once for the whole text.
  */
+
+import { placeholdersReplaced } from "./placeholders.ts";
 
 // Elements of a list before a scheme-less user info: `k1:9092,k2,[::1]:9092,` or `k1:9092, k2:9092,`
 // (a user info found after a `[`, its start, has the rest of an IPv6 address before it: `::1]:9092,`).
@@ -44,8 +47,8 @@ export function hideSchemeless(text: string, oneValue: boolean): string {
   let copied = 0;
   for (let p = 0; p < text.length; ) {
     const starts = p === 0 ? [0] : [];
-    // A placeholder's provider (`${secrets:api/port}`) starts no user name.
-    if (TOKEN_START.test(text[p]!) && !text.startsWith("${", p - 1)) starts.push(p + 1);
+    // A placeholder's provider (`${secrets:api/port}`) starts no user name; an unclosed `${` is text.
+    if (TOKEN_START.test(text[p]!) && !placeholderOpens(text, p, next)) starts.push(p + 1);
     let end = -1;
     for (const userStart of starts) {
       const passwordStart = afterUserName(text, userStart, next);
@@ -70,7 +73,17 @@ export function hideSchemeless(text: string, oneValue: boolean): string {
 }
 
 /**
- * Per index of a text, where the next space, quote, `//` and `}` start (the text's length if none),
+ * Whether the `{` at `p` opens a `${…}` placeholder: a `$` before it and a `}` after it before the
+ * next space or `@` (`${alice:s3cret@proxy:3128` opens none, so `alice` starts a user name).
+ */
+function placeholderOpens(text: string, p: number, next: Next): boolean {
+  if (!text.startsWith("${", p - 1)) return false;
+  const close = next.brace[p + 1]!;
+  return close < next.space[p + 1]! && close < next.at[p + 1]!;
+}
+
+/**
+ * Per index of a text, where the next space, quote, `//`, `}` and `@` start (the text's length if none),
  * and where the last character before it that is no space is (-1 if none).
  */
 interface Next {
@@ -79,6 +92,7 @@ interface Next {
   readonly quote: Int32Array;
   readonly slashes: Int32Array;
   readonly brace: Int32Array;
+  readonly at: Int32Array;
 }
 
 function nextIndexes(text: string): Next {
@@ -88,6 +102,7 @@ function nextIndexes(text: string): Next {
     quote: new Int32Array(text.length + 1).fill(text.length),
     slashes: new Int32Array(text.length + 1).fill(text.length),
     brace: new Int32Array(text.length + 1).fill(text.length),
+    at: new Int32Array(text.length + 1).fill(text.length),
   };
   for (let i = text.length - 1; i >= 0; i--) {
     const c = text[i]!;
@@ -95,6 +110,7 @@ function nextIndexes(text: string): Next {
     next.quote[i] = c === '"' || c === "'" ? i : next.quote[i + 1]!;
     next.slashes[i] = text.startsWith("//", i) ? i : next.slashes[i + 1]!;
     next.brace[i] = c === "}" ? i : next.brace[i + 1]!;
+    next.at[i] = c === "@" ? i : next.at[i + 1]!;
   }
   for (let i = 1; i <= text.length; i++)
     next.previousNonSpace[i] = /\s/.test(text[i - 1]!) ? next.previousNonSpace[i - 1]! : i - 1;
@@ -151,5 +167,5 @@ function userInfoShown(userInfo: string): string | undefined {
 
 /** A `${key}` or `${secrets:api/token}` (filled per record, or a provider's reference) holds no secret. */
 export function placeholdersOnly(text: string): boolean {
-  return text.includes("${") && text.replace(/\$\{[^}]*\}/g, "").replace(/:/g, "") === "";
+  return text.includes("${") && placeholdersReplaced(text, "").replace(/:/g, "") === "";
 }

@@ -188,6 +188,10 @@ describe("hideUrlCredentials", () => {
         "https://a/x?next=https%3A%2F%2Fh%2F%3Fa%3D1%26api_key%3Ds3cret%26b%3D2",
         "https://a/x?next=https%3A%2F%2Fh%2F%3Fa%3D1%26api_key%3D***%26b%3D2",
       ],
+      // Review mask3 (2): encoded parameters without a `?` before them, the secret first or last.
+      ["https://a/x?body=client_secret%3Ds3cret%26a%3D1", "https://a/x?body=client_secret%3D***%26a%3D1"],
+      ["https://a/x?body=a%3D1%26client_secret%3Ds3cret", "https://a/x?body=a%3D1%26client_secret%3D***"],
+      ["https://a/x?body=token%253Ds3cret%2526a%253D1", "https://a/x?body=token%253D***%2526a%253D1"],
     ])("%s is shown as %s", (text, shown) => {
       expect(hideUrlCredentials(text)).toBe(shown);
       expect(hideUrlValueCredentials(text)).toBe(shown);
@@ -228,6 +232,30 @@ describe("hideUrlCredentials", () => {
     });
   });
 
+  // Review mask3 (2): a `${` closing after the user info's `@` (at a later `${offset}`) was read as a
+  // placeholder running past it, and the user info showed.
+  describe("a user info holding a `${` that closes after its `@`", () => {
+    test.each([
+      "http://svc:${s3cret@api.example:${offset}/events?since=${offset}",
+      "http://svc:12${s3@api.example:${offset}/events?since=${offset}",
+      "http://a${b:s3cret@api.example:${offset}/events?since=${offset}",
+    ])("%s is hidden", (text) => {
+      const shown = "http://***@api.example:${offset}/events?since=${offset}";
+      expect(hideUrlCredentials(`GET ${text} failed`)).toBe(`GET ${shown} failed`);
+      expect(hideUrlValueCredentials(text)).toBe(shown);
+      expect(hideValueCredentials(`Invalid value ${text} for configuration http.url: bad`, text)).toBe(
+        `Invalid value ${shown} for configuration http.url: bad`,
+      );
+    });
+
+    test("without a placeholder port", () => {
+      const text = "ftp://svc:${s3cret@api.example/events?since=${offset}";
+      expect(hideValueCredentials(`Invalid value ${text} for configuration http.url`, text)).toBe(
+        "Invalid value ftp://***@api.example/events?since=${offset} for configuration http.url",
+      );
+    });
+  });
+
   test("a scheme-less user info is left to hideValueCredentials", () => {
     expect(hideUrlCredentials("alice:s3cret@proxy:3128")).toBe("alice:s3cret@proxy:3128");
   });
@@ -253,7 +281,17 @@ describe("hideValueCredentials", () => {
     ["k1,[::1]:9092,alice:s3cret@k3:9092", "k1,[::1]:9092,***@k3:9092"],
     ["k1:9092,mailto:a@b.c", "k1:9092,mailto:a@b.c"],
     ["ftp://host/?token=s3cret", "ftp://host/?token=***"],
-  ])("%s is shown as %s", (text, shown) => expect(hideValueCredentials(text)).toBe(shown));
+    // Review mask3 (2): an unclosed `${` (no `}` before the `@`) is text, not a placeholder's start.
+    ["${alice:s3cret@proxy:3128", "${***@proxy:3128"],
+    ["a=${alice:s3cret@proxy:3128", "a=${***@proxy:3128"],
+    ["${alice:s3cret@proxy:3128 }", "${***@proxy:3128 }"],
+    ["h:${secrets:api/port}", "h:${secrets:api/port}"],
+  ])("%s is shown as %s", (text, shown) => {
+    expect(hideValueCredentials(text)).toBe(shown);
+    expect(hideValueCredentials(`Invalid value ${text} for configuration x`, text)).toBe(
+      `Invalid value ${shown} for configuration x`,
+    );
+  });
 
   // Review mask3: a password holding a space showed in a message quoting the value.
   describe("in the value a message quotes, a password holding a space", () => {
@@ -366,6 +404,17 @@ describe("a long text with many token starts", () => {
     ["encoded parameters encoded again", `?a=${"%253Fb%253D%2525".repeat(60_000)}`],
   ])("%s: its credentials hidden", (_what, text) => {
     expect(hideValueCredentials(text + SECRETS)).toBe(text + HIDDEN);
+  });
+
+  // Review mask3 (2): each `${` was read to the text's end looking for its `}` (quadratic: a 600 KB
+  // value took minutes).
+  test("many unclosed `${` in a user info, a scheme-less password and a parameter's value", () => {
+    const many = "${".repeat(300_000);
+    expect(hideUrlCredentials(`GET http://u:p${many}@h/x failed`)).toBe("GET http://***@h/x failed");
+    for (const value of [`http://u:p${many}@h/x`, `alice:s3cret${many}@proxy:3128`, `http://h/x?a=1;token=${many}`]) {
+      expect(hideValueCredentials(`Invalid value ${value} for configuration k`, value)).not.toContain("s3");
+      expect(hideValueCredentials(`Invalid value ${value} for configuration k`, value).length).toBeLessThan(100);
+    }
   });
 
   // Read as one value, where no space ends a URL: as long, and its secrets hidden.

@@ -14,7 +14,8 @@
  * Where the user info ends, after each `//` (a URL inside another's query is looked at too). The
  * authority runs to the first `/`, `?`, `#` or space, as Java's URI and WHATWG URL read it, a `${…}`
  * placeholder in it read whole (`${secrets:api/port}` holds no path), as a host or a port
- * (`h:${offset}` is a `host:port`):
+ * (`h:${offset}` is a `host:port`), when its `}` comes before the next `@` (a `${` that closes later
+ * is part of a user info: `http://svc:${Pa55w0rd@h/x?since=${offset}` → `http://***@h/…`):
  *   1. an `@` in the authority: the user info ends at its last `@` (a password holding an
  *      unencoded `@`: `http://u:p@ss@host` → `http://***@host`);
  *   2. else an authority with a `:` that is no `host:port` (`u:p`, not `h:8080`, `[::1]:80` or
@@ -47,6 +48,7 @@
 
 import { formDecoded } from "../http/form-value.ts";
 import { type HiddenRange, percentEncodedHiddenRanges, withRangesHidden } from "./percent-encoded-secrets.ts";
+import { placeholdersReplaced } from "./placeholders.ts";
 import { hideSchemeless, placeholdersOnly } from "./schemeless-credentials.ts";
 import { secretQueryName } from "./secret-query-name.ts";
 
@@ -121,10 +123,14 @@ export function percentEncodedSecretRanges(value: string): HiddenRange[] {
   return encodedRanges(value, 0);
 }
 
-// A decoding that is encoded again (`https%253A%252F%252F…`) is decoded again.
+// A decoding that is encoded again (`https%253A%252F%252F…`) is decoded again. A decoding is read as
+// a query, as if a `?` preceded it, so its first parameter is one too, whatever the order
+// (`client_secret%3Ds3cret%26a%3D1` → `client_secret%3D***%26a%3D1`, as `a%3D1%26client_secret%3D***`).
 function encodedRanges(value: string, depth: number): HiddenRange[] {
   if (depth >= MAX_ENCODED_DEPTH || !value.includes("%")) return [];
-  return percentEncodedHiddenRanges(value, (decoded) => encodedHidden(valueHidden(decoded, depth + 1), depth + 1));
+  return percentEncodedHiddenRanges(value, (decoded) =>
+    encodedHidden(valueHidden(`?${decoded}`, depth + 1).slice(1), depth + 1),
+  );
 }
 
 /**
@@ -182,14 +188,14 @@ function hideUserInfo(text: string, whole: boolean): string {
   let copied = 0;
   let tokenEnd = -1;
   let lastAt = -1;
-  const braces = new BraceFinder(text);
+  const finders = placeholderFinders(text);
   for (let at = text.indexOf("//"); at !== -1; at = text.indexOf("//", at + 2)) {
     const start = at + 2;
     if (start > tokenEnd) {
       tokenEnd = whole ? endOfValueUrl(text, start) : endOfToken(text, start);
       lastAt = text.lastIndexOf("@", tokenEnd - 1);
     }
-    const end = lastAt < start ? -1 : userInfoEnd(text, start, tokenEnd, lastAt, braces);
+    const end = lastAt < start ? -1 : userInfoEnd(text, start, tokenEnd, lastAt, finders);
     if (end === -1) {
       // No `@` left in the token: no user info in it; else the next `//` may start one (a URL in a query).
       if (lastAt < start) at = tokenEnd - 2;
@@ -224,18 +230,26 @@ function endOfValueUrl(text: string, from: number): number {
 
 /**
  * The index of the `@` ending the user info of the authority at `start`, or -1 (rules above); the
- * token ends at `tokenEnd`, its last `@` is at `lastAt` (≥ start). A `${…}` placeholder is skipped
- * whole (its `/`, `:` or `@` is no delimiter) and counts as a host or a port.
+ * token ends at `tokenEnd`, its last `@` is at `lastAt` (≥ start). A `${…}` placeholder closing
+ * before the next `@` is skipped whole (its `/` or `:` is no delimiter) and counts as a host or a port.
  */
-function userInfoEnd(text: string, start: number, tokenEnd: number, lastAt: number, braces: BraceFinder): number {
+function userInfoEnd(
+  text: string,
+  start: number,
+  tokenEnd: number,
+  lastAt: number,
+  finders: PlaceholderFinders,
+): number {
   let authorityEnd = start;
   let inAuthority = -1;
   let colon = false;
   while (authorityEnd < tokenEnd) {
     const c = text[authorityEnd];
     if (c === "$" && text[authorityEnd + 1] === "{") {
-      const close = braces.next(authorityEnd + 2);
-      if (close !== -1 && close < tokenEnd) {
+      // A placeholder closes before the next `@`: `svc:${Pa55w0rd@h/x?s=${offset}` is a user info.
+      const close = finders.brace.next(authorityEnd + 2);
+      const at = finders.at.next(authorityEnd + 2);
+      if (close !== -1 && close < tokenEnd && (at === -1 || close < at)) {
         authorityEnd = close + 1;
         continue;
       }
@@ -246,7 +260,7 @@ function userInfoEnd(text: string, start: number, tokenEnd: number, lastAt: numb
     authorityEnd++;
   }
   if (inAuthority !== -1) return inAuthority;
-  if (!colon || HOST_PORT.test(text.slice(start, authorityEnd).replace(/\$\{[^}]*\}/g, "0")))
+  if (!colon || HOST_PORT.test(placeholdersReplaced(text.slice(start, authorityEnd), "0")))
     return userNameEnd(text, authorityEnd, tokenEnd);
   let beforeQuery = -1;
   for (let i = authorityEnd; i < tokenEnd; i++) {
@@ -257,23 +271,36 @@ function userInfoEnd(text: string, start: number, tokenEnd: number, lastAt: numb
   return beforeQuery !== -1 ? beforeQuery : lastAt;
 }
 
+/** Where a placeholder in an authority closes, and where the next `@` is. */
+interface PlaceholderFinders {
+  readonly brace: NextFinder;
+  readonly at: NextFinder;
+}
+
+function placeholderFinders(text: string): PlaceholderFinders {
+  return { brace: new NextFinder(text, "}"), at: new NextFinder(text, "@") };
+}
+
 /**
- * Where the next `}` of a text is, remembered: asked from ascending places (the authorities of a
+ * Where the next `char` of a text is, remembered: asked from ascending places (the authorities of a
  * text's URLs, in order), each part of the text is searched once.
  */
-class BraceFinder {
+class NextFinder {
   private from = 0;
   private found: number;
 
-  constructor(private readonly text: string) {
-    this.found = text.indexOf("}");
+  constructor(
+    private readonly text: string,
+    private readonly char: string,
+  ) {
+    this.found = text.indexOf(char);
   }
 
-  /** The index of the first `}` at or after `from`, or -1. */
+  /** The index of the first `char` at or after `from`, or -1. */
   next(from: number): number {
     if (from < this.from || (this.found !== -1 && from > this.found)) {
       this.from = from;
-      this.found = this.text.indexOf("}", from);
+      this.found = this.text.indexOf(this.char, from);
     }
     return this.found;
   }
@@ -309,6 +336,6 @@ export function hasHiddenUserInfo(url: string): boolean {
   const tokenEnd = endOfValueUrl(url, start);
   const lastAt = url.lastIndexOf("@", tokenEnd - 1);
   if (lastAt < start) return false;
-  const end = userInfoEnd(url, start, tokenEnd, lastAt, new BraceFinder(url));
+  const end = userInfoEnd(url, start, tokenEnd, lastAt, placeholderFinders(url));
   return end !== -1 && !placeholdersOnly(url.slice(start, end));
 }

@@ -142,6 +142,48 @@ const GOLDEN: ReadonlyArray<readonly [string, string]> = [
   ["http://h:${offset} x;a=1?b@token=s3cret&c=1", "http://***@token=***&c=1"],
   ["http://u:p ;token=s3 cret@h:${offset}/x", "http://***"],
   ["http://h:${offset}/x?a=//u:p;code=s3cret@h", "http://h:${offset}/x?a=//***"],
+  // Added before v3's release (review mask3, 2): a user info holding a `${` that closes after its `@`
+  // (at the `${offset}` of the port or query) is hidden; encoded parameters, the secret first too.
+  [
+    "http://svc:${s3cret@api.example:${offset}/events?since=${offset}",
+    "http://***@api.example:${offset}/events?since=${offset}",
+  ],
+  [
+    "http://svc:12${s3@api.example:${offset}/events?since=${offset}",
+    "http://***@api.example:${offset}/events?since=${offset}",
+  ],
+  [
+    "http://a${b:s3cret@api.example:${offset}/events?since=${offset}",
+    "http://***@api.example:${offset}/events?since=${offset}",
+  ],
+  ["http://svc:${s3cret@api.example/events?since=${offset}", "http://***@api.example/events?since=${offset}"],
+  [
+    "https://api.example/x?body=client_secret%3Ds3cret%26a%3D1",
+    "https://api.example/x?body=client_secret%3D***%26a%3D1",
+  ],
+  [
+    "https://api.example/x?body=a%3D1%26client_secret%3Ds3cret",
+    "https://api.example/x?body=a%3D1%26client_secret%3D***",
+  ],
+  // The encoded mapping (offset-key-v3-encoded.ts): lower-case escapes and `%2A`, an empty secret,
+  // escapes that are not printable ASCII, four encodings hidden and a fifth shown.
+  [
+    "https://api.example/x?next=https%3a%2f%2fu%3as3%2Acret%40h%2a",
+    "https://api.example/x?next=https%3a%2f%2f***%40h%2a",
+  ],
+  [
+    "https://api.example/x?next=https%3A%2F%2Fh%2Fcb%3Ftoken%3D%26a%3D1",
+    "https://api.example/x?next=https%3A%2F%2Fh%2Fcb%3Ftoken%3D***%26a%3D1",
+  ],
+  ["https://api.example/x?q=%0A%3Ftoken%3Ds3cret%C3%A9", "https://api.example/x?q=%0A%3Ftoken%3D***"],
+  [
+    "https://api.example/x?next=https%2525253A%2525252F%2525252Fu%2525253As3cret%25252540h%2525252Fx",
+    "https://api.example/x?next=https%2525253A%2525252F%2525252F***%25252540h%2525252Fx",
+  ],
+  [
+    "https://api.example/x?next=https%252525253A%252525252F%252525252Fu%252525253Ap5cret%2525252540h%252525252Fx",
+    "https://api.example/x?next=https%252525253A%252525252F%252525252Fu%252525253Ap5cret%2525252540h%252525252Fx",
+  ],
   // Scheme-less.
   ["api.example/events?token=s3cret", "api.example/events?token=***"],
   ["//u:s3cret@api.example/events", "//***@api.example/events"],
@@ -153,6 +195,20 @@ const GOLDEN: ReadonlyArray<readonly [string, string]> = [
 
 describe("offsetKeyV3", () => {
   test.each(GOLDEN)("%s is keyed %s", (url, key) => expect(offsetKeyV3(url)).toBe(key));
+
+  // Review mask3 (2): a module the log masking changes would move v3 keys with it.
+  test("imports only frozen primitives, no live masking module", async () => {
+    const imports = async (file: string) =>
+      [...(await Bun.file(new URL(file, import.meta.url)).text()).matchAll(/^import .* from "(.*)";$/gm)].map(
+        (found) => found[1],
+      );
+    expect(await imports("./offset-key-v3.ts")).toEqual([
+      "../../http/form-value.ts",
+      "../../util/placeholders.ts",
+      "./offset-key-v3-encoded.ts",
+    ]);
+    expect(await imports("./offset-key-v3-encoded.ts")).toEqual([]);
+  });
 
   test("is the source partition's url (the current version)", () => {
     for (const [url, key] of GOLDEN) expect(sourcePartition(url)).toEqual({ url: key });
@@ -172,7 +228,15 @@ describe("offsetKeyV3", () => {
     ["placeholders holding `//`", `${"${//".repeat(200_000)}}`],
     ["percent-encoded URLs with parameters in a value", `?a=${"%3Fb%3D%2F%2Fh%2Fp%40q%23".repeat(40_000)}`],
     ["encoded parameters encoded again", `?a=${"%253Fb%253D%2525".repeat(60_000)}`],
+    ["many `${` never closed", `?a=${"${".repeat(300_000)}`],
   ])("%s", (_what, text) => {
     expect(offsetKeyV3(`http://h:\${offset}/x${text}&token=s3cret`)).not.toContain("s3");
+  });
+
+  // Review mask3 (2): each `${` was read to the end looking for its `}` (quadratic).
+  test("many `${` never closed, in a URL that parses", () => {
+    const many = "${".repeat(300_000);
+    expect(offsetKeyV3(`https://api.example/x?a=1;token=${many}`)).toBe("https://api.example/x?a=1;token=***");
+    expect(offsetKeyV3(`https://u:s3cret${many}@api.example/x`)).toBe("https://***@api.example/x");
   });
 });

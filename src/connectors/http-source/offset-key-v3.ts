@@ -10,8 +10,9 @@
  * http-client's redactUrl at this version) and not a call to them: the log masking must be free to
  * hide more tomorrow, and a key that followed it would move every source's offsets each time. The
  * copy reuses only primitives that do not change with the masking (the WHATWG URL parser,
- * form-value.ts's formDecoded, percent-encoded-secrets.ts, which maps a rule's answer between a
- * value and its decoding whatever the rule). It differs from that masking only where it hides more:
+ * form-value.ts's formDecoded, placeholders.ts's frozen reading of `${…}`); the mapping between a
+ * percent-encoded value and its decoding is its own frozen copy (offset-key-v3-encoded.ts, not the
+ * log masking's percent-encoded-secrets.ts). It differs from that masking only where it hides more:
  * http.url is one value, not a text of several tokens, so a space ends neither a user info nor a
  * parameter's value (a secret holding a space is hidden whole: `?token=x y&q=1` → `?token=***&q=1`),
  * a parameter's name may hold a space, and a list's closing `,` or `]` is no exception.
@@ -26,7 +27,10 @@
  *     `author`, `signal`, `keyword`, …) are shown;
  *   - a `${…}` placeholder in the authority is read whole and counts as a host or a port, so
  *     `http://h:${offset}/x?email=a@b.c` has no user info (v2 hid `http://***@b.c`, one key for
- *     every such URL whatever its host and path).
+ *     every such URL whatever its host and path); a `${` whose `}` comes after the next `@` is no
+ *     placeholder but part of a user info (`http://svc:${Pa55w0rd@h:${offset}/x` → `http://***@h:…`);
+ *   - a percent-encoded parameter's decoding is read as a query (as if a `?` preceded it), so its
+ *     first parameter is one too (`?body=client_secret%3Ds3cret%26a%3D1` → `client_secret%3D***…`).
  *
  * Secret parameter names (form-decoded): those holding one of SECRET_NAME_PART anywhere (`api_key`,
  * `client_secret`, `jsessionid`, `id_jwt`, `code_verifier`) outside the INNOCENT_WORD words of the
@@ -45,7 +49,8 @@
  *      the text rules, then all before the last `@` `***`.
  * Text rules, over the whole value:
  *   - after each `//`, the user info is `***` unless it is `${…}` placeholders only. The authority
- *     runs to the first `/`, `?` or `#` outside `${…}` placeholders. The user info ends (a) at the
+ *     runs to the first `/`, `?` or `#` outside `${…}` placeholders (a `${` and the first `}` after
+ *     it, when that comes before the next `@`). The user info ends (a) at the
  *     authority's last `@`; else (b) in an authority with a `:` that is no `host:port` (a placeholder
  *     counting as a host or a port, so `h:${offset}` is one): at the last `@` before the first `?`
  *     or `#` after the authority, or with none there the value's last `@`; else (c) in an authority
@@ -62,7 +67,8 @@
  *     what either hides is hidden, and parts to hide that overlap or touch become one `***`.
  */
 import { formDecoded } from "../../http/form-value.ts";
-import { percentEncodedHiddenRanges, withRangesHidden } from "../../util/percent-encoded-secrets.ts";
+import { placeholdersReplaced } from "../../util/placeholders.ts";
+import { percentEncodedHiddenRanges, withRangesHidden } from "./offset-key-v3-encoded.ts";
 
 const SECRET_NAME_PART =
   /token|secret|password|passwd|key|signature|sig|auth|credential|session|sessid|jwt|verifier|assertion/i;
@@ -152,7 +158,8 @@ function secretValueRanges(text: string, depth: number): Range[] {
 function encodedRanges(value: string, depth: number): Range[] {
   if (depth >= MAX_ENCODED_DEPTH || !value.includes("%")) return [];
   return percentEncodedHiddenRanges(value, (decoded) => {
-    const key = textKey(decoded, depth + 1);
+    // Read as a query: its first parameter is one too.
+    const key = textKey(`?${decoded}`, depth + 1).slice(1);
     return withRangesHidden(key, encodedRanges(key, depth + 1));
   });
 }
@@ -172,10 +179,10 @@ function innerSecretStart(value: string): number {
 function userInfoRanges(text: string): Range[] {
   const lastAt = text.lastIndexOf("@");
   const ranges: Range[] = [];
-  const braces = new BraceFinder(text);
+  const finders = placeholderFinders(text);
   for (let at = text.indexOf("//"); at !== -1 && at + 2 <= lastAt; at = text.indexOf("//", at + 2)) {
     const start = at + 2;
-    const end = userInfoEnd(text, start, lastAt, braces);
+    const end = userInfoEnd(text, start, lastAt, finders);
     if (end === -1 || placeholdersOnly(text.slice(start, end))) continue;
     ranges.push([start, end]);
     at = end - 2;
@@ -236,19 +243,21 @@ function userInfoHidden(url: string): boolean {
   const at = url.indexOf("//");
   const lastAt = url.lastIndexOf("@");
   if (at === -1 || lastAt < at + 2) return false;
-  const end = userInfoEnd(url, at + 2, lastAt, new BraceFinder(url));
+  const end = userInfoEnd(url, at + 2, lastAt, placeholderFinders(url));
   return end !== -1 && !placeholdersOnly(url.slice(at + 2, end));
 }
 
-function userInfoEnd(text: string, start: number, lastAt: number, braces: BraceFinder): number {
+function userInfoEnd(text: string, start: number, lastAt: number, finders: PlaceholderFinders): number {
   let authorityEnd = start;
   let inAuthority = -1;
   let colon = false;
   while (authorityEnd < text.length) {
     const c = text[authorityEnd];
     if (c === "$" && text[authorityEnd + 1] === "{") {
-      const close = braces.next(authorityEnd + 2);
-      if (close !== -1) {
+      // A placeholder closes before the next `@`: `svc:${Pa55w0rd@h/x?s=${offset}` is a user info.
+      const close = finders.brace.next(authorityEnd + 2);
+      const at = finders.at.next(authorityEnd + 2);
+      if (close !== -1 && (at === -1 || close < at)) {
         authorityEnd = close + 1;
         continue;
       }
@@ -259,7 +268,7 @@ function userInfoEnd(text: string, start: number, lastAt: number, braces: BraceF
     authorityEnd++;
   }
   if (inAuthority !== -1) return inAuthority;
-  if (!colon || HOST_PORT.test(text.slice(start, authorityEnd).replace(/\$\{[^}]*\}/g, "0")))
+  if (!colon || HOST_PORT.test(placeholdersReplaced(text.slice(start, authorityEnd), "0")))
     return userNameEnd(text, authorityEnd);
   let beforeQuery = -1;
   for (let i = authorityEnd; i < text.length; i++) {
@@ -270,19 +279,31 @@ function userInfoEnd(text: string, start: number, lastAt: number, braces: BraceF
   return beforeQuery !== -1 ? beforeQuery : lastAt;
 }
 
-/** Where the next `}` of a text is, remembered (asked from ascending places: linear time). */
-class BraceFinder {
+interface PlaceholderFinders {
+  readonly brace: NextFinder;
+  readonly at: NextFinder;
+}
+
+function placeholderFinders(text: string): PlaceholderFinders {
+  return { brace: new NextFinder(text, "}"), at: new NextFinder(text, "@") };
+}
+
+/** Where the next `char` of a text is, remembered (asked from ascending places: linear time). */
+class NextFinder {
   private from = 0;
   private found: number;
 
-  constructor(private readonly text: string) {
-    this.found = text.indexOf("}");
+  constructor(
+    private readonly text: string,
+    private readonly char: string,
+  ) {
+    this.found = text.indexOf(char);
   }
 
   next(from: number): number {
     if (from < this.from || (this.found !== -1 && from > this.found)) {
       this.from = from;
-      this.found = this.text.indexOf("}", from);
+      this.found = this.text.indexOf(this.char, from);
     }
     return this.found;
   }
@@ -300,5 +321,5 @@ function userNameEnd(text: string, authorityEnd: number): number {
 }
 
 function placeholdersOnly(text: string): boolean {
-  return text.includes("${") && text.replace(/\$\{[^}]*\}/g, "").replace(/:/g, "") === "";
+  return text.includes("${") && placeholdersReplaced(text, "").replace(/:/g, "") === "";
 }
