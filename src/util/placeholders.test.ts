@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { hasPlaceholder, placeholdersReplaced } from "./placeholders.ts";
+import { hasPlaceholder, placeholdersOnlyRanges, placeholdersReplaced } from "./placeholders.ts";
 
 const PLACEHOLDER = /\$\{[^}]*\}/g;
 
@@ -34,5 +34,41 @@ describe("placeholdersReplaced, hasPlaceholder", () => {
     expect(placeholdersReplaced(text, "")).toBe(text);
     expect(placeholdersReplaced(`${text}}`, "")).toBe("u:p");
     expect(hasPlaceholder(text)).toBe(false);
+  });
+});
+
+describe("placeholdersOnlyRanges", () => {
+  // The definition the HTTP source's keys v0–v3 and the log masking use, on a slice.
+  const placeholdersOnly = (text: string) =>
+    text.includes("${") && placeholdersReplaced(text, "").replace(/:/g, "") === "";
+
+  test("answers as the definition on every range of every text of `$`, `{`, `}`, `:`, `a` up to 7 characters, asked in any order", () => {
+    let compared = 0;
+    const differing: Array<readonly [string, number, number]> = [];
+    for (const text of texts(["$", "{", "}", ":", "a"], 7)) {
+      const ranges: Array<readonly [number, number]> = [];
+      for (let end = 0; end <= text.length; end++) for (let start = 0; start <= end; start++) ranges.push([start, end]);
+      // Starts ascending then descending for each end (walks stop at indexes read already), and ends changing each time.
+      const orders = [ranges, ranges.map(([s, e]) => [e - s, e] as const), [...ranges].sort((a, b) => a[0] - b[0])];
+      for (const order of orders) {
+        const only = placeholdersOnlyRanges(text);
+        for (const [start, end] of order)
+          if (only(start, end) !== placeholdersOnly(text.slice(start, end))) differing.push([text, start, end]);
+      }
+      compared++;
+    }
+    expect(differing).toEqual([]);
+    expect(compared).toBe((5 ** 8 - 1) / 4);
+  });
+
+  test("many ranges ending at one `@` (1 MB) are answered in linear time", () => {
+    for (const text of [`${"//${".repeat(250_000)}}@h`, `${"${a//".repeat(100_000)}}${"${c}".repeat(100_000)}@h`]) {
+      const only = placeholdersOnlyRanges(text);
+      const end = text.indexOf("@");
+      let answered = 0;
+      for (let at = text.indexOf("//"); at !== -1; at = text.indexOf("//", at + 2))
+        answered += only(at + 2, end) ? 1 : 0;
+      expect(answered).toBeGreaterThan(0);
+    }
   });
 });

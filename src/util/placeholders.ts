@@ -4,8 +4,9 @@
  * scans to the text's end from every `${` that no `}` follows: quadratic on many unclosed `${`).
  *
  * FROZEN: the HTTP source's partition keys (offset-key-v0.ts … offset-key-v3.ts) read placeholders
- * with it, so its answers must stay those of the expression for every text (placeholders.test.ts
- * compares them on every text up to a length); another reading of placeholders is another function.
+ * with it, so its answers must stay those of the expression for every text, and those of
+ * placeholdersOnlyRanges those of its definition for every range (placeholders.test.ts compares them
+ * on every text up to a length); another reading of placeholders is another function.
  */
 
 /** `text.replace(/\$\{[^}]*\}/g, by)` for a `by` holding no `$` pattern. */
@@ -27,3 +28,56 @@ export function hasPlaceholder(text: string): boolean {
   const open = text.indexOf("${");
   return open !== -1 && text.indexOf("}", open + 2) !== -1;
 }
+
+/**
+ * Whether ranges of one text are `${…}` placeholders only: `text.slice(start, end)` holds a `${` and
+ * is empty once its placeholders (placeholdersReplaced) and its `:`s are removed (`${user}:${pw}`),
+ * as `text.includes("${") && placeholdersReplaced(text, "").replace(/:/g, "") === ""` of the slice.
+ * Asked of many ranges ending at the same index (the user infos after each `//` of `//${//${…}@h`,
+ * all ending at its `@`), it costs amortised constant time each: a walk over a range's `:`s and
+ * placeholders stops at an index a walk to that end has read already.
+ */
+export function placeholdersOnlyRanges(text: string): (start: number, end: number) => boolean {
+  let nextBrace: Int32Array | undefined;
+  /** The first `}` at or after `from` (the text's length: none), from a table built when first asked. */
+  const braceFrom = (from: number): number => {
+    if (nextBrace === undefined) {
+      nextBrace = new Int32Array(text.length + 1).fill(text.length);
+      for (let i = text.length - 1; i >= 0; i--) nextBrace[i] = text[i] === "}" ? i : nextBrace[i + 1]!;
+    }
+    return nextBrace[from]!;
+  };
+  let knownEnd = -1;
+  /** For `knownEnd`, how the walk from an index read already ends. */
+  const known = new Map<number, Walk>();
+  return (start, end) => {
+    if (end <= start) return false;
+    if (end !== knownEnd) {
+      knownEnd = end;
+      known.clear();
+    }
+    const read: Array<readonly [number, boolean]> = [];
+    let i = start;
+    let walk = known.get(i);
+    while (walk === undefined) {
+      if (i === end) walk = "empty";
+      else if (text[i] === ":") read.push([i++, false]);
+      else {
+        const close = text[i] === "$" && text[i + 1] === "{" ? braceFrom(i + 2) : text.length;
+        if (close >= end) walk = "stopped";
+        else read.push([i, true]);
+        i = close + 1;
+      }
+      walk ??= known.get(i);
+    }
+    for (let r = read.length - 1; r >= 0; r--) {
+      const [index, placeholder] = read[r]!;
+      if (placeholder && walk === "empty") walk = "placeholders";
+      known.set(index, walk);
+    }
+    return walk === "placeholders";
+  };
+}
+
+/** How a walk from an index ends: at the range's end with no placeholder read, with one, or before it. */
+type Walk = "empty" | "placeholders" | "stopped";

@@ -48,7 +48,7 @@
 
 import { formDecoded } from "../http/form-value.ts";
 import { type HiddenRange, percentEncodedHiddenRanges, withRangesHidden } from "./percent-encoded-secrets.ts";
-import { placeholdersReplaced } from "./placeholders.ts";
+import { placeholdersOnlyRanges, placeholdersReplaced } from "./placeholders.ts";
 import { hideSchemeless, placeholdersOnly } from "./schemeless-credentials.ts";
 import { secretQueryName } from "./secret-query-name.ts";
 
@@ -189,6 +189,7 @@ function hideUserInfo(text: string, whole: boolean): string {
   let tokenEnd = -1;
   let lastAt = -1;
   const finders = placeholderFinders(text);
+  const placeholdersOnlyRange = placeholdersOnlyRanges(text);
   for (let at = text.indexOf("//"); at !== -1; at = text.indexOf("//", at + 2)) {
     const start = at + 2;
     if (start > tokenEnd) {
@@ -201,7 +202,8 @@ function hideUserInfo(text: string, whole: boolean): string {
       if (lastAt < start) at = tokenEnd - 2;
       continue;
     }
-    if (placeholdersOnly(text.slice(start, end))) continue;
+    // Not a slice's: the user infos of `//${//${…}@h` all end at its `@` (placeholdersOnlyRanges).
+    if (placeholdersOnlyRange(start, end)) continue;
     out += `${text.slice(copied, start)}***`;
     copied = end;
     at = end - 2;

@@ -67,7 +67,7 @@
  *     what either hides is hidden, and parts to hide that overlap or touch become one `***`.
  */
 import { formDecoded } from "../../http/form-value.ts";
-import { placeholdersReplaced } from "../../util/placeholders.ts";
+import { placeholdersOnlyRanges, placeholdersReplaced } from "../../util/placeholders.ts";
 import { percentEncodedHiddenRanges, withRangesHidden } from "./offset-key-v3-encoded.ts";
 
 const SECRET_NAME_PART =
@@ -180,10 +180,12 @@ function userInfoRanges(text: string): Range[] {
   const lastAt = text.lastIndexOf("@");
   const ranges: Range[] = [];
   const finders = placeholderFinders(text);
+  // Not a slice's: the user infos of `//${//${…}@h` all end at its `@` (placeholdersOnlyRanges).
+  const placeholdersOnlyRange = placeholdersOnlyRanges(text);
   for (let at = text.indexOf("//"); at !== -1 && at + 2 <= lastAt; at = text.indexOf("//", at + 2)) {
     const start = at + 2;
     const end = userInfoEnd(text, start, lastAt, finders);
-    if (end === -1 || placeholdersOnly(text.slice(start, end))) continue;
+    if (end === -1 || placeholdersOnlyRange(start, end)) continue;
     ranges.push([start, end]);
     at = end - 2;
   }
