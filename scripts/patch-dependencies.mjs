@@ -47,7 +47,12 @@
 // a connection that carried answers (a corrupted record: bad_record_mac) is a lost connection. Its record
 // reader decompresses and reads every fetched batch while a Fetch answer is parsed, with no CRC check
 // and no bound: it hands each whole batch to `batchDecoding.current` when the consumer sets it
-// (src/kafka/platformatic/batch-decoding.ts: check.crcs, the decompressed-size bound).
+// (src/kafka/platformatic/batch-decoding.ts: check.crcs, the decompressed-size bound). Its
+// consumer sent OffsetCommit without the group.instance.id (null where the request has the field,
+// v7 on): a static member another process had fenced was answered UNKNOWN_MEMBER_ID, a lost
+// membership, and failed only at its next heartbeat; with the instance id, as Java's
+// ConsumerCoordinator sends it, the coordinator answers FENCED_INSTANCE_ID at once
+// (src/kafka/platformatic/fenced-instance.ts).
 // Each patch is an exact text replacement: already applied → skipped; applied in an earlier form of
 // this script (`was`) → replaced by the current one; original text not found (a different kafkajs)
 // → the install fails loudly instead of silently running unpatched.
@@ -433,6 +438,11 @@ export function readRecordsBatches(reader) {`,
     }
     return batches;`,
     was: [earlierForm],
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",
+    from: `this.generationId, this.memberId, null, Array.from(topics.values()), groupCallback);`,
+    to: `this.generationId, this.memberId, this.groupInstanceId, Array.from(topics.values()), groupCallback); // edge-gateway patch: the static member's instance id, as Java's`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/diagnostic.js",

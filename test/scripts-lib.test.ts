@@ -14,8 +14,9 @@ import { procStatus } from "./support/run-script.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
-async function prop(key: string, file: string): Promise<string> {
-  const proc = Bun.spawn(["bash", "-c", 'source "$0/scripts/lib.sh"; prop "$1" "$2"', REPO, key, file], {
+/** Runs `script` in bash with scripts/lib.sh sourced: its status and output. */
+async function withLib(script: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const proc = Bun.spawn(["bash", "-c", `source "$0/scripts/lib.sh"; ${script}`, REPO, ...args], {
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -24,6 +25,11 @@ async function prop(key: string, file: string): Promise<string> {
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),
   ]);
+  return { code, out, err };
+}
+
+async function prop(key: string, file: string): Promise<string> {
+  const { code, out, err } = await withLib('prop "$1" "$2"', key, file);
   expect({ code, err }).toEqual({ code: 0, err: "" });
   return out.replace(/\n$/, "");
 }
@@ -65,25 +71,12 @@ describe("scripts/lib.sh prop", () => {
  * never interrupts the wait.
  */
 describe("scripts/lib.sh run_forwarding_signals", () => {
-  async function run(script: string): Promise<{ code: number; out: string; err: string }> {
-    const proc = Bun.spawn(["bash", "-c", `source "$0/scripts/lib.sh"; ${script}`, REPO], {
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [code, out, err] = await Promise.all([
-      proc.exited,
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-    ]);
-    return { code, out, err };
-  }
-
   test("answers the command's own status when a SIGINT comes as it exits (30 times)", async () => {
     const script = `for i in $(seq 30); do
       run_forwarding_signals bash -c 'kill -INT $PPID; exit 7' && s=0 || s=$?
       printf '%s ' "$s"
     done`;
-    expect(await run(script)).toEqual({ code: 0, out: "7 ".repeat(30), err: "" });
+    expect(await withLib(script)).toEqual({ code: 0, out: "7 ".repeat(30), err: "" });
   });
 
   test("passes the first SIGTERM or SIGHUP on as one SIGTERM and ignores the rest; never SIGINT", async () => {

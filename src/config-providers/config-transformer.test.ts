@@ -4,7 +4,6 @@ import { tempDir } from "../../test/support/temp-dir.ts";
 import { ConfigError } from "../errors.ts";
 import type { ConfigProvider } from "./config-provider.ts";
 import {
-  CONFIG_VARIABLE_PATTERN,
   ConfigProviderError,
   closeConfigProviders,
   configProvidersFromWorkerConfig,
@@ -109,11 +108,6 @@ describe("resolveConfig", () => {
       (value) => secrets.push(value),
     );
     expect(secrets.sort()).toEqual(["pw-123", "t0k3n"]);
-  });
-
-  test("keeps the literal pattern free of shared state", () => {
-    expect(CONFIG_VARIABLE_PATTERN.global).toBe(false);
-    expect(CONFIG_VARIABLE_PATTERN.exec("${a:b:c:d}")?.slice(1)).toEqual(["a", "b:", "b", "c:d"]);
   });
 
   describe("when a provider fails", () => {

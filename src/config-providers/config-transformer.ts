@@ -19,16 +19,9 @@ import { defineConfig, key } from "../plugin/config-def.ts";
 import { invalidValue } from "../util/invalid-value.ts";
 import { type LogManager, logManager } from "../util/logger.ts";
 import { type ConfigProvider, type ConfigProviderRegistry, defaultConfigProviderRegistry } from "./config-provider.ts";
+import { configVariables, replaceConfigVariables } from "./config-variables.ts";
 
 export const CONFIG_PROVIDERS_CONFIG = "config.providers";
-
-/** ConfigTransformer.DEFAULT_PATTERN: groups are provider, `path:`, path, key. */
-export const CONFIG_VARIABLE_PATTERN = /\$\{([^}]*?):(([^}]*?):)?([^}]*?)\}/;
-
-/** A fresh global copy per use: a shared global RegExp carries `lastIndex` between callers. */
-function variables(): RegExp {
-  return new RegExp(CONFIG_VARIABLE_PATTERN.source, "g");
-}
 
 /** The worker key that lists the providers, declared once so the worker's config and docs can include it. */
 export const configProvidersWorkerConfig = defineConfig({
@@ -164,8 +157,7 @@ export async function resolveConfig(
   for (const [configKey, value] of Object.entries(config)) {
     // As ConfigTransformer.transform: a null value (a stored JSON null) is passed on untouched.
     if (typeof value !== "string") continue;
-    for (const match of value.matchAll(variables())) {
-      const [, provider = "", , path = "", variable = ""] = match;
+    for (const { provider, path = "", key: variable } of configVariables(value)) {
       const byPath = wanted.get(provider) ?? new Map<string, PathLookup>();
       wanted.set(provider, byPath);
       const lookup = byPath.get(path) ?? { keys: new Set<string>(), configKeys: new Set<string>() };
@@ -207,15 +199,9 @@ export async function resolveConfig(
       configKey,
       typeof value !== "string"
         ? value
-        : value.replace(
-            variables(),
-            (
-              reference: string,
-              provider: string,
-              _pathColon: string | undefined,
-              path: string | undefined,
-              key: string,
-            ) =>
+        : replaceConfigVariables(
+            value,
+            ({ provider, path, key }, reference) =>
               resolved
                 .get(provider)
                 ?.get(path ?? "")

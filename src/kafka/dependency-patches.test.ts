@@ -10,6 +10,8 @@ import { waitFor } from "../../test/support/wait-for.ts";
 const require = createRequire(import.meta.url);
 const groupMessagesPath = require.resolve("kafkajs/src/producer/groupMessagesPerPartition.js");
 const encoderPath = require.resolve("kafkajs/src/protocol/encoder.js");
+/** A file of an installed package that its exports map does not name: where npm put it. */
+const installed = (...path: string[]) => join(import.meta.dir, "..", "..", "node_modules", ...path);
 
 describe("kafkajs patches (scripts/patch-dependencies.mjs)", () => {
   test("groupMessagesPerPartition groups in one pass, keeping message order per partition", () => {
@@ -148,17 +150,7 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     "%s loads the inlined WebAssembly (a compiled binary has no native.wasm file)",
     (file) => {
       // Not in the package's exports map: read it where npm put it.
-      const path = join(
-        import.meta.dir,
-        "..",
-        "..",
-        "node_modules",
-        "@platformatic",
-        "kafka",
-        "dist",
-        "protocol",
-        file,
-      );
+      const path = installed("@platformatic", "kafka", "dist", "protocol", file);
       const text = readFileSync(path, "utf8");
       expect(text).toContain("from '@platformatic/wasm-utils/bundled'");
       expect(text).not.toContain("from '@platformatic/wasm-utils';");
@@ -167,17 +159,7 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
 
   test("a request failed by the connection's close keeps the socket's error (a broker's TLS alert) as its cause", () => {
     // The behaviour is tested against a broker that requires client certificates (test/kafka-broker-mtls.test.ts).
-    const path = join(
-      import.meta.dir,
-      "..",
-      "..",
-      "node_modules",
-      "@platformatic",
-      "kafka",
-      "dist",
-      "network",
-      "connection.js",
-    );
+    const path = installed("@platformatic", "kafka", "dist", "network", "connection.js");
     const text = readFileSync(path, "utf8");
     expect(text).toContain("this.edgeGatewaySocketError = error;");
     expect(text).toContain(
@@ -187,17 +169,20 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     expect(text).toContain("this.edgeGatewayDataReceived = true;");
     expect(text).toContain("if (this.edgeGatewayDataReceived) this.edgeGatewaySocketError = undefined;");
     // kafkajs: no SSL code on a connection error once the broker answered (the same test).
-    const kafkajs = readFileSync(
-      join(import.meta.dir, "..", "..", "node_modules", "kafkajs", "src", "network", "connection.js"),
-      "utf8",
-    );
+    const kafkajs = readFileSync(installed("kafkajs", "src", "network", "connection.js"), "utf8");
     expect(kafkajs).toContain("code: dataReceived && String(e.code).startsWith('ERR_SSL_') ? undefined : e.code,");
   });
 
+  test("the consumer's OffsetCommit carries the static member's group.instance.id, as Java's", () => {
+    // The behaviour: a fenced member's commit answered FENCED_INSTANCE_ID (test/kafka-port-fenced-instance.test.ts).
+    const path = installed("@platformatic", "kafka", "dist", "clients", "consumer", "consumer.js");
+    const text = readFileSync(path, "utf8");
+    expect(text).toContain("this.memberId, this.groupInstanceId, Array.from(topics.values()), groupCallback);");
+    expect(text).not.toContain("this.memberId, null, Array.from(topics.values())");
+  });
+
   test("option validators compile on first use, and still validate and report errors", async () => {
-    const { ajv } = await import(
-      join(import.meta.dir, "..", "..", "node_modules", "@platformatic", "kafka", "dist", "utils.js")
-    );
+    const { ajv } = await import(installed("@platformatic", "kafka", "dist", "utils.js"));
     // strict mode refuses an unknown keyword when compiling: lazily, that is at the first call.
     const refused = ajv.compile({ type: "object", notAKeyword: true });
     expect(() => refused({})).toThrow(/unknown keyword: "notAKeyword"/);

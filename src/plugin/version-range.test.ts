@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { compareVersions, parseVersionRange, pluginVersionProblem } from "./version-range.ts";
+import { allTexts } from "../../test/support/all-texts.ts";
+import { bracketedRuns, compareVersions, parseVersionRange, pluginVersionProblem } from "./version-range.ts";
 
 describe("parseVersionRange", () => {
   test.each([
@@ -22,6 +23,19 @@ describe("parseVersionRange", () => {
   test("compares numerically, qualifiers before releases", () => {
     expect(compareVersions("4.10.0", "4.9.1")).toBeGreaterThan(0);
     expect(compareVersions("4.3.1-SNAPSHOT", "4.3.1")).toBeLessThan(0);
+  });
+});
+
+describe("a spec of many unclosed brackets (its pattern rescanned the rest from each one: ReDoS audit)", () => {
+  test("bracketedRuns finds what /[[(][^\\])]*[\\])]/g found in every text of up to 6 of [ ( ] ) , a", () => {
+    const texts = allTexts(["[", "(", "]", ")", ",", "a"], 6);
+    const old = (t: string) => [...t.matchAll(/[[(][^\])]*[\])]/g)].map((m) => ({ index: m.index, text: m[0] }));
+    expect(texts.filter((t) => !Bun.deepEquals(bracketedRuns(t), old(t)))).toEqual([]);
+  });
+
+  test("a plugin.version of 400k ( is refused at once (minutes before)", () => {
+    const spec = "(".repeat(400_000);
+    expect(() => parseVersionRange(spec)).toThrow("Invalid version specification");
   });
 });
 

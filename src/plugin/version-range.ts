@@ -67,6 +67,27 @@ function bracket(r: Restriction): string {
   return `${open}${r.lower ?? ""},${r.upper ?? ""}${close}`;
 }
 
+/**
+ * The runs `/[[(][^\])]*[\])]/g` matches (`[1.0,2.0)`, `(,4.0]`), found in one pass: that pattern
+ * rescanned the rest of the spec from every unclosed `[` or `(` (quadratic: a plugin.version of 40k
+ * `(` held the event loop for seconds on validate).
+ */
+export function bracketedRuns(text: string): { index: number; text: string }[] {
+  const runs: { index: number; text: string }[] = [];
+  for (let open = 0; open < text.length; ) {
+    if (text[open] !== "[" && text[open] !== "(") {
+      open++;
+      continue;
+    }
+    let close = open + 1;
+    while (close < text.length && text[close] !== "]" && text[close] !== ")") close++;
+    if (close === text.length) break;
+    runs.push({ index: open, text: text.slice(open, close + 1) });
+    open = close + 1;
+  }
+  return runs;
+}
+
 /** Parses a version spec; throws a 400 for a malformed range. */
 export function parseVersionRange(spec: string): VersionRange {
   const text = spec.trim();
@@ -75,13 +96,12 @@ export function parseVersionRange(spec: string): VersionRange {
     restrictions = [{ lower: text, lowerInclusive: true, upper: text, upperInclusive: true }];
   } else {
     restrictions = [];
-    const re = /[[(][^\])]*[\])]/g;
     let at = 0;
-    for (let m = re.exec(text); m; m = re.exec(text)) {
+    for (const m of bracketedRuns(text)) {
       const between = text.slice(at, m.index).trim();
       if (between !== "" && between !== ",") throw invalid(spec, "unbounded range");
-      restrictions.push(restriction(m[0], spec));
-      at = m.index + m[0].length;
+      restrictions.push(restriction(m.text, spec));
+      at = m.index + m.text.length;
     }
     if (restrictions.length === 0 || text.slice(at).trim() !== "") throw invalid(spec, "unbounded range");
   }

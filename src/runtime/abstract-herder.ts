@@ -6,7 +6,7 @@
  * everything that changes state.
  */
 import type { Config } from "../api/connector.ts";
-import { CONFIG_VARIABLE_PATTERN } from "../config-providers/config-transformer.ts";
+import { hasConfigVariable } from "../config-providers/config-variables.ts";
 import { ConnectError, NotFoundError } from "../errors.ts";
 import type { MetricsSnapshot } from "../metrics/connect-metrics.ts";
 import type { ConfigInfos, ConfigKeyInfo } from "../plugin/describe-config.ts";
@@ -232,7 +232,7 @@ export abstract class AbstractHerder {
     config: Config,
     resolveConfig: ResolveConfig = this.deps.resolveConfig,
   ): Promise<ResolvedValues> {
-    if (!Object.values(config).some((v) => CONFIG_VARIABLE_PATTERN.test(v))) return ResolvedValues.none;
+    if (!Object.values(config).some((v) => hasConfigVariable(v))) return ResolvedValues.none;
     return (await ResolvedValues.resolve(config, resolveConfig)).values;
   }
 

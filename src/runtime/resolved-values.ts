@@ -13,7 +13,7 @@
  * segment or a quoted value does. Elements of a resolved comma-separated list count as values.
  */
 import type { Config } from "../api/connector.ts";
-import { CONFIG_VARIABLE_PATTERN } from "../config-providers/config-transformer.ts";
+import { isWholeConfigVariable } from "../config-providers/config-variables.ts";
 import { HIDDEN } from "../util/logger.ts";
 import type { SecretHolder } from "../util/resolved-secrets.ts";
 
@@ -56,8 +56,6 @@ export interface Redaction {
 }
 
 const SHORT = 4;
-const WHOLE_REFERENCE = new RegExp(`^${CONFIG_VARIABLE_PATTERN.source}$`);
-
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
@@ -103,7 +101,7 @@ export class ResolvedValues {
     const references = new Map<string, string>();
     for (const [key, value] of Object.entries(raw)) {
       const result = resolved[key];
-      if (WHOLE_REFERENCE.test(value) && result !== undefined && result !== value && !references.has(result)) {
+      if (isWholeConfigVariable(value) && result !== undefined && result !== value && !references.has(result)) {
         references.set(result, value);
       }
     }

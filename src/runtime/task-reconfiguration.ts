@@ -5,7 +5,7 @@
  * what they resolved to, so no resolved secret is stored or shown.
  */
 import type { Config } from "../api/connector.ts";
-import { CONFIG_VARIABLE_PATTERN } from "../config-providers/config-transformer.ts";
+import { hasConfigVariable } from "../config-providers/config-variables.ts";
 import { ConnectError } from "../errors.ts";
 import type { RawConnectorConfig } from "../store/config-store.ts";
 import { commonConnectorConfig } from "./connector-config.ts";
@@ -59,7 +59,7 @@ function withFrameworkTaskKeys(
   // reference too (it resolves to the same value when the task starts).
   for (const key of Object.keys(out)) {
     const raw = connectorConfig[key];
-    if (raw !== undefined && CONFIG_VARIABLE_PATTERN.test(raw)) out[key] = raw;
+    if (raw !== undefined && hasConfigVariable(raw)) out[key] = raw;
     else out[key] = values.referenceFor(out[key]!) ?? out[key]!;
   }
   if (type === "sink") {

@@ -31,15 +31,33 @@ export function detectStoreType(declared: string | undefined, bytes: Buffer): St
   return "PKCS12";
 }
 
-/** The PEM blocks of one kind in `text` (any private key flavour: PKCS8, RSA, EC, encrypted). */
+/** The armour lines of each kind of PEM block (any private key flavour: PKCS8, RSA, EC, encrypted). */
+const ARMOUR = {
+  CERTIFICATE: ["-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"],
+  "X509 CRL": ["-----BEGIN X509 CRL-----", "-----END X509 CRL-----"],
+  "PRIVATE KEY": ["-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----", "-----END (?:[A-Z ]+ )?PRIVATE KEY-----"],
+} as const;
+
+/**
+ * The PEM blocks of one kind in `text`: each BEGIN line through the first END line after it, the
+ * blocks `/BEGIN[\s\S]*?END/g` matches. Found marker by marker: that one pattern rescanned the rest
+ * of the text from every BEGIN line lacking an END (quadratic: a 1 MB inline store of BEGIN lines
+ * held the event loop for about a minute). No END after one BEGIN means none after any later one.
+ */
 export function splitPem(text: string, kind: "CERTIFICATE" | "PRIVATE KEY" | "X509 CRL"): string[] {
-  const re =
-    kind === "CERTIFICATE"
-      ? /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g
-      : kind === "X509 CRL"
-        ? /-----BEGIN X509 CRL-----[\s\S]*?-----END X509 CRL-----/g
-        : /-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z ]+ )?PRIVATE KEY-----/g;
-  return text.match(re) ?? [];
+  const begin = new RegExp(ARMOUR[kind][0], "g");
+  const end = new RegExp(ARMOUR[kind][1], "g");
+  const blocks: string[] = [];
+  for (;;) {
+    const opened = begin.exec(text);
+    if (!opened) break;
+    end.lastIndex = begin.lastIndex;
+    const closed = end.exec(text);
+    if (!closed) break;
+    blocks.push(text.slice(opened.index, end.lastIndex));
+    begin.lastIndex = end.lastIndex;
+  }
+  return blocks;
 }
 
 /** Opens a PKCS12 store; throws node-forge's error (wrong password, not PKCS12). */

@@ -78,6 +78,16 @@ describe("httpSinkConfig", () => {
     ]);
   });
 
+  test("a url of 500,000 unclosed `${` is checked in one pass (a pattern rescanned the rest from each: minutes)", () => {
+    const url = `http://h/${"${".repeat(500_000)}`;
+    expect(httpSinkConfig.validate({ url }).get("url")!.errors).toEqual([]);
+    const unknown = `${url}}`;
+    const errors = httpSinkConfig.validate({ url: unknown }).get("url")!.errors;
+    expect(
+      errors[0]!.endsWith(`Unknown placeholder \${${"${".repeat(499_999)}}; use \${topic}, \${partition} or \${key}`),
+    ).toBe(true);
+  });
+
   test.each([
     ["http://h/${topic}/${partition}?k=${key}", undefined],
     ["ftp://h/x", "The URL must use http or https"],
@@ -92,6 +102,11 @@ describe("httpSinkConfig", () => {
     ["http:/\t/${key}/in", AUTHORITY],
     ["http:\\\\${key}\\in", AUTHORITY],
     ["http://api.example.internal/${key}@x?h=${key}.example#${key}", undefined],
+    ["http://h/${topic}${a${key}}/${partition}", "Unknown placeholder ${a${key}; use ${topic}, ${partition} or ${key}"],
+    ["http://h/${${topic}", "Unknown placeholder ${${topic}; use ${topic}, ${partition} or ${key}"],
+    ["http://h/${topic}${Topic}", "Unknown placeholder ${Topic}; use ${topic}, ${partition} or ${key}"],
+    ["http://h/${}", "Unknown placeholder ${}; use ${topic}, ${partition} or ${key}"],
+    ["http://h/${key", undefined],
   ])("url %p", (url, error) => {
     const errors = httpSinkConfig.validate({ url }).get("url")!.errors;
     expect(errors).toEqual(error ? [`Invalid value ${url} for configuration url: ${error}`] : []);

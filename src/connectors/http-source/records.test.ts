@@ -1,10 +1,19 @@
 import { describe, expect, test } from "bun:test";
+import { allTexts } from "../../../test/support/all-texts.ts";
 import { JsonNumberText } from "../../api/data/json-reader.ts";
 import { JsonText } from "../../api/data/json-text.ts";
 import { JsonConverter } from "../../converters/json-converter.ts";
 import { StringConverter } from "../../converters/string-converter.ts";
 import { Slicer } from "../../util/sliced.ts";
-import { exactNumber, fieldValue, parseJsonBody, ResponseFormatError, selectAll, selectRecords } from "./records.ts";
+import {
+  exactNumber,
+  fieldValue,
+  parseJsonBody,
+  ResponseFormatError,
+  selectAll,
+  selectRecords,
+  trailingZeros,
+} from "./records.ts";
 import { api, startTask } from "./test-support.ts";
 
 const body = (text: string) => parseJsonBody(new TextEncoder().encode(text));
@@ -209,6 +218,19 @@ describe("exactNumber", () => {
     expect(exactNumber(new JsonNumberText("0.1000000000000000055511151231257827"))).toBe(
       "0.1000000000000000055511151231257827",
     );
+  });
+});
+
+describe("a remote API's long decimal (its trailing zeros were found by /0+$/, quadratic: ReDoS audit)", () => {
+  test("trailingZeros answers as /0+$/ did for every text of up to 10 characters over 0, 1 and .", () => {
+    const texts = allTexts(["0", "1", "."], 10);
+    expect(texts.filter((t) => trailingZeros(t) !== t.length - t.replace(/0+$/, "").length)).toEqual([]);
+  });
+
+  test("a number of 400k digits with zeros between its ends is keyed at once (minutes before)", () => {
+    const text = `1.${"0".repeat(400_000)}1`;
+    expect(exactNumber(new JsonNumberText(text))).toBe(text);
+    expect(exactNumber(new JsonNumberText(`1.5${"0".repeat(400_000)}`))).toBe(1.5);
   });
 });
 

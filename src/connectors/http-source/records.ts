@@ -274,10 +274,20 @@ function decimalOf(text: string): string {
   const fraction = m[3] ?? "";
   let digits = `${m[2]}${fraction}`.replace(/^0+/, "");
   let exponent = Number(m[4] ?? 0) - fraction.length;
-  const trailing = digits.length - digits.replace(/0+$/, "").length;
+  const trailing = trailingZeros(digits);
   digits = digits.slice(0, digits.length - trailing);
   exponent += trailing;
   return digits === "" ? "0" : `${m[1]}${digits}e${exponent}`;
+}
+
+/**
+ * How many `0` end `digits`. Counted, not `/0+$/`: that pattern rescans every run of zeros to its end,
+ * so a remote API's `1.000…0001` of 40k digits held the event loop for seconds (quadratic).
+ */
+export function trailingZeros(digits: string): number {
+  let count = 0;
+  while (count < digits.length && digits[digits.length - 1 - count] === "0") count++;
+  return count;
 }
 
 /** A record's offset field: a name, a dotted path or a JSONPath. Only strings and numbers count. */

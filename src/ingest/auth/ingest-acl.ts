@@ -27,27 +27,19 @@
 import { defineConfig, key, type Validator } from "../../plugin/config-def.ts";
 import { ErrorCodes, IngestError } from "../ingest-error.ts";
 import { type IngestIdentity, type IngestTarget, identityName } from "../request-context.ts";
+import { type GlobPattern, globPattern } from "./glob-pattern.ts";
 
 const GROUP = "Ingest authorization";
 
 type Matcher = (identity: IngestIdentity) => boolean;
-
-/** An anchored glob (`*` any run, `?` one character) as a RegExp; `ignoreCase`: ASCII case too. */
-export function globRegex(glob: string, ignoreCase = false): RegExp {
-  const source = glob
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${source}$`, ignoreCase ? "si" : "s");
-}
 
 /**
  * Tests principals: a DNS name (a certificate's DNS SAN) ignoring ASCII case (RFC 4343: `DEV-1.fleet`
  * is `dev-1.fleet`), any other exactly (a DNS SAN is ASCII, an IA5String).
  */
 function principalTest(glob: string): (principal: string, dns: boolean | undefined) => boolean {
-  const exact = globRegex(glob);
-  const dnsName = globRegex(glob, true);
+  const exact = globPattern(glob);
+  const dnsName = globPattern(glob, true);
   return (principal, dns) => (dns === true ? dnsName : exact).test(principal);
 }
 
@@ -76,31 +68,31 @@ export function parseMatcher(text: string): Matcher {
     if (eq <= 0) throw new Error(`"${part}" is not attribute=glob`);
     const name = part.slice(0, eq).trim();
     const glob = part.slice(eq + 1).trim();
-    const re = globRegex(glob, name === DNS_ATTRIBUTE);
+    const pattern = globPattern(glob, name === DNS_ATTRIBUTE);
     const principal = principalTest(glob);
     return (identity: IngestIdentity) => {
       if (name === "principal") return principal(identity.principal, identity.dnsPrincipal);
-      if (name === "source") return re.test(identity.source);
+      if (name === "source") return pattern.test(identity.source);
       // A multi-valued attribute (two SANs, an array claim) matches when one of its values does:
       // its joined text would let `*` span values, and an exact value would miss.
       const values = identity.multiValued?.[name];
-      if (values !== undefined) return anyValueMatches(re, values);
+      if (values !== undefined) return anyValueMatches(pattern, values);
       const value = Object.hasOwn(identity.attributes, name) ? identity.attributes[name] : undefined;
-      return value !== undefined && re.test(value);
+      return value !== undefined && pattern.test(value);
     };
   });
   return (identity) => conditions.every((c) => c(identity));
 }
 
 interface TopicRule {
-  readonly topic: RegExp;
+  readonly topic: GlobPattern;
   readonly matches: Matcher;
 }
 
 function parseTopicRule(text: string): TopicRule {
   const colon = text.indexOf(":");
   if (colon <= 0) throw new Error(`"${text}" is not <topic glob>:<identity matcher>`);
-  return { topic: globRegex(text.slice(0, colon).trim()), matches: parseMatcher(text.slice(colon + 1)) };
+  return { topic: globPattern(text.slice(0, colon).trim()), matches: parseMatcher(text.slice(colon + 1)) };
 }
 
 function validatorOf<T>(parse: (s: string) => T): Validator<string[] | null> {
@@ -178,7 +170,7 @@ export function ingestAcl(
   };
 }
 
-function anyValueMatches(re: RegExp, values: readonly string[]): boolean {
+function anyValueMatches(re: GlobPattern, values: readonly string[]): boolean {
   for (let i = 0; i < values.length; i++) if (re.test(values[i]!)) return true;
   return false;
 }

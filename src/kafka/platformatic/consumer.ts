@@ -15,7 +15,7 @@
  * library would rejoin from inside it and then commit partitions another member may own by then):
  * it fails, as Java's (CommitFailedException, RebalanceInProgressException). A stable member's
  * rejoin is then left to the heartbeat, which meets the same answer (Java's next poll), except after
- * UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID, where the library has cleared the member id and a
+ * a dynamic member's UNKNOWN_MEMBER_ID, where the library has cleared the member id and a
  * heartbeat cannot rejoin: the library's rejoin goes ahead then, the commit failing at once. A
  * commit made by onPartitionsRevoked that finds the generation gone leaves its partitions lost. Nor
  * does a commit answered while the member rejoins already start another join (that would lose what
@@ -24,9 +24,11 @@
  * A static member answered FENCED_INSTANCE_ID (another process took its `group.instance.id` over)
  * fails for good, as Java's (FencedInstanceIdException fails the Connect task): the consumer crashes
  * with a non-retriable error and never rejoins, which would fence the other process in turn
- * (fenced-instance.ts). Its commit, which the library sends without the instance id, is answered
- * UNKNOWN_MEMBER_ID instead: refused, it keeps the member id so that the next heartbeat tells fenced
- * (fatal) from removed (a rejoin).
+ * (fenced-instance.ts); a heartbeat, a JoinGroup or a commit may be the one answered so (the
+ * OffsetCommit carries the instance id, as Java's: scripts/patch-dependencies.mjs). A static
+ * member's commit answered UNKNOWN_MEMBER_ID (its instance id gone from the group) keeps its member
+ * id, during a revocation or a join too, so that the next heartbeat or JoinGroup tells fenced (fatal)
+ * from removed (a rejoin) rather than registering the instance id anew over another process.
  * Each step is logged as Java's consumer logs it (consumer-log.ts).
  *
  * Before joining, like the kafkajs adapter: it waits until listed topics exist with leaders (the group
@@ -113,6 +115,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       // Fenced: a JoinGroup with the same group.instance.id would fence the other instance in turn.
       if (fenced) throw new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`);
       await this.beforeJoin(handlers, crash);
+      if (fenced) throw new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`);
     });
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
       ...baseOptions(this.connection),
@@ -135,6 +138,14 @@ export class PlatformaticConsumer implements KafkaConsumer {
         if (typeof callback === "function") return void (callback as (error: Error) => void)(refused);
         return Promise.reject(refused);
       };
+      if (consumer.memberId === null && s.groupInstanceId && joinedAs)
+        // A static member's commit answered UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID: the library
+        // cleared the member id. Restored first, whatever follows (the revocation's JoinGroup
+        // included): without one, a JoinGroup registers the instance id as a new member, replacing
+        // (fencing) a process that took it over. With it, the coordinator answers the next heartbeat
+        // or JoinGroup FENCED_INSTANCE_ID if another process holds the id (fatal, fenced-instance.ts),
+        // UNKNOWN_MEMBER_ID if none does (the library then rejoins without it).
+        consumer.memberId = joinedAs;
       // Fenced (FencedInstanceIdException): fatal, as in Java; the consumer has crashed already.
       if (fenced) return refuse(new ConnectError(`Failed to commit offsets of consumer group ${groupId}: ${fenced}`));
       if (this.revoking || this.joining || inJoin(consumer))
@@ -153,15 +164,6 @@ export class PlatformaticConsumer implements KafkaConsumer {
       const failed = new RetriableError(
         `Failed to commit offsets of consumer group ${groupId}: ${this.orderlyRejoin ? REBALANCE_IN_PROGRESS : COMMIT_FAILED}`,
       );
-      if (consumer.memberId === null && s.groupInstanceId && joinedAs) {
-        // A static member: the library sends its OffsetCommit without the group.instance.id, so the
-        // coordinator answers UNKNOWN_MEMBER_ID where Java's gets FENCED_INSTANCE_ID when another
-        // process took the id over. A JoinGroup now would fence that process in turn: the member
-        // keeps its member id and the next heartbeat (which carries the instance id) asks instead,
-        // fatal if fenced (fenced-instance.ts), a rejoin if the member was removed.
-        consumer.memberId = joinedAs;
-        return refuse(failed);
-      }
       if (consumer.memberId === null) {
         // UNKNOWN_MEMBER_ID (a dynamic member): the library cleared the member id, and a
         // heartbeat without one is a malformed request (the broker closes the connection, again at
@@ -172,8 +174,9 @@ export class PlatformaticConsumer implements KafkaConsumer {
           if (error) crash(error);
         });
       }
-      // Otherwise (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION) the next heartbeat meets the same
-      // answer and rejoins as Java's next poll does: revoking in order during a rebalance, else lost.
+      // Otherwise (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, a static member's UNKNOWN_MEMBER_ID)
+      // the next heartbeat meets the same answer and rejoins as Java's next poll does: revoking in
+      // order during a rebalance, else lost.
       return refuse(failed);
     };
     let crashed = false;

@@ -4,9 +4,9 @@
  * requests; consumer.ts calls `watchFencing` for each static member it starts.
  *
  * Java's consumer treats the answer as fatal (FencedInstanceIdException: its poll throws and the
- * Connect task fails), from a heartbeat, a JoinGroup, a SyncGroup or a commit (the library sends its
- * OffsetCommit without the instance id, so a commit is answered UNKNOWN_MEMBER_ID instead: consumer.ts
- * leaves that one to the next heartbeat). The library instead
+ * Connect task fails), from a heartbeat, a JoinGroup, a SyncGroup or a commit (the library's
+ * OffsetCommit carries the instance id since scripts/patch-dependencies.mjs; without it a fenced
+ * member's commit was answered UNKNOWN_MEMBER_ID). The library instead
  * clears the member id and joins again, which fences the other instance in turn: two processes
  * sharing an id would take the partitions from each other for ever. The channel reports a response
  * error before the library's callback sees it, so the watch marks the consumer fenced before the

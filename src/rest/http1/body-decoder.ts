@@ -4,8 +4,13 @@
  * the bytes after the head; what it returns as `data` goes to the Request's body stream, and
  * bytes past the end (a pipelined next request) are left unconsumed.
  *
- * Chunked: hex sizes (at most 15 digits), chunk extensions ignored, trailer fields read and
- * dropped; a malformed size line, a missing CRLF after the data or an over-long line is an error.
+ * Chunked, as Jetty 12 (Apache Kafka Connect 4.3.1's server) reads it (recorded in
+ * test/fixtures/connect-rest/listener-corners.json, chunk-* and trailer-*): lines ended by CRLF or a
+ * bare LF; empty lines before a size line skipped; a size of 1 to 16 hex digits, then chunk
+ * extensions of strict syntax (`;name`, `;name=token` or `;name="quoted"`, whitespace only around
+ * `;` and `=`), ignored; trailer lines that are fields (`name:value`, no control character),
+ * dropped. Anything else, a missing line end after the data or an over-long line is broken framing:
+ * an error, so bytes a front proxy may read as another request are never read as one here.
  */
 
 export interface Decoded {
@@ -36,6 +41,19 @@ export function contentLengthDecoder(length: number): BodyDecoder {
 
 const MAX_LINE = 4096;
 
+/** tchar of RFC 9110 section 5.6.2. */
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+/** quoted-string of RFC 9110 section 5.6.4 (obs-text included, as Jetty reads one). */
+const QUOTED = '"(?:[\\t \\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t \\x21-\\x7e\\x80-\\xff])*"';
+/** chunk-size and chunk-ext of RFC 9112 section 7.1.1, with the digits and whitespace Jetty allows. */
+/** A 16-digit chunk size from 2^63 on: negative as the signed long Jetty reads it into. */
+const PAST_LONG_MAX = /^0*[89a-fA-F][0-9a-fA-F]{15}$/;
+const CHUNK_SIZE_LINE = new RegExp(
+  `^([0-9A-Fa-f]{1,16})(?:[ \\t]*;[ \\t]*${TOKEN}(?:[ \\t]*=[ \\t]*(?:${TOKEN}|${QUOTED}))?)*$`,
+);
+/** field-line of RFC 9112 section 5 as Jetty reads a trailer: a token name, no control character. */
+const TRAILER_LINE = new RegExp(`^${TOKEN}:[\\t\\x20-\\x7e\\x80-\\xff]*$`);
+
 type ChunkState = "size" | "data" | "data-crlf" | "trailer" | "done";
 
 /** A chunked body: size lines, data, trailers, until the zero-size chunk and its empty line. */
@@ -45,14 +63,16 @@ export function chunkedDecoder(): BodyDecoder {
   let line: number[] = [];
   let trailerBytes = 0;
 
-  /** Collects one CRLF-ended line; returns it when complete, null while it is still arriving. */
+  /**
+   * Collects one line, ended by CRLF or (as Jetty reads a chunked body) a bare LF; returns it when
+   * complete, null while it is still arriving.
+   */
   const takeLine = (input: Uint8Array, at: number): { text: string | null; next: number; error?: string } => {
     let i = at;
     while (i < input.length) {
       const c = input[i++]!;
       if (c === 10) {
-        if (line.at(-1) !== 13) return { text: null, next: i, error: "Bad chunk line ending" };
-        const text = String.fromCharCode(...line.slice(0, -1));
+        const text = String.fromCharCode(...(line.at(-1) === 13 ? line.slice(0, -1) : line));
         line = [];
         return { text, next: i };
       }
@@ -83,14 +103,19 @@ export function chunkedDecoder(): BodyDecoder {
           if (text !== "") return { data, consumed: at, done: false, error: "Missing CRLF after chunk data" };
           state = "size";
         } else if (state === "size") {
-          const size = /^([0-9A-Fa-f]{1,13})[ \t]*(?:;.*)?$/.exec(text);
+          if (text === "") continue;
+          const size = CHUNK_SIZE_LINE.exec(text);
           if (!size) return { data, consumed: at, done: false, error: "Bad chunk size" };
+          // Jetty reads the size as a signed long: 2^63 and above is negative, refused at once.
+          if (PAST_LONG_MAX.test(size[1]!)) return { data, consumed: at, done: false, error: "Bad chunk size" };
+          // Past 2^53 the size is not exact, but no chunk that long completes anyway.
           remaining = Number.parseInt(size[1]!, 16);
           state = remaining === 0 ? "trailer" : "data";
         } else {
           trailerBytes += text.length + 2;
           if (trailerBytes > MAX_LINE * 2) return { data, consumed: at, done: false, error: "Trailers too large" };
           if (text === "") state = "done";
+          else if (!TRAILER_LINE.test(text)) return { data, consumed: at, done: false, error: "Bad trailer" };
         }
       }
       return { data, consumed: at, done: state === "done" };

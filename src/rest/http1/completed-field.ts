@@ -17,6 +17,16 @@ export interface FieldsSeen {
   host: boolean;
 }
 
+const LONG_MAX = "9223372036854775807";
+
+/** Whether a string of digits is a number above Java's Long.MAX_VALUE. */
+function pastLongMax(digits: string): boolean {
+  let from = 0;
+  while (from < digits.length - 1 && digits.charCodeAt(from) === 0x30) from++;
+  const significant = digits.length - from;
+  return significant > LONG_MAX.length || (significant === LONG_MAX.length && digits.slice(from) > LONG_MAX);
+}
+
 const isOws = (c: number) => c === SP || c === HTAB;
 
 /**
@@ -50,9 +60,10 @@ function listItems(value: string): string[] {
 /**
  * Jetty's checks of a field once it is complete (HttpParser's parsedHeader), against what the
  * earlier fields declared (`seen`, updated), or undefined when it passes (every HTTP version):
- * Content-Length and Transfer-Encoding together; a Content-Length that is not a number, or a second
- * one (even equal); a Transfer-Encoding after one that ended in `chunked`, a second `chunked` in
- * one, or a coding after `chunked`; a second Host; a first Host that HostPort does not parse.
+ * Content-Length and Transfer-Encoding together; a Content-Length that is not digits, past a Java
+ * long, or a second one (even equal); a Transfer-Encoding after one that ended in `chunked`, a
+ * second `chunked` in one, or a coding after `chunked`; a second Host; a first Host that HostPort
+ * does not parse.
  */
 export function completedField(seen: FieldsSeen, [name, value]: readonly [string, string]): string | undefined {
   // Only three names are checked: most fields are passed over without a lower-cased copy.
@@ -60,7 +71,10 @@ export function completedField(seen: FieldsSeen, [name, value]: readonly [string
   switch (name.toLowerCase()) {
     case "content-length":
       if (seen.transferEncoding) return "Transfer-Encoding and Content-Length";
-      if (!/^\d{1,15}$/.test(value)) return "Invalid Content-Length Value";
+      if (!/^\d+$/.test(value)) return "Invalid Content-Length Value";
+      // Jetty reads the digits into a Java long with exact arithmetic, leading zeros and all: past
+      // Long.MAX_VALUE its ArithmeticException becomes a plain "Bad Request" (listener-corners.json).
+      if (pastLongMax(value)) return "Bad Request";
       if (seen.contentLength) return "Multiple Content-Lengths";
       seen.contentLength = true;
       return undefined;

@@ -36,6 +36,18 @@ function exchange(port: number, chunks: string[]): Promise<string> {
   });
 }
 
+/** The answers in `text`, one after the other on a connection, each framed by its Content-Length. */
+function splitAnswers(text: string): string[] {
+  const answers: string[] = [];
+  for (let at = 0; at < text.length; ) {
+    const headEnd = text.indexOf("\r\n\r\n", at) + 4;
+    const length = Number(/\r\nContent-Length: (\d+)/.exec(text.slice(at, headEnd))?.[1] ?? 0);
+    answers.push(text.slice(at, headEnd + length));
+    at = headEnd + length;
+  }
+  return answers;
+}
+
 /** Sends `text` a byte at a time and returns all until close. */
 function exchangeByteByByte(port: number, text: string): Promise<string> {
   return new Promise((resolve) => {
@@ -292,18 +304,25 @@ describe("the listener's corners, as Connect 4.3.1 answers them (listener-corner
       [c.id, "a byte at a time", c.head, LISTENER_CORNERS[i]!] as const,
     ]),
   )("%s, sent %s", async (_, sent, head, recorded) => {
-    const expected = recorded.answer.replace(/\r\nServer: [^\r]*/, "");
+    const expected = recorded.answer.replace(/\r\nServer: [^\r]*/g, "");
+    // One answer per request Connect answered (a case may pipeline a second request).
+    const answers = splitAnswers(expected);
+    // Jetty's own refusals are uncacheable; what a resource answered is not marked so.
+    const resourceAnswers = answers.filter(
+      (a) => !a.includes("\r\nCache-Control: must-revalidate,no-cache,no-store\r\n"),
+    );
     const routed: string[] = [];
     const logged: LoggedRequest[] = [];
     server = startHttp1Server({
       host: "127.0.0.1",
       port: 0,
       handler: async (request, info) => {
-        routed.push(`${info.path} ${await request.text()}`);
+        routed.push(`${info.path} ${await request.text().catch((e: Error) => e.message)}`);
         // Connect's answer, as recorded: its resource's status, Content-Type and body.
-        const status = Number(expected.slice(9, 12));
-        const type = /\r\nContent-Type: ([^\r]*)/.exec(expected)?.[1];
-        const body = Buffer.from(expected.slice(expected.indexOf("\r\n\r\n") + 4), "latin1");
+        const answer = resourceAnswers[routed.length - 1]!;
+        const status = Number(answer.slice(9, 12));
+        const type = /\r\nContent-Type: ([^\r]*)/.exec(answer)?.[1];
+        const body = Buffer.from(answer.slice(answer.indexOf("\r\n\r\n") + 4), "latin1");
         return new Response(body, { status, headers: type ? { "Content-Type": type } : {} });
       },
       requestLog: (request) => logged.push(request),
@@ -312,15 +331,19 @@ describe("the listener's corners, as Connect 4.3.1 answers them (listener-corner
       sent === "at once" ? await exchange(server.port, [head]) : await exchangeByteByByte(server.port, head),
     );
     const line = logged.map((r) => requestLogLine({ ...r, startedAt: 0 }, 0));
-    // A chunked body is read whatever the version (Connect answered its content: no connector type).
-    if (head.includes("Transfer-Encoding: chunked\r\nContent-Type")) {
-      expect(routed).toEqual(['/connectors {"name":"x","config":{}}']);
+    // Every connector posted is read as Connect read it (it answered its content: no connector type):
+    // a chunked body whatever the version or line ends, a Content-Length with any leading zeros; a
+    // chunked body whose framing Jetty refuses is cut short (and nothing after it is read).
+    if (head.startsWith("POST /connectors")) {
+      const read = recorded.answer.includes("Early EOF") ? "Early EOF" : '{"name":"x","config":{}}';
+      expect(routed[0]).toEqual(`/connectors ${read}`);
     }
-    expect({ answer, line, routed: routed.length > 0 }).toEqual({
+    expect({ answer, line, routed: routed.length }).toEqual({
       answer: expected,
-      line: [recorded.log.replace("{{time}}", "01/Jan/1970:00:00:00 +0000").replace("{{ms}}", "0")],
-      // Jetty's own refusals are uncacheable; what a resource answered is not marked so.
-      routed: !expected.includes("\r\nCache-Control: must-revalidate,no-cache,no-store\r\n"),
+      line: recorded.log
+        .split("\n")
+        .map((l) => l.replace("{{time}}", "01/Jan/1970:00:00:00 +0000").replace("{{ms}}", "0")),
+      routed: resourceAnswers.length,
     });
   });
 });

@@ -39,6 +39,18 @@ describe("parseRequestHead", () => {
       expect(error(parse("\r\n".repeat(100), 64))).toMatchObject({ status: 400 });
     });
 
+    // listener-corners.json: method-* (Jetty starts a method on any visible character, skips a colon).
+    test.each([
+      ["(GET /x HTTP/1.1\r\nHost: h\r\n\r\n", "(GET"],
+      ['"GET /x HTTP/1.1\r\nHost: h\r\n\r\n', '"GET'],
+      ["( /x HTTP/1.1\r\nHost: h\r\n\r\n", "("],
+      [":GET /x HTTP/1.1\r\nHost: h\r\n\r\n", "GET"],
+      ["\r\n:\n::GET /x HTTP/1.1\r\nHost: h\r\n\r\n", "GET"],
+    ])("%j is method %s", (text, method) => {
+      const result = parse(text);
+      expect(result.kind === "head" && result.head.method).toBe(method);
+    });
+
     test("is incomplete until the empty line arrives", () => {
       expect(parse("GET / HTTP/1.1\r\nHost: h\r\n")).toMatchObject({ kind: "incomplete" });
       expect(parse("GET / HT")).toMatchObject({ kind: "incomplete" });
@@ -74,6 +86,18 @@ describe("parseRequestHead", () => {
       });
     });
 
+    // listener-corners.json: length-zeros-*, length-long-max*.
+    test.each([
+      ["0000000000000000005", 5],
+      ["0".repeat(40), 0],
+      // A double: past 2^53 the length is not exact (no body that long ever completes).
+      ["9223372036854775807", 2 ** 63],
+      ["0009223372036854775807", 2 ** 63],
+    ])("Content-Length: %s is any number of digits up to a Java long's maximum", (value, length) => {
+      const result = parse(`POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: ${value}\r\n\r\n`);
+      expect(result.kind === "head" && result.head.contentLength).toBe(length);
+    });
+
     test("HTTP/1.0 needs no Host, and its chunked body is read as Jetty reads it (listener-corners.json: chunked-body-http10)", () => {
       const result = parse("POST /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n");
       expect(result.kind === "head" && [result.head.chunked, result.head.contentLength, result.head.keepAlive]).toEqual(
@@ -95,7 +119,34 @@ describe("parseRequestHead", () => {
       ["GET /x HTTP/1.1\x01\r\n", 400, "Illegal character CNTL=0x1"],
       ["GET /x HTTP/1.1 \r\n", 400, "Illegal character SPACE=' '"],
       ["GET /x HTTP/1.1\rHost: h\r\n", 400, "Bad EOL"],
+      [" GET /x HTTP/1.1\r\n", 400, "Illegal character SPACE=' '"],
+      ["\xe9GET /x HTTP/1.1\r\n", 400, "Illegal character OTEXT=0xe9"],
+      [":\rGET /x HTTP/1.1\r\n", 400, "Bad EOL"],
+      // A bare CR (listener-corners.json: cr-*, *-then-cr): a byte Jetty refuses before it comes
+      // first; then a control character after it is named, anything else is a bad line end.
+      ["GET /a\x01\rb HTTP/1.1\r\n", 400, "Illegal character CNTL=0x1"],
+      ["G(T\r/x HTTP/1.1\r\n", 400, "Illegal character VCHAR='('"],
+      [" GET\r/x HTTP/1.1\r\n", 400, "Illegal character SPACE=' '"],
+      ["GET /x HTTP/1.2\rX", 400, "Bad EOL"],
+      ["GET /x\rX", 400, "Bad EOL"],
+      ["GET http://h:abc/x HTTP/1.1\rX", 400, "Bad EOL"],
+      ["GET /x HTTP/1.1\r\x01", 400, "Illegal character CNTL=0x1"],
+      ["GET /x HTTP/1.1\r\t", 400, "Bad EOL"],
       ["GET /x\r\nHost: h\r\n\r\n", 505, "HTTP/0.9 not supported"],
+      // Review of restwire2 (listener-corners.json: version-otext*, method-colon-inside*, no-uri-*,
+      // no-version-*): Jetty's names for these.
+      ["GET /x \r\nHost: h\r\n\r\n", 400, "HTTP/0.9 not supported"],
+      ["GET /x HTTP/1.1\xe9\r\nHost: h\r\n\r\n", 400, "Illegal character OTEXT=0xe9"],
+      ["GET /x HTTP/1.1\xe9\rX", 400, "Illegal character OTEXT=0xe9"],
+      ["G ET /x\xe9 HTTP/1.0\r\n\r\n", 400, "Illegal character OTEXT=0xe9"],
+      ["G:T /x HTTP/1.1\r\nHost: h\r\n\r\n", 400, "Illegal character COLON=':'"],
+      ["GET\r\nHost: h\r\n\r\n", 400, "No URI"],
+      ["GET\nHost: h\n\n", 400, "No URI"],
+      ["GET \r\nHost: h\r\n\r\n", 400, "No URI"],
+      ["GET \t/x HTTP/1.1\r\nHost: h\r\n\r\n", 400, "No URI"],
+      ["GET \xe9/x HTTP/1.1\r\nHost: h\r\n\r\n", 400, "No URI"],
+      ["GET  \x01/x HTTP/1.1\r\nHost: h\r\n\r\n", 400, "Illegal character CNTL=0x1"],
+      ["GET\rX", 400, "Bad EOL"],
       ["GET /x HTTP/1.2\r\nHost: h\r\n\r\n", 505, "Unknown Version"],
       ["GET /x HTTP/3.0\r\nHost: h\r\n\r\n", 505, "Unsupported Version"],
       ["GET /x HTTP/2.0\r\nHost: h\r\n\r\n", 426, "Upgrade Required"],
@@ -149,6 +200,21 @@ describe("parseRequestHead", () => {
       ["Host: h\r\nHost: h\r\nContent-Length: x", "Duplicate Host Header"],
       ["Host: h\r\nContent-Length: x\r\nX-A: b\x01c", "Invalid Content-Length Value"],
       ["Content-Length: x", "Invalid Content-Length Value"],
+      // Past a Java long (listener-corners.json: length-*overflow*): before a second length's error.
+      ["Host: h\r\nContent-Length: 9223372036854775808", "Bad Request"],
+      ["Host: h\r\nContent-Length: 99999999999999999999", "Bad Request"],
+      ["Host: h\r\nContent-Length: 1\r\nContent-Length: 99999999999999999999", "Bad Request"],
+      ["Content-Length: 99999999999999999999\r\nHost: u@h", "Bad Request"],
+      [
+        "Host: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 99999999999999999999",
+        "Transfer-Encoding and Content-Length",
+      ],
+      // A line a bare CR starts does not complete the field before it (cr-line-after-bad-host).
+      ["Host: u@h\r\n\rX: a", "Bad EOL"],
+      ["Host: u@h\r\n\r\x7fX: a", "Illegal character CNTL=0x7f"],
+      ["Host: h\r\nX-A: b\x01c\rd", "Illegal character CNTL=0x1"],
+      ["Host: h\r\nX A: b\rc", "Illegal character SPACE=' '"],
+      ["Host: h\r\nNoColon\rc", "Bad EOL"],
     ])("field %j → 400 %s, showing the target", (fields, reason) => {
       expect(error(parse(`GET /x HTTP/1.1\r\n${fields}\r\n\r\n`))).toEqual({
         status: 400,

@@ -9,16 +9,19 @@
  * refused request gets the answer Connect gives (`jetty-error-page.ts`): the method is a
  * case-sensitive token (a lower-case `get` is a method of its own, answered 405 by the
  * application), a control character in the request line or a field is a 400 naming it, whitespace
- * before a field's colon and obsolete line folding are 400s, Content-Length is digits only and
- * sent once, Transfer-Encoding must end in one `chunked` (its codings a list as Jetty's QuotedCSV
- * reads one) and may not come with Content-Length (in any HTTP version, whose chunked body is
- * read, HTTP/1.0's too), HTTP/1.1 needs
- * exactly one non-empty Host, which must be a host and port Jetty parses (`host-port.ts`: no user
- * info). As in Jetty, a version it does not know (and an absolute form's port that is not digits)
- * is refused with the request line, a Host, Content-Length or Transfer-Encoding field as soon as
- * the next line shows it complete (so its error comes before a later line's), the rest once the
- * head is complete; a bare LF ends a line, several spaces may separate the request line's parts,
- * and empty lines before the request line are skipped (RFC 9112 section 2.2).
+ * before a field's colon and obsolete line folding are 400s, Content-Length is digits only (any
+ * number of them, leading zeros included, up to a Java long's maximum) and sent once,
+ * Transfer-Encoding must end in one `chunked` (its codings a list as Jetty's QuotedCSV reads one)
+ * and may not come with Content-Length (in any HTTP version, whose chunked body is read,
+ * HTTP/1.0's too), HTTP/1.1 needs exactly one non-empty Host, which must be a host and port Jetty
+ * parses (`host-port.ts`: no user info). As in Jetty, a version it does not know (and an absolute
+ * form's port that is not digits) is refused with the request line, a Host, Content-Length or
+ * Transfer-Encoding field as soon as the next line shows it complete (so its error comes before a
+ * later line's), the rest once the head is complete; a bare LF ends a line as CR LF does, a CR
+ * that no LF follows is refused where it stands (after any byte refused before it), several
+ * spaces may separate the request line's parts, and empty lines before the request line are
+ * skipped (RFC 9112 section 2.2). The answers are recorded from Connect 4.3.1 in
+ * test/fixtures/connect-rest/listener-corners.json.
  */
 import { completedField, type FieldsSeen, newFieldsSeen } from "./completed-field.ts";
 import { ABSOLUTE_FORM } from "./request-target.ts";
@@ -78,6 +81,7 @@ const CR = 13;
 const LF = 10;
 const SP = 32;
 const HTAB = 9;
+const COLON = 0x3a;
 const BAD_MESSAGE = { kind: "badMessage" } as const;
 
 /** tchar of RFC 9110 section 5.6.2. */
@@ -92,6 +96,7 @@ export function illegalCharacter(c: number): string {
   if (c === HTAB) return "Illegal character HTAB=0x9";
   if (c === SP) return "Illegal character SPACE=' '";
   if (c === LF) return "Illegal character LF=\\n";
+  if (c === COLON) return "Illegal character COLON=':'";
   if (c < 0x20 || c === 0x7f) return `Illegal character CNTL=0x${c.toString(16)}`;
   if (c >= 0x80) return `Illegal character OTEXT=0x${c.toString(16)}`;
   return `Illegal character VCHAR='${String.fromCharCode(c)}'`;
@@ -109,11 +114,11 @@ function latin1(bytes: Uint8Array, from: number, to: number): string {
 
 /**
  * Reads the line being parsed on from `progress.scanned`, each byte once whatever pieces it arrives
- * in: its end (the CR of a CR LF, or a bare LF) and the start of the next line; "bad-eol" for a CR
- * followed by anything but LF; null while the line is incomplete (`scanned` then says where to
- * continue: a CR last is examined again, as the byte after it decides).
+ * in: its end (the CR of a CR LF, or a bare LF) and the start of the next line; `bareCr`, where a
+ * CR followed by anything but LF is; null while the line is incomplete (`scanned` then says where
+ * to continue: a CR last is examined again, as the byte after it decides).
  */
-function scanLine(bytes: Uint8Array, progress: Progress): { end: number; next: number } | "bad-eol" | null {
+function scanLine(bytes: Uint8Array, progress: Progress): { end: number; next: number } | { bareCr: number } | null {
   let at = progress.scanned;
   for (; at < bytes.length; at++) {
     const c = bytes[at];
@@ -123,7 +128,7 @@ function scanLine(bytes: Uint8Array, progress: Progress): { end: number; next: n
     }
     if (c === CR) {
       if (at + 1 === bytes.length) break;
-      if (bytes[at + 1] !== LF) return "bad-eol";
+      if (bytes[at + 1] !== LF) return { bareCr: at };
       progress.scanned = at + 2;
       return { end: at, next: at + 2 };
     }
@@ -134,48 +139,76 @@ function scanLine(bytes: Uint8Array, progress: Progress): { end: number; next: n
 
 type RequestLine = { method: string; target: string; version: string };
 
-function requestLine(bytes: Uint8Array, from: number, to: number): RequestLine | HeadResult {
+/**
+ * Why a line is refused and where: `at` is the byte Jetty refuses, or the line's end for what it
+ * finds wrong only there (a part missing, a field without a colon).
+ */
+interface LineRefusal {
+  readonly refused: true;
+  readonly status: 400 | 505;
+  readonly reason: string;
+  readonly at: number;
+}
+
+const refuse = (at: number, reason: string, status: 400 | 505 = 400): LineRefusal => ({
+  refused: true,
+  status,
+  reason,
+  at,
+});
+
+const isRefusal = (parsed: object): parsed is LineRefusal => "refused" in parsed;
+
+function requestLine(bytes: Uint8Array, from: number, to: number): RequestLine | LineRefusal {
   let at = from;
   while (at < to && bytes[at] !== SP) {
     const c = bytes[at]!;
-    if (TCHAR[c] === 0) return fail(400, illegalCharacter(c));
+    // Jetty starts a method with any visible character (`(GET` is a method of its own, routed:
+    // listener-corners.json, method-*); the rest must be token characters.
+    const visibleFirst = at === from && c > SP && c < 0x7f;
+    if (TCHAR[c] === 0 && !visibleFirst) return refuse(at, illegalCharacter(c));
     at++;
   }
-  if (at === from || at === to) return fail(400, "Bad Request");
+  // Jetty refuses a space before the method as it refuses any other character there.
+  if (at === from) return refuse(at, illegalCharacter(SP));
+  if (at === to) return refuse(at, "No URI");
   const method = latin1(bytes, from, at);
   while (at < to && bytes[at] === SP) at++;
+  // A target starts with a visible ASCII character; a control character is named, anything else
+  // (the line's end, a tab, a non-ASCII byte) is no target (listener-corners.json: no-uri-*).
+  if (at === to) return refuse(at, "No URI");
+  const start = bytes[at]!;
+  if ((start < 0x20 && start !== HTAB) || start === 0x7f) return refuse(at, illegalCharacter(start));
+  if (start <= SP || start > 0x7f) return refuse(at, "No URI");
   const targetStart = at;
   while (at < to && bytes[at] !== SP) {
     const c = bytes[at]!;
-    if (c < 0x20 || c === 0x7f) return fail(400, illegalCharacter(c));
+    if (c < 0x20 || c === 0x7f) return refuse(at, illegalCharacter(c));
     at++;
   }
-  if (at === targetStart) return fail(400, "Bad Request");
   const target = latin1(bytes, targetStart, at);
+  const targetEnd = at;
   while (at < to && bytes[at] === SP) at++;
-  if (at === to) return fail(505, "HTTP/0.9 not supported");
+  // The line ends right after the target: HTTP/0.9 (505); after a space, a bad line (400).
+  if (at === to) return refuse(at, "HTTP/0.9 not supported", at === targetEnd ? 505 : 400);
   const versionStart = at;
   for (; at < to; at++) {
     const c = bytes[at]!;
-    if (c <= 0x20 || c === 0x7f) return fail(400, illegalCharacter(c));
+    if (c <= 0x20 || c >= 0x7f) return refuse(at, illegalCharacter(c));
   }
   return { method, target, version: latin1(bytes, versionStart, to) };
 }
 
-function isResult(value: unknown): value is HeadResult {
-  return typeof value === "object" && value !== null && "kind" in value;
-}
-
-/** A field line `bytes[from, to)`: its name and value, or Jetty's reason for refusing it. */
-function field(bytes: Uint8Array, from: number, to: number): [string, string] | string {
+/** A field line `bytes[from, to)`: its name and value, or why Jetty refuses it. */
+function field(bytes: Uint8Array, from: number, to: number): [string, string] | LineRefusal {
   const first = bytes[from]!;
-  if (first === SP || first === HTAB || first === 0x3a) return "Line Folding not supported";
+  if (first === SP || first === HTAB || first === COLON) return refuse(from, "Line Folding not supported");
   let at = from;
-  for (; at < to && bytes[at] !== 0x3a; at++) {
+  for (; at < to && bytes[at] !== COLON; at++) {
     const c = bytes[at]!;
-    if (TCHAR[c] === 0) return illegalCharacter(c);
+    if (TCHAR[c] === 0) return refuse(at, illegalCharacter(c));
   }
-  if (at === to) return illegalCharacter(LF);
+  if (at === to) return refuse(to, illegalCharacter(LF));
   const name = latin1(bytes, from, at);
   let vFrom = at + 1;
   let vTo = to;
@@ -183,9 +216,30 @@ function field(bytes: Uint8Array, from: number, to: number): [string, string] | 
   while (vTo > vFrom && (bytes[vTo - 1] === SP || bytes[vTo - 1] === HTAB)) vTo--;
   for (let i = vFrom; i < vTo; i++) {
     const c = bytes[i]!;
-    if ((c < 0x20 && c !== HTAB) || c === 0x7f) return illegalCharacter(c);
+    if ((c < 0x20 && c !== HTAB) || c === 0x7f) return refuse(i, illegalCharacter(c));
   }
   return [name, latin1(bytes, vFrom, vTo)];
+}
+
+/**
+ * Jetty's reason for a line `bytes[from, …)` cut by a CR at `cr` that no LF follows. It reads a
+ * byte at a time: a byte it refuses before the CR comes first (`line` checks the bytes before it);
+ * then a control character after the CR is named, anything else is a bad line end.
+ */
+function bareCrReason<T extends object>(
+  bytes: Uint8Array,
+  from: number,
+  cr: number,
+  line: (bytes: Uint8Array, from: number, to: number) => T | LineRefusal,
+): string {
+  if (cr > from) {
+    const before = line(bytes, from, cr);
+    if (isRefusal(before) && before.at < cr) return before.reason;
+  }
+  const after = bytes[cr + 1]!;
+  return (after < 0x20 && after !== HTAB && after !== LF && after !== CR) || after === 0x7f
+    ? illegalCharacter(after)
+    : "Bad EOL";
 }
 
 /**
@@ -233,11 +287,12 @@ export function parseRequestHead(
   const incomplete: HeadResult = { kind: "incomplete", progress: p };
   if (p.line === null) {
     // Empty lines before a request are allowed (RFC 9112 2.2), but not without bound. Skipped
-    // until a byte of the request line was examined (a CR last may still be one's end).
+    // until a byte of the request line was examined (a CR last may still be one's end). Jetty
+    // skips a colon there too (listener-corners.json: method-colon-first).
     if (p.scanned === p.start) {
       let start = p.start;
       for (;;) {
-        if (bytes[start] === LF) start += 1;
+        if (bytes[start] === LF || bytes[start] === COLON) start += 1;
         else if (bytes[start] === CR && bytes[start + 1] === LF) start += 2;
         else break;
       }
@@ -246,11 +301,11 @@ export function parseRequestHead(
       if (start >= bytes.length) return incomplete;
     }
     const first = scanLine(bytes, p);
-    if (first === "bad-eol") return fail(400, "Bad EOL");
+    if (first !== null && "bareCr" in first) return fail(400, bareCrReason(bytes, p.start, first.bareCr, requestLine));
     if (first === null) return bytes.length - p.start > maxHeadBytes ? fail(414, "URI Too Long") : incomplete;
     if (first.end - p.start > maxHeadBytes) return fail(414, "URI Too Long");
     const parsed = requestLine(bytes, p.start, first.end);
-    if (isResult(parsed)) return parsed;
+    if (isRefusal(parsed)) return fail(parsed.status, parsed.reason);
     // Jetty refuses a version it does not know with the request line, before reading any field.
     const version = parsed.version.toUpperCase();
     if (version === "HTTP/0.9" || version === "HTTP/3.0") return fail(505, "Unsupported Version");
@@ -264,23 +319,26 @@ export function parseRequestHead(
   const target = { kind: "target", method: p.line.method, target: p.line.target, version: p.line.version } as const;
   for (;;) {
     // Jetty checks a field once the next line shows it complete: starting with a token character
-    // or ending the head (a folded line, or one starting with `:` or a control, is refused first).
-    // Each field is checked once, against what the earlier ones declared (`seen`).
+    // or ending the head (a folded line, or one starting with `:` or a control, is refused first;
+    // so is a CR that no LF follows: a bad line end). Each field is checked once, against what
+    // the earlier ones declared (`seen`).
     const lead = bytes[p.lineStart];
-    if (p.checked < p.headers.length && lead !== undefined && (TCHAR[lead] === 1 || lead === CR || lead === LF)) {
+    const ends = lead === LF || (lead === CR && bytes[p.lineStart + 1] === LF);
+    if (p.checked < p.headers.length && lead !== undefined && (TCHAR[lead] === 1 || ends)) {
       p.checked++;
       const refused = completedField(p.seen, p.headers.at(-1)!);
       if (refused !== undefined) return fail(400, refused, target);
     }
     const next = scanLine(bytes, p);
-    if (next === "bad-eol") return fail(400, "Bad EOL", target);
+    if (next !== null && "bareCr" in next)
+      return fail(400, bareCrReason(bytes, p.lineStart, next.bareCr, field), target);
     if (next === null) {
       return bytes.length - p.start > maxHeadBytes ? fail(431, "Request Header Fields Too Large", target) : incomplete;
     }
     if (next.next - p.start > maxHeadBytes) return fail(431, "Request Header Fields Too Large", target);
     if (next.end === p.lineStart) return framing(p.line, p.headers, p.seen, next.next);
     const f = field(bytes, p.lineStart, next.end);
-    if (typeof f === "string") return fail(400, f, target);
+    if (isRefusal(f)) return fail(f.status, f.reason, target);
     p.headers.push(f);
     p.lineStart = next.next;
   }
@@ -295,6 +353,8 @@ function framing(line: RequestLine, headers: [string, string][], seen: FieldsSee
   for (const [name, value] of headers) {
     switch (name.toLowerCase()) {
       case "content-length":
+        // Digits up to Long.MAX_VALUE (completedField); past 2^53 the count is not exact, but no
+        // body that long completes anyway.
         contentLength = Number(value);
         break;
       case "host":

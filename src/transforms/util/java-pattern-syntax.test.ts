@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { javaPatternSyntaxError } from "./java-pattern-syntax.ts";
+import { javaPatternSyntaxError, patternSyntaxMessage } from "./java-pattern-syntax.ts";
 import { compileJavaRegex } from "./java-regex.ts";
 
 describe("javaPatternSyntaxError", () => {
@@ -54,5 +54,29 @@ describe("javaPatternSyntaxError", () => {
 describe("compileJavaRegex's message for what only JavaScript refuses", () => {
   test("names JavaScript's reason once, then the pattern as written", () => {
     expect(() => compileJavaRegex("a{2}{3}")).toThrow("Invalid regular expression (nothing to repeat)\na{2}{3}");
+  });
+});
+
+describe("a class of many unclosed \\p{ (each searched the rest of the pattern for its }: ReDoS audit)", () => {
+  // Answers pinned against the previous scanner over every pattern of up to 6 of \ p x { } [ ] k < > a (.
+  test("[ then 333k \\p{ (1 MB) is checked at once (minutes before; 160 KB: 8 s)", () => {
+    const pattern = `[${"\\p{".repeat(333_333)}`;
+    expect(javaPatternSyntaxError(pattern)).toBe(
+      `Unclosed character class near index ${pattern.length - 1}\n${pattern}\n${" ".repeat(pattern.length - 1)}^`,
+    );
+  });
+});
+
+// Review of redos (P2): classEnd recursed into nested classes; 100,000 `[` overflowed the stack.
+describe("nested character classes", () => {
+  test("100,000 unclosed `[` are Java's Unclosed character class, not a stack overflow", () => {
+    const pattern = "[".repeat(100_000);
+    expect(javaPatternSyntaxError(pattern)).toBe(
+      patternSyntaxMessage("Unclosed character class", pattern.length - 1, pattern),
+    );
+  });
+
+  test("100,000 nested classes closed in turn are valid", () => {
+    expect(javaPatternSyntaxError(`${"[a".repeat(100_000)}${"]".repeat(100_000)}`)).toBeUndefined();
   });
 });

@@ -7,6 +7,8 @@
  * pattern it finds no fault in is translated and compiled as JavaScript.
  */
 
+import { forwardSearch } from "../../util/forward-search.ts";
+
 /** PatternSyntaxException.getMessage(): the description, `near index N`, the pattern, a caret under N. */
 export function patternSyntaxMessage(description: string, index: number, pattern: string): string {
   const near = index >= 0 ? ` near index ${index}` : "";
@@ -28,6 +30,7 @@ export function javaPatternSyntaxError(pattern: string): string | undefined {
 }
 
 function scan(p: string): Fault | undefined {
+  const find = forwardSearch(p);
   const groups: number[] = [];
   const names = new Set<string>();
   // Whether the previous item can take a quantifier; whether it has one ("just": a lazy `?` or
@@ -49,7 +52,7 @@ function scan(p: string): Fault | undefined {
         const end = p.indexOf("\\E", i + 2);
         i = end < 0 ? p.length : end + 2;
       } else if (next === "k" && p[i + 2] === "<") {
-        const end = p.indexOf(">", i + 3);
+        const end = find(">", i + 3);
         const name = end < 0 ? "" : p.slice(i + 3, end);
         if (end >= 0 && !names.has(name)) {
           return { description: `named capturing group <${name}> does not exist`, index: end };
@@ -57,15 +60,15 @@ function scan(p: string): Fault | undefined {
         i = end < 0 ? p.length : end + 1;
       } else {
         // `\p{Alpha}`, `\x{263A}`…: the braces belong to the escape.
-        const braced = /^\\[pPxN]\{[^}]*\}/.exec(p.slice(i));
-        i += braced ? braced[0].length : 2;
+        const close = "pPxN".includes(next) && p[i + 2] === "{" ? find("}", i + 3) : -1;
+        i = close < 0 ? i + 2 : close + 1;
       }
       atom = true;
       quantified = "no";
       continue;
     }
     if (c === "[") {
-      const end = classEnd(p, i);
+      const end = classEnd(p, i, find);
       if ("description" in end) return end;
       i = end.next;
       atom = true;
@@ -144,27 +147,40 @@ function scan(p: string): Fault | undefined {
   return undefined;
 }
 
-/** Where the character class opened at `start` ends (after its `]`), or Java's fault in it. */
-function classEnd(p: string, start: number): { next: number } | Fault {
-  let i = start + 1;
+/** Where the members of the class opened at `at` begin: after `[`, a `^`, and a `]` first in it (a literal). */
+function classBody(p: string, at: number): number {
+  let i = at + 1;
   if (p[i] === "^") i++;
-  // A `]` first in the class is a literal.
   if (p[i] === "]") i++;
+  return i;
+}
+
+/** Where the character class opened at `start` ends (after its `]`), or Java's fault in it. */
+function classEnd(p: string, start: number, find: ReturnType<typeof forwardSearch>): { next: number } | Fault {
+  // Nested classes are counted, not recursed into: 100,000 `[` overflowed the stack (a RangeError
+  // where Java says "Unclosed character class").
+  let depth = 0;
+  let i = classBody(p, start);
   let previous: string | undefined;
   while (i < p.length) {
     const c = p[i]!;
-    if (c === "]") return { next: i + 1 };
+    if (c === "]") {
+      if (depth === 0) return { next: i + 1 };
+      depth--;
+      i++;
+      previous = undefined;
+      continue;
+    }
     if (c === "[") {
-      const inner = classEnd(p, i);
-      if ("description" in inner) return inner;
-      i = inner.next;
+      depth++;
+      i = classBody(p, i);
       previous = undefined;
       continue;
     }
     // `\p{Alpha}` is one class (its braces no range's end; a `-` after it a literal).
-    const property = c === "\\" && /^[pP]\{[^}]*\}/.exec(p.slice(i + 1));
-    if (property) {
-      i += 1 + property[0].length;
+    const close = c === "\\" && (p[i + 1] === "p" || p[i + 1] === "P") && p[i + 2] === "{" ? find("}", i + 3) : -1;
+    if (close >= 0) {
+      i = close + 1;
       previous = "";
       continue;
     }
