@@ -19,7 +19,7 @@
  * are its tokens); a token after a plain space is a word of a sentence (`see a:b then c@d.e` stays).
  *
  * Found in linear time: each token start is tried once, in order; where the next space, quote, `//`,
- * `}` and `@` are is computed once for the whole text.
+ * `}` and `@` are is computed once for the whole text, and where a user name ends once per index.
  */
 
 import { placeholdersReplaced } from "./placeholders.ts";
@@ -43,6 +43,7 @@ export function hideSchemeless(text: string, oneValue: boolean): string {
   }
   const ats = [...hosts.keys()];
   const next = nextIndexes(text);
+  const afterUserName = afterUserNames(text, next);
   let out = "";
   let copied = 0;
   for (let p = 0; p < text.length; ) {
@@ -51,7 +52,7 @@ export function hideSchemeless(text: string, oneValue: boolean): string {
     if (TOKEN_START.test(text[p]!) && !placeholderOpens(text, p, next)) starts.push(p + 1);
     let end = -1;
     for (const userStart of starts) {
-      const passwordStart = afterUserName(text, userStart, next);
+      const passwordStart = afterUserName(userStart);
       if (passwordStart === -1) continue;
       // What ends a password: a space, or in one value a quote where an element starts.
       const before = next.previousNonSpace[userStart]!;
@@ -118,21 +119,40 @@ function nextIndexes(text: string): Next {
 }
 
 /**
- * The index after the `:` ending the user name that starts at `start`, or -1: its characters are
- * none of USER_END but in `${…}` placeholders (which hold no space; `${env:USER}`), each skipped whole.
+ * The index after the `:` ending the user name that starts at a given index, or -1: its characters
+ * are none of USER_END but in `${…}` placeholders (which hold no space; `${env:USER}`), each skipped
+ * whole. Asked at every token start of a text (`(${a(${a(…}bbb…:`: their user names all run on
+ * to the same `:`), each answer costs amortised constant time: a walk stops at an index a walk has
+ * read already.
  */
-function afterUserName(text: string, start: number, next: Next): number {
-  for (let i = start; i < text.length; ) {
-    const c = text[i]!;
-    if (c === ":") return i + 1;
-    if (c === "$" && text[i + 1] === "{") {
-      const close = next.brace[i + 2]!;
-      if (close === text.length || next.space[i + 2]! < close) return -1;
-      i = close + 1;
-    } else if (USER_END.test(c)) return -1;
-    else i++;
-  }
-  return -1;
+function afterUserNames(text: string, next: Next): (start: number) => number {
+  const UNREAD = -2;
+  const known = new Int32Array(text.length + 1).fill(UNREAD);
+  const path: number[] = [];
+  return (start) => {
+    path.length = 0;
+    let after = -1;
+    for (let i = start; i < text.length; ) {
+      if (known[i] !== UNREAD) {
+        after = known[i]!;
+        break;
+      }
+      const c = text[i]!;
+      if (c === ":") {
+        after = i + 1;
+        break;
+      }
+      path.push(i);
+      if (c === "$" && text[i + 1] === "{") {
+        const close = next.brace[i + 2]!;
+        if (close === text.length || next.space[i + 2]! < close) break;
+        i = close + 1;
+      } else if (USER_END.test(c)) break;
+      else i++;
+    }
+    for (const index of path) known[index] = after;
+    return after;
+  };
 }
 
 /** The index in the ascending `sorted` of its first element ≥ `from` (its length when there is none). */

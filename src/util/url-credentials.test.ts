@@ -420,6 +420,22 @@ describe("a long text with many token starts", () => {
     }
   });
 
+  // Review mask3 (4): the authority after each `//` of `${a//…}` was walked again over the
+  // placeholders that follow it to the `@` (and sliced for a host and port): quadratic, minutes at
+  // 1 MB. Only the last `//`'s user info, `}${c}…` (a `}` is no placeholder), is hidden.
+  const open = "${a//".repeat(100_000);
+  const closed = "${c}".repeat(100_000);
+  test.each([
+    ["then placeholders before an `@`", `${open}}${closed}@h`, `${open}***@h`],
+    ["then placeholders before a port and an `@`", `${open}}${closed}:1/p@h`, `${open}}${closed}:1/p@h`],
+    ["then a user name's `?` before an `@`", `${open}}?${"a".repeat(500_000)}@=`, `${open}}?${"a".repeat(500_000)}@=`],
+  ])("placeholders holding `//` %s (1 MB), and a credential after them", (_what, placeholders, shown) => {
+    const url = `https://api.example/x?a=${placeholders}`;
+    const value = `${url} https://u:s3cret@h/x?token=s3cret`;
+    expect(hideUrlCredentials(value)).toBe(`https://api.example/x?a=${shown} https://***@h/x?token=***`);
+    expect(hideValueCredentials(`Invalid value ${value} for configuration k`, value)).not.toContain("s3");
+  });
+
   // Read as one value, where no space ends a URL: as long, and its secrets hidden.
   test.each([
     ["list elements with an `@` no host follows", ",a:b@".repeat(200_000)],

@@ -11,8 +11,10 @@
  * "contains no connector type", and by http-client's redactUrl. For logs and errors only: the HTTP
  * source's offset key is frozen apart (offset-key.ts), so hiding more here moves no stored offset.
  *
- * Where the user info ends, after each `//` (a URL inside another's query is looked at too). The
- * authority runs to the first `/`, `?`, `#` or space, as Java's URI and WHATWG URL read it, a `${…}`
+ * Where the user info ends, after each `//` (a URL inside another's query is looked at too), read by
+ * user-info-end.ts (frozen: the HTTP source's key v3 reads user infos with it; to read them otherwise
+ * here, write another function). The authority runs to the first `/`, `?`, `#` or space, as Java's
+ * URI and WHATWG URL read it, a `${…}`
  * placeholder in it read whole (`${secrets:api/port}` holds no path), as a host or a port
  * (`h:${offset}` is a `host:port`), when its `}` comes before the next `@` (a `${` that closes later
  * is part of a user info: `http://svc:${Pa55w0rd@h/x?since=${offset}` → `http://***@h/…`):
@@ -48,9 +50,10 @@
 
 import { formDecoded } from "../http/form-value.ts";
 import { type HiddenRange, percentEncodedHiddenRanges, withRangesHidden } from "./percent-encoded-secrets.ts";
-import { placeholdersOnlyRanges, placeholdersReplaced } from "./placeholders.ts";
+import { placeholdersOnlyRanges } from "./placeholders.ts";
 import { hideSchemeless, placeholdersOnly } from "./schemeless-credentials.ts";
 import { secretQueryName } from "./secret-query-name.ts";
+import { userInfoEnds } from "./user-info-end.ts";
 
 // A parameter's value ends at `&`, `#` or a space; a `,` or `]` closing a shown list stays visible
 // (listEnd). A fragment's parameters too (`#access_token=…`, OAuth's implicit flow). A secret's value
@@ -63,8 +66,6 @@ const QUERY_PARAM = /([?&;#])([^=&#?;\s]*)=([^&#\s]*)/g;
 // does not end in one: `?(@.secret_key == 'x')`, a JSONPath filter's comparison, is no parameter.
 const VALUE_QUERY_PARAM = /([?&;#])((?:[^=&#?;]*[^=&#?;\s])?)=([^&#]*)/g;
 const INNER_PARAM = /[;?]([^=;?]*)=([^;?]*)/g;
-// An authority that is a host and port, no user info: `h`, `h:8080`, `h:`, `[::1]`, `[::1]:80`.
-const HOST_PORT = /^(?:[^:[]*|\[[^\]]*\])(?::\d*)?$/;
 // A URL encoded this many times in parameters' values (each level a URL in the previous one's value)
 // is decoded; deeper ones are shown as written, so a long value costs at most this many readings.
 const MAX_ENCODED_DEPTH = 4;
@@ -188,7 +189,7 @@ function hideUserInfo(text: string, whole: boolean): string {
   let copied = 0;
   let tokenEnd = -1;
   let lastAt = -1;
-  const finders = placeholderFinders(text);
+  const userInfoEnd = userInfoEnds(text);
   const placeholdersOnlyRange = placeholdersOnlyRanges(text);
   for (let at = text.indexOf("//"); at !== -1; at = text.indexOf("//", at + 2)) {
     const start = at + 2;
@@ -196,7 +197,7 @@ function hideUserInfo(text: string, whole: boolean): string {
       tokenEnd = whole ? endOfValueUrl(text, start) : endOfToken(text, start);
       lastAt = text.lastIndexOf("@", tokenEnd - 1);
     }
-    const end = lastAt < start ? -1 : userInfoEnd(text, start, tokenEnd, lastAt, finders);
+    const end = lastAt < start ? -1 : userInfoEnd(start, tokenEnd, lastAt);
     if (end === -1) {
       // No `@` left in the token: no user info in it; else the next `//` may start one (a URL in a query).
       if (lastAt < start) at = tokenEnd - 2;
@@ -231,102 +232,6 @@ function endOfValueUrl(text: string, from: number): number {
 }
 
 /**
- * The index of the `@` ending the user info of the authority at `start`, or -1 (rules above); the
- * token ends at `tokenEnd`, its last `@` is at `lastAt` (≥ start). A `${…}` placeholder closing
- * before the next `@` is skipped whole (its `/` or `:` is no delimiter) and counts as a host or a port.
- */
-function userInfoEnd(
-  text: string,
-  start: number,
-  tokenEnd: number,
-  lastAt: number,
-  finders: PlaceholderFinders,
-): number {
-  let authorityEnd = start;
-  let inAuthority = -1;
-  let colon = false;
-  while (authorityEnd < tokenEnd) {
-    const c = text[authorityEnd];
-    if (c === "$" && text[authorityEnd + 1] === "{") {
-      // A placeholder closes before the next `@`: `svc:${Pa55w0rd@h/x?s=${offset}` is a user info.
-      const close = finders.brace.next(authorityEnd + 2);
-      const at = finders.at.next(authorityEnd + 2);
-      if (close !== -1 && close < tokenEnd && (at === -1 || close < at)) {
-        authorityEnd = close + 1;
-        continue;
-      }
-    }
-    if (c === "/" || c === "?" || c === "#") break;
-    if (c === "@") inAuthority = authorityEnd;
-    else if (c === ":") colon = true;
-    authorityEnd++;
-  }
-  if (inAuthority !== -1) return inAuthority;
-  if (!colon || HOST_PORT.test(placeholdersReplaced(text.slice(start, authorityEnd), "0")))
-    return userNameEnd(text, authorityEnd, tokenEnd);
-  let beforeQuery = -1;
-  for (let i = authorityEnd; i < tokenEnd; i++) {
-    const c = text[i];
-    if (c === "?" || c === "#") break;
-    if (c === "@") beforeQuery = i;
-  }
-  return beforeQuery !== -1 ? beforeQuery : lastAt;
-}
-
-/** Where a placeholder in an authority closes, and where the next `@` is. */
-interface PlaceholderFinders {
-  readonly brace: NextFinder;
-  readonly at: NextFinder;
-}
-
-function placeholderFinders(text: string): PlaceholderFinders {
-  return { brace: new NextFinder(text, "}"), at: new NextFinder(text, "@") };
-}
-
-/**
- * Where the next `char` of a text is, remembered: asked from ascending places (the authorities of a
- * text's URLs, in order), each part of the text is searched once.
- */
-class NextFinder {
-  private from = 0;
-  private found: number;
-
-  constructor(
-    private readonly text: string,
-    private readonly char: string,
-  ) {
-    this.found = text.indexOf(char);
-  }
-
-  /** The index of the first `char` at or after `from`, or -1. */
-  next(from: number): number {
-    if (from < this.from || (this.found !== -1 && from > this.found)) {
-      this.from = from;
-      this.found = this.text.indexOf(this.char, from);
-    }
-    return this.found;
-  }
-}
-
-/**
- * The `@` ending a user name alone that holds an unencoded `?` or `#` (`http://tok?en@host`), or -1:
- * the authority (no `@`, no password) ends at `authorityEnd` with a `?` or `#`, followed by no `=`,
- * `&`, `;`, `/` or space before an `@` a host name or `[` follows. A query or fragment holding
- * parameters or a path (`http://h?e=a@b`, `http://h/p?e=a@b`) stays; one that is only `x@host`
- * (`http://h#a@b`) is hidden with the host before it.
- */
-function userNameEnd(text: string, authorityEnd: number, tokenEnd: number): number {
-  const c = text[authorityEnd];
-  if (c !== "?" && c !== "#") return -1;
-  for (let i = authorityEnd + 1; i < tokenEnd; i++) {
-    const d = text[i]!;
-    if (d === "@") return /[\w[]/.test(text[i + 1] ?? "") ? i : -1;
-    if (d === "=" || d === "&" || d === ";" || d === "/") return -1;
-  }
-  return -1;
-}
-
-/**
  * Whether the text rules hide a user info after the first `//` of `url`, read as one value
  * (hideUrlValueCredentials): redactUrl asks it of a URL whose parse has none (WHATWG reads
  * `http://tok?en@host` as host `tok`, query `en@host`).
@@ -338,6 +243,6 @@ export function hasHiddenUserInfo(url: string): boolean {
   const tokenEnd = endOfValueUrl(url, start);
   const lastAt = url.lastIndexOf("@", tokenEnd - 1);
   if (lastAt < start) return false;
-  const end = userInfoEnd(url, start, tokenEnd, lastAt, placeholderFinders(url));
+  const end = userInfoEnds(url)(start, tokenEnd, lastAt);
   return end !== -1 && !placeholdersOnly(url.slice(start, end));
 }

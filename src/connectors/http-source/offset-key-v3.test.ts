@@ -197,14 +197,15 @@ describe("offsetKeyV3", () => {
   test.each(GOLDEN)("%s is keyed %s", (url, key) => expect(offsetKeyV3(url)).toBe(key));
 
   // Review mask3 (2): a module the log masking changes would move v3 keys with it.
+  // Every import the transpiler sees: multi-line, dynamic (`import("…")`) and `export … from` ones too.
   test("imports only frozen primitives, no live masking module", async () => {
+    const transpiler = new Bun.Transpiler({ loader: "ts" });
     const imports = async (file: string) =>
-      [...(await Bun.file(new URL(file, import.meta.url)).text()).matchAll(/^import .* from "(.*)";$/gm)].map(
-        (found) => found[1],
-      );
+      transpiler.scanImports(await Bun.file(new URL(file, import.meta.url)).text()).map((found) => found.path);
     expect(await imports("./offset-key-v3.ts")).toEqual([
       "../../http/form-value.ts",
       "../../util/placeholders.ts",
+      "../../util/user-info-end.ts",
       "./offset-key-v3-encoded.ts",
     ]);
     expect(await imports("./offset-key-v3-encoded.ts")).toEqual([]);
@@ -229,6 +230,14 @@ describe("offsetKeyV3", () => {
     // Review mask3 (3): each `//`'s user info, placeholders only to the `@`, was read to it (quadratic:
     // minutes at this size).
     ["placeholders holding `//` before an `@`", `?a=${"//${".repeat(1_800_000)}}@h`],
+    // Review mask3 (4): each `//`'s authority was walked again over the placeholders after it to the
+    // `@` (and sliced for a host and port): quadratic, minutes at this size.
+    [
+      "placeholders holding `//`, then placeholders before an `@`",
+      `?a=${"${a//".repeat(100_000)}}${"${c}".repeat(100_000)}@h`,
+    ],
+    ["… before a port and an `@`", `?a=${"${a//".repeat(100_000)}}${"${c}".repeat(100_000)}:1/p@h`],
+    ["… before a user name's `?` and an `@`", `?a=${"${a//".repeat(100_000)}}?${"a".repeat(500_000)}@=`],
     ["percent-encoded URLs with parameters in a value", `?a=${"%3Fb%3D%2F%2Fh%2Fp%40q%23".repeat(40_000)}`],
     ["encoded parameters encoded again", `?a=${"%253Fb%253D%2525".repeat(60_000)}`],
     ["many `${` never closed", `?a=${"${".repeat(300_000)}`],

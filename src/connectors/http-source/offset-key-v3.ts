@@ -10,7 +10,8 @@
  * http-client's redactUrl at this version) and not a call to them: the log masking must be free to
  * hide more tomorrow, and a key that followed it would move every source's offsets each time. The
  * copy reuses only primitives that do not change with the masking (the WHATWG URL parser,
- * form-value.ts's formDecoded, placeholders.ts's frozen reading of `${…}`); the mapping between a
+ * form-value.ts's formDecoded, placeholders.ts's frozen reading of `${…}`, user-info-end.ts's frozen
+ * reading of where a user info ends); the mapping between a
  * percent-encoded value and its decoding is its own frozen copy (offset-key-v3-encoded.ts, not the
  * log masking's percent-encoded-secrets.ts). It differs from that masking only where it hides more:
  * http.url is one value, not a text of several tokens, so a space ends neither a user info nor a
@@ -68,6 +69,7 @@
  */
 import { formDecoded } from "../../http/form-value.ts";
 import { placeholdersOnlyRanges, placeholdersReplaced } from "../../util/placeholders.ts";
+import { userInfoEnds } from "../../util/user-info-end.ts";
 import { percentEncodedHiddenRanges, withRangesHidden } from "./offset-key-v3-encoded.ts";
 
 const SECRET_NAME_PART =
@@ -79,7 +81,6 @@ const WORD = /[A-Z]?[a-z]+|[A-Z]+(?![a-z])/g;
 const MAX_ENCODED_DEPTH = 4;
 const PARAM = /([?&;#])([^=&#?;]*)=([^&#]*)/g;
 const INNER_PARAM = /[;?]([^=;?]*)=([^;?]*)/g;
-const HOST_PORT = /^(?:[^:[]*|\[[^\]]*\])(?::\d*)?$/;
 
 /** The version 3 partition `url` of an HTTP source polling `url` (frozen: see above). */
 export function offsetKeyV3(url: string): string {
@@ -179,12 +180,12 @@ function innerSecretStart(value: string): number {
 function userInfoRanges(text: string): Range[] {
   const lastAt = text.lastIndexOf("@");
   const ranges: Range[] = [];
-  const finders = placeholderFinders(text);
+  const userInfoEnd = userInfoEnds(text);
   // Not a slice's: the user infos of `//${//${…}@h` all end at its `@` (placeholdersOnlyRanges).
   const placeholdersOnlyRange = placeholdersOnlyRanges(text);
   for (let at = text.indexOf("//"); at !== -1 && at + 2 <= lastAt; at = text.indexOf("//", at + 2)) {
     const start = at + 2;
-    const end = userInfoEnd(text, start, lastAt, finders);
+    const end = userInfoEnd(start, text.length, lastAt);
     if (end === -1 || placeholdersOnlyRange(start, end)) continue;
     ranges.push([start, end]);
     at = end - 2;
@@ -245,81 +246,8 @@ function userInfoHidden(url: string): boolean {
   const at = url.indexOf("//");
   const lastAt = url.lastIndexOf("@");
   if (at === -1 || lastAt < at + 2) return false;
-  const end = userInfoEnd(url, at + 2, lastAt, placeholderFinders(url));
+  const end = userInfoEnds(url)(at + 2, url.length, lastAt);
   return end !== -1 && !placeholdersOnly(url.slice(at + 2, end));
-}
-
-function userInfoEnd(text: string, start: number, lastAt: number, finders: PlaceholderFinders): number {
-  let authorityEnd = start;
-  let inAuthority = -1;
-  let colon = false;
-  while (authorityEnd < text.length) {
-    const c = text[authorityEnd];
-    if (c === "$" && text[authorityEnd + 1] === "{") {
-      // A placeholder closes before the next `@`: `svc:${Pa55w0rd@h/x?s=${offset}` is a user info.
-      const close = finders.brace.next(authorityEnd + 2);
-      const at = finders.at.next(authorityEnd + 2);
-      if (close !== -1 && (at === -1 || close < at)) {
-        authorityEnd = close + 1;
-        continue;
-      }
-    }
-    if (c === "/" || c === "?" || c === "#") break;
-    if (c === "@") inAuthority = authorityEnd;
-    else if (c === ":") colon = true;
-    authorityEnd++;
-  }
-  if (inAuthority !== -1) return inAuthority;
-  if (!colon || HOST_PORT.test(placeholdersReplaced(text.slice(start, authorityEnd), "0")))
-    return userNameEnd(text, authorityEnd);
-  let beforeQuery = -1;
-  for (let i = authorityEnd; i < text.length; i++) {
-    const c = text[i];
-    if (c === "?" || c === "#") break;
-    if (c === "@") beforeQuery = i;
-  }
-  return beforeQuery !== -1 ? beforeQuery : lastAt;
-}
-
-interface PlaceholderFinders {
-  readonly brace: NextFinder;
-  readonly at: NextFinder;
-}
-
-function placeholderFinders(text: string): PlaceholderFinders {
-  return { brace: new NextFinder(text, "}"), at: new NextFinder(text, "@") };
-}
-
-/** Where the next `char` of a text is, remembered (asked from ascending places: linear time). */
-class NextFinder {
-  private from = 0;
-  private found: number;
-
-  constructor(
-    private readonly text: string,
-    private readonly char: string,
-  ) {
-    this.found = text.indexOf(char);
-  }
-
-  next(from: number): number {
-    if (from < this.from || (this.found !== -1 && from > this.found)) {
-      this.from = from;
-      this.found = this.text.indexOf(this.char, from);
-    }
-    return this.found;
-  }
-}
-
-function userNameEnd(text: string, authorityEnd: number): number {
-  const c = text[authorityEnd];
-  if (c !== "?" && c !== "#") return -1;
-  for (let i = authorityEnd + 1; i < text.length; i++) {
-    const d = text[i]!;
-    if (d === "@") return /[\w[]/.test(text[i + 1] ?? "") ? i : -1;
-    if (d === "=" || d === "&" || d === ";" || d === "/") return -1;
-  }
-  return -1;
 }
 
 function placeholdersOnly(text: string): boolean {
