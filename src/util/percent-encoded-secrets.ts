@@ -5,9 +5,10 @@
  * parts `***` (`https%3A%2F%2F***%40h%2Fx`). For the log masking (url-credentials.ts), which may
  * change it; the HTTP source's partition key v3 has its own frozen copy (offset-key-v3-encoded.ts).
  *
- * Only escapes of printable ASCII (`%20`…`%7E`) are decoded: every character a masking rule reads
- * as a delimiter (`:/?#@&=;` and space) is one, and each decodes to one character, so each character
- * of the decoding comes from one place of the value. Others (`%C3%A9`, `%00`) stay as written.
+ * Only escapes of ASCII from the space on (`%20`…`%7F`: printable ASCII and DEL) are decoded: every
+ * character a masking rule reads as a delimiter (`:/?#@&=;` and space) is one, and each decodes to
+ * one character, so each character of the decoding comes from one place of the value. Others
+ * (`%C3%A9`, `%00`) stay as written.
  */
 
 /** A part of a text to hide: [start, end); an empty one marks where an empty secret was. */

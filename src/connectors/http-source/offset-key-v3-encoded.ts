@@ -5,8 +5,9 @@
  * `*` stand-in, where a shown part is placed and the whole-value fallback all decide v3 keys, so the
  * log masking's module may change and this one may not (offset-key-v3.test.ts's golden table pins it).
  *
- * Only escapes of printable ASCII (`%20`…`%7E`) are decoded: each decodes to one character, so each
- * character of the decoding comes from one place of the value. Others (`%C3%A9`, `%00`) stay as written.
+ * Only escapes of ASCII from the space on (`%20`…`%7F`: printable ASCII and DEL) are decoded: each
+ * decodes to one character, so each character of the decoding comes from one place of the value.
+ * Others (`%C3%A9`, `%00`) stay as written.
  */
 
 /** A part of a text to hide: [start, end); an empty one marks where an empty secret was. */
