@@ -1,21 +1,13 @@
 import { describe, expect, test } from "bun:test";
+import { allTexts } from "../../test/support/all-texts.ts";
 import { hasPlaceholder, placeholdersOnlyRanges, placeholdersReplaced } from "./placeholders.ts";
 
 const PLACEHOLDER = /\$\{[^}]*\}/g;
 
-/** Every text over `alphabet` of each length up to `max`. */
-function* texts(alphabet: readonly string[], max: number): Generator<string> {
-  let level = [""];
-  for (let length = 0; length <= max; length++) {
-    yield* level;
-    level = level.flatMap((text) => alphabet.map((c) => text + c));
-  }
-}
-
 describe("placeholdersReplaced, hasPlaceholder", () => {
   test("answer as /\\$\\{[^}]*\\}/ does, on every text of `$`, `{`, `}`, `a` up to 9 characters", () => {
     let compared = 0;
-    for (const text of texts(["$", "{", "}", "a"], 9)) {
+    for (const text of allTexts(["$", "{", "}", "a"], 9)) {
       for (const by of ["", "0", "h"]) expect(placeholdersReplaced(text, by)).toBe(text.replace(PLACEHOLDER, by));
       expect(hasPlaceholder(text)).toBe(new RegExp(PLACEHOLDER.source).test(text));
       compared++;
@@ -45,7 +37,7 @@ describe("placeholdersOnlyRanges", () => {
   test("answers as the definition on every range of every text of `$`, `{`, `}`, `:`, `a` up to 7 characters, asked in any order", () => {
     let compared = 0;
     const differing: Array<readonly [string, number, number]> = [];
-    for (const text of texts(["$", "{", "}", ":", "a"], 7)) {
+    for (const text of allTexts(["$", "{", "}", ":", "a"], 7)) {
       const ranges: Array<readonly [number, number]> = [];
       for (let end = 0; end <= text.length; end++) for (let start = 0; start <= end; start++) ranges.push([start, end]);
       // Starts ascending then descending for each end (walks stop at indexes read already), and ends changing each time.
