@@ -60,6 +60,9 @@ export function userInfoEnds(text: string): UserInfoEnd {
   let memoToken = -1;
   let afterAuthority = new Map<number, number>();
   return (start, tokenEnd, lastAt) => {
+    // An empty authority (`//`, `//?x@h`): rule 3. Its user name, if any, ends before the next `//`,
+    // so these reads, one per `//`, do not overlap.
+    if (start >= tokenEnd || BREAK.includes(text[start]!)) return userNameEnd(text, start, tokenEnd);
     tables ??= new Tables(text);
     if (tokenEnd !== memoToken) {
       memoToken = tokenEnd;
@@ -83,6 +86,9 @@ export function userInfoEnds(text: string): UserInfoEnd {
   };
 }
 
+// The characters that end an authority outside placeholders.
+const BREAK = "/?#";
+
 // lastAtBeforeQuery found no `@`: the token's last one ends the user info. (A user name's end is
 // -1 or an index, never this.)
 const NO_AT_BEFORE_QUERY = -2;
@@ -101,8 +107,8 @@ class Tables {
   readonly flags: Uint8Array;
   /** The token end (+1) each index was read for; 0: not read. */
   private readonly readFor: Int32Array;
-  private readonly nextBrace: Int32Array;
-  private readonly nextAt: Int32Array;
+  /** Where the next `}` and `@` are, per index (the text's length if none): built at the first `${`. */
+  private next: { readonly brace: Int32Array; readonly at: Int32Array } | undefined;
   private readonly path: number[] = [];
 
   constructor(private readonly text: string) {
@@ -111,12 +117,21 @@ class Tables {
     this.lastAtInAuthority = new Int32Array(n + 1);
     this.flags = new Uint8Array(n + 1);
     this.readFor = new Int32Array(n + 1);
-    this.nextBrace = new Int32Array(n + 1).fill(n);
-    this.nextAt = new Int32Array(n + 1).fill(n);
-    for (let i = n - 1; i >= 0; i--) {
-      this.nextBrace[i] = text[i] === "}" ? i : this.nextBrace[i + 1]!;
-      this.nextAt[i] = text[i] === "@" ? i : this.nextAt[i + 1]!;
+  }
+
+  private nextIndexes(): { readonly brace: Int32Array; readonly at: Int32Array } {
+    if (this.next === undefined) {
+      const { text } = this;
+      const n = text.length;
+      const brace = new Int32Array(n + 1).fill(n);
+      const at = new Int32Array(n + 1).fill(n);
+      for (let i = n - 1; i >= 0; i--) {
+        brace[i] = text[i] === "}" ? i : brace[i + 1]!;
+        at[i] = text[i] === "@" ? i : at[i + 1]!;
+      }
+      this.next = { brace, at };
     }
+    return this.next;
   }
 
   /** Reads the authority from `start` (up to `tokenEnd`) and returns `start`, now read. */
@@ -134,14 +149,15 @@ class Tables {
       }
       const c = text[i];
       if (c === "$" && text[i + 1] === "{") {
-        const close = this.nextBrace[i + 2]!;
-        if (close < tokenEnd && close < this.nextAt[i + 2]!) {
+        const next = this.nextIndexes();
+        const close = next.brace[i + 2]!;
+        if (close < tokenEnd && close < next.at[i + 2]!) {
           path.push(i);
           i = close + 1;
           continue;
         }
       }
-      if (c === "/" || c === "?" || c === "#") {
+      if (BREAK.includes(c!)) {
         this.end(i, i, tokenEnd);
         break;
       }
