@@ -405,6 +405,12 @@ describe("a long text with many token starts", () => {
     ["percent-encoded URLs with parameters in a value", `?a=${"%3Fb%3D%2F%2Fh%2Fp%40q%23".repeat(40_000)}`],
     ["percent-encoded escapes in a value", `?a=${"%25".repeat(300_000)}`],
     ["encoded parameters encoded again", `?a=${"%253Fb%253D%2525".repeat(60_000)}`],
+    // Review mask3 (4): the user name from each `(` or `=` was read again to the one `:` (15 s at 100 KB).
+    [
+      "scheme-less user names holding placeholders, all running on to one `:`",
+      `@${"(${a".repeat(100_000)}}${"b".repeat(400_000)}:`,
+    ],
+    ["… after `=`s", `@${"=${a".repeat(100_000)}}${"b".repeat(400_000)}:`],
   ])("%s: its credentials hidden", (_what, text) => {
     expect(hideValueCredentials(text + SECRETS)).toBe(text + HIDDEN);
   });
@@ -448,6 +454,10 @@ describe("a long text with many token starts", () => {
     ["list elements with a space and an `@` no host follows", ", a:b c@".repeat(150_000)],
     ["quoted elements", `"a:b ${"' ".repeat(300_000)}`],
     ["percent-encoded URLs with parameters in a value", `?a=${"%3Fb%3D%2F%2Fu%3Ap%40h%23".repeat(40_000)}`],
+    [
+      "scheme-less user names holding placeholders, all running on to one `:`",
+      `@${"(${a".repeat(100_000)}}${"b".repeat(400_000)}:`,
+    ],
   ])("%s, as one value: its credentials hidden", (_what, text) => {
     const value = `${text} http://u:s3 cret@h:\${offset}/x?token=s3 cret`;
     expect(hideValueCredentials(`Invalid value ${value} for configuration k: bad`, value)).not.toContain("s3");
