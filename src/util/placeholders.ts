@@ -47,37 +47,45 @@ export function placeholdersOnlyRanges(text: string): (start: number, end: numbe
     }
     return nextBrace[from]!;
   };
-  let knownEnd = -1;
-  /** For `knownEnd`, how the walk from an index read already ends. */
-  const known = new Map<number, Walk>();
+  // For each index a walk read, how the walk from it ends (EMPTY, PLACEHOLDERS, STOPPED), valid for
+  // the range end it was read for (walkedFor holds that end + 1): arrays, not a map, as a 1 MB text
+  // may have a million of them.
+  let walks: Uint8Array | undefined;
+  let walkedFor: Int32Array | undefined;
+  /** Indexes read by the current walk, doubled, +1 for a placeholder's `$`. */
+  const read: number[] = [];
   return (start, end) => {
     if (end <= start) return false;
-    if (end !== knownEnd) {
-      knownEnd = end;
-      known.clear();
-    }
-    const read: Array<readonly [number, boolean]> = [];
+    walks ??= new Uint8Array(text.length + 1);
+    walkedFor ??= new Int32Array(text.length + 1);
+    const known = (i: number): number => (walkedFor![i] === end + 1 ? walks![i]! : UNREAD);
+    read.length = 0;
     let i = start;
-    let walk = known.get(i);
-    while (walk === undefined) {
-      if (i === end) walk = "empty";
-      else if (text[i] === ":") read.push([i++, false]);
+    let walk = known(i);
+    while (walk === UNREAD) {
+      if (i === end) walk = EMPTY;
+      else if (text[i] === ":") read.push(2 * i++);
       else {
         const close = text[i] === "$" && text[i + 1] === "{" ? braceFrom(i + 2) : text.length;
-        if (close >= end) walk = "stopped";
-        else read.push([i, true]);
+        if (close >= end) walk = STOPPED;
+        else read.push(2 * i + 1);
         i = close + 1;
       }
-      walk ??= known.get(i);
+      if (walk === UNREAD) walk = known(i);
     }
     for (let r = read.length - 1; r >= 0; r--) {
-      const [index, placeholder] = read[r]!;
-      if (placeholder && walk === "empty") walk = "placeholders";
-      known.set(index, walk);
+      const index = read[r]! >> 1;
+      if ((read[r]! & 1) === 1 && walk === EMPTY) walk = PLACEHOLDERS;
+      walks[index] = walk;
+      walkedFor[index] = end + 1;
     }
-    return walk === "placeholders";
+    return walk === PLACEHOLDERS;
   };
 }
 
-/** How a walk from an index ends: at the range's end with no placeholder read, with one, or before it. */
-type Walk = "empty" | "placeholders" | "stopped";
+// How a walk from an index ends: not read yet; at the range's end with no placeholder read, with
+// one; or before the range's end.
+const UNREAD = 0;
+const EMPTY = 1;
+const PLACEHOLDERS = 2;
+const STOPPED = 3;
