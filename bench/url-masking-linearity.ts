@@ -33,6 +33,7 @@ const shapes: ReadonlyArray<readonly [string, (k: number) => string]> = [
   ["${ …", (k) => "${".repeat(k)],
   ["// … @", (k) => `${"//".repeat(k)}@`],
   ["//a: … /@", (k) => `${"//a:".repeat(k)}/@`],
+  ["//${//: … ?@}@h", (k) => `//${"${//:".repeat(k)}?@}@h`],
   ["https:// … @h", (k) => `${"https://".repeat(k)}@h`],
   ["?a= … ", (k) => "?a=".repeat(k)],
   [";a=1? … ", (k) => ";a=1?".repeat(k)],

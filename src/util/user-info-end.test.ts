@@ -127,6 +127,8 @@ describe("userInfoEnds", () => {
     ["placeholders then a port", `${"${a//".repeat(200_000)}}${"${c}".repeat(200_000)}:1/p@h`],
     ["placeholders then a user name's `?`", `${"${a//".repeat(200_000)}}?${"a".repeat(1_000_000)}@=`],
     ["placeholders then a password's `/`", `${"${a//".repeat(200_000)}}:x${"/a".repeat(500_000)}?@h`],
+    // Rule 2 after every `//`, each authority (`:${`) ending at its own `/` and read on to the one `?`.
+    ["authorities with a `:` then a `?`", `//${"${//:".repeat(400_000)}?@}@h`],
   ])("answers after every `//` of %s (about 2 MB) in linear time", (_shape, text) => {
     const ends = userInfoEnds(text);
     const lastAt = text.lastIndexOf("@");

@@ -59,6 +59,7 @@ export function userInfoEnds(text: string): UserInfoEnd {
   let tables: Tables | undefined;
   let memoToken = -1;
   let afterAuthority = new Map<number, number>();
+  const lastAtBeforeQuery = lastAtsBeforeQuery(text);
   return (start, tokenEnd, lastAt) => {
     // An empty authority (`//`, `//?x@h`): rule 3. Its user name, if any, ends before the next `//`,
     // so these reads, one per `//`, do not overlap.
@@ -79,7 +80,7 @@ export function userInfoEnds(text: string): UserInfoEnd {
     const key = authorityEnd * 2 + (userName ? 1 : 0);
     let end = afterAuthority.get(key);
     if (end === undefined) {
-      end = userName ? userNameEnd(text, authorityEnd, tokenEnd) : lastAtBeforeQuery(text, authorityEnd, tokenEnd);
+      end = userName ? userNameEnd(text, authorityEnd, tokenEnd) : lastAtBeforeQuery(authorityEnd, tokenEnd);
       afterAuthority.set(key, end);
     }
     return end === NO_AT_BEFORE_QUERY ? lastAt : end;
@@ -188,15 +189,26 @@ class Tables {
   }
 }
 
-/** Rule 2: the last `@` from `authorityEnd` before a `?` or `#` (or the token's end), else NO_AT_BEFORE_QUERY. */
-function lastAtBeforeQuery(text: string, authorityEnd: number, tokenEnd: number): number {
-  let beforeQuery = NO_AT_BEFORE_QUERY;
-  for (let i = authorityEnd; i < tokenEnd; i++) {
-    const c = text[i];
-    if (c === "?" || c === "#") break;
-    if (c === "@") beforeQuery = i;
-  }
-  return beforeQuery;
+/**
+ * Rule 2: the last `@` from `authorityEnd` before a `?` or `#` (or the token's end), else
+ * NO_AT_BEFORE_QUERY. Read from two per-text tables, built at the first ask (the next `?` or `#` per index, the last `@`
+ * before each index), so each answer costs constant time: the authorities of `//${//:${//:…?@}@h`
+ * end at different places and all read on to the same `?`.
+ */
+function lastAtsBeforeQuery(text: string): (authorityEnd: number, tokenEnd: number) => number {
+  let queryAt: Int32Array | undefined;
+  let lastAtBefore: Int32Array | undefined;
+  return (authorityEnd, tokenEnd) => {
+    if (queryAt === undefined || lastAtBefore === undefined) {
+      const n = text.length;
+      queryAt = new Int32Array(n + 1).fill(n);
+      lastAtBefore = new Int32Array(n + 1).fill(-1);
+      for (let i = n - 1; i >= 0; i--) queryAt[i] = text[i] === "?" || text[i] === "#" ? i : queryAt[i + 1]!;
+      for (let i = 1; i <= n; i++) lastAtBefore[i] = text[i - 1] === "@" ? i - 1 : lastAtBefore[i - 1]!;
+    }
+    const at = lastAtBefore[Math.min(queryAt[authorityEnd]!, tokenEnd)]!;
+    return at >= authorityEnd ? at : NO_AT_BEFORE_QUERY;
+  };
 }
 
 /** Rule 3: the `@` ending a user name alone that holds an unencoded `?` or `#`, or -1. */
