@@ -56,7 +56,7 @@ function percentDecoded(value: string): { decoded: string; from: number[] } {
  * as it is: placed at its first occurrence after the part before it (any placement shows the same
  * characters), the last one at the end of the text. Linear in the texts' lengths.
  */
-function hiddenParts(text: string, shown: string): HiddenRange[] | undefined {
+export function hiddenParts(text: string, shown: string): HiddenRange[] | undefined {
   const parts = shown.split(/\*+/);
   if (parts.length === 1) return undefined;
   const first = parts[0]!;

@@ -6,9 +6,10 @@
  * is a credential; an `a@b.c` without a `:` and `mailto:a@b.c` stay, and so does a `${…}`
  * placeholder alone (`${env:USER}:${env:PASSWORD}@proxy`).
  *
- * A token starts at the text's start, or after a space or one of TOKEN_START (not the `{` of a
- * `${…}` placeholder, one whose `}` comes before the next space or `@`: `${secrets:api/port}` is no
- * user info, `${alice:s3cret@proxy:3128` is). Its user name (none of
+ * A token starts at the text's start, or after a space or one of TOKEN_START; after the `{` of a
+ * `${…}` placeholder (one whose `}` comes before the next space or `@`) it starts at the placeholder
+ * (`${secrets:api/port}` is no user info; `svc@${env:REALM}:s3cret@proxy` is `svc@***@proxy`, and
+ * `${alice:s3cret@proxy:3128` is one too). Its user name (none of
  * USER_END; `${…}` placeholders in it) runs to its first `:`, its password to the first `@` a host
  * follows (HOST_AFTER_AT), holding no `//` (`jdbc:mysql://***@h` is a URL whose user info is hidden
  * already). In free text the password holds no space either. In one config value (`oneValue`, the
@@ -48,8 +49,13 @@ export function hideSchemeless(text: string, oneValue: boolean): string {
   let copied = 0;
   for (let p = 0; p < text.length; ) {
     const starts = p === 0 ? [0] : [];
-    // A placeholder's provider (`${secrets:api/port}`) starts no user name; an unclosed `${` is text.
-    if (TOKEN_START.test(text[p]!) && !placeholderOpens(text, p, next)) starts.push(p + 1);
+    // A placeholder's provider (`${secrets:api/port}`) starts no user name, but the placeholder may
+    // (`svc@${env:REALM}:s3cret@proxy`, `(x)${env:U}:s3cret@h`), unless a `/` precedes it (a URL's
+    // authority or path: `http://${env:HOST}:${env:PORT}/users/@me`); an unclosed `${` is text.
+    if (TOKEN_START.test(text[p]!)) {
+      if (!placeholderOpens(text, p, next)) starts.push(p + 1);
+      else if (text[p - 2] !== "/") starts.push(p - 1);
+    }
     let end = -1;
     for (const userStart of starts) {
       const passwordStart = afterUserName(userStart);

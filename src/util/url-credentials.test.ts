@@ -286,6 +286,16 @@ describe("hideValueCredentials", () => {
     ["a=${alice:s3cret@proxy:3128", "a=${***@proxy:3128"],
     ["${alice:s3cret@proxy:3128 }", "${***@proxy:3128 }"],
     ["h:${secrets:api/port}", "h:${secrets:api/port}"],
+    // Review mask3c (P1-1): a user name starting with a placeholder after a `)`, `]`, `@` or `}`.
+    ["svc@${env:REALM}:s3cret@proxy:3128", "svc@***@proxy:3128"],
+    ["(x)${env:U}:s3cret@proxy:3128", "(x)***@proxy:3128"],
+    ["[a]${env:U}:s3cret@proxy:3128", "[a]***@proxy:3128"],
+    ["x${secrets:api/port}/y@h", "x${secrets:api/port}/y@h"],
+    // Review mask3c (P1-2): a scheme-less credential in a parameter's value, an encoded `=` in it
+    // (the URL pass reads its decoding as a parameter `svc-token:s3cretZm9v` and hides the rest).
+    ["https://api.example/x?proxy=svc-token:s3cretZm9v%3D%3D@proxy.example:3128", "https://api.example/x?proxy=***"],
+    ["?upstream=oauth:s3cretValue%3D%3D@proxy:3128", "?upstream=***"],
+    ["name=x;proxy=apikey:Zm9vYmFy%3D@proxy:3128", "name=x;proxy=***"],
   ])("%s is shown as %s", (text, shown) => {
     expect(hideValueCredentials(text)).toBe(shown);
     expect(hideValueCredentials(`Invalid value ${text} for configuration x`, text)).toBe(

@@ -49,6 +49,7 @@
  */
 
 import { formDecoded } from "../http/form-value.ts";
+import { hiddenUnion } from "./hidden-union.ts";
 import { type HiddenRange, percentEncodedHiddenRanges, withRangesHidden } from "./percent-encoded-secrets.ts";
 import { placeholdersOnlyRanges } from "./placeholders.ts";
 import { hideSchemeless, placeholdersOnly } from "./schemeless-credentials.ts";
@@ -176,10 +177,21 @@ function secretParameter(name: string, value: string): boolean {
  * no credential, while the rest of the text ends them at spaces.
  */
 export function hideValueCredentials(text: string, quoted?: string): string {
-  const shownValue = quoted === undefined ? quoted : hideSchemeless(hideUrlValueCredentials(quoted), true);
+  const shownValue = quoted === undefined ? quoted : valueShown(quoted, hideUrlValueCredentials(quoted), true);
   // A function, not the string: `$&` or `$'` in a value would put the value as written back in.
   const withValue = shownValue === quoted ? text : text.replaceAll(quoted!, () => shownValue!);
-  return hideSchemeless(hideUrlCredentials(withValue), false);
+  return valueShown(withValue, hideUrlCredentials(withValue), false);
+}
+
+/**
+ * `text` with what the scheme-less pass hides in its URL masking `urlShown` and in `text` itself
+ * hidden: the URL pass may cut a scheme-less credential (an encoded `=` in a parameter's value:
+ * `?proxy=svc-token:s3cretZm9v%3D%3D@proxy:3128`, whose decoding reads as a parameter
+ * `svc-token:s3cretZm9v`), so both are read and the union is hidden.
+ */
+function valueShown(text: string, urlShown: string, oneValue: boolean): string {
+  const shown = hideSchemeless(urlShown, oneValue);
+  return urlShown === text ? shown : hiddenUnion(text, [shown, hideSchemeless(text, oneValue)]);
 }
 
 // Each `//` is looked at once and each character of a token a bounded number of times: a long
