@@ -33,21 +33,30 @@ export function percentEncodedHiddenRanges(value: string, hide: (decoded: string
   const hidden = hiddenParts(read, shown);
   // Not the decoding with parts replaced (a rule this module does not expect): hide it all.
   if (hidden === undefined) return [[0, value.length]];
-  const at = (index: number) => (index < from.length ? from[index]! : value.length);
+  const at = (index: number) => (index < decoded.length ? from[index]! : value.length);
   return hidden.map(([start, end]) => [at(start), at(end)]);
 }
 
 /** `value` with its ASCII escapes decoded, and where in `value` each character of it comes from. */
-function percentDecoded(value: string): { decoded: string; from: number[] } {
-  let decoded = "";
-  const from: number[] = [];
-  for (let i = 0; i < value.length; ) {
-    const escaped = value[i] === "%" && ASCII_ESCAPE.test(value.slice(i, i + 3));
-    decoded += escaped ? String.fromCharCode(Number.parseInt(value.slice(i + 1, i + 3), 16)) : value[i];
-    from.push(i);
-    i += escaped ? 3 : 1;
+function percentDecoded(value: string): { decoded: string; from: Int32Array } {
+  const decoded = value.replace(ASCII_ESCAPES, (written) => String.fromCharCode(Number.parseInt(written.slice(1), 16)));
+  const from = new Int32Array(decoded.length);
+  for (let i = 0, j = 0; j < decoded.length; j++) {
+    from[j] = i;
+    i += asciiEscapeAt(value, i) ? 3 : 1;
   }
   return { decoded, from };
+}
+
+const ASCII_ESCAPES = /%[2-7][0-9A-Fa-f]/g;
+
+/** Whether an ASCII escape (ASCII_ESCAPE) starts at `i`: read by character codes, once per character. */
+function asciiEscapeAt(value: string, i: number): boolean {
+  if (value.charCodeAt(i) !== 37) return false;
+  const high = value.charCodeAt(i + 1);
+  const low = value.charCodeAt(i + 2);
+  const hex = (low >= 48 && low <= 57) || (low >= 65 && low <= 70) || (low >= 97 && low <= 102);
+  return high >= 50 && high <= 55 && hex;
 }
 
 /**

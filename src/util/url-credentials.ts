@@ -72,7 +72,7 @@ const INNER_PARAM = /[;?]([^=;?]*)=([^;?]*)/g;
 const MAX_ENCODED_DEPTH = 4;
 
 export function hideUrlCredentials(text: string): string {
-  return hidden(text, false, 0);
+  return hidden(text, false, 0, budgetFor(text));
 }
 
 /**
@@ -84,18 +84,33 @@ export function hideUrlCredentials(text: string): string {
  * rules hide in it is hidden too.
  */
 export function hideUrlValueCredentials(value: string): string {
-  return valueHidden(value, 0);
+  return valueHidden(value, 0, budgetFor(value));
 }
 
-function valueHidden(value: string, depth: number): string {
-  return hidden(hidden(value, true, depth), false, depth);
+function valueHidden(value: string, depth: number, budget: Budget): string {
+  return hidden(hidden(value, true, depth, budget), false, depth, budget);
 }
+
+/**
+ * How many characters of percent-decodings one masking reads at most, all levels together: a few
+ * times its text, so a text of values encoded in one another (`%3D%253D%25253D…`, a next-page link a
+ * remote API writes) costs linear time. A value whose decoding would go past it is hidden whole.
+ */
+interface Budget {
+  left: number;
+}
+
+const budgetFor = (text: string): Budget => ({ left: BUDGET_PER_CHARACTER * text.length + BUDGET_MINIMUM });
+const BUDGET_PER_CHARACTER = 4;
+// What a reading costs beyond its characters, counted as characters (a value of many short ones).
+const READING_COST = 16;
+const BUDGET_MINIMUM = 65_536;
 
 /**
  * `text` with its URLs' credentials hidden, read as one value (`whole`) or as free text; `depth`
  * encodings deep in an outer text's parameter value.
  */
-function hidden(text: string, whole: boolean, depth: number): string {
+function hidden(text: string, whole: boolean, depth: number, budget: Budget): string {
   if (!text.includes("//") && !text.includes("=")) return text;
   return hideUserInfo(text, whole).replace(
     whole ? VALUE_QUERY_PARAM : QUERY_PARAM,
@@ -103,7 +118,7 @@ function hidden(text: string, whole: boolean, depth: number): string {
       const value = whole ? run : run.slice(0, listEnd(source, at + all.length, run));
       const rest = run.slice(value.length);
       if (secretParameter(name, value)) return `${separator}${name}=***${rest}`;
-      return `${separator}${name}=${encodedHidden(innerParametersHidden(value), depth)}${rest}`;
+      return `${separator}${name}=${encodedHidden(innerParametersHidden(value), depth, budget)}${rest}`;
     },
   );
 }
@@ -112,8 +127,8 @@ function hidden(text: string, whole: boolean, depth: number): string {
  * A shown parameter's `value` with what the rules hide in its percent-decoding hidden where it is
  * written (`https%3A%2F%2Fh%2Fcb%3Ftoken%3Ds3cret` → `https%3A%2F%2Fh%2Fcb%3Ftoken%3D***`).
  */
-function encodedHidden(value: string, depth: number): string {
-  const ranges = encodedRanges(value, depth);
+function encodedHidden(value: string, depth: number, budget: Budget): string {
+  const ranges = encodedRanges(value, depth, budget);
   return ranges.length === 0 ? value : withRangesHidden(value, ranges);
 }
 
@@ -122,17 +137,19 @@ function encodedHidden(value: string, depth: number): string {
  * (url-secrets.ts lists them as secrets an answer may echo): the credentials of a URL encoded in it.
  */
 export function percentEncodedSecretRanges(value: string): HiddenRange[] {
-  return encodedRanges(value, 0);
+  return encodedRanges(value, 0, budgetFor(value));
 }
 
 // A decoding that is encoded again (`https%253A%252F%252F…`) is decoded again. A decoding is read as
 // a query, as if a `?` preceded it, so its first parameter is one too, whatever the order
 // (`client_secret%3Ds3cret%26a%3D1` → `client_secret%3D***%26a%3D1`, as `a%3D1%26client_secret%3D***`).
-function encodedRanges(value: string, depth: number): HiddenRange[] {
+function encodedRanges(value: string, depth: number, budget: Budget): HiddenRange[] {
   if (depth >= MAX_ENCODED_DEPTH || !value.includes("%")) return [];
-  return percentEncodedHiddenRanges(value, (decoded) =>
-    encodedHidden(valueHidden(`?${decoded}`, depth + 1).slice(1), depth + 1),
-  );
+  return percentEncodedHiddenRanges(value, (decoded) => {
+    budget.left -= decoded.length + READING_COST;
+    if (budget.left < 0) return "***";
+    return encodedHidden(valueHidden(`?${decoded}`, depth + 1, budget).slice(1), depth + 1, budget);
+  });
 }
 
 /**
