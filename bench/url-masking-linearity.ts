@@ -39,6 +39,7 @@ const shapes: ReadonlyArray<readonly [string, (k: number) => string]> = [
   [";a=1? … ", (k) => ";a=1?".repeat(k)],
   ["%2F%40 … ", (k) => `https%3A%2F%2F${"%2F%40".repeat(k)}`],
   ["%3D%40// … ", (k) => "token%3D%40//".repeat(k)],
+  ["%3D%253D%25253D%2525253D%26 … ", (k) => "%3D%253D%25253D%2525253D%26".repeat(k)],
   ["=${a}@ … ", (k) => "=${a}@".repeat(k)],
   [",${a: … }b … :@h (scheme-less)", (k) => `${",${a:".repeat(k)}}${"b".repeat(k)}:s@h`],
   ["@ (${a … }b … : (scheme-less)", (k) => `@${"(${a".repeat(k)}}${"b".repeat(k)}:`],
