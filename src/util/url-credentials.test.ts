@@ -429,11 +429,12 @@ describe("a long text with many token starts", () => {
   // 81 readings each (6.8 s per MB through REST validation); the decodings read are bounded by a few
   // times the text, and what is left unread is hidden (the value shows no parameter of its own).
   test("nested percent-encoded parameters past the decoding budget are hidden, the text's own stay", () => {
-    const nested = "%3D%253D%25253D%2525253D%26".repeat(40_000);
+    // Each value its own (equal ones are read once).
+    const nested = Array.from({ length: 40_000 }, (_, i) => `%3D%253D%25253D%2525253D${i}%26`).join("");
     const shown = hideUrlCredentials(`https://api.example/x?a=${nested}&b=1 https://u:s3cret@h/x?token=s3cret`);
     expect(shown).toEndWith("&b=1 https://***@h/x?token=***");
-    expect(shown).toContain("***%26");
-    expect(hideUrlCredentials(`https://api.example/x?a=${nested.slice(0, 27 * 4)}`)).not.toContain("***");
+    expect(shown).toStartWith("https://api.example/x?a=***");
+    expect(hideUrlCredentials(`https://api.example/x?a=${nested.slice(0, 120)}`)).not.toContain("***");
   });
 
   // Review mask3 (2): each `${` was read to the text's end looking for its `}` (quadratic: a 600 KB

@@ -98,9 +98,14 @@ function valueHidden(value: string, depth: number, budget: Budget): string {
  */
 interface Budget {
   left: number;
+  /** encodedRanges' answers by depth and value: equal values (`%3D%253D%26` repeated) read once. */
+  readonly known: Map<string, HiddenRange[]>;
 }
 
-const budgetFor = (text: string): Budget => ({ left: BUDGET_PER_CHARACTER * text.length + BUDGET_MINIMUM });
+const budgetFor = (text: string): Budget => ({
+  left: BUDGET_PER_CHARACTER * text.length + BUDGET_MINIMUM,
+  known: new Map(),
+});
 const BUDGET_PER_CHARACTER = 4;
 // What a reading costs beyond its characters, counted as characters (a value of many short ones).
 const READING_COST = 16;
@@ -145,11 +150,16 @@ export function percentEncodedSecretRanges(value: string): HiddenRange[] {
 // (`client_secret%3Ds3cret%26a%3D1` → `client_secret%3D***%26a%3D1`, as `a%3D1%26client_secret%3D***`).
 function encodedRanges(value: string, depth: number, budget: Budget): HiddenRange[] {
   if (depth >= MAX_ENCODED_DEPTH || !value.includes("%")) return [];
-  return percentEncodedHiddenRanges(value, (decoded) => {
+  const key = `${depth}:${value}`;
+  const known = budget.known.get(key);
+  if (known !== undefined) return known;
+  const ranges = percentEncodedHiddenRanges(value, (decoded) => {
     budget.left -= decoded.length + READING_COST;
     if (budget.left < 0) return "***";
     return encodedHidden(valueHidden(`?${decoded}`, depth + 1, budget).slice(1), depth + 1, budget);
   });
+  budget.known.set(key, ranges);
+  return ranges;
 }
 
 /**

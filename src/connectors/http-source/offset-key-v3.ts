@@ -87,6 +87,15 @@ const INNER_PARAM = /[;?]([^=;?]*)=([^;?]*)/g;
 
 /** The version 3 partition `url` of an HTTP source polling `url` (frozen: see above). */
 export function offsetKeyV3(url: string): string {
+  encodedMemo.clear();
+  try {
+    return keyOf(url);
+  } finally {
+    encodedMemo.clear();
+  }
+}
+
+function keyOf(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -161,12 +170,22 @@ function secretValueRanges(text: string, depth: number): Range[] {
 /** The parts of a shown `value` that hold what the text rules hide in its percent-decoding. */
 function encodedRanges(value: string, depth: number): Range[] {
   if (depth >= MAX_ENCODED_DEPTH || !value.includes("%")) return [];
-  return percentEncodedHiddenRanges(value, (decoded) => {
+  const memoKey = `${depth}:${value}`;
+  const known = encodedMemo.get(memoKey);
+  if (known !== undefined) return known;
+  const ranges = percentEncodedHiddenRanges(value, (decoded) => {
     // Read as a query: its first parameter is one too.
     const key = textKey(`?${decoded}`, depth + 1).slice(1);
     return withRangesHidden(key, encodedRanges(key, depth + 1));
   });
+  encodedMemo.set(memoKey, ranges);
+  return ranges;
 }
+
+// encodedRanges' answers within one offsetKeyV3 call, by depth and value: the same answers, each
+// read once (a value of many equal encoded parameters, `%3D%253D%25253D%26` repeated, read each
+// one at every level about three times). Not an answer's change: v3's answers are frozen.
+const encodedMemo = new Map<string, Range[]>();
 
 /** Where in a shown parameter's `value` its first secret inner parameter's value starts, or -1. */
 function innerSecretStart(value: string): number {
