@@ -40,6 +40,11 @@ const shapes: ReadonlyArray<readonly [string, (k: number) => string]> = [
   ["%2F%40 … ", (k) => `https%3A%2F%2F${"%2F%40".repeat(k)}`],
   ["%3D%40// … ", (k) => "token%3D%40//".repeat(k)],
   ["%3D%253D%25253D%2525253D%26 … ", (k) => "%3D%253D%25253D%2525253D%26".repeat(k)],
+  // The same, each value its own (equal values are read once; these are bounded by the decoding budget).
+  [
+    "%3D%253D%25253D%2525253D<i>%26 … ",
+    (k) => Array.from({ length: k }, (_, i) => `%3D%253D%25253D%2525253D${i % 1000}%26`).join(""),
+  ],
   ["=${a}@ … ", (k) => "=${a}@".repeat(k)],
   [",${a: … }b … :@h (scheme-less)", (k) => `${",${a:".repeat(k)}}${"b".repeat(k)}:s@h`],
   ["@ (${a … }b … : (scheme-less)", (k) => `@${"(${a".repeat(k)}}${"b".repeat(k)}:`],
