@@ -50,11 +50,12 @@ export function hideSchemeless(text: string, oneValue: boolean): string {
   for (let p = 0; p < text.length; ) {
     const starts = p === 0 ? [0] : [];
     // A placeholder's provider (`${secrets:api/port}`) starts no user name, but the placeholder may
-    // (`svc@${env:REALM}:s3cret@proxy`, `(x)${env:U}:s3cret@h`), unless a `/` precedes it (a URL's
-    // authority or path: `http://${env:HOST}:${env:PORT}/users/@me`); an unclosed `${` is text.
+    // (`svc@${env:REALM}:s3cret@proxy`, `(x)${env:U}:s3cret@h`, `corp/${env:U}:s3cret@h`), unless
+    // `//` precedes it (a URL's authority: `http://${env:HOST}:${env:PORT}/users/@me`); an unclosed
+    // `${` is text.
     if (TOKEN_START.test(text[p]!)) {
       if (!placeholderOpens(text, p, next)) starts.push(p + 1);
-      else if (text[p - 2] !== "/") starts.push(p - 1);
+      else if (!text.startsWith("//", p - 3)) starts.push(p - 1);
     }
     let end = -1;
     for (const userStart of starts) {

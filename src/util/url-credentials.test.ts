@@ -291,6 +291,10 @@ describe("hideValueCredentials", () => {
     ["(x)${env:U}:s3cret@proxy:3128", "(x)***@proxy:3128"],
     ["[a]${env:U}:s3cret@proxy:3128", "[a]***@proxy:3128"],
     ["x${secrets:api/port}/y@h", "x${secrets:api/port}/y@h"],
+    // Review mask3d (P2-1): after a single `/` too (only `//`, an authority's start, is no user name's).
+    ["corp/${env:USER}:s3cret@proxy:3128", "corp/***@proxy:3128"],
+    ["proxy=corp/${env:U}:s3cret@proxy:3128", "proxy=corp/***@proxy:3128"],
+    ["/${env:U}:s3cret@proxy:3128", "/***@proxy:3128"],
     // Review mask3c (P1-2): a scheme-less credential in a parameter's value, an encoded `=` in it
     // (the URL pass reads its decoding as a parameter `svc-token:s3cretZm9v` and hides the rest).
     ["https://api.example/x?proxy=svc-token:s3cretZm9v%3D%3D@proxy.example:3128", "https://api.example/x?proxy=***"],
