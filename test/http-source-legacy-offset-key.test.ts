@@ -1,16 +1,18 @@
 /**
- * An HTTP source upgraded over two partition key versions (offset-key.ts): its http.url holds an `@`
- * in the query, which v0's masking took for the end of a user info, and a `code` parameter, which
- * v1 showed and v2 (current) hides. Offsets stored under both old keys, in the data dir's SQLite
- * file as earlier versions left them: the restarted source continues from the newest (v1's, not
+ * An HTTP source upgraded over three partition key versions (offset-key.ts): its http.url holds an
+ * `@` in the query, which v0's masking took for the end of a user info, a `code` parameter, which
+ * v1 showed and v2 hides, and a URL percent-encoded in a parameter with a token, which v2 showed and
+ * v3 (current) hides. Offsets stored under the three old keys, in the data dir's SQLite file as
+ * earlier versions left them: the restarted source continues from the newest (v2's, not
  * http.initial.offset: records delivered again), and its first commit writes it under the current
- * key and removes both old entries (offset-key-migration.ts), from the store and GET …/offsets. An
+ * key and removes the old entries (offset-key-migration.ts), from the store and GET …/offsets. An
  * http.url edited afterwards to another URL that had the same v0 key starts from
  * http.initial.offset: the old entry is gone.
  */
 import { describe, expect, test } from "bun:test";
 import { offsetKeyV0 } from "../src/connectors/http-source/offset-key-v0.ts";
 import { offsetKeyV1 } from "../src/connectors/http-source/offset-key-v1.ts";
+import { offsetKeyV2 } from "../src/connectors/http-source/offset-key-v2.ts";
 import { openDatabase } from "../src/store/database.ts";
 import { OffsetStore } from "../src/store/offset-store.ts";
 import { startGateway } from "./support/gateway.ts";
@@ -35,16 +37,20 @@ describe("HTTP source with offsets stored under earlier versions' partition keys
       const since = req.url.searchParams.get("since") ?? "";
       return Response.json(events.filter((e) => Date.parse(e.at) > Date.parse(since)));
     });
-    const url = `${api.base}/events?email=ops@example.com&code=s3cret&since=\${offset}`;
-    const currentKey = `${api.base}/events?email=ops@example.com&code=***&since=\${offset}`;
+    const next = "next=https%3A%2F%2Fh%2Fcb%3Ftoken%3D";
+    const url = `${api.base}/events?email=ops@example.com&code=s3cret&${next}s3cret&since=\${offset}`;
+    const currentKey = `${api.base}/events?email=ops@example.com&code=***&${next}***&since=\${offset}`;
+    const v2Key = offsetKeyV2(url);
     const v1Key = offsetKeyV1(url);
     const v0Key = offsetKeyV0(url);
+    expect(v2Key).toBe(`${api.base}/events?email=ops@example.com&code=***&${next}s3cret&since=\${offset}`);
     expect(v1Key).toBe(url);
-    expect(v0Key).toBe("http://***@example.com&code=s3cret&since=${offset}");
+    expect(v0Key).toBe(`http://***@example.com&code=s3cret&${next}s3cret&since=\${offset}`);
     const db = openDatabase(dir.file("data"));
     new OffsetStore(db).write("legacy-source", [
       { partition: { url: v0Key }, offset: { offset: T(1) } },
-      { partition: { url: v1Key }, offset: { offset: T(2) } },
+      { partition: { url: v1Key }, offset: { offset: T(1) } },
+      { partition: { url: v2Key }, offset: { offset: T(2) } },
     ]);
     db.close();
 
@@ -81,7 +87,7 @@ describe("HTTP source with offsets stored under earlier versions' partition keys
     ]);
 
     // Another URL whose v0 key was this one's: nothing of the removed entry is continued from.
-    const other = `${api.base}/other?email=ops@example.com&code=s3cret&since=\${offset}`;
+    const other = `${api.base}/other?email=ops@example.com&code=s3cret&${next}s3cret&since=\${offset}`;
     expect(offsetKeyV0(other)).toBe(v0Key);
     const edited = await gw.rest.put("/connectors/legacy-source/config", config(other));
     expect(edited.status).toBe(200);
@@ -96,6 +102,7 @@ describe("HTTP source with offsets stored under earlier versions' partition keys
       .map((e) => String(e.partition.url));
     expect(stored).not.toContain(v0Key);
     expect(stored).not.toContain(v1Key);
+    expect(stored).not.toContain(v2Key);
     expect(stored).toContain(currentKey);
     expect(stored.filter((key) => key.includes("s3cret"))).toEqual([]);
   }, 120_000);

@@ -257,7 +257,31 @@ describe("redactUrl", () => {
     ["http://h:${offset}/a b?token=s3 cret&q=1", "http://h:${offset}/a b?token=***&q=1"],
     ["http://h:${offset}/x?my token=s3cret&q=1", "http://h:${offset}/x?my token=***&q=1"],
     ["http://h:${offset}/x?page=a b", "http://h:${offset}/x?page=a b"],
+    // Review mask3: a URL percent-encoded in a parameter, a placeholder port before an `@` in the
+    // query, a scheme-less password holding a space, and parameter names.
+    ["https://h/p?next=https%3A%2F%2Fu%3As3cret%40h2%2Fx", "https://h/p?next=https%3A%2F%2F***%40h2%2Fx"],
+    [
+      "https://h/p?redirect=https%3A%2F%2Fh2%2Fcb%3Ftoken%3Ds3cret",
+      "https://h/p?redirect=https%3A%2F%2Fh2%2Fcb%3Ftoken%3D***",
+    ],
+    ["http://h:${offset}/x?email=a@b.c&token=s3cret", "http://h:${offset}/x?email=a@b.c&token=***"],
+    ["alice:s3 cret@proxy:3128", "***@proxy:3128"],
+    ["https://h/p?author=bob&signal=1&code_verifier=s3cret", "https://h/p?author=bob&signal=1&code_verifier=***"],
+    // Review mask3 (2): a user info holding a `${` closing after its `@`; an encoded secret parameter first.
+    [
+      "http://svc:${s3cret@api.example:${offset}/events?since=${offset}",
+      "http://***@api.example:${offset}/events?since=${offset}",
+    ],
+    ["https://h/p?body=client_secret%3Ds3cret%26a%3D1", "https://h/p?body=client_secret%3D***%26a%3D1"],
   ])("%s → %s", (input, expected) => {
     expect(redactUrl(input)).toBe(expected);
+  });
+
+  // Review mask3 (2): each `${` was read to the end looking for its `}` (quadratic), here in a
+  // next-page URL a remote API may send.
+  test("a URL holding many `${` never closed", () => {
+    expect(redactUrl(`https://api.example/x?a=1;token=${"${".repeat(300_000)}`)).toBe(
+      "https://api.example/x?a=1;token=***",
+    );
   });
 });

@@ -18,12 +18,12 @@
  * values redacted.
  */
 import { timerMs } from "../util/clock.ts";
+import { secretQueryName } from "../util/secret-query-name.ts";
 import {
   hasHiddenUserInfo,
   hideUrlCredentials,
   hideUrlValueCredentials,
   hideValueCredentials,
-  secretQueryName,
 } from "../util/url-credentials.ts";
 import { GATEWAY_VERSION } from "../version.ts";
 import { formDecoded } from "./form-value.ts";

@@ -17,6 +17,14 @@ describe("urlSecrets", () => {
     ["https://api.example/in?next=http://h/x?token=ab?cd&page=2", ["ab?cd", "ab"]],
     ["https://api.example/in?next=http://h/x?token=ab;cd=e%2Bf", ["ab;cd=e%2Bf", "ab;cd=e+f", "ab"]],
     ["https://api.example/in?a=1;token=${env:T};sig=s1g?x", ["s1g?x", "s1g"]],
+    // Review mask3: a URL percent-encoded in a value: its user info or secret parameter's value.
+    ["https://api.example/in?next=https%3A%2F%2Fu%3As3cret%40h%2Fx", ["u%3As3cret", "u:s3cret", "s3cret"]],
+    // Review mask3c (P3-5): a user info encoded again, each decoding and the password alone listed.
+    [
+      "https://api.example/in?next=https%3A%2F%2Fu%3As3cr%2525et%40h",
+      ["u%3As3cr%2525et", "u:s3cr%25et", "u:s3cr%et", "s3cr%25et", "s3cr%et"],
+    ],
+    ["https://api.example/in?redirect=https%3A%2F%2Fh%2F%3Ftoken%3Ds3cret%26b%3D2", ["s3cret"]],
     ["not a url?token=x", []],
   ])("%s", (url, secrets) => {
     expect(urlSecrets(url)).toEqual(secrets);
@@ -26,6 +34,8 @@ describe("urlSecrets", () => {
     "https://dev:pw0rd@api.example/in?api_key=k3y&page=2;token=t0k&next=http://h/?jwt=j.w.t&code=c0",
     "https://api.example/in?next=http://h/x?token=ab?cd&page=2",
     "https://api.example/in?a=1;sig=s1g;b=2?c=3&page=2",
+    "https://api.example/in?next=https%3A%2F%2Fu%3As3cret%40h%2Fx&page=2",
+    "https://api.example/in?redirect=https%3A%2F%2Fh%2F%3Ftoken%3Ds3cret%26b%3D2&page=2",
   ])("%s: they are the parts redactUrl hides, whole", (url) => {
     const shown = redactUrl(url);
     const secrets = urlSecrets(url);

@@ -3,11 +3,12 @@
  * and password as written and decoded, and the Basic credentials fetch makes of them: a key is often
  * the user name alone) and the values
  * of query parameters that look like keys (`secretQueryName`, the parameters `redactUrl` hides, `;`-separated
- * ones too), as written and decoded. For maskers of response text (the HTTP sink's SecretMask); values holding a
+ * ones too, and the credentials of a URL percent-encoded in a value), as written and decoded. For maskers of response text (the HTTP sink's SecretMask); values holding a
  * `${…}` placeholder are left out (they are filled per request).
  */
 
-import { secretQueryName } from "../util/url-credentials.ts";
+import { secretQueryName } from "../util/secret-query-name.ts";
+import { percentEncodedSecretRanges } from "../util/url-credentials.ts";
 import { basicToken } from "./basic-credentials.ts";
 
 export function urlSecrets(url: string): string[] {
@@ -46,6 +47,8 @@ export function urlSecrets(url: string): string[] {
       runListed ||= run.length > 0;
       out.push(...run, ...written(innerValue));
     }
+    // A URL percent-encoded in the value (`?next=https%3A%2F%2Fu%3Ap%40h`): the parts redactUrl hides.
+    for (const [from, to] of percentEncodedSecretRanges(value)) out.push(...encodedSecret(value.slice(from, to)));
   }
   return [...new Set(out)].filter((s) => s !== "");
 }
@@ -61,6 +64,27 @@ function secretName(name: string): boolean {
 /** A secret value as written and decoded; none when it holds a `${…}` placeholder (filled per request). */
 function written(raw: string): string[] {
   return raw.includes("${") || raw.includes("%7B") ? [] : [raw, safeDecode(raw.replaceAll("+", " "))];
+}
+
+// As url-credentials.ts decodes a URL encoded in a value at most (MAX_ENCODED_DEPTH).
+const MAX_DECODINGS = 4;
+
+/**
+ * A part the masking hides in a percent-encoded value, as written and at each decoding (a URL
+ * encoded twice: `u%253As3cr%252525et` is `u%3As3cr%2525et`, `u:s3cr%25et`, …), and the password
+ * alone of each decoding that is a user info (an answer may echo only the password).
+ */
+function encodedSecret(raw: string): string[] {
+  const out = written(raw);
+  if (out.length === 0) return out;
+  for (let text = out[out.length - 1]!, i = 1; i < MAX_DECODINGS; i++) {
+    const decoded = safeDecode(text);
+    if (decoded === text) break;
+    out.push(decoded);
+    text = decoded;
+  }
+  for (const text of out.slice(1)) if (text.includes(":")) out.push(text.slice(text.indexOf(":") + 1));
+  return out;
 }
 
 /** The bytes of percent-encoded text: each %XX one byte, everything else UTF-8. */

@@ -123,6 +123,8 @@ describe("hideUrlCredentials", () => {
       "pw",
       "access_token",
       "X-Amz-Signature",
+      // Review mask3: PKCE's code verifier was shown.
+      "code_verifier",
     ])("%s holds a secret", (name) => {
       expect(hideUrlCredentials(`https://h/cb?page=2&${name}=s3cret`)).toBe(`https://h/cb?page=2&${name}=***`);
       expect(hideUrlCredentials(`https://h/cb#${name}=s3cret`)).toBe(`https://h/cb#${name}=***`);
@@ -130,10 +132,21 @@ describe("hideUrlCredentials", () => {
 
     // Short words are matched as the whole name: `code` is OAuth's authorization code, a
     // `country_code` or `postcode` is no secret.
-    test.each(["country_code", "postcode", "zipcode", "codes", "compass", "bypass", "pwd_hint", "page", "q"])(
-      "%s holds none",
-      (name) => expect(hideUrlCredentials(`https://h/x?${name}=FR`)).toBe(`https://h/x?${name}=FR`),
-    );
+    test.each([
+      "country_code",
+      "postcode",
+      "zipcode",
+      "codes",
+      "compass",
+      "bypass",
+      "pwd_hint",
+      "page",
+      "q",
+      // Review mask3: English words holding `auth`, `sig` or `key` (secret-query-name.ts).
+      "author",
+      "signal",
+      "keyword",
+    ])("%s holds none", (name) => expect(hideUrlCredentials(`https://h/x?${name}=FR`)).toBe(`https://h/x?${name}=FR`));
   });
 
   describe("a user name alone holding `?` or `#`", () => {
@@ -153,6 +166,94 @@ describe("hideUrlCredentials", () => {
       "http://h?x@",
       "http://h?x@ y",
     ])("%s is unchanged", (text) => expect(hideUrlCredentials(text)).toBe(text));
+  });
+
+  // Review mask3: the credentials of a URL written percent-encoded in a parameter showed.
+  describe("a URL percent-encoded in a parameter's value", () => {
+    test.each([
+      ["https://a/x?next=https%3A%2F%2Fu%3As3cret%40h%2Fx", "https://a/x?next=https%3A%2F%2F***%40h%2Fx"],
+      [
+        "https://a/x?redirect=https%3A%2F%2Fh%2Fcb%3Ftoken%3Ds3cret&page=2",
+        "https://a/x?redirect=https%3A%2F%2Fh%2Fcb%3Ftoken%3D***&page=2",
+      ],
+      ["https://a/x#state=https%3a%2f%2fh%2f%3fcode%3ds3cret", "https://a/x#state=https%3a%2f%2fh%2f%3fcode%3d***"],
+      ["GET https://a/x?next=https%3A%2F%2Fu%3As3cret%40h failed", "GET https://a/x?next=https%3A%2F%2F***%40h failed"],
+      // Encoded twice, or a URL in the encoded URL's own parameter (encoded once more).
+      ["https://a/x?next=https%253A%252F%252Fu%253As3cret%2540h", "https://a/x?next=https%253A%252F%252F***%2540h"],
+      [
+        "https://a/x?next=https%3A%2F%2Fh%2F%3Fnext%3Dhttps%253A%252F%252Fh%252F%253Ftoken%253Ds3cret",
+        "https://a/x?next=https%3A%2F%2Fh%2F%3Fnext%3Dhttps%253A%252F%252Fh%252F%253Ftoken%253D***",
+      ],
+      [
+        "https://a/x?next=https%3A%2F%2Fh%2F%3Fa%3D1%26api_key%3Ds3cret%26b%3D2",
+        "https://a/x?next=https%3A%2F%2Fh%2F%3Fa%3D1%26api_key%3D***%26b%3D2",
+      ],
+      // Review mask3 (2): encoded parameters without a `?` before them, the secret first or last.
+      ["https://a/x?body=client_secret%3Ds3cret%26a%3D1", "https://a/x?body=client_secret%3D***%26a%3D1"],
+      ["https://a/x?body=a%3D1%26client_secret%3Ds3cret", "https://a/x?body=a%3D1%26client_secret%3D***"],
+      ["https://a/x?body=token%253Ds3cret%2526a%253D1", "https://a/x?body=token%253D***%2526a%253D1"],
+    ])("%s is shown as %s", (text, shown) => {
+      expect(hideUrlCredentials(text)).toBe(shown);
+      expect(hideUrlValueCredentials(text)).toBe(shown);
+    });
+
+    test.each([
+      "https://a/x?next=https%3A%2F%2Fh%2Fy%3Fpage%3D2",
+      "https://a/x?q=caf%C3%A9&next=%2A%2A%2A",
+      "https://a/x?email=a%40b.c",
+      "https://a/x?next=https%3A%2F%2Fh%2F%3Ftoken%3D%24%7Benv%3AT%7D",
+    ])("%s (no credential in the decoding) is unchanged", (text) => expect(hideUrlCredentials(text)).toBe(text));
+  });
+
+  // Review mask3: a placeholder port made all up to the value's last `@` a user info, so
+  // `http://h:${offset}/x?email=a@b.c` showed as `http://***@b.c`.
+  describe("a `${…}` placeholder in the authority", () => {
+    test.each([
+      ["http://h:${offset}/x?email=a@b.c&token=s3cret", "http://h:${offset}/x?email=a@b.c&token=***"],
+      ["http://u:s3cret@h:${secrets:api/port}/x?e=a@b", "http://***@h:${secrets:api/port}/x?e=a@b"],
+      ["http://u:s3cret@h:${offset}/x@y", "http://***@h:${offset}/x@y"],
+    ])("%s is shown as %s", (text, shown) => {
+      expect(hideUrlCredentials(text)).toBe(shown);
+      expect(hideUrlValueCredentials(text)).toBe(shown);
+      expect(hideValueCredentials(`Invalid value ${text} for configuration http.url: bad`, text)).toBe(
+        `Invalid value ${shown} for configuration http.url: bad`,
+      );
+    });
+
+    test.each([
+      "http://h:${offset}/x?email=a@b.c",
+      "http://h:${offset}/x@y",
+      "http://${env:HOST}:${env:PORT}/users/@me",
+      "http://h:${secrets:api/port}/x?e=a@b",
+    ])("%s (a host and port, no user info) is unchanged", (text) => {
+      expect(hideUrlCredentials(text)).toBe(text);
+      expect(hideUrlValueCredentials(text)).toBe(text);
+      expect(hideValueCredentials(text, text)).toBe(text);
+    });
+  });
+
+  // Review mask3 (2): a `${` closing after the user info's `@` (at a later `${offset}`) was read as a
+  // placeholder running past it, and the user info showed.
+  describe("a user info holding a `${` that closes after its `@`", () => {
+    test.each([
+      "http://svc:${s3cret@api.example:${offset}/events?since=${offset}",
+      "http://svc:12${s3@api.example:${offset}/events?since=${offset}",
+      "http://a${b:s3cret@api.example:${offset}/events?since=${offset}",
+    ])("%s is hidden", (text) => {
+      const shown = "http://***@api.example:${offset}/events?since=${offset}";
+      expect(hideUrlCredentials(`GET ${text} failed`)).toBe(`GET ${shown} failed`);
+      expect(hideUrlValueCredentials(text)).toBe(shown);
+      expect(hideValueCredentials(`Invalid value ${text} for configuration http.url: bad`, text)).toBe(
+        `Invalid value ${shown} for configuration http.url: bad`,
+      );
+    });
+
+    test("without a placeholder port", () => {
+      const text = "ftp://svc:${s3cret@api.example/events?since=${offset}";
+      expect(hideValueCredentials(`Invalid value ${text} for configuration http.url`, text)).toBe(
+        "Invalid value ftp://***@api.example/events?since=${offset} for configuration http.url",
+      );
+    });
   });
 
   test("a scheme-less user info is left to hideValueCredentials", () => {
@@ -180,7 +281,53 @@ describe("hideValueCredentials", () => {
     ["k1,[::1]:9092,alice:s3cret@k3:9092", "k1,[::1]:9092,***@k3:9092"],
     ["k1:9092,mailto:a@b.c", "k1:9092,mailto:a@b.c"],
     ["ftp://host/?token=s3cret", "ftp://host/?token=***"],
-  ])("%s is shown as %s", (text, shown) => expect(hideValueCredentials(text)).toBe(shown));
+    // Review mask3 (2): an unclosed `${` (no `}` before the `@`) is text, not a placeholder's start.
+    ["${alice:s3cret@proxy:3128", "${***@proxy:3128"],
+    ["a=${alice:s3cret@proxy:3128", "a=${***@proxy:3128"],
+    ["${alice:s3cret@proxy:3128 }", "${***@proxy:3128 }"],
+    ["h:${secrets:api/port}", "h:${secrets:api/port}"],
+    // Review mask3c (P1-1): a user name starting with a placeholder after a `)`, `]`, `@` or `}`.
+    ["svc@${env:REALM}:s3cret@proxy:3128", "svc@***@proxy:3128"],
+    ["(x)${env:U}:s3cret@proxy:3128", "(x)***@proxy:3128"],
+    ["[a]${env:U}:s3cret@proxy:3128", "[a]***@proxy:3128"],
+    ["x${secrets:api/port}/y@h", "x${secrets:api/port}/y@h"],
+    // Review mask3d (P2-1): after a single `/` too (only `//`, an authority's start, is no user name's).
+    ["corp/${env:USER}:s3cret@proxy:3128", "corp/***@proxy:3128"],
+    ["proxy=corp/${env:U}:s3cret@proxy:3128", "proxy=corp/***@proxy:3128"],
+    ["/${env:U}:s3cret@proxy:3128", "/***@proxy:3128"],
+    // Review mask3c (P1-2): a scheme-less credential in a parameter's value, an encoded `=` in it
+    // (the URL pass reads its decoding as a parameter `svc-token:s3cretZm9v` and hides the rest).
+    ["https://api.example/x?proxy=svc-token:s3cretZm9v%3D%3D@proxy.example:3128", "https://api.example/x?proxy=***"],
+    ["?upstream=oauth:s3cretValue%3D%3D@proxy:3128", "?upstream=***"],
+    ["name=x;proxy=apikey:Zm9vYmFy%3D@proxy:3128", "name=x;proxy=***"],
+  ])("%s is shown as %s", (text, shown) => {
+    expect(hideValueCredentials(text)).toBe(shown);
+    expect(hideValueCredentials(`Invalid value ${text} for configuration x`, text)).toBe(
+      `Invalid value ${shown} for configuration x`,
+    );
+  });
+
+  // Review mask3: a password holding a space showed in a message quoting the value.
+  describe("in the value a message quotes, a password holding a space", () => {
+    test.each([
+      ["alice:s3 cret@proxy", "***@proxy"],
+      ["alice:s3 cret@proxy:3128", "***@proxy:3128"],
+      ["k1:9092, alice:s3 cret@k2:9092", "k1:9092, ***@k2:9092"],
+      ["k1:9092,alice:s3 cret@k2:9092", "k1:9092,***@k2:9092"],
+      ['{"proxy": "alice:s3 cret@p:1"}', '{"proxy": "***@p:1"}'],
+      ["[a, alice:s3 cret@h]", "[a, ***@h]"],
+    ])("%s is shown as %s", (value, shown) => {
+      expect(hideValueCredentials(`Invalid value ${value} for configuration proxy: Unknown host ${value}`, value)).toBe(
+        `Invalid value ${shown} for configuration proxy: Unknown host ${shown}`,
+      );
+    });
+
+    // Quotes end a password in one value: a JSON document's strings are its tokens.
+    test.each(['{"a": "x:y", "mail": "bob@example.com"}', "see a:b then c@d.e", "${env:USER}:${env:PASS}@proxy"])(
+      "%s is unchanged",
+      (value) => expect(hideValueCredentials(value, value)).toBe(value),
+    );
+  });
 
   test.each([
     "a@b.c",
@@ -264,8 +411,61 @@ describe("a long text with many token starts", () => {
     ["`?`-separated names without a value in a value", `?a=${"?a".repeat(400_000)}`],
     ["user names holding `?` with no `@`", "//a?b".repeat(200_000)],
     ["user names holding `?` before a last `@`", `${"//a?b".repeat(200_000)}@`],
+    ["placeholders never closed in authorities", "//${".repeat(300_000)],
+    ["placeholders holding `//`", `${"${//".repeat(250_000)}}`],
+    // Review mask3 (3): each `//`'s user info, placeholders only to the `@`, was read to it (quadratic:
+    // minutes at this size).
+    ["placeholders holding `//` before an `@`", `x?a=${"//${".repeat(1_000_000)}}@h`],
+    ["percent-encoded URLs with parameters in a value", `?a=${"%3Fb%3D%2F%2Fh%2Fp%40q%23".repeat(40_000)}`],
+    ["percent-encoded escapes in a value", `?a=${"%25".repeat(300_000)}`],
+    ["encoded parameters encoded again", `?a=${"%253Fb%253D%2525".repeat(60_000)}`],
+    // Review mask3 (4): the user name from each `(` or `=` was read again to the one `:` (15 s at 100 KB).
+    [
+      "scheme-less user names holding placeholders, all running on to one `:`",
+      `@${"(${a".repeat(100_000)}}${"b".repeat(400_000)}:`,
+    ],
+    ["… after `=`s", `@${"=${a".repeat(100_000)}}${"b".repeat(400_000)}:`],
   ])("%s: its credentials hidden", (_what, text) => {
     expect(hideValueCredentials(text + SECRETS)).toBe(text + HIDDEN);
+  });
+
+  // Review mask3c (P2-4): values encoded in one another, with parameters at every level, cost about
+  // 81 readings each (6.8 s per MB through REST validation); the decodings read are bounded by a few
+  // times the text, and what is left unread is hidden (the value shows no parameter of its own).
+  test("nested percent-encoded parameters past the decoding budget are hidden, the text's own stay", () => {
+    // Each value its own (equal ones are read once).
+    const nested = Array.from({ length: 40_000 }, (_, i) => `%3D%253D%25253D%2525253D${i}%26`).join("");
+    const shown = hideUrlCredentials(`https://api.example/x?a=${nested}&b=1 https://u:s3cret@h/x?token=s3cret`);
+    expect(shown).toEndWith("&b=1 https://***@h/x?token=***");
+    expect(shown).toStartWith("https://api.example/x?a=***");
+    expect(hideUrlCredentials(`https://api.example/x?a=${nested.slice(0, 120)}`)).not.toContain("***");
+  });
+
+  // Review mask3 (2): each `${` was read to the text's end looking for its `}` (quadratic: a 600 KB
+  // value took minutes).
+  test("many unclosed `${` in a user info, a scheme-less password and a parameter's value", () => {
+    const many = "${".repeat(300_000);
+    expect(hideUrlCredentials(`GET http://u:p${many}@h/x failed`)).toBe("GET http://***@h/x failed");
+    for (const value of [`http://u:p${many}@h/x`, `alice:s3cret${many}@proxy:3128`, `http://h/x?a=1;token=${many}`]) {
+      expect(hideValueCredentials(`Invalid value ${value} for configuration k`, value)).not.toContain("s3");
+      expect(hideValueCredentials(`Invalid value ${value} for configuration k`, value).length).toBeLessThan(100);
+    }
+  });
+
+  // Review mask3 (4): the authority after each `//` of `${a//…}` was walked again over the
+  // placeholders that follow it to the `@` (and sliced for a host and port): quadratic, minutes at
+  // 1 MB. Only the last `//`'s user info, `}${c}…` (a `}` is no placeholder), is hidden.
+  const open = "${a//".repeat(100_000);
+  const closed = "${c}".repeat(100_000);
+  test.each([
+    ["then placeholders before an `@`", `${open}}${closed}@h`, `${open}***@h`],
+    ["then placeholders before a port and an `@`", `${open}}${closed}:1/p@h`, `${open}}${closed}:1/p@h`],
+    ["then a user name's `?` before an `@`", `${open}}?${"a".repeat(500_000)}@=`, `${open}}?${"a".repeat(500_000)}@=`],
+  ])("placeholders holding `//` %s (1 MB), and a credential after them", (_what, placeholders, shown) => {
+    const url = `https://api.example/x?a=${placeholders}`;
+    const value = `${url} https://u:s3cret@h/x?token=s3cret`;
+    expect(hideUrlCredentials(value)).toBe(`https://api.example/x?a=${shown} https://***@h/x?token=***`);
+    expect(hideValueCredentials(`Invalid value ${value} for configuration k`, value)).not.toContain("s3");
   });
 
   // Read as one value, where no space ends a URL: as long, and its secrets hidden.
@@ -277,6 +477,13 @@ describe("a long text with many token starts", () => {
     ["user names holding `?` before a last `@`", `${"//a?b".repeat(200_000)}@`],
     ["passwords holding `/` with an `@` at the end", `${"//a:b/".repeat(200_000)}@`],
     ["names holding spaces", "? a b c".repeat(200_000)],
+    ["list elements with a space and an `@` no host follows", ", a:b c@".repeat(150_000)],
+    ["quoted elements", `"a:b ${"' ".repeat(300_000)}`],
+    ["percent-encoded URLs with parameters in a value", `?a=${"%3Fb%3D%2F%2Fu%3Ap%40h%23".repeat(40_000)}`],
+    [
+      "scheme-less user names holding placeholders, all running on to one `:`",
+      `@${"(${a".repeat(100_000)}}${"b".repeat(400_000)}:`,
+    ],
   ])("%s, as one value: its credentials hidden", (_what, text) => {
     const value = `${text} http://u:s3 cret@h:\${offset}/x?token=s3 cret`;
     expect(hideValueCredentials(`Invalid value ${value} for configuration k: bad`, value)).not.toContain("s3");

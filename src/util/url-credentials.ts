@@ -1,26 +1,32 @@
 /**
  * Credentials that URLs written in a text carry, hidden for messages: the user info of every
  * `scheme://user:password@host` and the values of query or fragment parameters whose names look
- * like keys (`secretQueryName`: `?token=…`, `&api_key=…`, `;sig=…`, `#access_token=…`, `?code=…`),
- * those of a URL written unencoded in a parameter's value too (`?next=http://h/x?token=…`);
- * placeholders alone (`${key}@`, `?token=${env:T}`) are no secret and stay. Text without either is
- * returned as it is (no URL normalisation), so Connect's `Invalid value <v> for configuration <k>: …`
- * keeps its shape. Used by invalid-value.ts (every such message), for ConfigDef's verbatim reasons,
- * the values quoted by "contains no connector type", and by http-client's redactUrl. For logs and
- * errors only: the HTTP source's offset key is frozen apart (offset-key.ts), so hiding more here
- * moves no stored offset.
+ * like keys (secret-query-name.ts: `?token=…`, `&api_key=…`, `;sig=…`, `#access_token=…`, `?code=…`),
+ * those of a URL written in a parameter's value too, unencoded (`?next=http://h/x?token=…`) or
+ * percent-encoded (`?next=https%3A%2F%2Fu%3Ap%40h%2F` → `?next=https%3A%2F%2F***%40h%2F`, up to
+ * MAX_ENCODED_DEPTH encodings deep: percent-encoded-secrets.ts); placeholders alone (`${key}@`,
+ * `?token=${env:T}`) are no secret and stay. Text without either is returned as it is (no URL
+ * normalisation), so Connect's `Invalid value <v> for configuration <k>: …` keeps its shape. Used by
+ * invalid-value.ts (every such message), for ConfigDef's verbatim reasons, the values quoted by
+ * "contains no connector type", and by http-client's redactUrl. For logs and errors only: the HTTP
+ * source's offset key is frozen apart (offset-key.ts), so hiding more here moves no stored offset.
  *
- * Where the user info ends, after each `//` (a URL inside another's query is looked at too). The
- * authority runs to the first `/`, `?`, `#` or space, as Java's URI and WHATWG URL read it:
+ * Where the user info ends, after each `//` (a URL inside another's query is looked at too), read by
+ * user-info-end.ts (frozen: the HTTP source's key v3 reads user infos with it; to read them otherwise
+ * here, write another function). The authority runs to the first `/`, `?`, `#` or space, as Java's
+ * URI and WHATWG URL read it, a `${…}`
+ * placeholder in it read whole (`${secrets:api/port}` holds no path), as a host or a port
+ * (`h:${offset}` is a `host:port`), when its `}` comes before the next `@` (a `${` that closes later
+ * is part of a user info: `http://svc:${Pa55w0rd@h/x?since=${offset}` → `http://***@h/…`):
  *   1. an `@` in the authority: the user info ends at its last `@` (a password holding an
  *      unencoded `@`: `http://u:p@ss@host` → `http://***@host`);
- *   2. else an authority with a `:` that is no `host:port` (`u:p`, not `h:8080` or `[::1]:80`): a
- *      password holding an unencoded `/`, `?` or `#`, hidden whole: the user info ends at the last
- *      `@` before the first `?` or `#` (`https://u:p/x@host/path?e=a@b` → `https://***@host/path?e=a@b`),
- *      or, with none there, at the last `@` before a space (`http://u:p?x@host`);
+ *   2. else an authority with a `:` that is no `host:port` (`u:p`, not `h:8080`, `[::1]:80` or
+ *      `h:${offset}`): a password holding an unencoded `/`, `?` or `#`, hidden whole: the user info
+ *      ends at the last `@` before the first `?` or `#` (`https://u:p/x@host/path?e=a@b` →
+ *      `https://***@host/path?e=a@b`), or, with none there, at the last `@` before a space (`http://u:p?x@host`);
  *   3. else there is no user info, whatever `@` follows in the path, query or fragment
  *      (`https://medium.example/@alice`, `http://h/p@x`, `https://h/x?email=a@b.c`,
- *      `http://localhost:8080/users/@me` stay as they are).
+ *      `http://localhost:8080/users/@me`, `http://h:${offset}/x?email=a@b.c` stay as they are).
  * A user name alone holding an unencoded `?` or `#` (`http://tok?en@host`) is hidden when no `=`,
  * `&`, `;`, `/` or space comes before its `@` and a host follows it (userNameEnd): a query holding
  * parameters (`http://h?e=a@b`) stays. One holding an unencoded `/` (`http://to/ken@host`) reads as
@@ -31,60 +37,42 @@
  * (hideUrlValueCredentials: redactUrl's http.url that does not parse, `http://h:${offset}/…`; and
  * hideValueCredentials' `quoted` value, wherever its text quotes it) is one token: a space ends
  * neither its authority (unless another URL follows it: `http://h:8080, https://u:p@g`, a list) nor
- * a parameter's name or value, and a closing `,` or `]` is no list's, as
- * offset-key-v2.ts reads http.url (`http://u:s3 cret@h:${offset}/x`, `?token=s3 cret`, `?my token=x`
- * hidden whole). Unlike offset-key-v2, a name does not end in a space, so a JSONPath filter's
- * comparison (`$[?(@.api_key == 'x')]`) is no parameter and the message quoting it stays readable.
+ * a parameter's name or value, and a closing `,` or `]` is no list's
+ * (`http://u:s3 cret@h:${offset}/x`, `?token=s3 cret`, `?my token=x` hidden whole). A name does not
+ * end in a space, so a JSONPath filter's comparison (`$[?(@.api_key == 'x')]`) is no parameter and
+ * the message quoting it stays readable. A percent-encoded URL in a parameter's value is read as one
+ * value too.
  *
- * `hideValueCredentials` also hides the scheme-less `user:password@host[:port]` (a proxy or
- * bootstrap value written `alice:s3cret@proxy:3128`, or `u:p#x@h`) as `***@proxy:3128`: only for
- * texts that quote config values (invalid-value.ts, ConfigDef's reasons, "contains no connector
- * type", and redactUrl's value without a host), where such a token is a credential; an `a@b.c`
- * without a `:` and `mailto:a@b.c` stay. A value without `@` or `=` (`a:b#c`) has nothing hidden:
- * nothing in it says it is a secret.
+ * `hideValueCredentials` also hides the scheme-less `user:password@host[:port]`
+ * (schemeless-credentials.ts: `alice:s3cret@proxy:3128` → `***@proxy:3128`; in the quoted value
+ * a space ends no password, `alice:s3 cret@proxy` → `***@proxy`).
  */
 
 import { formDecoded } from "../http/form-value.ts";
-
-// Parameter names whose values are secrets: those holding one of SECRET_NAME_PART (`api_key`,
-// `apikey`, `client_secret`, `access_token`, `jsessionid`, `id_jwt`), or one of SECRET_NAME whole.
-// The short words of SECRET_NAME are common inside other names (`country_code`, `postcode`,
-// `zipcode`; `pwd` in none, but `pass` in `compass`, `bypass`): matched whole, OAuth's
-// authorization `code` is hidden and a `postcode` is not.
-const SECRET_NAME_PART = /token|secret|password|passwd|key|signature|sig|auth|credential|session|sessid|jwt/i;
-const SECRET_NAME = /^(?:code|pwd|pass|pw)$/i;
-
-/** Whether a query or fragment parameter named `name` (form-decoded) holds a secret. */
-export function secretQueryName(name: string): boolean {
-  return SECRET_NAME_PART.test(name) || SECRET_NAME.test(name);
-}
+import { hiddenUnion } from "./hidden-union.ts";
+import { type HiddenRange, percentEncodedHiddenRanges, withRangesHidden } from "./percent-encoded-secrets.ts";
+import { placeholdersOnlyRanges } from "./placeholders.ts";
+import { hideSchemeless, placeholdersOnly } from "./schemeless-credentials.ts";
+import { secretQueryName } from "./secret-query-name.ts";
+import { userInfoEnds } from "./user-info-end.ts";
 
 // A parameter's value ends at `&`, `#` or a space; a `,` or `]` closing a shown list stays visible
 // (listEnd). A fragment's parameters too (`#access_token=…`, OAuth's implicit flow). A secret's value
 // is hidden to there, `;` and `?` included (`?token=ab;cd?e`); another's is looked at for the
-// parameters it holds (INNER_PARAM, innerParametersHidden). No name holds a `;` or `?`, and the
-// value's end is found without a lookahead: each `;`, `?` or `]` of a long value is looked at once
-// (linear time).
+// parameters it holds (INNER_PARAM, innerParametersHidden) and, percent-encoded, for a URL's
+// credentials (encodedHidden). No name holds a `;` or `?`, and the value's end is found without a
+// lookahead: each `;`, `?` or `]` of a long value is looked at once (linear time).
 const QUERY_PARAM = /([?&;#])([^=&#?;\s]*)=([^&#\s]*)/g;
 // In one config value (hideUrlValueCredentials) a space ends neither a name nor a value, but a name
 // does not end in one: `?(@.secret_key == 'x')`, a JSONPath filter's comparison, is no parameter.
 const VALUE_QUERY_PARAM = /([?&;#])((?:[^=&#?;]*[^=&#?;\s])?)=([^&#]*)/g;
 const INNER_PARAM = /[;?]([^=;?]*)=([^;?]*)/g;
-// An authority that is a host and port, no user info: `h`, `h:8080`, `h:`, `[::1]`, `[::1]:80`.
-const HOST_PORT = /^(?:[^:[]*|\[[^\]]*\])(?::\d*)?$/;
-// Scheme-less `user:password@host[:port]`, a token of its own (after the start, a space or one of
-// TOKEN_START): the user name (none of USER_END; `${…}` placeholders in it), then the password up to
-// the first `@` a host follows (HOST_AFTER_AT), holding no space and no `//` (`jdbc:mysql://***@h` is
-// a URL whose user info is hidden already). Found by hideSchemeless in linear time.
-const TOKEN_START = /[\s,[({="']/;
-const USER_END = /[\s,:@/=[\](){}"']/;
-// Elements of a list before a scheme-less user info: `k1:9092,k2,[::1]:9092,` (a user info found
-// after a `[`, its start, has the rest of an IPv6 address before it: `::1]:9092,`).
-const HOST_LIST = /^(?:(?:[\w.-]+|\[?[\w:.%]+\])(?::\d+)?,)+$/;
-const HOST_AFTER_AT = /@((?:[\w.-]+|\[[\w:.%]+\])(?::\d+)?)(?=$|[\s,;\])}"'/])/y;
+// A URL encoded this many times in parameters' values (each level a URL in the previous one's value)
+// is decoded; deeper ones are shown as written, so a long value costs at most this many readings.
+const MAX_ENCODED_DEPTH = 4;
 
 export function hideUrlCredentials(text: string): string {
-  return hidden(text, false);
+  return hidden(text, false, 0, budgetFor(text));
 }
 
 /**
@@ -96,11 +84,38 @@ export function hideUrlCredentials(text: string): string {
  * rules hide in it is hidden too.
  */
 export function hideUrlValueCredentials(value: string): string {
-  return hidden(hidden(value, true), false);
+  return valueHidden(value, 0, budgetFor(value));
 }
 
-/** `text` with its URLs' credentials hidden, read as one value (`whole`) or as free text. */
-function hidden(text: string, whole: boolean): string {
+function valueHidden(value: string, depth: number, budget: Budget): string {
+  return hidden(hidden(value, true, depth, budget), false, depth, budget);
+}
+
+/**
+ * How many characters of percent-decodings one masking reads at most, all levels together: a few
+ * times its text, so a text of values encoded in one another (`%3D%253D%25253D…`, a next-page link a
+ * remote API writes) costs linear time. A value whose decoding would go past it is hidden whole.
+ */
+interface Budget {
+  left: number;
+  /** encodedRanges' answers by depth and value: equal values (`%3D%253D%26` repeated) read once. */
+  readonly known: Map<string, HiddenRange[]>;
+}
+
+const budgetFor = (text: string): Budget => ({
+  left: BUDGET_PER_CHARACTER * text.length + BUDGET_MINIMUM,
+  known: new Map(),
+});
+const BUDGET_PER_CHARACTER = 4;
+// What a reading costs beyond its characters, counted as characters (a value of many short ones).
+const READING_COST = 16;
+const BUDGET_MINIMUM = 65_536;
+
+/**
+ * `text` with its URLs' credentials hidden, read as one value (`whole`) or as free text; `depth`
+ * encodings deep in an outer text's parameter value.
+ */
+function hidden(text: string, whole: boolean, depth: number, budget: Budget): string {
   if (!text.includes("//") && !text.includes("=")) return text;
   return hideUserInfo(text, whole).replace(
     whole ? VALUE_QUERY_PARAM : QUERY_PARAM,
@@ -108,9 +123,43 @@ function hidden(text: string, whole: boolean): string {
       const value = whole ? run : run.slice(0, listEnd(source, at + all.length, run));
       const rest = run.slice(value.length);
       if (secretParameter(name, value)) return `${separator}${name}=***${rest}`;
-      return `${separator}${name}=${innerParametersHidden(value)}${rest}`;
+      return `${separator}${name}=${encodedHidden(innerParametersHidden(value), depth, budget)}${rest}`;
     },
   );
+}
+
+/**
+ * A shown parameter's `value` with what the rules hide in its percent-decoding hidden where it is
+ * written (`https%3A%2F%2Fh%2Fcb%3Ftoken%3Ds3cret` → `https%3A%2F%2Fh%2Fcb%3Ftoken%3D***`).
+ */
+function encodedHidden(value: string, depth: number, budget: Budget): string {
+  const ranges = encodedRanges(value, depth, budget);
+  return ranges.length === 0 ? value : withRangesHidden(value, ranges);
+}
+
+/**
+ * The parts of a parameter's `value` that the masking hides because of what they are percent-decoded
+ * (url-secrets.ts lists them as secrets an answer may echo): the credentials of a URL encoded in it.
+ */
+export function percentEncodedSecretRanges(value: string): HiddenRange[] {
+  return encodedRanges(value, 0, budgetFor(value));
+}
+
+// A decoding that is encoded again (`https%253A%252F%252F…`) is decoded again. A decoding is read as
+// a query, as if a `?` preceded it, so its first parameter is one too, whatever the order
+// (`client_secret%3Ds3cret%26a%3D1` → `client_secret%3D***%26a%3D1`, as `a%3D1%26client_secret%3D***`).
+function encodedRanges(value: string, depth: number, budget: Budget): HiddenRange[] {
+  if (depth >= MAX_ENCODED_DEPTH || !value.includes("%")) return [];
+  const key = `${depth}:${value}`;
+  const known = budget.known.get(key);
+  if (known !== undefined) return known;
+  const ranges = percentEncodedHiddenRanges(value, (decoded) => {
+    budget.left -= decoded.length + READING_COST;
+    if (budget.left < 0) return "***";
+    return encodedHidden(valueHidden(`?${decoded}`, depth + 1, budget).slice(1), depth + 1, budget);
+  });
+  budget.known.set(key, ranges);
+  return ranges;
 }
 
 /**
@@ -148,115 +197,28 @@ function secretParameter(name: string, value: string): boolean {
 }
 
 /**
- * hideUrlCredentials, and the user info of scheme-less `user:password@host[:port]` tokens (see
- * above). `text` may quote a config value, `quoted` (an invalid-value message, ConfigDef's reason,
- * the value itself): where it is quoted, it is hidden as one value (hideUrlValueCredentials), since
- * a space in it ends no URL, while the rest of the text ends URLs at spaces.
+ * hideUrlCredentials, and the user info of scheme-less `user:password@host[:port]` tokens
+ * (schemeless-credentials.ts). `text` may quote a config value, `quoted` (an invalid-value message,
+ * ConfigDef's reason, the value itself): where it is quoted, it is hidden as one value
+ * (hideUrlValueCredentials, and a scheme-less password may hold a space), since a space in it ends
+ * no credential, while the rest of the text ends them at spaces.
  */
 export function hideValueCredentials(text: string, quoted?: string): string {
-  const shownValue = quoted === undefined ? quoted : hideUrlValueCredentials(quoted);
+  const shownValue = quoted === undefined ? quoted : valueShown(quoted, hideUrlValueCredentials(quoted), true);
   // A function, not the string: `$&` or `$'` in a value would put the value as written back in.
   const withValue = shownValue === quoted ? text : text.replaceAll(quoted!, () => shownValue!);
-  const shown = hideUrlCredentials(withValue);
-  return shown.includes("@") ? hideSchemeless(shown) : shown;
+  return valueShown(withValue, hideUrlCredentials(withValue), false);
 }
 
 /**
- * The scheme-less user infos of `text` hidden. Each token start is tried once, in order; its user
- * name runs to the first `:`, its password to the first `@` a host follows (found once for the
- * whole text), so no `@` or `//` is looked for again from each start.
+ * `text` with what the scheme-less pass hides in its URL masking `urlShown` and in `text` itself
+ * hidden: the URL pass may cut a scheme-less credential (an encoded `=` in a parameter's value:
+ * `?proxy=svc-token:s3cretZm9v%3D%3D@proxy:3128`, whose decoding reads as a parameter
+ * `svc-token:s3cretZm9v`), so both are read and the union is hidden.
  */
-function hideSchemeless(text: string): string {
-  const hosts = new Map<number, string>();
-  for (let at = text.indexOf("@"); at !== -1; at = text.indexOf("@", at + 1)) {
-    HOST_AFTER_AT.lastIndex = at;
-    const host = HOST_AFTER_AT.exec(text)?.[1];
-    if (host !== undefined) hosts.set(at, host);
-  }
-  const ats = [...hosts.keys()];
-  // Per index, where the next space, `//` and `}` start (the password holds no space or `//`).
-  const next: Next = {
-    space: new Int32Array(text.length + 1).fill(text.length),
-    slashes: new Int32Array(text.length + 1).fill(text.length),
-    brace: new Int32Array(text.length + 1).fill(text.length),
-  };
-  for (let i = text.length - 1; i >= 0; i--) {
-    next.space[i] = /\s/.test(text[i]!) ? i : next.space[i + 1]!;
-    next.slashes[i] = text.startsWith("//", i) ? i : next.slashes[i + 1]!;
-    next.brace[i] = text[i] === "}" ? i : next.brace[i + 1]!;
-  }
-  let out = "";
-  let copied = 0;
-  for (let p = 0; p < text.length; ) {
-    const starts = p === 0 ? [0] : [];
-    if (TOKEN_START.test(text[p]!)) starts.push(p + 1);
-    let end = -1;
-    for (const userStart of starts) {
-      const passwordStart = afterUserName(text, userStart, next);
-      if (passwordStart === -1) continue;
-      const at = ats[firstAtOrAfter(ats, passwordStart)];
-      if (at === undefined || at > next.space[passwordStart]! || at > next.slashes[passwordStart]!) continue;
-      const host = hosts.get(at)!;
-      end = at + 1 + host.length;
-      const kept = userInfoShown(text.slice(userStart, at));
-      if (kept === undefined) break;
-      out += `${text.slice(copied, userStart)}${kept}***@${host}`;
-      copied = end;
-      break;
-    }
-    p = end === -1 ? p + 1 : end;
-  }
-  return copied === 0 ? text : out + text.slice(copied);
-}
-
-interface Next {
-  readonly space: Int32Array;
-  readonly slashes: Int32Array;
-  readonly brace: Int32Array;
-}
-
-/**
- * The index after the `:` ending the user name that starts at `start`, or -1: its characters are
- * none of USER_END but in `${…}` placeholders (which hold no space; `${env:USER}`), each skipped whole.
- */
-function afterUserName(text: string, start: number, next: Next): number {
-  for (let i = start; i < text.length; ) {
-    const c = text[i]!;
-    if (c === ":") return i + 1;
-    if (c === "$" && text[i + 1] === "{") {
-      const close = next.brace[i + 2]!;
-      if (close === text.length || next.space[i + 2]! < close) return -1;
-      i = close + 1;
-    } else if (USER_END.test(c)) return -1;
-    else i++;
-  }
-  return -1;
-}
-
-/** The index in the ascending `sorted` of its first element ≥ `from` (its length when there is none). */
-function firstAtOrAfter(sorted: readonly number[], from: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (sorted[middle]! < from) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-/**
- * What of a scheme-less `user:password` stays shown, or undefined when it holds no secret. In a list
- * without spaces (`k1:9092,alice:s3cret@k2:9092`) the user info is the last element's when that is a
- * `user:password` too and the elements before it are `host[:port]`s (HOST_LIST); else the password
- * holds the `,` (`svc:Ab,9x:Q@proxy` is hidden whole, not shown as `svc:Ab,***@proxy`).
- */
-function userInfoShown(userInfo: string): string | undefined {
-  const comma = userInfo.lastIndexOf(",");
-  const before = userInfo.slice(0, comma + 1);
-  const kept = comma !== -1 && userInfo.slice(comma + 1).includes(":") && HOST_LIST.test(before) ? before : "";
-  const hidden = userInfo.slice(kept.length);
-  return hidden.toLowerCase().startsWith("mailto:") || placeholdersOnly(hidden) ? undefined : kept;
+function valueShown(text: string, urlShown: string, oneValue: boolean): string {
+  const shown = hideSchemeless(urlShown, oneValue);
+  return urlShown === text ? shown : hiddenUnion(text, [shown, hideSchemeless(text, oneValue)]);
 }
 
 // Each `//` is looked at once and each character of a token a bounded number of times: a long
@@ -266,19 +228,22 @@ function hideUserInfo(text: string, whole: boolean): string {
   let copied = 0;
   let tokenEnd = -1;
   let lastAt = -1;
+  const userInfoEnd = userInfoEnds(text);
+  const placeholdersOnlyRange = placeholdersOnlyRanges(text);
   for (let at = text.indexOf("//"); at !== -1; at = text.indexOf("//", at + 2)) {
     const start = at + 2;
     if (start > tokenEnd) {
       tokenEnd = whole ? endOfValueUrl(text, start) : endOfToken(text, start);
       lastAt = text.lastIndexOf("@", tokenEnd - 1);
     }
-    const end = lastAt < start ? -1 : userInfoEnd(text, start, tokenEnd, lastAt);
+    const end = lastAt < start ? -1 : userInfoEnd(start, tokenEnd, lastAt);
     if (end === -1) {
       // No `@` left in the token: no user info in it; else the next `//` may start one (a URL in a query).
       if (lastAt < start) at = tokenEnd - 2;
       continue;
     }
-    if (placeholdersOnly(text.slice(start, end))) continue;
+    // Not a slice's: the user infos of `//${//${…}@h` all end at its `@` (placeholdersOnlyRanges).
+    if (placeholdersOnlyRange(start, end)) continue;
     out += `${text.slice(copied, start)}***`;
     copied = end;
     at = end - 2;
@@ -306,51 +271,6 @@ function endOfValueUrl(text: string, from: number): number {
 }
 
 /**
- * The index of the `@` ending the user info of the authority at `start`, or -1 (rules above); the
- * token ends at `tokenEnd`, its last `@` is at `lastAt` (≥ start).
- */
-function userInfoEnd(text: string, start: number, tokenEnd: number, lastAt: number): number {
-  let authorityEnd = start;
-  let inAuthority = -1;
-  let colon = false;
-  for (; authorityEnd < tokenEnd; authorityEnd++) {
-    const c = text[authorityEnd];
-    if (c === "/" || c === "?" || c === "#") break;
-    if (c === "@") inAuthority = authorityEnd;
-    else if (c === ":") colon = true;
-  }
-  if (inAuthority !== -1) return inAuthority;
-  // A `${…}` placeholder's `:` is no port's (`http://${env:HOST}/users/@me`).
-  if (!colon || HOST_PORT.test(text.slice(start, authorityEnd).replace(/\$\{[^}]*\}/g, "h")))
-    return userNameEnd(text, authorityEnd, tokenEnd);
-  let beforeQuery = -1;
-  for (let i = authorityEnd; i < tokenEnd; i++) {
-    const c = text[i];
-    if (c === "?" || c === "#") break;
-    if (c === "@") beforeQuery = i;
-  }
-  return beforeQuery !== -1 ? beforeQuery : lastAt;
-}
-
-/**
- * The `@` ending a user name alone that holds an unencoded `?` or `#` (`http://tok?en@host`), or -1:
- * the authority (no `@`, no password) ends at `authorityEnd` with a `?` or `#`, followed by no `=`,
- * `&`, `;`, `/` or space before an `@` a host name or `[` follows. A query or fragment holding
- * parameters or a path (`http://h?e=a@b`, `http://h/p?e=a@b`) stays; one that is only `x@host`
- * (`http://h#a@b`) is hidden with the host before it.
- */
-function userNameEnd(text: string, authorityEnd: number, tokenEnd: number): number {
-  const c = text[authorityEnd];
-  if (c !== "?" && c !== "#") return -1;
-  for (let i = authorityEnd + 1; i < tokenEnd; i++) {
-    const d = text[i]!;
-    if (d === "@") return /[\w[]/.test(text[i + 1] ?? "") ? i : -1;
-    if (d === "=" || d === "&" || d === ";" || d === "/") return -1;
-  }
-  return -1;
-}
-
-/**
  * Whether the text rules hide a user info after the first `//` of `url`, read as one value
  * (hideUrlValueCredentials): redactUrl asks it of a URL whose parse has none (WHATWG reads
  * `http://tok?en@host` as host `tok`, query `en@host`).
@@ -362,11 +282,6 @@ export function hasHiddenUserInfo(url: string): boolean {
   const tokenEnd = endOfValueUrl(url, start);
   const lastAt = url.lastIndexOf("@", tokenEnd - 1);
   if (lastAt < start) return false;
-  const end = userInfoEnd(url, start, tokenEnd, lastAt);
+  const end = userInfoEnds(url)(start, tokenEnd, lastAt);
   return end !== -1 && !placeholdersOnly(url.slice(start, end));
-}
-
-/** A `${key}` or `${secrets:api/token}` (filled per record, or a provider's reference) holds no secret. */
-function placeholdersOnly(text: string): boolean {
-  return text.includes("${") && text.replace(/\$\{[^}]*\}/g, "").replace(/:/g, "") === "";
 }

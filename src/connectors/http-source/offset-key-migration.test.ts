@@ -3,14 +3,18 @@ import type { SourceMap } from "../../api/record.ts";
 import { migrationEntries, storedOffset } from "./offset-key-migration.ts";
 import { offsetKeyV0 } from "./offset-key-v0.ts";
 import { offsetKeyV1 } from "./offset-key-v1.ts";
+import { offsetKeyV2 } from "./offset-key-v2.ts";
 import { sourcePartition } from "./offsets.ts";
 import { api, startTask } from "./test-support.ts";
 
-// Keyed differently by each version: v1 shows `code`, v0 also took the `@` for a user info's end.
-const URL3 = "https://api.example/x?email=a@b.c&code=s3cret";
-const V2 = { url: "https://api.example/x?email=a@b.c&code=***" };
-const V1 = { url: "https://api.example/x?email=a@b.c&code=s3cret" };
-const V0 = { url: "https://***@b.c&code=s3cret" };
+// Keyed differently by each version: v2 shows a percent-encoded URL's token, v1 also `code`, v0 also
+// took the `@` for a user info's end.
+const NEXT = "next=http%3A%2F%2Fh%2F%3Ftoken%3D";
+const URL3 = `https://api.example/x?email=a@b.c&code=s3cret&${NEXT}s3cret`;
+const V3 = { url: `https://api.example/x?email=a@b.c&code=***&${NEXT}***` };
+const V2 = { url: `https://api.example/x?email=a@b.c&code=***&${NEXT}s3cret` };
+const V1 = { url: `https://api.example/x?email=a@b.c&code=s3cret&${NEXT}s3cret` };
+const V0 = { url: `https://***@b.c&code=s3cret&${NEXT}s3cret` };
 
 const reader = (entries: ReadonlyArray<readonly [SourceMap, SourceMap]>) => {
   const stored = new Map(entries.map(([p, o]) => [JSON.stringify(p), o]));
@@ -25,39 +29,57 @@ const reader = (entries: ReadonlyArray<readonly [SourceMap, SourceMap]>) => {
 };
 
 describe("storedOffset (the lookup chain over key versions)", () => {
-  test("the keys of the example are the three versions'", () => {
-    expect([sourcePartition(URL3), { url: offsetKeyV1(URL3) }, { url: offsetKeyV0(URL3) }]).toEqual([V2, V1, V0]);
+  test("the keys of the example are the four versions'", () => {
+    expect([
+      sourcePartition(URL3),
+      { url: offsetKeyV2(URL3) },
+      { url: offsetKeyV1(URL3) },
+      { url: offsetKeyV0(URL3) },
+    ]).toEqual([V3, V2, V1, V0]);
   });
 
   test("none: nothing to continue from (http.initial.offset), nothing to migrate; each key looked up newest first", async () => {
     const r = reader([]);
-    expect(await storedOffset(r, V2, URL3)).toEqual({ stored: null });
-    expect(r.asked).toEqual([V2, V1, V0]);
+    expect(await storedOffset(r, V3, URL3)).toEqual({ stored: null });
+    expect(r.asked).toEqual([V3, V2, V1, V0]);
+  });
+
+  test("found under v2: continued from, written under the current key and v2's removed", async () => {
+    const found = await storedOffset(reader([[V2, { offset: "v2" }]]), V3, URL3);
+    expect(found).toEqual({
+      stored: { offset: "v2" },
+      version: "v2",
+      migration: { offset: { offset: "v2" }, removed: [V2] },
+    });
+    expect(migrationEntries(V3, found.migration!, false)).toEqual([
+      { partition: V3, offset: { offset: "v2" } },
+      { partition: V2, offset: null },
+    ]);
   });
 
   test("found under v1: continued from, written under the current key and v1's removed", async () => {
     const r = reader([[V1, { offset: "v1" }]]);
-    const found = await storedOffset(r, V2, URL3);
+    const found = await storedOffset(r, V3, URL3);
     expect(found).toEqual({
       stored: { offset: "v1" },
       version: "v1",
       migration: { offset: { offset: "v1" }, removed: [V1] },
     });
-    expect(migrationEntries(V2, found.migration!, false)).toEqual([
-      { partition: V2, offset: { offset: "v1" } },
+    expect(migrationEntries(V3, found.migration!, false)).toEqual([
+      { partition: V3, offset: { offset: "v1" } },
       { partition: V1, offset: null },
     ]);
   });
 
   test("found under v0: continued from, written under the current key and v0's removed", async () => {
-    const found = await storedOffset(reader([[V0, { offset: "v0" }]]), V2, URL3);
+    const found = await storedOffset(reader([[V0, { offset: "v0" }]]), V3, URL3);
     expect(found).toEqual({
       stored: { offset: "v0" },
       version: "v0",
       migration: { offset: { offset: "v0" }, removed: [V0] },
     });
-    expect(migrationEntries(V2, found.migration!, false)).toEqual([
-      { partition: V2, offset: { offset: "v0" } },
+    expect(migrationEntries(V3, found.migration!, false)).toEqual([
+      { partition: V3, offset: { offset: "v0" } },
       { partition: V0, offset: null },
     ]);
   });
@@ -68,7 +90,7 @@ describe("storedOffset (the lookup chain over key versions)", () => {
         [V0, { offset: "v0" }],
         [V1, { offset: "v1" }],
       ]),
-      V2,
+      V3,
       URL3,
     );
     expect(found).toEqual({
@@ -76,8 +98,8 @@ describe("storedOffset (the lookup chain over key versions)", () => {
       version: "v1",
       migration: { offset: { offset: "v1" }, removed: [V1, V0] },
     });
-    expect(migrationEntries(V2, found.migration!, false)).toEqual([
-      { partition: V2, offset: { offset: "v1" } },
+    expect(migrationEntries(V3, found.migration!, false)).toEqual([
+      { partition: V3, offset: { offset: "v1" } },
       { partition: V1, offset: null },
       { partition: V0, offset: null },
     ]);
@@ -86,18 +108,22 @@ describe("storedOffset (the lookup chain over key versions)", () => {
   test("the current key has one: continued from; old entries left by an earlier migration are removed", async () => {
     const found = await storedOffset(
       reader([
+        [V3, { offset: "v3" }],
         [V2, { offset: "v2" }],
         [V0, { offset: "v0" }],
       ]),
-      V2,
+      V3,
       URL3,
     );
-    expect(found).toEqual({ stored: { offset: "v2" }, migration: { removed: [V0] } });
-    expect(migrationEntries(V2, found.migration!, false)).toEqual([{ partition: V0, offset: null }]);
+    expect(found).toEqual({ stored: { offset: "v3" }, migration: { removed: [V2, V0] } });
+    expect(migrationEntries(V3, found.migration!, false)).toEqual([
+      { partition: V2, offset: null },
+      { partition: V0, offset: null },
+    ]);
   });
 
   test("a newer offset written in the same commit: only the tombstones", () => {
-    expect(migrationEntries(V2, { offset: { offset: "v1" }, removed: [V1] }, true)).toEqual([
+    expect(migrationEntries(V3, { offset: { offset: "v1" }, removed: [V1] }, true)).toEqual([
       { partition: V1, offset: null },
     ]);
   });
@@ -120,7 +146,7 @@ describe("storedOffset (the lookup chain over key versions)", () => {
 
 describe("HttpSourceTask with an offset under an earlier key", () => {
   const config = (base: string) => ({
-    "http.url": `${base}/events?email=ops@example.com&code=s3cret&since=\${offset}`,
+    "http.url": `${base}/events?email=ops@example.com&code=s3cret&${NEXT}s3cret&since=\${offset}`,
     "http.response.records.path": "$[*]",
     "http.offset.mode": "TIMESTAMP",
     "http.offset.field": "at",
@@ -129,7 +155,8 @@ describe("HttpSourceTask with an offset under an earlier key", () => {
   });
   const oldEntries = (url: string) =>
     new Map([
-      [JSON.stringify({ url: offsetKeyV1(url) }), { offset: "2024-05-01T00:00:00Z" }],
+      [JSON.stringify({ url: offsetKeyV2(url) }), { offset: "2024-05-01T00:00:00Z" }],
+      [JSON.stringify({ url: offsetKeyV1(url) }), { offset: "2024-04-15T00:00:00Z" }],
       [JSON.stringify({ url: offsetKeyV0(url) }), { offset: "2024-04-01T00:00:00Z" }],
     ]);
 
@@ -140,6 +167,7 @@ describe("HttpSourceTask with an offset under an earlier key", () => {
     const current = sourcePartition(c["http.url"]);
     expect(h.task.updateOffsets([])).toEqual([
       { partition: current, offset: { offset: "2024-05-01T00:00:00Z" } },
+      { partition: { url: offsetKeyV2(c["http.url"]) }, offset: null },
       { partition: { url: offsetKeyV1(c["http.url"]) }, offset: null },
       { partition: { url: offsetKeyV0(c["http.url"]) }, offset: null },
     ]);
@@ -148,7 +176,7 @@ describe("HttpSourceTask with an offset under an earlier key", () => {
     expect(server.seen.map((s) => s.query.since)).toEqual(["2024-05-01T00:00:00Z"]);
     expect(
       h.logs.some((l) =>
-        l.includes("Continuing from the offset stored under the partition key of an earlier version (v1)"),
+        l.includes("Continuing from the offset stored under the partition key of an earlier version (v2)"),
       ),
     ).toBe(true);
     expect(h.logs.some((l) => l.includes("s3cret"))).toBe(false);
@@ -164,6 +192,7 @@ describe("HttpSourceTask with an offset under an earlier key", () => {
         partition: sourcePartition(c["http.url"]),
         offset: { offset: "2024-05-01T00:00:00Z", poll_time: Date.UTC(2026, 0, 1) },
       },
+      { partition: { url: offsetKeyV2(c["http.url"]) }, offset: null },
       { partition: { url: offsetKeyV1(c["http.url"]) }, offset: null },
       { partition: { url: offsetKeyV0(c["http.url"]) }, offset: null },
     ]);
@@ -177,6 +206,7 @@ describe("HttpSourceTask with an offset under an earlier key", () => {
     const current = sourcePartition(c["http.url"]);
     const staged = [{ partition: current, offset: { offset: "2024-06-01T00:00:00Z" } }];
     expect(h.task.updateOffsets(staged)).toEqual([
+      { partition: { url: offsetKeyV2(c["http.url"]) }, offset: null },
       { partition: { url: offsetKeyV1(c["http.url"]) }, offset: null },
       { partition: { url: offsetKeyV0(c["http.url"]) }, offset: null },
     ]);

@@ -11,6 +11,7 @@
  * under the current key and removes this one.
  */
 import { formDecoded } from "../../http/form-value.ts";
+import { placeholdersReplaced } from "../../util/placeholders.ts";
 
 const SECRET_QUERY = /token|secret|password|passwd|key|signature|sig|auth|credential/i;
 const USER_INFO = /\/\/\S*@/g;
@@ -42,5 +43,5 @@ function hidden(text: string): string {
 }
 
 function placeholdersOnly(text: string): boolean {
-  return text.includes("${") && text.replace(/\$\{[^}]*\}/g, "").replace(/:/g, "") === "";
+  return text.includes("${") && placeholdersReplaced(text, "").replace(/:/g, "") === "";
 }

@@ -10,8 +10,8 @@
  * (offset-key-v2.ts) hides them.
  *
  * A copy of the masking's rules on purpose, reusing only primitives that do not change with it (the
- * WHATWG URL parser, form-value.ts's formDecoded): the log masking may hide more without moving
- * anyone's offsets.
+ * WHATWG URL parser, form-value.ts's formDecoded, placeholders.ts's frozen reading of `${…}`): the
+ * log masking may hide more without moving anyone's offsets.
  *
  * What it gives:
  *   - an http.url the WHATWG parser reads: serialized, its user info `***` (placeholders too), each
@@ -32,6 +32,7 @@
  * parameter's value too.
  */
 import { formDecoded } from "../../http/form-value.ts";
+import { placeholdersReplaced } from "../../util/placeholders.ts";
 
 const KEY_NAME = /token|secret|password|passwd|key|signature|sig|auth|credential/i;
 const PARAM = /([?&;#])([^=&#?;\s]*)=([^&#\s]*)/g;
@@ -132,7 +133,7 @@ function userInfoEnd(text: string, start: number, tokenEnd: number, lastAt: numb
     else if (c === ":") colon = true;
   }
   if (inAuthority !== -1) return inAuthority;
-  if (!colon || HOST_PORT.test(text.slice(start, authorityEnd).replace(/\$\{[^}]*\}/g, "h"))) return -1;
+  if (!colon || HOST_PORT.test(placeholdersReplaced(text.slice(start, authorityEnd), "h"))) return -1;
   let beforeQuery = -1;
   for (let i = authorityEnd; i < tokenEnd; i++) {
     const c = text[i];
@@ -143,5 +144,5 @@ function userInfoEnd(text: string, start: number, tokenEnd: number, lastAt: numb
 }
 
 function placeholdersOnly(text: string): boolean {
-  return text.includes("${") && text.replace(/\$\{[^}]*\}/g, "").replace(/:/g, "") === "";
+  return text.includes("${") && placeholdersReplaced(text, "").replace(/:/g, "") === "";
 }

@@ -9,7 +9,8 @@
  * Why a frozen copy of the log masking's rules (url-credentials.ts and http-client's redactUrl at
  * this version) and not a call to them: the log masking must be free to hide more tomorrow, and a key
  * that followed it would move every source's offsets each time. The copy reuses only primitives
- * that do not change with the masking (the WHATWG URL parser, form-value.ts's formDecoded). It
+ * that do not change with the masking (the WHATWG URL parser, form-value.ts's formDecoded,
+ * placeholders.ts's frozen reading of `${…}`). It
  * differs from that masking only where it hides more: http.url is one value, not a text of several
  * tokens, so a space ends neither a user info nor a parameter's value (a secret holding a space is
  * hidden whole: `?token=x y&q=1` → `?token=***&q=1`), a parameter's name may hold a space, and a
@@ -47,6 +48,7 @@
  *     what either hides is hidden, and parts to hide that overlap or touch become one `***`.
  */
 import { formDecoded } from "../../http/form-value.ts";
+import { placeholdersReplaced } from "../../util/placeholders.ts";
 
 const SECRET_NAME_PART = /token|secret|password|passwd|key|signature|sig|auth|credential|session|sessid|jwt/i;
 const SECRET_NAME = /^(?:code|pwd|pass|pw)$/i;
@@ -216,7 +218,7 @@ function userInfoEnd(text: string, start: number, lastAt: number): number {
     else if (c === ":") colon = true;
   }
   if (inAuthority !== -1) return inAuthority;
-  if (!colon || HOST_PORT.test(text.slice(start, authorityEnd).replace(/\$\{[^}]*\}/g, "h")))
+  if (!colon || HOST_PORT.test(placeholdersReplaced(text.slice(start, authorityEnd), "h")))
     return userNameEnd(text, authorityEnd);
   let beforeQuery = -1;
   for (let i = authorityEnd; i < text.length; i++) {
@@ -239,5 +241,5 @@ function userNameEnd(text: string, authorityEnd: number): number {
 }
 
 function placeholdersOnly(text: string): boolean {
-  return text.includes("${") && text.replace(/\$\{[^}]*\}/g, "").replace(/:/g, "") === "";
+  return text.includes("${") && placeholdersReplaced(text, "").replace(/:/g, "") === "";
 }

@@ -10,6 +10,7 @@
 import { basicUserProblem } from "../../http/basic-credentials.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
+import { hasPlaceholder } from "../../util/placeholders.ts";
 import { httpSourceConfig } from "./config.ts";
 import { isDefinitePath, jsonPathProblem } from "./config-checks.ts";
 import { parseHeaders } from "./headers.ts";
@@ -113,7 +114,7 @@ function errorCodeTextProblems(raw: RawConfig): ConfigProblem[] {
 function basicUserProblems(raw: RawConfig): ConfigProblem[] {
   const c = httpSourceConfig.parse(raw);
   const user = c["http.auth.user"];
-  if (upper(c["http.auth.type"]) !== "BASIC" || user === null || /\$\{[^}]*\}/.test(user)) return [];
+  if (upper(c["http.auth.type"]) !== "BASIC" || user === null || hasPlaceholder(user)) return [];
   if (basicUserProblem(user) === null) return [];
   const message =
     "Cannot contain ':' (RFC 7617: the password starts at the first colon, so the server would read another user)";

@@ -1,0 +1,87 @@
+/**
+ * FROZEN copy, for the HTTP source's partition key v3 only (offset-key-v3.ts), of
+ * util/percent-encoded-secrets.ts as it was when v3 was made: the parts of a percent-encoded
+ * parameter value that hold what v3's text rules hide in its decoding. Which escapes are decoded, the
+ * `*` stand-in, where a shown part is placed and the whole-value fallback all decide v3 keys, so the
+ * log masking's module may change and this one may not (offset-key-v3.test.ts's golden table pins it).
+ *
+ * Only escapes of ASCII from the space on (`%20`…`%7F`: printable ASCII and DEL) are decoded: each
+ * decodes to one character, so each character of the decoding comes from one place of the value.
+ * Others (`%C3%A9`, `%00`) stay as written.
+ */
+
+/** A part of a text to hide: [start, end); an empty one marks where an empty secret was. */
+type HiddenRange = readonly [number, number];
+
+const ASCII_ESCAPE = /%[2-7][0-9A-Fa-f]/;
+// `*` in the decoding is read as this private-use character, so each `*` of the rule's answer is one
+// of the `***` it hides with (neither character is a delimiter of any rule).
+const STAR_STAND_IN = "\uE000";
+
+/**
+ * The ranges of `value` that hold what `hide` (a masking rule: text in, the text with each hidden
+ * part replaced by `***` out) hides in `value` percent-decoded; none when the value holds no
+ * escape or the rule hides nothing in its decoding.
+ */
+export function percentEncodedHiddenRanges(value: string, hide: (decoded: string) => string): HiddenRange[] {
+  if (!ASCII_ESCAPE.test(value)) return [];
+  const { decoded, from } = percentDecoded(value);
+  const read = decoded.replaceAll("*", STAR_STAND_IN);
+  const shown = hide(read);
+  if (shown === read) return [];
+  const hidden = hiddenParts(read, shown);
+  // Not the decoding with parts replaced (a rule this module does not expect): hide it all.
+  if (hidden === undefined) return [[0, value.length]];
+  const at = (index: number) => (index < from.length ? from[index]! : value.length);
+  return hidden.map(([start, end]) => [at(start), at(end)]);
+}
+
+/** `value` with its ASCII escapes decoded, and where in `value` each character of it comes from. */
+function percentDecoded(value: string): { decoded: string; from: number[] } {
+  let decoded = "";
+  const from: number[] = [];
+  for (let i = 0; i < value.length; ) {
+    const escaped = value[i] === "%" && ASCII_ESCAPE.test(value.slice(i, i + 3));
+    decoded += escaped ? String.fromCharCode(Number.parseInt(value.slice(i + 1, i + 3), 16)) : value[i];
+    from.push(i);
+    i += escaped ? 3 : 1;
+  }
+  return { decoded, from };
+}
+
+/**
+ * The ranges of `text` that `shown` (text with parts replaced by `***`, in order) replaced, or
+ * undefined when `shown` is no such text. Between two runs of `*` comes a part of `text` shown
+ * as it is: placed at its first occurrence after the part before it (any placement shows the same
+ * characters), the last one at the end of the text. Linear in the texts' lengths.
+ */
+function hiddenParts(text: string, shown: string): HiddenRange[] | undefined {
+  const parts = shown.split(/\*+/);
+  if (parts.length === 1) return undefined;
+  const first = parts[0]!;
+  const last = parts[parts.length - 1]!;
+  if (!text.startsWith(first)) return undefined;
+  const ranges: [number, number][] = [];
+  let position = first.length;
+  for (const part of parts.slice(1, -1)) {
+    const found = text.indexOf(part, position);
+    if (found === -1) return undefined;
+    ranges.push([position, found]);
+    position = found + part.length;
+  }
+  const lastStart = text.length - last.length;
+  if (lastStart < position || !text.endsWith(last)) return undefined;
+  ranges.push([position, lastStart]);
+  return ranges;
+}
+
+/** `text` with each of `ranges` (in order, apart) replaced by `***`. */
+export function withRangesHidden(text: string, ranges: readonly HiddenRange[]): string {
+  let out = "";
+  let copied = 0;
+  for (const [start, end] of ranges) {
+    out += `${text.slice(copied, start)}***`;
+    copied = end;
+  }
+  return out + text.slice(copied);
+}
