@@ -8,7 +8,7 @@
  */
 
 import { secretQueryName } from "../util/secret-query-name.ts";
-import { percentEncodedSecretRanges } from "../util/url-credentials.ts";
+import { MAX_ENCODED_DEPTH, percentEncodedSecretRanges } from "../util/url-credentials.ts";
 import { basicToken } from "./basic-credentials.ts";
 
 export function urlSecrets(url: string): string[] {
@@ -66,9 +66,6 @@ function written(raw: string): string[] {
   return raw.includes("${") || raw.includes("%7B") ? [] : [raw, safeDecode(raw.replaceAll("+", " "))];
 }
 
-// As url-credentials.ts decodes a URL encoded in a value at most (MAX_ENCODED_DEPTH).
-const MAX_DECODINGS = 4;
-
 /**
  * A part the masking hides in a percent-encoded value, as written and at each decoding (a URL
  * encoded twice: `u%253As3cr%252525et` is `u%3As3cr%2525et`, `u:s3cr%25et`, …), and the password
@@ -77,7 +74,7 @@ const MAX_DECODINGS = 4;
 function encodedSecret(raw: string): string[] {
   const out = written(raw);
   if (out.length === 0) return out;
-  for (let text = out[out.length - 1]!, i = 1; i < MAX_DECODINGS; i++) {
+  for (let text = out[out.length - 1]!, i = 1; i < MAX_ENCODED_DEPTH; i++) {
     const decoded = safeDecode(text);
     if (decoded === text) break;
     out.push(decoded);

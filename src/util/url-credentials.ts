@@ -69,7 +69,7 @@ const VALUE_QUERY_PARAM = /([?&;#])((?:[^=&#?;]*[^=&#?;\s])?)=([^&#]*)/g;
 const INNER_PARAM = /[;?]([^=;?]*)=([^;?]*)/g;
 // A URL encoded this many times in parameters' values (each level a URL in the previous one's value)
 // is decoded; deeper ones are shown as written, so a long value costs at most this many readings.
-const MAX_ENCODED_DEPTH = 4;
+export const MAX_ENCODED_DEPTH = 4;
 
 export function hideUrlCredentials(text: string): string {
   return hidden(text, false, 0, budgetFor(text));
