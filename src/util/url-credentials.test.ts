@@ -295,6 +295,11 @@ describe("hideValueCredentials", () => {
     ["corp/${env:USER}:s3cret@proxy:3128", "corp/***@proxy:3128"],
     ["proxy=corp/${env:U}:s3cret@proxy:3128", "proxy=corp/***@proxy:3128"],
     ["/${env:U}:s3cret@proxy:3128", "/***@proxy:3128"],
+    // A placeholder host or port after the `@` (review mask3d: shown on main too).
+    ["svc:s3cret@${env:PROXY_HOST}:3128", "***@${env:PROXY_HOST}:3128"],
+    ["svc:s3cret@${env:H}:${env:P}", "***@${env:H}:${env:P}"],
+    ["k1:9092,${env:U}:s3cret@${env:H}", "k1:9092,***@${env:H}"],
+    ["mailto:a@${b}", "mailto:a@${b}"],
     // Review mask3c (P1-2): a scheme-less credential in a parameter's value, an encoded `=` in it
     // (the URL pass reads its decoding as a parameter `svc-token:s3cretZm9v` and hides the rest).
     ["https://api.example/x?proxy=svc-token:s3cretZm9v%3D%3D@proxy.example:3128", "https://api.example/x?proxy=***"],
