@@ -12,7 +12,7 @@
  * `${alice:s3cret@proxy:3128` is one too). Its user name (none of
  * USER_END; `${…}` placeholders in it) runs to its first `:`, its password to the first `@` a host
  * follows (HOST_AFTER_AT: a name, an IP literal or a `${…}` placeholder, a port or a placeholder
- * after it), holding no `//` (`jdbc:mysql://***@h` is a URL whose user info is hidden
+ * after it, then the text's end or a separator, `&` and `#` of a URL's query included), holding no `//` (`jdbc:mysql://***@h` is a URL whose user info is hidden
  * already). In free text the password holds no space either. In one config value (`oneValue`, the
  * value a message quotes), a space ends no password of a token at the value's start or an
  * element's (after one of ELEMENT_START, spaces between: `alice:s3 cret@proxy` → `***@proxy`,
@@ -29,7 +29,7 @@ import { placeholdersReplaced } from "./placeholders.ts";
 // Elements of a list before a scheme-less user info: `k1:9092,k2,[::1]:9092,` or `k1:9092, k2:9092,`
 // (a user info found after a `[`, its start, has the rest of an IPv6 address before it: `::1]:9092,`).
 const HOST_LIST = /^(?:\s*(?:[\w.-]+|\[?[\w:.%]+\])(?::\d+)?,)+$/;
-const HOST_AFTER_AT = /@((?:[\w.-]+|\[[\w:.%]+\]|\$\{[^{}\s]*\})(?::(?:\d+|\$\{[^{}\s]*\}))?)(?=$|[\s,;\])}"'/])/y;
+const HOST_AFTER_AT = /@((?:[\w.-]+|\[[\w:.%]+\]|\$\{[^{}\s]*\})(?::(?:\d+|\$\{[^{}\s]*\}))?)(?=$|[\s,;\])}"'/&#])/y;
 const TOKEN_START = /[\s,[({="']/;
 const ELEMENT_START = /[,[({="']/;
 const USER_END = /[\s,:@/=[\](){}"']/;

@@ -300,6 +300,9 @@ describe("hideValueCredentials", () => {
     ["svc:s3cret@${env:H}:${env:P}", "***@${env:H}:${env:P}"],
     ["k1:9092,${env:U}:s3cret@${env:H}", "k1:9092,***@${env:H}"],
     ["mailto:a@${b}", "mailto:a@${b}"],
+    // A parameter's value in a URL: the host ends at `&` or `#` too (review mask3d: shown on main too).
+    ["https://h/x?proxy=svc:s3cret==@proxy:3128&a=1", "https://h/x?proxy=***@proxy:3128&a=1"],
+    ["https://h/x?a=1&b=x:y@z#f", "https://h/x?a=1&b=***@z#f"],
     // Review mask3c (P1-2): a scheme-less credential in a parameter's value, an encoded `=` in it
     // (the URL pass reads its decoding as a parameter `svc-token:s3cretZm9v` and hides the rest).
     ["https://api.example/x?proxy=svc-token:s3cretZm9v%3D%3D@proxy.example:3128", "https://api.example/x?proxy=***"],
