@@ -18,7 +18,14 @@ import { ActiveTopics } from "./active-topics.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
 import { SinkBatchConverter } from "./sink-batch-converter.ts";
-import { consumedText, idlePoll, memorySourceTask, stringConverters, taskBasics } from "./task-test-support.ts";
+import {
+  consumedText,
+  idlePoll,
+  memorySourceTask,
+  stopAndAwait,
+  stringConverters,
+  taskBasics,
+} from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 
 const text = new TextDecoder();
@@ -167,8 +174,7 @@ describe("source: each stage runs as in Connect (transformations, then key, valu
         await waitFor(() => written().includes("ok"), { what: "the batch to be written" });
         expect(written()).toEqual(failure === "fatal" ? ["ok"] : ["bad", "ok"]);
       }
-      task.stop();
-      expect(await task.awaitStop(5000)).toBe(true);
+      await stopAndAwait(task);
       stages.expectConnectCounts(["count", "fail", "key", "value"]);
     },
   );

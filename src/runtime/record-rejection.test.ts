@@ -9,7 +9,14 @@ import { kafkaErrorOf, withKafkaError } from "../kafka/send-rejection.ts";
 import { ToleranceExceededError } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
 import { conversionRejectionOf, recordRejectionOf } from "./record-rejection.ts";
-import { idlePoll, memoryOffsetStore, memorySourceTask, stringConverters, taskBasics } from "./task-test-support.ts";
+import {
+  idlePoll,
+  memoryOffsetStore,
+  memorySourceTask,
+  stopAndAwait,
+  stringConverters,
+  taskBasics,
+} from "./task-test-support.ts";
 
 type Commit = [value: string, offset: number | null, rejection?: RecordRejection];
 
@@ -128,8 +135,7 @@ describe("a record Kafka refuses for good on its own (P1.1)", () => {
       await waitFor(() => offsets.get("c", { p: 1 }) !== null);
       expect(offsets.get("c", { p: 1 })).toEqual({ n: 4 });
       expect(listener.events).toEqual(["RUNNING"]);
-      task.stop();
-      expect(await task.awaitStop(5000)).toBe(true);
+      await stopAndAwait(task);
     },
   );
 
@@ -137,8 +143,7 @@ describe("a record Kafka refuses for good on its own (P1.1)", () => {
     const { task, source } = run({ rejectsRecords: true, tolerance: "all", kafkaError: "INVALID_TIMESTAMP" });
     await waitFor(() => source.commits.length === 4);
     expect(source.commits[1]).toEqual(["r2", null, expect.objectContaining({ error: "INVALID_TIMESTAMP" })]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("another error refused for good still fails the task (not a per-record refusal)", async () => {
@@ -171,8 +176,7 @@ describe("a record Kafka refuses for good on its own (P1.1)", () => {
     const { task, source } = run({ rejectsRecords: false, tolerance: "all", kafkaError: "TOPIC_AUTHORIZATION_FAILED" });
     await waitFor(() => source.commits.length === 4);
     expect(source.commits[1]).toEqual(["r2", null]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("Connect's behaviour for a task that does not take rejections: none fails the task, all skips the record", async () => {
@@ -184,8 +188,7 @@ describe("a record Kafka refuses for good on its own (P1.1)", () => {
     const skipping = run({ rejectsRecords: false, tolerance: "all", kafkaError: "INVALID_TIMESTAMP" });
     await waitFor(() => skipping.source.commits.length === 4);
     expect(skipping.source.commits[1]).toEqual(["r2", null]); // commitRecord(record, null), as Connect
-    skipping.task.stop();
-    expect(await skipping.task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(skipping.task);
   });
 });
 
@@ -217,8 +220,7 @@ describe("a record a converter or transformation fails on (poison record)", () =
       await waitFor(() => offsets.get("c", { p: 1 }) !== null);
       expect(offsets.get("c", { p: 1 })).toEqual({ n: 4 });
       expect(listener.events).toEqual(["RUNNING"]);
-      task.stop();
-      expect(await task.awaitStop(5000)).toBe(true);
+      await stopAndAwait(task);
     },
   );
 
@@ -248,8 +250,7 @@ describe("a record a converter or transformation fails on (poison record)", () =
         ["r4", 2],
       ]);
       expect(kafka.records("t").map((r) => new TextDecoder().decode(r.value!))).toEqual(["r1", "r3", "r4"]);
-      task.stop();
-      expect(await task.awaitStop(5000)).toBe(true);
+      await stopAndAwait(task);
     },
   );
 
@@ -257,8 +258,7 @@ describe("a record a converter or transformation fails on (poison record)", () =
     const { task, source } = run({ rejectsRecords: false, tolerance: "all", converters: poisonConverters });
     await waitFor(() => source.commits.length === 4);
     expect(source.commits[1]).toEqual(["r2", null]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test.each([
@@ -287,8 +287,7 @@ describe("a record a converter or transformation fails on (poison record)", () =
       } else {
         await waitFor(() => source.commits.length === 4);
         expect(source.commits[1]).toEqual(["r2", null]);
-        task.stop();
-        expect(await task.awaitStop(5000)).toBe(true);
+        await stopAndAwait(task);
       }
     },
   );

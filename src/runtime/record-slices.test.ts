@@ -14,7 +14,14 @@ import { systemClock } from "../util/clock.ts";
 import { SLICE_MS } from "../util/sliced.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
-import { idlePoll, memorySinkTask, memorySourceTask, stringConverters, taskBasics } from "./task-test-support.ts";
+import {
+  idlePoll,
+  memorySinkTask,
+  memorySourceTask,
+  stopAndAwait,
+  stringConverters,
+  taskBasics,
+} from "./task-test-support.ts";
 
 /** Enough records for the slicer to look at the clock (every 16 records) more than once. */
 const RECORDS = 40;
@@ -86,8 +93,7 @@ describe("one poll's records in slices", () => {
     await waitFor(() => kafka.records("t").length === RECORDS);
     expect(order.filter((o) => o === "record")).toHaveLength(RECORDS);
     expect(timerAfter(order)).toBeLessThan(RECORDS);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("a sink task's batch of expensive records lets a timer fire before its last record", async () => {
@@ -114,8 +120,7 @@ describe("one poll's records in slices", () => {
     await kafka.deliver();
     expect(put).toEqual(Array.from({ length: RECORDS }, (_, n) => `v${n}`));
     expect(timerAfter(order)).toBeLessThan(RECORDS);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 });
 
@@ -161,8 +166,7 @@ describe("what lands between two slices of a sink task's batch", () => {
     expect(put).toEqual([]);
     await kafka.deliver();
     expect(put).toEqual(Array.from({ length: RECORDS }, (_, n) => `v${n}`));
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 });
 
@@ -223,7 +227,6 @@ describe("a conversion failure of a partition revoked between two slices", () =>
     await kafka.deliver();
     expect(put).toEqual(values.filter((v) => v !== "bad"));
     expect(reported).toEqual(["VALUE_CONVERTER@30"]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 });

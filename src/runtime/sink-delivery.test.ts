@@ -14,7 +14,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartitionOffset } from "../api/record.ts";
 import { type Deferred, deferred } from "../util/async.ts";
-import { memorySinkTask, stringConverters } from "./task-test-support.ts";
+import { memorySinkTask, stopAndAwait, stringConverters } from "./task-test-support.ts";
 
 /** Records each put as "partition:value" strings; `duringPut` runs inside the next put. */
 class PausingSink implements SinkTask {
@@ -97,8 +97,7 @@ async function setup({ offsetFlushIntervalMs = 3_600_000 } = {}) {
     return commits.at(-1);
   };
   const stop = async () => {
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(listener.events).toEqual(["RUNNING"]);
   };
   return { kafka, plugin, task, listener, produceTo, produceBoth, commit, commits, stop, metrics: basics.metrics };
@@ -328,8 +327,7 @@ describe("deliverBatches when the task pauses a partition during a put", () => {
     task.transitionTo("STARTED");
     await waitFor(() => plugin.recordPuts.length === 6, { what: "the held records put" });
     expect(plugin.recordPuts.slice(4)).toEqual([["0:a2", "0:a3"], ["0:a4"]]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(listener.events).toEqual(["RUNNING", "PAUSED", "RUNNING"]);
   });
 
@@ -343,8 +341,7 @@ describe("deliverBatches when the task pauses a partition during a put", () => {
     plugin.context.raiseError!(new Error("tolerance exceeded"));
     plugin.context.resume([p0]);
     await waitFor(() => listener.events.includes("FAILED"), { what: "the task FAILED" });
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(plugin.puts.length).toBe(4);
     expect(listener.events).toEqual(["RUNNING", "FAILED"]);
   });

@@ -12,7 +12,7 @@ import type { SinkRecord } from "../api/record.ts";
 import { RetriableError } from "../errors.ts";
 import { LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import { memorySinkTask, taskBasics } from "./task-test-support.ts";
+import { memorySinkTask, stopAndAwait, taskBasics } from "./task-test-support.ts";
 
 class ScriptedSink implements SinkTask {
   context!: SinkTaskContext;
@@ -80,8 +80,7 @@ describe("a put redelivered after a RetriableError", () => {
     await waitFor(() => kafka.committed("connect-c", p0) === 2, { what: "b put and committed" });
     expect(plugin.written).toEqual(["a", "b"]);
     expect(listener.events).not.toContain("FAILED");
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     await delivering;
   });
 
@@ -100,8 +99,7 @@ describe("a put redelivered after a RetriableError", () => {
     await waitFor(() => redeliveryDelays().length === 2, { what: "the second redelivery planned" });
     expect(redeliveryDelays()[1]).toBe(FLUSH_MS - 500);
     expect(kafka.committed("connect-c", p0)).toBeUndefined();
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     await delivering;
     expect(kafka.committed("connect-c", p0)).toBe(1); // the stop commits a, never b
   });
@@ -120,8 +118,7 @@ describe("a put redelivered after a RetriableError", () => {
     clock.set(FLUSH_MS);
     await waitFor(() => kafka.committed("connect-c", p0) === 2, { what: "b put and committed" });
     expect(plugin.puts).toBe(3);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     await delivering;
   });
 });

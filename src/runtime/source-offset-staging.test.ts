@@ -4,7 +4,7 @@ import type { SourceTask } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceMap, type SourceRecord, sourceRecord } from "../api/record.ts";
 import { type StagedOffsets, stageOffsets } from "./source-offset-staging.ts";
-import { idlePoll, memoryOffsetStore, memorySourceTask } from "./task-test-support.ts";
+import { idlePoll, memoryOffsetStore, memorySourceTask, stopAndAwait } from "./task-test-support.ts";
 
 const rec = (partition: SourceMap | null, offset: SourceMap | null) =>
   sourceRecord({
@@ -72,7 +72,6 @@ describe("WorkerSourceTask committing a record whose source offset is null", () 
     task.start();
     await waitFor(() => offsets.get("c", { file: "a" }) === null);
     expect(offsets.all("c")).toEqual([{ partition: { file: "b" }, offset: { pos: 1 } }]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 });

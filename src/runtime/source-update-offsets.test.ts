@@ -3,7 +3,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { SourceOffsetUpdate, SourceTask } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
-import { idlePoll, memoryOffsetStore, memorySourceTask } from "./task-test-support.ts";
+import { idlePoll, memoryOffsetStore, memorySourceTask, stopAndAwait } from "./task-test-support.ts";
 
 type Entries = ReadonlyArray<SourceOffsetUpdate>;
 
@@ -63,8 +63,7 @@ describe("SourceTask.updateOffsets (gateway extension after the KIP-910 proposal
     expect(offsets.get("c", { file: "a" })).toEqual({ pos: 9 });
     expect(offsets.get("c", { file: "b" })).toEqual({ pos: 1 });
     expect(plugin.asked.some((entries) => entries.length === 0)).toBe(true);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("a null offset it returns is a tombstone: the commit carrying it removes the partition's stored offset", async () => {
@@ -84,8 +83,7 @@ describe("SourceTask.updateOffsets (gateway extension after the KIP-910 proposal
     tombstone = true;
     await waitFor(() => offsets.get("c", { file: "old" }) === null);
     expect(offsets.all("c")).toEqual([{ partition: { file: "a" }, offset: { pos: 1 } }]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   // The HTTP source returns its key migration (an offset moved to a new partition and a tombstone
@@ -121,8 +119,7 @@ describe("SourceTask.updateOffsets (gateway extension after the KIP-910 proposal
       { partition: { file: "new" }, offset: { pos: 7 } },
       { partition: { file: "old" }, offset: null },
     ]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("a task that throws there has the acknowledged offsets committed as they are", async () => {
@@ -134,8 +131,7 @@ describe("SourceTask.updateOffsets (gateway extension after the KIP-910 proposal
     const { task } = memorySourceTask({ plugin, taskClass: "test.UpdatingSource", options: { offsets } });
     task.start();
     await waitFor(() => plugin.queue.length === 0);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(offsets.get("c", { file: "a" })).toEqual({ pos: 1 });
   });
 });
@@ -149,8 +145,7 @@ describe("SourceTask.updateOffsets on a task that never started", () => {
     const { task, listener } = memorySourceTask({ plugin, taskClass: "test.UpdatingSource" });
     task.start();
     await waitFor(() => listener.events.includes("FAILED"));
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(plugin.asked).toEqual([]);
   });
 });

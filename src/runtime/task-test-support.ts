@@ -1,7 +1,8 @@
 /**
  * Building blocks for unit tests of WorkerSourceTask and WorkerSinkTask: an in-memory offset
  * store, a UTF-8 string converter pair, a status recorder, an error operator, the Outgoing
- * records of the sender's tests and a WorkerSinkTask or WorkerSourceTask on a MemoryKafka. Tests only.
+ * records of the sender's tests, a WorkerSinkTask or WorkerSourceTask on a MemoryKafka, and the
+ * stop-and-wait that ends a test's task. Tests only.
  */
 import { Database } from "bun:sqlite";
 import type { SinkTask, SourceTask } from "../api/connector.ts";
@@ -23,7 +24,7 @@ import { TaskMetrics } from "./task-metrics.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import { WorkerSinkTask, type WorkerSinkTaskOptions } from "./worker-sink-task.ts";
 import { WorkerSourceTask } from "./worker-source-task.ts";
-import type { ConnectorTaskId, TaskStatusListener } from "./worker-task.ts";
+import type { ConnectorTaskId, TaskStatusListener, WorkerTask } from "./worker-task.ts";
 
 export function memoryOffsetStore(): OffsetStore {
   const db = new Database(":memory:");
@@ -195,6 +196,17 @@ export function memorySourceTask(o: {
     ...o.options,
   });
   return { kafka, task, basics, listener: basics.listener };
+}
+
+/**
+ * Stops `task` and waits up to `timeoutMs` for its loop to end; rejects, naming the task, if it
+ * did not end in time.
+ */
+export async function stopAndAwait(task: WorkerTask, timeoutMs = 5000): Promise<void> {
+  task.stop();
+  if (await task.awaitStop(timeoutMs)) return;
+  const { connector, task: n } = task.id;
+  throw new Error(`${task.constructor.name} [${connector}|task-${n}] did not stop within ${timeoutMs} ms of stop()`);
 }
 
 /** A source task's empty poll: waits 5 ms, or until `signal` aborts (the task is stopping). */

@@ -11,7 +11,7 @@ import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { RetriableError } from "../errors.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import { idlePoll, memorySinkTask, memorySourceTask } from "./task-test-support.ts";
+import { idlePoll, memorySinkTask, memorySourceTask, stopAndAwait } from "./task-test-support.ts";
 
 const record = () =>
   sourceRecord({
@@ -58,8 +58,7 @@ describe("task times in whole milliseconds (Connect's currentTimeMillis deltas)"
     await waitFor(() => task.metrics.sourceRecordWriteTotal === 1 && clock.pending > 0);
     clock.advance(1000); // 11.3 → 1011.3
     await waitFor(() => writes === 1);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect([task.metrics.pollBatch.max(), task.metrics.pollBatch.avg()]).toEqual([1, 1]);
     expect(task.metrics.offsetCommit.max()).toBe(1);
   });
@@ -90,8 +89,7 @@ describe("task times in whole milliseconds (Connect's currentTimeMillis deltas)"
     await waitFor(() => attempts === 1 && clock.pending > 0); // backing off
     clock.advance(10_000);
     await waitFor(() => task.metrics.sourceRecordPollTotal === 1);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(task.metrics.pollBatch.max()).toBe(2);
   });
 
@@ -133,8 +131,7 @@ describe("task times in whole milliseconds (Connect's currentTimeMillis deltas)"
     await waitFor(() => puts.length === 1);
     clock.advance(1); // 11.3 → 12.3: the commit falls due (offset.flush.interval.ms is at least 1)
     await waitFor(() => commits === 1 && kafka.committed("connect-c", { topic: "in", partition: 0 }) === 1);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     // The idle task's empty put before the commit (Connect's poll that returned nothing) is timed too: 0 ms.
     expect(puts).toEqual([1, 0]);
     expect([task.metrics.putBatch.max(), task.metrics.putBatch.avg()]).toEqual([1, 0.5]);

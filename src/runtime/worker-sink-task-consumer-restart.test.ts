@@ -12,7 +12,7 @@ import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import type { ConsumerHandlers, KafkaConsumer } from "../kafka/kafka-port.ts";
-import { memorySinkTask } from "./task-test-support.ts";
+import { memorySinkTask, stopAndAwait } from "./task-test-support.ts";
 
 /** A SinkTask that asks for a commit after every put; `onPut` may hold a put up. */
 class CommittingSink implements SinkTask {
@@ -114,8 +114,7 @@ describe("WorkerSinkTask replacing its consumer", () => {
     // the one due while the consumer was down is not counted.
     expect(basics.metrics.offsetCommitSuccess).toBe(plugin.calls.filter((c) => c === "flush").length);
     expect(basics.metrics.offsetCommitFailure).toBe(0);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("a non-retriable consumer failure (a static member fenced by another process) fails the task; the consumer is not started again", async () => {

@@ -18,7 +18,7 @@ import type { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { systemClock } from "../util/clock.ts";
 import { DeadLetterQueueReporter } from "./errors/dead-letter-queue-reporter.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
-import { memorySinkTask, quietLogs, stringConverters, taskBasics } from "./task-test-support.ts";
+import { memorySinkTask, quietLogs, stopAndAwait, stringConverters, taskBasics } from "./task-test-support.ts";
 import type { WorkerSinkTaskOptions } from "./worker-sink-task.ts";
 
 /**
@@ -218,8 +218,7 @@ describe("WorkerSinkTask with a dead letter queue that cannot take a record", ()
     await waitFor(() => kafka.committed("connect-c", p0) === 2);
     expect(listener.events).toEqual(["RUNNING"]);
     expect(plugin.written).toEqual(["a", "a", "bad"]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("a conversion failure's copy still waiting for the producer when the task stops: the closing commit does not pass it (Java's send still blocks)", async () => {
@@ -272,8 +271,7 @@ describe("WorkerSinkTask when the task asks for an offset during put (Connect's 
     await kafka.deliver();
     await waitFor(() => kafka.committed("connect-c", p0) === 3);
     expect(plugin.written).toEqual(["a", "b", "c"]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 });
 
@@ -293,8 +291,7 @@ describe("WorkerSinkTask failing while PAUSED or stopping", () => {
     await delivering;
     await waitFor(() => listener.events.includes("FAILED"), { what: "FAILED while PAUSED" });
     expect(String(listener.failure)).toContain("endpoint rejected the batch");
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(plugin.calls.filter((c) => c === "flush" || c.startsWith("commit"))).toEqual(["flush", "commit 1"]);
     expect(kafka.committed("connect-c", p0)).toBe(1); // a, never b
   });
@@ -310,8 +307,7 @@ describe("WorkerSinkTask failing while PAUSED or stopping", () => {
     await kafka.rebalance();
     await waitFor(() => listener.events.includes("FAILED"), { what: "FAILED while PAUSED" });
     expect(String(listener.failure)).toContain("open failed");
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("a put that fails as the task is told to stop: close commits what came before, not the failed put", async () => {
@@ -348,8 +344,7 @@ describe("WorkerSinkTask stopped while a put is redelivered", () => {
     produce("b");
     const delivering = kafka.deliver().catch(() => undefined);
     await waitFor(() => plugin.calls.filter((c) => c === "put").length >= 3, { what: "b redelivered" });
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     await delivering;
     expect(listener.events).not.toContain("FAILED");
     expect(kafka.committed("connect-c", p0)).toBe(1); // a, never b
@@ -373,8 +368,7 @@ describe("WorkerSinkTask committing while a put is redelivered", () => {
     const delivering = kafka.deliver().catch(() => undefined);
     await waitFor(() => kafka.committed("connect-c", p0) === 1, { what: "a committed while b is redelivered" });
     expect(plugin.written).toEqual(["a"]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     await delivering;
     expect(listener.events).not.toContain("FAILED");
     expect(kafka.committed("connect-c", p0)).toBe(1);
@@ -400,7 +394,6 @@ describe("WorkerSinkTask when the consumer cannot tell an assigned partition's p
     await waitFor(() => listener.events.includes("FAILED"), { what: "FAILED" });
     expect(String(listener.failure)).toContain("Not authorized to access group: connect-c");
     expect(plugin.calls).not.toContain("open");
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 });

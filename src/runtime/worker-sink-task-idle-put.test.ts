@@ -13,7 +13,7 @@ import { ConnectError, RetriableError } from "../errors.ts";
 import type { SerialExecutor } from "../util/async.ts";
 import { monotonicNow } from "../util/clock.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import { memorySinkTask } from "./task-test-support.ts";
+import { memorySinkTask, stopAndAwait } from "./task-test-support.ts";
 
 /**
  * A sink that buffers what `put` hands it and writes it out once the oldest record waited
@@ -97,8 +97,7 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
   test("an idle task gets put([]) before each periodic commit, and none as it stops", async () => {
     const { plugin, task } = setup(20);
     await waitFor(() => count(plugin.calls, "preCommit in-0@0") >= 3, { what: "three periodic commits" });
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     // Each periodic commit's preCommit follows its empty put; the stop's (closePartitions) follows none.
     expect(plugin.calls.join("|")).toMatch(
       /^open in-0(\|put \[\]\|preCommit in-0@0){3,}\|preCommit in-0@0\|close in-0$/,
@@ -112,8 +111,7 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
     await kafka.deliver();
     await waitFor(() => plugin.calls.includes("commit in-0@2"), { what: "a and b committed" });
     await waitFor(() => count(plugin.calls, "preCommit in-0@2") >= 2, { what: "an idle commit after them" });
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     const calls = plugin.calls;
     const closing = calls.lastIndexOf("close in-0") - 1;
     expect(calls[closing]).toStartWith("preCommit");
@@ -133,8 +131,7 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
     await kafka.deliver();
     expect(plugin.written).toEqual([]); // buffered: the linger has not passed
     await waitFor(() => kafka.committed("connect-c", p0) === 2, { what: "a and b committed" });
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(plugin.written).toEqual(["a", "b"]);
     // No record came after them: an empty put wrote them, and the commit right after it confirmed them.
     const wrote = plugin.calls.indexOf("wrote 2");
@@ -154,8 +151,7 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
     const from = plugin.calls.length;
     await waitFor(() => count(plugin.calls.slice(from), "preCommit in-0@0") >= 2, { what: "two commits while paused" });
     const whilePaused = plugin.calls.slice(from);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     whilePaused.forEach((call, i) => {
       if (call.startsWith("preCommit")) expect(plugin.calls[from + i - 1]).toBe("put []");
     });
@@ -173,8 +169,7 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
       throw new RetriableError("not ready to flush");
     };
     await waitFor(() => count(plugin.calls, "preCommit in-0@0") >= 2, { what: "a commit after the redelivery" });
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     // The failed put, the commit due meanwhile (as Connect's iteration while pausedForRedelivery), the
     // redelivery 5 ms later; the next periodic commit follows an empty put of its own.
     expect(plugin.calls.slice(0, 6)).toEqual([
@@ -205,8 +200,7 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
       "close in-0",
       "open in-0",
     ]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("an empty put's redelivery heartbeats with the batch that arrives meanwhile (its handler waits for the put)", async () => {
@@ -254,8 +248,7 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
     clock.advance(7000);
     await delivered;
     expect(plugin.calls).toContain("put a");
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("a failure raised during an empty put fails the task before the commit; nothing more is put", async () => {
@@ -345,8 +338,7 @@ describe("WorkerSinkTask when the commit falls due with records waiting (Connect
     expect(after().slice(0, 3)).toEqual(["put a", "wrote 1", "preCommit in-0@1"]);
     await waitFor(() => kafka.committed("connect-c", p0) === 1, { what: "a committed" });
     expect(after()).toEqual(["put a", "wrote 1", "preCommit in-0@1", "commit in-0@1"]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("a stop begun meanwhile puts nothing and commits only as the task closes (Connect's closeAllPartitions)", async () => {

@@ -15,7 +15,7 @@ import { deferred } from "../util/async.ts";
 import { monotonicNow } from "../util/clock.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import type { SinkPutRetry } from "./sink-put-retry.ts";
-import { memorySinkTask } from "./task-test-support.ts";
+import { memorySinkTask, stopAndAwait } from "./task-test-support.ts";
 
 /** Records the worker's calls with the clock's time ("put a@0", "put []@100"); the hooks run first. */
 class TimedSink implements SinkTask {
@@ -89,8 +89,7 @@ describe("WorkerSinkTask when the task sets context.timeout(ms) outside a failed
     expect(idlePutInMs()).toBe(Number.POSITIVE_INFINITY);
     clock.advance(FLUSH_MS);
     await waitFor(() => plugin.calls.includes(`preCommit@${FLUSH_MS + 100}`), { what: "the periodic commit" });
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(plugin.calls).toEqual([
       "put a@0",
       "preCommit@99",
@@ -109,8 +108,7 @@ describe("WorkerSinkTask when the task sets context.timeout(ms) outside a failed
       clock.advance(50);
       await waitFor(() => plugin.calls.includes(`put []@${at}`), { what: `the idle put at ${at} ms` });
     }
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(plugin.calls.filter((c) => !c.startsWith("preCommit"))).toEqual(["put []@50", "put []@100", "put []@150"]);
   });
 
@@ -128,8 +126,7 @@ describe("WorkerSinkTask when the task sets context.timeout(ms) outside a failed
     expect(plugin.calls.filter((c) => !c.startsWith("preCommit"))).toEqual(["put []@10"]);
     idlePutDone.resolve();
     await delivered;
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(plugin.calls.filter((c) => !c.startsWith("preCommit"))).toEqual(["put []@10", "put a@10"]);
   });
 
@@ -145,8 +142,7 @@ describe("WorkerSinkTask when the task sets context.timeout(ms) outside a failed
     await kafka.deliver();
     // Connect's poll that returned b read (and reset) the timeout: the next poll waits for the commit.
     expect(idlePutInMs()).toBe(Number.POSITIVE_INFINITY);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(plugin.calls).toEqual(["put a@0", "put b@50", "preCommit@50"]);
   });
 
@@ -159,8 +155,7 @@ describe("WorkerSinkTask when the task sets context.timeout(ms) outside a failed
     plugin.onPreCommit = () => {};
     clock.advance(30);
     await waitFor(() => plugin.calls.includes("put []@30"), { what: "the idle put" });
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(plugin.calls).toEqual(["preCommit@0", "put []@30", "preCommit@30"]);
   });
 
@@ -171,8 +166,7 @@ describe("WorkerSinkTask when the task sets context.timeout(ms) outside a failed
     plugin.context.timeout(20);
     clock.advance(20);
     await waitFor(() => plugin.calls.includes("put []@20"), { what: "the idle put while PAUSED" });
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(listener.events).toEqual(["RUNNING", "PAUSED"]);
   });
 
@@ -181,8 +175,7 @@ describe("WorkerSinkTask when the task sets context.timeout(ms) outside a failed
     plugin.context.timeout(ms);
     // NaN is no bound either: an idle put due at NaN ms would never run, and the loop would wait 0 ms in turn.
     expect(idlePutInMs()).toBe(Number.POSITIVE_INFINITY);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(plugin.calls.filter((c) => c.startsWith("put"))).toEqual([]);
   });
 });

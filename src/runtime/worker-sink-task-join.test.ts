@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask } from "../api/connector.ts";
 import type { SinkRecord } from "../api/record.ts";
-import { memorySinkTask } from "./task-test-support.ts";
+import { memorySinkTask, stopAndAwait } from "./task-test-support.ts";
 
 class RecordingSink implements SinkTask {
   readonly received: string[] = [];
@@ -63,8 +63,7 @@ describe("WorkerSinkTask while its consumer joins the group", () => {
     task.transitionTo("STARTED");
     await waitFor(() => delivered("a"), { what: "the record after the resume" });
     expect(listener.events).toEqual(["RUNNING", "PAUSED", "RUNNING"]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("a pause and a resume during the join end RUNNING, and records flow", async () => {
@@ -76,7 +75,6 @@ describe("WorkerSinkTask while its consumer joins the group", () => {
     produce("b");
     await waitFor(() => delivered("b"), { what: "the record" });
     expect(listener.events).toEqual(["RUNNING", "PAUSED", "RUNNING"]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 });

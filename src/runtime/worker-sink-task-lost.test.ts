@@ -12,7 +12,7 @@ import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartition } from "../api/record.ts";
 import { ConnectError } from "../errors.ts";
 import { deferred } from "../util/async.ts";
-import { memorySinkTask } from "./task-test-support.ts";
+import { memorySinkTask, stopAndAwait } from "./task-test-support.ts";
 
 /**
  * A sink that buffers what `put` hands it and sends it later (`send`, as the HTTP sink's requests),
@@ -115,8 +115,7 @@ describe("WorkerSinkTask when its partitions are lost", () => {
     await waitFor(() => plugin.calls.length === 7);
     expect(plugin.calls.slice(4)).toEqual(["put a", "put b", "put c"]);
     expect(listener.events).toEqual(["RUNNING"]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("the close of lost partitions does not wait for a commit the broker holds up: nothing buffered of them is sent after the loss", async () => {
@@ -146,7 +145,6 @@ describe("WorkerSinkTask when its partitions are lost", () => {
     expect(plugin.calls).toEqual(["open in-0", "put a,b", "close in-0", "open in-0"]);
     expect(kafka.committed("connect-c", { topic: "in", partition: 0 })).toBeUndefined();
     expect(listener.events).toEqual(["RUNNING"]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 });

@@ -9,8 +9,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord } from "../api/record.ts";
 import { LogManager } from "../util/logger.ts";
-import { memorySinkTask } from "./task-test-support.ts";
-import type { WorkerSinkTask } from "./worker-sink-task.ts";
+import { memorySinkTask, stopAndAwait } from "./task-test-support.ts";
 
 class PausingSink implements SinkTask {
   context!: SinkTaskContext;
@@ -73,11 +72,6 @@ async function setup() {
   return { kafka, plugin, task, produce, fetch, transition, lines };
 }
 
-async function stop(task: WorkerSinkTask) {
-  task.stop();
-  expect(await task.awaitStop(5000)).toBe(true);
-}
-
 describe("WorkerSinkTask when the task paused a partition itself (Connect's pausedPartitions)", () => {
   test("a connector pause and resume leaves it paused and resumes the others; the task's resume resumes it", async () => {
     const { plugin, task, produce, fetch, transition, lines } = await setup();
@@ -92,7 +86,7 @@ describe("WorkerSinkTask when the task paused a partition itself (Connect's paus
     expect(fetch()).toEqual(["0:a"]);
     await waitFor(() => plugin.received.length === 2);
     expect(plugin.received).toEqual(["1:b", "0:a"]);
-    await stop(task);
+    await stopAndAwait(task);
   });
 
   test("a rebalance pauses it again once it is assigned again", async () => {
@@ -104,7 +98,7 @@ describe("WorkerSinkTask when the task paused a partition itself (Connect's paus
     expect(fetch()).toEqual(["1:b"]);
     plugin.context.resume([p0]);
     expect(fetch()).toEqual(["0:a"]);
-    await stop(task);
+    await stopAndAwait(task);
   });
 
   test("context.resume while the connector is paused leaves the consumer paused (Connect declines); the connector's resume resumes it", async () => {
@@ -120,7 +114,7 @@ describe("WorkerSinkTask when the task paused a partition itself (Connect's paus
     await transition("STARTED");
     expect(fetch()).toEqual(["0:a"]);
     await waitFor(() => plugin.received.length === 1);
-    await stop(task);
+    await stopAndAwait(task);
   });
 
   test("context.pause while the connector is paused is kept: the connector's resume leaves that partition paused", async () => {
@@ -135,7 +129,7 @@ describe("WorkerSinkTask when the task paused a partition itself (Connect's paus
     plugin.context.resume([p0]);
     expect(lines.at(-1)).toContain("DEBUG [c|task-0] Resuming partitions: [in-0]");
     expect(fetch()).toEqual(["0:a"]);
-    await stop(task);
+    await stopAndAwait(task);
   });
 
   test("a rebalance while the connector is paused pauses everything assigned", async () => {
@@ -148,6 +142,6 @@ describe("WorkerSinkTask when the task paused a partition itself (Connect's paus
     await transition("STARTED");
     expect(fetch().toSorted()).toEqual(["0:a", "1:b"]);
     await waitFor(() => plugin.received.length === 2);
-    await stop(task);
+    await stopAndAwait(task);
   });
 });

@@ -12,8 +12,7 @@ import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartitionOffset } from "../api/record.ts";
 import { type Deferred, deferred } from "../util/async.ts";
 import { LogManager } from "../util/logger.ts";
-import { memorySinkTask, taskBasics } from "./task-test-support.ts";
-import type { WorkerSinkTask } from "./worker-sink-task.ts";
+import { memorySinkTask, stopAndAwait, taskBasics } from "./task-test-support.ts";
 
 /** Buffers what is put and writes it at flush; a failing flush drops the buffer. */
 class BufferingSink implements SinkTask {
@@ -89,11 +88,6 @@ async function setup(options: { seekInStart?: TopicPartitionOffset[] } = {}) {
   return { kafka, plugin, task, produce, flush, logged };
 }
 
-async function stop(task: WorkerSinkTask) {
-  task.stop();
-  expect(await task.awaitStop(5000)).toBe(true);
-}
-
 describe("WorkerSinkTask when flush fails (Connect's rewind to the last committed offsets)", () => {
   test("records put before the failed flush are put again, so the next flush writes them before the commit", async () => {
     const { kafka, plugin, task, produce, flush } = await setup();
@@ -109,7 +103,7 @@ describe("WorkerSinkTask when flush fails (Connect's rewind to the last committe
     await waitFor(() => kafka.committed("connect-c", p0) === 3, { what: "the commit of offset 3" });
     expect(plugin.written).toEqual(["a", "b", "c"]);
     expect(plugin.puts).toEqual([["a"], ["b"], ["a", "b", "c"]]);
-    await stop(task);
+    await stopAndAwait(task);
   });
 
   test("after the last commit, the rewind goes back to the committed offset, not to the first record", async () => {
@@ -127,7 +121,7 @@ describe("WorkerSinkTask when flush fails (Connect's rewind to the last committe
     await waitFor(() => kafka.committed("connect-c", p0) === 2);
     expect(plugin.written).toEqual(["a", "b"]);
     expect(plugin.puts).toEqual([["a"], ["b"], ["b"]]);
-    await stop(task);
+    await stopAndAwait(task);
   });
 
   test("a batch fetched before the rewind and waiting for the put is dropped, not put", async () => {
@@ -148,7 +142,7 @@ describe("WorkerSinkTask when flush fails (Connect's rewind to the last committe
     await waitFor(() => kafka.committed("connect-c", p0) === 2, { what: "the commit of offset 2" });
     expect(plugin.puts).toEqual([["a"], ["a", "b"]]);
     expect(plugin.written).toEqual(["a", "b"]);
-    await stop(task);
+    await stopAndAwait(task);
   });
 });
 
@@ -176,7 +170,7 @@ describe("WorkerSinkTask when the task asks for an offset (context.offset)", () 
       await flush();
       await waitFor(() => kafka.committed("connect-c", p0) === 2, { what: "the commit of offset 2" });
       expect(plugin.puts).toEqual([["a"], ["a", "b"]]);
-      await stop(task);
+      await stopAndAwait(task);
     },
   );
 
@@ -202,7 +196,7 @@ describe("WorkerSinkTask when the task asks for an offset (context.offset)", () 
     expect(kafka.committed("connect-c", p0)).toBe(1);
     await flush();
     await waitFor(() => kafka.committed("connect-c", p0) === 3, { what: "the commit of offset 3" });
-    await stop(task);
+    await stopAndAwait(task);
   });
 });
 
@@ -225,7 +219,7 @@ describe("WorkerSinkTask when the task asks for an offset outside a put", () => 
     await flush(); // rewinds to 1, the offset the task asked for
     await kafka.deliver();
     expect(plugin.puts).toEqual([["a", "b"], ["c"], ["b", "c"], ["b", "c"]]);
-    await stop(task);
+    await stopAndAwait(task);
   });
 
   // Review finding P3 (sink-seek2): an offset of a partition not owned was recorded as its current
@@ -239,7 +233,7 @@ describe("WorkerSinkTask when the task asks for an offset outside a put", () => 
     await flush();
     await waitFor(() => kafka.committed("connect-c", p0) === 3, { what: "the commit of offset 3" });
     expect(plugin.flushed).toEqual([[{ ...p0, offset: 3 }]]);
-    await stop(task);
+    await stopAndAwait(task);
   });
 
   test("an offset of a partition not assigned is neither flushed nor committed", async () => {
@@ -252,7 +246,7 @@ describe("WorkerSinkTask when the task asks for an offset outside a put", () => 
     await waitFor(() => kafka.committed("connect-c", p0) === 1, { what: "the commit of offset 1" });
     expect(plugin.flushed).toEqual([[{ ...p0, offset: 1 }]]);
     expect(kafka.committed("connect-c", other)).toBeUndefined();
-    await stop(task);
+    await stopAndAwait(task);
   });
 
   test("an offset asked for in a revoked partition's close applies when it is assigned again", async () => {
@@ -271,7 +265,7 @@ describe("WorkerSinkTask when the task asks for an offset outside a put", () => 
       ["a", "b", "c"],
       ["b", "c"],
     ]);
-    await stop(task);
+    await stopAndAwait(task);
   });
 });
 
@@ -282,7 +276,7 @@ describe("WorkerSinkTask when the flush in stop fails (Connect's commitOffsets w
     produce("a");
     await kafka.deliver();
     plugin.failFlush.push(new Error("buffer dropped"));
-    await stop(task);
+    await stopAndAwait(task);
     expect(plugin.flushes).toBe(1);
     expect(plugin.closes).toBe(1);
     expect(kafka.committed("connect-c", p0)).toBeUndefined();

@@ -9,7 +9,7 @@ import { builtInRegistry } from "../plugins.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { type Logger, LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import { memorySinkTask, stringConverters, taskBasics } from "./task-test-support.ts";
+import { memorySinkTask, stopAndAwait, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 
 /**
@@ -72,8 +72,7 @@ describe("WorkerSinkTask's SinkTaskContext", () => {
     plugin.context.logger.info("hello from the plugin");
     expect(lines.at(-1)).toEndWith("INFO [c|task-0] hello from the plugin (test.RecordingSink)");
     expect(plugin.context.clock).toBe(systemClock);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 });
 
@@ -87,8 +86,7 @@ describe("WorkerSinkTask", () => {
     await kafka.deliver();
     await waitFor(() => task.metrics.putBatch.count() > 0 && task.metrics.offsetCommit.count() > 0);
     expect([task.metrics.putBatch.max(), task.metrics.offsetCommit.max()].map(Number.isInteger)).toEqual([true, true]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("batches of several partitions fetched together go to one put, each partition's offset committed", async () => {
@@ -113,8 +111,7 @@ describe("WorkerSinkTask", () => {
     await waitFor(() => kafka.committed("connect-c", { topic: "in", partition: 2 }) === 2);
     expect(plugin.puts).toEqual([["a0", "a1", "b0", "c0", "c1"]]);
     expect([0, 1, 2].map((partition) => kafka.committed("connect-c", { topic: "in", partition }))).toEqual([2, 1, 2]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("a fetched batch larger than max.poll.records is put in slices, in order, then committed once", async () => {
@@ -125,8 +122,7 @@ describe("WorkerSinkTask", () => {
     await kafka.deliver();
     await waitFor(() => kafka.committed("connect-c", { topic: "in", partition: 0 }) === 5);
     expect(plugin.puts).toEqual([["a", "b"], ["c", "d"], ["e"]]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("puts converted records, flushes, then commits offset+1 to the group", async () => {

@@ -14,7 +14,7 @@ import { type Logger, LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { ActiveTopics } from "./active-topics.ts";
 import type { RecordConverters } from "./record-conversion.ts";
-import { idlePoll, memoryOffsetStore, stringConverters, taskBasics } from "./task-test-support.ts";
+import { idlePoll, memoryOffsetStore, stopAndAwait, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import { WorkerSourceTask } from "./worker-source-task.ts";
 
@@ -112,8 +112,7 @@ describe("WorkerSourceTask", () => {
       ["line 1", 0],
       ["line 2", 1],
     ]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(plugin.stopped).toBe(true);
   });
 
@@ -127,8 +126,7 @@ describe("WorkerSourceTask", () => {
     await waitFor(() => offsets.get("c", { file: "f" })?.pos === 2 && task.metrics.offsetCommit.count() > 0);
     expect(task.metrics.pollBatch.count()).toBeGreaterThan(0);
     expect([task.metrics.pollBatch.max(), task.metrics.offsetCommit.max()].map(Number.isInteger)).toEqual([true, true]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("a topic is active once Kafka acknowledged a record of it, not when the record is sent (Connect)", async () => {
@@ -142,8 +140,7 @@ describe("WorkerSourceTask", () => {
     kafka.releaseAcks();
     await waitFor(() => topics.length > 0);
     expect(topics).toEqual(["t"]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("a value conversion that fails once fails the task (errors.tolerance=none), as Connect's single attempt", async () => {
@@ -268,8 +265,7 @@ describe("WorkerSourceTask", () => {
     task.start();
     await waitFor(() => plugin.committed.length === 3);
     expect(offsets.get("c", { file: "f" })).toBeNull();
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(offsets.get("c", { file: "f" })).toEqual({ pos: 3 });
     expect(kafka.records("t")).toHaveLength(3);
   });
@@ -395,8 +391,7 @@ describe("WorkerSourceTask with several batches in flight", () => {
       "line 3",
       "line 4",
     ]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("acknowledgements out of order: a later batch settling first is not acknowledged or committed first", async () => {
@@ -434,8 +429,7 @@ describe("WorkerSourceTask with several batches in flight", () => {
     ]);
     kafka.releaseAck(1);
     await waitFor(() => offsets.get("c", { file: "f" })?.pos === 3);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("a batch failing in the middle fails the task; nothing after it is sent, acknowledged or committed", async () => {
@@ -533,8 +527,7 @@ describe("WorkerSourceTask with several batches in flight", () => {
       [["line 3"], [2]],
     ]);
     expect(plugin.committed).toEqual([]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("with no room in flight, the loop waits for the oldest batch to be handled, not merely acknowledged", async () => {
@@ -557,8 +550,7 @@ describe("WorkerSourceTask with several batches in flight", () => {
     release();
     await waitFor(() => committed.length === 2);
     expect(kafka.records("t").map((r) => r.value && new TextDecoder().decode(r.value))).toEqual(["line 1", "line 2"]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("only the last offset of each source partition in a batch is staged", async () => {
@@ -574,8 +566,7 @@ describe("WorkerSourceTask with several batches in flight", () => {
     plugin.queue.push([rec("a", 1), rec("b", 1), rec("a", 2), rec("a", 3), rec("b", 2)]);
     task.start();
     await waitFor(() => plugin.committed.length === 5);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     // The store lists partitions in the order first written; which one that is, is not the point here.
     const stored = offsets.all("c").sort((x, y) => String(x.partition.file).localeCompare(String(y.partition.file)));
     expect(stored).toEqual([
@@ -598,8 +589,7 @@ describe("WorkerSourceTask's offset commit on stop", () => {
       throw new Error("database or disk is full");
     };
     clock.advance(1000);
-    s.task.stop();
-    expect(await s.task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(s.task);
     const failures = lines.filter((l) => l.includes("ERROR"));
     expect(failures).toHaveLength(1);
     expect(failures[0]).toContain("Failed to flush offsets to storage");
@@ -619,8 +609,7 @@ describe("WorkerSourceTask's SourceTaskContext", () => {
     expect(lines.at(-1)).toEndWith("INFO [c|task-0] hello from the plugin (test.QueuedSource)");
     expect(context.clock).toBe(clock);
     expect(context.clock.now()).toBe(42);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 });
 
@@ -664,8 +653,7 @@ describe("WorkerSourceTask merging the batches polled during a send", () => {
       [["line 5"], [4]],
     ]);
     expect(values(kafka)).toEqual(["line 1", "line 2", "line 3", "line 4", "line 5"]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(offsets.get("c", { file: "f" })).toEqual({ pos: 5 });
   });
 
@@ -678,8 +666,7 @@ describe("WorkerSourceTask merging the batches polled during a send", () => {
     );
     kafka.releaseAcks();
     await waitFor(() => kafka.records("t").length === 4);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(kafka.sendSizes).toEqual([1, 2, 1]); // two ~70-byte records per request
     expect(values(kafka)).toEqual(["line 1", "line 2", "line 3", "line 4"]);
     expect(offsets.get("c", { file: "f" })).toEqual({ pos: 4 });
@@ -697,8 +684,7 @@ describe("WorkerSourceTask merging the batches polled during a send", () => {
     expect(values(kafka)).toEqual(["line 1", "line 2", "line 3"]);
     expect(calls.map(([v]) => v)).toEqual([["line 1"], ["line 2"], ["line 3"]]);
     expect(listener.events).toEqual(["RUNNING"]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   test("a merged request rejected for good: batches before the culprit are acknowledged, its batch fails the task, later ones are never sent", async () => {
@@ -756,8 +742,7 @@ describe("WorkerSourceTask merging the batches polled during a send", () => {
       [["line 5"], [3]],
     ]);
     expect(listener.events).toEqual(["RUNNING"]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(offsets.get("c", { file: "f" })).toEqual({ pos: 5 });
   });
 
@@ -821,8 +806,7 @@ describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => 
       ["line 4", 3],
     ]);
     expect(s.listener.events).toEqual(["RUNNING"]);
-    s.task.stop();
-    expect(await s.task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(s.task);
     expect(s.offsets.get("c", { file: "f" })).toEqual({ pos: 4 });
   });
 
@@ -852,8 +836,7 @@ describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => 
       "v2",
       "v3",
     ]);
-    s.task.stop();
-    expect(await s.task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(s.task);
   });
 
   test("a send rejected with some partitions written: only the unwritten records go again; the written ones are acknowledged", async () => {
@@ -903,8 +886,7 @@ describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => 
       ["v3", "p", 1],
       ["v4", "q", 1],
     ]);
-    s.task.stop();
-    expect(await s.task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(s.task);
     expect(s.offsets.get("c", { f: "f" })).toEqual({ pos: 4 });
   });
 
@@ -948,8 +930,7 @@ describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => 
     ]);
     expect(firstCalls).toBeGreaterThan(1); // several requests were on the wire when the first failed
     expect(lines.filter((l) => l.includes("Failed to send"))).toHaveLength(1);
-    s.task.stop();
-    expect(await s.task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(s.task);
   });
 });
 
@@ -1033,7 +1014,6 @@ describe("WorkerSourceTask that keeps order, on a producer that is not idempoten
       ["line 3 ", 2],
     ]);
     expect(basics.listener.events).toEqual(["RUNNING"]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 });

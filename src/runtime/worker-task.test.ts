@@ -11,7 +11,7 @@ import { ManualClock } from "../util/manual-clock.ts";
 import { ActiveTopics } from "./active-topics.ts";
 import { DeadLetterQueueReporter } from "./errors/dead-letter-queue-reporter.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
-import { quietLogs, stringConverters, taskBasics } from "./task-test-support.ts";
+import { quietLogs, stopAndAwait, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import { WorkerSinkTask } from "./worker-sink-task.ts";
 
@@ -81,8 +81,7 @@ describe("WorkerTask starts its error reporters first (Connect's doStart)", () =
     s.task.start();
     await waitFor(() => s.listener.events.includes("RUNNING"));
     expect(s.seen).toEqual(["consumer created, topics in,dlq", "plugin started, topics in,dlq"]);
-    s.task.stop();
-    expect(await s.task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(s.task);
   });
 
   test("a dead letter queue topic that cannot be created fails the task before it runs", async () => {
@@ -132,8 +131,7 @@ describe("WorkerTask starts its error reporters first (Connect's doStart)", () =
     await waitFor(() => s.listener.events.includes("RUNNING"));
     expect(attempts).toBe(3);
     expect(s.seen).toEqual(["consumer created, topics in,dlq", "plugin started, topics in,dlq"]);
-    s.task.stop();
-    expect(await s.task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(s.task);
   });
 });
 
@@ -160,8 +158,7 @@ describe("WorkerTask stopped while its error reporters start (Connect's doRun)",
     const s = sinkWithDlq({ admin: a.admin });
     s.task.start();
     await waitFor(() => a.calls.includes("listTopics"));
-    s.task.stop();
-    expect(await s.task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(s.task);
     expect(a.calls).toEqual(["listTopics", "close"]);
     a.gate.resolve();
     expect([s.seen, s.listener.events]).toEqual([[], []]);
@@ -196,8 +193,7 @@ describe("WorkerTask created PAUSED (Connect's doRun waits for the resume before
     await waitFor(() => s.listener.events.includes("RUNNING"));
     expect(s.listener.events).toEqual(["PAUSED", "RUNNING"]);
     expect([admins, s.seen]).toEqual([1, ["consumer created, topics in,dlq", "plugin started, topics in,dlq"]]);
-    s.task.stop();
-    expect(await s.task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(s.task);
   });
 
   test("stopped while still paused, it ends without setting anything up", async () => {
@@ -211,8 +207,7 @@ describe("WorkerTask created PAUSED (Connect's doRun waits for the resume before
     });
     s.task.start();
     await waitFor(() => s.listener.events.includes("PAUSED"));
-    s.task.stop();
-    expect(await s.task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(s.task);
     expect([admins, s.seen, s.listener.events]).toEqual([0, [], ["PAUSED"]]);
   });
 });

@@ -17,7 +17,7 @@ import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import { withKafkaError } from "../../kafka/send-rejection.ts";
 import { builtInRegistry } from "../../plugins.ts";
 import type { RecordConverters } from "../../runtime/record-conversion.ts";
-import { memoryOffsetStore, stringConverters, taskBasics } from "../../runtime/task-test-support.ts";
+import { memoryOffsetStore, stopAndAwait, stringConverters, taskBasics } from "../../runtime/task-test-support.ts";
 import { TransformationChain } from "../../runtime/transformation-chain.ts";
 import { SPOOL_FILE } from "../../store/spool-file.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
@@ -133,8 +133,7 @@ describe("the spool drainer and errors.tolerance", () => {
     );
     const { store, task, listener } = await spooledAndDraining(dir.path, kafka, { tolerance: "all" });
     await waitFor(() => listener.events.includes("FAILED"), { what: "the task to fail" });
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     store.flushDeletes();
     // v0, v1 acknowledged (their rows went); v2 was written one by one but its poll batch failed,
     // so its row stays with v3 and everything after: sent again after a restart, never lost.
@@ -154,8 +153,7 @@ describe("the spool drainer and errors.tolerance", () => {
     await drained(store);
     expect(kafka.records("t").map((r) => text.decode(r.value!))).toEqual(["v0", "v1", "v2", "v4", "v5"]);
     expect(listener.events).toEqual(["RUNNING"]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     expect(offsets.get("c", { spool: "c" })).toEqual({ seq: 6 });
     await store.close();
     expect(quarantined(dir.path)).toEqual([
@@ -185,8 +183,7 @@ describe("the spool drainer and errors.tolerance", () => {
       expect(metrics.totalRecordsSkipped).toBe(1);
       expect((writer as SpoolWriter).quarantined).toBe(1);
       expect((writer as SpoolWriter).drained).toBe(5);
-      task.stop();
-      expect(await task.awaitStop(5000)).toBe(true);
+      await stopAndAwait(task);
       expect(offsets.get("c", { spool: "c" })).toEqual({ seq: 6 });
       await store.close();
       expect(quarantined(dir.path)).toEqual([
@@ -209,8 +206,7 @@ describe("the spool drainer and errors.tolerance", () => {
       });
       const outcomes = await submitted;
       expect(outcomes.map((x) => x.kind)).toEqual(["written", "dropped", "written", "dropped", "written", "written"]);
-      task.stop();
-      expect(await task.awaitStop(5000)).toBe(true);
+      await stopAndAwait(task);
     });
   });
 });

@@ -15,7 +15,7 @@ import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import { withKafkaError } from "../../kafka/send-rejection.ts";
-import { memoryOffsetStore, taskBasics } from "../../runtime/task-test-support.ts";
+import { memoryOffsetStore, stopAndAwait, taskBasics } from "../../runtime/task-test-support.ts";
 import type { OffsetStore } from "../../store/offset-store.ts";
 import { SPOOL_FILE } from "../../store/spool-file.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
@@ -133,8 +133,7 @@ async function expectAllDeliveredOnce(spool: Awaited<ReturnType<typeof spooledAn
   const { store, kafka, offsets, first } = spool;
   expect(decoded(kafka)).toEqual(SPOOLED);
   expect(first.listener.events).toEqual(["RUNNING"]);
-  first.task.stop();
-  expect(await first.task.awaitStop(5000)).toBe(true);
+  await stopAndAwait(first.task);
   expect(offsets.get("c", { spool: "c" })).toEqual({ seq: 8 });
   await store.close();
 }
@@ -156,8 +155,7 @@ describe("the spool drainer with several produce requests in flight", () => {
       await untilDrained(store);
       expect(decoded(kafka)).toEqual(SPOOLED.filter((e) => e !== "k1=v3"));
       expect(first.listener.events).toEqual(["RUNNING"]);
-      first.task.stop();
-      expect(await first.task.awaitStop(5000)).toBe(true);
+      await stopAndAwait(first.task);
       expect(offsets.get("c", { spool: "c" })).toEqual({ seq: 8 });
       // A restarted task finds nothing to send: the refused record blocks nothing any more.
       const sends = kafka.sends;
@@ -169,8 +167,7 @@ describe("the spool drainer with several produce requests in flight", () => {
       expect(decoded(kafka).at(-1)).toBe("k9=v9");
       expect(kafka.sends).toBe(sends + 1);
       expect(second.listener.events).toEqual(["RUNNING"]);
-      second.task.stop();
-      expect(await second.task.awaitStop(5000)).toBe(true);
+      await stopAndAwait(second.task);
       await store.close();
       const db = new Database(join(dir.path, SPOOL_FILE), { readonly: true });
       expect(db.query("SELECT seq, topic, kafka_error FROM spool_quarantine").all()).toEqual([
@@ -218,8 +215,7 @@ describe("the spool drainer with several produce requests in flight", () => {
     kafka.releaseAck(2);
     kafka.releaseAcks(); // the recovery's sends are answered at once
     await waitFor(() => first.listener.events.includes("FAILED"), { what: "the task to fail" });
-    first.task.stop();
-    expect(await first.task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(first.task);
     store.flushDeletes();
     // Only the first request's rows went: v2 (written one by one before the culprit) was not
     // acknowledged to the task (its poll batch failed), so its row stays, as do all later ones.
@@ -241,8 +237,7 @@ describe("the spool drainer with several produce requests in flight", () => {
     const all = decoded(kafka);
     const firstCopies = all.filter((entry, i) => all.indexOf(entry) === i);
     expect(firstCopies).toEqual(SPOOLED);
-    second.task.stop();
-    expect(await second.task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(second.task);
     await store.close();
   });
 
@@ -262,8 +257,7 @@ describe("the spool drainer with several produce requests in flight", () => {
     second.task.start();
     await untilDrained(store);
     expect(decoded(kafka)).toEqual(SPOOLED);
-    second.task.stop();
-    expect(await second.task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(second.task);
     await store.close();
   });
 });
@@ -307,8 +301,7 @@ describe("the spool drainer and a kill -9 (crashhunt P2)", () => {
       await writer()!.submit({ topic: "t", records: [record("k", value)], signal: never });
       await waitFor(() => kafka.records("t").length === delivered, { what: `${value} drained` });
     }
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     await store.close();
     expect(writes.at(-1)?.seq).toBe(10);
     expect(writes.filter((w) => w.seq >= 4 && w.quarantined === 0)).toEqual([]);
@@ -318,8 +311,7 @@ describe("the spool drainer and a kill -9 (crashhunt P2)", () => {
     await using dir = await tempDir("spool-drain-");
     const { store, offsets, task } = await quarantiningDrain(dir.path, quarantineDies);
     await waitFor(() => store.failure !== undefined, { what: "the spool worker's death" });
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     await store.close();
     // v3 is sequence 4: its row is still in the file, never quarantined.
     expect(Number(offsets.get("c", { spool: "c" })?.seq ?? 0)).toBeLessThan(4);

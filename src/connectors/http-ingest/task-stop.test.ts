@@ -8,7 +8,7 @@ import type { KafkaProducer } from "../../kafka/kafka-port.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import { builtInRegistry } from "../../plugins.ts";
 import type { RecordConverters } from "../../runtime/record-conversion.ts";
-import { stringConverters } from "../../runtime/task-test-support.ts";
+import { stopAndAwait, stringConverters } from "../../runtime/task-test-support.ts";
 import { TransformationChain } from "../../runtime/transformation-chain.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
 import { ingestRecord, ingestServices, ingestSourceTask } from "./test-support.ts";
@@ -243,8 +243,7 @@ describe("HttpIngestSourceTask abandoned after the graceful timeout, spool mode 
     expect(store.heldBytes("c")).toBe(held.bytes);
     next.kafka.releaseAcks();
     await waitFor(() => store.stats("c").records === 0, { what: "z deleted" });
-    next.task.stop();
-    expect(await next.task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(next.task);
     await store.close();
   });
 });

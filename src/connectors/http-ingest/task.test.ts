@@ -6,6 +6,7 @@ import { waitFor } from "../../../test/support/wait-for.ts";
 import type { IngestError } from "../../ingest/ingest-error.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
+import { stopAndAwait } from "../../runtime/task-test-support.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import type { HttpIngestServices } from "./connector.ts";
@@ -56,8 +57,7 @@ describe("HttpIngestSourceTask on the source runtime", () => {
     expect(clock.now()).toBe(0);
     // The only timers are the poll's maximum waits (each ended by a request); no back-off.
     expect(clock.sleeps.filter((ms) => ms !== 1000)).toEqual([]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
   });
 
   describe("when the task stops with records in flight", () => {
@@ -199,8 +199,7 @@ describe("HttpIngestSourceTask on the source runtime", () => {
     expect((listener.failure as Error).message).toMatch(
       /^The spool of connector c is not durable any more, so nothing more is accepted \(The spool worker failed: the disk caught fire\)/,
     );
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await stopAndAwait(task);
     await store.close();
   });
 });
