@@ -11,7 +11,7 @@ import { builtInRegistry } from "../plugins.ts";
 import { systemClock } from "../util/clock.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
-import { memorySourceTask, stringConverters, taskBasics } from "./task-test-support.ts";
+import { awaitStopped, memorySourceTask, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 
 /** A SourceTask handing out the poll batches pushed; records what it is told about each record. */
@@ -128,7 +128,7 @@ async function run(values: string[], failures: Record<string, { error: () => Err
   task.start();
   await waitFor(() => source.told.length === 1, { what: "the first batch acknowledged" });
   source.push(values.map(record));
-  expect(await task.awaitStop(5000)).toBe(true);
+  await awaitStopped(task);
   const sent = kafka.records("t").map((r) => new TextDecoder().decode(r.value!));
   return { told: source.told, sent, listener: basics.listener };
 }
@@ -222,7 +222,7 @@ describe("a record a transformation dropped, in a poll batch given up", () => {
     await waitFor(() => source.queued === 0, { what: "the second batch polled" });
     kafka.failAck(0, new ConnectError("boom"));
     await waitFor(() => basics.listener.events.includes("FAILED"), { what: "the task failed" });
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(source.told).toEqual([
       ["x1", "dropped"],
       ["x2", "dropped"],
@@ -250,7 +250,7 @@ describe("batches given up because the task failed on a send the broker refused 
     });
     kafka.failAck(0, markRefused(withKafkaError(refusal, "TOPIC_AUTHORIZATION_FAILED")));
     await waitFor(() => basics.listener.events.includes("FAILED"), { what: "the task failed" });
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(source.told).toEqual([
       ["a", "not sent"],
       ["b", "not sent"],
@@ -306,7 +306,7 @@ test("a batch whose conversion gives up after the task failed on a refused topic
   await waitFor(() => kafka.heldSends === 1 && source.queued === 0, { what: "the first batch on the wire" });
   source.push([record("b")]);
   await waitFor(() => basics.listener.events.includes("FAILED"), { what: "the task failed" });
-  expect(await task.awaitStop(5000)).toBe(true);
+  await awaitStopped(task);
   expect(source.told).toEqual([
     ["a", "not sent"],
     ["b", "not sent"],

@@ -2,7 +2,7 @@
  * Building blocks for unit tests of WorkerSourceTask and WorkerSinkTask: an in-memory offset
  * store, a UTF-8 string converter pair, a status recorder, an error operator, the Outgoing
  * records of the sender's tests, a WorkerSinkTask or WorkerSourceTask on a MemoryKafka, and the
- * stop-and-wait that ends a test's task. Tests only.
+ * waits for a test's task to end (stopAndAwait, awaitStopped). Tests only.
  */
 import { Database } from "bun:sqlite";
 import type { SinkTask, SourceTask } from "../api/connector.ts";
@@ -204,9 +204,18 @@ export function memorySourceTask(o: {
  */
 export async function stopAndAwait(task: WorkerTask, timeoutMs = 5000): Promise<void> {
   task.stop();
+  await awaitStopped(task, timeoutMs);
+}
+
+/**
+ * Waits up to `timeoutMs` for `task`'s loop to end (it failed, or was stopped before); rejects,
+ * naming the task and whether it was asked to stop, if it did not end in time.
+ */
+export async function awaitStopped(task: WorkerTask, timeoutMs = 5000): Promise<void> {
   if (await task.awaitStop(timeoutMs)) return;
   const { connector, task: n } = task.id;
-  throw new Error(`${task.constructor.name} [${connector}|task-${n}] did not stop within ${timeoutMs} ms of stop()`);
+  const asked = task.stopping ? "of stop()" : "(stop() was not called)";
+  throw new Error(`${task.constructor.name} [${connector}|task-${n}] did not stop within ${timeoutMs} ms ${asked}`);
 }
 
 /** A source task's empty poll: waits 5 ms, or until `signal` aborts (the task is stopping). */

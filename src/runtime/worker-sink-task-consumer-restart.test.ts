@@ -12,7 +12,7 @@ import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import type { ConsumerHandlers, KafkaConsumer } from "../kafka/kafka-port.ts";
-import { memorySinkTask, stopAndAwait } from "./task-test-support.ts";
+import { awaitStopped, memorySinkTask, stopAndAwait } from "./task-test-support.ts";
 
 /** A SinkTask that asks for a commit after every put; `onPut` may hold a put up. */
 class CommittingSink implements SinkTask {
@@ -136,7 +136,7 @@ describe("WorkerSinkTask replacing its consumer", () => {
     adapter!.state.handlers!.onCrash(new ConnectError(fenced));
     await waitFor(() => listener.events.includes("FAILED"), { what: "the task failed" });
     expect(String(listener.failure)).toContain(fenced);
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(adapter!.state.starts).toBe(1);
   });
 });

@@ -18,7 +18,14 @@ import type { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { systemClock } from "../util/clock.ts";
 import { DeadLetterQueueReporter } from "./errors/dead-letter-queue-reporter.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
-import { memorySinkTask, quietLogs, stopAndAwait, stringConverters, taskBasics } from "./task-test-support.ts";
+import {
+  awaitStopped,
+  memorySinkTask,
+  quietLogs,
+  stopAndAwait,
+  stringConverters,
+  taskBasics,
+} from "./task-test-support.ts";
 import type { WorkerSinkTaskOptions } from "./worker-sink-task.ts";
 
 /**
@@ -96,7 +103,7 @@ describe("WorkerSinkTask when the task swallows a failure beyond errors.toleranc
     await kafka.deliver().catch(() => undefined);
     await waitFor(() => listener.events.includes("FAILED"));
     expect(String(listener.failure)).toContain("Tolerance exceeded in error handler");
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(plugin.written).toEqual(["a", "c"]);
     // Flushed only at the partition's position (Connect's currentOffsets from the assignment on), never committed.
     expect(plugin.calls.filter((c) => c !== "flush")).toEqual(["open", "put"]);
@@ -114,7 +121,7 @@ describe("WorkerSinkTask when the task swallows a failure beyond errors.toleranc
     await kafka.deliver().catch(() => undefined);
     await waitFor(() => listener.events.includes("FAILED"));
     expect(String(listener.failure)).toContain("the sink gave up");
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(kafka.committed("connect-c", p0)).toBeUndefined();
   });
 });
@@ -176,7 +183,7 @@ describe("WorkerSinkTask with a dead letter queue that cannot take a record", ()
     produce("bad", "c");
     await kafka.deliver().catch(() => undefined);
     await waitFor(() => listener.events.includes("FAILED"));
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(plugin.written).toEqual(["a", "c"]);
     expect(metrics.deadLetterQueueProduceFailures).toBe(1);
     const failure = listener.failure as Error;
@@ -243,7 +250,7 @@ describe("WorkerSinkTask with a dead letter queue that cannot take a record", ()
     await waitFor(() => attempts > 0); // the copy of {oops waits for the producer, as Java's send for metadata
     task.stop();
     await delivered;
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(listener.events).toEqual(["RUNNING"]);
     expect(metrics.deadLetterQueueProduceFailures).toBe(1);
     expect(kafka.committed("connect-c", p0)).toBe(1); // never past {oops, which has no DLQ copy
@@ -321,7 +328,7 @@ describe("WorkerSinkTask failing while PAUSED or stopping", () => {
     };
     produce("b");
     await kafka.deliver().catch(() => undefined);
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     // Told to stop first: the failure is logged, not reported (Connect's "After being scheduled for shutdown").
     expect(listener.events).toEqual(["RUNNING"]);
     expect(plugin.calls.filter((c) => c === "flush" || c.startsWith("commit"))).toEqual(["flush", "commit 1"]);

@@ -13,7 +13,7 @@ import { ConnectError, RetriableError } from "../errors.ts";
 import type { SerialExecutor } from "../util/async.ts";
 import { monotonicNow } from "../util/clock.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import { memorySinkTask, stopAndAwait } from "./task-test-support.ts";
+import { awaitStopped, memorySinkTask, stopAndAwait } from "./task-test-support.ts";
 
 /**
  * A sink that buffers what `put` hands it and writes it out once the oldest record waited
@@ -258,7 +258,7 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
       if (++puts === 2) plugin.context.raiseError!(new ConnectError("the sink gave up"));
     };
     await waitFor(() => listener.events.includes("FAILED"), { what: "the task FAILED" });
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(String(listener.failure)).toContain("the sink gave up");
     // The close (Connect's closeAllPartitions) flushes and closes; the failed put's commit never ran.
     expect(plugin.calls).toEqual([
@@ -277,7 +277,7 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
       throw new ConnectError("cannot flush");
     };
     await waitFor(() => listener.events.includes("FAILED"), { what: "the task FAILED" });
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(String(listener.failure)).toContain("cannot flush");
     expect(plugin.calls).toEqual(["open in-0", "put []", "preCommit in-0@0", "close in-0"]);
   });
@@ -345,7 +345,7 @@ describe("WorkerSinkTask when the commit falls due with records waiting (Connect
     const { task, after, release } = await commitDueWithRecordsQueued();
     task.stop();
     await release();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(after()).toEqual(["preCommit in-0@0", "close in-0"]);
   });
 });

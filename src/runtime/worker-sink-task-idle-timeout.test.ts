@@ -15,7 +15,7 @@ import { deferred } from "../util/async.ts";
 import { monotonicNow } from "../util/clock.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import type { SinkPutRetry } from "./sink-put-retry.ts";
-import { memorySinkTask, stopAndAwait } from "./task-test-support.ts";
+import { awaitStopped, memorySinkTask, stopAndAwait } from "./task-test-support.ts";
 
 /** Records the worker's calls with the clock's time ("put a@0", "put []@100"); the hooks run first. */
 class TimedSink implements SinkTask {
@@ -193,7 +193,7 @@ describe("WorkerSinkTask when a failure is raised during a put's redelivery", ()
     plugin.context.raiseError!(new ConnectError("the sink gave up"));
     await waitFor(() => listener.events.includes("FAILED"), { what: "the task FAILED" });
     await delivered;
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(String(listener.failure)).toContain("the sink gave up");
     expect(plugin.calls.filter((c) => c.startsWith("put"))).toEqual(["put a@0"]);
   });

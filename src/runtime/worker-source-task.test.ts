@@ -14,7 +14,14 @@ import { type Logger, LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { ActiveTopics } from "./active-topics.ts";
 import type { RecordConverters } from "./record-conversion.ts";
-import { idlePoll, memoryOffsetStore, stopAndAwait, stringConverters, taskBasics } from "./task-test-support.ts";
+import {
+  awaitStopped,
+  idlePoll,
+  memoryOffsetStore,
+  stopAndAwait,
+  stringConverters,
+  taskBasics,
+} from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import { WorkerSourceTask } from "./worker-source-task.ts";
 
@@ -287,7 +294,7 @@ describe("WorkerSourceTask", () => {
     };
     stop = () => task.stop();
     task.start();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(sleeps).toEqual([50, 50, 50]);
     expect(plugin.polls).toBe(3);
   });
@@ -359,7 +366,7 @@ describe("WorkerSourceTask", () => {
     expect(await task.awaitStop(50)).toBe(false);
     task.cancel();
     kafka.releaseAcks();
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(kafka.records("t")).toHaveLength(1);
     expect(offsets.get("c", { file: "f" })).toBeNull();
     // A new task may own the records now (a spool it drains too): the orphan must not delete them again.
@@ -445,7 +452,7 @@ describe("WorkerSourceTask with several batches in flight", () => {
     await waitFor(() => plugin.queue.length === 0);
     kafka.failAck(1, new ConnectError("record too large"));
     await waitFor(() => listener.events.includes("FAILED"));
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     // The client's error itself (issue 8 point 5), not "Tolerance exceeded in error handler".
     expect(String(listener.failure)).toBe("ConnectError: record too large");
     expect(kafka.heldSends).toBe(2); // line 3 was never sent
@@ -476,7 +483,7 @@ describe("WorkerSourceTask with several batches in flight", () => {
     kafka.releaseAck(2); // sent after the failed one: the producer rejects it
     await waitFor(() => listener.events.includes("FAILED"), { what: "the task to fail while paused" });
     expect(listener.events).toEqual(["RUNNING", "PAUSED", "FAILED"]);
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(kafka.records("t")).toHaveLength(1);
     expect(plugin.committed.map(([v]) => v.slice(0, 7))).toEqual(["line 1 "]);
     expect(offsets.get("c", { file: "f" })).toEqual({ pos: 1 });
@@ -497,7 +504,7 @@ describe("WorkerSourceTask with several batches in flight", () => {
     await waitFor(() => plugin.stopped);
     expect(offsets.get("c", { file: "f" })).toBeNull();
     kafka.failAck(1, new RetriableError("broker unreachable"));
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(kafka.heldSends).toBe(2); // line 3 is not sent once stopping
     expect(committedValues(plugin)).toEqual(["line 1"]);
     expect(offsets.get("c", { file: "f" })).toEqual({ pos: 1 });
@@ -706,7 +713,7 @@ describe("WorkerSourceTask merging the batches polled during a send", () => {
     await waitFor(() => kafka.heldSends === 3);
     kafka.releaseAck(2);
     await waitFor(() => listener.events.includes("FAILED"));
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(String(listener.failure)).toBe("ConnectError: record too large");
     expect(kafka.sendSizes).toEqual([1, 4, 1, 1, 1]); // line 5 never sent
     expect(values(kafka)).toEqual(["line 1", "line 2", "line 3"]);
@@ -751,7 +758,7 @@ describe("WorkerSourceTask merging the batches polled during a send", () => {
     task.stop();
     await waitFor(() => plugin.stopped);
     kafka.failAck(0, new RetriableError("broker unreachable"));
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(kafka.sendSizes).toEqual([1]);
     expect(calls).toEqual([]);
     expect(offsets.get("c", { file: "f" })).toBeNull();
@@ -765,7 +772,7 @@ describe("WorkerSourceTask merging the batches polled during a send", () => {
     await waitFor(() => kafka.heldSends === 2);
     expect(offsets.get("c", { file: "f" })).toBeNull();
     kafka.releaseAck(1);
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(kafka.sendSizes).toEqual([1, 2]);
     expect(calls.map(([v]) => v)).toEqual([["line 1"], ["line 2"], ["line 3"]]);
     expect(offsets.get("c", { file: "f" })).toEqual({ pos: 3 });

@@ -11,7 +11,7 @@ import { ManualClock } from "../util/manual-clock.ts";
 import { ActiveTopics } from "./active-topics.ts";
 import { DeadLetterQueueReporter } from "./errors/dead-letter-queue-reporter.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
-import { quietLogs, stopAndAwait, stringConverters, taskBasics } from "./task-test-support.ts";
+import { awaitStopped, quietLogs, stopAndAwait, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import { WorkerSinkTask } from "./worker-sink-task.ts";
 
@@ -93,7 +93,7 @@ describe("WorkerTask starts its error reporters first (Connect's doStart)", () =
     };
     const s = sinkWithDlq({ admin: async () => admin as KafkaAdmin });
     s.task.start();
-    expect(await s.task.awaitStop(5000)).toBe(true);
+    await awaitStopped(s.task);
     expect(s.listener.events).toEqual(["FAILED"]);
     expect(s.listener.failure).toBeInstanceOf(ConnectError);
     expect(s.listener.failure).toMatchObject({
@@ -106,7 +106,7 @@ describe("WorkerTask starts its error reporters first (Connect's doStart)", () =
   test("an invalid dead letter queue producer configuration fails the task before it runs, with the client's message", async () => {
     const s = sinkWithDlq({ producerProperties: { "bootstrap.servers": "localhost:9092", acks: "banana" } });
     s.task.start();
-    expect(await s.task.awaitStop(5000)).toBe(true);
+    await awaitStopped(s.task);
     expect(s.listener.events).toEqual(["FAILED"]);
     expect(s.listener.failure).toBeInstanceOf(ConfigError);
     expect((s.listener.failure as Error).message).toBe(
@@ -171,7 +171,7 @@ describe("WorkerTask stopped while its error reporters start (Connect's doRun)",
     await waitFor(() => a.calls.includes("listTopics"));
     s.task.cancel();
     a.gate.resolve();
-    expect(await s.task.awaitStop(5000)).toBe(true);
+    await awaitStopped(s.task);
     expect([s.seen, s.listener.events]).toEqual([[], []]);
   });
 });

@@ -15,7 +15,7 @@ import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import { withKafkaError } from "../../kafka/send-rejection.ts";
-import { memoryOffsetStore, stopAndAwait, taskBasics } from "../../runtime/task-test-support.ts";
+import { awaitStopped, memoryOffsetStore, stopAndAwait, taskBasics } from "../../runtime/task-test-support.ts";
 import type { OffsetStore } from "../../store/offset-store.ts";
 import { SPOOL_FILE } from "../../store/spool-file.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
@@ -248,7 +248,7 @@ describe("the spool drainer with several produce requests in flight", () => {
     // The stop comes first (the SpoolWriter is closed), the acknowledgements after it.
     first.task.stop();
     kafka.releaseAcks();
-    expect(await first.task.awaitStop(5000)).toBe(true);
+    await awaitStopped(first.task);
     const delivered = decoded(kafka).length;
     expect(delivered).toBeGreaterThanOrEqual(6);
     expect(offsets.get("c", { spool: "c" })).toEqual({ seq: delivered });

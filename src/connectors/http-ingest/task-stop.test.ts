@@ -8,7 +8,7 @@ import type { KafkaProducer } from "../../kafka/kafka-port.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import { builtInRegistry } from "../../plugins.ts";
 import type { RecordConverters } from "../../runtime/record-conversion.ts";
-import { stopAndAwait, stringConverters } from "../../runtime/task-test-support.ts";
+import { awaitStopped, stopAndAwait, stringConverters } from "../../runtime/task-test-support.ts";
 import { TransformationChain } from "../../runtime/transformation-chain.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
 import { ingestRecord, ingestServices, ingestSourceTask } from "./test-support.ts";
@@ -94,7 +94,7 @@ describe("HttpIngestSourceTask stopping while a poll batch is converted (ingest-
       },
       written(2),
     ]);
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
   });
 
   test("a retriable failure the stop cut short: the request's records fail as not written (503), not 500", async () => {
@@ -109,7 +109,7 @@ describe("HttpIngestSourceTask stopping while a poll batch is converted (ingest-
       maybeWritten: false,
     };
     expect(answers).toEqual([notSent, notSent]);
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(kafka.records("t")).toHaveLength(1);
   });
 });
@@ -143,7 +143,7 @@ describe("HttpIngestSourceTask stopping with a record a transformation dropped i
       maybeWritten: false,
     };
     expect(answers).toEqual([notSent, { kind: "dropped" }, notSent]);
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(kafka.records("t")).toHaveLength(1);
   });
 });
@@ -168,7 +168,7 @@ describe("HttpIngestSourceTask stopping with records Kafka certainly never got (
     await waitFor(() => asked > 0, { what: "the send waiting for the producer" });
     task.stop();
     expect(await answers).toEqual([notWritten, notWritten]);
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
   });
 
   test("the producer could not connect until the stop: the polled records answer not written (503)", async () => {
@@ -183,7 +183,7 @@ describe("HttpIngestSourceTask stopping with records Kafka certainly never got (
     await waitFor(() => asked > 1, { what: "the send retried" });
     task.stop();
     expect(await answers).toEqual([notWritten]);
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
   });
 
   test("a batch queued behind a request the stop cut short answers 503; the request's own 500", async () => {
@@ -198,7 +198,7 @@ describe("HttpIngestSourceTask stopping with records Kafka certainly never got (
     kafka.failAck(0, new RetriableError("Request timed out"));
     expect(await first).toEqual([mayBeWritten]);
     expect(await second).toEqual([notWritten]);
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
     expect(kafka.records("t")).toHaveLength(0);
   });
 
@@ -211,7 +211,7 @@ describe("HttpIngestSourceTask stopping with records Kafka certainly never got (
     task.stop();
     kafka.releaseAck(0);
     expect(await first).toEqual([written(0)]);
-    expect(await task.awaitStop(5000)).toBe(true);
+    await awaitStopped(task);
   });
 });
 
@@ -238,7 +238,7 @@ describe("HttpIngestSourceTask abandoned after the graceful timeout, spool mode 
     const held = store.stats("c");
     expect(held.records).toBe(1);
     old.kafka.releaseAcks();
-    expect(await old.task.awaitStop(5000)).toBe(true);
+    await awaitStopped(old.task);
     expect(store.stats("c")).toEqual(held); // a and b are not taken off the counts a second time
     expect(store.heldBytes("c")).toBe(held.bytes);
     next.kafka.releaseAcks();

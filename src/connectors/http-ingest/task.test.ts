@@ -6,7 +6,7 @@ import { waitFor } from "../../../test/support/wait-for.ts";
 import type { IngestError } from "../../ingest/ingest-error.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
-import { stopAndAwait } from "../../runtime/task-test-support.ts";
+import { awaitStopped, stopAndAwait } from "../../runtime/task-test-support.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import type { HttpIngestServices } from "./connector.ts";
@@ -100,7 +100,7 @@ describe("HttpIngestSourceTask on the source runtime", () => {
         writer.submit({ topic: "t", records: [ingestRecord("late")], signal: new AbortController().signal }),
       ).toThrow(expect.objectContaining({ status: 503 }));
       kafka.releaseAck(0);
-      expect(await task.awaitStop(5000)).toBe(true);
+      await awaitStopped(task);
       expect(answers[0]).toEqual([{ kind: "written", topic: "t", partition: 0, offset: 0, timestamp: 7 }]);
       expect(kafka.records("t")).toHaveLength(1); // the queued record was never sent
     });
@@ -108,7 +108,7 @@ describe("HttpIngestSourceTask on the source runtime", () => {
     test("a record still unacknowledged once the sends in flight settled fails as may still be written", async () => {
       const { task, kafka, answers } = await inFlight();
       kafka.failAck(0, new Error("the connection closed"));
-      expect(await task.awaitStop(5000)).toBe(true);
+      await awaitStopped(task);
       expect(answers[0]).toEqual([
         {
           kind: "failed",
