@@ -9,51 +9,46 @@ import type { SourceRecord } from "../api/record.ts";
 import { deferred } from "../util/async.ts";
 import { awaitStopped, idlePoll, memorySourceTask, stopAndAwait, taskBasics } from "./task-test-support.ts";
 
-/**
- * Polls nothing; once `stuck`, its poll ignores the stop signal until `release` resolves; once
- * `failing`, its poll throws (the task fails and ends by itself).
- */
-class StuckPoll implements SourceTask {
-  stuck = false;
-  failing = false;
+/** How its poll behaves: waits for the stop signal, ignores it until released, or throws. */
+type PollMode = "idle" | "stuck" | "failing";
+
+class ModalSource implements SourceTask {
   polling = false;
   readonly release = deferred<void>();
+  constructor(private readonly mode: PollMode) {}
   initialize(): void {}
   start(): void {}
   async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
     this.polling = true;
-    if (this.failing) throw new Error("poll failed");
-    if (this.stuck) await this.release.promise;
+    if (this.mode === "failing") throw new Error("poll failed");
+    if (this.mode === "stuck") await this.release.promise;
     else await idlePoll(signal);
     return null;
   }
   stop(): void {}
 }
 
-function stuckTask() {
-  const plugin = new StuckPoll();
+/** Task 3 of connector "orders", started, once its first poll began. */
+async function polling(mode: PollMode) {
+  const plugin = new ModalSource(mode);
   const basics = { ...taskBasics(), id: { connector: "orders", task: 3 } };
-  const { task } = memorySourceTask({ plugin, taskClass: "test.StuckPoll", basics });
+  const { task } = memorySourceTask({ plugin, taskClass: "test.ModalSource", basics });
+  task.start();
+  await waitFor(() => plugin.polling, { what: "a poll" });
   return { plugin, task };
 }
 
 describe("stopAndAwait", () => {
   test("resolves once a task stops", async () => {
-    const { plugin, task } = stuckTask();
-    task.start();
-    await waitFor(() => plugin.polling, { what: "a poll" });
+    const { task } = await polling("idle");
     await stopAndAwait(task);
     expect(task.stopping).toBe(true);
   });
 
   test("rejects, naming the task, when the task does not stop in time", async () => {
-    const { plugin, task } = stuckTask();
-    plugin.stuck = true;
-    task.start();
-    await waitFor(() => plugin.polling, { what: "the stuck poll" });
-    await expect(stopAndAwait(task, 20)).rejects.toThrow(
-      "WorkerSourceTask [orders|task-3] did not stop within 20 ms of stop()",
-    );
+    const { plugin, task } = await polling("stuck");
+    const message = "WorkerSourceTask [orders|task-3] did not stop within 20 ms of stop()";
+    await expect(stopAndAwait(task, 20)).rejects.toThrow(message);
     plugin.release.resolve();
     await stopAndAwait(task);
   });
@@ -61,21 +56,15 @@ describe("stopAndAwait", () => {
 
 describe("awaitStopped", () => {
   test("resolves once a task ends by itself (it failed)", async () => {
-    const { plugin, task } = stuckTask();
-    plugin.failing = true;
-    task.start();
+    const { task } = await polling("failing");
     await awaitStopped(task);
     expect(task.stopping).toBe(false);
   });
 
   test("rejects, naming the task and saying it was not asked to stop, when it does not end in time", async () => {
-    const { plugin, task } = stuckTask();
-    plugin.stuck = true;
-    task.start();
-    await waitFor(() => plugin.polling, { what: "the stuck poll" });
-    await expect(awaitStopped(task, 20)).rejects.toThrow(
-      "WorkerSourceTask [orders|task-3] did not stop within 20 ms (stop() was not called)",
-    );
+    const { plugin, task } = await polling("stuck");
+    const message = "WorkerSourceTask [orders|task-3] did not stop within 20 ms (stop() was not called)";
+    await expect(awaitStopped(task, 20)).rejects.toThrow(message);
     plugin.release.resolve();
     await stopAndAwait(task);
   });
