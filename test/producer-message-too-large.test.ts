@@ -16,7 +16,7 @@ import "../src/kafka/kafkajs/codecs.ts"; // readTopic's kafkajs reads snappy, lz
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { writtenRecords } from "../src/kafka/send-rejection.ts";
 import { ActiveTopics } from "../src/runtime/active-topics.ts";
-import { memoryOffsetStore, stringConverters, taskBasics } from "../src/runtime/task-test-support.ts";
+import { memoryOffsetStore, stopAndAwait, stringConverters, taskBasics } from "../src/runtime/task-test-support.ts";
 import { TransformationChain } from "../src/runtime/transformation-chain.ts";
 import { WorkerSourceTask } from "../src/runtime/worker-source-task.ts";
 import { LogManager } from "../src/util/logger.ts";
@@ -192,8 +192,7 @@ describe("a source task on the platformatic producer, one record above the topic
     task.start();
     const total = POLLS * PER_POLL;
     await waitFor(() => plugin.committed.length === total, { timeoutMs: 60_000, what: `${total} commits` });
-    task.stop();
-    expect(await task.awaitStop(30_000)).toBe(true);
+    await stopAndAwait(task, 30_000);
     expect(basics.listener.events).not.toContain("FAILED");
     const expected = Array.from({ length: total }, (_, n) => n).filter((n) => n !== BIG);
     const read = await readTopic(topic, total - 1, 60_000);

@@ -9,6 +9,7 @@
 import { expect, test } from "bun:test";
 import type { SinkTask } from "../src/api/connector.ts";
 import type { SinkRecord } from "../src/api/record.ts";
+import { stopAndAwait } from "../src/runtime/task-test-support.ts";
 import { produce } from "./support/kafka.ts";
 import { committedOffset, startSinkTask } from "./support/sink-task.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -34,8 +35,7 @@ test("a sink task's records put and not yet committed are its sink-record-active
     await waitFor(() => plugin.count === 5, { what: "5 records put" });
     await waitFor(() => task.metrics.recordActiveCount === 5, { what: "5 records active" });
   } finally {
-    task.stop();
-    expect(await task.awaitStop(30_000)).toBe(true);
+    await stopAndAwait(task, 30_000);
   }
   expect(await committedOffset(groupId, topic)).toBe(5);
   expect(task.metrics.recordActiveCount).toBe(0);
@@ -63,8 +63,7 @@ test("records read and still in a put that has not returned are active, as Conne
     await waitFor(() => task.metrics.recordActiveCount === 3, { what: "3 records active during the put" });
   } finally {
     plugin.release();
-    task.stop();
-    expect(await task.awaitStop(30_000)).toBe(true);
+    await stopAndAwait(task, 30_000);
   }
   expect(task.metrics.recordActiveCount).toBe(0);
 }, 120_000);

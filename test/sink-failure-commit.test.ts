@@ -14,6 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { SinkTask } from "../src/api/connector.ts";
 import type { SinkRecord } from "../src/api/record.ts";
 import { ConnectError } from "../src/errors.ts";
+import { stopAndAwait } from "../src/runtime/task-test-support.ts";
 import { startGateway } from "./support/gateway.ts";
 import { createTopic, kafkaBroker, produce, uniqueTopic } from "./support/kafka.ts";
 import { committedOffset, startSinkTask } from "./support/sink-task.ts";
@@ -52,8 +53,7 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
       await waitFor(() => basics.listener.events.includes("FAILED"), { what: "the task's failure" });
       expect(String(basics.listener.failure)).toContain("the endpoint rejected a record");
     } finally {
-      task.stop();
-      expect(await task.awaitStop(30_000)).toBe(true);
+      await stopAndAwait(task, 30_000);
     }
     expect(plugin.written).toEqual(["a", "b"]);
     // Flushed, closed, then committed: a and b (offset 2), nothing of the failed put.

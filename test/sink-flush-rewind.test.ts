@@ -11,6 +11,7 @@
 import { expect, test } from "bun:test";
 import type { SinkTask, SinkTaskContext } from "../src/api/connector.ts";
 import type { SinkRecord } from "../src/api/record.ts";
+import { stopAndAwait } from "../src/runtime/task-test-support.ts";
 import { produce } from "./support/kafka.ts";
 import { committedOffset, startSinkTask } from "./support/sink-task.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -61,8 +62,7 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
       expect(plugin.received).toEqual(["a", "b", "a", "b", "c"]);
       expect(plugin.written).toEqual(["a", "b", "c"]);
     } finally {
-      task.stop();
-      expect(await task.awaitStop(30_000)).toBe(true);
+      await stopAndAwait(task, 30_000);
     }
   },
   120_000,

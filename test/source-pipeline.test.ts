@@ -10,7 +10,7 @@ import { Schemas } from "../src/api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../src/api/record.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { ActiveTopics } from "../src/runtime/active-topics.ts";
-import { memoryOffsetStore, stringConverters, taskBasics } from "../src/runtime/task-test-support.ts";
+import { memoryOffsetStore, stopAndAwait, stringConverters, taskBasics } from "../src/runtime/task-test-support.ts";
 import { TransformationChain } from "../src/runtime/transformation-chain.ts";
 import { WorkerSourceTask } from "../src/runtime/worker-source-task.ts";
 import { LogManager } from "../src/util/logger.ts";
@@ -81,8 +81,7 @@ describe.each(Object.keys(kafkaPorts))("WorkerSourceTask pipelined on the real b
     task.start();
     const total = BATCHES * PER_BATCH;
     await waitFor(() => plugin.acknowledged.length === total, { timeoutMs: 60_000, what: `${total} acks` });
-    task.stop();
-    expect(await task.awaitStop(30_000)).toBe(true);
+    await stopAndAwait(task, 30_000);
     expect(offsets.get("c", { source: "counter" })).toEqual({ n: total - 1 });
     // Acknowledged in poll order, each with the offset Kafka gave it.
     expect(plugin.acknowledged.find((a, i) => a.n !== i || a.offset !== i)).toBeUndefined();

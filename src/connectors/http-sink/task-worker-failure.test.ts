@@ -7,7 +7,7 @@ import { expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { SinkRecord } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
-import { memorySinkTask } from "../../runtime/task-test-support.ts";
+import { memorySinkTask, stopAndAwait } from "../../runtime/task-test-support.ts";
 import { HttpSinkTask } from "./task.ts";
 import { endpoint } from "./test-support.ts";
 
@@ -54,8 +54,7 @@ test("a task failing while a request is on the wire commits what was delivered, 
     await waitFor(() => listener.events.includes("FAILED"), { what: "the failure" });
     release();
   } finally {
-    task.stop();
-    expect(await task.awaitStop(30_000)).toBe(true);
+    await stopAndAwait(task, 30_000);
   }
   expect(String(listener.failure)).toContain("poisoned put");
   expect(kafka.committed("connect-c", p0)).toBe(2); // c was in flight at the close's preCommit
