@@ -9,7 +9,7 @@ import { builtInRegistry } from "../plugins.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { type Logger, LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import { memorySinkTask, stopAndAwait, stringConverters, taskBasics } from "./task-test-support.ts";
+import { awaitStopped, memorySinkTask, stopAndAwait, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 
 /**
@@ -139,8 +139,7 @@ describe("WorkerSinkTask", () => {
     const calls = plugin.calls.filter((c, i) => c !== "flush" || plugin.calls[i + 1]?.startsWith("commit"));
     expect(calls.slice(0, 4)).toEqual(["open in-0", "put", "flush", "commit in-0@3"]);
     expect(plugin.flushes).toContainEqual([{ topic: "in", partition: 0, offset: 3 }]);
-    task.stop();
-    await task.awaitStop(5000);
+    await stopAndAwait(task);
   });
 
   test("a RetriableError from put redelivers the same batch, after the task's context.timeout", async () => {
@@ -155,8 +154,7 @@ describe("WorkerSinkTask", () => {
     expect(plugin.calls.filter((c) => c === "put")).toHaveLength(2);
     expect(plugin.puts).toEqual([["x", "y"]]);
     expect(listener.events).toEqual(["RUNNING"]);
-    task.stop();
-    await task.awaitStop(5000);
+    await stopAndAwait(task);
   });
 
   test("offset.flush.interval.ms runs on the monotonic clock: the wall clock stepping back an hour does not hold commits back", async () => {
@@ -171,8 +169,7 @@ describe("WorkerSinkTask", () => {
     clock.stepWallClock(-3_600_000);
     clock.advance(1000);
     await waitFor(() => kafka.committed("connect-c", { topic: "in", partition: 0 }) === 1);
-    task.stop();
-    await task.awaitStop(5000);
+    await stopAndAwait(task);
   });
 
   test("any other error from put fails the task and commits nothing", async () => {
@@ -184,7 +181,7 @@ describe("WorkerSinkTask", () => {
     await kafka.deliver().catch(() => undefined);
     await waitFor(() => listener.events.includes("FAILED"));
     expect(String(listener.failure)).toContain("endpoint rejected the batch");
-    await task.awaitStop(5000);
+    await awaitStopped(task);
     expect(kafka.committed("connect-c", { topic: "in", partition: 0 })).toBeUndefined();
   });
 
@@ -208,8 +205,7 @@ describe("WorkerSinkTask", () => {
     expect(plugin.puts).toEqual([["in-flight"], ["while-paused"]]);
     expect(listener.events).toEqual(["RUNNING", "PAUSED", "RUNNING"]);
     // Stop commits what was put, even between flush intervals.
-    task.stop();
-    await task.awaitStop(5000);
+    await stopAndAwait(task);
     expect(kafka.committed("connect-c", { topic: "in", partition: 0 })).toBe(2);
   });
 });
@@ -232,8 +228,7 @@ describe("WorkerSinkTask in a rebalance (Connect's HandleRebalance)", () => {
     await kafka.deliver();
     await waitFor(() => plugin.puts.length === 2);
     expect(plugin.puts).toEqual([["a", "b"], ["c"]]);
-    task.stop();
-    await task.awaitStop(5000);
+    await stopAndAwait(task);
   });
 
   test("lost partitions are closed without a flush or a commit; what was not committed comes again", async () => {
@@ -253,8 +248,7 @@ describe("WorkerSinkTask in a rebalance (Connect's HandleRebalance)", () => {
       ["a", "b"],
     ]);
     expect(listener.events).toEqual(["RUNNING"]);
-    task.stop();
-    await task.awaitStop(5000);
+    await stopAndAwait(task);
   });
 
   test("a batch of a revoked partition that was waiting (connector paused) is never put: its records come from the commit", async () => {
@@ -277,8 +271,7 @@ describe("WorkerSinkTask in a rebalance (Connect's HandleRebalance)", () => {
     await kafka.deliver();
     await waitFor(() => plugin.puts.length === 2);
     expect(plugin.puts).toEqual([["a"], ["b"]]);
-    task.stop();
-    await task.awaitStop(5000);
+    await stopAndAwait(task);
   });
 
   test("a revocation does not wait for a put that keeps failing retriably: the batch is dropped, uncommitted, and comes again", async () => {
@@ -299,8 +292,7 @@ describe("WorkerSinkTask in a rebalance (Connect's HandleRebalance)", () => {
     await waitFor(() => plugin.puts.length === 1);
     expect(plugin.puts).toEqual([["a"]]);
     expect(listener.events).toEqual(["RUNNING"]);
-    task.stop();
-    await task.awaitStop(5000);
+    await stopAndAwait(task);
   });
 
   test("a partition lost while its batch is being put is not committed after the put", async () => {
@@ -329,8 +321,7 @@ describe("WorkerSinkTask in a rebalance (Connect's HandleRebalance)", () => {
     // Another member may own in-0 already: a is delivered again instead of being committed here.
     expect(kafka.committed("connect-c", { topic: "in", partition: 0 })).toBeUndefined();
     expect(plugin.calls.filter((c) => c.startsWith("commit"))).toEqual([]);
-    task.stop();
-    await task.awaitStop(5000);
+    await stopAndAwait(task);
   });
 
   test("a stopped task is not called by a late rebalance of its consumer (Connect's taskStopped)", async () => {
@@ -343,8 +334,7 @@ describe("WorkerSinkTask in a rebalance (Connect's HandleRebalance)", () => {
     task.start();
     await waitFor(() => plugin.calls.includes("open in-0"));
     await rejoin(); // the consumer as it was before the task stopped
-    task.stop();
-    await task.awaitStop(5000);
+    await stopAndAwait(task);
     const calls = [...plugin.calls];
     for (const again of late) await again();
     expect(plugin.calls).toEqual(calls);
@@ -360,7 +350,7 @@ describe("WorkerSinkTask in a rebalance (Connect's HandleRebalance)", () => {
     await kafka.rebalance();
     await waitFor(() => listener.events.includes("FAILED"));
     expect(String(listener.failure)).toContain("close failed");
-    await task.awaitStop(5000);
+    await awaitStopped(task);
   });
 });
 

@@ -168,8 +168,7 @@ describe("WorkerSourceTask", () => {
     await waitFor(() => listener.events.includes("FAILED"), { what: "the task to fail" });
     expect(calls).toBe(1);
     expect(kafka.records("t")).toEqual([]);
-    task.stop();
-    await task.awaitStop(5000);
+    await stopAndAwait(task);
   });
 
   test("a retriable send failure is retried; the task stays up and nothing is lost or doubled", async () => {
@@ -181,8 +180,7 @@ describe("WorkerSourceTask", () => {
     expect(kafka.sends).toBe(3);
     await waitFor(() => offsets.get("c", { file: "f" }) !== null);
     expect(listener.events).toEqual(["RUNNING"]);
-    task.stop();
-    await task.awaitStop(5000);
+    await stopAndAwait(task);
     expect(kafka.records("t").map((r) => new TextDecoder().decode(r.value!))).toEqual(["line 1"]);
   });
 
@@ -194,7 +192,7 @@ describe("WorkerSourceTask", () => {
     await waitFor(() => listener.events.includes("FAILED"));
     // The client's error itself, so the status trace starts with the cause (issue 8 point 5).
     expect(String(listener.failure)).toBe("ConnectError: record too large");
-    await task.awaitStop(5000);
+    await awaitStopped(task);
     expect(offsets.get("c", { file: "f" })).toBeNull();
   });
 
@@ -206,8 +204,7 @@ describe("WorkerSourceTask", () => {
     await waitFor(() => offsets.get("c", { file: "f" })?.pos === 2);
     expect(kafka.records("t").map((r) => new TextDecoder().decode(r.value!))).toEqual(["line 2"]);
     expect(listener.events).toEqual(["RUNNING"]);
-    task.stop();
-    await task.awaitStop(5000);
+    await stopAndAwait(task);
   });
 
   test("a record skipped with errors.tolerance=all (never written) does not make its topic active (Connect's callback)", async () => {
@@ -221,8 +218,7 @@ describe("WorkerSourceTask", () => {
     plugin.queue.push([line(2)]);
     await waitFor(() => topics.length > 0);
     expect(topics).toEqual(["t"]);
-    task.stop();
-    await task.awaitStop(5000);
+    await stopAndAwait(task);
   });
 
   test("pause stops polling and reports PAUSED; resume reports RUNNING and polls again", async () => {
@@ -237,8 +233,7 @@ describe("WorkerSourceTask", () => {
     await waitFor(() => plugin.committed.length === 1);
     expect(polls).toBeGreaterThan(0);
     expect(listener.events).toEqual(["RUNNING", "PAUSED", "RUNNING"]);
-    task.stop();
-    await task.awaitStop(5000);
+    await stopAndAwait(task);
   });
 
   test("polls get one signal per pause/resume generation: it aborts on pause, the next one is fresh", async () => {
@@ -263,7 +258,7 @@ describe("WorkerSourceTask", () => {
     expect(resumed.aborted).toBe(false);
     task.stop();
     await waitFor(() => resumed.aborted);
-    await task.awaitStop(5000);
+    await awaitStopped(task);
   });
 
   test("stop commits the offsets of acknowledged records even between flushes", async () => {
@@ -306,8 +301,7 @@ describe("WorkerSourceTask", () => {
     await waitFor(() => offsets.get("c", { file: "f" })?.pos === 10);
     expect(kafka.records("t")).toHaveLength(10);
     expect(kafka.sends).toBeGreaterThanOrEqual(3);
-    task.stop();
-    await task.awaitStop(5000);
+    await stopAndAwait(task);
   });
 
   test("when a send is rejected, records are retried one by one: only the culprit is skipped (errors.tolerance=all)", async () => {
@@ -322,8 +316,7 @@ describe("WorkerSourceTask", () => {
     await waitFor(() => offsets.get("c", { file: "f" })?.pos === 3);
     expect(kafka.records("t").map((r) => decode(r.value))).toEqual(["line 1", "line 3"]);
     expect(listener.events).toEqual(["RUNNING"]);
-    task.stop();
-    await task.awaitStop(5000);
+    await stopAndAwait(task);
   });
 
   test("a producer that goes on after the broker refused a batch (failed: false) is kept: no new producer per refused record", async () => {
@@ -352,8 +345,7 @@ describe("WorkerSourceTask", () => {
     await waitFor(() => offsets.get("c", { file: "f" })?.pos === 4);
     expect(kafka.records("t").map((r) => decode(r.value))).toEqual(["line 1", "line 3", "line 4"]);
     expect(producers).toBe(1);
-    task.stop();
-    await task.awaitStop(5000);
+    await stopAndAwait(task);
   });
 
   test("a task abandoned after the graceful timeout never commits nor acknowledges, even when its send completes later (ingest-stop2 P3-b)", async () => {
