@@ -14,7 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { SinkTask } from "../src/api/connector.ts";
 import type { SinkRecord } from "../src/api/record.ts";
 import { ConnectError } from "../src/errors.ts";
-import { stopAndAwait } from "../src/runtime/task-test-support.ts";
+import { awaitFailed, stopAndAwait } from "../src/runtime/task-test-support.ts";
 import { startGateway } from "./support/gateway.ts";
 import { createTopic, kafkaBroker, produce, uniqueTopic } from "./support/kafka.ts";
 import { committedOffset, startSinkTask } from "./support/sink-task.ts";
@@ -50,7 +50,7 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
       await produce(topic, [{ value: "a" }, { value: "b" }]);
       await waitFor(() => plugin.written.length === 2, { what: "a and b put" });
       await produce(topic, [{ value: "c" }, { value: "poison" }, { value: "e" }]);
-      await waitFor(() => basics.listener.events.includes("FAILED"), { what: "the task's failure" });
+      await awaitFailed(basics.listener);
       expect(String(basics.listener.failure)).toContain("the endpoint rejected a record");
     } finally {
       await stopAndAwait(task, 30_000);

@@ -19,6 +19,7 @@ import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
 import { SinkBatchConverter } from "./sink-batch-converter.ts";
 import {
+  awaitFailed,
   consumedText,
   idlePoll,
   memorySourceTask,
@@ -168,7 +169,7 @@ describe("source: each stage runs as in Connect (transformations, then key, valu
       const written = () => kafka.records("t").map((r) => r.value && text.decode(r.value));
       task.start();
       if (failure === "fatal" && tolerance === "none") {
-        await waitFor(() => listener.events.includes("FAILED"), { what: "the task to fail" });
+        await awaitFailed(listener);
       } else {
         // "ok" comes after "bad" in the batch: once it is written, "bad" went through every stage.
         await waitFor(() => written().includes("ok"), { what: "the batch to be written" });

@@ -10,6 +10,7 @@ import { ToleranceExceededError } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
 import { conversionRejectionOf, recordRejectionOf } from "./record-rejection.ts";
 import {
+  awaitFailed,
   awaitStopped,
   idlePoll,
   memoryOffsetStore,
@@ -149,7 +150,7 @@ describe("a record Kafka refuses for good on its own (P1.1)", () => {
 
   test("another error refused for good still fails the task (not a per-record refusal)", async () => {
     const { task, source, listener } = run({ rejectsRecords: true, kafkaError: "TOPIC_AUTHORIZATION_FAILED" });
-    await waitFor(() => listener.events.includes("FAILED"));
+    await awaitFailed(listener);
     await awaitStopped(task);
     expect(source.commits).toEqual([]); // r1 was written, but its poll batch failed (as before)
   });
@@ -165,7 +166,7 @@ describe("a record Kafka refuses for good on its own (P1.1)", () => {
         tolerance: "all",
         kafkaError: "TOPIC_AUTHORIZATION_FAILED",
       });
-      await waitFor(() => listener.events.includes("FAILED"));
+      await awaitFailed(listener);
       await awaitStopped(task);
       expect(source.commits).toEqual([]);
       expect(offsets.get("c", { p: 1 })).toBeNull();
@@ -182,7 +183,7 @@ describe("a record Kafka refuses for good on its own (P1.1)", () => {
 
   test("Connect's behaviour for a task that does not take rejections: none fails the task, all skips the record", async () => {
     const failing = run({ rejectsRecords: false, kafkaError: "INVALID_TIMESTAMP" });
-    await waitFor(() => failing.listener.events.includes("FAILED"));
+    await awaitFailed(failing.listener);
     await awaitStopped(failing.task);
     expect(String(failing.listener.failure)).toContain("INVALID_TIMESTAMP");
 
@@ -281,7 +282,7 @@ describe("a record a converter or transformation fails on (poison record)", () =
       };
       const { task, source, listener } = run({ rejectsRecords: rejects, tolerance: "all", converters: flaky });
       if (rejects) {
-        await waitFor(() => listener.events.includes("FAILED"));
+        await awaitFailed(listener);
         await awaitStopped(task);
         expect(String(listener.failure)).toContain("Tolerance exceeded in error handler");
         expect(source.commits.some(([value]) => value === "r2")).toBe(false);
@@ -295,7 +296,7 @@ describe("a record a converter or transformation fails on (poison record)", () =
 
   test("fails a task that does not take rejections, as Connect", async () => {
     const { task, source, listener } = run({ rejectsRecords: false, converters: poisonConverters });
-    await waitFor(() => listener.events.includes("FAILED"));
+    await awaitFailed(listener);
     await awaitStopped(task);
     expect(String(listener.failure)).toContain("Tolerance exceeded in error handler");
     expect(source.commits).toEqual([]);

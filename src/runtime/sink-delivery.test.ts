@@ -14,7 +14,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartitionOffset } from "../api/record.ts";
 import { type Deferred, deferred } from "../util/async.ts";
-import { memorySinkTask, stopAndAwait, stringConverters } from "./task-test-support.ts";
+import { awaitFailed, memorySinkTask, stopAndAwait, stringConverters } from "./task-test-support.ts";
 
 /** Records each put as "partition:value" strings; `duringPut` runs inside the next put. */
 class PausingSink implements SinkTask {
@@ -340,7 +340,7 @@ describe("deliverBatches when the task pauses a partition during a put", () => {
     // As the HTTP sink past errors.tolerance: it raises, and the requests it dropped resume its partitions.
     plugin.context.raiseError!(new Error("tolerance exceeded"));
     plugin.context.resume([p0]);
-    await waitFor(() => listener.events.includes("FAILED"), { what: "the task FAILED" });
+    await awaitFailed(listener);
     await stopAndAwait(task);
     expect(plugin.puts.length).toBe(4);
     expect(listener.events).toEqual(["RUNNING", "FAILED"]);

@@ -11,7 +11,7 @@ import { builtInRegistry } from "../plugins.ts";
 import { systemClock } from "../util/clock.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
-import { awaitStopped, memorySourceTask, stringConverters, taskBasics } from "./task-test-support.ts";
+import { awaitFailed, awaitStopped, memorySourceTask, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 
 /** A SourceTask handing out the poll batches pushed; records what it is told about each record. */
@@ -221,7 +221,7 @@ describe("a record a transformation dropped, in a poll batch given up", () => {
     source.push([record("x1"), record("b"), record("poison"), record("x2")]);
     await waitFor(() => source.queued === 0, { what: "the second batch polled" });
     kafka.failAck(0, new ConnectError("boom"));
-    await waitFor(() => basics.listener.events.includes("FAILED"), { what: "the task failed" });
+    await awaitFailed(basics.listener);
     await awaitStopped(task);
     expect(source.told).toEqual([
       ["x1", "dropped"],
@@ -249,7 +249,7 @@ describe("batches given up because the task failed on a send the broker refused 
       unauthorizedTopics: ["t"],
     });
     kafka.failAck(0, markRefused(withKafkaError(refusal, "TOPIC_AUTHORIZATION_FAILED")));
-    await waitFor(() => basics.listener.events.includes("FAILED"), { what: "the task failed" });
+    await awaitFailed(basics.listener);
     await awaitStopped(task);
     expect(source.told).toEqual([
       ["a", "not sent"],
@@ -305,7 +305,7 @@ test("a batch whose conversion gives up after the task failed on a refused topic
   task.start();
   await waitFor(() => kafka.heldSends === 1 && source.queued === 0, { what: "the first batch on the wire" });
   source.push([record("b")]);
-  await waitFor(() => basics.listener.events.includes("FAILED"), { what: "the task failed" });
+  await awaitFailed(basics.listener);
   await awaitStopped(task);
   expect(source.told).toEqual([
     ["a", "not sent"],

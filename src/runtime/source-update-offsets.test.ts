@@ -3,7 +3,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { SourceOffsetUpdate, SourceTask } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
-import { idlePoll, memoryOffsetStore, memorySourceTask, stopAndAwait } from "./task-test-support.ts";
+import { awaitFailed, idlePoll, memoryOffsetStore, memorySourceTask, stopAndAwait } from "./task-test-support.ts";
 
 type Entries = ReadonlyArray<SourceOffsetUpdate>;
 
@@ -144,7 +144,7 @@ describe("SourceTask.updateOffsets on a task that never started", () => {
     };
     const { task, listener } = memorySourceTask({ plugin, taskClass: "test.UpdatingSource" });
     task.start();
-    await waitFor(() => listener.events.includes("FAILED"));
+    await awaitFailed(listener);
     await stopAndAwait(task);
     expect(plugin.asked).toEqual([]);
   });

@@ -1,13 +1,21 @@
 /**
  * The test helpers of task-test-support.ts that can fail a test: `stopAndAwait` and `awaitStopped`
- * must fail one whose task does not stop, and say which task it was.
+ * must fail one whose task does not stop, `awaitFailed` one whose task does not fail, and say which
+ * task it was.
  */
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { SourceTask } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
 import { deferred } from "../util/async.ts";
-import { awaitStopped, idlePoll, memorySourceTask, stopAndAwait, taskBasics } from "./task-test-support.ts";
+import {
+  awaitFailed,
+  awaitStopped,
+  idlePoll,
+  memorySourceTask,
+  stopAndAwait,
+  taskBasics,
+} from "./task-test-support.ts";
 
 /** How its poll behaves: waits for the stop signal, ignores it until released, or throws. */
 type PollMode = "idle" | "stuck" | "failing";
@@ -35,7 +43,7 @@ async function polling(mode: PollMode) {
   const { task } = memorySourceTask({ plugin, taskClass: "test.ModalSource", basics });
   task.start();
   await waitFor(() => plugin.polling, { what: "a poll" });
-  return { plugin, task };
+  return { plugin, task, listener: basics.listener };
 }
 
 describe("stopAndAwait", () => {
@@ -67,5 +75,28 @@ describe("awaitStopped", () => {
     await expect(awaitStopped(task, 20)).rejects.toThrow(message);
     plugin.release.resolve();
     await stopAndAwait(task);
+  });
+});
+
+describe("awaitFailed", () => {
+  test("resolves once the task reports FAILED", async () => {
+    const { task, listener } = await polling("failing");
+    await awaitFailed(listener);
+    expect(String(listener.failure)).toBe("Error: poll failed");
+    await awaitStopped(task);
+  });
+
+  test("rejects, naming the task and the states it reported, when it does not fail in time", async () => {
+    const { task, listener } = await polling("idle");
+    const message = "The task [orders|task-3] did not fail within 20 ms (it reported RUNNING)";
+    await expect(awaitFailed(listener, 20)).rejects.toThrow(message);
+    await stopAndAwait(task);
+  });
+
+  test("rejects, saying so, when the task reported no state", async () => {
+    const { listener } = taskBasics();
+    await expect(awaitFailed(listener, 20)).rejects.toThrow(
+      "The task did not fail within 20 ms (it reported no state)",
+    );
   });
 });

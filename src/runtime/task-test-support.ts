@@ -2,7 +2,7 @@
  * Building blocks for unit tests of WorkerSourceTask and WorkerSinkTask: an in-memory offset
  * store, a UTF-8 string converter pair, a status recorder, an error operator, the Outgoing
  * records of the sender's tests, a WorkerSinkTask or WorkerSourceTask on a MemoryKafka, and the
- * waits for a test's task to end (stopAndAwait, awaitStopped). Tests only.
+ * waits for a test's task to end (stopAndAwait, awaitStopped) or to fail (awaitFailed). Tests only.
  */
 import { Database } from "bun:sqlite";
 import type { SinkTask, SourceTask } from "../api/connector.ts";
@@ -13,6 +13,7 @@ import type { ConsumedRecord, KafkaConsumer, KafkaHeader, ProducerRecord } from 
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { migrate } from "../store/database.ts";
 import { OffsetStore } from "../store/offset-store.ts";
+import { deferred, within } from "../util/async.ts";
 import { systemClock } from "../util/clock.ts";
 import { LogManager } from "../util/logger.ts";
 import { ActiveTopics } from "./active-topics.ts";
@@ -52,16 +53,37 @@ export const stringConverters: RecordConverters = {
   headerClass: "test.String",
 };
 
+/** Records the states a task reports, its last failure, and which task it is (from the first report). */
 export class StatusRecorder implements TaskStatusListener {
   readonly events: string[] = [];
   failure: unknown;
-  onStartup = (_id: ConnectorTaskId) => void this.events.push("RUNNING");
-  onPause = (_id: ConnectorTaskId) => void this.events.push("PAUSED");
-  onResume = (_id: ConnectorTaskId) => void this.events.push("RUNNING");
-  onFailure = (_id: ConnectorTaskId, error: unknown) => {
+  id: ConnectorTaskId | undefined;
+  private readonly failedOnce = deferred<true>();
+  /** Resolves at the first FAILED. */
+  readonly failed: Promise<true> = this.failedOnce.promise;
+  onStartup = (id: ConnectorTaskId) => this.record(id, "RUNNING");
+  onPause = (id: ConnectorTaskId) => this.record(id, "PAUSED");
+  onResume = (id: ConnectorTaskId) => this.record(id, "RUNNING");
+  onFailure = (id: ConnectorTaskId, error: unknown) => {
     this.failure = error;
-    this.events.push("FAILED");
+    this.record(id, "FAILED");
+    this.failedOnce.resolve(true);
   };
+  private record(id: ConnectorTaskId, state: string): void {
+    this.id = id;
+    this.events.push(state);
+  }
+}
+
+/**
+ * Waits up to `timeoutMs` for the task `listener` records to report FAILED; rejects, naming the
+ * task and the states it did report, if it did not fail in time.
+ */
+export async function awaitFailed(listener: StatusRecorder, timeoutMs = 20_000): Promise<void> {
+  if (await within(listener.failed, timeoutMs)) return;
+  const task = listener.id ? `The task [${listener.id.connector}|task-${listener.id.task}]` : "The task";
+  const reported = listener.events.length > 0 ? `it reported ${listener.events.join(", ")}` : "it reported no state";
+  throw new Error(`${task} did not fail within ${timeoutMs} ms (${reported})`);
 }
 
 export function quietLogs(): LogManager {

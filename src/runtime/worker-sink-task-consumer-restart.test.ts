@@ -12,7 +12,7 @@ import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import type { ConsumerHandlers, KafkaConsumer } from "../kafka/kafka-port.ts";
-import { awaitStopped, memorySinkTask, stopAndAwait } from "./task-test-support.ts";
+import { awaitFailed, awaitStopped, memorySinkTask, stopAndAwait } from "./task-test-support.ts";
 
 /** A SinkTask that asks for a commit after every put; `onPut` may hold a put up. */
 class CommittingSink implements SinkTask {
@@ -134,7 +134,7 @@ describe("WorkerSinkTask replacing its consumer", () => {
     const fenced =
       "The consumer of group connect-c stopped: The broker rejected this static consumer since another consumer with the same group.instance.id has registered with a different member.id.";
     adapter!.state.handlers!.onCrash(new ConnectError(fenced));
-    await waitFor(() => listener.events.includes("FAILED"), { what: "the task failed" });
+    await awaitFailed(listener);
     expect(String(listener.failure)).toContain(fenced);
     await awaitStopped(task);
     expect(adapter!.state.starts).toBe(1);

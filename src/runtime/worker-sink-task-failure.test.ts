@@ -19,6 +19,7 @@ import { systemClock } from "../util/clock.ts";
 import { DeadLetterQueueReporter } from "./errors/dead-letter-queue-reporter.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import {
+  awaitFailed,
   awaitStopped,
   memorySinkTask,
   quietLogs,
@@ -101,7 +102,7 @@ describe("WorkerSinkTask when the task swallows a failure beyond errors.toleranc
     produce("a", "bad", "c");
     await waitFor(() => plugin.calls.includes("open"));
     await kafka.deliver().catch(() => undefined);
-    await waitFor(() => listener.events.includes("FAILED"));
+    await awaitFailed(listener);
     expect(String(listener.failure)).toContain("Tolerance exceeded in error handler");
     await awaitStopped(task);
     expect(plugin.written).toEqual(["a", "c"]);
@@ -119,7 +120,7 @@ describe("WorkerSinkTask when the task swallows a failure beyond errors.toleranc
     produce("a");
     await waitFor(() => plugin.calls.includes("open"));
     await kafka.deliver().catch(() => undefined);
-    await waitFor(() => listener.events.includes("FAILED"));
+    await awaitFailed(listener);
     expect(String(listener.failure)).toContain("the sink gave up");
     await awaitStopped(task);
     expect(kafka.committed("connect-c", p0)).toBeUndefined();
@@ -182,7 +183,7 @@ describe("WorkerSinkTask with a dead letter queue that cannot take a record", ()
     await waitFor(() => kafka.committed("connect-c", p0) === 1);
     produce("bad", "c");
     await kafka.deliver().catch(() => undefined);
-    await waitFor(() => listener.events.includes("FAILED"));
+    await awaitFailed(listener);
     await awaitStopped(task);
     expect(plugin.written).toEqual(["a", "c"]);
     expect(metrics.deadLetterQueueProduceFailures).toBe(1);
@@ -296,7 +297,7 @@ describe("WorkerSinkTask failing while PAUSED or stopping", () => {
     await waitFor(() => listener.events.includes("PAUSED"));
     put.settle(new ConnectError("endpoint rejected the batch"));
     await delivering;
-    await waitFor(() => listener.events.includes("FAILED"), { what: "FAILED while PAUSED" });
+    await awaitFailed(listener);
     expect(String(listener.failure)).toContain("endpoint rejected the batch");
     await stopAndAwait(task);
     expect(plugin.calls.filter((c) => c === "flush" || c.startsWith("commit"))).toEqual(["flush", "commit 1"]);
@@ -312,7 +313,7 @@ describe("WorkerSinkTask failing while PAUSED or stopping", () => {
       throw new ConnectError("open failed");
     };
     await kafka.rebalance();
-    await waitFor(() => listener.events.includes("FAILED"), { what: "FAILED while PAUSED" });
+    await awaitFailed(listener);
     expect(String(listener.failure)).toContain("open failed");
     await stopAndAwait(task);
   });
@@ -398,7 +399,7 @@ describe("WorkerSinkTask when the consumer cannot tell an assigned partition's p
       },
     });
     task.start();
-    await waitFor(() => listener.events.includes("FAILED"), { what: "FAILED" });
+    await awaitFailed(listener);
     expect(String(listener.failure)).toContain("Not authorized to access group: connect-c");
     expect(plugin.calls).not.toContain("open");
     await stopAndAwait(task);

@@ -13,7 +13,7 @@ import { ConnectError, RetriableError } from "../errors.ts";
 import type { SerialExecutor } from "../util/async.ts";
 import { monotonicNow } from "../util/clock.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import { awaitStopped, memorySinkTask, stopAndAwait } from "./task-test-support.ts";
+import { awaitFailed, awaitStopped, memorySinkTask, stopAndAwait } from "./task-test-support.ts";
 
 /**
  * A sink that buffers what `put` hands it and writes it out once the oldest record waited
@@ -257,7 +257,7 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
     plugin.onPut = () => {
       if (++puts === 2) plugin.context.raiseError!(new ConnectError("the sink gave up"));
     };
-    await waitFor(() => listener.events.includes("FAILED"), { what: "the task FAILED" });
+    await awaitFailed(listener);
     await awaitStopped(task);
     expect(String(listener.failure)).toContain("the sink gave up");
     // The close (Connect's closeAllPartitions) flushes and closes; the failed put's commit never ran.
@@ -276,7 +276,7 @@ describe("WorkerSinkTask when no record comes (Connect's poll that returns nothi
     plugin.onPut = () => {
       throw new ConnectError("cannot flush");
     };
-    await waitFor(() => listener.events.includes("FAILED"), { what: "the task FAILED" });
+    await awaitFailed(listener);
     await awaitStopped(task);
     expect(String(listener.failure)).toContain("cannot flush");
     expect(plugin.calls).toEqual(["open in-0", "put []", "preCommit in-0@0", "close in-0"]);

@@ -15,7 +15,7 @@ import { deferred } from "../util/async.ts";
 import { monotonicNow } from "../util/clock.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import type { SinkPutRetry } from "./sink-put-retry.ts";
-import { awaitStopped, memorySinkTask, stopAndAwait } from "./task-test-support.ts";
+import { awaitFailed, awaitStopped, memorySinkTask, stopAndAwait } from "./task-test-support.ts";
 
 /** Records the worker's calls with the clock's time ("put a@0", "put []@100"); the hooks run first. */
 class TimedSink implements SinkTask {
@@ -191,7 +191,7 @@ describe("WorkerSinkTask when a failure is raised during a put's redelivery", ()
     // The redelivery waits for the next commit (60 s on the clock, which never moves here).
     await waitFor(() => plugin.calls.length > 0 && clock.pending > 0, { what: "the failed put's redelivery waiting" });
     plugin.context.raiseError!(new ConnectError("the sink gave up"));
-    await waitFor(() => listener.events.includes("FAILED"), { what: "the task FAILED" });
+    await awaitFailed(listener);
     await delivered;
     await awaitStopped(task);
     expect(String(listener.failure)).toContain("the sink gave up");

@@ -9,7 +9,14 @@ import { builtInRegistry } from "../plugins.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { type Logger, LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import { awaitStopped, memorySinkTask, stopAndAwait, stringConverters, taskBasics } from "./task-test-support.ts";
+import {
+  awaitFailed,
+  awaitStopped,
+  memorySinkTask,
+  stopAndAwait,
+  stringConverters,
+  taskBasics,
+} from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 
 /**
@@ -179,7 +186,7 @@ describe("WorkerSinkTask", () => {
     task.start();
     await waitFor(() => plugin.context !== undefined);
     await kafka.deliver().catch(() => undefined);
-    await waitFor(() => listener.events.includes("FAILED"));
+    await awaitFailed(listener);
     expect(String(listener.failure)).toContain("endpoint rejected the batch");
     await awaitStopped(task);
     expect(kafka.committed("connect-c", { topic: "in", partition: 0 })).toBeUndefined();
@@ -348,7 +355,7 @@ describe("WorkerSinkTask in a rebalance (Connect's HandleRebalance)", () => {
     task.start();
     await waitFor(() => plugin.calls.includes("open in-0"));
     await kafka.rebalance();
-    await waitFor(() => listener.events.includes("FAILED"));
+    await awaitFailed(listener);
     expect(String(listener.failure)).toContain("close failed");
     await awaitStopped(task);
   });

@@ -15,6 +15,7 @@ import { ManualClock } from "../util/manual-clock.ts";
 import { ActiveTopics } from "./active-topics.ts";
 import type { RecordConverters } from "./record-conversion.ts";
 import {
+  awaitFailed,
   awaitStopped,
   idlePoll,
   memoryOffsetStore,
@@ -165,7 +166,7 @@ describe("WorkerSourceTask", () => {
     const { kafka, plugin, task, listener } = setup({ converters: { ...stringConverters, value: flaky } });
     plugin.queue.push([line(1)]);
     task.start();
-    await waitFor(() => listener.events.includes("FAILED"), { what: "the task to fail" });
+    await awaitFailed(listener);
     expect(calls).toBe(1);
     expect(kafka.records("t")).toEqual([]);
     await stopAndAwait(task);
@@ -189,7 +190,7 @@ describe("WorkerSourceTask", () => {
     kafka.failSends(new ConnectError("record too large"));
     plugin.queue.push([line(1)]);
     task.start();
-    await waitFor(() => listener.events.includes("FAILED"));
+    await awaitFailed(listener);
     // The client's error itself, so the status trace starts with the cause (issue 8 point 5).
     expect(String(listener.failure)).toBe("ConnectError: record too large");
     await awaitStopped(task);
@@ -443,7 +444,7 @@ describe("WorkerSourceTask with several batches in flight", () => {
     plugin.queue.push([line(3)]);
     await waitFor(() => plugin.queue.length === 0);
     kafka.failAck(1, new ConnectError("record too large"));
-    await waitFor(() => listener.events.includes("FAILED"));
+    await awaitFailed(listener);
     await awaitStopped(task);
     // The client's error itself (issue 8 point 5), not "Tolerance exceeded in error handler".
     expect(String(listener.failure)).toBe("ConnectError: record too large");
@@ -473,7 +474,7 @@ describe("WorkerSourceTask with several batches in flight", () => {
     kafka.failAck(1, new ConnectError("INVALID_RECORD"));
     kafka.releaseAck(0);
     kafka.releaseAck(2); // sent after the failed one: the producer rejects it
-    await waitFor(() => listener.events.includes("FAILED"), { what: "the task to fail while paused" });
+    await awaitFailed(listener);
     expect(listener.events).toEqual(["RUNNING", "PAUSED", "FAILED"]);
     await awaitStopped(task);
     expect(kafka.records("t")).toHaveLength(1);
@@ -704,7 +705,7 @@ describe("WorkerSourceTask merging the batches polled during a send", () => {
     kafka.releaseAck(1);
     await waitFor(() => kafka.heldSends === 3);
     kafka.releaseAck(2);
-    await waitFor(() => listener.events.includes("FAILED"));
+    await awaitFailed(listener);
     await awaitStopped(task);
     expect(String(listener.failure)).toBe("ConnectError: record too large");
     expect(kafka.sendSizes).toEqual([1, 4, 1, 1, 1]); // line 5 never sent

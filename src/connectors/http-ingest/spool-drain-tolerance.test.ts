@@ -17,7 +17,13 @@ import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import { withKafkaError } from "../../kafka/send-rejection.ts";
 import { builtInRegistry } from "../../plugins.ts";
 import type { RecordConverters } from "../../runtime/record-conversion.ts";
-import { memoryOffsetStore, stopAndAwait, stringConverters, taskBasics } from "../../runtime/task-test-support.ts";
+import {
+  awaitFailed,
+  memoryOffsetStore,
+  stopAndAwait,
+  stringConverters,
+  taskBasics,
+} from "../../runtime/task-test-support.ts";
 import { TransformationChain } from "../../runtime/transformation-chain.ts";
 import { SPOOL_FILE } from "../../store/spool-file.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
@@ -132,7 +138,7 @@ describe("the spool drainer and errors.tolerance", () => {
         ),
     );
     const { store, task, listener } = await spooledAndDraining(dir.path, kafka, { tolerance: "all" });
-    await waitFor(() => listener.events.includes("FAILED"), { what: "the task to fail" });
+    await awaitFailed(listener);
     await stopAndAwait(task);
     store.flushDeletes();
     // v0, v1 acknowledged (their rows went); v2 was written one by one but its poll batch failed,

@@ -15,7 +15,13 @@ import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import { withKafkaError } from "../../kafka/send-rejection.ts";
-import { awaitStopped, memoryOffsetStore, stopAndAwait, taskBasics } from "../../runtime/task-test-support.ts";
+import {
+  awaitFailed,
+  awaitStopped,
+  memoryOffsetStore,
+  stopAndAwait,
+  taskBasics,
+} from "../../runtime/task-test-support.ts";
 import type { OffsetStore } from "../../store/offset-store.ts";
 import { SPOOL_FILE } from "../../store/spool-file.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
@@ -214,7 +220,7 @@ describe("the spool drainer with several produce requests in flight", () => {
     kafka.releaseAck(0);
     kafka.releaseAck(2);
     kafka.releaseAcks(); // the recovery's sends are answered at once
-    await waitFor(() => first.listener.events.includes("FAILED"), { what: "the task to fail" });
+    await awaitFailed(first.listener);
     await stopAndAwait(first.task);
     store.flushDeletes();
     // Only the first request's rows went: v2 (written one by one before the culprit) was not

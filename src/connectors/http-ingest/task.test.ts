@@ -6,7 +6,7 @@ import { waitFor } from "../../../test/support/wait-for.ts";
 import type { IngestError } from "../../ingest/ingest-error.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
-import { awaitStopped, stopAndAwait } from "../../runtime/task-test-support.ts";
+import { awaitFailed, awaitStopped, stopAndAwait } from "../../runtime/task-test-support.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import type { HttpIngestServices } from "./connector.ts";
@@ -195,7 +195,7 @@ describe("HttpIngestSourceTask on the source runtime", () => {
       503,
       expect.stringContaining("The spool of connector c is not durable any more"),
     ]);
-    await waitFor(() => listener.events.includes("FAILED"), { what: "the task to fail" });
+    await awaitFailed(listener);
     expect((listener.failure as Error).message).toMatch(
       /^The spool of connector c is not durable any more, so nothing more is accepted \(The spool worker failed: the disk caught fire\)/,
     );

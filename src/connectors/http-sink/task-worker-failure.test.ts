@@ -7,7 +7,7 @@ import { expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { SinkRecord } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
-import { memorySinkTask, stopAndAwait } from "../../runtime/task-test-support.ts";
+import { awaitFailed, memorySinkTask, stopAndAwait } from "../../runtime/task-test-support.ts";
 import { HttpSinkTask } from "./task.ts";
 import { endpoint } from "./test-support.ts";
 
@@ -51,7 +51,7 @@ test("a task failing while a request is on the wire commits what was delivered, 
     await waitFor(() => server.received.some((r) => r.body.includes("c")), { what: "c on the wire" });
     produce("poison");
     await kafka.deliver().catch(() => undefined);
-    await waitFor(() => listener.events.includes("FAILED"), { what: "the failure" });
+    await awaitFailed(listener);
     release();
   } finally {
     await stopAndAwait(task, 30_000);
