@@ -12,9 +12,9 @@ import { conversionRejectionOf, recordRejectionOf } from "./record-rejection.ts"
 import {
   awaitFailed,
   awaitStopped,
-  idlePoll,
   memoryOffsetStore,
   memorySourceTask,
+  QueuedSource,
   stopAndAwait,
   stringConverters,
   taskBasics,
@@ -22,27 +22,19 @@ import {
 
 type Commit = [value: string, offset: number | null, rejection?: RecordRejection];
 
-/** A SourceTask handing out the batches the test queued; records what is acknowledged. */
-class Source implements SourceTask {
-  readonly queue: SourceRecord[][] = [];
+/** A QueuedSource that records what is acknowledged, through commitRecord or (`batchApi`) commitRecords. */
+class Source extends QueuedSource {
   readonly commits: Commit[] = [];
   constructor(
     readonly rejectsRecords: boolean,
     batchApi: boolean,
   ) {
+    super();
     if (batchApi) this.commitRecords = this.batch;
     else this.commitRecord = this.single;
   }
   commitRecord?: SourceTask["commitRecord"];
   commitRecords?: SourceTask["commitRecords"];
-  initialize(): void {}
-  start(): void {}
-  async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
-    const next = this.queue.shift();
-    if (next) return next;
-    await idlePoll(signal);
-    return null;
-  }
   private single(record: SourceRecord, metadata: RecordMetadata | null, rejection?: RecordRejection): void {
     this.commits.push(commit(record, metadata, rejection));
   }
@@ -54,7 +46,6 @@ class Source implements SourceTask {
     for (let i = 0; i < records.length; i++)
       this.commits.push(commit(records[i]!, metadata[i] ?? null, rejections?.get(i)));
   }
-  stop(): void {}
 }
 
 function commit(record: SourceRecord, metadata: RecordMetadata | null, rejection?: RecordRejection): Commit {

@@ -1,10 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
-import type { SourceTask } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
-import { type SourceMap, type SourceRecord, sourceRecord } from "../api/record.ts";
+import { type SourceMap, sourceRecord } from "../api/record.ts";
 import { type StagedOffsets, stageOffsets } from "./source-offset-staging.ts";
-import { idlePoll, memoryOffsetStore, memorySourceTask, stopAndAwait } from "./task-test-support.ts";
+import { memoryOffsetStore, memorySourceTask, QueuedSource, stopAndAwait } from "./task-test-support.ts";
 
 const rec = (partition: SourceMap | null, offset: SourceMap | null) =>
   sourceRecord({
@@ -43,20 +42,6 @@ describe("stageOffsets", () => {
     expect([...staged.values()]).toEqual([{ partition: { file: "a" }, offset: { pos: 3 } }]);
   });
 });
-
-/** Hands out its queued batches, then nothing. */
-class QueuedSource implements SourceTask {
-  readonly queue: SourceRecord[][] = [];
-  initialize(): void {}
-  start(): void {}
-  async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
-    const next = this.queue.shift();
-    if (next) return next;
-    await idlePoll(signal);
-    return null;
-  }
-  stop(): void {}
-}
 
 describe("WorkerSourceTask committing a record whose source offset is null", () => {
   test("removes the partition's stored offset, as Connect writes a tombstone to its offsets topic", async () => {

@@ -1,30 +1,22 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
-import type { SourceOffsetUpdate, SourceTask } from "../api/connector.ts";
+import type { SourceOffsetUpdate } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
-import { type SourceRecord, sourceRecord } from "../api/record.ts";
-import { awaitFailed, idlePoll, memoryOffsetStore, memorySourceTask, stopAndAwait } from "./task-test-support.ts";
+import { sourceRecord } from "../api/record.ts";
+import { awaitFailed, memoryOffsetStore, memorySourceTask, QueuedSource, stopAndAwait } from "./task-test-support.ts";
 
 type Entries = ReadonlyArray<SourceOffsetUpdate>;
 
-/** Hands out its queued batches, then nothing; `update` answers updateOffsets. */
-class UpdatingSource implements SourceTask {
-  readonly queue: SourceRecord[][] = [];
+/** A QueuedSource whose `update` answers updateOffsets. */
+class UpdatingSource extends QueuedSource {
   readonly asked: Entries[] = [];
-  constructor(private readonly update: (offsets: Entries) => Entries | null | undefined) {}
-  initialize(): void {}
-  start(): void {}
-  async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
-    const next = this.queue.shift();
-    if (next) return next;
-    await idlePoll(signal);
-    return null;
+  constructor(private readonly update: (offsets: Entries) => Entries | null | undefined) {
+    super();
   }
   updateOffsets(offsets: Entries): Entries | null | undefined {
     this.asked.push(offsets);
     return this.update(offsets);
   }
-  stop(): void {}
 }
 
 const rec = (file: string, pos: number) =>

@@ -2,10 +2,11 @@
  * Building blocks for unit tests of WorkerSourceTask and WorkerSinkTask: an in-memory offset
  * store, a UTF-8 string converter pair, a status recorder, an error operator, the Outgoing
  * records of the sender's tests, a WorkerSinkTask or WorkerSourceTask on a MemoryKafka, and the
- * waits for a test's task to end (stopAndAwait, awaitStopped) or to fail (awaitFailed). Tests only.
+ * waits for a test's task to end (stopAndAwait, awaitStopped) or to fail (awaitFailed), and a
+ * source plugin handing out queued batches (QueuedSource). Tests only.
  */
 import { Database } from "bun:sqlite";
-import type { SinkTask, SourceTask } from "../api/connector.ts";
+import type { SinkTask, SourceTask, SourceTaskContext } from "../api/connector.ts";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord, type TopicPartitionOffset } from "../api/record.ts";
@@ -253,6 +254,32 @@ export function idlePoll(signal: AbortSignal): Promise<void> {
     }, 5);
     signal.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/**
+ * A SourceTask that hands out the batches the test queued, one per poll, then polls idle
+ * (`idlePoll`); counts its polls, keeps its context and whether it was stopped. A test that needs
+ * an acknowledgement API (commitRecord, commitRecords, updateOffsets) extends it.
+ */
+export class QueuedSource implements SourceTask {
+  readonly queue: SourceRecord[][] = [];
+  polls = 0;
+  stopped = false;
+  context: SourceTaskContext | undefined;
+  initialize(context: SourceTaskContext): void {
+    this.context = context;
+  }
+  start(): void {}
+  async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
+    this.polls++;
+    const next = this.queue.shift();
+    if (next) return next;
+    await idlePoll(signal);
+    return null;
+  }
+  stop(): void {
+    this.stopped = true;
+  }
 }
 
 /** A record consumed from partition 0 of topic `t` at offset 0 with UTF-8 key and value. */

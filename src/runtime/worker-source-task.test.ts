@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
-import type { RecordMetadata, SourceTask, SourceTaskContext } from "../api/connector.ts";
+import type { RecordMetadata } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { ConnectError, DataError, RetriableError } from "../errors.ts";
@@ -17,8 +17,8 @@ import type { RecordConverters } from "./record-conversion.ts";
 import {
   awaitFailed,
   awaitStopped,
-  idlePoll,
   memoryOffsetStore,
+  QueuedSource,
   stopAndAwait,
   stringConverters,
   taskBasics,
@@ -26,29 +26,11 @@ import {
 import { TransformationChain } from "./transformation-chain.ts";
 import { WorkerSourceTask } from "./worker-source-task.ts";
 
-/** A SourceTask that returns whatever the test queued, then nothing. */
-class QueuedSource implements SourceTask {
-  readonly queue: SourceRecord[][] = [];
+/** A QueuedSource that records what commitRecord was told. */
+class CommittingSource extends QueuedSource {
   readonly committed: [string, RecordMetadata | null][] = [];
-  polls = 0;
-  stopped = false;
-  context: SourceTaskContext | undefined;
-  initialize(context: SourceTaskContext): void {
-    this.context = context;
-  }
-  start(): void {}
-  async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
-    this.polls++;
-    const next = this.queue.shift();
-    if (next) return next;
-    await idlePoll(signal);
-    return null;
-  }
   commitRecord(record: SourceRecord, metadata: RecordMetadata | null): void {
     this.committed.push([String(record.value), metadata]);
-  }
-  stop(): void {
-    this.stopped = true;
   }
 }
 
@@ -77,7 +59,7 @@ function setup(
 ) {
   const kafka = new MemoryKafka();
   const offsets = memoryOffsetStore();
-  const plugin = new QueuedSource();
+  const plugin = new CommittingSource();
   const basics = taskBasics(options.tolerance);
   const task = new WorkerSourceTask({
     ...basics,
@@ -85,7 +67,7 @@ function setup(
     ...(options.log ? { log: options.log } : {}),
     initialState: "STARTED",
     task: plugin,
-    taskClass: "test.QueuedSource",
+    taskClass: "test.CommittingSource",
     config: {},
     producer: () => (options.producer ? options.producer(kafka) : kafka.producer()),
     converters: options.converters ?? stringConverters,
@@ -369,7 +351,7 @@ describe("WorkerSourceTask", () => {
 });
 
 describe("WorkerSourceTask with several batches in flight", () => {
-  const committedValues = (plugin: QueuedSource) => plugin.committed.map(([v]) => v);
+  const committedValues = (plugin: CommittingSource) => plugin.committed.map(([v]) => v);
 
   test("polls and converts the next batches while the first awaits acknowledgement, up to the in-flight bound", async () => {
     const { kafka, plugin, task, offsets } = setup({ maxInFlightBatches: 3 });
@@ -606,7 +588,7 @@ describe("WorkerSourceTask's SourceTaskContext", () => {
     task.start();
     const context = await waitFor(() => plugin.context);
     context.logger.info("hello from the plugin");
-    expect(lines.at(-1)).toEndWith("INFO [c|task-0] hello from the plugin (test.QueuedSource)");
+    expect(lines.at(-1)).toEndWith("INFO [c|task-0] hello from the plugin (test.CommittingSource)");
     expect(context.clock).toBe(clock);
     expect(context.clock.now()).toBe(42);
     await stopAndAwait(task);
@@ -972,12 +954,12 @@ describe("WorkerSourceTask that keeps order, on a producer that is not idempoten
     const broker = new FirstAnswerHeld();
     const producer = testProducer(broker, { idempotent: false });
     const basics = taskBasics();
-    const plugin = new QueuedSource();
+    const plugin = new CommittingSource();
     const task = new WorkerSourceTask({
       ...basics,
       initialState: "STARTED",
       task: plugin,
-      taskClass: "test.QueuedSource",
+      taskClass: "test.CommittingSource",
       config: {},
       producer: async () => producer,
       keepOrder: true,
