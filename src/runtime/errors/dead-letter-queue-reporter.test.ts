@@ -11,26 +11,9 @@ import { ManualClock } from "../../util/manual-clock.ts";
 import { TaskMetrics } from "../task-metrics.ts";
 import { DeadLetterQueueReporter } from "./dead-letter-queue-reporter.ts";
 import type { ProcessingContext } from "./processing-context.ts";
+import { jsonConversionFailure } from "./processing-context-test-support.ts";
 
-const utf8 = (s: string) => new TextEncoder().encode(s);
-const context: ProcessingContext = {
-  connector: "c",
-  task: 0,
-  stage: "VALUE_CONVERTER",
-  executingClass: "org.apache.kafka.connect.json.JsonConverter",
-  error: new DataError("bad json"),
-  attempts: 1,
-  consumed: {
-    topic: "in",
-    partition: 0,
-    offset: 7,
-    timestamp: 1,
-    timestampType: "CreateTime",
-    key: null,
-    value: utf8("{oops"),
-    headers: [{ key: "h", value: utf8("v") }],
-  },
-};
+const context = jsonConversionFailure();
 
 function reporter(
   kafka: MemoryKafka,

@@ -4,26 +4,16 @@ import { LogManager } from "../../util/logger.ts";
 import { TaskMetrics } from "../task-metrics.ts";
 import { LogReporter } from "./log-reporter.ts";
 import type { ProcessingContext } from "./processing-context.ts";
+import { jsonConversionFailure } from "./processing-context-test-support.ts";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
-const consumed: ProcessingContext = {
-  connector: "c",
-  task: 0,
-  stage: "VALUE_CONVERTER",
-  executingClass: "org.apache.kafka.connect.json.JsonConverter",
-  error: new DataError("bad json"),
-  attempts: 1,
-  consumed: {
-    topic: "in",
-    partition: 2,
-    offset: 7,
-    timestamp: 1700000000000,
-    timestampType: "CreateTime",
-    key: utf8("customer-42"),
-    value: utf8('{"card":"4111111111111111"}'),
-    headers: [{ key: "authorization", value: utf8("Bearer s3cret") }],
-  },
-};
+const consumed = jsonConversionFailure({
+  partition: 2,
+  timestamp: 1700000000000,
+  key: utf8("customer-42"),
+  value: utf8('{"card":"4111111111111111"}'),
+  headers: [{ key: "authorization", value: utf8("Bearer s3cret") }],
+});
 const source: ProcessingContext = {
   connector: "s",
   task: 1,
