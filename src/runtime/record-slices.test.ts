@@ -124,44 +124,56 @@ describe("one poll's records in slices", () => {
   });
 });
 
+/**
+ * A sink task started with its partition open, recording its puts and its opens and closes, whose
+ * group rebalances at the conversion of the 21st record, as it does when the conversion yields
+ * there (Connect revokes only inside poll, so no record fetched before is put after it). Its value
+ * converter fails on the value "bad"; `basics` are the task's.
+ */
+async function revokedAtThe21stConversion(basics?: ReturnType<typeof taskBasics>) {
+  const put: string[] = [];
+  const calls: string[] = [];
+  const plugin: SinkTask = {
+    initialize: () => {},
+    start: () => {},
+    open: () => void calls.push("open"),
+    put: (records: readonly SinkRecord[]) => void put.push(...records.map((r) => String(r.value))),
+    close: () => void calls.push("close"),
+    stop: () => {},
+  };
+  let rebalancing: Promise<void> | undefined;
+  let conversions = 0;
+  const value = stringConverters.value;
+  const converters: RecordConverters = {
+    ...stringConverters,
+    value: {
+      ...value,
+      toConnectData: (t, h, v) => {
+        if (++conversions === 21) rebalancing = kafka.rebalance();
+        const data = value.toConnectData(t, h, v);
+        if (data.value === "bad") throw new Error("not a value");
+        return data;
+      },
+    },
+  };
+  const { kafka, task, produce } = memorySinkTask({
+    plugin,
+    taskClass: "test.Revoked",
+    offsetFlushIntervalMs: 3_600_000,
+    basics,
+    options: { converters },
+  });
+  task.start();
+  await waitFor(() => calls.includes("open"));
+  return { kafka, task, produce, put, calls, rebalanced: () => rebalancing };
+}
+
 describe("what lands between two slices of a sink task's batch", () => {
   test("a revocation: the revoked partition's records are not put; they come again from its commit, once", async () => {
-    const put: string[] = [];
-    const calls: string[] = [];
-    const plugin: SinkTask = {
-      initialize: () => {},
-      start: () => {},
-      open: () => void calls.push("open"),
-      put: (records: readonly SinkRecord[]) => void put.push(...records.map((r) => String(r.value))),
-      close: () => void calls.push("close"),
-      stop: () => {},
-    };
-    // The rebalance's callback lands at the conversion of the 21st record, as it does when the conversion
-    // yields there (Connect revokes only inside poll, so no record fetched before is put after it).
-    let rebalancing: Promise<void> | undefined;
-    let conversions = 0;
-    const value = stringConverters.value;
-    const converters: RecordConverters = {
-      ...stringConverters,
-      value: {
-        ...value,
-        toConnectData: (t, h, v) => {
-          if (++conversions === 21) rebalancing = kafka.rebalance();
-          return value.toConnectData(t, h, v);
-        },
-      },
-    };
-    const { kafka, task, produce } = memorySinkTask({
-      plugin,
-      taskClass: "test.Revoked",
-      offsetFlushIntervalMs: 3_600_000,
-      options: { converters },
-    });
-    task.start();
-    await waitFor(() => calls.includes("open"));
+    const { kafka, task, produce, put, calls, rebalanced } = await revokedAtThe21stConversion();
     produce(...Array.from({ length: RECORDS }, (_, n) => `v${n}`));
     await kafka.deliver();
-    await rebalancing;
+    await rebalanced();
     expect(calls).toEqual(["open", "close", "open"]);
     expect(put).toEqual([]);
     await kafka.deliver();
@@ -175,32 +187,7 @@ describe("a conversion failure of a partition revoked between two slices", () =>
   // (its partition revoked) and came again from the commit, where it failed and was reported again.
   // Connect converts a poll's records in the poll loop, where no revocation lands: one report.
   test("with errors.tolerance=all it is reported once, by the owner that puts its partition's records", async () => {
-    const put: string[] = [];
-    const calls: string[] = [];
     const reported: string[] = [];
-    const plugin: SinkTask = {
-      initialize: () => {},
-      start: () => {},
-      open: () => void calls.push("open"),
-      put: (records: readonly SinkRecord[]) => void put.push(...records.map((r) => String(r.value))),
-      close: () => void calls.push("close"),
-      stop: () => {},
-    };
-    let rebalancing: Promise<void> | undefined;
-    let conversions = 0;
-    const value = stringConverters.value;
-    const converters: RecordConverters = {
-      ...stringConverters,
-      value: {
-        ...value,
-        toConnectData: (t, h, v) => {
-          if (++conversions === 21) rebalancing = kafka.rebalance();
-          const data = value.toConnectData(t, h, v);
-          if (data.value === "bad") throw new Error("not a value");
-          return data;
-        },
-      },
-    };
     const basics = taskBasics("all");
     const operator = new RetryWithToleranceOperator(
       { tolerance: "all", retryTimeoutMs: 0, retryDelayMaxMs: 1000 },
@@ -209,19 +196,11 @@ describe("a conversion failure of a partition revoked between two slices", () =>
       basics.id,
       basics.metrics,
     );
-    const { kafka, task, produce } = memorySinkTask({
-      plugin,
-      taskClass: "test.Revoked",
-      offsetFlushIntervalMs: 3_600_000,
-      basics: { ...basics, operator },
-      options: { converters },
-    });
-    task.start();
-    await waitFor(() => calls.includes("open"));
+    const { kafka, task, produce, put, calls, rebalanced } = await revokedAtThe21stConversion({ ...basics, operator });
     const values = Array.from({ length: RECORDS }, (_, n) => (n === 30 ? "bad" : `v${n}`));
     produce(...values);
     await kafka.deliver();
-    await rebalancing;
+    await rebalanced();
     expect(calls).toEqual(["open", "close", "open"]);
     expect(put).toEqual([]);
     await kafka.deliver();

@@ -167,6 +167,18 @@ describe("values resolved for one operation", () => {
     return { w, state, pause };
   }
 
+  /**
+   * Connector c created with the token "connector-token" and stopped; then the token rotated to
+   * "operation-canary-token" (the stopped connector holds the one it ran with).
+   */
+  async function stoppedThenRotated({ w, state }: Pick<Awaited<ReturnType<typeof pausedOperation>>, "w" | "state">) {
+    state.token = "connector-token";
+    expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
+    expect((await w.rest("PUT", "/connectors/c/stop")).status).toBe(204);
+    await waitFor(() => w.worker.runningTasks("c").length === 0, { what: "its task stopped" });
+    state.token = "operation-canary-token";
+  }
+
   test("a validation's resolved values stay hidden until it ends, even once the history forgot them", async () => {
     const { w, state, pause } = await pausedOperation();
     await using _ = w;
@@ -184,11 +196,7 @@ describe("values resolved for one operation", () => {
   test("an offsets read's resolved values stay hidden until it ends, even once the history forgot them", async () => {
     const { w, state, pause } = await pausedOperation();
     await using _ = w;
-    state.token = "connector-token";
-    expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
-    expect((await w.rest("PUT", "/connectors/c/stop")).status).toBe(204);
-    await waitFor(() => w.worker.runningTasks("c").length === 0, { what: "its task stopped" });
-    state.token = "operation-canary-token"; // rotated: the stopped connector holds the one it ran with
+    await stoppedThenRotated({ w, state });
     const open = pause();
     const read = w.rest("GET", "/connectors/c/offsets");
     await waitFor(() => state.reached === true, { what: "the offsets read resolving its slow value" });
@@ -202,11 +210,7 @@ describe("values resolved for one operation", () => {
   test("an offsets change's resolved values stay hidden until it ends", async () => {
     const { w, state, pause } = await pausedOperation();
     await using _ = w;
-    state.token = "connector-token";
-    expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
-    expect((await w.rest("PUT", "/connectors/c/stop")).status).toBe(204);
-    await waitFor(() => w.worker.runningTasks("c").length === 0, { what: "its task stopped" });
-    state.token = "operation-canary-token"; // rotated: the stopped connector holds the one it ran with
+    await stoppedThenRotated({ w, state });
     const open = pause();
     const offsets = [{ partition: { file: "a" }, offset: { position: 1 } }];
     const altered = w.rest("PATCH", "/connectors/c/offsets", { offsets });

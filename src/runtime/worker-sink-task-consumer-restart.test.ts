@@ -69,23 +69,32 @@ function adapterLike(inner: KafkaConsumer) {
 
 const p0 = { topic: "in", partition: 0 };
 
+/**
+ * A CommittingSink's memorySinkTask (not started) whose consumer is wrapped by `adapterLike`;
+ * `adapter()` is that wrapper once the task created its consumer.
+ */
+function adaptedSinkTask() {
+  const plugin = new CommittingSink();
+  let adapter: ReturnType<typeof adapterLike> | undefined;
+  const sinkTask = memorySinkTask({
+    plugin,
+    taskClass: "test.CommittingSink",
+    offsetFlushIntervalMs: 3_600_000,
+    wrapConsumer: (inner) => {
+      adapter = adapterLike(inner);
+      return adapter.consumer;
+    },
+  });
+  return { ...sinkTask, plugin, adapter: () => adapter };
+}
+
 describe("WorkerSinkTask replacing its consumer", () => {
   test("a commit due while the consumer is down is not made nor counted as done; the group gets the offsets through the new member", async () => {
-    const plugin = new CommittingSink();
-    let adapter: ReturnType<typeof adapterLike> | undefined;
-    const { kafka, task, produce, basics } = memorySinkTask({
-      plugin,
-      taskClass: "test.CommittingSink",
-      offsetFlushIntervalMs: 3_600_000,
-      wrapConsumer: (inner) => {
-        adapter = adapterLike(inner);
-        return adapter.consumer;
-      },
-    });
+    const { kafka, task, produce, basics, plugin, adapter } = adaptedSinkTask();
     task.start();
     produce("a", "b");
-    await waitFor(() => adapter?.state.handlers !== undefined, { what: "the consumer started" });
-    const a = adapter!;
+    await waitFor(() => adapter()?.state.handlers !== undefined, { what: "the consumer started" });
+    const a = adapter()!;
     await kafka.deliver();
     await waitFor(() => kafka.committed("connect-c", p0) === 2, { what: "a and b committed" });
     // c is being put when the consumer fails: it stops, then reports the crash.
@@ -118,25 +127,15 @@ describe("WorkerSinkTask replacing its consumer", () => {
   });
 
   test("a non-retriable consumer failure (a static member fenced by another process) fails the task; the consumer is not started again", async () => {
-    const plugin = new CommittingSink();
-    let adapter: ReturnType<typeof adapterLike> | undefined;
-    const { task, listener } = memorySinkTask({
-      plugin,
-      taskClass: "test.CommittingSink",
-      offsetFlushIntervalMs: 3_600_000,
-      wrapConsumer: (inner) => {
-        adapter = adapterLike(inner);
-        return adapter.consumer;
-      },
-    });
+    const { task, listener, adapter } = adaptedSinkTask();
     task.start();
-    await waitFor(() => adapter?.state.handlers !== undefined, { what: "the consumer started" });
+    await waitFor(() => adapter()?.state.handlers !== undefined, { what: "the consumer started" });
     const fenced =
       "The consumer of group connect-c stopped: The broker rejected this static consumer since another consumer with the same group.instance.id has registered with a different member.id.";
-    adapter!.state.handlers!.onCrash(new ConnectError(fenced));
+    adapter()!.state.handlers!.onCrash(new ConnectError(fenced));
     await awaitFailed(listener);
     expect(String(listener.failure)).toContain(fenced);
     await awaitStopped(task);
-    expect(adapter!.state.starts).toBe(1);
+    expect(adapter()!.state.starts).toBe(1);
   });
 });

@@ -43,6 +43,16 @@ const line = (n: number) =>
     sourceOffset: { pos: n },
   });
 
+const decode = (b: Uint8Array | null) => new TextDecoder().decode(b!);
+
+/** Makes `kafka` reject, for good ("record too large"), every send of the record whose value is `value`. */
+function rejectAsTooLarge(kafka: MemoryKafka, value: string): void {
+  kafka.rejectRecords(
+    (r) => decode(r.value) === value,
+    () => new ConnectError("record too large"),
+  );
+}
+
 function setup(
   options: {
     tolerance?: "none" | "all";
@@ -289,11 +299,7 @@ describe("WorkerSourceTask", () => {
 
   test("when a send is rejected, records are retried one by one: only the culprit is skipped (errors.tolerance=all)", async () => {
     const { kafka, plugin, task, offsets, listener } = setup({ tolerance: "all" });
-    const decode = (b: Uint8Array | null) => new TextDecoder().decode(b!);
-    kafka.rejectRecords(
-      (r) => decode(r.value) === "line 2",
-      () => new ConnectError("record too large"),
-    );
+    rejectAsTooLarge(kafka, "line 2");
     plugin.queue.push([line(1), line(2), line(3)]);
     task.start();
     await waitFor(() => offsets.get("c", { file: "f" })?.pos === 3);
@@ -303,7 +309,6 @@ describe("WorkerSourceTask", () => {
   });
 
   test("a producer that goes on after the broker refused a batch (failed: false) is kept: no new producer per refused record", async () => {
-    const decode = (b: Uint8Array | null) => new TextDecoder().decode(b!);
     let producers = 0;
     const { kafka, plugin, task, offsets } = setup({
       tolerance: "all",
@@ -676,11 +681,7 @@ describe("WorkerSourceTask merging the batches polled during a send", () => {
       [line(3), line(4)],
       [line(5)],
     );
-    const decode = (b: Uint8Array | null) => new TextDecoder().decode(b!);
-    kafka.rejectRecords(
-      (r) => decode(r.value) === "line 4",
-      () => new ConnectError("record too large"),
-    );
+    rejectAsTooLarge(kafka, "line 4");
     kafka.releaseAck(0);
     // The merged request [2, 3, 4, 5] is rejected; its records go one by one: 2 and 3 are held.
     await waitFor(() => kafka.heldSends === 2);
@@ -706,11 +707,7 @@ describe("WorkerSourceTask merging the batches polled during a send", () => {
       [line(3), line(4)],
       [line(5)],
     );
-    const decode = (b: Uint8Array | null) => new TextDecoder().decode(b!);
-    kafka.rejectRecords(
-      (r) => decode(r.value) === "line 4",
-      () => new ConnectError("record too large"),
-    );
+    rejectAsTooLarge(kafka, "line 4");
     kafka.releaseAcks();
     await waitFor(() => calls.length === 4);
     expect(values(kafka)).toEqual(["line 1", "line 2", "line 3", "line 5"]);

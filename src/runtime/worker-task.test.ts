@@ -177,7 +177,8 @@ describe("WorkerTask stopped while its error reporters start (Connect's doRun)",
 });
 
 describe("WorkerTask created PAUSED (Connect's doRun waits for the resume before doStart)", () => {
-  test("reports PAUSED and sets nothing up (no DLQ topic, consumer or plugin) until resumed", async () => {
+  /** A sinkWithDlq created PAUSED; `admins()` is how many admins it asked for. */
+  function pausedSinkWithDlq() {
     let admins = 0;
     const s = sinkWithDlq({
       initialState: "PAUSED",
@@ -186,28 +187,26 @@ describe("WorkerTask created PAUSED (Connect's doRun waits for the resume before
         return kafka.admin();
       },
     });
+    return { s, admins: () => admins };
+  }
+
+  test("reports PAUSED and sets nothing up (no DLQ topic, consumer or plugin) until resumed", async () => {
+    const { s, admins } = pausedSinkWithDlq();
     s.task.start();
     await waitFor(() => s.listener.events.includes("PAUSED"));
-    expect([admins, s.seen, await (await s.kafka.admin()).listTopics()]).toEqual([0, [], ["in"]]);
+    expect([admins(), s.seen, await (await s.kafka.admin()).listTopics()]).toEqual([0, [], ["in"]]);
     s.task.transitionTo("STARTED");
     await waitFor(() => s.listener.events.includes("RUNNING"));
     expect(s.listener.events).toEqual(["PAUSED", "RUNNING"]);
-    expect([admins, s.seen]).toEqual([1, ["consumer created, topics in,dlq", "plugin started, topics in,dlq"]]);
+    expect([admins(), s.seen]).toEqual([1, ["consumer created, topics in,dlq", "plugin started, topics in,dlq"]]);
     await stopAndAwait(s.task);
   });
 
   test("stopped while still paused, it ends without setting anything up", async () => {
-    let admins = 0;
-    const s = sinkWithDlq({
-      initialState: "PAUSED",
-      admin: (kafka) => {
-        admins++;
-        return kafka.admin();
-      },
-    });
+    const { s, admins } = pausedSinkWithDlq();
     s.task.start();
     await waitFor(() => s.listener.events.includes("PAUSED"));
     await stopAndAwait(s.task);
-    expect([admins, s.seen, s.listener.events]).toEqual([0, [], ["PAUSED"]]);
+    expect([admins(), s.seen, s.listener.events]).toEqual([0, [], ["PAUSED"]]);
   });
 });
