@@ -45,6 +45,9 @@ const line = (n: number) =>
 
 const decode = (b: Uint8Array | null) => new TextDecoder().decode(b!);
 
+/** The values written to the topic "t", in order. */
+const values = (kafka: MemoryKafka) => kafka.records("t").map((r) => decode(r.value));
+
 /** Makes `kafka` reject, for good ("record too large"), every send of the record whose value is `value`. */
 function rejectAsTooLarge(kafka: MemoryKafka, value: string): void {
   kafka.rejectRecords(
@@ -601,8 +604,6 @@ describe("WorkerSourceTask's SourceTaskContext", () => {
 });
 
 describe("WorkerSourceTask merging the batches polled during a send", () => {
-  const values = (kafka: MemoryKafka) => kafka.records("t").map((r) => new TextDecoder().decode(r.value!));
-
   /** Holds the first send; queues `batches` behind it; returns once all were polled. */
   async function queuedBehindFirstSend(options: Parameters<typeof setup>[0], ...batches: SourceRecord[][]) {
     const s = setup({ flushMs: 3_600_000, ...options });
@@ -752,7 +753,15 @@ describe("WorkerSourceTask merging the batches polled during a send", () => {
 });
 
 describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => {
-  const values = (kafka: MemoryKafka) => kafka.records("t").map((r) => new TextDecoder().decode(r.value!));
+  /** The record `v<n>` to `topic`, at offset `n` of the one source partition. */
+  const rec = (topic: string, n: number) =>
+    sourceRecord({
+      topic,
+      value: `v${n}`,
+      valueSchema: Schemas.STRING,
+      sourcePartition: { f: "f" },
+      sourceOffset: { pos: n },
+    });
 
   test("several requests in flight; one failing in the middle is sent again before anything after it, each record lands once, acknowledged in poll order", async () => {
     // Each poll batch starts a request of its own while there is room.
@@ -800,14 +809,6 @@ describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => 
       },
     });
     s.kafka.pipelining = 5;
-    const rec = (topic: string, n: number) =>
-      sourceRecord({
-        topic,
-        value: `v${n}`,
-        valueSchema: Schemas.STRING,
-        sourcePartition: { f: "f" },
-        sourceOffset: { pos: n },
-      });
     s.plugin.queue.push([rec("a", 1), rec("b", 2), rec("b", 3)]);
     s.task.start();
     await waitFor(() => s.kafka.records("b").length === 2);
@@ -840,14 +841,6 @@ describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => 
         };
       },
     });
-    const rec = (topic: string, n: number) =>
-      sourceRecord({
-        topic,
-        value: `v${n}`,
-        valueSchema: Schemas.STRING,
-        sourcePartition: { f: "f" },
-        sourceOffset: { pos: n },
-      });
     s.plugin.queue.push([rec("p", 1), rec("q", 2), rec("p", 3), rec("q", 4)]);
     s.task.start();
     await waitFor(() => s.plugin.committed.length === 4);
