@@ -9,10 +9,11 @@
  * instance id: answered UNKNOWN_MEMBER_ID, the member failed only at its next heartbeat) or a
  * JoinGroup. A static member's commit answered UNKNOWN_MEMBER_ID during its revocation left the
  * JoinGroup that followed without a member id, which took the instance id back from a process that
- * had taken it meanwhile (fenced2).
+ * had taken it meanwhile (fenced2). A stable static member's commit answered so left its rejoin to
+ * its next heartbeat, up to `heartbeat.interval.ms` later; it rejoins at once now, as Java's (fenced3).
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { connectionsApiChannel, findErrorBy, protocolAPIsById } from "@platformatic/kafka";
+import { type Consumer, connectionsApiChannel, findErrorBy, protocolAPIsById } from "@platformatic/kafka";
 import type { TopicPartition } from "../src/api/record.ts";
 import { isRetriable } from "../src/errors.ts";
 import type { KafkaConsumer } from "../src/kafka/kafka-port.ts";
@@ -26,6 +27,7 @@ import {
   usePlatformaticPort,
 } from "./support/platformatic-group.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { HEARTBEAT, JOIN_GROUP, tapRequests } from "./support/wire-tap.ts";
 
 const f = usePlatformaticPort();
 
@@ -95,12 +97,12 @@ async function takeOver(
   return { b, bMember: await memberIds(f.info, groupId) };
 }
 
-/** The requests (`OffsetCommit`, `JoinGroup`, `Heartbeat` …) the coordinator answers FENCED_INSTANCE_ID while it is in use. */
-function fencedRequests(): { readonly requests: string[] } & Disposable {
+/** The requests (`OffsetCommit`, `JoinGroup`, `Heartbeat` …) the coordinator answers `answer` while it is in use. */
+function answeredWith(answer = "FENCED_INSTANCE_ID"): { readonly requests: string[] } & Disposable {
   const requests: string[] = [];
   const onError = (context: unknown) => {
     const { apiKey, error } = context as { apiKey?: number; error?: unknown };
-    if (typeof apiKey === "number" && error instanceof Error && findErrorBy(error, "apiId", "FENCED_INSTANCE_ID"))
+    if (typeof apiKey === "number" && error instanceof Error && findErrorBy(error, "apiId", answer))
       requests.push(protocolAPIsById[apiKey] ?? String(apiKey));
   };
   connectionsApiChannel.error.subscribe(onError);
@@ -147,7 +149,7 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
     const instanceId = `instance-${topic}`;
     const aEvents: string[] = [];
     const bEvents: string[] = [];
-    using fenced = fencedRequests();
+    using fenced = answeredWith();
     const a = await staticMember(groupId, [topic], instanceId, aEvents, { properties: NO_HEARTBEAT_IN_TEST });
     const { b, bMember } = await takeOver(a, groupId, topic, instanceId, bEvents);
     // The OffsetCommit carries the instance id (the library sent none: UNKNOWN_MEMBER_ID, CommitFailedException).
@@ -171,7 +173,7 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
     const instanceId = `instance-${topic}`;
     const aEvents: string[] = [];
     const bEvents: string[] = [];
-    using fenced = fencedRequests();
+    using fenced = answeredWith();
     const a = await staticMember(groupId, new RegExp(`^${topic}(-more)?$`), instanceId, aEvents, {
       properties: { ...NO_HEARTBEAT_IN_TEST, "metadata.max.age.ms": "200" },
     });
@@ -237,22 +239,25 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
 });
 
 describe("a static platformatic member removed from its group by an admin (not fenced)", () => {
-  test("its commit is refused, and its next heartbeat rejoins it (no crash)", async () => {
+  test("its commit is refused and rejoins it at once (not at its next heartbeat) with its member id, answered UNKNOWN_MEMBER_ID; then it joins anew (no crash)", async () => {
     const { topic, groupId } = await groupTopic(f, "removed-static");
     const events: string[] = [];
-    const a = await staticMember(groupId, [topic], `instance-${topic}`, events);
+    using unknown = answeredWith("UNKNOWN_MEMBER_ID");
+    const a = await staticMember(groupId, [topic], `instance-${topic}`, events, { properties: NO_HEARTBEAT_IN_TEST });
     await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
     const removed = await removeFirstMember(f.info, groupId);
-    const refused = await a.commit([{ topic, partition: 0, offset: 5 }]).then(
-      () => "committed",
-      (error: Error) => (isRetriable(error) ? "retriable" : "fatal"),
+    // Java's CommitFailedException; its consumer rejoins at the next poll, a sink task's next put.
+    expect(await outcome(a.commit([{ topic, partition: 0, offset: 5 }]))).toStartWith(
+      `retriable: Failed to commit offsets of consumer group ${groupId}: Commit cannot be completed since the group has already rebalanced`,
     );
-    expect(refused).toBe("retriable");
     await waitFor(async () => (await memberIds(f.info, groupId)).length === 1 && a.assignment().length === 2, {
       what: "A back in its group",
       timeoutMs: 30_000,
     });
     expect((await memberIds(f.info, groupId))[0]).not.toBe(removed);
+    // The rejoin's first JoinGroup carried the member id: had another process registered the
+    // instance id meanwhile, it would have been answered FENCED_INSTANCE_ID rather than taking it over.
+    expect(unknown.requests).toEqual(["OffsetCommit", "JoinGroup"]);
     await a.commit([{ topic, partition: 0, offset: 6 }]);
     expect(await f.admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 6 }]);
     expect(events).toEqual(["assigned 0,1", "lost 0,1", "assigned 0,1"]);
@@ -263,7 +268,7 @@ describe("a static platformatic member removed from its group by an admin (not f
     const instanceId = `instance-${topic}`;
     const aEvents: string[] = [];
     const bEvents: string[] = [];
-    using fenced = fencedRequests();
+    using fenced = answeredWith();
     let revocationCommit: string | undefined;
     let b: KafkaConsumer | undefined;
     const a: KafkaConsumer = await staticMember(groupId, new RegExp(`^${topic}(-more)?$`), instanceId, aEvents, {
@@ -307,7 +312,7 @@ describe("a static platformatic member fenced during a revocation", () => {
     const instanceId = `instance-${topic}`;
     const aEvents: string[] = [];
     const bEvents: string[] = [];
-    using fenced = fencedRequests();
+    using fenced = answeredWith();
     let revocationCommit: string | undefined;
     const a: KafkaConsumer = await staticMember(groupId, new RegExp(`^${topic}(-more)?$`), instanceId, aEvents, {
       properties: { ...NO_HEARTBEAT_IN_TEST, "metadata.max.age.ms": "200" },
@@ -324,6 +329,54 @@ describe("a static platformatic member fenced during a revocation", () => {
       `fatal: Failed to commit offsets of consumer group ${groupId}: ${FENCED_INSTANCE_ID}`,
     );
     expect(fenced.requests).toEqual(["OffsetCommit"]);
+    await b.commit([{ topic, partition: 1, offset: 4 }]);
+    expect(await memberIds(f.info, groupId)).toEqual(bMember);
+    expect(bEvents).toEqual(["assigned 0,1"]);
+  }, 60_000);
+});
+
+describe("a static platformatic member answered FENCED_INSTANCE_ID about a generation it has left", () => {
+  test("a heartbeat sent before a join completed is not fatal (Java's generationUnchanged()); the library's rejoin on it keeps the member id, so it is the JoinGroup that fails it, and the other process keeps the instance id", async () => {
+    const { topic, groupId } = await groupTopic(f, "fenced-stale");
+    const instanceId = `instance-${topic}`;
+    const clientId = `a-${topic}`;
+    const aEvents: string[] = [];
+    const bEvents: string[] = [];
+    using fenced = answeredWith();
+    const a = await staticMember(groupId, [topic], instanceId, aEvents, { properties: { "client.id": clientId } });
+    await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+    // Once B's JoinGroup is out, every heartbeat A writes is followed, before its answer, by a join
+    // of A completing (the library's event: A's member id, a later generation each time), as when a
+    // join's answers come before an older request's. One of them is answered FENCED_INSTANCE_ID.
+    const library = (a as unknown as { consumer: Consumer<Buffer, Buffer, Buffer, Buffer> }).consumer;
+    let bJoining = false;
+    let joinsSince = 0;
+    using _tap = tapRequests((request) => {
+      if (request.apiKey === JOIN_GROUP && request.clientId !== clientId) bJoining = true;
+      if (request.apiKey !== HEARTBEAT || request.clientId !== clientId || !bJoining) return;
+      const { memberId, assignments } = library;
+      library.emit("consumer:group:join", {
+        groupId,
+        memberId,
+        generationId: library.generationId + ++joinsSince,
+        assignments,
+      });
+    });
+    const b = await staticMember(groupId, [topic], instanceId, bEvents);
+    // Either A is fenced at its JoinGroup, or (one without the member id) B is, at its next heartbeat.
+    await waitFor(() => [...aEvents, ...bEvents].some((e) => e.startsWith("crashed")), {
+      what: "A's crash (or B's)",
+      timeoutMs: 30_000,
+    });
+    // The close awaits the join under way: any JoinGroup A sent has been answered by then.
+    await a.close();
+    expect(aEvents).toEqual([
+      "assigned 0,1",
+      "lost 0,1",
+      `crashed fatal: The consumer of group ${groupId} stopped: ${FENCED_INSTANCE_ID}`,
+    ]);
+    expect(fenced.requests).toEqual(["Heartbeat", "JoinGroup"]);
+    const bMember = await memberIds(f.info, groupId);
     await b.commit([{ topic, partition: 1, offset: 4 }]);
     expect(await memberIds(f.info, groupId)).toEqual(bMember);
     expect(bEvents).toEqual(["assigned 0,1"]);

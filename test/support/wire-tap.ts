@@ -46,6 +46,9 @@ export function tapRequests(onRequest: (request: TappedRequest, socket: Socket) 
 /** JoinGroup's API key. */
 export const JOIN_GROUP = 11;
 
+/** Heartbeat's API key. */
+export const HEARTBEAT = 12;
+
 /** Produce's API key. */
 export const PRODUCE = 0;
 

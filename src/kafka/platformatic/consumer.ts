@@ -15,9 +15,9 @@
  * library would rejoin from inside it and then commit partitions another member may own by then):
  * it fails, as Java's (CommitFailedException, RebalanceInProgressException). A stable member's
  * rejoin is then left to the heartbeat, which meets the same answer (Java's next poll), except after
- * a dynamic member's UNKNOWN_MEMBER_ID, where the library has cleared the member id and a
- * heartbeat cannot rejoin: the library's rejoin goes ahead then, the commit failing at once. A
- * commit made by onPartitionsRevoked that finds the generation gone leaves its partitions lost. Nor
+ * UNKNOWN_MEMBER_ID, where the member rejoins at once, its partitions lost, the commit failing (as
+ * Java's, which resets its generation; a dynamic member's heartbeat could not rejoin: the library
+ * has cleared its member id). A commit made by onPartitionsRevoked that finds the generation gone leaves its partitions lost. Nor
  * does a commit answered while the member rejoins already start another join (that would lose what
  * this join hands out, one more rebalance for the group, where Java's consumer has one
  * revoke/assign cycle), and none is sent while it rejoins (as Java's, only a stable member commits).
@@ -25,10 +25,13 @@
  * fails for good, as Java's (FencedInstanceIdException fails the Connect task): the consumer crashes
  * with a non-retriable error and never rejoins, which would fence the other process in turn
  * (fenced-instance.ts); a heartbeat, a JoinGroup or a commit may be the one answered so (the
- * OffsetCommit carries the instance id, as Java's: scripts/patch-dependencies.mjs). A static
+ * OffsetCommit carries the instance id, as Java's: scripts/patch-dependencies.mjs). A heartbeat or
+ * commit sent under a generation the member has left since is not fatal (Java's
+ * `generationUnchanged()`): the commit fails, and the heartbeat's rejoin keeps the member id. A static
  * member's commit answered UNKNOWN_MEMBER_ID (its instance id gone from the group) keeps its member
- * id, during a revocation or a join too, so that the next heartbeat or JoinGroup tells fenced (fatal)
- * from removed (a rejoin) rather than registering the instance id anew over another process.
+ * id, during a revocation or a join too, so that the JoinGroup after it (at once for a stable member)
+ * tells fenced (fatal) from removed (a rejoin) rather than registering the instance id anew over
+ * another process.
  * Each step is logged as Java's consumer logs it (consumer-log.ts).
  *
  * Before joining, like the kafkajs adapter: it waits until listed topics exist with leaders (the group
@@ -49,7 +52,7 @@ import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-
 import { baseOptions } from "./client-options.ts";
 import { closeForGood, detach, JoinHook } from "./consumer-shutdown.ts";
 import { wrap } from "./errors.ts";
-import { FENCED_INSTANCE_ID, watchFencing } from "./fenced-instance.ts";
+import { FENCED_INSTANCE_ID, type Generation, watchFencing } from "./fenced-instance.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
 import { closeLeavingGroup, inJoin } from "./join-watch.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
@@ -105,15 +108,32 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const { groupId } = this.options;
     const closedMeanwhile = () => new ConnectError(`The consumer of group ${groupId} was closed while starting`);
     const s = this.settings;
-    /** The member id of the last join completed (a static member's commit may restore it). */
-    let joinedAs: string | null = null;
+    /** The generation of the last join completed (a static member's commit may restore its member id). */
+    let joined: Generation | undefined;
     /** Set when the group fenced this static member: the consumer failed for good, it never rejoins. */
     let fenced: string | undefined;
+    /** A FENCED_INSTANCE_ID answer about an older generation made the library clear the member id. */
+    let staleFence = false;
+    /**
+     * A static member's member id, which the library cleared on a commit's UNKNOWN_MEMBER_ID or
+     * FENCED_INSTANCE_ID answer, is restored before anything else: without one, a JoinGroup registers
+     * the instance id as a new member, replacing (fencing) a process that took it over. With it, the
+     * coordinator answers the next heartbeat or JoinGroup FENCED_INSTANCE_ID if another process holds
+     * the id (fatal, fenced-instance.ts), UNKNOWN_MEMBER_ID if none does (the library then rejoins
+     * without it).
+     */
+    const restoreMemberId = () => {
+      if (consumer.memberId === null && s.groupInstanceId && joined?.memberId) consumer.memberId = joined.memberId;
+    };
     const joinHook = new JoinHook(async () => {
       // Closed: no JoinGroup goes out any more (nor the one a MEMBER_ID_REQUIRED answer asks for).
       if (cancelled()) throw closedMeanwhile();
       // Fenced: a JoinGroup with the same group.instance.id would fence the other instance in turn.
       if (fenced) throw new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`);
+      // A heartbeat of an older generation answered FENCED_INSTANCE_ID (Java ignores it): the
+      // library rejoins without the member id, which would take the instance id over.
+      if (staleFence) restoreMemberId();
+      staleFence = false;
       await this.beforeJoin(handlers, crash);
       if (fenced) throw new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`);
     });
@@ -138,14 +158,11 @@ export class PlatformaticConsumer implements KafkaConsumer {
         if (typeof callback === "function") return void (callback as (error: Error) => void)(refused);
         return Promise.reject(refused);
       };
-      if (consumer.memberId === null && s.groupInstanceId && joinedAs)
-        // A static member's commit answered UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID: the library
-        // cleared the member id. Restored first, whatever follows (the revocation's JoinGroup
-        // included): without one, a JoinGroup registers the instance id as a new member, replacing
-        // (fencing) a process that took it over. With it, the coordinator answers the next heartbeat
-        // or JoinGroup FENCED_INSTANCE_ID if another process holds the id (fatal, fenced-instance.ts),
-        // UNKNOWN_MEMBER_ID if none does (the library then rejoins without it).
-        consumer.memberId = joinedAs;
+      // Restored first, whatever follows (the revocation's JoinGroup included).
+      const cleared = consumer.memberId === null;
+      restoreMemberId();
+      const stale = staleFence;
+      staleFence = false;
       // Fenced (FencedInstanceIdException): fatal, as in Java; the consumer has crashed already.
       if (fenced) return refuse(new ConnectError(`Failed to commit offsets of consumer group ${groupId}: ${fenced}`));
       if (this.revoking || this.joining || inJoin(consumer))
@@ -164,19 +181,22 @@ export class PlatformaticConsumer implements KafkaConsumer {
       const failed = new RetriableError(
         `Failed to commit offsets of consumer group ${groupId}: ${this.orderlyRejoin ? REBALANCE_IN_PROGRESS : COMMIT_FAILED}`,
       );
-      if (consumer.memberId === null) {
-        // UNKNOWN_MEMBER_ID (a dynamic member): the library cleared the member id, and a
-        // heartbeat without one is a malformed request (the broker closes the connection, again at
-        // every heartbeat), so the heartbeat would never rejoin: the member rejoins now, its
-        // partitions lost (as Java's after resetting its generation), while the commit fails.
+      if (cleared && !stale) {
+        // UNKNOWN_MEMBER_ID: the member rejoins now, its partitions lost, while the commit fails (as
+        // Java's, which resets its generation and rejoins at its next poll). A dynamic member's
+        // heartbeat could not: without a member id it is a malformed request (the broker closes
+        // the connection, again at every heartbeat). A static member's rejoin carries its restored
+        // member id (Java's sends none): answered UNKNOWN_MEMBER_ID when no process holds the
+        // instance id (the library then joins without it), FENCED_INSTANCE_ID when one took it.
         this.rejoinFromCommit = true;
         libraryJoin(options, (error?: Error | null) => {
           if (error) crash(error);
         });
       }
-      // Otherwise (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, a static member's UNKNOWN_MEMBER_ID)
-      // the next heartbeat meets the same answer and rejoins as Java's next poll does: revoking in
-      // order during a rebalance, else lost.
+      // Otherwise (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION) the next heartbeat meets the same
+      // answer and rejoins as Java's next poll does: revoking in order during a rebalance, else
+      // lost. A FENCED_INSTANCE_ID about an older generation (the member has rejoined since) only
+      // fails the commit, as Java's.
       return refuse(failed);
     };
     let crashed = false;
@@ -194,13 +214,19 @@ export class PlatformaticConsumer implements KafkaConsumer {
     // This start's own watch: a start cancelled by a close stops it in its catch, and must not stop
     // the watch of the start that came after that close (this.stopFencing by then).
     const stopFencing = s.groupInstanceId
-      ? watchFencing(consumer.instanceId, () => {
-          if (fenced || cancelled()) return;
-          fenced = FENCED_INSTANCE_ID;
-          this.log.fenced();
-          // Not retriable: the sink task fails (Connect's task dies of the FencedInstanceIdException
-          // its poll throws) rather than starting a consumer that would fence the other instance.
-          crash(new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`));
+      ? watchFencing(consumer.instanceId, {
+          generation: () => joined,
+          onFenced: () => {
+            if (fenced || cancelled()) return;
+            fenced = FENCED_INSTANCE_ID;
+            this.log.fenced();
+            // Not retriable: the sink task fails (Connect's task dies of the FencedInstanceIdException
+            // its poll throws) rather than starting a consumer that would fence the other instance.
+            crash(new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`));
+          },
+          onStale: () => {
+            staleFence = true;
+          },
         })
       : undefined;
     this.stopFencing = stopFencing;
@@ -213,7 +239,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     consumer.on("consumer:group:join", (payload) => {
       if (cancelled()) return;
       this.joining = false;
-      joinedAs = payload.memberId ?? null;
+      joined = { generationId: payload.generationId ?? -1, memberId: payload.memberId ?? "" };
       this.log.joined(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // the library's default
       this.log.synced(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // SyncGroup answered
       this.onJoin(payload.assignments ?? [], handlers, fetcher, crash);
