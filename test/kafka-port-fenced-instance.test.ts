@@ -27,7 +27,7 @@ import {
   usePlatformaticPort,
 } from "./support/platformatic-group.ts";
 import { waitFor } from "./support/wait-for.ts";
-import { HEARTBEAT, JOIN_GROUP, tapRequests } from "./support/wire-tap.ts";
+import { HEARTBEAT, JOIN_GROUP, SYNC_GROUP, tapRequests } from "./support/wire-tap.ts";
 
 const f = usePlatformaticPort();
 
@@ -261,6 +261,42 @@ describe("a static platformatic member removed from its group by an admin (not f
     await a.commit([{ topic, partition: 0, offset: 6 }]);
     expect(await f.admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 6 }]);
     expect(events).toEqual(["assigned 0,1", "lost 0,1", "assigned 0,1"]);
+  }, 60_000);
+
+  test("a commit answered UNKNOWN_MEMBER_ID after its rejoin's JoinGroup was answered gets the new member id back, not the last join's (which would fence the member itself)", async () => {
+    const { topic, groupId } = await groupTopic(f, "removed-rejoining");
+    const clientId = `a-${topic}`;
+    const events: string[] = [];
+    using fenced = answeredWith();
+    const a = await staticMember(groupId, [topic], `instance-${topic}`, events, {
+      properties: { "client.id": clientId },
+    });
+    await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+    const library = (a as unknown as { consumer: Consumer<Buffer, Buffer, Buffer, Buffer> }).consumer;
+    const removed = await removeFirstMember(f.info, groupId);
+    // A's heartbeat finds it removed; the library rejoins without a member id. Once its JoinGroup is
+    // answered (a new member id), an older commit's UNKNOWN_MEMBER_ID answer arrives, as when
+    // answers come on different connections: the library clears the member id and asks to rejoin.
+    let refused: string | undefined;
+    using _tap = tapRequests((request) => {
+      if (request.apiKey !== SYNC_GROUP || request.clientId !== clientId || refused) return;
+      library.memberId = null;
+      library.joinGroup({}, (error?: Error | null) => {
+        refused = error ? (isRetriable(error) ? "retriable" : "fatal") : "rejoined";
+      });
+    });
+    await waitFor(() => events.length >= 3 || events.some((e) => e.startsWith("crashed")), {
+      what: "A's partitions back",
+      timeoutMs: 30_000,
+    });
+    expect(refused).toBe("retriable");
+    // With the last join's member id, the coordinator would answer FENCED_INSTANCE_ID (fatal).
+    expect(await outcome(a.commit([{ topic, partition: 0, offset: 6 }]))).toBe("committed");
+    expect(library.memberId).not.toBe(removed);
+    expect(await memberIds(f.info, groupId)).toEqual([library.memberId ?? ""]);
+    expect(await f.admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 6 }]);
+    expect(events).toEqual(["assigned 0,1", "lost 0,1", "assigned 0,1"]);
+    expect(fenced.requests).toEqual([]);
   }, 60_000);
 
   test("a commit in its revocation answered UNKNOWN_MEMBER_ID keeps the member id: the JoinGroup after it, once another process took the instance id, is answered FENCED_INSTANCE_ID rather than taking the id back", async () => {

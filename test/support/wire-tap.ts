@@ -49,6 +49,9 @@ export const JOIN_GROUP = 11;
 /** Heartbeat's API key. */
 export const HEARTBEAT = 12;
 
+/** SyncGroup's API key. */
+export const SYNC_GROUP = 14;
+
 /** Produce's API key. */
 export const PRODUCE = 0;
 

@@ -55,6 +55,7 @@ import { wrap } from "./errors.ts";
 import { FENCED_INSTANCE_ID, type Generation, watchFencing } from "./fenced-instance.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
 import { closeLeavingGroup, inJoin } from "./join-watch.ts";
+import { latestMemberId } from "./latest-member-id.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 import { commitEntries } from "./partition-state.ts";
 import { watchTopicPattern } from "./topic-pattern-watch.ts";
@@ -108,22 +109,23 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const { groupId } = this.options;
     const closedMeanwhile = () => new ConnectError(`The consumer of group ${groupId} was closed while starting`);
     const s = this.settings;
-    /** The generation of the last join completed (a static member's commit may restore its member id). */
+    /** The generation of the last join completed. */
     let joined: Generation | undefined;
     /** Set when the group fenced this static member: the consumer failed for good, it never rejoins. */
     let fenced: string | undefined;
     /** A FENCED_INSTANCE_ID answer about an older generation made the library clear the member id. */
     let staleFence = false;
     /**
-     * A static member's member id, which the library cleared on a commit's UNKNOWN_MEMBER_ID or
-     * FENCED_INSTANCE_ID answer, is restored before anything else: without one, a JoinGroup registers
-     * the instance id as a new member, replacing (fencing) a process that took it over. With it, the
-     * coordinator answers the next heartbeat or JoinGroup FENCED_INSTANCE_ID if another process holds
-     * the id (fatal, fenced-instance.ts), UNKNOWN_MEMBER_ID if none does (the library then rejoins
-     * without it).
+     * A static member's member id (the latest it held: latest-member-id.ts), which the library
+     * cleared on a commit's UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID answer, is restored before
+     * anything else: without one, a JoinGroup registers the instance id as a new member, replacing
+     * (fencing) a process that took it over. With it, the coordinator answers the next heartbeat or
+     * JoinGroup FENCED_INSTANCE_ID if another process holds the id (fatal, fenced-instance.ts),
+     * UNKNOWN_MEMBER_ID if none does (the library then rejoins without it).
      */
     const restoreMemberId = () => {
-      if (consumer.memberId === null && s.groupInstanceId && joined?.memberId) consumer.memberId = joined.memberId;
+      const id = s.groupInstanceId && consumer.memberId === null ? heldMemberId() : null;
+      if (id) consumer.memberId = id;
     };
     const joinHook = new JoinHook(async () => {
       // Closed: no JoinGroup goes out any more (nor the one a MEMBER_ID_REQUIRED answer asks for).
@@ -150,6 +152,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     });
     this.consumer = consumer;
     this.joinHook = joinHook;
+    const heldMemberId = latestMemberId(consumer);
     const libraryJoin = consumer.joinGroup.bind(consumer) as (options?: object, callback?: unknown) => unknown;
     (consumer as { joinGroup: unknown }).joinGroup = (options?: object, callback?: unknown) => {
       if (this.ownJoin) return libraryJoin(options, callback);
