@@ -4,34 +4,35 @@
  * membership). The library joins, syncs and heartbeats in the background and rejoins on a rebalance;
  * the PartitionFetcher fetches what is assigned.
  *
- * Rebalances, as Java's consumer runs the eager protocol: before every JoinGroup the library asks for
- * the subscription's user data (its `protocolsMetadata` callback, awaited); there the member stops
- * fetching everything it owns and awaits the handler's onPartitionsRevoked, while its generation is
- * still valid (the sink task commits there). A completed join reports what it gave through
- * onPartitionsAssigned, before any of it is fetched. When the rejoin follows a lost membership (the
- * heartbeat found the member unknown or of an old generation, rather than a rebalance in progress;
- * or a dynamic member's commit found it unknown) the partitions go to onPartitionsLost instead,
- * not awaited. A commit answered with a group error is never retried under a new generation (the
- * library would rejoin from inside it and then commit partitions another member may own by then):
- * it fails, as Java's (CommitFailedException, RebalanceInProgressException). A stable member's
- * rejoin is then left to the heartbeat, which meets the same answer (Java's next poll), except after
- * UNKNOWN_MEMBER_ID, where the member rejoins at once, its partitions lost, the commit failing (as
- * Java's, which resets its generation; a dynamic member's heartbeat could not rejoin: the library
- * has cleared its member id). A commit made by onPartitionsRevoked that finds the generation gone leaves its partitions lost. Nor
- * does a commit answered while the member rejoins already start another join (that would lose what
- * this join hands out, one more rebalance for the group, where Java's consumer has one
- * revoke/assign cycle), and none is sent while it rejoins (as Java's, only a stable member commits).
- * A static member answered FENCED_INSTANCE_ID (another process took its `group.instance.id` over)
- * fails for good, as Java's (FencedInstanceIdException fails the Connect task): the consumer crashes
- * with a non-retriable error and never rejoins, which would fence the other process in turn
+ * Rebalances, as Java's consumer runs the eager protocol: before every JoinGroup the library asks
+ * for the subscription's user data (its `protocolsMetadata` callback, awaited); there the member
+ * stops fetching everything it owns and awaits the handler's onPartitionsRevoked, while its
+ * generation is still valid (the sink task commits there). A completed join reports what it gave
+ * through onPartitionsAssigned, before any of it is fetched. When the rejoin follows a lost
+ * membership (the heartbeat found the member unknown or of an old generation, rather than a
+ * rebalance in progress; or a commit found it unknown) the partitions go to
+ * onPartitionsLost instead, not awaited. A commit answered with a group error is never retried
+ * under a new generation (the library would rejoin from inside it and then commit partitions
+ * another member may own by then): it fails, as Java's (CommitFailedException,
+ * RebalanceInProgressException). A stable member's rejoin is then left to the heartbeat, which
+ * meets the same answer (Java's next poll), except after UNKNOWN_MEMBER_ID, where the member
+ * rejoins at once, its partitions lost, the commit failing (as Java's, which resets its generation;
+ * a dynamic member's heartbeat could not rejoin: the library has cleared its member id). A commit
+ * made by onPartitionsRevoked that finds the generation gone leaves its partitions lost. Nor does a
+ * commit answered while the member rejoins already start another join (that would lose what this
+ * join hands out, one more rebalance for the group, where Java's consumer has one revoke/assign
+ * cycle), and none is sent while it rejoins (as Java's, only a stable member commits). A static
+ * member answered FENCED_INSTANCE_ID (another process took its `group.instance.id` over) fails for
+ * good, as Java's (FencedInstanceIdException fails the Connect task): the consumer crashes with a
+ * non-retriable error and never rejoins, which would fence the other process in turn
  * (fenced-instance.ts); a heartbeat, a JoinGroup or a commit may be the one answered so (the
  * OffsetCommit carries the instance id, as Java's: scripts/patch-dependencies.mjs). A heartbeat or
  * commit sent under a generation the member has left since is not fatal (Java's
- * `generationUnchanged()`): the commit fails, and the heartbeat's rejoin keeps the member id. A static
- * member's commit answered UNKNOWN_MEMBER_ID (its instance id gone from the group) keeps its member
- * id, during a revocation or a join too, so that the JoinGroup after it (at once for a stable member)
- * tells fenced (fatal) from removed (a rejoin) rather than registering the instance id anew over
- * another process.
+ * `generationUnchanged()`): the commit fails, and the heartbeat's rejoin keeps the member id. A
+ * static member's commit answered UNKNOWN_MEMBER_ID (its instance id gone from the group) keeps its
+ * member id, during a revocation or a join too, so that the JoinGroup after it (at once for a
+ * stable member) tells fenced (fatal) from removed (a rejoin) rather than registering the instance
+ * id anew over another process.
  * Each step is logged as Java's consumer logs it (consumer-log.ts).
  *
  * Before joining, like the kafkajs adapter: it waits until listed topics exist with leaders (the group
