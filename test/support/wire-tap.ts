@@ -46,12 +46,6 @@ export function tapRequests(onRequest: (request: TappedRequest, socket: Socket) 
 /** JoinGroup's API key. */
 export const JOIN_GROUP = 11;
 
-/** Heartbeat's API key. */
-export const HEARTBEAT = 12;
-
-/** SyncGroup's API key. */
-export const SYNC_GROUP = 14;
-
 /** Produce's API key. */
 export const PRODUCE = 0;
 

@@ -10,29 +10,30 @@
  * generation is still valid (the sink task commits there). A completed join reports what it gave
  * through onPartitionsAssigned, before any of it is fetched. When the rejoin follows a lost
  * membership (the heartbeat found the member unknown or of an old generation, rather than a
- * rebalance in progress; or a commit found it unknown) the partitions go to
- * onPartitionsLost instead, not awaited. A commit answered with a group error is never retried
- * under a new generation (the library would rejoin from inside it and then commit partitions
- * another member may own by then): it fails, as Java's (CommitFailedException,
- * RebalanceInProgressException). A stable member's rejoin is then left to the heartbeat, which
- * meets the same answer (Java's next poll), except after UNKNOWN_MEMBER_ID, where the member
- * rejoins at once, its partitions lost, the commit failing (as Java's, which resets its generation;
- * a dynamic member's heartbeat could not rejoin: the library has cleared its member id). A commit
- * made by onPartitionsRevoked that finds the generation gone leaves its partitions lost. Nor does a
- * commit answered while the member rejoins already start another join (that would lose what this
- * join hands out, one more rebalance for the group, where Java's consumer has one revoke/assign
- * cycle), and none is sent while it rejoins (as Java's, only a stable member commits). A static
- * member answered FENCED_INSTANCE_ID (another process took its `group.instance.id` over) fails for
- * good, as Java's (FencedInstanceIdException fails the Connect task): the consumer crashes with a
- * non-retriable error and never rejoins, which would fence the other process in turn
- * (fenced-instance.ts); a heartbeat, a JoinGroup or a commit may be the one answered so (the
- * OffsetCommit carries the instance id, as Java's: scripts/patch-dependencies.mjs). A heartbeat or
- * commit sent under a generation the member has left since is not fatal (Java's
- * `generationUnchanged()`): the commit fails, and the heartbeat's rejoin keeps the member id. A
- * static member's commit answered UNKNOWN_MEMBER_ID (its instance id gone from the group) keeps its
- * member id, during a revocation or a join too, so that the JoinGroup after it (at once for a
- * stable member) tells fenced (fatal) from removed (a rejoin) rather than registering the instance
- * id anew over another process.
+ * rebalance in progress; or a commit found it unknown) the partitions go to onPartitionsLost
+ * instead, not awaited. A commit answered with a group error is never retried under a new
+ * generation (the library would rejoin from inside it and then commit partitions another member
+ * may own by then): it fails, as Java's (CommitFailedException, RebalanceInProgressException). A
+ * stable member's rejoin is then left to the heartbeat, which meets the same answer (Java's next
+ * poll), except after UNKNOWN_MEMBER_ID, where the member rejoins at once, its partitions lost, the
+ * commit failing (as Java's, which resets its generation; a dynamic member's heartbeat could not
+ * rejoin: the library has cleared its member id). A commit made by onPartitionsRevoked that finds
+ * the generation gone leaves its partitions lost. Nor does a commit answered while the member
+ * rejoins already start another join (that would lose what this join hands out, one more
+ * rebalance for the group, where Java's consumer has one revoke/assign cycle), and none is sent
+ * while it rejoins (as Java's, only a stable member commits). A static member answered
+ * FENCED_INSTANCE_ID (another process took its `group.instance.id` over) fails for good, as Java's
+ * (FencedInstanceIdException fails the Connect task): the consumer crashes with a non-retriable
+ * error and never rejoins, which would fence the other process in turn (fenced-instance.ts); a
+ * heartbeat, a JoinGroup or a commit may be the one answered so (the OffsetCommit carries the
+ * instance id, as Java's: scripts/patch-dependencies.mjs). Java's `generationUnchanged()` check
+ * (ignore such an answer about a generation the member has left) is not needed here: all group
+ * requests go over one coordinator connection, answered in order, and no heartbeat or commit is
+ * sent during a join, so every answer is about the member's current generation. A static member's
+ * commit answered UNKNOWN_MEMBER_ID (its instance id gone from the group) keeps its member id,
+ * during a revocation or a join too, so that the JoinGroup after it (at once for a stable member)
+ * tells fenced (fatal) from removed (a rejoin) rather than registering the instance id anew over
+ * another process.
  * Each step is logged as Java's consumer logs it (consumer-log.ts).
  *
  * Before joining, like the kafkajs adapter: it waits until listed topics exist with leaders (the group
@@ -53,10 +54,9 @@ import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-
 import { baseOptions } from "./client-options.ts";
 import { closeForGood, detach, JoinHook } from "./consumer-shutdown.ts";
 import { wrap } from "./errors.ts";
-import { FENCED_INSTANCE_ID, type Generation, watchFencing } from "./fenced-instance.ts";
+import { FENCED_INSTANCE_ID, watchFencing } from "./fenced-instance.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
 import { closeLeavingGroup, inJoin } from "./join-watch.ts";
-import { latestMemberId } from "./latest-member-id.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 import { commitEntries } from "./partition-state.ts";
 import { watchTopicPattern } from "./topic-pattern-watch.ts";
@@ -110,33 +110,19 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const { groupId } = this.options;
     const closedMeanwhile = () => new ConnectError(`The consumer of group ${groupId} was closed while starting`);
     const s = this.settings;
-    /** The generation of the last join completed. */
-    let joined: Generation | undefined;
+    /**
+     * The member id of the last join completed (a static member's commit may restore it). It is the
+     * latest the member held: no commit is answered after a later JoinGroup (one connection, answers
+     * in order, no commit sent during a join).
+     */
+    let joinedAs: string | null = null;
     /** Set when the group fenced this static member: the consumer failed for good, it never rejoins. */
     let fenced: string | undefined;
-    /** A FENCED_INSTANCE_ID answer about an older generation made the library clear the member id. */
-    let staleFence = false;
-    /**
-     * A static member's member id (the latest it held: latest-member-id.ts), which the library
-     * cleared on a commit's UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID answer, is restored before
-     * anything else: without one, a JoinGroup registers the instance id as a new member, replacing
-     * (fencing) a process that took it over. With it, the coordinator answers the next heartbeat or
-     * JoinGroup FENCED_INSTANCE_ID if another process holds the id (fatal, fenced-instance.ts),
-     * UNKNOWN_MEMBER_ID if none does (the library then rejoins without it).
-     */
-    const restoreMemberId = () => {
-      const id = s.groupInstanceId && consumer.memberId === null ? heldMemberId() : null;
-      if (id) consumer.memberId = id;
-    };
     const joinHook = new JoinHook(async () => {
       // Closed: no JoinGroup goes out any more (nor the one a MEMBER_ID_REQUIRED answer asks for).
       if (cancelled()) throw closedMeanwhile();
       // Fenced: a JoinGroup with the same group.instance.id would fence the other instance in turn.
       if (fenced) throw new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`);
-      // A heartbeat of an older generation answered FENCED_INSTANCE_ID (Java ignores it): the
-      // library rejoins without the member id, which would take the instance id over.
-      if (staleFence) restoreMemberId();
-      staleFence = false;
       await this.beforeJoin(handlers, crash);
       if (fenced) throw new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`);
     });
@@ -153,7 +139,6 @@ export class PlatformaticConsumer implements KafkaConsumer {
     });
     this.consumer = consumer;
     this.joinHook = joinHook;
-    const heldMemberId = latestMemberId(consumer);
     const libraryJoin = consumer.joinGroup.bind(consumer) as (options?: object, callback?: unknown) => unknown;
     (consumer as { joinGroup: unknown }).joinGroup = (options?: object, callback?: unknown) => {
       if (this.ownJoin) return libraryJoin(options, callback);
@@ -162,11 +147,15 @@ export class PlatformaticConsumer implements KafkaConsumer {
         if (typeof callback === "function") return void (callback as (error: Error) => void)(refused);
         return Promise.reject(refused);
       };
-      // Restored first, whatever follows (the revocation's JoinGroup included).
       const cleared = consumer.memberId === null;
-      restoreMemberId();
-      const stale = staleFence;
-      staleFence = false;
+      if (cleared && s.groupInstanceId && joinedAs)
+        // A static member's commit answered UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID: the library
+        // cleared the member id. Restored first, whatever follows (the revocation's JoinGroup
+        // included): without one, a JoinGroup registers the instance id as a new member, replacing
+        // (fencing) a process that took it over. With it, the coordinator answers the next heartbeat
+        // or JoinGroup FENCED_INSTANCE_ID if another process holds the id (fatal, fenced-instance.ts),
+        // UNKNOWN_MEMBER_ID if none does (the library then rejoins without it).
+        consumer.memberId = joinedAs;
       // Fenced (FencedInstanceIdException): fatal, as in Java; the consumer has crashed already.
       if (fenced) return refuse(new ConnectError(`Failed to commit offsets of consumer group ${groupId}: ${fenced}`));
       if (this.revoking || this.joining || inJoin(consumer))
@@ -185,7 +174,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       const failed = new RetriableError(
         `Failed to commit offsets of consumer group ${groupId}: ${this.orderlyRejoin ? REBALANCE_IN_PROGRESS : COMMIT_FAILED}`,
       );
-      if (cleared && !stale) {
+      if (cleared) {
         // UNKNOWN_MEMBER_ID: the member rejoins now, its partitions lost, while the commit fails (as
         // Java's, which resets its generation and rejoins at its next poll). A dynamic member's
         // heartbeat could not: without a member id it is a malformed request (the broker closes
@@ -199,8 +188,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       }
       // Otherwise (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION) the next heartbeat meets the same
       // answer and rejoins as Java's next poll does: revoking in order during a rebalance, else
-      // lost. A FENCED_INSTANCE_ID about an older generation (the member has rejoined since) only
-      // fails the commit, as Java's.
+      // lost.
       return refuse(failed);
     };
     let crashed = false;
@@ -218,19 +206,13 @@ export class PlatformaticConsumer implements KafkaConsumer {
     // This start's own watch: a start cancelled by a close stops it in its catch, and must not stop
     // the watch of the start that came after that close (this.stopFencing by then).
     const stopFencing = s.groupInstanceId
-      ? watchFencing(consumer.instanceId, {
-          generation: () => joined,
-          onFenced: () => {
-            if (fenced || cancelled()) return;
-            fenced = FENCED_INSTANCE_ID;
-            this.log.fenced();
-            // Not retriable: the sink task fails (Connect's task dies of the FencedInstanceIdException
-            // its poll throws) rather than starting a consumer that would fence the other instance.
-            crash(new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`));
-          },
-          onStale: () => {
-            staleFence = true;
-          },
+      ? watchFencing(consumer.instanceId, () => {
+          if (fenced || cancelled()) return;
+          fenced = FENCED_INSTANCE_ID;
+          this.log.fenced();
+          // Not retriable: the sink task fails (Connect's task dies of the FencedInstanceIdException
+          // its poll throws) rather than starting a consumer that would fence the other instance.
+          crash(new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`));
         })
       : undefined;
     this.stopFencing = stopFencing;
@@ -243,7 +225,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     consumer.on("consumer:group:join", (payload) => {
       if (cancelled()) return;
       this.joining = false;
-      joined = { generationId: payload.generationId ?? -1, memberId: payload.memberId ?? "" };
+      joinedAs = payload.memberId ?? null;
       this.log.joined(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // the library's default
       this.log.synced(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // SyncGroup answered
       this.onJoin(payload.assignments ?? [], handlers, fetcher, crash);
