@@ -9,7 +9,8 @@
  * instance id: answered UNKNOWN_MEMBER_ID, the member failed only at its next heartbeat) or a
  * JoinGroup. A static member's commit answered UNKNOWN_MEMBER_ID during its revocation left the
  * JoinGroup that followed without a member id, which took the instance id back from a process that
- * had taken it meanwhile (fenced2).
+ * had taken it meanwhile (fenced2). A stable static member's commit answered so left its rejoin to
+ * its next heartbeat, up to `heartbeat.interval.ms` later; it rejoins at once now, as Java's (fenced3).
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { connectionsApiChannel, findErrorBy, protocolAPIsById } from "@platformatic/kafka";
@@ -95,12 +96,12 @@ async function takeOver(
   return { b, bMember: await memberIds(f.info, groupId) };
 }
 
-/** The requests (`OffsetCommit`, `JoinGroup`, `Heartbeat` …) the coordinator answers FENCED_INSTANCE_ID while it is in use. */
-function fencedRequests(): { readonly requests: string[] } & Disposable {
+/** The requests (`OffsetCommit`, `JoinGroup`, `Heartbeat` …) the coordinator answers `answer` while it is in use. */
+function answeredWith(answer = "FENCED_INSTANCE_ID"): { readonly requests: string[] } & Disposable {
   const requests: string[] = [];
   const onError = (context: unknown) => {
     const { apiKey, error } = context as { apiKey?: number; error?: unknown };
-    if (typeof apiKey === "number" && error instanceof Error && findErrorBy(error, "apiId", "FENCED_INSTANCE_ID"))
+    if (typeof apiKey === "number" && error instanceof Error && findErrorBy(error, "apiId", answer))
       requests.push(protocolAPIsById[apiKey] ?? String(apiKey));
   };
   connectionsApiChannel.error.subscribe(onError);
@@ -147,7 +148,7 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
     const instanceId = `instance-${topic}`;
     const aEvents: string[] = [];
     const bEvents: string[] = [];
-    using fenced = fencedRequests();
+    using fenced = answeredWith();
     const a = await staticMember(groupId, [topic], instanceId, aEvents, { properties: NO_HEARTBEAT_IN_TEST });
     const { b, bMember } = await takeOver(a, groupId, topic, instanceId, bEvents);
     // The OffsetCommit carries the instance id (the library sent none: UNKNOWN_MEMBER_ID, CommitFailedException).
@@ -171,7 +172,7 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
     const instanceId = `instance-${topic}`;
     const aEvents: string[] = [];
     const bEvents: string[] = [];
-    using fenced = fencedRequests();
+    using fenced = answeredWith();
     const a = await staticMember(groupId, new RegExp(`^${topic}(-more)?$`), instanceId, aEvents, {
       properties: { ...NO_HEARTBEAT_IN_TEST, "metadata.max.age.ms": "200" },
     });
@@ -237,22 +238,25 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
 });
 
 describe("a static platformatic member removed from its group by an admin (not fenced)", () => {
-  test("its commit is refused, and its next heartbeat rejoins it (no crash)", async () => {
+  test("its commit is refused and rejoins it at once (not at its next heartbeat) with its member id, answered UNKNOWN_MEMBER_ID; then it joins anew (no crash)", async () => {
     const { topic, groupId } = await groupTopic(f, "removed-static");
     const events: string[] = [];
-    const a = await staticMember(groupId, [topic], `instance-${topic}`, events);
+    using unknown = answeredWith("UNKNOWN_MEMBER_ID");
+    const a = await staticMember(groupId, [topic], `instance-${topic}`, events, { properties: NO_HEARTBEAT_IN_TEST });
     await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
     const removed = await removeFirstMember(f.info, groupId);
-    const refused = await a.commit([{ topic, partition: 0, offset: 5 }]).then(
-      () => "committed",
-      (error: Error) => (isRetriable(error) ? "retriable" : "fatal"),
+    // Java's CommitFailedException; its consumer rejoins at the next poll, a sink task's next put.
+    expect(await outcome(a.commit([{ topic, partition: 0, offset: 5 }]))).toStartWith(
+      `retriable: Failed to commit offsets of consumer group ${groupId}: Commit cannot be completed since the group has already rebalanced`,
     );
-    expect(refused).toBe("retriable");
     await waitFor(async () => (await memberIds(f.info, groupId)).length === 1 && a.assignment().length === 2, {
       what: "A back in its group",
       timeoutMs: 30_000,
     });
     expect((await memberIds(f.info, groupId))[0]).not.toBe(removed);
+    // The rejoin's first JoinGroup carried the member id: had another process registered the
+    // instance id meanwhile, it would have been answered FENCED_INSTANCE_ID rather than taking it over.
+    expect(unknown.requests).toEqual(["OffsetCommit", "JoinGroup"]);
     await a.commit([{ topic, partition: 0, offset: 6 }]);
     expect(await f.admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 6 }]);
     expect(events).toEqual(["assigned 0,1", "lost 0,1", "assigned 0,1"]);
@@ -263,7 +267,7 @@ describe("a static platformatic member removed from its group by an admin (not f
     const instanceId = `instance-${topic}`;
     const aEvents: string[] = [];
     const bEvents: string[] = [];
-    using fenced = fencedRequests();
+    using fenced = answeredWith();
     let revocationCommit: string | undefined;
     let b: KafkaConsumer | undefined;
     const a: KafkaConsumer = await staticMember(groupId, new RegExp(`^${topic}(-more)?$`), instanceId, aEvents, {
@@ -307,7 +311,7 @@ describe("a static platformatic member fenced during a revocation", () => {
     const instanceId = `instance-${topic}`;
     const aEvents: string[] = [];
     const bEvents: string[] = [];
-    using fenced = fencedRequests();
+    using fenced = answeredWith();
     let revocationCommit: string | undefined;
     const a: KafkaConsumer = await staticMember(groupId, new RegExp(`^${topic}(-more)?$`), instanceId, aEvents, {
       properties: { ...NO_HEARTBEAT_IN_TEST, "metadata.max.age.ms": "200" },

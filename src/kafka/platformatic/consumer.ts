@@ -4,31 +4,36 @@
  * membership). The library joins, syncs and heartbeats in the background and rejoins on a rebalance;
  * the PartitionFetcher fetches what is assigned.
  *
- * Rebalances, as Java's consumer runs the eager protocol: before every JoinGroup the library asks for
- * the subscription's user data (its `protocolsMetadata` callback, awaited); there the member stops
- * fetching everything it owns and awaits the handler's onPartitionsRevoked, while its generation is
- * still valid (the sink task commits there). A completed join reports what it gave through
- * onPartitionsAssigned, before any of it is fetched. When the rejoin follows a lost membership (the
- * heartbeat found the member unknown or of an old generation, rather than a rebalance in progress;
- * or a dynamic member's commit found it unknown) the partitions go to onPartitionsLost instead,
- * not awaited. A commit answered with a group error is never retried under a new generation (the
- * library would rejoin from inside it and then commit partitions another member may own by then):
- * it fails, as Java's (CommitFailedException, RebalanceInProgressException). A stable member's
- * rejoin is then left to the heartbeat, which meets the same answer (Java's next poll), except after
- * a dynamic member's UNKNOWN_MEMBER_ID, where the library has cleared the member id and a
- * heartbeat cannot rejoin: the library's rejoin goes ahead then, the commit failing at once. A
- * commit made by onPartitionsRevoked that finds the generation gone leaves its partitions lost. Nor
- * does a commit answered while the member rejoins already start another join (that would lose what
- * this join hands out, one more rebalance for the group, where Java's consumer has one
- * revoke/assign cycle), and none is sent while it rejoins (as Java's, only a stable member commits).
- * A static member answered FENCED_INSTANCE_ID (another process took its `group.instance.id` over)
- * fails for good, as Java's (FencedInstanceIdException fails the Connect task): the consumer crashes
- * with a non-retriable error and never rejoins, which would fence the other process in turn
- * (fenced-instance.ts); a heartbeat, a JoinGroup or a commit may be the one answered so (the
- * OffsetCommit carries the instance id, as Java's: scripts/patch-dependencies.mjs). A static
- * member's commit answered UNKNOWN_MEMBER_ID (its instance id gone from the group) keeps its member
- * id, during a revocation or a join too, so that the next heartbeat or JoinGroup tells fenced (fatal)
- * from removed (a rejoin) rather than registering the instance id anew over another process.
+ * Rebalances, as Java's consumer runs the eager protocol: before every JoinGroup the library asks
+ * for the subscription's user data (its `protocolsMetadata` callback, awaited); there the member
+ * stops fetching everything it owns and awaits the handler's onPartitionsRevoked, while its
+ * generation is still valid (the sink task commits there). A completed join reports what it gave
+ * through onPartitionsAssigned, before any of it is fetched. When the rejoin follows a lost
+ * membership (the heartbeat found the member unknown or of an old generation, rather than a
+ * rebalance in progress; or a commit found it unknown) the partitions go to onPartitionsLost
+ * instead, not awaited. A commit answered with a group error is never retried under a new
+ * generation (the library would rejoin from inside it and then commit partitions another member
+ * may own by then): it fails, as Java's (CommitFailedException, RebalanceInProgressException). A
+ * stable member's rejoin is then left to the heartbeat, which meets the same answer (Java's next
+ * poll), except after UNKNOWN_MEMBER_ID, where the member rejoins at once, its partitions lost, the
+ * commit failing (as Java's, which resets its generation; a dynamic member's heartbeat could not
+ * rejoin: the library has cleared its member id). A commit made by onPartitionsRevoked that finds
+ * the generation gone leaves its partitions lost. Nor does a commit answered while the member
+ * rejoins already start another join (that would lose what this join hands out, one more
+ * rebalance for the group, where Java's consumer has one revoke/assign cycle), and none is sent
+ * while it rejoins (as Java's, only a stable member commits). A static member answered
+ * FENCED_INSTANCE_ID (another process took its `group.instance.id` over) fails for good, as Java's
+ * (FencedInstanceIdException fails the Connect task): the consumer crashes with a non-retriable
+ * error and never rejoins, which would fence the other process in turn (fenced-instance.ts); a
+ * heartbeat, a JoinGroup or a commit may be the one answered so (the OffsetCommit carries the
+ * instance id, as Java's: scripts/patch-dependencies.mjs). Java's `generationUnchanged()` check
+ * (ignore such an answer about a generation the member has left) is not needed here: all group
+ * requests go over one coordinator connection, answered in order, and no heartbeat or commit is
+ * sent during a join, so every answer is about the member's current generation. A static member's
+ * commit answered UNKNOWN_MEMBER_ID (its instance id gone from the group) keeps its member id,
+ * during a revocation or a join too, so that the JoinGroup after it (at once for a stable member)
+ * tells fenced (fatal) from removed (a rejoin) rather than registering the instance id anew over
+ * another process.
  * Each step is logged as Java's consumer logs it (consumer-log.ts).
  *
  * Before joining, like the kafkajs adapter: it waits until listed topics exist with leaders (the group
@@ -105,7 +110,11 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const { groupId } = this.options;
     const closedMeanwhile = () => new ConnectError(`The consumer of group ${groupId} was closed while starting`);
     const s = this.settings;
-    /** The member id of the last join completed (a static member's commit may restore it). */
+    /**
+     * The member id of the last join completed (a static member's commit may restore it). It is the
+     * latest the member held: no commit is answered after a later JoinGroup (one connection, answers
+     * in order, no commit sent during a join).
+     */
     let joinedAs: string | null = null;
     /** Set when the group fenced this static member: the consumer failed for good, it never rejoins. */
     let fenced: string | undefined;
@@ -138,7 +147,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
         if (typeof callback === "function") return void (callback as (error: Error) => void)(refused);
         return Promise.reject(refused);
       };
-      if (consumer.memberId === null && s.groupInstanceId && joinedAs)
+      const cleared = consumer.memberId === null;
+      if (cleared && s.groupInstanceId && joinedAs)
         // A static member's commit answered UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID: the library
         // cleared the member id. Restored first, whatever follows (the revocation's JoinGroup
         // included): without one, a JoinGroup registers the instance id as a new member, replacing
@@ -164,19 +174,21 @@ export class PlatformaticConsumer implements KafkaConsumer {
       const failed = new RetriableError(
         `Failed to commit offsets of consumer group ${groupId}: ${this.orderlyRejoin ? REBALANCE_IN_PROGRESS : COMMIT_FAILED}`,
       );
-      if (consumer.memberId === null) {
-        // UNKNOWN_MEMBER_ID (a dynamic member): the library cleared the member id, and a
-        // heartbeat without one is a malformed request (the broker closes the connection, again at
-        // every heartbeat), so the heartbeat would never rejoin: the member rejoins now, its
-        // partitions lost (as Java's after resetting its generation), while the commit fails.
+      if (cleared) {
+        // UNKNOWN_MEMBER_ID: the member rejoins now, its partitions lost, while the commit fails (as
+        // Java's, which resets its generation and rejoins at its next poll). A dynamic member's
+        // heartbeat could not: without a member id it is a malformed request (the broker closes
+        // the connection, again at every heartbeat). A static member's rejoin carries its restored
+        // member id (Java's sends none): answered UNKNOWN_MEMBER_ID when no process holds the
+        // instance id (the library then joins without it), FENCED_INSTANCE_ID when one took it.
         this.rejoinFromCommit = true;
         libraryJoin(options, (error?: Error | null) => {
           if (error) crash(error);
         });
       }
-      // Otherwise (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, a static member's UNKNOWN_MEMBER_ID)
-      // the next heartbeat meets the same answer and rejoins as Java's next poll does: revoking in
-      // order during a rebalance, else lost.
+      // Otherwise (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION) the next heartbeat meets the same
+      // answer and rejoins as Java's next poll does: revoking in order during a rebalance, else
+      // lost.
       return refuse(failed);
     };
     let crashed = false;

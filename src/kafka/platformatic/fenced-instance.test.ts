@@ -5,11 +5,16 @@ import { watchFencing } from "./fenced-instance.ts";
 
 const answeredWithError = channel("tracing:plt:kafka:connections:api:error");
 
+// Owner ids no client has (the library numbers its clients from 0, process-wide): a watch under a
+// real consumer's id would replace that consumer's watch, in another test file of the same run.
+const OWNER = -1;
+const OTHER_OWNER = -2;
+
 test("the library's request channel is subscribed only while a static member is watched", () => {
   // Another test file of the same process may still watch a static member: compare with that.
   const before = answeredWithError.hasSubscribers;
-  const stopA = watchFencing(1, () => {});
-  const stopB = watchFencing(2, () => {});
+  const stopA = watchFencing(OWNER, () => {});
+  const stopB = watchFencing(OTHER_OWNER, () => {});
   expect(answeredWithError.hasSubscribers).toBe(true);
   stopA();
   expect(answeredWithError.hasSubscribers).toBe(true);
@@ -21,14 +26,14 @@ test("the library's request channel is subscribed only while a static member is 
 
 test("a request answered FENCED_INSTANCE_ID tells the watcher of the consumer whose connection it was", () => {
   const fenced: number[] = [];
-  const stop = watchFencing(7, () => fenced.push(7));
+  const stop = watchFencing(OWNER, () => fenced.push(OWNER));
   try {
     const error = new ProtocolError("FENCED_INSTANCE_ID");
-    answeredWithError.publish({ connection: { ownerId: 8 }, error });
-    answeredWithError.publish({ connection: { ownerId: 7 }, error: new ProtocolError("UNKNOWN_MEMBER_ID") });
+    answeredWithError.publish({ connection: { ownerId: OTHER_OWNER }, error });
+    answeredWithError.publish({ connection: { ownerId: OWNER }, error: new ProtocolError("UNKNOWN_MEMBER_ID") });
     expect(fenced).toEqual([]);
-    answeredWithError.publish({ connection: { ownerId: 7 }, error });
-    expect(fenced).toEqual([7]);
+    answeredWithError.publish({ connection: { ownerId: OWNER }, error });
+    expect(fenced).toEqual([OWNER]);
   } finally {
     stop();
   }
