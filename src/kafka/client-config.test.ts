@@ -129,6 +129,17 @@ describe("consumerSettings (Kafka's consumer rules)", () => {
   });
 });
 
+test("auto.offset.reset: earliest or latest; Kafka's none and by_duration: are refused as this gateway's limit", () => {
+  expect(consumerSettings({ "auto.offset.reset": " Latest " }).fromBeginning).toBe(false);
+  for (const value of ["none", "by_duration:PT1H"])
+    expect(() => consumerSettings({ "auto.offset.reset": value })).toThrow(
+      `Invalid value ${value} for configuration auto.offset.reset: Kafka's consumer takes it, but this gateway's consumer supports only earliest and latest`,
+    );
+  expect(() => consumerSettings({ "auto.offset.reset": "first" })).toThrow(
+    "Invalid value first for configuration auto.offset.reset: String must be one of: earliest, latest",
+  );
+});
+
 describe("consumerSettings: the ranges of Kafka 4.3.1's ConsumerConfig", () => {
   test("max.poll.records 500 by default, at least 1; the fetch sizes and waits at least 0", () => {
     expect(consumerSettings({}).maxPollRecords).toBe(500);

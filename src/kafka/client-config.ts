@@ -257,7 +257,14 @@ export function checkProducerProperties(props: ClientProperties): void {
 export function consumerSettings(props: ClientProperties): ConsumerSettings {
   const reset = (props["auto.offset.reset"] ?? "earliest").trim().toLowerCase();
   if (reset !== "earliest" && reset !== "latest")
-    invalidProperty("auto.offset.reset", props["auto.offset.reset"], "String must be one of: earliest, latest");
+    invalidProperty(
+      "auto.offset.reset",
+      props["auto.offset.reset"],
+      // Kafka's own values this gateway's consumer does not offer: said so, not taken for a typo.
+      reset === "none" || reset.startsWith("by_duration:")
+        ? "Kafka's consumer takes it, but this gateway's consumer supports only earliest and latest"
+        : "String must be one of: earliest, latest",
+    );
   const isolation = (props["isolation.level"] ?? "read_uncommitted").trim().toLowerCase();
   if (isolation !== "read_uncommitted" && isolation !== "read_committed") {
     invalidProperty(

@@ -216,7 +216,7 @@ export const DECLARED: readonly Declared[] = [
     keys: "auto.offset.reset",
     types: ["consumer"],
     effect: "honoured",
-    note: "earliest (Connect's default) or latest; others are refused",
+    note: "earliest (Connect's default) or latest; others (Kafka's none, by_duration:) fail the task, saying so",
   },
   {
     keys: "group.instance.id",
