@@ -7,7 +7,16 @@ describe("parseCommandLine", () => {
   test("--help lists every subcommand and option", () => {
     expect(parseCommandLine(["--help"])).toEqual({ kind: "help" });
     expect(parseCommandLine(["-h"])).toEqual({ kind: "help" });
-    for (const word of ["healthcheck", "hash-password", "--bcrypt", "--help", "-h", "--version", "-v"]) {
+    for (const word of [
+      "healthcheck",
+      "hash-password",
+      "--bcrypt",
+      "delete-connector [worker.properties] [--] <name>",
+      "--help",
+      "-h",
+      "--version",
+      "-v",
+    ]) {
       expect(USAGE).toContain(word);
     }
   });
@@ -18,6 +27,20 @@ describe("parseCommandLine", () => {
     [["healthcheck", "https://h:8443"], { kind: "healthcheck", url: "https://h:8443" }],
     [["hash-password"], { kind: "hash-password", algorithm: "argon2id" }],
     [["hash-password", "--bcrypt"], { kind: "hash-password", algorithm: "bcrypt" }],
+    [["delete-connector", "a/b"], { kind: "delete-connector", workerFile: undefined, name: "a/b" }],
+    [
+      ["delete-connector", "w.properties", "a/b"],
+      { kind: "delete-connector", workerFile: "w.properties", name: "a/b" },
+    ],
+    [["delete-connector", "--", "-a"], { kind: "delete-connector", workerFile: undefined, name: "-a" }],
+    [
+      ["delete-connector", "w.properties", "--", "-a"],
+      { kind: "delete-connector", workerFile: "w.properties", name: "-a" },
+    ],
+    [
+      ["delete-connector", "connector.json"],
+      { kind: "delete-connector", workerFile: undefined, name: "connector.json" },
+    ],
     [[], { kind: "run", workerFile: undefined, connectorFiles: [] }],
     [["w.properties", "c.json"], { kind: "run", workerFile: "w.properties", connectorFiles: ["c.json"] }],
     [["c.json"], { kind: "run", workerFile: undefined, connectorFiles: ["c.json"] }],
@@ -33,6 +56,12 @@ describe("parseCommandLine", () => {
     [["hash-password", "--sha1"], "unknown option --sha1 for hash-password"],
     [["healthcheck", "--timeout=1"], "unknown option --timeout=1 for healthcheck"],
     [["healthcheck", "a", "b"], "healthcheck takes one url"],
+    [["delete-connector"], "delete-connector takes [worker.properties] <name>"],
+    [["delete-connector", "w.properties", "a", "b"], "delete-connector takes [worker.properties] <name>"],
+    [["delete-connector", "--force", "a/b"], "unknown option --force for delete-connector"],
+    [["delete-connector", "w.properties", "-a"], "unknown option -a for delete-connector"],
+    [["delete-connector", "w.properties", ""], "delete-connector needs a connector name"],
+    [["delete-connecter", "a/b"], "unknown subcommand delete-connecter"],
   ])("%p is an error, never a file name", (argv, message) => {
     const command = parseCommandLine(argv, {}, exists([]));
     expect(command.kind).toBe("error");

@@ -9,6 +9,7 @@ import { healthUrlOfListeners } from "./listener.ts";
 export const USAGE = `usage: gateway [options] [worker.properties] [connector.properties|connector.json ...]
        gateway healthcheck [url]
        gateway hash-password [--bcrypt] < password
+       gateway delete-connector [worker.properties] [--] <name>
 
 Runs the edge gateway: a Kafka Connect-compatible worker configured by worker.properties (and
 CONNECT_* environment variables), creating or updating the connectors in the files given.
@@ -19,6 +20,10 @@ Subcommands:
                              http://127.0.0.1:8083); for container checks
   hash-password [--bcrypt]   read a password on standard input and print its hash (argon2id, or
                              bcrypt with --bcrypt) for rest.authentication.basic.credentials.file
+  delete-connector [worker.properties] [--] <name>
+                             with the gateway stopped, delete connector <name> from gateway.db
+                             in data.dir (as DELETE /connectors/<name> does; source offsets stay):
+                             for a name the REST API cannot address, such as one with a /
 
 Options:
   -h, --help                 print this help and exit
@@ -30,10 +35,11 @@ export type Command =
   | { readonly kind: "version" }
   | { readonly kind: "healthcheck"; readonly url: string }
   | { readonly kind: "hash-password"; readonly algorithm: "argon2id" | "bcrypt" }
+  | { readonly kind: "delete-connector"; readonly workerFile: string | undefined; readonly name: string }
   | { readonly kind: "run"; readonly workerFile: string | undefined; readonly connectorFiles: string[] }
   | { readonly kind: "error"; readonly message: string };
 
-const SUBCOMMANDS = ["healthcheck", "hash-password"];
+const SUBCOMMANDS = ["healthcheck", "hash-password", "delete-connector"];
 
 function error(message: string): Command {
   return { kind: "error", message };
@@ -42,6 +48,21 @@ function error(message: string): Command {
 /** A word that names no file and looks like a subcommand the user mistyped. */
 function looksLikeSubcommand(arg: string, fileExists: (path: string) => boolean): boolean {
   return /^[a-z][a-z0-9-]*$/.test(arg) && !fileExists(arg);
+}
+
+/** `delete-connector [worker.properties] [--] <name>`: after `--`, a name may start with `-`. */
+function deleteConnector(args: readonly string[]): Command {
+  const end = args.indexOf("--");
+  const before = end < 0 ? args : args.slice(0, end);
+  const flag = before.find((a) => a.startsWith("-"));
+  if (flag) return error(`unknown option ${flag} for delete-connector`);
+  const words = end < 0 ? args : [...before, ...args.slice(end + 1)];
+  if (words.length === 0 || words.length > 2) {
+    return error("delete-connector takes [worker.properties] <name>: one connector name, after the worker file if any");
+  }
+  const name = words.at(-1)!;
+  if (name === "") return error("delete-connector needs a connector name, got an empty one");
+  return { kind: "delete-connector", workerFile: words.length === 2 ? words[0] : undefined, name };
 }
 
 export function parseCommandLine(
@@ -67,6 +88,7 @@ export function parseCommandLine(
     if (other) return error(`unknown ${other.startsWith("-") ? "option" : "argument"} ${other} for hash-password`);
     return { kind: "hash-password", algorithm: rest.includes("--bcrypt") ? "bcrypt" : "argon2id" };
   }
+  if (first === "delete-connector") return deleteConnector(rest);
   for (const arg of argv) {
     if (arg.startsWith("-")) return error(`unknown option ${arg}`);
   }

@@ -19,6 +19,7 @@ import {
 } from "./config-providers/config-transformer.ts";
 import { OVERRIDE_POLICY_PACKAGE, PRINCIPAL_DEPRECATION } from "./connector-client-config-override-policy.ts";
 import { CONNECTOR_FILE_EXIT_CODE, CONNECTOR_FILE_FAILED, readConnectorFile } from "./connector-file.ts";
+import { deleteConnectorOffline, describeRemoved } from "./delete-connector.ts";
 import { ConfigError, ConnectError, KafkaError, messageOf } from "./errors.ts";
 import { gracefulShutdown, stopTimeoutMs } from "./graceful-shutdown.ts";
 import { checkHealth } from "./healthcheck.ts";
@@ -29,6 +30,7 @@ import { log4jEnvironment } from "./log4j-environment.ts";
 import { sameConfig } from "./runtime/connector-config.ts";
 import { secretValues } from "./runtime/secret-keys.ts";
 import { onStopSignal } from "./stop-signals.ts";
+import { StoreLockedError } from "./store/database.ts";
 import { exitOnUncaughtErrors } from "./uncaught-errors.ts";
 import { ignoredKeyWarning, unknownKeyWarning, unknownWorkerKeys } from "./unknown-worker-keys.ts";
 import { sinkAfterStdoutError } from "./util/log-output.ts";
@@ -83,6 +85,21 @@ async function hashPassword(algorithm: "argon2id" | "bcrypt"): Promise<void> {
   const password = (await Bun.stdin.text()).replace(/\r?\n$/, "");
   if (password === "") fail("hash-password reads the password from standard input; it was empty");
   process.stdout.write(`${await Bun.password.hash(password, { algorithm })}\n`);
+}
+
+/**
+ * Deletes a connector from gateway.db with the gateway stopped (delete-connector.ts), with the
+ * worker config the gateway would read to find data.dir.
+ */
+async function deleteConnector(workerFile: string | undefined, name: string): Promise<void> {
+  const { config } = await loadConfig(workerFile);
+  try {
+    process.stdout.write(describeRemoved(deleteConnectorOffline(config["data.dir"], name)));
+  } catch (error) {
+    if (error instanceof StoreLockedError) fail(`${error.message} Stop the gateway first.`);
+    if (error instanceof ConnectError) fail(error.message);
+    throw error;
+  }
 }
 
 /**
@@ -177,6 +194,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       return healthcheck(command.url);
     case "hash-password":
       return hashPassword(command.algorithm);
+    case "delete-connector":
+      return deleteConnector(command.workerFile, command.name);
   }
   const { workerFile, connectorFiles } = command;
   // Before the app exists nothing needs stopping: a stop signal ends the run at once, as a graceful stop does.

@@ -23,6 +23,7 @@ describe("gateway command line", () => {
     for (const word of [
       "healthcheck [url]",
       "hash-password [--bcrypt]",
+      "delete-connector [worker.properties] [--] <name>",
       "-h, --help",
       "-v, --version",
       "worker.properties",

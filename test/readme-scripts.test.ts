@@ -140,7 +140,13 @@ describe("README: commands quoted in the text", () => {
     const listed = /`gateway --help` lists the subcommands \((.*?)\) and options \((.*?)\)/.exec(text());
     expect(listed).not.toBeNull();
     const named = [...`${listed![1]} ${listed![2]}`.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
-    expect(named).toEqual(["healthcheck [url]", "hash-password [--bcrypt]", "--help", "--version"]);
+    expect(named).toEqual([
+      "healthcheck [url]",
+      "hash-password [--bcrypt]",
+      "delete-connector [worker.properties] [--] <name>",
+      "--help",
+      "--version",
+    ]);
     const help = await runReadmeCommand("gateway --help", { cwd: dir.path, curlHome: dir.path, env });
     expect({ code: help.code, stderr: help.stderr }).toEqual({ code: 0, stderr: "" });
     for (const word of named) expect(help.stdout).toContain(word);

@@ -15,7 +15,7 @@
  * others can read is reported through `warn` (not changed: it may be shared on purpose).
  */
 import { Database } from "bun:sqlite";
-import { accessSync, chmodSync, closeSync, constants, mkdirSync, openSync, statSync } from "node:fs";
+import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ConnectError } from "../errors.ts";
 import { type Migration, migrations } from "./migrations/index.ts";
@@ -23,6 +23,11 @@ import { isStoreFull } from "./store-full.ts";
 
 export class StoreError extends ConnectError {
   override name = "StoreError";
+}
+
+/** The data file is locked by another process: a gateway runs on the same data.dir. */
+export class StoreLockedError extends StoreError {
+  override name = "StoreLockedError";
 }
 
 export const DATABASE_FILE = "gateway.db";
@@ -65,10 +70,18 @@ export function privateFiles(path: string): void {
 
 /**
  * Opens (creating if needed) `<dataDir>/gateway.db` and brings its schema up to date. `warn`
- * receives a message when the data directory is open to other users.
+ * receives a message when the data directory is open to other users. With `create: false` a
+ * missing file is a StoreError and nothing is created (the offline `delete-connector` command).
  */
-export function openDatabase(dataDir: string, options: { warn?: (message: string) => void } = {}): Database {
+export function openDatabase(
+  dataDir: string,
+  options: { warn?: (message: string) => void; create?: boolean } = {},
+): Database {
   const dir = resolve(dataDir);
+  const create = options.create ?? true;
+  if (!create && !existsSync(join(dir, DATABASE_FILE))) {
+    throw new StoreError(`The data file ${join(dir, DATABASE_FILE)} does not exist: is data.dir=${dir} the gateway's?`);
+  }
   ensureDirectory(dir);
   const mode = statSync(dir).mode & 0o777;
   if ((mode & 0o007) !== 0) {
@@ -87,7 +100,7 @@ export function openDatabase(dataDir: string, options: { warn?: (message: string
   }
   let db: Database;
   try {
-    db = new Database(path, { create: true, strict: true });
+    db = new Database(path, { create, readwrite: true, strict: true });
   } catch (error) {
     throw new StoreError(`Cannot open the data file ${path}: ${describe(error)}`);
   }
@@ -110,7 +123,7 @@ export function openDatabase(dataDir: string, options: { warn?: (message: string
     db.close();
     const text = describe(error);
     if (/locked|busy/i.test(text)) {
-      throw new StoreError(
+      throw new StoreLockedError(
         `The data file ${path} is locked by another process: is another gateway running with data.dir=${dir}?`,
       );
     }

@@ -1,0 +1,75 @@
+/**
+ * `gateway delete-connector [worker.properties] <name>`: deletes a connector from gateway.db while
+ * the gateway is stopped, for a connector the REST API cannot address (a name with `/`, which
+ * Connect 4.3.1 creates too and then answers 400 `Ambiguous URI path separator` for; Connect's
+ * operator writes a tombstone to the config topic instead). It removes what a REST DELETE
+ * /connectors/{name} removes (herder.ts deleteConnector), through the same store methods: the
+ * config with its target state and task configs, the statuses and the active topics; source
+ * offsets stay, as Connect keeps them. Called by main.ts.
+ *
+ * The file must exist (nothing is created) and must not be in use: a running gateway holds its
+ * exclusive lock, so the command fails with StoreLockedError and changes nothing.
+ */
+
+import { NotFoundError } from "./errors.ts";
+import { ConfigStore } from "./store/config-store.ts";
+import { openDatabase } from "./store/database.ts";
+import { durably } from "./store/durable-write.ts";
+import { StatusStore } from "./store/status-store.ts";
+
+/** What the command removed, for its report. */
+export interface RemovedConnector {
+  readonly name: string;
+  readonly targetState: string;
+  readonly taskConfigs: number;
+  readonly statuses: number;
+  readonly activeTopics: readonly string[];
+}
+
+/**
+ * Deletes connector `name` from `<dataDir>/gateway.db` in one durable transaction. Throws
+ * NotFoundError (Connect's wording) when there is no such connector, StoreError when the file is
+ * missing, StoreLockedError when a gateway runs on it.
+ */
+export function deleteConnectorOffline(dataDir: string, name: string): RemovedConnector {
+  const db = openDatabase(dataDir, { create: false });
+  try {
+    const configs = new ConfigStore(db);
+    const statuses = new StatusStore(db);
+    return durably(db, () => {
+      const stored = configs.get(name);
+      if (!stored) throw new NotFoundError(`Connector ${name} not found`);
+      const removed = {
+        name,
+        targetState: stored.targetState,
+        taskConfigs: stored.taskConfigs.length,
+        statuses: (statuses.connector(name) ? 1 : 0) + statuses.tasks(name).length,
+        activeTopics: statuses.topics(name),
+      };
+      configs.remove(name);
+      statuses.removeConnector(name);
+      statuses.resetTopics(name);
+      return removed;
+    });
+  } finally {
+    db.close();
+  }
+}
+
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The command's report: what was removed, and that source offsets stay. */
+export function describeRemoved(removed: RemovedConnector): string {
+  const topics = removed.activeTopics;
+  return [
+    `Deleted connector ${removed.name}:`,
+    `  its config (target state ${removed.targetState})`,
+    `  ${count(removed.taskConfigs, "task config")}`,
+    `  ${count(removed.statuses, "status", "statuses")} (connector and tasks)`,
+    `  ${count(topics.length, "active topic")}${topics.length > 0 ? `: ${topics.join(", ")}` : ""}`,
+    "Its source offsets are kept, as DELETE /connectors/{name} keeps them.",
+    "",
+  ].join("\n");
+}
