@@ -82,6 +82,7 @@ export class HttpSinkTask implements SinkTask {
     this.clock = this.context.clock;
     this.settings = sinkSettings(config);
     const s = this.settings;
+    for (const warning of s.warnings) this.log.warn(warning);
     if (s.allowSelfSigned) {
       this.log.warn(
         "security.cert.server.allowSelfSigned is true: the endpoint's certificate is NOT verified (any certificate is accepted)",
