@@ -372,6 +372,14 @@ describe("HTTP source connector in the gateway", () => {
     // As Connect: the connector's alterOffsets rejecting the offsets is a 500 with its message.
     expect(bad.status).toBe(500);
     expect(bad.body.message).toContain("is not a timestamp");
+    // explore F9: a partition of another URL was stored (and listed), never read.
+    const other = await gw.rest.patch("/connectors/ts/offsets", {
+      offsets: [{ partition: { url: "http://other" }, offset: { offset: "2024-03-01T12:00:00Z" } }],
+    });
+    expect({ status: other.status, message: other.body.message }).toEqual({
+      status: 500,
+      message: "Partition objects should contain the key 'url' with the connector's URL",
+    });
     const altered = await gw.rest.patch("/connectors/ts/offsets", {
       offsets: [{ partition, offset: { offset: "2024-03-01T12:00:00Z" } }],
     });

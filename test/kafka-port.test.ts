@@ -6,8 +6,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Admin, type Consumer } from "@platformatic/kafka";
 import type { TopicPartition } from "../src/api/record.ts";
+import { traceOf } from "../src/errors.ts";
 import type { ConsumedRecord, ConsumerHandlers, KafkaAdmin, KafkaPort } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
+import { kafkaErrorOf } from "../src/kafka/send-rejection.ts";
 import { LogManager } from "../src/util/logger.ts";
 import { awaitTopic, type KafkaInfo, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -904,6 +906,31 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
 
 describe("what only the platformatic adapter does", () => {
   const platformatic = () => kafkaPorts.platformatic(new LogManager({ sink: () => {} }));
+
+  // explore F2: the status trace said only "Received response with error while executing API Metadata(v12)".
+  test("a send to a topic name Kafka refuses fails with Kafka's error named in the trace, marked INVALID_TOPIC_EXCEPTION", async () => {
+    const producer = await platformatic().producer({ "bootstrap.servers": info.bootstrap });
+    try {
+      const record = {
+        topic: "bad topic!",
+        partition: null,
+        key: null,
+        value: utf8("x"),
+        headers: [],
+        timestamp: null,
+      };
+      const failure = await producer.send([record]).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(kafkaErrorOf(failure)).toBe("INVALID_TOPIC_EXCEPTION");
+      expect(traceOf(failure).split("\n")).toContain(
+        "Caused by: org.apache.kafka.common.errors.InvalidTopicException: The request attempted to perform an operation on an invalid topic.",
+      );
+    } finally {
+      await producer.close();
+    }
+  });
 
   test("a member removed while it commits its revocation: the commit fails, nothing is committed under a new generation", async () => {
     const topic = uniqueTopic("revoke-removed");

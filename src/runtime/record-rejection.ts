@@ -29,8 +29,12 @@ import type { ConnectorTaskId } from "./worker-task.ts";
  * a retry cannot cure: the timestamp outside the topic's message.timestamp.*.max.ms, a record the
  * broker finds invalid (a null key on a compacted topic; KIP-467's per-record errors), a record
  * or batch larger than the topic's max.message.bytes, a partition the topic does not have (the
- * producer's refusal once it asked the cluster again). (CORRUPT_MESSAGE is retriable in Kafka and
- * stays so: the producer sends it again.)
+ * producer's refusal once it asked the cluster again), a topic Kafka refuses as a name (a
+ * transformation such as RegexRouter made it: validation refuses it in the connector's own topic
+ * keys). (CORRUPT_MESSAGE is retriable in Kafka and stays so: the producer sends it again.) Only a
+ * task that `rejectsRecords` reads these: for any other, a send failure goes through Connect's
+ * KAFKA_PRODUCE path (KIP-779: the task fails under errors.tolerance=none, the record is skipped
+ * under all), an InvalidTopicException as any other producer error.
  */
 export const RECORD_REJECTIONS: ReadonlySet<string> = new Set([
   "INVALID_TIMESTAMP",
@@ -39,6 +43,7 @@ export const RECORD_REJECTIONS: ReadonlySet<string> = new Set([
   "RECORD_LIST_TOO_LARGE",
   // The producer's own: a partition the topic lacks by the cluster's fresh answer (record-checks.ts).
   "INVALID_PARTITION",
+  "INVALID_TOPIC_EXCEPTION",
 ]);
 
 /** The rejection of a send that failed with `error`, when that is a per-record refusal. */

@@ -7,6 +7,7 @@ import { aclAmbiguityProblems } from "../../ingest/auth/acl-ambiguity.ts";
 import { passThroughStagesFactory } from "../../ingest/request-context.ts";
 import { IngestRouteTable } from "../../ingest/route-table.ts";
 import { spoolMode } from "../../ingest/spool/spool-config.ts";
+import { topicNameProblems } from "../../kafka/topic-name.ts";
 import type { SourceConnectorDescriptor } from "../../plugin/descriptor.ts";
 import { GATEWAY_VERSION } from "../../version.ts";
 import {
@@ -41,7 +42,7 @@ export function httpIngestSource(
     // Refused by validation, only a WARN at start: a config stored before the rule still works
     // (its large requests wait for an empty queue; its credential headers are not copied; a header
     // no request carries is never read; an ambiguous ACL entry matches the name in every
-    // authentication method's namespace, as it did).
+    // authentication method's namespace, as it did; a topic name Kafka refuses fails its sends, as it did).
     validationOnly: (config) => {
       const parsed = httpIngestConfig.parse(config);
       return [
@@ -49,6 +50,8 @@ export function httpIngestSource(
         ...credentialHeaderProblems(parsed),
         ...headerNameProblems(parsed),
         ...aclAmbiguityProblems(parsed),
+        ...topicNameProblems("kafka.topic", [parsed["kafka.topic"]], { empty: false }),
+        ...topicNameProblems("ingest.rest.proxy.topics", parsed["ingest.rest.proxy.topics"], { empty: true }),
       ];
     },
     converterDefaults: {

@@ -34,6 +34,8 @@ export interface SinkSettings {
   readonly maxAttempts: number;
   /** User headers (sink.header.*), names as written. */
   readonly headers: [string, string][];
+  /** WARNs for the task's start, naming keys only (never a value): see encodedSchemeWarning. */
+  readonly warnings: readonly string[];
   /** Requests at once: min(thread-pool size when set, max in-flight). */
   readonly concurrency: number;
   readonly maxBuffered: number;
@@ -54,6 +56,20 @@ export interface SinkSettings {
     | undefined;
 }
 
+/** `<scheme> <credentials>`: an auth scheme token (RFC 9110), a space, then something. */
+const SCHEMED = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+ +\S/;
+
+/**
+ * The WARN for an Authorization value Flink's rule encodes as Basic credentials although it carries
+ * a scheme of its own (`Bearer <token>`): the endpoint gets `Basic base64("Bearer <token>")` and
+ * answers 401 with nothing in the log saying why. Names the key only: the value, its scheme
+ * included (a password with a space would read as one), is never shown.
+ */
+export function encodedSchemeWarning(name: string, value: string, raw: boolean): string | undefined {
+  if (raw || value.startsWith("Basic") || !SCHEMED.test(value)) return undefined;
+  return `sink.header.${name} is sent as Basic credentials (base64-encoded, as Flink's HTTP sink does with a value not starting with Basic), although it looks like <scheme> <credentials>: set use-raw-authorization-header=true to send it as written`;
+}
+
 /** Flink's rule: the Authorization value is base64-encoded unless it starts with "Basic" or raw is asked for. */
 export function authorizationValue(value: string, raw: boolean): string {
   if (raw || value.startsWith("Basic")) return value;
@@ -65,15 +81,17 @@ export function sinkSettings(config: Config): SinkSettings {
   const single = c["sink.writer.request.mode"].toLowerCase() === "single";
   const cloudEvents = c["sink.cloudevents.binary"];
   const headers: [string, string][] = [];
+  const warnings: string[] = [];
   const named = new Set<string>();
   for (const [name, value] of httpSinkConfig.family(config, HEADER_FAMILY)) {
     // Names are case-insensitive: the first spelling wins (the bare key before its aliases, as for every key).
     if (named.has(name.toLowerCase())) continue;
     named.add(name.toLowerCase());
-    headers.push([
-      name,
-      name.toLowerCase() === "authorization" ? authorizationValue(value, c["use-raw-authorization-header"]) : value,
-    ]);
+    const raw = c["use-raw-authorization-header"];
+    const authorization = name.toLowerCase() === "authorization";
+    const warning = authorization ? encodedSchemeWarning(name, value, raw) : undefined;
+    if (warning) warnings.push(warning);
+    headers.push([name, authorization ? authorizationValue(value, raw) : value]);
   }
   const clientCert = c["security.cert.client"];
   const clientKey = c["security.key.client"];
@@ -119,6 +137,7 @@ export function sinkSettings(config: Config): SinkSettings {
     retryAfterMaxMs: Math.max(c["sink.retry.after.max.ms"], c["sink.retry.backoff.max.ms"]),
     maxAttempts: retries === -1 ? Number.POSITIVE_INFINITY : retries,
     headers,
+    warnings,
     concurrency: Math.min(
       c["sink.writer.thread-pool.size"] ?? Number.POSITIVE_INFINITY,
       c["sink.requests.max-inflight"],

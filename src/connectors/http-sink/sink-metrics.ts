@@ -27,7 +27,7 @@ export class SinkMetrics {
     );
     this.recordsFailed = registry.counter(
       "http_sink_records_dlq_total",
-      "Records the endpoint rejected for good, handed to errors.tolerance (dead letter queue, log).",
+      "Records the endpoint rejected for good that errors.tolerance took (skipped, dead letter queue, log); not those a task failed on.",
     );
     this.batchSize = registry.histogram("http_sink_batch_size", "Records per HTTP request.", BATCH_BUCKETS);
     this.latency = registry.histogram(

@@ -22,6 +22,10 @@ function refusingPoison() {
 
 const batch = () => [record(0, 0, { x: 1 }), record(0, 1, "poison"), record(0, 2, { x: 3 })];
 
+type Harness = ReturnType<typeof harness>;
+const dlqTotal = (h: Harness) =>
+  h.metrics.families({}).find((f) => f.name === "http_sink_records_dlq_total")?.samples[0]?.value;
+
 describe("HttpSinkTask without an errantRecordReporter", () => {
   test("errors.tolerance=all: the refused record is skipped (WARN), the others delivered, the partition moves on", async () => {
     await using server = refusingPoison();
@@ -36,6 +40,7 @@ describe("HttpSinkTask without an errantRecordReporter", () => {
     expect(await h.task.preCommit([{ topic: "orders", partition: 0, offset: 3 }])).toEqual([
       { topic: "orders", partition: 0, offset: 3 },
     ]);
+    expect(dlqTotal(h)).toBe(1);
   });
 
   test("errors.tolerance=none (the default): the task fails with the refusal", async () => {
@@ -44,5 +49,26 @@ describe("HttpSinkTask without an errantRecordReporter", () => {
     await h.task.put(batch());
     await waitFor(() => h.events.some((e) => e.startsWith("raiseError")));
     expect(h.events.find((e) => e.startsWith("raiseError"))).toContain(`HTTP 422 from POST ${server.url()}`);
+    // explore F7: errors.tolerance took no record, the task failed on it.
+    expect(dlqTotal(h)).toBe(0);
+  });
+});
+
+// explore F7: http_sink_records_dlq_total counted the records of a task that failed on them.
+describe("http_sink_records_dlq_total with an errantRecordReporter", () => {
+  test("errors.tolerance=none: the reporter refuses the record, the task fails, nothing is counted", async () => {
+    await using server = refusingPoison();
+    await using h = harness({ url: server.url(), ...fast }, { tolerance: "none" });
+    await h.task.put(batch());
+    await waitFor(() => h.events.some((e) => e.startsWith("raiseError")));
+    expect(dlqTotal(h)).toBe(0);
+  });
+
+  test("errors.tolerance=all: the record the reporter took is counted", async () => {
+    await using server = refusingPoison();
+    await using h = harness({ url: server.url(), ...fast, "errors.tolerance": "all" });
+    await h.task.put(batch());
+    await waitFor(() => h.errant.length === 1);
+    expect(dlqTotal(h)).toBe(1);
   });
 });

@@ -214,6 +214,27 @@ describe("HttpSinkTask authentication", () => {
     expect(server.received[0]!.headers.authorization).toBe(expected);
   });
 
+  // explore F10: a bearer token moved into a static header got 401s with nothing in the log saying why.
+  test.each([
+    ["Bearer SINKSECRET", "false", true],
+    ["bearer SINKSECRET", "false", true],
+    ["Token SINKSECRET", "false", true],
+    ["Bearer SINKSECRET", "true", false],
+    ["user:SINKSECRET", "false", false],
+    ["Basic dXNlcjpTSU5LU0VDUkVU", "false", false],
+  ])("Authorization %p (raw %p): a WARN at start naming the key is %p, never the value", async (value, raw, warned) => {
+    await using h = harness({
+      url: "http://127.0.0.1:1/ingest",
+      ...fast,
+      "sink.header.Authorization": value,
+      "use-raw-authorization-header": raw,
+    });
+    const warnings = h.lines.filter((l) => l.includes("WARN") && l.includes("sink.header.Authorization"));
+    expect(warnings.length).toBe(warned ? 1 : 0);
+    if (warned) expect(warnings[0]).toContain("use-raw-authorization-header=true");
+    expect(h.lines.join("\n")).not.toContain("SINKSECRET");
+  });
+
   describe("OIDC bearer", () => {
     const signingKey = new TextEncoder().encode("a-test-signing-key-of-enough-length!!");
 

@@ -82,6 +82,7 @@ export class HttpSinkTask implements SinkTask {
     this.clock = this.context.clock;
     this.settings = sinkSettings(config);
     const s = this.settings;
+    for (const warning of s.warnings) this.log.warn(warning);
     if (s.allowSelfSigned) {
       this.log.warn(
         "security.cert.server.allowSelfSigned is true: the endpoint's certificate is NOT verified (any certificate is accepted)",
@@ -278,13 +279,19 @@ export class HttpSinkTask implements SinkTask {
 
   private async reportErrant(records: readonly SinkRecord[], error: unknown): Promise<void> {
     if (records.length === 0) return;
-    this.metrics.recordsFailed.inc({}, records.length);
     this.log.warn(`${records.length} record(s) could not be delivered: ${(error as Error).message}`);
     const reporter = this.context.errantRecordReporter;
     // No reporter (Connect gives none without a DLQ topic or errors.log.enable): its own errors.tolerance.
-    if (!reporter && this.settings.tolerateAll) return;
-    if (!reporter) throw error;
-    for (const record of records) await reporter.report(record, error);
+    if (!reporter) {
+      if (!this.settings.tolerateAll) throw error;
+      this.metrics.recordsFailed.inc({}, records.length);
+      return;
+    }
+    // Counted once errors.tolerance took it: under none the reporter throws and the task fails.
+    for (const record of records) {
+      await reporter.report(record, error);
+      this.metrics.recordsFailed.inc();
+    }
   }
 
   private fail(error: unknown): void {

@@ -1,17 +1,20 @@
 /**
  * HttpSourceConnector: checks the config (per key and across keys) and runs one task, since one
  * endpoint is polled by one schedule (`tasks.max` above 1 still yields one task). `alterOffsets`
- * accepts offsets of the shape offsets.ts documents, checked against the configured offset mode.
+ * accepts offsets of the shape offsets.ts documents, checked against the configured offset mode, for
+ * its own partition (the key of http.url, current or earlier).
  */
 import type { Config, ConnectorContext, SourceConnector } from "../../api/connector.ts";
+import { javaTrim } from "../../api/data/java-text.ts";
 import type { SourceMap } from "../../api/record.ts";
+import { hasConfigVariable } from "../../config-providers/config-variables.ts";
 import { isSecretHeader } from "../../http/secret-headers.ts";
 import type { Logger } from "../../util/logger.ts";
 import { castormKeyWarnings } from "./castorm-keys.ts";
 import { httpSourceConfig } from "./config.ts";
 import { checkedConfig } from "./config-rules.ts";
 import { compactSplitNames } from "./headers.ts";
-import { type OffsetMode, validateAlteredOffsets } from "./offsets.ts";
+import { type OffsetMode, validateAlteredOffsets, validateAlteredPartitions } from "./offsets.ts";
 import { releaseConnectorThrottle } from "./rate-limit.ts";
 import { type InstantReader, instantReader, timestampForm } from "./timestamp-reader.ts";
 
@@ -53,6 +56,9 @@ export class HttpSourceConnector implements SourceConnector {
     const mode = (config["http.offset.mode"] ?? "NONE").trim().toUpperCase() as OffsetMode;
     const { read, form } = readingOf(config);
     validateAlteredOffsets(mode, offsets, read, form);
+    const url = config["http.url"];
+    // The task's key is that of the resolved URL: a config provider reference in it is not checked.
+    if (url !== undefined && !hasConfigVariable(url)) validateAlteredPartitions(javaTrim(url), offsets);
     return true;
   }
 }

@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { JavaDouble } from "../../api/data/java-double.ts";
 import { materialized } from "../../api/data/json-text.ts";
+import type { SourceMap } from "../../api/record.ts";
+import { HttpSourceConnector } from "./connector.ts";
+import { EARLIER_OFFSET_KEYS, offsetKey } from "./offset-key.ts";
 import { decodeOffset, isNewRecord, MAX_SEEN, seenAfter } from "./offsets.ts";
 import { api, commit, startTask } from "./test-support.ts";
 
@@ -179,5 +182,32 @@ describe("the source partition is http.url with its secrets redacted (the endpoi
       "/events 2024-06-01T00:00:00Z",
       "/v2/events 2020-01-01T00:00:00Z",
     ]);
+  });
+});
+
+// explore F9: PATCH …/offsets stored a partition of another URL, which the task never reads.
+describe("HttpSourceConnector.alterOffsets: only the connector's own partition", () => {
+  const url = "https://api.example.com/items?token=SECRET&since=${offset}";
+  const alter = (partitionUrl: string, offset: SourceMap | null = { offset: "5" }, configured = url) =>
+    new HttpSourceConnector().alterOffsets({ "http.url": configured, "kafka.topic": "t" }, [
+      { partition: { url: partitionUrl }, offset },
+    ]);
+  const refusal = "Partition objects should contain the key 'url' with the connector's URL";
+
+  test("the current key and each earlier version's key are accepted", () => {
+    for (const key of [offsetKey(url), ...EARLIER_OFFSET_KEYS.map((v) => v.key(url))]) expect(alter(key)).toBe(true);
+  });
+
+  test("another URL's key is refused with the message of a partition without url", () => {
+    expect(() => alter("http://other")).toThrow(refusal);
+    expect(() => alter(offsetKey("https://api.example.com/other"))).toThrow(refusal);
+  });
+
+  test("a removal (null offset) passes for any key, so one stored before the check can go", () => {
+    expect(alter("http://other", null)).toBe(true);
+  });
+
+  test("http.url with a config provider reference is not checked: the task's key is the resolved URL's", () => {
+    expect(alter("http://other", { offset: "5" }, "${file:/secrets/api.properties:url}")).toBe(true);
   });
 });

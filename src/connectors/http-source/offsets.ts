@@ -29,7 +29,7 @@ import { JavaDouble } from "../../api/data/java-double.ts";
 import type { SourceMap } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
 import { epochNanos } from "./instant.ts";
-import { offsetKey } from "./offset-key.ts";
+import { EARLIER_OFFSET_KEYS, offsetKey } from "./offset-key.ts";
 import type { InstantReader } from "./timestamp-reader.ts";
 
 export type OffsetMode = "NONE" | "TIMESTAMP" | "CURSOR";
@@ -256,4 +256,20 @@ export function validateAlteredOffsets(
         `The 'offset' ${JSON.stringify(decoded.offset)} is not a timestamp (${form}) as http.offset.mode=TIMESTAMP needs`,
       );
   }
+}
+
+/**
+ * Checks that offsets written through the REST API are the connector's own: a partition's `url` is
+ * the key of `url` (http.url), current or earlier (offset-key.ts), the only ones the task reads.
+ * A removal (a null offset) passes for any key, so a partition stored before this check can go.
+ * Unchecked when http.url holds a config provider reference: its key is that of the resolved URL.
+ */
+export function validateAlteredPartitions(
+  url: string,
+  offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>,
+): void {
+  const keys = new Set([offsetKey(url), ...EARLIER_OFFSET_KEYS.map((v) => v.key(url))]);
+  for (const { partition, offset } of offsets)
+    if (offset !== null && !keys.has(partition[PARTITION_URL] as string))
+      throw new ConnectError(`Partition objects should contain the key '${PARTITION_URL}' with the connector's URL`);
 }

@@ -5,9 +5,10 @@
  * task runs but not as its user meant: a cron expression Quartz refuses, a TIMESTAMP initial offset
  * that names no instant, OFFSET pagination that cannot pass its first page, an Authorization header
  * that http.auth.type sends too, a status code not in decimal digits, a Basic user name holding
- * `:`. Used by index.ts.
+ * `:`, a kafka.topic Kafka refuses as a topic name. Used by index.ts.
  */
 import { basicUserProblem } from "../../http/basic-credentials.ts";
+import { topicNameProblems } from "../../kafka/topic-name.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { hasPlaceholder } from "../../util/placeholders.ts";
@@ -132,5 +133,6 @@ export function validationOnlyProblems(raw: RawConfig): ConfigProblem[] {
     ...basicUserProblems(raw),
     ...timestampKeyProblems(httpSourceConfig.parse(raw)),
     ...recordTimestampProblems(httpSourceConfig.parse(raw)),
+    ...topicNameProblems("kafka.topic", [httpSourceConfig.parse(raw)["kafka.topic"]], { empty: false }),
   ];
 }

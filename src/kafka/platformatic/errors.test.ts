@@ -84,6 +84,25 @@ describe("wrap", () => {
     },
   );
 
+  // explore F2: the status trace showed only "Received response with error while executing API Metadata(v12)".
+  test("a broker's refusal no retry cures is named in the trace as Java's exception, the library's error as its cause", () => {
+    // What the library throws for a Metadata answer refusing the topic (code 17), its retries spent.
+    const response = new ResponseError(3, 12, { "/topics/0": [17, null] }, {});
+    const error = new MultipleErrors("metadata failed 1 times.", [response]);
+    const wrapped = wrap(error, "Failed to send records to Kafka");
+    expect(isRetriable(wrapped)).toBe(false);
+    expect(kafkaErrorOf(wrapped)).toBe("INVALID_TOPIC_EXCEPTION");
+    expect(
+      traceOf(wrapped)
+        .split("\n")
+        .filter((line) => !line.startsWith("\t")),
+    ).toEqual([
+      "org.apache.kafka.connect.errors.ConnectException: Failed to send records to Kafka: metadata failed 1 times.",
+      "Caused by: org.apache.kafka.common.errors.InvalidTopicException: The request attempted to perform an operation on an invalid topic.",
+      "Caused by: java.lang.RuntimeException: metadata failed 1 times.",
+    ]);
+  });
+
   test("a ConnectError passes through unchanged", () => {
     const error = new ConnectError("The consumer of group g was closed while starting");
     expect(wrap(error, "Failed to start")).toBe(error);

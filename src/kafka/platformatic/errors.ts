@@ -6,10 +6,16 @@
  * long the outage lasts. An authentication or authorization failure anywhere in it is not, although
  * the library reports a refused SASL login as a retriable NetworkError ("Connection to … failed.")
  * with the AuthenticationError as its cause: Java's clients never retry those (access-errors.ts).
+ * A broker's refusal no retry cures (INVALID_TOPIC_EXCEPTION, …) is named in the wrapped error's
+ * trace as Java's exception for it (`Caused by: org.apache.kafka.common.errors.InvalidTopicException:
+ * The request attempted to perform an operation on an invalid topic.`), not only as the library's
+ * "Received response with error while executing API …", and marked with its name (kafkaErrorOf).
  */
 import { findErrorBy, TimeoutError } from "@platformatic/kafka";
-import { ConnectError, RetriableError } from "../../errors.ts";
+import { ConnectError, JavaException, RetriableError } from "../../errors.ts";
 import { accessFailure, isAccessError, tlsFailure } from "../access-errors.ts";
+import { javaExceptionClass } from "../kafka-exception-classes.ts";
+import { withKafkaError } from "../send-rejection.ts";
 
 interface AccessDenial {
   readonly kafkaError: string;
@@ -63,6 +69,37 @@ export function retriable(error: unknown): boolean {
   );
 }
 
+interface BrokerError {
+  readonly kafkaError: string;
+  readonly message: string;
+}
+
+/**
+ * The broker's error in a library error (a ProtocolError of its ResponseError, also inside the
+ * MultipleErrors of its retries): the first that no retry cures; undefined when there is none.
+ */
+function brokerRefusal(error: unknown, depth = 0): BrokerError | undefined {
+  if (depth > 12 || error === null || typeof error !== "object") return undefined;
+  const e = error as {
+    code?: unknown;
+    apiId?: unknown;
+    canRetry?: unknown;
+    serverErrorMessage?: unknown;
+    message?: unknown;
+    errors?: unknown;
+    cause?: unknown;
+  };
+  if (e.code === "PLT_KFK_PROTOCOL" && typeof e.apiId === "string" && e.canRetry !== true) {
+    const server = typeof e.serverErrorMessage === "string" && e.serverErrorMessage ? e.serverErrorMessage : undefined;
+    return { kafkaError: e.apiId, message: server ?? String(e.message) };
+  }
+  for (const inner of [...(Array.isArray(e.errors) ? e.errors : []), ...(e.cause !== error ? [e.cause] : [])]) {
+    const found = brokerRefusal(inner, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 export function wrap(error: unknown, what: string): Error {
   if (error instanceof ConnectError) return error;
   const denial = accessDenial(error);
@@ -70,7 +107,13 @@ export function wrap(error: unknown, what: string): Error {
   const tls = tlsFailure(what, error);
   if (tls) return tls;
   const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}`;
-  return retriable(error) ? new RetriableError(message, { cause: error }) : new ConnectError(message, { cause: error });
+  if (retriable(error)) return new RetriableError(message, { cause: error });
+  const refusal = brokerRefusal(error);
+  if (refusal === undefined) return new ConnectError(message, { cause: error });
+  // Java's exception for the refusal between the failure and the library's error, as a Connect trace shows it.
+  const named = new JavaException(javaExceptionClass(refusal.kafkaError), refusal.message);
+  named.cause = error;
+  return withKafkaError(new ConnectError(message, { cause: named }), refusal.kafkaError);
 }
 
 /** The library's answer for a topic the broker does not know (a UserError, not a protocol error). */

@@ -112,3 +112,52 @@ describe("PUT …/config/validate with another connector.class than the path", (
     });
   });
 });
+
+describe("a topic name Kafka refuses (explore F1)", () => {
+  const badTopic = (key: string) =>
+    `Invalid value bad topic! for configuration ${key}: Topic name is invalid: 'bad topic!' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'`;
+  const errorsOf = (body: { configs: { value: { name: string; errors: string[] } }[] }, key: string) =>
+    body.configs.find((c) => c.value.name === key)?.value.errors;
+
+  test.each([
+    ["HttpIngest", { "ingest.path": "/ingest/t", "kafka.topic": "bad topic!" }, "kafka.topic", badTopic("kafka.topic")],
+    [
+      "HttpIngest",
+      { "ingest.path": "/ingest/t", "kafka.topic": "t", "ingest.rest.proxy.topics": "ok,bad topic!" },
+      "ingest.rest.proxy.topics",
+      badTopic("ingest.rest.proxy.topics"),
+    ],
+    [
+      "HttpSource",
+      { "http.url": "http://127.0.0.1:1/items", "kafka.topic": "bad topic!" },
+      "kafka.topic",
+      badTopic("kafka.topic"),
+    ],
+  ])("PUT /connector-plugins/%s/config/validate reports it on its key", async (plugin, config, key, message) => {
+    await using w = await inProcessWorker();
+    const { status, body } = await w.rest("PUT", `/connector-plugins/${plugin}/config/validate`, {
+      "connector.class": plugin,
+      name: "v",
+      ...config,
+    });
+    expect(status).toBe(200);
+    expect(errorsOf(body, key)).toEqual([message]);
+    expect(body.error_count).toBe(1);
+  });
+
+  // A config stored before the rule only WARNs at start (stored-config-warnings.ts), as other validation-only rules.
+  test("PUT and POST of the config answer Connect's 400 naming it, and create nothing", async () => {
+    await using w = await inProcessWorker();
+    const config = { "connector.class": "HttpIngest", "ingest.path": "/ingest/t", "kafka.topic": "." };
+    const message = `Connector configuration is invalid and contains the following 1 error(s):\nInvalid value . for configuration kafka.topic: Topic name is invalid: '.' is not allowed\nYou can also find the above list of errors at the endpoint \`/connector-plugins/{connectorType}/config/validate\``;
+    expect(await w.rest("PUT", "/connectors/x/config", config)).toEqual({
+      status: 400,
+      body: { error_code: 400, message },
+    });
+    expect(await w.rest("POST", "/connectors", { name: "x", config })).toEqual({
+      status: 400,
+      body: { error_code: 400, message },
+    });
+    expect((await w.rest("GET", "/connectors")).body).toEqual([]);
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * The Java exception class Kafka's clients throw for a protocol error (org.apache.kafka.common.protocol
+ * .Errors: each error code's exception), so a status trace names a broker's refusal as a Connect
+ * user sees it (`org.apache.kafka.common.errors.InvalidTopicException: …`). Most follow the error's
+ * name (INVALID_TOPIC_EXCEPTION → InvalidTopicException, NOT_LEADER_OR_FOLLOWER →
+ * NotLeaderOrFollowerException); the others are listed, checked against kafka-clients 4.3.1's classes.
+ * Used by the Kafka adapters' error mapping.
+ */
+
+const ERRORS = "org.apache.kafka.common.errors.";
+
+const NAMED: Readonly<Record<string, string>> = {
+  CORRUPT_MESSAGE: `${ERRORS}CorruptRecordException`,
+  REQUEST_TIMED_OUT: `${ERRORS}TimeoutException`,
+  MESSAGE_TOO_LARGE: `${ERRORS}RecordTooLargeException`,
+  STALE_CONTROLLER_EPOCH: `${ERRORS}ControllerMovedException`,
+  OFFSET_METADATA_TOO_LARGE: `${ERRORS}OffsetMetadataTooLarge`,
+  RECORD_LIST_TOO_LARGE: `${ERRORS}RecordBatchTooLargeException`,
+  TOPIC_AUTHORIZATION_FAILED: `${ERRORS}TopicAuthorizationException`,
+  GROUP_AUTHORIZATION_FAILED: `${ERRORS}GroupAuthorizationException`,
+  CLUSTER_AUTHORIZATION_FAILED: `${ERRORS}ClusterAuthorizationException`,
+  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: `${ERRORS}TransactionalIdAuthorizationException`,
+  DELEGATION_TOKEN_AUTHORIZATION_FAILED: `${ERRORS}DelegationTokenAuthorizationException`,
+  SASL_AUTHENTICATION_FAILED: `${ERRORS}SaslAuthenticationException`,
+  TOPIC_ALREADY_EXISTS: `${ERRORS}TopicExistsException`,
+  INVALID_CONFIG: `${ERRORS}InvalidConfigurationException`,
+  OUT_OF_ORDER_SEQUENCE_NUMBER: `${ERRORS}OutOfOrderSequenceException`,
+  DUPLICATE_SEQUENCE_NUMBER: `${ERRORS}DuplicateSequenceException`,
+  INVALID_PRODUCER_ID_MAPPING: `${ERRORS}InvalidPidMappingException`,
+  INVALID_TRANSACTION_TIMEOUT: `${ERRORS}InvalidTxnTimeoutException`,
+  KAFKA_STORAGE_ERROR: `${ERRORS}KafkaStorageException`,
+  DELEGATION_TOKEN_AUTH_DISABLED: `${ERRORS}DelegationTokenDisabledException`,
+  DELEGATION_TOKEN_REQUEST_NOT_ALLOWED: `${ERRORS}UnsupportedByAuthenticationException`,
+  NON_EMPTY_GROUP: `${ERRORS}GroupNotEmptyException`,
+  INVALID_RECORD: "org.apache.kafka.common.InvalidRecordException",
+  PRINCIPAL_DESERIALIZATION_FAILURE: `${ERRORS}PrincipalDeserializationException`,
+  FETCH_SESSION_TOPIC_ID_ERROR: `${ERRORS}FetchSessionTopicIdException`,
+  UNKNOWN_SERVER_ERROR: `${ERRORS}UnknownServerException`,
+};
+
+/** The Java exception class of the Kafka protocol error named `kafkaError` (e.g. INVALID_TOPIC_EXCEPTION). */
+export function javaExceptionClass(kafkaError: string): string {
+  const named = NAMED[kafkaError];
+  if (named !== undefined) return named;
+  const words = kafkaError
+    .replace(/_EXCEPTION$/, "")
+    .toLowerCase()
+    .split("_");
+  return `${ERRORS}${words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("")}Exception`;
+}
