@@ -15,7 +15,7 @@ COPY src ./src
 ARG GATEWAY_COMMIT=0000000000000000
 ARG TARGETARCH=amd64
 RUN case "$TARGETARCH" in arm64) target=bun-linux-arm64 ;; *) target=bun-linux-x64 ;; esac \
- && node_modules/.bin/bun build --compile --minify-syntax --minify-whitespace --target="$target" \
+ && node_modules/.bin/bun build --compile --minify-syntax --minify-whitespace --sourcemap=linked --target="$target" \
       --define "GATEWAY_COMMIT=\"${GATEWAY_COMMIT}\"" src/main.ts src/store/spool-worker.ts --outfile /out/gateway \
  && mkdir -p /out/data
 
