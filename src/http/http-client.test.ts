@@ -273,6 +273,13 @@ describe("redactUrl", () => {
       "http://***@api.example:${offset}/events?since=${offset}",
     ],
     ["https://h/p?body=client_secret%3Ds3cret%26a%3D1", "https://h/p?body=client_secret%3D***%26a%3D1"],
+    // Task mask4 (1, 2): a scheme-less user:password@host in a query or fragment parameter's value,
+    // plain or percent-encoded (shown on main).
+    ["https://h/p?proxy=alice:s3cret@proxy:3128&a=1", "https://h/p?proxy=***@proxy:3128&a=1"],
+    ["https://h/p#proxy=alice:s3cret@proxy:3128&a=1", "https://h/p#proxy=***@proxy:3128&a=1"],
+    ["https://h/p?url=svc%3As3cret%40proxy%3A3128&a=1", "https://h/p?url=***%40proxy%3A3128&a=1"],
+    ["http://h:${offset}/x?proxy=alice:s3 cret@proxy:3128", "http://h:${offset}/x?proxy=***@proxy:3128"],
+    ["https://h/p?email=a@b.c&at=12:30&x=a:b", "https://h/p?email=a@b.c&at=12:30&x=a:b"],
   ])("%s → %s", (input, expected) => {
     expect(redactUrl(input)).toBe(expected);
   });

@@ -2,7 +2,8 @@
  * The scheme-less `user:password@host[:port]` credentials of a text hidden as `***@host[:port]`
  * (a proxy or bootstrap value written `alice:s3cret@proxy:3128`, or `u:p#x@h`). Only for texts that
  * quote config values (url-credentials.ts hideValueCredentials: invalid-value messages, ConfigDef's
- * reasons, "contains no connector type", and redactUrl's value without a host), where such a token
+ * reasons, "contains no connector type", and redactUrl's value without a host; and each URL
+ * parameter's value, percent-decoded too, which the URL masking reads as one token), where such a token
  * is a credential; an `a@b.c` without a `:` and `mailto:a@b.c` stay, and so does a `${…}`
  * placeholder alone (`${env:USER}:${env:PASSWORD}@proxy`).
  *
@@ -24,6 +25,7 @@
  * `}` and `@` are is computed once for the whole text, and where a user name ends once per index.
  */
 
+import { type HiddenRange, hiddenParts } from "./percent-encoded-secrets.ts";
 import { placeholdersReplaced } from "./placeholders.ts";
 
 // Elements of a list before a scheme-less user info: `k1:9092,k2,[::1]:9092,` or `k1:9092, k2:9092,`
@@ -79,6 +81,17 @@ export function hideSchemeless(text: string, oneValue: boolean): string {
     p = end === -1 ? p + 1 : end;
   }
   return copied === 0 ? text : out + text.slice(copied);
+}
+
+/**
+ * The parts of one config value (a URL parameter's value) that hideSchemeless hides: each
+ * `user:password` (url-secrets.ts lists them as secrets an answer may echo). A value holding a `*`
+ * of its own, whose parts cannot be told from the `***`, is one part whole.
+ */
+export function schemelessRanges(value: string): HiddenRange[] {
+  const shown = hideSchemeless(value, true);
+  if (shown === value) return [];
+  return (!value.includes("*") && hiddenParts(value, shown)) || [[0, value.length]];
 }
 
 /**

@@ -256,6 +256,47 @@ describe("hideUrlCredentials", () => {
     });
   });
 
+  // Task mask4 (1, 2): shown on main. A parameter's value is one token: the scheme-less rule
+  // (schemeless-credentials.ts) reads it, and each percent-decoding of it up to MAX_ENCODED_DEPTH.
+  describe("a scheme-less user:password@host in a parameter's value", () => {
+    test.each([
+      ["https://h/p?proxy=alice:s3cret@proxy:3128&a=1", "https://h/p?proxy=***@proxy:3128&a=1"],
+      ["https://h/p?a=1#proxy=alice:s3cret@proxy:3128", "https://h/p?a=1#proxy=***@proxy:3128"],
+      ["https://h/p?a=1;proxy=alice:s3cret@proxy", "https://h/p?a=1;proxy=***@proxy"],
+      ["https://h/p?hosts=k1:9092,alice:s3cret@k2:9092", "https://h/p?hosts=k1:9092,***@k2:9092"],
+      ["GET https://h/p?proxy=alice:s3cret@proxy failed", "GET https://h/p?proxy=***@proxy failed"],
+      // Percent-encoded: hidden where the value writes it, encoded twice too, or partly.
+      ["https://h/p?url=svc%3As3cret%40proxy%3A3128", "https://h/p?url=***%40proxy%3A3128"],
+      ["https://h/p?url=svc%3As3cret%40proxy%3A3128&a=1", "https://h/p?url=***%40proxy%3A3128&a=1"],
+      ["https://h/p?url=svc%253As3cret%2540proxy%253A3128", "https://h/p?url=***%2540proxy%253A3128"],
+      ["https://h/p?url=svc:s3cret%40proxy%3A3128", "https://h/p?url=***%40proxy%3A3128"],
+      ["https://h/p?url=svc%3As3%20cret%40proxy", "https://h/p?url=***%40proxy"],
+      ["https://h/p?body=a%3D1%26proxy%3Dalice%253As3cret%2540h", "https://h/p?body=a%3D1%26proxy%3D***%2540h"],
+    ])("%s is shown as %s", (text, shown) => {
+      expect(hideUrlCredentials(text)).toBe(shown);
+      expect(hideUrlValueCredentials(text)).toBe(shown);
+      expect(hideValueCredentials(`Invalid value ${text} for configuration http.url`, text)).toBe(
+        `Invalid value ${shown} for configuration http.url`,
+      );
+    });
+
+    test("in one value, a password holding a raw space", () => {
+      expect(hideUrlValueCredentials("http://h:${offset}/x?proxy=alice:s3 cret@proxy:3128&a=1")).toBe(
+        "http://h:${offset}/x?proxy=***@proxy:3128&a=1",
+      );
+    });
+
+    test.each([
+      "https://h/p?email=a@b.c&at=12:30&x=a:b",
+      "https://h/p?proxy=${env:U}:${env:P}@proxy:3128",
+      "https://h/p?to=mailto:a@b.c&url=mailto%3Aa%40b.c",
+      "https://h/p?email=a%40b.c&at=12%3A30",
+    ])("%s (no user:password@host) is unchanged", (text) => {
+      expect(hideUrlCredentials(text)).toBe(text);
+      expect(hideUrlValueCredentials(text)).toBe(text);
+    });
+  });
+
   test("a scheme-less user info is left to hideValueCredentials", () => {
     expect(hideUrlCredentials("alice:s3cret@proxy:3128")).toBe("alice:s3cret@proxy:3128");
   });
@@ -467,7 +508,8 @@ describe("a long text with many token starts", () => {
   const closed = "${c}".repeat(100_000);
   test.each([
     ["then placeholders before an `@`", `${open}}${closed}@h`, `${open}***@h`],
-    ["then placeholders before a port and an `@`", `${open}}${closed}:1/p@h`, `${open}}${closed}:1/p@h`],
+    // A parameter's value: the scheme-less rule reads `${a//…}${c}…` as a user name (placeholders), `1/p` its password.
+    ["then placeholders before a port and an `@`", `${open}}${closed}:1/p@h`, "***@h"],
     ["then a user name's `?` before an `@`", `${open}}?${"a".repeat(500_000)}@=`, `${open}}?${"a".repeat(500_000)}@=`],
   ])("placeholders holding `//` %s (1 MB), and a credential after them", (_what, placeholders, shown) => {
     const url = `https://api.example/x?a=${placeholders}`;
