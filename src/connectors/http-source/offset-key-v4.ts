@@ -1,0 +1,97 @@
+/**
+ * Version 4 of the HTTP source's partition `url` (offset-key.ts names the current version and the
+ * earlier ones): the version 3 key (offset-key-v3.ts) with one more pass over it, which hides a
+ * parameter's value that is a scheme-less `user:password@host[:port]`: `?proxy=alice:s3cret@proxy:3128`
+ * → `?proxy=***@proxy:3128`. v3 kept that password (task mask4: in Kafka's offsets topic and in
+ * GET /connectors/{name}/offsets). FROZEN: every stored position is found under this key, so changing
+ * what it gives for any http.url loses that source's position. The golden table in
+ * offset-key-v4.test.ts pins it; a change that makes it fail is a new version, never a new expected
+ * value. For every http.url without such a value, v4 is v3 (v3's golden table checks it), so those
+ * sources keep their key.
+ *
+ * Why its own regexes, not a call to the log masking's scheme-less rule (schemeless-credentials.ts):
+ * that rule may hide more tomorrow, and a key that followed it would move stored offsets. It reuses
+ * only frozen parts: offsetKeyV3, v3's frozen percent-encoded mapping (offset-key-v3-encoded.ts) and
+ * placeholders.ts's frozen reading of `${…}`.
+ *
+ * The pass, over the v3 key and, read as a query (as if a `?` preceded it), over each
+ * percent-decoding of a value up to MAX_ENCODED_DEPTH decodings (v3's depth):
+ *   - a parameter starts after `?`, `&`, `;` or `#` (query, fragment and `;` parameters), its name
+ *     holds none of `=&#?;`, then `=` and its value. The value is read twice: to the next `&` or `#`
+ *     (a password may hold `;` or `?`: `?proxy=u:s3;cret@h`) and, over the first reading's answer, to
+ *     the next `?`, `&`, `#` or `;` (a parameter inside another's value: `?a=1;proxy=u:p@h`,
+ *     `?next=http://h/x?proxy=u:p@h`);
+ *   - a value that is, whole, a user name (USER_NAME: none of `,:@/=[](){}"'` or a space, `${…}`
+ *     placeholders in it), `:`, a password holding no `//`, then from the first `@` that one follows
+ *     to the value's end (HOST_AT_END) a host, an IP literal or a `${…}` placeholder and an optional
+ *     port or placeholder, is shown `***@host[:port]`, unless it starts `mailto:` or its user info is
+ *     `${…}` placeholders only (`${env:U}:${env:P}@proxy`);
+ *   - another value holding a percent-escape is decoded and read so: what the pass hides in its
+ *     decoding (the decoding whole as above, or a parameter of it) is `***` where the value writes it
+ *     (`?url=svc%3As3cret%40proxy%3A3128` → `?url=***%40proxy%3A3128`).
+ */
+import { placeholdersReplaced } from "../../util/placeholders.ts";
+import { offsetKeyV3 } from "./offset-key-v3.ts";
+import { percentEncodedHiddenRanges, withRangesHidden } from "./offset-key-v3-encoded.ts";
+
+const MAX_ENCODED_DEPTH = 4;
+// The two readings of a parameter: the value to `&` or `#`, then to `?`, `&`, `#` or `;`.
+const PARAM_TO_AMPERSAND = /([?&;#][^=&#?;]*=)([^&#]*)/g;
+const PARAM_TO_SEPARATOR = /([?&;#][^=&#?;]*=)([^?&#;]*)/g;
+// A scheme-less user info's user name and `:`, and its `@` and host at the value's end (the first `@`
+// after the `:` they follow: a password may hold `@`).
+const USER_NAME = /^(?:[^\s,:@/=[\](){}"'$]+|\$(?!\{)|\$\{[^{}\s]*\})+:/;
+const HOST_AT_END = /@(?:[\w.-]+|\[[\w:.%]+\]|\$\{[^{}\s]*\})(?::(?:\d+|\$\{[^{}\s]*\}))?$/g;
+
+/** The version 4 partition `url` of an HTTP source polling `url` (frozen: see above). */
+export function offsetKeyV4(url: string): string {
+  const key = offsetKeyV3(url);
+  try {
+    return hiddenIn(key, 0);
+  } finally {
+    known.clear();
+  }
+}
+
+// valueHidden's answers within one offsetKeyV4 call, by depth and value: a value of many equal
+// encoded parameters (`%3D%253D%25253D%26` repeated) reads each one once per level. Not an answer's
+// change: v4's answers are frozen.
+const known = new Map<string, string>();
+
+/** `text` (a key or a decoding read as a query) with its scheme-less parameter values hidden. */
+function hiddenIn(text: string, depth: number): string {
+  if (!text.includes("=")) return text;
+  const value = (_all: string, start: string, v: string) => `${start}${valueHidden(v, depth)}`;
+  return text.replace(PARAM_TO_AMPERSAND, value).replace(PARAM_TO_SEPARATOR, value);
+}
+
+/** A parameter's value, shown `***@host[:port]` when it is a scheme-less user info, or with its decoding's hidden. */
+function valueHidden(value: string, depth: number): string {
+  const userInfoEnd = schemelessUserInfoEnd(value);
+  if (userInfoEnd !== -1) return `***${value.slice(userInfoEnd)}`;
+  if (depth >= MAX_ENCODED_DEPTH || !value.includes("%")) return value;
+  const memoKey = `${depth}:${value}`;
+  const answer = known.get(memoKey);
+  if (answer !== undefined) return answer;
+  // The decoding read whole (a value, decoded again), then as a query: its parameters' values.
+  const ranges = percentEncodedHiddenRanges(value, (decoded) =>
+    hiddenIn(`?${valueHidden(decoded, depth + 1)}`, depth + 1).slice(1),
+  );
+  const shown = ranges.length === 0 ? value : withRangesHidden(value, ranges);
+  known.set(memoKey, shown);
+  return shown;
+}
+
+/** Where the user info of a value that is a scheme-less `user:password@host[:port]` ends (its `@`), or -1. */
+function schemelessUserInfoEnd(value: string): number {
+  if (!value.includes("@")) return -1;
+  const user = USER_NAME.exec(value);
+  if (user === null) return -1;
+  HOST_AT_END.lastIndex = user[0].length;
+  const host = HOST_AT_END.exec(value);
+  if (host === null || value.slice(user[0].length, host.index).includes("//")) return -1;
+  const userInfo = value.slice(0, host.index);
+  if (userInfo.toLowerCase().startsWith("mailto:")) return -1;
+  if (userInfo.includes("${") && placeholdersReplaced(userInfo, "").replace(/:/g, "") === "") return -1;
+  return userInfo.length;
+}
