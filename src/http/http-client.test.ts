@@ -280,6 +280,9 @@ describe("redactUrl", () => {
     ["https://h/p?url=svc%3As3cret%40proxy%3A3128&a=1", "https://h/p?url=***%40proxy%3A3128&a=1"],
     ["http://h:${offset}/x?proxy=alice:s3 cret@proxy:3128", "http://h:${offset}/x?proxy=***@proxy:3128"],
     ["https://h/p?email=a@b.c&at=12:30&x=a:b", "https://h/p?email=a@b.c&at=12:30&x=a:b"],
+    // Task mask4 (3): a domain before the user name stays; a path is no domain.
+    ["https://h/p?proxy=corp/alice:s3cret@proxy:3128", "https://h/p?proxy=corp/***@proxy:3128"],
+    ["https://h/p?path=/api/v1/a:b@c&b=api/v1/a:b@c", "https://h/p?path=/api/v1/a:b@c&b=api/v1/a:b@c"],
   ])("%s → %s", (input, expected) => {
     expect(redactUrl(input)).toBe(expected);
   });

@@ -7,7 +7,8 @@
  * is a credential; an `a@b.c` without a `:` and `mailto:a@b.c` stay, and so does a `${…}`
  * placeholder alone (`${env:USER}:${env:PASSWORD}@proxy`).
  *
- * A token starts at the text's start, or after a space or one of TOKEN_START; after the `{` of a
+ * A token starts at the text's start, after a domain there (DOMAIN: `corp/alice:s3cret@proxy` →
+ * `corp/***@proxy`), or after a space or one of TOKEN_START; after the `{` of a
  * `${…}` placeholder (one whose `}` comes before the next space or `@`) it starts at the placeholder
  * (`${secrets:api/port}` is no user info; `svc@${env:REALM}:s3cret@proxy` is `svc@***@proxy`, and
  * `${alice:s3cret@proxy:3128` is one too). Its user name (none of
@@ -33,6 +34,10 @@ import { placeholdersReplaced } from "./placeholders.ts";
 const HOST_LIST = /^(?:\s*(?:[\w.-]+|\[?[\w:.%]+\])(?::\d+)?,)+$/;
 const HOST_AFTER_AT = /@((?:[\w.-]+|\[[\w:.%]+\]|\$\{[^{}\s]*\})(?::(?:\d+|\$\{[^{}\s]*\}))?)(?=$|[\s,;\])}"'/&#])/y;
 const TOKEN_START = /[\s,[({="']/;
+// A domain before a user name at the text's start (a value's: `corp/alice:s3cret@proxy` →
+// `corp/***@proxy`); only there and only one segment, so a path (`see /api/v1/a:b@c`,
+// `api/v1/a:b@c`, `/v1/a:b@c`) starts no user name.
+const DOMAIN = /^[^\s,:@/=[\](){}"'$]+\//;
 const ELEMENT_START = /[,[({="']/;
 const USER_END = /[\s,:@/=[\](){}"']/;
 
@@ -48,10 +53,11 @@ export function hideSchemeless(text: string, oneValue: boolean): string {
   const ats = [...hosts.keys()];
   const next = nextIndexes(text);
   const afterUserName = afterUserNames(text, next);
+  const domainEnd = DOMAIN.exec(text)?.[0].length ?? -1;
   let out = "";
   let copied = 0;
   for (let p = 0; p < text.length; ) {
-    const starts = p === 0 ? [0] : [];
+    const starts = p === 0 ? [0] : p === domainEnd - 1 ? [domainEnd] : [];
     // A placeholder's provider (`${secrets:api/port}`) starts no user name, but the placeholder may
     // (`svc@${env:REALM}:s3cret@proxy`, `(x)${env:U}:s3cret@h`, `corp/${env:U}:s3cret@h`), unless
     // `//` precedes it (a URL's authority: `http://${env:HOST}:${env:PORT}/users/@me`); an unclosed

@@ -334,6 +334,10 @@ describe("hideValueCredentials", () => {
     ["x${secrets:api/port}/y@h", "x${secrets:api/port}/y@h"],
     // Review mask3d (P2-1): after a single `/` too (only `//`, an authority's start, is no user name's).
     ["corp/${env:USER}:s3cret@proxy:3128", "corp/***@proxy:3128"],
+    // Task mask4 (3): a domain before a user name, at a value's start (shown on main).
+    ["corp/alice:s3cret@proxy:3128", "corp/***@proxy:3128"],
+    ["https://h/x?proxy=corp/alice:s3cret@proxy:3128&a=1", "https://h/x?proxy=corp/***@proxy:3128&a=1"],
+    ["https://h/x?url=corp%2Falice%3As3cret%40proxy", "https://h/x?url=corp%2F***%40proxy"],
     ["proxy=corp/${env:U}:s3cret@proxy:3128", "proxy=corp/***@proxy:3128"],
     ["/${env:U}:s3cret@proxy:3128", "/***@proxy:3128"],
     // A placeholder host or port after the `@` (review mask3d: shown on main too).
@@ -387,7 +391,18 @@ describe("hideValueCredentials", () => {
     "https://h/x?email=a@b.c",
     "Invalid value x for configuration k: a@b.c",
     "a:b#c",
-  ])("%s is unchanged", (text) => expect(hideValueCredentials(text)).toBe(text));
+    // Task mask4 (3): a path is no domain: a user name starts after one `/` at a value's start only.
+    "see /api/v1/a:b@c",
+    "/api/v1/a:b@c",
+    "api/v1/a:b@c",
+    "corp/mailto:a@b.c",
+    "https://h/api/v1/a:b@c",
+    "https://h/x?path=/api/v1/a:b@c&b=api/v1/a:b@c",
+    "Invalid value x for configuration k: see v1/a:b@c",
+  ])("%s is unchanged", (text) => {
+    expect(hideValueCredentials(text)).toBe(text);
+    expect(hideValueCredentials(text, text)).toBe(text);
+  });
 });
 
 describe("one config value holding a raw space (an http.url with a placeholder port does not parse)", () => {

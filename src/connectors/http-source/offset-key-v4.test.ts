@@ -31,6 +31,10 @@ const HIDDEN: ReadonlyArray<readonly [string, string]> = [
     "https://api.example/x?proxy=***@${env:HOST}:${env:PORT}",
   ],
   ["https://api.example/x?q=from:alice@example.com", "https://api.example/x?q=***@example.com"],
+  // A domain before the user name (a Windows-domain user) stays, as the log masking shows it.
+  ["https://api.example/x?proxy=corp/alice:s3cret@proxy:3128", "https://api.example/x?proxy=corp/***@proxy:3128"],
+  ["https://api.example/x?proxy=corp/${env:U}:s3cret@proxy", "https://api.example/x?proxy=corp/***@proxy"],
+  ["https://api.example/x?url=corp%2Falice%3As3cret%40proxy", "https://api.example/x?url=corp%2F***%40proxy"],
   // Not parsed (a placeholder port): the value as written, a space ending no password.
   [
     "http://h:${offset}/x?proxy=alice:s3 cret@proxy:3128&since=${offset}",
@@ -69,6 +73,10 @@ const AS_V3: ReadonlyArray<readonly [string, string]> = [
   ["https://api.example/x?next=http://u:s3cret@h/y", "https://api.example/x?next=http://***@h/y"],
   ["https://api.example/x?email=a%40b.c&at=12%3A30", "https://api.example/x?email=a%40b.c&at=12%3A30"],
   ["https://api.example/users/a:b@c/x", "https://api.example/users/a:b@c/x"],
+  [
+    "https://api.example/x?path=/api/v1/a:b@c&b=api/v1/a:b@c&c=corp/mailto:a@b.c",
+    "https://api.example/x?path=/api/v1/a:b@c&b=api/v1/a:b@c&c=corp/mailto:a@b.c",
+  ],
   ["alice:s3cret@proxy:3128", "***@proxy:3128"],
 ];
 

@@ -21,10 +21,11 @@
  *     (a password may hold `;` or `?`: `?proxy=u:s3;cret@h`) and, over the first reading's answer, to
  *     the next `?`, `&`, `#` or `;` (a parameter inside another's value: `?a=1;proxy=u:p@h`,
  *     `?next=http://h/x?proxy=u:p@h`);
- *   - a value that is, whole, a user name (USER_NAME: none of `,:@/=[](){}"'` or a space, `${…}`
- *     placeholders in it), `:`, a password holding no `//`, then from the first `@` that one follows
- *     to the value's end (HOST_AT_END) a host, an IP literal or a `${…}` placeholder and an optional
- *     port or placeholder, is shown `***@host[:port]`, unless it starts `mailto:` or its user info is
+ *   - a value that is, whole, an optional domain (a segment and a `/`: `corp/`), a user name
+ *     (USER_NAME: none of `,:@/=[](){}"'` or a space, `${…}` placeholders in it), `:`, a password
+ *     holding no `//`, then from the first `@` that one follows to the value's end (HOST_AT_END) a
+ *     host, an IP literal or a `${…}` placeholder and an optional port or placeholder, is shown
+ *     `[domain/]***@host[:port]`, unless it starts `mailto:` or its user info is
  *     `${…}` placeholders only (`${env:U}:${env:P}@proxy`);
  *   - another value holding a percent-escape is decoded and read so: what the pass hides in its
  *     decoding (the decoding whole as above, or a parameter of it) is `***` where the value writes it
@@ -40,7 +41,7 @@ const PARAM_TO_AMPERSAND = /([?&;#][^=&#?;]*=)([^&#]*)/g;
 const PARAM_TO_SEPARATOR = /([?&;#][^=&#?;]*=)([^?&#;]*)/g;
 // A scheme-less user info's user name and `:`, and its `@` and host at the value's end (the first `@`
 // after the `:` they follow: a password may hold `@`).
-const USER_NAME = /^(?:[^\s,:@/=[\](){}"'$]+|\$(?!\{)|\$\{[^{}\s]*\})+:/;
+const USER_NAME = /^((?:[^\s,:@/=[\](){}"'$]+\/)?)(?:[^\s,:@/=[\](){}"'$]+|\$(?!\{)|\$\{[^{}\s]*\})+:/;
 const HOST_AT_END = /@(?:[\w.-]+|\[[\w:.%]+\]|\$\{[^{}\s]*\})(?::(?:\d+|\$\{[^{}\s]*\}))?$/g;
 
 /** The version 4 partition `url` of an HTTP source polling `url` (frozen: see above). */
@@ -67,8 +68,8 @@ function hiddenIn(text: string, depth: number): string {
 
 /** A parameter's value, shown `***@host[:port]` when it is a scheme-less user info, or with its decoding's hidden. */
 function valueHidden(value: string, depth: number): string {
-  const userInfoEnd = schemelessUserInfoEnd(value);
-  if (userInfoEnd !== -1) return `***${value.slice(userInfoEnd)}`;
+  const userInfo = schemelessUserInfo(value);
+  if (userInfo !== undefined) return `${value.slice(0, userInfo[0])}***${value.slice(userInfo[1])}`;
   if (depth >= MAX_ENCODED_DEPTH || !value.includes("%")) return value;
   const memoKey = `${depth}:${value}`;
   const answer = known.get(memoKey);
@@ -82,16 +83,20 @@ function valueHidden(value: string, depth: number): string {
   return shown;
 }
 
-/** Where the user info of a value that is a scheme-less `user:password@host[:port]` ends (its `@`), or -1. */
-function schemelessUserInfoEnd(value: string): number {
-  if (!value.includes("@")) return -1;
+/**
+ * Where the user info of a value that is a scheme-less `[domain/]user:password@host[:port]` starts
+ * (after the domain) and ends (its `@`), or undefined.
+ */
+function schemelessUserInfo(value: string): readonly [number, number] | undefined {
+  if (!value.includes("@")) return undefined;
   const user = USER_NAME.exec(value);
-  if (user === null) return -1;
+  if (user === null) return undefined;
   HOST_AT_END.lastIndex = user[0].length;
   const host = HOST_AT_END.exec(value);
-  if (host === null || value.slice(user[0].length, host.index).includes("//")) return -1;
-  const userInfo = value.slice(0, host.index);
-  if (userInfo.toLowerCase().startsWith("mailto:")) return -1;
-  if (userInfo.includes("${") && placeholdersReplaced(userInfo, "").replace(/:/g, "") === "") return -1;
-  return userInfo.length;
+  if (host === null || value.slice(user[0].length, host.index).includes("//")) return undefined;
+  const start = user[1]!.length;
+  const userInfo = value.slice(start, host.index);
+  if (userInfo.toLowerCase().startsWith("mailto:")) return undefined;
+  if (userInfo.includes("${") && placeholdersReplaced(userInfo, "").replace(/:/g, "") === "") return undefined;
+  return [start, host.index];
 }
