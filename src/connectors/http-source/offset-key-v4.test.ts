@@ -35,6 +35,15 @@ const HIDDEN: ReadonlyArray<readonly [string, string]> = [
   ["https://api.example/x?proxy=corp/alice:s3cret@proxy:3128", "https://api.example/x?proxy=corp/***@proxy:3128"],
   ["https://api.example/x?proxy=corp/${env:U}:s3cret@proxy", "https://api.example/x?proxy=corp/***@proxy"],
   ["https://api.example/x?url=corp%2Falice%3As3cret%40proxy", "https://api.example/x?url=corp%2F***%40proxy"],
+  // Followed by a path or another separator (a DSN), or with an empty user name.
+  ["https://api.example/x?db=alice:s3cret@db.example:5432/app", "https://api.example/x?db=***@db.example:5432/app"],
+  [
+    "https://api.example/x?db=alice:s3cret@db/app,b&c=:s3cret@proxy",
+    "https://api.example/x?db=***@db/app,b&c=***@proxy",
+  ],
+  ["https://api.example/x?url=alice%3As3cret%40db%2Fapp", "https://api.example/x?url=***%40db%2Fapp"],
+  // The second reading ends a value at `?` or `;` too (a parameter in a value).
+  ["https://api.example/x?a=b:s3@d?e", "https://api.example/x?a=***@d?e"],
   // Not parsed (a placeholder port): the value as written, a space ending no password.
   [
     "http://h:${offset}/x?proxy=alice:s3 cret@proxy:3128&since=${offset}",
@@ -73,6 +82,7 @@ const AS_V3: ReadonlyArray<readonly [string, string]> = [
   ["https://api.example/x?next=http://u:s3cret@h/y", "https://api.example/x?next=http://***@h/y"],
   ["https://api.example/x?email=a%40b.c&at=12%3A30", "https://api.example/x?email=a%40b.c&at=12%3A30"],
   ["https://api.example/users/a:b@c/x", "https://api.example/users/a:b@c/x"],
+  ["https://api.example/x?f=u:p@h:x&g=u:p@h.c!", "https://api.example/x?f=u:p@h:x&g=u:p@h.c!"],
   [
     "https://api.example/x?path=/api/v1/a:b@c&b=api/v1/a:b@c&c=corp/mailto:a@b.c",
     "https://api.example/x?path=/api/v1/a:b@c&b=api/v1/a:b@c&c=corp/mailto:a@b.c",
