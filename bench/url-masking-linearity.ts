@@ -52,6 +52,7 @@ const shapes: ReadonlyArray<readonly [string, (k: number) => string]> = [
   // Scheme-less user infos in parameters' values, plain and percent-encoded (task mask4).
   ["a:b@h&a= … (scheme-less values)", (k) => "a:b@h&a=".repeat(k)],
   ["a: then @ … (one password)", (k) => `a:${"@".repeat(k)}`],
+  ["a … @h (a user name without `:`)", (k) => `${"a".repeat(k)}@h`],
   ["a:b@${ … (placeholder hosts never closed)", (k) => `a:b${"@${".repeat(k)}`],
   ["a%3Ab%40h%26a%3D … (encoded scheme-less values)", (k) => "a%3Ab%40h%26a%3D".repeat(k)],
   ["a%253A … %2540 (encoded twice, one value)", (k) => `a%253A${"b".repeat(k)}%2540h`],

@@ -135,6 +135,8 @@ describe("offsetKeyV4", () => {
     ["scheme-less user infos in values", `?a=${"a:b@h&a=".repeat(100_000)}`],
     ["`@` in one long password", `?a=a:${"@".repeat(400_000)}`],
     ["`:@` after one user name", `?a=a${":@".repeat(200_000)}`],
+    // A user name without its `:` was read in exponentially many ways (found before release).
+    ["a user name without a `:`", `?a=${"a".repeat(400_000)}@h&b=corp/${"a".repeat(400_000)}@h`],
     ["placeholder hosts never closed", `?a=a:b${"@${".repeat(200_000)}`],
     ["percent-encoded user infos", `?a=${"a%3Ab%40h%26a%3D".repeat(40_000)}`],
     ["encoded parameters encoded again", `?a=${"%253Fb%253D%2525".repeat(60_000)}`],

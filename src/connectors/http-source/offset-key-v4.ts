@@ -26,8 +26,8 @@
  *     the next `?`, `&`, `#` or `;` (a parameter inside another's value: `?a=1;proxy=u:p@h`,
  *     `?next=http://h/x?proxy=u:p@h`);
  *   - a value that starts with a scheme-less user info: an optional domain (a segment and a `/`:
- *     `corp/`), a user name (USER_NAME: none of `,:@/=[](){}"'` or a space, `${…}` placeholders in
- *     it; it may be empty), `:`, a password holding no `//`, then the first `@` that one follows
+ *     `corp/`), a user name (none of `,@/=[](){}"'` or a space, `${…}` placeholders in it; it may
+ *     be empty), `:`, a password holding no `//`, then the first `@` that one follows
  *     with a host, an IP literal or a `${…}` placeholder, an optional port or placeholder, and the
  *     value's end or one of `,;])}"'/` or a space after them (HOST_AT: `?db=u:s3cret@db:5432/app`),
  *     is shown `[domain/]***@host…`, unless its user info starts `mailto:` or is `${…}`
@@ -44,9 +44,13 @@ const MAX_ENCODED_DEPTH = 4;
 // The two readings of a parameter: the value to `&` or `#`, then to `?`, `&`, `#` or `;`.
 const PARAM_TO_AMPERSAND = /([?&;#][^=&#?;]*=)([^&#]*)/g;
 const PARAM_TO_SEPARATOR = /([?&;#][^=&#?;]*=)([^?&#;]*)/g;
-// A scheme-less user info's domain, user name and `:`, and its `@` and host (the first `@` after the
-// `:` a host follows: a password may hold `@`).
-const USER_NAME = /^((?:[^\s,:@/=[\](){}"'$]+\/)?)(?:[^\s,:@/=[\](){}"'$]+|\$(?!\{)|\$\{[^{}\s]*\})*:/;
+// A scheme-less user info: a domain (a segment and a `/`: `corp/`), a user name (none of USER_END,
+// `${…}` placeholders in it, each read whole) and `:`, then the first `@` a host follows (HOST_AT: a
+// password may hold `@`). Read by a loop, not one regex: a regex reading a long user name without its
+// `:` backtracks (slowly, or in exponentially many ways when characters are grouped in runs).
+const DOMAIN = /^[^\s,:@/=[\](){}"'$]+\//;
+const USER_END = /[\s,@/=[\](){}"']/;
+const PLACEHOLDER = /\$\{[^{}\s]*\}/y;
 const HOST_AT = /@(?:[\w.-]+|\[[\w:.%]+\]|\$\{[^{}\s]*\})(?::(?:\d+|\$\{[^{}\s]*\}))?(?=$|[\s,;\])}"'/&#])/g;
 
 /** The version 4 partition `url` of an HTTP source polling `url` (frozen: see above). */
@@ -94,14 +98,29 @@ function valueHidden(value: string, depth: number): string {
  */
 function schemelessUserInfo(value: string): readonly [number, number] | undefined {
   if (!value.includes("@")) return undefined;
-  const user = USER_NAME.exec(value);
-  if (user === null) return undefined;
-  HOST_AT.lastIndex = user[0].length;
+  const start = DOMAIN.exec(value)?.[0].length ?? 0;
+  const colon = userNameEnd(value, start);
+  if (colon === -1) return undefined;
+  HOST_AT.lastIndex = colon + 1;
   const host = HOST_AT.exec(value);
-  if (host === null || value.slice(user[0].length, host.index).includes("//")) return undefined;
-  const start = user[1]!.length;
+  if (host === null || value.slice(colon + 1, host.index).includes("//")) return undefined;
   const userInfo = value.slice(start, host.index);
   if (userInfo.toLowerCase().startsWith("mailto:")) return undefined;
   if (userInfo.includes("${") && placeholdersReplaced(userInfo, "").replace(/:/g, "") === "") return undefined;
   return [start, host.index];
+}
+
+/** Where the user name starting at `from` ends (its `:`), or -1 when a character of USER_END or a `${` that closes no placeholder comes first. */
+function userNameEnd(value: string, from: number): number {
+  for (let i = from; i < value.length; ) {
+    const c = value[i]!;
+    if (c === ":") return i;
+    if (c === "$" && value[i + 1] === "{") {
+      PLACEHOLDER.lastIndex = i;
+      if (!PLACEHOLDER.test(value)) return -1;
+      i = PLACEHOLDER.lastIndex;
+    } else if (USER_END.test(c)) return -1;
+    else i++;
+  }
+  return -1;
 }
