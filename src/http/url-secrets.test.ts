@@ -28,6 +28,12 @@ describe("urlSecrets", () => {
     // Task mask4 (1, 2): a scheme-less user:password@host in a value, plain or percent-encoded.
     ["https://api.example/in?proxy=alice:s3cret@proxy:3128&a=1", ["alice:s3cret", "s3cret"]],
     ["https://api.example/in?url=svc%3As3cret%40proxy%3A3128", ["svc%3As3cret", "svc:s3cret", "s3cret"]],
+    // Review mask4: each element of a list; a DSN's options after the host.
+    [
+      "https://api.example/in?proxies=alice:s3cret@p1;bob:s4cret@p2",
+      ["alice:s3cret", "s3cret", "bob:s4cret", "s4cret"],
+    ],
+    ["https://api.example/in?db=alice:s3cret@db?sslmode=require", ["alice:s3cret", "s3cret"]],
     ["not a url?token=x", []],
   ])("%s", (url, secrets) => {
     expect(urlSecrets(url)).toEqual(secrets);

@@ -7,14 +7,17 @@
  * is a credential; an `a@b.c` without a `:` and `mailto:a@b.c` stay, and so does a `${…}`
  * placeholder alone (`${env:USER}:${env:PASSWORD}@proxy`).
  *
- * A token starts at the text's start, after a domain there (DOMAIN: `corp/alice:s3cret@proxy` →
- * `corp/***@proxy`), or after a space or one of TOKEN_START; after the `{` of a
+ * A token starts at the text's start, or after a space or one of TOKEN_START (a list's `,` or `;`:
+ * `alice:s3cret@p1;bob:s3cret@p2` → `***@p1;***@p2`), after a domain at the text's start or after one
+ * of ELEMENT_START (DOMAIN: `corp/alice:s3cret@proxy` → `corp/***@proxy`, `a=1;proxy=corp/***@proxy`); after the `{` of a
  * `${…}` placeholder (one whose `}` comes before the next space or `@`) it starts at the placeholder
  * (`${secrets:api/port}` is no user info; `svc@${env:REALM}:s3cret@proxy` is `svc@***@proxy`, and
  * `${alice:s3cret@proxy:3128` is one too). Its user name (none of
  * USER_END; `${…}` placeholders in it) runs to its first `:`, its password to the first `@` a host
  * follows (HOST_AFTER_AT: a name, an IP literal or a `${…}` placeholder, a port or a placeholder
- * after it, then the text's end or a separator, `&` and `#` of a URL's query included), holding no `//` (`jdbc:mysql://***@h` is a URL whose user info is hidden
+ * after it, then the text's end or a separator, `&` and `#` of a URL's query included, and in a
+ * parameter's value or one config value `?` too, a DSN's options: `u:p@db:5432?sslmode=require`;
+ * in a sentence a `?` ends a question, `ask a:b@c? then` stays), holding no `//` (`jdbc:mysql://***@h` is a URL whose user info is hidden
  * already). In free text the password holds no space either. In one config value (`oneValue`, the
  * value a message quotes), a space ends no password of a token at the value's start or an
  * element's (after one of ELEMENT_START, spaces between: `alice:s3 cret@proxy` → `***@proxy`,
@@ -33,31 +36,39 @@ import { placeholdersReplaced } from "./placeholders.ts";
 // (a user info found after a `[`, its start, has the rest of an IPv6 address before it: `::1]:9092,`).
 const HOST_LIST = /^(?:\s*(?:[\w.-]+|\[?[\w:.%]+\])(?::\d+)?,)+$/;
 const HOST_AFTER_AT = /@((?:[\w.-]+|\[[\w:.%]+\]|\$\{[^{}\s]*\})(?::(?:\d+|\$\{[^{}\s]*\}))?)(?=$|[\s,;\])}"'/&#])/y;
-const TOKEN_START = /[\s,[({="']/;
-// A domain before a user name at the text's start (a value's: `corp/alice:s3cret@proxy` →
-// `corp/***@proxy`); only there and only one segment, so a path (`see /api/v1/a:b@c`,
-// `api/v1/a:b@c`, `/v1/a:b@c`) starts no user name.
-const DOMAIN = /^[^\s,:@/=[\](){}"'$]+\//;
-const ELEMENT_START = /[,[({="']/;
-const USER_END = /[\s,:@/=[\](){}"']/;
+// In a URL parameter's value or one config value, a `?` after the host too: a DSN's options
+// (`alice:s3cret@db:5432?sslmode=require`). Not in a sentence, where it ends a question (`ask a:b@c? then`).
+const HOST_AFTER_AT_IN_VALUE =
+  /@((?:[\w.-]+|\[[\w:.%]+\]|\$\{[^{}\s]*\})(?::(?:\d+|\$\{[^{}\s]*\}))?)(?=$|[\s,;\])}"'/&#?])/y;
+const TOKEN_START = /[\s,;[({="']/;
+// A domain before a user name at the text's start or an element's (a value's, a parameter's in it,
+// a list's: `corp/alice:s3cret@proxy` → `corp/***@proxy`, `?a=1;proxy=corp/alice:s3cret@proxy`);
+// not after a space, and only one segment, so a path (`see /api/v1/a:b@c`, `api/v1/a:b@c`,
+// `/v1/a:b@c`) starts no user name.
+const DOMAIN = /[^\s,;:@/=[\](){}"'$]+\//y;
+const ELEMENT_START = /[,;[({="']/;
+const USER_END = /[\s,;:@/=[\](){}"']/;
 
-/** `text` with its scheme-less user infos hidden; `oneValue` when the text is one config value. */
-export function hideSchemeless(text: string, oneValue: boolean): string {
+/**
+ * `text` with its scheme-less user infos hidden; `oneValue` when the text is one config value;
+ * `value` when it is one config value or a URL parameter's value (a `?` may follow a host).
+ */
+export function hideSchemeless(text: string, oneValue: boolean, value = oneValue): string {
   if (!text.includes("@")) return text;
+  const hostAfterAt = value ? HOST_AFTER_AT_IN_VALUE : HOST_AFTER_AT;
   const hosts = new Map<number, string>();
   for (let at = text.indexOf("@"); at !== -1; at = text.indexOf("@", at + 1)) {
-    HOST_AFTER_AT.lastIndex = at;
-    const host = HOST_AFTER_AT.exec(text)?.[1];
+    hostAfterAt.lastIndex = at;
+    const host = hostAfterAt.exec(text)?.[1];
     if (host !== undefined) hosts.set(at, host);
   }
   const ats = [...hosts.keys()];
   const next = nextIndexes(text);
   const afterUserName = afterUserNames(text, next);
-  const domainEnd = DOMAIN.exec(text)?.[0].length ?? -1;
   let out = "";
   let copied = 0;
   for (let p = 0; p < text.length; ) {
-    const starts = p === 0 ? [0] : p === domainEnd - 1 ? [domainEnd] : [];
+    const starts = p === 0 ? [0] : [];
     // A placeholder's provider (`${secrets:api/port}`) starts no user name, but the placeholder may
     // (`svc@${env:REALM}:s3cret@proxy`, `(x)${env:U}:s3cret@h`, `corp/${env:U}:s3cret@h`), unless
     // `//` precedes it (a URL's authority: `http://${env:HOST}:${env:PORT}/users/@me`); an unclosed
@@ -65,6 +76,12 @@ export function hideSchemeless(text: string, oneValue: boolean): string {
     if (TOKEN_START.test(text[p]!)) {
       if (!placeholderOpens(text, p, next)) starts.push(p + 1);
       else if (!text.startsWith("//", p - 3)) starts.push(p - 1);
+    }
+    // A domain's segment holds no token start: each character is read by one DOMAIN at most.
+    const from = starts.at(-1);
+    if (from !== undefined && (from === 0 || ELEMENT_START.test(text[from - 1]!))) {
+      DOMAIN.lastIndex = from;
+      if (DOMAIN.test(text)) starts.push(DOMAIN.lastIndex);
     }
     let end = -1;
     for (const userStart of starts) {

@@ -272,12 +272,50 @@ describe("hideUrlCredentials", () => {
       ["https://h/p?url=svc:s3cret%40proxy%3A3128", "https://h/p?url=***%40proxy%3A3128"],
       ["https://h/p?url=svc%3As3%20cret%40proxy", "https://h/p?url=***%40proxy"],
       ["https://h/p?body=a%3D1%26proxy%3Dalice%253As3cret%2540h", "https://h/p?body=a%3D1%26proxy%3D***%2540h"],
+      // Review mask4 (P2-1, P3-3): each element of a list (`,` or `;`), a quoted one.
+      ["https://h/p?proxies=alice:s3cret@p1:3128;bob:s3cret@p2:3128", "https://h/p?proxies=***@p1:3128;***@p2:3128"],
+      [
+        "https://h/p?proxies=alice%3As3cret%40p1%3A3128%3Bbob%3As3cret%40p2%3A3128",
+        "https://h/p?proxies=***%40p1%3A3128%3B***%40p2%3A3128",
+      ],
+      ["https://h/p?proxies=corp/alice:s3cret@p1,corp/bob:s3cret@p2", "https://h/p?proxies=corp/***@p1,corp/***@p2"],
+      // Review mask4 (P2-2): a domain before the user name in a `;` parameter, after a path
+      // parameter, in a fragment's, in a URL inside a value, percent-encoded.
+      ["https://h/p?a=1;proxy=corp/alice:s3cret@proxy:3128", "https://h/p?a=1;proxy=corp/***@proxy:3128"],
+      ["https://h/p;m=1?proxy=corp/alice:s3cret@proxy:3128", "https://h/p;m=1?proxy=corp/***@proxy:3128"],
+      ["https://h/p#a=1;proxy=corp/alice:s3cret@proxy", "https://h/p#a=1;proxy=corp/***@proxy"],
+      ["https://h/p?next=http://h/x?proxy=corp/alice:s3cret@proxy", "https://h/p?next=http://h/x?proxy=corp/***@proxy"],
+      [
+        "https://h/p?url=a%3D1%3Bproxy%3Dcorp%2Falice%3As3cret%40proxy",
+        "https://h/p?url=a%3D1%3Bproxy%3Dcorp%2F***%40proxy",
+      ],
+      // Review mask4 (P2-3): a `?` after the host, a DSN's options, plain or percent-encoded.
+      ["https://h/p?db=alice:s3cret@db:5432?sslmode=require", "https://h/p?db=***@db:5432?sslmode=require"],
+      ["https://h/p?db=alice:s3cret@db?x&a=1", "https://h/p?db=***@db?x&a=1"],
+      [
+        "https://h/p?url=alice%3As3cret%40db%3A5432%3Fsslmode%3Drequire",
+        "https://h/p?url=***%40db%3A5432%3Fsslmode%3Drequire",
+      ],
+      ["https://h/p?x=a:b@c?y", "https://h/p?x=***@c?y"],
     ])("%s is shown as %s", (text, shown) => {
       expect(hideUrlCredentials(text)).toBe(shown);
       expect(hideUrlValueCredentials(text)).toBe(shown);
       expect(hideValueCredentials(`Invalid value ${text} for configuration http.url`, text)).toBe(
         `Invalid value ${shown} for configuration http.url`,
       );
+    });
+
+    // A message quoting the value reads it whole too, and hides more of it.
+    test.each([
+      [
+        "https://h/p?proxies=alice:s3cret@p1:3128,%20bob:s3cret@p2:3128",
+        "https://h/p?proxies=***@p1:3128,%20***@p2:3128",
+      ],
+      ["https://h/p?filter=%22u:s3cret@h%22&a=(u:s3cret@h)", "https://h/p?filter=%22***@h%22&a=(***@h)"],
+    ])("%s is shown as %s (review mask4: after a list's `, `, quoted, bracketed)", (text, shown) => {
+      expect(hideUrlCredentials(text)).toBe(shown);
+      expect(hideUrlValueCredentials(text)).toBe(shown);
+      expect(hideValueCredentials(`Invalid value ${text}`, text)).not.toContain("s3cret");
     });
 
     test("in one value, a password holding a raw space", () => {
@@ -291,10 +329,25 @@ describe("hideUrlCredentials", () => {
       "https://h/p?proxy=${env:U}:${env:P}@proxy:3128",
       "https://h/p?to=mailto:a@b.c&url=mailto%3Aa%40b.c",
       "https://h/p?email=a%40b.c&at=12%3A30",
+      // Review mask4 (P3-1): a list's placeholder-only user info holds no secret.
+      "https://h/p?hosts=k1:9092,${env:U}:${env:P}@k2",
     ])("%s (no user:password@host) is unchanged", (text) => {
       expect(hideUrlCredentials(text)).toBe(text);
       expect(hideUrlValueCredentials(text)).toBe(text);
     });
+  });
+
+  // Review mask4 (P2-3): a `?` ends a host in a parameter's value or one config value (a DSN's
+  // options), not in a sentence, where it ends a question.
+  test("a `?` after a host: a DSN's options in a value, a question in a sentence", () => {
+    const dsn = "alice:s3cret@db:5432?sslmode=require";
+    expect(hideValueCredentials(`Invalid value ${dsn} for configuration k`, dsn)).toBe(
+      "Invalid value ***@db:5432?sslmode=require for configuration k",
+    );
+    for (const sentence of ["ask a:b@c? then", "Invalid value x for configuration k: ask a:b@c? then"]) {
+      expect(hideUrlCredentials(sentence)).toBe(sentence);
+      expect(hideValueCredentials(sentence)).toBe(sentence);
+    }
   });
 
   test("a scheme-less user info is left to hideValueCredentials", () => {

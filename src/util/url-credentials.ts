@@ -127,7 +127,7 @@ function hidden(text: string, whole: boolean, depth: number, budget: Budget): st
       const rest = run.slice(value.length);
       if (secretParameter(name, value)) return `${separator}${name}=***${rest}`;
       const shown = encodedHidden(innerParametersHidden(value), depth, budget);
-      return `${separator}${name}=${hideSchemeless(shown, whole)}${rest}`;
+      return `${separator}${name}=${hideSchemeless(shown, whole, true)}${rest}`;
     },
   );
 }
