@@ -22,7 +22,7 @@ const HIDDEN: ReadonlyArray<readonly [string, string]> = [
   // Its password holding `@`, `;`, `?`, `,`, `*` or a placeholder; its host an IP literal or a placeholder.
   ["https://api.example/x?proxy=alice:s3@cret@proxy:3128", "https://api.example/x?proxy=***@proxy:3128"],
   ["https://api.example/x?proxy=alice:s3;cr?et@proxy:3128", "https://api.example/x?proxy=***@proxy:3128"],
-  ["https://api.example/x?hosts=k1:9092,alice:s3cret@k2:9092", "https://api.example/x?hosts=***@k2:9092"],
+  ["https://api.example/x?hosts=k1:9092,alice:s3cret@k2:9092", "https://api.example/x?hosts=k1:9092,***@k2:9092"],
   ["https://api.example/x?proxy=alice:s3*cret@proxy", "https://api.example/x?proxy=***@proxy"],
   ["https://api.example/x?proxy=svc:${env:PASS}@proxy:3128", "https://api.example/x?proxy=***@proxy:3128"],
   ["https://api.example/x?proxy=svc:s3cret@[::1]:3128", "https://api.example/x?proxy=***@[::1]:3128"],
@@ -44,6 +44,71 @@ const HIDDEN: ReadonlyArray<readonly [string, string]> = [
   ["https://api.example/x?url=alice%3As3cret%40db%2Fapp", "https://api.example/x?url=***%40db%2Fapp"],
   // The second reading ends a value at `?` or `;` too (a parameter in a value).
   ["https://api.example/x?a=b:s3@d?e", "https://api.example/x?a=***@d?e"],
+  // Review mask4 (P2-1, P3-3): each element of a list (`,` or `;`, spaces after it), a quoted or
+  // bracketed one (a JSON-style value), plain or percent-encoded.
+  [
+    "https://api.example/x?proxies=alice:s3cret@p1:3128,bob:s3cret@p2:3128",
+    "https://api.example/x?proxies=***@p1:3128,***@p2:3128",
+  ],
+  [
+    "https://api.example/x?proxies=alice:s3cret@p1:3128, bob:s3cret@p2:3128",
+    "https://api.example/x?proxies=***@p1:3128,***@p2:3128",
+  ],
+  [
+    "https://api.example/x?proxies=alice:s3cret@p1:3128;bob:s3cret@p2:3128",
+    "https://api.example/x?proxies=***@p1:3128;***@p2:3128",
+  ],
+  [
+    "https://api.example/x?proxies=alice%3As3cret%40p1%3A3128%2Cbob%3As3cret%40p2%3A3128",
+    "https://api.example/x?proxies=***%40p1%3A3128%2C***%40p2%3A3128",
+  ],
+  [
+    "https://api.example/x?proxies=alice%3As3cret%40p1%3A3128%3B%20bob%3As3cret%40p2%3A3128",
+    "https://api.example/x?proxies=***%40p1%3A3128%3B%20***%40p2%3A3128",
+  ],
+  [
+    "https://api.example/x?proxies=corp/alice:s3cret@p1,corp/bob:s3cret@p2",
+    "https://api.example/x?proxies=corp/***@p1,corp/***@p2",
+  ],
+  ['https://api.example/x?q={"proxy":"alice:s3cret@proxy"}', "https://api.example/x?q={%22proxy%22:%22***@proxy%22}"],
+  [
+    "https://api.example/x?q=%7B%22proxy%22%3A%22alice%3As3cret%40proxy%22%7D",
+    "https://api.example/x?q=%7B%22proxy%22%3A%22***%40proxy%22%7D",
+  ],
+  ['https://api.example/x?filter="u:s3cret@h"&a=(u:s3cret@h)', "https://api.example/x?filter=%22***@h%22&a=(***@h)"],
+  ["http://h:${offset}/x?proxies=alice:s3cret@p1, bob:s3 cret@p2", "http://h:${offset}/x?proxies=***@p1, ***@p2"],
+  // Review mask4 (P2-2): a domain in a `;` parameter, after a path parameter, in a fragment's, in a
+  // URL inside a value, percent-encoded.
+  [
+    "https://api.example/x?a=1;proxy=corp/alice:s3cret@proxy:3128",
+    "https://api.example/x?a=1;proxy=corp/***@proxy:3128",
+  ],
+  [
+    "https://api.example/x;m=1?proxy=corp/alice:s3cret@proxy:3128",
+    "https://api.example/x;m=1?proxy=corp/***@proxy:3128",
+  ],
+  ["https://api.example/x#a=1;proxy=corp/alice:s3cret@proxy", "https://api.example/x#a=1;proxy=corp/***@proxy"],
+  [
+    "https://api.example/x?next=http://h/y?proxy=corp/alice:s3cret@proxy",
+    "https://api.example/x?next=http://h/y?proxy=corp/***@proxy",
+  ],
+  [
+    "https://api.example/x?url=a%3D1%3Bproxy%3Dcorp%2Falice%3As3cret%40proxy",
+    "https://api.example/x?url=a%3D1%3Bproxy%3Dcorp%2F***%40proxy",
+  ],
+  // Review mask4 (P2-3): a `?` after the host (a DSN's options), plain or percent-encoded.
+  [
+    "https://api.example/x?db=alice:s3cret@db:5432?sslmode=require",
+    "https://api.example/x?db=***@db:5432?sslmode=require",
+  ],
+  ["https://api.example/x?db=alice:s3cret@db?x", "https://api.example/x?db=***@db?x"],
+  [
+    "https://api.example/x?url=alice%3As3cret%40db%3A5432%3Fsslmode%3Drequire",
+    "https://api.example/x?url=***%40db%3A5432%3Fsslmode%3Drequire",
+  ],
+  ["https://api.example/x?x=a:s3@c?y", "https://api.example/x?x=***@c?y"],
+  // Over-hiding, as the log masking (README): a search query read as `user:password@host`.
+  ["https://api.example/search?q=label:bug+assignee:bob@corp.com", "https://api.example/search?q=***@corp.com"],
   // Not parsed (a placeholder port): the value as written, a space ending no password.
   [
     "http://h:${offset}/x?proxy=alice:s3 cret@proxy:3128&since=${offset}",
@@ -88,6 +153,11 @@ const AS_V3: ReadonlyArray<readonly [string, string]> = [
     "https://api.example/x?path=/api/v1/a:b@c&b=api/v1/a:b@c&c=corp/mailto:a@b.c",
   ],
   ["alice:s3cret@proxy:3128", "***@proxy:3128"],
+  // Review mask4 (P3-1): a list's placeholder-only user info holds no secret (judged per element).
+  [
+    "https://api.example/x?hosts=k1:9092,${env:U}:${env:P}@k2",
+    "https://api.example/x?hosts=k1:9092,${env:U}:${env:P}@k2",
+  ],
 ];
 
 const GOLDEN = [...HIDDEN, ...AS_V3];
