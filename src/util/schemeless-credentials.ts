@@ -8,7 +8,7 @@
  * placeholder alone (`${env:USER}:${env:PASSWORD}@proxy`).
  *
  * A token starts at the text's start, or after a space or one of TOKEN_START (a list's `,` or `;`:
- * `alice:s3cret@p1;bob:s3cret@p2` → `***@p1;***@p2`), after a domain at the text's start or after one
+ * `alice:s3cret@p1;bob:s3cret@p2` → `***@p1;***@p2`; in a value `?` too), after a domain at the text's start or after one
  * of ELEMENT_START (DOMAIN: `corp/alice:s3cret@proxy` → `corp/***@proxy`, `a=1;proxy=corp/***@proxy`); after the `{` of a
  * `${…}` placeholder (one whose `}` comes before the next space or `@`) it starts at the placeholder
  * (`${secrets:api/port}` is no user info; `svc@${env:REALM}:s3cret@proxy` is `svc@***@proxy`, and
@@ -41,13 +41,16 @@ const HOST_AFTER_AT = /@((?:[\w.-]+|\[[\w:.%]+\]|\$\{[^{}\s]*\})(?::(?:\d+|\$\{[
 const HOST_AFTER_AT_IN_VALUE =
   /@((?:[\w.-]+|\[[\w:.%]+\]|\$\{[^{}\s]*\})(?::(?:\d+|\$\{[^{}\s]*\}))?)(?=$|[\s,;\])}"'/&#?])/y;
 const TOKEN_START = /[\s,;[({="']/;
+// In a value, after the `?` a host may end at too (`u:p@h?alice:s3cret@proxy`).
+const TOKEN_START_IN_VALUE = /[\s,;?[({="']/;
 // A domain before a user name at the text's start or an element's (a value's, a parameter's in it,
 // a list's: `corp/alice:s3cret@proxy` → `corp/***@proxy`, `?a=1;proxy=corp/alice:s3cret@proxy`);
 // not after a space, and only one segment, so a path (`see /api/v1/a:b@c`, `api/v1/a:b@c`,
 // `/v1/a:b@c`) starts no user name.
-const DOMAIN = /[^\s,;:@/=[\](){}"'$]+\//y;
+const DOMAIN = /[^\s,;?:@/=[\](){}"'$]+\//y;
 const ELEMENT_START = /[,;[({="']/;
-const USER_END = /[\s,;:@/=[\](){}"']/;
+const ELEMENT_START_IN_VALUE = /[,;?[({="']/;
+const USER_END = /[\s,:@/=[\](){}"']/;
 
 /**
  * `text` with its scheme-less user infos hidden; `oneValue` when the text is one config value;
@@ -56,6 +59,8 @@ const USER_END = /[\s,;:@/=[\](){}"']/;
 export function hideSchemeless(text: string, oneValue: boolean, value = oneValue): string {
   if (!text.includes("@")) return text;
   const hostAfterAt = value ? HOST_AFTER_AT_IN_VALUE : HOST_AFTER_AT;
+  const tokenStart = value ? TOKEN_START_IN_VALUE : TOKEN_START;
+  const elementStart = value ? ELEMENT_START_IN_VALUE : ELEMENT_START;
   const hosts = new Map<number, string>();
   for (let at = text.indexOf("@"); at !== -1; at = text.indexOf("@", at + 1)) {
     hostAfterAt.lastIndex = at;
@@ -73,13 +78,13 @@ export function hideSchemeless(text: string, oneValue: boolean, value = oneValue
     // (`svc@${env:REALM}:s3cret@proxy`, `(x)${env:U}:s3cret@h`, `corp/${env:U}:s3cret@h`), unless
     // `//` precedes it (a URL's authority: `http://${env:HOST}:${env:PORT}/users/@me`); an unclosed
     // `${` is text.
-    if (TOKEN_START.test(text[p]!)) {
+    if (tokenStart.test(text[p]!)) {
       if (!placeholderOpens(text, p, next)) starts.push(p + 1);
       else if (!text.startsWith("//", p - 3)) starts.push(p - 1);
     }
     // A domain's segment holds no token start: each character is read by one DOMAIN at most.
     const from = starts.at(-1);
-    if (from !== undefined && (from === 0 || ELEMENT_START.test(text[from - 1]!))) {
+    if (from !== undefined && (from === 0 || elementStart.test(text[from - 1]!))) {
       DOMAIN.lastIndex = from;
       if (DOMAIN.test(text)) starts.push(DOMAIN.lastIndex);
     }
@@ -89,7 +94,7 @@ export function hideSchemeless(text: string, oneValue: boolean, value = oneValue
       if (passwordStart === -1) continue;
       // What ends a password: a space, or in one value a quote where an element starts.
       const before = next.previousNonSpace[userStart]!;
-      const element = oneValue && (before === -1 || ELEMENT_START.test(text[before]!));
+      const element = oneValue && (before === -1 || elementStart.test(text[before]!));
       const passwordEnd = element ? next.quote : next.space;
       const at = ats[firstAtOrAfter(ats, passwordStart)];
       if (at === undefined || at > passwordEnd[passwordStart]! || at > next.slashes[passwordStart]!) continue;

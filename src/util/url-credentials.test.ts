@@ -297,6 +297,15 @@ describe("hideUrlCredentials", () => {
         "https://h/p?url=***%40db%3A5432%3Fsslmode%3Drequire",
       ],
       ["https://h/p?x=a:b@c?y", "https://h/p?x=***@c?y"],
+      // A user info starts after that `?` too, and a user name may hold `;`: nothing the masking hid
+      // before shows.
+      ["https://h/p?x=u:s3cret@h?alice:s3cret@proxy", "https://h/p?x=***@h?***@proxy"],
+      ["https://h/p?url=a:b@c?alice%3As3cret%40proxy%3A3128", "https://h/p?url=***@c?***%40proxy%3A3128"],
+      ["https://h/p?filter=x1;u:s3cret@h;x", "https://h/p?filter=***@h;x"],
+      [
+        "https://h/p?proxy=u:s3cret%3D%3D@proxy;alice%3As3cret%40proxy%3A3128",
+        "https://h/p?proxy=***@proxy;***%40proxy%3A3128",
+      ],
     ])("%s is shown as %s", (text, shown) => {
       expect(hideUrlCredentials(text)).toBe(shown);
       expect(hideUrlValueCredentials(text)).toBe(shown);

@@ -52,7 +52,7 @@ const HIDDEN: ReadonlyArray<readonly [string, string]> = [
   ],
   [
     "https://api.example/x?proxies=alice:s3cret@p1:3128, bob:s3cret@p2:3128",
-    "https://api.example/x?proxies=***@p1:3128,***@p2:3128",
+    "https://api.example/x?proxies=***@p1:3128,%20***@p2:3128",
   ],
   [
     "https://api.example/x?proxies=alice:s3cret@p1:3128;bob:s3cret@p2:3128",
@@ -107,6 +107,17 @@ const HIDDEN: ReadonlyArray<readonly [string, string]> = [
     "https://api.example/x?url=***%40db%3A5432%3Fsslmode%3Drequire",
   ],
   ["https://api.example/x?x=a:s3@c?y", "https://api.example/x?x=***@c?y"],
+  // A user info after that `?`; a value holding a plain and a percent-encoded one.
+  ["https://api.example/x?x=u:s3cret@h?alice:s3cret@proxy", "https://api.example/x?x=***@h?***@proxy"],
+  [
+    "https://api.example/x?url=a:b@c?alice%3As3cret%40proxy%3A3128",
+    "https://api.example/x?url=***@c?***%40proxy%3A3128",
+  ],
+  ["https://api.example/x?p=u:s3cret@h;x=alice%3As3cret%40proxy", "https://api.example/x?p=***@h;x=***%40proxy"],
+  [
+    "https://api.example/x?proxy=u:s3cret%3D%3D@proxy;alice%3As3cret%40proxy%3A3128",
+    "https://api.example/x?proxy=***@proxy;***%40proxy%3A3128",
+  ],
   // Over-hiding, as the log masking (README): a search query read as `user:password@host`.
   ["https://api.example/search?q=label:bug+assignee:bob@corp.com", "https://api.example/search?q=***@corp.com"],
   // Not parsed (a placeholder port): the value as written, a space ending no password.

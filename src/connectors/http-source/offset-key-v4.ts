@@ -21,13 +21,13 @@
  *     holds none of `=&#?;`, then `=` and its value. The value is read twice: to the next `&` or `#`
  *     (a password may hold `;` or `?`: `?proxy=u:s3;cret@h`) and, over the first reading's answer, to
  *     the next `?`, `&`, `#` or `;`;
- *   - in a value, a user info starts at its start, after a space or one of `,;[({="'` (a list's
+ *   - in a value, a user info starts at its start, after a space or one of `,;?[({="'` (a list's
  *     elements: `?proxies=a:s3@p1,b:s3@p2` → `?proxies=***@p1,***@p2`, `;` lists, a quoted one:
  *     `?q={"proxy":"a:s3@h"}`, a parameter in the value: `?a=1;proxy=u:p@h`), or at a `${…}`
  *     placeholder after `{` (not after `//`); each start is tried left to right, and after a user
  *     info is found the next is looked for after its host;
  *   - a user info: an optional domain (a segment and a `/`: `corp/`) at the value's start or after
- *     one of `,;[({="'`, a user name (none of `,;@/=[](){}"'` or a space, `${…}` placeholders in
+ *     one of `,;?[({="'`, a user name (none of `,@/=[](){}"'` or a space, `${…}` placeholders in
  *     it; it may be empty), `:`, a password holding no `//` (nor a quote at the value's start or an
  *     element's, spaces before it; nor a space after a word), then the first `@` that one follows
  *     with a host, an IP literal or a `${…}` placeholder, an optional port or placeholder, and the
@@ -36,9 +36,10 @@
  *     starts `mailto:` or is `${…}` placeholders only (`${env:U}:${env:P}@proxy`). In a list,
  *     `host[:port],` elements before a last `user:password` stay (`?hosts=k1:9092,***@k2:9092`),
  *     and that last one is judged alone (`k1:9092,${env:U}:${env:P}@k2` stays);
- *   - a value with no such user info holding a percent-escape is decoded and read so: what the pass
- *     hides in its decoding (the decoding whole as above, or a parameter of it) is `***` where the
- *     value writes it (`?url=svc%3As3cret%40proxy%3A3128` → `?url=***%40proxy%3A3128`).
+ *   - first, a value holding a percent-escape is decoded and read so: what the pass hides in its
+ *     decoding (the decoding whole as above, or a parameter of it) is `***` where the value writes
+ *     it (`?url=svc%3As3cret%40proxy%3A3128` → `?url=***%40proxy%3A3128`); then its user infos
+ *     as written are looked for as above.
  */
 import { placeholdersReplaced } from "../../util/placeholders.ts";
 import { offsetKeyV3 } from "./offset-key-v3.ts";
@@ -50,12 +51,12 @@ const PARAM_TO_AMPERSAND = /([?&;#][^=&#?;]*=)([^&#]*)/g;
 const PARAM_TO_SEPARATOR = /([?&;#][^=&#?;]*=)([^?&#;]*)/g;
 // Where a user info may start in a value: its start, and after a space or one of these (a list's
 // element, a quoted or bracketed string, a parameter inside the value).
-const TOKEN_START = /[\s,;[({="']/;
+const TOKEN_START = /[\s,;?[({="']/;
 // Before an element (spaces between), a space ends no password; elsewhere (a word after a space) one does.
-const ELEMENT_START = /[,;[({="']/;
+const ELEMENT_START = /[,;?[({="']/;
 // A domain (a segment and a `/`: `corp/`) before a user name, at the value's start or an element's.
-const DOMAIN = /[^\s,;:@/=[\](){}"'$]+\//y;
-const USER_END = /[\s,;@/=[\](){}"']/;
+const DOMAIN = /[^\s,;?:@/=[\](){}"'$]+\//y;
+const USER_END = /[\s,@/=[\](){}"']/;
 const PLACEHOLDER = /\$\{[^{}\s]*\}/y;
 // The `@` a password ends at: a host, an IP literal or a `${…}` placeholder, an optional port or
 // placeholder, then the value's end or a separator (`?` too: a DSN's options, `u:p@db?sslmode=x`).
@@ -85,10 +86,15 @@ function hiddenIn(text: string, depth: number): string {
   return text.replace(PARAM_TO_AMPERSAND, value).replace(PARAM_TO_SEPARATOR, value);
 }
 
-/** A parameter's value with its scheme-less user infos shown `***`, or with its decoding's hidden. */
+/** A parameter's value with what its decoding hides hidden, then its scheme-less user infos shown `***`. */
 function valueHidden(value: string, depth: number): string {
-  const userInfos = schemelessUserInfos(value);
-  if (userInfos.length > 0) return withRangesHidden(value, userInfos);
+  const shown = encodedHidden(value, depth);
+  const userInfos = schemelessUserInfos(shown);
+  return userInfos.length === 0 ? shown : withRangesHidden(shown, userInfos);
+}
+
+/** A parameter's value with what the pass hides in its percent-decoding hidden where it is written. */
+function encodedHidden(value: string, depth: number): string {
   if (depth >= MAX_ENCODED_DEPTH || !value.includes("%")) return value;
   const memoKey = `${depth}:${value}`;
   const answer = known.get(memoKey);
