@@ -59,6 +59,15 @@ const shapes: ReadonlyArray<readonly [string, (k: number) => string]> = [
   [",${a: … }b … :@h (scheme-less)", (k) => `${",${a:".repeat(k)}}${"b".repeat(k)}:s@h`],
   ["@ (${a … }b … : (scheme-less)", (k) => `@${"(${a".repeat(k)}}${"b".repeat(k)}:`],
   ["@ =${a … }b … : (scheme-less)", (k) => `@${"=${a".repeat(k)}}${"b".repeat(k)}:`],
+  // Lists, `?` after a host, domains after `=` (review mask4).
+  ["a:b@h, … (a list of user infos)", (k) => "a:b@h,".repeat(k)],
+  ["a:b@h; … (a ;-list of user infos)", (k) => "a:b@h;".repeat(k)],
+  ["k:1, … a:b@h (a host list, then a user info)", (k) => `${"k:1,".repeat(k)}a:b@h`],
+  ["a:b@h? … (a DSN's options)", (k) => "a:b@h?".repeat(k)],
+  ["a; … :b@h (a user name of ;)", (k) => `${"a;".repeat(k)}:b@h`],
+  ["=c/a:b@h … (domains after =)", (k) => "=c/a:b@h".repeat(k)],
+  ["?a: … @h (each ? a start)", (k) => `${"?a:".repeat(k)}@h`],
+  ["a%3Ab%40h%3F … (encoded DSN options)", (k) => "a%3Ab%40h%3F".repeat(k)],
 ];
 const entryPoints: ReadonlyArray<readonly [string, (text: string) => unknown]> = [
   ["hideUrlCredentials", hideUrlCredentials],
