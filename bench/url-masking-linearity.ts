@@ -68,6 +68,8 @@ const shapes: ReadonlyArray<readonly [string, (k: number) => string]> = [
   ["=c/a:b@h … (domains after =)", (k) => "=c/a:b@h".repeat(k)],
   ["?a: … @h (each ? a start)", (k) => `${"?a:".repeat(k)}@h`],
   ["a%3Ab%40h%3F … (encoded DSN options)", (k) => "a%3Ab%40h%3F".repeat(k)],
+  ["a@ … :b@h (an email user name)", (k) => `${"a@".repeat(k)}:b@h`],
+  ["a@b:c@h; … (email user infos in a ;-list)", (k) => "a@b:c@h;".repeat(k)],
 ];
 const entryPoints: ReadonlyArray<readonly [string, (text: string) => unknown]> = [
   ["hideUrlCredentials", hideUrlCredentials],

@@ -50,7 +50,10 @@ const TOKEN_START_IN_VALUE = /[\s,;?[({="']/;
 const DOMAIN = /[^\s,;?:@/=[\](){}"'$]+\//y;
 const ELEMENT_START = /[,;[({="']/;
 const ELEMENT_START_IN_VALUE = /[,;?[({="']/;
-const USER_END = /[\s,:@/=[\](){}"']/;
+// A user name may hold `@` (an email: `alice@corp:s3cret@proxy`); the user info then holds no list
+// separator (`alice@p1:3128,bob@p2:3128` is two hosts, no user info).
+const USER_END = /[\s,:/=[\](){}"']/;
+const LIST_SEPARATOR = /[\s,;]/;
 
 /**
  * `text` with its scheme-less user infos hidden; `oneValue` when the text is one config value;
@@ -98,6 +101,7 @@ export function hideSchemeless(text: string, oneValue: boolean, value = oneValue
       const passwordEnd = element ? next.quote : next.space;
       const at = ats[firstAtOrAfter(ats, passwordStart)];
       if (at === undefined || at > passwordEnd[passwordStart]! || at > next.slashes[passwordStart]!) continue;
+      if (next.at[userStart]! < passwordStart && next.separator[userStart]! < at) continue;
       const host = hosts.get(at)!;
       end = at + 1 + host.length;
       const kept = userInfoShown(text.slice(userStart, at));
@@ -133,7 +137,7 @@ function placeholderOpens(text: string, p: number, next: Next): boolean {
 }
 
 /**
- * Per index of a text, where the next space, quote, `//`, `}` and `@` start (the text's length if none),
+ * Per index of a text, where the next space, quote, `//`, `}`, `@` and list separator start (the text's length if none),
  * and where the last character before it that is no space is (-1 if none).
  */
 interface Next {
@@ -143,6 +147,7 @@ interface Next {
   readonly slashes: Int32Array;
   readonly brace: Int32Array;
   readonly at: Int32Array;
+  readonly separator: Int32Array;
 }
 
 function nextIndexes(text: string): Next {
@@ -153,6 +158,7 @@ function nextIndexes(text: string): Next {
     slashes: new Int32Array(text.length + 1).fill(text.length),
     brace: new Int32Array(text.length + 1).fill(text.length),
     at: new Int32Array(text.length + 1).fill(text.length),
+    separator: new Int32Array(text.length + 1).fill(text.length),
   };
   for (let i = text.length - 1; i >= 0; i--) {
     const c = text[i]!;
@@ -161,6 +167,7 @@ function nextIndexes(text: string): Next {
     next.slashes[i] = text.startsWith("//", i) ? i : next.slashes[i + 1]!;
     next.brace[i] = c === "}" ? i : next.brace[i + 1]!;
     next.at[i] = c === "@" ? i : next.at[i + 1]!;
+    next.separator[i] = LIST_SEPARATOR.test(c) ? i : next.separator[i + 1]!;
   }
   for (let i = 1; i <= text.length; i++)
     next.previousNonSpace[i] = /\s/.test(text[i - 1]!) ? next.previousNonSpace[i - 1]! : i - 1;

@@ -302,6 +302,10 @@ describe("hideUrlCredentials", () => {
       ["https://h/p?x=u:s3cret@h?alice:s3cret@proxy", "https://h/p?x=***@h?***@proxy"],
       ["https://h/p?url=a:b@c?alice%3As3cret%40proxy%3A3128", "https://h/p?url=***@c?***%40proxy%3A3128"],
       ["https://h/p?filter=x1;u:s3cret@h;x", "https://h/p?filter=***@h;x"],
+      // Review mask4 (P3-3): an email as the user name, plain or percent-encoded.
+      ["https://h/p?proxy=alice@corp:s3cret@proxy:3128", "https://h/p?proxy=***@proxy:3128"],
+      ["https://h/p?proxy=alice%40corp%3As3cret%40proxy%3A3128", "https://h/p?proxy=***%40proxy%3A3128"],
+      ["https://h/p?proxies=alice@corp:s3cret@p1,bob@corp:s3cret@p2", "https://h/p?proxies=***@p1,***@p2"],
       [
         "https://h/p?proxy=u:s3cret%3D%3D@proxy;alice%3As3cret%40proxy%3A3128",
         "https://h/p?proxy=***@proxy;***%40proxy%3A3128",
@@ -340,6 +344,9 @@ describe("hideUrlCredentials", () => {
       "https://h/p?email=a%40b.c&at=12%3A30",
       // Review mask4 (P3-1): a list's placeholder-only user info holds no secret.
       "https://h/p?hosts=k1:9092,${env:U}:${env:P}@k2",
+      // A list of `user@host:port`s holds no password.
+      "https://h/p?proxies=alice@p1:3128,bob@p2:3128",
+      "https://h/p?proxies=alice@p1:3128;bob@p2:3128",
     ])("%s (no user:password@host) is unchanged", (text) => {
       expect(hideUrlCredentials(text)).toBe(text);
       expect(hideUrlValueCredentials(text)).toBe(text);
@@ -390,7 +397,7 @@ describe("hideValueCredentials", () => {
     ["${alice:s3cret@proxy:3128 }", "${***@proxy:3128 }"],
     ["h:${secrets:api/port}", "h:${secrets:api/port}"],
     // Review mask3c (P1-1): a user name starting with a placeholder after a `)`, `]`, `@` or `}`.
-    ["svc@${env:REALM}:s3cret@proxy:3128", "svc@***@proxy:3128"],
+    ["svc@${env:REALM}:s3cret@proxy:3128", "***@proxy:3128"],
     ["(x)${env:U}:s3cret@proxy:3128", "(x)***@proxy:3128"],
     ["[a]${env:U}:s3cret@proxy:3128", "[a]***@proxy:3128"],
     ["x${secrets:api/port}/y@h", "x${secrets:api/port}/y@h"],
@@ -447,6 +454,8 @@ describe("hideValueCredentials", () => {
   test.each([
     "a@b.c",
     "alice@proxy:3128",
+    "alice@p1:3128,bob@p2:3128",
+    "mail bob@corp: see c@d",
     "mailto:a@b.c",
     "k1:9092,k2:9092",
     "${env:USER}:${env:PASSWORD}@proxy:3128",

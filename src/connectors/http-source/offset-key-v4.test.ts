@@ -118,6 +118,12 @@ const HIDDEN: ReadonlyArray<readonly [string, string]> = [
     "https://api.example/x?proxy=u:s3cret%3D%3D@proxy;alice%3As3cret%40proxy%3A3128",
     "https://api.example/x?proxy=***@proxy;***%40proxy%3A3128",
   ],
+  // Review mask4 (P3-3): an email as the user name, plain or percent-encoded.
+  ["https://api.example/x?proxy=alice@corp:s3cret@proxy:3128", "https://api.example/x?proxy=***@proxy:3128"],
+  [
+    "https://api.example/x?proxy=alice%40corp%3As3cret%40proxy%3A3128",
+    "https://api.example/x?proxy=***%40proxy%3A3128",
+  ],
   // Over-hiding, as the log masking (README): a search query read as `user:password@host`.
   ["https://api.example/search?q=label:bug+assignee:bob@corp.com", "https://api.example/search?q=***@corp.com"],
   // Not parsed (a placeholder port): the value as written, a space ending no password.
@@ -164,6 +170,15 @@ const AS_V3: ReadonlyArray<readonly [string, string]> = [
     "https://api.example/x?path=/api/v1/a:b@c&b=api/v1/a:b@c&c=corp/mailto:a@b.c",
   ],
   ["alice:s3cret@proxy:3128", "***@proxy:3128"],
+  // A list of `user@host:port`s holds no password.
+  [
+    "https://api.example/x?proxies=alice@p1:3128,bob@p2:3128",
+    "https://api.example/x?proxies=alice@p1:3128,bob@p2:3128",
+  ],
+  [
+    "https://api.example/x?proxies=alice@p1:3128;bob@p2:3128",
+    "https://api.example/x?proxies=alice@p1:3128;bob@p2:3128",
+  ],
   // Review mask4 (P3-1): a list's placeholder-only user info holds no secret (judged per element).
   [
     "https://api.example/x?hosts=k1:9092,${env:U}:${env:P}@k2",

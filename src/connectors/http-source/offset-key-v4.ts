@@ -27,8 +27,9 @@
  *     placeholder after `{` (not after `//`); each start is tried left to right, and after a user
  *     info is found the next is looked for after its host;
  *   - a user info: an optional domain (a segment and a `/`: `corp/`) at the value's start or after
- *     one of `,;?[({="'`, a user name (none of `,@/=[](){}"'` or a space, `${…}` placeholders in
- *     it; it may be empty), `:`, a password holding no `//` (nor a quote at the value's start or an
+ *     one of `,;?[({="'`, a user name (none of `,/=[](){}"'` or a space, `${…}` placeholders in
+ *     it; it may be empty; one holding `@`, an email, only where the user info holds none of `,;`
+ *     or a space), `:`, a password holding no `//` (nor a quote at the value's start or an
  *     element's, spaces before it; nor a space after a word), then the first `@` that one follows
  *     with a host, an IP literal or a `${…}` placeholder, an optional port or placeholder, and the
  *     value's end or one of `,;])}"'/?&#` or a space after them (HOST_AT: `u:s3cret@db:5432/app`,
@@ -56,7 +57,10 @@ const TOKEN_START = /[\s,;?[({="']/;
 const ELEMENT_START = /[,;?[({="']/;
 // A domain (a segment and a `/`: `corp/`) before a user name, at the value's start or an element's.
 const DOMAIN = /[^\s,;?:@/=[\](){}"'$]+\//y;
-const USER_END = /[\s,@/=[\](){}"']/;
+// A user name may hold `@` (an email: `alice@corp:s3cret@proxy`); the user info then holds no list
+// separator (`alice@p1:3128,bob@p2:3128` is two hosts, no user info).
+const USER_END = /[\s,/=[\](){}"']/;
+const LIST_SEPARATOR = /[\s,;]/;
 const PLACEHOLDER = /\$\{[^{}\s]*\}/y;
 // The `@` a password ends at: a host, an IP literal or a `${…}` placeholder, an optional port or
 // placeholder, then the value's end or a separator (`?` too: a DSN's options, `u:p@db?sslmode=x`).
@@ -145,6 +149,7 @@ function schemelessUserInfos(value: string): Array<[number, number]> {
       const passwordEnd = before === -1 || ELEMENT_START.test(value[before]!) ? next.quote : next.space;
       const at = ats[firstAtOrAfter(ats, colon + 1)];
       if (at === undefined || at > passwordEnd[colon + 1]! || at > next.slashes[colon + 1]!) continue;
+      if (next.at[userStart]! < colon && next.separator[userStart]! < at) continue;
       HOST_AT.lastIndex = at;
       HOST_AT.test(value);
       end = HOST_AT.lastIndex;
@@ -173,7 +178,7 @@ function keptOf(userInfo: string): number | undefined {
   return kept;
 }
 
-/** Per index of a value: where the next space, quote and `//` start (its length if none), the last non-space before it (-1 if none). */
+/** Per index of a value: where the next space, quote, `//`, `@` and list separator start (its length if none), the last non-space before it (-1 if none). */
 function nextIndexes(value: string) {
   const n = value.length;
   const next = {
@@ -181,12 +186,16 @@ function nextIndexes(value: string) {
     space: new Int32Array(n + 1).fill(n),
     quote: new Int32Array(n + 1).fill(n),
     slashes: new Int32Array(n + 1).fill(n),
+    at: new Int32Array(n + 1).fill(n),
+    separator: new Int32Array(n + 1).fill(n),
   };
   for (let i = n - 1; i >= 0; i--) {
     const c = value[i]!;
     next.space[i] = /\s/.test(c) ? i : next.space[i + 1]!;
     next.quote[i] = c === '"' || c === "'" ? i : next.quote[i + 1]!;
     next.slashes[i] = value.startsWith("//", i) ? i : next.slashes[i + 1]!;
+    next.at[i] = c === "@" ? i : next.at[i + 1]!;
+    next.separator[i] = LIST_SEPARATOR.test(c) ? i : next.separator[i + 1]!;
   }
   for (let i = 1; i <= n; i++)
     next.previousNonSpace[i] = /\s/.test(value[i - 1]!) ? next.previousNonSpace[i - 1]! : i - 1;
