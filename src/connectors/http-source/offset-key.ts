@@ -6,9 +6,10 @@
  * lose every position stored under it. To hide more in keys, add a version: write
  * offset-key-v<N>.ts, make it `offsetKey`, and put the one it replaces first in EARLIER_OFFSET_KEYS.
  *
- *   v4 (current, offset-key-v4.ts): v3's key with the user info of a parameter's value that starts
- *      with a scheme-less `user:password@host[:port]`, plain or percent-encoded, hidden
- *      (`?proxy=***@proxy:3128`, `?url=***%40proxy%3A3128`); for every other http.url the same as v3.
+ *   v4 (current, offset-key-v4.ts): v3's key with the user info of each scheme-less
+ *      `user:password@host[:port]` in a parameter's value (its start, a list's elements, quoted ones),
+ *      plain or percent-encoded, hidden (`?proxy=***@proxy:3128`, `?proxies=***@p1,***@p2`,
+ *      `?url=***%40proxy%3A3128`); for every other http.url the same as v3.
  *   v3 (offset-key-v3.ts): hides what the log masking hid at v3 (a URL percent-encoded
  *      in a parameter's value, `code_verifier`), shows `author`, `signal`, and reads a placeholder
  *      port (`h:${offset}`) as a port, not as the start of a user info running to the last `@`.
