@@ -293,6 +293,11 @@ describe("redactUrl", () => {
     ["https://h/p?db=alice:s3cret@db:5432?sslmode=require", "https://h/p?db=***@db:5432?sslmode=require"],
     ["https://h/p?x=a:b@c?y", "https://h/p?x=***@c?y"],
     ["https://h/p?hosts=k1:9092,${env:U}:${env:P}@k2", "https://h/p?hosts=k1:9092,${env:U}:${env:P}@k2"],
+    // Review mask4r2 (P2-1): a list's host:port elements stay when the value holds a percent-escape
+    // too, or its `, ` is written `,%20`.
+    ["https://h/p?hosts=k1:9092,alice:s3cret@k2:9092,k3%2Dx:9092", "https://h/p?hosts=k1:9092,***@k2:9092,k3%2Dx:9092"],
+    ["https://h/p?hosts=[fe80::1%25eth0]:9092,alice:s3cret@k2", "https://h/p?hosts=[fe80::1%25eth0]:9092,***@k2"],
+    ["https://h/p?hosts=k1:9092, alice:s3cret@k2", "https://h/p?hosts=k1:9092,%20***@k2"],
     // Over-hiding (README): a search query read as `user:password@host`.
     ["https://h/search?q=label:bug+assignee:bob@corp.com", "https://h/search?q=***@corp.com"],
   ])("%s → %s", (input, expected) => {

@@ -29,12 +29,16 @@
  * `}` and `@` are is computed once for the whole text, and where a user name ends once per index.
  */
 
-import { type HiddenRange, hiddenParts } from "./percent-encoded-secrets.ts";
+import { type HiddenRange, hiddenParts, STAR_STAND_IN } from "./percent-encoded-secrets.ts";
 import { placeholdersReplaced } from "./placeholders.ts";
 
 // Elements of a list before a scheme-less user info: `k1:9092,k2,[::1]:9092,` or `k1:9092, k2:9092,`
 // (a user info found after a `[`, its start, has the rest of an IPv6 address before it: `::1]:9092,`).
 const HOST_LIST = /^(?:\s*(?:[\w.-]+|\[?[\w:.%]+\])(?::\d+)?,)+$/;
+/** The spaces after a list's `,`: as written, or percent-encoded as a URL serializes them. */
+const LIST_SPACE = /^(?:\s|%20)*/;
+/** A user info hidden already: `***`, or as a percent-decoding reads it. */
+const HIDDEN_ALREADY: ReadonlySet<string> = new Set(["***", STAR_STAND_IN.repeat(3)]);
 const HOST_AFTER_AT = /@((?:[\w.-]+|\[[\w:.%]+\]|\$\{[^{}\s]*\})(?::(?:\d+|\$\{[^{}\s]*\}))?)(?=$|[\s,;\])}"'/&#])/y;
 // In a URL parameter's value or one config value, a `?` after the host too: a DSN's options
 // (`alice:s3cret@db:5432?sslmode=require`). Not in a sentence, where it ends a question (`ask a:b@c? then`).
@@ -233,9 +237,12 @@ function firstAtOrAfter(sorted: readonly number[], from: number): number {
 function userInfoShown(userInfo: string): string | undefined {
   const comma = userInfo.lastIndexOf(",");
   const last = userInfo.slice(comma + 1);
-  const before = `${userInfo.slice(0, comma + 1)}${/^\s*/.exec(last)![0]}`;
-  // The last element `***`: a user info hidden already (a message quoting a value hidden as one).
-  const userPassword = last.includes(":") || last.trim() === "***";
+  // Spaces after the `,` stay with it, also as a URL writes them (`k1:9092,%20alice:s3cret@k2`).
+  const space = LIST_SPACE.exec(last)![0];
+  const before = `${userInfo.slice(0, comma + 1)}${space}`;
+  // The last element `***`: a user info hidden already (a message quoting a value hidden as one, or
+  // a percent-decoded value read again, its `*`s stand-ins).
+  const userPassword = last.includes(":") || HIDDEN_ALREADY.has(last.slice(space.length).trim());
   const kept = comma !== -1 && userPassword && HOST_LIST.test(userInfo.slice(0, comma + 1)) ? before : "";
   const hidden = userInfo.slice(kept.length);
   return hidden.toLowerCase().startsWith("mailto:") || placeholdersOnly(hidden) ? undefined : kept;

@@ -264,6 +264,9 @@ describe("hideUrlCredentials", () => {
       ["https://h/p?a=1#proxy=alice:s3cret@proxy:3128", "https://h/p?a=1#proxy=***@proxy:3128"],
       ["https://h/p?a=1;proxy=alice:s3cret@proxy", "https://h/p?a=1;proxy=***@proxy"],
       ["https://h/p?hosts=k1:9092,alice:s3cret@k2:9092", "https://h/p?hosts=k1:9092,***@k2:9092"],
+      // Review mask4r2 (P2-1): also with a percent-escape in the value, or `,%20`.
+      ["https://h/p?hosts=k1:9092,alice:s3cret@k2,k3%2Dx:9092", "https://h/p?hosts=k1:9092,***@k2,k3%2Dx:9092"],
+      ["https://h/p?hosts=k1:9092,%20alice:s3cret@k2", "https://h/p?hosts=k1:9092,%20***@k2"],
       ["GET https://h/p?proxy=alice:s3cret@proxy failed", "GET https://h/p?proxy=***@proxy failed"],
       // Percent-encoded: hidden where the value writes it, encoded twice too, or partly.
       ["https://h/p?url=svc%3As3cret%40proxy%3A3128", "https://h/p?url=***%40proxy%3A3128"],

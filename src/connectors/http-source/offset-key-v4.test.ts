@@ -23,6 +23,20 @@ const HIDDEN: ReadonlyArray<readonly [string, string]> = [
   ["https://api.example/x?proxy=alice:s3@cret@proxy:3128", "https://api.example/x?proxy=***@proxy:3128"],
   ["https://api.example/x?proxy=alice:s3;cr?et@proxy:3128", "https://api.example/x?proxy=***@proxy:3128"],
   ["https://api.example/x?hosts=k1:9092,alice:s3cret@k2:9092", "https://api.example/x?hosts=k1:9092,***@k2:9092"],
+  // Review mask4r2 (P2-1): also with a percent-escape in the value, or its `, ` written `,%20`.
+  [
+    "https://api.example/x?hosts=k1:9092,alice:s3cret@k2:9092,k3%2Dx:9092",
+    "https://api.example/x?hosts=k1:9092,***@k2:9092,k3%2Dx:9092",
+  ],
+  [
+    "https://api.example/x?hosts=[fe80::1%25eth0]:9092,alice:s3cret@k2",
+    "https://api.example/x?hosts=[fe80::1%25eth0]:9092,***@k2",
+  ],
+  ["https://api.example/x?hosts=k1:9092, alice:s3cret@k2", "https://api.example/x?hosts=k1:9092,%20***@k2"],
+  [
+    "http://h:${offset}/x?hosts=k1:9092,alice:s3cret@k2,k3%2Dx:9092",
+    "http://h:${offset}/x?hosts=k1:9092,***@k2,k3%2Dx:9092",
+  ],
   ["https://api.example/x?proxy=alice:s3*cret@proxy", "https://api.example/x?proxy=***@proxy"],
   ["https://api.example/x?proxy=svc:${env:PASS}@proxy:3128", "https://api.example/x?proxy=***@proxy:3128"],
   ["https://api.example/x?proxy=svc:s3cret@[::1]:3128", "https://api.example/x?proxy=***@[::1]:3128"],

@@ -44,7 +44,7 @@
  */
 import { placeholdersReplaced } from "../../util/placeholders.ts";
 import { offsetKeyV3 } from "./offset-key-v3.ts";
-import { percentEncodedHiddenRanges, withRangesHidden } from "./offset-key-v3-encoded.ts";
+import { percentEncodedHiddenRanges, STAR_STAND_IN, withRangesHidden } from "./offset-key-v3-encoded.ts";
 
 const MAX_ENCODED_DEPTH = 4;
 // The two readings of a parameter: the value to `&` or `#`, then to `?`, `&`, `#` or `;`.
@@ -67,6 +67,10 @@ const PLACEHOLDER = /\$\{[^{}\s]*\}/y;
 const HOST_AT = /@(?:[\w.-]+|\[[\w:.%]+\]|\$\{[^{}\s]*\})(?::(?:\d+|\$\{[^{}\s]*\}))?(?=$|[\s,;\])}"'/&#?])/y;
 // Elements of a list before the last one's user info: `k1:9092,k2,[::1]:9092,` (HOST_LIST).
 const HOST_LIST = /^(?:\s*(?:[\w.-]+|\[?[\w:.%]+\])(?::\d+)?,)+$/;
+/** The spaces after a list's `,`: as written, or percent-encoded as a URL serializes them. */
+const LIST_SPACE = /^(?:\s|%20)*/;
+/** A user info hidden already: `***`, or as a percent-decoding reads it. */
+const HIDDEN_ALREADY: ReadonlySet<string> = new Set(["***", STAR_STAND_IN.repeat(3)]);
 
 /** The version 4 partition `url` of an HTTP source polling `url` (frozen: see above). */
 export function offsetKeyV4(url: string): string {
@@ -170,8 +174,11 @@ function schemelessUserInfos(value: string): Array<[number, number]> {
 function keptOf(userInfo: string): number | undefined {
   const comma = userInfo.lastIndexOf(",");
   const last = userInfo.slice(comma + 1);
-  const listed = comma !== -1 && (last.includes(":") || last.trim() === "***");
-  const kept = listed && HOST_LIST.test(userInfo.slice(0, comma + 1)) ? comma + 1 + /^\s*/.exec(last)![0].length : 0;
+  // Spaces after the `,` stay with it, also as a URL writes them (`k1:9092,%20alice:s3cret@k2`).
+  const space = LIST_SPACE.exec(last)![0].length;
+  // `***`: a user info hidden already, also as a decoding reads it (its `*`s stand-ins).
+  const listed = comma !== -1 && (last.includes(":") || HIDDEN_ALREADY.has(last.slice(space).trim()));
+  const kept = listed && HOST_LIST.test(userInfo.slice(0, comma + 1)) ? comma + 1 + space : 0;
   const hidden = userInfo.slice(kept);
   if (hidden.toLowerCase().startsWith("mailto:")) return undefined;
   if (hidden.includes("${") && placeholdersReplaced(hidden, "").replace(/:/g, "") === "") return undefined;
