@@ -5,7 +5,7 @@
  * `%40` `a` `1` `https://`) to 1e4, 2e4, 4e4 and 1e5 characters: each shape must grow about
  * linearly (doubling the text at most ~2.5× the time). Prints a markdown table, ms per call
  * (best of 2). Another checkout's sources are measured with `SRC=/path/to/src` (a tree without
- * offset-key-v3.ts is measured with its current key, offsetKey).
+ * offset-key-v4.ts is measured with v3, one without offset-key-v3.ts with its current key, offsetKey).
  * `node_modules/.bin/bun bench/url-masking-linearity.ts`
  */
 import { existsSync } from "node:fs";
@@ -15,10 +15,13 @@ const src = resolve(process.env.SRC ?? `${import.meta.dir}/../src`);
 const { hideUrlCredentials, hideValueCredentials } = await import(`${src}/util/url-credentials.ts`);
 const { redactUrl } = await import(`${src}/http/http-client.ts`);
 const { urlSecrets } = await import(`${src}/http/url-secrets.ts`);
+const v4 = `${src}/connectors/http-source/offset-key-v4.ts`;
 const v3 = `${src}/connectors/http-source/offset-key-v3.ts`;
-const key: (url: string) => string = existsSync(v3)
-  ? (await import(v3)).offsetKeyV3
-  : (await import(`${src}/connectors/http-source/offset-key.ts`)).offsetKey;
+const key: (url: string) => string = existsSync(v4)
+  ? (await import(v4)).offsetKeyV4
+  : existsSync(v3)
+    ? (await import(v3)).offsetKeyV3
+    : (await import(`${src}/connectors/http-source/offset-key.ts`)).offsetKey;
 
 const URL_START = "https://api.example/x?a=";
 /** A shape: what repeats (the text's bulk) and what ends it, given the repetition count. */
@@ -46,9 +49,27 @@ const shapes: ReadonlyArray<readonly [string, (k: number) => string]> = [
     (k) => Array.from({ length: k }, (_, i) => `%3D%253D%25253D%2525253D${i % 1000}%26`).join(""),
   ],
   ["=${a}@ … ", (k) => "=${a}@".repeat(k)],
+  // Scheme-less user infos in parameters' values, plain and percent-encoded (task mask4).
+  ["a:b@h&a= … (scheme-less values)", (k) => "a:b@h&a=".repeat(k)],
+  ["a: then @ … (one password)", (k) => `a:${"@".repeat(k)}`],
+  ["a … @h (a user name without `:`)", (k) => `${"a".repeat(k)}@h`],
+  ["a:b@${ … (placeholder hosts never closed)", (k) => `a:b${"@${".repeat(k)}`],
+  ["a%3Ab%40h%26a%3D … (encoded scheme-less values)", (k) => "a%3Ab%40h%26a%3D".repeat(k)],
+  ["a%253A … %2540 (encoded twice, one value)", (k) => `a%253A${"b".repeat(k)}%2540h`],
   [",${a: … }b … :@h (scheme-less)", (k) => `${",${a:".repeat(k)}}${"b".repeat(k)}:s@h`],
   ["@ (${a … }b … : (scheme-less)", (k) => `@${"(${a".repeat(k)}}${"b".repeat(k)}:`],
   ["@ =${a … }b … : (scheme-less)", (k) => `@${"=${a".repeat(k)}}${"b".repeat(k)}:`],
+  // Lists, `?` after a host, domains after `=` (review mask4).
+  ["a:b@h, … (a list of user infos)", (k) => "a:b@h,".repeat(k)],
+  ["a:b@h; … (a ;-list of user infos)", (k) => "a:b@h;".repeat(k)],
+  ["k:1, … a:b@h (a host list, then a user info)", (k) => `${"k:1,".repeat(k)}a:b@h`],
+  ["a:b@h? … (a DSN's options)", (k) => "a:b@h?".repeat(k)],
+  ["a; … :b@h (a user name of ;)", (k) => `${"a;".repeat(k)}:b@h`],
+  ["=c/a:b@h … (domains after =)", (k) => "=c/a:b@h".repeat(k)],
+  ["?a: … @h (each ? a start)", (k) => `${"?a:".repeat(k)}@h`],
+  ["a%3Ab%40h%3F … (encoded DSN options)", (k) => "a%3Ab%40h%3F".repeat(k)],
+  ["a@ … :b@h (an email user name)", (k) => `${"a@".repeat(k)}:b@h`],
+  ["a@b:c@h; … (email user infos in a ;-list)", (k) => "a@b:c@h;".repeat(k)],
 ];
 const entryPoints: ReadonlyArray<readonly [string, (text: string) => unknown]> = [
   ["hideUrlCredentials", hideUrlCredentials],

@@ -273,6 +273,33 @@ describe("redactUrl", () => {
       "http://***@api.example:${offset}/events?since=${offset}",
     ],
     ["https://h/p?body=client_secret%3Ds3cret%26a%3D1", "https://h/p?body=client_secret%3D***%26a%3D1"],
+    // Task mask4 (1, 2): a scheme-less user:password@host in a query or fragment parameter's value,
+    // plain or percent-encoded (shown on main).
+    ["https://h/p?proxy=alice:s3cret@proxy:3128&a=1", "https://h/p?proxy=***@proxy:3128&a=1"],
+    ["https://h/p#proxy=alice:s3cret@proxy:3128&a=1", "https://h/p#proxy=***@proxy:3128&a=1"],
+    ["https://h/p?url=svc%3As3cret%40proxy%3A3128&a=1", "https://h/p?url=***%40proxy%3A3128&a=1"],
+    ["http://h:${offset}/x?proxy=alice:s3 cret@proxy:3128", "http://h:${offset}/x?proxy=***@proxy:3128"],
+    ["https://h/p?email=a@b.c&at=12:30&x=a:b", "https://h/p?email=a@b.c&at=12:30&x=a:b"],
+    // Task mask4 (3): a domain before the user name stays; a path is no domain.
+    ["https://h/p?proxy=corp/alice:s3cret@proxy:3128", "https://h/p?proxy=corp/***@proxy:3128"],
+    ["https://h/p?path=/api/v1/a:b@c&b=api/v1/a:b@c", "https://h/p?path=/api/v1/a:b@c&b=api/v1/a:b@c"],
+    // Review mask4: each element of a list, a quoted one, a domain in a `;` parameter or after a path
+    // parameter, a DSN's options after the host; a list's placeholder-only user info stays.
+    ["https://h/p?proxies=alice:s3cret@p1:3128,bob:s3cret@p2:3128", "https://h/p?proxies=***@p1:3128,***@p2:3128"],
+    ["https://h/p?proxies=alice:s3cret@p1:3128;bob:s3cret@p2:3128", "https://h/p?proxies=***@p1:3128;***@p2:3128"],
+    ['https://h/p?q={"proxy":"alice:s3cret@proxy"}', "https://h/p?q={%22proxy%22:%22***@proxy%22}"],
+    ["https://h/p?a=1;proxy=corp/alice:s3cret@proxy:3128", "https://h/p?a=1;proxy=corp/***@proxy:3128"],
+    ["https://h/p;m=1?proxy=corp/alice:s3cret@proxy:3128", "https://h/p;m=1?proxy=corp/***@proxy:3128"],
+    ["https://h/p?db=alice:s3cret@db:5432?sslmode=require", "https://h/p?db=***@db:5432?sslmode=require"],
+    ["https://h/p?x=a:b@c?y", "https://h/p?x=***@c?y"],
+    ["https://h/p?hosts=k1:9092,${env:U}:${env:P}@k2", "https://h/p?hosts=k1:9092,${env:U}:${env:P}@k2"],
+    // Review mask4r2 (P2-1): a list's host:port elements stay when the value holds a percent-escape
+    // too, or its `, ` is written `,%20`.
+    ["https://h/p?hosts=k1:9092,alice:s3cret@k2:9092,k3%2Dx:9092", "https://h/p?hosts=k1:9092,***@k2:9092,k3%2Dx:9092"],
+    ["https://h/p?hosts=[fe80::1%25eth0]:9092,alice:s3cret@k2", "https://h/p?hosts=[fe80::1%25eth0]:9092,***@k2"],
+    ["https://h/p?hosts=k1:9092, alice:s3cret@k2", "https://h/p?hosts=k1:9092,%20***@k2"],
+    // Over-hiding (README): a search query read as `user:password@host`.
+    ["https://h/search?q=label:bug+assignee:bob@corp.com", "https://h/search?q=***@corp.com"],
   ])("%s → %s", (input, expected) => {
     expect(redactUrl(input)).toBe(expected);
   });

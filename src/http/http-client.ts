@@ -123,7 +123,8 @@ export function redactUrl(url: string): string {
           : pair;
       })
       .join("&");
-  // `;`-separated and the fragment's parameters (`#access_token=…`) as hideUrlCredentials hides them.
+  // `;`-separated and the fragment's parameters (`#access_token=…`) as hideUrlCredentials hides them,
+  // and a scheme-less `user:password@host` in any parameter's value (`?proxy=u:p@h`, `?url=u%3Ap%40h`).
   return hideUrlCredentials(parsed.toString());
 }
 

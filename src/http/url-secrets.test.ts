@@ -25,6 +25,15 @@ describe("urlSecrets", () => {
       ["u%3As3cr%2525et", "u:s3cr%25et", "u:s3cr%et", "s3cr%25et", "s3cr%et"],
     ],
     ["https://api.example/in?redirect=https%3A%2F%2Fh%2F%3Ftoken%3Ds3cret%26b%3D2", ["s3cret"]],
+    // Task mask4 (1, 2): a scheme-less user:password@host in a value, plain or percent-encoded.
+    ["https://api.example/in?proxy=alice:s3cret@proxy:3128&a=1", ["alice:s3cret", "s3cret"]],
+    ["https://api.example/in?url=svc%3As3cret%40proxy%3A3128", ["svc%3As3cret", "svc:s3cret", "s3cret"]],
+    // Review mask4: each element of a list; a DSN's options after the host.
+    [
+      "https://api.example/in?proxies=alice:s3cret@p1;bob:s4cret@p2",
+      ["alice:s3cret", "s3cret", "bob:s4cret", "s4cret"],
+    ],
+    ["https://api.example/in?db=alice:s3cret@db?sslmode=require", ["alice:s3cret", "s3cret"]],
     ["not a url?token=x", []],
   ])("%s", (url, secrets) => {
     expect(urlSecrets(url)).toEqual(secrets);
@@ -36,6 +45,8 @@ describe("urlSecrets", () => {
     "https://api.example/in?a=1;sig=s1g;b=2?c=3&page=2",
     "https://api.example/in?next=https%3A%2F%2Fu%3As3cret%40h%2Fx&page=2",
     "https://api.example/in?redirect=https%3A%2F%2Fh%2F%3Ftoken%3Ds3cret%26b%3D2&page=2",
+    "https://api.example/in?proxy=alice:s3cret@proxy:3128&page=2",
+    "https://api.example/in?url=svc%3As3cret%40proxy%3A3128&page=2",
   ])("%s: they are the parts redactUrl hides, whole", (url) => {
     const shown = redactUrl(url);
     const secrets = urlSecrets(url);

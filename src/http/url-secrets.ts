@@ -3,10 +3,12 @@
  * and password as written and decoded, and the Basic credentials fetch makes of them: a key is often
  * the user name alone) and the values
  * of query parameters that look like keys (`secretQueryName`, the parameters `redactUrl` hides, `;`-separated
- * ones too, and the credentials of a URL percent-encoded in a value), as written and decoded. For maskers of response text (the HTTP sink's SecretMask); values holding a
+ * ones too, the credentials of a URL percent-encoded in a value, and a scheme-less `user:password@host`
+ * written in a value, plain or encoded), as written and decoded. For maskers of response text (the HTTP sink's SecretMask); values holding a
  * `${…}` placeholder are left out (they are filled per request).
  */
 
+import { schemelessRanges } from "../util/schemeless-credentials.ts";
 import { secretQueryName } from "../util/secret-query-name.ts";
 import { MAX_ENCODED_DEPTH, percentEncodedSecretRanges } from "../util/url-credentials.ts";
 import { basicToken } from "./basic-credentials.ts";
@@ -47,8 +49,10 @@ export function urlSecrets(url: string): string[] {
       runListed ||= run.length > 0;
       out.push(...run, ...written(innerValue));
     }
-    // A URL percent-encoded in the value (`?next=https%3A%2F%2Fu%3Ap%40h`): the parts redactUrl hides.
-    for (const [from, to] of percentEncodedSecretRanges(value)) out.push(...encodedSecret(value.slice(from, to)));
+    // A URL percent-encoded in the value (`?next=https%3A%2F%2Fu%3Ap%40h`) or a scheme-less
+    // `user:password@host` (`?proxy=u:p@h`, `?url=u%3Ap%40h`): the parts redactUrl hides.
+    for (const [from, to] of [...percentEncodedSecretRanges(value), ...schemelessRanges(value)])
+      out.push(...encodedSecret(value.slice(from, to)));
   }
   return [...new Set(out)].filter((s) => s !== "");
 }

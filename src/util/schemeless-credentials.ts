@@ -2,17 +2,22 @@
  * The scheme-less `user:password@host[:port]` credentials of a text hidden as `***@host[:port]`
  * (a proxy or bootstrap value written `alice:s3cret@proxy:3128`, or `u:p#x@h`). Only for texts that
  * quote config values (url-credentials.ts hideValueCredentials: invalid-value messages, ConfigDef's
- * reasons, "contains no connector type", and redactUrl's value without a host), where such a token
+ * reasons, "contains no connector type", and redactUrl's value without a host; and each URL
+ * parameter's value, percent-decoded too, which the URL masking reads as one token), where such a token
  * is a credential; an `a@b.c` without a `:` and `mailto:a@b.c` stay, and so does a `${…}`
  * placeholder alone (`${env:USER}:${env:PASSWORD}@proxy`).
  *
- * A token starts at the text's start, or after a space or one of TOKEN_START; after the `{` of a
+ * A token starts at the text's start, or after a space or one of TOKEN_START (a list's `,` or `;`:
+ * `alice:s3cret@p1;bob:s3cret@p2` → `***@p1;***@p2`; in a value `?` too), after a domain at the text's start or after one
+ * of ELEMENT_START (DOMAIN: `corp/alice:s3cret@proxy` → `corp/***@proxy`, `a=1;proxy=corp/***@proxy`); after the `{` of a
  * `${…}` placeholder (one whose `}` comes before the next space or `@`) it starts at the placeholder
  * (`${secrets:api/port}` is no user info; `svc@${env:REALM}:s3cret@proxy` is `svc@***@proxy`, and
  * `${alice:s3cret@proxy:3128` is one too). Its user name (none of
  * USER_END; `${…}` placeholders in it) runs to its first `:`, its password to the first `@` a host
  * follows (HOST_AFTER_AT: a name, an IP literal or a `${…}` placeholder, a port or a placeholder
- * after it, then the text's end or a separator, `&` and `#` of a URL's query included), holding no `//` (`jdbc:mysql://***@h` is a URL whose user info is hidden
+ * after it, then the text's end or a separator, `&` and `#` of a URL's query included, and in a
+ * parameter's value or one config value `?` too, a DSN's options: `u:p@db:5432?sslmode=require`;
+ * in a sentence a `?` ends a question, `ask a:b@c? then` stays), holding no `//` (`jdbc:mysql://***@h` is a URL whose user info is hidden
  * already). In free text the password holds no space either. In one config value (`oneValue`, the
  * value a message quotes), a space ends no password of a token at the value's start or an
  * element's (after one of ELEMENT_START, spaces between: `alice:s3 cret@proxy` → `***@proxy`,
@@ -24,23 +29,49 @@
  * `}` and `@` are is computed once for the whole text, and where a user name ends once per index.
  */
 
+import { type HiddenRange, hiddenParts, STAR_STAND_IN } from "./percent-encoded-secrets.ts";
 import { placeholdersReplaced } from "./placeholders.ts";
 
 // Elements of a list before a scheme-less user info: `k1:9092,k2,[::1]:9092,` or `k1:9092, k2:9092,`
 // (a user info found after a `[`, its start, has the rest of an IPv6 address before it: `::1]:9092,`).
 const HOST_LIST = /^(?:\s*(?:[\w.-]+|\[?[\w:.%]+\])(?::\d+)?,)+$/;
+/** The spaces after a list's `,`: as written, or percent-encoded as a URL serializes them. */
+const LIST_SPACE = /^(?:\s|%20)*/;
+/** A user info hidden already: `***`, or as a percent-decoding reads it. */
+const HIDDEN_ALREADY: ReadonlySet<string> = new Set(["***", STAR_STAND_IN.repeat(3)]);
 const HOST_AFTER_AT = /@((?:[\w.-]+|\[[\w:.%]+\]|\$\{[^{}\s]*\})(?::(?:\d+|\$\{[^{}\s]*\}))?)(?=$|[\s,;\])}"'/&#])/y;
-const TOKEN_START = /[\s,[({="']/;
-const ELEMENT_START = /[,[({="']/;
-const USER_END = /[\s,:@/=[\](){}"']/;
+// In a URL parameter's value or one config value, a `?` after the host too: a DSN's options
+// (`alice:s3cret@db:5432?sslmode=require`). Not in a sentence, where it ends a question (`ask a:b@c? then`).
+const HOST_AFTER_AT_IN_VALUE =
+  /@((?:[\w.-]+|\[[\w:.%]+\]|\$\{[^{}\s]*\})(?::(?:\d+|\$\{[^{}\s]*\}))?)(?=$|[\s,;\])}"'/&#?])/y;
+const TOKEN_START = /[\s,;[({="']/;
+// In a value, after the `?` a host may end at too (`u:p@h?alice:s3cret@proxy`).
+const TOKEN_START_IN_VALUE = /[\s,;?[({="']/;
+// A domain before a user name at the text's start or an element's (a value's, a parameter's in it,
+// a list's: `corp/alice:s3cret@proxy` → `corp/***@proxy`, `?a=1;proxy=corp/alice:s3cret@proxy`);
+// not after a space, and only one segment, so a path (`see /api/v1/a:b@c`, `api/v1/a:b@c`,
+// `/v1/a:b@c`) starts no user name.
+const DOMAIN = /[^\s,;?:@/=[\](){}"'$]+\//y;
+const ELEMENT_START = /[,;[({="']/;
+const ELEMENT_START_IN_VALUE = /[,;?[({="']/;
+// A user name may hold `@` (an email: `alice@corp:s3cret@proxy`); the user info then holds no list
+// separator (`alice@p1:3128,bob@p2:3128` is two hosts, no user info).
+const USER_END = /[\s,:/=[\](){}"']/;
+const LIST_SEPARATOR = /[\s,;]/;
 
-/** `text` with its scheme-less user infos hidden; `oneValue` when the text is one config value. */
-export function hideSchemeless(text: string, oneValue: boolean): string {
+/**
+ * `text` with its scheme-less user infos hidden; `oneValue` when the text is one config value;
+ * `value` when it is one config value or a URL parameter's value (a `?` may follow a host).
+ */
+export function hideSchemeless(text: string, oneValue: boolean, value = oneValue): string {
   if (!text.includes("@")) return text;
+  const hostAfterAt = value ? HOST_AFTER_AT_IN_VALUE : HOST_AFTER_AT;
+  const tokenStart = value ? TOKEN_START_IN_VALUE : TOKEN_START;
+  const elementStart = value ? ELEMENT_START_IN_VALUE : ELEMENT_START;
   const hosts = new Map<number, string>();
   for (let at = text.indexOf("@"); at !== -1; at = text.indexOf("@", at + 1)) {
-    HOST_AFTER_AT.lastIndex = at;
-    const host = HOST_AFTER_AT.exec(text)?.[1];
+    hostAfterAt.lastIndex = at;
+    const host = hostAfterAt.exec(text)?.[1];
     if (host !== undefined) hosts.set(at, host);
   }
   const ats = [...hosts.keys()];
@@ -54,9 +85,15 @@ export function hideSchemeless(text: string, oneValue: boolean): string {
     // (`svc@${env:REALM}:s3cret@proxy`, `(x)${env:U}:s3cret@h`, `corp/${env:U}:s3cret@h`), unless
     // `//` precedes it (a URL's authority: `http://${env:HOST}:${env:PORT}/users/@me`); an unclosed
     // `${` is text.
-    if (TOKEN_START.test(text[p]!)) {
+    if (tokenStart.test(text[p]!)) {
       if (!placeholderOpens(text, p, next)) starts.push(p + 1);
       else if (!text.startsWith("//", p - 3)) starts.push(p - 1);
+    }
+    // A domain's segment holds no token start: each character is read by one DOMAIN at most.
+    const from = starts.at(-1);
+    if (from !== undefined && (from === 0 || elementStart.test(text[from - 1]!))) {
+      DOMAIN.lastIndex = from;
+      if (DOMAIN.test(text)) starts.push(DOMAIN.lastIndex);
     }
     let end = -1;
     for (const userStart of starts) {
@@ -64,10 +101,11 @@ export function hideSchemeless(text: string, oneValue: boolean): string {
       if (passwordStart === -1) continue;
       // What ends a password: a space, or in one value a quote where an element starts.
       const before = next.previousNonSpace[userStart]!;
-      const element = oneValue && (before === -1 || ELEMENT_START.test(text[before]!));
+      const element = oneValue && (before === -1 || elementStart.test(text[before]!));
       const passwordEnd = element ? next.quote : next.space;
       const at = ats[firstAtOrAfter(ats, passwordStart)];
       if (at === undefined || at > passwordEnd[passwordStart]! || at > next.slashes[passwordStart]!) continue;
+      if (next.at[userStart]! < passwordStart && next.separator[userStart]! < at) continue;
       const host = hosts.get(at)!;
       end = at + 1 + host.length;
       const kept = userInfoShown(text.slice(userStart, at));
@@ -82,6 +120,17 @@ export function hideSchemeless(text: string, oneValue: boolean): string {
 }
 
 /**
+ * The parts of one config value (a URL parameter's value) that hideSchemeless hides: each
+ * `user:password` (url-secrets.ts lists them as secrets an answer may echo). A value holding a `*`
+ * of its own, whose parts cannot be told from the `***`, is one part whole.
+ */
+export function schemelessRanges(value: string): HiddenRange[] {
+  const shown = hideSchemeless(value, true);
+  if (shown === value) return [];
+  return (!value.includes("*") && hiddenParts(value, shown)) || [[0, value.length]];
+}
+
+/**
  * Whether the `{` at `p` opens a `${…}` placeholder: a `$` before it and a `}` after it before the
  * next space or `@` (`${alice:s3cret@proxy:3128` opens none, so `alice` starts a user name).
  */
@@ -92,7 +141,7 @@ function placeholderOpens(text: string, p: number, next: Next): boolean {
 }
 
 /**
- * Per index of a text, where the next space, quote, `//`, `}` and `@` start (the text's length if none),
+ * Per index of a text, where the next space, quote, `//`, `}`, `@` and list separator start (the text's length if none),
  * and where the last character before it that is no space is (-1 if none).
  */
 interface Next {
@@ -102,6 +151,7 @@ interface Next {
   readonly slashes: Int32Array;
   readonly brace: Int32Array;
   readonly at: Int32Array;
+  readonly separator: Int32Array;
 }
 
 function nextIndexes(text: string): Next {
@@ -112,6 +162,7 @@ function nextIndexes(text: string): Next {
     slashes: new Int32Array(text.length + 1).fill(text.length),
     brace: new Int32Array(text.length + 1).fill(text.length),
     at: new Int32Array(text.length + 1).fill(text.length),
+    separator: new Int32Array(text.length + 1).fill(text.length),
   };
   for (let i = text.length - 1; i >= 0; i--) {
     const c = text[i]!;
@@ -120,6 +171,7 @@ function nextIndexes(text: string): Next {
     next.slashes[i] = text.startsWith("//", i) ? i : next.slashes[i + 1]!;
     next.brace[i] = c === "}" ? i : next.brace[i + 1]!;
     next.at[i] = c === "@" ? i : next.at[i + 1]!;
+    next.separator[i] = LIST_SEPARATOR.test(c) ? i : next.separator[i + 1]!;
   }
   for (let i = 1; i <= text.length; i++)
     next.previousNonSpace[i] = /\s/.test(text[i - 1]!) ? next.previousNonSpace[i - 1]! : i - 1;
@@ -185,9 +237,12 @@ function firstAtOrAfter(sorted: readonly number[], from: number): number {
 function userInfoShown(userInfo: string): string | undefined {
   const comma = userInfo.lastIndexOf(",");
   const last = userInfo.slice(comma + 1);
-  const before = `${userInfo.slice(0, comma + 1)}${/^\s*/.exec(last)![0]}`;
-  // The last element `***`: a user info hidden already (a message quoting a value hidden as one).
-  const userPassword = last.includes(":") || last.trim() === "***";
+  // Spaces after the `,` stay with it, also as a URL writes them (`k1:9092,%20alice:s3cret@k2`).
+  const space = LIST_SPACE.exec(last)![0];
+  const before = `${userInfo.slice(0, comma + 1)}${space}`;
+  // The last element `***`: a user info hidden already (a message quoting a value hidden as one, or
+  // a percent-decoded value read again, its `*`s stand-ins).
+  const userPassword = last.includes(":") || HIDDEN_ALREADY.has(last.slice(space.length).trim());
   const kept = comma !== -1 && userPassword && HOST_LIST.test(userInfo.slice(0, comma + 1)) ? before : "";
   const hidden = userInfo.slice(kept.length);
   return hidden.toLowerCase().startsWith("mailto:") || placeholdersOnly(hidden) ? undefined : kept;

@@ -256,6 +256,119 @@ describe("hideUrlCredentials", () => {
     });
   });
 
+  // Task mask4 (1, 2): shown on main. A parameter's value is one token: the scheme-less rule
+  // (schemeless-credentials.ts) reads it, and each percent-decoding of it up to MAX_ENCODED_DEPTH.
+  describe("a scheme-less user:password@host in a parameter's value", () => {
+    test.each([
+      ["https://h/p?proxy=alice:s3cret@proxy:3128&a=1", "https://h/p?proxy=***@proxy:3128&a=1"],
+      ["https://h/p?a=1#proxy=alice:s3cret@proxy:3128", "https://h/p?a=1#proxy=***@proxy:3128"],
+      ["https://h/p?a=1;proxy=alice:s3cret@proxy", "https://h/p?a=1;proxy=***@proxy"],
+      ["https://h/p?hosts=k1:9092,alice:s3cret@k2:9092", "https://h/p?hosts=k1:9092,***@k2:9092"],
+      // Review mask4r2 (P2-1): also with a percent-escape in the value, or `,%20`.
+      ["https://h/p?hosts=k1:9092,alice:s3cret@k2,k3%2Dx:9092", "https://h/p?hosts=k1:9092,***@k2,k3%2Dx:9092"],
+      ["https://h/p?hosts=k1:9092,%20alice:s3cret@k2", "https://h/p?hosts=k1:9092,%20***@k2"],
+      ["GET https://h/p?proxy=alice:s3cret@proxy failed", "GET https://h/p?proxy=***@proxy failed"],
+      // Percent-encoded: hidden where the value writes it, encoded twice too, or partly.
+      ["https://h/p?url=svc%3As3cret%40proxy%3A3128", "https://h/p?url=***%40proxy%3A3128"],
+      ["https://h/p?url=svc%3As3cret%40proxy%3A3128&a=1", "https://h/p?url=***%40proxy%3A3128&a=1"],
+      ["https://h/p?url=svc%253As3cret%2540proxy%253A3128", "https://h/p?url=***%2540proxy%253A3128"],
+      ["https://h/p?url=svc:s3cret%40proxy%3A3128", "https://h/p?url=***%40proxy%3A3128"],
+      ["https://h/p?url=svc%3As3%20cret%40proxy", "https://h/p?url=***%40proxy"],
+      ["https://h/p?body=a%3D1%26proxy%3Dalice%253As3cret%2540h", "https://h/p?body=a%3D1%26proxy%3D***%2540h"],
+      // Review mask4 (P2-1, P3-3): each element of a list (`,` or `;`), a quoted one.
+      ["https://h/p?proxies=alice:s3cret@p1:3128;bob:s3cret@p2:3128", "https://h/p?proxies=***@p1:3128;***@p2:3128"],
+      [
+        "https://h/p?proxies=alice%3As3cret%40p1%3A3128%3Bbob%3As3cret%40p2%3A3128",
+        "https://h/p?proxies=***%40p1%3A3128%3B***%40p2%3A3128",
+      ],
+      ["https://h/p?proxies=corp/alice:s3cret@p1,corp/bob:s3cret@p2", "https://h/p?proxies=corp/***@p1,corp/***@p2"],
+      // Review mask4 (P2-2): a domain before the user name in a `;` parameter, after a path
+      // parameter, in a fragment's, in a URL inside a value, percent-encoded.
+      ["https://h/p?a=1;proxy=corp/alice:s3cret@proxy:3128", "https://h/p?a=1;proxy=corp/***@proxy:3128"],
+      ["https://h/p;m=1?proxy=corp/alice:s3cret@proxy:3128", "https://h/p;m=1?proxy=corp/***@proxy:3128"],
+      ["https://h/p#a=1;proxy=corp/alice:s3cret@proxy", "https://h/p#a=1;proxy=corp/***@proxy"],
+      ["https://h/p?next=http://h/x?proxy=corp/alice:s3cret@proxy", "https://h/p?next=http://h/x?proxy=corp/***@proxy"],
+      [
+        "https://h/p?url=a%3D1%3Bproxy%3Dcorp%2Falice%3As3cret%40proxy",
+        "https://h/p?url=a%3D1%3Bproxy%3Dcorp%2F***%40proxy",
+      ],
+      // Review mask4 (P2-3): a `?` after the host, a DSN's options, plain or percent-encoded.
+      ["https://h/p?db=alice:s3cret@db:5432?sslmode=require", "https://h/p?db=***@db:5432?sslmode=require"],
+      ["https://h/p?db=alice:s3cret@db?x&a=1", "https://h/p?db=***@db?x&a=1"],
+      [
+        "https://h/p?url=alice%3As3cret%40db%3A5432%3Fsslmode%3Drequire",
+        "https://h/p?url=***%40db%3A5432%3Fsslmode%3Drequire",
+      ],
+      ["https://h/p?x=a:b@c?y", "https://h/p?x=***@c?y"],
+      // A user info starts after that `?` too, and a user name may hold `;`: nothing the masking hid
+      // before shows.
+      ["https://h/p?x=u:s3cret@h?alice:s3cret@proxy", "https://h/p?x=***@h?***@proxy"],
+      ["https://h/p?url=a:b@c?alice%3As3cret%40proxy%3A3128", "https://h/p?url=***@c?***%40proxy%3A3128"],
+      ["https://h/p?filter=x1;u:s3cret@h;x", "https://h/p?filter=***@h;x"],
+      // Review mask4 (P3-3): an email as the user name, plain or percent-encoded.
+      ["https://h/p?proxy=alice@corp:s3cret@proxy:3128", "https://h/p?proxy=***@proxy:3128"],
+      ["https://h/p?proxy=alice%40corp%3As3cret%40proxy%3A3128", "https://h/p?proxy=***%40proxy%3A3128"],
+      ["https://h/p?proxies=alice@corp:s3cret@p1,bob@corp:s3cret@p2", "https://h/p?proxies=***@p1,***@p2"],
+      [
+        "https://h/p?proxy=u:s3cret%3D%3D@proxy;alice%3As3cret%40proxy%3A3128",
+        "https://h/p?proxy=***@proxy;***%40proxy%3A3128",
+      ],
+    ])("%s is shown as %s", (text, shown) => {
+      expect(hideUrlCredentials(text)).toBe(shown);
+      expect(hideUrlValueCredentials(text)).toBe(shown);
+      expect(hideValueCredentials(`Invalid value ${text} for configuration http.url`, text)).toBe(
+        `Invalid value ${shown} for configuration http.url`,
+      );
+    });
+
+    // A message quoting the value reads it whole too, and hides more of it.
+    test.each([
+      [
+        "https://h/p?proxies=alice:s3cret@p1:3128,%20bob:s3cret@p2:3128",
+        "https://h/p?proxies=***@p1:3128,%20***@p2:3128",
+      ],
+      ["https://h/p?filter=%22u:s3cret@h%22&a=(u:s3cret@h)", "https://h/p?filter=%22***@h%22&a=(***@h)"],
+    ])("%s is shown as %s (review mask4: after a list's `, `, quoted, bracketed)", (text, shown) => {
+      expect(hideUrlCredentials(text)).toBe(shown);
+      expect(hideUrlValueCredentials(text)).toBe(shown);
+      expect(hideValueCredentials(`Invalid value ${text}`, text)).not.toContain("s3cret");
+    });
+
+    test("in one value, a password holding a raw space", () => {
+      expect(hideUrlValueCredentials("http://h:${offset}/x?proxy=alice:s3 cret@proxy:3128&a=1")).toBe(
+        "http://h:${offset}/x?proxy=***@proxy:3128&a=1",
+      );
+    });
+
+    test.each([
+      "https://h/p?email=a@b.c&at=12:30&x=a:b",
+      "https://h/p?proxy=${env:U}:${env:P}@proxy:3128",
+      "https://h/p?to=mailto:a@b.c&url=mailto%3Aa%40b.c",
+      "https://h/p?email=a%40b.c&at=12%3A30",
+      // Review mask4 (P3-1): a list's placeholder-only user info holds no secret.
+      "https://h/p?hosts=k1:9092,${env:U}:${env:P}@k2",
+      // A list of `user@host:port`s holds no password.
+      "https://h/p?proxies=alice@p1:3128,bob@p2:3128",
+      "https://h/p?proxies=alice@p1:3128;bob@p2:3128",
+    ])("%s (no user:password@host) is unchanged", (text) => {
+      expect(hideUrlCredentials(text)).toBe(text);
+      expect(hideUrlValueCredentials(text)).toBe(text);
+    });
+  });
+
+  // Review mask4 (P2-3): a `?` ends a host in a parameter's value or one config value (a DSN's
+  // options), not in a sentence, where it ends a question.
+  test("a `?` after a host: a DSN's options in a value, a question in a sentence", () => {
+    const dsn = "alice:s3cret@db:5432?sslmode=require";
+    expect(hideValueCredentials(`Invalid value ${dsn} for configuration k`, dsn)).toBe(
+      "Invalid value ***@db:5432?sslmode=require for configuration k",
+    );
+    for (const sentence of ["ask a:b@c? then", "Invalid value x for configuration k: ask a:b@c? then"]) {
+      expect(hideUrlCredentials(sentence)).toBe(sentence);
+      expect(hideValueCredentials(sentence)).toBe(sentence);
+    }
+  });
+
   test("a scheme-less user info is left to hideValueCredentials", () => {
     expect(hideUrlCredentials("alice:s3cret@proxy:3128")).toBe("alice:s3cret@proxy:3128");
   });
@@ -287,12 +400,16 @@ describe("hideValueCredentials", () => {
     ["${alice:s3cret@proxy:3128 }", "${***@proxy:3128 }"],
     ["h:${secrets:api/port}", "h:${secrets:api/port}"],
     // Review mask3c (P1-1): a user name starting with a placeholder after a `)`, `]`, `@` or `}`.
-    ["svc@${env:REALM}:s3cret@proxy:3128", "svc@***@proxy:3128"],
+    ["svc@${env:REALM}:s3cret@proxy:3128", "***@proxy:3128"],
     ["(x)${env:U}:s3cret@proxy:3128", "(x)***@proxy:3128"],
     ["[a]${env:U}:s3cret@proxy:3128", "[a]***@proxy:3128"],
     ["x${secrets:api/port}/y@h", "x${secrets:api/port}/y@h"],
     // Review mask3d (P2-1): after a single `/` too (only `//`, an authority's start, is no user name's).
     ["corp/${env:USER}:s3cret@proxy:3128", "corp/***@proxy:3128"],
+    // Task mask4 (3): a domain before a user name, at a value's start (shown on main).
+    ["corp/alice:s3cret@proxy:3128", "corp/***@proxy:3128"],
+    ["https://h/x?proxy=corp/alice:s3cret@proxy:3128&a=1", "https://h/x?proxy=corp/***@proxy:3128&a=1"],
+    ["https://h/x?url=corp%2Falice%3As3cret%40proxy", "https://h/x?url=corp%2F***%40proxy"],
     ["proxy=corp/${env:U}:s3cret@proxy:3128", "proxy=corp/***@proxy:3128"],
     ["/${env:U}:s3cret@proxy:3128", "/***@proxy:3128"],
     // A placeholder host or port after the `@` (review mask3d: shown on main too).
@@ -340,13 +457,26 @@ describe("hideValueCredentials", () => {
   test.each([
     "a@b.c",
     "alice@proxy:3128",
+    "alice@p1:3128,bob@p2:3128",
+    "mail bob@corp: see c@d",
     "mailto:a@b.c",
     "k1:9092,k2:9092",
     "${env:USER}:${env:PASSWORD}@proxy:3128",
     "https://h/x?email=a@b.c",
     "Invalid value x for configuration k: a@b.c",
     "a:b#c",
-  ])("%s is unchanged", (text) => expect(hideValueCredentials(text)).toBe(text));
+    // Task mask4 (3): a path is no domain: a user name starts after one `/` at a value's start only.
+    "see /api/v1/a:b@c",
+    "/api/v1/a:b@c",
+    "api/v1/a:b@c",
+    "corp/mailto:a@b.c",
+    "https://h/api/v1/a:b@c",
+    "https://h/x?path=/api/v1/a:b@c&b=api/v1/a:b@c",
+    "Invalid value x for configuration k: see v1/a:b@c",
+  ])("%s is unchanged", (text) => {
+    expect(hideValueCredentials(text)).toBe(text);
+    expect(hideValueCredentials(text, text)).toBe(text);
+  });
 });
 
 describe("one config value holding a raw space (an http.url with a placeholder port does not parse)", () => {
@@ -467,7 +597,8 @@ describe("a long text with many token starts", () => {
   const closed = "${c}".repeat(100_000);
   test.each([
     ["then placeholders before an `@`", `${open}}${closed}@h`, `${open}***@h`],
-    ["then placeholders before a port and an `@`", `${open}}${closed}:1/p@h`, `${open}}${closed}:1/p@h`],
+    // A parameter's value: the scheme-less rule reads `${a//…}${c}…` as a user name (placeholders), `1/p` its password.
+    ["then placeholders before a port and an `@`", `${open}}${closed}:1/p@h`, "***@h"],
     ["then a user name's `?` before an `@`", `${open}}?${"a".repeat(500_000)}@=`, `${open}}?${"a".repeat(500_000)}@=`],
   ])("placeholders holding `//` %s (1 MB), and a credential after them", (_what, placeholders, shown) => {
     const url = `https://api.example/x?a=${placeholders}`;

@@ -43,9 +43,12 @@
  * the message quoting it stays readable. A percent-encoded URL in a parameter's value is read as one
  * value too.
  *
- * `hideValueCredentials` also hides the scheme-less `user:password@host[:port]`
- * (schemeless-credentials.ts: `alice:s3cret@proxy:3128` → `***@proxy:3128`; in the quoted value
- * a space ends no password, `alice:s3 cret@proxy` → `***@proxy`).
+ * A parameter's value (and each percent-decoding of it) is one token of the scheme-less rule
+ * (schemeless-credentials.ts), so a `user:password@host[:port]` written in it is hidden
+ * (`?proxy=alice:s3cret@proxy:3128&a=1` → `?proxy=***@proxy:3128&a=1`, `?url=svc%3As3cret%40proxy`
+ * → `?url=***%40proxy`). `hideValueCredentials` also hides one anywhere in the text
+ * (`alice:s3cret@proxy:3128` → `***@proxy:3128`; in the quoted value a space ends no password,
+ * `alice:s3 cret@proxy` → `***@proxy`).
  */
 
 import { formDecoded } from "../http/form-value.ts";
@@ -123,7 +126,8 @@ function hidden(text: string, whole: boolean, depth: number, budget: Budget): st
       const value = whole ? run : run.slice(0, listEnd(source, at + all.length, run));
       const rest = run.slice(value.length);
       if (secretParameter(name, value)) return `${separator}${name}=***${rest}`;
-      return `${separator}${name}=${encodedHidden(innerParametersHidden(value), depth, budget)}${rest}`;
+      const shown = encodedHidden(innerParametersHidden(value), depth, budget);
+      return `${separator}${name}=${hideSchemeless(shown, whole, true)}${rest}`;
     },
   );
 }
@@ -156,7 +160,9 @@ function encodedRanges(value: string, depth: number, budget: Budget): HiddenRang
   const ranges = percentEncodedHiddenRanges(value, (decoded) => {
     budget.left -= decoded.length + READING_COST;
     if (budget.left < 0) return "***";
-    return encodedHidden(valueHidden(`?${decoded}`, depth + 1, budget).slice(1), depth + 1, budget);
+    // The decoding is a parameter's value: a scheme-less `user:password@host` in it too.
+    const shown = encodedHidden(valueHidden(`?${decoded}`, depth + 1, budget).slice(1), depth + 1, budget);
+    return hideSchemeless(shown, true);
   });
   budget.known.set(key, ranges);
   return ranges;

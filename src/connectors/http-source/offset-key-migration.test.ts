@@ -4,6 +4,7 @@ import { migrationEntries, storedOffset } from "./offset-key-migration.ts";
 import { offsetKeyV0 } from "./offset-key-v0.ts";
 import { offsetKeyV1 } from "./offset-key-v1.ts";
 import { offsetKeyV2 } from "./offset-key-v2.ts";
+import { offsetKeyV3 } from "./offset-key-v3.ts";
 import { sourcePartition } from "./offsets.ts";
 import { api, startTask } from "./test-support.ts";
 
@@ -144,6 +145,33 @@ describe("storedOffset (the lookup chain over key versions)", () => {
   });
 });
 
+// Task mask4: v3 showed a scheme-less user:password@host in a parameter's value, v4 (current) hides it.
+const PROXY = "https://api.example/x?proxy=alice:s3cret@proxy:3128&url=svc%3As3cret%40proxy%3A3128";
+const P4 = { url: "https://api.example/x?proxy=***@proxy:3128&url=***%40proxy%3A3128" };
+const P3 = { url: PROXY };
+
+describe("storedOffset, from v3 to v4", () => {
+  test("the current key hides the password v3's shows", () => {
+    expect([sourcePartition(PROXY), { url: offsetKeyV3(PROXY) }]).toEqual([P4, P3]);
+  });
+
+  test("found under v3: continued from, written under the current key and v3's removed", async () => {
+    const r = reader([[P3, { offset: "v3" }]]);
+    const found = await storedOffset(r, P4, PROXY);
+    expect(found).toEqual({
+      stored: { offset: "v3" },
+      version: "v3",
+      migration: { offset: { offset: "v3" }, removed: [P3] },
+    });
+    expect(migrationEntries(P4, found.migration!, false)).toEqual([
+      { partition: P4, offset: { offset: "v3" } },
+      { partition: P3, offset: null },
+    ]);
+    // v2 and v1 keyed this URL as v3 did: looked up once; v0 (an `@` in the query ended a user info) apart.
+    expect(r.asked).toEqual([P4, P3, { url: offsetKeyV0(PROXY) }]);
+  });
+});
+
 describe("HttpSourceTask with an offset under an earlier key", () => {
   const config = (base: string) => ({
     "http.url": `${base}/events?email=ops@example.com&code=s3cret&${NEXT}s3cret&since=\${offset}`,
@@ -197,6 +225,29 @@ describe("HttpSourceTask with an offset under an earlier key", () => {
       { partition: { url: offsetKeyV0(c["http.url"]) }, offset: null },
     ]);
     expect(h.task.updateOffsets([])).toBeNull();
+  });
+
+  test("an offset under v3 for a URL whose v3 key shows a password: continued from, moved to v4's key", async () => {
+    using server = api(() => Response.json([]));
+    const c = {
+      ...config(server.base),
+      "http.url": `${server.base}/events?proxy=alice:s3cret@proxy:3128&since=\${offset}`,
+    };
+    const v3Key = offsetKeyV3(c["http.url"]);
+    expect(v3Key).toContain("alice:s3cret");
+    const h = await startTask(c, {
+      offsets: new Map([[JSON.stringify({ url: v3Key }), { offset: "2024-05-01T00:00:00Z" }]]),
+    });
+    const current = sourcePartition(c["http.url"]);
+    expect(current).toEqual({ url: `${server.base}/events?proxy=***@proxy:3128&since=\${offset}` });
+    expect(h.task.updateOffsets([])).toEqual([
+      { partition: current, offset: { offset: "2024-05-01T00:00:00Z" } },
+      { partition: { url: v3Key }, offset: null },
+    ]);
+    await h.collect(1, 1);
+    expect(server.seen.map((s) => s.query.since)).toEqual(["2024-05-01T00:00:00Z"]);
+    expect(h.logs.some((l) => l.includes("an earlier version (v3)"))).toBe(true);
+    expect(h.logs.some((l) => l.includes("s3cret"))).toBe(false);
   });
 
   test("a record's offset staged for the current key is newer: only the tombstones are added", async () => {

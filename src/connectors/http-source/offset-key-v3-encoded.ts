@@ -16,7 +16,8 @@ type HiddenRange = readonly [number, number];
 const ASCII_ESCAPE = /%[2-7][0-9A-Fa-f]/;
 // `*` in the decoding is read as this private-use character, so each `*` of the rule's answer is one
 // of the `***` it hides with (neither character is a delimiter of any rule).
-const STAR_STAND_IN = "\uE000";
+/** What a `*` of a decoding is read as, so that a rule's `***` tells itself apart from it. */
+export const STAR_STAND_IN = "\uE000";
 
 /**
  * The ranges of `value` that hold what `hide` (a masking rule: text in, the text with each hidden
