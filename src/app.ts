@@ -158,6 +158,7 @@ export function startApp(options: AppOptions): App {
       spool: spoolStore,
       spoolMetrics,
       workerProducerAcks: clientProperties(config, "producer").acks,
+      workerConverters: { key: config["key.converter"], value: config["value.converter"] },
     });
   const kafka = options.kafka ?? kafkaPorts[config["kafka.client"] as KafkaClientName](logs);
   const db = openDatabase(config["data.dir"], {

@@ -629,3 +629,44 @@ describe("https ingest listener", () => {
     }
   }, 60_000);
 });
+
+test("a worker's key.converter and value.converter are the routes' too: a connector without its own hands bodies to them raw", async () => {
+  await using dir = await tempDir();
+  const kafka = await kafkaBroker();
+  const gw = await startGateway({
+    dir: dir.path,
+    worker: {
+      ...INGEST_WORKER,
+      "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+      "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+      "bootstrap.servers": kafka.bootstrap,
+      "data.dir": dir.file("data"),
+    },
+  });
+  try {
+    const ingest = (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/? /))[1]!.replace(/\/$/, "");
+    const topic = uniqueTopic("ingest-worker-converters");
+    await createTopics([{ topic, numPartitions: 1 }]);
+    await createConnector(gw, "worker-string", {
+      "ingest.path": "/ingest/worker-string",
+      "kafka.topic": topic,
+      "ingest.key.source": "header",
+    });
+    // Before: the text was taken as parsed JSON and StringConverter wrote `[B@…`; REST Proxy JSON as `{s=x, n=[1, 2]}`.
+    const plain = await curlPost(`${ingest}/ingest/worker-string`, "hello wörld", "text/plain; charset=utf-8", {
+      "X-Kafka-Key": "dev-1",
+    });
+    expect(plain.status).toBe(200);
+    const proxy = await curlPost(
+      `${ingest}/topics/${topic}`,
+      '{"records":[{"key":{"id":7},"value":{"s":"x, y=z","n":[1,2],"o":null}}]}',
+      "application/vnd.kafka.json.v2+json",
+    );
+    expect(proxy.status).toBe(200);
+    const records = await readTopic(topic, 2);
+    expect(records.map((r) => text(r.value))).toEqual(["hello wörld", '{"s":"x, y=z","n":[1,2],"o":null}']);
+    expect(records.map((r) => text(r.key))).toEqual(["dev-1", '{"id":7}']);
+  } finally {
+    await gw.kill();
+  }
+}, 60_000);

@@ -31,6 +31,11 @@ export interface HttpIngestServices {
   readonly spoolMetrics?: SpoolMetrics;
   /** The worker's producer acks (producer.acks, or top-level acks), which producer.override.acks replaces. */
   readonly workerProducerAcks?: string;
+  /**
+   * The worker's key.converter and value.converter: a connector without its own runs with them (as
+   * in Connect), so its routes must hand bodies to them in their form (raw for ByteArray/String).
+   */
+  readonly workerConverters?: { readonly key: string; readonly value: string };
 }
 
 /**
@@ -86,7 +91,7 @@ export class HttpIngestSourceConnector implements SourceConnector {
         `${setting}: the producer does not wait for Kafka to acknowledge a record, so an acknowledged request is not durable: its answer (offset -1) says its records were sent, not written, a record a broker drops is lost without an error, and with ingest.ack.mode=spool the spool lets go of records once sent. Use acks=all (the default) for records that must not be lost`,
       );
     }
-    const settings = routeSettings(parsed, config["value.converter"], config["key.converter"]);
+    const settings = this.routeSettings(parsed, config);
     // Its path and topics answer 503 should the stages fail: a topic it names in
     // ingest.rest.proxy.topics was else served by another connector accepting it, with that one's
     // authentication (review45).
@@ -105,7 +110,22 @@ export class HttpIngestSourceConnector implements SourceConnector {
   announcePaused(config: Config): void {
     const parsed = httpIngestConfig.parse(config);
     this.name = config.name ?? "";
-    this.services.routes.reserve(this.name, routeSettings(parsed, config["value.converter"], config["key.converter"]));
+    this.services.routes.reserve(this.name, this.routeSettings(parsed, config));
+  }
+
+  /**
+   * The route's settings for the converters its task runs with: the connector's own, else the
+   * worker's (a worker-level StringConverter took a body as parsed JSON: `[B@…` written, answered 200).
+   */
+  private routeSettings(parsed: HttpIngestConfig, config: Config) {
+    const converter = (prop: "key.converter" | "value.converter", worker: string | undefined) =>
+      config[prop]?.trim() || worker;
+    const workers = this.services.workerConverters;
+    return routeSettings(
+      parsed,
+      converter("value.converter", workers?.value),
+      converter("key.converter", workers?.key),
+    );
   }
 
   stop(): void {
