@@ -8,6 +8,7 @@
  * suite proves against a real 4.x broker.
  */
 import { Kafka, type KafkaConfig, logLevel, Partitioners } from "kafkajs";
+import { systemClock } from "../../util/clock.ts";
 import { type LogManager, logManager } from "../../util/logger.ts";
 import { batchChecks } from "../batch-integrity.ts";
 import {
@@ -28,6 +29,7 @@ import type {
   KafkaProducer,
 } from "../kafka-port.ts";
 import { KafkajsAdmin } from "./admin.ts";
+import { clientLog, clientLogLimiter } from "./client-log.ts";
 import { kafkajsCompression } from "./codecs.ts";
 import { KafkajsConsumer } from "./consumer.ts";
 import { wrap } from "./errors.ts";
@@ -37,6 +39,9 @@ import { type KafkajsMessage, KafkajsProducer, PARTITION } from "./producer.ts";
 import "./protocol.ts";
 
 export class KafkajsPort implements KafkaPort {
+  /** One limiter for all of this gateway's clients: an outage makes each of them log the same lines. */
+  private readonly logLimiter = clientLogLimiter(systemClock);
+
   constructor(private readonly logs: LogManager = logManager) {}
 
   private kafka(props: ClientProperties): { kafka: Kafka; settings: ConnectionSettings } {
@@ -51,18 +56,7 @@ export class KafkajsPort implements KafkaPort {
       retry: { initialRetryTime: settings.retryBackoffMs, retries: 3, maxRetryTime: 5000 },
       logLevel: logLevel.WARN,
       // kafkajs logs every retried protocol error as ERROR; the caller decides what is fatal.
-      logCreator: () => (entry) => {
-        const { message, ...rest } = entry.log;
-        const text = `${entry.namespace ? `[${entry.namespace}] ` : ""}${message} ${JSON.stringify(rest)}`;
-        // Expected noise: the runtime retries sends itself (kafkajs' budget is bounded on purpose),
-        // and kafkajs logs each error response it is about to retry; failures that matter reach
-        // the runtime as errors and are logged there, with context.
-        const expected =
-          message.startsWith("Limiting retries for the idempotent producer") ||
-          (entry.namespace === "Connection" && message.startsWith("Response "));
-        if (entry.level <= logLevel.WARN && !expected) log.warn(text);
-        else log.debug(text);
-      },
+      logCreator: () => clientLog(log, this.logLimiter),
     };
     if (settings.tls) {
       config.ssl = kafkaTlsOptions(settings.tls);

@@ -1,0 +1,44 @@
+import { expect, test } from "bun:test";
+import { type LogEntry, logLevel } from "kafkajs";
+import { LogManager } from "../../util/logger.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
+import { CLIENT_WARN_INTERVAL_MS, clientLog, clientLogLimiter } from "./client-log.ts";
+
+function entry(namespace: string, message: string, level = logLevel.WARN): LogEntry {
+  return { namespace, level, label: "WARN", log: { timestamp: "t", logger: "kafkajs", message, broker: "k1:9092" } };
+}
+
+test("a broker outage's repeated connection errors are logged at WARN once a minute, with the count of the others", () => {
+  const lines: string[] = [];
+  const logs = new LogManager({ sink: (line) => lines.push(line) });
+  const clock = new ManualClock(1_000);
+  const limiter = clientLogLimiter(clock);
+  // Two clients (a producer and an admin) of the same gateway share the limiter.
+  const producer = clientLog(logs.get("org.apache.kafka.clients"), limiter);
+  const admin = clientLog(logs.get("org.apache.kafka.clients"), limiter);
+  const refused = "Connection error: connect ECONNREFUSED 127.0.0.1:9092";
+  for (let i = 0; i < 100; i++) {
+    producer(entry("Connection", refused));
+    admin(entry("Connection", refused));
+    clock.advance(250);
+  }
+  const warns = () => lines.filter((l) => l.includes(" WARN "));
+  expect(warns()).toHaveLength(1);
+  expect(warns()[0]).toContain(`[Connection] ${refused} {"timestamp":"t","logger":"kafkajs","broker":"k1:9092"}`);
+  // Another kind is its own.
+  producer(entry("BrokerPool", "Failed to connect to seed broker, trying another broker from the list"));
+  expect(warns()).toHaveLength(2);
+  clock.advance(CLIENT_WARN_INTERVAL_MS);
+  admin(entry("Connection", refused));
+  expect(warns()).toHaveLength(3);
+  expect(warns()[2]).toContain(`[Connection] ${refused} (and 199 more like it in the last 85 s, not logged)`);
+});
+
+test("the expected retry noise is DEBUG, never WARN", () => {
+  const lines: string[] = [];
+  const logs = new LogManager({ sink: (line) => lines.push(line) });
+  const log = clientLog(logs.get("org.apache.kafka.clients"), clientLogLimiter(new ManualClock()));
+  log(entry("Connection", "Response Produce(key: 0, version: 7)", logLevel.ERROR));
+  log(entry("Producer", "Limiting retries for the idempotent producer to Number.MAX_SAFE_INTEGER"));
+  expect(lines.filter((l) => l.includes(" WARN "))).toEqual([]);
+});

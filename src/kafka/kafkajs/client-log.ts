@@ -1,0 +1,35 @@
+/**
+ * What kafkajs logs, in the gateway's log: WARN and worse at WARN, the rest at DEBUG. Two kinds
+ * are expected noise and go to DEBUG (the runtime retries sends itself and logs what matters with
+ * context): the idempotent producer's retry limit, and each error response kafkajs is about to
+ * retry. A repeating line (the same namespace and message: `[Connection] Connection error: connect
+ * ECONNREFUSED 127.0.0.1:9092` a few times a second through a broker outage, from every client)
+ * is logged at WARN once a minute, saying how many more there were; the others at DEBUG.
+ */
+import { type LogEntry, logLevel } from "kafkajs";
+import type { Clock } from "../../util/clock.ts";
+import type { Logger } from "../../util/logger.ts";
+import { RepeatLimiter, suppressedNote } from "../../util/repeat-limiter.ts";
+
+/** How often one kind of kafkajs WARN line is logged at WARN. */
+export const CLIENT_WARN_INTERVAL_MS = 60_000;
+
+/** kafkajs's `logCreator` writing to `log`; `limiter` is shared by the clients of one gateway. */
+export function clientLog(log: Logger, limiter: RepeatLimiter): (entry: LogEntry) => void {
+  return (entry) => {
+    const { message, ...rest } = entry.log;
+    const line = `${entry.namespace ? `[${entry.namespace}] ` : ""}${message}`;
+    const text = `${line} ${JSON.stringify(rest)}`;
+    const expected =
+      message.startsWith("Limiting retries for the idempotent producer") ||
+      (entry.namespace === "Connection" && message.startsWith("Response "));
+    const admitted = entry.level <= logLevel.WARN && !expected ? limiter.admit(line) : undefined;
+    if (admitted) log.warn(`${line}${suppressedNote(admitted)} ${JSON.stringify(rest)}`);
+    else log.debug(text);
+  };
+}
+
+/** The limiter of one gateway's kafkajs clients. */
+export function clientLogLimiter(clock: Clock): RepeatLimiter {
+  return new RepeatLimiter(clock, CLIENT_WARN_INTERVAL_MS);
+}
