@@ -47,12 +47,15 @@ async function endOffsets(topic: string): Promise<string> {
 /** The worker keys of the ingest gateways here (each adds the shared broker and its own data dir). */
 const INGEST_WORKER = { "ingest.listeners": "http://127.0.0.1:0", "offset.flush.interval.ms": "1000" };
 
-/** An ingest gateway that can be restarted on the same `dir`. */
-async function startIngestGateway(dir: TempDir): Promise<{ gw: Gateway; ingest: string }> {
+/** An ingest gateway that can be restarted on the same `dir`, with `worker` keys of its own. */
+async function startIngestGateway(
+  dir: TempDir,
+  worker: Record<string, string> = {},
+): Promise<{ gw: Gateway; ingest: string }> {
   const kafka = await kafkaBroker();
   const gw = await startGateway({
     dir: dir.path,
-    worker: { ...INGEST_WORKER, "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+    worker: { ...INGEST_WORKER, ...worker, "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
   });
   const m = await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/? /);
   return { gw, ingest: m[1]!.replace(/\/$/, "") };
@@ -570,18 +573,8 @@ describe("when Kafka does not acknowledge", () => {
 
 test("ingest.openapi.enabled=false: /openapi.json answers 404 in REST Proxy's shape, ingest routes still serve", async () => {
   await using dir = await tempDir();
-  const kafka = await kafkaBroker();
-  const gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      ...INGEST_WORKER,
-      "ingest.openapi.enabled": "false",
-      "bootstrap.servers": kafka.bootstrap,
-      "data.dir": dir.file("data"),
-    },
-  });
+  const { gw, ingest } = await startIngestGateway(dir, { "ingest.openapi.enabled": "false" });
   try {
-    const ingest = (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/? /))[1]!.replace(/\/$/, "");
     const topic = uniqueTopic("ingest-no-openapi");
     await createConnector(gw, "no-openapi", { "ingest.path": "/ingest/no-openapi", "kafka.topic": topic });
     await waitFor(
@@ -632,19 +625,11 @@ describe("https ingest listener", () => {
 
 test("a worker's key.converter and value.converter are the routes' too: a connector without its own hands bodies to them raw", async () => {
   await using dir = await tempDir();
-  const kafka = await kafkaBroker();
-  const gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      ...INGEST_WORKER,
-      "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-      "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-      "bootstrap.servers": kafka.bootstrap,
-      "data.dir": dir.file("data"),
-    },
+  const { gw, ingest } = await startIngestGateway(dir, {
+    "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+    "value.converter": "org.apache.kafka.connect.storage.StringConverter",
   });
   try {
-    const ingest = (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/? /))[1]!.replace(/\/$/, "");
     const topic = uniqueTopic("ingest-worker-converters");
     await createTopics([{ topic, numPartitions: 1 }]);
     await createConnector(gw, "worker-string", {
