@@ -110,5 +110,8 @@ export function issueMessage(issues: readonly v.BaseIssue<unknown>[]): string {
   const path = (issue.path ?? [])
     .map((p, i) => (typeof p.key === "number" ? `[${p.key}]` : `${i === 0 ? "" : "."}${String(p.key)}`))
     .join("");
+  // A required field left out: said so, not in valibot's words (`Expected "records" but received undefined`).
+  if (path && issue.kind === "schema" && issue.type === "object" && issue.input === undefined)
+    return `${path}: Required field is missing`;
   return path ? `${path}: ${issue.message}` : issue.message;
 }

@@ -38,3 +38,16 @@ describe("REST Proxy v2 schema fields with the binary and json formats", () => {
     expect(records).toHaveLength(2);
   });
 });
+
+describe("REST Proxy v2 bodies of the wrong shape", () => {
+  const parse = (body: string) => () =>
+    parseV2Body(testSettings(), post(body, "application/vnd.kafka.json.v2+json"), bytes(body), 0, "json", null);
+
+  test("a body without records says the field is missing, not valibot's `received undefined`", () => {
+    expect(parse('{"recs":[{"value":1}]}')).toThrow("records: Required field is missing");
+  });
+
+  test("records of another type say what was expected and what came", () => {
+    expect(parse('{"records":"x"}')).toThrow('records: Invalid type: Expected Array but received "x"');
+  });
+});
