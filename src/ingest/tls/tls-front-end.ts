@@ -70,7 +70,7 @@ import { lingerOnClose } from "./lingering-close.ts";
 import { certificateRefusal, fromNodeCertificate, validityError } from "./peer-certificate.ts";
 import { ResponseGate } from "./response-gate.ts";
 import { onClientError } from "./tls-client-error.ts";
-import { issuedByTrustedCa } from "./trusted-issuer.ts";
+import { chainError, issuedByTrustedCa } from "./trusted-issuer.ts";
 
 /** Serves one request; `connection` carries the verified client certificate, if any. */
 export type ConnectionFetchHandler = (request: Request, connection: IngestConnection) => Response | Promise<Response>;
@@ -106,6 +106,13 @@ type Fingerprint = string;
 
 /** OpenSSL's verify error for a CRL whose nextUpdate has passed: a gateway-side problem (crl-expiry.ts). */
 const CRL_HAS_EXPIRED = "CRL_HAS_EXPIRED";
+
+/** The reason a handshake is counted under: an untrusted certificate's chain error rather than a missing CRL (trusted-issuer.ts). */
+function countedReason(reason: string, socket: TLSSocket | undefined, trustStore: readonly string[]): string {
+  if (reason !== "UNABLE_TO_GET_CRL" || !socket) return reason;
+  const peer = socket.getPeerCertificate(true);
+  return (peer?.raw && chainError(peer, trustStore)) || reason;
+}
 
 function fingerprint(files: readonly string[]): Fingerprint {
   return files
@@ -189,7 +196,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
       const reason = !peer
         ? undefined
         : !socket.authorized
-          ? String(socket.authorizationError ?? "UNTRUSTED")
+          ? countedReason(String(socket.authorizationError ?? "UNTRUSTED"), socket, settings.server.ca ?? [])
           : socket.isSessionReused()
             ? validityError(cert, now())
             : undefined;
@@ -210,7 +217,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
     http.emit("connection", socket);
   });
   tls.on("tlsClientError", (error: NodeJS.ErrnoException, socket?: TLSSocket) => {
-    const reason = error.code ?? "HANDSHAKE_FAILED";
+    const reason = countedReason(error.code ?? "HANDSHAKE_FAILED", socket, settings.server.ca ?? []);
     failures.set(reason, (failures.get(reason) ?? 0) + 1);
     if (reason === CRL_HAS_EXPIRED) crlExpiry.refused();
     else log.debug(`TLS handshake failed: ${reason}`);
