@@ -11,6 +11,7 @@ import { clientProperties } from "./client-properties.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { restProxyOwners } from "./connectors/http-ingest/rest-proxy-owners.ts";
 import { BodyBudget } from "./ingest/body-budget.ts";
+import { clearTextIngestListeners } from "./ingest/clear-text-listeners.ts";
 import { StoredIdempotencyGuard } from "./ingest/idempotency.ts";
 import { ingestApp } from "./ingest/ingest-handler.ts";
 import { IngestMetrics } from "./ingest/ingest-metrics.ts";
@@ -115,6 +116,7 @@ export function startApp(options: AppOptions): App {
     clientCertificates:
       (config["ingest.listeners"] ?? []).some((l) => /^\s*https:/i.test(l)) &&
       config["ingest.listeners.https.ssl.client.auth"] !== "none",
+    clearTextListeners: clearTextIngestListeners(config.ingestListeners),
     clock,
     global: config.originals,
   });

@@ -258,7 +258,7 @@ describe("the HTTP connectors and the OIDC token fetch against a server requirin
       "http.oauth2.client.auth.mode": "body",
     });
     const error = await h.task.poll(new AbortController().signal).catch((e) => e);
-    expect(String(error?.message)).toContain("Could not reach the OIDC token endpoint");
+    expect(String(error?.message)).toContain("Could not reach the OAuth2 token endpoint");
     expect(String(error?.message)).toContain(NO_CERTIFICATE);
     expect(String(error?.message)).not.toContain("client-secret-41");
   });

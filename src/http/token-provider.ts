@@ -22,7 +22,14 @@ import { decodeJwt } from "jose";
 import { ABORTED, abortable } from "../util/async.ts";
 import { type Clock, type Moment, momentOf, monotonicNow } from "../util/clock.ts";
 import { basicCredentials } from "./basic-credentials.ts";
-import { contentTypeOf, refusal, requestFailure, sentSecrets, unusableAnswer } from "./token-request-errors.ts";
+import {
+  contentTypeOf,
+  refusal,
+  requestFailure,
+  sentSecrets,
+  type TokenEndpointName,
+  unusableAnswer,
+} from "./token-request-errors.ts";
 
 /** The slice of the shared HttpClient (src/http/http-client.ts) this module needs. */
 export interface TokenHttpClient {
@@ -56,6 +63,8 @@ export interface TokenProviderOptions {
   readonly clock: Clock;
   /** Timeout of one token request; default 30 s. */
   readonly timeoutMs?: number;
+  /** How errors name the endpoint, in the connector's vocabulary; default "OIDC token endpoint" (the HTTP sink's). */
+  readonly endpointName?: TokenEndpointName;
 }
 
 /** When a cached token is renewed: after `at` (null: never, the response said nothing about expiry) on the `on` clock. */
@@ -146,7 +155,7 @@ export class TokenProvider {
         followRedirects: false,
       });
     } catch (error) {
-      throw requestFailure(error, this.o.tokenUrl, timeoutMs);
+      throw requestFailure(error, this.o.tokenUrl, timeoutMs, this.o.endpointName);
     }
     if (response.status < 200 || response.status >= 300) {
       throw refusal(
@@ -154,6 +163,7 @@ export class TokenProvider {
         this.o.tokenUrl,
         sentSecrets(body, basic, this.o.basicAuth?.password),
         this.o.clock.now(),
+        this.o.endpointName,
       );
     }
     const answered = `HTTP ${response.status} with ${contentTypeOf(response.headers)}`;
@@ -161,11 +171,11 @@ export class TokenProvider {
     try {
       parsed = JSON.parse(decoder.decode(response.body));
     } catch {
-      throw unusableAnswer(this.o.tokenUrl, `${answered} and a body that is not JSON`);
+      throw unusableAnswer(this.o.tokenUrl, `${answered} and a body that is not JSON`, this.o.endpointName);
     }
     const fields = (parsed ?? {}) as { access_token?: unknown; expires_in?: unknown };
     if (typeof fields.access_token !== "string" || fields.access_token === "") {
-      throw unusableAnswer(this.o.tokenUrl, `${answered} and no access_token in it`);
+      throw unusableAnswer(this.o.tokenUrl, `${answered} and no access_token in it`, this.o.endpointName);
     }
     return {
       token: fields.access_token,

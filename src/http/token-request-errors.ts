@@ -27,25 +27,38 @@ export class RetriableTokenRequestError extends RetriableError {
 
 const decoder = new TextDecoder();
 
+/** How messages name the endpoint: the HTTP sink's OIDC keys, or the HTTP source's OAuth2 ones. */
+export type TokenEndpointName = "OIDC token endpoint" | "OAuth2 token endpoint";
+const DEFAULT_NAME: TokenEndpointName = "OIDC token endpoint";
+
 /** The endpoint at `tokenUrl` was reached, but its answer is no token response (`detail` says why). */
-export function unusableAnswer(tokenUrl: string, detail: string): TokenRequestError {
+export function unusableAnswer(
+  tokenUrl: string,
+  detail: string,
+  name: TokenEndpointName = DEFAULT_NAME,
+): TokenRequestError {
   return new TokenRequestError(
-    `the OIDC token endpoint ${shownEndpoint(tokenUrl)} was reached, but its answer is not a token response: ${detail}`,
+    `the ${name} ${shownEndpoint(tokenUrl)} was reached, but its answer is not a token response: ${detail}`,
   );
 }
 
 /** A token request to `tokenUrl` that got no answer it could read (`error`, from the HttpClient). */
-export function requestFailure(error: unknown, tokenUrl: string, timeoutMs: number): ConnectError {
+export function requestFailure(
+  error: unknown,
+  tokenUrl: string,
+  timeoutMs: number,
+  name: TokenEndpointName = DEFAULT_NAME,
+): ConnectError {
   // Reached, but the answer cannot be read: it would be as unusable again, so not retried.
   if (error instanceof HttpTransportError && error.failure === "decode") {
-    return unusableAnswer(tokenUrl, "its body does not decompress as its Content-Encoding says");
+    return unusableAnswer(tokenUrl, "its body does not decompress as its Content-Encoding says", name);
   }
   if (error instanceof HttpResponseTooLargeError) {
-    return unusableAnswer(tokenUrl, `its body is larger than the limit of ${error.limit} bytes`);
+    return unusableAnswer(tokenUrl, `its body is larger than the limit of ${error.limit} bytes`, name);
   }
   const why = unreachable(error, timeoutMs);
   return new RetriableTokenRequestError(
-    `Could not reach the OIDC token endpoint ${shownEndpoint(tokenUrl)}${why ? ` (${why})` : ""}`,
+    `Could not reach the ${name} ${shownEndpoint(tokenUrl)}${why ? ` (${why})` : ""}`,
     { cause: error },
   );
 }
@@ -59,12 +72,13 @@ export function refusal(
   tokenUrl: string,
   sent: readonly string[],
   now: number,
+  name: TokenEndpointName = DEFAULT_NAME,
 ): ConnectError {
   // Classified as an API's answer is (a 099 or a 999 is a 500: retried); the message keeps the status sent.
   const status = classifiedStatus(response.status);
   const detail = oauthError(response.body, sent);
   const redirect = status >= 300 && status < 400 ? " (token requests do not follow redirects)" : "";
-  const message = `the OIDC token endpoint ${shownEndpoint(tokenUrl)} answered HTTP ${response.status}${detail ? ` (${detail})` : ""}${redirect}`;
+  const message = `the ${name} ${shownEndpoint(tokenUrl)} answered HTTP ${response.status}${detail ? ` (${detail})` : ""}${redirect}`;
   if (status === 429 || status >= 500) {
     const retriable = new RetriableTokenRequestError(message);
     const after =

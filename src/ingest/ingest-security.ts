@@ -126,6 +126,8 @@ export interface IngestSecurityOptions {
   readonly mtlsIdentity: ClientIdentitySource;
   /** Whether an ingest listener asks for client certificates (a connector with mtls WARNs when not). */
   readonly clientCertificates?: boolean;
+  /** Plain http ingest listeners other hosts reach when there is no https one (a connector with jwt or basic WARNs). */
+  readonly clearTextListeners?: readonly string[];
   readonly clock: Clock;
   /** The worker's ingest.quota.global.* settings. */
   readonly global?: Readonly<Record<string, string>>;
@@ -146,6 +148,7 @@ export class IngestSecurity {
     const authenticator = ingestAuthenticatorFrom(auth, {
       mtlsIdentity: this.options.mtlsIdentity,
       ...(this.options.clientCertificates !== undefined ? { clientCertificates: this.options.clientCertificates } : {}),
+      ...(this.options.clearTextListeners ? { clearTextListeners: this.options.clearTextListeners } : {}),
       clock: this.options.clock,
       connector,
     });

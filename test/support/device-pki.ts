@@ -38,6 +38,8 @@ export interface DevicePki {
   selfSigned(name: string, cn: string): Promise<DeviceCert>;
   /** Revokes a certificate issued by the device CA and rewrites the CRL. */
   revoke(cert: DeviceCert): Promise<void>;
+  /** A CRL of the device CA `<name>.crl` whose nextUpdate has passed (2020-01-02), for its path. */
+  expiredCrl(name: string): Promise<string>;
 }
 
 const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
@@ -93,7 +95,7 @@ export async function makeDevicePki(dir: string): Promise<DevicePki> {
   await makeCa(dir, "device-ca", "device CA");
   await makeCa(dir, "other-ca", "other CA");
 
-  const gencrl = () =>
+  const gencrl = (out = "device-ca.crl", ...dates: string[]) =>
     openssl(
       dir,
       "ca",
@@ -105,7 +107,8 @@ export async function makeDevicePki(dir: string): Promise<DevicePki> {
       "device-ca.pem",
       "-gencrl",
       "-out",
-      "device-ca.crl",
+      out,
+      ...dates,
     );
   await gencrl();
 
@@ -169,6 +172,10 @@ export async function makeDevicePki(dir: string): Promise<DevicePki> {
         cert.cert,
       );
       await gencrl();
+    },
+    async expiredCrl(name) {
+      await gencrl(`${name}.crl`, "-crl_lastupdate", "20200101000000Z", "-crl_nextupdate", "20200102000000Z");
+      return f(`${name}.crl`);
     },
   };
 }

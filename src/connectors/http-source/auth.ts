@@ -52,6 +52,7 @@ function oauth2(c: HttpSourceConfig, client: HttpClient, clock: Clock): Authenti
     client,
     clock,
     timeoutMs: c["http.request.timeout.ms"],
+    endpointName: "OAuth2 token endpoint",
   });
   return {
     header: async (signal) => ["Authorization", `Bearer ${await provider.token(signal)}`],

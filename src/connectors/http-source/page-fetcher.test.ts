@@ -16,7 +16,7 @@ describe("PageFetcher with an OAuth2 token endpoint that stays unusable (review 
   });
 
   test.each([
-    ["unreachable", "Could not reach the OIDC token endpoint"],
+    ["unreachable", "Could not reach the OAuth2 token endpoint"],
     ["answering 503", "answered HTTP 503"],
   ])("%s: fails the task after the retries, as other transport failures do, without the secret", async (how, says) => {
     using server = api(() => Response.json([{ id: 1 }]));

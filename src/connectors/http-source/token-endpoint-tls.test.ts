@@ -78,7 +78,7 @@ describe("HTTP source OAuth2: the token endpoint's TLS", () => {
     const h = await startTask(config);
     const error = await h.task.poll(new AbortController().signal).catch((e) => e);
     expect(error).toBeInstanceOf(ConnectError);
-    expect(error.message).toContain("Could not reach the OIDC token endpoint");
+    expect(error.message).toContain("Could not reach the OAuth2 token endpoint");
     expect(idp.seen).toEqual([]);
     expect(api.seen).toEqual([]);
     expect(`${traceOf(error)}\n${h.logs.join("\n")}`).not.toContain("client-secret-41");

@@ -2,9 +2,14 @@
  * Start-time checks of the jwt keys (security review 2026-12-01): P2.9, a WARN when audience or
  * issuer is unset; P3.19, a plain http:// JWKS URL refused unless it is a loopback address.
  */
-import { describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
 import { ConfigError } from "../../errors.ts";
+import { parseListener } from "../../listener.ts";
+import { fastHash } from "../../rest/auth/test-support.ts";
 import { LogManager } from "../../util/logger.ts";
+import { clearTextIngestListeners } from "../clear-text-listeners.ts";
 import { ingestAuthConfigDef, ingestAuthenticatorFrom, NO_CLIENT_CERTIFICATES } from "./ingest-auth-config.ts";
 
 function start(config: Record<string, string>): { warnings: string[]; error?: unknown } {
@@ -100,6 +105,55 @@ describe("mtls without a listener that asks for client certificates", () => {
   test("no WARN when a listener asks for them or when it is not known", () => {
     expect(warnings(true)).toEqual([]);
     expect(warnings(undefined)).toEqual([]);
+  });
+});
+
+describe("jwt or basic served only by plain http ingest listeners (explore2 G6)", () => {
+  let dir: TempDir;
+  let credentials: string;
+  beforeAll(async () => {
+    dir = await tempDir("ingest-clear-text-");
+    credentials = join(dir.path, "credentials");
+    await Bun.write(credentials, `device-1:${await fastHash.bcrypt("pw")}\n`);
+  });
+  afterAll(() => dir[Symbol.asyncDispose]());
+  const warnings = (methods: string, listeners: string[] | null) => {
+    const lines: string[] = [];
+    const logs = new LogManager({ sink: (line) => lines.push(line) });
+    ingestAuthenticatorFrom(
+      ingestAuthConfigDef.parse({
+        "ingest.auth.methods": methods,
+        ...complete,
+        "ingest.auth.basic.credentials.file": credentials,
+      }),
+      {
+        mtlsIdentity: "cn",
+        logger: logs.get("auth"),
+        connector: "telemetry",
+        clearTextListeners: clearTextIngestListeners(
+          listeners?.map((l) => parseListener("ingest.listeners", l)) ?? null,
+        ),
+      },
+    );
+    return lines.filter((l) => l.includes("WARN") && l.includes("clear text"));
+  };
+
+  test("a connector with jwt and basic starts with a WARN naming the methods and the listeners", () => {
+    expect(warnings("jwt,basic", ["http://0.0.0.0:8080", "http://127.0.0.1:8081"])).toEqual([
+      expect.stringContaining(
+        "[telemetry] ingest.auth.methods lists jwt and basic, but the ingest listeners (http://0.0.0.0:8080) are plain http and none is https: devices' bearer tokens and passwords travel in clear text.",
+      ),
+    ]);
+  });
+
+  test("the default listener (ingest.listeners unset) is plain http on every interface", () => {
+    expect(warnings("basic", null)).toEqual([expect.stringContaining("(http://:8080) are plain http")]);
+  });
+
+  test("no WARN with an https listener, on loopback only, or for mtls alone", () => {
+    expect(warnings("jwt", ["http://:8080", "https://:8443"])).toEqual([]);
+    expect(warnings("jwt,basic", ["http://127.0.0.1:8080", "http://[::1]:8081"])).toEqual([]);
+    expect(warnings("mtls", ["http://:8080"])).toEqual([]);
   });
 });
 

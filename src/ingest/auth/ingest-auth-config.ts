@@ -166,6 +166,11 @@ export interface IngestAuthDeps {
    * required); false: a connector with mtls starts with a WARN. Unset: not known (no WARN).
    */
   readonly clientCertificates?: boolean;
+  /**
+   * The plain http ingest listeners other hosts reach when no https ingest listener exists (empty
+   * or unset: none); a connector with jwt or basic then starts with a WARN (clearTextCredentials).
+   */
+  readonly clearTextListeners?: readonly string[];
   readonly clock?: Clock;
   /** Gets the start-time warnings (jwtWarnings), prefixed with the connector's name. */
   readonly logger?: Logger;
@@ -180,6 +185,16 @@ export interface IngestAuthDeps {
 export const NO_CLIENT_CERTIFICATES =
   "ingest.auth.methods lists mtls, but no ingest listener asks devices for a client certificate (an https listener in ingest.listeners with ingest.listeners.https.ssl.client.auth requested or required): requests without another credential are refused (401)";
 
+/**
+ * jwt or basic served only by plain http ingest listeners other hosts reach: bearer tokens and
+ * passwords travel in clear text (explore2 G6). Names the methods and listeners, never a credential.
+ */
+export function clearTextCredentials(methods: ReadonlySet<string>, listeners: readonly string[]): string | undefined {
+  const exposed = ["jwt", "basic"].filter((m) => methods.has(m));
+  if (exposed.length === 0 || listeners.length === 0) return undefined;
+  return `ingest.auth.methods lists ${exposed.join(" and ")}, but the ingest listeners (${listeners.join(", ")}) are plain http and none is https: devices' ${exposed.map((m) => (m === "jwt" ? "bearer tokens" : "passwords")).join(" and ")} travel in clear text. Add an https listener to ingest.listeners (ingest.listeners.https.ssl.*), or bind them to 127.0.0.1 behind a TLS proxy.`;
+}
+
 function fail(name: string, message: string): never {
   throw new ConfigError(`Invalid value for configuration ${name}: ${message}`, new Map([[name, [message]]]));
 }
@@ -193,6 +208,8 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
   for (const warning of jwtWarnings(config)) log.warn(`[${deps.connector ?? "ingest"}] ${warning}`);
   if (methods.has("mtls") && deps.clientCertificates === false)
     log.warn(`[${deps.connector ?? "ingest"}] ${NO_CLIENT_CERTIFICATES}`);
+  const clearText = clearTextCredentials(methods, deps.clearTextListeners ?? []);
+  if (clearText) log.warn(`[${deps.connector ?? "ingest"}] ${clearText}`);
   let jwt: ReturnType<typeof jwtAuthenticator> | null = null;
   if (methods.has("jwt")) {
     const jwksUrl = config["ingest.auth.jwt.jwks.url"];

@@ -192,6 +192,8 @@ export interface IngestTlsSettings {
   /** Key store, trust store, client auth and protocols, as for every server listener. */
   readonly server: ServerTls;
   readonly crl?: Buffer;
+  /** The file `crl` was read from (named in logs). */
+  readonly crlLocation?: string;
   readonly identity: ClientIdentitySource;
   /** Files whose change triggers a reload. */
   readonly files: readonly string[];
@@ -241,7 +243,7 @@ export function loadIngestTls(
   ].filter((f): f is string => typeof f === "string" && f !== "");
   return {
     server,
-    ...(crl ? { crl } : {}),
+    ...(crl && crlPath ? { crl, crlLocation: crlPath } : {}),
     identity: parsed["ingest.listeners.https.ssl.client.identity"] as ClientIdentitySource,
     files,
     reloadIntervalMs: parsed["ingest.listeners.https.ssl.reload.interval.ms"],

@@ -206,4 +206,29 @@ describe("TlsFrontEnd", () => {
       expect(result.body).toBe("");
     });
   });
+
+  describe("counting refused handshakes with a CRL configured (regression, explore2 G3)", () => {
+    test.each([
+      ["required", "selfSigned", "DEPTH_ZERO_SELF_SIGNED_CERT"],
+      ["requested", "selfSigned", "DEPTH_ZERO_SELF_SIGNED_CERT"],
+      ["required", "wrongCaWithRoot", "SELF_SIGNED_CERT_IN_CHAIN"],
+      ["requested", "wrongCaWithRoot", "SELF_SIGNED_CERT_IN_CHAIN"],
+      ["required", "wrongCa", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"],
+    ])(
+      "ssl.client.auth=%s: a %s certificate is counted as untrusted (%s), not as UNABLE_TO_GET_CRL",
+      async (auth, cert, reason) => {
+        certs.wrongCaWithRoot ??= await withChain(certs.wrongCa!, pki.otherCaCert);
+        await using fe = await frontEnd({ "ingest.listeners.https.ssl.client.auth": auth });
+        expect((await curl(`${fe.url}/x`, pki, certs[cert])).code).not.toBe(0);
+        expect([...fe.handshakeFailures]).toEqual([[reason, 1]]);
+      },
+    );
+  });
 });
+
+/** `cert` presented with `caFile` after it (a chain ending at its own, untrusted, root). */
+async function withChain(cert: DeviceCert, caFile: string): Promise<DeviceCert> {
+  const chained = `${cert.cert}.chain.pem`;
+  await Bun.write(chained, (await Bun.file(cert.cert).text()) + (await Bun.file(caFile).text()));
+  return { cert: chained, key: cert.key };
+}

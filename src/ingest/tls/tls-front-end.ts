@@ -23,7 +23,9 @@
  * the trust store kept its devices' open connections), open connections that carry a client certificate handle no
  * further request (ResponseGate.giveUp) and are closed once their answers in progress are sent, so
  * a revoked device cannot keep using a connection made before; the others keep theirs. A file that fails to load keeps the previous
- * material and logs an error once per change.
+ * material and logs an error once per change. An expired CRL (its nextUpdate passed: every client
+ * certificate it covers is refused) is logged at WARN at load, when it expires and, at most once a
+ * minute, for the handshakes it refuses (crl-expiry.ts).
  *
  * Bounds (ConnectionGuard, connection-guard.ts): handshake, idle, request headers and body
  * deadlines per connection, a deadline on writes that make no progress (a client that does not
@@ -61,13 +63,14 @@ import { listenFailure } from "../../util/listen-failure.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
 import type { IngestConnection, PeerCertificateInfo } from "../request-context.ts";
 import { ConnectionGuard } from "./connection-guard.ts";
+import { CrlExpiry } from "./crl-expiry.ts";
 import { nodeListener } from "./fetch-bridge.ts";
 import type { IngestTlsSettings } from "./ingest-tls-config.ts";
 import { lingerOnClose } from "./lingering-close.ts";
 import { certificateRefusal, fromNodeCertificate, validityError } from "./peer-certificate.ts";
 import { ResponseGate } from "./response-gate.ts";
 import { onClientError } from "./tls-client-error.ts";
-import { issuedByTrustedCa } from "./trusted-issuer.ts";
+import { chainError, issuedByTrustedCa } from "./trusted-issuer.ts";
 
 /** Serves one request; `connection` carries the verified client certificate, if any. */
 export type ConnectionFetchHandler = (request: Request, connection: IngestConnection) => Response | Promise<Response>;
@@ -80,7 +83,7 @@ export interface TlsFrontEndOptions {
   /** Reads the settings (called at start and on every file change). */
   readonly load: () => IngestTlsSettings;
   readonly logger?: Logger;
-  /** Wall-clock ms for the validity of a resumed session's certificate (tests drive it). */
+  /** Wall-clock ms for the validity of a resumed session's certificate and the CRL's expiry warnings (tests drive it). */
   readonly now?: () => number;
 }
 
@@ -100,6 +103,16 @@ export interface TlsFrontEnd {
 }
 
 type Fingerprint = string;
+
+/** OpenSSL's verify error for a CRL whose nextUpdate has passed: a gateway-side problem (crl-expiry.ts). */
+const CRL_HAS_EXPIRED = "CRL_HAS_EXPIRED";
+
+/** The reason a handshake is counted under: an untrusted certificate's chain error rather than a missing CRL (trusted-issuer.ts). */
+function countedReason(reason: string, socket: TLSSocket | undefined, trustStore: readonly string[]): string {
+  if (reason !== "UNABLE_TO_GET_CRL" || !socket) return reason;
+  const peer = socket.getPeerCertificate(true);
+  return (peer?.raw && chainError(peer, trustStore)) || reason;
+}
 
 function fingerprint(files: readonly string[]): Fingerprint {
   return files
@@ -183,7 +196,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
       const reason = !peer
         ? undefined
         : !socket.authorized
-          ? String(socket.authorizationError ?? "UNTRUSTED")
+          ? countedReason(String(socket.authorizationError ?? "UNTRUSTED"), socket, settings.server.ca ?? [])
           : socket.isSessionReused()
             ? validityError(cert, now())
             : undefined;
@@ -191,6 +204,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
         reason === undefined || settings.server.clientAuth !== "requested" ? undefined : certificateRefusal(reason);
       if (reason !== undefined) {
         failures.set(reason, (failures.get(reason) ?? 0) + 1);
+        if (reason === CRL_HAS_EXPIRED) crlExpiry.refused();
         if (refusal === undefined || !issuedByTrustedCa(socket.getPeerCertificate(true), settings.server.ca ?? [])) {
           socket.destroy();
           return;
@@ -203,9 +217,10 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
     http.emit("connection", socket);
   });
   tls.on("tlsClientError", (error: NodeJS.ErrnoException, socket?: TLSSocket) => {
-    const reason = error.code ?? "HANDSHAKE_FAILED";
+    const reason = countedReason(error.code ?? "HANDSHAKE_FAILED", socket, settings.server.ca ?? []);
     failures.set(reason, (failures.get(reason) ?? 0) + 1);
-    log.debug(`TLS handshake failed: ${reason}`);
+    if (reason === CRL_HAS_EXPIRED) crlExpiry.refused();
+    else log.debug(`TLS handshake failed: ${reason}`);
     socket?.destroy();
   });
 
@@ -225,6 +240,10 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
     );
   }
   const port = address.port;
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  const url = `https://${shownHost}:${port}`;
+  const crlExpiry = new CrlExpiry({ log, now, listener: url });
+  crlExpiry.watch(settings.crl, settings.crlLocation);
 
   const reloadIfChanged = (): boolean => {
     const now = fingerprint(settings.files);
@@ -246,6 +265,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
           return true;
         });
       log.info("Reloaded the ingest listener's TLS key store, trust store and CRL");
+      crlExpiry.watch(next.crl, next.crlLocation);
       return true;
     } catch (error) {
       failedAt = now;
@@ -258,9 +278,8 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
   const timer = settings.reloadIntervalMs > 0 ? setInterval(reloadIfChanged, settings.reloadIntervalMs) : undefined;
   timer?.unref?.();
 
-  const shownHost = host.includes(":") ? `[${host}]` : host;
   return {
-    url: `https://${shownHost}:${port}`,
+    url,
     port,
     reloadIfChanged,
     handshakeFailures: failures,
@@ -268,6 +287,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
     connections: () => guard.size,
     async stop(drainMs = 0) {
       if (timer) clearInterval(timer);
+      crlExpiry.stop();
       // Settles once every connection has ended: new ones are refused from here on.
       const closed = new Promise<void>((resolve) => tls.close(() => resolve()));
       if (drainMs > 0) {

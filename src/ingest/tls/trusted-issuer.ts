@@ -5,6 +5,10 @@
  * Only one whose chain (the certificates the client sent, then the trust store) ends at a trust
  * store CA gets the 401 naming the problem (ssl.client.auth=requested); others are dropped as
  * every untrusted certificate is.
+ *
+ * With a CRL configured OpenSSL reports a self-signed certificate as UNABLE_TO_GET_CRL (it looks for
+ * the CRL of its issuer before failing the chain): `chainError` gives the error it gets without a
+ * CRL, so the handshake failure is counted as untrusted rather than as a missing CRL (explore2 G3).
  */
 import { X509Certificate } from "node:crypto";
 import type { DetailedPeerCertificate } from "node:tls";
@@ -26,6 +30,23 @@ function presented(peer: DetailedPeerCertificate): X509Certificate[] {
     c = c.issuerCertificate;
   }
   return certs;
+}
+
+/**
+ * OpenSSL's chain error for a client certificate not issued by a trusted CA (undefined when it is):
+ * self-signed, a chain ending at an untrusted root, or an issuer not found.
+ */
+export function chainError(peer: DetailedPeerCertificate, trustStore: readonly string[]): string | undefined {
+  if (issuedByTrustedCa(peer, trustStore)) return undefined;
+  try {
+    const chain = presented(peer);
+    const last = chain[chain.length - 1];
+    if (last !== undefined && signedBy(last, last))
+      return chain.length === 1 ? "DEPTH_ZERO_SELF_SIGNED_CERT" : "SELF_SIGNED_CERT_IN_CHAIN";
+    return chain.length <= 1 ? "UNABLE_TO_VERIFY_LEAF_SIGNATURE" : "UNABLE_TO_GET_ISSUER_CERT_LOCALLY";
+  } catch {
+    return "UNABLE_TO_VERIFY_LEAF_SIGNATURE";
+  }
 }
 
 export function issuedByTrustedCa(peer: DetailedPeerCertificate, trustStore: readonly string[]): boolean {

@@ -1,0 +1,124 @@
+/**
+ * Makes an expired CRL of the https ingest listener (ssl.crl.location) visible. Once a CRL's
+ * nextUpdate has passed, OpenSSL refuses every client certificate the CRL covers (CRL_HAS_EXPIRED),
+ * which otherwise shows only as dropped connections and a counter (explore2 G2: a forgotten CRL
+ * renewal took the whole fleet offline with a healthy-looking gateway).
+ *
+ * Called by tls-front-end.ts: `watch` at start and after every reload (a WARN when the CRL loaded
+ * has expired already; otherwise one timer to its nextUpdate that WARNs once when it passes, the
+ * previous timer cleared), `refused` for each handshake refused for CRL_HAS_EXPIRED (a WARN at most
+ * once a minute, with the count since the last one), `stop` when the listener stops.
+ */
+import forge from "node-forge";
+import { splitPem } from "../../tls/store-formats.ts";
+import type { Logger } from "../../util/logger.ts";
+import { MAX_TIMER_MS } from "./ingest-tls-config.ts";
+
+/** Refused handshakes are logged at most this often per listener. */
+export const CRL_REFUSALS_LOG_INTERVAL_MS = 60_000;
+
+const TIME_TAGS = new Set<number>([forge.asn1.Type.UTCTIME, forge.asn1.Type.GENERALIZEDTIME]);
+
+/** nextUpdate of one DER CRL (RFC 5280 5.1: the second Time of tbsCertList), if it has one. */
+function nextUpdateOf(der: string): Date | undefined {
+  const list = forge.asn1.fromDer(der);
+  const tbs = (list.value as forge.asn1.Asn1[])[0];
+  if (!tbs) return undefined;
+  const times = (tbs.value as forge.asn1.Asn1[]).filter(
+    (f) => f.tagClass === forge.asn1.Class.UNIVERSAL && TIME_TAGS.has(f.type),
+  );
+  const next = times[1];
+  if (!next) return undefined;
+  return next.type === forge.asn1.Type.UTCTIME
+    ? forge.asn1.utcTimeToDate(next.value as string)
+    : forge.asn1.generalizedTimeToDate(next.value as string);
+}
+
+/**
+ * The earliest nextUpdate of the CRLs of a file (PEM, one or several, or DER): from then on some
+ * client certificates are refused. Undefined when no CRL has one or the file does not parse.
+ */
+export function crlNextUpdate(crl: Buffer): Date | undefined {
+  try {
+    const pems = splitPem(crl.toString("latin1"), "X509 CRL");
+    const ders = pems.length > 0 ? pems.map((pem) => forge.pem.decode(pem)[0]!.body) : [crl.toString("binary")];
+    const dates = ders.map(nextUpdateOf).filter((d): d is Date => d !== undefined);
+    return dates.length === 0 ? undefined : new Date(Math.min(...dates.map((d) => d.getTime())));
+  } catch {
+    return undefined; // node:tls reports a CRL it cannot read
+  }
+}
+
+export interface CrlExpiryOptions {
+  readonly log: Logger;
+  /** Wall-clock ms. */
+  readonly now: () => number;
+  /** The listener named in the refusal lines (its URL). */
+  readonly listener: string;
+}
+
+const CONSEQUENCE = "every client certificate it covers is refused until it is renewed";
+
+export class CrlExpiry {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private file: string | undefined;
+  private expiredAt: Date | undefined;
+  private lastLoggedAt: number | undefined;
+  private unlogged = 0;
+
+  constructor(private readonly options: CrlExpiryOptions) {}
+
+  /** The CRL now in use (none: nothing to watch). */
+  watch(crl: Buffer | undefined, file: string | undefined): void {
+    this.stop();
+    this.file = file;
+    const next = crl ? crlNextUpdate(crl) : undefined;
+    if (next === undefined) return;
+    this.expiredAt = next;
+    const left = next.getTime() - this.options.now();
+    if (left <= 0) {
+      this.options.log.warn(
+        `The CRL ${file} expired at ${next.toISOString()} (its nextUpdate has passed): ${CONSEQUENCE}`,
+      );
+      return;
+    }
+    this.arm(next, left);
+  }
+
+  /** A handshake refused for CRL_HAS_EXPIRED. */
+  refused(): void {
+    this.unlogged++;
+    const now = this.options.now();
+    if (this.lastLoggedAt !== undefined && now - this.lastLoggedAt < CRL_REFUSALS_LOG_INTERVAL_MS) return;
+    const since = this.lastLoggedAt === undefined ? "" : " since the last such warning";
+    const when = this.expiredAt ? ` at ${this.expiredAt.toISOString()}` : "";
+    this.options.log.warn(
+      `${this.unlogged} TLS handshake(s) on ${this.options.listener} refused${since} because the CRL ${this.file ?? ""} expired${when} (CRL_HAS_EXPIRED): ${CONSEQUENCE}`,
+    );
+    this.lastLoggedAt = now;
+    this.unlogged = 0;
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(next: Date, left: number): void {
+    // A nextUpdate beyond the largest timer delay is reached in steps.
+    const capped = left > MAX_TIMER_MS;
+    this.timer = setTimeout(
+      () => {
+        if (capped) this.arm(next, left - MAX_TIMER_MS);
+        else {
+          this.timer = undefined;
+          this.options.log.warn(
+            `The CRL ${this.file} has expired: its nextUpdate ${next.toISOString()} has passed; ${CONSEQUENCE}`,
+          );
+        }
+      },
+      capped ? MAX_TIMER_MS : left,
+    );
+    this.timer.unref?.();
+  }
+}
