@@ -130,6 +130,31 @@ describe("Quartz syntax croner does not read (the document's cron schedules are 
     for (const e of ["0 0 12 1 * ?", "0 0 12 ? * MON", "0 */5 * * * ?"]) expect(refused(e)).toEqual([]);
   });
 
+  test("a day-of-week outside 1-7 or an nth weekday outside 1-5 is refused in Quartz's words (croner read 8 as Sunday)", () => {
+    for (const e of [
+      "0 0 12 ? * 8",
+      "0 0 12 ? * 6-8",
+      "0 0 12 ? * 8#1",
+      "0 0 12 ? * 0",
+      "0 0 12 ? * 1,9",
+      "0 0 12 ? * 0/2",
+    ])
+      expect(refused(e)).toEqual(["Invalid cron expression: Day-of-Week values must be between 1 and 7"]);
+    for (const e of ["0 0 12 ? * MON#6", "0 0 12 ? * 2#0"])
+      expect(refused(e)).toEqual([
+        "Invalid cron expression: A numeric value between 1 and 5 must follow the '#' option",
+      ]);
+    for (const e of [
+      "0 0 12 ? * 7",
+      "0 0 12 ? * 1-7",
+      "0 0 12 ? * 6L",
+      "0 0 12 ? * 2#5",
+      "0 0 12 ? * SUN-SAT",
+      "0 0 12 ? * 1/2",
+    ])
+      expect(refused(e)).toEqual([]);
+  });
+
   test("expressions croner reads are passed on unchanged", () => {
     for (const e of ["0 */5 * * * ?", "0 0 12 ? * MON-FRI", "0 15 10 ? * 6#3", "0 0 12 LW * ?", "0 0 12 * * ? 2027"])
       expect(quartzForCroner(e)).toBe(e);

@@ -94,6 +94,24 @@ export function quartzOnlyProblem(expression: string): string | undefined {
     return `A Quartz cron expression has 6 or 7 fields (seconds, minutes, hours, day-of-month, month, day-of-week, optional year); this one has ${fields.length}${fields.length === 5 ? " (a Unix cron expression? '0 */5 * * * ?' is every 5 minutes)" : ""}`;
   const dayOfMonth = fields[DAY_OF_MONTH_FIELD]!;
   const dayOfWeek = fields[DAY_OF_WEEK_FIELD]!;
+  const weekday = dayOfWeekProblem(dayOfWeek);
+  if (weekday !== undefined) return weekday;
   if (dayOfMonth.includes("?") !== dayOfWeek.includes("?")) return undefined;
   return "Support for specifying both a day-of-week AND a day-of-month parameter is not implemented.";
+}
+
+/**
+ * Quartz's refusal of a day-of-week value outside 1-7 (`8`, `6-8`, `0#1`: croner reads 0-7, so `8`
+ * ran on Sundays and `0` was refused in croner's shifted words, `dayOfWeek: -1`) or of an nth
+ * weekday other than 1-5 (`MON#6`), in Quartz's words; undefined when its values are in range.
+ */
+function dayOfWeekProblem(field: string): string | undefined {
+  for (const part of field.split(",")) {
+    const [days = "", nth] = part.replace(/\/\d+$/, "").split("#");
+    if (nth !== undefined && !/^[1-5]$/.test(nth)) return "A numeric value between 1 and 5 must follow the '#' option";
+    for (const day of days.replace(/L$/i, "").split("-"))
+      if (/^\d+$/.test(day) && (Number(day) < 1 || Number(day) > 7))
+        return "Day-of-Week values must be between 1 and 7";
+  }
+  return undefined;
 }
