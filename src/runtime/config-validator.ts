@@ -113,7 +113,9 @@ export class ConfigValidator {
       if (error instanceof BadRequestError && !(error instanceof UnknownConnectorClassError))
         throw new BadRequestError(hide(error.message));
       if (!(error instanceof ConfigError)) throw error;
-      const errors = new Map([...error.errors].map(([k, messages]) => [hide(k), messages.map(hide)] as const));
+      // Keys are names: only this request's resolved aliases are hidden in them, as in the answer.
+      const { hide: hideOwn } = values.redaction((text) => text, { references: true });
+      const errors = new Map([...error.errors].map(([k, messages]) => [hideOwn(k), messages.map(hide)] as const));
       throw new ConfigError(hide(error.message), errors);
     }
     const { infos, connector } = validated;
@@ -235,6 +237,12 @@ export class ConfigValidator {
  * value another connector's provider resolved to the same string showed the client's own literal
  * as [hidden] (and told it that it was another connector's value). Messages are cut at the literal
  * only when it would be hidden: a resolved value containing it stays hidden whole.
+ *
+ * The registered secrets touch only what can hold one: values, recommended values and messages.
+ * Names, groups, docs, defaults and dependents are the plugin's own text (or this request's
+ * resolved aliases, hidden by `hideOwn`): a stored password `store` renamed
+ * `http.ssl.keystore.location` to `http.ssl.key[hidden].location` in every validate answer, and
+ * a key's default `true` showed as `[hidden]` with a password `true` (explore3 H3).
  */
 function hideResolvedValues(
   infos: ConfigInfos,
@@ -244,32 +252,35 @@ function hideResolvedValues(
   secrets: ReadonlySet<string>,
 ): ConfigInfos {
   const { hide, hideLong } = values.redaction(redact, { references: true });
+  const { hide: hideOwn } = values.redaction((text) => text, { references: true });
   for (const entry of infos.configs) {
     const definition = entry.definition;
     // Only names derived from resolved aliases carry request data; static docs stay untouched.
     if (
       definition &&
-      (hide(definition.name) !== definition.name || hide(definition.group ?? "") !== (definition.group ?? ""))
+      (hideOwn(definition.name) !== definition.name || hideOwn(definition.group ?? "") !== (definition.group ?? ""))
     ) {
-      definition.name = hide(definition.name);
-      if (definition.group !== null) definition.group = hide(definition.group);
-      definition.display_name = hide(definition.display_name);
-      definition.documentation = hide(definition.documentation);
-      definition.dependents = definition.dependents.map(hide);
+      definition.name = hideOwn(definition.name);
+      if (definition.group !== null) definition.group = hideOwn(definition.group);
+      definition.display_name = hideOwn(definition.display_name);
+      definition.documentation = hideOwn(definition.documentation);
+      definition.dependents = definition.dependents.map(hideOwn);
     }
     const value = entry.value;
     if (!value) continue;
     const rawValue = raw[value.name];
     const referenced = typeof rawValue === "string" && rawValue.includes("${");
-    const aliasNamed = hide(value.name) !== value.name;
+    const aliasNamed = hideOwn(value.name) !== value.name;
     /** The literal the client typed, shown as typed unless it is a secret. */
     const typed =
       !referenced && typeof rawValue === "string" && rawValue !== "" && !secrets.has(rawValue) ? rawValue : undefined;
-    value.name = hide(value.name);
+    /** A key the client left out shows its default, which the definition shows anyway. */
+    const defaulted = (rawValue === undefined || rawValue === null) && value.value === definition?.default_value;
+    value.name = hideOwn(value.name);
     if (referenced) {
       // A value that did not parse stays null, as Connect shows it; a parsed one shows its reference.
       if (value.value !== HIDDEN && value.value !== null) value.value = rawValue;
-    } else if (value.value !== null) {
+    } else if (value.value !== null && !defaulted) {
       value.value = aliasNamed ? hide(value.value) : value.value === typed ? typed : redact(value.value);
     }
     // Cut at the literal only when it would be hidden itself: cut anywhere else, a resolved value
@@ -280,7 +291,7 @@ function hideResolvedValues(
     );
     value.recommended_values = value.recommended_values.map(hideLong);
   }
-  infos.groups = infos.groups.map(hide);
-  infos.name = hide(infos.name);
+  infos.groups = infos.groups.map(hideOwn);
+  infos.name = hideOwn(infos.name);
   return infos;
 }

@@ -71,6 +71,17 @@ describe("LogManager", () => {
         expect(logs.redact("abcd-XY12 XY12-efgh")).toBe("[hidden] [hidden]");
       }
     });
+
+    // explore3 H3: with a password `http` every line read `GET [hidden]s://…`.
+    test("a password that is an ordinary word leaves the words it is part of, and hides itself", () => {
+      const lines: string[] = [];
+      const logs = new LogManager({ sink: (line) => lines.push(line) });
+      logs.holdSecrets(["http", "store"]);
+      logs.get("test").warn('GET https://h/x failed: wrong password for the keystore; sent "store" as http');
+      expect(lines[0]).toContain(
+        'GET https://h/x failed: wrong password for the keystore; sent "[hidden]" as [hidden]',
+      );
+    });
   });
 
   describe("redact with many secrets held (indexed once, then read in one pass)", () => {

@@ -83,7 +83,7 @@ export class LogManager {
     return new Logger(this, name, "");
   }
 
-  /** Secrets never to be written: every occurrence in a log line becomes `[hidden]`. */
+  /** Secrets never to be written: every occurrence in a log line becomes `[hidden]` (one under 8 characters only as a whole token: secret-index.ts). */
   registerSecret(secret: string): void {
     if (secret.length < KEY) return;
     if (!this.secrets.has(secret)) this.index = undefined;

@@ -1,12 +1,24 @@
 import { describe, expect, test } from "bun:test";
 import { SecretIndex } from "./secret-index.ts";
 
-/** What redact must answer, the slow way: every occurrence, stretches that overlap merged until none do. */
+const letterOrDigit = (c: string | undefined) => c !== undefined && /^[\p{L}\p{N}]$/u.test(c);
+
+/**
+ * What redact must answer, the slow way: every occurrence (of a secret under 8 characters, only
+ * those no letter or digit runs on into), stretches that overlap merged until none do.
+ */
 function expected(text: string, secrets: readonly string[]): string {
   let stretches: [number, number][] = [];
+  const chars = (t: string) => [...t];
   for (const s of secrets)
-    for (let at = 0; at + s.length <= text.length; at++)
-      if (text.slice(at, at + s.length) === s) stretches.push([at, at + s.length]);
+    for (let at = 0; at + s.length <= text.length; at++) {
+      if (text.slice(at, at + s.length) !== s) continue;
+      const [before, after] = [chars(text.slice(0, at)).at(-1), chars(text.slice(at + s.length))[0]];
+      const joined =
+        (letterOrDigit(before) && letterOrDigit(chars(s)[0])) ||
+        (letterOrDigit(after) && letterOrDigit(chars(s).at(-1)));
+      if (s.length >= 8 || !joined) stretches.push([at, at + s.length]);
+    }
   for (let merged = true; merged; ) {
     merged = false;
     outer: for (let i = 0; i < stretches.length; i++)
@@ -67,11 +79,11 @@ describe("SecretIndex", () => {
 
   test("adjacent secrets are hidden one after the other; the text between two secrets is kept", () => {
     for (const filler of [0, 40]) {
-      const secrets = ["s3cr3t", "t0ken-1", ...Array.from({ length: filler }, (_, i) => `other-${i}-x`)];
+      const secrets = ["s3cr3t-pw", "t0ken-123", ...Array.from({ length: filler }, (_, i) => `other-${i}-x`)];
       const index = new SecretIndex(secrets, "[hidden]");
-      expect(index.redact("s3cr3tt0ken-1")).toBe("[hidden][hidden]");
-      expect(index.redact("a s3cr3t, b t0ken-1.")).toBe("a [hidden], b [hidden].");
-      expect(index.redact("s3cr3t0ken-1")).toBe("[hidden]"); // sharing their "t": one stretch
+      expect(index.redact("s3cr3t-pwt0ken-123")).toBe("[hidden][hidden]");
+      expect(index.redact("a s3cr3t-pw, b t0ken-123.")).toBe("a [hidden], b [hidden].");
+      expect(new SecretIndex(["s3cr3t-pw", "wt0ken-12"], "[hidden]").redact("s3cr3t-pwt0ken-12")).toBe("[hidden]"); // sharing their "w": one stretch
       expect(index.redact("nothing here")).toBe("nothing here");
     }
   });
@@ -84,7 +96,26 @@ describe("SecretIndex", () => {
       expect(index.redact("token [hidden] refused for topic hidden")).toBe("token [hidden] refused for topic [hidden]");
       expect(index.redact("[hidden][hidden]")).toBe("[hidden][hidden]");
       // One reaching past it is hidden with it.
-      expect(new SecretIndex(["den]x", ...secrets], "[hidden]").redact("a [hidden]x b")).toBe("a [hidden] b");
+      expect(new SecretIndex(["hidden]x", ...secrets], "[hidden]").redact("a [hidden]x b")).toBe("a [hidden] b");
+    }
+  });
+
+  // explore3 H3: a password `store` or `http` hid inside every `keystore` and `https` of the log.
+  test("a secret under 8 characters is hidden only as a whole token, a longer one anywhere", () => {
+    for (const filler of [0, 40]) {
+      const others = Array.from({ length: filler }, (_, i) => `other-${i}-x`);
+      const index = new SecretIndex(["store", "http", "force", "-pw1", "Pa55w0rd", ...others], "[hidden]");
+      expect(index.redact("keystore https://h enforce stores")).toBe("keystore https://h enforce stores");
+      expect(index.redact('password=store "store" u:store@h store. http://h (force)')).toBe(
+        'password=[hidden] "[hidden]" u:[hidden]@h [hidden]. [hidden]://h ([hidden])',
+      );
+      // A letter or digit touching a secret's own non-word end does not join them.
+      expect(index.redact("abc-pw1 abc-pw1x")).toBe("abc[hidden] abc-pw1x");
+      // An escape's last letter or digit does not: percent-encoded and JSON-escaped text still hides it.
+      expect(index.redact("u%3Astore%40h \\nstore \\u0022store")).toBe("u%3A[hidden]%40h \\n[hidden] \\u0022[hidden]");
+      // Letters and digits beyond ASCII join too.
+      expect(index.redact("éstore store9 ١store")).toBe("éstore store9 ١store");
+      expect(index.redact("myPa55w0rdX")).toBe("my[hidden]X");
     }
   });
 });

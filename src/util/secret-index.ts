@@ -11,14 +11,54 @@
  * stretches and shows each as the hidden text, so a secret inside or overlapping another hides
  * the whole of both, and the text between two secrets is kept. A secret wholly inside the hidden
  * text already in a line (`[hidden]` holds a secret `hidden`) is left there.
+ *
+ * A short secret (under `WHOLE` characters) is hidden only where it stands as a whole token: not
+ * where a letter or digit runs on into it on either side (a password `store` left `keystore`
+ * and `https` hid in every line as `key[hidden]`, `[hidden]s`, and told where it stood);
+ * `password=store`, `"store"`, `u:store@h` and `store.` still hide it. The check reads the
+ * characters on each side of a match only, so it costs nothing per position.
  */
 
 /** The shortest secret: LogManager holds none shorter. */
 export const KEY = 4;
+/** From this length on a secret is hidden wherever it occurs, inside words too. */
+export const WHOLE = 8;
 /** From how many secrets one pass over the text beats a search per secret (measured with bun). */
 const MANY = 32;
 const FILTER_BITS = 16;
 const FILTER_MASK = (1 << FILTER_BITS) - 1;
+
+const WORD = /[\p{L}\p{N}]/u;
+
+/** Whether the code point starting at `at` (or ending just before it, with `before`) is a letter or digit. */
+function wordAt(text: string, at: number, before = false): boolean {
+  let code = text.charCodeAt(at);
+  if (Number.isNaN(code)) return false;
+  if (code < 0x80) return (code >= 48 && code <= 57) || ((code | 0x20) >= 97 && (code | 0x20) <= 122);
+  if (before && code >= 0xdc00 && code <= 0xdfff && at > 0) code = text.codePointAt(at - 1) ?? code;
+  else code = text.codePointAt(at) ?? code;
+  return WORD.test(String.fromCodePoint(code));
+}
+
+const HEX = /^[0-9A-Fa-f]{2}$/;
+
+/**
+ * Whether the text before `at` ends with an escape whose last character is a letter or digit
+ * (`%22`, `\n`, `\u0022`): the secret after it starts a token (`%3Astore%40`, `"\nstore"`).
+ */
+function escapeEndsAt(text: string, at: number): boolean {
+  if (text[at - 2] === "\\") return true;
+  if (text[at - 3] === "%" && HEX.test(text.slice(at - 2, at))) return true;
+  return text[at - 6] === "\\" && text[at - 5] === "u";
+}
+
+/** Whether `secret`, found at `at`, is hidden there: a long one always, a short one as a whole token. */
+function hiddenAt(text: string, secret: string, at: number): boolean {
+  if (secret.length >= WHOLE) return true;
+  const end = at + secret.length;
+  if (at > 0 && wordAt(text, at - 1, true) && wordAt(secret, 0) && !escapeEndsAt(text, at)) return false;
+  return !(end < text.length && wordAt(text, end) && wordAt(secret, secret.length - 1, true));
+}
 
 function hashAt(text: string, at: number): number {
   let h = text.charCodeAt(at);
@@ -99,7 +139,7 @@ export class SecretIndex {
     const found: [number, number][] = [];
     for (const secret of this.secrets)
       for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1))
-        found.push([at, at + secret.length]);
+        if (hiddenAt(text, secret, at)) found.push([at, at + secret.length]);
     return found.sort((a, b) => a[0] - b[0]).flat();
   }
 
@@ -108,7 +148,8 @@ export class SecretIndex {
     for (let at = 0, last = text.length - KEY; at <= last; at++) {
       const h = hashAt(text, at);
       if (this.filter[h & FILTER_MASK] === 0) continue;
-      for (const secret of byHash.get(h) ?? []) if (text.startsWith(secret, at)) spans.push(at, at + secret.length);
+      for (const secret of byHash.get(h) ?? [])
+        if (text.startsWith(secret, at) && hiddenAt(text, secret, at)) spans.push(at, at + secret.length);
     }
     return spans;
   }

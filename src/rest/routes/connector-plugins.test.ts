@@ -161,3 +161,54 @@ describe("a topic name Kafka refuses (explore F1)", () => {
     expect((await w.rest("GET", "/connectors")).body).toEqual([]);
   });
 });
+
+describe("PUT …/config/validate while other connectors hold passwords that are ordinary words", () => {
+  // explore3 H3: a stored password `store` renamed http.ssl.keystore.location to
+  // http.ssl.key[hidden].location (and rewrote its docs) in every validate answer; a stored `true`
+  // showed a default `true` as [hidden].
+  test("key names, docs and defaults are intact, and a password still shows as Connect shows it", async () => {
+    await using w = await inProcessWorker();
+    const stored = (name: string, token: string) =>
+      w.rest("PUT", `/connectors/${name}/config`, {
+        "connector.class": SCRIPTED_SOURCE,
+        "auth.type": "BEARER",
+        "auth.token": token,
+      });
+    expect((await stored("pw-store", "store")).status).toBe(201);
+    expect((await stored("pw-true", "true")).status).toBe(201);
+
+    const { status, body } = await w.rest("PUT", "/connector-plugins/HttpSource/config/validate", {
+      "connector.class": "HttpSource",
+      name: "other",
+      "http.url": "https://127.0.0.1:1/x",
+      "kafka.topic": "x",
+    });
+    expect(status).toBe(200);
+    expect(JSON.stringify(body)).not.toContain("[hidden].");
+    type Entry = { definition: Record<string, unknown> | null; value: Record<string, unknown> | null };
+    const entry = (name: string) => (body.configs as Entry[]).find((c) => c.definition?.name === name);
+    const keystore = entry("http.ssl.keystore.password");
+    expect(keystore?.definition).toMatchObject({ documentation: "The key store's password.", type: "PASSWORD" });
+    expect(keystore?.value?.name).toBe("http.ssl.keystore.password");
+    expect(entry("http.ssl.keystore.location")?.value?.name).toBe("http.ssl.keystore.location");
+    const trues = (body.configs as Entry[]).filter((c) => c.definition?.default_value === "true");
+    expect(trues.length).toBeGreaterThan(0);
+    for (const c of trues) expect(c.value?.value).toBe("true");
+
+    const own = await w.rest("PUT", "/connector-plugins/ScriptedSource/config/validate", {
+      "connector.class": SCRIPTED_SOURCE,
+      name: "pw-store",
+      "auth.type": "BEARER",
+      "auth.token": "store",
+    });
+    expect(own.status).toBe(200);
+    const token = (own.body.configs as Entry[]).find((c) => c.definition?.name === "auth.token");
+    expect(token?.value).toEqual({
+      name: "auth.token",
+      value: "[hidden]",
+      recommended_values: [],
+      errors: [],
+      visible: true,
+    });
+  });
+});
