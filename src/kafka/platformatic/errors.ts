@@ -17,36 +17,64 @@ import { accessFailure, isAccessError, tlsFailure } from "../access-errors.ts";
 import { javaExceptionClass } from "../kafka-exception-classes.ts";
 import { withKafkaError } from "../send-rejection.ts";
 
-interface AccessDenial {
+/** A broker's error named in a library error: its Kafka error name and the broker's message. */
+interface BrokerError {
   readonly kafkaError: string;
   readonly detail: string;
 }
 
-/** The first authentication or authorization failure in the error, its causes and aggregated errors. */
-function accessDenial(error: unknown, depth = 0): AccessDenial | undefined {
+/** The fields of a library error this module reads. */
+interface LibraryError {
+  readonly code?: unknown;
+  readonly apiId?: unknown;
+  readonly canRetry?: unknown;
+  readonly serverErrorMessage?: unknown;
+  readonly message?: unknown;
+  readonly errors?: unknown;
+  readonly cause?: unknown;
+}
+
+/**
+ * The first answer of `pick` in the error, its aggregated errors and causes, depth first: `pick`
+ * before a node's inner errors, `after` once they gave nothing.
+ */
+function findInError<T>(
+  error: unknown,
+  pick: (e: LibraryError) => T | undefined,
+  after: (e: LibraryError) => T | undefined = () => undefined,
+  depth = 0,
+): T | undefined {
   if (depth > 12 || error === null || typeof error !== "object") return undefined;
-  const e = error as {
-    code?: unknown;
-    apiId?: unknown;
-    serverErrorMessage?: unknown;
-    message?: unknown;
-    errors?: unknown;
-    cause?: unknown;
-  };
-  if (e.code === "PLT_KFK_PROTOCOL" && typeof e.apiId === "string" && isAccessError(e.apiId)) {
-    const server = typeof e.serverErrorMessage === "string" && e.serverErrorMessage ? e.serverErrorMessage : undefined;
-    return { kafkaError: e.apiId, detail: server ?? String(e.message) };
-  }
+  const e = error as LibraryError;
+  const found = pick(e);
+  if (found !== undefined) return found;
   for (const inner of [...(Array.isArray(e.errors) ? e.errors : []), ...(e.cause !== error ? [e.cause] : [])]) {
-    const found = accessDenial(inner, depth + 1);
-    if (found) return found;
+    const innerFound = findInError(inner, pick, after, depth + 1);
+    if (innerFound !== undefined) return innerFound;
   }
-  // A SASL exchange that failed on the client's side (a SCRAM server signature that does not verify),
-  // not one that only lost its connection: the library wraps a cut or timed-out SaslHandshake or
-  // SCRAM request in an AuthenticationError too, and Java's clients reconnect after those.
-  if (e.code === "PLT_KFK_AUTHENTICATION" && !lostConnection(e.cause))
-    return { kafkaError: "SASL_AUTHENTICATION_FAILED", detail: String(e.message) };
-  return undefined;
+  return after(e);
+}
+
+/** A broker's answer (the library's ProtocolError) that `accept` takes by its Kafka error name and retriability. */
+function protocolError(e: LibraryError, accept: (kafkaError: string) => boolean): BrokerError | undefined {
+  if (e.code !== "PLT_KFK_PROTOCOL" || typeof e.apiId !== "string" || !accept(e.apiId)) return undefined;
+  const server = typeof e.serverErrorMessage === "string" && e.serverErrorMessage ? e.serverErrorMessage : undefined;
+  return { kafkaError: e.apiId, detail: server ?? String(e.message) };
+}
+
+/** The first authentication or authorization failure in the error, its causes and aggregated errors. */
+function accessDenial(error: unknown): BrokerError | undefined {
+  return findInError(
+    error,
+    (e) => protocolError(e, isAccessError),
+    // A SASL exchange that failed on the client's side (a SCRAM server signature that does not verify),
+    // not one that only lost its connection: the library wraps a cut or timed-out SaslHandshake or
+    // SCRAM request in an AuthenticationError too, and Java's clients reconnect after those.
+    (e) =>
+      e.code === "PLT_KFK_AUTHENTICATION" && !lostConnection(e.cause)
+        ? { kafkaError: "SASL_AUTHENTICATION_FAILED", detail: String(e.message) }
+        : undefined,
+  );
 }
 
 /** A network error (a closed connection, a request timeout) in the cause chain. */
@@ -69,35 +97,12 @@ export function retriable(error: unknown): boolean {
   );
 }
 
-interface BrokerError {
-  readonly kafkaError: string;
-  readonly message: string;
-}
-
 /**
  * The broker's error in a library error (a ProtocolError of its ResponseError, also inside the
  * MultipleErrors of its retries): the first that no retry cures; undefined when there is none.
  */
-function brokerRefusal(error: unknown, depth = 0): BrokerError | undefined {
-  if (depth > 12 || error === null || typeof error !== "object") return undefined;
-  const e = error as {
-    code?: unknown;
-    apiId?: unknown;
-    canRetry?: unknown;
-    serverErrorMessage?: unknown;
-    message?: unknown;
-    errors?: unknown;
-    cause?: unknown;
-  };
-  if (e.code === "PLT_KFK_PROTOCOL" && typeof e.apiId === "string" && e.canRetry !== true) {
-    const server = typeof e.serverErrorMessage === "string" && e.serverErrorMessage ? e.serverErrorMessage : undefined;
-    return { kafkaError: e.apiId, message: server ?? String(e.message) };
-  }
-  for (const inner of [...(Array.isArray(e.errors) ? e.errors : []), ...(e.cause !== error ? [e.cause] : [])]) {
-    const found = brokerRefusal(inner, depth + 1);
-    if (found) return found;
-  }
-  return undefined;
+function brokerRefusal(error: unknown): BrokerError | undefined {
+  return findInError(error, (e) => (e.canRetry === true ? undefined : protocolError(e, () => true)));
 }
 
 export function wrap(error: unknown, what: string): Error {
@@ -111,7 +116,7 @@ export function wrap(error: unknown, what: string): Error {
   const refusal = brokerRefusal(error);
   if (refusal === undefined) return new ConnectError(message, { cause: error });
   // Java's exception for the refusal between the failure and the library's error, as a Connect trace shows it.
-  const named = new JavaException(javaExceptionClass(refusal.kafkaError), refusal.message);
+  const named = new JavaException(javaExceptionClass(refusal.kafkaError), refusal.detail);
   named.cause = error;
   return withKafkaError(new ConnectError(message, { cause: named }), refusal.kafkaError);
 }
