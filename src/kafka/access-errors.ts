@@ -11,23 +11,25 @@
  * AuthenticationException: fatal too (`tlsFailure`).
  */
 import { ConnectError } from "../errors.ts";
+import { javaExceptionClass } from "./kafka-exception-classes.ts";
 import { kafkaErrorOf, withKafkaError } from "./send-rejection.ts";
 
-const JAVA_CLASSES: Readonly<Record<string, string>> = {
-  SASL_AUTHENTICATION_FAILED: "org.apache.kafka.common.errors.SaslAuthenticationException",
-  UNSUPPORTED_SASL_MECHANISM: "org.apache.kafka.common.errors.UnsupportedSaslMechanismException",
-  ILLEGAL_SASL_STATE: "org.apache.kafka.common.errors.IllegalSaslStateException",
-  TOPIC_AUTHORIZATION_FAILED: "org.apache.kafka.common.errors.TopicAuthorizationException",
-  GROUP_AUTHORIZATION_FAILED: "org.apache.kafka.common.errors.GroupAuthorizationException",
-  CLUSTER_AUTHORIZATION_FAILED: "org.apache.kafka.common.errors.ClusterAuthorizationException",
-  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: "org.apache.kafka.common.errors.TransactionalIdAuthorizationException",
-};
+/** The protocol errors (by name) that are authentication or authorization failures. */
+const ACCESS_ERRORS: ReadonlySet<string> = new Set([
+  "SASL_AUTHENTICATION_FAILED",
+  "UNSUPPORTED_SASL_MECHANISM",
+  "ILLEGAL_SASL_STATE",
+  "TOPIC_AUTHORIZATION_FAILED",
+  "GROUP_AUTHORIZATION_FAILED",
+  "CLUSTER_AUTHORIZATION_FAILED",
+  "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
+]);
 
 const SSL_AUTHENTICATION = "org.apache.kafka.common.errors.SslAuthenticationException";
 
 /** True for the Kafka protocol errors (by name) that are authentication or authorization failures. */
 export function isAccessError(kafkaError: string | undefined): boolean {
-  return kafkaError !== undefined && Object.hasOwn(JAVA_CLASSES, kafkaError);
+  return kafkaError !== undefined && ACCESS_ERRORS.has(kafkaError);
 }
 
 /**
@@ -46,7 +48,10 @@ export class KafkaAccessError extends ConnectError {
   ) {
     super(message, options);
     this.javaClass =
-      options?.javaClass ?? JAVA_CLASSES[kafkaError] ?? "org.apache.kafka.common.errors.AuthenticationException";
+      options?.javaClass ??
+      (isAccessError(kafkaError)
+        ? javaExceptionClass(kafkaError)
+        : "org.apache.kafka.common.errors.AuthenticationException");
     this.unauthorizedTopics = options?.unauthorizedTopics;
   }
 }
