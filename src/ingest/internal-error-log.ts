@@ -7,7 +7,7 @@
  * The client gets a generic 500 (ingest-error.ts, `failedAnswer`): the detail is in the log only.
  */
 import { messageOf } from "../errors.ts";
-import type { Clock } from "../util/clock.ts";
+import { type Clock, monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { RepeatLimiter, suppressedNote } from "../util/repeat-limiter.ts";
 
@@ -22,7 +22,7 @@ export class InternalErrorLog {
     clock: Clock,
     intervalMs = INTERNAL_ERROR_LOG_INTERVAL_MS,
   ) {
-    this.limiter = new RepeatLimiter(clock, intervalMs);
+    this.limiter = new RepeatLimiter(() => monotonicNow(clock), intervalMs);
   }
 
   /** Logs (or counts) the failure of a request on `label`. */

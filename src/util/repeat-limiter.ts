@@ -4,7 +4,6 @@
  * kind that stops occurring leaves its count unlogged. Used where one cause can log for every
  * request or retry (ingest's internal errors, the kafkajs client's connection errors in an outage).
  */
-import { type Clock, monotonicNow } from "./clock.ts";
 
 /** Kinds remembered at once; beyond, further kinds share one entry (their texts can vary without bound). */
 const MAX_KINDS = 256;
@@ -26,14 +25,15 @@ export interface Admitted {
 export class RepeatLimiter {
   private readonly kinds = new Map<string, Kind>();
 
+  /** `now`: ms on a clock that does not step back (`monotonicNow(clock)`; a test's own). */
   constructor(
-    private readonly clock: Clock,
+    private readonly now: () => number,
     readonly intervalMs: number,
   ) {}
 
   /** The occurrence of `kind` now: undefined when it is only counted, else what to say with it. */
   admit(kind: string): Admitted | undefined {
-    const now = monotonicNow(this.clock);
+    const now = this.now();
     let key = kind;
     let entry = this.kinds.get(key);
     if (entry === undefined && this.kinds.size >= MAX_KINDS) {

@@ -12,6 +12,7 @@
 import forge from "node-forge";
 import { splitPem } from "../../tls/store-formats.ts";
 import type { Logger } from "../../util/logger.ts";
+import { RepeatLimiter } from "../../util/repeat-limiter.ts";
 import { MAX_TIMER_MS } from "./ingest-tls-config.ts";
 
 /** Refused handshakes are logged at most this often per listener. */
@@ -63,10 +64,13 @@ export class CrlExpiry {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private file: string | undefined;
   private expiredAt: Date | undefined;
-  private lastLoggedAt: number | undefined;
-  private unlogged = 0;
+  /** Refused handshakes: one WARN a minute, with the count since the last. */
+  private readonly refusals: RepeatLimiter;
+  private warnedOfRefusals = false;
 
-  constructor(private readonly options: CrlExpiryOptions) {}
+  constructor(private readonly options: CrlExpiryOptions) {
+    this.refusals = new RepeatLimiter(options.now, CRL_REFUSALS_LOG_INTERVAL_MS);
+  }
 
   /** The CRL now in use (none: nothing to watch). */
   watch(crl: Buffer | undefined, file: string | undefined): void {
@@ -87,16 +91,14 @@ export class CrlExpiry {
 
   /** A handshake refused for CRL_HAS_EXPIRED. */
   refused(): void {
-    this.unlogged++;
-    const now = this.options.now();
-    if (this.lastLoggedAt !== undefined && now - this.lastLoggedAt < CRL_REFUSALS_LOG_INTERVAL_MS) return;
-    const since = this.lastLoggedAt === undefined ? "" : " since the last such warning";
+    const admitted = this.refusals.admit("CRL_HAS_EXPIRED");
+    if (admitted === undefined) return;
+    const since = this.warnedOfRefusals ? " since the last such warning" : "";
+    this.warnedOfRefusals = true;
     const when = this.expiredAt ? ` at ${this.expiredAt.toISOString()}` : "";
     this.options.log.warn(
-      `${this.unlogged} TLS handshake(s) on ${this.options.listener} refused${since} because the CRL ${this.file ?? ""} expired${when} (CRL_HAS_EXPIRED): ${CONSEQUENCE}`,
+      `${admitted.suppressed + 1} TLS handshake(s) on ${this.options.listener} refused${since} because the CRL ${this.file ?? ""} expired${when} (CRL_HAS_EXPIRED): ${CONSEQUENCE}`,
     );
-    this.lastLoggedAt = now;
-    this.unlogged = 0;
   }
 
   stop(): void {

@@ -7,7 +7,7 @@
  * is logged at WARN once a minute, saying how many more there were; the others at DEBUG.
  */
 import { type LogEntry, logLevel } from "kafkajs";
-import type { Clock } from "../../util/clock.ts";
+import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { RepeatLimiter, suppressedNote } from "../../util/repeat-limiter.ts";
 
@@ -31,5 +31,5 @@ export function clientLog(log: Logger, limiter: RepeatLimiter): (entry: LogEntry
 
 /** The limiter of one gateway's kafkajs clients. */
 export function clientLogLimiter(clock: Clock): RepeatLimiter {
-  return new RepeatLimiter(clock, CLIENT_WARN_INTERVAL_MS);
+  return new RepeatLimiter(() => monotonicNow(clock), CLIENT_WARN_INTERVAL_MS);
 }
