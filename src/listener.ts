@@ -63,8 +63,13 @@ export function healthUrlOfListeners(listeners: string | undefined): string | un
 
 /** Whether a listener accepts connections from this host only. */
 export function isLoopback(listener: Listener): boolean {
-  const host = listener.host.toLowerCase();
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return isLoopbackHost(listener.host);
+}
+
+/** Whether a host name or address (a URL's, IPv6 in brackets or not) is this host's loopback. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 /** The REST, admin and ingest listeners of the worker config; throws ConfigError on a bad one or a clash. */

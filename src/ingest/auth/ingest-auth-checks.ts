@@ -6,6 +6,7 @@
  * issuer, a loopback http JWKS), which `ingestAuthenticatorFrom` logs as WARN at connector start.
  * Pure functions of a parsed config: no I/O.
  */
+import { isLoopbackHost } from "../../listener.ts";
 import type { IngestAuthConfig } from "./ingest-auth-config.ts";
 
 /** Cross-key checks for PUT …/config/validate (descriptor `validate`). */
@@ -53,10 +54,6 @@ function plainHttpElsewhere(url: string): boolean {
     return false;
   }
   return parsed.protocol === "http:" && !isLoopbackHost(parsed.hostname);
-}
-
-function isLoopbackHost(host: string): boolean {
-  return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /**
