@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { wholeTokenCases } from "../../test/support/whole-token-cases.ts";
 import type { Config } from "../api/connector.ts";
 import { resolveConfig } from "../config-providers/config-transformer.ts";
 import { EnvVarConfigProvider } from "../config-providers/env-var-config-provider.ts";
@@ -39,6 +40,27 @@ describe("ResolvedValues", () => {
     expect(values.hideDeep<unknown>({ partition: { "secret-topic": ["xy", 1] } })).toEqual({
       partition: { "${env:TOPIC}": ["${env:SHORT}", 1] },
     });
+  });
+
+  // A resolved password `store` showed `keystore` as `key[hidden]` in a validation message, which
+  // the logs kept; a 1-3 character value followed a third, ASCII-only rule without escapes.
+  test("hides each value where the logs' whole-token rule says (test/support/whole-token-cases.ts)", () => {
+    const shown = wholeTokenCases.map(({ secret, text }) => ({
+      secret,
+      text,
+      shown: ResolvedValues.from({}, {}, [secret]).hide(text),
+    }));
+    expect(shown).toEqual([...wholeTokenCases]);
+  });
+
+  test("hideLong shows what the logs show: the values they hold (KEY characters or more), by the same rule", () => {
+    const shown = wholeTokenCases.map(({ secret, text }) => {
+      const held = new LogManager({ sink: () => {} });
+      held.holdSecrets([secret]);
+      const { hideLong } = ResolvedValues.from({}, {}, [secret]).redaction((t) => t, { references: false });
+      return { secret, text, hideLong: hideLong(text), logs: held.redact(text) };
+    });
+    expect(shown).toEqual(shown.map((s) => ({ ...s, hideLong: s.logs })));
   });
 
   test("revealDeep turns references a client sends back into the values they stand for", async () => {

@@ -7,15 +7,16 @@
  *
  * Every resolved value is a secret, whatever its length: where one would be shown, the answer
  * shows the reference when the value came whole from a key that is one reference
- * (`"topic": "${env:T}"` → topic `${env:T}`), else `[hidden]`. Values of 4 characters or more are
- * hidden wherever they occur in a string; shorter ones (too likely to be part of ordinary words)
- * where they stand alone between non-alphanumeric characters, as a list element, a key-name
- * segment or a quoted value does. Elements of a resolved comma-separated list count as values.
+ * (`"topic": "${env:T}"` → topic `${env:T}`), else `[hidden]`, where the logs' rule hides it
+ * (a SecretIndex: whole tokens under 8 characters, anywhere from 8 on; util/secret-index.ts), so
+ * a validation answer and a log line hide the same. Elements of a resolved comma-separated list
+ * count as values.
  */
 import type { Config } from "../api/connector.ts";
 import { isWholeConfigVariable } from "../config-providers/config-variables.ts";
 import { HIDDEN } from "../util/logger.ts";
 import type { SecretHolder } from "../util/resolved-secrets.ts";
+import { KEY, SecretIndex } from "../util/secret-index.ts";
 
 /** Resolves provider references in a config; `onValue` receives every value a provider resolved. */
 export type ResolveConfig = (config: Config, onValue?: (value: string) => void) => Promise<Config>;
@@ -55,29 +56,22 @@ export interface Redaction {
   hideLong(text: string): string;
 }
 
-const SHORT = 4;
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
 export class ResolvedValues {
   static readonly none = new ResolvedValues(new Map(), []);
 
-  private readonly pattern: RegExp | undefined;
-  private readonly longPattern: RegExp | undefined;
+  /** Every value; undefined without any. */
+  private readonly index: SecretIndex | undefined;
+  /** Those the log manager holds too (`KEY` characters or more); undefined without any. */
+  private readonly longIndex: SecretIndex | undefined;
 
   private constructor(
     /** resolved value → the reference it came from, for keys whose raw value is one reference. */
     private readonly references: ReadonlyMap<string, string>,
     secrets: readonly string[],
   ) {
-    const sorted = [...new Set(secrets)].sort((a, b) => b.length - a.length);
-    const alternatives = sorted.map((s) =>
-      s.length >= SHORT ? escapeRegExp(s) : `(?<![A-Za-z0-9])${escapeRegExp(s)}(?![A-Za-z0-9])`,
-    );
-    this.pattern = alternatives.length > 0 ? new RegExp(alternatives.join("|"), "g") : undefined;
-    const long = sorted.filter((s) => s.length >= SHORT).map(escapeRegExp);
-    this.longPattern = long.length > 0 ? new RegExp(long.join("|"), "g") : undefined;
+    const long = secrets.filter((s) => s.length >= KEY);
+    this.index = secrets.length > 0 ? new SecretIndex(secrets, HIDDEN) : undefined;
+    this.longIndex = long.length > 0 ? new SecretIndex(long, HIDDEN) : undefined;
   }
 
   /** Resolves `config` and records what the providers returned. */
@@ -114,45 +108,40 @@ export class ResolvedValues {
   }
 
   get isEmpty(): boolean {
-    return this.pattern === undefined;
+    return this.index === undefined;
   }
 
   /** `text` with every resolved value replaced by its reference (whole matches) or `[hidden]`. */
   hide(text: string): string {
-    if (this.pattern === undefined) return text;
-    return this.references.get(text) ?? this.replaced(text, this.pattern);
+    if (this.index === undefined) return text;
+    return this.references.get(text) ?? this.index.redact(text);
   }
 
   /**
    * How text a client sees is hidden (a status trace, a validation result): the held secrets
-   * (`redact`: the log manager's) first, then these values, `hide` every one, `hideLong` those of 4
-   * characters or more (for text a short value would blank out). In that order, since a resolved
+   * (`redact`: the log manager's) first, then these values, `hide` every one, `hideLong` those the
+   * log manager holds too, of `KEY` characters or more (for text a 1-3 character value would blank
+   * out, such as a message on a key the client typed: it shows what the logs show). In that order, since a resolved
    * value hidden first cut a longer secret containing it (a topic `orders` in a password
    * `orders-api-Pa55w0rd`) into `[hidden]-api-Pa55w0rd`, which `redact` no longer found (review64).
    * With `references`, a text that is a resolved value whole shows its reference instead (validation
    * shows a topic `${env:T}` as the client sent it); a trace shows none.
    */
   redaction(redact: Redact, { references }: { readonly references: boolean }): Redaction {
-    const shown = (text: string, pattern: RegExp | undefined) =>
-      (references ? this.references.get(text) : undefined) ?? this.replaced(redact(text), pattern);
-    return { hide: (text) => shown(text, this.pattern), hideLong: (text) => shown(text, this.longPattern) };
-  }
-
-  /**
-   * `text` with what `pattern` finds shown as `[hidden]`, except inside a `[hidden]` already there:
-   * a value `hidden` (a topic so named) showed the held secrets' `[hidden]` as `[[hidden]]`.
-   */
-  private replaced(text: string, pattern: RegExp | undefined): string {
-    if (pattern === undefined) return text;
-    return text
-      .split(HIDDEN)
-      .map((piece) => piece.replace(pattern, HIDDEN))
-      .join(HIDDEN);
+    // The index leaves a `[hidden]` already there as it is: a value `hidden` (a topic so named)
+    // showed the held secrets' `[hidden]` as `[[hidden]]`.
+    const shown = (text: string, index: SecretIndex | undefined) => {
+      const reference = references ? this.references.get(text) : undefined;
+      if (reference !== undefined) return reference;
+      const held = redact(text);
+      return index?.redact(held) ?? held;
+    };
+    return { hide: (text) => shown(text, this.index), hideLong: (text) => shown(text, this.longIndex) };
   }
 
   /** A copy of a JSON value with `hide` applied to every string, object keys included. */
   hideDeep<T>(value: T): T {
-    return this.pattern === undefined ? value : mapStrings(value, (s) => this.hide(s));
+    return this.index === undefined ? value : mapStrings(value, (s) => this.hide(s));
   }
 
   /**

@@ -1,25 +1,31 @@
 /**
- * SecretIndex: the log manager's secrets, arranged so that hiding them stays cheap however many
- * are held (a worker with 200 connectors holds a thousand: a line searched once per secret cost
- * ~0.1 ms, a 20 KB stack trace ~4 ms, on every log line, status trace, REST error and DLQ header).
+ * SecretIndex: secrets arranged so that hiding them stays cheap however many are held (a worker
+ * with 200 connectors holds a thousand: a line searched once per secret cost ~0.1 ms, a 20 KB
+ * stack trace ~4 ms, on every log line, status trace, REST error and DLQ header). The log manager
+ * hides its held secrets with one (LogManager.redact), and ResolvedValues a request's own
+ * provider-resolved values with others, so both follow the one rule below.
  * A few secrets are searched one after another (the engine's native search is fastest there);
  * from `MANY` on, the text is read once: secrets are grouped by the hash of their first `KEY`
  * characters, and at each position only those whose group that position's characters hash to are
- * compared.
+ * compared. Secrets shorter than `KEY` (the log manager holds none) are always searched.
  *
  * `redact` finds every occurrence of every secret (overlapping ones included), joins overlapping
  * stretches and shows each as the hidden text, so a secret inside or overlapping another hides
  * the whole of both, and the text between two secrets is kept. A secret wholly inside the hidden
  * text already in a line (`[hidden]` holds a secret `hidden`) is left there.
  *
- * A short secret (under `WHOLE` characters) is hidden only where it stands as a whole token: not
- * where a letter or digit runs on into it on either side (a password `store` left `keystore`
- * and `https` hid in every line as `key[hidden]`, `[hidden]s`, and told where it stood);
- * `password=store`, `"store"`, `u:store@h` and `store.` still hide it. The check reads the
+ * The rule: a secret under `WHOLE` characters, however short, is hidden only where it stands as a
+ * whole token: not where a letter or digit (Unicode's) runs on into it on either side (a password
+ * `store` left `keystore` and `https` hid in every line as `key[hidden]`, `[hidden]s`, and told
+ * where it stood); `password=store`, `"store"`, `u:store@h`, `store.`, `transforms.ab.type` and
+ * `ab,cd` still hide it, and so does an escape before it whose last character is a letter or digit
+ * (`%3Astore%40`, `\nstore`, `\u0022store`). A letter or digit next to an end of the secret that
+ * is not one itself does not join them (`-pw1` is hidden in `abc-pw1`). From `WHOLE` characters
+ * on a secret is hidden wherever it occurs, inside words too. The check (`hiddenAt`) reads the
  * characters on each side of a match only, so it costs nothing per position.
  */
 
-/** The shortest secret: LogManager holds none shorter. */
+/** The shortest secret LogManager holds; the length of the hash index's key. */
 export const KEY = 4;
 /** From this length on a secret is hidden wherever it occurs, inside words too. */
 export const WHOLE = 8;
@@ -67,22 +73,25 @@ function hashAt(text: string, at: number): number {
 }
 
 export class SecretIndex {
-  private readonly secrets: readonly string[];
-  /** From `MANY` secrets on: the secrets by the hash of their first `KEY` characters. */
+  /** The secrets searched one by one: all under `MANY`, else those shorter than `KEY`. */
+  private readonly searchedOnes: readonly string[];
+  /** From `MANY` secrets on: the others by the hash of their first `KEY` characters. */
   private readonly byHash: Map<number, string[]> | undefined;
   /** Whether any secret's hash has these low bits: most positions stop here, without a Map lookup. */
   private readonly filter = new Uint8Array(0);
 
-  /** `secrets`: distinct, each at least `KEY` characters long. */
+  /** `secrets`: the empty one is ignored. */
   constructor(
     secrets: Iterable<string>,
     private readonly hidden: string,
   ) {
-    this.secrets = [...secrets];
-    if (this.secrets.length < MANY) return;
+    const all = [...new Set(secrets)].filter((secret) => secret !== "");
+    this.searchedOnes = all.length < MANY ? all : all.filter((secret) => secret.length < KEY);
+    if (all.length < MANY) return;
     this.byHash = new Map();
     this.filter = new Uint8Array(1 << FILTER_BITS);
-    for (const secret of this.secrets) {
+    for (const secret of all) {
+      if (secret.length < KEY) continue;
       const h = hashAt(secret, 0);
       const group = this.byHash.get(h);
       if (group) group.push(secret);
@@ -92,8 +101,7 @@ export class SecretIndex {
   }
 
   redact(text: string): string {
-    // Every occurrence as [start, end) pairs, by start.
-    const found = this.byHash ? this.scanned(text, this.byHash) : this.searched(text);
+    const found = this.found(text);
     const spans = found.length === 0 ? found : this.unmarked(text, found);
     if (spans.length === 0) return text;
     let out = "";
@@ -135,11 +143,16 @@ export class SecretIndex {
     return kept.sort((a, b) => a[0] - b[0]).flat();
   }
 
-  private searched(text: string): number[] {
+  /** Every occurrence hidden there as [start, end) pairs, by start. */
+  private found(text: string): number[] {
+    const scanned = this.byHash ? this.scanned(text, this.byHash) : [];
+    if (this.searchedOnes.length === 0) return scanned;
     const found: [number, number][] = [];
-    for (const secret of this.secrets)
+    for (const secret of this.searchedOnes)
       for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1))
         if (hiddenAt(text, secret, at)) found.push([at, at + secret.length]);
+    if (found.length === 0) return scanned;
+    for (let i = 0; i < scanned.length; i += 2) found.push([scanned[i]!, scanned[i + 1]!]);
     return found.sort((a, b) => a[0] - b[0]).flat();
   }
 
