@@ -4,8 +4,11 @@
  * user sees it (`org.apache.kafka.common.errors.InvalidTopicException: …`). Most follow the error's
  * name (INVALID_TOPIC_EXCEPTION → InvalidTopicException, NOT_LEADER_OR_FOLLOWER →
  * NotLeaderOrFollowerException); the others are listed, checked against kafka-clients 4.3.1's classes.
- * Used by the Kafka adapters' error mapping.
+ * Used by the Kafka adapters' error mapping (`kafkajs/errors.ts`, `platformatic/errors.ts`, access-errors.ts),
+ * so both clients give a refusal the same trace line.
  */
+import { ConnectError, JavaException } from "../errors.ts";
+import { withKafkaError } from "./send-rejection.ts";
 
 const ERRORS = "org.apache.kafka.common.errors.";
 
@@ -47,4 +50,16 @@ export function javaExceptionClass(kafkaError: string): string {
     .toLowerCase()
     .split("_");
   return `${ERRORS}${words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("")}Exception`;
+}
+
+/**
+ * The failure `message` of a request the broker refused with `kafkaError`, no retry curing it: Java's
+ * exception for it with `detail` (Kafka's message, or the broker's own) sits between the failure and
+ * the client library's error `cause`, as a Connect trace shows it (`Caused by: org.apache.kafka.common
+ * .errors.InvalidTopicException: …`); the failure is marked with the error's name (kafkaErrorOf).
+ */
+export function brokerRefusal(message: string, kafkaError: string, detail: string, cause: unknown): ConnectError {
+  const named = new JavaException(javaExceptionClass(kafkaError), detail);
+  named.cause = cause;
+  return withKafkaError(new ConnectError(message, { cause: named }), kafkaError);
 }

@@ -44,6 +44,28 @@ describe("wrap", () => {
     expect(kafkaErrorOf(wrap(new KafkaJSConnectionError("connect ECONNREFUSED"), "send"))).toBeUndefined();
   });
 
+  test("a broker's refusal names Java's exception in the trace as the platformatic adapter does (opsfix2 item 1)", () => {
+    const invalid = new KafkaJSProtocolError(
+      "The request attempted to perform an operation on an invalid topic" as never,
+    );
+    Object.assign(invalid, { type: "INVALID_TOPIC_EXCEPTION", retriable: false });
+    const wrapped = wrap(invalid, "Failed to send records to Kafka");
+    expect(isRetriable(wrapped)).toBe(false);
+    expect(traceOf(wrapped).split("\n")).toContain(
+      "Caused by: org.apache.kafka.common.errors.InvalidTopicException: The request attempted to perform an operation on an invalid topic.",
+    );
+    // kafkajs' older name for an error: Kafka's name and class.
+    const unknown = new KafkaJSProtocolError(
+      "The server experienced an unexpected error when processing the request" as never,
+    );
+    Object.assign(unknown, { type: "UNKNOWN", retriable: false });
+    const server = wrap(unknown, "send");
+    expect(kafkaErrorOf(server)).toBe("UNKNOWN_SERVER_ERROR");
+    expect(traceOf(server).split("\n")).toContain(
+      "Caused by: org.apache.kafka.common.errors.UnknownServerException: The server experienced an unexpected error when processing the request.",
+    );
+  });
+
   test("a refused SASL login and an authorization failure: not retriable, the trace names Java's exception", () => {
     // kafkajs' typings declare no constructor arguments; it takes the message like its other errors.
     const login = new (KafkaJSSASLAuthenticationError as new (message: string) => Error)(

@@ -1,9 +1,12 @@
 /**
  * kafkajs errors → the gateway's error vocabulary, keeping whether a retry may cure them.
- * Authentication and authorization failures become KafkaAccessError (access-errors.ts).
+ * Authentication and authorization failures become KafkaAccessError (access-errors.ts). A broker's
+ * refusal no retry cures (INVALID_TOPIC_EXCEPTION, …) is named in the trace as Java's exception for
+ * it, as the platformatic adapter names it (kafka-exception-classes.ts).
  */
 import { ConnectError, KafkaError, RetriableError } from "../../errors.ts";
 import { accessFailure, isAccessError, tlsFailure } from "../access-errors.ts";
+import { brokerRefusal } from "../kafka-exception-classes.ts";
 import { withKafkaError } from "../send-rejection.ts";
 
 /**
@@ -27,11 +30,25 @@ function retriable(error: unknown, depth = 0): boolean {
   return e?.retriable === true;
 }
 
-/** The protocol error's name (e.g. INVALID_TIMESTAMP) of a KafkaJSProtocolError in the cause chain. */
-function protocolErrorType(error: unknown): string | undefined {
-  let e = error as { name?: string; type?: unknown; cause?: unknown } | undefined;
+/**
+ * kafkajs' names for protocol errors Kafka has since renamed (its `type`, by error code): the
+ * gateway names them as Kafka does (kafkaErrorOf, the trace's Java class).
+ */
+const KAFKA_NAMES: Readonly<Record<string, string>> = {
+  UNKNOWN: "UNKNOWN_SERVER_ERROR",
+  NOT_LEADER_FOR_PARTITION: "NOT_LEADER_OR_FOLLOWER",
+  GROUP_LOAD_IN_PROGRESS: "COORDINATOR_LOAD_IN_PROGRESS",
+  GROUP_COORDINATOR_NOT_AVAILABLE: "COORDINATOR_NOT_AVAILABLE",
+  NOT_COORDINATOR_FOR_GROUP: "NOT_COORDINATOR",
+};
+
+/** A KafkaJSProtocolError in the cause chain: Kafka's name for its error (e.g. INVALID_TIMESTAMP) and its message. */
+function protocolError(error: unknown): { kafkaError: string; message: string } | undefined {
+  let e = error as { name?: string; type?: unknown; message?: string; cause?: unknown } | undefined;
   for (let depth = 0; depth < 8 && e; depth++) {
-    if (e.name === "KafkaJSProtocolError" && typeof e.type === "string") return e.type;
+    if (e.name === "KafkaJSProtocolError" && typeof e.type === "string") {
+      return { kafkaError: KAFKA_NAMES[e.type] ?? e.type, message: e.message ?? e.type };
+    }
     if (e.cause === e) break;
     e = e.cause as typeof e;
   }
@@ -65,13 +82,19 @@ export function wrap(error: unknown, what: string): Error {
   if (sasl !== undefined) return accessFailure(what, "SASL_AUTHENTICATION_FAILED", sasl, error);
   const tls = tlsFailure(what, error);
   if (tls) return tls;
-  const type = protocolErrorType(error);
-  if (isAccessError(type)) {
-    return accessFailure(what, type!, (error as { message?: string })?.message ?? String(type), error);
+  const protocol = protocolError(error);
+  if (isAccessError(protocol?.kafkaError)) {
+    return accessFailure(
+      what,
+      protocol!.kafkaError,
+      (error as { message?: string })?.message ?? protocol!.kafkaError,
+      error,
+    );
   }
   const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}`;
-  const wrapped = retriable(error)
-    ? new RetriableError(message, { cause: error })
-    : new ConnectError(message, { cause: error });
-  return withKafkaError(wrapped, protocolErrorType(error));
+  if (retriable(error)) return withKafkaError(new RetriableError(message, { cause: error }), protocol?.kafkaError);
+  if (protocol === undefined) return new ConnectError(message, { cause: error });
+  // kafkajs keeps Kafka's messages without their closing full stop.
+  const detail = /[.!?]$/.test(protocol.message) ? protocol.message : `${protocol.message}.`;
+  return brokerRefusal(message, protocol.kafkaError, detail, error);
 }

@@ -12,10 +12,9 @@
  * "Received response with error while executing API …", and marked with its name (kafkaErrorOf).
  */
 import { findErrorBy, TimeoutError } from "@platformatic/kafka";
-import { ConnectError, JavaException, RetriableError } from "../../errors.ts";
+import { ConnectError, RetriableError } from "../../errors.ts";
 import { accessFailure, isAccessError, tlsFailure } from "../access-errors.ts";
-import { javaExceptionClass } from "../kafka-exception-classes.ts";
-import { withKafkaError } from "../send-rejection.ts";
+import { brokerRefusal } from "../kafka-exception-classes.ts";
 
 /** A broker's error named in a library error: its Kafka error name and the broker's message. */
 interface BrokerError {
@@ -101,7 +100,7 @@ export function retriable(error: unknown): boolean {
  * The broker's error in a library error (a ProtocolError of its ResponseError, also inside the
  * MultipleErrors of its retries): the first that no retry cures; undefined when there is none.
  */
-function brokerRefusal(error: unknown): BrokerError | undefined {
+function refusalIn(error: unknown): BrokerError | undefined {
   return findInError(error, (e) => (e.canRetry === true ? undefined : protocolError(e, () => true)));
 }
 
@@ -113,12 +112,9 @@ export function wrap(error: unknown, what: string): Error {
   if (tls) return tls;
   const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}`;
   if (retriable(error)) return new RetriableError(message, { cause: error });
-  const refusal = brokerRefusal(error);
+  const refusal = refusalIn(error);
   if (refusal === undefined) return new ConnectError(message, { cause: error });
-  // Java's exception for the refusal between the failure and the library's error, as a Connect trace shows it.
-  const named = new JavaException(javaExceptionClass(refusal.kafkaError), refusal.detail);
-  named.cause = error;
-  return withKafkaError(new ConnectError(message, { cause: named }), refusal.kafkaError);
+  return brokerRefusal(message, refusal.kafkaError, refusal.detail, error);
 }
 
 /** The library's answer for a topic the broker does not know (a UserError, not a protocol error). */
