@@ -49,17 +49,18 @@ export class AliasedConfigDef<T = Record<string, unknown>> extends ConfigDef<T> 
   }
 
   /**
-   * Keys starting with `name` (a dynamic family such as `sink.header.`) under any spelling, with
-   * the family prefix removed; the declared spelling wins over the aliases.
+   * Keys starting with `name` (a dynamic family such as `sink.header.`) under any spelling, by the
+   * rest of the key after the family prefix, with the value and the key as the user wrote it (for
+   * messages naming it); the declared spelling wins over the aliases.
    */
-  family(raw: RawConfig, name: string): Map<string, string> {
-    const found = new Map<string, string>();
+  family(raw: RawConfig, name: string): Map<string, { readonly value: string; readonly key: string }> {
+    const found = new Map<string, { value: string; key: string }>();
     for (const prefix of ["", ...this.prefixes]) {
       const full = `${prefix}${name}`;
       for (const [k, v] of Object.entries(raw)) {
         if (!k.startsWith(full) || k.length === full.length || typeof v !== "string") continue;
         const rest = k.slice(full.length);
-        if (!found.has(rest)) found.set(rest, v);
+        if (!found.has(rest)) found.set(rest, { value: v, key: k });
       }
     }
     return found;

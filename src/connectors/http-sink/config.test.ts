@@ -58,9 +58,9 @@ describe("httpSinkConfig", () => {
         HEADER_FAMILY,
       ),
     ]).toEqual([
-      ["X-A", "1"],
-      ["X-C", "3"],
-      ["X-B", "2"],
+      ["X-A", { value: "1", key: "sink.header.X-A" }],
+      ["X-C", { value: "3", key: "flink.connector.http.sink.header.X-C" }],
+      ["X-B", { value: "2", key: "http.sink.header.X-B" }],
     ]);
   });
 

@@ -65,9 +65,9 @@ const SCHEMED = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+ +\S/;
  * answers 401 with nothing in the log saying why. Names the key only: the value, its scheme
  * included (a password with a space would read as one), is never shown.
  */
-export function encodedSchemeWarning(name: string, value: string, raw: boolean): string | undefined {
+export function encodedSchemeWarning(key: string, value: string, raw: boolean): string | undefined {
   if (raw || value.startsWith("Basic") || !SCHEMED.test(value)) return undefined;
-  return `sink.header.${name} is sent as Basic credentials (base64-encoded, as Flink's HTTP sink does with a value not starting with Basic), although it looks like <scheme> <credentials>: set use-raw-authorization-header=true to send it as written`;
+  return `${key} is sent as Basic credentials (base64-encoded, as Flink's HTTP sink does with a value not starting with Basic), although it looks like <scheme> <credentials>: set use-raw-authorization-header=true to send it as written`;
 }
 
 /** Flink's rule: the Authorization value is base64-encoded unless it starts with "Basic" or raw is asked for. */
@@ -83,13 +83,13 @@ export function sinkSettings(config: Config): SinkSettings {
   const headers: [string, string][] = [];
   const warnings: string[] = [];
   const named = new Set<string>();
-  for (const [name, value] of httpSinkConfig.family(config, HEADER_FAMILY)) {
+  for (const [name, { value, key }] of httpSinkConfig.family(config, HEADER_FAMILY)) {
     // Names are case-insensitive: the first spelling wins (the bare key before its aliases, as for every key).
     if (named.has(name.toLowerCase())) continue;
     named.add(name.toLowerCase());
     const raw = c["use-raw-authorization-header"];
     const authorization = name.toLowerCase() === "authorization";
-    const warning = authorization ? encodedSchemeWarning(name, value, raw) : undefined;
+    const warning = authorization ? encodedSchemeWarning(key, value, raw) : undefined;
     if (warning) warnings.push(warning);
     headers.push([name, authorization ? authorizationValue(value, raw) : value]);
   }

@@ -215,23 +215,29 @@ describe("HttpSinkTask authentication", () => {
   });
 
   // explore F10: a bearer token moved into a static header got 401s with nothing in the log saying why.
+  // The WARN names the key as the user wrote it, an alias prefix included (opsfix2 item 2).
   test.each([
-    ["Bearer SINKSECRET", "false", true],
-    ["bearer SINKSECRET", "false", true],
-    ["Token SINKSECRET", "false", true],
-    ["Bearer SINKSECRET", "true", false],
-    ["user:SINKSECRET", "false", false],
-    ["Basic dXNlcjpTSU5LU0VDUkVU", "false", false],
-  ])("Authorization %p (raw %p): a WARN at start naming the key is %p, never the value", async (value, raw, warned) => {
+    ["sink.header.Authorization", "Bearer SINKSECRET", "false", true],
+    ["sink.header.Authorization", "bearer SINKSECRET", "false", true],
+    ["sink.header.Authorization", "Token SINKSECRET", "false", true],
+    ["sink.header.Authorization", "Bearer SINKSECRET", "true", false],
+    ["sink.header.Authorization", "user:SINKSECRET", "false", false],
+    ["sink.header.Authorization", "Basic dXNlcjpTSU5LU0VDUkVU", "false", false],
+    ["http.sink.header.Authorization", "Bearer SINKSECRET", "false", true],
+    ["flink.connector.http.sink.header.authorization", "Bearer SINKSECRET", "false", true],
+  ])("%s %p (raw %p): a WARN at start naming that key is %p, never the value", async (key, value, raw, warned) => {
     await using h = harness({
       url: "http://127.0.0.1:1/ingest",
       ...fast,
-      "sink.header.Authorization": value,
+      [key]: value,
       "use-raw-authorization-header": raw,
     });
-    const warnings = h.lines.filter((l) => l.includes("WARN") && l.includes("sink.header.Authorization"));
+    const warnings = h.lines.filter((l) => l.includes("WARN") && l.includes("is sent as Basic credentials"));
     expect(warnings.length).toBe(warned ? 1 : 0);
-    if (warned) expect(warnings[0]).toContain("use-raw-authorization-header=true");
+    if (warned) {
+      expect(warnings[0]).toContain(` ${key} is sent as Basic credentials`);
+      expect(warnings[0]).toContain("use-raw-authorization-header=true");
+    }
     expect(h.lines.join("\n")).not.toContain("SINKSECRET");
   });
 
