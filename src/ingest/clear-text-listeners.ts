@@ -6,13 +6,23 @@
 import { isLoopback, type Listener, parseListener } from "../listener.ts";
 import { DEFAULT_INGEST_LISTENER } from "./ingest-server.ts";
 
+/** The ingest listeners a credential's WARN names. */
+export interface ClearTextListeners {
+  /** Plain http listeners not bound to loopback: devices reaching them send credentials unencrypted. */
+  readonly plain: readonly string[];
+  /** The https listeners (devices reaching those are fine). */
+  readonly https: readonly string[];
+}
+
 /**
- * The plain http ingest listeners (`null`: the default one) not bound to loopback, when no https
- * ingest listener exists; empty otherwise. A loopback listener is left out: a TLS proxy on the same
- * host is the usual front of one.
+ * The plain http ingest listeners (`null`: the default one) not bound to loopback, and the https
+ * ones. A loopback listener is left out: a TLS proxy on the same host is the usual front of one. A
+ * plain listener beside an https one still counts: devices (misconfigured ones) reach it too.
  */
-export function clearTextIngestListeners(ingest: readonly Listener[] | null): string[] {
+export function clearTextIngestListeners(ingest: readonly Listener[] | null): ClearTextListeners {
   const listeners = ingest ?? [parseListener("ingest.listeners", DEFAULT_INGEST_LISTENER)];
-  if (listeners.some((l) => l.protocol === "https")) return [];
-  return listeners.filter((l) => !isLoopback(l)).map((l) => l.uri);
+  return {
+    plain: listeners.filter((l) => l.protocol !== "https" && !isLoopback(l)).map((l) => l.uri),
+    https: listeners.filter((l) => l.protocol === "https").map((l) => l.uri),
+  };
 }

@@ -11,6 +11,7 @@ import type { MetricFamily } from "../metrics/prometheus.ts";
 import type { Clock } from "../util/clock.ts";
 import { ingestAcl, ingestAclConfigDef } from "./auth/ingest-acl.ts";
 import { ingestAuthConfigDef, ingestAuthenticatorFrom } from "./auth/ingest-auth-config.ts";
+import type { ClearTextListeners } from "./clear-text-listeners.ts";
 import { IngestError } from "./ingest-error.ts";
 import type { IngestHeaderValue, IngestRecord } from "./ingest-record.ts";
 import type { IdentityMetrics } from "./quota/identity-metrics.ts";
@@ -126,8 +127,8 @@ export interface IngestSecurityOptions {
   readonly mtlsIdentity: ClientIdentitySource;
   /** Whether an ingest listener asks for client certificates (a connector with mtls WARNs when not). */
   readonly clientCertificates?: boolean;
-  /** Plain http ingest listeners other hosts reach when there is no https one (a connector with jwt or basic WARNs). */
-  readonly clearTextListeners?: readonly string[];
+  /** Plain http ingest listeners other hosts reach, and the https ones (a connector with jwt or basic WARNs). */
+  readonly clearTextListeners?: ClearTextListeners;
   readonly clock: Clock;
   /** The worker's ingest.quota.global.* settings. */
   readonly global?: Readonly<Record<string, string>>;

@@ -108,7 +108,7 @@ describe("mtls without a listener that asks for client certificates", () => {
   });
 });
 
-describe("jwt or basic served only by plain http ingest listeners (explore2 G6)", () => {
+describe("jwt or basic served by plain http ingest listeners other hosts reach (explore2 G6)", () => {
   let dir: TempDir;
   let credentials: string;
   beforeAll(async () => {
@@ -135,7 +135,7 @@ describe("jwt or basic served only by plain http ingest listeners (explore2 G6)"
         ),
       },
     );
-    return lines.filter((l) => l.includes("WARN") && l.includes("clear text"));
+    return lines.filter((l) => l.includes("WARN") && l.includes("plain http"));
   };
 
   test("a connector with jwt and basic starts with a WARN naming the methods and the listeners", () => {
@@ -150,10 +150,25 @@ describe("jwt or basic served only by plain http ingest listeners (explore2 G6)"
     expect(warnings("basic", null)).toEqual([expect.stringContaining("(http://:8080) are plain http")]);
   });
 
-  test("no WARN with an https listener, on loopback only, or for mtls alone", () => {
-    expect(warnings("jwt", ["http://:8080", "https://:8443"])).toEqual([]);
+  // opsfix2 item 3: the WARN was skipped as soon as any https ingest listener existed.
+  test("a plain listener other hosts reach beside an https one: a WARN naming the plain ones, the https one fine", () => {
+    expect(warnings("jwt", ["http://:8080", "https://:8443", "http://127.0.0.1:8081"])).toEqual([
+      expect.stringContaining(
+        "[telemetry] ingest.auth.methods lists jwt, and the plain http ingest listener (http://:8080) other hosts reach serves it beside the https one (https://:8443): devices reaching it send their bearer tokens unencrypted; the https one is fine.",
+      ),
+    ]);
+    expect(warnings("basic", ["http://0.0.0.0:8080", "http://10.0.0.5:8081", "https://:8443"])).toEqual([
+      expect.stringContaining(
+        "the plain http ingest listeners (http://0.0.0.0:8080, http://10.0.0.5:8081) other hosts reach serve it beside the https one (https://:8443): devices reaching them send their passwords unencrypted",
+      ),
+    ]);
+  });
+
+  test("no WARN with https and loopback plain listeners only, on loopback only, or for mtls alone", () => {
+    expect(warnings("jwt", ["http://127.0.0.1:8080", "https://:8443"])).toEqual([]);
     expect(warnings("jwt,basic", ["http://127.0.0.1:8080", "http://[::1]:8081"])).toEqual([]);
     expect(warnings("mtls", ["http://:8080"])).toEqual([]);
+    expect(warnings("mtls", ["http://:8080", "https://:8443"])).toEqual([]);
   });
 });
 

@@ -18,6 +18,7 @@ import type { Clock } from "../../util/clock.ts";
 import { JwksCache, jwksCooldownProblem, MIN_JWKS_COOLDOWN_MS } from "../../util/jwks-cache.ts";
 import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
+import type { ClearTextListeners } from "../clear-text-listeners.ts";
 import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
 import { BasicAttemptGuard } from "./basic-attempt-guard.ts";
 import { jwtWarnings, validateIngestAuth } from "./ingest-auth-checks.ts";
@@ -167,10 +168,10 @@ export interface IngestAuthDeps {
    */
   readonly clientCertificates?: boolean;
   /**
-   * The plain http ingest listeners other hosts reach when no https ingest listener exists (empty
-   * or unset: none); a connector with jwt or basic then starts with a WARN (clearTextCredentials).
+   * The plain http ingest listeners other hosts reach, and the https ones (unset: none); a connector
+   * with jwt or basic starts with a WARN when there is such a plain one (clearTextCredentials).
    */
-  readonly clearTextListeners?: readonly string[];
+  readonly clearTextListeners?: ClearTextListeners;
   readonly clock?: Clock;
   /** Gets the start-time warnings (jwtWarnings), prefixed with the connector's name. */
   readonly logger?: Logger;
@@ -186,13 +187,20 @@ export const NO_CLIENT_CERTIFICATES =
   "ingest.auth.methods lists mtls, but no ingest listener asks devices for a client certificate (an https listener in ingest.listeners with ingest.listeners.https.ssl.client.auth requested or required): requests without another credential are refused (401)";
 
 /**
- * jwt or basic served only by plain http ingest listeners other hosts reach: bearer tokens and
- * passwords travel in clear text (explore2 G6). Names the methods and listeners, never a credential.
+ * jwt or basic served by plain http ingest listeners other hosts reach: bearer tokens and passwords
+ * travel in clear text (explore2 G6), also when an https listener serves the connector beside them
+ * (devices configured with the plain one's URL). Names the methods and listeners, never a credential.
  */
-export function clearTextCredentials(methods: ReadonlySet<string>, listeners: readonly string[]): string | undefined {
+export function clearTextCredentials(methods: ReadonlySet<string>, listeners: ClearTextListeners): string | undefined {
   const exposed = ["jwt", "basic"].filter((m) => methods.has(m));
-  if (exposed.length === 0 || listeners.length === 0) return undefined;
-  return `ingest.auth.methods lists ${exposed.join(" and ")}, but the ingest listeners (${listeners.join(", ")}) are plain http and none is https: devices' ${exposed.map((m) => (m === "jwt" ? "bearer tokens" : "passwords")).join(" and ")} travel in clear text. Add an https listener to ingest.listeners (ingest.listeners.https.ssl.*), or bind them to 127.0.0.1 behind a TLS proxy.`;
+  if (exposed.length === 0 || listeners.plain.length === 0) return undefined;
+  const plain = listeners.plain.join(", ");
+  const credentials = exposed.map((m) => (m === "jwt" ? "bearer tokens" : "passwords")).join(" and ");
+  if (listeners.https.length === 0) {
+    return `ingest.auth.methods lists ${exposed.join(" and ")}, but the ingest listeners (${plain}) are plain http and none is https: devices' ${credentials} travel in clear text. Add an https listener to ingest.listeners (ingest.listeners.https.ssl.*), or bind them to 127.0.0.1 behind a TLS proxy.`;
+  }
+  const one = listeners.plain.length === 1;
+  return `ingest.auth.methods lists ${exposed.join(" and ")}, and the plain http ingest ${one ? "listener" : "listeners"} (${plain}) other hosts reach ${one ? "serves" : "serve"} it beside the https one (${listeners.https.join(", ")}): devices reaching ${one ? "it" : "them"} send their ${credentials} unencrypted; the https one is fine. Remove the plain ${one ? "listener" : "listeners"} from ingest.listeners, or bind ${one ? "it" : "them"} to 127.0.0.1 behind a TLS proxy.`;
 }
 
 function fail(name: string, message: string): never {
@@ -208,7 +216,7 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
   for (const warning of jwtWarnings(config)) log.warn(`[${deps.connector ?? "ingest"}] ${warning}`);
   if (methods.has("mtls") && deps.clientCertificates === false)
     log.warn(`[${deps.connector ?? "ingest"}] ${NO_CLIENT_CERTIFICATES}`);
-  const clearText = clearTextCredentials(methods, deps.clearTextListeners ?? []);
+  const clearText = clearTextCredentials(methods, deps.clearTextListeners ?? { plain: [], https: [] });
   if (clearText) log.warn(`[${deps.connector ?? "ingest"}] ${clearText}`);
   let jwt: ReturnType<typeof jwtAuthenticator> | null = null;
   if (methods.has("jwt")) {
