@@ -4,17 +4,19 @@
  * connectors; it creates nothing where there is no gateway.db and changes nothing while a gateway
  * holds the file.
  */
-import type { Database } from "bun:sqlite";
+import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { tempDir } from "../test/support/temp-dir.ts";
 import { deleteConnectorOffline, describeRemoved } from "./delete-connector.ts";
 import { NotFoundError } from "./errors.ts";
 import { ConfigStore } from "./store/config-store.ts";
-import { openDatabase, StoreError, StoreLockedError } from "./store/database.ts";
+import { migrate, openDatabase, StoreError, StoreLockedError } from "./store/database.ts";
+import { migrations } from "./store/migrations/index.ts";
 import { OffsetStore } from "./store/offset-store.ts";
 import { StatusStore } from "./store/status-store.ts";
 
+const LATEST = migrations.at(-1)!.version;
 const RUNNING = { state: "RUNNING", trace: null, workerId: "127.0.0.1:8083" } as const;
 
 /** Stores connector `name` as a running gateway would: config, one task, statuses, a topic, an offset. */
@@ -114,6 +116,35 @@ describe("deleteConnectorOffline", () => {
     );
     expect(existsSync(dataDir)).toBe(false);
     expect(readdirSync(dir.path)).toEqual([]);
+  });
+
+  // opsfix2 item 5: it migrated an older file, which the older gateway then refused.
+  test.each([
+    ["older", LATEST - 1, "older than this gateway's"],
+    ["newer", LATEST + 1, "newer than this gateway knows"],
+  ])("a gateway.db with an %s schema is refused and left as it is, not migrated", async (_, version, says) => {
+    await using dir = await tempDir();
+    const path = dir.file("gateway.db");
+    const file = new Database(path, { strict: true });
+    file.run("PRAGMA journal_mode = WAL");
+    migrate(
+      file,
+      path,
+      migrations.filter((m) => m.version <= version),
+    );
+    new ConfigStore(file).putConfig("a/b", { "connector.class": "FileStreamSource", topic: "t" });
+    file.run(`PRAGMA user_version = ${version}`);
+    file.close();
+    const before = readFileSync(path);
+    const files = readdirSync(dir.path);
+
+    const error = thrown(() => deleteConnectorOffline(dir.path, "a/b"));
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as Error).message).toStartWith(
+      `The data file ${path} has schema version ${version}, ${says} (${LATEST})`,
+    );
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(readdirSync(dir.path)).toEqual(files);
   });
 
   test("while a gateway holds gateway.db it fails as locked and changes nothing", async () => {

@@ -7,8 +7,10 @@
  * config with its target state and task configs, the statuses and the active topics; source
  * offsets stay, as Connect keeps them. Called by main.ts.
  *
- * The file must exist (nothing is created) and must not be in use: a running gateway holds its
- * exclusive lock, so the command fails with StoreLockedError and changes nothing.
+ * The file must exist (nothing is created), must not be in use (a running gateway holds its
+ * exclusive lock, so the command fails with StoreLockedError and changes nothing), and must have
+ * this gateway's schema: an older or newer one is refused, not migrated (an older gateway refuses a
+ * migrated file, so the command would lock the operator out of the version they run).
  */
 
 import { NotFoundError } from "./errors.ts";
@@ -29,10 +31,10 @@ export interface RemovedConnector {
 /**
  * Deletes connector `name` from `<dataDir>/gateway.db` in one durable transaction. Throws
  * NotFoundError (Connect's wording) when there is no such connector, StoreError when the file is
- * missing, StoreLockedError when a gateway runs on it.
+ * missing or its schema is not this gateway's, StoreLockedError when a gateway runs on it.
  */
 export function deleteConnectorOffline(dataDir: string, name: string): RemovedConnector {
-  const db = openDatabase(dataDir, { create: false });
+  const db = openDatabase(dataDir, { create: false, migrate: false });
   try {
     const configs = new ConfigStore(db);
     const statuses = new StatusStore(db);

@@ -17,6 +17,7 @@ import {
   configProvidersFromWorkerConfig,
   resolveConfig,
 } from "./config-providers/config-transformer.ts";
+import { hasConfigVariable } from "./config-providers/config-variables.ts";
 import { OVERRIDE_POLICY_PACKAGE, PRINCIPAL_DEPRECATION } from "./connector-client-config-override-policy.ts";
 import { CONNECTOR_FILE_EXIT_CODE, CONNECTOR_FILE_FAILED, readConnectorFile } from "./connector-file.ts";
 import { deleteConnectorOffline, describeRemoved } from "./delete-connector.ts";
@@ -38,7 +39,7 @@ import { getLogger, logManager, parseLevel } from "./util/logger.ts";
 import { configFromEnvironment, environmentKeys, parseProperties, propertiesText } from "./util/properties.ts";
 import { ResolvedSecrets } from "./util/resolved-secrets.ts";
 import { GATEWAY_VERSION } from "./version.ts";
-import { loadWorkerConfig, type WorkerConfig } from "./worker-config.ts";
+import { loadWorkerConfig, type WorkerConfig, workerDataDir } from "./worker-config.ts";
 
 const log = getLogger("io.edgegateway.Gateway");
 /** connect-standalone's logger, for what it logs when a connector file fails. */
@@ -92,12 +93,43 @@ async function hashPassword(algorithm: "argon2id" | "bcrypt"): Promise<void> {
  * worker config the gateway would read to find data.dir.
  */
 async function deleteConnector(workerFile: string | undefined, name: string): Promise<void> {
-  const { config } = await loadConfig(workerFile);
+  const dataDir = await loadDataDir(workerFile);
   try {
-    process.stdout.write(describeRemoved(deleteConnectorOffline(config["data.dir"], name)));
+    process.stdout.write(describeRemoved(deleteConnectorOffline(dataDir, name)));
   } catch (error) {
     if (error instanceof StoreLockedError) fail(`${error.message} Stop the gateway first.`);
     if (error instanceof ConnectError) fail(error.message);
+    throw error;
+  }
+}
+
+/** The worker file's entries, then the CONNECT_* environment's (which win). */
+function workerOriginals(path: string | undefined): Record<string, string> {
+  let fileConfig: Record<string, string> = {};
+  try {
+    if (path) fileConfig = propertiesOf(path, readFile(path, "worker config"));
+  } catch (error) {
+    fail(messageOf(error));
+  }
+  return { ...fileConfig, ...configFromEnvironment(process.env) };
+}
+
+/**
+ * Only `data.dir` of the worker config (file, then CONNECT_* environment), its `${provider:path:key}`
+ * reference resolved with the providers the config declares when it holds one: the rest of the
+ * worker config is not checked (a Kafka client setting that would stop the gateway's start does not
+ * stop a command that only needs the data file).
+ */
+async function loadDataDir(path: string | undefined): Promise<string> {
+  try {
+    const raw = workerOriginals(path);
+    const value = raw["data.dir"];
+    if (value === undefined || !hasConfigVariable(value)) return workerDataDir(raw);
+    const providers = configProvidersFromWorkerConfig(raw, { logs: logManager });
+    const resolved = await resolveConfig({ "data.dir": value }, providers, (s) => logManager.registerSecret(s));
+    return workerDataDir(resolved);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`invalid worker configuration: ${withEnvironmentVariables(error)}`);
     throw error;
   }
 }
@@ -110,14 +142,8 @@ async function deleteConnector(workerFile: string | undefined, name: string): Pr
 async function loadConfig(
   path: string | undefined,
 ): Promise<{ config: WorkerConfig; providers: Map<string, ConfigProvider>; warnings: string[] }> {
-  let fileConfig: Record<string, string> = {};
+  const raw = workerOriginals(path);
   try {
-    if (path) fileConfig = propertiesOf(path, readFile(path, "worker config"));
-  } catch (error) {
-    fail(messageOf(error));
-  }
-  try {
-    const raw = { ...fileConfig, ...configFromEnvironment(process.env) };
     const providers = configProvidersFromWorkerConfig(raw, { logs: logManager });
     const resolved = await resolveConfig(raw, providers, (secret) => logManager.registerSecret(secret));
     const config = loadWorkerConfig(resolved);

@@ -19,7 +19,7 @@ import { ingestGlobalQuotaConfigDef } from "./ingest/quota/ingest-quotas.ts";
 import { ingestSpoolWorkerConfigDef } from "./ingest/spool/spool-config.ts";
 import { ingestTlsConfigDef } from "./ingest/tls/ingest-tls-config.ts";
 import { type Listener, workerListeners } from "./listener.ts";
-import { check, defineConfig, key } from "./plugin/config-def.ts";
+import { ConfigDef, check, defineConfig, key, type RawConfig } from "./plugin/config-def.ts";
 import { restAuthenticationConfigDef } from "./rest/auth/auth-config.ts";
 import { restTlsConfigDef } from "./rest/rest-tls-config.ts";
 import { configFromEnvironment } from "./util/properties.ts";
@@ -297,4 +297,14 @@ export function loadWorkerConfig(
     ignoredKeys: IGNORED_KEYS.filter((k) => k in originals),
     overridePolicy: overridePolicyOf(parsed),
   };
+}
+
+/**
+ * `data.dir` alone, parsed as the worker config parses it (its default, its check; a ConfigError
+ * naming it), for a command that needs nothing else (`gateway delete-connector`): the other keys,
+ * a Kafka client's TLS store included, are neither read nor checked.
+ */
+export function workerDataDir(originals: RawConfig): string {
+  const dataDir = new ConfigDef([workerConfigDef.get("data.dir")!]);
+  return (dataDir.parse(originals) as { "data.dir": string })["data.dir"];
 }

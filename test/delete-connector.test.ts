@@ -4,11 +4,18 @@
  * REST API cannot address*), run as written through bash with the gateway under test on PATH as
  * `gateway` (the compiled binary under GATEWAY_BIN, as scripts/test sets it): refused while the
  * gateway runs (gateway.db is locked), then, with the gateway stopped by SIGTERM, it deletes the
- * connector, which a restarted gateway no longer lists.
+ * connector, which a restarted gateway no longer lists. It reads only data.dir of the worker file (a
+ * Kafka client setting that stops the gateway's start does not stop it) and refuses a gateway.db of
+ * another schema version, leaving it as it is: migrating it locked the older gateway out of it.
  */
+
+import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
-import { gatewayOnPath, startGateway } from "./support/gateway.ts";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { ConfigStore } from "../src/store/config-store.ts";
+import { migrate, openDatabase } from "../src/store/database.ts";
+import { migrations } from "../src/store/migrations/index.ts";
+import { gatewayCommand, gatewayOnPath, startGateway } from "./support/gateway.ts";
 import { createTopic, kafkaBroker, readTopic, uniqueTopic } from "./support/kafka.ts";
 import { curlHome, type ReadmeCommand, readmeCommands, runReadmeCommand } from "./support/readme.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
@@ -89,4 +96,77 @@ describe("gateway delete-connector (README, Operating)", () => {
     expect((await second.rest.get("/connectors")).body).toEqual([]);
     expect((await second.rest.get("/connectors?expand=status")).body).toEqual({});
   }, 120_000);
+});
+
+/** `gateway delete-connector worker.properties <name>` in `cwd`: its exit code and output. */
+async function deleteConnector(cwd: string, name: string, env: Record<string, string> = {}) {
+  const proc = Bun.spawn([...gatewayCommand(), "delete-connector", "worker.properties", name], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [code, stdout, stderr] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
+  return { code, stdout, stderr };
+}
+
+describe("gateway delete-connector needs only the data file (opsfix2 item 5)", () => {
+  test("a worker file whose Kafka key store is missing does not stop it; a gateway.db of an older schema is refused and left as it is", async () => {
+    await using dir = await tempDir("delete-connector-only-");
+    const data = dir.file("data");
+    mkdirSync(data, { mode: 0o700 });
+    writeFileSync(
+      dir.file("worker.properties"),
+      [
+        "bootstrap.servers=127.0.0.1:9",
+        "security.protocol=SSL",
+        `ssl.keystore.location=${dir.file("missing.p12")}`,
+        "ssl.keystore.password=changeit",
+        `data.dir=${data}`,
+        "",
+      ].join("\n"),
+    );
+    // gateway.db as the previous schema version's gateway leaves it, with one connector.
+    const path = `${data}/gateway.db`;
+    const latest = migrations.at(-1)!.version;
+    const file = new Database(path, { strict: true });
+    file.run("PRAGMA journal_mode = WAL");
+    migrate(
+      file,
+      path,
+      migrations.filter((m) => m.version < latest),
+    );
+    new ConfigStore(file).putConfig("old", { name: "old", "connector.class": "FileStreamSource", topic: "t" });
+    file.close();
+    const before = readFileSync(path);
+
+    expect(await deleteConnector(dir.path, "old")).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `gateway: The data file ${path} has schema version ${latest - 1}, older than this gateway's (${latest}), and is left as it is: use the gateway version that wrote it, or start this gateway on it once to migrate it (a gateway older than this one then refuses the file).\n`,
+    });
+    expect(readFileSync(path).equals(before)).toBe(true);
+
+    // Migrated (as this gateway's start does), it is this gateway's: the connector is deleted, data.dir
+    // read through a config provider as the gateway reads it.
+    openDatabase(data).close();
+    writeFileSync(
+      dir.file("worker.properties"),
+      [
+        "security.protocol=SSL",
+        `ssl.keystore.location=${dir.file("missing.p12")}`,
+        "config.providers=env",
+        "config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+        "data.dir=${env:GATEWAY_TEST_DATA}",
+        "",
+      ].join("\n"),
+    );
+    const deleted = await deleteConnector(dir.path, "old", { GATEWAY_TEST_DATA: data });
+    expect({ code: deleted.code, stderr: deleted.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(deleted.stdout).toContain("Deleted connector old:\n  its config (target state STARTED)\n");
+  });
 });

@@ -71,11 +71,13 @@ export function privateFiles(path: string): void {
 /**
  * Opens (creating if needed) `<dataDir>/gateway.db` and brings its schema up to date. `warn`
  * receives a message when the data directory is open to other users. With `create: false` a
- * missing file is a StoreError and nothing is created (the offline `delete-connector` command).
+ * missing file is a StoreError and nothing is created; with `migrate: false` a file whose schema
+ * is older or newer than this gateway's is a StoreError and nothing is written to it (both for the
+ * offline `delete-connector` command: migrating would leave a file the gateway that wrote it refuses).
  */
 export function openDatabase(
   dataDir: string,
-  options: { warn?: (message: string) => void; create?: boolean } = {},
+  options: { warn?: (message: string) => void; create?: boolean; migrate?: boolean } = {},
 ): Database {
   const dir = resolve(dataDir);
   const create = options.create ?? true;
@@ -138,13 +140,38 @@ export function openDatabase(
     throw new StoreError(`Cannot use the data file ${path}: ${text}`);
   }
   try {
-    migrate(db, path);
-    checkWritable(db, path);
+    if (options.migrate === false) requireCurrentSchema(db, path);
+    else {
+      migrate(db, path);
+      checkWritable(db, path);
+    }
   } catch (error) {
     db.close();
     throw error;
   }
   return db;
+}
+
+function schemaVersion(db: Database): number {
+  return (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+}
+
+function newerSchema(path: string, current: number, latest: number): StoreError {
+  return new StoreError(
+    `The data file ${path} has schema version ${current}, newer than this gateway knows (${latest}). Run a newer gateway.`,
+  );
+}
+
+/** A StoreError unless the file's schema is this gateway's own (`migrate: false`); reads only. */
+function requireCurrentSchema(db: Database, path: string): void {
+  const current = schemaVersion(db);
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) throw newerSchema(path, current, latest);
+  if (current < latest) {
+    throw new StoreError(
+      `The data file ${path} has schema version ${current}, older than this gateway's (${latest}), and is left as it is: use the gateway version that wrote it, or start this gateway on it once to migrate it (a gateway older than this one then refuses the file).`,
+    );
+  }
 }
 
 /** The StoreError for a write the store could not make at startup, saying when the disk is full. */
@@ -180,13 +207,9 @@ export function checkWritable(db: Database, path: string): void {
  * crash between 3 and 4 leave a schema-2 file at 3, where migration 4 no longer ran).
  */
 export function migrate(db: Database, path: string, list: readonly Migration[] = migrations): void {
-  const current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+  const current = schemaVersion(db);
   const latest = list.at(-1)?.version ?? 0;
-  if (current > latest) {
-    throw new StoreError(
-      `The data file ${path} has schema version ${current}, newer than this gateway knows (${latest}). Run a newer gateway.`,
-    );
-  }
+  if (current > latest) throw newerSchema(path, current, latest);
   let running = current;
   try {
     db.transaction(() => {
@@ -198,7 +221,7 @@ export function migrate(db: Database, path: string, list: readonly Migration[] =
       }
     })();
   } catch (error) {
-    const version = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+    const version = schemaVersion(db);
     throw cannotWrite(path, `migration to schema version ${running}`, error, `it keeps schema version ${version}`);
   }
 }
