@@ -11,6 +11,7 @@ import { exportJWK, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from "jos
 import { fastHash } from "../src/rest/auth/test-support.ts";
 import { type DeviceCert, type DevicePki, makeDevicePki } from "./support/device-pki.ts";
 import { readTopic, uniqueTopic } from "./support/kafka.ts";
+import { parsePrometheus } from "./support/prometheus-text.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -178,6 +179,20 @@ describe("ingest security on the whole gateway", () => {
       expect(metrics).toMatch(
         /ingest_tls_handshake_failures_total\{listener="https:[^"]+",reason="CERT_HAS_EXPIRED"\} [1-9]/,
       );
+    });
+
+    // opsfix2 item 6: the CRL was visible only once expired (a WARN); a gauge lets operators alert before.
+    test("the CRL's next update is a gauge on /metrics, in seconds since the epoch", async () => {
+      const openssl = Bun.spawn(["openssl", "crl", "-in", pki.crl, "-noout", "-nextupdate"], { stdout: "pipe" });
+      const next = new Date((await new Response(openssl.stdout).text()).replace("nextUpdate=", "").trim());
+      const families = parsePrometheus(await (await fetch(`${suite.gw.url}/metrics`)).text());
+      const name = "ingest_tls_crl_next_update_timestamp_seconds";
+      expect({ ...families.get(name)!, help: "" }).toEqual({
+        name,
+        help: "",
+        type: "gauge",
+        samples: [{ name, labels: { listener: suite.ingest }, value: next.getTime() / 1000 }],
+      });
     });
 
     test("no certificate and no token is 401 with a Bearer challenge in REST Proxy's shape", async () => {

@@ -89,6 +89,8 @@ interface OpenListener {
   readonly handshakeFailures?: ReadonlyMap<string, number>;
   /** Connections refused by a cap or closed by a deadline, by reason (https listeners). */
   readonly connectionsClosed?: ReadonlyMap<string, number>;
+  /** The next update of the listener's CRL, if it has one (https listeners). */
+  readonly crlNextUpdate?: () => Date | undefined;
   /** Stops accepting, lets requests in flight be answered for up to `drainMs`, then closes every connection. */
   stop(drainMs: number): Promise<void>;
 }
@@ -131,7 +133,9 @@ export class IngestServer {
 
   /**
    * `ingest_tls_handshake_failures_total{listener,reason}` (expired, revoked, unknown CA …) and
-   * `ingest_tls_connections_closed_total{listener,reason}` (caps and deadlines of the connection guard).
+   * `ingest_tls_connections_closed_total{listener,reason}` (caps and deadlines of the connection guard)
+   * and `ingest_tls_crl_next_update_timestamp_seconds{listener}` (listeners with a CRL: alert before it
+   * passes, after which every certificate the CRL covers is refused).
    */
   families(): MetricFamily[] {
     const tls = this.servers.filter((s) => s.handshakeFailures);
@@ -155,6 +159,15 @@ export class IngestServer {
         help: "Connections the https ingest listeners refused (max_connections_per_ip), closed at a deadline (accepted: handshake, idle, headers, body, write: answers not read) or ended for too many pipelined requests waiting (pipeline).",
         type: "counter",
         samples: samples((s) => s.connectionsClosed),
+      },
+      {
+        name: "ingest_tls_crl_next_update_timestamp_seconds",
+        help: "When the CRL of an https ingest listener (ingest.listeners.https.ssl.crl.location) is next to be updated, in seconds since the epoch (the earliest nextUpdate of its CRLs): past it, every client certificate the CRL covers is refused (CRL_HAS_EXPIRED).",
+        type: "gauge",
+        samples: tls.flatMap((s) => {
+          const next = s.crlNextUpdate?.();
+          return next ? [{ labels: { listener: s.url }, value: next.getTime() / 1000 }] : [];
+        }),
       },
     ];
   }
@@ -211,6 +224,7 @@ export class IngestServer {
         url: front.url,
         handshakeFailures: front.handshakeFailures,
         connectionsClosed: front.connectionsClosed,
+        crlNextUpdate: front.crlNextUpdate,
         stop: (drainMs) => front.stop(drainMs),
       };
     }

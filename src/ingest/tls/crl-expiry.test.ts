@@ -93,6 +93,33 @@ describe("TlsFrontEnd with an expired CRL", () => {
   });
 });
 
+// opsfix2 item 6: the next update as a gauge, so operators can alert before it passes.
+describe("TlsFrontEnd.crlNextUpdate", () => {
+  test("is the CRL in use's next update, read again when a reload brings another", async () => {
+    const next = crlNextUpdate(Buffer.from(await Bun.file(pki.crl).bytes()))!;
+    await using fe = frontEnd(pki.crl, { now: Date.now() });
+    expect(fe.crlNextUpdate()).toEqual(next);
+    await Bun.write(fe.location, Bun.file(expired));
+    expect(fe.reloadIfChanged()).toBe(true);
+    expect(fe.crlNextUpdate()).toEqual(new Date(EXPIRED_AT));
+  });
+
+  test("is undefined without a CRL", async () => {
+    const { "ingest.listeners.https.ssl.crl.location": _crl, ...props } = ingestTlsSettings(pki);
+    const fe = startTlsFrontEnd({
+      host: "127.0.0.1",
+      port: 0,
+      handler: () => new Response("ok"),
+      load: () => loadIngestTls(props),
+    });
+    try {
+      expect(fe.crlNextUpdate()).toBeUndefined();
+    } finally {
+      await fe.stop();
+    }
+  });
+});
+
 describe("TlsFrontEnd with a CRL that expires while it runs", () => {
   test("warns once when its nextUpdate passes", async () => {
     const next = crlNextUpdate(Buffer.from(await Bun.file(pki.crl).bytes()))!;

@@ -7,7 +7,8 @@
  * Called by tls-front-end.ts: `watch` at start and after every reload (a WARN when the CRL loaded
  * has expired already; otherwise one timer to its nextUpdate that WARNs once when it passes, the
  * previous timer cleared), `refused` for each handshake refused for CRL_HAS_EXPIRED (a WARN at most
- * once a minute, with the count since the last one), `stop` when the listener stops.
+ * once a minute, with the count since the last one), `stop` when the listener stops. `nextUpdate`
+ * (the CRL in use's) is a gauge on /metrics (ingest-server.ts), so operators can alert before expiry.
  */
 import forge from "node-forge";
 import { splitPem } from "../../tls/store-formats.ts";
@@ -72,13 +73,18 @@ export class CrlExpiry {
     this.refusals = new RepeatLimiter(options.now, CRL_REFUSALS_LOG_INTERVAL_MS);
   }
 
+  /** The earliest nextUpdate of the CRL now in use; undefined without one (or without a nextUpdate). */
+  get nextUpdate(): Date | undefined {
+    return this.expiredAt;
+  }
+
   /** The CRL now in use (none: nothing to watch). */
   watch(crl: Buffer | undefined, file: string | undefined): void {
     this.stop();
     this.file = file;
     const next = crl ? crlNextUpdate(crl) : undefined;
-    if (next === undefined) return;
     this.expiredAt = next;
+    if (next === undefined) return;
     const left = next.getTime() - this.options.now();
     if (left <= 0) {
       this.options.log.warn(

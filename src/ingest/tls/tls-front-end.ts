@@ -98,6 +98,8 @@ export interface TlsFrontEnd {
   readonly connectionsClosed: ReadonlyMap<string, number>;
   /** Connections open now. */
   readonly connections: () => number;
+  /** The next update of the CRL in use (ssl.crl.location), the earliest of its CRLs'; undefined without one. */
+  readonly crlNextUpdate: () => Date | undefined;
   /** Stops accepting; lets answers in progress be sent for up to `drainMs` (0: none), then closes every connection. */
   stop(drainMs?: number): Promise<void>;
 }
@@ -285,6 +287,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
     handshakeFailures: failures,
     connectionsClosed: guard.closed,
     connections: () => guard.size,
+    crlNextUpdate: () => crlExpiry.nextUpdate,
     async stop(drainMs = 0) {
       if (timer) clearInterval(timer);
       crlExpiry.stop();
