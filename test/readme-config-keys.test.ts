@@ -48,6 +48,7 @@ const NOT_KEYS: Record<string, string> = {
   "ingest.identity": "the record header an ingest route adds",
   "http.client": "Python's module",
   "components.schemas": "a part of the OpenAPI document",
+  "transforms.ab.type": "the README's example of a key name a 2-character secret alias stands in",
 };
 const FILE = /\.(ts|db|db-wal|db-shm|pem|key|p12|json|jks|crl|csr|properties|md|sh|mjs|txt|jpg|cnf)$/;
 const CLIENT_TYPES: readonly ClientType[] = ["producer", "consumer", "admin"];
