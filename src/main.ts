@@ -15,6 +15,7 @@ import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import {
   ConfigProviderError,
   configProvidersFromWorkerConfig,
+  type OnResolved,
   resolveConfig,
 } from "./config-providers/config-transformer.ts";
 import { hasConfigVariable } from "./config-providers/config-variables.ts";
@@ -29,6 +30,7 @@ import { checkClientConfigValues } from "./kafka/client-classes.ts";
 import { connectionSettings, consumerSettings, producerSettings } from "./kafka/client-config.ts";
 import { log4jEnvironment } from "./log4j-environment.ts";
 import { sameConfig } from "./runtime/connector-config.ts";
+import { resolvingWith } from "./runtime/resolved-values.ts";
 import { secretValues } from "./runtime/secret-keys.ts";
 import { onStopSignal } from "./stop-signals.ts";
 import { StoreLockedError } from "./store/database.ts";
@@ -126,13 +128,22 @@ async function loadDataDir(path: string | undefined): Promise<string> {
     const value = raw["data.dir"];
     if (value === undefined || !hasConfigVariable(value)) return workerDataDir(raw);
     const providers = configProvidersFromWorkerConfig(raw, { logs: logManager });
-    const resolved = await resolveConfig({ "data.dir": value }, providers, (s) => logManager.registerSecret(s));
+    const resolved = await resolveConfig({ "data.dir": value }, providers, registerProviderValue);
     return workerDataDir(resolved);
   } catch (error) {
     if (error instanceof ConfigError) fail(`invalid worker configuration: ${withEnvironmentVariables(error)}`);
     throw error;
   }
 }
+
+/**
+ * A value a provider resolved in the worker config, registered for redaction. A worker value
+ * composed around one (`bootstrap.servers=${env:KAFKA_HOST}:9092`) is not: the worker's own
+ * addresses and paths stay readable in its logs (connector configs hide theirs whole).
+ */
+const registerProviderValue: OnResolved = (secret, _reference, composed) => {
+  if (!composed) logManager.registerSecret(secret);
+};
 
 /**
  * The worker config: file, then CONNECT_* environment; `${provider:path:key}` references in it are
@@ -145,7 +156,7 @@ async function loadConfig(
   const raw = workerOriginals(path);
   try {
     const providers = configProvidersFromWorkerConfig(raw, { logs: logManager });
-    const resolved = await resolveConfig(raw, providers, (secret) => logManager.registerSecret(secret));
+    const resolved = await resolveConfig(raw, providers, registerProviderValue);
     const config = loadWorkerConfig(resolved);
     const warnings = checkKafkaClientSettings(config, environmentKeys(process.env));
     return { config, providers, warnings };
@@ -293,11 +304,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         );
         stopFor("Kafka refused the worker's credentials", 2);
       },
-      resolveConfig: (c, onValue) =>
-        resolveConfig(c, providers, (secret, reference) => {
-          resolvedSecrets.remember(reference, secret);
-          onValue?.(secret);
-        }),
+      resolveConfig: resolvingWith(providers, (secret, reference) => resolvedSecrets.remember(reference, secret)),
     });
   } catch (error) {
     fail(messageOf(error));

@@ -105,9 +105,35 @@ describe("resolveConfig", () => {
     await resolveConfig(
       { a: "${test:TOKEN} ${test:MISSING} ${unknown:USER}", b: "${test:/etc/app.properties:db.password}" },
       new Map([["test", fake()]]),
-      (value) => secrets.push(value),
+      (value, _, composed) => composed || secrets.push(value),
     );
     expect(secrets.sort()).toEqual(["pw-123", "t0k3n"]);
+  });
+
+  // secretcompose: a short value glued to the config's own letters (`t0k3nx9`) is no whole token.
+  test("reports the whole value of a key composed around a resolved reference, with its raw text", async () => {
+    const reported: [string, string, boolean][] = [];
+    await resolveConfig(
+      {
+        url: "jdbc:pg://db/app?password=${test:TOKEN}x9",
+        list: "a,b,${test:USER}",
+        partly: "${test:TOKEN}${unknown:USER}",
+        whole: "${test:TOKEN}",
+        unresolved: "x${test:MISSING}",
+        plain: "a,b",
+      },
+      new Map([["test", fake()]]),
+      (...report) => reported.push(report),
+    );
+    expect(reported.filter(([, , composed]) => composed)).toEqual([
+      ["jdbc:pg://db/app?password=t0k3nx9", "jdbc:pg://db/app?password=${test:TOKEN}x9", true],
+      ["a,b,app", "a,b,${test:USER}", true],
+      ["t0k3n${unknown:USER}", "${test:TOKEN}${unknown:USER}", true],
+    ]);
+    expect(reported.filter(([, , composed]) => !composed).sort()).toEqual([
+      ["app", "test::USER", false],
+      ["t0k3n", "test::TOKEN", false],
+    ]);
   });
 
   describe("when a provider fails", () => {

@@ -11,7 +11,10 @@
  * to a key its provider has no value for, is left as written; resolved values are not scanned
  * again (no recursion); text that is not a reference (`pa$$word`, `${no-colon}`) is untouched.
  * A provider that fails is a ConfigError naming the provider, the path and the config keys, never
- * a value. Every resolved value is handed to `onSecret` so the log manager can redact it.
+ * a value. Every resolved value is handed to `onSecret` so the log manager can redact it, and so
+ * is the whole resolved value of each key whose raw value holds a reference among other text
+ * (`password=${env:PW}x9`): a short value glued to the config's own letters or digits is no whole
+ * token, which the secret rule (util/secret-index.ts) would hide.
  */
 import type { Config } from "../api/connector.ts";
 import { ConfigError, messageOf } from "../errors.ts";
@@ -19,7 +22,7 @@ import { defineConfig, key } from "../plugin/config-def.ts";
 import { invalidValue } from "../util/invalid-value.ts";
 import { type LogManager, logManager } from "../util/logger.ts";
 import { type ConfigProvider, type ConfigProviderRegistry, defaultConfigProviderRegistry } from "./config-provider.ts";
-import { configVariables, replaceConfigVariables } from "./config-variables.ts";
+import { configVariables, isWholeConfigVariable, replaceConfigVariables } from "./config-variables.ts";
 
 export const CONFIG_PROVIDERS_CONFIG = "config.providers";
 
@@ -144,14 +147,22 @@ function describeReference(provider: string, path: string): string {
 }
 
 /**
+ * What a resolution reports: a provider's `value` with its `reference` (`provider:path:key`), or,
+ * `composed`, the whole resolved value of a key whose raw value holds a reference but is not one
+ * whole reference, with that raw value as its `reference` (a key without any, or whose references
+ * all stayed as written, reports nothing).
+ */
+export type OnResolved = (value: string, reference: string, composed: boolean) => void;
+
+/**
  * `config` with every `${provider:[path:]key}` the providers can resolve replaced by its value.
- * Keys keep their order. `onSecret` receives every resolved value before it is substituted, with
- * its reference (`provider:path:key`).
+ * Keys keep their order. `onSecret` receives every resolved value before it is substituted, then
+ * every composed value (`OnResolved`).
  */
 export async function resolveConfig(
   config: Config,
   providers: ReadonlyMap<string, ConfigProvider>,
-  onSecret: (value: string, reference: string) => void = () => {},
+  onSecret: OnResolved = () => {},
 ): Promise<Record<string, string>> {
   const wanted = new Map<string, Map<string, PathLookup>>();
   for (const [configKey, value] of Object.entries(config)) {
@@ -187,14 +198,14 @@ export async function resolveConfig(
       }
       for (const variable of keys) {
         const value = data.get(variable);
-        if (value !== undefined) onSecret(value, `${name}:${path}:${variable}`);
+        if (value !== undefined) onSecret(value, `${name}:${path}:${variable}`, false);
       }
       values.set(path, data);
     }
   }
 
   // fromEntries defines own properties, so a key such as `__proto__` stays a plain key.
-  return Object.fromEntries(
+  const result = Object.fromEntries(
     Object.entries(config).map(([configKey, value]) => [
       configKey,
       typeof value !== "string"
@@ -209,4 +220,16 @@ export async function resolveConfig(
           ),
     ]),
   );
+  // A value that differs from its raw text had a reference resolved in it.
+  for (const [configKey, value] of Object.entries(config)) {
+    const composed = result[configKey];
+    if (
+      typeof value === "string" &&
+      typeof composed === "string" &&
+      composed !== value &&
+      !isWholeConfigVariable(value)
+    )
+      onSecret(composed, value, true);
+  }
+  return result;
 }

@@ -5,19 +5,18 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { Config } from "../api/connector.ts";
-import { resolveConfig } from "../config-providers/config-transformer.ts";
 import { EnvVarConfigProvider } from "../config-providers/env-var-config-provider.ts";
 import { ConnectError } from "../errors.ts";
 import { LogManager } from "../util/logger.ts";
 import { type InProcessWorker, inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
-import type { ResolveConfig } from "./resolved-values.ts";
+import { resolvingWith } from "./resolved-values.ts";
 
 const env = new EnvVarConfigProvider(
-  { TOKEN: "tok-3x4mple", TOPIC: "secret-topic", SHORT: "xy", WORD: "hidden", STORE: "store" },
+  { TOKEN: "tok-3x4mple", TOPIC: "secret-topic", SHORT: "xy", WORD: "hidden", STORE: "store", GLUED: "k7pq2" },
   new LogManager().get("env"),
 );
 env.configure({});
-const resolver: ResolveConfig = (config: Config, onValue) => resolveConfig(config, new Map([["env", env]]), onValue);
+const resolver = resolvingWith(new Map([["env", env]]));
 
 describe("Herder with provider references", () => {
   test("a task config value that is exactly a resolved value is stored as its reference", async () => {
@@ -157,6 +156,101 @@ describe("Herder with provider references", () => {
   });
 });
 
+// secretcompose: a short resolved part glued to letters by the config itself (`ab${env:GLUED}yz`)
+// is no whole token, so the rule left it in clear (`abk7pq2yz`); the composed value is a secret whole.
+describe("a value composed around a short resolved value", () => {
+  const composed = "ab${env:GLUED}yz";
+
+  test("validation shows its raw text as the value and hides it in a message and a log line alike", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    const log = w.logs.get("test.scripted");
+    w.scripted.script = {
+      validate: (c) => {
+        const message = `topic ${c.topic} is refused`;
+        log.warn(message);
+        return [{ key: "topic", message }];
+      },
+    };
+    const config = { "connector.class": SCRIPTED_SOURCE, topic: composed };
+    const validated = await w.rest("PUT", `/connector-plugins/${SCRIPTED_SOURCE}/config/validate`, config);
+    const topic = validated.body.configs.find((c: { value: { name: string } }) => c.value.name === "topic").value;
+    expect(topic.value).toBe(composed);
+    expect(topic.errors).toEqual(["topic [hidden] is refused"]);
+    expect(w.logLines.filter((line) => line.includes("is refused"))).toEqual([
+      expect.stringContaining("topic [hidden] is refused"),
+    ]);
+    expect(JSON.stringify(validated.body)).not.toContain("k7pq2");
+  });
+
+  test("the 400 of an invalid create hides it", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    w.scripted.script = { validate: (c) => [{ key: "topic", message: `topic ${c.topic} is refused` }] };
+    const created = await w.rest("POST", "/connectors", {
+      name: "c",
+      config: { "connector.class": SCRIPTED_SOURCE, topic: composed },
+    });
+    expect(created.status).toBe(400);
+    expect(created.body.message).toContain("topic [hidden] is refused");
+    expect(JSON.stringify(created.body)).not.toContain("k7pq2");
+  });
+
+  test("a task config value that is exactly the composed value is stored as the raw text", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    let seen: Config = {};
+    w.scripted.script = {
+      start: (config) => {
+        seen = config;
+      },
+      taskConfigs: () => [{ "task.topic": seen.topic! }],
+    };
+    const created = await w.rest("POST", "/connectors", {
+      name: "c",
+      config: { "connector.class": SCRIPTED_SOURCE, topic: composed },
+    });
+    expect(created.status).toBe(201);
+    const tasks = await waitFor(async () => {
+      const r = await w.rest("GET", "/connectors/c/tasks");
+      return r.body.length > 0 ? r.body : undefined;
+    });
+    expect(seen.topic).toBe("abk7pq2yz");
+    expect(tasks[0].config).toMatchObject({ "task.topic": composed });
+  });
+
+  test("a task's trace hides one only its own config composed; the config's own list elements stay", async () => {
+    await using w = await inProcessWorker({
+      resolveConfig: resolver,
+      script: {
+        taskConfigs: () => [{ pin: composed, owners: "audit,${env:GLUED}" }],
+        taskStart: (config) => {
+          throw new ConnectError(`pin ${config.pin} refused by audit`);
+        },
+      },
+    });
+    expect((await w.rest("PUT", "/connectors/c/config", { "connector.class": SCRIPTED_SOURCE })).status).toBe(201);
+    const trace = await waitFor(async () => {
+      const status = (await w.rest("GET", "/connectors/c/status")).body;
+      return status.tasks[0]?.state === "FAILED" && (status.tasks[0].trace as string);
+    });
+    expect(trace.split("\n")[0]).toBe(
+      "org.apache.kafka.connect.errors.ConnectException: pin [hidden] refused by audit",
+    );
+  });
+
+  test("active topics show the raw text", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    expect(
+      (
+        await w.rest("POST", "/connectors", {
+          name: "c",
+          config: { "connector.class": SCRIPTED_SOURCE, topic: composed },
+        })
+      ).status,
+    ).toBe(201);
+    w.herder.recordActiveTopic("c", "abk7pq2yz");
+    expect((await w.rest("GET", "/connectors/c/topics")).body).toEqual({ c: { topics: [composed] } });
+  });
+});
+
 /** Where a client reads a message a connector wrote about its config: a FAILED status's trace, or a validation result. */
 const shownBy: [string, (w: InProcessWorker, config: Config, message: (c: Config) => string) => Promise<string>][] = [
   [
@@ -197,6 +291,20 @@ describe.each(shownBy)("%s", (_, shown) => {
     await using w = await inProcessWorker({ resolveConfig: resolver });
     const text = await shown(w, config("${env:TOPIC}", "secret-topic-Pa55w0rd"), quoting);
     expect(text).toBe("topic [hidden] is in the token [hidden]");
+  });
+
+  // secretcompose: a short resolved part glued to letters (`abk7pq2yz`) was no whole token.
+  test("a value composed around a short resolved value is hidden whole, in the log line too", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    const log = w.logs.get("test.scripted");
+    const text = await shown(w, config("ab${env:GLUED}yz", "tok-Pa55w0rd"), (c) => {
+      const message = quoting(c);
+      log.warn(message);
+      return message;
+    });
+    expect(text).toBe("topic [hidden] is in the token [hidden]");
+    expect(w.logLines.filter((line) => line.includes("is in the token"))).not.toEqual([]);
+    expect(w.logLines.join("\n")).not.toContain("k7pq2");
   });
 
   // A resolved value `hidden` (a topic so named) was found again inside the held secrets' [hidden].

@@ -1,13 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { wholeTokenCases } from "../../test/support/whole-token-cases.ts";
-import type { Config } from "../api/connector.ts";
-import { resolveConfig } from "../config-providers/config-transformer.ts";
 import { EnvVarConfigProvider } from "../config-providers/env-var-config-provider.ts";
 import { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
 import { builtInRegistry } from "../plugins.ts";
 import { LogManager } from "../util/logger.ts";
 import { ConfigValidator } from "./config-validator.ts";
-import { heldResolution, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
+import { heldResolution, type ResolveConfig, ResolvedValues, resolvingWith } from "./resolved-values.ts";
 import { configErrorMessage } from "./validate-connector-config.ts";
 
 const logs = new LogManager({ sink: () => {} });
@@ -17,7 +15,7 @@ const env = new EnvVarConfigProvider(
 );
 env.configure({});
 const providers = new Map([["env", env]]);
-const resolver: ResolveConfig = (config: Config, onValue) => resolveConfig(config, providers, onValue);
+const resolver = resolvingWith(providers);
 
 describe("ResolvedValues", () => {
   test("shows the reference for a whole value, hides long values anywhere and short ones standing alone", async () => {
@@ -61,6 +59,21 @@ describe("ResolvedValues", () => {
       return { secret, text, hideLong: hideLong(text), logs: held.redact(text) };
     });
     expect(shown).toEqual(shown.map((s) => ({ ...s, hideLong: s.logs })));
+  });
+
+  // secretcompose: a short value the config glues to its own letters (`password=xyx9`, `kxy`) is
+  // no whole token, so the rule left it in clear; the composed value is one value, whole.
+  test("a value composed around a reference is hidden whole and shown as its raw text; the config's own list elements are not", async () => {
+    const { values } = await ResolvedValues.resolve(
+      { url: "jdbc:pg://db/app?password=${env:SHORT}x9", topics: "audit,${env:TOPIC}", header: "k${env:SHORT}" },
+      resolver,
+    );
+    expect(values.hide("jdbc:pg://db/app?password=xyx9")).toBe("jdbc:pg://db/app?password=${env:SHORT}x9");
+    expect(values.hide("refused jdbc:pg://db/app?password=xyx9 (401)")).toBe("refused [hidden] (401)");
+    expect(values.hide("header kxy sent")).toBe("header [hidden] sent");
+    expect(values.hide("audit,secret-topic")).toBe("audit,${env:TOPIC}");
+    expect(values.hide("topics audit,secret-topic; topic audit")).toBe("topics [hidden]; topic audit");
+    expect(values.revealDeep<unknown>({ p: "k${env:SHORT}" })).toEqual({ p: "kxy" });
   });
 
   test("revealDeep turns references a client sends back into the values they stand for", async () => {

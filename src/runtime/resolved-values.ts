@@ -10,16 +10,58 @@
  * (`"topic": "${env:T}"` → topic `${env:T}`), else `[hidden]`, where the logs' rule hides it
  * (a SecretIndex: whole tokens under 8 characters, anywhere from 8 on; util/secret-index.ts), so
  * a validation answer and a log line hide the same. Elements of a resolved comma-separated list
- * count as values.
+ * count as values. A key's value composed around a reference (`password=${env:PW}x9`) is one
+ * value whole, not split into elements (the config's own `a,b,${env:T}` makes no secret of `a`):
+ * its short resolved part glued to the config's letters is no whole token, and the composed
+ * value shows as the client's raw text where it is the whole text.
  */
 import type { Config } from "../api/connector.ts";
-import { isWholeConfigVariable } from "../config-providers/config-variables.ts";
+import type { ConfigProvider } from "../config-providers/config-provider.ts";
+import { resolveConfig } from "../config-providers/config-transformer.ts";
 import { HIDDEN } from "../util/logger.ts";
 import type { SecretHolder } from "../util/resolved-secrets.ts";
 import { KEY, SecretIndex } from "../util/secret-index.ts";
 
-/** Resolves provider references in a config; `onValue` receives every value a provider resolved. */
-export type ResolveConfig = (config: Config, onValue?: (value: string) => void) => Promise<Config>;
+/**
+ * What a resolution reports: every value a provider resolved, and, `composed`, the whole resolved
+ * value of each key whose raw value holds a reference among other text (config-transformer.ts).
+ */
+export type OnValue = (value: string, composed?: boolean) => void;
+
+/** Resolves provider references in a config; `onValue` receives what it resolved. */
+export type ResolveConfig = (config: Config, onValue?: OnValue) => Promise<Config>;
+
+/**
+ * The ResolveConfig of a worker's providers (config-transformer.ts); `remember` sees each value
+ * with its reference too (main.ts: the bounded history of resolved values).
+ */
+export function resolvingWith(
+  providers: ReadonlyMap<string, ConfigProvider>,
+  remember?: (value: string, reference: string) => void,
+): ResolveConfig {
+  return (config, onValue) =>
+    resolveConfig(config, providers, (value, reference, composed) => {
+      remember?.(value, reference);
+      onValue?.(value, composed);
+    });
+}
+
+/** What `onValue` reported for one resolution: `all` to hold from the logs, `values` to hide from a client. */
+export class ReportedValues {
+  readonly all: string[] = [];
+  private readonly provided: string[] = [];
+  private readonly composed: string[] = [];
+
+  readonly onValue: OnValue = (value, composed) => {
+    this.all.push(value);
+    (composed ? this.composed : this.provided).push(value);
+  };
+
+  /** With the raw and resolved config, whole values show as the client's raw text. */
+  values(raw: Config = {}, resolved: Config = {}): ResolvedValues {
+    return ResolvedValues.from(raw, resolved, this.provided, this.composed);
+  }
+}
 
 /**
  * `resolveConfig` for one operation (a validation, an offsets read or change): every value it
@@ -35,10 +77,10 @@ export function heldResolution(
   let released = false;
   return {
     resolveConfig: (config, onValue) =>
-      resolveConfig(config, (value) => {
+      resolveConfig(config, (value, composed) => {
         // One resolved after `release` (a provider answering past validation's timeout) was held for good.
         if (!released) releases.push(logs.holdSecrets([value]));
-        onValue?.(value);
+        onValue?.(value, composed);
       }),
     release: () => {
       released = true;
@@ -65,7 +107,7 @@ export class ResolvedValues {
   private readonly longIndex: SecretIndex | undefined;
 
   private constructor(
-    /** resolved value → the reference it came from, for keys whose raw value is one reference. */
+    /** resolved value → the raw text it came from, for keys whose raw value holds a reference. */
     private readonly references: ReadonlyMap<string, string>,
     secrets: readonly string[],
   ) {
@@ -79,30 +121,39 @@ export class ResolvedValues {
     config: Config,
     resolveConfig: ResolveConfig,
   ): Promise<{ config: Config; values: ResolvedValues }> {
-    const values: string[] = [];
-    const resolved = await resolveConfig(config, (value) => values.push(value));
-    return { config: resolved, values: ResolvedValues.from(config, resolved, values) };
+    const reported = new ReportedValues();
+    const resolved = await resolveConfig(config, reported.onValue);
+    return { config: resolved, values: reported.values(config, resolved) };
   }
 
-  /** From a raw config, its resolved form and the values the providers returned. */
-  static from(raw: Config, resolved: Config, providerValues: readonly string[]): ResolvedValues {
-    if (providerValues.length === 0) return ResolvedValues.none;
-    const secrets: string[] = [];
+  /**
+   * From a raw config, its resolved form, the values the providers returned and the composed
+   * values (each a secret whole, not split into list elements).
+   */
+  static from(
+    raw: Config,
+    resolved: Config,
+    providerValues: readonly string[],
+    composedValues: readonly string[] = [],
+  ): ResolvedValues {
+    if (providerValues.length === 0 && composedValues.length === 0) return ResolvedValues.none;
+    const secrets = composedValues.filter((value) => value.trim() !== "");
     for (const value of providerValues) {
       if (value.trim() !== "") secrets.push(value);
       for (const element of value.split(",")) if (element.trim() !== "") secrets.push(element.trim());
     }
+    // A key whose resolved value differs from its raw one holds a reference that resolved.
     const references = new Map<string, string>();
     for (const [key, value] of Object.entries(raw)) {
       const result = resolved[key];
-      if (isWholeConfigVariable(value) && result !== undefined && result !== value && !references.has(result)) {
+      if (typeof value === "string" && typeof result === "string" && result !== value && !references.has(result)) {
         references.set(result, value);
       }
     }
     return new ResolvedValues(references, secrets);
   }
 
-  /** The reference a value came from whole (a key that is one reference), if any. */
+  /** The raw text a value came from whole (a key that holds a reference), if any. */
   referenceFor(value: string): string | undefined {
     return this.references.get(value);
   }

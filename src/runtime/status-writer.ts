@@ -54,10 +54,9 @@ export class StatusWriter {
     else this.resolved.set(connector, values);
   }
 
-  private trace(connector: string, error: unknown, taskValues: readonly string[] = []): string | null {
+  private trace(connector: string, error: unknown, own = ResolvedValues.none): string | null {
     if (error === null || error === undefined) return null;
     let redact = (text: string) => this.logs.redact(text);
-    const own = ResolvedValues.from({}, {}, taskValues);
     for (const hidden of [...(this.lingering.get(connector) ?? []), own]) {
       const inner = redact;
       redact = (text) => hidden.redaction(inner, { references: false }).hide(text);
@@ -76,7 +75,7 @@ export class StatusWriter {
   }
 
   /** `resolved`: what the providers resolved for the task's own configs, hidden from its trace too. */
-  task(id: ConnectorTaskId, state: State, error?: unknown, resolved?: readonly string[]): void {
+  task(id: ConnectorTaskId, state: State, error?: unknown, resolved?: ResolvedValues): void {
     if (!this.configs.has(id.connector)) return;
     this.statuses.putTask(id.connector, id.task, {
       state,

@@ -21,6 +21,7 @@ import type { Logger } from "../util/logger.ts";
 import type { ActiveTopics } from "./active-topics.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
+import type { ResolvedValues } from "./resolved-values.ts";
 import type { TaskMetrics } from "./task-metrics.ts";
 import type { TransformationChain } from "./transformation-chain.ts";
 
@@ -42,7 +43,7 @@ export interface TaskStatusListener {
    * its trace whatever their length: a task config may hold a reference its connector's config no
    * longer does (updated while PAUSED, the task configs not generated again).
    */
-  onFailure(id: ConnectorTaskId, error: unknown, resolved?: readonly string[]): void;
+  onFailure(id: ConnectorTaskId, error: unknown, resolved?: ResolvedValues): void;
 }
 
 /** What every task needs, source or sink. */

@@ -23,7 +23,7 @@ import type { WorkerConfig } from "../worker-config.ts";
 import { AbandonedTasks } from "./abandoned-tasks.ts";
 import type { ActiveTopicRegistry } from "./active-topics.ts";
 import { resolveConnector } from "./resolve-connector.ts";
-import type { ResolveConfig } from "./resolved-values.ts";
+import { ReportedValues, type ResolveConfig } from "./resolved-values.ts";
 import { buildTask } from "./task-builder.ts";
 import { workerTopicCreationGroups } from "./topic-creation.ts";
 import { WorkerAdmin } from "./worker-admin.ts";
@@ -234,27 +234,27 @@ export class Worker {
       onStartup: (i) => this.tasks.get(key) === task && listener.onStartup(i),
       onPause: (i) => this.tasks.get(key) === task && listener.onPause(i),
       onResume: (i) => this.tasks.get(key) === task && listener.onResume(i),
-      onFailure: (i, e) => this.tasks.get(key) === task && listener.onFailure(i, e, resolved),
+      onFailure: (i, e) => this.tasks.get(key) === task && listener.onFailure(i, e, resolved.values()),
     };
     let task: WorkerTask;
     const abort = new AbortController();
     // The provider values the task runs with stay hidden from the logs until it has ended.
-    const resolved: string[] = [];
-    const build = this.startups.taskBuild((c) => this.deps.resolveConfig(c, (v) => resolved.push(v)));
+    const resolved = new ReportedValues();
+    const build = this.startups.taskBuild((c) => this.deps.resolveConfig(c, resolved.onValue));
     const deps: WorkerDeps = { ...this.deps, resolveConfig: build.resolveConfig };
     try {
       // Connect's TaskBuilder takes the connector's config with originalsStrings() as well.
       checkStringValues(connectorConfig);
       task = await buildTask(deps, id, connectorConfig, taskConfig, target, guarded, abort.signal);
     } catch (error) {
-      const release = this.deps.logs.holdSecrets(resolved);
+      const release = this.deps.logs.holdSecrets(resolved.all);
       this.deps.logs.get("org.apache.kafka.connect.runtime.Worker").error(`Failed to start task ${key}`, error);
       build.failed();
-      listener.onFailure(id, error, resolved);
+      listener.onFailure(id, error, resolved.values());
       release();
       return false;
     }
-    const release = this.deps.logs.holdSecrets(resolved);
+    const release = this.deps.logs.holdSecrets(resolved.all);
     this.tasks.set(key, task);
     this.taskAborts.set(task, abort);
     task.start();
