@@ -5,6 +5,9 @@
  * A password `store` or `http` is an ordinary word inside others (explore3 H3: `key[hidden]`,
  * `[hidden]s://`); values under KEY (4) characters are only ever hidden by ResolvedValues.
  */
+import { HIDDEN } from "../../src/util/logger.ts";
+import { SecretIndex } from "../../src/util/secret-index.ts";
+
 export interface WholeTokenCase {
   readonly secret: string;
   readonly text: string;
@@ -38,3 +41,8 @@ export const wholeTokenCases: readonly WholeTokenCase[] = [
   // 8 characters or more: hidden anywhere, inside words too.
   { secret: "Pa55w0rd", text: "myPa55w0rdX", shown: "my[hidden]X" },
 ];
+
+/** Whether the rule finds `secret` in `text` where it hides it (a whole token under 8 characters): `text` leaks it. */
+export function showsSecret(text: string, secret: string): boolean {
+  return new SecretIndex([secret], HIDDEN).redact(text) !== text;
+}
