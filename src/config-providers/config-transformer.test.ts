@@ -117,6 +117,7 @@ describe("resolveConfig", () => {
       {
         url: "jdbc:pg://db/app?password=${test:TOKEN}x9",
         list: "a,b,${test:USER}",
+        glued: "${test:USER}x, b ,c${test:TOKEN}",
         partly: "${test:TOKEN}${unknown:USER}",
         whole: "${test:TOKEN}",
         unresolved: "x${test:MISSING}",
@@ -128,6 +129,10 @@ describe("resolveConfig", () => {
     expect(reported.filter(([, , composed]) => composed)).toEqual([
       ["jdbc:pg://db/app?password=t0k3nx9", "jdbc:pg://db/app?password=${test:TOKEN}x9", true],
       ["a,b,app", "a,b,${test:USER}", true],
+      // A list's elements glued to a resolved value are values too; the config's own are not.
+      ["appx, b ,ct0k3n", "${test:USER}x, b ,c${test:TOKEN}", true],
+      ["appx", "${test:USER}x, b ,c${test:TOKEN}", true],
+      ["ct0k3n", "${test:USER}x, b ,c${test:TOKEN}", true],
       ["t0k3n${unknown:USER}", "${test:TOKEN}${unknown:USER}", true],
     ]);
     expect(reported.filter(([, , composed]) => !composed).sort()).toEqual([

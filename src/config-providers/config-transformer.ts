@@ -22,7 +22,12 @@ import { defineConfig, key } from "../plugin/config-def.ts";
 import { invalidValue } from "../util/invalid-value.ts";
 import { type LogManager, logManager } from "../util/logger.ts";
 import { type ConfigProvider, type ConfigProviderRegistry, defaultConfigProviderRegistry } from "./config-provider.ts";
-import { configVariables, isWholeConfigVariable, replaceConfigVariables } from "./config-variables.ts";
+import {
+  type ConfigVariable,
+  configVariables,
+  isWholeConfigVariable,
+  replaceConfigVariables,
+} from "./config-variables.ts";
 
 export const CONFIG_PROVIDERS_CONFIG = "config.providers";
 
@@ -149,8 +154,9 @@ function describeReference(provider: string, path: string): string {
 /**
  * What a resolution reports: a provider's `value` with its `reference` (`provider:path:key`), or,
  * `composed`, the whole resolved value of a key whose raw value holds a reference but is not one
- * whole reference, with that raw value as its `reference` (a key without any, or whose references
- * all stayed as written, reports nothing).
+ * whole reference, and each element of such a list glued to a resolved value (`prodorders` in
+ * `${env:ENV}orders,audit`), with that raw value as its `reference` (a key without any, or whose
+ * references all stayed as written, reports nothing).
  */
 export type OnResolved = (value: string, reference: string, composed: boolean) => void;
 
@@ -204,32 +210,64 @@ export async function resolveConfig(
     }
   }
 
+  const lookup = ({ provider, path, key }: ConfigVariable) =>
+    resolved
+      .get(provider)
+      ?.get(path ?? "")
+      ?.get(key);
   // fromEntries defines own properties, so a key such as `__proto__` stays a plain key.
-  const result = Object.fromEntries(
-    Object.entries(config).map(([configKey, value]) => [
-      configKey,
-      typeof value !== "string"
-        ? value
-        : replaceConfigVariables(
-            value,
-            ({ provider, path, key }, reference) =>
-              resolved
-                .get(provider)
-                ?.get(path ?? "")
-                ?.get(key) ?? reference,
-          ),
-    ]),
+  return Object.fromEntries(
+    Object.entries(config).map(([configKey, value]) => {
+      if (typeof value !== "string") return [configKey, value];
+      const { text, spans } = resolveValue(value, lookup);
+      if (spans.length > 0 && !isWholeConfigVariable(value)) {
+        for (const composed of composedValues(text, spans)) onSecret(composed, value, true);
+      }
+      return [configKey, text];
+    }),
   );
-  // A value that differs from its raw text had a reference resolved in it.
-  for (const [configKey, value] of Object.entries(config)) {
-    const composed = result[configKey];
-    if (
-      typeof value === "string" &&
-      typeof composed === "string" &&
-      composed !== value &&
-      !isWholeConfigVariable(value)
-    )
-      onSecret(composed, value, true);
+}
+
+/** `value` with each reference `lookup` has a value for replaced, and where each such value stands in it (start, end pairs). */
+function resolveValue(
+  value: string,
+  lookup: (variable: ConfigVariable) => string | undefined,
+): { text: string; spans: number[] } {
+  const spans: number[] = [];
+  let shift = 0;
+  const text = replaceConfigVariables(value, (variable, reference) => {
+    const found = lookup(variable);
+    if (found === undefined) return reference;
+    spans.push(variable.start + shift, variable.start + shift + found.length);
+    shift += found.length - reference.length;
+    return found;
+  });
+  return { text, spans };
+}
+
+/**
+ * A value composed around resolved ones (`spans`), and, when it is a comma-separated list, each
+ * element (trimmed) holding part of a resolved value and other text (`prodorders` in
+ * `${env:ENV}orders,audit`): the config's own elements (`audit`) and those wholly inside one
+ * resolved value (its own elements, hidden as such) are not.
+ */
+function composedValues(text: string, spans: readonly number[]): string[] {
+  const values = [text];
+  if (!text.includes(",")) return values;
+  let from = 0;
+  for (const part of text.split(",")) {
+    const start = from + part.length - part.trimStart().length;
+    const end = start + part.trim().length;
+    from += part.length + 1;
+    if (start === end) continue;
+    let overlaps = false;
+    let inside = false;
+    for (let i = 0; i < spans.length; i += 2) {
+      const [a, b] = [spans[i]!, spans[i + 1]!];
+      if (a < end && start < b) overlaps = true;
+      if (a <= start && end <= b) inside = true;
+    }
+    if (overlaps && !inside) values.push(text.slice(start, end));
   }
-  return result;
+  return values;
 }

@@ -8,7 +8,7 @@ import type { Config } from "../api/connector.ts";
 import { EnvVarConfigProvider } from "../config-providers/env-var-config-provider.ts";
 import { ConnectError } from "../errors.ts";
 import { LogManager } from "../util/logger.ts";
-import { type InProcessWorker, inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
+import { type InProcessWorker, inProcessWorker, SCRIPTED_SINK, SCRIPTED_SOURCE } from "./herder-test-support.ts";
 import { resolvingWith } from "./resolved-values.ts";
 
 const env = new EnvVarConfigProvider(
@@ -248,6 +248,15 @@ describe("a value composed around a short resolved value", () => {
     ).toBe(201);
     w.herder.recordActiveTopic("c", "abk7pq2yz");
     expect((await w.rest("GET", "/connectors/c/topics")).body).toEqual({ c: { topics: [composed] } });
+  });
+
+  test("active topics hide a list's element glued to a resolved value and show the config's own", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    const config = { "connector.class": SCRIPTED_SINK, topics: `${composed},audit` };
+    expect((await w.rest("POST", "/connectors", { name: "c", config })).status).toBe(201);
+    w.herder.recordActiveTopic("c", "abk7pq2yz");
+    w.herder.recordActiveTopic("c", "audit");
+    expect((await w.rest("GET", "/connectors/c/topics")).body).toEqual({ c: { topics: ["[hidden]", "audit"] } });
   });
 });
 

@@ -74,6 +74,13 @@ describe("ResolvedValues", () => {
     expect(values.hide("audit,secret-topic")).toBe("audit,${env:TOPIC}");
     expect(values.hide("topics audit,secret-topic; topic audit")).toBe("topics [hidden]; topic audit");
     expect(values.revealDeep<unknown>({ p: "k${env:SHORT}" })).toEqual({ p: "kxy" });
+    // An element of a list glued to a resolved value (an active topic) is a value too.
+    const list = await ResolvedValues.resolve({ topics: "${env:SHORT}orders, audit" }, resolver);
+    expect(["xyorders", "audit", "xyorders, audit"].map((t) => list.values.hide(t))).toEqual([
+      "[hidden]",
+      "audit",
+      "${env:SHORT}orders, audit",
+    ]);
   });
 
   test("revealDeep turns references a client sends back into the values they stand for", async () => {

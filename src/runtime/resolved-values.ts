@@ -11,9 +11,10 @@
  * (a SecretIndex: whole tokens under 8 characters, anywhere from 8 on; util/secret-index.ts), so
  * a validation answer and a log line hide the same. Elements of a resolved comma-separated list
  * count as values. A key's value composed around a reference (`password=${env:PW}x9`) is one
- * value whole, not split into elements (the config's own `a,b,${env:T}` makes no secret of `a`):
- * its short resolved part glued to the config's letters is no whole token, and the composed
- * value shows as the client's raw text where it is the whole text.
+ * value whole, not split into elements (the config's own `a,b,${env:T}` makes no secret of `a`;
+ * an element glued to a resolved value comes as a value of its own, config-transformer.ts): its
+ * short resolved part glued to the config's letters is no whole token, and the composed value
+ * shows as the client's raw text where it is the whole text.
  */
 import type { Config } from "../api/connector.ts";
 import type { ConfigProvider } from "../config-providers/config-provider.ts";
