@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { mulberry32 } from "../../test/support/prng.ts";
-import { wholeTokenCases } from "../../test/support/whole-token-cases.ts";
+import { showsSecret, wholeTokenCases } from "../../test/support/whole-token-cases.ts";
 import { SecretIndex } from "./secret-index.ts";
 
 const letterOrDigit = (c: string | undefined) => c !== undefined && /^[\p{L}\p{N}]$/u.test(c);
@@ -101,5 +101,12 @@ describe("SecretIndex", () => {
       shown: new SecretIndex([secret, ...others], "[hidden]").redact(text),
     }));
     expect(shown).toEqual([...wholeTokenCases]);
+  });
+
+  // The whole-gateway canaries ask it whether an answer leaks a short value (no copy of the rule).
+  test("showsSecret says whether the rule hides the secret somewhere in the text", () => {
+    expect(wholeTokenCases.map(({ secret, text }) => showsSecret(text, secret))).toEqual(
+      wholeTokenCases.map(({ text, shown }) => shown !== text),
+    );
   });
 });
