@@ -25,7 +25,8 @@ import { KEY, SecretIndex } from "../util/secret-index.ts";
 
 /**
  * What a resolution reports: every value a provider resolved, and, `composed`, the whole resolved
- * value of each key whose raw value holds a reference among other text (config-transformer.ts).
+ * value of each key whose raw value holds a reference among other text and each of its list
+ * elements glued to a resolved value (config-transformer.ts OnResolved).
  */
 export type OnValue = (value: string, composed?: boolean) => void;
 
