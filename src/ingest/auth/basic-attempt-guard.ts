@@ -75,16 +75,22 @@ export class BasicAttemptGuard {
   /**
    * Ends an admitted verify with its outcome; a failure counts towards the limits unless
    * `counted` is false (a trial of the REST Proxy gate, which counts it on its own budget).
+   * Returns what `failure` returns (0 when nothing was counted).
    */
-  release(client: string, ok: boolean, counted = true): void {
+  release(client: string, ok: boolean, counted = true): number {
     this.running--;
-    if (!ok && counted) this.failure(client);
+    return !ok && counted ? this.failure(client) : 0;
   }
 
-  /** Counts a failed attempt of `client` towards the per-address and global limits. */
-  failure(client: string): void {
-    this.throttle.failure(client);
+  /**
+   * Counts a failed attempt of `client` towards the per-address and global limits. Returns how
+   * long this failure blocks the address, in ms (failures.lockout.ms), or 0 when it does not (once
+   * per block: for the caller's WARN and lockout counter).
+   */
+  failure(client: string): number {
+    const blocks = this.throttle.failure(client);
     this.global?.take(1, monotonicNow(this.clock));
+    return blocks ? this.limits.lockoutMs : 0;
   }
 }
 

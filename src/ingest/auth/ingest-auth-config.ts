@@ -23,6 +23,7 @@ import type { ClearTextListeners } from "../clear-text-listeners.ts";
 import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
 import { BasicAttemptGuard } from "./basic-attempt-guard.ts";
 import { jwtWarnings, validateIngestAuth } from "./ingest-auth-checks.ts";
+import type { IngestAuthMetrics } from "./ingest-auth-metrics.ts";
 import type { IngestAuthenticator } from "./ingest-authenticator.ts";
 import { ingestAuthenticator } from "./ingest-authenticator.ts";
 import { jwtAuthenticator } from "./jwt-authenticator.ts";
@@ -174,6 +175,8 @@ export interface IngestAuthDeps {
    */
   readonly clearTextListeners?: ClearTextListeners;
   readonly clock?: Clock;
+  /** Counts the connector's refusals and lockouts (IngestAuthMetrics). */
+  readonly metrics?: IngestAuthMetrics;
   /** Gets the start-time warnings (jwtWarnings), prefixed with the connector's name. */
   readonly logger?: Logger;
   readonly connector?: string;
@@ -293,6 +296,7 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
     jwt,
     basic,
     logger: deps.connector ? log.withContext(`[${deps.connector}]`) : log,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
 }
