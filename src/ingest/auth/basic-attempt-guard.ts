@@ -17,7 +17,7 @@
  * Windows are measured on the clock's monotonic reading. One guard per connector.
  */
 import { VERIFICATIONS_BUSY_MESSAGE, VERIFICATIONS_BUSY_RETRY_AFTER_SECONDS } from "../../rest/auth/basic-auth.ts";
-import { LoginThrottle } from "../../rest/auth/login-throttle.ts";
+import { LoginThrottle, throttledAddress } from "../../rest/auth/login-throttle.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import { ErrorCodes, IngestError } from "../ingest-error.ts";
 import { TokenBucket } from "../quota/token-bucket.ts";
@@ -92,6 +92,14 @@ export class BasicAttemptGuard {
     this.global?.take(1, monotonicNow(this.clock));
     return blocks ? this.limits.lockoutMs : 0;
   }
+}
+
+/**
+ * The WARN of a block `failure` started (explore4 J3), `where` naming what blocks (the logger's
+ * context names the connector): the address as counted (an IPv6 one's /64), never a user or password.
+ */
+export function blockedWarning(client: string, lockoutMs: number, where = ""): string {
+  return `Blocking ${throttledAddress(client) || "an unknown address"}${where} for ${Math.ceil(lockoutMs / 1000)} s after repeated failed basic authentication attempts (ingest.auth.basic.failures.max)`;
 }
 
 function tooMany(message: string, waitMs: number): IngestError {

@@ -21,13 +21,12 @@
  */
 import { parseBasicCredentials } from "../../http/basic-credentials.ts";
 import type { BasicAuthenticator } from "../../rest/auth/basic-auth.ts";
-import { throttledAddress } from "../../rest/auth/login-throttle.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
 import { ErrorCodes, IngestError } from "../ingest-error.ts";
 import { ANONYMOUS, type CredentialCheck, type IngestIdentity, type IngestRequestContext } from "../request-context.ts";
 import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
-import type { BasicAttemptGuard } from "./basic-attempt-guard.ts";
+import { type BasicAttemptGuard, blockedWarning } from "./basic-attempt-guard.ts";
 import type { IngestAuthFailureMethod, IngestAuthMetrics } from "./ingest-auth-metrics.ts";
 import type { JwtAuthenticator } from "./jwt-authenticator.ts";
 import { mtlsIdentity } from "./mtls-identity.ts";
@@ -121,9 +120,7 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
   const blocked = (client: string, lockoutMs: number): void => {
     if (lockoutMs <= 0) return;
     options.metrics?.lockedOut();
-    log.warn(
-      `Blocking ${throttledAddress(client) || "an unknown address"} for ${Math.ceil(lockoutMs / 1000)} s after repeated failed basic authentication attempts (ingest.auth.basic.failures.max)`,
-    );
+    log.warn(blockedWarning(client, lockoutMs));
   };
 
   const identify = async (context: IngestRequestContext, check?: CredentialCheck): Promise<IngestIdentity> => {
