@@ -66,6 +66,16 @@ export function isLoopback(listener: Listener): boolean {
   return isLoopbackHost(listener.host);
 }
 
+/**
+ * The plain http listeners other hosts can reach (not bound to loopback): credentials sent to them
+ * travel in clear text. A loopback one is left out: a TLS proxy on the same host is the usual front
+ * of one. For the start-time WARNs of the REST API's (rest/exposed-listeners.ts) and the ingest
+ * connectors' (ingest/clear-text-listeners.ts) credentials, also beside an https listener.
+ */
+export function plainListenersOtherHostsReach(listeners: readonly Listener[]): Listener[] {
+  return listeners.filter((l) => l.protocol === "http" && !isLoopback(l));
+}
+
 /** Whether a host name or address (a URL's, IPv6 in brackets or not) is this host's loopback. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");

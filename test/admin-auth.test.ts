@@ -4,7 +4,8 @@
  * answered 429 with Retry-After; every attempt verifies against the same hash classes (its TRACE
  * line names them) whatever user it names and whatever algorithms the credentials file mixes; a JWT
  * issued in the future is refused; a key removed from the JWKS stops being accepted once the
- * lifetime the JWKS announced has passed.
+ * lifetime the JWKS announced has passed; a plain http JWKS URL is refused at startup unless it is on
+ * loopback (then a WARN).
  */
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
@@ -149,5 +150,29 @@ describe("bearer authentication", () => {
     );
     expect(jwksRequests).toBeGreaterThan(before);
     expect((await call(await sign(second.privateKey, "k2"))).status).toBe(200);
+    expect(gw.output()).toContain(
+      "WARN rest.authentication.bearer.jwks.url is plain http (loopback only): use https unless the key set is served on this host",
+    );
+  });
+
+  test("a plain http JWKS URL on another host stops startup naming the key, as ingest.auth.jwt.jwks.url (explore4 J2)", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const { proc, output, pumped } = spawnGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "rest.authentication": "bearer",
+        "rest.authentication.bearer.jwks.url": "http://192.0.2.1/jwks",
+        "rest.authentication.bearer.audience": "edge-gateway",
+      },
+    });
+    expect(await proc.exited).toBe(1);
+    await pumped;
+    expect(output()).toContain(
+      "Invalid value http://192.0.2.1/jwks for configuration rest.authentication.bearer.jwks.url: a plain http:// JWKS URL lets anyone on the network path replace the keys and forge tokens; use https:// (http is accepted only for a loopback address)",
+    );
+    expect(output()).not.toContain("REST server listening");
   });
 });

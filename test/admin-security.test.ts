@@ -1,11 +1,13 @@
 /**
  * Admin-plane hardening on the real binary (issue 13): file providers check allowed.paths on the
  * real path; the data directory and SQLite files are private; with no REST authentication the
- * default listener binds loopback only, and binding elsewhere without authentication is warned.
+ * default listener binds loopback only, and binding elsewhere without authentication is warned, as
+ * are credentials over plain http listeners other hosts reach.
  */
 import { describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { gatewayCommand, startGateway } from "./support/gateway.ts";
+import { startHttpsGateway } from "./support/https-gateway.ts";
 import { kafkaBroker } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -162,21 +164,26 @@ describe("safe defaults (point 6)", () => {
     expect(gw.output()).not.toContain(warning("http://127.0.0.1:0"));
   });
 
-  test("no WARN once authentication is on", async () => {
+  test("with authentication on: no such WARN, but one naming the scheme and the plain http listeners other hosts reach, also beside an https one (explore4 J8)", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();
     writeFileSync(dir.file("credentials"), `ops:${await Bun.password.hash("pw-12345", "argon2id")}\n`);
-    await using gw = await startGateway({
-      dir: dir.path,
+    await using https = await startHttpsGateway(dir.path, kafka.bootstrap, {
       worker: {
-        "bootstrap.servers": kafka.bootstrap,
-        "data.dir": dir.file("data"),
-        listeners: "http://127.0.0.1:0,http://0.0.0.0:0",
+        listeners: "https://127.0.0.1:0,http://127.0.0.1:0,http://0.0.0.0:0",
+        "admin.listeners": "http://:0",
         "rest.authentication": "basic",
         "rest.authentication.basic.credentials.file": dir.file("credentials"),
       },
     });
-    expect(gw.output()).toContain("REST server listening at http://0.0.0.0:");
-    expect(gw.output()).not.toContain("accepts connections from other hosts without authentication");
+    const out = https.gw.output();
+    expect(out).toContain("REST server listening at http://0.0.0.0:");
+    expect(out).not.toContain("accepts connections from other hosts without authentication");
+    expect(out.split("\n").filter((l) => l.includes("rest.authentication lists"))).toEqual([
+      expect.stringContaining(
+        "WARN rest.authentication lists basic, and the plain http REST listeners http://0.0.0.0:0 (listeners), http://:0 (admin.listeners) other hosts reach serve the API: the passwords clients send there travel in clear text. Use https listeners (listeners.https.ssl.*, admin.listeners.https.ssl.*), or bind them to 127.0.0.1 behind a TLS proxy.",
+      ),
+    ]);
+    expect(out).not.toContain("pw-12345");
   });
 });

@@ -3,7 +3,7 @@
  * to other hosts. Called by app.ts for the start-time WARN of a connector with jwt or basic
  * (ingest-auth-config.ts `clearTextCredentials`, explore2 G6).
  */
-import { isLoopback, type Listener, parseListener } from "../listener.ts";
+import { type Listener, parseListener, plainListenersOtherHostsReach } from "../listener.ts";
 import { DEFAULT_INGEST_LISTENER } from "./ingest-server.ts";
 
 /** The ingest listeners a credential's WARN names. */
@@ -16,13 +16,12 @@ export interface ClearTextListeners {
 
 /**
  * The plain http ingest listeners (`null`: the default one) not bound to loopback, and the https
- * ones. A loopback listener is left out: a TLS proxy on the same host is the usual front of one. A
- * plain listener beside an https one still counts: devices (misconfigured ones) reach it too.
+ * ones. A plain listener beside an https one still counts: devices (misconfigured ones) reach it too.
  */
 export function clearTextIngestListeners(ingest: readonly Listener[] | null): ClearTextListeners {
   const listeners = ingest ?? [parseListener("ingest.listeners", DEFAULT_INGEST_LISTENER)];
   return {
-    plain: listeners.filter((l) => l.protocol !== "https" && !isLoopback(l)).map((l) => l.uri),
+    plain: plainListenersOtherHostsReach(listeners).map((l) => l.uri),
     https: listeners.filter((l) => l.protocol === "https").map((l) => l.uri),
   };
 }

@@ -2,8 +2,8 @@
  * Device security for the ingest pipeline (issue 12): builds each route's authenticate /
  * authorize / limit / stamp stages from its HttpIngestSource config (`ingest.auth.*`,
  * `ingest.acl.*`, `ingest.identity.*`, `ingest.quota.*`, declared in the modules below and
- * concatenated into the connector's config def), and keeps the per-identity metrics of every route
- * for /metrics. The composition root (app.ts) creates one `IngestSecurity` and hands its
+ * concatenated into the connector's config def), and keeps the per-identity and authentication
+ * metrics of every route for /metrics. The composition root (app.ts) creates one `IngestSecurity` and hands its
  * `stagesFactory` to the connector.
  */
 import type { Config } from "../api/connector.ts";
@@ -11,6 +11,7 @@ import type { MetricFamily } from "../metrics/prometheus.ts";
 import type { Clock } from "../util/clock.ts";
 import { ingestAcl, ingestAclConfigDef } from "./auth/ingest-acl.ts";
 import { ingestAuthConfigDef, ingestAuthenticatorFrom } from "./auth/ingest-auth-config.ts";
+import { IngestAuthMetrics } from "./auth/ingest-auth-metrics.ts";
 import type { ClearTextListeners } from "./clear-text-listeners.ts";
 import { IngestError } from "./ingest-error.ts";
 import type { IngestHeaderValue, IngestRecord } from "./ingest-record.ts";
@@ -136,6 +137,7 @@ export interface IngestSecurityOptions {
 
 export class IngestSecurity {
   private readonly metricsByConnector = new Map<string, IdentityMetrics>();
+  private readonly authMetricsByConnector = new Map<string, IngestAuthMetrics>();
   private readonly limitsByConnector = new Map<string, Readonly<Record<string, number>>>();
   private readonly shared: SharedBuckets;
 
@@ -146,18 +148,23 @@ export class IngestSecurity {
   readonly stagesFactory: IngestStagesFactory = (connector: string, config: Config): IngestStages => {
     const auth = ingestAuthConfigDef.parse(config);
     const aclConfig = ingestAclConfigDef.parse(config);
+    const methods = auth["ingest.auth.methods"].map((m) => m.trim());
+    const authMetrics = new IngestAuthMetrics(methods, methods.includes("basic"));
     const authenticator = ingestAuthenticatorFrom(auth, {
       mtlsIdentity: this.options.mtlsIdentity,
       ...(this.options.clientCertificates !== undefined ? { clientCertificates: this.options.clientCertificates } : {}),
       ...(this.options.clearTextListeners ? { clearTextListeners: this.options.clearTextListeners } : {}),
       clock: this.options.clock,
       connector,
+      metrics: authMetrics,
     });
     // Several methods: certificate names, token subjects and basic users are separate namespaces.
     const qualified = new Set(auth["ingest.auth.methods"].map((m) => m.trim())).size > 1;
     const acl = ingestAcl(aclConfig, qualified);
     const quotas = ingestQuotas(ingestQuotaConfigDef.parse(config), this.options.clock, this.shared, qualified);
     this.metricsByConnector.set(connector, quotas.metrics);
+    if (authenticator.enabled) this.authMetricsByConnector.set(connector, authMetrics);
+    else this.authMetricsByConnector.delete(connector);
     this.limitsByConnector.set(connector, quotas.limits);
     const headerName = aclConfig["ingest.identity.header"] ?? "";
     const asKey = aclConfig["ingest.identity.key"];
@@ -192,14 +199,16 @@ export class IngestSecurity {
           this.metricsByConnector.delete(connector);
           this.limitsByConnector.delete(connector);
         }
+        if (this.authMetricsByConnector.get(connector) === authMetrics) this.authMetricsByConnector.delete(connector);
       },
     };
   };
 
-  /** Per-identity families of every route, one family per metric name. */
+  /** Per-identity and authentication families of every route, one family per metric name. */
   families(): MetricFamily[] {
     const merged = new Map<string, MetricFamily>();
-    for (const [connector, metrics] of this.metricsByConnector) {
+    const perConnector = [...this.metricsByConnector, ...this.authMetricsByConnector];
+    for (const [connector, metrics] of perConnector) {
       for (const f of metrics.families({ connector })) {
         const existing = merged.get(f.name);
         merged.set(f.name, existing ? { ...existing, samples: [...existing.samples, ...f.samples] } : f);

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fastHash } from "../rest/auth/test-support.ts";
 import { systemClock } from "../util/clock.ts";
+import { LogManager } from "../util/logger.ts";
 import { IngestError } from "./ingest-error.ts";
 import { IngestExchange } from "./ingest-exchange.ts";
 import { IngestSecurity } from "./ingest-security.ts";
@@ -112,11 +113,20 @@ describe("admitBeforeRouting", () => {
 
   test("wrong passwords to an unknown topic: one failure each on the gate's budget, 429 after failures.max", async () => {
     const { a, b, table } = await twoConnectors("3", "2");
-    const wrong = () => outcome(admitBeforeRouting(table, exchange(basic("meter-a", "guess")), "nobody"));
+    const lines: string[] = [];
+    const log = new LogManager({ sink: (line) => lines.push(line) }).get("gate");
+    const wrong = () => outcome(admitBeforeRouting(table, exchange(basic("meter-a", "guess")), "nobody", log));
     expect((await wrong()).status).toBe(401);
     expect((await wrong()).status).toBe(401);
     // The strictest failures.max (2): blocked, Retry-After as a connector's lockout says.
     expect(await wrong()).toEqual({ status: 429, retryAfter: 60 });
+    expect(await wrong()).toEqual({ status: 429, retryAfter: 60 });
+    // One WARN for the block, not one per refusal (explore4 J3).
+    expect(lines.filter((l) => l.includes("WARN"))).toEqual([
+      expect.stringContaining(
+        "WARN Blocking 192.0.2.7 on the REST Proxy routes for 60 s after repeated failed basic authentication attempts (ingest.auth.basic.failures.max)",
+      ),
+    ]);
     // The connectors counted none: their devices from that address are let in on their own topics.
     expect((await a.authenticate(exchange(basic("meter-a2", "pass-a2")))).principal).toBe("meter-a2");
     expect((await b.authenticate(exchange(basic("meter-b", "pass-b")))).principal).toBe("meter-b");

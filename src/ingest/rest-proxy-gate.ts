@@ -22,11 +22,12 @@
  * verify (429, Retry-After) as a connector's limits do, so guessing a connector's passwords through
  * the gate, whatever the topics, is bounded by that failures.max (counted only on the topic's
  * connector, each connector's topic gave another failures.max: review80); it never refuses a
- * topic's own connector. The gate (connectors, budget) is kept per route table, rebuilt when its
- * routes change.
+ * topic's own connector. An address the budget blocks gets one WARN (explore4 J3). The gate
+ * (connectors, budget) is kept per route table, rebuilt when its routes change.
  */
 import { isPromise } from "../util/async.ts";
-import { BasicAttemptGuard } from "./auth/basic-attempt-guard.ts";
+import type { Logger } from "../util/logger.ts";
+import { BasicAttemptGuard, blockedWarning } from "./auth/basic-attempt-guard.ts";
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
 import type { IngestExchange } from "./ingest-exchange.ts";
 import {
@@ -156,9 +157,12 @@ export function admitBeforeRouting(
   routes: IngestRouteTable,
   context: IngestExchange,
   topic: string,
+  log?: Logger,
 ): Promise<void> | undefined {
   const gate = restProxyGate(routes);
-  return gate.stages === null ? undefined : admitted(gate.stages, gate.budget, routes.byTopic(topic)?.stages, context);
+  return gate.stages === null
+    ? undefined
+    : admitted(gate.stages, gate.budget, routes.byTopic(topic)?.stages, context, log);
 }
 
 async function admitted(
@@ -166,6 +170,7 @@ async function admitted(
   budget: BasicAttemptGuard | undefined,
   topicStages: IngestStages | undefined,
   context: IngestExchange,
+  log: Logger | undefined,
 ): Promise<void> {
   // The topic's own connector first: its identity is the one the pipeline needs.
   const own = topicStages !== undefined && gate.includes(topicStages) ? topicStages : undefined;
@@ -186,7 +191,11 @@ async function admitted(
   }
   // Also when the topic's connector counted its own failure: else each connector's topic gave a
   // guesser failures.max trials of the other connectors' passwords (every one of them in all).
-  if (trials.failed) budget?.failure(context.connection.remoteAddress ?? "");
+  if (trials.failed) {
+    const client = context.connection.remoteAddress ?? "";
+    const lockoutMs = budget?.failure(client) ?? 0;
+    if (lockoutMs > 0) log?.warn(blockedWarning(client, lockoutMs, " on the REST Proxy routes"));
+  }
   // In the gate's order: the same answer for every topic.
   const ordered = gate.map((stages) => refusals.get(stages));
   const other = ordered.find((error) => !(error instanceof IngestError && error.status === 401));

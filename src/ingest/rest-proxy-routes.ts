@@ -108,7 +108,7 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
   const v2: RestProxyRoute["handle"] = async (context, params) => {
     const topic = params.topic!;
     // REST Proxy authenticates before its resource runs: nothing of the path is answered before.
-    const admitting = admitBeforeRouting(deps.routes, context, topic);
+    const admitting = admitBeforeRouting(deps.routes, context, topic, deps.log);
     if (admitting) await admitting;
     // Jersey picks the resource method by Content-Type first: one no method consumes is 415 before
     // anything of the path is looked at (an unknown topic or partition, a partition that is no int).
@@ -142,7 +142,7 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
   const v3: RestProxyRoute["handle"] = async (context, params) => {
     const topic = params.topic!;
     const batch = params.action === "records:batch";
-    const admitting = admitBeforeRouting(deps.routes, context, topic);
+    const admitting = admitBeforeRouting(deps.routes, context, topic, deps.log);
     if (admitting) await admitting;
     // A Content-Type the resource does not consume is 415 before the topic is looked up (Jersey, as v2).
     if (mediaType(context.request.headers.get("content-type")) !== "application/json") throw unsupportedMediaType();

@@ -8,7 +8,7 @@
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import { ConnectError, messageOf } from "../errors.ts";
-import { isLoopback, type Listener } from "../listener.ts";
+import type { Listener } from "../listener.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
 import type { Herder } from "../runtime/herder.ts";
 import { restListenerTlsPrefix, serverTls } from "../tls/server-tls.ts";
@@ -18,6 +18,7 @@ import type { WorkerConfig } from "../worker-config.ts";
 import { restAuthenticationOptions } from "./auth/auth-config.ts";
 import { type RestAuthenticationEnv, restAuthentication } from "./auth/auth-middleware.ts";
 import { errorResponse, HTTP_MESSAGES } from "./error-mapping.ts";
+import { clearTextRestCredentials, unauthenticatedListenerWarnings } from "./exposed-listeners.ts";
 import { headContentLengthMiddleware } from "./head-length.ts";
 import type { RequestInfo } from "./http1/http1-connection.ts";
 import { type Http1Server, startHttp1Server } from "./http1/http1-server.ts";
@@ -239,17 +240,6 @@ function serve(listener: Listener, app: Hono, worker: WorkerConfig, log: Request
   return { url: `${listener.protocol}://${host}:${server.port}`, server };
 }
 
-/** One WARN per listener other hosts can reach while REST authentication is off. */
-function warnExposedListeners(config: WorkerConfig, logs: LogManager): void {
-  const log = logs.get("io.edgegateway.rest.RestServer");
-  for (const listener of [...config.restListeners, ...(config.adminListeners ?? [])]) {
-    if (isLoopback(listener)) continue;
-    log.warn(
-      `The REST listener ${listener.uri} accepts connections from other hosts without authentication: whoever reaches it controls the connectors (which read and write files and the network as this process). Set rest.authentication (basic and/or bearer) to require credentials, or bind it to 127.0.0.1.`,
-    );
-  }
-}
-
 /** Starts the REST listeners and, when configured separately, the admin listeners. */
 export function startRestServers(options: {
   config: WorkerConfig;
@@ -277,7 +267,12 @@ export function startRestServers(options: {
     timeoutMs: config["rest.request.body.timeout.ms"],
   };
   const authentication = restAuthentication(restAuthenticationOptions(config));
-  if (authentication === null) warnExposedListeners(config, logs);
+  const listeners = { rest: config.restListeners, admin: config.adminListeners };
+  const exposed =
+    authentication === null
+      ? unauthenticatedListenerWarnings(listeners)
+      : clearTextRestCredentials(config["rest.authentication"], listeners);
+  for (const warning of exposed) logs.get("io.edgegateway.rest.RestServer").warn(warning);
   const adminSeparate = config.adminListeners !== undefined;
   const mainApp = restApp(
     adminSeparate ? regular : [...regular, ...admin],

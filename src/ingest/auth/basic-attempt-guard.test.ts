@@ -7,10 +7,12 @@
 import { describe, expect, test } from "bun:test";
 import { basicAuthenticator } from "../../rest/auth/basic-auth.ts";
 import { fastHash } from "../../rest/auth/test-support.ts";
+import { LogManager } from "../../util/logger.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { IngestError } from "../ingest-error.ts";
 import { type IngestRequestContext, PLAIN_CONNECTION } from "../request-context.ts";
 import { BasicAttemptGuard, type BasicAttemptLimits } from "./basic-attempt-guard.ts";
+import { IngestAuthMetrics } from "./ingest-auth-metrics.ts";
 import { ingestAuthenticator } from "./ingest-authenticator.ts";
 
 const PASSWORD = "right-pass";
@@ -34,7 +36,16 @@ async function setup(limits: Partial<BasicAttemptLimits>) {
     { maxFailures: 0, lockoutMs: 60_000, globalFailuresPerSecond: 0, maxConcurrentVerifications: 0, ...limits },
     clock,
   );
-  const auth = ingestAuthenticator({ mtls: null, jwt: null, basic: { authenticator, realm: "r", guard } });
+  const lines: string[] = [];
+  const logger = new LogManager({ sink: (line) => lines.push(line) }).get("auth").withContext("[tel]");
+  const metrics = new IngestAuthMetrics(["basic"], true);
+  const auth = ingestAuthenticator({
+    mtls: null,
+    jwt: null,
+    basic: { authenticator, realm: "r", guard },
+    logger,
+    metrics,
+  });
   const attempt = (password: string, address = "10.0.0.1") => {
     const headers = { Authorization: `Basic ${Buffer.from(`meter-1:${password}`).toString("base64")}` };
     const req = new Request("http://gw/ingest/x", { method: "POST", headers });
@@ -59,7 +70,8 @@ async function setup(limits: Partial<BasicAttemptLimits>) {
     for (const resolve of waiting.splice(0)) resolve();
     return Promise.all(attempts);
   };
-  return { clock, guard, attempt, settle, verifies: () => verifies };
+  const warnings = () => lines.filter((l) => l.includes("WARN"));
+  return { clock, guard, attempt, settle, verifies: () => verifies, warnings, metrics };
 }
 
 describe("BasicAttemptGuard behind the ingest authenticator", () => {
@@ -87,6 +99,27 @@ describe("BasicAttemptGuard behind the ingest authenticator", () => {
     expect(await s.settle(s.attempt(PASSWORD, "10.0.0.2"))).toEqual(["meter-1"]);
     s.clock.advance(60_000);
     expect(await s.settle(s.attempt(PASSWORD))).toEqual(["meter-1"]);
+  });
+
+  test("a block is one WARN naming the address, the connector and its length, and one lockout counted; the 429s in it are not (explore4 J3)", async () => {
+    const s = await setup({ maxFailures: 2 });
+    const lockouts = () =>
+      s.metrics.families({}).find((f) => f.name === "ingest_auth_lockouts_total")?.samples[0]?.value;
+    for (let block = 1; block <= 2; block++) {
+      for (let i = 0; i < 2; i++) await s.settle(s.attempt(`wrong-${block}-${i}`, "2001:db8:0:1::7"));
+      for (let i = 0; i < 3; i++)
+        expect(await s.attempt(PASSWORD, "2001:db8:0:1::7")).toEqual({ status: 429, retryAfter: 60 });
+      expect(s.warnings()).toEqual(
+        Array(block).fill(
+          expect.stringContaining(
+            "WARN [tel] Blocking 2001:db8:0:1::/64 for 60 s after repeated failed basic authentication attempts (ingest.auth.basic.failures.max)",
+          ),
+        ),
+      );
+      expect(lockouts()).toBe(block);
+      s.clock.advance(60_000);
+    }
+    expect(s.warnings().join("\n")).not.toContain("wrong-");
   });
 
   test("past failures.global.per.second failures of all addresses, attempts needing a verify are 429 until the rate drops", async () => {

@@ -17,7 +17,7 @@
  * Windows are measured on the clock's monotonic reading. One guard per connector.
  */
 import { VERIFICATIONS_BUSY_MESSAGE, VERIFICATIONS_BUSY_RETRY_AFTER_SECONDS } from "../../rest/auth/basic-auth.ts";
-import { LoginThrottle } from "../../rest/auth/login-throttle.ts";
+import { LoginThrottle, throttledAddress } from "../../rest/auth/login-throttle.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import { ErrorCodes, IngestError } from "../ingest-error.ts";
 import { TokenBucket } from "../quota/token-bucket.ts";
@@ -75,17 +75,31 @@ export class BasicAttemptGuard {
   /**
    * Ends an admitted verify with its outcome; a failure counts towards the limits unless
    * `counted` is false (a trial of the REST Proxy gate, which counts it on its own budget).
+   * Returns what `failure` returns (0 when nothing was counted).
    */
-  release(client: string, ok: boolean, counted = true): void {
+  release(client: string, ok: boolean, counted = true): number {
     this.running--;
-    if (!ok && counted) this.failure(client);
+    return !ok && counted ? this.failure(client) : 0;
   }
 
-  /** Counts a failed attempt of `client` towards the per-address and global limits. */
-  failure(client: string): void {
-    this.throttle.failure(client);
+  /**
+   * Counts a failed attempt of `client` towards the per-address and global limits. Returns how
+   * long this failure blocks the address, in ms (failures.lockout.ms), or 0 when it does not (once
+   * per block: for the caller's WARN and lockout counter).
+   */
+  failure(client: string): number {
+    const blocks = this.throttle.failure(client);
     this.global?.take(1, monotonicNow(this.clock));
+    return blocks ? this.limits.lockoutMs : 0;
   }
+}
+
+/**
+ * The WARN of a block `failure` started (explore4 J3), `where` naming what blocks (the logger's
+ * context names the connector): the address as counted (an IPv6 one's /64), never a user or password.
+ */
+export function blockedWarning(client: string, lockoutMs: number, where = ""): string {
+  return `Blocking ${throttledAddress(client) || "an unknown address"}${where} for ${Math.ceil(lockoutMs / 1000)} s after repeated failed basic authentication attempts (ingest.auth.basic.failures.max)`;
 }
 
 function tooMany(message: string, waitMs: number): IngestError {

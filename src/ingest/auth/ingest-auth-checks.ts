@@ -6,7 +6,7 @@
  * issuer, a loopback http JWKS), which `ingestAuthenticatorFrom` logs as WARN at connector start.
  * Pure functions of a parsed config: no I/O.
  */
-import { isLoopbackHost } from "../../listener.ts";
+import { isPlainHttpElsewhere, PLAIN_HTTP_JWKS_REFUSED, plainHttpJwksWarning } from "../../util/plain-http-jwks.ts";
 import type { IngestAuthConfig } from "./ingest-auth-config.ts";
 
 /** Cross-key checks for PUT …/config/validate (descriptor `validate`). */
@@ -27,12 +27,8 @@ export function validateIngestAuth(config: IngestAuthConfig): { key: string; mes
       message: "set either a JWKS URL or a public key, not both",
     });
   }
-  if (methods.has("jwt") && jwks && plainHttpElsewhere(jwks)) {
-    out.push({
-      key: "ingest.auth.jwt.jwks.url",
-      message:
-        "a plain http:// JWKS URL lets anyone on the network path replace the keys and forge tokens; use https:// (http is accepted only for a loopback address)",
-    });
+  if (methods.has("jwt") && jwks && isPlainHttpElsewhere(jwks)) {
+    out.push({ key: "ingest.auth.jwt.jwks.url", message: PLAIN_HTTP_JWKS_REFUSED });
   }
   // No algorithm accepts no token: every one was 401 "alg not allowed", as if the devices' tokens
   // were bad (the admin API refuses its empty rest.authentication.bearer.algorithms) (ingestjwt hunt).
@@ -43,17 +39,6 @@ export function validateIngestAuth(config: IngestAuthConfig): { key: string; mes
     out.push({ key: "ingest.auth.basic.credentials.file", message: "basic needs a credentials file" });
   }
   return out;
-}
-
-/** An http: URL whose host is not a loopback address (security review 2026-12-01, P3.19). */
-function plainHttpElsewhere(url: string): boolean {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
-  return parsed.protocol === "http:" && !isLoopbackHost(parsed.hostname);
 }
 
 /**
@@ -73,9 +58,6 @@ export function jwtWarnings(config: IngestAuthConfig): string[] {
       "ingest.auth.jwt.issuer is not set: tokens are accepted whatever their iss claim; set it to the identity provider's issuer",
     );
   const jwks = config["ingest.auth.jwt.jwks.url"];
-  if (jwks?.startsWith("http:"))
-    out.push(
-      "ingest.auth.jwt.jwks.url is plain http (loopback only): use https unless the key set is served on this host",
-    );
+  if (jwks?.startsWith("http:")) out.push(plainHttpJwksWarning("ingest.auth.jwt.jwks.url"));
   return out;
 }

@@ -18,10 +18,12 @@ import type { Clock } from "../../util/clock.ts";
 import { JwksCache, jwksCooldownProblem, MIN_JWKS_COOLDOWN_MS } from "../../util/jwks-cache.ts";
 import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
+import { JWKS_URL_SCHEMES_DOC } from "../../util/plain-http-jwks.ts";
 import type { ClearTextListeners } from "../clear-text-listeners.ts";
 import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
 import { BasicAttemptGuard } from "./basic-attempt-guard.ts";
 import { jwtWarnings, validateIngestAuth } from "./ingest-auth-checks.ts";
+import type { IngestAuthMetrics } from "./ingest-auth-metrics.ts";
 import type { IngestAuthenticator } from "./ingest-authenticator.ts";
 import { ingestAuthenticator } from "./ingest-authenticator.ts";
 import { jwtAuthenticator } from "./jwt-authenticator.ts";
@@ -40,7 +42,7 @@ export const ingestAuthConfigDef = defineConfig({
     validators: [check.listOf(INGEST_AUTH_METHODS)],
   }),
   "ingest.auth.jwt.jwks.url": key.string({
-    doc: "URL of the identity provider's JSON Web Key Set (https; plain http only to a loopback address, with a warning, since whoever can alter the response can forge tokens). Keys are cached as its Cache-Control/Expires headers say and fetched again once for a token with an unknown key id.",
+    doc: `URL of the identity provider's JSON Web Key Set (${JWKS_URL_SCHEMES_DOC}). Keys are cached as its Cache-Control/Expires headers say and fetched again once for a token with an unknown key id.`,
     default: null,
     importance: "HIGH",
     group: GROUP,
@@ -173,6 +175,8 @@ export interface IngestAuthDeps {
    */
   readonly clearTextListeners?: ClearTextListeners;
   readonly clock?: Clock;
+  /** Counts the connector's refusals and lockouts (IngestAuthMetrics). */
+  readonly metrics?: IngestAuthMetrics;
   /** Gets the start-time warnings (jwtWarnings), prefixed with the connector's name. */
   readonly logger?: Logger;
   readonly connector?: string;
@@ -292,6 +296,7 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
     jwt,
     basic,
     logger: deps.connector ? log.withContext(`[${deps.connector}]`) : log,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
 }

@@ -11,8 +11,10 @@ import {
   type PeerCertificateInfo,
   PLAIN_CONNECTION,
 } from "../request-context.ts";
+import { IngestAuthMetrics } from "./ingest-auth-metrics.ts";
 import {
   type IngestAuthenticator,
+  type IngestAuthenticatorOptions,
   ingestAuthenticator,
   JWKS_UNAVAILABLE_LOG_INTERVAL_MS,
 } from "./ingest-authenticator.ts";
@@ -26,12 +28,13 @@ const peer: PeerCertificateInfo = {
 };
 
 let keys: Awaited<ReturnType<typeof generateKeyPair>>;
+let fullOptions: IngestAuthenticatorOptions;
 let full: IngestAuthenticator;
 
 beforeAll(async () => {
   keys = await generateKeyPair("ES256", { extractable: true });
   const hash = await fastHash.bcrypt("s3cret-pass");
-  full = ingestAuthenticator({
+  fullOptions = {
     mtls: "cn",
     jwt: jwtAuthenticator({
       publicKey: await exportSPKI(keys.publicKey),
@@ -42,7 +45,8 @@ beforeAll(async () => {
       identityClaim: "sub",
     }),
     basic: { authenticator: basicAuthenticator({ credentials: new Map([["meter-1", hash]]) }), realm: "devices" },
-  });
+  };
+  full = ingestAuthenticator(fullOptions);
 });
 
 const request = (
@@ -139,6 +143,41 @@ describe("ingestAuthenticator", () => {
       message: "Authentication required: send a bearer token or basic credentials or a client certificate",
     });
   });
+});
+
+test("refusals are counted by the method whose credential was refused, a REST Proxy gate's trials not (explore4 J3)", async () => {
+  const metrics = new IngestAuthMetrics(["mtls", "jwt", "basic"], true);
+  const auth = ingestAuthenticator({ ...fullOptions, metrics });
+  await refusal(auth, request({ Authorization: "Bearer not.a.jwt" }));
+  await refusal(auth, request({ Authorization: basicHeader("meter-1", "guess") }));
+  await refusal(auth, request({ Authorization: "Basic bm8tY29sb24=" }));
+  await refusal(auth, request({}, { ...peer, subject: { O: "no CN" } }));
+  await refusal(auth, request());
+  await refusal(auth, request({ Authorization: "Digest x" }));
+  const trial = { trial: true, beforeVerify: () => {}, failedVerify: () => {} };
+  await expect(auth.authenticate(request({ Authorization: basicHeader("meter-1", "guess-2") }), trial)).rejects.toThrow(
+    "Invalid credentials",
+  );
+  await auth.authenticate(request({ Authorization: basicHeader("meter-1", "s3cret-pass") }));
+  expect(metrics.families({ connector: "c" })).toEqual([
+    {
+      name: "ingest_auth_failures_total",
+      type: "counter",
+      help: expect.any(String),
+      samples: [
+        { labels: { connector: "c", method: "jwt" }, value: 1 },
+        { labels: { connector: "c", method: "basic" }, value: 2 },
+        { labels: { connector: "c", method: "mtls" }, value: 1 },
+        { labels: { connector: "c", method: "none" }, value: 2 },
+      ],
+    },
+    {
+      name: "ingest_auth_lockouts_total",
+      type: "counter",
+      help: expect.any(String),
+      samples: [{ labels: { connector: "c" }, value: 0 }],
+    },
+  ]);
 });
 
 // Security hunt 2026-12-02: every request with a token logged a WARN while the key set was

@@ -13,7 +13,9 @@
  * BasicAttemptGuard first (429 for a blocked address or too many failures overall, 503 when every
  * verification slot is busy), so guessing cannot use up the CPU. The REST Proxy gate's trials
  * (CredentialCheck) pass its budget too, and their failures are not counted here (the gate counts one). Messages say which check failed, never the credentials; unknown
- * users are not named in logs. An unavailable key set is logged at most once a minute. An
+ * users are not named in logs. Refusals are DEBUG lines, counted on /metrics by method
+ * (IngestAuthMetrics, trials of the gate left out); an address that the failures block gets one
+ * WARN naming it and the block's length, and counts one lockout (explore4 J3). An unavailable key set is logged at most once a minute. An
  * identity whose name starts with a method qualifier (`mtls:`, `jwt:`, `basic:`) is refused (401)
  * on every connector: it would stamp a multi-method connector's qualified name of another device.
  */
@@ -24,7 +26,8 @@ import { getLogger, type Logger } from "../../util/logger.ts";
 import { ErrorCodes, IngestError } from "../ingest-error.ts";
 import { ANONYMOUS, type CredentialCheck, type IngestIdentity, type IngestRequestContext } from "../request-context.ts";
 import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
-import type { BasicAttemptGuard } from "./basic-attempt-guard.ts";
+import { type BasicAttemptGuard, blockedWarning } from "./basic-attempt-guard.ts";
+import type { IngestAuthFailureMethod, IngestAuthMetrics } from "./ingest-auth-metrics.ts";
 import type { JwtAuthenticator } from "./jwt-authenticator.ts";
 import { mtlsIdentity } from "./mtls-identity.ts";
 
@@ -39,6 +42,8 @@ export interface IngestAuthenticatorOptions {
     readonly guard?: BasicAttemptGuard;
   } | null;
   readonly logger?: Logger;
+  /** Counts refusals by method and lockouts (the REST Proxy gate's trials are not counted). */
+  readonly metrics?: IngestAuthMetrics;
   /** For the interval between WARNs about an unavailable key set, and client certificates' expiry. */
   readonly clock?: Clock;
 }
@@ -100,6 +105,24 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
     .filter((s) => s !== null)
     .join(" or ");
 
+  /** The 401 of a refused credential of `method`, counted unless it is the REST Proxy gate's trial. */
+  const refused = (
+    method: IngestAuthFailureMethod,
+    check: CredentialCheck | undefined,
+    message: string,
+    invalidToken = false,
+  ): IngestError => {
+    if (check?.trial !== true) options.metrics?.failed(method);
+    return unauthorized(message, invalidToken);
+  };
+
+  /** Once per block (the failure that starts it), as the REST API's; never a user name or password. */
+  const blocked = (client: string, lockoutMs: number): void => {
+    if (lockoutMs <= 0) return;
+    options.metrics?.lockedOut();
+    log.warn(blockedWarning(client, lockoutMs));
+  };
+
   const identify = async (context: IngestRequestContext, check?: CredentialCheck): Promise<IngestIdentity> => {
     const authorization = context.request.headers.get("authorization")?.trim();
     if (authorization) {
@@ -128,11 +151,11 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
           );
         }
         log.debug(`Rejected a bearer token: ${result.reason}`);
-        throw unauthorized(result.reason, true);
+        throw refused("jwt", check, result.reason, true);
       }
       if (scheme === "basic" && basic) {
         const parsed = parseBasicCredentials(credentials);
-        if (parsed === null) throw unauthorized("Malformed Basic credentials");
+        if (parsed === null) throw refused("basic", check, "Malformed Basic credentials");
         const { guard } = basic;
         let ok: boolean;
         if ((!guard && !check) || basic.authenticator.isCached(parsed.user, parsed.password))
@@ -145,18 +168,18 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
           try {
             ok = await basic.authenticator.authenticate(parsed.user, parsed.password);
           } finally {
-            guard?.release(client, ok, check?.trial !== true);
+            blocked(client, guard?.release(client, ok, check?.trial !== true) ?? 0);
           }
           if (!ok) check?.failedVerify();
         }
         if (!ok) {
           const who = basic.authenticator.hasUser(parsed.user) ? `user "${parsed.user}"` : "an unknown user";
           log.debug(`Rejected basic credentials of ${who}`);
-          throw unauthorized("Invalid credentials");
+          throw refused("basic", check, "Invalid credentials");
         }
         return { principal: parsed.user, source: "basic", attributes: {} };
       }
-      if (!mtls) throw unauthorized(`Unsupported authentication scheme; use ${accepted}`);
+      if (!mtls) throw refused("none", check, `Unsupported authentication scheme; use ${accepted}`);
     }
     if (mtls) {
       const peer = context.connection.peerCertificate;
@@ -164,13 +187,13 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
         // The handshake checked the certificate, but a connection kept busy outlives it: its
         // requests after the certificate's expiry are refused (security hunt 2026-12-02).
         if (peer.notAfter !== undefined && clock.now() > peer.notAfter)
-          throw unauthorized("The client certificate has expired");
+          throw refused("mtls", check, "The client certificate has expired");
         const identity = mtlsIdentity(peer, mtls);
         if (identity) return identity;
-        throw unauthorized(`The client certificate has no ${mtls} to identify the device by`);
+        throw refused("mtls", check, `The client certificate has no ${mtls} to identify the device by`);
       }
     }
-    throw unauthorized(`Authentication required: send ${accepted}`);
+    throw refused("none", check, `Authentication required: send ${accepted}`);
   };
 
   return {
@@ -182,7 +205,11 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
       // identity value as another method's device on a multi-method connector sharing the topic.
       if (QUALIFIER.test(identity.principal)) {
         log.debug("Rejected an identity whose name starts with a method qualifier");
-        throw unauthorized("The identity's name must not start with a method qualifier (mtls:, jwt:, basic:)");
+        throw refused(
+          identity.source === "anonymous" ? "none" : identity.source,
+          check,
+          "The identity's name must not start with a method qualifier (mtls:, jwt:, basic:)",
+        );
       }
       return identity;
     },

@@ -131,7 +131,11 @@ describe("restAuthenticationOptions", () => {
 
   test.each([
     ["without an audience", "https://idp.example/certs", "rest.authentication.bearer.audience is unset"],
-    ["with a plain http JWKS URL", "http://idp.example/certs", "rest.authentication.bearer.jwks.url is plain http"],
+    [
+      "with a plain http JWKS URL on loopback",
+      "http://127.0.0.1:8180/certs",
+      "rest.authentication.bearer.jwks.url is plain http (loopback only): use https unless the key set is served on this host",
+    ],
   ])("warns about bearer %s", (_case, url, warning) => {
     const { lines } = options({
       "rest.authentication": "bearer",
@@ -169,6 +173,27 @@ describe("restAuthenticationOptions", () => {
       ]);
       expect(error.message).toContain("rest.authentication.basic.credentials.file");
     });
+
+    test.each(["http://idp.example/certs", "http://192.0.2.1/jwks", "HTTP://[2001:db8::1]/jwks"])(
+      "a plain http JWKS URL off loopback (%s), as ingest.auth.jwt.jwks.url (explore4 J2)",
+      (url) => {
+        const error = configErrorOf(() =>
+          options({
+            "rest.authentication": "bearer",
+            "rest.authentication.bearer.jwks.url": url,
+            "rest.authentication.bearer.audience": "edge",
+          }),
+        );
+        expect([...error.errors]).toEqual([
+          [
+            "rest.authentication.bearer.jwks.url",
+            [
+              `Invalid value ${url} for configuration rest.authentication.bearer.jwks.url: a plain http:// JWKS URL lets anyone on the network path replace the keys and forge tokens; use https:// (http is accepted only for a loopback address)`,
+            ],
+          ],
+        ]);
+      },
+    );
 
     test("an unreadable credentials file", async () => {
       await using files = await tempFiles();

@@ -14,6 +14,12 @@ import { invalidValue } from "../../util/invalid-value.ts";
 import { jwksCooldownProblem, MIN_JWKS_COOLDOWN_MS } from "../../util/jwks-cache.ts";
 import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
+import {
+  isPlainHttpElsewhere,
+  JWKS_URL_SCHEMES_DOC,
+  PLAIN_HTTP_JWKS_REFUSED,
+  plainHttpJwksWarning,
+} from "../../util/plain-http-jwks.ts";
 import { REST_AUTHENTICATION_LOGGER, type RestAuthenticationOptions } from "./auth-middleware.ts";
 import { basicAuthenticator, DEFAULT_MAX_CONCURRENT_VERIFICATIONS, loadCredentialsFile } from "./basic-auth.ts";
 import { bearerAuthenticator } from "./bearer-auth.ts";
@@ -62,7 +68,7 @@ export const restAuthenticationConfigDef = defineConfig({
     validators: [check.headerSafe()],
   }),
   "rest.authentication.bearer.jwks.url": key.string({
-    doc: "URL of the identity provider's JSON Web Key Set, used to verify bearer tokens (JWTs). Keys are cached and refetched when a token names an unknown key id.",
+    doc: `URL of the identity provider's JSON Web Key Set (${JWKS_URL_SCHEMES_DOC}; the rule of ingest.auth.jwt.jwks.url), used to verify bearer tokens (JWTs). Keys are cached and refetched when a token names an unknown key id.`,
     default: null,
     importance: "HIGH",
     group: GROUP,
@@ -206,11 +212,14 @@ export function restAuthenticationOptions(
     const algorithms = config["rest.authentication.bearer.algorithms"];
     if (url === null || url === "") {
       fail(urlKey, url, "a JWKS URL is required when rest.authentication includes bearer");
+    } else if (isPlainHttpElsewhere(url)) {
+      // As an ingest connector's key: the admin plane was the one taking it (explore4 J2).
+      fail(urlKey, url, PLAIN_HTTP_JWKS_REFUSED);
     }
     if (algorithms.length === 0) {
       fail("rest.authentication.bearer.algorithms", "", "at least one algorithm is required for bearer");
     }
-    if (url !== null && url !== "" && algorithms.length > 0) {
+    if (url !== null && url !== "" && !errors.has(urlKey) && algorithms.length > 0) {
       const jwksUrl = new URL(url);
       bearer = bearerAuthenticator({
         jwksUrl,
@@ -229,7 +238,7 @@ export function restAuthenticationOptions(
         );
       }
       if (jwksUrl.protocol === "http:") {
-        warnings.push(`${urlKey} is plain http: whoever can alter that traffic can forge tokens`);
+        warnings.push(plainHttpJwksWarning(urlKey));
       }
     }
   }
