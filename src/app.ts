@@ -43,6 +43,7 @@ import { SpoolStore } from "./store/spool-store.ts";
 import { StatusStore } from "./store/status-store.ts";
 import { type Clock, systemClock } from "./util/clock.ts";
 import { type LogManager, logManager } from "./util/logger.ts";
+import { clockTimer, unrefTimer } from "./util/timer.ts";
 import type { WorkerConfig } from "./worker-config.ts";
 
 export interface AppOptions {
@@ -175,6 +176,10 @@ export function startApp(options: AppOptions): App {
   );
   const statuses = new StatusStore(db);
   const offsets = new OffsetStore(db);
+  const idempotencyKeys = new IdempotencyStore(db, { maxBytes: config["ingest.idempotency.max.bytes"] });
+  // Prunes expired keys also when keyed traffic stops (explore5 E5); on a test's clock when given.
+  idempotencyKeys.startPruning(() => clock.now(), options.clock ? clockTimer(clock) : unrefTimer);
+  ingestMetrics.idempotencyUsage = () => ({ ...idempotencyKeys.usage(), maxBytes: idempotencyKeys.maxBytes });
   let herderRef: Herder | undefined;
   const activeTopics = new ActiveTopicRegistry(
     (connector, topic) => herderRef?.recordActiveTopic(connector, topic) ?? false,
@@ -196,6 +201,7 @@ export function startApp(options: AppOptions): App {
     configs,
     statuses,
     offsets,
+    idempotencyKeys,
     registry,
     workerId: () => id,
     logs,
@@ -256,7 +262,7 @@ export function startApp(options: AppOptions): App {
       partitions: partitionCounts(() => worker.admin(), clock),
       bodies: new BodyBudget(config["ingest.request.bodies.max.bytes"], () => ingestRoutes.openCount()),
       idempotency: new StoredIdempotencyGuard(
-        new IdempotencyStore(db),
+        idempotencyKeys,
         clock,
         logs.get("io.edgegateway.ingest.Idempotency"),
         ingestMetrics,
@@ -274,7 +280,13 @@ export function startApp(options: AppOptions): App {
       worker,
       ...(options.configProviders ? { configProviders: options.configProviders } : {}),
       spool: () => spool?.catch(() => undefined),
-      db,
+      // The pruning of expired Idempotency-Keys stops before the file closes.
+      db: {
+        close: () => {
+          idempotencyKeys.close();
+          db.close();
+        },
+      },
       drainMs,
       ...(options.listenerCloseLimitMs !== undefined ? { closeLimitMs: options.listenerCloseLimitMs } : {}),
     }),

@@ -12,6 +12,7 @@ import { deleteConnectorOffline, describeRemoved } from "./delete-connector.ts";
 import { NotFoundError } from "./errors.ts";
 import { ConfigStore } from "./store/config-store.ts";
 import { migrate, openDatabase, StoreError, StoreLockedError } from "./store/database.ts";
+import { IdempotencyStore } from "./store/idempotency-store.ts";
 import { migrations } from "./store/migrations/index.ts";
 import { OffsetStore } from "./store/offset-store.ts";
 import { StatusStore } from "./store/status-store.ts";
@@ -19,7 +20,7 @@ import { StatusStore } from "./store/status-store.ts";
 const LATEST = migrations.at(-1)!.version;
 const RUNNING = { state: "RUNNING", trace: null, workerId: "127.0.0.1:8083" } as const;
 
-/** Stores connector `name` as a running gateway would: config, one task, statuses, a topic, an offset. */
+/** Stores connector `name` as a running gateway would: config, one task, statuses, a topic, an offset, two Idempotency-Keys. */
 function storeConnector(db: Database, name: string): void {
   const configs = new ConfigStore(db);
   const statuses = new StatusStore(db);
@@ -29,6 +30,16 @@ function storeConnector(db: Database, name: string): void {
   statuses.putTask(name, 0, RUNNING);
   statuses.addTopic(name, "t");
   new OffsetStore(db).write(name, [{ partition: { filename: "in.txt" }, offset: { position: 42 } }]);
+  const keys = new IdempotencyStore(db);
+  for (const key of ["k1", "k2"])
+    keys.put(
+      name,
+      "",
+      key,
+      { requestHash: "h", status: 200, contentType: "application/json", body: new Uint8Array(3) },
+      1,
+      9e15,
+    );
 }
 
 /** What gateway.db holds for `name`, read through the stores. */
@@ -40,6 +51,7 @@ function stateOf(db: Database, name: string) {
     taskStatuses: statuses.tasks(name),
     topics: statuses.topics(name),
     offsets: new OffsetStore(db).all(name),
+    idempotencyKeys: db.query("SELECT idempotency_key AS k FROM ingest_idempotency WHERE connector = ?").all(name),
   };
 }
 
@@ -53,7 +65,7 @@ function thrown(run: () => unknown): unknown {
 }
 
 describe("deleteConnectorOffline", () => {
-  test("removes the config, task configs, statuses and active topics; offsets and other connectors stay", async () => {
+  test("removes the config, task configs, statuses, active topics and Idempotency-Keys (explore5 E5); offsets and other connectors stay", async () => {
     await using dir = await tempDir();
     const db = openDatabase(dir.path);
     storeConnector(db, "a/b");
@@ -62,7 +74,14 @@ describe("deleteConnectorOffline", () => {
     db.close();
 
     const removed = deleteConnectorOffline(dir.path, "a/b");
-    expect(removed).toEqual({ name: "a/b", targetState: "STARTED", taskConfigs: 1, statuses: 2, activeTopics: ["t"] });
+    expect(removed).toEqual({
+      name: "a/b",
+      targetState: "STARTED",
+      taskConfigs: 1,
+      statuses: 2,
+      activeTopics: ["t"],
+      idempotencyKeys: 2,
+    });
     expect(describeRemoved(removed)).toBe(
       [
         "Deleted connector a/b:",
@@ -70,6 +89,7 @@ describe("deleteConnectorOffline", () => {
         "  1 task config",
         "  2 statuses (connector and tasks)",
         "  1 active topic: t",
+        "  2 Idempotency-Keys",
         "Its source offsets are kept, as DELETE /connectors/{name} keeps them.",
         "",
       ].join("\n"),
@@ -83,6 +103,7 @@ describe("deleteConnectorOffline", () => {
         taskStatuses: [],
         topics: [],
         offsets: [{ partition: { filename: "in.txt" }, offset: { position: 42 } }],
+        idempotencyKeys: [],
       });
       expect(stateOf(after, "other")).toEqual(before);
       expect(after.query("SELECT count(*) AS n FROM task_configs WHERE connector = 'a/b'").get()).toEqual({ n: 0 });

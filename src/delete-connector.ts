@@ -4,8 +4,8 @@
  * Connect 4.3.1 creates too and then answers 400 `Ambiguous URI path separator` for; Connect's
  * operator writes a tombstone to the config topic instead). It removes what a REST DELETE
  * /connectors/{name} removes (herder.ts deleteConnector), through the same store methods: the
- * config with its target state and task configs, the statuses and the active topics; source
- * offsets stay, as Connect keeps them. Called by main.ts.
+ * config with its target state and task configs, the statuses, the active topics and the ingest
+ * Idempotency-Keys; source offsets stay, as Connect keeps them. Called by main.ts.
  *
  * The file must exist (nothing is created), must not be in use (a running gateway holds its
  * exclusive lock, so the command fails with StoreLockedError and changes nothing), and must have
@@ -17,6 +17,7 @@ import { NotFoundError } from "./errors.ts";
 import { ConfigStore } from "./store/config-store.ts";
 import { openDatabase } from "./store/database.ts";
 import { durably } from "./store/durable-write.ts";
+import { IdempotencyStore } from "./store/idempotency-store.ts";
 import { StatusStore } from "./store/status-store.ts";
 
 /** What the command removed, for its report. */
@@ -26,6 +27,7 @@ export interface RemovedConnector {
   readonly taskConfigs: number;
   readonly statuses: number;
   readonly activeTopics: readonly string[];
+  readonly idempotencyKeys: number;
 }
 
 /**
@@ -38,6 +40,7 @@ export function deleteConnectorOffline(dataDir: string, name: string): RemovedCo
   try {
     const configs = new ConfigStore(db);
     const statuses = new StatusStore(db);
+    const idempotencyKeys = new IdempotencyStore(db);
     return durably(db, () => {
       const stored = configs.get(name);
       if (!stored) throw new NotFoundError(`Connector ${name} not found`);
@@ -51,7 +54,7 @@ export function deleteConnectorOffline(dataDir: string, name: string): RemovedCo
       configs.remove(name);
       statuses.removeConnector(name);
       statuses.resetTopics(name);
-      return removed;
+      return { ...removed, idempotencyKeys: idempotencyKeys.removeConnector(name) };
     });
   } finally {
     db.close();
@@ -71,6 +74,7 @@ export function describeRemoved(removed: RemovedConnector): string {
     `  ${count(removed.taskConfigs, "task config")}`,
     `  ${count(removed.statuses, "status", "statuses")} (connector and tasks)`,
     `  ${count(topics.length, "active topic")}${topics.length > 0 ? `: ${topics.join(", ")}` : ""}`,
+    `  ${count(removed.idempotencyKeys, "Idempotency-Key")}`,
     "Its source offsets are kept, as DELETE /connectors/{name} keeps them.",
     "",
   ].join("\n");

@@ -63,6 +63,14 @@ const ownWorkerConfig = defineConfig({
     group: "Ingest",
     displayName: "Ingest OpenAPI description",
   }),
+  "ingest.idempotency.max.bytes": key.long({
+    doc: "Most bytes of Idempotency-Keys kept in gateway.db for all the worker's ingest connectors together (each key keeps its request's whole answer: about 200 bytes for one record, about 58 bytes a record for a large request). Storing a key that would pass it first deletes the keys that expire first (the oldest, with one window), before their ingest.idempotency.window.ms ends: a retry with such a key writes its records again; ingest_idempotency_keys_dropped_total counts them and a WARN says so, at most once a minute. An answer larger than the cap by itself is not kept (ingest_idempotency_keys_not_stored_total). 0: no cap.",
+    default: 268_435_456,
+    importance: "MEDIUM",
+    group: "Ingest",
+    displayName: "Idempotency-Keys max bytes",
+    validators: [check.atLeast(0)],
+  }),
   "rest.advertised.host.name": key.string({
     doc: "Host name advertised to clients and used in worker_id; defaults to the listener's host.",
     default: null,

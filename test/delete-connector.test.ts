@@ -80,6 +80,7 @@ describe("gateway delete-connector (README, Operating)", () => {
         "  1 task config",
         "  2 statuses (connector and tasks)",
         `  1 active topic: ${topic}`,
+        "  0 Idempotency-Keys",
         "Its source offsets are kept, as DELETE /connectors/{name} keeps them.",
         "",
       ].join("\n"),

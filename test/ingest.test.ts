@@ -532,6 +532,49 @@ describe("Idempotency-Key", () => {
       await second.gw.stop();
     }
   }, 90_000);
+  // explore5 E5: a connector created again under a deleted one's name replayed the old answers and wrote nothing.
+  test("deleting a connector deletes its keys: one created again under its name writes the same key and body to its own topic", async () => {
+    const [oldTopic, newTopic] = [uniqueTopic("ingest-idem-old"), uniqueTopic("ingest-idem-new")];
+    await createTopics([
+      { topic: oldTopic, numPartitions: 1 },
+      { topic: newTopic, numPartitions: 1 },
+    ]);
+    await using dir = await tempDir();
+    const { gw, ingest } = await startIngestGateway(dir);
+    try {
+      const url = `${ingest}/ingest/idem-del`;
+      const headers = { "Idempotency-Key": "d1-000042" };
+      const gauges = async () => {
+        const text = (await gw.rest.get("/metrics")).text;
+        return ["ingest_idempotency_keys", "ingest_idempotency_keys_bytes", "ingest_idempotency_max_bytes"].map(
+          (name) => Number(text.match(new RegExp(`^${name} (\\d+)$`, "m"))?.[1]),
+        );
+      };
+      expect(await gauges()).toEqual([0, 0, 268_435_456]);
+      await createConnector(gw, "idem-del", { "ingest.path": "/ingest/idem-del", "kafka.topic": oldTopic });
+      const first = await curlPost(url, '{"t":1}', "application/json", headers);
+      expect([first.status, first.json().topic]).toEqual([200, oldTopic]);
+      const [keys, bytes] = await gauges();
+      expect(keys).toBe(1);
+      expect(bytes).toBeGreaterThan(first.body.length);
+      expect((await curlPost(url, '{"t":1}', "application/json", headers)).headers["idempotent-replayed"]).toBe("true");
+
+      expect((await gw.rest.request("DELETE", "/connectors/idem-del")).status).toBe(204);
+      expect(await gauges()).toEqual([0, 0, 268_435_456]);
+      await createConnector(gw, "idem-del", { "ingest.path": "/ingest/idem-del", "kafka.topic": newTopic });
+      await waitFor(async () => (await curlPost(url, "[]", "application/json")).status === 422, { what: "route back" });
+      const again = await curlPost(url, '{"t":1}', "application/json", headers);
+      expect([again.status, again.headers["idempotent-replayed"], again.json().topic]).toEqual([
+        200,
+        undefined,
+        newTopic,
+      ]);
+      expect((await readTopic(newTopic, 1)).map((r) => text(r.value))).toEqual(['{"t":1}']);
+      expect(await endOffsets(oldTopic)).toBe(JSON.stringify([[0, "1"]]));
+    } finally {
+      await gw.stop();
+    }
+  }, 90_000);
 });
 
 describe("when Kafka does not acknowledge", () => {

@@ -51,6 +51,7 @@ function gateway(
   stages: IngestStages = passThroughStages,
   config: Record<string, string> = {},
   sync?: () => Promise<void>,
+  maxBytes?: number,
 ) {
   const db = openDatabase(dir);
   const routes = new IngestRouteTable();
@@ -68,7 +69,7 @@ function gateway(
   const logs = new LogManager({ sink: (line) => lines.push(line) });
   const clock = new ManualClock(1_700_000_000_000);
   const metrics = new IngestMetrics();
-  const store = new IdempotencyStore(db, { sync });
+  const store = new IdempotencyStore(db, { sync, ...(maxBytes !== undefined ? { maxBytes } : {}) });
   const guard = new StoredIdempotencyGuard(store, clock, logs.get("idempotency"), metrics);
   const app = ingestApp({ routes, metrics, clock, log: logs.get("ingest"), redact: (t) => t, idempotency: guard });
   const send = async (key: string, body = '{"n":1}', headers: Record<string, string> = {}) => {
@@ -81,7 +82,10 @@ function gateway(
   };
   const notStored = () =>
     metrics.families().find((f) => f.name === "ingest_idempotency_keys_not_stored_total")?.samples ?? [];
-  return { db, clock, send, lines, notStored, written: () => written };
+  const dropped = () =>
+    metrics.families().find((f) => f.name === "ingest_idempotency_keys_dropped_total")?.samples ?? [];
+  metrics.idempotencyUsage = () => ({ ...store.usage(), maxBytes: store.maxBytes });
+  return { db, clock, send, lines, notStored, dropped, store, written: () => written };
 }
 
 const storedKeys = (db: Database) =>
@@ -196,6 +200,44 @@ describe("StoredIdempotencyGuard", () => {
       const retry = await g.send(`b${key}`, body);
       expect([retry.status, retry.replayed]).toEqual([200, "true"]);
       expect(g.written()).toBe(2);
+      g.db.close();
+    });
+  });
+
+  // explore5 E3: each key keeps its whole answer, and nothing bounded them.
+  describe("when the keys would pass ingest.idempotency.max.bytes", () => {
+    test("the oldest keys are deleted first, counted, and WARNed about at most once a minute; a retry with one writes again", async () => {
+      await using dir = await tempDir("idempotency-");
+      const probe = gateway(dir.path);
+      await probe.send("k0");
+      const one = probe.store.usage().bytes; // one key of a one-record answer (offsets of one digit)
+      probe.db.close();
+      await using capped = await tempDir("idempotency-");
+      const g = gateway(
+        capped.path,
+        passThroughStages,
+        { "ingest.idempotency.window.ms": "600000" },
+        undefined,
+        3 * one,
+      );
+      for (const key of ["k1", "k2", "k3", "k4", "k5"]) expect((await g.send(key)).status).toBe(200);
+      expect(g.dropped()).toEqual([{ labels: {}, value: 2 }]);
+      const warnings = () => g.lines.filter((l) => l.includes("before their ingest.idempotency.window.ms ended"));
+      expect(warnings()).toEqual([
+        expect.stringContaining(
+          `WARN Deleted 1 Idempotency-Key(s) before their ingest.idempotency.window.ms ended, the oldest first, to keep the stored keys under ingest.idempotency.max.bytes=${3 * one} (3 keys in ${3 * one} bytes kept)`,
+        ),
+      ]);
+      g.clock.advance(60_000);
+      expect((await g.send("k6")).status).toBe(200);
+      expect(warnings()).toHaveLength(2);
+      expect(warnings()[1]).toContain("(and 1 more like it in the last 60 s, not logged)");
+      expect(g.dropped()).toEqual([{ labels: {}, value: 3 }]);
+      // k1 was deleted early: its retry is handled again; k6 is kept and replayed.
+      expect((await g.send("k1")).replayed).toBeNull();
+      expect((await g.send("k6")).replayed).toBe("true");
+      expect(g.written()).toBe(7);
+      expect(g.store.usage()).toEqual({ keys: 3, bytes: 3 * one });
       g.db.close();
     });
   });

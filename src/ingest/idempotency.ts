@@ -18,13 +18,16 @@
  * key that cannot be stored or made durable (a full disk,
  * SQLITE_FULL) does not change the answer, which says what was written. The request is counted in
  * `ingest_idempotency_keys_not_stored_total`, and a WARN (once per episode: until a key is stored
- * again, then an INFO) says that a retry with such a key writes its records again.
+ * again, then an INFO) says that a retry with such a key writes its records again. Keys the store
+ * deleted before their window ended, to stay under ingest.idempotency.max.bytes, are counted in
+ * `ingest_idempotency_keys_dropped_total` and WARNed about at most once a minute.
  */
 import { messageOf } from "../errors.ts";
 import type { IdempotencyStore } from "../store/idempotency-store.ts";
 import { SCHEMA_2_KEY_SCOPE } from "../store/migrations/index.ts";
-import type { Clock } from "../util/clock.ts";
+import { type Clock, monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
+import { RepeatLimiter, suppressedNote } from "../util/repeat-limiter.ts";
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
 import type { IngestMetrics } from "./ingest-metrics.ts";
 import type { IngestIdentity, IngestTarget } from "./request-context.ts";
@@ -57,13 +60,17 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
   private readonly active = new Map<string, string>();
   /** A key could not be stored and none was since (one WARN per episode). */
   private failing = false;
+  /** Keys dropped early: one WARN a minute. */
+  private readonly dropWarnings: RepeatLimiter;
 
   constructor(
     private readonly store: IdempotencyStore,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly metrics: IngestMetrics,
-  ) {}
+  ) {
+    this.dropWarnings = new RepeatLimiter(() => monotonicNow(clock), 60_000);
+  }
 
   async begin(
     route: IngestRoute,
@@ -112,8 +119,9 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
     try {
       if (!response) return;
       const body = new Uint8Array(await response.clone().arrayBuffer());
+      let dropped: number;
       try {
-        this.store.put(
+        dropped = this.store.put(
           route.connector,
           scope,
           key,
@@ -136,9 +144,21 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
         this.failing = false;
         this.log.info("Idempotency-Keys of ingest requests are stored again");
       }
+      if (dropped > 0) this.droppedEarly(dropped);
     } finally {
       this.active.delete(id);
     }
+  }
+
+  /** Keys deleted before their window ended to make room under the cap: their retries write again. */
+  private droppedEarly(count: number): void {
+    this.metrics.idempotencyKeysDropped(count);
+    const admitted = this.dropWarnings.admit("dropped");
+    if (!admitted) return;
+    const { keys, bytes } = this.store.usage();
+    this.log.warn(
+      `Deleted ${count} Idempotency-Key(s) before their ingest.idempotency.window.ms ended, the oldest first, to keep the stored keys under ingest.idempotency.max.bytes=${this.store.maxBytes} (${keys} keys in ${bytes} bytes kept): a retry with a deleted key writes its records again. Raise ingest.idempotency.max.bytes or lower the routes' ingest.idempotency.window.ms; ingest_idempotency_keys_dropped_total counts them${suppressedNote(admitted)}`,
+    );
   }
 
   /** The key's answer stands (its records are written); the operator learns that it is not remembered. */

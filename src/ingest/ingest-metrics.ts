@@ -1,12 +1,14 @@
 /**
  * The ingest listener's metrics, rendered on the worker's /metrics (Prometheus text): requests by
  * route and status class, records and bytes accepted, request latency histogram, requests and
- * records in flight, and the size of the record groups handed to Kafka together. The series of a
+ * records in flight, the size of the record groups handed to Kafka together, and the worker's
+ * Idempotency-Keys (kept, their bytes and cap, dropped before their window ended). The series of a
  * route and its connector go when the route leaves the route table (its connector was deleted,
  * stopped or restarted, as Connect drops a connector's metric group): deleted connectors and
  * changed ingest.path values never pile up on /metrics.
  */
 import type { MetricFamily, Sample } from "../metrics/prometheus.ts";
+import type { IdempotencyUsage } from "../store/idempotency-store.ts";
 import type { IngestRoute, IngestRouteTable } from "./route-table.ts";
 
 /** Latency buckets in seconds (upper bounds). */
@@ -76,6 +78,10 @@ export class IngestMetrics {
   private readonly batches = new Map<string, Histogram>();
   /** Per connector: requests answered as written whose Idempotency-Key could not be stored. */
   private readonly keysNotStored = new Map<string, number>();
+  /** Keys deleted before their window ended to stay under ingest.idempotency.max.bytes. */
+  private keysDropped = 0;
+  /** The Idempotency-Keys kept and their cap (set by the store's owner; undefined: no gauges). */
+  idempotencyUsage: () => (IdempotencyUsage & { readonly maxBytes: number }) | undefined = () => undefined;
   /** Records accepted into task queues and not yet acknowledged (set by the route table's owner). */
   recordsInFlight: () => number = () => 0;
   /** The native route paths and connectors of the route table; undefined until `retain` first runs. */
@@ -150,6 +156,11 @@ export class IngestMetrics {
     this.keysNotStored.set(connector, (this.keysNotStored.get(connector) ?? 0) + 1);
   }
 
+  /** Kept keys were deleted before their window ended, to make room under the cap. */
+  idempotencyKeysDropped(count: number): void {
+    this.keysDropped += count;
+  }
+
   /** Records handed to the producer together (one poll of a connector's ingest task). */
   batch(connector: string, size: number): void {
     let h = this.batches.get(connector);
@@ -221,6 +232,37 @@ export class IngestMetrics {
         type: "counter",
         help: "Requests answered as written whose Idempotency-Key could not be stored (a full disk): a retry with that key writes again.",
         samples: [...this.keysNotStored].map(([connector, value]) => ({ labels: { connector }, value })),
+      },
+      ...this.idempotencyFamilies(),
+    ];
+  }
+
+  private idempotencyFamilies(): MetricFamily[] {
+    const usage = this.idempotencyUsage();
+    if (usage === undefined) return [];
+    const gauge = (name: string, help: string, value: number): MetricFamily => ({
+      name,
+      type: "gauge",
+      help,
+      samples: [{ labels: {}, value }],
+    });
+    return [
+      gauge(
+        "ingest_idempotency_keys",
+        "Idempotency-Keys kept in gateway.db (of every connector; expired ones not yet deleted included).",
+        usage.keys,
+      ),
+      gauge(
+        "ingest_idempotency_keys_bytes",
+        "Bytes of the kept Idempotency-Keys: each key's whole answer plus its key, scope, connector, request hash and content type (SQLite's page overhead not included).",
+        usage.bytes,
+      ),
+      gauge("ingest_idempotency_max_bytes", "The worker's ingest.idempotency.max.bytes (0: no cap).", usage.maxBytes),
+      {
+        name: "ingest_idempotency_keys_dropped_total",
+        type: "counter",
+        help: "Idempotency-Keys deleted before their window ended to keep the kept keys under ingest.idempotency.max.bytes: a retry with one writes again.",
+        samples: [{ labels: {}, value: this.keysDropped }],
       },
     ];
   }

@@ -44,6 +44,11 @@ export interface HerderDeps {
   readonly configs: ConfigStore;
   readonly statuses: StatusStore;
   readonly offsets: OffsetStore;
+  /**
+   * The ingest Idempotency-Keys, deleted with their connector (a connector created again under its
+   * name must not replay the old one's answers); none in tests that run no ingest.
+   */
+  readonly idempotencyKeys?: { removeConnector(connector: string): number };
   readonly registry: PluginRegistry;
   readonly workerId: () => string;
   readonly logs: LogManager;

@@ -142,6 +142,13 @@ export class Herder extends HerderRestarts {
       } catch (error) {
         this.log.warn(`Could not reset the active topics of deleted connector ${name}`, error);
       }
+      // After its tasks stopped (no request of it is answered any more): a connector created again
+      // under this name would otherwise replay these answers, naming topics it may not write.
+      try {
+        this.deps.idempotencyKeys?.removeConnector(name);
+      } catch (error) {
+        this.log.warn(`Could not remove the Idempotency-Keys of deleted connector ${name}`, error);
+      }
     });
   }
 

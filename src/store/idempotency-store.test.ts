@@ -6,8 +6,17 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { tempDir } from "../../test/support/temp-dir.ts";
+import { waitFor } from "../../test/support/wait-for.ts";
+import { ManualClock } from "../util/manual-clock.ts";
+import { clockTimer } from "../util/timer.ts";
 import { DATABASE_FILE, openDatabase } from "./database.ts";
-import { IdempotencyStore, type StoredResponse } from "./idempotency-store.ts";
+import {
+  IdempotencyStore,
+  PRUNE_BATCH,
+  PRUNE_BUSY_MS,
+  PRUNE_IDLE_MS,
+  type StoredResponse,
+} from "./idempotency-store.ts";
 import { migrations, SCHEMA_2_KEY_SCOPE } from "./migrations/index.ts";
 
 const answer = (text: string): StoredResponse => ({
@@ -80,5 +89,138 @@ describe("IdempotencyStore", () => {
     expect(store.get("c", "", "k", 100)?.requestHash).toBe("h");
     expect(store.get("c", SCHEMA_2_KEY_SCOPE, "k", 100)).toBeUndefined();
     db.close();
+  });
+});
+
+/** A key's row as ROW_BYTES counts it: body, texts and three integers. */
+const bytesOf = (connector: string, principal: string, key: string, text: string) =>
+  text.length +
+  connector.length +
+  principal.length +
+  key.length +
+  `hash-${text}`.length +
+  "application/json".length +
+  24;
+
+const rows = (db: Database) =>
+  db.query("SELECT connector, idempotency_key AS key FROM ingest_idempotency ORDER BY rowid").all();
+
+describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
+  test("counts its keys and their bytes as the file holds them, across replaced keys and a reopen", async () => {
+    await using dir = await tempDir("idempotency-store-");
+    const db = openDatabase(dir.path);
+    const store = new IdempotencyStore(db);
+    store.put("c", "", "k1", answer("a"), 1000, 10);
+    store.put("c", "jwt:é", "k2", answer("bb"), 1000, 60_000);
+    store.put("c", "", "k1", answer("ccc"), 2000, 60_000); // k1 expired: replaced
+    expect(store.usage()).toEqual({
+      keys: 2,
+      bytes: bytesOf("c", "jwt:é", "k2", "bb") + 1 + bytesOf("c", "", "k1", "ccc"),
+    });
+    expect(new IdempotencyStore(db).usage()).toEqual(store.usage());
+    db.close();
+  });
+
+  test("removeConnector deletes that connector's keys only", async () => {
+    await using dir = await tempDir("idempotency-store-");
+    const db = openDatabase(dir.path);
+    const store = new IdempotencyStore(db);
+    store.put("gone", "", "k1", answer("a"), 1000, 60_000);
+    store.put("gone", "jwt:d", "k2", answer("a"), 1000, 60_000);
+    store.put("stays", "", "k1", answer("a"), 1000, 60_000);
+    expect(store.removeConnector("gone")).toBe(2);
+    expect(rows(db)).toEqual([{ connector: "stays", key: "k1" }]);
+    expect(store.get("gone", "", "k1", 2000)).toBeUndefined();
+    expect(store.usage()).toEqual({ keys: 1, bytes: bytesOf("stays", "", "k1", "a") });
+    db.close();
+  });
+
+  describe("with ingest.idempotency.max.bytes", () => {
+    const one = bytesOf("c", "", "k0", "aaaa");
+
+    test("a key that would pass the cap deletes the keys that expire first; expired ones are not counted as dropped", async () => {
+      await using dir = await tempDir("idempotency-store-");
+      const db = openDatabase(dir.path);
+      const store = new IdempotencyStore(db, { maxBytes: 3 * one });
+      store.put("c", "", "k0", answer("aaaa"), 1000, 500); // expires first, and is expired at 2000
+      store.put("c", "", "k1", answer("aaaa"), 1000, 90_000);
+      store.put("c", "", "k2", answer("aaaa"), 1000, 60_000);
+      expect(store.put("c", "", "k3", answer("aaaa"), 2000, 60_000)).toBe(0);
+      expect(rows(db)).toEqual([
+        { connector: "c", key: "k1" },
+        { connector: "c", key: "k2" },
+        { connector: "c", key: "k3" },
+      ]);
+      // Four bytes more than the cap holds, twice: k2 and k3 (which expire before k1) go.
+      expect(store.put("c", "", "k4", answer("aaaaaaaa"), 3000, 60_000)).toBe(2);
+      expect(rows(db)).toEqual([
+        { connector: "c", key: "k1" },
+        { connector: "c", key: "k4" },
+      ]);
+      expect(store.usage()).toEqual({ keys: 2, bytes: 2 * one + 8 });
+      expect(store.usage().bytes).toBeLessThanOrEqual(3 * one);
+      expect(new IdempotencyStore(db).usage()).toEqual(store.usage());
+      db.close();
+    });
+
+    test("the key being stored again is not what makes room for itself", async () => {
+      await using dir = await tempDir("idempotency-store-");
+      const db = openDatabase(dir.path);
+      const store = new IdempotencyStore(db, { maxBytes: 2 * one });
+      store.put("c", "", "k0", answer("aaaa"), 1000, 10);
+      store.put("c", "", "k1", answer("aaaa"), 1000, 60_000);
+      expect(store.put("c", "", "k0", answer("aaaa"), 2000, 60_000)).toBe(0);
+      expect(rows(db)).toEqual([
+        { connector: "c", key: "k0" },
+        { connector: "c", key: "k1" },
+      ]);
+      db.close();
+    });
+
+    test("an answer larger than the cap by itself is refused, and nothing is deleted", async () => {
+      await using dir = await tempDir("idempotency-store-");
+      const db = openDatabase(dir.path);
+      const store = new IdempotencyStore(db, { maxBytes: 2 * one });
+      store.put("c", "", "k0", answer("aaaa"), 1000, 60_000);
+      expect(() => store.put("c", "", "big", answer("a".repeat(2 * one)), 1000, 60_000)).toThrow(
+        `more than ingest.idempotency.max.bytes=${2 * one} allows for all keys`,
+      );
+      expect(rows(db)).toEqual([{ connector: "c", key: "k0" }]);
+      expect(store.usage().keys).toBe(1);
+      db.close();
+    });
+  });
+
+  describe("pruning on a timer (keys expire also when keyed traffic stops)", () => {
+    test("deletes expired keys a batch a second until none is left, then once a minute; close stops it", async () => {
+      await using dir = await tempDir("idempotency-store-");
+      const db = openDatabase(dir.path);
+      const clock = new ManualClock(1_000_000);
+      const store = new IdempotencyStore(db);
+      const n = PRUNE_BATCH * 2 + 7;
+      for (let i = 0; i < n; i++) store.put("c", "", `k${i}`, answer("a"), clock.now(), 1500);
+      store.put("c", "", "later", answer("a"), clock.now(), 100_000);
+      const count = () => (db.query("SELECT count(*) AS n FROM ingest_idempotency").get() as { n: number }).n;
+      store.startPruning(() => clock.now(), clockTimer(clock));
+
+      clock.advance(PRUNE_BUSY_MS); // within the keys' window: nothing is deleted before its time
+      await waitFor(() => clock.sleeps.at(-1) === PRUNE_IDLE_MS, { what: "an idle wait" });
+      expect(count()).toBe(n + 1);
+      clock.advance(PRUNE_IDLE_MS);
+      await waitFor(() => count() === n + 1 - PRUNE_BATCH, { what: "a first batch" });
+      clock.advance(PRUNE_BUSY_MS);
+      await waitFor(() => count() === n + 1 - 2 * PRUNE_BATCH, { what: "a second batch" });
+      clock.advance(PRUNE_BUSY_MS);
+      await waitFor(() => count() === 1, { what: "the rest" });
+      await waitFor(() => clock.sleeps.at(-1) === PRUNE_IDLE_MS, { what: "an idle wait" });
+      expect(clock.sleeps).toEqual([PRUNE_BUSY_MS, PRUNE_IDLE_MS, PRUNE_BUSY_MS, PRUNE_BUSY_MS, PRUNE_IDLE_MS]);
+      expect(store.usage()).toEqual({ keys: 1, bytes: bytesOf("c", "", "later", "a") });
+
+      clock.advance(PRUNE_IDLE_MS);
+      await waitFor(() => count() === 0, { what: "the later key pruned" });
+      store.close();
+      expect(clock.pending).toBe(0);
+      db.close();
+    });
   });
 });
