@@ -18,11 +18,13 @@
  * reports: a retry of it refused is still taken for the only attempt.
  */
 import type { Producer } from "kafkajs";
+import { RetriableError } from "../../errors.ts";
 import { javaUtf8Text } from "../../util/java-utf8.ts";
 import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import { invalidPartition } from "../invalid-partition.ts";
 import type { KafkaHeader, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
-import { markRefused } from "../send-rejection.ts";
+import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
+import { kafkaErrorOf, markRefused, withKafkaError } from "../send-rejection.ts";
 import { wrap } from "./errors.ts";
 
 export const PARTITION = Symbol("assigned partition");
@@ -46,6 +48,18 @@ export function partitionNotInMetadata(topic: string, partition: number, count: 
   error.name = "KafkaJSMetadataNotLoaded";
   const missing: MissingPartition = { topic, partition, count };
   return Object.assign(error, { retriable: true, [MISSING_PARTITION]: missing });
+}
+
+const UNKNOWN_TOPIC = "UNKNOWN_TOPIC_OR_PARTITION";
+
+/**
+ * A send kafkajs gave up on because Kafka does not know a topic of it: kafkajs says only "This
+ * server does not host this topic-partition"; the failure names the send's topics (missing-topic.ts).
+ */
+function missingTopics(byTopic: ReadonlyMap<string, unknown>, cause: unknown): RetriableError {
+  const topics = [...byTopic.keys()];
+  const failure = new RetriableError(`Failed to send records to Kafka: ${missingTopicText(topics)}`, { cause });
+  return withMissingTopics(withKafkaError(failure, UNKNOWN_TOPIC), topics);
 }
 
 function missingPartitionIn(error: unknown): MissingPartition | undefined {
@@ -183,6 +197,8 @@ export class KafkajsProducer implements KafkaProducer {
       const missing = missingPartitionIn(error);
       if (missing) throw invalidPartition(missing.topic, missing.partition, missing.count);
       const failure = wrap(error, "Failed to send records to Kafka");
+      if (kafkaErrorOf(failure) === UNKNOWN_TOPIC && failure instanceof RetriableError)
+        throw missingTopics(byTopic, error);
       if (byTopic.size !== 1 || !(failure instanceof KafkaAccessError)) throw failure;
       const [topic] = byTopic.keys();
       const named = withUnauthorizedTopic(failure, topic!);
