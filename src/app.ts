@@ -34,6 +34,7 @@ import { Herder } from "./runtime/herder.ts";
 import { KafkaReachability } from "./runtime/kafka-reachability.ts";
 import type { ResolveConfig } from "./runtime/resolved-values.ts";
 import { Worker } from "./runtime/worker.ts";
+import { WorkerSourceTask } from "./runtime/worker-source-task.ts";
 import { stopSteps } from "./stop-steps.ts";
 import { ConfigStore } from "./store/config-store.ts";
 import { openDatabase } from "./store/database.ts";
@@ -160,6 +161,7 @@ export function startApp(options: AppOptions): App {
       metrics: ingestMetrics,
       spool: spoolStore,
       spoolMetrics,
+      sendRetryFailure: (connector) => sendRetryFailure(connector, 0),
       workerProducerAcks: clientProperties(config, "producer").acks,
       workerConverters: { key: config["key.converter"], value: config["value.converter"] },
     });
@@ -185,6 +187,11 @@ export function startApp(options: AppOptions): App {
     (connector, topic) => herderRef?.recordActiveTopic(connector, topic) ?? false,
   );
   const resolveConfig: ResolveConfig = options.resolveConfig ?? (async (c: Config) => c);
+  /** While a send of the task is being retried: why Kafka does not take it (ingest answers and spool traces say it). */
+  const sendRetryFailure = (connector: string, task: number): unknown => {
+    const running = worker.task({ connector, task });
+    return running instanceof WorkerSourceTask ? running.sendRetryFailure : undefined;
+  };
   const worker = new Worker({
     config,
     registry,
@@ -213,7 +220,7 @@ export function startApp(options: AppOptions): App {
     },
     activeTopics,
     topicTracking: { enabled: config["topic.tracking.enable"], allowReset: config["topic.tracking.allow.reset"] },
-    degradedTrace: (connector) => spoolMetrics.degradedTrace(connector),
+    degradedTrace: (connector, task) => spoolMetrics.degradedTrace(connector, sendRetryFailure(connector, task)),
     clock,
   });
   herderRef = herder;

@@ -10,8 +10,9 @@ import { traceOf } from "../src/errors.ts";
 import type { ConsumedRecord, ConsumerHandlers, KafkaAdmin, KafkaPort } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { kafkaErrorOf } from "../src/kafka/send-rejection.ts";
+import { recordRejectionOf } from "../src/runtime/record-rejection.ts";
 import { LogManager } from "../src/util/logger.ts";
-import { awaitTopic, type KafkaInfo, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
+import { awaitTopic, type KafkaInfo, kafkaBroker, partitionEnds, testClient, uniqueTopic } from "./support/kafka.ts";
 import { waitFor } from "./support/wait-for.ts";
 import { JOIN_GROUP, tapRequests } from "./support/wire-tap.ts";
 
@@ -911,6 +912,48 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
       expect(traceOf(failure).split("\n")).toContain(
         "Caused by: org.apache.kafka.common.errors.InvalidTopicException: The request attempted to perform an operation on an invalid topic.",
       );
+    } finally {
+      await producer.close();
+    }
+  });
+
+  // explore4 J1: kafkajs left a record naming a partition its metadata lacked out of the send and
+  // reported it sent (offset -1): a REST Proxy request to a partition just added was answered 200, unwritten.
+  test("a record naming a partition added after the producer loaded the topic is written there; one the topic lacks is refused, nothing written", async () => {
+    const topic = uniqueTopic("grown-partition");
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    const producer = await port.producer({ "bootstrap.servers": info.bootstrap });
+    const record = (partition: number, value: string) => ({
+      topic,
+      partition,
+      key: null,
+      value: utf8(value),
+      headers: [],
+      timestamp: null,
+    });
+    try {
+      expect((await producer.send([record(0, "p0")])).map((m) => [m.partition, m.offset])).toEqual([[0, 0]]);
+      const kafka = await testClient();
+      const grower = kafka.admin();
+      await grower.connect();
+      try {
+        await grower.createPartitions({ topicPartitions: [{ topic, count: 2 }] });
+        await waitFor(async () => (await admin.describeTopics([topic]))[0]?.partitions === 2, {
+          what: `${topic} with 2 partitions`,
+        });
+      } finally {
+        await grower.disconnect();
+      }
+      expect((await producer.send([record(1, "p1")])).map((m) => [m.partition, m.offset])).toEqual([[1, 0]]);
+      const failure = await producer.send([record(0, "lost"), record(2, "beyond")]).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect([String(failure), recordRejectionOf(failure)?.error]).toEqual([
+        `DataError: Invalid partition given with record: 2 is not in the range [0...2) of ${topic}`,
+        "INVALID_PARTITION",
+      ]);
+      expect((await partitionEnds(topic)).map((e) => e.high)).toEqual([1, 1]);
     } finally {
       await producer.close();
     }

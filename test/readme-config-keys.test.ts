@@ -33,6 +33,7 @@ const NOT_KEYS: Record<string, string> = {
   "replication.factor": "a topic config",
   "message.max.bytes": "a broker config",
   "producer.id.expiration.ms": "a broker config",
+  "auto.create.topics.enable": "a broker config",
   "http.response.record.key.pointer": "castorm's key, named as the peer's",
   "http.request.url": "castorm's key, named as the peer's (warned about when set)",
   "http.request.params": "castorm's key, named as the peer's (warned about when set)",

@@ -11,6 +11,7 @@ import type { IdempotencyGuard } from "./idempotency.ts";
 import type { IngestExchange } from "./ingest-exchange.ts";
 import type { IngestMetrics } from "./ingest-metrics.ts";
 import type { IngestRecord, RecordOutcome } from "./ingest-record.ts";
+import type { PartitionCounts } from "./partition-counts.ts";
 import type { IngestConnection, IngestTarget, PeerAddressLookup } from "./request-context.ts";
 import type { IngestRoute, IngestRouteTable } from "./route-table.ts";
 
@@ -25,10 +26,10 @@ export interface IngestHandlerDeps {
   /** The worker's bound on request bodies being received (ingest.request.bodies.max.bytes). */
   readonly bodies?: BodyBudget;
   /**
-   * Partition count of a topic (cached; 0: no such topic), null when unknown (Kafka unreachable):
-   * for requests naming a partition (503 when unknown).
+   * Partition count of a topic for requests naming partitions up to the one given (partition-counts.ts:
+   * 0: no such topic; null when unknown, Kafka unreachable: 503).
    */
-  readonly partitions?: (topic: string) => Promise<number | null>;
+  readonly partitions?: PartitionCounts;
   /** The OpenAPI document of the current routes. */
   readonly openApi?: () => unknown;
 }

@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
 import type { KafkaAdmin } from "../kafka/kafka-port.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { partitionCounts } from "./partition-counts.ts";
 
-/** An admin whose topic has `partitions` partitions; counts its describeTopics calls. */
+/** An admin whose topic has `partitions` partitions (0: it does not exist); counts its describeTopics calls. */
 function fakeAdmin() {
   const state = { partitions: 3, calls: 0, unreachable: false };
   const admin = {
@@ -17,16 +18,16 @@ function fakeAdmin() {
 }
 
 describe("partitionCounts", () => {
-  test("a count is cached for 30 s, then looked up again", async () => {
+  test("a count that has the partition is cached for 30 s, then looked up again", async () => {
     const { state, admin } = fakeAdmin();
     const clock = new ManualClock(1_000_000);
     const count = partitionCounts(admin, clock);
-    expect(await count("t")).toBe(3);
+    expect(await count("t", 0)).toBe(3);
     state.partitions = 6;
     clock.advance(29_999);
-    expect([await count("t"), state.calls]).toEqual([3, 1]);
+    expect([await count("t", 2), state.calls]).toEqual([3, 1]);
     clock.advance(1);
-    expect([await count("t"), state.calls]).toEqual([6, 2]);
+    expect([await count("t", 2), state.calls]).toEqual([6, 2]);
   });
 
   test.each([
@@ -36,39 +37,96 @@ describe("partitionCounts", () => {
     const { state, admin } = fakeAdmin();
     const clock = new ManualClock(1_000_000);
     const count = partitionCounts(admin, clock);
-    await count("t");
+    await count("t", 0);
     clock.stepWallClock(step);
     clock.advance(29_999);
-    await count("t");
+    await count("t", 0);
     expect(state.calls).toBe(1);
     clock.advance(1);
-    await count("t");
+    await count("t", 0);
     expect(state.calls).toBe(2);
   });
 
-  test("Kafka unreachable: the last count known stands, none known is null (not 0, which would be a 404); asked again after 5 s", async () => {
+  test("Kafka unreachable: the last count known stands for its partitions, otherwise null (not 0, which would be a 404); asked again after 5 s", async () => {
     const { state, admin } = fakeAdmin();
     const clock = new ManualClock(1_000_000);
     const count = partitionCounts(admin, clock);
     state.unreachable = true;
-    expect(await count("never-seen")).toBeNull();
-    expect(await count("t")).toBeNull();
+    expect(await count("never-seen", 0)).toBeNull();
+    expect(await count("t", 0)).toBeNull();
     clock.advance(4_999);
-    expect([await count("t"), state.calls]).toEqual([null, 2]);
+    expect([await count("t", 0), state.calls]).toEqual([null, 2]);
     state.unreachable = false;
     clock.advance(1);
-    expect([await count("t"), state.calls]).toEqual([3, 3]);
+    expect([await count("t", 0), state.calls]).toEqual([3, 3]);
     state.unreachable = true;
     clock.advance(30_000);
-    expect([await count("t"), state.calls]).toEqual([3, 4]);
+    expect([await count("t", 0), state.calls]).toEqual([3, 4]);
     clock.advance(4_999);
-    expect([await count("t"), state.calls]).toEqual([3, 4]);
+    expect([await count("t", 2), await count("t", 3), state.calls]).toEqual([3, null, 4]);
     clock.advance(1);
-    expect([await count("t"), state.calls]).toEqual([3, 5]);
+    expect([await count("t", 3), state.calls]).toEqual([null, 5]);
   });
 
   test("a topic that does not exist counts 0", async () => {
     const admin = { describeTopics: async () => [] } as unknown as KafkaAdmin;
-    expect(await partitionCounts(async () => admin, new ManualClock(0))("gone")).toBe(0);
+    expect(await partitionCounts(async () => admin, new ManualClock(0))("gone", 0)).toBe(0);
+  });
+
+  // explore4 J1: a count lacking the partition was cached for 30 s, so a topic created or grown
+  // meanwhile was answered 404 (a final answer: devices dropped the records).
+  test("a count lacking the partition is looked up again before it is answered: a topic created or grown is seen at once", async () => {
+    const { state, admin } = fakeAdmin();
+    const clock = new ManualClock(1_000_000);
+    const count = partitionCounts(admin, clock);
+    state.partitions = 0;
+    expect(await count("t", 0)).toBe(0);
+    clock.advance(1_000);
+    state.partitions = 1;
+    expect([await count("t", 0), state.calls]).toEqual([1, 2]);
+    clock.advance(1_000);
+    state.partitions = 3;
+    expect([await count("t", 2), state.calls]).toEqual([3, 3]);
+  });
+
+  test("look-ups for partitions the count lacks start 1 s apart, one for every request waiting, which all take its answer", async () => {
+    const { state, admin } = fakeAdmin();
+    const clock = new ManualClock(1_000_000);
+    const count = partitionCounts(admin, clock);
+    expect(await count("t", 5)).toBe(3);
+    state.partitions = 6;
+    const waiting = [count("t", 5), count("t", 4), count("t", 3)];
+    await waitFor(() => clock.pending === 1, { what: "the next look-up to be scheduled" });
+    clock.advance(999);
+    expect([clock.pending, state.calls]).toEqual([1, 1]);
+    clock.advance(1);
+    expect([await Promise.all(waiting), state.calls]).toEqual([[6, 6, 6], 2]);
+    // A partition the count has does not wait.
+    expect([await count("t", 5), state.calls]).toEqual([6, 2]);
+  });
+
+  test("a partition the count lacks is answered from a look-up begun after the request, also while one is in flight", async () => {
+    const state = { partitions: 1, calls: 0 };
+    let release: () => void = () => {};
+    const admin = {
+      describeTopics: async (topics: readonly string[]) => {
+        state.calls++;
+        const answer = state.partitions;
+        if (state.calls === 1) await new Promise<void>((resolve) => (release = resolve));
+        return topics.map((topic) => ({ topic, partitions: answer }));
+      },
+    } as unknown as KafkaAdmin;
+    const clock = new ManualClock(1_000_000);
+    const count = partitionCounts(async () => admin, clock);
+    const first = count("t", 1);
+    await waitFor(() => state.calls === 1, { what: "the first look-up" });
+    clock.advance(1);
+    state.partitions = 2;
+    const second = count("t", 1);
+    release();
+    expect(await first).toBe(1);
+    await waitFor(() => clock.pending === 1, { what: "the second look-up to be scheduled" });
+    clock.advance(999);
+    expect([await second, state.calls]).toEqual([2, 2]);
   });
 });

@@ -1,37 +1,105 @@
 /**
- * Partition counts of topics, for REST Proxy requests that name a partition: looked up through
- * the worker's admin client and cached briefly, so a request naming a partition that does not
- * exist gets 404 (40402) before anything is written instead of failing in the producer. A topic
- * that does not exist counts 0. When Kafka cannot be asked (unreachable: the spool's very case),
- * the last count known stands (a topic's partitions only grow), and with none the count is unknown
- * (null: the request is refused with 503, never a 404 a device would take as final). A
- * failed lookup is tried again after a few seconds, not on every request. The cache's age is
- * measured on the monotonic clock: a step of the host's clock neither keeps a count past its age
- * nor drops it early.
+ * Partition counts of topics, for REST Proxy requests that name a partition (rest-proxy-routes.ts):
+ * looked up through the worker's admin client, so a request naming a partition that does not exist
+ * gets 404 before anything is written instead of failing in the producer. A topic that does not
+ * exist counts 0.
+ *
+ * A count that has the named partition is cached for 30 s (a topic's partitions only grow). A 404
+ * is final for a device (it drops the records), so a count that lacks the named partition is never
+ * taken from the cache: the request waits for a look-up that starts after it arrived (a topic just
+ * created or grown is seen at once). Look-ups of a topic run one at a time and start at least 1 s
+ * apart, and every request waiting for one takes its answer: a device hammering a partition that
+ * does not exist costs Kafka one metadata request a second, and waits up to 1 s for its 404.
+ *
+ * When Kafka cannot be asked (unreachable: the spool's very case) the last count known stands for
+ * partitions it has; for others, and with none known, the count is unknown (null: the request is
+ * refused with 503, never a 404 a device would take as final). A failed look-up is tried again after
+ * a few seconds, not on every request. Ages are measured on the monotonic clock: a step of the
+ * host's clock neither keeps a count past its age nor drops it early.
  */
 import type { KafkaAdmin } from "../kafka/kafka-port.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";
 
 const TTL_MS = 30_000;
-/** How long a failed lookup stands before the next request asks Kafka again. */
+/** How long a failed look-up stands before the next request asks Kafka again. */
 const FAILED_TTL_MS = 5_000;
+/** The least time between the starts of two look-ups of one topic. */
+const LOOKUP_INTERVAL_MS = 1_000;
 
-export function partitionCounts(
-  admin: () => Promise<KafkaAdmin>,
-  clock: Clock,
-): (topic: string) => Promise<number | null> {
-  const cache = new Map<string, { count: number | null; at: number; ttl: number }>();
-  return async (topic) => {
-    const hit = cache.get(topic);
-    if (hit && monotonicNow(clock) - hit.at < hit.ttl) return hit.count;
-    let entry: { count: number | null; ttl: number };
+/**
+ * The partition count of `topic` to judge whether `partition` (the highest a request names) exists:
+ * a count at or below `partition` comes from a look-up begun after the call; 0 when the topic does
+ * not exist; null when Kafka cannot be asked and no count known has `partition`.
+ */
+export type PartitionCounts = (topic: string, partition: number) => Promise<number | null>;
+
+interface TopicCount {
+  /** The count Kafka last answered; null before any answer. */
+  count: number | null;
+  /** Monotonic start of the look-up that answered `count`. */
+  askedAt: number;
+  /** Monotonic end of the last failed look-up. */
+  failedAt: number;
+  /** The last look-up scheduled. */
+  last: Lookup | null;
+}
+
+/** A look-up of a topic's count: when it is due, whether it has begun, and whether it succeeded. */
+interface Lookup {
+  readonly startsAt: number;
+  begun: boolean;
+  succeeded: Promise<boolean>;
+}
+
+export function partitionCounts(admin: () => Promise<KafkaAdmin>, clock: Clock): PartitionCounts {
+  const topics = new Map<string, TopicCount>();
+
+  const lookUp = async (topic: string, entry: TopicCount): Promise<boolean> => {
+    const started = monotonicNow(clock);
     try {
       const [description] = await (await admin()).describeTopics([topic]);
-      entry = { count: description ? description.partitions : 0, ttl: TTL_MS };
+      entry.count = description ? description.partitions : 0;
+      entry.askedAt = started;
+      return true;
     } catch {
-      entry = { count: hit?.count ?? null, ttl: FAILED_TTL_MS };
+      entry.failedAt = monotonicNow(clock);
+      return false;
     }
-    cache.set(topic, { ...entry, at: monotonicNow(clock) });
-    return entry.count;
+  };
+
+  /** A look-up of `topic` that begins after this call: the one scheduled and not begun, or a new one after the last. */
+  const freshLookup = (topic: string, entry: TopicCount, now: number): Promise<boolean> => {
+    const previous = entry.last;
+    if (previous && !previous.begun) return previous.succeeded;
+    const startsAt = Math.max(now, (previous?.startsAt ?? Number.NEGATIVE_INFINITY) + LOOKUP_INTERVAL_MS);
+    const lookup: Lookup = { startsAt, begun: false, succeeded: Promise.resolve(false) };
+    lookup.succeeded = (async () => {
+      await previous?.succeeded;
+      const wait = startsAt - monotonicNow(clock);
+      if (wait > 0) await clock.sleep(wait);
+      lookup.begun = true;
+      return lookUp(topic, entry);
+    })();
+    entry.last = lookup;
+    return lookup.succeeded;
+  };
+
+  return async (topic, partition) => {
+    let entry = topics.get(topic);
+    if (!entry) {
+      entry = {
+        count: null,
+        askedAt: Number.NEGATIVE_INFINITY,
+        failedAt: Number.NEGATIVE_INFINITY,
+        last: null,
+      };
+      topics.set(topic, entry);
+    }
+    const known = entry;
+    const has = () => known.count !== null && partition < known.count;
+    const now = monotonicNow(clock);
+    if (has() && now - known.askedAt < TTL_MS) return known.count;
+    if (known.failedAt > known.askedAt && now - known.failedAt < FAILED_TTL_MS) return has() ? known.count : null;
+    return (await freshLookup(topic, known, now)) || has() ? known.count : null;
   };
 }

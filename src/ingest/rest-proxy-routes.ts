@@ -15,7 +15,7 @@ import { mediaType } from "./native-body.ts";
 import type { IngestShape, IngestTarget } from "./request-context.ts";
 import { admitBeforeRouting } from "./rest-proxy-gate.ts";
 import {
-  namedPartitions,
+  highestNamedPartition,
   parseV2Body,
   unsupportedMediaType,
   v2Format,
@@ -51,16 +51,25 @@ function partitionNotFound(): IngestError {
 }
 
 /**
+ * What REST Proxy answers for a partition a topic of `count` partitions lacks: 40401 "Topic not
+ * found." when the topic does not exist (count 0), else 40402 "Partition not found.".
+ */
+function missingPartition(count: number): IngestError {
+  return count === 0 ? topicNotFound() : partitionNotFound();
+}
+
+/**
  * `parsed` with each record that names a partition at or over `count` failed on its own (404,
- * 40402), and the others renumbered.
+ * 40401 or 40402), and the others renumbered.
  */
 function withKnownPartitions(parsed: V3Parsed, count: number): V3Parsed {
+  const missing = missingPartition(count);
   const records: IngestRecord[] = [];
   const items = parsed.items.map((item): V3Item => {
     if (!item.ok) return item;
     const record = parsed.records[item.index]!;
     if (record.partition !== null && record.partition >= count)
-      return failedItem(item.id, new RecordError("Partition not found.", 404, ErrorCodes.PARTITION_NOT_FOUND));
+      return failedItem(item.id, new RecordError(missing.message, 404, missing.errorCode));
     records.push(record);
     return { ...item, index: records.length - 1 };
   });
@@ -69,14 +78,16 @@ function withKnownPartitions(parsed: V3Parsed, count: number): V3Parsed {
 
 export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): RestProxyRoute[] {
   /**
-   * The partition count of `topic` for a request naming a partition; when Kafka cannot be asked and
-   * no count is known (an outage since the gateway started), 503 with Retry-After: nothing is
-   * written, and a device retries rather than take a 404 as final or send a partition the topic
-   * may lack (the producer would refuse it only after the request was acknowledged, in spool mode).
+   * The partition count of `topic` for a request naming partitions up to `highest` (one that says
+   * `highest` does not exist was looked up after the request arrived: partition-counts.ts); when
+   * Kafka cannot be asked and no count known has `highest` (an outage), 503 with Retry-After:
+   * nothing is written, and a device retries rather than take a 404 as final or send a partition
+   * the topic may lack (the producer would refuse it only after the request was acknowledged, in
+   * spool mode).
    */
-  const partitionCount = async (route: IngestRoute, topic: string): Promise<number | undefined> => {
+  const partitionCount = async (route: IngestRoute, topic: string, highest: number): Promise<number | undefined> => {
     if (!deps.partitions) return undefined;
-    const count = await deps.partitions(topic);
+    const count = await deps.partitions(topic, highest);
     if (count === null)
       throw unavailable(
         `The partitions of ${topic} cannot be checked while Kafka is unreachable; retry later`,
@@ -85,10 +96,10 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
     return count;
   };
   const checkPartitions = async (route: IngestRoute, topic: string, records: readonly IngestRecord[]) => {
-    const named = namedPartitions(records);
-    if (named.length === 0) return;
-    const count = await partitionCount(route, topic);
-    if (count !== undefined && named.some((p) => p >= count)) throw partitionNotFound();
+    const highest = highestNamedPartition(records);
+    if (highest === null) return;
+    const count = await partitionCount(route, topic, highest);
+    if (count !== undefined && highest >= count) throw missingPartition(count);
   };
 
   const routeFor = (topic: string, shape: IngestShape) => {
@@ -155,7 +166,8 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
           ? parseV3Batch(route.settings, context.request, body, context.receivedAt, context.stampedBytes)
           : parseV3Records(route.settings, context.request, body, context.receivedAt, context.stampedBytes);
         // Each record naming a partition the topic lacks fails alone (its own report), as REST Proxy.
-        const count = namedPartitions(read.records).length === 0 ? undefined : await partitionCount(route, topic);
+        const highest = highestNamedPartition(read.records);
+        const count = highest === null ? undefined : await partitionCount(route, topic, highest);
         const parsed = count === undefined ? read : withKnownPartitions(read, count);
         return {
           records: parsed.records,

@@ -140,11 +140,12 @@ export function parseV2Body(
   });
 }
 
-/** The partitions the records name (for checking they exist before anything is written). */
-export function namedPartitions(records: readonly IngestRecord[]): number[] {
-  const out = new Set<number>();
-  for (const r of records) if (r.partition !== null) out.add(r.partition);
-  return [...out];
+/** The highest partition the records name, null when none does (for checking it exists before anything is written). */
+export function highestNamedPartition(records: readonly IngestRecord[]): number | null {
+  let highest: number | null = null;
+  for (const r of records)
+    if (r.partition !== null && (highest === null || r.partition > highest)) highest = r.partition;
+  return highest;
 }
 
 /**

@@ -41,7 +41,7 @@ export const RECORD_REJECTIONS: ReadonlySet<string> = new Set([
   "INVALID_RECORD",
   "MESSAGE_TOO_LARGE",
   "RECORD_LIST_TOO_LARGE",
-  // The producer's own: a partition the topic lacks by the cluster's fresh answer (record-checks.ts).
+  // The producer's own: a partition the topic lacks by the cluster's fresh answer (kafka/invalid-partition.ts).
   "INVALID_PARTITION",
   "INVALID_TOPIC_EXCEPTION",
 ]);

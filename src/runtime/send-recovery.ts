@@ -42,12 +42,19 @@ const WARNING_EVERY_MS = 60_000;
 export class SendRecovery {
   /** Sends being retried after a retriable failure (Kafka unreachable). */
   private sendsRetrying = 0;
+  /** The last failure a send is being retried after. */
+  private lastFailure: unknown;
 
   constructor(private readonly c: SendRecoveryOptions) {}
 
   /** True while a send is being retried (Kafka unreachable). */
   get retrying(): boolean {
     return this.sendsRetrying > 0;
+  }
+
+  /** While a send is being retried: the failure of its last attempt (why Kafka does not take it); else undefined. */
+  get retryFailure(): unknown {
+    return this.sendsRetrying > 0 ? this.lastFailure : undefined;
   }
 
   /**
@@ -102,6 +109,7 @@ export class SendRecovery {
     const backOff = async (count: number, error: unknown) => {
       retrying = true;
       this.sendsRetrying++;
+      this.lastFailure = error;
       warn(`Failed to send ${count} records to Kafka, retrying`, error);
       await this.c.clock.sleep(PRODUCE_BACKOFF.initialMs, this.c.stopSignal());
     };
@@ -143,6 +151,7 @@ export class SendRecovery {
           onRetry: (error, _attempt, delay) => {
             if (!retrying) this.sendsRetrying++;
             retrying = true;
+            this.lastFailure = error;
             warn(`Failed to send ${unsent().length} records to Kafka, retrying in ${delay} ms`, error);
           },
         },

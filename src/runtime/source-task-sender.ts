@@ -121,6 +121,11 @@ export class SourceTaskSender {
     return this.recovery.retrying;
   }
 
+  /** While a send is being retried: the failure of its last attempt; else undefined. */
+  get retryFailure(): unknown {
+    return this.recovery.retryFailure;
+  }
+
   /** Queues a poll batch for sending; resolves with its metadata (see SendCoalescer). */
   enqueue(outgoing: readonly Outgoing[]): Promise<BatchResult> {
     return this.sends.enqueue(outgoing);

@@ -103,6 +103,11 @@ export class WorkerSourceTask extends WorkerTask {
 
   readonly kind = "source";
 
+  /** While a send is being retried: why Kafka does not take it (the last attempt's failure); else undefined. */
+  get sendRetryFailure(): unknown {
+    return this.sender.retryFailure;
+  }
+
   get metrics(): TaskMetrics {
     return this.o.metrics;
   }

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { RetriableError } from "../../errors.ts";
 import { nativeResponse } from "../../ingest/native-response.ts";
 import { testRecord } from "../../ingest/test-support.ts";
+import { withMissingTopics } from "../../kafka/missing-topic.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { IngestQueue } from "./ingest-queue.ts";
 import { toSourceRecord } from "./task.ts";
@@ -100,6 +102,35 @@ describe("IngestQueue", () => {
     expect(polled.map((r) => r.value)).toEqual([3]);
     q.ack(polled[0]!, meta(1));
     expect((await next)[0]!.kind).toBe("written");
+  });
+
+  // explore4 J7: kafka-mode ingest answered only "may still be written" for a topic Kafka does not know.
+  test("an aborted request while the task's send is retried because Kafka does not know the topic says so", async () => {
+    let sendFailure: unknown;
+    const q = new IngestQueue({
+      maxQueued: 100,
+      maxPoll: 1,
+      retryAfterSeconds: 3,
+      toSourceRecord,
+      sendFailure: () => sendFailure,
+    });
+    const abort = new AbortController();
+    const sent = q.submit({ topic: "t", records: [record(1)], signal: abort.signal });
+    await q.poll(never);
+    const queued = q.submit({ topic: "t", records: [record(2)], signal: abort.signal });
+    sendFailure = withMissingTopics(new RetriableError("Failed to send records to Kafka: …"), ["t"]);
+    abort.abort(new Error("timed out"));
+    const cause =
+      "Kafka answers that topic t does not exist (the brokers do not create it: auto.create.topics.enable=false?)";
+    expect([...(await sent), ...(await queued)]).toEqual([
+      {
+        kind: "failed",
+        message: `timed out: ${cause}; the record was sent to Kafka and may still be written once the topic exists`,
+        retriable: true,
+        maybeWritten: true,
+      },
+      { kind: "failed", message: `timed out: ${cause}`, retriable: true, maybeWritten: false },
+    ]);
   });
 
   test("a request of several records aborted with some sent and some queued; one already aborted when submitted", async () => {

@@ -27,6 +27,7 @@ import {
   rejectedOutcome,
 } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
+import { missingTopicsOf, missingTopicText } from "../../kafka/missing-topic.ts";
 import { Signal } from "../../util/async.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import { abortMessage, PendingRequest, type Slot } from "./pending-request.ts";
@@ -47,6 +48,11 @@ export interface IngestQueueOptions {
   readonly toSourceRecord: ToSourceRecord;
   /** Times the poll's wait (the task's clock; tests drive it). */
   readonly clock?: Clock;
+  /**
+   * While the task's send is being retried: why Kafka does not take it. A request that ends unacknowledged
+   * meanwhile says so when it is a topic Kafka does not know (missing-topic.ts).
+   */
+  readonly sendFailure?: () => unknown;
 }
 
 /** A submission after `giveUp`: each record fails as not written, as the records queued at the give-up did. */
@@ -290,9 +296,12 @@ export class IngestQueue implements IngestWriter {
 
   private fail(slot: Slot, reason: string, maybeWritten: boolean): void {
     slot.state = maybeWritten ? "abandoned" : "withdrawn"; // never handed out again
+    const missing = missingTopicsOf(this.o.sendFailure?.());
+    const why = missing ? `${reason}: ${missingTopicText(missing)}` : reason;
+    const written = missing ? "may still be written once the topic exists" : "may still be written";
     this.settle(slot, {
       kind: "failed",
-      message: maybeWritten ? `${reason}; the record was sent to Kafka and may still be written` : reason,
+      message: maybeWritten ? `${why}; the record was sent to Kafka and ${written}` : why,
       retriable: true,
       maybeWritten,
     });

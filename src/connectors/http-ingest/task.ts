@@ -125,6 +125,7 @@ export class HttpIngestSourceTask implements SourceTask {
       retryAfterSeconds: parsed["ingest.retry.after.seconds"],
       toSourceRecord,
       ...(this.context ? { clock: this.context.clock } : {}),
+      sendFailure: () => this.services.sendRetryFailure?.(this.connector),
     });
     this.services.routes.attach(this.connector, this.queue);
   }

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { tempDir } from "../../../test/support/temp-dir.ts";
+import { RetriableError } from "../../errors.ts";
+import { withMissingTopics } from "../../kafka/missing-topic.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
 import { SpoolMetrics } from "./spool-metrics.ts";
 
@@ -29,6 +31,25 @@ describe("SpoolMetrics", () => {
     now += 1_000;
     expect(metrics.degradedTrace("c1")).toBeNull();
     expect(metrics.snapshot("c1")?.drainRate).toBeGreaterThan(0);
+    await store.close();
+  });
+
+  // explore4 J7: a topic Kafka does not know (no auto-creation) was reported as "Kafka unreachable or slower".
+  test("a send retried because Kafka does not know the topic: the degraded trace names the topic and the cause", async () => {
+    await using dir = await tempDir("spool-metrics-");
+    let now = 1_000_000;
+    const store = await SpoolStore.open(dir.path, { now: () => now });
+    const metrics = new SpoolMetrics(() => now);
+    metrics.attach("c1", { drained: 0, quarantined: 0 }, store);
+    await store.append("c1", [new Uint8Array(100)]);
+    now += 12_000;
+    const missing = withMissingTopics(new RetriableError("Failed to send records to Kafka: …"), ["devices"]);
+    expect(metrics.degradedTrace("c1", missing)).toBe(
+      "Degraded: the ingest spool is backing up (Kafka answers that topic devices does not exist (the brokers do not create it: auto.create.topics.enable=false?)): 1 records, 100 bytes, oldest 12 s, drain rate 0.0 records/s over the last minute. Requests are still acknowledged from the spool.",
+    );
+    expect(metrics.degradedTrace("c1", new RetriableError("connection refused"))).toStartWith(
+      "Degraded: the ingest spool is backing up (Kafka unreachable or slower than the devices): 1 records",
+    );
     await store.close();
   });
 

@@ -8,10 +8,12 @@
  * ingest.spool.memory.max.bytes). The task attaches its SpoolWriter when it
  * starts and detaches it when it stops; app.ts adds `families()` to /metrics and `degradedTrace`
  * to the task's status: a spool whose oldest record waits longer than DEGRADED_AFTER_MS means
- * Kafka is not taking the records (unreachable, or slower than the devices). A connector's series
+ * Kafka is not taking the records (unreachable, or slower than the devices; the trace names a topic
+ * Kafka answers does not exist, from the task's send being retried). A connector's series
  * outlive its writers (a restarted task counts on) but not the connector: once its config is gone
  * (deleted), its last writer's detach drops them.
  */
+import { missingTopicsOf, missingTopicText } from "../../kafka/missing-topic.ts";
 import type { MetricFamily } from "../../metrics/prometheus.ts";
 import type { SpoolStore } from "../../store/spool-store.ts";
 
@@ -92,12 +94,17 @@ export class SpoolMetrics {
     };
   }
 
-  /** The status trace of a degraded spool, or null while it keeps up. */
-  degradedTrace(connector: string): string | null {
+  /**
+   * The status trace of a degraded spool, or null while it keeps up; `sendFailure` is why Kafka does
+   * not take the task's send being retried, if one is: a topic Kafka does not know is named.
+   */
+  degradedTrace(connector: string, sendFailure?: unknown): string | null {
     const s = this.snapshot(connector);
     if (!s || s.records === 0 || s.oldestAgeSeconds * 1000 < DEGRADED_AFTER_MS) return null;
+    const missing = missingTopicsOf(sendFailure);
+    const cause = missing ? missingTopicText(missing) : "Kafka unreachable or slower than the devices";
     return (
-      `Degraded: the ingest spool is backing up (Kafka unreachable or slower than the devices): ` +
+      `Degraded: the ingest spool is backing up (${cause}): ` +
       `${s.records} records, ${s.bytes} bytes, oldest ${Math.round(s.oldestAgeSeconds)} s, ` +
       `drain rate ${s.drainRate.toFixed(1)} records/s over the last minute. Requests are still acknowledged from the spool.`
     );

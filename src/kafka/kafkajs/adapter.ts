@@ -35,7 +35,7 @@ import { KafkajsConsumer } from "./consumer.ts";
 import { wrap } from "./errors.ts";
 import { withFetchChecks } from "./fetch-checks.ts";
 import { InvalidBatchHold } from "./invalid-batch-hold.ts";
-import { type KafkajsMessage, KafkajsProducer, PARTITION } from "./producer.ts";
+import { type KafkajsMessage, KafkajsProducer, PARTITION, partitionNotInMetadata } from "./producer.ts";
 import "./protocol.ts";
 
 export class KafkajsPort implements KafkaPort {
@@ -95,6 +95,11 @@ export class KafkajsPort implements KafkaPort {
       // per-record offsets can be derived and retries reuse the same partition.
       createPartitioner: () => (args) => {
         const message = args.message as unknown as KafkajsMessage;
+        // A partition its metadata lacks (added since it was loaded): kafkajs would leave the record out
+        // of the send and report it sent (explore4 J1); its metadata is refreshed and the send tried
+        // again instead, as Java's producer waits for metadata that has the partition.
+        if (message.partition !== undefined && !args.partitionMetadata.some((p) => p.partitionId === message.partition))
+          throw partitionNotInMetadata(args.topic, message.partition, args.partitionMetadata.length);
         message[PARTITION] ??= inner(args);
         return message[PARTITION];
       },

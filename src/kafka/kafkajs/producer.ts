@@ -18,13 +18,59 @@
  * reports: a retry of it refused is still taken for the only attempt.
  */
 import type { Producer } from "kafkajs";
+import { RetriableError } from "../../errors.ts";
 import { javaUtf8Text } from "../../util/java-utf8.ts";
 import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
+import { invalidPartition } from "../invalid-partition.ts";
 import type { KafkaHeader, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
-import { markRefused } from "../send-rejection.ts";
+import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
+import { kafkaErrorOf, markRefused, withKafkaError } from "../send-rejection.ts";
 import { wrap } from "./errors.ts";
 
 export const PARTITION = Symbol("assigned partition");
+
+/** The partition a record named that the producer's metadata lacks (partitionNotInMetadata). */
+const MISSING_PARTITION = Symbol("partition not in metadata");
+
+type MissingPartition = { readonly topic: string; readonly partition: number; readonly count: number };
+
+/**
+ * What the adapter's partitioner throws for a record naming a partition kafkajs' metadata lacks:
+ * kafkajs' KafkaJSMetadataNotLoaded by name (its sendMessages refreshes the metadata and tries the
+ * send again, before any Produce request of it), carrying the partition. One that outlasts kafkajs'
+ * retries is the cluster's answer: `sendNow` refuses the send (invalid-partition.ts), nothing of it
+ * written.
+ */
+export function partitionNotInMetadata(topic: string, partition: number, count: number): Error {
+  const error = new Error(
+    `Partition ${partition} of topic ${topic} with partition count ${count} is not present in metadata`,
+  );
+  error.name = "KafkaJSMetadataNotLoaded";
+  const missing: MissingPartition = { topic, partition, count };
+  return Object.assign(error, { retriable: true, [MISSING_PARTITION]: missing });
+}
+
+const UNKNOWN_TOPIC = "UNKNOWN_TOPIC_OR_PARTITION";
+
+/**
+ * A send kafkajs gave up on because Kafka does not know a topic of it: kafkajs says only "This
+ * server does not host this topic-partition"; the failure names the send's topics (missing-topic.ts).
+ */
+function missingTopics(byTopic: ReadonlyMap<string, unknown>, cause: unknown): RetriableError {
+  const topics = [...byTopic.keys()];
+  const failure = new RetriableError(`Failed to send records to Kafka: ${missingTopicText(topics)}`, { cause });
+  return withMissingTopics(withKafkaError(failure, UNKNOWN_TOPIC), topics);
+}
+
+function missingPartitionIn(error: unknown): MissingPartition | undefined {
+  let e = error as { cause?: unknown; [MISSING_PARTITION]?: MissingPartition } | undefined;
+  for (let depth = 0; depth < 8 && e; depth++) {
+    if (e[MISSING_PARTITION]) return e[MISSING_PARTITION];
+    if (e.cause === e) break;
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}
 
 export type KafkajsMessage = {
   key: Buffer | null;
@@ -148,7 +194,11 @@ export class KafkajsProducer implements KafkaProducer {
         topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs as never })),
       });
     } catch (error) {
+      const missing = missingPartitionIn(error);
+      if (missing) throw invalidPartition(missing.topic, missing.partition, missing.count);
       const failure = wrap(error, "Failed to send records to Kafka");
+      if (kafkaErrorOf(failure) === UNKNOWN_TOPIC && failure instanceof RetriableError)
+        throw missingTopics(byTopic, error);
       if (byTopic.size !== 1 || !(failure instanceof KafkaAccessError)) throw failure;
       const [topic] = byTopic.keys();
       const named = withUnauthorizedTopic(failure, topic!);

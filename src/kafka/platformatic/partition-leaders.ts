@@ -7,6 +7,7 @@
  * asked in the background (`renew`): sends go on to the leaders known meanwhile, as Java's, unless
  * it refuses the topic for good (authorization).
  */
+import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
 import { isUnknownTopic, refusedTopics, retriable } from "./errors.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
 
@@ -83,13 +84,18 @@ export class PartitionLeaders {
       const known = this.leaders.get(topic);
       if (known && known.length > 0) return known.length;
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, this.retryBackoffMs));
+      let unknown = false;
       try {
         await this.fetch([topic], attempt > 0);
       } catch (error) {
         if (!isUnknownTopic(error)) throw error;
+        unknown = true;
       }
       if (attempt >= METADATA_ATTEMPTS && !(this.leaders.get(topic)?.length ?? 0)) {
-        throw this.error(`Topic ${topic} not present in metadata after ${METADATA_ATTEMPTS} attempts`);
+        const message = `Topic ${topic} not present in metadata after ${METADATA_ATTEMPTS} attempts`;
+        // Still unknown to Kafka (not a topic being created whose partitions have no leader yet): said so.
+        if (unknown) throw withMissingTopics(this.error(`${message}: ${missingTopicText([topic])}`), [topic]);
+        throw this.error(message);
       }
     }
   }

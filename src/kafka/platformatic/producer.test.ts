@@ -5,6 +5,7 @@ import { isRetriable, RetriableError } from "../../errors.ts";
 import { recordRejectionOf } from "../../runtime/record-rejection.ts";
 import { KafkaAccessError } from "../access-errors.ts";
 import type { ProducerRecord } from "../kafka-port.ts";
+import { missingTopicsOf } from "../missing-topic.ts";
 import { kafkaErrorOf, NotSentError, neverSent, refused, writtenRecords } from "../send-rejection.ts";
 import { HeldBroker } from "./held-broker-test-support.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
@@ -143,7 +144,10 @@ describe("PlatformaticProducer", () => {
         .send([record("t", 0, "a")])
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RetriableError);
-      expect(String(error)).toBe("RetriableError: Topic t not present in metadata after 30 attempts");
+      expect(String(error)).toBe(
+        "RetriableError: Topic t not present in metadata after 30 attempts: Kafka answers that topic t does not exist (the brokers do not create it: auto.create.topics.enable=false?)",
+      );
+      expect(missingTopicsOf(error)).toEqual(["t"]);
       expect(broker.produced).toEqual([]);
     });
   });

@@ -4,16 +4,8 @@
  * writing nothing of it.
  */
 import { DataError } from "../../errors.ts";
+import { invalidPartition } from "../invalid-partition.ts";
 import type { ProducerRecord } from "../kafka-port.ts";
-import { withKafkaError } from "../send-rejection.ts";
-
-/**
- * The refusal of a record naming a partition the topic does not have, by the cluster's own answer
- * (the count was asked again first): a per-record refusal a retry cannot cure, as Kafka's
- * INVALID_RECORD (record-rejection.ts): an ingest request answers it as refused, a spool
- * quarantines the record rather than fail its drainer for ever. Not a broker error code.
- */
-export const INVALID_PARTITION = "INVALID_PARTITION";
 
 /** A CreateTime is whole milliseconds (-1: none); anything else would not encode. */
 export function checkTimestamp(r: ProducerRecord): void {
@@ -27,8 +19,5 @@ export function checkTimestamp(r: ProducerRecord): void {
 /** An explicit partition the topic lacks, counted again (`send`), fails the send (Java's IllegalArgumentException). */
 export function checkPartition(topic: string, partition: number, count: number | undefined): void {
   if (count === undefined || (Number.isInteger(partition) && partition >= 0 && partition < count)) return;
-  throw withKafkaError(
-    new DataError(`Invalid partition given with record: ${partition} is not in the range [0...${count}) of ${topic}`),
-    INVALID_PARTITION,
-  );
+  throw invalidPartition(topic, partition, count);
 }

@@ -1,0 +1,69 @@
+/**
+ * An ingest connector whose topic Kafka does not know and will not create (explore4 J7), both Kafka
+ * clients, on the shared broker: its auto-creation is on, so the topic is one it refuses to create,
+ * `<name>_x` beside an existing `<name>.x` (Kafka refuses topic names that collide on `.` and `_`)
+ * and answers UNKNOWN_TOPIC_OR_PARTITION for, as a broker with auto.create.topics.enable=false does.
+ * The send-retry WARN, the spool's Degraded trace and kafka-mode ingest's unacknowledged answer name
+ * the topic and the cause (they said "Kafka unreachable or slower than the devices", kafkajs' "This
+ * server does not host this topic-partition" without the topic, and "may still be written").
+ */
+import { describe, expect, test } from "bun:test";
+import { curlPost } from "./support/curl.ts";
+import { createTopic, uniqueTopic } from "./support/kafka.ts";
+import { suiteGateway } from "./support/suite-gateway.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+describe.each(["kafkajs", "platformatic"])("a topic Kafka does not know (kafka.client=%s)", (client) => {
+  const suite = suiteGateway({ "ingest.listeners": "http://127.0.0.1:0", "kafka.client": client });
+
+  test("the send-retry WARN, the spool's Degraded trace and a kafka-mode request's answer name the topic and the cause", async () => {
+    const base = uniqueTopic(`nocreate-${client}`);
+    await createTopic(`${base}.x`, 1);
+    const topic = `${base}_x`;
+    const cause = `Kafka answers that topic ${topic} does not exist (the brokers do not create it: auto.create.topics.enable=false?)`;
+    const connectors = { spooled: "spool", direct: "kafka" };
+    for (const [path, mode] of Object.entries(connectors)) {
+      const created = await suite.gw.rest.post("/connectors", {
+        name: `${path}-${client}`,
+        config: {
+          "connector.class": "HttpIngestSource",
+          "ingest.path": `/${path}`,
+          "kafka.topic": topic,
+          "ingest.ack.mode": mode,
+          "ingest.rest.proxy.enable": "false",
+          "ingest.request.timeout.ms": "2000",
+        },
+      });
+      expect(created.status).toBe(201);
+    }
+    for (const path of Object.keys(connectors))
+      await waitFor(
+        async () =>
+          (await suite.gw.rest.get(`/connectors/${path}-${client}/status`)).body?.tasks?.[0]?.state === "RUNNING",
+        { what: `${path}-${client} running` },
+      );
+    expect((await curlPost(`${suite.ingest}/spooled`, '[{"m":1}]', "application/json")).status).toBe(200);
+    // Sent, unacknowledged at its timeout: 500, whatever Kafka answered by then.
+    expect((await curlPost(`${suite.ingest}/direct`, '{"m":1}', "application/json")).status).toBe(500);
+    for (const path of Object.keys(connectors))
+      await suite.gw.waitForOutput(
+        new RegExp(
+          `WARN \\[${path}-${client}\\|task-0\\] Failed to send 1 records to Kafka, retrying in \\d+ ms: .*${escaped(cause)}`,
+        ),
+        60_000,
+      );
+    // While the send is retried nothing more is taken from the task: the next request's record stays queued.
+    const queued = await curlPost(`${suite.ingest}/direct`, '{"m":2}', "application/json");
+    expect([queued.status, queued.json().message]).toEqual([
+      503,
+      `1 of 1 records were not acknowledged by Kafka (none of them was written): Kafka did not acknowledge the records within 2000 ms (ingest.request.timeout.ms): ${cause}`,
+    ]);
+    const trace = await waitFor(
+      async () => (await suite.gw.rest.get(`/connectors/spooled-${client}/status`)).body?.tasks?.[0]?.trace,
+      { what: "the spool's Degraded trace", timeoutMs: 60_000 },
+    );
+    expect(trace).toStartWith(`Degraded: the ingest spool is backing up (${cause}): 1 records, `);
+  }, 120_000);
+});

@@ -1,0 +1,112 @@
+/**
+ * REST Proxy requests naming a partition (v2 `…/partitions/{p}` and a record's `partition`, v3
+ * `partition_id` in a record and in `records:batch`), both Kafka clients, on the real broker: a
+ * partition the gateway's last count of the topic lacks is looked up again before it is answered
+ * 404 (explore4 J1: a topic missing or smaller when first asked was answered 404 for 30 s after it
+ * was created or grew, and devices dropped the records). A topic that does not exist is REST Proxy's
+ * 40401 "Topic not found.", a partition it lacks 40402 "Partition not found.".
+ */
+import { describe, expect, test } from "bun:test";
+import { curlPost } from "./support/curl.ts";
+import { createTopic, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { suiteGateway } from "./support/suite-gateway.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const V2 = "application/vnd.kafka.json.v2+json";
+
+/** Grows `topic` to `count` partitions and waits until the broker's metadata shows them. */
+async function growTopic(topic: string, count: number): Promise<void> {
+  const admin = (await testClient()).admin();
+  await admin.connect();
+  try {
+    await admin.createPartitions({ topicPartitions: [{ topic, count }] });
+    await waitFor(
+      async () => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length === count,
+      { what: `${topic} with ${count} partitions` },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The four REST Proxy shapes naming partition `p` of `topic`, each answering [status, what it says of the record]. */
+function shapes(ingest: string, topic: string) {
+  const v3 = `${ingest}/v3/clusters/c/topics/${topic}`;
+  const v2Answer = async (url: string, body: string): Promise<[number, unknown]> => {
+    const r = await curlPost(url, body, V2);
+    return [r.status, r.status === 200 ? r.json().offsets[0] : r.json()];
+  };
+  return {
+    v2Path: (p: number, value: string) =>
+      v2Answer(`${ingest}/topics/${topic}/partitions/${p}`, JSON.stringify({ records: [{ value }] })),
+    v2Record: (p: number, value: string) =>
+      v2Answer(`${ingest}/topics/${topic}`, JSON.stringify({ records: [{ value, partition: p }] })),
+    v3: async (p: number, value: string): Promise<[number, unknown]> => {
+      const body = JSON.stringify({ partition_id: p, value: { type: "JSON", data: value } });
+      const r = await curlPost(`${v3}/records`, body, "application/json");
+      const json = r.json();
+      return [r.status, r.status === 200 ? { partition_id: json.partition_id, error_code: json.error_code } : json];
+    },
+    v3Batch: async (p: number, value: string): Promise<[number, unknown]> => {
+      const body = JSON.stringify({ entries: [{ id: "e", partition_id: p, value: { type: "JSON", data: value } }] });
+      const r = await curlPost(`${v3}/records:batch`, body, "application/json");
+      const json = r.json();
+      return [r.status, json.failures[0] ?? { partition_id: json.successes[0].partition_id }];
+    },
+  };
+}
+
+describe.each(["kafkajs", "platformatic"])("REST Proxy partition look-ups (kafka.client=%s)", (client) => {
+  const suite = suiteGateway({ "ingest.listeners": "http://127.0.0.1:0", "kafka.client": client });
+
+  test("a topic created or grown after a request found it missing or smaller is written at once (explore4 J1)", async () => {
+    const topic = uniqueTopic(`partition-lookup-${client}`);
+    const created = await suite.gw.rest.post("/connectors", {
+      name: `lookup-${client}`,
+      config: {
+        "connector.class": "HttpIngestSource",
+        "ingest.path": "/lookup",
+        "kafka.topic": topic,
+        "ingest.rest.proxy.enable": "true",
+      },
+    });
+    expect(created.status).toBe(201);
+    await waitFor(
+      async () =>
+        (await suite.gw.rest.get(`/connectors/lookup-${client}/status`)).body?.tasks?.[0]?.state === "RUNNING",
+      { what: "the connector running" },
+    );
+    const s = shapes(suite.ingest, topic);
+    const topicNotFound = { error_code: 40401, message: "Topic not found." };
+    const v3TopicNotFound = { id: "e", ...topicNotFound };
+    expect([
+      await s.v2Path(0, "missing"),
+      await s.v2Record(0, "missing"),
+      await s.v3(0, "missing"),
+      await s.v3Batch(0, "missing"),
+    ]).toEqual([
+      [404, topicNotFound],
+      [404, topicNotFound],
+      [404, topicNotFound],
+      [207, v3TopicNotFound],
+    ]);
+
+    await createTopic(topic, 1);
+    expect(await s.v2Path(0, "p0")).toEqual([200, { partition: 0, offset: 0, error_code: null, error: null }]);
+    expect(await s.v2Record(1, "p1 before")).toEqual([404, { error_code: 40402, message: "Partition not found." }]);
+    await growTopic(topic, 2);
+    expect(await s.v2Record(1, "p1")).toEqual([200, { partition: 1, offset: 0, error_code: null, error: null }]);
+    await growTopic(topic, 3);
+    expect(await s.v3(2, "p2")).toEqual([200, { partition_id: 2, error_code: 200 }]);
+    await growTopic(topic, 4);
+    expect(await s.v3Batch(3, "p3")).toEqual([207, { partition_id: 3 }]);
+
+    expect((await readTopic(topic, 4)).map((r) => [r.partition, r.value?.toString()])).toEqual([
+      [0, '"p0"'],
+      [1, '"p1"'],
+      [2, '"p2"'],
+      [3, '"p3"'],
+    ]);
+    expect((await suite.gw.rest.get(`/connectors/lookup-${client}/status`)).body.tasks[0].state).toBe("RUNNING");
+  }, 120_000);
+});
