@@ -41,8 +41,12 @@ export type Post = (message: FromWorker, transfer?: ArrayBuffer[]) => void;
 
 /** How often failed deletes are tried again while any is pending. */
 export const DELETE_RETRY_MS = 1000;
-/** How long deletes with no append commit to ride in wait for one before they commit on their own. */
-export const DELETE_HOLD_MS = 1000;
+/**
+ * How long deletes with no append commit to ride in wait for one before they commit on their own:
+ * at one request a second 1 s was too short (bench/disk-writes.ts spool-1-1ps: 66 KB a request
+ * instead of 55), 2 s covers a device sending every second or faster.
+ */
+export const DELETE_HOLD_MS = 2000;
 
 export class SpoolWorkerLoop {
   private table: SpoolTable | undefined;
