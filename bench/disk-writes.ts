@@ -23,7 +23,8 @@
  *
  * Environment: BENCH_DURATION_S (measured seconds per scenario, default 8), BENCH_WARMUP_S
  * (default 2), BENCH_SCENARIOS (comma-separated names, default all), BENCH_DIR (where the data
- * dirs go, default a temp dir removed at the end; it must be on the disk measured, not tmpfs).
+ * dirs go, default a temp dir removed at the end; it must be on the disk measured, not tmpfs),
+ * BENCH_SPOOL_PAGE_SIZE (the new spool files' page size, ingest.spool.page.size; default 16384).
  */
 import type { Database } from "bun:sqlite";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
@@ -32,7 +33,7 @@ import { join } from "node:path";
 import { openDatabase } from "../src/store/database.ts";
 import { IdempotencyStore } from "../src/store/idempotency-store.ts";
 import { SpoolTable } from "../src/store/spool-database.ts";
-import { openSpoolDatabase, SPOOL_FILE } from "../src/store/spool-file.ts";
+import { openSpoolDatabase, PAGE_SIZE, SPOOL_FILE } from "../src/store/spool-file.ts";
 import { SpoolStore } from "../src/store/spool-store.ts";
 
 const env = process.env;
@@ -44,6 +45,7 @@ const RECORD_BYTES = 200;
 const LOW_INTERVAL_MS = 50;
 const HIGH_CLIENTS = 32;
 const ACK_DELAY_MS = 2;
+const pageSize = Number(env.BENCH_SPOOL_PAGE_SIZE ?? PAGE_SIZE);
 
 interface Io {
   readonly writeBytes: number;
@@ -67,7 +69,7 @@ interface Load {
 }
 
 async function spoolLoad(dir: string, records: number): Promise<Load> {
-  const store = await SpoolStore.open(dir);
+  const store = await SpoolStore.open(dir, { pageSize });
   const partition = "bench";
   return {
     recordsPerRequest: records,
@@ -202,10 +204,9 @@ function pageOwners(db: Database): Map<number, string> {
 function breakdown(records: number) {
   const dir = join(root, `breakdown-${records}`);
   mkdirSync(dir, { recursive: true });
-  const db = openSpoolDatabase(dir);
+  const db = openSpoolDatabase(dir, undefined, pageSize);
   db.run("PRAGMA wal_autocheckpoint = 0");
   const table = new SpoolTable(db);
-  const pageSize = (db.query("PRAGMA page_size").get() as { page_size: number }).page_size;
   const wal = join(dir, `${SPOOL_FILE}-wal`);
   const data = new Uint8Array(records * RECORD_BYTES).fill(0x61);
   const lengths = Array.from({ length: records }, () => RECORD_BYTES);

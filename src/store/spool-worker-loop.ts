@@ -69,8 +69,8 @@ export class SpoolWorkerLoop {
 
   constructor(
     private readonly post: Post,
-    private readonly open: (dataDir: string, info: SpoolLog) => SpoolTable = (dir, info) =>
-      new SpoolTable(openSpoolDatabase(dir, info)),
+    private readonly open: (dataDir: string, info: SpoolLog, pageSize?: number) => SpoolTable = (dir, info, pageSize) =>
+      new SpoolTable(openSpoolDatabase(dir, info, pageSize)),
     private readonly setTimer: SetTimer = unrefTimer,
   ) {}
 
@@ -268,7 +268,11 @@ export class SpoolWorkerLoop {
         case "open": {
           this.path = join(resolve(m.dataDir), SPOOL_FILE);
           try {
-            this.table ??= this.open(m.dataDir, (message, level = "info") => this.post({ op: level, message }));
+            this.table ??= this.open(
+              m.dataDir,
+              (message, level = "info") => this.post({ op: level, message }),
+              m.pageSize,
+            );
             this.post({ op: "opened", id: m.id, stats: this.table.stats() });
           } catch (error) {
             // Malformed pages show when the statistics read the rows.
