@@ -11,7 +11,7 @@
  * append to ride in wait up to DELETE_HOLD_MS for one, then run without an fsync of their own
  * (spool-database.ts says why that is safe): at a low request rate a delete alone rewrites the
  * table's and the index's last pages (two WAL frames, 32 KiB at 16 KiB pages) that the next append
- * commit writes anyway, so holding it cuts the bytes written per request by 40 % (bench/disk-writes.ts,
+ * commit writes anyway, so holding it cuts the bytes written per request by a third (bench/disk-writes.ts,
  * BENCHMARKS.md "Bytes written to disk per request"). Only what the deletes write waits: the records'
  * counts and bytes went down when SpoolStore queued them; a restart after a crash deletes what a
  * committed source offset covers (deleteThrough) and sends the rest again, as for an unsynced delete
