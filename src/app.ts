@@ -137,6 +137,7 @@ export function startApp(options: AppOptions): App {
         now: () => clock.now(),
         totalMaxBytes: config["ingest.spool.total.max.bytes"],
         memoryMaxBytes: config["ingest.spool.memory.max.bytes"],
+        pageSize: config["ingest.spool.page.size"],
       });
       // A spool task starts from the herder, which has every stored connector by then.
       warnUnclaimedSpool(opened, (name) => configs.get(name)?.config, logs.get("io.edgegateway.ingest.Spool"));

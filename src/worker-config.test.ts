@@ -92,6 +92,19 @@ describe("ingest.spool.total.max.bytes", () => {
   });
 });
 
+describe("ingest.spool.page.size", () => {
+  test("16384 by default; 4096, 8192 or 16384, from the file or the environment", () => {
+    const size = (file: Record<string, string>, env: Record<string, string> = {}) =>
+      loadWorkerConfig(file, env)["ingest.spool.page.size"];
+    expect(size({})).toBe(16_384);
+    expect(size({ "ingest.spool.page.size": "4096" })).toBe(4096);
+    expect(size({}, { CONNECT_INGEST_SPOOL_PAGE_SIZE: "8192" })).toBe(8192);
+    expect(() => size({ "ingest.spool.page.size": "1024" })).toThrow(
+      "Invalid value 1024 for configuration ingest.spool.page.size: Value must be one of: 4096, 8192, 16384",
+    );
+  });
+});
+
 describe("credentials in an invalid listener (secrets rule)", () => {
   test.each([
     "http://admin:s3cret@127.0.0.1:8083",

@@ -21,6 +21,8 @@ import { orphanWal, walDamage } from "./wal-check.ts";
 export const SPOOL_FILE = "spool.db";
 /** Page size of a new spool file (a commit writes ~1 MiB of records: fewer, larger frames). */
 export const PAGE_SIZE = 16_384;
+/** The page sizes ingest.spool.page.size may choose for a new spool file. */
+export const PAGE_SIZES = [4_096, 8_192, 16_384] as const;
 /** SQLite's page cache for the spool, KiB. */
 export const CACHE_KIB = 32_768;
 /** WAL pages after which a commit checkpoints. */
@@ -71,8 +73,11 @@ function checkSpoolWal(path: string, log: SpoolLog): void {
   }
 }
 
-/** Opens (creating if needed) the spool file and brings its schema up to date. */
-export function openSpoolDatabase(dataDir: string, info: SpoolLog = () => {}): Database {
+/**
+ * Opens (creating if needed) the spool file and brings its schema up to date. `pageSize` is that
+ * of a file it creates (ingest.spool.page.size); an existing file keeps its own.
+ */
+export function openSpoolDatabase(dataDir: string, info: SpoolLog = () => {}, pageSize: number = PAGE_SIZE): Database {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, SPOOL_FILE);
@@ -89,8 +94,12 @@ export function openSpoolDatabase(dataDir: string, info: SpoolLog = () => {}): D
     db = new Database(path, { create: true, strict: true });
     db.run("PRAGMA busy_timeout = 0");
     // Takes effect on a new file only (before WAL): 1 KB records fill 16 KiB pages with a
-    // quarter of the page writes and WAL frames of 4 KiB ones. Older files keep their size.
-    db.run(`PRAGMA page_size = ${PAGE_SIZE}`);
+    // quarter of the page writes and WAL frames of 4 KiB ones. Older files keep their size. 4 KiB
+    // pages write a quarter of the bytes per commit of a few small requests (flash wear on small
+    // hosts) for more CPU per record on large ones (BENCHMARKS.md "Bytes written to disk per request").
+    if (!(PAGE_SIZES as readonly number[]).includes(pageSize))
+      throw new StoreError(`Unsupported spool page size ${pageSize}`);
+    db.run(`PRAGMA page_size = ${pageSize}`);
     db.run("PRAGMA locking_mode = EXCLUSIVE");
     db.run("PRAGMA journal_mode = WAL");
     db.run("PRAGMA synchronous = FULL");

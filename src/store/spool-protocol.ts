@@ -32,7 +32,13 @@ export interface Packed {
 }
 
 export type ToWorker =
-  | { readonly op: "open"; readonly id: number; readonly dataDir: string }
+  | {
+      readonly op: "open";
+      readonly id: number;
+      readonly dataDir: string;
+      /** Page size of the file if it is created (ingest.spool.page.size); default PAGE_SIZE. */
+      readonly pageSize?: number;
+    }
   | {
       readonly op: "append";
       readonly id: number;

@@ -19,4 +19,6 @@ export interface SpoolStoreOptions {
   readonly totalMaxBytes?: number | null;
   /** The worker's ingest.spool.memory.max.bytes: what every partition's SpoolTail holds together; default none. */
   readonly memoryMaxBytes?: number;
+  /** The worker's ingest.spool.page.size: page size of the spool file if it is created; default PAGE_SIZE (spool-file.ts). */
+  readonly pageSize?: number;
 }

@@ -266,6 +266,25 @@ describe("SpoolStore", () => {
     await held.close();
   });
 
+  // explore5 E2: every commit writes at least three whole pages; 4 KiB pages write a quarter of 16 KiB ones.
+  test("a new spool file takes the page size it is opened with (ingest.spool.page.size); an existing one keeps its own", async () => {
+    await using dir = await tempDir("spool-");
+    const pageSize = () => {
+      const db = new Database(join(dir.path, SPOOL_FILE), { readonly: true });
+      const size = db.query("PRAGMA page_size").get();
+      db.close();
+      return size;
+    };
+    const store = await SpoolStore.open(dir.path, { pageSize: 4096 });
+    await store.append("c1", [bytes("a")]);
+    await store.close();
+    expect(pageSize()).toEqual({ page_size: 4096 });
+    const again = await SpoolStore.open(dir.path, { pageSize: 16_384 });
+    expect((await again.read("c1", 0, 10)).map((r) => text(r.record))).toEqual(["a"]);
+    await again.close();
+    expect(pageSize()).toEqual({ page_size: 4096 });
+  });
+
   test("a spool file made with 4 KiB pages keeps them and keeps working", async () => {
     await using dir = await tempDir("spool-");
     const old = new Database(join(dir.path, SPOOL_FILE), { create: true });

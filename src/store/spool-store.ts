@@ -76,7 +76,12 @@ export class SpoolStore {
   static async open(dataDir: string, options: SpoolStoreOptions = {}): Promise<SpoolStore> {
     const store = new SpoolStore(options);
     try {
-      const reply = await store.channel.call({ op: "open", id: store.channel.id(), dataDir });
+      const reply = await store.channel.call({
+        op: "open",
+        id: store.channel.id(),
+        dataDir,
+        ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+      });
       if (reply.op === "opened") for (const s of reply.stats) store.counts.set(s);
     } catch (error) {
       store.closing = Promise.resolve();

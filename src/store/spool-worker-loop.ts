@@ -8,8 +8,16 @@
  * (up to COMMIT_MAX_BYTES of records, at least one) and the deletes among them run as ONE
  * transaction: the group commit, one fsync (synchronous=FULL) for every request in it. `durable`
  * is posted only after that transaction committed, so "answered ⇒ fsync'ed" holds. Deletes with no
- * append to ride in run at once without an fsync of their own (spool-database.ts says why that is
- * safe). A failed commit answers `failed` for its appends (their requests are refused) and keeps
+ * append to ride in wait up to DELETE_HOLD_MS for one, then run without an fsync of their own
+ * (spool-database.ts says why that is safe): at a low request rate a delete alone rewrites the
+ * table's and the index's last pages (two WAL frames, 32 KiB at 16 KiB pages) that the next append
+ * commit writes anyway, so holding it cuts the bytes written per request by a third (bench/disk-writes.ts,
+ * BENCHMARKS.md "Bytes written to disk per request"). Only what the deletes write waits: the records'
+ * counts and bytes went down when SpoolStore queued them; a restart after a crash deletes what a
+ * committed source offset covers (deleteThrough) and sends the rest again, as for an unsynced delete
+ * lost to a power loss. Deletes carrying quarantined records (a caller waits for them) run at once,
+ * and held ones run before any read (which must not return their records), deleteThrough, release
+ * or close. A failed commit answers `failed` for its appends (their requests are refused) and keeps
  * its deletes for the next transaction; the first failure after a commit posts a warning, and the
  * next commit that works an info line (a full disk logs twice, not once per refused request). Reads, deleteThrough, release and close run in order
  * between them.
@@ -33,6 +41,12 @@ export type Post = (message: FromWorker, transfer?: ArrayBuffer[]) => void;
 
 /** How often failed deletes are tried again while any is pending. */
 export const DELETE_RETRY_MS = 1000;
+/**
+ * How long deletes with no append commit to ride in wait for one before they commit on their own:
+ * at one request a second 1 s was too short (bench/disk-writes.ts spool-1-1ps: 66 KB a request
+ * instead of 55), 2 s covers a device sending every second or faster.
+ */
+export const DELETE_HOLD_MS = 2000;
 
 export class SpoolWorkerLoop {
   private table: SpoolTable | undefined;
@@ -48,14 +62,15 @@ export class SpoolWorkerLoop {
   private appendsFailing = false;
   /** A delete failed and none was written since (one warning per episode). */
   private deletesFailing = false;
-  private deleteRetry: { cancel(): void } | undefined;
+  /** The timer that runs the deletes held (DELETE_HOLD_MS) or kept after a failure (DELETE_RETRY_MS). */
+  private deleteTimer: { cancel(): void } | undefined;
   /** The spool file's path, once an open was asked for. */
   private path: string | undefined;
 
   constructor(
     private readonly post: Post,
-    private readonly open: (dataDir: string, info: SpoolLog) => SpoolTable = (dir, info) =>
-      new SpoolTable(openSpoolDatabase(dir, info)),
+    private readonly open: (dataDir: string, info: SpoolLog, pageSize?: number) => SpoolTable = (dir, info, pageSize) =>
+      new SpoolTable(openSpoolDatabase(dir, info, pageSize)),
     private readonly setTimer: SetTimer = unrefTimer,
   ) {}
 
@@ -84,6 +99,7 @@ export class SpoolWorkerLoop {
         setImmediate(() => this.run());
         return;
       } else if (first !== undefined) {
+        this.flushDeletes();
         queue.shift();
         if (first.op === "read") this.reading = new ChunkedRead(first);
         else this.handle(first);
@@ -109,7 +125,8 @@ export class SpoolWorkerLoop {
       queue.shift();
     }
     if (appends.length > 0) this.commit(appends);
-    else this.flushDeletes();
+    else if (this.waiting.length > 0) this.flushDeletes();
+    else this.flushDeletesIn(DELETE_HOLD_MS);
   }
 
   /** The read under way's next chunk; true once it is answered (its rows, or failed). */
@@ -181,7 +198,7 @@ export class SpoolWorkerLoop {
 
   /**
    * Deletes with no append commit to ride in: no fsync of their own. A failure (a full disk:
-   * deleting is what frees space) keeps them for a retry on the timer, the next commit or turn.
+   * deleting is what frees space) keeps them for a retry on the timer or the next commit.
    */
   private flushDeletes(): void {
     const table = this.table;
@@ -215,7 +232,7 @@ export class SpoolWorkerLoop {
     this.deletes = deletes.concat(this.deletes);
     this.quarantined = quarantined.concat(this.quarantined);
     this.waiting = waiting.concat(this.waiting);
-    this.retryDeletesLater();
+    this.flushDeletesIn(DELETE_RETRY_MS);
   }
 
   /** Deletes were written: the calls waiting for their quarantined records are answered. */
@@ -226,13 +243,13 @@ export class SpoolWorkerLoop {
     this.post({ op: "info", message: "Deleting delivered rows works again" });
   }
 
-  /** One pending timer at most; it runs the deletes still kept, unless a commit took them first. */
-  private retryDeletesLater(): void {
-    if (this.deleteRetry) return;
-    this.deleteRetry = this.setTimer(() => {
-      this.deleteRetry = undefined;
+  /** One pending timer at most; it runs the deletes still kept, unless a commit or a read took them first. */
+  private flushDeletesIn(ms: number): void {
+    if (this.deleteTimer) return;
+    this.deleteTimer = this.setTimer(() => {
+      this.deleteTimer = undefined;
       this.flushDeletes();
-    }, DELETE_RETRY_MS);
+    }, ms);
   }
 
   private oldestOf(table: SpoolTable, deletes: readonly DeleteRange[]): [string, number | null][] {
@@ -251,7 +268,11 @@ export class SpoolWorkerLoop {
         case "open": {
           this.path = join(resolve(m.dataDir), SPOOL_FILE);
           try {
-            this.table ??= this.open(m.dataDir, (message, level = "info") => this.post({ op: level, message }));
+            this.table ??= this.open(
+              m.dataDir,
+              (message, level = "info") => this.post({ op: level, message }),
+              m.pageSize,
+            );
             this.post({ op: "opened", id: m.id, stats: this.table.stats() });
           } catch (error) {
             // Malformed pages show when the statistics read the rows.
@@ -272,8 +293,8 @@ export class SpoolWorkerLoop {
         }
         case "close": {
           this.flushDeletes();
-          this.deleteRetry?.cancel();
-          this.deleteRetry = undefined;
+          this.deleteTimer?.cancel();
+          this.deleteTimer = undefined;
           this.table?.close();
           this.table = undefined;
           this.post({ op: "done", id: m.id });

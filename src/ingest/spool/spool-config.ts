@@ -6,6 +6,7 @@
  * every spool connector (concatenated into the worker's config def).
  */
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
+import { PAGE_SIZE, PAGE_SIZES } from "../../store/spool-file.ts";
 
 const GROUP = "Acknowledgement";
 
@@ -40,6 +41,19 @@ export const ingestSpoolWorkerConfigDef = defineConfig({
     group: "Ingest",
     displayName: "Spool total max bytes",
     validators: [check.atLeast(1)],
+  }),
+  "ingest.spool.page.size": key.int({
+    doc: `Page size in bytes of the spool file (<data.dir>/spool.db) when the gateway creates it (one of ${PAGE_SIZES.join(", ")}); an existing file keeps the size it was made with (move an empty one away to change it). Every group commit writes at least three whole pages to disk and fsyncs them: with 4096 a request sent alone writes ~4x fewer bytes than with ${PAGE_SIZE} (kinder to the flash of a small host with few, small requests), for more CPU per record on large requests (README "Bytes written to disk").`,
+    default: PAGE_SIZE,
+    importance: "LOW",
+    group: "Ingest",
+    displayName: "Spool page size",
+    validators: [
+      (n) =>
+        n === null || !(PAGE_SIZES as readonly number[]).includes(n)
+          ? `Value must be one of: ${PAGE_SIZES.join(", ")}`
+          : undefined,
+    ],
   }),
   "ingest.spool.memory.max.bytes": key.long({
     doc: "Most bytes of recent records all the worker's ingest.ack.mode=spool connectors together keep in memory (besides the spool file) so that a drainer keeping up sends them without reading them back; each connector keeps at most 32 MiB. Beyond it (many connectors while Kafka is slow or away) the connector holding most lets go of its records, which are read back from the spool file instead: nothing is lost and the order is kept. 0: always read back from the file.",
