@@ -11,6 +11,7 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
+import { join } from "node:path";
 import { ingestRequests } from "./support/gateway.ts";
 import { readAll, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
@@ -18,13 +19,15 @@ import { waitFor } from "./support/wait-for.ts";
 
 const topic = uniqueTopic("ingest-wire-plain");
 const PATH = "/ingest/wire-plain";
+const SPOOL_PATH = "/ingest/wire-plain-spool";
+const HALF_CLOSE_CLIENT = join(import.meta.dir, "support", "half-close-client.py");
 const suite = suiteGateway({ "ingest.listeners": "http://127.0.0.1:0" });
 
 /** The status codes of the answers in `text`, in order (100 Continue included). */
 const statuses = (text: string) => [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
 
-const post = (body: string) =>
-  `POST ${PATH} HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+const post = (body: string, path = PATH, extra = "") =>
+  `POST ${path} HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`;
 const chunkedHead = `POST ${PATH} HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`;
 
 /** Sends `bytes` on a new connection and waits until `done` holds for what came back, or the close. */
@@ -49,13 +52,35 @@ async function exchange(bytes: string, done: (text: string) => boolean): Promise
   return text;
 }
 
-/** How many records of the topic have this value, once a later record was acknowledged. */
-async function written(value: string): Promise<number> {
-  // Records of one task go to Kafka in order: once the marker is acknowledged, any record sent
-  // before it is in the topic too.
+/**
+ * Sends `bytes` on a new connection whose sending side ends with them (the FIN in the last byte's
+ * segment: support/half-close-client.py); what came back until the gateway closed the connection.
+ */
+async function halfClosedExchange(bytes: string): Promise<string> {
+  const url = new URL(suite.ingest);
+  const client = Bun.spawn(["python3", HALF_CLOSE_CLIENT, url.hostname, url.port], {
+    stdin: new TextEncoder().encode(bytes),
+    stdout: "pipe",
+  });
+  const text = await new Response(client.stdout).text();
+  expect(await client.exited).toBe(0);
+  return text;
+}
+
+/** How many records of the topic have this value, once a later record sent to `path` is in Kafka. */
+async function written(value: string, path = PATH): Promise<number> {
+  // Records of one task go to Kafka in order (a spool drains in order): once the marker is in the
+  // topic, any record sent to the same route before it is too.
   const marker = `{"marker":${Date.now()}}`;
-  expect(statuses(await exchange(post(marker), (t) => statuses(t).length === 1))).toEqual([200]);
-  return (await readAll(topic)).filter((r) => r.value?.toString() === value).length;
+  expect(statuses(await exchange(post(marker, path), (t) => statuses(t).length === 1))).toEqual([200]);
+  const values = await waitFor(
+    async () => {
+      const all = (await readAll(topic)).map((r) => r.value?.toString());
+      return all.includes(marker) ? all : undefined;
+    },
+    { what: `the marker sent to ${path} in Kafka` },
+  );
+  return values.filter((v) => v === value).length;
 }
 
 /** `ingest_requests_total` of the route by status class, from /metrics. */
@@ -73,9 +98,22 @@ beforeAll(async () => {
     },
   });
   expect(created.status).toBe(201);
-  await waitFor(async () => statuses(await exchange(post('"ready"'), (t) => statuses(t).length === 1))[0] === 200, {
-    what: "the route with a running task",
+  const spooled = await suite.gw.rest.post("/connectors", {
+    name: "wire-plain-spool",
+    config: {
+      "connector.class": "HttpIngestSource",
+      "ingest.path": SPOOL_PATH,
+      "kafka.topic": topic,
+      "ingest.ack.mode": "spool",
+      "value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
+    },
   });
+  expect(spooled.status).toBe(201);
+  for (const path of [PATH, SPOOL_PATH])
+    await waitFor(
+      async () => statuses(await exchange(post('"ready"', path), (t) => statuses(t).length === 1))[0] === 200,
+      { what: `the route ${path} with a running task` },
+    );
 }, 120_000);
 
 describe("the plain ingest listener on the wire", () => {
@@ -107,6 +145,29 @@ describe("the plain ingest listener on the wire", () => {
     expect(statuses(await exchange(head("/ingest/none", 7), (t) => statuses(t).length === 2))).toEqual([100, 404]);
     expect(statuses(await exchange(head(PATH, 5000), (t) => statuses(t).length === 2))).toEqual([100, 413]);
     expect(statuses(await exchange(head(PATH, 7), (t) => statuses(t).length === 1))).toEqual([100]);
+  });
+
+  // explore5 E1: a complete request whose client then half-closed (nc -N, socat) was written to
+  // Kafka and never answered: Bun.serve closes the connection at the FIN, so a retry wrote it twice.
+  describe.each([
+    ["ingest.ack.mode=kafka", PATH],
+    ["ingest.ack.mode=spool", SPOOL_PATH],
+  ])("a client that half-closes after a complete request (%s)", (_, path) => {
+    test("is answered 200 with its record written, or has nothing written (E1)", async () => {
+      const value = `{"halfClosed":"${path}-${Date.now()}"}`;
+      const text = await halfClosedExchange(post(value, path));
+      expect(await written(value, path)).toBe(statuses(text)[0] === 200 ? 1 : 0);
+    });
+
+    test("with an Idempotency-Key, the same request sent again is written once and answered 200 (E1)", async () => {
+      const value = `{"halfClosedKeyed":"${path}-${Date.now()}"}`;
+      const key = `Idempotency-Key: e1-${path}-${Date.now()}\r\n`;
+      const first = statuses(await halfClosedExchange(post(value, path, key)));
+      const again = await exchange(post(value, path, key), (t) => statuses(t).length === 1);
+      expect(statuses(again)).toEqual([200]);
+      expect(again.includes("Idempotent-Replayed")).toBe(first[0] === 200);
+      expect(await written(value, path)).toBe(1);
+    });
   });
 
   test("a client that closes mid-body has nothing written, and is not counted or logged as a gateway failure", async () => {

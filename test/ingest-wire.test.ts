@@ -113,6 +113,15 @@ describe("the https ingest listener on the wire", () => {
     expect(statuses(accepted)).toEqual([100]);
   });
 
+  test("a client that half-closes after its request gets its 200 and its record is written once (explore5 E1)", async () => {
+    using client = await tlsClient(port(), pki.caCert);
+    const body = `{"halfClosed":${Date.now()}}`;
+    client.socket.end(post(body)); // close_notify and the FIN after the request, as `nc -N` over TLS
+    await client.closed;
+    expect(statuses(client.text())).toEqual([200]);
+    expect(await written(body)).toBe(1);
+  });
+
   test("a client that closes mid-body has nothing written, and is not counted or logged as a gateway failure", async () => {
     const before = { client: await answered("4xx"), server: await answered("5xx") };
     const { socket } = await tlsClient(port(), pki.caCert);

@@ -4,13 +4,16 @@
  *   sync:          answers at once, the body unread (what a bare hono handler does)
  *   await:         an async handler awaiting a resolved promise, the body unread
  *   arrayBuffer, bytes, text: awaits the body read that way first
+ *   textSignal:    text, then reads `request.signal.aborted`
+ *   textTurn:      text, then awaits the next I/O turn (src/util/io-turn.ts) and reads the signal:
+ *                  what the ingest handler does before it hands records over
  *   stream:        `Bun.readableStreamToBytes(request.body)`, awaited only if it gives a promise
  * A mode with the suffix `-routes` is served through `Bun.serve`'s `routes` (POST /s), not `fetch`.
  *   listen:        no Bun.serve: a toy HTTP/1.1 reader on `Bun.listen` (Content-Length bodies only,
  *                  no validation) that answers the same bytes once a request's body is in: what a
  *                  hand-written server on Bun's raw sockets could save at best.
  */
-export {}; // a module: its names do not meet other scripts' in the type check
+import { afterIoTurn } from "../../src/util/io-turn.ts";
 
 const [mode = "sync", viaRoutes] = (process.argv[3] ?? "sync").split("-");
 const init: ResponseInit = { status: 200, headers: new Headers({ "Content-Type": "application/json" }) };
@@ -34,6 +37,17 @@ const handlers: Record<string, (request: Request) => Response | Promise<Response
   },
   text: async (request) => {
     await request.text();
+    return answer();
+  },
+  textSignal: async (request) => {
+    await request.text();
+    if (request.signal.aborted) throw new Error("client gone");
+    return answer();
+  },
+  textTurn: async (request) => {
+    await request.text();
+    await afterIoTurn();
+    if (request.signal.aborted) throw new Error("client gone");
     return answer();
   },
   stream: (request) => {

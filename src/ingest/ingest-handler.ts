@@ -1,17 +1,19 @@
 /**
  * The ingest request handler: one hono app shared by every front end (plain HTTP on Bun.serve,
  * TLS front ends that see the peer certificate). Per request, the pipeline of request-context.ts:
- * route → authenticate → authorize → slot (concurrency) → body (size limit, deadline) → limit → parse → idempotency → submit →
- * await Kafka's acknowledgement of every record → respond. Errors become REST Proxy's
+ * route → authenticate → authorize → slot (concurrency) → body (size limit, deadline) → limit → parse → idempotency →
+ * client still there (one I/O turn later) → submit → await Kafka's acknowledgement of every record → respond. Errors become REST Proxy's
  * `{"error_code", "message"}` here and only here (the mapping is in ingest-error.ts); nothing a
  * request does can fail a task. The pipeline's types are in ingest-pipeline-contract.ts.
  */
 import { Hono } from "hono";
 import { isPromise } from "../util/async.ts";
 import { monotonicNow, monotonicView } from "../util/clock.ts";
+import { afterIoTurn } from "../util/io-turn.ts";
 import { BodyRead, checkedBody, unreadBody } from "./body-reader.ts";
 import { directPath, hasPlainHost, isBareTarget, routePath } from "./direct-path.ts";
 import {
+  clientGone,
   failedAnswer,
   IngestError,
   ingestErrorResponse,
@@ -104,6 +106,11 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             const received = parsed.records;
             // As queued: the stamped identity counts in each record's bytes (ingest-security.ts).
             const stamped = route.stages.stamp ? route.stages.stamp(identity, received, route.settings) : received;
+            // A client that half-closed right after its request (nc -N, socat): Bun.serve cannot
+            // answer it (it aborts the signal and closes the connection at the FIN), so its records
+            // are not written, or a retry would write them twice. The FIN is read in the next poll.
+            await afterIoTurn();
+            if (context.request.signal.aborted) throw clientGone();
             const writer = route.writer();
             if (!writer || route.state !== "open")
               throw unavailable(
@@ -134,7 +141,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
           } catch (error) {
             if (error instanceof IngestError) {
               response = ingestErrorResponse(error, deps.redact);
-              final = response.status < 500;
+              final = response.status < 500 && !error.options.retriable;
             }
             throw error;
           } finally {

@@ -2,8 +2,10 @@
  * RepeatLimiter: lets each kind of a repeating log line through once per interval and counts the
  * ones in between, so the next line of that kind can say how many were not logged. No timer: a
  * kind that stops occurring leaves its count unlogged. Used where one cause can log for every
- * request or retry (ingest's internal errors, the kafkajs client's connection errors in an outage).
+ * request or retry (ingest's internal errors, the kafkajs client's connection errors in an outage,
+ * the HTTP source's retries of an API that is down: `warnLimited`).
  */
+import type { Logger } from "./logger.ts";
 
 /** Kinds remembered at once; beyond, further kinds share one entry (their texts can vary without bound). */
 const MAX_KINDS = 256;
@@ -63,4 +65,10 @@ export function suppressedNote(admitted: Admitted): string {
   return admitted.suppressed > 0
     ? ` (and ${admitted.suppressed} more like it in the last ${Math.round(admitted.sinceMs / 1000)} s, not logged)`
     : "";
+}
+
+/** WARNs `message` when `limiter` lets this occurrence of `kind` through (saying how many were not logged), else nothing. */
+export function warnLimited(log: Logger, limiter: RepeatLimiter, kind: string, message: string): void {
+  const admitted = limiter.admit(kind);
+  if (admitted !== undefined) log.warn(`${message}${suppressedNote(admitted)}`);
 }

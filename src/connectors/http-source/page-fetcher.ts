@@ -2,7 +2,7 @@
  * One page request of the HTTP source, with everything around it: the connector's throttle and the
  * server's rate-limit headers and Retry-After (which also holds the request after the retries ran
  * out), authentication (a 401 with OAUTH2 renews the token and is sent once more), retries with
- * backoff and Retry-After, and the metrics `http_source_requests_total`,
+ * backoff and Retry-After (each retry a WARN, each kind at most once a minute), and the metrics `http_source_requests_total`,
  * `http_source_errors_total` and `http_source_request_duration_seconds` (per task: the runtime adds
  * the connector and task labels).
  * Returns the final response whatever its status. A transport failure, or an OAuth2 token endpoint
@@ -24,8 +24,9 @@ import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
 import { RetriableTokenRequestError } from "../../http/token-request-errors.ts";
 import type { Counter, Histogram, PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import { type BackoffPolicy, parseRetryAfter } from "../../util/backoff.ts";
-import type { Clock } from "../../util/clock.ts";
+import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
+import { RepeatLimiter, warnLimited } from "../../util/repeat-limiter.ts";
 import { type Authenticator, authenticator } from "./auth.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { tlsMaterialOf } from "./config-rules.ts";
@@ -80,6 +81,16 @@ export interface PageFetcherOptions {
   readonly throttle: RequestThrottle | undefined;
   readonly gate: RateLimitGate;
   readonly metrics: HttpSourceMetrics;
+  /** The task's repeated WARNs, each kind at most once a minute (`taskWarnings`). */
+  readonly warnings: RepeatLimiter;
+}
+
+/** How often a repeated WARN of an HTTP source task (a retry, a page retried at the next poll) is logged. */
+export const REPEATED_WARN_EVERY_MS = 60_000;
+
+/** The RepeatLimiter of one task's repeated WARNs. */
+export function taskWarnings(clock: Clock): RepeatLimiter {
+  return new RepeatLimiter(() => monotonicNow(clock), REPEATED_WARN_EVERY_MS);
 }
 
 /** The PageFetcher a parsed config asks for: its HTTP client, TLS, authentication, retries and rate limits. */
@@ -89,6 +100,7 @@ export function pageFetcherOf(
   clock: Clock,
   log: Logger,
   metrics: HttpSourceMetrics,
+  warnings: RepeatLimiter,
 ): PageFetcher {
   const clientWith = (tls: ClientTls | undefined) =>
     new HttpClient({
@@ -114,6 +126,7 @@ export function pageFetcherOf(
       c["http.throttle.window.ms"],
     ),
     metrics,
+    warnings,
   });
 }
 
@@ -262,7 +275,11 @@ export class PageFetcher {
             outcome && typeof outcome === "object" && "status" in outcome
               ? `HTTP ${(outcome as HttpResponse).status}`
               : (outcome as Error).message;
-          this.o.log.warn(
+          // An API down for days is retried every poll: the first WARN at once, then one a minute.
+          warnLimited(
+            this.o.log,
+            this.o.warnings,
+            `retry ${req.method} ${redacted(req.url)} ${what}`,
             `${req.method} ${redacted(req.url)} attempt ${attempt + 1} of ${this.o.maxAttempts} failed (${what}); retrying in ${delayMs} ms`,
           );
         },

@@ -305,3 +305,45 @@ describe("HttpSourceTask after a status outside 100..599 (review60)", () => {
     expect(server.paths).toHaveLength(2);
   });
 });
+
+// explore5 E4: with behavior.on.error=log an unreachable API logged every retry and every skipped
+// poll (~24 WARN lines a minute, ~10 MB a day per connector on a host whose link is down for days).
+describe("an API unreachable for minutes, behavior.on.error=log", () => {
+  test("each kind of WARN (a retry, the page retried at the next poll) at once, then at most once a minute with the count not logged", async () => {
+    const gone = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+    const url = `http://127.0.0.1:${gone.port}/items`;
+    gone.stop(true);
+    // The task's runtime stops it once 150 s have passed on its clock (one poll spans many pages).
+    const stop = new AbortController();
+    const clock = new (class extends FastForwardClock {
+      override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+        await super.sleep(ms, signal);
+        if (this.current >= Date.UTC(2026, 0, 1) + 150_000) stop.abort();
+      }
+    })();
+    const h = await startTask(
+      {
+        "http.url": url,
+        "http.response.records.path": "$.items[*]",
+        "http.timer.interval.ms": "1000",
+        "http.retry.max.attempts": "5",
+        "http.retry.backoff.ms": "100",
+        "http.retry.backoff.max.ms": "100",
+        "behavior.on.error": "log",
+      },
+      { clock },
+    );
+    while (!stop.signal.aborted) expect(await h.task.poll(stop.signal)).toBeNull();
+    const warns = h.logs.filter((l) => l.includes(" WARN "));
+    const retries = warns.filter((l) => l.includes("; retrying in "));
+    const skipped = warns.filter((l) => l.includes("skipped (behavior.on.error=log)"));
+    // 150 pages asked a second apart, four retries each: at 0, 60 and 120 s, the later two with their count.
+    expect([retries.length, skipped.length, warns.length]).toEqual([3, 3, 6]);
+    expect(retries[0]).toContain(`GET ${url} attempt 1 of 5 failed (`);
+    expect(retries[0]).not.toContain("not logged");
+    expect(skipped[0]).not.toContain("not logged");
+    for (const later of [...retries.slice(1), ...skipped.slice(1)])
+      expect(later).toMatch(/\(and \d+ more like it in the last 6\d s, not logged\)/);
+    expect(Number(/and (\d+) more/.exec(retries[1]!)![1])).toBeGreaterThan(200);
+  });
+});

@@ -19,7 +19,9 @@
  * moving to the best reached (poll-run.ts afterFailedPage).
  * Connection and TLS failures, and an unreachable OAuth2 token endpoint, that outlast
  * http.retry.max.attempts fail the task with behavior.on.error=fail; with log / ignore every
- * scheduled poll retries the page, as after a 503.
+ * scheduled poll retries the page, as after a 503. The WARNs of such a page (each retry, each poll
+ * that retries it) are logged at once, then each kind at most once a minute with the count of
+ * those not logged (explore5 E4: an API down for days logged ~24 lines a minute).
  */
 import type { Config, SourceOffsetUpdate, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
@@ -29,6 +31,7 @@ import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import { within } from "../../util/async.ts";
 import { type Clock, momentOf } from "../../util/clock.ts";
 import { type Logger, logManager } from "../../util/logger.ts";
+import { type RepeatLimiter, warnLimited } from "../../util/repeat-limiter.ts";
 import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { checkedConfig } from "./config-rules.ts";
@@ -44,6 +47,7 @@ import {
   httpSourceMetrics,
   type PageFetcher,
   pageFetcherOf,
+  taskWarnings,
   UnreachableError,
   undecodable,
 } from "./page-fetcher.ts";
@@ -79,6 +83,8 @@ export class HttpSourceTask implements SourceTask {
   private clock!: Clock;
   private metrics!: HttpSourceMetrics;
   private fetcher!: PageFetcher;
+  /** Repeated WARNs (retries, a page retried at every poll): each kind at most once a minute. */
+  private repeated!: RepeatLimiter;
   private schedule!: Schedule;
   private pagination!: PaginationSettings;
   private pageOptions!: PageRecordsOptions;
@@ -120,7 +126,8 @@ export class HttpSourceTask implements SourceTask {
     this.headers = parseHeaders(c["http.headers"] ?? "");
     this.pagination = paginationSettings(c);
     this.schedule = scheduleOf(c);
-    this.fetcher = pageFetcherOf(c, name, this.clock, this.log, this.metrics);
+    this.repeated = taskWarnings(this.clock);
+    this.fetcher = pageFetcherOf(c, name, this.clock, this.log, this.metrics, this.repeated);
     const tlsIgnored = ignoredTlsWarning(config, c["http.ssl.enabled"]);
     if (tlsIgnored) this.log.warn(tlsIgnored);
     await this.restore();
@@ -221,8 +228,15 @@ export class HttpSourceTask implements SourceTask {
     const then = retry
       ? `the next poll at ${at} retries this page`
       : `the poll ends here, the next poll at ${at} starts from the offset it reached`;
-    if (!o.error) this.log.warn(`${reason}; ${then}`);
-    else if (this.behavior === "log") this.log.warn(`${reason}; skipped (behavior.on.error=log), ${then}`);
+    const message = !o.error
+      ? `${reason}; ${then}`
+      : this.behavior === "log"
+        ? `${reason}; skipped (behavior.on.error=log), ${then}`
+        : undefined;
+    if (message === undefined) return;
+    // A page retried at every poll (an API down for days) warns at once, then once a minute.
+    if (retry) warnLimited(this.log, this.repeated, `page ${reason}`, message);
+    else this.log.warn(message);
   }
 
   /** Fetches the run's current page; returns its new records and moves the run on (or ends it). */

@@ -5,7 +5,7 @@ import {
   recordedListenerCorners,
 } from "../../../test/fixtures/connect-rest/listener-corners.ts";
 import type { Http1Handler, RequestInfo } from "./http1-connection.ts";
-import { type Http1Server, startHttp1Server } from "./http1-server.ts";
+import { DEFAULT_IDLE_TIMEOUT_MS, type Http1Server, startHttp1Server } from "./http1-server.ts";
 import { type LoggedRequest, requestLogLine } from "./request-log.ts";
 
 const LISTENER_CORNERS = await recordedListenerCorners();
@@ -252,6 +252,26 @@ describe("startHttp1Server", () => {
     expect(await exchange(port, ["GET / HTTP/1.1\r\nHo"])).toBe("");
     const kept = await exchange(port, ["GET / HTTP/1.1\r\nHost: h\r\n\r\n"]);
     expect(kept).toStartWith("HTTP/1.1 200 OK\r\n");
+  });
+
+  // explore5 E6: the REST listeners closed idle connections after 120 s, Connect's after 90 s.
+  test("the idle timeout is Connect's (its Jetty connectors' idle timeout: the 90 s REST request timeout)", () => {
+    expect(DEFAULT_IDLE_TIMEOUT_MS).toBe(90_000);
+  });
+
+  test("a kept-alive connection idle after its answer is closed after the idle timeout", async () => {
+    const port = start(() => new Response("ok"), 200);
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.on("error", () => undefined);
+    let answer = "";
+    socket.on("data", (chunk: Buffer) => {
+      answer += chunk.toString("latin1");
+    });
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    socket.write("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    await closed; // the listener closes it: the client never does
+    expect(answer).toStartWith("HTTP/1.1 200 OK\r\n");
+    expect(answer).not.toContain("Connection: close");
   });
 
   test("a client that stops reading its answer is cut off after the idle timeout", async () => {

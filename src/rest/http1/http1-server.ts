@@ -40,7 +40,13 @@ export interface Http1Server {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
+/**
+ * Connect's: its RestServer sets each Jetty connector's idle timeout to the REST request timeout,
+ * 90 s (`connector.setIdleTimeout(requestTimeout.timeoutMs())`, DEFAULT_REST_REQUEST_TIMEOUT_MS in
+ * Connect 4.3.1; not Jetty's own 30 s default). Here it bounds the wait for a request head (an idle
+ * keep-alive connection, a silent or slow one) and a response the client does not take.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 90_000;
 
 export function startHttp1Server(options: Http1ServerOptions): Http1Server {
   const sockets = new Set<Socket>();
