@@ -28,6 +28,7 @@ import { checkHealth } from "./healthcheck.ts";
 import { type EnvironmentKeys, withWorkerKey, workerClassListWarnings } from "./kafka/client-class-hints.ts";
 import { checkClientConfigValues } from "./kafka/client-classes.ts";
 import { connectionSettings, consumerSettings, producerSettings } from "./kafka/client-config.ts";
+import { keyStoreExpiryNotice, keyStoreExpiryWarning } from "./kafka/key-store-expiry.ts";
 import { log4jEnvironment } from "./log4j-environment.ts";
 import { sameConfig } from "./runtime/connector-config.ts";
 import { resolvingWith } from "./runtime/resolved-values.ts";
@@ -173,12 +174,17 @@ async function loadConfig(
  * load or a class list with an empty entry (client-classes.ts: Connect would fail each task with it);
  * Connect's message names the client's key, so the gateway's adds the worker key that set it (and
  * its CONNECT_* variable when the environment did). (An unreachable broker does not: see app.ts.)
+ * A key store whose certificate is not valid now, or expires within 7 days, is a WARN (returned).
  */
 function checkKafkaClientSettings(config: WorkerConfig, fromEnvironment: EnvironmentKeys): string[] {
   const warnings: string[] = [];
+  // One WARN per certificate notice, naming the client types that present it.
+  const expiring = new Map<string, string[]>();
   for (const type of ["producer", "consumer", "admin"] as const) {
     const props = clientProperties(config, type);
     connectionSettings(props);
+    const notice = keyStoreExpiryNotice(props, Date.now());
+    if (notice !== undefined) expiring.set(notice, [...(expiring.get(notice) ?? []), type]);
     try {
       checkClientConfigValues(type, props);
     } catch (error) {
@@ -195,6 +201,10 @@ function checkKafkaClientSettings(config: WorkerConfig, fromEnvironment: Environ
       warnings.push(`Worker config: ${message}: every task whose producer keeps these values fails to start`);
     }
     if (type === "consumer") consumerSettings(props);
+  }
+  for (const [notice, types] of expiring) {
+    const clients = types.length === 1 ? types[0] : `${types.slice(0, -1).join(", ")} and ${types.at(-1)}`;
+    warnings.push(keyStoreExpiryWarning(`The worker's Kafka ${clients} client${types.length > 1 ? "s" : ""}`, notice));
   }
   return warnings;
 }

@@ -6,8 +6,8 @@
  * format (PEM files, inline PEM, PKCS12, JKS with a key password, a PEM key encrypted with
  * ssl.key.password). Refusals as Java's clients give them: no key store stops the worker at startup
  * with SslAuthenticationException ("SSL handshake failed", the broker's alert, that it requires a
- * client certificate); a certificate of another CA fails the task the same way; a wrong
- * ssl.key.password fails the task on the key store before any connection. No password or private
+ * client certificate); a certificate of another CA fails the task the same way; a connector whose
+ * `producer.override.ssl.key.password` is wrong is refused when validated, naming the key store. No password or private
  * key reaches the log or the status.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -99,7 +99,7 @@ describe.each(["platformatic", "kafkajs"])("a broker that requires client certif
     60_000,
   );
 
-  test("a sink task's consumer and its dead letter queue producer pass it; another CA's certificate and a wrong key password fail the task", async () => {
+  test("a sink task's consumer and its dead letter queue producer pass it; another CA's certificate fails the task, a wrong key password is refused at validation", async () => {
     await using work = await tempDir();
     await using gw = await gateway(work, stores.pemFiles);
     const topic = uniqueTopic("mtls-sink");
@@ -150,7 +150,23 @@ describe.each(["platformatic", "kafkajs"])("a broker that requires client certif
     expect(otherCa).toStartWith(`${SSL_AUTH}: `);
     expect(otherCa).toContain("SSL handshake failed (ERR_SSL_");
     expect(otherCa).toContain(REFUSED);
-    const wrongKey = await start("wrong-key-password", {
+    // A key store that cannot be read is refused when the connector is validated (explore4 J6: as a key
+    // that is not its certificate's), naming the override key; Connect creates it and fails its task.
+    const refused = async (name: string, keyStore: Record<string, string>) => {
+      writeFileSync(work.file(`${name}.txt`), "a line\n");
+      const created = await gw.rest.post("/connectors", {
+        name,
+        config: {
+          "connector.class": "FileStreamSource",
+          file: work.file(`${name}.txt`),
+          topic: uniqueTopic(name),
+          ...overrides(keyStore),
+        },
+      });
+      expect(created.status).toBe(400);
+      return String(created.body.message);
+    };
+    const wrongKey = await refused("wrong-key-password", {
       ...stores.encryptedPem,
       "ssl.key.password": "wrong-key-pass-3",
     });
@@ -159,11 +175,12 @@ describe.each(["platformatic", "kafkajs"])("a broker that requires client certif
       `Failed to load PEM SSL keystore ${stores.encryptedPem["ssl.keystore.location"]}: Invalid PEM keystore configs: cannot decrypt the private key (wrong password; check ssl.key.password)`,
     );
     // Kafka's JKS key store: UnrecoverableKeyException "Cannot recover key".
-    const wrongJksKey = await start("wrong-jks-key-password", {
+    const wrongJksKey = await refused("wrong-jks-key-password", {
       ...stores.jks,
       "ssl.key.password": "wrong-key-pass-3",
     });
     expect(wrongJksKey).toContain("Cannot recover key");
+    for (const message of [wrongKey, wrongJksKey]) expectNoSecrets(message);
     expectNoSecrets(gw.output());
     expectNoSecrets(JSON.stringify((await gw.rest.get("/connectors?expand=status")).body));
   }, 90_000);

@@ -14,6 +14,7 @@ import { ConfigError } from "../errors.ts";
 import {
   decryptPemPrivateKey,
   detectStoreType,
+  isKeyOf,
   openPkcs12,
   pkcs12Certificates,
   pkcs12PrivateKey,
@@ -151,15 +152,6 @@ function readStore(
   if (password === undefined) fail(keys.password, `a ${type} store needs its password`);
   if (type === "JKS") return readJks(keys, bytes, password, keyPassword ?? password);
   return readPkcs12(keys, bytes, password);
-}
-
-/** Whether `keyPem` is the private key of the certificate `certPem` (a key of another type is not). */
-function isKeyOf(certPem: string, keyPem: string): boolean {
-  try {
-    return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
-  } catch {
-    return false;
-  }
 }
 
 /** Reads and checks the stores; throws a ConfigError naming the key at fault. */

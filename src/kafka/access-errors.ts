@@ -101,8 +101,8 @@ const TLS_CODE =
  * certificate_required), or one its trust store does not reach (unknown_ca, certificate_unknown).
  */
 const PEER_REFUSED_CERTIFICATE = /ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN)$/;
-const REFUSED_HINT =
-  "; the broker refused the client's certificate: its listener requires one (ssl.client.auth=required) signed by a CA it trusts; configure the key store (ssl.keystore.*)";
+const REFUSED = "; the broker refused the client's certificate: ";
+const REFUSED_HINT = `${REFUSED}its listener requires one (ssl.client.auth=required) signed by a CA it trusts; configure the key store (ssl.keystore.*)`;
 
 /** The first TLS certificate failure in the error, its causes and aggregated errors. */
 function tlsFailureIn(error: unknown, depth = 0): { code: string; message: string } | undefined {
@@ -129,4 +129,25 @@ export function tlsFailure(what: string, error: unknown): KafkaAccessError | und
     cause: error,
     javaClass: SSL_AUTHENTICATION,
   });
+}
+
+/**
+ * `error` with the hint of each broker refusal of the client's certificate in it (or its causes)
+ * replaced by `problem()` (`the key store's certificate CN=… expired on …`) when it gives one: the
+ * generic hint sends the operator to configure a key store that is configured. `problem` is asked
+ * only when such a refusal is there. The errors are changed in place (their class, Kafka error and
+ * causes stay what the runtime decides on).
+ */
+export function withCertificateProblem(error: unknown, problem: () => string | undefined): unknown {
+  let found: string | undefined;
+  let e = error;
+  for (let depth = 0; depth < 8 && e instanceof Error; depth++) {
+    if (e instanceof KafkaAccessError && e.message.endsWith(REFUSED_HINT)) {
+      found ??= problem();
+      if (found === undefined) return error;
+      e.message = `${e.message.slice(0, -REFUSED_HINT.length)}${REFUSED}${found}`;
+    }
+    e = e.cause;
+  }
+  return error;
 }

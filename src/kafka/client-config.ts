@@ -8,15 +8,11 @@ import { ConfigError, KafkaError } from "../errors.ts";
 import { loadTlsMaterial, type TlsMaterial } from "../tls/key-stores.ts";
 import { invalidValueError } from "../util/invalid-value.ts";
 import { checkClientClasses } from "./client-classes.ts";
-import { JaasConfigError, type JaasEntry, parseJaasConfig } from "./jaas-config.ts";
 import type { ClientProperties } from "./kafka-port.ts";
 import { COMPRESSION_TYPES, type Compression, type CompressionType } from "./record-codecs.ts";
+import { checkSaslAsKafka, type SaslSettings, saslSettings } from "./sasl-settings.ts";
 
-export interface SaslSettings {
-  mechanism: "plain" | "scram-sha-256" | "scram-sha-512";
-  username: string;
-  password: string;
-}
+export type { SaslSettings };
 
 export interface ConnectionSettings {
   brokers: string[];
@@ -104,56 +100,52 @@ export function parseBootstrap(value: string | undefined): string[] {
   return entries.map((e) => e.server);
 }
 
-/** Username and password from a PlainLoginModule or ScramLoginModule `sasl.jaas.config`. */
-export function parseJaas(jaas: string | undefined, mechanism: string): { username: string; password: string } {
-  const key = "sasl.jaas.config";
-  if (!jaas)
-    invalidProperty(key, jaas, `SASL mechanism ${mechanism} needs a JAAS configuration with username and password`);
-  let entries: JaasEntry[];
-  try {
-    entries = parseJaasConfig(jaas);
-  } catch (error) {
-    if (!(error instanceof JaasConfigError)) throw error;
-    invalidProperty(key, "[hidden]", error.message);
-  }
-  // Kafka's JaasContext: the client's login context has exactly one module.
-  if (entries.length !== 1)
-    invalidProperty(
-      key,
-      "[hidden]",
-      `JAAS config property contains ${entries.length} login modules, should be 1 module`,
-    );
-  const { loginModule, options } = entries[0]!;
-  const username = options.get("username");
-  const password = options.get("password");
-  if (username === undefined || password === undefined) {
-    invalidProperty(key, "[hidden]", `${loginModule} needs username and password options`);
-  }
-  return { username, password };
-}
-
-export function connectionSettings(props: ClientProperties): ConnectionSettings {
-  const protocol = (props["security.protocol"] ?? "PLAINTEXT").trim().toUpperCase();
-  if (!["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"].includes(protocol)) {
+/**
+ * The security part of a client's settings, as Java's clients build it before connecting: the
+ * protocol, the SASL mechanism and login module (sasl-settings.ts), the key and trust stores (read
+ * and checked). Throws their ConfigError naming the key.
+ */
+export function securitySettings(props: ClientProperties): Pick<ConnectionSettings, "tls" | "sasl"> {
+  const protocol = securityProtocol(props);
+  if (protocol === undefined)
     invalidProperty(
       "security.protocol",
       props["security.protocol"],
       "String must be one of: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL",
     );
-  }
-  let sasl: SaslSettings | null = null;
-  if (protocol.startsWith("SASL_")) {
-    const mechanism = (props["sasl.mechanism"] ?? "GSSAPI").trim().toUpperCase();
-    const mapped = { PLAIN: "plain", "SCRAM-SHA-256": "scram-sha-256", "SCRAM-SHA-512": "scram-sha-512" } as const;
-    const name = mapped[mechanism as keyof typeof mapped];
-    if (!name)
-      invalidProperty("sasl.mechanism", mechanism, "supported mechanisms are PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512");
-    sasl = { mechanism: name, ...parseJaas(props["sasl.jaas.config"], mechanism) };
-  }
+  return {
+    tls: protocol === "SSL" || protocol === "SASL_SSL" ? loadTlsMaterial(props) : null,
+    sasl: protocol.startsWith("SASL_") ? saslSettings(props) : null,
+  };
+}
+
+/** `security.protocol` upper-cased, as Java's clients take it; undefined for another name. */
+function securityProtocol(props: ClientProperties): string | undefined {
+  const protocol = (props["security.protocol"] ?? "PLAINTEXT").trim().toUpperCase();
+  return ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"].includes(protocol) ? protocol : undefined;
+}
+
+/**
+ * Throws the ConfigError of the security settings Kafka's own clients refuse too, before any
+ * connection: a key or trust store that cannot be read, a key store whose key is not its
+ * certificate's, a SASL mechanism written in another case than Kafka's, a JAAS text they cannot
+ * parse or whose login module they cannot load. Connector validation runs it on each client's
+ * settings (validate-client-overrides.ts), where Connect only parses the values: the task would
+ * fail at start. What only this gateway refuses (GSSAPI, a JAAS text without username) is left to
+ * the task's start, as Connect accepts it in validation.
+ */
+export function checkSecurityAsKafka(props: ClientProperties): void {
+  const protocol = securityProtocol(props);
+  if (protocol?.startsWith("SASL_")) checkSaslAsKafka(props);
+  if (protocol === "SSL" || protocol === "SASL_SSL") loadTlsMaterial(props);
+}
+
+export function connectionSettings(props: ClientProperties): ConnectionSettings {
+  const { tls, sasl } = securitySettings(props);
   return {
     brokers: parseBootstrap(props["bootstrap.servers"]),
     clientId: props["client.id"]?.trim() || "edge-gateway",
-    tls: protocol === "SSL" || protocol === "SASL_SSL" ? loadTlsMaterial(props) : null,
+    tls,
     sasl,
     connectionTimeoutMs: intProp(props, "socket.connection.setup.timeout.ms", 10_000),
     requestTimeoutMs: intProp(props, "request.timeout.ms", 30_000),

@@ -35,7 +35,7 @@ export const DECLARED: readonly Declared[] = [
   {
     keys: "security.protocol sasl.mechanism sasl.jaas.config",
     effect: "honoured",
-    note: "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL; SASL PLAIN, SCRAM-SHA-256/512 (GSSAPI and OAUTHBEARER are refused at start, naming sasl.mechanism)",
+    note: "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL; SASL PLAIN, SCRAM-SHA-256/512, named as Kafka names them (case-sensitive), with Kafka's PlainLoginModule or ScramLoginModule (GSSAPI and OAUTHBEARER are refused at start, naming sasl.mechanism)",
   },
   {
     keys: "ssl.keystore.* ssl.truststore.* ssl.key.password",

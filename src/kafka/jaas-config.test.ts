@@ -89,11 +89,70 @@ describe("sasl.jaas.config of a client", () => {
     );
   });
 
+  // explore4 J5: Java's LoginContext loads the module by its class name; an unknown one (or a short
+  // name) fails every login with `No LoginModule found for <name>`. They were taken here.
+  test.each([
+    "com.example.NopeLoginModule",
+    "PlainLoginModule",
+    "org.apache.kafka.common.security.plain.plainloginmodule",
+  ])("a login module Kafka's clients cannot load (%s) is refused with Java's message", (module) => {
+    expect(() => settings(`${module} required username="u" password="s3cret";`)).toThrow(
+      new ConfigError(`Invalid value [hidden] for configuration sasl.jaas.config: No LoginModule found for ${module}`),
+    );
+  });
+
+  test.each([
+    PLAIN,
+    "org.apache.kafka.common.security.scram.ScramLoginModule",
+    "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule",
+    "com.sun.security.auth.module.Krb5LoginModule",
+  ])("the login module %s is taken", (module) => {
+    expect(settings(`${module} required username="u" password="p";`).sasl?.username).toBe("u");
+  });
+
   test("a valid value gives the username and password", () => {
     expect(settings(`${PLAIN} required username="u" password="p\\"q";`).sasl).toEqual({
       mechanism: "plain",
       username: "u",
       password: 'p"q',
     });
+  });
+});
+
+// explore4 J5: Java's SASL client factories and the broker's enabled list match the name exactly:
+// `plain` never authenticates. It was upper-cased here and connected.
+describe("sasl.mechanism of a client", () => {
+  const settings = (mechanism: string) =>
+    connectionSettings({
+      "bootstrap.servers": "127.0.0.1:9092",
+      "security.protocol": "sasl_plaintext",
+      "sasl.mechanism": mechanism,
+      "sasl.jaas.config": `${PLAIN} required username="u" password="p";`,
+    });
+
+  test.each([
+    ["PLAIN", "plain"],
+    [" SCRAM-SHA-256 ", "scram-sha-256"],
+    ["SCRAM-SHA-512", "scram-sha-512"],
+  ])("%p is taken, trimmed as ConfigDef trims a STRING", (mechanism, name) => {
+    expect(settings(mechanism).sasl?.mechanism).toBe(name as "plain");
+  });
+
+  test.each([
+    ["plain", "PLAIN"],
+    ["Scram-Sha-256", "SCRAM-SHA-256"],
+    ["scram-sha-512", "SCRAM-SHA-512"],
+  ])("%p is refused, naming the name Kafka writes and the accepted ones", (mechanism, known) => {
+    expect(() => settings(mechanism)).toThrow(
+      new ConfigError(
+        `Invalid value ${mechanism} for configuration sasl.mechanism: SASL mechanism names are case-sensitive, as in Kafka's clients: use ${known} (the supported mechanisms are PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512)`,
+      ),
+    );
+  });
+
+  test("an unsupported mechanism is refused as written", () => {
+    expect(() => settings("oauthbearer")).toThrow(
+      "Invalid value oauthbearer for configuration sasl.mechanism: supported mechanisms are PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512",
+    );
   });
 });

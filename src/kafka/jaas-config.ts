@@ -3,7 +3,7 @@
  * .JaasConfig over java.io.StreamTokenizer): `<LoginModule> <flag> (<name>=<value>)*;`, one entry
  * or more, each ended by `;`, with `//`, `/* … *\/` and `/` line comments. A value that is not
  * accepted there is refused here with Kafka's message (IllegalArgumentException's text), so a
- * config that fails in Connect does not start here. Called by client-config.ts (parseJaas).
+ * config that fails in Connect does not start here. Called by sasl-settings.ts.
  *
  * Tokens as StreamTokenizer makes them with JaasConfig's settings: words of letters, digits, `.`,
  * `-`, `_`, `$` and characters from U+00A0 on, starting with a letter, `_` or `$` (a token starting

@@ -6,6 +6,7 @@
  * loaded on the first call, so a gateway pays only for the client it uses.
  */
 import type { LogManager } from "../util/logger.ts";
+import { withCertificateRefusals } from "./certificate-refusals.ts";
 import type {
   ClientProperties,
   ConsumerOptions,
@@ -39,11 +40,14 @@ class LazyPort implements KafkaPort {
   }
 }
 
+/** Each adapter's clients say why a broker refused their certificate when their key store tells (certificate-refusals.ts). */
 export const kafkaPorts = {
   kafkajs: (logs: LogManager): KafkaPort =>
-    new LazyPort(async () => new (await import("./kafkajs/adapter.ts")).KafkajsPort(logs)),
+    withCertificateRefusals(new LazyPort(async () => new (await import("./kafkajs/adapter.ts")).KafkajsPort(logs))),
   platformatic: (logs: LogManager): KafkaPort =>
-    new LazyPort(async () => new (await import("./platformatic/adapter.ts")).PlatformaticPort(logs)),
+    withCertificateRefusals(
+      new LazyPort(async () => new (await import("./platformatic/adapter.ts")).PlatformaticPort(logs)),
+    ),
 } as const;
 
 export type KafkaClientName = keyof typeof kafkaPorts;

@@ -101,6 +101,7 @@ export abstract class AbstractHerder {
           running: deps.worker.connector(name)?.runningConfig,
         })),
       deps.converterDefaults,
+      (type) => deps.worker.clientProperties(type),
     );
     this.tracking = new TopicTracking(deps, this.log);
   }

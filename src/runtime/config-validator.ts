@@ -22,6 +22,7 @@ import { type OtherConnector, OtherConnectorValues } from "./other-connector-val
 import { UnknownConnectorClassError } from "./resolve-connector.ts";
 import { heldResolution, type Redact, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { secretValues } from "./secret-keys.ts";
+import type { WorkerClientProperties } from "./validate-client-overrides.ts";
 import { configErrorMessage, validateConnectorConfig } from "./validate-connector-config.ts";
 
 export class ConfigValidator {
@@ -38,6 +39,8 @@ export class ConfigValidator {
     /** The stored connectors, for keys that must be unique across connectors. */
     private readonly otherConnectors: () => Iterable<OtherConnector> = () => [],
     private readonly converterDefaults?: ConverterDefaults,
+    /** The worker's settings of each Kafka client type, which a connector's overrides complete. */
+    private readonly workerClients?: WorkerClientProperties,
   ) {
     this.otherValues = new OtherConnectorValues(logs.get("org.apache.kafka.connect.runtime.AbstractHerder"));
   }
@@ -104,7 +107,13 @@ export class ConfigValidator {
     const resolved: Record<string, string | null> = { ...config, ...resolvedPresent };
     let validated: ReturnType<typeof validateConnectorConfig>;
     try {
-      validated = validateConnectorConfig(this.registry, resolved, this.converterDefaults, this.overridePolicy);
+      validated = validateConnectorConfig(
+        this.registry,
+        resolved,
+        this.converterDefaults,
+        this.overridePolicy,
+        this.workerClients,
+      );
     } catch (error) {
       // A value that does not parse (a client override's type) is named in the message, and a
       // config without connector.class is printed whole: the resolved values must not be shown,

@@ -14,6 +14,7 @@ import { checkClientClasses, checkClientConfigValues } from "../kafka/client-cla
 import { checkProducerProperties, consumerSettings } from "../kafka/client-config.ts";
 import type { ClientType } from "../kafka/client-config-keys.ts";
 import { ineffectiveKeysWarning } from "../kafka/client-key-effects.ts";
+import { keyStoreExpiryNotice, keyStoreExpiryWarning } from "../kafka/key-store-expiry.ts";
 import type { ConnectorDescriptor, ImpliedConverters } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
 import { invalidValue } from "../util/invalid-value.ts";
@@ -111,12 +112,14 @@ export async function buildTask(
     // connects on its first send, so only its configuration is checked now.
     withClassListHint(taskLog, id, "producer", producerProps, () => checkProducerProperties(producerProps));
     warnIneffectiveKeys(deps, connectorConfig, taskLog, id, "producer", producerProps);
+    warnKeyStoreExpiry(deps, connectorConfig, taskLog, id, "producer", producerProps);
     // Its topic-creation admin client's properties too (a refused admin.override.* key fails now).
     const creation = groups && { groups, adminProps: clients.admin };
     if (creation) {
       checkClientConfigValues("admin", creation.adminProps);
       const role = "topic-creation admin client";
       warnIneffectiveKeys(deps, connectorConfig, taskLog, id, "admin", creation.adminProps, role);
+      warnKeyStoreExpiry(deps, connectorConfig, taskLog, id, "admin", creation.adminProps, role);
     }
     return new WorkerSourceTask({
       ...common,
@@ -142,6 +145,7 @@ export async function buildTask(
     maxPutRecords = consumerSettings(consumerProps).maxPollRecords;
   });
   warnIneffectiveKeys(deps, connectorConfig, taskLog, id, "consumer", consumerProps);
+  warnKeyStoreExpiry(deps, connectorConfig, taskLog, id, "consumer", consumerProps);
   const fencePredecessors = clients.consumerFencesPredecessors;
   const dlqTopic = sinkFramework["errors.deadletterqueue.topic.name"].trim();
   if (dlqTopic !== "") {
@@ -153,6 +157,8 @@ export async function buildTask(
     checkClientConfigValues("admin", dlqAdminProps);
     warnIneffectiveKeys(deps, connectorConfig, taskLog, id, "producer", dlqProducerProps, "dead letter queue producer");
     warnIneffectiveKeys(deps, connectorConfig, taskLog, id, "admin", dlqAdminProps, "dead letter queue admin client");
+    warnKeyStoreExpiry(deps, connectorConfig, taskLog, id, "producer", dlqProducerProps, "dead letter queue producer");
+    warnKeyStoreExpiry(deps, connectorConfig, taskLog, id, "admin", dlqAdminProps, "dead letter queue admin client");
     reporters.push(
       new DeadLetterQueueReporter(
         {
@@ -238,6 +244,29 @@ function warnIneffectiveKeys(
     `This task's ${role}`,
   );
   if (warning !== undefined) log.withContext(`[${id.connector}|task-${id.task}]`).warn(warning);
+}
+
+/**
+ * A WARN when the client's key store certificate is not valid, or expires within 7 days
+ * (key-store-expiry.ts), for a client whose connector overrides its key store or protocol: the
+ * worker's own key stores were checked at its start.
+ */
+function warnKeyStoreExpiry(
+  deps: WorkerDeps,
+  connectorConfig: Config,
+  log: Logger,
+  id: ConnectorTaskId,
+  type: ClientType,
+  props: Readonly<Record<string, string>>,
+  role: string = type,
+): void {
+  const prefix = `${type}.override.`;
+  const overridden = Object.keys(connectorConfig).some(
+    (k) => k.startsWith(`${prefix}ssl.keystore.`) || k === `${prefix}security.protocol`,
+  );
+  const notice = overridden ? keyStoreExpiryNotice(props, deps.clock.now()) : undefined;
+  if (notice !== undefined)
+    log.withContext(`[${id.connector}|task-${id.task}]`).warn(keyStoreExpiryWarning(`This task's ${role}`, notice));
 }
 
 function converter(

@@ -1,4 +1,6 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
+import { makeRsaCert } from "../../test/support/tls.ts";
 import { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
 import { ConfigError } from "../errors.ts";
 import { clientConfigKey } from "../kafka/client-config-keys.ts";
@@ -131,5 +133,112 @@ describe("validateClientOverrides", () => {
       );
     }
     expect(validateClientOverrides("C", "sink", { "producer.override.linger.ms": "abc" }, none).configs).toEqual([]);
+  });
+});
+
+// explore4 J5 and J6: what fails every connection of the task is refused in validation, on the
+// override key at fault (Connect's validation only parses the values; its task fails at start).
+describe("validateClientOverrides: the client's security settings, the worker's completed by the overrides", () => {
+  let dir: TempDir;
+  beforeAll(async () => {
+    dir = await tempDir("override-security-");
+    await makeRsaCert(dir.path, "own", "own");
+    await makeRsaCert(dir.path, "other", "other");
+  });
+  afterAll(() => dir[Symbol.asyncDispose]());
+
+  const SASL_WORKER = {
+    "security.protocol": "SASL_PLAINTEXT",
+    "sasl.mechanism": "PLAIN",
+    "sasl.jaas.config": 'org.apache.kafka.common.security.plain.PlainLoginModule required username="w" password="w";',
+  };
+  const errorsOf = (
+    config: Record<string, string>,
+    worker: Record<string, string>,
+    type: "source" | "sink" = "source",
+  ) =>
+    validateClientOverrides("C", type, config, ConnectorClientConfigOverridePolicy.ALL, () => worker)
+      .configs.filter((c) => (c.value?.errors.length ?? 0) > 0)
+      .map((c) => [c.value!.name, c.value!.errors]);
+
+  test("a key store whose key is not its certificate's is refused on the key", async () => {
+    const cert = await Bun.file(dir.file("own.pem")).text();
+    const otherKey = await Bun.file(dir.file("other.key")).text();
+    const ssl = { "security.protocol": "SSL" };
+    expect(
+      errorsOf(
+        {
+          "producer.override.ssl.keystore.certificate.chain": cert,
+          "producer.override.ssl.keystore.key": otherKey,
+          "producer.override.linger.ms": "5",
+        },
+        ssl,
+      ),
+    ).toEqual([
+      [
+        "producer.override.ssl.keystore.key",
+        [
+          "Invalid value for configuration ssl.keystore.key: the private key is not the key of the first certificate in ssl.keystore.certificate.chain",
+        ],
+      ],
+    ]);
+    // Only the chain overridden, the key the worker's: on the override the connector wrote.
+    expect(
+      errorsOf(
+        { "consumer.override.ssl.keystore.certificate.chain": cert },
+        { ...ssl, "ssl.keystore.key": otherKey },
+        "sink",
+      ),
+    ).toEqual([
+      [
+        "consumer.override.ssl.keystore.certificate.chain",
+        [
+          "Invalid value for configuration ssl.keystore.key: the private key is not the key of the first certificate in ssl.keystore.certificate.chain",
+        ],
+      ],
+    ]);
+    // The matching pair, and a key store over PLAINTEXT (never read, as in Java), pass.
+    const own = await Bun.file(dir.file("own.key")).text();
+    const pair = {
+      "producer.override.ssl.keystore.certificate.chain": cert,
+      "producer.override.ssl.keystore.key": own,
+    };
+    expect(errorsOf(pair, ssl)).toEqual([]);
+    expect(errorsOf({ ...pair, "producer.override.ssl.keystore.key": otherKey }, {})).toEqual([]);
+  });
+
+  test("a login module Kafka's clients cannot load, and a mechanism not written as Kafka writes it, are refused", () => {
+    expect(
+      errorsOf(
+        { "producer.override.sasl.jaas.config": 'com.example.Nope required username="u" password="p";' },
+        SASL_WORKER,
+      ),
+    ).toEqual([
+      [
+        "producer.override.sasl.jaas.config",
+        ["Invalid value [hidden] for configuration sasl.jaas.config: No LoginModule found for com.example.Nope"],
+      ],
+    ]);
+    expect(errorsOf({ "producer.override.sasl.mechanism": "plain" }, SASL_WORKER)).toEqual([
+      [
+        "producer.override.sasl.mechanism",
+        [
+          "Invalid value plain for configuration sasl.mechanism: SASL mechanism names are case-sensitive, as in Kafka's clients: use PLAIN (the supported mechanisms are PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512)",
+        ],
+      ],
+    ]);
+    expect(errorsOf({ "producer.override.sasl.mechanism": "SCRAM-SHA-256" }, SASL_WORKER)).toEqual([]);
+  });
+
+  // As recorded from Connect (test/fixtures/connect-rest/override-policy.ts): what only this gateway's
+  // clients refuse is left to the task's start.
+  test("what Kafka's clients accept but this gateway's do not (no username, GSSAPI) is not refused", () => {
+    const moduleOnly = "org.apache.kafka.common.security.plain.PlainLoginModule required;";
+    expect(errorsOf({ "producer.override.sasl.jaas.config": moduleOnly }, SASL_WORKER)).toEqual([]);
+    expect(errorsOf({ "producer.override.sasl.mechanism": "GSSAPI" }, SASL_WORKER)).toEqual([]);
+  });
+
+  test("a connector that overrides no security key is not refused for the worker's settings", () => {
+    expect(errorsOf({ "producer.override.linger.ms": "5" }, { ...SASL_WORKER, "sasl.mechanism": "plain" })).toEqual([]);
   });
 });

@@ -9,15 +9,18 @@
  * validated client is one entry: its value parsed by the client key's type (a value that does not
  * parse throws ConfigError, as Connect's `ConfigDef.parseType` does), its definition as the client
  * describes it (none for a key the client does not have) and, when the worker's override policy
- * does not allow the key, the policy's error. Called by validateConnectorConfig, which places
- * these entries after the connector's keys and before its converters' keys.
+ * does not allow the key, the policy's error; and the refusal of the client's security settings
+ * (the worker's completed by the overrides: securityRefusal) on the override key at fault. Called
+ * by validateConnectorConfig, which places these entries after the connector's keys and before its
+ * converters' keys.
  */
 import {
   type ConnectorClientConfigOverridePolicy,
   overridePrefix,
   overridesOf,
 } from "../connector-client-config-override-policy.ts";
-import { JavaException } from "../errors.ts";
+import { ConfigError, JavaException } from "../errors.ts";
+import { checkSecurityAsKafka } from "../kafka/client-config.ts";
 import { type ClientType, clientConfigKey, parseClientValue } from "../kafka/client-config-keys.ts";
 import type { ConfigInfo, ConfigInfos } from "../plugin/describe-config.ts";
 import { javaHashOrder } from "../util/java-hash-order.ts";
@@ -46,27 +49,64 @@ function ownOffsetsTopic(config: RawConfig): boolean {
   return (topic ?? "").trim() !== "";
 }
 
+/** The worker's settings of each client type, which a connector's overrides complete (clientProperties). */
+export type WorkerClientProperties = (type: ClientType) => Readonly<Record<string, string>>;
+
+const SECURITY_KEY = /^(security\.protocol|sasl\.|ssl\.)/;
+
+/**
+ * The override key on which the client's security settings (the worker's, completed by the
+ * overrides) are refused as Kafka's clients refuse them (checkSecurityAsKafka: a key store that
+ * cannot be read or whose key is not its certificate's, a login module they cannot load, a SASL
+ * mechanism not written as Kafka writes it), with the refusal: the gateway's deviation from
+ * Connect, whose validation only parses override values and whose task then fails at start. The key at fault when the connector overrides it,
+ * else the first security key it overrides; none when it overrides none (the worker's own
+ * settings were checked at its start).
+ */
+function securityRefusal(
+  values: ReadonlyMap<string, string | null>,
+  worker: Readonly<Record<string, string>>,
+): { key: string; message: string } | undefined {
+  const overridden = [...values.keys()].filter((k) => SECURITY_KEY.test(k) && values.get(k) !== null);
+  if (overridden.length === 0) return undefined;
+  const props: Record<string, string> = { ...worker };
+  for (const [k, v] of values) if (v !== null) props[k] = v;
+  try {
+    checkSecurityAsKafka(props);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const faulted = [...error.errors.keys()][0];
+    const key = faulted !== undefined && overridden.includes(faulted) ? faulted : overridden[0]!;
+    return { key, message: error.message };
+  }
+}
+
 function clientSection(
   type: ClientType,
   config: RawConfig,
   policy: ConnectorClientConfigOverridePolicy,
+  worker: WorkerClientProperties,
 ): { configs: ConfigInfo[]; groups: string[] } {
   const prefix = overridePrefix(type);
   const values = overridesOf(config, type);
   const names = javaHashOrder([...values.keys()]);
   const parsed = names.map((name) => [name, parseClientValue(type, name, values.get(name) ?? null)] as const);
   const groups: string[] = [];
+  const refusal = securityRefusal(values, worker(type));
   const configs = parsed.map(([name, value]): ConfigInfo => {
     const definition = clientConfigKey(type, name);
     if (definition?.group != null && !groups.includes(definition.group)) groups.push(definition.group);
-    const error = policy.error(name);
+    const errors = [policy.error(name), refusal?.key === name ? refusal.message : undefined].filter(
+      (e) => e !== undefined,
+    );
     return {
       definition: definition ? { ...definition, name: `${prefix}${name}` } : null,
       value: {
         name: `${prefix}${name}`,
         value,
         recommended_values: [],
-        errors: error === undefined ? [] : [error],
+        errors,
         visible: true,
       },
     };
@@ -84,15 +124,16 @@ export function validateClientOverrides(
   connectorType: "source" | "sink",
   config: RawConfig,
   policy: ConnectorClientConfigOverridePolicy,
+  worker: WorkerClientProperties = () => ({}),
 ): ConfigInfos {
   // As Connect: the producer's overrides are parsed, then whether the admin client is used is
   // decided (a source's null offsets.storage.topic fails there) and its overrides parsed, then the consumer's.
   const sink = connectorType === "sink";
   const dlq = (config["errors.deadletterqueue.topic.name"] ?? "").trim() !== "";
-  const producer = !sink || dlq ? clientSection("producer", config, policy) : undefined;
+  const producer = !sink || dlq ? clientSection("producer", config, policy, worker) : undefined;
   const usesAdmin = sink ? dlq : usesTopicCreation(config) || ownOffsetsTopic(config);
-  const admin = usesAdmin ? clientSection("admin", config, policy) : undefined;
-  const consumer = sink || ownOffsetsTopic(config) ? clientSection("consumer", config, policy) : undefined;
+  const admin = usesAdmin ? clientSection("admin", config, policy, worker) : undefined;
+  const consumer = sink || ownOffsetsTopic(config) ? clientSection("consumer", config, policy, worker) : undefined;
   const sections = [producer, consumer, admin].filter((s) => s !== undefined);
   const configs = sections.flatMap((s) => s.configs);
   const groups = [...new Set(sections.flatMap((s) => s.groups))];

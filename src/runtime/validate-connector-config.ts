@@ -25,7 +25,7 @@ import { type ConverterDefaults, enrichedConfigDef, withWorkerDefaults } from ".
 import { regexError, splitList, topicPattern } from "./connector-config-values.ts";
 import { resolveConnector } from "./resolve-connector.ts";
 import { isClientSecret } from "./secret-keys.ts";
-import { validateClientOverrides } from "./validate-client-overrides.ts";
+import { validateClientOverrides, type WorkerClientProperties } from "./validate-client-overrides.ts";
 import { exactlyOnceChecks } from "./validate-exactly-once.ts";
 import { NULL_VALUE_ERROR, unloadableConnectorInfos } from "./validate-unloadable-connector.ts";
 
@@ -40,8 +40,9 @@ export function javaMapString(config: Readonly<Record<string, string | null>>): 
  * Validates a full connector config as Connect's AbstractHerder does. Throws BadRequestError when
  * there is no `connector.class` or the class is unknown, and ConfigError when a client override's
  * value does not parse (validate-client-overrides.ts); config errors, among them the override keys
- * `policy` (the worker's connector.client.config.override.policy) does not allow, are in the
- * returned ConfigInfos.
+ * `policy` (the worker's connector.client.config.override.policy) does not allow and the security
+ * settings `workerClients` (the worker's client settings) completed by the overrides refuse, are
+ * in the returned ConfigInfos.
  */
 const TRIM_NPE =
   'Cannot invoke "String.trim()" because the return value of "java.util.Map.getOrDefault(Object, Object)" is null';
@@ -51,6 +52,7 @@ export function validateConnectorConfig(
   config: Readonly<Record<string, string | null>>,
   converterDefaults?: ConverterDefaults,
   policy: ConnectorClientConfigOverridePolicy = ConnectorClientConfigOverridePolicy.ALL,
+  workerClients?: WorkerClientProperties,
 ): { infos: ConfigInfos; connector: ConnectorDescriptor } {
   const connectorClass = config["connector.class"];
   if (connectorClass === undefined || connectorClass === null) {
@@ -72,7 +74,9 @@ export function validateConnectorConfig(
   // A source's client overrides are parsed first: one that does not parse is a ConfigError, and a
   // null offsets.storage.topic fails when Connect asks whether it is set (validate-client-overrides.ts).
   const sourceOverrides =
-    connector.type === "source" ? validateClientOverrides(connectorClass, connector.type, config, policy) : undefined;
+    connector.type === "source"
+      ? validateClientOverrides(connectorClass, connector.type, config, policy, workerClients)
+      : undefined;
   if (connector.type === "sink" && config["errors.deadletterqueue.topic.name"] === null) {
     throw new JavaException("java.lang.NullPointerException", TRIM_NPE);
   }
@@ -227,7 +231,7 @@ export function validateConnectorConfig(
   // As Connect merges them: the connector's keys, its client overrides, then its converters' keys.
   const infos = mergeConfigInfos(connectorClass, [
     configInfos(connectorClass, def, results, undefinedValues, groups),
-    sourceOverrides ?? validateClientOverrides(connectorClass, connector.type, config, policy),
+    sourceOverrides ?? validateClientOverrides(connectorClass, connector.type, config, policy, workerClients),
     configInfos(connectorClass, convertersDef, converterResults),
   ]);
   return { infos, connector };

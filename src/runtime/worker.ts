@@ -8,11 +8,13 @@
  * overwrite the status of their successor.
  */
 import type { Config } from "../api/connector.ts";
+import { clientProperties } from "../client-properties.ts";
 import {
   type ConnectorClientConfigOverridePolicy,
   connectorClientOverrides,
 } from "../connector-client-config-override-policy.ts";
 import { ConnectError, JavaException } from "../errors.ts";
+import type { ClientType } from "../kafka/client-config-keys.ts";
 import type { KafkaAdmin, KafkaPort } from "../kafka/kafka-port.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import type { TargetState } from "../store/config-store.ts";
@@ -85,6 +87,11 @@ export class Worker {
   /** The worker's connector.client.config.override.policy; the Herder's validation applies this one too. */
   get overridePolicy(): ConnectorClientConfigOverridePolicy {
     return this.deps.config.overridePolicy;
+  }
+
+  /** The worker's settings of a Kafka client type, before a connector's overrides (client-properties.ts). */
+  clientProperties(type: ClientType): Record<string, string> {
+    return clientProperties(this.deps.config, type);
   }
 
   /** A lazily created admin client on the worker's own client settings (worker-admin.ts). */

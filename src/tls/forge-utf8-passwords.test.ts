@@ -43,9 +43,10 @@ describe("forge key decryption with the password's UTF-8 bytes", () => {
     return Bun.file(dir.file(out)).text();
   }
 
-  const inline = async (pem: string, password: string) =>
+  /** A key store of `pem` (the key of `certificate`, a file of `dir`) with `password`. */
+  const inline = async (pem: string, password: string, certificate = "server.pem") =>
     loadTlsMaterial({
-      "ssl.keystore.certificate.chain": await Bun.file(dir.file("server.pem")).text(),
+      "ssl.keystore.certificate.chain": await Bun.file(dir.file(certificate)).text(),
       "ssl.keystore.key": pem,
       "ssl.key.password": password,
     });
@@ -58,9 +59,21 @@ describe("forge key decryption with the password's UTF-8 bytes", () => {
       await runCommand(dir.path, ["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ec.pem"]);
       const pem = await encryptedKeyOf("ec.pem", "ec-enc.pem", password, "-v2", "aes-256-cbc");
       const plain = createPrivateKey(await Bun.file(dir.file("ec.pem")).text());
-      const { key } = await inline(pem, password);
+      // Its own certificate: a key store whose key is not its certificate's is refused (key-stores.test.ts).
+      await runCommand(dir.path, [
+        "openssl",
+        "req",
+        "-x509",
+        "-key",
+        "ec.pem",
+        "-subj",
+        "/CN=ec",
+        "-out",
+        "ec-cert.pem",
+      ]);
+      const { key } = await inline(pem, password, "ec-cert.pem");
       expect(createPrivateKey(key ?? "").export({ format: "jwk" })).toEqual(plain.export({ format: "jwk" }));
-      await expect(inline(pem, "not-the-password")).rejects.toThrow(
+      await expect(inline(pem, "not-the-password", "ec-cert.pem")).rejects.toThrow(
         "Invalid value for configuration ssl.keystore.key: Invalid PEM keystore configs: cannot decrypt the private key (wrong password",
       );
     },

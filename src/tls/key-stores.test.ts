@@ -2,6 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { openssl } from "../../test/support/command.ts";
 import { makeDevicePki } from "../../test/support/device-pki.ts";
 import { tempDir } from "../../test/support/temp-dir.ts";
+import { makeRsaCert } from "../../test/support/tls.ts";
+import { makeMismatchedKeyStores } from "../../test/support/tls-stores.ts";
 import { ConfigError } from "../errors.ts";
 import { loadTlsMaterial } from "./key-stores.ts";
 
@@ -81,6 +83,53 @@ describe("loadTlsMaterial", () => {
       );
     }, 30_000);
   });
+});
+
+// explore4 J6: a key store whose key is not its certificate's was taken; the client's TLS context then
+// failed at every connection (KEY_VALUES_MISMATCH), reported as "Kafka … is not reachable" for ever.
+describe("a key store whose private key is not the key of its first certificate", () => {
+  test("is refused in every format, naming the key and never showing the key", async () => {
+    await using dir = await tempDir("key-mismatch-");
+    await makeRsaCert(dir.path, "own", "own");
+    await makeRsaCert(dir.path, "other", "other");
+    const cert = await Bun.file(dir.file("own.pem")).text();
+    const otherKey = await Bun.file(dir.file("other.key")).text();
+    const mixed = await makeMismatchedKeyStores(dir.path, cert, otherKey, "store-pass");
+    const refusal = (props: Record<string, string>): ConfigError => {
+      try {
+        loadTlsMaterial(props, "producer.");
+      } catch (error) {
+        if (error instanceof ConfigError) return error;
+        throw error;
+      }
+      throw new Error("the key store was taken");
+    };
+    const inline = refusal({
+      "producer.ssl.keystore.certificate.chain": cert,
+      "producer.ssl.keystore.key": otherKey,
+    });
+    expect(inline.message).toBe(
+      "Invalid value for configuration producer.ssl.keystore.key: the private key is not the key of the first certificate in producer.ssl.keystore.certificate.chain",
+    );
+    expect([...inline.errors.keys()]).toEqual(["producer.ssl.keystore.key"]);
+    const stores: Record<string, string>[] = [
+      { "producer.ssl.keystore.location": mixed.pem },
+      { "producer.ssl.keystore.location": mixed.pkcs12, "producer.ssl.keystore.password": "store-pass" },
+      { "producer.ssl.keystore.location": mixed.jks, "producer.ssl.keystore.password": "store-pass" },
+    ];
+    for (const store of stores) {
+      const error = refusal(store);
+      const location = store["producer.ssl.keystore.location"];
+      expect(error.message).toBe(
+        `Invalid value for configuration producer.ssl.keystore.location: the private key in the key store ${location} is not the key of its first certificate`,
+      );
+      expect([...error.errors.keys()]).toEqual(["producer.ssl.keystore.location"]);
+    }
+    expect(inline.message).not.toContain("PRIVATE KEY");
+    // The matching pair is taken.
+    const own = await Bun.file(dir.file("own.key")).text();
+    expect(loadTlsMaterial({ "ssl.keystore.certificate.chain": cert, "ssl.keystore.key": own }).key).toBeDefined();
+  }, 30_000);
 });
 
 describe("ssl.endpoint.identification.algorithm", () => {

@@ -13,6 +13,7 @@ import { ConfigError, messageOf } from "../errors.ts";
 import {
   decryptPemPrivateKey,
   detectStoreType,
+  isKeyOf,
   openPkcs12,
   pkcs12Certificates,
   pkcs12PrivateKey,
@@ -129,6 +130,13 @@ export function loadTlsMaterial(
   if (chain && inlineKey) {
     material.cert = chain;
     material.key = decryptPemKey(`${prefix}ssl.keystore.key`, inlineKey, get("ssl.key.password"));
+    const first = splitPem(chain, "CERTIFICATE")[0];
+    if (first === undefined) fail(`${prefix}ssl.keystore.certificate.chain`, "holds no PEM certificate");
+    if (!isKeyOf(first, material.key))
+      fail(
+        `${prefix}ssl.keystore.key`,
+        `the private key is not the key of the first certificate in ${prefix}ssl.keystore.certificate.chain`,
+      );
   } else if (keystore) {
     const k = `${prefix}ssl.keystore.location`;
     const bytes = readStore(k, keystore);
@@ -153,6 +161,10 @@ export function loadTlsMaterial(
       material.key = pkcs12Key(k, p12);
       material.cert = pkcs12Certificates(p12).join("\n");
     }
+    const first = splitPem(material.cert, "CERTIFICATE")[0];
+    if (first === undefined) fail(k, `the key store ${keystore} holds no certificate`);
+    if (!isKeyOf(first, material.key))
+      fail(k, `the private key in the key store ${keystore} is not the key of its first certificate`);
   }
 
   const inlineTrust = get("ssl.truststore.certificates");

@@ -88,4 +88,19 @@ describe("serverTls", () => {
       ciphers: expect.stringMatching(/^ECDHE-/),
     });
   });
+
+  // explore4 J6: the key stores refuse a key that is not their certificate's (key-stores.ts), the listeners' too.
+  test("a listener's key store whose key is not its certificate's stops startup naming the key", async () => {
+    await using dir = await tempDir();
+    const files = await makeTls(dir.path);
+    const props = {
+      [`${P}ssl.keystore.certificate.chain`]: readFileSync(files.serverCert, "utf8"),
+      [`${P}ssl.keystore.key`]: readFileSync(files.clientKey, "utf8"),
+    };
+    expect(() => serverTls(props, P, "https://127.0.0.1:0")).toThrow(
+      new ConfigError(
+        `Invalid value for configuration ${P}ssl.keystore.key: the private key is not the key of the first certificate in ${P}ssl.keystore.certificate.chain`,
+      ),
+    );
+  });
 });

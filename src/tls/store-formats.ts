@@ -60,6 +60,19 @@ export function splitPem(text: string, kind: "CERTIFICATE" | "PRIVATE KEY" | "X5
   return blocks;
 }
 
+/**
+ * Whether `keyPem` is the private key of the certificate `certPem` (a key of another type is not).
+ * BoringSSL builds no TLS context from another certificate's key (KEY_VALUES_MISMATCH): the key
+ * stores check it when read, so the key at fault is named before any connection is tried.
+ */
+export function isKeyOf(certPem: string, keyPem: string): boolean {
+  try {
+    return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
+  } catch {
+    return false;
+  }
+}
+
 /** Opens a PKCS12 store; throws node-forge's error (wrong password, not PKCS12). */
 export function openPkcs12(bytes: Buffer, password: string): forge.pkcs12.Pkcs12Pfx {
   const asn1 = forge.asn1.fromDer(forge.util.createBuffer(bytes.toString("binary")));

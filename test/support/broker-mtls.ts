@@ -6,8 +6,9 @@
  * password), and a certificate of another CA the listener does not trust.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { openssl, runCommand } from "./command.ts";
+import { caConfig } from "./device-pki.ts";
 import { type KafkaInfo, kafkaBroker } from "./kafka.ts";
 import { makeRsaCert } from "./tls.ts";
 
@@ -134,4 +135,67 @@ export function mtlsWorker(
   // Connect gives its producers and consumers only the producer./consumer. keys; this gateway the top-level ones too.
   const prefixed = (prefix: string) => Object.fromEntries(Object.entries(ssl).map(([k, v]) => [`${prefix}${k}`, v]));
   return { "bootstrap.servers": mtls.bootstrap, ...ssl, ...prefixed("producer."), ...prefixed("consumer.") };
+}
+
+/** An instant as `openssl ca` dates take it (`YYYYMMDDHHMMSSZ`). */
+export function opensslDate(date: Date): string {
+  return `${date.toISOString().replace(/[-:T]/g, "").slice(0, 14)}Z`;
+}
+
+/**
+ * Inline PEM key store settings (unprefixed `ssl.*` keys) of a new client certificate `CN=<cn>` the
+ * mTLS listener's client CA signs, valid from `notBefore` to `notAfter`: an expired one, one that
+ * expires soon. The CA's key is scripts/kafka's `client-ca.key`, beside its certificate.
+ */
+export async function datedClientKeyStore(
+  dir: string,
+  mtls: MtlsListener,
+  cn: string,
+  notBefore: Date,
+  notAfter: Date,
+): Promise<Record<string, string>> {
+  const f = (n: string) => join(dir, n);
+  if (!(await Bun.file(f("client-ca.cnf")).exists())) {
+    await Bun.write(f("client-ca.cnf"), caConfig("client-ca"));
+    await Bun.write(f("client-ca.index"), "");
+  }
+  await openssl(
+    dir,
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    `/CN=${cn}`,
+    "-keyout",
+    `${cn}.key`,
+    "-out",
+    `${cn}.csr`,
+  );
+  await openssl(
+    dir,
+    "ca",
+    "-batch",
+    "-rand_serial",
+    "-notext",
+    "-config",
+    "client-ca.cnf",
+    "-keyfile",
+    join(dirname(mtls.clientCa), "client-ca.key"),
+    "-cert",
+    mtls.clientCa,
+    "-in",
+    `${cn}.csr`,
+    "-out",
+    `${cn}.pem`,
+    "-startdate",
+    opensslDate(notBefore),
+    "-enddate",
+    opensslDate(notAfter),
+  );
+  return {
+    "ssl.keystore.type": "PEM",
+    "ssl.keystore.certificate.chain": readFileSync(f(`${cn}.pem`), "utf8"),
+    "ssl.keystore.key": readFileSync(f(`${cn}.key`), "utf8"),
+  };
 }

@@ -44,7 +44,8 @@ export interface DevicePki {
 
 const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
 
-function caConfig(name: string): string {
+/** An `openssl ca` configuration for the CA `<name>` whose files (`<name>.index`, …) are in the working directory. */
+export function caConfig(name: string): string {
   return [
     "[ca]",
     "default_ca = ca_default",
