@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { makeDevicePki } from "../../test/support/device-pki.ts";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { KafkaAccessError, tlsFailure } from "./access-errors.ts";
-import { withCertificateRefusals } from "./certificate-refusals.ts";
-import type { ConsumerHandlers, KafkaConsumer, KafkaPort } from "./kafka-port.ts";
+import { presentsKeyStore, withCertificateRefusals } from "./certificate-refusals.ts";
+import type { ConsumerHandlers, KafkaConsumer, KafkaPort, KafkaProducer } from "./kafka-port.ts";
 
 const ALERT = { code: "ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN", message: "certificate unknown" };
 const GENERIC = "configure the key store (ssl.keystore.*)";
@@ -72,5 +72,17 @@ describe("withCertificateRefusals", () => {
     await consumer.start({ onCrash: (e: Error) => (crashed = e) } as unknown as ConsumerHandlers);
     expect(crashed?.message).toContain("expired on 2030-01-11T00:00:00Z");
     expect(crashed?.message).not.toContain(GENERIC);
+  });
+
+  test("a client presenting no key store over TLS is the adapter's own, not a proxy", async () => {
+    const producer = { send: async () => [] } as unknown as KafkaProducer;
+    const port = withCertificateRefusals({ producer: async () => producer } as unknown as KafkaPort);
+    const plain: Record<string, string>[] = [
+      { "bootstrap.servers": "127.0.0.1:9093", "security.protocol": "SSL" },
+      { "bootstrap.servers": "127.0.0.1:9093", "ssl.keystore.location": "/unused.p12" },
+    ];
+    for (const properties of plain) expect(await port.producer(properties)).toBe(producer);
+    expect(await port.producer(props)).not.toBe(producer);
+    expect(presentsKeyStore({ "security.protocol": "sasl_ssl", "ssl.keystore.location": "/k.p12" })).toBe(true);
   });
 });

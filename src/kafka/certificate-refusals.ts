@@ -6,6 +6,8 @@
  * mapping does not know the client's key store). Every failure of a client (made by this port)
  * passes through: its creation, its methods' rejections and throws, and a consumer's `onCrash`.
  * Built around each adapter by kafka-ports.ts; the key store is read again only for such a refusal.
+ * A client whose settings name no key store over TLS is returned as made: its refusals have
+ * nothing to refine, and its sends and fetches pass no proxy.
  */
 
 import { validityProblem } from "../tls/certificate-validity.ts";
@@ -75,7 +77,17 @@ function refining<T extends object>(client: T, refine: Refine): T {
   });
 }
 
-async function made<T extends object>(make: () => Promise<T>, refine: Refine): Promise<T> {
+/** Whether the client presents a certificate of its own: TLS (SSL, SASL_SSL) with a key store set. */
+export function presentsKeyStore(props: ClientProperties): boolean {
+  const protocol = (props["security.protocol"] ?? "").trim().toUpperCase();
+  if (protocol !== "SSL" && protocol !== "SASL_SSL") return false;
+  return ["ssl.keystore.location", "ssl.keystore.certificate.chain", "ssl.keystore.key"].some(
+    (key) => (props[key] ?? "").trim() !== "",
+  );
+}
+
+async function made<T extends object>(props: ClientProperties, make: () => Promise<T>, refine: Refine): Promise<T> {
+  if (!presentsKeyStore(props)) return make();
   try {
     return refining(await make(), refine);
   } catch (error) {
@@ -86,10 +98,10 @@ async function made<T extends object>(make: () => Promise<T>, refine: Refine): P
 export function withCertificateRefusals(port: KafkaPort, now: () => number = Date.now): KafkaPort {
   return {
     admin: (properties: ClientProperties): Promise<KafkaAdmin> =>
-      made(() => port.admin(properties), refinerFor(properties, now)),
+      made(properties, () => port.admin(properties), refinerFor(properties, now)),
     producer: (properties: ClientProperties, options?: ProducerOptions): Promise<KafkaProducer> =>
-      made(() => port.producer(properties, options), refinerFor(properties, now)),
+      made(properties, () => port.producer(properties, options), refinerFor(properties, now)),
     consumer: (options: ConsumerOptions): Promise<KafkaConsumer> =>
-      made(() => port.consumer(options), refinerFor(options.properties, now)),
+      made(options.properties, () => port.consumer(options), refinerFor(options.properties, now)),
   };
 }
