@@ -314,7 +314,9 @@ export async function main(argv: readonly string[]): Promise<void> {
         );
         stopFor("Kafka refused the worker's credentials", 2);
       },
-      resolveConfig: resolvingWith(providers, (secret, reference) => resolvedSecrets.remember(reference, secret)),
+      resolveConfig: resolvingWith(providers, (secret, reference, resolved) =>
+        resolvedSecrets.remember(reference, secret, resolved),
+      ),
     });
   } catch (error) {
     fail(messageOf(error));

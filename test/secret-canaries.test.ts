@@ -12,10 +12,9 @@ import { startGateway } from "./support/gateway.ts";
 import { kafkaBroker, saslWorker, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
-import { showsSecret } from "./support/whole-token-cases.ts";
 
 const MARK = "c4n4ry";
-/** A short resolved value: hidden where it stands alone, whatever its length. */
+/** A short resolved value: hidden where it stands alone, whatever its length (in no other word of the answers). */
 const SHORT = "q9";
 /** A short resolved part the config glues to its own letters and digits (`ab${env:…}yz`): no whole token. */
 const GLUED = "q7z5w";
@@ -89,8 +88,8 @@ describe("provider values never leave through REST, logs, traces or metrics", ()
     expect(validated.status).toBe(200);
     expect(validated.body.groups).toContain("Transforms: [hidden]");
     expect(validated.text).toContain("Invalid value [hidden] for configuration batch.size");
-    expect(validated.text).not.toContain(`.${SHORT}.`);
-    expect(showsSecret(validated.text, SHORT)).toBe(false);
+    // Decided without the code under test (review-secrets5 P3-3): the short value is nowhere in it.
+    expect(validated.text).not.toContain(SHORT);
 
     // A value composed around a short resolved part glued to letters is hidden whole; the value
     // shows as the client's raw text.
@@ -125,7 +124,7 @@ describe("provider values never leave through REST, logs, traces or metrics", ()
     answers.push(invalid.text);
     expect(invalid.status).toBe(400);
     expect(invalid.body.message).toContain('Missing required configuration "transforms.[hidden].type"');
-    expect(showsSecret(invalid.text, SHORT)).toBe(false);
+    expect(invalid.text).not.toContain(SHORT);
 
     // A pipeline whose topic, input and output paths all come from providers.
     const source = { "connector.class": "FileStreamSource", topic: topicRef, file: inputRef };

@@ -30,7 +30,7 @@ class FakeProvider implements ConfigProvider {
 
 function fake(): FakeProvider {
   return new FakeProvider({
-    "": { TOKEN: "t0k3n", USER: "app", NESTED: "${vault:x}", DOLLARS: "$& and $1" },
+    "": { TOKEN: "t0k3n", USER: "app", NESTED: "${vault:x}", DOLLARS: "$& and $1", EMPTY: "" },
     "/etc/app.properties": { "db.user": "app", "db.password": "pw-123", "a:b": "colon" },
   });
 }
@@ -121,6 +121,8 @@ describe("resolveConfig", () => {
         partly: "${test:TOKEN}${unknown:USER}",
         whole: "${test:TOKEN}",
         unresolved: "x${test:MISSING}",
+        // review-secrets5 P3-2: resolved to nothing, it is the config's own `orders`: no secret.
+        empty: "orders${test:EMPTY}",
         plain: "a,b",
       },
       new Map([["test", fake()]]),
@@ -136,6 +138,7 @@ describe("resolveConfig", () => {
       ["t0k3n${unknown:USER}", "${test:TOKEN}${unknown:USER}", true],
     ]);
     expect(reported.filter(([, , composed]) => !composed).sort()).toEqual([
+      ["", "test::EMPTY", false],
       ["app", "test::USER", false],
       ["t0k3n", "test::TOKEN", false],
     ]);

@@ -220,12 +220,20 @@ export async function resolveConfig(
     Object.entries(config).map(([configKey, value]) => {
       if (typeof value !== "string") return [configKey, value];
       const { text, spans } = resolveValue(value, lookup);
-      if (spans.length > 0 && !isWholeConfigVariable(value)) {
+      // A value whose resolved parts are all empty (`orders${env:SUFFIX}`, SUFFIX="") is the
+      // config's own text: no secret of `orders`.
+      if (resolvedSomething(spans) && !isWholeConfigVariable(value)) {
         for (const composed of composedValues(text, spans)) onSecret(composed, value, true);
       }
       return [configKey, text];
     }),
   );
+}
+
+/** Whether any resolved value (start, end pairs) is not empty. */
+function resolvedSomething(spans: readonly number[]): boolean {
+  for (let i = 0; i < spans.length; i += 2) if (spans[i]! < spans[i + 1]!) return true;
+  return false;
 }
 
 /** `value` with each reference `lookup` has a value for replaced, and where each such value stands in it (start, end pairs). */

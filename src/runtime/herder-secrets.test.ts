@@ -12,7 +12,16 @@ import { type InProcessWorker, inProcessWorker, SCRIPTED_SINK, SCRIPTED_SOURCE }
 import { resolvingWith } from "./resolved-values.ts";
 
 const env = new EnvVarConfigProvider(
-  { TOKEN: "tok-3x4mple", TOPIC: "secret-topic", SHORT: "xy", WORD: "hidden", STORE: "store", GLUED: "k7pq2" },
+  {
+    TOKEN: "tok-3x4mple",
+    TOPIC: "secret-topic",
+    SHORT: "xy",
+    WORD: "hidden",
+    STORE: "store",
+    GLUED: "k7pq2",
+    PW: "s3cr",
+    TOPICS: "secret-topic-a,secret-topic-b",
+  },
   new LogManager().get("env"),
 );
 env.configure({});
@@ -135,9 +144,9 @@ describe("Herder with provider references", () => {
     expect(topic.errors).toEqual(["topic [hidden] is in the token [hidden]"]);
   });
 
-  // A resolved password `store` was hidden inside words in validation answers (`key[hidden]`)
-  // and not in the logs: one rule now (util/secret-index.ts), so the two show the same text.
-  test("a validation message and a log line hide a short resolved password inside a word alike", async () => {
+  // A client's own answer hides a resolved value of 4 characters or more anywhere (KEY); the logs,
+  // everyone's, keep it inside a word (WHOLE: `keystore` is an ordinary word there).
+  test("a validation message hides a short resolved password inside a word; a log line only as a whole token", async () => {
     await using w = await inProcessWorker({ resolveConfig: resolver });
     const log = w.logs.get("test.scripted");
     w.scripted.script = {
@@ -150,9 +159,48 @@ describe("Herder with provider references", () => {
     const config = { "connector.class": SCRIPTED_SOURCE, "auth.type": "BEARER", "auth.token": "${env:STORE}" };
     const validated = await w.rest("PUT", `/connector-plugins/${SCRIPTED_SOURCE}/config/validate`, config);
     const topic = validated.body.configs.find((c: { value: { name: string } }) => c.value.name === "topic").value;
-    const shown = "token [hidden] is not the keystore password";
-    expect(topic.errors).toEqual([shown]);
-    expect(w.logLines.filter((line) => line.includes("keystore password"))).toEqual([expect.stringContaining(shown)]);
+    expect(topic.errors).toEqual(["token [hidden] is not the key[hidden] password"]);
+    expect(w.logLines.filter((line) => line.includes("keystore password"))).toEqual([
+      expect.stringContaining("token [hidden] is not the keystore password"),
+    ]);
+  });
+
+  // review-secrets5 P2-1: hidden only as a whole token, a 4-7 character value showed where a
+  // message quoted part of a value composed around it (`password s3crx9 refused`).
+  test("a validation message quoting part of a value composed around a 4-character resolved value hides it", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    w.scripted.script = {
+      validate: (c) => [
+        { key: "topic", message: `password ${new URL(c.topic!).searchParams.get("password")} refused` },
+      ],
+    };
+    const validated = await w.rest("PUT", `/connector-plugins/${SCRIPTED_SOURCE}/config/validate`, {
+      "connector.class": SCRIPTED_SOURCE,
+      topic: "http://db/app?password=${env:PW}x9",
+    });
+    const topic = validated.body.configs.find((c: { value: { name: string } }) => c.value.name === "topic").value;
+    expect(topic.errors).toEqual(["password [hidden]x9 refused"]);
+  });
+
+  // review-secrets5 P2-2: REST hid each element of a provider-resolved list, the logs held the
+  // whole value only: a log line naming one topic of `topics=${env:TOPICS}` showed it.
+  test("a log line and a validation message quoting one element of a resolved list hide it alike", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    const log = w.logs.get("test.scripted");
+    w.scripted.script = {
+      validate: (c) => {
+        const message = `topic ${c.topics!.split(",")[1]} is refused`;
+        log.warn(message);
+        return [{ key: "topics", message }];
+      },
+    };
+    const config = { "connector.class": SCRIPTED_SINK, topics: "${env:TOPICS}" };
+    const validated = await w.rest("PUT", `/connector-plugins/${SCRIPTED_SINK}/config/validate`, config);
+    const topics = validated.body.configs.find((c: { value: { name: string } }) => c.value.name === "topics").value;
+    expect(topics.errors).toEqual(["topic [hidden] is refused"]);
+    expect(w.logLines.filter((line) => line.includes("is refused"))).toEqual([
+      expect.stringContaining("topic [hidden] is refused"),
+    ]);
   });
 });
 

@@ -1,11 +1,19 @@
 import { describe, expect, test } from "bun:test";
-import { wholeTokenCases } from "../../test/support/whole-token-cases.ts";
+import { clientCases, wholeTokenCases } from "../../test/support/whole-token-cases.ts";
 import { EnvVarConfigProvider } from "../config-providers/env-var-config-provider.ts";
 import { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
 import { builtInRegistry } from "../plugins.ts";
-import { LogManager } from "../util/logger.ts";
+import { HIDDEN, LogManager } from "../util/logger.ts";
+import { ResolvedSecrets } from "../util/resolved-secrets.ts";
+import { KEY } from "../util/secret-index.ts";
 import { ConfigValidator } from "./config-validator.ts";
-import { heldResolution, type ResolveConfig, ResolvedValues, resolvingWith } from "./resolved-values.ts";
+import {
+  heldResolution,
+  ReportedValues,
+  type ResolveConfig,
+  ResolvedValues,
+  resolvingWith,
+} from "./resolved-values.ts";
 import { configErrorMessage } from "./validate-connector-config.ts";
 
 const logs = new LogManager({ sink: () => {} });
@@ -40,25 +48,34 @@ describe("ResolvedValues", () => {
     });
   });
 
-  // A resolved password `store` showed `keystore` as `key[hidden]` in a validation message, which
-  // the logs kept; a 1-3 character value followed a third, ASCII-only rule without escapes.
-  test("hides each value where the logs' whole-token rule says (test/support/whole-token-cases.ts)", () => {
+  // review-secrets5 P2-1: hidden by the logs' threshold, a 4-7 character value showed wherever a
+  // message quoted only part of a value composed around it (`password s3crx9 refused`); a client's
+  // own answer hides it anywhere (KEY), 1-3 character ones as whole tokens.
+  test("hides each value where the rule says with ResolvedValues' threshold (test/support/whole-token-cases.ts)", () => {
     const shown = wholeTokenCases.map(({ secret, text }) => ({
       secret,
       text,
       shown: ResolvedValues.from({}, {}, [secret]).hide(text),
     }));
-    expect(shown).toEqual([...wholeTokenCases]);
+    expect(shown).toEqual(clientCases());
   });
 
-  test("hideLong shows what the logs show: the values they hold (KEY characters or more), by the same rule", () => {
+  test("a value of 4 characters or more quoted in part of a composed value is hidden (review-secrets5 P2-1)", async () => {
+    const pw = new EnvVarConfigProvider({ PW: "s3cr" }, logs.get("env"));
+    pw.configure({});
+    const { values } = await ResolvedValues.resolve(
+      { topic: "http://db/app?password=${env:PW}x9" },
+      resolvingWith(new Map([["env", pw]])),
+    );
+    expect(values.hide("query parameter s3crx9 refused")).toBe("query parameter [hidden]x9 refused");
+  });
+
+  test("hideLong hides the values of KEY characters or more as hide does, and no shorter one", () => {
     const shown = wholeTokenCases.map(({ secret, text }) => {
-      const held = new LogManager({ sink: () => {} });
-      held.holdSecrets([secret]);
       const { hideLong } = ResolvedValues.from({}, {}, [secret]).redaction((t) => t, { references: false });
-      return { secret, text, hideLong: hideLong(text), logs: held.redact(text) };
+      return { secret, text, shown: hideLong(text) };
     });
-    expect(shown).toEqual(shown.map((s) => ({ ...s, hideLong: s.logs })));
+    expect(shown).toEqual(clientCases().map((c) => (c.secret.length < KEY ? { ...c, shown: c.text } : c)));
   });
 
   // secretcompose: a short value the config glues to its own letters (`password=xyx9`, `kxy`) is
@@ -162,4 +179,49 @@ test("heldResolution: a value resolved after the operation ended (a provider pas
   await resolving;
   // Held by nobody: it was hidden from the logs for good (one more per late answer).
   expect(holder.secretCount).toBe(0);
+});
+
+// review-secrets5 P2-2: REST hid each element of a provider-resolved list; the logs held the whole
+// value only, so a log line naming one topic of `topics=${env:T}` showed it.
+describe("the logs hold a provider-resolved list's elements", () => {
+  const lists = new EnvVarConfigProvider({ T: "secret-topic-a,secret-topic-b" }, logs.get("env"));
+  lists.configure({});
+  const line = "Subscribed to topic(s): secret-topic-a, secret-topic-b";
+  const shown = "Subscribed to topic(s): [hidden], [hidden]";
+
+  test("while an operation holds them (heldResolution), as its REST answer hides them", async () => {
+    const held = new LogManager({ sink: () => {} });
+    const resolution = heldResolution(held, resolvingWith(new Map([["env", lists]])));
+    const { values } = await ResolvedValues.resolve({ topics: "${env:T}" }, resolution.resolveConfig);
+    expect([held.redact(line), values.hide(line)]).toEqual([shown, shown]);
+    resolution.release();
+    expect(held.redact(line)).toBe(line);
+  });
+
+  test("while what runs holds them (ReportedValues.all), and in the history of resolved values", async () => {
+    const held = new LogManager({ sink: () => {} });
+    const history = new ResolvedSecrets(held);
+    const reported = new ReportedValues();
+    const resolve = resolvingWith(new Map([["env", lists]]), (v, r, resolved) => history.remember(r, v, resolved));
+    await resolve({ topics: "${env:T}", other: "audit,${env:T}" }, reported.onValue);
+    expect(reported.all.sort()).toEqual([
+      "audit,secret-topic-a,secret-topic-b",
+      "secret-topic-a",
+      "secret-topic-a,secret-topic-b",
+      "secret-topic-b",
+    ]);
+    expect(held.redact(`${line}; audit`)).toBe(`${shown}; audit`);
+  });
+});
+
+// review-secrets5 P2-3: a value composed around a reference reports itself and each glued element
+// under its raw text; with 9 elements the history's 8 per reference released the first at once.
+test("the history keeps every value one resolution reports, however many", async () => {
+  const held = new LogManager({ sink: () => {} });
+  const history = new ResolvedSecrets(held);
+  const p = new EnvVarConfigProvider({ P: "pz9q" }, logs.get("env"));
+  p.configure({});
+  const resolve = resolvingWith(new Map([["env", p]]), (v, r, resolved) => history.remember(r, v, resolved));
+  await resolve({ topics: Array.from({ length: 9 }, (_, i) => `\${env:P}t${i}`).join(",") });
+  expect(held.redact("topic pz9qt0 failed, pz9qt8 too")).toBe(`topic ${HIDDEN} failed, ${HIDDEN} too`);
 });

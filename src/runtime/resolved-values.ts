@@ -7,21 +7,36 @@
  *
  * Every resolved value is a secret, whatever its length: where one would be shown, the answer
  * shows the reference when the value came whole from a key that is one reference
- * (`"topic": "${env:T}"` → topic `${env:T}`), else `[hidden]`, where the logs' rule hides it
- * (a SecretIndex: whole tokens under 8 characters, anywhere from 8 on; util/secret-index.ts), so
- * a validation answer and a log line hide the same. Elements of a resolved comma-separated list
- * count as values. A key's value composed around a reference (`password=${env:PW}x9`) is one
- * value whole, not split into elements (the config's own `a,b,${env:T}` makes no secret of `a`;
- * an element glued to a resolved value comes as a value of its own, config-transformer.ts): its
- * short resolved part glued to the config's letters is no whole token, and the composed value
- * shows as the client's raw text where it is the whole text.
+ * (`"topic": "${env:T}"` → topic `${env:T}`), else `[hidden]`, by the rule of util/secret-index.ts
+ * with its `KEY` threshold: 4 characters or more anywhere, inside words too (a message quoting part
+ * of a value composed around one, `password s3crx9 refused`, shows `password [hidden]x9 refused`),
+ * shorter ones as whole tokens. These answers go to the client that sent the config; the logs hide
+ * held secrets as whole tokens up to 8 characters (`WHOLE`), being everyone's. Elements of a
+ * resolved comma-separated list count as values, in the logs too (`secretsOf`). A key's value
+ * composed around a reference (`password=${env:PW}x9`) is one value whole, not split into elements
+ * (the config's own `a,b,${env:T}` makes no secret of `a`; an element glued to a resolved value
+ * comes as a value of its own, config-transformer.ts): a short resolved part glued to the
+ * config's letters is no whole token, and the composed value shows as the client's raw text where
+ * it is the whole text.
  */
 import type { Config } from "../api/connector.ts";
 import type { ConfigProvider } from "../config-providers/config-provider.ts";
 import { resolveConfig } from "../config-providers/config-transformer.ts";
 import { HIDDEN } from "../util/logger.ts";
-import type { SecretHolder } from "../util/resolved-secrets.ts";
+import type { Remembered, SecretHolder } from "../util/resolved-secrets.ts";
 import { KEY, SecretIndex } from "../util/secret-index.ts";
+
+/**
+ * The secrets a reported value makes: a provider value and its list elements (trimmed, non-empty;
+ * `topics=${env:T}` names one topic per log line), a composed value itself only (its elements are
+ * reported when they hold a resolved part; `audit` in `audit,${env:T}` is the config's own).
+ */
+export function secretsOf(value: string, composed = false): string[] {
+  const secrets = value.trim() === "" ? [] : [value];
+  if (composed || !value.includes(",")) return secrets;
+  for (const element of value.split(",")) if (element.trim() !== "") secrets.push(element.trim());
+  return secrets;
+}
 
 /**
  * What a resolution reports: every value a provider resolved, and, `composed`, the whole resolved
@@ -35,17 +50,20 @@ export type ResolveConfig = (config: Config, onValue?: OnValue) => Promise<Confi
 
 /**
  * The ResolveConfig of a worker's providers (config-transformer.ts); `remember` sees each value
- * with its reference too (main.ts: the bounded history of resolved values).
+ * with its reference too, the secrets it makes and the resolution that reported it (main.ts: the
+ * bounded history of resolved values).
  */
 export function resolvingWith(
   providers: ReadonlyMap<string, ConfigProvider>,
-  remember?: (value: string, reference: string) => void,
+  remember?: (value: string, reference: string, resolved: Required<Remembered>) => void,
 ): ResolveConfig {
-  return (config, onValue) =>
-    resolveConfig(config, providers, (value, reference, composed) => {
-      remember?.(value, reference);
+  return (config, onValue) => {
+    const resolution = {};
+    return resolveConfig(config, providers, (value, reference, composed) => {
+      remember?.(value, reference, { hidden: secretsOf(value, composed), resolution });
       onValue?.(value, composed);
     });
+  };
 }
 
 /** What `onValue` reported for one resolution: `all` to hold from the logs, `values` to hide from a client. */
@@ -55,7 +73,7 @@ export class ReportedValues {
   private readonly composed: string[] = [];
 
   readonly onValue: OnValue = (value, composed) => {
-    this.all.push(value);
+    this.all.push(...secretsOf(value, composed));
     (composed ? this.composed : this.provided).push(value);
   };
 
@@ -81,7 +99,7 @@ export function heldResolution(
     resolveConfig: (config, onValue) =>
       resolveConfig(config, (value, composed) => {
         // One resolved after `release` (a provider answering past validation's timeout) was held for good.
-        if (!released) releases.push(logs.holdSecrets([value]));
+        if (!released) releases.push(logs.holdSecrets(secretsOf(value, composed)));
         onValue?.(value, composed);
       }),
     release: () => {
@@ -105,7 +123,7 @@ export class ResolvedValues {
 
   /** Every value; undefined without any. */
   private readonly index: SecretIndex | undefined;
-  /** Those the log manager holds too (`KEY` characters or more); undefined without any. */
+  /** Those of `KEY` characters or more (the log manager holds those too); undefined without any. */
   private readonly longIndex: SecretIndex | undefined;
 
   private constructor(
@@ -114,8 +132,8 @@ export class ResolvedValues {
     secrets: readonly string[],
   ) {
     const long = secrets.filter((s) => s.length >= KEY);
-    this.index = secrets.length > 0 ? new SecretIndex(secrets, HIDDEN) : undefined;
-    this.longIndex = long.length > 0 ? new SecretIndex(long, HIDDEN) : undefined;
+    this.index = secrets.length > 0 ? new SecretIndex(secrets, HIDDEN, KEY) : undefined;
+    this.longIndex = long.length > 0 ? new SecretIndex(long, HIDDEN, KEY) : undefined;
   }
 
   /** Resolves `config` and records what the providers returned. */
@@ -139,11 +157,8 @@ export class ResolvedValues {
     composedValues: readonly string[] = [],
   ): ResolvedValues {
     if (providerValues.length === 0 && composedValues.length === 0) return ResolvedValues.none;
-    const secrets = composedValues.filter((value) => value.trim() !== "");
-    for (const value of providerValues) {
-      if (value.trim() !== "") secrets.push(value);
-      for (const element of value.split(",")) if (element.trim() !== "") secrets.push(element.trim());
-    }
+    const secrets = composedValues.flatMap((value) => secretsOf(value, true));
+    for (const value of providerValues) secrets.push(...secretsOf(value));
     // A key whose resolved value differs from its raw one holds a reference that resolved.
     const references = new Map<string, string>();
     for (const [key, value] of Object.entries(raw)) {
@@ -172,9 +187,9 @@ export class ResolvedValues {
 
   /**
    * How text a client sees is hidden (a status trace, a validation result): the held secrets
-   * (`redact`: the log manager's) first, then these values, `hide` every one, `hideLong` those the
-   * log manager holds too, of `KEY` characters or more (for text a 1-3 character value would blank
-   * out, such as a message on a key the client typed: it shows what the logs show). In that order, since a resolved
+   * (`redact`: the log manager's) first, then these values, `hide` every one, `hideLong` those of
+   * `KEY` characters or more (for text a 1-3 character value would blank out, such as a message on
+   * a key the client typed). In that order, since a resolved
    * value hidden first cut a longer secret containing it (a topic `orders` in a password
    * `orders-api-Pa55w0rd`) into `[hidden]-api-Pa55w0rd`, which `redact` no longer found (review64).
    * With `references`, a text that is a resolved value whole shows its reference instead (validation

@@ -149,8 +149,8 @@ export class Worker {
     const log = this.deps.logs.get("org.apache.kafka.connect.runtime.Worker");
     let wc: WorkerConnector;
     // The provider values it runs with stay hidden from the logs until it stops.
-    const resolved: string[] = [];
-    const start = this.startups.connector(listener, (c) => this.deps.resolveConfig(c, (v) => resolved.push(v)));
+    const resolved = new ReportedValues();
+    const start = this.startups.connector(listener, (c) => this.deps.resolveConfig(c, resolved.onValue));
     listener = start.listener;
     try {
       const descriptor = resolveConnector(this.deps.registry, rawConfig["connector.class"] ?? "");
@@ -187,13 +187,13 @@ export class Worker {
       );
       owned.current = wc;
     } catch (error) {
-      const release = this.deps.logs.holdSecrets(resolved);
+      const release = this.deps.logs.holdSecrets(resolved.all);
       log.error(`Failed to start connector ${name}`, error);
       listener.onFailure(name, error);
       release();
       return undefined;
     }
-    this.connectorSecrets.set(wc, this.deps.logs.holdSecrets(resolved));
+    this.connectorSecrets.set(wc, this.deps.logs.holdSecrets(resolved.all));
     this.connectors.set(name, wc);
     await wc.transitionTo(target);
     return wc;

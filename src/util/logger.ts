@@ -8,7 +8,7 @@
  * provider values, passwords) are replaced by `[hidden]` before anything is written.
  */
 
-import { KEY, SecretIndex } from "./secret-index.ts";
+import { KEY, SecretIndex, WHOLE } from "./secret-index.ts";
 
 /**
  * What a hidden value shows as, in log lines and wherever else a secret is masked (Connect's
@@ -126,7 +126,7 @@ export class LogManager {
    * the text however many secrets are held (secret-index.ts), rebuilt when the secrets change.
    */
   redact(text: string): string {
-    this.index ??= new SecretIndex(this.secrets.keys(), HIDDEN);
+    this.index ??= new SecretIndex(this.secrets.keys(), HIDDEN, WHOLE);
     return this.index.redact(text);
   }
 

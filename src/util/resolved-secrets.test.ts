@@ -41,4 +41,18 @@ describe("ResolvedSecrets", () => {
     expect(logs.redact("secret-a secret-b secret-c secret-d")).toBe(`${HIDDEN} secret-b ${HIDDEN} ${HIDDEN}`);
     expect(logs.secretCount).toBe(3);
   });
+
+  // review-secrets5 P2-3: one resolution reporting more values than the bound released its first at once.
+  test("a reference keeps every value its latest resolution reported, and its `hidden` texts with each", () => {
+    const logs = new LogManager({ sink: () => {} });
+    const secrets = new ResolvedSecrets(logs, { perReference: 2, references: 16 });
+    const first = {};
+    for (const v of ["value-a", "value-b", "value-c"]) secrets.remember("raw", v, { resolution: first });
+    expect(secrets.size).toBe(3);
+    const second = {};
+    secrets.remember("raw", "value-d", { resolution: second }); // the bound applies to older resolutions
+    expect(logs.redact("value-a value-b value-c value-d")).toBe(`value-a value-b ${HIDDEN} ${HIDDEN}`);
+    secrets.remember("p::k", "list-a,list-b", { hidden: ["list-a,list-b", "list-a", "list-b"] });
+    expect(logs.redact("list-b")).toBe(HIDDEN);
+  });
 });

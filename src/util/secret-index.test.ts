@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { mulberry32 } from "../../test/support/prng.ts";
-import { showsSecret, wholeTokenCases } from "../../test/support/whole-token-cases.ts";
-import { SecretIndex } from "./secret-index.ts";
+import { clientCases, wholeTokenCases } from "../../test/support/whole-token-cases.ts";
+import { KEY, SecretIndex, WHOLE } from "./secret-index.ts";
 
 const letterOrDigit = (c: string | undefined) => c !== undefined && /^[\p{L}\p{N}]$/u.test(c);
 
@@ -91,22 +91,22 @@ describe("SecretIndex", () => {
     }
   });
 
-  // The rule ResolvedValues follows too: test/support/whole-token-cases.ts. With 40 others the
-  // hash index reads the text, and a secret under KEY characters is still searched.
+  // The rule with the logs' threshold (WHOLE) and with ResolvedValues' (KEY):
+  // test/support/whole-token-cases.ts. With 40 others the hash index reads the text, and a secret
+  // under KEY characters is still searched.
   test.each([0, 40])("hides each secret where the whole-token rule says, with %i other secrets held", (filler) => {
     const others = Array.from({ length: filler }, (_, i) => `other-${i}-x`);
-    const shown = wholeTokenCases.map(({ secret, text }) => ({
-      secret,
-      text,
-      shown: new SecretIndex([secret, ...others], "[hidden]").redact(text),
-    }));
-    expect(shown).toEqual([...wholeTokenCases]);
+    const shown = (whole: number) =>
+      wholeTokenCases.map(({ secret, text }) => ({
+        secret,
+        text,
+        shown: new SecretIndex([secret, ...others], "[hidden]", whole).redact(text),
+      }));
+    expect(shown(WHOLE)).toEqual(wholeTokenCases.map(({ secret, text, shown }) => ({ secret, text, shown })));
+    expect(shown(KEY)).toEqual(clientCases());
   });
 
-  // The whole-gateway canaries ask it whether an answer leaks a short value (no copy of the rule).
-  test("showsSecret says whether the rule hides the secret somewhere in the text", () => {
-    expect(wholeTokenCases.map(({ secret, text }) => showsSecret(text, secret))).toEqual(
-      wholeTokenCases.map(({ text, shown }) => shown !== text),
-    );
+  test("the logs' threshold is the default", () => {
+    expect(new SecretIndex(["store"], "[hidden]").redact("keystore store")).toBe("keystore [hidden]");
   });
 });

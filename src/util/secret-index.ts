@@ -3,7 +3,7 @@
  * with 200 connectors holds a thousand: a line searched once per secret cost ~0.1 ms, a 20 KB
  * stack trace ~4 ms, on every log line, status trace, REST error and DLQ header). The log manager
  * hides its held secrets with one (LogManager.redact), and ResolvedValues a request's own
- * provider-resolved values with others, so both follow the one rule below.
+ * provider-resolved values with others: one rule below, with two thresholds.
  * A few secrets are searched one after another (the engine's native search is fastest there);
  * from `MANY` on, the text is read once: secrets are grouped by the hash of their first `KEY`
  * characters, and at each position only those whose group that position's characters hash to are
@@ -14,20 +14,29 @@
  * the whole of both, and the text between two secrets is kept. A secret wholly inside the hidden
  * text already in a line (`[hidden]` holds a secret `hidden`) is left there.
  *
- * The rule: a secret under `WHOLE` characters, however short, is hidden only where it stands as a
- * whole token: not where a letter or digit (Unicode's) runs on into it on either side (a password
- * `store` left `keystore` and `https` hid in every line as `key[hidden]`, `[hidden]s`, and told
- * where it stood); `password=store`, `"store"`, `u:store@h`, `store.`, `transforms.ab.type` and
- * `ab,cd` still hide it, and so does an escape before it whose last character is a letter or digit
- * (`%3Astore%40`, `\nstore`, `\u0022store`). A letter or digit next to an end of the secret that
- * is not one itself does not join them (`-pw1` is hidden in `abc-pw1`). From `WHOLE` characters
- * on a secret is hidden wherever it occurs, inside words too. The check (`hiddenAt`) reads the
- * characters on each side of a match only, so it costs nothing per position.
+ * The rule: a secret shorter than the index's `whole` threshold is hidden only where it stands as
+ * a whole token: not where a letter or digit (Unicode's) runs on into it on either side;
+ * `password=store`, `"store"`, `u:store@h`, `store.`, `transforms.ab.type` and `ab,cd` still hide
+ * it, and so does an escape before it whose last character is a letter or digit (`%3Astore%40`,
+ * `\nstore`, `\u0022store`). A letter or digit next to an end of the secret that is not one itself
+ * does not join them (`-pw1` is hidden in `abc-pw1`). From `whole` characters on a secret is hidden
+ * wherever it occurs, inside words too. The check (`hiddenAt`) reads the characters on each side
+ * of a match only, so it costs nothing per position.
+ *
+ * The two thresholds:
+ * - `WHOLE` (8), the log manager's: its secrets are hidden in every line of everyone's logs, where
+ *   a 4-7 character password `store` or `https` is an ordinary word (`keystore` showed
+ *   `key[hidden]`, every URL `[hidden]s://`, and told where it stood).
+ * - `KEY` (4), ResolvedValues': a request's own provider-resolved values in that request's own
+ *   answers (validation, 400 messages, active topics, offsets, status traces), where a value of 4
+ *   characters or more is hidden anywhere, so a message quoting part of a value composed around it
+ *   (`password s3crx9 refused` for `…?password=${env:PW}x9`) shows `[hidden]x9`; only the 1-3
+ *   character ones are whole tokens there.
  */
 
 /** The shortest secret LogManager holds; the length of the hash index's key. */
 export const KEY = 4;
-/** From this length on a secret is hidden wherever it occurs, inside words too. */
+/** The log manager's threshold: from this length on a secret is hidden wherever it occurs, inside words too. */
 export const WHOLE = 8;
 /** From how many secrets one pass over the text beats a search per secret (measured with bun). */
 const MANY = 32;
@@ -58,9 +67,9 @@ function escapeEndsAt(text: string, at: number): boolean {
   return text[at - 6] === "\\" && text[at - 5] === "u";
 }
 
-/** Whether `secret`, found at `at`, is hidden there: a long one always, a short one as a whole token. */
-function hiddenAt(text: string, secret: string, at: number): boolean {
-  if (secret.length >= WHOLE) return true;
+/** Whether `secret`, found at `at`, is hidden there: one of `whole` characters or more always, a shorter one as a whole token. */
+function hiddenAt(text: string, secret: string, at: number, whole: number): boolean {
+  if (secret.length >= whole) return true;
   const end = at + secret.length;
   if (at > 0 && wordAt(text, at - 1, true) && wordAt(secret, 0) && !escapeEndsAt(text, at)) return false;
   return !(end < text.length && wordAt(text, end) && wordAt(secret, secret.length - 1, true));
@@ -80,10 +89,11 @@ export class SecretIndex {
   /** Whether any secret's hash has these low bits: most positions stop here, without a Map lookup. */
   private readonly filter = new Uint8Array(0);
 
-  /** `secrets`: the empty one is ignored. */
+  /** `secrets`: the empty one is ignored; `whole`: from how many characters on a secret is hidden inside words too. */
   constructor(
     secrets: Iterable<string>,
     private readonly hidden: string,
+    private readonly whole: number = WHOLE,
   ) {
     const all = [...new Set(secrets)].filter((secret) => secret !== "");
     this.searchedOnes = all.length < MANY ? all : all.filter((secret) => secret.length < KEY);
@@ -150,7 +160,7 @@ export class SecretIndex {
     const found: [number, number][] = [];
     for (const secret of this.searchedOnes)
       for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1))
-        if (hiddenAt(text, secret, at)) found.push([at, at + secret.length]);
+        if (hiddenAt(text, secret, at, this.whole)) found.push([at, at + secret.length]);
     if (found.length === 0) return scanned;
     for (let i = 0; i < scanned.length; i += 2) found.push([scanned[i]!, scanned[i + 1]!]);
     return found.sort((a, b) => a[0] - b[0]).flat();
@@ -162,7 +172,7 @@ export class SecretIndex {
       const h = hashAt(text, at);
       if (this.filter[h & FILTER_MASK] === 0) continue;
       for (const secret of byHash.get(h) ?? [])
-        if (text.startsWith(secret, at) && hiddenAt(text, secret, at)) spans.push(at, at + secret.length);
+        if (text.startsWith(secret, at) && hiddenAt(text, secret, at, this.whole)) spans.push(at, at + secret.length);
     }
     return spans;
   }
