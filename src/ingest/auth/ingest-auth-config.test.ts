@@ -162,6 +162,12 @@ describe("jwt or basic served by plain http ingest listeners other hosts reach (
         "the plain http ingest listeners (http://0.0.0.0:8080, http://10.0.0.5:8081) other hosts reach serve it beside the https one (https://:8443): devices reaching them send their passwords unencrypted",
       ),
     ]);
+    // review-secrets5 P3-5: worded for one https listener whatever their number.
+    expect(warnings("jwt", ["http://:8080", "https://:8443", "https://:9443"])).toEqual([
+      expect.stringContaining(
+        "serves it beside the https ones (https://:8443, https://:9443): devices reaching it send their bearer tokens unencrypted; the https ones are fine.",
+      ),
+    ]);
   });
 
   test("no WARN with https and loopback plain listeners only, on loopback only, or for mtls alone", () => {

@@ -204,7 +204,8 @@ export function clearTextCredentials(methods: ReadonlySet<string>, listeners: Cl
     return `ingest.auth.methods lists ${exposed.join(" and ")}, but the ingest listeners (${plain}) are plain http and none is https: devices' ${credentials} travel in clear text. Add an https listener to ingest.listeners (ingest.listeners.https.ssl.*), or bind them to 127.0.0.1 behind a TLS proxy.`;
   }
   const one = listeners.plain.length === 1;
-  return `ingest.auth.methods lists ${exposed.join(" and ")}, and the plain http ingest ${one ? "listener" : "listeners"} (${plain}) other hosts reach ${one ? "serves" : "serve"} it beside the https one (${listeners.https.join(", ")}): devices reaching ${one ? "it" : "them"} send their ${credentials} unencrypted; the https one is fine. Remove the plain ${one ? "listener" : "listeners"} from ingest.listeners, or bind ${one ? "it" : "them"} to 127.0.0.1 behind a TLS proxy.`;
+  const https = listeners.https.length === 1 ? ["the https one", "is"] : ["the https ones", "are"];
+  return `ingest.auth.methods lists ${exposed.join(" and ")}, and the plain http ingest ${one ? "listener" : "listeners"} (${plain}) other hosts reach ${one ? "serves" : "serve"} it beside ${https[0]} (${listeners.https.join(", ")}): devices reaching ${one ? "it" : "them"} send their ${credentials} unencrypted; ${https[0]} ${https[1]} fine. Remove the plain ${one ? "listener" : "listeners"} from ingest.listeners, or bind ${one ? "it" : "them"} to 127.0.0.1 behind a TLS proxy.`;
 }
 
 function fail(name: string, message: string): never {
