@@ -15,8 +15,6 @@ export interface IngestErrorOptions {
   /** Extra response headers (e.g. WWW-Authenticate for 401). */
   readonly headers?: Readonly<Record<string, string>>;
   readonly cause?: unknown;
-  /** The same request sent again can succeed: its answer is not kept for its Idempotency-Key. */
-  readonly retriable?: boolean;
 }
 
 export class IngestError extends ConnectError {
@@ -74,18 +72,6 @@ export const unprocessable = (message: string, code: number = ErrorCodes.INVALID
   new IngestError(422, code, message);
 export const unavailable = (message: string, retryAfterSeconds: number) =>
   new IngestError(503, ErrorCodes.SERVICE_UNAVAILABLE, message, { retryAfterSeconds });
-/**
- * The client ended its side of the connection (or closed it) before the request's records were
- * handed over: none is written. The client does not read this answer (Bun.serve closes a connection
- * at the client's FIN), so it only counts the request in the metrics.
- */
-export const clientGone = () =>
-  new IngestError(
-    400,
-    ErrorCodes.BAD_REQUEST,
-    "The client ended the connection before its records were written (a half-close is not answered on a plain http listener): none was written",
-    { headers: { Connection: "close" }, retriable: true },
-  );
 export const topicNotFound = () => new IngestError(404, ErrorCodes.TOPIC_NOT_FOUND, "Topic not found.");
 /** REST Proxy requests for a topic several ingest connectors accept and none of them alone names (route-table.ts byTopic). */
 export const sharedTopic = (topic: string, connectors: readonly string[]) =>

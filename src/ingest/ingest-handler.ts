@@ -1,19 +1,18 @@
 /**
  * The ingest request handler: one hono app shared by every front end (plain HTTP on Bun.serve,
  * TLS front ends that see the peer certificate). Per request, the pipeline of request-context.ts:
- * route → authenticate → authorize → slot (concurrency) → body (size limit, deadline) → limit → parse → idempotency →
- * client still there (one I/O turn later) → submit → await Kafka's acknowledgement of every record → respond. Errors become REST Proxy's
+ * route → authenticate → authorize → slot (concurrency) → body (size limit, deadline) → limit → parse → idempotency → submit →
+ * await Kafka's acknowledgement of every record → respond. Errors become REST Proxy's
  * `{"error_code", "message"}` here and only here (the mapping is in ingest-error.ts); nothing a
  * request does can fail a task. The pipeline's types are in ingest-pipeline-contract.ts.
  */
 import { Hono } from "hono";
 import { isPromise } from "../util/async.ts";
 import { monotonicNow, monotonicView } from "../util/clock.ts";
-import { afterIoTurn } from "../util/io-turn.ts";
+import { RepeatLimiter, warnLimited } from "../util/repeat-limiter.ts";
 import { BodyRead, checkedBody, unreadBody } from "./body-reader.ts";
 import { directPath, hasPlainHost, isBareTarget, routePath } from "./direct-path.ts";
 import {
-  clientGone,
   failedAnswer,
   IngestError,
   ingestErrorResponse,
@@ -46,6 +45,23 @@ function finished(deps: IngestHandlerDeps, label: string, context: IngestExchang
 }
 
 export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadlines): Pipeline {
+  const unansweredLog = new RepeatLimiter(() => monotonicNow(deps.clock), 60_000);
+  /**
+   * A request whose records were written after its client closed the connection: on the plain
+   * listener, a client that half-closed after its request (nc -N, socat; Bun.serve closes the
+   * connection at the FIN and cannot answer it), or one that hung up. Written, as a request whose
+   * answer was lost anywhere else: at least once, never dropped; counted and WARNed (once a minute
+   * per connector) so the operator sees why such devices resend.
+   */
+  const unanswered = (route: IngestRoute) => {
+    deps.metrics.requestUnanswered(route.connector);
+    warnLimited(
+      deps.log,
+      unansweredLog,
+      route.connector,
+      `A client of ${route.settings.path} (connector ${route.connector}) closed its connection before its answer: its records were written, and it did not see the answer. A client that half-closes after its request (nc -N, socat) cannot be answered on the plain http ingest listener: use the https listener, or close only after reading the answer; an Idempotency-Key makes its retry safe. ingest_requests_unanswered_total counts them`,
+    );
+  };
   return async (context, route, target, shape, label) => {
     if (label !== undefined) deps.metrics.started(label);
     let answer: Response | undefined;
@@ -106,11 +122,6 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             const received = parsed.records;
             // As queued: the stamped identity counts in each record's bytes (ingest-security.ts).
             const stamped = route.stages.stamp ? route.stages.stamp(identity, received, route.settings) : received;
-            // A client that half-closed right after its request (nc -N, socat): Bun.serve cannot
-            // answer it (it aborts the signal and closes the connection at the FIN), so its records
-            // are not written, or a retry would write them twice. The FIN is read in the next poll.
-            await afterIoTurn();
-            if (context.request.signal.aborted) throw clientGone();
             const writer = route.writer();
             if (!writer || route.state !== "open")
               throw unavailable(
@@ -138,10 +149,11 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             context.acceptedBytes = bytes;
             final = !retriable;
             answer = response;
+            if (records > 0 && context.request.signal.aborted) unanswered(route);
           } catch (error) {
             if (error instanceof IngestError) {
               response = ingestErrorResponse(error, deps.redact);
-              final = response.status < 500 && !error.options.retriable;
+              final = response.status < 500;
             }
             throw error;
           } finally {

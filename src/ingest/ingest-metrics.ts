@@ -78,6 +78,8 @@ export class IngestMetrics {
   private readonly batches = new Map<string, Histogram>();
   /** Per connector: requests answered as written whose Idempotency-Key could not be stored. */
   private readonly keysNotStored = new Map<string, number>();
+  /** Per connector: requests whose records were written after their client had closed the connection. */
+  private readonly unanswered = new Map<string, number>();
   /** Keys deleted before their window ended to stay under ingest.idempotency.max.bytes. */
   private keysDropped = 0;
   /** The Idempotency-Keys kept and their cap (set by the store's owner; undefined: no gauges). */
@@ -105,8 +107,8 @@ export class IngestMetrics {
     for (const [label, r] of this.routes) this.dropIfGone(label, r);
     for (const connector of this.batches.keys())
       if (!this.live.connectors.has(connector)) this.batches.delete(connector);
-    for (const connector of this.keysNotStored.keys())
-      if (!this.live.connectors.has(connector)) this.keysNotStored.delete(connector);
+    for (const counts of [this.keysNotStored, this.unanswered])
+      for (const connector of counts.keys()) if (!this.live.connectors.has(connector)) counts.delete(connector);
   }
 
   private dropIfGone(label: string, r: RouteCounters): void {
@@ -154,6 +156,11 @@ export class IngestMetrics {
   /** A request's records were written but its Idempotency-Key could not be stored (a full disk). */
   idempotencyKeyNotStored(connector: string): void {
     this.keysNotStored.set(connector, (this.keysNotStored.get(connector) ?? 0) + 1);
+  }
+
+  /** A request's records were written, but its client had closed the connection: it never saw the answer. */
+  requestUnanswered(connector: string): void {
+    this.unanswered.set(connector, (this.unanswered.get(connector) ?? 0) + 1);
   }
 
   /** Kept keys were deleted before their window ended, to make room under the cap. */
@@ -232,6 +239,12 @@ export class IngestMetrics {
         type: "counter",
         help: "Requests answered as written whose Idempotency-Key could not be stored (a full disk): a retry with that key writes again.",
         samples: [...this.keysNotStored].map(([connector, value]) => ({ labels: { connector }, value })),
+      },
+      {
+        name: "ingest_requests_unanswered_total",
+        type: "counter",
+        help: "Requests whose records were written after their client had closed the connection (a half-close on the plain http listener, a hang-up): the client never saw the answer, and a retry without an Idempotency-Key writes them again.",
+        samples: [...this.unanswered].map(([connector, value]) => ({ labels: { connector }, value })),
       },
       ...this.idempotencyFamilies(),
     ];

@@ -21,11 +21,6 @@
  * `server.reload` does not change Bun's limit (Bun 1.4 reloads routes and handlers only), so when
  * the largest limit changes the listener is opened again on the same address: the old socket
  * stops accepting (requests in flight finish on it) and the new one is bound in the same tick.
- *
- * Half-close: Bun.serve (1.4.5) closes a connection when it reads the client's FIN, aborting the
- * request's signal, so a request whose client half-closed after sending it cannot be answered; the
- * handler looks one I/O turn later and writes none of its records (ingest-handler.ts, explore5 E1).
- * The https listener answers such a request (allowHalfOpen, tls/tls-front-end.ts).
  */
 import type { Server } from "bun";
 import { type Listener, parseListener } from "../listener.ts";
