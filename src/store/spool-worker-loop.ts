@@ -221,7 +221,10 @@ export class SpoolWorkerLoop {
     this.deletesWritten(waiting);
   }
 
+  /** The deletes kept so far, for a transaction; the timer that would have run them is cancelled, so a delete kept later waits a hold (or a retry) of its own. */
   private takeDeletes() {
+    this.deleteTimer?.cancel();
+    this.deleteTimer = undefined;
     const taken = { deletes: this.deletes, quarantined: this.quarantined, waiting: this.waiting };
     [this.deletes, this.quarantined, this.waiting] = [[], [], []];
     return taken;
