@@ -6,7 +6,8 @@
  * - `spool-1-low`, `spool-20-low`: one client appends a request of 1 or 20 records (200 B each)
  *   every 50 ms (~20 requests/s) through SpoolStore (the worker thread, its group commit), and
  *   Kafka's acknowledgement deletes them ACK_DELAY_MS later (SpoolStore.delete, as the drain does);
- *   `spool-1-1ps` the same at one request a second (measure it for a minute or more).
+ *   `spool-1-1ps` and `spool-1-2s` the same at one request a second and one every 2 s (measure
+ *   them for a minute or more).
  * - `spool-1-high`, `spool-20-high`: 32 clients back to back (group commits of many requests).
  * - `key-low`, `key-high`: kafka ack mode with an Idempotency-Key: IdempotencyStore.put of a
  *   single record's answer then `durable()` (the WAL fsync the guard awaits), 1 client every 50 ms
@@ -24,7 +25,9 @@
  * Environment: BENCH_DURATION_S (measured seconds per scenario, default 8), BENCH_WARMUP_S
  * (default 2), BENCH_SCENARIOS (comma-separated names, default all), BENCH_DIR (where the data
  * dirs go, default a temp dir removed at the end; it must be on the disk measured, not tmpfs),
- * BENCH_SPOOL_PAGE_SIZE (the new spool files' page size, ingest.spool.page.size; default 16384).
+ * BENCH_SPOOL_PAGE_SIZE (the new spool files' page size, ingest.spool.page.size; default 16384),
+ * BENCH_JITTER_MS (each wait between a client's requests drawn uniformly within ± this, as a
+ * device's clock and network vary; default 0).
  */
 import type { Database } from "bun:sqlite";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
@@ -46,6 +49,7 @@ const LOW_INTERVAL_MS = 50;
 const HIGH_CLIENTS = 32;
 const ACK_DELAY_MS = 2;
 const pageSize = Number(env.BENCH_SPOOL_PAGE_SIZE ?? PAGE_SIZE);
+const jitterMs = Number(env.BENCH_JITTER_MS ?? 0);
 
 interface Io {
   readonly writeBytes: number;
@@ -121,6 +125,7 @@ interface Scenario {
 
 const scenarios: Scenario[] = [
   { name: "spool-1-1ps", clients: 1, intervalMs: 1000, load: (d) => spoolLoad(d, 1) },
+  { name: "spool-1-2s", clients: 1, intervalMs: 2000, load: (d) => spoolLoad(d, 1) },
   { name: "spool-1-low", clients: 1, intervalMs: LOW_INTERVAL_MS, load: (d) => spoolLoad(d, 1) },
   { name: "spool-1-high", clients: HIGH_CLIENTS, intervalMs: 0, load: (d) => spoolLoad(d, 1) },
   { name: "spool-20-low", clients: 1, intervalMs: LOW_INTERVAL_MS, load: (d) => spoolLoad(d, 20) },
@@ -140,7 +145,7 @@ async function run(s: Scenario) {
       const started = performance.now();
       await load.request();
       requests++;
-      const wait = s.intervalMs - (performance.now() - started);
+      const wait = s.intervalMs + jitterMs * (2 * Math.random() - 1) - (performance.now() - started);
       if (wait > 0) await sleep(wait);
     }
   };
@@ -157,7 +162,7 @@ async function run(s: Scenario) {
   const writeBytes = io1.writeBytes - io0.writeBytes;
   return {
     scenario: s.name,
-    requestsPerS: Math.round((n * 1000) / (t1 - t0)),
+    requestsPerS: Math.round((n * 10_000) / (t1 - t0)) / 10,
     recordsPerRequest: load.recordsPerRequest,
     writeBytesPerRequest: perRequest(writeBytes),
     writeBytesPerRecord: Math.round(writeBytes / n / load.recordsPerRequest),

@@ -95,8 +95,8 @@ export function openSpoolDatabase(dataDir: string, info: SpoolLog = () => {}, pa
     db.run("PRAGMA busy_timeout = 0");
     // Takes effect on a new file only (before WAL): 1 KB records fill 16 KiB pages with a
     // quarter of the page writes and WAL frames of 4 KiB ones. Older files keep their size. 4 KiB
-    // pages write a quarter of the bytes per commit of a few small requests (flash wear on small
-    // hosts) for more CPU per record on large ones (BENCHMARKS.md "Bytes written to disk per request").
+    // pages write fewer bytes per commit of a few small requests (flash wear on small hosts; README
+    // "Bytes written to disk" gives the measured factors) for more CPU per record on large ones.
     if (!(PAGE_SIZES as readonly number[]).includes(pageSize))
       throw new StoreError(`Unsupported spool page size ${pageSize}`);
     db.run(`PRAGMA page_size = ${pageSize}`);

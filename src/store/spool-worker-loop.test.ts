@@ -177,6 +177,46 @@ describe("SpoolWorkerLoop", () => {
     table.close();
   });
 
+  // review of fixe2, P2-1: the hold timer kept running after its deletes rode in an append commit,
+  // so a delete queued later was written alone when that stale timer fired (5 of 10 at 1 request/s).
+  test("each delete waits a hold of its own: a client sending within the hold never has a delete written alone", async () => {
+    await using dir = await tempDir("spool-loop-");
+    const { loop, table, posts, clock } = harness(dir.path);
+    for (let i = 1; i <= 10; i++) {
+      loop.receive(append(i, "c1", [`r${i}`]));
+      loop.run();
+      loop.receive({ op: "delete", ranges: [["c1", i, i]] });
+      loop.run();
+      clock.advance(DELETE_HOLD_MS - 1);
+      await settle();
+    }
+    expect(posts.map((p) => p.message.op)).toEqual(Array(10).fill("durable"));
+    expect(posts.at(-1)?.rows).toEqual(["r10"]);
+    table.close();
+  });
+
+  test("a held delete that fails when a message flushes it is retried DELETE_RETRY_MS later, not when the hold would have ended", async () => {
+    await using dir = await tempDir("spool-loop-");
+    const { loop, table, posts, clock } = failingDeletes(dir.path, ["a"]);
+    posts.length = 0;
+    table.failures = 1;
+    loop.receive({ op: "delete", ranges: [["c1", 1, 1]] });
+    loop.run();
+    clock.advance(DELETE_HOLD_MS - 1);
+    await settle();
+    loop.receive({ op: "release", partition: "c1" });
+    loop.run();
+    expect(posts.map((p) => p.message)).toEqual([deleteWarning]);
+    clock.advance(DELETE_RETRY_MS - 1);
+    await settle();
+    expect(posts.map((p) => p.message.op)).toEqual(["warning"]);
+    clock.advance(1);
+    await settle();
+    expect(posts.map((p) => p.message.op)).toEqual(["warning", "deleted", "info"]);
+    expect(posts.at(-1)?.rows).toEqual([]);
+    table.close();
+  });
+
   test("held deletes are written before a read, which does not return their records", async () => {
     await using dir = await tempDir("spool-loop-");
     const { loop, table, posts, clock } = harness(dir.path);

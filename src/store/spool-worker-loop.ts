@@ -8,14 +8,16 @@
  * (up to COMMIT_MAX_BYTES of records, at least one) and the deletes among them run as ONE
  * transaction: the group commit, one fsync (synchronous=FULL) for every request in it. `durable`
  * is posted only after that transaction committed, so "answered ⇒ fsync'ed" holds. Deletes with no
- * append to ride in wait up to DELETE_HOLD_MS for one, then run without an fsync of their own
+ * append to ride in wait up to DELETE_HOLD_MS for one (counted from the first delete queued since
+ * the last transaction took the deletes), then run without an fsync of their own
  * (spool-database.ts says why that is safe): at a low request rate a delete alone rewrites the
  * table's and the index's last pages (two WAL frames, 32 KiB at 16 KiB pages) that the next append
  * commit writes anyway, so holding it cuts the bytes written per request by a third (bench/disk-writes.ts,
  * BENCHMARKS.md "Bytes written to disk per request"). Only what the deletes write waits: the records'
  * counts and bytes went down when SpoolStore queued them; a restart after a crash deletes what a
- * committed source offset covers (deleteThrough) and sends the rest again, as for an unsynced delete
- * lost to a power loss. Deletes carrying quarantined records (a caller waits for them) run at once,
+ * committed source offset covers (deleteThrough) and sends the rest again, so a process crash (kill
+ * -9, OOM) re-sends up to DELETE_HOLD_MS of records Kafka acknowledged, where a delete written at once
+ * survived it and was lost only to a power loss (at-least-once either way). Deletes carrying quarantined records (a caller waits for them) run at once,
  * and held ones run before any read (which must not return their records), deleteThrough, release
  * or close. A failed commit answers `failed` for its appends (their requests are refused) and keeps
  * its deletes for the next transaction; the first failure after a commit posts a warning, and the
@@ -42,9 +44,12 @@ export type Post = (message: FromWorker, transfer?: ArrayBuffer[]) => void;
 /** How often failed deletes are tried again while any is pending. */
 export const DELETE_RETRY_MS = 1000;
 /**
- * How long deletes with no append commit to ride in wait for one before they commit on their own:
- * at one request a second 1 s was too short (bench/disk-writes.ts spool-1-1ps: 66 KB a request
- * instead of 55), 2 s covers a device sending every second or faster.
+ * How long deletes with no append commit to ride in wait for one before they commit on their own.
+ * A hold covers clients that send more often than it; at a period equal to it the outcome turns on
+ * milliseconds. bench/disk-writes.ts spool-1-1ps with BENCH_JITTER_MS=100 (one request a second, ±100
+ * ms): 71 KB a request with 1 s (half the deletes alone), 53 KB with 2 s; without jitter both 54-55 KB
+ * (BENCHMARKS.md "Held deletes: each waits a hold of its own"). 2 s covers a device sending every
+ * second with margin, for up to 2 s of acknowledged records re-sent after a process crash.
  */
 export const DELETE_HOLD_MS = 2000;
 
@@ -221,7 +226,10 @@ export class SpoolWorkerLoop {
     this.deletesWritten(waiting);
   }
 
+  /** The deletes kept so far, for a transaction; the timer that would have run them is cancelled, so a delete kept later waits a hold (or a retry) of its own. */
   private takeDeletes() {
+    this.deleteTimer?.cancel();
+    this.deleteTimer = undefined;
     const taken = { deletes: this.deletes, quarantined: this.quarantined, waiting: this.waiting };
     [this.deletes, this.quarantined, this.waiting] = [[], [], []];
     return taken;

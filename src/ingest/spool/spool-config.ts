@@ -43,7 +43,7 @@ export const ingestSpoolWorkerConfigDef = defineConfig({
     validators: [check.atLeast(1)],
   }),
   "ingest.spool.page.size": key.int({
-    doc: `Page size in bytes of the spool file (<data.dir>/spool.db) when the gateway creates it (one of ${PAGE_SIZES.join(", ")}); an existing file keeps the size it was made with (move an empty one away to change it). Every group commit writes at least three whole pages to disk and fsyncs them: with 4096 a request sent alone writes ~4x fewer bytes than with ${PAGE_SIZE} (kinder to the flash of a small host with few, small requests), for more CPU per record on large requests (README "Bytes written to disk").`,
+    doc: `Page size in bytes of the spool file (<data.dir>/spool.db) when the gateway creates it (one of ${PAGE_SIZES.join(", ")}); an existing file keeps the size it was made with (move an empty one away to change it). Every group commit writes at least three whole pages to disk and fsyncs them: with 4096 a request writes fewer bytes than with ${PAGE_SIZE}, the more so the fewer records it carries (kinder to the flash of a small host with few, small requests; README "Bytes written to disk" gives the measured factors), for more CPU per record on large requests.`,
     default: PAGE_SIZE,
     importance: "LOW",
     group: "Ingest",
