@@ -162,7 +162,6 @@ export function startApp(options: AppOptions): App {
       metrics: ingestMetrics,
       spool: spoolStore,
       spoolMetrics,
-      sendRetryFailure: (connector) => sendRetryFailure(connector, 0),
       workerProducerAcks: clientProperties(config, "producer").acks,
       workerConverters: { key: config["key.converter"], value: config["value.converter"] },
     });
@@ -188,7 +187,7 @@ export function startApp(options: AppOptions): App {
     (connector, topic) => herderRef?.recordActiveTopic(connector, topic) ?? false,
   );
   const resolveConfig: ResolveConfig = options.resolveConfig ?? (async (c: Config) => c);
-  /** While a send of the task is being retried: why Kafka does not take it (ingest answers and spool traces say it). */
+  /** While a send of the task is being retried: why Kafka does not take it (the spool's Degraded trace says it). */
   const sendRetryFailure = (connector: string, task: number): unknown => {
     const running = worker.task({ connector, task });
     return running instanceof WorkerSourceTask ? running.sendRetryFailure : undefined;

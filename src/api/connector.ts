@@ -82,6 +82,11 @@ export interface SourceTaskContext extends PluginContext {
   readonly offsetStorageReader: OffsetStorageReader;
   /** Metrics the task defines for itself (KIP-877), shown on `/metrics` with its labels. */
   readonly pluginMetrics?: PluginMetrics;
+  /**
+   * Gateway extension (Connect has none): while a send of this task's records is being retried,
+   * why Kafka does not take them (the last attempt's failure); else undefined.
+   */
+  readonly sendRetryFailure?: () => unknown;
 }
 
 export interface RecordMetadata {

@@ -17,8 +17,22 @@ function fakeAdmin() {
   return { state, admin: async () => admin };
 }
 
+/** An admin like fakeAdmin whose describeTopics of call number `hangOn` waits for `release()`. */
+function gatedAdmin(hangOn: number) {
+  const state = { partitions: 3, calls: 0 };
+  let release: () => void = () => {};
+  const admin = {
+    describeTopics: async (topics: readonly string[]) => {
+      state.calls++;
+      if (state.calls === hangOn) await new Promise<void>((resolve) => (release = resolve));
+      return topics.map((topic) => ({ topic, partitions: state.partitions }));
+    },
+  } as unknown as KafkaAdmin;
+  return { state, admin: async () => admin, release: () => release() };
+}
+
 describe("partitionCounts", () => {
-  test("a count that has the partition is cached for 30 s, then looked up again", async () => {
+  test("a count that has the partition is cached for 30 s, then answers while it is looked up again in the background", async () => {
     const { state, admin } = fakeAdmin();
     const clock = new ManualClock(1_000_000);
     const count = partitionCounts(admin, clock);
@@ -27,7 +41,36 @@ describe("partitionCounts", () => {
     clock.advance(29_999);
     expect([await count("t", 2), state.calls]).toEqual([3, 1]);
     clock.advance(1);
-    expect([await count("t", 2), state.calls]).toEqual([6, 2]);
+    expect(await count("t", 2)).toBe(3);
+    await waitFor(() => state.calls === 2, { what: "the background look-up" });
+    expect([await count("t", 5), state.calls]).toEqual([6, 2]);
+  });
+
+  test("a partition the expired count has is answered at once while its look-up is in flight (review P3-1)", async () => {
+    const { state, admin, release } = gatedAdmin(2);
+    const clock = new ManualClock(1_000_000);
+    const count = partitionCounts(admin, clock);
+    expect(await count("t", 0)).toBe(3);
+    clock.advance(30_000);
+    expect(await count("t", 0)).toBe(3);
+    await waitFor(() => state.calls === 2, { what: "the background look-up" });
+    expect([await count("t", 1), await count("t", 2), state.calls]).toEqual([3, 3, 2]);
+    release();
+  });
+
+  test("a look-up that does not answer within 5 s fails, and holds no later look-up of its topic (review P3-2)", async () => {
+    const { state, admin } = gatedAdmin(2);
+    const clock = new ManualClock(1_000_000);
+    const count = partitionCounts(admin, clock);
+    expect(await count("t", 0)).toBe(3);
+    clock.advance(1_000);
+    const hung = count("t", 5);
+    await waitFor(() => state.calls === 2 && clock.pending === 1, { what: "the look-up that hangs" });
+    clock.advance(5_000);
+    expect(await hung).toBeNull();
+    clock.advance(5_000);
+    state.partitions = 6;
+    expect([await count("t", 5), state.calls]).toEqual([6, 3]);
   });
 
   test.each([
@@ -44,7 +87,7 @@ describe("partitionCounts", () => {
     expect(state.calls).toBe(1);
     clock.advance(1);
     await count("t", 0);
-    expect(state.calls).toBe(2);
+    await waitFor(() => state.calls === 2, { what: "the look-up of the expired count" });
   });
 
   test("Kafka unreachable: the last count known stands for its partitions, otherwise null (not 0, which would be a 404); asked again after 5 s", async () => {
@@ -61,7 +104,8 @@ describe("partitionCounts", () => {
     expect([await count("t", 0), state.calls]).toEqual([3, 3]);
     state.unreachable = true;
     clock.advance(30_000);
-    expect([await count("t", 0), state.calls]).toEqual([3, 4]);
+    expect(await count("t", 0)).toBe(3);
+    await waitFor(() => state.calls === 4 && clock.pending === 0, { what: "the background look-up to fail" });
     clock.advance(4_999);
     expect([await count("t", 2), await count("t", 3), state.calls]).toEqual([3, null, 4]);
     clock.advance(1);

@@ -4,7 +4,8 @@
  * gets 404 before anything is written instead of failing in the producer. A topic that does not
  * exist counts 0.
  *
- * A count that has the named partition is cached for 30 s (a topic's partitions only grow). A 404
+ * A count that has the named partition answers at once (a topic's partitions only grow); once it is
+ * 30 s old such a request starts a look-up in the background, unless one is under way. A 404
  * is final for a device (it drops the records), so a count that lacks the named partition is never
  * taken from the cache: the request waits for a look-up that starts after it arrived (a topic just
  * created or grown is seen at once). Look-ups of a topic run one at a time and start at least 1 s
@@ -14,8 +15,9 @@
  * When Kafka cannot be asked (unreachable: the spool's very case) the last count known stands for
  * partitions it has; for others, and with none known, the count is unknown (null: the request is
  * refused with 503, never a 404 a device would take as final). A failed look-up is tried again after
- * a few seconds, not on every request. Ages are measured on the monotonic clock: a step of the
- * host's clock neither keeps a count past its age nor drops it early.
+ * a few seconds, not on every request. A look-up that has not answered within 5 s counts as failed,
+ * so one that hangs holds no later look-up of its topic. Ages are measured on the monotonic clock:
+ * a step of the host's clock neither keeps a count past its age nor drops it early.
  */
 import type { KafkaAdmin } from "../kafka/kafka-port.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";
@@ -25,6 +27,8 @@ const TTL_MS = 30_000;
 const FAILED_TTL_MS = 5_000;
 /** The least time between the starts of two look-ups of one topic. */
 const LOOKUP_INTERVAL_MS = 1_000;
+/** How long a look-up may take before it counts as failed (the next one of its topic then goes ahead). */
+const LOOKUP_TIMEOUT_MS = 5_000;
 
 /**
  * The partition count of `topic` to judge whether `partition` (the highest a request names) exists:
@@ -44,10 +48,11 @@ interface TopicCount {
   last: Lookup | null;
 }
 
-/** A look-up of a topic's count: when it is due, whether it has begun, and whether it succeeded. */
+/** A look-up of a topic's count: when it is due, whether it has begun or settled, and whether it succeeded. */
 interface Lookup {
   readonly startsAt: number;
   begun: boolean;
+  settled: boolean;
   succeeded: Promise<boolean>;
 }
 
@@ -56,14 +61,21 @@ export function partitionCounts(admin: () => Promise<KafkaAdmin>, clock: Clock):
 
   const lookUp = async (topic: string, entry: TopicCount): Promise<boolean> => {
     const started = monotonicNow(clock);
+    const answered = new AbortController();
+    const described = (async () => (await admin()).describeTopics([topic]))();
+    described.catch(() => undefined); // one answering after its timeout is dropped
     try {
-      const [description] = await (await admin()).describeTopics([topic]);
+      const answer = await Promise.race([described, clock.sleep(LOOKUP_TIMEOUT_MS, answered.signal).then(() => null)]);
+      if (answer === null) throw new Error(`no answer within ${LOOKUP_TIMEOUT_MS} ms`);
+      const [description] = answer;
       entry.count = description ? description.partitions : 0;
       entry.askedAt = started;
       return true;
     } catch {
       entry.failedAt = monotonicNow(clock);
       return false;
+    } finally {
+      answered.abort();
     }
   };
 
@@ -72,13 +84,15 @@ export function partitionCounts(admin: () => Promise<KafkaAdmin>, clock: Clock):
     const previous = entry.last;
     if (previous && !previous.begun) return previous.succeeded;
     const startsAt = Math.max(now, (previous?.startsAt ?? Number.NEGATIVE_INFINITY) + LOOKUP_INTERVAL_MS);
-    const lookup: Lookup = { startsAt, begun: false, succeeded: Promise.resolve(false) };
+    const lookup: Lookup = { startsAt, begun: false, settled: false, succeeded: Promise.resolve(false) };
     lookup.succeeded = (async () => {
       await previous?.succeeded;
       const wait = startsAt - monotonicNow(clock);
       if (wait > 0) await clock.sleep(wait);
       lookup.begun = true;
-      return lookUp(topic, entry);
+      const succeeded = await lookUp(topic, entry);
+      lookup.settled = true;
+      return succeeded;
     })();
     entry.last = lookup;
     return lookup.succeeded;
@@ -98,8 +112,13 @@ export function partitionCounts(admin: () => Promise<KafkaAdmin>, clock: Clock):
     const known = entry;
     const has = () => known.count !== null && partition < known.count;
     const now = monotonicNow(clock);
-    if (has() && now - known.askedAt < TTL_MS) return known.count;
-    if (known.failedAt > known.askedAt && now - known.failedAt < FAILED_TTL_MS) return has() ? known.count : null;
+    const failedLately = known.failedAt > known.askedAt && now - known.failedAt < FAILED_TTL_MS;
+    if (has()) {
+      if (now - known.askedAt >= TTL_MS && !failedLately && known.last?.settled !== false)
+        void freshLookup(topic, known, now);
+      return known.count;
+    }
+    if (failedLately) return null;
     return (await freshLookup(topic, known, now)) || has() ? known.count : null;
   };
 }

@@ -5,7 +5,8 @@
  *   report each, in order, HTTP 200. A single record not sent chunked answers with its own status.
  *   records:batch: `{"entries":[{id, …}]}` → 207 `{"successes":[…],"failures":[…]}`.
  * A record that cannot be read fails on its own (a report with error_code 400; 413 over
- * ingest.max.record.bytes; 40402 naming a partition the topic lacks), the others are written, as
+ * ingest.max.record.bytes; 40402 naming a partition the topic lacks, 40401 when the topic does not
+ * exist), the others are written, as
  * REST Proxy produces each streamed record or batch entry on its own. The whole body is read first
  * (bounded by ingest.max.body.bytes), then answered.
  */

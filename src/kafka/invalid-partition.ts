@@ -11,7 +11,7 @@ import { withKafkaError } from "./send-rejection.ts";
  * (record-rejection.ts): an ingest request answers it as refused, a spool quarantines the record
  * rather than fail its drainer for ever. Not a broker error code.
  */
-export const INVALID_PARTITION = "INVALID_PARTITION";
+const INVALID_PARTITION = "INVALID_PARTITION";
 
 /** Java's IllegalArgumentException for it, as a DataError carrying INVALID_PARTITION. */
 export function invalidPartition(topic: string, partition: number, count: number): DataError {

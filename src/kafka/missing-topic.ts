@@ -6,6 +6,7 @@
  * Degraded trace and kafka-mode ingest's unacknowledged answer say so instead of blaming
  * reachability (explore4 J7).
  */
+import { findInError } from "../util/find-in-error.ts";
 
 const MISSING_TOPICS = Symbol("missing topics");
 
@@ -23,11 +24,5 @@ export function withMissingTopics<E extends Error>(error: E, topics: readonly st
 
 /** The topics a send failure says Kafka does not know (withMissingTopics, here or on a cause), else undefined. */
 export function missingTopicsOf(error: unknown): readonly string[] | undefined {
-  let e = error as { [MISSING_TOPICS]?: readonly string[]; cause?: unknown } | null | undefined;
-  for (let depth = 0; depth < 8 && e !== null && typeof e === "object"; depth++) {
-    if (e[MISSING_TOPICS]) return e[MISSING_TOPICS];
-    if (e.cause === e) break;
-    e = e.cause as typeof e;
-  }
-  return undefined;
+  return findInError(error, (e: { [MISSING_TOPICS]?: readonly string[] }) => e[MISSING_TOPICS]);
 }

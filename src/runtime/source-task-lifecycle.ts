@@ -74,6 +74,7 @@ export async function initializeAndStartSourceTask(
   o: WorkerSourceTaskOptions,
   log: Logger,
   clock: Clock,
+  sendRetryFailure: () => unknown,
 ): Promise<void> {
   const reader: OffsetStorageReader = {
     offset: async (partition) => o.offsets.get(o.id.connector, partition),
@@ -84,6 +85,7 @@ export async function initializeAndStartSourceTask(
     logger: log.named(o.taskClass),
     clock,
     pluginMetrics: o.metrics.plugin,
+    sendRetryFailure,
   });
   await o.task.start(o.config);
 }

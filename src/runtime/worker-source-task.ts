@@ -113,7 +113,7 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   protected async initializeAndStart(): Promise<void> {
-    await initializeAndStartSourceTask(this.o, this.log, this.clock);
+    await initializeAndStartSourceTask(this.o, this.log, this.clock, () => this.sendRetryFailure);
     this.started = true;
   }
 

@@ -29,8 +29,6 @@ export interface HttpIngestServices {
   /** The gateway's spool (opened on first use), for ingest.ack.mode=spool. */
   readonly spool?: () => Promise<SpoolStore>;
   readonly spoolMetrics?: SpoolMetrics;
-  /** While a send of the connector's task is being retried: why Kafka does not take it (the last attempt's failure). */
-  readonly sendRetryFailure?: (connector: string) => unknown;
   /** The worker's producer acks (producer.acks, or top-level acks), which producer.override.acks replaces. */
   readonly workerProducerAcks?: string;
   /**

@@ -133,6 +133,36 @@ describe("IngestQueue", () => {
     ]);
   });
 
+  // review P3-7: the stopping task's retry ends, so its records are not written once the topic exists.
+  test.each([
+    ["closed", (q: IngestQueue) => q.close("stopped")],
+    ["given up", (q: IngestQueue) => q.giveUp("stopped")],
+  ])(
+    "a sent record failed because its queue is %s while Kafka does not know the topic is not promised to the topic's creation",
+    async (_how, end) => {
+      const q = new IngestQueue({
+        maxQueued: 100,
+        maxPoll: 1,
+        retryAfterSeconds: 3,
+        toSourceRecord,
+        sendFailure: () => withMissingTopics(new RetriableError("Failed to send records to Kafka: …"), ["t"]),
+      });
+      const sent = q.submit({ topic: "t", records: [record(1)], signal: never });
+      await q.poll(never);
+      end(q);
+      const cause =
+        "Kafka answers that topic t does not exist (the brokers do not create it: auto.create.topics.enable=false?)";
+      expect(await sent).toEqual([
+        {
+          kind: "failed",
+          message: `stopped: ${cause}; the record was sent to Kafka and may still be written`,
+          retriable: true,
+          maybeWritten: true,
+        },
+      ]);
+    },
+  );
+
   test("a request of several records aborted with some sent and some queued; one already aborted when submitted", async () => {
     const q = new IngestQueue({ maxQueued: 100, maxPoll: 2, retryAfterSeconds: 3, toSourceRecord });
     const abort = new AbortController();

@@ -298,7 +298,9 @@ export class IngestQueue implements IngestWriter {
     slot.state = maybeWritten ? "abandoned" : "withdrawn"; // never handed out again
     const missing = missingTopicsOf(this.o.sendFailure?.());
     const why = missing ? `${reason}: ${missingTopicText(missing)}` : reason;
-    const written = missing ? "may still be written once the topic exists" : "may still be written";
+    // A stopping queue's task retries no more: its record is not written once the topic exists.
+    const stopping = this.closedReason !== undefined || this.givenUp !== undefined;
+    const written = missing && !stopping ? "may still be written once the topic exists" : "may still be written";
     this.settle(slot, {
       kind: "failed",
       message: maybeWritten ? `${why}; the record was sent to Kafka and ${written}` : why,

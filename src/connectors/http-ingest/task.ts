@@ -125,7 +125,7 @@ export class HttpIngestSourceTask implements SourceTask {
       retryAfterSeconds: parsed["ingest.retry.after.seconds"],
       toSourceRecord,
       ...(this.context ? { clock: this.context.clock } : {}),
-      sendFailure: () => this.services.sendRetryFailure?.(this.connector),
+      sendFailure: () => this.context?.sendRetryFailure?.(),
     });
     this.services.routes.attach(this.connector, this.queue);
   }

@@ -19,6 +19,7 @@
  */
 import type { Producer } from "kafkajs";
 import { RetriableError } from "../../errors.ts";
+import { findInError } from "../../util/find-in-error.ts";
 import { javaUtf8Text } from "../../util/java-utf8.ts";
 import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import { invalidPartition } from "../invalid-partition.ts";
@@ -63,13 +64,7 @@ function missingTopics(byTopic: ReadonlyMap<string, unknown>, cause: unknown): R
 }
 
 function missingPartitionIn(error: unknown): MissingPartition | undefined {
-  let e = error as { cause?: unknown; [MISSING_PARTITION]?: MissingPartition } | undefined;
-  for (let depth = 0; depth < 8 && e; depth++) {
-    if (e[MISSING_PARTITION]) return e[MISSING_PARTITION];
-    if (e.cause === e) break;
-    e = e.cause as typeof e;
-  }
-  return undefined;
+  return findInError(error, (e: { [MISSING_PARTITION]?: MissingPartition }) => e[MISSING_PARTITION]);
 }
 
 export type KafkajsMessage = {

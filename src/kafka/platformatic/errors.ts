@@ -13,6 +13,7 @@
  */
 import { findErrorBy, TimeoutError } from "@platformatic/kafka";
 import { ConnectError, RetriableError } from "../../errors.ts";
+import { type CausedError, findInError } from "../../util/find-in-error.ts";
 import { accessFailure, isAccessError, tlsFailure } from "../access-errors.ts";
 import { brokerRefusal } from "../kafka-exception-classes.ts";
 
@@ -23,7 +24,7 @@ interface BrokerError {
 }
 
 /** The fields of a library error this module reads. */
-interface LibraryError {
+interface LibraryError extends CausedError {
   readonly code?: unknown;
   readonly apiId?: unknown;
   readonly canRetry?: unknown;
@@ -31,27 +32,6 @@ interface LibraryError {
   readonly message?: unknown;
   readonly errors?: unknown;
   readonly cause?: unknown;
-}
-
-/**
- * The first answer of `pick` in the error, its aggregated errors and causes, depth first: `pick`
- * before a node's inner errors, `after` once they gave nothing.
- */
-function findInError<T>(
-  error: unknown,
-  pick: (e: LibraryError) => T | undefined,
-  after: (e: LibraryError) => T | undefined = () => undefined,
-  depth = 0,
-): T | undefined {
-  if (depth > 12 || error === null || typeof error !== "object") return undefined;
-  const e = error as LibraryError;
-  const found = pick(e);
-  if (found !== undefined) return found;
-  for (const inner of [...(Array.isArray(e.errors) ? e.errors : []), ...(e.cause !== error ? [e.cause] : [])]) {
-    const innerFound = findInError(inner, pick, after, depth + 1);
-    if (innerFound !== undefined) return innerFound;
-  }
-  return after(e);
 }
 
 /** A broker's answer (the library's ProtocolError) that `accept` takes by its Kafka error name and retriability. */
@@ -63,7 +43,7 @@ function protocolError(e: LibraryError, accept: (kafkaError: string) => boolean)
 
 /** The first authentication or authorization failure in the error, its causes and aggregated errors. */
 function accessDenial(error: unknown): BrokerError | undefined {
-  return findInError(
+  return findInError<BrokerError, LibraryError>(
     error,
     (e) => protocolError(e, isAccessError),
     // A SASL exchange that failed on the client's side (a SCRAM server signature that does not verify),
@@ -101,7 +81,7 @@ export function retriable(error: unknown): boolean {
  * MultipleErrors of its retries): the first that no retry cures; undefined when there is none.
  */
 function refusalIn(error: unknown): BrokerError | undefined {
-  return findInError(error, (e) => (e.canRetry === true ? undefined : protocolError(e, () => true)));
+  return findInError(error, (e: LibraryError) => (e.canRetry === true ? undefined : protocolError(e, () => true)));
 }
 
 export function wrap(error: unknown, what: string): Error {
