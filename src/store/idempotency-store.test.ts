@@ -250,6 +250,36 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
     db.close();
   });
 
+  test("removeOrphans: the timer deletes, in batches, the keys of connectors no longer stored, not those stored since", async () => {
+    await using dir = await tempDir("idempotency-store-");
+    const db = openDatabase(dir.path);
+    const clock = new ManualClock(1_000_000);
+    const store = new IdempotencyStore(db);
+    db.transaction(() => {
+      for (let i = 0; i < PRUNE_BATCH + 5; i++) store.put("gone", "", `k${i}`, answer("a"), clock.now(), 600_000);
+    })();
+    store.put("stays", "", "k0", answer("a"), clock.now(), 600_000);
+    store.put("other-gone", "", "k0", answer("a"), clock.now(), 600_000);
+    clock.advance(1);
+    expect(store.removeOrphans((c) => c === "stays", clock.now())).toEqual(["gone", "other-gone"]);
+    store.put("gone", "", "new", answer("a"), clock.now(), 600_000); // created again since
+    const count = (connector: string) =>
+      (db.query("SELECT count(*) AS n FROM ingest_idempotency WHERE connector = ?").get(connector) as { n: number }).n;
+    store.startPruning(() => clock.now(), clockTimer(clock));
+    clock.advance(PRUNE_BUSY_MS);
+    await waitFor(() => count("gone") === 6, { what: "a first batch" });
+    clock.advance(PRUNE_BUSY_MS);
+    await waitFor(() => count("gone") === 1, { what: "the rest" });
+    clock.advance(PRUNE_BUSY_MS);
+    await waitFor(() => count("other-gone") === 0, { what: "the other connector's" });
+    await waitFor(() => clock.sleeps.at(-1) === PRUNE_IDLE_MS, { what: "an idle wait" });
+    expect(store.get("gone", "", "new", clock.now())).toBeDefined();
+    expect(count("stays")).toBe(1);
+    expect(new IdempotencyStore(db).usage()).toEqual(store.usage());
+    store.close();
+    db.close();
+  });
+
   describe("pruning on a timer (keys expire also when keyed traffic stops)", () => {
     test("deletes expired keys a batch a second until none is left, then once a minute; close stops it", async () => {
       await using dir = await tempDir("idempotency-store-");

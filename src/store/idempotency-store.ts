@@ -122,6 +122,10 @@ export class IdempotencyStore {
   private keys: number;
   private bytes: number;
   private pruning: { cancel(): void } | undefined;
+  /** Connectors no longer stored whose keys the timer deletes: those stored before this time. */
+  private readonly orphans = new Map<string, number>();
+  private readonly nextConnector: Statement<{ connector: string }, [string]>;
+  private readonly orphanBatch: Statement<{ bytes: number }, [string, number, number]>;
   private closed = false;
   /** Told of keys the pruning timer deleted before they expired to bring the keys under the cap. */
   onDropped: ((count: number) => void) | undefined;
@@ -163,6 +167,15 @@ export class IdempotencyStore {
     this.pruneBatch = db.query(
       `DELETE FROM ingest_idempotency WHERE rowid IN
          (SELECT rowid FROM ingest_idempotency WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)
+       RETURNING ${ROW_BYTES} AS bytes`,
+    );
+    // Both through the primary key's index, which leads with the connector.
+    this.nextConnector = db.query(
+      "SELECT connector FROM ingest_idempotency WHERE connector > ? ORDER BY connector LIMIT 1",
+    );
+    this.orphanBatch = db.query(
+      `DELETE FROM ingest_idempotency WHERE rowid IN
+         (SELECT rowid FROM ingest_idempotency WHERE connector = ? AND created_at < ? LIMIT ?)
        RETURNING ${ROW_BYTES} AS bytes`,
     );
     const total = db
@@ -297,6 +310,23 @@ export class IdempotencyStore {
   }
 
   /**
+   * Has the pruning timer delete, in batches, the keys stored before `before` of the connectors
+   * that are not `stored`: those deleted before connectors' keys went with them (an upgrade), or
+   * while the file was held by a `delete-connector` that failed. Keys a connector created again
+   * under such a name stores from `before` on stay. Returns the connectors found (one index seek
+   * each).
+   */
+  removeOrphans(stored: (connector: string) => boolean, before: number): string[] {
+    const found: string[] = [];
+    for (let row = this.nextConnector.get(""); row; row = this.nextConnector.get(row.connector))
+      if (!stored(row.connector)) {
+        found.push(row.connector);
+        this.orphans.set(row.connector, before);
+      }
+    return found;
+  }
+
+  /**
    * Deletes expired keys, and keys over the cap (the keys that expire first), on `setTimer`, `now`
    * giving the time they are compared with: at most PRUNE_BATCH of each a run, every PRUNE_BUSY_MS
    * while a run left some, else every PRUNE_IDLE_MS. A run that fails (a full disk) is tried again
@@ -312,6 +342,7 @@ export class IdempotencyStore {
         const trimmed = this.trimWithin(at);
         if (trimmed.early > 0) this.onDropped?.(trimmed.early);
         busy ||= this.maxBytes > 0 && this.bytes > this.maxBytes && trimmed.freedKeys > 0;
+        busy ||= this.removeSomeOrphans();
       } catch {
         // The next run tries again; a put that needs the room prunes by itself.
       }
@@ -324,6 +355,18 @@ export class IdempotencyStore {
   close(): void {
     this.closed = true;
     this.pruning?.cancel();
+  }
+
+  /** Deletes up to PRUNE_BATCH keys of the first orphan connector; whether any are left. */
+  private removeSomeOrphans(): boolean {
+    const first = this.orphans.entries().next();
+    if (first.done) return false;
+    const [connector, before] = first.value;
+    const rows = this.orphanBatch.all(connector, before, PRUNE_BATCH);
+    this.keys -= rows.length;
+    for (const row of rows) this.bytes -= row.bytes;
+    if (rows.length < PRUNE_BATCH) this.orphans.delete(connector);
+    return this.orphans.size > 0 || rows.length === PRUNE_BATCH;
   }
 
   /** Deletes up to PRUNE_BATCH expired keys; returns how many. */
