@@ -179,7 +179,10 @@ export function startApp(options: AppOptions): App {
   );
   const statuses = new StatusStore(db);
   const offsets = new OffsetStore(db);
-  const idempotencyKeys = new IdempotencyStore(db, { maxBytes: config["ingest.idempotency.max.bytes"] });
+  const idempotencyKeys = new IdempotencyStore(db, {
+    maxBytes: config["ingest.idempotency.max.bytes"],
+    connectorExists: (c) => configs.has(c),
+  });
   // Keys of connectors deleted before their keys went with them (earlier releases) go too.
   const orphans = idempotencyKeys.removeOrphans((c) => configs.has(c), clock.now());
   if (orphans.length > 0)

@@ -136,6 +136,23 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
     db.close();
   });
 
+  test("a key of a connector deleted while its request was in flight is not stored (review P3-5)", async () => {
+    await using dir = await tempDir("idempotency-store-");
+    const db = openDatabase(dir.path);
+    const stored = new Set(["c"]);
+    const store = new IdempotencyStore(db, { connectorExists: (c) => stored.has(c) });
+    store.put("c", "", "k1", answer("a"), 1000, 60_000);
+    stored.delete("c");
+    store.removeConnector("c");
+    expect(store.put("c", "", "k2", answer("a"), 1000, 60_000)).toBe(0);
+    expect(rows(db)).toEqual([]);
+    expect(store.usage()).toEqual({ keys: 0, bytes: 0 });
+    stored.add("c"); // created again
+    store.put("c", "", "k3", answer("a"), 1000, 60_000);
+    expect(rows(db)).toEqual([{ connector: "c", key: "k3" }]);
+    db.close();
+  });
+
   describe("with ingest.idempotency.max.bytes", () => {
     const one = bytesOf("c", "", "k0", "aaaa");
 

@@ -92,6 +92,12 @@ export interface IdempotencyStoreOptions {
   readonly sync?: () => Promise<void>;
   /** Most bytes of keys kept (ingest.idempotency.max.bytes); 0 or unset: no cap. */
   readonly maxBytes?: number;
+  /**
+   * Whether a connector is stored (not deleted); unset: all are. A key of a request that was still
+   * in flight when its connector was deleted is not stored after the connector's keys were deleted
+   * (a connector created again under the name would replay it: review of fixe3, P3-5).
+   */
+  readonly connectorExists?: (connector: string) => boolean;
 }
 
 export class IdempotencyStore {
@@ -131,6 +137,7 @@ export class IdempotencyStore {
   onDropped: ((count: number) => void) | undefined;
   /** Most bytes of keys kept; 0: no cap. */
   readonly maxBytes: number;
+  private readonly connectorExists: (connector: string) => boolean;
 
   constructor(
     private readonly db: Database,
@@ -143,6 +150,7 @@ export class IdempotencyStore {
       this.durable = () => wal.sync();
     } else this.durable = async () => {};
     this.maxBytes = options.maxBytes ?? 0;
+    this.connectorExists = options.connectorExists ?? (() => true);
     this.getQuery = db.query(
       `SELECT request_hash, status, content_type, body FROM ingest_idempotency
        WHERE connector = ? AND principal = ? AND idempotency_key = ? AND expires_at > ?`,
@@ -244,7 +252,7 @@ export class IdempotencyStore {
    * to keep the keys under `maxBytes` (the keys that expire first go first; expired ones are not
    * counted). Throws, storing nothing, for an answer larger than the cap by itself. When the upsert
    * fails (a full file: the expired rows are the room a new key needs) the expired keys are pruned
-   * and it is tried once more.
+   * and it is tried once more. Stores nothing for a connector that no longer exists.
    */
   put(
     connector: string,
@@ -259,6 +267,7 @@ export class IdempotencyStore {
       throw new AnswerOverCapError(
         `its answer takes ${size} bytes, more than ingest.idempotency.max.bytes=${this.maxBytes} allows for all keys`,
       );
+    if (!this.connectorExists(connector)) return 0; // deleted while its request was in flight
     const store = () => this.storeWithin(connector, principal, key, response, now, windowMs, size);
     let stored: ReturnType<typeof store>;
     try {
