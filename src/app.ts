@@ -178,7 +178,16 @@ export function startApp(options: AppOptions): App {
   );
   const statuses = new StatusStore(db);
   const offsets = new OffsetStore(db);
-  const idempotencyKeys = new IdempotencyStore(db, { maxBytes: config["ingest.idempotency.max.bytes"] });
+  const idempotencyKeys = new IdempotencyStore(db, {
+    maxBytes: config["ingest.idempotency.max.bytes"],
+    connectorExists: (c) => configs.has(c),
+  });
+  // Keys of connectors deleted before their keys went with them (earlier releases) go too.
+  const orphans = idempotencyKeys.removeOrphans((c) => configs.has(c), clock.now());
+  if (orphans.length > 0)
+    logs
+      .get("io.edgegateway.store.IdempotencyStore")
+      .info(`Deleting the Idempotency-Keys of ${orphans.length} connector(s) that no longer exist`);
   // Prunes expired keys also when keyed traffic stops (explore5 E5); on a test's clock when given.
   idempotencyKeys.startPruning(() => clock.now(), options.clock ? clockTimer(clock) : unrefTimer);
   ingestMetrics.idempotencyUsage = () => ({ ...idempotencyKeys.usage(), maxBytes: idempotencyKeys.maxBytes });

@@ -17,7 +17,7 @@ import { NotFoundError } from "./errors.ts";
 import { ConfigStore } from "./store/config-store.ts";
 import { openDatabase } from "./store/database.ts";
 import { durably } from "./store/durable-write.ts";
-import { IdempotencyStore } from "./store/idempotency-store.ts";
+import { deleteConnectorKeys } from "./store/idempotency-store.ts";
 import { StatusStore } from "./store/status-store.ts";
 
 /** What the command removed, for its report. */
@@ -40,7 +40,6 @@ export function deleteConnectorOffline(dataDir: string, name: string): RemovedCo
   try {
     const configs = new ConfigStore(db);
     const statuses = new StatusStore(db);
-    const idempotencyKeys = new IdempotencyStore(db);
     return durably(db, () => {
       const stored = configs.get(name);
       if (!stored) throw new NotFoundError(`Connector ${name} not found`);
@@ -54,7 +53,7 @@ export function deleteConnectorOffline(dataDir: string, name: string): RemovedCo
       configs.remove(name);
       statuses.removeConnector(name);
       statuses.resetTopics(name);
-      return { ...removed, idempotencyKeys: idempotencyKeys.removeConnector(name) };
+      return { ...removed, idempotencyKeys: deleteConnectorKeys(db, name).keys };
     });
   } finally {
     db.close();

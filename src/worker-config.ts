@@ -64,7 +64,7 @@ const ownWorkerConfig = defineConfig({
     displayName: "Ingest OpenAPI description",
   }),
   "ingest.idempotency.max.bytes": key.long({
-    doc: "Most bytes of Idempotency-Keys kept in gateway.db for all the worker's ingest connectors together (each key keeps its request's whole answer: about 200 bytes for one record, about 58 bytes a record for a large request). Storing a key that would pass it first deletes the keys that expire first (the oldest, with one window), before their ingest.idempotency.window.ms ends: a retry with such a key writes its records again; ingest_idempotency_keys_dropped_total counts them and a WARN says so, at most once a minute. An answer larger than the cap by itself is not kept (ingest_idempotency_keys_not_stored_total). 0: no cap.",
+    doc: "Most bytes of Idempotency-Keys kept in gateway.db for all the worker's ingest connectors together (each key keeps its request's whole answer: about 200 bytes for one record, about 58 bytes a record for a large request). Storing a key that would pass it first deletes the keys that expire first (the oldest, with one window), before their ingest.idempotency.window.ms ends: a retry with such a key writes its records again; ingest_idempotency_keys_dropped_total counts them and a WARN says so, at most once a minute. It keeps a whole window up to cap / (bytes per key x window in seconds) keyed requests a second: the default keeps 24 h of keys up to ~15 one-record requests a second. Keys over it (a file of an earlier release, a lowered cap) are deleted by a timer in batches, not by one request. An answer larger than the cap by itself is not kept (ingest_idempotency_keys_not_stored_total). 0: no cap.",
     default: 268_435_456,
     importance: "MEDIUM",
     group: "Ingest",

@@ -206,7 +206,7 @@ describe("StoredIdempotencyGuard", () => {
 
   // explore5 E3: each key keeps its whole answer, and nothing bounded them.
   describe("when the keys would pass ingest.idempotency.max.bytes", () => {
-    test("the oldest keys are deleted first, counted, and WARNed about at most once a minute; a retry with one writes again", async () => {
+    test("the keys that expire first are deleted first, counted, and WARNed about at most once a minute; a retry with one writes again", async () => {
       await using dir = await tempDir("idempotency-");
       const probe = gateway(dir.path);
       await probe.send("k0");
@@ -225,7 +225,7 @@ describe("StoredIdempotencyGuard", () => {
       const warnings = () => g.lines.filter((l) => l.includes("before their ingest.idempotency.window.ms ended"));
       expect(warnings()).toEqual([
         expect.stringContaining(
-          `WARN Deleted 1 Idempotency-Key(s) before their ingest.idempotency.window.ms ended, the oldest first, to keep the stored keys under ingest.idempotency.max.bytes=${3 * one} (3 keys in ${3 * one} bytes kept)`,
+          `WARN Deleted 1 Idempotency-Key(s) before their ingest.idempotency.window.ms ended, those that expire first, to keep the stored keys under ingest.idempotency.max.bytes=${3 * one} (3 keys in ${3 * one} bytes kept)`,
         ),
       ]);
       g.clock.advance(60_000);
@@ -238,6 +238,27 @@ describe("StoredIdempotencyGuard", () => {
       expect((await g.send("k6")).replayed).toBe("true");
       expect(g.written()).toBe(7);
       expect(g.store.usage()).toEqual({ keys: 3, bytes: 3 * one });
+      g.db.close();
+    });
+    test("an answer larger than the cap by itself is WARNed about once a minute, not once per request with an INFO after", async () => {
+      await using dir = await tempDir("idempotency-");
+      const g = gateway(dir.path, passThroughStages, {}, undefined, 1500);
+      const big = JSON.stringify(Array.from({ length: 40 }, (_, n) => ({ n })));
+      for (let i = 0; i < 5; i++) {
+        expect((await g.send(`big${i}`, big)).status).toBe(200);
+        expect((await g.send(`small${i}`)).status).toBe(200);
+      }
+      const said = () => g.lines.filter((l) => l.includes("Idempotency-Key"));
+      expect(said()).toEqual([
+        expect.stringMatching(
+          /WARN Could not store the Idempotency-Key of a request to \/ingest\/t \(connector c\): its answer takes \d+ bytes, more than ingest.idempotency.max.bytes=1500/,
+        ),
+      ]);
+      expect(g.notStored()).toEqual([{ labels: { connector: "c" }, value: 5 }]);
+      g.clock.advance(60_000);
+      expect((await g.send("big5", big)).status).toBe(200);
+      expect(said()).toHaveLength(2);
+      expect(said()[1]).toContain("(and 4 more like it in the last 60 s, not logged)");
       g.db.close();
     });
   });

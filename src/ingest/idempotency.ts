@@ -20,10 +20,11 @@
  * `ingest_idempotency_keys_not_stored_total`, and a WARN (once per episode: until a key is stored
  * again, then an INFO) says that a retry with such a key writes its records again. Keys the store
  * deleted before their window ended, to stay under ingest.idempotency.max.bytes, are counted in
- * `ingest_idempotency_keys_dropped_total` and WARNed about at most once a minute.
+ * `ingest_idempotency_keys_dropped_total` and WARNed about at most once a minute; an answer larger
+ * than that cap by itself is not stored (counted as not stored, WARNed about at most once a minute).
  */
 import { messageOf } from "../errors.ts";
-import type { IdempotencyStore } from "../store/idempotency-store.ts";
+import { AnswerOverCapError, type IdempotencyStore } from "../store/idempotency-store.ts";
 import { SCHEMA_2_KEY_SCOPE } from "../store/migrations/index.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
@@ -70,6 +71,8 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
     private readonly metrics: IngestMetrics,
   ) {
     this.dropWarnings = new RepeatLimiter(() => monotonicNow(clock), 60_000);
+    // Keys the store's timer deletes to bring the keys under the cap are dropped early too.
+    store.onDropped = (count) => this.droppedEarly(count);
   }
 
   async begin(
@@ -137,7 +140,8 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
         // The answer goes out once its key survives a power loss (the store's WAL fsync'ed).
         await this.store.durable();
       } catch (error) {
-        this.notStored(route, response.status, error);
+        if (error instanceof AnswerOverCapError) this.overCap(route, response.status, error);
+        else this.notStored(route, response.status, error);
         return;
       }
       if (this.failing) {
@@ -157,7 +161,20 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
     if (!admitted) return;
     const { keys, bytes } = this.store.usage();
     this.log.warn(
-      `Deleted ${count} Idempotency-Key(s) before their ingest.idempotency.window.ms ended, the oldest first, to keep the stored keys under ingest.idempotency.max.bytes=${this.store.maxBytes} (${keys} keys in ${bytes} bytes kept): a retry with a deleted key writes its records again. Raise ingest.idempotency.max.bytes or lower the routes' ingest.idempotency.window.ms; ingest_idempotency_keys_dropped_total counts them${suppressedNote(admitted)}`,
+      `Deleted ${count} Idempotency-Key(s) before their ingest.idempotency.window.ms ended, those that expire first, to keep the stored keys under ingest.idempotency.max.bytes=${this.store.maxBytes} (${keys} keys in ${bytes} bytes kept): a retry with a deleted key writes its records again. Raise ingest.idempotency.max.bytes or lower the routes' ingest.idempotency.window.ms; ingest_idempotency_keys_dropped_total counts them${suppressedNote(admitted)}`,
+    );
+  }
+
+  /**
+   * An answer larger than the whole cap: a property of the request, not an episode of the store (a
+   * full disk), so it is WARNed about at most once a minute and does not end or start an episode.
+   */
+  private overCap(route: IngestRoute, status: number, error: AnswerOverCapError): void {
+    this.metrics.idempotencyKeyNotStored(route.connector);
+    const admitted = this.dropWarnings.admit("over cap");
+    if (!admitted) return;
+    this.log.warn(
+      `Could not store the Idempotency-Key of a request to ${route.settings.path} (connector ${route.connector}): ${error.message}. The request was answered as usual (${status}), but a retry with the same key is handled again: records it wrote are written again. Raise ingest.idempotency.max.bytes or send fewer records a request; ingest_idempotency_keys_not_stored_total counts them${suppressedNote(admitted)}`,
     );
   }
 

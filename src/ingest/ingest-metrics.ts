@@ -153,7 +153,7 @@ export class IngestMetrics {
     r.requests.set(cls, (r.requests.get(cls) ?? 0) + 1);
   }
 
-  /** A request's records were written but its Idempotency-Key could not be stored (a full disk). */
+  /** A request's records were written but its Idempotency-Key could not be stored (a full disk, an answer over the cap). */
   idempotencyKeyNotStored(connector: string): void {
     this.keysNotStored.set(connector, (this.keysNotStored.get(connector) ?? 0) + 1);
   }
@@ -237,7 +237,7 @@ export class IngestMetrics {
       {
         name: "ingest_idempotency_keys_not_stored_total",
         type: "counter",
-        help: "Requests answered as written whose Idempotency-Key could not be stored (a full disk): a retry with that key writes again.",
+        help: "Requests answered as written whose Idempotency-Key could not be stored (a full disk, or an answer larger than ingest.idempotency.max.bytes): a retry with that key writes again.",
         samples: [...this.keysNotStored].map(([connector, value]) => ({ labels: { connector }, value })),
       },
       {

@@ -15,6 +15,7 @@ import {
   PRUNE_BATCH,
   PRUNE_BUSY_MS,
   PRUNE_IDLE_MS,
+  PUT_EVICT_EXTRA,
   type StoredResponse,
 } from "./idempotency-store.ts";
 import { migrations, SCHEMA_2_KEY_SCOPE } from "./migrations/index.ts";
@@ -135,6 +136,23 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
     db.close();
   });
 
+  test("a key of a connector deleted while its request was in flight is not stored (review P3-5)", async () => {
+    await using dir = await tempDir("idempotency-store-");
+    const db = openDatabase(dir.path);
+    const stored = new Set(["c"]);
+    const store = new IdempotencyStore(db, { connectorExists: (c) => stored.has(c) });
+    store.put("c", "", "k1", answer("a"), 1000, 60_000);
+    stored.delete("c");
+    store.removeConnector("c");
+    expect(store.put("c", "", "k2", answer("a"), 1000, 60_000)).toBe(0);
+    expect(rows(db)).toEqual([]);
+    expect(store.usage()).toEqual({ keys: 0, bytes: 0 });
+    stored.add("c"); // created again
+    store.put("c", "", "k3", answer("a"), 1000, 60_000);
+    expect(rows(db)).toEqual([{ connector: "c", key: "k3" }]);
+    db.close();
+  });
+
   describe("with ingest.idempotency.max.bytes", () => {
     const one = bytesOf("c", "", "k0", "aaaa");
 
@@ -171,8 +189,8 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
       store.put("c", "", "k1", answer("aaaa"), 1000, 60_000);
       expect(store.put("c", "", "k0", answer("aaaa"), 2000, 60_000)).toBe(0);
       expect(rows(db)).toEqual([
-        { connector: "c", key: "k0" },
         { connector: "c", key: "k1" },
+        { connector: "c", key: "k0" }, // expired: pruned by the put, and stored again
       ]);
       db.close();
     });
@@ -189,6 +207,94 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
       expect(store.usage().keys).toBe(1);
       db.close();
     });
+  });
+
+  test("with no cap, puts delete expired keys as fast as keys come (review P2-2: 500 a second did not keep up)", async () => {
+    await using dir = await tempDir("idempotency-store-");
+    const db = openDatabase(dir.path);
+    const clock = new ManualClock(1_000_000);
+    const store = new IdempotencyStore(db);
+    const perSecond = 2 * PRUNE_BATCH;
+    const expired = () =>
+      (db.query("SELECT count(*) AS n FROM ingest_idempotency WHERE expires_at <= ?").get(clock.now()) as { n: number })
+        .n;
+    let n = 0;
+    for (let second = 0; second < 8; second++) {
+      db.transaction(() => {
+        for (let i = 0; i < perSecond; i++) store.put("c", "", `k${n++}`, answer("a"), clock.now(), 2_000);
+      })();
+      expect(expired()).toBe(0);
+      clock.advance(1_000);
+    }
+    expect(store.usage().keys).toBe(2 * perSecond); // the last second's, and those that just expired
+    expect(new IdempotencyStore(db).usage()).toEqual(store.usage());
+    db.close();
+  });
+
+  test("over the cap after a lowered cap, a put deletes a few keys and the timer the rest in batches (review P2-3)", async () => {
+    await using dir = await tempDir("idempotency-store-");
+    const db = openDatabase(dir.path);
+    const clock = new ManualClock(1_000_000);
+    const one = bytesOf("c", "", "k0000", "a");
+    const uncapped = new IdempotencyStore(db);
+    const n = PRUNE_BATCH + 500;
+    db.transaction(() => {
+      for (let i = 0; i < n; i++)
+        uncapped.put("c", "", `k${String(i).padStart(4, "0")}`, answer("a"), clock.now(), 60_000 + i);
+    })();
+    const maxBytes = 100 * one;
+    const store = new IdempotencyStore(db, { maxBytes });
+    const dropped: number[] = [];
+    store.onDropped = (count) => dropped.push(count);
+    // Its own room (one key) and PUT_EVICT_EXTRA more: the first keys to expire.
+    expect(store.put("c", "", "k9999", answer("a"), clock.now(), 60_000 + n)).toBe(1 + PUT_EVICT_EXTRA);
+    expect(store.usage().keys).toBe(n - PUT_EVICT_EXTRA);
+    expect(store.get("c", "", `k${String(PUT_EVICT_EXTRA).padStart(4, "0")}`, clock.now())).toBeUndefined();
+    expect(store.get("c", "", `k${String(PUT_EVICT_EXTRA + 1).padStart(4, "0")}`, clock.now())).toBeDefined();
+
+    store.startPruning(() => clock.now(), clockTimer(clock));
+    clock.advance(PRUNE_BUSY_MS);
+    await waitFor(() => clock.sleeps.length === 2, { what: "a first run" });
+    expect(dropped).toEqual([PRUNE_BATCH]);
+    clock.advance(PRUNE_BUSY_MS);
+    await waitFor(() => clock.sleeps.length === 3, { what: "a second run" });
+    expect(clock.sleeps).toEqual([PRUNE_BUSY_MS, PRUNE_BUSY_MS, PRUNE_IDLE_MS]);
+    expect(store.usage()).toEqual({ keys: 100, bytes: maxBytes });
+    expect(dropped).toEqual([PRUNE_BATCH, n - PUT_EVICT_EXTRA - PRUNE_BATCH - 100]);
+    expect(store.get("c", "", "k9999", clock.now())).toBeDefined(); // the keys that expire first went
+    expect(new IdempotencyStore(db).usage()).toEqual(store.usage());
+    store.close();
+    db.close();
+  });
+
+  test("removeOrphans: the timer deletes, in batches, the keys of connectors no longer stored, not those stored since", async () => {
+    await using dir = await tempDir("idempotency-store-");
+    const db = openDatabase(dir.path);
+    const clock = new ManualClock(1_000_000);
+    const store = new IdempotencyStore(db);
+    db.transaction(() => {
+      for (let i = 0; i < PRUNE_BATCH + 5; i++) store.put("gone", "", `k${i}`, answer("a"), clock.now(), 600_000);
+    })();
+    store.put("stays", "", "k0", answer("a"), clock.now(), 600_000);
+    store.put("other-gone", "", "k0", answer("a"), clock.now(), 600_000);
+    clock.advance(1);
+    expect(store.removeOrphans((c) => c === "stays", clock.now())).toEqual(["gone", "other-gone"]);
+    store.put("gone", "", "new", answer("a"), clock.now(), 600_000); // created again since
+    const count = (connector: string) =>
+      (db.query("SELECT count(*) AS n FROM ingest_idempotency WHERE connector = ?").get(connector) as { n: number }).n;
+    store.startPruning(() => clock.now(), clockTimer(clock));
+    clock.advance(PRUNE_BUSY_MS);
+    await waitFor(() => count("gone") === 6, { what: "a first batch" });
+    clock.advance(PRUNE_BUSY_MS);
+    await waitFor(() => count("gone") === 1, { what: "the rest" });
+    clock.advance(PRUNE_BUSY_MS);
+    await waitFor(() => count("other-gone") === 0, { what: "the other connector's" });
+    await waitFor(() => clock.sleeps.at(-1) === PRUNE_IDLE_MS, { what: "an idle wait" });
+    expect(store.get("gone", "", "new", clock.now())).toBeDefined();
+    expect(count("stays")).toBe(1);
+    expect(new IdempotencyStore(db).usage()).toEqual(store.usage());
+    store.close();
+    db.close();
   });
 
   describe("pruning on a timer (keys expire also when keyed traffic stops)", () => {

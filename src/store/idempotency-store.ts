@@ -2,8 +2,9 @@
  * Idempotency-Key records of the ingest listener, in SQLite (migrations 2, 3 and 4), so a retried
  * request is recognised across a gateway restart: per connector, requester (`principal`, '' for
  * anonymous requests) and key, a hash of the request and the response it got, until `expires_at`.
- * Expired rows are ignored at once and deleted by a timer (`startPruning`: a batch a second while
- * there are more, else once a minute) and when a put finds no room. A deleted connector's keys go
+ * Expired rows are ignored at once and deleted by each put (PUT_PRUNE of them), by a timer
+ * (`startPruning`: a batch every PRUNE_BUSY_MS while there are more, else once a minute) and when a
+ * put finds no room. A deleted connector's keys go
  * with it (`removeConnector`, from the herder's delete): a connector created again under its name
  * must not replay the old one's answers. Called by the ingest IdempotencyGuard, the Herder and the
  * offline `delete-connector` command.
@@ -11,7 +12,9 @@
  * Size (explore5 E3): each key keeps the whole answer (a 10,000-record request's answer is ~580 KB),
  * so the store counts its keys and their bytes (`usage`, on /metrics) and holds them under a cap
  * (`maxBytes`, the worker's ingest.idempotency.max.bytes): a put that would pass it first deletes
- * the keys that expire first, and reports how many of them had not expired yet.
+ * the keys that expire first, and reports how many of them had not expired yet. A store far over
+ * the cap (an earlier release's file, a lowered cap) is brought under it by the timer in batches,
+ * each put deleting only its own room and PUT_EVICT_EXTRA keys more (review P2-3).
  *
  * gateway.db commits at `synchronous = NORMAL`; a key's answer must not be sent before its row is
  * durable (a key lost to a power loss after its answer makes the device's retry write again), so
@@ -61,20 +64,40 @@ function rowBytes(connector: string, principal: string, key: string, response: S
   );
 }
 
-/** Expired keys deleted by one run of the pruning timer. */
-export const PRUNE_BATCH = 500;
-/** Between runs while the last one found a full batch. */
-export const PRUNE_BUSY_MS = 1_000;
+/** Keys one run of the pruning timer deletes at most: expired ones, then as many over the cap. */
+export const PRUNE_BATCH = 1000;
+/** Between runs while the last one left work (a full batch of expired keys, or still over the cap). */
+export const PRUNE_BUSY_MS = 100;
 /** Between runs once none was left: an expired key stays at most about this long. */
 export const PRUNE_IDLE_MS = 60_000;
-/** Rows looked at a time when the cap makes room. */
-const EVICT_BATCH = 100;
+/**
+ * Expired keys a put deletes (two for the one it adds: expired keys cannot pile up whatever the
+ * rate of keyed requests, with no cap too; explore review P2-2).
+ */
+export const PUT_PRUNE = 2;
+/**
+ * Keys a put deletes past the room its own key needs while the store is over the cap (after an
+ * upgrade or a lowered cap): the timer deletes the rest in batches, not one put all at once
+ * (explore review P2-3). Until then the keys stay over the cap, never further over it.
+ */
+export const PUT_EVICT_EXTRA = 2;
+
+/** A put's answer is larger than ingest.idempotency.max.bytes by itself: the key is not stored. */
+export class AnswerOverCapError extends ConnectError {
+  override name = "AnswerOverCapError";
+}
 
 export interface IdempotencyStoreOptions {
   /** What makes the commits so far durable (tests); by default an fsync of the file's WAL. */
   readonly sync?: () => Promise<void>;
   /** Most bytes of keys kept (ingest.idempotency.max.bytes); 0 or unset: no cap. */
   readonly maxBytes?: number;
+  /**
+   * Whether a connector is stored (not deleted); unset: all are. A key of a request that was still
+   * in flight when its connector was deleted is not stored after the connector's keys were deleted
+   * (a connector created again under the name would replay it: review of fixe3, P3-5).
+   */
+  readonly connectorExists?: (connector: string) => boolean;
 }
 
 export class IdempotencyStore {
@@ -83,12 +106,10 @@ export class IdempotencyStore {
     unknown,
     [string, string, string, string, number, string, Uint8Array, number, number]
   >;
-  private readonly sizeOf: Statement<{ bytes: number }, [string, string, string]>;
-  private readonly oldest: Statement<Sized, [string, string, string, number]>;
-  private readonly deleteRow: Statement<unknown, [number]>;
+  private readonly sizeOf: Statement<{ rowid: number; bytes: number }, [string, string, string]>;
+  private readonly evictFirst: Statement<Sized, [number]>;
   private readonly pruneBatch: Statement<{ bytes: number }, [number, number]>;
-  private readonly connectorUsage: Statement<{ keys: number; bytes: number }, [string]>;
-  private readonly deleteConnector: Statement<unknown, [string]>;
+  private readonly trimWithin: (now: number) => { freedKeys: number; early: number };
   private readonly storeWithin: (
     connector: string,
     principal: string,
@@ -97,13 +118,26 @@ export class IdempotencyStore {
     now: number,
     windowMs: number,
     size: number,
-  ) => { replaced: number | undefined; freedKeys: number; freedBytes: number; early: number };
+  ) => {
+    replaced: number | undefined;
+    freedKeys: number;
+    freedBytes: number;
+    early: number;
+    pruned: { bytes: number }[];
+  };
   private keys: number;
   private bytes: number;
   private pruning: { cancel(): void } | undefined;
+  /** Connectors no longer stored whose keys the timer deletes: those stored before this time. */
+  private readonly orphans = new Map<string, number>();
+  private readonly nextConnector: Statement<{ connector: string }, [string]>;
+  private readonly orphanBatch: Statement<{ bytes: number }, [string, number, number]>;
   private closed = false;
+  /** Told of keys the pruning timer deleted before they expired to bring the keys under the cap. */
+  onDropped: ((count: number) => void) | undefined;
   /** Most bytes of keys kept; 0: no cap. */
   readonly maxBytes: number;
+  private readonly connectorExists: (connector: string) => boolean;
 
   constructor(
     private readonly db: Database,
@@ -116,6 +150,7 @@ export class IdempotencyStore {
       this.durable = () => wal.sync();
     } else this.durable = async () => {};
     this.maxBytes = options.maxBytes ?? 0;
+    this.connectorExists = options.connectorExists ?? (() => true);
     this.getQuery = db.query(
       `SELECT request_hash, status, content_type, body FROM ingest_idempotency
        WHERE connector = ? AND principal = ? AND idempotency_key = ? AND expires_at > ?`,
@@ -128,31 +163,40 @@ export class IdempotencyStore {
          created_at = excluded.created_at, expires_at = excluded.expires_at`,
     );
     this.sizeOf = db.query(
-      `SELECT ${ROW_BYTES} AS bytes FROM ingest_idempotency WHERE connector = ? AND principal = ? AND idempotency_key = ?`,
+      `SELECT rowid, ${ROW_BYTES} AS bytes FROM ingest_idempotency WHERE connector = ? AND principal = ? AND idempotency_key = ?`,
     );
-    // The index on expires_at gives the keys that expire first (the oldest, with one window).
-    this.oldest = db.query(
-      `SELECT rowid, ${ROW_BYTES} AS bytes, expires_at FROM ingest_idempotency
-       WHERE NOT (connector = ? AND principal = ? AND idempotency_key = ?) ORDER BY expires_at LIMIT ?`,
+    // The index on expires_at gives the key that expires first (the oldest, with one window); one
+    // row a time, so eviction reads only what it deletes.
+    this.evictFirst = db.query(
+      `DELETE FROM ingest_idempotency WHERE rowid =
+         (SELECT rowid FROM ingest_idempotency WHERE rowid <> ? ORDER BY expires_at LIMIT 1)
+       RETURNING ${ROW_BYTES} AS bytes, expires_at`,
     );
-    this.deleteRow = db.query("DELETE FROM ingest_idempotency WHERE rowid = ?");
     this.pruneBatch = db.query(
       `DELETE FROM ingest_idempotency WHERE rowid IN
          (SELECT rowid FROM ingest_idempotency WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)
        RETURNING ${ROW_BYTES} AS bytes`,
     );
-    this.connectorUsage = db.query(
-      `SELECT count(*) AS keys, coalesce(sum(${ROW_BYTES}), 0) AS bytes FROM ingest_idempotency WHERE connector = ?`,
+    // Both through the primary key's index, which leads with the connector.
+    this.nextConnector = db.query(
+      "SELECT connector FROM ingest_idempotency WHERE connector > ? ORDER BY connector LIMIT 1",
     );
-    this.deleteConnector = db.query("DELETE FROM ingest_idempotency WHERE connector = ?");
+    this.orphanBatch = db.query(
+      `DELETE FROM ingest_idempotency WHERE rowid IN
+         (SELECT rowid FROM ingest_idempotency WHERE connector = ? AND created_at < ? LIMIT ?)
+       RETURNING ${ROW_BYTES} AS bytes`,
+    );
     const total = db
       .query(`SELECT count(*) AS keys, coalesce(sum(${ROW_BYTES}), 0) AS bytes FROM ingest_idempotency`)
       .get() as IdempotencyUsage;
     this.keys = total.keys;
     this.bytes = total.bytes;
     this.storeWithin = db.transaction((connector, principal, key, response, now, windowMs, size) => {
-      const replaced = this.sizeOf.get(connector, principal, key)?.bytes;
-      const room = this.makeRoom(size - (replaced ?? 0), now, { connector, principal, key });
+      const pruned = this.prunePut(now);
+      const prunedBytes = pruned.reduce((sum, row) => sum + row.bytes, 0);
+      const current = this.sizeOf.get(connector, principal, key);
+      const grow = size - (current?.bytes ?? 0) - prunedBytes;
+      const room = this.makeRoom(grow, now, current?.rowid ?? -1, PUT_EVICT_EXTRA);
       this.upsert.run(
         connector,
         principal,
@@ -164,8 +208,28 @@ export class IdempotencyStore {
         now,
         now + windowMs,
       );
-      return { replaced, ...room };
+      return { replaced: current?.bytes, ...room, pruned };
     });
+    this.trimWithin = db.transaction((now: number) => {
+      const room = this.makeRoom(0, now, -1, PRUNE_BATCH);
+      this.keys -= room.freedKeys;
+      this.bytes -= room.freedBytes;
+      return room;
+    });
+  }
+
+  /**
+   * The put's prune of PUT_PRUNE expired keys, in its transaction. One that fails (a delete needing
+   * room on a full disk) is undone by itself and the put goes on: a key is not refused for it,
+   * unless SQLite cancelled the whole transaction (then the put fails, and is tried once more).
+   */
+  private prunePut(now: number): { bytes: number }[] {
+    try {
+      return this.pruneBatch.all(now, PUT_PRUNE);
+    } catch (error) {
+      if (!this.db.inTransaction) throw error;
+      return [];
+    }
   }
 
   /** Resolves once every key stored before the call is durable (survives a power loss). */
@@ -188,7 +252,7 @@ export class IdempotencyStore {
    * to keep the keys under `maxBytes` (the keys that expire first go first; expired ones are not
    * counted). Throws, storing nothing, for an answer larger than the cap by itself. When the upsert
    * fails (a full file: the expired rows are the room a new key needs) the expired keys are pruned
-   * and it is tried once more.
+   * and it is tried once more. Stores nothing for a connector that no longer exists.
    */
   put(
     connector: string,
@@ -200,9 +264,10 @@ export class IdempotencyStore {
   ): number {
     const size = rowBytes(connector, principal, key, response);
     if (this.maxBytes > 0 && size > this.maxBytes)
-      throw new ConnectError(
+      throw new AnswerOverCapError(
         `its answer takes ${size} bytes, more than ingest.idempotency.max.bytes=${this.maxBytes} allows for all keys`,
       );
+    if (!this.connectorExists(connector)) return 0; // deleted while its request was in flight
     const store = () => this.storeWithin(connector, principal, key, response, now, windowMs, size);
     let stored: ReturnType<typeof store>;
     try {
@@ -211,63 +276,86 @@ export class IdempotencyStore {
       if (!this.pruneExpired(now)) throw error;
       stored = store();
     }
-    this.keys += (stored.replaced === undefined ? 1 : 0) - stored.freedKeys;
-    this.bytes += size - (stored.replaced ?? 0) - stored.freedBytes;
+    const pruned = stored.pruned.length;
+    const prunedBytes = stored.pruned.reduce((sum, row) => sum + row.bytes, 0);
+    this.keys += (stored.replaced === undefined ? 1 : 0) - stored.freedKeys - pruned;
+    this.bytes += size - (stored.replaced ?? 0) - stored.freedBytes - prunedBytes;
     return stored.early;
   }
 
   /**
-   * Deletes the keys that expire first until `grow` more bytes fit under the cap (never `keep`, the
-   * key being stored). Inside the put's transaction: a failed put deletes nothing.
+   * Deletes the keys that expire first (never the row `keep`, the key being stored) while `grow`
+   * more bytes would pass the cap: until `grow` fits, and at most `extra` keys more while the keys
+   * are over the cap already (the timer deletes the rest). Inside a transaction: a failed put
+   * deletes nothing. `early`: keys deleted before `now`, their expiry.
    */
   private makeRoom(
     grow: number,
     now: number,
-    keep: { connector: string; principal: string; key: string },
+    keep: number,
+    extra: number,
   ): { freedKeys: number; freedBytes: number; early: number } {
     const freed = { freedKeys: 0, freedBytes: 0, early: 0 };
-    const over = () => this.bytes - freed.freedBytes + grow > this.maxBytes;
-    while (this.maxBytes > 0 && over()) {
-      const rows = this.oldest.all(keep.connector, keep.principal, keep.key, EVICT_BATCH);
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        if (!over()) break;
-        this.deleteRow.run(row.rowid);
-        freed.freedKeys++;
-        freed.freedBytes += row.bytes;
-        if (row.expires_at > now) freed.early++;
-      }
+    if (this.maxBytes <= 0) return freed;
+    let extraLeft = extra;
+    while (this.bytes - freed.freedBytes + grow > this.maxBytes) {
+      const ownRoom = freed.freedBytes < grow;
+      if (!ownRoom && extraLeft-- <= 0) break;
+      const row = this.evictFirst.get(keep);
+      if (!row) break;
+      freed.freedKeys++;
+      freed.freedBytes += row.bytes;
+      if (row.expires_at > now) freed.early++;
     }
     return freed;
   }
 
   /** Deletes every key of `connector` (deleted); returns how many there were. */
   removeConnector(connector: string): number {
-    const removed = this.db.transaction(() => {
-      const usage = this.connectorUsage.get(connector) ?? { keys: 0, bytes: 0 };
-      this.deleteConnector.run(connector);
-      return usage;
-    })();
+    const removed = deleteConnectorKeys(this.db, connector);
     this.keys -= removed.keys;
     this.bytes -= removed.bytes;
     return removed.keys;
   }
 
   /**
-   * Deletes expired keys on `setTimer`, `now` giving the time they are compared with: PRUNE_BATCH
-   * at a time, every PRUNE_BUSY_MS while a run found a full batch, else every PRUNE_IDLE_MS. A run
-   * that fails (a full disk) is tried again at the next. Until `close`.
+   * Has the pruning timer delete, in batches, the keys stored before `before` of the connectors
+   * that are not `stored`: those deleted before connectors' keys went with them (an upgrade), or
+   * while the file was held by a `delete-connector` that failed. Keys a connector created again
+   * under such a name stores from `before` on stay. Returns the connectors found (one index seek
+   * each).
+   */
+  removeOrphans(stored: (connector: string) => boolean, before: number): string[] {
+    const found: string[] = [];
+    for (let row = this.nextConnector.get(""); row; row = this.nextConnector.get(row.connector))
+      if (!stored(row.connector)) {
+        found.push(row.connector);
+        this.orphans.set(row.connector, before);
+      }
+    return found;
+  }
+
+  /**
+   * Deletes expired keys, and keys over the cap (the keys that expire first), on `setTimer`, `now`
+   * giving the time they are compared with: at most PRUNE_BATCH of each a run, every PRUNE_BUSY_MS
+   * while a run left some, else every PRUNE_IDLE_MS. A run that fails (a full disk) is tried again
+   * at the next. Until `close`.
    */
   startPruning(now: () => number, setTimer: SetTimer): void {
     const run = () => {
       if (this.closed) return;
-      let full = false;
+      let busy = false;
       try {
-        full = this.pruneSome(now()) === PRUNE_BATCH;
+        const at = now();
+        busy = this.pruneSome(at) === PRUNE_BATCH;
+        const trimmed = this.trimWithin(at);
+        if (trimmed.early > 0) this.onDropped?.(trimmed.early);
+        busy ||= this.maxBytes > 0 && this.bytes > this.maxBytes && trimmed.freedKeys > 0;
+        busy ||= this.removeSomeOrphans();
       } catch {
         // The next run tries again; a put that needs the room prunes by itself.
       }
-      if (!this.closed) this.pruning = setTimer(run, full ? PRUNE_BUSY_MS : PRUNE_IDLE_MS);
+      if (!this.closed) this.pruning = setTimer(run, busy ? PRUNE_BUSY_MS : PRUNE_IDLE_MS);
     };
     this.pruning = setTimer(run, PRUNE_BUSY_MS);
   }
@@ -276,6 +364,18 @@ export class IdempotencyStore {
   close(): void {
     this.closed = true;
     this.pruning?.cancel();
+  }
+
+  /** Deletes up to PRUNE_BATCH keys of the first orphan connector; whether any are left. */
+  private removeSomeOrphans(): boolean {
+    const first = this.orphans.entries().next();
+    if (first.done) return false;
+    const [connector, before] = first.value;
+    const rows = this.orphanBatch.all(connector, before, PRUNE_BATCH);
+    this.keys -= rows.length;
+    for (const row of rows) this.bytes -= row.bytes;
+    if (rows.length < PRUNE_BATCH) this.orphans.delete(connector);
+    return this.orphans.size > 0 || rows.length === PRUNE_BATCH;
   }
 
   /** Deletes up to PRUNE_BATCH expired keys; returns how many. */
@@ -295,4 +395,23 @@ export class IdempotencyStore {
     }
     return true;
   }
+}
+
+/**
+ * Deletes every key of `connector` through the primary key's index (it leads with the connector);
+ * returns how many there were and their bytes. Also for the offline delete-connector command,
+ * which needs no IdempotencyStore (that counts the whole table).
+ */
+export function deleteConnectorKeys(db: Database, connector: string): IdempotencyUsage {
+  return db.transaction(() =>
+    db
+      .query<{ bytes: number }, [string]>(
+        `DELETE FROM ingest_idempotency WHERE connector = ? RETURNING ${ROW_BYTES} AS bytes`,
+      )
+      .all(connector)
+      .reduce<IdempotencyUsage>((usage, row) => ({ keys: usage.keys + 1, bytes: usage.bytes + row.bytes }), {
+        keys: 0,
+        bytes: 0,
+      }),
+  )();
 }

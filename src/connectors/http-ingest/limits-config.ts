@@ -104,7 +104,7 @@ export const ingestLimitsConfigDef = defineConfig({
     validators: [check.between(1, 50)],
   }),
   "ingest.idempotency.window.ms": key.long({
-    doc: "How long an Idempotency-Key is remembered (in the gateway's SQLite file, across restarts): a retry with the same key and body gets the original answer without writing again; the same key with another body gets 422. Each key keeps the request's whole answer; the worker's ingest.idempotency.max.bytes bounds them all, deleting the oldest keys first. 0 ignores the header.",
+    doc: "How long an Idempotency-Key is remembered (in the gateway's SQLite file, across restarts): a retry with the same key and body gets the original answer without writing again; the same key with another body gets 422. Each key keeps the request's whole answer; the worker's ingest.idempotency.max.bytes bounds them all, deleting the keys that expire first. 0 ignores the header.",
     default: 86_400_000,
     importance: "MEDIUM",
     group: LIMITS,

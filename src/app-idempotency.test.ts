@@ -1,0 +1,66 @@
+/**
+ * The app's wiring of the Idempotency-Key store: the worker's ingest.idempotency.max.bytes reaches
+ * it, its pruning timer runs on the app's clock from the start (expired keys, keys over the cap,
+ * keys of connectors that no longer exist: review of fixe3, P3-6 and P3-8) and stops with the app.
+ */
+import { describe, expect, test } from "bun:test";
+import { tempDir } from "../test/support/temp-dir.ts";
+import { waitFor } from "../test/support/wait-for.ts";
+import { startApp } from "./app.ts";
+import { MemoryKafka } from "./kafka/memory-kafka.ts";
+import { ConfigStore } from "./store/config-store.ts";
+import { openDatabase } from "./store/database.ts";
+import { PRUNE_BUSY_MS } from "./store/idempotency-store.ts";
+import { LogManager } from "./util/logger.ts";
+import { ManualClock } from "./util/manual-clock.ts";
+import { loadWorkerConfig } from "./worker-config.ts";
+
+describe("the app's Idempotency-Key store", () => {
+  test("takes the worker's cap, prunes on the app's clock (expired, over the cap, deleted connectors') and stops with it", async () => {
+    await using dir = await tempDir("app-idempotency-");
+    const clock = new ManualClock(1_700_000_000_000);
+    const now = clock.now();
+    const before = openDatabase(dir.path);
+    new ConfigStore(before).putConfig("stays", { name: "stays", "connector.class": "HttpIngestSource" }, "STOPPED");
+    const insert = before.query(
+      "INSERT INTO ingest_idempotency (connector, principal, idempotency_key, request_hash, status, content_type, body, created_at, expires_at) VALUES (?, '', ?, '', 200, '', ?, ?, ?)",
+    );
+    insert.run("stays", "expired", new Uint8Array(10), now - 2000, now - 1000);
+    insert.run("stays", "first", new Uint8Array(600), now - 1000, now + 60_000); // over the cap with "second"
+    insert.run("stays", "second", new Uint8Array(600), now - 1000, now + 90_000);
+    insert.run("gone", "k1", new Uint8Array(10), now - 1000, now + 90_000); // its connector was deleted
+    before.close();
+
+    const lines: string[] = [];
+    const app = startApp({
+      config: loadWorkerConfig({
+        "bootstrap.servers": "127.0.0.1:9",
+        "data.dir": dir.path,
+        listeners: "http://127.0.0.1:0",
+        "ingest.listeners": "http://127.0.0.1:0",
+        "ingest.idempotency.max.bytes": "1000",
+      }),
+      kafka: new MemoryKafka(),
+      logs: new LogManager({ sink: (line) => lines.push(line) }),
+      clock,
+    });
+    const keys = () =>
+      app.db
+        .query("SELECT connector || '/' || idempotency_key AS k FROM ingest_idempotency ORDER BY k")
+        .all()
+        .map((r) => (r as { k: string }).k);
+    expect(lines).toContainEqual(
+      expect.stringContaining("INFO Deleting the Idempotency-Keys of 1 connector(s) that no longer exist"),
+    );
+    expect(keys()).toEqual(["gone/k1", "stays/expired", "stays/first", "stays/second"]);
+    clock.advance(PRUNE_BUSY_MS);
+    await waitFor(() => keys().length === 1, { what: "the timer's first run" });
+    expect(keys()).toEqual(["stays/second"]);
+    const metrics = await (await fetch(`${app.advertisedUrl}metrics`)).text();
+    expect(metrics).toContain("\ningest_idempotency_max_bytes 1000\n");
+    expect(metrics).toContain("\ningest_idempotency_keys 1\n");
+
+    await app.stop();
+    expect(clock.pending).toBe(0);
+  });
+});
