@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
+import { makeCertOfKeyType } from "../../test/support/tls.ts";
 import { type ClientStores, makeClientStores } from "../../test/support/tls-stores.ts";
 import { ConfigError } from "../errors.ts";
 import { HttpClient } from "./http-client.ts";
@@ -100,6 +101,18 @@ describe("loadTlsMaterial", () => {
     const errors = keyErrors(() => loadTlsMaterial({ keystore: { location: store } }));
     expect(errors).toEqual({
       "http.ssl.keystore.location": [`${store} holds a private key that is not the one of its first certificate`],
+    });
+  });
+
+  // review-sec6 P3-4: reported as "not the one of its first certificate" before.
+  test("a PEM key store of a key type Bun cannot use (Ed448) says so on the location key", async () => {
+    await makeCertOfKeyType(dir.path, "ed448", "ed448", "ED448");
+    const store = dir.file("ed448-store.pem");
+    writeFileSync(store, readFileSync(dir.file("ed448.key"), "utf8") + readFileSync(dir.file("ed448.pem"), "utf8"));
+    expect(keyErrors(() => loadTlsMaterial({ keystore: { location: store } }))).toEqual({
+      "http.ssl.keystore.location": [
+        `the private key in ${store} is of a key type this gateway's TLS stack does not support (such as RSA-PSS or Ed448; RSA, EC and Ed25519 keys are)`,
+      ],
     });
   });
 

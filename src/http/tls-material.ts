@@ -14,12 +14,13 @@ import { ConfigError } from "../errors.ts";
 import {
   decryptPemPrivateKey,
   detectStoreType,
-  isKeyOf,
+  keyPairProblem,
   openPkcs12,
   pkcs12Certificates,
   pkcs12PrivateKey,
   type StoreType,
   splitPem,
+  unsupportedKeyType,
 } from "../tls/store-formats.ts";
 import type { ClientTls } from "./http-client.ts";
 
@@ -171,10 +172,14 @@ export function loadTlsMaterial(settings: TlsSettings, prefix = "http.ssl."): Cl
     if (own.key === undefined || own.certs.length === 0)
       fail(keyKeys.location, "the key store must hold a private key with its certificate chain");
     // Bun would open no TLS socket with another certificate's key (loadPemFiles): said here instead.
-    if (!isKeyOf(own.certs[0]!, own.key))
+    const store = present(settings.keystore?.location);
+    const problem = keyPairProblem(own.certs[0]!, own.key);
+    if (problem === "another key")
+      fail(keyKeys.location, `${store} holds a private key that is not the one of its first certificate`);
+    if (problem)
       fail(
         keyKeys.location,
-        `${present(settings.keystore?.location)} holds a private key that is not the one of its first certificate`,
+        unsupportedKeyType(problem, `the private key in ${store}`, `the first certificate in ${store}`),
       );
     material.key = own.key;
     material.cert = own.certs.join("\n");
@@ -242,8 +247,15 @@ export function loadPemFiles(settings: PemFileSettings): ClientTls {
   if (clientKey) material.key = pkcs8Key(clientKey.key, clientKey.path);
   // Bun opens no TLS socket with a key that is not the certificate's, and says only "FailedToOpenSocket:
   // Was there a typo in the url or port?" at every request: refused here, on the key's config key.
-  if (clientCert && chain && clientKey && !isKeyOf(chain[0]!, material.key!)) {
-    fail(clientKey.key, `${clientKey.path} is not the private key of the first certificate in ${clientCert.path}`);
+  if (clientCert && chain && clientKey) {
+    const problem = keyPairProblem(chain[0]!, material.key!);
+    if (problem === "another key")
+      fail(clientKey.key, `${clientKey.path} is not the private key of the first certificate in ${clientCert.path}`);
+    if (problem)
+      fail(
+        problem === "unsupported key type" ? clientKey.key : clientCert.key,
+        unsupportedKeyType(problem, clientKey.path, `the first certificate in ${clientCert.path}`),
+      );
   }
   return material;
 }

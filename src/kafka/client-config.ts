@@ -127,12 +127,14 @@ function securityProtocol(props: ClientProperties): string | undefined {
 
 /**
  * Throws the ConfigError of the security settings Kafka's own clients refuse too, before any
- * connection: a key or trust store that cannot be read, a key store whose key is not its
- * certificate's, a SASL mechanism written in another case than Kafka's, a JAAS text they cannot
- * parse or whose login module they cannot load. Connector validation runs it on each client's
+ * connection: a key or trust store that cannot be read, a SASL mechanism written in another case
+ * than Kafka's, a JAAS text they cannot parse or whose PLAIN or SCRAM login module they cannot load.
+ * Also a key store whose key is not its certificate's: Java's clients take that one (a broker that
+ * asks for no client certificate lets them in), but this gateway's TLS stack cannot load the pair at
+ * all (KEY_VALUES_MISMATCH), so it could never connect. Connector validation runs it on each client's
  * settings (validate-client-overrides.ts), where Connect only parses the values: the task would
- * fail at start. What only this gateway refuses (GSSAPI, a JAAS text without username) is left to
- * the task's start, as Connect accepts it in validation.
+ * fail at start. What only this gateway refuses at connection (GSSAPI, AWS_MSK_IAM, a JAAS text
+ * without username) is left to the task's start, as Connect accepts it in validation.
  */
 export function checkSecurityAsKafka(props: ClientProperties): void {
   const protocol = securityProtocol(props);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../errors.ts";
-import { connectionSettings } from "./client-config.ts";
+import { checkSecurityAsKafka, connectionSettings } from "./client-config.ts";
 import { parseJaasConfig } from "./jaas-config.ts";
 
 const PLAIN = "org.apache.kafka.common.security.plain.PlainLoginModule";
@@ -154,5 +154,21 @@ describe("sasl.mechanism of a client", () => {
     expect(() => settings("oauthbearer")).toThrow(
       "Invalid value oauthbearer for configuration sasl.mechanism: supported mechanisms are PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512",
     );
+  });
+
+  // review-sec6 P2-3: the module is a class Java loads in MSK setups; the mechanism is the reason.
+  test("AWS MSK IAM's set is refused for its mechanism, not its login module", () => {
+    const msk = {
+      "security.protocol": "SASL_PLAINTEXT",
+      "sasl.mechanism": "AWS_MSK_IAM",
+      "sasl.jaas.config": "software.amazon.msk.auth.iam.IAMLoginModule required;",
+    };
+    const reason =
+      "Invalid value AWS_MSK_IAM for configuration sasl.mechanism: supported mechanisms are PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512";
+    expect(() => connectionSettings({ "bootstrap.servers": "127.0.0.1:9092", ...msk })).toThrow(
+      new ConfigError(reason),
+    );
+    // Connector validation (what Kafka's clients refuse too) leaves it to the task's start.
+    expect(() => checkSecurityAsKafka(msk)).not.toThrow();
   });
 });

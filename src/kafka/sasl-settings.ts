@@ -2,9 +2,9 @@
  * A Kafka client's SASL settings from `sasl.mechanism` and `sasl.jaas.config`, checked as Kafka
  * 4.3.1's clients check them before a connection: the mechanism matched exactly as their SASL
  * client factories and the broker's enabled list match it (`plain` never authenticates), the JAAS
- * text parsed as Kafka parses it (jaas-config.ts), one login module of a class they can load. Then
- * what this gateway's clients need: PLAIN or SCRAM, with a username and password. Called by
- * client-config.ts.
+ * text parsed as Kafka parses it (jaas-config.ts), one login module of a class they can load (for
+ * PLAIN and SCRAM only). Then what this gateway's clients need: PLAIN or SCRAM, with a username and
+ * password. Called by client-config.ts.
  */
 import { invalidValueError } from "../util/invalid-value.ts";
 import { JaasConfigError, type JaasEntry, parseJaasConfig } from "./jaas-config.ts";
@@ -17,9 +17,9 @@ export interface SaslSettings {
 }
 
 /**
- * The login modules Kafka 4.3.1's clients can load: PLAIN's and SCRAM's, and those of the mechanisms
- * this gateway refuses (OAUTHBEARER, GSSAPI's JDK Kerberos module), refused by `sasl.mechanism`.
- * Like client-classes.ts, any other name is taken for a class Connect could not find.
+ * The login modules a stock Kafka 4.3.1 client can load: PLAIN's and SCRAM's, and those of the
+ * mechanisms this gateway refuses (OAUTHBEARER, GSSAPI's JDK Kerberos module). Like
+ * client-classes.ts, any other name under PLAIN or SCRAM is taken for a class Connect could not find.
  */
 const LOGIN_MODULES: ReadonlySet<string> = new Set([
   "org.apache.kafka.common.security.plain.PlainLoginModule",
@@ -50,7 +50,7 @@ function mechanismOf(props: ClientProperties): string {
   return mechanism;
 }
 
-/** The one login module of the JAAS text, as Kafka's JaasContext and Java's LoginContext take it. */
+/** The one login module of the JAAS text, as Kafka's JaasContext takes it. */
 function loginModuleOf(jaas: string): JaasEntry {
   let entries: JaasEntry[];
   try {
@@ -61,21 +61,30 @@ function loginModuleOf(jaas: string): JaasEntry {
   }
   if (entries.length !== 1)
     fail(JAAS, "[hidden]", `JAAS config property contains ${entries.length} login modules, should be 1 module`);
-  const entry = entries[0]!;
-  // Java's LoginContext loads the class by its name: any other fails every login.
+  return entries[0]!;
+}
+
+/**
+ * Java's LoginContext loads the class by its name: any other fails every login. Only checked for
+ * the mechanisms this gateway speaks: another mechanism's module (AWS MSK IAM's
+ * `software.amazon.msk.auth.iam.IAMLoginModule`) may be on Connect's class path, and the mechanism
+ * is what the gateway refuses.
+ */
+function checkLoadable(entry: JaasEntry): void {
   if (!LOGIN_MODULES.has(entry.loginModule)) fail(JAAS, "[hidden]", `No LoginModule found for ${entry.loginModule}`);
-  return entry;
 }
 
 /**
  * Throws the ConfigError of what Kafka's own clients refuse too (a mechanism written in another
- * case, a JAAS text they cannot parse, a login module they cannot load); what only this gateway
- * refuses (GSSAPI, OAUTHBEARER, no username) is left to saslSettings.
+ * case, a JAAS text they cannot parse, a PLAIN or SCRAM login module they cannot load); what only
+ * this gateway refuses (GSSAPI, OAUTHBEARER, AWS_MSK_IAM, no username) is left to saslSettings.
  */
 export function checkSaslAsKafka(props: ClientProperties): void {
-  mechanismOf(props);
+  const mechanism = mechanismOf(props);
   const jaas = props[JAAS];
-  if (jaas) loginModuleOf(jaas);
+  if (!jaas) return;
+  const entry = loginModuleOf(jaas);
+  if (Object.hasOwn(MECHANISMS, mechanism)) checkLoadable(entry);
 }
 
 /** The mechanism and the username and password of its PlainLoginModule or ScramLoginModule. */
@@ -85,7 +94,9 @@ export function saslSettings(props: ClientProperties): SaslSettings {
   if (!name) fail("sasl.mechanism", mechanism, SUPPORTED);
   const jaas = props[JAAS];
   if (!jaas) fail(JAAS, jaas, `SASL mechanism ${mechanism} needs a JAAS configuration with username and password`);
-  const { loginModule, options } = loginModuleOf(jaas);
+  const entry = loginModuleOf(jaas);
+  checkLoadable(entry);
+  const { loginModule, options } = entry;
   const username = options.get("username");
   const password = options.get("password");
   if (username === undefined || password === undefined)

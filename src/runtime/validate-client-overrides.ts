@@ -56,10 +56,11 @@ const SECURITY_KEY = /^(security\.protocol|sasl\.|ssl\.)/;
 
 /**
  * The override key on which the client's security settings (the worker's, completed by the
- * overrides) are refused as Kafka's clients refuse them (checkSecurityAsKafka: a key store that
- * cannot be read or whose key is not its certificate's, a login module they cannot load, a SASL
- * mechanism not written as Kafka writes it), with the refusal: the gateway's deviation from
- * Connect, whose validation only parses override values and whose task then fails at start. The key at fault when the connector overrides it,
+ * overrides) are refused before any connection (checkSecurityAsKafka: as Kafka's clients refuse a
+ * key store that cannot be read, a PLAIN or SCRAM login module they cannot load, a SASL mechanism
+ * not written as Kafka writes it; a key store whose key is not its certificate's, which Java takes
+ * but this gateway's TLS stack cannot load), with the refusal: the gateway's deviation from
+ * Connect, whose validation only parses override values. The key at fault when the connector overrides it,
  * else the first security key it overrides; none when it overrides none (the worker's own
  * settings were checked at its start).
  */

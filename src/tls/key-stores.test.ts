@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { openssl } from "../../test/support/command.ts";
 import { makeDevicePki } from "../../test/support/device-pki.ts";
 import { tempDir } from "../../test/support/temp-dir.ts";
-import { makeRsaCert } from "../../test/support/tls.ts";
+import { makeCertOfKeyType, makeRsaCert } from "../../test/support/tls.ts";
 import { makeMismatchedKeyStores } from "../../test/support/tls-stores.ts";
 import { ConfigError } from "../errors.ts";
 import { loadTlsMaterial } from "./key-stores.ts";
@@ -130,6 +130,52 @@ describe("a key store whose private key is not the key of its first certificate"
     const own = await Bun.file(dir.file("own.key")).text();
     expect(loadTlsMaterial({ "ssl.keystore.certificate.chain": cert, "ssl.keystore.key": own }).key).toBeDefined();
   }, 30_000);
+});
+
+// review-sec6 P3-4: a key of a type BoringSSL cannot read (RSA-PSS, Ed448), which it cannot use for
+// TLS either, was reported as "not the key of its first certificate", sending the operator after
+// the wrong cause.
+describe("a key store whose key type the gateway's TLS stack does not support", () => {
+  const UNSUPPORTED =
+    "is of a key type this gateway's TLS stack does not support (such as RSA-PSS or Ed448; RSA, EC and Ed25519 keys are)";
+  const refusal = (props: Record<string, string>): string => {
+    try {
+      loadTlsMaterial(props);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.message;
+      throw error;
+    }
+    throw new Error("the key store was taken");
+  };
+
+  test.each(["RSA-PSS", "ED448"])(
+    "a key of type %s with its certificate is refused for the key type",
+    async (algorithm) => {
+      await using dir = await tempDir("key-type-");
+      await makeCertOfKeyType(dir.path, "own", "own", algorithm);
+      const cert = await Bun.file(dir.file("own.pem")).text();
+      const key = await Bun.file(dir.file("own.key")).text();
+      expect(refusal({ "ssl.keystore.certificate.chain": cert, "ssl.keystore.key": key })).toBe(
+        `Invalid value for configuration ssl.keystore.key: the private key ${UNSUPPORTED}`,
+      );
+      const store = dir.file("store.pem");
+      await Bun.write(store, key + cert);
+      expect(refusal({ "ssl.keystore.location": store })).toBe(
+        `Invalid value for configuration ssl.keystore.location: the private key in the key store ${store} ${UNSUPPORTED}`,
+      );
+    },
+  );
+
+  test("an RSA key under a certificate of an RSA-PSS key names the certificate's key type", async () => {
+    await using dir = await tempDir("key-type-");
+    await makeCertOfKeyType(dir.path, "pss", "pss", "RSA-PSS");
+    await makeRsaCert(dir.path, "rsa", "rsa");
+    const cert = await Bun.file(dir.file("pss.pem")).text();
+    const key = await Bun.file(dir.file("rsa.key")).text();
+    expect(refusal({ "ssl.keystore.certificate.chain": cert, "ssl.keystore.key": key })).toBe(
+      `Invalid value for configuration ssl.keystore.certificate.chain: the public key of the first certificate in ssl.keystore.certificate.chain ${UNSUPPORTED}`,
+    );
+  });
 });
 
 describe("ssl.endpoint.identification.algorithm", () => {

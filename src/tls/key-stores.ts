@@ -13,12 +13,13 @@ import { ConfigError, messageOf } from "../errors.ts";
 import {
   decryptPemPrivateKey,
   detectStoreType,
-  isKeyOf,
+  keyPairProblem,
   openPkcs12,
   pkcs12Certificates,
   pkcs12PrivateKey,
   type StoreType,
   splitPem,
+  unsupportedKeyType,
 } from "./store-formats.ts";
 import { type TlsProtocolSettings, tlsProtocolSettings } from "./tls-protocols.ts";
 
@@ -131,11 +132,15 @@ export function loadTlsMaterial(
     material.cert = chain;
     material.key = decryptPemKey(`${prefix}ssl.keystore.key`, inlineKey, get("ssl.key.password"));
     const first = splitPem(chain, "CERTIFICATE")[0];
-    if (first === undefined) fail(`${prefix}ssl.keystore.certificate.chain`, "holds no PEM certificate");
-    if (!isKeyOf(first, material.key))
+    const chainKey = `${prefix}ssl.keystore.certificate.chain`;
+    if (first === undefined) fail(chainKey, "holds no PEM certificate");
+    const problem = keyPairProblem(first, material.key);
+    if (problem === "another key")
+      fail(`${prefix}ssl.keystore.key`, `the private key is not the key of the first certificate in ${chainKey}`);
+    if (problem)
       fail(
-        `${prefix}ssl.keystore.key`,
-        `the private key is not the key of the first certificate in ${prefix}ssl.keystore.certificate.chain`,
+        problem === "unsupported key type" ? `${prefix}ssl.keystore.key` : chainKey,
+        unsupportedKeyType(problem, "the private key", `the first certificate in ${chainKey}`),
       );
   } else if (keystore) {
     const k = `${prefix}ssl.keystore.location`;
@@ -163,8 +168,18 @@ export function loadTlsMaterial(
     }
     const first = splitPem(material.cert, "CERTIFICATE")[0];
     if (first === undefined) fail(k, `the key store ${keystore} holds no certificate`);
-    if (!isKeyOf(first, material.key))
+    const problem = keyPairProblem(first, material.key);
+    if (problem === "another key")
       fail(k, `the private key in the key store ${keystore} is not the key of its first certificate`);
+    if (problem)
+      fail(
+        k,
+        unsupportedKeyType(
+          problem,
+          `the private key in the key store ${keystore}`,
+          `the first certificate in the key store ${keystore}`,
+        ),
+      );
   }
 
   const inlineTrust = get("ssl.truststore.certificates");

@@ -8,7 +8,7 @@
  * traditional encrypted PEM keys derive their key from the password's UTF-8 bytes, as OpenSSL and
  * Java do (`forge-utf8-passwords.ts`).
  */
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import forge from "node-forge";
 import { installForgeNativeKdf } from "./forge-native-kdf.ts";
 import { installForgeUtf8Passwords } from "./forge-utf8-passwords.ts";
@@ -61,16 +61,40 @@ export function splitPem(text: string, kind: "CERTIFICATE" | "PRIVATE KEY" | "X5
 }
 
 /**
- * Whether `keyPem` is the private key of the certificate `certPem` (a key of another type is not).
- * BoringSSL builds no TLS context from another certificate's key (KEY_VALUES_MISMATCH): the key
- * stores check it when read, so the key at fault is named before any connection is tried.
+ * What keeps `keyPem` from serving the certificate `certPem`, undefined when it is its key:
+ * another key (of another type too), or a key type this TLS stack cannot use (RSA-PSS, Ed448: Bun's
+ * BoringSSL reads neither), of the private key or of the certificate, which it cannot compare either.
+ * BoringSSL builds no TLS context from such a pair (KEY_VALUES_MISMATCH, UNSUPPORTED_ALGORITHM): the
+ * key stores check it when read, so the key at fault is named before any connection is tried.
  */
-export function isKeyOf(certPem: string, keyPem: string): boolean {
+export function keyPairProblem(
+  certPem: string,
+  keyPem: string,
+): "another key" | "unsupported key type" | "unsupported certificate key type" | undefined {
+  const code = (error: unknown) => (error as { code?: unknown }).code;
+  let key: KeyObject;
   try {
-    return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
-  } catch {
-    return false;
+    key = createPrivateKey(keyPem);
+  } catch (error) {
+    return code(error) === "ERR_OSSL_EVP_UNSUPPORTED_ALGORITHM" ? "unsupported key type" : "another key";
   }
+  try {
+    const cert = new X509Certificate(certPem);
+    return cert.checkPrivateKey(key) ? undefined : cert.publicKey && "another key";
+  } catch (error) {
+    // The certificate's public key is read only to tell why it is not the key's.
+    return code(error) === "ERR_OSSL_X509_PUBLIC_KEY_DECODE_ERROR" ? "unsupported certificate key type" : "another key";
+  }
+}
+
+/** The refusal of a key (`keyName`) or certificate (`certName`) whose key type this TLS stack cannot use. */
+export function unsupportedKeyType(
+  problem: "unsupported key type" | "unsupported certificate key type",
+  keyName: string,
+  certName: string,
+): string {
+  const what = problem === "unsupported key type" ? keyName : `the public key of ${certName}`;
+  return `${what} is of a key type this gateway's TLS stack does not support (such as RSA-PSS or Ed448; RSA, EC and Ed25519 keys are)`;
 }
 
 /** Opens a PKCS12 store; throws node-forge's error (wrong password, not PKCS12). */

@@ -73,6 +73,25 @@ export async function makeRsaCert(dir: string, name: string, cn: string, ...extr
   );
 }
 
+/** A self-signed certificate `<name>.pem` with its unencrypted key `<name>.key` of `algorithm` (openssl genpkey's name: `RSA-PSS`, `ED448`, …) in `dir`. */
+export async function makeCertOfKeyType(dir: string, name: string, cn: string, algorithm: string): Promise<void> {
+  await openssl(dir, "genpkey", "-algorithm", algorithm, "-out", `${name}.key`);
+  await openssl(
+    dir,
+    "req",
+    "-x509",
+    "-new",
+    "-key",
+    `${name}.key`,
+    "-days",
+    "2",
+    "-subj",
+    `/CN=${cn}`,
+    "-out",
+    `${name}.pem`,
+  );
+}
+
 /**
  * A certificate `<name>.pem` (key `<name>.key`) signed by the CA of `makeTls` in `dir`, for `cn`
  * with the subjectAltName `san` (`DNS:other.example`): trusted, but for another host than the one
