@@ -172,7 +172,14 @@ describe("the plain ingest listener on the wire", () => {
       const value = `{"halfClosedKeyed":"${path}-${Date.now()}"}`;
       const key = `Idempotency-Key: e1-${path}-${Date.now()}\r\n`;
       expect(statuses(await halfClosedExchange(post(value, path, key)))).toEqual([]);
-      const again = await exchange(post(value, path, key), (t) => statuses(t).length === 1);
+      // 409 while the first request is still being written (its key is held), then its answer replayed.
+      const again = await waitFor(
+        async () => {
+          const text = await exchange(post(value, path, key), (t) => statuses(t).length === 1);
+          return statuses(text)[0] === 409 ? undefined : text;
+        },
+        { what: "the retry answered once the first request ended" },
+      );
       expect(statuses(again)).toEqual([200]);
       expect(again).toContain("Idempotent-Replayed");
       expect(await written(value, path)).toBe(1);

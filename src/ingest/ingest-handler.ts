@@ -47,19 +47,21 @@ function finished(deps: IngestHandlerDeps, label: string, context: IngestExchang
 export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadlines): Pipeline {
   const unansweredLog = new RepeatLimiter(() => monotonicNow(deps.clock), 60_000);
   /**
-   * A request whose records were written after its client closed the connection: on the plain
-   * listener, a client that half-closed after its request (nc -N, socat; Bun.serve closes the
-   * connection at the FIN and cannot answer it), or one that hung up. Written, as a request whose
-   * answer was lost anywhere else: at least once, never dropped; counted and WARNed (once a minute
-   * per connector) so the operator sees why such devices resend.
+   * A request whose client closed the connection before its answer: on the plain listener, a
+   * client that half-closed after its request (nc -N, socat; Bun.serve closes the connection at the
+   * FIN and cannot answer it), or one that hung up. Its records already sent to Kafka are written
+   * (at least once: a retry writes them again unless it has an Idempotency-Key); those still queued
+   * when the gateway noticed the client gone (request-deadlines.ts, 100 ms in) were withdrawn, not
+   * written, as for any client that hangs up. Counted and WARNed (once a minute per connector, with
+   * how many of the request's records were written) so the operator sees why such devices resend.
    */
-  const unanswered = (route: IngestRoute) => {
+  const unanswered = (route: IngestRoute, written: number, total: number) => {
     deps.metrics.requestUnanswered(route.connector);
     warnLimited(
       deps.log,
       unansweredLog,
       route.connector,
-      `A client of ${route.settings.path} (connector ${route.connector}) closed its connection before its answer: its records were written, and it did not see the answer. A client that half-closes after its request (nc -N, socat) cannot be answered on the plain http ingest listener: use the https listener, or close only after reading the answer; an Idempotency-Key makes its retry safe. ingest_requests_unanswered_total counts them`,
+      `A client of ${route.settings.path} (connector ${route.connector}) closed its connection before its answer: ${written} of its ${total} records were written, the others withdrawn or perhaps written, and it did not see the answer. A client that half-closes after its request (nc -N, socat) cannot be answered on the plain http ingest listener: use the https listener, or close only after reading the answer; an Idempotency-Key makes its retry safe. ingest_requests_unanswered_total counts such requests`,
     );
   };
   return async (context, route, target, shape, label) => {
@@ -149,7 +151,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             context.acceptedBytes = bytes;
             final = !retriable;
             answer = response;
-            if (records > 0 && context.request.signal.aborted) unanswered(route);
+            if (context.request.signal.aborted) unanswered(route, records, outcomes.length);
           } catch (error) {
             if (error instanceof IngestError) {
               response = ingestErrorResponse(error, deps.redact);

@@ -78,7 +78,7 @@ export class IngestMetrics {
   private readonly batches = new Map<string, Histogram>();
   /** Per connector: requests answered as written whose Idempotency-Key could not be stored. */
   private readonly keysNotStored = new Map<string, number>();
-  /** Per connector: requests whose records were written after their client had closed the connection. */
+  /** Per connector: requests whose client had closed the connection before their answer. */
   private readonly unanswered = new Map<string, number>();
   /** Keys deleted before their window ended to stay under ingest.idempotency.max.bytes. */
   private keysDropped = 0;
@@ -158,7 +158,7 @@ export class IngestMetrics {
     this.keysNotStored.set(connector, (this.keysNotStored.get(connector) ?? 0) + 1);
   }
 
-  /** A request's records were written, but its client had closed the connection: it never saw the answer. */
+  /** A request's client had closed the connection before its answer: it never saw it. */
   requestUnanswered(connector: string): void {
     this.unanswered.set(connector, (this.unanswered.get(connector) ?? 0) + 1);
   }
@@ -243,7 +243,7 @@ export class IngestMetrics {
       {
         name: "ingest_requests_unanswered_total",
         type: "counter",
-        help: "Requests whose records were written after their client had closed the connection (a half-close on the plain http listener, a hang-up): the client never saw the answer, and a retry without an Idempotency-Key writes them again.",
+        help: "Requests whose client had closed the connection before their answer (a half-close on the plain http listener, a hang-up): records already sent to Kafka were written, those still queued withdrawn; the client never saw the answer, and a retry without an Idempotency-Key writes the written ones again.",
         samples: [...this.unanswered].map(([connector, value]) => ({ labels: { connector }, value })),
       },
       ...this.idempotencyFamilies(),
