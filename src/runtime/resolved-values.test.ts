@@ -234,6 +234,17 @@ describe("the logs hold a provider-resolved list's elements", () => {
   });
 });
 
+// review-secrets6 P3-4: a blank resolved part made `orders ` a secret: `orders topic` showed `[hidden]topic`.
+test("a value whose references resolved to white space only keeps the config's own text readable in the logs", async () => {
+  const held = new LogManager({ sink: () => {} });
+  const blank = new EnvVarConfigProvider({ S: " " }, logs.get("env"));
+  blank.configure({});
+  const resolution = heldResolution(held, resolvingWith(new Map([["env", blank]])));
+  await resolution.resolveConfig({ topic: "orders${env:S}" });
+  expect(held.redact("orders topic")).toBe("orders topic");
+  resolution.release();
+});
+
 // review-secrets5 P2-3: a value composed around a reference reports itself and each glued element
 // under its raw text; with 9 elements the history's 8 per reference released the first at once.
 test("the history keeps every value one resolution reports, however many", async () => {
