@@ -30,7 +30,7 @@ class FakeProvider implements ConfigProvider {
 
 function fake(): FakeProvider {
   return new FakeProvider({
-    "": { TOKEN: "t0k3n", USER: "app", NESTED: "${vault:x}", DOLLARS: "$& and $1", EMPTY: "" },
+    "": { TOKEN: "t0k3n", USER: "app", NESTED: "${vault:x}", DOLLARS: "$& and $1", EMPTY: "", BLANK: " \t" },
     "/etc/app.properties": { "db.user": "app", "db.password": "pw-123", "a:b": "colon" },
   });
 }
@@ -123,6 +123,8 @@ describe("resolveConfig", () => {
         unresolved: "x${test:MISSING}",
         // review-secrets5 P3-2: resolved to nothing, it is the config's own `orders`: no secret.
         empty: "orders${test:EMPTY}",
+        // review-secrets6 P3-4: nor to white space only (`orders \t` hid `orders` in a line).
+        blank: "orders${test:BLANK}",
         plain: "a,b",
       },
       new Map([["test", fake()]]),
@@ -138,6 +140,7 @@ describe("resolveConfig", () => {
       ["t0k3n${unknown:USER}", "${test:TOKEN}${unknown:USER}", true],
     ]);
     expect(reported.filter(([, , composed]) => !composed).sort()).toEqual([
+      [" \t", "test::BLANK", false],
       ["", "test::EMPTY", false],
       ["app", "test::USER", false],
       ["t0k3n", "test::TOKEN", false],

@@ -220,9 +220,9 @@ export async function resolveConfig(
     Object.entries(config).map(([configKey, value]) => {
       if (typeof value !== "string") return [configKey, value];
       const { text, spans } = resolveValue(value, lookup);
-      // A value whose resolved parts are all empty (`orders${env:SUFFIX}`, SUFFIX="") is the
-      // config's own text: no secret of `orders`.
-      if (resolvedSomething(spans) && !isWholeConfigVariable(value)) {
+      // A value whose resolved parts are all empty or blank (`orders${env:SUFFIX}`, SUFFIX="" or
+      // " ") is the config's own text: no secret of `orders`.
+      if (resolvedSomething(text, spans) && !isWholeConfigVariable(value)) {
         for (const composed of composedValues(text, spans)) onSecret(composed, value, true);
       }
       return [configKey, text];
@@ -230,9 +230,9 @@ export async function resolveConfig(
   );
 }
 
-/** Whether any resolved value (start, end pairs) is not empty. */
-function resolvedSomething(spans: readonly number[]): boolean {
-  for (let i = 0; i < spans.length; i += 2) if (spans[i]! < spans[i + 1]!) return true;
+/** Whether any resolved value in `text` (start, end pairs) is neither empty nor white space only. */
+function resolvedSomething(text: string, spans: readonly number[]): boolean {
+  for (let i = 0; i < spans.length; i += 2) if (text.slice(spans[i], spans[i + 1]).trim() !== "") return true;
   return false;
 }
 

@@ -21,6 +21,7 @@ const env = new EnvVarConfigProvider(
     GLUED: "k7pq2",
     PW: "s3cr",
     TOPICS: "secret-topic-a,secret-topic-b",
+    COMMA_PW: "Pa55,word",
   },
   new LogManager().get("env"),
 );
@@ -200,6 +201,21 @@ describe("Herder with provider references", () => {
     expect(topics.errors).toEqual(["topic [hidden] is refused"]);
     expect(w.logLines.filter((line) => line.includes("is refused"))).toEqual([
       expect.stringContaining("topic [hidden] is refused"),
+    ]);
+  });
+
+  // review-secrets6 P2-2: a password with a comma was split into elements hidden inside words.
+  test("a validation message naming a key holds a comma password's piece inside a word in clear", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    const message = "connection.password is weak (a keyword); word Pa55 and Pa55,word are refused";
+    w.scripted.script = { validate: () => [{ key: "topic", message }] };
+    const validated = await w.rest("PUT", `/connector-plugins/${SCRIPTED_SOURCE}/config/validate`, {
+      "connector.class": SCRIPTED_SOURCE,
+      "connection.password": "${env:COMMA_PW}",
+    });
+    const topic = validated.body.configs.find((c: { value: { name: string } }) => c.value.name === "topic").value;
+    expect(topic.errors).toEqual([
+      "connection.password is weak (a keyword); [hidden] [hidden] and [hidden] are refused",
     ]);
   });
 });

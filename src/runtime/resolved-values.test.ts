@@ -70,6 +70,26 @@ describe("ResolvedValues", () => {
     expect(values.hide("query parameter s3crx9 refused")).toBe("query parameter [hidden]x9 refused");
   });
 
+  // review-secrets6 P2-2: a provider value with a comma is not always a list; its pieces hidden
+  // inside words mangled key names (`connection.pass[hidden]`) and told that `word` is in the password.
+  test("the elements of a provider value with a comma are hidden as whole tokens, the value itself anywhere", async () => {
+    const pw = new EnvVarConfigProvider({ PW: "Pa55,word" }, logs.get("env"));
+    pw.configure({});
+    const { values } = await ResolvedValues.resolve(
+      { "connection.password": "${env:PW}" },
+      resolvingWith(new Map([["env", pw]])),
+    );
+    const { hide, hideLong } = values.redaction((t) => t, { references: false });
+    const missing = 'Missing required configuration "connection.password" has no default';
+    expect(hideLong(missing)).toBe(missing);
+    expect(hide("connection.password: at least 12 characters (a keyword)")).toBe(
+      "connection.password: at least 12 characters (a keyword)",
+    );
+    expect(hide("password Pa55,word refused; word Pa55 alone; xPa55,wordx")).toBe(
+      "password [hidden] refused; [hidden] [hidden] alone; x[hidden]x",
+    );
+  });
+
   test("hideLong hides the values of KEY characters or more as hide does, and no shorter one", () => {
     const shown = wholeTokenCases.map(({ secret, text }) => {
       const { hideLong } = ResolvedValues.from({}, {}, [secret]).redaction((t) => t, { references: false });
@@ -212,6 +232,17 @@ describe("the logs hold a provider-resolved list's elements", () => {
     ]);
     expect(held.redact(`${line}; audit`)).toBe(`${shown}; audit`);
   });
+});
+
+// review-secrets6 P3-4: a blank resolved part made `orders ` a secret: `orders topic` showed `[hidden]topic`.
+test("a value whose references resolved to white space only keeps the config's own text readable in the logs", async () => {
+  const held = new LogManager({ sink: () => {} });
+  const blank = new EnvVarConfigProvider({ S: " " }, logs.get("env"));
+  blank.configure({});
+  const resolution = heldResolution(held, resolvingWith(new Map([["env", blank]])));
+  await resolution.resolveConfig({ topic: "orders${env:S}" });
+  expect(held.redact("orders topic")).toBe("orders topic");
+  resolution.release();
 });
 
 // review-secrets5 P2-3: a value composed around a reference reports itself and each glued element

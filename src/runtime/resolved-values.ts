@@ -12,7 +12,9 @@
  * of a value composed around one, `password s3crx9 refused`, shows `password [hidden]x9 refused`),
  * shorter ones as whole tokens. These answers go to the client that sent the config; the logs hide
  * held secrets as whole tokens up to 8 characters (`WHOLE`), being everyone's. Elements of a
- * resolved comma-separated list count as values, in the logs too (`secretsOf`). A key's value
+ * provider value with a comma count as values, in the logs too (`secretsOf`), hidden in these
+ * answers by the logs' `WHOLE` rule, since a value with a comma is not always a list (a password
+ * `Pa55,word` must not make `connection.password` show as `connection.pass[hidden]`). A key's value
  * composed around a reference (`password=${env:PW}x9`) is one value whole, not split into elements
  * (the config's own `a,b,${env:T}` makes no secret of `a`; an element glued to a resolved value
  * comes as a value of its own, config-transformer.ts): a short resolved part glued to the
@@ -24,7 +26,7 @@ import type { ConfigProvider } from "../config-providers/config-provider.ts";
 import { resolveConfig } from "../config-providers/config-transformer.ts";
 import { HIDDEN } from "../util/logger.ts";
 import type { Remembered, SecretHolder } from "../util/resolved-secrets.ts";
-import { KEY, SecretIndex } from "../util/secret-index.ts";
+import { KEY, SecretIndex, WHOLE } from "../util/secret-index.ts";
 
 /**
  * The secrets a reported value makes: a provider value and its list elements (trimmed, non-empty;
@@ -33,9 +35,16 @@ import { KEY, SecretIndex } from "../util/secret-index.ts";
  */
 export function secretsOf(value: string, composed = false): string[] {
   const secrets = value.trim() === "" ? [] : [value];
-  if (composed || !value.includes(",")) return secrets;
-  for (const element of value.split(",")) if (element.trim() !== "") secrets.push(element.trim());
-  return secrets;
+  return composed ? secrets : [...secrets, ...elementsOf(value)];
+}
+
+/** The list elements of a provider value with a comma (trimmed, non-empty); none without one. */
+function elementsOf(value: string): string[] {
+  if (!value.includes(",")) return [];
+  return value
+    .split(",")
+    .map((element) => element.trim())
+    .filter((element) => element !== "");
 }
 
 /**
@@ -119,21 +128,22 @@ export interface Redaction {
 }
 
 export class ResolvedValues {
-  static readonly none = new ResolvedValues(new Map(), []);
+  static readonly none = new ResolvedValues(new Map(), [], []);
 
   /** Every value; undefined without any. */
-  private readonly index: SecretIndex | undefined;
+  private readonly index: ValueIndex | undefined;
   /** Those of `KEY` characters or more (the log manager holds those too); undefined without any. */
-  private readonly longIndex: SecretIndex | undefined;
+  private readonly longIndex: ValueIndex | undefined;
 
   private constructor(
     /** resolved value → the raw text it came from, for keys whose raw value holds a reference. */
     private readonly references: ReadonlyMap<string, string>,
-    secrets: readonly string[],
+    values: readonly string[],
+    elements: readonly string[],
   ) {
-    const long = secrets.filter((s) => s.length >= KEY);
-    this.index = secrets.length > 0 ? new SecretIndex(secrets, HIDDEN, KEY) : undefined;
-    this.longIndex = long.length > 0 ? new SecretIndex(long, HIDDEN, KEY) : undefined;
+    const long = (secrets: readonly string[]) => secrets.filter((s) => s.length >= KEY);
+    this.index = ValueIndex.of(values, elements);
+    this.longIndex = ValueIndex.of(long(values), long(elements));
   }
 
   /** Resolves `config` and records what the providers returned. */
@@ -157,8 +167,8 @@ export class ResolvedValues {
     composedValues: readonly string[] = [],
   ): ResolvedValues {
     if (providerValues.length === 0 && composedValues.length === 0) return ResolvedValues.none;
-    const secrets = composedValues.flatMap((value) => secretsOf(value, true));
-    for (const value of providerValues) secrets.push(...secretsOf(value));
+    const values = [...composedValues, ...providerValues].flatMap((value) => secretsOf(value, true));
+    const elements = providerValues.flatMap(elementsOf);
     // A key whose resolved value differs from its raw one holds a reference that resolved.
     const references = new Map<string, string>();
     for (const [key, value] of Object.entries(raw)) {
@@ -167,7 +177,7 @@ export class ResolvedValues {
         references.set(result, value);
       }
     }
-    return new ResolvedValues(references, secrets);
+    return new ResolvedValues(references, values, elements);
   }
 
   /** The raw text a value came from whole (a key that holds a reference), if any. */
@@ -198,7 +208,7 @@ export class ResolvedValues {
   redaction(redact: Redact, { references }: { readonly references: boolean }): Redaction {
     // The index leaves a `[hidden]` already there as it is: a value `hidden` (a topic so named)
     // showed the held secrets' `[hidden]` as `[[hidden]]`.
-    const shown = (text: string, index: SecretIndex | undefined) => {
+    const shown = (text: string, index: ValueIndex | undefined) => {
       const reference = references ? this.references.get(text) : undefined;
       if (reference !== undefined) return reference;
       const held = redact(text);
@@ -220,6 +230,33 @@ export class ResolvedValues {
     if (this.references.size === 0) return value;
     const values = new Map([...this.references].map(([resolved, reference]) => [reference, resolved]));
     return mapStrings(value, (s) => values.get(s) ?? s);
+  }
+}
+
+/**
+ * A request's values hidden as a client may see them: whole values (a provider's, a composed one)
+ * by the `KEY` rule, 4 characters or more inside words too; then the elements of a provider value
+ * with a comma by the logs' `WHOLE` rule, whole tokens up to 8 characters. A value is not always a
+ * list (a password `Pa55,word`): its pieces hidden inside words showed `connection.pass[hidden]`,
+ * mangling a key name and telling that `word` is part of the password (review-secrets6 P2-2). The
+ * second pass leaves the first one's `[hidden]` as it is (SecretIndex.redact), so none is doubled.
+ */
+class ValueIndex {
+  private constructor(
+    private readonly values: SecretIndex | undefined,
+    private readonly elements: SecretIndex | undefined,
+  ) {}
+
+  static of(values: readonly string[], elements: readonly string[]): ValueIndex | undefined {
+    if (values.length === 0 && elements.length === 0) return undefined;
+    const index = (secrets: readonly string[], whole: number) =>
+      secrets.length > 0 ? new SecretIndex(secrets, HIDDEN, whole) : undefined;
+    return new ValueIndex(index(values, KEY), index(elements, WHOLE));
+  }
+
+  redact(text: string): string {
+    const valuesHidden = this.values?.redact(text) ?? text;
+    return this.elements?.redact(valuesHidden) ?? valuesHidden;
   }
 }
 

@@ -53,8 +53,9 @@ export interface DeadLetterQueueConfig {
   readonly contextHeaders: boolean;
   /**
    * Hides secrets in the context headers' error texts (message, stack trace, an error's own
-   * details) as in log lines and status traces: the log manager's `redact`. A record's own bytes
-   * and headers are copied untouched.
+   * details) as in log lines: the log manager's `redact`, whole tokens up to 8 characters (a topic
+   * is everyone's, like the logs; a status trace also hides its task's own values from 4 characters
+   * inside words). A record's own bytes and headers are copied untouched.
    */
   readonly redact?: (text: string) => string;
 }
