@@ -267,6 +267,57 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
     db.close();
   });
 
+  test("a trim whose COMMIT fails (a full disk) leaves the counters as the file is (review-idem2 P2-1)", async () => {
+    await using dir = await tempDir("idempotency-store-");
+    const real = openDatabase(dir.path);
+    const clock = new ManualClock(1_000_000);
+    const one = bytesOf("c", "", "k0", "a");
+    const uncapped = new IdempotencyStore(real);
+    for (let i = 0; i < 10; i++) uncapped.put("c", "", `k${i}`, answer("a"), clock.now(), 600_000 + i);
+    // The store's second transaction is the timer's trim: its first COMMIT fails, and rolls back.
+    let made = 0;
+    let failCommit = true;
+    const db = new Proxy(real, {
+      get(target, property) {
+        if (property === "transaction")
+          return (fn: (...args: unknown[]) => unknown) => {
+            const tx = target.transaction(fn);
+            if (made++ !== 1) return tx;
+            return (...args: unknown[]) => {
+              target.run("BEGIN");
+              try {
+                const result = fn(...args);
+                if (failCommit) {
+                  failCommit = false;
+                  throw new Error("SQLITE_FULL: database or disk is full");
+                }
+                target.run("COMMIT");
+                return result;
+              } catch (error) {
+                target.run("ROLLBACK");
+                throw error;
+              }
+            };
+          };
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const store = new IdempotencyStore(db, { maxBytes: 5 * one });
+    const count = () => (real.query("SELECT count(*) AS n FROM ingest_idempotency").get() as { n: number }).n;
+    store.startPruning(() => clock.now(), clockTimer(clock));
+    clock.advance(PRUNE_BUSY_MS);
+    await waitFor(() => clock.sleeps.length === 2, { what: "the failed run" });
+    expect(count()).toBe(10);
+    expect(store.usage()).toEqual(new IdempotencyStore(real).usage());
+    clock.advance(clock.sleeps.at(-1) ?? 0);
+    await waitFor(() => count() === 5, { what: "the next run's trim" });
+    expect(store.usage()).toEqual(new IdempotencyStore(real).usage());
+    expect(store.usage().keys).toBe(5);
+    store.close();
+    real.close();
+  });
+
   test("removeOrphans: the timer deletes, in batches, the keys of connectors no longer stored, not those stored since", async () => {
     await using dir = await tempDir("idempotency-store-");
     const db = openDatabase(dir.path);

@@ -109,7 +109,7 @@ export class IdempotencyStore {
   private readonly sizeOf: Statement<{ rowid: number; bytes: number }, [string, string, string]>;
   private readonly evictFirst: Statement<Sized, [number]>;
   private readonly pruneBatch: Statement<{ bytes: number }, [number, number]>;
-  private readonly trimWithin: (now: number) => { freedKeys: number; early: number };
+  private readonly trimWithin: (now: number) => { freedKeys: number; freedBytes: number; early: number };
   private readonly storeWithin: (
     connector: string,
     principal: string,
@@ -210,12 +210,8 @@ export class IdempotencyStore {
       );
       return { replaced: current?.bytes, ...room, pruned };
     });
-    this.trimWithin = db.transaction((now: number) => {
-      const room = this.makeRoom(0, now, -1, PRUNE_BATCH);
-      this.keys -= room.freedKeys;
-      this.bytes -= room.freedBytes;
-      return room;
-    });
+    // The counters change once the transaction committed (a failed COMMIT puts the rows back).
+    this.trimWithin = db.transaction((now: number) => this.makeRoom(0, now, -1, PRUNE_BATCH));
   }
 
   /**
@@ -349,6 +345,8 @@ export class IdempotencyStore {
         const at = now();
         busy = this.pruneSome(at) === PRUNE_BATCH;
         const trimmed = this.trimWithin(at);
+        this.keys -= trimmed.freedKeys;
+        this.bytes -= trimmed.freedBytes;
         if (trimmed.early > 0) this.onDropped?.(trimmed.early);
         busy ||= this.maxBytes > 0 && this.bytes > this.maxBytes && trimmed.freedKeys > 0;
         busy ||= this.removeSomeOrphans();
