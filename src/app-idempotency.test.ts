@@ -1,7 +1,8 @@
 /**
  * The app's wiring of the Idempotency-Key store: the worker's ingest.idempotency.max.bytes reaches
  * it, its pruning timer runs on the app's clock from the start (expired keys, keys over the cap,
- * keys of connectors that no longer exist: review of fixe3, P3-6 and P3-8) and stops with the app.
+ * keys of connectors that no longer exist: review of fixe3, P3-6 and P3-8) and stops with the app;
+ * the guard hears of the timer's drops and a deleted connector stores no key (review-idem2 P3-3).
  */
 import { describe, expect, test } from "bun:test";
 import { tempDir } from "../test/support/temp-dir.ts";
@@ -10,7 +11,7 @@ import { startApp } from "./app.ts";
 import { MemoryKafka } from "./kafka/memory-kafka.ts";
 import { ConfigStore } from "./store/config-store.ts";
 import { openDatabase } from "./store/database.ts";
-import { PRUNE_BUSY_MS } from "./store/idempotency-store.ts";
+import { type IdempotencyStore, PRUNE_BUSY_MS } from "./store/idempotency-store.ts";
 import { LogManager } from "./util/logger.ts";
 import { ManualClock } from "./util/manual-clock.ts";
 import { loadWorkerConfig } from "./worker-config.ts";
@@ -59,6 +60,16 @@ describe("the app's Idempotency-Key store", () => {
     const metrics = await (await fetch(`${app.advertisedUrl}metrics`)).text();
     expect(metrics).toContain("\ningest_idempotency_max_bytes 1000\n");
     expect(metrics).toContain("\ningest_idempotency_keys 1\n");
+    // "first" was deleted before it expired: the guard counts and WARNs about the timer's drops too.
+    expect(metrics).toContain("\ningest_idempotency_keys_dropped_total 1\n");
+    expect(lines).toContainEqual(expect.stringContaining("WARN Deleted 1 Idempotency-Key(s) before"));
+
+    // A request still in flight when its connector was deleted does not store its key (review-idem2 P3-3).
+    const store = (app.herder as unknown as { deps: { idempotencyKeys: IdempotencyStore } }).deps.idempotencyKeys;
+    const response = { requestHash: "h", status: 200, contentType: "", body: new Uint8Array(1) };
+    store.put("gone", "", "late", response, clock.now(), 60_000);
+    store.put("stays", "", "late", response, clock.now(), 60_000);
+    expect(keys()).toEqual(["stays/late", "stays/second"]);
 
     await app.stop();
     expect(clock.pending).toBe(0);
