@@ -136,6 +136,44 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
     db.close();
   });
 
+  test("removeConnector sums and deletes the keys in SQLite, reading no row back (review-idem2 P3-4)", async () => {
+    await using dir = await tempDir("idempotency-store-");
+    const real = openDatabase(dir.path);
+    let rowsRead = 0;
+    const read = (result: unknown) => {
+      rowsRead += Array.isArray(result) ? result.length : result == null ? 0 : 1;
+      return result;
+    };
+    const statement = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get(t, property) {
+          const value = Reflect.get(t, property);
+          if (typeof value !== "function") return value;
+          if (property === "all" || property === "get" || property === "values")
+            return (...args: unknown[]) => read(value.apply(t, args));
+          return value.bind(t);
+        },
+      });
+    const db = new Proxy(real, {
+      get(target, property) {
+        const value = Reflect.get(target, property);
+        if (property === "query") return (sql: string) => statement(target.query(sql));
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const store = new IdempotencyStore(db);
+    db.transaction(() => {
+      for (let i = 0; i < 50; i++) store.put("gone", "", `k${i}`, answer("a"), 1000, 60_000);
+    })();
+    const usage = store.usage();
+    rowsRead = 0;
+    expect(store.removeConnector("gone")).toBe(50);
+    expect(rowsRead).toBe(1); // the sum
+    expect(store.usage()).toEqual({ keys: 0, bytes: 0 });
+    expect(usage.bytes).toBe(50 * bytesOf("gone", "", "k00", "a") - 10);
+    real.close();
+  });
+
   test("a key of a connector deleted while its request was in flight is not stored (review P3-5)", async () => {
     await using dir = await tempDir("idempotency-store-");
     const db = openDatabase(dir.path);

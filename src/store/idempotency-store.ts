@@ -398,18 +398,17 @@ export class IdempotencyStore {
 /**
  * Deletes every key of `connector` through the primary key's index (it leads with the connector);
  * returns how many there were and their bytes. Also for the offline delete-connector command,
- * which needs no IdempotencyStore (that counts the whole table).
+ * which needs no IdempotencyStore (that counts the whole table). The rows are summed and deleted in
+ * SQLite, none read back: a connector's million keys are not a million JS objects (review-idem2 P3-4).
  */
 export function deleteConnectorKeys(db: Database, connector: string): IdempotencyUsage {
-  return db.transaction(() =>
-    db
+  return db.transaction(() => {
+    const { bytes } = db
       .query<{ bytes: number }, [string]>(
-        `DELETE FROM ingest_idempotency WHERE connector = ? RETURNING ${ROW_BYTES} AS bytes`,
+        `SELECT coalesce(sum(${ROW_BYTES}), 0) AS bytes FROM ingest_idempotency WHERE connector = ?`,
       )
-      .all(connector)
-      .reduce<IdempotencyUsage>((usage, row) => ({ keys: usage.keys + 1, bytes: usage.bytes + row.bytes }), {
-        keys: 0,
-        bytes: 0,
-      }),
-  )();
+      .get(connector) ?? { bytes: 0 };
+    const { changes } = db.query("DELETE FROM ingest_idempotency WHERE connector = ?").run(connector);
+    return { keys: changes, bytes };
+  })();
 }
