@@ -74,4 +74,33 @@ describe("the app's Idempotency-Key store", () => {
     await app.stop();
     expect(clock.pending).toBe(0);
   });
+
+  test("a connector created under the name of one deleted before its keys went has none of its keys at once (review-idem2 P3-1)", async () => {
+    await using dir = await tempDir("app-idempotency-");
+    const clock = new ManualClock(1_700_000_000_000);
+    const before = openDatabase(dir.path);
+    before
+      .query(
+        "INSERT INTO ingest_idempotency (connector, principal, idempotency_key, request_hash, status, content_type, body, created_at, expires_at) VALUES ('gone', '', 'k1', 'h', 200, '', x'6f6b', ?, ?)",
+      )
+      .run(clock.now() - 1000, clock.now() + 600_000);
+    before.close();
+    const app = startApp({
+      config: loadWorkerConfig({
+        "bootstrap.servers": "127.0.0.1:9",
+        "data.dir": dir.path,
+        listeners: "http://127.0.0.1:0",
+        "ingest.listeners": "http://127.0.0.1:0",
+      }),
+      kafka: new MemoryKafka(),
+      logs: new LogManager({ sink: () => {} }),
+      clock,
+    });
+    const config = { name: "gone", "connector.class": "HttpIngestSource", "kafka.topic": "t", "ingest.path": "/gone" };
+    await app.herder.putConnectorConfig("gone", config, { allowReplace: false, initialState: "STOPPED" });
+    const store = (app.herder as unknown as { deps: { idempotencyKeys: IdempotencyStore } }).deps.idempotencyKeys;
+    expect(store.get("gone", "", "k1", clock.now())).toBeUndefined(); // before the timer's first run
+    expect(store.usage()).toEqual({ keys: 0, bytes: 0 });
+    await app.stop();
+  });
 });

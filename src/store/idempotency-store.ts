@@ -306,9 +306,10 @@ export class IdempotencyStore {
     return freed;
   }
 
-  /** Deletes every key of `connector` (deleted); returns how many there were. */
+  /** Deletes every key of `connector` (deleted, or created with no config before); returns how many there were. */
   removeConnector(connector: string): number {
     const removed = deleteConnectorKeys(this.db, connector);
+    this.orphans.delete(connector);
     this.keys -= removed.keys;
     this.bytes -= removed.bytes;
     return removed.keys;
