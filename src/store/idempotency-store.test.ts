@@ -387,7 +387,7 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
   });
 
   describe("pruning on a timer (keys expire also when keyed traffic stops)", () => {
-    test("deletes expired keys a batch a second until none is left, then once a minute; close stops it", async () => {
+    test("deletes expired keys a batch every PRUNE_BUSY_MS until none is left, then every PRUNE_IDLE_MS; close stops it", async () => {
       await using dir = await tempDir("idempotency-store-");
       const db = openDatabase(dir.path);
       const clock = new ManualClock(1_000_000);
