@@ -1,7 +1,8 @@
 /**
  * The app's wiring of the Idempotency-Key store: the worker's ingest.idempotency.max.bytes reaches
  * it, its pruning timer runs on the app's clock from the start (expired keys, keys over the cap,
- * keys of connectors that no longer exist: review of fixe3, P3-6 and P3-8) and stops with the app.
+ * keys of connectors that no longer exist: review of fixe3, P3-6 and P3-8) and stops with the app;
+ * the guard hears of the timer's drops and a deleted connector stores no key (review-idem2 P3-3).
  */
 import { describe, expect, test } from "bun:test";
 import { tempDir } from "../test/support/temp-dir.ts";
@@ -10,7 +11,7 @@ import { startApp } from "./app.ts";
 import { MemoryKafka } from "./kafka/memory-kafka.ts";
 import { ConfigStore } from "./store/config-store.ts";
 import { openDatabase } from "./store/database.ts";
-import { PRUNE_BUSY_MS } from "./store/idempotency-store.ts";
+import { type IdempotencyStore, PRUNE_BUSY_MS } from "./store/idempotency-store.ts";
 import { LogManager } from "./util/logger.ts";
 import { ManualClock } from "./util/manual-clock.ts";
 import { loadWorkerConfig } from "./worker-config.ts";
@@ -59,8 +60,47 @@ describe("the app's Idempotency-Key store", () => {
     const metrics = await (await fetch(`${app.advertisedUrl}metrics`)).text();
     expect(metrics).toContain("\ningest_idempotency_max_bytes 1000\n");
     expect(metrics).toContain("\ningest_idempotency_keys 1\n");
+    // "first" was deleted before it expired: the guard counts and WARNs about the timer's drops too.
+    expect(metrics).toContain("\ningest_idempotency_keys_dropped_total 1\n");
+    expect(lines).toContainEqual(expect.stringContaining("WARN Deleted 1 Idempotency-Key(s) before"));
+
+    // A request still in flight when its connector was deleted does not store its key (review-idem2 P3-3).
+    const store = (app.herder as unknown as { deps: { idempotencyKeys: IdempotencyStore } }).deps.idempotencyKeys;
+    const response = { requestHash: "h", status: 200, contentType: "", body: new Uint8Array(1) };
+    store.put("gone", "", "late", response, clock.now(), 60_000);
+    store.put("stays", "", "late", response, clock.now(), 60_000);
+    expect(keys()).toEqual(["stays/late", "stays/second"]);
 
     await app.stop();
     expect(clock.pending).toBe(0);
+  });
+
+  test("a connector created under the name of one deleted before its keys went has none of its keys at once (review-idem2 P3-1)", async () => {
+    await using dir = await tempDir("app-idempotency-");
+    const clock = new ManualClock(1_700_000_000_000);
+    const before = openDatabase(dir.path);
+    before
+      .query(
+        "INSERT INTO ingest_idempotency (connector, principal, idempotency_key, request_hash, status, content_type, body, created_at, expires_at) VALUES ('gone', '', 'k1', 'h', 200, '', x'6f6b', ?, ?)",
+      )
+      .run(clock.now() - 1000, clock.now() + 600_000);
+    before.close();
+    const app = startApp({
+      config: loadWorkerConfig({
+        "bootstrap.servers": "127.0.0.1:9",
+        "data.dir": dir.path,
+        listeners: "http://127.0.0.1:0",
+        "ingest.listeners": "http://127.0.0.1:0",
+      }),
+      kafka: new MemoryKafka(),
+      logs: new LogManager({ sink: () => {} }),
+      clock,
+    });
+    const config = { name: "gone", "connector.class": "HttpIngestSource", "kafka.topic": "t", "ingest.path": "/gone" };
+    await app.herder.putConnectorConfig("gone", config, { allowReplace: false, initialState: "STOPPED" });
+    const store = (app.herder as unknown as { deps: { idempotencyKeys: IdempotencyStore } }).deps.idempotencyKeys;
+    expect(store.get("gone", "", "k1", clock.now())).toBeUndefined(); // before the timer's first run
+    expect(store.usage()).toEqual({ keys: 0, bytes: 0 });
+    await app.stop();
   });
 });

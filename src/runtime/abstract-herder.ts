@@ -45,8 +45,9 @@ export interface HerderDeps {
   readonly statuses: StatusStore;
   readonly offsets: OffsetStore;
   /**
-   * The ingest Idempotency-Keys, deleted with their connector (a connector created again under its
-   * name must not replay the old one's answers); none in tests that run no ingest.
+   * The ingest Idempotency-Keys, deleted with their connector and when a connector is created with
+   * keys left under its name (a connector created again under its name must not replay the old
+   * one's answers); none in tests that run no ingest.
    */
   readonly idempotencyKeys?: { removeConnector(connector: string): number };
   readonly registry: PluginRegistry;

@@ -136,6 +136,44 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
     db.close();
   });
 
+  test("removeConnector sums and deletes the keys in SQLite, reading no row back (review-idem2 P3-4)", async () => {
+    await using dir = await tempDir("idempotency-store-");
+    const real = openDatabase(dir.path);
+    let rowsRead = 0;
+    const read = (result: unknown) => {
+      rowsRead += Array.isArray(result) ? result.length : result == null ? 0 : 1;
+      return result;
+    };
+    const statement = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get(t, property) {
+          const value = Reflect.get(t, property);
+          if (typeof value !== "function") return value;
+          if (property === "all" || property === "get" || property === "values")
+            return (...args: unknown[]) => read(value.apply(t, args));
+          return value.bind(t);
+        },
+      });
+    const db = new Proxy(real, {
+      get(target, property) {
+        const value = Reflect.get(target, property);
+        if (property === "query") return (sql: string) => statement(target.query(sql));
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const store = new IdempotencyStore(db);
+    db.transaction(() => {
+      for (let i = 0; i < 50; i++) store.put("gone", "", `k${i}`, answer("a"), 1000, 60_000);
+    })();
+    const usage = store.usage();
+    rowsRead = 0;
+    expect(store.removeConnector("gone")).toBe(50);
+    expect(rowsRead).toBe(1); // the sum
+    expect(store.usage()).toEqual({ keys: 0, bytes: 0 });
+    expect(usage.bytes).toBe(50 * bytesOf("gone", "", "k00", "a") - 10);
+    real.close();
+  });
+
   test("a key of a connector deleted while its request was in flight is not stored (review P3-5)", async () => {
     await using dir = await tempDir("idempotency-store-");
     const db = openDatabase(dir.path);
@@ -267,6 +305,57 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
     db.close();
   });
 
+  test("a trim whose COMMIT fails (a full disk) leaves the counters as the file is (review-idem2 P2-1)", async () => {
+    await using dir = await tempDir("idempotency-store-");
+    const real = openDatabase(dir.path);
+    const clock = new ManualClock(1_000_000);
+    const one = bytesOf("c", "", "k0", "a");
+    const uncapped = new IdempotencyStore(real);
+    for (let i = 0; i < 10; i++) uncapped.put("c", "", `k${i}`, answer("a"), clock.now(), 600_000 + i);
+    // The store's second transaction is the timer's trim: its first COMMIT fails, and rolls back.
+    let made = 0;
+    let failCommit = true;
+    const db = new Proxy(real, {
+      get(target, property) {
+        if (property === "transaction")
+          return (fn: (...args: unknown[]) => unknown) => {
+            const tx = target.transaction(fn);
+            if (made++ !== 1) return tx;
+            return (...args: unknown[]) => {
+              target.run("BEGIN");
+              try {
+                const result = fn(...args);
+                if (failCommit) {
+                  failCommit = false;
+                  throw new Error("SQLITE_FULL: database or disk is full");
+                }
+                target.run("COMMIT");
+                return result;
+              } catch (error) {
+                target.run("ROLLBACK");
+                throw error;
+              }
+            };
+          };
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const store = new IdempotencyStore(db, { maxBytes: 5 * one });
+    const count = () => (real.query("SELECT count(*) AS n FROM ingest_idempotency").get() as { n: number }).n;
+    store.startPruning(() => clock.now(), clockTimer(clock));
+    clock.advance(PRUNE_BUSY_MS);
+    await waitFor(() => clock.sleeps.length === 2, { what: "the failed run" });
+    expect(count()).toBe(10);
+    expect(store.usage()).toEqual(new IdempotencyStore(real).usage());
+    clock.advance(clock.sleeps.at(-1) ?? 0);
+    await waitFor(() => count() === 5, { what: "the next run's trim" });
+    expect(store.usage()).toEqual(new IdempotencyStore(real).usage());
+    expect(store.usage().keys).toBe(5);
+    store.close();
+    real.close();
+  });
+
   test("removeOrphans: the timer deletes, in batches, the keys of connectors no longer stored, not those stored since", async () => {
     await using dir = await tempDir("idempotency-store-");
     const db = openDatabase(dir.path);
@@ -298,7 +387,7 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
   });
 
   describe("pruning on a timer (keys expire also when keyed traffic stops)", () => {
-    test("deletes expired keys a batch a second until none is left, then once a minute; close stops it", async () => {
+    test("deletes expired keys a batch every PRUNE_BUSY_MS until none is left, then every PRUNE_IDLE_MS; close stops it", async () => {
       await using dir = await tempDir("idempotency-store-");
       const db = openDatabase(dir.path);
       const clock = new ManualClock(1_000_000);

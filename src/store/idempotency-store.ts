@@ -109,7 +109,7 @@ export class IdempotencyStore {
   private readonly sizeOf: Statement<{ rowid: number; bytes: number }, [string, string, string]>;
   private readonly evictFirst: Statement<Sized, [number]>;
   private readonly pruneBatch: Statement<{ bytes: number }, [number, number]>;
-  private readonly trimWithin: (now: number) => { freedKeys: number; early: number };
+  private readonly trimWithin: (now: number) => { freedKeys: number; freedBytes: number; early: number };
   private readonly storeWithin: (
     connector: string,
     principal: string,
@@ -210,12 +210,8 @@ export class IdempotencyStore {
       );
       return { replaced: current?.bytes, ...room, pruned };
     });
-    this.trimWithin = db.transaction((now: number) => {
-      const room = this.makeRoom(0, now, -1, PRUNE_BATCH);
-      this.keys -= room.freedKeys;
-      this.bytes -= room.freedBytes;
-      return room;
-    });
+    // The counters change once the transaction committed (a failed COMMIT puts the rows back).
+    this.trimWithin = db.transaction((now: number) => this.makeRoom(0, now, -1, PRUNE_BATCH));
   }
 
   /**
@@ -310,9 +306,10 @@ export class IdempotencyStore {
     return freed;
   }
 
-  /** Deletes every key of `connector` (deleted); returns how many there were. */
+  /** Deletes every key of `connector` (deleted, or created with no config before); returns how many there were. */
   removeConnector(connector: string): number {
     const removed = deleteConnectorKeys(this.db, connector);
+    this.orphans.delete(connector);
     this.keys -= removed.keys;
     this.bytes -= removed.bytes;
     return removed.keys;
@@ -349,6 +346,8 @@ export class IdempotencyStore {
         const at = now();
         busy = this.pruneSome(at) === PRUNE_BATCH;
         const trimmed = this.trimWithin(at);
+        this.keys -= trimmed.freedKeys;
+        this.bytes -= trimmed.freedBytes;
         if (trimmed.early > 0) this.onDropped?.(trimmed.early);
         busy ||= this.maxBytes > 0 && this.bytes > this.maxBytes && trimmed.freedKeys > 0;
         busy ||= this.removeSomeOrphans();
@@ -400,18 +399,17 @@ export class IdempotencyStore {
 /**
  * Deletes every key of `connector` through the primary key's index (it leads with the connector);
  * returns how many there were and their bytes. Also for the offline delete-connector command,
- * which needs no IdempotencyStore (that counts the whole table).
+ * which needs no IdempotencyStore (that counts the whole table). The rows are summed and deleted in
+ * SQLite, none read back: a connector's million keys are not a million JS objects (review-idem2 P3-4).
  */
 export function deleteConnectorKeys(db: Database, connector: string): IdempotencyUsage {
-  return db.transaction(() =>
-    db
+  return db.transaction(() => {
+    const { bytes } = db
       .query<{ bytes: number }, [string]>(
-        `DELETE FROM ingest_idempotency WHERE connector = ? RETURNING ${ROW_BYTES} AS bytes`,
+        `SELECT coalesce(sum(${ROW_BYTES}), 0) AS bytes FROM ingest_idempotency WHERE connector = ?`,
       )
-      .all(connector)
-      .reduce<IdempotencyUsage>((usage, row) => ({ keys: usage.keys + 1, bytes: usage.bytes + row.bytes }), {
-        keys: 0,
-        bytes: 0,
-      }),
-  )();
+      .get(connector) ?? { bytes: 0 };
+    const { changes } = db.query("DELETE FROM ingest_idempotency WHERE connector = ?").run(connector);
+    return { keys: changes, bytes };
+  })();
 }
