@@ -118,6 +118,35 @@ export function heldResolution(
   };
 }
 
+/**
+ * A request's values hidden as a client may see them: whole values (a provider's, a composed one)
+ * by the `KEY` rule, 4 characters or more inside words too; then the elements of a provider value
+ * with a comma by the logs' `WHOLE` rule, whole tokens up to 8 characters. A value is not always a
+ * list (a password `Pa55,word`): its pieces hidden inside words showed `connection.pass[hidden]`,
+ * mangling a key name and telling that `word` is part of the password (review-secrets6 P2-2). The
+ * second pass leaves the first one's `[hidden]` as it is (SecretIndex.redact), so none is doubled.
+ * Declared before ResolvedValues: its static `none` builds one while the module loads (the
+ * compiled binary failed at start with "Cannot access 'ValueIndex' before initialization").
+ */
+class ValueIndex {
+  private constructor(
+    private readonly values: SecretIndex | undefined,
+    private readonly elements: SecretIndex | undefined,
+  ) {}
+
+  static of(values: readonly string[], elements: readonly string[]): ValueIndex | undefined {
+    if (values.length === 0 && elements.length === 0) return undefined;
+    const index = (secrets: readonly string[], whole: number) =>
+      secrets.length > 0 ? new SecretIndex(secrets, HIDDEN, whole) : undefined;
+    return new ValueIndex(index(values, KEY), index(elements, WHOLE));
+  }
+
+  redact(text: string): string {
+    const valuesHidden = this.values?.redact(text) ?? text;
+    return this.elements?.redact(valuesHidden) ?? valuesHidden;
+  }
+}
+
 /** The log manager's hiding of the secrets it holds (LogManager.redact). */
 export type Redact = (text: string) => string;
 
@@ -230,33 +259,6 @@ export class ResolvedValues {
     if (this.references.size === 0) return value;
     const values = new Map([...this.references].map(([resolved, reference]) => [reference, resolved]));
     return mapStrings(value, (s) => values.get(s) ?? s);
-  }
-}
-
-/**
- * A request's values hidden as a client may see them: whole values (a provider's, a composed one)
- * by the `KEY` rule, 4 characters or more inside words too; then the elements of a provider value
- * with a comma by the logs' `WHOLE` rule, whole tokens up to 8 characters. A value is not always a
- * list (a password `Pa55,word`): its pieces hidden inside words showed `connection.pass[hidden]`,
- * mangling a key name and telling that `word` is part of the password (review-secrets6 P2-2). The
- * second pass leaves the first one's `[hidden]` as it is (SecretIndex.redact), so none is doubled.
- */
-class ValueIndex {
-  private constructor(
-    private readonly values: SecretIndex | undefined,
-    private readonly elements: SecretIndex | undefined,
-  ) {}
-
-  static of(values: readonly string[], elements: readonly string[]): ValueIndex | undefined {
-    if (values.length === 0 && elements.length === 0) return undefined;
-    const index = (secrets: readonly string[], whole: number) =>
-      secrets.length > 0 ? new SecretIndex(secrets, HIDDEN, whole) : undefined;
-    return new ValueIndex(index(values, KEY), index(elements, WHOLE));
-  }
-
-  redact(text: string): string {
-    const valuesHidden = this.values?.redact(text) ?? text;
-    return this.elements?.redact(valuesHidden) ?? valuesHidden;
   }
 }
 
