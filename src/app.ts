@@ -196,10 +196,9 @@ export function startApp(options: AppOptions): App {
     (connector, topic) => herderRef?.recordActiveTopic(connector, topic) ?? false,
   );
   const resolveConfig: ResolveConfig = options.resolveConfig ?? (async (c: Config) => c);
-  /** While a send of the task is being retried: why Kafka does not take it (the spool's Degraded trace says it). */
-  const sendRetryFailure = (connector: string, task: number): unknown => {
+  const sourceTask = (connector: string, task: number): WorkerSourceTask | undefined => {
     const running = worker.task({ connector, task });
-    return running instanceof WorkerSourceTask ? running.sendRetryFailure : undefined;
+    return running instanceof WorkerSourceTask ? running : undefined;
   };
   const worker = new Worker({
     config,
@@ -229,7 +228,11 @@ export function startApp(options: AppOptions): App {
     },
     activeTopics,
     topicTracking: { enabled: config["topic.tracking.enable"], allowReset: config["topic.tracking.allow.reset"] },
-    degradedTrace: (connector, task) => spoolMetrics.degradedTrace(connector, sendRetryFailure(connector, task)),
+    // The spool's (a send being retried names its cause), else the task's own (kafka-mode ingest).
+    degradedTrace: (connector, task) => {
+      const running = sourceTask(connector, task);
+      return spoolMetrics.degradedTrace(connector, running?.sendRetryFailure) ?? running?.degradedTrace ?? null;
+    },
     clock,
   });
   herderRef = herder;

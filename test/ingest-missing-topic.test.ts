@@ -7,11 +7,13 @@
  * the topic and the cause (they said "Kafka unreachable or slower than the devices", kafkajs' "This
  * server does not host this topic-partition" without the topic, and "may still be written").
  * The kafka-mode connector runs two tasks, task 0 restarted so that task 1 takes the requests: an
- * answer names its own task's failure (fixj1b: every task's answers read task 0's).
+ * answer names its own task's failure (fixj1b: every task's answers read task 0's). While task 1's
+ * send is retried its status trace says why, and no more once the topic exists (p3ingest: it read
+ * RUNNING without a trace).
  */
 import { describe, expect, test } from "bun:test";
 import { curlPost } from "./support/curl.ts";
-import { createTopic, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -89,5 +91,32 @@ describe.each(["kafkajs", "platformatic"])("a topic Kafka does not know (kafka.c
       { what: "the spool's Degraded trace", timeoutMs: 60_000 },
     );
     expect(trace).toStartWith(`Degraded: the ingest spool is backing up (${cause}): 1 records, `);
-  }, 120_000);
+    // The kafka-mode task whose send is retried says why in its status (p3ingest: RUNNING, no trace).
+    const directTasks = async () =>
+      ((await suite.gw.rest.get(`/connectors/${direct}/status`)).body?.tasks ?? []).map(
+        (t: { id: number; state: string; trace?: string }) => [t.id, t.state, t.trace ?? null],
+      );
+    expect(await directTasks()).toEqual([
+      [0, "RUNNING", null],
+      [
+        1,
+        "RUNNING",
+        `Degraded: Kafka does not take the ingest records (${cause}); the send is being retried. Requests are not acknowledged until Kafka takes the records.`,
+      ],
+    ]);
+    // Once the topic exists (the colliding one deleted, the brokers create it) the send goes through: no trace.
+    const admin = (await testClient()).admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: [`${base}.x`] });
+    } finally {
+      await admin.disconnect();
+    }
+    await waitFor(async () => (await directTasks())[1]?.[2] === null, { what: "the trace cleared", timeoutMs: 60_000 });
+    expect(await directTasks()).toEqual([
+      [0, "RUNNING", null],
+      [1, "RUNNING", null],
+    ]);
+    expect((await curlPost(`${suite.ingest}/direct`, '{"m":3}', "application/json")).status).toBe(200);
+  }, 180_000);
 });

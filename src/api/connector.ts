@@ -227,6 +227,12 @@ export interface SourceTask {
    * records (an ingest request) gives up on them here, not in `stop()`.
    */
   afterStop?(): MaybePromise<void>;
+  /**
+   * Gateway extension, not in Connect: why the task, though RUNNING, does not get its records into
+   * Kafka now (e.g. a send being retried: `SourceTaskContext.sendRetryFailure`), shown as the
+   * trace of its RUNNING status; null or absent while it does.
+   */
+  degradedTrace?(): string | null;
 }
 
 /**

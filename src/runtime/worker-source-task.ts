@@ -108,6 +108,11 @@ export class WorkerSourceTask extends WorkerTask {
     return this.sender.retryFailure;
   }
 
+  /** Why the SourceTask, though RUNNING, does not get its records into Kafka now (SourceTask.degradedTrace); else null. */
+  get degradedTrace(): string | null {
+    return this.o.task.degradedTrace?.() ?? null;
+  }
+
   get metrics(): TaskMetrics {
     return this.o.metrics;
   }

@@ -31,6 +31,7 @@ import { inTurns } from "../../util/sliced.ts";
 import { httpIngestConfig } from "./config.ts";
 import type { HttpIngestServices } from "./connector.ts";
 import { IngestQueue } from "./ingest-queue.ts";
+import { sendRetryTrace } from "./send-retry-trace.ts";
 import { SpoolWriter } from "./spool-writer.ts";
 
 /** Spooled records acknowledged per event-loop turn (BENCHMARKS.md, "Spool drain under live load"). */
@@ -216,6 +217,11 @@ export class HttpIngestSourceTask implements SourceTask {
     this.services.routes.detach(this.connector, queue);
     if (queue instanceof SpoolWriter) queue.stop();
     else queue.stop(`The ingest task of connector ${this.connector} is stopping; the record was not sent to Kafka`);
+  }
+
+  /** In kafka mode, while the send is retried: why Kafka does not take the records (send-retry-trace.ts). */
+  degradedTrace(): string | null {
+    return this.queue instanceof IngestQueue ? sendRetryTrace(this.context?.sendRetryFailure?.()) : null;
   }
 
   /** The batches in flight settled: what Kafka did not acknowledge fails as "may still be written". */
