@@ -4,7 +4,9 @@
  * partition the gateway's last count of the topic lacks is looked up again before it is answered
  * 404 (explore4 J1: a topic missing or smaller when first asked was answered 404 for 30 s after it
  * was created or grew, and devices dropped the records). A topic that does not exist is REST Proxy's
- * 40401 "Topic not found.", a partition it lacks 40402 "Partition not found.".
+ * 40401 "Topic not found.", a partition it lacks 40402 "Partition not found.", except partition 0
+ * where the brokers create topics (the shared broker does: auto.create.topics.enable=true): the
+ * topic is created and written, as by REST Proxy's producer.
  */
 import { describe, expect, test } from "bun:test";
 import { curlPost } from "./support/curl.ts";
@@ -79,11 +81,12 @@ describe.each(["kafkajs", "platformatic"])("REST Proxy partition look-ups (kafka
     const s = shapes(suite.ingest, topic);
     const topicNotFound = { error_code: 40401, message: "Topic not found." };
     const v3TopicNotFound = { id: "e", ...topicNotFound };
+    // Partition 1: partition 0 of a topic that does not exist is created by the shared broker (below).
     expect([
-      await s.v2Path(0, "missing"),
-      await s.v2Record(0, "missing"),
-      await s.v3(0, "missing"),
-      await s.v3Batch(0, "missing"),
+      await s.v2Path(1, "missing"),
+      await s.v2Record(1, "missing"),
+      await s.v3(1, "missing"),
+      await s.v3Batch(1, "missing"),
     ]).toEqual([
       [404, topicNotFound],
       [404, topicNotFound],
@@ -109,4 +112,23 @@ describe.each(["kafkajs", "platformatic"])("REST Proxy partition look-ups (kafka
     ]);
     expect((await suite.gw.rest.get(`/connectors/lookup-${client}/status`)).body.tasks[0].state).toBe("RUNNING");
   }, 120_000);
+
+  // p3ingest: answered 40401 "Topic not found." where REST Proxy's producer has the brokers create it.
+  test("partition 0 of a topic that does not exist is created by brokers that create topics, and written", async () => {
+    const topic = uniqueTopic(`partition-zero-${client}`);
+    const created = await suite.gw.rest.post("/connectors", {
+      name: `zero-${client}`,
+      config: { "connector.class": "HttpIngestSource", "ingest.path": "/zero", "kafka.topic": topic },
+    });
+    expect(created.status).toBe(201);
+    await waitFor(
+      async () => (await suite.gw.rest.get(`/connectors/zero-${client}/status`)).body?.tasks?.[0]?.state === "RUNNING",
+      { what: "the connector running" },
+    );
+    expect(await shapes(suite.ingest, topic).v2Path(0, "first")).toEqual([
+      200,
+      { partition: 0, offset: 0, error_code: null, error: null },
+    ]);
+    expect((await readTopic(topic, 1)).map((r) => [r.partition, r.value?.toString()])).toEqual([[0, '"first"']]);
+  }, 60_000);
 });

@@ -90,6 +90,14 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     expect(await admin.listTopics()).toContain(topic);
   });
 
+  test("describing with allowAutoTopicCreation lets the brokers create the topic (the shared broker does)", async () => {
+    const topic = uniqueTopic("auto-created");
+    await admin.describeTopics([topic], { allowAutoTopicCreation: true });
+    await waitFor(async () => (await admin.describeTopics([topic]))[0]?.partitions === 1, {
+      what: `${topic} created by the broker`,
+    });
+  });
+
   test.each([
     ["the default", {}, true],
     ["acks=1", { acks: "1" }, false],

@@ -114,7 +114,7 @@ describe("partitionCounts", () => {
 
   test("a topic that does not exist counts 0", async () => {
     const admin = { describeTopics: async () => [] } as unknown as KafkaAdmin;
-    expect(await partitionCounts(async () => admin, new ManualClock(0))("gone", 0)).toBe(0);
+    expect(await partitionCounts(async () => admin, new ManualClock(0))("gone", 1)).toBe(0);
   });
 
   // explore4 J1: a count lacking the partition was cached for 30 s, so a topic created or grown
@@ -124,10 +124,10 @@ describe("partitionCounts", () => {
     const clock = new ManualClock(1_000_000);
     const count = partitionCounts(admin, clock);
     state.partitions = 0;
-    expect(await count("t", 0)).toBe(0);
+    expect(await count("t", 1)).toBe(0);
     clock.advance(1_000);
-    state.partitions = 1;
-    expect([await count("t", 0), state.calls]).toEqual([1, 2]);
+    state.partitions = 2;
+    expect([await count("t", 1), state.calls]).toEqual([2, 2]);
     clock.advance(1_000);
     state.partitions = 3;
     expect([await count("t", 2), state.calls]).toEqual([3, 3]);
@@ -172,5 +172,61 @@ describe("partitionCounts", () => {
     await waitFor(() => clock.pending === 1, { what: "the second look-up to be scheduled" });
     clock.advance(999);
     expect([await second, state.calls]).toEqual([2, 2]);
+  });
+
+  // p3ingest: REST Proxy's producer lets the brokers create the topic of a request for partition 0.
+  describe("when a request names partition 0 of a topic that does not exist", () => {
+    /** An admin whose brokers create the topic (1 partition) after answering a request allowing it, when `creates`. */
+    function creatingAdmin(creates: boolean) {
+      const asked: boolean[] = [];
+      let partitions = 0;
+      const admin = {
+        describeTopics: async (topics: readonly string[], options?: { allowAutoTopicCreation?: boolean }) => {
+          asked.push(options?.allowAutoTopicCreation === true);
+          const answer = partitions;
+          if (options?.allowAutoTopicCreation && creates) partitions = 1;
+          return topics.map((topic) => ({ topic, partitions: answer }));
+        },
+      } as unknown as KafkaAdmin;
+      return { asked, admin: async () => admin };
+    }
+
+    /** Advances `clock` 50 ms at a time while the look-up waits (besides its 5 s timeout) until `settled` resolves. */
+    async function drive(clock: ManualClock, settled: Promise<number | null>): Promise<number | null> {
+      let done = false;
+      void settled.then(() => (done = true));
+      while (!done) {
+        await waitFor(() => done || clock.pending === 2, { what: "the look-up's next wait" });
+        if (!done) clock.advance(50);
+      }
+      return settled;
+    }
+
+    test("the look-up lets the brokers create it and looks for it again until it exists", async () => {
+      const { asked, admin } = creatingAdmin(true);
+      const clock = new ManualClock(1_000_000);
+      const count = partitionCounts(admin, clock);
+      const answer = count("t", 0);
+      await waitFor(() => clock.pending === 2, { what: "the wait after the creating request" });
+      clock.advance(50);
+      expect([await answer, asked]).toEqual([1, [true, false]]);
+    });
+
+    test("where the brokers create nothing it counts 0, and no look-up asks them again for 30 s", async () => {
+      const { asked, admin } = creatingAdmin(false);
+      const clock = new ManualClock(1_000_000);
+      const count = partitionCounts(admin, clock);
+      expect([await drive(clock, count("t", 0)), asked]).toEqual([0, [true, false, false, false, false]]);
+      clock.advance(1_000);
+      expect([await count("t", 0), asked.length]).toEqual([0, 6]);
+      clock.advance(30_000);
+      expect([await drive(clock, count("t", 0)), asked.slice(6)]).toEqual([0, [true, false, false, false, false]]);
+    });
+
+    test("a request naming another partition never asks for it to be created", async () => {
+      const { asked, admin } = creatingAdmin(true);
+      const count = partitionCounts(admin, new ManualClock(1_000_000));
+      expect([await count("t", 1), asked]).toEqual([0, [false]]);
+    });
   });
 });

@@ -18,6 +18,13 @@
  * a few seconds, not on every request. A look-up that has not answered within 5 s counts as failed,
  * so one that hangs holds no later look-up of its topic. Ages are measured on the monotonic clock:
  * a step of the host's clock neither keeps a count past its age nor drops it early.
+ *
+ * A request naming partition 0 (and no other) of a topic that does not exist gets it created where
+ * the brokers create topics (`auto.create.topics.enable=true`), as REST Proxy's producer does: its
+ * look-up's metadata request lets the brokers create the topic, and as Kafka answers it before the
+ * topic exists, the look-up asks again a few times within its 5 s (CREATION_WAITS_MS). Where the
+ * brokers create nothing, the topic counts 0 (404) and no look-up of it asks for creation for 30 s,
+ * so such a device costs Kafka a few more metadata requests every 30 s, not every second.
  */
 import type { KafkaAdmin } from "../kafka/kafka-port.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";
@@ -29,6 +36,11 @@ const FAILED_TTL_MS = 5_000;
 const LOOKUP_INTERVAL_MS = 1_000;
 /** How long a look-up may take before it counts as failed (the next one of its topic then goes ahead). */
 const LOOKUP_TIMEOUT_MS = 5_000;
+/** After a metadata request that asked the brokers to create the topic: the waits before each look for it. */
+const CREATION_WAITS_MS = [50, 100, 200, 400];
+/** How long after the brokers did not create a topic no look-up of it asks them to again. */
+const NOT_CREATED_TTL_MS = TTL_MS;
+const AUTO_CREATE = Object.freeze({ allowAutoTopicCreation: true });
 
 /**
  * The partition count of `topic` to judge whether `partition` (the highest a request names) exists:
@@ -46,6 +58,8 @@ interface TopicCount {
   failedAt: number;
   /** The last look-up scheduled. */
   last: Lookup | null;
+  /** Monotonic end of the last look-up that asked the brokers to create the topic and did not find it. */
+  notCreatedAt: number;
 }
 
 /** A look-up of a topic's count: when it is due, whether it has begun or settled, and whether it succeeded. */
@@ -54,21 +68,37 @@ interface Lookup {
   begun: boolean;
   settled: boolean;
   succeeded: Promise<boolean>;
+  /** Whether a request waiting for it names partition 0 only: the brokers may create the topic. */
+  autoCreate: boolean;
 }
 
 export function partitionCounts(admin: () => Promise<KafkaAdmin>, clock: Clock): PartitionCounts {
   const topics = new Map<string, TopicCount>();
 
-  const lookUp = async (topic: string, entry: TopicCount): Promise<boolean> => {
+  /** The count of `topic`; with `autoCreate`, asking the brokers to create it and looking for it after. */
+  const describe = async (topic: string, entry: TopicCount, autoCreate: boolean, signal: AbortSignal) => {
+    const kafka = await admin();
+    let partitions = (await kafka.describeTopics([topic], autoCreate ? AUTO_CREATE : undefined))[0]?.partitions ?? 0;
+    if (!autoCreate || partitions > 0) return partitions;
+    for (const wait of CREATION_WAITS_MS) {
+      await clock.sleep(wait, signal);
+      if (signal.aborted) return 0;
+      partitions = (await kafka.describeTopics([topic]))[0]?.partitions ?? 0;
+      if (partitions > 0) return partitions;
+    }
+    entry.notCreatedAt = monotonicNow(clock);
+    return 0;
+  };
+
+  const lookUp = async (topic: string, entry: TopicCount, autoCreate: boolean): Promise<boolean> => {
     const started = monotonicNow(clock);
     const answered = new AbortController();
-    const described = (async () => (await admin()).describeTopics([topic]))();
+    const described = describe(topic, entry, autoCreate, answered.signal);
     described.catch(() => undefined); // one answering after its timeout is dropped
     try {
       const answer = await Promise.race([described, clock.sleep(LOOKUP_TIMEOUT_MS, answered.signal).then(() => null)]);
       if (answer === null) throw new Error(`no answer within ${LOOKUP_TIMEOUT_MS} ms`);
-      const [description] = answer;
-      entry.count = description ? description.partitions : 0;
+      entry.count = answer;
       entry.askedAt = started;
       return true;
     } catch {
@@ -80,17 +110,21 @@ export function partitionCounts(admin: () => Promise<KafkaAdmin>, clock: Clock):
   };
 
   /** A look-up of `topic` that begins after this call: the one scheduled and not begun, or a new one after the last. */
-  const freshLookup = (topic: string, entry: TopicCount, now: number): Promise<boolean> => {
+  const freshLookup = (topic: string, entry: TopicCount, now: number, autoCreate = false): Promise<boolean> => {
     const previous = entry.last;
-    if (previous && !previous.begun) return previous.succeeded;
+    if (previous && !previous.begun) {
+      previous.autoCreate ||= autoCreate;
+      return previous.succeeded;
+    }
     const startsAt = Math.max(now, (previous?.startsAt ?? Number.NEGATIVE_INFINITY) + LOOKUP_INTERVAL_MS);
-    const lookup: Lookup = { startsAt, begun: false, settled: false, succeeded: Promise.resolve(false) };
+    const lookup: Lookup = { startsAt, begun: false, settled: false, succeeded: Promise.resolve(false), autoCreate };
     lookup.succeeded = (async () => {
       await previous?.succeeded;
       const wait = startsAt - monotonicNow(clock);
       if (wait > 0) await clock.sleep(wait);
       lookup.begun = true;
-      const succeeded = await lookUp(topic, entry);
+      const askedLately = monotonicNow(clock) - entry.notCreatedAt < NOT_CREATED_TTL_MS;
+      const succeeded = await lookUp(topic, entry, lookup.autoCreate && !askedLately);
       lookup.settled = true;
       return succeeded;
     })();
@@ -106,6 +140,7 @@ export function partitionCounts(admin: () => Promise<KafkaAdmin>, clock: Clock):
         askedAt: Number.NEGATIVE_INFINITY,
         failedAt: Number.NEGATIVE_INFINITY,
         last: null,
+        notCreatedAt: Number.NEGATIVE_INFINITY,
       };
       topics.set(topic, entry);
     }
@@ -119,6 +154,6 @@ export function partitionCounts(admin: () => Promise<KafkaAdmin>, clock: Clock):
       return known.count;
     }
     if (failedLately) return null;
-    return (await freshLookup(topic, known, now)) || has() ? known.count : null;
+    return (await freshLookup(topic, known, now, partition === 0)) || has() ? known.count : null;
   };
 }

@@ -214,7 +214,16 @@ export interface KafkaAdmin {
   clusterId(): Promise<string>;
   /** Creates the topic; false when it existed already. */
   createTopic(spec: TopicSpec): Promise<boolean>;
-  describeTopics(topics: readonly string[]): Promise<TopicDescription[]>; // a topic that does not exist: 0 partitions
+  /**
+   * The topics' partition counts; a topic that does not exist has 0. With `allowAutoTopicCreation`
+   * the metadata request lets the brokers create the topics it names that do not exist, as a
+   * producer's does (where `auto.create.topics.enable=true`); Kafka answers such a request before
+   * the topic exists (0 partitions): ask again to see it.
+   */
+  describeTopics(
+    topics: readonly string[],
+    options?: { allowAutoTopicCreation?: boolean },
+  ): Promise<TopicDescription[]>;
   listTopics(): Promise<string[]>;
   /** Committed offsets of a consumer group (empty when the group has none). */
   groupOffsets(groupId: string): Promise<TopicPartitionOffset[]>;

@@ -199,6 +199,7 @@ export class MemoryKafka implements KafkaPort {
         this.createTopic(spec.topic, spec.partitions);
         return !existed;
       },
+      // The fake brokers do not create topics a metadata request names (allowAutoTopicCreation).
       describeTopics: async (topics) =>
         topics.map((topic) => ({ topic, partitions: this.topics.get(topic)?.length ?? 0 })),
       listTopics: async () => [...this.topics.keys()],

@@ -17,6 +17,8 @@ import { type BrokerLike, type ClusterLike, createCluster, groupByTopic, offsetD
 
 export class KafkajsAdmin implements KafkaAdmin {
   private cluster: ClusterLike | undefined;
+  /** A cluster whose metadata requests let the brokers create topics (kafkajs' admin never does). */
+  private autoCreating: Promise<ClusterLike> | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -111,8 +113,16 @@ export class KafkajsAdmin implements KafkaAdmin {
     );
   }
 
-  async describeTopics(topics: readonly string[]): Promise<TopicDescription[]> {
+  async describeTopics(
+    topics: readonly string[],
+    options?: { allowAutoTopicCreation?: boolean },
+  ): Promise<TopicDescription[]> {
     try {
+      if (options?.allowAutoTopicCreation === true) {
+        this.autoCreating ??= this.connectAutoCreating();
+        const md = await (await this.autoCreating).metadata({ topics: [...topics] });
+        return md.topicMetadata.map((t) => ({ topic: t.topic, partitions: t.partitionMetadata.length }));
+      }
       const md = await this.admin.fetchTopicMetadata({ topics: [...topics] });
       return md.topics.map((t) => ({ topic: t.name, partitions: t.partitions.length }));
     } catch (error) {
@@ -120,8 +130,19 @@ export class KafkajsAdmin implements KafkaAdmin {
       if ((error as { type?: unknown })?.type === "UNKNOWN_TOPIC_OR_PARTITION")
         return topics.length === 1
           ? [{ topic: topics[0]!, partitions: 0 }]
-          : (await Promise.all(topics.map((t) => this.describeTopics([t])))).flat();
+          : (await Promise.all(topics.map((t) => this.describeTopics([t], options)))).flat();
       throw wrap(error, "Failed to describe topics");
+    }
+  }
+
+  private async connectAutoCreating(): Promise<ClusterLike> {
+    const cluster = createCluster(this.kafka, { allowAutoTopicCreation: true });
+    try {
+      await cluster.connect();
+      return cluster;
+    } catch (error) {
+      this.autoCreating = undefined; // the next call connects again
+      throw error;
     }
   }
 
@@ -176,6 +197,7 @@ export class KafkajsAdmin implements KafkaAdmin {
 
   async close(): Promise<void> {
     await this.cluster?.disconnect();
+    await (await this.autoCreating?.catch(() => undefined))?.disconnect();
     await this.admin.disconnect();
   }
 }

@@ -22,6 +22,7 @@ export type ClusterLike = {
   findGroupCoordinator(args: { groupId: string }): Promise<BrokerLike>;
   addMultipleTargetTopics(topics: string[]): Promise<void>;
   refreshMetadata(): Promise<void>;
+  metadata(args: { topics: string[] }): Promise<{ topicMetadata: { topic: string; partitionMetadata: unknown[] }[] }>;
   findTopicPartitionMetadata(topic: string): { leader: number }[];
   fetchTopicsOffset(
     topics: { topic: string; partitions: { partition: number }[]; fromBeginning: boolean }[],

@@ -85,16 +85,20 @@ export class PlatformaticAdmin implements KafkaAdmin {
     }
   }
 
-  async describeTopics(topics: readonly string[]): Promise<TopicDescription[]> {
+  async describeTopics(
+    topics: readonly string[],
+    options?: { allowAutoTopicCreation?: boolean },
+  ): Promise<TopicDescription[]> {
     try {
-      const md = await this.admin.metadata({ topics: [...topics], forceUpdate: true });
+      const autocreateTopics = options?.allowAutoTopicCreation === true;
+      const md = await this.admin.metadata({ topics: [...topics], forceUpdate: true, autocreateTopics });
       return topics.map((topic) => ({ topic, partitions: md.topics.get(topic)?.partitionsCount ?? 0 }));
     } catch (error) {
       // A topic the broker does not know fails the whole request: it has 0 partitions, the others are asked alone.
       if (isUnknownTopic(error))
         return topics.length === 1
           ? [{ topic: topics[0]!, partitions: 0 }]
-          : (await Promise.all(topics.map((t) => this.describeTopics([t])))).flat();
+          : (await Promise.all(topics.map((t) => this.describeTopics([t], options)))).flat();
       throw wrap(error, "Failed to describe topics");
     }
   }
