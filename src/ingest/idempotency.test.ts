@@ -57,12 +57,18 @@ function gateway(
   const routes = new IngestRouteTable();
   routes.open("c", testSettings({ "ingest.idempotency.window.ms": "60000", ...config }), stages);
   let written = 0;
+  /** While set, the records wait for it (a request in flight). */
+  let gate: Promise<void> | undefined;
+  let submitted = 0;
   routes.attach("c", {
     pending: 0,
-    submit: async ({ records }) =>
-      records.map(
+    submit: async ({ records }) => {
+      submitted++;
+      await gate;
+      return records.map(
         (): RecordOutcome => ({ kind: "written", topic: "t", partition: 0, offset: written++, timestamp: 1 }),
-      ),
+      );
+    },
     withdrawQueued: () => undefined,
   });
   const lines: string[] = [];
@@ -85,13 +91,50 @@ function gateway(
   const dropped = () =>
     metrics.families().find((f) => f.name === "ingest_idempotency_keys_dropped_total")?.samples ?? [];
   metrics.idempotencyUsage = () => ({ ...store.usage(), maxBytes: store.maxBytes });
-  return { db, clock, send, lines, notStored, dropped, store, written: () => written };
+  /** Holds the requests' records until the returned function is called. */
+  const hold = () => {
+    const held = Promise.withResolvers<void>();
+    gate = held.promise;
+    return () => {
+      gate = undefined;
+      held.resolve();
+    };
+  };
+  return {
+    db,
+    clock,
+    send,
+    lines,
+    notStored,
+    dropped,
+    store,
+    hold,
+    written: () => written,
+    submitted: () => submitted,
+  };
 }
 
 const storedKeys = (db: Database) =>
   (db.query("SELECT count(*) AS n FROM ingest_idempotency").get() as { n: number }).n;
 
 describe("StoredIdempotencyGuard", () => {
+  // p3ingest: the key was stored under the connector created again, which then replayed it.
+  test("a request whose connector was deleted and created again under its name meanwhile stores no key", async () => {
+    await using dir = await tempDir("idempotency-");
+    const g = gateway(dir.path);
+    const release = g.hold();
+    const inFlight = g.send("k1");
+    await waitFor(() => g.submitted() === 1, { what: "the request in flight" });
+    g.store.removeConnector("c"); // deleted …
+    g.store.connectorCreated("c"); // … and created again
+    release();
+    expect((await inFlight).status).toBe(200);
+    expect(storedKeys(g.db)).toBe(0);
+    const again = await g.send("k1");
+    expect([again.status, again.replayed, storedKeys(g.db)]).toEqual([200, null, 1]);
+    g.db.close();
+  });
+
   describe("durability of a stored key (gateway.db commits at synchronous=NORMAL)", () => {
     test("the answer waits until the key is durable: the WAL is fsync'ed after its row was written", async () => {
       await using dir = await tempDir("idempotency-");

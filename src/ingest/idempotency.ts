@@ -58,7 +58,8 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /** The guard over the SQLite store: keys being handled are held in memory (one gateway per file). */
 export class StoredIdempotencyGuard implements IdempotencyGuard {
-  private readonly active = new Map<string, string>();
+  /** Requests under way by connector, scope and key: their request hash and the connector's generation when they began. */
+  private readonly active = new Map<string, { readonly hash: string; readonly generation: number }>();
   /** A key could not be stored and none was since (one WARN per episode). */
   private failing = false;
   /** Keys dropped early: one WARN a minute. */
@@ -110,15 +111,15 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
         headers: { "Content-Type": stored.contentType, "Idempotent-Replayed": "true" },
       });
     }
-    this.active.set(id, hash);
+    this.active.set(id, { hash, generation: this.store.generation(route.connector) });
     return undefined;
   }
 
   async end(route: IngestRoute, key: string, response: Response | undefined, identity: IngestIdentity): Promise<void> {
     const scope = identityScope(identity);
     const id = `${route.connector}\u0000${scope}\u0000${key}`;
-    const hash = this.active.get(id);
-    if (hash === undefined) return;
+    const active = this.active.get(id);
+    if (active === undefined) return;
     try {
       if (!response) return;
       const body = new Uint8Array(await response.clone().arrayBuffer());
@@ -129,13 +130,15 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
           scope,
           key,
           {
-            requestHash: hash,
+            requestHash: active.hash,
             status: response.status,
             contentType: response.headers.get("content-type") ?? "application/json",
             body,
           },
           this.clock.now(),
           route.settings.idempotencyWindowMs,
+          // A connector deleted (and maybe created again under its name) since does not get the key.
+          active.generation,
         );
         // The answer goes out once its key survives a power loss (the store's WAL fsync'ed).
         await this.store.durable();

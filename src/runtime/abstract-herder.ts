@@ -45,11 +45,11 @@ export interface HerderDeps {
   readonly statuses: StatusStore;
   readonly offsets: OffsetStore;
   /**
-   * The ingest Idempotency-Keys, deleted with their connector and when a connector is created with
-   * keys left under its name (a connector created again under its name must not replay the old
-   * one's answers); none in tests that run no ingest.
+   * The ingest Idempotency-Keys, deleted with their connector and, when a connector is created with
+   * keys left under its name, hidden and deleted in the background (a connector created again under
+   * its name must not replay the old one's answers); none in tests that run no ingest.
    */
-  readonly idempotencyKeys?: { removeConnector(connector: string): number };
+  readonly idempotencyKeys?: { removeConnector(connector: string): number; connectorCreated(connector: string): void };
   readonly registry: PluginRegistry;
   readonly workerId: () => string;
   readonly logs: LogManager;

@@ -24,6 +24,7 @@ import { type Clock, systemClock } from "../util/clock.ts";
 import { LogManager } from "../util/logger.ts";
 import type { SetTimer } from "../util/timer.ts";
 import { loadWorkerConfig } from "../worker-config.ts";
+import type { HerderDeps } from "./abstract-herder.ts";
 import { ActiveTopicRegistry } from "./active-topics.ts";
 import { Herder } from "./herder.ts";
 import type { ResolveConfig } from "./resolved-values.ts";
@@ -65,6 +66,8 @@ export async function inProcessWorker(
     script?: Script;
     /** The Kafka the worker's clients use (a real broker's adapter); default the returned MemoryKafka. */
     kafka?: KafkaPort;
+    /** The ingest Idempotency-Keys the herder deletes and hides (a store on `db`); default none. */
+    idempotencyKeys?: HerderDeps["idempotencyKeys"];
   } = {},
 ): Promise<InProcessWorker> {
   const config = loadWorkerConfig({
@@ -115,6 +118,7 @@ export async function inProcessWorker(
     topicTracking: { enabled: true, allowReset: true },
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.statusRetryTimer ? { statusRetryTimer: options.statusRetryTimer } : {}),
+    ...(options.idempotencyKeys ? { idempotencyKeys: options.idempotencyKeys } : {}),
   });
   herderRef = herder;
   await herder.start();

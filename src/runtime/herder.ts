@@ -90,8 +90,10 @@ export class Herder extends HerderRestarts {
         type: this.connectorType(config),
       };
       // Keys left under the name (a connector deleted before its keys went with it, which the timer
-      // had not reached yet: review-idem2 P3-1) are never the new connector's: one indexed delete.
-      if (!existing) this.deps.idempotencyKeys?.removeConnector(name);
+      // had not reached yet: review-idem2 P3-1) are never the new connector's: hidden at once and
+      // deleted by the store's timer in batches (the create does not wait for up to ~1.6 s of
+      // deletes), and a request of the old connector still in flight stores no key under the new one.
+      if (!existing) this.deps.idempotencyKeys?.connectorCreated(name);
       this.deps.configs.putConfig(name, config, target);
       if (existing) await this.restartConnectorInstance(name, { previous: existing.config });
       else {

@@ -6,8 +6,12 @@
  * (`startPruning`: a batch every PRUNE_BUSY_MS while there are more, else once a minute) and when a
  * put finds no room. A deleted connector's keys go
  * with it (`removeConnector`, from the herder's delete): a connector created again under its name
- * must not replay the old one's answers. Called by the ingest IdempotencyGuard, the Herder and the
- * offline `delete-connector` command.
+ * must not replay the old one's answers. Keys left under a name a connector is created with
+ * (`connectorCreated`) are hidden at once and deleted by the timer in batches, not in the create.
+ * Each name has a generation in this process, changed by both: a request begun under one stores
+ * no key under another (its put is discarded), so a request of a deleted connector that ends after
+ * a connector of its name was created again does not leave its key to the new one (p3ingest).
+ * Called by the ingest IdempotencyGuard, the Herder and the offline `delete-connector` command.
  *
  * Size (explore5 E3): each key keeps the whole answer (a 10,000-record request's answer is ~580 KB),
  * so the store counts its keys and their bytes (`usage`, on /metrics) and holds them under a cap
@@ -40,7 +44,7 @@ export interface IdempotencyUsage {
   readonly bytes: number;
 }
 
-type Row = { request_hash: string; status: number; content_type: string; body: Uint8Array };
+type Row = { request_hash: string; status: number; content_type: string; body: Uint8Array; created_at: number };
 type Sized = { rowid: number; bytes: number; expires_at: number };
 
 /**
@@ -98,6 +102,8 @@ export interface IdempotencyStoreOptions {
    * (a connector created again under the name would replay it: review of fixe3, P3-5).
    */
   readonly connectorExists?: (connector: string) => boolean;
+  /** The time `connectorCreated` hides the keys stored before (the keys' `now`); default Date.now. */
+  readonly now?: () => number;
 }
 
 export class IdempotencyStore {
@@ -128,8 +134,17 @@ export class IdempotencyStore {
   private keys: number;
   private bytes: number;
   private pruning: { cancel(): void } | undefined;
-  /** Connectors no longer stored whose keys the timer deletes: those stored before this time. */
+  /**
+   * Connectors whose keys stored before this time the timer deletes (no longer stored, or created
+   * again under the name); `get` finds none of them meanwhile.
+   */
   private readonly orphans = new Map<string, number>();
+  /** Each connector name's generation (see `generation`); 0 until its keys are removed or it is created. */
+  private readonly generations = new Map<string, number>();
+  private lastGeneration = 0;
+  /** Runs the pruning timer soon (after `connectorCreated`); none before `startPruning`. */
+  private wakePruning: (() => void) | undefined;
+  private readonly now: () => number;
   private readonly nextConnector: Statement<{ connector: string }, [string]>;
   private readonly orphanBatch: Statement<{ bytes: number }, [string, number, number]>;
   private closed = false;
@@ -151,8 +166,9 @@ export class IdempotencyStore {
     } else this.durable = async () => {};
     this.maxBytes = options.maxBytes ?? 0;
     this.connectorExists = options.connectorExists ?? (() => true);
+    this.now = options.now ?? Date.now;
     this.getQuery = db.query(
-      `SELECT request_hash, status, content_type, body FROM ingest_idempotency
+      `SELECT request_hash, status, content_type, body, created_at FROM ingest_idempotency
        WHERE connector = ? AND principal = ? AND idempotency_key = ? AND expires_at > ?`,
     );
     this.upsert = db.query(
@@ -239,7 +255,7 @@ export class IdempotencyStore {
   /** `principal`: who sent the request ('' for anonymous requests); keys of others are not seen. */
   get(connector: string, principal: string, key: string, now: number): StoredResponse | undefined {
     const row = this.getQuery.get(connector, principal, key, now);
-    if (!row) return undefined;
+    if (!row || row.created_at < (this.orphans.get(connector) ?? Number.NEGATIVE_INFINITY)) return undefined;
     return { requestHash: row.request_hash, status: row.status, contentType: row.content_type, body: row.body };
   }
 
@@ -248,7 +264,8 @@ export class IdempotencyStore {
    * to keep the keys under `maxBytes` (the keys that expire first go first; expired ones are not
    * counted). Throws, storing nothing, for an answer larger than the cap by itself. When the upsert
    * fails (a full file: the expired rows are the room a new key needs) the expired keys are pruned
-   * and it is tried once more. Stores nothing for a connector that no longer exists.
+   * and it is tried once more. Stores nothing for a connector that no longer exists, nor, given the
+   * `generation` the request began in, for one deleted or created again since.
    */
   put(
     connector: string,
@@ -257,13 +274,16 @@ export class IdempotencyStore {
     response: StoredResponse,
     now: number,
     windowMs: number,
+    generation?: number,
   ): number {
     const size = rowBytes(connector, principal, key, response);
     if (this.maxBytes > 0 && size > this.maxBytes)
       throw new AnswerOverCapError(
         `its answer takes ${size} bytes, more than ingest.idempotency.max.bytes=${this.maxBytes} allows for all keys`,
       );
-    if (!this.connectorExists(connector)) return 0; // deleted while its request was in flight
+    // Deleted while its request was in flight, or deleted and created again.
+    if (!this.connectorExists(connector)) return 0;
+    if (generation !== undefined && generation !== this.generation(connector)) return 0;
     const store = () => this.storeWithin(connector, principal, key, response, now, windowMs, size);
     let stored: ReturnType<typeof store>;
     try {
@@ -306,8 +326,34 @@ export class IdempotencyStore {
     return freed;
   }
 
+  /**
+   * The generation of `connector`'s name in this process, to pass to `put` for a request begun now:
+   * it changes when the connector's keys are removed (`removeConnector`) and when a connector is
+   * created under the name (`connectorCreated`).
+   */
+  generation(connector: string): number {
+    return this.generations.get(connector) ?? 0;
+  }
+
+  private nextGeneration(connector: string): void {
+    this.generations.set(connector, ++this.lastGeneration);
+  }
+
+  /**
+   * A connector was created under `connector` (none was stored under the name): keys left under
+   * the name (a connector deleted before its keys went with it, or whose delete could not remove
+   * them) are never its own. They are hidden from `get` at once and deleted by the pruning timer in
+   * batches (PRUNE_BATCH a run), not here: the create does not wait for them (review-idem3).
+   */
+  connectorCreated(connector: string): void {
+    this.nextGeneration(connector);
+    this.orphans.set(connector, this.now());
+    this.wakePruning?.();
+  }
+
   /** Deletes every key of `connector` (deleted, or created with no config before); returns how many there were. */
   removeConnector(connector: string): number {
+    this.nextGeneration(connector);
     const removed = deleteConnectorKeys(this.db, connector);
     this.orphans.delete(connector);
     this.keys -= removed.keys;
@@ -357,6 +403,11 @@ export class IdempotencyStore {
       if (!this.closed) this.pruning = setTimer(run, busy ? PRUNE_BUSY_MS : PRUNE_IDLE_MS);
     };
     this.pruning = setTimer(run, PRUNE_BUSY_MS);
+    this.wakePruning = () => {
+      if (this.closed) return;
+      this.pruning?.cancel();
+      this.pruning = setTimer(run, PRUNE_BUSY_MS);
+    };
   }
 
   /** Stops the pruning timer (before the database closes). */
