@@ -10,7 +10,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { curlPost } from "./support/curl.ts";
-import { createTopic, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, partitionEnds, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -130,5 +130,35 @@ describe.each(["kafkajs", "platformatic"])("REST Proxy partition look-ups (kafka
       { partition: 0, offset: 0, error_code: null, error: null },
     ]);
     expect((await readTopic(topic, 1)).map((r) => [r.partition, r.value?.toString()])).toEqual([[0, '"first"']]);
+  }, 60_000);
+
+  // review-p3ingest P1-1: the look-up had the brokers create the topic with their defaults (1
+  // partition here) before the connector's own creation, which then found it there.
+  test("partition 0 of a topic the connector creates (topic.creation.*) is created as the connector says", async () => {
+    const topic = uniqueTopic(`partition-zero-created-${client}`);
+    const created = await suite.gw.rest.post("/connectors", {
+      name: `zero-created-${client}`,
+      config: {
+        "connector.class": "HttpIngestSource",
+        "ingest.path": "/zero-created",
+        "kafka.topic": topic,
+        "ingest.rest.proxy.enable": "true",
+        "topic.creation.default.partitions": "4",
+        "topic.creation.default.replication.factor": "1",
+      },
+    });
+    expect(created.status).toBe(201);
+    await waitFor(
+      async () =>
+        (await suite.gw.rest.get(`/connectors/zero-created-${client}/status`)).body?.tasks?.[0]?.state === "RUNNING",
+      { what: "the connector running" },
+    );
+    expect(await shapes(suite.ingest, topic).v2Path(0, "first")).toEqual([
+      200,
+      { partition: 0, offset: 0, error_code: null, error: null },
+    ]);
+    expect(await partitionEnds(topic)).toEqual(
+      [0, 1, 2, 3].map((p) => ({ partition: p, low: 0, high: p === 0 ? 1 : 0 })),
+    );
   }, 60_000);
 });

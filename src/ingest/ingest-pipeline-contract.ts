@@ -30,6 +30,12 @@ export interface IngestHandlerDeps {
    * 0: no such topic; null when unknown, Kafka unreachable: 503).
    */
   readonly partitions?: PartitionCounts;
+  /**
+   * Whether `connector` creates the topics it writes to (its `topic.creation.*` keys, with the
+   * worker's topic.creation.enable): its task creates a missing topic before the first record, as
+   * its config says, so partition 0 of any of its topics exists by the time a record is written.
+   */
+  readonly createsTopics?: (connector: string) => boolean;
   /** The OpenAPI document of the current routes. */
   readonly openApi?: () => unknown;
 }

@@ -24,7 +24,9 @@
  * look-up's metadata request lets the brokers create the topic, and as Kafka answers it before the
  * topic exists, the look-up asks again a few times within its 5 s (CREATION_WAITS_MS). Where the
  * brokers create nothing, the topic counts 0 (404) and no look-up of it asks for creation for 30 s,
- * so such a device costs Kafka a few more metadata requests every 30 s, not every second.
+ * so such a device costs Kafka a few more metadata requests every 30 s, not every second. Partition 0
+ * of a topic its connector creates (`topic.creation.*`) is not looked up (rest-proxy-routes.ts): the
+ * brokers would create it with their defaults before the connector's own creation.
  */
 import type { KafkaAdmin } from "../kafka/kafka-port.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";

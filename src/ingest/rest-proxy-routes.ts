@@ -87,6 +87,11 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
    */
   const partitionCount = async (route: IngestRoute, topic: string, highest: number): Promise<number | undefined> => {
     if (!deps.partitions) return undefined;
+    // Partition 0 of a topic its connector creates needs no look-up: the topic has it, or the task
+    // creates it with the connector's partitions and configs before writing. A look-up would have
+    // the brokers create it first, with their defaults, and the connector's creation would find it
+    // there (review-p3ingest P1-1).
+    if (highest === 0 && deps.createsTopics?.(route.connector)) return undefined;
     const count = await deps.partitions(topic, highest);
     if (count === null)
       throw unavailable(
