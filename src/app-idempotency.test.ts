@@ -100,6 +100,9 @@ describe("the app's Idempotency-Key store", () => {
     await app.herder.putConnectorConfig("gone", config, { allowReplace: false, initialState: "STOPPED" });
     const store = (app.herder as unknown as { deps: { idempotencyKeys: IdempotencyStore } }).deps.idempotencyKeys;
     expect(store.get("gone", "", "k1", clock.now())).toBeUndefined(); // before the timer's first run
+    // Hidden at once, deleted by the timer, not inside the create (p3ingest).
+    clock.advance(PRUNE_BUSY_MS);
+    await waitFor(() => store.usage().keys === 0, { what: "the timer's run" });
     expect(store.usage()).toEqual({ keys: 0, bytes: 0 });
     await app.stop();
   });

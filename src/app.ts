@@ -182,10 +182,9 @@ export function startApp(options: AppOptions): App {
   const idempotencyKeys = new IdempotencyStore(db, {
     maxBytes: config["ingest.idempotency.max.bytes"],
     connectorExists: (c) => configs.has(c),
-    now: () => clock.now(),
   });
   // Keys of connectors deleted before their keys went with them (earlier releases) go too.
-  const orphans = idempotencyKeys.removeOrphans((c) => configs.has(c), clock.now());
+  const orphans = idempotencyKeys.removeOrphans((c) => configs.has(c));
   if (orphans.length > 0)
     logs
       .get("io.edgegateway.store.IdempotencyStore")

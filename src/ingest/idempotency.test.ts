@@ -132,6 +132,9 @@ describe("StoredIdempotencyGuard", () => {
     expect(storedKeys(g.db)).toBe(0);
     const again = await g.send("k1");
     expect([again.status, again.replayed, storedKeys(g.db)]).toEqual([200, null, 1]);
+    // The new connector's key answers its retry (review-p3ingest P2-2: hidden by a clock mismatch).
+    const retry = await g.send("k1");
+    expect([retry.status, retry.replayed, g.written()]).toEqual([200, "true", 2]);
     g.db.close();
   });
 

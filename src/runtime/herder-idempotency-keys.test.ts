@@ -32,7 +32,7 @@ describe("Herder and the Idempotency-Keys of a connector's name", () => {
       for (let i = 0; i < PRUNE_BATCH + 5; i++) earlier.put("c", "", `k${i}`, answer("old"), clock.now(), 600_000);
     })();
     const configs = new ConfigStore(db);
-    const keys = new IdempotencyStore(db, { connectorExists: (c) => configs.has(c), now: () => clock.now() });
+    const keys = new IdempotencyStore(db, { connectorExists: (c) => configs.has(c) });
     await using h = await inProcessWorker({ db, idempotencyKeys: keys });
     clock.advance(1);
     expect(
@@ -49,6 +49,67 @@ describe("Herder and the Idempotency-Keys of a connector's name", () => {
     await waitFor(() => count() === 1, { what: "the rest" });
     expect(new TextDecoder().decode(keys.get("c", "", "k0", clock.now())?.body)).toBe("new");
     expect(keys.usage()).toEqual(new IdempotencyStore(db).usage());
+    keys.close();
+  });
+
+  // review-p3ingest P2-1: the keys were hidden in memory only, and a restart before the timer
+  // deleted them let the new connector replay the old one's answers.
+  test("keys a create hid stay hidden after a restart until the timer has deleted them", async () => {
+    await using dir = await tempDir("herder-idempotency-");
+    const db = openDatabase(dir.path);
+    const clock = new ManualClock(1_000_000);
+    new IdempotencyStore(db).put("c", "", "k0", answer("old"), clock.now(), 600_000);
+    const configs = new ConfigStore(db);
+    const keys = new IdempotencyStore(db, { connectorExists: (c) => configs.has(c) });
+    {
+      await using h = await inProcessWorker({ db, idempotencyKeys: keys });
+      const created = await h.rest("POST", "/connectors", {
+        name: "c",
+        config: { "connector.class": SCRIPTED_SOURCE },
+      });
+      expect(created.status).toBe(201);
+      expect(keys.get("c", "", "k0", clock.now())).toBeUndefined();
+    }
+    // Restarted before the timer ran: as app.ts at start.
+    const restarted = new IdempotencyStore(db, { connectorExists: (c) => configs.has(c) });
+    expect(restarted.removeOrphans((c) => configs.has(c))).toEqual([]);
+    expect(restarted.get("c", "", "k0", clock.now())).toBeUndefined();
+    restarted.put("c", "", "k1", answer("new"), clock.now(), 600_000);
+    const count = () =>
+      (db.query("SELECT count(*) AS n FROM ingest_idempotency WHERE connector = 'c'").get() as { n: number }).n;
+    restarted.startPruning(() => clock.now(), clockTimer(clock));
+    clock.advance(PRUNE_BUSY_MS);
+    await waitFor(() => count() === 1, { what: "the hidden key deleted" });
+    expect(new TextDecoder().decode(restarted.get("c", "", "k1", clock.now())?.body)).toBe("new");
+    restarted.close();
+    // Once deleted, a later restart has nothing left to delete (the name's cleanup is stored as done).
+    const again = new IdempotencyStore(db);
+    again.startPruning(() => clock.now(), clockTimer(clock));
+    expect(new TextDecoder().decode(again.get("c", "", "k1", clock.now())?.body)).toBe("new");
+    again.close();
+  });
+
+  // review-p3ingest P3-1: the hiding compared the keys' times with the create's, so keys stored
+  // after a backward step of the clock were hidden and deleted.
+  test("keys a connector stores after the clock stepped back are its own", async () => {
+    await using dir = await tempDir("herder-idempotency-");
+    const db = openDatabase(dir.path);
+    const clock = new ManualClock(1_000_000);
+    new IdempotencyStore(db).put("c", "", "old", answer("old"), clock.now(), 600_000);
+    const configs = new ConfigStore(db);
+    const keys = new IdempotencyStore(db, { connectorExists: (c) => configs.has(c) });
+    await using h = await inProcessWorker({ db, idempotencyKeys: keys });
+    expect(
+      (await h.rest("POST", "/connectors", { name: "c", config: { "connector.class": SCRIPTED_SOURCE } })).status,
+    ).toBe(201);
+    const stepped = clock.now() - 60_000;
+    keys.put("c", "", "k", answer("new"), stepped, 600_000);
+    const count = () =>
+      (db.query("SELECT count(*) AS n FROM ingest_idempotency WHERE connector = 'c'").get() as { n: number }).n;
+    keys.startPruning(() => stepped, clockTimer(clock));
+    clock.advance(PRUNE_BUSY_MS);
+    await waitFor(() => count() === 1, { what: "the old key deleted" });
+    expect(new TextDecoder().decode(keys.get("c", "", "k", stepped)?.body)).toBe("new");
     keys.close();
   });
 

@@ -1,6 +1,7 @@
 /**
- * IdempotencyStore on a real SQLite file, and migration 3 (keys scoped by identity, security review
- * 2026-12-01, P2.6) over a file written by schema version 2.
+ * IdempotencyStore on a real SQLite file, migration 3 (keys scoped by identity, security review
+ * 2026-12-01, P2.6) over a file written by schema version 2, and migration 5 (key generations,
+ * review-p3ingest P2-1) over one written by version 4.
  */
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
@@ -89,6 +90,38 @@ describe("IdempotencyStore", () => {
     const store = new IdempotencyStore(db);
     expect(store.get("c", "", "k", 100)?.requestHash).toBe("h");
     expect(store.get("c", SCHEMA_2_KEY_SCOPE, "k", 100)).toBeUndefined();
+    db.close();
+  });
+
+  test("migration 5 keeps a version 4 file's keys answering; a create hides a name's keys across a reopen (review-p3ingest P2-1)", async () => {
+    await using dir = await tempDir("idempotency-store-");
+    const path = join(dir.path, DATABASE_FILE);
+    const old = new Database(path, { create: true, strict: true });
+    old.run("PRAGMA journal_mode = WAL");
+    for (const m of migrations.filter((m) => m.version <= 4)) old.run(m.sql);
+    old.run("PRAGMA user_version = 4");
+    for (const connector of ["c", "left"])
+      old
+        .query(
+          "INSERT INTO ingest_idempotency (connector, principal, idempotency_key, request_hash, status, content_type, body, created_at, expires_at) VALUES (?, '', 'k', 'h', 201, 'text/plain', x'6f6b', 1, 9000)",
+        )
+        .run(connector);
+    old.close();
+
+    const db = openDatabase(dir.path);
+    expect((db.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(5);
+    const store = new IdempotencyStore(db);
+    expect([store.get("c", "", "k", 100)?.requestHash, store.get("left", "", "k", 100)?.requestHash]).toEqual([
+      "h",
+      "h",
+    ]);
+    store.connectorCreated("left"); // a connector created under a name with keys left
+    expect(store.get("left", "", "k", 100)).toBeUndefined();
+    const reopened = new IdempotencyStore(db);
+    expect([reopened.get("c", "", "k", 100)?.requestHash, reopened.get("left", "", "k", 100)]).toEqual([
+      "h",
+      undefined,
+    ]);
     db.close();
   });
 });
@@ -367,8 +400,9 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
     store.put("stays", "", "k0", answer("a"), clock.now(), 600_000);
     store.put("other-gone", "", "k0", answer("a"), clock.now(), 600_000);
     clock.advance(1);
-    expect(store.removeOrphans((c) => c === "stays", clock.now())).toEqual(["gone", "other-gone"]);
-    store.put("gone", "", "new", answer("a"), clock.now(), 600_000); // created again since
+    expect(store.removeOrphans((c) => c === "stays")).toEqual(["gone", "other-gone"]);
+    store.connectorCreated("gone"); // created again since
+    store.put("gone", "", "new", answer("a"), clock.now(), 600_000);
     const count = (connector: string) =>
       (db.query("SELECT count(*) AS n FROM ingest_idempotency WHERE connector = ?").get(connector) as { n: number }).n;
     store.startPruning(() => clock.now(), clockTimer(clock));

@@ -1,16 +1,18 @@
 /**
- * Idempotency-Key records of the ingest listener, in SQLite (migrations 2, 3 and 4), so a retried
+ * Idempotency-Key records of the ingest listener, in SQLite (migrations 2 to 5), so a retried
  * request is recognised across a gateway restart: per connector, requester (`principal`, '' for
  * anonymous requests) and key, a hash of the request and the response it got, until `expires_at`.
  * Expired rows are ignored at once and deleted by each put (PUT_PRUNE of them), by a timer
  * (`startPruning`: a batch every PRUNE_BUSY_MS while there are more, else once a minute) and when a
  * put finds no room. A deleted connector's keys go
  * with it (`removeConnector`, from the herder's delete): a connector created again under its name
- * must not replay the old one's answers. Keys left under a name a connector is created with
- * (`connectorCreated`) are hidden at once and deleted by the timer in batches, not in the create.
- * Each name has a generation in this process, changed by both: a request begun under one stores
- * no key under another (its put is discarded), so a request of a deleted connector that ends after
- * a connector of its name was created again does not leave its key to the new one (p3ingest).
+ * must not replay the old one's answers. Each name has a generation, stored (migration 5) and
+ * changed by both the delete and a create (`connectorCreated`); a key answers only in the
+ * generation it was stored in. Keys left under a name a connector is created with are thus hidden
+ * at once, also after a restart, and deleted by the timer in batches, not in the create
+ * (review-p3ingest P2-1); no clock is involved (P3-1). A request begun in one generation stores no
+ * key in another (its put is discarded), so a request of a deleted connector that ends after a
+ * connector of its name was created again does not leave its key to the new one (p3ingest).
  * Called by the ingest IdempotencyGuard, the Herder and the offline `delete-connector` command.
  *
  * Size (explore5 E3): each key keeps the whole answer (a 10,000-record request's answer is ~580 KB),
@@ -44,7 +46,7 @@ export interface IdempotencyUsage {
   readonly bytes: number;
 }
 
-type Row = { request_hash: string; status: number; content_type: string; body: Uint8Array; created_at: number };
+type Row = { request_hash: string; status: number; content_type: string; body: Uint8Array; generation: number };
 type Sized = { rowid: number; bytes: number; expires_at: number };
 
 /**
@@ -102,15 +104,13 @@ export interface IdempotencyStoreOptions {
    * (a connector created again under the name would replay it: review of fixe3, P3-5).
    */
   readonly connectorExists?: (connector: string) => boolean;
-  /** The time `connectorCreated` hides the keys stored before (the keys' `now`); default Date.now. */
-  readonly now?: () => number;
 }
 
 export class IdempotencyStore {
   private readonly getQuery: Statement<Row, [string, string, string, number]>;
   private readonly upsert: Statement<
     unknown,
-    [string, string, string, string, number, string, Uint8Array, number, number]
+    [string, string, string, string, number, string, Uint8Array, number, number, number]
   >;
   private readonly sizeOf: Statement<{ rowid: number; bytes: number }, [string, string, string]>;
   private readonly evictFirst: Statement<Sized, [number]>;
@@ -135,18 +135,19 @@ export class IdempotencyStore {
   private bytes: number;
   private pruning: { cancel(): void } | undefined;
   /**
-   * Connectors whose keys stored before this time the timer deletes (no longer stored, or created
-   * again under the name); `get` finds none of them meanwhile.
+   * Connectors whose keys of generations before this one the timer deletes (no longer stored, or
+   * created again under the name); `get` finds none of them meanwhile.
    */
   private readonly orphans = new Map<string, number>();
-  /** Each connector name's generation (see `generation`); 0 until its keys are removed or it is created. */
+  /** Each connector name's generation (see `generation`), as stored; 0 for a name not stored. */
   private readonly generations = new Map<string, number>();
-  private lastGeneration = 0;
   /** Runs the pruning timer soon (after `connectorCreated`); none before `startPruning`. */
   private wakePruning: (() => void) | undefined;
-  private readonly now: () => number;
   private readonly nextConnector: Statement<{ connector: string }, [string]>;
   private readonly orphanBatch: Statement<{ bytes: number }, [string, number, number]>;
+  private readonly anyKey: Statement<{ one: number }, [string]>;
+  private readonly storeGeneration: Statement<unknown, [string, number, number]>;
+  private readonly cleaned: Statement<unknown, [string, number]>;
   private closed = false;
   /** Told of keys the pruning timer deleted before they expired to bring the keys under the cap. */
   onDropped: ((count: number) => void) | undefined;
@@ -166,17 +167,16 @@ export class IdempotencyStore {
     } else this.durable = async () => {};
     this.maxBytes = options.maxBytes ?? 0;
     this.connectorExists = options.connectorExists ?? (() => true);
-    this.now = options.now ?? Date.now;
     this.getQuery = db.query(
-      `SELECT request_hash, status, content_type, body, created_at FROM ingest_idempotency
+      `SELECT request_hash, status, content_type, body, generation FROM ingest_idempotency
        WHERE connector = ? AND principal = ? AND idempotency_key = ? AND expires_at > ?`,
     );
     this.upsert = db.query(
-      `INSERT INTO ingest_idempotency (connector, principal, idempotency_key, request_hash, status, content_type, body, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO ingest_idempotency (connector, principal, idempotency_key, request_hash, status, content_type, body, created_at, expires_at, generation)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (connector, principal, idempotency_key) DO UPDATE SET request_hash = excluded.request_hash,
          status = excluded.status, content_type = excluded.content_type, body = excluded.body,
-         created_at = excluded.created_at, expires_at = excluded.expires_at`,
+         created_at = excluded.created_at, expires_at = excluded.expires_at, generation = excluded.generation`,
     );
     this.sizeOf = db.query(
       `SELECT rowid, ${ROW_BYTES} AS bytes FROM ingest_idempotency WHERE connector = ? AND principal = ? AND idempotency_key = ?`,
@@ -199,9 +199,26 @@ export class IdempotencyStore {
     );
     this.orphanBatch = db.query(
       `DELETE FROM ingest_idempotency WHERE rowid IN
-         (SELECT rowid FROM ingest_idempotency WHERE connector = ? AND created_at < ? LIMIT ?)
+         (SELECT rowid FROM ingest_idempotency WHERE connector = ? AND generation < ? LIMIT ?)
        RETURNING ${ROW_BYTES} AS bytes`,
     );
+    this.anyKey = db.query("SELECT 1 AS one FROM ingest_idempotency WHERE connector = ? LIMIT 1");
+    // `pending`: keys of earlier generations may be left (the timer has not deleted them all yet).
+    this.storeGeneration = db.query(
+      `INSERT INTO ingest_idempotency_generations (connector, generation, pending) VALUES (?, ?, ?)
+       ON CONFLICT (connector) DO UPDATE SET generation = excluded.generation, pending = excluded.pending`,
+    );
+    this.cleaned = db.query(
+      "UPDATE ingest_idempotency_generations SET pending = 0 WHERE connector = ? AND generation = ?",
+    );
+    for (const row of db
+      .query<{ connector: string; generation: number; pending: number }, []>(
+        "SELECT connector, generation, pending FROM ingest_idempotency_generations",
+      )
+      .all()) {
+      this.generations.set(row.connector, row.generation);
+      if (row.pending) this.orphans.set(row.connector, row.generation);
+    }
     const total = db
       .query(`SELECT count(*) AS keys, coalesce(sum(${ROW_BYTES}), 0) AS bytes FROM ingest_idempotency`)
       .get() as IdempotencyUsage;
@@ -223,6 +240,7 @@ export class IdempotencyStore {
         response.body,
         now,
         now + windowMs,
+        this.generation(connector),
       );
       return { replaced: current?.bytes, ...room, pruned };
     });
@@ -255,7 +273,7 @@ export class IdempotencyStore {
   /** `principal`: who sent the request ('' for anonymous requests); keys of others are not seen. */
   get(connector: string, principal: string, key: string, now: number): StoredResponse | undefined {
     const row = this.getQuery.get(connector, principal, key, now);
-    if (!row || row.created_at < (this.orphans.get(connector) ?? Number.NEGATIVE_INFINITY)) return undefined;
+    if (!row || row.generation !== this.generation(connector)) return undefined;
     return { requestHash: row.request_hash, status: row.status, contentType: row.content_type, body: row.body };
   }
 
@@ -327,33 +345,40 @@ export class IdempotencyStore {
   }
 
   /**
-   * The generation of `connector`'s name in this process, to pass to `put` for a request begun now:
-   * it changes when the connector's keys are removed (`removeConnector`) and when a connector is
-   * created under the name (`connectorCreated`).
+   * The generation of `connector`'s name, to pass to `put` for a request begun now: it changes when
+   * the connector's keys are removed (`removeConnector`) and when a connector is created under the
+   * name (`connectorCreated`), and is stored: a key answers only in the generation it was put in.
    */
   generation(connector: string): number {
     return this.generations.get(connector) ?? 0;
   }
 
-  private nextGeneration(connector: string): void {
-    this.generations.set(connector, ++this.lastGeneration);
+  /** Stores the next generation of `connector`'s name; `pending`: keys of earlier ones are left. */
+  private nextGeneration(connector: string, pending: boolean): number {
+    const next = this.generation(connector) + 1;
+    this.storeGeneration.run(connector, next, pending ? 1 : 0);
+    this.generations.set(connector, next);
+    return next;
   }
 
   /**
    * A connector was created under `connector` (none was stored under the name): keys left under
    * the name (a connector deleted before its keys went with it, or whose delete could not remove
-   * them) are never its own. They are hidden from `get` at once and deleted by the pruning timer in
-   * batches (PRUNE_BATCH a run), not here: the create does not wait for them (review-idem3).
+   * them) are never its own. A new generation hides them from `get` at once, also after a restart,
+   * and the pruning timer deletes them in batches (PRUNE_BATCH a run), not here: the create does
+   * not wait for them (review-idem3).
    */
   connectorCreated(connector: string): void {
-    this.nextGeneration(connector);
-    this.orphans.set(connector, this.now());
+    const left = this.anyKey.get(connector) !== null;
+    const generation = this.nextGeneration(connector, left);
+    if (!left) return;
+    this.orphans.set(connector, generation);
     this.wakePruning?.();
   }
 
   /** Deletes every key of `connector` (deleted, or created with no config before); returns how many there were. */
   removeConnector(connector: string): number {
-    this.nextGeneration(connector);
+    this.nextGeneration(connector, false);
     const removed = deleteConnectorKeys(this.db, connector);
     this.orphans.delete(connector);
     this.keys -= removed.keys;
@@ -362,18 +387,17 @@ export class IdempotencyStore {
   }
 
   /**
-   * Has the pruning timer delete, in batches, the keys stored before `before` of the connectors
-   * that are not `stored`: those deleted before connectors' keys went with them (an upgrade), or
-   * while the file was held by a `delete-connector` that failed. Keys a connector created again
-   * under such a name stores from `before` on stay. Returns the connectors found (one index seek
-   * each).
+   * Has the pruning timer delete, in batches, the keys of the connectors that are not `stored`:
+   * those deleted before connectors' keys went with them (an upgrade), or while the file was held
+   * by a `delete-connector` that failed. Keys a connector created again under such a name stores
+   * (a new generation) stay. Returns the connectors found (one index seek each).
    */
-  removeOrphans(stored: (connector: string) => boolean, before: number): string[] {
+  removeOrphans(stored: (connector: string) => boolean): string[] {
     const found: string[] = [];
     for (let row = this.nextConnector.get(""); row; row = this.nextConnector.get(row.connector))
       if (!stored(row.connector)) {
         found.push(row.connector);
-        this.orphans.set(row.connector, before);
+        this.orphans.set(row.connector, this.generation(row.connector) + 1);
       }
     return found;
   }
@@ -424,7 +448,10 @@ export class IdempotencyStore {
     const rows = this.orphanBatch.all(connector, before, PRUNE_BATCH);
     this.keys -= rows.length;
     for (const row of rows) this.bytes -= row.bytes;
-    if (rows.length < PRUNE_BATCH) this.orphans.delete(connector);
+    if (rows.length < PRUNE_BATCH) {
+      this.orphans.delete(connector);
+      this.cleaned.run(connector, before);
+    }
     return this.orphans.size > 0 || rows.length === PRUNE_BATCH;
   }
 

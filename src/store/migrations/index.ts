@@ -113,4 +113,20 @@ export const migrations: readonly Migration[] = [
     fromAtMost: 2,
     sql: `UPDATE ingest_idempotency SET principal = '${SCHEMA_2_KEY_SCOPE}' WHERE principal = '';`,
   },
+  {
+    // A connector name's generation (idempotency-store.ts), changed when a connector is created or
+    // deleted under it: a key answers only in the generation it was stored in, so keys a create
+    // hides stay hidden across a restart until the timer has deleted them (review-p3ingest P2-1).
+    // Keys stored before are generation 0, the generation of a name never changed.
+    version: 5,
+    name: "ingest idempotency key generations",
+    sql: `
+      ALTER TABLE ingest_idempotency ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE ingest_idempotency_generations (
+        connector TEXT PRIMARY KEY,
+        generation INTEGER NOT NULL,
+        pending INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
