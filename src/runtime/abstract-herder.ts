@@ -211,7 +211,8 @@ export abstract class AbstractHerder {
 
   private traceOf(name: string, task: number, status: { state: string; trace: string | null }): string | null {
     if (status.trace !== null || status.state !== "RUNNING") return status.trace;
-    return this.deps.degradedTrace?.(name, task) ?? null;
+    const degraded = this.deps.degradedTrace?.(name, task) ?? null;
+    return degraded === null ? null : this.status.redact(name, degraded);
   }
 
   /** Active topics; a topic named by a resolved value shows its reference or `[hidden]`. */

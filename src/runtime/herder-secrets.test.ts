@@ -398,3 +398,30 @@ describe.each(shownBy)("%s", (_, shown) => {
     expect(text).toBe("topic [hidden]: token [hidden] refused");
   });
 });
+
+// review-p3ingest P3-2: the Degraded trace of a RUNNING task (a kafka-mode ingest task's send
+// failure, the spool's backlog) was shown as it came, not redacted as a FAILED trace is.
+test("a RUNNING task's Degraded trace hides the held secrets and the resolved values, as a FAILED trace", async () => {
+  let seen: Config = {};
+  await using w = await inProcessWorker({
+    resolveConfig: resolver,
+    degradedTrace: () => `Degraded: topic ${seen.topic} is in the token ${seen["auth.token"]}`,
+  });
+  w.scripted.script = {
+    start: (c) => {
+      seen = c;
+    },
+  };
+  const config = {
+    "connector.class": SCRIPTED_SOURCE,
+    topic: "${env:TOPIC}",
+    "auth.type": "BEARER",
+    "auth.token": "secret-topic-Pa55w0rd",
+  };
+  expect((await w.rest("POST", "/connectors", { name: "c", config })).status).toBe(201);
+  const trace = await waitFor(async () => {
+    const task = (await w.rest("GET", "/connectors/c/status")).body.tasks?.[0];
+    return task?.state === "RUNNING" ? task.trace : undefined;
+  });
+  expect(trace).toBe("Degraded: topic [hidden] is in the token [hidden]");
+});

@@ -68,6 +68,8 @@ export async function inProcessWorker(
     kafka?: KafkaPort;
     /** The ingest Idempotency-Keys the herder deletes and hides (a store on `db`); default none. */
     idempotencyKeys?: HerderDeps["idempotencyKeys"];
+    /** Why a RUNNING task does not get its records into Kafka (app.ts: the spool's or the task's); default none. */
+    degradedTrace?: HerderDeps["degradedTrace"];
   } = {},
 ): Promise<InProcessWorker> {
   const config = loadWorkerConfig({
@@ -119,6 +121,7 @@ export async function inProcessWorker(
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.statusRetryTimer ? { statusRetryTimer: options.statusRetryTimer } : {}),
     ...(options.idempotencyKeys ? { idempotencyKeys: options.idempotencyKeys } : {}),
+    ...(options.degradedTrace ? { degradedTrace: options.degradedTrace } : {}),
   });
   herderRef = herder;
   await herder.start();

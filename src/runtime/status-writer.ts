@@ -56,13 +56,22 @@ export class StatusWriter {
 
   private trace(connector: string, error: unknown, own = ResolvedValues.none): string | null {
     if (error === null || error === undefined) return null;
+    return this.redact(connector, traceOf(error), own);
+  }
+
+  /**
+   * `text` with what a trace of `connector` hides: the log manager's secrets, the values resolved
+   * for its config (and its previous one's while they linger) and `own`. Also for the Degraded
+   * trace of a RUNNING status, which is no stored status (review-p3ingest P3-2).
+   */
+  redact(connector: string, text: string, own = ResolvedValues.none): string {
     let redact = (text: string) => this.logs.redact(text);
     for (const hidden of [...(this.lingering.get(connector) ?? []), own]) {
       const inner = redact;
       redact = (text) => hidden.redaction(inner, { references: false }).hide(text);
     }
     const values = this.resolved.get(connector) ?? ResolvedValues.none;
-    return values.redaction(redact, { references: false }).hide(traceOf(error));
+    return values.redaction(redact, { references: false }).hide(text);
   }
 
   connector(name: string, state: State, error?: unknown): void {
