@@ -125,7 +125,7 @@ describe("StoredIdempotencyGuard", () => {
     const release = g.hold();
     const inFlight = g.send("k1");
     await waitFor(() => g.submitted() === 1, { what: "the request in flight" });
-    g.store.removeConnector("c"); // deleted …
+    g.store.connectorDeleted("c"); // deleted …
     g.store.connectorCreated("c"); // … and created again
     release();
     expect((await inFlight).status).toBe(200);

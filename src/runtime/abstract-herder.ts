@@ -49,7 +49,7 @@ export interface HerderDeps {
    * keys left under its name, hidden and deleted in the background (a connector created again under
    * its name must not replay the old one's answers); none in tests that run no ingest.
    */
-  readonly idempotencyKeys?: { removeConnector(connector: string): number; connectorCreated(connector: string): void };
+  readonly idempotencyKeys?: { connectorDeleted(connector: string): void; connectorCreated(connector: string): void };
   readonly registry: PluginRegistry;
   readonly workerId: () => string;
   readonly logs: LogManager;

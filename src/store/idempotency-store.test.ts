@@ -12,6 +12,7 @@ import { ManualClock } from "../util/manual-clock.ts";
 import { clockTimer } from "../util/timer.ts";
 import { DATABASE_FILE, openDatabase } from "./database.ts";
 import {
+  deleteConnectorKeys,
   IdempotencyStore,
   PRUNE_BATCH,
   PRUNE_BUSY_MS,
@@ -155,21 +156,30 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
     db.close();
   });
 
-  test("removeConnector deletes that connector's keys only", async () => {
+  // p3ingest round b: the delete deleted them inline, up to ~1.6 s at the cap inside DELETE /connectors/{c}.
+  test("connectorDeleted hides that connector's keys at once, and the timer deletes them, and only them", async () => {
     await using dir = await tempDir("idempotency-store-");
     const db = openDatabase(dir.path);
+    const clock = new ManualClock(1_000_000);
     const store = new IdempotencyStore(db);
-    store.put("gone", "", "k1", answer("a"), 1000, 60_000);
-    store.put("gone", "jwt:d", "k2", answer("a"), 1000, 60_000);
-    store.put("stays", "", "k1", answer("a"), 1000, 60_000);
-    expect(store.removeConnector("gone")).toBe(2);
+    store.put("gone", "", "k1", answer("a"), clock.now(), 60_000);
+    store.put("gone", "jwt:d", "k2", answer("a"), clock.now(), 60_000);
+    store.put("stays", "", "k1", answer("a"), clock.now(), 60_000);
+    store.startPruning(() => clock.now(), clockTimer(clock));
+    store.connectorDeleted("gone");
+    expect([rows(db).length, store.get("gone", "", "k1", clock.now())]).toEqual([3, undefined]);
+    // Hidden across a reopen too (the gateway restarted before the timer ran).
+    expect(new IdempotencyStore(db).get("gone", "jwt:d", "k2", clock.now())).toBeUndefined();
+    clock.advance(PRUNE_BUSY_MS);
+    await waitFor(() => rows(db).length === 1, { what: "the timer's run" });
     expect(rows(db)).toEqual([{ connector: "stays", key: "k1" }]);
-    expect(store.get("gone", "", "k1", 2000)).toBeUndefined();
+    expect(store.get("stays", "", "k1", clock.now())?.requestHash).toBe("hash-a");
     expect(store.usage()).toEqual({ keys: 1, bytes: bytesOf("stays", "", "k1", "a") });
+    store.close();
     db.close();
   });
 
-  test("removeConnector sums and deletes the keys in SQLite, reading no row back (review-idem2 P3-4)", async () => {
+  test("deleteConnectorKeys (the offline delete-connector) sums and deletes the keys in SQLite, reading no row back (review-idem2 P3-4)", async () => {
     await using dir = await tempDir("idempotency-store-");
     const real = openDatabase(dir.path);
     let rowsRead = 0;
@@ -200,9 +210,9 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
     })();
     const usage = store.usage();
     rowsRead = 0;
-    expect(store.removeConnector("gone")).toBe(50);
+    expect(deleteConnectorKeys(db, "gone")).toEqual(usage);
     expect(rowsRead).toBe(1); // the sum
-    expect(store.usage()).toEqual({ keys: 0, bytes: 0 });
+    expect(rows(real)).toEqual([]);
     expect(usage.bytes).toBe(50 * bytesOf("gone", "", "k00", "a") - 10);
     real.close();
   });
@@ -214,13 +224,21 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
     const store = new IdempotencyStore(db, { connectorExists: (c) => stored.has(c) });
     store.put("c", "", "k1", answer("a"), 1000, 60_000);
     stored.delete("c");
-    store.removeConnector("c");
+    store.connectorDeleted("c");
     expect(store.put("c", "", "k2", answer("a"), 1000, 60_000)).toBe(0);
-    expect(rows(db)).toEqual([]);
-    expect(store.usage()).toEqual({ keys: 0, bytes: 0 });
+    expect(rows(db)).toEqual([{ connector: "c", key: "k1" }]); // hidden, left to the timer
+    expect(store.usage()).toEqual({ keys: 1, bytes: bytesOf("c", "", "k1", "a") });
     stored.add("c"); // created again
+    store.connectorCreated("c");
     store.put("c", "", "k3", answer("a"), 1000, 60_000);
-    expect(rows(db)).toEqual([{ connector: "c", key: "k3" }]);
+    expect(rows(db)).toEqual([
+      { connector: "c", key: "k1" },
+      { connector: "c", key: "k3" },
+    ]);
+    expect([store.get("c", "", "k1", 2000), store.get("c", "", "k3", 2000)?.requestHash]).toEqual([
+      undefined,
+      "hash-a",
+    ]);
     db.close();
   });
 

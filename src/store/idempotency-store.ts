@@ -5,14 +5,15 @@
  * Expired rows are ignored at once and deleted by each put (PUT_PRUNE of them), by a timer
  * (`startPruning`: a batch every PRUNE_BUSY_MS while there are more, else once a minute) and when a
  * put finds no room. A deleted connector's keys go
- * with it (`removeConnector`, from the herder's delete): a connector created again under its name
+ * with it (`connectorDeleted`, from the herder's delete): a connector created again under its name
  * must not replay the old one's answers. Each name has a generation, stored (migration 5) and
- * changed by both the delete and a create (`connectorCreated`); a key answers only in the
- * generation it was stored in. Keys left under a name a connector is created with are thus hidden
- * at once, also after a restart, and deleted by the timer in batches, not in the create
- * (review-p3ingest P2-1); no clock is involved (P3-1). A request begun in one generation stores no
- * key in another (its put is discarded), so a request of a deleted connector that ends after a
- * connector of its name was created again does not leave its key to the new one (p3ingest).
+ * changed by the delete and by a create (`connectorCreated`); a key answers only in the generation
+ * it was stored in. A deleted connector's keys, and keys left under a name a connector is created
+ * with, are thus hidden at once, also after a restart, and deleted by the timer in batches, not in
+ * the delete or the create (up to ~1.6 s at the cap; review-p3ingest P2-1); no clock is involved
+ * (P3-1). A request begun in one generation stores no key in another (its put is discarded), so a
+ * request of a deleted connector that ends after a connector of its name was created again does
+ * not leave its key to the new one (p3ingest).
  * Called by the ingest IdempotencyGuard, the Herder and the offline `delete-connector` command.
  *
  * Size (explore5 E3): each key keeps the whole answer (a 10,000-record request's answer is ~580 KB),
@@ -209,7 +210,7 @@ export class IdempotencyStore {
        ON CONFLICT (connector) DO UPDATE SET generation = excluded.generation, pending = excluded.pending`,
     );
     this.cleaned = db.query(
-      "UPDATE ingest_idempotency_generations SET pending = 0 WHERE connector = ? AND generation = ?",
+      "UPDATE ingest_idempotency_generations SET pending = 0 WHERE connector = ? AND generation <= ?",
     );
     for (const row of db
       .query<{ connector: string; generation: number; pending: number }, []>(
@@ -346,8 +347,8 @@ export class IdempotencyStore {
 
   /**
    * The generation of `connector`'s name, to pass to `put` for a request begun now: it changes when
-   * the connector's keys are removed (`removeConnector`) and when a connector is created under the
-   * name (`connectorCreated`), and is stored: a key answers only in the generation it was put in.
+   * the connector is deleted (`connectorDeleted`) and when one is created under the name
+   * (`connectorCreated`), and is stored: a key answers only in the generation it was put in.
    */
   generation(connector: string): number {
     return this.generations.get(connector) ?? 0;
@@ -363,27 +364,32 @@ export class IdempotencyStore {
 
   /**
    * A connector was created under `connector` (none was stored under the name): keys left under
-   * the name (a connector deleted before its keys went with it, or whose delete could not remove
-   * them) are never its own. A new generation hides them from `get` at once, also after a restart,
-   * and the pruning timer deletes them in batches (PRUNE_BATCH a run), not here: the create does
-   * not wait for them (review-idem3).
+   * the name (a connector deleted before its keys went with it, or whose keys the timer has not
+   * deleted yet) are never its own (review-idem2 P3-1). See `hideKeys`.
    */
   connectorCreated(connector: string): void {
+    this.hideKeys(connector);
+  }
+
+  /**
+   * The connector was deleted (its tasks stopped: no request of it is answered any more): its keys
+   * must not answer for one created again under the name. See `hideKeys`.
+   */
+  connectorDeleted(connector: string): void {
+    this.hideKeys(connector);
+  }
+
+  /**
+   * A new generation hides the keys of `connector`'s name from `get` at once, also after a restart;
+   * the pruning timer deletes them in batches (PRUNE_BATCH a run), not here: a create or delete
+   * does not wait for up to ~1.6 s of deletes (review-idem3).
+   */
+  private hideKeys(connector: string): void {
     const left = this.anyKey.get(connector) !== null;
     const generation = this.nextGeneration(connector, left);
     if (!left) return;
     this.orphans.set(connector, generation);
     this.wakePruning?.();
-  }
-
-  /** Deletes every key of `connector` (deleted, or created with no config before); returns how many there were. */
-  removeConnector(connector: string): number {
-    this.nextGeneration(connector, false);
-    const removed = deleteConnectorKeys(this.db, connector);
-    this.orphans.delete(connector);
-    this.keys -= removed.keys;
-    this.bytes -= removed.bytes;
-    return removed.keys;
   }
 
   /**
