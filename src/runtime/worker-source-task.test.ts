@@ -180,6 +180,29 @@ describe("WorkerSourceTask", () => {
     expect(kafka.records("t").map((r) => new TextDecoder().decode(r.value!))).toEqual(["line 1"]);
   });
 
+  // p3ingest round b: an HTTP or FileStream source task whose sends Kafka did not take read RUNNING without a cause.
+  test("while a send is retried, the task's degraded trace says why; none once Kafka took it", async () => {
+    const clock = new ManualClock();
+    const { kafka, plugin, task } = setup({ clock });
+    kafka.failSends(new RetriableError("broker unreachable"));
+    expect(task.degradedTrace).toBeNull();
+    plugin.queue.push([line(1)]);
+    task.start();
+    const trace = await waitFor(() => task.degradedTrace ?? undefined, { what: "the send retried" });
+    expect(trace).toBe(
+      "Degraded: Kafka does not take the task's records (the last attempt failed: broker unreachable); the send is being retried. No more records are polled from the task until Kafka takes them.",
+    );
+    await waitFor(
+      () => {
+        clock.advance(1000);
+        return kafka.records("t").length === 1;
+      },
+      { what: "the retry written" },
+    );
+    await waitFor(() => task.degradedTrace === null, { what: "the trace cleared" });
+    await stopAndAwait(task);
+  });
+
   test("a non-retriable send failure fails the task (errors.tolerance=none) without committing", async () => {
     const { kafka, plugin, task, listener, offsets } = setup();
     kafka.failSends(new ConnectError("record too large"));

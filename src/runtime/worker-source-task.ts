@@ -47,6 +47,7 @@ import { DirectFailure } from "./errors/stage.ts";
 import { toProducerRecordDirect } from "./record-conversion.ts";
 import { recordBytes } from "./request-bytes.ts";
 import type { BatchResult } from "./send-coalescer.ts";
+import { sendRetryTrace } from "./send-retry-trace.ts";
 import { SourceAcknowledgements } from "./source-acknowledgements.ts";
 import {
   closeSourceTaskResources,
@@ -108,9 +109,13 @@ export class WorkerSourceTask extends WorkerTask {
     return this.sender.retryFailure;
   }
 
-  /** Why the SourceTask, though RUNNING, does not get its records into Kafka now (SourceTask.degradedTrace); else null. */
+  /**
+   * Why the SourceTask, though RUNNING, does not get its records into Kafka now: its own
+   * (SourceTask.degradedTrace), else, while a send is retried, why (send-retry-trace.ts); else null.
+   */
   get degradedTrace(): string | null {
-    return this.o.task.degradedTrace?.() ?? null;
+    const task = this.o.task;
+    return task.degradedTrace ? task.degradedTrace() : sendRetryTrace(this.sender.retryFailure);
   }
 
   get metrics(): TaskMetrics {

@@ -26,16 +26,21 @@ import { Schemas } from "../../api/data/schema.ts";
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { deniedOutcome, type IngestRecord } from "../../ingest/ingest-record.ts";
 import { unauthorizedTopicsOf } from "../../kafka/access-errors.ts";
+import { type SendRetryWording, sendRetryTrace } from "../../runtime/send-retry-trace.ts";
 import type { SpoolStore } from "../../store/spool-store.ts";
 import { inTurns } from "../../util/sliced.ts";
 import { httpIngestConfig } from "./config.ts";
 import type { HttpIngestServices } from "./connector.ts";
 import { IngestQueue } from "./ingest-queue.ts";
-import { sendRetryTrace } from "./send-retry-trace.ts";
 import { SpoolWriter } from "./spool-writer.ts";
 
 /** Spooled records acknowledged per event-loop turn (BENCHMARKS.md, "Spool drain under live load"). */
 const SPOOL_ACKS_PER_TURN = 1_000;
+/** A kafka-mode task's send retry, said of its requests (the devices are told 503 meanwhile). */
+const INGEST_WORDING: SendRetryWording = {
+  records: "the ingest records",
+  meanwhile: "Requests are not acknowledged until Kafka takes the records.",
+};
 
 /** The SourceRecord of an ingested record (the spool's drainer passes its partition and offset). */
 export function toSourceRecord(
@@ -219,9 +224,14 @@ export class HttpIngestSourceTask implements SourceTask {
     else queue.stop(`The ingest task of connector ${this.connector} is stopping; the record was not sent to Kafka`);
   }
 
-  /** In kafka mode, while the send is retried: why Kafka does not take the records (send-retry-trace.ts). */
+  /**
+   * In kafka mode, while the send is retried: why Kafka does not take the records (send-retry-trace.ts);
+   * in spool mode none of its own (the spool's Degraded trace says when it backs up).
+   */
   degradedTrace(): string | null {
-    return this.queue instanceof IngestQueue ? sendRetryTrace(this.context?.sendRetryFailure?.()) : null;
+    return this.queue instanceof IngestQueue
+      ? sendRetryTrace(this.context?.sendRetryFailure?.(), INGEST_WORDING)
+      : null;
   }
 
   /** The batches in flight settled: what Kafka did not acknowledge fails as "may still be written". */
