@@ -13,6 +13,7 @@ import { withoutGatewayPlugins } from "./fixtures/connect-rest/apache-only.ts";
 import { EDGE_STEPS } from "./fixtures/connect-rest/edge-steps.ts";
 import { type Recording, replay } from "./fixtures/connect-rest/scenario.ts";
 import { REPO } from "./support/kafka.ts";
+import { GATEWAY_SETTLE_MS } from "./support/recorded-replay.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 
 const recordings: Recording[] = JSON.parse(
@@ -24,7 +25,8 @@ let answers: Map<string, Recording>;
 
 beforeAll(async () => {
   const run = `g${Date.now().toString(36)}`;
-  answers = new Map((await replay(suite.gw.url, { run, dir: suite.dir.path }, EDGE_STEPS)).map((a) => [a.id, a]));
+  const answered = await replay(suite.gw.url, { run, dir: suite.dir.path, settleMs: GATEWAY_SETTLE_MS }, EDGE_STEPS);
+  answers = new Map(answered.map((a) => [a.id, a]));
 }, 120_000);
 
 describe("edge cases recorded from Apache Kafka Connect 4.3.1", () => {

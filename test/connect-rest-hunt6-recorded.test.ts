@@ -14,6 +14,7 @@ import { withoutGatewayPlugins } from "./fixtures/connect-rest/apache-only.ts";
 import { HUNT6_STEPS } from "./fixtures/connect-rest/hunt6-steps.ts";
 import { type Recording, replay } from "./fixtures/connect-rest/scenario.ts";
 import { createTopic, REPO } from "./support/kafka.ts";
+import { GATEWAY_SETTLE_MS } from "./support/recorded-replay.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 
 const recordings: Recording[] = JSON.parse(
@@ -27,7 +28,8 @@ beforeAll(async () => {
   // The sink steps read oracle-active-a, which existed on the broker Connect was recorded against.
   await createTopic("oracle-active-a");
   const run = `g${Date.now().toString(36)}`;
-  answers = new Map((await replay(suite.gw.url, { run, dir: suite.dir.path }, HUNT6_STEPS)).map((a) => [a.id, a]));
+  const answered = await replay(suite.gw.url, { run, dir: suite.dir.path, settleMs: GATEWAY_SETTLE_MS }, HUNT6_STEPS);
+  answers = new Map(answered.map((a) => [a.id, a]));
 }, 180_000);
 
 describe("the sixth REST hunt's requests, recorded from Apache Kafka Connect 4.3.1", () => {

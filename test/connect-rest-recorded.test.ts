@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { withoutGatewayPlugins } from "./fixtures/connect-rest/apache-only.ts";
 import { type Recording, replay } from "./fixtures/connect-rest/scenario.ts";
 import { REPO } from "./support/kafka.ts";
+import { GATEWAY_SETTLE_MS } from "./support/recorded-replay.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 
 const recordings: Recording[] = JSON.parse(
@@ -27,7 +28,8 @@ let answers: Map<string, Recording>;
 
 beforeAll(async () => {
   const run = `g${Date.now().toString(36)}`;
-  answers = new Map((await replay(suite.gw.url, { run, dir: suite.dir.path })).map((a) => [a.id, a]));
+  const answered = await replay(suite.gw.url, { run, dir: suite.dir.path, settleMs: GATEWAY_SETTLE_MS });
+  answers = new Map(answered.map((a) => [a.id, a]));
 }, 120_000);
 
 /** The gateway's answer with only Apache's own plugins (the recordings come from Apache's set). */

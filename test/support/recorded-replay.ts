@@ -7,8 +7,12 @@ import { startGateway } from "./gateway.ts";
 import { kafkaBroker } from "./kafka.ts";
 import { tempDir } from "./temp-dir.ts";
 
-/** A gateway settles within a second: a step that never does is compared (and fails) by name before the caller's timeout. */
-const GATEWAY_SETTLE_MS = 20_000;
+/**
+ * A gateway settles within a second: a step that never does is compared (and fails) by name before
+ * the caller's timeout, and a step whose final answer its `until` does not accept costs 20 s, not the
+ * 60 s that Connect's recordings allow (replay warns naming it). For every replay on a gateway.
+ */
+export const GATEWAY_SETTLE_MS = 20_000;
 
 /**
  * Starts a gateway with `worker`'s keys on the test broker, replays `steps` on it and stops it: its
