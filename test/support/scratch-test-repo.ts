@@ -1,11 +1,12 @@
 /**
  * A scratch copy of the repository for tests of scripts/test itself: the real scripts/test and
- * scripts/lib.sh with a fake bun, build and Kafka. The fake bun passes every test file it is given
- * and writes bun's JUnit report (`--reporter-outfile`) with each file's seconds from
- * `<file>.seconds` (0.5 when absent); a file named `…hang…` makes it start a child and hang
- * (until killed), without a report. Used by test/scripts-test-*.test.ts.
+ * scripts/lib.sh with a fake build and Kafka, and a fake bun (or the repository's own, `realBun`).
+ * The fake bun passes every test file it is given and writes bun's JUnit report
+ * (`--reporter-outfile`) with each file's seconds from `<file>.seconds` (0.5 when absent); a file
+ * named `…fail…` has a failing test (bun then exits 1); a file named `…hang…` makes it start a child
+ * and hang (until killed), without a report. Used by test/scripts-test-*.test.ts.
  */
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const REPO = join(import.meta.dir, "..", "..");
@@ -14,6 +15,7 @@ const FAKE_BUN = `#!/usr/bin/env bash
 [ "$1" = --version ] && { echo 1.0.0; exit 0; }
 report=
 files=()
+failed=0
 for f in "$@"; do
   case "$f" in
     --reporter-outfile=*) report=\${f#--reporter-outfile=} ;;
@@ -26,8 +28,13 @@ for f in "$@"; do
     *) files+=("$f") ;;
   esac
 done
-for f in "\${files[@]}"; do printf '%s:\\n(pass) fine [1.00ms]\\n\\n' "\${f#./}"; done
-printf ' %d pass\\n 0 fail\\nRan %d tests across %d files.\\n' "\${#files[@]}" "\${#files[@]}" "\${#files[@]}"
+for f in "\${files[@]}"; do
+  case "$f" in
+    *fail*) printf '%s:\\nerror: expect(received).toBe(expected)\\n(fail) broken [1.00ms]\\n\\n' "\${f#./}"; failed=$((failed + 1)) ;;
+    *) printf '%s:\\n(pass) fine [1.00ms]\\n\\n' "\${f#./}" ;;
+  esac
+done
+printf ' %d pass\\n %d fail\\nRan %d tests across %d files.\\n' "$((\${#files[@]} - failed))" "$failed" "\${#files[@]}" "\${#files[@]}"
 if [ -n "$report" ]; then
   {
     echo '<testsuites name="bun test">'
@@ -41,6 +48,7 @@ if [ -n "$report" ]; then
     echo '</testsuites>'
   } >"$report"
 fi
+[ "$failed" -eq 0 ]
 `;
 
 const FAKE_KAFKA = `#!/usr/bin/env bash
@@ -53,11 +61,16 @@ function executable(path: string, text: string): void {
   chmodSync(path, 0o755);
 }
 
-/** Makes `dir` such a scratch repository, with an empty test/durations.txt. */
-export function scratchTestRepo(dir: string): void {
+/**
+ * Makes `dir` such a scratch repository, with an empty test/durations.txt. `realBun`: the
+ * repository's bun instead of the fake, for what hangs on bun's own output (its JUnit report).
+ */
+export function scratchTestRepo(dir: string, { realBun = false } = {}): void {
   for (const d of ["scripts", "test", "src", "node_modules/.bin"]) mkdirSync(join(dir, d), { recursive: true });
   for (const f of ["scripts/test", "scripts/lib.sh"]) copyFileSync(join(REPO, f), join(dir, f));
-  executable(join(dir, "node_modules/.bin/bun"), FAKE_BUN);
+  const bun = join(dir, "node_modules/.bin/bun");
+  if (realBun) symlinkSync(realpathSync(join(REPO, "node_modules/.bin/bun")), bun);
+  else executable(bun, FAKE_BUN);
   executable(join(dir, "scripts/build"), "#!/usr/bin/env bash\nexit 0\n");
   executable(join(dir, "scripts/kafka"), FAKE_KAFKA);
   writeFileSync(join(dir, "scripts/patch-dependencies.mjs"), "");
