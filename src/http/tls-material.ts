@@ -11,6 +11,7 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseJks, decrypt as recoverJksKey } from "jks-js";
 import { ConfigError } from "../errors.ts";
+import { privateKeyType, unsupportedKeyTypeReason } from "../tls/key-type.ts";
 import {
   decryptPemPrivateKey,
   detectStoreType,
@@ -179,7 +180,10 @@ export function loadTlsMaterial(settings: TlsSettings, prefix = "http.ssl."): Cl
     if (problem)
       fail(
         keyKeys.location,
-        unsupportedKeyType(problem, `the private key in ${store}`, `the first certificate in ${store}`),
+        unsupportedKeyType(problem, `the private key in ${store}`, `the first certificate in ${store}`, {
+          key: own.key,
+          cert: own.certs[0]!,
+        }),
       );
     material.key = own.key;
     material.cert = own.certs.join("\n");
@@ -230,6 +234,9 @@ function pkcs8Key(key: string, path: string): string {
       : createPrivateKey({ key: bytes, format: "der", type: "pkcs8" });
     return parsed.export({ format: "pem", type: "pkcs8" }).toString();
   } catch (error) {
+    // BoringSSL reads no RSA-PSS or Ed448 key: said so, with the key's type, not as an unreadable file.
+    if ((error as { code?: unknown }).code === "ERR_OSSL_EVP_UNSUPPORTED_ALGORITHM")
+      fail(key, unsupportedKeyTypeReason(path, privateKeyType(bytes)), error);
     fail(key, `${path} holds no readable unencrypted PKCS8 private key (PEM or DER)`, error);
   }
 }
@@ -254,7 +261,10 @@ export function loadPemFiles(settings: PemFileSettings): ClientTls {
     if (problem)
       fail(
         problem === "unsupported key type" ? clientKey.key : clientCert.key,
-        unsupportedKeyType(problem, clientKey.path, `the first certificate in ${clientCert.path}`),
+        unsupportedKeyType(problem, clientKey.path, `the first certificate in ${clientCert.path}`, {
+          key: material.key!,
+          cert: chain[0]!,
+        }),
       );
   }
   return material;

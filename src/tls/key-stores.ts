@@ -140,7 +140,10 @@ export function loadTlsMaterial(
     if (problem)
       fail(
         problem === "unsupported key type" ? `${prefix}ssl.keystore.key` : chainKey,
-        unsupportedKeyType(problem, "the private key", `the first certificate in ${chainKey}`),
+        unsupportedKeyType(problem, "the private key", `the first certificate in ${chainKey}`, {
+          key: material.key,
+          cert: first,
+        }),
       );
   } else if (keystore) {
     const k = `${prefix}ssl.keystore.location`;
@@ -178,6 +181,7 @@ export function loadTlsMaterial(
           problem,
           `the private key in the key store ${keystore}`,
           `the first certificate in the key store ${keystore}`,
+          { key: material.key, cert: first },
         ),
       );
   }

@@ -12,6 +12,7 @@ import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import forge from "node-forge";
 import { installForgeNativeKdf } from "./forge-native-kdf.ts";
 import { installForgeUtf8Passwords } from "./forge-utf8-passwords.ts";
+import { certificateKeyType, privateKeyType, unsupportedKeyTypeReason } from "./key-type.ts";
 
 installForgeNativeKdf();
 installForgeUtf8Passwords();
@@ -87,14 +88,19 @@ export function keyPairProblem(
   }
 }
 
-/** The refusal of a key (`keyName`) or certificate (`certName`) whose key type this TLS stack cannot use. */
+/**
+ * The refusal of a key (`keyName`) or certificate (`certName`) of `pair` whose key type this TLS
+ * stack cannot use, naming the type.
+ */
 export function unsupportedKeyType(
   problem: "unsupported key type" | "unsupported certificate key type",
   keyName: string,
   certName: string,
+  pair: { readonly key: string; readonly cert: string },
 ): string {
-  const what = problem === "unsupported key type" ? keyName : `the public key of ${certName}`;
-  return `${what} is of a key type this gateway's TLS stack does not support (such as RSA-PSS or Ed448; RSA, EC and Ed25519 keys are)`;
+  return problem === "unsupported key type"
+    ? unsupportedKeyTypeReason(keyName, privateKeyType(pair.key))
+    : unsupportedKeyTypeReason(`the public key of ${certName}`, certificateKeyType(pair.cert));
 }
 
 /** Opens a PKCS12 store; throws node-forge's error (wrong password, not PKCS12). */

@@ -3,7 +3,7 @@
  * client certificate, as PEM files and as PKCS12 stores.
  */
 import { join } from "node:path";
-import { issueCert, selfSignedCert } from "./cert-authority.ts";
+import { type CertAuthority, issueCert, selfSignedCert } from "./cert-authority.ts";
 import { openssl } from "./command.ts";
 
 export interface TlsFiles {
@@ -18,17 +18,26 @@ export interface TlsFiles {
   readonly password: string;
 }
 
-/** The test CA of `makeTls` in `dir`. */
-const TEST_CA = { name: "ca", cert: "ca.pem", key: "ca.key" } as const;
+/** The test CA of `makeTls`, for `issueCert` in its directory. */
+export const TEST_CA: CertAuthority = { name: "ca", cert: "ca.pem", key: "ca.key" };
 
 /** A self-signed RSA certificate `<name>.pem` with its unencrypted key `<name>.key` in `dir` (`extra`: more `openssl req` options, e.g. `-addext`). */
 export async function makeRsaCert(dir: string, name: string, cn: string, ...extra: string[]): Promise<void> {
   await selfSignedCert(dir, name, cn, { extra });
 }
 
-/** A self-signed certificate `<name>.pem` with its unencrypted key `<name>.key` of `algorithm` (openssl genpkey's name: `RSA-PSS`, `ED448`, …) in `dir`. */
-export async function makeCertOfKeyType(dir: string, name: string, cn: string, algorithm: string): Promise<void> {
-  await openssl(dir, "genpkey", "-algorithm", algorithm, "-out", `${name}.key`);
+/**
+ * A self-signed certificate `<name>.pem` with its unencrypted key `<name>.key` of `algorithm`
+ * (openssl genpkey's name: `RSA-PSS`, `ED448`, …; `options`: its `-pkeyopt`s) in `dir`.
+ */
+export async function makeCertOfKeyType(
+  dir: string,
+  name: string,
+  cn: string,
+  algorithm: string,
+  ...options: string[]
+): Promise<void> {
+  await openssl(dir, "genpkey", "-algorithm", algorithm, ...options, "-out", `${name}.key`);
   await openssl(
     dir,
     "req",
@@ -43,6 +52,12 @@ export async function makeCertOfKeyType(dir: string, name: string, cn: string, a
     "-out",
     `${name}.pem`,
   );
+}
+
+/** The unencrypted PKCS8 DER form `<out>` of the PEM private key `key` in `dir`, for its path. */
+export async function pkcs8Der(dir: string, key: string, out: string): Promise<string> {
+  await openssl(dir, "pkcs8", "-topk8", "-nocrypt", "-in", key, "-outform", "DER", "-out", out);
+  return join(dir, out);
 }
 
 /**

@@ -233,7 +233,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [checks.certificateFile],
     }),
     "security.key.client": key.string({
-      doc: "The client's private key for mTLS: PKCS8, PEM or DER.",
+      doc: "The client's private key for mTLS: PKCS8, PEM or DER; RSA, EC or Ed25519 (not RSA-PSS or Ed448).",
       default: null,
       importance: "MEDIUM",
       group: SECURITY,
