@@ -5,8 +5,9 @@
  */
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO } from "./kafka.ts";
+import { kafkaBroker, REPO } from "./kafka.ts";
 import { RestClient } from "./rest-client.ts";
+import type { TempDir } from "./temp-dir.ts";
 import { waitFor } from "./wait-for.ts";
 
 export interface GatewayOptions {
@@ -160,6 +161,22 @@ async function exitWithin(proc: { readonly exited: Promise<number> }, limitMs: n
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * A gateway of its own on the suite's broker, its data in `dir`, with a plain ingest listener on a
+ * free port (`worker`: more keys).
+ */
+export async function startIngestGateway(dir: TempDir, worker: Record<string, string> = {}): Promise<Gateway> {
+  return startGateway({
+    dir: dir.path,
+    worker: {
+      "bootstrap.servers": (await kafkaBroker()).bootstrap,
+      "data.dir": dir.file("data"),
+      "ingest.listeners": "http://127.0.0.1:0",
+      ...worker,
+    },
+  });
 }
 
 /** The ingest listener's URL, from the gateway's log. */

@@ -177,6 +177,12 @@ test("refusals are counted by the method whose credential was refused, a REST Pr
       help: expect.any(String),
       samples: [{ labels: { connector: "c" }, value: 0 }],
     },
+    {
+      name: "ingest_auth_global_limit_refusals_total",
+      type: "counter",
+      help: expect.any(String),
+      samples: [{ labels: { connector: "c" }, value: 0 }],
+    },
   ]);
 });
 
