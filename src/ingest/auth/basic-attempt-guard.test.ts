@@ -11,7 +11,7 @@ import { LogManager } from "../../util/logger.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { IngestError } from "../ingest-error.ts";
 import { type IngestRequestContext, PLAIN_CONNECTION } from "../request-context.ts";
-import { BasicAttemptGuard, type BasicAttemptLimits } from "./basic-attempt-guard.ts";
+import { BasicAttemptGuard, type BasicAttemptLimits, GLOBAL_LIMIT_LOG_INTERVAL_MS } from "./basic-attempt-guard.ts";
 import { IngestAuthMetrics } from "./ingest-auth-metrics.ts";
 import { ingestAuthenticator } from "./ingest-authenticator.ts";
 
@@ -150,7 +150,7 @@ describe("BasicAttemptGuard behind the ingest authenticator", () => {
     await exhaust(3);
     expect(s.warnings()).toEqual([expect.stringContaining(WARN)]);
     expect(refusals()).toBe(3);
-    s.clock.advance(60_000);
+    s.clock.advance(GLOBAL_LIMIT_LOG_INTERVAL_MS);
     await exhaust(2);
     expect(s.warnings()).toEqual([
       expect.stringContaining(WARN),
