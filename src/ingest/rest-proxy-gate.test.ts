@@ -176,6 +176,28 @@ describe("admitBeforeRouting", () => {
     expect((await a.authenticate(exchange(basic("meter-a", "pass-a")))).principal).toBe("meter-a");
   });
 
+  // review-testdup P2-1: each admitted request added one to a's global-limit refusals.
+  test("requests another connector admits count no global-limit refusal on a connector whose budget is empty", async () => {
+    const a = await basicStages("ea", { "meter-a": "pass-a" }, "0", "0.01");
+    const b = await basicStages("eb", { "meter-b": "pass-b" }, "0");
+    const table = new IngestRouteTable();
+    table.open("ea", testSettings({ "ingest.path": "/ingest/ea", "kafka.topic": "tea" }), a);
+    table.open("eb", testSettings({ "ingest.path": "/ingest/eb", "kafka.topic": "teb" }), b);
+    // One wrong password on a's own path empties a's global budget.
+    await expect(a.authenticate(exchange(basic("meter-a", "guess")))).rejects.toMatchObject({ status: 401 });
+    const refusalsOfA = () =>
+      security
+        .families()
+        .find((f) => f.name === "ingest_auth_global_limit_refusals_total")!
+        .samples.find((s) => s.labels.connector === "ea")!.value;
+    expect(refusalsOfA()).toBe(0);
+    for (let i = 0; i < 3; i++)
+      expect(await outcome(admitBeforeRouting(table, exchange(basic("meter-b", "pass-b")), "nobody"))).toEqual({
+        status: 200,
+      });
+    expect(refusalsOfA()).toBe(0);
+  });
+
   test("the gate is kept with the route table: not rebuilt per request, rebuilt when a route changes", async () => {
     const { table } = await twoConnectors();
     await outcome(admitBeforeRouting(table, exchange(), "ta")); // the gate made on first use

@@ -130,12 +130,16 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
   };
 
   const warnGlobalLimit = globalLimitWarner(clock);
-  /** The guard's admission; a refusal for the global failure rate is WARNed (rate-limited) and counted. */
-  const admit = (guard: BasicAttemptGuard | undefined, client: string): void => {
+  /**
+   * The guard's admission; a refusal for the global failure rate is WARNed (rate-limited) and
+   * counted, unless it is the REST Proxy gate's trial (another connector may admit the request,
+   * and the gate counts and WARNs its own refusals).
+   */
+  const admit = (guard: BasicAttemptGuard | undefined, client: string, check: CredentialCheck | undefined): void => {
     try {
       guard?.admit(client);
     } catch (error) {
-      if (error instanceof GlobalFailureLimitError) {
+      if (error instanceof GlobalFailureLimitError && check?.trial !== true) {
         options.metrics?.globallyLimited();
         warnGlobalLimit(log);
       }
@@ -183,7 +187,7 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
         else {
           const client = context.connection.remoteAddress ?? "";
           check?.beforeVerify(client);
-          admit(guard, client);
+          admit(guard, client, check);
           ok = false;
           try {
             ok = await basic.authenticator.authenticate(parsed.user, parsed.password);
