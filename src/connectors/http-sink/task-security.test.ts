@@ -191,7 +191,7 @@ describe("HttpSinkTask over TLS", () => {
         "security.key.client": dir.file(`${name}.key`),
       };
       const key = dir.file(`${name}.key`);
-      const message = `${key} is of key type ${type}, which this gateway's TLS stack does not support (RSA, EC and Ed25519 keys are)`;
+      const message = `${key} is of key type ${type}, which this gateway's TLS stack does not support (RSA, Ed25519 and EC keys on P-256, P-384 and P-521 are)`;
       expect(validationErrors(config)).toEqual([
         ["security.key.client", [`Invalid value ${key} for configuration security.key.client: ${message}`]],
       ]);
