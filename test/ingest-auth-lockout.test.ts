@@ -26,7 +26,7 @@ const basic = (user: string, password: string) => ({
 async function telGateway(limits: Record<string, string>) {
   await using stack = new AsyncDisposableStack();
   const dir = stack.use(await tempDir("ingest-auth-lockout-"));
-  const gw = stack.use(await startIngestGateway(dir));
+  const gw = stack.use((await startIngestGateway(dir)).gw);
   // Disposed in reverse: the gateway, then its directory; here only if the connector did not start.
   const connector = await telConnector(gw, dir, limits);
   const owned = stack.move();

@@ -57,7 +57,7 @@ async function twoConnectors(dir: TempDir, gw: Gateway) {
 
 test("a valid device of B posting to unknown topics does not lock A's device out", async () => {
   await using dir = await tempDir("ingest-auth-count-");
-  await using gw = await startIngestGateway(dir);
+  await using gw = (await startIngestGateway(dir)).gw;
   const { topicA, v2 } = await twoConnectors(dir, gw);
   // B's valid device posting to misspelled topics: authenticated (by B), so REST Proxy's 404.
   for (let i = 0; i < 4; i++) {
@@ -74,7 +74,7 @@ test("a valid device of B posting to unknown topics does not lock A's device out
 
 test("wrong passwords to an unknown topic reach 429 after failures.max, counted on neither connector", async () => {
   await using dir = await tempDir("ingest-auth-count-");
-  await using gw = await startIngestGateway(dir);
+  await using gw = (await startIngestGateway(dir)).gw;
   const { topicA, v2 } = await twoConnectors(dir, gw);
   // Wrong passwords to an unknown topic: one failure each, 429 after failures.max.
   const guess = () => v2(uniqueTopic("count-nobody"), basic("meter-a", "guess"));
