@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { openssl } from "./command.ts";
 
 /** `openssl req` options for a new unencrypted RSA 2048 key. */
-export const RSA_KEY: readonly string[] = ["-newkey", "rsa:2048", "-nodes"];
+const RSA_KEY: readonly string[] = ["-newkey", "rsa:2048", "-nodes"];
 /** `openssl req` options for a new unencrypted EC P-256 key (fast to generate). */
 export const EC_KEY: readonly string[] = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
 
@@ -40,7 +40,7 @@ export interface IssuedCert {
 }
 
 /** An `openssl ca` configuration for the CA `<name>` whose files (`<name>.index`, …) are in the working directory. */
-export function caConfig(name: string): string {
+function caConfig(name: string): string {
   return [
     "[ca]",
     "default_ca = ca_default",
