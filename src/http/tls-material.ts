@@ -21,6 +21,7 @@ import {
   pkcs12PrivateKey,
   type StoreType,
   splitPem,
+  UnsupportedKeyTypeError,
   unsupportedKeyType,
 } from "../tls/store-formats.ts";
 import type { ClientTls } from "./http-client.ts";
@@ -93,12 +94,14 @@ function readJks(keys: StoreKeys, bytes: Buffer, password: string, keyPassword: 
   return { certs, key };
 }
 
-function readPkcs12(keys: StoreKeys, bytes: Buffer, password: string): StoreContents {
+function readPkcs12(keys: StoreKeys, location: string, bytes: Buffer, password: string): StoreContents {
   try {
     // forge leaves keys it cannot parse (EC) to node:crypto, which refuses curves BoringSSL lacks.
     const p12 = openPkcs12(bytes, password);
     return { certs: pkcs12Certificates(p12), key: pkcs12PrivateKey(p12) };
   } catch (error) {
+    if (error instanceof UnsupportedKeyTypeError)
+      fail(keys.location, unsupportedKeyTypeReason(`the private key in ${location}`, error.keyType), error);
     const message = (error as Error).message;
     if (/password|MAC/i.test(message)) fail(keys.password, "wrong password for the PKCS12 store", error);
     fail(keys.location, `not a readable PKCS12 store: ${message}`, error);
@@ -153,7 +156,7 @@ function readStore(
   if (type === "PEM") return readPem(keys, bytes, keyPassword ?? password);
   if (password === undefined) fail(keys.password, `a ${type} store needs its password`);
   if (type === "JKS") return readJks(keys, bytes, password, keyPassword ?? password);
-  return readPkcs12(keys, bytes, password);
+  return readPkcs12(keys, location, bytes, password);
 }
 
 /** Reads and checks the stores; throws a ConfigError naming the key at fault. */

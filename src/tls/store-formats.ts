@@ -127,16 +127,34 @@ export function pkcs12Certificates(p12: forge.pkcs12.Pkcs12Pfx): string[] {
   );
 }
 
-/** The store's first private key (shrouded, else plain) as PEM (EC too, via node:crypto), or undefined. */
+/** A PKCS12 store's private key of a type this TLS stack cannot read (`keyType`: its name, when known). */
+export class UnsupportedKeyTypeError extends Error {
+  constructor(readonly keyType: string | undefined) {
+    super(`a private key of ${keyType === undefined ? "a key type" : `key type ${keyType}`} BoringSSL cannot read`);
+  }
+}
+
+/**
+ * The store's first private key (shrouded, else plain) as PEM (EC too, via node:crypto), or
+ * undefined; throws UnsupportedKeyTypeError for one BoringSSL cannot read (Ed448, RSA-PSS, EC on
+ * other curves than P-256, P-384 and P-521).
+ */
 export function pkcs12PrivateKey(p12: forge.pkcs12.Pkcs12Pfx): string | undefined {
   const shrouded = p12.getBags({ bagType: OID.shroudedKeyBag })[OID.shroudedKeyBag];
   const plain = p12.getBags({ bagType: OID.keyBag })[OID.keyBag];
   const bag = shrouded?.[0] ?? plain?.[0];
   if (bag?.key) return forge.pki.privateKeyToPem(bag.key);
   if (!bag?.asn1) return undefined;
-  return createPrivateKey({ key: bagDer(bag), format: "der", type: "pkcs8" })
-    .export({ format: "pem", type: "pkcs8" })
-    .toString();
+  const der = bagDer(bag);
+  try {
+    return createPrivateKey({ key: der, format: "der", type: "pkcs8" })
+      .export({ format: "pem", type: "pkcs8" })
+      .toString();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ERR_OSSL_EVP_UNSUPPORTED_ALGORITHM")
+      throw new UnsupportedKeyTypeError(privateKeyType(der));
+    throw error;
+  }
 }
 
 /**
