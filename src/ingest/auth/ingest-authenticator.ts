@@ -16,7 +16,7 @@
  * users are not named in logs. Refusals are DEBUG lines, counted on /metrics by method
  * (IngestAuthMetrics, trials of the gate left out); an address that the failures block gets one
  * WARN naming it and the block's length, and counts one lockout (explore4 J3); an attempt the
- * global failure rate refuses is counted, and WARNed at most once a minute. An unavailable key set is logged at most once a minute. An
+ * global failure rate refuses is counted, and WARNed at most once a minute (a gate's trial neither). An unavailable key set is logged at most once a minute. An
  * identity whose name starts with a method qualifier (`mtls:`, `jwt:`, `basic:`) is refused (401)
  * on every connector: it would stamp a multi-method connector's qualified name of another device.
  */
