@@ -17,11 +17,13 @@ ARG TARGETARCH=amd64
 RUN case "$TARGETARCH" in arm64) target=bun-linux-arm64 ;; *) target=bun-linux-x64 ;; esac \
  && node_modules/.bin/bun build --compile --minify-syntax --minify-whitespace --sourcemap=linked --target="$target" \
       --define "GATEWAY_COMMIT=\"${GATEWAY_COMMIT}\"" src/main.ts src/store/spool-worker.ts --outfile /out/gateway \
- && mkdir -p /out/data
+ && mkdir -p -m 0700 /out/data
 
 # The binary links glibc, so the base is distroless "cc" (glibc, no shell), as its non-root user.
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /out/gateway /usr/local/bin/gateway
+# /data is the gateway user's alone (0700, kept by COPY and by a named volume Docker fills from it):
+# the gateway warns at every start about a data directory other users can access.
 COPY --from=build --chown=65532:65532 /out/data /data
 ENV CONNECT_DATA_DIR=/data \
     CONNECT_LISTENERS=http://:8083

@@ -20,6 +20,7 @@ import { IngestServer } from "./ingest/ingest-server.ts";
 import { openApiDocument } from "./ingest/openapi.ts";
 import { partitionCounts } from "./ingest/partition-counts.ts";
 import type { IngestStagesFactory } from "./ingest/request-context.ts";
+import { restProxyGateFamilies } from "./ingest/rest-proxy-gate.ts";
 import { IngestRouteTable } from "./ingest/route-table.ts";
 import { SpoolMetrics } from "./ingest/spool/spool-metrics.ts";
 import { warnUnclaimedSpool } from "./ingest/spool/spool-unclaimed.ts";
@@ -253,6 +254,7 @@ export function startApp(options: AppOptions): App {
       ...ingestSecurity.families(),
       ...spoolMetrics.families(),
       ...ingest.families(),
+      ...restProxyGateFamilies(ingestRoutes),
     ],
     root: {
       clusterId: () => reachability.clusterId(),

@@ -11,8 +11,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { withoutGatewayPlugins } from "./fixtures/connect-rest/apache-only.ts";
 import { EDGE_STEPS } from "./fixtures/connect-rest/edge-steps.ts";
-import { type Recording, replay } from "./fixtures/connect-rest/scenario.ts";
+import type { Recording } from "./fixtures/connect-rest/scenario.ts";
 import { REPO } from "./support/kafka.ts";
+import { replayOnGateway } from "./support/recorded-replay.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 
 const recordings: Recording[] = JSON.parse(
@@ -23,8 +24,7 @@ const suite = suiteGateway({ "offset.flush.interval.ms": "500" });
 let answers: Map<string, Recording>;
 
 beforeAll(async () => {
-  const run = `g${Date.now().toString(36)}`;
-  answers = new Map((await replay(suite.gw.url, { run, dir: suite.dir.path }, EDGE_STEPS)).map((a) => [a.id, a]));
+  answers = await replayOnGateway(suite.gw.url, suite.dir.path, EDGE_STEPS);
 }, 120_000);
 
 describe("edge cases recorded from Apache Kafka Connect 4.3.1", () => {

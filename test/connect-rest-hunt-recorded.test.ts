@@ -11,8 +11,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { withoutGatewayPlugins } from "./fixtures/connect-rest/apache-only.ts";
 import { HUNT_STEPS } from "./fixtures/connect-rest/hunt-steps.ts";
-import { type Recording, replay } from "./fixtures/connect-rest/scenario.ts";
+import type { Recording } from "./fixtures/connect-rest/scenario.ts";
 import { createTopic, REPO } from "./support/kafka.ts";
+import { replayOnGateway } from "./support/recorded-replay.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 
 const recordings: Recording[] = JSON.parse(
@@ -27,8 +28,7 @@ beforeAll(async () => {
   // was recorded against: on a fresh broker nothing may have made it yet (the steps' sink reads it
   // first, and a consumer does not create topics here), and the alter would fail for want of it.
   await createTopic("oracle-active-a");
-  const run = `g${Date.now().toString(36)}`;
-  answers = new Map((await replay(suite.gw.url, { run, dir: suite.dir.path }, HUNT_STEPS)).map((a) => [a.id, a]));
+  answers = await replayOnGateway(suite.gw.url, suite.dir.path, HUNT_STEPS);
 }, 180_000);
 
 describe("the connecthunt's requests, recorded from Apache Kafka Connect 4.3.1", () => {

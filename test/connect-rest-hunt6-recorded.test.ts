@@ -12,8 +12,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { withoutGatewayPlugins } from "./fixtures/connect-rest/apache-only.ts";
 import { HUNT6_STEPS } from "./fixtures/connect-rest/hunt6-steps.ts";
-import { type Recording, replay } from "./fixtures/connect-rest/scenario.ts";
+import type { Recording } from "./fixtures/connect-rest/scenario.ts";
 import { createTopic, REPO } from "./support/kafka.ts";
+import { replayOnGateway } from "./support/recorded-replay.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 
 const recordings: Recording[] = JSON.parse(
@@ -26,8 +27,7 @@ let answers: Map<string, Recording>;
 beforeAll(async () => {
   // The sink steps read oracle-active-a, which existed on the broker Connect was recorded against.
   await createTopic("oracle-active-a");
-  const run = `g${Date.now().toString(36)}`;
-  answers = new Map((await replay(suite.gw.url, { run, dir: suite.dir.path }, HUNT6_STEPS)).map((a) => [a.id, a]));
+  answers = await replayOnGateway(suite.gw.url, suite.dir.path, HUNT6_STEPS);
 }, 180_000);
 
 describe("the sixth REST hunt's requests, recorded from Apache Kafka Connect 4.3.1", () => {

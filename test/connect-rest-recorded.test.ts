@@ -14,8 +14,9 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { withoutGatewayPlugins } from "./fixtures/connect-rest/apache-only.ts";
-import { type Recording, replay } from "./fixtures/connect-rest/scenario.ts";
+import type { Recording } from "./fixtures/connect-rest/scenario.ts";
 import { REPO } from "./support/kafka.ts";
+import { replayOnGateway } from "./support/recorded-replay.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 
 const recordings: Recording[] = JSON.parse(
@@ -26,8 +27,7 @@ const suite = suiteGateway({ "offset.flush.interval.ms": "500" });
 let answers: Map<string, Recording>;
 
 beforeAll(async () => {
-  const run = `g${Date.now().toString(36)}`;
-  answers = new Map((await replay(suite.gw.url, { run, dir: suite.dir.path })).map((a) => [a.id, a]));
+  answers = await replayOnGateway(suite.gw.url, suite.dir.path);
 }, 120_000);
 
 /** The gateway's answer with only Apache's own plugins (the recordings come from Apache's set). */

@@ -4,14 +4,16 @@
  * its ingest.auth.basic.failures.max (gatecount): a valid device of connector B posting to a
  * misspelled topic was a failure on connector A, whose devices behind the same address then got
  * 429. The other connectors now only try the credentials; a request none admits counts one failure
- * on the gate's budget (the strictest limits), so guessing on unknown topics still ends in 429.
+ * on the gate's budget (the strictest limits), so guessing on unknown topics still ends in 429, with
+ * one WARN and `ingest_rest_proxy_auth_lockouts_total` on /metrics.
  * curl as the devices, the compiled binary when GATEWAY_BIN is set.
  */
 import { expect, test } from "bun:test";
 import { fastHash } from "../src/rest/auth/test-support.ts";
 import { curlPost } from "./support/curl.ts";
-import { type Gateway, ingestUrlOf, startGateway } from "./support/gateway.ts";
-import { createTopic, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
+import { type Gateway, ingestUrlOf, startIngestGateway } from "./support/gateway.ts";
+import { createTopic, uniqueTopic } from "./support/kafka.ts";
+import { parsePrometheus, sampleValue } from "./support/prometheus-text.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -20,18 +22,6 @@ const BODY = '{"records":[{"value":{"n":1}}]}';
 const basic = (user: string, password: string) => ({
   Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`,
 });
-
-/** A gateway of its own in `dir`. */
-async function gateway(dir: TempDir) {
-  return startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": (await kafkaBroker()).bootstrap,
-      "data.dir": dir.file("data"),
-      "ingest.listeners": "http://127.0.0.1:0",
-    },
-  });
-}
 
 /** Basic connectors count-a (meter-a, meter-a2) then count-b (meter-b), failures.max=2, serving. */
 async function twoConnectors(dir: TempDir, gw: Gateway) {
@@ -67,7 +57,7 @@ async function twoConnectors(dir: TempDir, gw: Gateway) {
 
 test("a valid device of B posting to unknown topics does not lock A's device out", async () => {
   await using dir = await tempDir("ingest-auth-count-");
-  await using gw = await gateway(dir);
+  await using gw = (await startIngestGateway(dir)).gw;
   const { topicA, v2 } = await twoConnectors(dir, gw);
   // B's valid device posting to misspelled topics: authenticated (by B), so REST Proxy's 404.
   for (let i = 0; i < 4; i++) {
@@ -84,7 +74,7 @@ test("a valid device of B posting to unknown topics does not lock A's device out
 
 test("wrong passwords to an unknown topic reach 429 after failures.max, counted on neither connector", async () => {
   await using dir = await tempDir("ingest-auth-count-");
-  await using gw = await gateway(dir);
+  await using gw = (await startIngestGateway(dir)).gw;
   const { topicA, v2 } = await twoConnectors(dir, gw);
   // Wrong passwords to an unknown topic: one failure each, 429 after failures.max.
   const guess = () => v2(uniqueTopic("count-nobody"), basic("meter-a", "guess"));
@@ -98,4 +88,21 @@ test("wrong passwords to an unknown topic reach 429 after failures.max, counted 
   // Counted on the gate's budget, not on A's: A's other device (no password verified yet) still gets in.
   const other = await v2(topicA, basic("meter-a2", "pass-a2"));
   expect({ status: other.status, body: other.json() }).toMatchObject({ status: 200 });
+  // The block: one WARN, and counted on /metrics (testdup: it had no metric), not as a lockout of A's or B's.
+  expect(
+    gw
+      .output()
+      .split("\n")
+      .filter((l) => l.includes("Blocking")),
+  ).toEqual([
+    expect.stringContaining(
+      "WARN Blocking 127.0.0.1 on the REST Proxy routes for 60 s after repeated failed basic authentication attempts (ingest.auth.basic.failures.max)",
+    ),
+  ]);
+  const families = parsePrometheus(await (await fetch(`${gw.url}/metrics`)).text());
+  expect({
+    gate: sampleValue(families, "ingest_rest_proxy_auth_lockouts_total", {}),
+    a: sampleValue(families, "ingest_auth_lockouts_total", { connector: "count-a" }),
+    b: sampleValue(families, "ingest_auth_lockouts_total", { connector: "count-b" }),
+  }).toEqual({ gate: 1, a: 0, b: 0 });
 }, 90_000);

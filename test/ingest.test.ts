@@ -7,10 +7,10 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { curl, curlPost } from "./support/curl.ts";
-import { type Gateway, startGateway } from "./support/gateway.ts";
+import { type Gateway, INGEST_WORKER, startGateway, startIngestGateway } from "./support/gateway.ts";
 import { createTopicsOn, kafkaBroker, readAll, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
-import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { tempDir } from "./support/temp-dir.ts";
 import { makeTls } from "./support/tls.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -42,23 +42,6 @@ async function endOffsets(topic: string): Promise<string> {
   } finally {
     await admin.disconnect();
   }
-}
-
-/** The worker keys of the ingest gateways here (each adds the shared broker and its own data dir). */
-const INGEST_WORKER = { "ingest.listeners": "http://127.0.0.1:0", "offset.flush.interval.ms": "1000" };
-
-/** An ingest gateway that can be restarted on the same `dir`, with `worker` keys of its own. */
-async function startIngestGateway(
-  dir: TempDir,
-  worker: Record<string, string> = {},
-): Promise<{ gw: Gateway; ingest: string }> {
-  const kafka = await kafkaBroker();
-  const gw = await startGateway({
-    dir: dir.path,
-    worker: { ...INGEST_WORKER, ...worker, "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
-  });
-  const m = await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/? /);
-  return { gw, ingest: m[1]!.replace(/\/$/, "") };
 }
 
 async function createConnector(gw: Gateway, name: string, config: Record<string, string>): Promise<void> {

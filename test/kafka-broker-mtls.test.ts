@@ -130,39 +130,29 @@ describe.each(["platformatic", "kafkajs"])("a broker that requires client certif
     await waitFor(() => Bun.file(out).exists(), { what: "the sink's file" });
     await waitFor(async () => (await Bun.file(out).text()) === "{n=1}\n{n=2}\n", { what: "the sink's two records" });
 
-    const overrides = (keyStore: Record<string, string>) =>
-      Object.fromEntries(Object.entries(keyStore).map(([k, v]) => [`producer.override.${k}`, v]));
-    const start = async (name: string, keyStore: Record<string, string>) => {
+    /** A FileStreamSource whose producer overrides its key store with `keyStore`: the answer to its creation. */
+    const create = async (name: string, keyStore: Record<string, string>) => {
       writeFileSync(work.file(`${name}.txt`), "a line\n");
-      const created = await gw.rest.post("/connectors", {
+      return gw.rest.post("/connectors", {
         name,
         config: {
           "connector.class": "FileStreamSource",
           file: work.file(`${name}.txt`),
           topic: uniqueTopic(name),
-          ...overrides(keyStore),
+          ...Object.fromEntries(Object.entries(keyStore).map(([k, v]) => [`producer.override.${k}`, v])),
         },
       });
-      expect(created.status).toBe(201);
-      return failedTrace(gw, name);
     };
-    const otherCa = await start("other-ca", stores.otherCa);
+    const otherCaCreated = await create("other-ca", stores.otherCa);
+    expect(otherCaCreated.status).toBe(201);
+    const otherCa = await failedTrace(gw, "other-ca");
     expect(otherCa).toStartWith(`${SSL_AUTH}: `);
     expect(otherCa).toContain("SSL handshake failed (ERR_SSL_");
     expect(otherCa).toContain(REFUSED);
     // A key store that cannot be read is refused when the connector is validated (explore4 J6: as a key
     // that is not its certificate's), naming the override key; Connect creates it and fails its task.
     const refused = async (name: string, keyStore: Record<string, string>) => {
-      writeFileSync(work.file(`${name}.txt`), "a line\n");
-      const created = await gw.rest.post("/connectors", {
-        name,
-        config: {
-          "connector.class": "FileStreamSource",
-          file: work.file(`${name}.txt`),
-          topic: uniqueTopic(name),
-          ...overrides(keyStore),
-        },
-      });
+      const created = await create(name, keyStore);
       expect(created.status).toBe(400);
       return String(created.body.message);
     };

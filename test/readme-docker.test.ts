@@ -10,8 +10,9 @@
  * The run: the binary is started as the image starts it (its ENTRYPOINT, no arguments) with the
  * image's ENV and the README's `-e`, then the image's HEALTHCHECK command is run against it and
  * must exit 0. Substitutions, the only ones a shared test machine needs: the volume `/data` → a
- * scratch directory, the listener `http://:8083` → `http://127.0.0.1:0` (and the health check's
- * `http://127.0.0.1:8083` → that port), `broker:9092` → the test broker, `/usr/local/bin/gateway`
+ * scratch directory with the mode the Dockerfile gives `/data` (the start must not warn about it),
+ * the listener `http://:8083` → `http://127.0.0.1:0` (and the health check's `http://127.0.0.1:8083`
+ * → that port), `broker:9092` → the test broker, `/usr/local/bin/gateway`
  * → the binary under test.
  *
  * "## Operating" (small hosts) sets the engine option `BUN_JSC_forceRAMSize=1073741824` with `docker
@@ -20,6 +21,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import { chmod } from "node:fs/promises";
 import { join } from "node:path";
 import { gatewayCommand } from "./support/gateway.ts";
 import { kafkaBroker, REPO } from "./support/kafka.ts";
@@ -58,6 +60,34 @@ function healthcheckCommand(): string[] {
 }
 
 /**
+ * The image's `/data`, as Docker makes it (static: no engine here): the build-stage directory the
+ * runtime stage copies there, with the mode its `mkdir` gives it (`-m`, else 0755 under the build's
+ * umask 022; a `--chmod` on the COPY wins), owned by the COPY's `--chown`. A named volume Docker fills
+ * from the image takes both.
+ */
+function imageDataDir(): { mode: number; owner: string | undefined } {
+  const copy = runtimeStage().find((l) => l.startsWith("COPY ") && / \/data\/?$/.test(l));
+  if (!copy) throw new Error("the Dockerfile's runtime stage copies nothing to /data");
+  const words = copy.split(/\s+/);
+  const source = words.at(-2)!;
+  const option = (name: string) => words.find((w) => w.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const lines = dockerfile();
+  const build = lines.slice(
+    0,
+    lines.findLastIndex((l) => l.startsWith("FROM ")),
+  );
+  const mkdir = build
+    .flatMap((l) => l.split(/&&|;/))
+    .map((c) => c.trim().split(/\s+/))
+    .find((c) => c[0] === "mkdir" && c.at(-1) === source);
+  if (!mkdir) throw new Error(`the Dockerfile's build stage makes no ${source} with mkdir`);
+  const m = mkdir.indexOf("-m");
+  const mode =
+    option("chmod") ?? (m > 0 ? mkdir[m + 1] : mkdir.find((w) => w.startsWith("--mode="))?.slice(7)) ?? "755";
+  return { mode: Number.parseInt(mode, 8), owner: option("chown") };
+}
+
+/**
  * Starts the binary as the image starts it (no arguments) with `env`, its data directory a scratch
  * one, its listener on loopback port 0 (`env`'s listener moved there, as an operator's `-e
  * CONNECT_LISTENERS=…` moves it; the health check gets the port bound, as the image's own listener
@@ -68,6 +98,7 @@ function healthcheckCommand(): string[] {
 async function runAsTheImage(env: Record<string, string>): Promise<string> {
   const healthcheck = healthcheckCommand();
   await using data = await tempDir("readme-docker-data-");
+  await chmod(data.path, imageDataDir().mode);
   const kafka = await kafkaBroker();
   const listener = (env.CONNECT_LISTENERS ?? "http://:8083").replace(/\/\/[^/]*$/, "//127.0.0.1:0");
   const runEnvironment = {
@@ -159,7 +190,19 @@ describe("README: Docker", () => {
     expect(runtime.some((l) => l.startsWith("CMD "))).toBe(false);
     expect(healthcheckCommand()).toEqual(["/usr/local/bin/gateway", "healthcheck"]);
 
-    await runAsTheImage(env);
+    const output = await runAsTheImage(env);
+    // The image's /data is the gateway user's alone: a start does not warn, about something the
+    // operator could not fix inside the image (distroless, no shell to chmod it).
+    expect(output).not.toContain("accessible by other users");
+  });
+
+  test("docker run: the image's /data is 0700 and owned by the user the gateway runs as", () => {
+    const user = runtimeStage()
+      .find((l) => l.startsWith("USER "))
+      ?.slice(5);
+    expect(user).toBe("65532:65532");
+    const data = imageDataDir();
+    expect({ mode: data.mode.toString(8), owner: data.owner }).toEqual({ mode: "700", owner: user });
   });
 
   // An operator who moves the REST listener (`-e CONNECT_LISTENERS=http://:9083`) keeps a healthy

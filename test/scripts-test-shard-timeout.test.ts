@@ -4,55 +4,20 @@
  * hanging shard blocked `wait` forever and its log was never shown. Regression (review39): only bun
  * was killed, so what its tests started was left running, and the shard shown as it ran (piped to
  * tee) still hung while one of them held its output open. Run in a scratch copy of the repository
- * whose bun, build and Kafka are fakes: a test file named `hang` makes the fake bun start a child
- * and hang (until killed), any other passes.
+ * (scratchTestRepo): a test file named `hang` makes the fake bun start a child and hang (until
+ * killed), any other passes.
  */
 import { expect, test } from "bun:test";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scratchTestRepo } from "./support/scratch-test-repo.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
-
-const REPO = join(import.meta.dir, "..");
-
-const FAKE_BUN = `#!/usr/bin/env bash
-[ "$1" = --version ] && { echo 1.0.0; exit 0; }
-for f in "$@"; do
-  case "$f" in
-    *hang*)
-      echo "$f:"; echo "(pass) before the hang"
-      # A child the test started, which holds the shard's output open (Bun.spawn's stderr: inherit).
-      sleep 601 & echo "$!" >"\${f%.test.ts}.child"
-      exec sleep 600 ;;
-  esac
-done
-printf '%s:\\n(pass) fine\\n\\n 1 pass\\n 0 fail\\nRan 1 test across 1 file.\\n' "\${@: -1}"
-`;
-
-const FAKE_KAFKA = `#!/usr/bin/env bash
-[ "$1" = start ] && printf 'bootstrap=127.0.0.1:1\\nversion=0.0.0\\n'
-exit 0
-`;
-
-function executable(path: string, text: string): void {
-  writeFileSync(path, text);
-  chmodSync(path, 0o755);
-}
 
 /** Whether process `pid` runs (exists, and is not a zombie its new parent has yet to reap). */
 function running(pid: number): boolean {
   const stat = `/proc/${pid}/stat`;
   return existsSync(stat) && !/^\d+ \(.*\) Z/.test(readFileSync(stat, "utf8"));
-}
-
-async function scratchRepo(dir: string): Promise<void> {
-  for (const d of ["scripts", "test", "src", "node_modules/.bin"]) mkdirSync(join(dir, d), { recursive: true });
-  for (const f of ["scripts/test", "scripts/lib.sh"]) copyFileSync(join(REPO, f), join(dir, f));
-  executable(join(dir, "node_modules/.bin/bun"), FAKE_BUN);
-  executable(join(dir, "scripts/build"), "#!/usr/bin/env bash\nexit 0\n");
-  executable(join(dir, "scripts/kafka"), FAKE_KAFKA);
-  writeFileSync(join(dir, "scripts/patch-dependencies.mjs"), "");
-  writeFileSync(join(dir, "test/durations.txt"), "# seconds file\n");
 }
 
 // Files are dealt heaviest first (both unlisted: by name) to the shard with the least time: a → 1, b → 2.
@@ -63,7 +28,7 @@ test.each([
   "%s that hangs is killed after SHARD_TIMEOUT_S with what its tests started, its log shown and counted as failed",
   async (_, fine, hanging, shard) => {
     await using dir = await tempDir("scripts-test-timeout-");
-    await scratchRepo(dir.path);
+    scratchTestRepo(dir.path);
     writeFileSync(join(dir.path, fine), "");
     writeFileSync(join(dir.path, hanging), "");
     const run = Bun.spawn(["scripts/test"], {
@@ -91,7 +56,7 @@ test.each([
 
 test("SHARD_TIMEOUT_S must be a positive number of seconds", async () => {
   await using dir = await tempDir("scripts-test-timeout-");
-  await scratchRepo(dir.path);
+  scratchTestRepo(dir.path);
   const run = Bun.spawnSync(["scripts/test"], { cwd: dir.path, env: { ...process.env, SHARD_TIMEOUT_S: "40m" } });
   expect(run.exitCode).toBe(1);
   expect(run.stderr.toString()).toBe("test: SHARD_TIMEOUT_S must be a positive number of seconds, not '40m'\n");

@@ -11,6 +11,7 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseJks, decrypt as recoverJksKey } from "jks-js";
 import { ConfigError } from "../errors.ts";
+import { privateKeyType, unsupportedKeyTypeReason } from "../tls/key-type.ts";
 import {
   decryptPemPrivateKey,
   detectStoreType,
@@ -20,6 +21,7 @@ import {
   pkcs12PrivateKey,
   type StoreType,
   splitPem,
+  UnsupportedKeyTypeError,
   unsupportedKeyType,
 } from "../tls/store-formats.ts";
 import type { ClientTls } from "./http-client.ts";
@@ -92,12 +94,14 @@ function readJks(keys: StoreKeys, bytes: Buffer, password: string, keyPassword: 
   return { certs, key };
 }
 
-function readPkcs12(keys: StoreKeys, bytes: Buffer, password: string): StoreContents {
+function readPkcs12(keys: StoreKeys, location: string, bytes: Buffer, password: string): StoreContents {
   try {
     // forge leaves keys it cannot parse (EC) to node:crypto, which refuses curves BoringSSL lacks.
     const p12 = openPkcs12(bytes, password);
     return { certs: pkcs12Certificates(p12), key: pkcs12PrivateKey(p12) };
   } catch (error) {
+    if (error instanceof UnsupportedKeyTypeError)
+      fail(keys.location, unsupportedKeyTypeReason(`the private key in ${location}`, error.keyType), error);
     const message = (error as Error).message;
     if (/password|MAC/i.test(message)) fail(keys.password, "wrong password for the PKCS12 store", error);
     fail(keys.location, `not a readable PKCS12 store: ${message}`, error);
@@ -152,7 +156,7 @@ function readStore(
   if (type === "PEM") return readPem(keys, bytes, keyPassword ?? password);
   if (password === undefined) fail(keys.password, `a ${type} store needs its password`);
   if (type === "JKS") return readJks(keys, bytes, password, keyPassword ?? password);
-  return readPkcs12(keys, bytes, password);
+  return readPkcs12(keys, location, bytes, password);
 }
 
 /** Reads and checks the stores; throws a ConfigError naming the key at fault. */
@@ -179,7 +183,10 @@ export function loadTlsMaterial(settings: TlsSettings, prefix = "http.ssl."): Cl
     if (problem)
       fail(
         keyKeys.location,
-        unsupportedKeyType(problem, `the private key in ${store}`, `the first certificate in ${store}`),
+        unsupportedKeyType(problem, `the private key in ${store}`, `the first certificate in ${store}`, {
+          key: own.key,
+          cert: own.certs[0]!,
+        }),
       );
     material.key = own.key;
     material.cert = own.certs.join("\n");
@@ -230,6 +237,9 @@ function pkcs8Key(key: string, path: string): string {
       : createPrivateKey({ key: bytes, format: "der", type: "pkcs8" });
     return parsed.export({ format: "pem", type: "pkcs8" }).toString();
   } catch (error) {
+    // BoringSSL reads no RSA-PSS or Ed448 key: said so, with the key's type, not as an unreadable file.
+    if ((error as { code?: unknown }).code === "ERR_OSSL_EVP_UNSUPPORTED_ALGORITHM")
+      fail(key, unsupportedKeyTypeReason(path, privateKeyType(bytes)), error);
     fail(key, `${path} holds no readable unencrypted PKCS8 private key (PEM or DER)`, error);
   }
 }
@@ -254,7 +264,10 @@ export function loadPemFiles(settings: PemFileSettings): ClientTls {
     if (problem)
       fail(
         problem === "unsupported key type" ? clientKey.key : clientCert.key,
-        unsupportedKeyType(problem, clientKey.path, `the first certificate in ${clientCert.path}`),
+        unsupportedKeyType(problem, clientKey.path, `the first certificate in ${clientCert.path}`, {
+          key: material.key!,
+          cert: chain[0]!,
+        }),
       );
   }
   return material;

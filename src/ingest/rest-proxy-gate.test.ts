@@ -15,7 +15,7 @@ import { IngestError } from "./ingest-error.ts";
 import { IngestExchange } from "./ingest-exchange.ts";
 import { IngestSecurity } from "./ingest-security.ts";
 import { type IngestStages, PLAIN_CONNECTION, passThroughStages } from "./request-context.ts";
-import { admitBeforeRouting, gateFailureLimits } from "./rest-proxy-gate.ts";
+import { admitBeforeRouting, gateFailureLimits, restProxyGateFamilies } from "./rest-proxy-gate.ts";
 import { IngestRouteTable } from "./route-table.ts";
 import { post, testSettings } from "./test-support.ts";
 
@@ -35,15 +35,20 @@ const dir = mkdtempSync(join(tmpdir(), "rest-proxy-gate-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const security = new IngestSecurity({ mtlsIdentity: "cn", clock: systemClock });
 
-/** A connector's real stages with basic authentication of `users` (user → password), failures.max 2. */
-async function basicStages(name: string, users: Record<string, string>, max = "2"): Promise<IngestStages> {
+/** A connector's real stages with basic authentication of `users` (user → password), failures.max 2, no global rate. */
+async function basicStages(
+  name: string,
+  users: Record<string, string>,
+  max = "2",
+  globalPerSecond = "0",
+): Promise<IngestStages> {
   const lines = await Promise.all(Object.entries(users).map(async ([u, p]) => `${u}:${await fastHash.bcrypt(p)}\n`));
   writeFileSync(join(dir, `${name}.creds`), lines.join(""));
   return security.stagesFactory(name, {
     "ingest.auth.methods": "basic",
     "ingest.auth.basic.credentials.file": join(dir, `${name}.creds`),
     "ingest.auth.basic.failures.max": max,
-    "ingest.auth.basic.failures.global.per.second": "0",
+    "ingest.auth.basic.failures.global.per.second": globalPerSecond,
   }) as IngestStages;
 }
 
@@ -55,6 +60,15 @@ async function twoConnectors(maxA = "2", maxB = "2") {
   table.open("a", testSettings({ "ingest.path": "/ingest/a", "kafka.topic": "ta" }), a);
   table.open("b", testSettings({ "ingest.path": "/ingest/b", "kafka.topic": "tb" }), b);
   return { a, b, table };
+}
+
+/** The gate's counters on /metrics. */
+function gateCounters(table: IngestRouteTable) {
+  const value = (name: string) => restProxyGateFamilies(table).find((f) => f.name === name)?.samples[0]?.value;
+  return {
+    lockouts: value("ingest_rest_proxy_auth_lockouts_total"),
+    globalLimitRefusals: value("ingest_rest_proxy_auth_global_limit_refusals_total"),
+  };
 }
 
 const outcome = (admitting: Promise<void> | undefined) =>
@@ -127,6 +141,8 @@ describe("admitBeforeRouting", () => {
         "WARN Blocking 192.0.2.7 on the REST Proxy routes for 60 s after repeated failed basic authentication attempts (ingest.auth.basic.failures.max)",
       ),
     ]);
+    // Counted on /metrics (testdup: the block had a WARN but no metric).
+    expect(gateCounters(table)).toEqual({ lockouts: 1, globalLimitRefusals: 0 });
     // The connectors counted none: their devices from that address are let in on their own topics.
     expect((await a.authenticate(exchange(basic("meter-a2", "pass-a2")))).principal).toBe("meter-a2");
     expect((await b.authenticate(exchange(basic("meter-b", "pass-b")))).principal).toBe("meter-b");
@@ -134,6 +150,52 @@ describe("admitBeforeRouting", () => {
     expect(await outcome(admitBeforeRouting(table, exchange(basic("meter-b", "pass-b")), "nobody"))).toEqual({
       status: 200,
     });
+  });
+
+  // testdup: the gate's global rate running out was logged and counted nowhere.
+  test("past the gate's global failure rate: 429, a WARN at most once a minute, every refusal counted", async () => {
+    // 0.01/s: a burst of a tenth, so one failure leaves the budget empty for more than a minute.
+    const a = await basicStages("ga", { "meter-a": "pass-a" }, "0", "0.01");
+    const b = await basicStages("gb", { "meter-b": "pass-b" }, "0", "0.01");
+    const table = new IngestRouteTable();
+    table.open("ga", testSettings({ "ingest.path": "/ingest/ga", "kafka.topic": "tga" }), a);
+    table.open("gb", testSettings({ "ingest.path": "/ingest/gb", "kafka.topic": "tgb" }), b);
+    expect(gateCounters(table)).toEqual({ lockouts: 0, globalLimitRefusals: 0 });
+    const lines: string[] = [];
+    const log = new LogManager({ sink: (line) => lines.push(line) }).get("gate");
+    const wrong = () => outcome(admitBeforeRouting(table, exchange(basic("meter-a", "guess")), "nobody", log));
+    expect((await wrong()).status).toBe(401);
+    for (let i = 0; i < 3; i++) expect((await wrong()).status).toBe(429);
+    expect(lines.filter((l) => l.includes("WARN"))).toEqual([
+      expect.stringContaining(
+        "WARN Refusing basic authentication attempts on the REST Proxy routes that need a password verify (429): failed attempts of all clients together passed ingest.auth.basic.failures.global.per.second",
+      ),
+    ]);
+    expect(gateCounters(table)).toEqual({ lockouts: 0, globalLimitRefusals: 3 });
+    // The connectors' own budgets are untouched: their devices are let in on their own topics.
+    expect((await a.authenticate(exchange(basic("meter-a", "pass-a")))).principal).toBe("meter-a");
+  });
+
+  // review-testdup P2-1: each admitted request added one to a's global-limit refusals.
+  test("requests another connector admits count no global-limit refusal on a connector whose budget is empty", async () => {
+    const a = await basicStages("ea", { "meter-a": "pass-a" }, "0", "0.01");
+    const b = await basicStages("eb", { "meter-b": "pass-b" }, "0");
+    const table = new IngestRouteTable();
+    table.open("ea", testSettings({ "ingest.path": "/ingest/ea", "kafka.topic": "tea" }), a);
+    table.open("eb", testSettings({ "ingest.path": "/ingest/eb", "kafka.topic": "teb" }), b);
+    // One wrong password on a's own path empties a's global budget.
+    await expect(a.authenticate(exchange(basic("meter-a", "guess")))).rejects.toMatchObject({ status: 401 });
+    const refusalsOfA = () =>
+      security
+        .families()
+        .find((f) => f.name === "ingest_auth_global_limit_refusals_total")!
+        .samples.find((s) => s.labels.connector === "ea")!.value;
+    expect(refusalsOfA()).toBe(0);
+    for (let i = 0; i < 3; i++)
+      expect(await outcome(admitBeforeRouting(table, exchange(basic("meter-b", "pass-b")), "nobody"))).toEqual({
+        status: 200,
+      });
+    expect(refusalsOfA()).toBe(0);
   });
 
   test("the gate is kept with the route table: not rebuilt per request, rebuilt when a route changes", async () => {

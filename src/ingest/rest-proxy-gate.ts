@@ -22,12 +22,21 @@
  * verify (429, Retry-After) as a connector's limits do, so guessing a connector's passwords through
  * the gate, whatever the topics, is bounded by that failures.max (counted only on the topic's
  * connector, each connector's topic gave another failures.max: review80); it never refuses a
- * topic's own connector. An address the budget blocks gets one WARN (explore4 J3). The gate
- * (connectors, budget) is kept per route table, rebuilt when its routes change.
+ * topic's own connector. An address the budget blocks gets one WARN (explore4 J3), a request its
+ * global rate refuses a WARN at most once a minute; both are counted on /metrics
+ * (`restProxyGateFamilies`). The gate (connectors, budget, counters) is kept per route table, its
+ * connectors and budget rebuilt when its routes change.
  */
+import type { MetricFamily } from "../metrics/prometheus.ts";
 import { isPromise } from "../util/async.ts";
+import { systemClock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
-import { BasicAttemptGuard, blockedWarning } from "./auth/basic-attempt-guard.ts";
+import {
+  BasicAttemptGuard,
+  blockedWarning,
+  GlobalFailureLimitError,
+  globalLimitWarner,
+} from "./auth/basic-attempt-guard.ts";
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
 import type { IngestExchange } from "./ingest-exchange.ts";
 import {
@@ -85,10 +94,17 @@ export function gateFailureLimits(stages: readonly IngestStages[]): BasicFailure
   };
 }
 
-/** The gate of one route table: rebuilt when its routes change, its budget kept while its limits are. */
+/**
+ * The gate of one route table: rebuilt when its routes change, its budget kept while its limits
+ * are; its counters for /metrics kept for the table's life.
+ */
 class RestProxyGate {
   stages: readonly IngestStages[] | null = null;
   budget: BasicAttemptGuard | undefined;
+  /** Addresses its budget blocked (failures.max); attempts it refused for the global failure rate. */
+  lockouts = 0;
+  globalLimitRefusals = 0;
+  readonly warnGlobalLimit = globalLimitWarner(systemClock, " on the REST Proxy routes");
   private limits = "";
 
   update(routes: readonly IngestRoute[]): void {
@@ -105,10 +121,7 @@ class RestProxyGate {
 const gates = new WeakMap<IngestRouteTable, RestProxyGate>();
 
 /** The gate of `routes`, made on first use and kept up to date with them. */
-export function restProxyGate(routes: IngestRouteTable): {
-  readonly stages: readonly IngestStages[] | null;
-  readonly budget: BasicAttemptGuard | undefined;
-} {
+export function restProxyGate(routes: IngestRouteTable): RestProxyGate {
   let gate = gates.get(routes);
   if (gate === undefined) {
     const made = new RestProxyGate();
@@ -127,11 +140,18 @@ export function restProxyGate(routes: IngestRouteTable): {
 class Trials implements CredentialCheck {
   readonly trial = true;
   failed = false;
+  /** Whether the budget refused a trial for the global failure rate (counted once a request). */
+  globallyLimited = false;
 
   constructor(private readonly budget: BasicAttemptGuard | undefined) {}
 
   beforeVerify(client: string): void {
-    this.budget?.check(client);
+    try {
+      this.budget?.check(client);
+    } catch (error) {
+      if (error instanceof GlobalFailureLimitError) this.globallyLimited = true;
+      throw error;
+    }
   }
 
   failedVerify(): void {
@@ -160,23 +180,22 @@ export function admitBeforeRouting(
   log?: Logger,
 ): Promise<void> | undefined {
   const gate = restProxyGate(routes);
-  return gate.stages === null
-    ? undefined
-    : admitted(gate.stages, gate.budget, routes.byTopic(topic)?.stages, context, log);
+  return gate.stages === null ? undefined : admitted(gate, gate.stages, routes.byTopic(topic)?.stages, context, log);
 }
 
 async function admitted(
-  gate: readonly IngestStages[],
-  budget: BasicAttemptGuard | undefined,
+  gate: RestProxyGate,
+  stagesOfGate: readonly IngestStages[],
   topicStages: IngestStages | undefined,
   context: IngestExchange,
   log: Logger | undefined,
 ): Promise<void> {
+  const { budget } = gate;
   // The topic's own connector first: its identity is the one the pipeline needs.
-  const own = topicStages !== undefined && gate.includes(topicStages) ? topicStages : undefined;
+  const own = topicStages !== undefined && stagesOfGate.includes(topicStages) ? topicStages : undefined;
   const trials = new Trials(budget);
   const refusals = new Map<IngestStages, unknown>();
-  for (const stages of own === undefined ? gate : [own, ...gate.filter((s) => s !== own)]) {
+  for (const stages of own === undefined ? stagesOfGate : [own, ...stagesOfGate.filter((s) => s !== own)]) {
     let identity: IngestIdentity;
     try {
       const authenticated = stages.authenticate(context, stages === own ? undefined : trials);
@@ -194,11 +213,42 @@ async function admitted(
   if (trials.failed) {
     const client = context.connection.remoteAddress ?? "";
     const lockoutMs = budget?.failure(client) ?? 0;
-    if (lockoutMs > 0) log?.warn(blockedWarning(client, lockoutMs, " on the REST Proxy routes"));
+    if (lockoutMs > 0) {
+      gate.lockouts++;
+      log?.warn(blockedWarning(client, lockoutMs, " on the REST Proxy routes"));
+    }
+  }
+  if (trials.globallyLimited) {
+    gate.globalLimitRefusals++;
+    if (log) gate.warnGlobalLimit(log);
   }
   // In the gate's order: the same answer for every topic.
-  const ordered = gate.map((stages) => refusals.get(stages));
+  const ordered = stagesOfGate.map((stages) => refusals.get(stages));
   const other = ordered.find((error) => !(error instanceof IngestError && error.status === 401));
   if (other !== undefined) throw other;
   throw merged(ordered as IngestError[]);
+}
+
+/**
+ * `ingest_rest_proxy_auth_lockouts_total` and `ingest_rest_proxy_auth_global_limit_refusals_total`
+ * of the gate of `routes`, from when its connectors enable basic authentication (a series to alert
+ * on from the start); none before.
+ */
+export function restProxyGateFamilies(routes: IngestRouteTable): MetricFamily[] {
+  const gate = restProxyGate(routes);
+  if (gate.budget === undefined && gate.lockouts === 0 && gate.globalLimitRefusals === 0) return [];
+  return [
+    {
+      name: "ingest_rest_proxy_auth_lockouts_total",
+      type: "counter",
+      help: "Client addresses blocked (429) on the REST Proxy produce routes after failed basic authentication attempts no connector admitted (the gate's budget: the connectors' smallest ingest.auth.basic.failures.max).",
+      samples: [{ labels: {}, value: gate.lockouts }],
+    },
+    {
+      name: "ingest_rest_proxy_auth_global_limit_refusals_total",
+      type: "counter",
+      help: "Requests on the REST Proxy produce routes refused (429) because the failed basic authentication attempts no connector admitted passed the gate's global rate (the connectors' smallest ingest.auth.basic.failures.global.per.second).",
+      samples: [{ labels: {}, value: gate.globalLimitRefusals }],
+    },
+  ];
 }

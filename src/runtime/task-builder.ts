@@ -72,6 +72,7 @@ export async function buildTask(
   );
   const metrics = new TaskMetrics(Date.now, taskPluginsMetadata(descriptor, { key, value, header }));
   const clients = taskClientProperties(deps.config, id, connectorConfig);
+  const warnClient = clientWarnings(deps, connectorConfig, taskLog.withContext(`[${id.connector}|task-${id.task}]`));
   const reporters: ErrorReporter[] = [];
   if (framework["errors.log.enable"]) {
     reporters.push(
@@ -111,15 +112,12 @@ export async function buildTask(
     // whatever its target state (Worker.startTask: "Failed to start task"); here the producer
     // connects on its first send, so only its configuration is checked now.
     withClassListHint(taskLog, id, "producer", producerProps, () => checkProducerProperties(producerProps));
-    warnIneffectiveKeys(deps, connectorConfig, taskLog, id, "producer", producerProps);
-    warnKeyStoreExpiry(deps, connectorConfig, taskLog, id, "producer", producerProps);
+    warnClient("producer", producerProps);
     // Its topic-creation admin client's properties too (a refused admin.override.* key fails now).
     const creation = groups && { groups, adminProps: clients.admin };
     if (creation) {
       checkClientConfigValues("admin", creation.adminProps);
-      const role = "topic-creation admin client";
-      warnIneffectiveKeys(deps, connectorConfig, taskLog, id, "admin", creation.adminProps, role);
-      warnKeyStoreExpiry(deps, connectorConfig, taskLog, id, "admin", creation.adminProps, role);
+      warnClient("admin", creation.adminProps, "topic-creation admin client");
     }
     return new WorkerSourceTask({
       ...common,
@@ -144,8 +142,7 @@ export async function buildTask(
     checkClientClasses("consumer", consumerProps);
     maxPutRecords = consumerSettings(consumerProps).maxPollRecords;
   });
-  warnIneffectiveKeys(deps, connectorConfig, taskLog, id, "consumer", consumerProps);
-  warnKeyStoreExpiry(deps, connectorConfig, taskLog, id, "consumer", consumerProps);
+  warnClient("consumer", consumerProps);
   const fencePredecessors = clients.consumerFencesPredecessors;
   const dlqTopic = sinkFramework["errors.deadletterqueue.topic.name"].trim();
   if (dlqTopic !== "") {
@@ -155,10 +152,8 @@ export async function buildTask(
     // worker's admin.* key, a connector's admin.override.*) fails the task with its ConfigException,
     // as the topic-creation admin's does.
     checkClientConfigValues("admin", dlqAdminProps);
-    warnIneffectiveKeys(deps, connectorConfig, taskLog, id, "producer", dlqProducerProps, "dead letter queue producer");
-    warnIneffectiveKeys(deps, connectorConfig, taskLog, id, "admin", dlqAdminProps, "dead letter queue admin client");
-    warnKeyStoreExpiry(deps, connectorConfig, taskLog, id, "producer", dlqProducerProps, "dead letter queue producer");
-    warnKeyStoreExpiry(deps, connectorConfig, taskLog, id, "admin", dlqAdminProps, "dead letter queue admin client");
+    warnClient("producer", dlqProducerProps, "dead letter queue producer");
+    warnClient("admin", dlqAdminProps, "dead letter queue admin client");
     reporters.push(
       new DeadLetterQueueReporter(
         {
@@ -220,53 +215,35 @@ function withClassListHint(
 }
 
 /**
- * One WARN naming the client's keys that have no effect in this gateway (client-key-effects.ts);
- * never their values. Only keys Connect gives a task's client (the worker's `<type>.` keys, the
- * connector's `<type>.override.` keys): top-level worker keys, which reach it here too, are the
- * worker's own clients' in Connect, and would warn on every task.
+ * The WARNs on a task's client, by its type, properties and role in the task (its type unless
+ * given): one naming the keys that have no effect in this gateway (client-key-effects.ts), never
+ * their values; one when its key store certificate is not valid or expires within 7 days
+ * (key-store-expiry.ts).
  */
-function warnIneffectiveKeys(
+function clientWarnings(
   deps: WorkerDeps,
   connectorConfig: Config,
   log: Logger,
-  id: ConnectorTaskId,
-  type: ClientType,
-  props: Readonly<Record<string, string>>,
-  role: string = type,
-): void {
+): (type: ClientType, props: Readonly<Record<string, string>>, role?: string) => void {
   const client = deps.config["kafka.client"] === "kafkajs" ? "kafkajs" : "platformatic";
-  const set = (k: string) =>
-    deps.config.originals[`${type}.${k}`] !== undefined || connectorConfig[`${type}.override.${k}`] !== undefined;
-  const warning = ineffectiveKeysWarning(
-    type,
-    Object.fromEntries(Object.entries(props).filter(([k]) => set(k))),
-    client,
-    `This task's ${role}`,
-  );
-  if (warning !== undefined) log.withContext(`[${id.connector}|task-${id.task}]`).warn(warning);
-}
-
-/**
- * A WARN when the client's key store certificate is not valid, or expires within 7 days
- * (key-store-expiry.ts), for a client whose connector overrides its key store or protocol: the
- * worker's own key stores were checked at its start.
- */
-function warnKeyStoreExpiry(
-  deps: WorkerDeps,
-  connectorConfig: Config,
-  log: Logger,
-  id: ConnectorTaskId,
-  type: ClientType,
-  props: Readonly<Record<string, string>>,
-  role: string = type,
-): void {
-  const prefix = `${type}.override.`;
-  const overridden = Object.keys(connectorConfig).some(
-    (k) => k.startsWith(`${prefix}ssl.keystore.`) || k === `${prefix}security.protocol`,
-  );
-  const notice = overridden ? keyStoreExpiryNotice(props, deps.clock.now()) : undefined;
-  if (notice !== undefined)
-    log.withContext(`[${id.connector}|task-${id.task}]`).warn(keyStoreExpiryWarning(`This task's ${role}`, notice));
+  return (type, props, role = type) => {
+    // Only keys Connect gives a task's client (the worker's `<type>.` keys, the connector's
+    // `<type>.override.` keys): top-level worker keys, which reach it here too, are the worker's own
+    // clients' in Connect, and would warn on every task.
+    const set = (k: string) =>
+      deps.config.originals[`${type}.${k}`] !== undefined || connectorConfig[`${type}.override.${k}`] !== undefined;
+    const given = Object.fromEntries(Object.entries(props).filter(([k]) => set(k)));
+    const ineffective = ineffectiveKeysWarning(type, given, client, `This task's ${role}`);
+    if (ineffective !== undefined) log.warn(ineffective);
+    // Only for a client whose connector overrides its key store or protocol: the worker's own key
+    // stores were checked at its start.
+    const prefix = `${type}.override.`;
+    const overridden = Object.keys(connectorConfig).some(
+      (k) => k.startsWith(`${prefix}ssl.keystore.`) || k === `${prefix}security.protocol`,
+    );
+    const notice = overridden ? keyStoreExpiryNotice(props, deps.clock.now()) : undefined;
+    if (notice !== undefined) log.warn(keyStoreExpiryWarning(`This task's ${role}`, notice));
+  };
 }
 
 function converter(

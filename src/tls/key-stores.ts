@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { toPem as jksToPem } from "jks-js";
 import type forge from "node-forge";
 import { ConfigError, messageOf } from "../errors.ts";
+import { unsupportedKeyTypeReason } from "./key-type.ts";
 import {
   decryptPemPrivateKey,
   detectStoreType,
@@ -19,6 +20,7 @@ import {
   pkcs12PrivateKey,
   type StoreType,
   splitPem,
+  UnsupportedKeyTypeError,
   unsupportedKeyType,
 } from "./store-formats.ts";
 import { type TlsProtocolSettings, tlsProtocolSettings } from "./tls-protocols.ts";
@@ -75,11 +77,13 @@ function pkcs12(key: string, path: string, bytes: Buffer, password: string | und
   }
 }
 
-function pkcs12Key(key: string, p12: forge.pkcs12.Pkcs12Pfx): string {
+function pkcs12Key(key: string, path: string, p12: forge.pkcs12.Pkcs12Pfx): string {
   let pem: string | undefined;
   try {
     pem = pkcs12PrivateKey(p12);
   } catch (error) {
+    if (error instanceof UnsupportedKeyTypeError)
+      fail(key, unsupportedKeyTypeReason(`the private key in the key store ${path}`, error.keyType));
     fail(
       key,
       `the PKCS12 key store's private key cannot be read (unsupported algorithm or curve?): ${messageOf(error)}`,
@@ -140,7 +144,10 @@ export function loadTlsMaterial(
     if (problem)
       fail(
         problem === "unsupported key type" ? `${prefix}ssl.keystore.key` : chainKey,
-        unsupportedKeyType(problem, "the private key", `the first certificate in ${chainKey}`),
+        unsupportedKeyType(problem, "the private key", `the first certificate in ${chainKey}`, {
+          key: material.key,
+          cert: first,
+        }),
       );
   } else if (keystore) {
     const k = `${prefix}ssl.keystore.location`;
@@ -163,7 +170,7 @@ export function loadTlsMaterial(
       material.cert = certs.join("\n");
     } else {
       const p12 = pkcs12(k, keystore, bytes, get("ssl.keystore.password"));
-      material.key = pkcs12Key(k, p12);
+      material.key = pkcs12Key(k, keystore, p12);
       material.cert = pkcs12Certificates(p12).join("\n");
     }
     const first = splitPem(material.cert, "CERTIFICATE")[0];
@@ -178,6 +185,7 @@ export function loadTlsMaterial(
           problem,
           `the private key in the key store ${keystore}`,
           `the first certificate in the key store ${keystore}`,
+          { key: material.key, cert: first },
         ),
       );
   }

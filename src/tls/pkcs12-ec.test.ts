@@ -11,6 +11,7 @@ import { connect, createServer } from "node:tls";
 import { openssl } from "../../test/support/command.ts";
 import { makeEcLeaf, makeEcRootAndIntermediate } from "../../test/support/ec-chain.ts";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
+import { makeCertOfKeyType } from "../../test/support/tls.ts";
 import { ConfigError } from "../errors.ts";
 import { loadTlsMaterial as loadHttpTlsMaterial } from "../http/tls-material.ts";
 import { loadTlsMaterial } from "./key-stores.ts";
@@ -44,6 +45,8 @@ beforeAll(async () => {
   const k1 = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp256k1", "-nodes", "-days", "2"];
   await openssl(dir.path, "req", "-x509", ...k1, "-subj", "/CN=k1", "-keyout", "k1.key", "-out", "k1.pem");
   await openssl(dir.path, "pkcs12", "-export", "-in", "k1.pem", "-inkey", "k1.key", ...pass, "-out", "k1.p12");
+  await makeCertOfKeyType(dir.path, "ed448", "ed448", "ED448");
+  await openssl(dir.path, "pkcs12", "-export", "-in", "ed448.pem", "-inkey", "ed448.key", ...pass, "-out", "ed448.p12");
 }, 60_000);
 
 afterAll(async () => {
@@ -115,3 +118,31 @@ test("a PKCS12 key store whose EC curve cannot be used is a config error naming 
   expect([...(http as ConfigError).errors.keys()]).toEqual(["http.ssl.keystore.location"]);
   expect(String((http as Error).message)).not.toContain("store-pass-1");
 });
+
+// review-testdup P3-4: "cannot be read (unsupported algorithm or curve?)" and "not a readable PKCS12
+// store: …UNSUPPORTED_ALGORITHM", where a PEM store names the key's type.
+test.each([
+  ["k1.p12", "EC (curve secp256k1)"],
+  ["ed448.p12", "Ed448"],
+])(
+  "a PKCS12 key store %s whose key type BoringSSL cannot read is refused naming the type (%s), in both readers",
+  (file, type) => {
+    const location = dir.file(file);
+    const unsupported = `is of key type ${type}, which this gateway's TLS stack does not support (RSA, Ed25519 and EC keys on P-256, P-384 and P-521 are)`;
+    const messageOf = (load: () => unknown) => {
+      try {
+        load();
+      } catch (error) {
+        return error instanceof ConfigError ? error.message : `not a ConfigError: ${error}`;
+      }
+    };
+    expect(
+      messageOf(() => loadTlsMaterial({ "ssl.keystore.location": location, "ssl.keystore.password": "store-pass-1" })),
+    ).toBe(
+      `Invalid value for configuration ssl.keystore.location: the private key in the key store ${location} ${unsupported}`,
+    );
+    expect(messageOf(() => loadHttpTlsMaterial({ keystore: { location, password: "store-pass-1" } }))).toBe(
+      `Invalid value for configuration http.ssl.keystore.location: the private key in ${location} ${unsupported}`,
+    );
+  },
+);

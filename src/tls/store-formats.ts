@@ -12,6 +12,7 @@ import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import forge from "node-forge";
 import { installForgeNativeKdf } from "./forge-native-kdf.ts";
 import { installForgeUtf8Passwords } from "./forge-utf8-passwords.ts";
+import { certificateKeyType, privateKeyType, unsupportedKeyTypeReason } from "./key-type.ts";
 
 installForgeNativeKdf();
 installForgeUtf8Passwords();
@@ -87,14 +88,19 @@ export function keyPairProblem(
   }
 }
 
-/** The refusal of a key (`keyName`) or certificate (`certName`) whose key type this TLS stack cannot use. */
+/**
+ * The refusal of a key (`keyName`) or certificate (`certName`) of `pair` whose key type this TLS
+ * stack cannot use, naming the type.
+ */
 export function unsupportedKeyType(
   problem: "unsupported key type" | "unsupported certificate key type",
   keyName: string,
   certName: string,
+  pair: { readonly key: string; readonly cert: string },
 ): string {
-  const what = problem === "unsupported key type" ? keyName : `the public key of ${certName}`;
-  return `${what} is of a key type this gateway's TLS stack does not support (such as RSA-PSS or Ed448; RSA, EC and Ed25519 keys are)`;
+  return problem === "unsupported key type"
+    ? unsupportedKeyTypeReason(keyName, privateKeyType(pair.key))
+    : unsupportedKeyTypeReason(`the public key of ${certName}`, certificateKeyType(pair.cert));
 }
 
 /** Opens a PKCS12 store; throws node-forge's error (wrong password, not PKCS12). */
@@ -121,16 +127,34 @@ export function pkcs12Certificates(p12: forge.pkcs12.Pkcs12Pfx): string[] {
   );
 }
 
-/** The store's first private key (shrouded, else plain) as PEM (EC too, via node:crypto), or undefined. */
+/** A PKCS12 store's private key of a type this TLS stack cannot read (`keyType`: its name, when known). */
+export class UnsupportedKeyTypeError extends Error {
+  constructor(readonly keyType: string | undefined) {
+    super(`a private key of ${keyType === undefined ? "a key type" : `key type ${keyType}`} BoringSSL cannot read`);
+  }
+}
+
+/**
+ * The store's first private key (shrouded, else plain) as PEM (EC too, via node:crypto), or
+ * undefined; throws UnsupportedKeyTypeError for one BoringSSL cannot read (Ed448, RSA-PSS, EC on
+ * other curves than P-256, P-384 and P-521).
+ */
 export function pkcs12PrivateKey(p12: forge.pkcs12.Pkcs12Pfx): string | undefined {
   const shrouded = p12.getBags({ bagType: OID.shroudedKeyBag })[OID.shroudedKeyBag];
   const plain = p12.getBags({ bagType: OID.keyBag })[OID.keyBag];
   const bag = shrouded?.[0] ?? plain?.[0];
   if (bag?.key) return forge.pki.privateKeyToPem(bag.key);
   if (!bag?.asn1) return undefined;
-  return createPrivateKey({ key: bagDer(bag), format: "der", type: "pkcs8" })
-    .export({ format: "pem", type: "pkcs8" })
-    .toString();
+  const der = bagDer(bag);
+  try {
+    return createPrivateKey({ key: der, format: "der", type: "pkcs8" })
+      .export({ format: "pem", type: "pkcs8" })
+      .toString();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ERR_OSSL_EVP_UNSUPPORTED_ALGORITHM")
+      throw new UnsupportedKeyTypeError(privateKeyType(der));
+    throw error;
+  }
 }
 
 /**

@@ -7,8 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { issueCert } from "./cert-authority.ts";
 import { openssl, runCommand } from "./command.ts";
-import { caConfig } from "./device-pki.ts";
 import { type KafkaInfo, kafkaBroker } from "./kafka.ts";
 import { makeRsaCert } from "./tls.ts";
 
@@ -154,48 +154,14 @@ export async function datedClientKeyStore(
   notBefore: Date,
   notAfter: Date,
 ): Promise<Record<string, string>> {
-  const f = (n: string) => join(dir, n);
-  if (!(await Bun.file(f("client-ca.cnf")).exists())) {
-    await Bun.write(f("client-ca.cnf"), caConfig("client-ca"));
-    await Bun.write(f("client-ca.index"), "");
-  }
-  await openssl(
-    dir,
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    `/CN=${cn}`,
-    "-keyout",
-    `${cn}.key`,
-    "-out",
-    `${cn}.csr`,
-  );
-  await openssl(
-    dir,
-    "ca",
-    "-batch",
-    "-rand_serial",
-    "-notext",
-    "-config",
-    "client-ca.cnf",
-    "-keyfile",
-    join(dirname(mtls.clientCa), "client-ca.key"),
-    "-cert",
-    mtls.clientCa,
-    "-in",
-    `${cn}.csr`,
-    "-out",
-    `${cn}.pem`,
-    "-startdate",
-    opensslDate(notBefore),
-    "-enddate",
-    opensslDate(notAfter),
-  );
+  const clientCa = { name: "client-ca", cert: mtls.clientCa, key: join(dirname(mtls.clientCa), "client-ca.key") };
+  const issued = await issueCert(dir, clientCa, cn, cn, {
+    startDate: opensslDate(notBefore),
+    endDate: opensslDate(notAfter),
+  });
   return {
     "ssl.keystore.type": "PEM",
-    "ssl.keystore.certificate.chain": readFileSync(f(`${cn}.pem`), "utf8"),
-    "ssl.keystore.key": readFileSync(f(`${cn}.key`), "utf8"),
+    "ssl.keystore.certificate.chain": readFileSync(issued.cert, "utf8"),
+    "ssl.keystore.key": readFileSync(issued.key, "utf8"),
   };
 }

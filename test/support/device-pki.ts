@@ -5,23 +5,22 @@
  * EC P-256 keys keep generation fast.
  */
 import { join } from "node:path";
-import { openssl } from "./command.ts";
+import {
+  type CertAuthority,
+  caDatabase,
+  EC_KEY,
+  type IssuedCert,
+  type IssueOptions,
+  issueCert,
+  opensslCa,
+  selfSignedCert,
+} from "./cert-authority.ts";
 
-export interface DeviceCert {
-  readonly cert: string;
-  readonly key: string;
-}
+export type DeviceCert = IssuedCert;
 
-export interface DeviceCertOptions {
-  /** Subject alternative names in openssl syntax, e.g. `DNS:dev-1.example,URI:urn:device:1`. */
-  readonly san?: string;
-  /** openssl ca dates, `YYYYMMDDHHMMSSZ`. */
-  readonly startDate?: string;
-  readonly endDate?: string;
+export interface DeviceCertOptions extends IssueOptions {
   /** Sign with the other CA instead of the device CA. */
   readonly otherCa?: boolean;
-  /** More extensions in `openssl req -addext` syntax, e.g. `extendedKeyUsage=serverAuth`. */
-  readonly addext?: readonly string[];
 }
 
 export interface DevicePki {
@@ -42,53 +41,19 @@ export interface DevicePki {
   expiredCrl(name: string): Promise<string>;
 }
 
-const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-
-/** An `openssl ca` configuration for the CA `<name>` whose files (`<name>.index`, …) are in the working directory. */
-export function caConfig(name: string): string {
-  return [
-    "[ca]",
-    "default_ca = ca_default",
-    "[ca_default]",
-    `database = ${name}.index`,
-    "new_certs_dir = .",
-    `crlnumber = ${name}.crlnumber`,
-    `serial = ${name}.srl`,
-    "default_md = sha256",
-    "default_days = 2",
-    "default_crl_days = 2",
-    "policy = policy_any",
-    "unique_subject = no",
-    "copy_extensions = copy",
-    "[policy_any]",
-    "commonName = supplied",
-    "",
-  ].join("\n");
+/** A self-signed EC certificate `<name>.pem` with its key `<name>.key`, valid for `days`. */
+function selfSignedEc(dir: string, name: string, cn: string, days: number): Promise<DeviceCert> {
+  return selfSignedCert(dir, name, cn, { key: EC_KEY, days });
 }
 
-/** A self-signed EC certificate `<name>.pem` with its key `<name>.key`, valid for `days`. */
-function selfSignedCert(dir: string, name: string, cn: string, days: number): Promise<unknown> {
-  return openssl(
-    dir,
-    "req",
-    "-x509",
-    ...EC,
-    "-days",
-    String(days),
-    "-subj",
-    `/CN=${cn}`,
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.pem`,
-  );
+/** The CA `<name>` of `makeCa`, its files in the PKI's directory. */
+function authority(name: string): CertAuthority {
+  return { name, cert: `${name}.pem`, key: `${name}.key` };
 }
 
 async function makeCa(dir: string, name: string, cn: string): Promise<void> {
-  await selfSignedCert(dir, name, cn, 3);
-  await Bun.write(join(dir, `${name}.cnf`), caConfig(name));
-  await Bun.write(join(dir, `${name}.index`), "");
-  await Bun.write(join(dir, `${name}.crlnumber`), "01\n");
+  await selfSignedEc(dir, name, cn, 3);
+  await caDatabase(dir, name);
 }
 
 export async function makeDevicePki(dir: string): Promise<DevicePki> {
@@ -97,51 +62,12 @@ export async function makeDevicePki(dir: string): Promise<DevicePki> {
   await makeCa(dir, "other-ca", "other CA");
 
   const gencrl = (out = "device-ca.crl", ...dates: string[]) =>
-    openssl(
-      dir,
-      "ca",
-      "-config",
-      "device-ca.cnf",
-      "-keyfile",
-      "device-ca.key",
-      "-cert",
-      "device-ca.pem",
-      "-gencrl",
-      "-out",
-      out,
-      ...dates,
-    );
+    opensslCa(dir, authority("device-ca"), "-gencrl", "-out", out, ...dates);
   await gencrl();
 
-  const issue = async (name: string, cn: string, options: DeviceCertOptions = {}): Promise<DeviceCert> => {
+  const issue = (name: string, cn: string, options: DeviceCertOptions = {}): Promise<DeviceCert> => {
     const ca = options.otherCa ? "other-ca" : "device-ca";
-    const reqArgs = ["req", ...EC, "-subj", `/CN=${cn}`, "-keyout", `${name}.key`, "-out", `${name}.csr`];
-    if (options.san) reqArgs.push("-addext", `subjectAltName=${options.san}`);
-    for (const ext of options.addext ?? []) reqArgs.push("-addext", ext);
-    await openssl(dir, ...reqArgs);
-    const dates = [
-      ...(options.startDate ? ["-startdate", options.startDate] : []),
-      ...(options.endDate ? ["-enddate", options.endDate] : []),
-    ];
-    await openssl(
-      dir,
-      "ca",
-      "-batch",
-      "-rand_serial",
-      "-notext",
-      "-config",
-      `${ca}.cnf`,
-      "-keyfile",
-      `${ca}.key`,
-      "-cert",
-      `${ca}.pem`,
-      "-in",
-      `${name}.csr`,
-      "-out",
-      `${name}.pem`,
-      ...dates,
-    );
-    return { cert: f(`${name}.pem`), key: f(`${name}.key`) };
+    return issueCert(dir, authority(ca), name, cn, { key: EC_KEY, ...options });
   };
 
   const server = await issue("server", "localhost", { san: "IP:127.0.0.1,DNS:localhost" });
@@ -156,22 +82,10 @@ export async function makeDevicePki(dir: string): Promise<DevicePki> {
     crl: f("device-ca.crl"),
     issue,
     async selfSigned(name, cn) {
-      await selfSignedCert(dir, name, cn, 2);
-      return { cert: f(`${name}.pem`), key: f(`${name}.key`) };
+      return selfSignedEc(dir, name, cn, 2);
     },
     async revoke(cert) {
-      await openssl(
-        dir,
-        "ca",
-        "-config",
-        "device-ca.cnf",
-        "-keyfile",
-        "device-ca.key",
-        "-cert",
-        "device-ca.pem",
-        "-revoke",
-        cert.cert,
-      );
+      await opensslCa(dir, authority("device-ca"), "-revoke", cert.cert);
       await gencrl();
     },
     async expiredCrl(name) {

@@ -5,8 +5,9 @@
  */
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO } from "./kafka.ts";
+import { kafkaBroker, REPO } from "./kafka.ts";
 import { RestClient } from "./rest-client.ts";
+import type { TempDir } from "./temp-dir.ts";
 import { waitFor } from "./wait-for.ts";
 
 export interface GatewayOptions {
@@ -160,6 +161,29 @@ async function exitWithin(proc: { readonly exited: Promise<number> }, limitMs: n
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The worker keys of ingest gateways (startIngestGateway adds the shared broker and its own data dir). */
+export const INGEST_WORKER = { "ingest.listeners": "http://127.0.0.1:0", "offset.flush.interval.ms": "1000" };
+
+/**
+ * A gateway of its own on the suite's broker, its data in `dir` (it can be restarted on it), with a
+ * plain ingest listener on a free port (`worker`: more keys), and that listener's URL.
+ */
+export async function startIngestGateway(
+  dir: TempDir,
+  worker: Record<string, string> = {},
+): Promise<{ gw: Gateway; ingest: string }> {
+  const gw = await startGateway({
+    dir: dir.path,
+    worker: {
+      ...INGEST_WORKER,
+      ...worker,
+      "bootstrap.servers": (await kafkaBroker()).bootstrap,
+      "data.dir": dir.file("data"),
+    },
+  });
+  return { gw, ingest: await ingestUrlOf(gw) };
 }
 
 /** The ingest listener's URL, from the gateway's log. */

@@ -2,13 +2,36 @@
  * Replays recorded Connect REST steps (test/fixtures/connect-rest/scenario.ts) on a gateway of its
  * own: the recorded-answer test files that need a worker configured their way start one here.
  */
-import { type Recording, replay, type Step } from "../fixtures/connect-rest/scenario.ts";
+import { type Recording, replay, STEPS, type Step } from "../fixtures/connect-rest/scenario.ts";
 import { startGateway } from "./gateway.ts";
 import { kafkaBroker } from "./kafka.ts";
 import { tempDir } from "./temp-dir.ts";
 
-/** A gateway settles within a second: a step that never does is compared (and fails) by name before the caller's timeout. */
-const GATEWAY_SETTLE_MS = 20_000;
+/**
+ * A gateway settles within a second (the slowest step measured: 1 s): a step that has not settled
+ * after 20 s, not the 60 s that Connect's recordings allow, fails the replay (replayOnGateway).
+ */
+export const GATEWAY_SETTLE_MS = 20_000;
+
+/**
+ * Replays `steps` on the gateway at `base` (files under `dir`): its answers by step id. Throws naming
+ * the steps whose `until` never held within GATEWAY_SETTLE_MS: on a gateway such a step is a fixture
+ * bug (an `until` that does not accept a final answer), and would cost its whole wait in every run
+ * (regression suitetime: three such steps cost 180 s of one shard's beforeAll hooks).
+ */
+export async function replayOnGateway(
+  base: string,
+  dir: string,
+  steps: readonly Step[] = STEPS,
+): Promise<Map<string, Recording>> {
+  const answered = await replay(base, { run: `g${Date.now().toString(36)}`, dir, settleMs: GATEWAY_SETTLE_MS }, steps);
+  const answers = new Map(answered.map((a) => [a.id, a]));
+  const unsettled = steps.filter((step) => step.until && !step.until(answers.get(step.id)!)).map((step) => step.id);
+  if (unsettled.length > 0) {
+    throw new Error(`replay: these steps did not settle within ${GATEWAY_SETTLE_MS} ms: ${unsettled.join(", ")}`);
+  }
+  return answers;
+}
 
 /**
  * Starts a gateway with `worker`'s keys on the test broker, replays `steps` on it and stops it: its
@@ -33,12 +56,7 @@ export async function answersOfGateway(
     worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), ...worker },
   });
   try {
-    const answered = await replay(
-      gw.url,
-      { run: `g${Date.now().toString(36)}`, dir: dir.path, settleMs: GATEWAY_SETTLE_MS },
-      steps,
-    );
-    return new Map(answered.map((a) => [a.id, a]));
+    return await replayOnGateway(gw.url, dir.path, steps);
   } finally {
     await gw.stop();
   }

@@ -3,6 +3,7 @@
  * client certificate, as PEM files and as PKCS12 stores.
  */
 import { join } from "node:path";
+import { type CertAuthority, issueCert, selfSignedCert } from "./cert-authority.ts";
 import { openssl } from "./command.ts";
 
 export interface TlsFiles {
@@ -17,65 +18,26 @@ export interface TlsFiles {
   readonly password: string;
 }
 
-/** Signs a new RSA key's certificate `<name>.pem` (key `<name>.key`) with the test CA. */
-async function issue(dir: string, name: string, subject: string, extfile?: string): Promise<void> {
-  await openssl(
-    dir,
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    subject,
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.csr`,
-  );
-  const ext = extfile === undefined ? [] : ["-extfile", extfile];
-  await openssl(
-    dir,
-    "x509",
-    "-req",
-    "-in",
-    `${name}.csr`,
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "2",
-    ...ext,
-    "-out",
-    `${name}.pem`,
-  );
-}
+/** The test CA of `makeTls`, for `issueCert` in its directory. */
+export const TEST_CA: CertAuthority = { name: "ca", cert: "ca.pem", key: "ca.key" };
 
 /** A self-signed RSA certificate `<name>.pem` with its unencrypted key `<name>.key` in `dir` (`extra`: more `openssl req` options, e.g. `-addext`). */
 export async function makeRsaCert(dir: string, name: string, cn: string, ...extra: string[]): Promise<void> {
-  await openssl(
-    dir,
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    `/CN=${cn}`,
-    ...extra,
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.pem`,
-  );
+  await selfSignedCert(dir, name, cn, { extra });
 }
 
-/** A self-signed certificate `<name>.pem` with its unencrypted key `<name>.key` of `algorithm` (openssl genpkey's name: `RSA-PSS`, `ED448`, …) in `dir`. */
-export async function makeCertOfKeyType(dir: string, name: string, cn: string, algorithm: string): Promise<void> {
-  await openssl(dir, "genpkey", "-algorithm", algorithm, "-out", `${name}.key`);
+/**
+ * A self-signed certificate `<name>.pem` with its unencrypted key `<name>.key` of `algorithm`
+ * (openssl genpkey's name: `RSA-PSS`, `ED448`, …; `options`: its `-pkeyopt`s) in `dir`.
+ */
+export async function makeCertOfKeyType(
+  dir: string,
+  name: string,
+  cn: string,
+  algorithm: string,
+  ...options: string[]
+): Promise<void> {
+  await openssl(dir, "genpkey", "-algorithm", algorithm, ...options, "-out", `${name}.key`);
   await openssl(
     dir,
     "req",
@@ -92,23 +54,27 @@ export async function makeCertOfKeyType(dir: string, name: string, cn: string, a
   );
 }
 
+/** The unencrypted PKCS8 DER form `<out>` of the PEM private key `key` in `dir`, for its path. */
+export async function pkcs8Der(dir: string, key: string, out: string): Promise<string> {
+  await openssl(dir, "pkcs8", "-topk8", "-nocrypt", "-in", key, "-outform", "DER", "-out", out);
+  return join(dir, out);
+}
+
 /**
  * A certificate `<name>.pem` (key `<name>.key`) signed by the CA of `makeTls` in `dir`, for `cn`
  * with the subjectAltName `san` (`DNS:other.example`): trusted, but for another host than the one
  * a test connects to.
  */
 export async function makeCaSignedCert(dir: string, name: string, cn: string, san: string): Promise<void> {
-  await Bun.write(join(dir, `${name}.ext`), `subjectAltName=${san}\n`);
-  await issue(dir, name, `/CN=${cn}`, `${name}.ext`);
+  await issueCert(dir, TEST_CA, name, cn, { san });
 }
 
 export async function makeTls(dir: string): Promise<TlsFiles> {
   const f = (n: string) => join(dir, n);
   const password = "store-pass-123";
   await makeRsaCert(dir, "ca", "test CA");
-  await Bun.write(f("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  await issue(dir, "server", "/CN=localhost", "server.ext");
-  await issue(dir, "client", "/CN=device-1");
+  await issueCert(dir, TEST_CA, "server", "localhost", { san: "IP:127.0.0.1,DNS:localhost" });
+  await issueCert(dir, TEST_CA, "client", "device-1");
   await Bun.write(
     f("server-store.pem"),
     (await Bun.file(f("server.key")).text()) + (await Bun.file(f("server.pem")).text()),

@@ -233,7 +233,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [checks.certificateFile],
     }),
     "security.key.client": key.string({
-      doc: "The client's private key for mTLS: PKCS8, PEM or DER.",
+      doc: "The client's private key for mTLS: PKCS8, PEM or DER; RSA, Ed25519 or EC on P-256, P-384 or P-521 (not RSA-PSS, Ed448 or another curve).",
       default: null,
       importance: "MEDIUM",
       group: SECURITY,

@@ -2,9 +2,15 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { getCACertificates } from "node:tls";
 import { SignJWT } from "jose";
-import { openssl } from "../../../test/support/command.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
-import { makeCaSignedCert, makeRsaCert, makeTls, type TlsFiles } from "../../../test/support/tls.ts";
+import {
+  makeCaSignedCert,
+  makeCertOfKeyType,
+  makeRsaCert,
+  makeTls,
+  pkcs8Der,
+  type TlsFiles,
+} from "../../../test/support/tls.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { httpSinkConfig } from "./config.ts";
@@ -29,19 +35,7 @@ beforeAll(async () => {
   await makeRsaCert(dir.path, "self", "127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1");
   selfSignedCert = dir.file("self.pem");
   selfSignedKey = dir.file("self.key");
-  await openssl(
-    dir.path,
-    "pkcs8",
-    "-topk8",
-    "-nocrypt",
-    "-in",
-    tls.clientKey,
-    "-outform",
-    "DER",
-    "-out",
-    "client-key.der",
-  );
-  clientKeyDer = dir.file("client-key.der");
+  clientKeyDer = await pkcs8Der(dir.path, tls.clientKey, "client-key.der");
   // Signed by the trusted CA, but for another host than the endpoint's 127.0.0.1.
   await makeCaSignedCert(dir.path, "other", "other.example", "DNS:other.example");
 });
@@ -180,6 +174,30 @@ describe("HttpSinkTask over TLS", () => {
       expect(validationErrors({ ...config, "security.key.client": key })).toEqual([]);
     }
   });
+
+  // testdup: such a key (Flink's http.client.key) was refused as "no readable unencrypted PKCS8 private
+  // key": it is PKCS8, but Bun's TLS cannot use it (src/http/tls-material.test.ts).
+  test.each([
+    ["RSA-PSS", "RSA-PSS"],
+    ["ED448", "Ed448"],
+  ])(
+    "an %s client key is refused on security.key.client naming its type, at validation and start",
+    async (algorithm, type) => {
+      const name = `${algorithm.toLowerCase()}-own`;
+      await makeCertOfKeyType(dir.path, name, name, algorithm);
+      const config = {
+        url: "https://127.0.0.1/x",
+        "security.cert.client": dir.file(`${name}.pem`),
+        "security.key.client": dir.file(`${name}.key`),
+      };
+      const key = dir.file(`${name}.key`);
+      const message = `${key} is of key type ${type}, which this gateway's TLS stack does not support (RSA, Ed25519 and EC keys on P-256, P-384 and P-521 are)`;
+      expect(validationErrors(config)).toEqual([
+        ["security.key.client", [`Invalid value ${key} for configuration security.key.client: ${message}`]],
+      ]);
+      expect(() => sinkSettings(config)).toThrow(message);
+    },
+  );
 
   test("a client certificate chain must start with the key's certificate, as Bun uses its first one", async () => {
     const read = (path: string) => readFileSync(path, "utf8");

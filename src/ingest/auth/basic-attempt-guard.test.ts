@@ -11,7 +11,7 @@ import { LogManager } from "../../util/logger.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { IngestError } from "../ingest-error.ts";
 import { type IngestRequestContext, PLAIN_CONNECTION } from "../request-context.ts";
-import { BasicAttemptGuard, type BasicAttemptLimits } from "./basic-attempt-guard.ts";
+import { BasicAttemptGuard, type BasicAttemptLimits, GLOBAL_LIMIT_LOG_INTERVAL_MS } from "./basic-attempt-guard.ts";
 import { IngestAuthMetrics } from "./ingest-auth-metrics.ts";
 import { ingestAuthenticator } from "./ingest-authenticator.ts";
 
@@ -45,6 +45,7 @@ async function setup(limits: Partial<BasicAttemptLimits>) {
     basic: { authenticator, realm: "r", guard },
     logger,
     metrics,
+    clock,
   });
   const attempt = (password: string, address = "10.0.0.1") => {
     const headers = { Authorization: `Basic ${Buffer.from(`meter-1:${password}`).toString("base64")}` };
@@ -130,6 +131,34 @@ describe("BasicAttemptGuard behind the ingest authenticator", () => {
     expect(s.verifies()).toBe(10);
     s.clock.advance(1_000);
     expect(await s.settle(s.attempt(PASSWORD, "10.0.2.1"))).toEqual(["meter-1"]);
+  });
+
+  // testdup: the global rate running out was logged and counted nowhere, unlike a block of one address.
+  test("the global rate's refusals: a WARN at most once a minute saying how many were not logged, each counted", async () => {
+    const s = await setup({ globalFailuresPerSecond: 1 });
+    const refusals = () =>
+      s.metrics.families({}).find((f) => f.name === "ingest_auth_global_limit_refusals_total")?.samples[0]?.value;
+    const WARN =
+      "WARN [tel] Refusing basic authentication attempts that need a password verify (429): failed attempts of all clients together passed ingest.auth.basic.failures.global.per.second";
+    /** Ten failures (the burst) from as many addresses, then `refused` attempts refused 429. */
+    const exhaust = async (refused: number) => {
+      for (let i = 0; i < 10; i++) await s.settle(s.attempt(`wrong-${i}`, `10.0.1.${i}`));
+      for (let i = 0; i < refused; i++)
+        expect(await s.attempt(`guess-${i}`, "10.0.2.1")).toEqual({ status: 429, retryAfter: 1 });
+    };
+    expect(refusals()).toBe(0);
+    await exhaust(3);
+    expect(s.warnings()).toEqual([expect.stringContaining(WARN)]);
+    expect(refusals()).toBe(3);
+    s.clock.advance(GLOBAL_LIMIT_LOG_INTERVAL_MS);
+    await exhaust(2);
+    expect(s.warnings()).toEqual([
+      expect.stringContaining(WARN),
+      expect.stringContaining(`${WARN} (and 2 more like it in the last 60 s, not logged)`),
+    ]);
+    expect(refusals()).toBe(5);
+    for (const secret of ["10.0.", "meter-1", "guess-", "wrong-"])
+      expect(s.warnings().join("\n")).not.toContain(secret);
   });
 
   test("a pair in the success cache is never refused: a device keeps working from a blocked address", async () => {

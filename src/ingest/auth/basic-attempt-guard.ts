@@ -12,13 +12,16 @@
  * - at most `max.concurrent.verifications` verifies run at once; one more is 503 with Retry-After
  *   at once (no queue: a queue would only delay the answer while the attacker keeps sending).
  *
- * A pair in the success cache costs no verify and is never refused here: a device that knows its
+ * Refusals for the global rate are GlobalFailureLimitErrors, which their owner WARNs (rate-limited)
+ * and counts. A pair in the success cache costs no verify and is never refused here: a device that knows its
  * password keeps working while an address it shares (NAT) or the gateway is under attack.
  * Windows are measured on the clock's monotonic reading. One guard per connector.
  */
 import { VERIFICATIONS_BUSY_MESSAGE, VERIFICATIONS_BUSY_RETRY_AFTER_SECONDS } from "../../rest/auth/basic-auth.ts";
 import { LoginThrottle, throttledAddress } from "../../rest/auth/login-throttle.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
+import type { Logger } from "../../util/logger.ts";
+import { RepeatLimiter, warnLimited } from "../../util/repeat-limiter.ts";
 import { ErrorCodes, IngestError } from "../ingest-error.ts";
 import { TokenBucket } from "../quota/token-bucket.ts";
 import type { BasicFailureLimits } from "../request-context.ts";
@@ -58,7 +61,8 @@ export class BasicAttemptGuard {
     const blockedMs = this.throttle.retryAfterMs(client);
     if (blockedMs > 0) throw tooMany("Too many failed authentication attempts from this address", blockedMs);
     const globalMs = this.global?.waitFor(1, monotonicNow(this.clock)) ?? 0;
-    if (globalMs > 0) throw tooMany("Too many failed authentication attempts; try again later", globalMs);
+    if (globalMs > 0)
+      throw tooMany("Too many failed authentication attempts; try again later", globalMs, GlobalFailureLimitError);
   }
 
   /** Admits one verify for `client` (its address; '' when unknown), or throws IngestError 429/503. */
@@ -102,8 +106,29 @@ export function blockedWarning(client: string, lockoutMs: number, where = ""): s
   return `Blocking ${throttledAddress(client) || "an unknown address"}${where} for ${Math.ceil(lockoutMs / 1000)} s after repeated failed basic authentication attempts (ingest.auth.basic.failures.max)`;
 }
 
-function tooMany(message: string, waitMs: number): IngestError {
-  return new IngestError(429, ErrorCodes.TOO_MANY_REQUESTS, message, {
+/**
+ * The 429 of an attempt refused because the failed attempts of all clients together used up
+ * failures.global.per.second: its owner (a connector's authenticator, the REST Proxy gate) WARNs
+ * and counts it (`globalLimitWarner`), as a block of one address.
+ */
+export class GlobalFailureLimitError extends IngestError {}
+
+/** WARNs of global-limit refusals (of a connector, of the REST Proxy gate) are at most one per this interval. */
+export const GLOBAL_LIMIT_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * The WARN of attempts the global failure budget refuses (`where`: what refuses; the logger's
+ * context names the connector): at most one per GLOBAL_LIMIT_LOG_INTERVAL_MS, saying how many
+ * were not logged (every guessing client's attempt is refused alike). Never a user or an address.
+ */
+export function globalLimitWarner(clock: Clock, where = ""): (log: Logger) => void {
+  const limiter = new RepeatLimiter(() => monotonicNow(clock), GLOBAL_LIMIT_LOG_INTERVAL_MS);
+  const message = `Refusing basic authentication attempts${where} that need a password verify (429): failed attempts of all clients together passed ingest.auth.basic.failures.global.per.second`;
+  return (log) => warnLimited(log, limiter, "global", message);
+}
+
+function tooMany(message: string, waitMs: number, type: typeof IngestError = IngestError): IngestError {
+  return new type(429, ErrorCodes.TOO_MANY_REQUESTS, message, {
     retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
   });
 }

@@ -2,7 +2,8 @@
  * One ingest connector's authentication counters for /metrics (explore4 J3: failed attempts and
  * lockouts were logged nowhere above DEBUG and counted nowhere, so neither an attack on the device
  * port nor a NAT'd fleet answered 429 could be seen): refusals (401) by the method whose credential
- * was refused, and addresses blocked by ingest.auth.basic.failures.max. The connector's
+ * was refused, addresses blocked by ingest.auth.basic.failures.max, and attempts refused by
+ * ingest.auth.basic.failures.global.per.second. The connector's
  * authenticator (ingest-authenticator.ts) counts; IngestSecurity renders them with the connector
  * label and drops them with the connector's stages, as its per-identity counters.
  */
@@ -14,11 +15,12 @@ export type IngestAuthFailureMethod = "jwt" | "basic" | "mtls" | "none";
 export class IngestAuthMetrics {
   private readonly failures = new Map<IngestAuthFailureMethod, number>();
   private lockouts = 0;
+  private globalLimitRefusals = 0;
 
   /**
    * `methods`: the connector's ingest.auth.methods, whose series (and `none`'s) show 0 from the
    * start, so that an alert on their rate has a series to watch; `countsLockouts`: whether it
-   * counts lockouts (basic is enabled).
+   * counts lockouts and global-limit refusals (basic is enabled).
    */
   constructor(
     methods: readonly string[],
@@ -38,6 +40,11 @@ export class IngestAuthMetrics {
     this.lockouts++;
   }
 
+  /** An attempt refused (429) because failed attempts of all clients passed ingest.auth.basic.failures.global.per.second. */
+  globallyLimited(): void {
+    this.globalLimitRefusals++;
+  }
+
   families(labels: Readonly<Record<string, string>>): MetricFamily[] {
     return [
       {
@@ -53,6 +60,12 @@ export class IngestAuthMetrics {
               type: "counter" as const,
               help: "Client addresses blocked (429) by a connector after ingest.auth.basic.failures.max failed basic authentication attempts.",
               samples: [{ labels: { ...labels }, value: this.lockouts }],
+            },
+            {
+              name: "ingest_auth_global_limit_refusals_total",
+              type: "counter" as const,
+              help: "Basic authentication attempts needing a password verify that a connector refused (429) because the failed attempts of all clients together passed ingest.auth.basic.failures.global.per.second.",
+              samples: [{ labels: { ...labels }, value: this.globalLimitRefusals }],
             },
           ]
         : []),

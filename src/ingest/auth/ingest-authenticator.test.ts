@@ -11,6 +11,7 @@ import {
   type PeerCertificateInfo,
   PLAIN_CONNECTION,
 } from "../request-context.ts";
+import { BasicAttemptGuard } from "./basic-attempt-guard.ts";
 import { IngestAuthMetrics } from "./ingest-auth-metrics.ts";
 import {
   type IngestAuthenticator,
@@ -177,6 +178,45 @@ test("refusals are counted by the method whose credential was refused, a REST Pr
       help: expect.any(String),
       samples: [{ labels: { connector: "c" }, value: 0 }],
     },
+    {
+      name: "ingest_auth_global_limit_refusals_total",
+      type: "counter",
+      help: expect.any(String),
+      samples: [{ labels: { connector: "c" }, value: 0 }],
+    },
+  ]);
+});
+
+// review-testdup P2-1: a REST Proxy gate's trial refused by this connector's empty global budget was
+// counted in its ingest_auth_global_limit_refusals_total and WARNed under it, though another
+// connector admitted the request.
+test("a REST Proxy gate's trial refused by the connector's global failure rate is neither counted nor WARNed", async () => {
+  const clock = new ManualClock(1_000_000);
+  const warnings: string[] = [];
+  const logger = { warn: (m: string) => warnings.push(m), debug: () => {} } as unknown as Logger;
+  const metrics = new IngestAuthMetrics(["basic"], true);
+  // A burst of one failure: the first wrong password empties the budget.
+  const guard = new BasicAttemptGuard(
+    { maxFailures: 0, lockoutMs: 0, globalFailuresPerSecond: 0.1, maxConcurrentVerifications: 0 },
+    clock,
+  );
+  const auth = ingestAuthenticator({ ...fullOptions, basic: { ...fullOptions.basic!, guard }, metrics, logger, clock });
+  expect((await refusal(auth, request({ Authorization: basicHeader("meter-1", "guess") }))).status).toBe(401);
+  const trial = { trial: true, beforeVerify: () => {}, failedVerify: () => {} };
+  for (let i = 0; i < 3; i++)
+    await expect(
+      auth.authenticate(request({ Authorization: basicHeader("meter-1", `guess-${i}`) }), trial),
+    ).rejects.toThrow("Too many failed authentication attempts; try again later");
+  const globalRefusals = () =>
+    metrics.families({ connector: "c" }).find((f) => f.name === "ingest_auth_global_limit_refusals_total")!.samples[0]!
+      .value;
+  expect(globalRefusals()).toBe(0);
+  expect(warnings).toEqual([]);
+  // The connector's own requests are still counted and WARNed.
+  expect((await refusal(auth, request({ Authorization: basicHeader("meter-1", "guess") }))).status).toBe(429);
+  expect(globalRefusals()).toBe(1);
+  expect(warnings).toEqual([
+    expect.stringContaining("Refusing basic authentication attempts that need a password verify (429)"),
   ]);
 });
 

@@ -15,7 +15,8 @@
  * (CredentialCheck) pass its budget too, and their failures are not counted here (the gate counts one). Messages say which check failed, never the credentials; unknown
  * users are not named in logs. Refusals are DEBUG lines, counted on /metrics by method
  * (IngestAuthMetrics, trials of the gate left out); an address that the failures block gets one
- * WARN naming it and the block's length, and counts one lockout (explore4 J3). An unavailable key set is logged at most once a minute. An
+ * WARN naming it and the block's length, and counts one lockout (explore4 J3); an attempt the
+ * global failure rate refuses is counted, and WARNed at most once a minute (a gate's trial neither). An unavailable key set is logged at most once a minute. An
  * identity whose name starts with a method qualifier (`mtls:`, `jwt:`, `basic:`) is refused (401)
  * on every connector: it would stamp a multi-method connector's qualified name of another device.
  */
@@ -26,7 +27,12 @@ import { getLogger, type Logger } from "../../util/logger.ts";
 import { ErrorCodes, IngestError } from "../ingest-error.ts";
 import { ANONYMOUS, type CredentialCheck, type IngestIdentity, type IngestRequestContext } from "../request-context.ts";
 import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
-import { type BasicAttemptGuard, blockedWarning } from "./basic-attempt-guard.ts";
+import {
+  type BasicAttemptGuard,
+  blockedWarning,
+  GlobalFailureLimitError,
+  globalLimitWarner,
+} from "./basic-attempt-guard.ts";
 import type { IngestAuthFailureMethod, IngestAuthMetrics } from "./ingest-auth-metrics.ts";
 import type { JwtAuthenticator } from "./jwt-authenticator.ts";
 import { mtlsIdentity } from "./mtls-identity.ts";
@@ -123,6 +129,24 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
     log.warn(blockedWarning(client, lockoutMs));
   };
 
+  const warnGlobalLimit = globalLimitWarner(clock);
+  /**
+   * The guard's admission; a refusal for the global failure rate is WARNed (rate-limited) and
+   * counted, unless it is the REST Proxy gate's trial (another connector may admit the request,
+   * and the gate counts and WARNs its own refusals).
+   */
+  const admit = (guard: BasicAttemptGuard | undefined, client: string, check: CredentialCheck | undefined): void => {
+    try {
+      guard?.admit(client);
+    } catch (error) {
+      if (error instanceof GlobalFailureLimitError && check?.trial !== true) {
+        options.metrics?.globallyLimited();
+        warnGlobalLimit(log);
+      }
+      throw error;
+    }
+  };
+
   const identify = async (context: IngestRequestContext, check?: CredentialCheck): Promise<IngestIdentity> => {
     const authorization = context.request.headers.get("authorization")?.trim();
     if (authorization) {
@@ -163,7 +187,7 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
         else {
           const client = context.connection.remoteAddress ?? "";
           check?.beforeVerify(client);
-          guard?.admit(client);
+          admit(guard, client, check);
           ok = false;
           try {
             ok = await basic.authenticator.authenticate(parsed.user, parsed.password);

@@ -8,110 +8,50 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { connect } from "node:tls";
-import { openssl } from "../../../test/support/command.ts";
+import {
+  type CertAuthority,
+  EC_KEY,
+  type IssueOptions,
+  issueCert,
+  opensslCa,
+  selfSignedCert,
+} from "../../../test/support/cert-authority.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
 import { loadIngestTls } from "./ingest-tls-config.ts";
 import { startTlsFrontEnd } from "./tls-front-end.ts";
 
-const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
 let dir: TempDir;
 const read = (name: string) => readFileSync(dir.file(name), "utf8");
+const root: CertAuthority = { name: "root", cert: "root.pem", key: "root.key" };
+const inter: CertAuthority = { name: "inter", cert: "inter.pem", key: "inter.key" };
 
-/** `openssl ca` with CA `ca` (its `<ca>.pem`, `<ca>.key` and database). */
-const ca = (name: string, ...args: string[]) =>
-  openssl(
-    dir.path,
-    "ca",
-    "-batch",
-    "-config",
-    `${name}.cnf`,
-    "-keyfile",
-    `${name}.key`,
-    "-cert",
-    `${name}.pem`,
-    ...args,
-  );
-
-async function makeCa(name: string): Promise<void> {
-  await Bun.write(
-    dir.file(`${name}.cnf`),
-    [
-      "[ca]",
-      "default_ca = d",
-      "[d]",
-      `database = ${name}.index`,
-      "new_certs_dir = .",
-      `crlnumber = ${name}.crlnumber`,
-      `serial = ${name}.srl`,
-      "default_md = sha256",
-      "default_days = 2",
-      "default_crl_days = 2",
-      "policy = p",
-      "unique_subject = no",
-      "copy_extensions = copy",
-      "[p]",
-      "commonName = supplied",
-      "",
-    ].join("\n"),
-  );
-  await Bun.write(dir.file(`${name}.index`), "");
-  await Bun.write(dir.file(`${name}.crlnumber`), "01\n");
-}
-
-/** A certificate signed by `by`, with the request's extensions. */
-async function issue(name: string, cn: string, by: string, addext: string[], dates: string[] = []): Promise<void> {
-  await openssl(
-    dir.path,
-    "req",
-    ...EC,
-    "-subj",
-    `/CN=${cn}`,
-    ...addext.flatMap((e) => ["-addext", e]),
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.csr`,
-  );
-  await ca(by, "-rand_serial", "-notext", ...dates, "-in", `${name}.csr`, "-out", `${name}.pem`);
+/** A certificate signed by `by`, with the request's extensions `addext`. */
+async function issue(name: string, cn: string, by: CertAuthority, addext: string[], options: IssueOptions = {}) {
+  await issueCert(dir.path, by, name, cn, { key: EC_KEY, addext, ...options });
 }
 
 beforeAll(async () => {
   dir = await tempDir("ingest-intermediate-");
-  await openssl(
-    dir.path,
-    "req",
-    "-x509",
-    ...EC,
-    "-days",
-    "3",
-    "-subj",
-    "/CN=fleet root",
-    "-keyout",
-    "root.key",
-    "-out",
-    "root.pem",
-  );
-  await makeCa("root");
-  await issue("inter", "fleet intermediate", "root", [
+  await selfSignedCert(dir.path, "root", "fleet root", { key: EC_KEY, days: 3 });
+  await issue("inter", "fleet intermediate", root, [
     "basicConstraints=critical,CA:TRUE",
     "keyUsage=critical,keyCertSign,cRLSign",
   ]);
-  await makeCa("inter");
-  await issue("server", "gateway", "root", ["subjectAltName=IP:127.0.0.1"]);
-  for (const device of ["device-1", "device-2"]) await issue(device, device, "inter", ["extendedKeyUsage=clientAuth"]);
-  const expired = ["-startdate", "20200101000000Z", "-enddate", "20200102000000Z"];
-  await issue("device-3", "device-3", "inter", ["extendedKeyUsage=clientAuth"], expired);
-  await ca("inter", "-revoke", "device-2.pem");
-  await ca("root", "-gencrl", "-out", "root.crl");
-  await ca("inter", "-gencrl", "-out", "inter.crl");
+  await issue("server", "gateway", root, ["subjectAltName=IP:127.0.0.1"]);
+  for (const device of ["device-1", "device-2"]) await issue(device, device, inter, ["extendedKeyUsage=clientAuth"]);
+  const expired = { startDate: "20200101000000Z", endDate: "20200102000000Z" };
+  await issue("device-3", "device-3", inter, ["extendedKeyUsage=clientAuth"], expired);
+  await opensslCa(dir.path, inter, "-revoke", "device-2.pem");
+  await opensslCa(dir.path, root, "-gencrl", "-out", "root.crl");
+  await opensslCa(dir.path, inter, "-gencrl", "-out", "inter.crl");
   await Bun.write(dir.file("fleet.crl"), read("root.crl") + read("inter.crl"));
   await Bun.write(dir.file("server-store.pem"), read("server.key") + read("server.pem"));
   // review25: an intermediate CRL past its next update, and the root revoking the intermediate.
   const past = ["-crl_lastupdate", "20200101000000Z", "-crl_nextupdate", "20200102000000Z"];
-  await ca("inter", "-gencrl", ...past, "-out", "inter-expired.crl");
+  await opensslCa(dir.path, inter, "-gencrl", ...past, "-out", "inter-expired.crl");
   await Bun.write(dir.file("expired.crl"), read("root.crl") + read("inter-expired.crl"));
-  await ca("root", "-revoke", "inter.pem");
-  await ca("root", "-gencrl", "-out", "root-revoked-inter.crl");
+  await opensslCa(dir.path, root, "-revoke", "inter.pem");
+  await opensslCa(dir.path, root, "-gencrl", "-out", "root-revoked-inter.crl");
   await Bun.write(dir.file("revoked-inter.crl"), read("root-revoked-inter.crl") + read("inter.crl"));
 }, 60_000);
 
