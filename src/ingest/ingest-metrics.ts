@@ -262,7 +262,7 @@ export class IngestMetrics {
     return [
       gauge(
         "ingest_idempotency_keys",
-        "Idempotency-Keys kept in gateway.db (of every connector; expired ones not yet deleted included).",
+        "Idempotency-Keys kept in gateway.db (of every connector; expired ones and deleted connectors' not yet deleted included).",
         usage.keys,
       ),
       gauge(

@@ -127,7 +127,7 @@ describe("IdempotencyStore", () => {
   });
 });
 
-/** A key's row as ROW_BYTES counts it: body, texts and three integers. */
+/** A key's row as ROW_BYTES counts it: body, texts and four integers (generation included). */
 const bytesOf = (connector: string, principal: string, key: string, text: string) =>
   text.length +
   connector.length +
@@ -135,7 +135,7 @@ const bytesOf = (connector: string, principal: string, key: string, text: string
   key.length +
   `hash-${text}`.length +
   "application/json".length +
-  24;
+  32;
 
 const rows = (db: Database) =>
   db.query("SELECT connector, idempotency_key AS key FROM ingest_idempotency ORDER BY rowid").all();
@@ -281,6 +281,63 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
         { connector: "c", key: "k1" },
         { connector: "c", key: "k0" }, // expired: pruned by the put, and stored again
       ]);
+      db.close();
+    });
+
+    // review-p3ingest-b P2-1: hidden keys stay until the timer deletes them; at the cap they went
+    // after live keys that expire first, each a duplicate write if its request was retried.
+    test("after a connector's delete, a put at the cap deletes its hidden keys, not another connector's live ones", async () => {
+      await using dir = await tempDir("idempotency-store-");
+      const db = openDatabase(dir.path);
+      const stored = new Set(["b", "g"]);
+      const store = new IdempotencyStore(db, { maxBytes: 20 * one, connectorExists: (c) => stored.has(c) });
+      // b's keys expire first.
+      for (let i = 0; i < 10; i++) store.put("b", "", `k${i}`, answer("aaaa"), 1000 + i, 600_000);
+      for (let i = 0; i < 10; i++) store.put("g", "", `g${i}`, answer("aaaa"), 2000 + i, 600_000);
+      expect(store.usage()).toEqual({ keys: 20, bytes: 20 * one });
+      stored.delete("g");
+      store.connectorDeleted("g");
+      expect(store.put("b", "", "k10", answer("aaa"), 3000, 600_000)).toBe(0);
+      const keysOf = (connector: string) =>
+        (db.query("SELECT count(*) AS n FROM ingest_idempotency WHERE connector = ?").get(connector) as { n: number })
+          .n;
+      expect([keysOf("b"), keysOf("g")]).toEqual([11, 9]);
+      expect(new IdempotencyStore(db).usage()).toEqual(store.usage());
+      db.close();
+    });
+
+    test("a put over its own hidden key (the name created again) makes room with other hidden keys, not that row", async () => {
+      await using dir = await tempDir("idempotency-store-");
+      const db = openDatabase(dir.path);
+      const store = new IdempotencyStore(db, { maxBytes: 2 * one });
+      store.put("c", "", "k0", answer("aaaa"), 1000, 60_000);
+      store.put("c", "", "k1", answer("aaaa"), 1000, 60_000);
+      store.connectorDeleted("c");
+      store.connectorCreated("c");
+      expect(store.put("c", "", "k0", answer("aaaaaaaa"), 2000, 60_000)).toBe(0);
+      expect(rows(db)).toEqual([{ connector: "c", key: "k0" }]);
+      expect(store.get("c", "", "k0", 2000)?.requestHash).toBe("hash-aaaaaaaa");
+      expect(new IdempotencyStore(db).usage()).toEqual(store.usage());
+      db.close();
+    });
+
+    test("over the cap with hidden keys, the timer deletes them before any live key", async () => {
+      await using dir = await tempDir("idempotency-store-");
+      const db = openDatabase(dir.path);
+      const clock = new ManualClock(1_000_000);
+      const uncapped = new IdempotencyStore(db);
+      for (let i = 0; i < 10; i++) uncapped.put("b", "", `k${i}`, answer("aaaa"), clock.now() + i, 600_000);
+      for (let i = 0; i < 10; i++) uncapped.put("g", "", `g${i}`, answer("aaaa"), clock.now() + 100 + i, 600_000);
+      const store = new IdempotencyStore(db, { maxBytes: 10 * one });
+      const dropped: number[] = [];
+      store.onDropped = (count) => dropped.push(count);
+      store.connectorDeleted("g");
+      store.startPruning(() => clock.now(), clockTimer(clock));
+      clock.advance(PRUNE_BUSY_MS);
+      await waitFor(() => clock.sleeps.at(-1) === PRUNE_IDLE_MS, { what: "an idle wait" });
+      expect(rows(db)).toEqual(Array.from({ length: 10 }, (_, i) => ({ connector: "b", key: `k${i}` })));
+      expect([dropped, store.usage()]).toEqual([[], { keys: 10, bytes: 10 * one }]);
+      store.close();
       db.close();
     });
 

@@ -21,7 +21,10 @@
  * (`maxBytes`, the worker's ingest.idempotency.max.bytes): a put that would pass it first deletes
  * the keys that expire first, and reports how many of them had not expired yet. A store far over
  * the cap (an earlier release's file, a lowered cap) is brought under it by the timer in batches,
- * each put deleting only its own room and PUT_EVICT_EXTRA keys more (review P2-3).
+ * each put deleting only its own room and PUT_EVICT_EXTRA keys more (review P2-3). Hidden keys (of a
+ * deleted connector, or left under a name created again) count in `usage` and against the cap until
+ * deleted, as their rows still take the file, but are what makes room first, in a put and in the
+ * timer: they never cost a live key (review-p3ingest-b P2-1).
  *
  * gateway.db commits at `synchronous = NORMAL`; a key's answer must not be sent before its row is
  * durable (a key lost to a power loss after its answer makes the device's retry write again), so
@@ -41,7 +44,7 @@ export interface StoredResponse {
   readonly body: Uint8Array;
 }
 
-/** The keys kept (expired ones not yet deleted included) and the bytes of their rows' values. */
+/** The keys kept (expired and hidden ones not yet deleted included) and the bytes of their rows' values. */
 export interface IdempotencyUsage {
   readonly keys: number;
   readonly bytes: number;
@@ -52,11 +55,12 @@ type Sized = { rowid: number; bytes: number; expires_at: number };
 
 /**
  * What a key's row holds, in bytes: the answer's body, the texts (UTF-8) of its connector, scope,
- * key, request hash and content type, and three 8-byte integers. SQLite's pages, indexes and free
+ * key, request hash and content type, and four 8-byte integers (status, created_at, expires_at and
+ * generation; review-p3ingest-b P3-2). SQLite's pages, indexes and free
  * space come on top (a one-record key of ~200 bytes took ~310 bytes of the file: explore5 E3).
  */
 const ROW_BYTES = `(length(body) + length(CAST(connector AS BLOB)) + length(CAST(principal AS BLOB))
-  + length(CAST(idempotency_key AS BLOB)) + length(CAST(request_hash AS BLOB)) + length(CAST(content_type AS BLOB)) + 24)`;
+  + length(CAST(idempotency_key AS BLOB)) + length(CAST(request_hash AS BLOB)) + length(CAST(content_type AS BLOB)) + 32)`;
 
 function rowBytes(connector: string, principal: string, key: string, response: StoredResponse): number {
   const text = (s: string) => Buffer.byteLength(s, "utf8");
@@ -67,7 +71,7 @@ function rowBytes(connector: string, principal: string, key: string, response: S
     text(key) +
     text(response.requestHash) +
     text(response.contentType) +
-    24
+    32
   );
 }
 
@@ -115,6 +119,7 @@ export class IdempotencyStore {
   >;
   private readonly sizeOf: Statement<{ rowid: number; bytes: number }, [string, string, string]>;
   private readonly evictFirst: Statement<Sized, [number]>;
+  private readonly evictHidden: Statement<{ bytes: number }, [string, number, number]>;
   private readonly pruneBatch: Statement<{ bytes: number }, [number, number]>;
   private readonly trimWithin: (now: number) => { freedKeys: number; freedBytes: number; early: number };
   private readonly storeWithin: (
@@ -188,6 +193,12 @@ export class IdempotencyStore {
       `DELETE FROM ingest_idempotency WHERE rowid =
          (SELECT rowid FROM ingest_idempotency WHERE rowid <> ? ORDER BY expires_at LIMIT 1)
        RETURNING ${ROW_BYTES} AS bytes, expires_at`,
+    );
+    // One hidden key of a connector (a generation before `orphans` gives), never the row being stored.
+    this.evictHidden = db.query(
+      `DELETE FROM ingest_idempotency WHERE rowid =
+         (SELECT rowid FROM ingest_idempotency WHERE connector = ? AND generation < ? AND rowid <> ? LIMIT 1)
+       RETURNING ${ROW_BYTES} AS bytes`,
     );
     this.pruneBatch = db.query(
       `DELETE FROM ingest_idempotency WHERE rowid IN
@@ -319,10 +330,10 @@ export class IdempotencyStore {
   }
 
   /**
-   * Deletes the keys that expire first (never the row `keep`, the key being stored) while `grow`
-   * more bytes would pass the cap: until `grow` fits, and at most `extra` keys more while the keys
-   * are over the cap already (the timer deletes the rest). Inside a transaction: a failed put
-   * deletes nothing. `early`: keys deleted before `now`, their expiry.
+   * Deletes hidden keys (`orphans`), then the keys that expire first (never the row `keep`, the key
+   * being stored) while `grow` more bytes would pass the cap: until `grow` fits, and at most `extra`
+   * keys more while the keys are over the cap already (the timer deletes the rest). Inside a
+   * transaction: a failed put deletes nothing. `early`: live keys deleted before `now`, their expiry.
    */
   private makeRoom(
     grow: number,
@@ -336,13 +347,27 @@ export class IdempotencyStore {
     while (this.bytes - freed.freedBytes + grow > this.maxBytes) {
       const ownRoom = freed.freedBytes < grow;
       if (!ownRoom && extraLeft-- <= 0) break;
-      const row = this.evictFirst.get(keep);
-      if (!row) break;
+      const hidden = this.evictOneHidden(keep);
+      const live = hidden ? null : this.evictFirst.get(keep);
+      const bytes = hidden?.bytes ?? live?.bytes;
+      if (bytes === undefined) break;
       freed.freedKeys++;
-      freed.freedBytes += row.bytes;
-      if (row.expires_at > now) freed.early++;
+      freed.freedBytes += bytes;
+      if (live && live.expires_at > now) freed.early++;
     }
     return freed;
+  }
+
+  /**
+   * Deletes one hidden key, of the first connector in `orphans` that has one left (the map is left
+   * to the timer: this runs inside a transaction that may roll back); null when none is left.
+   */
+  private evictOneHidden(keep: number): { bytes: number } | null {
+    for (const [connector, before] of this.orphans) {
+      const row = this.evictHidden.get(connector, before, keep);
+      if (row) return row;
+    }
+    return null;
   }
 
   /**
@@ -409,8 +434,9 @@ export class IdempotencyStore {
   }
 
   /**
-   * Deletes expired keys, and keys over the cap (the keys that expire first), on `setTimer`, `now`
-   * giving the time they are compared with: at most PRUNE_BATCH of each a run, every PRUNE_BUSY_MS
+   * Deletes expired keys, hidden keys (`removeSomeOrphans`), and keys over the cap (the keys that
+   * expire first), in that order, on `setTimer`, `now` giving the time they are compared with: at
+   * most PRUNE_BATCH of each a run, every PRUNE_BUSY_MS
    * while a run left some, else every PRUNE_IDLE_MS. A run that fails (a full disk) is tried again
    * at the next. Until `close`.
    */
@@ -421,12 +447,13 @@ export class IdempotencyStore {
       try {
         const at = now();
         busy = this.pruneSome(at) === PRUNE_BATCH;
+        // Hidden keys before the trim: over the cap, they go before any live key (review-p3ingest-b P2-1).
+        busy = this.removeSomeOrphans() || busy;
         const trimmed = this.trimWithin(at);
         this.keys -= trimmed.freedKeys;
         this.bytes -= trimmed.freedBytes;
         if (trimmed.early > 0) this.onDropped?.(trimmed.early);
         busy ||= this.maxBytes > 0 && this.bytes > this.maxBytes && trimmed.freedKeys > 0;
-        busy ||= this.removeSomeOrphans();
       } catch {
         // The next run tries again; a put that needs the room prunes by itself.
       }
