@@ -34,7 +34,7 @@ import { ActiveTopicRegistry } from "./runtime/active-topics.ts";
 import { Herder } from "./runtime/herder.ts";
 import { KafkaReachability } from "./runtime/kafka-reachability.ts";
 import type { ResolveConfig } from "./runtime/resolved-values.ts";
-import { usesTopicCreation } from "./runtime/topic-creation.ts";
+import { connectorCreatesTopics } from "./runtime/topic-creation.ts";
 import { Worker } from "./runtime/worker.ts";
 import { WorkerSourceTask } from "./runtime/worker-source-task.ts";
 import { stopSteps } from "./stop-steps.ts";
@@ -282,8 +282,7 @@ export function startApp(options: AppOptions): App {
       log: logs.get("io.edgegateway.ingest.IngestHandler"),
       redact: (text) => logs.redact(text),
       partitions: partitionCounts(() => worker.admin(), clock),
-      createsTopics: (connector) =>
-        config["topic.creation.enable"] && usesTopicCreation(configs.get(connector)?.config ?? {}),
+      createsTopics: (connector) => connectorCreatesTopics(config, configs.get(connector)?.config ?? {}),
       bodies: new BodyBudget(config["ingest.request.bodies.max.bytes"], () => ingestRoutes.openCount()),
       idempotency: new StoredIdempotencyGuard(
         idempotencyKeys,

@@ -182,14 +182,26 @@ export function topicCreationGroups(config: Readonly<Record<string, string>>): T
 }
 
 /**
- * The groups a source connector's topics are created by: its topicCreationGroups when the worker
- * creates topics (`topic.creation.enable`), else undefined. Throws ConfigError as they do.
+ * Whether a source connector's tasks create the topics they write to: its `topic.creation.*` keys
+ * count only when the worker creates topics (`topic.creation.enable`); with the worker's switch off
+ * Connect ignores them (TopicCreation.newTopicCreation) and topics are the brokers' to create.
+ */
+export function connectorCreatesTopics(
+  worker: Pick<WorkerConfig, "topic.creation.enable">,
+  config: Readonly<Record<string, string | null>>,
+): boolean {
+  return worker["topic.creation.enable"] && usesTopicCreation(config);
+}
+
+/**
+ * The groups a source connector's topics are created by: its topicCreationGroups when it creates
+ * topics (`connectorCreatesTopics`), else undefined. Throws ConfigError as they do.
  */
 export function workerTopicCreationGroups(
   worker: Pick<WorkerConfig, "topic.creation.enable">,
   config: Readonly<Record<string, string>>,
 ): TopicCreationGroup[] | undefined {
-  return worker["topic.creation.enable"] ? topicCreationGroups(config) : undefined;
+  return connectorCreatesTopics(worker, config) ? topicCreationGroups(config) : undefined;
 }
 
 /** How `topic` is to be created: by the first group whose patterns match it. */
