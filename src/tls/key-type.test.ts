@@ -4,7 +4,7 @@ import forge from "node-forge";
 import { openssl } from "../../test/support/command.ts";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { makeCertOfKeyType, pkcs8Der } from "../../test/support/tls.ts";
-import { certificateKeyType, privateKeyType, unsupportedKeyTypeReason } from "./key-type.ts";
+import { certificateKeyType, isUnsupportedTlsCurve, privateKeyType, unsupportedKeyTypeReason } from "./key-type.ts";
 
 let dir: TempDir;
 beforeAll(async () => {
@@ -19,6 +19,7 @@ describe("the key type of a key or certificate openssl made", () => {
     ["RSA-PSS", [], "RSA-PSS"],
     ["EC", ["-pkeyopt", "ec_paramgen_curve:prime256v1"], "EC (curve P-256)"],
     ["EC", ["-pkeyopt", "ec_paramgen_curve:P-521"], "EC (curve P-521)"],
+    ["EC", ["-pkeyopt", "ec_paramgen_curve:P-224"], "EC (curve P-224)"],
     // review-testdup P2-2: keys on curves BoringSSL lacks were "of key type EC", a type it supports.
     ["EC", ["-pkeyopt", "ec_paramgen_curve:secp256k1"], "EC (curve secp256k1)"],
     ["EC", ["-pkeyopt", "ec_paramgen_curve:brainpoolP256r1"], "EC (curve brainpoolP256r1)"],
@@ -78,5 +79,22 @@ describe("unsupportedKeyTypeReason", () => {
     expect(unsupportedKeyTypeReason("the private key", undefined)).toBe(
       "the private key is of a key type this gateway's TLS stack does not support (RSA, Ed25519 and EC keys on P-256, P-384 and P-521 are)",
     );
+  });
+});
+
+// small3: BoringSSL reads P-224 keys (so node:crypto raises nothing) but serves no TLS with them.
+describe("isUnsupportedTlsCurve", () => {
+  test.each([
+    ["EC (curve P-224)", true],
+    ["EC (curve secp256k1)", true],
+    ["EC (explicit curve parameters)", true],
+    ["EC (curve P-256)", false],
+    ["EC (curve P-384)", false],
+    ["EC (curve P-521)", false],
+    ["RSA", false],
+    ["Ed25519", false],
+    [undefined, false],
+  ])("%p: %p", (type, unsupported) => {
+    expect(isUnsupportedTlsCurve(type)).toBe(unsupported);
   });
 });

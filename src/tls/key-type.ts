@@ -103,6 +103,15 @@ export function certificateKeyType(cert: string | Buffer): string | undefined {
 }
 
 /**
+ * Whether a key of `type` (as `privateKeyType` names it) that node:crypto reads cannot serve TLS: an
+ * EC key on another curve than P-256, P-384 and P-521. BoringSSL reads and signs with P-224 keys but
+ * offers that curve to no TLS peer, so such a key fails only when a connection starts.
+ */
+export function isUnsupportedTlsCurve(type: string | undefined): boolean {
+  return type?.startsWith("EC (") === true && !TLS_CURVES.some((curve) => type === `EC (curve ${curve})`);
+}
+
+/**
  * The refusal of `what` (a private key, or a certificate's public key) of the key type `type`
  * (undefined: not known), which this gateway's TLS stack cannot use.
  */

@@ -12,7 +12,7 @@ import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import forge from "node-forge";
 import { installForgeNativeKdf } from "./forge-native-kdf.ts";
 import { installForgeUtf8Passwords } from "./forge-utf8-passwords.ts";
-import { certificateKeyType, privateKeyType, unsupportedKeyTypeReason } from "./key-type.ts";
+import { certificateKeyType, isUnsupportedTlsCurve, privateKeyType, unsupportedKeyTypeReason } from "./key-type.ts";
 
 installForgeNativeKdf();
 installForgeUtf8Passwords();
@@ -64,7 +64,8 @@ export function splitPem(text: string, kind: "CERTIFICATE" | "PRIVATE KEY" | "X5
 /**
  * What keeps `keyPem` from serving the certificate `certPem`, undefined when it is its key:
  * another key (of another type too), or a key type this TLS stack cannot use (RSA-PSS, Ed448: Bun's
- * BoringSSL reads neither), of the private key or of the certificate, which it cannot compare either.
+ * BoringSSL reads neither; EC on P-224, which it reads but serves no TLS with), of the private key or
+ * of the certificate, which it cannot compare either.
  * BoringSSL builds no TLS context from such a pair (KEY_VALUES_MISMATCH, UNSUPPORTED_ALGORITHM): the
  * key stores check it when read, so the key at fault is named before any connection is tried.
  */
@@ -79,6 +80,7 @@ export function keyPairProblem(
   } catch (error) {
     return code(error) === "ERR_OSSL_EVP_UNSUPPORTED_ALGORITHM" ? "unsupported key type" : "another key";
   }
+  if (isUnsupportedTlsCurve(privateKeyType(pkcs8Pem(key)))) return "unsupported key type";
   try {
     const cert = new X509Certificate(certPem);
     return cert.checkPrivateKey(key) ? undefined : cert.publicKey && "another key";
@@ -99,8 +101,19 @@ export function unsupportedKeyType(
   pair: { readonly key: string; readonly cert: string },
 ): string {
   return problem === "unsupported key type"
-    ? unsupportedKeyTypeReason(keyName, privateKeyType(pair.key))
+    ? unsupportedKeyTypeReason(keyName, privateKeyType(readablePkcs8Pem(pair.key)))
     : unsupportedKeyTypeReason(`the public key of ${certName}`, certificateKeyType(pair.cert));
+}
+
+const pkcs8Pem = (key: KeyObject) => key.export({ format: "pem", type: "pkcs8" }).toString();
+
+/** `keyPem` as PKCS#8 PEM (a SEC1 or PKCS#1 key's type is read from it), or itself when node:crypto cannot read it. */
+function readablePkcs8Pem(keyPem: string): string {
+  try {
+    return pkcs8Pem(createPrivateKey(keyPem));
+  } catch {
+    return keyPem;
+  }
 }
 
 /** Opens a PKCS12 store; throws node-forge's error (wrong password, not PKCS12). */
