@@ -495,6 +495,60 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
     db.close();
   });
 
+  // small3: ingest_idempotency_generations kept a row per connector name for ever, all read at start.
+  describe("a name's stored generation", () => {
+    const generationRows = (db: Database) =>
+      db.query("SELECT connector FROM ingest_idempotency_generations ORDER BY connector").all();
+
+    test("goes with the timer once the name has no connector and no key left; a name with either keeps it", async () => {
+      await using dir = await tempDir("idempotency-store-");
+      const db = openDatabase(dir.path);
+      const clock = new ManualClock(1_000_000);
+      const stored = new Set(["gone", "live", "other"]);
+      const store = new IdempotencyStore(db, { connectorExists: (c) => stored.has(c) });
+      for (const name of stored) store.connectorCreated(name);
+      store.put("gone", "", "k", answer("a"), clock.now(), 600_000);
+      store.put("other", "", "k", answer("a"), clock.now(), 600_000);
+      stored.delete("gone");
+      store.connectorDeleted("gone");
+      stored.delete("other"); // deleted offline (delete-connector): its key is left, not yet hidden
+      store.startPruning(() => clock.now(), clockTimer(clock));
+      clock.advance(PRUNE_BUSY_MS);
+      await waitFor(() => generationRows(db).length === 2, { what: "the timer's run" });
+      expect([generationRows(db), rows(db)]).toEqual([
+        [{ connector: "live" }, { connector: "other" }],
+        [{ connector: "other", key: "k" }],
+      ]);
+      expect(new IdempotencyStore(db).generation("gone")).toBe(0);
+      store.close();
+      db.close();
+    });
+
+    test("a name created again after its row went has a generation none of the old connector's requests began in", async () => {
+      await using dir = await tempDir("idempotency-store-");
+      const db = openDatabase(dir.path);
+      const clock = new ManualClock(1_000_000);
+      const stored = new Set(["c"]);
+      const store = new IdempotencyStore(db, { connectorExists: (c) => stored.has(c) });
+      store.connectorCreated("c");
+      const begun = store.generation("c"); // a request of the first connector begins
+      stored.delete("c");
+      store.connectorDeleted("c");
+      store.startPruning(() => clock.now(), clockTimer(clock));
+      clock.advance(PRUNE_BUSY_MS);
+      await waitFor(() => generationRows(db).length === 0, { what: "the name's row gone" });
+      stored.add("c");
+      store.connectorCreated("c");
+      // The old connector's request ends: its key is not the new connector's.
+      expect(store.put("c", "", "k", answer("old"), clock.now(), 600_000, begun)).toBe(0);
+      expect(rows(db)).toEqual([]);
+      store.put("c", "", "k", answer("new"), clock.now(), 600_000, store.generation("c"));
+      expect(new IdempotencyStore(db).get("c", "", "k", clock.now())?.requestHash).toBe("hash-new");
+      store.close();
+      db.close();
+    });
+  });
+
   describe("pruning on a timer (keys expire also when keyed traffic stops)", () => {
     test("deletes expired keys a batch every PRUNE_BUSY_MS until none is left, then every PRUNE_IDLE_MS; close stops it", async () => {
       await using dir = await tempDir("idempotency-store-");

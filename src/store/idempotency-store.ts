@@ -13,7 +13,10 @@
  * the delete or the create (up to ~1.6 s at the cap; review-p3ingest P2-1); no clock is involved
  * (P3-1). A request begun in one generation stores no key in another (its put is discarded), so a
  * request of a deleted connector that ends after a connector of its name was created again does
- * not leave its key to the new one (p3ingest).
+ * not leave its key to the new one (p3ingest). A name's stored generation goes too (the timer), once
+ * the name has no connector and no key left, so the table does not keep every name ever used; a
+ * generation is never given twice in a process (each is past every one given before: `issued`), so
+ * a request begun before the name's row went stores no key under a connector created after (small3).
  * Called by the ingest IdempotencyGuard, the Herder and the offline `delete-connector` command.
  *
  * Size (explore5 E3): each key keeps the whole answer (a 10,000-record request's answer is ~580 KB),
@@ -154,6 +157,9 @@ export class IdempotencyStore {
   private readonly anyKey: Statement<{ one: number }, [string]>;
   private readonly storeGeneration: Statement<unknown, [string, number, number]>;
   private readonly cleaned: Statement<unknown, [string, number]>;
+  private readonly forgetGeneration: Statement<unknown, [string, string]>;
+  /** The highest generation stored or given since the store opened: the next one given is past it. */
+  private issued = 0;
   private closed = false;
   /** Told of keys the pruning timer deleted before they expired to bring the keys under the cap. */
   onDropped: ((count: number) => void) | undefined;
@@ -223,12 +229,18 @@ export class IdempotencyStore {
     this.cleaned = db.query(
       "UPDATE ingest_idempotency_generations SET pending = 0 WHERE connector = ? AND generation <= ?",
     );
+    // Only with no key of the name left, checked in the same statement.
+    this.forgetGeneration = db.query(
+      `DELETE FROM ingest_idempotency_generations WHERE connector = ?
+         AND NOT EXISTS (SELECT 1 FROM ingest_idempotency WHERE connector = ?)`,
+    );
     for (const row of db
       .query<{ connector: string; generation: number; pending: number }, []>(
         "SELECT connector, generation, pending FROM ingest_idempotency_generations",
       )
       .all()) {
       this.generations.set(row.connector, row.generation);
+      this.issued = Math.max(this.issued, row.generation);
       if (row.pending) this.orphans.set(row.connector, row.generation);
     }
     const total = db
@@ -379,11 +391,17 @@ export class IdempotencyStore {
     return this.generations.get(connector) ?? 0;
   }
 
-  /** Stores the next generation of `connector`'s name; `pending`: keys of earlier ones are left. */
+  /**
+   * Stores the next generation of `connector`'s name; `pending`: keys of earlier ones are left. It is
+   * past every generation given before, of any name: a name whose row the timer deleted
+   * (`forgetGenerations`) is back at 0, and a request of its old connector may still be in flight
+   * with the generation it began in, which the name must never have again.
+   */
   private nextGeneration(connector: string, pending: boolean): number {
-    const next = this.generation(connector) + 1;
+    const next = Math.max(this.generation(connector), this.issued) + 1;
     this.storeGeneration.run(connector, next, pending ? 1 : 0);
     this.generations.set(connector, next);
+    this.issued = next;
     return next;
   }
 
@@ -435,7 +453,8 @@ export class IdempotencyStore {
 
   /**
    * Deletes expired keys, hidden keys (`removeSomeOrphans`), and keys over the cap (the keys that
-   * expire first), in that order, on `setTimer`, `now` giving the time they are compared with: at
+   * expire first), in that order, then the stored generations of names left with neither a connector
+   * nor a key (`forgetGenerations`), on `setTimer`, `now` giving the time they are compared with: at
    * most PRUNE_BATCH of each a run, every PRUNE_BUSY_MS
    * while a run left some, else every PRUNE_IDLE_MS. A run that fails (a full disk) is tried again
    * at the next. Until `close`.
@@ -454,6 +473,7 @@ export class IdempotencyStore {
         this.bytes -= trimmed.freedBytes;
         if (trimmed.early > 0) this.onDropped?.(trimmed.early);
         busy ||= this.maxBytes > 0 && this.bytes > this.maxBytes && trimmed.freedKeys > 0;
+        busy = this.forgetGenerations() || busy;
       } catch {
         // The next run tries again; a put that needs the room prunes by itself.
       }
@@ -486,6 +506,22 @@ export class IdempotencyStore {
       this.cleaned.run(connector, before);
     }
     return this.orphans.size > 0 || rows.length === PRUNE_BATCH;
+  }
+
+  /**
+   * Deletes the stored generations of up to PRUNE_BATCH names with no connector and no key left
+   * (none whose hidden keys wait for the timer); whether more may be left. Such a name is back at
+   * generation 0, and `nextGeneration` gives it one past any given before if it is created again.
+   */
+  private forgetGenerations(): boolean {
+    let left = PRUNE_BATCH;
+    for (const connector of this.generations.keys()) {
+      if (this.orphans.has(connector) || this.connectorExists(connector)) continue;
+      if (this.forgetGeneration.run(connector, connector).changes === 0) continue;
+      this.generations.delete(connector);
+      if (--left === 0) return true;
+    }
+    return false;
   }
 
   /** Deletes up to PRUNE_BATCH expired keys; returns how many. */
