@@ -6,26 +6,17 @@
  * Compiled binary when GATEWAY_BIN is set.
  */
 import { expect, test } from "bun:test";
-import { ingestUrlOf, startGateway } from "./support/gateway.ts";
-import { createTopic, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
+import { ingestUrlOf, startIngestGateway } from "./support/gateway.ts";
+import { createTopic, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 /** A gateway with `worker` keys and an ingest connector with `override`: its first answer's offsets and its acks WARN. */
 async function acksZero(prefix: string, worker: Record<string, string>, override: Record<string, string>) {
-  const kafka = await kafkaBroker();
   await using dir = await tempDir(`${prefix}-`);
   const topic = uniqueTopic(prefix);
   await createTopic(topic);
-  await using gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": kafka.bootstrap,
-      "data.dir": dir.file("data"),
-      "ingest.listeners": "http://127.0.0.1:0",
-      ...worker,
-    },
-  });
+  await using gw = (await startIngestGateway(dir, worker)).gw;
   const config = {
     "connector.class": "HttpIngestSource",
     "ingest.path": "/ingest/acks0",

@@ -7,7 +7,7 @@
 import { expect, test } from "bun:test";
 import { connect, createServer, type Socket } from "node:net";
 import { curlPost } from "./support/curl.ts";
-import { startGateway } from "./support/gateway.ts";
+import { startIngestGateway } from "./support/gateway.ts";
 import { createTopicsOn, kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -57,16 +57,8 @@ test("v2 with an Idempotency-Key: records not acknowledged answer 200 with error
   }
   await using dir = await tempDir();
   await using broker = await relay(kafka.bootstrap);
-  const gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": `127.0.0.1:${broker.port}`,
-      "ingest.listeners": "http://127.0.0.1:0",
-      "data.dir": dir.file("data"),
-    },
-  });
+  const { gw, ingest } = await startIngestGateway(dir, { "bootstrap.servers": `127.0.0.1:${broker.port}` });
   try {
-    const ingest = (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/? /))[1]!.replace(/\/$/, "");
     const created = await gw.rest.post("/connectors", {
       name: "idem-outage",
       config: {

@@ -9,8 +9,8 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { ingestUrlOf, metric, startGateway, taskState } from "./support/gateway.ts";
-import { kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
+import { ingestUrlOf, metric, startIngestGateway, taskState } from "./support/gateway.ts";
+import { readAll, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -45,15 +45,7 @@ describe("a record whose topic Kafka refuses as a name (explore F1)", () => {
     "kafka.client=%s: spooled, it goes to the quarantine and the drain goes on; in kafka mode its request is refused and the task stays RUNNING",
     async (client) => {
       await using dir = await tempDir("ingest-invalid-topic-");
-      await using gw = await startGateway({
-        dir: dir.path,
-        worker: {
-          "bootstrap.servers": (await kafkaBroker()).bootstrap,
-          "data.dir": dir.file("data"),
-          "ingest.listeners": "http://127.0.0.1:0",
-          "kafka.client": client,
-        },
-      });
+      await using gw = (await startIngestGateway(dir, { "kafka.client": client })).gw;
       const url = await ingestUrlOf(gw);
       const topic = uniqueTopic("invalid-topic");
 

@@ -8,22 +8,12 @@
  */
 import { describe, expect, test } from "bun:test";
 import { curl, curlPost } from "./support/curl.ts";
-import { type Gateway, startGateway } from "./support/gateway.ts";
-import { createTopic, kafkaBroker, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { type Gateway, startIngestGateway } from "./support/gateway.ts";
+import { createTopic, readTopic, uniqueTopic } from "./support/kafka.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
-const WORKER = { "ingest.listeners": "http://127.0.0.1:0", "offset.flush.interval.ms": "500" };
-
-async function start(dir: TempDir): Promise<{ gw: Gateway; ingest: string }> {
-  const kafka = await kafkaBroker();
-  const gw = await startGateway({
-    dir: dir.path,
-    worker: { ...WORKER, "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
-  });
-  const m = await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/? /);
-  return { gw, ingest: m[1]!.replace(/\/$/, "") };
-}
+const start = (dir: TempDir) => startIngestGateway(dir, { "offset.flush.interval.ms": "500" });
 
 async function tasksIn(gw: Gateway, name: string, state: string): Promise<boolean> {
   const status = (await gw.rest.get(`/connectors/${name}/status`)).body;

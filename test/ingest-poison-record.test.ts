@@ -12,9 +12,9 @@
  */
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { type Gateway, ingestUrlOf, metric, startGateway, taskState } from "./support/gateway.ts";
-import { kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { type Gateway, ingestUrlOf, metric, startIngestGateway, taskState } from "./support/gateway.ts";
+import { readAll, uniqueTopic } from "./support/kafka.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const VALUE_TO_KEY = {
@@ -73,16 +73,8 @@ async function expectDrainedWithOneQuarantined(gw: Gateway, connector: string): 
   expect(await taskState(gw, connector)).toBe("RUNNING");
 }
 
-async function gatewayWithRoute(dir: { path: string; file(name: string): string }, name: string, config: object) {
-  const kafka = await kafkaBroker();
-  const gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": kafka.bootstrap,
-      "data.dir": dir.file("data"),
-      "ingest.listeners": "http://127.0.0.1:0",
-    },
-  });
+async function gatewayWithRoute(dir: TempDir, name: string, config: object) {
+  const gw = (await startIngestGateway(dir)).gw;
   const url = `${await ingestUrlOf(gw)}/ingest/${name}`;
   const full = { "connector.class": "HttpIngestSource", "ingest.path": `/ingest/${name}`, ...VALUE_TO_KEY, ...config };
   expect((await gw.rest.post("/connectors", { name, config: full })).status).toBe(201);

@@ -6,7 +6,7 @@
  * shared broker's SASL_PLAINTEXT listener; compiled binary when GATEWAY_BIN is set.
  */
 import { describe, expect, test } from "bun:test";
-import { ingestUrlOf, startGateway } from "./support/gateway.ts";
+import { ingestUrlOf, startIngestGateway } from "./support/gateway.ts";
 import { createTopic, kafkaBroker, plainJaas, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -19,15 +19,7 @@ describe.each(["platformatic", "kafkajs"])("an ingest route whose producer is re
     await using dir = await tempDir("ingest-refused-");
     const topic = uniqueTopic("ingest-refused");
     await createTopic(topic);
-    await using gw = await startGateway({
-      dir: dir.path,
-      worker: {
-        "bootstrap.servers": kafka.bootstrap,
-        "data.dir": dir.file("data"),
-        "ingest.listeners": "http://127.0.0.1:0",
-        "kafka.client": client,
-      },
-    });
+    await using gw = (await startIngestGateway(dir, { "kafka.client": client })).gw;
     const config = {
       "connector.class": "HttpIngestSource",
       "ingest.path": "/ingest/refused",

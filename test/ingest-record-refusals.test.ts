@@ -13,8 +13,8 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Kafka } from "kafkajs";
-import { type Gateway, ingestUrlOf, metric, startGateway, taskState } from "./support/gateway.ts";
-import { createTopicsOn, kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
+import { type Gateway, ingestUrlOf, metric, startGateway, startIngestGateway, taskState } from "./support/gateway.ts";
+import { createTopicsOn, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
 import { outageIngestWorker, startOwnBroker } from "./support/own-broker.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -53,18 +53,9 @@ describe("records the broker refuses for good (P1.1)", () => {
   test.each(["platformatic", "kafkajs"])(
     "kafka mode (kafka.client=%s): the request holding one gets its error in its shape, the task stays RUNNING and the next request is written",
     async (client) => {
-      const kafka = await kafkaBroker();
       const topic = await strictTopic(await testClient(), "refusals");
       await using dir = await tempDir("ingest-refusals-");
-      await using gw = await startGateway({
-        dir: dir.path,
-        worker: {
-          "bootstrap.servers": kafka.bootstrap,
-          "data.dir": dir.file("data"),
-          "ingest.listeners": "http://127.0.0.1:0",
-          "kafka.client": client,
-        },
-      });
+      await using gw = (await startIngestGateway(dir, { "kafka.client": client })).gw;
       const url = await ingestUrlOf(gw);
       const config = { "connector.class": "HttpIngestSource", "ingest.path": "/ingest/refusals", "kafka.topic": topic };
       expect((await gw.rest.post("/connectors", { name: "refusals", config })).status).toBe(201);

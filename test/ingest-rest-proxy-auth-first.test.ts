@@ -9,15 +9,14 @@
 import { expect, test } from "bun:test";
 import { exportSPKI, type GenerateKeyPairResult, generateKeyPair, SignJWT } from "jose";
 import { type CurlResponse, curlPost } from "./support/curl.ts";
-import { ingestUrlOf, startGateway } from "./support/gateway.ts";
-import { createTopic, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
+import { ingestUrlOf, startIngestGateway } from "./support/gateway.ts";
+import { createTopic, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const V2 = "application/vnd.kafka.json.v2+json";
 
 test("without credentials every REST Proxy request is 401 before its topic or Content-Type is looked at", async () => {
-  const kafka = await kafkaBroker();
   await using dir = await tempDir("ingest-auth-first-");
   const [topic, other, openTopic] = [uniqueTopic("auth-first"), uniqueTopic("auth-first-b"), uniqueTopic("open")];
   await Promise.all([createTopic(topic), createTopic(other), createTopic(openTopic)]);
@@ -27,14 +26,7 @@ test("without credentials every REST Proxy request is 401 before its topic or Co
     .setProtectedHeader({ alg: "ES256" })
     .setExpirationTime("5m")
     .sign(keys.privateKey);
-  await using gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": kafka.bootstrap,
-      "data.dir": dir.file("data"),
-      "ingest.listeners": "http://127.0.0.1:0",
-    },
-  });
+  await using gw = (await startIngestGateway(dir)).gw;
   const ingest = await ingestUrlOf(gw);
   const jwt = (path: string, kafkaTopic: string) => ({
     "connector.class": "HttpIngestSource",

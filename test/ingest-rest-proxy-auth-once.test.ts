@@ -12,8 +12,8 @@ import { expect, test } from "bun:test";
 import { exportSPKI, generateKeyPair } from "jose";
 import { fastHash } from "../src/rest/auth/test-support.ts";
 import { type CurlResponse, curlPost } from "./support/curl.ts";
-import { ingestUrlOf, startGateway } from "./support/gateway.ts";
-import { createTopic, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
+import { ingestUrlOf, startIngestGateway } from "./support/gateway.ts";
+import { createTopic, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -24,7 +24,6 @@ const basic = (user: string, password: string) => ({
 });
 
 test("a request refused by its topic's connector is not authenticated again; 401s do not depend on the topic", async () => {
-  const kafka = await kafkaBroker();
   await using dir = await tempDir("ingest-auth-once-");
   const [jwtTopic, topicA, topicB] = [uniqueTopic("once-j"), uniqueTopic("once-a"), uniqueTopic("once-b")];
   await Promise.all([createTopic(jwtTopic), createTopic(topicA), createTopic(topicB)]);
@@ -32,14 +31,7 @@ test("a request refused by its topic's connector is not authenticated again; 401
   await Bun.write(dir.file("b.creds"), `meter-b:${await fastHash.bcrypt("pass-b")}\n`);
   const keys = await generateKeyPair("ES256", { extractable: true });
   await Bun.write(dir.file("issuer.pem"), await exportSPKI(keys.publicKey));
-  await using gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": kafka.bootstrap,
-      "data.dir": dir.file("data"),
-      "ingest.listeners": "http://127.0.0.1:0",
-    },
-  });
+  await using gw = (await startIngestGateway(dir)).gw;
   const ingest = await ingestUrlOf(gw);
   const v2 = (topic: string, headers: Record<string, string> = {}) =>
     curlPost(`${ingest}/topics/${topic}`, BODY, V2, headers);

@@ -15,7 +15,8 @@
  */
 import { expect, test } from "bun:test";
 import { type Gateway, ingestUrlOf, metric, startGateway, taskState } from "./support/gateway.ts";
-import { createTopic, kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
+import { crashWorker } from "./support/ingest-load.ts";
+import { createTopic, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
 import { type LiveDevices, spoolDelivery, startLiveDevices } from "./support/live-devices.ts";
 import { outageIngestWorker, readOwnTopic, startOwnBroker } from "./support/own-broker.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
@@ -148,16 +149,7 @@ async function topicEnds(topic: string): Promise<Map<number, number>> {
 
 /** A gateway on `dir` with the shared broker (`kafka` up) or a port nothing listens on. */
 async function gatewayOn(dir: TempDir, kafka: "up" | "down"): Promise<Gateway> {
-  return startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": kafka === "up" ? (await kafkaBroker()).bootstrap : "127.0.0.1:1",
-      "socket.connection.setup.timeout.ms": "500",
-      "data.dir": dir.file("data"),
-      "offset.flush.interval.ms": "200",
-      "ingest.listeners": "http://127.0.0.1:0",
-    },
-  });
+  return startGateway({ dir: dir.path, worker: await crashWorker(dir, kafka) });
 }
 
 test("devices keep posting while the gateway is stopped (SIGTERM) and killed (kill -9) in the middle of draining a backlog: every acknowledged record at least once, in order per key", async () => {

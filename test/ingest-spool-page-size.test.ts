@@ -7,27 +7,19 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startGateway } from "./support/gateway.ts";
-import { kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
+import { startIngestGateway } from "./support/gateway.ts";
+import { readAll, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 describe("ingest.spool.page.size", () => {
   test("a new spool file gets the worker's page size, and its records are delivered", async () => {
-    const kafka = await kafkaBroker();
     await using dir = await tempDir("ingest-spool-page-size-");
     const topic = uniqueTopic("spool-page-size");
     const data = dir.file("data");
-    await using gw = await startGateway({
-      dir: dir.path,
-      worker: {
-        "bootstrap.servers": kafka.bootstrap,
-        "data.dir": data,
-        "ingest.listeners": "http://127.0.0.1:0",
-        "ingest.spool.page.size": "4096",
-      },
-    });
-    const url = (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/?\s/))[1]!;
+    const started = await startIngestGateway(dir, { "ingest.spool.page.size": "4096" });
+    await using gw = started.gw;
+    const url = started.ingest;
     const config = {
       "connector.class": "HttpIngestSource",
       "ingest.path": "/ingest/paged",

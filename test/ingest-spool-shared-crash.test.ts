@@ -15,8 +15,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { type Gateway, ingestUrlOf, metric, startGateway, taskState } from "./support/gateway.ts";
-import { spoolRows } from "./support/ingest-load.ts";
-import { createTopic, kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
+import { crashWorker, spoolRows } from "./support/ingest-load.ts";
+import { createTopic, readAll, uniqueTopic } from "./support/kafka.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -46,14 +46,7 @@ function connector(name: Connector, topic: string): Record<string, string> {
 async function start(dir: TempDir, kafka: "up" | "down", topics?: Record<Connector, string>): Promise<Gateway> {
   const gw = await startGateway({
     dir: dir.path,
-    worker: {
-      "bootstrap.servers": kafka === "up" ? (await kafkaBroker()).bootstrap : "127.0.0.1:1",
-      "socket.connection.setup.timeout.ms": "500",
-      "data.dir": dir.file("data"),
-      "offset.flush.interval.ms": "200",
-      "ingest.listeners": "http://127.0.0.1:0",
-      "ingest.spool.total.max.bytes": "90000",
-    },
+    worker: { ...(await crashWorker(dir, kafka)), "ingest.spool.total.max.bytes": "90000" },
   });
   for (const name of topics ? CONNECTORS : [])
     expect((await gw.rest.post("/connectors", { name, config: connector(name, topics![name]) })).status).toBe(201);

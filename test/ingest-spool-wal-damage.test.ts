@@ -10,7 +10,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { ingestUrlOf, startGateway } from "./support/gateway.ts";
-import { ingestConnector, NAME, PATH, startIngestGateway } from "./support/ingest-load.ts";
+import { crashWorker, ingestConnector, NAME, PATH, startIngestGateway } from "./support/ingest-load.ts";
 import { uniqueTopic } from "./support/kafka.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -18,16 +18,7 @@ import { waitFor } from "./support/wait-for.ts";
 const FRAME = 24 + 16_384; // the spool's page size
 
 /** The gateway on `dir` again (Kafka unreachable), without waiting for a RUNNING task. */
-const restart = (dir: TempDir) =>
-  startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": "127.0.0.1:1",
-      "socket.connection.setup.timeout.ms": "500",
-      "data.dir": dir.file("data"),
-      "ingest.listeners": "http://127.0.0.1:0",
-    },
-  });
+const restart = async (dir: TempDir) => startGateway({ dir: dir.path, worker: await crashWorker(dir, "down") });
 
 describe("a damaged spool.db-wal at start", () => {
   test("fails the spool task with a message naming the file instead of dropping acknowledged records; moved away, the spool starts empty", async () => {

@@ -8,8 +8,8 @@
  *   duplicates (re-sent after a crash) are counted and reported.
  */
 import { describe, expect, test } from "bun:test";
-import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
+import { type Gateway, ingestUrlOf, startGateway, startIngestGateway } from "./support/gateway.ts";
+import { readAll, uniqueTopic } from "./support/kafka.ts";
 import { outageIngestWorker, startOwnBroker } from "./support/own-broker.ts";
 import { mulberry32 } from "./support/prng.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -18,10 +18,6 @@ import { waitFor } from "./support/wait-for.ts";
 interface Sent {
   readonly key: string;
   readonly n: number;
-}
-
-async function ingestUrlOf(gw: Gateway): Promise<string> {
-  return (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/?\s/))[1]!;
 }
 
 function spoolConnector(topic: string) {
@@ -186,21 +182,14 @@ describe("ingest.ack.mode=spool", () => {
     const seed = Number(process.env.SPOOL_KILL_SEED ?? Date.now() % 100_000);
     const random = mulberry32(seed);
     console.log(`spool kill -9 test seed: ${seed} (SPOOL_KILL_SEED=${seed} replays it)`);
-    const kafka = await kafkaBroker();
     await using dir = await tempDir("ingest-spool-kill-");
     const topic = uniqueTopic("spool-kill");
-    const worker = {
-      "bootstrap.servers": kafka.bootstrap,
-      "data.dir": dir.file("data"),
-      "offset.flush.interval.ms": "500",
-      "ingest.listeners": "http://127.0.0.1:0",
-    };
+    const worker = { "offset.flush.interval.ms": "500" };
     const acked: Sent[] = [];
     const clients = Array.from({ length: 8 }, (_, i) => ({ key: `client-${i}`, next: 0 }));
     const rounds = 4;
     for (let round = 0; round < rounds; round++) {
-      const gw = await startGateway({ dir: dir.path, worker });
-      const url = await ingestUrlOf(gw);
+      const { gw, ingest: url } = await startIngestGateway(dir, worker);
       if (round === 0) {
         expect((await gw.rest.post("/connectors", { name: "spooled", config: spoolConnector(topic) })).status).toBe(
           201,
@@ -228,7 +217,7 @@ describe("ingest.ack.mode=spool", () => {
       killed = true;
       await Promise.all(load);
     }
-    const gw = await startGateway({ dir: dir.path, worker });
+    const { gw } = await startIngestGateway(dir, worker);
     try {
       await waitFor(async () => (await spoolDepth(gw)) === 0, { what: "the spool drained", timeoutMs: 120_000 });
       const records = await readAll(topic);

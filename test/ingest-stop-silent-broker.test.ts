@@ -14,7 +14,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { connect } from "node:net";
-import { ingestUrlOf, startGateway } from "./support/gateway.ts";
+import { ingestUrlOf, startIngestGateway } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { readOwnTopic, startOwnBroker } from "./support/own-broker.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -32,14 +32,7 @@ describe("graceful stop while the broker holds produce requests unanswered", () 
     await admin.connect();
     await createTopicsOn(admin, [{ topic, numPartitions: 1 }]);
     await admin.disconnect();
-    await using gw = await startGateway({
-      dir: dir.path,
-      worker: {
-        "bootstrap.servers": kafka.bootstrap,
-        "data.dir": dir.file("data"),
-        "ingest.listeners": "http://127.0.0.1:0",
-      },
-    });
+    await using gw = (await startIngestGateway(dir, { "bootstrap.servers": kafka.bootstrap })).gw;
     const config = {
       "connector.class": "HttpIngestSource",
       "ingest.path": "/ingest/devices",

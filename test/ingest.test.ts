@@ -569,16 +569,8 @@ describe("when Kafka does not acknowledge", () => {
     const closed = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     const port = closed.port;
     closed.stop(true);
-    const gw = await startGateway({
-      dir: dir.path,
-      worker: {
-        "bootstrap.servers": `127.0.0.1:${port}`,
-        "ingest.listeners": "http://127.0.0.1:0",
-        "data.dir": dir.file("data"),
-      },
-    });
+    const { gw, ingest } = await startIngestGateway(dir, { "bootstrap.servers": `127.0.0.1:${port}` });
     try {
-      const ingest = (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/? /))[1]!.replace(/\/$/, "");
       await createConnector(gw, "down", {
         "ingest.path": "/ingest/down",
         "kafka.topic": "never-written",

@@ -15,7 +15,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, type Kafka, ResourcePatternTypes } from "kafkajs";
-import { type Gateway, ingestUrlOf, spawnGateway, startGateway, taskState } from "./support/gateway.ts";
+import { type Gateway, ingestUrlOf, spawnGateway, startIngestGateway, taskState } from "./support/gateway.ts";
 import { createTopicsOn, kafkaBroker, plainJaas } from "./support/kafka.ts";
 import { type OwnBroker, startOwnBroker } from "./support/own-broker.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
@@ -116,15 +116,8 @@ describe.each(["platformatic", "kafkajs"])("a task denied by the broker (kafka.c
   test("fails within seconds with Java's exception class, never the password; a denied DLQ only logs", async () => {
     const shared = await kafkaBroker(); // its CA did not sign the own broker's certificate
     await using work = await tempDir();
-    await using gw = await startGateway({
-      dir: work.path,
-      worker: {
-        "bootstrap.servers": broker.bootstrap,
-        "data.dir": work.file("data"),
-        "kafka.client": client,
-        "ingest.listeners": "http://127.0.0.1:0",
-      },
-    });
+    await using gw = (await startIngestGateway(work, { "bootstrap.servers": broker.bootstrap, "kafka.client": client }))
+      .gw;
     writeFileSync(work.file("in.txt"), "a\n");
     const source = { "connector.class": "FileStreamSource", file: work.file("in.txt"), "value.converter": STRING };
     const sink = {
@@ -189,15 +182,8 @@ describe.each(["platformatic", "kafkajs"])("a task denied by the broker (kafka.c
 
   test("an ingest task denied its topic fails as a source task does; its devices hear that nothing was written: REST Proxy's 403/40301 on its routes, 503 on the connector's own path; a spool keeps the records until the ACL is granted", async () => {
     await using work = await tempDir();
-    await using gw = await startGateway({
-      dir: work.path,
-      worker: {
-        "bootstrap.servers": broker.bootstrap,
-        "data.dir": work.file("data"),
-        "kafka.client": client,
-        "ingest.listeners": "http://127.0.0.1:0",
-      },
-    });
+    await using gw = (await startIngestGateway(work, { "bootstrap.servers": broker.bootstrap, "kafka.client": client }))
+      .gw;
     const spoolTopic = `ingest-deny-spool-${client}`;
     // One connector per case: the first refusal fails its task.
     const cases: Record<string, { topic: string; spool?: true }> = {

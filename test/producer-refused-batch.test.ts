@@ -8,7 +8,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { Connection, describeProducersV0 } from "@platformatic/kafka";
-import { type Gateway, startGateway } from "./support/gateway.ts";
+import { type Gateway, startIngestGateway } from "./support/gateway.ts";
 import { createTopic, kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -53,17 +53,9 @@ async function ingestGateway(dirPrefix: string, worker: Record<string, string> =
     await dir[Symbol.asyncDispose]();
   };
   try {
-    gw = await startGateway({
-      dir: dir.path,
-      worker: {
-        "bootstrap.servers": kafka.bootstrap,
-        "data.dir": dir.file("data"),
-        "ingest.listeners": "http://127.0.0.1:0",
-        ...worker,
-      },
-    });
-    const url = (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/?\s/))[1]!;
-    return { bootstrap: kafka.bootstrap, topic, gw, url, [Symbol.asyncDispose]: dispose };
+    const started = await startIngestGateway(dir, worker);
+    gw = started.gw;
+    return { bootstrap: kafka.bootstrap, topic, gw, url: started.ingest, [Symbol.asyncDispose]: dispose };
   } catch (error) {
     await dispose();
     throw error;

@@ -12,8 +12,8 @@
  * the worker file's default), and `seq = 42` → the seq the first command listed.
  */
 import { describe, expect, test } from "bun:test";
-import { type Gateway, ingestUrlOf, metric, startGateway, taskState } from "./support/gateway.ts";
-import { kafkaBroker, uniqueTopic } from "./support/kafka.ts";
+import { type Gateway, ingestUrlOf, metric, startIngestGateway, taskState } from "./support/gateway.ts";
+import { uniqueTopic } from "./support/kafka.ts";
 import {
   curlHome,
   type ReadmeCommand,
@@ -40,14 +40,7 @@ async function run(dir: TempDir, command: ReadmeCommand, replace: [string, strin
 /** A gateway in `dir` (data.dir `./data`, as config/worker.properties) with a spool route that quarantines a poison record. */
 async function gatewayWithQuarantinedRecord(dir: TempDir, topic: string): Promise<Gateway> {
   expect(workerProperties()["data.dir"]).toBe("./data");
-  const gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": (await kafkaBroker()).bootstrap,
-      "data.dir": dir.file("data"),
-      "ingest.listeners": "http://127.0.0.1:0",
-    },
-  });
+  const gw = (await startIngestGateway(dir)).gw;
   const config = {
     "connector.class": "HttpIngestSource",
     "ingest.path": "/ingest/poison",

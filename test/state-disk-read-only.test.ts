@@ -8,8 +8,8 @@
  * acknowledged before the failure are in Kafka.
  */
 import { describe, expect, test } from "bun:test";
-import { ingestUrlOf, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
+import { ingestUrlOf, startIngestGateway } from "./support/gateway.ts";
+import { readAll, uniqueTopic } from "./support/kafka.ts";
 import { failingVolume } from "./support/small-volume.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -23,16 +23,10 @@ const post = (url: string, n: number) =>
 
 describe("a data.dir that goes read-only", () => {
   test("REST writes answer 500 naming the state store's volume, the spool 503; after a repair and a restart nothing is lost", async () => {
-    const kafka = await kafkaBroker();
     await using dir = await tempDir("state-read-only-");
     await using volume = failingVolume(dir.path, 32 * 1024 * 1024);
     const topic = uniqueTopic("read-only");
-    const worker = {
-      "bootstrap.servers": kafka.bootstrap,
-      "data.dir": `${volume.path}/data`,
-      "offset.flush.interval.ms": "200",
-      "ingest.listeners": "http://127.0.0.1:0",
-    };
+    const worker = { "data.dir": `${volume.path}/data`, "offset.flush.interval.ms": "200" };
     const spooled = {
       "connector.class": "HttpIngestSource",
       "ingest.path": "/ingest/spooled",
@@ -43,7 +37,7 @@ describe("a data.dir that goes read-only", () => {
     };
     const other = { "connector.class": "FileStreamSource", file: dir.file("none.txt"), topic: `${topic}-other` };
     {
-      await using gw = await startGateway({ dir: dir.path, worker });
+      await using gw = (await startIngestGateway(dir, worker)).gw;
       expect((await gw.rest.put("/connectors/spooled/config", spooled)).status).toBe(201);
       expect((await gw.rest.put("/connectors/other/config", other)).status).toBe(201);
       const url = await ingestUrlOf(gw);
@@ -76,7 +70,7 @@ describe("a data.dir that goes read-only", () => {
 
     volume.repair();
     {
-      await using gw = await startGateway({ dir: dir.path, worker });
+      await using gw = (await startIngestGateway(dir, worker)).gw;
       expect((await gw.rest.get("/connectors")).body.sort()).toEqual(["other", "spooled"]);
       const url = await ingestUrlOf(gw);
       await waitFor(async () => (await post(url, 5)).status === 200, { what: "the spool route again" });

@@ -9,9 +9,8 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigStore } from "../src/store/config-store.ts";
 import { openDatabase } from "../src/store/database.ts";
-import { ingestUrlOf, metric, startGateway, taskState } from "./support/gateway.ts";
+import { ingestUrlOf, metric, startIngestGateway, taskState } from "./support/gateway.ts";
 import { startApi } from "./support/http-api.ts";
-import { kafkaBroker } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -48,14 +47,7 @@ describe("a config stored before validation refused its kafka.topic (explore F1)
     });
     db.close();
 
-    await using gw = await startGateway({
-      dir: dir.path,
-      worker: {
-        "bootstrap.servers": (await kafkaBroker()).bootstrap,
-        "data.dir": dir.file("data"),
-        "ingest.listeners": "http://127.0.0.1:0",
-      },
-    });
+    await using gw = (await startIngestGateway(dir)).gw;
     for (const name of ["legacy-ingest", "legacy-direct", "legacy-source"]) {
       await gw.waitForOutput(new RegExp(`Connector ${name}: kafka\\.topic runs as before`));
       const warned = gw

@@ -11,31 +11,23 @@ import { describe, expect, test } from "bun:test";
 import { cpSync } from "node:fs";
 import { join } from "node:path";
 import expected from "./fixtures/state-v2-auth/expected.json";
-import { ingestUrlOf, startGateway, taskState } from "./support/gateway.ts";
-import { createTopic, kafkaBroker, readAll } from "./support/kafka.ts";
+import { startIngestGateway, taskState } from "./support/gateway.ts";
+import { createTopic, readAll } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 describe("upgrading over Idempotency-Keys authenticated devices stored in gateway.db schema 2", () => {
   test("a device's retry across the upgrade gets the original answer and writes nothing again", async () => {
-    const kafka = await kafkaBroker();
     await using dir = await tempDir("upgrade-state-v2-auth-");
     const fixture = join(import.meta.dir, "fixtures", "state-v2-auth");
     cpSync(join(fixture, "data"), dir.file("data"), { recursive: true });
     cpSync(join(fixture, "devices.credentials"), dir.file("devices.credentials"));
     await createTopic(expected.topic);
     const before = (await readAll(expected.topic)).length;
-    const gw = await startGateway({
-      dir: dir.path,
-      worker: {
-        "bootstrap.servers": kafka.bootstrap,
-        "data.dir": dir.file("data"),
-        "ingest.listeners": "http://127.0.0.1:0",
-      },
-    });
+    const { gw, ingest } = await startIngestGateway(dir);
     await using _stop = { [Symbol.asyncDispose]: async () => void (gw.proc.exitCode === null && (await gw.stop())) };
     await waitFor(async () => (await taskState(gw, "devices")) === "RUNNING", { what: "the route", timeoutMs: 30_000 });
-    const url = `${await ingestUrlOf(gw)}${expected.connectors.devices["ingest.path"]}`;
+    const url = `${ingest}${expected.connectors.devices["ingest.path"]}`;
     const post = async (user: string, n: number, key: string) => {
       const response = await fetch(url, {
         method: "POST",

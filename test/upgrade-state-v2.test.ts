@@ -15,8 +15,8 @@ import { join } from "node:path";
 import { migrations } from "../src/store/migrations/index.ts";
 import { spoolMigrations } from "../src/store/migrations/spool.ts";
 import expected from "./fixtures/state-v2/expected.json";
-import { type Gateway, ingestUrlOf, metric, startGateway } from "./support/gateway.ts";
-import { createTopic, kafkaBroker, readAll, testClient } from "./support/kafka.ts";
+import { type Gateway, ingestUrlOf, metric, startIngestGateway } from "./support/gateway.ts";
+import { createTopic, readAll, testClient } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -77,23 +77,14 @@ async function post(gw: Gateway, n: number, key: string) {
 
 describe("upgrading over the state of an older gateway (gateway.db 2, spool.db 1)", () => {
   test("keeps connectors, configs, offsets and Idempotency-Keys; delivers the spooled records once, in order", async () => {
-    const kafka = await kafkaBroker();
     await using dir = await tempDir("upgrade-state-v2-");
     cpSync(join(import.meta.dir, "fixtures", "state-v2", "data"), dir.file("data"), { recursive: true });
     keepIdempotencyKeys(dir.file("data/gateway.db"));
     writeFileSync(dir.file("in.txt"), "line-1\nline-2\nline-3\nline-4\n");
     const lines = await ends(expected.topics.file);
     const devices = await ends(expected.topics.spool);
-    const options = {
-      dir: dir.path,
-      worker: {
-        "bootstrap.servers": kafka.bootstrap,
-        "data.dir": dir.file("data"),
-        "offset.flush.interval.ms": "200",
-        "ingest.listeners": "http://127.0.0.1:0",
-      },
-    };
-    let gw = await startGateway(options);
+    const worker = { "offset.flush.interval.ms": "200" };
+    let gw = (await startIngestGateway(dir, worker)).gw;
     await using _stop = { [Symbol.asyncDispose]: async () => void (gw.proc.exitCode === null && (await gw.stop())) };
 
     const listed = (await gw.rest.get("/connectors?expand=info")).body as Record<string, { info: { config: object } }>;
@@ -138,7 +129,7 @@ describe("upgrading over the state of an older gateway (gateway.db 2, spool.db 1
     expect(schemaVersion(dir.file("data/gateway.db"))).toBe(migrations.at(-1)!.version);
     expect(schemaVersion(dir.file("data/spool.db"))).toBe(spoolMigrations.at(-1)!.version);
     // A restart on the migrated state sends nothing again.
-    gw = await startGateway(options);
+    gw = (await startIngestGateway(dir, worker)).gw;
     await waitFor(async () => (await metric(gw, "ingest_spool_records", "devices")) === 0, { what: "the spool" });
     expect(await gw.stop()).toBe(0);
     expect((await writtenSince(expected.topics.spool, devices)).length).toBe(expected.spooled.length);

@@ -168,7 +168,8 @@ export const INGEST_WORKER = { "ingest.listeners": "http://127.0.0.1:0", "offset
 
 /**
  * A gateway of its own on the suite's broker, its data in `dir` (it can be restarted on it), with a
- * plain ingest listener on a free port (`worker`: more keys), and that listener's URL.
+ * plain ingest listener on a free port, and that listener's URL. `worker`: more keys, or other
+ * values for these (another broker's `bootstrap.servers`…).
  */
 export async function startIngestGateway(
   dir: TempDir,
@@ -178,9 +179,9 @@ export async function startIngestGateway(
     dir: dir.path,
     worker: {
       ...INGEST_WORKER,
-      ...worker,
       "bootstrap.servers": (await kafkaBroker()).bootstrap,
       "data.dir": dir.file("data"),
+      ...worker,
     },
   });
   return { gw, ingest: await ingestUrlOf(gw) };

@@ -27,8 +27,8 @@ export function ingestConnector(topic: string, mode: "spool" | "kafka") {
   };
 }
 
-/** The gateway's worker keys: the shared broker, or a port nothing listens on (Kafka unreachable). */
-async function worker(dir: TempDir, kafka: "up" | "down"): Promise<Record<string, string>> {
+/** The worker keys of the kill -9 tests' gateways: the shared broker, or a port nothing listens on (Kafka unreachable). */
+export async function crashWorker(dir: TempDir, kafka: "up" | "down"): Promise<Record<string, string>> {
   return {
     "bootstrap.servers": kafka === "up" ? (await kafkaBroker()).bootstrap : "127.0.0.1:1",
     "socket.connection.setup.timeout.ms": "500",
@@ -45,7 +45,7 @@ export async function startIngestGateway(
   create?: Record<string, string>,
   extra: Record<string, string> = {},
 ): Promise<Gateway> {
-  const gw = await startGateway({ dir: dir.path, worker: { ...(await worker(dir, kafka)), ...extra } });
+  const gw = await startGateway({ dir: dir.path, worker: { ...(await crashWorker(dir, kafka)), ...extra } });
   if (create) expect((await gw.rest.post("/connectors", { name: NAME, config: create })).status).toBe(201);
   const url = `${await ingestUrlOf(gw)}${PATH}`;
   const empty = () => fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: "[]" });
