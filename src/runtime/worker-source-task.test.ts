@@ -203,6 +203,37 @@ describe("WorkerSourceTask", () => {
     await stopAndAwait(task);
   });
 
+  // explore7 K1: a pause did not reach a task whose send was retried (RUNNING + Degraded until Kafka took it).
+  test("a pause while a send is retried makes the task PAUSED; on resume the record is written once", async () => {
+    const clock = new ManualClock();
+    const { kafka, plugin, task, listener } = setup({ clock });
+    kafka.failSends(new RetriableError("broker unreachable"));
+    plugin.queue.push([line(1)]);
+    task.start();
+    await waitFor(() => task.degradedTrace ?? undefined, { what: "the send retried" });
+    // The loop's empty poll waits 50 ms, the send's backoff 100 ms: past the first only, the loop
+    // finds the send retried and waits for it (where the pause was not seen).
+    await waitFor(() => clock.sleeps.includes(50), { what: "the empty poll's wait" });
+    clock.advance(50);
+    await waitFor(() => clock.pending === 1, { what: "only the backoff left" });
+    await new Promise((resolve) => setImmediate(resolve));
+    task.transitionTo("PAUSED");
+    await waitFor(() => listener.events.includes("PAUSED"), { what: "PAUSED" });
+    expect(kafka.records("t")).toEqual([]);
+    task.transitionTo("STARTED");
+    await waitFor(
+      () => {
+        clock.advance(1000);
+        return kafka.records("t").length === 1;
+      },
+      { what: "the retry written" },
+    );
+    await waitFor(() => task.degradedTrace === null, { what: "the trace cleared" });
+    expect(listener.events).toEqual(["RUNNING", "PAUSED", "RUNNING"]);
+    await stopAndAwait(task);
+    expect(kafka.records("t").map((r) => new TextDecoder().decode(r.value!))).toEqual(["line 1"]);
+  });
+
   test("a non-retriable send failure fails the task (errors.tolerance=none) without committing", async () => {
     const { kafka, plugin, task, listener, offsets } = setup();
     kafka.failSends(new ConnectError("record too large"));

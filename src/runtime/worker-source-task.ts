@@ -18,7 +18,7 @@
  *
  * Kafka being unreachable never fails the task: retriable produce errors are retried with backoff
  * until they succeed or the task stops (Connect's producer uses an unbounded delivery timeout),
- * and the task is not polled for more meanwhile. A request Kafka rejects for good is sent again
+ * and the task is not polled for more meanwhile; a pause meanwhile makes the task PAUSED at once. A request Kafka rejects for good is sent again
  * record by record: the batches before the culprit are acknowledged, the culprit fails the task
  * (or is skipped with errors.tolerance=all; a SourceTask that `rejectsRecords` gets a per-record
  * refusal as that record's failure with its batch's acknowledgement: record-rejection.ts), and no
@@ -133,8 +133,10 @@ export class WorkerSourceTask extends WorkerTask {
       if (!(await this.awaitUnpaused())) break;
       // While Kafka is unreachable (a send is being retried) nothing more is taken from the task:
       // its records stay with it (an ingest request then answers 503, not an ambiguous timeout).
+      // A pause ends the wait, as Connect checks shouldPause() between send retries: the task reads
+      // PAUSED while the records in flight are still retried (as Java's producer retries what it holds).
       if (!this.acks.inFlight.hasRoom() || this.sender.retrying) {
-        await abortable(this.acks.oldestAcknowledged(), this.stopSignal);
+        await abortable(this.acks.oldestAcknowledged(), this.activeSignal);
         await this.maybeCommitOffsets();
         continue;
       }

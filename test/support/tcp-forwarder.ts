@@ -1,0 +1,45 @@
+/**
+ * A loopback port nothing listens on (yet), and a TCP forwarder that later listens there and
+ * passes every connection to `target` ("host:port"): "Kafka comes back" for a client pointed at
+ * the port.
+ */
+import { connect, createServer, type Socket } from "node:net";
+
+/** A loopback port that was free a moment ago: connecting to it is refused until something listens. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Listens on 127.0.0.1:`port` and forwards each connection to `target`. */
+export async function tcpForwarder(port: number, target: string) {
+  const [host, targetPort] = [
+    target.slice(0, target.lastIndexOf(":")),
+    Number(target.slice(target.lastIndexOf(":") + 1)),
+  ];
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("error", () => socket.destroy());
+    socket.on("close", () => sockets.delete(socket));
+  };
+  const server = createServer((client) => {
+    const upstream = connect(targetPort, host);
+    track(client);
+    track(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return {
+    [Symbol.asyncDispose]: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
