@@ -148,10 +148,14 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
   }
 
   /**
-   * While a failed request is recovered: true when none of the requests after it may have written a record (each failed
-   * with the port's `unwritten`, listing none written); the records not yet in a request never reached Kafka.
+   * While a failed request is recovered: true when no other record not yet settled may have been written: no record of
+   * the oldest unsettled batch was acknowledged (`handBack` fills only its metadata: a batch spanning an acknowledged
+   * request and the failed one; review-k3stop F1), and none of the requests after the failed one may have written a
+   * record (each failed with the port's `unwritten`, listing none written); the records not yet in a request never
+   * reached Kafka.
    */
-  get laterUnwritten(): boolean {
+  get othersUnwritten(): boolean {
+    if ((this.queue[0]?.metadata.length ?? 0) > 0) return false;
     for (let i = 1; i < this.requests.length; i++) if (!wroteNone(this.requests[i]!)) return false;
     return true;
   }

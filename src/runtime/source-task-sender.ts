@@ -132,7 +132,7 @@ export class SourceTaskSender {
    * false, nothing changed (SourceTaskContext.holdUnwrittenSend).
    */
   holdUnwritten(): boolean {
-    if (!this.recovery.retryUnwritten || !this.sends.laterUnwritten) return false;
+    if (!this.recovery.retryUnwritten || !this.sends.othersUnwritten) return false;
     this.recovery.hold();
     return true;
   }
