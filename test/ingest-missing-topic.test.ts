@@ -74,8 +74,8 @@ describe.each(["kafkajs", "platformatic"])("a topic Kafka does not know (kafka.c
     expect([sent.status, sent.json().message]).toEqual([
       500,
       client === "kafkajs"
-        ? `${notAcknowledged}: ${cause}; the record was sent to Kafka and may still be written once the topic exists`
-        : `${notAcknowledged}; the record was sent to Kafka and may still be written`,
+        ? `${notAcknowledged}: ${cause}; the record was handed to the producer and may still be written once the topic exists`
+        : `${notAcknowledged}; the record was handed to the producer and may still be written`,
     ]);
     for (const [path, task] of [
       ["spooled", 0],

@@ -87,6 +87,13 @@ export interface SourceTaskContext extends PluginContext {
    * why Kafka does not take them (the last attempt's failure); else undefined.
    */
   readonly sendRetryFailure?: () => unknown;
+  /**
+   * Gateway extension: while a send of this task's records is being retried and none of the records the task handed
+   * over that Kafka has not acknowledged may have been written (no attempt at them reached a broker, or the broker
+   * refused them: the rule by which a stop gives records back as `notSent`), holds them: none is sent any more, and the
+   * task's stop gives them back through `notSent`; returns true. Otherwise returns false and changes nothing.
+   */
+  readonly holdUnwrittenSend?: () => boolean;
 }
 
 export interface RecordMetadata {

@@ -147,6 +147,19 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
     return done.promise;
   }
 
+  /**
+   * While a failed request is recovered: true when no other record not yet settled may have been written: no record of
+   * the oldest unsettled batch was acknowledged (`handBack` fills only its metadata: a batch spanning an acknowledged
+   * request and the failed one; review-k3stop F1), and none of the requests after the failed one may have written a
+   * record (each failed with the port's `unwritten`, listing none written); the records not yet in a request never
+   * reached Kafka.
+   */
+  get othersUnwritten(): boolean {
+    if ((this.queue[0]?.metadata.length ?? 0) > 0) return false;
+    for (let i = 1; i < this.requests.length; i++) if (!wroteNone(this.requests[i]!)) return false;
+    return true;
+  }
+
   /** Starts what may start now (the caller's `maxRequests` may have grown, e.g. a producer connected). */
   wake(): void {
     this.pump();
@@ -297,4 +310,10 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
       return from < batch.records.length ? { from } : undefined;
     });
   }
+}
+
+/** Whether a settled request certainly wrote none of its records: it failed with the port's `unwritten`, none listed written. */
+function wroteNone(request: Request<unknown>): boolean {
+  if (request.error === undefined || !unwritten(request.error)) return false;
+  return !(writtenRecords(request.error) ?? []).some((m) => m !== null && m !== undefined);
 }

@@ -164,4 +164,30 @@ describe("SendRecovery cut short by a stop (notsent-503)", () => {
     r.stop.abort();
     expect(await recovered).toEqual({ metadata: [], unwritten: true });
   });
+
+  test("held (the gateway's graceful stop, explore7 K3) while no attempt reached a broker: nothing goes out any more, even once Kafka is reachable; the stop gives the records up as never sent", async () => {
+    const r = recoveryOver();
+    expect(r.recovery.retryUnwritten).toBe(false); // no send retried
+    const recovered = r.recovery.recover([outgoing("t", "A")], never);
+    await waitFor(() => r.clock.pending === 1, { what: "the backoff after the attempt" });
+    expect(r.recovery.retryUnwritten).toBe(true);
+    r.recovery.hold();
+    r.clock.advanceToNext(); // the retry: the producer (reachable now) is there, but nothing is sent
+    await waitFor(() => r.clock.pending === 0, { what: "the retry held" });
+    expect(r.sends).toEqual([]);
+    r.stop.abort();
+    expect(await recovered).toEqual({ metadata: [], unwritten: true });
+    expect(r.sends).toEqual([]);
+  });
+
+  test("a retry that may have reached a broker is not unwritten: the give-up may not hold it", async () => {
+    const r = recoveryOver({ unreachable: 5 });
+    const recovered = r.recovery.recover([outgoing("t", "A")], never);
+    await waitFor(() => r.clock.pending === 1, { what: "the backoff after the attempt" });
+    r.clock.advanceToNext();
+    await waitFor(() => r.sends.length === 1 && r.clock.pending === 1, { what: "the retry's backoff" });
+    expect(r.recovery.retryUnwritten).toBe(false);
+    r.stop.abort();
+    expect(await recovered).toEqual({ metadata: [] });
+  });
 });

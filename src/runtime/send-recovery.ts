@@ -44,6 +44,12 @@ export class SendRecovery {
   private sendsRetrying = 0;
   /** The last failure a send is being retried after. */
   private lastFailure: unknown;
+  /** Whether an attempt at the records being retried (the last retry's) may have written one of them. */
+  private lastMaybeWritten = true;
+  /** Recoveries of one record of a request (`oneByOne`) under way: the request's other records may be written. */
+  private alone = 0;
+  /** Set by `holdUnwritten`: no attempt goes out any more; the recovery ends with the task's stop. */
+  private held = false;
 
   constructor(private readonly c: SendRecoveryOptions) {}
 
@@ -55,6 +61,22 @@ export class SendRecovery {
   /** While a send is being retried: the failure of its last attempt (why Kafka does not take it); else undefined. */
   get retryFailure(): unknown {
     return this.sendsRetrying > 0 ? this.lastFailure : undefined;
+  }
+
+  /**
+   * While a send is being retried: true when no attempt at its records may have written one of them (each reached no
+   * broker or was refused: the port's `unwritten`, the rule of `SendOutcome.unwritten`); false otherwise.
+   */
+  get retryUnwritten(): boolean {
+    return this.sendsRetrying > 0 && !this.lastMaybeWritten;
+  }
+
+  /**
+   * No attempt at the records being retried goes out any more: the recovery waits for the task's stop, which gives them
+   * back certainly unwritten (`SendOutcome.unwritten`). Called only when `retryUnwritten` (then no send is under way).
+   */
+  hold(): void {
+    this.held = true;
   }
 
   /**
@@ -106,10 +128,15 @@ export class SendRecovery {
       warnedAt = now;
       unlogged = 0;
     };
+    /** The retry's failure, and whether its records may be written (see retryUnwritten). */
+    const retried = (error: unknown) => {
+      this.lastFailure = error;
+      this.lastMaybeWritten = maybeSent || this.alone > 0 || done.some((m) => m !== undefined);
+    };
     const backOff = async (count: number, error: unknown) => {
       retrying = true;
       this.sendsRetrying++;
-      this.lastFailure = error;
+      retried(error);
       warn(`Failed to send ${count} records to Kafka, retrying`, error);
       await this.c.clock.sleep(PRODUCE_BACKOFF.initialMs, this.c.stopSignal());
     };
@@ -130,6 +157,11 @@ export class SendRecovery {
           const batch = todo.map((i) => records[i]!);
           const producer = await this.c.producerFor(batch);
           if (!producer) return false;
+          if (this.held) {
+            await untilAborted(this.c.stopSignal());
+            return false;
+          }
+          this.lastMaybeWritten = true; // on its way to a broker (see retryUnwritten)
           try {
             const metadata = await producer.send(batch);
             for (let k = 0; k < todo.length; k++) done[todo[k]!] = metadata[k];
@@ -151,7 +183,7 @@ export class SendRecovery {
           onRetry: (error, _attempt, delay) => {
             if (!retrying) this.sendsRetrying++;
             retrying = true;
-            this.lastFailure = error;
+            retried(error);
             warn(`Failed to send ${unsent().length} records to Kafka, retrying in ${delay} ms`, error);
           },
         },
@@ -187,19 +219,24 @@ export class SendRecovery {
     sentBefore: boolean,
   ): Promise<SendOutcome> {
     const metadata: (ProducedMetadata | null)[] = [];
-    for (let i = 0; i < chunk.length; i++) {
-      const written = done[i];
-      if (written) {
-        metadata.push(written);
-        continue;
+    this.alone++;
+    try {
+      for (let i = 0; i < chunk.length; i++) {
+        const written = done[i];
+        if (written) {
+          metadata.push(written);
+          continue;
+        }
+        const outcome = await this.recover([chunk[i]!], undefined, sentBefore);
+        if (outcome.metadata.length === 0) {
+          // The records after this one were only in the attempts at the whole request (`sentBefore`).
+          const result: SendOutcome = outcome.failure ? { metadata, failure: outcome.failure } : { metadata };
+          return outcome.unwritten && !writtenFrom(done, i + 1) ? { ...result, unwritten: true } : result;
+        }
+        metadata.push(outcome.metadata[0]!);
       }
-      const outcome = await this.recover([chunk[i]!], undefined, sentBefore);
-      if (outcome.metadata.length === 0) {
-        // The records after this one were only in the attempts at the whole request (`sentBefore`).
-        const result: SendOutcome = outcome.failure ? { metadata, failure: outcome.failure } : { metadata };
-        return outcome.unwritten && !writtenFrom(done, i + 1) ? { ...result, unwritten: true } : result;
-      }
-      metadata.push(outcome.metadata[0]!);
+    } finally {
+      this.alone--;
     }
     return { metadata };
   }
@@ -214,4 +251,10 @@ function notLogged(unlogged: number): string {
 function writtenFrom(done: readonly (ProducedMetadata | undefined)[], from: number): boolean {
   for (let i = from; i < done.length; i++) if (done[i] !== undefined) return true;
   return false;
+}
+
+/** Resolves once `signal` aborts. */
+function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
 }

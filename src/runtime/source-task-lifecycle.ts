@@ -75,6 +75,7 @@ export async function initializeAndStartSourceTask(
   log: Logger,
   clock: Clock,
   sendRetryFailure: () => unknown,
+  holdUnwrittenSend: () => boolean,
 ): Promise<void> {
   const reader: OffsetStorageReader = {
     offset: async (partition) => o.offsets.get(o.id.connector, partition),
@@ -86,6 +87,7 @@ export async function initializeAndStartSourceTask(
     clock,
     pluginMetrics: o.metrics.plugin,
     sendRetryFailure,
+    holdUnwrittenSend,
   });
   await o.task.start(o.config);
 }

@@ -126,6 +126,17 @@ export class SourceTaskSender {
     return this.recovery.retryFailure;
   }
 
+  /**
+   * While a send is being retried and none of the records handed to this sender and not yet acknowledged may have been
+   * written: holds them (none goes out any more; the task's stop gives them back as not sent) and returns true; else
+   * false, nothing changed (SourceTaskContext.holdUnwrittenSend).
+   */
+  holdUnwritten(): boolean {
+    if (!this.recovery.retryUnwritten || !this.sends.othersUnwritten) return false;
+    this.recovery.hold();
+    return true;
+  }
+
   /** Queues a poll batch for sending; resolves with its metadata (see SendCoalescer). */
   enqueue(outgoing: readonly Outgoing[]): Promise<BatchResult> {
     return this.sends.enqueue(outgoing);

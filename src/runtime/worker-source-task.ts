@@ -123,7 +123,13 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   protected async initializeAndStart(): Promise<void> {
-    await initializeAndStartSourceTask(this.o, this.log, this.clock, () => this.sendRetryFailure);
+    await initializeAndStartSourceTask(
+      this.o,
+      this.log,
+      this.clock,
+      () => this.sendRetryFailure,
+      () => this.sender.holdUnwritten(),
+    );
     this.started = true;
   }
 

@@ -43,6 +43,46 @@ describe("IngestQueue.giveUp", () => {
     expect(await q.poll(AbortSignal.abort())).toEqual([]);
   });
 
+  test("giveUp while the task's retried send certainly wrote nothing (its producer never connected): the send is held and the sent records answer as not written (explore7 K3)", async () => {
+    let holds = 0;
+    let certain = true;
+    const q = new IngestQueue({
+      maxQueued: 100,
+      maxPoll: 1,
+      retryAfterSeconds: 3,
+      toSourceRecord,
+      holdUnwritten: () => {
+        holds++;
+        return certain;
+      },
+    });
+    const sent = q.submit({ topic: "t", records: [record(0)], signal: never });
+    const queued = q.submit({ topic: "t", records: [record(1)], signal: never });
+    const [polled] = await q.poll(never);
+    q.giveUp("stopping");
+    expect(holds).toBe(1);
+    expect(await sent).toEqual([{ kind: "failed", message: "stopping", retriable: true, maybeWritten: false }]);
+    expect(await queued).toEqual([{ kind: "failed", message: "stopping", retriable: true, maybeWritten: false }]);
+    // The stop gives it back as not sent: nothing changes.
+    q.notSent(polled!, "stopped");
+    expect(q.pending).toBe(0);
+    // Not asked when nothing is sent; when the send may have written, the sent record may still be written.
+    certain = false;
+    const other = new IngestQueue({
+      maxQueued: 100,
+      maxPoll: 1,
+      retryAfterSeconds: 3,
+      toSourceRecord,
+      holdUnwritten: () => certain,
+    });
+    const maybe = other.submit({ topic: "t", records: [record(2)], signal: never });
+    await other.poll(never);
+    other.giveUp("stopping");
+    expect(await maybe).toEqual([failedMaybeWritten]);
+    q.giveUp("again");
+    expect(holds).toBe(1);
+  });
+
   describe("after giveUp (review rv-chaos: a request arriving after the give-up was cut off unanswered)", () => {
     const notWritten: RecordOutcome = { kind: "failed", message: "stopping", retriable: true, maybeWritten: false };
     const givenUp = (clock = new ManualClock()) =>

@@ -90,7 +90,7 @@ describe("IngestQueue", () => {
     expect(await sent).toEqual([
       {
         kind: "failed",
-        message: "timed out; the record was sent to Kafka and may still be written",
+        message: "timed out; the record was handed to the producer and may still be written",
         retriable: true,
         maybeWritten: true,
       },
@@ -125,7 +125,7 @@ describe("IngestQueue", () => {
     expect([...(await sent), ...(await queued)]).toEqual([
       {
         kind: "failed",
-        message: `timed out: ${cause}; the record was sent to Kafka and may still be written once the topic exists`,
+        message: `timed out: ${cause}; the record was handed to the producer and may still be written once the topic exists`,
         retriable: true,
         maybeWritten: true,
       },
@@ -155,7 +155,7 @@ describe("IngestQueue", () => {
       expect(await sent).toEqual([
         {
           kind: "failed",
-          message: `stopped: ${cause}; the record was sent to Kafka and may still be written`,
+          message: `stopped: ${cause}; the record was handed to the producer and may still be written`,
           retriable: true,
           maybeWritten: true,
         },
@@ -174,7 +174,7 @@ describe("IngestQueue", () => {
       { kind: "written", topic: "t", partition: 0, offset: 1, timestamp: 7 },
       {
         kind: "failed",
-        message: "gone; the record was sent to Kafka and may still be written",
+        message: "gone; the record was handed to the producer and may still be written",
         retriable: true,
         maybeWritten: true,
       },
@@ -274,7 +274,7 @@ describe("IngestQueue", () => {
     expect(await second).toEqual([
       {
         kind: "failed",
-        message: "stopped; the record was sent to Kafka and may still be written",
+        message: "stopped; the record was handed to the producer and may still be written",
         retriable: true,
         maybeWritten: true,
       },

@@ -32,7 +32,7 @@ import { Signal } from "../../util/async.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import { abortMessage, PendingRequest, type Slot } from "./pending-request.ts";
 import { queueFull, recordsBytes } from "./queue-limits.ts";
-import { SentRecords } from "./sent-records.ts";
+import { SentRecords, type SlotState } from "./sent-records.ts";
 
 /** The listener options of a request's abort signal: one object, not one per request. */
 const ONCE: { readonly once: true } = Object.freeze({ once: true });
@@ -53,6 +53,11 @@ export interface IngestQueueOptions {
    * meanwhile says so when it is a topic Kafka does not know (missing-topic.ts).
    */
   readonly sendFailure?: () => unknown;
+  /**
+   * At `giveUp`: holds the records sent and not acknowledged when none may have been written, so that none ever is
+   * (SourceTaskContext.holdUnwrittenSend); true when it did. They then fail as not written.
+   */
+  readonly holdUnwritten?: () => boolean;
 }
 
 /** A submission after `giveUp`: each record fails as not written, as the records queued at the give-up did. */
@@ -250,7 +255,9 @@ export class IngestQueue implements IngestWriter {
   giveUp(reason: string): void {
     this.givenUp ??= { kind: "failed", message: reason, retriable: true, maybeWritten: false };
     this.withdrawQueued(reason);
-    for (const slot of this.sent.awaiting()) this.abandonSlot(slot, reason);
+    const awaiting = this.sent.awaiting();
+    const unwritten = awaiting.length > 0 && this.o.holdUnwritten?.() === true;
+    for (const slot of awaiting) this.abandonSlot(slot, reason, unwritten);
   }
 
   /** `stop`, and every record still unsettled fails (sent ones as "may still be written"). */
@@ -284,18 +291,25 @@ export class IngestQueue implements IngestWriter {
     else for (const slot of slots) this.abandonSlot(slot, reason);
   }
 
-  private abandonSlot(slot: Slot, reason: string): void {
+  /** `unwritten`: a sent slot certainly is not written (its send held: `holdUnwritten`). */
+  private abandonSlot(slot: Slot, reason: string, unwritten = false): void {
     if (slot.state === "queued") {
       this.queuedCount--;
       this.fail(slot, reason, false);
     } else if (slot.state === "sent") {
       this.sentCount--;
-      this.fail(slot, reason, true);
+      this.fail(slot, reason, !unwritten, "abandoned");
     }
   }
 
-  private fail(slot: Slot, reason: string, maybeWritten: boolean): void {
-    slot.state = maybeWritten ? "abandoned" : "withdrawn"; // never handed out again
+  /** `state`: "abandoned" for a sent slot (it keeps its place for its acknowledgement), else "withdrawn". */
+  private fail(
+    slot: Slot,
+    reason: string,
+    maybeWritten: boolean,
+    state: SlotState = maybeWritten ? "abandoned" : "withdrawn",
+  ): void {
+    slot.state = state; // never handed out again
     const missing = missingTopicsOf(this.o.sendFailure?.());
     const why = missing ? `${reason}: ${missingTopicText(missing)}` : reason;
     // A stopping queue's task retries no more: its record is not written once the topic exists.
@@ -303,7 +317,7 @@ export class IngestQueue implements IngestWriter {
     const written = missing && !stopping ? "may still be written once the topic exists" : "may still be written";
     this.settle(slot, {
       kind: "failed",
-      message: maybeWritten ? `${why}; the record was sent to Kafka and ${written}` : why,
+      message: maybeWritten ? `${why}; the record was handed to the producer and ${written}` : why,
       retriable: true,
       maybeWritten,
     });

@@ -132,6 +132,7 @@ export class HttpIngestSourceTask implements SourceTask {
       toSourceRecord,
       ...(this.context ? { clock: this.context.clock } : {}),
       sendFailure: () => this.context?.sendRetryFailure?.(),
+      holdUnwritten: () => this.context?.holdUnwrittenSend?.() === true,
     });
     this.services.routes.attach(this.connector, this.queue);
   }

@@ -1,0 +1,40 @@
+import { expect, test } from "bun:test";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { RetriableError } from "../../errors.ts";
+import { MemoryKafka } from "../../kafka/memory-kafka.ts";
+import { markNeverSent } from "../../kafka/send-rejection.ts";
+import { stopAndAwait } from "../../runtime/task-test-support.ts";
+import { ingestRecord, ingestServices, ingestSourceTask } from "./test-support.ts";
+
+// review-k3stop F1: the graceful stop's hold (explore7 K3) answered 503 "not written" for a record
+// Kafka had already written when its poll batch spanned an acknowledged request and the retried one
+// whose attempts never reached a broker; the 503 releases the Idempotency-Key and a retry writes it
+// twice. Such a record may be written: the stop answers the batch 500 "may still be written".
+test("a stop's give-up answers a record Kafka acknowledged as maybe written when its batch's next request never reached a broker", async () => {
+  const { services, writer: attached } = ingestServices();
+  const kafka = new MemoryKafka();
+  // Each record its own produce request: the one poll batch [A, B] spans two requests.
+  const { task } = ingestSourceTask({ services, kafka, options: { maxRequestBytes: 1 } });
+  kafka.holdAcks();
+  task.start();
+  await waitFor(() => attached() !== undefined);
+  const writer = attached()!;
+  const answer = writer.submit({
+    topic: "t",
+    records: [ingestRecord("A"), ingestRecord("B")],
+    signal: new AbortController().signal,
+  });
+  await waitFor(() => kafka.heldSends === 1, { what: "A on the wire" });
+  kafka.releaseAck(0);
+  await waitFor(() => kafka.heldSends === 2, { what: "B on the wire" });
+  // The broker is gone: B and every attempt after it fail before reaching it.
+  kafka.failSends(...Array.from({ length: 100 }, () => markNeverSent(new RetriableError("connection refused"))));
+  const sends = kafka.sends;
+  kafka.failAck(1, markNeverSent(new RetriableError("no connection")));
+  await waitFor(() => kafka.sends >= sends + 2, { what: "B retried" });
+  writer.giveUp?.("The gateway stopped before Kafka acknowledged the record");
+  const outcomes = await answer;
+  await stopAndAwait(task);
+  expect(kafka.records("t")).toHaveLength(1);
+  expect(outcomes.map((o) => o.kind === "failed" && o.maybeWritten)).toEqual([true, true]);
+});
