@@ -8,8 +8,11 @@ import {
   TimeoutError,
   UserError,
 } from "@platformatic/kafka";
+import { closedPort } from "../../../test/support/tcp-forwarder.ts";
 import { ConnectError, isRetriable, traceOf } from "../../errors.ts";
+import { LogManager } from "../../util/logger.ts";
 import { kafkaErrorOf } from "../send-rejection.ts";
+import { PlatformaticPort } from "./adapter.ts";
 import { retriable, wrap } from "./errors.ts";
 
 /** What the library throws when the broker refuses the SASL login: a retriable NetworkError around it. */
@@ -147,5 +150,36 @@ describe("a SASL exchange that only lost its connection (a broker restarting mid
     expect(retriable(exhausted)).toBe(true);
     expect(isRetriable(wrap(exhausted, "Failed to connect the admin client"))).toBe(true);
     expect(isRetriable(wrap(attempt(new Error("Invalid server signature.")), "Failed to connect"))).toBe(false);
+  });
+});
+
+describe("an unreachable bootstrap (explore7 K2)", () => {
+  test("the message names the first network error and its socket's reason, as kafkajs's does", () => {
+    const socket = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9092"), { code: "ECONNREFUSED" });
+    const network = new NetworkError("Connection to 127.0.0.1:9092 failed.", { canRetry: true, cause: socket });
+    const error = new MultipleErrors("metadata failed 4 times.", [
+      new MultipleErrors("Cannot connect to any broker.", [network]),
+    ]);
+    const wrapped = wrap(error, "Failed to connect the producer");
+    expect(isRetriable(wrapped)).toBe(true);
+    expect(wrapped.message).toBe(
+      "Failed to connect the producer: metadata failed 4 times. (Connection to 127.0.0.1:9092 failed: connect ECONNREFUSED 127.0.0.1:9092)",
+    );
+  });
+
+  test("a producer pointed at a closed loopback port fails naming ECONNREFUSED and the address", async () => {
+    const port = await closedPort();
+    const kafka = new PlatformaticPort(new LogManager({ sink: () => {} }));
+    const failure = await kafka
+      .producer({ "bootstrap.servers": `127.0.0.1:${port}`, "retry.backoff.ms": "10", retries: "1" })
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+    expect(failure).toBeInstanceOf(ConnectError);
+    expect(isRetriable(failure)).toBe(true);
+    expect(failure!.message).toBe(
+      `Failed to connect the producer: metadata failed 4 times. (Connection to 127.0.0.1:${port} failed: connect ECONNREFUSED 127.0.0.1:${port})`,
+    );
   });
 });

@@ -10,6 +10,9 @@
  * trace as Java's exception for it (`Caused by: org.apache.kafka.common.errors.InvalidTopicException:
  * The request attempted to perform an operation on an invalid topic.`), not only as the library's
  * "Received response with error while executing API …", and marked with its name (kafkaErrorOf).
+ * When the library's retries ran out ("metadata failed 4 times."), the message names the first
+ * network error in it and its socket's reason ("Connection to 127.0.0.1:9092 failed: connect
+ * ECONNREFUSED 127.0.0.1:9092"), as kafkajs's does: the operator sees why Kafka was not reached.
  */
 import { findErrorBy, TimeoutError } from "@platformatic/kafka";
 import { ConnectError, RetriableError } from "../../errors.ts";
@@ -84,13 +87,24 @@ function refusalIn(error: unknown): BrokerError | undefined {
   return findInError(error, (e: LibraryError) => (e.canRetry === true ? undefined : protocolError(e, () => true)));
 }
 
+/** The first network error inside `error` (not `error` itself), with its socket's reason when it has one. */
+function networkCause(error: unknown): string | undefined {
+  return findInError(error, (e: LibraryError) => {
+    if (e === error || e.code !== "PLT_KFK_NETWORK") return undefined;
+    const socket = e.cause as { message?: unknown } | undefined;
+    const reason = typeof socket?.message === "string" && socket.message ? `: ${socket.message}` : "";
+    return `${String(e.message).replace(/\.$/, "")}${reason}`;
+  });
+}
+
 export function wrap(error: unknown, what: string): Error {
   if (error instanceof ConnectError) return error;
   const denial = accessDenial(error);
   if (denial) return accessFailure(what, denial.kafkaError, denial.detail, error);
   const tls = tlsFailure(what, error);
   if (tls) return tls;
-  const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}`;
+  const network = networkCause(error);
+  const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}${network ? ` (${network})` : ""}`;
   if (retriable(error)) return new RetriableError(message, { cause: error });
   const refusal = refusalIn(error);
   if (refusal === undefined) return new ConnectError(message, { cause: error });
