@@ -26,6 +26,29 @@ const answer = (text: string): StoredResponse => ({
 const keysKnowing = (db: Database, configs: ConfigStore) =>
   new IdempotencyStore(db, { connectorExists: (c) => configs.has(c) });
 
+/**
+ * A database in a temp dir where `n` keys `k0…` of a connector "c" no longer stored were left (an
+ * earlier release, or a delete that could not remove them), at `clock`'s time; `keys` is the store
+ * that knows the connectors `configs` holds.
+ */
+async function keysLeft(n: number) {
+  const dir = await tempDir("herder-idempotency-");
+  const db = openDatabase(dir.path);
+  const clock = new ManualClock(1_000_000);
+  const earlier = new IdempotencyStore(db);
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) earlier.put("c", "", `k${i}`, answer("old"), clock.now(), 600_000);
+  })();
+  const configs = new ConfigStore(db);
+  return {
+    db,
+    clock,
+    configs,
+    keys: keysKnowing(db, configs),
+    [Symbol.asyncDispose]: () => dir[Symbol.asyncDispose](),
+  };
+}
+
 /** The keys stored under connector "c", hidden ones included. */
 const keysOfC = (db: Database) =>
   (db.query("SELECT count(*) AS n FROM ingest_idempotency WHERE connector = 'c'").get() as { n: number }).n;
@@ -36,16 +59,8 @@ const createC = async (h: InProcessWorker) =>
 
 describe("Herder and the Idempotency-Keys of a connector's name", () => {
   test("a connector created under a name with keys left hides them at once; the store's timer deletes them in batches", async () => {
-    await using dir = await tempDir("herder-idempotency-");
-    const db = openDatabase(dir.path);
-    const clock = new ManualClock(1_000_000);
-    // Keys of a connector "c" no longer stored (an earlier release, or a delete that could not remove them).
-    const earlier = new IdempotencyStore(db);
-    db.transaction(() => {
-      for (let i = 0; i < PRUNE_BATCH + 5; i++) earlier.put("c", "", `k${i}`, answer("old"), clock.now(), 600_000);
-    })();
-    const configs = new ConfigStore(db);
-    const keys = keysKnowing(db, configs);
+    await using left = await keysLeft(PRUNE_BATCH + 5);
+    const { db, clock, keys } = left;
     await using h = await inProcessWorker({ db, idempotencyKeys: keys });
     clock.advance(1);
     expect(await createC(h)).toBe(201);
@@ -64,12 +79,8 @@ describe("Herder and the Idempotency-Keys of a connector's name", () => {
   // review-p3ingest P2-1: the keys were hidden in memory only, and a restart before the timer
   // deleted them let the new connector replay the old one's answers.
   test("keys a create hid stay hidden after a restart until the timer has deleted them", async () => {
-    await using dir = await tempDir("herder-idempotency-");
-    const db = openDatabase(dir.path);
-    const clock = new ManualClock(1_000_000);
-    new IdempotencyStore(db).put("c", "", "k0", answer("old"), clock.now(), 600_000);
-    const configs = new ConfigStore(db);
-    const keys = keysKnowing(db, configs);
+    await using left = await keysLeft(1);
+    const { db, clock, configs, keys } = left;
     {
       await using h = await inProcessWorker({ db, idempotencyKeys: keys });
       expect(await createC(h)).toBe(201);
@@ -95,12 +106,8 @@ describe("Herder and the Idempotency-Keys of a connector's name", () => {
   // review-p3ingest P3-1: the hiding compared the keys' times with the create's, so keys stored
   // after a backward step of the clock were hidden and deleted.
   test("keys a connector stores after the clock stepped back are its own", async () => {
-    await using dir = await tempDir("herder-idempotency-");
-    const db = openDatabase(dir.path);
-    const clock = new ManualClock(1_000_000);
-    new IdempotencyStore(db).put("c", "", "old", answer("old"), clock.now(), 600_000);
-    const configs = new ConfigStore(db);
-    const keys = keysKnowing(db, configs);
+    await using left = await keysLeft(1);
+    const { db, clock, keys } = left;
     await using h = await inProcessWorker({ db, idempotencyKeys: keys });
     expect(await createC(h)).toBe(201);
     const stepped = clock.now() - 60_000;
@@ -113,10 +120,8 @@ describe("Herder and the Idempotency-Keys of a connector's name", () => {
   });
 
   test("a request begun before its connector was deleted and created again stores no key under the new one", async () => {
-    await using dir = await tempDir("herder-idempotency-");
-    const db = openDatabase(dir.path);
-    const configs = new ConfigStore(db);
-    const keys = keysKnowing(db, configs);
+    await using left = await keysLeft(0);
+    const { db, keys } = left;
     await using h = await inProcessWorker({ db, idempotencyKeys: keys });
     expect(await createC(h)).toBe(201);
     const begun = keys.generation("c"); // a request of the first connector begins
