@@ -18,7 +18,7 @@ import {
   NAME,
   PATH,
   spoolRows,
-  startIngestGateway,
+  startCrashIngestGateway,
 } from "./support/ingest-load.ts";
 import { createTopic, uniqueTopic } from "./support/kafka.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
@@ -41,7 +41,7 @@ async function killWhen(gw: Gateway, load: ReturnType<typeof ingestLoad>, condit
 /** After the spool drained on `gw`: every acknowledged record in Kafka, nothing left in the file. */
 /** A gateway started again on `dir` (Kafka up) drains the spool: every acknowledged record is delivered. */
 async function restartAndExpectDelivered(dir: TempDir, topic: string, load: ReturnType<typeof ingestLoad>) {
-  const gw = await startIngestGateway(dir, "up");
+  const gw = await startCrashIngestGateway(dir, "up");
   try {
     await expectSpoolDelivered(gw, dir, topic, load);
   } finally {
@@ -66,7 +66,7 @@ describe("device ingest after kill -9", () => {
     const topic = uniqueTopic("ingest-crash-spool");
     await createTopic(topic, 2);
     const load = ingestLoad(8);
-    const first = await startIngestGateway(dir, "up", ingestConnector(topic, "spool"));
+    const first = await startCrashIngestGateway(dir, "up", ingestConnector(topic, "spool"));
     await killWhen(first, load, async () => load.requestsAcked() >= 400 && ((await drained(first)) ?? 0) > 0);
     expect(load.acked.length).toBeGreaterThanOrEqual(400);
 
@@ -84,7 +84,7 @@ describe("device ingest after kill -9", () => {
       "ingest.poll.max.records": "5",
       "producer.override.max.in.flight.requests.per.connection": "1",
     };
-    const offline = await startIngestGateway(dir, "down", slowDrain);
+    const offline = await startCrashIngestGateway(dir, "down", slowDrain);
     let held = 0;
     await killWhen(offline, load, async () => {
       if (load.requestsAcked() < 300) return false;
@@ -95,7 +95,7 @@ describe("device ingest after kill -9", () => {
     expect(held).toBeGreaterThan(0);
     expect(load.acked.length).toBeGreaterThanOrEqual(held);
 
-    const draining = await startIngestGateway(dir, "up");
+    const draining = await startCrashIngestGateway(dir, "up");
     let during = { drained: 0, left: 0 };
     await killWhen(draining, load, async () => {
       const [d, left] = [(await drained(draining)) ?? 0, (await spoolRecords(draining)) ?? 0];
@@ -115,14 +115,14 @@ describe("device ingest after kill -9", () => {
     const topic = uniqueTopic("ingest-crash-kafka");
     await createTopic(topic, 2);
     const load = ingestLoad(8);
-    const first = await startIngestGateway(dir, "up", ingestConnector(topic, "kafka"));
+    const first = await startCrashIngestGateway(dir, "up", ingestConnector(topic, "kafka"));
     await killWhen(first, load, async () => load.requestsAcked() >= 400);
     // A 2xx in kafka mode comes after Kafka's acknowledgement: no restart is needed to find them.
     const result = await delivery(topic, load);
     console.log(`ingest kill -9 (kafka): ${JSON.stringify({ ...result, lost: result.lost.length })}`);
     expect(result.lost).toEqual([]);
     expect(result.acked).toBeGreaterThanOrEqual(400);
-    await using gw = await startIngestGateway(dir, "up");
+    await using gw = await startCrashIngestGateway(dir, "up");
     expect(await taskState(gw, NAME)).toBe("RUNNING");
   }, 240_000);
 });

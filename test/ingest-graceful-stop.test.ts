@@ -13,7 +13,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { ingestUrlOf, metric } from "./support/gateway.ts";
-import { ingestConnector, NAME, PATH, startIngestGateway } from "./support/ingest-load.ts";
+import { ingestConnector, NAME, PATH, startCrashIngestGateway } from "./support/ingest-load.ts";
 import { createTopic, readAll, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -71,7 +71,7 @@ describe("device ingest across a graceful stop", () => {
       const load = devices(outcomes);
       for (let round = 0; round < 2; round++) {
         // Stopped (SIGTERM) at scope end if a wait below fails first.
-        await using gw = await startIngestGateway(
+        await using gw = await startCrashIngestGateway(
           dir,
           "up",
           round === 0 ? ingestConnector(topic, mode) : undefined,
@@ -88,7 +88,7 @@ describe("device ingest across a graceful stop", () => {
           expect(code).toBe(0);
         }
       }
-      await using gw = await startIngestGateway(dir, "up", undefined, worker);
+      await using gw = await startCrashIngestGateway(dir, "up", undefined, worker);
       await waitFor(async () => mode === "kafka" || (await metric(gw, "ingest_spool_records", NAME)) === 0, {
         timeoutMs: 60_000,
         what: "the spool drained",

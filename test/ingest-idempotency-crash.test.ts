@@ -10,7 +10,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { type Gateway, ingestUrlOf, metric } from "./support/gateway.ts";
-import { delivery, ingestConnector, ingestLoad, NAME, PATH, startIngestGateway } from "./support/ingest-load.ts";
+import { delivery, ingestConnector, ingestLoad, NAME, PATH, startCrashIngestGateway } from "./support/ingest-load.ts";
 import { createTopic, readAll, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -33,7 +33,7 @@ describe("Idempotency-Key after kill -9", () => {
       await using dir = await tempDir(`ingest-idem-crash-${mode}-`);
       const topic = uniqueTopic(`ingest-idem-crash-${mode}`);
       await createTopic(topic, 1);
-      const first = await startIngestGateway(dir, "up", ingestConnector(topic, mode));
+      const first = await startCrashIngestGateway(dir, "up", ingestConnector(topic, mode));
       const load = ingestLoad(8, {
         keyed: true,
         onAcked: (requests) => {
@@ -45,7 +45,7 @@ describe("Idempotency-Key after kill -9", () => {
       await load.stop();
       expect(load.answers.length).toBeGreaterThanOrEqual(KILL_AT);
 
-      const gw = await startIngestGateway(dir, "up");
+      const gw = await startCrashIngestGateway(dir, "up");
       try {
         await settled(gw, mode);
         const before = await delivery(topic, load);

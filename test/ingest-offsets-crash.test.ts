@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { ingestUrlOf } from "./support/gateway.ts";
-import { ingestConnector, startIngestGateway } from "./support/ingest-load.ts";
+import { ingestConnector, startCrashIngestGateway } from "./support/ingest-load.ts";
 import { createTopic, partitionEnds, readUpTo, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -27,7 +27,7 @@ describe("REST Proxy v2 produce answers after kill -9", () => {
     await using dir = await tempDir("ingest-offsets-crash-");
     const topic = uniqueTopic("ingest-offsets-crash");
     await createTopic(topic, 3);
-    const gw = await startIngestGateway(dir, "up", ingestConnector(topic, "kafka"));
+    const gw = await startCrashIngestGateway(dir, "up", ingestConnector(topic, "kafka"));
     const url = `${await ingestUrlOf(gw)}/topics/${topic}`;
     const answered: Answered[] = [];
     let sent = 0;

@@ -10,7 +10,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { ingestUrlOf, startGateway } from "./support/gateway.ts";
-import { crashWorker, ingestConnector, NAME, PATH, startIngestGateway } from "./support/ingest-load.ts";
+import { crashWorker, ingestConnector, NAME, PATH, startCrashIngestGateway } from "./support/ingest-load.ts";
 import { uniqueTopic } from "./support/kafka.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -23,7 +23,7 @@ const restart = async (dir: TempDir) => startGateway({ dir: dir.path, worker: aw
 describe("a damaged spool.db-wal at start", () => {
   test("fails the spool task with a message naming the file instead of dropping acknowledged records; moved away, the spool starts empty", async () => {
     await using dir = await tempDir("ingest-spool-wal-damage-");
-    await using offline = await startIngestGateway(
+    await using offline = await startCrashIngestGateway(
       dir,
       "down",
       ingestConnector(uniqueTopic("spool-wal-damage"), "spool"),
@@ -74,7 +74,7 @@ describe("a damaged spool.db-wal at start", () => {
 
     renameSync(spool, `${spool}.damaged`);
     renameSync(`${spool}-wal`, `${spool}-wal.damaged`);
-    await using fresh = await startIngestGateway(dir, "down");
+    await using fresh = await startCrashIngestGateway(dir, "down");
     const accepted = await fetch(`${await ingestUrlOf(fresh)}${PATH}`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },

@@ -10,29 +10,10 @@
 import { expect, test } from "bun:test";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { scratchTestRepo } from "./support/scratch-test-repo.ts";
+import { scratchTestRepo, scriptsTest } from "./support/scratch-test-repo.ts";
 import { tempDir } from "./support/temp-dir.ts";
 
 const REPO = join(import.meta.dir, "..");
-
-/** Runs scripts/test in the scratch repository `dir` with `env` added: its output and exit code. */
-async function scriptsTest(
-  dir: string,
-  env: Record<string, string>,
-): Promise<{ out: string; err: string; code: number }> {
-  const run = Bun.spawn(["scripts/test"], {
-    cwd: dir,
-    env: { ...process.env, ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [out, err, code] = await Promise.all([
-    new Response(run.stdout).text(),
-    new Response(run.stderr).text(),
-    run.exited,
-  ]);
-  return { out, err, code };
-}
 
 test("each shard's log ends with its files' whole seconds, which scripts/test-durations counts", async () => {
   await using dir = await tempDir("scripts-test-file-seconds-");

@@ -10,7 +10,7 @@
 import { expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { scratchTestRepo } from "./support/scratch-test-repo.ts";
+import { scratchTestRepo, scriptsTest } from "./support/scratch-test-repo.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -31,17 +31,7 @@ test.each([
     scratchTestRepo(dir.path);
     writeFileSync(join(dir.path, fine), "");
     writeFileSync(join(dir.path, hanging), "");
-    const run = Bun.spawn(["scripts/test"], {
-      cwd: dir.path,
-      env: { ...process.env, TEST_SHARDS: "2", SHARD_TIMEOUT_S: "1" },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [out, err, code] = await Promise.all([
-      new Response(run.stdout).text(),
-      new Response(run.stderr).text(),
-      run.exited,
-    ]);
+    const { out, err, code } = await scriptsTest(dir.path, { TEST_SHARDS: "2", SHARD_TIMEOUT_S: "1" });
     expect(err).toBe("");
     expect(code).toBe(1);
     expect(out).toContain(`(pass) before the hang`);

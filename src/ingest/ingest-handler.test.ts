@@ -1,12 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import { ingestApp } from "./ingest-handler.ts";
 import { IngestMetrics } from "./ingest-metrics.ts";
 import type { RecordOutcome } from "./ingest-record.ts";
 import { type IngestStages, passThroughStages } from "./request-context.ts";
 import { type IngestRouteTable, IngestRouteTable as RouteTable } from "./route-table.ts";
-import { post, testSettings } from "./test-support.ts";
+import { post, testIngestApp, testSettings } from "./test-support.ts";
 
 /** Records the latency sample of each finished request. */
 class RecordingMetrics extends IngestMetrics {
@@ -37,7 +36,7 @@ describe("ingest request latency", () => {
       routes: () => [],
       onChange: () => () => {},
     } as unknown as IngestRouteTable;
-    const app = ingestApp({ routes, metrics, clock, log: new LogManager().get("ingest"), redact: (t) => t });
+    const app = testIngestApp(routes, { metrics, clock });
     const response = await app.fetch(
       new Request("http://127.0.0.1/topics/unknown", {
         method: "POST",
@@ -73,14 +72,7 @@ describe("a plain listener's connection", () => {
         records.map((_, i): RecordOutcome => ({ kind: "written", topic: "t", partition: 0, offset: i, timestamp: 1 })),
       withdrawQueued: () => undefined,
     });
-    const clock = new ManualClock(1_700_000_000_000);
-    return ingestApp({
-      routes,
-      metrics: new IngestMetrics(),
-      clock,
-      log: new LogManager().get("ingest"),
-      redact: (t) => t,
-    });
+    return testIngestApp(routes);
   }
 
   /** Bun's server as the listener passes it: counts the peer address look-ups. */
@@ -148,13 +140,7 @@ describe("ingest.max.concurrent.requests", () => {
       },
       withdrawQueued: () => undefined,
     });
-    const app = ingestApp({
-      routes,
-      metrics: new IngestMetrics(),
-      clock: new ManualClock(1_700_000_000_000),
-      log: new LogManager().get("ingest"),
-      redact: (t) => t,
-    });
+    const app = testIngestApp(routes);
     const running = [app.fetch(post("{}", "application/json"), {}), app.fetch(post("{}", "application/json"), {})];
     await bothSubmitted.promise;
     expect((await app.fetch(post("{}", "application/json"), {})).status).toBe(503); // the limit holds
@@ -182,13 +168,7 @@ describe("a route's concurrency slot (P2.4)", () => {
     );
     routes.attach("c", { pending: 0, submit: written, withdrawQueued: () => undefined });
     const clock = new ManualClock(1_700_000_000_000);
-    const app = ingestApp({
-      routes,
-      metrics: new IngestMetrics(),
-      clock,
-      log: new LogManager().get("ingest"),
-      redact: (t) => t,
-    });
+    const app = testIngestApp(routes, { clock });
     return { app, clock, slots: () => routes.byPath("/ingest/t")!.requests.inFlight };
   }
 
@@ -249,13 +229,7 @@ describe("a body read that fails", () => {
     const routes = new RouteTable();
     routes.open("c", testSettings({}), passThroughStages);
     routes.attach("c", { pending: 0, submit: () => Promise.resolve([]), withdrawQueued: () => undefined });
-    const app = ingestApp({
-      routes,
-      metrics: new IngestMetrics(),
-      clock: new ManualClock(1_700_000_000_000),
-      log: new LogManager({ sink: (line) => logged.push(line) }).get("ingest"),
-      redact: (t) => t,
-    });
+    const app = testIngestApp(routes, { log: new LogManager({ sink: (line) => logged.push(line) }).get("ingest") });
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
         controller.error(error);

@@ -8,15 +8,11 @@
  */
 import { describe, expect, test } from "bun:test";
 import { connectorCreatesTopics } from "../runtime/topic-creation.ts";
-import { LogManager } from "../util/logger.ts";
-import { ManualClock } from "../util/manual-clock.ts";
 import type { WorkerConfig } from "../worker-config.ts";
-import { ingestApp } from "./ingest-handler.ts";
-import { IngestMetrics } from "./ingest-metrics.ts";
 import type { RecordOutcome } from "./ingest-record.ts";
 import { passThroughStages } from "./request-context.ts";
 import { IngestRouteTable } from "./route-table.ts";
-import { testSettings } from "./test-support.ts";
+import { testIngestApp, testSettings } from "./test-support.ts";
 
 const CREATING = { "topic.creation.default.partitions": "4", "topic.creation.default.replication.factor": "1" };
 
@@ -31,12 +27,7 @@ function gateway(worker: Pick<WorkerConfig, "topic.creation.enable">, connector:
     withdrawQueued: () => undefined,
   });
   const lookups: [string, number][] = [];
-  const app = ingestApp({
-    routes,
-    metrics: new IngestMetrics(),
-    clock: new ManualClock(1_700_000_000_000),
-    log: new LogManager().get("ingest"),
-    redact: (t) => t,
+  const app = testIngestApp(routes, {
     partitions: async (topic, partition) => {
       lookups.push([topic, partition]);
       return 0;

@@ -1,7 +1,10 @@
-/** Building blocks for unit tests of the request path: route settings (the connector's defaults, overridable), requests, a started IngestServer. */
+/** Building blocks for unit tests of the request path: route settings (the connector's defaults, overridable), requests, an ingestApp, a started IngestServer. */
 import { httpIngestConfig, routeSettings } from "../connectors/http-ingest/config.ts";
 import { LogManager } from "../util/logger.ts";
-import type { IngestApp } from "./ingest-pipeline-contract.ts";
+import { ManualClock } from "../util/manual-clock.ts";
+import { ingestApp } from "./ingest-handler.ts";
+import { IngestMetrics } from "./ingest-metrics.ts";
+import type { IngestApp, IngestHandlerDeps } from "./ingest-pipeline-contract.ts";
 import type { IngestRecord } from "./ingest-record.ts";
 import { IngestServer, type IngestServerOptions } from "./ingest-server.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
@@ -24,6 +27,18 @@ export function post(
     method: "POST",
     body,
     headers: { ...(contentType ? { "Content-Type": contentType } : {}), ...headers },
+  });
+}
+
+/** ingestApp over `routes` with new metrics, a ManualClock at 1_700_000_000_000, a logger and no redaction; `deps` replaces any of them or adds the rest. */
+export function testIngestApp(routes: IngestRouteTable, deps: Partial<IngestHandlerDeps> = {}): IngestApp {
+  return ingestApp({
+    routes,
+    metrics: new IngestMetrics(),
+    clock: new ManualClock(1_700_000_000_000),
+    log: new LogManager().get("ingest"),
+    redact: (t) => t,
+    ...deps,
   });
 }
 

@@ -48,6 +48,18 @@ const decode = (b: Uint8Array | null) => new TextDecoder().decode(b!);
 /** The values written to the topic "t", in order. */
 const values = (kafka: MemoryKafka) => kafka.records("t").map((r) => decode(r.value));
 
+/** Advances `clock` past the send's backoff until Kafka took the one record; then the task's degraded trace is cleared. */
+async function retryUntilWritten(clock: ManualClock, kafka: MemoryKafka, task: WorkerSourceTask): Promise<void> {
+  await waitFor(
+    () => {
+      clock.advance(1000);
+      return kafka.records("t").length === 1;
+    },
+    { what: "the retry written" },
+  );
+  await waitFor(() => task.degradedTrace === null, { what: "the trace cleared" });
+}
+
 /** Makes `kafka` reject, for good ("record too large"), every send of the record whose value is `value`. */
 function rejectAsTooLarge(kafka: MemoryKafka, value: string): void {
   kafka.rejectRecords(
@@ -192,14 +204,7 @@ describe("WorkerSourceTask", () => {
     expect(trace).toBe(
       "Degraded: Kafka does not take the task's records (the last attempt failed: broker unreachable); the send is being retried. No more records are polled from the task until Kafka takes them.",
     );
-    await waitFor(
-      () => {
-        clock.advance(1000);
-        return kafka.records("t").length === 1;
-      },
-      { what: "the retry written" },
-    );
-    await waitFor(() => task.degradedTrace === null, { what: "the trace cleared" });
+    await retryUntilWritten(clock, kafka, task);
     await stopAndAwait(task);
   });
 
@@ -221,14 +226,7 @@ describe("WorkerSourceTask", () => {
     await waitFor(() => listener.events.includes("PAUSED"), { what: "PAUSED" });
     expect(kafka.records("t")).toEqual([]);
     task.transitionTo("STARTED");
-    await waitFor(
-      () => {
-        clock.advance(1000);
-        return kafka.records("t").length === 1;
-      },
-      { what: "the retry written" },
-    );
-    await waitFor(() => task.degradedTrace === null, { what: "the trace cleared" });
+    await retryUntilWritten(clock, kafka, task);
     expect(listener.events).toEqual(["RUNNING", "PAUSED", "RUNNING"]);
     await stopAndAwait(task);
     expect(kafka.records("t").map((r) => new TextDecoder().decode(r.value!))).toEqual(["line 1"]);

@@ -14,6 +14,7 @@ import { DATABASE_FILE, openDatabase } from "./database.ts";
 import {
   deleteConnectorKeys,
   IdempotencyStore,
+  type IdempotencyStoreOptions,
   PRUNE_BATCH,
   PRUNE_BUSY_MS,
   PRUNE_IDLE_MS,
@@ -245,10 +246,24 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
   describe("with ingest.idempotency.max.bytes", () => {
     const one = bytesOf("c", "", "k0", "aaaa");
 
-    test("a key that would pass the cap deletes the keys that expire first; expired ones are not counted as dropped", async () => {
-      await using dir = await tempDir("idempotency-store-");
+    /** A store capped at `keys` keys the size of `one` (`options` added), in a new temp dir's database closed at the scope's end. */
+    async function cappedStore(keys: number, options: Omit<IdempotencyStoreOptions, "maxBytes"> = {}) {
+      const dir = await tempDir("idempotency-store-");
       const db = openDatabase(dir.path);
-      const store = new IdempotencyStore(db, { maxBytes: 3 * one });
+      const store = new IdempotencyStore(db, { maxBytes: keys * one, ...options });
+      return {
+        db,
+        store,
+        [Symbol.asyncDispose]: async () => {
+          db.close();
+          await dir[Symbol.asyncDispose]();
+        },
+      };
+    }
+
+    test("a key that would pass the cap deletes the keys that expire first; expired ones are not counted as dropped", async () => {
+      await using capped = await cappedStore(3);
+      const { db, store } = capped;
       store.put("c", "", "k0", answer("aaaa"), 1000, 500); // expires first, and is expired at 2000
       store.put("c", "", "k1", answer("aaaa"), 1000, 90_000);
       store.put("c", "", "k2", answer("aaaa"), 1000, 60_000);
@@ -267,13 +282,11 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
       expect(store.usage()).toEqual({ keys: 2, bytes: 2 * one + 8 });
       expect(store.usage().bytes).toBeLessThanOrEqual(3 * one);
       expect(new IdempotencyStore(db).usage()).toEqual(store.usage());
-      db.close();
     });
 
     test("the key being stored again is not what makes room for itself", async () => {
-      await using dir = await tempDir("idempotency-store-");
-      const db = openDatabase(dir.path);
-      const store = new IdempotencyStore(db, { maxBytes: 2 * one });
+      await using capped = await cappedStore(2);
+      const { db, store } = capped;
       store.put("c", "", "k0", answer("aaaa"), 1000, 10);
       store.put("c", "", "k1", answer("aaaa"), 1000, 60_000);
       expect(store.put("c", "", "k0", answer("aaaa"), 2000, 60_000)).toBe(0);
@@ -281,16 +294,14 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
         { connector: "c", key: "k1" },
         { connector: "c", key: "k0" }, // expired: pruned by the put, and stored again
       ]);
-      db.close();
     });
 
     // review-p3ingest-b P2-1: hidden keys stay until the timer deletes them; at the cap they went
     // after live keys that expire first, each a duplicate write if its request was retried.
     test("after a connector's delete, a put at the cap deletes its hidden keys, not another connector's live ones", async () => {
-      await using dir = await tempDir("idempotency-store-");
-      const db = openDatabase(dir.path);
       const stored = new Set(["b", "g"]);
-      const store = new IdempotencyStore(db, { maxBytes: 20 * one, connectorExists: (c) => stored.has(c) });
+      await using capped = await cappedStore(20, { connectorExists: (c) => stored.has(c) });
+      const { db, store } = capped;
       // b's keys expire first.
       for (let i = 0; i < 10; i++) store.put("b", "", `k${i}`, answer("aaaa"), 1000 + i, 600_000);
       for (let i = 0; i < 10; i++) store.put("g", "", `g${i}`, answer("aaaa"), 2000 + i, 600_000);
@@ -303,13 +314,11 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
           .n;
       expect([keysOf("b"), keysOf("g")]).toEqual([11, 9]);
       expect(new IdempotencyStore(db).usage()).toEqual(store.usage());
-      db.close();
     });
 
     test("a put over its own hidden key (the name created again) makes room with other hidden keys, not that row", async () => {
-      await using dir = await tempDir("idempotency-store-");
-      const db = openDatabase(dir.path);
-      const store = new IdempotencyStore(db, { maxBytes: 2 * one });
+      await using capped = await cappedStore(2);
+      const { db, store } = capped;
       store.put("c", "", "k0", answer("aaaa"), 1000, 60_000);
       store.put("c", "", "k1", answer("aaaa"), 1000, 60_000);
       store.connectorDeleted("c");
@@ -318,7 +327,6 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
       expect(rows(db)).toEqual([{ connector: "c", key: "k0" }]);
       expect(store.get("c", "", "k0", 2000)?.requestHash).toBe("hash-aaaaaaaa");
       expect(new IdempotencyStore(db).usage()).toEqual(store.usage());
-      db.close();
     });
 
     test("over the cap with hidden keys, the timer deletes them before any live key", async () => {
@@ -342,16 +350,14 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
     });
 
     test("an answer larger than the cap by itself is refused, and nothing is deleted", async () => {
-      await using dir = await tempDir("idempotency-store-");
-      const db = openDatabase(dir.path);
-      const store = new IdempotencyStore(db, { maxBytes: 2 * one });
+      await using capped = await cappedStore(2);
+      const { db, store } = capped;
       store.put("c", "", "k0", answer("aaaa"), 1000, 60_000);
       expect(() => store.put("c", "", "big", answer("a".repeat(2 * one)), 1000, 60_000)).toThrow(
         `more than ingest.idempotency.max.bytes=${2 * one} allows for all keys`,
       );
       expect(rows(db)).toEqual([{ connector: "c", key: "k0" }]);
       expect(store.usage().keys).toBe(1);
-      db.close();
     });
   });
 

@@ -38,8 +38,8 @@ export async function crashWorker(dir: TempDir, kafka: "up" | "down"): Promise<R
   };
 }
 
-/** Starts the gateway on `dir` (a spool or kafka mode route NAME at PATH when `create` is its config; `extra` worker keys) and waits for the route (an empty batch: 422, nothing written) and a RUNNING task. */
-export async function startIngestGateway(
+/** Starts the kill -9 tests' gateway on `dir` (a spool or kafka mode route NAME at PATH when `create` is its config; `extra` worker keys) and waits for the route (an empty batch: 422, nothing written) and a RUNNING task. */
+export async function startCrashIngestGateway(
   dir: TempDir,
   kafka: "up" | "down",
   create?: Record<string, string>,

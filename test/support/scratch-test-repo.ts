@@ -76,3 +76,22 @@ export function scratchTestRepo(dir: string, { realBun = false } = {}): void {
   writeFileSync(join(dir, "scripts/patch-dependencies.mjs"), "");
   writeFileSync(join(dir, "test/durations.txt"), "# seconds file\n");
 }
+
+/** Runs scripts/test in the scratch repository `dir` with `env` added: its output and exit code. */
+export async function scriptsTest(
+  dir: string,
+  env: Record<string, string>,
+): Promise<{ out: string; err: string; code: number }> {
+  const run = Bun.spawn(["scripts/test"], {
+    cwd: dir,
+    env: { ...process.env, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(run.stdout).text(),
+    new Response(run.stderr).text(),
+    run.exited,
+  ]);
+  return { out, err, code };
+}
