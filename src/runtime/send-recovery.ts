@@ -11,6 +11,7 @@
 import { isRetriable, messageOf } from "../errors.ts";
 import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { NotSentError, unwritten, writtenRecords } from "../kafka/send-rejection.ts";
+import { abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
@@ -158,7 +159,7 @@ export class SendRecovery {
           const producer = await this.c.producerFor(batch);
           if (!producer) return false;
           if (this.held) {
-            await untilAborted(this.c.stopSignal());
+            await abortable(new Promise<never>(() => {}), this.c.stopSignal()); // until the task's stop
             return false;
           }
           this.lastMaybeWritten = true; // on its way to a broker (see retryUnwritten)
@@ -251,10 +252,4 @@ function notLogged(unlogged: number): string {
 function writtenFrom(done: readonly (ProducedMetadata | undefined)[], from: number): boolean {
   for (let i = from; i < done.length; i++) if (done[i] !== undefined) return true;
   return false;
-}
-
-/** Resolves once `signal` aborts. */
-function untilAborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
 }
