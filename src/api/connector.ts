@@ -89,9 +89,11 @@ export interface SourceTaskContext extends PluginContext {
   readonly sendRetryFailure?: () => unknown;
   /**
    * Gateway extension: while a send of this task's records is being retried and none of the records the task handed
-   * over that Kafka has not acknowledged may have been written (no attempt at them reached a broker, or the broker
-   * refused them: the rule by which a stop gives records back as `notSent`), holds them: none is sent any more, and the
-   * task's stop gives them back through `notSent`; returns true. Otherwise returns false and changes nothing.
+   * over and has not had back through commitRecord(s) may have been written (no attempt at them reached a broker, or
+   * the broker refused them: the rule by which a stop gives records back as `notSent`; a batch Kafka acknowledged whose
+   * commitRecords has not been called or has not returned, e.g. waiting behind an earlier batch's, was written), holds
+   * them: none is sent any more, and the task's stop gives them back through `notSent`; returns true. Otherwise returns
+   * false and changes nothing.
    */
   readonly holdUnwrittenSend?: () => boolean;
 }

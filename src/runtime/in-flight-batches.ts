@@ -81,6 +81,11 @@ export class InFlightBatches<P, R> {
     return out;
   }
 
+  /** Whether `test` holds for the outcome of a batch settled and not yet taken. */
+  anySettled(test: (outcome: BatchOutcome<R>) => boolean): boolean {
+    return this.entries.some((e) => e.outcome !== undefined && test(e.outcome));
+  }
+
   /** Resolves when the oldest batch not yet taken has settled (at once when there is none). */
   oldestSettled(): Promise<void> {
     return this.entries[0]?.done ?? Promise.resolve();

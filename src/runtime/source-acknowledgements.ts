@@ -10,12 +10,15 @@
  * A batch that failed for good fails the task (`fail`), and no batch after it, nor after a batch
  * given up (the task stopping), is acknowledged to the SourceTask; the task hears which records
  * never reached Kafka (`notSent`). A cancelled task hears nothing more.
+ *
+ * A batch Kafka acknowledged stays the task's to answer until its commitRecord(s) returned (it may wait behind an
+ * earlier batch's): the stop's hold of a send that wrote nothing (`holdUnwritten`) is refused meanwhile.
  */
 import type { ProducedMetadata } from "../kafka/kafka-port.ts";
 import { monotonicNow, wholeMsSince } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { ActiveTopics } from "./active-topics.ts";
-import { InFlightBatches } from "./in-flight-batches.ts";
+import { type BatchOutcome, InFlightBatches, type SettledBatch } from "./in-flight-batches.ts";
 import { commitSourceRecords } from "./record-rejection.ts";
 import type { BatchResult } from "./send-coalescer.ts";
 import { type StagedOffsets, stageOffsets, updateStagedOffsets } from "./source-offset-staging.ts";
@@ -43,6 +46,8 @@ export class SourceAcknowledgements {
   private lastFlush: number;
   /** Acknowledgements are handled one batch at a time, in poll order. */
   private acknowledging: Promise<void> = Promise.resolve();
+  /** Batches taken out of `inFlight`, settled, in poll order: each until it is handled (`acknowledgeSettled`). */
+  private readonly taken: SettledBatch<PollBatch, BatchResult>[] = [];
   /** Set once a batch failed or was abandoned: nothing after it is ever acknowledged. */
   private halted = false;
 
@@ -73,29 +78,52 @@ export class SourceAcknowledgements {
   /** Every batch in flight settled and handled (the task stops). */
   async drain(): Promise<void> {
     await this.inFlight.allSettled();
+    this.acknowledging = this.acknowledging.then(() => this.acknowledgeSettled());
     await this.acknowledging;
-    await this.acknowledgeSettled();
   }
 
-  /** Handles the settled batches at the front of the queue, in poll order. Never throws. */
+  /**
+   * SourceTaskContext.holdUnwrittenSend: holds the send being retried (SourceTaskSender.holdUnwritten) only when, as
+   * well, Kafka wrote no record of a batch settled and not yet handed to the task's commitRecord(s): one waiting its
+   * turn behind an earlier batch's commitRecords, or being handed now. Its records are still the task's to answer, and
+   * written. True when it held.
+   */
+  holdUnwritten(): boolean {
+    if (this.taken.some(({ outcome }) => mayBeWritten(outcome)) || this.inFlight.anySettled(mayBeWritten)) return false;
+    return this.d.sender.holdUnwritten();
+  }
+
+  /**
+   * Handles the settled batches at the front of the queue, in poll order, each kept in `taken` until it is handled.
+   * Never throws.
+   */
   private async acknowledgeSettled(): Promise<void> {
-    const o = this.d.options;
-    for (const { payload, outcome } of this.inFlight.takeSettled()) {
-      if (this.d.cancelled()) continue; // abandoned: nothing more reaches the task (Connect)
-      // Failed for good, its rest perhaps never sent (NotSent.failure): the task fails.
-      const failed = outcome.ok ? (Array.isArray(outcome.value) ? undefined : outcome.value?.failure) : outcome;
-      if (failed && !this.halted) this.d.fail(failed.error);
-      if (!outcome.ok) this.halted = true;
-      else if (!Array.isArray(outcome.value)) {
-        // Given up (stopping, or after a failure): nothing from here on is committed; what never
-        // reached Kafka is told.
-        this.halted = true;
-        // Given up because of the task's failure, if it failed: the SourceTask hears which.
-        const { value } = outcome;
-        const why = value?.failure?.error ?? this.d.failure();
-        if (value) await batchNotSent(o.task, this.d.sender, payload, value.from, this.d.log, why);
-      } else if (!this.halted) await this.acknowledge(payload, outcome.value);
+    this.taken.push(...this.inFlight.takeSettled());
+    for (let next = this.taken[0]; next; next = this.taken[0]) {
+      try {
+        await this.handle(next.payload, next.outcome);
+      } finally {
+        this.taken.shift();
+      }
     }
+  }
+
+  private async handle(payload: PollBatch, outcome: BatchOutcome<BatchResult>): Promise<void> {
+    const o = this.d.options;
+    if (this.d.cancelled()) return; // abandoned: nothing more reaches the task (Connect)
+    // Failed for good, its rest perhaps never sent (NotSent.failure): the task fails.
+    const failed = outcome.ok ? (Array.isArray(outcome.value) ? undefined : outcome.value?.failure) : outcome;
+    if (failed && !this.halted) this.d.fail(failed.error);
+    if (!outcome.ok) this.halted = true;
+    else if (!Array.isArray(outcome.value)) {
+      // Given up (stopping, or after a failure): nothing from here on is committed; what never
+      // reached Kafka is told.
+      this.halted = true;
+      // Given up because of the task's failure, if it failed: the SourceTask hears which.
+      const { value } = outcome;
+      const why = value?.failure?.error ?? this.d.failure();
+      if (value) await batchNotSent(o.task, this.d.sender, payload, value.from, this.d.log, why);
+    } else if (!this.halted) await this.acknowledge(payload, outcome.value);
   }
 
   private async acknowledge(batch: PollBatch, metadata: readonly (ProducedMetadata | null)[]): Promise<void> {
@@ -146,4 +174,13 @@ export class SourceAcknowledgements {
       log.warn("SourceTask.commit() failed", error);
     }
   }
+}
+
+/**
+ * Whether a settled batch's outcome says Kafka wrote, or may have written, one of its records: acknowledged with
+ * metadata (not only records refused and tolerated), or anything but acknowledged (not reached while a send is retried).
+ */
+function mayBeWritten(outcome: BatchOutcome<BatchResult>): boolean {
+  if (!outcome.ok || !Array.isArray(outcome.value)) return true;
+  return outcome.value.some((m) => m !== null);
 }

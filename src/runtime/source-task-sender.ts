@@ -127,9 +127,10 @@ export class SourceTaskSender {
   }
 
   /**
-   * While a send is being retried and none of the records handed to this sender and not yet acknowledged may have been
-   * written: holds them (none goes out any more; the task's stop gives them back as not sent) and returns true; else
-   * false, nothing changed (SourceTaskContext.holdUnwrittenSend).
+   * While a send is being retried and none of the records handed to this sender whose batch has not settled may have
+   * been written: holds them (none goes out any more; the task's stop gives them back as not sent) and returns true;
+   * else false, nothing changed. The batches settled and not yet handed to the task are SourceAcknowledgements'
+   * (its holdUnwritten, SourceTaskContext.holdUnwrittenSend, asks this one last).
    */
   holdUnwritten(): boolean {
     if (!this.recovery.retryUnwritten || !this.sends.othersUnwritten) return false;

@@ -128,7 +128,7 @@ export class WorkerSourceTask extends WorkerTask {
       this.log,
       this.clock,
       () => this.sendRetryFailure,
-      () => this.sender.holdUnwritten(),
+      () => this.acks.holdUnwritten(),
     );
     this.started = true;
   }

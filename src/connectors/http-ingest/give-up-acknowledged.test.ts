@@ -1,9 +1,13 @@
 import { expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import type { RecordMetadata, RecordRejection } from "../../api/connector.ts";
+import type { SourceRecord } from "../../api/record.ts";
 import { RetriableError } from "../../errors.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import { markNeverSent } from "../../kafka/send-rejection.ts";
 import { stopAndAwait } from "../../runtime/task-test-support.ts";
+import { deferred } from "../../util/async.ts";
+import { HttpIngestSourceTask } from "./task.ts";
 import { ingestRecord, ingestServices, ingestSourceTask } from "./test-support.ts";
 
 // review-k3stop F1: the graceful stop's hold (explore7 K3) answered 503 "not written" for a record
@@ -37,4 +41,53 @@ test("a stop's give-up answers a record Kafka acknowledged as maybe written when
   await stopAndAwait(task);
   expect(kafka.records("t")).toHaveLength(1);
   expect(outcomes.map((o) => o.kind === "failed" && o.maybeWritten)).toEqual([true, true]);
+});
+
+/** An ingest task whose first commitRecords waits for `gate` (an earlier batch's acknowledgement under way). */
+class SlowFirstCommit extends HttpIngestSourceTask {
+  readonly gate = deferred<void>();
+  commits = 0;
+  override async commitRecords(
+    records: ReadonlyArray<SourceRecord>,
+    metadata: ReadonlyArray<RecordMetadata | null>,
+    rejections?: ReadonlyMap<number, RecordRejection>,
+  ): Promise<void> {
+    if (this.commits++ === 0) await this.gate.promise;
+    await super.commitRecords(records, metadata, rejections);
+  }
+}
+
+// k3stop's window: Kafka wrote B, but its batch waited behind A's commitRecords when the stop gave up, so B's request
+// was still unanswered; the hold asked only the sender (which had forgotten B) and B answered 503 "not written".
+test("a stop's give-up answers a record Kafka wrote but not yet handed to commitRecords as maybe written", async () => {
+  const { services, writer: attached } = ingestServices();
+  const kafka = new MemoryKafka();
+  const plugin = new SlowFirstCommit(services);
+  const { task } = ingestSourceTask({ services, kafka, plugin, options: { maxRequestBytes: 1 } });
+  kafka.holdAcks();
+  task.start();
+  await waitFor(() => attached() !== undefined);
+  const writer = attached()!;
+  const submit = (value: string) =>
+    writer.submit({ topic: "t", records: [ingestRecord(value)], signal: new AbortController().signal });
+  const answers = [submit("A")];
+  await waitFor(() => kafka.heldSends === 1, { what: "A on the wire" });
+  kafka.releaseAck(0);
+  await waitFor(() => plugin.commits === 1, { what: "A's commitRecords under way" });
+  answers.push(submit("B"));
+  await waitFor(() => kafka.heldSends === 2, { what: "B on the wire" });
+  kafka.releaseAck(1);
+  answers.push(submit("C"));
+  await waitFor(() => kafka.heldSends === 3, { what: "C on the wire" });
+  // The broker is gone: C and every attempt after it fail before reaching it.
+  kafka.failSends(...Array.from({ length: 100 }, () => markNeverSent(new RetriableError("connection refused"))));
+  const sends = kafka.sends;
+  kafka.failAck(2, markNeverSent(new RetriableError("no connection")));
+  await waitFor(() => kafka.sends >= sends + 2, { what: "C retried" });
+  writer.giveUp?.("The gateway stopped before Kafka acknowledged the record");
+  const outcomes = (await Promise.all(answers)).flat();
+  plugin.gate.resolve();
+  await stopAndAwait(task);
+  expect(kafka.records("t")).toHaveLength(2);
+  expect(outcomes.map((o) => o.kind === "failed" && o.maybeWritten)).toEqual([true, true, true]);
 });

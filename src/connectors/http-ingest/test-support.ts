@@ -51,7 +51,7 @@ export function ingestServices(o: { spool?: SpoolStore; onDetach?: (writer: Inge
 }
 
 /**
- * A WorkerSourceTask (not started) running an HttpIngestSourceTask of connector c, ingest path
+ * A WorkerSourceTask (not started) running an HttpIngestSourceTask (`plugin`) of connector c, ingest path
  * /ingest/t, to the topic t of `kafka` (memorySourceTask); `config` adds to the connector's config.
  */
 export function ingestSourceTask(o: {
@@ -60,9 +60,11 @@ export function ingestSourceTask(o: {
   config?: Record<string, string>;
   basics?: ReturnType<typeof taskBasics>;
   options?: Partial<WorkerSourceTaskOptions>;
+  /** The task to run (an HttpIngestSourceTask of `services` by default). */
+  plugin?: HttpIngestSourceTask;
 }) {
   return memorySourceTask({
-    plugin: new HttpIngestSourceTask(o.services),
+    plugin: o.plugin ?? new HttpIngestSourceTask(o.services),
     taskClass: "HttpIngestSource",
     kafka: o.kafka,
     config: { name: "c", "ingest.path": "/ingest/t", "kafka.topic": "t", ...o.config },
