@@ -61,8 +61,9 @@ export class StatusWriter {
 
   /**
    * `text` with what a trace of `connector` hides: the log manager's secrets, the values resolved
-   * for its config (and its previous one's while they linger) and `own`. Also for the Degraded
-   * trace of a RUNNING status, which is no stored status (review-p3ingest P3-2).
+   * for its config (and its previous one's while they linger) and `own`, a task's own (Worker's
+   * taskResolvedValues). Also for the Degraded trace of a RUNNING status, which is no stored status
+   * (review-p3ingest P3-2), with the running task's own values (sinksec).
    */
   redact(connector: string, text: string, own = ResolvedValues.none): string {
     let redact = (text: string) => this.logs.redact(text);
