@@ -48,8 +48,10 @@ test("a task restarted with a rotated secret shows it as [hidden] in its Degrade
   await readTopic(topic, 1);
 
   writeFileSync(secrets, `topic=${ROTATED}\n`);
-  appendFileSync(dir.file("in.txt"), "b\n");
+  // The restart stops the old task and starts the new one before its 204, so only the new task,
+  // sending to the rotated topic, reads `b` (appended earlier, the old task could send it first).
   expect((await gw.rest.post("/connectors/fs/tasks/0/restart")).status).toBe(204);
+  appendFileSync(dir.file("in.txt"), "b\n");
   const status = async () => (await gw.rest.get("/connectors/fs/status")).body;
   const degraded = await waitFor(
     async () => {
