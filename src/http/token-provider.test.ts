@@ -244,13 +244,16 @@ describe("TokenProvider", () => {
     });
 
     // sinksec: this host's clock past the JWT's exp (ahead of the endpoint's) fetched a token for every request.
+    // exp is in whole seconds: requested 500 ms into a second, a token of `lifetimeS: 1` has 500 ms left.
     test.each([
-      ["already past", -60],
-      ["under a second away", 0],
+      ["already past", -60, 0],
+      ["the request's own second", 0, 0],
+      ["half a second away", 1, 500],
     ])(
       "a JWT whose exp is %s on this host's clock, without expires_in, is kept until invalidated",
-      async (_, lifetimeS) => {
+      async (_, lifetimeS, intoSecondMs) => {
         behaviour = { lifetimeS };
+        clock.t += intoSecondMs;
         const p = provider();
         const first = await p.token();
         clock.t += 86_400_000;
@@ -261,6 +264,18 @@ describe("TokenProvider", () => {
         expect(calls).toBe(2);
       },
     );
+
+    test("a JWT whose exp is exactly a second away is honoured: renewed after half of it", async () => {
+      behaviour = { lifetimeS: 1 };
+      const p = provider();
+      await p.token();
+      clock.t += 500;
+      await p.token();
+      expect(calls).toBe(1);
+      clock.t += 1;
+      await p.token();
+      expect(calls).toBe(2);
+    });
 
     test("an opaque token without expires_in is kept until invalidated", async () => {
       behaviour = { lifetimeS: 60, opaque: true };
