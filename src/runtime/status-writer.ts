@@ -2,9 +2,9 @@
  * StatusWriter: turns lifecycle reports from connectors and tasks into stored statuses (Connect's
  * AbstractHerder status callbacks). FAILED statuses carry the error's trace with secrets
  * redacted: the log manager's registered secrets, then every value providers resolved for the
- * connector's config (`hideInTraces`, whatever its length; ResolvedValues.redaction), those of
- * its previous config while tasks still run with it, and, in a task's trace, those of its own
- * configs. Reports for a connector that has been deleted meanwhile are dropped.
+ * connector's config (`hideInTraces`, by ResolvedValues.redaction: one under 4 characters only as a
+ * whole token), those of its previous config while tasks still run with it, and, in a task's trace,
+ * those of its own configs. Reports for a connector that has been deleted meanwhile are dropped.
  *
  * Nothing here throws: the listeners run inside a task's or connector's lifecycle (a task's
  * failure handler among them), where a throw would escape as an unhandled rejection and exit the

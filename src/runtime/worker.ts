@@ -126,8 +126,9 @@ export class Worker {
 
   /**
    * What the providers resolved for the running task's own configs when it was built, hidden from its
-   * status traces whatever their length (StatusWriter.redact): its FAILED trace and the Degraded trace
-   * of its RUNNING status. They may differ from the connector's (a secrets file changed, then only the
+   * status traces by StatusWriter.redact (ResolvedValues.redaction's `KEY` rule: 4 characters or more
+   * inside words too, shorter ones as whole tokens): its FAILED trace and the Degraded trace of its
+   * RUNNING status. They may differ from the connector's (a secrets file changed, then only the
    * task restarted). None for a task the worker does not run.
    */
   taskResolvedValues(id: ConnectorTaskId): ResolvedValues {
