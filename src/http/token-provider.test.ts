@@ -58,7 +58,11 @@ beforeAll(() => {
       const b = behaviour;
       await b.gate;
       if (b.status !== undefined) return new Response(b.body ?? "", { status: b.status });
-      if (b.opaque) return Response.json({ access_token: `opaque-${calls}` });
+      if (b.opaque)
+        return Response.json({
+          access_token: `opaque-${calls}`,
+          ...(b.expiresIn === undefined ? {} : { expires_in: b.expiresIn }),
+        });
       const token = await new SignJWT({ n: calls })
         .setProtectedHeader({ alg: "HS256" })
         .setExpirationTime(Math.floor(clock.now() / 1000) + b.lifetimeS)
@@ -201,10 +205,73 @@ describe("TokenProvider", () => {
       expect(calls).toBe(2);
     });
 
-    test("a token already expired when it arrives is fetched again next time", async () => {
-      behaviour = { lifetimeS: 3600, expiresIn: 0 };
-      const p = provider({ expiryReductionMs: 30_000 });
+    // sinksec: an expires_in of 0 (or negative, or under a second) made every request fetch a token.
+    describe.each([0, -60, "0", 0.5, null, "soon"])("expires_in %p is a lifetime not given", (expiresIn) => {
+      test("an opaque token is kept until invalidated (a 401)", async () => {
+        behaviour = { lifetimeS: 60, opaque: true, expiresIn: expiresIn as number | string };
+        const p = provider();
+        expect(await p.token()).toBe("opaque-1");
+        clock.t += 86_400_000;
+        expect(await p.token()).toBe("opaque-1");
+        expect(calls).toBe(1);
+        p.invalidate("opaque-1");
+        expect(await p.token()).toBe("opaque-2");
+      });
+
+      test("a JWT's exp gives the expiry", async () => {
+        behaviour = { lifetimeS: 10, expiresIn: expiresIn as number | string };
+        const p = provider();
+        const first = await p.token();
+        clock.t += 9000; // exactly exp − 1 s: still valid
+        expect(await p.token()).toBe(first);
+        expect(calls).toBe(1);
+        clock.t += 1;
+        await p.token();
+        expect(calls).toBe(2);
+      });
+    });
+
+    test("expires_in 1 is honoured: renewed after half of it", async () => {
+      behaviour = { lifetimeS: 3600, expiresIn: 1 };
+      const p = provider();
       await p.token();
+      clock.t += 500;
+      await p.token();
+      expect(calls).toBe(1);
+      clock.t += 1;
+      await p.token();
+      expect(calls).toBe(2);
+    });
+
+    // sinksec: this host's clock past the JWT's exp (ahead of the endpoint's) fetched a token for every request.
+    // exp is in whole seconds: requested 500 ms into a second, a token of `lifetimeS: 1` has 500 ms left.
+    test.each([
+      ["already past", -60, 0],
+      ["the request's own second", 0, 0],
+      ["half a second away", 1, 500],
+    ])(
+      "a JWT whose exp is %s on this host's clock, without expires_in, is kept until invalidated",
+      async (_, lifetimeS, intoSecondMs) => {
+        behaviour = { lifetimeS };
+        clock.t += intoSecondMs;
+        const p = provider();
+        const first = await p.token();
+        clock.t += 86_400_000;
+        expect(await p.token()).toBe(first);
+        expect(calls).toBe(1);
+        p.invalidate(first);
+        expect(await p.token()).not.toBe(first);
+        expect(calls).toBe(2);
+      },
+    );
+
+    test("a JWT whose exp is exactly a second away is honoured: renewed after half of it", async () => {
+      behaviour = { lifetimeS: 1 };
+      const p = provider();
+      await p.token();
+      clock.t += 500;
+      await p.token();
+      expect(calls).toBe(1);
       clock.t += 1;
       await p.token();
       expect(calls).toBe(2);

@@ -8,6 +8,11 @@
  * either is kept until `invalidate` (a 401). An `expires_in` expiry is a lifetime counted on the
  * monotonic clock, so a step of the host's clock neither keeps a token too long nor renews it at
  * every request; a JWT's `exp` is an instant the endpoint signed and is compared with the wall clock.
+ * A lifetime under a second (`expires_in` 0, negative or a fraction; an `exp` not a second past
+ * the request on this host's clock, which then disagrees with the endpoint's) tells nothing usable:
+ * it counts as not given, as golang.org/x/oauth2 reads `expires_in: 0`. Honoured, it fetched a token
+ * for every request (getindata's connector does so for a missing or 0 `expires_in`); a token that
+ * did expire is renewed by the 401 it gets.
  *
  * Concurrency: callers that find no valid token share one fetch (single flight); a caller's
  * `signal` aborts only its own wait. `invalidate(token)` after a 401 drops that token (and only
@@ -184,25 +189,35 @@ export class TokenProvider {
   }
 }
 
+/** The shortest lifetime that counts (see the header): one under it is taken as not given. */
+const MIN_TOKEN_LIFETIME_MS = 1000;
+
 /**
  * When a token requested at `requestedAt` is renewed: `reductionMs` before its expiry, which
  * `expires_in` (seconds from the request, on the monotonic clock) gives, else the JWT's `exp` (on
- * the wall clock); never when neither is known.
+ * the wall clock); never when neither gives a lifetime of `MIN_TOKEN_LIFETIME_MS` or more.
  */
 function renewalOf(token: string, expiresIn: unknown, requestedAt: Moment, reductionMs: number): Renewal {
   // The margin never exceeds half the token's lifetime: a 20 s token with a 30 s margin would
   // otherwise be fetched again before every request.
-  const margin = (lifetimeMs: number) => Math.min(reductionMs, Math.max(0, lifetimeMs / 2));
+  const margin = (lifetimeMs: number) => Math.min(reductionMs, lifetimeMs / 2);
   const seconds = typeof expiresIn === "string" && expiresIn.trim() !== "" ? Number(expiresIn) : expiresIn;
-  if (typeof seconds === "number" && Number.isFinite(seconds)) {
+  if (typeof seconds === "number" && Number.isFinite(seconds) && seconds * 1000 >= MIN_TOKEN_LIFETIME_MS) {
     const lifetimeMs = seconds * 1000;
     return { at: requestedAt.monotonic + lifetimeMs - margin(lifetimeMs), on: "monotonic" };
   }
+  const lifetimeMs = jwtExpiryMs(token) - requestedAt.wall;
+  if (lifetimeMs >= MIN_TOKEN_LIFETIME_MS)
+    return { at: requestedAt.wall + lifetimeMs - margin(lifetimeMs), on: "wall" };
+  return { at: null, on: "wall" };
+}
+
+/** The JWT's `exp` in milliseconds; NaN for an opaque (non-JWT) token or one without `exp`. */
+function jwtExpiryMs(token: string): number {
   try {
     const { exp } = decodeJwt(token);
-    if (typeof exp === "number") return { at: exp * 1000 - margin(exp * 1000 - requestedAt.wall), on: "wall" };
+    return typeof exp === "number" ? exp * 1000 : Number.NaN;
   } catch {
-    // An opaque (non-JWT) token: its lifetime is unknown.
+    return Number.NaN;
   }
-  return { at: null, on: "wall" };
 }

@@ -212,7 +212,8 @@ export abstract class AbstractHerder {
   private traceOf(name: string, task: number, status: { state: string; trace: string | null }): string | null {
     if (status.trace !== null || status.state !== "RUNNING") return status.trace;
     const degraded = this.deps.degradedTrace?.(name, task) ?? null;
-    return degraded === null ? null : this.status.redact(name, degraded);
+    if (degraded === null) return null;
+    return this.status.redact(name, degraded, this.deps.worker.taskResolvedValues({ connector: name, task }));
   }
 
   /** Active topics; a topic named by a resolved value shows its reference or `[hidden]`. */

@@ -425,3 +425,26 @@ test("a RUNNING task's Degraded trace hides the held secrets and the resolved va
   });
   expect(trace).toBe("Degraded: topic [hidden] is in the token [hidden]");
 });
+
+// sinksec: the task's own resolved values (a reference only its task config holds, here one its
+// connector adds) were hidden from its FAILED trace but not from its Degraded one.
+test("a RUNNING task's Degraded trace hides what the providers resolved for the task's own config", async () => {
+  let seen: Config = {};
+  await using w = await inProcessWorker({
+    resolveConfig: resolver,
+    degradedTrace: () => `Degraded: password ${seen["task.pw"]} refused`,
+  });
+  w.scripted.script = {
+    taskConfigs: () => [{ "task.pw": "${env:SHORT}" }],
+    taskStart: (c) => {
+      seen = c;
+    },
+  };
+  const config = { "connector.class": SCRIPTED_SOURCE, topic: "plain" };
+  expect((await w.rest("POST", "/connectors", { name: "c", config })).status).toBe(201);
+  const trace = await waitFor(async () => {
+    const task = (await w.rest("GET", "/connectors/c/status")).body.tasks?.[0];
+    return task?.state === "RUNNING" && seen["task.pw"] !== undefined ? task.trace : undefined;
+  });
+  expect(trace).toBe("Degraded: password [hidden] refused");
+});

@@ -2,9 +2,9 @@
  * StatusWriter: turns lifecycle reports from connectors and tasks into stored statuses (Connect's
  * AbstractHerder status callbacks). FAILED statuses carry the error's trace with secrets
  * redacted: the log manager's registered secrets, then every value providers resolved for the
- * connector's config (`hideInTraces`, whatever its length; ResolvedValues.redaction), those of
- * its previous config while tasks still run with it, and, in a task's trace, those of its own
- * configs. Reports for a connector that has been deleted meanwhile are dropped.
+ * connector's config (`hideInTraces`, by ResolvedValues.redaction: one under 4 characters only as a
+ * whole token), those of its previous config while tasks still run with it, and, in a task's trace,
+ * those of its own configs. Reports for a connector that has been deleted meanwhile are dropped.
  *
  * Nothing here throws: the listeners run inside a task's or connector's lifecycle (a task's
  * failure handler among them), where a throw would escape as an unhandled rejection and exit the
@@ -61,8 +61,9 @@ export class StatusWriter {
 
   /**
    * `text` with what a trace of `connector` hides: the log manager's secrets, the values resolved
-   * for its config (and its previous one's while they linger) and `own`. Also for the Degraded
-   * trace of a RUNNING status, which is no stored status (review-p3ingest P3-2).
+   * for its config (and its previous one's while they linger) and `own`, a task's own (Worker's
+   * taskResolvedValues). Also for the Degraded trace of a RUNNING status, which is no stored status
+   * (review-p3ingest P3-2), with the running task's own values (sinksec).
    */
   redact(connector: string, text: string, own = ResolvedValues.none): string {
     let redact = (text: string) => this.logs.redact(text);

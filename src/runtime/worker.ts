@@ -25,7 +25,7 @@ import type { WorkerConfig } from "../worker-config.ts";
 import { AbandonedTasks } from "./abandoned-tasks.ts";
 import type { ActiveTopicRegistry } from "./active-topics.ts";
 import { resolveConnector } from "./resolve-connector.ts";
-import { ReportedValues, type ResolveConfig } from "./resolved-values.ts";
+import { ReportedValues, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { buildTask } from "./task-builder.ts";
 import { workerTopicCreationGroups } from "./topic-creation.ts";
 import { WorkerAdmin } from "./worker-admin.ts";
@@ -75,6 +75,8 @@ export class Worker {
   private readonly connectorSecrets = new Map<WorkerConnector, () => void>();
   /** Aborts a task's retry back-offs when it is asked to stop. */
   private readonly taskAborts = new Map<WorkerTask, AbortController>();
+  /** What the providers resolved for a task's configs (taskResolvedValues). */
+  private readonly taskValues = new WeakMap<WorkerTask, ResolvedValues>();
   private readonly abandoned = new AbandonedTasks();
   private readonly admins: WorkerAdmin;
   /** Connector and task startup outcomes (Connect's connector/task-startup-* worker metrics). */
@@ -120,6 +122,18 @@ export class Worker {
 
   task(id: ConnectorTaskId): WorkerTask | undefined {
     return this.tasks.get(taskIdString(id));
+  }
+
+  /**
+   * What the providers resolved for the running task's own configs when it was built, hidden from its
+   * status traces by StatusWriter.redact (ResolvedValues.redaction's `KEY` rule: 4 characters or more
+   * inside words too, shorter ones as whole tokens): its FAILED trace and the Degraded trace of its
+   * RUNNING status. They may differ from the connector's (a secrets file changed, then only the
+   * task restarted). None for a task the worker does not run.
+   */
+  taskResolvedValues(id: ConnectorTaskId): ResolvedValues {
+    const task = this.task(id);
+    return (task && this.taskValues.get(task)) ?? ResolvedValues.none;
   }
 
   runningTasks(connector: string): WorkerTask[] {
@@ -241,7 +255,7 @@ export class Worker {
       onStartup: (i) => this.tasks.get(key) === task && listener.onStartup(i),
       onPause: (i) => this.tasks.get(key) === task && listener.onPause(i),
       onResume: (i) => this.tasks.get(key) === task && listener.onResume(i),
-      onFailure: (i, e) => this.tasks.get(key) === task && listener.onFailure(i, e, resolved.values()),
+      onFailure: (i, e) => this.tasks.get(key) === task && listener.onFailure(i, e, this.taskValues.get(task)),
     };
     let task: WorkerTask;
     const abort = new AbortController();
@@ -262,6 +276,7 @@ export class Worker {
       return false;
     }
     const release = this.deps.logs.holdSecrets(resolved.all);
+    this.taskValues.set(task, resolved.values());
     this.tasks.set(key, task);
     this.taskAborts.set(task, abort);
     task.start();

@@ -264,7 +264,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       group: SECURITY,
     }),
     "security.oidc.token.expiry.reduction": key.string({
-      doc: "OIDC: a new token is requested once the current time is later than the token's expiry minus this duration (at most half the token's lifetime). A Flink duration: a number of ms, or one with a unit (`1 s`, `500 ms`, `2 min`, `1 h`, `1500 µs`, `10 ns`).",
+      doc: "OIDC: a new token is requested once the current time is later than the token's expiry minus this duration (at most half the token's lifetime). The expiry comes from `expires_in`, else the JWT's `exp`; a lifetime under 1 s counts as none given, so with `expires_in: 0` a JWT's `exp` at least 1 s away still gives it, and a token with neither is kept until a 401. A Flink duration: a number of ms, or one with a unit (`1 s`, `500 ms`, `2 min`, `1 h`, `1500 µs`, `10 ns`).",
       default: "1 s",
       importance: "LOW",
       group: SECURITY,

@@ -262,8 +262,11 @@ describe("HttpSinkTask authentication", () => {
   describe("OIDC bearer", () => {
     const signingKey = new TextEncoder().encode("a-test-signing-key-of-enough-length!!");
 
-    /** Tokens valid for `lifetimeS` from `now` (the task's clock when a test drives one). */
-    function tokenEndpoint(lifetimeS: number, now: () => number = () => Date.now()) {
+    /**
+     * JWTs valid for `lifetimeS` from `now` (the task's clock when a test drives one); with
+     * `expiresIn`, opaque tokens (`opaque-<n>`) answered with that `expires_in`.
+     */
+    function tokenEndpoint(lifetimeS: number, now: () => number = () => Date.now(), expiresIn?: number) {
       const state = { calls: 0, bodies: [] as string[], issued: [] as string[] };
       const server = Bun.serve({
         port: 0,
@@ -271,6 +274,10 @@ describe("HttpSinkTask authentication", () => {
         async fetch(req) {
           state.calls++;
           state.bodies.push(await req.text());
+          if (expiresIn !== undefined) {
+            state.issued.push(`opaque-${state.calls}`);
+            return Response.json({ access_token: state.issued.at(-1), token_type: "Bearer", expires_in: expiresIn });
+          }
           const token = await new SignJWT({ n: state.calls })
             .setProtectedHeader({ alg: "HS256" })
             .setExpirationTime(Math.floor(now() / 1000) + lifetimeS)
@@ -288,8 +295,13 @@ describe("HttpSinkTask authentication", () => {
       };
     }
 
-    test("fetches one token for many requests, renews once on a 401, never logs it", async () => {
-      await using tokens = tokenEndpoint(3600);
+    // sinksec: an opaque token with expires_in 0 or negative (a lifetime not given) was fetched for every request.
+    test.each([
+      ["a JWT valid for an hour", undefined],
+      ["an opaque token with expires_in 0", 0],
+      ["an opaque token with expires_in -1", -1],
+    ])("%s: fetches one token for many requests, renews once on a 401, never logs it", async (_, expiresIn) => {
+      await using tokens = tokenEndpoint(3600, undefined, expiresIn);
       await using server = endpoint();
       // The endpoint accepts only the newest token: the first one gets a 401 after 5 requests.
       const accepted = new Set<string>();

@@ -213,7 +213,7 @@ export const httpSourceConfig = defineConfig({
     validators: [check.oneOfIgnoreCase(["header", "body"])],
   }),
   "http.oauth2.token.expiry.margin.ms": key.long({
-    doc: "OAUTH2: renew the token this long before it expires (expiry from `expires_in`, else the JWT's `exp`). A 401 renews it once.",
+    doc: "OAUTH2: renew the token this long before it expires (expiry from `expires_in`, else the JWT's `exp`; neither giving a lifetime of 1 s or more, as `expires_in: 0`: kept until a 401). A 401 renews it once.",
     default: 30000,
     group: G.auth,
     validators: [nonNegative],
