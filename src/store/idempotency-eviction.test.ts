@@ -169,6 +169,46 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
       expect(rows(db)).toEqual([{ connector: "c", key: "k0" }]);
       expect(store.usage().keys).toBe(1);
     });
+
+    // small3 item 3: each put at the cap read the name's keys from its first one (~20 ms a put with
+    // 100,000 keys of the name created again before the hidden ones: bench/idempotency-hidden-search.ts).
+    describe("the search for a name's hidden keys", () => {
+      /** `capped` at the cap: hidden keys hb, hc, hd of c (in the index's order), then a1 of c created again. */
+      function hiddenThenNew(store: IdempotencyStore) {
+        for (const key of ["hb", "hc", "hd"]) store.put("c", "", key, answer("aaaa"), 1000, 60_000);
+        store.connectorDeleted("c");
+        store.connectorCreated("c");
+        store.put("c", "", "a1", answer("aaaa"), 1000, 60_000);
+      }
+
+      test("starts where the last one stopped, not at the name's first key", async () => {
+        await using capped = await cappedStore(4);
+        const { db, store } = capped;
+        hiddenThenNew(store);
+        expect(store.put("c", "", "a2", answer("aaaa"), 1000, 60_000)).toBe(0); // room from hb
+        // A hidden key before hb, which the store never writes (a put stores the current
+        // generation), shows where the next search starts: not at ha, the name's first hidden key.
+        db.query(
+          "INSERT INTO ingest_idempotency (connector, principal, idempotency_key, request_hash, status, content_type, body, created_at, expires_at) VALUES ('c', '', 'ha', 'h', 200, '', x'00', 1000, 61000)",
+        ).run();
+        store.put("c", "", "a3", answer("aaaa"), 1000, 60_000);
+        expect(rows(db)).toEqual(["hd", "a1", "a2", "ha", "a3"].map((key) => ({ connector: "c", key })));
+      });
+
+      test("after a put whose transaction rolled back starts where the last committed one stopped", async () => {
+        await using capped = await cappedStore(4);
+        const { db, store } = capped;
+        hiddenThenNew(store);
+        db.run(
+          "CREATE TEMP TRIGGER refused BEFORE INSERT ON ingest_idempotency WHEN NEW.idempotency_key = 'no' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+        );
+        // Its room is two keys, hb and hc, put back by the rollback.
+        expect(() => store.put("c", "", "no", answer("aaaaa"), 1000, 60_000)).toThrow("database or disk is full");
+        expect(store.put("c", "", "a2", answer("aaaa"), 1000, 60_000)).toBe(0);
+        expect(rows(db)).toEqual(["hc", "hd", "a1", "a2"].map((key) => ({ connector: "c", key })));
+        expect(new IdempotencyStore(db).usage()).toEqual(store.usage());
+      });
+    });
   });
 
   test("with no cap, puts delete expired keys as fast as keys come (review P2-2: 500 a second did not keep up)", async () => {
