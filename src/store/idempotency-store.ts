@@ -143,7 +143,7 @@ export class IdempotencyStore {
       );
       return room;
     });
-    // After the put's transaction, whose counts change once it committed (as the timer's trim's).
+    // Made after the put's transaction, before the eviction's trim (tests fail the store's second one).
     this.eviction = new IdempotencyEviction(db, {
       maxBytes: this.maxBytes,
       connectorExists: this.connectorExists,
