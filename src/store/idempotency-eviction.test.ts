@@ -195,6 +195,24 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
         expect(rows(db)).toEqual(["hd", "a1", "a2", "ha", "a3"].map((key) => ({ connector: "c", key })));
       });
 
+      // review-idemsplit P2-1: no hidden key is ever left before a cursor only because each hide
+      // starts its name's cursor again; a cursor kept across the hide would never find a1.
+      test("a name hidden again (its cursor moved) searches its hidden keys from its first one again", async () => {
+        await using capped = await cappedStore(4);
+        const { db, store } = capped;
+        hiddenThenNew(store);
+        store.put("c", "", "a2", answer("aaaa"), 1000, 60_000); // room from hb: c's cursor is at hb
+        store.connectorDeleted("c"); // a1, a2 hidden too, before that cursor
+        store.connectorCreated("c");
+        store.put("d", "", "x1", answer("aaaa"), 1000, 60_000); // room from c's first hidden key: a1
+        expect(rows(db)).toEqual([
+          { connector: "c", key: "hc" },
+          { connector: "c", key: "hd" },
+          { connector: "c", key: "a2" },
+          { connector: "d", key: "x1" },
+        ]);
+      });
+
       test("after a put whose transaction rolled back starts where the last committed one stopped", async () => {
         await using capped = await cappedStore(4);
         const { db, store } = capped;
