@@ -287,17 +287,14 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
     db.close();
   });
 
-  test("a trim whose COMMIT fails (a full disk) leaves the counters as the file is (review-idem2 P2-1)", async () => {
-    await using dir = await tempDir("idempotency-store-");
-    const real = openDatabase(dir.path);
-    const clock = new ManualClock(1_000_000);
-    const one = bytesOf("c", "", "k0", "a");
-    const uncapped = new IdempotencyStore(real);
-    for (let i = 0; i < 10; i++) uncapped.put("c", "", `k${i}`, answer("a"), clock.now(), 600_000 + i);
-    // The store's second transaction is the timer's trim: its first COMMIT fails, and rolls back.
+  /**
+   * `real` as a store sees it, but the store's second transaction, the timer's trim, fails its first
+   * COMMIT (a full disk), and rolls back.
+   */
+  function trimCommitFailsOnce(real: Database): Database {
     let made = 0;
     let failCommit = true;
-    const db = new Proxy(real, {
+    return new Proxy(real, {
       get(target, property) {
         if (property === "transaction")
           return (fn: (...args: unknown[]) => unknown) => {
@@ -323,7 +320,16 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    const store = new IdempotencyStore(db, { maxBytes: 5 * one });
+  }
+
+  test("a trim whose COMMIT fails (a full disk) leaves the counters as the file is (review-idem2 P2-1)", async () => {
+    await using dir = await tempDir("idempotency-store-");
+    const real = openDatabase(dir.path);
+    const clock = new ManualClock(1_000_000);
+    const one = bytesOf("c", "", "k0", "a");
+    const uncapped = new IdempotencyStore(real);
+    for (let i = 0; i < 10; i++) uncapped.put("c", "", `k${i}`, answer("a"), clock.now(), 600_000 + i);
+    const store = new IdempotencyStore(trimCommitFailsOnce(real), { maxBytes: 5 * one });
     const count = () => (real.query("SELECT count(*) AS n FROM ingest_idempotency").get() as { n: number }).n;
     store.startPruning(() => clock.now(), clockTimer(clock));
     clock.advance(PRUNE_BUSY_MS);
@@ -334,6 +340,33 @@ describe("IdempotencyStore usage, cap and deletes (explore5 E3, E5)", () => {
     await waitFor(() => count() === 5, { what: "the next run's trim" });
     expect(store.usage()).toEqual(new IdempotencyStore(real).usage());
     expect(store.usage().keys).toBe(5);
+    store.close();
+    real.close();
+  });
+
+  // review-idemsplit P3-3: the cursors move once the trim committed, as the counts do.
+  test("a trim whose COMMIT fails puts back the hidden keys it deleted where the next runs find them", async () => {
+    await using dir = await tempDir("idempotency-store-");
+    const real = openDatabase(dir.path);
+    const clock = new ManualClock(1_000_000);
+    const one = bytesOf("c", "", "k0", "a");
+    const uncapped = new IdempotencyStore(real);
+    uncapped.put("a", "", "k0", answer("a"), clock.now(), 600_000);
+    for (let i = 1; i <= 4; i++) uncapped.put("c", "", `k${i}`, answer("a"), clock.now(), 600_000);
+    for (let i = 0; i < 5; i++) uncapped.put("l", "", `k${i}`, answer("a"), clock.now(), 600_000);
+    const store = new IdempotencyStore(trimCommitFailsOnce(real), { maxBytes: 7 * one });
+    store.connectorDeleted("a");
+    store.connectorDeleted("c");
+    const count = () => (real.query("SELECT count(*) AS n FROM ingest_idempotency").get() as { n: number }).n;
+    store.startPruning(() => clock.now(), clockTimer(clock));
+    // The first run deletes a's key, then its trim deletes c's k1 and k2, which the failed COMMIT puts back.
+    clock.advance(PRUNE_BUSY_MS);
+    await waitFor(() => clock.sleeps.length === 2, { what: "the failed run" });
+    expect(count()).toBe(9);
+    clock.advance(clock.sleeps.at(-1) ?? 0);
+    await waitFor(() => clock.sleeps.length === 3, { what: "the next run" });
+    expect(rows(real)).toEqual(["k0", "k1", "k2", "k3", "k4"].map((key) => ({ connector: "l", key })));
+    expect(store.usage()).toEqual(new IdempotencyStore(real).usage());
     store.close();
     real.close();
   });
