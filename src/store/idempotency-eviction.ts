@@ -32,6 +32,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { SetTimer } from "../util/timer.ts";
 import type { StoredResponse } from "./idempotency-store.ts";
+import { compareSqliteText } from "./sqlite-text-order.ts";
 
 /** The keys kept (expired and hidden ones not yet deleted included) and the bytes of their rows' values. */
 export interface IdempotencyUsage {
@@ -98,28 +99,14 @@ type HiddenKeys = { readonly before: number; from: Position | null };
 function lastInIndex(positions: readonly Position[]): Position | null {
   let last: Position | null = null;
   for (const position of positions) {
-    if (!last || (compareInIndex(position.principal, last.principal) || compareInIndex(position.key, last.key)) > 0)
+    if (
+      !last ||
+      (compareSqliteText(position.principal, last.principal) || compareSqliteText(position.key, last.key)) > 0
+    )
       last = position;
   }
   return last;
 }
-
-/**
- * SQLite's BINARY order of two texts read from it: their UTF-8 bytes', that is their code points'.
- * JavaScript's `<` compares UTF-16 code units, which puts a character above U+FFFF (a surrogate,
- * 0xD800-0xDFFF) before U+E000-U+FFFF: those units are shifted back into code point order.
- */
-export function compareInIndex(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return inCodePointOrder(x) - inCodePointOrder(y);
-  }
-  return a.length - b.length;
-}
-
-const inCodePointOrder = (unit: number) => (unit < 0xd800 ? unit : unit >= 0xe000 ? unit - 0x800 : unit + 0x2000);
 
 /** Where a transaction's searches left each name's cursor: applied once it committed. */
 type Cursors = Map<string, Position | null>;
