@@ -13,8 +13,8 @@ import { JsonParser } from "./json-parser.ts";
  * resource method's declared parameter type in that message.
  */
 export function bindBody<T>(bytes: Uint8Array, binder: Binder<T | null>, boundAs: string): T | null {
-  const p = new JsonParser(bytes);
   try {
+    const p = new JsonParser(bytes);
     if (p.next() === null) return null;
     const value = binder(p);
     p.clearToken();
@@ -39,8 +39,8 @@ export function bindBody<T>(bytes: Uint8Array, binder: Binder<T | null>, boundAs
  * and what follows the value is not read. Failures are BodyErrors (a 500 with Jackson's message).
  */
 export function readBody<T>(bytes: Uint8Array, binder: Binder<T | null>): T | null {
-  const p = new JsonParser(bytes);
   try {
+    const p = new JsonParser(bytes);
     if (p.next() === null) {
       throw new JacksonError("No content to map due to end-of-input", { line: 1, column: 0 }, true);
     }

@@ -1,11 +1,12 @@
 /**
  * The byte level of the JSON parser (as Jackson's ParserBase is to its UTF-8 parser): the body as
- * UTF-8 (UTF-16/32 detected by BOM or zero-byte pattern and transcoded; invalid UTF-8 is an error,
- * never U+FFFD), line and byte-column tracking, whitespace, and strings scanned with Jackson's
+ * UTF-8 (UTF-16/32 detected by json-encoding.ts and transcoded; invalid UTF-8 is an error, never
+ * U+FFFD), line and column tracking (bytes; characters for a transcoded body), whitespace, and strings scanned with Jackson's
  * messages; numbers and words are json-words.ts's, and JsonParser (json-parser.ts) builds the token
  * stream on both.
  */
 import { charDesc, JacksonError, type Location } from "./jackson-error.ts";
+import { jsonInput } from "./json-encoding.ts";
 
 /** Jackson 2.21's default StreamReadConstraints. */
 const MAX_NAME_LENGTH = 50_000;
@@ -29,20 +30,6 @@ const SIMPLE_ESCAPES: Readonly<Record<number, string>> = {
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 
-/** Body bytes as UTF-8, transcoding UTF-16/32 input detected the way Jackson's ByteSourceJsonBootstrapper does. */
-function toUtf8(bytes: Uint8Array): Uint8Array {
-  const b = bytes;
-  let encoding: "utf-16be" | "utf-16le" | null = null;
-  let skip = 0;
-  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) skip = 3;
-  else if (b[0] === 0xfe && b[1] === 0xff) [encoding, skip] = ["utf-16be", 2];
-  else if (b[0] === 0xff && b[1] === 0xfe && !(b[2] === 0 && b[3] === 0)) [encoding, skip] = ["utf-16le", 2];
-  else if (b.length >= 2 && b[0] === 0 && b[1] !== 0) encoding = "utf-16be";
-  else if (b.length >= 2 && b[0] !== 0 && b[1] === 0 && !(b[2] === 0 && b[3] === 0)) encoding = "utf-16le";
-  if (encoding === null) return skip ? b.subarray(skip) : b;
-  return new TextEncoder().encode(new TextDecoder(encoding).decode(b.subarray(skip)));
-}
-
 export abstract class JsonScanner {
   protected readonly b: Uint8Array;
   protected pos = 0;
@@ -51,12 +38,28 @@ export abstract class JsonScanner {
   protected pendingString: { start: number } | null = null;
   protected tokenText = "";
 
+  /** The body was UTF-16/32: columns count characters (UTF-16 units), as Jackson's char-based parser. */
+  private readonly charColumns: boolean;
+
   constructor(bytes: Uint8Array) {
-    this.b = toUtf8(bytes);
+    const input = jsonInput(bytes);
+    this.b = input.utf8;
+    this.charColumns = input.charColumns;
   }
 
   protected at(index: number): Location {
-    return { line: this.line, column: index - this.lineStart + 1 };
+    if (!this.charColumns) return { line: this.line, column: index - this.lineStart + 1 };
+    // The characters that end by `index` (one inside a character is not counted), in UTF-16 units.
+    let units = 0;
+    let i = this.lineStart;
+    while (i < index) {
+      const c = this.b[i]!;
+      const size = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+      if (i + size > index) break;
+      units += size === 4 ? 2 : 1;
+      i += size;
+    }
+    return { line: this.line, column: units + 1 };
   }
 
   protected fail(problem: string, index = this.pos): never {
@@ -77,6 +80,13 @@ export abstract class JsonScanner {
       } else if (c === 0x2f) {
         this.fail(
           "Unexpected character ('/' (code 47)): maybe a (non-standard) comment? (not recognized as one since Feature 'ALLOW_COMMENTS' not enabled for parser)",
+        );
+      } else if (c < 0x20) {
+        // Jackson's _throwInvalidSpace: another control character where white space may be, located
+        // after it (explore9 F5).
+        this.fail(
+          `Illegal character (${charDesc(c)}): only regular white space (\\r, \\n, \\t) is allowed between tokens`,
+          this.pos + 1,
         );
       } else return c;
     }

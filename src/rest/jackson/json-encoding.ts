@@ -1,0 +1,83 @@
+/**
+ * The encoding of a JSON body, detected as Jackson's ByteSourceJsonBootstrapper detects it (a BOM,
+ * else the pattern of zero bytes in the first four), and the body as UTF-8 for the scanner
+ * (json-scanner.ts). A UTF-16 or UTF-32 body is read by Jackson's char-based parser, whose columns
+ * count characters (UTF-16 units), not bytes: `charColumns` says so.
+ */
+import { JacksonError } from "./jackson-error.ts";
+
+type Encoding = "utf-8" | "utf-16be" | "utf-16le" | "utf-32be" | "utf-32le";
+
+export interface JsonInput {
+  readonly utf8: Uint8Array;
+  /** The body was transcoded from UTF-16/32: locations count characters. */
+  readonly charColumns: boolean;
+}
+
+export function jsonInput(bytes: Uint8Array): JsonInput {
+  const { encoding, skip } = detect(bytes);
+  const body = bytes.subarray(skip);
+  if (encoding === "utf-8") return { utf8: body, charColumns: false };
+  const text =
+    encoding === "utf-16be" || encoding === "utf-16le"
+      ? decodeUtf16(body, encoding)
+      : utf32(body, encoding === "utf-32be", skip);
+  return { utf8: new TextEncoder().encode(text), charColumns: true };
+}
+
+function detect(b: Uint8Array): { encoding: Encoding; skip: number } {
+  if (b.length >= 4) {
+    const quad = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+    if (quad === 0x0000feff) return { encoding: "utf-32be", skip: 4 };
+    if (quad === 0xfffe0000) return { encoding: "utf-32le", skip: 4 };
+    const msw = quad >>> 16;
+    if (msw === 0xfeff) return { encoding: "utf-16be", skip: 2 };
+    if (msw === 0xfffe) return { encoding: "utf-16le", skip: 2 };
+    if (quad >>> 8 === 0xefbbbf) return { encoding: "utf-8", skip: 3 };
+    if (quad >>> 8 === 0) return { encoding: "utf-32be", skip: 0 };
+    if ((quad & 0x00ffffff) === 0) return { encoding: "utf-32le", skip: 0 };
+    return { encoding: utf16Order(msw), skip: 0 };
+  }
+  // Fewer than four bytes: Jackson looks for no BOM, only at the first two bytes' zeros.
+  return { encoding: b.length >= 2 ? utf16Order((b[0]! << 8) | b[1]!) : "utf-8", skip: 0 };
+}
+
+function utf16Order(i16: number): Encoding {
+  if ((i16 & 0xff00) === 0) return "utf-16be";
+  if ((i16 & 0x00ff) === 0) return "utf-16le";
+  return "utf-8";
+}
+
+function decodeUtf16(body: Uint8Array, encoding: "utf-16be" | "utf-16le"): string {
+  // As Java's InputStreamReader: malformed input (an odd last byte) becomes U+FFFD.
+  return new TextDecoder(encoding).decode(body);
+}
+
+/** Jackson's UTF32Reader: a truncated last unit and a value above U+10FFFF are its errors. */
+function utf32(body: Uint8Array, bigEndian: boolean, skip: number): string {
+  const units = Math.floor(body.length / 4);
+  let text = "";
+  for (let i = 0; i < units; i++) {
+    const at = i * 4;
+    const value = bigEndian
+      ? ((body[at]! << 24) | (body[at + 1]! << 16) | (body[at + 2]! << 8) | body[at + 3]!) >>> 0
+      : ((body[at + 3]! << 24) | (body[at + 2]! << 16) | (body[at + 1]! << 8) | body[at]!) >>> 0;
+    if (value > 0x10ffff) {
+      throw new JacksonError(
+        `Invalid UTF-32 character 0x${value.toString(16)} (above 0x0010ffff) at char #${text.length}, byte #${skip + at + 3})`,
+        null,
+        false,
+      );
+    }
+    text += String.fromCodePoint(value);
+  }
+  const left = body.length - units * 4;
+  if (left > 0) {
+    throw new JacksonError(
+      `Unexpected EOF in the middle of a 4-byte UTF-32 char: got ${left}, needed 4, at char #${text.length}, byte #${skip + body.length})`,
+      null,
+      false,
+    );
+  }
+  return text;
+}
