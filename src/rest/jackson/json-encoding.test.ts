@@ -4,9 +4,10 @@
  * in characters. The whole requests Connect 4.3.1 answered are in
  * test/fixtures/connect-rest/explore9-recordings.json.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { bindStringMap } from "./bind.ts";
 import { bindBody } from "./bind-body.ts";
+import * as encoding from "./json-encoding.ts";
 
 const AT = (column: number, line = 1) =>
   `\n at [Source: REDACTED (\`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION\` disabled); line: ${line}, column: ${column}]`;
@@ -66,5 +67,22 @@ describe("bodies read as Jackson reads them", () => {
     expect(bound(utf8('{"a":"😀",x}'))).toBe(
       `Unexpected character ('x' (code 120)): was expecting double-quote to start field name${AT(13)}`,
     );
+  });
+
+  test("a one-line UTF-16 body counts character columns only for a message, so parsing stays linear (regression: review of connectfix P1)", () => {
+    const entries = Object.fromEntries(Array.from({ length: 32_000 }, (_, i) => [`k${i}`, "v"]));
+    const text = JSON.stringify(entries);
+    const columns = spyOn(encoding, "charColumn");
+    try {
+      expect(bound(new Uint8Array(Buffer.from(text, "utf16le")))).toBe(text);
+      expect(columns).not.toHaveBeenCalled();
+      const broken = `${text.slice(0, -1)},x}`;
+      expect(bound(new Uint8Array(Buffer.from(broken, "utf16le")))).toBe(
+        `Unexpected character ('x' (code 120)): was expecting double-quote to start field name${AT(broken.length - 1)}`,
+      );
+      expect(columns).toHaveBeenCalledTimes(1);
+    } finally {
+      columns.mockRestore();
+    }
   });
 });

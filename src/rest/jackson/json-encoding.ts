@@ -2,7 +2,8 @@
  * The encoding of a JSON body, detected as Jackson's ByteSourceJsonBootstrapper detects it (a BOM,
  * else the pattern of zero bytes in the first four), and the body as UTF-8 for the scanner
  * (json-scanner.ts). A UTF-16 or UTF-32 body is read by Jackson's char-based parser, whose columns
- * count characters (UTF-16 units), not bytes: `charColumns` says so.
+ * count characters (UTF-16 units), not bytes: `charColumns` says so, and `charColumn` counts them
+ * (only when a message is built: counting per token would be quadratic on a one-line body).
  */
 import { JacksonError } from "./jackson-error.ts";
 
@@ -23,6 +24,23 @@ export function jsonInput(bytes: Uint8Array): JsonInput {
       ? decodeUtf16(body, encoding)
       : utf32(body, encoding === "utf-32be", skip);
   return { utf8: new TextEncoder().encode(text), charColumns: true };
+}
+
+/**
+ * The column (1-based, in UTF-16 units) of byte `index` of the UTF-8 `text` whose line starts at
+ * byte `lineStart`; a character `index` falls inside is not counted.
+ */
+export function charColumn(text: Uint8Array, lineStart: number, index: number): number {
+  let units = 0;
+  let i = lineStart;
+  while (i < index) {
+    const c = text[i]!;
+    const size = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+    if (i + size > index) break;
+    units += size === 4 ? 2 : 1;
+    i += size;
+  }
+  return units + 1;
 }
 
 function detect(b: Uint8Array): { encoding: Encoding; skip: number } {

@@ -1,12 +1,13 @@
 /**
  * The byte level of the JSON parser (as Jackson's ParserBase is to its UTF-8 parser): the body as
  * UTF-8 (UTF-16/32 detected by json-encoding.ts and transcoded; invalid UTF-8 is an error, never
- * U+FFFD), line and column tracking (bytes; characters for a transcoded body), whitespace, and strings scanned with Jackson's
+ * U+FFFD), line and column tracking (bytes; characters for a transcoded body, counted only for a
+ * message), whitespace, and strings scanned with Jackson's
  * messages; numbers and words are json-words.ts's, and JsonParser (json-parser.ts) builds the token
  * stream on both.
  */
 import { charDesc, JacksonError, type Location } from "./jackson-error.ts";
-import { jsonInput } from "./json-encoding.ts";
+import { charColumn, jsonInput } from "./json-encoding.ts";
 
 /** Jackson 2.21's default StreamReadConstraints. */
 const MAX_NAME_LENGTH = 50_000;
@@ -47,19 +48,20 @@ export abstract class JsonScanner {
     this.charColumns = input.charColumns;
   }
 
+  /** The location of byte `index` on the current line; a character column is counted only if read. */
   protected at(index: number): Location {
-    if (!this.charColumns) return { line: this.line, column: index - this.lineStart + 1 };
-    // The characters that end by `index` (one inside a character is not counted), in UTF-16 units.
-    let units = 0;
-    let i = this.lineStart;
-    while (i < index) {
-      const c = this.b[i]!;
-      const size = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-      if (i + size > index) break;
-      units += size === 4 ? 2 : 1;
-      i += size;
-    }
-    return { line: this.line, column: units + 1 };
+    const line = this.line;
+    if (!this.charColumns) return { line, column: index - this.lineStart + 1 };
+    const text = this.b;
+    const lineStart = this.lineStart;
+    let column: number | undefined;
+    return {
+      line,
+      get column() {
+        column ??= charColumn(text, lineStart, index);
+        return column;
+      },
+    };
   }
 
   protected fail(problem: string, index = this.pos): never {
