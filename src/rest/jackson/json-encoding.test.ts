@@ -2,7 +2,9 @@
  * Bodies as Jackson's ByteSourceJsonBootstrapper reads them (explore9 F5): a control character where
  * white space may be, UTF-32 detected by its zero bytes, and the columns of a UTF-16/32 body counted
  * in characters. The whole requests Connect 4.3.1 answered are in
- * test/fixtures/connect-rest/explore9-recordings.json.
+ * test/fixtures/connect-rest/explore9-recordings.json; the malformed UTF-32 and UCS-4 answers are
+ * jackson-core 2.21.7's (`new ObjectMapper().readValue(new ByteArrayInputStream(bytes), Object.class)`
+ * with FAIL_ON_TRAILING_TOKENS, JDK 17).
  */
 import { describe, expect, spyOn, test } from "bun:test";
 import { bindStringMap } from "./bind.ts";
@@ -29,6 +31,18 @@ function utf32(text: string, bigEndian: boolean): Uint8Array {
   for (const [i, p] of points.entries()) out.setUint32(i * 4, p, !bigEndian);
   return new Uint8Array(out.buffer);
 }
+
+const hex = (s: string) => new Uint8Array(Buffer.from(s.replaceAll(" ", ""), "hex"));
+const concat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
+const INVALID_UNIT = hex("00110000");
+const TRUNCATED = hex("0000");
+/** `{"a":"b"`, `spaces` spaces and a `]` (Jackson's close-marker error, at column spaces + 9), a space, then `tail`, in UTF-32BE. */
+const closeMarkerThen = (spaces: number, tail: Uint8Array) =>
+  concat(utf32(`{"a":"b"${" ".repeat(spaces)}] `, true), tail);
+const CLOSE_MARKER = (column: number) =>
+  `Unexpected close marker ']': expected '}' (for Object starting at [Source: REDACTED (\`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION\` disabled); line: 1, column: 1])${AT(column)}`;
+const TRUNCATED_AT = (chars: number, bytes: number) =>
+  `Unexpected EOF in the middle of a 4-byte UTF-32 char: got 2, needed 4, at char #${chars}, byte #${bytes})`;
 
 describe("bodies read as Jackson reads them", () => {
   test.each([
@@ -67,6 +81,65 @@ describe("bodies read as Jackson reads them", () => {
     expect(bound(utf8('{"a":"😀",x}'))).toBe(
       `Unexpected character ('x' (code 120)): was expecting double-quote to start field name${AT(13)}`,
     );
+  });
+
+  describe("UTF-32 that Jackson's UTF32Reader refuses (regression: review of connectfix P2)", () => {
+    test.each([
+      ["a value above U+10FFFF, minus 0x10000 as Jackson prints it", hex("0000007b 00110000"), "0x100000", 1, 7],
+      ["0xffffffff, printed unsigned", hex("0000007b ffffffff"), "0xfffeffff", 1, 7],
+      ["after a BOM, whose bytes count", hex("0000feff 0000007b 00110000"), "0x100000", 1, 11],
+      ["little-endian", hex("7b000000 00001100"), "0x100000", 1, 7],
+      [
+        "a string with a bad escape before it, in the same read buffer",
+        concat(utf32('{"a":"\\q"}', true), INVALID_UNIT),
+        "0x100000",
+        10,
+        43,
+      ],
+      ["a close marker before it, in the same read buffer", closeMarkerThen(100, INVALID_UNIT), "0x100000", 110, 443],
+      [
+        "a close marker before it, both in the second read buffer",
+        closeMarkerThen(3000, INVALID_UNIT),
+        "0x100000",
+        3010,
+        12043,
+      ],
+    ])("%s", (_, body, value, chars, bytes) => {
+      expect(bound(body)).toBe(
+        `Invalid UTF-32 character ${value} (above 0x0010ffff) at char #${chars}, byte #${bytes})`,
+      );
+    });
+
+    test.each([
+      [
+        "a close marker in the read buffer before the invalid value's",
+        closeMarkerThen(1990, INVALID_UNIT),
+        CLOSE_MARKER(1999),
+      ],
+      [
+        "a close marker before a truncated last unit",
+        hex("0000005d 0000"),
+        `Unexpected close marker ']': no open Array to close${AT(1)}`,
+      ],
+      ["a control character as the last whole unit", concat(utf32("{\x01", true), TRUNCATED), `${ILLEGAL(1)}${AT(3)}`],
+      [
+        "a bad escape as the last whole unit",
+        concat(utf32('{"a":"\\q', true), TRUNCATED),
+        `Unrecognized character escape 'q' (code 113)${AT(8)}`,
+      ],
+      [
+        "an object, then a truncated unit where a trailing token may be",
+        hex("0000007b 0000007d 0000"),
+        TRUNCATED_AT(2, 10),
+      ],
+      ["a number that may go on", concat(utf32('{"a":1', true), TRUNCATED), TRUNCATED_AT(6, 26)],
+      ["a word that may go on", concat(utf32("tru", true), TRUNCATED), TRUNCATED_AT(3, 14)],
+      ["an escape that may go on", concat(utf32('{"a":"\\u004', true), TRUNCATED), TRUNCATED_AT(11, 46)],
+      ["a plus sign", concat(utf32("+", true), TRUNCATED), TRUNCATED_AT(1, 6)],
+      ["an open object, little-endian", hex("7b000000 0000"), TRUNCATED_AT(1, 6)],
+    ])("what the parser reads before the reader's error is parsed first: %s", (_, body, message) => {
+      expect(bound(body)).toBe(message);
+    });
   });
 
   test("a one-line UTF-16 body counts character columns only for a message, so parsing stays linear (regression: review of connectfix P1)", () => {

@@ -9,21 +9,29 @@ import { JacksonError } from "./jackson-error.ts";
 
 type Encoding = "utf-8" | "utf-16be" | "utf-16le" | "utf-32be" | "utf-32le";
 
+/** Jackson's read buffer (BufferRecycler's 8000 bytes): UTF32Reader decodes one at a time. */
+const READ_BUFFER_BYTES = 8000;
+
 export interface JsonInput {
   readonly utf8: Uint8Array;
   /** The body was transcoded from UTF-16/32: locations count characters. */
   readonly charColumns: boolean;
+  /**
+   * Jackson's UTF32Reader error (a value above U+10FFFF, a truncated last unit), raised only once
+   * the parser reads past `utf8`: Jackson decodes lazily, so the parser sees the text before it.
+   */
+  readonly readError: JacksonError | null;
 }
 
 export function jsonInput(bytes: Uint8Array): JsonInput {
   const { encoding, skip } = detect(bytes);
   const body = bytes.subarray(skip);
-  if (encoding === "utf-8") return { utf8: body, charColumns: false };
-  const text =
-    encoding === "utf-16be" || encoding === "utf-16le"
-      ? decodeUtf16(body, encoding)
-      : utf32(body, encoding === "utf-32be", skip);
-  return { utf8: new TextEncoder().encode(text), charColumns: true };
+  if (encoding === "utf-8") return { utf8: body, charColumns: false, readError: null };
+  if (encoding === "utf-16be" || encoding === "utf-16le") {
+    return { utf8: new TextEncoder().encode(decodeUtf16(body, encoding)), charColumns: true, readError: null };
+  }
+  const { text, readError } = utf32(body, encoding === "utf-32be", skip);
+  return { utf8: new TextEncoder().encode(text), charColumns: true, readError };
 }
 
 /**
@@ -71,31 +79,44 @@ function decodeUtf16(body: Uint8Array, encoding: "utf-16be" | "utf-16le"): strin
   return new TextDecoder(encoding).decode(body);
 }
 
-/** Jackson's UTF32Reader: a truncated last unit and a value above U+10FFFF are its errors. */
-function utf32(body: Uint8Array, bigEndian: boolean, skip: number): string {
+/**
+ * Jackson's UTF32Reader. A value above U+10FFFF is reported as it computes it (minus 0x10000,
+ * printed unsigned) once the parser reads the buffer holding it: the text before that buffer is
+ * parsed first (READ_BUFFER_BYTES buffers, as a stream that fills each read delivers them). A
+ * truncated last unit is reported once the parser reads past the last whole unit.
+ */
+function utf32(body: Uint8Array, bigEndian: boolean, skip: number): { text: string; readError: JacksonError | null } {
   const units = Math.floor(body.length / 4);
   let text = "";
+  let bufferText = "";
   for (let i = 0; i < units; i++) {
     const at = i * 4;
+    if ((skip + at) % READ_BUFFER_BYTES === 0) {
+      text += bufferText;
+      bufferText = "";
+    }
     const value = bigEndian
       ? ((body[at]! << 24) | (body[at + 1]! << 16) | (body[at + 2]! << 8) | body[at + 3]!) >>> 0
       : ((body[at + 3]! << 24) | (body[at + 2]! << 16) | (body[at + 1]! << 8) | body[at]!) >>> 0;
     if (value > 0x10ffff) {
-      throw new JacksonError(
-        `Invalid UTF-32 character 0x${value.toString(16)} (above 0x0010ffff) at char #${text.length}, byte #${skip + at + 3})`,
+      const reported = ((value - 0x10000) >>> 0).toString(16);
+      const chars = text.length + bufferText.length;
+      const readError = new JacksonError(
+        `Invalid UTF-32 character 0x${reported} (above 0x0010ffff) at char #${chars}, byte #${skip + at + 3})`,
         null,
         false,
       );
+      return { text, readError };
     }
-    text += String.fromCodePoint(value);
+    bufferText += String.fromCodePoint(value);
   }
+  text += bufferText;
   const left = body.length - units * 4;
-  if (left > 0) {
-    throw new JacksonError(
-      `Unexpected EOF in the middle of a 4-byte UTF-32 char: got ${left}, needed 4, at char #${text.length}, byte #${skip + body.length})`,
-      null,
-      false,
-    );
-  }
-  return text;
+  if (left === 0) return { text, readError: null };
+  const readError = new JacksonError(
+    `Unexpected EOF in the middle of a 4-byte UTF-32 char: got ${left}, needed 4, at char #${text.length}, byte #${skip + body.length})`,
+    null,
+    false,
+  );
+  return { text, readError };
 }

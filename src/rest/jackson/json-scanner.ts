@@ -41,11 +41,22 @@ export abstract class JsonScanner {
 
   /** The body was UTF-16/32: columns count characters (UTF-16 units), as Jackson's char-based parser. */
   private readonly charColumns: boolean;
+  /** Where the text ends when the decoder has an error to raise there (json-encoding.ts). */
+  private readonly textEnd: number;
+  private readonly readError: JacksonError | null;
 
   constructor(bytes: Uint8Array) {
     const input = jsonInput(bytes);
-    this.b = input.utf8;
     this.charColumns = input.charColumns;
+    this.readError = input.readError;
+    this.textEnd = input.utf8.length;
+    if (this.readError) {
+      // A byte that is never UTF-8 (0xff) ends the text: every path that reads it fails, and fail()
+      // raises the decoder's error instead, as Jackson's reader raises it when the parser reads on.
+      this.b = new Uint8Array(this.textEnd + 1);
+      this.b.set(input.utf8);
+      this.b[this.textEnd] = 0xff;
+    } else this.b = input.utf8;
   }
 
   /** The location of byte `index` on the current line; a character column is counted only if read. */
@@ -64,7 +75,13 @@ export abstract class JsonScanner {
     };
   }
 
-  protected fail(problem: string, index = this.pos): never {
+  /**
+   * Fails with Jackson's `problem` located at `index`. `read` is the last byte read to find the
+   * problem (`index`, unless the location is after a character): past the text, the decoder's error
+   * is Jackson's answer.
+   */
+  protected fail(problem: string, index = this.pos, read = index): never {
+    if (this.readError && read >= this.textEnd) throw this.readError;
     throw new JacksonError(problem, this.at(index), false);
   }
 
@@ -89,6 +106,7 @@ export abstract class JsonScanner {
         this.fail(
           `Illegal character (${charDesc(c)}): only regular white space (\\r, \\n, \\t) is allowed between tokens`,
           this.pos + 1,
+          this.pos,
         );
       } else return c;
     }
@@ -182,7 +200,9 @@ export abstract class JsonScanner {
    */
   private pairedInName(escaped: string): string {
     const code = escaped.charCodeAt(0);
-    if (isLowSurrogate(code)) this.fail(`Unexpected low surrogate in field name: 0x${code.toString(16)}`);
+    if (isLowSurrogate(code)) {
+      this.fail(`Unexpected low surrogate in field name: 0x${code.toString(16)}`, this.pos, this.pos - 1);
+    }
     if (!isHighSurrogate(code)) return escaped;
     const next = this.b[this.pos];
     if (next === undefined) return escaped;
@@ -194,7 +214,7 @@ export abstract class JsonScanner {
     const low = this.escape();
     if (!isLowSurrogate(low.charCodeAt(0))) {
       const hex = low.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
-      this.fail(`Broken surrogate pair in field name: expected low surrogate, got 0x${hex}`);
+      this.fail(`Broken surrogate pair in field name: expected low surrogate, got 0x${hex}`, this.pos, this.pos - 1);
     }
     return escaped + low;
   }
@@ -216,7 +236,11 @@ export abstract class JsonScanner {
       const digit = Number.parseInt(String.fromCharCode(h), 16);
       if (Number.isNaN(digit)) {
         this.pos++;
-        this.fail(`Unexpected character (${charDesc(h)}): expected a hex-digit for character escape sequence`);
+        this.fail(
+          `Unexpected character (${charDesc(h)}): expected a hex-digit for character escape sequence`,
+          this.pos,
+          this.pos - 1,
+        );
       }
       code = code * 16 + digit;
       this.pos++;
