@@ -142,6 +142,37 @@ describe("bodies read as Jackson reads them", () => {
     });
   });
 
+  test.each([
+    ["00 7b 00 00", "3412"],
+    ["00 00 7b 00", "2143"],
+    ["00 00 ff fe 00 00 00 7b", "2143"],
+    ["fe ff 00 00 00 00 00 7b", "3412"],
+  ])("the odd UCS-4 byte orders are refused: %s", (bytes, order) => {
+    expect(bound(hex(bytes))).toBe(`Unsupported UCS-4 endianness (${order}) detected`);
+  });
+
+  test.each([
+    ["big-endian", "feff feff 007b 007d"],
+    ["little-endian", "fffe fffe 7b00 7d00"],
+  ])("a second UTF-16 BOM is a character, which no value starts with (%s)", (_, bytes) => {
+    expect(bound(hex(bytes))).toBe(
+      `Unexpected character ('\ufeff' (code 65279 / 0xfeff)): expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')${AT(1)}`,
+    );
+  });
+
+  test.each([
+    [
+      "éa",
+      `Unrecognized token 'éa': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')${AT(1)}`,
+    ],
+    ['{"a":"b"é}', `Unexpected character ('é' (code 233)): was expecting comma to separate Object entries${AT(9)}`],
+  ])(
+    "a UTF-16 body's non-ASCII character is named as Jackson's char parser reads it, not by its UTF-8 lead byte: %j",
+    (text, message) => {
+      expect(bound(new Uint8Array(Buffer.from(text, "utf16le")))).toBe(message);
+    },
+  );
+
   test("a one-line UTF-16 body counts character columns only for a message, so parsing stays linear (regression: review of connectfix P1)", () => {
     const entries = Object.fromEntries(Array.from({ length: 32_000 }, (_, i) => [`k${i}`, "v"]));
     const text = JSON.stringify(entries);

@@ -51,17 +51,25 @@ export function charColumn(text: Uint8Array, lineStart: number, index: number): 
   return units + 1;
 }
 
+function weirdUcs4(type: string): never {
+  throw new JacksonError(`Unsupported UCS-4 endianness (${type}) detected`, null, false);
+}
+
 function detect(b: Uint8Array): { encoding: Encoding; skip: number } {
   if (b.length >= 4) {
     const quad = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
     if (quad === 0x0000feff) return { encoding: "utf-32be", skip: 4 };
     if (quad === 0xfffe0000) return { encoding: "utf-32le", skip: 4 };
+    if (quad === 0x0000fffe) weirdUcs4("2143");
+    if (quad === 0xfeff0000) weirdUcs4("3412");
     const msw = quad >>> 16;
     if (msw === 0xfeff) return { encoding: "utf-16be", skip: 2 };
     if (msw === 0xfffe) return { encoding: "utf-16le", skip: 2 };
     if (quad >>> 8 === 0xefbbbf) return { encoding: "utf-8", skip: 3 };
     if (quad >>> 8 === 0) return { encoding: "utf-32be", skip: 0 };
     if ((quad & 0x00ffffff) === 0) return { encoding: "utf-32le", skip: 0 };
+    if ((quad & 0xff00ffff) === 0) weirdUcs4("3412");
+    if ((quad & 0xffff00ff) === 0) weirdUcs4("2143");
     return { encoding: utf16Order(msw), skip: 0 };
   }
   // Fewer than four bytes: Jackson looks for no BOM, only at the first two bytes' zeros.
@@ -75,8 +83,9 @@ function utf16Order(i16: number): Encoding {
 }
 
 function decodeUtf16(body: Uint8Array, encoding: "utf-16be" | "utf-16le"): string {
-  // As Java's InputStreamReader: malformed input (an odd last byte) becomes U+FFFD.
-  return new TextDecoder(encoding).decode(body);
+  // As Java's InputStreamReader: malformed input (an odd last byte) becomes U+FFFD, and a BOM after
+  // the one detected is a character (ZWNBSP), which the parser refuses.
+  return new TextDecoder(encoding, { ignoreBOM: true }).decode(body);
 }
 
 /**

@@ -40,7 +40,7 @@ export abstract class JsonScanner {
   protected tokenText = "";
 
   /** The body was UTF-16/32: columns count characters (UTF-16 units), as Jackson's char-based parser. */
-  private readonly charColumns: boolean;
+  protected readonly charColumns: boolean;
   /** Where the text ends when the decoder has an error to raise there (json-encoding.ts). */
   private readonly textEnd: number;
   private readonly readError: JacksonError | null;
@@ -133,9 +133,18 @@ export abstract class JsonScanner {
     return { code, size };
   }
 
-  /** The byte `c` at `pos` where it has no place: a non-ASCII one is named as its Latin-1 character, as Jackson does. */
+  /**
+   * The byte `c` at `pos` where it has no place: a non-ASCII one is named as its Latin-1 character,
+   * as Jackson's UTF-8 parser does; in a transcoded body, as the character Jackson's char parser reads.
+   */
   protected unexpected(c: number, what: string): never {
-    this.fail(`Unexpected character (${charDesc(c)}): ${what}`);
+    this.fail(`Unexpected character (${charDesc(this.charColumns && c >= 0x80 ? this.charAt(this.pos) : c)}): ${what}`);
+  }
+
+  /** The UTF-16 unit Jackson's char-based parser reads at `index` (a transcoded body): a pair's high one. */
+  protected charAt(index: number): number {
+    const { code } = this.codePointAt(index);
+    return code > 0xffff ? 0xd800 + ((code - 0x10000) >> 10) : code;
   }
 
   /** Where a field name should start Jackson decodes the character and points after it. */
