@@ -328,4 +328,12 @@ export interface SinkTask {
    * so that `close`/`stop` return. May come while `close` or `stop` runs; called at most once.
    */
   cancel?(): void;
+  /**
+   * Gateway extension, not in Connect (whose SinkTask hears nothing of a pause: `put` is just no
+   * longer called): the connector was paused (true) or resumed (false). Called as the target state
+   * changes, before the task reports PAUSED, possibly before `start` (a task paused while it starts);
+   * not for a task created PAUSED, which starts only once resumed. A task that delivers in the
+   * background stops starting deliveries while paused, so that PAUSED means nothing is sent.
+   */
+  setPaused?(paused: boolean): void;
 }

@@ -198,14 +198,14 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [checks.attempts],
     }),
     "sink.retry.backoff.initial.ms": key.long({
-      doc: "Wait before the first retry; it doubles per attempt (with 20% jitter). A longer Retry-After header on 429 and 503 replaces it (up to sink.retry.after.max.ms).",
+      doc: "Wait before the first retry, at least 1 (0 would retry a refused connection back to back; a stored 0 runs as 1); it doubles per attempt (with 20% jitter). A longer Retry-After header on 429 and 503 replaces it (up to sink.retry.after.max.ms). Not above sink.retry.backoff.max.ms.",
       default: 100,
       importance: "LOW",
       group: ERRORS,
       validators: [check.atLeast(0)],
     }),
     "sink.retry.backoff.max.ms": key.long({
-      doc: "The longest computed wait between two attempts (a Retry-After is bounded by sink.retry.after.max.ms instead).",
+      doc: "The longest computed wait between two attempts (a Retry-After is bounded by sink.retry.after.max.ms instead), at least 1 (a stored 0 runs as 1) and not below sink.retry.backoff.initial.ms.",
       default: 10_000,
       importance: "LOW",
       group: ERRORS,

@@ -11,6 +11,7 @@ import { TokenProvider } from "../../http/token-provider.ts";
 import type { Clock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { HttpDelivery } from "./delivery.ts";
+import type { PauseGate } from "./pause-gate.ts";
 import type { SinkSettings } from "./settings.ts";
 import type { SinkMetrics } from "./sink-metrics.ts";
 
@@ -20,6 +21,8 @@ export interface DeliveryDependencies {
   readonly metrics: SinkMetrics;
   /** Aborts when the task stops: no further attempt, and one on the wire is cut off. */
   readonly stopping: AbortSignal;
+  /** Closed while the connector is PAUSED: no attempt starts. */
+  readonly gate: PauseGate;
 }
 
 export function deliveryFor(s: SinkSettings, valueContentType: string, deps: DeliveryDependencies): HttpDelivery {
@@ -56,5 +59,6 @@ export function deliveryFor(s: SinkSettings, valueContentType: string, deps: Del
     deps.log,
     deps.metrics,
     deps.stopping,
+    deps.gate,
   );
 }

@@ -8,7 +8,8 @@
  * attempt (as TokenRenewal allows: not at every request while fresh tokens are refused too). When
  * the attempts run out, or the endpoint refuses the credentials (401, 407), the outcome is "fatal":
  * the endpoint is at fault, not the records, so they never go to errors.tolerance (Connect's sinks
- * throw then; the task fails and a restart redelivers them). Each attempt is measured and, with
+ * throw then; the task fails and a restart redelivers them). A retry's WARN is logged at most once a
+ * minute per URL and failure (the next one says how many were not). Each attempt is measured and, with
  * `sink.request-callback=slf4j-logger`, logged at DEBUG (bodies at TRACE), never its headers.
  *
  * A 2xx is delivered once its head came, its body still arriving at the timeout or not: as getindata's sink,
@@ -17,6 +18,8 @@
  *
  * A 3xx reaching here was not followed (300, 304, 305, a redirect without Location): as in getindata's
  * connector, an error only when sink.error.code lists it; else delivered, with a WARN once per status.
+ *
+ * No attempt starts while the task is paused (PauseGate): a retry waits for the resume.
  *
  * `send` stops (outcome "aborted", no further attempt) when its signal aborts: the task stopping,
  * or the task abandoning a request whose partitions were revoked. Only the task stopping (the
@@ -31,6 +34,8 @@ import type { TokenProvider } from "../../http/token-provider.ts";
 import { type BackoffPolicy, retry } from "../../util/backoff.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
+import { type RepeatLimiter, taskWarnings, warnLimited } from "../../util/repeat-limiter.ts";
+import type { PauseGate } from "./pause-gate.ts";
 import { SecretMask } from "./secret-mask.ts";
 import { SinkMetrics } from "./sink-metrics.ts";
 import { refusesCredentials } from "./status-codes.ts";
@@ -127,11 +132,15 @@ export class HttpDelivery {
     private readonly log: Logger,
     private readonly metrics: SinkMetrics,
     private readonly signal: AbortSignal,
+    private readonly gate: PauseGate,
   ) {
     this.mask = new SecretMask(s.headers, s.urls);
+    this.retryWarnings = taskWarnings(clock);
   }
 
   private readonly renewal = new TokenRenewal(() => monotonicNow(this.clock));
+  /** The task's retry WARNs, each kind (URL and failure) at most once a minute. */
+  private readonly retryWarnings: RepeatLimiter;
   private readonly mask: SecretMask;
 
   /** 3xx statuses already warned about (once each per task). */
@@ -144,6 +153,9 @@ export class HttpDelivery {
     try {
       const response = await retry(
         async () => {
+          // Paused (the connector PAUSED): no attempt starts until the resume.
+          await this.gate.pass(signal);
+          if (signal.aborted) throw signal.reason;
           attempts++;
           const response = await this.attempt(request, signal);
           if (!this.s.isError(classifiedStatus(response.status))) return response;
@@ -164,10 +176,17 @@ export class HttpDelivery {
             const retriable = error instanceof RetriableStatus || isRetriable(error);
             return { retriable, minDelayMs: wish === undefined ? undefined : Math.min(wish, this.s.retryAfterMaxMs) };
           },
-          onRetry: (error, attempt, delayMs) =>
-            this.log.warn(
-              `${request.method ?? this.s.method} ${redactUrl(request.url)} failed (attempt ${attempt + 1}${Number.isFinite(this.s.maxAttempts) ? ` of ${this.s.maxAttempts}` : ""}): ${error instanceof RetriableStatus ? `HTTP ${error.response.status}` : (error as Error).message}; retrying in ${delayMs} ms`,
-            ),
+          onRetry: (error, attempt, delayMs) => {
+            const target = `${request.method ?? this.s.method} ${redactUrl(request.url)}`;
+            const what = error instanceof RetriableStatus ? `HTTP ${error.response.status}` : (error as Error).message;
+            // An endpoint down for hours (sink.retry.max-attempts=-1): the first WARN at once, then one a minute per kind.
+            warnLimited(
+              this.log,
+              this.retryWarnings,
+              `${target} ${what}`,
+              `${target} failed (attempt ${attempt + 1}${Number.isFinite(this.s.maxAttempts) ? ` of ${this.s.maxAttempts}` : ""}): ${what}; retrying in ${delayMs} ms`,
+            );
+          },
         },
       );
       if (response.status >= 300 && response.status < 400) this.warnUnfollowed(request, response.status);

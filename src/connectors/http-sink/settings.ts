@@ -131,8 +131,9 @@ export function sinkSettings(config: Config): SinkSettings {
     timeoutMs: c["sink.request.timeout"] * 1000,
     isError: errorStatusChecker(c["sink.error.code"], c["sink.error.code.exclude"]),
     policy: {
-      initialMs: c["sink.retry.backoff.initial.ms"],
-      maxMs: c["sink.retry.backoff.max.ms"],
+      // A stored 0 (validation refuses it now) would retry back to back: a busy loop through an outage.
+      initialMs: Math.max(1, c["sink.retry.backoff.initial.ms"]),
+      maxMs: Math.max(1, c["sink.retry.backoff.max.ms"]),
     },
     retryAfterMaxMs: Math.max(c["sink.retry.after.max.ms"], c["sink.retry.backoff.max.ms"]),
     maxAttempts: retries === -1 ? Number.POSITIVE_INFINITY : retries,

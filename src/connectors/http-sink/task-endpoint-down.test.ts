@@ -153,4 +153,16 @@ describe("HttpSinkTask when the endpoint is unavailable", () => {
       expect(h.lines.some((l) => l.includes("failed; it sends nothing more"))).toBe(false);
     },
   );
+
+  // explore8 L2: with -1 and a short backoff an outage logged a WARN per retry (~11,700 lines/s at 0 ms).
+  test("retries of an endpoint that stays down log one WARN a minute per failure, as the HTTP source's", async () => {
+    await using server = endpoint();
+    server.answer(() => new Response("down", { status: 503 }));
+    await using h = harness({ url: server.url(), ...fast, "sink.retry.max-attempts": "-1" });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => server.received.length >= 20);
+    const warned = h.lines.filter((l) => l.includes(`POST ${server.url()} failed (attempt`));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toContain("failed (attempt 1): HTTP 503; retrying in");
+  });
 });

@@ -3,8 +3,11 @@
  * config/validate, a WARN when a config stored before them starts, which then runs as it did. A
  * forwarded header, a prefix or a key header name that cannot be an HTTP header name fails only the
  * requests that would carry it; an OIDC token endpoint left empty with a token request turns OIDC
- * off; one that is not an http or https URL fails the token requests. Used by index.ts.
+ * off; one that is not an http or https URL fails the token requests. A retry backoff of 0 (retried
+ * back to back: an outage is a busy loop) runs as 1 ms (settings.ts), and a backoff ceiling below the
+ * first wait caps every wait as before (backoffCeilingProblem, the HTTP source's rule). Used by index.ts.
  */
+import { backoffCeilingProblem } from "../../http/backoff-ceiling.ts";
 import { redactUrl } from "../../http/http-client.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
@@ -40,5 +43,13 @@ export function sinkValidationOnly(raw: RawConfig): ConfigProblem[] {
       key: noRequest ? "security.oidc.token.request" : "security.oidc.token.endpoint.url",
       message: OIDC_PAIR,
     });
+  for (const key of [INITIAL, MAX] as const) check(key, c[key], String(c[key]), atLeastOne);
+  // Defaults included: a first wait above the default ceiling needs the ceiling raised too.
+  const backoff = backoffCeilingProblem({ initial: INITIAL, max: MAX }, c[INITIAL], c[MAX]);
+  if (backoff && !problems.some((p) => p.key === MAX)) problems.push(backoff);
   return problems;
 }
+
+const INITIAL = "sink.retry.backoff.initial.ms";
+const MAX = "sink.retry.backoff.max.ms";
+const atLeastOne = (ms: number) => (ms < 1 ? "Value must be at least 1" : undefined);
