@@ -163,6 +163,45 @@ describe("HttpClient", () => {
       expect(error.failure).toBe("timeout");
     });
 
+    // explore8 L3: a hung endpoint was "no response within the connect timeout of 5000 ms", naming a key the sink does not have.
+    test.each([
+      [100, 5000, "no response head within http.connect.timeout.ms (100 ms)"],
+      [5000, 100, "no response head within http.request.timeout.ms (100 ms)"],
+    ])(
+      "a timeout names the key that ran out (connect %p ms, request %p ms)",
+      async (connectTimeoutMs, requestTimeoutMs, reason) => {
+        using server = serve(() => new Promise<Response>(() => undefined));
+        const timeoutKeys = { connect: "http.connect.timeout.ms", request: "http.request.timeout.ms" };
+        const error = await new HttpClient({ connectTimeoutMs, requestTimeoutMs, timeoutKeys })
+          .request({ method: "GET", url: server.url.href })
+          .catch((e) => e);
+        expect(error.message).toBe(`GET ${server.url.href} timed out: ${reason}`);
+      },
+    );
+
+    test("a body still arriving at the request timeout is no complete response, by its key", async () => {
+      using server = serve(
+        () =>
+          new Response(
+            new ReadableStream({
+              start(controller) {
+                controller.enqueue(new TextEncoder().encode("partial"));
+              },
+            }),
+          ),
+      );
+      const error = await new HttpClient({
+        connectTimeoutMs: 5000,
+        requestTimeoutMs: 200,
+        timeoutKeys: { connect: "http.connect.timeout.ms", request: "http.request.timeout.ms" },
+      })
+        .request({ method: "GET", url: server.url.href })
+        .catch((e) => e);
+      expect(error.message).toBe(
+        `GET ${server.url.href} timed out: no complete response within http.request.timeout.ms (200 ms)`,
+      );
+    });
+
     test("the caller's abort rejects with the abort reason at once", async () => {
       using server = serve(() => new Promise<Response>(() => undefined));
       const controller = new AbortController();

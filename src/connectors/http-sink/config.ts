@@ -77,7 +77,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.atLeast(1)],
     }),
     "sink.request.timeout": key.long({
-      doc: "Timeout of one HTTP request in seconds (a request that gets no complete response in time is retried).",
+      doc: "Timeout of one HTTP request attempt in seconds: no response head by then is a failed attempt (retried); a 2xx whose body is still arriving then counts as delivered.",
       default: 30,
       importance: "MEDIUM",
       group: CONNECTION,

@@ -27,7 +27,13 @@ export interface DeliveryDependencies {
 
 export function deliveryFor(s: SinkSettings, valueContentType: string, deps: DeliveryDependencies): HttpDelivery {
   const clientWith = (tls: SinkSettings["tls"]) =>
-    new HttpClient({ connectTimeoutMs: s.timeoutMs, requestTimeoutMs: s.timeoutMs, tls });
+    new HttpClient({
+      connectTimeoutMs: s.timeoutMs,
+      requestTimeoutMs: s.timeoutMs,
+      // One key bounds both: the wait for the response head (a 2xx's body still arriving at it is delivered).
+      timeoutKeys: { connect: "sink.request.timeout", request: "sink.request.timeout" },
+      tls,
+    });
   const client = clientWith(s.tls);
   const tokens =
     s.oidc &&

@@ -98,6 +98,7 @@ export function pageFetcherOf(
     new HttpClient({
       connectTimeoutMs: c["http.connect.timeout.ms"],
       requestTimeoutMs: c["http.request.timeout.ms"],
+      timeoutKeys: { connect: "http.connect.timeout.ms", request: "http.request.timeout.ms" },
       maxResponseBytes: c["http.response.max.bytes"],
       tls,
     });
