@@ -30,6 +30,7 @@ import { GATEWAY_VERSION } from "../version.ts";
 import { formDecoded } from "./form-value.ts";
 import { diagnoseHandshake, isBunHandshakeFailure } from "./handshake-diagnosis.ts";
 import { HttpResponseTooLargeError, HttpTransportError, transportFailureOf } from "./http-errors.ts";
+import { networkException } from "./network-exception.ts";
 import { type Hop, HttpRedirectError, nextHop } from "./redirects.ts";
 import { readCapped, readPrefix } from "./response-body.ts";
 import { withoutUrl } from "./without-url.ts";
@@ -133,7 +134,8 @@ export function redactUrl(url: string): string {
 
 /**
  * A fetch failure's text for people: without Bun's hint to developers (`pass verbose: true`), and a
- * certificate for another host said in words (Bun names only the code).
+ * certificate for another host said in words (Bun names only the code). The transport error's cause
+ * carries it as the JDK's exception for the failure (network-exception.ts).
  */
 function readable(error: unknown, url: string): string {
   const text = ((error as Error)?.message ?? String(error)).replace(
@@ -273,7 +275,7 @@ export class HttpClient {
             ? `EPROTO: ${refusal}`
             : readable(cause, hopUrl);
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
-        cause: refusal !== undefined ? new Error(reason, { cause }) : cause,
+        cause: networkException(failure, reason, cause),
       });
     } finally {
       clearTimeout(requestTimer);
