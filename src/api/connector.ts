@@ -336,4 +336,10 @@ export interface SinkTask {
    * background stops starting deliveries while paused, so that PAUSED means nothing is sent.
    */
   setPaused?(paused: boolean): void;
+  /**
+   * Gateway extension, not in Connect (as SourceTask.degradedTrace): why the task, though RUNNING,
+   * does not deliver now (e.g. its endpoint failing attempts that are being retried), shown as the
+   * trace of its RUNNING status; null or absent while it does.
+   */
+  degradedTrace?(): string | null;
 }

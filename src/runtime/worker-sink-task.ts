@@ -195,6 +195,15 @@ export class WorkerSinkTask extends WorkerTask {
     return started;
   }
 
+  /** The SinkTask's own Degraded trace (SinkTask.degradedTrace), shown with its RUNNING status; else null. */
+  get degradedTrace(): string | null {
+    try {
+      return this.o.task.degradedTrace?.() ?? null;
+    } catch {
+      return null;
+    }
+  }
+
   /** The plugin hears of a pause or resume at once (SinkTask.setPaused), before PAUSED is reported. */
   protected override onTargetState(state: TargetState): void {
     try {

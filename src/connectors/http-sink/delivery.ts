@@ -35,6 +35,7 @@ import { type BackoffPolicy, retry } from "../../util/backoff.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { type RepeatLimiter, taskWarnings, warnLimited } from "../../util/repeat-limiter.ts";
+import { EndpointDegradation } from "./endpoint-degradation.ts";
 import type { PauseGate } from "./pause-gate.ts";
 import { SecretMask } from "./secret-mask.ts";
 import { SinkMetrics } from "./sink-metrics.ts";
@@ -136,7 +137,11 @@ export class HttpDelivery {
   ) {
     this.mask = new SecretMask(s.headers, s.urls);
     this.retryWarnings = taskWarnings(clock);
+    this.degradation = new EndpointDegradation(clock);
   }
+
+  /** Told of each retry and of each answer that ends one's retries: the task's Degraded trace. */
+  readonly degradation: EndpointDegradation;
 
   private readonly renewal = new TokenRenewal(() => monotonicNow(this.clock));
   /** The task's retry WARNs, each kind (URL and failure) at most once a minute. */
@@ -179,6 +184,7 @@ export class HttpDelivery {
           onRetry: (error, attempt, delayMs) => {
             const target = `${request.method ?? this.s.method} ${redactUrl(request.url)}`;
             const what = error instanceof RetriableStatus ? `HTTP ${error.response.status}` : (error as Error).message;
+            this.degradation.retrying(target, what);
             // An endpoint down for hours (sink.retry.max-attempts=-1): the first WARN at once, then one a minute per kind.
             warnLimited(
               this.log,
@@ -189,6 +195,7 @@ export class HttpDelivery {
           },
         },
       );
+      this.degradation.answered();
       if (response.status >= 300 && response.status < 400) this.warnUnfollowed(request, response.status);
       return { kind: "delivered", status: response.status };
     } catch (error) {
@@ -199,6 +206,7 @@ export class HttpDelivery {
         return { kind: "fatal", error: this.statusError(request, error.response, attempts) };
       }
       if (error instanceof HttpStatusError) {
+        if (!refusesCredentials(error.status)) this.degradation.answered();
         return refusesCredentials(error.status) ? { kind: "fatal", error } : { kind: "rejected", error };
       }
       if (error instanceof TokenFailure) return { kind: "fatal", error: error.cause as Error };

@@ -165,4 +165,24 @@ describe("HttpSinkTask when the endpoint is unavailable", () => {
     expect(warned).toHaveLength(1);
     expect(warned[0]).toContain("failed (attempt 1): HTTP 503; retrying in");
   });
+
+  // explore8 L6: a sink retrying an outage read RUNNING without a trace, as if healthy.
+  test("while attempts are retried the task has a Degraded trace, cleared once a request is delivered", async () => {
+    await using server = endpoint();
+    let down = true;
+    server.answer(() => new Response(down ? "maintenance" : "ok", { status: down ? 503 : 200 }));
+    await using h = harness({ url: server.url(), ...fast, "sink.retry.max-attempts": "-1" });
+    expect(h.task.degradedTrace()).toBeNull();
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => server.received.length >= 3);
+    expect(h.task.degradedTrace()).toMatch(
+      new RegExp(
+        `^Degraded: POST ${server.url()} has failed \\d+ attempt\\(s\\) since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \\(the last: HTTP 503\\); the records are retried`,
+      ),
+    );
+    down = false;
+    await waitFor(() => server.received.at(-1) !== undefined && h.task.degradedTrace() === null);
+    await h.task.idle();
+    expect(h.task.preCommit([{ ...p0, offset: 1 }])).toEqual([{ ...p0, offset: 1 }]);
+  });
 });

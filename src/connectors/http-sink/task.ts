@@ -186,6 +186,11 @@ export class HttpSinkTask implements SinkTask {
     this.timer = undefined;
   }
 
+  /** While the endpoint fails attempts being retried, why (EndpointDegradation): the RUNNING status's trace. */
+  degradedTrace(): string | null {
+    return this.delivery?.degradation.trace ?? null;
+  }
+
   /** Resolves when no request is in flight (tests). */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()].map((r) => r.run));
