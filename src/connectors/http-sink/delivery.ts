@@ -19,7 +19,9 @@
  * A 3xx reaching here was not followed (300, 304, 305, a redirect without Location): as in getindata's
  * connector, an error only when sink.error.code lists it; else delivered, with a WARN once per status.
  *
- * No attempt starts while the task is paused (PauseGate): a retry waits for the resume.
+ * No request is sent while the task is paused (PauseGate): the gate is checked right before every send
+ * of an attempt, so neither a retry, nor a 401's renewed send, nor a send whose OIDC token was being
+ * fetched at the pause goes out until the resume.
  *
  * `send` stops (outcome "aborted", no further attempt) when its signal aborts: the task stopping,
  * or the task abandoning a request whose partitions were revoked. Only the task stopping (the
@@ -153,16 +155,13 @@ export class HttpDelivery {
 
   async send(request: OutgoingRequest, signal: AbortSignal = this.signal): Promise<DeliveryOutcome> {
     if (signal.aborted) return { kind: "aborted" };
-    this.metrics.batchSize.observe(request.records);
+    const sending: Sending = { request, signal, sent: false };
     let attempts = 0;
     try {
       const response = await retry(
         async () => {
-          // Paused (the connector PAUSED): no attempt starts until the resume.
-          await this.gate.pass(signal);
-          if (signal.aborted) throw signal.reason;
           attempts++;
-          const response = await this.attempt(request, signal);
+          const response = await this.attempt(sending);
           if (!this.s.isError(classifiedStatus(response.status))) return response;
           if (isRetriableStatus(response.status)) throw new RetriableStatus(response);
           throw this.statusError(request, response, attempts);
@@ -184,7 +183,7 @@ export class HttpDelivery {
           onRetry: (error, attempt, delayMs) => {
             const target = `${request.method ?? this.s.method} ${redactUrl(request.url)}`;
             const what = error instanceof RetriableStatus ? `HTTP ${error.response.status}` : (error as Error).message;
-            this.degradation.retrying(target, what);
+            this.degradation.retrying(sending, target, what);
             // An endpoint down for hours (sink.retry.max-attempts=-1): the first WARN at once, then one a minute per kind.
             warnLimited(
               this.log,
@@ -195,7 +194,6 @@ export class HttpDelivery {
           },
         },
       );
-      this.degradation.answered();
       if (response.status >= 300 && response.status < 400) this.warnUnfollowed(request, response.status);
       return { kind: "delivered", status: response.status };
     } catch (error) {
@@ -206,7 +204,6 @@ export class HttpDelivery {
         return { kind: "fatal", error: this.statusError(request, error.response, attempts) };
       }
       if (error instanceof HttpStatusError) {
-        if (!refusesCredentials(error.status)) this.degradation.answered();
         return refusesCredentials(error.status) ? { kind: "fatal", error } : { kind: "rejected", error };
       }
       if (error instanceof TokenFailure) return { kind: "fatal", error: error.cause as Error };
@@ -214,6 +211,9 @@ export class HttpDelivery {
       const failure = new ConnectError(message, { cause: error });
       // A redirect the sink may not follow is about where these records would go: errors.tolerance.
       return isRetriable(error) ? { kind: "fatal", error: failure } : { kind: "rejected", error: failure };
+    } finally {
+      // Delivered, failed for good or abandoned: this request's part of the Degraded trace ends.
+      this.degradation.settled(sending);
     }
   }
 
@@ -226,9 +226,13 @@ export class HttpDelivery {
     );
   }
 
-  private async attempt(request: OutgoingRequest, signal: AbortSignal): Promise<HttpResponse> {
+  private async attempt(sending: Sending): Promise<HttpResponse> {
+    const { request, signal } = sending;
     let renewed = false;
     for (;;) {
+      // Paused (the connector PAUSED): no send starts until the resume, a 401's renewed one included.
+      await this.gate.pass(signal);
+      if (signal.aborted) throw signal.reason;
       // One value per header name, case-insensitively. What the connector's config says wins over what
       // a producer put in a record (forwarded headers, CloudEvents attributes), and the OIDC token over both.
       const merged = new Map<string, [string, string]>();
@@ -248,7 +252,13 @@ export class HttpDelivery {
         this.mask.token(token);
         merged.set("authorization", ["Authorization", `Bearer ${token}`]);
       }
+      // Paused while the token came: wait at the gate, then take the token again (it may be stale by then).
+      if (this.gate.closed) continue;
       if (token !== undefined) this.renewal.sending(token, renewed);
+      if (!sending.sent) {
+        sending.sent = true;
+        this.metrics.batchSize.observe(request.records); // once per request, when it first goes out
+      }
       // On the wire only the task's stop cuts the attempt off (see the class comment).
       const response = await this.exchange(request, [...merged.values()], this.signal);
       if (token === undefined) return response;
@@ -317,6 +327,13 @@ export class HttpDelivery {
       excerpt,
     );
   }
+}
+
+/** One `send`: its key in the Degraded trace, and whether it went out yet (counted in http_sink_batch_size then). */
+interface Sending {
+  readonly request: OutgoingRequest;
+  readonly signal: AbortSignal;
+  sent: boolean;
 }
 
 class TokenFailure extends Error {

@@ -3,6 +3,7 @@
 // the outage is no failure (review34: the records stay uncommitted, for a restart or the next owner).
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
 import type { RecordBuffer } from "./record-buffer.ts";
 import { tpKey } from "./record-encoder.ts";
 import { endpoint, harness, record } from "./test-support.ts";
@@ -184,5 +185,37 @@ describe("HttpSinkTask when the endpoint is unavailable", () => {
     await waitFor(() => server.received.at(-1) !== undefined && h.task.degradedTrace() === null);
     await h.task.idle();
     expect(h.task.preCommit([{ ...p0, offset: 1 }])).toEqual([{ ...p0, offset: 1 }]);
+  });
+
+  // review-sinkfix P3: the trace was one per task, cleared by any request answered.
+  test("a request delivered on another partition leaves the trace of one still retrying", async () => {
+    await using server = endpoint();
+    server.answer((r) => new Response("", { status: r.body.includes("1") ? 503 : 200 }));
+    const clock = new ManualClock();
+    const p1 = { topic: "orders", partition: 1 };
+    await using h = harness(
+      { url: server.url(), "sink.flush-buffer.timeout": "0", "sink.retry.max-attempts": "-1" },
+      { clock, assignment: [p0, p1] },
+    );
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => clock.pending === 1 && h.task.degradedTrace() !== null);
+    await h.task.put([record(1, 0, 2)]);
+    await waitFor(() => h.task.preCommit([{ ...p1, offset: 1 }]).some((o) => o.partition === 1 && o.offset === 1), {
+      what: "partition 1 delivered",
+    });
+    expect(h.task.degradedTrace()).toMatch(
+      /^Degraded: POST \S+ has failed 1 attempt\(s\) since .* \(the last: HTTP 503\); /,
+    );
+  });
+
+  test("a retrying request abandoned with its revoked partition leaves no trace", async () => {
+    await using server = endpoint();
+    server.answer(() => new Response("", { status: 503 }));
+    await using h = harness({ url: server.url(), ...fast, "sink.retry.max-attempts": "-1" });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => h.task.degradedTrace() !== null);
+    await h.task.close([p0]);
+    await h.task.idle();
+    expect(h.task.degradedTrace()).toBeNull();
   });
 });

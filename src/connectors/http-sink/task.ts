@@ -191,6 +191,11 @@ export class HttpSinkTask implements SinkTask {
     return this.delivery?.degradation.trace ?? null;
   }
 
+  /** Sends waiting at the pause for the resume (tests). */
+  heldByPause(): number {
+    return this.gate.held;
+  }
+
   /** Resolves when no request is in flight (tests). */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()].map((r) => r.run));
