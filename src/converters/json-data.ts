@@ -12,6 +12,7 @@
  * bigints and Java-formatted floats as its `javaNumber` strings, which keep JSON.stringify fast).
  */
 import { JavaDouble, JavaFloat } from "../api/data/java-double.ts";
+import { javaMapEntries } from "../api/data/java-map-order.ts";
 import { javaClassOf, javaDoubleToString, javaFloatToString } from "../api/data/java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "../api/data/logical.ts";
 import { type Schema, type SchemaType, schemaEquals } from "../api/data/schema.ts";
@@ -107,11 +108,10 @@ export function connectToJson(
 }
 
 function mapToJson(schema: Schema | null, value: unknown, options: JsonDataOptions, invalid: () => DataError) {
-  let entries: Iterable<readonly [unknown, unknown]>;
-  if (value instanceof Map) entries = value;
-  else if (isPlainObject(value)) entries = Object.entries(value);
-  else throw invalid();
+  if (!(value instanceof Map) && !isPlainObject(value)) throw invalid();
   const keySchema = schema?.keySchema ?? null;
+  // JsonConverter iterates the map: a HashMap's entries come out in its hash order.
+  const entries = javaMapEntries(value as Map<unknown, unknown>, keySchema);
   const valueSchema = schema?.valueSchema ?? null;
   const objectMode = schema
     ? keySchema?.type === "STRING"

@@ -19,17 +19,37 @@ export function javaHashOrder(keys: readonly string[], copy = false): string[] {
 }
 
 /**
- * `items` in the order of a Java HashSet of them built in this order, whose `hashCode()` is `hash`.
- * `copy`: as javaHashOrder; `"presized"`: made by `new HashMap<>(items.length)`, whose table starts at
- * `tableSizeFor(items.length)`.
+ * How a Java HashMap was made, which fixes the size its table starts at (it then doubles whenever
+ * a put takes it past 3/4 full): `false` for `new HashMap<>()` (16); `true` for
+ * `new HashMap<>(other)` of all the items; `"presized"` for `new HashMap<>(items.length)`;
+ * `{ copyOf: n }` for `new HashMap<>(other)` of an `n`-entry map (the items are its entries, in its
+ * order, then those put after the copy); `{ presized: n }` for `new HashMap<>(n)`.
+ */
+export type JavaHashMapStart = boolean | "presized" | { readonly copyOf: number } | { readonly presized: number };
+
+/** The table size a HashMap made as `start` has once it holds `size` entries (Java's resize never shrinks it). */
+function javaTableSize(start: JavaHashMapStart, size: number): number {
+  let capacity: number;
+  if (start === false) capacity = 16;
+  else if (start === true) capacity = copyCapacity(size);
+  else if (start === "presized") capacity = tableSizeFor(size);
+  else if ("copyOf" in start) capacity = start.copyOf === 0 ? 16 : copyCapacity(start.copyOf);
+  else capacity = tableSizeFor(start.presized);
+  while (size > capacity * 0.75) capacity *= 2;
+  return capacity;
+}
+
+/**
+ * `items` in the order of a Java HashSet of them built in this order, whose `hashCode()` is `hash`,
+ * its table started as `start` says. Java's resize splits each bucket keeping its order, so the
+ * order is the bucket in the final table, then insertion order.
  */
 export function javaHashOrderBy<T>(
   items: readonly T[],
   hash: (item: T) => number,
-  copy: boolean | "presized" = false,
+  start: JavaHashMapStart = false,
 ): T[] {
-  let size = copy === "presized" ? tableSizeFor(items.length) : copy ? copyCapacity(items.length) : 16;
-  while (items.length > size * 0.75) size *= 2;
+  const size = javaTableSize(start, items.length);
   return items
     .map((item, index) => {
       const h = hash(item);

@@ -1,0 +1,107 @@
+import { describe, expect, test } from "bun:test";
+import { JsonConverter } from "../../converters/json-converter.ts";
+import { InsertField } from "../../transforms/insert-field.ts";
+import { VALUE_SIDE } from "../../transforms/util/record-side.ts";
+import { sinkRecord } from "../../transforms/util/test-support.ts";
+import { Headers } from "./headers.ts";
+import { javaMapEntries, setJavaMapOrigin } from "./java-map-order.ts";
+import { javaToString } from "./java-text.ts";
+
+function read(json: string, schemas = false): { schema: never; value: unknown } {
+  const c = new JsonConverter();
+  c.configure({ "schemas.enable": String(schemas) }, false);
+  return c.toConnectData("t", Headers.EMPTY, new TextEncoder().encode(json)) as never;
+}
+
+const keysOf = (map: Map<unknown, unknown> | Record<string, unknown>) => javaMapEntries(map).map(([k]) => k);
+
+// The expected lines are what Apache Kafka Connect 4.3.1's FileStreamSink wrote for the same input
+// (explore9 F1, and test/fixtures/runtime/fixtures.json, which test/runtime-recorded.test.ts replays).
+describe("javaToString of maps JsonConverter reads (Java's HashMap order)", () => {
+  test("a schemaless object, nested ones and integer-like keys", () => {
+    expect(javaToString(read('{"b":1,"a":2,"name":"x","id":3}').value)).toBe("{a=2, b=1, name=x, id=3}");
+    const nested = read('{"z":{"y":1,"x":[1,2],"BB":{"q":1,"Aa":2}},"a":[{"y":1,"x":2}],"10":1,"2":2}');
+    expect(javaToString(nested.value)).toBe("{a=[{x=2, y=1}], 2=2, z={BB={Aa=2, q=1}, x=[1, 2], y=1}, 10=1}");
+  });
+
+  test("map schemas keyed by strings, ints (Integer.hashCode, not Long's), longs and booleans", () => {
+    const cases = [
+      [
+        '{"type":"string"},"values":{"type":"int64"}',
+        '{"zeta":1,"alpha":2,"id":3,"Bb":4}',
+        "{zeta=1, Bb=4, alpha=2, id=3}",
+      ],
+      [
+        '{"type":"int32"},"values":{"type":"string"}',
+        '[[-1,"m1"],[16,"s"],[0,"z"],[-2,"m2"],[100000,"big"],[1,"one"]]',
+        "{-1=m1, 16=s, 0=z, -2=m2, 100000=big, 1=one}",
+      ],
+      [
+        '{"type":"int64"},"values":{"type":"boolean"}',
+        "[[-1,true],[4294967296,false],[3,true],[17,false]]",
+        "{-1=true, 4294967296=false, 17=false, 3=true}",
+      ],
+      ['{"type":"boolean"},"values":{"type":"string"}', '[[true,"t"],[false,"f"]]', "{false=f, true=t}"],
+    ] as const;
+    for (const [types, payload, line] of cases) {
+      const { schema, value } = read(`{"schema":{"type":"map","keys":${types}},"payload":${payload}}`, true);
+      expect(javaToString(value, schema)).toBe(line);
+    }
+  });
+
+  test("JsonConverter writes a HashMap in the same order it prints", () => {
+    const c = new JsonConverter();
+    c.configure({ "schemas.enable": "false" }, false);
+    const bytes = c.fromConnectData("t", Headers.EMPTY, null, read('{"b":1,"a":2,"name":"x","id":3}').value);
+    expect(new TextDecoder().decode(bytes!)).toBe('{"a":2,"b":1,"name":"x","id":3}');
+  });
+
+  test("a LinkedHashMap (Values, Flatten) keeps its insertion order", () => {
+    expect(keysOf(setJavaMapOrigin({ b: 1, a: 2, name: 3, id: 4 }, "linked"))).toEqual(["b", "a", "name", "id"]);
+  });
+});
+
+// Orders checked with java.util.HashMap on Java 17.
+describe("the table a map starts with", () => {
+  test("new HashMap<>(3 keys) then 3 puts stays at 8 buckets: not the order of 6 puts", () => {
+    const copied = setJavaMapOrigin(new Map(["id", "when", "amount", "p", "o", "src"].map((k) => [k, 1])), {
+      copyOf: 3,
+    });
+    expect(keysOf(copied)).toEqual(["p", "amount", "id", "when", "src", "o"]);
+    expect(keysOf(new Map([...copied]))).toEqual(["p", "amount", "src", "id", "when", "o"]);
+  });
+
+  test("a copy that loses a key keeps the table it had", () => {
+    const keys = ["zeta", "BB", "alpha", "Aa", "a1", "b", "f0", "x"];
+    expect(keysOf(setJavaMapOrigin(new Map(keys.map((k) => [k, 1])), { copyOf: 5 }))).toEqual([
+      "zeta",
+      "BB",
+      "Aa",
+      "a1",
+      "b",
+      "alpha",
+      "x",
+      "f0",
+    ]);
+  });
+
+  test("new HashMap<>(n)", () => {
+    const keys = ["zeta", "BB", "alpha", "Aa", "id"];
+    expect(keysOf(setJavaMapOrigin(new Map(keys.map((k) => [k, 1])), { presized: 5 }))).toEqual([
+      "zeta",
+      "BB",
+      "Aa",
+      "id",
+      "alpha",
+    ]);
+  });
+
+  test("InsertField copies the map and puts its fields (its table sized for the copy)", () => {
+    const xform = new InsertField(VALUE_SIDE);
+    xform.configure({ "static.field": "src", "static.value": "gw", "offset.field": "o", "partition.field": "p" });
+    const value = read('{"id":6,"when":1,"amount":1}').value;
+    expect(javaToString(xform.apply(sinkRecord({ kafkaOffset: 1, value })).value)).toBe(
+      "{p=0, amount=1, id=6, when=1, src=gw, o=1}",
+    );
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * The order a Connect map's entries have in Java, where Connect's output shows it: `toString()`
+ * (FileStreamSink's lines, StringConverter, error logs) and JsonConverter writing a map as JSON both
+ * iterate the map. JsonConverter reads a JSON object (schemaless, or with a `map` schema) into a
+ * `new HashMap<>()`, and the Apache transformations rebuild a schemaless value as `new HashMap<>(value)`
+ * (InsertField, Cast, MaskField, TimestampConverter, HeaderFrom), `new HashMap<>(n)` (ReplaceField,
+ * ValueToKey) or a LinkedHashMap (Flatten): a HashMap iterates in hash-bucket order, whose table size
+ * depends on how the map was made (java-hash-order.ts).
+ *
+ * The gateway keeps a map as a plain object or a JS Map in Java's *insertion* order; how it was made
+ * is a side table filled by the code that makes it (transforms/util/schemaless-map.ts). A map with no
+ * entry there is a `new HashMap<>()` filled by puts, as JsonConverter and most Java code build one.
+ * Only the printing and JSON writing compute the order, so a record that is never printed or
+ * written as JSON costs nothing.
+ */
+import { type JavaHashMapStart, javaHashOrderBy } from "../../util/java-hash-order.ts";
+import { javaLongHash, javaObjectHash, javaStringHash } from "../../util/java-object-hash.ts";
+import { JavaDouble } from "./java-double.ts";
+import type { Schema } from "./schema.ts";
+
+/** How a map was made: a HashMap's start (java-hash-order.ts), or `"linked"` for a LinkedHashMap (insertion order). */
+export type JavaMapOrigin = JavaHashMapStart | "linked";
+
+const origins = new WeakMap<object, JavaMapOrigin>();
+
+/** Records how `map` was made in Java (a map not recorded is a `new HashMap<>()` filled by puts). */
+export function setJavaMapOrigin<M extends object>(map: M, origin: JavaMapOrigin): M {
+  origins.set(map, origin);
+  return map;
+}
+
+export function javaMapOrigin(map: object): JavaMapOrigin {
+  return origins.get(map) ?? false;
+}
+
+/**
+ * `value` with every map in it recorded as a LinkedHashMap: JSON Jackson bound into `Object` (a REST
+ * body's values), which prints in the text's order.
+ */
+export function asJacksonBound<T>(value: T): T {
+  if (Array.isArray(value)) for (const item of value) asJacksonBound(item);
+  else if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    setJavaMapOrigin(value, "linked");
+    for (const item of Object.values(value)) asJacksonBound(item);
+  }
+  return value;
+}
+
+/** A map's entries (a JS Map's, or a plain object's own) as Java iterates them; `keySchema` tells the keys' Java type. */
+export function javaMapEntries(
+  map: ReadonlyMap<unknown, unknown> | Readonly<Record<string, unknown>>,
+  keySchema?: Schema | null,
+): [unknown, unknown][] {
+  const entries: [unknown, unknown][] = map instanceof Map ? [...map] : Object.entries(map);
+  const origin = javaMapOrigin(map);
+  if (entries.length < 2 || origin === "linked") return entries;
+  const hash = keyHash(keySchema);
+  if (hash === undefined) return entries;
+  return javaHashOrderBy(entries, ([key]) => hash(key), origin);
+}
+
+const schemalessKeyHash = (key: unknown) => (typeof key === "string" ? javaStringHash(key) : javaObjectHash(key));
+
+const floatView = new DataView(new ArrayBuffer(4));
+
+/** `Float.hashCode`: `floatToIntBits`, every NaN the canonical one. */
+function floatHash(value: number): number {
+  floatView.setFloat32(0, Number.isNaN(value) ? Number.NaN : value);
+  return floatView.getInt32(0);
+}
+
+const unboxed = (key: unknown) => (key instanceof JavaDouble ? key.value : key);
+
+/**
+ * `hashCode()` of a key of this schema's Java class, or undefined when Java's order cannot be known
+ * (bytes hash by identity; structs, decimals, lists and maps as keys are left in insertion order).
+ */
+function keyHash(schema: Schema | null | undefined): ((key: unknown) => number) | undefined {
+  switch (schema?.type) {
+    case undefined:
+    case "STRING":
+      return schemalessKeyHash;
+    case "INT8":
+    case "INT16":
+    case "INT32":
+      if (schema.name !== undefined && schema.name !== null) return dateHash(schema);
+      return (key) => Number(key) | 0;
+    case "INT64":
+      if (schema.name !== undefined && schema.name !== null) return dateHash(schema);
+      return (key) => javaLongHash(BigInt(key as number | bigint));
+    case "FLOAT32":
+      return (key) => floatHash(Number(unboxed(key)));
+    case "FLOAT64":
+      return (key) => javaObjectHash(new JavaDouble(Number(unboxed(key))));
+    case "BOOLEAN":
+      return (key) => (key ? 1231 : 1237);
+    default:
+      return undefined;
+  }
+}
+
+/** A java.util.Date's hashCode (Date, Time and Timestamp keys), by its milliseconds. */
+function dateHash(schema: Schema): ((key: unknown) => number) | undefined {
+  if (!schema.name?.startsWith("org.apache.kafka.connect.data.")) return undefined;
+  return (key) => (key instanceof Date ? javaLongHash(BigInt(key.getTime())) : javaObjectHash(key));
+}
