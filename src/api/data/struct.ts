@@ -61,15 +61,6 @@ export class Struct {
   }
 }
 
-/**
- * Java-like `String.valueOf` for Connect values, as FileStreamSink and logs print them: javaToString
- * (java-text.ts). A number prints as the Java type its schema names (`3.0` for a FLOAT64), without
- * one as a Long when integral and a Double otherwise; maps in Java's order.
- */
-export function displayValue(value: unknown, schema?: Schema | null): string {
-  return javaToString(value, schema);
-}
-
 function fits(schema: Schema, value: unknown): boolean {
   switch (schema.name) {
     case DECIMAL_NAME:
