@@ -13,7 +13,8 @@
  * schemaless JSON doubles (`3.0`, `1e20`, `-0.0`) printed and cast as Java's Doubles, not Longs;
  * maps printed in Java's HashMap order (schemaless objects of 2 to 25 keys, nested ones, `map`
  * schemas keyed by strings, ints, longs, booleans and doubles, and the maps InsertField,
- * ReplaceField, Cast, TimestampConverter, HeaderFrom, Flatten and MaskField rebuild).
+ * ReplaceField, Cast, TimestampConverter, HeaderFrom, Flatten and MaskField rebuild; recorded on
+ * Java 25, whose `new HashMap<>(map)` is sized as on Java 19+, not as on Java 17).
  * INTENDED lists what differs on purpose, and why.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
