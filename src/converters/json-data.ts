@@ -12,14 +12,14 @@
  * bigints and Java-formatted floats as its `javaNumber` strings, which keep JSON.stringify fast).
  */
 import { JavaDouble, JavaFloat } from "../api/data/java-double.ts";
-import { javaMapEntries } from "../api/data/java-map-order.ts";
+import { isIntegerLikeKey, javaMapEntries } from "../api/data/java-map-order.ts";
 import { javaClassOf, javaDoubleToString, javaFloatToString } from "../api/data/java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "../api/data/logical.ts";
 import { type Schema, type SchemaType, schemaEquals } from "../api/data/schema.ts";
 import { isPlainObject, schemaTypeOf } from "../api/data/schemaless.ts";
 import { Struct } from "../api/data/struct.ts";
 import { DataError } from "../errors.ts";
-import { javaNumber, javaNumberOf } from "./json-text.ts";
+import { javaNumber, javaNumberOf, orderedKey } from "./json-text.ts";
 
 export type DecimalFormat = "BASE64" | "NUMERIC";
 
@@ -117,10 +117,13 @@ function mapToJson(schema: Schema | null, value: unknown, options: JsonDataOptio
     ? keySchema?.type === "STRING"
     : !(value instanceof Map) || [...value.keys()].every((k) => typeof k === "string");
   if (objectMode) {
+    const keys = entries.map(([k]) => jsonKeyText(connectToJson(keySchema, k, options)));
+    // An integer-like key would be written first: every key is marked to keep its place.
+    const place = keys.some(isIntegerLikeKey) ? orderedKey : (key: string) => key;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of entries) {
-      setOwn(out, jsonKeyText(connectToJson(keySchema, k, options)), connectToJson(valueSchema, v, options));
-    }
+    entries.forEach(([, v], i) => {
+      setOwn(out, place(keys[i]!), connectToJson(valueSchema, v, options));
+    });
     return out;
   }
   const pairs: unknown[] = [];

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { JsonConverter } from "../../converters/json-converter.ts";
+import { SimpleHeaderConverter } from "../../converters/simple-header-converter.ts";
+import { HeaderFrom } from "../../transforms/header-from.ts";
 import { InsertField } from "../../transforms/insert-field.ts";
 import { VALUE_SIDE } from "../../transforms/util/record-side.ts";
 import { sinkRecord } from "../../transforms/util/test-support.ts";
@@ -61,7 +63,7 @@ describe("javaToString of maps JsonConverter reads (Java's HashMap order)", () =
   });
 });
 
-// Orders checked with java.util.HashMap on Java 17.
+// Orders checked with java.util.HashMap on Java 25 (copies: Java 19+ sizing).
 describe("the table a map starts with", () => {
   test("new HashMap<>(3 keys) then 3 puts stays at 8 buckets: not the order of 6 puts", () => {
     const copied = setJavaMapOrigin(new Map(["id", "when", "amount", "p", "o", "src"].map((k) => [k, 1])), {
@@ -103,5 +105,76 @@ describe("the table a map starts with", () => {
     expect(javaToString(xform.apply(sinkRecord({ kafkaOffset: 1, value })).value)).toBe(
       "{p=0, amount=1, id=6, when=1, src=gw, o=1}",
     );
+  });
+});
+
+// Expected: Apache Kafka Connect 4.3.1's JsonConverter, SimpleHeaderConverter and transformations run
+// on Java 25 (Temurin) with the same input.
+describe("keys JavaScript reorders, null keys, named int keys, header values", () => {
+  const plain = new JsonConverter();
+  plain.configure({ "schemas.enable": "false" }, false);
+  const write = (value: unknown, schema: never | null = null, c = plain) =>
+    new TextDecoder().decode(c.fromConnectData("t", Headers.EMPTY, schema, value)!);
+
+  test("integer-like keys are printed and written in Java's order, not JavaScript's", () => {
+    const cases = [
+      ['{"10":1,"11":2}', "{11=2, 10=1}", '{"11":2,"10":1}'],
+      ['{"a":1,"1":2}', "{a=1, 1=2}", '{"a":1,"1":2}'],
+      ['{"z":{"y":1},"a":[1],"10":1,"2":2}', "{a=[1], 2=2, z={y=1}, 10=1}", '{"a":[1],"2":2,"z":{"y":1},"10":1}'],
+      ['{"name":1,"2024":1,"2023":1,"id":1}', "{2024=1, name=1, 2023=1, id=1}", '{"2024":1,"name":1,"2023":1,"id":1}'],
+    ] as const;
+    for (const [input, line, json] of cases) {
+      const { value } = read(input);
+      expect([javaToString(value), write(value)]).toEqual([line, json]);
+    }
+  });
+
+  test("a transformation's copy keeps integer-like keys in their Java order", () => {
+    const xform = new InsertField(VALUE_SIDE);
+    xform.configure({ "static.field": "x", "static.value": "y" });
+    const value = xform.apply(sinkRecord({ kafkaOffset: 1, value: read('{"a":1,"1":2}').value })).value;
+    expect([javaToString(value), write(value)]).toEqual(["{x=y, a=1, 1=2}", '{"x":"y","a":1,"1":2}']);
+  });
+
+  test("a null key hashes to 0 (HashMap's null key), for any key type", () => {
+    const envelope = new JsonConverter();
+    envelope.configure({ "schemas.enable": "true" }, false);
+    const cases = [
+      ["int64", '[[1,"b"],[null,"a"]]', "{null=a, 1=b}", '[[null,"a"],[1,"b"]]'],
+      ["boolean", '[[false,"f"],[null,"n"]]', "{null=n, false=f}", '[[null,"n"],[false,"f"]]'],
+    ] as const;
+    for (const [type, payload, line, json] of cases) {
+      const { schema, value } = read(
+        `{"schema":{"type":"map","keys":{"type":"${type}","optional":true},"values":{"type":"string"}},"payload":${payload}}`,
+        true,
+      );
+      expect(javaToString(value, schema)).toBe(line);
+      expect(write(value, schema, envelope)).toEndWith(`"payload":${json}}`);
+    }
+  });
+
+  test("int keys of a schema named other than Date/Time/Timestamp hash as Integer and Long", () => {
+    for (const type of ["int32", "int64"]) {
+      const { schema, value } = read(
+        `{"schema":{"type":"map","keys":{"type":"${type}","name":"my.Id"},"values":{"type":"string"}},"payload":[[1,"a"],[16,"b"]]}`,
+        true,
+      );
+      expect(javaToString(value, schema)).toBe("{16=b, 1=a}");
+    }
+  });
+
+  test("SimpleHeaderConverter writes a map header value in the map's order (HeaderFrom copy)", () => {
+    const shc = new SimpleHeaderConverter();
+    shc.configure({});
+    const cases = [
+      ['{"m":{"b":1,"a":2,"name":"x","id":3}}', '{"a":2,"b":1,"name":"x","id":3}'],
+      ['{"m":{"a":1,"1":2,"10":3}}', '{"a":1,"1":2,"10":3}'],
+    ] as const;
+    for (const [input, header] of cases) {
+      const xform = new HeaderFrom(VALUE_SIDE);
+      xform.configure({ fields: "m", headers: "h", operation: "copy" });
+      const [h] = [...xform.apply(sinkRecord({ kafkaOffset: 1, value: read(input).value })).headers];
+      expect(new TextDecoder().decode(shc.fromConnectHeader("t", h!.key, h!.schema, h!.value)!)).toBe(header);
+    }
   });
 });

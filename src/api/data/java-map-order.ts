@@ -16,6 +16,7 @@
 import { type JavaHashMapStart, javaHashOrderBy } from "../../util/java-hash-order.ts";
 import { javaLongHash, javaObjectHash, javaStringHash } from "../../util/java-object-hash.ts";
 import { JavaDouble } from "./java-double.ts";
+import { DATE_NAME, TIME_NAME, TIMESTAMP_NAME } from "./logical.ts";
 import type { Schema } from "./schema.ts";
 
 /** How a map was made: a HashMap's start (java-hash-order.ts), or `"linked"` for a LinkedHashMap (insertion order). */
@@ -46,17 +47,59 @@ export function asJacksonBound<T>(value: T): T {
   return value;
 }
 
+const keyOrders = new WeakMap<object, readonly string[]>();
+
+/** True for a key JavaScript enumerates first, in numeric order, whatever the order it was set in ("10", "2024"). */
+export function isIntegerLikeKey(key: string): boolean {
+  return INTEGER_LIKE.test(key) && Number(key) < 4294967295;
+}
+
+const INTEGER_LIKE = /^(?:0|[1-9]\d*)$/;
+
+/**
+ * Records the order `object`'s keys were put in (Java's insertion order), which JavaScript does not
+ * keep for integer-like keys; ignored unless `keys` are exactly the object's own keys.
+ */
+export function setObjectKeyOrder(object: object, keys: readonly string[]): void {
+  if (keys.length === Object.keys(object).length && keys.every((k) => Object.hasOwn(object, k)))
+    keyOrders.set(object, keys);
+}
+
+/** `to` (the same keys as `from`, other values) with `from`'s recorded key order. */
+export function copyObjectKeyOrder<T extends object>(from: object, to: T): T {
+  const keys = keyOrders.get(from);
+  if (keys !== undefined) keyOrders.set(to, keys);
+  return to;
+}
+
+/** A plain object's own entries in the order its keys were put (`Object.entries` unless it has integer-like keys). */
+export function objectEntries(object: Readonly<Record<string, unknown>>): [string, unknown][] {
+  const keys = keyOrders.get(object);
+  if (keys === undefined || keys.length !== Object.keys(object).length) return Object.entries(object);
+  return keys.map((k) => [k, object[k]]);
+}
+
+/** `Object.fromEntries`, keeping the entries' order for `objectEntries` when a key is integer-like. */
+export function objectFromEntries(entries: Iterable<readonly [string, unknown]>): Record<string, unknown> {
+  const list = [...entries];
+  const out = Object.fromEntries(list);
+  if (list.some(([k]) => isIntegerLikeKey(k))) keyOrders.set(out, [...new Set(list.map(([k]) => k))]);
+  return out;
+}
+
 /** A map's entries (a JS Map's, or a plain object's own) as Java iterates them; `keySchema` tells the keys' Java type. */
 export function javaMapEntries(
   map: ReadonlyMap<unknown, unknown> | Readonly<Record<string, unknown>>,
   keySchema?: Schema | null,
 ): [unknown, unknown][] {
-  const entries: [unknown, unknown][] = map instanceof Map ? [...map] : Object.entries(map);
+  const entries: [unknown, unknown][] =
+    map instanceof Map ? [...map] : objectEntries(map as Readonly<Record<string, unknown>>);
   const origin = javaMapOrigin(map);
   if (entries.length < 2 || origin === "linked") return entries;
   const hash = keyHash(keySchema);
   if (hash === undefined) return entries;
-  return javaHashOrderBy(entries, ([key]) => hash(key), origin);
+  // HashMap hashes a null key as 0.
+  return javaHashOrderBy(entries, ([key]) => (key === null || key === undefined ? 0 : hash(key)), origin);
 }
 
 const schemalessKeyHash = (key: unknown) => (typeof key === "string" ? javaStringHash(key) : javaObjectHash(key));
@@ -83,10 +126,10 @@ function keyHash(schema: Schema | null | undefined): ((key: unknown) => number) 
     case "INT8":
     case "INT16":
     case "INT32":
-      if (schema.name !== undefined && schema.name !== null) return dateHash(schema);
+      if (isDateName(schema.name)) return dateHash;
       return (key) => Number(key) | 0;
     case "INT64":
-      if (schema.name !== undefined && schema.name !== null) return dateHash(schema);
+      if (isDateName(schema.name)) return dateHash;
       return (key) => javaLongHash(BigInt(key as number | bigint));
     case "FLOAT32":
       return (key) => floatHash(Number(unboxed(key)));
@@ -99,8 +142,12 @@ function keyHash(schema: Schema | null | undefined): ((key: unknown) => number) 
   }
 }
 
+/** Date, Time and Timestamp: Connect holds their values as java.util.Date (other names keep the Integer/Long). */
+const DATE_NAMES: ReadonlySet<unknown> = new Set([DATE_NAME, TIME_NAME, TIMESTAMP_NAME]);
+
+const isDateName = (name: string | null | undefined) => DATE_NAMES.has(name);
+
 /** A java.util.Date's hashCode (Date, Time and Timestamp keys), by its milliseconds. */
-function dateHash(schema: Schema): ((key: unknown) => number) | undefined {
-  if (!schema.name?.startsWith("org.apache.kafka.connect.data.")) return undefined;
-  return (key) => (key instanceof Date ? javaLongHash(BigInt(key.getTime())) : javaObjectHash(key));
+function dateHash(key: unknown): number {
+  return key instanceof Date ? javaLongHash(BigInt(key.getTime())) : javaObjectHash(key);
 }

@@ -6,7 +6,7 @@
  * (`new HashMap<>(value)`, `new HashMap<>(n)`, a LinkedHashMap), so that printing it or writing it
  * as JSON gives Java's order (api/data/java-map-order.ts).
  */
-import { javaMapEntries, javaMapOrigin, setJavaMapOrigin } from "../../api/data/java-map-order.ts";
+import { javaMapEntries, javaMapOrigin, objectFromEntries, setJavaMapOrigin } from "../../api/data/java-map-order.ts";
 import { isPlainObject } from "../../api/data/schemaless.ts";
 
 export type SchemalessMap = Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>;
@@ -50,7 +50,7 @@ export function linkedMap(): Map<string, unknown> {
 
 /** `entries` in the same form as `like` (a Map for a Map, a plain object otherwise), made as `entries` was. */
 export function mapLike(like: SchemalessMap | null, entries: ReadonlyMap<string, unknown>): SchemalessMap {
-  const out = like instanceof Map ? new Map(entries) : Object.fromEntries(entries);
+  const out = like instanceof Map ? new Map(entries) : objectFromEntries(entries);
   return setJavaMapOrigin(out, javaMapOrigin(entries));
 }
 
