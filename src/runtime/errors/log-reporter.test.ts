@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { Schemas } from "../../api/data/schema.ts";
 import { DataError } from "../../errors.ts";
 import { LogManager } from "../../util/logger.ts";
 import { TaskMetrics } from "../task-metrics.ts";
@@ -73,5 +74,15 @@ describe("LogReporter (errors.log.enable), as Connect 4.3.1's", () => {
     expect(withMessages).toContain(", where source record is ");
     expect(withMessages).toContain("c-9");
     expect(withMessages).toContain("key=k");
+  });
+
+  test("a source record's key and value print as Java prints them (a map in HashMap order, a FLOAT64 as a Double)", () => {
+    const record = {
+      ...source.source!,
+      keySchema: Schemas.FLOAT64,
+      key: 3,
+      value: { b: 1, a: 2, name: "x", id: 3 },
+    } as ProcessingContext["source"];
+    expect(logged({ ...source, source: record }, true)).toContain("with key=3.0, value={a=2, b=1, name=x, id=3}.");
   });
 });

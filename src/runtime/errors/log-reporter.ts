@@ -5,6 +5,7 @@
  * topic, partition, offset and timestamp only (never its key, value or headers: the option's
  * documented promise for sinks), a source record with its key and value.
  */
+import { javaToString } from "../../api/data/java-text.ts";
 import { messageOf } from "../../errors.ts";
 import type { Logger } from "../../util/logger.ts";
 import type { TaskMetrics } from "../task-metrics.ts";
@@ -25,7 +26,7 @@ export class LogReporter implements ErrorReporter {
       where = `, where consumed record is {topic='${r.topic}', partition=${r.partition}, offset=${r.offset}, timestamp=${r.timestamp}, timestampType=${r.timestampType}}`;
     } else if (this.includeMessages && c.source) {
       const s = c.source;
-      where = `, where source record is {topic='${s.topic}', kafkaPartition=${s.kafkaPartition}, sourcePartition=${JSON.stringify(s.sourcePartition)}, sourceOffset=${JSON.stringify(s.sourceOffset)}, timestamp=${s.timestamp}} with key=${String(s.key)}, value=${String(s.value)}`;
+      where = `, where source record is {topic='${s.topic}', kafkaPartition=${s.kafkaPartition}, sourcePartition=${JSON.stringify(s.sourcePartition)}, sourceOffset=${JSON.stringify(s.sourceOffset)}, timestamp=${s.timestamp}} with key=${javaToString(s.key, s.keySchema)}, value=${javaToString(s.value, s.valueSchema)}`;
     }
     this.log.error(
       `Error encountered in task ${c.connector}-${c.task}. Executing stage '${c.stage}' with class '${c.executingClass}'${where}. Error: ${messageOf(c.error)}`,
