@@ -119,6 +119,11 @@ describe("JsonConverter", () => {
     );
   });
 
+  test('writes a struct\'s fields in schema order, integer-like names too (Connect 4.3.1: {"b":1,"1":2})', () => {
+    const schema = SchemaBuilder.struct().field("b", Schemas.INT32).field("1", Schemas.INT32).build();
+    expect(write(plain(), schema, new Struct(schema).put("b", 1).put("1", 2))).toBe('{"b":1,"1":2}');
+  });
+
   test("accepts a struct whose schema is equal but not the same object", () => {
     const schema = () => SchemaBuilder.struct().field("a", Schemas.INT32).build();
     const value = new Struct(schema()).put("a", 1);

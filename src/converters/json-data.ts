@@ -99,8 +99,9 @@ export function connectToJson(
         throw new DataError("Mismatching schema.");
       }
       const out: Record<string, unknown> = {};
+      const place = schema.fields.some((f) => isIntegerLikeKey(f.name)) ? orderedKey : asIs;
       for (const field of schema.fields) {
-        setOwn(out, field.name, connectToJson(field.schema, value.getWithoutDefault(field.name), options));
+        setOwn(out, place(field.name), connectToJson(field.schema, value.getWithoutDefault(field.name), options));
       }
       return out;
     }
@@ -118,8 +119,7 @@ function mapToJson(schema: Schema | null, value: unknown, options: JsonDataOptio
     : !(value instanceof Map) || [...value.keys()].every((k) => typeof k === "string");
   if (objectMode) {
     const keys = entries.map(([k]) => jsonKeyText(connectToJson(keySchema, k, options)));
-    // An integer-like key would be written first: every key is marked to keep its place.
-    const place = keys.some(isIntegerLikeKey) ? orderedKey : (key: string) => key;
+    const place = keys.some(isIntegerLikeKey) ? orderedKey : asIs;
     const out: Record<string, unknown> = {};
     entries.forEach(([, v], i) => {
       setOwn(out, place(keys[i]!), connectToJson(valueSchema, v, options));
@@ -131,6 +131,12 @@ function mapToJson(schema: Schema | null, value: unknown, options: JsonDataOptio
     pairs.push([connectToJson(keySchema, k, options), connectToJson(valueSchema, v, options)]);
   return pairs;
 }
+
+/**
+ * An object's key set as is. JavaScript enumerates integer-like keys ("10") first, so an object
+ * with one has every key set as `orderedKey` instead, to be written in the order it is set.
+ */
+const asIs = (key: string) => key;
 
 /** Jackson's `asText()` of a key: the string itself, or the text of a number or boolean. */
 function jsonKeyText(key: unknown): string {
