@@ -41,7 +41,9 @@ function javaTableSize(start: JavaHashMapStart, size: number): number {
 /**
  * `items` in the order of a Java HashSet of them built in this order, whose `hashCode()` is `hash`,
  * its table started as `start` says. Java's resize splits each bucket keeping its order, so the
- * order is the bucket in the final table, then insertion order.
+ * order is the bucket in the final table, then insertion order. Not modelled: a 9th entry in one
+ * bucket makes Java grow a table under 64 (treeifyBin) or turn the bucket into a tree, which
+ * iterates otherwise; only keys crafted to collide get there.
  */
 export function javaHashOrderBy<T>(
   items: readonly T[],
