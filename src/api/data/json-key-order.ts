@@ -7,19 +7,36 @@
 import { isIntegerLikeKey, setObjectKeyOrder } from "./java-map-order.ts";
 import { isPlainObject } from "./schemaless.ts";
 
-const INTEGER_LIKE_KEY = /"(?:0|[1-9]\d*)"\s*:/;
-
 /** Records, for every object of `value` (`text` parsed) with an integer-like key, its keys in `text`'s order. */
 export function recordJsonKeyOrder(text: string, value: unknown): void {
-  if (INTEGER_LIKE_KEY.test(text)) scan(text, 0, value);
+  if (mayHaveIntegerLikeKey(text)) scan(text, 0, value);
 }
 
-const SPACE = /[ \t\n\r]/;
-const VALUE_END = /[ \t\n\r,\]}]/;
+/** Whether some `:` follows a quoted run of digits (a cheap test: a string holding one passes too). */
+function mayHaveIntegerLikeKey(text: string): boolean {
+  for (let colon = text.indexOf(":"); colon >= 0; colon = text.indexOf(":", colon + 1)) {
+    let at = colon - 1;
+    while (isSpace(text.charCodeAt(at))) at--;
+    if (text.charCodeAt(at) !== 0x22) continue;
+    const quote = at;
+    for (at--; isDigit(text.charCodeAt(at)); at--);
+    if (at < quote - 1 && text.charCodeAt(at) === 0x22) return true;
+  }
+  return false;
+}
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 function skipSpace(text: string, at: number): number {
-  while (at < text.length && SPACE.test(text[at]!)) at++;
+  while (isSpace(text.charCodeAt(at))) at++;
   return at;
+}
+
+/** The end of a number, `true`, `false` or `null`: white space, `,`, `]`, `}` or the text's end. */
+function isValueEnd(c: number): boolean {
+  return Number.isNaN(c) || isSpace(c) || c === 0x2c || c === 0x5d || c === 0x7d;
 }
 
 /** The index after the JSON string starting at `at`. */
@@ -46,7 +63,8 @@ function scan(text: string, at: number, target: unknown): number {
     if (text[at] === "}") return at + 1;
     for (;;) {
       const end = stringEnd(text, at);
-      const key = JSON.parse(text.slice(at, end)) as string;
+      const raw = text.slice(at + 1, end - 1);
+      const key = raw.includes("\\") ? (JSON.parse(`"${raw}"`) as string) : raw;
       const child = object !== undefined && Object.hasOwn(object, key) ? object[key] : undefined;
       at = skipSpace(text, scan(text, skipSpace(text, end) + 1, child));
       keys.add(key);
@@ -66,6 +84,6 @@ function scan(text: string, at: number, target: unknown): number {
     }
   }
   if (c === '"') return stringEnd(text, at);
-  while (at < text.length && !VALUE_END.test(text[at]!)) at++;
+  while (!isValueEnd(text.charCodeAt(at))) at++;
   return at;
 }
