@@ -16,7 +16,7 @@
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import { startIngestGateway } from "./support/ingest-gateway.ts";
+import { startBenchGateway } from "./support/bench-gateway.ts";
 import { batchBody, benchConnectors, singleBody } from "./support/ingest-load.ts";
 import { readCpuMs, readProcMemory } from "./support/proc-stats.ts";
 import { writeResultsFile } from "./support/results-file.ts";
@@ -48,7 +48,7 @@ interface Gw {
 }
 
 async function startGateway(): Promise<Gw> {
-  const g = await startIngestGateway({
+  const g = await startBenchGateway({
     bin: gatewayBin,
     bootstrap,
     connectors: benchConnectors,

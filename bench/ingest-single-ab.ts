@@ -15,7 +15,7 @@
  * `producer.override.linger.ms`).
  */
 import { rmSync } from "node:fs";
-import { startIngestGateway } from "./support/ingest-gateway.ts";
+import { startBenchGateway } from "./support/bench-gateway.ts";
 import { batchBody } from "./support/ingest-load.ts";
 import { readMainThreadCpuMs } from "./support/proc-stats.ts";
 import { sampleProcess } from "./support/process-sampler.ts";
@@ -53,7 +53,7 @@ async function measure(label: string, bin: string): Promise<Measurement> {
   let proc: ReturnType<typeof Bun.spawn> | undefined;
   let dir: string | undefined;
   try {
-    const gw = await startIngestGateway({
+    const gw = await startBenchGateway({
       bin,
       bootstrap,
       connectors: {

@@ -25,8 +25,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
+import { startBenchGateway } from "./support/bench-gateway.ts";
 import { freePort, pollUntil } from "./support/http-probe.ts";
-import { startIngestGateway } from "./support/ingest-gateway.ts";
 import {
   batchBody,
   benchConnectors,
@@ -164,7 +164,7 @@ async function gateway(tasks: number): Promise<void> {
     dir,
     proc,
     ingestUrl: ingest,
-  } = await startIngestGateway({
+  } = await startBenchGateway({
     bin: gatewayBin,
     bootstrap,
     connectors: {
@@ -223,7 +223,7 @@ async function gateway(tasks: number): Promise<void> {
  */
 async function warmBroker(): Promise<void> {
   if (!(brokerWarmupS > 0)) return;
-  const { dir, proc, ingestUrl } = await startIngestGateway({
+  const { dir, proc, ingestUrl } = await startBenchGateway({
     bin: gatewayBin,
     bootstrap,
     connectors: benchConnectors,
@@ -269,7 +269,7 @@ const HONO = "bare hono on Bun (200, no Kafka)";
 
 /** A fresh gateway with only the single-record connector, (b) on its own path. */
 async function singleRecordGateway(system: string, scenario: string): Promise<void> {
-  const { dir, proc, ingestUrl } = await startIngestGateway({
+  const { dir, proc, ingestUrl } = await startBenchGateway({
     bin: gatewayBin,
     bootstrap,
     connectors: { single: benchConnectors.single },

@@ -7,14 +7,13 @@
 import { describe, expect, test } from "bun:test";
 import { tempDir } from "../test/support/temp-dir.ts";
 import { waitFor } from "../test/support/wait-for.ts";
-import { startApp } from "./app.ts";
-import { MemoryKafka } from "./kafka/memory-kafka.ts";
+import { testApp } from "./app-test-support.ts";
 import { ConfigStore } from "./store/config-store.ts";
 import { openDatabase } from "./store/database.ts";
-import { type IdempotencyStore, PRUNE_BUSY_MS } from "./store/idempotency-store.ts";
+import { PRUNE_BUSY_MS } from "./store/idempotency-eviction.ts";
+import type { IdempotencyStore } from "./store/idempotency-store.ts";
 import { LogManager } from "./util/logger.ts";
 import { ManualClock } from "./util/manual-clock.ts";
-import { loadWorkerConfig } from "./worker-config.ts";
 
 describe("the app's Idempotency-Key store", () => {
   test("takes the worker's cap, prunes on the app's clock (expired, over the cap, deleted connectors') and stops with it", async () => {
@@ -33,18 +32,11 @@ describe("the app's Idempotency-Key store", () => {
     before.close();
 
     const lines: string[] = [];
-    const app = startApp({
-      config: loadWorkerConfig({
-        "bootstrap.servers": "127.0.0.1:9",
-        "data.dir": dir.path,
-        listeners: "http://127.0.0.1:0",
-        "ingest.listeners": "http://127.0.0.1:0",
-        "ingest.idempotency.max.bytes": "1000",
-      }),
-      kafka: new MemoryKafka(),
-      logs: new LogManager({ sink: (line) => lines.push(line) }),
-      clock,
-    });
+    const app = testApp(
+      dir,
+      { "ingest.idempotency.max.bytes": "1000" },
+      { logs: new LogManager({ sink: (line) => lines.push(line) }), clock },
+    );
     const keys = () =>
       app.db
         .query("SELECT connector || '/' || idempotency_key AS k FROM ingest_idempotency ORDER BY k")
@@ -85,17 +77,7 @@ describe("the app's Idempotency-Key store", () => {
       )
       .run(clock.now() - 1000, clock.now() + 600_000);
     before.close();
-    const app = startApp({
-      config: loadWorkerConfig({
-        "bootstrap.servers": "127.0.0.1:9",
-        "data.dir": dir.path,
-        listeners: "http://127.0.0.1:0",
-        "ingest.listeners": "http://127.0.0.1:0",
-      }),
-      kafka: new MemoryKafka(),
-      logs: new LogManager({ sink: () => {} }),
-      clock,
-    });
+    const app = testApp(dir, {}, { clock });
     const config = { name: "gone", "connector.class": "HttpIngestSource", "kafka.topic": "t", "ingest.path": "/gone" };
     await app.herder.putConnectorConfig("gone", config, { allowReplace: false, initialState: "STOPPED" });
     const store = (app.herder as unknown as { deps: { idempotencyKeys: IdempotencyStore } }).deps.idempotencyKeys;

@@ -9,12 +9,11 @@ import { describe, expect, test } from "bun:test";
 import { appendFileSync } from "node:fs";
 import { tempDir } from "../test/support/temp-dir.ts";
 import { waitFor } from "../test/support/wait-for.ts";
-import { startApp } from "./app.ts";
+import { testApp } from "./app-test-support.ts";
 import { MemoryKafka } from "./kafka/memory-kafka.ts";
 import { openDatabase } from "./store/database.ts";
 import { OffsetStore } from "./store/offset-store.ts";
 import { LogManager } from "./util/logger.ts";
-import { loadWorkerConfig } from "./worker-config.ts";
 
 const never = () => new Promise<void>(() => {});
 
@@ -26,18 +25,11 @@ describe("App.stop", () => {
     await using dir = await tempDir("app-stop-");
     const lines: string[] = [];
     const kafka = new MemoryKafka();
-    const app = startApp({
-      config: loadWorkerConfig({
-        "bootstrap.servers": "127.0.0.1:9",
-        "data.dir": dir.path,
-        listeners: "http://127.0.0.1:0",
-        "ingest.listeners": "http://127.0.0.1:0",
-        "task.shutdown.graceful.timeout.ms": "1",
-      }),
-      kafka,
-      logs: new LogManager({ sink: (line) => lines.push(line) }),
-      listenerCloseLimitMs: 1,
-    });
+    const app = testApp(
+      dir,
+      { "task.shutdown.graceful.timeout.ms": "1" },
+      { kafka, logs: new LogManager({ sink: (line) => lines.push(line) }), listenerCloseLimitMs: 1 },
+    );
     const file = dir.file("in.txt");
     appendFileSync(file, "a\nb\n");
     await app.herder.start();

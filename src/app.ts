@@ -36,6 +36,7 @@ import { KafkaReachability } from "./runtime/kafka-reachability.ts";
 import type { ResolveConfig } from "./runtime/resolved-values.ts";
 import { connectorCreatesTopics } from "./runtime/topic-creation.ts";
 import { Worker } from "./runtime/worker.ts";
+import { WorkerSinkTask } from "./runtime/worker-sink-task.ts";
 import { WorkerSourceTask } from "./runtime/worker-source-task.ts";
 import { stopSteps } from "./stop-steps.ts";
 import { ConfigStore } from "./store/config-store.ts";
@@ -230,10 +231,12 @@ export function startApp(options: AppOptions): App {
     },
     activeTopics,
     topicTracking: { enabled: config["topic.tracking.enable"], allowReset: config["topic.tracking.allow.reset"] },
-    // The spool's (a send being retried names its cause), else the task's own (kafka-mode ingest).
+    // The spool's (a send being retried names its cause), else the task's own (kafka-mode ingest, a sink's endpoint).
     degradedTrace: (connector, task) => {
-      const running = sourceTask(connector, task);
-      return spoolMetrics.degradedTrace(connector, running?.sendRetryFailure) ?? running?.degradedTrace ?? null;
+      const running = worker.task({ connector, task });
+      if (running instanceof WorkerSinkTask) return running.degradedTrace;
+      const source = sourceTask(connector, task);
+      return spoolMetrics.degradedTrace(connector, source?.sendRetryFailure) ?? source?.degradedTrace ?? null;
     },
     clock,
   });

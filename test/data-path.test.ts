@@ -392,6 +392,26 @@ describe("errors.tolerance and the dead letter queue", () => {
     // Nothing after the poison record was written or committed.
     expect(lines(out)).toEqual([]);
   });
+
+  test("a topic none of whose records converted is not active (GET topics), as in Connect (explore9 F2)", async () => {
+    const bad = uniqueTopic("unconvertible");
+    const good = uniqueTopic("convertible");
+    // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
+    const name = uniqueTopic("active-topics");
+    await produce(bad, [{ value: "not json" }]);
+    await produce(good, [{ value: '{"n":1}' }]);
+    const { out, created } = await jsonSink(name, `${bad},${good}`, { "errors.tolerance": "all" });
+    expect(created.status).toBe(201);
+    await waitFor(() => lines(out).length === 1, { what: "the good record" });
+    await waitFor(
+      async () =>
+        (await (await fetch(`${suite.gw.url}/metrics`)).text()).includes(
+          `kafka_connect_task_error_metrics_total_records_skipped{connector="${name}",task="0"} 1`,
+        ),
+      { what: "the bad record skipped" },
+    );
+    expect((await suite.gw.rest.get(`/connectors/${name}/topics`)).body).toEqual({ [name]: { topics: [good] } });
+  });
 });
 
 describe("metrics", () => {

@@ -187,7 +187,12 @@ describe("HTTP sink whose endpoint is unavailable or refuses the credentials, in
     expect(created.status).toBe(201);
     await produceEvents(topic);
     await waitFor(() => endpoint.requests() >= 10, { what: "10 attempts refused" });
-    expect(await taskState(gw, name)).toBe("RUNNING");
+    // RUNNING, with a Degraded trace naming the outage (explore8 L6: it read RUNNING without a trace).
+    const retrying = (await gw.rest.get(`/connectors/${name}/status`)).body.tasks[0];
+    expect(retrying.state).toBe("RUNNING");
+    expect(retrying.trace).toStartWith(`Degraded: POST http://***@127.0.0.1:${endpoint.port}/events has failed `);
+    expect(retrying.trace).toContain("(the last: HTTP 503)");
+    expect(retrying.trace).not.toContain("s3cret");
     // Then down: connections refused, retried as well.
     await endpoint.set("down");
     await waitFor(() => /failed \(attempt \d+\): (?!HTTP 503)/.test(gw.output()), {
@@ -200,6 +205,8 @@ describe("HTTP sink whose endpoint is unavailable or refuses the credentials, in
     await waitFor(() => admin(async (a) => (await committedOffsets(a, `connect-${name}`, topic)).get(0) === COUNT), {
       what: `offset ${COUNT} committed`,
     });
-    expect(await taskState(gw, name)).toBe("RUNNING");
+    const delivered = (await gw.rest.get(`/connectors/${name}/status`)).body.tasks[0];
+    expect(delivered.state).toBe("RUNNING");
+    expect(delivered.trace).toBeUndefined();
   }, 120_000);
 });

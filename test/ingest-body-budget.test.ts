@@ -9,6 +9,7 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { openRaw, parseResponse } from "./fixtures/connect-rest/raw-http.ts";
+import { createIngestConnector } from "./support/gateway.ts";
 import { uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -20,22 +21,13 @@ const suite = suiteGateway({
 });
 
 /** Creates the ingest connector `name` at /ingest/`name` and waits for its task. */
-async function route(name: string, extra: Record<string, string> = {}): Promise<void> {
-  const created = await suite.gw.rest.post("/connectors", {
-    name,
-    config: {
-      "connector.class": "HttpIngestSource",
-      "kafka.topic": uniqueTopic(`ingest-body-budget-${name}`),
-      "ingest.path": `/ingest/${name}`,
-      "value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
-      ...extra,
-    },
+function route(name: string, extra: Record<string, string> = {}): Promise<void> {
+  return createIngestConnector(suite.gw, name, {
+    "kafka.topic": uniqueTopic(`ingest-body-budget-${name}`),
+    "ingest.path": `/ingest/${name}`,
+    "value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
+    ...extra,
   });
-  expect(created.status).toBe(201);
-  await waitFor(
-    async () => (await suite.gw.rest.get(`/connectors/${name}/status`)).body?.tasks?.[0]?.state === "RUNNING",
-    { what: `${name} running` },
-  );
 }
 
 beforeAll(() => route("uploads"));

@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { connect, createServer, type Socket } from "node:net";
 import { fastHash } from "../src/rest/auth/test-support.ts";
-import { metric } from "./support/gateway.ts";
+import { createIngestConnector, metric } from "./support/gateway.ts";
 import { createTopic, readAll, uniqueTopic } from "./support/kafka.ts";
 import { parsePrometheus, sampleValue } from "./support/prometheus-text.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
@@ -57,27 +57,16 @@ beforeAll(async () => {
   await createTopic(TOPIC, 1);
   const [host, port] = suite.kafka.bootstrap.split(":") as [string, string];
   proxy = heldProxy(host, Number(port));
-  const created = await suite.gw.rest.post("/connectors", {
-    name: "copies",
-    config: {
-      "connector.class": "HttpIngestSource",
-      "kafka.topic": TOPIC,
-      "ingest.path": "/ingest/copies",
-      "ingest.key.source": "header",
-      "ingest.max.body.bytes": String(LIMIT),
-      "ingest.queue.max.bytes": String(LIMIT),
-      // Before the fix the burst was queued behind the held first request: answered at this timeout.
-      "ingest.request.timeout.ms": "10000",
-      "producer.override.bootstrap.servers": `127.0.0.1:${await proxy.listening}`,
-    },
+  await createIngestConnector(suite.gw, "copies", {
+    "kafka.topic": TOPIC,
+    "ingest.path": "/ingest/copies",
+    "ingest.key.source": "header",
+    "ingest.max.body.bytes": String(LIMIT),
+    "ingest.queue.max.bytes": String(LIMIT),
+    // Before the fix the burst was queued behind the held first request: answered at this timeout.
+    "ingest.request.timeout.ms": "10000",
+    "producer.override.bootstrap.servers": `127.0.0.1:${await proxy.listening}`,
   });
-  expect(created.status).toBe(201);
-  await waitFor(
-    async () => (await suite.gw.rest.get("/connectors/copies/status")).body?.tasks?.[0]?.state === "RUNNING",
-    {
-      what: "copies running",
-    },
-  );
 });
 
 /** 64 records of a 1,000-byte key each: 64,000 bytes of copies, within ingest.max.body.bytes, from a 129-byte body. */

@@ -11,7 +11,7 @@
  * and write nothing. A failure names its case's label and index: rerun with the same SEED.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { taskState } from "./support/gateway.ts";
+import { createIngestConnector, taskState } from "./support/gateway.ts";
 import type { FuzzCase } from "./support/ingest-fuzz-cases.ts";
 import { kafkaCheck, send, validRefused, violations } from "./support/ingest-fuzz-check.ts";
 import { edgeInvalid } from "./support/ingest-fuzz-edge-refusals.ts";
@@ -20,7 +20,6 @@ import { createTopic, uniqueTopic } from "./support/kafka.ts";
 import { servedSpec } from "./support/openapi-spec.ts";
 import { mulberry32 } from "./support/prng.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
-import { waitFor } from "./support/wait-for.ts";
 
 const SEED = 20261202;
 const CASES_PER_ROUTE = 300;
@@ -48,20 +47,14 @@ const routes: EdgeRoute[] = [];
 beforeAll(async () => {
   for (const [name, r] of Object.entries(ROUTES)) {
     await createTopic(r.topic, 2);
-    const created = await suite.gw.rest.post("/connectors", {
-      name,
-      config: {
-        "connector.class": "HttpIngestSource",
-        "kafka.topic": r.topic,
-        "ingest.path": `/ingest/${name}`,
-        "ingest.headers.allowlist": "X-Site:site",
-        "ingest.max.body.bytes": String(MAX_BODY),
-        "ingest.max.json.depth": "20",
-        ...r.config,
-      },
+    await createIngestConnector(suite.gw, name, {
+      "kafka.topic": r.topic,
+      "ingest.path": `/ingest/${name}`,
+      "ingest.headers.allowlist": "X-Site:site",
+      "ingest.max.body.bytes": String(MAX_BODY),
+      "ingest.max.json.depth": "20",
+      ...r.config,
     });
-    expect(created.status).toBe(201);
-    await waitFor(async () => (await taskState(suite.gw, name)) === "RUNNING", { what: `${name} RUNNING` });
   }
   const spec = (await servedSpec(suite.ingest)).resolved;
   for (const [name, r] of Object.entries(ROUTES))

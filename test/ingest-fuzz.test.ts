@@ -10,7 +10,7 @@
  * the requests sent.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { taskState } from "./support/gateway.ts";
+import { createIngestConnector, taskState } from "./support/gateway.ts";
 import { type FuzzCase, type FuzzTopic, mutatedCase, validCase } from "./support/ingest-fuzz-cases.ts";
 import { kafkaCheck, send, validRefused, violations } from "./support/ingest-fuzz-check.ts";
 import { pick } from "./support/json-schema.ts";
@@ -18,7 +18,6 @@ import { createTopic, uniqueTopic } from "./support/kafka.ts";
 import { type OpenApiSpec, servedSpec } from "./support/openapi-spec.ts";
 import { mulberry32 } from "./support/prng.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
-import { waitFor } from "./support/wait-for.ts";
 
 const SEED = 20261201;
 const CASES_PER_ROUTE = 300;
@@ -55,13 +54,12 @@ beforeAll(async () => {
   await createTopic(JSON_TOPIC.topic, 2);
   await createTopic(BYTES_TOPIC.topic, 1);
   for (const [name, c] of Object.entries(CONNECTORS)) {
-    const config = { "connector.class": "HttpIngestSource", "kafka.topic": c.topic.topic, ...LIMITS, ...c.config };
-    const created = await suite.gw.rest.post("/connectors", {
-      name,
-      config: { ...config, "ingest.max.body.bytes": String(c.maxBody) },
+    await createIngestConnector(suite.gw, name, {
+      "kafka.topic": c.topic.topic,
+      ...LIMITS,
+      ...c.config,
+      "ingest.max.body.bytes": String(c.maxBody),
     });
-    expect(created.status).toBe(201);
-    await waitFor(async () => (await taskState(suite.gw, name)) === "RUNNING", { what: `${name} RUNNING` });
   }
   spec = (await servedSpec(suite.ingest)).resolved;
 });

@@ -7,7 +7,7 @@
 import { expect, test } from "bun:test";
 import { connect, createServer, type Socket } from "node:net";
 import { curlPost } from "./support/curl.ts";
-import { startIngestGateway } from "./support/gateway.ts";
+import { createIngestConnector, startIngestGateway } from "./support/gateway.ts";
 import { createTopicsOn, kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -59,20 +59,11 @@ test("v2 with an Idempotency-Key: records not acknowledged answer 200 with error
   await using broker = await relay(kafka.bootstrap);
   const { gw, ingest } = await startIngestGateway(dir, { "bootstrap.servers": `127.0.0.1:${broker.port}` });
   try {
-    const created = await gw.rest.post("/connectors", {
-      name: "idem-outage",
-      config: {
-        "connector.class": "HttpIngestSource",
-        "ingest.path": "/ingest/idem-outage",
-        "kafka.topic": topic,
-        "ingest.request.timeout.ms": "1500",
-      },
+    await createIngestConnector(gw, "idem-outage", {
+      "ingest.path": "/ingest/idem-outage",
+      "kafka.topic": topic,
+      "ingest.request.timeout.ms": "1500",
     });
-    expect(created.status).toBe(201);
-    await waitFor(
-      async () => (await gw.rest.get("/connectors/idem-outage/status")).body?.tasks?.[0]?.state === "RUNNING",
-      { what: "the connector running" },
-    );
     const send = () =>
       curlPost(
         `${ingest}/topics/${topic}`,

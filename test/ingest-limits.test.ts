@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Socket } from "node:net";
 import { exportSPKI, generateKeyPair, SignJWT } from "jose";
 import { openRaw, parseResponse } from "./fixtures/connect-rest/raw-http.ts";
+import { createIngestConnector } from "./support/gateway.ts";
 import { readAll, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -23,19 +24,8 @@ const keys = await tempDir("ingest-limits-");
 
 const suite = suiteGateway({ "ingest.listeners": "http://127.0.0.1:0" });
 
-async function createConnector(name: string, config: Record<string, string>): Promise<void> {
-  const created = await suite.gw.rest.post("/connectors", {
-    name,
-    config: { "connector.class": "HttpIngestSource", "kafka.topic": TOPIC, ...config },
-  });
-  expect(created.status).toBe(201);
-  await waitFor(
-    async () => (await suite.gw.rest.get(`/connectors/${name}/status`)).body?.tasks?.[0]?.state === "RUNNING",
-    {
-      what: `${name} running`,
-    },
-  );
-}
+const createConnector = (name: string, config: Record<string, string>) =>
+  createIngestConnector(suite.gw, name, { "kafka.topic": TOPIC, ...config });
 
 beforeAll(async () => {
   await createConnector("small", { "ingest.path": "/ingest/small", "ingest.max.body.bytes": "1024" });

@@ -9,11 +9,10 @@
  * gateway applies.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { taskState } from "./support/gateway.ts";
+import { createIngestConnector } from "./support/gateway.ts";
 import { createTopic, uniqueTopic } from "./support/kafka.ts";
 import { type OpenApiSpec, servedSpec } from "./support/openapi-spec.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
-import { waitFor } from "./support/wait-for.ts";
 
 const TOPIC = uniqueTopic("openapi");
 const EXTRA = uniqueTopic("openapi-extra");
@@ -33,17 +32,7 @@ let spec: OpenApiSpec;
 beforeAll(async () => {
   await Promise.all([createTopic(TOPIC, 1), createTopic(EXTRA, 1)]);
   for (const [name, config] of Object.entries(ROUTES)) {
-    const created = await suite.gw.rest.post("/connectors", {
-      name,
-      config: {
-        "connector.class": "HttpIngestSource",
-        "ingest.path": `/ingest/${name}`,
-        "kafka.topic": TOPIC,
-        ...config,
-      },
-    });
-    expect(created.status).toBe(201);
-    await waitFor(async () => (await taskState(suite.gw, name)) === "RUNNING", { what: `${name} RUNNING` });
+    await createIngestConnector(suite.gw, name, { "ingest.path": `/ingest/${name}`, "kafka.topic": TOPIC, ...config });
   }
   ({ raw, resolved: spec } = await servedSpec(suite.ingest));
 }, 60_000);

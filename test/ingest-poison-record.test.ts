@@ -12,7 +12,14 @@
  */
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { type Gateway, ingestUrlOf, metric, startIngestGateway, taskState } from "./support/gateway.ts";
+import {
+  createIngestConnector,
+  type Gateway,
+  ingestUrlOf,
+  metric,
+  startIngestGateway,
+  taskState,
+} from "./support/gateway.ts";
 import { readAll, uniqueTopic } from "./support/kafka.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -76,9 +83,8 @@ async function expectDrainedWithOneQuarantined(gw: Gateway, connector: string): 
 async function gatewayWithRoute(dir: TempDir, name: string, config: object) {
   const gw = (await startIngestGateway(dir)).gw;
   const url = `${await ingestUrlOf(gw)}/ingest/${name}`;
-  const full = { "connector.class": "HttpIngestSource", "ingest.path": `/ingest/${name}`, ...VALUE_TO_KEY, ...config };
-  expect((await gw.rest.post("/connectors", { name, config: full })).status).toBe(201);
-  await waitFor(async () => (await taskState(gw, name)) === "RUNNING", { what: "the task RUNNING" });
+  const full = { "ingest.path": `/ingest/${name}`, ...VALUE_TO_KEY, ...config };
+  await createIngestConnector(gw, name, full);
   return { gw, url };
 }
 

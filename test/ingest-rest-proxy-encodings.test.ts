@@ -7,22 +7,16 @@
  * before an unknown topic's or partition's 404.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { taskState } from "./support/gateway.ts";
+import { createIngestConnector } from "./support/gateway.ts";
 import { createTopic, readAll, readTopic, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
-import { waitFor } from "./support/wait-for.ts";
 
 const TOPIC = uniqueTopic("proxy-encodings");
 const suite = suiteGateway({ "ingest.listeners": "http://127.0.0.1:0", "offset.flush.interval.ms": "1000" });
 
 beforeAll(async () => {
   await createTopic(TOPIC, 2);
-  const created = await suite.gw.rest.post("/connectors", {
-    name: "encodings",
-    config: { "connector.class": "HttpIngestSource", "kafka.topic": TOPIC, "ingest.path": "/ingest/encodings" },
-  });
-  expect(created.status).toBe(201);
-  await waitFor(async () => (await taskState(suite.gw, "encodings")) === "RUNNING", { what: "encodings RUNNING" });
+  await createIngestConnector(suite.gw, "encodings", { "kafka.topic": TOPIC, "ingest.path": "/ingest/encodings" });
 });
 
 const post = async (path: string, contentType: string, body: string | Uint8Array) => {

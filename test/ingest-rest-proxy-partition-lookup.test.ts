@@ -10,6 +10,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { curlPost } from "./support/curl.ts";
+import { createIngestConnector } from "./support/gateway.ts";
 import { createTopic, partitionEnds, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -63,21 +64,11 @@ describe.each(["kafkajs", "platformatic"])("REST Proxy partition look-ups (kafka
 
   test("a topic created or grown after a request found it missing or smaller is written at once (explore4 J1)", async () => {
     const topic = uniqueTopic(`partition-lookup-${client}`);
-    const created = await suite.gw.rest.post("/connectors", {
-      name: `lookup-${client}`,
-      config: {
-        "connector.class": "HttpIngestSource",
-        "ingest.path": "/lookup",
-        "kafka.topic": topic,
-        "ingest.rest.proxy.enable": "true",
-      },
+    await createIngestConnector(suite.gw, `lookup-${client}`, {
+      "ingest.path": "/lookup",
+      "kafka.topic": topic,
+      "ingest.rest.proxy.enable": "true",
     });
-    expect(created.status).toBe(201);
-    await waitFor(
-      async () =>
-        (await suite.gw.rest.get(`/connectors/lookup-${client}/status`)).body?.tasks?.[0]?.state === "RUNNING",
-      { what: "the connector running" },
-    );
     const s = shapes(suite.ingest, topic);
     const topicNotFound = { error_code: 40401, message: "Topic not found." };
     const v3TopicNotFound = { id: "e", ...topicNotFound };
@@ -116,15 +107,7 @@ describe.each(["kafkajs", "platformatic"])("REST Proxy partition look-ups (kafka
   // p3ingest: answered 40401 "Topic not found." where REST Proxy's producer has the brokers create it.
   test("partition 0 of a topic that does not exist is created by brokers that create topics, and written", async () => {
     const topic = uniqueTopic(`partition-zero-${client}`);
-    const created = await suite.gw.rest.post("/connectors", {
-      name: `zero-${client}`,
-      config: { "connector.class": "HttpIngestSource", "ingest.path": "/zero", "kafka.topic": topic },
-    });
-    expect(created.status).toBe(201);
-    await waitFor(
-      async () => (await suite.gw.rest.get(`/connectors/zero-${client}/status`)).body?.tasks?.[0]?.state === "RUNNING",
-      { what: "the connector running" },
-    );
+    await createIngestConnector(suite.gw, `zero-${client}`, { "ingest.path": "/zero", "kafka.topic": topic });
     expect(await shapes(suite.ingest, topic).v2Path(0, "first")).toEqual([
       200,
       { partition: 0, offset: 0, error_code: null, error: null },
@@ -136,23 +119,13 @@ describe.each(["kafkajs", "platformatic"])("REST Proxy partition look-ups (kafka
   // partition here) before the connector's own creation, which then found it there.
   test("partition 0 of a topic the connector creates (topic.creation.*) is created as the connector says", async () => {
     const topic = uniqueTopic(`partition-zero-created-${client}`);
-    const created = await suite.gw.rest.post("/connectors", {
-      name: `zero-created-${client}`,
-      config: {
-        "connector.class": "HttpIngestSource",
-        "ingest.path": "/zero-created",
-        "kafka.topic": topic,
-        "ingest.rest.proxy.enable": "true",
-        "topic.creation.default.partitions": "4",
-        "topic.creation.default.replication.factor": "1",
-      },
+    await createIngestConnector(suite.gw, `zero-created-${client}`, {
+      "ingest.path": "/zero-created",
+      "kafka.topic": topic,
+      "ingest.rest.proxy.enable": "true",
+      "topic.creation.default.partitions": "4",
+      "topic.creation.default.replication.factor": "1",
     });
-    expect(created.status).toBe(201);
-    await waitFor(
-      async () =>
-        (await suite.gw.rest.get(`/connectors/zero-created-${client}/status`)).body?.tasks?.[0]?.state === "RUNNING",
-      { what: "the connector running" },
-    );
     expect(await shapes(suite.ingest, topic).v2Path(0, "first")).toEqual([
       200,
       { partition: 0, offset: 0, error_code: null, error: null },

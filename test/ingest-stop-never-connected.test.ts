@@ -8,7 +8,7 @@
  * answers 503 with Retry-After; with either Kafka client.
  */
 import { describe, expect, test } from "bun:test";
-import { metric, startIngestGateway, taskState } from "./support/gateway.ts";
+import { createIngestConnector, metric, startIngestGateway } from "./support/gateway.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -29,8 +29,7 @@ describe.each(["platformatic", "kafkajs"])("kafka.client=%s", (client) => {
       "ingest.request.timeout.ms": "60000",
       "producer.override.bootstrap.servers": `127.0.0.1:${deadPort}`,
     };
-    expect((await gw.rest.post("/connectors", { name: "never", config })).status).toBe(201);
-    await waitFor(async () => (await taskState(gw, "never")) === "RUNNING", { what: "the task running" });
+    await createIngestConnector(gw, "never", config);
     const answers = Array.from({ length: REQUESTS }, async (_, r) => {
       const response = await fetch(`${ingest}/ingest/never`, {
         method: "POST",

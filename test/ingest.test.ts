@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { curl, curlPost } from "./support/curl.ts";
-import { type Gateway, INGEST_WORKER, startGateway, startIngestGateway } from "./support/gateway.ts";
+import { createIngestConnector, INGEST_WORKER, startGateway, startIngestGateway } from "./support/gateway.ts";
 import { createTopicsOn, kafkaBroker, readAll, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -44,17 +44,6 @@ async function endOffsets(topic: string): Promise<string> {
   }
 }
 
-async function createConnector(gw: Gateway, name: string, config: Record<string, string>): Promise<void> {
-  const created = await gw.rest.post("/connectors", {
-    name,
-    config: { "connector.class": "HttpIngestSource", ...config },
-  });
-  expect(created.status).toBe(201);
-  await waitFor(async () => (await gw.rest.get(`/connectors/${name}/status`)).body?.tasks?.[0]?.state === "RUNNING", {
-    what: `${name} running`,
-  });
-}
-
 const text = (b: Buffer | null) => (b === null ? null : b.toString("utf8"));
 
 describe("device ingest", () => {
@@ -69,7 +58,7 @@ describe("device ingest", () => {
       { topic: T_LOAD, numPartitions: 3 },
       { topic: T_EXACT, numPartitions: 1 },
     ]);
-    await createConnector(suite.gw, "telemetry", {
+    await createIngestConnector(suite.gw, "telemetry", {
       "ingest.path": "/ingest/telemetry",
       "kafka.topic": T_NATIVE,
       "ingest.key.source": "header",
@@ -77,7 +66,7 @@ describe("device ingest", () => {
       "ingest.headers.static": "gateway=edge-1",
       "ingest.headers.receive.timestamp": "received-at",
     });
-    await createConnector(suite.gw, "raw", {
+    await createIngestConnector(suite.gw, "raw", {
       "ingest.path": "/ingest/raw",
       "kafka.topic": T_RAW,
       "value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
@@ -85,8 +74,8 @@ describe("device ingest", () => {
       "ingest.key.source": "field",
       "ingest.key.field": "$.id",
     });
-    await createConnector(suite.gw, "proxy", { "ingest.path": "/ingest/proxy", "kafka.topic": T_PROXY });
-    await createConnector(suite.gw, "bad", {
+    await createIngestConnector(suite.gw, "proxy", { "ingest.path": "/ingest/proxy", "kafka.topic": T_PROXY });
+    await createIngestConnector(suite.gw, "bad", {
       "ingest.path": "/ingest/bad",
       "kafka.topic": T_BAD,
       "ingest.mode": "batch",
@@ -94,8 +83,12 @@ describe("device ingest", () => {
       "ingest.max.records": "3",
       "ingest.max.record.bytes": "50",
     });
-    await createConnector(suite.gw, "load", { "ingest.path": "/ingest/load", "kafka.topic": T_LOAD, "tasks.max": "2" });
-    await createConnector(suite.gw, "single", {
+    await createIngestConnector(suite.gw, "load", {
+      "ingest.path": "/ingest/load",
+      "kafka.topic": T_LOAD,
+      "tasks.max": "2",
+    });
+    await createIngestConnector(suite.gw, "single", {
       "ingest.path": "/ingest/single",
       "kafka.topic": T_LOAD,
       "ingest.mode": "single",
@@ -137,8 +130,8 @@ describe("device ingest", () => {
   }, 60_000);
 
   test("JsonConverter: JSON no transform touches reaches Kafka as sent; with a transform it is parsed exactly", async () => {
-    await createConnector(suite.gw, "exact", { "ingest.path": "/ingest/exact", "kafka.topic": T_EXACT });
-    await createConnector(suite.gw, "exact-tx", {
+    await createIngestConnector(suite.gw, "exact", { "ingest.path": "/ingest/exact", "kafka.topic": T_EXACT });
+    await createIngestConnector(suite.gw, "exact-tx", {
       "ingest.path": "/ingest/exact-tx",
       "kafka.topic": T_EXACT,
       transforms: "via",
@@ -303,7 +296,7 @@ describe("device ingest", () => {
   test("a partition added to the topic after the task's producer learned its count is written there; the task keeps running", async () => {
     const topic = uniqueTopic("ingest-grown");
     await createTopics([{ topic, numPartitions: 1 }]);
-    await createConnector(suite.gw, "grown", { "ingest.path": "/ingest/grown", "kafka.topic": topic });
+    await createIngestConnector(suite.gw, "grown", { "ingest.path": "/ingest/grown", "kafka.topic": topic });
     expect((await curlPost(`${suite.ingest}/ingest/grown`, '"before"', "application/json")).status).toBe(200);
     const admin = (await testClient()).admin();
     await admin.connect();
@@ -497,7 +490,7 @@ describe("Idempotency-Key", () => {
     await createTopics([{ topic, numPartitions: 1 }]);
     await using dir = await tempDir();
     const first = await startIngestGateway(dir);
-    await createConnector(first.gw, "idem", { "ingest.path": "/ingest/idem", "kafka.topic": topic });
+    await createIngestConnector(first.gw, "idem", { "ingest.path": "/ingest/idem", "kafka.topic": topic });
     const headers = { "Idempotency-Key": "reading-42" };
     const original = await curlPost(`${first.ingest}/ingest/idem`, '[{"t":1},{"t":2}]', "application/json", headers);
     expect(original.status).toBe(200);
@@ -535,7 +528,7 @@ describe("Idempotency-Key", () => {
         );
       };
       expect(await gauges()).toEqual([0, 0, 268_435_456]);
-      await createConnector(gw, "idem-del", { "ingest.path": "/ingest/idem-del", "kafka.topic": oldTopic });
+      await createIngestConnector(gw, "idem-del", { "ingest.path": "/ingest/idem-del", "kafka.topic": oldTopic });
       const first = await curlPost(url, '{"t":1}', "application/json", headers);
       expect([first.status, first.json().topic]).toEqual([200, oldTopic]);
       const [keys, bytes] = await gauges();
@@ -547,7 +540,7 @@ describe("Idempotency-Key", () => {
       // Hidden at once, deleted by the store's timer soon after (not inside the delete).
       await waitFor(async () => (await gauges())[0] === 0, { what: "the keys deleted" });
       expect(await gauges()).toEqual([0, 0, 268_435_456]);
-      await createConnector(gw, "idem-del", { "ingest.path": "/ingest/idem-del", "kafka.topic": newTopic });
+      await createIngestConnector(gw, "idem-del", { "ingest.path": "/ingest/idem-del", "kafka.topic": newTopic });
       await waitFor(async () => (await curlPost(url, "[]", "application/json")).status === 422, { what: "route back" });
       const again = await curlPost(url, '{"t":1}', "application/json", headers);
       expect([again.status, again.headers["idempotent-replayed"], again.json().topic]).toEqual([
@@ -572,7 +565,7 @@ describe("when Kafka does not acknowledge", () => {
     closed.stop(true);
     const { gw, ingest } = await startIngestGateway(dir, { "bootstrap.servers": `127.0.0.1:${port}` });
     try {
-      await createConnector(gw, "down", {
+      await createIngestConnector(gw, "down", {
         "ingest.path": "/ingest/down",
         "kafka.topic": "never-written",
         "ingest.request.timeout.ms": "1500",
@@ -597,7 +590,7 @@ test("ingest.openapi.enabled=false: /openapi.json answers 404 in REST Proxy's sh
   const { gw, ingest } = await startIngestGateway(dir, { "ingest.openapi.enabled": "false" });
   try {
     const topic = uniqueTopic("ingest-no-openapi");
-    await createConnector(gw, "no-openapi", { "ingest.path": "/ingest/no-openapi", "kafka.topic": topic });
+    await createIngestConnector(gw, "no-openapi", { "ingest.path": "/ingest/no-openapi", "kafka.topic": topic });
     await waitFor(
       async () => (await curlPost(`${ingest}/ingest/no-openapi`, "{}", "application/json")).status === 200,
       {
@@ -630,7 +623,7 @@ describe("https ingest listener", () => {
     });
     try {
       const url = (await gw.waitForOutput(/Ingest listener open at (https:\/\/[^\s]+?)\/? /))[1]!.replace(/\/$/, "");
-      await createConnector(gw, "tls", { "ingest.path": "/ingest/tls", "kafka.topic": topic });
+      await createIngestConnector(gw, "tls", { "ingest.path": "/ingest/tls", "kafka.topic": topic });
       const r = await curlPost(`${url}/ingest/tls`, '{"secure":true}', "application/json", {}, [
         "--cacert",
         tls.caCert,
@@ -653,7 +646,7 @@ test("a worker's key.converter and value.converter are the routes' too: a connec
   try {
     const topic = uniqueTopic("ingest-worker-converters");
     await createTopics([{ topic, numPartitions: 1 }]);
-    await createConnector(gw, "worker-string", {
+    await createIngestConnector(gw, "worker-string", {
       "ingest.path": "/ingest/worker-string",
       "kafka.topic": topic,
       "ingest.key.source": "header",

@@ -12,7 +12,7 @@
  * the worker file's default), and `seq = 42` → the seq the first command listed.
  */
 import { describe, expect, test } from "bun:test";
-import { type Gateway, ingestUrlOf, metric, startIngestGateway, taskState } from "./support/gateway.ts";
+import { createIngestConnector, type Gateway, ingestUrlOf, metric, startIngestGateway } from "./support/gateway.ts";
 import { uniqueTopic } from "./support/kafka.ts";
 import {
   curlHome,
@@ -50,8 +50,7 @@ async function gatewayWithQuarantinedRecord(dir: TempDir, topic: string): Promis
     "transforms.key.type": "org.apache.kafka.connect.transforms.ValueToKey",
     "transforms.key.fields": "id",
   };
-  expect((await gw.rest.post("/connectors", { name: "poison", config })).status).toBe(201);
-  await waitFor(async () => (await taskState(gw, "poison")) === "RUNNING", { what: "the task RUNNING" });
+  await createIngestConnector(gw, "poison", config);
   const url = `${await ingestUrlOf(gw)}/ingest/poison`;
   const post = (body: string) =>
     fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body }).then((r) => r.status);

@@ -328,4 +328,18 @@ export interface SinkTask {
    * so that `close`/`stop` return. May come while `close` or `stop` runs; called at most once.
    */
   cancel?(): void;
+  /**
+   * Gateway extension, not in Connect (whose SinkTask hears nothing of a pause: `put` is just no
+   * longer called): the connector was paused (true) or resumed (false). Called as the target state
+   * changes, before the task reports PAUSED, possibly before `start` (a task paused while it starts);
+   * not for a task created PAUSED, which starts only once resumed. A task that delivers in the
+   * background stops starting deliveries while paused, so that PAUSED means nothing is sent.
+   */
+  setPaused?(paused: boolean): void;
+  /**
+   * Gateway extension, not in Connect (as SourceTask.degradedTrace): why the task, though RUNNING,
+   * does not deliver now (e.g. its endpoint failing attempts that are being retried), shown as the
+   * trace of its RUNNING status; null or absent while it does.
+   */
+  degradedTrace?(): string | null;
 }

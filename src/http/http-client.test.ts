@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createServer } from "node:net";
 import { gzipSync } from "node:zlib";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { makeTls, type TlsFiles } from "../../test/support/tls.ts";
@@ -161,6 +162,75 @@ describe("HttpClient", () => {
         .catch((e) => e);
       expect(error).toBeInstanceOf(HttpTransportError);
       expect(error.failure).toBe("timeout");
+    });
+
+    // explore8 L4: traces showed `Caused by: java.lang.IllegalArgumentException: ECONNREFUSED … pass \`verbose: true\` … to fetch()`.
+    test("a refused connection's and a reset's traces show the JDK's exception, without Bun's hint to developers", async () => {
+      const closed = serve(() => new Response("x"));
+      const port = closed.port;
+      closed.stop(true);
+      const refused = await new HttpClient()
+        .request({ method: "GET", url: `http://127.0.0.1:${port}/x` })
+        .catch((e) => e);
+      const resetting = createServer((socket) => socket.on("data", () => socket.resetAndDestroy()));
+      await new Promise<void>((resolve) => resetting.listen(0, "127.0.0.1", resolve));
+      using _resetting = { [Symbol.dispose]: () => resetting.close() };
+      const resetPort = (resetting.address() as { port: number }).port;
+      const reset = await new HttpClient()
+        .request({ method: "GET", url: `http://127.0.0.1:${resetPort}/x` })
+        .catch((e) => e);
+      for (const [error, failure, javaClass] of [
+        [refused, "connect", "java.net.ConnectException"],
+        [reset, "io", "java.net.SocketException"],
+      ] as const) {
+        expect(error.failure).toBe(failure);
+        const causedBy = traceOf(error)
+          .split("\n")
+          .filter((l) => l.startsWith("Caused by: "));
+        expect(causedBy).toHaveLength(1);
+        expect(causedBy[0]).toStartWith(`Caused by: ${javaClass}: `);
+        expect(traceOf(error)).not.toContain("verbose");
+        expect(traceOf(error)).not.toContain("IllegalArgumentException");
+      }
+    });
+
+    // explore8 L3: a hung endpoint was "no response within the connect timeout of 5000 ms", naming a key the sink does not have.
+    test.each([
+      [100, 5000, "no response head within http.connect.timeout.ms (100 ms)"],
+      [5000, 100, "no response head within http.request.timeout.ms (100 ms)"],
+    ])(
+      "a timeout names the key that ran out (connect %p ms, request %p ms)",
+      async (connectTimeoutMs, requestTimeoutMs, reason) => {
+        using server = serve(() => new Promise<Response>(() => undefined));
+        const timeoutKeys = { connect: "http.connect.timeout.ms", request: "http.request.timeout.ms" };
+        const error = await new HttpClient({ connectTimeoutMs, requestTimeoutMs, timeoutKeys })
+          .request({ method: "GET", url: server.url.href })
+          .catch((e) => e);
+        expect(error.message).toBe(`GET ${server.url.href} timed out: ${reason}`);
+      },
+    );
+
+    test("a body still arriving at the request timeout is no complete response, by its key", async () => {
+      using server = serve(
+        () =>
+          new Response(
+            new ReadableStream({
+              start(controller) {
+                controller.enqueue(new TextEncoder().encode("partial"));
+              },
+            }),
+          ),
+      );
+      const error = await new HttpClient({
+        connectTimeoutMs: 5000,
+        requestTimeoutMs: 200,
+        timeoutKeys: { connect: "http.connect.timeout.ms", request: "http.request.timeout.ms" },
+      })
+        .request({ method: "GET", url: server.url.href })
+        .catch((e) => e);
+      expect(error.message).toBe(
+        `GET ${server.url.href} timed out: no complete response within http.request.timeout.ms (200 ms)`,
+      );
     });
 
     test("the caller's abort rejects with the abort reason at once", async () => {

@@ -5,7 +5,8 @@
  * Every request is bounded by two timeouts: `connectTimeoutMs` until the response head arrives
  * (fetch has no separate TCP-connect phase: a host that does not answer and a server that accepts
  * and then says nothing look the same from here) and `requestTimeoutMs` for the whole exchange
- * including the body. Network failures throw `HttpTransportError` (retriable: refused, reset,
+ * including the body. A timeout's message says which ran out, by the config key the caller names
+ * (`timeoutKeys`): "no response head within http.connect.timeout.ms (1000 ms)". Network failures throw `HttpTransportError` (retriable: refused, reset,
  * timeouts, TLS failures, and a body that does not decompress as its Content-Encoding says: failure
  * `decode`, which the HTTP source treats as an unreadable body); aborting through the caller's signal rejects with the signal's reason.
  * Any HTTP status is a response, never an error: the caller's retry policy classifies statuses.
@@ -29,6 +30,7 @@ import { GATEWAY_VERSION } from "../version.ts";
 import { formDecoded } from "./form-value.ts";
 import { diagnoseHandshake, isBunHandshakeFailure } from "./handshake-diagnosis.ts";
 import { HttpResponseTooLargeError, HttpTransportError, transportFailureOf } from "./http-errors.ts";
+import { networkException } from "./network-exception.ts";
 import { type Hop, HttpRedirectError, nextHop } from "./redirects.ts";
 import { readCapped, readPrefix } from "./response-body.ts";
 import { withoutUrl } from "./without-url.ts";
@@ -79,6 +81,8 @@ export interface ClientTls {
 export interface HttpClientOptions {
   readonly connectTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
+  /** The config keys of the two timeouts, named in a timeout's message (the operator's knob). */
+  readonly timeoutKeys?: { readonly connect: string; readonly request: string };
   readonly tls?: ClientTls;
   readonly userAgent?: string;
   /**
@@ -130,7 +134,8 @@ export function redactUrl(url: string): string {
 
 /**
  * A fetch failure's text for people: without Bun's hint to developers (`pass verbose: true`), and a
- * certificate for another host said in words (Bun names only the code).
+ * certificate for another host said in words (Bun names only the code). The transport error's cause
+ * carries it as the JDK's exception for the failure (network-exception.ts).
  */
 function readable(error: unknown, url: string): string {
   const text = ((error as Error)?.message ?? String(error)).replace(
@@ -147,6 +152,11 @@ function readable(error: unknown, url: string): string {
   return `${text}: the endpoint's certificate is not for ${host} (hostname verification)`;
 }
 
+/** `http.connect.timeout.ms (1000 ms)`, or `1000 ms` when the caller named no key. */
+function timeoutText(key: string | undefined, ms: number): string {
+  return key === undefined ? `${ms} ms` : `${key} (${ms} ms)`;
+}
+
 /** An answer that has no body whatever its Content-Length says: to a HEAD, or 1xx, 204, 304 (RFC 9112 §6.3). */
 function bodyless(method: string, status: number): boolean {
   return method.toUpperCase() === "HEAD" || status < 200 || status === 204 || status === 304;
@@ -155,6 +165,7 @@ function bodyless(method: string, status: number): boolean {
 export class HttpClient {
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  private readonly timeoutKeys: HttpClientOptions["timeoutKeys"];
   private readonly tls: ClientTls | undefined;
   private readonly userAgent: string;
   private readonly maxResponseBytes: number;
@@ -164,6 +175,7 @@ export class HttpClient {
   constructor(options: HttpClientOptions = {}) {
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.timeoutKeys = options.timeoutKeys;
     this.tls = options.tls;
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
@@ -179,12 +191,14 @@ export class HttpClient {
     const started = performance.now();
     const controller = new AbortController();
     let timedOut: string | undefined;
-    const onTimeout = (what: string) => () => {
-      timedOut = what;
+    let headCame = false;
+    // What had come when a timer ran out (the head or nothing), and which timer it was, by its key.
+    const onTimeout = (within: string) => () => {
+      timedOut = `${headCame ? "no complete response" : "no response head"} within ${within}`;
       controller.abort();
     };
     const requestMs = req.timeoutMs ?? this.requestTimeoutMs;
-    const requestTimer = setTimeout(onTimeout(`no complete response within ${requestMs} ms`), timerMs(requestMs));
+    const requestTimer = setTimeout(onTimeout(timeoutText(this.timeoutKeys?.request, requestMs)), timerMs(requestMs));
     let connectTimer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => controller.abort();
     req.signal?.addEventListener("abort", onAbort, { once: true });
@@ -196,13 +210,15 @@ export class HttpClient {
       let hop: Hop = { method: req.method, url: req.url, headers, body: req.body };
       for (let redirects = 0; ; redirects++) {
         hopUrl = hop.url;
+        headCame = false; // a redirect's next hop: its head has not come yet
         connectTimer = setTimeout(
-          onTimeout(`no response within the connect timeout of ${this.connectTimeoutMs} ms`),
+          onTimeout(timeoutText(this.timeoutKeys?.connect, this.connectTimeoutMs)),
           timerMs(this.connectTimeoutMs),
         );
         const response = await this.send(hop, controller.signal);
         clearTimeout(connectTimer);
         connectTimer = undefined;
+        headCame = true;
         encoding = response.headers.get("content-encoding");
         const next =
           req.followRedirects === false
@@ -259,7 +275,7 @@ export class HttpClient {
             ? `EPROTO: ${refusal}`
             : readable(cause, hopUrl);
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
-        cause: refusal !== undefined ? new Error(reason, { cause }) : cause,
+        cause: networkException(failure, reason, cause),
       });
     } finally {
       clearTimeout(requestTimer);

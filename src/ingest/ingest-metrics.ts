@@ -8,7 +8,7 @@
  * changed ingest.path values never pile up on /metrics.
  */
 import type { MetricFamily, Sample } from "../metrics/prometheus.ts";
-import type { IdempotencyUsage } from "../store/idempotency-store.ts";
+import type { IdempotencyUsage } from "../store/idempotency-eviction.ts";
 import type { IngestRoute, IngestRouteTable } from "./route-table.ts";
 
 /** Latency buckets in seconds (upper bounds). */

@@ -5,6 +5,9 @@
  * it fails. Regression: a failure on the direct path sent the record through the error operator from
  * its first stage, so the stages that had succeeded ran again (a counting transformation or a
  * converter with side effects saw the record twice).
+ * A sink record's topic becomes active (GET /connectors/{name}/topics) once its converters succeeded,
+ * before the transformations, as in Connect. Regression (explore9 F2): a record whose conversion
+ * failed (errors.tolerance=all) listed its topic.
  */
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
@@ -120,6 +123,7 @@ describe("sink: each stage runs as in Connect (key, value converters, then trans
     async ({ tolerance, failing, failure }) => {
       const stages = new Stages(failing, failure);
       const b = basics(tolerance);
+      const active: string[] = [];
       const sink = new SinkBatchConverter({
         task: {} as SinkTask,
         converters: stages.converters(),
@@ -127,13 +131,15 @@ describe("sink: each stage runs as in Connect (key, value converters, then trans
         operator: b.operator,
         log: b.log,
         metrics: b.metrics,
-        activeTopics: new ActiveTopics(() => true),
+        activeTopics: new ActiveTopics((topic) => active.push(topic) > 0),
       });
       const converting = sink.convert([[consumed]]);
       if (failure === "retriable-once") expect((await converting).map((r) => r.value)).toEqual(["bad"]);
       else if (tolerance === "all") expect(await converting).toEqual([]);
       else await expect(converting).rejects.toThrow("Tolerance exceeded in error handler");
       stages.expectConnectCounts(["key", "value", "count", "fail"]);
+      const converted = failing === "fail" || failure === "retriable-once";
+      expect(active).toEqual(converted ? ["t"] : []);
     },
   );
 });

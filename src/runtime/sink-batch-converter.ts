@@ -2,8 +2,10 @@
  * SinkBatchConverter: turns the batches a WorkerSinkTask fetched into the SinkRecords its `put`
  * gets: converted (key, value, headers) and transformed, direct path first and the error operator
  * (retries, tolerance, reporting) only on failure, the direct path's failure counting as the failed
- * stage's first attempt. Counts the records read, reports each topic the
- * first time it is consumed, and remembers the consumed record behind each SinkRecord (its
+ * stage's first attempt. Counts the records read, reports each topic the first time a record of it
+ * converts (as Connect's WorkerSinkTask.convertAndTransformRecord: after key, value and headers
+ * converted, before the transformations; a topic none of whose records converted is not active),
+ * and remembers the consumed record behind each SinkRecord (its
  * partition, and what the errant record reporter sends to the dead letter queue).
  */
 import type { SinkTask } from "../api/connector.ts";
@@ -25,7 +27,7 @@ export interface SinkBatchConverterOptions {
   readonly operator: RetryWithToleranceOperator;
   readonly log: Logger;
   readonly metrics: TaskMetrics;
-  /** Records each consumed record's topic as active. */
+  /** Records the topic of each record that converted as active. */
   readonly activeTopics: ActiveTopics;
 }
 
@@ -68,20 +70,23 @@ export class SinkBatchConverter {
         let transformed: SinkRecord | null | undefined;
         try {
           converted = toSinkRecordDirect(consumed, this.o.converters, jsonText);
+          this.o.activeTopics.record(consumed.topic);
           transformed = chain.isEmpty ? converted : chain.applyDirect(converted);
         } catch (failure) {
           if (!owned(batch)) continue; // the errors.tolerance path reports the failure (DLQ, log)
           // The direct path's failure is the failed stage's first attempt, and the operator path
           // resumes there: every stage runs as often as in Connect (those before it once).
           const direct = failure instanceof DirectFailure ? failure : undefined;
-          converted ??= await toSinkRecord(consumed, this.o.converters, this.o.operator, jsonText, direct);
+          if (converted === undefined) {
+            converted = await toSinkRecord(consumed, this.o.converters, this.o.operator, jsonText, direct);
+            if (converted) this.o.activeTopics.record(consumed.topic);
+          }
           transformed = converted && (await chain.apply(converted, this.o.operator, { consumed }, direct));
         }
         if (transformed) {
           sinkRecords.push(transformed);
           this.origins.set(transformed, consumed);
         }
-        this.o.activeTopics.record(consumed.topic);
       }
     }
     return sinkRecords;

@@ -88,6 +88,18 @@ describe("validateConnectorConfig", () => {
       "The DLQ topic 'dlq' may not be included in the list of topics ('topics=[a, dlq]') consumed by the connector",
       1,
     ],
+    // explore9 F4: the list is shown as SinkConnectorConfig.parseTopicsList gives it, without the
+    // empty entries and repeats (each also an error of its own).
+    [
+      { topics: "a,b, dlq ,", "errors.deadletterqueue.topic.name": "dlq" },
+      "The DLQ topic 'dlq' may not be included in the list of topics ('topics=[a, b, dlq]') consumed by the connector",
+      2,
+    ],
+    [
+      { topics: "dlq,a,dlq,a", "errors.deadletterqueue.topic.name": "dlq" },
+      "The DLQ topic 'dlq' may not be included in the list of topics ('topics=[dlq, a]') consumed by the connector",
+      2,
+    ],
     [
       { "topics.regex": "\\Qdlq.x\\E", "errors.deadletterqueue.topic.name": "dlq.x" },
       "The DLQ topic 'dlq.x' may not be matched by the regex for the topics ('topics.regex=\\Qdlq.x\\E') consumed by the connector",

@@ -276,10 +276,12 @@ function sinkChecks(config: Readonly<Record<string, string | null>>, results: Ma
   const dlq = (config["errors.deadletterqueue.topic.name"] ?? "").trim();
   if (dlq === "") return;
   if (topics.includes(dlq)) {
+    // As SinkConnectorConfig.parseTopicsList: the list shown without empty entries and repeats.
+    const listed = [...new Set(topics.filter((topic) => topic !== ""))];
     addError(
       results,
       "topics",
-      `The DLQ topic '${dlq}' may not be included in the list of topics ('topics=[${topics.join(", ")}]') consumed by the connector`,
+      `The DLQ topic '${dlq}' may not be included in the list of topics ('topics=[${listed.join(", ")}]') consumed by the connector`,
     );
   }
   if (regex === "") return;

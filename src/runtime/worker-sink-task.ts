@@ -8,7 +8,8 @@
  * before the consumer rejoins, assigned ones `open`ed before any of their records is fetched, lost ones closed uncommitted
  * at once (a commit awaiting the group is abandoned; nothing of them is put after the loss, as Connect).
  * Concurrency: batch processing and commits are serialized on one executor. While the connector is PAUSED the
- * assigned partitions are paused and a batch already in flight waits (heartbeating) until resume or stop; the resume
+ * assigned partitions are paused, the plugin is told (SinkTask.setPaused, at once) and a batch already in flight waits
+ * (heartbeating) until resume or stop; the resume
  * leaves what the task paused itself paused (Connect's resumeAll). Records of a partition the task pauses during a
  * delivery that were not put yet are held, not fetched again, and put first once it resumes the partition
  * (sink-delivery.ts). A RetriableError from `put` redelivers the same batch (sink-put-retry.ts: commits fall due
@@ -26,6 +27,7 @@ import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
+import type { TargetState } from "../store/config-store.ts";
 import { deferred, SerialExecutor } from "../util/async.ts";
 import { SinkBatchConverter } from "./sink-batch-converter.ts";
 import { SinkCommitSchedule } from "./sink-commit-schedule.ts";
@@ -191,6 +193,24 @@ export class WorkerSinkTask extends WorkerTask {
     );
     this.offsets.live = started && !this.consumerLost; // a crash while joining: not live, the loop replaces it
     return started;
+  }
+
+  /** The SinkTask's own Degraded trace (SinkTask.degradedTrace), shown with its RUNNING status; else null. */
+  get degradedTrace(): string | null {
+    try {
+      return this.o.task.degradedTrace?.() ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The plugin hears of a pause or resume at once (SinkTask.setPaused), before PAUSED is reported. */
+  protected override onTargetState(state: TargetState): void {
+    try {
+      this.o.task.setPaused?.(state !== "STARTED");
+    } catch (error) {
+      this.log.warn("The task's setPaused failed", error);
+    }
   }
 
   protected override onCancel(): void {

@@ -3,9 +3,18 @@
  * ones in between, so the next line of that kind can say how many were not logged. No timer: a
  * kind that stops occurring leaves its count unlogged. Used where one cause can log for every
  * request or retry (ingest's internal errors, the kafkajs client's connection errors in an outage,
- * the HTTP source's retries of an API that is down: `warnLimited`).
+ * the HTTP connectors' retries of an endpoint that is down: `warnLimited` with `taskWarnings`).
  */
+import { type Clock, monotonicNow } from "./clock.ts";
 import type { Logger } from "./logger.ts";
+
+/** How often a repeated WARN of an HTTP connector's task (a retry, a page retried at the next poll) is logged. */
+export const REPEATED_WARN_EVERY_MS = 60_000;
+
+/** The RepeatLimiter of one HTTP connector task's repeated WARNs: each kind at most once a minute. */
+export function taskWarnings(clock: Clock): RepeatLimiter {
+  return new RepeatLimiter(() => monotonicNow(clock), REPEATED_WARN_EVERY_MS);
+}
 
 /** Kinds remembered at once; beyond, further kinds share one entry (their texts can vary without bound). */
 const MAX_KINDS = 256;

@@ -187,6 +187,19 @@ export async function startIngestGateway(
   return { gw, ingest: await ingestUrlOf(gw) };
 }
 
+/**
+ * Creates the HttpIngestSource connector `name` with `config` (connector.class added) on `gw` and
+ * waits for its task 0 to be RUNNING (its route is open).
+ */
+export async function createIngestConnector(gw: Gateway, name: string, config: Record<string, string>): Promise<void> {
+  const created = await gw.rest.post("/connectors", {
+    name,
+    config: { "connector.class": "HttpIngestSource", ...config },
+  });
+  if (created.status !== 201) throw new Error(`creating ${name}: ${created.status} ${JSON.stringify(created.body)}`);
+  await waitFor(async () => (await taskState(gw, name)) === "RUNNING", { what: `${name} running` });
+}
+
 /** The ingest listener's URL, from the gateway's log. */
 export async function ingestUrlOf(gw: Gateway): Promise<string> {
   return (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/?\s/))[1]!;

@@ -261,6 +261,67 @@ describe("rules validation applies that a stored config starts with", () => {
     expect(() => sinkSettings(stored)).not.toThrow();
   });
 
+  // explore8 L2: 0 with sink.retry.max-attempts=-1 retried a refused connection back to back (100 % CPU, ~11,700 WARNs/s).
+  // explore8 L5: a ceiling below the first wait capped every wait, so the first wait asked for never happened.
+  test.each([
+    [
+      { "sink.retry.backoff.initial.ms": "0" },
+      "sink.retry.backoff.initial.ms",
+      "Invalid value 0 for configuration sink.retry.backoff.initial.ms: Value must be at least 1",
+    ],
+    [
+      { "sink.retry.backoff.max.ms": "0" },
+      "sink.retry.backoff.max.ms",
+      "Invalid value 0 for configuration sink.retry.backoff.max.ms: Value must be at least 1",
+    ],
+    [
+      { "sink.retry.backoff.initial.ms": "5000", "sink.retry.backoff.max.ms": "100" },
+      "sink.retry.backoff.max.ms",
+      "Must not be smaller than sink.retry.backoff.initial.ms",
+    ],
+    [
+      { "http.sink.retry.backoff.initial.ms": "5000", "flink.connector.http.sink.retry.backoff.max.ms": "100" },
+      "sink.retry.backoff.max.ms",
+      "Must not be smaller than sink.retry.backoff.initial.ms",
+    ],
+  ])("retry backoff %j: refused by validation on its key, started with a WARN", (config, key, message) => {
+    const stored = { ...base, ...config };
+    expect(validationErrors(config)).toEqual([[key, [message]]]);
+    expect(httpSink.validationOnly?.(stored)).toEqual([{ key, message }]);
+    expect(() => new HttpSinkConnector().start(stored)).not.toThrow();
+  });
+
+  // review-sinkfix 4: the sink compared an unset key's default, refusing a ceiling of 50 ms set alone.
+  test.each([
+    [{ "sink.retry.backoff.max.ms": "50" }, { initialMs: 50, maxMs: 50 }],
+    [{ "http.sink.retry.backoff.max.ms": "50" }, { initialMs: 50, maxMs: 50 }],
+    [{ "sink.retry.backoff.initial.ms": "20000" }, { initialMs: 20000, maxMs: 20000 }],
+    [{ "sink.retry.backoff.initial.ms": "500" }, { initialMs: 500, maxMs: 10000 }],
+  ])("retry backoff %j: the unset key follows the other, as the HTTP source's", (config, policy) => {
+    expect(validationErrors(config)).toEqual([]);
+    expect(sinkSettings({ ...base, ...config }).policy).toEqual(policy);
+  });
+
+  // review-sinkfix 6: -5 said "at least 0" where 0 said "at least 1".
+  test.each(["sink.retry.backoff.initial.ms", "sink.retry.backoff.max.ms"])(
+    "a negative %s is refused with the same minimum as 0",
+    (key) => {
+      expect(validationErrors({ [key]: "-5" })).toEqual([
+        [key, [`Invalid value -5 for configuration ${key}: Value must be at least 1`]],
+      ]);
+    },
+  );
+
+  test("a stored retry backoff of 0 runs as 1 ms (no back-to-back retries); the ceiling as 10000 does still", () => {
+    expect(
+      sinkSettings({ ...base, "sink.retry.backoff.initial.ms": "0", "sink.retry.backoff.max.ms": "0" }).policy,
+    ).toEqual({
+      initialMs: 1,
+      maxMs: 1,
+    });
+    expect(validationErrors({ "sink.retry.backoff.initial.ms": "10000" })).toEqual([]);
+  });
+
   test("a missing half of the OIDC pair is still refused at start", () => {
     const stored = { ...base, "security.oidc.token.request": "grant_type=x" };
     expect(() => new HttpSinkConnector().start(stored)).toThrow(

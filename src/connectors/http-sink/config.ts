@@ -77,7 +77,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.atLeast(1)],
     }),
     "sink.request.timeout": key.long({
-      doc: "Timeout of one HTTP request in seconds (a request that gets no complete response in time is retried).",
+      doc: "Timeout of one HTTP request attempt in seconds: no response head by then is a failed attempt (retried); a 2xx whose body is still arriving then counts as delivered.",
       default: 30,
       importance: "MEDIUM",
       group: CONNECTION,
@@ -198,18 +198,18 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [checks.attempts],
     }),
     "sink.retry.backoff.initial.ms": key.long({
-      doc: "Wait before the first retry; it doubles per attempt (with 20% jitter). A longer Retry-After header on 429 and 503 replaces it (up to sink.retry.after.max.ms).",
+      doc: "Wait before the first retry, at least 1 (0 would retry a refused connection back to back; a stored 0 runs as 1); it doubles per attempt (with 20% jitter). A longer Retry-After header on 429 and 503 replaces it (up to sink.retry.after.max.ms). Unset, it is 100 or sink.retry.backoff.max.ms when that is smaller; set, not above sink.retry.backoff.max.ms when both are set.",
       default: 100,
       importance: "LOW",
       group: ERRORS,
-      validators: [check.atLeast(0)],
+      validators: [checks.backoffMs],
     }),
     "sink.retry.backoff.max.ms": key.long({
-      doc: "The longest computed wait between two attempts (a Retry-After is bounded by sink.retry.after.max.ms instead).",
+      doc: "The longest computed wait between two attempts (a Retry-After is bounded by sink.retry.after.max.ms instead), at least 1 (a stored 0 runs as 1). Unset, it is 10000 or sink.retry.backoff.initial.ms when that is larger (a constant backoff); set, not below sink.retry.backoff.initial.ms when both are set.",
       default: 10_000,
       importance: "LOW",
       group: ERRORS,
-      validators: [check.atLeast(0)],
+      validators: [checks.backoffMs],
     }),
     "sink.retry.after.max.ms": key.long({
       doc: "The longest Retry-After (429, 503; seconds or HTTP-date) honoured as the least wait before the next attempt: a longer one waits this long, so `Retry-After: 86400` does not idle a RUNNING task for a day. Never below sink.retry.backoff.max.ms (the earlier cap). Our key.",

@@ -11,6 +11,7 @@ import { TokenProvider } from "../../http/token-provider.ts";
 import type { Clock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { HttpDelivery } from "./delivery.ts";
+import type { PauseGate } from "./pause-gate.ts";
 import type { SinkSettings } from "./settings.ts";
 import type { SinkMetrics } from "./sink-metrics.ts";
 
@@ -20,11 +21,19 @@ export interface DeliveryDependencies {
   readonly metrics: SinkMetrics;
   /** Aborts when the task stops: no further attempt, and one on the wire is cut off. */
   readonly stopping: AbortSignal;
+  /** Closed while the connector is PAUSED: no attempt starts. */
+  readonly gate: PauseGate;
 }
 
 export function deliveryFor(s: SinkSettings, valueContentType: string, deps: DeliveryDependencies): HttpDelivery {
   const clientWith = (tls: SinkSettings["tls"]) =>
-    new HttpClient({ connectTimeoutMs: s.timeoutMs, requestTimeoutMs: s.timeoutMs, tls });
+    new HttpClient({
+      connectTimeoutMs: s.timeoutMs,
+      requestTimeoutMs: s.timeoutMs,
+      // One key bounds both: the wait for the response head (a 2xx's body still arriving at it is delivered).
+      timeoutKeys: { connect: "sink.request.timeout", request: "sink.request.timeout" },
+      tls,
+    });
   const client = clientWith(s.tls);
   const tokens =
     s.oidc &&
@@ -56,5 +65,6 @@ export function deliveryFor(s: SinkSettings, valueContentType: string, deps: Del
     deps.log,
     deps.metrics,
     deps.stopping,
+    deps.gate,
   );
 }

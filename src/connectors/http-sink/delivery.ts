@@ -8,7 +8,8 @@
  * attempt (as TokenRenewal allows: not at every request while fresh tokens are refused too). When
  * the attempts run out, or the endpoint refuses the credentials (401, 407), the outcome is "fatal":
  * the endpoint is at fault, not the records, so they never go to errors.tolerance (Connect's sinks
- * throw then; the task fails and a restart redelivers them). Each attempt is measured and, with
+ * throw then; the task fails and a restart redelivers them). A retry's WARN is logged at most once a
+ * minute per URL and failure (the next one says how many were not). Each attempt is measured and, with
  * `sink.request-callback=slf4j-logger`, logged at DEBUG (bodies at TRACE), never its headers.
  *
  * A 2xx is delivered once its head came, its body still arriving at the timeout or not: as getindata's sink,
@@ -17,6 +18,10 @@
  *
  * A 3xx reaching here was not followed (300, 304, 305, a redirect without Location): as in getindata's
  * connector, an error only when sink.error.code lists it; else delivered, with a WARN once per status.
+ *
+ * No request is sent while the task is paused (PauseGate): the gate is checked right before every send
+ * of an attempt, so neither a retry, nor a 401's renewed send, nor a send whose OIDC token was being
+ * fetched at the pause goes out until the resume.
  *
  * `send` stops (outcome "aborted", no further attempt) when its signal aborts: the task stopping,
  * or the task abandoning a request whose partitions were revoked. Only the task stopping (the
@@ -31,6 +36,9 @@ import type { TokenProvider } from "../../http/token-provider.ts";
 import { type BackoffPolicy, retry } from "../../util/backoff.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
+import { type RepeatLimiter, taskWarnings, warnLimited } from "../../util/repeat-limiter.ts";
+import { EndpointDegradation } from "./endpoint-degradation.ts";
+import type { PauseGate } from "./pause-gate.ts";
 import { SecretMask } from "./secret-mask.ts";
 import { SinkMetrics } from "./sink-metrics.ts";
 import { refusesCredentials } from "./status-codes.ts";
@@ -127,11 +135,19 @@ export class HttpDelivery {
     private readonly log: Logger,
     private readonly metrics: SinkMetrics,
     private readonly signal: AbortSignal,
+    private readonly gate: PauseGate,
   ) {
     this.mask = new SecretMask(s.headers, s.urls);
+    this.retryWarnings = taskWarnings(clock);
+    this.degradation = new EndpointDegradation(clock);
   }
 
+  /** Told of each retry and of each answer that ends one's retries: the task's Degraded trace. */
+  readonly degradation: EndpointDegradation;
+
   private readonly renewal = new TokenRenewal(() => monotonicNow(this.clock));
+  /** The task's retry WARNs, each kind (URL and failure) at most once a minute. */
+  private readonly retryWarnings: RepeatLimiter;
   private readonly mask: SecretMask;
 
   /** 3xx statuses already warned about (once each per task). */
@@ -139,13 +155,13 @@ export class HttpDelivery {
 
   async send(request: OutgoingRequest, signal: AbortSignal = this.signal): Promise<DeliveryOutcome> {
     if (signal.aborted) return { kind: "aborted" };
-    this.metrics.batchSize.observe(request.records);
+    const sending: Sending = { request, signal, sent: false };
     let attempts = 0;
     try {
       const response = await retry(
         async () => {
           attempts++;
-          const response = await this.attempt(request, signal);
+          const response = await this.attempt(sending);
           if (!this.s.isError(classifiedStatus(response.status))) return response;
           if (isRetriableStatus(response.status)) throw new RetriableStatus(response);
           throw this.statusError(request, response, attempts);
@@ -164,10 +180,18 @@ export class HttpDelivery {
             const retriable = error instanceof RetriableStatus || isRetriable(error);
             return { retriable, minDelayMs: wish === undefined ? undefined : Math.min(wish, this.s.retryAfterMaxMs) };
           },
-          onRetry: (error, attempt, delayMs) =>
-            this.log.warn(
-              `${request.method ?? this.s.method} ${redactUrl(request.url)} failed (attempt ${attempt + 1}${Number.isFinite(this.s.maxAttempts) ? ` of ${this.s.maxAttempts}` : ""}): ${error instanceof RetriableStatus ? `HTTP ${error.response.status}` : (error as Error).message}; retrying in ${delayMs} ms`,
-            ),
+          onRetry: (error, attempt, delayMs) => {
+            const target = `${request.method ?? this.s.method} ${redactUrl(request.url)}`;
+            const what = error instanceof RetriableStatus ? `HTTP ${error.response.status}` : (error as Error).message;
+            this.degradation.retrying(sending, target, what);
+            // An endpoint down for hours (sink.retry.max-attempts=-1): the first WARN at once, then one a minute per kind.
+            warnLimited(
+              this.log,
+              this.retryWarnings,
+              `${target} ${what}`,
+              `${target} failed (attempt ${attempt + 1}${Number.isFinite(this.s.maxAttempts) ? ` of ${this.s.maxAttempts}` : ""}): ${what}; retrying in ${delayMs} ms`,
+            );
+          },
         },
       );
       if (response.status >= 300 && response.status < 400) this.warnUnfollowed(request, response.status);
@@ -187,6 +211,9 @@ export class HttpDelivery {
       const failure = new ConnectError(message, { cause: error });
       // A redirect the sink may not follow is about where these records would go: errors.tolerance.
       return isRetriable(error) ? { kind: "fatal", error: failure } : { kind: "rejected", error: failure };
+    } finally {
+      // Delivered, failed for good or abandoned: this request's part of the Degraded trace ends.
+      this.degradation.settled(sending);
     }
   }
 
@@ -199,9 +226,13 @@ export class HttpDelivery {
     );
   }
 
-  private async attempt(request: OutgoingRequest, signal: AbortSignal): Promise<HttpResponse> {
+  private async attempt(sending: Sending): Promise<HttpResponse> {
+    const { request, signal } = sending;
     let renewed = false;
     for (;;) {
+      // Paused (the connector PAUSED): no send starts until the resume, a 401's renewed one included.
+      await this.gate.pass(signal);
+      if (signal.aborted) throw signal.reason;
       // One value per header name, case-insensitively. What the connector's config says wins over what
       // a producer put in a record (forwarded headers, CloudEvents attributes), and the OIDC token over both.
       const merged = new Map<string, [string, string]>();
@@ -221,7 +252,13 @@ export class HttpDelivery {
         this.mask.token(token);
         merged.set("authorization", ["Authorization", `Bearer ${token}`]);
       }
+      // Paused while the token came: wait at the gate, then take the token again (it may be stale by then).
+      if (this.gate.closed) continue;
       if (token !== undefined) this.renewal.sending(token, renewed);
+      if (!sending.sent) {
+        sending.sent = true;
+        this.metrics.batchSize.observe(request.records); // once per request, when it first goes out
+      }
       // On the wire only the task's stop cuts the attempt off (see the class comment).
       const response = await this.exchange(request, [...merged.values()], this.signal);
       if (token === undefined) return response;
@@ -290,6 +327,13 @@ export class HttpDelivery {
       excerpt,
     );
   }
+}
+
+/** One `send`: its key in the Degraded trace, and whether it went out yet (counted in http_sink_batch_size then). */
+interface Sending {
+  readonly request: OutgoingRequest;
+  readonly signal: AbortSignal;
+  sent: boolean;
 }
 
 class TokenFailure extends Error {

@@ -5,10 +5,12 @@
  * credentials as Flink's connector does.
  */
 import type { Config } from "../../api/connector.ts";
+import { type ConfiguredBackoff, followedBackoff } from "../../http/backoff-ceiling.ts";
 import { basicToken } from "../../http/basic-credentials.ts";
 import type { ClientTls } from "../../http/http-client.ts";
 import { loadPemFiles } from "../../http/tls-material.ts";
 import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
+import type { RawConfig } from "../../plugin/config-def.ts";
 import type { BackoffPolicy } from "../../util/backoff.ts";
 import { HEADER_FAMILY, httpSinkConfig } from "./config.ts";
 import { parseDurationMs } from "./config-checks.ts";
@@ -76,6 +78,20 @@ export function authorizationValue(value: string, raw: boolean): string {
   return `Basic ${basicToken(value)}`;
 }
 
+export const BACKOFF_KEYS = { initial: "sink.retry.backoff.initial.ms", max: "sink.retry.backoff.max.ms" } as const;
+
+/** The retry backoff pair as configured, "set" under any spelling of the key (aliases folded). */
+export function configuredBackoff(config: RawConfig): ConfiguredBackoff {
+  const c = httpSinkConfig.parse(config);
+  const given = httpSinkConfig.canonical(config);
+  return {
+    initialMs: c[BACKOFF_KEYS.initial],
+    maxMs: c[BACKOFF_KEYS.max],
+    initialSet: given[BACKOFF_KEYS.initial] != null,
+    maxSet: given[BACKOFF_KEYS.max] != null,
+  };
+}
+
 export function sinkSettings(config: Config): SinkSettings {
   const c = httpSinkConfig.parse(config);
   const single = c["sink.writer.request.mode"].toLowerCase() === "single";
@@ -109,6 +125,7 @@ export function sinkSettings(config: Config): SinkSettings {
   const tokenRequest = c["security.oidc.token.request"];
   const tokenUrl = c["security.oidc.token.endpoint.url"];
   const retries = c["sink.retry.max-attempts"];
+  const backoff = followedBackoff(configuredBackoff(config));
   return {
     encoder: {
       url: c.url,
@@ -131,10 +148,11 @@ export function sinkSettings(config: Config): SinkSettings {
     timeoutMs: c["sink.request.timeout"] * 1000,
     isError: errorStatusChecker(c["sink.error.code"], c["sink.error.code.exclude"]),
     policy: {
-      initialMs: c["sink.retry.backoff.initial.ms"],
-      maxMs: c["sink.retry.backoff.max.ms"],
+      // A stored 0 (validation refuses it now) would retry back to back: a busy loop through an outage.
+      initialMs: Math.max(1, backoff.initialMs),
+      maxMs: Math.max(1, backoff.maxMs),
     },
-    retryAfterMaxMs: Math.max(c["sink.retry.after.max.ms"], c["sink.retry.backoff.max.ms"]),
+    retryAfterMaxMs: Math.max(c["sink.retry.after.max.ms"], backoff.maxMs),
     maxAttempts: retries === -1 ? Number.POSITIVE_INFINITY : retries,
     headers,
     warnings,

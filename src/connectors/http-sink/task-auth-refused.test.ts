@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
-import { endpoint, harness, record } from "./test-support.ts";
+import { endpoint, harness, record, tokenEndpoint } from "./test-support.ts";
 
 const fast = {
   "sink.retry.backoff.initial.ms": "1",
@@ -9,26 +9,6 @@ const fast = {
   "sink.batch.max-size": "20",
   "sink.request.batch.size": "20",
 };
-
-/** A token endpoint issuing `t1`, `t2`, … (after `prefix`) valid for an hour. */
-function tokenEndpoint(prefix = "") {
-  const state = { calls: 0 };
-  const server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    fetch: () => {
-      state.calls++;
-      return Response.json({ access_token: `${prefix}t${state.calls}`, expires_in: 3600 });
-    },
-  });
-  return {
-    state,
-    url: `http://127.0.0.1:${server.port}/token`,
-    async [Symbol.asyncDispose]() {
-      await server.stop(true);
-    },
-  };
-}
 
 describe("HttpSinkTask when the endpoint refuses the credentials, not the records", () => {
   test.each([401, 407])(

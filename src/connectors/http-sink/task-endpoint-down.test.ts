@@ -3,6 +3,7 @@
 // the outage is no failure (review34: the records stay uncommitted, for a restart or the next owner).
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
 import type { RecordBuffer } from "./record-buffer.ts";
 import { tpKey } from "./record-encoder.ts";
 import { endpoint, harness, record } from "./test-support.ts";
@@ -153,4 +154,68 @@ describe("HttpSinkTask when the endpoint is unavailable", () => {
       expect(h.lines.some((l) => l.includes("failed; it sends nothing more"))).toBe(false);
     },
   );
+
+  // explore8 L2: with -1 and a short backoff an outage logged a WARN per retry (~11,700 lines/s at 0 ms).
+  test("retries of an endpoint that stays down log one WARN a minute per failure, as the HTTP source's", async () => {
+    await using server = endpoint();
+    server.answer(() => new Response("down", { status: 503 }));
+    await using h = harness({ url: server.url(), ...fast, "sink.retry.max-attempts": "-1" });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => server.received.length >= 20);
+    const warned = h.lines.filter((l) => l.includes(`POST ${server.url()} failed (attempt`));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toContain("failed (attempt 1): HTTP 503; retrying in");
+  });
+
+  // explore8 L6: a sink retrying an outage read RUNNING without a trace, as if healthy.
+  test("while attempts are retried the task has a Degraded trace, cleared once a request is delivered", async () => {
+    await using server = endpoint();
+    let down = true;
+    server.answer(() => new Response(down ? "maintenance" : "ok", { status: down ? 503 : 200 }));
+    await using h = harness({ url: server.url(), ...fast, "sink.retry.max-attempts": "-1" });
+    expect(h.task.degradedTrace()).toBeNull();
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => server.received.length >= 3);
+    expect(h.task.degradedTrace()).toMatch(
+      new RegExp(
+        `^Degraded: POST ${server.url()} has failed \\d+ attempt\\(s\\) since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \\(the last: HTTP 503\\); the records are retried`,
+      ),
+    );
+    down = false;
+    await waitFor(() => server.received.at(-1) !== undefined && h.task.degradedTrace() === null);
+    await h.task.idle();
+    expect(h.task.preCommit([{ ...p0, offset: 1 }])).toEqual([{ ...p0, offset: 1 }]);
+  });
+
+  // review-sinkfix P3: the trace was one per task, cleared by any request answered.
+  test("a request delivered on another partition leaves the trace of one still retrying", async () => {
+    await using server = endpoint();
+    server.answer((r) => new Response("", { status: r.body.includes("1") ? 503 : 200 }));
+    const clock = new ManualClock();
+    const p1 = { topic: "orders", partition: 1 };
+    await using h = harness(
+      { url: server.url(), "sink.flush-buffer.timeout": "0", "sink.retry.max-attempts": "-1" },
+      { clock, assignment: [p0, p1] },
+    );
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => clock.pending === 1 && h.task.degradedTrace() !== null);
+    await h.task.put([record(1, 0, 2)]);
+    await waitFor(() => h.task.preCommit([{ ...p1, offset: 1 }]).some((o) => o.partition === 1 && o.offset === 1), {
+      what: "partition 1 delivered",
+    });
+    expect(h.task.degradedTrace()).toMatch(
+      /^Degraded: POST \S+ has failed 1 attempt\(s\) since .* \(the last: HTTP 503\); /,
+    );
+  });
+
+  test("a retrying request abandoned with its revoked partition leaves no trace", async () => {
+    await using server = endpoint();
+    server.answer(() => new Response("", { status: 503 }));
+    await using h = harness({ url: server.url(), ...fast, "sink.retry.max-attempts": "-1" });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => h.task.degradedTrace() !== null);
+    await h.task.close([p0]);
+    await h.task.idle();
+    expect(h.task.degradedTrace()).toBeNull();
+  });
 });

@@ -23,6 +23,10 @@
  * wire (at most sink.request.timeout): cut off, the endpoint could still apply it after what the
  * next owner sends. Only `stop` and `cancel` (the worker abandoning the task at
  * task.shutdown.graceful.timeout.ms) cut attempts off.
+ * Pause (the connector PAUSED, SinkTask.setPaused): no request starts, nor a retry or a re-send of one
+ * (PauseGate); an attempt on the wire finishes and its records are done as usual. Buffered records
+ * wait, uncommitted, for the resume, which goes on with them in order; a stop meanwhile leaves them
+ * uncommitted (delivered by the next run: at-least-once).
  * Backpressure: at `sink.requests.max-buffered` records or `.bytes` (what they hold, RecordWeight,
  * and the bodies in flight; buffered or in flight) the task
  * pauses its partitions (sending partial batches: none can fill) and resumes them at half; partitions
@@ -41,6 +45,7 @@ import { Backpressure } from "./backpressure.ts";
 import type { HttpDelivery } from "./delivery.ts";
 import { HttpStatusError } from "./delivery.ts";
 import { deliveryFor } from "./delivery-for.ts";
+import { PauseGate } from "./pause-gate.ts";
 import { RecordBuffer, type TakenRequest } from "./record-buffer.ts";
 import { batchBody, RecordEncoder, tpKey } from "./record-encoder.ts";
 import { type SinkSettings, sinkSettings } from "./settings.ts";
@@ -62,6 +67,8 @@ export class HttpSinkTask implements SinkTask {
   private log!: Logger;
   private clock!: Clock;
   private readonly stopping = new AbortController();
+  /** Closed while the connector is PAUSED (set before `start` too, when the pause came first). */
+  private readonly gate = new PauseGate();
   /** Monotonic ms, as the buffer's flush timeouts: a step of the host's clock neither holds nor hastens them. */
   private lastCommitRequest = Number.NEGATIVE_INFINITY;
   /** Records a flush released that are not in a request yet (at most those waiting), all encoded up to `releasedUpTo`. */
@@ -99,7 +106,19 @@ export class HttpSinkTask implements SinkTask {
       log: this.log,
       metrics: this.metrics,
       stopping: this.stopping.signal,
+      gate: this.gate,
     });
+  }
+
+  setPaused(paused: boolean): void {
+    if (!paused) {
+      this.gate.open();
+      if (this.buffer) this.pump();
+      return;
+    }
+    this.gate.close();
+    this.timer?.cancel.abort();
+    this.timer = undefined;
   }
 
   /** Opened partitions take the backpressure state: paused while the task holds consumption paused, else resumed if it had paused them. */
@@ -167,6 +186,16 @@ export class HttpSinkTask implements SinkTask {
     this.timer = undefined;
   }
 
+  /** While the endpoint fails attempts being retried, why (EndpointDegradation): the RUNNING status's trace. */
+  degradedTrace(): string | null {
+    return this.delivery?.degradation.trace ?? null;
+  }
+
+  /** Sends waiting at the pause for the resume (tests). */
+  heldByPause(): number {
+    return this.gate.held;
+  }
+
   /** Resolves when no request is in flight (tests). */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()].map((r) => r.run));
@@ -177,7 +206,7 @@ export class HttpSinkTask implements SinkTask {
   }
 
   private pump(): void {
-    if (this.failure || this.stopping.signal.aborted) return;
+    if (this.failure || this.stopping.signal.aborted || this.gate.closed) return;
     const now = monotonicNow(this.clock);
     while (this.inFlight.size < this.settings.concurrency) {
       // As Flink's AsyncSinkWriter: a flush releases up to sink.batch.max-size of the records buffered then (later ones

@@ -66,6 +66,30 @@ export function endpoint(tls?: Bun.TLSOptions) {
   };
 }
 
+/**
+ * A token endpoint issuing `t1`, `t2`, … (after `prefix`) valid for an hour; each answer waits for
+ * `hold` when given.
+ */
+export function tokenEndpoint(prefix = "", hold?: Promise<void>) {
+  const state = { calls: 0 };
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: async () => {
+      const call = ++state.calls;
+      if (hold) await hold;
+      return Response.json({ access_token: `${prefix}t${call}`, expires_in: 3600 });
+    },
+  });
+  return {
+    state,
+    url: `http://127.0.0.1:${server.port}/token`,
+    async [Symbol.asyncDispose]() {
+      await server.stop(true);
+    },
+  };
+}
+
 export function jsonConverters(): TaskConverters {
   const key = new JsonConverter();
   key.configure({ "schemas.enable": "false" }, true);

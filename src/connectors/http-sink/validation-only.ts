@@ -3,14 +3,19 @@
  * config/validate, a WARN when a config stored before them starts, which then runs as it did. A
  * forwarded header, a prefix or a key header name that cannot be an HTTP header name fails only the
  * requests that would carry it; an OIDC token endpoint left empty with a token request turns OIDC
- * off; one that is not an http or https URL fails the token requests. Used by index.ts.
+ * off; one that is not an http or https URL fails the token requests. A retry backoff of 0 (retried
+ * back to back: an outage is a busy loop) runs as 1 ms (settings.ts), and a backoff ceiling set below a
+ * first wait also set caps every wait as before (backoffCeilingProblem: an unset key follows the other,
+ * the HTTP source's rule). Used by index.ts.
  */
+import { backoffCeilingProblem } from "../../http/backoff-ceiling.ts";
 import { redactUrl } from "../../http/http-client.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { invalidValue } from "../../util/invalid-value.ts";
 import { httpSinkConfig } from "./config.ts";
 import { forwardedHeaderNames, headerName, headerNamePrefix, tokenEndpointUrl } from "./config-checks.ts";
+import { BACKOFF_KEYS, configuredBackoff } from "./settings.ts";
 
 const OIDC_PAIR = "OIDC needs both security.oidc.token.request and security.oidc.token.endpoint.url";
 
@@ -40,5 +45,12 @@ export function sinkValidationOnly(raw: RawConfig): ConfigProblem[] {
       key: noRequest ? "security.oidc.token.request" : "security.oidc.token.endpoint.url",
       message: OIDC_PAIR,
     });
+  for (const key of [BACKOFF_KEYS.initial, BACKOFF_KEYS.max]) check(key, c[key], String(c[key]), atLeastOne);
+  // An unset key follows the other (the HTTP source's rule): only both set can cross.
+  const backoff = backoffCeilingProblem(BACKOFF_KEYS, configuredBackoff(raw));
+  if (backoff && !problems.some((p) => p.key === BACKOFF_KEYS.max)) problems.push(backoff);
   return problems;
 }
+
+/** The message config.ts's `backoffMs` gives a negative wait. */
+const atLeastOne = (ms: number) => (ms < 1 ? "Value must be at least 1" : undefined);

@@ -3,6 +3,7 @@
  * alone, each reported on the key at fault, and the TLS material a parsed config asks for.
  */
 import { ConfigError } from "../../errors.ts";
+import { backoffCeilingProblem, followedBackoff } from "../../http/backoff-ceiling.ts";
 import type { ClientTls } from "../../http/http-client.ts";
 import { loadTlsMaterial } from "../../http/tls-material.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
@@ -66,9 +67,12 @@ export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
     else if (!Number.isInteger(code) || code < 100 || code > 599)
       out.push({ key: "http.response.error.codes", message: `${codeText} is not an HTTP status code (100-599)` });
   }
-  if (c["http.retry.backoff.max.ms"] < c["http.retry.backoff.ms"])
-    // Only when both are set: parseHttpSourceConfig makes an unset one follow the other.
-    out.push({ key: "http.retry.backoff.max.ms", message: "Must not be smaller than http.retry.backoff.ms" });
+  // `c` is parseHttpSourceConfig's: an unset key already followed the other, so only both set can cross.
+  const backoff = backoffCeilingProblem(
+    { initial: "http.retry.backoff.ms", max: "http.retry.backoff.max.ms" },
+    { initialMs: c["http.retry.backoff.ms"], maxMs: c["http.retry.backoff.max.ms"], initialSet: true, maxSet: true },
+  );
+  if (backoff) out.push(backoff);
   if (c["http.ssl.enabled"]) {
     if (!c["http.ssl.truststore.location"] && !c["http.ssl.keystore.location"])
       out.push({
@@ -106,12 +110,13 @@ export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
  */
 export function parseHttpSourceConfig(raw: RawConfig): HttpSourceConfig {
   const c = httpSourceConfig.parse(raw);
-  const backoff = c["http.retry.backoff.ms"];
-  const max = c["http.retry.backoff.max.ms"];
-  if (max >= backoff) return c;
-  if (raw["http.retry.backoff.max.ms"] == null) return { ...c, "http.retry.backoff.max.ms": backoff };
-  if (raw["http.retry.backoff.ms"] == null) return { ...c, "http.retry.backoff.ms": max };
-  return c;
+  const { initialMs, maxMs } = followedBackoff({
+    initialMs: c["http.retry.backoff.ms"],
+    maxMs: c["http.retry.backoff.max.ms"],
+    initialSet: raw["http.retry.backoff.ms"] != null,
+    maxSet: raw["http.retry.backoff.max.ms"] != null,
+  });
+  return { ...c, "http.retry.backoff.ms": initialMs, "http.retry.backoff.max.ms": maxMs };
 }
 
 /**

@@ -55,7 +55,7 @@ export const httpSourceConfig = defineConfig({
     group: G.request,
   }),
   "http.connect.timeout.ms": key.int({
-    doc: "How long to wait for the server to accept the connection and start answering.",
+    doc: "How long to wait for the response head: for the server to accept the connection and start answering (status and headers). Not only the TCP connect (Confluent's meaning): an API that takes longer to start its answer needs this as long as that.",
     default: 30000,
     group: G.request,
     validators: [positive],

@@ -24,9 +24,9 @@ import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
 import { RetriableTokenRequestError } from "../../http/token-request-errors.ts";
 import type { Counter, Histogram, PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import { type BackoffPolicy, parseRetryAfter } from "../../util/backoff.ts";
-import { type Clock, monotonicNow } from "../../util/clock.ts";
+import type { Clock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
-import { RepeatLimiter, warnLimited } from "../../util/repeat-limiter.ts";
+import { type RepeatLimiter, warnLimited } from "../../util/repeat-limiter.ts";
 import { type Authenticator, authenticator } from "./auth.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { tlsMaterialOf } from "./config-rules.ts";
@@ -85,14 +85,6 @@ export interface PageFetcherOptions {
   readonly warnings: RepeatLimiter;
 }
 
-/** How often a repeated WARN of an HTTP source task (a retry, a page retried at the next poll) is logged. */
-export const REPEATED_WARN_EVERY_MS = 60_000;
-
-/** The RepeatLimiter of one task's repeated WARNs. */
-export function taskWarnings(clock: Clock): RepeatLimiter {
-  return new RepeatLimiter(() => monotonicNow(clock), REPEATED_WARN_EVERY_MS);
-}
-
 /** The PageFetcher a parsed config asks for: its HTTP client, TLS, authentication, retries and rate limits. */
 export function pageFetcherOf(
   c: HttpSourceConfig,
@@ -106,6 +98,7 @@ export function pageFetcherOf(
     new HttpClient({
       connectTimeoutMs: c["http.connect.timeout.ms"],
       requestTimeoutMs: c["http.request.timeout.ms"],
+      timeoutKeys: { connect: "http.connect.timeout.ms", request: "http.request.timeout.ms" },
       maxResponseBytes: c["http.response.max.bytes"],
       tls,
     });

@@ -31,7 +31,7 @@ import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import { within } from "../../util/async.ts";
 import { type Clock, momentOf } from "../../util/clock.ts";
 import { type Logger, logManager } from "../../util/logger.ts";
-import { type RepeatLimiter, warnLimited } from "../../util/repeat-limiter.ts";
+import { type RepeatLimiter, taskWarnings, warnLimited } from "../../util/repeat-limiter.ts";
 import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { checkedConfig } from "./config-rules.ts";
@@ -47,7 +47,6 @@ import {
   httpSourceMetrics,
   type PageFetcher,
   pageFetcherOf,
-  taskWarnings,
   UnreachableError,
   undecodable,
 } from "./page-fetcher.ts";

@@ -13,8 +13,8 @@ import { JsonParser } from "./json-parser.ts";
  * resource method's declared parameter type in that message.
  */
 export function bindBody<T>(bytes: Uint8Array, binder: Binder<T | null>, boundAs: string): T | null {
-  const p = new JsonParser(bytes);
   try {
+    const p = new JsonParser(bytes);
     if (p.next() === null) return null;
     const value = binder(p);
     p.clearToken();
@@ -27,6 +27,24 @@ export function bindBody<T>(bytes: Uint8Array, binder: Binder<T | null>, boundAs
       );
     }
     return value;
+  } catch (error) {
+    if (error instanceof JacksonError) throw new BodyError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * Reads a whole body as a plain `new ObjectMapper().readValue(bytes, type)` does (Connect's internal
+ * task-config endpoint): an empty body is Jackson's "No content to map" failure, JSON null is null,
+ * and what follows the value is not read. Failures are BodyErrors (a 500 with Jackson's message).
+ */
+export function readBody<T>(bytes: Uint8Array, binder: Binder<T | null>): T | null {
+  try {
+    const p = new JsonParser(bytes);
+    if (p.next() === null) {
+      throw new JacksonError("No content to map due to end-of-input", { line: 1, column: 0 }, true);
+    }
+    return binder(p);
   } catch (error) {
     if (error instanceof JacksonError) throw new BodyError(error.message);
     throw error;

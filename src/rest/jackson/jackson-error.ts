@@ -37,8 +37,10 @@ export class JacksonError extends Error {
   }
 }
 
+/** Jackson's location description; a column of 0 (nothing read on the line: an empty input) is left out. */
 export function locationText(l: Location): string {
-  return `[Source: REDACTED (\`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION\` disabled); line: ${l.line}, column: ${l.column}]`;
+  const column = l.column > 0 ? `, column: ${l.column}` : "";
+  return `[Source: REDACTED (\`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION\` disabled); line: ${l.line}${column}]`;
 }
 
 /** Jackson's `_getCharDesc`. */

@@ -171,10 +171,13 @@ export class JsonParser extends JsonWordScanner {
     if (c === 0x2c || c === 0x7d || (c === 0x5d && this.stack.at(-1)?.kind === "array")) {
       this.unexpected(c, "expected a value");
     }
-    // A non-ASCII lead byte that is a Java identifier start as a Latin-1 character begins a bad token.
-    if (c >= 0x80 && isJavaIdentifierStart(c)) {
-      const rest = new TextDecoder().decode(this.b.subarray(start + 1, this.wordEnd(start + 1)));
-      this.badToken(`${String.fromCharCode(c)}${rest}`, start);
+    // A non-ASCII lead byte that is a Java identifier start as a Latin-1 character begins a bad token;
+    // in a transcoded body, the character Jackson's char parser reads (a pair's high surrogate) does.
+    const lead = c >= 0x80 && this.charColumns ? this.charAt(start) : c;
+    if (lead >= 0x80 && isJavaIdentifierStart(lead)) {
+      const next = this.charColumns ? start + this.codePointAt(start).size : start + 1;
+      const rest = new TextDecoder().decode(this.b.subarray(next, this.wordEnd(next)));
+      this.badToken(`${String.fromCharCode(lead)}${rest}`, start);
     }
     if (isIdentPart(c)) {
       const known = this.knownWord(start, ["true", "false", "null", "NaN", "Infinity"]);

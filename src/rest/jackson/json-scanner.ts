@@ -1,11 +1,13 @@
 /**
  * The byte level of the JSON parser (as Jackson's ParserBase is to its UTF-8 parser): the body as
- * UTF-8 (UTF-16/32 detected by BOM or zero-byte pattern and transcoded; invalid UTF-8 is an error,
- * never U+FFFD), line and byte-column tracking, whitespace, and strings scanned with Jackson's
+ * UTF-8 (UTF-16/32 detected by json-encoding.ts and transcoded; invalid UTF-8 is an error, never
+ * U+FFFD), line and column tracking (bytes; characters for a transcoded body, counted only for a
+ * message), whitespace, and strings scanned with Jackson's
  * messages; numbers and words are json-words.ts's, and JsonParser (json-parser.ts) builds the token
  * stream on both.
  */
 import { charDesc, JacksonError, type Location } from "./jackson-error.ts";
+import { charColumn, jsonInput } from "./json-encoding.ts";
 
 /** Jackson 2.21's default StreamReadConstraints. */
 const MAX_NAME_LENGTH = 50_000;
@@ -29,20 +31,6 @@ const SIMPLE_ESCAPES: Readonly<Record<number, string>> = {
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 
-/** Body bytes as UTF-8, transcoding UTF-16/32 input detected the way Jackson's ByteSourceJsonBootstrapper does. */
-function toUtf8(bytes: Uint8Array): Uint8Array {
-  const b = bytes;
-  let encoding: "utf-16be" | "utf-16le" | null = null;
-  let skip = 0;
-  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) skip = 3;
-  else if (b[0] === 0xfe && b[1] === 0xff) [encoding, skip] = ["utf-16be", 2];
-  else if (b[0] === 0xff && b[1] === 0xfe && !(b[2] === 0 && b[3] === 0)) [encoding, skip] = ["utf-16le", 2];
-  else if (b.length >= 2 && b[0] === 0 && b[1] !== 0) encoding = "utf-16be";
-  else if (b.length >= 2 && b[0] !== 0 && b[1] === 0 && !(b[2] === 0 && b[3] === 0)) encoding = "utf-16le";
-  if (encoding === null) return skip ? b.subarray(skip) : b;
-  return new TextEncoder().encode(new TextDecoder(encoding).decode(b.subarray(skip)));
-}
-
 export abstract class JsonScanner {
   protected readonly b: Uint8Array;
   protected pos = 0;
@@ -51,15 +39,49 @@ export abstract class JsonScanner {
   protected pendingString: { start: number } | null = null;
   protected tokenText = "";
 
+  /** The body was UTF-16/32: columns count characters (UTF-16 units), as Jackson's char-based parser. */
+  protected readonly charColumns: boolean;
+  /** Where the text ends when the decoder has an error to raise there (json-encoding.ts). */
+  private readonly textEnd: number;
+  private readonly readError: JacksonError | null;
+
   constructor(bytes: Uint8Array) {
-    this.b = toUtf8(bytes);
+    const input = jsonInput(bytes);
+    this.charColumns = input.charColumns;
+    this.readError = input.readError;
+    this.textEnd = input.utf8.length;
+    if (this.readError) {
+      // A byte that is never UTF-8 (0xff) ends the text: every path that reads it fails, and fail()
+      // raises the decoder's error instead, as Jackson's reader raises it when the parser reads on.
+      this.b = new Uint8Array(this.textEnd + 1);
+      this.b.set(input.utf8);
+      this.b[this.textEnd] = 0xff;
+    } else this.b = input.utf8;
   }
 
+  /** The location of byte `index` on the current line; a character column is counted only if read. */
   protected at(index: number): Location {
-    return { line: this.line, column: index - this.lineStart + 1 };
+    const line = this.line;
+    if (!this.charColumns) return { line, column: index - this.lineStart + 1 };
+    const text = this.b;
+    const lineStart = this.lineStart;
+    let column: number | undefined;
+    return {
+      line,
+      get column() {
+        column ??= charColumn(text, lineStart, index);
+        return column;
+      },
+    };
   }
 
-  protected fail(problem: string, index = this.pos): never {
+  /**
+   * Fails with Jackson's `problem` located at `index`. `read` is the last byte read to find the
+   * problem (`index`, unless the location is after a character): past the text, the decoder's error
+   * is Jackson's answer.
+   */
+  protected fail(problem: string, index = this.pos, read = index): never {
+    if (this.readError && read >= this.textEnd) throw this.readError;
     throw new JacksonError(problem, this.at(index), false);
   }
 
@@ -77,6 +99,14 @@ export abstract class JsonScanner {
       } else if (c === 0x2f) {
         this.fail(
           "Unexpected character ('/' (code 47)): maybe a (non-standard) comment? (not recognized as one since Feature 'ALLOW_COMMENTS' not enabled for parser)",
+        );
+      } else if (c < 0x20) {
+        // Jackson's _throwInvalidSpace: another control character where white space may be, located
+        // after it (explore9 F5).
+        this.fail(
+          `Illegal character (${charDesc(c)}): only regular white space (\\r, \\n, \\t) is allowed between tokens`,
+          this.pos + 1,
+          this.pos,
         );
       } else return c;
     }
@@ -103,9 +133,18 @@ export abstract class JsonScanner {
     return { code, size };
   }
 
-  /** The byte `c` at `pos` where it has no place: a non-ASCII one is named as its Latin-1 character, as Jackson does. */
+  /**
+   * The byte `c` at `pos` where it has no place: a non-ASCII one is named as its Latin-1 character,
+   * as Jackson's UTF-8 parser does; in a transcoded body, as the character Jackson's char parser reads.
+   */
   protected unexpected(c: number, what: string): never {
-    this.fail(`Unexpected character (${charDesc(c)}): ${what}`);
+    this.fail(`Unexpected character (${charDesc(this.charColumns && c >= 0x80 ? this.charAt(this.pos) : c)}): ${what}`);
+  }
+
+  /** The UTF-16 unit Jackson's char-based parser reads at `index` (a transcoded body): a pair's high one. */
+  protected charAt(index: number): number {
+    const { code } = this.codePointAt(index);
+    return code > 0xffff ? 0xd800 + ((code - 0x10000) >> 10) : code;
   }
 
   /** Where a field name should start Jackson decodes the character and points after it. */
@@ -170,7 +209,9 @@ export abstract class JsonScanner {
    */
   private pairedInName(escaped: string): string {
     const code = escaped.charCodeAt(0);
-    if (isLowSurrogate(code)) this.fail(`Unexpected low surrogate in field name: 0x${code.toString(16)}`);
+    if (isLowSurrogate(code)) {
+      this.fail(`Unexpected low surrogate in field name: 0x${code.toString(16)}`, this.pos, this.pos - 1);
+    }
     if (!isHighSurrogate(code)) return escaped;
     const next = this.b[this.pos];
     if (next === undefined) return escaped;
@@ -182,7 +223,7 @@ export abstract class JsonScanner {
     const low = this.escape();
     if (!isLowSurrogate(low.charCodeAt(0))) {
       const hex = low.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
-      this.fail(`Broken surrogate pair in field name: expected low surrogate, got 0x${hex}`);
+      this.fail(`Broken surrogate pair in field name: expected low surrogate, got 0x${hex}`, this.pos, this.pos - 1);
     }
     return escaped + low;
   }
@@ -204,7 +245,11 @@ export abstract class JsonScanner {
       const digit = Number.parseInt(String.fromCharCode(h), 16);
       if (Number.isNaN(digit)) {
         this.pos++;
-        this.fail(`Unexpected character (${charDesc(h)}): expected a hex-digit for character escape sequence`);
+        this.fail(
+          `Unexpected character (${charDesc(h)}): expected a hex-digit for character escape sequence`,
+          this.pos,
+          this.pos - 1,
+        );
       }
       code = code * 16 + digit;
       this.pos++;

@@ -1,12 +1,13 @@
 /**
  * The `/connectors/{connector}` endpoints about a running connector: its status and its tasks'
  * (configs, status, restart), restart, pause/resume/stop and its active topics, with Connect's
- * status codes. The internal task-config and fence endpoints answer as standalone Connect does.
+ * status codes. The internal task-config and fence endpoints answer as distributed Connect does a
+ * client that is no worker of its cluster (internal-request-signature.ts).
  */
-import { RestError } from "../../errors.ts";
 import { javaHashMap } from "../../util/java-hash-order.ts";
+import { refuseInternalRequest } from "../internal-request-signature.ts";
 import { bindList, bindStringMap } from "../jackson/bind.ts";
-import { bindBody } from "../jackson/bind-body.ts";
+import { readBody } from "../jackson/bind-body.ts";
 import { bodyOf, emptyResponse, jsonResponse } from "../json-body.ts";
 import { booleanQuery, type Route } from "../route.ts";
 import { C, name, TASK, task } from "./connector-params.ts";
@@ -34,25 +35,20 @@ export function connectorStateRoutes(): Route[] {
     {
       method: "POST",
       path: `${C}/tasks`,
-      consumesJson: true,
+      // The resource takes the body as bytes (any Content-Type) and reads it with a plain
+      // ObjectMapper before the signature check: a body of another shape is Jackson's 500 first.
+      consumesJson: false,
       readsBody: true,
       handle: (c) => {
-        // Jersey binds the List<Map<String, String>> entity before the method runs: a body of
-        // another shape is Jackson's 500 first.
-        bindBody(bodyOf(c), TASK_CONFIGS, "java.util.List");
-        throw new RestError(
-          500,
-          "Kafka Connect in standalone mode does not support externally setting task configurations.",
-        );
+        readBody(bodyOf(c), TASK_CONFIGS);
+        refuseInternalRequest(c.req.raw.headers);
       },
     },
     {
       method: "PUT",
       path: `${C}/fence`,
-      consumesJson: true,
-      handle: () => {
-        throw new RestError(500, "Kafka Connect in standalone mode does not support exactly-once source connectors.");
-      },
+      consumesJson: false,
+      handle: (c) => refuseInternalRequest(c.req.raw.headers),
     },
     {
       method: "GET",

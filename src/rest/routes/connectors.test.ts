@@ -160,20 +160,16 @@ describe("ConnectorsResource routes, in-process", () => {
       });
     });
 
+    // explore9 F6: distributed Connect refuses an internal request without a worker's signature.
     test.each([
-      [
-        "POST",
-        "/connectors/a/tasks",
-        "Kafka Connect in standalone mode does not support externally setting task configurations.",
-      ],
-      [
-        "PUT",
-        "/connectors/a/fence",
-        "Kafka Connect in standalone mode does not support exactly-once source connectors.",
-      ],
-    ])("%s %s answers 500 as standalone Connect does", async (method, path, message) => {
+      ["POST", "/connectors/a/tasks"],
+      ["PUT", "/connectors/a/fence"],
+    ])("%s %s answers 400 as distributed Connect does a request no worker signed", async (method, path) => {
       await using w = await inProcessWorker();
-      expect(await w.rest(method, path, [])).toEqual({ status: 500, body: { error_code: 500, message } });
+      expect(await w.rest(method, path, [])).toEqual({
+        status: 400,
+        body: { error_code: 400, message: "Internal request missing required signature" },
+      });
     });
 
     // Found by scripts/diff-connect (blind.ts): Jersey binds the entity before the method runs.

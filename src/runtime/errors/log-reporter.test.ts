@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { Headers } from "../../api/data/headers.ts";
 import { Schemas } from "../../api/data/schema.ts";
+import { sourceRecord } from "../../api/record.ts";
 import { DataError } from "../../errors.ts";
 import { LogManager } from "../../util/logger.ts";
 import { TaskMetrics } from "../task-metrics.ts";
@@ -83,6 +85,58 @@ describe("LogReporter (errors.log.enable), as Connect 4.3.1's", () => {
       key: 3,
       value: { b: 1, a: 2, name: "x", id: 3 },
     } as ProcessingContext["source"];
-    expect(logged({ ...source, source: record }, true)).toContain("with key=3.0, value={a=2, b=1, name=x, id=3}.");
+    expect(logged({ ...source, source: record }, true)).toContain(
+      "key=3.0, keySchema=Schema{FLOAT64}, value={a=2, b=1, name=x, id=3}, ",
+    );
+  });
+
+  // explore9 F3: the line Connect 4.3.1 logged for FileStreamSource + Cast$Value (spec int32) on the
+  // line "q1" (errors.log.include.messages=true), its error on the lines after it.
+  test("a source record is described as Java's SourceRecord.toString, and the line ends with a period", () => {
+    const context: ProcessingContext = {
+      ...source,
+      connector: "c-lg",
+      task: 0,
+      error: new DataError("Value (q1) was out of range for requested data type"),
+      source: sourceRecord({
+        topic: "ex9-lg-c-lg",
+        sourcePartition: { filename: "/tmp/explore9-w/in7.txt" },
+        sourceOffset: { position: 3 },
+        valueSchema: Schemas.STRING,
+        value: "q1",
+        timestamp: 1796452499808,
+      }),
+    };
+    const [line, error] = logged(context, true).split("\n");
+    expect(line!.slice(line!.indexOf("Error encountered"))).toBe(
+      "Error encountered in task c-lg-0. Executing stage 'TRANSFORMATION' with class 'org.apache.kafka.connect.transforms.Cast$Value', where source record is = SourceRecord{sourcePartition={filename=/tmp/explore9-w/in7.txt}, sourceOffset={position=3}} ConnectRecord{topic='ex9-lg-c-lg', kafkaPartition=null, key=null, keySchema=null, value=q1, valueSchema=Schema{STRING}, timestamp=1796452499808, headers=ConnectHeaders(headers=)}.",
+    );
+    expect(error).toEndWith("Value (q1) was out of range for requested data type");
+  });
+
+  test("a source record's headers as ConnectHeaders.toString lists them", () => {
+    const context: ProcessingContext = {
+      ...source,
+      source: sourceRecord({
+        topic: "out",
+        kafkaPartition: 2,
+        keySchema: Schemas.OPTIONAL_INT64,
+        key: 7,
+        headers: new Headers([
+          { key: "h", value: "x", schema: Schemas.STRING },
+          { key: "n", value: null, schema: null },
+        ]),
+      }),
+    };
+    expect(logged(context, true)).toContain(
+      "ConnectRecord{topic='out', kafkaPartition=2, key=7, keySchema=Schema{INT64}, value=null, valueSchema=null, timestamp=null, headers=ConnectHeaders(headers=[ConnectHeader(key=h, value=x, schema=Schema{STRING}), ConnectHeader(key=n, value=null, schema=null)])}.",
+    );
+  });
+
+  test("no line appends the error's message: Connect ends the sentence and prints the error after it", () => {
+    for (const context of [consumed, source]) {
+      for (const include of [false, true]) expect(logged(context, include).split("\n")[0]).toEndWith(".");
+      expect(logged(context, true)).not.toContain(". Error: ");
+    }
   });
 });

@@ -1,12 +1,15 @@
 /**
  * LogReporter (errors.log.enable): one ERROR line per failed operation, naming the task, stage and
- * executing class, as Connect 4.3.1's. The record is described only with
+ * executing class, ended by a period with the error on the lines after it, as Connect 4.3.1's
+ * (LogReporter with ProcessingContext.toString). The record is described only with
  * errors.log.include.messages=true, and then as Connect describes it: a consumed record by its
  * topic, partition, offset and timestamp only (never its key, value or headers: the option's
- * documented promise for sinks), a source record with its key and value.
+ * documented promise for sinks), a source record (the one the task returned, before any
+ * transformation) as Java's SourceRecord.toString prints it, key, value and headers included.
  */
+import type { Header, Headers } from "../../api/data/headers.ts";
 import { javaToString } from "../../api/data/java-text.ts";
-import { messageOf } from "../../errors.ts";
+import type { SourceRecord } from "../../api/record.ts";
 import type { Logger } from "../../util/logger.ts";
 import type { TaskMetrics } from "../task-metrics.ts";
 import type { ErrorReporter, ProcessingContext } from "./processing-context.ts";
@@ -25,12 +28,30 @@ export class LogReporter implements ErrorReporter {
       const r = c.consumed;
       where = `, where consumed record is {topic='${r.topic}', partition=${r.partition}, offset=${r.offset}, timestamp=${r.timestamp}, timestampType=${r.timestampType}}`;
     } else if (this.includeMessages && c.source) {
-      const s = c.source;
-      where = `, where source record is {topic='${s.topic}', kafkaPartition=${s.kafkaPartition}, sourcePartition=${JSON.stringify(s.sourcePartition)}, sourceOffset=${JSON.stringify(s.sourceOffset)}, timestamp=${s.timestamp}} with key=${javaToString(s.key, s.keySchema)}, value=${javaToString(s.value, s.valueSchema)}`;
+      where = `, where source record is = ${sourceRecordString(c.source)}`;
     }
     this.log.error(
-      `Error encountered in task ${c.connector}-${c.task}. Executing stage '${c.stage}' with class '${c.executingClass}'${where}. Error: ${messageOf(c.error)}`,
+      `Error encountered in task ${c.connector}-${c.task}. Executing stage '${c.stage}' with class '${c.executingClass}'${where}.`,
       c.error,
     );
   }
+}
+
+/** Java's SourceRecord.toString: its source partition and offset, then ConnectRecord.toString. */
+function sourceRecordString(r: SourceRecord): string {
+  const key = javaToString(r.key, r.keySchema);
+  const value = javaToString(r.value, r.valueSchema);
+  return (
+    `SourceRecord{sourcePartition=${javaToString(r.sourcePartition)}, sourceOffset=${javaToString(r.sourceOffset)}} ` +
+    `ConnectRecord{topic='${r.topic}', kafkaPartition=${r.kafkaPartition}, key=${key}, keySchema=${String(r.keySchema)}, ` +
+    `value=${value}, valueSchema=${String(r.valueSchema)}, timestamp=${r.timestamp}, headers=${headersString(r.headers)}}`
+  );
+}
+
+/** ConnectHeaders.toString: its list, which a record that never had a header does not have (empty). */
+function headersString(headers: Headers): string {
+  const list = [...headers].map(
+    (h: Header) => `ConnectHeader(key=${h.key}, value=${javaToString(h.value, h.schema)}, schema=${String(h.schema)})`,
+  );
+  return `ConnectHeaders(headers=${list.length === 0 ? "" : `[${list.join(", ")}]`})`;
 }

@@ -1,15 +1,16 @@
 /**
- * A gateway binary started for an ingest benchmark: its own temp dir, free REST and ingest ports on
- * loopback, the given HttpIngestSource connectors created, and ready once `probePath` answers a
- * POST of `{}` with 200 (the route has a running task). Used by bench/ingest.ts and
- * bench/ingest-single-ab.ts.
+ * A gateway binary started for an ingest benchmark (`startBenchGateway`; not test/support's
+ * startIngestGateway, which runs the gateway under test on the suite's broker): its own temp dir,
+ * free REST and ingest ports on loopback, the given HttpIngestSource connectors created, and ready
+ * once `probePath` answers a POST of `{}` with 200 (the route has a running task). Used by
+ * bench/ingest.ts, bench/ingest-single-ab.ts and bench/ingest-order.ts.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, pollUntil } from "./http-probe.ts";
 
-export interface IngestGatewayOptions {
+export interface BenchGatewayOptions {
   readonly bin: string;
   readonly bootstrap: string;
   /** Connector name → its config (connector.class is added). */
@@ -21,7 +22,7 @@ export interface IngestGatewayOptions {
   readonly spawn: (cmd: string[], cwd: string) => ReturnType<typeof Bun.spawn>;
 }
 
-export interface IngestGateway {
+export interface BenchGateway {
   readonly dir: string;
   readonly proc: ReturnType<typeof Bun.spawn>;
   /** e.g. http://127.0.0.1:PORT (no trailing slash). */
@@ -37,7 +38,7 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
 }
 
 /** Starts the gateway and its connectors; the caller stops `proc` and removes `dir`. */
-export async function startIngestGateway(o: IngestGatewayOptions): Promise<IngestGateway> {
+export async function startBenchGateway(o: BenchGatewayOptions): Promise<BenchGateway> {
   const dir = mkdtempSync(join(tmpdir(), "bench-ingest-gw-"));
   const [restPort, ingestPort] = [await freePort(), await freePort()];
   writeFileSync(

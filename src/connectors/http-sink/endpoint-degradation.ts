@@ -1,0 +1,50 @@
+/**
+ * EndpointDegradation: what the HTTP sink task's RUNNING status says while its endpoint fails
+ * attempts that are being retried (SinkTask.degradedTrace, shown by the herder as the trace of the
+ * RUNNING status, as a source task's send being retried is): "Degraded: POST <url> has failed 12
+ * attempts since <time> (the last: HTTP 503) …". HttpDelivery reports each retry of a request and
+ * the end of that request's retries (answered for good, failed, or abandoned with its revoked
+ * partition). Each request is tracked on its own, so with sink.requests.max-inflight > 1 one request
+ * delivered does not hide another still being retried: the trace names the request retried the
+ * longest and is null once no request is left retrying. Without it a sink retrying an outage with
+ * sink.retry.max-attempts=-1 read RUNNING, healthy, for hours (explore8 L6).
+ */
+import type { Clock } from "../../util/clock.ts";
+
+interface Failing {
+  readonly since: number;
+  attempts: number;
+  target: string;
+  last: string;
+}
+
+export class EndpointDegradation {
+  /** The requests being retried, in the order their first retry came (the oldest first). */
+  private readonly failing = new Map<object, Failing>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** An attempt of `request` at `target` (method and redacted URL) failed with `what` and is retried. */
+  retrying(request: object, target: string, what: string): void {
+    const f = this.failing.get(request);
+    if (f) {
+      f.attempts++;
+      f.target = target;
+      f.last = what;
+    } else {
+      this.failing.set(request, { since: this.clock.now(), attempts: 1, target, last: what });
+    }
+  }
+
+  /** `request` is retried no more (answered, failed for good or abandoned). */
+  settled(request: object): void {
+    this.failing.delete(request);
+  }
+
+  get trace(): string | null {
+    const [oldest] = this.failing.values();
+    if (!oldest) return null;
+    const others = this.failing.size - 1;
+    return `Degraded: ${oldest.target} has failed ${oldest.attempts} attempt(s) since ${new Date(oldest.since).toISOString()} (the last: ${oldest.last})${others > 0 ? `, and ${others} other request(s) are being retried too` : ""}; the records are retried (sink.retry.max-attempts), none is committed until delivered.`;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The cause HttpClient gives an HttpTransportError for a network failure: the JDK exception Java's
+ * HTTP client reports for it (a refused connection `java.net.ConnectException`, an unknown host
+ * `java.net.UnknownHostException`, a reset `java.net.SocketException`, a TLS failure
+ * `javax.net.ssl.SSLHandshakeException`), with the runtime's message made readable for an operator
+ * and the runtime's stack frames. A status trace shows it as `Caused by: java.net.ConnectException: …`,
+ * not as the IllegalArgumentException a runtime TypeError would map to (a config mistake, to a
+ * Connect user), and without Bun's hint to JavaScript developers (`pass verbose: true to fetch()`).
+ */
+import { JavaException } from "../errors.ts";
+import type { TransportFailure } from "./http-errors.ts";
+
+const UNKNOWN_HOST = /ENOTFOUND|DNS|getaddrinfo/i;
+
+function javaClassFor(failure: TransportFailure, text: string): string {
+  switch (failure) {
+    case "connect":
+      return UNKNOWN_HOST.test(text) ? "java.net.UnknownHostException" : "java.net.ConnectException";
+    case "tls":
+      return "javax.net.ssl.SSLHandshakeException";
+    case "io":
+      return "java.net.SocketException";
+    default:
+      return "java.io.IOException";
+  }
+}
+
+/** `message`: the failure as an operator reads it; `runtime`: what fetch threw (its URL already redacted). */
+export function networkException(failure: TransportFailure, message: string, runtime: unknown): JavaException {
+  const code = String((runtime as { code?: unknown })?.code ?? "");
+  const exception = new JavaException(javaClassFor(failure, `${code} ${message}`), message);
+  const frames = runtime instanceof Error ? runtime.stack?.split("\n").slice(1) : undefined;
+  if (frames) exception.stack = [`${exception.javaClass}: ${message}`, ...frames].join("\n");
+  return exception;
+}
