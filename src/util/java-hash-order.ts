@@ -28,7 +28,7 @@ export function javaHashOrder(keys: readonly string[], copy = false): string[] {
 export type JavaHashMapStart = boolean | { readonly copyOf: number } | { readonly presized: number };
 
 /** The table size a HashMap made as `start` has once it holds `size` entries (Java's resize never shrinks it). */
-function javaTableSize(start: JavaHashMapStart, size: number): number {
+export function javaTableSize(start: JavaHashMapStart, size: number): number {
   let capacity: number;
   if (start === false) capacity = 16;
   else if (start === true) capacity = java17CopyCapacity(size);
@@ -50,14 +50,19 @@ export function javaHashOrderBy<T>(
   hash: (item: T) => number,
   start: JavaHashMapStart = false,
 ): T[] {
-  const size = javaTableSize(start, items.length);
-  return items
-    .map((item, index) => {
-      const h = hash(item);
-      return { item, index, bucket: (h ^ (h >>> 16)) & (size - 1) };
-    })
-    .sort((a, b) => a.bucket - b.bucket || a.index - b.index)
-    .map((e) => e.item);
+  const n = items.length;
+  const mask = javaTableSize(start, n) - 1;
+  // Each item's place as one number, bucket * n + index (exact below 2^53), sorted as numbers:
+  // no object or comparator call per item.
+  const places = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const h = hash(items[i] as T);
+    places[i] = ((h ^ (h >>> 16)) & mask) * n + i;
+  }
+  places.sort();
+  const out = new Array<T>(n);
+  for (let i = 0; i < n; i++) out[i] = items[(places[i] as number) % n] as T;
+  return out;
 }
 
 /** Kafka's `TopicPartition.hashCode()`. */

@@ -2,30 +2,43 @@
  * JSON objects' keys in the text's order. `JSON.parse` enumerates integer-like keys ("10", "2024")
  * first, in numeric order; Jackson (a LinkedHashMap) keeps the text's order, and JsonConverter puts
  * the keys into its HashMap in that order, which decides the order within a hash bucket
- * (java-map-order.ts). Only texts with an integer-like key are scanned.
+ * (java-map-order.ts). Only texts that parsed to an object with an integer-like key are scanned.
  */
 import { isIntegerLikeKey, setObjectKeyOrder } from "./java-map-order.ts";
 import { isPlainObject } from "./schemaless.ts";
 
 /** Records, for every object of `value` (`text` parsed) with an integer-like key, its keys in `text`'s order. */
 export function recordJsonKeyOrder(text: string, value: unknown): void {
-  if (mayHaveIntegerLikeKey(text)) scan(text, 0, value);
+  if (hasIntegerLikeKey(value)) scan(text, 0, value);
 }
 
-/** Whether some `:` follows a quoted run of digits (a cheap test: a string holding one passes too). */
-function mayHaveIntegerLikeKey(text: string): boolean {
-  for (let colon = text.indexOf(":"); colon >= 0; colon = text.indexOf(":", colon + 1)) {
-    let at = colon - 1;
-    while (isSpace(text.charCodeAt(at))) at--;
-    if (text.charCodeAt(at) !== 0x22) continue;
-    const quote = at;
-    for (at--; isDigit(text.charCodeAt(at)); at--);
-    if (at < quote - 1 && text.charCodeAt(at) === 0x22) return true;
+/**
+ * Whether an object in `value` has an integer-like key. JavaScript enumerates those first, so an
+ * object has one exactly when its first key is one: one key looked at per object, whatever the
+ * text's spelling of the key (`"\u0031"` too). A loop, not recursion: JSON.parse reads deeper
+ * nesting than the call stack allows.
+ */
+function hasIntegerLikeKey(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (Array.isArray(item)) {
+      for (const element of item) if (element !== null && typeof element === "object") pending.push(element);
+    } else if (item !== null && typeof item === "object") {
+      if (firstKeyIsIntegerLike(item)) return true;
+      for (const key in item) {
+        const child = (item as Record<string, unknown>)[key];
+        if (child !== null && typeof child === "object") pending.push(child);
+      }
+    }
   }
   return false;
 }
 
-const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+function firstKeyIsIntegerLike(object: object): boolean {
+  for (const key in object) return isIntegerLikeKey(key);
+  return false;
+}
 
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
@@ -58,7 +71,8 @@ function scan(text: string, at: number, target: unknown): number {
   const c = text[at];
   if (c === "{") {
     const object = isPlainObject(target) ? (target as Record<string, unknown>) : undefined;
-    const keys = new Set<string>();
+    // Only an object with an integer-like key (the first one, see hasIntegerLikeKey) needs its order.
+    const keys = object !== undefined && firstKeyIsIntegerLike(object) ? new Set<string>() : undefined;
     at = skipSpace(text, at + 1);
     if (text[at] === "}") return at + 1;
     for (;;) {
@@ -67,11 +81,11 @@ function scan(text: string, at: number, target: unknown): number {
       const key = raw.includes("\\") ? (JSON.parse(`"${raw}"`) as string) : raw;
       const child = object !== undefined && Object.hasOwn(object, key) ? object[key] : undefined;
       at = skipSpace(text, scan(text, skipSpace(text, end) + 1, child));
-      keys.add(key);
+      keys?.add(key);
       if (text[at] !== ",") break;
       at = skipSpace(text, at + 1);
     }
-    if (object !== undefined && [...keys].some(isIntegerLikeKey)) setObjectKeyOrder(object, [...keys]);
+    if (keys !== undefined) setObjectKeyOrder(object as object, [...keys]);
     return at + 1;
   }
   if (c === "[") {

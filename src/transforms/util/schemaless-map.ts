@@ -6,7 +6,15 @@
  * (`new HashMap<>(value)`, `new HashMap<>(n)`, a LinkedHashMap), so that printing it or writing it
  * as JSON gives Java's order (api/data/java-map-order.ts).
  */
-import { javaMapEntries, javaMapOrigin, objectFromEntries, setJavaMapOrigin } from "../../api/data/java-map-order.ts";
+import {
+  isJavaMapCopy,
+  javaMapEntries,
+  javaMapOrigin,
+  javaPutOrder,
+  objectEntries,
+  objectFromEntries,
+  setJavaMapOrigin,
+} from "../../api/data/java-map-order.ts";
 import { isPlainObject } from "../../api/data/schemaless.ts";
 
 export type SchemalessMap = Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>;
@@ -34,8 +42,33 @@ export function mapEntries(map: SchemalessMap): [string, unknown][] {
 
 /** A mutable copy (`new HashMap<>(map)`), to edit before `mapLike` turns it back into the input's form. */
 export function mapCopy(map: SchemalessMap): Map<string, unknown> {
-  const entries = mapEntries(map);
-  return setJavaMapOrigin(new Map(entries), { copyOf: entries.length });
+  const source = javaMapOrigin(map);
+  if (isJavaMapCopy(source)) {
+    // A copy of a copy: the source's order now, so that a copy's source is never a copy.
+    const entries = mapEntries(map);
+    return setJavaMapOrigin(new Map(entries), { copyOf: entries.length });
+  }
+  // The source's entries in its insertion order; their Java order is computed at the output.
+  const sourceEntries = map instanceof Map ? [...map] : objectEntries(map as Readonly<Record<string, unknown>>);
+  return setJavaMapOrigin(new CopiedMap(sourceEntries), { copyOf: sourceEntries.length, source, sourceEntries });
+}
+
+/**
+ * A copy whose source's order is left to the output. A removal puts its entries in the order Java
+ * put them first (the source's order, then later puts): a key removed and put again goes last in
+ * its bucket, which the insertion order alone no longer tells.
+ */
+class CopiedMap extends Map<string, unknown> {
+  override delete(key: string): boolean {
+    const origin = javaMapOrigin(this);
+    if (isJavaMapCopy(origin)) {
+      const put = javaPutOrder(this, origin);
+      this.clear();
+      for (const [k, v] of put) this.set(k as string, v);
+      setJavaMapOrigin(this, { copyOf: origin.copyOf });
+    }
+    return super.delete(key);
+  }
 }
 
 /** An empty map to fill: `new HashMap<>(n)`. */
