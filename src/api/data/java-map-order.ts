@@ -137,7 +137,7 @@ const nullAsZero = (hash: (key: unknown) => number, key: unknown) =>
 /**
  * A copy's entries in the order Java put them into it: the source's, in the source's order, then
  * the others. A source's key removed and put again is taken as never removed (a JS Map copy puts
- * its entries in this order before a removal, schemaless-map.ts `CopiedMap`).
+ * its entries in this order before a removal, schemaless-map.ts `mapRemove`).
  */
 export function javaPutOrder(entries: Iterable<[unknown, unknown]>, origin: JavaMapCopy): [unknown, unknown][] {
   const { sourceEntries } = origin;

@@ -50,25 +50,23 @@ export function mapCopy(map: SchemalessMap): Map<string, unknown> {
   }
   // The source's entries in its insertion order; their Java order is computed at the output.
   const sourceEntries = map instanceof Map ? [...map] : objectEntries(map as Readonly<Record<string, unknown>>);
-  return setJavaMapOrigin(new CopiedMap(sourceEntries), { copyOf: sourceEntries.length, source, sourceEntries });
+  return setJavaMapOrigin(new Map(sourceEntries), { copyOf: sourceEntries.length, source, sourceEntries });
 }
 
 /**
- * A copy whose source's order is left to the output. A removal puts its entries in the order Java
- * put them first (the source's order, then later puts): a key removed and put again goes last in
- * its bucket, which the insertion order alone no longer tells.
+ * `map.remove(key)` on a `mapCopy`. Use this, not `delete`: a key removed and put again goes last
+ * in its bucket in Java, which the insertion order alone no longer tells, so the copy's entries are
+ * first put in the order Java put them (the source's order, then later puts).
  */
-class CopiedMap extends Map<string, unknown> {
-  override delete(key: string): boolean {
-    const origin = javaMapOrigin(this);
-    if (isJavaMapCopy(origin)) {
-      const put = javaPutOrder(this, origin);
-      this.clear();
-      for (const [k, v] of put) this.set(k as string, v);
-      setJavaMapOrigin(this, { copyOf: origin.copyOf });
-    }
-    return super.delete(key);
+export function mapRemove(copy: Map<string, unknown>, key: string): void {
+  const origin = javaMapOrigin(copy);
+  if (isJavaMapCopy(origin) && copy.has(key)) {
+    const put = javaPutOrder(copy, origin);
+    copy.clear();
+    for (const [k, v] of put) copy.set(k as string, v);
+    setJavaMapOrigin(copy, { copyOf: origin.copyOf });
   }
+  copy.delete(key);
 }
 
 /** An empty map to fill: `new HashMap<>(n)`. */
