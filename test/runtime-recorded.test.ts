@@ -10,7 +10,11 @@
  * FileStreamSink with errors.tolerance=all and a dead letter queue with context headers (value,
  * key and header converter failures and Cast failures, alone and in a chain with TimestampConverter): the DLQ
  * records and the sink file; errors.tolerance=none: the FAILED task's trace without its frames;
- * schemaless JSON doubles (`3.0`, `1e20`, `-0.0`) printed and cast as Java's Doubles, not Longs.
+ * schemaless JSON doubles (`3.0`, `1e20`, `-0.0`) printed and cast as Java's Doubles, not Longs;
+ * maps printed in Java's HashMap order (schemaless objects of 2 to 25 keys, nested ones, `map`
+ * schemas keyed by strings, ints, longs, booleans and doubles, and the maps InsertField,
+ * ReplaceField, Cast, TimestampConverter, HeaderFrom, Flatten and MaskField rebuild; recorded on
+ * Java 25, whose `new HashMap<>(map)` is sized as on Java 19+, not as on Java 17).
  * INTENDED lists what differs on purpose, and why.
  */
 import { beforeAll, describe, expect, test } from "bun:test";

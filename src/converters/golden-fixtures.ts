@@ -3,7 +3,9 @@
  * Values produced (test/fixtures/json-converter, written by generate.sh) and rebuilds the schemas
  * and values they describe. The description format is documented in GenerateFixtures.java.
  */
+
 import { JavaDouble, schemalessDouble, schemalessFloat } from "../api/data/java-double.ts";
+import { setJavaMapOrigin } from "../api/data/java-map-order.ts";
 import { BigDecimal } from "../api/data/logical.ts";
 import { type Schema, SchemaBuilder, type SchemaType } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
@@ -138,10 +140,10 @@ export function buildValue(schema: Schema | null | undefined, d: unknown): unkno
     const entries = (tagged.map as [unknown, unknown][]).map(
       ([k, v]) => [buildValue(schema?.keySchema, k), buildValue(schema?.valueSchema, v)] as const,
     );
-    if (!schema && entries.every(([k]) => typeof k === "string")) {
-      return Object.fromEntries(entries);
-    }
-    return new Map(entries);
+    // Described in the Java map's iteration order (the generators build LinkedHashMaps): kept as it is.
+    const map =
+      !schema && entries.every(([k]) => typeof k === "string") ? Object.fromEntries(entries) : new Map(entries);
+    return setJavaMapOrigin(map, "linked");
   }
   if ("struct" in tagged) {
     if (!schema) throw new Error("a struct needs a schema");

@@ -12,13 +12,14 @@
  * bigints and Java-formatted floats as its `javaNumber` strings, which keep JSON.stringify fast).
  */
 import { JavaDouble, JavaFloat } from "../api/data/java-double.ts";
+import { isIntegerLikeKey, javaMapEntries } from "../api/data/java-map-order.ts";
 import { javaClassOf, javaDoubleToString, javaFloatToString } from "../api/data/java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "../api/data/logical.ts";
 import { type Schema, type SchemaType, schemaEquals } from "../api/data/schema.ts";
 import { isPlainObject, schemaTypeOf } from "../api/data/schemaless.ts";
 import { Struct } from "../api/data/struct.ts";
 import { DataError } from "../errors.ts";
-import { javaNumber, javaNumberOf } from "./json-text.ts";
+import { javaNumber, javaNumberOf, orderedKey } from "./json-text.ts";
 
 export type DecimalFormat = "BASE64" | "NUMERIC";
 
@@ -98,8 +99,9 @@ export function connectToJson(
         throw new DataError("Mismatching schema.");
       }
       const out: Record<string, unknown> = {};
+      const place = schema.fields.some((f) => isIntegerLikeKey(f.name)) ? orderedKey : asIs;
       for (const field of schema.fields) {
-        setOwn(out, field.name, connectToJson(field.schema, value.getWithoutDefault(field.name), options));
+        setOwn(out, place(field.name), connectToJson(field.schema, value.getWithoutDefault(field.name), options));
       }
       return out;
     }
@@ -107,20 +109,21 @@ export function connectToJson(
 }
 
 function mapToJson(schema: Schema | null, value: unknown, options: JsonDataOptions, invalid: () => DataError) {
-  let entries: Iterable<readonly [unknown, unknown]>;
-  if (value instanceof Map) entries = value;
-  else if (isPlainObject(value)) entries = Object.entries(value);
-  else throw invalid();
+  if (!(value instanceof Map) && !isPlainObject(value)) throw invalid();
   const keySchema = schema?.keySchema ?? null;
+  // JsonConverter iterates the map: a HashMap's entries come out in its hash order.
+  const entries = javaMapEntries(value as Map<unknown, unknown>, keySchema);
   const valueSchema = schema?.valueSchema ?? null;
   const objectMode = schema
     ? keySchema?.type === "STRING"
     : !(value instanceof Map) || [...value.keys()].every((k) => typeof k === "string");
   if (objectMode) {
+    const keys = entries.map(([k]) => jsonKeyText(connectToJson(keySchema, k, options)));
+    const place = keys.some(isIntegerLikeKey) ? orderedKey : asIs;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of entries) {
-      setOwn(out, jsonKeyText(connectToJson(keySchema, k, options)), connectToJson(valueSchema, v, options));
-    }
+    entries.forEach(([, v], i) => {
+      setOwn(out, place(keys[i]!), connectToJson(valueSchema, v, options));
+    });
     return out;
   }
   const pairs: unknown[] = [];
@@ -128,6 +131,12 @@ function mapToJson(schema: Schema | null, value: unknown, options: JsonDataOptio
     pairs.push([connectToJson(keySchema, k, options), connectToJson(valueSchema, v, options)]);
   return pairs;
 }
+
+/**
+ * An object's key set as is. JavaScript enumerates integer-like keys ("10") first, so an object
+ * with one has every key set as `orderedKey` instead, to be written in the order it is set.
+ */
+const asIs = (key: string) => key;
 
 /** Jackson's `asText()` of a key: the string itself, or the text of a number or boolean. */
 function jsonKeyText(key: unknown): string {

@@ -77,6 +77,15 @@ export function javaNumber(text: string): string {
   return NUMBER_MARK + text;
 }
 
+/** Marks an object key to keep its place: JavaScript enumerates integer-like keys ("10") first. */
+const KEY_MARK = `${NUMBER_NONCE}k`;
+const KEY_MARK_JSON = `"${KEY_MARK}`;
+
+/** `key` to stand for itself in an object given to `stringifyJson`, written where it is set, not where JavaScript would put it. */
+export function orderedKey(key: string): string {
+  return KEY_MARK + key;
+}
+
 /** The number text of a `javaNumber` string, or undefined for any other value. */
 export function javaNumberOf(value: unknown): string | undefined {
   return typeof value === "string" && value.startsWith(NUMBER_MARK) ? value.slice(NUMBER_MARK.length) : undefined;
@@ -84,7 +93,7 @@ export function javaNumberOf(value: unknown): string | undefined {
 
 /**
  * JSON text of a JSON-safe value (plain objects, arrays, strings, numbers, `JSON.rawJSON`,
- * `javaNumber` strings), as Jackson writes it.
+ * `javaNumber` strings, `orderedKey` keys), as Jackson writes it.
  */
 export function stringifyJson(value: unknown): string {
   let text = JSON.stringify(value) ?? "null";
@@ -102,6 +111,7 @@ export function stringifyJson(value: unknown): string {
     }
     text = out + text.slice(copied);
   }
+  if (text.includes(KEY_MARK_JSON)) text = text.replaceAll(KEY_MARK_JSON, '"');
   return jacksonEscapes(text);
 }
 

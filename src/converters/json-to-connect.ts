@@ -11,6 +11,7 @@
  * Jackson's JsonNodeType does in Connect's messages.
  */
 import { javaFloatOf } from "../api/data/java-floating.ts";
+import { copyObjectKeyOrder, objectEntries } from "../api/data/java-map-order.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "../api/data/logical.ts";
 import { int64Value, type Schema } from "../api/data/schema.ts";
 import { isPlainObject } from "../api/data/schemaless.ts";
@@ -81,7 +82,7 @@ function jsonToMap(schema: Schema, json: unknown, options: JsonDataOptions): Map
     if (!isPlainObject(json)) {
       throw new DataError(`Maps with string fields should be encoded as JSON objects, but found ${nodeType(json)}`);
     }
-    for (const [k, v] of Object.entries(json)) out.set(k, jsonToConnect(valueSchema, v, options));
+    for (const [k, v] of objectEntries(json)) out.set(k, jsonToConnect(valueSchema, v, options));
     return out;
   }
   if (!Array.isArray(json)) {
@@ -114,7 +115,7 @@ function inferConnect(json: unknown): unknown {
   if (Array.isArray(json)) return json.map(inferConnect);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(json as Record<string, unknown>)) setOwn(out, k, inferConnect(v));
-  return out;
+  return copyObjectKeyOrder(json as object, out);
 }
 
 type LogicalToConnect = (schema: Schema, json: unknown) => unknown;

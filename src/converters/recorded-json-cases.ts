@@ -7,9 +7,10 @@
  * line. `expected` compares only the outputs a fixture recorded, in a form where the JSON's key
  * order and a HashMap's entry order do not count but number spellings do (`3.0` is not `3`).
  */
+
+import { javaToString } from "../api/data/java-text.ts";
 import { readJsonText } from "../api/data/json-reader.ts";
 import { materialized } from "../api/data/json-text.ts";
-import { displayValue } from "../api/data/struct.ts";
 import type { SinkRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
 import { javaClassOf } from "../errors.ts";
@@ -79,8 +80,8 @@ export function runRecordedCase(c: RecordedJsonCase, reading: Reading): unknown 
     value: text(values.fromConnectData("t", undefined, valueSchema, out)),
     valueNoSchemas: text(converter(false, false).fromConnectData("t", undefined, valueSchema, out)),
     stringValue: text(strings.fromConnectData("t", undefined, valueSchema, out)),
-    keyLine: displayValue(key, keySchema),
-    valueLine: typeof out === "string" ? out : displayValue(out, valueSchema),
+    keyLine: javaToString(key, keySchema),
+    valueLine: typeof out === "string" ? out : javaToString(out, valueSchema),
     headers: Object.fromEntries(
       [...record.headers].map((h) => [h.key, text(headers.fromConnectHeader("t", h.key, h.schema, h.value))]),
     ),

@@ -7,6 +7,7 @@
  */
 import type { Config, SinkConnector, SourceConnector } from "../api/connector.ts";
 import { JavaDouble } from "../api/data/java-double.ts";
+import { asJacksonBound } from "../api/data/java-map-order.ts";
 import { javaToString } from "../api/data/java-text.ts";
 import type { SourceMap, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { BadRequestError, ConnectError, DataError, UnsupportedOperationError } from "../errors.ts";
@@ -52,7 +53,7 @@ export async function readOffsets(
 function javaValueOf(value: unknown): string {
   if (value === null || value === undefined) return "null";
   if (value instanceof JavaDouble || typeof value !== "object") return String(value);
-  return javaToString(value);
+  return javaToString(asJacksonBound(value));
 }
 
 /**

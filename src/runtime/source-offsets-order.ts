@@ -28,9 +28,10 @@ export function connectOffsetsOrder<T extends { readonly partition: SourceMap }>
   const byPartition = (e: (typeof keyed)[number]) => javaObjectHash(e.entry.partition);
   // The store's connectorPartitions HashSet (entries in the order first written) → serializedToOriginal
   // (presized) → the store's answer (a HashMap) → ConnectorOffsetBackingStore's copy → the result.
-  const requested = javaHashOrderBy(javaHashOrderBy(keyed, byPartition), byBytes, "presized");
+  const presized = { presized: keyed.length };
+  const requested = javaHashOrderBy(javaHashOrderBy(keyed, byPartition), byBytes, presized);
   const answered = javaHashOrderBy(javaHashOrderBy(requested, byBytes), byBytes, true);
-  return javaHashOrderBy(answered, byPartition, "presized").map((e) => e.entry);
+  return javaHashOrderBy(answered, byPartition, presized).map((e) => e.entry);
 }
 
 /**

@@ -15,7 +15,7 @@ import { keyAndValue } from "./util/descriptors.ts";
 import type { RecordSide } from "./util/record-side.ts";
 import { javaClassName, requireMap, requireStructOrNull } from "./util/requirements.ts";
 import { copySchemaBasics, SchemaUpdateCache } from "./util/schema-util.ts";
-import { isSchemalessMap, mapEntries, mapLike, type SchemalessMap } from "./util/schemaless-map.ts";
+import { isSchemalessMap, linkedMap, mapEntries, mapLike, type SchemalessMap } from "./util/schemaless-map.ts";
 
 const PURPOSE = "flattening";
 const KEPT_TYPES = new Set<SchemaType>([...PRIMITIVE_TYPES, "ARRAY"]);
@@ -45,7 +45,7 @@ export class Flatten implements Transformation {
     const schema = this.side.schema(record);
     if (schema === null) {
       const map = requireMap(value, PURPOSE);
-      const flattened = new Map<string, unknown>();
+      const flattened = linkedMap();
       this.flattenMap(map, "", flattened);
       return this.side.with(record, null, mapLike(map, flattened));
     }

@@ -15,7 +15,7 @@ import { keyAndValue } from "./util/descriptors.ts";
 import type { RecordSide } from "./util/record-side.ts";
 import { requireMap, requireStruct } from "./util/requirements.ts";
 import { copySchemaBasics, SchemaUpdateCache } from "./util/schema-util.ts";
-import { mapCopy, mapGet, mapLike } from "./util/schemaless-map.ts";
+import { mapCopy, mapGet, mapLike, mapRemove } from "./util/schemaless-map.ts";
 
 type Operation = "move" | "copy";
 
@@ -98,7 +98,7 @@ export class HeaderFrom implements Transformation {
     const updated = mapCopy(map);
     let headers = record.headers;
     this.fields.forEach((name, i) => {
-      if (this.operation === "move") updated.delete(name);
+      if (this.operation === "move") mapRemove(updated, name);
       headers = headers.add(this.headers[i]!, mapGet(map, name), null);
     });
     return { ...this.side.with(record, null, mapLike(map, updated)), headers };

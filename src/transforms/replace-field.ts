@@ -16,7 +16,7 @@ import { keyAndValue } from "./util/descriptors.ts";
 import type { RecordSide } from "./util/record-side.ts";
 import { requireMap, requireStruct } from "./util/requirements.ts";
 import { copySchemaBasics, SchemaUpdateCache } from "./util/schema-util.ts";
-import { mapEntries, mapLike } from "./util/schemaless-map.ts";
+import { mapEntries, mapLike, presizedMap } from "./util/schemaless-map.ts";
 
 const PURPOSE = "field replacement";
 
@@ -100,9 +100,9 @@ export class ReplaceField implements Transformation {
     if (value === null || value === undefined) return record;
     if (this.side.schema(record) === null) {
       const map = requireMap(value, PURPOSE);
-      const updated = new Map<string, unknown>();
-      for (const [name, fieldValue] of mapEntries(map))
-        if (this.keeps(name)) updated.set(this.renamed(name), fieldValue);
+      const entries = mapEntries(map);
+      const updated = presizedMap(entries.length);
+      for (const [name, fieldValue] of entries) if (this.keeps(name)) updated.set(this.renamed(name), fieldValue);
       return this.side.with(record, null, mapLike(map, updated));
     }
     const struct = requireStruct(value, PURPOSE, this.side.schema(record));

@@ -12,7 +12,7 @@ import { nonEmptyValues, replaceNullWithDefaultKey } from "./util/config.ts";
 import { transformation } from "./util/descriptors.ts";
 import { requireMap, requireStruct } from "./util/requirements.ts";
 import { SchemaUpdateCache } from "./util/schema-util.ts";
-import { mapGet, mapLike } from "./util/schemaless-map.ts";
+import { mapGet, mapLike, presizedMap } from "./util/schemaless-map.ts";
 
 const PURPOSE = "copying fields from value to key";
 
@@ -41,7 +41,9 @@ export class ValueToKey implements Transformation {
   apply<R extends ConnectRecord>(record: R): R {
     if (record.valueSchema === null) {
       const map = requireMap(record.value, PURPOSE);
-      const key = mapLike(map, new Map(this.fields.map((field) => [field, mapGet(map, field)])));
+      const fields = presizedMap(this.fields.length);
+      for (const field of this.fields) fields.set(field, mapGet(map, field));
+      const key = mapLike(map, fields);
       return { ...record, keySchema: null, key };
     }
     const value = requireStruct(record.value, PURPOSE, record.valueSchema);

@@ -11,32 +11,58 @@ import { javaStringHash as stringHash } from "./java-object-hash.ts";
 
 /**
  * `keys` in the order a Java HashSet built by inserting them in this order iterates them. `copy`:
- * the map was made by `new HashMap<>(other)`, whose table is sized for its contents
- * (`tableSizeFor((int) (size / 0.75 + 1))`: 8 for 3 to 5 keys) instead of starting at 16.
+ * the map was made by `new HashMap<>(other)`, whose table is sized for its contents as Java 17
+ * sizes it (`tableSizeFor((int) (size / 0.75 + 1))`: 8 for 3 to 5 keys) instead of starting at 16.
  */
 export function javaHashOrder(keys: readonly string[], copy = false): string[] {
   return javaHashOrderBy(keys, stringHash, copy);
 }
 
 /**
- * `items` in the order of a Java HashSet of them built in this order, whose `hashCode()` is `hash`.
- * `copy`: as javaHashOrder; `"presized"`: made by `new HashMap<>(items.length)`, whose table starts at
- * `tableSizeFor(items.length)`.
+ * How a Java HashMap was made, which fixes the size its table starts at (it then doubles whenever
+ * a put takes it past 3/4 full): `false` for `new HashMap<>()` (16); `true` for
+ * `new HashMap<>(other)` of all the items on Java 17;
+ * `{ copyOf: n }` for `new HashMap<>(other)` of an `n`-entry map on Java 19+ (the items are its entries, in its
+ * order, then those put after the copy); `{ presized: n }` for `new HashMap<>(n)`.
+ */
+export type JavaHashMapStart = boolean | { readonly copyOf: number } | { readonly presized: number };
+
+/** The table size a HashMap made as `start` has once it holds `size` entries (Java's resize never shrinks it). */
+export function javaTableSize(start: JavaHashMapStart, size: number): number {
+  let capacity: number;
+  if (start === false) capacity = 16;
+  else if (start === true) capacity = java17CopyCapacity(size);
+  else if ("copyOf" in start) capacity = start.copyOf === 0 ? 16 : copyCapacity(start.copyOf);
+  else capacity = tableSizeFor(start.presized);
+  while (size > capacity * 0.75) capacity *= 2;
+  return capacity;
+}
+
+/**
+ * `items` in the order of a Java HashSet of them built in this order, whose `hashCode()` is `hash`,
+ * its table started as `start` says. Java's resize splits each bucket keeping its order, so the
+ * order is the bucket in the final table, then insertion order. Not modelled: a 9th entry in one
+ * bucket makes Java grow a table under 64 (treeifyBin) or turn the bucket into a tree, which
+ * iterates otherwise; only keys crafted to collide get there.
  */
 export function javaHashOrderBy<T>(
   items: readonly T[],
   hash: (item: T) => number,
-  copy: boolean | "presized" = false,
+  start: JavaHashMapStart = false,
 ): T[] {
-  let size = copy === "presized" ? tableSizeFor(items.length) : copy ? copyCapacity(items.length) : 16;
-  while (items.length > size * 0.75) size *= 2;
-  return items
-    .map((item, index) => {
-      const h = hash(item);
-      return { item, index, bucket: (h ^ (h >>> 16)) & (size - 1) };
-    })
-    .sort((a, b) => a.bucket - b.bucket || a.index - b.index)
-    .map((e) => e.item);
+  const n = items.length;
+  const mask = javaTableSize(start, n) - 1;
+  // Each item's place as one number, bucket * n + index (exact below 2^53), sorted as numbers:
+  // no object or comparator call per item.
+  const places = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const h = hash(items[i] as T);
+    places[i] = ((h ^ (h >>> 16)) & mask) * n + i;
+  }
+  places.sort();
+  const out = new Array<T>(n);
+  for (let i = 0; i < n; i++) out[i] = items[(places[i] as number) % n] as T;
+  return out;
 }
 
 /** Kafka's `TopicPartition.hashCode()`. */
@@ -51,8 +77,21 @@ function tableSizeFor(wanted: number): number {
   return capacity;
 }
 
-/** The table size of `new HashMap<>(other)` for `size` keys: `tableSizeFor((int) (size / 0.75 + 1))`. */
+/**
+ * The table size of `new HashMap<>(other)` for `size` keys on Java 19 and newer (JDK-8281631):
+ * `tableSizeFor(ceil(size / 0.75))`. Java 17 sized it `tableSizeFor((int) (size / 0.75 + 1))`,
+ * twice as large for 3, 6, 12, 24… keys (README: the Java 17 note).
+ */
 function copyCapacity(size: number): number {
+  return tableSizeFor(Math.ceil(size / 0.75));
+}
+
+/**
+ * Java 17's `new HashMap<>(other)` table size. The REST answers and messages ordered with
+ * `javaHashOrder(keys, true)`, `JavaHashMapOrder.copyOf` and source-offsets-order.ts were recorded
+ * from Connect on Java 17 and keep its sizing; the data path (`{ copyOf: n }`) follows Java 19+.
+ */
+function java17CopyCapacity(size: number): number {
   return tableSizeFor(Math.trunc(size / 0.75 + 1));
 }
 
@@ -78,7 +117,7 @@ export class JavaHashMapOrder {
    */
   static copyOf(keys: readonly string[]): JavaHashMapOrder {
     const map = new JavaHashMapOrder();
-    if (keys.length > 0) map.bins = Array.from({ length: copyCapacity(keys.length) }, () => []);
+    if (keys.length > 0) map.bins = Array.from({ length: java17CopyCapacity(keys.length) }, () => []);
     for (const key of keys) map.put(key);
     return map;
   }

@@ -14,7 +14,8 @@ export function javaStringHash(s: string): number {
   return h;
 }
 
-function longHash(value: bigint): number {
+/** `Long.hashCode()`. */
+export function javaLongHash(value: bigint): number {
   const bits = BigInt.asUintN(64, value);
   return Number(BigInt.asIntN(32, bits ^ (bits >> 32n)));
 }
@@ -24,7 +25,7 @@ const view = new DataView(new ArrayBuffer(8));
 function doubleHash(value: number): number {
   // doubleToLongBits: every NaN is the canonical one.
   view.setFloat64(0, Number.isNaN(value) ? Number.NaN : value);
-  return longHash(view.getBigUint64(0));
+  return javaLongHash(view.getBigUint64(0));
 }
 
 export function javaObjectHash(value: unknown): number {
@@ -36,9 +37,9 @@ export function javaObjectHash(value: unknown): number {
     case "boolean":
       return value ? 1231 : 1237;
     case "bigint":
-      return longHash(value);
+      return javaLongHash(value);
     case "number":
-      return Number.isInteger(value) ? longHash(BigInt(value)) : doubleHash(value);
+      return Number.isInteger(value) ? javaLongHash(BigInt(value)) : doubleHash(value);
   }
   if (Array.isArray(value)) {
     let h = 1;

@@ -8,6 +8,7 @@
 
 import { javaDateToString } from "./java-date.ts";
 import { JavaDouble, JavaFloat } from "./java-double.ts";
+import { javaMapEntries } from "./java-map-order.ts";
 import { javaDoubleToString, javaFloatToString } from "./java-number-text.ts";
 import { BigDecimal } from "./logical.ts";
 import type { Schema } from "./schema.ts";
@@ -92,8 +93,9 @@ export function javaToString(value: unknown, schema?: Schema | null): string {
   if (value instanceof Date) return javaDateToString(value);
   if (value instanceof Uint8Array) return `[B@${value.length.toString(16)}`;
   if (Array.isArray(value)) return `[${value.map((v) => javaToString(v, schema?.valueSchema)).join(", ")}]`;
-  if (value instanceof Map) {
-    const entries = [...value].map(
+  if (value instanceof Map || (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype)) {
+    // AbstractMap.toString iterates the map: a HashMap's entries come in its hash order.
+    const entries = javaMapEntries(value as Map<unknown, unknown>, schema?.keySchema).map(
       ([k, v]) => `${javaToString(k, schema?.keySchema)}=${javaToString(v, schema?.valueSchema)}`,
     );
     return `{${entries.join(", ")}}`;
@@ -104,11 +106,6 @@ export function javaToString(value: unknown, schema?: Schema | null): string {
       .filter(([, v]) => v !== null)
       .map(([f, v]) => `${f.name}=${javaToString(v, f.schema)}`);
     return `Struct{${fields.join(",")}}`;
-  }
-  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    return `{${Object.entries(value)
-      .map(([k, v]) => `${k}=${javaToString(v)}`)
-      .join(", ")}}`;
   }
   return String(value);
 }

@@ -13,6 +13,7 @@
  */
 
 import { type JavaDouble, schemalessDouble } from "./java-double.ts";
+import { recordJsonKeyOrder } from "./json-key-order.ts";
 
 /** A JSON number with a fraction or exponent, kept as its source text. */
 export class JsonNumberText {
@@ -178,6 +179,12 @@ function restoreBig(value: unknown): unknown {
  * records, offsets and cursors and hands the records on as their text).
  */
 export function readJsonText(text: string, exact = false, doubles = true): unknown {
+  const value = parse(text, exact, doubles);
+  recordJsonKeyOrder(text, value);
+  return value;
+}
+
+function parse(text: string, exact: boolean, doubles: boolean): unknown {
   if (exact || text.includes(LOGICAL_NAME_PREFIX)) return JSON.parse(text, exactNumbers);
   if (!doubles) {
     if (!LONG_DIGIT_RUN.test(text)) return JSON.parse(text);

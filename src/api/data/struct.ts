@@ -3,9 +3,7 @@
  * (ConnectSchema.validateValue), with Connect's error messages.
  */
 import { DataError } from "../../errors.ts";
-import { javaDateToString } from "./java-date.ts";
-import { javaDoubleToString, javaFloatToString } from "./java-number-text.ts";
-import { javaClassOf } from "./java-text.ts";
+import { javaClassOf, javaToString } from "./java-text.ts";
 import { BigDecimal, DATE_NAME, DECIMAL_NAME, TIME_NAME, TIMESTAMP_NAME } from "./logical.ts";
 import { type Field, type Schema, schemaEquals, valueEquals } from "./schema.ts";
 
@@ -59,37 +57,8 @@ export class Struct {
   }
 
   toString(): string {
-    const parts = this.schema.fields
-      .map((f) => [f, this.values[f.index]] as const)
-      .filter(([, v]) => v !== null && v !== undefined)
-      .map(([f, v]) => `${f.name}=${displayValue(v, f.schema)}`);
-    return `Struct{${parts.join(",")}}`;
+    return javaToString(this);
   }
-}
-
-/**
- * Java-like `String.valueOf` for Connect values, as FileStreamSink and logs print them. A number
- * prints as the Java type its schema names (`3.0` for a FLOAT64), without one as a Long when
- * integral and a Double otherwise (a JavaDouble prints itself: `3.0`).
- */
-export function displayValue(value: unknown, schema?: Schema | null): string {
-  if (value === null || value === undefined) return "null";
-  if (typeof value === "number") {
-    if (schema?.type === "FLOAT32") return javaFloatToString(value);
-    if (schema?.type === "FLOAT64" || !Number.isInteger(value)) return javaDoubleToString(value);
-    return String(value);
-  }
-  if (value instanceof Uint8Array) return `[B@${value.length}`;
-  if (value instanceof Date) return javaDateToString(value);
-  if (Array.isArray(value)) return `[${value.map((v) => displayValue(v, schema?.valueSchema)).join(", ")}]`;
-  if (value instanceof Map)
-    return `{${[...value].map(([k, v]) => `${displayValue(k, schema?.keySchema)}=${displayValue(v, schema?.valueSchema)}`).join(", ")}}`;
-  if (typeof value === "object" && value.constructor === Object) {
-    return `{${Object.entries(value)
-      .map(([k, v]) => `${k}=${displayValue(v)}`)
-      .join(", ")}}`;
-  }
-  return String(value);
 }
 
 function fits(schema: Schema, value: unknown): boolean {

@@ -8,6 +8,7 @@
 
 import { DataError } from "../../errors.ts";
 import { JavaDouble } from "./java-double.ts";
+import { javaMapEntries } from "./java-map-order.ts";
 import { javaClassOf, javaDoubleToString, javaFloatToString } from "./java-text.ts";
 import { BigDecimal } from "./logical.ts";
 import type { Schema } from "./schema.ts";
@@ -37,7 +38,8 @@ function append(value: unknown, embedded: boolean, schema: Schema | null | undef
   if (value instanceof Uint8Array) return embedded ? `"${value.toBase64()}"` : value.toBase64();
   if (Array.isArray(value)) return `[${value.map((item) => append(item, true, schema?.valueSchema)).join(",")}]`;
   if (value instanceof Map) {
-    const entries = [...value].map(
+    // Values iterates the map: a HashMap's entries come in its hash order (Values' own maps are linked).
+    const entries = javaMapEntries(value, schema?.keySchema).map(
       ([k, v]) => `${append(k, true, schema?.keySchema)}:${append(v, true, schema?.valueSchema)}`,
     );
     return `{${entries.join(",")}}`;
@@ -50,7 +52,9 @@ function append(value: unknown, embedded: boolean, schema: Schema | null | undef
   }
   if (value instanceof Date) return formatDate(value);
   if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    const entries = Object.entries(value).map(([k, v]) => `${append(k, true, null)}:${append(v, true, null)}`);
+    const entries = javaMapEntries(value as Record<string, unknown>).map(
+      ([k, v]) => `${append(k, true, null)}:${append(v, true, null)}`,
+    );
     return `{${entries.join(",")}}`;
   }
   throw new DataError(`Failed to serialize unexpected value type ${javaClassOf(value).slice(6)}: ${String(value)}`);

@@ -4,8 +4,10 @@
  * wider type, other types must match, and one mismatch means there is none; `schemalessOf` is how an
  * element that keeps its own type holds it. Used by values.ts.
  */
+
 import type { SchemaAndValue } from "../converter.ts";
 import { schemalessDouble, schemalessFloat } from "./java-double.ts";
+import { javaMapOrigin, setJavaMapOrigin } from "./java-map-order.ts";
 import { type Schema, type SchemaType, schemaEquals } from "./schema.ts";
 
 const NUMERIC_RANK: Partial<Record<SchemaType, number>> = {
@@ -57,8 +59,9 @@ export function schemalessOf(schema: Schema | null | undefined, value: unknown):
       return Array.isArray(value) ? value.map((item) => schemalessOf(schema.valueSchema, item)) : value;
     case "MAP":
       if (!(value instanceof Map)) return value;
-      return new Map(
-        [...value].map(([k, v]) => [schemalessOf(schema.keySchema, k), schemalessOf(schema.valueSchema, v)]),
+      return setJavaMapOrigin(
+        new Map([...value].map(([k, v]) => [schemalessOf(schema.keySchema, k), schemalessOf(schema.valueSchema, v)])),
+        javaMapOrigin(value),
       );
     default:
       return value;

@@ -15,6 +15,7 @@ import { DataError } from "../../errors.ts";
 import type { SchemaAndValue } from "../converter.ts";
 import { NULL_SCHEMA_AND_VALUE } from "../converter.ts";
 import { JavaDouble } from "./java-double.ts";
+import { setJavaMapOrigin } from "./java-map-order.ts";
 import { javaDoubleToString, javaTrim } from "./java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
 import { int64Value, type Schema, SchemaBuilder, Schemas, schemaEquals } from "./schema.ts";
@@ -127,7 +128,8 @@ function parseMap(p: ValuesTokenizer): SchemaAndValue {
       const keySchema = keys.schema;
       // Without a common key schema Connect leaves the values as they are, too.
       const valueSchema = keySchema ? values.schema : null;
-      const map = new Map<unknown, unknown>();
+      // Values builds a LinkedHashMap: it prints in the text's order.
+      const map = setJavaMapOrigin(new Map<unknown, unknown>(), "linked");
       const byText = new Map<string, unknown>();
       for (const [k, v] of entries) putKey(map, byText, aligned(keySchema, k), aligned(valueSchema, v));
       if (keySchema && valueSchema) return { schema: SchemaBuilder.map(keySchema, valueSchema).build(), value: map };

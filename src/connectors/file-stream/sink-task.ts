@@ -13,7 +13,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
 import type { Config, SinkTask, SinkTaskContext } from "../../api/connector.ts";
-import { displayValue } from "../../api/data/struct.ts";
+import { javaToString } from "../../api/data/java-text.ts";
 import type { SinkRecord } from "../../api/record.ts";
 import { ConnectError, messageOf, RetriableError } from "../../errors.ts";
 import { fileSinkConfig } from "./config.ts";
@@ -46,7 +46,7 @@ export class FileStreamSinkTask implements SinkTask {
     }
     let text = "";
     for (const r of records)
-      text += `${typeof r.value === "string" ? r.value : displayValue(r.value, r.valueSchema)}\n`;
+      text += `${typeof r.value === "string" ? r.value : javaToString(r.value, r.valueSchema)}\n`;
     if (this.fd === undefined) process.stdout.write(text);
     else this.writeAll(this.fd, records.length, Buffer.from(text));
   }

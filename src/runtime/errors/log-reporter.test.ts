@@ -78,6 +78,18 @@ describe("LogReporter (errors.log.enable), as Connect 4.3.1's", () => {
     expect(withMessages).toContain("key=k");
   });
 
+  test("a source record's key and value print as Java prints them (a map in HashMap order, a FLOAT64 as a Double)", () => {
+    const record = {
+      ...source.source!,
+      keySchema: Schemas.FLOAT64,
+      key: 3,
+      value: { b: 1, a: 2, name: "x", id: 3 },
+    } as ProcessingContext["source"];
+    expect(logged({ ...source, source: record }, true)).toContain(
+      "key=3.0, keySchema=Schema{FLOAT64}, value={a=2, b=1, name=x, id=3}, ",
+    );
+  });
+
   // explore9 F3: the line Connect 4.3.1 logged for FileStreamSource + Cast$Value (spec int32) on the
   // line "q1" (errors.log.include.messages=true), its error on the lines after it.
   test("a source record is described as Java's SourceRecord.toString, and the line ends with a period", () => {
