@@ -45,3 +45,14 @@ export function networkException(failure: TransportFailure, message: string, run
   if (frames) exception.stack = [`${exception.javaClass}: ${message}`, ...frames].join("\n");
   return exception;
 }
+
+/**
+ * A failed attempt as a retry WARN or a Degraded trace names it after its request and URL: a network
+ * failure as its JDK exception (`java.net.ConnectException: ECONNREFUSED: Unable to connect`), not the
+ * transport error's message, which repeats the request and URL; anything else by its message.
+ */
+export function attemptFailureText(error: unknown): string {
+  const cause = (error as Error | undefined)?.cause;
+  if (cause instanceof JavaException) return `${cause.javaClass}: ${cause.message}`;
+  return (error as Error | undefined)?.message ?? String(error);
+}

@@ -31,6 +31,7 @@
  */
 import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
 import { type HttpClient, type HttpResponse, redactUrl } from "../../http/http-client.ts";
+import { attemptFailureText } from "../../http/network-exception.ts";
 import { classifiedStatus, classifyError, isRetriableStatus, retryAfterMs } from "../../http/retry-policy.ts";
 import type { TokenProvider } from "../../http/token-provider.ts";
 import { type BackoffPolicy, retry } from "../../util/backoff.ts";
@@ -182,7 +183,7 @@ export class HttpDelivery {
           },
           onRetry: (error, attempt, delayMs) => {
             const target = `${request.method ?? this.s.method} ${redactUrl(request.url)}`;
-            const what = error instanceof RetriableStatus ? `HTTP ${error.response.status}` : (error as Error).message;
+            const what = error instanceof RetriableStatus ? `HTTP ${error.response.status}` : attemptFailureText(error);
             this.degradation.retrying(sending, target, what);
             // An endpoint down for hours (sink.retry.max-attempts=-1): the first WARN at once, then one a minute per kind.
             warnLimited(
