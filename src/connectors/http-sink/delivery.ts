@@ -30,6 +30,7 @@
  * hangs up, and the task waits for it before the partitions go to their next owner.
  */
 import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
+import { EndpointDegradation } from "../../http/endpoint-degradation.ts";
 import { type HttpClient, type HttpResponse, redactUrl } from "../../http/http-client.ts";
 import { attemptFailureText } from "../../http/network-exception.ts";
 import { classifiedStatus, classifyError, isRetriableStatus, retryAfterMs } from "../../http/retry-policy.ts";
@@ -38,7 +39,6 @@ import { type BackoffPolicy, retry } from "../../util/backoff.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { type RepeatLimiter, taskWarnings, warnLimited } from "../../util/repeat-limiter.ts";
-import { EndpointDegradation } from "./endpoint-degradation.ts";
 import type { PauseGate } from "./pause-gate.ts";
 import { SecretMask } from "./secret-mask.ts";
 import { SinkMetrics } from "./sink-metrics.ts";
@@ -140,7 +140,10 @@ export class HttpDelivery {
   ) {
     this.mask = new SecretMask(s.headers, s.urls);
     this.retryWarnings = taskWarnings(clock);
-    this.degradation = new EndpointDegradation(clock);
+    this.degradation = new EndpointDegradation(
+      clock,
+      "the records are retried (sink.retry.max-attempts), none is committed until delivered.",
+    );
   }
 
   /** Told of each retry and of each answer that ends one's retries: the task's Degraded trace. */
