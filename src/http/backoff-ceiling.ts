@@ -6,8 +6,15 @@
  * backoff), an unset first wait drops to a smaller ceiling. Only both set, a ceiling below the first
  * wait is a config error (`backoffCeilingProblem`, under the ceiling's key). The HTTP source applies
  * it in config-rules.ts, the HTTP sink in settings.ts and validation-only.ts.
+ *
+ * Each wait is at least 1 ms: 0 would retry a refused connection back to back, a busy loop through
+ * an outage. Config/validate refuses 0 and negatives on each key alone (`backoffMs` and
+ * `backoffAtLeastOne`, the keys' validators); a config stored before that rule starts with a WARN
+ * (`backoffFloorProblems`, the descriptors' `validationOnly`) and runs at 1 ms (`runningBackoff`).
  */
+import type { Validator } from "../plugin/config-key.ts";
 import type { ConfigProblem } from "../plugin/descriptor.ts";
+import { invalidValue } from "../util/invalid-value.ts";
 
 export interface BackoffKeys {
   /** The first wait's key. */
@@ -36,4 +43,33 @@ export function followedBackoff(b: ConfiguredBackoff): { initialMs: number; maxM
 export function backoffCeilingProblem(keys: BackoffKeys, b: ConfiguredBackoff): ConfigProblem | undefined {
   const { initialMs, maxMs } = followedBackoff(b);
   return maxMs < initialMs ? { key: keys.max, message: `Must not be smaller than ${keys.initial}` } : undefined;
+}
+
+const AT_LEAST_ONE = "Value must be at least 1";
+
+/** A backoff key's validator: a negative wait is refused with the message 0 gets (`backoffAtLeastOne`). */
+export const backoffMs: Validator<number | null> = (n) =>
+  n === null ? "Value must be non-null" : n < 0 ? AT_LEAST_ONE : undefined;
+
+/** A backoff key's validation-only validator: 0 is refused by config/validate, a stored 0 still starts. */
+export const backoffAtLeastOne: Validator<number | null> = (n) => (n !== null && n < 1 ? AT_LEAST_ONE : undefined);
+
+/** A stored backoff of 0, for the WARN its start logs: it runs as 1 ms. */
+export function backoffFloorProblems(keys: BackoffKeys, b: ConfiguredBackoff): ConfigProblem[] {
+  return [
+    [keys.initial, b.initialMs],
+    [keys.max, b.maxMs],
+  ]
+    .filter(([, ms]) => (ms as number) < 1)
+    .map(([key, ms]) => ({
+      key: key as string,
+      message: invalidValue(key as string, String(ms), AT_LEAST_ONE),
+      runsAs: "runs as 1 ms",
+    }));
+}
+
+/** The waits a task uses: `followedBackoff`, each at least 1 ms. */
+export function runningBackoff(b: ConfiguredBackoff): { initialMs: number; maxMs: number } {
+  const { initialMs, maxMs } = followedBackoff(b);
+  return { initialMs: Math.max(1, initialMs), maxMs: Math.max(1, maxMs) };
 }

@@ -30,7 +30,7 @@ import { GATEWAY_VERSION } from "../version.ts";
 import { formDecoded } from "./form-value.ts";
 import { diagnoseHandshake, isBunHandshakeFailure } from "./handshake-diagnosis.ts";
 import { HttpResponseTooLargeError, HttpTransportError, transportFailureOf } from "./http-errors.ts";
-import { networkException } from "./network-exception.ts";
+import { networkException, withoutRuntimeHints } from "./network-exception.ts";
 import { type Hop, HttpRedirectError, nextHop } from "./redirects.ts";
 import { readCapped, readPrefix } from "./response-body.ts";
 import { withoutUrl } from "./without-url.ts";
@@ -133,15 +133,12 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * A fetch failure's text for people: without Bun's hint to developers (`pass verbose: true`), and a
+ * A fetch failure's text for people: without Bun's hints to developers (withoutRuntimeHints), and a
  * certificate for another host said in words (Bun names only the code). The transport error's cause
  * carries it as the JDK's exception for the failure (network-exception.ts).
  */
 function readable(error: unknown, url: string): string {
-  const text = ((error as Error)?.message ?? String(error)).replace(
-    /\s*For more information, pass `verbose: true`.*$/s,
-    "",
-  );
+  const text = withoutRuntimeHints((error as Error)?.message ?? String(error));
   if (!/ERR_TLS_CERT_ALTNAME_INVALID/.test(text)) return text;
   let host = "the host";
   try {

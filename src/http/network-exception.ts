@@ -5,10 +5,22 @@
  * `javax.net.ssl.SSLHandshakeException`), with the runtime's message made readable for an operator
  * and the runtime's stack frames. A status trace shows it as `Caused by: java.net.ConnectException: …`,
  * not as the IllegalArgumentException a runtime TypeError would map to (a config mistake, to a
- * Connect user), and without Bun's hint to JavaScript developers (`pass verbose: true to fetch()`).
+ * Connect user). `withoutRuntimeHints` gives every network failure's text (the retry WARN, the
+ * Degraded and FAILED traces, this cause) without Bun's hints to developers (`pass verbose: true`,
+ * "Is the computer able to access the url?").
  */
 import { JavaException } from "../errors.ts";
 import type { TransportFailure } from "./http-errors.ts";
+
+const RUNTIME_HINTS = [
+  /\s*For more information, pass `verbose: true`.*$/s,
+  /\.?\s*Is the computer able to access the url\?/g,
+];
+
+/** A fetch failure's text without Bun's hints to developers (HttpClient maps every one through it). */
+export function withoutRuntimeHints(text: string): string {
+  return RUNTIME_HINTS.reduce((t, hint) => t.replace(hint, ""), text);
+}
 
 const UNKNOWN_HOST = /ENOTFOUND|DNS|getaddrinfo/i;
 
@@ -32,4 +44,15 @@ export function networkException(failure: TransportFailure, message: string, run
   const frames = runtime instanceof Error ? runtime.stack?.split("\n").slice(1) : undefined;
   if (frames) exception.stack = [`${exception.javaClass}: ${message}`, ...frames].join("\n");
   return exception;
+}
+
+/**
+ * A failed attempt as a retry WARN or a Degraded trace names it after its request and URL: a network
+ * failure as its JDK exception (`java.net.ConnectException: ECONNREFUSED: Unable to connect`), not the
+ * transport error's message, which repeats the request and URL; anything else by its message.
+ */
+export function attemptFailureText(error: unknown): string {
+  const cause = (error as Error | undefined)?.cause;
+  if (cause instanceof JavaException) return `${cause.javaClass}: ${cause.message}`;
+  return (error as Error | undefined)?.message ?? String(error);
 }

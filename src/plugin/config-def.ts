@@ -167,7 +167,17 @@ function validateKey(
     if (!typed) reasons.push(...nullValidationErrors(k));
     return { result: { value: typed ? connectString(parsed.output) : null, errors: reasons }, value: undefined };
   }
-  return { result: { value: connectString(parsed.output), errors: [] }, value: parsed.output };
+  const value = connectString(parsed.output);
+  const errors: string[] = [];
+  // Validation-only validators: config/validate refuses the value, a stored config still parses.
+  for (const validate of validating ? ((k.meta.validationOnly ?? []) as Validator<unknown>[]) : []) {
+    const failure = runValidator(validate, parsed.output);
+    if (failure)
+      errors.push(
+        failure.verbatim ? failure.reason : invalidValue(k.meta.validatorName ?? k.name, value, failure.reason),
+      );
+  }
+  return { result: { value, errors }, value: parsed.output };
 }
 
 function nullValidationErrors(k: NamedKey): string[] {

@@ -39,6 +39,12 @@ export interface ConnectKeyMeta {
   readonly validatorName?: string;
   /** The key's validators, run again on null when the value fails to parse (ConfigDef.validate). */
   readonly validators?: readonly Validator<never>[];
+  /**
+   * Validators config/validate runs (ConfigDef.validate) but parsing does not: what validation
+   * refuses now though a config stored before keeps starting with it (the descriptor's
+   * `validationOnly` WARNs about it then). Checked on each key alone, so two such values are two errors.
+   */
+  readonly validationOnly?: readonly Validator<never>[];
 }
 
 /** A secret value. It prints as `[hidden]` everywhere; only `value()` reveals it. */
@@ -98,6 +104,7 @@ export function runValidator<T>(validate: Validator<T>, value: T): { reason: str
 interface BuildOptions<T> extends KeyOptions {
   default?: string | null;
   validators?: Validator<T>[];
+  validationOnly?: Validator<T>[];
 }
 
 function build<T>(type: ConfigType, parse: v.GenericSchema<string, T>, options: BuildOptions<T>): ConfigKey<T> {
@@ -113,6 +120,7 @@ function build<T>(type: ConfigType, parse: v.GenericSchema<string, T>, options: 
     recommended: options.recommended ?? [],
     internal: options.internal ?? false,
     validators: (options.validators ?? []) as Validator<never>[],
+    ...(options.validationOnly ? { validationOnly: options.validationOnly as Validator<never>[] } : {}),
   };
   const checks = (options.validators ?? []).map((validate) =>
     v.rawCheck<T>(({ dataset, addIssue }) => {
@@ -202,7 +210,7 @@ const parsers = {
 
 type Opt<D, T> = D extends null ? T | null : T;
 
-type TypedOptions<T, D> = KeyOptions & { default?: D; validators?: Validator<T>[] };
+type TypedOptions<T, D> = KeyOptions & { default?: D; validators?: Validator<T>[]; validationOnly?: Validator<T>[] };
 
 /** Key builders, one per Connect type. Omit `default` for a required key; `null` for optional. */
 export const key = {

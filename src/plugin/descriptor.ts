@@ -37,6 +37,11 @@ export type ImpliedConverters = Readonly<
 export interface ConfigProblem {
   readonly key: string;
   readonly message: string;
+  /**
+   * A validation-only problem: how a stored config with it runs (`runs as 1 ms`), for the WARN at
+   * its start. Unset: it runs as before.
+   */
+  readonly runsAs?: string;
 }
 
 interface ConnectorDescriptorBase {

@@ -155,4 +155,25 @@ describe("the built-in connectors' validation-only rules", () => {
     ]);
     await w.worker.stopConnector("src");
   });
+
+  // explore11 F3: the WARN said a stored 0 "runs as before" (back to back); it runs as 1 ms.
+  test("HttpSource: a stored retry backoff of 0 starts, with a WARN saying it runs as 1 ms", async () => {
+    await using w = await inProcessWorker();
+    const { listener, started, failed } = recording();
+    const config = {
+      "connector.class": "HttpSource",
+      name: "src",
+      "http.url": "http://127.0.0.1:9/events",
+      "kafka.topic": "t",
+      "http.retry.backoff.ms": "0",
+    };
+    await w.worker.startConnector("src", config, "STARTED", listener, () => {});
+    expect({ started, failed }).toEqual({ started: ["src"], failed: [] });
+    expect(warnings(w)).toEqual([
+      expect.stringContaining(
+        "WARN [src|worker] Connector src: http.retry.backoff.ms runs as 1 ms, though validation now refuses it: Invalid value 0 for configuration http.retry.backoff.ms: Value must be at least 1",
+      ),
+    ]);
+    await w.worker.stopConnector("src");
+  });
 });

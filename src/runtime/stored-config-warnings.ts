@@ -3,13 +3,13 @@
  * refuses what they find (validate-connector-config.ts), but a stored config that breaks one,
  * written before the rule existed, must keep running on upgrade. So each time the worker starts
  * the connector with a config (WorkerConnector: a worker start, a restart, a new config; not a
- * resume from PAUSED), every such problem is one WARN naming the connector and the key, and the
- * connector starts anyway. A config whose keys do not parse is left to the
+ * resume from PAUSED), every such problem is one WARN naming the connector and the key and saying
+ * how it runs (the problem's `runsAs`, else as before), and the connector starts anyway. A config whose keys do not parse is left to the
  * connector's `start`, which fails it with the per-key error.
  */
 import type { Config } from "../api/connector.ts";
 import { ConfigError } from "../errors.ts";
-import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
+import type { ConfigProblem, ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { Logger } from "../util/logger.ts";
 
 export function warnValidationOnlyProblems(
@@ -19,7 +19,7 @@ export function warnValidationOnlyProblems(
   log: Logger,
 ): void {
   if (!descriptor.validationOnly) return;
-  let problems: ReadonlyArray<{ key: string; message: string }>;
+  let problems: ReadonlyArray<ConfigProblem>;
   try {
     problems = descriptor.validationOnly(config);
   } catch (error) {
@@ -27,6 +27,6 @@ export function warnValidationOnlyProblems(
       log.warn(`Connector ${name}: its stored config could not be checked against the rules validation applies`, error);
     return;
   }
-  for (const { key, message } of problems)
-    log.warn(`Connector ${name}: ${key} runs as before, though validation now refuses it: ${message}`);
+  for (const { key, message, runsAs } of problems)
+    log.warn(`Connector ${name}: ${key} ${runsAs ?? "runs as before"}, though validation now refuses it: ${message}`);
 }

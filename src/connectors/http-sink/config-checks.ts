@@ -162,13 +162,6 @@ export const duration: Validator<string> = (text) =>
     ? "Not a duration (a number of ms, or with a unit: 1 s, 500 ms, 2 min, 1500 µs, 10 ns)"
     : undefined;
 
-/**
- * sink.retry.backoff.*.ms: a negative wait is refused with the message config/validate gives 0
- * (validation-only.ts), "at least 1"; a stored 0 still starts (as 1 ms), so 0 passes here.
- */
-export const backoffMs: Validator<number | null> = (n) =>
-  n === null ? "Value must be non-null" : n < 0 ? "Value must be at least 1" : undefined;
-
 export const attempts: Validator<number> = (n) =>
   n === -1 || n >= 1 ? undefined : "Value must be -1 (forever) or at least 1";
 

@@ -263,32 +263,55 @@ describe("rules validation applies that a stored config starts with", () => {
 
   // explore8 L2: 0 with sink.retry.max-attempts=-1 retried a refused connection back to back (100 % CPU, ~11,700 WARNs/s).
   // explore8 L5: a ceiling below the first wait capped every wait, so the first wait asked for never happened.
+  // explore11 F3: the start's WARN said a stored 0 "runs as before"; it runs as 1 ms.
   test.each([
     [
       { "sink.retry.backoff.initial.ms": "0" },
       "sink.retry.backoff.initial.ms",
       "Invalid value 0 for configuration sink.retry.backoff.initial.ms: Value must be at least 1",
+      { runsAs: "runs as 1 ms" },
     ],
     [
       { "sink.retry.backoff.max.ms": "0" },
       "sink.retry.backoff.max.ms",
       "Invalid value 0 for configuration sink.retry.backoff.max.ms: Value must be at least 1",
+      { runsAs: "runs as 1 ms" },
     ],
     [
       { "sink.retry.backoff.initial.ms": "5000", "sink.retry.backoff.max.ms": "100" },
       "sink.retry.backoff.max.ms",
       "Must not be smaller than sink.retry.backoff.initial.ms",
+      {},
     ],
     [
       { "http.sink.retry.backoff.initial.ms": "5000", "flink.connector.http.sink.retry.backoff.max.ms": "100" },
       "sink.retry.backoff.max.ms",
       "Must not be smaller than sink.retry.backoff.initial.ms",
+      {},
     ],
-  ])("retry backoff %j: refused by validation on its key, started with a WARN", (config, key, message) => {
+  ])("retry backoff %j: refused by validation on its key, started with a WARN", (config, key, message, runsAs) => {
     const stored = { ...base, ...config };
     expect(validationErrors(config)).toEqual([[key, [message]]]);
-    expect(httpSink.validationOnly?.(stored)).toEqual([{ key, message }]);
+    expect(httpSink.validationOnly?.(stored)).toEqual([{ key, message, ...runsAs }]);
     expect(() => new HttpSinkConnector().start(stored)).not.toThrow();
+  });
+
+  // explore11 F4: with both keys out of range only one was named, as if the 0 were fine.
+  test.each([
+    ["0", "-1"],
+    ["-1", "0"],
+    ["0", "0"],
+  ])("retry backoff initial %s and max %s: an error on each key", (initial, max) => {
+    expect(validationErrors({ "sink.retry.backoff.initial.ms": initial, "sink.retry.backoff.max.ms": max })).toEqual([
+      [
+        "sink.retry.backoff.initial.ms",
+        [`Invalid value ${initial} for configuration sink.retry.backoff.initial.ms: Value must be at least 1`],
+      ],
+      [
+        "sink.retry.backoff.max.ms",
+        [`Invalid value ${max} for configuration sink.retry.backoff.max.ms: Value must be at least 1`],
+      ],
+    ]);
   });
 
   // review-sinkfix 4: the sink compared an unset key's default, refusing a ceiling of 50 ms set alone.

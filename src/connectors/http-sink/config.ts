@@ -5,6 +5,7 @@
  * `http.` prefixes (AliasedConfigDef), and so is the `sink.header.<NAME>` family. Called by the
  * connector (validation at start) and the task (settings).
  */
+import { backoffAtLeastOne, backoffMs } from "../../http/backoff-ceiling.ts";
 import { AliasedConfigDef } from "../../plugin/config-aliases.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import * as checks from "./config-checks.ts";
@@ -202,14 +203,16 @@ export const httpSinkConfig = new AliasedConfigDef(
       default: 100,
       importance: "LOW",
       group: ERRORS,
-      validators: [checks.backoffMs],
+      validators: [backoffMs],
+      validationOnly: [backoffAtLeastOne],
     }),
     "sink.retry.backoff.max.ms": key.long({
       doc: "The longest computed wait between two attempts (a Retry-After is bounded by sink.retry.after.max.ms instead), at least 1 (a stored 0 runs as 1). Unset, it is 10000 or sink.retry.backoff.initial.ms when that is larger (a constant backoff); set, not below sink.retry.backoff.initial.ms when both are set.",
       default: 10_000,
       importance: "LOW",
       group: ERRORS,
-      validators: [checks.backoffMs],
+      validators: [backoffMs],
+      validationOnly: [backoffAtLeastOne],
     }),
     "sink.retry.after.max.ms": key.long({
       doc: "The longest Retry-After (429, 503; seconds or HTTP-date) honoured as the least wait before the next attempt: a longer one waits this long, so `Retry-After: 86400` does not idle a RUNNING task for a day. Never below sink.retry.backoff.max.ms (the earlier cap). Our key.",

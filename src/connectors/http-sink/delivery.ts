@@ -30,14 +30,15 @@
  * hangs up, and the task waits for it before the partitions go to their next owner.
  */
 import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
+import { EndpointDegradation } from "../../http/endpoint-degradation.ts";
 import { type HttpClient, type HttpResponse, redactUrl } from "../../http/http-client.ts";
+import { attemptFailureText } from "../../http/network-exception.ts";
 import { classifiedStatus, classifyError, isRetriableStatus, retryAfterMs } from "../../http/retry-policy.ts";
 import type { TokenProvider } from "../../http/token-provider.ts";
 import { type BackoffPolicy, retry } from "../../util/backoff.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { type RepeatLimiter, taskWarnings, warnLimited } from "../../util/repeat-limiter.ts";
-import { EndpointDegradation } from "./endpoint-degradation.ts";
 import type { PauseGate } from "./pause-gate.ts";
 import { SecretMask } from "./secret-mask.ts";
 import { SinkMetrics } from "./sink-metrics.ts";
@@ -139,7 +140,10 @@ export class HttpDelivery {
   ) {
     this.mask = new SecretMask(s.headers, s.urls);
     this.retryWarnings = taskWarnings(clock);
-    this.degradation = new EndpointDegradation(clock);
+    this.degradation = new EndpointDegradation(
+      clock,
+      "the records are retried (sink.retry.max-attempts), none is committed until delivered.",
+    );
   }
 
   /** Told of each retry and of each answer that ends one's retries: the task's Degraded trace. */
@@ -182,7 +186,7 @@ export class HttpDelivery {
           },
           onRetry: (error, attempt, delayMs) => {
             const target = `${request.method ?? this.s.method} ${redactUrl(request.url)}`;
-            const what = error instanceof RetriableStatus ? `HTTP ${error.response.status}` : (error as Error).message;
+            const what = error instanceof RetriableStatus ? `HTTP ${error.response.status}` : attemptFailureText(error);
             this.degradation.retrying(sending, target, what);
             // An endpoint down for hours (sink.retry.max-attempts=-1): the first WARN at once, then one a minute per kind.
             warnLimited(

@@ -5,7 +5,7 @@
  * credentials as Flink's connector does.
  */
 import type { Config } from "../../api/connector.ts";
-import { type ConfiguredBackoff, followedBackoff } from "../../http/backoff-ceiling.ts";
+import { type ConfiguredBackoff, runningBackoff } from "../../http/backoff-ceiling.ts";
 import { basicToken } from "../../http/basic-credentials.ts";
 import type { ClientTls } from "../../http/http-client.ts";
 import { loadPemFiles } from "../../http/tls-material.ts";
@@ -125,7 +125,7 @@ export function sinkSettings(config: Config): SinkSettings {
   const tokenRequest = c["security.oidc.token.request"];
   const tokenUrl = c["security.oidc.token.endpoint.url"];
   const retries = c["sink.retry.max-attempts"];
-  const backoff = followedBackoff(configuredBackoff(config));
+  const backoff = runningBackoff(configuredBackoff(config));
   return {
     encoder: {
       url: c.url,
@@ -147,11 +147,7 @@ export function sinkSettings(config: Config): SinkSettings {
     nullValues: c["behavior.on.null.values"].toLowerCase() as NullValues,
     timeoutMs: c["sink.request.timeout"] * 1000,
     isError: errorStatusChecker(c["sink.error.code"], c["sink.error.code.exclude"]),
-    policy: {
-      // A stored 0 (validation refuses it now) would retry back to back: a busy loop through an outage.
-      initialMs: Math.max(1, backoff.initialMs),
-      maxMs: Math.max(1, backoff.maxMs),
-    },
+    policy: backoff,
     retryAfterMaxMs: Math.max(c["sink.retry.after.max.ms"], backoff.maxMs),
     maxAttempts: retries === -1 ? Number.POSITIVE_INFINITY : retries,
     headers,

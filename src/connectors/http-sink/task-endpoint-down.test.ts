@@ -187,6 +187,24 @@ describe("HttpSinkTask when the endpoint is unavailable", () => {
     expect(h.task.preCommit([{ ...p0, offset: 1 }])).toEqual([{ ...p0, offset: 1 }]);
   });
 
+  // explore11 F2: the WARN and the trace carried Bun's "Is the computer able to access the url?" and the URL twice.
+  test("a refused connection: the WARN and the Degraded trace name the JDK's exception, the URL once, no runtime hint", async () => {
+    const closed = Bun.serve({ port: 0, fetch: () => new Response("x") });
+    const url = `http://127.0.0.1:${closed.port}/x`;
+    closed.stop(true);
+    await using h = harness({ url, ...fast, "sink.retry.max-attempts": "-1" });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => h.task.degradedTrace() !== null && h.lines.some((l) => l.includes("retrying in")));
+    const failure = "java.net.ConnectException: ECONNREFUSED: Unable to connect";
+    expect(h.lines.filter((l) => l.includes("retrying in"))).toEqual([
+      expect.stringContaining(`POST ${url} failed (attempt 1): ${failure}; retrying in `),
+    ]);
+    const trace = h.task.degradedTrace()!;
+    expect(trace).toContain(`(the last: ${failure})`);
+    expect(trace.split(url)).toHaveLength(2);
+    expect(`${trace} ${h.lines.join(" ")}`).not.toContain("Is the computer");
+  });
+
   // review-sinkfix P3: the trace was one per task, cleared by any request answered.
   test("a request delivered on another partition leaves the trace of one still retrying", async () => {
     await using server = endpoint();

@@ -4,11 +4,11 @@
  * forwarded header, a prefix or a key header name that cannot be an HTTP header name fails only the
  * requests that would carry it; an OIDC token endpoint left empty with a token request turns OIDC
  * off; one that is not an http or https URL fails the token requests. A retry backoff of 0 (retried
- * back to back: an outage is a busy loop) runs as 1 ms (settings.ts), and a backoff ceiling set below a
+ * back to back: an outage is a busy loop) runs as 1 ms (backoff-ceiling.ts), and a backoff ceiling set below a
  * first wait also set caps every wait as before (backoffCeilingProblem: an unset key follows the other,
  * the HTTP source's rule). Used by index.ts.
  */
-import { backoffCeilingProblem } from "../../http/backoff-ceiling.ts";
+import { backoffCeilingProblem, backoffFloorProblems } from "../../http/backoff-ceiling.ts";
 import { redactUrl } from "../../http/http-client.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
@@ -45,12 +45,10 @@ export function sinkValidationOnly(raw: RawConfig): ConfigProblem[] {
       key: noRequest ? "security.oidc.token.request" : "security.oidc.token.endpoint.url",
       message: OIDC_PAIR,
     });
-  for (const key of [BACKOFF_KEYS.initial, BACKOFF_KEYS.max]) check(key, c[key], String(c[key]), atLeastOne);
+  const configured = configuredBackoff(raw);
+  problems.push(...backoffFloorProblems(BACKOFF_KEYS, configured));
   // An unset key follows the other (the HTTP source's rule): only both set can cross.
-  const backoff = backoffCeilingProblem(BACKOFF_KEYS, configuredBackoff(raw));
+  const backoff = backoffCeilingProblem(BACKOFF_KEYS, configured);
   if (backoff && !problems.some((p) => p.key === BACKOFF_KEYS.max)) problems.push(backoff);
   return problems;
 }
-
-/** The message config.ts's `backoffMs` gives a negative wait. */
-const atLeastOne = (ms: number) => (ms < 1 ? "Value must be at least 1" : undefined);

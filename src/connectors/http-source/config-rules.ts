@@ -3,7 +3,7 @@
  * alone, each reported on the key at fault, and the TLS material a parsed config asks for.
  */
 import { ConfigError } from "../../errors.ts";
-import { backoffCeilingProblem, followedBackoff } from "../../http/backoff-ceiling.ts";
+import { backoffCeilingProblem, type ConfiguredBackoff, runningBackoff } from "../../http/backoff-ceiling.ts";
 import type { ClientTls } from "../../http/http-client.ts";
 import { loadTlsMaterial } from "../../http/tls-material.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
@@ -68,10 +68,12 @@ export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
       out.push({ key: "http.response.error.codes", message: `${codeText} is not an HTTP status code (100-599)` });
   }
   // `c` is parseHttpSourceConfig's: an unset key already followed the other, so only both set can cross.
-  const backoff = backoffCeilingProblem(
-    { initial: "http.retry.backoff.ms", max: "http.retry.backoff.max.ms" },
-    { initialMs: c["http.retry.backoff.ms"], maxMs: c["http.retry.backoff.max.ms"], initialSet: true, maxSet: true },
-  );
+  const backoff = backoffCeilingProblem(BACKOFF_KEYS, {
+    initialMs: c["http.retry.backoff.ms"],
+    maxMs: c["http.retry.backoff.max.ms"],
+    initialSet: true,
+    maxSet: true,
+  });
   if (backoff) out.push(backoff);
   if (c["http.ssl.enabled"]) {
     if (!c["http.ssl.truststore.location"] && !c["http.ssl.keystore.location"])
@@ -106,17 +108,26 @@ export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
  * keys reconciled: an unset `http.retry.backoff.max.ms` follows a larger `http.retry.backoff.ms`
  * (the ceiling is then the backoff itself: a constant backoff), and an unset `http.retry.backoff.ms`
  * follows a smaller ceiling; only both set, a ceiling below the backoff is an error (crossKeyErrors).
+ * A stored 0 runs as 1 ms (runningBackoff; validation refuses it: validation-only.ts).
  * "Unset" is the raw map without the key, so the defaults stay the declared ones.
  */
 export function parseHttpSourceConfig(raw: RawConfig): HttpSourceConfig {
   const c = httpSourceConfig.parse(raw);
-  const { initialMs, maxMs } = followedBackoff({
-    initialMs: c["http.retry.backoff.ms"],
-    maxMs: c["http.retry.backoff.max.ms"],
-    initialSet: raw["http.retry.backoff.ms"] != null,
-    maxSet: raw["http.retry.backoff.max.ms"] != null,
-  });
+  const { initialMs, maxMs } = runningBackoff(configuredBackoff(raw));
   return { ...c, "http.retry.backoff.ms": initialMs, "http.retry.backoff.max.ms": maxMs };
+}
+
+export const BACKOFF_KEYS = { initial: "http.retry.backoff.ms", max: "http.retry.backoff.max.ms" } as const;
+
+/** The retry backoff pair as configured ("unset": the raw map without the key). */
+export function configuredBackoff(raw: RawConfig): ConfiguredBackoff {
+  const c = httpSourceConfig.parse(raw);
+  return {
+    initialMs: c[BACKOFF_KEYS.initial],
+    maxMs: c[BACKOFF_KEYS.max],
+    initialSet: raw[BACKOFF_KEYS.initial] != null,
+    maxSet: raw[BACKOFF_KEYS.max] != null,
+  };
 }
 
 /**

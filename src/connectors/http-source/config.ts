@@ -6,6 +6,7 @@
  * Rules across keys are in config-rules.ts; the TLS keys are declared in tls-keys.ts, castorm's
  * timestamp parser keys in timestamp-keys.ts.
  */
+import { backoffAtLeastOne, backoffMs } from "../../http/backoff-ceiling.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import { jsonPathProblem, nonNegative, positive, validTimezone, validUrl } from "./config-checks.ts";
 import { recordTimestampKeys } from "./record-timestamp.ts";
@@ -225,16 +226,18 @@ export const httpSourceConfig = defineConfig({
     validators: [positive],
   }),
   "http.retry.backoff.ms": key.long({
-    doc: "The first retry delay; it doubles per attempt, with jitter. A Retry-After header on 429 and 503 (seconds or HTTP-date), of the API or of the OAuth2 token endpoint, replaces it. Unset, it is 1000 or http.retry.backoff.max.ms when that is smaller.",
+    doc: "The first retry delay; it doubles per attempt, with jitter. A Retry-After header on 429 and 503 (seconds or HTTP-date), of the API or of the OAuth2 token endpoint, replaces it. Unset, it is 1000 or http.retry.backoff.max.ms when that is smaller. At least 1 (0 would retry a refused connection back to back; a stored 0 runs as 1).",
     default: 1000,
     group: G.errors,
-    validators: [nonNegative],
+    validators: [backoffMs],
+    validationOnly: [backoffAtLeastOne],
   }),
   "http.retry.backoff.max.ms": key.long({
-    doc: "The longest wait between two attempts, for the computed backoff and for a server's Retry-After alike. Unset, it is 60000 or http.retry.backoff.ms when that is larger (a constant backoff); set, it must not be smaller than http.retry.backoff.ms.",
+    doc: "The longest wait between two attempts, for the computed backoff and for a server's Retry-After alike. Unset, it is 60000 or http.retry.backoff.ms when that is larger (a constant backoff); set, it must not be smaller than http.retry.backoff.ms. At least 1 (a stored 0 runs as 1).",
     default: 60000,
     group: G.errors,
-    validators: [nonNegative],
+    validators: [backoffMs],
+    validationOnly: [backoffAtLeastOne],
   }),
   "http.response.error.codes": key.list({
     doc: "The statuses that are errors (after retries), handled by behavior.on.error. Empty: every status of 400 and above. Another 408, 429 or 5xx is retried as an error is, then every scheduled poll retries its page, with a warning; other non-2xx statuses end the poll with a warning. A status outside 100..599 (a WAF's 999) is classified as a 500, as RFC 9110 says.",

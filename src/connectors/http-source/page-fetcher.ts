@@ -12,6 +12,7 @@
  * that does not decompress as its Content-Encoding says is thrown as it is (`undecodable`).
  */
 import { ConnectError } from "../../errors.ts";
+import { EndpointDegradation } from "../../http/endpoint-degradation.ts";
 import {
   type ClientTls,
   HttpClient,
@@ -19,6 +20,7 @@ import {
   HttpTransportError,
   redactUrl as redacted,
 } from "../../http/http-client.ts";
+import { attemptFailureText } from "../../http/network-exception.ts";
 import { classifiedStatus, retryAfterMs, sendWithRetry } from "../../http/retry-policy.ts";
 import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
 import { RetriableTokenRequestError } from "../../http/token-request-errors.ts";
@@ -159,6 +161,10 @@ export class PageFetcher {
 
   constructor(private readonly o: PageFetcherOptions) {
     this.waits = new RateLimitWaitLog(o.log);
+    this.degradation = new EndpointDegradation(
+      o.clock,
+      "the request is retried (http.retry.max.attempts), then the next scheduled poll tries again.",
+    );
   }
 
   async fetch(req: PageRequest, signal: AbortSignal): Promise<HttpResponse> {
@@ -216,8 +222,15 @@ export class PageFetcher {
       this.o.gate.holdFor(Math.min(error.retryAfterMs, this.o.policy.maxMs), this.o.clock);
   }
 
+  /**
+   * The task's Degraded trace while a request's attempts are retried (HttpSourceTask.degradedTrace),
+   * as the HTTP sink's: null once it is answered or its attempts ran out.
+   */
+  readonly degradation: EndpointDegradation;
+
   private send(req: PageRequest, signal: AbortSignal): Promise<HttpResponse> {
     const { metrics, clock } = this.o;
+    const request = {};
     return sendWithRetry(
       this.o.client,
       async () => {
@@ -267,7 +280,8 @@ export class PageFetcher {
           const what =
             outcome && typeof outcome === "object" && "status" in outcome
               ? `HTTP ${(outcome as HttpResponse).status}`
-              : (outcome as Error).message;
+              : attemptFailureText(outcome);
+          this.degradation.retrying(request, `${req.method} ${redacted(req.url)}`, what);
           // An API down for days is retried every poll: the first WARN at once, then one a minute.
           warnLimited(
             this.o.log,
@@ -277,6 +291,6 @@ export class PageFetcher {
           );
         },
       },
-    );
+    ).finally(() => this.degradation.settled(request));
   }
 }

@@ -347,3 +347,49 @@ describe("an API unreachable for minutes, behavior.on.error=log", () => {
     expect(Number(/and (\d+) more/.exec(retries[1]!)![1])).toBeGreaterThan(200);
   });
 });
+
+// explore11 F6: a source retrying its API read RUNNING without a trace (the HTTP sink shows "Degraded: …").
+describe("HttpSourceTask while its API's attempts are retried", () => {
+  test("the RUNNING status has a Degraded trace naming the request and the last failure, gone once answered", async () => {
+    let n = 0;
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: () => (n++ < 2 ? new Response("down", { status: 503 }) : Response.json([{ id: 1 }])),
+    });
+    try {
+      const traces: (string | null)[] = [];
+      let task: { degradedTrace(): string | null } | undefined;
+      const clock = new (class extends FastForwardClock {
+        override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+          traces.push(task?.degradedTrace() ?? null);
+          await super.sleep(ms, signal);
+        }
+      })();
+      const url = `http://127.0.0.1:${server.port}/e`;
+      const h = await startTask(
+        {
+          "http.url": url,
+          "http.response.records.path": "$[*]",
+          "http.retry.max.attempts": "5",
+          "http.retry.backoff.ms": "100",
+        },
+        { clock },
+      );
+      task = h.task;
+      expect(ids(await h.collect(1, 5))).toEqual([1]);
+      expect(traces.slice(0, 2)).toEqual(
+        [1, 2].map((attempts) =>
+          expect.stringMatching(
+            new RegExp(
+              `^Degraded: GET ${url} has failed ${attempts} attempt\\(s\\) since \\S+ \\(the last: HTTP 503\\); the request is retried \\(http\\.retry\\.max\\.attempts\\), then the next scheduled poll tries again\\.$`,
+            ),
+          ),
+        ),
+      );
+      expect(h.task.degradedTrace()).toBeNull();
+    } finally {
+      server.stop(true);
+    }
+  });
+});

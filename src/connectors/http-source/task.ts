@@ -28,6 +28,7 @@ import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
 import { HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
+import { sendRetryTrace } from "../../runtime/send-retry-trace.ts";
 import { within } from "../../util/async.ts";
 import { type Clock, momentOf } from "../../util/clock.ts";
 import { type Logger, logManager } from "../../util/logger.ts";
@@ -162,6 +163,11 @@ export class HttpSourceTask implements SourceTask {
    * deadline stays pending for the next poll; a failure after records is thrown by the poll after
    * they are all handed out, once they are on their way.
    */
+  /** While a request's attempts are retried: "Degraded: GET <url> has failed …" (EndpointDegradation), as the HTTP sink's. */
+  degradedTrace(): string | null {
+    return this.fetcher?.degradation.trace ?? sendRetryTrace(this.context?.sendRetryFailure?.());
+  }
+
   async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
     const active = AbortSignal.any([signal, this.stopped.signal]);
     const deadline = performance.now() + MAX_IDLE_WAIT_MS;

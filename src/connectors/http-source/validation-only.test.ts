@@ -205,3 +205,33 @@ describe("http.auth.user holding ':' with http.auth.type=BASIC", () => {
     }
   });
 });
+
+// explore11 F6: 0 was accepted and retried back to back (a core at ~97 % through an outage).
+// explore11 F4: with both keys out of range only one was named.
+describe("http.retry.backoff.ms and http.retry.backoff.max.ms of 0", () => {
+  const keys = ["http.retry.backoff.ms", "http.retry.backoff.max.ms"] as const;
+  const atLeastOne = (key: string, value: string) =>
+    `Invalid value ${value} for configuration ${key}: Value must be at least 1`;
+
+  test.each([
+    ["0", "0"],
+    ["0", "-1"],
+    ["-1", "0"],
+    ["-5", "5"],
+  ])("initial %s and max %s: refused on each key out of range, with the HTTP sink's message", (initial, max) => {
+    const config = { [keys[0]]: initial, [keys[1]]: max };
+    expect(keys.map((key) => errorsOn(key, config))).toEqual([
+      [atLeastOne(keys[0], initial)],
+      Number(max) < 1 ? [atLeastOne(keys[1], max)] : [],
+    ]);
+  });
+
+  test("a stored 0 starts with a WARN saying it runs as 1 ms, and runs as 1 ms", () => {
+    const stored = { ...base, [keys[0]]: "0", [keys[1]]: "0" };
+    expect(httpSource.validationOnly?.(stored)).toEqual(
+      keys.map((key) => ({ key, message: atLeastOne(key, "0"), runsAs: "runs as 1 ms" })),
+    );
+    const c = checkedConfig(stored);
+    expect([c[keys[0]], c[keys[1]]]).toEqual([1, 1]);
+  });
+});

@@ -5,8 +5,10 @@
  * task runs but not as its user meant: a cron expression Quartz refuses, a TIMESTAMP initial offset
  * that names no instant, OFFSET pagination that cannot pass its first page, an Authorization header
  * that http.auth.type sends too, a status code not in decimal digits, a Basic user name holding
- * `:`, a kafka.topic Kafka refuses as a topic name. Used by index.ts.
+ * `:`, a kafka.topic Kafka refuses as a topic name, a retry backoff of 0 (runs as 1 ms:
+ * backoff-ceiling.ts). Used by index.ts.
  */
+import { backoffFloorProblems } from "../../http/backoff-ceiling.ts";
 import { basicUserProblem } from "../../http/basic-credentials.ts";
 import { topicNameProblems } from "../../kafka/topic-name.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
@@ -14,6 +16,7 @@ import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { hasPlaceholder } from "../../util/placeholders.ts";
 import { httpSourceConfig } from "./config.ts";
 import { isDefinitePath, jsonPathProblem } from "./config-checks.ts";
+import { BACKOFF_KEYS, configuredBackoff } from "./config-rules.ts";
 import { parseHeaders } from "./headers.ts";
 import { quartzOnlyProblem } from "./quartz-cron.ts";
 import { recordTimestampProblems } from "./record-timestamp.ts";
@@ -134,5 +137,6 @@ export function validationOnlyProblems(raw: RawConfig): ConfigProblem[] {
     ...timestampKeyProblems(httpSourceConfig.parse(raw)),
     ...recordTimestampProblems(httpSourceConfig.parse(raw)),
     ...topicNameProblems("kafka.topic", [httpSourceConfig.parse(raw)["kafka.topic"]], { empty: false }),
+    ...backoffFloorProblems(BACKOFF_KEYS, configuredBackoff(raw)),
   ];
 }

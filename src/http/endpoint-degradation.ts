@@ -1,15 +1,16 @@
 /**
- * EndpointDegradation: what the HTTP sink task's RUNNING status says while its endpoint fails
- * attempts that are being retried (SinkTask.degradedTrace, shown by the herder as the trace of the
+ * EndpointDegradation: what an HTTP connector task's RUNNING status says while its endpoint fails
+ * attempts that are being retried (SinkTask/SourceTask.degradedTrace, shown by the herder as the trace of the
  * RUNNING status, as a source task's send being retried is): "Degraded: POST <url> has failed 12
- * attempts since <time> (the last: HTTP 503) …". HttpDelivery reports each retry of a request and
+ * attempts since <time> (the last: HTTP 503); <consequence>". The HTTP sink's HttpDelivery and the
+ * HTTP source's PageFetcher report each retry of a request and
  * the end of that request's retries (answered for good, failed, or abandoned with its revoked
  * partition). Each request is tracked on its own, so with sink.requests.max-inflight > 1 one request
  * delivered does not hide another still being retried: the trace names the request retried the
  * longest and is null once no request is left retrying. Without it a sink retrying an outage with
  * sink.retry.max-attempts=-1 read RUNNING, healthy, for hours (explore8 L6).
  */
-import type { Clock } from "../../util/clock.ts";
+import type { Clock } from "../util/clock.ts";
 
 interface Failing {
   readonly since: number;
@@ -22,7 +23,11 @@ export class EndpointDegradation {
   /** The requests being retried, in the order their first retry came (the oldest first). */
   private readonly failing = new Map<object, Failing>();
 
-  constructor(private readonly clock: Clock) {}
+  /** `consequence`: what the task does meanwhile, ending the trace. */
+  constructor(
+    private readonly clock: Clock,
+    private readonly consequence: string,
+  ) {}
 
   /** An attempt of `request` at `target` (method and redacted URL) failed with `what` and is retried. */
   retrying(request: object, target: string, what: string): void {
@@ -45,6 +50,6 @@ export class EndpointDegradation {
     const [oldest] = this.failing.values();
     if (!oldest) return null;
     const others = this.failing.size - 1;
-    return `Degraded: ${oldest.target} has failed ${oldest.attempts} attempt(s) since ${new Date(oldest.since).toISOString()} (the last: ${oldest.last})${others > 0 ? `, and ${others} other request(s) are being retried too` : ""}; the records are retried (sink.retry.max-attempts), none is committed until delivered.`;
+    return `Degraded: ${oldest.target} has failed ${oldest.attempts} attempt(s) since ${new Date(oldest.since).toISOString()} (the last: ${oldest.last})${others > 0 ? `, and ${others} other request(s) are being retried too` : ""}; ${this.consequence}`;
   }
 }
