@@ -787,6 +787,54 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     await consumer.close();
   });
 
+  // explore11 F1: Java's consumer rejoins when a metadata refresh finds more partitions; so does this one.
+  test("partitions added to a subscribed topic are assigned at the next metadata.max.age.ms, committed offsets kept", async () => {
+    const topic = uniqueTopic("grown");
+    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    await produce(topic, 0, 2);
+    await produce(topic, 1, 2);
+    const consumer = await port.consumer({
+      groupId: `group-${topic}`,
+      topics: [topic],
+      properties: { ...fast(), "metadata.max.age.ms": "200" },
+    });
+    const received: string[] = [];
+    const changes: [string, number[]][] = [];
+    const partitions = (tps: readonly TopicPartition[]) => tps.map((tp) => tp.partition).sort();
+    await consumer.start({
+      onRecords: async (records) => {
+        received.push(...records.map((r) => `${r.partition}:${r.offset}`));
+        await consumer.commit(records.map((r) => ({ topic, partition: r.partition, offset: r.offset + 1 })));
+      },
+      onPartitionsAssigned: async (assigned) => void changes.push(["assigned", partitions(assigned)]),
+      onPartitionsRevoked: async (revoked) => void changes.push(["revoked", partitions(revoked)]),
+      onPartitionsLost: async (lost) => void changes.push(["lost", partitions(lost)]),
+      onCrash: (error) => {
+        throw error;
+      },
+    });
+    await waitFor(() => received.length === 4, { what: "the records of the first two partitions" });
+    const kafka = await testClient();
+    const grower = kafka.admin();
+    await grower.connect();
+    try {
+      await grower.createPartitions({ topicPartitions: [{ topic, count: 4 }] });
+    } finally {
+      await grower.disconnect();
+    }
+    await waitFor(() => consumer.assignment().length === 4, { what: "the added partitions assigned" });
+    for (const partition of [0, 1, 2, 3]) await produce(topic, partition, 1, 2);
+    await waitFor(() => received.length === 8, { what: "a record on each partition, the added ones too" });
+    // Each record once: the offsets committed before the rejoin are where the old partitions resume.
+    expect(received.sort()).toEqual(["0:0", "0:1", "0:2", "1:0", "1:1", "1:2", "2:0", "3:0"]);
+    expect(changes).toEqual([
+      ["assigned", [0, 1]],
+      ["revoked", [0, 1]],
+      ["assigned", [0, 1, 2, 3]],
+    ]);
+    await consumer.close();
+  });
+
   test("a topics.regex subscription consumes every matching topic", async () => {
     const prefix = uniqueTopic("regex");
     for (const name of ["a", "b", "other"]) {

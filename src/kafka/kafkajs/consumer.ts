@@ -10,13 +10,14 @@
  * valid; onPartitionsLost when it lost its member id (UNKNOWN_MEMBER_ID). A completed join reports
  * what it gave through onPartitionsAssigned (kafkajs does not await its GROUP_JOIN listeners, so
  * fetching may start while the handler is still opening them). kafkajs matches a `topics.regex`
- * subscription once, when it subscribes; topic-pattern-watch.ts matches it again every
- * `metadata.max.age.ms` and rejoins on a new match. Joins, assignments, revocations, seeks and the
+ * subscription once, when it subscribes, and assigns the partitions it knew then;
+ * subscription-watch.ts asks the topics and their partition counts again every
+ * `metadata.max.age.ms` and rejoins when they changed. Joins, assignments, revocations, seeks and the
  * LeaveGroup are logged as Java's consumer logs them (consumer-log.ts); where a partition starts
  * kafkajs decides without telling, so unlike the platformatic adapter's those lines are missing.
  *
- * Beside it: join-preparation.ts (the cluster look-ups before joining: topics ready, zombie members,
- * topics matching a pattern), start-positions.ts (`position`), join-exit.ts (a close leaves a join
+ * Beside it: join-preparation.ts (the cluster look-ups before joining: topics ready, zombie
+ * members), subscription-watch.ts, start-positions.ts (`position`), join-exit.ts (a close leaves a join
  * under way, pending member ids of KIP-394), consumed-records.ts (a batch as the port's records),
  * invalid-batch-hold.ts (a batch failing its checks fails the consumer while it is in its group),
  * member-config.ts (kafkajs' consumer config from the consumer's settings, with the partition assigner)
@@ -32,19 +33,19 @@ import { consumedRecords } from "./consumed-records.ts";
 import { wrap } from "./errors.ts";
 import type { InvalidBatchHold } from "./invalid-batch-hold.ts";
 import { JoinExit } from "./join-exit.ts";
-import { awaitTopics, fenceZombies, matchingTopics } from "./join-preparation.ts";
+import { awaitTopics, fenceZombies } from "./join-preparation.ts";
 import { memberConfig } from "./member-config.ts";
 import { pendingSeeks } from "./pending-seeks.ts";
 import { type BrokerLike, brokerAddresses, topicPartitionLists, withJoinHook } from "./protocol.ts";
 import { StartPositions } from "./start-positions.ts";
-import { watchTopicPattern } from "./topic-pattern-watch.ts";
+import { partitionCounts, watchSubscription } from "./subscription-watch.ts";
 
 /** Partitions whose fetched batches are handed over at the same time, at most. */
 const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
 export class KafkajsConsumer implements KafkaConsumer {
   private consumer: Consumer | undefined;
   private assigned: TopicPartition[] = [];
-  /** Cancels the `topics.regex` watch (topic-pattern-watch.ts). */
+  /** Cancels the subscription watch (subscription-watch.ts). */
   private stopWatch: (() => void) | undefined;
   constructor(
     private readonly kafka: Kafka,
@@ -165,7 +166,8 @@ export class KafkajsConsumer implements KafkaConsumer {
       await fenceZombies(this.kafka, this.options);
       if (cancelled()) throw closedMeanwhile();
       await consumer.connect();
-      const subscribed = topics instanceof RegExp ? await matchingTopics(this.kafka, topics) : [];
+      // Asked before the join: a change in between rejoins once more rather than going unseen.
+      const known = await partitionCounts(this.kafka, topics);
       await consumer.subscribe({
         topics: topics instanceof RegExp ? [topics] : [...topics],
         fromBeginning: s.fromBeginning,
@@ -202,20 +204,18 @@ export class KafkajsConsumer implements KafkaConsumer {
         },
       };
       await consumer.run(run);
-      if (topics instanceof RegExp) {
-        const revokeOwned = async () => {
-          const owned = this.assigned;
-          this.assigned = [];
-          if (owned.length === 0) return;
-          this.log.revoked(owned);
-          await handlers.onPartitionsRevoked(owned).catch(crash);
-        };
-        const current = () => !cancelled();
-        const { metadataMaxAgeMs: intervalMs, fromBeginning } = s;
-        const { groupId } = this.options;
-        const watch = { pattern: topics, kafka: this.kafka, consumer, run, groupId, intervalMs, fromBeginning };
-        this.stopWatch = watchTopicPattern({ ...watch, current, revokeOwned, crash }, subscribed);
-      }
+      const revokeOwned = async () => {
+        const owned = this.assigned;
+        this.assigned = [];
+        if (owned.length === 0) return;
+        this.log.revoked(owned);
+        await handlers.onPartitionsRevoked(owned).catch(crash);
+      };
+      const current = () => !cancelled();
+      const { metadataMaxAgeMs: intervalMs, fromBeginning } = s;
+      const { groupId } = this.options;
+      const watch = { topics, kafka: this.kafka, consumer, run, groupId, intervalMs, fromBeginning };
+      this.stopWatch = watchSubscription({ ...watch, current, revokeOwned, crash }, known);
       if (cancelled()) {
         await consumer.disconnect().catch(() => undefined);
         throw closedMeanwhile();

@@ -1,7 +1,6 @@
 /**
  * What the kafkajs consumer (KafkajsConsumer, consumer.ts) asks of the cluster before it joins its
- * group: that its topics exist with leaders, that no dead incarnation of itself is still a member,
- * and (for a `topics.regex` subscription, also at every `metadata.max.age.ms`) which topics match.
+ * group: that its topics exist with leaders, and that no dead incarnation of itself is still a member.
  */
 import type { Kafka } from "kafkajs";
 import { RetriableError } from "../../errors.ts";
@@ -77,17 +76,6 @@ export async function fenceZombies(kafka: Kafka, options: ConsumerOptions): Prom
     } finally {
       await cluster.disconnect();
     }
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** Topics matching `pattern`, sorted. */
-export async function matchingTopics(kafka: Kafka, pattern: RegExp): Promise<string[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.listTopics()).filter((t) => pattern.test(t)).sort();
   } finally {
     await admin.disconnect();
   }

@@ -40,9 +40,9 @@
  * leader assigns from the metadata it holds at join time), and, when `fencePredecessors` says its
  * client id is its own, removes its dead predecessor from the group (members with that client id, left
  * by a kill -9), unless the member is static. A `topics.regex` subscription is matched against the
- * cluster's topics at start and again every `metadata.max.age.ms` (as Java's consumer does at each
- * metadata refresh); a change rejoins the group with the new topic list (group-entry.ts,
- * topic-pattern-watch.ts). A close leaves no member behind, pending ones included (join-watch.ts).
+ * cluster's topics at start; the matched topics and their partition counts are asked again every
+ * `metadata.max.age.ms` (as Java's consumer does at each metadata refresh); a new topic or partition
+ * rejoins the group (group-entry.ts, subscription-watch.ts). A close leaves no member behind, pending ones included (join-watch.ts).
  * Heartbeats do not depend on the handler: a long batch costs no membership.
  */
 import { Consumer, type GroupAssignment } from "@platformatic/kafka";
@@ -59,7 +59,7 @@ import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
 import { closeLeavingGroup, inJoin } from "./join-watch.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 import { commitEntries } from "./partition-state.ts";
-import { watchTopicPattern } from "./topic-pattern-watch.ts";
+import { partitionCounts, watchSubscription } from "./subscription-watch.ts";
 
 /** Java's RebalanceInProgressException for a commit answered REBALANCE_IN_PROGRESS. */
 const REBALANCE_IN_PROGRESS =
@@ -79,7 +79,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
   private assigned: TopicPartition[] = [];
   /** Assignment changes reach the handler one after another. */
   private assignments: Promise<void> = Promise.resolve();
-  /** Cancels the `topics.regex` watch (topic-pattern-watch.ts). */
+  /** Cancels the subscription watch (subscription-watch.ts). */
   private stopWatch: (() => void) | undefined;
   /** Cancels a static member's FENCED_INSTANCE_ID watch (fenced-instance.ts). */
   private stopFencing: (() => void) | undefined;
@@ -240,17 +240,17 @@ export class PlatformaticConsumer implements KafkaConsumer {
         await fenceZombies(this.connection, groupId, ownClientId);
       if (cancelled()) throw closedMeanwhile();
       for (const t of subscribed) consumer.topics.track(t);
+      const { connection, settings } = this;
+      const known = await partitionCounts(consumer, connection, subscribed);
+      if (cancelled()) throw closedMeanwhile();
       await this.join(consumer);
       if (cancelled()) throw closedMeanwhile();
-      if (topics instanceof RegExp) {
-        const { connection, settings } = this;
-        const current = () => !cancelled();
-        const rejoin = () => {
-          this.orderlyRejoin = true;
-          return this.join(consumer);
-        };
-        this.stopWatch = watchTopicPattern({ pattern: topics, consumer, connection, settings, current, crash, rejoin });
-      }
+      const current = () => !cancelled();
+      const rejoin = () => {
+        this.orderlyRejoin = true;
+        return this.join(consumer);
+      };
+      this.stopWatch = watchSubscription({ topics, consumer, connection, settings, known, current, crash, rejoin });
     } catch (error) {
       stopFencing?.();
       if (this.consumer === consumer) {

@@ -1,0 +1,77 @@
+/**
+ * The kafkajs consumer's subscription kept current: kafkajs matches a `topics.regex` once, when it
+ * subscribes, and assigns from the partitions it knew at that join. Every `metadata.max.age.ms` (as
+ * Java's consumer at each metadata refresh) the topics subscribed (or matched again) and their
+ * partition counts are asked; when they changed since the last join (subscription-change.ts) the
+ * member gives up what it owns (revoked, while still a member), stops kafkajs, subscribes again and
+ * rejoins, so a new matching topic or partitions added to a subscribed topic get assigned. Called
+ * by KafkajsConsumer.
+ */
+import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
+import { type PartitionCounts, subscriptionChanged, watchIntervalMs } from "../subscription-change.ts";
+import { wrap } from "./errors.ts";
+
+export interface SubscriptionWatch {
+  readonly topics: RegExp | readonly string[];
+  readonly kafka: Kafka;
+  readonly consumer: Consumer;
+  readonly run: ConsumerRunConfig;
+  readonly groupId: string;
+  readonly intervalMs: number;
+  readonly fromBeginning: boolean;
+  /** False once the member was closed or started again: the watch ends. */
+  current(): boolean;
+  /** Gives up what the member owns before it rejoins (awaited). */
+  revokeOwned(): Promise<void>;
+  /** A failed rejoin ends the member; the sink task restarts it (retriable) or fails. */
+  crash(error: unknown): void;
+}
+
+/** The partition count of each topic `topics` names or matches, asked of the cluster now. */
+export async function partitionCounts(kafka: Kafka, topics: RegExp | readonly string[]): Promise<PartitionCounts> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const names =
+      topics instanceof RegExp ? (await admin.listTopics()).filter((t) => topics.test(t)).sort() : [...topics];
+    if (names.length === 0) return new Map();
+    const md = await admin.fetchTopicMetadata({ topics: names });
+    const counts = new Map(md.topics.map((t) => [t.name, t.partitions.length]));
+    return new Map(names.map((t) => [t, counts.get(t) ?? 0]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Watches `w.topics`, seen as `known` before the first join; returns what cancels the watch. */
+export function watchSubscription(w: SubscriptionWatch, known: PartitionCounts): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const schedule = (known: PartitionCounts) => {
+    if (!w.current()) return;
+    timer = setTimeout(async () => {
+      if (!w.current()) return;
+      let now: PartitionCounts;
+      try {
+        now = await partitionCounts(w.kafka, w.topics);
+      } catch {
+        return schedule(known); // a failed look-up is tried again at the next interval
+      }
+      if (!w.current()) return;
+      if (subscriptionChanged(known, now)) {
+        try {
+          await w.revokeOwned();
+          await w.consumer.stop();
+          if (!w.current()) return;
+          const topics = w.topics instanceof RegExp ? [w.topics] : [...w.topics];
+          await w.consumer.subscribe({ topics, fromBeginning: w.fromBeginning });
+          await w.consumer.run(w.run);
+        } catch (error) {
+          return w.crash(wrap(error, `The consumer of group ${w.groupId} could not rejoin`));
+        }
+      }
+      schedule(now);
+    }, watchIntervalMs(w.intervalMs));
+  };
+  schedule(known);
+  return () => clearTimeout(timer);
+}

@@ -1,0 +1,121 @@
+/**
+ * Partitions added to a topic a sink consumes, in the whole gateway against the real broker
+ * (explore11 F1): as Connect's consumer does at its next metadata refresh, the task's consumer
+ * rejoins its group within `metadata.max.age.ms` and is assigned the new partitions, without a task
+ * restart, also while paused (assigned then, read after the resume). Apache's FileStreamSink commits only when it gives its partitions up (no periodic commit
+ * here), so the rejoin's revocation is what commits: the old partitions resume after what was
+ * written, and every record reaches the file exactly once.
+ */
+import { expect, test } from "bun:test";
+import { AssignerProtocol } from "kafkajs";
+import { startGateway } from "./support/gateway.ts";
+import {
+  awaitTopic,
+  createTopicsOn,
+  kafkaBroker,
+  producePerPartition,
+  testClient,
+  uniqueTopic,
+} from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+test.each([
+  ["platformatic", "RUNNING"],
+  ["kafkajs", "RUNNING"],
+  ["platformatic", "PAUSED"],
+  ["kafkajs", "PAUSED"],
+] as const)(
+  "kafka.client=%s: a sink consumes partitions added to its topic while it is %s, each record once",
+  async (client, state) => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const topic = uniqueTopic(`sink-added-partitions-${client}`);
+    const admin = (await testClient()).admin();
+    await admin.connect();
+    try {
+      await createTopicsOn(admin, [{ topic, numPartitions: 2 }]);
+      await producePerPartition(topic, 2, 3, (p, i) => `${p}:${i}`);
+
+      const file = dir.file("sink.txt");
+      /** The file's lines `p:i` grouped by partition, in the order written. */
+      const written = async () => {
+        const lines = (await Bun.file(file).exists()) ? (await Bun.file(file).text()).split("\n") : [];
+        const byPartition: Record<string, number[]> = {};
+        for (const line of lines.filter((l) => l !== "")) {
+          const [p, i] = line.split(":") as [string, string];
+          byPartition[p] = [...(byPartition[p] ?? []), Number(i)];
+        }
+        return byPartition;
+      };
+      const count = async () => Object.values(await written()).flat().length;
+
+      await using gw = await startGateway({
+        dir: dir.path,
+        worker: {
+          "bootstrap.servers": kafka.bootstrap,
+          "data.dir": dir.file("data"),
+          "kafka.client": client,
+          // Nothing is committed on a timer: only at revocation (and at stop).
+          "offset.flush.interval.ms": "3600000",
+        },
+      });
+      const name = uniqueTopic("growing-sink");
+      const created = await gw.rest.post("/connectors", {
+        name,
+        config: {
+          "connector.class": "FileStreamSink",
+          topics: topic,
+          file,
+          "consumer.override.metadata.max.age.ms": "200",
+          "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+        },
+      });
+      expect(created.status).toBe(201);
+      await waitFor(async () => (await count()) === 6, { what: "the records of the first two partitions" });
+
+      const states = async () => {
+        const status = (await gw.rest.get(`/connectors/${name}/status`)).body;
+        return `${status?.connector?.state}/${status?.tasks?.[0]?.state}`;
+      };
+      if (state === "PAUSED") {
+        expect((await gw.rest.put(`/connectors/${name}/pause`)).status).toBe(202);
+        await waitFor(async () => (await states()) === "PAUSED/PAUSED", { what: "paused" });
+      }
+      await admin.createPartitions({ topicPartitions: [{ topic, count: 4 }] });
+      await awaitTopic(topic);
+      await waitFor(
+        async () => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions.length === 4,
+        {
+          what: `${topic} with 4 partitions`,
+        },
+      );
+      // Values 3..5 on every partition: the added ones' first records too.
+      await producePerPartition(topic, 4, 3, (p, i) => `${p}:${i}`, 3);
+      if (state === "PAUSED") {
+        // As Connect's: the paused task's consumer is assigned the added partitions, and reads
+        // nothing until the resume.
+        const assigned = async () => {
+          const [group] = (await admin.describeGroups([`connect-${name}`])).groups;
+          return (group?.members ?? []).flatMap((m) =>
+            Object.values(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {}).flat(),
+          ).length;
+        };
+        await waitFor(async () => (await assigned()) === 4, { what: "the paused task assigned the added partitions" });
+        expect(await count()).toBe(6);
+        expect((await gw.rest.put(`/connectors/${name}/resume`)).status).toBe(202);
+      }
+      await waitFor(async () => (await count()) === 18, { what: "the records of all four partitions" });
+      expect(await written()).toEqual({
+        "0": [0, 1, 2, 3, 4, 5],
+        "1": [0, 1, 2, 3, 4, 5],
+        "2": [3, 4, 5],
+        "3": [3, 4, 5],
+      });
+      expect(await gw.stop()).toBe(0);
+    } finally {
+      await admin.disconnect();
+    }
+  },
+  120_000,
+);
