@@ -60,7 +60,7 @@ export interface ConsumerSettings {
   allowAutoTopicCreation: boolean;
   /** Static membership (KIP-345), `group.instance.id`; null: a dynamic member. */
   groupInstanceId: string | null;
-  /** How often a `topics.regex` subscription looks for new matching topics (`metadata.max.age.ms`). */
+  /** How often a subscription looks for new matching topics and added partitions (`metadata.max.age.ms`). */
   metadataMaxAgeMs: number;
 }
 

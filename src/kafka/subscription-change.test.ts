@@ -34,6 +34,9 @@ describe("watchIntervalMs", () => {
     [300_000, 300_000],
     [200, 200],
     [0, 100],
+    // Long.MAX (refreshes off) and anything past a timer's 2^31-1 ms limit, which would fire at once.
+    [Number.MAX_SAFE_INTEGER, 2 ** 31 - 1],
+    [2 ** 31, 2 ** 31 - 1],
   ])("metadata.max.age.ms=%p is asked every %p ms", (maxAge, interval) => {
     expect(watchIntervalMs(maxAge)).toBe(interval);
   });

@@ -16,11 +16,15 @@ export function subscriptionChanged(known: PartitionCounts, now: PartitionCounts
   return false;
 }
 
+/** The longest delay setTimeout honours (a signed 32-bit count of ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * How often a subscription watch asks: every `metadata.max.age.ms`, but no more often than every
  * 100 ms (the default `retry.backoff.ms`, by which Java's consumer spaces metadata requests), so a
- * `metadata.max.age.ms` of 0 is no busy loop of look-ups.
+ * `metadata.max.age.ms` of 0 is no busy loop of look-ups; and no less often than every 2^31-1 ms, the
+ * longest wait a timer takes (a larger one, e.g. Long.MAX to turn refreshes off, would fire at once).
  */
 export function watchIntervalMs(metadataMaxAgeMs: number): number {
-  return Math.max(metadataMaxAgeMs, 100);
+  return Math.min(Math.max(metadataMaxAgeMs, 100), MAX_TIMER_MS);
 }

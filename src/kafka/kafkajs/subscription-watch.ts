@@ -30,8 +30,8 @@ export interface SubscriptionWatch {
 /** The partition count of each topic `topics` names or matches, asked of the cluster now. */
 export async function partitionCounts(kafka: Kafka, topics: RegExp | readonly string[]): Promise<PartitionCounts> {
   const admin = kafka.admin();
-  await admin.connect();
   try {
+    await admin.connect(); // inside the try: a connect failing part way still disconnects
     const names =
       topics instanceof RegExp ? (await admin.listTopics()).filter((t) => topics.test(t)).sort() : [...topics];
     if (names.length === 0) return new Map();
