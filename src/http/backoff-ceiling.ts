@@ -31,8 +31,26 @@ export interface ConfiguredBackoff {
   readonly maxSet: boolean;
 }
 
+/**
+ * The pair as configured: its values in the connector's parsed config (`parsed`, defaults filled in)
+ * and whether the user set each ("unset": `given`, the raw map, its aliases folded where the
+ * connector has them, without the key).
+ */
+export function configuredBackoff<K extends BackoffKeys>(
+  keys: K,
+  parsed: Readonly<Record<K["initial"] | K["max"], number>>,
+  given: Readonly<Record<string, unknown>>,
+): ConfiguredBackoff {
+  return {
+    initialMs: parsed[keys.initial as K["initial"]],
+    maxMs: parsed[keys.max as K["max"]],
+    initialSet: given[keys.initial] != null,
+    maxSet: given[keys.max] != null,
+  };
+}
+
 /** The waits that run: an unset key follows the other when the two would cross. */
-export function followedBackoff(b: ConfiguredBackoff): { initialMs: number; maxMs: number } {
+function followedBackoff(b: ConfiguredBackoff): { initialMs: number; maxMs: number } {
   if (b.maxMs >= b.initialMs) return { initialMs: b.initialMs, maxMs: b.maxMs };
   if (!b.maxSet) return { initialMs: b.initialMs, maxMs: b.initialMs };
   if (!b.initialSet) return { initialMs: b.maxMs, maxMs: b.maxMs };

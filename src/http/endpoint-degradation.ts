@@ -17,6 +17,7 @@ interface Failing {
   attempts: number;
   target: string;
   last: string;
+  consequence: string;
 }
 
 export class EndpointDegradation {
@@ -29,15 +30,19 @@ export class EndpointDegradation {
     private readonly consequence: string,
   ) {}
 
-  /** An attempt of `request` at `target` (method and redacted URL) failed with `what` and is retried. */
-  retrying(request: object, target: string, what: string): void {
+  /**
+   * An attempt of `request` at `target` (method and redacted URL) failed with `what` and is retried;
+   * `consequence`, when what follows depends on that failure (the HTTP source's behavior.on.error).
+   */
+  retrying(request: object, target: string, what: string, consequence = this.consequence): void {
     const f = this.failing.get(request);
     if (f) {
       f.attempts++;
       f.target = target;
       f.last = what;
+      f.consequence = consequence;
     } else {
-      this.failing.set(request, { since: this.clock.now(), attempts: 1, target, last: what });
+      this.failing.set(request, { since: this.clock.now(), attempts: 1, target, last: what, consequence });
     }
   }
 
@@ -50,6 +55,6 @@ export class EndpointDegradation {
     const [oldest] = this.failing.values();
     if (!oldest) return null;
     const others = this.failing.size - 1;
-    return `Degraded: ${oldest.target} has failed ${oldest.attempts} attempt(s) since ${new Date(oldest.since).toISOString()} (the last: ${oldest.last})${others > 0 ? `, and ${others} other request(s) are being retried too` : ""}; ${this.consequence}`;
+    return `Degraded: ${oldest.target} has failed ${oldest.attempts} attempt(s) since ${new Date(oldest.since).toISOString()} (the last: ${oldest.last})${others > 0 ? `, and ${others} other request(s) are being retried too` : ""}; ${oldest.consequence}`;
   }
 }

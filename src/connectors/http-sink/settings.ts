@@ -5,7 +5,7 @@
  * credentials as Flink's connector does.
  */
 import type { Config } from "../../api/connector.ts";
-import { type ConfiguredBackoff, runningBackoff } from "../../http/backoff-ceiling.ts";
+import { configuredBackoff, runningBackoff } from "../../http/backoff-ceiling.ts";
 import { basicToken } from "../../http/basic-credentials.ts";
 import type { ClientTls } from "../../http/http-client.ts";
 import { loadPemFiles } from "../../http/tls-material.ts";
@@ -80,18 +80,6 @@ export function authorizationValue(value: string, raw: boolean): string {
 
 export const BACKOFF_KEYS = { initial: "sink.retry.backoff.initial.ms", max: "sink.retry.backoff.max.ms" } as const;
 
-/** The retry backoff pair as configured, "set" under any spelling of the key (aliases folded). */
-export function configuredBackoff(config: RawConfig): ConfiguredBackoff {
-  const c = httpSinkConfig.parse(config);
-  const given = httpSinkConfig.canonical(config);
-  return {
-    initialMs: c[BACKOFF_KEYS.initial],
-    maxMs: c[BACKOFF_KEYS.max],
-    initialSet: given[BACKOFF_KEYS.initial] != null,
-    maxSet: given[BACKOFF_KEYS.max] != null,
-  };
-}
-
 export function sinkSettings(config: Config): SinkSettings {
   const c = httpSinkConfig.parse(config);
   const single = c["sink.writer.request.mode"].toLowerCase() === "single";
@@ -125,7 +113,7 @@ export function sinkSettings(config: Config): SinkSettings {
   const tokenRequest = c["security.oidc.token.request"];
   const tokenUrl = c["security.oidc.token.endpoint.url"];
   const retries = c["sink.retry.max-attempts"];
-  const backoff = runningBackoff(configuredBackoff(config));
+  const backoff = runningBackoff(configuredBackoff(BACKOFF_KEYS, c, httpSinkConfig.canonical(config)));
   return {
     encoder: {
       url: c.url,

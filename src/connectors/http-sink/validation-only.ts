@@ -8,14 +8,14 @@
  * first wait also set caps every wait as before (backoffCeilingProblem: an unset key follows the other,
  * the HTTP source's rule). Used by index.ts.
  */
-import { backoffCeilingProblem, backoffFloorProblems } from "../../http/backoff-ceiling.ts";
+import { backoffCeilingProblem, backoffFloorProblems, configuredBackoff } from "../../http/backoff-ceiling.ts";
 import { redactUrl } from "../../http/http-client.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { invalidValue } from "../../util/invalid-value.ts";
 import { httpSinkConfig } from "./config.ts";
 import { forwardedHeaderNames, headerName, headerNamePrefix, tokenEndpointUrl } from "./config-checks.ts";
-import { BACKOFF_KEYS, configuredBackoff } from "./settings.ts";
+import { BACKOFF_KEYS } from "./settings.ts";
 
 const OIDC_PAIR = "OIDC needs both security.oidc.token.request and security.oidc.token.endpoint.url";
 
@@ -45,7 +45,7 @@ export function sinkValidationOnly(raw: RawConfig): ConfigProblem[] {
       key: noRequest ? "security.oidc.token.request" : "security.oidc.token.endpoint.url",
       message: OIDC_PAIR,
     });
-  const configured = configuredBackoff(raw);
+  const configured = configuredBackoff(BACKOFF_KEYS, c, httpSinkConfig.canonical(raw));
   problems.push(...backoffFloorProblems(BACKOFF_KEYS, configured));
   // An unset key follows the other (the HTTP source's rule): only both set can cross.
   const backoff = backoffCeilingProblem(BACKOFF_KEYS, configured);

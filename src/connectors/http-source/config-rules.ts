@@ -3,7 +3,7 @@
  * alone, each reported on the key at fault, and the TLS material a parsed config asks for.
  */
 import { ConfigError } from "../../errors.ts";
-import { backoffCeilingProblem, type ConfiguredBackoff, runningBackoff } from "../../http/backoff-ceiling.ts";
+import { backoffCeilingProblem, configuredBackoff, runningBackoff } from "../../http/backoff-ceiling.ts";
 import type { ClientTls } from "../../http/http-client.ts";
 import { loadTlsMaterial } from "../../http/tls-material.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
@@ -113,22 +113,11 @@ export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
  */
 export function parseHttpSourceConfig(raw: RawConfig): HttpSourceConfig {
   const c = httpSourceConfig.parse(raw);
-  const { initialMs, maxMs } = runningBackoff(configuredBackoff(raw));
+  const { initialMs, maxMs } = runningBackoff(configuredBackoff(BACKOFF_KEYS, c, raw));
   return { ...c, "http.retry.backoff.ms": initialMs, "http.retry.backoff.max.ms": maxMs };
 }
 
 export const BACKOFF_KEYS = { initial: "http.retry.backoff.ms", max: "http.retry.backoff.max.ms" } as const;
-
-/** The retry backoff pair as configured ("unset": the raw map without the key). */
-export function configuredBackoff(raw: RawConfig): ConfiguredBackoff {
-  const c = httpSourceConfig.parse(raw);
-  return {
-    initialMs: c[BACKOFF_KEYS.initial],
-    maxMs: c[BACKOFF_KEYS.max],
-    initialSet: raw[BACKOFF_KEYS.initial] != null,
-    maxSet: raw[BACKOFF_KEYS.max] != null,
-  };
-}
 
 /**
  * The config a connector or task starts with (checked per key and across keys), or a ConfigError

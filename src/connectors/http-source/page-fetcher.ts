@@ -85,7 +85,19 @@ export interface PageFetcherOptions {
   readonly metrics: HttpSourceMetrics;
   /** The task's repeated WARNs, each kind at most once a minute (`taskWarnings`). */
   readonly warnings: RepeatLimiter;
+  /**
+   * Whether the task fails once a request's attempts run out on `response` (undefined: no response),
+   * as its behavior.on.error says: the Degraded trace names what follows the retries.
+   */
+  readonly failsAfterRetries: (response: HttpResponse | undefined) => boolean;
 }
+
+const RETRIED = "the request is retried (http.retry.max.attempts)";
+/** The end of the Degraded trace (EndpointDegradation): what the task does once the attempts run out. */
+const AFTER_RETRIES = {
+  fails: `${RETRIED}, then the task fails (behavior.on.error=fail).`,
+  nextPoll: `${RETRIED}, then the next scheduled poll tries again.`,
+};
 
 /** The PageFetcher a parsed config asks for: its HTTP client, TLS, authentication, retries and rate limits. */
 export function pageFetcherOf(
@@ -95,6 +107,7 @@ export function pageFetcherOf(
   log: Logger,
   metrics: HttpSourceMetrics,
   warnings: RepeatLimiter,
+  failsAfterRetries: PageFetcherOptions["failsAfterRetries"],
 ): PageFetcher {
   const clientWith = (tls: ClientTls | undefined) =>
     new HttpClient({
@@ -122,6 +135,7 @@ export function pageFetcherOf(
     ),
     metrics,
     warnings,
+    failsAfterRetries,
   });
 }
 
@@ -161,10 +175,7 @@ export class PageFetcher {
 
   constructor(private readonly o: PageFetcherOptions) {
     this.waits = new RateLimitWaitLog(o.log);
-    this.degradation = new EndpointDegradation(
-      o.clock,
-      "the request is retried (http.retry.max.attempts), then the next scheduled poll tries again.",
-    );
+    this.degradation = new EndpointDegradation(o.clock, AFTER_RETRIES.nextPoll);
   }
 
   async fetch(req: PageRequest, signal: AbortSignal): Promise<HttpResponse> {
@@ -277,11 +288,11 @@ export class PageFetcher {
           if (error !== undefined || (response && classifiedStatus(response.status) >= 400)) metrics.errors.inc();
         },
         onRetry: (attempt, outcome, delayMs) => {
-          const what =
-            outcome && typeof outcome === "object" && "status" in outcome
-              ? `HTTP ${(outcome as HttpResponse).status}`
-              : attemptFailureText(outcome);
-          this.degradation.retrying(request, `${req.method} ${redacted(req.url)}`, what);
+          const response =
+            outcome && typeof outcome === "object" && "status" in outcome ? (outcome as HttpResponse) : undefined;
+          const what = response ? `HTTP ${response.status}` : attemptFailureText(outcome);
+          const after = this.o.failsAfterRetries(response) ? AFTER_RETRIES.fails : AFTER_RETRIES.nextPoll;
+          this.degradation.retrying(request, `${req.method} ${redacted(req.url)}`, what, after);
           // An API down for days is retried every poll: the first WARN at once, then one a minute.
           warnLimited(
             this.o.log,

@@ -382,7 +382,7 @@ describe("HttpSourceTask while its API's attempts are retried", () => {
         [1, 2].map((attempts) =>
           expect.stringMatching(
             new RegExp(
-              `^Degraded: GET ${url} has failed ${attempts} attempt\\(s\\) since \\S+ \\(the last: HTTP 503\\); the request is retried \\(http\\.retry\\.max\\.attempts\\), then the next scheduled poll tries again\\.$`,
+              `^Degraded: GET ${url} has failed ${attempts} attempt\\(s\\) since \\S+ \\(the last: HTTP 503\\); the request is retried \\(http\\.retry\\.max\\.attempts\\), then the task fails \\(behavior\\.on\\.error=fail\\)\\.$`,
             ),
           ),
         ),
@@ -391,5 +391,90 @@ describe("HttpSourceTask while its API's attempts are retried", () => {
     } finally {
       server.stop(true);
     }
+  });
+});
+
+/**
+ * The Degraded traces of one poll of a task whose API at `url` never answers with success, three
+ * attempts a request, and how that poll ended (its error, or null).
+ */
+async function tracesOfFailingRequest(url: string, config: Record<string, string>) {
+  const traces: string[] = [];
+  let task: { degradedTrace(): string | null } | undefined;
+  const clock = new (class extends FastForwardClock {
+    override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+      const trace = task?.degradedTrace();
+      if (trace) traces.push(trace);
+      await super.sleep(ms, signal);
+    }
+  })();
+  const h = await startTask(
+    { "http.url": url, "http.response.records.path": "$[*]", "http.retry.max.attempts": "3", ...config },
+    { clock },
+  );
+  task = h.task;
+  const failure = await h.task.poll(new AbortController().signal).then(
+    () => null,
+    (error: Error) => error.message,
+  );
+  return { traces, failure, logs: h.logs };
+}
+
+// review-srcback P2-1: the trace said "then the next scheduled poll tries again" also under the
+// default behavior.on.error (fail), where the task goes FAILED once the attempts run out.
+describe("the HTTP source's Degraded trace names what follows the retries, as behavior.on.error says", () => {
+  const NEXT_POLL = "the request is retried (http.retry.max.attempts), then the next scheduled poll tries again.";
+  const FAILS = "the request is retried (http.retry.max.attempts), then the task fails (behavior.on.error=fail).";
+  const cases: [string, Record<string, string>, string][] = [
+    ["unset (errors.tolerance=none: fail)", {}, FAILS],
+    ["fail", { "behavior.on.error": "fail" }, FAILS],
+    ["log", { "behavior.on.error": "log" }, NEXT_POLL],
+    ["ignore", { "behavior.on.error": "ignore" }, NEXT_POLL],
+    // A 503 outside the error codes is no error behavior.on.error handles: the next poll retries the page.
+    [
+      "fail, 503 outside http.response.error.codes",
+      { "behavior.on.error": "fail", "http.response.error.codes": "500" },
+      NEXT_POLL,
+    ],
+  ];
+
+  test.each(cases)("an API always answering 503, behavior.on.error %s", async (_what, config, after) => {
+    using server = api(() => new Response("down", { status: 503 }));
+    const url = `${server.base}/e`;
+    const { traces, failure } = await tracesOfFailingRequest(url, config);
+    expect(traces.slice(0, 2)).toEqual(
+      [1, 2].map((n) =>
+        expect.stringMatching(
+          new RegExp(`^Degraded: GET ${url} has failed ${n} attempt\\(s\\) since \\S+ \\(the last: HTTP 503\\); `),
+        ),
+      ),
+    );
+    for (const trace of traces.slice(0, 2)) expect(trace.endsWith(`; ${after}`)).toBe(true);
+    expect(failure === null).toBe(after === NEXT_POLL);
+  });
+
+  test.each(cases.slice(0, 4))("a refused connection, behavior.on.error %s", async (_what, config, after) => {
+    const gone = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+    const url = `http://127.0.0.1:${gone.port}/e`;
+    gone.stop(true);
+    const { traces, failure, logs } = await tracesOfFailingRequest(url, config);
+    expect(traces.slice(0, 2)).toEqual(
+      [1, 2].map((n) =>
+        expect.stringMatching(
+          new RegExp(
+            `^Degraded: GET ${url} has failed ${n} attempt\\(s\\) since \\S+ \\(the last: java\\.net\\.ConnectException: ECONNREFUSED: Unable to connect\\); `,
+          ),
+        ),
+      ),
+    );
+    for (const trace of traces.slice(0, 2)) expect(trace.endsWith(`; ${after}`)).toBe(true);
+    expect(failure === null).toBe(after === NEXT_POLL);
+    // The retry WARN names the JDK exception, the URL once, and no runtime hint.
+    const retry = logs.find((l) => l.includes(" WARN ") && l.includes("attempt 1 of 3 failed"));
+    expect(retry).toContain(
+      `GET ${url} attempt 1 of 3 failed (java.net.ConnectException: ECONNREFUSED: Unable to connect); retrying in `,
+    );
+    expect(retry!.split(url)).toHaveLength(2);
+    expect(retry).not.toContain("Is the computer");
   });
 });

@@ -26,7 +26,7 @@
 import type { Config, SourceOffsetUpdate, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
-import { HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
+import { type HttpResponse, HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import { sendRetryTrace } from "../../runtime/send-retry-trace.ts";
 import { within } from "../../util/async.ts";
@@ -127,7 +127,9 @@ export class HttpSourceTask implements SourceTask {
     this.pagination = paginationSettings(c);
     this.schedule = scheduleOf(c);
     this.repeated = taskWarnings(this.clock);
-    this.fetcher = pageFetcherOf(c, name, this.clock, this.log, this.metrics, this.repeated);
+    this.fetcher = pageFetcherOf(c, name, this.clock, this.log, this.metrics, this.repeated, (response) =>
+      this.failsAfterRetries(response),
+    );
     const tlsIgnored = ignoredTlsWarning(config, c["http.ssl.enabled"]);
     if (tlsIgnored) this.log.warn(tlsIgnored);
     await this.restore();
@@ -157,17 +159,17 @@ export class HttpSourceTask implements SourceTask {
     this.due = this.schedule.first(now, r.pollTime);
   }
 
+  /** While a request's attempts are retried: "Degraded: GET <url> has failed …" (EndpointDegradation), as the HTTP sink's. */
+  degradedTrace(): string | null {
+    return this.fetcher?.degradation.trace ?? sendRetryTrace(this.context?.sendRetryFailure?.());
+  }
+
   /**
    * The next batch of the page read last (ready-records.ts); else the records of the next page with
    * new records fetched within ~1 s (pages with none are passed over). A page still in flight at the
    * deadline stays pending for the next poll; a failure after records is thrown by the poll after
    * they are all handed out, once they are on their way.
    */
-  /** While a request's attempts are retried: "Degraded: GET <url> has failed …" (EndpointDegradation), as the HTTP sink's. */
-  degradedTrace(): string | null {
-    return this.fetcher?.degradation.trace ?? sendRetryTrace(this.context?.sendRetryFailure?.());
-  }
-
   async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
     const active = AbortSignal.any([signal, this.stopped.signal]);
     const deadline = performance.now() + MAX_IDLE_WAIT_MS;
@@ -196,6 +198,20 @@ export class HttpSourceTask implements SourceTask {
     if (this.ready.empty && this.run && !this.run.suspended && !this.pending && !active.aborted)
       this.pending = this.fetchInBackground(this.run, active);
     return out;
+  }
+
+  /** A response behavior.on.error handles: a status in http.response.error.codes, unless it says the rate limit is spent. */
+  private errorResponse(response: HttpResponse): boolean {
+    const status = errorStatus(response.status, this.c["http.response.error.codes"]);
+    return status === "error" && !this.fetcher.rateLimited(response);
+  }
+
+  /**
+   * Whether the attempts running out on `response` fail the task (undefined: no response, an
+   * UnreachableError): only with behavior.on.error=fail; else the next scheduled poll retries the page.
+   */
+  private failsAfterRetries(response: HttpResponse | undefined): boolean {
+    return this.behavior === "fail" && (response === undefined || this.errorResponse(response));
   }
 
   private fetchInBackground(run: Run, signal: AbortSignal): NonNullable<typeof this.pending> {
@@ -271,9 +287,8 @@ export class HttpSourceTask implements SourceTask {
       // is spent (GitHub's 403): the page is retried, not skipped (ending the poll there would move a
       // newest-first API's offset past its unread pages). A spent rate limit is no error even under
       // behavior.on.error=fail: the API says when to ask again.
-      const limited = this.fetcher.rateLimited(response);
-      const passing = passingStatus(response.status) || limited;
-      this.pageFailed(run, reason, { error: status === "error" && !limited, passing });
+      const passing = passingStatus(response.status) || this.fetcher.rateLimited(response);
+      this.pageFailed(run, reason, { error: this.errorResponse(response), passing });
       return [];
     }
     let page: PageContent;

@@ -234,4 +234,25 @@ describe("http.retry.backoff.ms and http.retry.backoff.max.ms of 0", () => {
     const c = checkedConfig(stored);
     expect([c[keys[0]], c[keys[1]]]).toEqual([1, 1]);
   });
+
+  // review-srcback P3-3, as the README says: a stored ceiling 0 runs as 1 ms only beside a backoff
+  // unset or at most 1; beside a larger backoff it is a ceiling below the backoff.
+  test.each([
+    [undefined, "0", "runs as 1 and 1"],
+    ["1", "0", "runs as 1 and 1"],
+    ["0", undefined, "runs as 1 and 60000"],
+    ["0", "5", "runs as 1 and 5"],
+    ["5", "0", "http.retry.backoff.max.ms: Must not be smaller than http.retry.backoff.ms"],
+  ])("stored initial %p and max %p: %s", (initial, max, expected) => {
+    const stored = { ...base, ...(initial ? { [keys[0]]: initial } : {}), ...(max ? { [keys[1]]: max } : {}) };
+    const outcome = () => {
+      try {
+        const c = checkedConfig(stored);
+        return `runs as ${c[keys[0]]} and ${c[keys[1]]}`;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(outcome()).toBe(expected);
+  });
 });

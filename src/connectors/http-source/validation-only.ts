@@ -8,7 +8,7 @@
  * `:`, a kafka.topic Kafka refuses as a topic name, a retry backoff of 0 (runs as 1 ms:
  * backoff-ceiling.ts). Used by index.ts.
  */
-import { backoffFloorProblems } from "../../http/backoff-ceiling.ts";
+import { backoffFloorProblems, configuredBackoff } from "../../http/backoff-ceiling.ts";
 import { basicUserProblem } from "../../http/basic-credentials.ts";
 import { topicNameProblems } from "../../kafka/topic-name.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
@@ -16,7 +16,7 @@ import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { hasPlaceholder } from "../../util/placeholders.ts";
 import { httpSourceConfig } from "./config.ts";
 import { isDefinitePath, jsonPathProblem } from "./config-checks.ts";
-import { BACKOFF_KEYS, configuredBackoff } from "./config-rules.ts";
+import { BACKOFF_KEYS } from "./config-rules.ts";
 import { parseHeaders } from "./headers.ts";
 import { quartzOnlyProblem } from "./quartz-cron.ts";
 import { recordTimestampProblems } from "./record-timestamp.ts";
@@ -127,6 +127,7 @@ function basicUserProblems(raw: RawConfig): ConfigProblem[] {
 
 /** Every validation-only rule (the descriptor's `validationOnly`). */
 export function validationOnlyProblems(raw: RawConfig): ConfigProblem[] {
+  const c = httpSourceConfig.parse(raw);
   return [
     ...quartzCronProblems(raw),
     ...initialOffsetProblems(raw),
@@ -134,9 +135,9 @@ export function validationOnlyProblems(raw: RawConfig): ConfigProblem[] {
     ...authorizationHeaderProblems(raw),
     ...errorCodeTextProblems(raw),
     ...basicUserProblems(raw),
-    ...timestampKeyProblems(httpSourceConfig.parse(raw)),
-    ...recordTimestampProblems(httpSourceConfig.parse(raw)),
-    ...topicNameProblems("kafka.topic", [httpSourceConfig.parse(raw)["kafka.topic"]], { empty: false }),
-    ...backoffFloorProblems(BACKOFF_KEYS, configuredBackoff(raw)),
+    ...timestampKeyProblems(c),
+    ...recordTimestampProblems(c),
+    ...topicNameProblems("kafka.topic", [c["kafka.topic"]], { empty: false }),
+    ...backoffFloorProblems(BACKOFF_KEYS, configuredBackoff(BACKOFF_KEYS, c, raw)),
   ];
 }
