@@ -10,7 +10,6 @@ import { basicToken } from "../../http/basic-credentials.ts";
 import type { ClientTls } from "../../http/http-client.ts";
 import { loadPemFiles } from "../../http/tls-material.ts";
 import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
-import type { RawConfig } from "../../plugin/config-def.ts";
 import type { BackoffPolicy } from "../../util/backoff.ts";
 import { HEADER_FAMILY, httpSinkConfig } from "./config.ts";
 import { parseDurationMs } from "./config-checks.ts";
