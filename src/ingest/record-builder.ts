@@ -4,6 +4,7 @@
  * StringConverter, its bytes for ByteArrayConverter (no JSON round trip), plus the key (header,
  * JSONPath field or none) and the headers every record of the request carries.
  */
+import { asJacksonBound } from "../api/data/java-map-order.ts";
 import { readJsonText } from "../api/data/json-reader.ts";
 import { JsonText } from "../api/data/json-text.ts";
 import { bytesText, headerBytes, headerText, NotText } from "./body-text.ts";
@@ -34,7 +35,9 @@ export type Element =
 export function represent(element: Element, format: ValueFormat): unknown {
   switch (element.kind) {
     case "json":
-      if (format === "json") return element.value;
+      // A JSON object a device sent is a LinkedHashMap (Jackson binds JSON into Object so, as REST
+      // Proxy does): JsonConverter writes it in the order it was sent, not in a HashMap's order.
+      if (format === "json") return asJacksonBound(element.value);
       if (element.value === null && element.text === undefined) return null;
       if (format === "string") return element.text ?? JSON.stringify(element.value);
       return element.bytes ?? encoder.encode(element.text ?? JSON.stringify(element.value));
