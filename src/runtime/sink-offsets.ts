@@ -229,7 +229,8 @@ export class SinkOffsets {
   /**
    * Connect's closePartitions for revoked partitions and, as the task stops or fails, all of them: preCommit (or flush) for their offsets, then
    * `close` (always, even when the flush failed; a failing close throws, which fails the task),
-   * then the synchronous commit of what preCommit returned for them. Forgets them afterwards.
+   * then the synchronous commit of what preCommit returned for them (with what a second preCommit
+   * after close confirmed of what the first held back: confirmedAfterClose). Forgets them afterwards.
    */
   async closePartitions(partitions: readonly TopicPartition[]): Promise<void> {
     const revoked = new Set(partitions.map(key));
@@ -246,12 +247,40 @@ export class SinkOffsets {
       await this.o.task.close?.(partitions);
     }
     if (offsets === undefined) return;
+    offsets = await this.confirmedAfterClose(pending, offsets);
     try {
       await this.commitToGroup(pending, offsets, started);
     } catch (error) {
       this.o.metrics.commitFailed();
       this.o.log.error(`Commit of offsets of closed partitions ${partitionList(partitions)} failed`, error);
     }
+  }
+
+  /**
+   * After `close` waited for what was in flight, preCommit once more for the partitions the first
+   * answer held back (a task with no preCommit, or one that confirmed everything, is not asked
+   * again); each keeps the further of its two answers. So records an endpoint acknowledged during
+   * the close are committed, not delivered again by the next owner, as in Connect, where a blocking
+   * put returned before the commit. A failing second preCommit keeps the first answer.
+   */
+  private async confirmedAfterClose(
+    pending: readonly TopicPartitionOffset[],
+    offsets: readonly TopicPartitionOffset[],
+  ): Promise<readonly TopicPartitionOffset[]> {
+    const put = new Map(pending.map((o) => [key(o), o.offset]));
+    const heldBack = offsets.filter((o) => o.offset < (put.get(key(o)) ?? o.offset));
+    if (heldBack.length === 0 || !this.o.task.preCommit || this.o.cancelled() || !this.live) return offsets;
+    let again: readonly TopicPartitionOffset[];
+    try {
+      again = await this.preCommit(heldBack.map((o) => ({ ...o, offset: put.get(key(o))! })));
+    } catch (error) {
+      this.o.log.warn("Offset commit after close kept what was confirmed before the close", error);
+      return offsets;
+    }
+    const further = new Map(again.map((o) => [key(o), o.offset]));
+    return offsets.map((o) =>
+      (further.get(key(o)) ?? o.offset) > o.offset ? { ...o, offset: further.get(key(o))! } : o,
+    );
   }
 
   /**

@@ -228,6 +228,12 @@ export class RecordBuffer {
     return lane.inFlight?.from ?? lane.queue[lane.head]?.offset;
   }
 
+  /** Lane `tp`'s request in flight (and its first offset there) and its first waiting record's offset. */
+  pendingOf(tp: string): { readonly inFlight: Lane["inFlight"]; readonly waiting: number | undefined } | undefined {
+    const lane = this.lanes.get(tp);
+    return lane && { inFlight: lane.inFlight, waiting: lane.queue[lane.head]?.offset };
+  }
+
   /** Forgets lanes (partitions revoked, task stopping); their requests in flight no longer count. */
   drop(tps: Iterable<string>): void {
     for (const tp of tps) {

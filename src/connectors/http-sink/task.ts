@@ -79,6 +79,10 @@ export class HttpSinkTask implements SinkTask {
   private timer: { at: number; cancel: AbortController } | undefined;
   /** Each request in flight: its own abort (no further attempt) and its run. */
   private readonly inFlight = new Map<TakenRequest, { abort: AbortController; run: Promise<void> }>();
+  /** Requests that ended done (delivered, or their rejected records reported): close counts them as delivered. */
+  private readonly done = new WeakSet<TakenRequest>();
+  /** Per partition closed with records not delivered: the first of them (what preCommit answers after the close). */
+  private readonly closedAt = new Map<string, number>();
 
   initialize(context: SinkTaskContext): void {
     this.context = context;
@@ -123,6 +127,7 @@ export class HttpSinkTask implements SinkTask {
 
   /** Opened partitions take the backpressure state: paused while the task holds consumption paused, else resumed if it had paused them. */
   open(partitions: ReadonlyArray<TopicPartition>): void {
+    for (const p of partitions) this.closedAt.delete(tpKey(p.topic, p.partition));
     this.backpressure?.open(partitions);
   }
 
@@ -146,18 +151,23 @@ export class HttpSinkTask implements SinkTask {
   preCommit(offsets: ReadonlyArray<TopicPartitionOffset>): TopicPartitionOffset[] {
     this.throwIfFailed();
     return offsets.map((o) => {
-      const first = this.buffer.firstPending(tpKey(o.topic, o.partition));
+      const k = tpKey(o.topic, o.partition);
+      const first = this.closedAt.get(k) ?? this.buffer.firstPending(k);
       return first === undefined || first >= o.offset ? o : { ...o, offset: first };
     });
   }
 
   async close(partitions: ReadonlyArray<TopicPartition>): Promise<void> {
     if (!this.buffer) return;
-    this.buffer.drop(partitions.map((p) => tpKey(p.topic, p.partition)));
+    const keys = partitions.map((p) => tpKey(p.topic, p.partition));
+    const pending = keys.map((k) => [k, this.buffer.pendingOf(k)] as const);
+    this.buffer.drop(keys);
     this.released = Math.min(this.released, this.buffer.waiting); // dropped records are released no more
-    // preCommit ran before close for these partitions (Connect's closePartitions), so what is in flight
-    // for them stays uncommitted; neither a retry nor an attempt on the wire may land after what the
-    // next owner sends (the runtime commits and rejoins once close returned).
+    // Neither a retry nor an attempt on the wire may land after what the next owner sends (the runtime
+    // commits and rejoins once close returned). preCommit ran before close (Connect's closePartitions);
+    // the runtime asks it again after close for what it held back, so a request the endpoint answered
+    // during the wait is committed, not re-sent: from here preCommit answers each closed partition's
+    // first record not delivered (closedAt).
     const abandoned: Promise<void>[] = [];
     for (const [request, { abort, run }] of this.inFlight) {
       if (request.lanes.every((tp) => this.buffer.owns(request, tp))) continue;
@@ -165,7 +175,15 @@ export class HttpSinkTask implements SinkTask {
       abandoned.push(run);
     }
     this.applyBackpressure();
+    if (abandoned.length > 0)
+      this.log.info(
+        `Closing ${partitions.length} partition(s): waiting for ${abandoned.length} request(s) on the wire (what they deliver is committed)`,
+      );
     await Promise.allSettled(abandoned);
+    for (const [k, lane] of pending) {
+      const undelivered = lane?.inFlight && !this.done.has(lane.inFlight.request) ? lane.inFlight.from : lane?.waiting;
+      if (undelivered !== undefined) this.closedAt.set(k, undelivered);
+    }
   }
 
   async stop(): Promise<void> {
@@ -247,7 +265,10 @@ export class HttpSinkTask implements SinkTask {
       .then(
         (undone) => {
           if (undone !== undefined && abort.signal.aborted) this.buffer.requeue(request, undone);
-          else this.buffer.complete(request);
+          else {
+            if (undone === undefined) this.done.add(request);
+            this.buffer.complete(request);
+          }
         },
         // Failed (fatal outcome, or a report that threw): its records stay pending, their lanes busy,
         // so no commit passes them even if preCommit did not throw after a failure.
