@@ -317,7 +317,12 @@ export interface SinkTask {
   put(records: ReadonlyArray<SinkRecord>): MaybePromise<void>;
   /** Make everything passed to `put` durable up to `offsets`. */
   flush?(offsets: ReadonlyArray<TopicPartitionOffset>): MaybePromise<void>;
-  /** The offsets safe to commit; defaults to `flush(offsets)` then `offsets`. */
+  /**
+   * The offsets safe to commit; defaults to `flush(offsets)` then `offsets`. Gateway extension: when
+   * partitions close with offsets held back, it is asked again after `close` for those partitions (so
+   * what close waited for and was delivered is committed): for a partition it closed, it must answer
+   * its first record not delivered, never the offsets asked for.
+   */
   preCommit?(offsets: ReadonlyArray<TopicPartitionOffset>): MaybePromise<ReadonlyArray<TopicPartitionOffset>>;
   close?(partitions: ReadonlyArray<TopicPartition>): MaybePromise<void>;
   stop(): MaybePromise<void>;
