@@ -185,4 +185,25 @@ describe("HttpSinkTask when partitions are revoked", () => {
     expect(h.lines.filter((l) => l.includes("retrying"))).toEqual([]);
     expect(h.task.preCommit([{ ...p0, offset: 9 }])).toEqual([{ ...p0, offset: 9 }]);
   });
+
+  test("a request delivered during close with records waiting behind it: preCommit after the close stops at the first waiting one", async () => {
+    await using server = endpoint();
+    const hang = deferred<void>();
+    server.answer(async (_r, n) => {
+      if (n === 1) await hang.promise;
+      return new Response("ok");
+    });
+    await using h = harness(
+      { url: server.url(), "sink.writer.thread-pool.size": "1", "sink.batch.max-size": "1" },
+      { assignment: [p0] },
+    );
+    await h.task.put([record(0, 10, "a"), record(0, 11, "b"), record(0, 12, "c")]);
+    await waitFor(() => server.received.length === 1);
+    expect(h.task.preCommit([{ ...p0, offset: 13 }])).toEqual([{ ...p0, offset: 10 }]);
+    const closing = h.task.close([p0]);
+    hang.resolve();
+    await closing;
+    // 10 was delivered while close waited; 11 and 12 were never sent: committing past 11 would lose them.
+    expect(h.task.preCommit([{ ...p0, offset: 13 }])).toEqual([{ ...p0, offset: 11 }]);
+  });
 });
