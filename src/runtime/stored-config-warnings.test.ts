@@ -135,7 +135,8 @@ describe("a descriptor's validation-only rules", () => {
 });
 
 describe("the built-in connectors' validation-only rules", () => {
-  test("HttpSource: a stored cron expression Quartz refuses but croner runs starts, with the WARN", async () => {
+  /** An HTTP source stored with `extra` starts, logging exactly the one WARN `warning` begins with. */
+  async function startsWithWarning(extra: Record<string, string>, warning: string): Promise<void> {
     await using w = await inProcessWorker();
     const { listener, started, failed } = recording();
     const config = {
@@ -143,37 +144,26 @@ describe("the built-in connectors' validation-only rules", () => {
       name: "src",
       "http.url": "http://127.0.0.1:9/events",
       "kafka.topic": "t",
-      "http.timer.type": "cron",
-      "http.timer.cron.expression": "*/5 * * * *",
+      ...extra,
     };
     await w.worker.startConnector("src", config, "STARTED", listener, () => {});
     expect({ started, failed }).toEqual({ started: ["src"], failed: [] });
-    expect(warnings(w)).toEqual([
-      expect.stringContaining(
-        "WARN [src|worker] Connector src: http.timer.cron.expression runs as before, though validation now refuses it: Invalid cron expression: A Quartz cron expression has 6 or 7 fields",
-      ),
-    ]);
+    expect(warnings(w)).toEqual([expect.stringContaining(warning)]);
     await w.worker.stopConnector("src");
+  }
+
+  test("HttpSource: a stored cron expression Quartz refuses but croner runs starts, with the WARN", async () => {
+    await startsWithWarning(
+      { "http.timer.type": "cron", "http.timer.cron.expression": "*/5 * * * *" },
+      "WARN [src|worker] Connector src: http.timer.cron.expression runs as before, though validation now refuses it: Invalid cron expression: A Quartz cron expression has 6 or 7 fields",
+    );
   });
 
   // explore11 F3: the WARN said a stored 0 "runs as before" (back to back); it runs as 1 ms.
   test("HttpSource: a stored retry backoff of 0 starts, with a WARN saying it runs as 1 ms", async () => {
-    await using w = await inProcessWorker();
-    const { listener, started, failed } = recording();
-    const config = {
-      "connector.class": "HttpSource",
-      name: "src",
-      "http.url": "http://127.0.0.1:9/events",
-      "kafka.topic": "t",
-      "http.retry.backoff.ms": "0",
-    };
-    await w.worker.startConnector("src", config, "STARTED", listener, () => {});
-    expect({ started, failed }).toEqual({ started: ["src"], failed: [] });
-    expect(warnings(w)).toEqual([
-      expect.stringContaining(
-        "WARN [src|worker] Connector src: http.retry.backoff.ms runs as 1 ms, though validation now refuses it: Invalid value 0 for configuration http.retry.backoff.ms: Value must be at least 1",
-      ),
-    ]);
-    await w.worker.stopConnector("src");
+    await startsWithWarning(
+      { "http.retry.backoff.ms": "0" },
+      "WARN [src|worker] Connector src: http.retry.backoff.ms runs as 1 ms, though validation now refuses it: Invalid value 0 for configuration http.retry.backoff.ms: Value must be at least 1",
+    );
   });
 });
