@@ -47,7 +47,8 @@ function scan(p: string): Fault | undefined {
     const c = p[i]!;
     if (c === "\\") {
       const next = p[i + 1];
-      if (next === undefined) return { description: "Unexpected internal error", index: p.length };
+      // Java 25's wording, the reference JVM (Java 17 says "Unexpected internal error").
+      if (next === undefined) return { description: "Unescaped trailing backslash", index: p.length };
       if (next === "Q") {
         const end = p.indexOf("\\E", i + 2);
         i = end < 0 ? p.length : end + 2;
