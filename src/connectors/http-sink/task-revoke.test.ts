@@ -186,6 +186,57 @@ describe("HttpSinkTask when partitions are revoked", () => {
     expect(h.task.preCommit([{ ...p0, offset: 9 }])).toEqual([{ ...p0, offset: 9 }]);
   });
 
+  // sinkstop2: a request carrying records of the closed partition and of one the task keeps is waited
+  // for too (the endpoint may still apply it): answered 200 there, the closed partition's records
+  // count as delivered, so the commit after close passes them and the next owner does not send them again.
+  describe("a request mixing the closed partition and a kept one", () => {
+    async function closeOneWhileMixedRequestHangs(status: number) {
+      await using server = endpoint();
+      const hang = deferred<void>();
+      server.answer(async (_r, n) => {
+        if (n !== 1) return new Response("ok");
+        await hang.promise;
+        return new Response(status === 200 ? "ok" : "busy", { status });
+      });
+      await using h = harness(
+        { url: server.url(), "sink.flush-buffer.timeout": "0", ...retryFast },
+        { assignment: [p0, p1] },
+      );
+      await h.task.put([record(0, 5, "a5"), record(1, 7, "b7")]);
+      await waitFor(() => server.received.length === 1);
+      expect(JSON.parse(server.received[0]!.body).sort()).toEqual(["a5", "b7"]);
+      expect(h.task.preCommit([{ ...p0, offset: 6 }])).toEqual([{ ...p0, offset: 5 }]);
+      const order: string[] = [];
+      const closing = Promise.resolve(h.task.close([p0])).then(() => order.push("closed"));
+      hang.promise.then(() => order.push("answered"));
+      hang.resolve();
+      await closing;
+      await h.task.idle();
+      return {
+        order,
+        afterClose: h.task.preCommit([{ ...p0, offset: 6 }]),
+        kept: h.task.preCommit([{ ...p1, offset: 8 }]),
+        bodies: server.received.map((r) => r.body),
+      };
+    }
+
+    test("close waits for it; answered 200, both partitions' records count as delivered, none is sent again", async () => {
+      const { order, afterClose, kept, bodies } = await closeOneWhileMixedRequestHangs(200);
+      expect(order).toEqual(["answered", "closed"]);
+      expect(afterClose).toEqual([{ ...p0, offset: 6 }]);
+      expect(kept).toEqual([{ ...p1, offset: 8 }]);
+      expect(bodies).toHaveLength(1);
+    });
+
+    test("close waits for it; refused, the closed partition stays uncommitted and the kept one's record is sent again", async () => {
+      const { order, afterClose, kept, bodies } = await closeOneWhileMixedRequestHangs(503);
+      expect(order).toEqual(["answered", "closed"]);
+      expect(afterClose).toEqual([{ ...p0, offset: 5 }]);
+      expect(kept).toEqual([{ ...p1, offset: 8 }]);
+      expect(bodies.slice(1)).toEqual(['["b7"]']);
+    });
+  });
+
   test("a request delivered during close with records waiting behind it: preCommit after the close stops at the first waiting one", async () => {
     await using server = endpoint();
     const hang = deferred<void>();

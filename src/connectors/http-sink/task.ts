@@ -170,6 +170,7 @@ export class HttpSinkTask implements SinkTask {
     // first record not delivered (closedAt).
     const abandoned: Promise<void>[] = [];
     for (const [request, { abort, run }] of this.inFlight) {
+      // Only a request of kept partitions alone goes on: one carrying any closed partition's records is waited for, mixed or not.
       if (request.lanes.every((tp) => this.buffer.owns(request, tp))) continue;
       abort.abort(new ConnectError("Partition revoked"));
       abandoned.push(run);
