@@ -178,7 +178,7 @@ export class HttpSinkTask implements SinkTask {
     this.applyBackpressure();
     if (abandoned.length > 0)
       this.log.info(
-        `Closing ${partitions.length} partition(s): waiting for ${abandoned.length} request(s) on the wire (what they deliver is committed)`,
+        `Closing ${partitions.length} partition(s): waiting for ${abandoned.length} request(s) on the wire (what they deliver is committed if a commit follows the close: none does for lost partitions or an abandoned task)`,
       );
     await Promise.allSettled(abandoned);
     for (const [k, lane] of pending) {
