@@ -257,4 +257,45 @@ describe("HttpSinkTask when partitions are revoked", () => {
     // 10 was delivered while close waited; 11 and 12 were never sent: committing past 11 would lose them.
     expect(h.task.preCommit([{ ...p0, offset: 13 }])).toEqual([{ ...p0, offset: 11 }]);
   });
+
+  // sinkstop2 (review-sinkstop P3-2): what preCommit answers for a closed partition was kept until it
+  // was opened again, for every partition ever closed.
+  describe("what preCommit answers for a closed partition is forgotten once the commit after close ran", () => {
+    /** p0's request refused while close waits for it: preCommit answers 10 for p0 after the close. */
+    async function closedWithP0Undelivered() {
+      const server = endpoint();
+      const hang = firstRequestHangs(server);
+      const h = harness({ url: server.url(), "sink.batch.max-size": "1", ...retryFast }, { assignment: [p0, p1] });
+      await h.task.put([record(0, 10, "a")]);
+      await waitFor(() => server.received.length === 1);
+      const closing = h.task.close([p0]);
+      hang.resolve();
+      await closing;
+      // The runtime's preCommit after close (asking again answers the same).
+      expect(h.task.preCommit([{ ...p0, offset: 11 }])).toEqual([{ ...p0, offset: 10 }]);
+      expect(h.task.preCommit([{ ...p0, offset: 11 }])).toEqual([{ ...p0, offset: 10 }]);
+      return {
+        h,
+        async [Symbol.asyncDispose]() {
+          await h[Symbol.asyncDispose]();
+          await server[Symbol.asyncDispose]();
+        },
+      };
+    }
+
+    test("by the next preCommit that does not name it (the runtime's next commit, after the close's)", async () => {
+      await using closed = await closedWithP0Undelivered();
+      const { task } = closed.h;
+      expect(task.preCommit([{ ...p1, offset: 0 }])).toEqual([{ ...p1, offset: 0 }]);
+      // Nothing of p0 is held any more: it answers as for a partition with nothing pending.
+      expect(task.preCommit([{ ...p0, offset: 11 }])).toEqual([{ ...p0, offset: 11 }]);
+    });
+
+    test("at the stop", async () => {
+      await using closed = await closedWithP0Undelivered();
+      const { task } = closed.h;
+      await task.stop();
+      expect(task.preCommit([{ ...p0, offset: 11 }])).toEqual([{ ...p0, offset: 11 }]);
+    });
+  });
 });

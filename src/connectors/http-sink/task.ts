@@ -81,7 +81,11 @@ export class HttpSinkTask implements SinkTask {
   private readonly inFlight = new Map<TakenRequest, { abort: AbortController; run: Promise<void> }>();
   /** Requests that ended done (delivered, or their rejected records reported): close counts them as delivered. */
   private readonly done = new WeakSet<TakenRequest>();
-  /** Per partition closed with records not delivered: the first of them (what preCommit answers after the close). */
+  /**
+   * Per partition closed with records not delivered: the first of them (what preCommit answers after
+   * the close). Kept until the partition opens again, a preCommit not naming it (the runtime asks for
+   * it once more right after close, so that one comes after the close's commit), or the stop.
+   */
   private readonly closedAt = new Map<string, number>();
 
   initialize(context: SinkTaskContext): void {
@@ -150,6 +154,10 @@ export class HttpSinkTask implements SinkTask {
 
   preCommit(offsets: ReadonlyArray<TopicPartitionOffset>): TopicPartitionOffset[] {
     this.throwIfFailed();
+    if (this.closedAt.size > 0) {
+      const asked = new Set(offsets.map((o) => tpKey(o.topic, o.partition)));
+      for (const k of this.closedAt.keys()) if (!asked.has(k)) this.closedAt.delete(k);
+    }
     return offsets.map((o) => {
       const k = tpKey(o.topic, o.partition);
       const first = this.closedAt.get(k) ?? this.buffer.firstPending(k);
@@ -191,6 +199,7 @@ export class HttpSinkTask implements SinkTask {
     this.stopping.abort(new ConnectError("The task is stopping"));
     this.timer?.cancel.abort();
     this.timer = undefined;
+    this.closedAt.clear();
     await Promise.allSettled([...this.inFlight.values()].map((r) => r.run));
   }
 
