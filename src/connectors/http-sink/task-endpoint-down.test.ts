@@ -131,7 +131,7 @@ describe("HttpSinkTask when the endpoint is unavailable", () => {
     },
   );
 
-  test.each(["stop", "revocation"] as const)(
+  test.each(["stop", "cancel", "revocation"] as const)(
     "a %s during the retries is no failure: nothing raised nor reported, the records stay uncommitted",
     async (how) => {
       await using server = endpoint();
@@ -147,8 +147,11 @@ describe("HttpSinkTask when the endpoint is unavailable", () => {
       // Connect's order: the closing commit (preCommit), then close (revocation) or stop.
       expect(h.task.preCommit([{ ...p0, offset: 2 }])).toEqual([{ ...p0, offset: 0 }]);
       if (how === "stop") await h.task.stop();
+      else if (how === "cancel") h.task.cancel();
       else await h.task.close([p0]);
       await h.task.idle();
+      // The request the stop ended does not count as delivered: a later preCommit does not pass it either.
+      expect(h.task.preCommit([{ ...p0, offset: 2 }])).toEqual([{ ...p0, offset: 0 }]);
       expect(h.raised).toEqual([]);
       expect(h.errant).toEqual([]);
       expect(h.lines.some((l) => l.includes("failed; it sends nothing more"))).toBe(false);

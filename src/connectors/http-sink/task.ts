@@ -22,7 +22,8 @@
  * records of it go back to the head of their lane. `close` waits for an attempt already on the
  * wire (at most sink.request.timeout): cut off, the endpoint could still apply it after what the
  * next owner sends. Only `stop` and `cancel` (the worker abandoning the task at
- * task.shutdown.graceful.timeout.ms) cut attempts off.
+ * task.shutdown.graceful.timeout.ms) cut attempts off; what a request ended so did not deliver
+ * stays pending, as a revoked one's (no preCommit after the stop passes it).
  * Pause (the connector PAUSED, SinkTask.setPaused): no request starts, nor a retry or a re-send of one
  * (PauseGate); an attempt on the wire finishes and its records are done as usual. Buffered records
  * wait, uncommitted, for the resume, which goes on with them in order; a stop meanwhile leaves them
@@ -274,9 +275,11 @@ export class HttpSinkTask implements SinkTask {
     const run = this.deliver(request, AbortSignal.any([this.stopping.signal, abort.signal]))
       .then(
         (undone) => {
-          if (undone !== undefined && abort.signal.aborted) this.buffer.requeue(request, undone);
+          // Ended by a revocation, the stop or cancel: what it did not deliver stays pending (at the
+          // head of its lanes still owned), so no preCommit passes it, whenever it is asked.
+          if (undone !== undefined) this.buffer.requeue(request, undone);
           else {
-            if (undone === undefined) this.done.add(request);
+            this.done.add(request);
             this.buffer.complete(request);
           }
         },
