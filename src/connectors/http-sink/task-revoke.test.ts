@@ -306,11 +306,12 @@ describe("HttpSinkTask when partitions are revoked", () => {
       expect(task.preCommit([{ ...p0, offset: 11 }])).toEqual([{ ...p0, offset: 11 }]);
     });
 
-    test("at the stop", async () => {
+    // review-sinkstop2 P3-1: the stop forgot it, so a preCommit after the stop passed record 10, never delivered.
+    test("but not at the stop: a preCommit after it still stops at the first record not delivered", async () => {
       await using closed = await closedWithP0Undelivered();
       const { task } = closed.h;
       await task.stop();
-      expect(task.preCommit([{ ...p0, offset: 11 }])).toEqual([{ ...p0, offset: 11 }]);
+      expect(task.preCommit([{ ...p0, offset: 11 }])).toEqual([{ ...p0, offset: 10 }]);
     });
   });
 });

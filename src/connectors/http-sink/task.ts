@@ -84,8 +84,9 @@ export class HttpSinkTask implements SinkTask {
   private readonly done = new WeakSet<TakenRequest>();
   /**
    * Per partition closed with records not delivered: the first of them (what preCommit answers after
-   * the close). Kept until the partition opens again, a preCommit not naming it (the runtime asks for
-   * it once more right after close, so that one comes after the close's commit), or the stop.
+   * the close). Kept until the partition opens again or a preCommit does not name it (the runtime asks
+   * for it once more right after close, so that one comes after the close's commit); the stop keeps
+   * it, so no preCommit after the stop passes those records either.
    */
   private readonly closedAt = new Map<string, number>();
 
@@ -200,7 +201,6 @@ export class HttpSinkTask implements SinkTask {
     this.stopping.abort(new ConnectError("The task is stopping"));
     this.timer?.cancel.abort();
     this.timer = undefined;
-    this.closedAt.clear();
     await Promise.allSettled([...this.inFlight.values()].map((r) => r.run));
   }
 
