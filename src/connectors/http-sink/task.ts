@@ -188,7 +188,7 @@ export class HttpSinkTask implements SinkTask {
     this.applyBackpressure();
     if (abandoned.length > 0)
       this.log.info(
-        `Closing ${partitions.length} partition(s): waiting for ${abandoned.length} request(s) on the wire (what they deliver is committed if a commit follows the close: none does for lost partitions or an abandoned task)`,
+        `Closing ${partitions.length} partition(s): waiting for ${abandoned.length} request(s) on the wire; what they deliver is committed only if a commit follows (not for lost partitions, without a live consumer, nor for an abandoned task)`,
       );
     await Promise.allSettled(abandoned);
     for (const [k, lane] of pending) {
