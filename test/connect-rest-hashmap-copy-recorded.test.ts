@@ -2,9 +2,10 @@
  * The REST answers whose order hangs on Java's sizing of a `new HashMap<>(map)` copy, as a real
  * Apache Kafka Connect 4.3.1 worker on Java 25 answered them (test/fixtures/connect-rest:
  * hashmap-copy-steps.ts sends them, `record.sh --hashmap-copy` recorded Connect's answers into
- * hashmap-copy-recordings.json): a validation's null-valued keys for a connector that cannot be
- * loaded, PATCH …/config's answer and a source connector's offsets, each ordered otherwise by a
- * worker on Java 17. Compared as connect-rest-recorded.test.ts compares.
+ * hashmap-copy-recordings.json): PATCH …/config's answer, a source connector's offsets and the
+ * client overrides a validation lists, each ordered otherwise by a worker on Java 17; and a
+ * validation's null-valued keys for a connector that cannot be loaded, ordered as its validated
+ * names on any JVM. Compared as connect-rest-recorded.test.ts compares.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
