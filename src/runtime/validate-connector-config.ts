@@ -187,10 +187,10 @@ export function validateConnectorConfig(
   // checks it against its worker's group; the gateway has none to conflict with), listed as the
   // names no definition knows are (validated-names.ts).
   const unordered = new Map<string, KeyValidation>();
-  const groupOverride = config["consumer.override.group.id"];
-  const computed = connector.type === "sink" && typeof groupOverride === "string" ? ["consumer.override.group.id"] : [];
-  if (computed.length > 0 && !frameworkDef.has("consumer.override.group.id"))
-    unordered.set("consumer.override.group.id", { value: groupOverride ?? null, errors: [] });
+  const groupOverride = connector.type === "sink" ? config["consumer.override.group.id"] : undefined;
+  const computed = typeof groupOverride === "string" ? ["consumer.override.group.id"] : [];
+  if (typeof groupOverride === "string" && !frameworkDef.has("consumer.override.group.id"))
+    unordered.set("consumer.override.group.id", { value: groupOverride, errors: [] });
   for (const k of Object.keys(config)) {
     if (config[k] !== null) continue;
     // Connect's generateResult keeps one ConfigValue per name, the connector's own validate()
