@@ -199,7 +199,10 @@ export interface SourceTask {
    * `unwritten`). None was written; `rejections` (index in `records`) as for commitRecords: records
    * a transformation or converter refused; `failure`: the error the task failed with, when it
    * failed (a send failed for good, e.g. the broker's TopicAuthorizationException; they were given
-   * up because of it). Records given up that may have been written are not passed here (`afterStop`),
+   * up because of it). `topics[i]`: the topic `records[i]` was to be written to, after the
+   * transformations (a RegexRouter may have changed it; a refusal such as a
+   * TopicAuthorizationException names that topic), undefined when its transformations did not finish.
+   * Records given up that may have been written are not passed here (`afterStop`),
    * nor those a transformation dropped: they reach `commitRecord` / `commitRecords` with null
    * metadata, as Connect commits a dropped record at once, whatever becomes of its poll.
    */
@@ -207,6 +210,7 @@ export interface SourceTask {
     records: ReadonlyArray<SourceRecord>,
     rejections?: ReadonlyMap<number, RecordRejection>,
     failure?: unknown,
+    topics?: ReadonlyArray<string | undefined>,
   ): MaybePromise<void>;
   /**
    * Gateway extension, not in Connect (Apache Kafka 4.3.1 and 4.4.0 have no such method; it follows
