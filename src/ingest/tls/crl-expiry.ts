@@ -10,31 +10,13 @@
  * once a minute, with the count since the last one), `stop` when the listener stops. `nextUpdate`
  * (the CRL in use's) is a gauge on /metrics (ingest-server.ts), so operators can alert before expiry.
  */
-import forge from "node-forge";
-import { splitPem } from "../../tls/store-formats.ts";
 import type { Logger } from "../../util/logger.ts";
 import { RepeatLimiter } from "../../util/repeat-limiter.ts";
 import { MAX_TIMER_MS } from "./ingest-tls-config.ts";
+import { revocationLists } from "./revocation-list.ts";
 
 /** Refused handshakes are logged at most this often per listener. */
 export const CRL_REFUSALS_LOG_INTERVAL_MS = 60_000;
-
-const TIME_TAGS = new Set<number>([forge.asn1.Type.UTCTIME, forge.asn1.Type.GENERALIZEDTIME]);
-
-/** nextUpdate of one DER CRL (RFC 5280 5.1: the second Time of tbsCertList), if it has one. */
-function nextUpdateOf(der: string): Date | undefined {
-  const list = forge.asn1.fromDer(der);
-  const tbs = (list.value as forge.asn1.Asn1[])[0];
-  if (!tbs) return undefined;
-  const times = (tbs.value as forge.asn1.Asn1[]).filter(
-    (f) => f.tagClass === forge.asn1.Class.UNIVERSAL && TIME_TAGS.has(f.type),
-  );
-  const next = times[1];
-  if (!next) return undefined;
-  return next.type === forge.asn1.Type.UTCTIME
-    ? forge.asn1.utcTimeToDate(next.value as string)
-    : forge.asn1.generalizedTimeToDate(next.value as string);
-}
 
 /**
  * The earliest nextUpdate of the CRLs of a file (PEM, one or several, or DER): from then on some
@@ -42,9 +24,9 @@ function nextUpdateOf(der: string): Date | undefined {
  */
 export function crlNextUpdate(crl: Buffer): Date | undefined {
   try {
-    const pems = splitPem(crl.toString("latin1"), "X509 CRL");
-    const ders = pems.length > 0 ? pems.map((pem) => forge.pem.decode(pem)[0]!.body) : [crl.toString("binary")];
-    const dates = ders.map(nextUpdateOf).filter((d): d is Date => d !== undefined);
+    const dates = revocationLists(crl)
+      .map((list) => list.nextUpdate)
+      .filter((d): d is Date => d !== undefined);
     return dates.length === 0 ? undefined : new Date(Math.min(...dates.map((d) => d.getTime())));
   } catch {
     return undefined; // node:tls reports a CRL it cannot read

@@ -1,11 +1,13 @@
 /**
  * The ingest TLS front end reloads its key store and CRL when their files change (asked, or every
- * ssl.reload.interval.ms): new connections get the new material, a broken key store keeps the old.
+ * ssl.reload.interval.ms): new connections get the new material, a broken key store keeps the old,
+ * and a CRL rewrite closes only the connections of the certificates it revokes.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync } from "node:fs";
 import { type DeviceCert, type DevicePki, makeDevicePki } from "../../../test/support/device-pki.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
+import { type TlsClient, tlsClient } from "../../../test/support/tls-client.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { curl, echoFrontEnd } from "./tls-front-end-test-support.ts";
 
@@ -34,6 +36,53 @@ describe("TlsFrontEnd reloading on file change", () => {
     expect(fe.reloadIfChanged()).toBe(true);
     expect((await curl(`${fe.url}/x`, pki, late)).code).not.toBe(0);
     expect(fe.handshakeFailures.get("CERT_REVOKED")).toBe(1);
+  });
+
+  // crlreload (ci74's hypothesis): every CRL reload closed every connection with a client
+  // certificate, so devices posting on kept-alive connections had requests reset (38 of ~800 over
+  // 20 rewrites), their certificates valid.
+  test("devices posting on kept-alive connections while the CRL is rewritten lose no request; the one revoked is closed", async () => {
+    await using fe = await frontEnd();
+    const doomed = await pki.issue("doomed", "device-doomed");
+    using kept = await tlsClient(fe.port, pki.caCert, certs.good);
+    using revoked = await tlsClient(fe.port, pki.caCert, doomed);
+    const tls = {
+      ca: await Bun.file(pki.caCert).text(),
+      cert: await Bun.file(certs.good!.cert).text(),
+      key: await Bun.file(certs.good!.key).text(),
+    };
+    let stop = false;
+    let answered = 0;
+    const failed: string[] = [];
+    const device = async () => {
+      while (!stop) {
+        const status = await fetch(`${fe.url}/x`, { method: "POST", body: "{}", tls }).then(
+          async (r) => {
+            await r.text();
+            return r.status;
+          },
+          (error: Error) => (error as NodeJS.ErrnoException).code ?? error.message,
+        );
+        if (status === 200) answered++;
+        else failed.push(String(status));
+      }
+    };
+    const devices = Array.from({ length: 4 }, device);
+    for (let i = 0; i < 10; i++) {
+      const before = answered;
+      await waitFor(() => answered >= before + 10, { what: `requests answered before rewrite ${i}`, intervalMs: 1 });
+      await pki.publish();
+      expect(fe.reloadIfChanged()).toBe(true);
+    }
+    await pki.revoke(doomed);
+    expect(fe.reloadIfChanged()).toBe(true);
+    await revoked.closed;
+    const before = answered;
+    await waitFor(() => answered >= before + 10, { what: "requests answered after the revocation", intervalMs: 1 });
+    stop = true;
+    await Promise.all(devices);
+    expect({ failed, kept: await answerOn(kept) }).toEqual({ failed: [], kept: "answered" });
+    expect(Object.fromEntries(fe.handshakeFailures)).toEqual({});
   });
 
   test("a new server certificate is served after the key store file changes", async () => {
@@ -71,6 +120,13 @@ describe("TlsFrontEnd reloading on file change", () => {
     copyFileSync(saved, store);
   });
 });
+
+/** Sends a request on an open connection: "answered", or "closed" when the connection closes instead. */
+async function answerOn(client: TlsClient): Promise<"answered" | "closed"> {
+  client.socket.write("GET /keep HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  const answered = waitFor(() => client.text().includes('"cn":"device-1"'), { what: "the answer" });
+  return Promise.race([answered.then(() => "answered" as const), client.closed.then(() => "closed" as const)]);
+}
 
 /** The CN of the certificate the server presents, read with openssl s_client. */
 async function servedCertificateCn(port: number): Promise<string | undefined> {

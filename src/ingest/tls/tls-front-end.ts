@@ -20,9 +20,11 @@
  * Reload: every `reloadIntervalMs` the key store, trust store and CRL files are stat'ed; on a
  * change the settings are loaded again and installed with `setSecureContext` (new connections
  * use them). When the CRL or the trust store changed (security hunt 2026-12-02: a CA removed from
- * the trust store kept its devices' open connections), open connections that carry a client certificate handle no
- * further request (ResponseGate.giveUp) and are closed once their answers in progress are sent, so
- * a revoked device cannot keep using a connection made before; the others keep theirs. A file that fails to load keeps the previous
+ * the trust store kept its devices' open connections), open connections whose client certificate
+ * the new material refuses, or may refuse (still-accepted.ts), handle no further request
+ * (ResponseGate.giveUp) and are closed once their answers in progress are sent, so a revoked device
+ * cannot keep using a connection made before; the others keep theirs (closing every
+ * client-certificate connection reset the requests valid devices were sending on them: crlreload). A file that fails to load keeps the previous
  * material and logs an error once per change. An expired CRL (its nextUpdate passed: every client
  * certificate it covers is refused) is logged at WARN at load, when it expires and, at most once a
  * minute, for the handshakes it refuses (crl-expiry.ts).
@@ -69,6 +71,8 @@ import type { IngestTlsSettings } from "./ingest-tls-config.ts";
 import { lingerOnClose } from "./lingering-close.ts";
 import { certificateRefusal, fromNodeCertificate, validityError } from "./peer-certificate.ts";
 import { ResponseGate } from "./response-gate.ts";
+import { type RevocationList, revocationLists } from "./revocation-list.ts";
+import { stillAccepted } from "./still-accepted.ts";
 import { onClientError } from "./tls-client-error.ts";
 import { chainError, issuedByTrustedCa } from "./trusted-issuer.ts";
 
@@ -129,15 +133,25 @@ function fingerprint(files: readonly string[]): Fingerprint {
     .join("|");
 }
 
+/** The CRLs of the settings, as still-accepted.ts reads them: none parsing ([]) keeps no connection. */
+function crlsOf(s: IngestTlsSettings): RevocationList[] | undefined {
+  if (!s.crl) return undefined;
+  try {
+    return revocationLists(s.crl);
+  } catch {
+    return [];
+  }
+}
+
 /** Every CRL of a PEM file (node:tls reads only the first of one buffer); a DER file as it is. */
-function crlsOf(crl: Buffer): Buffer | string[] {
+function crlPems(crl: Buffer): Buffer | string[] {
   const pems = splitPem(crl.toString("latin1"), "X509 CRL");
   return pems.length > 0 ? pems : crl;
 }
 
 function contextOptions(s: IngestTlsSettings): SecureContextOptions {
   const { requestCert: _r, rejectUnauthorized: _u, ...context } = nodeTlsServerOptions(s.server);
-  return { ...context, ...(s.crl ? { crl: crlsOf(s.crl) } : {}) };
+  return { ...context, ...(s.crl ? { crl: crlPems(s.crl) } : {}) };
 }
 
 export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
@@ -248,8 +262,8 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
   crlExpiry.watch(settings.crl, settings.crlLocation);
 
   const reloadIfChanged = (): boolean => {
-    const now = fingerprint(settings.files);
-    if (now === seen || now === failedAt) return false;
+    const files = fingerprint(settings.files);
+    if (files === seen || files === failedAt) return false;
     try {
       const next = options.load();
       tls.setSecureContext(contextOptions(next));
@@ -260,17 +274,20 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
       settings = { ...next, server: { ...next.server, clientAuth: settings.server.clientAuth } };
       seen = fingerprint(next.files);
       failedAt = undefined;
-      if (crlChanged || trustChanged)
+      if (crlChanged || trustChanged) {
+        const material = { trustStore: next.server.ca ?? [], crls: crlsOf(next), now: now() };
         guard.closeWhen((socket) => {
           if (!peerOf.has(socket)) return false;
+          if (stillAccepted((socket as TLSSocket).getPeerCertificate(true), material)) return false;
           gate.giveUp(socket); // no further request of it is handled, even while answers are in progress
           return true;
         });
+      }
       log.info("Reloaded the ingest listener's TLS key store, trust store and CRL");
       crlExpiry.watch(next.crl, next.crlLocation);
       return true;
     } catch (error) {
-      failedAt = now;
+      failedAt = files;
       log.error(
         `The ingest listener's TLS files changed but cannot be loaded; keeping the previous ones: ${messageOf(error)}`,
       );
