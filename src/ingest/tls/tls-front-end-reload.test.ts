@@ -100,8 +100,8 @@ describe("TlsFrontEnd reloading on file change", () => {
     await using fe = await frontEnd({ "ingest.listeners.https.ssl.reload.interval.ms": "20" });
     const late = await pki.issue("late-2", "device-late-2");
     await pki.revoke(late);
-    // A connection made just before the reload is closed by it (open client-certificate
-    // connections are, on a CRL change) and fails curl too: wait for the handshake's refusal.
+    // A connection made just before the reload is closed by it (a revoked certificate's is, on a
+    // CRL change) and fails curl too: wait for the handshake's refusal.
     await waitFor(
       async () =>
         (await curl(`${fe.url}/x`, pki, late)).code !== 0 && (fe.handshakeFailures.get("CERT_REVOKED") ?? 0) >= 1,
