@@ -13,24 +13,18 @@
 import type { Logger } from "../../util/logger.ts";
 import { RepeatLimiter } from "../../util/repeat-limiter.ts";
 import { MAX_TIMER_MS } from "./ingest-tls-config.ts";
-import { revocationLists } from "./revocation-list.ts";
+import type { RevocationList } from "./revocation-list.ts";
 
 /** Refused handshakes are logged at most this often per listener. */
 export const CRL_REFUSALS_LOG_INTERVAL_MS = 60_000;
 
 /**
- * The earliest nextUpdate of the CRLs of a file (PEM, one or several, or DER): from then on some
- * client certificates are refused. Undefined when no CRL has one or the file does not parse.
+ * The earliest nextUpdate of the CRLs of a file: from then on some client certificates are
+ * refused. Undefined when no CRL has one.
  */
-export function crlNextUpdate(crl: Buffer): Date | undefined {
-  try {
-    const dates = revocationLists(crl)
-      .map((list) => list.nextUpdate)
-      .filter((d): d is Date => d !== undefined);
-    return dates.length === 0 ? undefined : new Date(Math.min(...dates.map((d) => d.getTime())));
-  } catch {
-    return undefined; // node:tls reports a CRL it cannot read
-  }
+export function crlNextUpdate(crls: readonly RevocationList[]): Date | undefined {
+  const dates = crls.map((list) => list.nextUpdate).filter((d): d is Date => d !== undefined);
+  return dates.length === 0 ? undefined : new Date(Math.min(...dates.map((d) => d.getTime())));
 }
 
 export interface CrlExpiryOptions {
@@ -61,10 +55,10 @@ export class CrlExpiry {
   }
 
   /** The CRL now in use (none: nothing to watch). */
-  watch(crl: Buffer | undefined, file: string | undefined): void {
+  watch(crls: readonly RevocationList[] | undefined, file: string | undefined): void {
     this.stop();
     this.file = file;
-    const next = crl ? crlNextUpdate(crl) : undefined;
+    const next = crls ? crlNextUpdate(crls) : undefined;
     this.expiredAt = next;
     if (next === undefined) return;
     const left = next.getTime() - this.options.now();

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { openssl } from "../../../test/support/command.ts";
 import { type DeviceCert, type DevicePki, makeDevicePki } from "../../../test/support/device-pki.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
-import { revocationLists, serialHex } from "./revocation-list.ts";
+import { integerHex, revocationId, revocationLists } from "./revocation-list.ts";
 
 let dir: TempDir;
 let pki: DevicePki;
@@ -27,11 +27,12 @@ const key = (pem: string) => new X509Certificate(readFileSync(pem)).publicKey;
 describe("revocationLists", () => {
   test("reads the serials a CRL revokes, its update times and its signer, PEM and DER alike", async () => {
     await openssl(dir.path, "crl", "-in", pki.crl, "-outform", "DER", "-out", "device-ca.der");
-    const serial = serialHex(new X509Certificate(readFileSync(revoked.cert)).serialNumber);
+    const { serial, issuer } = revocationId(new X509Certificate(readFileSync(revoked.cert)).raw);
     for (const file of [pki.crl, dir.file("device-ca.der")]) {
       const [list, ...more] = revocationLists(readFileSync(file));
       expect(more).toEqual([]);
       expect([...list!.revoked]).toEqual([serial]);
+      expect([list!.issuer, list!.plain]).toEqual([issuer, true]);
       expect(list!.thisUpdate!.getTime()).toBeLessThanOrEqual(Date.now());
       expect(list!.nextUpdate!.getTime()).toBeGreaterThan(Date.now());
       expect([list!.signedBy(key(pki.caCert)), list!.signedBy(key(pki.otherCaCert))]).toEqual([true, false]);
@@ -43,8 +44,26 @@ describe("revocationLists", () => {
     expect(revocationLists(Buffer.from(crl + crl)).length).toBe(2);
   });
 
-  test("serial numbers compare without leading zeros, in any case", () => {
-    expect(serialHex("00a1")).toBe("A1");
-    expect(serialHex("0")).toBe("0");
+  test("a PEM file read half-written does not load: a block cut short, or text after the last one", () => {
+    const crl = readFileSync(pki.crl, "utf8");
+    const cut = (text: string) => () => revocationLists(Buffer.from(text));
+    expect(cut(crl + crl.slice(0, crl.length / 2))).toThrow("cut short");
+    expect(cut(crl + crl.slice(0, 10))).toThrow("cut short");
+    expect(cut(crl.slice(0, crl.length / 2))).toThrow();
+    expect(revocationLists(Buffer.from(`text openssl crl -text writes\n${crl}\n`)).length).toBe(1);
+  });
+});
+
+describe("integerHex", () => {
+  test.each([
+    ["a positive serial", "a1", "A1"],
+    ["a positive serial with its high bit set", "00a1", "00A1"],
+    ["a redundant leading zero", "0001", "01"],
+    ["zero", "00", "00"],
+    ["a negative serial (-5)", "fb", "FB"],
+    ["a redundant leading 0xff (-5)", "fffb", "FB"],
+    ["a negative serial whose high bit is clear after its sign byte (-129)", "ff7f", "FF7F"],
+  ])("%s", (_, bytes, hex) => {
+    expect(integerHex(Buffer.from(bytes, "hex"))).toBe(hex);
   });
 });

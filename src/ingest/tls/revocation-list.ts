@@ -1,24 +1,42 @@
 /**
  * The CRLs of the https ingest listener's ssl.crl.location file, read for what the gateway itself
- * decides from them (the TLS library checks handshakes): each CRL's update times, the serial numbers
- * it revokes and whether a CA's key signed it (RFC 5280 5.1: CertificateList ::= SEQUENCE {
+ * decides from them (the TLS library checks handshakes): each CRL's issuer, update times, the serial
+ * numbers it revokes, whether it is plain (a full CRL of its issuer, no extension beyond a known
+ * non-critical set) and whether a CA's key signed it (RFC 5280 5.1: CertificateList ::= SEQUENCE {
  * tbsCertList, signatureAlgorithm, signatureValue }).
  *
- * Called by crl-expiry.ts (the earliest nextUpdate) and still-accepted.ts (whether an open
- * connection's certificate survives a CRL reload).
+ * Read once per load by ingest-tls-config.ts: a file that does not parse, or whose last PEM block is
+ * cut short (read while being written), fails the load, so the previous CRLs stay in use. Used by
+ * tls-front-end.ts (each CRL handed to the TLS library), crl-expiry.ts (the earliest nextUpdate) and
+ * still-accepted.ts (whether an open connection's certificate survives a CRL reload).
  */
 import { type KeyObject, verify } from "node:crypto";
 import forge from "node-forge";
 import { splitPem } from "../../tls/store-formats.ts";
 
 export interface RevocationList {
+  /** The issuer Name, DER as hex. */
+  readonly issuer: string;
   readonly thisUpdate: Date | undefined;
   readonly nextUpdate: Date | undefined;
-  /** Serial numbers revoked: uppercase hex, no leading zeros. */
+  /** Serial numbers revoked, as `integerHex` writes them. */
   readonly revoked: ReadonlySet<string>;
+  /**
+   * A full CRL for every certificate and reason of its issuer: no critical extension, none but
+   * PLAIN_CRL_EXTENSIONS (so no issuingDistributionPoint, no deltaCRLIndicator) and entries with none
+   * but PLAIN_ENTRY_EXTENSIONS. Of any other CRL the gateway cannot tell what the TLS library makes.
+   */
+  readonly plain: boolean;
+  /** The CRL as the TLS library takes it: its PEM block, or the DER file. */
+  readonly encoded: string | Buffer;
   /** Whether `key` signed this CRL (false for a signature algorithm not known here). */
   signedBy(key: KeyObject): boolean;
 }
+
+/** CRL extensions that change nothing about which certificates a CRL revokes: CRL number, authority key identifier, authority information access. */
+const PLAIN_CRL_EXTENSIONS = new Set(["2.5.29.20", "2.5.29.35", "1.3.6.1.5.5.7.1.1"]);
+/** CRL entry extensions that do not change which certificate an entry revokes: reasonCode, invalidityDate. */
+const PLAIN_ENTRY_EXTENSIONS = new Set(["2.5.29.21", "2.5.29.24"]);
 
 /** Signature algorithm OIDs → the digest node:crypto verifies them with (null: the key's own, Ed25519). */
 const DIGESTS: Readonly<Record<string, string | null>> = {
@@ -37,19 +55,52 @@ const TIME_TAGS = new Set<number>([forge.asn1.Type.UTCTIME, forge.asn1.Type.GENE
 
 type Asn1 = forge.asn1.Asn1;
 
+const { Class, Type } = forge.asn1;
+
 function children(node: Asn1 | undefined): Asn1[] {
   return Array.isArray(node?.value) ? (node.value as Asn1[]) : [];
 }
 
 function timeOf(node: Asn1): Date {
-  return node.type === forge.asn1.Type.UTCTIME
+  return node.type === Type.UTCTIME
     ? forge.asn1.utcTimeToDate(node.value as string)
     : forge.asn1.generalizedTimeToDate(node.value as string);
 }
 
-/** An INTEGER's bytes as node:crypto writes a serial number: uppercase hex without leading zeros. */
-export function serialHex(hex: string): string {
-  return hex.toUpperCase().replace(/^0+(?=.)/, "");
+/**
+ * An INTEGER's content bytes as hex, uppercase, in two's complement without redundant leading
+ * bytes: a serial compares by its bytes, as OpenSSL compares them, negative ones included
+ * (node:crypto's `serialNumber` writes -5 as "-05", the CRL's bytes are FB).
+ */
+export function integerHex(bytes: Buffer): string {
+  let start = 0;
+  while (
+    start < bytes.length - 1 &&
+    ((bytes[start] === 0x00 && bytes[start + 1]! < 0x80) || (bytes[start] === 0xff && bytes[start + 1]! >= 0x80))
+  )
+    start++;
+  return bytes.subarray(start).toString("hex").toUpperCase();
+}
+
+const contentBytes = (node: Asn1) => Buffer.from(node.value as string, "binary");
+const derHex = (node: Asn1) => Buffer.from(forge.asn1.toDer(node).getBytes(), "binary").toString("hex");
+
+/** How a CRL names a certificate: its issuer's Name (DER hex, as `RevocationList.issuer`) and its serial (`integerHex`). */
+export function revocationId(certificateDer: Buffer): { readonly issuer: string; readonly serial: string } {
+  const [tbs] = children(forge.asn1.fromDer(certificateDer.toString("binary")));
+  // TBSCertificate: [0] version, serialNumber, signature, issuer, ...
+  const [serial, , issuer] = children(tbs).filter((f) => f.tagClass === Class.UNIVERSAL);
+  if (serial?.type !== Type.INTEGER || issuer?.type !== Type.SEQUENCE) throw new Error("not an X.509 certificate");
+  return { issuer: derHex(issuer), serial: integerHex(contentBytes(serial)) };
+}
+
+/** Whether every extension of `extensions` (a SEQUENCE OF Extension) is non-critical and in `known`. */
+function onlyKnown(extensions: Asn1 | undefined, known: ReadonlySet<string>): boolean {
+  return children(extensions).every((extension) => {
+    const [id, second] = children(extension);
+    const critical = second?.type === Type.BOOLEAN && second.value !== "\x00";
+    return id?.type === Type.OID && !critical && known.has(forge.asn1.derToOid(id.value as string));
+  });
 }
 
 /** The bytes of the first element inside the DER SEQUENCE `der` (the tbsCertList, as signed). */
@@ -65,25 +116,39 @@ function firstElement(der: Buffer): Buffer {
   return der.subarray(inner, start + length);
 }
 
-function parse(der: Buffer): RevocationList {
+function parse(der: Buffer, encoded: string | Buffer): RevocationList {
   const list = forge.asn1.fromDer(der.toString("binary"));
   const [tbs, algorithm, signature] = children(list);
-  const fields = children(tbs).filter((f) => f.tagClass === forge.asn1.Class.UNIVERSAL);
-  const times = fields.filter((f) => TIME_TAGS.has(f.type)).map(timeOf);
-  // revokedCertificates, when there is one, is the SEQUENCE right after thisUpdate/nextUpdate.
-  const afterTimes = fields[fields.findLastIndex((f) => TIME_TAGS.has(f.type)) + 1];
-  const entries = afterTimes?.type === forge.asn1.Type.SEQUENCE ? afterTimes : undefined;
+  // TBSCertList: version?, signature, issuer, thisUpdate, nextUpdate?, revokedCertificates?, [0] crlExtensions?
+  const fields = children(tbs);
+  const universal = fields.filter((f) => f.tagClass === Class.UNIVERSAL);
+  const [, issuer, ...rest] = universal[0]?.type === Type.INTEGER ? universal.slice(1) : universal;
+  if (issuer?.type !== Type.SEQUENCE) throw new Error("not a CRL");
+  const times = rest.filter((f) => TIME_TAGS.has(f.type)).map(timeOf);
+  const entriesNode = rest.find((f) => f.type === Type.SEQUENCE);
+  const entries = children(entriesNode).map(children);
+  const extensions = fields.filter((f) => f.tagClass !== Class.UNIVERSAL);
+  const plain =
+    extensions.every((f) => f.tagClass === Class.CONTEXT_SPECIFIC && f.type === 0) &&
+    extensions.every((f) => onlyKnown(children(f)[0], PLAIN_CRL_EXTENSIONS)) &&
+    entries.every(([, , entryExtensions]) => onlyKnown(entryExtensions, PLAIN_ENTRY_EXTENSIONS));
   const revoked = new Set(
-    children(entries).map((entry) => serialHex(forge.util.bytesToHex(children(entry)[0]!.value as string))),
+    entries.map(([serial]) => {
+      if (serial?.type !== Type.INTEGER) throw new Error("a CRL entry without a serial number");
+      return integerHex(contentBytes(serial));
+    }),
   );
   const oid = forge.asn1.derToOid(children(algorithm)[0]!.value as string);
   const bits = (signature as Asn1 & { bitStringContents?: string }).bitStringContents ?? (signature!.value as string);
   const signatureBytes = Buffer.from(bits.slice(1), "binary"); // the first byte counts unused bits
   const signed = firstElement(der);
   return {
+    issuer: derHex(issuer),
     thisUpdate: times[0],
     nextUpdate: times[1],
     revoked,
+    plain,
+    encoded,
     signedBy(key) {
       const digest = DIGESTS[oid];
       if (digest === undefined) return false;
@@ -96,9 +161,20 @@ function parse(der: Buffer): RevocationList {
   };
 }
 
-/** Every CRL of a file: PEM (one or several, one after another) or one DER. Throws when one does not parse. */
+const CRL_BEGIN = "-----BEGIN X509 CRL-----";
+const CRL_END = "-----END X509 CRL-----";
+
+/**
+ * Every CRL of a file: PEM (one or several, one after another) or one DER. Throws when one does not
+ * parse, or when the file was read half-written: a PEM block without its END line, or text after
+ * the last one (OpenSSL would read the complete blocks and drop a CA's CRL unnoticed).
+ */
 export function revocationLists(file: Buffer): RevocationList[] {
-  const pems = splitPem(file.toString("latin1"), "X509 CRL");
-  const ders = pems.length > 0 ? pems.map((pem) => Buffer.from(forge.pem.decode(pem)[0]!.body, "binary")) : [file];
-  return ders.map(parse);
+  const text = file.toString("latin1");
+  const pems = splitPem(text, "X509 CRL");
+  if (pems.length === 0) return [parse(file, file)];
+  const begun = text.split(CRL_BEGIN).length - 1;
+  if (begun !== pems.length || text.slice(text.lastIndexOf(CRL_END) + CRL_END.length).trim() !== "")
+    throw new Error("a PEM block of the CRL file is cut short (the file is being written?)");
+  return pems.map((pem) => parse(Buffer.from(forge.pem.decode(pem)[0]!.body, "binary"), pem));
 }

@@ -14,6 +14,7 @@ import {
   opensslCa,
   selfSignedCert,
 } from "../../../test/support/cert-authority.ts";
+import { openssl } from "../../../test/support/command.ts";
 import { type DeviceCert, type DevicePki, makeDevicePki } from "../../../test/support/device-pki.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
 import { revocationLists } from "./revocation-list.ts";
@@ -95,6 +96,48 @@ describe("stillAccepted", () => {
 
   test("a CRL file that is not a CRL keeps no connection", () => {
     expect(stillAccepted(peer(read(certs.good!.cert)), { ...material(undefined), crls: [] })).toBe(false);
+  });
+
+  // Review of crlreload: the gateway keeps a connection only when it is certain a new handshake accepts it.
+  describe("what it cannot tell keeps no connection", () => {
+    const good = () => peer(read(certs.good!.cert));
+
+    test("a CRL of the CA's name its key did not sign (OpenSSL: CRL_SIGNATURE_FAILURE)", () => {
+      const forged = { ...revocationLists(validCrl)[0]!, signedBy: () => false };
+      expect(stillAccepted(good(), { ...material(undefined), crls: [forged] })).toBe(false);
+      expect(stillAccepted(good(), { ...material(undefined), crls: [...revocationLists(validCrl), forged] })).toBe(
+        false,
+      );
+    });
+
+    test("a CRL the CA's key signed under another name is no CRL of the CA (OpenSSL finds CRLs by issuer name)", () => {
+      const renamed = { ...revocationLists(validCrl)[0]!, issuer: "3000" };
+      expect(stillAccepted(good(), { ...material(undefined), crls: [renamed] })).toBe(false);
+    });
+
+    test("a CRL of another CA that is not plain (a delta, a partition) in the file", () => {
+      const other = { ...revocationLists(validCrl)[0]!, issuer: "3000", signedBy: () => false, plain: false };
+      expect(stillAccepted(good(), { ...material(undefined), crls: [...revocationLists(validCrl), other] })).toBe(
+        false,
+      );
+    });
+
+    test("two certificates of the trust store that could each have issued the device's (which one would OpenSSL pick?)", async () => {
+      await openssl(
+        pki.dir,
+        "req",
+        "-x509",
+        "-key",
+        "device-ca.key",
+        "-subj",
+        "/CN=device CA",
+        "-days",
+        "1",
+        "-out",
+        "ca-twin.pem",
+      );
+      expect(stillAccepted(good(), material(validCrl, [read(pki.caCert), read(`${pki.dir}/ca-twin.pem`)]))).toBe(false);
+    });
   });
 
   describe("with an intermediate CA (the trust store holds the root, devices send the intermediate)", () => {

@@ -59,7 +59,6 @@ import type { AddressInfo, Socket } from "node:net";
 import { createServer as createTlsServer, type SecureContextOptions, type TLSSocket } from "node:tls";
 import { messageOf } from "../../errors.ts";
 import { nodeTlsServerOptions } from "../../tls/server-tls.ts";
-import { splitPem } from "../../tls/store-formats.ts";
 import { within } from "../../util/async.ts";
 import { listenFailure } from "../../util/listen-failure.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
@@ -71,7 +70,7 @@ import type { IngestTlsSettings } from "./ingest-tls-config.ts";
 import { lingerOnClose } from "./lingering-close.ts";
 import { certificateRefusal, fromNodeCertificate, validityError } from "./peer-certificate.ts";
 import { ResponseGate } from "./response-gate.ts";
-import { type RevocationList, revocationLists } from "./revocation-list.ts";
+import type { RevocationList } from "./revocation-list.ts";
 import { stillAccepted } from "./still-accepted.ts";
 import { onClientError } from "./tls-client-error.ts";
 import { chainError, issuedByTrustedCa } from "./trusted-issuer.ts";
@@ -133,25 +132,15 @@ function fingerprint(files: readonly string[]): Fingerprint {
     .join("|");
 }
 
-/** The CRLs of the settings, as still-accepted.ts reads them: none parsing ([]) keeps no connection. */
-function crlsOf(s: IngestTlsSettings): RevocationList[] | undefined {
-  if (!s.crl) return undefined;
-  try {
-    return revocationLists(s.crl);
-  } catch {
-    return [];
-  }
-}
-
-/** Every CRL of a PEM file (node:tls reads only the first of one buffer); a DER file as it is. */
-function crlPems(crl: Buffer): Buffer | string[] {
-  const pems = splitPem(crl.toString("latin1"), "X509 CRL");
-  return pems.length > 0 ? pems : crl;
+/** Every CRL of the file (node:tls reads only the first of one PEM buffer); a DER file as it is. */
+function crlOption(crls: readonly RevocationList[]): Buffer | string[] {
+  const encoded = crls.map((crl) => crl.encoded);
+  return encoded.every((e) => typeof e === "string") ? encoded : (encoded[0] as Buffer);
 }
 
 function contextOptions(s: IngestTlsSettings): SecureContextOptions {
   const { requestCert: _r, rejectUnauthorized: _u, ...context } = nodeTlsServerOptions(s.server);
-  return { ...context, ...(s.crl ? { crl: crlPems(s.crl) } : {}) };
+  return { ...context, ...(s.crls ? { crl: crlOption(s.crls) } : {}) };
 }
 
 export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
@@ -259,7 +248,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
   const shownHost = host.includes(":") ? `[${host}]` : host;
   const url = `https://${shownHost}:${port}`;
   const crlExpiry = new CrlExpiry({ log, now, listener: url });
-  crlExpiry.watch(settings.crl, settings.crlLocation);
+  crlExpiry.watch(settings.crls, settings.crlLocation);
 
   const reloadIfChanged = (): boolean => {
     const files = fingerprint(settings.files);
@@ -275,7 +264,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
       seen = fingerprint(next.files);
       failedAt = undefined;
       if (crlChanged || trustChanged) {
-        const material = { trustStore: next.server.ca ?? [], crls: crlsOf(next), now: now() };
+        const material = { trustStore: next.server.ca ?? [], crls: next.crls, now: now() };
         guard.closeWhen((socket) => {
           if (!peerOf.has(socket)) return false;
           if (stillAccepted((socket as TLSSocket).getPeerCertificate(true), material)) return false;
@@ -284,7 +273,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
         });
       }
       log.info("Reloaded the ingest listener's TLS key store, trust store and CRL");
-      crlExpiry.watch(next.crl, next.crlLocation);
+      crlExpiry.watch(next.crls, next.crlLocation);
       return true;
     } catch (error) {
       failedAt = files;
