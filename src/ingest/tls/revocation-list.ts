@@ -142,6 +142,17 @@ function parse(der: Buffer, encoded: string | Buffer): RevocationList {
   const bits = (signature as Asn1 & { bitStringContents?: string }).bitStringContents ?? (signature!.value as string);
   const signatureBytes = Buffer.from(bits.slice(1), "binary"); // the first byte counts unused bits
   const signed = firstElement(der);
+  // A reload asks this of every open connection's CAs: each key is verified once.
+  const verdicts = new Map<string, boolean>();
+  const verifiedWith = (key: KeyObject) => {
+    const digest = DIGESTS[oid];
+    if (digest === undefined) return false;
+    try {
+      return verify(digest, signed, key, signatureBytes);
+    } catch {
+      return false;
+    }
+  };
   return {
     issuer: derHex(issuer),
     thisUpdate: times[0],
@@ -150,13 +161,12 @@ function parse(der: Buffer, encoded: string | Buffer): RevocationList {
     plain,
     encoded,
     signedBy(key) {
-      const digest = DIGESTS[oid];
-      if (digest === undefined) return false;
-      try {
-        return verify(digest, signed, key, signatureBytes);
-      } catch {
-        return false;
-      }
+      const id = key.export({ type: "spki", format: "der" }).toString("hex");
+      const known = verdicts.get(id);
+      if (known !== undefined) return known;
+      const verdict = verifiedWith(key);
+      verdicts.set(id, verdict);
+      return verdict;
     },
   };
 }

@@ -21,11 +21,12 @@
  * change the settings are loaded again and installed with `setSecureContext` (new connections
  * use them). When the CRL or the trust store changed (security hunt 2026-12-02: a CA removed from
  * the trust store kept its devices' open connections), open connections whose client certificate
- * the new material refuses, or may refuse (still-accepted.ts), handle no further request
+ * the new material refuses, or may refuse (still-accepted.ts: it keeps only what it is certain a
+ * new handshake accepts), handle no further request
  * (ResponseGate.giveUp) and are closed once their answers in progress are sent, so a revoked device
  * cannot keep using a connection made before; the others keep theirs (closing every
- * client-certificate connection reset the requests valid devices were sending on them: crlreload). A file that fails to load keeps the previous
- * material and logs an error once per change. An expired CRL (its nextUpdate passed: every client
+ * client-certificate connection reset the requests valid devices were sending on them: crlreload). A file that fails to load (a CRL file
+ * read half-written too: revocation-list.ts) keeps the previous material and logs an error once per change. An expired CRL (its nextUpdate passed: every client
  * certificate it covers is refused) is logged at WARN at load, when it expires and, at most once a
  * minute, for the handshakes it refuses (crl-expiry.ts).
  *
