@@ -26,7 +26,11 @@ const certs: Record<string, DeviceCert> = {};
 let validCrl: Buffer;
 const read = (path: string) => readFileSync(path, "utf8");
 
-/** The peer certificate node reports for a client that sent `pems` (leaf first), linked by issuerCertificate. */
+/**
+ * The peer certificate node reports for a connection whose verified chain is `pems` (leaf first),
+ * linked by issuerCertificate: the certificates the client sent, then the trust store CAs the
+ * handshake completed the chain with, up to the root.
+ */
 function peer(...pems: string[]): DetailedPeerCertificate {
   const [first, ...rest] = pems.map((pem) => new X509Certificate(pem));
   const link = (x: X509Certificate, next: X509Certificate[]): DetailedPeerCertificate =>
@@ -54,6 +58,7 @@ afterAll(async () => {
 });
 
 describe("stillAccepted", () => {
+  const good = () => peer(read(certs.good!.cert), read(pki.caCert));
   const material = (crl: Buffer | undefined, trustStore = [read(pki.caCert)]) => ({
     trustStore,
     crls: crl ? revocationLists(crl) : undefined,
@@ -66,20 +71,21 @@ describe("stillAccepted", () => {
     ["a certificate of a CA not in the trust store", "other", false],
     ["a certificate past its validity window", "expired", false],
   ] as const)("%s: %p", (_, name, accepted) => {
-    expect(stillAccepted(peer(read(certs[name]!.cert)), material(validCrl))).toBe(accepted);
+    const ca = name === "other" ? pki.otherCaCert : pki.caCert;
+    expect(stillAccepted(peer(read(certs[name]!.cert), read(ca)), material(validCrl))).toBe(accepted);
   });
 
   test("without a CRL, a certificate of a trusted CA is accepted, even one revoked elsewhere", () => {
-    expect(stillAccepted(peer(read(certs.revoked!.cert)), material(undefined))).toBe(true);
+    expect(stillAccepted(peer(read(certs.revoked!.cert), read(pki.caCert)), material(undefined))).toBe(true);
   });
 
   test("a CA taken out of the trust store keeps none of its certificates", () => {
-    expect(stillAccepted(peer(read(certs.good!.cert)), material(validCrl, [read(pki.otherCaCert)]))).toBe(false);
+    expect(stillAccepted(good(), material(validCrl, [read(pki.otherCaCert)]))).toBe(false);
   });
 
   test("a CRL past its nextUpdate accepts nothing (OpenSSL: CRL_HAS_EXPIRED)", async () => {
     const expired = readFileSync(await pki.expiredCrl("past"));
-    expect(stillAccepted(peer(read(certs.good!.cert)), material(expired))).toBe(false);
+    expect(stillAccepted(good(), material(expired))).toBe(false);
   });
 
   test("no CRL of the certificate's CA in the file accepts nothing (OpenSSL: UNABLE_TO_GET_CRL)", async () => {
@@ -91,17 +97,15 @@ describe("stillAccepted", () => {
       "other.crl",
     );
     const otherCrl = readFileSync(`${pki.dir}/other.crl`);
-    expect(stillAccepted(peer(read(certs.good!.cert)), material(otherCrl))).toBe(false);
+    expect(stillAccepted(good(), material(otherCrl))).toBe(false);
   });
 
   test("a CRL file that is not a CRL keeps no connection", () => {
-    expect(stillAccepted(peer(read(certs.good!.cert)), { ...material(undefined), crls: [] })).toBe(false);
+    expect(stillAccepted(good(), { ...material(undefined), crls: [] })).toBe(false);
   });
 
   // Review of crlreload: the gateway keeps a connection only when it is certain a new handshake accepts it.
   describe("what it cannot tell keeps no connection", () => {
-    const good = () => peer(read(certs.good!.cert));
-
     test("a CRL of the CA's name its key did not sign (OpenSSL: CRL_SIGNATURE_FAILURE)", () => {
       const forged = { ...revocationLists(validCrl)[0]!, signedBy: () => false };
       expect(stillAccepted(good(), { ...material(undefined), crls: [forged] })).toBe(false);
@@ -138,6 +142,14 @@ describe("stillAccepted", () => {
       );
       expect(stillAccepted(good(), material(validCrl, [read(pki.caCert), read(`${pki.dir}/ca-twin.pem`)]))).toBe(false);
     });
+
+    test("a trust store CA replaced by another certificate of its name and key (its constraints never checked on this chain)", () => {
+      expect(stillAccepted(good(), material(validCrl, [read(`${pki.dir}/ca-twin.pem`)]))).toBe(false);
+    });
+
+    test("a chain reported without the trust store CA it was verified with (another of its name and key may have been)", () => {
+      expect(stillAccepted(peer(read(certs.good!.cert)), material(validCrl))).toBe(false);
+    });
   });
 
   describe("with an intermediate CA (the trust store holds the root, devices send the intermediate)", () => {
@@ -157,7 +169,7 @@ describe("stillAccepted", () => {
       await opensslCa(dir.path, inter, "-gencrl", "-out", "inter.crl");
       await opensslCa(dir.path, root, "-revoke", "inter.pem");
       await opensslCa(dir.path, root, "-gencrl", "-out", "root-revoked-inter.crl");
-      chain = peer(read(f("leaf.pem")), read(f("inter.pem")));
+      chain = peer(read(f("leaf.pem")), read(f("inter.pem")), read(f("root.pem")));
     }, 60_000);
 
     test("a device of the intermediate is accepted with both CRLs current", () => {

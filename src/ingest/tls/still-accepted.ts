@@ -9,7 +9,9 @@
  * whole chain) would accept the same chain again:
  * - the chain (the certificates the client sent, then the trust store) leads, with one issuer found
  *   at each link, to a self-signed trust store CA; a CA of the trust store that is not self-signed
- *   does not end the walk (the library builds the chain up to a root);
+ *   does not end the walk (the library builds the chain up to a root); each issuer is a certificate
+ *   of the chain the connection's handshake verified (`getPeerCertificate(true)` reports it up to
+ *   the root), so path length, name constraints and purposes were checked on this very chain;
  * - every certificate of it is within its validity window;
  * - with a CRL file: every CRL of the file is plain (revocation-list.ts: no issuingDistributionPoint,
  *   no delta CRL, no critical or unknown extension); for each link, no CRL of the file that names its
@@ -68,6 +70,7 @@ export function stillAccepted(peer: DetailedPeerCertificate, material: AcceptedM
     const chain = presented(peer);
     const trustStore = material.trustStore.map((pem) => new X509Certificate(pem));
     const trusted = new Set(trustStore.map((ca) => ca.fingerprint256));
+    const verified = new Set(chain.map((cert) => cert.fingerprint256));
     // A CA both sent and in the trust store (or twice in it) is one candidate issuer, not two.
     const pool = [...new Map([...trustStore, ...chain].map((c) => [c.fingerprint256, c])).values()];
     let cert = chain[0];
@@ -76,7 +79,9 @@ export function stillAccepted(peer: DetailedPeerCertificate, material: AcceptedM
       const subject: X509Certificate = cert;
       if (!current(subject, now)) return false;
       const issuer = onlyIssuer(subject, pool);
-      if (!issuer) return false;
+      // The chain the connection's handshake verified (path length, name constraints, purposes):
+      // a CA that has the issuer's name and key but is another certificate was never checked.
+      if (!issuer || !verified.has(issuer.fingerprint256)) return false;
       if (crls && !notRevoked(subject, issuer, crls, now)) return false;
       if (signedBy(issuer, issuer)) return trusted.has(issuer.fingerprint256) && current(issuer, now);
       cert = issuer;

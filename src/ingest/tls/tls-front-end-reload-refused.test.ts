@@ -130,6 +130,22 @@ beforeAll(async () => {
   await gencrl(inter, "inter.crl", 2);
   await opensslCa(dir.path, root, "-revoke", "inter.pem");
   await gencrl(root, "root-revoked-inter.crl", 1);
+  // The root re-issued, same name and key, allowing no intermediate below it.
+  await openssl(
+    dir.path,
+    "req",
+    "-x509",
+    "-key",
+    "root.key",
+    "-subj",
+    "/CN=fleet root",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE,pathlen:0",
+    "-days",
+    "1",
+    "-out",
+    "root-pathlen0.pem",
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -282,6 +298,18 @@ describe("TlsFrontEnd reload with an intermediate CA in the trust store: the cha
       { trust, crl: read("root-revoked-inter.crl") + read("inter.crl") },
     );
     expect(r).toEqual(closed("CERT_REVOKED"));
+  });
+
+  // Not in the review: the trust store's certificates themselves were taken on trust.
+  test("the root is replaced by one of the same name and key that allows no intermediate below it", async () => {
+    const crl = read("root.crl") + read("inter.crl");
+    const r = await scenario(
+      "leaf",
+      "leaf-chain.pem",
+      { trust: read("root.pem"), crl },
+      { trust: read("root-pathlen0.pem"), crl },
+    );
+    expect(r).toEqual(closed("PATH_LENGTH_EXCEEDED"));
   });
 
   test("the root is taken out of the trust store, the intermediate left", async () => {
