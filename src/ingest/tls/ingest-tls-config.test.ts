@@ -109,6 +109,21 @@ describe("loadIngestTls", () => {
       [`${P}ssl.crl.location`]: dir.file("half.crl"),
     });
     expect(error.keys).toEqual([`${P}ssl.crl.location`]);
-    expect(error.message).toContain("cut short");
+    expect(error.message).toContain(
+      "a BEGIN X509 CRL block of the CRL file has no END line: the file is being written?",
+    );
+  });
+
+  // Review-crlreload2 P2-2: text after the last CRL stopped the gateway from starting.
+  test("a CRL file with a comment and a CA certificate after its CRL loads its CRL", () => {
+    const crl = readFileSync(pki.crl, "utf8");
+    writeFileSync(dir.file("bundle.crl"), `${crl}# published by pki-sync\n${readFileSync(pki.caCert, "utf8")}`);
+    const settings = loadIngestTls({
+      [`${P}ssl.keystore.location`]: store,
+      [`${P}ssl.client.auth`]: "required",
+      [`${P}ssl.truststore.location`]: pki.caCert,
+      [`${P}ssl.crl.location`]: dir.file("bundle.crl"),
+    });
+    expect(settings.crls?.map((list) => list.encoded)).toEqual([crl.trim()]);
   });
 });

@@ -44,13 +44,35 @@ describe("revocationLists", () => {
     expect(revocationLists(Buffer.from(crl + crl)).length).toBe(2);
   });
 
-  test("a PEM file read half-written does not load: a block cut short, or text after the last one", () => {
+  test("a PEM file read half-written does not load: a CRL block without its END line, or a last line starting one", () => {
     const crl = readFileSync(pki.crl, "utf8");
     const cut = (text: string) => () => revocationLists(Buffer.from(text));
-    expect(cut(crl + crl.slice(0, crl.length / 2))).toThrow("cut short");
-    expect(cut(crl + crl.slice(0, 10))).toThrow("cut short");
-    expect(cut(crl.slice(0, crl.length / 2))).toThrow();
-    expect(revocationLists(Buffer.from(`text openssl crl -text writes\n${crl}\n`)).length).toBe(1);
+    const noEnd = "a BEGIN X509 CRL block of the CRL file has no END line: the file is being written?";
+    expect(cut(crl + crl.slice(0, crl.length / 2))).toThrow(noEnd);
+    expect(cut(crl + crl.slice(0, 10))).toThrow(noEnd);
+    expect(cut(crl.slice(0, crl.length / 2))).toThrow(noEnd);
+    expect(cut(`${crl}-----BEGIN X509`)).toThrow(noEnd);
+  });
+
+  // Review-crlreload2 P2-2: any text after the last CRL failed the load, as a file "cut short".
+  test("text and other PEM blocks around the CRLs are ignored, as the TLS library ignores them", () => {
+    const crl = readFileSync(pki.crl, "utf8");
+    const cert = readFileSync(pki.caCert, "utf8");
+    for (const text of [
+      `text openssl crl -text writes\n${crl}\n`,
+      `${crl}# published by pki-sync\n`,
+      crl + cert,
+      `${crl + crl}end\n-----\n`,
+    ])
+      expect(revocationLists(Buffer.from(text)).map((list) => list.encoded)).toEqual(
+        text.includes(crl + crl) ? [crl.trim(), crl.trim()] : [crl.trim()],
+      );
+  });
+
+  test("a CRL block that does not parse fails the load, saying which", () => {
+    const crl = readFileSync(pki.crl, "utf8");
+    const broken = crl.replace(/\n[A-Za-z0-9+/]{8}/, "\nAAAAAAAA");
+    expect(() => revocationLists(Buffer.from(crl + broken))).toThrow("CRL 2 of the CRL file is not a CRL: ");
   });
 });
 

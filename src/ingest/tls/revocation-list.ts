@@ -5,18 +5,21 @@
  * non-critical set) and whether a CA's key signed it (RFC 5280 5.1: CertificateList ::= SEQUENCE {
  * tbsCertList, signatureAlgorithm, signatureValue }).
  *
- * Read once per load by ingest-tls-config.ts: a file that does not parse, or whose last PEM block is
- * cut short (read while being written), fails the load, so the previous CRLs stay in use. Used by
+ * Read once per load by ingest-tls-config.ts: a CRL that does not parse, or a CRL block cut short (read
+ * while being written), fails the load, so the previous CRLs stay in use. Used by
  * tls-front-end.ts (each CRL handed to the TLS library), crl-expiry.ts (the earliest nextUpdate) and
  * still-accepted.ts (whether an open connection's certificate survives a CRL reload).
  */
 import { type KeyObject, verify } from "node:crypto";
 import forge from "node-forge";
 import { splitPem } from "../../tls/store-formats.ts";
+import { looseName } from "./loose-name.ts";
 
 export interface RevocationList {
   /** The issuer Name, DER as hex. */
   readonly issuer: string;
+  /** The issuer Name as `looseName` keys it: equal for every name the TLS library takes for it, and maybe others. */
+  readonly issuerMatch: string;
   readonly thisUpdate: Date | undefined;
   readonly nextUpdate: Date | undefined;
   /** Serial numbers revoked, as `integerHex` writes them. */
@@ -85,13 +88,17 @@ export function integerHex(bytes: Buffer): string {
 const contentBytes = (node: Asn1) => Buffer.from(node.value as string, "binary");
 const derHex = (node: Asn1) => Buffer.from(forge.asn1.toDer(node).getBytes(), "binary").toString("hex");
 
-/** How a CRL names a certificate: its issuer's Name (DER hex, as `RevocationList.issuer`) and its serial (`integerHex`). */
-export function revocationId(certificateDer: Buffer): { readonly issuer: string; readonly serial: string } {
+/** How a CRL names a certificate: its issuer's Name (as `RevocationList.issuer` and `issuerMatch`) and its serial (`integerHex`). */
+export function revocationId(certificateDer: Buffer): {
+  readonly issuer: string;
+  readonly issuerMatch: string;
+  readonly serial: string;
+} {
   const [tbs] = children(forge.asn1.fromDer(certificateDer.toString("binary")));
   // TBSCertificate: [0] version, serialNumber, signature, issuer, ...
   const [serial, , issuer] = children(tbs).filter((f) => f.tagClass === Class.UNIVERSAL);
   if (serial?.type !== Type.INTEGER || issuer?.type !== Type.SEQUENCE) throw new Error("not an X.509 certificate");
-  return { issuer: derHex(issuer), serial: integerHex(contentBytes(serial)) };
+  return { issuer: derHex(issuer), issuerMatch: looseName(issuer), serial: integerHex(contentBytes(serial)) };
 }
 
 /** Whether every extension of `extensions` (a SEQUENCE OF Extension) is non-critical and in `known`. */
@@ -155,6 +162,7 @@ function parse(der: Buffer, encoded: string | Buffer): RevocationList {
   };
   return {
     issuer: derHex(issuer),
+    issuerMatch: looseName(issuer),
     thisUpdate: times[0],
     nextUpdate: times[1],
     revoked,
@@ -172,19 +180,31 @@ function parse(der: Buffer, encoded: string | Buffer): RevocationList {
 }
 
 const CRL_BEGIN = "-----BEGIN X509 CRL-----";
-const CRL_END = "-----END X509 CRL-----";
 
 /**
- * Every CRL of a file: PEM (one or several, one after another) or one DER. Throws when one does not
- * parse, or when the file was read half-written: a PEM block without its END line, or text after
- * the last one (OpenSSL would read the complete blocks and drop a CA's CRL unnoticed).
+ * Every CRL of a file: PEM (one or several, one after another; other text and other PEM blocks
+ * around them are ignored, as the TLS library ignores them) or one DER. Throws when a CRL does not
+ * parse, or when the file was read half-written: a BEGIN X509 CRL line without its END, or a last
+ * line that is the start of one (OpenSSL would read the complete blocks and drop a CA's CRL
+ * unnoticed).
  */
 export function revocationLists(file: Buffer): RevocationList[] {
   const text = file.toString("latin1");
   const pems = splitPem(text, "X509 CRL");
-  if (pems.length === 0) return [parse(file, file)];
+  const lastLine = text.trimEnd().split("\n").pop()!.trim();
   const begun = text.split(CRL_BEGIN).length - 1;
-  if (begun !== pems.length || text.slice(text.lastIndexOf(CRL_END) + CRL_END.length).trim() !== "")
-    throw new Error("a PEM block of the CRL file is cut short (the file is being written?)");
-  return pems.map((pem) => parse(Buffer.from(forge.pem.decode(pem)[0]!.body, "binary"), pem));
+  if (begun !== pems.length || (lastLine.length > 5 && CRL_BEGIN.startsWith(lastLine) && lastLine !== CRL_BEGIN))
+    throw new Error("a BEGIN X509 CRL block of the CRL file has no END line: the file is being written?");
+  if (pems.length === 0) return [parseAs(file, file, "the CRL file")];
+  return pems.map((pem, i) =>
+    parseAs(Buffer.from(forge.pem.decode(pem)[0]!.body, "binary"), pem, `CRL ${i + 1} of the CRL file`),
+  );
+}
+
+function parseAs(der: Buffer, encoded: string | Buffer, what: string): RevocationList {
+  try {
+    return parse(der, encoded);
+  } catch (error) {
+    throw new Error(`${what} is not a CRL: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }

@@ -100,10 +100,6 @@ describe("stillAccepted", () => {
     expect(stillAccepted(good(), material(otherCrl))).toBe(false);
   });
 
-  test("a CRL file that is not a CRL keeps no connection", () => {
-    expect(stillAccepted(good(), { ...material(undefined), crls: [] })).toBe(false);
-  });
-
   // Review of crlreload: the gateway keeps a connection only when it is certain a new handshake accepts it.
   describe("what it cannot tell keeps no connection", () => {
     test("a CRL of the CA's name its key did not sign (OpenSSL: CRL_SIGNATURE_FAILURE)", () => {

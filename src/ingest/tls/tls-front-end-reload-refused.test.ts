@@ -3,12 +3,10 @@
  * (review of crlreload, P1-1 to P3-1): a device's kept-alive connection made under the old material
  * stays open only when a new handshake of the same chain is accepted; every device the new material
  * refuses (BoringSSL's `CERT_REVOKED`, `UNABLE_TO_GET_CRL`, ...) loses it, as before crlreload when
- * every client-certificate connection was closed. Each scenario opens a connection, rewrites the
- * trust store and CRL files, reloads, then asks whether the connection still answers and whether a
- * new handshake of the device is accepted.
+ * every client-certificate connection was closed (scenarios: tls-front-end-reload-support.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync } from "node:fs";
 import {
   type CertAuthority,
   EC_KEY,
@@ -18,39 +16,14 @@ import {
 } from "../../../test/support/cert-authority.ts";
 import { openssl } from "../../../test/support/command.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
-import { type TlsClient, tlsClient } from "../../../test/support/tls-client.ts";
-import { waitFor } from "../../../test/support/wait-for.ts";
-import { loadIngestTls } from "./ingest-tls-config.ts";
-import { startTlsFrontEnd } from "./tls-front-end.ts";
+import { closed, kept, reloadScenarios, stamp } from "./tls-front-end-reload-support.ts";
 
 let dir: TempDir;
-const read = (name: string) => readFileSync(dir.file(name), "utf8");
+const { read, gencrl, scenario } = reloadScenarios(() => dir);
 const root: CertAuthority = { name: "root", cert: "root.pem", key: "root.key" };
 const inter: CertAuthority = { name: "inter", cert: "inter.pem", key: "inter.key" };
 const ca: CertAuthority = { name: "ca", cert: "ca.pem", key: "ca.key" };
 const caExt = ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"];
-
-/** `hours` from now as openssl's -crl_lastupdate/-crl_nextupdate write it (YYYYMMDDHHMMSSZ). */
-const stamp = (hours: number) =>
-  new Date(Date.now() + hours * 3_600_000)
-    .toISOString()
-    .replace(/[-:T]/g, "")
-    .replace(/\.\d+Z$/, "Z");
-
-/** A CRL of `authority` issued `hoursAgo` (several CRLs of one CA are told apart by their thisUpdate), current for a day. */
-const gencrl = (authority: CertAuthority, out: string, hoursAgo: number, ...more: string[]) =>
-  opensslCa(
-    dir.path,
-    authority,
-    "-gencrl",
-    "-crl_lastupdate",
-    stamp(-hoursAgo),
-    "-crl_nextupdate",
-    stamp(24),
-    ...more,
-    "-out",
-    out,
-  );
 
 /** Adds the CRL extension section `name` to the CA `ca`'s openssl configuration. */
 const crlExtensions = (name: string, ...lines: string[]) =>
@@ -152,81 +125,7 @@ afterAll(async () => {
   await dir[Symbol.asyncDispose]();
 });
 
-/** A front end reading trust.pem and crl.pem from dir (the test rewrites them), reloading when asked. */
-function frontEnd() {
-  const props = {
-    "ingest.listeners.https.ssl.keystore.location": dir.file("server-store.pem"),
-    "ingest.listeners.https.ssl.truststore.location": dir.file("trust.pem"),
-    "ingest.listeners.https.ssl.client.auth": "required",
-    "ingest.listeners.https.ssl.reload.interval.ms": "0",
-    "ingest.listeners.https.ssl.crl.location": dir.file("crl.pem"),
-  };
-  const fe = startTlsFrontEnd({
-    host: "127.0.0.1",
-    port: 0,
-    handler: (_request, connection) => new Response(`cn=${connection.peerCertificate?.subject.CN};`),
-    load: () => loadIngestTls(props),
-  });
-  return Object.assign(fe, { [Symbol.asyncDispose]: () => fe.stop() });
-}
-
-const answers = (client: TlsClient) => (client.text().match(/cn=/g) ?? []).length;
-
-/** Sends a request on `client`: "answered", or "closed" when the connection closes first. */
-async function ask(client: TlsClient): Promise<"answered" | "closed"> {
-  const before = answers(client);
-  client.socket.write("GET /again HTTP/1.1\r\nHost: x\r\n\r\n");
-  const answered = waitFor(() => answers(client) > before, { what: "an answer" }).then(() => "answered" as const);
-  return Promise.race([answered, client.closed.then(() => "closed" as const)]);
-}
-
-/** Connects `device` (its key `<device>.key`, its chain `chain`); TLS 1.3 refuses a client certificate after the handshake, so a request tells. */
-async function connectDevice(port: number, device: string, chain: string): Promise<TlsClient | undefined> {
-  const client = await tlsClient(port, dir.file("root.pem"), {
-    cert: dir.file(chain),
-    key: dir.file(`${device}.key`),
-  }).catch(() => undefined);
-  if (!client) return undefined;
-  if ((await ask(client)) === "answered") return client;
-  client.socket.destroy();
-  return undefined;
-}
-
-interface Material {
-  readonly trust: string;
-  readonly crl: string;
-}
-
-/**
- * Opens `device`'s connection under `before`, rewrites the files to `after` and reloads: whether
- * the open connection still answers, whether a new handshake is accepted, the reload's result and
- * the handshake failures counted.
- */
-async function scenario(device: string, chain: string, before: Material, after: Material) {
-  writeFileSync(dir.file("trust.pem"), before.trust);
-  writeFileSync(dir.file("crl.pem"), before.crl);
-  await using fe = frontEnd();
-  const open = await connectDevice(fe.port, device, chain);
-  if (!open) throw new Error(`${device} was refused under the material before the reload`);
-  using _ = open;
-  writeFileSync(dir.file("trust.pem"), after.trust);
-  writeFileSync(dir.file("crl.pem"), after.crl);
-  const reloaded = fe.reloadIfChanged();
-  const openConnection = await ask(open);
-  const fresh = await connectDevice(fe.port, device, chain);
-  fresh?.socket.destroy();
-  return {
-    reloaded,
-    openConnection,
-    newHandshake: fresh ? "accepted" : "refused",
-    failures: Object.fromEntries(fe.handshakeFailures),
-  };
-}
-
 const trustCa = () => read("ca.pem");
-const closed = (reason: string) =>
-  ({ reloaded: true, openConnection: "closed", newHandshake: "refused", failures: { [reason]: 1 } }) as const;
-const kept = { reloaded: true, openConnection: "answered", newHandshake: "accepted", failures: {} } as const;
 
 describe("TlsFrontEnd reload of the CRL: a device the new CRL refuses loses its open connection", () => {
   test("the new CRL revokes the device", async () => {
@@ -339,6 +238,17 @@ describe("TlsFrontEnd reload: a device the new material accepts keeps its open c
   test("an expired CRL of the device's CA first, a current one second", async () => {
     const crl = read("ca-expired.crl") + read("ca-old.crl");
     const r = await scenario("d3", "d3.pem", { trust: trustCa(), crl: read("ca-old.crl") }, { trust: trustCa(), crl });
+    expect(r).toEqual(kept);
+  });
+
+  // Review-crlreload2 P2-2: text after the last CRL was taken for a half-written file, and no reload loaded.
+  test("a CRL file with a comment and a certificate after its CRL is loaded", async () => {
+    const r = await scenario(
+      "d3",
+      "d3.pem",
+      { trust: trustCa(), crl: read("ca-old.crl") },
+      { trust: trustCa(), crl: `${read("ca-d4.crl")}# published by pki-sync\n${read("ca.pem")}end\n` },
+    );
     expect(r).toEqual(kept);
   });
 

@@ -72,7 +72,7 @@ import { lingerOnClose } from "./lingering-close.ts";
 import { certificateRefusal, fromNodeCertificate, validityError } from "./peer-certificate.ts";
 import { ResponseGate } from "./response-gate.ts";
 import type { RevocationList } from "./revocation-list.ts";
-import { stillAccepted } from "./still-accepted.ts";
+import { stillAcceptedUnder } from "./still-accepted.ts";
 import { onClientError } from "./tls-client-error.ts";
 import { chainError, issuedByTrustedCa } from "./trusted-issuer.ts";
 
@@ -265,10 +265,10 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
       seen = fingerprint(next.files);
       failedAt = undefined;
       if (crlChanged || trustChanged) {
-        const material = { trustStore: next.server.ca ?? [], crls: next.crls, now: now() };
+        const accepted = stillAcceptedUnder({ trustStore: next.server.ca ?? [], crls: next.crls, now: now() });
         guard.closeWhen((socket) => {
           if (!peerOf.has(socket)) return false;
-          if (stillAccepted((socket as TLSSocket).getPeerCertificate(true), material)) return false;
+          if (accepted((socket as TLSSocket).getPeerCertificate(true))) return false;
           gate.giveUp(socket); // no further request of it is handled, even while answers are in progress
           return true;
         });
