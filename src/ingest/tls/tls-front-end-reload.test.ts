@@ -25,7 +25,8 @@ afterAll(async () => {
   await dir[Symbol.asyncDispose]();
 });
 
-const frontEnd = (extra: Record<string, string> = {}) => echoFrontEnd(pki, extra);
+const frontEnd = (extra: Record<string, string> = {}, options: Parameters<typeof echoFrontEnd>[2] = {}) =>
+  echoFrontEnd(pki, extra, options);
 
 describe("TlsFrontEnd reloading on file change", () => {
   test("a CRL updated after start is honoured for new connections", async () => {
@@ -83,6 +84,17 @@ describe("TlsFrontEnd reloading on file change", () => {
     await Promise.all(devices);
     expect({ failed, kept: await answerOn(kept) }).toEqual({ failed: [], kept: "answered" });
     expect(Object.fromEntries(fe.handshakeFailures)).toEqual({});
+  });
+
+  // review-crlreload2 P2-3: deciding 10,000 distinct devices' chains takes seconds; a reload decides for at most
+  // RELOAD_CHECK_BUDGET_MS and closes the connections it has not decided, as every reload did before.
+  test("a reload out of time to decide closes the open connections it did not decide", async () => {
+    await using fe = await frontEnd({}, { reloadCheckBudgetMs: 0 });
+    using kept = await tlsClient(fe.port, pki.caCert, certs.good);
+    expect(await answerOn(kept)).toBe("answered");
+    await pki.publish();
+    expect(fe.reloadIfChanged()).toBe(true);
+    await kept.closed;
   });
 
   test("a new server certificate is served after the key store file changes", async () => {

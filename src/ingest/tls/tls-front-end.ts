@@ -89,7 +89,20 @@ export interface TlsFrontEndOptions {
   readonly logger?: Logger;
   /** Wall-clock ms for the validity of a resumed session's certificate and the CRL's expiry warnings (tests drive it). */
   readonly now?: () => number;
+  /**
+   * How long a CRL/trust store reload may spend deciding which open connections a new handshake would still
+   * accept (still-accepted.ts); the connections left undecided when it runs out are closed, as every
+   * client-certificate connection was before that check. Default RELOAD_CHECK_BUDGET_MS; tests set 0.
+   */
+  readonly reloadCheckBudgetMs?: number;
 }
+
+/**
+ * A reload decides open connections for at most this long, so a fleet of many distinct devices (a new chain
+ * costs up to ~1 ms of signature checks: BENCHMARKS.md "CRL reload") does not stall the event loop for seconds;
+ * the rest are closed and their devices' next handshake decides.
+ */
+export const RELOAD_CHECK_BUDGET_MS = 50;
 
 export interface TlsFrontEnd {
   readonly url: string;
@@ -266,9 +279,11 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
       failedAt = undefined;
       if (crlChanged || trustChanged) {
         const accepted = stillAcceptedUnder({ trustStore: next.server.ca ?? [], crls: next.crls, now: now() });
+        const deadline = performance.now() + (options.reloadCheckBudgetMs ?? RELOAD_CHECK_BUDGET_MS);
         guard.closeWhen((socket) => {
           if (!peerOf.has(socket)) return false;
-          if (accepted((socket as TLSSocket).getPeerCertificate(true))) return false;
+          const decided = performance.now() < deadline;
+          if (decided && accepted((socket as TLSSocket).getPeerCertificate(true))) return false;
           gate.giveUp(socket); // no further request of it is handled, even while answers are in progress
           return true;
         });
