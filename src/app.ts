@@ -283,7 +283,8 @@ export function startApp(options: AppOptions): App {
       metrics: ingestMetrics,
       clock,
       log: logs.get("io.edgegateway.ingest.IngestHandler"),
-      redact: (text) => logs.redact(text),
+      redact: (text, connector) =>
+        connector === undefined ? logs.redact(text) : herder.hideForClient(connector, text),
       partitions: partitionCounts(() => worker.admin(), clock),
       createsTopics: (connector) => connectorCreatesTopics(config, configs.get(connector)?.config ?? {}),
       bodies: new BodyBudget(config["ingest.request.bodies.max.bytes"], () => ingestRoutes.openCount()),

@@ -135,8 +135,9 @@ export function failedAnswer(
   deps: Pick<IngestHandlerDeps, "log" | "redact" | "clock">,
   label: string,
   error: unknown,
+  redact: (text: string) => string = (text) => deps.redact(text),
 ): Response {
-  if (error instanceof IngestError) return ingestErrorResponse(error, deps.redact);
+  if (error instanceof IngestError) return ingestErrorResponse(error, redact);
   reportInternalError(deps, label, error);
   return new Response(errorBody(ErrorCodes.INTERNAL_SERVER_ERROR, INTERNAL_ERROR_MESSAGE), {
     status: 500,

@@ -262,3 +262,45 @@ describe("a body read that fails", () => {
     expect(logged[0]).not.toContain("s3cret-header");
   });
 });
+
+describe("what a device's answers hide (crlreload P3: as the REST API's answers do)", () => {
+  /** A route of connector `c` whose records get `outcome`; `redact` hides `zq7` for `c` and records whom it hid for. */
+  function appOfC(outcome: RecordOutcome) {
+    const connectors: (string | undefined)[] = [];
+    const routes = new RouteTable();
+    routes.open("c", testSettings({ "ingest.max.body.bytes": "8" }), passThroughStages);
+    routes.attach("c", {
+      pending: 0,
+      submit: async ({ records }) => records.map(() => outcome),
+      withdrawQueued: () => undefined,
+    });
+    const redact = (text: string, connector?: string) => {
+      connectors.push(connector);
+      return connector === "c" ? text.replaceAll("zq7", "[hidden]") : text;
+    };
+    return { app: testIngestApp(routes, { redact }), connectors };
+  }
+
+  test("a failed record's message goes through the route's connector's redaction", async () => {
+    const { app } = appOfC({
+      kind: "failed",
+      message: "Unable to convert zq7 to a number",
+      retriable: false,
+      maybeWritten: false,
+      kafkaError: "TRANSFORMATION",
+    });
+    const answer = await app.fetch(post("{}", "application/json"), {});
+    const body = (await answer.json()) as { message: string; offsets: { error: string }[] };
+    expect({ status: answer.status, error: body.offsets[0]?.error }).toEqual({
+      status: 422,
+      error: "Unable to convert [hidden] to a number",
+    });
+    expect(body.message).toEndWith(": Unable to convert [hidden] to a number");
+  });
+
+  test("an error answer of a route goes through its connector's redaction", async () => {
+    const { app, connectors } = appOfC({ kind: "written", topic: "t", partition: 0, offset: 0, timestamp: 1 });
+    expect((await app.fetch(post('{"too":"large"}', "application/json"), {})).status).toBe(413);
+    expect(connectors).toEqual(["c"]);
+  });
+});

@@ -67,6 +67,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
   return async (context, route, target, shape, label) => {
     if (label !== undefined) deps.metrics.started(label);
     let answer: Response | undefined;
+    const hide = (text: string) => deps.redact(text, route.connector);
     try {
       const { limits } = route.settings;
       if (route.state !== "open") throw unavailable(suspendedMessage(route.connector), limits.retryAfterSeconds);
@@ -136,7 +137,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             } finally {
               signal.end();
             }
-            response = parsed.respond(outcomes);
+            response = parsed.respond(shownOutcomes(outcomes, hide));
             let records = 0;
             let bytes = 0;
             let retriable = false;
@@ -154,7 +155,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             if (context.request.signal.aborted) unanswered(route, records, outcomes.length);
           } catch (error) {
             if (error instanceof IngestError) {
-              response = ingestErrorResponse(error, deps.redact);
+              response = ingestErrorResponse(error, hide);
               final = response.status < 500;
             }
             throw error;
@@ -168,10 +169,16 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
       }
     } catch (error) {
       if (label === undefined) throw error;
-      answer = failedAnswer(deps, label, error);
+      answer = failedAnswer(deps, label, error, hide);
     }
     return label === undefined ? (answer as Response) : finished(deps, label, context, answer as Response);
   };
+}
+
+/** The outcomes as the client sees them: a failed record's message hidden (it may quote a config value). */
+function shownOutcomes(outcomes: RecordOutcome[], hide: (text: string) => string): RecordOutcome[] {
+  if (!outcomes.some((o) => o.kind === "failed")) return outcomes;
+  return outcomes.map((o) => (o.kind === "failed" ? { ...o, message: hide(o.message) } : o));
 }
 
 function shapeLabel(shape: IngestShape, route: IngestRoute | undefined): string {

@@ -20,8 +20,12 @@ export interface IngestHandlerDeps {
   readonly metrics: IngestMetrics;
   readonly clock: Clock;
   readonly log: Logger;
-  /** Secrets never reach a response. */
-  readonly redact: (text: string) => string;
+  /**
+   * Secrets never reach a response: the held ones (the logs'), and, with `connector` (a request to
+   * one of its routes), what config providers resolved for it, hidden as its status traces are on
+   * the REST API (Herder.hideForClient).
+   */
+  readonly redact: (text: string, connector?: string) => string;
   readonly idempotency?: IdempotencyGuard;
   /** The worker's bound on request bodies being received (ingest.request.bodies.max.bytes). */
   readonly bodies?: BodyBudget;

@@ -216,6 +216,18 @@ export abstract class AbstractHerder {
     return this.status.redact(name, degraded, this.deps.worker.taskResolvedValues({ connector: name, task }));
   }
 
+  /**
+   * `text` as a client of `connector`'s own answers sees it (a device's answer from its ingest
+   * route): hidden as its status traces are, the logs' secrets, then the values providers resolved
+   * for its config and for each of its running tasks' (StatusWriter.redact).
+   */
+  hideForClient(connector: string, text: string): string {
+    let shown = this.status.redact(connector, text);
+    for (const task of this.deps.worker.runningTasks(connector))
+      shown = this.status.redact(connector, shown, this.deps.worker.taskResolvedValues(task.id));
+    return shown;
+  }
+
   /** Active topics; a topic named by a resolved value shows its reference or `[hidden]`. */
   async activeTopics(name: string): Promise<string[]> {
     const topics = this.tracking.topics(name);

@@ -37,6 +37,8 @@ export interface DevicePki {
   selfSigned(name: string, cn: string): Promise<DeviceCert>;
   /** Revokes a certificate issued by the device CA and rewrites the CRL. */
   revoke(cert: DeviceCert): Promise<void>;
+  /** Rewrites the CRL (a new CRL number, the same certificates revoked), as a CA publishes it again. */
+  publish(): Promise<void>;
   /** A CRL of the device CA `<name>.crl` whose nextUpdate has passed (2020-01-02), for its path. */
   expiredCrl(name: string): Promise<string>;
 }
@@ -86,6 +88,9 @@ export async function makeDevicePki(dir: string): Promise<DevicePki> {
     },
     async revoke(cert) {
       await opensslCa(dir, authority("device-ca"), "-revoke", cert.cert);
+      await gencrl();
+    },
+    async publish() {
       await gencrl();
     },
     async expiredCrl(name) {

@@ -29,8 +29,9 @@
  *
  * `closeWhen(predicate)` closes matching connections once no answer is in flight (now, flushing
  * what was written, when none is; after the last answer otherwise): the front end uses it after a
- * CRL reload (with ResponseGate.giveUp, so no further request is handled meanwhile) so that
- * connections of client certificates reconnect and face the new list.
+ * CRL or trust store reload (with ResponseGate.giveUp, so no further request is handled meanwhile)
+ * so that connections of client certificates the new material refuses (still-accepted.ts)
+ * reconnect and face it.
  *
  * Called by tls-front-end.ts only; all state is per front end.
  */

@@ -4,7 +4,7 @@
  * most once a minute. Real openssl-made CRLs; the listener's clock is driven by the test.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync } from "node:fs";
+import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type DeviceCert, type DevicePki, makeDevicePki } from "../../../test/support/device-pki.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
@@ -12,6 +12,7 @@ import { waitFor } from "../../../test/support/wait-for.ts";
 import { LogManager } from "../../util/logger.ts";
 import { CRL_REFUSALS_LOG_INTERVAL_MS, crlNextUpdate } from "./crl-expiry.ts";
 import { loadIngestTls } from "./ingest-tls-config.ts";
+import { revocationLists } from "./revocation-list.ts";
 import { startTlsFrontEnd } from "./tls-front-end.ts";
 import { curl, ingestTlsSettings } from "./tls-front-end-test-support.ts";
 
@@ -55,8 +56,8 @@ describe("crlNextUpdate", () => {
   test("reads the nextUpdate openssl wrote", async () => {
     const proc = Bun.spawn(["openssl", "crl", "-in", pki.crl, "-noout", "-nextupdate"], { stdout: "pipe" });
     const text = (await new Response(proc.stdout).text()).replace("nextUpdate=", "").trim();
-    expect(crlNextUpdate(await Bun.file(pki.crl).bytes().then(Buffer.from))).toEqual(new Date(text));
-    expect(crlNextUpdate(await Bun.file(expired).bytes().then(Buffer.from))).toEqual(new Date(EXPIRED_AT));
+    expect(crlNextUpdate(revocationLists(readFileSync(pki.crl)))).toEqual(new Date(text));
+    expect(crlNextUpdate(revocationLists(readFileSync(expired)))).toEqual(new Date(EXPIRED_AT));
   });
 });
 
@@ -96,7 +97,7 @@ describe("TlsFrontEnd with an expired CRL", () => {
 // opsfix2 item 6: the next update as a gauge, so operators can alert before it passes.
 describe("TlsFrontEnd.crlNextUpdate", () => {
   test("is the CRL in use's next update, read again when a reload brings another", async () => {
-    const next = crlNextUpdate(Buffer.from(await Bun.file(pki.crl).bytes()))!;
+    const next = crlNextUpdate(revocationLists(readFileSync(pki.crl)))!;
     await using fe = frontEnd(pki.crl, { now: Date.now() });
     expect(fe.crlNextUpdate()).toEqual(next);
     await Bun.write(fe.location, Bun.file(expired));
@@ -122,7 +123,7 @@ describe("TlsFrontEnd.crlNextUpdate", () => {
 
 describe("TlsFrontEnd with a CRL that expires while it runs", () => {
   test("warns once when its nextUpdate passes", async () => {
-    const next = crlNextUpdate(Buffer.from(await Bun.file(pki.crl).bytes()))!;
+    const next = crlNextUpdate(revocationLists(readFileSync(pki.crl)))!;
     await using fe = frontEnd(pki.crl, { now: next.getTime() - 5 });
     expect(fe.warnings).toEqual([]);
     await waitFor(() => fe.warnings.length > 0, { what: "the expiry warning" });

@@ -10,45 +10,21 @@
  * once a minute, with the count since the last one), `stop` when the listener stops. `nextUpdate`
  * (the CRL in use's) is a gauge on /metrics (ingest-server.ts), so operators can alert before expiry.
  */
-import forge from "node-forge";
-import { splitPem } from "../../tls/store-formats.ts";
 import type { Logger } from "../../util/logger.ts";
 import { RepeatLimiter } from "../../util/repeat-limiter.ts";
 import { MAX_TIMER_MS } from "./ingest-tls-config.ts";
+import type { RevocationList } from "./revocation-list.ts";
 
 /** Refused handshakes are logged at most this often per listener. */
 export const CRL_REFUSALS_LOG_INTERVAL_MS = 60_000;
 
-const TIME_TAGS = new Set<number>([forge.asn1.Type.UTCTIME, forge.asn1.Type.GENERALIZEDTIME]);
-
-/** nextUpdate of one DER CRL (RFC 5280 5.1: the second Time of tbsCertList), if it has one. */
-function nextUpdateOf(der: string): Date | undefined {
-  const list = forge.asn1.fromDer(der);
-  const tbs = (list.value as forge.asn1.Asn1[])[0];
-  if (!tbs) return undefined;
-  const times = (tbs.value as forge.asn1.Asn1[]).filter(
-    (f) => f.tagClass === forge.asn1.Class.UNIVERSAL && TIME_TAGS.has(f.type),
-  );
-  const next = times[1];
-  if (!next) return undefined;
-  return next.type === forge.asn1.Type.UTCTIME
-    ? forge.asn1.utcTimeToDate(next.value as string)
-    : forge.asn1.generalizedTimeToDate(next.value as string);
-}
-
 /**
- * The earliest nextUpdate of the CRLs of a file (PEM, one or several, or DER): from then on some
- * client certificates are refused. Undefined when no CRL has one or the file does not parse.
+ * The earliest nextUpdate of the CRLs of a file: from then on some client certificates are
+ * refused. Undefined when no CRL has one.
  */
-export function crlNextUpdate(crl: Buffer): Date | undefined {
-  try {
-    const pems = splitPem(crl.toString("latin1"), "X509 CRL");
-    const ders = pems.length > 0 ? pems.map((pem) => forge.pem.decode(pem)[0]!.body) : [crl.toString("binary")];
-    const dates = ders.map(nextUpdateOf).filter((d): d is Date => d !== undefined);
-    return dates.length === 0 ? undefined : new Date(Math.min(...dates.map((d) => d.getTime())));
-  } catch {
-    return undefined; // node:tls reports a CRL it cannot read
-  }
+export function crlNextUpdate(crls: readonly RevocationList[]): Date | undefined {
+  const dates = crls.map((list) => list.nextUpdate).filter((d): d is Date => d !== undefined);
+  return dates.length === 0 ? undefined : new Date(Math.min(...dates.map((d) => d.getTime())));
 }
 
 export interface CrlExpiryOptions {
@@ -79,10 +55,10 @@ export class CrlExpiry {
   }
 
   /** The CRL now in use (none: nothing to watch). */
-  watch(crl: Buffer | undefined, file: string | undefined): void {
+  watch(crls: readonly RevocationList[] | undefined, file: string | undefined): void {
     this.stop();
     this.file = file;
-    const next = crl ? crlNextUpdate(crl) : undefined;
+    const next = crls ? crlNextUpdate(crls) : undefined;
     this.expiredAt = next;
     if (next === undefined) return;
     const left = next.getTime() - this.options.now();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
 import { type DevicePki, makeDevicePki } from "../../../test/support/device-pki.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
 import { ConfigError } from "../../errors.ts";
@@ -70,6 +71,15 @@ describe("loadIngestTls", () => {
       },
       `${P}ssl.crl.location`,
     ],
+    [
+      "a CRL file holding no CRL",
+      {
+        [`${P}ssl.client.auth`]: "required",
+        [`${P}ssl.truststore.location`]: "TRUST",
+        [`${P}ssl.crl.location`]: "TRUST",
+      },
+      `${P}ssl.crl.location`,
+    ],
     ["TLS 1.1", { [`${P}ssl.enabled.protocols`]: "TLSv1.1" }, `${P}ssl.enabled.protocols`],
     ["a negative write stall deadline", { [`${P}write.stall.timeout.ms`]: "-1" }, `${P}write.stall.timeout.ms`],
     ...[
@@ -86,5 +96,34 @@ describe("loadIngestTls", () => {
     const props: Record<string, string> = { [`${P}ssl.keystore.location`]: store, ...extra };
     for (const [k, v] of Object.entries(props)) if (v === "TRUST") props[k] = pki.caCert;
     expect(errorOf(props).keys).toEqual([key]);
+  });
+
+  // Review of crlreload P2-3: the complete first CRL loaded alone and the second CA's devices were refused.
+  test("a CRL file read half-written (its second CRL cut short) is a config error saying so", () => {
+    const crl = readFileSync(pki.crl, "utf8");
+    writeFileSync(dir.file("half.crl"), crl + crl.slice(0, crl.length / 2));
+    const error = errorOf({
+      [`${P}ssl.keystore.location`]: store,
+      [`${P}ssl.client.auth`]: "required",
+      [`${P}ssl.truststore.location`]: pki.caCert,
+      [`${P}ssl.crl.location`]: dir.file("half.crl"),
+    });
+    expect(error.keys).toEqual([`${P}ssl.crl.location`]);
+    expect(error.message).toContain(
+      "a BEGIN X509 CRL block of the CRL file has no END line: the file is being written?",
+    );
+  });
+
+  // Review-crlreload2 P2-2: text after the last CRL stopped the gateway from starting.
+  test("a CRL file with a comment and a CA certificate after its CRL loads its CRL", () => {
+    const crl = readFileSync(pki.crl, "utf8");
+    writeFileSync(dir.file("bundle.crl"), `${crl}# published by pki-sync\n${readFileSync(pki.caCert, "utf8")}`);
+    const settings = loadIngestTls({
+      [`${P}ssl.keystore.location`]: store,
+      [`${P}ssl.client.auth`]: "required",
+      [`${P}ssl.truststore.location`]: pki.caCert,
+      [`${P}ssl.crl.location`]: dir.file("bundle.crl"),
+    });
+    expect(settings.crls?.map((list) => list.encoded)).toEqual([crl.trim()]);
   });
 });

@@ -13,6 +13,7 @@ import { ConfigError } from "../../errors.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import { type ServerTls, serverTls } from "../../tls/server-tls.ts";
 import type { ConnectionLimits } from "./connection-guard.ts";
+import { type RevocationList, revocationLists } from "./revocation-list.ts";
 
 /**
  * The largest delay a timer takes (2^31 - 1 ms, about 24.8 days): Bun, as Node, fires a timer with a
@@ -117,7 +118,7 @@ export const ingestTlsConfigDef = defineConfig({
     group: GROUP,
   }),
   "ingest.listeners.https.ssl.crl.location": key.string({
-    doc: "Certificate revocation list (PEM or DER) of the device CA; revoked device certificates fail the handshake. With an intermediate CA every CA of the chain needs its CRL: a PEM file may hold several, one after another. Reloaded when the file changes.",
+    doc: "Certificate revocation list (PEM: Bun's TLS refuses a DER one) of the device CA; revoked device certificates fail the handshake. With an intermediate CA every CA of the chain needs its CRL: a PEM file may hold several, one after another. Reloaded when the file changes.",
     default: null,
     importance: "MEDIUM",
     group: GROUP,
@@ -192,6 +193,8 @@ export interface IngestTlsSettings {
   /** Key store, trust store, client auth and protocols, as for every server listener. */
   readonly server: ServerTls;
   readonly crl?: Buffer;
+  /** The CRLs of `crl`, parsed (revocation-list.ts). */
+  readonly crls?: readonly RevocationList[];
   /** The file `crl` was read from (named in logs). */
   readonly crlLocation?: string;
   readonly identity: ClientIdentitySource;
@@ -227,6 +230,7 @@ export function loadIngestTls(
   }
   const crlPath = parsed["ingest.listeners.https.ssl.crl.location"];
   let crl: Buffer | undefined;
+  let crls: RevocationList[] | undefined;
   if (crlPath) {
     try {
       crl = readFileSync(crlPath);
@@ -235,6 +239,11 @@ export function loadIngestTls(
     }
     if (server.clientAuth === "none")
       fail(`${INGEST_TLS_PREFIX}ssl.crl.location`, "a CRL needs ssl.client.auth requested or required");
+    try {
+      crls = revocationLists(crl as Buffer);
+    } catch (error) {
+      fail(`${INGEST_TLS_PREFIX}ssl.crl.location`, `cannot read the CRLs of ${crlPath}: ${(error as Error).message}`);
+    }
   }
   const files = [
     parsed["ingest.listeners.https.ssl.keystore.location"],
@@ -243,7 +252,7 @@ export function loadIngestTls(
   ].filter((f): f is string => typeof f === "string" && f !== "");
   return {
     server,
-    ...(crl && crlPath ? { crl, crlLocation: crlPath } : {}),
+    ...(crl && crls && crlPath ? { crl, crls, crlLocation: crlPath } : {}),
     identity: parsed["ingest.listeners.https.ssl.client.identity"] as ClientIdentitySource,
     files,
     reloadIntervalMs: parsed["ingest.listeners.https.ssl.reload.interval.ms"],

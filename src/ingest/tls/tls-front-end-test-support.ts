@@ -9,7 +9,7 @@ import { mtlsIdentity } from "../auth/mtls-identity.ts";
 import { readBody } from "../body-reader.ts";
 import type { IngestConnection } from "../request-context.ts";
 import { loadIngestTls } from "./ingest-tls-config.ts";
-import { startTlsFrontEnd, type TlsFrontEnd } from "./tls-front-end.ts";
+import { startTlsFrontEnd, type TlsFrontEnd, type TlsFrontEndOptions } from "./tls-front-end.ts";
 
 /** The app the front end serves: echoes the verified peer's CN and the request body. */
 export function echoApp(): Hono<{ Bindings: { connection: IngestConnection } }> {
@@ -79,6 +79,7 @@ export function ingestTlsSettings(pki: DevicePki, extra: Record<string, string> 
 export async function echoFrontEnd(
   pki: DevicePki,
   extra: Record<string, string> = {},
+  options: Pick<TlsFrontEndOptions, "reloadCheckBudgetMs"> = {},
 ): Promise<TlsFrontEnd & AsyncDisposable> {
   const store = pki.serverPem;
   await Bun.write(store, (await Bun.file(pki.serverKey).text()) + (await Bun.file(pki.serverCert).text()));
@@ -89,6 +90,7 @@ export async function echoFrontEnd(
     port: 0,
     handler: (request, connection) => app.fetch(request, { connection }),
     load: () => loadIngestTls(props),
+    ...options,
   });
   return Object.assign(fe, { [Symbol.asyncDispose]: () => fe.stop() });
 }

@@ -20,10 +20,13 @@
  * Reload: every `reloadIntervalMs` the key store, trust store and CRL files are stat'ed; on a
  * change the settings are loaded again and installed with `setSecureContext` (new connections
  * use them). When the CRL or the trust store changed (security hunt 2026-12-02: a CA removed from
- * the trust store kept its devices' open connections), open connections that carry a client certificate handle no
- * further request (ResponseGate.giveUp) and are closed once their answers in progress are sent, so
- * a revoked device cannot keep using a connection made before; the others keep theirs. A file that fails to load keeps the previous
- * material and logs an error once per change. An expired CRL (its nextUpdate passed: every client
+ * the trust store kept its devices' open connections), open connections whose client certificate
+ * the new material refuses, or may refuse (still-accepted.ts: it keeps only what it is certain a
+ * new handshake accepts), handle no further request
+ * (ResponseGate.giveUp) and are closed once their answers in progress are sent, so a revoked device
+ * cannot keep using a connection made before; the others keep theirs (closing every
+ * client-certificate connection reset the requests valid devices were sending on them: crlreload). A file that fails to load (a CRL file
+ * read half-written too: revocation-list.ts) keeps the previous material and logs an error once per change. An expired CRL (its nextUpdate passed: every client
  * certificate it covers is refused) is logged at WARN at load, when it expires and, at most once a
  * minute, for the handshakes it refuses (crl-expiry.ts).
  *
@@ -57,7 +60,6 @@ import type { AddressInfo, Socket } from "node:net";
 import { createServer as createTlsServer, type SecureContextOptions, type TLSSocket } from "node:tls";
 import { messageOf } from "../../errors.ts";
 import { nodeTlsServerOptions } from "../../tls/server-tls.ts";
-import { splitPem } from "../../tls/store-formats.ts";
 import { within } from "../../util/async.ts";
 import { listenFailure } from "../../util/listen-failure.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
@@ -69,6 +71,8 @@ import type { IngestTlsSettings } from "./ingest-tls-config.ts";
 import { lingerOnClose } from "./lingering-close.ts";
 import { certificateRefusal, fromNodeCertificate, validityError } from "./peer-certificate.ts";
 import { ResponseGate } from "./response-gate.ts";
+import type { RevocationList } from "./revocation-list.ts";
+import { stillAcceptedUnder } from "./still-accepted.ts";
 import { onClientError } from "./tls-client-error.ts";
 import { chainError, issuedByTrustedCa } from "./trusted-issuer.ts";
 
@@ -85,7 +89,20 @@ export interface TlsFrontEndOptions {
   readonly logger?: Logger;
   /** Wall-clock ms for the validity of a resumed session's certificate and the CRL's expiry warnings (tests drive it). */
   readonly now?: () => number;
+  /**
+   * How long a CRL/trust store reload may spend deciding which open connections a new handshake would still
+   * accept (still-accepted.ts); the connections left undecided when it runs out are closed, as every
+   * client-certificate connection was before that check. Default RELOAD_CHECK_BUDGET_MS; tests set 0.
+   */
+  readonly reloadCheckBudgetMs?: number;
 }
+
+/**
+ * A reload decides open connections for at most this long, so a fleet of many distinct devices (a new chain
+ * costs up to ~1 ms of signature checks: BENCHMARKS.md "CRL reload") does not stall the event loop for seconds;
+ * the rest are closed and their devices' next handshake decides.
+ */
+export const RELOAD_CHECK_BUDGET_MS = 50;
 
 export interface TlsFrontEnd {
   readonly url: string;
@@ -129,15 +146,15 @@ function fingerprint(files: readonly string[]): Fingerprint {
     .join("|");
 }
 
-/** Every CRL of a PEM file (node:tls reads only the first of one buffer); a DER file as it is. */
-function crlsOf(crl: Buffer): Buffer | string[] {
-  const pems = splitPem(crl.toString("latin1"), "X509 CRL");
-  return pems.length > 0 ? pems : crl;
+/** Every CRL of the file (node:tls reads only the first of one PEM buffer); a DER file as it is. */
+function crlOption(crls: readonly RevocationList[]): Buffer | string[] {
+  const encoded = crls.map((crl) => crl.encoded);
+  return encoded.every((e) => typeof e === "string") ? encoded : (encoded[0] as Buffer);
 }
 
 function contextOptions(s: IngestTlsSettings): SecureContextOptions {
   const { requestCert: _r, rejectUnauthorized: _u, ...context } = nodeTlsServerOptions(s.server);
-  return { ...context, ...(s.crl ? { crl: crlsOf(s.crl) } : {}) };
+  return { ...context, ...(s.crls ? { crl: crlOption(s.crls) } : {}) };
 }
 
 export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
@@ -245,11 +262,11 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
   const shownHost = host.includes(":") ? `[${host}]` : host;
   const url = `https://${shownHost}:${port}`;
   const crlExpiry = new CrlExpiry({ log, now, listener: url });
-  crlExpiry.watch(settings.crl, settings.crlLocation);
+  crlExpiry.watch(settings.crls, settings.crlLocation);
 
   const reloadIfChanged = (): boolean => {
-    const now = fingerprint(settings.files);
-    if (now === seen || now === failedAt) return false;
+    const files = fingerprint(settings.files);
+    if (files === seen || files === failedAt) return false;
     try {
       const next = options.load();
       tls.setSecureContext(contextOptions(next));
@@ -260,17 +277,22 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
       settings = { ...next, server: { ...next.server, clientAuth: settings.server.clientAuth } };
       seen = fingerprint(next.files);
       failedAt = undefined;
-      if (crlChanged || trustChanged)
+      if (crlChanged || trustChanged) {
+        const accepted = stillAcceptedUnder({ trustStore: next.server.ca ?? [], crls: next.crls, now: now() });
+        const deadline = performance.now() + (options.reloadCheckBudgetMs ?? RELOAD_CHECK_BUDGET_MS);
         guard.closeWhen((socket) => {
           if (!peerOf.has(socket)) return false;
+          const decided = performance.now() < deadline;
+          if (decided && accepted((socket as TLSSocket).getPeerCertificate(true))) return false;
           gate.giveUp(socket); // no further request of it is handled, even while answers are in progress
           return true;
         });
+      }
       log.info("Reloaded the ingest listener's TLS key store, trust store and CRL");
-      crlExpiry.watch(next.crl, next.crlLocation);
+      crlExpiry.watch(next.crls, next.crlLocation);
       return true;
     } catch (error) {
-      failedAt = now;
+      failedAt = files;
       log.error(
         `The ingest listener's TLS files changed but cannot be loaded; keeping the previous ones: ${messageOf(error)}`,
       );

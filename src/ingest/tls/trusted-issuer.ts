@@ -14,22 +14,27 @@ import { X509Certificate } from "node:crypto";
 import type { DetailedPeerCertificate } from "node:tls";
 
 /** Deeper chains are not followed (as OpenSSL's default verify depth bounds them). */
-const MAX_DEPTH = 10;
+export const MAX_DEPTH = 10;
 
-function signedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+export function signedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
   return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
 }
 
-/** The certificates the client sent, leaf first (node links them by issuerCertificate). */
-function presented(peer: DetailedPeerCertificate): X509Certificate[] {
-  const certs: X509Certificate[] = [];
+/** The peer certificates node reports, leaf first (linked by issuerCertificate, ending where a link repeats). */
+export function peerChain(peer: DetailedPeerCertificate): DetailedPeerCertificate[] {
+  const chain: DetailedPeerCertificate[] = [];
   const seen = new Set<string>();
   for (let c: DetailedPeerCertificate | undefined = peer; c?.raw && !seen.has(c.fingerprint256); ) {
     seen.add(c.fingerprint256);
-    certs.push(new X509Certificate(c.raw));
+    chain.push(c);
     c = c.issuerCertificate;
   }
-  return certs;
+  return chain;
+}
+
+/** The certificates the client sent, leaf first. */
+export function presented(peer: DetailedPeerCertificate): X509Certificate[] {
+  return peerChain(peer).map((c) => new X509Certificate(c.raw));
 }
 
 /**
