@@ -1,10 +1,11 @@
 /**
  * The REST Proxy single-record parse's look for numbers JSON.parse would change (exact-json-data.ts
  * `exactReading`), in process, on one v3 record each: plain numbers, a UUID in a string, an ISO
- * time with milliseconds in a string, a 19-digit timestamp (the one that must be read twice), and
- * the whole `parseV3Records` / `parseV2Body` of the same record. Prints µs per record, the median
- * of 7 runs; a quick cost check, not a benchmark of the gateway.
- * Run: node_modules/.bin/bun bench/rest-proxy-exact-data.ts
+ * time with milliseconds in a string, a 19-digit timestamp and integer-like member names (the ones
+ * that must be read twice: the exact numbers, the order sent), and the whole `parseV3Records` /
+ * `parseV2Body` of the same record. Prints µs per record, the median of 7 runs of N records
+ * (default 200,000); a quick cost check, not a benchmark of the gateway.
+ * Run: [N=10000] node_modules/.bin/bun bench/rest-proxy-exact-data.ts
  */
 import { exactReading } from "../src/ingest/exact-json-data.ts";
 import { parseV2Body } from "../src/ingest/rest-proxy-v2.ts";
@@ -16,8 +17,9 @@ const data: Record<string, string> = {
   uuid: '{"device":"550e8400-e29b-41d4-a716-446655440000","temp":21.5,"hum":40}',
   "iso time": '{"device":"dev-17","at":"2026-12-02T10:00:00.120Z","temp":21.5}',
   "19 digits": '{"ts":1733130000123456789,"temp":21.5}',
+  "10 as name": '{"device":"dev-17","r":{"2":20.5,"10":3}}',
 };
-const N = 200_000;
+const N = Number(process.env.N ?? 200_000);
 const settings = testSettings();
 const request = post("x", "application/json");
 

@@ -58,6 +58,30 @@ describe("REST Proxy JSON data with numbers JSON.parse would change", () => {
   });
 });
 
+describe("REST Proxy JSON data in the order sent (explore12 F2, F3)", () => {
+  const v2 = (settings: ReturnType<typeof testSettings>, body: string) =>
+    parseV2Body(settings, post(body, "application/vnd.kafka.json.v2+json"), bytes(body), T, "json", null);
+
+  test("integer-like member names stay where sent, for JsonConverter and StringConverter routes", () => {
+    const body = '{"records":[{"key":{"b":1,"10":2},"value":{"site":"s1","r":{"2":20.5,"1":21,"10":3}}}]}';
+    for (const converters of [{}, { value: STRING, key: STRING }]) {
+      const [record] = v2(testSettings({}, converters), body);
+      expect([written(record!.key), written(record!.value)]).toEqual([
+        '{"b":1,"10":2}',
+        '{"site":"s1","r":{"2":20.5,"1":21,"10":3}}',
+      ]);
+    }
+  });
+
+  test("data with a number to keep is JsonConverter's bytes of the same data spelled plainly (Jackson's escapes)", () => {
+    const [exact, plain] = ["1.50", "1.5"].map(
+      (n) => v2(testSettings(), `{"records":[{"value":{"s":"😀","n":${n}}}]}`)[0]!,
+    );
+    expect(written(exact!.value)).toBe('{"s":"\\uD83D\\uDE00","n":1.50}');
+    expect(plain!.value).toEqual({ s: "😀", n: 1.5 });
+  });
+});
+
 describe("which bodies are read a second time", () => {
   test("only those with a digit run of 16, an exponent or a fraction ending in 0", () => {
     for (const lossy of ["1234567890123456", "1e3", "2E-1", "1.50", "2.0", "0.10"])
@@ -75,6 +99,11 @@ describe("which bodies are read a second time", () => {
       const parsed = parseV3Records(testSettings(), post(body, "application/json"), body, T);
       expect(written(parsed.records[0]!.value)).toBe(`{"v":${lossy}}`);
     }
+  });
+
+  test("those with an integer-like member name (JSON.parse enumerates it first)", () => {
+    expect(exactReading('{"a":1,"10":2}')).toBeDefined();
+    expect(exactReading('{"a":"10","n":10}')).toBeUndefined();
   });
 
   test("what only looks so inside a string (a UUID's 0e, an ISO time's .120) is read once", () => {
