@@ -28,14 +28,19 @@ const VIA = {
   "transforms.via.static.field": "via",
   "transforms.via.static.value": "gw",
 };
+const SPOOL = { "ingest.ack.mode": "spool" };
 const SETUPS = {
   plain: converters(false),
   transformed: { ...converters(false), ...VIA },
   envelope: converters(true),
+  // Spooled records reach the converters as they would have in kafka mode.
+  "spooled transformed": { ...converters(false), ...VIA, ...SPOOL },
+  "spooled envelope": { ...converters(true), ...SPOOL },
 } as const;
 type Setup = keyof typeof SETUPS;
 const PARTITIONS = 7;
 
+const slug = (setup: string) => setup.replace(" ", "-");
 const text = (b: Buffer | null) => (b === null ? null : b.toString("utf8"));
 const envelope = (json: string) => `{"schema":null,"payload":${json}}`;
 
@@ -53,17 +58,17 @@ describe("REST Proxy JSON data and ingest.key.field objects are written as sent 
 
   beforeAll(async () => {
     for (const setup of Object.keys(SETUPS) as Setup[]) {
-      proxyTopics[setup] = uniqueTopic(`order-proxy-${setup}`);
-      keyFieldTopics[setup] = uniqueTopic(`order-keyfield-${setup}`);
+      proxyTopics[setup] = uniqueTopic(`order-proxy-${slug(setup)}`);
+      keyFieldTopics[setup] = uniqueTopic(`order-keyfield-${slug(setup)}`);
       await createTopic(proxyTopics[setup], PARTITIONS);
       await createTopic(keyFieldTopics[setup], PARTITIONS);
-      await createIngestConnector(suite.gw, `proxy-${setup}`, {
-        "ingest.path": `/ingest/proxy-${setup}`,
+      await createIngestConnector(suite.gw, `proxy-${slug(setup)}`, {
+        "ingest.path": `/ingest/proxy-${slug(setup)}`,
         "kafka.topic": proxyTopics[setup],
         ...SETUPS[setup],
       });
-      await createIngestConnector(suite.gw, `keyfield-${setup}`, {
-        "ingest.path": `/ingest/keyfield-${setup}`,
+      await createIngestConnector(suite.gw, `keyfield-${slug(setup)}`, {
+        "ingest.path": `/ingest/keyfield-${slug(setup)}`,
         "kafka.topic": keyFieldTopics[setup],
         "ingest.key.source": "field",
         "ingest.key.field": "$.loc",
@@ -116,29 +121,37 @@ describe("REST Proxy JSON data and ingest.key.field objects are written as sent 
     });
   }, 60_000);
 
-  test("under InsertField$Value: each map copied from the order sent; `1.50` and `1.5` keys are one key", async () => {
-    expect(await sendProxyRecords(proxyTopics.transformed)).toEqual([200, 200, 200, 200, 207]);
-    expect(byTag(await readTopic(proxyTopics.transformed, 6))).toEqual({
-      R1: ['{"b":1,"a":2,"10":3}', '{"tag":"R1","readings":{"2":20.5,"1":21.0,"10":3},"via":"gw"}', 2],
-      R2: ['{"b":1,"10":3}', '{"b":1,"2":2,"tag":"R2","via":"gw"}', 3],
-      R3: ['{"b":1,"a":2,"10":3}', '{"b":1,"2":2,"tag":"R3","via":"gw"}', 2],
-      R4: ['{"b":1.5,"a":2}', '{"name":"x","a":2,"b":1.5,"id":3,"tag":"R4","via":"gw"}', 0],
-      R5: ['{"b":1.5,"a":2}', '{"name":"x","a":2,"b":1.5,"id":3,"tag":"R5","via":"gw"}', 0],
-      R6: ['{"b":1,"a":2,"10":3}', '{"b":1,"2":2,"tag":"R6","via":"gw"}', 2],
-    });
-  }, 60_000);
+  test.each<Setup>(["transformed", "spooled transformed"])(
+    "under InsertField$Value (%s): each map copied from the order sent; `1.50` and `1.5` keys are one key",
+    async (setup) => {
+      expect(await sendProxyRecords(proxyTopics[setup])).toEqual([200, 200, 200, 200, 207]);
+      expect(byTag(await readTopic(proxyTopics[setup], 6))).toEqual({
+        R1: ['{"b":1,"a":2,"10":3}', '{"tag":"R1","readings":{"2":20.5,"1":21.0,"10":3},"via":"gw"}', 2],
+        R2: ['{"b":1,"10":3}', '{"b":1,"2":2,"tag":"R2","via":"gw"}', 3],
+        R3: ['{"b":1,"a":2,"10":3}', '{"b":1,"2":2,"tag":"R3","via":"gw"}', 2],
+        R4: ['{"b":1.5,"a":2}', '{"name":"x","a":2,"b":1.5,"id":3,"tag":"R4","via":"gw"}', 0],
+        R5: ['{"b":1.5,"a":2}', '{"name":"x","a":2,"b":1.5,"id":3,"tag":"R5","via":"gw"}', 0],
+        R6: ['{"b":1,"a":2,"10":3}', '{"b":1,"2":2,"tag":"R6","via":"gw"}', 2],
+      });
+    },
+    60_000,
+  );
 
-  test("in a schemas.enable=true envelope: the order sent, whatever the number spelling", async () => {
-    expect(await sendProxyRecords(proxyTopics.envelope)).toEqual([200, 200, 200, 200, 207]);
-    expect(byTag(await readTopic(proxyTopics.envelope, 6))).toEqual({
-      R1: [envelope('{"b":1,"a":2,"10":3}'), envelope('{"tag":"R1","readings":{"2":20.5,"1":21.0,"10":3}}'), 2],
-      R2: [envelope('{"b":1,"10":3}'), envelope('{"b":1,"2":2,"tag":"R2"}'), 1],
-      R3: [envelope('{"b":1,"a":2,"10":3}'), envelope('{"b":1,"2":2,"tag":"R3"}'), 2],
-      R4: [envelope('{"b":1.5,"a":2}'), envelope('{"b":1.5,"a":2,"name":"x","id":3,"tag":"R4"}'), 2],
-      R5: [envelope('{"b":1.5,"a":2}'), envelope('{"b":1.5,"a":2,"name":"x","id":3,"tag":"R5"}'), 2],
-      R6: [envelope('{"b":1,"a":2,"10":3}'), envelope('{"b":1,"2":2,"tag":"R6"}'), 2],
-    });
-  }, 60_000);
+  test.each<Setup>(["envelope", "spooled envelope"])(
+    "in a schemas.enable=true envelope (%s): the order sent, whatever the number spelling",
+    async (setup) => {
+      expect(await sendProxyRecords(proxyTopics[setup])).toEqual([200, 200, 200, 200, 207]);
+      expect(byTag(await readTopic(proxyTopics[setup], 6))).toEqual({
+        R1: [envelope('{"b":1,"a":2,"10":3}'), envelope('{"tag":"R1","readings":{"2":20.5,"1":21.0,"10":3}}'), 2],
+        R2: [envelope('{"b":1,"10":3}'), envelope('{"b":1,"2":2,"tag":"R2"}'), 1],
+        R3: [envelope('{"b":1,"a":2,"10":3}'), envelope('{"b":1,"2":2,"tag":"R3"}'), 2],
+        R4: [envelope('{"b":1.5,"a":2}'), envelope('{"b":1.5,"a":2,"name":"x","id":3,"tag":"R4"}'), 2],
+        R5: [envelope('{"b":1.5,"a":2}'), envelope('{"b":1.5,"a":2,"name":"x","id":3,"tag":"R5"}'), 2],
+        R6: [envelope('{"b":1,"a":2,"10":3}'), envelope('{"b":1,"2":2,"tag":"R6"}'), 2],
+      });
+    },
+    60_000,
+  );
 
   const KEY_FIELD_BODIES = [
     '{"loc":{"b":1,"a":2,"10":3},"tag":"K1"}',
@@ -150,7 +163,9 @@ describe("REST Proxy JSON data and ingest.key.field objects are written as sent 
 
   async function sendKeyFieldBodies(setup: Setup): Promise<ReturnType<typeof byTag>> {
     for (const body of KEY_FIELD_BODIES)
-      expect((await curlPost(`${suite.ingest}/ingest/keyfield-${setup}`, body, "application/json")).status).toBe(200);
+      expect((await curlPost(`${suite.ingest}/ingest/keyfield-${slug(setup)}`, body, "application/json")).status).toBe(
+        200,
+      );
     return byTag(await readTopic(keyFieldTopics[setup], KEY_FIELD_BODIES.length));
   }
 
@@ -165,35 +180,43 @@ describe("REST Proxy JSON data and ingest.key.field objects are written as sent 
     });
   }, 60_000);
 
-  test("ingest.key.field objects under a value transformation: `1.50` and `1.5` give one key and partition", async () => {
-    expect(await sendKeyFieldBodies("transformed")).toEqual({
-      K1: ['{"b":1,"a":2,"10":3}', '{"loc":{"a":2,"b":1,"10":3},"tag":"K1","via":"gw"}', 2],
-      K2: ['{"b":1.5,"a":2,"name":"x","id":3}', '{"loc":{"a":2,"b":1.5,"name":"x","id":3},"tag":"K2","via":"gw"}', 2],
-      K3: ['{"b":1.5,"a":2,"name":"x","id":3}', '{"loc":{"a":2,"b":1.5,"name":"x","id":3},"tag":"K3","via":"gw"}', 2],
-      K4: ['{"b":1,"a":2,"name":"x","id":3}', '{"loc":{"a":2,"b":1,"name":"x","id":3},"tag":"K4","via":"gw"}', 5],
-      K5: ['[{"b":1,"10":2}]', '{"loc":[{"b":1,"10":2}],"tag":"K5","via":"gw"}', 6],
-    });
-  }, 60_000);
+  test.each<Setup>(["transformed", "spooled transformed"])(
+    "ingest.key.field objects under a value transformation (%s): `1.50` and `1.5` give one key and partition",
+    async (setup) => {
+      expect(await sendKeyFieldBodies(setup)).toEqual({
+        K1: ['{"b":1,"a":2,"10":3}', '{"loc":{"a":2,"b":1,"10":3},"tag":"K1","via":"gw"}', 2],
+        K2: ['{"b":1.5,"a":2,"name":"x","id":3}', '{"loc":{"a":2,"b":1.5,"name":"x","id":3},"tag":"K2","via":"gw"}', 2],
+        K3: ['{"b":1.5,"a":2,"name":"x","id":3}', '{"loc":{"a":2,"b":1.5,"name":"x","id":3},"tag":"K3","via":"gw"}', 2],
+        K4: ['{"b":1,"a":2,"name":"x","id":3}', '{"loc":{"a":2,"b":1,"name":"x","id":3},"tag":"K4","via":"gw"}', 5],
+        K5: ['[{"b":1,"10":2}]', '{"loc":[{"b":1,"10":2}],"tag":"K5","via":"gw"}', 6],
+      });
+    },
+    60_000,
+  );
 
-  test("ingest.key.field objects in a schemas.enable=true key envelope: one order whatever the spelling", async () => {
-    expect(await sendKeyFieldBodies("envelope")).toEqual({
-      K1: [envelope('{"b":1,"a":2,"10":3}'), envelope('{"loc":{"a":2,"b":1,"10":3},"tag":"K1"}'), 2],
-      K2: [
-        envelope('{"b":1.5,"a":2,"name":"x","id":3}'),
-        envelope('{"loc":{"a":2,"b":1.5,"name":"x","id":3},"tag":"K2"}'),
-        4,
-      ],
-      K3: [
-        envelope('{"b":1.5,"a":2,"name":"x","id":3}'),
-        envelope('{"loc":{"a":2,"b":1.5,"name":"x","id":3},"tag":"K3"}'),
-        4,
-      ],
-      K4: [
-        envelope('{"b":1,"a":2,"name":"x","id":3}'),
-        envelope('{"loc":{"a":2,"b":1,"name":"x","id":3},"tag":"K4"}'),
-        5,
-      ],
-      K5: [envelope('[{"b":1,"10":2}]'), envelope('{"loc":[{"b":1,"10":2}],"tag":"K5"}'), 2],
-    });
-  }, 60_000);
+  test.each<Setup>(["envelope", "spooled envelope"])(
+    "ingest.key.field objects in a schemas.enable=true key envelope (%s): one order whatever the spelling",
+    async (setup) => {
+      expect(await sendKeyFieldBodies(setup)).toEqual({
+        K1: [envelope('{"b":1,"a":2,"10":3}'), envelope('{"loc":{"a":2,"b":1,"10":3},"tag":"K1"}'), 2],
+        K2: [
+          envelope('{"b":1.5,"a":2,"name":"x","id":3}'),
+          envelope('{"loc":{"a":2,"b":1.5,"name":"x","id":3},"tag":"K2"}'),
+          4,
+        ],
+        K3: [
+          envelope('{"b":1.5,"a":2,"name":"x","id":3}'),
+          envelope('{"loc":{"a":2,"b":1.5,"name":"x","id":3},"tag":"K3"}'),
+          4,
+        ],
+        K4: [
+          envelope('{"b":1,"a":2,"name":"x","id":3}'),
+          envelope('{"loc":{"a":2,"b":1,"name":"x","id":3},"tag":"K4"}'),
+          5,
+        ],
+        K5: [envelope('[{"b":1,"10":2}]'), envelope('{"loc":[{"b":1,"10":2}],"tag":"K5"}'), 2],
+      });
+    },
+    60_000,
+  );
 });

@@ -44,10 +44,14 @@ export class JsonText {
     this.#bytes = bytes;
   }
 
-  /** A JsonText of `bytes`, exactly one valid JSON value in UTF-8 (no byte order mark), kept without their text. */
-  static fromBytes(bytes: Uint8Array): JsonText {
+  /**
+   * A JsonText of `bytes`, exactly one valid JSON value in UTF-8 (no byte order mark), kept without
+   * their text; `jacksonBound` as for `JsonText.jacksonBound`.
+   */
+  static fromBytes(bytes: Uint8Array, jacksonBound = false): JsonText {
     const json = new JsonText("", bytes);
     json.#text = undefined;
+    json.#linked = jacksonBound;
     return json;
   }
 
@@ -61,6 +65,18 @@ export class JsonText {
     const json = new JsonText(text);
     json.#linked = true;
     return json;
+  }
+
+  /** The same JSON (text and binding) with `bytes`, its UTF-8 encoding, as its own bytes. */
+  withBytes(bytes: Uint8Array): JsonText {
+    const json = new JsonText(this.text, bytes);
+    json.#linked = this.#linked;
+    return json;
+  }
+
+  /** Whether it was made `jacksonBound` (its objects are LinkedHashMaps). */
+  get isJacksonBound(): boolean {
+    return this.#linked;
   }
 
   /** The JSON text: as given, or decoded from the bytes each time (a JsonText of bytes keeps no text). */
