@@ -45,9 +45,9 @@ describe("jacksonBoundJson", () => {
 
 describe("mayHaveIntegerLikeMember", () => {
   test("true for a name of digits or an escaped digit; false for digits in values", () => {
-    for (const text of ['{"10":1}', '{"a":{"2024" : 1}}', '{"\\u0031":1}'])
+    for (const text of ['{"10":1}', '{"a":{"2024" : 1}}', '{"a":{"2024"\n:1}}', '{"\\u0031":1}', '{"a":"\\u0030"}'])
       expect(mayHaveIntegerLikeMember(text)).toBe(true);
-    for (const text of ['{"a":"10","t":"2024-01-01T00:00:00Z","n":10}', '["10"]', '{"a1":1}'])
+    for (const text of ['{"a":"10","t":"2024-01-01T00:00:00Z","n":10}', '["10"]', '{"a1":1}', '{"":1}', '{"1a":2}'])
       expect(mayHaveIntegerLikeMember(text)).toBe(false);
   });
 });
