@@ -93,6 +93,24 @@ describe("/openapi.json for client generators", () => {
     ]);
   });
 
+  // Review of routedtopic (P3): the entry's optional topic and v3's topic_name said nothing of what they mean.
+  test("an answer's per-record topic says it is the topic the record was written to (a transformation may change it)", () => {
+    const components = (raw.components as { schemas: Record<string, any> }).schemas;
+    const routed = "a transformation (RegexRouter, TimestampRouter, any SMT setting the topic)";
+    const entry = components.NativeResponse.properties.offsets.items;
+    expect(entry.required).not.toContain("topic");
+    expect(entry.properties.topic).toEqual({
+      type: "string",
+      description: `The topic the record was written to, present only when ${routed} wrote it to another topic than the route's (the answer's top-level topic); partition and offset are in this topic.`,
+    });
+    const topicName = {
+      type: "string",
+      description: `The topic the record was written to: the URL's {topic_name}, or another one when ${routed} changed it; partition_id and offset are in this topic.`,
+    };
+    expect(components.V3DeliveryReport.properties.topic_name).toEqual(topicName);
+    expect(components.V3BatchResponse.properties.successes.items.properties.topic_name).toEqual(topicName);
+  });
+
   test("raw records are offered as application/octet-stream too, where the mode takes them", () => {
     for (const name of ["oa-single", "oa-auto"])
       expect(Object.keys(post(`/ingest/${name}`).requestBody.content)).toEqual(

@@ -199,7 +199,10 @@ export interface SourceTask {
    * `unwritten`). None was written; `rejections` (index in `records`) as for commitRecords: records
    * a transformation or converter refused; `failure`: the error the task failed with, when it
    * failed (a send failed for good, e.g. the broker's TopicAuthorizationException; they were given
-   * up because of it). Records given up that may have been written are not passed here (`afterStop`),
+   * up because of it). `topics[i]`: the topic `records[i]` was to be written to, after the
+   * transformations (a RegexRouter may have changed it; a refusal such as a
+   * TopicAuthorizationException names that topic), undefined when its transformations did not finish.
+   * Records given up that may have been written are not passed here (`afterStop`),
    * nor those a transformation dropped: they reach `commitRecord` / `commitRecords` with null
    * metadata, as Connect commits a dropped record at once, whatever becomes of its poll.
    */
@@ -207,6 +210,7 @@ export interface SourceTask {
     records: ReadonlyArray<SourceRecord>,
     rejections?: ReadonlyMap<number, RecordRejection>,
     failure?: unknown,
+    topics?: ReadonlyArray<string | undefined>,
   ): MaybePromise<void>;
   /**
    * Gateway extension, not in Connect (Apache Kafka 4.3.1 and 4.4.0 have no such method; it follows
@@ -321,7 +325,8 @@ export interface SinkTask {
    * The offsets safe to commit; defaults to `flush(offsets)` then `offsets`. Gateway extension: when
    * partitions close with offsets held back, it is asked again after `close` for those partitions (so
    * what close waited for and was delivered is committed): for a partition it closed, it must answer
-   * its first record not delivered, never the offsets asked for.
+   * its first record not delivered, never the offsets asked for. That ask comes right after `close`,
+   * before any other call: a later preCommit names a closed partition again only once it is opened.
    */
   preCommit?(offsets: ReadonlyArray<TopicPartitionOffset>): MaybePromise<ReadonlyArray<TopicPartitionOffset>>;
   close?(partitions: ReadonlyArray<TopicPartition>): MaybePromise<void>;

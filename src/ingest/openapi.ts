@@ -27,10 +27,17 @@ export const NativeResponse = v.object({
   topic: v.string(),
   offsets: v.array(
     v.object({
+      topic: v.pipe(
+        v.optional(v.string()),
+        v.description(
+          "The topic the record was written to, present only when a transformation (RegexRouter, TimestampRouter, any SMT setting the topic) wrote it to another topic than the route's (the answer's top-level topic); partition and offset are in this topic.",
+        ),
+      ),
       partition: nullableInt,
       offset: nullableInt,
       timestamp: v.optional(nullableInt),
       dropped: v.optional(v.boolean()),
+      spooled: v.optional(v.boolean()),
       error_code: v.optional(v.number()),
       error: v.optional(v.string()),
     }),
@@ -47,7 +54,12 @@ const DataInfo = v.object({ type: v.picklist(["BINARY", "JSON", "STRING"]), size
 /** Where a v3 record landed (a 200's report, a 207's success: the latter without error_code, as REST Proxy). */
 const v3Landing = {
   cluster_id: v.optional(v.string()),
-  topic_name: v.optional(v.string()),
+  topic_name: v.pipe(
+    v.optional(v.string()),
+    v.description(
+      "The topic the record was written to: the URL's {topic_name}, or another one when a transformation (RegexRouter, TimestampRouter, any SMT setting the topic) changed it; partition_id and offset are in this topic.",
+    ),
+  ),
   partition_id: v.optional(v.number()),
   offset: v.optional(v.number()),
   timestamp: v.optional(v.string()),

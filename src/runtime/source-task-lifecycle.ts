@@ -179,27 +179,29 @@ export async function convertWithOperator(
 /**
  * A poll batch was given up before any of it reached the producer (its conversion threw, or a stop
  * cut the wait for room short: the task fails, or stops), its first `converted` records converted
- * (`positions` as in PollBatch). A record a transformation dropped before is committed with null
+ * (`positions` as in PollBatch for those; set to -1 for the rest). A record a transformation dropped before is committed with null
  * metadata (Connect's commitTaskRecord(record, null), at once, whatever becomes of its batch); the
  * SourceTask learns that the others were not written (`notSent`), with the rejections of its records
- * taken out of `pending` and `failure` (the task's failure, when it failed meanwhile: a topic the
- * broker refused makes the records of that topic denied); then `error` is thrown on.
+ * taken out of `pending`, the topic each was to be written to and `failure` (the task's failure, when
+ * it failed meanwhile: a topic the broker refused makes the records bound for it denied); then
+ * `error` is thrown on.
  */
 export async function recordsNotSent(
-  task: SourceTask,
+  o: WorkerSourceTaskOptions,
   sender: SourceTaskSender,
-  records: readonly SourceRecord[],
-  positions: Int32Array,
+  batch: PollBatch,
   converted: number,
   error: unknown,
   log: Logger,
   failure?: unknown,
 ): Promise<never> {
+  const { records, positions } = batch;
+  positions.fill(-1, converted); // not converted: no place in `outgoing`
   const pending = sender.rejections;
   await tellGivenUp(
-    task,
+    o,
     sender,
-    records,
+    batch,
     (i) => (i < converted && positions[i]! < 0 && !pending.has(records[i]!) ? "dropped" : "notSent"),
     log,
     failure,
@@ -211,11 +213,11 @@ export async function recordsNotSent(
  * A poll batch given up at a stop or after a failure (SendCoalescer's NotSent) whose records from outgoing index
  * `from` on certainly never reached Kafka: a record a transformation dropped (`positions` at -1, no rejection
  * pending) is committed with null metadata, as Connect does when it drops it; the SourceTask learns that the records
- * from `from` on and those refused before sending were not written (`notSent`, with `failure`: the error the batch
- * failed with, when it did). The others may have been: it hears nothing of them.
+ * from `from` on and those refused before sending were not written (`notSent`, with the topic each was to be written
+ * to and `failure`: the error the batch failed with, when it did). The others may have been: it hears nothing of them.
  */
 export async function batchNotSent(
-  task: SourceTask,
+  o: WorkerSourceTaskOptions,
   sender: SourceTaskSender,
   batch: PollBatch,
   from: number,
@@ -225,9 +227,9 @@ export async function batchNotSent(
   const { records, positions } = batch;
   const pending = sender.rejections;
   await tellGivenUp(
-    task,
+    o,
     sender,
-    records,
+    batch,
     (i) => {
       const at = positions[i]!;
       if (at < 0) return pending.has(records[i]!) ? "notSent" : "dropped";
@@ -244,35 +246,53 @@ export async function batchNotSent(
  * no rejection is pending for it), then tells the SourceTask those it says were not sent.
  */
 async function tellGivenUp(
-  task: SourceTask,
+  o: WorkerSourceTaskOptions,
   sender: SourceTaskSender,
-  records: readonly SourceRecord[],
+  batch: PollBatch,
   fate: (i: number) => "dropped" | "notSent" | undefined,
   log: Logger,
   failure?: unknown,
 ): Promise<void> {
+  const { records } = batch;
   const dropped: SourceRecord[] = [];
-  const unsent: SourceRecord[] = [];
+  const unsent: number[] = [];
   for (let i = 0; i < records.length; i++) {
     const f = fate(i);
     if (f === "dropped") dropped.push(records[i]!);
-    else if (f === "notSent") unsent.push(records[i]!);
+    else if (f === "notSent") unsent.push(i);
   }
   if (dropped.length > 0) {
-    await commitSourceRecords(task, dropped, new Int32Array(dropped.length).fill(-1), [], sender.rejections, log);
+    await commitSourceRecords(o.task, dropped, new Int32Array(dropped.length).fill(-1), [], sender.rejections, log);
   }
-  if (unsent.length > 0) await tellNotSent(task, sender, unsent, log, failure);
+  if (unsent.length > 0) await tellNotSent(o, sender, batch, unsent, log, failure);
 }
 
-/** SourceTask.notSent(records), with the rejections of its records taken out of `pending`; a failure is logged. */
+/**
+ * The topic the record at `i` of `batch` was to be written to: its ProducerRecord's (a transformation may have
+ * changed it, e.g. RegexRouter), or, with no transformation to run, its own; undefined when a transformation chain
+ * ran on it and its conversion did not finish (where it would have gone is not known).
+ */
+function destinationTopic(o: WorkerSourceTaskOptions, batch: PollBatch, i: number): string | undefined {
+  const at = batch.positions[i]!;
+  if (at >= 0 && at < batch.outgoing.length) return batch.outgoing[at]!.produced.topic;
+  return o.transformations.isEmpty ? batch.records[i]!.topic : undefined;
+}
+
+/**
+ * SourceTask.notSent with the records at `unsent` of `batch`, the rejections of its records taken out of `pending` and
+ * the topic each was to be written to; a failure is logged.
+ */
 async function tellNotSent(
-  task: SourceTask,
+  o: WorkerSourceTaskOptions,
   sender: SourceTaskSender,
-  records: readonly SourceRecord[],
+  batch: PollBatch,
+  unsent: readonly number[],
   log: Logger,
   failure?: unknown,
 ): Promise<void> {
   const pending = sender.rejections;
+  const records = unsent.map((i) => batch.records[i]!);
+  const topics = unsent.map((i) => destinationTopic(o, batch, i));
   let rejections: Map<number, RecordRejection> | undefined;
   for (let i = 0; i < records.length; i++) {
     const rejection = pending.get(records[i]!);
@@ -282,7 +302,7 @@ async function tellNotSent(
     rejections.set(i, rejection);
   }
   try {
-    await task.notSent?.(records, rejections, failure);
+    await o.task.notSent?.(records, rejections, failure, topics);
   } catch (notSentError) {
     log.warn("SourceTask.notSent() failed", notSentError);
   }

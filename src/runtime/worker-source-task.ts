@@ -248,7 +248,15 @@ export class WorkerSourceTask extends WorkerTask {
         await abortable(this.acks.oldestAcknowledged(), this.stopSignal);
       }
     } catch (error) {
-      await recordsNotSent(this.o.task, this.sender, records, positions, i, error, this.log, this.failure?.error);
+      await recordsNotSent(
+        this.o,
+        this.sender,
+        { records, positions, outgoing },
+        i,
+        error,
+        this.log,
+        this.failure?.error,
+      );
     }
     // Queued behind the request on the wire and merged into the next one (SendCoalescer): batches
     // land in Kafka in poll order, retries included, and each is acknowledged on its own. After a

@@ -2,10 +2,12 @@ import { describe, expect, test } from "bun:test";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { DataError, RetriableError } from "../../errors.ts";
-import type { RecordOutcome } from "../../ingest/ingest-record.ts";
+import { deniedOutcome, type RecordOutcome } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
+import { KafkaAccessError } from "../../kafka/access-errors.ts";
 import type { KafkaProducer } from "../../kafka/kafka-port.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
+import { markRefused, withKafkaError } from "../../kafka/send-rejection.ts";
 import { builtInRegistry } from "../../plugins.ts";
 import type { RecordConverters } from "../../runtime/record-conversion.ts";
 import { awaitStopped, stopAndAwait, stringConverters } from "../../runtime/task-test-support.ts";
@@ -246,4 +248,66 @@ describe("HttpIngestSourceTask abandoned after the graceful timeout, spool mode 
     await stopAndAwait(next.task);
     await store.close();
   });
+});
+
+// Review of routedtopic (P3): the records given up after the broker refused a topic were matched with their route's
+// topic, not the one their transformations gave them.
+describe("HttpIngestSourceTask failing on a topic its principal may not write, with a RegexRouter", () => {
+  /** Records with the header "route" go to the topic "elsewhere". */
+  const routeMarked = TransformationChain.fromConfig(builtInRegistry(), {
+    transforms: "r",
+    "transforms.r.type": "org.apache.kafka.connect.transforms.RegexRouter",
+    "transforms.r.regex": ".*",
+    "transforms.r.replacement": "elsewhere",
+    "transforms.r.predicate": "marked",
+    predicates: "marked",
+    "predicates.marked.type": "org.apache.kafka.connect.transforms.predicates.HasHeaderKey",
+    "predicates.marked.name": "route",
+  });
+  const routed = (value: string) => ({ ...ingestRecord(value), headers: [["route", "yes"]] as const });
+  const refusal = (topic: string) =>
+    markRefused(
+      withKafkaError(
+        new KafkaAccessError("TOPIC_AUTHORIZATION_FAILED", `Not authorized to access topics: [${topic}]`, {
+          unauthorizedTopics: [topic],
+        }),
+        "TOPIC_AUTHORIZATION_FAILED",
+      ),
+    );
+  const notSent: RecordOutcome = {
+    kind: "failed",
+    message: "The ingest task of connector c stopped or failed before the record was sent to Kafka",
+    retriable: true,
+    maybeWritten: false,
+  };
+
+  test.each([
+    ["t", ingestRecord("a"), [deniedOutcome("t"), notSent]],
+    ["elsewhere", routed("a"), [notSent, deniedOutcome("elsewhere")]],
+  ])(
+    "refused %p: the records of the batch on the wire and of the one queued behind are denied only when bound for it, named as their transformations routed them",
+    async (refused, onTheWire, queuedBehind) => {
+      let converted = 0;
+      const counting: RecordConverters = {
+        ...stringConverters,
+        value: {
+          ...stringConverters.value,
+          fromConnectData: (t, h, s, v) => {
+            converted++;
+            return stringConverters.value.fromConnectData(t, h, s, v);
+          },
+        },
+      };
+      const { task, kafka, writer } = ingestTask({ converters: () => counting, transformations: routeMarked });
+      const w = await writer();
+      kafka.holdAcks();
+      const first = w.submit({ topic: "t", records: [onTheWire], signal: never });
+      await waitFor(() => kafka.heldSends === 1, { what: "the first batch on the wire" });
+      const second = w.submit({ topic: "t", records: [ingestRecord("b"), routed("c")], signal: never });
+      await waitFor(() => converted === 3, { what: "the second batch converted" });
+      kafka.failAck(0, refusal(refused));
+      expect([await first, await second]).toEqual([[deniedOutcome(refused)], queuedBehind]);
+      await awaitStopped(task);
+    },
+  );
 });

@@ -190,14 +190,17 @@ export class HttpIngestSourceTask implements SourceTask {
   /**
    * The runtime gave up records certainly unwritten (the task stopped or failed while converting their poll batch, or
    * they never reached a broker before the stop or a failure ended their sending, or the broker refused them): they
-   * fail as not written (503), those a transformation or converter refused with their rejection (422), those of a
-   * topic the task failed on because its Kafka principal may not write it (`failure` a TopicAuthorizationException
-   * naming it) as denied (deniedOutcome). Spooled rows stay in the spool: the next task drains them again.
+   * fail as not written (503), those a transformation or converter refused with their rejection (422), those bound
+   * for a topic the task failed on because its Kafka principal may not write it (`failure` a
+   * TopicAuthorizationException naming it) as denied, naming it (deniedOutcome). A record's topic there is the one
+   * its transformations gave it (`topics`, e.g. RegexRouter's), not its route's. Spooled rows stay in the spool: the
+   * next task drains them again.
    */
   notSent(
     records: ReadonlyArray<SourceRecord>,
     rejections?: ReadonlyMap<number, RecordRejection>,
     failure?: unknown,
+    topics?: ReadonlyArray<string | undefined>,
   ): void {
     const queue = this.queue;
     if (!(queue instanceof IngestQueue)) return;
@@ -207,7 +210,11 @@ export class HttpIngestSourceTask implements SourceTask {
       const record = records[i]!;
       const rejection = rejections?.get(i);
       if (rejection && rejection.skipped !== true) queue.ack(record, null, rejection);
-      else queue.notSent(record, reason, denied?.includes(record.topic) ? deniedOutcome(record.topic) : undefined);
+      else {
+        const topic = topics ? topics[i] : record.topic;
+        const refused = topic !== undefined && denied?.includes(topic) === true;
+        queue.notSent(record, reason, refused ? deniedOutcome(topic) : undefined);
+      }
     }
   }
 
