@@ -5,7 +5,12 @@
  * JSONPath field or none) and the headers every record of the request carries.
  */
 import { asJacksonBound } from "../api/data/java-map-order.ts";
-import { jacksonBoundJson, jsonTextAsSent, mayHaveIntegerLikeMember } from "../api/data/json-as-sent.ts";
+import {
+  jacksonBoundJson,
+  jsonTextAsSent,
+  mayHaveIntegerLikeMember,
+  mayHaveRespelledNumber,
+} from "../api/data/json-as-sent.ts";
 import { readJsonText } from "../api/data/json-reader.ts";
 import { bytesText, headerBytes, headerText, NotText } from "./body-text.ts";
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
@@ -102,9 +107,6 @@ export function nativeKey(settings: IngestRouteSettings, request: Request, eleme
   return represent({ kind: "json", value: found, text }, settings.keyFormat);
 }
 
-/** Digits JSON.parse may have rounded or respelled: a long run, or a fraction or exponent. */
-const LOSSY_NUMBER = /\d{16}|\d[.eE]/;
-
 /**
  * Where a number may be a whole one spelled as a Double: a fraction of zeros (`3.0`), an exponent
  * (`30e-1`), or 16 digits or more around a point (`9007199254740991.4` reads as an integer). Other
@@ -123,12 +125,12 @@ const WHOLE_DOUBLE = /\d(?:\.0+(?!\d)|[eE])|(?<![\d.])(?=[\d.]{17})\d+\.\d/g;
 function mayBeRounded(found: unknown, text: string | undefined): boolean {
   if (text === undefined) return false;
   if (typeof found === "number") return !Number.isSafeInteger(found) || spelledAsDouble(found, text);
-  return typeof found === "object" && (LOSSY_NUMBER.test(text) || mayHaveIntegerLikeMember(text));
+  return typeof found === "object" && (mayHaveRespelledNumber(text) || mayHaveIntegerLikeMember(text));
 }
 
 /** Whether `text` may hold the integer `n` written with a fraction or exponent (`3.0`, `3e0`, `-0.0`). */
 function spelledAsDouble(n: number, text: string): boolean {
-  if (!LOSSY_NUMBER.test(text)) return false;
+  if (!mayHaveRespelledNumber(text)) return false;
   WHOLE_DOUBLE.lastIndex = 0;
   for (let m = WHOLE_DOUBLE.exec(text); m !== null; m = WHOLE_DOUBLE.exec(text)) {
     let start = m.index;

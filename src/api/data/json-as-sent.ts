@@ -13,6 +13,17 @@ import { JsonNumberText } from "./json-reader.ts";
 import { JsonText } from "./json-text.ts";
 
 /**
+ * Whether `text` may hold a number JSON.parse rounds or respells: a run of 16 digits, a fraction or
+ * an exponent (`1.50`, `1e3`). Digits in a string that look so match too: a false match only costs
+ * an exact reading.
+ */
+export function mayHaveRespelledNumber(text: string): boolean {
+  return RESPELLED_NUMBER.test(text);
+}
+
+const RESPELLED_NUMBER = /\d{16}|\d[.eE]/;
+
+/**
  * Whether `text` may hold an object member JSON.parse does not keep in the text's order: a name of
  * digits alone (`"10"`) before its colon, or an escaped digit (`"\u0031"`) anywhere. Colons in
  * strings (`"10:30"`) and names that are not integers to JavaScript (`"01"`) match too: a false

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Slicer } from "../../util/sliced.ts";
 import { recordKeys } from "./record-keys.ts";
-import { parseJsonBody, selectRecords } from "./records.ts";
+import { parseJsonBody, ResponseFormatError, selectRecords } from "./records.ts";
 
 const page = (text: string) => parseJsonBody(new TextEncoder().encode(text));
 
@@ -19,5 +19,20 @@ describe("recordKeys (http.record.key.field)", () => {
         "7.5",
         undefined,
       ]);
+  });
+
+  test("an object or array nested more than 1000 levels deep is a ResponseFormatError (behavior.on.error decides); 1000 levels is a key", async () => {
+    const nested = (depth: number) => `${"[".repeat(depth)}1.50${"]".repeat(depth)}`;
+    const slicer = new Slicer();
+    const keysAt = async (depth: number) => {
+      const doc = page(`[{"id":"k0"},{"id":${nested(depth)}}]`);
+      return recordKeys(doc, await selectRecords(doc, "$[*]", slicer), "id", slicer);
+    };
+    expect(await keysAt(1000)).toEqual(["k0", nested(1000)]);
+    const thrown = await keysAt(20_000).catch((error: unknown) => error);
+    expect(thrown).toBeInstanceOf(ResponseFormatError);
+    expect((thrown as Error).message).toBe(
+      "A record's http.record.key.field id nests arrays and objects more than 1000 levels deep",
+    );
   });
 });

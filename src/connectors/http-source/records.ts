@@ -298,7 +298,11 @@ export function fieldAt(record: unknown, field: string): unknown {
 
 /** A record's offset field: a name, a dotted path or a JSONPath. Only strings and numbers count. */
 export function fieldValue(record: unknown, field: string): OffsetValue {
-  let value = fieldAt(record, field);
+  return offsetValueOf(fieldAt(record, field));
+}
+
+/** What a field's value (`fieldAt`) counts as for an offset: a string, a number, else null. */
+export function offsetValueOf(value: unknown): OffsetValue {
   if (typeof value === "bigint") return value.toString();
   // A decimal read exactly (exact-offsets.ts) is its text where a double would drop its last digits.
   if (value instanceof JsonNumberText) value = exactNumber(value);
