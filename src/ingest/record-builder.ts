@@ -5,12 +5,8 @@
  * JSONPath field or none) and the headers every record of the request carries.
  */
 import { asJacksonBound } from "../api/data/java-map-order.ts";
-import {
-  jacksonBoundJson,
-  jsonTextAsSent,
-  mayHaveIntegerLikeMember,
-  mayHaveRespelledNumber,
-} from "../api/data/json-as-sent.ts";
+import { jacksonBoundJson, jsonTextAsSent, mayHaveRespelledNumber } from "../api/data/json-as-sent.ts";
+import { hasIntegerLikeKey } from "../api/data/json-key-order.ts";
 import { readJsonText } from "../api/data/json-reader.ts";
 import { bytesText, headerBytes, headerText, NotText } from "./body-text.ts";
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
@@ -125,7 +121,7 @@ const WHOLE_DOUBLE = /\d(?:\.0+(?!\d)|[eE])|(?<![\d.])(?=[\d.]{17})\d+\.\d/g;
 function mayBeRounded(found: unknown, text: string | undefined): boolean {
   if (text === undefined) return false;
   if (typeof found === "number") return !Number.isSafeInteger(found) || spelledAsDouble(found, text);
-  return typeof found === "object" && (mayHaveRespelledNumber(text) || mayHaveIntegerLikeMember(text));
+  return typeof found === "object" && (mayHaveRespelledNumber(text) || hasIntegerLikeKey(found));
 }
 
 /** Whether `text` may hold the integer `n` written with a fraction or exponent (`3.0`, `3e0`, `-0.0`). */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { JsonConverter } from "../../converters/json-converter.ts";
 import { asJacksonBound } from "./java-map-order.ts";
-import { jacksonBoundJson, jsonTextAsSent, mayHaveIntegerLikeMember } from "./json-as-sent.ts";
+import { jacksonBoundJson, jsonTextAsSent } from "./json-as-sent.ts";
 import { readJsonText } from "./json-reader.ts";
 
 const asSent = (text: string) => jsonTextAsSent(readJsonText(text, true));
@@ -40,14 +40,5 @@ describe("jacksonBoundJson", () => {
     expect(written(true, exact)).toBe('{"schema":null,"payload":{"n":"\\uD83D\\uDE00\\u001F","b":1.5,"a":2,"10":3}}');
     expect(written(false, plain)).toBe('{"n":"\\uD83D\\uDE00\\u001F","b":1.5,"a":2,"10":3}');
     expect(written(true, plain)).toBe(written(true, exact));
-  });
-});
-
-describe("mayHaveIntegerLikeMember", () => {
-  test("true for a name of digits or an escaped digit; false for digits in values", () => {
-    for (const text of ['{"10":1}', '{"a":{"2024" : 1}}', '{"a":{"2024"\n:1}}', '{"\\u0031":1}', '{"a":"\\u0030"}'])
-      expect(mayHaveIntegerLikeMember(text)).toBe(true);
-    for (const text of ['{"a":"10","t":"2024-01-01T00:00:00Z","n":10}', '["10"]', '{"a1":1}', '{"":1}', '{"1a":2}'])
-      expect(mayHaveIntegerLikeMember(text)).toBe(false);
   });
 });

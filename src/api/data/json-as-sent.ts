@@ -24,27 +24,6 @@ export function mayHaveRespelledNumber(text: string): boolean {
 const RESPELLED_NUMBER = /\d{16}|\d[.eE]/;
 
 /**
- * Whether `text` may hold an object member JSON.parse does not keep in the text's order: a name of
- * digits alone (`"10"`) before its colon, or an escaped digit (`"\u0031"`) anywhere. Colons in
- * strings (`"10:30"`) and names that are not integers to JavaScript (`"01"`) match too: a false
- * match only costs the ordered reading. A scan from colon to colon (the native `indexOf`), not a
- * regular expression: a device's strings of digits (times, UUIDs) cost it nothing.
- */
-export function mayHaveIntegerLikeMember(text: string): boolean {
-  for (let colon = text.indexOf(":"); colon >= 0; colon = text.indexOf(":", colon + 1)) {
-    let at = colon - 1;
-    let c = text.charCodeAt(at);
-    while (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) c = text.charCodeAt(--at);
-    if (c !== 0x22) continue;
-    const close = at;
-    c = text.charCodeAt(--at);
-    while (c >= 0x30 && c <= 0x39) c = text.charCodeAt(--at);
-    if (c === 0x22 && at < close - 1) return true;
-  }
-  return text.includes("\\u003");
-}
-
-/**
  * The JSON text of `value`, an exact reading, as sent: members in the text's order, numbers as
  * spelled, no white space; strings as JSON.stringify escapes them (the text a StringConverter or
  * ByteArrayConverter writes).
