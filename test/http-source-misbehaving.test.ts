@@ -1,7 +1,8 @@
 /**
  * The HTTP source in the real gateway (GATEWAY_BIN for the compiled binary) against APIs that
  * misbehave in ways only the whole worker shows: a page of 800 000 records, a graceful stop and a
- * connector delete while a page hangs (the stop in the middle of a poll).
+ * connector delete while a page hangs (the stop in the middle of a poll), a record key nested
+ * deeper than the call stack allows.
  */
 import { describe, expect, test } from "bun:test";
 import { type Gateway, startGateway } from "./support/gateway.ts";
@@ -114,4 +115,39 @@ describe("HTTP source in the gateway against misbehaving APIs", () => {
     expect(api.seen.length).toBe(1);
     expect(await gw.stop()).toBe(0);
   });
+  test("a key field nested past 1000 levels is an unreadable response (behavior.on.error), not a stack overflow; 1000 levels is a key (review-jsonorder P2)", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+    using api = startApi((req) => {
+      const id = nested(Number(req.url.searchParams.get("depth")));
+      return Response.json(JSON.parse(`[{"id":"k0","v":0},{"id":${id},"v":1},{"id":"k2","v":2}]`));
+    });
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+    });
+    const keyed = {
+      "http.record.key.field": "$.id",
+      "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+    };
+    const topic = uniqueTopic("deep-key");
+    await gw.rest.put("/connectors/deep/config", source(`${api.base}/items?depth=20000`, topic, keyed));
+    const task = await waitFor(
+      async () => {
+        const state = (await gw.rest.get("/connectors/deep/status")).body.tasks?.[0];
+        return state?.state === "FAILED" ? state : undefined;
+      },
+      { what: "the task failed (behavior.on.error=fail, with errors.tolerance unset)" },
+    );
+    expect(task.trace).toContain(
+      "A record's http.record.key.field $.id nests arrays and objects more than 1000 levels deep",
+    );
+    expect(task.trace).not.toContain("call stack");
+    const limit = uniqueTopic("deep-key");
+    await gw.rest.put("/connectors/limit/config", source(`${api.base}/items?depth=1000`, limit, keyed));
+    const records = await readTopic(limit, 3);
+    expect(records.map((r) => r.key?.toString("utf8"))).toEqual(["k0", nested(1000), "k2"]);
+    expect(await gw.stop()).toBe(0);
+  }, 60_000);
 });

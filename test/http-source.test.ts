@@ -442,6 +442,44 @@ describe("HTTP source connector in the gateway", () => {
     });
   });
 
+  test("http.record.key.field naming an object or array: the key is its JSON text as sent, not null (explore12 F4)", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    using api = startApi(
+      () =>
+        new Response(
+          '{"items":[{"id":{"b":1,"a":2,"10":3},"v":1}, {"id": { "b" : 1.50, "a" : 2 },"v":2},' +
+            '{"id":[{"z":1,"2":0}],"v":3},{"id":"s-4","v":4},{"id":true,"v":5}]}',
+          { headers: { "content-type": "application/json" } },
+        ),
+    );
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+    });
+    const topic = uniqueTopic("object-key");
+    const config = {
+      "connector.class": "HttpSource",
+      "http.url": `${api.base}/items`,
+      "kafka.topic": topic,
+      "http.timer.interval.ms": "600000",
+      "http.response.records.path": "$.items[*]",
+      "http.record.key.field": "$.id",
+      "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+      "value.converter.schemas.enable": "false",
+    };
+    expect((await gw.rest.put("/connectors/object-key/config", config)).status).toBe(201);
+    const records = await readConnectorTopic(gw, "object-key", topic, 5);
+    expect(records.map((r) => [r.key?.toString("utf8") ?? null, values([r])[0].v])).toEqual([
+      ['{"b":1,"a":2,"10":3}', 1],
+      ['{"b":1.50,"a":2}', 2],
+      ['[{"z":1,"2":0}]', 3],
+      ["s-4", 4],
+      [null, 5],
+    ]);
+  });
+
   test("a relative next link after a redirect is followed from the redirect's target; a null item is the text null, no tombstone", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();

@@ -1,13 +1,19 @@
 /**
- * REST Proxy JSON data (v2 `json` records, v3 `JSON` keys and values) as sent: JSON.parse rounds
- * integers beyond 2^53 (a nanosecond timestamp, a 64-bit device id: 12345678901234567890 became
- * 12345678901234567000, and two device keys could become one), so a body with such a number is
- * read a second time exactly (json-reader.ts: bigint, JsonNumberText) and each data value becomes
- * its exact text (JsonText for JsonConverter, which writes it as is; the text for StringConverter
- * and ByteArrayConverter), as the native path does. Bodies without such numbers (most) are read once.
+ * REST Proxy JSON data (v2 `json` records, v3 `JSON` keys and values) as sent, as Confluent REST
+ * Proxy writes it (Jackson's JsonNode: members in the order sent, numbers as read). JSON.parse
+ * rounds integers beyond 2^53 (a nanosecond timestamp, a 64-bit device id: 12345678901234567890
+ * became 12345678901234567000, and two device keys could become one), respells numbers (`1.50`,
+ * `3.0`) and enumerates integer-like member names ("10", "2024") first. So a body that may hold
+ * such a number or name is read a second time exactly (json-reader.ts: bigint, JsonNumberText, the
+ * text's member order), and each data value becomes its text as sent (api/data/json-as-sent.ts): a
+ * Jackson-bound JsonText for JsonConverter (written as is, or read as LinkedHashMaps under a
+ * transformation or an envelope, as the same data with plain numbers is), the text for
+ * StringConverter and ByteArrayConverter, as the native path does. Bodies without them (most) are
+ * read once.
  */
+import { jacksonBoundJson, jsonTextAsSent } from "../api/data/json-as-sent.ts";
+import { hasIntegerLikeKey } from "../api/data/json-key-order.ts";
 import { readJsonText } from "../api/data/json-reader.ts";
-import { JsonText } from "../api/data/json-text.ts";
 import type { Element } from "./record-builder.ts";
 
 /**
@@ -19,12 +25,19 @@ import type { Element } from "./record-builder.ts";
  */
 const LOSSY_NUMBER = /\d(?:[\d.]{15}|[eE])|\.(?:\d*0(?!\d)|0{6})/g;
 
-/** `text` read exactly when JSON.parse may have changed a number in it; undefined otherwise. */
-export function exactReading(text: string): unknown {
+/**
+ * `text` read exactly when JSON.parse may have changed a number in it or the order of an object's
+ * members; undefined otherwise. `parsed`: JSON.parse of `text`, which the caller has: an object
+ * whose first member is integer-like is one JSON.parse reordered (json-key-order.ts
+ * `hasIntegerLikeKey`, one member looked at per object, no false match), cheaper than a look
+ * through the text, whose cost grew with every member of a v2 batch.
+ */
+export function exactReading(text: string, parsed: unknown): unknown {
   LOSSY_NUMBER.lastIndex = 0;
   for (let match = LOSSY_NUMBER.exec(text); match !== null; match = LOSSY_NUMBER.exec(text))
     if (numberAt(text, match.index, LOSSY_NUMBER.lastIndex)) return readJsonText(text, true);
-  return undefined;
+  // Numbers JSON.parse keeps: its reading, with the text's member order (json-key-order.ts).
+  return hasIntegerLikeKey(parsed) ? readJsonText(text) : undefined;
 }
 
 /**
@@ -61,9 +74,9 @@ export function exactMember(exact: unknown, key: string | number): unknown {
   return exact !== null && typeof exact === "object" ? (exact as Record<string | number, unknown>)[key] : undefined;
 }
 
-/** A JSON data value as an element with its text: its exact text when `exact` (its exact reading) is given. */
+/** A JSON data value as an element with its text: its text as sent when `exact` (its exact reading) is given. */
 export function jsonDataElement(data: unknown, exact: unknown): Element & { kind: "json"; text: string } {
   if (exact === undefined) return { kind: "json", value: data, text: JSON.stringify(data) };
-  const text = JSON.stringify(exact, (_key, v) => (typeof v === "bigint" ? JSON.rawJSON(v.toString()) : v));
-  return { kind: "json", value: new JsonText(text), text };
+  const text = jsonTextAsSent(exact);
+  return { kind: "json", value: jacksonBoundJson(text), text };
 }

@@ -5,8 +5,9 @@
  * JSONPath field or none) and the headers every record of the request carries.
  */
 import { asJacksonBound } from "../api/data/java-map-order.ts";
+import { jacksonBoundJson, jsonTextAsSent, mayHaveRespelledNumber } from "../api/data/json-as-sent.ts";
+import { hasIntegerLikeKey } from "../api/data/json-key-order.ts";
 import { readJsonText } from "../api/data/json-reader.ts";
-import { JsonText } from "../api/data/json-text.ts";
 import { bytesText, headerBytes, headerText, NotText } from "./body-text.ts";
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
 import type { IngestHeaderValue, IngestRecord } from "./ingest-record.ts";
@@ -95,14 +96,12 @@ export function nativeKey(settings: IngestRouteSettings, request: Request, eleme
   if (found === undefined || found === null) return null;
   if (typeof found === "string") return represent({ kind: "string", text: found }, settings.keyFormat);
   if (!mayBeRounded(found, element.text)) return represent({ kind: "json", value: found }, settings.keyFormat);
-  const text = jsonText(getter(readJsonText(element.text!, true)));
-  // As an untouched JSON value: its exact text (JsonConverter writes it as is, or reads it exactly).
-  if (settings.keyFormat === "json") return new JsonText(text);
+  const text = jsonTextAsSent(getter(readJsonText(element.text!, true)));
+  // As sent (JsonConverter writes it as is, or reads it exactly into LinkedHashMaps, as the same key
+  // with plain numbers is read: one order whatever the number spelling).
+  if (settings.keyFormat === "json") return jacksonBoundJson(text);
   return represent({ kind: "json", value: found, text }, settings.keyFormat);
 }
-
-/** Digits JSON.parse may have rounded or respelled: a long run, or a fraction or exponent. */
-const LOSSY_NUMBER = /\d{16}|\d[.eE]/;
 
 /**
  * Where a number may be a whole one spelled as a Double: a fraction of zeros (`3.0`), an exponent
@@ -115,18 +114,19 @@ const WHOLE_DOUBLE = /\d(?:\.0+(?!\d)|[eE])|(?<![\d.])(?=[\d.]{17})\d+\.\d/g;
 
 /**
  * A key JSON.parse may have changed (a device id beyond 2^53, `1.50`, or `3.0`, a Double to Jackson
- * that JSON.parse makes the integer 3): read again exactly from the element's text, as its value
- * is, so the key is the one sent (as sent for String/ByteArray keys).
+ * that JSON.parse makes the integer 3; an object with an integer-like member name, which JSON.parse
+ * puts first): read again exactly from the element's text, as its value is, so the key is the one
+ * sent (as sent for String/ByteArray keys).
  */
 function mayBeRounded(found: unknown, text: string | undefined): boolean {
   if (text === undefined) return false;
   if (typeof found === "number") return !Number.isSafeInteger(found) || spelledAsDouble(found, text);
-  return typeof found === "object" && LOSSY_NUMBER.test(text);
+  return typeof found === "object" && (mayHaveRespelledNumber(text) || hasIntegerLikeKey(found));
 }
 
 /** Whether `text` may hold the integer `n` written with a fraction or exponent (`3.0`, `3e0`, `-0.0`). */
 function spelledAsDouble(n: number, text: string): boolean {
-  if (!LOSSY_NUMBER.test(text)) return false;
+  if (!mayHaveRespelledNumber(text)) return false;
   WHOLE_DOUBLE.lastIndex = 0;
   for (let m = WHOLE_DOUBLE.exec(text); m !== null; m = WHOLE_DOUBLE.exec(text)) {
     let start = m.index;
@@ -142,11 +142,6 @@ function spelledAsDouble(n: number, text: string): boolean {
 /** A character of a JSON number: a digit, `-`, `+`, `.`, `e` or `E`. */
 function isNumberChar(c: number): boolean {
   return (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 101 || c === 69;
-}
-
-/** JSON text of a value read exactly (a bigint as its digits, a JsonNumberText as its source). */
-function jsonText(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? JSON.rawJSON(v.toString()) : v));
 }
 
 const NO_HEADERS: readonly (readonly [string, IngestHeaderValue])[] = Object.freeze([]);

@@ -66,7 +66,8 @@ const notText = (encoding: string) =>
 function parseJsonBody(body: Uint8Array, maxDepth: number): { doc: unknown; exact: unknown } {
   const text = depthChecked(jacksonBodyText(body, notText).text, maxDepth);
   try {
-    return { doc: JSON.parse(text), exact: exactReading(text) };
+    const doc = JSON.parse(text);
+    return { doc, exact: exactReading(text, doc) };
   } catch (error) {
     throw new IngestError(400, ErrorCodes.BAD_REQUEST, `Malformed JSON: ${(error as Error).message}`);
   }

@@ -163,7 +163,14 @@ export function parseV3Records(
       } catch (error) {
         throw new RecordError(`Bad Request: malformed JSON: ${(error as Error).message}`);
       }
-      const { record, key, value } = readRecord(settings, base, raw, receivedAt, V3ProduceRequest, exactReading(text));
+      const { record, key, value } = readRecord(
+        settings,
+        base,
+        raw,
+        receivedAt,
+        V3ProduceRequest,
+        exactReading(text, raw),
+      );
       records.push(record);
       return { ok: true, index: records.length - 1, key, value };
     } catch (error) {
@@ -205,7 +212,7 @@ export function parseV3Batch(
   }
   const base = restProxyHeaders(settings, request, receivedAt, entries.length, stamped);
   const records: IngestRecord[] = [];
-  const exact = exactMember(exactReading(text), "entries");
+  const exact = exactMember(exactReading(text, doc), "entries");
   const items: V3Item[] = entries.map((entry, i) => {
     const id = ids[i] as string;
     try {

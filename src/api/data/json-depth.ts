@@ -10,6 +10,7 @@
  * native `indexOf`, which skips the text between them), cannot be too deep and is not scanned
  * character by character; a single device document costs a few `indexOf` calls.
  */
+import { isPlainObject } from "./schemaless.ts";
 
 /** The deepest JSON value the runtime reads (Jackson's default `maxNestingDepth`). */
 export const MAX_JSON_DEPTH = 1000;
@@ -66,4 +67,22 @@ export function closingQuote(text: string, open: number): number {
 /** The message for a value over the limit: what it is, the limit, and `key` (the setting) when there is one. */
 export function tooDeepMessage(what: string, max: number, key?: string): string {
   return `${what} nests arrays and objects more than ${max} levels deep${key ? ` (${key})` : ""}`;
+}
+
+/**
+ * Whether a parsed JSON value nests arrays and objects more than `max` levels deep (`[]` is one
+ * level), as `jsonDeeperThan` on its text. A loop, not recursion: JSON.parse reads deeper nesting
+ * than the call stack allows. Objects that are not arrays or plain objects (a bigint's JsonNumberText)
+ * count as values.
+ */
+export function valueDeeperThan(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [item, depth] = pending.pop()!;
+    const children = Array.isArray(item) ? item : isPlainObject(item) ? Object.values(item) : undefined;
+    if (children === undefined) continue;
+    if (depth > max) return true;
+    for (const child of children) if (child !== null && typeof child === "object") pending.push([child, depth + 1]);
+  }
+  return false;
 }

@@ -18,7 +18,7 @@ export function recordJsonKeyOrder(text: string, value: unknown): void {
  * text's spelling of the key (`"\u0031"` too). A loop, not recursion: JSON.parse reads deeper
  * nesting than the call stack allows.
  */
-function hasIntegerLikeKey(value: unknown): boolean {
+export function hasIntegerLikeKey(value: unknown): boolean {
   const pending: unknown[] = [value];
   while (pending.length > 0) {
     const item = pending.pop();

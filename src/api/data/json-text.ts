@@ -8,6 +8,8 @@
  * - StringConverter writes the text.
  * - Every other converter, every transformation and every predicate sees the parsed, schemaless
  *   value (`value()`): the runtime materializes it once, where something needs it.
+ * - Its objects are JsonConverter's HashMaps, unless it is `jacksonBound` (JSON a client sent that
+ *   Jackson binds into Object, REST Proxy data and ingest key fields): then LinkedHashMaps.
  *
  * A JsonText of consumed bytes (`fromBytes`, what JsonConverter hands a sink that passes JSON
  * through) keeps the bytes only: its text is decoded when asked for and not kept, so a record the
@@ -20,6 +22,7 @@
  */
 import { DataError } from "../../errors.ts";
 import type { ConnectRecord } from "../record.ts";
+import { asJacksonBound } from "./java-map-order.ts";
 import { jsonDeeperThan, MAX_JSON_DEPTH, tooDeepMessage } from "./json-depth.ts";
 import { JsonNumberText, readJsonText } from "./json-reader.ts";
 import { int64Value } from "./schema.ts";
@@ -33,6 +36,7 @@ export class JsonText {
   #text: string | undefined;
   #bytes: Uint8Array | undefined;
   #value: unknown = NOT_READ;
+  #linked = false;
 
   /** `text` must be exactly one valid JSON value; `bytes`, when given, is its UTF-8 encoding. */
   constructor(text: string, bytes?: Uint8Array) {
@@ -40,11 +44,39 @@ export class JsonText {
     this.#bytes = bytes;
   }
 
-  /** A JsonText of `bytes`, exactly one valid JSON value in UTF-8 (no byte order mark), kept without their text. */
-  static fromBytes(bytes: Uint8Array): JsonText {
+  /**
+   * A JsonText of `bytes`, exactly one valid JSON value in UTF-8 (no byte order mark), kept without
+   * their text; `jacksonBound` as for `JsonText.jacksonBound`.
+   */
+  static fromBytes(bytes: Uint8Array, jacksonBound = false): JsonText {
     const json = new JsonText("", bytes);
     json.#text = undefined;
+    json.#linked = jacksonBound;
     return json;
+  }
+
+  /**
+   * A JsonText of JSON a client sent that Jackson binds into `Object`, as Confluent REST Proxy reads
+   * a record's JSON data: `value()` gives its objects as LinkedHashMaps (java-map-order.ts
+   * `asJacksonBound`), iterated in the text's order where a transformation or a `schemas.enable=true`
+   * envelope writes them, not as JsonConverter's HashMaps. `text` as for the constructor.
+   */
+  static jacksonBound(text: string): JsonText {
+    const json = new JsonText(text);
+    json.#linked = true;
+    return json;
+  }
+
+  /** The same JSON (text and binding) with `bytes`, its UTF-8 encoding, as its own bytes. */
+  withBytes(bytes: Uint8Array): JsonText {
+    const json = new JsonText(this.text, bytes);
+    json.#linked = this.#linked;
+    return json;
+  }
+
+  /** Whether it was made `jacksonBound` (its objects are LinkedHashMaps). */
+  get isJacksonBound(): boolean {
+    return this.#linked;
   }
 
   /** The JSON text: as given, or decoded from the bytes each time (a JsonText of bytes keeps no text). */
@@ -73,7 +105,8 @@ export class JsonText {
     if (this.#value === NOT_READ) {
       const text = this.text;
       this.checkDepth(text);
-      this.#value = schemaless(readJsonText(text));
+      const value = schemaless(readJsonText(text));
+      this.#value = this.#linked ? asJacksonBound(value) : value;
     }
     return this.#value;
   }

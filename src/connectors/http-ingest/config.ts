@@ -96,7 +96,7 @@ export const httpIngestConfig = defineConfig({
     group: KEYS,
   }),
   "ingest.key.field": key.string({
-    doc: "JSONPath of the key inside each JSON record (ingest.key.source=field), e.g. $.deviceId or $.meta.id. A record without it has a null key.",
+    doc: 'JSONPath of the key inside each JSON record (ingest.key.source=field), e.g. $.deviceId or $.meta.id. A string there is the key; a number, object or array is the key as sent: its compact JSON with numbers as spelled (`3.0`, `1.50`, every digit of a long id), members in the order sent (integer-like names such as `"10"` included) and strings re-escaped (`"\\u00e9"` is `"é"`). With a JsonConverter key it is read as Jackson\'s LinkedHashMap under a transformation or a schemas.enable=true key envelope, so an object spelled `1.50` or `1.5` is there one key; a StringConverter or ByteArrayConverter key is the text, two keys for those two spellings. A record without it has a null key.',
     default: null,
     importance: "LOW",
     group: KEYS,

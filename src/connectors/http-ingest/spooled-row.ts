@@ -28,7 +28,7 @@ export function spooled(row: SpoolRow): Spooled {
   const bytes = spooledValueBytes(row.record);
   if (bytes === undefined) return payload;
   // Every field spelled out (no spread): the same object shape as the request's records, cheaper.
-  const value = new JsonText(record.value.text, bytes);
+  const value = record.value.withBytes(bytes);
   return {
     topic: payload.topic,
     record: {

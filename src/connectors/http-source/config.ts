@@ -124,7 +124,7 @@ export const httpSourceConfig = defineConfig({
     validators: [check.oneOfIgnoreCase(OFFSET_MODES)],
   }),
   "http.record.key.field": key.string({
-    doc: "The record field that identifies a record, also its Kafka record key (a string: the field's text): a name, a dotted path (`meta.id`) or a JSONPath (`$.meta.id`). With http.offset.mode=TIMESTAMP, the records delivered at the offset's own instant are remembered by this key, so those the API answers again are not repeated, even when their text changes, and one added at that instant is delivered. Unset: records have no key, and records at the offset's own instant are skipped.",
+    doc: "The record field that identifies a record, also its Kafka record key, as a string: a string field's text, a number's value (`1.50` is `1.5`), an object's or array's compact JSON text with the members in the API's order and the numbers as spelled (strings re-escaped: `\\u00e9` is `é`); a boolean or null field gives no key; an object or array nested more than 1000 levels deep makes the page unreadable (behavior.on.error decides). The field: a name, a dotted path (`meta.id`) or a JSONPath (`$.meta.id`). With http.offset.mode=TIMESTAMP, the records delivered at the offset's own instant are remembered by this key, so those the API answers again are not repeated, even when their text changes, and one added at that instant is delivered. Unset: records have no key, and records at the offset's own instant are skipped.",
     default: null,
     group: G.offset,
   }),

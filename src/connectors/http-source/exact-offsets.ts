@@ -16,7 +16,14 @@ import { JsonNumberText, readJsonText } from "../../api/data/json-reader.ts";
 import { JsonText } from "../../api/data/json-text.ts";
 import type { Slicer } from "../../util/sliced.ts";
 import type { OffsetValue } from "./offsets.ts";
-import { exactNumber, fieldValue, type ResponseDocument, type SelectedRecord, selectFirst } from "./records.ts";
+import {
+  exactNumber,
+  fieldValue,
+  offsetValueOf,
+  type ResponseDocument,
+  type SelectedRecord,
+  selectFirst,
+} from "./records.ts";
 
 /** 16 or more digits around a decimal point: more than a double holds. */
 const LONG_DECIMAL = /(?<![\d.])(?=[\d.]{17})\d+\.\d+/;
@@ -49,15 +56,19 @@ export function exactFirst(json: unknown, text: string | undefined, path: string
  * `field` of each of the page's `elements` (an offset field or the key field), read from `doc`
  * exactly where the fast parse may have rounded it. Cheap unless it may: the page's text is scanned
  * only when a value is a decimal or of epoch seconds' size, and records are parsed again only when
- * the page holds a long decimal.
+ * the page holds a long decimal. `found`: the field's value in each element's fast parse (`fieldAt`)
+ * when the caller already looked it up.
  */
 export async function exactFieldValues(
   doc: ResponseDocument,
   elements: readonly SelectedRecord[],
   field: string,
   slicer: Slicer,
+  found?: readonly unknown[],
 ): Promise<OffsetValue[]> {
-  const values = await slicer.map(elements, ({ parsed }) => fieldValue(parsed, field));
+  const values = found
+    ? await slicer.map(found, (value) => offsetValueOf(value))
+    : await slicer.map(elements, ({ parsed }) => fieldValue(parsed, field));
   if (!values.some(mayHaveLostDigits) || !LONG_DECIMAL.test(doc.text)) return values;
   return slicer.map(elements, (element, i) =>
     mayHaveLostDigits(values[i]!) && element.value instanceof JsonText

@@ -23,11 +23,11 @@ import {
 } from "./offsets.ts";
 import { newTrail, type PageTrail } from "./page-guard.ts";
 import { nextPage, type PaginationSettings, type PaginationStop, resumedPage } from "./pagination.ts";
+import { recordKeys } from "./record-keys.ts";
 import { type RecordTimes, recordTimesOf } from "./record-timestamp.ts";
 import {
   blankBody,
   keyFingerprint,
-  keyText,
   parseJsonBody,
   type ResponseDocument,
   type SelectedRecord,
@@ -165,7 +165,7 @@ export async function pageContent(doc: ResponseDocument, o: PageRecordsOptions, 
     elements,
     values: offsetField ? await exactFieldValues(doc, elements, offsetField, slicer) : nulls(elements),
     keys: keyField
-      ? (await exactFieldValues(doc, elements, keyField, slicer)).map(keyText)
+      ? await recordKeys(doc, elements, keyField, slicer)
       : new Array<undefined>(elements.length).fill(undefined),
   };
 }

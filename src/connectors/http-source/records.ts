@@ -232,11 +232,6 @@ function simpleArray(json: unknown, path: string): { elements: unknown[]; pointe
   return Array.isArray(at) ? { elements: at, pointer: names.map((name) => `/${name}`).join("") } : undefined;
 }
 
-/** A record's key (`http.record.key.field`) from its exact fieldValue: its text, undefined without one. */
-export function keyText(value: OffsetValue): string | undefined {
-  return value === null ? undefined : String(value);
-}
-
 /** A record key's fingerprint for the TIMESTAMP offset (offsets.ts): xxHash64, stable across restarts and upgrades. */
 export function keyFingerprint(key: string): string {
   return Bun.hash.xxHash64(key).toString(36);
@@ -290,17 +285,24 @@ export function trailingZeros(digits: string): number {
   return count;
 }
 
+/** What a record's field (a name, a dotted path or a JSONPath) holds, undefined when nothing. */
+export function fieldAt(record: unknown, field: string): unknown {
+  if (field.startsWith("$")) return selectFirst(record, field);
+  let value = record;
+  for (const part of field.split(".")) {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+    value = Object.hasOwn(value, part) ? (value as Record<string, unknown>)[part] : undefined;
+  }
+  return value;
+}
+
 /** A record's offset field: a name, a dotted path or a JSONPath. Only strings and numbers count. */
 export function fieldValue(record: unknown, field: string): OffsetValue {
-  let value: unknown;
-  if (field.startsWith("$")) value = selectFirst(record, field);
-  else {
-    value = record;
-    for (const part of field.split(".")) {
-      if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
-      value = Object.hasOwn(value, part) ? (value as Record<string, unknown>)[part] : undefined;
-    }
-  }
+  return offsetValueOf(fieldAt(record, field));
+}
+
+/** What a field's value (`fieldAt`) counts as for an offset: a string, a number, else null. */
+export function offsetValueOf(value: unknown): OffsetValue {
   if (typeof value === "bigint") return value.toString();
   // A decimal read exactly (exact-offsets.ts) is its text where a double would drop its last digits.
   if (value instanceof JsonNumberText) value = exactNumber(value);

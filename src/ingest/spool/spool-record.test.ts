@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { asJacksonBound, javaMapEntries } from "../../api/data/java-map-order.ts";
 import { JsonText } from "../../api/data/json-text.ts";
 import type { IngestRecord } from "../ingest-record.ts";
 import { decodeSpoolRecord, encodeSpoolRecord, encodeSpoolRecords, spooledValueBytes } from "./spool-record.ts";
@@ -303,5 +304,43 @@ describe("spool record version 2 (issue 12: the encoder without a header object 
 
   test("the value bytes of a version 1 record are not located (the drainer decodes those)", () => {
     expect(spooledValueBytes(new TextEncoder().encode('{"t":"x"}'))).toBeUndefined();
+  });
+});
+
+describe("spooled REST Proxy data and key fields read back Jackson-bound (explore12 F3)", () => {
+  const record = (key: unknown, value: unknown): IngestRecord => ({
+    key,
+    value,
+    headers: [],
+    partition: null,
+    timestamp: 1,
+    bytes: 1,
+  });
+  /** The order JsonConverter would write a map in (a HashMap's, unless Jackson-bound). */
+  const order = (value: unknown) =>
+    javaMapEntries((value instanceof JsonText ? value.value() : value) as Record<string, unknown>);
+
+  test("a Jackson-bound JsonText key or value stays one, a plain one stays JsonConverter's", () => {
+    const bound = JsonText.jacksonBound('{"b":1.50,"a":2}');
+    const { record: back } = decodeSpoolRecord(encodeSpoolRecord("t", record(bound, bound)));
+    for (const json of [back.key, back.value]) {
+      expect(json).toBeInstanceOf(JsonText);
+      expect((json as JsonText).isJacksonBound).toBe(true);
+      expect(order(json)).toEqual([
+        ["b", 1.5],
+        ["a", 2],
+      ]);
+    }
+    const plain = decodeSpoolRecord(encodeSpoolRecord("t", record(new JsonText('{"b":1}'), new JsonText('{"b":1}'))));
+    expect([(plain.record.key as JsonText).isJacksonBound, (plain.record.value as JsonText).isJacksonBound]).toEqual([
+      false,
+      false,
+    ]);
+  });
+
+  test("parsed JSON (REST Proxy data with plain numbers) reads back in its order, not a HashMap's", () => {
+    const data = () => asJacksonBound({ b: 1, a: 2, name: "x", id: 3 });
+    const { record: back } = decodeSpoolRecord(encodeSpoolRecord("t", record(data(), data())));
+    for (const json of [back.key, back.value]) expect(order(json).map(([k]) => k)).toEqual(["b", "a", "name", "id"]);
   });
 });

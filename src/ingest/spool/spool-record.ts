@@ -1,7 +1,10 @@
 /**
  * How one ingest record is stored in the spool: its topic and the parsed record (key, value,
  * headers, partition, timestamp), so that a record read back is exactly the one the request parsed
- * and reaches the converters as it would have in `kafka` mode (a JsonText as its text, `x`).
+ * and reaches the converters as it would have in `kafka` mode (a JsonText as its text, `x`, with
+ * `l: 1` when Jackson-bound; parsed JSON, `j`, is always REST Proxy data or a key field that
+ * Jackson binds: both read back as LinkedHashMaps, in the order sent, as they were written. A
+ * gateway from before `l` reads such a record as JsonConverter's HashMaps: its order only).
  *
  * Layout (version 2, written since the spool worker): byte 0x02, a u32 (little endian) length,
  * that many bytes of a small JSON header `{t, k, h, p, ts, n, v}` in which every key and header
@@ -13,18 +16,20 @@
  * before. The spool file's schema version 2 (migrations/spool.ts) marks files that may hold
  * version 2 records, so that an older gateway refuses them rather than fail to decode a row.
  */
+import { asJacksonBound } from "../../api/data/java-map-order.ts";
 import { JsonText } from "../../api/data/json-text.ts";
 import type { IngestHeaderValue, IngestRecord } from "../ingest-record.ts";
 
-type Tagged = { b: string } | { s: string } | { x: string } | { j: unknown } | null;
-type ValueKind = "b" | "s" | "x" | "j" | null;
+type Tagged = { b: string } | { s: string } | { x: string; l?: 1 } | { j: unknown } | null;
+/** What a value is (`v`); `xl` is a Jackson-bound JsonText, stored as `x` with `"l":1`. */
+type ValueKind = "b" | "s" | "x" | "xl" | "j" | null;
 
 function tag(value: unknown): Tagged {
   if (value === null || value === undefined) return null;
   if (value instanceof Uint8Array)
     return { b: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") };
   if (typeof value === "string") return { s: value };
-  if (value instanceof JsonText) return { x: value.text };
+  if (value instanceof JsonText) return value.isJacksonBound ? { x: value.text, l: 1 } : { x: value.text };
   return { j: value };
 }
 
@@ -32,8 +37,8 @@ function untag(value: Tagged): unknown {
   if (value === null) return null;
   if ("b" in value) return new Uint8Array(Buffer.from(value.b, "base64"));
   if ("s" in value) return value.s;
-  if ("x" in value) return new JsonText(value.x);
-  return value.j;
+  if ("x" in value) return value.l === 1 ? JsonText.jacksonBound(value.x) : new JsonText(value.x);
+  return asJacksonBound(value.j);
 }
 
 interface Header {
@@ -50,9 +55,12 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** The header's last field per value kind, `,"v":…}`, as bytes. */
-const KIND_TAILS = new Map<ValueKind, Uint8Array>(
-  (["b", "s", "x", "j", null] as const).map((kind) => [kind, encoder.encode(`,"v":${JSON.stringify(kind)}}`)]),
-);
+const KIND_TAILS = new Map<ValueKind, Uint8Array>([
+  ...(["b", "s", "x", "j", null] as const).map(
+    (kind) => [kind, encoder.encode(`,"v":${JSON.stringify(kind)}}`)] as const,
+  ),
+  ["xl", encoder.encode(',"l":1,"v":"x"}')],
+]);
 
 /** The number of decimal digits of a non-negative safe integer; -1 for anything else. */
 function digitCount(n: number): number {
@@ -117,7 +125,8 @@ export function encodeSpoolRecords(topic: string, records: readonly IngestRecord
     let kind: ValueKind;
     let body: Uint8Array | string | null;
     if (value === null || value === undefined) [kind, body] = [null, null];
-    else if (value instanceof JsonText) [kind, body] = ["x", value.encoded() ?? value.text];
+    else if (value instanceof JsonText)
+      [kind, body] = [value.isJacksonBound ? "xl" : "x", value.encoded() ?? value.text];
     else if (value instanceof Uint8Array) [kind, body] = ["b", value];
     else if (typeof value === "string") [kind, body] = ["s", value];
     else [kind, body] = ["j", JSON.stringify(value)];
@@ -185,7 +194,7 @@ export function decodeSpoolRecord(bytes: Uint8Array): { topic: string; record: I
   if (bytes[0] !== VERSION_2) return decodeVersion1(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(1, true);
-  const h = JSON.parse(decoder.decode(bytes.subarray(5, 5 + headerLength))) as Header & { v: ValueKind };
+  const h = JSON.parse(decoder.decode(bytes.subarray(5, 5 + headerLength))) as Header & { v: ValueKind; l?: 1 };
   const body = bytes.subarray(5 + headerLength);
   let value: unknown = null;
   if (h.v === "b") value = body.slice();
@@ -193,8 +202,8 @@ export function decodeSpoolRecord(bytes: Uint8Array): { topic: string; record: I
   // A view, not a copy, kept without its text: JsonConverter (schemas.enable=false) writes the bytes
   // as they are and never reads the text; whatever does (StringConverter, a transform) decodes it
   // then, with the same decoder as this one.
-  else if (h.v === "x") value = JsonText.fromBytes(body);
-  else if (h.v === "j") value = JSON.parse(decoder.decode(body));
+  else if (h.v === "x") value = JsonText.fromBytes(body, h.l === 1);
+  else if (h.v === "j") value = asJacksonBound(JSON.parse(decoder.decode(body)));
   return { topic: h.t, record: recordOf(h, value) };
 }
 
