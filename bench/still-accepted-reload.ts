@@ -16,7 +16,6 @@
  *
  * Prints the median ms of BENCH_ROUNDS (default 5) reloads after one warm-up.
  */
-import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import type { DetailedPeerCertificate } from "node:tls";
@@ -24,6 +23,7 @@ import { revocationLists } from "../src/ingest/tls/revocation-list.ts";
 import { stillAcceptedUnder } from "../src/ingest/tls/still-accepted.ts";
 import { EC_KEY, selfSignedCert } from "../test/support/cert-authority.ts";
 import { makeDevicePki } from "../test/support/device-pki.ts";
+import { peerChain as peer } from "../test/support/peer-chain.ts";
 import { tempDir } from "../test/support/temp-dir.ts";
 
 const devices = Number(process.env.BENCH_DEVICES ?? "100");
@@ -34,16 +34,6 @@ const CONNECTIONS = 10_000;
 await using dir = await tempDir("bench-still-accepted-");
 const pki = await makeDevicePki(dir.path);
 const read = (path: string) => readFileSync(path, "utf8");
-const peer = (...pems: string[]): DetailedPeerCertificate => {
-  const [first, ...rest] = pems.map((pem) => new X509Certificate(pem));
-  const link = (x: X509Certificate, next: X509Certificate[]): DetailedPeerCertificate =>
-    ({
-      raw: x.raw,
-      fingerprint256: x.fingerprint256,
-      ...(next.length > 0 ? { issuerCertificate: link(next[0]!, next.slice(1)) } : {}),
-    }) as DetailedPeerCertificate;
-  return link(first!, rest);
-};
 const ca = read(pki.caCert);
 const distinct: DetailedPeerCertificate[] = [];
 for (let i = 0; i < devices; i++) distinct.push(peer(read((await pki.issue(`d${i}`, `device-${i}`)).cert), ca));

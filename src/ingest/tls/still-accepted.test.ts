@@ -4,7 +4,6 @@
  * material: the device PKI's CA and CRL, and a root → intermediate → device chain.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { DetailedPeerCertificate } from "node:tls";
 import {
@@ -16,6 +15,7 @@ import {
 } from "../../../test/support/cert-authority.ts";
 import { openssl } from "../../../test/support/command.ts";
 import { type DeviceCert, type DevicePki, makeDevicePki } from "../../../test/support/device-pki.ts";
+import { peerChain as peer } from "../../../test/support/peer-chain.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
 import { revocationLists } from "./revocation-list.ts";
 import { stillAccepted } from "./still-accepted.ts";
@@ -25,22 +25,6 @@ let pki: DevicePki;
 const certs: Record<string, DeviceCert> = {};
 let validCrl: Buffer;
 const read = (path: string) => readFileSync(path, "utf8");
-
-/**
- * The peer certificate node reports for a connection whose verified chain is `pems` (leaf first),
- * linked by issuerCertificate: the certificates the client sent, then the trust store CAs the
- * handshake completed the chain with, up to the root.
- */
-function peer(...pems: string[]): DetailedPeerCertificate {
-  const [first, ...rest] = pems.map((pem) => new X509Certificate(pem));
-  const link = (x: X509Certificate, next: X509Certificate[]): DetailedPeerCertificate =>
-    ({
-      raw: x.raw,
-      fingerprint256: x.fingerprint256,
-      ...(next.length > 0 ? { issuerCertificate: link(next[0]!, next.slice(1)) } : {}),
-    }) as DetailedPeerCertificate;
-  return link(first!, rest);
-}
 
 beforeAll(async () => {
   dir = await tempDir("still-accepted-");
