@@ -64,4 +64,35 @@ describe("StartPositions", () => {
     );
     expect(connections).toEqual({ opened: 1, closed: 1 });
   });
+
+  // explore13 F3: kafkajs refreshes metadata for a new target topic only, not for a known one grown.
+  test("refreshes the look-ups' metadata once when it lacks an assigned partition (one added to a known topic)", async () => {
+    const known = [0, 1];
+    const requests: string[] = [];
+    const cluster = {
+      connect: async () => {},
+      disconnect: async () => {},
+      findGroupCoordinator: async () => ({ offsetFetch: async () => ({ responses: [] }) }),
+      addMultipleTargetTopics: async () => void requests.push("addMultipleTargetTopics"),
+      refreshMetadata: async () => {
+        requests.push("refreshMetadata");
+        known.push(2);
+      },
+      findTopicPartitionMetadata: () => known.map((partitionId) => ({ partitionId, leader: 1 })),
+      // As kafkajs': a partition without a leader in the metadata is left out of ListOffsets.
+      fetchTopicsOffset: async (topics: { topic: string; partitions: { partition: number }[] }[]) => {
+        requests.push("fetchTopicsOffset");
+        return topics.map(({ topic, partitions }) => ({
+          topic,
+          partitions: partitions.filter((p) => known.includes(p.partition)).map((p) => ({ ...p, offset: "0" })),
+        }));
+      },
+    };
+    const kafka = { [Symbol("private:Kafka:createCluster")]: () => cluster } as unknown as Kafka;
+    const consumer = { seek: () => {} } as unknown as Consumer;
+    const starts = new StartPositions(kafka, "g", consumerSettings({}), consumer);
+    const added: TopicPartition = { topic: "t", partition: 2 };
+    expect(await starts.of(added, [tp, added], 1, () => 1)).toBe(0);
+    expect(requests).toEqual(["addMultipleTargetTopics", "refreshMetadata", "fetchTopicsOffset"]);
+  });
 });
