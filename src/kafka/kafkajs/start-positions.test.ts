@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Consumer, Kafka } from "kafkajs";
 import type { TopicPartition } from "../../api/record.ts";
+import { RetriableError } from "../../errors.ts";
 import { deferred } from "../../util/async.ts";
 import { consumerSettings } from "../client-config.ts";
 import { StartPositions } from "./start-positions.ts";
@@ -11,7 +12,7 @@ type OffsetsAnswer = { responses: { topic: string; partitions: { partition: numb
  * StartPositions over a kafkajs whose cluster layer (its private factory) answers OffsetFetch when
  * the test says, and a consumer that records the seeks asked of it.
  */
-function positions() {
+function positions(seek?: (offset: unknown) => void) {
   const answer = deferred<OffsetsAnswer>();
   const connections = { opened: 0, closed: 0 };
   const cluster = {
@@ -23,7 +24,7 @@ function positions() {
   };
   const kafka = { [Symbol("private:Kafka:createCluster")]: () => cluster } as unknown as Kafka;
   const seeks: unknown[] = [];
-  const consumer = { seek: (offset: unknown) => void seeks.push(offset) } as unknown as Consumer;
+  const consumer = { seek: seek ?? ((offset: unknown) => void seeks.push(offset)) } as unknown as Consumer;
   const starts = new StartPositions(kafka, "g", consumerSettings({}), consumer);
   const committed = (offset: number) =>
     answer.resolve({ responses: [{ topic: "t", partitions: [{ partition: 0, offset: String(offset) }] }] });
@@ -50,6 +51,18 @@ describe("StartPositions", () => {
     committed(50);
     await expect(position).rejects.toThrow("The assignment of t-0 changed while its position was looked up");
     expect(seeks).toEqual([]);
+  });
+
+  // explore13 F1: the subscription watch stopped kafkajs to subscribe again while a join it began was answered.
+  test("a seek kafkajs refuses between its stop and its next run is retriable: the next join gives the partition up", async () => {
+    const { starts, committed } = positions(() => {
+      throw new Error("Consumer group was not initialized, consumer#run must be called first");
+    });
+    const position = starts.of(tp, [tp], 1, () => 1);
+    committed(50);
+    const error = await position.catch((e) => e);
+    expect(error).toBeInstanceOf(RetriableError);
+    expect(error.message).toBe("The position of t-0 is not known yet: the consumer is rejoining its group");
   });
 
   test("a look-up after close rejects without opening a connection (nothing would close it)", async () => {
