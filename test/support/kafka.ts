@@ -288,10 +288,15 @@ export function readUpTo(
   );
 }
 
-/** Produces string records with acks=all. */
+/** Produces string records with acks=all (to the partition named, or the one the key hashes to). */
 export async function produce(
   topic: string,
-  records: { key?: string | null; value: string | Buffer | null; headers?: Record<string, string | Buffer> }[],
+  records: {
+    key?: string | null;
+    value: string | Buffer | null;
+    headers?: Record<string, string | Buffer>;
+    partition?: number;
+  }[],
 ): Promise<void> {
   const kafka = await testClient();
   const producer = kafka.producer({ allowAutoTopicCreation: true });
@@ -300,7 +305,12 @@ export async function produce(
     await producer.send({
       topic,
       acks: -1,
-      messages: records.map((r) => ({ key: r.key ?? null, value: r.value, headers: r.headers })),
+      messages: records.map((r) => ({
+        key: r.key ?? null,
+        value: r.value,
+        headers: r.headers,
+        partition: r.partition,
+      })),
     });
   } finally {
     await producer.disconnect();

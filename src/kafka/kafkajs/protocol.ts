@@ -23,7 +23,7 @@ export type ClusterLike = {
   addMultipleTargetTopics(topics: string[]): Promise<void>;
   refreshMetadata(): Promise<void>;
   metadata(args: { topics: string[] }): Promise<{ topicMetadata: { topic: string; partitionMetadata: unknown[] }[] }>;
-  findTopicPartitionMetadata(topic: string): { leader: number }[];
+  findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
   fetchTopicsOffset(
     topics: { topic: string; partitions: { partition: number }[]; fromBeginning: boolean }[],
   ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;

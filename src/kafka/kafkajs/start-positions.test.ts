@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Consumer, Kafka } from "kafkajs";
 import type { TopicPartition } from "../../api/record.ts";
+import { RetriableError } from "../../errors.ts";
 import { deferred } from "../../util/async.ts";
 import { consumerSettings } from "../client-config.ts";
 import { StartPositions } from "./start-positions.ts";
@@ -11,7 +12,7 @@ type OffsetsAnswer = { responses: { topic: string; partitions: { partition: numb
  * StartPositions over a kafkajs whose cluster layer (its private factory) answers OffsetFetch when
  * the test says, and a consumer that records the seeks asked of it.
  */
-function positions() {
+function positions(seek?: (offset: unknown) => void) {
   const answer = deferred<OffsetsAnswer>();
   const connections = { opened: 0, closed: 0 };
   const cluster = {
@@ -23,7 +24,7 @@ function positions() {
   };
   const kafka = { [Symbol("private:Kafka:createCluster")]: () => cluster } as unknown as Kafka;
   const seeks: unknown[] = [];
-  const consumer = { seek: (offset: unknown) => void seeks.push(offset) } as unknown as Consumer;
+  const consumer = { seek: seek ?? ((offset: unknown) => void seeks.push(offset)) } as unknown as Consumer;
   const starts = new StartPositions(kafka, "g", consumerSettings({}), consumer);
   const committed = (offset: number) =>
     answer.resolve({ responses: [{ topic: "t", partitions: [{ partition: 0, offset: String(offset) }] }] });
@@ -52,6 +53,18 @@ describe("StartPositions", () => {
     expect(seeks).toEqual([]);
   });
 
+  // explore13 F1: the subscription watch stopped kafkajs to subscribe again while a join it began was answered.
+  test("a seek kafkajs refuses between its stop and its next run is retriable: the next join gives the partition up", async () => {
+    const { starts, committed } = positions(() => {
+      throw new Error("Consumer group was not initialized, consumer#run must be called first");
+    });
+    const position = starts.of(tp, [tp], 1, () => 1);
+    committed(50);
+    const error = await position.catch((e) => e);
+    expect(error).toBeInstanceOf(RetriableError);
+    expect(error.message).toBe("The position of t-0 is not known yet: the consumer is rejoining its group");
+  });
+
   test("a look-up after close rejects without opening a connection (nothing would close it)", async () => {
     const { starts, committed, connections } = positions();
     const position = starts.of(tp, [tp], 1, () => 1);
@@ -63,5 +76,36 @@ describe("StartPositions", () => {
       "Cannot look up the position of t-0: the consumer was closed",
     );
     expect(connections).toEqual({ opened: 1, closed: 1 });
+  });
+
+  // explore13 F3: kafkajs refreshes metadata for a new target topic only, not for a known one grown.
+  test("refreshes the look-ups' metadata once when it lacks an assigned partition (one added to a known topic)", async () => {
+    const known = [0, 1];
+    const requests: string[] = [];
+    const cluster = {
+      connect: async () => {},
+      disconnect: async () => {},
+      findGroupCoordinator: async () => ({ offsetFetch: async () => ({ responses: [] }) }),
+      addMultipleTargetTopics: async () => void requests.push("addMultipleTargetTopics"),
+      refreshMetadata: async () => {
+        requests.push("refreshMetadata");
+        known.push(2);
+      },
+      findTopicPartitionMetadata: () => known.map((partitionId) => ({ partitionId, leader: 1 })),
+      // As kafkajs': a partition without a leader in the metadata is left out of ListOffsets.
+      fetchTopicsOffset: async (topics: { topic: string; partitions: { partition: number }[] }[]) => {
+        requests.push("fetchTopicsOffset");
+        return topics.map(({ topic, partitions }) => ({
+          topic,
+          partitions: partitions.filter((p) => known.includes(p.partition)).map((p) => ({ ...p, offset: "0" })),
+        }));
+      },
+    };
+    const kafka = { [Symbol("private:Kafka:createCluster")]: () => cluster } as unknown as Kafka;
+    const consumer = { seek: () => {} } as unknown as Consumer;
+    const starts = new StartPositions(kafka, "g", consumerSettings({}), consumer);
+    const added: TopicPartition = { topic: "t", partition: 2 };
+    expect(await starts.of(added, [tp, added], 1, () => 1)).toBe(0);
+    expect(requests).toEqual(["addMultipleTargetTopics", "refreshMetadata", "fetchTopicsOffset"]);
   });
 });

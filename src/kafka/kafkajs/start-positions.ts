@@ -4,7 +4,8 @@
  * starts them (OffsetFetch from the group's coordinator; for a partition without a committed offset,
  * ListOffsets from the leaders for the end `auto.offset.reset` names, at the consumer's isolation
  * level), over one cluster connection kept from the first look-up until the consumer closes (a
- * look-up after that rejects: it would open one nothing closes). Asked
+ * look-up after that rejects: it would open one nothing closes; its metadata is refreshed when a
+ * partition to look up is not in it, as after partitions were added to a topic). Asked
  * by the sink task as it is assigned partitions (Connect records their positions then).
  */
 import type { Consumer, Kafka } from "kafkajs";
@@ -42,6 +43,13 @@ async function startOffsets(
   const unresolved = partitions.filter((tp) => !found.has(key(tp)));
   if (unresolved.length > 0) {
     await cluster.addMultipleTargetTopics([...groupByTopic(unresolved).keys()]);
+    // kafkajs refreshes a cluster's metadata when a target topic is new, not when a known topic
+    // grows; this cluster lives as long as the consumer, and fetchTopicsOffset silently leaves out a
+    // partition its metadata lacks (explore13 F3: partitions added to a consumed topic). One refresh
+    // per look-up; a partition still unknown after it is asked again at the caller's next look-up.
+    const known = (tp: TopicPartition) =>
+      cluster.findTopicPartitionMetadata(tp.topic).some((p) => p.partitionId === tp.partition);
+    if (!unresolved.every(known)) await cluster.refreshMetadata();
     const fromBeginning = settings.fromBeginning;
     add(await cluster.fetchTopicsOffset(topics(unresolved).map((t) => ({ ...t, fromBeginning }))));
   }
@@ -144,7 +152,19 @@ export class StartPositions {
       this.forget(asked);
       throw new RetriableError(`The position of ${tp.topic}-${tp.partition} is not known yet`);
     }
-    this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(offset) });
+    try {
+      this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(offset) });
+    } catch (error) {
+      // kafkajs refuses a seek between its stop and its next run: the subscription watch restarts it
+      // (subscription-watch.ts) while a join kafkajs began before is answered (explore13 F1). That
+      // run's join gives the partition up; until then it is asked again, as a rebalance under way.
+      if (!/consumer#run must be called first/.test(String((error as Error)?.message))) throw error;
+      this.forget(asked);
+      throw new RetriableError(
+        `The position of ${tp.topic}-${tp.partition} is not known yet: the consumer is rejoining its group`,
+        { cause: error },
+      );
+    }
     return offset;
   }
 }

@@ -44,22 +44,41 @@ export async function resolvePositions(
       else log?.noCommittedOffset(s.tp);
     }
   }
-  const byPolicy = list.filter((s) => !found.has(s));
-  if (byPolicy.length > 0) {
+  let byPolicy = list.filter((s) => !found.has(s));
+  while (byPolicy.length > 0) {
     const topics = [...new Set(byPolicy.map((s) => s.tp.topic))];
     const partitions = Object.fromEntries(groupByTopic(byPolicy).map((t) => [t.topic, t.partitions]));
-    const ends = await consumer.listOffsets({
-      topics,
-      partitions,
-      timestamp: settings.fromBeginning ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST,
-      isolationLevel: settings.readUncommitted ? 0 : 1,
-    });
+    let ends: Awaited<ReturnType<PlatformaticConsumer["listOffsets"]>>;
+    try {
+      ends = await consumer.listOffsets({
+        topics,
+        partitions,
+        timestamp: settings.fromBeginning ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST,
+        isolationLevel: settings.readUncommitted ? 0 : 1,
+      });
+    } catch (error) {
+      // The library refuses the whole request for a partition its metadata lacks (an assignment
+      // made before the topic was re-created with fewer partitions, explore13 F1). Java's consumer
+      // answers that partition UNKNOWN_TOPIC_OR_PARTITION, retriable, and the rebalance its metadata
+      // refresh starts gives it up: that topic's partitions are asked again later, the others now.
+      const missing = topicWithoutPartitions(error);
+      if (missing === undefined || !topics.includes(missing)) throw error;
+      byPolicy = byPolicy.filter((s) => s.tp.topic !== missing);
+      continue;
+    }
     for (const s of byPolicy) {
       const offset = ends.get(s.tp.topic)?.[s.tp.partition];
       if (offset !== undefined && offset >= 0n) found.set(s, { offset, committed: false });
     }
+    break;
   }
   return found;
+}
+
+/** The topic of the library's "Specified partition(s) not found in topic <t>" (a UserError). */
+function topicWithoutPartitions(error: unknown): string | undefined {
+  const prefix = "Specified partition(s) not found in topic ";
+  return error instanceof Error && error.message.startsWith(prefix) ? error.message.slice(prefix.length) : undefined;
 }
 
 /**
