@@ -41,16 +41,18 @@
  * client id is its own, removes its dead predecessor from the group (members with that client id, left
  * by a kill -9), unless the member is static. A `topics.regex` subscription is matched against the
  * cluster's topics at start; the matched topics and their partition counts are asked again every
- * `metadata.max.age.ms` (as Java's consumer does at each metadata refresh); a new topic or partition
- * rejoins the group (group-entry.ts, subscription-watch.ts). A close leaves no member behind, pending ones included (join-watch.ts).
+ * `metadata.max.age.ms` (as Java's consumer does at each metadata refresh); a new topic rejoins the
+ * group, and so does a partition count other than the one the group's leader assigned from (on the
+ * leader only, as Java's; group-entry.ts, subscription-watch.ts). A close leaves no member behind, pending ones included (join-watch.ts).
  * Heartbeats do not depend on the handler: a long batch costs no membership.
  */
-import { Consumer, type GroupAssignment } from "@platformatic/kafka";
+import { Consumer, type GroupAssignment, type GroupPartitionsAssigner, roundRobinAssigner } from "@platformatic/kafka";
 import { partitionMapKey as keyOf, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
 import { ConnectError, RetriableError } from "../../errors.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import type { ConsumerLog } from "../consumer-log.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
+import type { PartitionCounts } from "../subscription-change.ts";
 import { baseOptions } from "./client-options.ts";
 import { closeForGood, detach, JoinHook } from "./consumer-shutdown.ts";
 import { wrap } from "./errors.ts";
@@ -67,6 +69,19 @@ const REBALANCE_IN_PROGRESS =
 /** Java's CommitFailedException (its default message) for a commit of a member the group no longer knows. */
 const COMMIT_FAILED =
   "Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member. This means that the time between subsequent calls to poll() was longer than the configured max.poll.interval.ms, which typically implies that the poll loop is spending too much time message processing. You can address this either by increasing max.poll.interval.ms or by reducing the maximum size of batches returned in poll() with max.poll.records.";
+
+/** Where the assigner of a start's library consumer leaves the partition counts it assigned from. */
+interface AssignerUse {
+  counts?: PartitionCounts;
+}
+
+/** The library's round-robin assigner (its default), keeping the partition count of each topic it assigned from. */
+function recordingAssigner(use: AssignerUse): GroupPartitionsAssigner {
+  return (current, members, topics, metadata) => {
+    use.counts = new Map([...topics].map((t) => [t, metadata.topics.get(t)?.partitionsCount ?? 0]));
+    return roundRobinAssigner(current, members, topics, metadata);
+  };
+}
 
 /** The subscription's user data: none (round-robin, the library's default assignor, reads none). */
 const NO_USER_DATA = Buffer.alloc(0);
@@ -96,6 +111,10 @@ export class PlatformaticConsumer implements KafkaConsumer {
   private joining = false;
   /** Bumped by every start and close: a start that finds it changed was cancelled by a close. */
   private generation = 0;
+  /** The partition counts the assigner used in this join, when this member led it with others. */
+  private assignerUsed: AssignerUse = {};
+  /** Java's assignmentSnapshot: what the assignment of the last join used, if this member led it. */
+  private leaderAssigned: PartitionCounts | undefined;
 
   constructor(
     private readonly options: ConsumerOptions,
@@ -126,6 +145,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       await this.beforeJoin(handlers, crash);
       if (fenced) throw new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`);
     });
+    this.assignerUsed = {}; // the library keeps its assigner: it holds this object only, not the adapter
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
       ...baseOptions(this.connection),
       groupId,
@@ -136,6 +156,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       autocommit: false,
       autocreateTopics: s.allowAutoTopicCreation,
       protocolsMetadata: joinHook.callback(NO_USER_DATA),
+      partitionAssigner: recordingAssigner(this.assignerUsed),
     });
     this.consumer = consumer;
     this.joinHook = joinHook;
@@ -226,6 +247,9 @@ export class PlatformaticConsumer implements KafkaConsumer {
       if (cancelled()) return;
       this.joining = false;
       joinedAs = payload.memberId ?? null;
+      // A leader alone in its group assigns every partition itself, without the assigner.
+      const alone = () => new Map((payload.assignments ?? []).map((a) => [a.topic, a.partitions.length]));
+      this.leaderAssigned = payload.isLeader ? (this.assignerUsed.counts ?? alone()) : undefined;
       this.log.joined(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // the library's default
       this.log.synced(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // SyncGroup answered
       this.onJoin(payload.assignments ?? [], handlers, fetcher, crash);
@@ -250,7 +274,10 @@ export class PlatformaticConsumer implements KafkaConsumer {
         this.orderlyRejoin = true;
         return this.join(consumer);
       };
-      this.stopWatch = watchSubscription({ topics, consumer, connection, settings, known, current, crash, rejoin });
+      const joined = new Set(known.keys());
+      const assigned = () => this.leaderAssigned;
+      const watch = { topics, consumer, connection, settings, joined, assigned };
+      this.stopWatch = watchSubscription({ ...watch, current, crash, rejoin });
     } catch (error) {
       stopFencing?.();
       if (this.consumer === consumer) {
@@ -276,6 +303,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
    */
   private async beforeJoin(handlers: ConsumerHandlers, crash: (error: unknown) => void): Promise<void> {
     this.joining = true;
+    this.assignerUsed.counts = undefined;
+    this.leaderAssigned = undefined;
     const owned = this.assigned;
     const orderly = this.orderlyRejoin && !this.rejoinFromCommit;
     this.orderlyRejoin = false;

@@ -1,14 +1,15 @@
 /**
  * A subscription kept current (PlatformaticConsumer, after its first join): every
  * `metadata.max.age.ms` the topics it names (or a `topics.regex` matches) and their partition counts
- * are asked again, as Java's consumer does at each metadata refresh; when they changed since the
- * last join (subscription-change.ts), the consumer tracks the new topics and the member rejoins its
- * group, so a new matching topic or partitions added to a subscribed topic get assigned. A failed
+ * are asked again, as Java's consumer does at each metadata refresh; when the member must rejoin
+ * (subscription-change.ts: its topics changed, or, on the leader, a count differs from the one its
+ * assignment used), the consumer tracks the new topics and the member rejoins its group, so a new
+ * matching topic or partitions added to a subscribed topic get assigned. A failed
  * look-up is tried again at the next interval; a failed rejoin ends the member (`crash`).
  */
 import type { Consumer } from "@platformatic/kafka";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
-import { type PartitionCounts, subscriptionChanged, watchIntervalMs } from "../subscription-change.ts";
+import { type PartitionCounts, rejoinNeeded, watchIntervalMs } from "../subscription-change.ts";
 import { isUnknownTopic, retriable } from "./errors.ts";
 import { awaitTopics, matchingTopics } from "./group-entry.ts";
 
@@ -19,8 +20,10 @@ export interface SubscriptionWatch {
   readonly consumer: LibraryConsumer;
   readonly connection: ConnectionSettings;
   readonly settings: ConsumerSettings;
-  /** What the first join saw (asked before it, so a change in between rejoins once more). */
-  readonly known: PartitionCounts;
+  /** The topics the first join subscribed with. */
+  readonly joined: ReadonlySet<string>;
+  /** The partition counts the member's assignment used when it led the group's last join, else undefined. */
+  readonly assigned: () => PartitionCounts | undefined;
   /** False once the consumer was closed or restarted: the watch ends. */
   readonly current: () => boolean;
   /** Rejoins the group with the topics now tracked. */
@@ -43,14 +46,14 @@ export async function partitionCounts(
 /** Starts the watch; returns what cancels its next look-up. */
 export function watchSubscription(w: SubscriptionWatch): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let known = w.known;
+  let topics = w.joined;
   const schedule = () => {
     timer = setTimeout(async () => {
       if (!w.current()) return;
       try {
         const now = await partitionCounts(w.consumer, w.connection, w.topics);
         if (!w.current()) return;
-        if (subscriptionChanged(known, now)) {
+        if (rejoinNeeded({ topics, assigned: w.assigned() }, now)) {
           const names = [...now.keys()];
           const tracked = [...w.consumer.topics.current];
           for (const t of tracked) if (!names.includes(t)) w.consumer.topics.untrack(t);
@@ -58,7 +61,7 @@ export function watchSubscription(w: SubscriptionWatch): () => void {
           for (const t of names) if (!tracked.includes(t)) w.consumer.topics.track(t);
           if (!w.current()) return;
           await w.rejoin();
-          known = now;
+          topics = new Set(now.keys());
         }
       } catch (error) {
         // A matched topic deleted before its metadata was asked: looked at again next interval.
