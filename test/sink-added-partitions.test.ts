@@ -40,6 +40,13 @@ async function assignedPerMember(admin: Admin, groupId: string): Promise<number[
   );
 }
 
+/** The generation of each "Successfully synced group" line in the gateway's log, in order. */
+function syncedGenerations(output: string): string[] {
+  return [...output.matchAll(/Successfully synced group in generation Generation\{generationId=(\d+)/g)].map(
+    (m) => m[1]!,
+  );
+}
+
 /** Adds partitions 2 and 3 to `topic`, awaiting their metadata. */
 async function growToFour(admin: Admin, topic: string): Promise<void> {
   await admin.createPartitions({ topicPartitions: [{ topic, count: 4 }] });
@@ -165,7 +172,16 @@ test.each(["platformatic", "kafkajs"] as const)(
       await waitFor(async () => (await count()) === 6, { what: "the records of the first two partitions" });
       const perMember = async () => (await assignedPerMember(admin, `connect-${name}`)).sort().join();
       await waitFor(async () => (await perMember()) === "1,1", { what: "both tasks assigned a partition" });
-      const before = gw.output().length;
+      // Both members logged their sync in the group's generation (a member's line may come after the
+      // group is stable): the generations after are the change's.
+      await waitFor(
+        () => {
+          const ids = syncedGenerations(gw.output());
+          return ids.filter((id) => id === ids.at(-1)).length === 2;
+        },
+        { what: "both members synced in one generation" },
+      );
+      const before = syncedGenerations(gw.output()).length;
 
       await growToFour(admin, topic);
       await producePerPartition(topic, 4, 3, (p, i) => `${p}:${i}`, 3);
@@ -173,14 +189,15 @@ test.each(["platformatic", "kafkajs"] as const)(
       await waitFor(async () => (await perMember()) === "2,2", { what: "two partitions per task" });
       expect(await written(file)).toEqual(ALL_FOUR);
       // Both members synced in the one generation the leader's rejoin started, and in no other.
-      const synced = [
-        ...gw
-          .output()
-          .slice(before)
-          .matchAll(/Successfully synced group in generation Generation\{generationId=(\d+)/g),
-      ];
-      expect(synced.length).toBe(2);
-      expect(new Set(synced.map((m) => m[1])).size).toBe(1);
+      const after = await waitFor(
+        () => {
+          const ids = syncedGenerations(gw.output()).slice(before);
+          return ids.length >= 2 && ids;
+        },
+        { what: "both members' syncs after the change logged" },
+      );
+      expect(after.length).toBe(2);
+      expect(new Set(after).size).toBe(1);
       expect(await gw.stop()).toBe(0);
     } finally {
       await admin.disconnect();

@@ -61,7 +61,7 @@ import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
 import { closeLeavingGroup, inJoin } from "./join-watch.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 import { commitEntries } from "./partition-state.ts";
-import { partitionCounts, watchSubscription } from "./subscription-watch.ts";
+import { partitionCounts, type SubscriptionWatcher, watchSubscription } from "./subscription-watch.ts";
 
 /** Java's RebalanceInProgressException for a commit answered REBALANCE_IN_PROGRESS. */
 const REBALANCE_IN_PROGRESS =
@@ -94,8 +94,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
   private assigned: TopicPartition[] = [];
   /** Assignment changes reach the handler one after another. */
   private assignments: Promise<void> = Promise.resolve();
-  /** Cancels the subscription watch (subscription-watch.ts). */
-  private stopWatch: (() => void) | undefined;
+  /** The subscription watch (subscription-watch.ts). */
+  private watch: SubscriptionWatcher | undefined;
   /** Cancels a static member's FENCED_INSTANCE_ID watch (fenced-instance.ts). */
   private stopFencing: (() => void) | undefined;
   private closing: Promise<void> = Promise.resolve();
@@ -222,7 +222,16 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const { clientId, connectTimeout, requestTimeout, tls, sasl } = baseOptions(this.connection);
     const pool = { connectTimeout, requestTimeout, ...(tls ? { tls } : {}), ...(sasl ? { sasl } : {}) };
     const backoff = this.connection.retryBackoffMs;
-    const fetcher = new PartitionFetcher(consumer, handlers, s, backoff, crash, this.log, clientId, pool);
+    // A topic deleted under the subscription: untracked at once (the library's fetch asks the
+    // metadata of every tracked topic, and fails them all for one it does not know), and the watch
+    // looks now, so the member rejoins without it (Java's fetcher asks a metadata update then).
+    const topicsGone = (gone: readonly string[]) => {
+      const tracked = gone.filter((t) => consumer.topics.current.includes(t));
+      if (tracked.length === 0 || cancelled()) return;
+      for (const t of tracked) consumer.topics.untrack(t);
+      this.watch?.lookNow();
+    };
+    const fetcher = new PartitionFetcher(consumer, handlers, s, backoff, crash, this.log, clientId, pool, topicsGone);
     this.fetcher = fetcher;
     // This start's own watch: a start cancelled by a close stops it in its catch, and must not stop
     // the watch of the start that came after that close (this.stopFencing by then).
@@ -277,7 +286,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       const joined = new Set(known.keys());
       const assigned = () => this.leaderAssigned;
       const watch = { topics, consumer, connection, settings, joined, assigned };
-      this.stopWatch = watchSubscription({ ...watch, current, crash, rejoin });
+      this.watch = watchSubscription({ ...watch, current, crash, rejoin });
     } catch (error) {
       stopFencing?.();
       if (this.consumer === consumer) {
@@ -416,7 +425,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
 
   close(): Promise<void> {
     this.generation++;
-    this.stopWatch?.();
+    this.watch?.stop();
     this.stopFencing?.();
     this.fetcher?.stop();
     const consumer = this.consumer;

@@ -26,6 +26,7 @@ import type { ConsumerLog } from "../consumer-log.ts";
 import type { ConsumerHandlers } from "../kafka-port.ts";
 import { checkFetchedBatches } from "./batch-decoding.ts";
 import { isUnknownTopic, retriable } from "./errors.ts";
+import { existingTopicsMetadata } from "./existing-topics.ts";
 import {
   applyFetchResponse,
   type FetchResponse,
@@ -71,6 +72,8 @@ export class PartitionFetcher {
     private readonly log: ConsumerLog,
     clientId: string,
     connection: ConnectionOptions,
+    /** Topics of assigned partitions the cluster no longer has (deleted under the subscription). */
+    private readonly topicsGone: (topics: readonly string[]) => void = () => {},
   ) {
     this.pool = new ConnectionPool(clientId, connection);
     this.lookups = new PositionLookups(consumer, settings, log);
@@ -207,11 +210,15 @@ export class PartitionFetcher {
       const topics = [...new Set(wanted.map((s) => s.tp.topic))];
       let md: ClusterMetadata;
       try {
-        md = await this.consumer.metadata({ topics });
+        // A topic deleted under the subscription has no metadata: its partitions count as leaderless
+        // (asked again after a backoff) while the others are fetched, and the consumer is told
+        // (it stops tracking the topic, which the library's fetch would fail on, and rejoins).
+        md = await existingTopicsMetadata(this.consumer, { topics });
+        const gone = topics.filter((t) => !md.topics.has(t));
+        if (gone.length > 0) this.topicsGone(gone);
       } catch (error) {
-        // A broker unreachable for a moment or a topic deleted under the subscription: asked again
-        // after a backoff, as Java's consumer keeps polling (a regex subscription drops a deleted
-        // topic at its next look-up; fetch failures report a lasting outage).
+        // A broker unreachable for a moment (or every topic deleted): asked again after a backoff,
+        // as Java's consumer keeps polling (fetch failures report a lasting outage).
         if (!retriable(error) && !isUnknownTopic(error)) throw error;
         this.retryLater();
         return;

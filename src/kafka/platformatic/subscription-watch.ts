@@ -11,6 +11,7 @@ import type { Consumer } from "@platformatic/kafka";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import { type PartitionCounts, rejoinNeeded, watchIntervalMs } from "../subscription-change.ts";
 import { isUnknownTopic, retriable } from "./errors.ts";
+import { existingTopicsMetadata } from "./existing-topics.ts";
 import { awaitTopics, matchingTopics } from "./group-entry.ts";
 
 type LibraryConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
@@ -31,7 +32,12 @@ export interface SubscriptionWatch {
   readonly crash: (error: unknown) => void;
 }
 
-/** The partition count of each topic `topics` names or matches, asked of the cluster now. */
+/**
+ * The partition count of each topic `topics` names or matches, asked of the cluster now. A named
+ * topic the cluster does not have (deleted under the subscription) is left out, as a topic a regex
+ * no longer matches: the member stops tracking it and rejoins (the library's leader cannot assign
+ * while a member subscribes to a topic without metadata), and tracks it again once it is back.
+ */
 export async function partitionCounts(
   consumer: LibraryConsumer,
   connection: ConnectionSettings,
@@ -39,37 +45,63 @@ export async function partitionCounts(
 ): Promise<PartitionCounts> {
   const names = topics instanceof RegExp ? await matchingTopics(connection, topics) : [...topics];
   if (names.length === 0) return new Map();
-  const md = await consumer.metadata({ topics: names, forceUpdate: true, autocreateTopics: false });
-  return new Map(names.map((t) => [t, md.topics.get(t)?.partitionsCount ?? 0]));
+  // None of them known: the look-up fails (unknown topic), and is tried again at the next interval.
+  const md = await existingTopicsMetadata(consumer, { topics: names, forceUpdate: true, autocreateTopics: false });
+  return new Map(names.flatMap((t) => (md.topics.has(t) ? [[t, md.topics.get(t)!.partitionsCount] as const] : [])));
 }
 
-/** Starts the watch; returns what cancels its next look-up. */
-export function watchSubscription(w: SubscriptionWatch): () => void {
+/** What the consumer holds of its watch. */
+export interface SubscriptionWatcher {
+  /** Cancels the next look-up. */
+  stop(): void;
+  /** Looks now rather than at the next interval (a fetch found a topic gone), unless it is looking. */
+  lookNow(): void;
+}
+
+/** Starts the watch. */
+export function watchSubscription(w: SubscriptionWatch): SubscriptionWatcher {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let topics = w.joined;
-  const schedule = () => {
-    timer = setTimeout(async () => {
+  let looking = false;
+  const look = async () => {
+    if (!w.current() || looking) return;
+    looking = true;
+    try {
+      const now = await partitionCounts(w.consumer, w.connection, w.topics);
       if (!w.current()) return;
-      try {
-        const now = await partitionCounts(w.consumer, w.connection, w.topics);
+      if (rejoinNeeded({ topics, assigned: w.assigned() }, now)) {
+        const names = [...now.keys()];
+        const tracked = [...w.consumer.topics.current];
+        for (const t of tracked) if (!names.includes(t)) w.consumer.topics.untrack(t);
+        await awaitTopics(w.consumer, names, w.settings.allowAutoTopicCreation);
+        for (const t of names) if (!tracked.includes(t)) w.consumer.topics.track(t);
         if (!w.current()) return;
-        if (rejoinNeeded({ topics, assigned: w.assigned() }, now)) {
-          const names = [...now.keys()];
-          const tracked = [...w.consumer.topics.current];
-          for (const t of tracked) if (!names.includes(t)) w.consumer.topics.untrack(t);
-          await awaitTopics(w.consumer, names, w.settings.allowAutoTopicCreation);
-          for (const t of names) if (!tracked.includes(t)) w.consumer.topics.track(t);
-          if (!w.current()) return;
-          await w.rejoin();
-          topics = new Set(now.keys());
-        }
-      } catch (error) {
-        // A matched topic deleted before its metadata was asked: looked at again next interval.
-        if (!retriable(error) && !isUnknownTopic(error)) return w.crash(error);
+        await w.rejoin();
+        topics = new Set(now.keys());
+      } else {
+        // A topic a fetch found unknown for a moment (metadata not on every broker yet) is tracked again.
+        for (const t of now.keys()) if (!w.consumer.topics.current.includes(t)) w.consumer.topics.track(t);
       }
-      if (w.current()) schedule();
-    }, watchIntervalMs(w.settings.metadataMaxAgeMs));
+    } catch (error) {
+      // Every topic deleted, or a matched one deleted before its metadata was asked: looked at
+      // again next interval.
+      if (!retriable(error) && !isUnknownTopic(error)) return w.crash(error);
+    } finally {
+      looking = false;
+    }
+    schedule();
+  };
+  const schedule = () => {
+    clearTimeout(timer);
+    if (w.current()) timer = setTimeout(look, watchIntervalMs(w.settings.metadataMaxAgeMs));
   };
   schedule();
-  return () => clearTimeout(timer);
+  return {
+    stop: () => clearTimeout(timer),
+    lookNow: () => {
+      if (looking || !w.current()) return;
+      clearTimeout(timer);
+      void look();
+    },
+  };
 }
