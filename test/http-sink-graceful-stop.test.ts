@@ -10,6 +10,7 @@ import { createTopic, kafkaBroker, producePerPartition, uniqueTopic } from "./su
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
+// The line the stop's close logs while it waits for the request (its stable start).
 const CLOSE_WAITS = "waiting for 1 request(s) on the wire";
 
 /** A loopback endpoint logging each request's body; the first request is held until `release(status)`. */

@@ -160,3 +160,39 @@ describe("a poison record in spool mode under errors.tolerance=all (skipped, as 
     expectValueToKeyQuarantined(dir, topic);
   }, 120_000);
 });
+
+// explore12 F5: the error log printed a native body's value as its JSON text ({"n":"x","id":4}) where
+// Connect prints the map JsonConverter read, in HashMap order ({id=4, n=x}). A REST Proxy value is a map
+// Jackson bound (a LinkedHashMap, as REST Proxy's): it prints in the order sent.
+describe("a poison record under errors.tolerance=all with errors.log.include.messages", () => {
+  test("the ERROR line prints a native body's value as Connect prints the map JsonConverter reads", async () => {
+    const topic = uniqueTopic("poison-log");
+    await using dir = await tempDir("ingest-poison-log-");
+    const { gw, url } = await gatewayWithRoute(dir, "poisonlog", {
+      "kafka.topic": topic,
+      "errors.tolerance": "all",
+      "errors.log.enable": "true",
+      "errors.log.include.messages": "true",
+      transforms: "cast",
+      "transforms.cast.type": "org.apache.kafka.connect.transforms.Cast$Value",
+      "transforms.cast.spec": "n:int32",
+    });
+    await using _gw = gw;
+    await waitFor(async () => (await post(url, '{"n":"1"}')).status === 200, { what: "the route" });
+    expect(await (await post(url, '{"n":"x","id":4}')).json()).toEqual({
+      topic,
+      offsets: [{ partition: null, offset: null, dropped: true }],
+    });
+    const restProxy = `${url.slice(0, url.indexOf("/ingest/"))}/topics/${topic}`;
+    const v2 = await post(restProxy, '{"records":[{"value":{"n":"y","id":5}}]}', {
+      "Content-Type": "application/vnd.kafka.json.v2+json",
+    });
+    expect(v2.status).toBe(200);
+    for (const value of ["{id=4, n=x}", "{n=y, id=5}"])
+      await gw.waitForOutput(
+        new RegExp(
+          `Error encountered in task poisonlog-0\\. Executing stage 'TRANSFORMATION' with class 'org\\.apache\\.kafka\\.connect\\.transforms\\.Cast\\$Value', where source record is = SourceRecord\\{.*ConnectRecord\\{topic='${topic}', kafkaPartition=null, key=null, keySchema=null, value=${value.replace(/[{}]/g, "\\$&")}, valueSchema=null, `,
+        ),
+      );
+  }, 120_000);
+});

@@ -3,9 +3,10 @@ import type { RecordOutcome } from "./ingest-record.ts";
 import { rejectedOutcome } from "./ingest-record.ts";
 import { nativeResponse } from "./native-response.ts";
 
-const written = (partition: number, offset: number, timestamp: number | null): RecordOutcome => ({
+/** A record Kafka wrote to `topic` (the route's own in most tests). */
+const written = (partition: number, offset: number, timestamp: number | null, topic = "t"): RecordOutcome => ({
   kind: "written",
-  topic: "t",
+  topic,
   partition,
   offset,
   timestamp,
@@ -14,14 +15,14 @@ const written = (partition: number, offset: number, timestamp: number | null): R
 describe("nativeResponse", () => {
   describe("when Kafka acknowledged every record", () => {
     test.each([
-      ["one record", "telemetry", [written(2, 41, 1_764_500_000_000)]],
-      ["no timestamp", "telemetry", [written(0, 0, null)]],
+      ["one record", "telemetry", [written(2, 41, 1_764_500_000_000, "telemetry")]],
+      ["no timestamp", "telemetry", [written(0, 0, null, "telemetry")]],
       [
         "dropped, spooled and written in request order",
         "t",
         [written(1, 9_007_199_254_740_991, 0), { kind: "dropped" }, { kind: "spooled", sequence: 3 }],
       ],
-      ["a topic that needs escaping", 'a"b\\c\u00e9\u2028', [written(0, 1, 2)]],
+      ["a topic that needs escaping", 'a"b\\c\u00e9\u2028', [written(0, 1, 2, 'a"b\\c\u00e9\u2028')]],
       ["no records", "t", []],
     ] as [string, string, RecordOutcome[]][])(
       "%s: 200 with the body JSON.stringify would write",
@@ -40,12 +41,12 @@ describe("nativeResponse", () => {
 
     test("consecutive answers for other topics and timestamps each match JSON.stringify (nothing cached leaks)", async () => {
       const cases: [string, RecordOutcome[]][] = [
-        ["a", [written(0, 1, 1_764_500_000_000)]],
-        ["a", [written(1, 2, 1_764_500_000_000)]],
-        ["a", [written(1, 3, 1_764_500_000_001)]],
-        ["b", [written(0, 4, null)]],
-        ["b", [written(0, 5, 1_764_500_000_001), written(0, 6, null)]],
-        ["a", [written(2, 7, null)]],
+        ["a", [written(0, 1, 1_764_500_000_000, "a")]],
+        ["a", [written(1, 2, 1_764_500_000_000, "a")]],
+        ["a", [written(1, 3, 1_764_500_000_001, "a")]],
+        ["b", [written(0, 4, null, "b")]],
+        ["b", [written(0, 5, 1_764_500_000_001, "b"), written(0, 6, null, "b")]],
+        ["a", [written(2, 7, null, "a")]],
         ["a", [{ kind: "dropped" }]],
       ];
       for (const [topic, outcomes] of cases) {
@@ -71,7 +72,7 @@ describe("nativeResponse", () => {
     ])(
       "one record at partition %p, offset %p, timestamp %p: the bytes JSON.stringify would write",
       async (partition, offset, timestamp) => {
-        const outcome = written(partition, offset, timestamp);
+        const outcome = written(partition, offset, timestamp, "telemetry");
         const response = nativeResponse("telemetry", [outcome], 3);
         expect(response.headers.get("content-type")).toBe("application/json");
         expect(await response.text()).toBe(
@@ -92,7 +93,7 @@ describe("nativeResponse", () => {
         ["other", 1, 99, 5],
       ];
       for (const [topic, partition, offset, timestamp] of steps) {
-        const response = nativeResponse(topic, [written(partition, offset, timestamp)], 3);
+        const response = nativeResponse(topic, [written(partition, offset, timestamp, topic)], 3);
         expect(await response.text()).toBe(JSON.stringify({ topic, offsets: [{ partition, offset, timestamp }] }));
       }
     });
@@ -103,6 +104,43 @@ describe("nativeResponse", () => {
       const next = nativeResponse("t", [written(0, 2, 2)], 3);
       expect(next.headers.get("x-extra")).toBeNull();
       expect([...next.headers]).toEqual([["content-type", "application/json"]]);
+    });
+  });
+
+  // explore12 F1: a record a transformation (RegexRouter) wrote to another topic than the route's.
+  describe("when a record was written to another topic than the route's", () => {
+    test("its entry names that topic first; the others keep the route's shape, byte for byte", async () => {
+      const response = nativeResponse(
+        "from",
+        [written(0, 1, 7, "from"), written(0, 0, 7, "to"), { kind: "dropped" }, written(3, 2, null, 'a"b')],
+        3,
+      );
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe(
+        '{"topic":"from","offsets":[{"partition":0,"offset":1,"timestamp":7},{"topic":"to","partition":0,"offset":0,"timestamp":7},{"partition":null,"offset":null,"dropped":true},{"topic":"a\\"b","partition":3,"offset":2,"timestamp":null}]}',
+      );
+    });
+
+    test("a one-record answer names it too, between one-record answers of the route's topic", async () => {
+      const answers: string[] = [];
+      for (const topic of ["from", "to", "from"])
+        answers.push(await nativeResponse("from", [written(0, 4, 7, topic)], 3).text());
+      const own = '{"topic":"from","offsets":[{"partition":0,"offset":4,"timestamp":7}]}';
+      expect(answers).toEqual([
+        own,
+        '{"topic":"from","offsets":[{"topic":"to","partition":0,"offset":4,"timestamp":7}]}',
+        own,
+      ]);
+    });
+
+    test("a failed request's list names it as well", async () => {
+      const failed = { kind: "failed", message: "paused", retriable: true, maybeWritten: false } as const;
+      const response = nativeResponse("from", [written(0, 5, 7, "to"), failed], 3);
+      expect(response.status).toBe(500);
+      expect(((await response.json()) as { offsets: unknown[] }).offsets).toEqual([
+        { topic: "to", partition: 0, offset: 5, timestamp: 7 },
+        { partition: null, offset: null, error_code: 50003, error: "paused" },
+      ]);
     });
   });
 

@@ -1,7 +1,9 @@
 /**
  * Responses on the connector's own path: where each record landed, in request order.
  *   200 `{"topic":"t","offsets":[{"partition":0,"offset":41,"timestamp":…}, …]}` when Kafka
- *   acknowledged every record (a record a transform dropped shows `"dropped":true` and null
+ *   acknowledged every record (a record a transformation such as RegexRouter wrote to another topic
+ *   than the route's names it first in its entry, `{"topic":"u","partition":0,…}`: its partition and
+ *   offset are in that topic; a record a transform dropped shows `"dropped":true` and null
  *   partition/offset; a record in the spool of ingest.ack.mode=spool shows `"spooled":true`, its
  *   partition and offset are not known yet);
  *   otherwise 5xx with REST Proxy's error fields and the same per-record list, each failed record
@@ -27,7 +29,7 @@ const CONVERSION_STAGES: ReadonlySet<string> = new Set([
 ]);
 
 type Entry =
-  | { partition: number; offset: number; timestamp: number | null }
+  | { topic?: string; partition: number; offset: number; timestamp: number | null }
   | { partition: null; offset: null; dropped: true }
   | { partition: null; offset: null; spooled: true }
   | { partition: null; offset: null; error_code: number; error: string };
@@ -45,7 +47,7 @@ const OK_INIT: ResponseInit = Object.freeze({
 let lastTopic = "";
 let lastTopicJson = '""';
 
-/** The topic as a JSON string (a route answers for one topic: the last one is kept). */
+/** The route's topic as a JSON string (requests in a row answer for one route's topic: the last one is kept). */
 function topicJson(topic: string): string {
   if (topic !== lastTopic) {
     lastTopicJson = JSON.stringify(topic);
@@ -140,7 +142,7 @@ function acknowledgedBody(topic: string, outcomes: readonly RecordOutcome[]): st
   const topicText = topicJson(topic);
   if (outcomes.length === 1) {
     const o = outcomes[0]!;
-    if (o.kind === "written") {
+    if (o.kind === "written" && o.topic === topic) {
       const single = singleWrittenBody(topic, o.partition, o.offset, o.timestamp);
       if (single !== null) return single;
     }
@@ -150,7 +152,7 @@ function acknowledgedBody(topic: string, outcomes: readonly RecordOutcome[]): st
     const o = outcomes[i]!;
     if (i > 0) body += ",";
     if (o.kind === "written")
-      body += `{"partition":${o.partition},"offset":${o.offset},"timestamp":${timestampJson(o.timestamp)}}`;
+      body += `{${o.topic === topic ? "" : `"topic":${JSON.stringify(o.topic)},`}"partition":${o.partition},"offset":${o.offset},"timestamp":${timestampJson(o.timestamp)}}`;
     else if (o.kind === "dropped") body += '{"partition":null,"offset":null,"dropped":true}';
     else if (o.kind === "spooled") body += '{"partition":null,"offset":null,"spooled":true}';
     else return null;
@@ -173,7 +175,10 @@ export function nativeResponse(topic: string, outcomes: readonly RecordOutcome[]
   for (let i = 0; i < outcomes.length; i++) {
     const o = outcomes[i]!;
     if (o.kind === "written") {
-      offsets[i] = { partition: o.partition, offset: o.offset, timestamp: o.timestamp };
+      offsets[i] =
+        o.topic === topic
+          ? { partition: o.partition, offset: o.offset, timestamp: o.timestamp }
+          : { topic: o.topic, partition: o.partition, offset: o.offset, timestamp: o.timestamp };
       partlyWritten = true;
     } else if (o.kind === "dropped") offsets[i] = { partition: null, offset: null, dropped: true };
     else if (o.kind === "spooled") {

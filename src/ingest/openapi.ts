@@ -27,10 +27,13 @@ export const NativeResponse = v.object({
   topic: v.string(),
   offsets: v.array(
     v.object({
+      /** Only when a transformation wrote the record to another topic than the route's. */
+      topic: v.optional(v.string()),
       partition: nullableInt,
       offset: nullableInt,
       timestamp: v.optional(nullableInt),
       dropped: v.optional(v.boolean()),
+      spooled: v.optional(v.boolean()),
       error_code: v.optional(v.number()),
       error: v.optional(v.string()),
     }),

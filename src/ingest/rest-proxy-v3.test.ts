@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { instantString, parseV3Batch, parseV3Records, v3RecordsResponse } from "./rest-proxy-v3.ts";
+import { instantString, parseV3Batch, parseV3Records, v3BatchResponse, v3RecordsResponse } from "./rest-proxy-v3.ts";
 import { decodeBase64 } from "./rest-proxy-v3-fields.ts";
 import { bytes, post, testSettings } from "./test-support.ts";
 
@@ -35,6 +35,19 @@ describe("REST Proxy v3 records", () => {
           '{"error_code":200,"cluster_id":"cluster-1","topic_name":"topic-1","partition_id":1,"offset":0,"timestamp":"2021-02-05T19:14:42Z","key":{"type":"BINARY","size":7},"value":{"type":"JSON","size":15}}',
         ),
       );
+  });
+
+  test("a record a transformation wrote to another topic reports that topic_name; a dropped one the request's (explore12 F1)", async () => {
+    const body =
+      '{"entries":[{"id":"a","value":{"type":"STRING","data":"x"}},{"id":"b","value":{"type":"STRING","data":"y"}}]}';
+    const parsed = parseV3Batch(testSettings(), post(body, "application/json"), bytes(body), T);
+    const response = v3BatchResponse({ clusterId: "c", topic: "from" }, parsed, [
+      { kind: "written", topic: "to", partition: 0, offset: 3, timestamp: T },
+      { kind: "dropped" },
+    ]);
+    expect(await response.text()).toBe(
+      '{"successes":[{"id":"a","cluster_id":"c","topic_name":"to","partition_id":0,"offset":3,"timestamp":"2021-02-05T19:14:42Z","value":{"type":"STRING","size":1}},{"id":"b","cluster_id":"c","topic_name":"from","timestamp":"2021-02-05T19:14:42Z","value":{"type":"STRING","size":1}}],"failures":[]}',
+    );
   });
 
   test("a bad record fails alone; the others are read", () => {

@@ -231,7 +231,9 @@ function successFields(
   outcome: RecordOutcome,
   record: IngestRecord,
 ): string {
-  let s = `"cluster_id":${JSON.stringify(c.clusterId)},"topic_name":${JSON.stringify(c.topic)}`;
+  // The topic the record was written to: another than the request's when a transformation (RegexRouter) changed it.
+  const topic = outcome.kind === "written" ? outcome.topic : c.topic;
+  let s = `"cluster_id":${JSON.stringify(c.clusterId)},"topic_name":${JSON.stringify(topic)}`;
   if (outcome.kind === "written") s += `,"partition_id":${outcome.partition},"offset":${outcome.offset}`;
   const ts = outcome.kind === "written" ? (outcome.timestamp ?? record.timestamp) : record.timestamp;
   if (ts !== null) s += `,"timestamp":"${instantString(ts)}"`;

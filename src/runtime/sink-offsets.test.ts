@@ -421,4 +421,85 @@ describe("SinkOffsets", () => {
       expect(calls).toEqual(["close 3"]);
     });
   });
+
+  describe("the preCommit after close (what the first one held back, confirmed while close waited)", () => {
+    type Answer = (asked: readonly TopicPartitionOffset[]) => TopicPartitionOffset[];
+
+    /**
+     * A task whose preCommit gives, call after call, each of `answers` in turn, recording what it
+     * was asked in `calls`; its close runs `onClose` (with the setup) as close returns.
+     */
+    function answering(answers: Answer[], onClose: (s: ReturnType<typeof setup>) => void = () => {}) {
+      const s = setup({
+        preCommit: (asked) => {
+          s.calls.push(`preCommit ${asked.map((o) => `${o.partition}@${o.offset}`).join(",")}`);
+          return answers.shift()!(asked);
+        },
+        close: (partitions) => {
+          s.calls.push(`close ${partitions.map((p) => p.partition).join(",")}`);
+          onClose(s);
+        },
+      });
+      return s;
+    }
+
+    test("only the partitions the first answer held back are asked again", async () => {
+      const { calls, offsets } = answering([() => [at(0, 3), at(1, 9)], () => [at(0, 5)]]);
+      offsets.advance(at(0, 5));
+      offsets.advance(at(1, 9));
+      await offsets.closePartitions([tp(0), tp(1)]);
+      expect(calls).toEqual(["preCommit 0@5,1@9", "close 0,1", "preCommit 0@5", "dlq flush", "commit 0@5,1@9"]);
+    });
+
+    test("each partition keeps the further of its two answers, never a lower one", async () => {
+      const { calls, offsets } = answering([() => [at(0, 3), at(1, 4), at(2, 11)], () => [at(0, 5), at(1, 2)]]);
+      offsets.advance(at(0, 5));
+      offsets.advance(at(1, 9));
+      offsets.advance(at(2, 12));
+      await offsets.closePartitions([tp(0), tp(1), tp(2)]);
+      // 0 moved on to 5; 1 answered lower (2) and 2 not at all the second time: both keep their first answer.
+      expect(calls.slice(2)).toEqual(["preCommit 0@5,1@9,2@12", "dlq flush", "commit 0@5,1@4,2@11"]);
+    });
+
+    test("a second preCommit that throws keeps the first answer, with a WARN", async () => {
+      const { calls, logged, metrics, offsets } = answering([
+        () => [at(0, 3)],
+        () => {
+          throw new ConnectError("endpoint refused the credentials");
+        },
+      ]);
+      offsets.advance(at(0, 5));
+      await offsets.closePartitions([tp(0)]);
+      expect(calls).toEqual(["preCommit 0@5", "close 0", "preCommit 0@5", "dlq flush", "commit 0@3"]);
+      expect(metrics.offsetCommitSuccess).toBe(1);
+      expect(logged.filter((l) => l.includes(" WARN "))).toEqual([
+        expect.stringContaining("Offset commit after close kept what was confirmed before the close"),
+      ]);
+    });
+
+    test("a task cancelled while close waited is not asked again, and commits nothing", async () => {
+      const { calls, offsets } = answering([() => [at(0, 3)], () => [at(0, 5)]], (s) => s.cancel());
+      offsets.advance(at(0, 5));
+      await offsets.closePartitions([tp(0)]);
+      expect(calls).toEqual(["preCommit 0@5", "close 0", "dlq flush"]);
+    });
+
+    test("a task whose consumer stopped while close waited is not asked again, and commits nothing", async () => {
+      const { calls, metrics, offsets } = answering([() => [at(0, 3)], () => [at(0, 5)]], (s) => {
+        s.offsets.live = false;
+      });
+      offsets.advance(at(0, 5));
+      await offsets.closePartitions([tp(0)]);
+      expect(calls).toEqual(["preCommit 0@5", "close 0", "dlq flush"]);
+      expect(metrics.offsetCommitFailure).toBe(1);
+    });
+
+    test("a partition the first answer left out is not asked again, nor committed on the second answer", async () => {
+      const { calls, offsets } = answering([() => [at(0, 3)], () => [at(0, 5), at(1, 9)]]);
+      offsets.advance(at(0, 5));
+      offsets.advance(at(1, 9));
+      await offsets.closePartitions([tp(0), tp(1)]);
+      expect(calls).toEqual(["preCommit 0@5,1@9", "close 0,1", "preCommit 0@5", "dlq flush", "commit 0@5"]);
+    });
+  });
 });

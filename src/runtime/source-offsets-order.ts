@@ -30,7 +30,7 @@ export function connectOffsetsOrder<T extends { readonly partition: SourceMap }>
   // (presized) → the store's answer (a HashMap) → ConnectorOffsetBackingStore's copy → the result.
   const presized = { presized: keyed.length };
   const requested = javaHashOrderBy(javaHashOrderBy(keyed, byPartition), byBytes, presized);
-  const answered = javaHashOrderBy(javaHashOrderBy(requested, byBytes), byBytes, true);
+  const answered = javaHashOrderBy(javaHashOrderBy(requested, byBytes), byBytes, { copyOf: keyed.length });
   return javaHashOrderBy(answered, byPartition, presized).map((e) => e.entry);
 }
 

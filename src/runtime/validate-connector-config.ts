@@ -17,7 +17,7 @@ import type { PluginRegistry } from "../plugin/registry.ts";
 import { pluginVersionProblem } from "../plugin/version-range.ts";
 import { javaPatternSyntaxError } from "../transforms/util/java-pattern-syntax.ts";
 import { invalidValue } from "../util/invalid-value.ts";
-import { JavaHashMapOrder, javaHashMap, javaHashOrder } from "../util/java-hash-order.ts";
+import { javaHashMap, javaHashOrder } from "../util/java-hash-order.ts";
 import { HIDDEN } from "../util/logger.ts";
 import { hideValueCredentials } from "../util/url-credentials.ts";
 import { aliasTypeResults } from "./alias-config-def.ts";
@@ -28,6 +28,7 @@ import { isClientSecret } from "./secret-keys.ts";
 import { validateClientOverrides, type WorkerClientProperties } from "./validate-client-overrides.ts";
 import { exactlyOnceChecks } from "./validate-exactly-once.ts";
 import { NULL_VALUE_ERROR, unloadableConnectorInfos } from "./validate-unloadable-connector.ts";
+import { validatedNames } from "./validated-names.ts";
 
 /** Java's `Map.toString()` rendering, as Connect prints configs in some messages. */
 export function javaMapString(config: Readonly<Record<string, string | null>>): string {
@@ -182,23 +183,16 @@ export function validateConnectorConfig(
   const groups = [...groupsOf(frameworkDef)];
   for (const g of groupsOf(connectorDef)) if (!groups.includes(g)) groups.push(g);
 
-  // Connect's validated names are a HashMap: the framework keys (ConfigDef.validateAll's puts), then
-  // by computeIfAbsent a sink's consumer group override (the distributed herder checks it against
-  // its worker's group; the gateway has none to conflict with) and each key with a null value, in
-  // the order of the config's HashMap copy (its ConfigTransformer's). The names no definition
-  // knows are listed in that map's order.
-  const validatedNames = new JavaHashMapOrder();
-  for (const key of frameworkDef.keys) validatedNames.put(key.name);
+  // A sink's consumer group override is among Connect's validated names (the distributed herder
+  // checks it against its worker's group; the gateway has none to conflict with), listed as the
+  // names no definition knows are (validated-names.ts).
   const unordered = new Map<string, KeyValidation>();
-  const groupOverride = config["consumer.override.group.id"];
-  if (connector.type === "sink" && typeof groupOverride === "string") {
-    validatedNames.computeIfAbsent("consumer.override.group.id");
-    if (!frameworkDef.has("consumer.override.group.id"))
-      unordered.set("consumer.override.group.id", { value: groupOverride, errors: [] });
-  }
-  for (const k of javaHashOrder(Object.keys(config), true)) {
+  const groupOverride = connector.type === "sink" ? config["consumer.override.group.id"] : undefined;
+  const computed = typeof groupOverride === "string" ? ["consumer.override.group.id"] : [];
+  if (typeof groupOverride === "string" && !frameworkDef.has("consumer.override.group.id"))
+    unordered.set("consumer.override.group.id", { value: groupOverride, errors: [] });
+  for (const k of Object.keys(config)) {
     if (config[k] !== null) continue;
-    validatedNames.computeIfAbsent(k);
     // Connect's generateResult keeps one ConfigValue per name, the connector's own validate()
     // result last: a key the connector defines loses the framework's null-value error.
     if (connectorDef.has(k)) continue;
@@ -206,7 +200,11 @@ export function validateConnectorConfig(
     else if (!unordered.has(k)) unordered.set(k, { value: null, errors: [NULL_VALUE_ERROR] });
   }
   const undefinedValues = new Map<string, KeyValidation>();
-  for (const k of validatedNames.keys()) {
+  for (const k of validatedNames(
+    frameworkDef.keys.map((key) => key.name),
+    config,
+    computed,
+  )) {
     const entry = unordered.get(k);
     if (entry) undefinedValues.set(k, entry);
   }

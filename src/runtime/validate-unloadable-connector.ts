@@ -11,8 +11,8 @@ import { type ConfigInfos, configInfos } from "../plugin/describe-config.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import { invalidValue } from "../util/invalid-value.ts";
-import { javaHashOrder } from "../util/java-hash-order.ts";
 import { commonConnectorConfig } from "./connector-config.ts";
+import { validatedNames } from "./validated-names.ts";
 
 export const NULL_VALUE_ERROR = "Null value can not be supplied as the configuration value.";
 
@@ -63,11 +63,14 @@ export function unloadableConnectorInfos(
         : { value: null, errors: [invalidValue(prop, cls, `Class ${cls} could not be found.`)] },
     );
   }
-  // Keys with a null value: the basic ones get the error, the others are listed first (in the
-  // order of a HashMap copy of those keys alone).
+  // Keys with a null value: the basic ones get the error, the others are listed first, in the
+  // order of Connect's validated names (validated-names.ts).
   const undefinedValues = new Map<string, KeyValidation>();
-  const nullKeys = Object.keys(config).filter((k) => config[k] === null);
-  for (const k of javaHashOrder(nullKeys, true)) {
+  for (const k of validatedNames(
+    def.keys.map((key) => key.name),
+    config,
+  )) {
+    if (config[k] !== null) continue;
     if (def.has(k)) results.set(k, withError(results.get(k), NULL_VALUE_ERROR));
     else undefinedValues.set(k, { value: null, errors: [NULL_VALUE_ERROR] });
   }

@@ -11,27 +11,25 @@ import { javaStringHash as stringHash } from "./java-object-hash.ts";
 
 /**
  * `keys` in the order a Java HashSet built by inserting them in this order iterates them. `copy`:
- * the map was made by `new HashMap<>(other)`, whose table is sized for its contents as Java 17
- * sizes it (`tableSizeFor((int) (size / 0.75 + 1))`: 8 for 3 to 5 keys) instead of starting at 16.
+ * the map was made by `new HashMap<>(other)` of just these keys, whose table is sized for its
+ * contents (`{ copyOf: keys.length }`: 4 for 3 keys, 8 for 4 to 6) instead of starting at 16.
  */
 export function javaHashOrder(keys: readonly string[], copy = false): string[] {
-  return javaHashOrderBy(keys, stringHash, copy);
+  return javaHashOrderBy(keys, stringHash, copy ? { copyOf: keys.length } : false);
 }
 
 /**
  * How a Java HashMap was made, which fixes the size its table starts at (it then doubles whenever
- * a put takes it past 3/4 full): `false` for `new HashMap<>()` (16); `true` for
- * `new HashMap<>(other)` of all the items on Java 17;
- * `{ copyOf: n }` for `new HashMap<>(other)` of an `n`-entry map on Java 19+ (the items are its entries, in its
- * order, then those put after the copy); `{ presized: n }` for `new HashMap<>(n)`.
+ * a put takes it past 3/4 full): `false` for `new HashMap<>()` (16); `{ copyOf: n }` for
+ * `new HashMap<>(other)` of an `n`-entry map (the items are its entries, in its order, then those
+ * put after the copy); `{ presized: n }` for `new HashMap<>(n)`.
  */
-export type JavaHashMapStart = boolean | { readonly copyOf: number } | { readonly presized: number };
+export type JavaHashMapStart = false | { readonly copyOf: number } | { readonly presized: number };
 
 /** The table size a HashMap made as `start` has once it holds `size` entries (Java's resize never shrinks it). */
 export function javaTableSize(start: JavaHashMapStart, size: number): number {
   let capacity: number;
   if (start === false) capacity = 16;
-  else if (start === true) capacity = java17CopyCapacity(size);
   else if ("copyOf" in start) capacity = start.copyOf === 0 ? 16 : copyCapacity(start.copyOf);
   else capacity = tableSizeFor(start.presized);
   while (size > capacity * 0.75) capacity *= 2;
@@ -78,21 +76,13 @@ function tableSizeFor(wanted: number): number {
 }
 
 /**
- * The table size of `new HashMap<>(other)` for `size` keys on Java 19 and newer (JDK-8281631):
- * `tableSizeFor(ceil(size / 0.75))`. Java 17 sized it `tableSizeFor((int) (size / 0.75 + 1))`,
- * twice as large for 3, 6, 12, 24… keys (README: the Java 17 note).
+ * The table size of `new HashMap<>(other)` for `size` keys on Java 19 and newer (JDK-8281631), the
+ * gateway's one reference JVM: `tableSizeFor(ceil(size / 0.75))`. Java 17 sized it
+ * `tableSizeFor((int) (size / 0.75 + 1))`, twice as large for 3, 6, 12, 24… keys (README: "The
+ * reference JVM is Java 19 and newer").
  */
 function copyCapacity(size: number): number {
   return tableSizeFor(Math.ceil(size / 0.75));
-}
-
-/**
- * Java 17's `new HashMap<>(other)` table size. The REST answers and messages ordered with
- * `javaHashOrder(keys, true)`, `JavaHashMapOrder.copyOf` and source-offsets-order.ts were recorded
- * from Connect on Java 17 and keep its sizing; the data path (`{ copyOf: n }`) follows Java 19+.
- */
-function java17CopyCapacity(size: number): number {
-  return tableSizeFor(Math.trunc(size / 0.75 + 1));
 }
 
 /** A copy of `map` whose property order is Java's HashMap iteration order (see javaHashOrder). */
@@ -117,7 +107,7 @@ export class JavaHashMapOrder {
    */
   static copyOf(keys: readonly string[]): JavaHashMapOrder {
     const map = new JavaHashMapOrder();
-    if (keys.length > 0) map.bins = Array.from({ length: java17CopyCapacity(keys.length) }, () => []);
+    if (keys.length > 0) map.bins = Array.from({ length: copyCapacity(keys.length) }, () => []);
     for (const key of keys) map.put(key);
     return map;
   }

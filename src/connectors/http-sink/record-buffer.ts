@@ -196,10 +196,11 @@ export class RecordBuffer {
   }
 
   /**
-   * The request was abandoned (aborted after a revocation of some of its lanes) with its records
-   * from `undone` on not done: those of each lane it still owns go back to the head of that lane,
-   * in order, to be sent again by a later request; those of dropped lanes are forgotten. Its lanes
-   * are idle again.
+   * The request was cut off (by a revocation of some of its lanes, the stop or cancel) with its
+   * records from `undone` on not done: those of each lane it still owns go back to the head of
+   * that lane, in order, to be sent again by a later request (none after the stop or cancel: they
+   * stay pending, so no commit passes them); those of dropped lanes are forgotten. Its lanes are
+   * idle again.
    */
   requeue(request: TakenRequest, undone = 0): void {
     this.inFlightCount -= request.records.length;

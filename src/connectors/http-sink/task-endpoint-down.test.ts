@@ -3,6 +3,7 @@
 // the outage is no failure (review34: the records stay uncommitted, for a restart or the next owner).
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { deferred } from "../../util/async.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import type { RecordBuffer } from "./record-buffer.ts";
 import { tpKey } from "./record-encoder.ts";
@@ -131,7 +132,7 @@ describe("HttpSinkTask when the endpoint is unavailable", () => {
     },
   );
 
-  test.each(["stop", "revocation"] as const)(
+  test.each(["stop", "cancel", "revocation"] as const)(
     "a %s during the retries is no failure: nothing raised nor reported, the records stay uncommitted",
     async (how) => {
       await using server = endpoint();
@@ -147,11 +148,42 @@ describe("HttpSinkTask when the endpoint is unavailable", () => {
       // Connect's order: the closing commit (preCommit), then close (revocation) or stop.
       expect(h.task.preCommit([{ ...p0, offset: 2 }])).toEqual([{ ...p0, offset: 0 }]);
       if (how === "stop") await h.task.stop();
+      else if (how === "cancel") h.task.cancel();
       else await h.task.close([p0]);
       await h.task.idle();
+      // The request the stop ended does not count as delivered: a later preCommit does not pass it either.
+      expect(h.task.preCommit([{ ...p0, offset: 2 }])).toEqual([{ ...p0, offset: 0 }]);
       expect(h.raised).toEqual([]);
       expect(h.errant).toEqual([]);
       expect(h.lines.some((l) => l.includes("failed; it sends nothing more"))).toBe(false);
+    },
+  );
+
+  // review-sinkstop2 P3-5: the stop or cancel can also come while a refused batch is re-sent record by
+  // record, after some of its records were delivered: only those stop holding the partition back.
+  test.each(["stop", "cancel"] as const)(
+    "a %s while a refused batch is re-sent record by record: preCommit after it answers the first record not delivered",
+    async (how) => {
+      await using server = endpoint();
+      const hang = deferred<void>();
+      server.answer(async (r, n) => {
+        if (n === 1) return new Response("bad batch", { status: 400 });
+        if (r.body === "[2]") await hang.promise;
+        return new Response("ok");
+      });
+      await using h = harness({ url: server.url(), ...fast, "errors.tolerance": "all" });
+      await h.task.put([record(0, 0, 1), record(0, 1, 2), record(0, 2, 3)]);
+      // The batch refused, then [1] delivered; [2] is on the wire. Until the request ends, it holds
+      // the partition at its first record.
+      await waitFor(() => server.received.length === 3);
+      expect(h.task.preCommit([{ ...p0, offset: 3 }])).toEqual([{ ...p0, offset: 0 }]);
+      if (how === "stop") await h.task.stop();
+      else h.task.cancel();
+      await h.task.idle();
+      expect(h.task.preCommit([{ ...p0, offset: 3 }])).toEqual([{ ...p0, offset: 1 }]);
+      expect(server.values()).toEqual([1, 2, 3, 1, 2]);
+      expect(h.errant).toEqual([]);
+      hang.resolve();
     },
   );
 

@@ -11,11 +11,10 @@ import { expect, test } from "bun:test";
 import { mulberry32 } from "../../../test/support/prng.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { TopicPartition } from "../../api/record.ts";
-import { endpoint, harness, record } from "./test-support.ts";
+import { endpoint, harness, record, yieldToEventLoop } from "./test-support.ts";
 
 const P = 3;
 const N = 150;
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const tps = (ps: Iterable<number>): TopicPartition[] => [...ps].map((partition) => ({ topic: "orders", partition }));
 const poison = (p: number, o: number) => (o * 7 + p) % 37 === 0;
 

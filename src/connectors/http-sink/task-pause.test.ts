@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { deferred } from "../../util/async.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
-import { endpoint, harness, record, tokenEndpoint } from "./test-support.ts";
+import { endpoint, harness, record, tokenEndpoint, yieldToEventLoop } from "./test-support.ts";
 
 const p0 = { topic: "orders", partition: 0 };
 
@@ -39,7 +39,7 @@ describe("HttpSinkTask paused", () => {
     h.task.setPaused(true);
     clock.advance(60_000);
     // Nothing between the wake-up and an attempt's start waits for I/O: a retry not held would be in flight now.
-    await new Promise((resolve) => setImmediate(resolve));
+    await yieldToEventLoop();
     expect(inFlight()).toBe(0);
     expect(h.task.preCommit([{ topic: "orders", partition: 0, offset: 2 }])).toEqual([
       { topic: "orders", partition: 0, offset: 0 },

@@ -4,22 +4,50 @@
 // endpoint could still apply it after the next owner's newer records. close now awaits it.
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import type { TopicPartition } from "../../api/record.ts";
 import { deferred } from "../../util/async.ts";
-import { endpoint, harness, record } from "./test-support.ts";
+import type { HttpSinkTask } from "./task.ts";
+import { endpoint, harness, record, yieldToEventLoop } from "./test-support.ts";
 
 const p0 = { topic: "orders", partition: 0 };
 const p1 = { topic: "orders", partition: 1 };
 const retryFast = { "sink.retry.backoff.initial.ms": "1", "sink.retry.backoff.max.ms": "2" };
 
-/** The endpoint's first request hangs until `hang` is resolved, then gets a 503 (which would be retried); the others get 200. */
-function firstRequestHangs(server: ReturnType<typeof endpoint>) {
+/**
+ * The endpoint's first request hangs until `resolve()`, then gets `status` (a 503 would be retried);
+ * the others get 200. `answered()`: whether the endpoint has answered the first request.
+ */
+function firstRequestHangs(server: ReturnType<typeof endpoint>, status = 503) {
   const hang = deferred<void>();
+  let answered = false;
   server.answer(async (_r, n) => {
     if (n !== 1) return new Response("ok");
     await hang.promise;
-    return new Response("busy", { status: 503 });
+    answered = true;
+    return new Response(status === 200 ? "ok" : "busy", { status });
   });
-  return hang;
+  return { resolve: () => hang.resolve(), answered: () => answered };
+}
+
+/**
+ * Closes `partitions` while the endpoint holds `hang`'s request, and checks that close waits for its
+ * answer: still pending once all the task does without I/O has run, it returns only after the endpoint
+ * answered.
+ */
+async function closeWaitingFor(
+  task: HttpSinkTask,
+  partitions: TopicPartition[],
+  hang: ReturnType<typeof firstRequestHangs>,
+): Promise<void> {
+  let closed = false;
+  const closing = Promise.resolve(task.close(partitions)).then(() => {
+    closed = true;
+    return hang.answered();
+  });
+  await yieldToEventLoop();
+  expect(closed).toBe(false);
+  hang.resolve();
+  expect(await closing).toBe(true);
 }
 
 describe("HttpSinkTask when partitions are revoked", () => {
@@ -27,7 +55,6 @@ describe("HttpSinkTask when partitions are revoked", () => {
     await using server = endpoint();
     // The first request ("old") hangs until the test releases it with a 503, which would be retried.
     const hang = firstRequestHangs(server);
-    const order: string[] = [];
     await using h = harness(
       { url: server.url(), "sink.writer.thread-pool.size": "2", "sink.batch.max-size": "1", ...retryFast },
       { assignment: [p0] },
@@ -38,11 +65,7 @@ describe("HttpSinkTask when partitions are revoked", () => {
     expect(h.task.preCommit([{ ...p0, offset: 11 }])).toEqual([{ ...p0, offset: 10 }]);
     // Cut off on the client's side, the request could still be applied by the endpoint after what
     // the next owner sends: close returns only once its answer came.
-    const closing = Promise.resolve(h.task.close([p0])).then(() => order.push("closed"));
-    hang.promise.then(() => order.push("answered"));
-    hang.resolve();
-    await closing;
-    expect(order).toEqual(["answered", "closed"]);
+    await closeWaitingFor(h.task, [p0], hang);
     // Refused (503) during the close, offset 10 is not delivered: what preCommit answers after the close.
     expect(h.task.preCommit([{ ...p0, offset: 11 }])).toEqual([{ ...p0, offset: 10 }]);
     // Re-assigned (eager rebalance): the uncommitted offset 10 comes again, now with its newer value.
@@ -186,6 +209,49 @@ describe("HttpSinkTask when partitions are revoked", () => {
     expect(h.task.preCommit([{ ...p0, offset: 9 }])).toEqual([{ ...p0, offset: 9 }]);
   });
 
+  // sinkstop2: a request carrying records of the closed partition and of one the task keeps is waited
+  // for too (the endpoint may still apply it): answered 200 there, the closed partition's records
+  // count as delivered, so the commit after close passes them and the next owner does not send them again.
+  describe("a request mixing the closed partition and a kept one", () => {
+    async function closeOneWhileMixedRequestHangs(status: number) {
+      await using server = endpoint();
+      const hang = firstRequestHangs(server, status);
+      await using h = harness(
+        { url: server.url(), "sink.flush-buffer.timeout": "0", ...retryFast },
+        { assignment: [p0, p1] },
+      );
+      await h.task.put([record(0, 5, "a5"), record(1, 7, "b7")]);
+      await waitFor(() => server.received.length === 1);
+      expect(JSON.parse(server.received[0]!.body).sort()).toEqual(["a5", "b7"]);
+      expect(h.task.preCommit([{ ...p0, offset: 6 }])).toEqual([{ ...p0, offset: 5 }]);
+      await closeWaitingFor(h.task, [p0], hang);
+      await h.task.idle();
+      return {
+        retried: h.lines.filter((l) => l.includes("retrying")),
+        afterClose: h.task.preCommit([{ ...p0, offset: 6 }]),
+        kept: h.task.preCommit([{ ...p1, offset: 8 }]),
+        bodies: server.received.map((r) => r.body),
+      };
+    }
+
+    test("close waits for it; answered 200, both partitions' records count as delivered, none is sent again", async () => {
+      const { retried, afterClose, kept, bodies } = await closeOneWhileMixedRequestHangs(200);
+      expect(retried).toEqual([]);
+      expect(afterClose).toEqual([{ ...p0, offset: 6 }]);
+      expect(kept).toEqual([{ ...p1, offset: 8 }]);
+      expect(bodies).toHaveLength(1);
+    });
+
+    test("close waits for it; refused, the closed partition stays uncommitted and the kept one's record is sent again", async () => {
+      const { retried, afterClose, kept, bodies } = await closeOneWhileMixedRequestHangs(503);
+      // Waited for, not retried: a5 is not sent again, b7 alone is (a new request of the kept partition).
+      expect(retried).toEqual([]);
+      expect(afterClose).toEqual([{ ...p0, offset: 5 }]);
+      expect(kept).toEqual([{ ...p1, offset: 8 }]);
+      expect(bodies.slice(1)).toEqual(['["b7"]']);
+    });
+  });
+
   test("a request delivered during close with records waiting behind it: preCommit after the close stops at the first waiting one", async () => {
     await using server = endpoint();
     const hang = deferred<void>();
@@ -205,5 +271,47 @@ describe("HttpSinkTask when partitions are revoked", () => {
     await closing;
     // 10 was delivered while close waited; 11 and 12 were never sent: committing past 11 would lose them.
     expect(h.task.preCommit([{ ...p0, offset: 13 }])).toEqual([{ ...p0, offset: 11 }]);
+  });
+
+  // sinkstop2 (review-sinkstop P3-2): what preCommit answers for a closed partition was kept until it
+  // was opened again, for every partition ever closed.
+  describe("what preCommit answers for a closed partition is forgotten once the commit after close ran", () => {
+    /** p0's request refused while close waits for it: preCommit answers 10 for p0 after the close. */
+    async function closedWithP0Undelivered() {
+      const server = endpoint();
+      const hang = firstRequestHangs(server);
+      const h = harness({ url: server.url(), "sink.batch.max-size": "1", ...retryFast }, { assignment: [p0, p1] });
+      await h.task.put([record(0, 10, "a")]);
+      await waitFor(() => server.received.length === 1);
+      const closing = h.task.close([p0]);
+      hang.resolve();
+      await closing;
+      // The runtime's preCommit after close (asking again answers the same).
+      expect(h.task.preCommit([{ ...p0, offset: 11 }])).toEqual([{ ...p0, offset: 10 }]);
+      expect(h.task.preCommit([{ ...p0, offset: 11 }])).toEqual([{ ...p0, offset: 10 }]);
+      return {
+        h,
+        async [Symbol.asyncDispose]() {
+          await h[Symbol.asyncDispose]();
+          await server[Symbol.asyncDispose]();
+        },
+      };
+    }
+
+    test("by the next preCommit that does not name it (the runtime's next commit, after the close's)", async () => {
+      await using closed = await closedWithP0Undelivered();
+      const { task } = closed.h;
+      expect(task.preCommit([{ ...p1, offset: 0 }])).toEqual([{ ...p1, offset: 0 }]);
+      // Nothing of p0 is held any more: it answers as for a partition with nothing pending.
+      expect(task.preCommit([{ ...p0, offset: 11 }])).toEqual([{ ...p0, offset: 11 }]);
+    });
+
+    // review-sinkstop2 P3-1: the stop forgot it, so a preCommit after the stop passed record 10, never delivered.
+    test("but not at the stop: a preCommit after it still stops at the first record not delivered", async () => {
+      await using closed = await closedWithP0Undelivered();
+      const { task } = closed.h;
+      await task.stop();
+      expect(task.preCommit([{ ...p0, offset: 11 }])).toEqual([{ ...p0, offset: 10 }]);
+    });
   });
 });

@@ -22,7 +22,8 @@
  * records of it go back to the head of their lane. `close` waits for an attempt already on the
  * wire (at most sink.request.timeout): cut off, the endpoint could still apply it after what the
  * next owner sends. Only `stop` and `cancel` (the worker abandoning the task at
- * task.shutdown.graceful.timeout.ms) cut attempts off.
+ * task.shutdown.graceful.timeout.ms) cut attempts off; what a request ended so did not deliver
+ * stays pending, as a revoked one's (no preCommit after the stop passes it).
  * Pause (the connector PAUSED, SinkTask.setPaused): no request starts, nor a retry or a re-send of one
  * (PauseGate); an attempt on the wire finishes and its records are done as usual. Buffered records
  * wait, uncommitted, for the resume, which goes on with them in order; a stop meanwhile leaves them
@@ -81,7 +82,12 @@ export class HttpSinkTask implements SinkTask {
   private readonly inFlight = new Map<TakenRequest, { abort: AbortController; run: Promise<void> }>();
   /** Requests that ended done (delivered, or their rejected records reported): close counts them as delivered. */
   private readonly done = new WeakSet<TakenRequest>();
-  /** Per partition closed with records not delivered: the first of them (what preCommit answers after the close). */
+  /**
+   * Per partition closed with records not delivered: the first of them (what preCommit answers after
+   * the close). Kept until the partition opens again or a preCommit does not name it (the runtime asks
+   * for it once more right after close, so that one comes after the close's commit); the stop keeps
+   * it, so no preCommit after the stop passes those records either.
+   */
   private readonly closedAt = new Map<string, number>();
 
   initialize(context: SinkTaskContext): void {
@@ -150,6 +156,10 @@ export class HttpSinkTask implements SinkTask {
 
   preCommit(offsets: ReadonlyArray<TopicPartitionOffset>): TopicPartitionOffset[] {
     this.throwIfFailed();
+    if (this.closedAt.size > 0) {
+      const asked = new Set(offsets.map((o) => tpKey(o.topic, o.partition)));
+      for (const k of this.closedAt.keys()) if (!asked.has(k)) this.closedAt.delete(k);
+    }
     return offsets.map((o) => {
       const k = tpKey(o.topic, o.partition);
       const first = this.closedAt.get(k) ?? this.buffer.firstPending(k);
@@ -170,6 +180,7 @@ export class HttpSinkTask implements SinkTask {
     // first record not delivered (closedAt).
     const abandoned: Promise<void>[] = [];
     for (const [request, { abort, run }] of this.inFlight) {
+      // Only a request of kept partitions alone goes on: one carrying any closed partition's records is waited for, mixed or not.
       if (request.lanes.every((tp) => this.buffer.owns(request, tp))) continue;
       abort.abort(new ConnectError("Partition revoked"));
       abandoned.push(run);
@@ -177,7 +188,7 @@ export class HttpSinkTask implements SinkTask {
     this.applyBackpressure();
     if (abandoned.length > 0)
       this.log.info(
-        `Closing ${partitions.length} partition(s): waiting for ${abandoned.length} request(s) on the wire (what they deliver is committed)`,
+        `Closing ${partitions.length} partition(s): waiting for ${abandoned.length} request(s) on the wire; what they deliver is committed only if a commit follows (not for lost partitions, without a live consumer, nor for an abandoned task)`,
       );
     await Promise.allSettled(abandoned);
     for (const [k, lane] of pending) {
@@ -264,9 +275,11 @@ export class HttpSinkTask implements SinkTask {
     const run = this.deliver(request, AbortSignal.any([this.stopping.signal, abort.signal]))
       .then(
         (undone) => {
-          if (undone !== undefined && abort.signal.aborted) this.buffer.requeue(request, undone);
+          // Ended by a revocation, the stop or cancel: what it did not deliver stays pending (at the
+          // head of its lanes still owned), so no preCommit passes it, whenever it is asked.
+          if (undone !== undefined) this.buffer.requeue(request, undone);
           else {
-            if (undone === undefined) this.done.add(request);
+            this.done.add(request);
             this.buffer.complete(request);
           }
         },

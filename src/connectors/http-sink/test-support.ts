@@ -2,7 +2,8 @@
  * Building blocks for the HTTP sink's unit tests: a real endpoint on a loopback port that records
  * what it receives and answers as the test says, a SinkTaskContext with the runtime's real
  * converters and an errant record reporter that records (tolerance all) or fails (tolerance none),
- * SinkRecords, and the errors config/validate reports for an HTTP sink config. Tests only.
+ * SinkRecords, the errors config/validate reports for an HTTP sink config, and a yield to the event
+ * loop. Tests only.
  */
 import type { ErrantRecordReporter, SinkTaskContext, TaskConverters } from "../../api/connector.ts";
 import { Headers } from "../../api/data/headers.ts";
@@ -24,6 +25,12 @@ export interface Received {
   readonly headers: Record<string, string>;
   readonly body: string;
 }
+
+/**
+ * Resolves after the microtasks queued by then have run (one turn of the event loop): anything the
+ * task does without waiting for I/O or a timer is done by then.
+ */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 type Answer = (req: Received, n: number) => Response | Promise<Response>;
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Headers } from "../../api/data/headers.ts";
+import { JsonText } from "../../api/data/json-text.ts";
 import { Schemas } from "../../api/data/schema.ts";
 import { sourceRecord } from "../../api/record.ts";
 import { DataError } from "../../errors.ts";
@@ -88,6 +89,31 @@ describe("LogReporter (errors.log.enable), as Connect 4.3.1's", () => {
     expect(logged({ ...source, source: record }, true)).toContain(
       "key=3.0, keySchema=Schema{FLOAT64}, value={a=2, b=1, name=x, id=3}, ",
     );
+  });
+
+  // explore12 F5: a native ingest body (and an HTTP source's item) is a JsonText; it printed as its JSON
+  // text where Connect prints the map JsonConverter (schemas.enable=false) read. Each expected text is
+  // Connect 4.3.1's SourceRecord.toString of JsonConverter.toConnectData of the line.
+  test.each([
+    ['{"id":4,"n":"x"}', "{id=4, n=x}"],
+    [
+      '{"n":"x","id":4,"d":1.50,"big":12345678901234567890,"e":1e3,"l":[1,"a",null,true],"m":{"z":1,"a":{"q":[]}},"name":"x","b":1}',
+      "{big=-6101065172474983726, b=1, d=1.5, e=1000.0, name=x, id=4, l=[1, a, null, true], m={a={q=[]}, z=1}, n=x}",
+    ],
+    ['"text"', "text"],
+    ['[1,2.0,{"k":"v"}]', "[1, 2.0, {k=v}]"],
+    ["-7", "-7"],
+  ])("a JsonText value %s prints as Connect prints the value JsonConverter reads: %s", (text, java) => {
+    const record = sourceRecord({ topic: "t", key: new JsonText('{"k":1}'), value: new JsonText(text), timestamp: 5 });
+    expect(logged({ ...source, source: record }, true)).toContain(
+      `ConnectRecord{topic='t', kafkaPartition=null, key={k=1}, keySchema=null, value=${java}, valueSchema=null, timestamp=5, headers=ConnectHeaders(headers=)}.`,
+    );
+  });
+
+  test("a JsonText too deep to read prints as its text (the failure logged may be that one)", () => {
+    const deep = `${"[".repeat(1001)}${"]".repeat(1001)}`;
+    const record = sourceRecord({ topic: "t", value: new JsonText(deep) });
+    expect(logged({ ...source, source: record }, true)).toContain(`value=${deep}, valueSchema=null`);
   });
 
   // explore9 F3: the line Connect 4.3.1 logged for FileStreamSource + Cast$Value (spec int32) on the

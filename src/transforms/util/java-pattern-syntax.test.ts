@@ -51,6 +51,34 @@ describe("javaPatternSyntaxError", () => {
   });
 });
 
+// Java 25's PatternSyntaxException messages (java.util.regex.Pattern.compile on Temurin 25.0.3; Java
+// 17 says "Unexpected internal error" for the top-level trailing backslash and the same otherwise).
+// A trailing backslash in an open group was worded as at the top level, and `\k<n\` had a message
+// of the translation's own with no pattern (review-javarest P3-2).
+describe("a trailing backslash, a back reference's or group's name", () => {
+  test.each<[string, string]>([
+    ["ab\\", "Unescaped trailing backslash near index 3\nab\\"],
+    ["\\", "Unescaped trailing backslash near index 1\n\\"],
+    ["(a)\\", "Unescaped trailing backslash near index 4\n(a)\\"],
+    ["(a\\", "Unclosed group near index 4\n(a\\"],
+    ["a(b\\", "Unclosed group near index 5\na(b\\"],
+    ["(?=a\\", "Unclosed group near index 6\n(?=a\\"],
+    ["(?<n>a)\\k<n\\", "named capturing group is missing trailing '>' near index 11\n(?<n>a)\\k<n\\\n           ^"],
+    ["(?<n>a)\\k<n-x>", "named capturing group is missing trailing '>' near index 11\n(?<n>a)\\k<n-x>\n           ^"],
+    ["\\k<n", "named capturing group is missing trailing '>' near index 4\n\\k<n"],
+    ["\\k<", "capturing group name does not start with a Latin letter near index 3\n\\k<"],
+    [
+      "(?<n>a)\\k<1a>",
+      "capturing group name does not start with a Latin letter near index 10\n(?<n>a)\\k<1a>\n          ^",
+    ],
+    ["(?<1a>x)", "capturing group name does not start with a Latin letter near index 3\n(?<1a>x)\n   ^"],
+    ["(?<>x)", "capturing group name does not start with a Latin letter near index 3\n(?<>x)\n   ^"],
+    ["\\k<nope>", "named capturing group <nope> does not exist near index 7\n\\k<nope>\n       ^"],
+  ])("compileJavaRegex(%p) throws %p", (pattern, message) => {
+    expect(() => compileJavaRegex(pattern)).toThrow(new SyntaxError(message));
+  });
+});
+
 describe("compileJavaRegex's message for what only JavaScript refuses", () => {
   test("names JavaScript's reason once, then the pattern as written", () => {
     expect(() => compileJavaRegex("a{2}{3}")).toThrow("Invalid regular expression (nothing to repeat)\na{2}{3}");

@@ -47,17 +47,22 @@ function scan(p: string): Fault | undefined {
     const c = p[i]!;
     if (c === "\\") {
       const next = p[i + 1];
-      if (next === undefined) return { description: "Unexpected internal error", index: p.length };
+      if (next === undefined) {
+        // Java reads past the end: an open group misses its `)` one further on; at the top level
+        // Java 25, the reference JVM, says so (Java 17: "Unexpected internal error").
+        if (groups.length > 0) return { description: "Unclosed group", index: p.length + 1 };
+        return { description: "Unescaped trailing backslash", index: p.length };
+      }
       if (next === "Q") {
         const end = p.indexOf("\\E", i + 2);
         i = end < 0 ? p.length : end + 2;
       } else if (next === "k" && p[i + 2] === "<") {
-        const end = find(">", i + 3);
-        const name = end < 0 ? "" : p.slice(i + 3, end);
-        if (end >= 0 && !names.has(name)) {
-          return { description: `named capturing group <${name}> does not exist`, index: end };
+        const name = groupName(p, i + 3);
+        if ("description" in name) return name;
+        if (!names.has(name.name)) {
+          return { description: `named capturing group <${name.name}> does not exist`, index: name.end };
         }
-        i = end < 0 ? p.length : end + 1;
+        i = name.end + 1;
       } else {
         // `\p{Alpha}`, `\x{263A}`…: the braces belong to the escape.
         const close = "pPxN".includes(next) && p[i + 2] === "{" ? find("}", i + 3) : -1;
@@ -88,12 +93,10 @@ function scan(p: string): Fault | undefined {
           continue;
         }
         if (p[i + 2] === "<" && p[i + 3] !== "=" && p[i + 3] !== "!") {
-          let end = i + 3;
-          while (end < p.length && /[a-zA-Z0-9]/.test(p[end]!)) end++;
-          if (p[end] !== ">") return { description: "named capturing group is missing trailing '>'", index: end };
+          const name = groupName(p, i + 3);
+          if ("description" in name) return name;
+          names.add(name.name);
         }
-        const named = /^\(\?<([a-zA-Z][a-zA-Z0-9]*)>/.exec(p.slice(i));
-        if (named) names.add(named[1]!);
       }
       groups.push(i);
       // The opener: `(`, or `(?:` `(?=` `(?!` `(?>` `(?<=` `(?<!` `(?<name>` `(?flags:`.
@@ -145,6 +148,20 @@ function scan(p: string): Fault | undefined {
   }
   if (groups.length > 0) return { description: "Unclosed group", index: p.length };
   return undefined;
+}
+
+/**
+ * The group name at `at` (after `(?<` or `\k<`), as Java reads one: an ASCII letter, then letters
+ * and digits up to `>` (`end`: where the `>` is).
+ */
+function groupName(p: string, at: number): { name: string; end: number } | Fault {
+  if (!/[a-zA-Z]/.test(p[at] ?? "")) {
+    return { description: "capturing group name does not start with a Latin letter", index: at };
+  }
+  let end = at + 1;
+  while (end < p.length && /[a-zA-Z0-9]/.test(p[end]!)) end++;
+  if (p[end] !== ">") return { description: "named capturing group is missing trailing '>'", index: end };
+  return { name: p.slice(at, end), end };
 }
 
 /** Where the members of the class opened at `at` begin: after `[`, a `^`, and a `]` first in it (a literal). */

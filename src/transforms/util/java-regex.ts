@@ -84,7 +84,9 @@ function translate(pattern: string): { source: string; flags: string } {
     if (!inClass && !"*+?{)".includes(c)) atomStart = out.length;
     if (c === "\\") {
       const next = pattern[i + 1];
-      if (next === undefined) throw new SyntaxError(`Unexpected internal error near index ${i + 1}`);
+      // javaPatternSyntaxError refuses a trailing backslash first; kept so `next` is a character.
+      if (next === undefined)
+        throw new SyntaxError(patternSyntaxMessage("Unescaped trailing backslash", i + 1, pattern));
       if (next === "Q") {
         const end = pattern.indexOf("\\E", i + 2);
         const literal = pattern.slice(i + 2, end < 0 ? pattern.length : end);
