@@ -1264,6 +1264,54 @@ describe("what only the platformatic adapter does", () => {
 });
 
 describe("what only the kafkajs adapter does", () => {
+  // review-partfix2 P2: followers leave partition counts to the leader, so the leader's watch must
+  // compare the topics it assigned to the others too; with only its own compared, b's added
+  // partitions waited for an unrelated rebalance.
+  test("partitions added to a topic only a follower subscribes to are assigned to it", async () => {
+    const a = uniqueTopic("only-leader");
+    const b = uniqueTopic("only-follower");
+    const groupId = `group-${b}`;
+    const port = kafkaPorts.kafkajs(new LogManager({ sink: () => {} }));
+    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+    const properties = {
+      "bootstrap.servers": info.bootstrap,
+      "fetch.max.wait.ms": "100",
+      "heartbeat.interval.ms": "300",
+      "metadata.max.age.ms": "200",
+    };
+    const leader = await port.consumer({ groupId, topics: [a], properties });
+    const follower = await port.consumer({ groupId, topics: [b], properties });
+    try {
+      for (const topic of [a, b]) await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+      for (const topic of [a, b]) await awaitTopic(topic);
+      await leader.start(handlers({}));
+      await waitFor(() => leader.assignment().length === 1, { what: "the leader assigned" });
+      await follower.start(handlers({}));
+      await waitFor(() => follower.assignment().length === 1 && leader.assignment().length === 1, {
+        what: "both assigned",
+      });
+      const grower = (await testClient()).admin();
+      await grower.connect();
+      try {
+        await grower.createPartitions({ topicPartitions: [{ topic: b, count: 3 }] });
+      } finally {
+        await grower.disconnect();
+      }
+      await waitFor(() => follower.assignment().length === 3, { what: "b's added partitions assigned" });
+      expect(
+        follower
+          .assignment()
+          .map((tp) => `${tp.topic === b}:${tp.partition}`)
+          .sort(),
+      ).toEqual(["true:0", "true:1", "true:2"]);
+      expect(leader.assignment()).toEqual([{ topic: a, partition: 0 }]);
+    } finally {
+      await follower.close();
+      await leader.close();
+      await admin.close();
+    }
+  }, 60_000);
+
   test("a commit while kafkajs stops its runner (as it does first on a crash) is refused, not reported done", async () => {
     const topic = uniqueTopic("commit-stopping");
     const groupId = `group-${topic}`;

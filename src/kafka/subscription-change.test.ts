@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type PartitionCounts, rejoinNeeded, watchIntervalMs } from "./subscription-change.ts";
+import { othersAssigned, type PartitionCounts, rejoinNeeded, watchIntervalMs } from "./subscription-change.ts";
 
 const counts = (entries: Record<string, number>): PartitionCounts => new Map(Object.entries(entries));
 const topics = (...names: string[]) => new Set(names);
@@ -29,7 +29,6 @@ describe("rejoinNeeded", () => {
       // while the leader's own metadata still had 2; the group got 2, and the next look-up rejoins.
       ["the look-up sees 4 where its assignment used 2", { a: 2 }, { a: 4 }, true],
       ["the look-up before the join saw 2, the assignment used 4", { a: 4 }, { a: 4 }, false],
-      ["a topic the others subscribed to is no concern of its watch", { a: 2, b: 3 }, { a: 2 }, false],
       ["a topic assigned without metadata and still without", {}, { a: 0 }, false],
       ["a topic assigned without metadata that has partitions now", {}, { a: 2 }, true],
     ] as [string, Record<string, number>, Record<string, number>, boolean][])("%s", (_, assigned, now, rejoin) => {
@@ -37,6 +36,25 @@ describe("rejoinNeeded", () => {
         rejoin,
       );
     });
+  });
+});
+
+// review-partfix2 P2: a follower leaves counts to the leader, so the leader compares the other
+// members' topics of its assignment snapshot too (Java's leader tracks the group's subscription).
+describe("the leader, over the other members' topics of its assignment snapshot", () => {
+  const joined = { topics: topics("a"), assigned: counts({ a: 2, b: 1 }) };
+  test.each([
+    ["the others' counts it assigned from", { b: 1 }, false],
+    ["a topic only a follower subscribes to grew", { b: 3 }, true],
+    ["a topic only a follower subscribes to is gone (no metadata)", {}, true],
+    ["the others' topics could not be asked this time", undefined, false],
+  ] as [string, Record<string, number> | undefined, boolean][])("%s", (_, others, rejoin) => {
+    expect(rejoinNeeded(joined, counts({ a: 2 }), others && counts(others))).toBe(rejoin);
+  });
+
+  test("the others' topics are those of the snapshot it did not join with; none on another member", () => {
+    expect(othersAssigned(joined)).toEqual(["b"]);
+    expect(othersAssigned({ topics: topics("a"), assigned: undefined })).toEqual([]);
   });
 });
 

@@ -227,7 +227,7 @@ export class KafkajsConsumer implements KafkaConsumer {
       const current = () => !cancelled();
       const { metadataMaxAgeMs: intervalMs, fromBeginning } = s;
       const { groupId } = this.options;
-      const ask = () => partitionCounts(this.kafka, topics);
+      const ask = (names: RegExp | readonly string[]) => partitionCounts(this.kafka, names);
       const assigned = () => this.leaderAssigned;
       const watch = { topics, ask, assigned, consumer, run, groupId, intervalMs, fromBeginning };
       this.stopWatch = watchSubscription({ ...watch, current, revokeOwned, crash }, new Set(known.keys()));

@@ -10,6 +10,8 @@ import { type SubscriptionWatch, watchSubscription } from "./subscription-watch.
  */
 function watched(o: {
   lookUp: PartitionCounts;
+  /** The counts of other topics the leader's watch asks (the other members'). */
+  others?: PartitionCounts;
   leaderUsed: PartitionCounts | undefined;
   leaderNext?: PartitionCounts;
 }) {
@@ -18,9 +20,13 @@ function watched(o: {
   const steps: string[] = [];
   const w: SubscriptionWatch = {
     topics: ["a"],
-    ask: async () => {
-      lookedUp++;
-      return o.lookUp;
+    ask: async (topics) => {
+      if (topics instanceof RegExp || topics.includes("a")) {
+        lookedUp++;
+        return o.lookUp;
+      }
+      if (!o.others) throw new Error(`unknown topics ${topics}`);
+      return new Map(topics.map((t) => [t, o.others!.get(t) ?? 0]));
     },
     assigned: () => assigned,
     consumer: {
@@ -73,6 +79,48 @@ describe("kafkajs watchSubscription", () => {
     });
     try {
       await waitFor(() => w.steps.length === 8, { what: "a second rejoin" });
+    } finally {
+      w.stop();
+    }
+  });
+
+  // review-partfix2 P2: the leader subscribes to a, a follower to b, and b grows. The follower leaves
+  // counts to the leader, so the leader's watch must compare b too (Java's leader tracks the group's
+  // whole subscription).
+  test("the leader rejoins when a topic only another member subscribes to has more partitions than it assigned", async () => {
+    const w = watched({
+      lookUp: new Map([["a", 1]]),
+      others: new Map([["b", 3]]),
+      leaderUsed: new Map([
+        ["a", 1],
+        ["b", 1],
+      ]),
+      leaderNext: new Map([
+        ["a", 1],
+        ["b", 3],
+      ]),
+    });
+    try {
+      await waitFor(() => w.steps.length === 4, { what: "the rejoin" });
+      const after = w.lookedUp();
+      await waitFor(() => w.lookedUp() >= after + 2, { what: "two more look-ups" });
+      expect(w.steps).toEqual(["revoke", "stop", "subscribe", "run"]);
+    } finally {
+      w.stop();
+    }
+  });
+
+  test("the others' topics failing to be asked (one deleted, say) leaves the leader's own topics compared", async () => {
+    const w = watched({
+      lookUp: new Map([["a", 4]]),
+      leaderUsed: new Map([
+        ["a", 2],
+        ["b", 1],
+      ]),
+      leaderNext: new Map([["a", 4]]),
+    });
+    try {
+      await waitFor(() => w.steps.length === 4, { what: "the rejoin for a" });
     } finally {
       w.stop();
     }

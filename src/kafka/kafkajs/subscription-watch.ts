@@ -2,20 +2,20 @@
  * The kafkajs consumer's subscription kept current: kafkajs matches a `topics.regex` once, when it
  * subscribes, and assigns from the partitions it knew at that join. Every `metadata.max.age.ms` (as
  * Java's consumer at each metadata refresh) the topics subscribed (or matched again) and their
- * partition counts are asked (`ask`, an admin client's look-up); when the member must rejoin
- * (subscription-change.ts: its topics changed, or, on the leader, a count differs from the one its
- * assignment used) it gives up what it owns (revoked, while still a member), stops kafkajs,
- * subscribes again and rejoins, so a new matching topic or partitions added to a subscribed topic
- * get assigned. Called by KafkajsConsumer.
+ * partition counts are asked (`ask`, an admin client's look-up), on the leader with those of the
+ * other members' topics it assigned; when the member must rejoin (subscription-change.ts: its topics
+ * changed, or, on the leader, a count differs from the one its assignment used) it gives up what it
+ * owns (revoked, while still a member), stops kafkajs, subscribes again and rejoins, so a new
+ * matching topic or partitions added to a topic of the group get assigned. Called by KafkajsConsumer.
  */
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
-import { type PartitionCounts, rejoinNeeded, watchIntervalMs } from "../subscription-change.ts";
+import { othersAssigned, type PartitionCounts, rejoinNeeded, watchIntervalMs } from "../subscription-change.ts";
 import { wrap } from "./errors.ts";
 
 export interface SubscriptionWatch {
   readonly topics: RegExp | readonly string[];
-  /** The partition count of each topic subscribed (or matched) now. */
-  ask(): Promise<PartitionCounts>;
+  /** The partition count of each topic `topics` names (a missing one counts 0) or matches, now. */
+  ask(topics: RegExp | readonly string[]): Promise<PartitionCounts>;
   /** The partition counts the member's assignment used when it led the group's last join, else undefined. */
   assigned(): PartitionCounts | undefined;
   readonly consumer: Pick<Consumer, "stop" | "subscribe" | "run">;
@@ -54,14 +54,19 @@ export function watchSubscription(w: SubscriptionWatch, joined: ReadonlySet<stri
     if (!w.current()) return;
     timer = setTimeout(async () => {
       if (!w.current()) return;
+      const joined = { topics, assigned: w.assigned() };
       let now: PartitionCounts;
       try {
-        now = await w.ask();
+        now = await w.ask(w.topics);
       } catch {
         return schedule(topics); // a failed look-up is tried again at the next interval
       }
+      // The leader's other members' topics: one it cannot ask (deleted, say) leaves them uncompared
+      // this time, not its own topics.
+      const othersTopics = othersAssigned(joined);
+      const others = othersTopics.length === 0 ? new Map() : await w.ask(othersTopics).catch(() => undefined);
       if (!w.current()) return;
-      if (!rejoinNeeded({ topics, assigned: w.assigned() }, now)) return schedule(topics);
+      if (!rejoinNeeded(joined, now, others)) return schedule(topics);
       try {
         await w.revokeOwned();
         await w.consumer.stop();
