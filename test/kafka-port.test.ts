@@ -7,12 +7,26 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Admin, type Consumer } from "@platformatic/kafka";
 import type { TopicPartition } from "../src/api/record.ts";
 import { traceOf } from "../src/errors.ts";
-import type { ConsumedRecord, ConsumerHandlers, KafkaAdmin, KafkaPort } from "../src/kafka/kafka-port.ts";
+import type {
+  ConsumedRecord,
+  ConsumerHandlers,
+  KafkaAdmin,
+  KafkaConsumer,
+  KafkaPort,
+} from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { kafkaErrorOf } from "../src/kafka/send-rejection.ts";
 import { recordRejectionOf } from "../src/runtime/record-rejection.ts";
 import { LogManager } from "../src/util/logger.ts";
-import { awaitTopic, type KafkaInfo, kafkaBroker, partitionEnds, testClient, uniqueTopic } from "./support/kafka.ts";
+import {
+  awaitTopic,
+  type KafkaInfo,
+  kafkaBroker,
+  partitionEnds,
+  stableSubscriptions,
+  testClient,
+  uniqueTopic,
+} from "./support/kafka.ts";
 import { waitFor } from "./support/wait-for.ts";
 import { JOIN_GROUP, tapRequests } from "./support/wire-tap.ts";
 
@@ -1094,6 +1108,75 @@ describe("what only the platformatic adapter does", () => {
       }
     },
   );
+
+  // review-partfix2 P1: the member that owns none of the deleted topic's partitions kept tracking it
+  // until its own watch looked (30 s here), and its JoinGroup (or the leader's SyncGroup, or its
+  // fetch) failed on it for good, stopping the kept topic too.
+  test("two members, a subscribed topic deleted whose only partition one of them owned: the kept topic keeps coming, no member fails", async () => {
+    const deleted = uniqueTopic("deleted2");
+    const kept = uniqueTopic("kept2");
+    const groupId = `group-${kept}`;
+    const port = platformatic();
+    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+    const producer = await port.producer({ "bootstrap.servers": info.bootstrap });
+    const send = async (topic: string, value: string) => {
+      await awaitTopic(topic);
+      await producer.send([{ topic, partition: 0, key: null, value: utf8(value), headers: [], timestamp: null }]);
+    };
+    const consumers: KafkaConsumer[] = [];
+    const groupAdmin = (await testClient()).admin();
+    await groupAdmin.connect();
+    try {
+      for (const topic of [deleted, kept]) await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+      await send(kept, "k0");
+      await send(deleted, "d0");
+      const received: string[] = [];
+      const crashes: string[] = [];
+      for (const member of [0, 1]) {
+        const consumer = await port.consumer({
+          groupId,
+          topics: [deleted, kept],
+          properties: {
+            "bootstrap.servers": info.bootstrap,
+            "fetch.max.wait.ms": "100",
+            "heartbeat.interval.ms": "300",
+            "metadata.max.age.ms": "30000",
+            "allow.auto.create.topics": "false",
+          },
+        });
+        consumers.push(consumer);
+        await consumer.start(
+          handlers({
+            onRecords: async (records) => void received.push(...records.map((r) => text(r.value)!)),
+            onCrash: (error) => void crashes.push(`${member}: ${error.message}`),
+          }),
+        );
+      }
+      await waitFor(() => consumers.every((c) => c.assignment().length === 1), { what: "one partition each" });
+      await waitFor(() => received.includes("k0") && received.includes("d0"), { what: "a record of each topic" });
+      await groupAdmin.deleteTopics({ topics: [deleted] });
+      await send(kept, "k1");
+      await waitFor(() => received.includes("k1") || crashes.length > 0, { what: "k1 after the deletion" });
+      // Both members rejoined without the deleted topic: nothing is left to fail on it.
+      await waitFor(
+        async () =>
+          crashes.length > 0 ||
+          JSON.stringify(await stableSubscriptions(groupAdmin, groupId)) === JSON.stringify([[kept], [kept]]),
+        { what: "both members subscribed to the kept topic only" },
+      );
+      await send(kept, "k2");
+      await waitFor(() => received.includes("k2") || crashes.length > 0, { what: "k2 after the rejoins" });
+      expect(crashes).toEqual([]);
+      // Nothing is committed here: a rebalance delivers the kept topic again from its start.
+      expect([...new Set(received)].sort()).toEqual(["d0", "k0", "k1", "k2"]);
+      expect(consumers.flatMap((c) => c.assignment())).toEqual([{ topic: kept, partition: 0 }]);
+    } finally {
+      for (const consumer of consumers) await consumer.close();
+      await groupAdmin.disconnect();
+      await producer.close();
+      await admin.close();
+    }
+  }, 60_000);
 
   test("a member removed while it commits its revocation: the commit fails, nothing is committed under a new generation", async () => {
     const topic = uniqueTopic("revoke-removed");

@@ -43,7 +43,9 @@
  * cluster's topics at start; the matched topics and their partition counts are asked again every
  * `metadata.max.age.ms` (as Java's consumer does at each metadata refresh); a new topic rejoins the
  * group, and so does a partition count other than the one the group's leader assigned from (on the
- * leader only, as Java's; group-entry.ts, subscription-watch.ts). A close leaves no member behind, pending ones included (join-watch.ts).
+ * leader only, as Java's; group-entry.ts, subscription-watch.ts). A subscribed topic deleted is
+ * dropped by every member, not only the one that fetched it, at the first library call that fails on
+ * it (unknown-topic-recovery.ts). A close leaves no member behind, pending ones included (join-watch.ts).
  * Heartbeats do not depend on the handler: a long batch costs no membership.
  */
 import { Consumer, type GroupAssignment, type GroupPartitionsAssigner, roundRobinAssigner } from "@platformatic/kafka";
@@ -55,13 +57,14 @@ import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-
 import type { PartitionCounts } from "../subscription-change.ts";
 import { baseOptions } from "./client-options.ts";
 import { closeForGood, detach, JoinHook } from "./consumer-shutdown.ts";
-import { wrap } from "./errors.ts";
+import { isUnknownTopic, wrap } from "./errors.ts";
 import { FENCED_INSTANCE_ID, watchFencing } from "./fenced-instance.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
 import { closeLeavingGroup, inJoin } from "./join-watch.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 import { commitEntries } from "./partition-state.ts";
 import { partitionCounts, type SubscriptionWatcher, watchSubscription } from "./subscription-watch.ts";
+import { unknownTopicRecovery } from "./unknown-topic-recovery.ts";
 
 /** Java's RebalanceInProgressException for a commit answered REBALANCE_IN_PROGRESS. */
 const REBALANCE_IN_PROGRESS =
@@ -231,7 +234,24 @@ export class PlatformaticConsumer implements KafkaConsumer {
       for (const t of tracked) consumer.topics.untrack(t);
       this.watch?.lookNow();
     };
-    const fetcher = new PartitionFetcher(consumer, handlers, s, backoff, crash, this.log, clientId, pool, topicsGone);
+    // A member still tracking a topic deleted under the subscription fails the library's fetch,
+    // JoinGroup and (leader) SyncGroup on it: it drops the topic and rejoins instead.
+    const rejoin = () => {
+      this.orderlyRejoin = true;
+      return this.join(consumer);
+    };
+    const recoverOrCrash = (error: unknown) => {
+      if (cancelled()) return;
+      recover(error).then((recovered) => recovered || crash(error), crash);
+    };
+    const recovery = unknownTopicRecovery({
+      consumer,
+      untrack: topicsGone,
+      rejoin: () => void rejoin().catch(recoverOrCrash),
+    });
+    const recover = (error: unknown) => (cancelled() ? Promise.resolve(true) : recovery.recover(error));
+    const topicLoss = { gone: topicsGone, unknown: recover };
+    const fetcher = new PartitionFetcher(consumer, handlers, s, backoff, crash, this.log, clientId, pool, topicLoss);
     this.fetcher = fetcher;
     // This start's own watch: a start cancelled by a close stops it in its catch, and must not stop
     // the watch of the start that came after that close (this.stopFencing by then).
@@ -247,7 +267,12 @@ export class PlatformaticConsumer implements KafkaConsumer {
       : undefined;
     this.stopFencing = stopFencing;
     // A rejoin that failed for good (the library retried it); the sink task restarts the consumer.
-    consumer.on("error", crash);
+    consumer.on("error", recoverOrCrash);
+    // Every group request asks the metadata of the tracked topics first: a heartbeat fails on a
+    // deleted one too. It is sent again, so only a missing topic of the member's own is acted on.
+    consumer.on("consumer:heartbeat:error", (event: { error?: unknown }) => {
+      if (isUnknownTopic(event.error) && !cancelled()) void recovery.recover(event.error, false).catch(() => false);
+    });
     // Emitted when a heartbeat finds a rebalance in progress, just before the library rejoins.
     consumer.on("consumer:group:rebalance", () => {
       this.orderlyRejoin = true;
@@ -255,6 +280,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     consumer.on("consumer:group:join", (payload) => {
       if (cancelled()) return;
       this.joining = false;
+      recovery.joined();
       joinedAs = payload.memberId ?? null;
       // A leader alone in its group assigns every partition itself, without the assigner.
       const alone = () => new Map((payload.assignments ?? []).map((a) => [a.topic, a.partitions.length]));
@@ -279,14 +305,10 @@ export class PlatformaticConsumer implements KafkaConsumer {
       await this.join(consumer);
       if (cancelled()) throw closedMeanwhile();
       const current = () => !cancelled();
-      const rejoin = () => {
-        this.orderlyRejoin = true;
-        return this.join(consumer);
-      };
       const joined = new Set(known.keys());
       const assigned = () => this.leaderAssigned;
       const watch = { topics, consumer, connection, settings, joined, assigned };
-      this.watch = watchSubscription({ ...watch, current, crash, rejoin });
+      this.watch = watchSubscription({ ...watch, current, crash, rejoin, recover });
     } catch (error) {
       stopFencing?.();
       if (this.consumer === consumer) {

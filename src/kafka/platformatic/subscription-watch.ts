@@ -30,6 +30,8 @@ export interface SubscriptionWatch {
   /** Rejoins the group with the topics now tracked. */
   readonly rejoin: () => Promise<unknown>;
   readonly crash: (error: unknown) => void;
+  /** An unknown-topic error (a rejoin's) recovered from: true when the member rejoins without the topic. */
+  readonly recover: (error: unknown) => Promise<boolean>;
 }
 
 /**
@@ -54,7 +56,7 @@ export async function partitionCounts(
 export interface SubscriptionWatcher {
   /** Cancels the next look-up. */
   stop(): void;
-  /** Looks now rather than at the next interval (a fetch found a topic gone), unless it is looking. */
+  /** Looks now rather than at the next interval (a fetch found a topic gone); once more after a look under way. */
   lookNow(): void;
 }
 
@@ -63,9 +65,12 @@ export function watchSubscription(w: SubscriptionWatch): SubscriptionWatcher {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let topics = w.joined;
   let looking = false;
+  /** A `lookNow` that came while a look was under way: looked again once it ends. */
+  let lookAgain = false;
   const look = async () => {
     if (!w.current() || looking) return;
     looking = true;
+    lookAgain = false;
     try {
       const now = await partitionCounts(w.consumer, w.connection, w.topics);
       if (!w.current()) return;
@@ -79,16 +84,21 @@ export function watchSubscription(w: SubscriptionWatch): SubscriptionWatcher {
         await w.rejoin();
         topics = new Set(now.keys());
       } else {
-        // A topic a fetch found unknown for a moment (metadata not on every broker yet) is tracked again.
-        for (const t of now.keys()) if (!w.consumer.topics.current.includes(t)) w.consumer.topics.track(t);
+        // A topic a fetch found unknown for a moment (metadata not on every broker yet) is tracked
+        // again, unless one was found gone since this look asked (looked at again at once).
+        if (!lookAgain)
+          for (const t of now.keys()) if (!w.consumer.topics.current.includes(t)) w.consumer.topics.track(t);
       }
     } catch (error) {
-      // Every topic deleted, or a matched one deleted before its metadata was asked: looked at
-      // again next interval.
-      if (!retriable(error) && !isUnknownTopic(error)) return w.crash(error);
+      // A rejoin failed on a topic deleted since (recovered: unknown-topic-recovery.ts); or every
+      // topic deleted, or a matched one deleted before its metadata was asked: looked at again next
+      // interval.
+      if (isUnknownTopic(error)) await w.recover(error);
+      else if (!retriable(error)) return w.crash(error);
     } finally {
       looking = false;
     }
+    if (lookAgain && w.current()) return void look();
     schedule();
   };
   const schedule = () => {
@@ -99,7 +109,11 @@ export function watchSubscription(w: SubscriptionWatch): SubscriptionWatcher {
   return {
     stop: () => clearTimeout(timer),
     lookNow: () => {
-      if (looking || !w.current()) return;
+      if (!w.current()) return;
+      if (looking) {
+        lookAgain = true;
+        return;
+      }
       clearTimeout(timer);
       void look();
     },
