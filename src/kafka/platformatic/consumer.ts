@@ -48,7 +48,7 @@
  * it (unknown-topic-recovery.ts). A close leaves no member behind, pending ones included (join-watch.ts).
  * Heartbeats do not depend on the handler: a long batch costs no membership.
  */
-import { Consumer, type GroupAssignment, type GroupPartitionsAssigner, roundRobinAssigner } from "@platformatic/kafka";
+import { Consumer, type GroupAssignment } from "@platformatic/kafka";
 import { partitionMapKey as keyOf, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
 import { ConnectError, RetriableError } from "../../errors.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
@@ -63,6 +63,7 @@ import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
 import { closeLeavingGroup, inJoin } from "./join-watch.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 import { commitEntries } from "./partition-state.ts";
+import { type AssignerUse, countsAssigned, recordingAssigner } from "./recording-assigner.ts";
 import { partitionCounts, type SubscriptionWatcher, watchSubscription } from "./subscription-watch.ts";
 import { unknownTopicRecovery } from "./unknown-topic-recovery.ts";
 
@@ -72,19 +73,6 @@ const REBALANCE_IN_PROGRESS =
 /** Java's CommitFailedException (its default message) for a commit of a member the group no longer knows. */
 const COMMIT_FAILED =
   "Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member. This means that the time between subsequent calls to poll() was longer than the configured max.poll.interval.ms, which typically implies that the poll loop is spending too much time message processing. You can address this either by increasing max.poll.interval.ms or by reducing the maximum size of batches returned in poll() with max.poll.records.";
-
-/** Where the assigner of a start's library consumer leaves the partition counts it assigned from. */
-interface AssignerUse {
-  counts?: PartitionCounts;
-}
-
-/** The library's round-robin assigner (its default), keeping the partition count of each topic it assigned from. */
-function recordingAssigner(use: AssignerUse): GroupPartitionsAssigner {
-  return (current, members, topics, metadata) => {
-    use.counts = new Map([...topics].map((t) => [t, metadata.topics.get(t)?.partitionsCount ?? 0]));
-    return roundRobinAssigner(current, members, topics, metadata);
-  };
-}
 
 /** The subscription's user data: none (round-robin, the library's default assignor, reads none). */
 const NO_USER_DATA = Buffer.alloc(0);
@@ -283,7 +271,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       recovery.joined();
       joinedAs = payload.memberId ?? null;
       // A leader alone in its group assigns every partition itself, without the assigner.
-      const alone = () => new Map((payload.assignments ?? []).map((a) => [a.topic, a.partitions.length]));
+      const alone = () => countsAssigned(payload.assignments ?? []);
       this.leaderAssigned = payload.isLeader ? (this.assignerUsed.counts ?? alone()) : undefined;
       this.log.joined(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // the library's default
       this.log.synced(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // SyncGroup answered
