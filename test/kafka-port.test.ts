@@ -1109,6 +1109,68 @@ describe("what only the platformatic adapter does", () => {
     },
   );
 
+  // review-partfix2b P1: a fetch by the deleted topic's old id (its metadata still cached) is answered
+  // UNKNOWN_TOPIC_ID, which failed the consumer ("fetch failed 4 times."). A paused partition (Connect's
+  // context.pause, back-pressure) is such a fetch once resumed: no long poll was out at the deletion.
+  test("a deleted topic's partition paused at the deletion, then resumed: the deleted topic is given up, the kept one keeps coming", async () => {
+    const deleted = uniqueTopic("deletedp");
+    const kept = uniqueTopic("keptp");
+    const port = platformatic();
+    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+    const producer = await port.producer({ "bootstrap.servers": info.bootstrap });
+    const send = async (topic: string, value: string) => {
+      await awaitTopic(topic);
+      await producer.send([{ topic, partition: 0, key: null, value: utf8(value), headers: [], timestamp: null }]);
+    };
+    const deleter = (await testClient()).admin();
+    await deleter.connect();
+    try {
+      for (const topic of [deleted, kept]) await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+      await send(kept, "k0");
+      await send(deleted, "d0");
+      const consumer = await port.consumer({
+        groupId: `group-${kept}`,
+        topics: [deleted, kept],
+        properties: {
+          "bootstrap.servers": info.bootstrap,
+          "fetch.max.wait.ms": "100",
+          "heartbeat.interval.ms": "300",
+          "metadata.max.age.ms": "30000",
+          "allow.auto.create.topics": "false",
+        },
+      });
+      const received: string[] = [];
+      const crashes: string[] = [];
+      await consumer.start(
+        handlers({
+          onRecords: async (records) => void received.push(...records.map((r) => text(r.value)!)),
+          onCrash: (error) => void crashes.push(error.message),
+        }),
+      );
+      await waitFor(() => received.length === 2, { what: "a record of each topic" });
+      consumer.pause([{ topic: deleted, partition: 0 }]);
+      // One fetch at a time goes to the broker: once a record sent after the pause was handed over,
+      // no fetch out names the paused partition.
+      await send(kept, "k1");
+      await waitFor(() => received.includes("k1"), { what: "k1, sent after the pause" });
+      await deleter.deleteTopics({ topics: [deleted] });
+      await waitFor(async () => !(await deleter.listTopics()).includes(deleted), { what: `${deleted} deleted` });
+      consumer.resume([{ topic: deleted, partition: 0 }]);
+      await send(kept, "k2");
+      await waitFor(() => received.includes("k2") || crashes.length > 0, { what: "k2 after the deletion" });
+      await waitFor(() => crashes.length > 0 || consumer.assignment().every((tp) => tp.topic === kept), {
+        what: `${deleted} given up`,
+      });
+      expect(crashes).toEqual([]);
+      expect(consumer.assignment()).toEqual([{ topic: kept, partition: 0 }]);
+      await consumer.close();
+    } finally {
+      await deleter.disconnect();
+      await producer.close();
+      await admin.close();
+    }
+  }, 60_000);
+
   // review-partfix2 P1: the member that owns none of the deleted topic's partitions kept tracking it
   // until its own watch looked (30 s here), and its JoinGroup (or the leader's SyncGroup, or its
   // fetch) failed on it for good, stopping the kept topic too.
