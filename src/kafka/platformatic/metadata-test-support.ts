@@ -2,7 +2,7 @@
  * For unit tests of what asks a library consumer's metadata (existing-topics.ts,
  * unknown-topic-recovery.ts): a fake consumer over a fixed set of topics.
  */
-import type { ClusterMetadata, Consumer, MetadataOptions } from "@platformatic/kafka";
+import { type ClusterMetadata, type Consumer, type MetadataOptions, UserError } from "@platformatic/kafka";
 
 /**
  * A library consumer whose Metadata call knows `known` (topic → partition count, read at each call,
@@ -17,7 +17,7 @@ export function metadataOf(known: Record<string, number>, failure?: Error) {
       if (failure) throw failure;
       const unknown = asked.find((t) => !(t in known));
       // As the library words it (errors.ts isUnknownTopic), naming a topic by its index.
-      if (unknown !== undefined) throw new Error(`Unknown topic ${asked[0]}.`);
+      if (unknown !== undefined) throw new UserError(`Unknown topic ${asked[0]}.`);
       const topics = new Map(
         asked.map((t) => [
           t,

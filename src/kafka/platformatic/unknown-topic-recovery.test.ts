@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import type { Consumer } from "@platformatic/kafka";
+import { type Consumer, UserError } from "@platformatic/kafka";
 import { metadataOf } from "./metadata-test-support.ts";
 import { BLIND_REJOINS, unknownTopicRecovery } from "./unknown-topic-recovery.ts";
 
-const UNKNOWN = new Error("Unknown topic kept.");
+const UNKNOWN = new UserError("Unknown topic kept.");
 
 /** A recovery over a consumer tracking `tracked`, the cluster having `known`; `steps` what it did. */
 function recovering(tracked: string[], known: Record<string, number>) {
