@@ -237,8 +237,11 @@ export class PlatformaticConsumer implements KafkaConsumer {
       untrack: topicsGone,
       rejoin: () => void rejoin().catch(recoverOrCrash),
     });
-    const recover = (error: unknown) => (cancelled() ? Promise.resolve(true) : recovery.recover(error));
-    const topicLoss = { gone: topicsGone, unknown: recover };
+    const recover = (error: unknown, rejoinBlind?: boolean) =>
+      cancelled() ? Promise.resolve(true) : recovery.recover(error, rejoinBlind);
+    // A fetch asks only the member's own topics: a rejoin cures it only when one of them is missing
+    // (a rejoin otherwise would rebalance the group at every such fetch, without end).
+    const topicLoss = { gone: topicsGone, unknown: (error: unknown) => recover(error, false) };
     const fetcher = new PartitionFetcher(consumer, handlers, s, backoff, crash, this.log, clientId, pool, topicLoss);
     this.fetcher = fetcher;
     // This start's own watch: a start cancelled by a close stops it in its catch, and must not stop

@@ -10,10 +10,12 @@
  * failing the task:
  * - the member asks at once which of its tracked topics the cluster still has, stops tracking the
  *   missing ones and has its watch look now, so it rejoins without them;
- * - when none of its own is missing (a leader failing on a follower's stale subscription; the
- *   library names the topic by its index in the request, not always the one missing), it rejoins,
- *   at most `BLIND_REJOINS` times in a row without a join completing in between: the followers drop
- *   the topic at their own failed JoinGroup. Past that, or when the look-up itself fails, the error
+ * - when none of its own is missing after a JoinGroup or SyncGroup (a leader failing on a follower's
+ *   stale subscription; the library names the topic by its index in the request, not always the one
+ *   missing), it rejoins, at most `BLIND_REJOINS` times in a row without a join completing in
+ *   between: the followers drop the topic at their own failed JoinGroup. A fetch or a heartbeat asks
+ *   only the member's own topics, so it never rejoins then (`rejoinBlind` false): a fetch's error
+ *   stands, a heartbeat is sent again. Past the bound, or when the look-up itself fails, the error
  *   stands.
  */
 import type { Consumer } from "@platformatic/kafka";
@@ -36,7 +38,7 @@ export interface UnknownTopicRecoveryOptions {
 export interface UnknownTopicRecovery {
   /**
    * True when `error` is an unknown topic the member recovers from (it rejoins); false: it stands.
-   * `rejoinBlind` false: only a missing topic of its own makes it rejoin (a heartbeat's error).
+   * `rejoinBlind` false: only a missing topic of its own makes it rejoin (a heartbeat's or a fetch's error).
    */
   recover(error: unknown, rejoinBlind?: boolean): Promise<boolean>;
   /** A join completed: the rejoins without a missing topic are counted from 0 again. */
