@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { Consumer } from "@platformatic/kafka";
+import { type Consumer, UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import { metadataOf } from "./metadata-test-support.ts";
@@ -65,6 +65,45 @@ describe("platformatic watchSubscription", () => {
       await waitFor(() => rejoins === 1, { what: "the rejoin without the deleted topic" });
       expect(steps).toEqual(["untrack deleted"]); // never tracked again
       expect(tracked).toEqual(["kept"]);
+    } finally {
+      watch.stop();
+    }
+  });
+
+  // review-partfix2b P3: the watch ignored that the recovery gave up, so a member whose own rejoin
+  // failed on an unknown topic stayed out of its group (the task RUNNING without partitions).
+  test("a rejoin failing on an unknown topic the recovery does not recover from fails the member", async () => {
+    const { consumer: fake } = metadataOf({ kept: 2 });
+    const consumer = Object.assign(fake, {
+      topics: { current: ["kept"], track: () => {}, untrack: () => {} },
+    }) as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>;
+    const unknown = new UserError("Unknown topic kept.");
+    const crashes: unknown[] = [];
+    let recovers = 0;
+    const watch = watchSubscription({
+      topics: ["kept"],
+      consumer,
+      connection: {} as ConnectionSettings,
+      // A look at every interval: without the crash, the failed rejoin is followed by another look.
+      settings: { metadataMaxAgeMs: 100, allowAutoTopicCreation: false } as ConsumerSettings,
+      joined: new Set(["kept"]),
+      assigned: () => new Map([["kept", 1]]), // the leader assigned from 1 partition: it rejoins
+      current: () => crashes.length === 0,
+      rejoin: async () => {
+        throw unknown;
+      },
+      crash: (error) => void crashes.push(error),
+      // The look-up failed, or the rejoins' bound is spent.
+      recover: async () => {
+        recovers++;
+        return false;
+      },
+    });
+    try {
+      watch.lookNow();
+      await waitFor(() => crashes.length > 0 || recovers > 1, { what: "a crash or a second failed rejoin" });
+      expect(crashes).toEqual([unknown]);
+      expect(recovers).toBe(1);
     } finally {
       watch.stop();
     }

@@ -71,6 +71,7 @@ export function watchSubscription(w: SubscriptionWatch): SubscriptionWatcher {
     if (!w.current() || looking) return;
     looking = true;
     lookAgain = false;
+    let rejoining = false;
     try {
       const now = await partitionCounts(w.consumer, w.connection, w.topics);
       if (!w.current()) return;
@@ -81,6 +82,7 @@ export function watchSubscription(w: SubscriptionWatch): SubscriptionWatcher {
         await awaitTopics(w.consumer, names, w.settings.allowAutoTopicCreation);
         for (const t of names) if (!tracked.includes(t)) w.consumer.topics.track(t);
         if (!w.current()) return;
+        rejoining = true;
         await w.rejoin();
         topics = new Set(now.keys());
       } else {
@@ -90,11 +92,13 @@ export function watchSubscription(w: SubscriptionWatch): SubscriptionWatcher {
           for (const t of now.keys()) if (!w.consumer.topics.current.includes(t)) w.consumer.topics.track(t);
       }
     } catch (error) {
-      // A rejoin failed on a topic deleted since (recovered: unknown-topic-recovery.ts); or every
-      // topic deleted, or a matched one deleted before its metadata was asked: looked at again next
-      // interval.
-      if (isUnknownTopic(error)) await w.recover(error);
-      else if (!retriable(error)) return w.crash(error);
+      // A rejoin failed on a topic deleted since: recovered (unknown-topic-recovery.ts), or its error
+      // fails the member, since the library's failed join left it out of its group and the next look
+      // would see no change to rejoin for. Or every topic deleted, or a matched one deleted before
+      // its metadata was asked: looked at again next interval.
+      if (isUnknownTopic(error)) {
+        if (!(await w.recover(error)) && rejoining) return w.crash(error);
+      } else if (!retriable(error)) return w.crash(error);
     } finally {
       looking = false;
     }
