@@ -90,7 +90,7 @@ export const DECLARED: readonly Declared[] = [
     keys: "metadata.max.age.ms",
     types: ["consumer"],
     effect: "honoured",
-    note: "how often a subscription looks for new topics (topics.regex) and partitions added to its topics",
+    note: "how often a subscription looks for new topics (topics.regex) and partitions added to its topics (the group's leader rejoins for those)",
   },
   {
     keys: "metadata.max.age.ms",

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Admin, type ITopicConfig, Kafka, logLevel } from "kafkajs";
+import { type Admin, AssignerProtocol, type ITopicConfig, Kafka, logLevel } from "kafkajs";
 import { waitFor } from "./wait-for.ts";
 
 export interface KafkaInfo {
@@ -90,6 +90,13 @@ export function kafkaBroker(): Promise<KafkaInfo> {
 export async function testClient(): Promise<Kafka> {
   const info = await kafkaBroker();
   return new Kafka({ clientId: "gateway-tests", brokers: [info.bootstrap], logLevel: logLevel.NOTHING });
+}
+
+/** The topics each member of the group subscribes to, sorted, when the group is stable; else undefined. */
+export async function stableSubscriptions(admin: Admin, groupId: string): Promise<string[][] | undefined> {
+  const [group] = (await admin.describeGroups([groupId])).groups;
+  if (group?.state !== "Stable") return undefined;
+  return group.members.map((m) => [...(AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? [])].sort());
 }
 
 let topicCounter = 0;

@@ -12,7 +12,8 @@
  * fetching may start while the handler is still opening them). kafkajs matches a `topics.regex`
  * subscription once, when it subscribes, and assigns the partitions it knew then;
  * subscription-watch.ts asks the topics and their partition counts again every
- * `metadata.max.age.ms` and rejoins when they changed. Joins, assignments, revocations, seeks and the
+ * `metadata.max.age.ms` and rejoins when the topics changed or, on the group's leader, a count
+ * differs from the one its assignment used (the assigner tells it, subscribed-round-robin.ts). Joins, assignments, revocations, seeks and the
  * LeaveGroup are logged as Java's consumer logs them (consumer-log.ts); where a partition starts
  * kafkajs decides without telling, so unlike the platformatic adapter's those lines are missing.
  *
@@ -29,6 +30,7 @@ import { ConnectError, RetriableError } from "../../errors.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumerLog } from "../consumer-log.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
+import type { PartitionCounts } from "../subscription-change.ts";
 import { consumedRecords } from "./consumed-records.ts";
 import { wrap } from "./errors.ts";
 import type { InvalidBatchHold } from "./invalid-batch-hold.ts";
@@ -73,6 +75,10 @@ export class KafkajsConsumer implements KafkaConsumer {
   private joinedAs: { generationId: number; memberId: string; groupProtocol: string } | undefined;
   private coordinator: BrokerLike | undefined;
   private starts: StartPositions | undefined;
+  /** The partition counts this member's assigner used at its last assignment (it ran as the leader). */
+  private assignerUsed: PartitionCounts | undefined;
+  /** Java's assignmentSnapshot: what the assignment of the last join used, if this member led it. */
+  private leaderAssigned: PartitionCounts | undefined;
 
   async start(handlers: ConsumerHandlers): Promise<void> {
     const generation = ++this.generation;
@@ -97,6 +103,8 @@ export class KafkajsConsumer implements KafkaConsumer {
         this.invalidBatches.rejoined();
         seeks.drop();
         this.joining = true;
+        this.assignerUsed = undefined;
+        this.leaderAssigned = undefined;
         const owned = this.assigned;
         if (cancelled()) return;
         this.log.joining(memberId);
@@ -123,7 +131,11 @@ export class KafkajsConsumer implements KafkaConsumer {
         return joinExit.given(memberId, coordinator, cancelled());
       },
     });
-    const consumer = member.consumer(memberConfig(this.options.groupId, s));
+    const consumer = member.consumer(
+      memberConfig(this.options.groupId, s, (counts) => {
+        if (!cancelled()) this.assignerUsed = counts;
+      }),
+    );
     const seeks = pendingSeeks(consumer);
     this.consumer = consumer;
     this.starts = new StartPositions(this.kafka, this.options.groupId, s, consumer);
@@ -139,6 +151,7 @@ export class KafkajsConsumer implements KafkaConsumer {
       this.assigned = next;
       this.joining = false;
       this.memberId = event.payload.memberId;
+      this.leaderAssigned = event.payload.isLeader ? this.assignerUsed : undefined;
       const g = this.joinedAs;
       if (g?.memberId === this.memberId) this.log.synced(g.generationId, g.memberId, g.groupProtocol);
       joinExit.joined();
@@ -214,8 +227,10 @@ export class KafkajsConsumer implements KafkaConsumer {
       const current = () => !cancelled();
       const { metadataMaxAgeMs: intervalMs, fromBeginning } = s;
       const { groupId } = this.options;
-      const watch = { topics, kafka: this.kafka, consumer, run, groupId, intervalMs, fromBeginning };
-      this.stopWatch = watchSubscription({ ...watch, current, revokeOwned, crash }, known);
+      const ask = (names: RegExp | readonly string[]) => partitionCounts(this.kafka, names);
+      const assigned = () => this.leaderAssigned;
+      const watch = { topics, ask, assigned, consumer, run, groupId, intervalMs, fromBeginning };
+      this.stopWatch = watchSubscription({ ...watch, current, revokeOwned, crash }, new Set(known.keys()));
       if (cancelled()) {
         await consumer.disconnect().catch(() => undefined);
         throw closedMeanwhile();
@@ -237,6 +252,7 @@ export class KafkajsConsumer implements KafkaConsumer {
     this.joinEpoch++;
     this.invalidBatches.rejoined();
     this.joining = true;
+    this.leaderAssigned = undefined;
     this.revokedEarly = handlers.onPartitionsRevoked(owned).catch(crash);
   }
 

@@ -5,9 +5,14 @@
  */
 import type { ConsumerConfig } from "kafkajs";
 import type { ConsumerSettings } from "../client-config.ts";
+import type { PartitionCounts } from "../subscription-change.ts";
 import { subscribedRoundRobin } from "./subscribed-round-robin.ts";
 
-export function memberConfig(groupId: string, s: ConsumerSettings): ConsumerConfig {
+export function memberConfig(
+  groupId: string,
+  s: ConsumerSettings,
+  onAssigned: (counts: PartitionCounts) => void,
+): ConsumerConfig {
   return {
     groupId,
     sessionTimeout: s.sessionTimeoutMs,
@@ -19,7 +24,7 @@ export function memberConfig(groupId: string, s: ConsumerSettings): ConsumerConf
     maxBytesPerPartition: s.maxBytesPerPartition,
     readUncommitted: s.readUncommitted,
     allowAutoTopicCreation: s.allowAutoTopicCreation,
-    partitionAssigners: [subscribedRoundRobin],
+    partitionAssigners: [subscribedRoundRobin(onAssigned)],
     // The sink task restarts the consumer itself (through start(), so a dead predecessor is
     // fenced and the new member gets its partitions at once); kafkajs' own restart would rejoin
     // as a new member and wait for the old one's session to expire.

@@ -8,7 +8,9 @@
  * The leader assigns the topics every member subscribed to, its own first in its order, then the
  * others sorted; members subscribed alike get exactly kafkajs' assignment. A topic of the others'
  * whose metadata the leader cannot get (deleted, not authorized to it) is skipped, as Java's
- * assignors skip a topic without metadata: the rest of the group is still assigned.
+ * assignors skip a topic without metadata: the rest of the group is still assigned. The partition
+ * count of each topic it assigned is told to `onAssigned` (Java's leader keeps it as its
+ * assignmentSnapshot, subscription-change.ts).
  */
 import {
   AssignerProtocol,
@@ -17,6 +19,7 @@ import {
   type MemberMetadata,
   type PartitionAssigner,
 } from "kafkajs";
+import type { PartitionCounts } from "../subscription-change.ts";
 
 const NAME = "RoundRobinAssigner";
 const VERSION = 0;
@@ -44,39 +47,45 @@ async function withMetadata(cluster: Cluster, topics: readonly string[]): Promis
   return known;
 }
 
-export const subscribedRoundRobin: PartitionAssigner = ({ cluster }) => ({
-  name: NAME,
-  version: VERSION,
-  async assign({ members, topics }) {
-    const subscribed = new Map(
-      members.map((m) => [m.memberId, new Set(AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics)]),
-    );
-    const wanted = [...new Set([...subscribed.values()].flatMap((s) => [...s]))].filter((t) => !topics.includes(t));
-    const others = await withMetadata(cluster, wanted);
-    const circle = [...subscribed.keys()].sort();
-    const assignment: Record<string, Record<string, number[]>> = {};
-    let next = 0;
-    for (const topic of [...topics, ...others.sort()]) {
-      for (const { partitionId } of cluster.findTopicPartitionMetadata(topic)) {
-        // The next member round the circle that subscribed to the topic.
-        for (let k = 0; k < circle.length; k++) {
-          const memberId = circle[(next + k) % circle.length]!;
-          if (!subscribed.get(memberId)!.has(topic)) continue;
-          const owned = assignment[memberId] ?? (Object.create(null) as Record<string, number[]>);
-          owned[topic] ??= [];
-          owned[topic].push(partitionId); // not copied per partition: a topic may have thousands
-          assignment[memberId] = owned;
-          next = (next + k + 1) % circle.length;
-          break;
+export const subscribedRoundRobin =
+  (onAssigned: (counts: PartitionCounts) => void = () => {}): PartitionAssigner =>
+  ({ cluster }) => ({
+    name: NAME,
+    version: VERSION,
+    async assign({ members, topics }) {
+      const subscribed = new Map(
+        members.map((m) => [m.memberId, new Set(AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics)]),
+      );
+      const wanted = [...new Set([...subscribed.values()].flatMap((s) => [...s]))].filter((t) => !topics.includes(t));
+      const others = await withMetadata(cluster, wanted);
+      const circle = [...subscribed.keys()].sort();
+      const assignment: Record<string, Record<string, number[]>> = {};
+      let next = 0;
+      const counts = new Map<string, number>();
+      for (const topic of [...topics, ...others.sort()]) {
+        const partitions = cluster.findTopicPartitionMetadata(topic);
+        counts.set(topic, partitions.length);
+        for (const { partitionId } of partitions) {
+          // The next member round the circle that subscribed to the topic.
+          for (let k = 0; k < circle.length; k++) {
+            const memberId = circle[(next + k) % circle.length]!;
+            if (!subscribed.get(memberId)!.has(topic)) continue;
+            const owned = assignment[memberId] ?? (Object.create(null) as Record<string, number[]>);
+            owned[topic] ??= [];
+            owned[topic].push(partitionId); // not copied per partition: a topic may have thousands
+            assignment[memberId] = owned;
+            next = (next + k + 1) % circle.length;
+            break;
+          }
         }
       }
-    }
-    return Object.keys(assignment).map((memberId) => ({
-      memberId,
-      memberAssignment: memberAssignment({ version: VERSION, assignment: assignment[memberId]! }),
-    }));
-  },
-  protocol({ topics }) {
-    return { name: NAME, metadata: metadata({ version: VERSION, topics }) };
-  },
-});
+      onAssigned(counts);
+      return Object.keys(assignment).map((memberId) => ({
+        memberId,
+        memberAssignment: memberAssignment({ version: VERSION, assignment: assignment[memberId]! }),
+      }));
+    },
+    protocol({ topics }) {
+      return { name: NAME, metadata: metadata({ version: VERSION, topics }) };
+    },
+  });

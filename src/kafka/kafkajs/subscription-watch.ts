@@ -2,19 +2,23 @@
  * The kafkajs consumer's subscription kept current: kafkajs matches a `topics.regex` once, when it
  * subscribes, and assigns from the partitions it knew at that join. Every `metadata.max.age.ms` (as
  * Java's consumer at each metadata refresh) the topics subscribed (or matched again) and their
- * partition counts are asked; when they changed since the last join (subscription-change.ts) the
- * member gives up what it owns (revoked, while still a member), stops kafkajs, subscribes again and
- * rejoins, so a new matching topic or partitions added to a subscribed topic get assigned. Called
- * by KafkajsConsumer.
+ * partition counts are asked (`ask`, an admin client's look-up), on the leader with those of the
+ * other members' topics it assigned; when the member must rejoin (subscription-change.ts: its topics
+ * changed, or, on the leader, a count differs from the one its assignment used) it gives up what it
+ * owns (revoked, while still a member), stops kafkajs, subscribes again and rejoins, so a new
+ * matching topic or partitions added to a topic of the group get assigned. Called by KafkajsConsumer.
  */
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
-import { type PartitionCounts, subscriptionChanged, watchIntervalMs } from "../subscription-change.ts";
+import { othersAssigned, type PartitionCounts, rejoinNeeded, watchIntervalMs } from "../subscription-change.ts";
 import { wrap } from "./errors.ts";
 
 export interface SubscriptionWatch {
   readonly topics: RegExp | readonly string[];
-  readonly kafka: Kafka;
-  readonly consumer: Consumer;
+  /** The partition count of each topic `topics` names (a missing one counts 0) or matches, now. */
+  ask(topics: RegExp | readonly string[]): Promise<PartitionCounts>;
+  /** The partition counts the member's assignment used when it led the group's last join, else undefined. */
+  assigned(): PartitionCounts | undefined;
+  readonly consumer: Pick<Consumer, "stop" | "subscribe" | "run">;
   readonly run: ConsumerRunConfig;
   readonly groupId: string;
   readonly intervalMs: number;
@@ -43,35 +47,39 @@ export async function partitionCounts(kafka: Kafka, topics: RegExp | readonly st
   }
 }
 
-/** Watches `w.topics`, seen as `known` before the first join; returns what cancels the watch. */
-export function watchSubscription(w: SubscriptionWatch, known: PartitionCounts): () => void {
+/** Watches `w.topics`, `joined` (asked before the first join) the topics it joins with; returns what cancels the watch. */
+export function watchSubscription(w: SubscriptionWatch, joined: ReadonlySet<string>): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const schedule = (known: PartitionCounts) => {
+  const schedule = (topics: ReadonlySet<string>) => {
     if (!w.current()) return;
     timer = setTimeout(async () => {
       if (!w.current()) return;
+      const joined = { topics, assigned: w.assigned() };
       let now: PartitionCounts;
       try {
-        now = await partitionCounts(w.kafka, w.topics);
+        now = await w.ask(w.topics);
       } catch {
-        return schedule(known); // a failed look-up is tried again at the next interval
+        return schedule(topics); // a failed look-up is tried again at the next interval
       }
+      // The leader's other members' topics: one it cannot ask (deleted, say) leaves them uncompared
+      // this time, not its own topics.
+      const othersTopics = othersAssigned(joined);
+      const others = othersTopics.length === 0 ? new Map() : await w.ask(othersTopics).catch(() => undefined);
       if (!w.current()) return;
-      if (subscriptionChanged(known, now)) {
-        try {
-          await w.revokeOwned();
-          await w.consumer.stop();
-          if (!w.current()) return;
-          const topics = w.topics instanceof RegExp ? [w.topics] : [...w.topics];
-          await w.consumer.subscribe({ topics, fromBeginning: w.fromBeginning });
-          await w.consumer.run(w.run);
-        } catch (error) {
-          return w.crash(wrap(error, `The consumer of group ${w.groupId} could not rejoin`));
-        }
+      if (!rejoinNeeded(joined, now, others)) return schedule(topics);
+      try {
+        await w.revokeOwned();
+        await w.consumer.stop();
+        if (!w.current()) return;
+        const subscription = w.topics instanceof RegExp ? [w.topics] : [...w.topics];
+        await w.consumer.subscribe({ topics: subscription, fromBeginning: w.fromBeginning });
+        await w.consumer.run(w.run); // resolves once joined: `assigned` is this join's by then
+      } catch (error) {
+        return w.crash(wrap(error, `The consumer of group ${w.groupId} could not rejoin`));
       }
-      schedule(now);
+      schedule(new Set(now.keys()));
     }, watchIntervalMs(w.intervalMs));
   };
-  schedule(known);
+  schedule(joined);
   return () => clearTimeout(timer);
 }

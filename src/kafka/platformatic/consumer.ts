@@ -41,8 +41,11 @@
  * client id is its own, removes its dead predecessor from the group (members with that client id, left
  * by a kill -9), unless the member is static. A `topics.regex` subscription is matched against the
  * cluster's topics at start; the matched topics and their partition counts are asked again every
- * `metadata.max.age.ms` (as Java's consumer does at each metadata refresh); a new topic or partition
- * rejoins the group (group-entry.ts, subscription-watch.ts). A close leaves no member behind, pending ones included (join-watch.ts).
+ * `metadata.max.age.ms` (as Java's consumer does at each metadata refresh); a new topic rejoins the
+ * group, and so does a partition count other than the one the group's leader assigned from (on the
+ * leader only, as Java's; group-entry.ts, subscription-watch.ts). A subscribed topic deleted is
+ * dropped by every member, not only the one that fetched it, at the first library call that fails on
+ * it (unknown-topic-recovery.ts). A close leaves no member behind, pending ones included (join-watch.ts).
  * Heartbeats do not depend on the handler: a long batch costs no membership.
  */
 import { Consumer, type GroupAssignment } from "@platformatic/kafka";
@@ -51,15 +54,18 @@ import { ConnectError, RetriableError } from "../../errors.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import type { ConsumerLog } from "../consumer-log.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
+import type { PartitionCounts } from "../subscription-change.ts";
 import { baseOptions } from "./client-options.ts";
 import { closeForGood, detach, JoinHook } from "./consumer-shutdown.ts";
-import { wrap } from "./errors.ts";
+import { isUnknownTopic, wrap } from "./errors.ts";
 import { FENCED_INSTANCE_ID, watchFencing } from "./fenced-instance.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
 import { closeLeavingGroup, inJoin } from "./join-watch.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 import { commitEntries } from "./partition-state.ts";
-import { partitionCounts, watchSubscription } from "./subscription-watch.ts";
+import { type AssignerUse, countsAssigned, recordingAssigner } from "./recording-assigner.ts";
+import { partitionCounts, type SubscriptionWatcher, watchSubscription } from "./subscription-watch.ts";
+import { unknownTopicRecovery } from "./unknown-topic-recovery.ts";
 
 /** Java's RebalanceInProgressException for a commit answered REBALANCE_IN_PROGRESS. */
 const REBALANCE_IN_PROGRESS =
@@ -79,8 +85,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
   private assigned: TopicPartition[] = [];
   /** Assignment changes reach the handler one after another. */
   private assignments: Promise<void> = Promise.resolve();
-  /** Cancels the subscription watch (subscription-watch.ts). */
-  private stopWatch: (() => void) | undefined;
+  /** The subscription watch (subscription-watch.ts). */
+  private watch: SubscriptionWatcher | undefined;
   /** Cancels a static member's FENCED_INSTANCE_ID watch (fenced-instance.ts). */
   private stopFencing: (() => void) | undefined;
   private closing: Promise<void> = Promise.resolve();
@@ -96,6 +102,10 @@ export class PlatformaticConsumer implements KafkaConsumer {
   private joining = false;
   /** Bumped by every start and close: a start that finds it changed was cancelled by a close. */
   private generation = 0;
+  /** The partition counts the assigner used in this join, when this member led it with others. */
+  private assignerUsed: AssignerUse = {};
+  /** Java's assignmentSnapshot: what the assignment of the last join used, if this member led it. */
+  private leaderAssigned: PartitionCounts | undefined;
 
   constructor(
     private readonly options: ConsumerOptions,
@@ -126,6 +136,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       await this.beforeJoin(handlers, crash);
       if (fenced) throw new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`);
     });
+    this.assignerUsed = {}; // the library keeps its assigner: it holds this object only, not the adapter
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
       ...baseOptions(this.connection),
       groupId,
@@ -136,6 +147,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       autocommit: false,
       autocreateTopics: s.allowAutoTopicCreation,
       protocolsMetadata: joinHook.callback(NO_USER_DATA),
+      partitionAssigner: recordingAssigner(this.assignerUsed),
     });
     this.consumer = consumer;
     this.joinHook = joinHook;
@@ -201,7 +213,36 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const { clientId, connectTimeout, requestTimeout, tls, sasl } = baseOptions(this.connection);
     const pool = { connectTimeout, requestTimeout, ...(tls ? { tls } : {}), ...(sasl ? { sasl } : {}) };
     const backoff = this.connection.retryBackoffMs;
-    const fetcher = new PartitionFetcher(consumer, handlers, s, backoff, crash, this.log, clientId, pool);
+    // A topic deleted under the subscription: untracked at once (the library's fetch asks the
+    // metadata of every tracked topic, and fails them all for one it does not know), and the watch
+    // looks now, so the member rejoins without it (Java's fetcher asks a metadata update then).
+    const topicsGone = (gone: readonly string[]) => {
+      const tracked = gone.filter((t) => consumer.topics.current.includes(t));
+      if (tracked.length === 0 || cancelled()) return;
+      for (const t of tracked) consumer.topics.untrack(t);
+      this.watch?.lookNow();
+    };
+    // A member still tracking a topic deleted under the subscription fails the library's fetch,
+    // JoinGroup and (leader) SyncGroup on it: it drops the topic and rejoins instead.
+    const rejoin = () => {
+      this.orderlyRejoin = true;
+      return this.join(consumer);
+    };
+    const recoverOrCrash = (error: unknown) => {
+      if (cancelled()) return;
+      recover(error).then((recovered) => recovered || crash(error), crash);
+    };
+    const recovery = unknownTopicRecovery({
+      consumer,
+      untrack: topicsGone,
+      rejoin: () => void rejoin().catch(recoverOrCrash),
+    });
+    const recover = (error: unknown, rejoinBlind?: boolean) =>
+      cancelled() ? Promise.resolve(true) : recovery.recover(error, rejoinBlind);
+    // A fetch asks only the member's own topics: a rejoin cures it only when one of them is missing
+    // (a rejoin otherwise would rebalance the group at every such fetch, without end).
+    const topicLoss = { gone: topicsGone, unknown: (error: unknown) => recover(error, false) };
+    const fetcher = new PartitionFetcher(consumer, handlers, s, backoff, crash, this.log, clientId, pool, topicLoss);
     this.fetcher = fetcher;
     // This start's own watch: a start cancelled by a close stops it in its catch, and must not stop
     // the watch of the start that came after that close (this.stopFencing by then).
@@ -217,7 +258,12 @@ export class PlatformaticConsumer implements KafkaConsumer {
       : undefined;
     this.stopFencing = stopFencing;
     // A rejoin that failed for good (the library retried it); the sink task restarts the consumer.
-    consumer.on("error", crash);
+    consumer.on("error", recoverOrCrash);
+    // Every group request asks the metadata of the tracked topics first: a heartbeat fails on a
+    // deleted one too. It is sent again, so only a missing topic of the member's own is acted on.
+    consumer.on("consumer:heartbeat:error", (event: { error?: unknown }) => {
+      if (isUnknownTopic(event.error) && !cancelled()) void recovery.recover(event.error, false).catch(() => false);
+    });
     // Emitted when a heartbeat finds a rebalance in progress, just before the library rejoins.
     consumer.on("consumer:group:rebalance", () => {
       this.orderlyRejoin = true;
@@ -225,7 +271,11 @@ export class PlatformaticConsumer implements KafkaConsumer {
     consumer.on("consumer:group:join", (payload) => {
       if (cancelled()) return;
       this.joining = false;
+      recovery.joined();
       joinedAs = payload.memberId ?? null;
+      // A leader alone in its group assigns every partition itself, without the assigner.
+      const alone = () => countsAssigned(payload.assignments ?? []);
+      this.leaderAssigned = payload.isLeader ? (this.assignerUsed.counts ?? alone()) : undefined;
       this.log.joined(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // the library's default
       this.log.synced(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // SyncGroup answered
       this.onJoin(payload.assignments ?? [], handlers, fetcher, crash);
@@ -246,11 +296,10 @@ export class PlatformaticConsumer implements KafkaConsumer {
       await this.join(consumer);
       if (cancelled()) throw closedMeanwhile();
       const current = () => !cancelled();
-      const rejoin = () => {
-        this.orderlyRejoin = true;
-        return this.join(consumer);
-      };
-      this.stopWatch = watchSubscription({ topics, consumer, connection, settings, known, current, crash, rejoin });
+      const joined = new Set(known.keys());
+      const assigned = () => this.leaderAssigned;
+      const watch = { topics, consumer, connection, settings, joined, assigned };
+      this.watch = watchSubscription({ ...watch, current, crash, rejoin, recover });
     } catch (error) {
       stopFencing?.();
       if (this.consumer === consumer) {
@@ -276,6 +325,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
    */
   private async beforeJoin(handlers: ConsumerHandlers, crash: (error: unknown) => void): Promise<void> {
     this.joining = true;
+    this.assignerUsed.counts = undefined;
+    this.leaderAssigned = undefined;
     const owned = this.assigned;
     const orderly = this.orderlyRejoin && !this.rejoinFromCommit;
     this.orderlyRejoin = false;
@@ -387,7 +438,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
 
   close(): Promise<void> {
     this.generation++;
-    this.stopWatch?.();
+    this.watch?.stop();
     this.stopFencing?.();
     this.fetcher?.stop();
     const consumer = this.consumer;

@@ -13,7 +13,7 @@ import { ConnectError, isRetriable, traceOf } from "../../errors.ts";
 import { LogManager } from "../../util/logger.ts";
 import { kafkaErrorOf } from "../send-rejection.ts";
 import { PlatformaticPort } from "./adapter.ts";
-import { retriable, wrap } from "./errors.ts";
+import { isUnknownTopic, retriable, wrap } from "./errors.ts";
 
 /** What the library throws when the broker refuses the SASL login: a retriable NetworkError around it. */
 function refusedLogin(api: number, code: string, serverMessage: string | null) {
@@ -109,6 +109,24 @@ describe("wrap", () => {
   test("a ConnectError passes through unchanged", () => {
     const error = new ConnectError("The consumer of group g was closed while starting");
     expect(wrap(error, "Failed to start")).toBe(error);
+  });
+});
+
+describe("isUnknownTopic", () => {
+  // review-partfix2b P3: the library's retries wrap the last attempt's error in a MultipleErrors
+  // named for the operation ("joinGroup failed 2 times.") once an earlier attempt failed retriably.
+  test("recognises the library's unknown topic alone, inside its retries' MultipleErrors, and as a cause", () => {
+    const unknown = new UserError("Unknown topic deleted.");
+    const earlier = new NetworkError("Connection closed", { canRetry: true });
+    expect(isUnknownTopic(unknown)).toBe(true);
+    expect(isUnknownTopic(new MultipleErrors("joinGroup failed 2 times.", [earlier, unknown]))).toBe(true);
+    expect(isUnknownTopic(new Error("Rejoin failed", { cause: unknown }))).toBe(true);
+  });
+
+  test("is false for other errors, also worded alike but not the library's", () => {
+    expect(isUnknownTopic(new UserError("Unknown partition 3."))).toBe(false);
+    expect(isUnknownTopic(new Error("Unknown topic deleted."))).toBe(false);
+    expect(isUnknownTopic("Unknown topic deleted.")).toBe(false);
   });
 });
 

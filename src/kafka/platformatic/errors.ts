@@ -111,9 +111,16 @@ export function wrap(error: unknown, what: string): Error {
   return brokerRefusal(message, refusal.kafkaError, refusal.detail, error);
 }
 
-/** The library's answer for a topic the broker does not know (a UserError, not a protocol error). */
+/**
+ * The library's answer for a topic the broker does not know (a UserError, not a protocol error), also
+ * inside the MultipleErrors its retries wrap it in ("joinGroup failed 2 times.") or as a cause.
+ */
 export function isUnknownTopic(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith("Unknown topic ");
+  const unknown = (e: LibraryError) =>
+    e.code === "PLT_KFK_USER" && typeof e.message === "string" && e.message.startsWith("Unknown topic ")
+      ? true
+      : undefined;
+  return findInError(error, unknown) === true;
 }
 
 /**

@@ -22,9 +22,10 @@ const UNKNOWN_TOPIC_OR_PARTITION = 3;
 /**
  * Partition errors a metadata refresh cures: UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE,
  * NOT_LEADER_OR_FOLLOWER, REPLICA_NOT_AVAILABLE, KAFKA_STORAGE_ERROR, FENCED_LEADER_EPOCH,
- * UNKNOWN_LEADER_EPOCH, OFFSET_NOT_AVAILABLE.
+ * UNKNOWN_LEADER_EPOCH, OFFSET_NOT_AVAILABLE, UNKNOWN_TOPIC_ID (a topic deleted since the metadata
+ * the request's topic ids came from: its refresh finds the topic gone).
  */
-const RETRIABLE_FETCH_ERRORS: ReadonlySet<number> = new Set([3, 5, 6, 9, 56, 74, 75, 78]);
+const RETRIABLE_FETCH_ERRORS: ReadonlySet<number> = new Set([3, 5, 6, 9, 56, 74, 75, 78, 100]);
 
 /** A partition in the round: its state, and its seek epoch and position when the request left. */
 export interface Requested {

@@ -26,6 +26,7 @@ import type { ConsumerLog } from "../consumer-log.ts";
 import type { ConsumerHandlers } from "../kafka-port.ts";
 import { checkFetchedBatches } from "./batch-decoding.ts";
 import { isUnknownTopic, retriable } from "./errors.ts";
+import { existingTopicsMetadata } from "./existing-topics.ts";
 import {
   applyFetchResponse,
   type FetchResponse,
@@ -43,6 +44,16 @@ export const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
 const NO_HEARTBEAT = () => Promise.resolve();
 
 type PlatformaticConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
+
+/** What the consumer does about topics deleted under its subscription. */
+export interface TopicLoss {
+  /** Topics of assigned partitions the cluster no longer has. */
+  gone(topics: readonly string[]): void;
+  /** A fetch failed on an unknown topic: true when the consumer recovers (fetched again after a backoff). */
+  unknown(error: unknown): Promise<boolean>;
+}
+
+const NO_TOPIC_LOSS: TopicLoss = { gone: () => {}, unknown: async () => false };
 
 export class PartitionFetcher {
   private readonly states = new Map<string, PartitionState>();
@@ -71,6 +82,8 @@ export class PartitionFetcher {
     private readonly log: ConsumerLog,
     clientId: string,
     connection: ConnectionOptions,
+    /** What the consumer does about topics deleted under the subscription. */
+    private readonly topicLoss: TopicLoss = NO_TOPIC_LOSS,
   ) {
     this.pool = new ConnectionPool(clientId, connection);
     this.lookups = new PositionLookups(consumer, settings, log);
@@ -207,12 +220,18 @@ export class PartitionFetcher {
       const topics = [...new Set(wanted.map((s) => s.tp.topic))];
       let md: ClusterMetadata;
       try {
-        md = await this.consumer.metadata({ topics });
+        // A topic deleted under the subscription has no metadata: its partitions count as leaderless
+        // (asked again after a backoff) while the others are fetched, and the consumer is told
+        // (it stops tracking the topic, which the library's fetch would fail on, and rejoins).
+        md = await existingTopicsMetadata(this.consumer, { topics });
+        const gone = topics.filter((t) => !md.topics.has(t));
+        if (gone.length > 0) this.topicLoss.gone(gone);
       } catch (error) {
-        // A broker unreachable for a moment or a topic deleted under the subscription: asked again
-        // after a backoff, as Java's consumer keeps polling (a regex subscription drops a deleted
-        // topic at its next look-up; fetch failures report a lasting outage).
+        // A broker unreachable for a moment (or every topic deleted): asked again after a backoff,
+        // as Java's consumer keeps polling (fetch failures report a lasting outage).
         if (!retriable(error) && !isUnknownTopic(error)) throw error;
+        // Unknown: none of them exists any more (a member that fetches only the deleted topic).
+        if (isUnknownTopic(error)) this.topicLoss.gone(topics);
         this.retryLater();
         return;
       }
@@ -256,6 +275,13 @@ export class PartitionFetcher {
       for (const s of list) s.fetching = false;
     }
     if (this.stopped) return;
+    if (!response && isUnknownTopic(failure))
+      // The library's fetch asks the metadata of every tracked topic: one deleted that this member
+      // fetches none of fails it (unknown-topic-recovery.ts).
+      return void this.topicLoss.unknown(failure).then(
+        (recovered) => (recovered ? this.retryLater() : this.stopWith(failure)),
+        (error) => this.stopWith(error),
+      );
     if (!response) return this.stopWith(failure);
     const outcome = applyFetchResponse(response, requested, idOf, this.states, failure, {
       log: this.log,

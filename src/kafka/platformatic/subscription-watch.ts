@@ -1,15 +1,17 @@
 /**
  * A subscription kept current (PlatformaticConsumer, after its first join): every
  * `metadata.max.age.ms` the topics it names (or a `topics.regex` matches) and their partition counts
- * are asked again, as Java's consumer does at each metadata refresh; when they changed since the
- * last join (subscription-change.ts), the consumer tracks the new topics and the member rejoins its
- * group, so a new matching topic or partitions added to a subscribed topic get assigned. A failed
+ * are asked again, as Java's consumer does at each metadata refresh; when the member must rejoin
+ * (subscription-change.ts: its topics changed, or, on the leader, a count differs from the one its
+ * assignment used), the consumer tracks the new topics and the member rejoins its group, so a new
+ * matching topic or partitions added to a subscribed topic get assigned. A failed
  * look-up is tried again at the next interval; a failed rejoin ends the member (`crash`).
  */
 import type { Consumer } from "@platformatic/kafka";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
-import { type PartitionCounts, subscriptionChanged, watchIntervalMs } from "../subscription-change.ts";
+import { type PartitionCounts, rejoinNeeded, watchIntervalMs } from "../subscription-change.ts";
 import { isUnknownTopic, retriable } from "./errors.ts";
+import { existingTopicsMetadata } from "./existing-topics.ts";
 import { awaitTopics, matchingTopics } from "./group-entry.ts";
 
 type LibraryConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
@@ -19,16 +21,25 @@ export interface SubscriptionWatch {
   readonly consumer: LibraryConsumer;
   readonly connection: ConnectionSettings;
   readonly settings: ConsumerSettings;
-  /** What the first join saw (asked before it, so a change in between rejoins once more). */
-  readonly known: PartitionCounts;
+  /** The topics the first join subscribed with. */
+  readonly joined: ReadonlySet<string>;
+  /** The partition counts the member's assignment used when it led the group's last join, else undefined. */
+  readonly assigned: () => PartitionCounts | undefined;
   /** False once the consumer was closed or restarted: the watch ends. */
   readonly current: () => boolean;
   /** Rejoins the group with the topics now tracked. */
   readonly rejoin: () => Promise<unknown>;
   readonly crash: (error: unknown) => void;
+  /** An unknown-topic error (a rejoin's) recovered from: true when the member rejoins without the topic. */
+  readonly recover: (error: unknown) => Promise<boolean>;
 }
 
-/** The partition count of each topic `topics` names or matches, asked of the cluster now. */
+/**
+ * The partition count of each topic `topics` names or matches, asked of the cluster now. A named
+ * topic the cluster does not have (deleted under the subscription) is left out, as a topic a regex
+ * no longer matches: the member stops tracking it and rejoins (the library's leader cannot assign
+ * while a member subscribes to a topic without metadata), and tracks it again once it is back.
+ */
 export async function partitionCounts(
   consumer: LibraryConsumer,
   connection: ConnectionSettings,
@@ -36,37 +47,79 @@ export async function partitionCounts(
 ): Promise<PartitionCounts> {
   const names = topics instanceof RegExp ? await matchingTopics(connection, topics) : [...topics];
   if (names.length === 0) return new Map();
-  const md = await consumer.metadata({ topics: names, forceUpdate: true, autocreateTopics: false });
-  return new Map(names.map((t) => [t, md.topics.get(t)?.partitionsCount ?? 0]));
+  // None of them known: the look-up fails (unknown topic), and is tried again at the next interval.
+  const md = await existingTopicsMetadata(consumer, { topics: names, forceUpdate: true, autocreateTopics: false });
+  return new Map(names.flatMap((t) => (md.topics.has(t) ? [[t, md.topics.get(t)!.partitionsCount] as const] : [])));
 }
 
-/** Starts the watch; returns what cancels its next look-up. */
-export function watchSubscription(w: SubscriptionWatch): () => void {
+/** What the consumer holds of its watch. */
+export interface SubscriptionWatcher {
+  /** Cancels the next look-up. */
+  stop(): void;
+  /** Looks now rather than at the next interval (a fetch found a topic gone); once more after a look under way. */
+  lookNow(): void;
+}
+
+/** Starts the watch. */
+export function watchSubscription(w: SubscriptionWatch): SubscriptionWatcher {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let known = w.known;
-  const schedule = () => {
-    timer = setTimeout(async () => {
+  let topics = w.joined;
+  let looking = false;
+  /** A `lookNow` that came while a look was under way: looked again once it ends. */
+  let lookAgain = false;
+  const look = async () => {
+    if (!w.current() || looking) return;
+    looking = true;
+    lookAgain = false;
+    let rejoining = false;
+    try {
+      const now = await partitionCounts(w.consumer, w.connection, w.topics);
       if (!w.current()) return;
-      try {
-        const now = await partitionCounts(w.consumer, w.connection, w.topics);
+      if (rejoinNeeded({ topics, assigned: w.assigned() }, now)) {
+        const names = [...now.keys()];
+        const tracked = [...w.consumer.topics.current];
+        for (const t of tracked) if (!names.includes(t)) w.consumer.topics.untrack(t);
+        await awaitTopics(w.consumer, names, w.settings.allowAutoTopicCreation);
+        for (const t of names) if (!tracked.includes(t)) w.consumer.topics.track(t);
         if (!w.current()) return;
-        if (subscriptionChanged(known, now)) {
-          const names = [...now.keys()];
-          const tracked = [...w.consumer.topics.current];
-          for (const t of tracked) if (!names.includes(t)) w.consumer.topics.untrack(t);
-          await awaitTopics(w.consumer, names, w.settings.allowAutoTopicCreation);
-          for (const t of names) if (!tracked.includes(t)) w.consumer.topics.track(t);
-          if (!w.current()) return;
-          await w.rejoin();
-          known = now;
-        }
-      } catch (error) {
-        // A matched topic deleted before its metadata was asked: looked at again next interval.
-        if (!retriable(error) && !isUnknownTopic(error)) return w.crash(error);
+        rejoining = true;
+        await w.rejoin();
+        topics = new Set(now.keys());
+      } else {
+        // A topic a fetch found unknown for a moment (metadata not on every broker yet) is tracked
+        // again, unless one was found gone since this look asked (looked at again at once).
+        if (!lookAgain)
+          for (const t of now.keys()) if (!w.consumer.topics.current.includes(t)) w.consumer.topics.track(t);
       }
-      if (w.current()) schedule();
-    }, watchIntervalMs(w.settings.metadataMaxAgeMs));
+    } catch (error) {
+      // A rejoin failed on a topic deleted since: recovered (unknown-topic-recovery.ts), or its error
+      // fails the member, since the library's failed join left it out of its group and the next look
+      // would see no change to rejoin for. Or every topic deleted, or a matched one deleted before
+      // its metadata was asked: looked at again next interval.
+      if (isUnknownTopic(error)) {
+        if (!(await w.recover(error)) && rejoining) return w.crash(error);
+      } else if (!retriable(error)) return w.crash(error);
+    } finally {
+      looking = false;
+    }
+    if (lookAgain && w.current()) return void look();
+    schedule();
+  };
+  const schedule = () => {
+    clearTimeout(timer);
+    if (w.current()) timer = setTimeout(look, watchIntervalMs(w.settings.metadataMaxAgeMs));
   };
   schedule();
-  return () => clearTimeout(timer);
+  return {
+    stop: () => clearTimeout(timer),
+    lookNow: () => {
+      if (!w.current()) return;
+      if (looking) {
+        lookAgain = true;
+        return;
+      }
+      clearTimeout(timer);
+      void look();
+    },
+  };
 }

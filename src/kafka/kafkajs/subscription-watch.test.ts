@@ -1,0 +1,139 @@
+import { describe, expect, test } from "bun:test";
+import type { ConsumerRunConfig } from "kafkajs";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import type { PartitionCounts } from "../subscription-change.ts";
+import { type SubscriptionWatch, watchSubscription } from "./subscription-watch.ts";
+
+/**
+ * A watch over a fake metadata source and a fake kafkajs consumer: `lookedUp` counts the look-ups,
+ * `steps` what the rejoin did; a rejoin's run() makes the leader's assignment use `leaderNext`.
+ */
+function watched(o: {
+  lookUp: PartitionCounts;
+  /** The counts of other topics the leader's watch asks (the other members'). */
+  others?: PartitionCounts;
+  leaderUsed: PartitionCounts | undefined;
+  leaderNext?: PartitionCounts;
+}) {
+  let lookedUp = 0;
+  let assigned = o.leaderUsed;
+  const steps: string[] = [];
+  const w: SubscriptionWatch = {
+    topics: ["a"],
+    ask: async (topics) => {
+      if (topics instanceof RegExp || topics.includes("a")) {
+        lookedUp++;
+        return o.lookUp;
+      }
+      if (!o.others) throw new Error(`unknown topics ${topics}`);
+      return new Map(topics.map((t) => [t, o.others!.get(t) ?? 0]));
+    },
+    assigned: () => assigned,
+    consumer: {
+      stop: async () => void steps.push("stop"),
+      subscribe: async () => void steps.push("subscribe"),
+      run: async () => {
+        steps.push("run");
+        assigned = o.leaderNext;
+      },
+    },
+    run: {} as ConsumerRunConfig,
+    groupId: "g",
+    intervalMs: 0, // asked every 100 ms (the floor)
+    fromBeginning: false,
+    current: () => true,
+    revokeOwned: async () => void steps.push("revoke"),
+    crash: (error) => {
+      throw error;
+    },
+  };
+  const stop = watchSubscription(w, new Set(["a"]));
+  return { stop, steps, lookedUp: () => lookedUp };
+}
+
+describe("kafkajs watchSubscription", () => {
+  // review-partfix P2: the look-up (an admin client, maybe another broker) sees 4 partitions while the
+  // leader's own metadata, which it assigned from, still had 2. Deciding from the look-up alone, the
+  // group kept 2 partitions for good; against what the assignment used, it rejoins at the next look-up.
+  test("the leader whose assignment used 2 partitions where the look-up sees 4 rejoins at the next interval", async () => {
+    const w = watched({
+      lookUp: new Map([["a", 4]]),
+      leaderUsed: new Map([["a", 2]]),
+      leaderNext: new Map([["a", 4]]),
+    });
+    try {
+      await waitFor(() => w.steps.length === 4, { what: "the rejoin" });
+      const after = w.lookedUp();
+      await waitFor(() => w.lookedUp() >= after + 2, { what: "two more look-ups" });
+      expect(w.steps).toEqual(["revoke", "stop", "subscribe", "run"]); // once: the assignment covers 4 now
+    } finally {
+      w.stop();
+    }
+  });
+
+  test("the leader rejoins again while its assignment still used fewer partitions than the look-up sees", async () => {
+    const w = watched({
+      lookUp: new Map([["a", 4]]),
+      leaderUsed: new Map([["a", 2]]),
+      leaderNext: new Map([["a", 2]]),
+    });
+    try {
+      await waitFor(() => w.steps.length === 8, { what: "a second rejoin" });
+    } finally {
+      w.stop();
+    }
+  });
+
+  // review-partfix2 P2: the leader subscribes to a, a follower to b, and b grows. The follower leaves
+  // counts to the leader, so the leader's watch must compare b too (Java's leader tracks the group's
+  // whole subscription).
+  test("the leader rejoins when a topic only another member subscribes to has more partitions than it assigned", async () => {
+    const w = watched({
+      lookUp: new Map([["a", 1]]),
+      others: new Map([["b", 3]]),
+      leaderUsed: new Map([
+        ["a", 1],
+        ["b", 1],
+      ]),
+      leaderNext: new Map([
+        ["a", 1],
+        ["b", 3],
+      ]),
+    });
+    try {
+      await waitFor(() => w.steps.length === 4, { what: "the rejoin" });
+      const after = w.lookedUp();
+      await waitFor(() => w.lookedUp() >= after + 2, { what: "two more look-ups" });
+      expect(w.steps).toEqual(["revoke", "stop", "subscribe", "run"]);
+    } finally {
+      w.stop();
+    }
+  });
+
+  test("the others' topics failing to be asked (one deleted, say) leaves the leader's own topics compared", async () => {
+    const w = watched({
+      lookUp: new Map([["a", 4]]),
+      leaderUsed: new Map([
+        ["a", 2],
+        ["b", 1],
+      ]),
+      leaderNext: new Map([["a", 4]]),
+    });
+    try {
+      await waitFor(() => w.steps.length === 4, { what: "the rejoin for a" });
+    } finally {
+      w.stop();
+    }
+  });
+
+  // review-partfix P3: with tasks.max>1 every member rejoined for one change (two rebalances).
+  test("a member that did not lead the join leaves a partition count to the leader", async () => {
+    const w = watched({ lookUp: new Map([["a", 4]]), leaderUsed: undefined });
+    try {
+      await waitFor(() => w.lookedUp() >= 3, { what: "three look-ups" });
+      expect(w.steps).toEqual([]);
+    } finally {
+      w.stop();
+    }
+  });
+});

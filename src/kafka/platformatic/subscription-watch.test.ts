@@ -1,0 +1,111 @@
+import { describe, expect, test } from "bun:test";
+import { type Consumer, UserError } from "@platformatic/kafka";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
+import { metadataOf } from "./metadata-test-support.ts";
+import { watchSubscription } from "./subscription-watch.ts";
+
+// review-partfix2 P3: a fetch that found a topic deleted while a look was under way asked the watch
+// to look now; that was dropped, and the look under way (which had seen the topic still there)
+// tracked it again, so the member neither rejoined without it nor stopped failing on it.
+describe("platformatic watchSubscription", () => {
+  test("a lookNow during a look is looked at once that look ends, which does not track the topic again", async () => {
+    const known: Record<string, number> = { deleted: 1, kept: 1 };
+    const { consumer: fake, calls } = metadataOf(known);
+    const tracked = ["deleted", "kept"];
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const metadata = fake.metadata.bind(fake);
+    const steps: string[] = [];
+    const consumer = Object.assign(fake, {
+      // The first look's answer is held until the test releases it.
+      metadata: async (...args: Parameters<typeof fake.metadata>) => {
+        const answer = await metadata(...args);
+        if (calls.length === 1) await held;
+        return answer;
+      },
+      topics: {
+        current: tracked,
+        track: (t: string) => {
+          tracked.push(t);
+          steps.push(`track ${t}`);
+        },
+        untrack: (t: string) => {
+          tracked.splice(tracked.indexOf(t), 1);
+          steps.push(`untrack ${t}`);
+        },
+      },
+    }) as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>;
+    let rejoins = 0;
+    const watch = watchSubscription({
+      topics: ["deleted", "kept"],
+      consumer,
+      connection: {} as ConnectionSettings,
+      // No look at an interval during the test: only lookNow looks.
+      settings: { metadataMaxAgeMs: 2 ** 31 - 1, allowAutoTopicCreation: false } as ConsumerSettings,
+      joined: new Set(["deleted", "kept"]),
+      assigned: () => undefined,
+      current: () => true,
+      rejoin: async () => void rejoins++,
+      crash: (error) => {
+        throw error;
+      },
+      recover: async () => false,
+    });
+    try {
+      watch.lookNow();
+      await waitFor(() => calls.length === 1, { what: "the first look asking" });
+      // The topic is deleted; the fetcher untracks it and asks the watch to look now.
+      delete known.deleted;
+      consumer.topics.untrack("deleted");
+      watch.lookNow();
+      release();
+      await waitFor(() => rejoins === 1, { what: "the rejoin without the deleted topic" });
+      expect(steps).toEqual(["untrack deleted"]); // never tracked again
+      expect(tracked).toEqual(["kept"]);
+    } finally {
+      watch.stop();
+    }
+  });
+
+  // review-partfix2b P3: the watch ignored that the recovery gave up, so a member whose own rejoin
+  // failed on an unknown topic stayed out of its group (the task RUNNING without partitions).
+  test("a rejoin failing on an unknown topic the recovery does not recover from fails the member", async () => {
+    const { consumer: fake } = metadataOf({ kept: 2 });
+    const consumer = Object.assign(fake, {
+      topics: { current: ["kept"], track: () => {}, untrack: () => {} },
+    }) as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>;
+    const unknown = new UserError("Unknown topic kept.");
+    const crashes: unknown[] = [];
+    let recovers = 0;
+    const watch = watchSubscription({
+      topics: ["kept"],
+      consumer,
+      connection: {} as ConnectionSettings,
+      // A look at every interval: without the crash, the failed rejoin is followed by another look.
+      settings: { metadataMaxAgeMs: 100, allowAutoTopicCreation: false } as ConsumerSettings,
+      joined: new Set(["kept"]),
+      assigned: () => new Map([["kept", 1]]), // the leader assigned from 1 partition: it rejoins
+      current: () => crashes.length === 0,
+      rejoin: async () => {
+        throw unknown;
+      },
+      crash: (error) => void crashes.push(error),
+      // The look-up failed, or the rejoins' bound is spent.
+      recover: async () => {
+        recovers++;
+        return false;
+      },
+    });
+    try {
+      watch.lookNow();
+      await waitFor(() => crashes.length > 0 || recovers > 1, { what: "a crash or a second failed rejoin" });
+      expect(crashes).toEqual([unknown]);
+      expect(recovers).toBe(1);
+    } finally {
+      watch.stop();
+    }
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * A topic a sink consumes deleted while the task runs, in the whole gateway against the real broker
+ * (review-partfix P3): as Connect's consumer, the task goes on with its other topic (the default
+ * client; kafkajs cannot, README "kafkajs" notes). Its consumer gives the deleted topic up at the
+ * rejoin, the task stays RUNNING, and every record of the other topic reaches the file once. With
+ * two tasks (review-partfix2 P1) the member that owns none of the deleted topic's partitions gives
+ * it up too, at the first of its fetch, JoinGroup or (leader) SyncGroup that fails on it, rather than
+ * failing its task; its watch looks only every 30 s here.
+ */
+import { expect, test } from "bun:test";
+import { startGateway } from "./support/gateway.ts";
+import {
+  createTopicsOn,
+  kafkaBroker,
+  producePerPartition,
+  stableSubscriptions,
+  testClient,
+  uniqueTopic,
+} from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+test.each([
+  ["1", "200"],
+  ["2", "30000"],
+])(
+  "kafka.client=platformatic, tasks.max=%s: a sink whose topic is deleted goes on with its other topic, each record once",
+  async (tasksMax, maxAgeMs) => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const deleted = uniqueTopic("sink-deleted");
+    const kept = uniqueTopic("sink-kept");
+    const admin = (await testClient()).admin();
+    await admin.connect();
+    try {
+      await createTopicsOn(admin, [
+        { topic: deleted, numPartitions: 1 },
+        { topic: kept, numPartitions: 1 },
+      ]);
+      await producePerPartition(deleted, 1, 1, (_, i) => `deleted:${i}`);
+      await producePerPartition(kept, 1, 2, (_, i) => `kept:${i}`);
+      const file = dir.file("sink.txt");
+      const lines = async () =>
+        (await Bun.file(file).exists()) ? (await Bun.file(file).text()).split("\n").filter((l) => l !== "") : [];
+      await using gw = await startGateway({
+        dir: dir.path,
+        worker: {
+          "bootstrap.servers": kafka.bootstrap,
+          "data.dir": dir.file("data"),
+          "kafka.client": "platformatic",
+          "offset.flush.interval.ms": "3600000",
+        },
+      });
+      const name = uniqueTopic("sink-losing-a-topic");
+      const created = await gw.rest.post("/connectors", {
+        name,
+        config: {
+          "connector.class": "FileStreamSink",
+          topics: `${deleted},${kept}`,
+          file,
+          "tasks.max": tasksMax,
+          "consumer.override.metadata.max.age.ms": maxAgeMs,
+          "consumer.override.allow.auto.create.topics": "false",
+          "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+        },
+      });
+      expect(created.status).toBe(201);
+      await waitFor(async () => (await lines()).length === 3, { what: "the records of both topics" });
+      const groupId = `connect-${name}`;
+      const members = Number(tasksMax);
+      await waitFor(async () => (await stableSubscriptions(admin, groupId))?.length === members, {
+        what: `${members} member(s) in the group`,
+      });
+
+      await admin.deleteTopics({ topics: [deleted] });
+      await producePerPartition(kept, 1, 2, (_, i) => `kept:${i}`, 2);
+      await waitFor(async () => (await lines()).length === 5, {
+        what: `the records sent to ${kept} after the deletion`,
+      });
+      // Every member rejoined without the deleted topic: nothing left to fail on it.
+      await waitFor(
+        async () =>
+          JSON.stringify(await stableSubscriptions(admin, groupId)) ===
+          JSON.stringify(Array.from({ length: members }, () => [kept])),
+        { what: "every member subscribed to the kept topic only" },
+      );
+      await producePerPartition(kept, 1, 1, (_, i) => `kept:${i}`, 4);
+      await waitFor(async () => (await lines()).length === 6, { what: `a record sent to ${kept} after the rejoins` });
+      expect((await lines()).sort()).toEqual(["deleted:0", "kept:0", "kept:1", "kept:2", "kept:3", "kept:4"]);
+      const status = (await gw.rest.get(`/connectors/${name}/status`)).body;
+      expect(status?.connector?.state).toBe("RUNNING");
+      expect(status?.tasks?.map((t: { state: string }) => t.state)).toEqual(Array(members).fill("RUNNING"));
+      expect(await gw.stop()).toBe(0);
+    } finally {
+      await admin.disconnect();
+    }
+  },
+  120_000,
+);
