@@ -14,17 +14,19 @@ const p1 = { topic: "orders", partition: 1 };
 const retryFast = { "sink.retry.backoff.initial.ms": "1", "sink.retry.backoff.max.ms": "2" };
 
 /**
- * The endpoint's first request hangs until `resolve()`, then gets `status` (a 503 would be retried);
- * the others get 200. `answered()`: whether the endpoint has answered the first request.
+ * The endpoint's `nth` request (the first by default) hangs until `resolve()`, then gets `status` (a 503
+ * would be retried); the others get `others` (200 by default). `answered()`: whether the endpoint has
+ * answered the held request.
  */
-function firstRequestHangs(server: ReturnType<typeof endpoint>, status = 503) {
+function requestHangs(server: ReturnType<typeof endpoint>, { nth = 1, status = 503, others = 200 } = {}) {
   const hang = deferred<void>();
   let answered = false;
+  const respond = (code: number) => new Response(code === 200 ? "ok" : "refused", { status: code });
   server.answer(async (_r, n) => {
-    if (n !== 1) return new Response("ok");
+    if (n !== nth) return respond(others);
     await hang.promise;
     answered = true;
-    return new Response(status === 200 ? "ok" : "busy", { status });
+    return respond(status);
   });
   return { resolve: () => hang.resolve(), answered: () => answered };
 }
@@ -37,7 +39,7 @@ function firstRequestHangs(server: ReturnType<typeof endpoint>, status = 503) {
 async function closeWaitingFor(
   task: HttpSinkTask,
   partitions: TopicPartition[],
-  hang: ReturnType<typeof firstRequestHangs>,
+  hang: ReturnType<typeof requestHangs>,
 ): Promise<void> {
   let closed = false;
   const closing = Promise.resolve(task.close(partitions)).then(() => {
@@ -54,7 +56,7 @@ describe("HttpSinkTask when partitions are revoked", () => {
   test("close waits for a revoked partition's attempt on the wire and never retries it: the next owner's records come after it", async () => {
     await using server = endpoint();
     // The first request ("old") hangs until the test releases it with a 503, which would be retried.
-    const hang = firstRequestHangs(server);
+    const hang = requestHangs(server);
     await using h = harness(
       { url: server.url(), "sink.writer.thread-pool.size": "2", "sink.batch.max-size": "1", ...retryFast },
       { assignment: [p0] },
@@ -106,11 +108,8 @@ describe("HttpSinkTask when partitions are revoked", () => {
     });
     await using _tokens = { [Symbol.asyncDispose]: () => tokenServer.stop(true) };
     await using server = endpoint();
-    const hang = deferred<void>();
-    server.answer(async (_r, n) => {
-      if (n === 1) await hang.promise;
-      return new Response("token revoked", { status: 401 });
-    });
+    // Answered 401 once close waits for it; a send again with a fresh token would get a 200.
+    const hang = requestHangs(server, { status: 401 });
     await using h = harness(
       {
         url: server.url(),
@@ -123,9 +122,7 @@ describe("HttpSinkTask when partitions are revoked", () => {
     );
     await h.task.put([record(0, 0, "old")]);
     await waitFor(() => server.received.length === 1);
-    const closing = h.task.close([p0]);
-    hang.resolve();
-    await closing;
+    await closeWaitingFor(h.task, [p0], hang);
     await h.task.idle();
     expect(server.received).toHaveLength(1);
     expect(tokens).toBe(1);
@@ -134,18 +131,12 @@ describe("HttpSinkTask when partitions are revoked", () => {
 
   test("with one request slot, the revoked partition's request frees it once its attempt ends", async () => {
     await using server = endpoint();
-    const hang = deferred<void>();
-    server.answer(async (r) => {
-      if (r.body.includes("stuck")) await hang.promise;
-      return new Response("ok");
-    });
+    const hang = requestHangs(server, { status: 200 });
     await using h = harness({ url: server.url(), "sink.batch.max-size": "1", ...retryFast }, { assignment: [p0, p1] });
     await h.task.put([record(0, 0, "stuck")]);
     await waitFor(() => server.received.length === 1);
     await h.task.put([record(1, 0, "waiting")]);
-    const closing = h.task.close([p0]);
-    hang.resolve();
-    await closing;
+    await closeWaitingFor(h.task, [p0], hang);
     await waitFor(() => server.received.length === 2);
     await h.task.idle();
     expect(server.values()).toEqual(["stuck", "waiting"]);
@@ -155,7 +146,7 @@ describe("HttpSinkTask when partitions are revoked", () => {
   // so the next records put were sent at once, without a flush condition (batch full, bytes, timeout).
   test("the records a flush released for a revoked partition do not let a later record skip its flush", async () => {
     await using server = endpoint();
-    const hang = firstRequestHangs(server);
+    const hang = requestHangs(server);
     await using h = harness(
       {
         url: server.url(),
@@ -187,7 +178,7 @@ describe("HttpSinkTask when partitions are revoked", () => {
 
   test("a request mixing partitions is not retried; the still-owned partition's records are sent again, in order", async () => {
     await using server = endpoint();
-    const hang = firstRequestHangs(server);
+    const hang = requestHangs(server);
     await using h = harness(
       { url: server.url(), "sink.batch.max-size": "4", "sink.flush-buffer.timeout": "3600000", ...retryFast },
       { assignment: [p0, p1] },
@@ -215,7 +206,7 @@ describe("HttpSinkTask when partitions are revoked", () => {
   describe("a request mixing the closed partition and a kept one", () => {
     async function closeOneWhileMixedRequestHangs(status: number) {
       await using server = endpoint();
-      const hang = firstRequestHangs(server, status);
+      const hang = requestHangs(server, { status });
       await using h = harness(
         { url: server.url(), "sink.flush-buffer.timeout": "0", ...retryFast },
         { assignment: [p0, p1] },
@@ -273,13 +264,34 @@ describe("HttpSinkTask when partitions are revoked", () => {
     expect(h.task.preCommit([{ ...p0, offset: 13 }])).toEqual([{ ...p0, offset: 11 }]);
   });
 
+  // sinkstop2-b P3 (task.ts close): close held a closed partition back at its request's first record, so a
+  // record the endpoint acknowledged during close's record-by-record re-send was sent again by the next owner.
+  test("a refused batch re-sent record by record during close: preCommit after the close answers the first record not delivered", async () => {
+    await using server = endpoint();
+    // The batch [a10, a11] is refused (400) and re-sent record by record: [a10] hangs, then gets a 200; [a11] would be refused.
+    const hang = requestHangs(server, { nth: 2, status: 200, others: 400 });
+    await using h = harness(
+      { url: server.url(), "sink.batch.max-size": "2", "errors.tolerance": "all", ...retryFast },
+      { assignment: [p0] },
+    );
+    await h.task.put([record(0, 10, "a10"), record(0, 11, "a11")]);
+    await waitFor(() => server.received.length === 2);
+    expect(h.task.preCommit([{ ...p0, offset: 12 }])).toEqual([{ ...p0, offset: 10 }]);
+    await closeWaitingFor(h.task, [p0], hang);
+    await h.task.idle();
+    // 10 was delivered while close waited; 11 was neither sent again nor reported: the next owner sends it, not 10.
+    expect(h.task.preCommit([{ ...p0, offset: 12 }])).toEqual([{ ...p0, offset: 11 }]);
+    expect(server.values()).toEqual(["a10", "a11", "a10"]);
+    expect(h.errant).toEqual([]);
+  });
+
   // sinkstop2 (review-sinkstop P3-2): what preCommit answers for a closed partition was kept until it
   // was opened again, for every partition ever closed.
   describe("what preCommit answers for a closed partition is forgotten once the commit after close ran", () => {
     /** p0's request refused while close waits for it: preCommit answers 10 for p0 after the close. */
     async function closedWithP0Undelivered() {
       const server = endpoint();
-      const hang = firstRequestHangs(server);
+      const hang = requestHangs(server);
       const h = harness({ url: server.url(), "sink.batch.max-size": "1", ...retryFast }, { assignment: [p0, p1] });
       await h.task.put([record(0, 10, "a")]);
       await waitFor(() => server.received.length === 1);

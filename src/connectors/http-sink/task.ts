@@ -80,8 +80,11 @@ export class HttpSinkTask implements SinkTask {
   private timer: { at: number; cancel: AbortController } | undefined;
   /** Each request in flight: its own abort (no further attempt) and its run. */
   private readonly inFlight = new Map<TakenRequest, { abort: AbortController; run: Promise<void> }>();
-  /** Requests that ended done (delivered, or their rejected records reported): close counts them as delivered. */
-  private readonly done = new WeakSet<TakenRequest>();
+  /**
+   * Requests that ended (not failed): the index of their first record not done (delivered or reported), their
+   * length when all are. Close counts the records before it as delivered.
+   */
+  private readonly ended = new WeakMap<TakenRequest, number>();
   /**
    * Per partition closed with records not delivered: the first of them (what preCommit answers after
    * the close). Kept until the partition opens again or a preCommit does not name it (the runtime asks
@@ -192,9 +195,19 @@ export class HttpSinkTask implements SinkTask {
       );
     await Promise.allSettled(abandoned);
     for (const [k, lane] of pending) {
-      const undelivered = lane?.inFlight && !this.done.has(lane.inFlight.request) ? lane.inFlight.from : lane?.waiting;
+      const undelivered = (lane?.inFlight && this.firstNotDone(lane.inFlight.request, k)) ?? lane?.waiting;
       if (undelivered !== undefined) this.closedAt.set(k, undelivered);
     }
+  }
+
+  /**
+   * The offset of lane `tp`'s first record in `request` not done, or undefined when they all are. A request
+   * cut off while re-sending a refused batch record by record delivered those before the cut: only the rest
+   * go to the next owner.
+   */
+  private firstNotDone(request: TakenRequest, tp: string): number | undefined {
+    const undone = this.ended.get(request) ?? 0;
+    return request.records.slice(undone).find((r) => r.tp === tp)?.offset;
   }
 
   async stop(): Promise<void> {
@@ -277,11 +290,9 @@ export class HttpSinkTask implements SinkTask {
         (undone) => {
           // Ended by a revocation, the stop or cancel: what it did not deliver stays pending (at the
           // head of its lanes still owned), so no preCommit passes it, whenever it is asked.
+          this.ended.set(request, undone ?? request.records.length);
           if (undone !== undefined) this.buffer.requeue(request, undone);
-          else {
-            this.done.add(request);
-            this.buffer.complete(request);
-          }
+          else this.buffer.complete(request);
         },
         // Failed (fatal outcome, or a report that threw): its records stay pending, their lanes busy,
         // so no commit passes them even if preCommit did not throw after a failure.
