@@ -326,7 +326,8 @@ export interface SinkTask {
    * partitions close with offsets held back, it is asked again after `close` for those partitions (so
    * what close waited for and was delivered is committed): for a partition it closed, it must answer
    * its first record not delivered, never the offsets asked for. That ask comes right after `close`,
-   * before any other call: a later preCommit names a closed partition again only once it is opened.
+   * before any other preCommit, put or open (setPaused or cancel may come in between): a later
+   * preCommit names a closed partition again only once it is opened.
    */
   preCommit?(offsets: ReadonlyArray<TopicPartitionOffset>): MaybePromise<ReadonlyArray<TopicPartitionOffset>>;
   close?(partitions: ReadonlyArray<TopicPartition>): MaybePromise<void>;
