@@ -31,7 +31,8 @@
  * what was written, when none is; after the last answer otherwise): the front end uses it after a
  * CRL or trust store reload (with ResponseGate.giveUp, so no further request is handled meanwhile)
  * so that connections of client certificates the new material refuses (still-accepted.ts)
- * reconnect and face it.
+ * reconnect and face it. A request still receiving its body then is not waited for: nothing of it
+ * was answered, and the socket no longer reads, so the connection is closed at once.
  *
  * Called by tls-front-end.ts only; all state is per front end.
  */
@@ -60,6 +61,8 @@ interface Tracked {
   closeWhenIdle: boolean;
   /** Requests of the connection handed over and not answered (pipelined ones overlap). */
   inFlight: number;
+  /** The answer of the request whose body is arriving (phase `body`), until its body ends or it is answered. */
+  arriving: ServerResponse | undefined;
   /** Bytes handed to the kernel when last seen moving, and when that was (ms, monotonic). */
   flushed: number;
   progressAt: number;
@@ -119,6 +122,7 @@ export class ConnectionGuard {
       timer: undefined,
       closeWhenIdle: false,
       inFlight: 0,
+      arriving: undefined,
       flushed: 0,
       progressAt: performance.now(),
     };
@@ -154,7 +158,9 @@ export class ConnectionGuard {
       if (t.phase !== "body") this.enter(socket, t, "handling");
     } else {
       this.enter(socket, t, "body");
+      t.arriving = res;
       req.once("end", () => {
+        if (t.arriving === res) t.arriving = undefined;
         if (t.phase === "body") this.enter(socket, t, "handling");
       });
     }
@@ -163,7 +169,11 @@ export class ConnectionGuard {
     const done = () => {
       if (answered) return;
       answered = true;
-      if (--t.inFlight > 0) return; // pipelined answers still in progress: not idle yet
+      if (t.arriving === res) t.arriving = undefined;
+      if (--t.inFlight > 0) {
+        if (t.closeWhenIdle) this.closeIfOnlyArriving(socket, t);
+        return; // pipelined answers still in progress: not idle yet
+      }
       if (t.closeWhenIdle)
         socket.destroySoon(); // the lingering close: also ends a paused socket
       else if (t.phase === "handling" || t.phase === "body") this.enter(socket, t, "idle");
@@ -172,14 +182,32 @@ export class ConnectionGuard {
     res.once("close", done);
   }
 
-  /** Closes every matching connection once no answer of it is in flight (flushing what was written). */
+  /**
+   * Closes every matching connection once no answer of it is in flight (flushing what was written);
+   * a request whose body is still arriving, its answer not begun, is not waited for (closeIfOnlyArriving).
+   */
   closeWhen(matches: (socket: Socket) => boolean): void {
     for (const [socket, t] of this.tracked) {
       if (!matches(socket)) continue;
       if (t.inFlight === 0)
         socket.destroySoon(); // flushes answers already written, then ends
-      else t.closeWhenIdle = true;
+      else {
+        t.closeWhenIdle = true;
+        this.closeIfOnlyArriving(socket, t);
+      }
     }
+  }
+
+  /**
+   * Closes a connection to be closed whose only request in flight is still receiving its body and
+   * has no answer begun (explore14 F2): the caller stopped reading the connection
+   * (ResponseGate.giveUp), so that body would never end and the request would wait out
+   * ingest.request.timeout.ms. Its handler has written nothing (the ingest handler reads the
+   * whole body first), so the client's retry on a new connection is safe.
+   */
+  private closeIfOnlyArriving(socket: Socket, t: Tracked): void {
+    if (t.inFlight === 1 && t.phase === "body" && t.arriving !== undefined && !t.arriving.headersSent)
+      socket.destroySoon(); // the lingering close: reads and drops the rest of the body
   }
 
   /** Destroys the connection, counting it under `event`. */

@@ -97,6 +97,36 @@ describe("TlsFrontEnd reloading on file change", () => {
     await kept.closed;
   });
 
+  // explore14 F2: the connection was given up (no longer read) but waited for the request whose body was
+  // arriving, so the device got a 408 after ingest.request.timeout.ms although it had sent its whole body.
+  // The test's timeout, far below those 30 s, is the evidence that the close comes at once.
+  test.each([
+    ["pipelined behind an answered request", ""],
+    ["after 100 Continue", "Expect: 100-continue\r\n"],
+  ])(
+    "a device sending a body when a reload revokes it is closed at once (%s)",
+    async (_, expect100) => {
+      await using fe = await frontEnd();
+      const uploader = await pki.issue(`uploading-${expect100.length}`, "device-uploading");
+      using client = await tlsClient(fe.port, pki.caCert, uploader);
+      const post = `POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 22\r\n${expect100}\r\n`;
+      if (expect100) {
+        client.socket.write(post);
+        await waitFor(() => client.text().includes("100 Continue"), { what: "100 Continue" });
+        client.socket.write('{"part":');
+      } else {
+        // The GET's answer comes after the POST behind it was parsed (one read) and handed to the handler.
+        client.socket.write(`GET /first HTTP/1.1\r\nHost: localhost\r\n\r\n${post}{"part":`);
+        await waitFor(() => client.text().includes('"path":"/first"'), { what: "the first answer" });
+      }
+      await pki.revoke(uploader);
+      expect(fe.reloadIfChanged()).toBe(true);
+      await client.closed;
+      expect(client.text()).not.toContain("/upload");
+    },
+    10_000,
+  );
+
   test("a new server certificate is served after the key store file changes", async () => {
     await using fe = await frontEnd();
     const store = pki.serverPem;

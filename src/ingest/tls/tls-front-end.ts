@@ -23,7 +23,8 @@
  * the trust store kept its devices' open connections), open connections whose client certificate
  * the new material refuses, or may refuse (still-accepted.ts: it keeps only what it is certain a
  * new handshake accepts), handle no further request
- * (ResponseGate.giveUp) and are closed once their answers in progress are sent, so a revoked device
+ * (ResponseGate.giveUp) and are closed once their answers in progress are sent (at once when their
+ * request's body is still arriving: ConnectionGuard.closeWhen), so a revoked device
  * cannot keep using a connection made before; the others keep theirs (closing every
  * client-certificate connection reset the requests valid devices were sending on them: crlreload). A file that fails to load (a CRL file
  * read half-written too: revocation-list.ts) keeps the previous material and logs an error once per change. An expired CRL (its nextUpdate passed: every client
