@@ -8,37 +8,11 @@
  * rejoins for the change (as Java's), so the group rebalances once.
  */
 import { expect, test } from "bun:test";
-import { type Admin, AssignerProtocol } from "kafkajs";
-import { startGateway } from "./support/gateway.ts";
-import {
-  awaitTopic,
-  createTopicsOn,
-  kafkaBroker,
-  producePerPartition,
-  testClient,
-  uniqueTopic,
-} from "./support/kafka.ts";
+import type { Admin } from "kafkajs";
+import { awaitTopic, createTopicsOn, producePerPartition, testClient, uniqueTopic } from "./support/kafka.ts";
+import { assignedPerMember, startPartitionedFileSink } from "./support/partitioned-file-sink.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
-
-/** The file's lines `p:i` grouped by partition, in the order written. */
-async function written(file: string): Promise<Record<string, number[]>> {
-  const lines = (await Bun.file(file).exists()) ? (await Bun.file(file).text()).split("\n") : [];
-  const byPartition: Record<string, number[]> = {};
-  for (const line of lines.filter((l) => l !== "")) {
-    const [p, i] = line.split(":") as [string, string];
-    byPartition[p] = [...(byPartition[p] ?? []), Number(i)];
-  }
-  return byPartition;
-}
-
-/** How many partitions each member of the group is assigned, as its coordinator describes it. */
-async function assignedPerMember(admin: Admin, groupId: string): Promise<number[]> {
-  const [group] = (await admin.describeGroups([groupId])).groups;
-  return (group?.members ?? []).map(
-    (m) => Object.values(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {}).flat().length,
-  );
-}
 
 /** The generation of each "Successfully synced group" line in the gateway's log, in order. */
 function syncedGenerations(output: string): string[] {
@@ -66,7 +40,6 @@ test.each([
 ] as const)(
   "kafka.client=%s: a sink consumes partitions added to its topic while it is %s, each record once",
   async (client, state) => {
-    const kafka = await kafkaBroker();
     await using dir = await tempDir();
     const topic = uniqueTopic(`sink-added-partitions-${client}`);
     const admin = (await testClient()).admin();
@@ -74,32 +47,12 @@ test.each([
     try {
       await createTopicsOn(admin, [{ topic, numPartitions: 2 }]);
       await producePerPartition(topic, 2, 3, (p, i) => `${p}:${i}`);
-
-      const file = dir.file("sink.txt");
-      const count = async () => Object.values(await written(file)).flat().length;
-
-      await using gw = await startGateway({
-        dir: dir.path,
-        worker: {
-          "bootstrap.servers": kafka.bootstrap,
-          "data.dir": dir.file("data"),
-          "kafka.client": client,
-          // Nothing is committed on a timer: only at revocation (and at stop).
-          "offset.flush.interval.ms": "3600000",
-        },
+      // Nothing is committed on a timer: only at revocation (and at stop).
+      const sink = await startPartitionedFileSink(dir, client, topic, {
+        worker: { "offset.flush.interval.ms": "3600000" },
       });
-      const name = uniqueTopic("growing-sink");
-      const created = await gw.rest.post("/connectors", {
-        name,
-        config: {
-          "connector.class": "FileStreamSink",
-          topics: topic,
-          file,
-          "consumer.override.metadata.max.age.ms": "200",
-          "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-        },
-      });
-      expect(created.status).toBe(201);
+      await using gw = sink.gw;
+      const { name, count, written } = sink;
       await waitFor(async () => (await count()) === 6, { what: "the records of the first two partitions" });
 
       const states = async () => {
@@ -124,7 +77,7 @@ test.each([
         expect((await gw.rest.put(`/connectors/${name}/resume`)).status).toBe(202);
       }
       await waitFor(async () => (await count()) === 18, { what: "the records of all four partitions" });
-      expect(await written(file)).toEqual(ALL_FOUR);
+      expect(await written()).toEqual(ALL_FOUR);
       expect(await gw.stop()).toBe(0);
     } finally {
       await admin.disconnect();
@@ -137,7 +90,6 @@ test.each([
 test.each(["platformatic", "kafkajs"] as const)(
   "kafka.client=%s, tasks.max=2: partitions added are assigned in one rebalance, each record delivered once",
   async (client) => {
-    const kafka = await kafkaBroker();
     await using dir = await tempDir();
     const topic = uniqueTopic(`sink-added-partitions-2tasks-${client}`);
     const admin = (await testClient()).admin();
@@ -145,30 +97,12 @@ test.each(["platformatic", "kafkajs"] as const)(
     try {
       await createTopicsOn(admin, [{ topic, numPartitions: 2 }]);
       await producePerPartition(topic, 2, 3, (p, i) => `${p}:${i}`);
-      const file = dir.file("sink.txt");
-      const count = async () => Object.values(await written(file)).flat().length;
-      await using gw = await startGateway({
-        dir: dir.path,
-        worker: {
-          "bootstrap.servers": kafka.bootstrap,
-          "data.dir": dir.file("data"),
-          "kafka.client": client,
-          "offset.flush.interval.ms": "3600000",
-        },
+      const sink = await startPartitionedFileSink(dir, client, topic, {
+        worker: { "offset.flush.interval.ms": "3600000" },
+        connector: { "tasks.max": "2" },
       });
-      const name = uniqueTopic("growing-sink-2tasks");
-      const created = await gw.rest.post("/connectors", {
-        name,
-        config: {
-          "connector.class": "FileStreamSink",
-          topics: topic,
-          file,
-          "tasks.max": "2",
-          "consumer.override.metadata.max.age.ms": "200",
-          "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-        },
-      });
-      expect(created.status).toBe(201);
+      await using gw = sink.gw;
+      const { name, count, written } = sink;
       await waitFor(async () => (await count()) === 6, { what: "the records of the first two partitions" });
       const perMember = async () => (await assignedPerMember(admin, `connect-${name}`)).sort().join();
       await waitFor(async () => (await perMember()) === "1,1", { what: "both tasks assigned a partition" });
@@ -187,7 +121,7 @@ test.each(["platformatic", "kafkajs"] as const)(
       await producePerPartition(topic, 4, 3, (p, i) => `${p}:${i}`, 3);
       await waitFor(async () => (await count()) === 18, { what: "the records of all four partitions" });
       await waitFor(async () => (await perMember()) === "2,2", { what: "two partitions per task" });
-      expect(await written(file)).toEqual(ALL_FOUR);
+      expect(await written()).toEqual(ALL_FOUR);
       // Both members synced in the one generation the leader's rejoin started, and in no other.
       const after = await waitFor(
         () => {
