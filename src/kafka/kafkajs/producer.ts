@@ -15,7 +15,9 @@
  * send it wrote (it keeps a broker's answer and retries only the others, so one broker's partitions may be written
  * before another's are refused), nor whether an unanswered earlier attempt of its own wrote them (a timeout, then a
  * retry refused after an ACL was revoked). A Produce request lost with its connection leaves no trace kafkajs
- * reports: a retry of it refused is still taken for the only attempt.
+ * reports: a retry of it refused is still taken for the only attempt. A send to several topics refused in part in its
+ * only Produce answer (produce-answer.ts keeps that answer) says which records were written, at which offsets, and
+ * names the refused topics (`partlyRefused`).
  */
 import type { Producer } from "kafkajs";
 import { RetriableError } from "../../errors.ts";
