@@ -38,8 +38,8 @@ for (const version of [v3, v4, v5, v6, v7]) {
   const exports = ((version as { default?: unknown }).default ?? version) as {
     parse: (data: unknown) => Promise<unknown>;
   };
+  // Each module's exports hold the original parse (v4..v7 took v3's or v5's at load), so each is wrapped once.
   const parse = exports.parse;
-  if ((parse as { [ANSWER]?: true })[ANSWER]) continue; // v4, v6, v7 share v3's (and v5's) function
   const keeping = async (data: unknown) => {
     try {
       return await parse(data);
@@ -48,5 +48,5 @@ for (const version of [v3, v4, v5, v6, v7]) {
       throw error;
     }
   };
-  exports.parse = Object.assign(keeping, { [ANSWER]: true as const });
+  exports.parse = keeping;
 }
