@@ -60,6 +60,9 @@ beforeAll(async () => {
         ...CLIENTS.flatMap((client) =>
           ["native", "v2", "v3"].flatMap((t) => [`ingest-route-${t}-${client}`, `ingest-deny-routed-${t}-${client}`]),
         ),
+        ...CLIENTS.flatMap((client) =>
+          ["native", "v3"].flatMap((t) => [`ingest-route-split-${t}-${client}`, `ingest-deny-split-${t}-${client}`]),
+        ),
       ].map((topic) => ({ topic, numPartitions: 1 })),
     );
     await admin.createAcls({
@@ -396,6 +399,88 @@ describe.each(CLIENTS)("ingest records a RegexRouter sends to another topic (kaf
     expect(gw.output()).not.toContain(PASSWORD);
   }, 45_000);
 });
+
+// routedacl P3: one request whose records a RecordIsTombstone-predicated RegexRouter split over a topic the gateway may
+// not write and a writable one went out in one produce request: every record answered 500 "may still be written",
+// though the broker refused the one and wrote the other.
+describe.each(CLIENTS)(
+  "one request split by a transformation over a refused and a writable topic (kafka.client=%s)",
+  (client) => {
+    test("answers the refused record denied and the written one with its offset: native path and REST Proxy v3 batch", async () => {
+      await using work = await tempDir();
+      await using gw = (
+        await startIngestGateway(work, { "bootstrap.servers": broker.bootstrap, "kafka.client": client })
+      ).gw;
+      const refusedTopic = (path: string) => `ingest-deny-split-${path}-${client}`;
+      const writable = (path: string) => `ingest-route-split-${path}-${client}`;
+      for (const path of ["native", "v3"])
+        await createIngestConnector(gw, path, {
+          "ingest.path": `/ingest/${path}`,
+          "kafka.topic": refusedTopic(path),
+          transforms: "route",
+          "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+          "transforms.route.regex": ".*",
+          "transforms.route.replacement": writable(path),
+          "transforms.route.predicate": "tombstone",
+          predicates: "tombstone",
+          "predicates.tombstone.type": "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone",
+          ...asGateway("producer"),
+        });
+      const url = await ingestUrlOf(gw);
+      // The refused record first on the native path, the written one first in the v3 batch.
+      const answers = await Promise.all([
+        postTo(url, "/ingest/native", '[{"n":1},null]'),
+        postTo(
+          url,
+          `/v3/clusters/c/topics/${refusedTopic("v3")}/records:batch`,
+          '{"entries":[{"id":"a","value":{"type":"JSON","data":null}},{"id":"b","value":{"type":"JSON","data":{"n":1}}}]}',
+        ),
+      ]);
+      expect(answers.map(({ status, body }) => ({ status, body }))).toEqual([
+        {
+          status: 500,
+          body: {
+            error_code: 50002,
+            message: `1 of 2 records were not acknowledged by Kafka (the others were written: sending the request again writes them again): ${denied(refusedTopic("native"))}`,
+            topic: refusedTopic("native"),
+            offsets: [
+              { partition: null, offset: null, error_code: 50003, error: denied(refusedTopic("native")) },
+              { topic: writable("native"), partition: 0, offset: 0, timestamp: expect.any(Number) },
+            ],
+          },
+        },
+        {
+          status: 207,
+          body: {
+            successes: [
+              {
+                id: "a",
+                cluster_id: "c",
+                topic_name: writable("v3"),
+                partition_id: 0,
+                offset: 0,
+                timestamp: expect.any(String),
+              },
+            ],
+            failures: [{ id: "b", error_code: 40301, message: denied(refusedTopic("v3")) }],
+          },
+        },
+      ]);
+      // Written once, where the answer says.
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        for (const path of ["native", "v3"])
+          expect((await admin.fetchTopicOffsets(writable(path))).map(({ high }) => high)).toEqual(["1"]);
+      } finally {
+        await admin.disconnect();
+      }
+      for (const name of ["native", "v3"])
+        expect((await failedTrace(gw, name)).split("\n")[0]!).toStartWith(`${ERR}TopicAuthorizationException: `);
+      expect(gw.output()).not.toContain(PASSWORD);
+    }, 45_000);
+  },
+);
 
 test.each(CLIENTS)(
   "a worker whose trust store does not trust the broker's certificate stops at startup as Connect's does: exit code 2, the handshake named (kafka.client=%s)",

@@ -170,19 +170,27 @@ export interface SourceTask {
    * earlier batches may still await Kafka's acknowledgement (up to the producer's
    * max.in.flight.requests.per.connection batches and buffer.memory bytes; when that is reached,
    * `poll` is not called until the oldest batch is acknowledged). Records are acknowledged
-   * (`commitRecords` / `commitRecord`) in poll order, batch by batch, never out of order.
+   * (`commitRecords` / `commitRecord`) in poll order, batch by batch, never out of order; only the
+   * records of a batch given up in part reach `commitRecord` when it is given up (see there).
    */
   poll(signal: AbortSignal): Promise<SourceRecord[] | null>;
   /**
    * Kafka acknowledged `record` (metadata null when a transform dropped it or errors.tolerance=all
    * skipped it). Called per record, in poll order, unless the task implements `commitRecords`.
+   * Also called (whether or not the task implements `commitRecords`) for the records of a poll batch
+   * given up at a stop or after a failure that Kafka wrote all the same or a transformation dropped,
+   * as Connect's producer callback commits each record it acknowledges: their batch is not
+   * acknowledged as a whole (its other records were not written), so neither `commitRecords` nor the
+   * staging of its source offsets happens for it; the others of the batch reach `notSent` or nothing.
    */
   commitRecord?(record: SourceRecord, metadata: RecordMetadata | null, rejection?: RecordRejection): MaybePromise<void>;
   /**
-   * One acknowledged poll batch at once: `metadata[i]` belongs to `records[i]` (null as for
-   * commitRecord). When present it replaces the per-record `commitRecord` calls. Batches arrive
-   * in poll order; a batch whose send failed for good is never acknowledged (the task fails), and
-   * batches still in flight when the task stops are acknowledged only if Kafka acknowledged them.
+   * One acknowledged poll batch at once, whole: `metadata[i]` belongs to `records[i]` (null as for
+   * commitRecord), and Kafka wrote (or a transformation dropped) every record of it. When present it
+   * replaces the per-record `commitRecord` calls for acknowledged batches. Batches arrive in poll
+   * order; a batch whose send failed for good is never passed here (the task fails), and batches
+   * still in flight when the task stops are passed only if Kafka acknowledged all of them. Records
+   * of a batch given up in part reach `commitRecord` only (see there), never this.
    */
   commitRecords?(
     records: ReadonlyArray<SourceRecord>,

@@ -56,13 +56,16 @@ export class KafkaAccessError extends ConnectError {
   }
 }
 
-/** `error` as a TOPIC_AUTHORIZATION_FAILED refusal naming `topic` as unauthorized; other access errors as they are. */
-export function withUnauthorizedTopic(error: KafkaAccessError, topic: string): KafkaAccessError {
+/**
+ * `error` as a TOPIC_AUTHORIZATION_FAILED refusal naming `topic` (or each of `topic`) as unauthorized; other access
+ * errors as they are.
+ */
+export function withUnauthorizedTopic(error: KafkaAccessError, topic: string | readonly string[]): KafkaAccessError {
   if (kafkaErrorOf(error) !== "TOPIC_AUTHORIZATION_FAILED") return error;
   const named = new KafkaAccessError("TOPIC_AUTHORIZATION_FAILED", error.message, {
     cause: error.cause,
     javaClass: error.javaClass,
-    unauthorizedTopics: [topic],
+    unauthorizedTopics: typeof topic === "string" ? [topic] : topic,
   });
   return withKafkaError(named, "TOPIC_AUTHORIZATION_FAILED");
 }

@@ -157,15 +157,49 @@ export async function commitSourceRecords(
       const all: (RecordMetadata | null)[] = new Array(records.length);
       for (let i = 0; i < records.length; i++) all[i] = positions[i]! >= 0 ? (metadata[positions[i]!] ?? null) : null;
       await (rejections ? task.commitRecords(records, all, rejections) : task.commitRecords(records, all));
-    } else if (task.commitRecord) {
-      for (let i = 0; i < records.length; i++) {
-        const meta = positions[i]! >= 0 ? (metadata[positions[i]!] ?? null) : null;
-        const rejection = rejections?.get(i);
-        const done = rejection ? task.commitRecord(records[i]!, meta, rejection) : task.commitRecord(records[i]!, meta);
-        if (done instanceof Promise) await done;
-      }
-    }
+    } else await commitEach(task, records, positions, metadata, rejections);
   } catch (error) {
     log.error("Exception thrown while calling task.commitRecord()", error);
+  }
+}
+
+/**
+ * Commits records of a poll batch that is NOT acknowledged as a whole (given up at a stop or after a failure: some
+ * of its records were not written) through `commitRecord` only, per record, as Connect's producer callback does:
+ * never through `commitRecords`, which promises a whole acknowledged batch (a task such as the HTTP source takes it
+ * as "the poll's records are all in Kafka" and would save its source offset past the unwritten ones). A task without
+ * `commitRecord` hears nothing of them. Arguments and throws as for commitSourceRecords.
+ */
+export async function commitSomeSourceRecords(
+  task: SourceTask,
+  records: readonly SourceRecord[],
+  positions: Int32Array,
+  metadata: readonly (RecordMetadata | null)[],
+  pending: Map<SourceRecord, RecordRejection>,
+  log: Logger,
+): Promise<void> {
+  if (!task.commitRecord) return;
+  const rejections = pending.size > 0 ? takeRejections(records, positions, metadata, pending) : undefined;
+  try {
+    await commitEach(task, records, positions, metadata, rejections);
+  } catch (error) {
+    log.error("Exception thrown while calling task.commitRecord()", error);
+  }
+}
+
+/** `commitRecord` per record, in order (metadata and rejections as in commitSourceRecords). */
+async function commitEach(
+  task: SourceTask,
+  records: readonly SourceRecord[],
+  positions: Int32Array,
+  metadata: readonly (RecordMetadata | null)[],
+  rejections: ReadonlyMap<number, RecordRejection> | undefined,
+): Promise<void> {
+  if (!task.commitRecord) return;
+  for (let i = 0; i < records.length; i++) {
+    const meta = positions[i]! >= 0 ? (metadata[positions[i]!] ?? null) : null;
+    const rejection = rejections?.get(i);
+    const done = rejection ? task.commitRecord(records[i]!, meta, rejection) : task.commitRecord(records[i]!, meta);
+    if (done instanceof Promise) await done;
   }
 }

@@ -102,7 +102,7 @@ export function track(
             ? "undefined"
             : Array.isArray(result)
               ? result.map((m) => m?.offset).join(",")
-              : `not sent from ${result.from}${result.failure ? `, failed ${String(result.failure.error)}` : ""}`
+              : `not sent from ${result.from}${result.written ? `, written ${[...result.written.keys()].join(",")}` : ""}${result.failure ? `, failed ${String(result.failure.error)}` : ""}`
         }`,
       ),
     (error) => log.push(`${label}:failed ${String(error)}`),

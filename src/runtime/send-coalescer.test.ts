@@ -75,10 +75,10 @@ describe("SendCoalescer", () => {
     await waitFor(() => sender.recoveries.length === 1);
     sender.recovered(1, new Error("authentication failed"), true);
     await waitFor(() => log.length === 2);
-    expect(log).toEqual(["A:not sent from 1, failed Error: authentication failed", "B:not sent from 0"]);
+    expect(log).toEqual(["A:not sent from 1, written 0, failed Error: authentication failed", "B:not sent from 0"]);
   });
 
-  test("a request cut short by a stop (no failure) settles its batch with undefined, one never taken into a request as not sent", async () => {
+  test("a request cut short by a stop (no failure) settles its batch as given up with its written records, one never taken into a request as not sent", async () => {
     const sender = new ManualSender();
     const coalescer = new SendCoalescer(sender.sender, options());
     const log: string[] = [];
@@ -88,7 +88,8 @@ describe("SendCoalescer", () => {
     await waitFor(() => sender.recoveries.length === 1);
     sender.recovered(1);
     await waitFor(() => log.length === 2);
-    expect(log).toEqual(["A:undefined", "B:not sent from 0"]);
+    // a1 written (its metadata told: routedacl P3), a2 may have been: none is certainly not written.
+    expect(log).toEqual(["A:not sent from 2, written 0", "B:not sent from 0"]);
     expect(sender.requests).toEqual([
       ["a1", "a2"],
       ["a1", "a2"],
@@ -127,10 +128,15 @@ describe("SendCoalescer", () => {
     sender.fail(1, markNeverSent(new NotSentError("an earlier send failed")));
     sender.ack(2);
     await waitFor(() => sender.recoveries.length === 1);
-    // a1 written; a2 never reached a broker again, nor b1; c1 was written (not acknowledged after a2); d1 never went.
+    // a1 written; a2 never reached a broker again, nor b1; c1 was written (told so, not acknowledged after a2); d1 never went.
     sender.recovered(1, undefined, true);
     await waitFor(() => log.length === 4);
-    expect(log).toEqual(["A:not sent from 1", "B:not sent from 0", "C:undefined", "D:not sent from 0"]);
+    expect(log).toEqual([
+      "A:not sent from 1, written 0",
+      "B:not sent from 0",
+      "C:not sent from 0, written 0",
+      "D:not sent from 0",
+    ]);
   });
 
   test("given up: a later request refused but partly written (another topic's partition acknowledged) is not said unwritten (review 14)", async () => {
@@ -145,8 +151,8 @@ describe("SendCoalescer", () => {
     await waitFor(() => sender.recoveries.length === 1);
     sender.recovered(0, undefined, true);
     await waitFor(() => log.length === 2);
-    // b1 was written: B is told only that b2 is not.
-    expect(log).toEqual(["A:not sent from 0", "B:not sent from 1"]);
+    // b1 was written: B is told so, and that b2 is not.
+    expect(log).toEqual(["A:not sent from 0", "B:not sent from 0, written 0"]);
   });
 
   test("given up: a batch whose records were in an attempt that may have reached a broker is undefined", async () => {

@@ -31,7 +31,9 @@
  * requests Kafka acknowledged meanwhile (their records are polled again after a restart:
  * duplicates, never loss); nothing is sent after that. A batch given up says from which of its
  * records on each is certainly not written (`NotSent`: never taken into a request, or only into
- * attempts that never reached a broker or that the broker refused, the port's `unwritten`), or is
+ * attempts that never reached a broker or that the broker refused, the port's `unwritten`) and which
+ * of its records Kafka is known to have written (`NotSent.written`: acknowledged, or listed written
+ * by a rejection, e.g. another topic's records of a request the broker refused one topic of), or is
  * `undefined` when each may have been.
  *
  * Used by WorkerSourceTask, which supplies the sender (producer attempt; retries, per-record
@@ -50,7 +52,15 @@ export interface SendOutcome {
   readonly metadata: readonly (ProducedMetadata | null)[];
   /** Present when the records after `metadata` failed for good; absent when the task stopped. */
   readonly failure?: { readonly error: unknown };
-  /** True when no attempt at the records after `metadata` may have written them (the port's `unwritten`). */
+  /**
+   * The records after `metadata` that were written all the same (another partition of the request was acknowledged):
+   * `written[i]` is the metadata of record `metadata.length + i`, undefined for one not written. Absent when none was.
+   */
+  readonly written?: readonly (ProducedMetadata | undefined)[];
+  /**
+   * True when no attempt at the records after `metadata` (but those listed `written`) may have written them (the port's
+   * `unwritten`).
+   */
   readonly unwritten?: boolean;
 }
 
@@ -81,11 +91,16 @@ export interface SendCoalescerOptions {
 }
 
 /**
- * A batch given up (a stop or an earlier failure) whose records from `from` on are certainly not written: they never
- * reached Kafka, or it refused them (those before may have been written).
+ * A batch given up (a stop or an earlier failure) whose records from `from` on are certainly not written, but those
+ * listed `written`: they never reached Kafka, or it refused them (those before may have been written).
  */
 export interface NotSent {
   readonly from: number;
+  /**
+   * The batch's records Kafka is known to have written (by index in the batch), wherever they are: acknowledged in a
+   * request that failed for other records (another partition's were refused). Absent when none is.
+   */
+  readonly written?: ReadonlyMap<number, ProducedMetadata>;
   /**
    * Present when the batch failed for good (the task fails with this error) and the records from `from` on are
    * certainly not written; a failure after which they may have been rejects the batch instead.
@@ -264,7 +279,7 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
     // The rest of this request was not written: nothing after it may be acknowledged or sent, or
     // order would break.
     this.halted = true;
-    const given = this.givenUp(sent - count, outcome?.unwritten === true);
+    const given = this.givenUp(sent - count, outcome?.unwritten === true, outcome?.written);
     this.requests.length = 0;
     this.wireBytes = 0;
     const [first, ...later] = this.queue.splice(0);
@@ -281,32 +296,51 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
 
   /**
    * What each queued batch is given up as, once the request being handed back left `rest` records unwritten
-   * (`restUnwritten`: no attempt at them may have written them): per batch, from which record on every one is certainly
-   * not written (the rest of that request when so, the later requests whose attempt certainly wrote nothing, the
-   * records never taken into a request). Called before `requests` and `queue` are cleared.
+   * (`restUnwritten`: no attempt at them, but those `restWritten` lists, may have written them): per batch, from which
+   * record on every one is certainly not written (the rest of that request when so, the later requests whose attempt
+   * certainly wrote nothing, the records never taken into a request), but those known written (the first batch's
+   * handed-back ones, those a rejection lists, those of later requests acknowledged). Called before `requests` and
+   * `queue` are cleared.
    */
-  private givenUp(rest: number, restUnwritten: boolean): (NotSent | undefined)[] {
-    // Runs of records in queue order after the first batch's handed-back ones: [length, certainly unwritten].
-    const runs: [number, boolean][] = [[rest, restUnwritten]];
+  private givenUp(
+    rest: number,
+    restUnwritten: boolean,
+    restWritten: readonly (ProducedMetadata | undefined)[] | undefined,
+  ): (NotSent | undefined)[] {
+    // Runs of records in queue order after the first batch's handed-back ones: [length, certainly unwritten, or the
+    // metadata of the one record written].
+    const runs: [number, boolean | ProducedMetadata][] = [];
+    if (restWritten) for (let i = 0; i < rest; i++) runs.push([1, restWritten[i] ?? restUnwritten]);
+    else runs.push([rest, restUnwritten]);
     for (const r of this.requests) {
+      if (r.metadata) {
+        // Acknowledged after the failed request (not handed back: it would land ahead of the records sent again).
+        for (const m of r.metadata) runs.push([1, m ?? false]);
+        continue;
+      }
       const certain = r.error !== undefined && unwritten(r.error);
       // Of a rejection that lists records written all the same (another partition), only the others are unwritten.
-      const written = certain ? writtenRecords(r.error) : undefined;
-      if (written) for (let i = 0; i < r.records.length; i++) runs.push([1, (written[i] ?? null) === null]);
+      const written = r.error !== undefined ? writtenRecords(r.error) : undefined;
+      if (written) for (let i = 0; i < r.records.length; i++) runs.push([1, written[i] ?? certain]);
       else runs.push([r.records.length, certain]);
     }
     let run = 0;
-    let left = rest;
+    let left = runs[0]![0];
     return this.queue.map((batch, b) => {
       const start = b === 0 ? batch.metadata.length : 0;
+      const written = new Map<number, ProducedMetadata>();
+      for (let i = 0; i < start; i++) if (batch.metadata[i]) written.set(i, batch.metadata[i]!);
       let from = start;
       for (let i = start; i < batch.records.length; i++) {
         while (run < runs.length && left === 0) left = runs[++run]?.[0] ?? 0;
         if (run < runs.length) {
           left--;
-          if (!runs[run]![1]) from = i + 1;
+          const state = runs[run]![1];
+          if (typeof state === "object") written.set(i, state);
+          else if (!state) from = i + 1;
         } // else never taken into a request
       }
+      if (written.size > 0) return { from, written };
       return from < batch.records.length ? { from } : undefined;
     });
   }

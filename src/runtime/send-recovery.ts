@@ -105,9 +105,9 @@ export class SendRecovery {
     const outcome = (failure?: { error: unknown }): SendOutcome => {
       const end = done.indexOf(undefined);
       const metadata = done.slice(0, end < 0 ? done.length : end) as ProducedMetadata[];
-      const result: SendOutcome = failure ? { metadata, failure } : { metadata };
-      // "Not written" is said of every record after `metadata`: not when one of them was (another partition's).
-      return maybeSent || writtenFrom(done, metadata.length) ? result : { ...result, unwritten: true };
+      const result: SendOutcome = withWritten(failure ? { metadata, failure } : { metadata }, done, metadata.length);
+      // "Not written" is said of every record after `metadata` but those listed written (another partition's).
+      return maybeSent ? result : { ...result, unwritten: true };
     };
     let retrying = false;
     // The first warning of a recovery carries the error's trace; each retry after it is one line (a
@@ -231,8 +231,12 @@ export class SendRecovery {
         const outcome = await this.recover([chunk[i]!], undefined, sentBefore);
         if (outcome.metadata.length === 0) {
           // The records after this one were only in the attempts at the whole request (`sentBefore`).
-          const result: SendOutcome = outcome.failure ? { metadata, failure: outcome.failure } : { metadata };
-          return outcome.unwritten && !writtenFrom(done, i + 1) ? { ...result, unwritten: true } : result;
+          const result = withWritten(
+            outcome.failure ? { metadata, failure: outcome.failure } : { metadata },
+            done,
+            metadata.length,
+          );
+          return outcome.unwritten ? { ...result, unwritten: true } : result;
         }
         metadata.push(outcome.metadata[0]!);
       }
@@ -248,8 +252,11 @@ function notLogged(unlogged: number): string {
   return unlogged > 0 ? ` (${unlogged} failed attempt${unlogged === 1 ? "" : "s"} not logged)` : "";
 }
 
-/** Whether a record of `done` from `from` on was written (a partition of the request acknowledged it). */
-function writtenFrom(done: readonly (ProducedMetadata | undefined)[], from: number): boolean {
-  for (let i = from; i < done.length; i++) if (done[i] !== undefined) return true;
-  return false;
+/**
+ * `outcome` listing, as `written`, the records of `done` from `from` on that were written all the same (a partition of
+ * the request acknowledged them while another refused its records): unchanged when none was.
+ */
+function withWritten(outcome: SendOutcome, done: readonly (ProducedMetadata | undefined)[], from: number): SendOutcome {
+  const written = done.slice(from);
+  return written.some((m) => m !== undefined) ? { ...outcome, written } : outcome;
 }

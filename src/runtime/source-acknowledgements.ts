@@ -122,7 +122,7 @@ export class SourceAcknowledgements {
       // Given up because of the task's failure, if it failed: the SourceTask hears which.
       const { value } = outcome;
       const why = value?.failure?.error ?? this.d.failure();
-      if (value) await batchNotSent(o, this.d.sender, payload, value.from, this.d.log, why);
+      if (value) await batchNotSent(o, this.d.sender, payload, value, this.d.log, why);
     } else if (!this.halted) await this.acknowledge(payload, outcome.value);
   }
 

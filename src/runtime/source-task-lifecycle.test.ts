@@ -44,19 +44,19 @@ class Source implements SourceTask {
     });
     return null;
   }
+  /** Records of a batch given up (not acknowledged as a whole) come one by one, never through commitRecords. */
+  commitRecord(record: SourceRecord, meta: RecordMetadata | null, rejection?: RecordRejection): void {
+    this.told.push([
+      String(record.value),
+      rejection ? `rejected ${rejection.error}` : meta ? `written ${meta.offset}` : "dropped",
+    ]);
+  }
   commitRecords(
     records: readonly SourceRecord[],
     metadata: readonly (RecordMetadata | null)[],
     rejections?: ReadonlyMap<number, RecordRejection>,
   ): void {
-    records.forEach((r, i) => {
-      const rejection = rejections?.get(i);
-      const meta = metadata[i];
-      this.told.push([
-        String(r.value),
-        rejection ? `rejected ${rejection.error}` : meta ? `written ${meta.offset}` : "dropped",
-      ]);
-    });
+    for (let i = 0; i < records.length; i++) this.commitRecord(records[i]!, metadata[i] ?? null, rejections?.get(i));
   }
   /** The failure each notSent call was given. */
   readonly notSentFailures: unknown[] = [];

@@ -9,13 +9,14 @@
  */
 import type { OffsetStorageReader, RecordRejection, SourceTask } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
-import type { KafkaProducer, ProducerRecord } from "../kafka/kafka-port.ts";
+import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import type { OffsetStore } from "../store/offset-store.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { DirectFailure } from "./errors/stage.ts";
 import { toProducerRecord } from "./record-conversion.ts";
-import { commitSourceRecords, conversionRejectionOf, skipRejectionOf } from "./record-rejection.ts";
+import { commitSomeSourceRecords, conversionRejectionOf, skipRejectionOf } from "./record-rejection.ts";
+import type { NotSent } from "./send-coalescer.ts";
 import { type Outgoing, SourceTaskSender } from "./source-task-sender.ts";
 import type { TopicCreator } from "./topic-creation.ts";
 import type { WorkerTaskOptions } from "./worker-task.ts";
@@ -211,16 +212,19 @@ export async function recordsNotSent(
 
 /**
  * A poll batch given up at a stop or after a failure (SendCoalescer's NotSent) whose records from outgoing index
- * `from` on certainly never reached Kafka: a record a transformation dropped (`positions` at -1, no rejection
- * pending) is committed with null metadata, as Connect does when it drops it; the SourceTask learns that the records
- * from `from` on and those refused before sending were not written (`notSent`, with the topic each was to be written
- * to and `failure`: the error the batch failed with, when it did). The others may have been: it hears nothing of them.
+ * `from` on, but those listed `written`, certainly never reached Kafka: a record a transformation dropped
+ * (`positions` at -1, no rejection pending) is committed with null metadata, as Connect does when it drops it; a
+ * record Kafka wrote all the same (`written`: acknowledged in a request another partition of which was refused) is
+ * committed with its metadata, as Connect's producer callback commits each record it acknowledges (its offset is not
+ * staged: the batch is not acknowledged); the SourceTask learns that the other records from `from` on and those
+ * refused before sending were not written (`notSent`, with the topic each was to be written to and `failure`: the
+ * error the batch failed with, when it did). The others may have been: it hears nothing of them.
  */
 export async function batchNotSent(
   o: WorkerSourceTaskOptions,
   sender: SourceTaskSender,
   batch: PollBatch,
-  from: number,
+  { from, written }: NotSent,
   log: Logger,
   failure?: unknown,
 ): Promise<void> {
@@ -233,6 +237,8 @@ export async function batchNotSent(
     (i) => {
       const at = positions[i]!;
       if (at < 0) return pending.has(records[i]!) ? "notSent" : "dropped";
+      const metadata = written?.get(at);
+      if (metadata) return metadata;
       return at >= from ? "notSent" : undefined;
     },
     log,
@@ -243,26 +249,32 @@ export async function batchNotSent(
 /**
  * Commits the records of a given-up batch `fate` says were dropped with null metadata (a record a
  * transformation dropped, or errors.tolerance=all skipped for a task that does not reject records:
- * no rejection is pending for it), then tells the SourceTask those it says were not sent.
+ * no rejection is pending for it) and those it gives the metadata of (written), then tells the SourceTask those it
+ * says were not sent.
  */
 async function tellGivenUp(
   o: WorkerSourceTaskOptions,
   sender: SourceTaskSender,
   batch: PollBatch,
-  fate: (i: number) => "dropped" | "notSent" | undefined,
+  fate: (i: number) => "dropped" | "notSent" | ProducedMetadata | undefined,
   log: Logger,
   failure?: unknown,
 ): Promise<void> {
   const { records } = batch;
-  const dropped: SourceRecord[] = [];
+  const committed: SourceRecord[] = [];
+  const metadata: (ProducedMetadata | null)[] = [];
   const unsent: number[] = [];
   for (let i = 0; i < records.length; i++) {
     const f = fate(i);
-    if (f === "dropped") dropped.push(records[i]!);
-    else if (f === "notSent") unsent.push(i);
+    if (f === "notSent") unsent.push(i);
+    else if (f !== undefined) {
+      committed.push(records[i]!);
+      metadata.push(f === "dropped" ? null : f);
+    }
   }
-  if (dropped.length > 0) {
-    await commitSourceRecords(o.task, dropped, new Int32Array(dropped.length).fill(-1), [], sender.rejections, log);
+  if (committed.length > 0) {
+    const positions = Int32Array.from(metadata, (m, i) => (m ? i : -1));
+    await commitSomeSourceRecords(o.task, committed, positions, metadata, sender.rejections, log);
   }
   if (unsent.length > 0) await tellNotSent(o, sender, batch, unsent, log, failure);
 }

@@ -71,3 +71,19 @@ declare module "kafkajs/src/consumer/seekOffsets" {
     set(topic: string, partition: number, offset: string): this;
   }
 }
+declare module "kafkajs/src/protocol/requests/produce/v3/response" {
+  /** A decoded Produce answer checked: throws the first partition's error, if one failed. */
+  export let parse: (data: unknown) => Promise<unknown>;
+}
+declare module "kafkajs/src/protocol/requests/produce/v4/response" {
+  export let parse: (data: unknown) => Promise<unknown>;
+}
+declare module "kafkajs/src/protocol/requests/produce/v5/response" {
+  export let parse: (data: unknown) => Promise<unknown>;
+}
+declare module "kafkajs/src/protocol/requests/produce/v6/response" {
+  export let parse: (data: unknown) => Promise<unknown>;
+}
+declare module "kafkajs/src/protocol/requests/produce/v7/response" {
+  export let parse: (data: unknown) => Promise<unknown>;
+}

@@ -15,7 +15,9 @@
  * send it wrote (it keeps a broker's answer and retries only the others, so one broker's partitions may be written
  * before another's are refused), nor whether an unanswered earlier attempt of its own wrote them (a timeout, then a
  * retry refused after an ACL was revoked). A Produce request lost with its connection leaves no trace kafkajs
- * reports: a retry of it refused is still taken for the only attempt.
+ * reports: a retry of it refused is still taken for the only attempt. A send to several topics refused in part in its
+ * only Produce answer (produce-answer.ts keeps that answer) says which records were written, at which offsets, and
+ * names the refused topics (`partlyRefused`).
  */
 import type { Producer } from "kafkajs";
 import { RetriableError } from "../../errors.ts";
@@ -27,6 +29,7 @@ import type { KafkaHeader, KafkaProducer, ProducedMetadata, ProducerRecord } fro
 import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
 import { kafkaErrorOf, markRefused, withKafkaError } from "../send-rejection.ts";
 import { wrap } from "./errors.ts";
+import { type ProducePartitionAnswer, produceAnswerOf } from "./produce-answer.ts";
 
 export const PARTITION = Symbol("assigned partition");
 
@@ -52,6 +55,8 @@ export function partitionNotInMetadata(topic: string, partition: number, count: 
 }
 
 const UNKNOWN_TOPIC = "UNKNOWN_TOPIC_OR_PARTITION";
+/** Kafka's error code TOPIC_AUTHORIZATION_FAILED. */
+const TOPIC_AUTHORIZATION_FAILED = 29;
 
 /**
  * A send kafkajs gave up on because Kafka does not know a topic of it: kafkajs says only "This
@@ -194,7 +199,8 @@ export class KafkajsProducer implements KafkaProducer {
       const failure = wrap(error, "Failed to send records to Kafka");
       if (kafkaErrorOf(failure) === UNKNOWN_TOPIC && failure instanceof RetriableError)
         throw missingTopics(byTopic, error);
-      if (byTopic.size !== 1 || !(failure instanceof KafkaAccessError)) throw failure;
+      if (!(failure instanceof KafkaAccessError)) throw failure;
+      if (byTopic.size !== 1) throw this.partlyRefused(records, messages, failure, error) ?? failure;
       const [topic] = byTopic.keys();
       const named = withUnauthorizedTopic(failure, topic!);
       // An ACL refuses a topic's every partition: refused in the send's only attempt, it wrote nothing (the port's
@@ -216,6 +222,51 @@ export class KafkajsProducer implements KafkaProducer {
       const offset = b && b.offset >= 0 ? b.offset + index : -1;
       return { topic: r.topic, partition, offset, timestamp: b?.appendTime ?? r.timestamp };
     });
+  }
+
+  /**
+   * A send to several topics the broker refused some of (an ACL) in its only Produce answer (ProduceAttempts): that
+   * answer has every partition's result, so the refused topics' records are certainly not written and the others'
+   * were (the port's refused, listing those written: PartlyWritten), the failure naming the refused topics. Undefined
+   * when that is not known: another attempt may have written, the answer is not at hand, or a partition failed
+   * otherwise.
+   */
+  private partlyRefused(
+    records: readonly ProducerRecord[],
+    messages: readonly KafkajsMessage[],
+    failure: KafkaAccessError,
+    error: unknown,
+  ): Error | undefined {
+    const answer = produceAnswerOf(error);
+    if (!answer || !this.attempts.single) return undefined;
+    const results = new Map<string, ProducePartitionAnswer>();
+    for (const t of answer.topics) for (const p of t.partitions) results.set(`${t.topicName}\u0000${p.partition}`, p);
+    const refused = new Set<string>();
+    const position = new Map<string, number>();
+    const written: (ProducedMetadata | null)[] = [];
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      const partition = messages[i]![PARTITION] ?? r.partition ?? -1;
+      const k = `${r.topic}\u0000${partition}`;
+      const result = results.get(k);
+      if (result?.errorCode === TOPIC_AUTHORIZATION_FAILED) {
+        refused.add(r.topic);
+        written.push(null);
+        continue;
+      }
+      if (result?.errorCode !== 0) return undefined;
+      const index = position.get(k) ?? 0;
+      position.set(k, index + 1);
+      const appendTime = result.logAppendTime !== "-1" ? Number(result.logAppendTime) : null;
+      written.push({
+        topic: r.topic,
+        partition,
+        offset: Number(result.baseOffset) + index,
+        timestamp: appendTime ?? r.timestamp,
+      });
+    }
+    if (refused.size === 0) return undefined;
+    return Object.assign(markRefused(withUnauthorizedTopic(failure, [...refused])), { written });
   }
 
   async close(): Promise<void> {
