@@ -1,11 +1,15 @@
 /**
  * A topic a sink consumes deleted while the task runs, in the whole gateway against the real broker
- * (review-partfix P3): as Connect's consumer, the task goes on with its other topic (the default
- * client; kafkajs cannot, README "kafkajs" notes). Its consumer gives the deleted topic up at the
- * rejoin, the task stays RUNNING, and every record of the other topic reaches the file once. With
+ * (review-partfix P3): as Connect's consumer, the task goes on with its other topic. Its consumer gives the deleted topic up at the
+ * rejoin, the task stays RUNNING, and every record of the other topic reaches the file once (kafkajs: at
+ * least once). With
  * two tasks (review-partfix2 P1) the member that owns none of the deleted topic's partitions gives
  * it up too, at the first of its fetch, JoinGroup or (leader) SyncGroup that fails on it, rather than
- * failing its task; its watch looks only every 30 s here.
+ * failing its task; its watch looks only every 30 s here. kafkajs (explore13 F2) cannot drop a topic
+ * from its subscription: its consumer fails on the deleted topic (or its watch finds it gone, every
+ * `metadata.max.age.ms`) and the task starts a new one without it, which subscribes to the topics that
+ * exist; with two tasks the member owning none of the deleted topic's partitions gives it up at its
+ * watch's next look-up (1 s here).
  */
 import { expect, test } from "bun:test";
 import { startGateway } from "./support/gateway.ts";
@@ -21,11 +25,13 @@ import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 test.each([
-  ["1", "200"],
-  ["2", "30000"],
+  ["platformatic", "1", "200"],
+  ["platformatic", "2", "30000"],
+  ["kafkajs", "1", "200"],
+  ["kafkajs", "2", "1000"],
 ])(
-  "kafka.client=platformatic, tasks.max=%s: a sink whose topic is deleted goes on with its other topic, each record once",
-  async (tasksMax, maxAgeMs) => {
+  "kafka.client=%s, tasks.max=%s: a sink whose topic is deleted goes on with its other topic, each record once (kafkajs: at least once)",
+  async (client, tasksMax, maxAgeMs) => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();
     const deleted = uniqueTopic("sink-deleted");
@@ -42,12 +48,15 @@ test.each([
       const file = dir.file("sink.txt");
       const lines = async () =>
         (await Bun.file(file).exists()) ? (await Bun.file(file).text()).split("\n").filter((l) => l !== "") : [];
+      // kafkajs' consumer may fail on the deleted topic before the task committed what it delivered: the
+      // records since the last commit come again from the new consumer (at least once).
+      const delivered = async () => [...new Set(await lines())];
       await using gw = await startGateway({
         dir: dir.path,
         worker: {
           "bootstrap.servers": kafka.bootstrap,
           "data.dir": dir.file("data"),
-          "kafka.client": "platformatic",
+          "kafka.client": client,
           "offset.flush.interval.ms": "3600000",
         },
       });
@@ -74,7 +83,7 @@ test.each([
 
       await admin.deleteTopics({ topics: [deleted] });
       await producePerPartition(kept, 1, 2, (_, i) => `kept:${i}`, 2);
-      await waitFor(async () => (await lines()).length === 5, {
+      await waitFor(async () => (await delivered()).length === 5, {
         what: `the records sent to ${kept} after the deletion`,
       });
       // Every member rejoined without the deleted topic: nothing left to fail on it.
@@ -85,8 +94,11 @@ test.each([
         { what: "every member subscribed to the kept topic only" },
       );
       await producePerPartition(kept, 1, 1, (_, i) => `kept:${i}`, 4);
-      await waitFor(async () => (await lines()).length === 6, { what: `a record sent to ${kept} after the rejoins` });
-      expect((await lines()).sort()).toEqual(["deleted:0", "kept:0", "kept:1", "kept:2", "kept:3", "kept:4"]);
+      await waitFor(async () => (await delivered()).length === 6, {
+        what: `a record sent to ${kept} after the rejoins`,
+      });
+      expect((await delivered()).sort()).toEqual(["deleted:0", "kept:0", "kept:1", "kept:2", "kept:3", "kept:4"]);
+      if (client === "platformatic") expect((await lines()).length).toBe(6);
       const status = (await gw.rest.get(`/connectors/${name}/status`)).body;
       expect(status?.connector?.state).toBe("RUNNING");
       expect(status?.tasks?.map((t: { state: string }) => t.state)).toEqual(Array(members).fill("RUNNING"));

@@ -181,6 +181,16 @@ export class ConsumerLog {
     );
   }
 
+  /**
+   * Topics of the subscription the cluster does not have (deleted; auto-creation off): consumed
+   * without them until they exist again, as Java's consumer warns of a topic missing from its metadata.
+   */
+  missingTopics(topics: readonly string[]): void {
+    this.subscriptions.warn(
+      `Topics ${topics.join(", ")} of the subscription do not exist: consuming the others until they do`,
+    );
+  }
+
   /** Once per partition and assignment: the fetcher asks again after every backoff. */
   unknownPartition(tp: TopicPartition): void {
     if (this.unknown.has(topicPartitionKey(tp))) return;

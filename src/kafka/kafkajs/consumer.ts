@@ -13,7 +13,10 @@
  * subscription once, when it subscribes, and assigns the partitions it knew then;
  * subscription-watch.ts asks the topics and their partition counts again every
  * `metadata.max.age.ms` and rejoins when the topics changed or, on the group's leader, a count
- * differs from the one its assignment used (the assigner tells it, subscribed-round-robin.ts). Joins, assignments, revocations, seeks and the
+ * differs from the one its assignment used (the assigner tells it, subscribed-round-robin.ts). With
+ * auto-creation off it subscribes only to the listed topics that exist (all of them, to wait for,
+ * when none does): kafkajs fails on a subscribed topic deleted and cannot drop it, so the task starts
+ * a new consumer, which goes on with the others (explore13 F2). Joins, assignments, revocations, seeks and the
  * LeaveGroup are logged as Java's consumer logs them (consumer-log.ts); where a partition starts
  * kafkajs decides without telling, so unlike the platformatic adapter's those lines are missing.
  *
@@ -40,7 +43,7 @@ import { memberConfig } from "./member-config.ts";
 import { pendingSeeks } from "./pending-seeks.ts";
 import { type BrokerLike, brokerAddresses, topicPartitionLists, withJoinHook } from "./protocol.ts";
 import { StartPositions } from "./start-positions.ts";
-import { partitionCounts, watchSubscription } from "./subscription-watch.ts";
+import { existingOnly, partitionCounts, watchSubscription } from "./subscription-watch.ts";
 
 /** Partitions whose fetched batches are handed over at the same time, at most. */
 const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
@@ -174,15 +177,22 @@ export class KafkajsConsumer implements KafkaConsumer {
       // close() may come at any await below; then this start must not join the group.
       const closedMeanwhile = () =>
         new ConnectError(`The consumer of group ${this.options.groupId} was closed while starting`);
-      if (!(topics instanceof RegExp)) await awaitTopics(this.kafka, topics, s.allowAutoTopicCreation);
+      // With auto-creation off, a listed topic missing (deleted) is left out while another exists.
+      const dropsMissing = !(topics instanceof RegExp) && !s.allowAutoTopicCreation;
+      const ask = async (names: RegExp | readonly string[]) => {
+        const counts = await partitionCounts(this.kafka, names);
+        return dropsMissing ? existingOnly(counts) : counts;
+      };
+      const subscription = dropsMissing ? await this.existingOf(topics, ask) : topics;
+      if (!(subscription instanceof RegExp)) await awaitTopics(this.kafka, subscription, s.allowAutoTopicCreation);
       if (cancelled()) throw closedMeanwhile();
       await fenceZombies(this.kafka, this.options);
       if (cancelled()) throw closedMeanwhile();
       await consumer.connect();
       // Asked before the join: a change in between rejoins once more rather than going unseen.
-      const known = await partitionCounts(this.kafka, topics);
+      const known = await ask(subscription);
       await consumer.subscribe({
-        topics: topics instanceof RegExp ? [topics] : [...topics],
+        topics: subscription instanceof RegExp ? [subscription] : [...subscription],
         fromBeginning: s.fromBeginning,
       });
       if (cancelled()) throw closedMeanwhile();
@@ -227,7 +237,6 @@ export class KafkajsConsumer implements KafkaConsumer {
       const current = () => !cancelled();
       const { metadataMaxAgeMs: intervalMs, fromBeginning } = s;
       const { groupId } = this.options;
-      const ask = (names: RegExp | readonly string[]) => partitionCounts(this.kafka, names);
       const assigned = () => this.leaderAssigned;
       const watch = { topics, ask, assigned, consumer, run, groupId, intervalMs, fromBeginning };
       this.stopWatch = watchSubscription({ ...watch, current, revokeOwned, crash }, new Set(known.keys()));
@@ -241,6 +250,18 @@ export class KafkajsConsumer implements KafkaConsumer {
       if (this.consumer === consumer) this.consumer = undefined;
       throw wrap(error, `Failed to start the consumer of group ${this.options.groupId}`);
     }
+  }
+
+  /** Those of `topics` that exist, or all of them (to wait for) when none does; the others are logged. */
+  private async existingOf(
+    topics: readonly string[],
+    ask: (names: readonly string[]) => Promise<PartitionCounts>,
+  ): Promise<readonly string[]> {
+    const counts = await ask(topics);
+    const existing = topics.filter((t) => counts.has(t));
+    if (existing.length === 0 || existing.length === topics.length) return topics;
+    this.log.missingTopics(topics.filter((t) => !counts.has(t)));
+    return existing;
   }
 
   /** Gives up everything owned before the rejoin kafkajs will make (the join hook awaits it). */

@@ -81,8 +81,12 @@ export class StartPositions {
   /** The cluster connection of the look-ups, opened at the first and kept until `close`. */
   private connected(): Promise<ClusterLike> {
     if (!this.cluster) {
-      // kafkajs' isolation levels: 0 read_uncommitted, 1 read_committed.
-      const cluster = createCluster(this.kafka, { isolationLevel: this.settings.readUncommitted ? 0 : 1 });
+      // kafkajs' isolation levels: 0 read_uncommitted, 1 read_committed. Its clusters ask the brokers to
+      // create a topic they lack unless told not to: a deleted topic came back through a look-up.
+      const cluster = createCluster(this.kafka, {
+        isolationLevel: this.settings.readUncommitted ? 0 : 1,
+        allowAutoTopicCreation: this.settings.allowAutoTopicCreation,
+      });
       const connecting = cluster.connect().then(() => cluster);
       this.cluster = connecting;
       connecting.catch(() => {

@@ -12,12 +12,16 @@ import { subscribedRoundRobin } from "./subscribed-round-robin.ts";
 
 /**
  * A cluster whose metadata has topics a (4 partitions) and b (2); as kafkajs' Cluster, adding a
- * topic it does not have (deleted, say) fails the whole call with the broker's error.
+ * topic it does not have (deleted, say) fails the whole call with the broker's error. A refresh
+ * replaces the metadata with `fresh` (the cluster as it is now), if given.
  */
-function cluster() {
-  const partitions: Record<string, number> = { a: 4, b: 2 };
+function cluster(fresh?: Record<string, number>) {
+  let partitions: Record<string, number> = { a: 4, b: 2 };
   const targets: string[][] = [];
   const c = {
+    refreshMetadata: async () => {
+      if (fresh) partitions = { ...fresh };
+    },
     addMultipleTargetTopics: async (topics: string[]) => {
       if (topics.some((t) => partitions[t] === undefined))
         throw new KafkaJSProtocolError(
@@ -104,5 +108,17 @@ describe("subscribedRoundRobin", () => {
         ["b", 2],
       ]),
     ]);
+  });
+
+  // explore13 F1: a topic deleted and re-created with fewer partitions; the metadata kafkajs refreshed
+  // before assigning could predate it, and the partition of the old topic assigned from it crashed
+  // the member given it in kafkajs' offset code (indexedTopicOffsets[topic][partition]).
+  test("assigns from the metadata it refreshed itself, never a partition the cluster no longer has", async () => {
+    const { cluster: c } = cluster({ a: 1, b: 2 });
+    const members = [member("m1", ["a", "b"]), member("m2", ["a", "b"])];
+    expect(await assigned(subscribedRoundRobin(), c, members, ["a", "b"])).toEqual({
+      m1: { a: [0], b: [1] },
+      m2: { b: [0] },
+    });
   });
 });

@@ -11,6 +11,11 @@
  * assignors skip a topic without metadata: the rest of the group is still assigned. The partition
  * count of each topic it assigned is told to `onAssigned` (Java's leader keeps it as its
  * assignmentSnapshot, subscription-change.ts).
+ * The leader assigns from metadata it asked for itself: kafkajs refreshes just before `assign`, but
+ * its refresh is shared with one already in flight, whose answer may predate a topic deleted and
+ * re-created with fewer partitions; a partition of the old topic assigned from it crashed the member
+ * given it in kafkajs' own offset code (explore13 F1). Java's leader likewise assigns only from the
+ * metadata it has when it assigns, never partitions the cluster no longer has.
  */
 import {
   AssignerProtocol,
@@ -53,6 +58,7 @@ export const subscribedRoundRobin =
     name: NAME,
     version: VERSION,
     async assign({ members, topics }) {
+      await cluster.refreshMetadata();
       const subscribed = new Map(
         members.map((m) => [m.memberId, new Set(AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics)]),
       );

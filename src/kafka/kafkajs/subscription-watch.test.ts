@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { ConsumerRunConfig } from "kafkajs";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { RetriableError } from "../../errors.ts";
 import type { PartitionCounts } from "../subscription-change.ts";
 import { type SubscriptionWatch, watchSubscription } from "./subscription-watch.ts";
 
@@ -14,6 +15,8 @@ function watched(o: {
   others?: PartitionCounts;
   leaderUsed: PartitionCounts | undefined;
   leaderNext?: PartitionCounts;
+  /** Where the watch's crashes go (else they throw). */
+  crashed?: unknown[];
 }) {
   let lookedUp = 0;
   let assigned = o.leaderUsed;
@@ -44,7 +47,8 @@ function watched(o: {
     current: () => true,
     revokeOwned: async () => void steps.push("revoke"),
     crash: (error) => {
-      throw error;
+      if (!o.crashed) throw error;
+      o.crashed.push(error);
     },
   };
   const stop = watchSubscription(w, new Set(["a"]));
@@ -135,5 +139,20 @@ describe("kafkajs watchSubscription", () => {
     } finally {
       w.stop();
     }
+  });
+
+  // explore13 F2: kafkajs keeps a topic once subscribed, and fails on one deleted; the task's new
+  // consumer subscribes to the listed topics that exist (the look-up leaves out missing ones when
+  // auto-creation is off).
+  test("a listed topic gone gives up what the member owns and ends the consumer with a retriable error naming it", async () => {
+    const crashed: unknown[] = [];
+    const w = watched({ lookUp: new Map(), leaderUsed: undefined, crashed });
+    await waitFor(() => crashed.length === 1, { what: "the crash" });
+    w.stop();
+    expect(w.steps).toEqual(["revoke"]);
+    expect(crashed[0]).toBeInstanceOf(RetriableError);
+    expect((crashed[0] as Error).message).toBe(
+      "Topics a of the consumer of group g no longer exist: it starts again without them",
+    );
   });
 });

@@ -6,15 +6,22 @@
  * other members' topics it assigned; when the member must rejoin (subscription-change.ts: its topics
  * changed, or, on the leader, a count differs from the one its assignment used) it gives up what it
  * owns (revoked, while still a member), stops kafkajs, subscribes again and rejoins, so a new
- * matching topic or partitions added to a topic of the group get assigned. Called by KafkajsConsumer.
+ * matching topic or partitions added to a topic of the group get assigned. A listed topic that no
+ * longer exists (auto-creation off) cannot be unsubscribed in kafkajs: the member gives up what it
+ * owns and ends with a retriable error, and the task starts a consumer without it; a listed topic
+ * created again is subscribed at the next look-up. Called by KafkajsConsumer.
  */
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
+import { RetriableError } from "../../errors.ts";
 import { othersAssigned, type PartitionCounts, rejoinNeeded, watchIntervalMs } from "../subscription-change.ts";
 import { wrap } from "./errors.ts";
 
 export interface SubscriptionWatch {
   readonly topics: RegExp | readonly string[];
-  /** The partition count of each topic `topics` names (a missing one counts 0) or matches, now. */
+  /**
+   * The partition count of each topic `topics` names (a missing one counts 0, or is left out with
+   * auto-creation off: `existingOnly`) or matches, now.
+   */
   ask(topics: RegExp | readonly string[]): Promise<PartitionCounts>;
   /** The partition counts the member's assignment used when it led the group's last join, else undefined. */
   assigned(): PartitionCounts | undefined;
@@ -39,12 +46,30 @@ export async function partitionCounts(kafka: Kafka, topics: RegExp | readonly st
     const names =
       topics instanceof RegExp ? (await admin.listTopics()).filter((t) => topics.test(t)).sort() : [...topics];
     if (names.length === 0) return new Map();
-    const md = await admin.fetchTopicMetadata({ topics: names });
+    let md: Awaited<ReturnType<typeof admin.fetchTopicMetadata>>;
+    try {
+      md = await admin.fetchTopicMetadata({ topics: names });
+    } catch (error) {
+      // kafkajs fails the whole look-up on one topic the brokers do not have (deleted): the others are asked alone.
+      if ((error as { type?: string }).type !== "UNKNOWN_TOPIC_OR_PARTITION") throw error;
+      const existing = new Set(await admin.listTopics());
+      const asked = names.filter((t) => existing.has(t));
+      md = asked.length === 0 ? { topics: [] } : await admin.fetchTopicMetadata({ topics: asked });
+    }
     const counts = new Map(md.topics.map((t) => [t.name, t.partitions.length]));
     return new Map(names.map((t) => [t, counts.get(t) ?? 0]));
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * Those of `counts` that exist. With a list of topics and `allow.auto.create.topics=false` the member
+ * subscribes only to these, as Java's consumer assigns only topics its metadata has: kafkajs fails
+ * the whole consumer on a subscribed topic the brokers do not know (explore13 F2).
+ */
+export function existingOnly(counts: PartitionCounts): PartitionCounts {
+  return new Map([...counts].filter(([, partitions]) => partitions > 0));
 }
 
 /** Watches `w.topics`, `joined` (asked before the first join) the topics it joins with; returns what cancels the watch. */
@@ -67,11 +92,23 @@ export function watchSubscription(w: SubscriptionWatch, joined: ReadonlySet<stri
       const others = othersTopics.length === 0 ? new Map() : await w.ask(othersTopics).catch(() => undefined);
       if (!w.current()) return;
       if (!rejoinNeeded(joined, now, others)) return schedule(topics);
+      // kafkajs keeps a topic once subscribed: one of a list that is gone (`ask` leaves out missing
+      // ones only with auto-creation off) is left out by a start of a new consumer (the task's).
+      const gone = w.topics instanceof RegExp ? [] : [...topics].filter((t) => !now.has(t));
+      if (gone.length > 0) {
+        await w.revokeOwned();
+        if (!w.current()) return;
+        return w.crash(
+          new RetriableError(
+            `Topics ${gone.join(", ")} of the consumer of group ${w.groupId} no longer exist: it starts again without them`,
+          ),
+        );
+      }
       try {
         await w.revokeOwned();
         await w.consumer.stop();
         if (!w.current()) return;
-        const subscription = w.topics instanceof RegExp ? [w.topics] : [...w.topics];
+        const subscription = w.topics instanceof RegExp ? [w.topics] : [...now.keys()];
         await w.consumer.subscribe({ topics: subscription, fromBeginning: w.fromBeginning });
         await w.consumer.run(w.run); // resolves once joined: `assigned` is this join's by then
       } catch (error) {
