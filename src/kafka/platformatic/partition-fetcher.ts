@@ -51,9 +51,11 @@ export interface TopicLoss {
   gone(topics: readonly string[]): void;
   /** A fetch failed on an unknown topic: true when the consumer recovers (fetched again after a backoff). */
   unknown(error: unknown): Promise<boolean>;
+  /** Assigned partitions their topic's refreshed metadata lacks (the topic re-created with fewer). */
+  partitionsGone(partitions: readonly TopicPartition[]): void;
 }
 
-const NO_TOPIC_LOSS: TopicLoss = { gone: () => {}, unknown: async () => false };
+const NO_TOPIC_LOSS: TopicLoss = { gone: () => {}, unknown: async () => false, partitionsGone: () => {} };
 
 export class PartitionFetcher {
   private readonly states = new Map<string, PartitionState>();
@@ -86,7 +88,7 @@ export class PartitionFetcher {
     private readonly topicLoss: TopicLoss = NO_TOPIC_LOSS,
   ) {
     this.pool = new ConnectionPool(clientId, connection);
-    this.lookups = new PositionLookups(consumer, settings, log);
+    this.lookups = new PositionLookups(consumer, settings, log, (tps) => this.topicLoss.partitionsGone(tps));
     checkFetchedBatches(this.pool, batchChecks(settings));
   }
 
@@ -207,9 +209,10 @@ export class PartitionFetcher {
     do {
       this.again = false;
       if (this.stopped || this.failures.failing()) return;
-      const unresolved = [...this.states.values()].filter((s) => s.position === null && !s.resolving);
+      const unresolved = [...this.states.values()].filter((s) => s.position === null && !s.resolving && !s.gone);
+      const onGone = (tps: readonly TopicPartition[]) => this.topicLoss.partitionsGone(tps);
       if (unresolved.length > 0)
-        void resolveStartPositions(this.consumer, this.settings, unresolved, this.log).then(
+        void resolveStartPositions(this.consumer, this.settings, unresolved, this.log, onGone).then(
           () => this.wake(),
           (error) => this.stopWith(error),
         );

@@ -33,6 +33,11 @@ export interface PartitionState {
    * is resumed); a seek drops it (fetched again from there).
    */
   failed: unknown;
+  /**
+   * Its topic's metadata, refreshed, lacks it (the topic re-created with fewer partitions): the
+   * fetcher no longer looks its position up; the rejoin that follows gives it up.
+   */
+  gone: boolean;
 }
 
 export function newPartitionState(tp: TopicPartition, position: bigint | null, paused: boolean): PartitionState {
@@ -48,6 +53,7 @@ export function newPartitionState(tp: TopicPartition, position: bigint | null, p
     buffered: null,
     heldBack: false,
     failed: undefined,
+    gone: false,
   };
 }
 

@@ -47,6 +47,7 @@ describe("platformatic watchSubscription", () => {
       settings: { metadataMaxAgeMs: 2 ** 31 - 1, allowAutoTopicCreation: false } as ConsumerSettings,
       joined: new Set(["deleted", "kept"]),
       assigned: () => undefined,
+      owned: () => [],
       current: () => true,
       rejoin: async () => void rejoins++,
       crash: (error) => {
@@ -88,6 +89,7 @@ describe("platformatic watchSubscription", () => {
       settings: { metadataMaxAgeMs: 100, allowAutoTopicCreation: false } as ConsumerSettings,
       joined: new Set(["kept"]),
       assigned: () => new Map([["kept", 1]]), // the leader assigned from 1 partition: it rejoins
+      owned: () => [],
       current: () => crashes.length === 0,
       rejoin: async () => {
         throw unknown;
@@ -104,6 +106,40 @@ describe("platformatic watchSubscription", () => {
       await waitFor(() => crashes.length > 0 || recovers > 1, { what: "a crash or a second failed rejoin" });
       expect(crashes).toEqual([unknown]);
       expect(recovers).toBe(1);
+    } finally {
+      watch.stop();
+    }
+  });
+
+  // emptyparts P2: a member (leader or not) whose assignment names a partition of a topic re-created
+  // with fewer partitions never resolved its position; it waited for a rebalance for up to 5 minutes.
+  test("a lookNow rejoins a member whose assignment names a partition its topic no longer has", async () => {
+    const { consumer: fake } = metadataOf({ x: 1 });
+    const consumer = Object.assign(fake, {
+      topics: { current: ["x"], track: () => {}, untrack: () => {} },
+    }) as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>;
+    let rejoins = 0;
+    const watch = watchSubscription({
+      topics: ["x"],
+      consumer,
+      connection: {} as ConnectionSettings,
+      settings: { metadataMaxAgeMs: 2 ** 31 - 1, allowAutoTopicCreation: false } as ConsumerSettings,
+      joined: new Set(["x"]),
+      assigned: () => undefined, // not the leader
+      owned: () => [
+        { topic: "x", partition: 0 },
+        { topic: "x", partition: 1 },
+      ],
+      current: () => true,
+      rejoin: async () => void rejoins++,
+      crash: (error) => {
+        throw error;
+      },
+      recover: async () => false,
+    });
+    try {
+      watch.lookNow();
+      await waitFor(() => rejoins === 1, { what: "the rejoin without x-1" });
     } finally {
       watch.stop();
     }
