@@ -229,6 +229,13 @@ export class PartitionFetcher {
         md = await existingTopicsMetadata(this.consumer, { topics });
         const gone = topics.filter((t) => !md.topics.has(t));
         if (gone.length > 0) this.topicLoss.gone(gone);
+        // Partitions their topic's metadata lacks (re-created with fewer, or the metadata behind
+        // partitions just added): the watch looks now, and the member rejoins if they are gone,
+        // as Java's leader does at the metadata refresh such a partition asks (emptyparts P2).
+        const missing = wanted.filter(
+          (s) => s.tp.partition >= (md.topics.get(s.tp.topic)?.partitionsCount ?? Infinity),
+        );
+        if (missing.length > 0) this.topicLoss.partitionsGone(missing.map((s) => s.tp));
       } catch (error) {
         // A broker unreachable for a moment (or every topic deleted): asked again after a backoff,
         // as Java's consumer keeps polling (fetch failures report a lasting outage).
