@@ -22,15 +22,6 @@ describe("rejoinNeeded", () => {
     expect(rejoinNeeded({ topics: topics("a"), assigned: undefined }, counts({ a: 4 }))).toBe(false);
   });
 
-  // emptyparts P2: a topic re-created with fewer partitions than the member's assignment names.
-  test.each([
-    ["every partition it owns still there", [0, 1], false],
-    ["a partition it owns beyond the count", [0, 2], true],
-  ] as [string, number[], boolean][])("any member whose assignment names a partition: %s", (_, partitions, rejoin) => {
-    const owned = partitions.map((partition) => ({ topic: "a", partition }));
-    expect(rejoinNeeded({ topics: topics("a"), assigned: undefined, owned }, counts({ a: 2 }))).toBe(rejoin);
-  });
-
   describe("the leader, against the metadata its assignment used (Java's assignmentSnapshot)", () => {
     test.each([
       ["the counts it assigned from", { a: 2 }, { a: 2 }, false],

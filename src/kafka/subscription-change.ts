@@ -10,8 +10,6 @@
  * brokers one after another) rejoins at the next look-up rather than never.
  */
 
-import type { TopicPartition } from "../api/record.ts";
-
 /** The partition count of each topic a subscription matches (a topic without metadata counts 0). */
 export type PartitionCounts = ReadonlyMap<string, number>;
 
@@ -24,12 +22,6 @@ export interface JoinedSubscription {
    * assigned without metadata counts 0); undefined on another member, or while a join is under way.
    */
   readonly assigned: PartitionCounts | undefined;
-  /**
-   * The partitions assigned to the member, where its adapter tells (the default client's watch):
-   * one its topic no longer has (re-created with fewer partitions) makes any member rejoin, since
-   * its position can never be looked up.
-   */
-  readonly owned?: readonly TopicPartition[];
 }
 
 /**
@@ -42,8 +34,7 @@ export function othersAssigned(joined: JoinedSubscription): string[] {
 }
 
 /**
- * True when the member must rejoin: its topics are not those of `now`, or a partition it `owned` is
- * beyond its topic's count in `now`, or (leader) a count of its
+ * True when the member must rejoin: its topics are not those of `now`, or (leader) a count of its
  * assignment snapshot differs from `now` or, for the others' topics (`othersAssigned`), from
  * `others` (a topic without metadata counts 0). `others` undefined: the others' topics could not be
  * asked this time, and only the member's own are compared.
@@ -51,7 +42,6 @@ export function othersAssigned(joined: JoinedSubscription): string[] {
 export function rejoinNeeded(joined: JoinedSubscription, now: PartitionCounts, others?: PartitionCounts): boolean {
   if (joined.topics.size !== now.size) return true;
   for (const topic of now.keys()) if (!joined.topics.has(topic)) return true;
-  if (joined.owned?.some((tp) => tp.partition >= (now.get(tp.topic) ?? Number.POSITIVE_INFINITY))) return true;
   const assigned = joined.assigned;
   if (!assigned) return false;
   for (const [topic, partitions] of now) if ((assigned.get(topic) ?? 0) !== partitions) return true;

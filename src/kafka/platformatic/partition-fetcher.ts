@@ -188,6 +188,20 @@ export class PartitionFetcher {
       });
   }
 
+  /**
+   * Partitions found gone (their topic's metadata lacked them) that `counts` (a later metadata look)
+   * has again: their positions are looked up and they are fetched again.
+   */
+  partitionsBack(counts: ReadonlyMap<string, number>): void {
+    let back = false;
+    for (const s of this.states.values())
+      if (s.gone && s.tp.partition < (counts.get(s.tp.topic) ?? 0)) {
+        s.gone = false;
+        back = true;
+      }
+    if (back) this.wake();
+  }
+
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   private retryLater(): void {
@@ -216,8 +230,9 @@ export class PartitionFetcher {
           () => this.wake(),
           (error) => this.stopWith(error),
         );
-      const wanted = [...this.states.values()].filter(
-        (s) => s.position !== null && !s.paused && !s.fetching && s.buffered === null && s.failed === undefined,
+      let wanted = [...this.states.values()].filter(
+        (s) =>
+          s.position !== null && !s.paused && !s.fetching && s.buffered === null && s.failed === undefined && !s.gone,
       );
       if (wanted.length === 0) continue;
       const topics = [...new Set(wanted.map((s) => s.tp.topic))];
@@ -230,12 +245,15 @@ export class PartitionFetcher {
         const gone = topics.filter((t) => !md.topics.has(t));
         if (gone.length > 0) this.topicLoss.gone(gone);
         // Partitions their topic's metadata lacks (re-created with fewer, or the metadata behind
-        // partitions just added): the watch looks now, and the member rejoins if they are gone,
-        // as Java's leader does at the metadata refresh such a partition asks (emptyparts P2).
+        // partitions just added) are no longer fetched (`partitionsBack` fetches them again) and
+        // the watch looks now: the group's leader rejoins (its counts changed), as Java's leader at
+        // its metadata refresh; another member keeps them until that rebalance (emptyparts P2).
         const missing = wanted.filter(
-          (s) => s.tp.partition >= (md.topics.get(s.tp.topic)?.partitionsCount ?? Infinity),
+          (s) => s.tp.partition >= (md.topics.get(s.tp.topic)?.partitionsCount ?? Number.POSITIVE_INFINITY),
         );
+        for (const s of missing) s.gone = true;
         if (missing.length > 0) this.topicLoss.partitionsGone(missing.map((s) => s.tp));
+        wanted = wanted.filter((s) => !s.gone);
       } catch (error) {
         // A broker unreachable for a moment (or every topic deleted): asked again after a backoff,
         // as Java's consumer keeps polling (fetch failures report a lasting outage).

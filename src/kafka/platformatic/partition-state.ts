@@ -35,7 +35,8 @@ export interface PartitionState {
   failed: unknown;
   /**
    * Its topic's metadata, refreshed, lacks it (the topic re-created with fewer partitions): the
-   * fetcher no longer looks its position up; the rejoin that follows gives it up.
+   * fetcher neither looks its position up nor fetches it until a later metadata look has it again
+   * (`PartitionFetcher.partitionsBack`) or a rebalance takes it away.
    */
   gone: boolean;
 }

@@ -4,13 +4,11 @@
  * are asked again, as Java's consumer does at each metadata refresh; when the member must rejoin
  * (subscription-change.ts: its topics changed, or, on the leader, a count differs from the one its
  * assignment used), the consumer tracks the new topics and the member rejoins its group, so a new
- * matching topic or partitions added to a subscribed topic get assigned; so does a member whose
- * assignment names partitions its topic no longer has (`lookNow` from a position look-up that
- * found one missing: the topic re-created with fewer partitions). A failed
- * look-up is tried again at the next interval; a failed rejoin ends the member (`crash`).
+ * matching topic or partitions added to a subscribed topic get assigned. Each look's counts are also
+ * passed to `counted` (the fetcher fetches again a partition it found gone once its topic has it
+ * again). A failed look-up is tried again at the next interval; a failed rejoin ends the member (`crash`).
  */
 import type { Consumer } from "@platformatic/kafka";
-import type { TopicPartition } from "../../api/record.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import { type PartitionCounts, rejoinNeeded, watchIntervalMs } from "../subscription-change.ts";
 import { isUnknownTopic, retriable } from "./errors.ts";
@@ -28,8 +26,8 @@ export interface SubscriptionWatch {
   readonly joined: ReadonlySet<string>;
   /** The partition counts the member's assignment used when it led the group's last join, else undefined. */
   readonly assigned: () => PartitionCounts | undefined;
-  /** The partitions assigned to the member now (none while it joins). */
-  readonly owned: () => readonly TopicPartition[];
+  /** Told of each look's partition counts. */
+  readonly counted?: (now: PartitionCounts) => void;
   /** False once the consumer was closed or restarted: the watch ends. */
   readonly current: () => boolean;
   /** Rejoins the group with the topics now tracked. */
@@ -62,8 +60,9 @@ export interface SubscriptionWatcher {
   /** Cancels the next look-up. */
   stop(): void;
   /**
-   * Looks now rather than at the next interval (a fetch found a topic gone, a position look-up a
-   * partition); once more after a look under way.
+   * Looks now rather than at the next interval (a fetch found a topic gone, or a partition its
+   * topic no longer has: on the leader, the rule of the counts rejoins); once more after a look
+   * under way.
    */
   lookNow(): void;
 }
@@ -83,7 +82,8 @@ export function watchSubscription(w: SubscriptionWatch): SubscriptionWatcher {
     try {
       const now = await partitionCounts(w.consumer, w.connection, w.topics);
       if (!w.current()) return;
-      if (rejoinNeeded({ topics, assigned: w.assigned(), owned: w.owned() }, now)) {
+      w.counted?.(now);
+      if (rejoinNeeded({ topics, assigned: w.assigned() }, now)) {
         const names = [...now.keys()];
         const tracked = [...w.consumer.topics.current];
         for (const t of tracked) if (!names.includes(t)) w.consumer.topics.untrack(t);
