@@ -37,7 +37,7 @@ interface Resolved {
  * The start offset of each partition of `list` that has one. A partition the consumer's metadata
  * lacks gets its topic's metadata refreshed at once (as Java's consumer does on
  * UNKNOWN_TOPIC_OR_PARTITION): looked up now if it exists, else returned `gone` (its topic
- * re-created with fewer partitions than the assignment names), to be given up by a rejoin.
+ * re-created with fewer partitions than the assignment names), to be given up by a rebalance.
  */
 export async function resolvePositions(
   consumer: PlatformaticConsumer,
@@ -117,7 +117,7 @@ function topicWithoutPartitions(error: unknown): string | undefined {
  * Sets the position of each partition of `list` to its committed offset, else the reset policy's
  * end of the log, unless a seek or a revocation came meanwhile (a partition left without one is
  * resolved again at the fetcher's next wake). Partitions the cluster no longer has are marked `gone`
- * (the fetcher no longer looks them up) and passed to `onGone` (the member rejoins).
+ * (the fetcher no longer looks them up) and passed to `onGone` (the watch looks now: a leader rejoins).
  */
 export async function resolveStartPositions(
   consumer: PlatformaticConsumer,
