@@ -99,6 +99,16 @@ export async function stableSubscriptions(admin: Admin, groupId: string): Promis
   return group.members.map((m) => [...(AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? [])].sort());
 }
 
+/** The partitions assigned to each member of the group, as its coordinator describes it ("topic-partition"). */
+export async function groupAssignment(admin: Admin, groupId: string): Promise<string[][]> {
+  const [group] = (await admin.describeGroups([groupId])).groups;
+  return (group?.members ?? []).map((m) =>
+    Object.entries(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {})
+      .flatMap(([topic, partitions]) => partitions.map((p) => `${topic}-${p}`))
+      .sort(),
+  );
+}
+
 let topicCounter = 0;
 
 /** A topic name no other test uses. */

@@ -241,7 +241,14 @@ export class PlatformaticConsumer implements KafkaConsumer {
       cancelled() ? Promise.resolve(true) : recovery.recover(error, rejoinBlind);
     // A fetch asks only the member's own topics: a rejoin cures it only when one of them is missing
     // (a rejoin otherwise would rebalance the group at every such fetch, without end).
-    const topicLoss = { gone: topicsGone, unknown: (error: unknown) => recover(error, false) };
+    // A partition its topic no longer has (re-created with fewer partitions): the watch looks now;
+    // the group's leader rejoins at once (its counts changed), as Java's leader; another member
+    // stops fetching it until the rebalance the leader starts (emptyparts P2).
+    const topicLoss = {
+      gone: topicsGone,
+      unknown: (error: unknown) => recover(error, false),
+      partitionsGone: () => this.watch?.lookNow(),
+    };
     const fetcher = new PartitionFetcher(consumer, handlers, s, backoff, crash, this.log, clientId, pool, topicLoss);
     this.fetcher = fetcher;
     // This start's own watch: a start cancelled by a close stops it in its catch, and must not stop
@@ -298,7 +305,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
       const current = () => !cancelled();
       const joined = new Set(known.keys());
       const assigned = () => this.leaderAssigned;
-      const watch = { topics, consumer, connection, settings, joined, assigned };
+      const counted = (now: ReadonlyMap<string, number>) => fetcher.partitionsBack(now);
+      const watch = { topics, consumer, connection, settings, joined, assigned, counted };
       this.watch = watchSubscription({ ...watch, current, crash, rejoin, recover });
     } catch (error) {
       stopFencing?.();

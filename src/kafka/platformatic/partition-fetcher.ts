@@ -51,9 +51,11 @@ export interface TopicLoss {
   gone(topics: readonly string[]): void;
   /** A fetch failed on an unknown topic: true when the consumer recovers (fetched again after a backoff). */
   unknown(error: unknown): Promise<boolean>;
+  /** Assigned partitions their topic's refreshed metadata lacks (the topic re-created with fewer). */
+  partitionsGone(partitions: readonly TopicPartition[]): void;
 }
 
-const NO_TOPIC_LOSS: TopicLoss = { gone: () => {}, unknown: async () => false };
+const NO_TOPIC_LOSS: TopicLoss = { gone: () => {}, unknown: async () => false, partitionsGone: () => {} };
 
 export class PartitionFetcher {
   private readonly states = new Map<string, PartitionState>();
@@ -86,7 +88,7 @@ export class PartitionFetcher {
     private readonly topicLoss: TopicLoss = NO_TOPIC_LOSS,
   ) {
     this.pool = new ConnectionPool(clientId, connection);
-    this.lookups = new PositionLookups(consumer, settings, log);
+    this.lookups = new PositionLookups(consumer, settings, log, (tps) => this.topicLoss.partitionsGone(tps));
     checkFetchedBatches(this.pool, batchChecks(settings));
   }
 
@@ -186,6 +188,20 @@ export class PartitionFetcher {
       });
   }
 
+  /**
+   * Partitions found gone (their topic's metadata lacked them) that `counts` (a later metadata look)
+   * has again: their positions are looked up and they are fetched again.
+   */
+  partitionsBack(counts: ReadonlyMap<string, number>): void {
+    let back = false;
+    for (const s of this.states.values())
+      if (s.gone && s.tp.partition < (counts.get(s.tp.topic) ?? 0)) {
+        s.gone = false;
+        back = true;
+      }
+    if (back) this.wake();
+  }
+
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   private retryLater(): void {
@@ -207,14 +223,16 @@ export class PartitionFetcher {
     do {
       this.again = false;
       if (this.stopped || this.failures.failing()) return;
-      const unresolved = [...this.states.values()].filter((s) => s.position === null && !s.resolving);
+      const unresolved = [...this.states.values()].filter((s) => s.position === null && !s.resolving && !s.gone);
+      const onGone = (tps: readonly TopicPartition[]) => this.topicLoss.partitionsGone(tps);
       if (unresolved.length > 0)
-        void resolveStartPositions(this.consumer, this.settings, unresolved, this.log).then(
+        void resolveStartPositions(this.consumer, this.settings, unresolved, this.log, onGone).then(
           () => this.wake(),
           (error) => this.stopWith(error),
         );
-      const wanted = [...this.states.values()].filter(
-        (s) => s.position !== null && !s.paused && !s.fetching && s.buffered === null && s.failed === undefined,
+      let wanted = [...this.states.values()].filter(
+        (s) =>
+          s.position !== null && !s.paused && !s.fetching && s.buffered === null && s.failed === undefined && !s.gone,
       );
       if (wanted.length === 0) continue;
       const topics = [...new Set(wanted.map((s) => s.tp.topic))];
@@ -226,6 +244,16 @@ export class PartitionFetcher {
         md = await existingTopicsMetadata(this.consumer, { topics });
         const gone = topics.filter((t) => !md.topics.has(t));
         if (gone.length > 0) this.topicLoss.gone(gone);
+        // Partitions their topic's metadata lacks (re-created with fewer, or the metadata behind
+        // partitions just added) are no longer fetched (`partitionsBack` fetches them again) and
+        // the watch looks now: the group's leader rejoins (its counts changed), as Java's leader at
+        // its metadata refresh; another member keeps them until that rebalance (emptyparts P2).
+        const missing = wanted.filter(
+          (s) => s.tp.partition >= (md.topics.get(s.tp.topic)?.partitionsCount ?? Number.POSITIVE_INFINITY),
+        );
+        for (const s of missing) s.gone = true;
+        if (missing.length > 0) this.topicLoss.partitionsGone(missing.map((s) => s.tp));
+        wanted = wanted.filter((s) => !s.gone);
       } catch (error) {
         // A broker unreachable for a moment (or every topic deleted): asked again after a backoff,
         // as Java's consumer keeps polling (fetch failures report a lasting outage).

@@ -10,7 +10,7 @@ import type { TopicPartition } from "../../api/record.ts";
 import { RetriableError } from "../../errors.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumerLog, PartitionLeader } from "../consumer-log.ts";
-import { wrap } from "./errors.ts";
+import { isUnknownTopic, wrap } from "./errors.ts";
 import { groupByTopic, type PartitionState } from "./partition-state.ts";
 
 type PlatformaticConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
@@ -27,14 +27,26 @@ export function leaderIn(md: ClusterMetadata | undefined, tp: TopicPartition): P
   return p ? { id: p.leader, node: md?.brokers.get(p.leader), epoch: p.leaderEpoch } : undefined;
 }
 
-/** The start offset of each partition of `list` that has one (a partition missing is asked again later). */
+/** The start positions found, and the partitions the cluster's metadata no longer has. */
+interface Resolved {
+  readonly found: Map<PartitionState, StartPosition>;
+  readonly gone: PartitionState[];
+}
+
+/**
+ * The start offset of each partition of `list` that has one. A partition the consumer's metadata
+ * lacks gets its topic's metadata refreshed at once (as Java's consumer does on
+ * UNKNOWN_TOPIC_OR_PARTITION): looked up now if it exists, else returned `gone` (its topic
+ * re-created with fewer partitions than the assignment names), to be given up by a rebalance.
+ */
 export async function resolvePositions(
   consumer: PlatformaticConsumer,
   settings: ConsumerSettings,
   list: readonly PartitionState[],
   log?: ConsumerLog,
-): Promise<Map<PartitionState, StartPosition>> {
+): Promise<Resolved> {
   const found = new Map<PartitionState, StartPosition>();
+  const gone: PartitionState[] = [];
   const byCommit = list.filter((s) => !s.reset);
   if (byCommit.length > 0) {
     const committed = await consumer.listCommittedOffsets({ topics: groupByTopic(byCommit) });
@@ -44,6 +56,7 @@ export async function resolvePositions(
       else log?.noCommittedOffset(s.tp);
     }
   }
+  const refreshed = new Set<string>();
   let byPolicy = list.filter((s) => !found.has(s));
   while (byPolicy.length > 0) {
     const topics = [...new Set(byPolicy.map((s) => s.tp.topic))];
@@ -57,13 +70,21 @@ export async function resolvePositions(
         isolationLevel: settings.readUncommitted ? 0 : 1,
       });
     } catch (error) {
-      // The library refuses the whole request for a partition its metadata lacks (an assignment
-      // made before the topic was re-created with fewer partitions, explore13 F1). Java's consumer
-      // answers that partition UNKNOWN_TOPIC_OR_PARTITION, retriable, and the rebalance its metadata
-      // refresh starts gives it up: that topic's partitions are asked again later, the others now.
+      // The library refuses the whole request for a partition its metadata lacks (explore13 F1,
+      // emptyparts P2): that topic's metadata is refreshed once; the partitions it still lacks are
+      // gone, the others asked again with the other topics'.
       const missing = topicWithoutPartitions(error);
       if (missing === undefined || !topics.includes(missing)) throw error;
-      byPolicy = byPolicy.filter((s) => s.tp.topic !== missing);
+      if (refreshed.has(missing)) {
+        // Refreshed, and refused again (the metadata changed once more): asked again later.
+        byPolicy = byPolicy.filter((s) => s.tp.topic !== missing);
+        continue;
+      }
+      refreshed.add(missing);
+      const count = await partitionCount(consumer, missing);
+      const lacking = byPolicy.filter((s) => s.tp.topic === missing && s.tp.partition >= count);
+      gone.push(...lacking);
+      byPolicy = byPolicy.filter((s) => !lacking.includes(s));
       continue;
     }
     for (const s of byPolicy) {
@@ -72,7 +93,18 @@ export async function resolvePositions(
     }
     break;
   }
-  return found;
+  return { found, gone };
+}
+
+/** `topic`'s partition count, its metadata asked of the cluster now (the library's cache updated); 0 when deleted. */
+async function partitionCount(consumer: PlatformaticConsumer, topic: string): Promise<number> {
+  try {
+    const md = await consumer.metadata({ topics: [topic], forceUpdate: true, autocreateTopics: false });
+    return md.topics.get(topic)?.partitionsCount ?? 0;
+  } catch (error) {
+    if (isUnknownTopic(error)) return 0;
+    throw error;
+  }
 }
 
 /** The topic of the library's "Specified partition(s) not found in topic <t>" (a UserError). */
@@ -84,18 +116,22 @@ function topicWithoutPartitions(error: unknown): string | undefined {
 /**
  * Sets the position of each partition of `list` to its committed offset, else the reset policy's
  * end of the log, unless a seek or a revocation came meanwhile (a partition left without one is
- * resolved again at the fetcher's next wake).
+ * resolved again at the fetcher's next wake). Partitions the cluster no longer has are marked `gone`
+ * (the fetcher no longer looks them up) and passed to `onGone` (the watch looks now: a leader rejoins).
  */
 export async function resolveStartPositions(
   consumer: PlatformaticConsumer,
   settings: ConsumerSettings,
   list: PartitionState[],
   log?: ConsumerLog,
+  onGone?: PartitionsGone,
 ): Promise<void> {
   const epochs = new Map(list.map((s) => [s, s.epoch]));
   for (const s of list) s.resolving = true;
   try {
-    const found = await resolvePositions(consumer, settings, list, log);
+    const { found, gone } = await resolvePositions(consumer, settings, list, log);
+    for (const s of gone) s.gone = true;
+    if (gone.length > 0) onGone?.(gone.map((s) => s.tp));
     for (const [s, { offset, committed }] of found) {
       // A seek meanwhile wins; so does a revocation.
       if (s.epoch === epochs.get(s) && s.position === null) {
@@ -111,6 +147,9 @@ export async function resolveStartPositions(
   }
 }
 
+/** Told of assigned partitions the cluster's metadata no longer has. */
+export type PartitionsGone = (partitions: readonly TopicPartition[]) => void;
+
 /**
  * Java's position(): a partition's fetch position, resolved now when it has none yet. The partitions
  * asked for in the same turn (a sink task asks for every partition of an assignment at once) are
@@ -124,6 +163,7 @@ export class PositionLookups {
     private readonly consumer: PlatformaticConsumer,
     private readonly settings: ConsumerSettings,
     private readonly log?: ConsumerLog,
+    private readonly onGone?: PartitionsGone,
   ) {}
 
   async of(s: PartitionState): Promise<bigint> {
@@ -133,7 +173,7 @@ export class PositionLookups {
         this.batch = batch;
         this.resolved = Promise.resolve().then(() => {
           this.batch = undefined;
-          return resolveStartPositions(this.consumer, this.settings, batch, this.log);
+          return resolveStartPositions(this.consumer, this.settings, batch, this.log, this.onGone);
         });
       }
       this.batch.push(s);

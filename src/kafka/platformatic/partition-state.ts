@@ -33,6 +33,12 @@ export interface PartitionState {
    * is resumed); a seek drops it (fetched again from there).
    */
   failed: unknown;
+  /**
+   * Its topic's metadata, refreshed, lacks it (the topic re-created with fewer partitions): the
+   * fetcher neither looks its position up nor fetches it until a later metadata look has it again
+   * (`PartitionFetcher.partitionsBack`) or a rebalance takes it away.
+   */
+  gone: boolean;
 }
 
 export function newPartitionState(tp: TopicPartition, position: bigint | null, paused: boolean): PartitionState {
@@ -48,6 +54,7 @@ export function newPartitionState(tp: TopicPartition, position: bigint | null, p
     buffered: null,
     heldBack: false,
     failed: undefined,
+    gone: false,
   };
 }
 

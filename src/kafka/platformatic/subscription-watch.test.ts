@@ -108,4 +108,39 @@ describe("platformatic watchSubscription", () => {
       watch.stop();
     }
   });
+
+  // review-platrefresh F1/F4: a member not leading the group rejoined for a partition its topic no
+  // longer has and got the same assignment back; and a partition found gone was never fetched again
+  // when a later look had it (the fetcher hears of each look's counts).
+  test("a lookNow tells the counts; a member not leading does not rejoin for them", async () => {
+    const { consumer: fake } = metadataOf({ x: 1 });
+    const consumer = Object.assign(fake, {
+      topics: { current: ["x"], track: () => {}, untrack: () => {} },
+    }) as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>;
+    let rejoins = 0;
+    const counted: [string, number][][] = [];
+    const watch = watchSubscription({
+      topics: ["x"],
+      consumer,
+      connection: {} as ConnectionSettings,
+      settings: { metadataMaxAgeMs: 2 ** 31 - 1, allowAutoTopicCreation: false } as ConsumerSettings,
+      joined: new Set(["x"]),
+      assigned: () => undefined, // not the leader
+      counted: (now) => void counted.push([...now]),
+      current: () => true,
+      rejoin: async () => void rejoins++,
+      crash: (error) => {
+        throw error;
+      },
+      recover: async () => false,
+    });
+    try {
+      watch.lookNow();
+      await waitFor(() => counted.length === 1, { what: "the look's counts" });
+      expect(counted).toEqual([[["x", 1]]]);
+      expect(rejoins).toBe(0);
+    } finally {
+      watch.stop();
+    }
+  });
 });

@@ -4,8 +4,9 @@
  * are asked again, as Java's consumer does at each metadata refresh; when the member must rejoin
  * (subscription-change.ts: its topics changed, or, on the leader, a count differs from the one its
  * assignment used), the consumer tracks the new topics and the member rejoins its group, so a new
- * matching topic or partitions added to a subscribed topic get assigned. A failed
- * look-up is tried again at the next interval; a failed rejoin ends the member (`crash`).
+ * matching topic or partitions added to a subscribed topic get assigned. Each look's counts are also
+ * passed to `counted` (the fetcher fetches again a partition it found gone once its topic has it
+ * again). A failed look-up is tried again at the next interval; a failed rejoin ends the member (`crash`).
  */
 import type { Consumer } from "@platformatic/kafka";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
@@ -25,6 +26,8 @@ export interface SubscriptionWatch {
   readonly joined: ReadonlySet<string>;
   /** The partition counts the member's assignment used when it led the group's last join, else undefined. */
   readonly assigned: () => PartitionCounts | undefined;
+  /** Told of each look's partition counts. */
+  readonly counted?: (now: PartitionCounts) => void;
   /** False once the consumer was closed or restarted: the watch ends. */
   readonly current: () => boolean;
   /** Rejoins the group with the topics now tracked. */
@@ -56,7 +59,11 @@ export async function partitionCounts(
 export interface SubscriptionWatcher {
   /** Cancels the next look-up. */
   stop(): void;
-  /** Looks now rather than at the next interval (a fetch found a topic gone); once more after a look under way. */
+  /**
+   * Looks now rather than at the next interval (a fetch found a topic gone, or a partition its
+   * topic no longer has: on the leader, the rule of the counts rejoins); once more after a look
+   * under way.
+   */
   lookNow(): void;
 }
 
@@ -75,6 +82,7 @@ export function watchSubscription(w: SubscriptionWatch): SubscriptionWatcher {
     try {
       const now = await partitionCounts(w.consumer, w.connection, w.topics);
       if (!w.current()) return;
+      w.counted?.(now);
       if (rejoinNeeded({ topics, assigned: w.assigned() }, now)) {
         const names = [...now.keys()];
         const tracked = [...w.consumer.topics.current];
