@@ -143,7 +143,7 @@ function takeRejections(
  * in poll order; `metadata` is per sent record (`positions[i]`: record i's index there, -1 when
  * dropped). Rejected records get their rejection as the third argument. A throw is logged.
  */
-export async function commitSourceRecords(
+export function commitSourceRecords(
   task: SourceTask,
   records: readonly SourceRecord[],
   positions: Int32Array,
@@ -151,16 +151,7 @@ export async function commitSourceRecords(
   pending: Map<SourceRecord, RecordRejection>,
   log: Logger,
 ): Promise<void> {
-  const rejections = pending.size > 0 ? takeRejections(records, positions, metadata, pending) : undefined;
-  try {
-    if (task.commitRecords) {
-      const all: (RecordMetadata | null)[] = new Array(records.length);
-      for (let i = 0; i < records.length; i++) all[i] = positions[i]! >= 0 ? (metadata[positions[i]!] ?? null) : null;
-      await (rejections ? task.commitRecords(records, all, rejections) : task.commitRecords(records, all));
-    } else await commitEach(task, records, positions, metadata, rejections);
-  } catch (error) {
-    log.error("Exception thrown while calling task.commitRecord()", error);
-  }
+  return commitSome(task, records, positions, metadata, pending, log, true);
 }
 
 /**
@@ -170,7 +161,7 @@ export async function commitSourceRecords(
  * as "the poll's records are all in Kafka" and would save its source offset past the unwritten ones). A task without
  * `commitRecord` hears nothing of them. Arguments and throws as for commitSourceRecords.
  */
-export async function commitSomeSourceRecords(
+export function commitSomeSourceRecords(
   task: SourceTask,
   records: readonly SourceRecord[],
   positions: Int32Array,
@@ -178,10 +169,27 @@ export async function commitSomeSourceRecords(
   pending: Map<SourceRecord, RecordRejection>,
   log: Logger,
 ): Promise<void> {
-  if (!task.commitRecord) return;
+  return commitSome(task, records, positions, metadata, pending, log, false);
+}
+
+/** commitSourceRecords (`whole`: the batch acknowledged as a whole, so `commitRecords` may take it) or commitSomeSourceRecords. */
+async function commitSome(
+  task: SourceTask,
+  records: readonly SourceRecord[],
+  positions: Int32Array,
+  metadata: readonly (RecordMetadata | null)[],
+  pending: Map<SourceRecord, RecordRejection>,
+  log: Logger,
+  whole: boolean,
+): Promise<void> {
+  const batch = whole ? task.commitRecords : undefined;
   const rejections = pending.size > 0 ? takeRejections(records, positions, metadata, pending) : undefined;
   try {
-    await commitEach(task, records, positions, metadata, rejections);
+    if (batch) {
+      const all: (RecordMetadata | null)[] = new Array(records.length);
+      for (let i = 0; i < records.length; i++) all[i] = positions[i]! >= 0 ? (metadata[positions[i]!] ?? null) : null;
+      await (rejections ? batch.call(task, records, all, rejections) : batch.call(task, records, all));
+    } else await commitEach(task, records, positions, metadata, rejections);
   } catch (error) {
     log.error("Exception thrown while calling task.commitRecord()", error);
   }
