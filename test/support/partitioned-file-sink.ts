@@ -7,8 +7,9 @@
 import { expect } from "bun:test";
 import { type Admin, AssignerProtocol } from "kafkajs";
 import { type Gateway, startGateway } from "./gateway.ts";
-import { kafkaBroker, uniqueTopic } from "./kafka.ts";
+import { createTopicsOn, kafkaBroker, producePerPartition, uniqueTopic } from "./kafka.ts";
 import type { TempDir } from "./temp-dir.ts";
+import { waitFor } from "./wait-for.ts";
 
 /** The file's lines, in the order written (none while it does not exist). */
 export async function linesOf(file: string): Promise<string[]> {
@@ -84,4 +85,27 @@ export async function startPartitionedFileSink(
     written,
     count: async () => Object.values(await written()).flat().length,
   };
+}
+
+/**
+ * Creates `topic` with two partitions holding `p:0` to `p:2` each, starts a sink of it as
+ * startPartitionedFileSink does, and waits until the sink wrote those six records.
+ */
+export async function startTwoPartitionSink(
+  dir: TempDir,
+  admin: Admin,
+  client: "platformatic" | "kafkajs",
+  topic: string,
+  options: { worker?: Record<string, string>; connector?: Record<string, string> } = {},
+): Promise<PartitionedFileSink> {
+  await createTopicsOn(admin, [{ topic, numPartitions: 2 }]);
+  await producePerPartition(topic, 2, 3, (p, i) => `${p}:${i}`);
+  const sink = await startPartitionedFileSink(dir, client, topic, options);
+  try {
+    await waitFor(async () => (await sink.count()) === 6, { what: "the records of the first two partitions" });
+  } catch (error) {
+    await sink.gw[Symbol.asyncDispose]();
+    throw error;
+  }
+  return sink;
 }
