@@ -15,8 +15,10 @@ const asciiUpper = (text: string) => text.replace(/[a-z]/g, (c) => c.toUpperCase
 /** asciiUpper remembered per text: the exhaustive case folds the same texts millions of times (5 s timeout under load). */
 const folded = new Map<string, string>();
 function foldedText(text: string): string {
-  let upper = folded.get(text);
-  if (upper === undefined) folded.set(text, (upper = asciiUpper(text)));
+  const known = folded.get(text);
+  if (known !== undefined) return known;
+  const upper = asciiUpper(text);
+  folded.set(text, upper);
   return upper;
 }
 
