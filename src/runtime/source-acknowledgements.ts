@@ -130,7 +130,7 @@ export class SourceAcknowledgements {
     const o = this.d.options;
     const { records, positions, outgoing } = batch;
     this.activeTopics.acknowledged(outgoing, metadata);
-    await commitSourceRecords(o.task, records, positions, metadata, this.d.sender.rejections, this.d.log);
+    await commitSourceRecords(o.task, records, positions, metadata, this.d.sender.rejections, this.d.log, true);
     // Written: acknowledged by Kafka (a record refused and tolerated has no metadata, as Connect's skipRecord).
     o.metrics.wrote(
       records.length,

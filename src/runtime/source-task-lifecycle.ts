@@ -15,7 +15,7 @@ import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { DirectFailure } from "./errors/stage.ts";
 import { toProducerRecord } from "./record-conversion.ts";
-import { commitSomeSourceRecords, conversionRejectionOf, skipRejectionOf } from "./record-rejection.ts";
+import { commitSourceRecords, conversionRejectionOf, skipRejectionOf } from "./record-rejection.ts";
 import type { NotSent } from "./send-coalescer.ts";
 import { type Outgoing, SourceTaskSender } from "./source-task-sender.ts";
 import type { TopicCreator } from "./topic-creation.ts";
@@ -277,7 +277,7 @@ async function tellGivenUp(
     // becomes of its batch; it counts source-record-write only once every record of the batch is done, never here.
     for (const m of metadata) if (m) o.activeTopics.record(m.topic);
     const positions = Int32Array.from(metadata, (m, i) => (m ? i : -1));
-    await commitSomeSourceRecords(o.task, committed, positions, metadata, sender.rejections, log);
+    await commitSourceRecords(o.task, committed, positions, metadata, sender.rejections, log, false);
   }
   if (unsent.length > 0) await tellNotSent(o, sender, batch, unsent, log, failure);
 }
