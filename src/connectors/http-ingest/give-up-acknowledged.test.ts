@@ -119,4 +119,9 @@ test("a batch failed for good answers its acknowledged record written, the uncer
   expect(kafka.records("t")).toHaveLength(1);
   expect(outcomes[0]).toMatchObject({ kind: "written", topic: "t", partition: 0, offset: 0 });
   expect(outcomes.slice(1).map((o) => o.kind === "failed" && o.maybeWritten)).toEqual([true, false]);
+  // B's answer names the failure too, not only a stop.
+  const b = outcomes[1]!;
+  expect(b.kind === "failed" && b.message).toStartWith(
+    "The ingest task of connector c stopped or failed before Kafka acknowledged the record",
+  );
 });
