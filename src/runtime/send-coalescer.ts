@@ -113,8 +113,8 @@ export interface NotSent {
 }
 
 /**
- * A batch's metadata per record, or, when it was not (wholly) sent because of a stop or an earlier failure, NotSent
- * or undefined (each of its records may have reached Kafka).
+ * A batch's metadata per record, or, when it was not (wholly) sent because of a stop, an earlier failure or its own
+ * (`NotSent.failure`), NotSent, or undefined when each of its records may have reached Kafka.
  */
 export type BatchResult = (ProducedMetadata | null)[] | NotSent | undefined;
 
@@ -156,7 +156,9 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
 
   /**
    * Queues one poll batch (non-empty); resolves with its metadata once Kafka acknowledged all of
-   * its records, with undefined when it will not be (wholly) sent, or rejects with the failure.
+   * its records, or, when it will not be (wholly) sent, with NotSent (with `failure` when it failed
+   * for good) or undefined (each record may have been written). Rejects with the failure only when
+   * it failed for good and none of its records is known written or certainly not written.
    */
   enqueue(records: readonly T[]): Promise<BatchResult> {
     if (this.halted) return Promise.resolve(undefined);

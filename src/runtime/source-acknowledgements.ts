@@ -111,7 +111,8 @@ export class SourceAcknowledgements {
   private async handle(payload: PollBatch, outcome: BatchOutcome<BatchResult>): Promise<void> {
     const o = this.d.options;
     if (this.d.cancelled()) return; // abandoned: nothing more reaches the task (Connect)
-    // Failed for good, its rest perhaps never sent (NotSent.failure): the task fails.
+    // Failed for good (rejected, or NotSent.failure: some records known written or certainly not, the others perhaps
+    // written): the task fails.
     const failed = outcome.ok ? (Array.isArray(outcome.value) ? undefined : outcome.value?.failure) : outcome;
     if (failed && !this.halted) this.d.fail(failed.error);
     if (!outcome.ok) this.halted = true;
