@@ -34,16 +34,7 @@ export class AliasedConfigDef<T = Record<string, unknown>> extends ConfigDef<T> 
   /** `raw` with every aliased key of a declared key folded onto the declared name. */
   canonical(raw: RawConfig): Record<string, string | null | undefined> {
     const out: Record<string, string | null | undefined> = { ...raw };
-    for (const k of this.keys) {
-      if (out[k.name] !== undefined) continue;
-      for (const name of spellings(k.name, this.prefixes, this.otherNames)) {
-        const value = raw[name];
-        if (value !== undefined) {
-          out[k.name] = value;
-          break;
-        }
-      }
-    }
+    for (const [name, written] of this.writtenAs(raw)) out[name] = raw[written];
     return out;
   }
 
@@ -59,19 +50,12 @@ export class AliasedConfigDef<T = Record<string, unknown>> extends ConfigDef<T> 
    */
   family(raw: RawConfig, name: string): Map<string, { readonly value: string; readonly key: string }> {
     const found = new Map<string, { value: string; key: string }>();
-    for (const prefix of ["", ...this.prefixes]) {
-      const full = `${prefix}${name}`;
-      for (const [k, v] of Object.entries(raw)) {
-        if (!k.startsWith(full) || k.length === full.length || typeof v !== "string") continue;
-        const rest = k.slice(full.length);
-        if (!found.has(rest)) found.set(rest, { value: v, key: k });
-      }
-    }
+    for (const { rest, key, value } of this.members(raw, name)) if (!found.has(rest)) found.set(rest, { value, key });
     return found;
   }
 
   /**
-   * Each declared key's errors; an error on a key set under another spelling only ends with the
+   * Each declared key's errors; an error on a key set under another spelling ends with the
    * key as written (`… (set as flink.connector.http.sink.request.batch.size)`), so the user finds
    * it. The answer keeps the declared names (Connect's ConfigInfos shape).
    */
@@ -118,18 +102,23 @@ export class AliasedConfigDef<T = Record<string, unknown>> extends ConfigDef<T> 
    */
   familyConflicts(raw: RawConfig, name: string, what: string, fold: (rest: string) => string): ConfigProblem[] {
     const groups = new Map<string, { key: string; value: string }[]>();
-    for (const prefix of ["", ...this.prefixes]) {
-      const full = `${prefix}${name}`;
-      for (const [k, v] of Object.entries(raw)) {
-        if (!k.startsWith(full) || k.length === full.length || typeof v !== "string") continue;
-        const folded = fold(k.slice(full.length));
-        groups.set(folded, [...(groups.get(folded) ?? []), { key: k, value: v }]);
-      }
-    }
+    for (const { rest, key, value } of this.members(raw, name))
+      groups.set(fold(rest), [...(groups.get(fold(rest)) ?? []), { key, value }]);
     return [...groups.values()].flatMap((set) => {
       const message = conflictMessage(set, what);
       return message ? [{ key: set[0]!.key, message }] : [];
     });
+  }
+
+  /** The members of the family `name` under every spelling, the declared one first, then the prefixes in order. */
+  private *members(raw: RawConfig, name: string): Generator<{ rest: string; key: string; value: string }> {
+    for (const prefix of ["", ...this.prefixes]) {
+      const full = `${prefix}${name}`;
+      for (const [key, value] of Object.entries(raw)) {
+        if (key.startsWith(full) && key.length > full.length && typeof value === "string")
+          yield { rest: key.slice(full.length), key, value };
+      }
+    }
   }
 
   /** Declared keys not set under their own name but under another spelling, with the key as written. */
