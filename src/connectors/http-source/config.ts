@@ -117,7 +117,7 @@ export const httpSourceConfig = defineConfig({
     validators: [validTimezone],
   }),
   "http.offset.mode": key.string({
-    doc: "`NONE`: no offset. `TIMESTAMP`: the offset is the latest `http.offset.field` value seen (ISO-8601, without a zone read as UTC, or epoch), and records not newer than the offset are skipped, except, with http.record.key.field, those at the offset's own instant whose key was not delivered yet. `CURSOR`: the offset is the `http.offset.field` value of the last record. The offset is stored as the source offset once Kafka acknowledged the records.",
+    doc: "`NONE`: no offset. `TIMESTAMP`: the offset is the latest `http.offset.field` value seen (ISO-8601, without a zone read as UTC, or epoch), and records not newer than the offset are skipped, except, with http.record.key.field, those at the offset's own instant whose key was not delivered yet. `CURSOR`: the offset is the `http.offset.field` value of the page's last record as the API listed it (the last with the field), whatever order http.response.list.order.direction gives the records in Kafka; for a newest-first API that is its oldest record: use `TIMESTAMP` there. The offset is stored as the source offset once Kafka acknowledged the records.",
     default: "NONE",
     group: G.offset,
     recommended: [...OFFSET_MODES],
