@@ -24,8 +24,9 @@
  * members), subscription-watch.ts, start-positions.ts (`position`), join-exit.ts (a close leaves a join
  * under way, pending member ids of KIP-394), consumed-records.ts (a batch as the port's records),
  * invalid-batch-hold.ts (a batch failing its checks fails the consumer while it is in its group),
- * member-config.ts (kafkajs' consumer config from the consumer's settings, with the partition assigner)
- * and pending-seeks.ts (the seeks kafkajs has not applied yet, dropped at a rejoin).
+ * member-config.ts (kafkajs' consumer config from the consumer's settings, with the partition assigner),
+ * coordinator-wait.ts (a join waits out a group coordinator still loading, as Java's) and
+ * pending-seeks.ts (the seeks kafkajs has not applied yet, dropped at a rejoin).
  */
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
@@ -35,6 +36,7 @@ import type { ConsumerLog } from "../consumer-log.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import type { PartitionCounts } from "../subscription-change.ts";
 import { consumedRecords } from "./consumed-records.ts";
+import { withCoordinatorWait } from "./coordinator-wait.ts";
 import { wrap } from "./errors.ts";
 import type { InvalidBatchHold } from "./invalid-batch-hold.ts";
 import { JoinExit } from "./join-exit.ts";
@@ -56,7 +58,7 @@ export class KafkajsConsumer implements KafkaConsumer {
     private readonly kafka: Kafka,
     private readonly options: ConsumerOptions,
     private readonly settings: ConsumerSettings,
-    private readonly requestTimeoutMs: number,
+    private readonly timing: { requestTimeoutMs: number; retryBackoffMs: number },
     private readonly log: ConsumerLog,
     private readonly invalidBatches: InvalidBatchHold,
   ) {}
@@ -91,9 +93,9 @@ export class KafkajsConsumer implements KafkaConsumer {
     const s = this.settings;
     const crash = (error: unknown) => handlers.onCrash(error as Error);
     this.invalidBatches.arm((error) => cancelled() || handlers.onCrash(error));
-    const joinExit = new JoinExit(this.kafka, this.options.groupId, this.requestTimeoutMs);
+    const joinExit = new JoinExit(this.kafka, this.options.groupId, this.timing.requestTimeoutMs);
     this.joinExit = joinExit;
-    const member = withJoinHook(this.kafka, {
+    const hooked = withJoinHook(this.kafka, {
       beforeJoin: async (memberId) => {
         // Closed: no JoinGroup goes out any more (one answered UNKNOWN_MEMBER_ID would go again).
         if (cancelled()) throw new ConnectError(`The consumer of group ${this.options.groupId} was closed`);
@@ -134,6 +136,8 @@ export class KafkajsConsumer implements KafkaConsumer {
         return joinExit.given(memberId, coordinator, cancelled());
       },
     });
+    const { retryBackoffMs } = this.timing;
+    const member = withCoordinatorWait(hooked, { retryBackoffMs, timeoutMs: s.rebalanceTimeoutMs, stopped: cancelled });
     const consumer = member.consumer(
       memberConfig(this.options.groupId, s, (counts) => {
         if (!cancelled()) this.assignerUsed = counts;
