@@ -14,10 +14,10 @@
  * subscription-watch.ts asks the topics and their partition counts again every
  * `metadata.max.age.ms` and rejoins when the topics changed or, on the group's leader, a count
  * differs from the one its assignment used (the assigner tells it, subscribed-round-robin.ts). With
- * auto-creation off it subscribes only to the listed topics that exist (all of them, to wait for,
- * when none does): kafkajs fails on a subscribed topic deleted and cannot drop it, so the task starts
- * a new consumer, which goes on with the others (explore13 F2). Joins, assignments, revocations, seeks and the
- * LeaveGroup are logged as Java's consumer logs them (consumer-log.ts); where a partition starts
+ * auto-creation off (or on, and refused by the brokers) it subscribes only to the listed topics that
+ * exist (all of them, to wait for, when none does): kafkajs fails on a subscribed topic deleted and
+ * cannot drop it, so the task starts a new consumer, which goes on with the others (explore13 F2).
+ * Joins, assignments, revocations, seeks and the LeaveGroup are logged as Java's consumer logs them (consumer-log.ts); where a partition starts
  * kafkajs decides without telling, so unlike the platformatic adapter's those lines are missing.
  *
  * Beside it: join-preparation.ts (the cluster look-ups before joining: topics ready, zombie
@@ -40,12 +40,12 @@ import { withCoordinatorWait } from "./coordinator-wait.ts";
 import { wrap } from "./errors.ts";
 import type { InvalidBatchHold } from "./invalid-batch-hold.ts";
 import { JoinExit } from "./join-exit.ts";
-import { awaitTopics, fenceZombies } from "./join-preparation.ts";
+import { awaitTopics, fenceZombies, topicsReady } from "./join-preparation.ts";
 import { memberConfig } from "./member-config.ts";
 import { pendingSeeks } from "./pending-seeks.ts";
 import { type BrokerLike, brokerAddresses, topicPartitionLists, withJoinHook } from "./protocol.ts";
 import { StartPositions } from "./start-positions.ts";
-import { existingOnly, partitionCounts, watchSubscription } from "./subscription-watch.ts";
+import { askCreation, existingOnly, missingOf, partitionCounts, watchSubscription } from "./subscription-watch.ts";
 
 /** Partitions whose fetched batches are handed over at the same time, at most. */
 const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
@@ -181,13 +181,17 @@ export class KafkajsConsumer implements KafkaConsumer {
       // close() may come at any await below; then this start must not join the group.
       const closedMeanwhile = () =>
         new ConnectError(`The consumer of group ${this.options.groupId} was closed while starting`);
-      // With auto-creation off, a listed topic missing (deleted) is left out while another exists.
-      const dropsMissing = !(topics instanceof RegExp) && !s.allowAutoTopicCreation;
+      // A listed topic missing (deleted) is left out while another exists; with auto-creation on, once
+      // the brokers were asked to create it (and, at start, it did not come: they do not create topics).
+      const listed = !(topics instanceof RegExp);
       const ask = async (names: RegExp | readonly string[]) => {
         const counts = await partitionCounts(this.kafka, names);
-        return dropsMissing ? existingOnly(counts) : counts;
+        if (!listed) return counts;
+        if (s.allowAutoTopicCreation) await askCreation(this.kafka, missingOf(counts));
+        return existingOnly(counts);
       };
-      const subscription = dropsMissing ? await this.existingOf(topics, ask) : topics;
+      if (listed && s.allowAutoTopicCreation) await this.awaitCreated(topics);
+      const subscription = listed ? await this.existingOf(topics, ask) : topics;
       if (!(subscription instanceof RegExp)) await awaitTopics(this.kafka, subscription, s.allowAutoTopicCreation);
       if (cancelled()) throw closedMeanwhile();
       await fenceZombies(this.kafka, this.options);
@@ -254,6 +258,16 @@ export class KafkajsConsumer implements KafkaConsumer {
       if (this.consumer === consumer) this.consumer = undefined;
       throw wrap(error, `Failed to start the consumer of group ${this.options.groupId}`);
     }
+  }
+
+  /**
+   * Some of `topics` missing while others exist (`allow.auto.create.topics=true`): they are asked for
+   * and waited for as awaitTopics waits, since brokers that create topics answer as those that do
+   * not while they create one; those that did not come are left out by existingOf.
+   */
+  private async awaitCreated(topics: readonly string[]): Promise<void> {
+    const missing = missingOf(await partitionCounts(this.kafka, topics));
+    if (missing.length > 0 && missing.length < topics.length) await topicsReady(this.kafka, missing, true);
   }
 
   /** Those of `topics` that exist, or all of them (to wait for) when none does; the others are logged. */

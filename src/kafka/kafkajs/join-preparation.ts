@@ -19,12 +19,26 @@ export async function awaitTopics(
   topics: readonly string[],
   allowAutoTopicCreation: boolean,
 ): Promise<void> {
+  if (!(await topicsReady(kafka, topics, allowAutoTopicCreation)))
+    throw new RetriableError(`Topics ${topics.join(", ")} do not exist or have no leaders yet`);
+}
+
+/**
+ * Whether every topic exists with a leader for each partition within ~5 s (asked every 100 ms, 51
+ * times in all), asking for auto-creation where allowed: false when one did not come (brokers that
+ * do not create topics, `auto.create.topics.enable=false`, answer as brokers that do while they
+ * create it: UNKNOWN_TOPIC_OR_PARTITION, so only waiting tells them apart).
+ */
+export async function topicsReady(
+  kafka: Kafka,
+  topics: readonly string[],
+  allowAutoTopicCreation: boolean,
+): Promise<boolean> {
   const cluster = createCluster(kafka, { allowAutoTopicCreation });
   await cluster.connect();
   try {
-    // Not ready yet: asked again every 100 ms, 51 times in all.
-    const notReady = new RetriableError(`Topics ${topics.join(", ")} do not exist or have no leaders yet`);
-    await retry(
+    const notReady = new RetriableError("not ready");
+    return await retry(
       async () => {
         let ready: boolean;
         try {
@@ -45,6 +59,12 @@ export async function awaitTopics(
         policy: { initialMs: 100, maxMs: 100, jitter: 0 },
         maxAttempts: 51,
         classify: (error) => ({ retriable: error === notReady }),
+      },
+    ).then(
+      () => true,
+      (error) => {
+        if (error !== notReady) throw error;
+        return false;
       },
     );
   } finally {
