@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { ConfigStore } from "../src/store/config-store.ts";
 import { migrate, openDatabase } from "../src/store/database.ts";
 import { migrations } from "../src/store/migrations/index.ts";
+import { processResult } from "./support/command.ts";
 import { gatewayCommand, gatewayOnPath, startGateway } from "./support/gateway.ts";
 import { createTopic, kafkaBroker, readTopic, uniqueTopic } from "./support/kafka.ts";
 import { curlHome, type ReadmeCommand, readmeCommands, runReadmeCommand } from "./support/readme.ts";
@@ -107,11 +108,7 @@ async function deleteConnector(cwd: string, name: string, env: Record<string, st
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [code, stdout, stderr] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-  ]);
+  const { code, out: stdout, err: stderr } = await processResult(proc);
   return { code, stdout, stderr };
 }
 

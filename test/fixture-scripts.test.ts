@@ -12,6 +12,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import { processResult } from "./support/command.ts";
 import { REPO } from "./support/kafka.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 
@@ -74,12 +75,7 @@ async function withSourced(
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [code, out, err] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-  ]);
-  return { code, out, err };
+  return processResult(proc);
 }
 
 const CONNECT_LIB = "test/fixtures/connect-rest/lib.sh";

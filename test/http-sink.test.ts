@@ -443,7 +443,7 @@ describe("HTTP sink connector in the gateway", () => {
     passed = true;
   }, 120_000);
 
-  test("mTLS endpoint with a CA-signed certificate; config/validate names a bad key file and a key of another certificate", async () => {
+  test("mTLS endpoint with a CA-signed certificate; config/validate names a bad key file, a key of another certificate, an option under two spellings", async () => {
     await using dir = await tempDir();
     const tls = await makeTls(dir.path);
     const topic = uniqueTopic("http-sink-mtls");
@@ -496,7 +496,35 @@ describe("HTTP sink connector in the gateway", () => {
     expect(pair.body.error_count).toBe(1);
     expect(
       pair.body.configs.find((c: { value: { name: string } }) => c.value.name === "security.key.client").value.errors,
-    ).toEqual([`${tls.serverKey} is not the private key of the first certificate in ${tls.clientCert}`]);
+    ).toEqual([
+      `${tls.serverKey} is not the private key of the first certificate in ${tls.clientCert} (set as flink.connector.http.security.key.client)`,
+    ]);
+    // explore15 F1, F2: one option under two spellings with different values is refused, naming the keys
+    // as written; a prefixed key's error names the key as written, in the 400 of a PUT too.
+    const twice = {
+      ...config,
+      "flink.connector.http.security.key.client": tls.clientKey,
+      "sink.request.batch.size": "2",
+      "http.sink.request.batch.size": "3",
+    };
+    const conflict = await gw.rest.put("/connector-plugins/HttpSink/config/validate", twice);
+    expect(conflict.body.error_count).toBe(1);
+    expect(
+      conflict.body.configs.find((c: { value: { name: string } }) => c.value.name === "sink.request.batch.size").value
+        .errors,
+    ).toEqual([
+      "sink.request.batch.size and http.sink.request.batch.size name one option with different values (sink.request.batch.size is the one used): set it once",
+    ]);
+    expect((await gw.rest.put(`/connectors/${name}/config`, twice)).status).toBe(400);
+    const written = await gw.rest.put(`/connectors/${name}/config`, {
+      ...config,
+      "flink.connector.http.security.key.client": tls.clientKey,
+      "flink.connector.http.sink.request.batch.size": "abc",
+    });
+    expect(written.status).toBe(400);
+    expect(written.body.message).toContain(
+      "Invalid value abc for configuration sink.request.batch.size: Not a number of type INT (set as flink.connector.http.sink.request.batch.size)",
+    );
 
     const good = { ...config, "flink.connector.http.security.key.client": tls.clientKey };
     expect((await gw.rest.put(`/connectors/${name}/config`, good)).status).toBe(201);

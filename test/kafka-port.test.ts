@@ -1056,6 +1056,77 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
 describe("what only the platformatic adapter does", () => {
   const platformatic = () => kafkaPorts.platformatic(new LogManager({ sink: () => {} }));
 
+  /**
+   * The deleted-topic cases: `deleted` and `kept` (unique names from the given prefixes), one partition each,
+   * holding "d0" and "k0". `member(label)` starts a platformatic consumer of both in group `groupId`
+   * (metadata.max.age.ms `maxAge`) that adds what it receives to `received`, its crashes (after `label: `
+   * when given) to `crashes`. `groupAdmin` is a kafkajs admin. Disposing closes the members, then the clients.
+   */
+  async function deletedTopicCase(prefixes: { deleted: string; kept: string }, maxAge = "30000") {
+    const deleted = uniqueTopic(prefixes.deleted);
+    const kept = uniqueTopic(prefixes.kept);
+    const groupId = `group-${kept}`;
+    const port = platformatic();
+    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+    const producer = await port.producer({ "bootstrap.servers": info.bootstrap });
+    const groupAdmin = (await testClient()).admin();
+    const consumers: KafkaConsumer[] = [];
+    const received: string[] = [];
+    const crashes: string[] = [];
+    const send = async (topic: string, value: string) => {
+      await awaitTopic(topic);
+      await producer.send([{ topic, partition: 0, key: null, value: utf8(value), headers: [], timestamp: null }]);
+    };
+    const member = async (label?: string) => {
+      const consumer = await port.consumer({
+        groupId,
+        topics: [deleted, kept],
+        properties: {
+          "bootstrap.servers": info.bootstrap,
+          "fetch.max.wait.ms": "100",
+          "heartbeat.interval.ms": "300",
+          "metadata.max.age.ms": maxAge,
+          "allow.auto.create.topics": "false",
+        },
+      });
+      consumers.push(consumer);
+      await consumer.start(
+        handlers({
+          onRecords: async (records) => void received.push(...records.map((r) => text(r.value)!)),
+          onCrash: (error) => void crashes.push(label === undefined ? error.message : `${label}: ${error.message}`),
+        }),
+      );
+      return consumer;
+    };
+    const dispose = async () => {
+      for (const consumer of consumers) await consumer.close();
+      await groupAdmin.disconnect();
+      await producer.close();
+      await admin.close();
+    };
+    try {
+      await groupAdmin.connect();
+      for (const topic of [deleted, kept]) await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+      await send(kept, "k0");
+      await send(deleted, "d0");
+    } catch (error) {
+      await dispose();
+      throw error;
+    }
+    return {
+      deleted,
+      kept,
+      groupId,
+      groupAdmin,
+      consumers,
+      received,
+      crashes,
+      send,
+      member,
+      [Symbol.asyncDispose]: dispose,
+    };
+  }
+
   // review-partfix P3: the library fails a Metadata call, and a fetch (it asks every tracked topic's
   // metadata), for all topics when one is unknown, so the other topic stopped too. As Java's
   // consumer, the topic still there keeps flowing: the deleted topic is untracked and the member
@@ -1066,56 +1137,16 @@ describe("what only the platformatic adapter does", () => {
   ])(
     "a subscribed topic deleted while consuming: the other subscribed topic's records keep coming (%s)",
     async (_, maxAge) => {
-      const deleted = uniqueTopic("deleted");
-      const kept = uniqueTopic("kept");
-      const port = platformatic();
-      const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
-      const producer = await port.producer({ "bootstrap.servers": info.bootstrap });
-      const send = async (topic: string, value: string) => {
-        await awaitTopic(topic);
-        await producer.send([{ topic, partition: 0, key: null, value: utf8(value), headers: [], timestamp: null }]);
-      };
-      try {
-        for (const topic of [deleted, kept]) await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
-        await send(kept, "k0");
-        await send(deleted, "d0");
-        const consumer = await port.consumer({
-          groupId: `group-${kept}`,
-          topics: [deleted, kept],
-          properties: {
-            "bootstrap.servers": info.bootstrap,
-            "fetch.max.wait.ms": "100",
-            "heartbeat.interval.ms": "300",
-            "metadata.max.age.ms": maxAge,
-            "allow.auto.create.topics": "false",
-          },
-        });
-        const received: string[] = [];
-        const crashes: string[] = [];
-        await consumer.start(
-          handlers({
-            onRecords: async (records) => void received.push(...records.map((r) => text(r.value)!)),
-            onCrash: (error) => void crashes.push(error.message),
-          }),
-        );
-        await waitFor(() => received.length === 2, { what: "a record of each topic" });
-        const deleter = (await testClient()).admin();
-        await deleter.connect();
-        try {
-          await deleter.deleteTopics({ topics: [deleted] });
-        } finally {
-          await deleter.disconnect();
-        }
-        await send(kept, "k1");
-        await waitFor(() => received.includes("k1"), { what: `the record sent to ${kept} after the deletion` });
-        await waitFor(() => consumer.assignment().every((tp) => tp.topic === kept), { what: `${deleted} given up` });
-        expect(consumer.assignment()).toEqual([{ topic: kept, partition: 0 }]);
-        expect(crashes).toEqual([]);
-        await consumer.close();
-      } finally {
-        await producer.close();
-        await admin.close();
-      }
+      await using c = await deletedTopicCase({ deleted: "deleted", kept: "kept" }, maxAge);
+      const { deleted, kept, received, crashes, send } = c;
+      const consumer = await c.member();
+      await waitFor(() => received.length === 2, { what: "a record of each topic" });
+      await c.groupAdmin.deleteTopics({ topics: [deleted] });
+      await send(kept, "k1");
+      await waitFor(() => received.includes("k1"), { what: `the record sent to ${kept} after the deletion` });
+      await waitFor(() => consumer.assignment().every((tp) => tp.topic === kept), { what: `${deleted} given up` });
+      expect(consumer.assignment()).toEqual([{ topic: kept, partition: 0 }]);
+      expect(crashes).toEqual([]);
     },
   );
 
@@ -1123,131 +1154,52 @@ describe("what only the platformatic adapter does", () => {
   // UNKNOWN_TOPIC_ID, which failed the consumer ("fetch failed 4 times."). A paused partition (Connect's
   // context.pause, back-pressure) is such a fetch once resumed: no long poll was out at the deletion.
   test("a deleted topic's partition paused at the deletion, then resumed: the deleted topic is given up, the kept one keeps coming", async () => {
-    const deleted = uniqueTopic("deletedp");
-    const kept = uniqueTopic("keptp");
-    const port = platformatic();
-    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
-    const producer = await port.producer({ "bootstrap.servers": info.bootstrap });
-    const send = async (topic: string, value: string) => {
-      await awaitTopic(topic);
-      await producer.send([{ topic, partition: 0, key: null, value: utf8(value), headers: [], timestamp: null }]);
-    };
-    const deleter = (await testClient()).admin();
-    await deleter.connect();
-    try {
-      for (const topic of [deleted, kept]) await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
-      await send(kept, "k0");
-      await send(deleted, "d0");
-      const consumer = await port.consumer({
-        groupId: `group-${kept}`,
-        topics: [deleted, kept],
-        properties: {
-          "bootstrap.servers": info.bootstrap,
-          "fetch.max.wait.ms": "100",
-          "heartbeat.interval.ms": "300",
-          "metadata.max.age.ms": "30000",
-          "allow.auto.create.topics": "false",
-        },
-      });
-      const received: string[] = [];
-      const crashes: string[] = [];
-      await consumer.start(
-        handlers({
-          onRecords: async (records) => void received.push(...records.map((r) => text(r.value)!)),
-          onCrash: (error) => void crashes.push(error.message),
-        }),
-      );
-      await waitFor(() => received.length === 2, { what: "a record of each topic" });
-      consumer.pause([{ topic: deleted, partition: 0 }]);
-      // One fetch at a time goes to the broker: once a record sent after the pause was handed over,
-      // no fetch out names the paused partition.
-      await send(kept, "k1");
-      await waitFor(() => received.includes("k1"), { what: "k1, sent after the pause" });
-      await deleter.deleteTopics({ topics: [deleted] });
-      await waitFor(async () => !(await deleter.listTopics()).includes(deleted), { what: `${deleted} deleted` });
-      consumer.resume([{ topic: deleted, partition: 0 }]);
-      await send(kept, "k2");
-      await waitFor(() => received.includes("k2") || crashes.length > 0, { what: "k2 after the deletion" });
-      await waitFor(() => crashes.length > 0 || consumer.assignment().every((tp) => tp.topic === kept), {
-        what: `${deleted} given up`,
-      });
-      expect(crashes).toEqual([]);
-      expect(consumer.assignment()).toEqual([{ topic: kept, partition: 0 }]);
-      await consumer.close();
-    } finally {
-      await deleter.disconnect();
-      await producer.close();
-      await admin.close();
-    }
+    await using c = await deletedTopicCase({ deleted: "deletedp", kept: "keptp" });
+    const { deleted, kept, received, crashes, send, groupAdmin } = c;
+    const consumer = await c.member();
+    await waitFor(() => received.length === 2, { what: "a record of each topic" });
+    consumer.pause([{ topic: deleted, partition: 0 }]);
+    // One fetch at a time goes to the broker: once a record sent after the pause was handed over,
+    // no fetch out names the paused partition.
+    await send(kept, "k1");
+    await waitFor(() => received.includes("k1"), { what: "k1, sent after the pause" });
+    await groupAdmin.deleteTopics({ topics: [deleted] });
+    await waitFor(async () => !(await groupAdmin.listTopics()).includes(deleted), { what: `${deleted} deleted` });
+    consumer.resume([{ topic: deleted, partition: 0 }]);
+    await send(kept, "k2");
+    await waitFor(() => received.includes("k2") || crashes.length > 0, { what: "k2 after the deletion" });
+    await waitFor(() => crashes.length > 0 || consumer.assignment().every((tp) => tp.topic === kept), {
+      what: `${deleted} given up`,
+    });
+    expect(crashes).toEqual([]);
+    expect(consumer.assignment()).toEqual([{ topic: kept, partition: 0 }]);
   }, 60_000);
 
   // review-partfix2 P1: the member that owns none of the deleted topic's partitions kept tracking it
   // until its own watch looked (30 s here), and its JoinGroup (or the leader's SyncGroup, or its
   // fetch) failed on it for good, stopping the kept topic too.
   test("two members, a subscribed topic deleted whose only partition one of them owned: the kept topic keeps coming, no member fails", async () => {
-    const deleted = uniqueTopic("deleted2");
-    const kept = uniqueTopic("kept2");
-    const groupId = `group-${kept}`;
-    const port = platformatic();
-    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
-    const producer = await port.producer({ "bootstrap.servers": info.bootstrap });
-    const send = async (topic: string, value: string) => {
-      await awaitTopic(topic);
-      await producer.send([{ topic, partition: 0, key: null, value: utf8(value), headers: [], timestamp: null }]);
-    };
-    const consumers: KafkaConsumer[] = [];
-    const groupAdmin = (await testClient()).admin();
-    await groupAdmin.connect();
-    try {
-      for (const topic of [deleted, kept]) await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
-      await send(kept, "k0");
-      await send(deleted, "d0");
-      const received: string[] = [];
-      const crashes: string[] = [];
-      for (const member of [0, 1]) {
-        const consumer = await port.consumer({
-          groupId,
-          topics: [deleted, kept],
-          properties: {
-            "bootstrap.servers": info.bootstrap,
-            "fetch.max.wait.ms": "100",
-            "heartbeat.interval.ms": "300",
-            "metadata.max.age.ms": "30000",
-            "allow.auto.create.topics": "false",
-          },
-        });
-        consumers.push(consumer);
-        await consumer.start(
-          handlers({
-            onRecords: async (records) => void received.push(...records.map((r) => text(r.value)!)),
-            onCrash: (error) => void crashes.push(`${member}: ${error.message}`),
-          }),
-        );
-      }
-      await waitFor(() => consumers.every((c) => c.assignment().length === 1), { what: "one partition each" });
-      await waitFor(() => received.includes("k0") && received.includes("d0"), { what: "a record of each topic" });
-      await groupAdmin.deleteTopics({ topics: [deleted] });
-      await send(kept, "k1");
-      await waitFor(() => received.includes("k1") || crashes.length > 0, { what: "k1 after the deletion" });
-      // Both members rejoined without the deleted topic: nothing is left to fail on it.
-      await waitFor(
-        async () =>
-          crashes.length > 0 ||
-          JSON.stringify(await stableSubscriptions(groupAdmin, groupId)) === JSON.stringify([[kept], [kept]]),
-        { what: "both members subscribed to the kept topic only" },
-      );
-      await send(kept, "k2");
-      await waitFor(() => received.includes("k2") || crashes.length > 0, { what: "k2 after the rejoins" });
-      expect(crashes).toEqual([]);
-      // Nothing is committed here: a rebalance delivers the kept topic again from its start.
-      expect([...new Set(received)].sort()).toEqual(["d0", "k0", "k1", "k2"]);
-      expect(consumers.flatMap((c) => c.assignment())).toEqual([{ topic: kept, partition: 0 }]);
-    } finally {
-      for (const consumer of consumers) await consumer.close();
-      await groupAdmin.disconnect();
-      await producer.close();
-      await admin.close();
-    }
+    await using c = await deletedTopicCase({ deleted: "deleted2", kept: "kept2" });
+    const { deleted, kept, groupId, groupAdmin, consumers, received, crashes, send } = c;
+    for (const member of [0, 1]) await c.member(String(member));
+    await waitFor(() => consumers.every((m) => m.assignment().length === 1), { what: "one partition each" });
+    await waitFor(() => received.includes("k0") && received.includes("d0"), { what: "a record of each topic" });
+    await groupAdmin.deleteTopics({ topics: [deleted] });
+    await send(kept, "k1");
+    await waitFor(() => received.includes("k1") || crashes.length > 0, { what: "k1 after the deletion" });
+    // Both members rejoined without the deleted topic: nothing is left to fail on it.
+    await waitFor(
+      async () =>
+        crashes.length > 0 ||
+        JSON.stringify(await stableSubscriptions(groupAdmin, groupId)) === JSON.stringify([[kept], [kept]]),
+      { what: "both members subscribed to the kept topic only" },
+    );
+    await send(kept, "k2");
+    await waitFor(() => received.includes("k2") || crashes.length > 0, { what: "k2 after the rejoins" });
+    expect(crashes).toEqual([]);
+    // Nothing is committed here: a rebalance delivers the kept topic again from its start.
+    expect([...new Set(received)].sort()).toEqual(["d0", "k0", "k1", "k2"]);
+    expect(consumers.flatMap((m) => m.assignment())).toEqual([{ topic: kept, partition: 0 }]);
   }, 60_000);
 
   test("a member removed while it commits its revocation: the commit fails, nothing is committed under a new generation", async () => {

@@ -9,6 +9,7 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { processResult } from "./support/command.ts";
 import { REPO } from "./support/kafka.ts";
 import { procStatus } from "./support/run-script.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -20,12 +21,7 @@ async function withLib(script: string, ...args: string[]): Promise<{ code: numbe
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [code, out, err] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-  ]);
-  return { code, out, err };
+  return processResult(proc);
 }
 
 async function prop(key: string, file: string): Promise<string> {

@@ -7,8 +7,8 @@
  * did not know the new partitions yet, so the task delivered nothing for 60 s and then FAILED.
  */
 import { expect, test } from "bun:test";
-import { awaitTopic, createTopicsOn, produce, producePerPartition, testClient, uniqueTopic } from "./support/kafka.ts";
-import { assignedPerMember, startPartitionedFileSink } from "./support/partitioned-file-sink.ts";
+import { awaitTopic, produce, producePerPartition, testClient, uniqueTopic } from "./support/kafka.ts";
+import { assignedPerMember, startTwoPartitionSink } from "./support/partitioned-file-sink.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -20,12 +20,9 @@ test.each(["platformatic", "kafkajs"] as const)(
     const admin = (await testClient()).admin();
     await admin.connect();
     try {
-      await createTopicsOn(admin, [{ topic, numPartitions: 2 }]);
-      await producePerPartition(topic, 2, 3, (p, i) => `${p}:${i}`);
-      const sink = await startPartitionedFileSink(dir, client, topic);
+      const sink = await startTwoPartitionSink(dir, admin, client, topic);
       await using gw = sink.gw;
       const { name, count, written } = sink;
-      await waitFor(async () => (await count()) === 6, { what: "the records of the first two partitions" });
 
       await admin.createPartitions({ topicPartitions: [{ topic, count: 4 }] });
       await awaitTopic(topic);

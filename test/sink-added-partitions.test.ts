@@ -9,8 +9,8 @@
  */
 import { expect, test } from "bun:test";
 import type { Admin } from "kafkajs";
-import { awaitTopic, createTopicsOn, producePerPartition, testClient, uniqueTopic } from "./support/kafka.ts";
-import { assignedPerMember, startPartitionedFileSink } from "./support/partitioned-file-sink.ts";
+import { awaitTopic, producePerPartition, testClient, uniqueTopic } from "./support/kafka.ts";
+import { assignedPerMember, startTwoPartitionSink } from "./support/partitioned-file-sink.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -45,15 +45,12 @@ test.each([
     const admin = (await testClient()).admin();
     await admin.connect();
     try {
-      await createTopicsOn(admin, [{ topic, numPartitions: 2 }]);
-      await producePerPartition(topic, 2, 3, (p, i) => `${p}:${i}`);
       // Nothing is committed on a timer: only at revocation (and at stop).
-      const sink = await startPartitionedFileSink(dir, client, topic, {
+      const sink = await startTwoPartitionSink(dir, admin, client, topic, {
         worker: { "offset.flush.interval.ms": "3600000" },
       });
       await using gw = sink.gw;
       const { name, count, written } = sink;
-      await waitFor(async () => (await count()) === 6, { what: "the records of the first two partitions" });
 
       const states = async () => {
         const status = (await gw.rest.get(`/connectors/${name}/status`)).body;
@@ -95,15 +92,12 @@ test.each(["platformatic", "kafkajs"] as const)(
     const admin = (await testClient()).admin();
     await admin.connect();
     try {
-      await createTopicsOn(admin, [{ topic, numPartitions: 2 }]);
-      await producePerPartition(topic, 2, 3, (p, i) => `${p}:${i}`);
-      const sink = await startPartitionedFileSink(dir, client, topic, {
+      const sink = await startTwoPartitionSink(dir, admin, client, topic, {
         worker: { "offset.flush.interval.ms": "3600000" },
         connector: { "tasks.max": "2" },
       });
       await using gw = sink.gw;
       const { name, count, written } = sink;
-      await waitFor(async () => (await count()) === 6, { what: "the records of the first two partitions" });
       const perMember = async () => (await assignedPerMember(admin, `connect-${name}`)).sort().join();
       await waitFor(async () => (await perMember()) === "1,1", { what: "both tasks assigned a partition" });
       // Both members logged their sync in the group's generation (a member's line may come after the

@@ -8,15 +8,8 @@
  * stay RUNNING and go on reading the topic.
  */
 import { expect, test } from "bun:test";
-import { startGateway } from "./support/gateway.ts";
-import {
-  createTopicsOn,
-  groupAssignment,
-  kafkaBroker,
-  producePerPartition,
-  testClient,
-  uniqueTopic,
-} from "./support/kafka.ts";
+import { createTopicsOn, groupAssignment, producePerPartition, testClient, uniqueTopic } from "./support/kafka.ts";
+import { startPartitionedFileSink } from "./support/partitioned-file-sink.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -32,7 +25,6 @@ test.each([
 ])(
   "kafka.client=platformatic: a topic re-created with fewer partitions, tasks.max=%s, is given up by a rebalance, the tasks RUNNING",
   async (tasks, maxAgeMs) => {
-    const kafka = await kafkaBroker();
     await using dir = await tempDir();
     const topic = uniqueTopic("sink-recreated");
     const admin = (await testClient()).admin();
@@ -40,32 +32,16 @@ test.each([
     try {
       await createTopicsOn(admin, [{ topic, numPartitions: 2 }]);
       await producePerPartition(topic, 2, 1, (p, i) => `old-${p}:${i}`);
-      const file = dir.file("sink.txt");
-      const lines = async () =>
-        (await Bun.file(file).exists()) ? (await Bun.file(file).text()).split("\n").filter((l) => l !== "") : [];
-      await using gw = await startGateway({
-        dir: dir.path,
-        worker: {
-          "bootstrap.servers": kafka.bootstrap,
-          "data.dir": dir.file("data"),
-          "kafka.client": "platformatic",
-          "offset.flush.interval.ms": "3600000",
-        },
-      });
-      const name = uniqueTopic("sink-reading-a-recreated-topic");
-      const created = await gw.rest.post("/connectors", {
-        name,
-        config: {
-          "connector.class": "FileStreamSink",
-          topics: topic,
-          file,
+      const sink = await startPartitionedFileSink(dir, "platformatic", topic, {
+        worker: { "offset.flush.interval.ms": "3600000" },
+        connector: {
           "tasks.max": tasks,
           "consumer.override.metadata.max.age.ms": maxAgeMs,
           "consumer.override.auto.offset.reset": "earliest",
-          "value.converter": "org.apache.kafka.connect.storage.StringConverter",
         },
       });
-      expect(created.status).toBe(201);
+      await using gw = sink.gw;
+      const { lines, name } = sink;
       await waitFor(async () => (await lines()).length === 2, { what: "the records of the old topic" });
       const groupId = `connect-${name}`;
       const members = Number(tasks);

@@ -94,10 +94,34 @@ describe("loadTlsMaterial", () => {
     ).toEqual(["http.ssl.truststore.location"]);
   });
 
-  test("a JKS store without a password is an error on the password key", () => {
-    expect(Object.keys(keyErrors(() => loadTlsMaterial({ truststore: { location: s.trustJks } })))).toEqual([
-      "http.ssl.truststore.password",
-    ]);
+  // explore15 F4: refused with "a JKS store needs its password", where Java's KeyStore.load(in, null) reads it.
+  test("a JKS trust store without its password is read as Java reads it (no integrity check) and trusted", async () => {
+    const material = loadTlsMaterial({
+      truststore: { location: s.trustJks },
+      keystore: { location: s.clientJks, password: s.password },
+    });
+    using server = mtlsServer();
+    const res = await new HttpClient({ tls: material }).request({
+      method: "GET",
+      url: `https://127.0.0.1:${server.port}/`,
+    });
+    expect(res.status).toBe(200);
+  });
+
+  test("a JKS trust store holding a key pair gives its certificates without its password", () => {
+    expect(loadTlsMaterial({ truststore: { location: s.clientJks } }).ca?.length).toBeGreaterThan(0);
+  });
+
+  test.each([
+    ["a JKS key store", { keystore: { location: () => s.clientJks } }, "http.ssl.keystore.password"],
+    ["a PKCS12 trust store", { truststore: { location: () => s.trustP12 } }, "http.ssl.truststore.password"],
+  ])("%s without its password is an error on the password key", (_what, stores, key) => {
+    const settings = Object.fromEntries(
+      Object.entries(stores).map(([store, { location }]) => [store, { location: location() }]),
+    );
+    expect(keyErrors(() => loadTlsMaterial(settings))).toEqual({
+      [key]: [expect.stringContaining("needs its password")],
+    });
   });
 
   test("a PEM key store whose key is not its first certificate's names the location key, with the path only", () => {

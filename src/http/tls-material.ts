@@ -4,7 +4,10 @@
  * be JKS (read directly with jks-js: users keep the stores the Java connectors use), PKCS12
  * (node-forge) or PEM; the type is taken from `<prefix>*.type` or recognised from the file's first
  * bytes. Every failure is a ConfigError naming the key at fault: an unreadable file names the
- * location, a wrong password names the password key. Verification of the server is on unless
+ * location, a wrong password names the password key. A JKS trust store may come without its
+ * password, as Java's `KeyStore.load(in, null)` reads it: its certificates, without the integrity
+ * check (Kafka: "trust store configured will still be used, but integrity checking is disabled");
+ * a key store, and a PKCS12 store, needs its password. Verification of the server is on unless
  * `<prefix>verify` (or the caller) turns it off.
  */
 import { createPrivateKey, X509Certificate } from "node:crypto";
@@ -67,10 +70,17 @@ interface StoreContents {
   readonly key?: string;
 }
 
-function readJks(keys: StoreKeys, bytes: Buffer, password: string, keyPassword: string): StoreContents {
+/** Without `password`, the integrity check is skipped; without `keyPassword` (a trust store), key entries give their chain only. */
+function readJks(
+  keys: StoreKeys,
+  bytes: Buffer,
+  password: string | undefined,
+  keyPassword: string | undefined,
+): StoreContents {
   let entries: ReturnType<typeof parseJks>;
   try {
-    entries = parseJks(bytes, password);
+    // jks-js skips the integrity check for an empty password, as Java does for none.
+    entries = parseJks(bytes, password ?? "");
   } catch (error) {
     const message = (error as Error).message;
     if (/password/i.test(message)) fail(keys.password, "wrong password for the JKS store", error);
@@ -80,6 +90,10 @@ function readJks(keys: StoreKeys, bytes: Buffer, password: string, keyPassword: 
   let key: string | undefined;
   for (const entry of entries) {
     if ("protectedPrivateKey" in entry) {
+      if (keyPassword === undefined) {
+        certs.push(...entry.chain.map((c) => derToPem(c.value)));
+        continue;
+      }
       if (key !== undefined) continue;
       try {
         key = recoverJksKey(entry.protectedPrivateKey, keyPassword);
@@ -142,6 +156,7 @@ function readStore(
   keys: StoreKeys,
   settings: StoreSettings,
   keyPassword: string | undefined,
+  trust: boolean,
 ): StoreContents | undefined {
   const location = present(settings.location);
   if (location === undefined) return undefined;
@@ -154,6 +169,7 @@ function readStore(
   const password = present(settings.password);
   const type = storeType(keys.type, present(settings.type), bytes);
   if (type === "PEM") return readPem(keys, bytes, keyPassword ?? password);
+  if (type === "JKS" && trust) return readJks(keys, bytes, password, password);
   if (password === undefined) fail(keys.password, `a ${type} store needs its password`);
   if (type === "JKS") return readJks(keys, bytes, password, keyPassword ?? password);
   return readPkcs12(keys, location, bytes, password);
@@ -165,13 +181,13 @@ export function loadTlsMaterial(settings: TlsSettings, prefix = "http.ssl."): Cl
     rejectUnauthorized: settings.verify ?? true,
   };
   const trustKeys = storeKeys(prefix, "truststore");
-  const trust = settings.truststore && readStore(trustKeys, settings.truststore, undefined);
+  const trust = settings.truststore && readStore(trustKeys, settings.truststore, undefined, true);
   if (trust) {
     if (trust.certs.length === 0) fail(trustKeys.location, "the trust store holds no certificate");
     material.ca = trust.certs;
   }
   const keyKeys = storeKeys(prefix, "keystore");
-  const own = settings.keystore && readStore(keyKeys, settings.keystore, present(settings.keyPassword));
+  const own = settings.keystore && readStore(keyKeys, settings.keystore, present(settings.keyPassword), false);
   if (own) {
     if (own.key === undefined || own.certs.length === 0)
       fail(keyKeys.location, "the key store must hold a private key with its certificate chain");

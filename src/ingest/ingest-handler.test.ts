@@ -61,6 +61,34 @@ describe("ingest request latency", () => {
   });
 });
 
+describe("REST Proxy request metrics", () => {
+  test("each shape is counted under its own route label, records:batch apart from records (splitrest P3)", async () => {
+    const metrics = new RecordingMetrics();
+    const routes = {
+      byTopic: () => undefined,
+      claimants: () => [],
+      owners: () => [],
+      byPath: () => undefined,
+      routes: () => [],
+      onChange: () => () => {},
+    } as unknown as IngestRouteTable;
+    const app = testIngestApp(routes, { metrics });
+    const send = (path: string, type: string) =>
+      app.fetch(
+        new Request(`http://127.0.0.1${path}`, { method: "POST", headers: { "Content-Type": type }, body: "{}" }),
+        {},
+      );
+    await send("/topics/unknown", "application/vnd.kafka.json.v2+json");
+    await send("/v3/clusters/c/topics/unknown/records", "application/json");
+    await send("/v3/clusters/c/topics/unknown/records:batch", "application/json");
+    expect(metrics.samples.map((s) => [s.route, s.status])).toEqual([
+      ["/topics/{topic}", 404],
+      ["/v3/…/records", 404],
+      ["/v3/…/records:batch", 404],
+    ]);
+  });
+});
+
 describe("a plain listener's connection", () => {
   /** A route on `/ingest/t` whose writer acknowledges every record at once; `stages` as given. */
   function appWith(stages: IngestStages) {

@@ -44,7 +44,8 @@ export interface RestProxyRoute {
 
 export const V2_TOPIC_PATH = "/topics/:topic";
 export const V2_PARTITION_PATH = "/topics/:topic/partitions/:partition";
-export const V3_RECORDS_PATH = "/v3/clusters/:cluster_id/topics/:topic/:action{records(?::batch)?}";
+export const V3_RECORDS_PATH = "/v3/clusters/:cluster_id/topics/:topic/:action{records}";
+export const V3_BATCH_PATH = "/v3/clusters/:cluster_id/topics/:topic/:action{records:batch}";
 
 function partitionNotFound(): IngestError {
   return new IngestError(404, ErrorCodes.PARTITION_NOT_FOUND, "Partition not found.");
@@ -189,5 +190,6 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
     { method: "POST", path: V2_TOPIC_PATH, shape: "v2", handle: v2 },
     { method: "POST", path: V2_PARTITION_PATH, shape: "v2", handle: v2 },
     { method: "POST", path: V3_RECORDS_PATH, shape: "v3", handle: v3 },
+    { method: "POST", path: V3_BATCH_PATH, shape: "v3-batch", handle: v3 },
   ];
 }

@@ -9,12 +9,9 @@ import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { FinalOffset } from "../connectors/http-source/final-offset.ts";
 import { RetriableError } from "../errors.ts";
-import type { ProducerRecord } from "../kafka/kafka-port.ts";
+import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
-import { ActiveTopics } from "./active-topics.ts";
-import { memoryOffsetStore, QueuedSource, stopAndAwait, stringConverters, taskBasics } from "./task-test-support.ts";
-import { TransformationChain } from "./transformation-chain.ts";
-import { WorkerSourceTask } from "./worker-source-task.ts";
+import { memoryOffsetStore, memorySourceTask, QueuedSource, stopAndAwait } from "./task-test-support.ts";
 
 const PARTITION = { url: "u" };
 const rec = (topic: string, n: number) =>
@@ -39,102 +36,95 @@ class HttpLikeSource extends QueuedSource {
   }
 }
 
-test("a stop gives up a batch whose last record was written, an earlier one not: the poll's final offset is not committed", async () => {
+/**
+ * Runs an HttpLikeSource that polls `polls`, the last one ending after `lastRecord` with the final offset
+ * `{ page: 99 }` (an empty last page), on a producer whose `send` is `o.send` (`n`: the call's number from 1,
+ * `inner`: a MemoryKafka producer), and stops it once `o.sends` sends were made. Says what was written to p
+ * and q, what commitRecords got and the offset stored.
+ */
+async function stopAfterSends(o: {
+  polls: SourceRecord[][];
+  lastRecord: SourceRecord;
+  maxInFlight: number;
+  sends: number;
+  send: (inner: KafkaProducer, records: readonly ProducerRecord[], n: number) => Promise<ProducedMetadata[]>;
+  maxInFlightBatches?: number;
+}) {
   const kafka = new MemoryKafka();
   const offsets = memoryOffsetStore();
   const plugin = new HttpLikeSource();
-  const basics = taskBasics("none");
-  let sends = 0;
-  const task = new WorkerSourceTask({
-    ...basics,
-    initialState: "STARTED",
-    task: plugin,
+  let calls = 0;
+  const { task } = memorySourceTask({
+    plugin,
     taskClass: "test.HttpLike",
-    config: {},
-    producer: async () => {
-      const inner = await kafka.producer();
-      return {
-        maxInFlight: 1,
-        close: () => inner.close(),
-        async send(records: readonly ProducerRecord[]) {
-          sends++;
-          // Partition q is written; p's leader is away (retriable), for every attempt.
-          const qs = records.filter((r) => r.topic === "q");
-          const q = qs.length > 0 ? await inner.send(qs) : [];
-          let k = 0;
-          const written = records.map((r) => (r.topic === "q" ? q[k++]! : null));
-          throw Object.assign(new RetriableError("NOT_LEADER_OR_FOLLOWER for p-0"), { written });
-        },
-      };
+    kafka,
+    options: {
+      producer: async () => {
+        const inner = await kafka.producer();
+        return {
+          maxInFlight: o.maxInFlight,
+          close: () => inner.close(),
+          send: (records: readonly ProducerRecord[]) => o.send(inner, records, ++calls),
+        };
+      },
+      offsets,
+      offsetFlushIntervalMs: 0,
+      ...(o.maxInFlightBatches === undefined ? {} : { maxInFlightBatches: o.maxInFlightBatches }),
     },
-    converters: stringConverters,
-    transformations: TransformationChain.EMPTY,
-    offsets,
-    maxRequestBytes: 1_048_576,
-    offsetFlushIntervalMs: 0,
-    activeTopics: new ActiveTopics(() => true),
   });
+  plugin.queue.push(...o.polls);
+  plugin.final.ended(o.lastRecord, { page: 99 });
+  task.start();
+  await waitFor(() => calls >= o.sends);
+  await stopAndAwait(task);
+  return {
+    p: kafka.records("p").length,
+    q: kafka.records("q").length,
+    committed: plugin.committed,
+    offset: offsets.get("c", PARTITION),
+  };
+}
+
+test("a stop gives up a batch whose last record was written, an earlier one not: the poll's final offset is not committed", async () => {
   const first = rec("p", 1);
   const last = rec("q", 2);
-  plugin.queue.push([first, last]);
   // The poll ended after `last`, which does not carry the poll's final offset (an empty last page).
-  plugin.final.ended(last, { page: 99 });
-  task.start();
-  await waitFor(() => sends >= 2);
-  await stopAndAwait(task);
-  expect(kafka.records("p")).toHaveLength(0); // v1 never written
-  expect(kafka.records("q")).toHaveLength(1);
-  expect(plugin.committed).toEqual([]);
-  // The stored offset must not be past v1 (never written): a restart would skip it.
-  expect(offsets.get("c", PARTITION)).toBeNull();
+  const outcome = await stopAfterSends({
+    polls: [[first, last]],
+    lastRecord: last,
+    maxInFlight: 1,
+    sends: 2,
+    async send(inner, records) {
+      // Partition q is written; p's leader is away (retriable), for every attempt.
+      const qs = records.filter((r) => r.topic === "q");
+      const q = qs.length > 0 ? await inner.send(qs) : [];
+      let k = 0;
+      const written = records.map((r) => (r.topic === "q" ? q[k++]! : null));
+      throw Object.assign(new RetriableError("NOT_LEADER_OR_FOLLOWER for p-0"), { written });
+    },
+  });
+  // v1 never written; the stored offset must not be past it (a restart would skip it).
+  expect(outcome).toEqual({ p: 0, q: 1, committed: [], offset: null });
 });
 
 test("a stop gives up batch A (retried) and batch B acknowledged after it: B's poll's final offset is not committed past A", async () => {
-  const kafka = new MemoryKafka();
-  const offsets = memoryOffsetStore();
-  const plugin = new HttpLikeSource();
-  const basics = taskBasics("none");
-  let calls = 0;
   const second = Promise.withResolvers<void>();
-  const task = new WorkerSourceTask({
-    ...basics,
-    initialState: "STARTED",
-    task: plugin,
-    taskClass: "test.HttpLike",
-    config: {},
-    producer: async () => {
-      const inner = await kafka.producer();
-      return {
-        maxInFlight: 5,
-        close: () => inner.close(),
-        async send(records: readonly ProducerRecord[]) {
-          calls++;
-          if (records.some((r) => r.topic === "p")) {
-            if (calls === 1) await second.promise; // fails once B is on the wire
-            throw new RetriableError("NOT_LEADER_OR_FOLLOWER for p-0"); // A never written
-          }
-          second.resolve();
-          return inner.send(records);
-        },
-      };
-    },
-    converters: stringConverters,
-    transformations: TransformationChain.EMPTY,
-    offsets,
-    maxRequestBytes: 1_048_576,
-    maxInFlightBatches: 5,
-    offsetFlushIntervalMs: 0,
-    activeTopics: new ActiveTopics(() => true),
-  });
   const a = rec("p", 1);
   const b = rec("q", 2);
-  plugin.queue.push([a], [b]);
-  plugin.final.ended(b, { page: 99 });
-  task.start();
-  await waitFor(() => calls >= 3);
-  await stopAndAwait(task);
-  expect(kafka.records("p")).toHaveLength(0);
-  expect(kafka.records("q")).toHaveLength(1);
-  expect(plugin.committed).toEqual([]);
-  expect(offsets.get("c", PARTITION)).toBeNull();
+  const outcome = await stopAfterSends({
+    polls: [[a], [b]],
+    lastRecord: b,
+    maxInFlight: 5,
+    maxInFlightBatches: 5,
+    sends: 3,
+    async send(inner, records, n) {
+      if (records.some((r) => r.topic === "p")) {
+        if (n === 1) await second.promise; // fails once B is on the wire
+        throw new RetriableError("NOT_LEADER_OR_FOLLOWER for p-0"); // A never written
+      }
+      second.resolve();
+      return inner.send(records);
+    },
+  });
+  expect(outcome).toEqual({ p: 0, q: 1, committed: [], offset: null });
 });

@@ -139,41 +139,18 @@ function takeRejections(
 }
 
 /**
- * Acknowledges one poll batch to the SourceTask: `commitRecords` once, or `commitRecord` per record,
- * in poll order; `metadata` is per sent record (`positions[i]`: record i's index there, -1 when
- * dropped). Rejected records get their rejection as the third argument. A throw is logged.
+ * Acknowledges records of one poll batch to the SourceTask, in poll order; `metadata` is per sent
+ * record (`positions[i]`: record i's index there, -1 when dropped). Rejected records get their
+ * rejection as the third argument. A throw is logged.
+ *
+ * `whole`: the batch is acknowledged as a whole, so `commitRecords` takes it once when the task has
+ * it (else `commitRecord` per record). Not whole (a batch given up at a stop or after a failure:
+ * some of its records were not written): `commitRecord` only, per record, as Connect's producer
+ * callback does; never `commitRecords`, which promises a whole acknowledged batch (a task such as
+ * the HTTP source takes it as "the poll's records are all in Kafka" and would save its source
+ * offset past the unwritten ones). A task without `commitRecord` then hears nothing of them.
  */
-export function commitSourceRecords(
-  task: SourceTask,
-  records: readonly SourceRecord[],
-  positions: Int32Array,
-  metadata: readonly (RecordMetadata | null)[],
-  pending: Map<SourceRecord, RecordRejection>,
-  log: Logger,
-): Promise<void> {
-  return commitSome(task, records, positions, metadata, pending, log, true);
-}
-
-/**
- * Commits records of a poll batch that is NOT acknowledged as a whole (given up at a stop or after a failure: some
- * of its records were not written) through `commitRecord` only, per record, as Connect's producer callback does:
- * never through `commitRecords`, which promises a whole acknowledged batch (a task such as the HTTP source takes it
- * as "the poll's records are all in Kafka" and would save its source offset past the unwritten ones). A task without
- * `commitRecord` hears nothing of them. Arguments and throws as for commitSourceRecords.
- */
-export function commitSomeSourceRecords(
-  task: SourceTask,
-  records: readonly SourceRecord[],
-  positions: Int32Array,
-  metadata: readonly (RecordMetadata | null)[],
-  pending: Map<SourceRecord, RecordRejection>,
-  log: Logger,
-): Promise<void> {
-  return commitSome(task, records, positions, metadata, pending, log, false);
-}
-
-/** commitSourceRecords (`whole`: the batch acknowledged as a whole, so `commitRecords` may take it) or commitSomeSourceRecords. */
-async function commitSome(
+export async function commitSourceRecords(
   task: SourceTask,
   records: readonly SourceRecord[],
   positions: Int32Array,

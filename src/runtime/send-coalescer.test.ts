@@ -44,7 +44,7 @@ describe("SendCoalescer", () => {
     expect(log).toEqual(["A:0", "B:1,2,3", "C:4,5"]);
   });
 
-  test("a recovered request that fails for good in the middle settles the batches before, fails the one holding the record, abandons the rest", async () => {
+  test("a recovered request that fails for good in the middle settles the batches before, fails the one holding the record with its written ones, abandons the rest", async () => {
     const sender = new ManualSender();
     const coalescer = new SendCoalescer(sender.sender, options());
     const log: string[] = [];
@@ -57,10 +57,11 @@ describe("SendCoalescer", () => {
     sender.fail(1, new Error("rejected"));
     await waitFor(() => sender.recoveries.length === 1);
     expect(sender.recoveries[0]!.error).toEqual(new Error("rejected"));
-    // b1 and c1 written, c2 failed: B is acknowledged, C fails, D is never sent.
+    // b1 and c1 written, c2 failed: B is acknowledged, C fails (c1 told written, c2 may have been: splitrest), D is
+    // never sent.
     sender.recovered(2, new Error("record too large"));
     await waitFor(() => log.length === 4);
-    expect(log).toEqual(["A:0", "B:1", "C:failed Error: record too large", "D:undefined"]);
+    expect(log).toEqual(["A:0", "B:1", "C:not sent from 2, written 0, failed Error: record too large", "D:undefined"]);
     expect(await coalescer.enqueue([item("e1")])).toBeUndefined();
     expect(sender.requests).toHaveLength(3);
   });
@@ -94,6 +95,46 @@ describe("SendCoalescer", () => {
       ["a1", "a2"],
       ["a1", "a2"],
     ]);
+  });
+
+  // splitrest (routedacl P3): an earlier attempt went unanswered, so the rest may be written; the records Kafka is known
+  // to have written were answered 500 "may still be written" with the rest, as the batch was rejected.
+  describe("when a failure leaves the rest perhaps written (an earlier attempt went unanswered)", () => {
+    const failure = markRefused(new Error("Not authorized to access topics: [t]"));
+    const written = { topic: "u", partition: 0, offset: 7, timestamp: null };
+
+    test("the records the failed recovery lists written are told with the failure; the others neither written nor certainly not", async () => {
+      const sender = new ManualSender();
+      const coalescer = new SendCoalescer(sender.sender, options());
+      const log: string[] = [];
+      track(coalescer, log, "A", [item("a1"), item("a2"), item("a3")]);
+      track(coalescer, log, "B", [item("b1")]);
+      sender.fail(0, new Error("timed out")); // may have reached the broker
+      await waitFor(() => sender.recoveries.length === 1);
+      // The recovery's attempt: a1 and a3 refused (an earlier attempt may have written them), a2 written.
+      sender.recoveries
+        .shift()!
+        .done.resolve({ metadata: [], failure: { error: failure }, written: [undefined, written] });
+      await waitFor(() => log.length === 2);
+      expect(log).toEqual([`A:not sent from 3, written 1, failed ${String(failure)}`, "B:not sent from 0"]);
+    });
+
+    test("the failed batch's records a later request got acknowledged are told written; a record never sent is not sent", async () => {
+      const sender = new ManualSender();
+      const one = recordBytes(item("x").produced);
+      const coalescer = new SendCoalescer(sender.sender, options(2, one));
+      const log: string[] = [];
+      track(coalescer, log, "A", [item("a1"), item("a2"), item("a3")]);
+      await waitFor(() => sender.requests.length === 2); // one request a turn (TurnBudget)
+      expect(sender.requests).toEqual([["a1"], ["a2"]]);
+      sender.fail(0, new Error("timed out"));
+      sender.ack(1);
+      await waitFor(() => sender.recoveries.length === 1);
+      sender.recovered(0, failure);
+      await waitFor(() => log.length === 1);
+      // a1 may be written, a2 is (acknowledged after a1 failed), a3 was never taken into a request.
+      expect(log).toEqual([`A:not sent from 1, written 1, failed ${String(failure)}`]);
+    });
   });
 
   test("a recovery that throws counts as a failure of the request's first record", async () => {

@@ -26,8 +26,10 @@
  * the batch's metadata once all of its records (and every earlier batch) are acknowledged, even
  * when they shared a request with other batches or a later request was acknowledged first. A
  * request that `recover` achieves only in part (a record failed for good, or the task is stopping)
- * settles the batches it completed, fails the batch holding the first unsent record (or settles it
- * as given up when stopping), and settles every later batch as given up, also those whose
+ * settles the batches it completed, fails the batch holding the first unsent record (given up with
+ * the failure, `NotSent.failure`, when any of its records is known written or certainly not written,
+ * so that those are answered as such while the task fails; rejected when none is; given up without
+ * one when stopping), and settles every later batch as given up, also those whose
  * requests Kafka acknowledged meanwhile (their records are polled again after a restart:
  * duplicates, never loss); nothing is sent after that. A batch given up says from which of its
  * records on each is certainly not written (`NotSent`: never taken into a request, or only into
@@ -91,8 +93,9 @@ export interface SendCoalescerOptions {
 }
 
 /**
- * A batch given up (a stop or an earlier failure) whose records from `from` on are certainly not written, but those
- * listed `written`: they never reached Kafka, or it refused them (those before may have been written).
+ * A batch given up (a stop, an earlier failure, or its own: `failure`) whose records from `from` on are certainly not
+ * written, but those listed `written`: they never reached Kafka, or it refused them (those before may have been
+ * written).
  */
 export interface NotSent {
   readonly from: number;
@@ -102,15 +105,16 @@ export interface NotSent {
    */
   readonly written?: ReadonlyMap<number, ProducedMetadata>;
   /**
-   * Present when the batch failed for good (the task fails with this error) and the records from `from` on are
-   * certainly not written; a failure after which they may have been rejects the batch instead.
+   * Present when the batch failed for good (the task fails with this error). The records before `from` not listed
+   * `written` may have been written (an earlier attempt went unanswered) or not; a failed batch none of whose records is
+   * known either way (none written, none certainly not) rejects with the error instead.
    */
   readonly failure?: { readonly error: unknown };
 }
 
 /**
- * A batch's metadata per record, or, when it was not (wholly) sent because of a stop or an earlier failure, NotSent
- * or undefined (each of its records may have reached Kafka).
+ * A batch's metadata per record, or, when it was not (wholly) sent because of a stop, an earlier failure or its own
+ * (`NotSent.failure`), NotSent, or undefined when each of its records may have reached Kafka.
  */
 export type BatchResult = (ProducedMetadata | null)[] | NotSent | undefined;
 
@@ -152,7 +156,9 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
 
   /**
    * Queues one poll batch (non-empty); resolves with its metadata once Kafka acknowledged all of
-   * its records, with undefined when it will not be (wholly) sent, or rejects with the failure.
+   * its records, or, when it will not be (wholly) sent, with NotSent (with `failure` when it failed
+   * for good) or undefined (each record may have been written). Rejects with the failure only when
+   * it failed for good and none of its records is known written or certainly not written.
    */
   enqueue(records: readonly T[]): Promise<BatchResult> {
     if (this.halted) return Promise.resolve(undefined);
@@ -287,7 +293,9 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
     this.unsentRecord = 0;
     if (first) {
       const failure = outcome?.failure;
-      if (failure && outcome?.unwritten && given[0]) first.done.resolve({ ...given[0], failure });
+      // Given up with the failure whenever some of its records are known (written, or certainly not): the others
+      // (an attempt that went unanswered may have written them) are neither, so the task hears nothing of them.
+      if (failure && given[0]) first.done.resolve({ ...given[0], failure });
       else if (failure) first.done.reject(failure.error);
       else first.done.resolve(given[0]);
     }

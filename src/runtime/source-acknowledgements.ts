@@ -111,7 +111,8 @@ export class SourceAcknowledgements {
   private async handle(payload: PollBatch, outcome: BatchOutcome<BatchResult>): Promise<void> {
     const o = this.d.options;
     if (this.d.cancelled()) return; // abandoned: nothing more reaches the task (Connect)
-    // Failed for good, its rest perhaps never sent (NotSent.failure): the task fails.
+    // Failed for good (rejected, or NotSent.failure: some records known written or certainly not, the others perhaps
+    // written): the task fails.
     const failed = outcome.ok ? (Array.isArray(outcome.value) ? undefined : outcome.value?.failure) : outcome;
     if (failed && !this.halted) this.d.fail(failed.error);
     if (!outcome.ok) this.halted = true;
@@ -130,7 +131,7 @@ export class SourceAcknowledgements {
     const o = this.d.options;
     const { records, positions, outgoing } = batch;
     this.activeTopics.acknowledged(outgoing, metadata);
-    await commitSourceRecords(o.task, records, positions, metadata, this.d.sender.rejections, this.d.log);
+    await commitSourceRecords(o.task, records, positions, metadata, this.d.sender.rejections, this.d.log, true);
     // Written: acknowledged by Kafka (a record refused and tolerated has no metadata, as Connect's skipRecord).
     o.metrics.wrote(
       records.length,

@@ -15,7 +15,7 @@ import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { DirectFailure } from "./errors/stage.ts";
 import { toProducerRecord } from "./record-conversion.ts";
-import { commitSomeSourceRecords, conversionRejectionOf, skipRejectionOf } from "./record-rejection.ts";
+import { commitSourceRecords, conversionRejectionOf, skipRejectionOf } from "./record-rejection.ts";
 import type { NotSent } from "./send-coalescer.ts";
 import { type Outgoing, SourceTaskSender } from "./source-task-sender.ts";
 import type { TopicCreator } from "./topic-creation.ts";
@@ -249,8 +249,8 @@ export async function batchNotSent(
 /**
  * Commits the records of a given-up batch `fate` says were dropped with null metadata (a record a
  * transformation dropped, or errors.tolerance=all skipped for a task that does not reject records:
- * no rejection is pending for it) and those it gives the metadata of (written), then tells the SourceTask those it
- * says were not sent.
+ * no rejection is pending for it) and those it gives the metadata of (written: their topics become the connector's
+ * active topics), then tells the SourceTask those it says were not sent.
  */
 async function tellGivenUp(
   o: WorkerSourceTaskOptions,
@@ -273,8 +273,11 @@ async function tellGivenUp(
     }
   }
   if (committed.length > 0) {
+    // Connect's producer callback records the topic of each record it acknowledged (recordActiveTopic), whatever
+    // becomes of its batch; it counts source-record-write only once every record of the batch is done, never here.
+    for (const m of metadata) if (m) o.activeTopics.record(m.topic);
     const positions = Int32Array.from(metadata, (m, i) => (m ? i : -1));
-    await commitSomeSourceRecords(o.task, committed, positions, metadata, sender.rejections, log);
+    await commitSourceRecords(o.task, committed, positions, metadata, sender.rejections, log, false);
   }
   if (unsent.length > 0) await tellNotSent(o, sender, batch, unsent, log, failure);
 }

@@ -1,19 +1,25 @@
 /**
- * A FileStreamSink reading a topic whose records are `p:i` (partition, index), in a gateway against
- * the real broker: for tests of partitions added to, or emptied from, a consumed topic. The task's
- * consumer looks for metadata changes every 200 ms (consumer.override.metadata.max.age.ms).
+ * A FileStreamSink reading topics whose records are `p:i` (a partition, or any other group, and an
+ * index), in a gateway against the real broker: for tests of partitions added to, or emptied from, a
+ * consumed topic, and of consumed topics deleted or re-created. The task's consumer looks for
+ * metadata changes every 200 ms (consumer.override.metadata.max.age.ms) unless the test says otherwise.
  */
 import { expect } from "bun:test";
 import { type Admin, AssignerProtocol } from "kafkajs";
 import { type Gateway, startGateway } from "./gateway.ts";
-import { kafkaBroker, uniqueTopic } from "./kafka.ts";
+import { createTopicsOn, kafkaBroker, producePerPartition, uniqueTopic } from "./kafka.ts";
 import type { TempDir } from "./temp-dir.ts";
+import { waitFor } from "./wait-for.ts";
+
+/** The file's lines, in the order written (none while it does not exist). */
+export async function linesOf(file: string): Promise<string[]> {
+  return (await Bun.file(file).exists()) ? (await Bun.file(file).text()).split("\n").filter((l) => l !== "") : [];
+}
 
 /** The file's lines `p:i` grouped by partition, in the order written. */
 export async function writtenByPartition(file: string): Promise<Record<string, number[]>> {
-  const lines = (await Bun.file(file).exists()) ? (await Bun.file(file).text()).split("\n") : [];
   const byPartition: Record<string, number[]> = {};
-  for (const line of lines.filter((l) => l !== "")) {
+  for (const line of await linesOf(file)) {
     const [p, i] = line.split(":") as [string, string];
     byPartition[p] = [...(byPartition[p] ?? []), Number(i)];
   }
@@ -32,12 +38,14 @@ export interface PartitionedFileSink {
   readonly gw: Gateway;
   /** The connector's name (its group is `connect-<name>`). */
   readonly name: string;
+  /** The file's lines, in the order written. */
+  readonly lines: () => Promise<string[]>;
   readonly written: () => Promise<Record<string, number[]>>;
   /** How many lines the file holds. */
   readonly count: () => Promise<number>;
 }
 
-/** Starts a gateway with `kafka.client` `client` and a FileStreamSink of `topic` (`extra` connector keys). */
+/** Starts a gateway with `kafka.client` `client` and a FileStreamSink of `topic` (a comma-separated list: `topics`), `options` adding worker and connector keys. */
 export async function startPartitionedFileSink(
   dir: TempDir,
   client: "platformatic" | "kafkajs",
@@ -67,7 +75,37 @@ export async function startPartitionedFileSink(
       ...options.connector,
     },
   });
+  if (created.status !== 201) await gw[Symbol.asyncDispose]();
   expect(created.status).toBe(201);
   const written = () => writtenByPartition(file);
-  return { gw, name, written, count: async () => Object.values(await written()).flat().length };
+  return {
+    gw,
+    name,
+    lines: () => linesOf(file),
+    written,
+    count: async () => Object.values(await written()).flat().length,
+  };
+}
+
+/**
+ * Creates `topic` with two partitions holding `p:0` to `p:2` each, starts a sink of it as
+ * startPartitionedFileSink does, and waits until the sink wrote those six records.
+ */
+export async function startTwoPartitionSink(
+  dir: TempDir,
+  admin: Admin,
+  client: "platformatic" | "kafkajs",
+  topic: string,
+  options: { worker?: Record<string, string>; connector?: Record<string, string> } = {},
+): Promise<PartitionedFileSink> {
+  await createTopicsOn(admin, [{ topic, numPartitions: 2 }]);
+  await producePerPartition(topic, 2, 3, (p, i) => `${p}:${i}`);
+  const sink = await startPartitionedFileSink(dir, client, topic, options);
+  try {
+    await waitFor(async () => (await sink.count()) === 6, { what: "the records of the first two partitions" });
+  } catch (error) {
+    await sink.gw[Symbol.asyncDispose]();
+    throw error;
+  }
+  return sink;
 }

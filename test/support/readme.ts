@@ -10,6 +10,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseProperties } from "../../src/util/properties.ts";
+import { processResult } from "./command.ts";
 import { REPO } from "./kafka.ts";
 
 /** Java properties, read as the gateway reads its worker file. */
@@ -154,11 +155,7 @@ export async function runReadmeCommand(
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [code, stdout, stderr] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-  ]);
+  const { code, out: stdout, err: stderr } = await processResult(proc);
   const statuses: number[] = [];
   const output = stdout.replace(/\n<<http-status (\d+)>>\n/g, (_, status: string) => {
     statuses.push(Number(status));

@@ -5,7 +5,7 @@ import type { SourceRecord } from "../../api/record.ts";
 import { RetriableError } from "../../errors.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import { markNeverSent } from "../../kafka/send-rejection.ts";
-import { stopAndAwait } from "../../runtime/task-test-support.ts";
+import { awaitFailed, stopAndAwait } from "../../runtime/task-test-support.ts";
 import { deferred } from "../../util/async.ts";
 import { HttpIngestSourceTask } from "./task.ts";
 import { ingestRecord, ingestServices, ingestSourceTask } from "./test-support.ts";
@@ -90,4 +90,38 @@ test("a stop's give-up answers a record Kafka wrote but not yet handed to commit
   await stopAndAwait(task);
   expect(kafka.records("t")).toHaveLength(2);
   expect(outcomes.map((o) => o.kind === "failed" && o.maybeWritten)).toEqual([true, true, true]);
+});
+
+// review-splitrest P2-1: one poll batch [A, B, C] over three requests in flight. A is acknowledged; B's attempt fails
+// for good with an error that does not say it never reached a broker, so B may be written; C's attempt never reached
+// a broker. The task fails, and each record answers what is known of it (the whole batch answered "may be written"
+// before, and a client retrying A wrote it twice).
+test("a batch failed for good answers its acknowledged record written, the uncertain one maybe written, the unsent one not", async () => {
+  const { services, writer: attached } = ingestServices();
+  const kafka = new MemoryKafka();
+  kafka.pipelining = 5;
+  const { task, listener } = ingestSourceTask({ services, kafka, options: { maxRequestBytes: 1 } });
+  kafka.holdAcks();
+  task.start();
+  await waitFor(() => attached() !== undefined);
+  const answer = attached()!.submit({
+    topic: "t",
+    records: [ingestRecord("A"), ingestRecord("B"), ingestRecord("C")],
+    signal: new AbortController().signal,
+  });
+  await waitFor(() => kafka.heldSends === 3, { what: "A, B, C on the wire" });
+  kafka.releaseAck(0);
+  kafka.failAck(2, markNeverSent(new RetriableError("no connection")));
+  kafka.failAck(1, new Error("the broker answered something odd"));
+  await awaitFailed(listener);
+  const outcomes = await answer;
+  await stopAndAwait(task);
+  expect(kafka.records("t")).toHaveLength(1);
+  expect(outcomes[0]).toMatchObject({ kind: "written", topic: "t", partition: 0, offset: 0 });
+  expect(outcomes.slice(1).map((o) => o.kind === "failed" && o.maybeWritten)).toEqual([true, false]);
+  // B's answer names the failure too, not only a stop.
+  const b = outcomes[1]!;
+  expect(b.kind === "failed" && b.message).toStartWith(
+    "The ingest task of connector c stopped or failed before Kafka acknowledged the record",
+  );
 });

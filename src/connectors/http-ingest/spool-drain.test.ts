@@ -14,7 +14,8 @@ import { ConnectError, RetriableError } from "../../errors.ts";
 import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
-import { withKafkaError } from "../../kafka/send-rejection.ts";
+import { markNeverSent, withKafkaError } from "../../kafka/send-rejection.ts";
+import type { WorkerSourceTaskOptions } from "../../runtime/source-task-lifecycle.ts";
 import {
   awaitFailed,
   awaitStopped,
@@ -41,8 +42,14 @@ const record = (key: string, value: string): IngestRecord => ({
   bytes: value.length,
 });
 
-/** A spool-mode ingest task on the runtime, bounded in flight as the worker bounds it. */
-function drainer(store: SpoolStore, kafka: MemoryKafka, offsets: OffsetStore, tolerance: "none" | "all" = "none") {
+/** A spool-mode ingest task on the runtime, bounded in flight as the worker bounds it; `more` adds to its options. */
+function drainer(
+  store: SpoolStore,
+  kafka: MemoryKafka,
+  offsets: OffsetStore,
+  tolerance: "none" | "all" = "none",
+  more: Partial<WorkerSourceTaskOptions> = {},
+) {
   const { services, writer } = ingestServices({ spool: store });
   const { task, listener } = ingestSourceTask({
     services,
@@ -55,6 +62,7 @@ function drainer(store: SpoolStore, kafka: MemoryKafka, offsets: OffsetStore, to
       // As worker.ts: the producer's max.in.flight.requests.per.connection (5).
       maxInFlightBatches: 5,
       offsetFlushIntervalMs: 0,
+      ...more,
     },
   });
   return { task, listener, writer };
@@ -205,7 +213,7 @@ describe("the spool drainer with several produce requests in flight", () => {
     await expectAllDeliveredOnce(spool);
   });
 
-  test("a request rejected for good in the middle fails the task; the rows after the last acknowledged one stay and a restarted task sends them again in spool order (duplicates, never a loss)", async () => {
+  test("a request rejected for good in the middle fails the task; the rows of records not known written stay and a restarted task sends them again in spool order (duplicates, never a loss)", async () => {
     await using spool = await spooledAndDraining({ pipelining: 3 });
     const { store, kafka, offsets, first } = spool;
     await waitFor(() => kafka.heldSends === 3, { what: "three requests in flight" });
@@ -223,11 +231,13 @@ describe("the spool drainer with several produce requests in flight", () => {
     await awaitFailed(first.listener);
     await stopAndAwait(first.task);
     store.flushDeletes();
-    // Only the first request's rows went: v2 (written one by one before the culprit) was not
-    // acknowledged to the task (its poll batch failed), so its row stays, as do all later ones.
-    expect(store.stats("c").records).toBe(6);
+    // The first request's rows went, and v2's: written one by one before the culprit, it is told
+    // written although its poll batch failed (splitrest). v3's row and all later ones stay; no
+    // offset is committed past the failed batch.
+    expect(store.stats("c").records).toBe(5);
     expect(offsets.get("c", { spool: "c" })).toEqual({ seq: 2 });
     const before = decoded(kafka);
+    expect(before).toEqual(SPOOLED.slice(0, 3));
 
     // Kafka takes everything again; a new task drains the rows left, from the committed offset.
     kafka.rejectRecords(
@@ -238,12 +248,51 @@ describe("the spool drainer with several produce requests in flight", () => {
     second.task.start();
     await untilDrained(store);
     const after = decoded(kafka).slice(before.length);
-    expect(after).toEqual(SPOOLED.slice(2));
+    expect(after).toEqual(SPOOLED.slice(3));
     // Every spooled record is in Kafka; the first copies of each record are in spool order.
     const all = decoded(kafka);
     const firstCopies = all.filter((entry, i) => all.indexOf(entry) === i);
     expect(firstCopies).toEqual(SPOOLED);
     await stopAndAwait(second.task);
+    await store.close();
+  });
+
+  // review-splitrest P2-1: each record its own request; the first poll batch is [A, B], the second [C]. A is
+  // acknowledged, B's attempt fails for good and may have written B, C's never reached a broker. The task fails;
+  // A's row is deleted (it was kept before, and the restarted task wrote A twice), B's and C's are kept and sent again.
+  test("a poll batch failed for good: its acknowledged row is deleted, the maybe-written and unsent rows are kept and sent again by a restarted task", async () => {
+    await using dir = await tempDir("spool-drain-");
+    const store = await SpoolStore.open(dir.path);
+    const kafka = new MemoryKafka();
+    kafka.pipelining = 5;
+    kafka.holdAcks();
+    const offsets = memoryOffsetStore();
+    const oneRecordRequests = { maxRequestBytes: 1 };
+    const first = drainer(store, kafka, offsets, "none", oneRecordRequests);
+    first.task.start();
+    await waitFor(() => first.writer() !== undefined);
+    const outcomes = await first.writer()!.submit({
+      topic: "t",
+      records: [record("k", "A"), record("k", "B"), record("k", "C")],
+      signal: never,
+    });
+    expect(outcomes.map((o) => o.kind)).toEqual(["spooled", "spooled", "spooled"]);
+    await waitFor(() => kafka.heldSends === 3, { what: "A, B, C on the wire" });
+    kafka.releaseAck(0);
+    kafka.failAck(2, markNeverSent(new RetriableError("no connection")));
+    kafka.failAck(1, new Error("the broker answered something odd"));
+    await awaitFailed(first.listener);
+    await stopAndAwait(first.task);
+    store.flushDeletes();
+    expect(decoded(kafka)).toEqual(["k=A"]);
+    expect(store.stats("c").records).toBe(2);
+
+    kafka.releaseAcks();
+    const second = drainer(store, kafka, offsets, "none", oneRecordRequests);
+    second.task.start();
+    await untilDrained(store);
+    await stopAndAwait(second.task);
+    expect(decoded(kafka)).toEqual(["k=A", "k=B", "k=C"]);
     await store.close();
   });
 

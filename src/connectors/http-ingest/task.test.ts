@@ -113,7 +113,7 @@ describe("HttpIngestSourceTask on the source runtime", () => {
         {
           kind: "failed",
           message:
-            "The ingest task of connector c stopped before Kafka acknowledged the record; the record was handed to the producer and may still be written",
+            "The ingest task of connector c stopped or failed before Kafka acknowledged the record; the record was handed to the producer and may still be written",
           retriable: true,
           maybeWritten: true,
         },

@@ -254,6 +254,8 @@ export class HttpIngestSourceTask implements SourceTask {
       queue.close();
       return;
     }
-    queue.close(`The ingest task of connector ${this.connector} stopped before Kafka acknowledged the record`);
+    queue.close(
+      `The ingest task of connector ${this.connector} stopped or failed before Kafka acknowledged the record`,
+    );
   }
 }

@@ -177,7 +177,8 @@ describe("httpSinkConfig", () => {
     expect(errorsOf({ [key]: "https://idp.example/token" })).toEqual([]);
   });
 
-  test("config/validate reports a prefixed key's error and cross-key problems on the key at fault", () => {
+  // explore15 F2: the message named only the declared key, which the user had not written.
+  test("config/validate reports a prefixed key's error on the declared key, naming the key as written, and cross-key problems on the key at fault", () => {
     const { infos } = validateConnectorConfig(builtInRegistry(), {
       "connector.class": "HttpSink",
       name: "s",
@@ -191,9 +192,12 @@ describe("httpSinkConfig", () => {
     expect(errors).toEqual([
       [
         "sink.requests.max-buffered",
-        ["Invalid value 0 for configuration sink.requests.max-buffered: Value must be at least 1"],
+        [
+          "Invalid value 0 for configuration sink.requests.max-buffered: Value must be at least 1 (set as flink.connector.http.sink.requests.max-buffered)",
+        ],
       ],
     ]);
+
     expect(validationErrors({ "http.security.oidc.token.endpoint.url": "http://127.0.0.1/token" })).toEqual([
       [
         "security.oidc.token.request",
@@ -286,7 +290,8 @@ describe("rules validation applies that a stored config starts with", () => {
     [
       { "http.sink.retry.backoff.initial.ms": "5000", "flink.connector.http.sink.retry.backoff.max.ms": "100" },
       "sink.retry.backoff.max.ms",
-      "Must not be smaller than sink.retry.backoff.initial.ms",
+      // explore15 F2: the key as written named.
+      "Must not be smaller than sink.retry.backoff.initial.ms (set as flink.connector.http.sink.retry.backoff.max.ms)",
       {},
     ],
   ])("retry backoff %j: refused by validation on its key, started with a WARN", (config, key, message, runsAs) => {

@@ -6,14 +6,20 @@
  * off; one that is not an http or https URL fails the token requests. A retry backoff of 0 (retried
  * back to back: an outage is a busy loop) runs as 1 ms (backoff-ceiling.ts), and a backoff ceiling set below a
  * first wait also set caps every wait as before (backoffCeilingProblem: an unset key follows the other,
- * the HTTP source's rule). Used by index.ts.
+ * the HTTP source's rule). One option set under two spellings (`sink.request.batch.size` and
+ * `flink.connector.http.sink.request.batch.size`), or one header under two names that differ in case
+ * only, with different values runs with the one AliasedConfigDef picks; a `sink.header.Authorization`
+ * next to OIDC runs with OIDC's Bearer token in its place (authorization-clash.ts, the HTTP source's
+ * rule). A problem on a key set under another spelling names the key as written. Used by index.ts.
  */
+
+import { authorizationClash } from "../../http/authorization-clash.ts";
 import { backoffCeilingProblem, backoffFloorProblems, configuredBackoff } from "../../http/backoff-ceiling.ts";
 import { redactUrl } from "../../http/http-client.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { invalidValue } from "../../util/invalid-value.ts";
-import { httpSinkConfig } from "./config.ts";
+import { HEADER_FAMILY, httpSinkConfig } from "./config.ts";
 import { forwardedHeaderNames, headerName, headerNamePrefix, tokenEndpointUrl } from "./config-checks.ts";
 import { BACKOFF_KEYS } from "./settings.ts";
 
@@ -50,5 +56,24 @@ export function sinkValidationOnly(raw: RawConfig): ConfigProblem[] {
   // An unset key follows the other (the HTTP source's rule): only both set can cross.
   const backoff = backoffCeilingProblem(BACKOFF_KEYS, configured);
   if (backoff && !problems.some((p) => p.key === BACKOFF_KEYS.max)) problems.push(backoff);
-  return problems;
+  const oidc = !noRequest || (tokenUrl ?? "") !== "";
+  const authorization = [...httpSinkConfig.family(raw, HEADER_FAMILY)].find(([name]) => isAuthorization(name));
+  if (oidc && authorization)
+    problems.push({
+      key: authorization[1].key,
+      message: authorizationClash(
+        "OIDC (security.oidc.token.request)",
+        "its Bearer token would replace this value",
+        "remove security.oidc.token.request and security.oidc.token.endpoint.url",
+      ),
+    });
+  return [
+    ...httpSinkConfig.namingWrittenKeys(raw, problems),
+    ...httpSinkConfig.conflicts(raw),
+    ...httpSinkConfig.familyConflicts(raw, HEADER_FAMILY, "one header", (name) => name.toLowerCase()),
+  ];
+}
+
+function isAuthorization(header: string): boolean {
+  return header.toLowerCase() === "authorization";
 }

@@ -163,6 +163,16 @@ describe("HTTP Source document examples", () => {
       const wrong = errorsOf({ ...basic, ...ssl, "http.ssl.keystore.password": "not-it" });
       expect(wrong.map(([k]) => k)).toEqual(["http.ssl.keystore.password"]);
     });
+
+    // explore15 F4: refused ("a JKS store needs its password") where Java reads it, as Kafka's ssl.truststore.password documents.
+    test("a JKS trust store without a password is accepted, as Java reads one; a key store still needs its password", () => {
+      const trust = { "http.ssl.enabled": "true", "http.ssl.truststore.location": s.trustJks };
+      expect(errorsOf({ ...basic, ...trust })).toEqual([]);
+      const keys = { ...trust, "http.ssl.keystore.location": s.clientJks };
+      expect(errorsOf({ ...basic, ...keys })).toEqual([
+        ["http.ssl.keystore.password", ["a JKS store needs its password"]],
+      ]);
+    });
   });
 
   test("the documented defaults: GET, no headers or body, 60 s interval, whole response, no pagination, no offset", () => {

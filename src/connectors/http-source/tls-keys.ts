@@ -20,7 +20,7 @@ export const tlsKeys = {
     group: TLS,
   }),
   "http.ssl.truststore.password": key.password({
-    doc: "The trust store's password.",
+    doc: "The trust store's password. A JKS trust store may go without it: its certificates are read as Java reads them without a password, with no integrity check; a PKCS12 one needs it.",
     default: null,
     group: TLS,
   }),

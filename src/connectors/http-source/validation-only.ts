@@ -8,6 +8,8 @@
  * `:`, a kafka.topic Kafka refuses as a topic name, a retry backoff of 0 (runs as 1 ms:
  * backoff-ceiling.ts). Used by index.ts.
  */
+
+import { authorizationClash } from "../../http/authorization-clash.ts";
 import { backoffFloorProblems, configuredBackoff } from "../../http/backoff-ceiling.ts";
 import { basicUserProblem } from "../../http/basic-credentials.ts";
 import { topicNameProblems } from "../../kafka/topic-name.ts";
@@ -94,7 +96,11 @@ function authorizationHeaderProblems(raw: RawConfig): ConfigProblem[] {
   return [
     {
       key: "http.headers",
-      message: `Sets Authorization, which http.auth.type=${auth} sends as well: the request would carry both as one combined value. Remove it, or set http.auth.type=NONE`,
+      message: authorizationClash(
+        `http.auth.type=${auth}`,
+        "the request would carry both as one combined value",
+        "set http.auth.type=NONE",
+      ),
     },
   ];
 }

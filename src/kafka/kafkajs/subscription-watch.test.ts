@@ -15,6 +15,7 @@ import {
 /**
  * A watch over a fake metadata source and a fake kafkajs consumer: `lookedUp` counts the look-ups,
  * `steps` what the rejoin did; a rejoin's run() makes the leader's assignment use `leaderNext`.
+ * Stopped when disposed.
  */
 function watched(o: {
   lookUp: PartitionCounts;
@@ -59,7 +60,17 @@ function watched(o: {
     },
   };
   const stop = watchSubscription(w, new Set(["a"]));
-  return { stop, steps, lookedUp: () => lookedUp };
+  return { stop, steps, lookedUp: () => lookedUp, [Symbol.dispose]: stop };
+}
+
+const ONE_REJOIN = ["revoke", "stop", "subscribe", "run"];
+
+/** `w` rejoins, and only once: two more look-ups after its rejoin make no other. */
+async function rejoinsOnce(w: ReturnType<typeof watched>): Promise<void> {
+  await waitFor(() => w.steps.length === ONE_REJOIN.length, { what: "the rejoin" });
+  const after = w.lookedUp();
+  await waitFor(() => w.lookedUp() >= after + 2, { what: "two more look-ups" });
+  expect(w.steps).toEqual(ONE_REJOIN);
 }
 
 describe("kafkajs watchSubscription", () => {
@@ -67,39 +78,28 @@ describe("kafkajs watchSubscription", () => {
   // leader's own metadata, which it assigned from, still had 2. Deciding from the look-up alone, the
   // group kept 2 partitions for good; against what the assignment used, it rejoins at the next look-up.
   test("the leader whose assignment used 2 partitions where the look-up sees 4 rejoins at the next interval", async () => {
-    const w = watched({
+    using w = watched({
       lookUp: new Map([["a", 4]]),
       leaderUsed: new Map([["a", 2]]),
       leaderNext: new Map([["a", 4]]),
     });
-    try {
-      await waitFor(() => w.steps.length === 4, { what: "the rejoin" });
-      const after = w.lookedUp();
-      await waitFor(() => w.lookedUp() >= after + 2, { what: "two more look-ups" });
-      expect(w.steps).toEqual(["revoke", "stop", "subscribe", "run"]); // once: the assignment covers 4 now
-    } finally {
-      w.stop();
-    }
+    await rejoinsOnce(w); // once: the assignment covers 4 now
   });
 
   test("the leader rejoins again while its assignment still used fewer partitions than the look-up sees", async () => {
-    const w = watched({
+    using w = watched({
       lookUp: new Map([["a", 4]]),
       leaderUsed: new Map([["a", 2]]),
       leaderNext: new Map([["a", 2]]),
     });
-    try {
-      await waitFor(() => w.steps.length === 8, { what: "a second rejoin" });
-    } finally {
-      w.stop();
-    }
+    await waitFor(() => w.steps.length === 8, { what: "a second rejoin" });
   });
 
   // review-partfix2 P2: the leader subscribes to a, a follower to b, and b grows. The follower leaves
   // counts to the leader, so the leader's watch must compare b too (Java's leader tracks the group's
   // whole subscription).
   test("the leader rejoins when a topic only another member subscribes to has more partitions than it assigned", async () => {
-    const w = watched({
+    using w = watched({
       lookUp: new Map([["a", 1]]),
       others: new Map([["b", 3]]),
       leaderUsed: new Map([
@@ -111,18 +111,11 @@ describe("kafkajs watchSubscription", () => {
         ["b", 3],
       ]),
     });
-    try {
-      await waitFor(() => w.steps.length === 4, { what: "the rejoin" });
-      const after = w.lookedUp();
-      await waitFor(() => w.lookedUp() >= after + 2, { what: "two more look-ups" });
-      expect(w.steps).toEqual(["revoke", "stop", "subscribe", "run"]);
-    } finally {
-      w.stop();
-    }
+    await rejoinsOnce(w);
   });
 
   test("the others' topics failing to be asked (one deleted, say) leaves the leader's own topics compared", async () => {
-    const w = watched({
+    using w = watched({
       lookUp: new Map([["a", 4]]),
       leaderUsed: new Map([
         ["a", 2],
@@ -130,22 +123,14 @@ describe("kafkajs watchSubscription", () => {
       ]),
       leaderNext: new Map([["a", 4]]),
     });
-    try {
-      await waitFor(() => w.steps.length === 4, { what: "the rejoin for a" });
-    } finally {
-      w.stop();
-    }
+    await waitFor(() => w.steps.length === 4, { what: "the rejoin for a" });
   });
 
   // review-partfix P3: with tasks.max>1 every member rejoined for one change (two rebalances).
   test("a member that did not lead the join leaves a partition count to the leader", async () => {
-    const w = watched({ lookUp: new Map([["a", 4]]), leaderUsed: undefined });
-    try {
-      await waitFor(() => w.lookedUp() >= 3, { what: "three look-ups" });
-      expect(w.steps).toEqual([]);
-    } finally {
-      w.stop();
-    }
+    using w = watched({ lookUp: new Map([["a", 4]]), leaderUsed: undefined });
+    await waitFor(() => w.lookedUp() >= 3, { what: "three look-ups" });
+    expect(w.steps).toEqual([]);
   });
 
   // explore13 F2: kafkajs keeps a topic once subscribed, and fails on one deleted; the task's new

@@ -3,7 +3,38 @@ import { type Consumer, UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import { metadataOf } from "./metadata-test-support.ts";
-import { watchSubscription } from "./subscription-watch.ts";
+import { type SubscriptionWatch, watchSubscription } from "./subscription-watch.ts";
+
+type LibraryConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
+
+/** `fake` (a metadataOf consumer) as the library's consumer tracking `tracked`, with `topics` overriding track/untrack. */
+function tracking(fake: LibraryConsumer, tracked: string[], topics: object = {}): LibraryConsumer {
+  return Object.assign(fake, {
+    topics: { current: tracked, track: () => {}, untrack: () => {}, ...topics },
+  }) as unknown as LibraryConsumer;
+}
+
+/**
+ * watchSubscription of `w.topics` (all joined) on `w.consumer`, for a member that does not lead the group and
+ * stays current, whose rejoin does nothing, whose recovery gives up and whose crash throws, with no look at an
+ * interval (only lookNow looks); `w` overrides any of these. Stopped when disposed.
+ */
+function watching(w: Partial<SubscriptionWatch> & Pick<SubscriptionWatch, "consumer"> & { topics: string[] }) {
+  const watcher = watchSubscription({
+    connection: {} as ConnectionSettings,
+    settings: { metadataMaxAgeMs: 2 ** 31 - 1, allowAutoTopicCreation: false } as ConsumerSettings,
+    joined: new Set(w.topics),
+    assigned: () => undefined,
+    current: () => true,
+    rejoin: async () => {},
+    crash: (error) => {
+      throw error;
+    },
+    recover: async () => false,
+    ...w,
+  });
+  return Object.assign(watcher, { [Symbol.dispose]: () => watcher.stop() });
+}
 
 // review-partfix2 P3: a fetch that found a topic deleted while a look was under way asked the watch
 // to look now; that was dropped, and the look under way (which had seen the topic still there)
@@ -19,74 +50,49 @@ describe("platformatic watchSubscription", () => {
     });
     const metadata = fake.metadata.bind(fake);
     const steps: string[] = [];
-    const consumer = Object.assign(fake, {
-      // The first look's answer is held until the test releases it.
+    // The first look's answer is held until the test releases it.
+    Object.assign(fake, {
       metadata: async (...args: Parameters<typeof fake.metadata>) => {
         const answer = await metadata(...args);
         if (calls.length === 1) await held;
         return answer;
       },
-      topics: {
-        current: tracked,
-        track: (t: string) => {
-          tracked.push(t);
-          steps.push(`track ${t}`);
-        },
-        untrack: (t: string) => {
-          tracked.splice(tracked.indexOf(t), 1);
-          steps.push(`untrack ${t}`);
-        },
-      },
-    }) as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>;
-    let rejoins = 0;
-    const watch = watchSubscription({
-      topics: ["deleted", "kept"],
-      consumer,
-      connection: {} as ConnectionSettings,
-      // No look at an interval during the test: only lookNow looks.
-      settings: { metadataMaxAgeMs: 2 ** 31 - 1, allowAutoTopicCreation: false } as ConsumerSettings,
-      joined: new Set(["deleted", "kept"]),
-      assigned: () => undefined,
-      current: () => true,
-      rejoin: async () => void rejoins++,
-      crash: (error) => {
-        throw error;
-      },
-      recover: async () => false,
     });
-    try {
-      watch.lookNow();
-      await waitFor(() => calls.length === 1, { what: "the first look asking" });
-      // The topic is deleted; the fetcher untracks it and asks the watch to look now.
-      delete known.deleted;
-      consumer.topics.untrack("deleted");
-      watch.lookNow();
-      release();
-      await waitFor(() => rejoins === 1, { what: "the rejoin without the deleted topic" });
-      expect(steps).toEqual(["untrack deleted"]); // never tracked again
-      expect(tracked).toEqual(["kept"]);
-    } finally {
-      watch.stop();
-    }
+    const consumer = tracking(fake, tracked, {
+      track: (t: string) => {
+        tracked.push(t);
+        steps.push(`track ${t}`);
+      },
+      untrack: (t: string) => {
+        tracked.splice(tracked.indexOf(t), 1);
+        steps.push(`untrack ${t}`);
+      },
+    });
+    let rejoins = 0;
+    using watch = watching({ topics: ["deleted", "kept"], consumer, rejoin: async () => void rejoins++ });
+    watch.lookNow();
+    await waitFor(() => calls.length === 1, { what: "the first look asking" });
+    // The topic is deleted; the fetcher untracks it and asks the watch to look now.
+    delete known.deleted;
+    consumer.topics.untrack("deleted");
+    watch.lookNow();
+    release();
+    await waitFor(() => rejoins === 1, { what: "the rejoin without the deleted topic" });
+    expect(steps).toEqual(["untrack deleted"]); // never tracked again
+    expect(tracked).toEqual(["kept"]);
   });
 
   // review-partfix2b P3: the watch ignored that the recovery gave up, so a member whose own rejoin
   // failed on an unknown topic stayed out of its group (the task RUNNING without partitions).
   test("a rejoin failing on an unknown topic the recovery does not recover from fails the member", async () => {
-    const { consumer: fake } = metadataOf({ kept: 2 });
-    const consumer = Object.assign(fake, {
-      topics: { current: ["kept"], track: () => {}, untrack: () => {} },
-    }) as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>;
     const unknown = new UserError("Unknown topic kept.");
     const crashes: unknown[] = [];
     let recovers = 0;
-    const watch = watchSubscription({
+    using watch = watching({
       topics: ["kept"],
-      consumer,
-      connection: {} as ConnectionSettings,
+      consumer: tracking(metadataOf({ kept: 2 }).consumer, ["kept"]),
       // A look at every interval: without the crash, the failed rejoin is followed by another look.
       settings: { metadataMaxAgeMs: 100, allowAutoTopicCreation: false } as ConsumerSettings,
-      joined: new Set(["kept"]),
       assigned: () => new Map([["kept", 1]]), // the leader assigned from 1 partition: it rejoins
       current: () => crashes.length === 0,
       rejoin: async () => {
@@ -99,48 +105,27 @@ describe("platformatic watchSubscription", () => {
         return false;
       },
     });
-    try {
-      watch.lookNow();
-      await waitFor(() => crashes.length > 0 || recovers > 1, { what: "a crash or a second failed rejoin" });
-      expect(crashes).toEqual([unknown]);
-      expect(recovers).toBe(1);
-    } finally {
-      watch.stop();
-    }
+    watch.lookNow();
+    await waitFor(() => crashes.length > 0 || recovers > 1, { what: "a crash or a second failed rejoin" });
+    expect(crashes).toEqual([unknown]);
+    expect(recovers).toBe(1);
   });
 
   // review-platrefresh F1/F4: a member not leading the group rejoined for a partition its topic no
   // longer has and got the same assignment back; and a partition found gone was never fetched again
   // when a later look had it (the fetcher hears of each look's counts).
   test("a lookNow tells the counts; a member not leading does not rejoin for them", async () => {
-    const { consumer: fake } = metadataOf({ x: 1 });
-    const consumer = Object.assign(fake, {
-      topics: { current: ["x"], track: () => {}, untrack: () => {} },
-    }) as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>;
     let rejoins = 0;
     const counted: [string, number][][] = [];
-    const watch = watchSubscription({
+    using watch = watching({
       topics: ["x"],
-      consumer,
-      connection: {} as ConnectionSettings,
-      settings: { metadataMaxAgeMs: 2 ** 31 - 1, allowAutoTopicCreation: false } as ConsumerSettings,
-      joined: new Set(["x"]),
-      assigned: () => undefined, // not the leader
+      consumer: tracking(metadataOf({ x: 1 }).consumer, ["x"]),
       counted: (now) => void counted.push([...now]),
-      current: () => true,
       rejoin: async () => void rejoins++,
-      crash: (error) => {
-        throw error;
-      },
-      recover: async () => false,
     });
-    try {
-      watch.lookNow();
-      await waitFor(() => counted.length === 1, { what: "the look's counts" });
-      expect(counted).toEqual([[["x", 1]]]);
-      expect(rejoins).toBe(0);
-    } finally {
-      watch.stop();
-    }
+    watch.lookNow();
+    await waitFor(() => counted.length === 1, { what: "the look's counts" });
+    expect(counted).toEqual([[["x", 1]]]);
+    expect(rejoins).toBe(0);
   });
 });
