@@ -10,11 +10,15 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Admin } from "kafkajs";
+import type { ConsumerHandlers } from "../src/kafka/kafka-port.ts";
+import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
+import { LogManager } from "../src/util/logger.ts";
 import { startGateway } from "./support/gateway.ts";
 import { createTopicsOn, stableSubscriptions, uniqueTopic } from "./support/kafka.ts";
 import { type OwnBroker, startOwnBroker } from "./support/own-broker.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { METADATA, tapRequests } from "./support/wire-tap.ts";
 
 let brokerDir: TempDir;
 let broker: OwnBroker;
@@ -87,8 +91,10 @@ test.each(["kafkajs", "platformatic"])(
 
     await admin.deleteTopics({ topics: [deleted] });
     await produce(kept, ["kept:2", "kept:3"]);
+    // kafkajs: the deletion seen, a new consumer, its ~5 s wait for the topic's creation, a join.
     await waitFor(async () => (await delivered()).length === 5, {
       what: `the records sent to ${kept} after the deletion`,
+      timeoutMs: 40_000,
     });
     await waitFor(
       async () => JSON.stringify(await stableSubscriptions(admin, `connect-${name}`)) === JSON.stringify([[kept]]),
@@ -102,3 +108,47 @@ test.each(["kafkajs", "platformatic"])(
   },
   120_000,
 );
+
+// review-kjsjoin P3-1: every start of a kafkajs consumer with a listed topic missing waited ~5 s for
+// its creation (about 50 Metadata requests), also at each restart (a crash, the watch's); now once
+// per topic in the consumer's life, and a start that does not wait makes one look-up of the topics.
+test("kafka.client=kafkajs, allow.auto.create.topics=true: a listed topic the brokers do not create is waited for at the consumer's first start only", async () => {
+  const kept = uniqueTopic("refused-once-kept");
+  const missing = uniqueTopic("refused-once-missing");
+  await createTopicsOn(admin, [{ topic: kept, numPartitions: 1 }]);
+  const clientId = `client-${kept}`;
+  const port = kafkaPorts.kafkajs(new LogManager({ sink: () => {} }));
+  const consumer = await port.consumer({
+    groupId: `group-${kept}`,
+    topics: [kept, missing],
+    properties: { "bootstrap.servers": broker.bootstrap, "client.id": clientId },
+  });
+  const handlers: ConsumerHandlers = {
+    onRecords: async () => {},
+    onPartitionsRevoked: async () => {},
+    onPartitionsAssigned: async () => {},
+    onPartitionsLost: async () => {},
+    onCrash: () => {},
+  };
+  let metadataRequests = 0;
+  using _tap = tapRequests((request) => {
+    if (request.apiKey === METADATA && request.clientId === clientId) metadataRequests++;
+  });
+  /** The Metadata requests of one start (then a close). */
+  const startCounted = async () => {
+    metadataRequests = 0;
+    await consumer.start(handlers);
+    await waitFor(() => consumer.assignment().length === 1, { what: `${kept} assigned` });
+    const counted = metadataRequests;
+    await consumer.close();
+    return counted;
+  };
+  try {
+    const first = await startCounted();
+    const again = await startCounted();
+    expect(first).toBeGreaterThan(40); // the wait: asked every 100 ms for ~5 s
+    expect(again).toBeLessThan(15);
+  } finally {
+    await consumer.close();
+  }
+}, 60_000);

@@ -40,10 +40,11 @@ export function tapRequests(onRequest: (request: TappedRequest, socket: Socket) 
 }
 
 /**
- * Answers in the broker's place the requests `answer` gives a response body for (what follows the
- * correlation id: a response header v0, for the non-flexible versions both libraries send of the
- * group APIs): the request never goes out, and its answer arrives on its socket as the broker's
- * would. Other requests go to the broker. Until disposed.
+ * Answers in the broker's place the requests `answer` gives a response body for: all that follows
+ * the correlation id, so the body supplies any further header fields itself (the tag buffer of a
+ * response header v1, for a flexible version: joinGroupRefusal writes it). The request never goes
+ * out, and its answer arrives on its socket as the broker's would. Other requests go to the broker.
+ * Until disposed.
  */
 export function answerRequests(answer: (request: TappedRequest) => Buffer | undefined): Disposable {
   return patchWrite((request, socket, done) => {
@@ -89,6 +90,9 @@ export const PRODUCE = 0;
 
 /** Fetch's API key. */
 export const FETCH = 1;
+
+/** Metadata's API key. */
+export const METADATA = 3;
 
 /** COORDINATOR_LOAD_IN_PROGRESS: the group coordinator is still loading its groups (a fresh broker's). */
 export const COORDINATOR_LOAD_IN_PROGRESS = 14;

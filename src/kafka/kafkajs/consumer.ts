@@ -70,6 +70,10 @@ export class KafkajsConsumer implements KafkaConsumer {
   private joining = false;
   /** A revocation started by a handler's heartbeat that found a rebalance; the join hook awaits it. */
   private revokedEarly: Promise<void> | undefined;
+  /** Aborted by the next start or a close: a join waiting for its group coordinator stops (coordinator-wait.ts). */
+  private joinWait: AbortController | undefined;
+  /** Listed topics missing at a start that it waited for (auto-creation on): not waited for again. */
+  private readonly creationAwaited = new Set<string>();
   /** The JoinGroup under way (until the join's assignment), left at close. */
   private joinExit: JoinExit | undefined;
   /** Offset commits kafkajs made (its COMMIT_OFFSETS events): one it returned from without making is told apart. */
@@ -90,6 +94,9 @@ export class KafkajsConsumer implements KafkaConsumer {
     this.joining = false;
     this.revokedEarly = undefined;
     const cancelled = () => generation !== this.generation;
+    this.joinWait?.abort();
+    const joinWait = new AbortController();
+    this.joinWait = joinWait;
     const s = this.settings;
     const crash = (error: unknown) => handlers.onCrash(error as Error);
     this.invalidBatches.arm((error) => cancelled() || handlers.onCrash(error));
@@ -137,7 +144,10 @@ export class KafkajsConsumer implements KafkaConsumer {
       },
     });
     const { retryBackoffMs } = this.timing;
-    const member = withCoordinatorWait(hooked, { retryBackoffMs, timeoutMs: s.rebalanceTimeoutMs, stopped: cancelled });
+    const timeoutMs = s.rebalanceTimeoutMs;
+    const warn = (reason: string, note: string) =>
+      this.log.coordinatorNotReady(reason, retryBackoffMs, timeoutMs, note);
+    const member = withCoordinatorWait(hooked, { retryBackoffMs, timeoutMs, signal: joinWait.signal, warn });
     const consumer = member.consumer(
       memberConfig(this.options.groupId, s, (counts) => {
         if (!cancelled()) this.assignerUsed = counts;
@@ -182,7 +192,7 @@ export class KafkajsConsumer implements KafkaConsumer {
       const closedMeanwhile = () =>
         new ConnectError(`The consumer of group ${this.options.groupId} was closed while starting`);
       // A listed topic missing (deleted) is left out while another exists; with auto-creation on, once
-      // the brokers were asked to create it (and, at start, it did not come: they do not create topics).
+      // the brokers were asked to create it (and, the first time, it did not come: existingOf).
       const listed = !(topics instanceof RegExp);
       const ask = async (names: RegExp | readonly string[]) => {
         const counts = await partitionCounts(this.kafka, names);
@@ -190,15 +200,19 @@ export class KafkajsConsumer implements KafkaConsumer {
         if (s.allowAutoTopicCreation) await askCreation(this.kafka, missingOf(counts));
         return existingOnly(counts);
       };
-      if (listed && s.allowAutoTopicCreation) await this.awaitCreated(topics);
-      const subscription = listed ? await this.existingOf(topics, ask) : topics;
+      const first = listed ? await this.existingOf(topics, ask) : undefined;
+      const subscription = first?.subscription ?? topics;
       if (!(subscription instanceof RegExp)) await awaitTopics(this.kafka, subscription, s.allowAutoTopicCreation);
       if (cancelled()) throw closedMeanwhile();
       await fenceZombies(this.kafka, this.options);
       if (cancelled()) throw closedMeanwhile();
       await consumer.connect();
-      // Asked before the join: a change in between rejoins once more rather than going unseen.
-      const known = await ask(subscription);
+      // Asked before the join: a change in between rejoins once more rather than going unseen. The
+      // look-up of existingOf serves when it has them all (a topic it waited for is asked again).
+      const known =
+        first && !(subscription instanceof RegExp) && subscription.every((t) => first.counts.has(t))
+          ? first.counts
+          : await ask(subscription);
       await consumer.subscribe({
         topics: subscription instanceof RegExp ? [subscription] : [...subscription],
         fromBeginning: s.fromBeginning,
@@ -261,25 +275,28 @@ export class KafkajsConsumer implements KafkaConsumer {
   }
 
   /**
-   * Some of `topics` missing while others exist (`allow.auto.create.topics=true`): they are asked for
-   * and waited for as awaitTopics waits, since brokers that create topics answer as those that do
-   * not while they create one; those that did not come are left out by existingOf.
+   * Those of `topics` that exist, with their partition counts (`ask`: one look-up), or all of them (to
+   * wait for) when none does; the others are logged. With `allow.auto.create.topics=true` a missing one
+   * (asked for by `ask`) is waited for first, as awaitTopics waits, since brokers that create topics
+   * answer as those that do not while they create one; only once per topic in this consumer's life
+   * (the task's): a restart (a crash, the watch's) goes on without it at once, and the watch subscribes
+   * it at the look-up that finds it.
    */
-  private async awaitCreated(topics: readonly string[]): Promise<void> {
-    const missing = missingOf(await partitionCounts(this.kafka, topics));
-    if (missing.length > 0 && missing.length < topics.length) await topicsReady(this.kafka, missing, true);
-  }
-
-  /** Those of `topics` that exist, or all of them (to wait for) when none does; the others are logged. */
   private async existingOf(
     topics: readonly string[],
     ask: (names: readonly string[]) => Promise<PartitionCounts>,
-  ): Promise<readonly string[]> {
-    const counts = await ask(topics);
-    const existing = topics.filter((t) => counts.has(t));
-    if (existing.length === 0 || existing.length === topics.length) return topics;
-    this.log.missingTopics(topics.filter((t) => !counts.has(t)));
-    return existing;
+  ): Promise<{ subscription: readonly string[]; counts: PartitionCounts }> {
+    let counts = await ask(topics);
+    const missing = () => topics.filter((t) => !counts.has(t));
+    const unawaited = missing().filter((t) => !this.creationAwaited.has(t));
+    if (this.settings.allowAutoTopicCreation && unawaited.length > 0 && unawaited.length < topics.length) {
+      for (const t of unawaited) this.creationAwaited.add(t);
+      if (await topicsReady(this.kafka, unawaited, true)) counts = await ask(topics);
+    }
+    const gone = missing();
+    if (gone.length === 0 || gone.length === topics.length) return { subscription: topics, counts };
+    this.log.missingTopics(gone);
+    return { subscription: topics.filter((t) => counts.has(t)), counts };
   }
 
   /** Gives up everything owned before the rejoin kafkajs will make (the join hook awaits it). */
@@ -335,6 +352,7 @@ export class KafkajsConsumer implements KafkaConsumer {
 
   async close(): Promise<void> {
     this.generation++;
+    this.joinWait?.abort();
     this.stopWatch?.();
     const consumer = this.consumer;
     this.consumer = undefined;

@@ -6,6 +6,7 @@ import type { Kafka } from "kafkajs";
 import { RetriableError } from "../../errors.ts";
 import { retry } from "../../util/backoff.ts";
 import type { ConsumerOptions } from "../kafka-port.ts";
+import { topicNotReady } from "./errors.ts";
 import { createCluster } from "./protocol.ts";
 
 /**
@@ -49,8 +50,7 @@ export async function topicsReady(
             return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
           });
         } catch (error) {
-          const type = (error as { type?: string }).type;
-          if (type !== "UNKNOWN_TOPIC_OR_PARTITION" && type !== "LEADER_NOT_AVAILABLE") throw error;
+          if (!topicNotReady(error)) throw error;
           ready = false;
         }
         if (!ready) throw notReady;

@@ -15,7 +15,7 @@
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
 import { RetriableError } from "../../errors.ts";
 import { othersAssigned, type PartitionCounts, rejoinNeeded, watchIntervalMs } from "../subscription-change.ts";
-import { wrap } from "./errors.ts";
+import { protocolErrorType, topicNotReady, wrap } from "./errors.ts";
 import { createCluster } from "./protocol.ts";
 
 export interface SubscriptionWatch {
@@ -53,7 +53,7 @@ export async function partitionCounts(kafka: Kafka, topics: RegExp | readonly st
       md = await admin.fetchTopicMetadata({ topics: names });
     } catch (error) {
       // kafkajs fails the whole look-up on one topic the brokers do not have (deleted): the others are asked alone.
-      if ((error as { type?: string }).type !== "UNKNOWN_TOPIC_OR_PARTITION") throw error;
+      if (protocolErrorType(error) !== "UNKNOWN_TOPIC_OR_PARTITION") throw error;
       const existing = new Set(await admin.listTopics());
       const asked = names.filter((t) => existing.has(t));
       md = asked.length === 0 ? { topics: [] } : await admin.fetchTopicMetadata({ topics: asked });
@@ -89,8 +89,7 @@ export async function askCreation(kafka: Kafka, topics: readonly string[]): Prom
     await cluster.metadata({ topics: [...topics] });
   } catch (error) {
     // The answer for a topic asked for (being created, or not created): kafkajs throws it.
-    const type = errorType(error);
-    if (type !== "UNKNOWN_TOPIC_OR_PARTITION" && type !== "LEADER_NOT_AVAILABLE") throw error;
+    if (!topicNotReady(error)) throw error;
   } finally {
     await cluster.disconnect();
   }
@@ -99,17 +98,6 @@ export async function askCreation(kafka: Kafka, topics: readonly string[]): Prom
 /** The listed topics `counts` has no partitions of: missing. */
 export function missingOf(counts: PartitionCounts): string[] {
   return [...counts].filter(([, partitions]) => partitions === 0).map(([topic]) => topic);
-}
-
-/** The protocol error's type in `error`'s cause chain (kafkajs wraps one its retries ran out on). */
-function errorType(error: unknown): string | undefined {
-  let e = error as { type?: unknown; cause?: unknown } | undefined;
-  for (let depth = 0; depth < 8 && e; depth++) {
-    if (typeof e.type === "string") return e.type;
-    if (e.cause === e) break;
-    e = e.cause as typeof e;
-  }
-  return undefined;
 }
 
 /** Watches `w.topics`, `joined` (asked before the first join) the topics it joins with; returns what cancels the watch. */
