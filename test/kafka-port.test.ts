@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Admin, type Consumer } from "@platformatic/kafka";
 import type { TopicPartition } from "../src/api/record.ts";
-import { traceOf } from "../src/errors.ts";
+import { isRetriable, traceOf } from "../src/errors.ts";
 import type {
   ConsumedRecord,
   ConsumerHandlers,
@@ -28,7 +28,17 @@ import {
   uniqueTopic,
 } from "./support/kafka.ts";
 import { waitFor } from "./support/wait-for.ts";
-import { JOIN_GROUP, tapRequests } from "./support/wire-tap.ts";
+import {
+  answerRequests,
+  COORDINATOR_LOAD_IN_PROGRESS,
+  COORDINATOR_NOT_AVAILABLE,
+  FIND_COORDINATOR,
+  findCoordinatorRefusal,
+  JOIN_GROUP,
+  joinGroupRefusal,
+  type TappedRequest,
+  tapRequests,
+} from "./support/wire-tap.ts";
 
 type LibraryConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -47,33 +57,7 @@ let port: KafkaPort;
 
 beforeAll(async () => {
   info = await kafkaBroker();
-  await warmGroupCoordinator();
-}, 60_000);
-
-/**
- * Joins a throwaway group with a plain kafkajs consumer (which retries a coordinator still loading),
- * so a fresh broker has created and loaded its group coordinator (__consumer_offsets) before the
- * adapters' first join: ci81/ci82 saw the kafkajs adapter's first JoinGroup answered
- * COORDINATOR_LOAD_IN_PROGRESS past its 3 retries (the note's P2: the adapter should retry it too).
- */
-async function warmGroupCoordinator(): Promise<void> {
-  const client = await testClient();
-  const topic = uniqueTopic("warm-coordinator");
-  const admin = client.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
-  await admin.disconnect();
-  const consumer = client.consumer({ groupId: topic });
-  try {
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic] });
-    await consumer.run({ eachMessage: async () => {} });
-    await joined;
-  } finally {
-    await consumer.disconnect();
-  }
-}
+});
 
 function connections(): [string, Record<string, string>][] {
   return [
@@ -1436,6 +1420,158 @@ describe("what only the kafkajs adapter does", () => {
       await admin.close();
     }
   }, 60_000);
+
+  // ci81/ci82: kafkajs gave a join up at the first JoinGroup answered COORDINATOR_LOAD_IN_PROGRESS (and at a
+  // FindCoordinator answered COORDINATOR_NOT_AVAILABLE past its 3 retries), and the consumer crashed; Java's
+  // consumer tries again with retry.backoff.ms (coordinator-wait.ts). The platformatic library tries a
+  // join 4 times, then its start fails (retriable: the sink task starts it again).
+  const coordinatorRefusals = [
+    {
+      what: "JoinGroups answered COORDINATOR_LOAD_IN_PROGRESS",
+      reason: "COORDINATOR_LOAD_IN_PROGRESS",
+      apiKey: JOIN_GROUP,
+      answer: (version: number) => joinGroupRefusal(version, COORDINATOR_LOAD_IN_PROGRESS),
+    },
+    {
+      what: "FindCoordinators answered COORDINATOR_NOT_AVAILABLE",
+      reason: "Failed to find group coordinator",
+      apiKey: FIND_COORDINATOR,
+      answer: (version: number) => findCoordinatorRefusal(version, COORDINATOR_NOT_AVAILABLE),
+    },
+  ];
+
+  /** What `memberRefused` gives its test: the member, its start (under way), what it received and logged. */
+  interface RefusedMember {
+    readonly consumer: KafkaConsumer;
+    readonly started: Promise<void>;
+    /** performance.now() when start() was called. */
+    readonly startedAt: number;
+    readonly received: string[];
+    /** The crashes, each with performance.now() when it came. */
+    readonly crashes: { error: Error; at: number }[];
+    readonly logLines: string[];
+    readonly clientId: string;
+  }
+
+  /** A kafkajs member of a new group of a new topic holding records a, b, c, started; `refuse` answers its requests first. */
+  async function memberRefused(
+    properties: Record<string, string>,
+    refuse: (request: TappedRequest) => Buffer | undefined,
+    run: (member: RefusedMember) => Promise<void>,
+  ): Promise<void> {
+    const topic = uniqueTopic("coordinator-not-ready");
+    const groupId = `group-${topic}`;
+    const logLines: string[] = [];
+    const port = kafkaPorts.kafkajs(new LogManager({ sink: (line) => void logLines.push(line) }));
+    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    await awaitTopic(topic);
+    const producer = await port.producer({ "bootstrap.servers": info.bootstrap });
+    const record = (value: string) => ({
+      topic,
+      partition: 0,
+      key: null,
+      value: utf8(value),
+      headers: [],
+      timestamp: null,
+    });
+    await producer.send(["a", "b", "c"].map(record));
+    await producer.close();
+    const consumer = await port.consumer({
+      groupId,
+      topics: [topic],
+      properties: { "bootstrap.servers": info.bootstrap, "client.id": groupId, ...properties },
+    });
+    const received: string[] = [];
+    const crashes: { error: Error; at: number }[] = [];
+    try {
+      using _refusing = answerRequests((request) => (request.clientId === groupId ? refuse(request) : undefined));
+      const startedAt = performance.now();
+      const started = consumer.start(
+        handlers({
+          onRecords: async (records) => void received.push(...records.map((r) => text(r.value)!)),
+          onCrash: (error) => void crashes.push({ error, at: performance.now() }),
+        }),
+      );
+      started.catch(() => undefined); // awaited by `run`
+      await run({ consumer, started, startedAt, received, crashes, logLines, clientId: groupId });
+    } finally {
+      await consumer.close();
+      await admin.close();
+    }
+  }
+
+  /** The log's WARNs that a join waits for its group coordinator. */
+  const coordinatorWarnings = (lines: readonly string[]) =>
+    lines.filter((line) => line.includes(" WARN ") && line.includes("Group coordinator not ready"));
+
+  test.each(coordinatorRefusals)(
+    "a group coordinator not ready (a fresh broker's): $what, more than kafkajs retries, are made again until the member joins and gets its records; one WARN says why",
+    async ({ apiKey, answer, reason }) => {
+      let refused = 0;
+      const refuse = (request: TappedRequest) => {
+        if (request.apiKey !== apiKey || refused === 10) return undefined;
+        refused++;
+        return answer(request.apiVersion);
+      };
+      await memberRefused({ "retry.backoff.ms": "10" }, refuse, async ({ started, received, crashes, logLines }) => {
+        await started;
+        await waitFor(() => received.length === 3 || crashes.length > 0, { what: "the records, or a crash" });
+        const warnings = coordinatorWarnings(logLines);
+        expect({ crashes: crashes.map((c) => c.error.message), received, refused, warnings: warnings.length }).toEqual({
+          crashes: [],
+          received: ["a", "b", "c"],
+          refused: 10,
+          warnings: 1,
+        });
+        expect(warnings[0]).toContain(`Group coordinator not ready (${reason}): joining again every 10 ms`);
+      });
+    },
+  );
+
+  test("a group coordinator that stays loading past max.poll.interval.ms: the join is made again until then, then given up, a retriable crash (the sink task starts a new consumer)", async () => {
+    let refused = 0;
+    const refuse = (request: TappedRequest) => {
+      if (request.apiKey !== JOIN_GROUP) return undefined;
+      refused++;
+      return joinGroupRefusal(request.apiVersion, COORDINATOR_LOAD_IN_PROGRESS);
+    };
+    const properties = { "retry.backoff.ms": "10", "max.poll.interval.ms": "300" };
+    await memberRefused(properties, refuse, async ({ started, startedAt, received, crashes }) => {
+      await started;
+      await waitFor(() => crashes.length > 0, { what: "the crash" });
+      expect(crashes.map((c) => [c.error.message, isRetriable(c.error)])).toEqual([
+        [expect.stringContaining("The coordinator is loading and hence can't process requests for this group"), true],
+      ]);
+      expect(received).toEqual([]);
+      // Waited out, not given up at the first refusal: joins every 10 ms for the 300 ms.
+      expect(refused).toBeGreaterThan(5);
+      expect(crashes[0]!.at - startedAt).toBeGreaterThanOrEqual(300);
+    });
+  });
+
+  // review-kjsjoin P2-1: a close during the pause between joins let one more join go out after it
+  // (Metadata, FindCoordinator on a cluster the close had just disconnected).
+  test("a close while a join waits for its group coordinator ends the wait: nothing of the member goes out after it", async () => {
+    let refused = 0;
+    const refuse = (request: TappedRequest) => {
+      if (request.apiKey !== JOIN_GROUP) return undefined;
+      refused++;
+      return joinGroupRefusal(request.apiVersion, COORDINATOR_LOAD_IN_PROGRESS);
+    };
+    await memberRefused({ "retry.backoff.ms": "300" }, refuse, async ({ consumer, started, clientId }) => {
+      await waitFor(() => refused >= 2, { what: "two joins refused" });
+      const after: number[] = [];
+      let closed = false;
+      using _tap = tapRequests((request) => {
+        if (closed && request.clientId === clientId) after.push(request.apiKey);
+      });
+      await consumer.close();
+      closed = true;
+      await started.catch(() => undefined);
+      expect(after).toEqual([]);
+    });
+  });
 
   test("a commit while kafkajs stops its runner (as it does first on a crash) is refused, not reported done", async () => {
     const topic = uniqueTopic("commit-stopping");

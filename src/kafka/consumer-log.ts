@@ -130,6 +130,16 @@ export class ConsumerLog {
     );
   }
 
+  /**
+   * A join refused because the group coordinator is not ready (`reason`: COORDINATOR_LOAD_IN_PROGRESS,
+   * ...) is made again (the kafkajs adapter's coordinator wait); `note` tells of the lines left out.
+   */
+  coordinatorNotReady(reason: string, retryBackoffMs: number, timeoutMs: number, note: string): void {
+    this.coordinator.warn(
+      `Group coordinator not ready (${reason}): joining again every ${retryBackoffMs} ms, for up to ${timeoutMs} ms from the join's start${note}`,
+    );
+  }
+
   /** The coordinator answered FENCED_INSTANCE_ID: another process joined with this group.instance.id (fatal). */
   fenced(): void {
     this.coordinator.error("Received fatal exception: group.instance.id gets fenced");

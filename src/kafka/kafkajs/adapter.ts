@@ -136,6 +136,7 @@ export class KafkajsPort implements KafkaPort {
     const checked = withFetchChecks(kafka, batchChecks(settings), hold, (failure, before) =>
       log.invalidBatchAnswered(failure.tp, before),
     );
-    return new KafkajsConsumer(checked, options, settings, connection.requestTimeoutMs, log, hold);
+    const { requestTimeoutMs, retryBackoffMs } = connection;
+    return new KafkajsConsumer(checked, options, settings, { requestTimeoutMs, retryBackoffMs }, log, hold);
   }
 }

@@ -14,18 +14,19 @@
  * subscription-watch.ts asks the topics and their partition counts again every
  * `metadata.max.age.ms` and rejoins when the topics changed or, on the group's leader, a count
  * differs from the one its assignment used (the assigner tells it, subscribed-round-robin.ts). With
- * auto-creation off it subscribes only to the listed topics that exist (all of them, to wait for,
- * when none does): kafkajs fails on a subscribed topic deleted and cannot drop it, so the task starts
- * a new consumer, which goes on with the others (explore13 F2). Joins, assignments, revocations, seeks and the
- * LeaveGroup are logged as Java's consumer logs them (consumer-log.ts); where a partition starts
+ * auto-creation off (or on, and refused by the brokers) it subscribes only to the listed topics that
+ * exist (all of them, to wait for, when none does): kafkajs fails on a subscribed topic deleted and
+ * cannot drop it, so the task starts a new consumer, which goes on with the others (explore13 F2).
+ * Joins, assignments, revocations, seeks and the LeaveGroup are logged as Java's consumer logs them (consumer-log.ts); where a partition starts
  * kafkajs decides without telling, so unlike the platformatic adapter's those lines are missing.
  *
  * Beside it: join-preparation.ts (the cluster look-ups before joining: topics ready, zombie
  * members), subscription-watch.ts, start-positions.ts (`position`), join-exit.ts (a close leaves a join
  * under way, pending member ids of KIP-394), consumed-records.ts (a batch as the port's records),
  * invalid-batch-hold.ts (a batch failing its checks fails the consumer while it is in its group),
- * member-config.ts (kafkajs' consumer config from the consumer's settings, with the partition assigner)
- * and pending-seeks.ts (the seeks kafkajs has not applied yet, dropped at a rejoin).
+ * member-config.ts (kafkajs' consumer config from the consumer's settings, with the partition assigner),
+ * coordinator-wait.ts (a join waits out a group coordinator still loading, as Java's) and
+ * pending-seeks.ts (the seeks kafkajs has not applied yet, dropped at a rejoin).
  */
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
@@ -35,15 +36,16 @@ import type { ConsumerLog } from "../consumer-log.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import type { PartitionCounts } from "../subscription-change.ts";
 import { consumedRecords } from "./consumed-records.ts";
+import { withCoordinatorWait } from "./coordinator-wait.ts";
 import { wrap } from "./errors.ts";
 import type { InvalidBatchHold } from "./invalid-batch-hold.ts";
 import { JoinExit } from "./join-exit.ts";
-import { awaitTopics, fenceZombies } from "./join-preparation.ts";
+import { awaitTopics, fenceZombies, topicsReady } from "./join-preparation.ts";
 import { memberConfig } from "./member-config.ts";
 import { pendingSeeks } from "./pending-seeks.ts";
 import { type BrokerLike, brokerAddresses, topicPartitionLists, withJoinHook } from "./protocol.ts";
 import { StartPositions } from "./start-positions.ts";
-import { existingOnly, partitionCounts, watchSubscription } from "./subscription-watch.ts";
+import { askCreation, existingOnly, missingOf, partitionCounts, watchSubscription } from "./subscription-watch.ts";
 
 /** Partitions whose fetched batches are handed over at the same time, at most. */
 const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
@@ -56,7 +58,7 @@ export class KafkajsConsumer implements KafkaConsumer {
     private readonly kafka: Kafka,
     private readonly options: ConsumerOptions,
     private readonly settings: ConsumerSettings,
-    private readonly requestTimeoutMs: number,
+    private readonly timing: { requestTimeoutMs: number; retryBackoffMs: number },
     private readonly log: ConsumerLog,
     private readonly invalidBatches: InvalidBatchHold,
   ) {}
@@ -68,6 +70,10 @@ export class KafkajsConsumer implements KafkaConsumer {
   private joining = false;
   /** A revocation started by a handler's heartbeat that found a rebalance; the join hook awaits it. */
   private revokedEarly: Promise<void> | undefined;
+  /** Aborted by the next start or a close: a join waiting for its group coordinator stops (coordinator-wait.ts). */
+  private joinWait: AbortController | undefined;
+  /** Listed topics missing at a start that it waited for (auto-creation on): not waited for again. */
+  private readonly creationAwaited = new Set<string>();
   /** The JoinGroup under way (until the join's assignment), left at close. */
   private joinExit: JoinExit | undefined;
   /** Offset commits kafkajs made (its COMMIT_OFFSETS events): one it returned from without making is told apart. */
@@ -88,12 +94,15 @@ export class KafkajsConsumer implements KafkaConsumer {
     this.joining = false;
     this.revokedEarly = undefined;
     const cancelled = () => generation !== this.generation;
+    this.joinWait?.abort();
+    const joinWait = new AbortController();
+    this.joinWait = joinWait;
     const s = this.settings;
     const crash = (error: unknown) => handlers.onCrash(error as Error);
     this.invalidBatches.arm((error) => cancelled() || handlers.onCrash(error));
-    const joinExit = new JoinExit(this.kafka, this.options.groupId, this.requestTimeoutMs);
+    const joinExit = new JoinExit(this.kafka, this.options.groupId, this.timing.requestTimeoutMs);
     this.joinExit = joinExit;
-    const member = withJoinHook(this.kafka, {
+    const hooked = withJoinHook(this.kafka, {
       beforeJoin: async (memberId) => {
         // Closed: no JoinGroup goes out any more (one answered UNKNOWN_MEMBER_ID would go again).
         if (cancelled()) throw new ConnectError(`The consumer of group ${this.options.groupId} was closed`);
@@ -134,6 +143,11 @@ export class KafkajsConsumer implements KafkaConsumer {
         return joinExit.given(memberId, coordinator, cancelled());
       },
     });
+    const { retryBackoffMs } = this.timing;
+    const timeoutMs = s.rebalanceTimeoutMs;
+    const warn = (reason: string, note: string) =>
+      this.log.coordinatorNotReady(reason, retryBackoffMs, timeoutMs, note);
+    const member = withCoordinatorWait(hooked, { retryBackoffMs, timeoutMs, signal: joinWait.signal, warn });
     const consumer = member.consumer(
       memberConfig(this.options.groupId, s, (counts) => {
         if (!cancelled()) this.assignerUsed = counts;
@@ -177,20 +191,28 @@ export class KafkajsConsumer implements KafkaConsumer {
       // close() may come at any await below; then this start must not join the group.
       const closedMeanwhile = () =>
         new ConnectError(`The consumer of group ${this.options.groupId} was closed while starting`);
-      // With auto-creation off, a listed topic missing (deleted) is left out while another exists.
-      const dropsMissing = !(topics instanceof RegExp) && !s.allowAutoTopicCreation;
+      // A listed topic missing (deleted) is left out while another exists; with auto-creation on, once
+      // the brokers were asked to create it (and, the first time, it did not come: existingOf).
+      const listed = !(topics instanceof RegExp);
       const ask = async (names: RegExp | readonly string[]) => {
         const counts = await partitionCounts(this.kafka, names);
-        return dropsMissing ? existingOnly(counts) : counts;
+        if (!listed) return counts;
+        if (s.allowAutoTopicCreation) await askCreation(this.kafka, missingOf(counts));
+        return existingOnly(counts);
       };
-      const subscription = dropsMissing ? await this.existingOf(topics, ask) : topics;
+      const first = listed ? await this.existingOf(topics, ask) : undefined;
+      const subscription = first?.subscription ?? topics;
       if (!(subscription instanceof RegExp)) await awaitTopics(this.kafka, subscription, s.allowAutoTopicCreation);
       if (cancelled()) throw closedMeanwhile();
       await fenceZombies(this.kafka, this.options);
       if (cancelled()) throw closedMeanwhile();
       await consumer.connect();
-      // Asked before the join: a change in between rejoins once more rather than going unseen.
-      const known = await ask(subscription);
+      // Asked before the join: a change in between rejoins once more rather than going unseen. The
+      // look-up of existingOf serves when it has them all (a topic it waited for is asked again).
+      const known =
+        first && !(subscription instanceof RegExp) && subscription.every((t) => first.counts.has(t))
+          ? first.counts
+          : await ask(subscription);
       await consumer.subscribe({
         topics: subscription instanceof RegExp ? [subscription] : [...subscription],
         fromBeginning: s.fromBeginning,
@@ -252,16 +274,29 @@ export class KafkajsConsumer implements KafkaConsumer {
     }
   }
 
-  /** Those of `topics` that exist, or all of them (to wait for) when none does; the others are logged. */
+  /**
+   * Those of `topics` that exist, with their partition counts (`ask`: one look-up), or all of them (to
+   * wait for) when none does; the others are logged. With `allow.auto.create.topics=true` a missing one
+   * (asked for by `ask`) is waited for first, as awaitTopics waits, since brokers that create topics
+   * answer as those that do not while they create one; only once per topic in this consumer's life
+   * (the task's): a restart (a crash, the watch's) goes on without it at once, and the watch subscribes
+   * it at the look-up that finds it.
+   */
   private async existingOf(
     topics: readonly string[],
     ask: (names: readonly string[]) => Promise<PartitionCounts>,
-  ): Promise<readonly string[]> {
-    const counts = await ask(topics);
-    const existing = topics.filter((t) => counts.has(t));
-    if (existing.length === 0 || existing.length === topics.length) return topics;
-    this.log.missingTopics(topics.filter((t) => !counts.has(t)));
-    return existing;
+  ): Promise<{ subscription: readonly string[]; counts: PartitionCounts }> {
+    let counts = await ask(topics);
+    const missing = () => topics.filter((t) => !counts.has(t));
+    const unawaited = missing().filter((t) => !this.creationAwaited.has(t));
+    if (this.settings.allowAutoTopicCreation && unawaited.length > 0 && unawaited.length < topics.length) {
+      for (const t of unawaited) this.creationAwaited.add(t);
+      if (await topicsReady(this.kafka, unawaited, true)) counts = await ask(topics);
+    }
+    const gone = missing();
+    if (gone.length === 0 || gone.length === topics.length) return { subscription: topics, counts };
+    this.log.missingTopics(gone);
+    return { subscription: topics.filter((t) => counts.has(t)), counts };
   }
 
   /** Gives up everything owned before the rejoin kafkajs will make (the join hook awaits it). */
@@ -317,6 +352,7 @@ export class KafkajsConsumer implements KafkaConsumer {
 
   async close(): Promise<void> {
     this.generation++;
+    this.joinWait?.abort();
     this.stopWatch?.();
     const consumer = this.consumer;
     this.consumer = undefined;

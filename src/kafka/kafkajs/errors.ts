@@ -5,6 +5,7 @@
  * it, as the platformatic adapter names it (kafka-exception-classes.ts).
  */
 import { ConnectError, KafkaError, RetriableError } from "../../errors.ts";
+import { findInError } from "../../util/find-in-error.ts";
 import { accessFailure, isAccessError, tlsFailure } from "../access-errors.ts";
 import { brokerRefusal } from "../kafka-exception-classes.ts";
 import { withKafkaError } from "../send-rejection.ts";
@@ -42,12 +43,35 @@ const KAFKA_NAMES: Readonly<Record<string, string>> = {
   NOT_COORDINATOR_FOR_GROUP: "NOT_COORDINATOR",
 };
 
+/** Kafka's name for a protocol error kafkajs names by its `type` (COORDINATOR_LOAD_IN_PROGRESS for GROUP_LOAD_IN_PROGRESS). */
+export function kafkaErrorName(type: string): string {
+  return KAFKA_NAMES[type] ?? type;
+}
+
+/**
+ * The `type` of the protocol error anywhere in `error`'s causes (kafkajs' name, e.g.
+ * UNKNOWN_TOPIC_OR_PARTITION): kafkajs wraps one its retries ran out on, or one it gave up at once.
+ */
+export function protocolErrorType(error: unknown): string | undefined {
+  return findInError<string, { type?: unknown }>(error, (e) => (typeof e.type === "string" ? e.type : undefined));
+}
+
+/**
+ * A metadata answer for a topic that is not there yet: being created (LEADER_NOT_AVAILABLE, or
+ * UNKNOWN_TOPIC_OR_PARTITION for a moment), or not created at all (brokers that do not create topics
+ * answer UNKNOWN_TOPIC_OR_PARTITION too). Not a failure of a look-up that asks for creation.
+ */
+export function topicNotReady(error: unknown): boolean {
+  const type = protocolErrorType(error);
+  return type === "UNKNOWN_TOPIC_OR_PARTITION" || type === "LEADER_NOT_AVAILABLE";
+}
+
 /** A KafkaJSProtocolError in the cause chain: Kafka's name for its error (e.g. INVALID_TIMESTAMP) and its message. */
 function protocolError(error: unknown): { kafkaError: string; message: string } | undefined {
   let e = error as { name?: string; type?: unknown; message?: string; cause?: unknown } | undefined;
   for (let depth = 0; depth < 8 && e; depth++) {
     if (e.name === "KafkaJSProtocolError" && typeof e.type === "string") {
-      return { kafkaError: KAFKA_NAMES[e.type] ?? e.type, message: e.message ?? e.type };
+      return { kafkaError: kafkaErrorName(e.type), message: e.message ?? e.type };
     }
     if (e.cause === e) break;
     e = e.cause as typeof e;

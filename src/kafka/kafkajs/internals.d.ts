@@ -71,6 +71,13 @@ declare module "kafkajs/src/consumer/seekOffsets" {
     set(topic: string, partition: number, offset: string): this;
   }
 }
+declare module "kafkajs/src/consumer/consumerGroup" {
+  /** A consumer's group membership; joinAndSync is its FindCoordinator, JoinGroup and SyncGroup with retries. */
+  export default class ConsumerGroup {
+    cluster: object;
+    joinAndSync(): Promise<void>;
+  }
+}
 declare module "kafkajs/src/protocol/requests/produce/v3/response" {
   /** A decoded Produce answer checked: throws the first partition's error, if one failed. */
   export let parse: (data: unknown) => Promise<unknown>;

@@ -6,6 +6,7 @@ import type { Kafka } from "kafkajs";
 import { RetriableError } from "../../errors.ts";
 import { retry } from "../../util/backoff.ts";
 import type { ConsumerOptions } from "../kafka-port.ts";
+import { topicNotReady } from "./errors.ts";
 import { createCluster } from "./protocol.ts";
 
 /**
@@ -19,12 +20,26 @@ export async function awaitTopics(
   topics: readonly string[],
   allowAutoTopicCreation: boolean,
 ): Promise<void> {
+  if (!(await topicsReady(kafka, topics, allowAutoTopicCreation)))
+    throw new RetriableError(`Topics ${topics.join(", ")} do not exist or have no leaders yet`);
+}
+
+/**
+ * Whether every topic exists with a leader for each partition within ~5 s (asked every 100 ms, 51
+ * times in all), asking for auto-creation where allowed: false when one did not come (brokers that
+ * do not create topics, `auto.create.topics.enable=false`, answer as brokers that do while they
+ * create it: UNKNOWN_TOPIC_OR_PARTITION, so only waiting tells them apart).
+ */
+export async function topicsReady(
+  kafka: Kafka,
+  topics: readonly string[],
+  allowAutoTopicCreation: boolean,
+): Promise<boolean> {
   const cluster = createCluster(kafka, { allowAutoTopicCreation });
   await cluster.connect();
   try {
-    // Not ready yet: asked again every 100 ms, 51 times in all.
-    const notReady = new RetriableError(`Topics ${topics.join(", ")} do not exist or have no leaders yet`);
-    await retry(
+    const notReady = new RetriableError("not ready");
+    return await retry(
       async () => {
         let ready: boolean;
         try {
@@ -35,8 +50,7 @@ export async function awaitTopics(
             return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
           });
         } catch (error) {
-          const type = (error as { type?: string }).type;
-          if (type !== "UNKNOWN_TOPIC_OR_PARTITION" && type !== "LEADER_NOT_AVAILABLE") throw error;
+          if (!topicNotReady(error)) throw error;
           ready = false;
         }
         if (!ready) throw notReady;
@@ -45,6 +59,12 @@ export async function awaitTopics(
         policy: { initialMs: 100, maxMs: 100, jitter: 0 },
         maxAttempts: 51,
         classify: (error) => ({ retriable: error === notReady }),
+      },
+    ).then(
+      () => true,
+      (error) => {
+        if (error !== notReady) throw error;
+        return false;
       },
     );
   } finally {

@@ -103,23 +103,30 @@ export function withBrokerHook<B extends object>(
   finder: "findBroker" | "findGroupCoordinator",
   hook: (broker: B) => void,
 ): Kafka {
-  const factory = clusterFactory(kafka);
-  type Cluster = Record<typeof finder, (args: unknown) => Promise<B>>;
-  const create = (kafka as unknown as Record<symbol, (o: object) => Cluster>)[factory]!;
   const hooked = new WeakSet<object>();
+  return withClusterHook(kafka, (cluster) => {
+    const c = cluster as Record<typeof finder, (args: unknown) => Promise<B>>;
+    const find = c[finder].bind(cluster);
+    c[finder] = async (args) => {
+      const broker = await find(args);
+      if (!hooked.has(broker)) {
+        hooked.add(broker);
+        hook(broker);
+      }
+      return broker;
+    };
+  });
+}
+
+/** A view of `kafka` that hands each cluster it creates (its clients', a consumer's own) to `hook`. */
+export function withClusterHook(kafka: Kafka, hook: (cluster: object) => void): Kafka {
+  const factory = clusterFactory(kafka);
+  const create = (kafka as unknown as Record<symbol, (o: object) => object>)[factory]!;
   return Object.create(kafka, {
     [factory]: {
       value: (options: object) => {
         const cluster = create(options);
-        const find = cluster[finder].bind(cluster);
-        cluster[finder] = async (args) => {
-          const broker = await find(args);
-          if (!hooked.has(broker)) {
-            hooked.add(broker);
-            hook(broker);
-          }
-          return broker;
-        };
+        hook(cluster);
         return cluster;
       },
     },

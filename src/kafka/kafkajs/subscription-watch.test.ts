@@ -1,9 +1,16 @@
 import { describe, expect, test } from "bun:test";
-import type { ConsumerRunConfig } from "kafkajs";
+import { type ConsumerRunConfig, Kafka, logLevel } from "kafkajs";
+import { kafkaBroker, uniqueTopic } from "../../../test/support/kafka.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { RetriableError } from "../../errors.ts";
 import type { PartitionCounts } from "../subscription-change.ts";
-import { type SubscriptionWatch, watchSubscription } from "./subscription-watch.ts";
+import {
+  askCreation,
+  missingOf,
+  partitionCounts,
+  type SubscriptionWatch,
+  watchSubscription,
+} from "./subscription-watch.ts";
 
 /**
  * A watch over a fake metadata source and a fake kafkajs consumer: `lookedUp` counts the look-ups,
@@ -139,5 +146,19 @@ describe("kafkajs watchSubscription", () => {
     expect((crashed[0] as Error).message).toBe(
       "Topics a of the consumer of group g no longer exist: it starts again without them",
     );
+  });
+});
+
+describe("askCreation, against the real broker (it creates topics: auto.create.topics.enable=true)", () => {
+  // Brokers that do not create topics: test/sink-deleted-topic-refused-creation.test.ts.
+  test("a missing listed topic asked for is created by the broker, and shows at the next look-up", async () => {
+    const info = await kafkaBroker();
+    const kafka = new Kafka({ brokers: [info.bootstrap], logLevel: logLevel.NOTHING });
+    const missing = uniqueTopic("created-on-ask");
+    expect(missingOf(await partitionCounts(kafka, [missing]))).toEqual([missing]);
+    await askCreation(kafka, [missing]);
+    await waitFor(async () => (await partitionCounts(kafka, [missing])).get(missing) === 1, {
+      what: `${missing} created by the broker`,
+    });
   });
 });

@@ -7,14 +7,16 @@
  * changed, or, on the leader, a count differs from the one its assignment used) it gives up what it
  * owns (revoked, while still a member), stops kafkajs, subscribes again and rejoins, so a new
  * matching topic or partitions added to a topic of the group get assigned. A listed topic that no
- * longer exists (auto-creation off) cannot be unsubscribed in kafkajs: the member gives up what it
- * owns and ends with a retriable error, and the task starts a consumer without it; a listed topic
- * created again is subscribed at the next look-up. Called by KafkajsConsumer.
+ * longer exists (auto-creation off, or on and refused by the brokers) cannot be unsubscribed in
+ * kafkajs: the member gives up what it owns and ends with a retriable error, and the task starts a
+ * consumer without it; a listed topic created again is subscribed at the next look-up. Called by
+ * KafkajsConsumer.
  */
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
 import { RetriableError } from "../../errors.ts";
 import { othersAssigned, type PartitionCounts, rejoinNeeded, watchIntervalMs } from "../subscription-change.ts";
-import { wrap } from "./errors.ts";
+import { protocolErrorType, topicNotReady, wrap } from "./errors.ts";
+import { createCluster } from "./protocol.ts";
 
 export interface SubscriptionWatch {
   readonly topics: RegExp | readonly string[];
@@ -51,7 +53,7 @@ export async function partitionCounts(kafka: Kafka, topics: RegExp | readonly st
       md = await admin.fetchTopicMetadata({ topics: names });
     } catch (error) {
       // kafkajs fails the whole look-up on one topic the brokers do not have (deleted): the others are asked alone.
-      if ((error as { type?: string }).type !== "UNKNOWN_TOPIC_OR_PARTITION") throw error;
+      if (protocolErrorType(error) !== "UNKNOWN_TOPIC_OR_PARTITION") throw error;
       const existing = new Set(await admin.listTopics());
       const asked = names.filter((t) => existing.has(t));
       md = asked.length === 0 ? { topics: [] } : await admin.fetchTopicMetadata({ topics: asked });
@@ -64,12 +66,38 @@ export async function partitionCounts(kafka: Kafka, topics: RegExp | readonly st
 }
 
 /**
- * Those of `counts` that exist. With a list of topics and `allow.auto.create.topics=false` the member
- * subscribes only to these, as Java's consumer assigns only topics its metadata has: kafkajs fails
- * the whole consumer on a subscribed topic the brokers do not know (explore13 F2).
+ * Those of `counts` that exist. With a list of topics the member subscribes only to these, as Java's
+ * consumer assigns only topics its metadata has: kafkajs fails the whole consumer on a subscribed
+ * topic the brokers do not know (explore13 F2). With `allow.auto.create.topics=true` a missing one
+ * is asked for first (`askCreation`; at start waited for a few seconds too), and joins the
+ * subscription at the look-up that finds it.
  */
 export function existingOnly(counts: PartitionCounts): PartitionCounts {
   return new Map([...counts].filter(([, partitions]) => partitions > 0));
+}
+
+/**
+ * Asks the brokers to create `topics` (missing listed topics, `allow.auto.create.topics=true`), as
+ * Java's consumer's metadata request asks for the subscribed topics it lacks; brokers that do not
+ * create topics ignore it. Not awaited beyond the request: a topic created shows at the next look-up.
+ */
+export async function askCreation(kafka: Kafka, topics: readonly string[]): Promise<void> {
+  if (topics.length === 0) return;
+  const cluster = createCluster(kafka, { allowAutoTopicCreation: true });
+  try {
+    await cluster.connect(); // inside the try: a connect failing part way still disconnects
+    await cluster.metadata({ topics: [...topics] });
+  } catch (error) {
+    // The answer for a topic asked for (being created, or not created): kafkajs throws it.
+    if (!topicNotReady(error)) throw error;
+  } finally {
+    await cluster.disconnect();
+  }
+}
+
+/** The listed topics `counts` has no partitions of: missing. */
+export function missingOf(counts: PartitionCounts): string[] {
+  return [...counts].filter(([, partitions]) => partitions === 0).map(([topic]) => topic);
 }
 
 /** Watches `w.topics`, `joined` (asked before the first join) the topics it joins with; returns what cancels the watch. */
@@ -93,7 +121,8 @@ export function watchSubscription(w: SubscriptionWatch, joined: ReadonlySet<stri
       if (!w.current()) return;
       if (!rejoinNeeded(joined, now, others)) return schedule(topics);
       // kafkajs keeps a topic once subscribed: one of a list that is gone (`ask` leaves out missing
-      // ones only with auto-creation off) is left out by a start of a new consumer (the task's).
+      // ones with auto-creation off, and those the brokers refuse to create with it on) is left out
+      // by a start of a new consumer (the task's).
       const gone = w.topics instanceof RegExp ? [] : [...topics].filter((t) => !now.has(t));
       if (gone.length > 0) {
         await w.revokeOwned();

@@ -1,0 +1,154 @@
+/**
+ * A topic a sink consumes deleted while the task runs, on brokers that do not create topics
+ * (`auto.create.topics.enable=false`) while the consumer asks for creation (the client default
+ * `allow.auto.create.topics=true`): as Java's consumer, whose metadata has no such topic, the task
+ * goes on with its other topic. With kafka.client=kafkajs the topic the brokers refused to create
+ * counts as missing, as with `allow.auto.create.topics=false` (sink-deleted-topic.test.ts): the
+ * consumer's watch (or kafkajs' own failure on the topic) ends the consumer, and the task's next one
+ * subscribes to the topics that exist. Before (kjsjoin), the kafkajs sink stalled: RUNNING, its new
+ * consumers waiting for the deleted topic, nothing of the other topic delivered.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Admin } from "kafkajs";
+import type { ConsumerHandlers } from "../src/kafka/kafka-port.ts";
+import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
+import { LogManager } from "../src/util/logger.ts";
+import { startGateway } from "./support/gateway.ts";
+import { createTopicsOn, stableSubscriptions, uniqueTopic } from "./support/kafka.ts";
+import { type OwnBroker, startOwnBroker } from "./support/own-broker.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+import { METADATA, tapRequests } from "./support/wire-tap.ts";
+
+let brokerDir: TempDir;
+let broker: OwnBroker;
+let admin: Admin;
+
+beforeAll(async () => {
+  brokerDir = await tempDir("refused-creation-");
+  broker = await startOwnBroker(brokerDir.file("kafka"), "auto.create.topics.enable=false", { untilTestEnds: false });
+  admin = broker.client().admin();
+  await admin.connect();
+}, 180_000);
+
+afterAll(async () => {
+  await admin?.disconnect();
+  await broker?.[Symbol.asyncDispose]();
+  await brokerDir?.[Symbol.asyncDispose]();
+});
+
+/** `values` into partition 0 of `topic` on the test's broker. */
+async function produce(topic: string, values: string[]): Promise<void> {
+  const producer = broker.client().producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages: values.map((value) => ({ value, partition: 0 })) });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+test.each(["kafkajs", "platformatic"])(
+  "kafka.client=%s, allow.auto.create.topics=true (the default), brokers that do not create topics: a sink whose topic is deleted goes on with its other topic",
+  async (client) => {
+    await using dir = await tempDir();
+    const deleted = uniqueTopic("refused-deleted");
+    const kept = uniqueTopic("refused-kept");
+    await createTopicsOn(admin, [
+      { topic: deleted, numPartitions: 1 },
+      { topic: kept, numPartitions: 1 },
+    ]);
+    await produce(deleted, ["deleted:0"]);
+    await produce(kept, ["kept:0", "kept:1"]);
+    const file = dir.file("sink.txt");
+    // kafkajs' consumer may end before the task committed what it delivered: those records come again (at least once).
+    const delivered = async () =>
+      (await Bun.file(file).exists())
+        ? [...new Set((await Bun.file(file).text()).split("\n").filter((l) => l !== ""))]
+        : [];
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": broker.bootstrap,
+        "data.dir": dir.file("data"),
+        "kafka.client": client,
+        "offset.flush.interval.ms": "3600000",
+      },
+    });
+    const name = uniqueTopic("sink-refused-creation");
+    const created = await gw.rest.post("/connectors", {
+      name,
+      config: {
+        "connector.class": "FileStreamSink",
+        topics: `${deleted},${kept}`,
+        file,
+        "consumer.override.metadata.max.age.ms": "200",
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+      },
+    });
+    expect(created.status).toBe(201);
+    await waitFor(async () => (await delivered()).length === 3, { what: "the records of both topics" });
+
+    await admin.deleteTopics({ topics: [deleted] });
+    await produce(kept, ["kept:2", "kept:3"]);
+    // kafkajs: the deletion seen, a new consumer, its ~5 s wait for the topic's creation, a join.
+    await waitFor(async () => (await delivered()).length === 5, {
+      what: `the records sent to ${kept} after the deletion`,
+      timeoutMs: 40_000,
+    });
+    await waitFor(
+      async () => JSON.stringify(await stableSubscriptions(admin, `connect-${name}`)) === JSON.stringify([[kept]]),
+      { what: "the member subscribed to the kept topic only" },
+    );
+    expect((await delivered()).sort()).toEqual(["deleted:0", "kept:0", "kept:1", "kept:2", "kept:3"]);
+    const status = (await gw.rest.get(`/connectors/${name}/status`)).body;
+    expect(status?.connector?.state).toBe("RUNNING");
+    expect(status?.tasks?.map((t: { state: string }) => t.state)).toEqual(["RUNNING"]);
+    expect(await gw.stop()).toBe(0);
+  },
+  120_000,
+);
+
+// review-kjsjoin P3-1: every start of a kafkajs consumer with a listed topic missing waited ~5 s for
+// its creation (about 50 Metadata requests), also at each restart (a crash, the watch's); now once
+// per topic in the consumer's life, and a start that does not wait makes one look-up of the topics.
+test("kafka.client=kafkajs, allow.auto.create.topics=true: a listed topic the brokers do not create is waited for at the consumer's first start only", async () => {
+  const kept = uniqueTopic("refused-once-kept");
+  const missing = uniqueTopic("refused-once-missing");
+  await createTopicsOn(admin, [{ topic: kept, numPartitions: 1 }]);
+  const clientId = `client-${kept}`;
+  const port = kafkaPorts.kafkajs(new LogManager({ sink: () => {} }));
+  const consumer = await port.consumer({
+    groupId: `group-${kept}`,
+    topics: [kept, missing],
+    properties: { "bootstrap.servers": broker.bootstrap, "client.id": clientId },
+  });
+  const handlers: ConsumerHandlers = {
+    onRecords: async () => {},
+    onPartitionsRevoked: async () => {},
+    onPartitionsAssigned: async () => {},
+    onPartitionsLost: async () => {},
+    onCrash: () => {},
+  };
+  let metadataRequests = 0;
+  using _tap = tapRequests((request) => {
+    if (request.apiKey === METADATA && request.clientId === clientId) metadataRequests++;
+  });
+  /** The Metadata requests of one start (then a close). */
+  const startCounted = async () => {
+    metadataRequests = 0;
+    await consumer.start(handlers);
+    await waitFor(() => consumer.assignment().length === 1, { what: `${kept} assigned` });
+    const counted = metadataRequests;
+    await consumer.close();
+    return counted;
+  };
+  try {
+    const first = await startCounted();
+    const again = await startCounted();
+    expect(first).toBeGreaterThan(40); // the wait: asked every 100 ms for ~5 s
+    expect(again).toBeLessThan(15);
+  } finally {
+    await consumer.close();
+  }
+}, 60_000);
