@@ -8,6 +8,7 @@ import { type SourceMap, type SourceRecord, sourceRecord } from "../../api/recor
 import type { Clock, Moment } from "../../util/clock.ts";
 import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
+import { cursorAdvance } from "./cursor-offset.ts";
 import { exactFieldValues } from "./exact-offsets.ts";
 import {
   advanceOffset,
@@ -146,8 +147,6 @@ export function pageRecordsOptions(c: HttpSourceConfig, clock: Clock): PageRecor
 /** A page's selected records, with the offset field and the key of each. */
 export interface PageContent {
   readonly elements: SelectedRecord[];
-  /** Whether `elements` are the response's records reversed (http.response.list.order.direction). */
-  readonly reversed?: boolean;
   /** `http.offset.field` of each record; nulls with mode NONE. */
   readonly values: OffsetValue[];
   /** `http.record.key.field` of each record; undefined without a key field or the record's field. */
@@ -160,13 +159,11 @@ export interface PageContent {
  */
 export async function pageContent(doc: ResponseDocument, o: PageRecordsOptions, slicer: Slicer): Promise<PageContent> {
   const selected = await selectRecords(doc, o.recordsPath, slicer);
-  const reversed = o.recordTimes?.reversed(selected) ?? false;
-  const elements = reversed ? selected.reverse() : selected;
+  const elements = o.recordTimes?.reversed(selected) ? selected.reverse() : selected;
   const offsetField = o.mode === "NONE" ? null : o.offsetField;
   const keyField = o.keyField;
   return {
     elements,
-    reversed,
     values: offsetField ? await exactFieldValues(doc, elements, offsetField, slicer) : nulls(elements),
     keys: keyField
       ? await recordKeys(doc, elements, keyField, slicer)
@@ -246,7 +243,7 @@ export async function pageRecords(
   const fresh: Fresh[] = [];
   let best = run.best;
   let bestSeen = run.bestSeen;
-  const cursorAt = cursorIndex(o.mode, page);
+  const cursor = o.mode === "CURSOR" ? cursorAdvance(page.values, o.instant) : undefined;
   await slicer.each(run.skip, elements.length, (i) => {
     const element = elements[i]!.value;
     const value = page.values[i] ?? null;
@@ -254,7 +251,7 @@ export async function pageRecords(
     // Without a key field, nothing identifies a record at the offset's instant (isNewRecord).
     const print = o.keyField ? () => (key === undefined ? undefined : keyFingerprint(key)) : undefined;
     const before = best;
-    if (cursorAt === undefined || i === cursorAt) best = advanceOffset(o.mode, best, value, o.instant);
+    best = cursor ? cursor(best, value) : advanceOffset(o.mode, best, value, o.instant);
     if (o.mode === "TIMESTAMP") bestSeen = print ? seenAfter(bestSeen, before, best, value, print, o.instant) : null;
     if (isNewRecord(o.mode, run.offset, value, run.offsetSeen, print, o.instant))
       fresh.push({ index: i, element, key, best, bestSeen });
@@ -286,17 +283,6 @@ export async function pageRecords(
   const final =
     last && (() => record(last, encodeOffset({ offset: best, seen: bestSeen, pollTime: run.started.wall })));
   return { records, best, bestSeen, final };
-}
-
-/**
- * CURSOR on a page reversed for Kafka (http.response.list.order.direction): the index of the one
- * record that sets the cursor, the last the API listed with the field, so reordering for timestamps
- * never changes the cursor stored (else the record the API listed first would, and the next poll
- * would ask for the page again). Undefined where every record moves the offset in turn.
- */
-function cursorIndex(mode: OffsetMode, page: PageContent): number | undefined {
-  if (mode !== "CURSOR" || !page.reversed) return undefined;
-  return page.values.findIndex((v) => v !== null && v !== undefined);
 }
 
 /** The run takes its page's records (`last`: the poll's last page); returns them. */

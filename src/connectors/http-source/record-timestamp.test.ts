@@ -133,7 +133,7 @@ describe("http.response.list.order.direction", () => {
     expect(ids(await resumed.collect(2))).toEqual([2, 3]);
   });
 
-  test("CURSOR on reversed pages (explore16 F1): the cursor is the field of the record the API listed last, never the first", async () => {
+  test("CURSOR on reversed pages (explore16 F1): the cursor is the page's greatest id, never a page back", async () => {
     // Ids ascending, event times descending (id 1 the latest): IMPLICIT reverses every page.
     const items = Array.from({ length: 10 }, (_, i) => ({
       id: i + 1,
@@ -161,7 +161,7 @@ describe("http.response.list.order.direction", () => {
     expect(cursors).toEqual([5, 5, 5, 5, 5, 10, 10, 10, 10, 10]);
   });
 
-  test("CURSOR on a reversed page resumed after a crash: the cursor is still the API's last record's", async () => {
+  test("CURSOR on a reversed page resumed after a crash: the cursor is still the page's greatest id", async () => {
     const page = [
       { id: 1, ts: "2024-07-03T00:00:00Z" },
       { id: 2, ts: "2024-07-02T00:00:00Z" },
