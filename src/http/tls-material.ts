@@ -44,6 +44,14 @@ export interface TlsSettings {
   readonly verify?: boolean;
 }
 
+/**
+ * The WARN an HTTP connector's task logs at start when `setting` (the key and its value, e.g.
+ * `http.ssl.verification.enabled is false`) turns off the verification of the endpoint's certificate.
+ */
+export function unverifiedEndpointWarning(setting: string): string {
+  return `${setting}: the endpoint's certificate is NOT verified (any certificate is accepted)`;
+}
+
 function fail(key: string, message: string, cause?: unknown): never {
   throw new ConfigError(`Invalid value for configuration ${key}: ${message}`, new Map([[key, [message]]]), {
     cause,
