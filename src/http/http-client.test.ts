@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createServer } from "node:net";
 import { gzipSync } from "node:zlib";
+import { issueCert, selfSignedCert } from "../../test/support/cert-authority.ts";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
-import { makeTls, type TlsFiles } from "../../test/support/tls.ts";
+import { makeTls, TEST_CA, type TlsFiles } from "../../test/support/tls.ts";
 import { isRetriable, traceOf } from "../errors.ts";
 import {
   DEFAULT_USER_AGENT,
@@ -268,6 +269,43 @@ describe("HttpClient", () => {
       expect(error).toBeInstanceOf(HttpTransportError);
       expect(error.failure).toBe("tls");
     });
+
+    // explore17 F4: a certificate for another host read `ERR_TLS_CERT_ALTNAME_INVALID fetching "<url>".:`.
+    test.each([
+      ["for another host", "wrong-host", "is not for 127.0.0.1 (hostname verification)", true],
+      ["expired", "expired", "has expired", true],
+      ["self-signed", "self", "is self-signed and not trusted", false],
+      ["of an unknown CA", "server", "is not signed by a trusted certificate authority", false],
+    ] as const)(
+      "a certificate %s fails in words naming the server, no URL in them, no secret",
+      async (_case, name, reason, trustCa) => {
+        if (name === "wrong-host")
+          await issueCert(dir.path, TEST_CA, name, "other.example", { san: "DNS:other.example" });
+        if (name === "expired")
+          await issueCert(dir.path, TEST_CA, name, "127.0.0.1", {
+            san: "IP:127.0.0.1",
+            startDate: "20200101000000Z",
+            endDate: "20200102000000Z",
+          });
+        if (name === "self")
+          await selfSignedCert(dir.path, name, "127.0.0.1", { extra: ["-addext", "subjectAltName=IP:127.0.0.1"] });
+        using server = serve(() => new Response("secure"), {
+          cert: Bun.file(dir.file(`${name}.pem`)),
+          key: Bun.file(dir.file(`${name}.key`)),
+        });
+        const ca = trustCa ? [await Bun.file(tls.caCert).text()] : undefined;
+        const error = await new HttpClient({ tls: { ...(ca ? { ca } : {}), rejectUnauthorized: true } })
+          .request({ method: "GET", url: `https://127.0.0.1:${server.port}/x?token=s3cr3t-value` })
+          .catch((e) => e);
+        expect(error).toBeInstanceOf(HttpTransportError);
+        const because = `the certificate of 127.0.0.1:${server.port} ${reason}`;
+        expect(error.message).toBe(`GET https://127.0.0.1:${server.port}/x?token=*** failed (tls): ${because}`);
+        const trace = traceOf(error);
+        expect(trace).toContain(`Caused by: javax.net.ssl.SSLHandshakeException: ${because}\n`);
+        expect(trace).not.toContain("fetching");
+        expect(trace).not.toContain("s3cr3t");
+      },
+    );
 
     test("presents the client certificate to an mTLS server", async () => {
       using server = serve(() => new Response("mutual"), {

@@ -33,6 +33,7 @@ import { HttpResponseTooLargeError, HttpTransportError, transportFailureOf } fro
 import { networkException, withoutRuntimeHints } from "./network-exception.ts";
 import { type Hop, HttpRedirectError, nextHop } from "./redirects.ts";
 import { readCapped, readPrefix } from "./response-body.ts";
+import { tlsVerificationFailure } from "./tls-verification-failure.ts";
 import { withoutUrl } from "./without-url.ts";
 
 export { HttpResponseTooLargeError, HttpTransportError, type TransportFailure } from "./http-errors.ts";
@@ -133,20 +134,14 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * A fetch failure's text for people: without Bun's hints to developers (withoutRuntimeHints), and a
- * certificate for another host said in words (Bun names only the code). The transport error's cause
- * carries it as the JDK's exception for the failure (network-exception.ts).
+ * A fetch failure's text for people: a certificate that did not verify in words naming the server
+ * (tls-verification-failure.ts; Bun names only the code and the whole URL for another host's), else
+ * the runtime's (`shown`: its URL redacted) without Bun's hints to developers (withoutRuntimeHints).
+ * The transport error's cause carries it as the JDK's exception for the failure (network-exception.ts).
  */
-function readable(error: unknown, url: string): string {
-  const text = withoutRuntimeHints((error as Error)?.message ?? String(error));
-  if (!/ERR_TLS_CERT_ALTNAME_INVALID/.test(text)) return text;
-  let host = "the host";
-  try {
-    host = new URL(url).hostname;
-  } catch {
-    // Not a URL: fetch would not have got as far as TLS.
-  }
-  return `${text}: the endpoint's certificate is not for ${host} (hostname verification)`;
+function readable(error: unknown, shown: unknown, url: string): string {
+  const code = String((error as { code?: unknown } | null | undefined)?.code ?? "");
+  return tlsVerificationFailure(code, url) ?? withoutRuntimeHints((shown as Error)?.message ?? String(shown));
 }
 
 /** `http.connect.timeout.ms (1000 ms)`, or `1000 ms` when the caller named no key. */
@@ -270,7 +265,7 @@ export class HttpClient {
           ? `the response body could not be decompressed (Content-Encoding: ${encoding})`
           : refusal !== undefined
             ? `EPROTO: ${refusal}`
-            : readable(cause, hopUrl);
+            : readable(error, cause, hopUrl);
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
         cause: networkException(failure, reason, cause),
       });

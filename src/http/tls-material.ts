@@ -44,6 +44,14 @@ export interface TlsSettings {
   readonly verify?: boolean;
 }
 
+/**
+ * The WARN an HTTP connector's task logs at start when `setting` (the key and its value, e.g.
+ * `http.ssl.verification.enabled is false`) turns off the verification of the endpoint's certificate.
+ */
+export function unverifiedEndpointWarning(setting: string): string {
+  return `${setting}: the endpoint's certificate is NOT verified (any certificate is accepted)`;
+}
+
 function fail(key: string, message: string, cause?: unknown): never {
   throw new ConfigError(`Invalid value for configuration ${key}: ${message}`, new Map([[key, [message]]]), {
     cause,
@@ -175,17 +183,45 @@ function readStore(
   return readPkcs12(keys, location, bytes, password);
 }
 
-/** Reads and checks the stores; throws a ConfigError naming the key at fault. */
+/**
+ * Reads and checks the stores; throws a ConfigError naming the key at fault, each store's problem
+ * on its own key when both stores have one (its message: the first's).
+ */
 export function loadTlsMaterial(settings: TlsSettings, prefix = "http.ssl."): ClientTls {
   const material: { ca?: string[]; cert?: string; key?: string; rejectUnauthorized: boolean } = {
     rejectUnauthorized: settings.verify ?? true,
   };
+  const failures: ConfigError[] = [];
+  const each = (read: () => void) => {
+    try {
+      read();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      failures.push(error);
+    }
+  };
+  each(() => readTrustStore(settings, prefix, material));
+  each(() => readKeyStore(settings, prefix, material));
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) {
+    const errors = new Map<string, string[]>();
+    for (const f of failures)
+      for (const [k, messages] of f.errors) errors.set(k, [...(errors.get(k) ?? []), ...messages]);
+    throw new ConfigError(failures.map((f) => f.message).join("; "), errors, { cause: failures[0] });
+  }
+  return material;
+}
+
+function readTrustStore(settings: TlsSettings, prefix: string, material: { ca?: string[] }): void {
   const trustKeys = storeKeys(prefix, "truststore");
   const trust = settings.truststore && readStore(trustKeys, settings.truststore, undefined, true);
   if (trust) {
     if (trust.certs.length === 0) fail(trustKeys.location, "the trust store holds no certificate");
     material.ca = trust.certs;
   }
+}
+
+function readKeyStore(settings: TlsSettings, prefix: string, material: { cert?: string; key?: string }): void {
   const keyKeys = storeKeys(prefix, "keystore");
   const own = settings.keystore && readStore(keyKeys, settings.keystore, present(settings.keyPassword), false);
   if (own) {
@@ -207,7 +243,6 @@ export function loadTlsMaterial(settings: TlsSettings, prefix = "http.ssl."): Cl
     material.key = own.key;
     material.cert = own.certs.join("\n");
   }
-  return material;
 }
 
 /** Where the HTTP sink's TLS files are, each with the config key that named it (for errors). */

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { javaExceptionClass } from "./kafka-exception-classes.ts";
+import { ConnectError, JavaException } from "../errors.ts";
+import { brokerRefusal, javaExceptionClass, kafkaExceptionOf } from "./kafka-exception-classes.ts";
+import { withKafkaError } from "./send-rejection.ts";
 
 describe("javaExceptionClass", () => {
   test.each([
@@ -12,5 +14,24 @@ describe("javaExceptionClass", () => {
     ["INVALID_RECORD", "org.apache.kafka.common.InvalidRecordException"],
   ])("%s is %s", (name, javaClass) => {
     expect(javaExceptionClass(name)).toBe(javaClass);
+  });
+});
+
+describe("kafkaExceptionOf", () => {
+  test("a broker's refusal: Java's exception for it, without the client library's error under it", () => {
+    const library = new Error("The request included a message larger than the max message size");
+    const refusal = brokerRefusal("Failed to send", "MESSAGE_TOO_LARGE", "Too large.", library);
+    const exception = kafkaExceptionOf(new ConnectError("wrapped", { cause: refusal }));
+    expect(exception).toBeInstanceOf(JavaException);
+    expect([exception?.javaClass, exception?.message, exception?.cause]).toEqual([
+      "org.apache.kafka.common.errors.RecordTooLargeException",
+      "Too large.",
+      undefined,
+    ]);
+  });
+
+  test("none without a broker's answer, or with an answer not named as Java's exception", () => {
+    expect(kafkaExceptionOf(new ConnectError("timed out"))).toBeUndefined();
+    expect(kafkaExceptionOf(withKafkaError(new ConnectError("rejected"), "INVALID_RECORD"))).toBeUndefined();
   });
 });

@@ -8,7 +8,8 @@
  * so both clients give a refusal the same trace line.
  */
 import { ConnectError, JavaException } from "../errors.ts";
-import { withKafkaError } from "./send-rejection.ts";
+import { findInError } from "../util/find-in-error.ts";
+import { kafkaErrorOf, withKafkaError } from "./send-rejection.ts";
 
 const ERRORS = "org.apache.kafka.common.errors.";
 
@@ -62,4 +63,20 @@ export function brokerRefusal(message: string, kafkaError: string, detail: strin
   const named = new JavaException(javaExceptionClass(kafkaError), detail);
   named.cause = cause;
   return withKafkaError(new ConnectError(message, { cause: named }), kafkaError);
+}
+
+/**
+ * The exception Java's producer fails a send with for the broker's refusal in `error` (the one
+ * brokerRefusal, or an access failure, put in its causes): its class and message without the client
+ * library's errors under it, as a Java future's `get()` throws it inside an ExecutionException
+ * (Connect's trace of a dead letter queue write Kafka refused ends with it). Undefined when `error`
+ * holds no broker's refusal named as Java's exception.
+ */
+export function kafkaExceptionOf(error: unknown): JavaException | undefined {
+  const kafkaError = kafkaErrorOf(error);
+  if (kafkaError === undefined) return undefined;
+  const named = javaExceptionClass(kafkaError);
+  return findInError(error, (e: { javaClass?: unknown; message?: unknown; cause?: unknown }) =>
+    e instanceof ConnectError && e.javaClass === named ? new JavaException(named, e.message) : undefined,
+  );
 }

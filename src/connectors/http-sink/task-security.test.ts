@@ -86,8 +86,9 @@ describe("HttpSinkTask over TLS", () => {
     await waitFor(() => h.raised.length === 1);
     expect(server.received).toEqual([]);
     const error = h.raised[0]!;
-    expect(error.message).toContain("(tls): ERR_TLS_CERT_ALTNAME_INVALID");
-    expect(error.message).toEndWith("the endpoint's certificate is not for 127.0.0.1 (hostname verification)");
+    expect(error.message).toEndWith(
+      `(tls): the certificate of ${new URL(server.url()).host} is not for 127.0.0.1 (hostname verification)`,
+    );
     expect(error.message).toContain("api_key=***");
     for (const text of [error.message, Bun.inspect(error), ...h.lines]) expect(text).not.toContain("s3cr3t");
   });

@@ -40,6 +40,7 @@
 import type { SinkTask, SinkTaskContext } from "../../api/connector.ts";
 import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import { ConnectError, DataError } from "../../errors.ts";
+import { unverifiedEndpointWarning } from "../../http/tls-material.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { Backpressure } from "./backpressure.ts";
@@ -104,9 +105,7 @@ export class HttpSinkTask implements SinkTask {
     const s = this.settings;
     for (const warning of s.warnings) this.log.warn(warning);
     if (s.allowSelfSigned) {
-      this.log.warn(
-        "security.cert.server.allowSelfSigned is true: the endpoint's certificate is NOT verified (any certificate is accepted)",
-      );
+      this.log.warn(unverifiedEndpointWarning("security.cert.server.allowSelfSigned is true"));
     }
     const converters = this.context.converters;
     if (!converters) throw new ConnectError("HttpSinkTask needs the connector's converters from the runtime");

@@ -8,6 +8,7 @@ import type { ClientTls } from "../../http/http-client.ts";
 import { loadTlsMaterial } from "../../http/tls-material.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
+import { invalidValue } from "../../util/invalid-value.ts";
 import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
 import { cronProblem, jsonPathProblem, validUrl } from "./config-checks.ts";
 import { parseHeaders } from "./headers.ts";
@@ -97,10 +98,18 @@ export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
       tlsMaterialOf(c);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      for (const [k, messages] of error.errors) for (const message of messages) out.push({ key: k, message });
+      for (const [k, messages] of error.errors)
+        for (const message of messages) out.push({ key: k, message: invalidValue(k, shownValue(c, k), message) });
     }
   }
   return out;
+}
+
+/** A key's value as Connect's ConfigException shows it: a password as `[hidden]`, an unset key as null. */
+function shownValue(c: HttpSourceConfig, k: string): unknown {
+  const value = (c as Readonly<Record<string, unknown>>)[k];
+  if (value === null || value === undefined || value === "") return null;
+  return k.endsWith(".password") ? "[hidden]" : value;
 }
 
 /**

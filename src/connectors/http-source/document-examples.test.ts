@@ -170,7 +170,49 @@ describe("HTTP Source document examples", () => {
       expect(errorsOf({ ...basic, ...trust })).toEqual([]);
       const keys = { ...trust, "http.ssl.keystore.location": s.clientJks };
       expect(errorsOf({ ...basic, ...keys })).toEqual([
-        ["http.ssl.keystore.password", ["a JKS store needs its password"]],
+        [
+          "http.ssl.keystore.password",
+          ["Invalid value null for configuration http.ssl.keystore.password: a JKS store needs its password"],
+        ],
+      ]);
+    });
+
+    // explore17 F3: the messages named no key, and only the first bad store was reported.
+    test("each bad store is reported on its own key, each message naming the key, never a password", () => {
+      const errors = errorsOf({
+        ...basic,
+        "http.ssl.enabled": "true",
+        "http.ssl.truststore.location": s.trustP12,
+        "http.ssl.keystore.location": s.clientJks,
+        "http.ssl.keystore.password": "Wr0ngPassw0rdXYZ",
+      });
+      expect(errors).toEqual([
+        [
+          "http.ssl.truststore.password",
+          ["Invalid value null for configuration http.ssl.truststore.password: a PKCS12 store needs its password"],
+        ],
+        [
+          "http.ssl.keystore.password",
+          ["Invalid value [hidden] for configuration http.ssl.keystore.password: wrong password for the JKS store"],
+        ],
+      ]);
+    });
+
+    test("a store that is no store is reported on its location, with the file", () => {
+      const errors = errorsOf({
+        ...basic,
+        "http.ssl.enabled": "true",
+        "http.ssl.truststore.location": s.trustJks,
+        "http.ssl.truststore.password": s.password,
+        "http.ssl.keystore.location": s.caCert,
+      });
+      expect(errors).toEqual([
+        [
+          "http.ssl.keystore.location",
+          [
+            `Invalid value ${s.caCert} for configuration http.ssl.keystore.location: the key store must hold a private key with its certificate chain`,
+          ],
+        ],
       ]);
     });
   });

@@ -27,6 +27,7 @@ import type { Config, SourceOffsetUpdate, SourceTask, SourceTaskContext } from "
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
 import { type HttpResponse, HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
+import { unverifiedEndpointWarning } from "../../http/tls-material.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import { sendRetryTrace } from "../../runtime/send-retry-trace.ts";
 import { within } from "../../util/async.ts";
@@ -132,6 +133,8 @@ export class HttpSourceTask implements SourceTask {
     );
     const tlsIgnored = ignoredTlsWarning(config, c["http.ssl.enabled"]);
     if (tlsIgnored) this.log.warn(tlsIgnored);
+    if (!c["http.ssl.verification.enabled"])
+      this.log.warn(unverifiedEndpointWarning("http.ssl.verification.enabled is false"));
     await this.restore();
     holdHeaderSecrets(this.headers, logManager, this.stopped.signal);
   }

@@ -28,3 +28,29 @@ describe("TLS keys set while http.ssl.enabled is not true", () => {
     expect(h.logs.some((l) => l.includes("http.ssl.enabled is not true"))).toBe(false);
   });
 });
+
+// explore17 F2: the source ran silently with verification off, where the sink's allowSelfSigned warns.
+describe("http.ssl.verification.enabled=false", () => {
+  const warning =
+    "http.ssl.verification.enabled is false: the endpoint's certificate is NOT verified (any certificate is accepted)";
+
+  test.each<Record<string, string>>([{}, { "http.ssl.enabled": "false" }])(
+    "one WARN at task start names the key (%o)",
+    async (more) => {
+      using server = api(() => Response.json([]));
+      const h = await startTask({
+        "http.url": `${server.base}/e`,
+        "http.response.records.path": "$[*]",
+        "http.ssl.verification.enabled": "false",
+        ...more,
+      });
+      expect(h.logs.filter((l) => l.includes("WARN") && l.includes(warning))).toHaveLength(1);
+    },
+  );
+
+  test("no warning while it is on (the default)", async () => {
+    using server = api(() => Response.json([]));
+    const h = await startTask({ "http.url": `${server.base}/e`, "http.response.records.path": "$[*]" });
+    expect(h.logs.some((l) => l.includes("NOT verified"))).toBe(false);
+  });
+});

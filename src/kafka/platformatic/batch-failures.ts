@@ -5,9 +5,10 @@
  * port's neverSent), that of a batch the broker refused unwritten (RefusedBatch: the port's refused) and the
  * throttle on retry warnings (an outage would otherwise flood the log).
  */
-import { protocolErrorsCodesById } from "@platformatic/kafka";
-import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
+import { protocolErrors, protocolErrorsCodesById } from "@platformatic/kafka";
+import { ConnectError, isRetriable, JavaException, RetriableError } from "../../errors.ts";
 import { isAccessError, KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
+import { javaExceptionClass } from "../kafka-exception-classes.ts";
 import { kafkaErrorOf, markNeverSent, markRefused, NotSentError, withKafkaError } from "../send-rejection.ts";
 import { wrap } from "./errors.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
@@ -16,6 +17,11 @@ import type { Batch, PartitionBatches } from "./partition-batches.ts";
 const EXPLANATIONS: Readonly<Record<number, string>> = {
   10: "the record is larger than the topic's max.message.bytes or the broker's message.max.bytes",
 };
+
+/** Kafka's message for the protocol error `name` (Java's exception's when the broker gives none). */
+function kafkaMessage(name: string): string {
+  return (protocolErrors as Record<string, { message?: string } | undefined>)[name]?.message ?? name;
+}
 
 /** `Kafka rejected N record(s) for t-p: CODE (message)`, or `Expiring …` for no answer (code < 0). */
 export function describeBatch(b: Batch, code: number, message: string | null | undefined): string {
@@ -28,13 +34,24 @@ export function describeBatch(b: Batch, code: number, message: string | null | u
 
 /**
  * `error`, marked with the name of the broker's answer `code` for a batch of `topic` (the port's
- * kafkaErrorOf); an authorization refusal (TOPIC_AUTHORIZATION_FAILED: no WRITE on the topic, which
- * it names as unauthorized) becomes Java's exception for it, never retried (access-errors.ts), with
- * `error`'s message.
+ * kafkaErrorOf), with Java's exception for it as its cause when it has none (its message the
+ * broker's `message`, else Kafka's for the code: `RecordTooLargeException: The request included a
+ * message larger than …`), as the kafkajs adapter names it; an authorization refusal
+ * (TOPIC_AUTHORIZATION_FAILED: no WRITE on the topic, which it names as unauthorized) becomes
+ * Java's exception for it, never retried (access-errors.ts), with `error`'s message.
  */
-export function brokerAnswer<E extends Error>(error: E, code: number, topic: string): E | KafkaAccessError {
+export function brokerAnswer<E extends Error>(
+  error: E,
+  code: number,
+  message: string | null | undefined,
+  topic: string,
+): E | KafkaAccessError {
   const name = code > 0 ? protocolErrorsCodesById[code] : undefined;
-  if (name === undefined || !isAccessError(name)) return withKafkaError(error, name);
+  if (name === undefined) return error;
+  if (!isAccessError(name)) {
+    error.cause ??= new JavaException(javaExceptionClass(name), message || kafkaMessage(name));
+    return withKafkaError(error, name);
+  }
   const refusal = withKafkaError(new KafkaAccessError(name, error.message, { cause: error.cause }), name);
   return withUnauthorizedTopic(refusal, topic);
 }

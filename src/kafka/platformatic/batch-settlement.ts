@@ -220,7 +220,7 @@ export class BatchSettlement {
   }
 
   private refusal(b: Batch, code: number, message: string | null | undefined): Error {
-    return brokerAnswer(this.s.error(describeBatch(b, code, message), false), code, b.part.topic);
+    return brokerAnswer(this.s.error(describeBatch(b, code, message), false), code, message, b.part.topic);
   }
 
   /**
@@ -237,7 +237,7 @@ export class BatchSettlement {
     } catch (error) {
       const why = (error as Error)?.message ?? String(error);
       const failure = this.s.error(`${describeBatch(b, code, message)}; could not split it: ${why}`, false, error);
-      this.fail(b, brokerAnswer(failure, code, b.part.topic));
+      this.fail(b, brokerAnswer(failure, code, message, b.part.topic));
       return;
     }
     // Settled by its pieces from now on (after replace: if that throws, `b` is failed instead).

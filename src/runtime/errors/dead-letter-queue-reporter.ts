@@ -39,6 +39,7 @@
 import { partitionMapKey as key, type TopicPartition } from "../../api/record.ts";
 import { ConnectError, JavaException, javaClassOf, messageOf } from "../../errors.ts";
 import { clientRetry, DEFAULT_API_TIMEOUT_MS, MAX_BLOCK_MS } from "../../kafka/client-retry.ts";
+import { kafkaExceptionOf } from "../../kafka/kafka-exception-classes.ts";
 import type { KafkaAdmin, KafkaProducer } from "../../kafka/kafka-port.ts";
 import { ABORTED, abortable } from "../../util/async.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
@@ -66,7 +67,9 @@ export interface DeadLetterQueueConfig {
  */
 export class ErrantRecordReportError extends ConnectError {
   override name = "ErrantRecordReportError";
-  constructor(cause: unknown) {
+  constructor(error: unknown) {
+    // The producer's exception, as Java's send future holds it: Kafka's for a broker's refusal.
+    const cause = kafkaExceptionOf(error) ?? error;
     const text = `${javaClassOf(cause)}: ${messageOf(cause)}`;
     const execution = new JavaException("java.util.concurrent.ExecutionException", text);
     execution.cause = cause;
