@@ -4,8 +4,8 @@ import { ManualClock } from "../util/manual-clock.ts";
 import { IngestMetrics } from "./ingest-metrics.ts";
 import type { RecordOutcome } from "./ingest-record.ts";
 import { type IngestStages, passThroughStages } from "./request-context.ts";
-import { type IngestRouteTable, IngestRouteTable as RouteTable } from "./route-table.ts";
-import { post, testIngestApp, testSettings } from "./test-support.ts";
+import { IngestRouteTable as RouteTable } from "./route-table.ts";
+import { noRoutes, post, testIngestApp, testSettings } from "./test-support.ts";
 
 /** Records the latency sample of each finished request. */
 class RecordingMetrics extends IngestMetrics {
@@ -24,18 +24,10 @@ describe("ingest request latency", () => {
   async function latencyWithWallStep(stepMs: number): Promise<{ seconds: number; status: number }> {
     const clock = new ManualClock(1_700_000_000_000);
     const metrics = new RecordingMetrics();
-    const routes = {
-      byTopic: () => {
-        clock.advance(250);
-        clock.stepWallClock(stepMs);
-        return undefined;
-      },
-      claimants: () => [],
-      owners: () => [],
-      byPath: () => undefined,
-      routes: () => [],
-      onChange: () => () => {},
-    } as unknown as IngestRouteTable;
+    const routes = noRoutes(() => {
+      clock.advance(250);
+      clock.stepWallClock(stepMs);
+    });
     const app = testIngestApp(routes, { metrics, clock });
     const response = await app.fetch(
       new Request("http://127.0.0.1/topics/unknown", {
@@ -64,15 +56,7 @@ describe("ingest request latency", () => {
 describe("REST Proxy request metrics", () => {
   test("each shape is counted under its own route label, records:batch apart from records (splitrest P3)", async () => {
     const metrics = new RecordingMetrics();
-    const routes = {
-      byTopic: () => undefined,
-      claimants: () => [],
-      owners: () => [],
-      byPath: () => undefined,
-      routes: () => [],
-      onChange: () => () => {},
-    } as unknown as IngestRouteTable;
-    const app = testIngestApp(routes, { metrics });
+    const app = testIngestApp(noRoutes(), { metrics });
     const send = (path: string, type: string) =>
       app.fetch(
         new Request(`http://127.0.0.1${path}`, { method: "POST", headers: { "Content-Type": type }, body: "{}" }),

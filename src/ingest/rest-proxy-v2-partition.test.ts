@@ -9,21 +9,12 @@ import { LogManager } from "../util/logger.ts";
 import { ingestApp } from "./ingest-handler.ts";
 import { IngestMetrics } from "./ingest-metrics.ts";
 import { parseV2Body } from "./rest-proxy-v2.ts";
-import type { IngestRouteTable } from "./route-table.ts";
-import { bytes, post, testSettings } from "./test-support.ts";
+import { bytes, noRoutes, post, testSettings } from "./test-support.ts";
 
 /** An ingest app that serves no topic. */
 function app() {
-  const routes = {
-    byTopic: () => undefined,
-    claimants: () => [],
-    owners: () => [],
-    byPath: () => undefined,
-    routes: () => [],
-    onChange: () => () => {},
-  } as unknown as IngestRouteTable;
   return ingestApp({
-    routes,
+    routes: noRoutes(),
     metrics: new IngestMetrics(),
     clock: systemClock,
     log: new LogManager().get("ingest"),

@@ -42,6 +42,21 @@ export function testIngestApp(routes: IngestRouteTable, deps: Partial<IngestHand
   });
 }
 
+/** A route table serving no path and no topic; `byTopic` runs `onLookUp` first (e.g. to move a clock). */
+export function noRoutes(onLookUp: () => void = () => {}): IngestRouteTable {
+  return {
+    byTopic: () => {
+      onLookUp();
+      return undefined;
+    },
+    claimants: () => [],
+    owners: () => [],
+    byPath: () => undefined,
+    routes: () => [],
+    onChange: () => () => {},
+  } as unknown as IngestRouteTable;
+}
+
 export const bytes = (s: string) => new TextEncoder().encode(s);
 
 /** A keyless, headerless record of `value` (timestamp 7, 1 byte), as the request path hands it over. */
