@@ -132,7 +132,7 @@ export class ConsumerLog {
 
   /**
    * A join refused because the group coordinator is not ready (`reason`: COORDINATOR_LOAD_IN_PROGRESS,
-   * ...) is made again (the kafkajs adapter's coordinator wait); `note` tells of the lines left out.
+   * ...) is made again (coordinator-wait-policy.ts); `note` tells of the lines left out.
    */
   coordinatorNotReady(reason: string, retryBackoffMs: number, timeoutMs: number, note: string): void {
     this.coordinator.warn(

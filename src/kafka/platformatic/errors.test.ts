@@ -13,7 +13,7 @@ import { ConnectError, isRetriable, traceOf } from "../../errors.ts";
 import { LogManager } from "../../util/logger.ts";
 import { kafkaErrorOf } from "../send-rejection.ts";
 import { PlatformaticPort } from "./adapter.ts";
-import { isUnknownTopic, retriable, wrap } from "./errors.ts";
+import { coordinatorNotReady, isUnknownTopic, retriable, wrap } from "./errors.ts";
 
 /** What the library throws when the broker refuses the SASL login: a retriable NetworkError around it. */
 function refusedLogin(api: number, code: string, serverMessage: string | null) {
@@ -127,6 +127,36 @@ describe("isUnknownTopic", () => {
     expect(isUnknownTopic(new UserError("Unknown partition 3."))).toBe(false);
     expect(isUnknownTopic(new Error("Unknown topic deleted."))).toBe(false);
     expect(isUnknownTopic("Unknown topic deleted.")).toBe(false);
+  });
+});
+
+// The errors the library's joinGroup fails with (as its retries wrap them): the consumer's join waits
+// out the first kinds (coordinator-wait-policy.ts), not the others.
+describe("coordinatorNotReady", () => {
+  /** A group request's answer refused with `code`, after the library's retries: "joinGroup failed 4 times.". */
+  const refusedTimes = (api: number, code: number) =>
+    new MultipleErrors(
+      "joinGroup failed 4 times.",
+      Array.from({ length: 4 }, () => new ResponseError(api, 9, { "/": [code, null] }, {})),
+    );
+  test.each([
+    ["JoinGroup answered COORDINATOR_LOAD_IN_PROGRESS", "COORDINATOR_LOAD_IN_PROGRESS", refusedTimes(11, 14)],
+    ["SyncGroup answered COORDINATOR_NOT_AVAILABLE", "COORDINATOR_NOT_AVAILABLE", refusedTimes(14, 15)],
+    ["JoinGroup answered NOT_COORDINATOR", "NOT_COORDINATOR", refusedTimes(11, 16)],
+    [
+      "FindCoordinator answered COORDINATOR_NOT_AVAILABLE, within the group request's retries",
+      "COORDINATOR_NOT_AVAILABLE",
+      new MultipleErrors("joinGroup failed 4 times.", [
+        new MultipleErrors("findGroupCoordinator failed 4 times.", [
+          new ResponseError(10, 6, { "/coordinators/0": [15, null] }, {}),
+        ]),
+      ]),
+    ],
+    ["JoinGroup refused: GROUP_AUTHORIZATION_FAILED", undefined, refusedTimes(11, 30)],
+    ["JoinGroup refused: INCONSISTENT_GROUP_PROTOCOL", undefined, refusedTimes(11, 23)],
+    ["an unreachable coordinator", undefined, new NetworkError("Connection to 127.0.0.1:9092 failed.")],
+  ])("%s: %p (undefined: not waited out)", (_, expected, error) => {
+    expect(coordinatorNotReady(error)).toBe(expected);
   });
 });
 

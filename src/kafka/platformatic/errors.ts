@@ -18,6 +18,7 @@ import { findErrorBy, TimeoutError } from "@platformatic/kafka";
 import { ConnectError, RetriableError } from "../../errors.ts";
 import { type CausedError, findInError } from "../../util/find-in-error.ts";
 import { accessFailure, isAccessError, tlsFailure } from "../access-errors.ts";
+import { COORDINATOR_NOT_READY } from "../coordinator-wait-policy.ts";
 import { brokerRefusal } from "../kafka-exception-classes.ts";
 
 /** A broker's error named in a library error: its Kafka error name and the broker's message. */
@@ -109,6 +110,18 @@ export function wrap(error: unknown, what: string): Error {
   const refusal = refusalIn(error);
   if (refusal === undefined) return new ConnectError(message, { cause: error });
   return brokerRefusal(message, refusal.kafkaError, refusal.detail, error);
+}
+
+/**
+ * Why a failed join failed because the group coordinator was not ready: the Kafka error name
+ * (COORDINATOR_LOAD_IN_PROGRESS, ...) a JoinGroup, SyncGroup or FindCoordinator was answered with,
+ * also inside the MultipleErrors of the library's retries; undefined for another failure.
+ */
+export function coordinatorNotReady(error: unknown): string | undefined {
+  return findInError(
+    error,
+    (e: LibraryError) => protocolError(e, (name) => COORDINATOR_NOT_READY.has(name))?.kafkaError,
+  );
 }
 
 /**
