@@ -158,6 +158,14 @@ describe("coordinatorNotReady", () => {
   ])("%s: %p (undefined: not waited out)", (_, expected, error) => {
     expect(coordinatorNotReady(error)).toBe(expected);
   });
+
+  test("a join given up on it names it in the wrapped error's message (the library's names only the request)", () => {
+    const wrapped = wrap(refusedTimes(11, 14), "Failed to start the consumer of group g");
+    expect([wrapped.message, isRetriable(wrapped)]).toEqual([
+      "Failed to start the consumer of group g: joinGroup failed 4 times. (COORDINATOR_LOAD_IN_PROGRESS: The coordinator is loading and hence can't process requests.)",
+      true,
+    ]);
+  });
 });
 
 describe("a TLS certificate failure (the broker's certificate not trusted)", () => {

@@ -13,6 +13,8 @@
  * When the library's retries ran out ("metadata failed 4 times."), the message names the first
  * network error in it and its socket's reason ("Connection to 127.0.0.1:9092 failed: connect
  * ECONNREFUSED 127.0.0.1:9092"), as kafkajs's does: the operator sees why Kafka was not reached.
+ * Without one, a group coordinator that was not ready is named ("COORDINATOR_LOAD_IN_PROGRESS: The
+ * coordinator is loading and hence can't process requests."), as kafkajs' message says it.
  */
 import { findErrorBy, TimeoutError } from "@platformatic/kafka";
 import { ConnectError, RetriableError } from "../../errors.ts";
@@ -98,14 +100,25 @@ function networkCause(error: unknown): string | undefined {
   });
 }
 
+/** The first answer of a group coordinator not ready (COORDINATOR_LOAD_IN_PROGRESS, ...) in the error. */
+function coordinatorRefusal(error: unknown): BrokerError | undefined {
+  return findInError(error, (e: LibraryError) => protocolError(e, (name) => COORDINATOR_NOT_READY.has(name)));
+}
+
+/** A group coordinator not ready inside `error`, named with its message (the library's own names only the request). */
+function coordinatorCause(error: unknown): string | undefined {
+  const found = coordinatorRefusal(error);
+  return found && `${found.kafkaError}: ${found.detail}`;
+}
+
 export function wrap(error: unknown, what: string): Error {
   if (error instanceof ConnectError) return error;
   const denial = accessDenial(error);
   if (denial) return accessFailure(what, denial.kafkaError, denial.detail, error);
   const tls = tlsFailure(what, error);
   if (tls) return tls;
-  const network = networkCause(error);
-  const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}${network ? ` (${network})` : ""}`;
+  const cause = networkCause(error) ?? coordinatorCause(error);
+  const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}${cause ? ` (${cause})` : ""}`;
   if (retriable(error)) return new RetriableError(message, { cause: error });
   const refusal = refusalIn(error);
   if (refusal === undefined) return new ConnectError(message, { cause: error });
@@ -118,10 +131,7 @@ export function wrap(error: unknown, what: string): Error {
  * also inside the MultipleErrors of the library's retries; undefined for another failure.
  */
 export function coordinatorNotReady(error: unknown): string | undefined {
-  return findInError(
-    error,
-    (e: LibraryError) => protocolError(e, (name) => COORDINATOR_NOT_READY.has(name))?.kafkaError,
-  );
+  return coordinatorRefusal(error)?.kafkaError;
 }
 
 /**
