@@ -259,3 +259,72 @@ test("castorm's http.response.list.order.direction, IMPLICIT by default: a newes
     ]);
   });
 }, 60_000);
+
+test("CURSOR with a timestamp pointer on pages IMPLICIT reverses (explore16 F1): the cursor is the page's greatest id, each record written once", async () => {
+  // Ids ascending, event times descending (id 1 the latest), 5 a page after `since`: every page reversed.
+  const items = Array.from({ length: 10 }, (_, i) => ({
+    id: i + 1,
+    ts: new Date(Date.UTC(2024, 6, 1, 12, -i)).toISOString(),
+  }));
+  using api = startApi((req) =>
+    Response.json({ items: items.filter((e) => e.id > Number(req.url.searchParams.get("since"))).slice(0, 5) }),
+  );
+  await withGateway(async (gw) => {
+    const topic = uniqueTopic("castorm-cursor");
+    await createTopic(topic, 1, [{ name: "retention.ms", value: "-1" }]);
+    const config = source(`${api.base}/items?since=\${offset}`, topic, {
+      "http.response.records.path": "$.items[*]",
+      "http.offset.mode": "CURSOR",
+      "http.offset.field": "id",
+      "http.initial.offset": "0",
+      "http.response.record.timestamp.pointer": "/ts",
+      "http.timer.interval.ms": "100",
+    });
+    expect((await gw.rest.put("/connectors/castorm-cursor/config", config)).status).toBe(201);
+    const since = () => api.seen.map((s) => s.url.searchParams.get("since"));
+    await waitFor(() => since().filter((s) => s === "10").length >= 2, { what: "two polls after the last item" });
+    // Committed once Kafka acknowledged the records: all of them are in the topic.
+    await waitFor(
+      async () => (await gw.rest.get("/connectors/castorm-cursor/offsets")).body.offsets?.[0]?.offset?.offset === 10,
+      { what: "the cursor 10 committed" },
+    );
+    expect(since().slice(0, 3)).toEqual(["0", "5", "10"]);
+    expect((await readAll(topic)).map((r) => JSON.parse(r.value!.toString("utf8")).id)).toEqual([
+      5, 4, 3, 2, 1, 10, 9, 8, 7, 6,
+    ]);
+  });
+}, 60_000);
+
+test("CURSOR on a newest-first API asked since_id, pages IMPLICIT reverses: the cursor is the newest id, the next poll asks after it, each record written once", async () => {
+  const ids = [1, 2, 3];
+  using api = startApi((req) => {
+    const since = req.url.searchParams.get("since_id");
+    // Two items arrive once the first poll's cursor is asked for.
+    if (since === "3" && ids.length === 3) ids.push(4, 5);
+    const newer = ids.filter((id) => id > Number(since)).toReversed();
+    return Response.json({
+      items: newer.map((id) => ({ id, ts: new Date(Date.UTC(2024, 6, 1, 12, id)).toISOString() })),
+    });
+  });
+  await withGateway(async (gw) => {
+    const topic = uniqueTopic("castorm-since-id");
+    await createTopic(topic, 1, [{ name: "retention.ms", value: "-1" }]);
+    const config = source(`${api.base}/items?since_id=\${offset}`, topic, {
+      "http.response.records.path": "$.items[*]",
+      "http.offset.mode": "CURSOR",
+      "http.offset.field": "id",
+      "http.initial.offset": "0",
+      "http.response.record.timestamp.pointer": "/ts",
+      "http.timer.interval.ms": "100",
+    });
+    expect((await gw.rest.put("/connectors/castorm-since-id/config", config)).status).toBe(201);
+    const since = () => api.seen.map((s) => s.url.searchParams.get("since_id"));
+    await waitFor(() => since().filter((s) => s === "5").length >= 2, { what: "two polls after the newest item" });
+    await waitFor(
+      async () => (await gw.rest.get("/connectors/castorm-since-id/offsets")).body.offsets?.[0]?.offset?.offset === 5,
+      { what: "the cursor 5 committed" },
+    );
+    expect(since().slice(0, 3)).toEqual(["0", "3", "5"]);
+    expect((await readAll(topic)).map((r) => JSON.parse(r.value!.toString("utf8")).id)).toEqual([1, 2, 3, 4, 5]);
+  });
+}, 60_000);

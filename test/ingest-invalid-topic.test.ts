@@ -69,7 +69,10 @@ describe("a record whose topic Kafka refuses as a name (explore F1)", () => {
       await waitFor(async () => (await post(path, '{"n":3}')).status === 200, { what: "the route" });
       const refused = await post(path, '{"n":4}', true);
       expect(refused.status).toBe(422);
-      expect(await refused.text()).toContain("INVALID_TOPIC_EXCEPTION");
+      // explore16 F4: the answer names the topic Kafka refused, as Java's producer does.
+      const answer = await refused.text();
+      expect(answer).toContain("INVALID_TOPIC_EXCEPTION");
+      expect(answer).toContain("Invalid topics: [bad topic!]");
       expect(await taskState(gw, "direct")).toBe("RUNNING");
       expect((await post(path, '{"n":5}')).status).toBe(200);
 

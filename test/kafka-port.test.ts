@@ -989,8 +989,10 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
         (error: unknown) => error,
       );
       expect(kafkaErrorOf(failure)).toBe("INVALID_TOPIC_EXCEPTION");
+      // explore16 F4: the topic named, as Java's producer names it (the default client said "… API Metadata(v12)").
+      expect((failure as Error).message).toBe("Failed to send records to Kafka: Invalid topics: [bad topic!]");
       expect(traceOf(failure).split("\n")).toContain(
-        "Caused by: org.apache.kafka.common.errors.InvalidTopicException: The request attempted to perform an operation on an invalid topic.",
+        "Caused by: org.apache.kafka.common.errors.InvalidTopicException: Invalid topics: [bad topic!]",
       );
     } finally {
       await producer.close();

@@ -81,7 +81,8 @@ describe("a config stored before validation refused its kafka.topic (explore F1)
     await waitFor(async () => (await taskState(gw, "legacy-source")) === "FAILED", { what: "the source task failed" });
     const status = await gw.rest.get("/connectors/legacy-source/status");
     expect(status.body.tasks[0].trace).toContain(
-      "Caused by: org.apache.kafka.common.errors.InvalidTopicException: The request attempted to perform an operation on an invalid topic.",
+      "Caused by: org.apache.kafka.common.errors.InvalidTopicException: Invalid topics: [bad topic!]",
     );
+    expect(status.body.tasks[0].trace).toContain("Failed to send records to Kafka: Invalid topics: [bad topic!]");
   }, 120_000);
 });

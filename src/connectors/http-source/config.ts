@@ -117,7 +117,7 @@ export const httpSourceConfig = defineConfig({
     validators: [validTimezone],
   }),
   "http.offset.mode": key.string({
-    doc: "`NONE`: no offset. `TIMESTAMP`: the offset is the latest `http.offset.field` value seen (ISO-8601, without a zone read as UTC, or epoch), and records not newer than the offset are skipped, except, with http.record.key.field, those at the offset's own instant whose key was not delivered yet. `CURSOR`: the offset is the `http.offset.field` value of the last record. The offset is stored as the source offset once Kafka acknowledged the records.",
+    doc: "`NONE`: no offset. `TIMESTAMP`: the offset is the latest `http.offset.field` value seen (ISO-8601, without a zone read as UTC, or epoch), and records not newer than the offset are skipped, except, with http.record.key.field, those at the offset's own instant whose key was not delivered yet. `CURSOR`: the offset is what the next poll resumes after: the greatest `http.offset.field` value of the page when every record with the field gives a number (a JSON number or an integer string in canonical form, compared exactly) or every one a timestamp (read as with `TIMESTAMP`), never going back; otherwise (opaque cursors: UUIDs, tokens, a mix) the value of the page's last record in the order the records go to Kafka, which http.response.list.order.direction sets: set `ASC` or `DESC` explicitly when the API's timestamps do not follow its order. The offset is stored as the source offset once Kafka acknowledged the records.",
     default: "NONE",
     group: G.offset,
     recommended: [...OFFSET_MODES],

@@ -172,7 +172,10 @@ export function compareOffsets(a: OffsetValue, b: OffsetValue, read: InstantRead
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
-/** The offset after a record whose offset field holds `value`. */
+/**
+ * The offset after a record whose offset field holds `value`. CURSOR here is the rule for opaque
+ * cursors; poll-run.ts advances a CURSOR by cursor-offset.ts, which compares numbers and timestamps.
+ */
 export function advanceOffset(
   mode: OffsetMode,
   current: OffsetValue,

@@ -8,6 +8,7 @@ import { type SourceMap, type SourceRecord, sourceRecord } from "../../api/recor
 import type { Clock, Moment } from "../../util/clock.ts";
 import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
+import { cursorAdvance } from "./cursor-offset.ts";
 import { exactFieldValues } from "./exact-offsets.ts";
 import {
   advanceOffset,
@@ -242,6 +243,7 @@ export async function pageRecords(
   const fresh: Fresh[] = [];
   let best = run.best;
   let bestSeen = run.bestSeen;
+  const cursor = o.mode === "CURSOR" ? cursorAdvance(page.values, o.instant) : undefined;
   await slicer.each(run.skip, elements.length, (i) => {
     const element = elements[i]!.value;
     const value = page.values[i] ?? null;
@@ -249,7 +251,7 @@ export async function pageRecords(
     // Without a key field, nothing identifies a record at the offset's instant (isNewRecord).
     const print = o.keyField ? () => (key === undefined ? undefined : keyFingerprint(key)) : undefined;
     const before = best;
-    best = advanceOffset(o.mode, best, value, o.instant);
+    best = cursor ? cursor(best, value) : advanceOffset(o.mode, best, value, o.instant);
     if (o.mode === "TIMESTAMP") bestSeen = print ? seenAfter(bestSeen, before, best, value, print, o.instant) : null;
     if (isNewRecord(o.mode, run.offset, value, run.offsetSeen, print, o.instant))
       fresh.push({ index: i, element, key, best, bestSeen });

@@ -133,6 +133,58 @@ describe("http.response.list.order.direction", () => {
     expect(ids(await resumed.collect(2))).toEqual([2, 3]);
   });
 
+  test("CURSOR on reversed pages (explore16 F1): the cursor is the page's greatest id, never a page back", async () => {
+    // Ids ascending, event times descending (id 1 the latest): IMPLICIT reverses every page.
+    const items = Array.from({ length: 10 }, (_, i) => ({
+      id: i + 1,
+      ts: new Date(Date.UTC(2024, 6, 1, 12, -i)).toISOString(),
+    }));
+    using server = api((_req, url) =>
+      Response.json(items.filter((e) => e.id > Number(url.searchParams.get("since"))).slice(0, 5)),
+    );
+    const h = await startTask({
+      "http.url": `${server.base}/events?since=\${offset}`,
+      "http.response.records.path": "$[*]",
+      "http.offset.mode": "CURSOR",
+      "http.offset.field": "id",
+      "http.initial.offset": "0",
+      "http.response.record.timestamp.pointer": "/ts",
+    });
+    const records = await h.collect(10, 200);
+    expect(ids(records)).toEqual([5, 4, 3, 2, 1, 10, 9, 8, 7, 6]);
+    expect(await h.collect(1, 70)).toEqual([]);
+    const since = server.seen.map((s) => s.query.since);
+    expect(since.slice(0, 3)).toEqual(["0", "5", "10"]);
+    expect(new Set(since.slice(2))).toEqual(new Set(["10"]));
+    // Where each record resumes (mid-poll: next_offset) and each poll's final offset: never a page back.
+    const cursors = records.map((r) => r.sourceOffset?.next_offset ?? r.sourceOffset?.offset);
+    expect(cursors).toEqual([5, 5, 5, 5, 5, 10, 10, 10, 10, 10]);
+  });
+
+  test("CURSOR on a reversed page resumed after a crash: the cursor is still the page's greatest id", async () => {
+    const page = [
+      { id: 1, ts: "2024-07-03T00:00:00Z" },
+      { id: 2, ts: "2024-07-02T00:00:00Z" },
+      { id: 3, ts: "2024-07-01T00:00:00Z" },
+    ];
+    using server = api((_req, url) => Response.json(page.filter((e) => e.id > Number(url.searchParams.get("since")))));
+    const config = {
+      "http.url": `${server.base}/events?since=\${offset}`,
+      "http.response.records.path": "$[*]",
+      "http.offset.mode": "CURSOR",
+      "http.offset.field": "id",
+      "http.initial.offset": "0",
+      "http.response.record.timestamp.pointer": "/ts",
+    };
+    const first = await startTask(config);
+    const records = await first.collect(3);
+    commit(first, records.slice(0, 2));
+    const resumed = await startTask(config, { offsets: first.offsets });
+    const rest = await resumed.collect(1);
+    expect(ids(rest)).toEqual([1]);
+    expect(rest[0]!.sourceOffset).toMatchObject({ offset: 3 });
+  });
+
   test("IMPLICIT without a timestamp pointer, and ASC: the response's order", async () => {
     using server = api(() => Response.json(newestFirst));
     expect(ids(await (await startTask(config(server.base))).collect(3))).toEqual([3, 2, 1]);

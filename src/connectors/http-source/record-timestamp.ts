@@ -11,8 +11,9 @@
  * keeps a page's records in the response's order, `DESC` reverses them (a newest-first API's go to
  * Kafka oldest first), `IMPLICIT` (castorm's default) reverses them when the page's first record's
  * timestamp is after its last's, which only a timestamp pointer can make so (else every record has
- * the poll's time). A page is reversed before anything reads it, so offsets and a resumed poll's
- * skipped records follow the order Kafka gets.
+ * the poll's time). A page is reversed before anything reads it, so a TIMESTAMP offset and a resumed
+ * poll's skipped records follow the order Kafka gets; a CURSOR of numbers or timestamps is the
+ * greatest whatever the order, an opaque one the last record's in that order (cursor-offset.ts).
  * Their checks are validation-only rules (validation-only.ts): a config stored while the keys were
  * only warned about starts as before; a value that is no JSON Pointer gives every record the poll's
  * time, an unknown direction keeps the response's order.

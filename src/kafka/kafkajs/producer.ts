@@ -25,6 +25,7 @@ import { findInError } from "../../util/find-in-error.ts";
 import { javaUtf8Text } from "../../util/java-utf8.ts";
 import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import { invalidPartition } from "../invalid-partition.ts";
+import { withInvalidTopics } from "../invalid-topics.ts";
 import type { KafkaHeader, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
 import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
 import { kafkaErrorOf, markRefused, withKafkaError } from "../send-rejection.ts";
@@ -196,7 +197,8 @@ export class KafkajsProducer implements KafkaProducer {
     } catch (error) {
       const missing = missingPartitionIn(error);
       if (missing) throw invalidPartition(missing.topic, missing.partition, missing.count);
-      const failure = wrap(error, "Failed to send records to Kafka");
+      const what = "Failed to send records to Kafka";
+      const failure = withInvalidTopics(wrap(error, what), what, [...byTopic.keys()]);
       if (kafkaErrorOf(failure) === UNKNOWN_TOPIC && failure instanceof RetriableError)
         throw missingTopics(byTopic, error);
       if (!(failure instanceof KafkaAccessError)) throw failure;

@@ -20,6 +20,7 @@ import { murmur2, Producer } from "@platformatic/kafka";
 import { ConnectError, messageOf, RetriableError } from "../../errors.ts";
 import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import { connectionSettings, type ProducerSettings, producerSettings } from "../client-config.ts";
+import { withInvalidTopics } from "../invalid-topics.ts";
 import type {
   ClientProperties,
   KafkaProducer,
@@ -94,7 +95,8 @@ export class PlatformaticProducer implements KafkaProducer {
           await this.pipeline.partitionCount(topic);
         } catch (error) {
           // Only ever thrown to sends not appended yet: none reached a broker. A topic refused names itself (as Java's).
-          const failure = wrap(error, "Failed to send records to Kafka");
+          const what = "Failed to send records to Kafka";
+          const failure = withInvalidTopics(wrap(error, what), what, [topic]);
           const refusal = failure instanceof KafkaAccessError ? withUnauthorizedTopic(failure, topic) : undefined;
           // Of it alone: fails alone (Java's waitOnMetadata throw), else the producer (its other topics' order).
           if (refusal && records.every((r) => r.topic === topic)) throw markNeverSent(refusal);
