@@ -139,7 +139,12 @@ describe("coordinatorNotReady", () => {
       "joinGroup failed 4 times.",
       Array.from({ length: 4 }, () => new ResponseError(api, 9, { "/": [code, null] }, {})),
     );
-  test.each([
+  /** A JoinGroup (v9) answered with `code`. */
+  const joinGroupAnswer = (code: number) => new ResponseError(11, 9, { "/": [code, null] }, {});
+  /** What the library's retries throw when a JoinGroup answered NOT_COORDINATOR was answered `code` next. */
+  const notCoordinatorThen = (code: number) =>
+    new MultipleErrors("joinGroup failed 2 times.", [joinGroupAnswer(16), joinGroupAnswer(code)]);
+  test.each<[string, string | undefined, Error]>([
     ["JoinGroup answered COORDINATOR_LOAD_IN_PROGRESS", "COORDINATOR_LOAD_IN_PROGRESS", refusedTimes(11, 14)],
     ["SyncGroup answered COORDINATOR_NOT_AVAILABLE", "COORDINATOR_NOT_AVAILABLE", refusedTimes(14, 15)],
     ["JoinGroup answered NOT_COORDINATOR", "NOT_COORDINATOR", refusedTimes(11, 16)],
@@ -151,6 +156,22 @@ describe("coordinatorNotReady", () => {
           new ResponseError(10, 6, { "/coordinators/0": [15, null] }, {}),
         ]),
       ]),
+    ],
+    // review-platjoin P2-2: the retries' earlier NOT_COORDINATOR was taken for the reason.
+    [
+      "JoinGroup answered NOT_COORDINATOR, then INCONSISTENT_GROUP_PROTOCOL: given up on the latter",
+      undefined,
+      notCoordinatorThen(23),
+    ],
+    [
+      "JoinGroup answered NOT_COORDINATOR, then FENCED_INSTANCE_ID: given up on the latter",
+      undefined,
+      notCoordinatorThen(82),
+    ],
+    [
+      "JoinGroup answered NOT_COORDINATOR, then COORDINATOR_LOAD_IN_PROGRESS",
+      "COORDINATOR_LOAD_IN_PROGRESS",
+      new MultipleErrors("joinGroup failed 2 times.", [joinGroupAnswer(16), joinGroupAnswer(14)]),
     ],
     ["JoinGroup refused: GROUP_AUTHORIZATION_FAILED", undefined, refusedTimes(11, 30)],
     ["JoinGroup refused: INCONSISTENT_GROUP_PROTOCOL", undefined, refusedTimes(11, 23)],
@@ -165,6 +186,12 @@ describe("coordinatorNotReady", () => {
       "Failed to start the consumer of group g: joinGroup failed 4 times. (COORDINATOR_LOAD_IN_PROGRESS: The coordinator is loading and hence can't process requests.)",
       true,
     ]);
+  });
+
+  test("a join given up on a refusal after a coordinator's names that refusal in its message, not the coordinator's", () => {
+    expect(wrap(notCoordinatorThen(23), "Failed to start the consumer of group g").message).toBe(
+      "Failed to start the consumer of group g: joinGroup failed 2 times. (INCONSISTENT_GROUP_PROTOCOL: The group member's supported protocols are incompatible with those of existing members or first group member tried to join with empty protocol type or empty protocol list.)",
+    );
   });
 });
 

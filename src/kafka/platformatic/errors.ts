@@ -105,9 +105,30 @@ function coordinatorRefusal(error: unknown): BrokerError | undefined {
   return findInError(error, (e: LibraryError) => protocolError(e, (name) => COORDINATOR_NOT_READY.has(name)));
 }
 
-/** A group coordinator not ready inside `error`, named with its message (the library's own names only the request). */
+/**
+ * The error the library gave up on: the last attempt's, inside the MultipleErrors of its retries
+ * ("joinGroup failed 2 times.", also one nested in another's last attempt). The earlier attempts'
+ * errors were retried: after NOT_COORDINATOR the next JoinGroup may have been answered
+ * INCONSISTENT_GROUP_PROTOCOL, which ended the retries.
+ */
+function givenUpOn(error: unknown): unknown {
+  let e = error as LibraryError | null | undefined;
+  for (let depth = 0; depth < 12 && e?.code === "PLT_KFK_MULTIPLE" && Array.isArray(e.errors); depth++) {
+    if (e.errors.length === 0) break;
+    e = e.errors.at(-1) as LibraryError | null | undefined;
+  }
+  return e;
+}
+
+/**
+ * A join that met a group coordinator not ready, named with the broker's answer it was given up on and
+ * its message (the library's own names only the request): the coordinator's refusal, or the refusal
+ * that ended the retries after it (INCONSISTENT_GROUP_PROTOCOL, ...).
+ */
 function coordinatorCause(error: unknown): string | undefined {
-  const found = coordinatorRefusal(error);
+  if (coordinatorRefusal(error) === undefined) return undefined;
+  const last = givenUpOn(error);
+  const found = coordinatorRefusal(last) ?? refusalIn(last) ?? coordinatorRefusal(error);
   return found && `${found.kafkaError}: ${found.detail}`;
 }
 
@@ -127,11 +148,13 @@ export function wrap(error: unknown, what: string): Error {
 
 /**
  * Why a failed join failed because the group coordinator was not ready: the Kafka error name
- * (COORDINATOR_LOAD_IN_PROGRESS, ...) a JoinGroup, SyncGroup or FindCoordinator was answered with,
- * also inside the MultipleErrors of the library's retries; undefined for another failure.
+ * (COORDINATOR_LOAD_IN_PROGRESS, ...) a JoinGroup, SyncGroup or FindCoordinator was answered with in
+ * the attempt the library gave up on (the last inside the MultipleErrors of its retries); undefined
+ * for another failure, also one given up on after a coordinator's refusal (NOT_COORDINATOR, then
+ * INCONSISTENT_GROUP_PROTOCOL or FENCED_INSTANCE_ID: it fails at once, no join is made again).
  */
 export function coordinatorNotReady(error: unknown): string | undefined {
-  return coordinatorRefusal(error)?.kafkaError;
+  return coordinatorRefusal(givenUpOn(error))?.kafkaError;
 }
 
 /**
