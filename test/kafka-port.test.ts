@@ -1561,7 +1561,8 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])(
         times: 10,
         reason: "COORDINATOR_LOAD_IN_PROGRESS",
         apiKey: JOIN_GROUP,
-        answer: (request: TappedRequest) => joinGroupRefusal(request.apiVersion, COORDINATOR_LOAD_IN_PROGRESS),
+        answer: (request: TappedRequest, _groupId: string) =>
+          joinGroupRefusal(request.apiVersion, COORDINATOR_LOAD_IN_PROGRESS),
       },
       {
         what: "20 FindCoordinators answered COORDINATOR_NOT_AVAILABLE",
@@ -1569,8 +1570,8 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])(
         // kafkajs reports a FindCoordinator that found none so, whatever the answers were.
         reason: adapter === "kafkajs" ? "Failed to find group coordinator" : "COORDINATOR_NOT_AVAILABLE",
         apiKey: FIND_COORDINATOR,
-        answer: (request: TappedRequest) =>
-          findCoordinatorRefusal(request.apiVersion, COORDINATOR_NOT_AVAILABLE, request.clientId ?? ""),
+        answer: (request: TappedRequest, groupId: string) =>
+          findCoordinatorRefusal(request.apiVersion, COORDINATOR_NOT_AVAILABLE, groupId),
       },
     ];
 
@@ -1587,10 +1588,10 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])(
       readonly clientId: string;
     }
 
-    /** A member of a new group (its client id) of a new topic holding records a, b, c, started; `refuse` answers its requests first. */
+    /** A member of a new group (its client id) of a new topic holding records a, b, c, started; `refuse` answers its requests first (told the group id). */
     async function memberRefused(
       properties: Record<string, string>,
-      refuse: (request: TappedRequest) => Buffer | undefined,
+      refuse: (request: TappedRequest, groupId: string) => Buffer | undefined,
       run: (member: RefusedMember) => Promise<void>,
     ): Promise<void> {
       const topic = uniqueTopic("coordinator-not-ready");
@@ -1619,7 +1620,9 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])(
       const received: string[] = [];
       const crashes: { error: Error; at: number }[] = [];
       try {
-        using _refusing = answerRequests((request) => (request.clientId === groupId ? refuse(request) : undefined));
+        using _refusing = answerRequests((request) =>
+          request.clientId === groupId ? refuse(request, groupId) : undefined,
+        );
         const startedAt = performance.now();
         const started = consumer.start(
           handlers({
@@ -1657,10 +1660,10 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])(
       "a group coordinator not ready (a fresh broker's): $what, more than the library retries, are made again until the member joins and gets its records; one WARN says why",
       async ({ apiKey, answer, reason, times }) => {
         let refused = 0;
-        const refuse = (request: TappedRequest) => {
+        const refuse = (request: TappedRequest, groupId: string) => {
           if (request.apiKey !== apiKey || refused === times) return undefined;
           refused++;
-          return answer(request);
+          return answer(request, groupId);
         };
         await memberRefused({ "retry.backoff.ms": "10" }, refuse, async ({ started, received, crashes, logLines }) => {
           await started;

@@ -24,13 +24,20 @@
  * first refusal of a join is logged at WARN with its reason, then at most one line per
  * COORDINATOR_WAIT_WARN_EVERY_MS while it lasts (Java logs each refusal at INFO). A close ends the wait
  * at once (`signal`): no request goes out after it.
+ * The pause between joins is at least COORDINATOR_WAIT_MIN_PAUSE_MS: with `retry.backoff.ms=0` Java's
+ * consumer joins again at once (its discovery backoff is 0 too), and so would this wait, asking a
+ * loading coordinator in a tight loop (the library's own retries inside a join are not paused either)
+ * for up to `max.poll.interval.ms`.
  */
 import { retry } from "../util/backoff.ts";
-import { monotonicNow, systemClock } from "../util/clock.ts";
+import { type Clock, monotonicNow, systemClock } from "../util/clock.ts";
 import { RepeatLimiter, suppressedNote } from "../util/repeat-limiter.ts";
 
 /** How often a join still waiting for its coordinator says so again (its first refusal is logged at once). */
 export const COORDINATOR_WAIT_WARN_EVERY_MS = 30_000;
+
+/** The least pause between two joins, whatever `retry.backoff.ms` (0 included) says: at most 100 joins a second. */
+export const COORDINATOR_WAIT_MIN_PAUSE_MS = 10;
 
 /** Kafka's coordinator errors (their names) a rediscovery and a new join may cure. */
 export const COORDINATOR_NOT_READY: ReadonlySet<string> = new Set([
@@ -40,18 +47,20 @@ export const COORDINATOR_NOT_READY: ReadonlySet<string> = new Set([
 ]);
 
 export interface CoordinatorWait {
-  /** `retry.backoff.ms`: the wait before the join is made again. */
+  /** `retry.backoff.ms`: the wait before the join is made again (at least COORDINATOR_WAIT_MIN_PAUSE_MS). */
   readonly retryBackoffMs: number;
   /** `max.poll.interval.ms` (the rebalance timeout): how long a join waits for its coordinator in all. */
   readonly timeoutMs: number;
   /** Aborted when the consumer is closed (or started again): no join is made any more, a pause ends at once. */
   readonly signal: AbortSignal;
-  /** The WARN of a join waiting: the refusal's reason (Kafka's error name), and `note` on lines left out. */
-  readonly warn: (reason: string, note: string) => void;
+  /** The WARN of a join waiting: the refusal's reason (Kafka's error name), the pause between joins, and `note` on lines left out. */
+  readonly warn: (reason: string, pauseMs: number, note: string) => void;
+  /** The pauses and the bound run on it (tests pass a ManualClock); the system's by default. */
+  readonly clock?: Clock;
 }
 
 /**
- * Runs `join` until it succeeds, again every `retryBackoffMs` while it fails because the group
+ * Runs `join` until it succeeds, again every `retryBackoffMs` (at least COORDINATOR_WAIT_MIN_PAUSE_MS) while it fails because the group
  * coordinator is not ready (`notReady` gives the reason, undefined for another failure), for up to
  * `timeoutMs`; then, or on another failure, rejects with the join's failure. Aborted, it rejects at
  * once with the last join's failure (not the abort).
@@ -61,8 +70,9 @@ export function waitForCoordinator<T>(
   wait: CoordinatorWait,
   notReady: (error: unknown) => string | undefined,
 ): Promise<T> {
-  const { retryBackoffMs, timeoutMs, signal } = wait;
-  const warnings = new RepeatLimiter(() => monotonicNow(systemClock), COORDINATOR_WAIT_WARN_EVERY_MS);
+  const { timeoutMs, signal, clock = systemClock } = wait;
+  const pauseMs = Math.max(wait.retryBackoffMs, COORDINATOR_WAIT_MIN_PAUSE_MS);
+  const warnings = new RepeatLimiter(() => monotonicNow(clock), COORDINATOR_WAIT_WARN_EVERY_MS);
   let last: unknown;
   return retry(
     async () => {
@@ -74,14 +84,15 @@ export function waitForCoordinator<T>(
       }
     },
     {
-      policy: { initialMs: retryBackoffMs, maxMs: retryBackoffMs, jitter: 0 },
+      policy: { initialMs: pauseMs, maxMs: pauseMs, jitter: 0 },
       maxAttempts: Number.POSITIVE_INFINITY,
       timeoutMs,
       signal,
+      clock,
       classify: (error) => ({ retriable: notReady(error) !== undefined }),
       onRetry: (error) => {
         const admitted = warnings.admit("waiting");
-        if (admitted) wait.warn(notReady(error)!, suppressedNote(admitted));
+        if (admitted) wait.warn(notReady(error)!, pauseMs, suppressedNote(admitted));
       },
     },
   ).catch((error) => {

@@ -227,7 +227,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       retryBackoffMs: backoff,
       timeoutMs,
       signal: joinWait.signal,
-      warn: (reason, note) => this.log.coordinatorNotReady(reason, backoff, timeoutMs, note),
+      warn: (reason, pauseMs, note) => this.log.coordinatorNotReady(reason, pauseMs, timeoutMs, note),
     };
     // A topic deleted under the subscription: untracked at once (the library's fetch asks the
     // metadata of every tracked topic, and fails them all for one it does not know), and the watch
