@@ -132,11 +132,11 @@ export class ConsumerLog {
 
   /**
    * A join refused because the group coordinator is not ready (`reason`: COORDINATOR_LOAD_IN_PROGRESS,
-   * ...) is made again (the kafkajs adapter's coordinator wait); `note` tells of the lines left out.
+   * ...) is made again (coordinator-wait-policy.ts); `note` tells of the lines left out.
    */
-  coordinatorNotReady(reason: string, retryBackoffMs: number, timeoutMs: number, note: string): void {
+  coordinatorNotReady(reason: string, pauseMs: number, timeoutMs: number, note: string): void {
     this.coordinator.warn(
-      `Group coordinator not ready (${reason}): joining again every ${retryBackoffMs} ms, for up to ${timeoutMs} ms from the join's start${note}`,
+      `Group coordinator not ready (${reason}): joining again every ${pauseMs} ms, for up to ${timeoutMs} ms from the join's start${note}`,
     );
   }
 

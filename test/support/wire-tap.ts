@@ -132,17 +132,49 @@ export const COORDINATOR_NOT_AVAILABLE = 15;
 /** FindCoordinator's API key. */
 export const FIND_COORDINATOR = 10;
 
-/** The body of a FindCoordinator answer (`version` 0-2, the versions before the flexible v3) refusing with `errorCode`. */
-export function findCoordinatorRefusal(version: number, errorCode: number): Buffer {
-  if (version > 2) throw new Error(`FindCoordinator v${version} answers are not written here`);
+/**
+ * The body of a FindCoordinator answer (`version` 0-6) refusing with `errorCode` the coordinator of
+ * `key` (the group id): no coordinator (node -1, empty host, port -1), no error message. From v3 on the
+ * answer is flexible (an empty tag buffer closes its header, a response header v1, and its body;
+ * compact strings); v4 on answers a list of keys, here the one key asked (kafkajs sends v0-v2, the
+ * platformatic library the highest the broker takes).
+ */
+export function findCoordinatorRefusal(version: number, errorCode: number, key: string): Buffer {
+  if (version > 6) throw new Error(`FindCoordinator v${version} answers are not written here`);
+  const flexible = version >= 3;
   const bytes: number[] = [];
   const int16 = (n: number) => bytes.push((n >> 8) & 0xff, n & 0xff);
   const int32 = (n: number) => bytes.push((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+  const varint = (n: number) => {
+    for (; n >= 0x80; n >>>= 7) bytes.push((n & 0x7f) | 0x80);
+    bytes.push(n);
+  };
+  const string = (text: string) => {
+    const utf8 = Buffer.from(text, "utf8");
+    if (flexible) varint(utf8.length + 1);
+    else int16(utf8.length);
+    bytes.push(...utf8);
+  };
+  const refusal = () => {
+    int32(-1); // node_id
+    string(""); // host
+    int32(-1); // port
+  };
+  if (flexible) bytes.push(0); // the response header's tag buffer
   if (version >= 1) int32(0); // throttle_time_ms
-  int16(errorCode);
-  if (version >= 1) int16(-1); // error_message: null
-  int32(-1); // node_id
-  int16(0); // host: ""
-  int32(-1); // port
+  if (version >= 4) {
+    bytes.push(2); // coordinators: one
+    string(key);
+    refusal();
+    int16(errorCode);
+    bytes.push(0, 0); // error_message: null; the coordinator's tag buffer
+  } else {
+    int16(errorCode);
+    // error_message: null
+    if (flexible) bytes.push(0);
+    else if (version >= 1) int16(-1);
+    refusal();
+  }
+  if (flexible) bytes.push(0); // the body's tag buffer
   return Buffer.from(bytes);
 }

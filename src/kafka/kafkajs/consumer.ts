@@ -145,8 +145,8 @@ export class KafkajsConsumer implements KafkaConsumer {
     });
     const { retryBackoffMs } = this.timing;
     const timeoutMs = s.rebalanceTimeoutMs;
-    const warn = (reason: string, note: string) =>
-      this.log.coordinatorNotReady(reason, retryBackoffMs, timeoutMs, note);
+    const warn = (reason: string, pauseMs: number, note: string) =>
+      this.log.coordinatorNotReady(reason, pauseMs, timeoutMs, note);
     const member = withCoordinatorWait(hooked, { retryBackoffMs, timeoutMs, signal: joinWait.signal, warn });
     const consumer = member.consumer(
       memberConfig(this.options.groupId, s, (counts) => {

@@ -46,6 +46,9 @@
  * leader only, as Java's; group-entry.ts, subscription-watch.ts). A subscribed topic deleted is
  * dropped by every member, not only the one that fetched it, at the first library call that fails on
  * it (unknown-topic-recovery.ts). A close leaves no member behind, pending ones included (join-watch.ts).
+ * A join the group coordinator refuses because it is not ready (a fresh broker's, still loading) is made
+ * again every `retry.backoff.ms`, up to `max.poll.interval.ms`, as Java's (coordinator-wait-policy.ts):
+ * the library alone gives it up after its retries.
  * Heartbeats do not depend on the handler: a long batch costs no membership.
  */
 import { Consumer, type GroupAssignment } from "@platformatic/kafka";
@@ -53,11 +56,12 @@ import { partitionMapKey as keyOf, type TopicPartition, type TopicPartitionOffse
 import { ConnectError, RetriableError } from "../../errors.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import type { ConsumerLog } from "../consumer-log.ts";
+import { type CoordinatorWait, waitForCoordinator } from "../coordinator-wait-policy.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import type { PartitionCounts } from "../subscription-change.ts";
 import { baseOptions } from "./client-options.ts";
 import { closeForGood, detach, JoinHook } from "./consumer-shutdown.ts";
-import { isUnknownTopic, wrap } from "./errors.ts";
+import { coordinatorNotReady, isUnknownTopic, wrap } from "./errors.ts";
 import { FENCED_INSTANCE_ID, watchFencing } from "./fenced-instance.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
 import { closeLeavingGroup, inJoin } from "./join-watch.ts";
@@ -102,6 +106,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
   private joining = false;
   /** Bumped by every start and close: a start that finds it changed was cancelled by a close. */
   private generation = 0;
+  /** Aborted by the next start or a close: a join waiting for its group coordinator stops (coordinator-wait-policy.ts). */
+  private joinWait: AbortController | undefined;
   /** The partition counts the assigner used in this join, when this member led it with others. */
   private assignerUsed: AssignerUse = {};
   /** Java's assignmentSnapshot: what the assignment of the last join used, if this member led it. */
@@ -117,6 +123,9 @@ export class PlatformaticConsumer implements KafkaConsumer {
   async start(handlers: ConsumerHandlers): Promise<void> {
     const generation = ++this.generation;
     const cancelled = () => generation !== this.generation;
+    this.joinWait?.abort();
+    const joinWait = new AbortController();
+    this.joinWait = joinWait;
     const { groupId } = this.options;
     const closedMeanwhile = () => new ConnectError(`The consumer of group ${groupId} was closed while starting`);
     const s = this.settings;
@@ -213,6 +222,13 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const { clientId, connectTimeout, requestTimeout, tls, sasl } = baseOptions(this.connection);
     const pool = { connectTimeout, requestTimeout, ...(tls ? { tls } : {}), ...(sasl ? { sasl } : {}) };
     const backoff = this.connection.retryBackoffMs;
+    const timeoutMs = s.rebalanceTimeoutMs;
+    const wait: CoordinatorWait = {
+      retryBackoffMs: backoff,
+      timeoutMs,
+      signal: joinWait.signal,
+      warn: (reason, pauseMs, note) => this.log.coordinatorNotReady(reason, pauseMs, timeoutMs, note),
+    };
     // A topic deleted under the subscription: untracked at once (the library's fetch asks the
     // metadata of every tracked topic, and fails them all for one it does not know), and the watch
     // looks now, so the member rejoins without it (Java's fetcher asks a metadata update then).
@@ -226,7 +242,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     // JoinGroup and (leader) SyncGroup on it: it drops the topic and rejoins instead.
     const rejoin = () => {
       this.orderlyRejoin = true;
-      return this.join(consumer);
+      return this.join(consumer, wait);
     };
     const recoverOrCrash = (error: unknown) => {
       if (cancelled()) return;
@@ -300,7 +316,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       const { connection, settings } = this;
       const known = await partitionCounts(consumer, connection, subscribed);
       if (cancelled()) throw closedMeanwhile();
-      await this.join(consumer);
+      await this.join(consumer, wait);
       if (cancelled()) throw closedMeanwhile();
       const current = () => !cancelled();
       const joined = new Set(known.keys());
@@ -383,13 +399,17 @@ export class PlatformaticConsumer implements KafkaConsumer {
       .then(() => fetcher.assign(added.filter((tp) => this.isAssigned(tp))), crash);
   }
 
-  private join(consumer: Consumer<Buffer, Buffer, Buffer, Buffer>): Promise<string> {
-    this.ownJoin = true;
-    try {
-      return consumer.joinGroup({});
-    } finally {
-      this.ownJoin = false;
-    }
+  /** Our own join (not the library's from a commit), waiting out a group coordinator not ready. */
+  private join(consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, wait: CoordinatorWait): Promise<string> {
+    const join = () => {
+      this.ownJoin = true;
+      try {
+        return consumer.joinGroup({});
+      } finally {
+        this.ownJoin = false;
+      }
+    };
+    return waitForCoordinator(join, wait, coordinatorNotReady);
   }
 
   private isAssigned(tp: TopicPartition): boolean {
@@ -446,6 +466,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
 
   close(): Promise<void> {
     this.generation++;
+    this.joinWait?.abort();
     this.watch?.stop();
     this.stopFencing?.();
     this.fetcher?.stop();

@@ -13,7 +13,7 @@ import { ConnectError, isRetriable, traceOf } from "../../errors.ts";
 import { LogManager } from "../../util/logger.ts";
 import { kafkaErrorOf } from "../send-rejection.ts";
 import { PlatformaticPort } from "./adapter.ts";
-import { isUnknownTopic, retriable, wrap } from "./errors.ts";
+import { coordinatorNotReady, isUnknownTopic, retriable, wrap } from "./errors.ts";
 
 /** What the library throws when the broker refuses the SASL login: a retriable NetworkError around it. */
 function refusedLogin(api: number, code: string, serverMessage: string | null) {
@@ -127,6 +127,71 @@ describe("isUnknownTopic", () => {
     expect(isUnknownTopic(new UserError("Unknown partition 3."))).toBe(false);
     expect(isUnknownTopic(new Error("Unknown topic deleted."))).toBe(false);
     expect(isUnknownTopic("Unknown topic deleted.")).toBe(false);
+  });
+});
+
+// The errors the library's joinGroup fails with (as its retries wrap them): the consumer's join waits
+// out the first kinds (coordinator-wait-policy.ts), not the others.
+describe("coordinatorNotReady", () => {
+  /** A group request's answer refused with `code`, after the library's retries: "joinGroup failed 4 times.". */
+  const refusedTimes = (api: number, code: number) =>
+    new MultipleErrors(
+      "joinGroup failed 4 times.",
+      Array.from({ length: 4 }, () => new ResponseError(api, 9, { "/": [code, null] }, {})),
+    );
+  /** A JoinGroup (v9) answered with `code`. */
+  const joinGroupAnswer = (code: number) => new ResponseError(11, 9, { "/": [code, null] }, {});
+  /** What the library's retries throw when a JoinGroup answered NOT_COORDINATOR was answered `code` next. */
+  const notCoordinatorThen = (code: number) =>
+    new MultipleErrors("joinGroup failed 2 times.", [joinGroupAnswer(16), joinGroupAnswer(code)]);
+  test.each<[string, string | undefined, Error]>([
+    ["JoinGroup answered COORDINATOR_LOAD_IN_PROGRESS", "COORDINATOR_LOAD_IN_PROGRESS", refusedTimes(11, 14)],
+    ["SyncGroup answered COORDINATOR_NOT_AVAILABLE", "COORDINATOR_NOT_AVAILABLE", refusedTimes(14, 15)],
+    ["JoinGroup answered NOT_COORDINATOR", "NOT_COORDINATOR", refusedTimes(11, 16)],
+    [
+      "FindCoordinator answered COORDINATOR_NOT_AVAILABLE, within the group request's retries",
+      "COORDINATOR_NOT_AVAILABLE",
+      new MultipleErrors("joinGroup failed 4 times.", [
+        new MultipleErrors("findGroupCoordinator failed 4 times.", [
+          new ResponseError(10, 6, { "/coordinators/0": [15, null] }, {}),
+        ]),
+      ]),
+    ],
+    // review-platjoin P2-2: the retries' earlier NOT_COORDINATOR was taken for the reason.
+    [
+      "JoinGroup answered NOT_COORDINATOR, then INCONSISTENT_GROUP_PROTOCOL: given up on the latter",
+      undefined,
+      notCoordinatorThen(23),
+    ],
+    [
+      "JoinGroup answered NOT_COORDINATOR, then FENCED_INSTANCE_ID: given up on the latter",
+      undefined,
+      notCoordinatorThen(82),
+    ],
+    [
+      "JoinGroup answered NOT_COORDINATOR, then COORDINATOR_LOAD_IN_PROGRESS",
+      "COORDINATOR_LOAD_IN_PROGRESS",
+      new MultipleErrors("joinGroup failed 2 times.", [joinGroupAnswer(16), joinGroupAnswer(14)]),
+    ],
+    ["JoinGroup refused: GROUP_AUTHORIZATION_FAILED", undefined, refusedTimes(11, 30)],
+    ["JoinGroup refused: INCONSISTENT_GROUP_PROTOCOL", undefined, refusedTimes(11, 23)],
+    ["an unreachable coordinator", undefined, new NetworkError("Connection to 127.0.0.1:9092 failed.")],
+  ])("%s: %p (undefined: not waited out)", (_, expected, error) => {
+    expect(coordinatorNotReady(error)).toBe(expected);
+  });
+
+  test("a join given up on it names it in the wrapped error's message (the library's names only the request)", () => {
+    const wrapped = wrap(refusedTimes(11, 14), "Failed to start the consumer of group g");
+    expect([wrapped.message, isRetriable(wrapped)]).toEqual([
+      "Failed to start the consumer of group g: joinGroup failed 4 times. (COORDINATOR_LOAD_IN_PROGRESS: The coordinator is loading and hence can't process requests.)",
+      true,
+    ]);
+  });
+
+  test("a join given up on a refusal after a coordinator's names that refusal in its message, not the coordinator's", () => {
+    expect(wrap(notCoordinatorThen(23), "Failed to start the consumer of group g").message).toBe(
+      "Failed to start the consumer of group g: joinGroup failed 2 times. (INCONSISTENT_GROUP_PROTOCOL: The group member's supported protocols are incompatible with those of existing members or first group member tried to join with empty protocol type or empty protocol list.)",
+    );
   });
 });
 

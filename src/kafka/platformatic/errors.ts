@@ -13,11 +13,14 @@
  * When the library's retries ran out ("metadata failed 4 times."), the message names the first
  * network error in it and its socket's reason ("Connection to 127.0.0.1:9092 failed: connect
  * ECONNREFUSED 127.0.0.1:9092"), as kafkajs's does: the operator sees why Kafka was not reached.
+ * Without one, a group coordinator that was not ready is named ("COORDINATOR_LOAD_IN_PROGRESS: The
+ * coordinator is loading and hence can't process requests."), as kafkajs' message says it.
  */
 import { findErrorBy, TimeoutError } from "@platformatic/kafka";
 import { ConnectError, RetriableError } from "../../errors.ts";
 import { type CausedError, findInError } from "../../util/find-in-error.ts";
 import { accessFailure, isAccessError, tlsFailure } from "../access-errors.ts";
+import { COORDINATOR_NOT_READY } from "../coordinator-wait-policy.ts";
 import { brokerRefusal } from "../kafka-exception-classes.ts";
 
 /** A broker's error named in a library error: its Kafka error name and the broker's message. */
@@ -97,18 +100,61 @@ function networkCause(error: unknown): string | undefined {
   });
 }
 
+/** The first answer of a group coordinator not ready (COORDINATOR_LOAD_IN_PROGRESS, ...) in the error. */
+function coordinatorRefusal(error: unknown): BrokerError | undefined {
+  return findInError(error, (e: LibraryError) => protocolError(e, (name) => COORDINATOR_NOT_READY.has(name)));
+}
+
+/**
+ * The error the library gave up on: the last attempt's, inside the MultipleErrors of its retries
+ * ("joinGroup failed 2 times.", also one nested in another's last attempt). The earlier attempts'
+ * errors were retried: after NOT_COORDINATOR the next JoinGroup may have been answered
+ * INCONSISTENT_GROUP_PROTOCOL, which ended the retries.
+ */
+function givenUpOn(error: unknown): unknown {
+  let e = error as LibraryError | null | undefined;
+  for (let depth = 0; depth < 12 && e?.code === "PLT_KFK_MULTIPLE" && Array.isArray(e.errors); depth++) {
+    if (e.errors.length === 0) break;
+    e = e.errors.at(-1) as LibraryError | null | undefined;
+  }
+  return e;
+}
+
+/**
+ * A join that met a group coordinator not ready, named with the broker's answer it was given up on and
+ * its message (the library's own names only the request): the coordinator's refusal, or the refusal
+ * that ended the retries after it (INCONSISTENT_GROUP_PROTOCOL, ...).
+ */
+function coordinatorCause(error: unknown): string | undefined {
+  if (coordinatorRefusal(error) === undefined) return undefined;
+  const last = givenUpOn(error);
+  const found = coordinatorRefusal(last) ?? refusalIn(last) ?? coordinatorRefusal(error);
+  return found && `${found.kafkaError}: ${found.detail}`;
+}
+
 export function wrap(error: unknown, what: string): Error {
   if (error instanceof ConnectError) return error;
   const denial = accessDenial(error);
   if (denial) return accessFailure(what, denial.kafkaError, denial.detail, error);
   const tls = tlsFailure(what, error);
   if (tls) return tls;
-  const network = networkCause(error);
-  const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}${network ? ` (${network})` : ""}`;
+  const cause = networkCause(error) ?? coordinatorCause(error);
+  const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}${cause ? ` (${cause})` : ""}`;
   if (retriable(error)) return new RetriableError(message, { cause: error });
   const refusal = refusalIn(error);
   if (refusal === undefined) return new ConnectError(message, { cause: error });
   return brokerRefusal(message, refusal.kafkaError, refusal.detail, error);
+}
+
+/**
+ * Why a failed join failed because the group coordinator was not ready: the Kafka error name
+ * (COORDINATOR_LOAD_IN_PROGRESS, ...) a JoinGroup, SyncGroup or FindCoordinator was answered with in
+ * the attempt the library gave up on (the last inside the MultipleErrors of its retries); undefined
+ * for another failure, also one given up on after a coordinator's refusal (NOT_COORDINATOR, then
+ * INCONSISTENT_GROUP_PROTOCOL or FENCED_INSTANCE_ID: it fails at once, no join is made again).
+ */
+export function coordinatorNotReady(error: unknown): string | undefined {
+  return coordinatorRefusal(givenUpOn(error))?.kafkaError;
 }
 
 /**

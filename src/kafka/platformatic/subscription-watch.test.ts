@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type Consumer, UserError } from "@platformatic/kafka";
+import { type Consumer, MultipleErrors, ResponseError, UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import { metadataOf } from "./metadata-test-support.ts";
@@ -109,6 +109,33 @@ describe("platformatic watchSubscription", () => {
     await waitFor(() => crashes.length > 0 || recovers > 1, { what: "a crash or a second failed rejoin" });
     expect(crashes).toEqual([unknown]);
     expect(recovers).toBe(1);
+  });
+
+  // review-platjoin P2-1: a rejoin given up on a retriable failure (a group coordinator still not ready
+  // after max.poll.interval.ms) left the member out of its group, the task RUNNING without partitions,
+  // and a leader's next look found nothing to rejoin for (its assignment's counts forgotten).
+  test("a rejoin given up on a retriable failure fails the member with it", async () => {
+    const notReady = new MultipleErrors("joinGroup failed 4 times.", [
+      new ResponseError(11, 9, { "/": [14, null] }, {}), // COORDINATOR_LOAD_IN_PROGRESS
+    ]);
+    const crashes: unknown[] = [];
+    let rejoins = 0;
+    using watch = watching({
+      topics: ["kept"],
+      consumer: tracking(metadataOf({ kept: 2 }).consumer, ["kept"]),
+      // A look at every interval: without the crash, the failed rejoin is followed by another look.
+      settings: { metadataMaxAgeMs: 100, allowAutoTopicCreation: false } as ConsumerSettings,
+      assigned: () => new Map([["kept", 1]]), // the leader assigned from 1 partition: it rejoins
+      current: () => crashes.length === 0,
+      rejoin: async () => {
+        rejoins++;
+        throw notReady;
+      },
+      crash: (error) => void crashes.push(error),
+    });
+    watch.lookNow();
+    await waitFor(() => crashes.length > 0 || rejoins > 1, { what: "a crash or a second failed rejoin" });
+    expect([crashes, rejoins]).toEqual([[notReady], 1]);
   });
 
   // review-platrefresh F1/F4: a member not leading the group rejoined for a partition its topic no

@@ -6,7 +6,8 @@
  * assignment used), the consumer tracks the new topics and the member rejoins its group, so a new
  * matching topic or partitions added to a subscribed topic get assigned. Each look's counts are also
  * passed to `counted` (the fetcher fetches again a partition it found gone once its topic has it
- * again). A failed look-up is tried again at the next interval; a failed rejoin ends the member (`crash`).
+ * again). A failed look-up is tried again at the next interval; a failed rejoin ends the member (`crash`),
+ * a retriable failure when its error is.
  */
 import type { Consumer } from "@platformatic/kafka";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
@@ -100,13 +101,17 @@ export function watchSubscription(w: SubscriptionWatch): SubscriptionWatcher {
           for (const t of now.keys()) if (!w.consumer.topics.current.includes(t)) w.consumer.topics.track(t);
       }
     } catch (error) {
-      // A rejoin failed on a topic deleted since: recovered (unknown-topic-recovery.ts), or its error
-      // fails the member, since the library's failed join left it out of its group and the next look
-      // would see no change to rejoin for. Or every topic deleted, or a matched one deleted before
-      // its metadata was asked: looked at again next interval.
+      // A rejoin that failed, retriable or not (a group coordinator still not ready after
+      // max.poll.interval.ms, its connection lost past the library's retries), fails the member:
+      // the library's failed join left it out of its group (its heartbeat stopped, its partitions
+      // revoked), and the next look would see no change to rejoin for (a leader's counts are
+      // forgotten with its assignment). A retriable failure: the sink task starts a new consumer.
+      // One on a topic deleted since is recovered first (unknown-topic-recovery.ts) when it can be.
+      // Or every topic deleted, or a matched one deleted before its metadata was asked: looked at
+      // again next interval.
       if (isUnknownTopic(error)) {
         if (!(await w.recover(error)) && rejoining) return w.crash(error);
-      } else if (!retriable(error)) return w.crash(error);
+      } else if (rejoining || !retriable(error)) return w.crash(error);
     } finally {
       looking = false;
     }
