@@ -1059,6 +1059,13 @@ describe("what only the platformatic adapter does", () => {
   const platformatic = () => kafkaPorts.platformatic(new LogManager({ sink: () => {} }));
 
   /**
+   * The member holds partitions and all of them are `kept`'s: the deleted topic was given up. An empty
+   * assignment (a rejoin in progress) is not that yet (ci86: `every` holds on none).
+   */
+  const onlyKept = (assignment: readonly { topic: string }[], kept: string) =>
+    assignment.length > 0 && assignment.every((tp) => tp.topic === kept);
+
+  /**
    * The deleted-topic cases: `deleted` and `kept` (unique names from the given prefixes), one partition each,
    * holding "d0" and "k0". `member(label)` starts a platformatic consumer of both in group `groupId`
    * (metadata.max.age.ms `maxAge`) that adds what it receives to `received`, its crashes (after `label: `
@@ -1146,7 +1153,7 @@ describe("what only the platformatic adapter does", () => {
       await c.groupAdmin.deleteTopics({ topics: [deleted] });
       await send(kept, "k1");
       await waitFor(() => received.includes("k1"), { what: `the record sent to ${kept} after the deletion` });
-      await waitFor(() => consumer.assignment().every((tp) => tp.topic === kept), { what: `${deleted} given up` });
+      await waitFor(() => onlyKept(consumer.assignment(), kept), { what: `${deleted} given up` });
       expect(consumer.assignment()).toEqual([{ topic: kept, partition: 0 }]);
       expect(crashes).toEqual([]);
     },
@@ -1170,7 +1177,7 @@ describe("what only the platformatic adapter does", () => {
     consumer.resume([{ topic: deleted, partition: 0 }]);
     await send(kept, "k2");
     await waitFor(() => received.includes("k2") || crashes.length > 0, { what: "k2 after the deletion" });
-    await waitFor(() => crashes.length > 0 || consumer.assignment().every((tp) => tp.topic === kept), {
+    await waitFor(() => crashes.length > 0 || onlyKept(consumer.assignment(), kept), {
       what: `${deleted} given up`,
     });
     expect(crashes).toEqual([]);
