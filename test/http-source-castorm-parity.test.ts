@@ -9,7 +9,7 @@
 import { expect, test } from "bun:test";
 import { createServer } from "node:net";
 import { type Gateway, startGateway } from "./support/gateway.ts";
-import { startApi } from "./support/http-api.ts";
+import { startApi, type TestApi } from "./support/http-api.ts";
 import { createTopic, kafkaBroker, readAll, readTopic, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -22,14 +22,14 @@ const source = (url: string, topic: string, extra: Record<string, string>) => ({
   ...extra,
 });
 
-async function withGateway(run: (gw: Gateway) => Promise<void>): Promise<void> {
+async function withGateway<T>(run: (gw: Gateway) => Promise<T>): Promise<T> {
   const kafka = await kafkaBroker();
   await using dir = await tempDir("http-source-castorm-");
   await using gw = await startGateway({
     dir: dir.path,
     worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "offset.flush.interval.ms": "200" },
   });
-  await run(gw);
+  return await run(gw);
 }
 
 const values = async (topic: string, n: number) =>
@@ -260,6 +260,46 @@ test("castorm's http.response.list.order.direction, IMPLICIT by default: a newes
   });
 }, 60_000);
 
+/**
+ * Runs the CURSOR source `connector` (offset field `id` from 0, record timestamps at `/ts`, a poll
+ * every 100 ms) of `api`'s `/items?<param>=${offset}` into a new topic, until it polled twice asking
+ * after `last` and committed `last` (so Kafka acknowledged every record): the values of `param` the
+ * first three polls asked, and the ids of the topic's records in order.
+ */
+async function cursorRun(
+  api: TestApi,
+  connector: string,
+  param: string,
+  last: number,
+): Promise<{ asked: (string | null)[]; ids: number[] }> {
+  return withGateway(async (gw) => {
+    const topic = uniqueTopic(connector);
+    // Records dated 2024, older than the broker's default retention.ms: the topic keeps them.
+    await createTopic(topic, 1, [{ name: "retention.ms", value: "-1" }]);
+    const config = source(`${api.base}/items?${param}=\${offset}`, topic, {
+      "http.response.records.path": "$.items[*]",
+      "http.offset.mode": "CURSOR",
+      "http.offset.field": "id",
+      "http.initial.offset": "0",
+      "http.response.record.timestamp.pointer": "/ts",
+      "http.timer.interval.ms": "100",
+    });
+    expect((await gw.rest.put(`/connectors/${connector}/config`, config)).status).toBe(201);
+    const asked = () => api.seen.map((s) => s.url.searchParams.get(param));
+    await waitFor(() => asked().filter((s) => s === String(last)).length >= 2, {
+      what: `two polls after the cursor ${last}`,
+    });
+    await waitFor(
+      async () => (await gw.rest.get(`/connectors/${connector}/offsets`)).body.offsets?.[0]?.offset?.offset === last,
+      { what: `the cursor ${last} committed` },
+    );
+    return {
+      asked: asked().slice(0, 3),
+      ids: (await readAll(topic)).map((r) => JSON.parse(r.value!.toString("utf8")).id),
+    };
+  });
+}
+
 test("CURSOR with a timestamp pointer on pages IMPLICIT reverses (explore16 F1): the cursor is the page's greatest id, each record written once", async () => {
   // Ids ascending, event times descending (id 1 the latest), 5 a page after `since`: every page reversed.
   const items = Array.from({ length: 10 }, (_, i) => ({
@@ -269,29 +309,9 @@ test("CURSOR with a timestamp pointer on pages IMPLICIT reverses (explore16 F1):
   using api = startApi((req) =>
     Response.json({ items: items.filter((e) => e.id > Number(req.url.searchParams.get("since"))).slice(0, 5) }),
   );
-  await withGateway(async (gw) => {
-    const topic = uniqueTopic("castorm-cursor");
-    await createTopic(topic, 1, [{ name: "retention.ms", value: "-1" }]);
-    const config = source(`${api.base}/items?since=\${offset}`, topic, {
-      "http.response.records.path": "$.items[*]",
-      "http.offset.mode": "CURSOR",
-      "http.offset.field": "id",
-      "http.initial.offset": "0",
-      "http.response.record.timestamp.pointer": "/ts",
-      "http.timer.interval.ms": "100",
-    });
-    expect((await gw.rest.put("/connectors/castorm-cursor/config", config)).status).toBe(201);
-    const since = () => api.seen.map((s) => s.url.searchParams.get("since"));
-    await waitFor(() => since().filter((s) => s === "10").length >= 2, { what: "two polls after the last item" });
-    // Committed once Kafka acknowledged the records: all of them are in the topic.
-    await waitFor(
-      async () => (await gw.rest.get("/connectors/castorm-cursor/offsets")).body.offsets?.[0]?.offset?.offset === 10,
-      { what: "the cursor 10 committed" },
-    );
-    expect(since().slice(0, 3)).toEqual(["0", "5", "10"]);
-    expect((await readAll(topic)).map((r) => JSON.parse(r.value!.toString("utf8")).id)).toEqual([
-      5, 4, 3, 2, 1, 10, 9, 8, 7, 6,
-    ]);
+  expect(await cursorRun(api, "castorm-cursor", "since", 10)).toEqual({
+    asked: ["0", "5", "10"],
+    ids: [5, 4, 3, 2, 1, 10, 9, 8, 7, 6],
   });
 }, 60_000);
 
@@ -306,25 +326,8 @@ test("CURSOR on a newest-first API asked since_id, pages IMPLICIT reverses: the 
       items: newer.map((id) => ({ id, ts: new Date(Date.UTC(2024, 6, 1, 12, id)).toISOString() })),
     });
   });
-  await withGateway(async (gw) => {
-    const topic = uniqueTopic("castorm-since-id");
-    await createTopic(topic, 1, [{ name: "retention.ms", value: "-1" }]);
-    const config = source(`${api.base}/items?since_id=\${offset}`, topic, {
-      "http.response.records.path": "$.items[*]",
-      "http.offset.mode": "CURSOR",
-      "http.offset.field": "id",
-      "http.initial.offset": "0",
-      "http.response.record.timestamp.pointer": "/ts",
-      "http.timer.interval.ms": "100",
-    });
-    expect((await gw.rest.put("/connectors/castorm-since-id/config", config)).status).toBe(201);
-    const since = () => api.seen.map((s) => s.url.searchParams.get("since_id"));
-    await waitFor(() => since().filter((s) => s === "5").length >= 2, { what: "two polls after the newest item" });
-    await waitFor(
-      async () => (await gw.rest.get("/connectors/castorm-since-id/offsets")).body.offsets?.[0]?.offset?.offset === 5,
-      { what: "the cursor 5 committed" },
-    );
-    expect(since().slice(0, 3)).toEqual(["0", "3", "5"]);
-    expect((await readAll(topic)).map((r) => JSON.parse(r.value!.toString("utf8")).id)).toEqual([1, 2, 3, 4, 5]);
+  expect(await cursorRun(api, "castorm-since-id", "since_id", 5)).toEqual({
+    asked: ["0", "3", "5"],
+    ids: [1, 2, 3, 4, 5],
   });
 }, 60_000);

@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { type Gateway, startGateway } from "./support/gateway.ts";
+import { failedTask, type Gateway, startGateway } from "./support/gateway.ts";
 import {
   createTopic,
   type KafkaInfo,
@@ -15,9 +15,10 @@ import {
   plainJaas,
   produce,
   readTopic,
-  testClient,
   uniqueTopic,
 } from "./support/kafka.ts";
+import { createRefusingHttpSink } from "./support/refusing-http-sink.ts";
+import { committedOffset } from "./support/sink-task.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -37,16 +38,6 @@ function saslOverrides(
     [`${client}.override.sasl.mechanism`]: mechanism,
     [`${client}.override.sasl.jaas.config`]: plainJaas(password),
   };
-}
-
-async function failedTask(gw: Gateway, connector: string) {
-  return waitFor(
-    async () => {
-      const task = (await gw.rest.get(`/connectors/${connector}/status`)).body.tasks?.[0];
-      return task?.state === "FAILED" ? task : undefined;
-    },
-    { timeoutMs: 25_000, what: `${connector} FAILED` },
-  );
 }
 
 async function runningTask(gw: Gateway, connector: string) {
@@ -206,40 +197,20 @@ describe.each(["platformatic", "kafkajs"])(
       await using dir = await tempDir();
       const topic = uniqueTopic("sasl-dlq-errant");
       await createTopic(topic);
-      const accepted: number[] = [];
-      using endpoint = Bun.serve({
-        port: 0,
-        hostname: "127.0.0.1",
-        async fetch(req) {
-          const events = JSON.parse(await req.text()) as { i: number; bad?: boolean }[];
-          if (events.some((e) => e.bad)) return new Response("refused", { status: 400 });
-          accepted.push(...events.map((e) => e.i));
-          return new Response("ok");
-        },
-      });
       await using gw = await startGateway({
         dir: dir.path,
         worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "kafka.client": client },
       });
-      // A name (so a consumer group) of its own on the shared broker, whoever else runs meanwhile.
-      const name = uniqueTopic("dlq-errant");
-      const created = await gw.rest.post("/connectors", {
-        name,
-        config: {
-          "connector.class": "HttpSink",
-          topics: topic,
-          url: `http://127.0.0.1:${endpoint.port}/events`,
-          "consumer.override.auto.offset.reset": "earliest",
-          "sink.flush-buffer.timeout": "20",
-          "errors.tolerance": "all",
-          "errors.deadletterqueue.topic.name": uniqueTopic("sasl-dlq-e"),
+      using sink = await createRefusingHttpSink(gw, {
+        topic,
+        dlq: uniqueTopic("sasl-dlq-e"),
+        refused: (e) => e.bad === true,
+        connector: {
           "errors.deadletterqueue.topic.replication.factor": "1",
-          "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-          "value.converter.schemas.enable": "false",
           ...saslOverrides(kafka, "producer", WRONG),
         },
       });
-      expect(created.status).toBe(201);
+      const { name, accepted } = sink;
       await runningTask(gw, name);
       await produce(topic, [{ value: '{"i":0}' }, { value: '{"i":1,"bad":true}' }, { value: '{"i":2}' }]);
       const task = await failedTask(gw, name);
@@ -252,15 +223,7 @@ describe.each(["platformatic", "kafkajs"])(
       expect(gw.output()).toContain(`ERROR [${name}|task-0] Could not produce message to dead letter queue`);
       expect(gw.output()).not.toContain(WRONG);
       expect(accepted).not.toContain(1);
-      const admin = (await testClient()).admin();
-      await admin.connect();
-      try {
-        const [entry] = await admin.fetchOffsets({ groupId: `connect-${name}`, topics: [topic] });
-        const committed = Number(entry?.partitions.find((p) => p.partition === 0)?.offset ?? -1);
-        expect(committed).toBeLessThanOrEqual(1);
-      } finally {
-        await admin.disconnect();
-      }
+      expect(await committedOffset(`connect-${name}`, topic)).toBeLessThanOrEqual(1);
     }, 60_000);
   },
 );

@@ -13,9 +13,9 @@ import type { Admin } from "kafkajs";
 import type { ConsumerHandlers } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { LogManager } from "../src/util/logger.ts";
-import { startGateway } from "./support/gateway.ts";
 import { createTopicsOn, stableSubscriptions, uniqueTopic } from "./support/kafka.ts";
 import { type OwnBroker, startOwnBroker } from "./support/own-broker.ts";
+import { startPartitionedFileSink } from "./support/partitioned-file-sink.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 import { METADATA, tapRequests } from "./support/wire-tap.ts";
@@ -60,33 +60,13 @@ test.each(["kafkajs", "platformatic"])(
     ]);
     await produce(deleted, ["deleted:0"]);
     await produce(kept, ["kept:0", "kept:1"]);
-    const file = dir.file("sink.txt");
+    const sink = await startPartitionedFileSink(dir, client, `${deleted},${kept}`, {
+      worker: { "bootstrap.servers": broker.bootstrap, "offset.flush.interval.ms": "3600000" },
+    });
+    await using gw = sink.gw;
+    const { name } = sink;
     // kafkajs' consumer may end before the task committed what it delivered: those records come again (at least once).
-    const delivered = async () =>
-      (await Bun.file(file).exists())
-        ? [...new Set((await Bun.file(file).text()).split("\n").filter((l) => l !== ""))]
-        : [];
-    await using gw = await startGateway({
-      dir: dir.path,
-      worker: {
-        "bootstrap.servers": broker.bootstrap,
-        "data.dir": dir.file("data"),
-        "kafka.client": client,
-        "offset.flush.interval.ms": "3600000",
-      },
-    });
-    const name = uniqueTopic("sink-refused-creation");
-    const created = await gw.rest.post("/connectors", {
-      name,
-      config: {
-        "connector.class": "FileStreamSink",
-        topics: `${deleted},${kept}`,
-        file,
-        "consumer.override.metadata.max.age.ms": "200",
-        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-      },
-    });
-    expect(created.status).toBe(201);
+    const delivered = async () => [...new Set(await sink.lines())];
     await waitFor(async () => (await delivered()).length === 3, { what: "the records of both topics" });
 
     await admin.deleteTopics({ topics: [deleted] });

@@ -210,6 +210,17 @@ export async function taskState(gw: Gateway, connector: string): Promise<string 
   return (await gw.rest.get(`/connectors/${connector}/status`)).body.tasks[0]?.state;
 }
 
+/** Task 0 of `connector` once it is FAILED (its status, with its trace), waiting 25 s at most. */
+export async function failedTask(gw: Gateway, connector: string) {
+  return waitFor(
+    async () => {
+      const task = (await gw.rest.get(`/connectors/${connector}/status`)).body.tasks?.[0];
+      return task?.state === "FAILED" ? task : undefined;
+    },
+    { timeoutMs: 25_000, what: `${connector} FAILED` },
+  );
+}
+
 /** The value of the metric `name` of `connector` on /metrics, if it is there. */
 export async function metric(gw: Gateway, name: string, connector: string): Promise<number | undefined> {
   const text = await (await fetch(`${gw.url}/metrics`)).text();

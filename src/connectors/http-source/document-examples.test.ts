@@ -124,6 +124,11 @@ const errorsOf = (config: Record<string, string>) => {
   const { infos } = validateConnectorConfig(registry, { name: "http-source", ...config });
   return infos.configs.flatMap((c) => (c.value && c.value.errors.length > 0 ? [[c.value.name, c.value.errors]] : []));
 };
+/** errorsOf's entry for `key` refused with `value` shown (`[hidden]` for a password) for `reason`, as Connect words it. */
+const invalid = (key: string, value: string, reason: string) => [
+  key,
+  [`Invalid value ${value} for configuration ${key}: ${reason}`],
+];
 
 describe("HTTP Source document examples", () => {
   test.each(Object.entries(examples))("%s is accepted as written", (_name, example) => {
@@ -150,69 +155,55 @@ describe("HTTP Source document examples", () => {
       s = await makeClientStores(dir.path);
     });
     afterAll(() => dir[Symbol.asyncDispose]());
+    /** The errors of the basic example with http.ssl.enabled and these store keys. */
+    const sslErrors = (stores: Record<string, string>) => errorsOf({ ...basic, "http.ssl.enabled": "true", ...stores });
 
     test("is accepted; a wrong store password is an error on its key", () => {
       const ssl = {
-        "http.ssl.enabled": "true",
         "http.ssl.truststore.location": s.trustJks,
         "http.ssl.truststore.password": s.password,
         "http.ssl.keystore.location": s.clientJks,
         "http.ssl.keystore.password": s.password,
       };
-      expect(errorsOf({ ...basic, ...ssl })).toEqual([]);
-      const wrong = errorsOf({ ...basic, ...ssl, "http.ssl.keystore.password": "not-it" });
+      expect(sslErrors(ssl)).toEqual([]);
+      const wrong = sslErrors({ ...ssl, "http.ssl.keystore.password": "not-it" });
       expect(wrong.map(([k]) => k)).toEqual(["http.ssl.keystore.password"]);
     });
 
     // explore15 F4: refused ("a JKS store needs its password") where Java reads it, as Kafka's ssl.truststore.password documents.
     test("a JKS trust store without a password is accepted, as Java reads one; a key store still needs its password", () => {
-      const trust = { "http.ssl.enabled": "true", "http.ssl.truststore.location": s.trustJks };
-      expect(errorsOf({ ...basic, ...trust })).toEqual([]);
-      const keys = { ...trust, "http.ssl.keystore.location": s.clientJks };
-      expect(errorsOf({ ...basic, ...keys })).toEqual([
-        [
-          "http.ssl.keystore.password",
-          ["Invalid value null for configuration http.ssl.keystore.password: a JKS store needs its password"],
-        ],
+      const trust = { "http.ssl.truststore.location": s.trustJks };
+      expect(sslErrors(trust)).toEqual([]);
+      expect(sslErrors({ ...trust, "http.ssl.keystore.location": s.clientJks })).toEqual([
+        invalid("http.ssl.keystore.password", "null", "a JKS store needs its password"),
       ]);
     });
 
     // explore17 F3: the messages named no key, and only the first bad store was reported.
     test("each bad store is reported on its own key, each message naming the key, never a password", () => {
-      const errors = errorsOf({
-        ...basic,
-        "http.ssl.enabled": "true",
+      const errors = sslErrors({
         "http.ssl.truststore.location": s.trustP12,
         "http.ssl.keystore.location": s.clientJks,
         "http.ssl.keystore.password": "Wr0ngPassw0rdXYZ",
       });
       expect(errors).toEqual([
-        [
-          "http.ssl.truststore.password",
-          ["Invalid value null for configuration http.ssl.truststore.password: a PKCS12 store needs its password"],
-        ],
-        [
-          "http.ssl.keystore.password",
-          ["Invalid value [hidden] for configuration http.ssl.keystore.password: wrong password for the JKS store"],
-        ],
+        invalid("http.ssl.truststore.password", "null", "a PKCS12 store needs its password"),
+        invalid("http.ssl.keystore.password", "[hidden]", "wrong password for the JKS store"),
       ]);
     });
 
     test("a store that is no store is reported on its location, with the file", () => {
-      const errors = errorsOf({
-        ...basic,
-        "http.ssl.enabled": "true",
+      const errors = sslErrors({
         "http.ssl.truststore.location": s.trustJks,
         "http.ssl.truststore.password": s.password,
         "http.ssl.keystore.location": s.caCert,
       });
       expect(errors).toEqual([
-        [
+        invalid(
           "http.ssl.keystore.location",
-          [
-            `Invalid value ${s.caCert} for configuration http.ssl.keystore.location: the key store must hold a private key with its certificate chain`,
-          ],
-        ],
+          s.caCert,
+          "the key store must hold a private key with its certificate chain",
+        ),
       ]);
     });
   });

@@ -112,6 +112,15 @@ describe("http.response.list.order.direction", () => {
     ...extra,
   });
   const ids = (records: { value: unknown }[]) => records.map((r) => JSON.parse(String(r.value)).id);
+  /** CURSOR on the records' `id`, from 0, their Kafka timestamps at `/ts`. */
+  const cursorConfig = (base: string) => ({
+    "http.url": `${base}/events?since=\${offset}`,
+    "http.response.records.path": "$[*]",
+    "http.offset.mode": "CURSOR",
+    "http.offset.field": "id",
+    "http.initial.offset": "0",
+    "http.response.record.timestamp.pointer": "/ts",
+  });
 
   test("IMPLICIT (the default) with a timestamp pointer: a newest-first page goes to Kafka oldest first, as castorm sorts it", async () => {
     using server = api(() => Response.json(newestFirst));
@@ -142,14 +151,7 @@ describe("http.response.list.order.direction", () => {
     using server = api((_req, url) =>
       Response.json(items.filter((e) => e.id > Number(url.searchParams.get("since"))).slice(0, 5)),
     );
-    const h = await startTask({
-      "http.url": `${server.base}/events?since=\${offset}`,
-      "http.response.records.path": "$[*]",
-      "http.offset.mode": "CURSOR",
-      "http.offset.field": "id",
-      "http.initial.offset": "0",
-      "http.response.record.timestamp.pointer": "/ts",
-    });
+    const h = await startTask(cursorConfig(server.base));
     const records = await h.collect(10, 200);
     expect(ids(records)).toEqual([5, 4, 3, 2, 1, 10, 9, 8, 7, 6]);
     expect(await h.collect(1, 70)).toEqual([]);
@@ -168,14 +170,7 @@ describe("http.response.list.order.direction", () => {
       { id: 3, ts: "2024-07-01T00:00:00Z" },
     ];
     using server = api((_req, url) => Response.json(page.filter((e) => e.id > Number(url.searchParams.get("since")))));
-    const config = {
-      "http.url": `${server.base}/events?since=\${offset}`,
-      "http.response.records.path": "$[*]",
-      "http.offset.mode": "CURSOR",
-      "http.offset.field": "id",
-      "http.initial.offset": "0",
-      "http.response.record.timestamp.pointer": "/ts",
-    };
+    const config = cursorConfig(server.base);
     const first = await startTask(config);
     const records = await first.collect(3);
     commit(first, records.slice(0, 2));
