@@ -143,6 +143,17 @@ const patches = [
       }, Math.max(1, scheduleAt)) // edge-gateway patch: never a negative delay`,
   },
   {
+    file: "node_modules/kafkajs/src/broker/index.js",
+    from: `const { KafkaJSNonRetriableError } = require('../errors')`,
+    to: `const { KafkaJSNonRetriableError, KafkaJSConnectionError } = require('../errors')`,
+  },
+  {
+    file: "node_modules/kafkajs/src/broker/index.js",
+    from: `  throw new Error('Broker not connected')`,
+    to: `  // edge-gateway patch: a connection error (retriable), not a plain Error the runtime takes as fatal
+  throw new KafkaJSConnectionError('Broker not connected')`,
+  },
+  {
     file: "node_modules/kafkajs/src/cluster/index.js",
     from: `  async findGroupCoordinatorMetadata({ groupId, coordinatorType }) {
     const brokerMetadata = await this.brokerPool.withBroker(async ({ nodeId, broker }) => {`,

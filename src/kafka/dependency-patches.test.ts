@@ -3,6 +3,8 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { waitFor } from "../../test/support/wait-for.ts";
+import { isRetriable } from "../errors.ts";
+import { wrap } from "./kafkajs/errors.ts";
 
 // scripts/patch-dependencies.mjs fixes kafkajs' producer hot spots and @platformatic/kafka's
 // WebAssembly loading and import-time validator compilation at install time (npm postinstall, scripts/lib.sh); these tests fail when an
@@ -113,6 +115,27 @@ describe("kafkajs group coordinator patch (scripts/patch-dependencies.mjs)", () 
       .catch((e: unknown) => e)) as Error;
     expect(error.message).toBe("Failed to find group coordinator");
     expect(error.cause).toBe(refusal);
+  });
+});
+
+describe("kafkajs broker patch (scripts/patch-dependencies.mjs)", () => {
+  // explore18 F1 (P1): a broker that kept its connection but stopped answering (SIGSTOP, a full heap) left
+  // kafkajs' Broker without its API versions; its next request threw a plain Error, which the adapter
+  // took as fatal: the sink and ingest tasks FAILED and stayed so after the broker came back.
+  test("a request on a broker whose connection is not set up is a retriable connection error, as the runtime retries", async () => {
+    const Broker = require(require.resolve("kafkajs/src/broker/index.js")) as new (
+      o: unknown,
+    ) => {
+      metadata(topics: string[]): Promise<unknown>;
+    };
+    const logger = { namespace: () => logger, debug() {}, info() {}, warn() {}, error() {} };
+    const broker = new Broker({ connectionPool: {}, logger });
+    const thrown = (await broker.metadata(["t"]).catch((e: unknown) => e)) as Error;
+    expect({ name: thrown.name, message: thrown.message }).toEqual({
+      name: "KafkaJSConnectionError",
+      message: "Broker not connected",
+    });
+    expect(isRetriable(wrap(thrown, "Failed to look up metadata"))).toBe(true);
   });
 });
 
