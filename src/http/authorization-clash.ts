@@ -6,9 +6,10 @@
  */
 
 /**
- * The message: `sender` is the authentication that sends Authorization, `outcome` what would reach
- * the server, `remedy` the other way out than removing the header. Names keys only, never a value.
+ * The message: `key` is the header's key as written, `sender` the authentication that sends
+ * Authorization, `outcome` what would reach the server, `remedy` the other way out than removing the
+ * header. Names keys only (as written: Connect's 400 lists messages without their keys), never a value.
  */
-export function authorizationClash(sender: string, outcome: string, remedy: string): string {
-  return `Sets Authorization, which ${sender} sends as well: ${outcome}. Remove it, or ${remedy}`;
+export function authorizationClash(key: string, sender: string, outcome: string, remedy: string): string {
+  return `${key} sets Authorization, which ${sender} sends as well: ${outcome}. Remove it, or ${remedy}`;
 }

@@ -121,6 +121,11 @@ export class AliasedConfigDef<T = Record<string, unknown>> extends ConfigDef<T> 
     }
   }
 
+  /** The key as the user wrote the declared key `name` (the declared name when set under it, or not set at all). */
+  asWritten(raw: RawConfig, name: string): string {
+    return this.writtenAs(raw).get(name) ?? name;
+  }
+
   /** Declared keys not set under their own name but under another spelling, with the key as written. */
   private writtenAs(raw: RawConfig): Map<string, string> {
     const out = new Map<string, string>();

@@ -61,13 +61,14 @@ describe("one option set under two spellings with different values", () => {
 });
 
 // explore15 F3: the configured Authorization was replaced by OIDC's Bearer token in silence.
+// explore18 F4: the refusal names the header's key and the OIDC keys as written (Connect's 400 lists messages only).
 describe("sink.header.Authorization with OIDC", () => {
   const oidc = {
     "flink.connector.http.security.oidc.token.request": "grant_type=client_credentials&client_secret=s3",
     "flink.connector.http.security.oidc.token.endpoint.url": "http://127.0.0.1/token",
   };
-  const MESSAGE =
-    "Sets Authorization, which OIDC (security.oidc.token.request) sends as well: its Bearer token would replace this value. Remove it, or remove security.oidc.token.request and security.oidc.token.endpoint.url";
+  const message = (key: string, request: string, endpoint: string) =>
+    `${key} sets Authorization, which OIDC (${request}) sends as well: its Bearer token would replace this value. Remove it, or remove ${request} and ${endpoint}`;
 
   test.each([
     "sink.header.Authorization",
@@ -76,12 +77,29 @@ describe("sink.header.Authorization with OIDC", () => {
   ])(
     "%s: refused on its key as the HTTP source refuses one with http.auth.type; a stored one starts with a WARN",
     (key) => {
-      expect(validationErrors({ ...oidc, [key]: "u:p" })).toEqual([[key, [MESSAGE]]]);
+      const expected = message(
+        key,
+        "flink.connector.http.security.oidc.token.request",
+        "flink.connector.http.security.oidc.token.endpoint.url",
+      );
+      expect(validationErrors({ ...oidc, [key]: "u:p" })).toEqual([[key, [expected]]]);
       const stored = { ...base, ...oidc, [key]: "u:p" };
-      expect(httpSink.validationOnly?.(stored)).toEqual([{ key, message: MESSAGE }]);
+      expect(httpSink.validationOnly?.(stored)).toEqual([{ key, message: expected }]);
       expect(() => new HttpSinkConnector().start(stored)).not.toThrow();
     },
   );
+
+  test("each OIDC key is named as written, whatever spelling each one uses", () => {
+    const key = "flink.connector.http.sink.header.authorization";
+    const config = {
+      [key]: "Basic dXNlcjpzZWNyZXRwdw==",
+      "security.oidc.token.endpoint.url": "http://127.0.0.1/token",
+      "http.security.oidc.token.request": "grant_type=client_credentials&client_secret=topsecret",
+    };
+    const expected = message(key, "http.security.oidc.token.request", "security.oidc.token.endpoint.url");
+    expect(validationErrors(config)).toEqual([[key, [expected]]]);
+    expect(expected).not.toContain("topsecret");
+  });
 
   test("either alone is fine", () => {
     expect(validationErrors(oidc)).toEqual([]);

@@ -58,15 +58,20 @@ export function sinkValidationOnly(raw: RawConfig): ConfigProblem[] {
   if (backoff && !problems.some((p) => p.key === BACKOFF_KEYS.max)) problems.push(backoff);
   const oidc = !noRequest || (tokenUrl ?? "") !== "";
   const authorization = [...httpSinkConfig.family(raw, HEADER_FAMILY)].find(([name]) => isAuthorization(name));
-  if (oidc && authorization)
+  if (oidc && authorization) {
+    const [request, endpoint] = ["security.oidc.token.request", "security.oidc.token.endpoint.url"].map((key) =>
+      httpSinkConfig.asWritten(raw, key),
+    );
     problems.push({
       key: authorization[1].key,
       message: authorizationClash(
-        "OIDC (security.oidc.token.request)",
+        authorization[1].key,
+        `OIDC (${request})`,
         "its Bearer token would replace this value",
-        "remove security.oidc.token.request and security.oidc.token.endpoint.url",
+        `remove ${request} and ${endpoint}`,
       ),
     });
+  }
   return [
     ...httpSinkConfig.namingWrittenKeys(raw, problems),
     ...httpSinkConfig.conflicts(raw),

@@ -156,7 +156,7 @@ describe("an Authorization header in http.headers while http.auth.type sends one
     ["BASIC", basic, "X-Hosts: a:8080, Authorization:0a1b2c3d"],
   ] as const)("is refused by validation with %s on http.headers", (auth, keys, headers) => {
     expect(errorsOn("http.headers", { ...keys, "http.headers": headers })).toEqual([
-      `Sets Authorization, which http.auth.type=${auth} sends as well: the request would carry both as one combined value. Remove it, or set http.auth.type=NONE`,
+      `http.headers sets Authorization, which http.auth.type=${auth} sends as well: the request would carry both as one combined value. Remove it, or set http.auth.type=NONE`,
     ]);
   });
 

@@ -97,6 +97,7 @@ function authorizationHeaderProblems(raw: RawConfig): ConfigProblem[] {
     {
       key: "http.headers",
       message: authorizationClash(
+        "http.headers",
         `http.auth.type=${auth}`,
         "the request would carry both as one combined value",
         "set http.auth.type=NONE",

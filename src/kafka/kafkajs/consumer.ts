@@ -147,7 +147,8 @@ export class KafkajsConsumer implements KafkaConsumer {
     const timeoutMs = s.rebalanceTimeoutMs;
     const warn = (reason: string, pauseMs: number, note: string) =>
       this.log.coordinatorNotReady(reason, pauseMs, timeoutMs, note);
-    const member = withCoordinatorWait(hooked, { retryBackoffMs, timeoutMs, signal: joinWait.signal, warn });
+    const wait = { retryBackoffMs, timeoutMs, signal: joinWait.signal, warn };
+    const member = withCoordinatorWait(hooked, wait);
     const consumer = member.consumer(
       memberConfig(this.options.groupId, s, (counts) => {
         if (!cancelled()) this.assignerUsed = counts;
@@ -204,7 +205,7 @@ export class KafkajsConsumer implements KafkaConsumer {
       const subscription = first?.subscription ?? topics;
       if (!(subscription instanceof RegExp)) await awaitTopics(this.kafka, subscription, s.allowAutoTopicCreation);
       if (cancelled()) throw closedMeanwhile();
-      await fenceZombies(this.kafka, this.options);
+      await fenceZombies(this.kafka, this.options, wait);
       if (cancelled()) throw closedMeanwhile();
       await consumer.connect();
       // Asked before the join: a change in between rejoins once more rather than going unseen. The

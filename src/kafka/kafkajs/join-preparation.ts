@@ -1,11 +1,14 @@
 /**
  * What the kafkajs consumer (KafkajsConsumer, consumer.ts) asks of the cluster before it joins its
- * group: that its topics exist with leaders, and that no dead incarnation of itself is still a member.
+ * group: that its topics exist with leaders, and that no dead incarnation of itself is still a member
+ * (waiting out a group coordinator not ready, as the join does).
  */
 import type { Kafka } from "kafkajs";
 import { RetriableError } from "../../errors.ts";
 import { retry } from "../../util/backoff.ts";
+import { type CoordinatorWait, waitForCoordinator } from "../coordinator-wait-policy.ts";
 import type { ConsumerOptions } from "../kafka-port.ts";
+import { coordinatorNotReady } from "./coordinator-wait.ts";
 import { topicNotReady } from "./errors.ts";
 import { createCluster } from "./protocol.ts";
 
@@ -77,22 +80,28 @@ export async function topicsReady(
  * (`fencePredecessors`): earlier incarnations of the same task that died without leaving
  * (kill -9). Otherwise the new member waits for their session to expire (45 s) before it gets
  * partitions. kafkajs cannot use static membership (KIP-345), which would solve this in the
- * protocol.
+ * protocol. Its DescribeGroups is the start's first request to the group coordinator, so it waits
+ * out one not ready (COORDINATOR_LOAD_IN_PROGRESS on a broker loading __consumer_offsets) as the
+ * join does (`wait`, coordinator-wait-policy.ts), rather than failing the start into its backoff.
  */
-export async function fenceZombies(kafka: Kafka, options: ConsumerOptions): Promise<void> {
+export async function fenceZombies(kafka: Kafka, options: ConsumerOptions, wait: CoordinatorWait): Promise<void> {
   const clientId = options.properties["client.id"]?.trim();
   if (!options.fencePredecessors || !clientId) return;
+  await waitForCoordinator(() => fence(kafka, options.groupId, clientId), wait, coordinatorNotReady);
+}
+
+async function fence(kafka: Kafka, groupId: string, clientId: string): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const { groups } = await admin.describeGroups([options.groupId]);
+    const { groups } = await admin.describeGroups([groupId]);
     const zombies = (groups[0]?.members ?? []).filter((m) => m.clientId === clientId);
     if (zombies.length === 0) return;
     const cluster = createCluster(kafka);
     await cluster.connect();
     try {
-      const coordinator = await cluster.findGroupCoordinator({ groupId: options.groupId });
-      for (const z of zombies) await coordinator.leaveGroup({ groupId: options.groupId, memberId: z.memberId });
+      const coordinator = await cluster.findGroupCoordinator({ groupId });
+      for (const z of zombies) await coordinator.leaveGroup({ groupId, memberId: z.memberId });
     } finally {
       await cluster.disconnect();
     }

@@ -310,7 +310,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       if (cancelled()) throw closedMeanwhile();
       const ownClientId = this.options.properties["client.id"]?.trim();
       if (this.options.fencePredecessors && ownClientId && !s.groupInstanceId)
-        await fenceZombies(this.connection, groupId, ownClientId);
+        await fenceZombies(this.connection, groupId, ownClientId, wait);
       if (cancelled()) throw closedMeanwhile();
       for (const t of subscribed) consumer.topics.track(t);
       const { connection, settings } = this;

@@ -7,8 +7,9 @@ import { Admin, type Consumer } from "@platformatic/kafka";
 import { RetriableError } from "../../errors.ts";
 import { retry } from "../../util/backoff.ts";
 import type { ConnectionSettings } from "../client-config.ts";
+import { type CoordinatorWait, waitForCoordinator } from "../coordinator-wait-policy.ts";
 import { baseOptions } from "./client-options.ts";
-import { isUnknownTopic, retriable } from "./errors.ts";
+import { coordinatorNotReady, isUnknownTopic, retriable } from "./errors.ts";
 
 async function withAdmin<T>(connection: ConnectionSettings, use: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Admin(baseOptions(connection));
@@ -28,19 +29,27 @@ export function matchingTopics(connection: ConnectionSettings, pattern: RegExp):
  * Removes members of the group that carry `clientId`: earlier incarnations of the same task that
  * died without leaving (kill -9). Otherwise the new member waits for their session to expire (45 s)
  * before it gets partitions. Only for a client id no other live member uses (ConsumerOptions'
- * `fencePredecessors`).
+ * `fencePredecessors`). Its DescribeGroups is the start's first request to the group coordinator: it
+ * waits out one not ready (loading __consumer_offsets) as the join does (`wait`, coordinator-wait-policy.ts).
  */
-export function fenceZombies(connection: ConnectionSettings, groupId: string, clientId: string): Promise<void> {
-  return withAdmin(connection, async (admin) => {
-    const groups = await admin.describeGroups({ groups: [groupId] });
-    const members = [...(groups.get(groupId)?.members.values() ?? [])];
-    const zombies = members.filter((m) => m.clientId === clientId);
-    if (zombies.length === 0) return;
-    await admin.removeMembersFromConsumerGroup({
-      groupId,
-      members: zombies.map((z) => ({ memberId: z.id, reason: "replaced by a restarted task" })),
+export function fenceZombies(
+  connection: ConnectionSettings,
+  groupId: string,
+  clientId: string,
+  wait: CoordinatorWait,
+): Promise<void> {
+  const fence = () =>
+    withAdmin(connection, async (admin) => {
+      const groups = await admin.describeGroups({ groups: [groupId] });
+      const members = [...(groups.get(groupId)?.members.values() ?? [])];
+      const zombies = members.filter((m) => m.clientId === clientId);
+      if (zombies.length === 0) return;
+      await admin.removeMembersFromConsumerGroup({
+        groupId,
+        members: zombies.map((z) => ({ memberId: z.id, reason: "replaced by a restarted task" })),
+      });
     });
-  });
+  return waitForCoordinator(fence, wait, coordinatorNotReady);
 }
 
 /**
