@@ -82,29 +82,41 @@ describe("platformatic watchSubscription", () => {
     expect(tracked).toEqual(["kept"]);
   });
 
+  /**
+   * A leader of `kept` whose assignment used 1 partition where the topic has 2 (so its look rejoins), its
+   * rejoin failing with `failure`, looking at every 100 ms interval (without a crash, another look and
+   * rejoin follow); `recover` as given. Its crashes go to `crashes`; `rejoins` counts the rejoins.
+   */
+  function failingLeader(failure: Error, recover?: SubscriptionWatch["recover"]) {
+    const crashes: unknown[] = [];
+    const counts = { rejoins: 0 };
+    const watch = watching({
+      topics: ["kept"],
+      consumer: tracking(metadataOf({ kept: 2 }).consumer, ["kept"]),
+      settings: { metadataMaxAgeMs: 100, allowAutoTopicCreation: false } as ConsumerSettings,
+      assigned: () => new Map([["kept", 1]]),
+      current: () => crashes.length === 0,
+      rejoin: async () => {
+        counts.rejoins++;
+        throw failure;
+      },
+      crash: (error) => void crashes.push(error),
+      ...(recover ? { recover } : {}),
+    });
+    return { watch, crashes, counts };
+  }
+
   // review-partfix2b P3: the watch ignored that the recovery gave up, so a member whose own rejoin
   // failed on an unknown topic stayed out of its group (the task RUNNING without partitions).
   test("a rejoin failing on an unknown topic the recovery does not recover from fails the member", async () => {
     const unknown = new UserError("Unknown topic kept.");
-    const crashes: unknown[] = [];
     let recovers = 0;
-    using watch = watching({
-      topics: ["kept"],
-      consumer: tracking(metadataOf({ kept: 2 }).consumer, ["kept"]),
-      // A look at every interval: without the crash, the failed rejoin is followed by another look.
-      settings: { metadataMaxAgeMs: 100, allowAutoTopicCreation: false } as ConsumerSettings,
-      assigned: () => new Map([["kept", 1]]), // the leader assigned from 1 partition: it rejoins
-      current: () => crashes.length === 0,
-      rejoin: async () => {
-        throw unknown;
-      },
-      crash: (error) => void crashes.push(error),
-      // The look-up failed, or the rejoins' bound is spent.
-      recover: async () => {
-        recovers++;
-        return false;
-      },
+    // The look-up failed, or the rejoins' bound is spent.
+    const { watch, crashes } = failingLeader(unknown, async () => {
+      recovers++;
+      return false;
     });
+    using _ = watch;
     watch.lookNow();
     await waitFor(() => crashes.length > 0 || recovers > 1, { what: "a crash or a second failed rejoin" });
     expect(crashes).toEqual([unknown]);
@@ -118,24 +130,11 @@ describe("platformatic watchSubscription", () => {
     const notReady = new MultipleErrors("joinGroup failed 4 times.", [
       new ResponseError(11, 9, { "/": [14, null] }, {}), // COORDINATOR_LOAD_IN_PROGRESS
     ]);
-    const crashes: unknown[] = [];
-    let rejoins = 0;
-    using watch = watching({
-      topics: ["kept"],
-      consumer: tracking(metadataOf({ kept: 2 }).consumer, ["kept"]),
-      // A look at every interval: without the crash, the failed rejoin is followed by another look.
-      settings: { metadataMaxAgeMs: 100, allowAutoTopicCreation: false } as ConsumerSettings,
-      assigned: () => new Map([["kept", 1]]), // the leader assigned from 1 partition: it rejoins
-      current: () => crashes.length === 0,
-      rejoin: async () => {
-        rejoins++;
-        throw notReady;
-      },
-      crash: (error) => void crashes.push(error),
-    });
+    const { watch, crashes, counts } = failingLeader(notReady);
+    using _ = watch;
     watch.lookNow();
-    await waitFor(() => crashes.length > 0 || rejoins > 1, { what: "a crash or a second failed rejoin" });
-    expect([crashes, rejoins]).toEqual([[notReady], 1]);
+    await waitFor(() => crashes.length > 0 || counts.rejoins > 1, { what: "a crash or a second failed rejoin" });
+    expect([crashes, counts.rejoins]).toEqual([[notReady], 1]);
   });
 
   // review-platrefresh F1/F4: a member not leading the group rejoined for a partition its topic no
