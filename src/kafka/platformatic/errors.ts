@@ -16,7 +16,7 @@
  * Without one, a group coordinator that was not ready is named ("COORDINATOR_LOAD_IN_PROGRESS: The
  * coordinator is loading and hence can't process requests."), as kafkajs' message says it.
  */
-import { findErrorBy, TimeoutError } from "@platformatic/kafka";
+import { findErrorBy, NetworkError, TimeoutError } from "@platformatic/kafka";
 import { ConnectError, RetriableError } from "../../errors.ts";
 import { type CausedError, findInError } from "../../util/find-in-error.ts";
 import { accessFailure, isAccessError, tlsFailure } from "../access-errors.ts";
@@ -79,6 +79,13 @@ export function retriable(error: unknown): boolean {
     // library marks these for a rejoin, not a retry; a new join cures them, as Java's consumer treats
     // them (RebalanceInProgressException is retriable).
     findErrorBy(error, "needsRejoin", true) !== null
+  );
+}
+
+/** Kafka not reached: a network error (refused, cut) anywhere in the error, or a request that timed out. */
+export function notReached(error: unknown): boolean {
+  return (
+    error instanceof TimeoutError || (error instanceof Error && findErrorBy(error, "code", NetworkError.code) !== null)
   );
 }
 

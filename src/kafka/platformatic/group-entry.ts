@@ -9,7 +9,7 @@ import { retry } from "../../util/backoff.ts";
 import type { ConnectionSettings } from "../client-config.ts";
 import { type CoordinatorWait, waitForCoordinator } from "../coordinator-wait-policy.ts";
 import { baseOptions } from "./client-options.ts";
-import { coordinatorNotReady, isUnknownTopic, retriable } from "./errors.ts";
+import { coordinatorNotReady, isUnknownTopic, notReached, retriable } from "./errors.ts";
 
 async function withAdmin<T>(connection: ConnectionSettings, use: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Admin(baseOptions(connection));
@@ -80,28 +80,32 @@ export async function awaitTopics(
   const notReady = new RetriableError(`Topics ${topics.join(", ")} do not exist or have no leaders yet`);
   await retry(
     async () => {
-      let ready = false;
+      let why: unknown = notReady;
       try {
         const md = await consumer.metadata({
           topics: [...topics],
           autocreateTopics: allowAutoTopicCreation,
           forceUpdate: true,
         });
-        ready = topics.every((t) => {
+        const ready = topics.every((t) => {
           const tm = md.topics.get(t);
           return tm !== undefined && tm.partitionsCount > 0 && tm.partitions.every((p) => p.leader >= 0);
         });
+        if (ready) return;
       } catch (error) {
-        // Unknown topic (no auto-creation) or no leader yet: not ready; anything else fails.
+        // Unknown topic (no auto-creation) or no leader yet: not ready; anything else fails. Kafka
+        // not reached (refused, timed out) is waited for too, and stays the reason when the wait
+        // ends, as the kafkajs adapter's "Connection error: …": the topics may well exist.
         if (!retriable(error) && !isUnknownTopic(error)) throw error;
+        if (notReached(error)) why = error;
       }
-      if (!ready) throw notReady;
+      throw why;
     },
     {
       // Not ready yet: asked again every 100 ms, 51 times in all.
       policy: { initialMs: 100, maxMs: 100, jitter: 0 },
       maxAttempts: 51,
-      classify: (error) => ({ retriable: error === notReady }),
+      classify: (error) => ({ retriable: error === notReady || retriable(error) }),
     },
   );
 }
