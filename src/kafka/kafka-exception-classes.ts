@@ -60,9 +60,14 @@ export function javaExceptionClass(kafkaError: string): string {
  * .errors.InvalidTopicException: …`); the failure is marked with the error's name (kafkaErrorOf).
  */
 export function brokerRefusal(message: string, kafkaError: string, detail: string, cause: unknown): ConnectError {
+  return withKafkaError(new ConnectError(message, { cause: javaExceptionFor(kafkaError, detail, cause) }), kafkaError);
+}
+
+/** Java's exception for the Kafka protocol error `kafkaError`, with `detail` as its message, over `cause`. */
+export function javaExceptionFor(kafkaError: string, detail: string, cause: unknown): JavaException {
   const named = new JavaException(javaExceptionClass(kafkaError), detail);
   named.cause = cause;
-  return withKafkaError(new ConnectError(message, { cause: named }), kafkaError);
+  return named;
 }
 
 /**

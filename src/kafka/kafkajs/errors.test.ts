@@ -66,6 +66,23 @@ describe("wrap", () => {
     );
   });
 
+  // tlsmsg P3: a send out of retries named no Java exception in the failed task's trace.
+  test("a broker's retriable answer kafkajs ran out of retries on stays retriable and names Java's exception in the trace", () => {
+    const notLeader = new KafkaJSProtocolError("This server is not the leader for that topic-partition" as never);
+    Object.assign(notLeader, { type: "NOT_LEADER_FOR_PARTITION", retriable: true });
+    const exhausted = new KafkaJSNumberOfRetriesExceeded(notLeader, {
+      retryCount: 5,
+      retryTime: 1000,
+      cause: notLeader,
+    } as never);
+    const wrapped = wrap(exhausted, "Failed to send records to Kafka");
+    expect(isRetriable(wrapped)).toBe(true);
+    expect(kafkaErrorOf(wrapped)).toBe("NOT_LEADER_OR_FOLLOWER");
+    expect(traceOf(wrapped).split("\n")).toContain(
+      "Caused by: org.apache.kafka.common.errors.NotLeaderOrFollowerException: This server is not the leader for that topic-partition.",
+    );
+  });
+
   test("a refused SASL login and an authorization failure: not retriable, the trace names Java's exception", () => {
     // kafkajs' typings declare no constructor arguments; it takes the message like its other errors.
     const login = new (KafkaJSSASLAuthenticationError as new (message: string) => Error)(

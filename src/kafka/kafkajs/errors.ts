@@ -7,7 +7,7 @@
 import { ConnectError, KafkaError, RetriableError } from "../../errors.ts";
 import { findInError } from "../../util/find-in-error.ts";
 import { accessFailure, isAccessError, tlsFailure } from "../access-errors.ts";
-import { brokerRefusal } from "../kafka-exception-classes.ts";
+import { brokerRefusal, javaExceptionFor } from "../kafka-exception-classes.ts";
 import { withKafkaError } from "../send-rejection.ts";
 
 /**
@@ -116,9 +116,14 @@ export function wrap(error: unknown, what: string): Error {
     );
   }
   const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}`;
-  if (retriable(error)) return withKafkaError(new RetriableError(message, { cause: error }), protocol?.kafkaError);
-  if (protocol === undefined) return new ConnectError(message, { cause: error });
   // kafkajs keeps Kafka's messages without their closing full stop.
-  const detail = /[.!?]$/.test(protocol.message) ? protocol.message : `${protocol.message}.`;
-  return brokerRefusal(message, protocol.kafkaError, detail, error);
+  const detail = protocol && (/[.!?]$/.test(protocol.message) ? protocol.message : `${protocol.message}.`);
+  if (retriable(error)) {
+    // A broker's answer its retries ran out on (NOT_LEADER_OR_FOLLOWER, …) is named as Java's exception
+    // for it, as Java's producer fails a send out of retries with it (Sender.completeBatch).
+    const cause = protocol ? javaExceptionFor(protocol.kafkaError, detail!, error) : error;
+    return withKafkaError(new RetriableError(message, { cause }), protocol?.kafkaError);
+  }
+  if (protocol === undefined) return new ConnectError(message, { cause: error });
+  return brokerRefusal(message, protocol.kafkaError, detail!, error);
 }

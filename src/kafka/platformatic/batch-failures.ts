@@ -57,6 +57,22 @@ export function brokerAnswer<E extends Error>(
 }
 
 /**
+ * `error` of a batch `b` whose delivery.timeout.ms ran out `elapsedMs` after it was created, with Java's
+ * exception for it between `error` and its cause: the TimeoutException with the message of Java's
+ * Sender (failExpiredBatches) for an expired batch, whether or not it was on the wire.
+ */
+export function withExpiry<E extends Error>(error: E, b: Batch, elapsedMs: number): E {
+  const what = `${b.count} record(s) for ${b.part.topic}-${b.part.partition}`;
+  const expiry = new JavaException(
+    javaExceptionClass("REQUEST_TIMED_OUT"),
+    `Expiring ${what}:${elapsedMs} ms has passed since batch creation. The request has not been sent, or no server response has been received yet.`,
+  );
+  if (error.cause !== undefined) expiry.cause = error.cause;
+  error.cause = expiry;
+  return error;
+}
+
+/**
  * `error` of `what` (getting metadata for `topics`, or a producer id) as the access failure it is (access-errors.ts),
  * naming the topic as unauthorized for a topic refusal of metadata for one topic; undefined when it is none.
  */

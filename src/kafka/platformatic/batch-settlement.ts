@@ -19,6 +19,7 @@ import {
   failureDetail,
   notSentAfter,
   RetryWarnings,
+  withExpiry,
 } from "./batch-failures.ts";
 import { splitBatch } from "./batch-split.ts";
 import { retriable as isRetriable, isUnknownTopic } from "./errors.ts";
@@ -113,9 +114,15 @@ export class BatchSettlement {
     if (code < 0 || MAYBE_WRITTEN.has(code)) b.uncertain = true;
     const now = this.now();
     const detail = () => failureDetail(b, code, message, cause);
-    if (b.attempts > this.s.retries || now >= b.deadline) {
-      const why = b.attempts > this.s.retries ? `retries (${this.s.retries}) exhausted` : "delivery.timeout.ms elapsed";
-      this.fail(b, this.s.error(`${detail()}; ${why}`, true, cause));
+    // As Java's Sender: a batch past its delivery timeout is expired (TimeoutException), one out of
+    // retries fails with the broker's exception for its last answer (NotLeaderOrFollowerException, …).
+    if (now >= b.deadline) {
+      this.fail(b, this.expired(b, this.s.error(`${detail()}; delivery.timeout.ms elapsed`, true, cause), now));
+      return;
+    }
+    if (b.attempts > this.s.retries) {
+      const failure = this.s.error(`${detail()}; retries (${this.s.retries}) exhausted`, true, cause);
+      this.fail(b, brokerAnswer(failure, code, message, b.part.topic));
       return;
     }
     b.part.waitForRetry(b, now + this.s.retryBackoffMs);
@@ -276,20 +283,25 @@ export class BatchSettlement {
     b.settle(result);
   }
 
+  /** `failure` of `b`, past its delivery timeout at `now`, with Java's TimeoutException for it as its cause (batch-failures.ts). */
+  private expired(b: Batch, failure: Error, now: number): Error {
+    return withExpiry(failure, b, now - (b.deadline - this.s.deliveryTimeoutMs));
+  }
+
   /** Batches not on the wire whose delivery timeout passed fail. */
   expire(partitions: Iterable<PartitionBatches>, now: number): void {
     const why = this.lastError ? ` (${this.lastError})` : "";
     let earliest = Number.POSITIVE_INFINITY;
     for (const part of partitions) {
       const b = part.expired(now);
-      if (b)
-        this.fail(
-          b,
-          this.s.error(
-            `${describeBatch(b, -1, null)}: delivery.timeout.ms elapsed before it was ${b.uncertain ? "acknowledged (it may have been written)" : "sent"}${why}`,
-            true,
-          ),
+      if (b) {
+        const how = b.uncertain ? "acknowledged (it may have been written)" : "sent";
+        const failure = this.s.error(
+          `${describeBatch(b, -1, null)}: delivery.timeout.ms elapsed before it was ${how}${why}`,
+          true,
         );
+        this.fail(b, this.expired(b, failure, now));
+      }
       earliest = Math.min(earliest, part.earliestDeadline());
     }
     if (earliest !== Number.POSITIVE_INFINITY) this.wake(earliest);

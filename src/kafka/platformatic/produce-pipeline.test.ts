@@ -1,6 +1,7 @@
 import { describe, expect, setSystemTime, test } from "bun:test";
 import { NetworkError, ProtocolError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { JavaException } from "../../errors.ts";
 import { KafkaAccessError } from "../access-errors.ts";
 import { kafkaErrorOf, NotSentError } from "../send-rejection.ts";
 import { RefusedBatch } from "./batch-failures.ts";
@@ -17,6 +18,13 @@ import {
   warmedUp,
 } from "./produce-pipeline-test-support.ts";
 import { PARTITION_OVERHEAD_BYTES, REQUEST_OVERHEAD_BYTES, TOPIC_OVERHEAD_BYTES } from "./produce-requests.ts";
+
+/** The Java exception a failure names as its cause (a trace's `Caused by:` line). */
+function causeOf(failure: Error | undefined): { javaClass: string; message: string } {
+  const cause = failure?.cause as JavaException;
+  expect(cause).toBeInstanceOf(JavaException);
+  return { javaClass: cause.javaClass, message: cause.message };
+}
 
 /** A pipeline whose first batch to partition 0 of each of `topics` was written (sequence 0): where the refusal tests start. */
 async function warmedTopics(
@@ -196,6 +204,41 @@ describe("ProducePipeline (idempotent)", () => {
     expect(outcomes[1]).toBe(1);
     expect(broker.logs.get("t-0")).toEqual([0, 1]);
     expect(broker.requests).toHaveLength(2);
+  });
+
+  // tlsmsg P3: the failed task's trace named no Java exception for a batch out of time or retries.
+  test("a batch answered after delivery.timeout.ms fails with Java's TimeoutException for an expired batch as its cause", async () => {
+    const broker = new FakeBroker();
+    let now = 0;
+    const pipeline = await warmedUp(broker, settings({ deliveryTimeoutMs: 1_000 }), () => now);
+    const { all } = appendAll(pipeline, [0]);
+    await waitFor(() => broker.requests.length === 1);
+    now = 1_250;
+    broker.requests[0]!.answer([{ topic: "t", partition: 0, errorCode: 6, baseOffset: -1 }]);
+    await all;
+    expect(causeOf(pipeline.failure)).toEqual({
+      javaClass: "org.apache.kafka.common.errors.TimeoutException",
+      message:
+        "Expiring 1 record(s) for t-0:1250 ms has passed since batch creation. The request has not been sent, or no server response has been received yet.",
+    });
+  });
+
+  test("a batch out of retries fails with Java's exception for the broker's last answer as its cause", async () => {
+    const broker = new FakeBroker();
+    const pipeline = await warmedUp(broker, settings({ retries: 0 }), () => 0);
+    const { outcomes, all } = appendAll(pipeline, [0]);
+    await waitFor(() => broker.requests.length === 1);
+    broker.requests[0]!.answer([{ topic: "t", partition: 0, errorCode: 6, baseOffset: -1 }]);
+    await all;
+    expect(outcomes).toEqual([
+      "failed: Kafka rejected 1 record(s) for t-0: NOT_LEADER_OR_FOLLOWER; retries (0) exhausted",
+    ]);
+    expect(causeOf(pipeline.failure)).toEqual({
+      javaClass: "org.apache.kafka.common.errors.NotLeaderOrFollowerException",
+      message:
+        "For requests intended only for the leader, this error indicates that the broker is not the current leader. For requests intended for any replica, this error indicates that the broker is not a replica of the topic partition.",
+    });
+    expect((pipeline.failure as Error & { retriable: boolean }).retriable).toBe(true);
   });
 });
 
@@ -576,7 +619,11 @@ describe("ProducePipeline when a batch that may have been written fails with an 
     expect(outcomes[1]).toBe(
       "failed: Not acknowledged: an earlier batch of t-0 failed, and this one may have been written by an earlier attempt",
     );
-    expect(pipeline.failure).toBeDefined();
+    expect(causeOf(pipeline.failure)).toEqual({
+      javaClass: "org.apache.kafka.common.errors.TimeoutException",
+      message:
+        "Expiring 1 record(s) for t-0:1000 ms has passed since batch creation. The request has not been sent, or no server response has been received yet.",
+    });
   });
 
   test("the error is retriable and not a NotSentError", async () => {
