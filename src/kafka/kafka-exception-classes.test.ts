@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ConnectError, JavaException } from "../errors.ts";
+import { KafkaAccessError, withUnauthorizedTopic } from "./access-errors.ts";
 import { brokerRefusal, javaExceptionClass, kafkaExceptionOf } from "./kafka-exception-classes.ts";
 import { withKafkaError } from "./send-rejection.ts";
 
@@ -27,6 +28,20 @@ describe("kafkaExceptionOf", () => {
       "org.apache.kafka.common.errors.RecordTooLargeException",
       "Too large.",
       undefined,
+    ]);
+  });
+
+  // tlsmsg P3: the DLQ's ExecutionException ended with the gateway's "Kafka rejected 1 record(s) for dlq-0: …".
+  test("a topic authorization refusal naming its topic says Java's TopicAuthorizationException message", () => {
+    const denied = new KafkaAccessError(
+      "TOPIC_AUTHORIZATION_FAILED",
+      "Kafka rejected 1 record(s) for dlq-0: TOPIC_AUTHORIZATION_FAILED (Topic authorization failed.)",
+    );
+    const refusal = withUnauthorizedTopic(withKafkaError(denied, "TOPIC_AUTHORIZATION_FAILED"), "dlq");
+    const exception = kafkaExceptionOf(new ConnectError("wrapped", { cause: refusal }));
+    expect([exception?.javaClass, exception?.message]).toEqual([
+      "org.apache.kafka.common.errors.TopicAuthorizationException",
+      "Not authorized to access topics: [dlq]",
     ]);
   });
 

@@ -81,7 +81,18 @@ export function kafkaExceptionOf(error: unknown): JavaException | undefined {
   const kafkaError = kafkaErrorOf(error);
   if (kafkaError === undefined) return undefined;
   const named = javaExceptionClass(kafkaError);
-  return findInError(error, (e: { javaClass?: unknown; message?: unknown; cause?: unknown }) =>
-    e instanceof ConnectError && e.javaClass === named ? new JavaException(named, e.message) : undefined,
+  return findInError(error, (e: { javaClass?: unknown; message?: unknown; unauthorizedTopics?: unknown }) =>
+    e instanceof ConnectError && e.javaClass === named ? new JavaException(named, javaMessage(e)) : undefined,
   );
+}
+
+/**
+ * The message of Java's exception for `e`: a TOPIC_AUTHORIZATION_FAILED naming its topics (a KafkaAccessError's
+ * `unauthorizedTopics`, access-errors.ts) says what Java's TopicAuthorizationException built from them says
+ * (`Not authorized to access topics: [dlq]`, as Java's producer builds it for a refused send); others `e`'s own.
+ */
+function javaMessage(e: ConnectError & { unauthorizedTopics?: unknown }): string {
+  const topics = e.unauthorizedTopics;
+  if (!Array.isArray(topics) || topics.length === 0) return e.message;
+  return `Not authorized to access topics: [${topics.join(", ")}]`;
 }
