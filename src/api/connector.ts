@@ -181,9 +181,10 @@ export interface SourceTask {
    * given up at a stop or after a failure that Kafka wrote all the same or a transformation dropped,
    * as Connect's producer callback commits each record it acknowledges: their batch is not
    * acknowledged as a whole (its other records were not written), so `commitRecords` does not happen for
-   * it; only the source offsets of its leading records, up to the first one not known written (or
-   * dropped), are staged, as Connect commits each source partition's acknowledged prefix. The others of
-   * the batch reach `notSent` or nothing.
+   * it; only for the first batch given up, and only when it was sent, the source offsets of its leading
+   * records, up to the first one not known written (or dropped), are staged (a subset of what Connect
+   * commits: each source partition's acknowledged prefix). The others of the batch reach `notSent` or
+   * nothing.
    */
   commitRecord?(record: SourceRecord, metadata: RecordMetadata | null, rejection?: RecordRejection): MaybePromise<void>;
   /**

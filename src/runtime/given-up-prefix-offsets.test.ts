@@ -8,6 +8,7 @@ import { sourceRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import type { ProducerRecord } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { markRefused } from "../kafka/send-rejection.ts";
 import { builtInRegistry } from "../plugins.ts";
 import {
   awaitFailed,
@@ -85,42 +86,50 @@ describe("a poll batch a record of which Kafka refuses for good (errors.toleranc
 });
 
 describe("a poll batch given up at a stop", () => {
-  test("only the records before the first one not written stage their offset: a later written one does not", async () => {
-    const kafka = new MemoryKafka();
-    const offsets = memoryOffsetStore();
-    const plugin = new QueuedSource();
-    let calls = 0;
-    const { task } = memorySourceTask({
-      plugin,
-      taskClass: "test.Lines",
-      kafka,
-      options: {
-        offsets,
-        producer: async () => {
-          const inner = await kafka.producer();
-          return {
-            maxInFlight: 1,
-            close: () => inner.close(),
-            async send(records: readonly ProducerRecord[]) {
-              calls++;
-              // Topic q is written; p's leader is away (retriable), for every attempt.
-              const qs = records.filter((r) => r.topic === "q");
-              const q = qs.length > 0 ? await inner.send(qs) : [];
-              let k = 0;
-              const written = records.map((r) => (r.topic === "q" ? q[k++]! : null));
-              if (written.every((m) => m !== null)) return written;
-              throw Object.assign(new RetriableError("NOT_LEADER_OR_FOLLOWER for p-0"), { written });
-            },
-          };
+  // review-prefixoff P2-1: a record certainly not written (refused unwritten) ends the prefix as an uncertain one does.
+  test.each([
+    ["perhaps written (no answer)", false],
+    ["certainly not written (refused)", true],
+  ])(
+    "only the records before the first one not written stage their offset: a later written one does not (p's record %s)",
+    async (_, refused) => {
+      const kafka = new MemoryKafka();
+      const offsets = memoryOffsetStore();
+      const plugin = new QueuedSource();
+      let calls = 0;
+      const { task } = memorySourceTask({
+        plugin,
+        taskClass: "test.Lines",
+        kafka,
+        options: {
+          offsets,
+          producer: async () => {
+            const inner = await kafka.producer();
+            return {
+              maxInFlight: 1,
+              close: () => inner.close(),
+              async send(records: readonly ProducerRecord[]) {
+                calls++;
+                // Topic q is written; p's leader is away (retriable), for every attempt.
+                const qs = records.filter((r) => r.topic === "q");
+                const q = qs.length > 0 ? await inner.send(qs) : [];
+                let k = 0;
+                const written = records.map((r) => (r.topic === "q" ? q[k++]! : null));
+                if (written.every((m) => m !== null)) return written;
+                const failure = new RetriableError("NOT_LEADER_OR_FOLLOWER for p-0");
+                throw Object.assign(refused ? markRefused(failure) : failure, { written });
+              },
+            };
+          },
         },
-      },
-    });
-    plugin.queue.push([line(1, "q"), line(2, "p"), line(3, "q")]);
-    task.start();
-    await waitFor(() => calls >= 2, { what: "a retry of p's record" });
-    await stopAndAwait(task);
-    expect(values(kafka, "q")).toEqual(["line1", "line3"]);
-    // line3 is in Kafka, but line2 is not: the stored offset is line1's, never line3's.
-    expect(offsets.get("c", FILE)).toEqual({ n: 1 });
-  });
+      });
+      plugin.queue.push([line(1, "q"), line(2, "p"), line(3, "q")]);
+      task.start();
+      await waitFor(() => calls >= 2, { what: "a retry of p's record" });
+      await stopAndAwait(task);
+      expect(values(kafka, "q")).toEqual(["line1", "line3"]);
+      // line3 is in Kafka, but line2 is not: the stored offset is line1's, never line3's.
+      expect(offsets.get("c", FILE)).toEqual({ n: 1 });
+    },
+  );
 });
