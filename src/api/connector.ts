@@ -180,8 +180,11 @@ export interface SourceTask {
    * Also called (whether or not the task implements `commitRecords`) for the records of a poll batch
    * given up at a stop or after a failure that Kafka wrote all the same or a transformation dropped,
    * as Connect's producer callback commits each record it acknowledges: their batch is not
-   * acknowledged as a whole (its other records were not written), so neither `commitRecords` nor the
-   * staging of its source offsets happens for it; the others of the batch reach `notSent` or nothing.
+   * acknowledged as a whole (its other records were not written), so `commitRecords` does not happen for
+   * it; only for the first batch given up, and only when it was sent, the source offsets of its leading
+   * records, up to the first one not known written (or dropped), are staged (a subset of what Connect
+   * commits: each source partition's acknowledged prefix). The others of the batch reach `notSent` or
+   * nothing.
    */
   commitRecord?(record: SourceRecord, metadata: RecordMetadata | null, rejection?: RecordRejection): MaybePromise<void>;
   /**

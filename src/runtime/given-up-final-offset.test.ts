@@ -128,3 +128,24 @@ test("a stop gives up batch A (retried) and batch B acknowledged after it: B's p
   });
   expect(outcome).toEqual({ p: 0, q: 1, committed: [], offset: null });
 });
+
+// prefixoff: the written prefix of a given-up batch stages the records' own offsets (each says where to resume after
+// it, poll-run.ts), never the poll's final offset, which only commitRecords of the whole batch acknowledges.
+test("a stop gives up a batch whose first record was written, the last not: that record's own offset is committed, not the poll's final one", async () => {
+  const first = rec("q", 1);
+  const last = rec("p", 2);
+  const outcome = await stopAfterSends({
+    polls: [[first, last]],
+    lastRecord: last,
+    maxInFlight: 1,
+    sends: 2,
+    async send(inner, records) {
+      const qs = records.filter((r) => r.topic === "q");
+      const q = qs.length > 0 ? await inner.send(qs) : [];
+      let k = 0;
+      const written = records.map((r) => (r.topic === "q" ? q[k++]! : null));
+      throw Object.assign(new RetriableError("NOT_LEADER_OR_FOLLOWER for p-0"), { written });
+    },
+  });
+  expect(outcome).toEqual({ p: 0, q: 1, committed: [], offset: { page: 1 } });
+});

@@ -9,7 +9,10 @@
  *
  * A batch that failed for good fails the task (`fail`), and no batch after it, nor after a batch
  * given up (the task stopping), is acknowledged to the SourceTask; the task hears which records
- * never reached Kafka (`notSent`). A cancelled task hears nothing more.
+ * never reached Kafka (`notSent`). Of that first batch failed or given up, only the offsets of the
+ * leading records Kafka wrote or a transformation dropped are staged (its prefix up to the first
+ * record not written or perhaps not), as Connect's SubmittedRecords commits each source partition's
+ * acknowledged prefix, also in the final commit of a failed task. A cancelled task hears nothing more.
  *
  * A batch Kafka acknowledged stays the task's to answer until its commitRecord(s) returned (it may wait behind an
  * earlier batch's): the stop's hold of a send that wrote nothing (`holdUnwritten`) is refused meanwhile.
@@ -20,9 +23,15 @@ import type { Logger } from "../util/logger.ts";
 import type { ActiveTopics } from "./active-topics.ts";
 import { type BatchOutcome, InFlightBatches, type SettledBatch } from "./in-flight-batches.ts";
 import { commitSourceRecords } from "./record-rejection.ts";
-import type { BatchResult } from "./send-coalescer.ts";
+import type { BatchResult, NotSent } from "./send-coalescer.ts";
 import { type StagedOffsets, stageOffsets, updateStagedOffsets } from "./source-offset-staging.ts";
-import { batchNotSent, type PollBatch, type WorkerSourceTaskOptions } from "./source-task-lifecycle.ts";
+import {
+  batchNotSent,
+  givenUpFate,
+  handledPrefix,
+  type PollBatch,
+  type WorkerSourceTaskOptions,
+} from "./source-task-lifecycle.ts";
 import type { SourceTaskSender } from "./source-task-sender.ts";
 
 export interface SourceAcknowledgementsDeps {
@@ -115,16 +124,31 @@ export class SourceAcknowledgements {
     // written): the task fails.
     const failed = outcome.ok ? (Array.isArray(outcome.value) ? undefined : outcome.value?.failure) : outcome;
     if (failed && !this.halted) this.d.fail(failed.error);
-    if (!outcome.ok) this.halted = true;
-    else if (!Array.isArray(outcome.value)) {
-      // Given up (stopping, or after a failure): nothing from here on is committed; what never
-      // reached Kafka is told.
-      this.halted = true;
-      // Given up because of the task's failure, if it failed: the SourceTask hears which.
-      const { value } = outcome;
-      const why = value?.failure?.error ?? this.d.failure();
-      if (value) await batchNotSent(o, this.d.sender, payload, value, this.d.log, why);
-    } else if (!this.halted) await this.acknowledge(payload, outcome.value);
+    const value = outcome.ok ? outcome.value : undefined;
+    if (Array.isArray(value)) {
+      if (!this.halted) await this.acknowledge(payload, value);
+      return;
+    }
+    // Failed or given up (stopping, or after a failure): no later batch is committed. The first such batch's prefix
+    // that has nothing left to write stages its offsets (every batch before it was acknowledged whole).
+    if (!this.halted) this.stagePrefix(payload, value);
+    this.halted = true;
+    if (value) {
+      // What never reached Kafka is told; given up because of the task's failure, if it failed: the SourceTask hears
+      // which.
+      const why = value.failure?.error ?? this.d.failure();
+      await batchNotSent(o, this.d.sender, payload, value, this.d.log, why);
+    }
+  }
+
+  /**
+   * Stages the source offsets of the leading records of a batch failed or given up (`notSent`) that are known written
+   * or were dropped, up to the first not written or perhaps not: as Connect's SubmittedRecords, which commits each
+   * source partition's acknowledged prefix, also in the final offset commit of a failed task (finalOffsetCommit).
+   */
+  private stagePrefix(batch: PollBatch, notSent: NotSent | undefined): void {
+    const n = handledPrefix(batch, givenUpFate(batch, notSent, this.d.sender.rejections));
+    if (n > 0) stageOffsets(this.staged, batch.records.slice(0, n));
   }
 
   private async acknowledge(batch: PollBatch, metadata: readonly (ProducedMetadata | null)[]): Promise<void> {

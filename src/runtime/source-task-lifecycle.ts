@@ -215,35 +215,58 @@ export async function recordsNotSent(
  * `from` on, but those listed `written`, certainly never reached Kafka: a record a transformation dropped
  * (`positions` at -1, no rejection pending) is committed with null metadata, as Connect does when it drops it; a
  * record Kafka wrote all the same (`written`: acknowledged in a request another partition of which was refused) is
- * committed with its metadata, as Connect's producer callback commits each record it acknowledges (its offset is not
- * staged: the batch is not acknowledged); the SourceTask learns that the other records from `from` on and those
- * refused before sending were not written (`notSent`, with the topic each was to be written to and `failure`: the
+ * committed with its metadata, as Connect's producer callback commits each record it acknowledges (its offset is staged
+ * only when it is in the batch's prefix of records with nothing left to write: SourceAcknowledgements); the SourceTask
+ * learns that the other records from `from` on and those refused before sending were not written (`notSent`, with the topic each was to be written to and `failure`: the
  * error the batch failed with, when it did). The others may have been: it hears nothing of them.
  */
 export async function batchNotSent(
   o: WorkerSourceTaskOptions,
   sender: SourceTaskSender,
   batch: PollBatch,
-  { from, written }: NotSent,
+  notSent: NotSent,
   log: Logger,
   failure?: unknown,
 ): Promise<void> {
+  await tellGivenUp(o, sender, batch, givenUpFate(batch, notSent, sender.rejections), log, failure);
+}
+
+/** What became of a given-up batch's record: dropped (nothing to write), not sent, written (its metadata), or not known. */
+export type GivenUpFate = "dropped" | "notSent" | ProducedMetadata | undefined;
+
+/**
+ * The fate of each record of `batch`, given up as `notSent` (undefined: each sent record may have been written, or
+ * the batch was rejected), a record dropped with a rejection pending in `pending` counting as not sent.
+ */
+export function givenUpFate(
+  batch: PollBatch,
+  notSent: NotSent | undefined,
+  pending: ReadonlyMap<SourceRecord, unknown>,
+): (i: number) => GivenUpFate {
   const { records, positions } = batch;
-  const pending = sender.rejections;
-  await tellGivenUp(
-    o,
-    sender,
-    batch,
-    (i) => {
-      const at = positions[i]!;
-      if (at < 0) return pending.has(records[i]!) ? "notSent" : "dropped";
-      const metadata = written?.get(at);
-      if (metadata) return metadata;
-      return at >= from ? "notSent" : undefined;
-    },
-    log,
-    failure,
-  );
+  return (i) => {
+    const at = positions[i]!;
+    if (at < 0) return pending.has(records[i]!) ? "notSent" : "dropped";
+    if (!notSent) return undefined;
+    const metadata = notSent.written?.get(at);
+    if (metadata) return metadata;
+    return at >= notSent.from ? "notSent" : undefined;
+  };
+}
+
+/**
+ * How many of a given-up batch's records, from its first in poll order, each have nothing left to write: known written
+ * or dropped. Their source offsets may be staged (Connect commits the acknowledged prefix of each source partition,
+ * SubmittedRecords); the first record not written, or perhaps not, ends it.
+ */
+export function handledPrefix(batch: PollBatch, fate: (i: number) => GivenUpFate): number {
+  let n = 0;
+  while (n < batch.records.length) {
+    const f = fate(n);
+    if (f === undefined || f === "notSent") break;
+    n++;
+  }
+  return n;
 }
 
 /**
@@ -256,7 +279,7 @@ async function tellGivenUp(
   o: WorkerSourceTaskOptions,
   sender: SourceTaskSender,
   batch: PollBatch,
-  fate: (i: number) => "dropped" | "notSent" | ProducedMetadata | undefined,
+  fate: (i: number) => GivenUpFate,
   log: Logger,
   failure?: unknown,
 ): Promise<void> {

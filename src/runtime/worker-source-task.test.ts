@@ -750,7 +750,8 @@ describe("WorkerSourceTask merging the batches polled during a send", () => {
       [["line 1"], [0]],
       [["line 2"], [1]],
     ]);
-    expect(offsets.get("c", { file: "f" })).toEqual({ pos: 2 });
+    // The failed batch's written prefix (line 3) is committed, as Connect's final offset commit does (prefixoff).
+    expect(offsets.get("c", { file: "f" })).toEqual({ pos: 3 });
   });
 
   test("with errors.tolerance=all only the culprit of a rejected merged request is skipped", async () => {
