@@ -85,6 +85,15 @@ async function stopAfterSends(o: {
   };
 }
 
+/** A send that writes partition q's records while p's leader is away (retriable), for every attempt. */
+async function onlyQWritten(inner: KafkaProducer, records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
+  const qs = records.filter((r) => r.topic === "q");
+  const q = qs.length > 0 ? await inner.send(qs) : [];
+  let k = 0;
+  const written = records.map((r) => (r.topic === "q" ? q[k++]! : null));
+  throw Object.assign(new RetriableError("NOT_LEADER_OR_FOLLOWER for p-0"), { written });
+}
+
 test("a stop gives up a batch whose last record was written, an earlier one not: the poll's final offset is not committed", async () => {
   const first = rec("p", 1);
   const last = rec("q", 2);
@@ -94,14 +103,7 @@ test("a stop gives up a batch whose last record was written, an earlier one not:
     lastRecord: last,
     maxInFlight: 1,
     sends: 2,
-    async send(inner, records) {
-      // Partition q is written; p's leader is away (retriable), for every attempt.
-      const qs = records.filter((r) => r.topic === "q");
-      const q = qs.length > 0 ? await inner.send(qs) : [];
-      let k = 0;
-      const written = records.map((r) => (r.topic === "q" ? q[k++]! : null));
-      throw Object.assign(new RetriableError("NOT_LEADER_OR_FOLLOWER for p-0"), { written });
-    },
+    send: onlyQWritten,
   });
   // v1 never written; the stored offset must not be past it (a restart would skip it).
   expect(outcome).toEqual({ p: 0, q: 1, committed: [], offset: null });
@@ -139,13 +141,7 @@ test("a stop gives up a batch whose first record was written, the last not: that
     lastRecord: last,
     maxInFlight: 1,
     sends: 2,
-    async send(inner, records) {
-      const qs = records.filter((r) => r.topic === "q");
-      const q = qs.length > 0 ? await inner.send(qs) : [];
-      let k = 0;
-      const written = records.map((r) => (r.topic === "q" ? q[k++]! : null));
-      throw Object.assign(new RetriableError("NOT_LEADER_OR_FOLLOWER for p-0"), { written });
-    },
+    send: onlyQWritten,
   });
   expect(outcome).toEqual({ p: 0, q: 1, committed: [], offset: { page: 1 } });
 });
