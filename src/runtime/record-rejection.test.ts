@@ -144,7 +144,7 @@ describe("a record Kafka refuses for good on its own (P1.1)", () => {
     await awaitFailed(listener);
     await awaitStopped(task);
     // r1 was written (one by one, before r2) though its poll batch failed: its commitRecord hears its offset
-    // (Connect's per-record producer callback, splitrest); r2 and r3 hear nothing, no offset is staged.
+    // (Connect's per-record producer callback, splitrest); r2 and r3 hear nothing.
     expect(source.commits).toEqual([["r1", 0]]);
   });
 
@@ -161,9 +161,10 @@ describe("a record Kafka refuses for good on its own (P1.1)", () => {
       });
       await awaitFailed(listener);
       await awaitStopped(task);
-      // Only r1, written before r2 was refused, through commitRecord (commitRecords hears only whole batches).
+      // Only r1, written before r2 was refused, through commitRecord (commitRecords hears only whole batches);
+      // its offset is the batch's written prefix, saved by the final commit (prefixoff), nothing past it.
       expect(source.commits).toEqual(batchApi ? [] : [["r1", 0]]);
-      expect(offsets.get("c", { p: 1 })).toBeNull();
+      expect(offsets.get("c", { p: 1 })).toEqual({ n: 1 });
       expect(String(listener.failure)).toContain("TOPIC_AUTHORIZATION_FAILED");
     },
   );

@@ -232,10 +232,10 @@ describe("the spool drainer with several produce requests in flight", () => {
     await stopAndAwait(first.task);
     store.flushDeletes();
     // The first request's rows went, and v2's: written one by one before the culprit, it is told
-    // written although its poll batch failed (splitrest). v3's row and all later ones stay; no
-    // offset is committed past the failed batch.
+    // written although its poll batch failed (splitrest). v3's row and all later ones stay; the
+    // offset committed is the failed batch's written prefix (prefixoff), never past v3.
     expect(store.stats("c").records).toBe(5);
-    expect(offsets.get("c", { spool: "c" })).toEqual({ seq: 2 });
+    expect(offsets.get("c", { spool: "c" })).toEqual({ seq: 3 });
     const before = decoded(kafka);
     expect(before).toEqual(SPOOLED.slice(0, 3));
 
