@@ -43,6 +43,9 @@ describe("a Kafka outage", () => {
         "key.converter": "org.apache.kafka.connect.storage.StringConverter",
         "request.timeout.ms": "2000",
         "socket.connection.setup.timeout.ms": "2000",
+        // A send the producer could not retry within its own loop (ci91: none of its retry lines within 60 s
+        // on a loaded host) fails after this, and the task's retry says so: one of the two lines comes.
+        "producer.delivery.timeout.ms": "20000",
       },
     });
     await gw.rest.post("/connectors", {
