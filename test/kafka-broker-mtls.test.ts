@@ -161,9 +161,12 @@ describe.each(["platformatic", "kafkajs"])("a broker that requires client certif
       "ssl.key.password": "wrong-key-pass-3",
     });
     // Kafka's PEM key store: "Failed to load PEM SSL keystore <file>" caused by "Invalid PEM keystore configs".
+    // About one wrong password in 256 decrypts to bytes with valid padding that then fail to parse
+    // (ci92: "(wrong password, or a key this gateway cannot read: Unparsed DER bytes …"): both say wrong password.
     expect(wrongKey).toContain(
-      `Failed to load PEM SSL keystore ${stores.encryptedPem["ssl.keystore.location"]}: Invalid PEM keystore configs: cannot decrypt the private key (wrong password; check ssl.key.password)`,
+      `Failed to load PEM SSL keystore ${stores.encryptedPem["ssl.keystore.location"]}: Invalid PEM keystore configs: cannot decrypt the private key (wrong password`,
     );
+    expect(wrongKey).toContain("check ssl.key.password)");
     // Kafka's JKS key store: UnrecoverableKeyException "Cannot recover key".
     const wrongJksKey = await refused("wrong-jks-key-password", {
       ...stores.jks,
