@@ -391,7 +391,7 @@ describe("PlatformaticProducer", () => {
       expect(writtenRecords(b)?.map((m) => (m ? [m.topic, m.offset] : null))).toEqual([null, ["u", 0]]);
     });
 
-    test("a send to a topic the broker refuses the principal's metadata fails alone, as Java's (TopicAuthorizationException); the producer goes on; one with another topic's records fails it", async () => {
+    test("a send to a topic the broker refuses the principal's metadata fails alone, as Java's (TopicAuthorizationException); the producer goes on; one with another topic's records writes those", async () => {
       const broker = new GatedBroker(new Set(["never asked"]));
       const answer = broker.leaders.bind(broker);
       broker.leaders = async (topics) => {
@@ -405,7 +405,76 @@ describe("PlatformaticProducer", () => {
       expect(producer.failed).toBe(false);
       expect((await producer.send([record("t", 0, "b")]))[0]!.offset).toBe(0);
       const mixed = await rejection(producer.send([record("denied", 0, "c"), record("t", 0, "d")]));
-      expect([mixed instanceof KafkaAccessError, neverSent(mixed), producer.failed]).toEqual([true, true, true]);
+      expect([mixed instanceof KafkaAccessError, neverSent(mixed), producer.failed]).toEqual([true, true, false]);
+      expect(writtenRecords(mixed)?.map((m) => m && [m.topic, m.offset])).toEqual([null, ["t", 1]]);
+    });
+
+    // plattopic: a topic Kafka refuses at metadata for another reason than an ACL failed the whole producer, so one
+    // device posting to a bad topic made every send of the task's other topics fail (sent again on a new producer).
+    describe("a topic whose metadata Kafka refuses for good (INVALID_TOPIC_EXCEPTION), as Java's waitOnMetadata", () => {
+      function refusingBroker() {
+        const broker = new GatedBroker(new Set(["never asked"]));
+        const answer = broker.leaders.bind(broker);
+        broker.leaders = async (topics) => {
+          if (topics.includes("bad topic!")) throw new ProtocolError("INVALID_TOPIC_EXCEPTION");
+          return answer(topics);
+        };
+        return broker;
+      }
+
+      test("a send to it fails alone, never sent, naming the topic in Java's words; the producer goes on", async () => {
+        const broker = refusingBroker();
+        const producer = producerOn(broker);
+        const first = producer.send([record("bad topic!", 0, "a")]);
+        const second = producer.send([record("t", 0, "b")]);
+        const refused = await rejection(first);
+        expect(String(refused)).toBe("ConnectError: Failed to send records to Kafka: Invalid topics: [bad topic!]");
+        expect([kafkaErrorOf(refused), neverSent(refused), producer.failed]).toEqual([
+          "INVALID_TOPIC_EXCEPTION",
+          true,
+          false,
+        ]);
+        expect(recordRejectionOf(refused)?.error).toBe("INVALID_TOPIC_EXCEPTION");
+        expect((await second)[0]!.offset).toBe(0);
+        expect((await producer.send([record("t", 0, "c")]))[0]!.offset).toBe(1);
+        expect(broker.produced).toEqual([
+          ["t", 0, 1],
+          ["t", 0, 1],
+        ]);
+      });
+
+      test("a send with records of it and of other topics writes the others, in order, and lists them written; its records fail never sent", async () => {
+        const broker = refusingBroker();
+        const producer = producerOn(broker);
+        const mixed = await rejection(
+          producer.send([record("t", 0, "a"), record("bad topic!", 0, "b"), record("u", 0, "c"), record("t", 0, "d")]),
+        );
+        expect(String(mixed)).toBe("ConnectError: Failed to send records to Kafka: Invalid topics: [bad topic!]");
+        expect([kafkaErrorOf(mixed), neverSent(mixed), producer.failed]).toEqual([
+          "INVALID_TOPIC_EXCEPTION",
+          true,
+          false,
+        ]);
+        expect(writtenRecords(mixed)?.map((m) => m && [m.topic, m.offset])).toEqual([
+          ["t", 0],
+          null,
+          ["u", 0],
+          ["t", 1],
+        ]);
+        expect((await producer.send([record("t", 0, "e")]))[0]!.offset).toBe(2);
+      });
+
+      test("the others failing too: the send rejects with their failure, the refused records listed unwritten", async () => {
+        const broker = refusingBroker();
+        broker.rejecting.add("u-0"); // MESSAGE_TOO_LARGE for a batch of one record: refused alone, unwritten
+        const producer = producerOn(broker);
+        const mixed = await rejection(
+          producer.send([record("t", 0, "a"), record("bad topic!", 0, "b"), record("u", 0, "c")]),
+        );
+        expect([kafkaErrorOf(mixed), neverSent(mixed)]).toEqual(["MESSAGE_TOO_LARGE", false]);
+        expect(writtenRecords(mixed)?.map((m) => m && [m.topic, m.offset])).toEqual([["t", 0], null, null]);
+        expect(producer.failed).toBe(false);
+      });
     });
 
     test("a topic the broker refuses the principal's metadata while its records are on their way (the pump's refresh) fails those alone, as Java's (TopicAuthorizationException naming it, refused unwritten); the producer goes on", async () => {
