@@ -180,6 +180,18 @@ describe("coordinatorNotReady", () => {
     expect(coordinatorNotReady(error)).toBe(expected);
   });
 
+  // plattopic item 2: retriable() found the earlier NOT_COORDINATOR (canRetry) and took the join for retriable.
+  test.each<[string, Error, boolean]>([
+    ["NOT_COORDINATOR, then INCONSISTENT_GROUP_PROTOCOL", notCoordinatorThen(23), false],
+    ["NOT_COORDINATOR, then COORDINATOR_LOAD_IN_PROGRESS", notCoordinatorThen(14), true],
+    ["NOT_COORDINATOR at every attempt", refusedTimes(11, 16), true],
+  ])("retriable by the attempt the library gave up on: %s: %p", (_, error, expected) => {
+    expect([retriable(error), isRetriable(wrap(error, "Failed to start the consumer of group g"))]).toEqual([
+      expected,
+      expected,
+    ]);
+  });
+
   test("a join given up on it names it in the wrapped error's message (the library's names only the request)", () => {
     const wrapped = wrap(refusedTimes(11, 14), "Failed to start the consumer of group g");
     expect([wrapped.message, isRetriable(wrapped)]).toEqual([

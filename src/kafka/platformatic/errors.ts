@@ -2,8 +2,9 @@
  * @platformatic/kafka errors → the gateway's error vocabulary. The library marks errors a retry
  * may cure with `canRetry` (network failures, retriable protocol errors) and group errors a rejoin
  * cures with `needsRejoin`, also inside the MultipleErrors it throws when its own retries ran out:
- * what counts is any such cause, so an unreachable broker stays retriable for the runtime however
- * long the outage lasts. An authentication or authorization failure anywhere in it is not, although
+ * what counts is such a cause of the attempt it gave up on (the last), so an unreachable broker stays
+ * retriable for the runtime however long the outage lasts, and a refusal that ended the retries after a
+ * retriable answer is not. An authentication or authorization failure anywhere in it is not, although
  * the library reports a refused SASL login as a retriable NetworkError ("Connection to … failed.")
  * with the AuthenticationError as its cause: Java's clients never retry those (access-errors.ts).
  * A broker's refusal no retry cures (INVALID_TOPIC_EXCEPTION, …) is named in the wrapped error's
@@ -69,16 +70,24 @@ function lostConnection(error: unknown, depth = 0): boolean {
   return e.code === "PLT_KFK_NETWORK" || (e.cause !== error && lostConnection(e.cause, depth + 1));
 }
 
+/**
+ * Whether a retry may cure `error`, decided by the error the library gave up on (givenUpOn: its last attempt's): after
+ * NOT_COORDINATOR (retriable) a JoinGroup answered INCONSISTENT_GROUP_PROTOCOL ended the retries, and no retry cures
+ * that. An authentication, authorization or TLS failure anywhere in it is never retriable.
+ */
 export function retriable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (accessDenial(error) || tlsFailure("", error)) return false;
+  const last = givenUpOn(error);
+  if (!(last instanceof Error)) return false;
   return (
     error instanceof TimeoutError ||
-    findErrorBy(error, "canRetry", true) !== null ||
+    last instanceof TimeoutError ||
+    findErrorBy(last, "canRetry", true) !== null ||
     // Group membership lost (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID): the
     // library marks these for a rejoin, not a retry; a new join cures them, as Java's consumer treats
     // them (RebalanceInProgressException is retriable).
-    findErrorBy(error, "needsRejoin", true) !== null
+    findErrorBy(last, "needsRejoin", true) !== null
   );
 }
 
