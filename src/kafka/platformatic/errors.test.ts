@@ -200,6 +200,19 @@ describe("coordinatorNotReady", () => {
     ]);
   });
 
+  // plattopic item 3: the library appends each attempt's message to a join given up on ("… Received response with error
+  // while executing API JoinGroup(v9)" once per attempt), and the wrapped message repeated them all.
+  test("a join given up after several attempts names each distinct message of its attempts once", () => {
+    const retries = notCoordinatorThen(23);
+    // As the library's #retryJoinGroup words a join that failed for good: its retries' message, then each attempt's.
+    const given = new MultipleErrors(`${retries.message} ${retries.errors.map((e) => e.message).join(" ")}`, [
+      ...retries.errors,
+    ]);
+    expect(wrap(given, "Failed to start the consumer of group g").message).toBe(
+      "Failed to start the consumer of group g: joinGroup failed 2 times. Received response with error while executing API JoinGroup(v9) (INCONSISTENT_GROUP_PROTOCOL: The group member's supported protocols are incompatible with those of existing members or first group member tried to join with empty protocol type or empty protocol list.)",
+    );
+  });
+
   test("a join given up on a refusal after a coordinator's names that refusal in its message, not the coordinator's", () => {
     expect(wrap(notCoordinatorThen(23), "Failed to start the consumer of group g").message).toBe(
       "Failed to start the consumer of group g: joinGroup failed 2 times. (INCONSISTENT_GROUP_PROTOCOL: The group member's supported protocols are incompatible with those of existing members or first group member tried to join with empty protocol type or empty protocol list.)",

@@ -148,6 +148,21 @@ function coordinatorCause(error: unknown): string | undefined {
   return found && `${found.kafkaError}: ${found.detail}`;
 }
 
+/**
+ * The library's message of `error`, each nested error's message named once: when a join fails for good the library
+ * appends every attempt's message to its retries' ("joinGroup failed 2 times. Received response with error while
+ * executing API JoinGroup(v9) Received response with error while executing API JoinGroup(v9)").
+ */
+function libraryMessage(error: unknown, depth = 0): string {
+  const message = String((error as LibraryError | null | undefined)?.message ?? error);
+  const nested = (error as LibraryError | null | undefined)?.errors;
+  if (depth > 8 || !Array.isArray(nested) || nested.length === 0) return message;
+  const tail = ` ${nested.map((e) => String((e as LibraryError | null | undefined)?.message ?? e)).join(" ")}`;
+  if (!message.endsWith(tail)) return message;
+  const distinct = new Set(nested.map((e) => libraryMessage(e, depth + 1)));
+  return `${message.slice(0, -tail.length)} ${[...distinct].join(" ")}`;
+}
+
 export function wrap(error: unknown, what: string): Error {
   if (error instanceof ConnectError) return error;
   const denial = accessDenial(error);
@@ -155,7 +170,7 @@ export function wrap(error: unknown, what: string): Error {
   const tls = tlsFailure(what, error);
   if (tls) return tls;
   const cause = networkCause(error) ?? coordinatorCause(error);
-  const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}${cause ? ` (${cause})` : ""}`;
+  const message = `${what}: ${libraryMessage(error)}${cause ? ` (${cause})` : ""}`;
   if (retriable(error)) return new RetriableError(message, { cause: error });
   const refusal = refusalIn(error);
   if (refusal === undefined) return new ConnectError(message, { cause: error });
