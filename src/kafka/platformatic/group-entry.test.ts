@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { type Consumer, MultipleErrors, NetworkError } from "@platformatic/kafka";
+import { type Consumer, MultipleErrors, NetworkError, ResponseError } from "@platformatic/kafka";
 import { isRetriable } from "../../errors.ts";
 import { wrap } from "./errors.ts";
-import { awaitTopics } from "./group-entry.ts";
+import { awaitTopics, type FencingAdmin, fenceZombies } from "./group-entry.ts";
 
 type Metadata = Consumer<Buffer, Buffer, Buffer, Buffer>["metadata"];
 
@@ -50,5 +50,64 @@ describe("awaitTopics", () => {
       expect(isRetriable(wrapped)).toBe(true);
       expect(wrapped.message).toBe("Topics e18b-in do not exist or have no leaders yet");
     });
+  });
+});
+
+// plattopic item 4 (explore18 F2 on the default client): the start's DescribeGroups (fencing a dead predecessor) met
+// COORDINATOR_LOAD_IN_PROGRESS before the join's coordinator wait: the start failed into the task's backoff.
+describe("fenceZombies", () => {
+  /** What the library's admin throws for a DescribeGroups answered `code` for the group. */
+  const describeRefused = (code: number) =>
+    new MultipleErrors("Describing groups failed.", [new ResponseError(15, 5, { "/groups/0": [code, null] }, {})]);
+
+  /** Admins whose DescribeGroups is refused `code` `times` times, then names a member of ours and one of another. */
+  function coordinator(times: number, code = 14) {
+    const events: string[] = [];
+    let asked = 0;
+    const openAdmin = () =>
+      ({
+        describeGroups: async () => {
+          if (++asked <= times) throw describeRefused(code);
+          const members = new Map([
+            ["m-dead", { id: "m-dead", clientId: "connector-consumer-s-0" }],
+            ["m-other", { id: "m-other", clientId: "connector-consumer-s-1" }],
+          ]);
+          return new Map([["connect-s", { members }]]);
+        },
+        removeMembersFromConsumerGroup: async (o: { members: { memberId: string }[] }) => {
+          events.push(`removed ${o.members.map((m) => m.memberId).join(",")}`);
+        },
+        close: async () => {
+          events.push("closed");
+        },
+      }) as unknown as FencingAdmin;
+    return { openAdmin, events };
+  }
+
+  const waitNoting = (warnings: string[]) => ({
+    retryBackoffMs: 0,
+    timeoutMs: 300_000,
+    signal: new AbortController().signal,
+    warn: (reason: string) => void warnings.push(reason),
+  });
+
+  test("waits out a group coordinator that is loading, with the join's WARN, then removes only its predecessor", async () => {
+    const { openAdmin, events } = coordinator(2);
+    const warnings: string[] = [];
+    await fenceZombies(openAdmin, "connect-s", "connector-consumer-s-0", waitNoting(warnings));
+    expect({ warnings, events }).toEqual({
+      warnings: ["COORDINATOR_LOAD_IN_PROGRESS"],
+      events: ["closed", "closed", "removed m-dead", "closed"],
+    });
+  });
+
+  test("another refusal fails the start as before", async () => {
+    const { openAdmin } = coordinator(Number.POSITIVE_INFINITY, 30); // GROUP_AUTHORIZATION_FAILED
+    const warnings: string[] = [];
+    const failed = await fenceZombies(openAdmin, "connect-s", "connector-consumer-s-0", waitNoting(warnings)).catch(
+      (e: unknown) => e,
+    );
+    expect(failed).toBeInstanceOf(MultipleErrors);
+    expect(warnings).toEqual([]);
   });
 });
