@@ -42,6 +42,24 @@ describe("wrap", () => {
       new MultipleErrors("fetch failed 4 times.", [new NetworkError("refused", { canRetry: true })]),
       true,
     ],
+    // plattopic-b: the entry the library appends when its client closed mid-retries was taken for the last attempt.
+    [
+      "the library's retries ended by its client closing: retriable as the last attempt before it",
+      new MultipleErrors("metadata failed 2 times.", [
+        new NetworkError("Connection to 127.0.0.1:9092 failed.", { canRetry: true }),
+        new UserError("Client closed while retrying metadata."),
+      ]),
+      true,
+    ],
+    // plattopic-b: the last entry of the library's other MultipleErrors (one per broker) was taken for an attempt given up on.
+    [
+      "brokers' answers to one request, one lost (not the library's retries): retriable, whichever broker is last",
+      new MultipleErrors("Listing offsets failed.", [
+        new NetworkError("Connection closed"),
+        new ProtocolError("UNKNOWN_SERVER_ERROR"),
+      ]),
+      true,
+    ],
     ["a request timeout: retriable", new TimeoutError("Request timed out."), true],
     ["NOT_COORDINATOR: retriable", new ProtocolError("NOT_COORDINATOR"), true],
     ["REBALANCE_IN_PROGRESS (a rejoin cures it): retriable", new ProtocolError("REBALANCE_IN_PROGRESS"), true],

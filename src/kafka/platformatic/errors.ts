@@ -121,17 +121,42 @@ function coordinatorRefusal(error: unknown): BrokerError | undefined {
   return findInError(error, (e: LibraryError) => protocolError(e, (name) => COORDINATOR_NOT_READY.has(name)));
 }
 
+/** The message of the library's retries of one operation ("metadata failed 4 times.", a failed join's followed by its attempts'). */
+const RETRIES = /^\S+ failed \d+ times\.(?: |$)/;
+
+/** The MultipleErrors of the library's retries: its errors are the attempts', in order. */
+function isRetries(e: LibraryError | null | undefined): e is LibraryError & { readonly errors: unknown[] } {
+  return (
+    e?.code === "PLT_KFK_MULTIPLE" &&
+    Array.isArray(e.errors) &&
+    typeof e.message === "string" &&
+    RETRIES.test(e.message)
+  );
+}
+
+/** The entry the library appends to its retries when its client closed between two attempts: no attempt of its own. */
+function closedWhileRetrying(error: unknown): boolean {
+  const e = error as LibraryError | null | undefined;
+  return (
+    e?.code === "PLT_KFK_USER" && typeof e.message === "string" && e.message.startsWith("Client closed while retrying ")
+  );
+}
+
 /**
  * The error the library gave up on: the last attempt's, inside the MultipleErrors of its retries
  * ("joinGroup failed 2 times.", also one nested in another's last attempt). The earlier attempts'
  * errors were retried: after NOT_COORDINATOR the next JoinGroup may have been answered
- * INCONSISTENT_GROUP_PROTOCOL, which ended the retries.
+ * INCONSISTENT_GROUP_PROTOCOL, which ended the retries. Only the retries' MultipleErrors have a last
+ * attempt: in the library's others (several brokers' answers, "Cannot connect to any broker.") the last
+ * entry is merely the highest-numbered broker's, so such an error is given up on as a whole.
  */
 function givenUpOn(error: unknown): unknown {
   let e = error as LibraryError | null | undefined;
-  for (let depth = 0; depth < 12 && e?.code === "PLT_KFK_MULTIPLE" && Array.isArray(e.errors); depth++) {
-    if (e.errors.length === 0) break;
-    e = e.errors.at(-1) as LibraryError | null | undefined;
+  for (let depth = 0; depth < 12 && isRetries(e); depth++) {
+    const attempts = e.errors;
+    const last = closedWhileRetrying(attempts.at(-1)) ? attempts.at(-2) : attempts.at(-1);
+    if (last === undefined) break;
+    e = last as LibraryError | null;
   }
   return e;
 }
