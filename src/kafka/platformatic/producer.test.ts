@@ -12,7 +12,10 @@ import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce
 import { testProducer } from "./producer-test-support.ts";
 import { stampRecordBatch } from "./record-batch.ts";
 
-/** A broker that answers every request at once; metadata (of `gated` topics, or all) waits until the test opens `gate`. */
+/**
+ * A broker that answers every request at once; metadata (of `gated` topics, or all) waits until the test opens `gate`,
+ * and is refused for `refusedTopics` (topic → Kafka's error name, e.g. INVALID_TOPIC_EXCEPTION).
+ */
 class GatedBroker implements ProduceTransport {
   constructor(private readonly gated?: ReadonlySet<string>) {}
   readonly produced: [string, number, number][] = [];
@@ -20,7 +23,10 @@ class GatedBroker implements ProduceTransport {
   readonly gate = Promise.withResolvers<void>();
   /** Partitions (`topic-partition`) answered MESSAGE_TOO_LARGE. */
   readonly rejecting = new Set<string>();
+  readonly refusedTopics = new Map<string, string>();
   async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+    const refused = topics.find((t) => this.refusedTopics.has(t));
+    if (refused !== undefined) throw new ProtocolError(this.refusedTopics.get(refused)!);
     if (!this.gated || topics.some((t) => this.gated!.has(t))) await this.gate.promise;
     return new Map(topics.map((t) => [t, [1, 1]]));
   }
@@ -51,6 +57,14 @@ const record = (topic: string, partition: number, value: string): ProducerRecord
   headers: [],
   timestamp: 1,
 });
+
+/** A broker answering at once that refuses `topic`'s metadata with Kafka's `error`. */
+function refusingBroker(topic: string, error: string): GatedBroker {
+  const broker = new GatedBroker();
+  broker.gate.resolve();
+  broker.refusedTopics.set(topic, error);
+  return broker;
+}
 
 /** The pipeline's errors are plain here, so the producer's own wrapping of them shows. */
 const plainError = (message: string) => new Error(message);
@@ -392,12 +406,7 @@ describe("PlatformaticProducer", () => {
     });
 
     test("a send to a topic the broker refuses the principal's metadata fails alone, as Java's (TopicAuthorizationException); the producer goes on; one with another topic's records writes those", async () => {
-      const broker = new GatedBroker(new Set(["never asked"]));
-      const answer = broker.leaders.bind(broker);
-      broker.leaders = async (topics) => {
-        if (topics.includes("denied")) throw new ProtocolError("TOPIC_AUTHORIZATION_FAILED");
-        return answer(topics);
-      };
+      const broker = refusingBroker("denied", "TOPIC_AUTHORIZATION_FAILED");
       const producer = producerOn(broker);
       const denied = await rejection(producer.send([record("denied", 0, "a")]));
       expect(denied).toBeInstanceOf(KafkaAccessError);
@@ -412,18 +421,8 @@ describe("PlatformaticProducer", () => {
     // plattopic: a topic Kafka refuses at metadata for another reason than an ACL failed the whole producer, so one
     // device posting to a bad topic made every send of the task's other topics fail (sent again on a new producer).
     describe("a topic whose metadata Kafka refuses for good (INVALID_TOPIC_EXCEPTION), as Java's waitOnMetadata", () => {
-      function refusingBroker() {
-        const broker = new GatedBroker(new Set(["never asked"]));
-        const answer = broker.leaders.bind(broker);
-        broker.leaders = async (topics) => {
-          if (topics.includes("bad topic!")) throw new ProtocolError("INVALID_TOPIC_EXCEPTION");
-          return answer(topics);
-        };
-        return broker;
-      }
-
       test("a send to it fails alone, never sent, naming the topic in Java's words; the producer goes on", async () => {
-        const broker = refusingBroker();
+        const broker = refusingBroker("bad topic!", "INVALID_TOPIC_EXCEPTION");
         const producer = producerOn(broker);
         const first = producer.send([record("bad topic!", 0, "a")]);
         const second = producer.send([record("t", 0, "b")]);
@@ -444,7 +443,7 @@ describe("PlatformaticProducer", () => {
       });
 
       test("a send with records of it and of other topics writes the others, in order, and lists them written; its records fail never sent", async () => {
-        const broker = refusingBroker();
+        const broker = refusingBroker("bad topic!", "INVALID_TOPIC_EXCEPTION");
         const producer = producerOn(broker);
         const mixed = await rejection(
           producer.send([record("t", 0, "a"), record("bad topic!", 0, "b"), record("u", 0, "c"), record("t", 0, "d")]),
@@ -465,7 +464,7 @@ describe("PlatformaticProducer", () => {
       });
 
       test("the others failing too: the send rejects with their failure, the refused records listed unwritten", async () => {
-        const broker = refusingBroker();
+        const broker = refusingBroker("bad topic!", "INVALID_TOPIC_EXCEPTION");
         broker.rejecting.add("u-0"); // MESSAGE_TOO_LARGE for a batch of one record: refused alone, unwritten
         const producer = producerOn(broker);
         const mixed = await rejection(
@@ -477,17 +476,32 @@ describe("PlatformaticProducer", () => {
       });
     });
 
+    // plattopic-b: the client's own refusal at metadata (its login, its cluster rights) is no topic's: as any other
+    // metadata failure, it fails the producer, so no other topic's records are written ahead of those sent again.
+    test.each(["CLUSTER_AUTHORIZATION_FAILED", "SASL_AUTHENTICATION_FAILED"])(
+      "metadata refused %s for a topic fails the producer: a send with other topics' records writes none, never sent",
+      async (kafkaError) => {
+        const broker = refusingBroker("x", kafkaError);
+        const producer = producerOn(broker);
+        const mixed = await rejection(producer.send([record("t", 0, "a"), record("x", 0, "b"), record("u", 0, "c")]));
+        expect([kafkaErrorOf(mixed), neverSent(mixed), writtenRecords(mixed), producer.failed]).toEqual([
+          kafkaError,
+          true,
+          undefined,
+          true,
+        ]);
+        expect(neverSent(await rejection(producer.send([record("t", 0, "d")])))).toBe(true);
+        expect(broker.produced).toEqual([]);
+      },
+    );
+
     test("a topic the broker refuses the principal's metadata while its records are on their way (the pump's refresh) fails those alone, as Java's (TopicAuthorizationException naming it, refused unwritten); the producer goes on", async () => {
       const broker = new GatedBroker();
       broker.gate.resolve();
       const producer = producerOn(broker);
       const warm = await producer.send([record("denied", 0, "a"), record("t", 0, "b")]);
       expect(warm.map((m) => m.offset)).toEqual([0, 0]);
-      const answer = broker.leaders.bind(broker);
-      broker.leaders = async (topics) => {
-        if (topics.includes("denied")) throw new ProtocolError("TOPIC_AUTHORIZATION_FAILED");
-        return answer(topics);
-      };
+      broker.refusedTopics.set("denied", "TOPIC_AUTHORIZATION_FAILED");
       const produce = broker.produce.bind(broker);
       broker.produce = async (_node, batches) => {
         broker.produce = produce; // leadership moved: the pump asks for metadata again, refused

@@ -288,6 +288,7 @@ function metadataFailure(error: unknown, topic: string): Error {
 function topicRefusal(failure: Error): boolean {
   const kafkaError = kafkaErrorOf(failure);
   if (kafkaError === undefined || isRetriable(failure)) return false;
+  // Java fails fast only on INVALID_TOPIC_EXCEPTION, TOPIC_AUTHORIZATION_FAILED (others time out after max.block.ms).
   return kafkaError === "TOPIC_AUTHORIZATION_FAILED" || !isAccessError(kafkaError);
 }
 
