@@ -1,6 +1,7 @@
-// explore16 F2/F3: a poll batch failed or given up stages the source offsets of its leading records that have nothing
-// left to write (known written, or dropped), as Connect's SubmittedRecords commits each source partition's
-// acknowledged prefix, also in the final offset commit of a failed task; nothing past the first record not written.
+// explore16 F2/F3, srcprefix: a poll batch failed or given up, and the batches after it, stage the source offsets of
+// records that have nothing left to write (known written, dropped, or refused and skipped), as Connect's
+// SubmittedRecords commits each source partition's acknowledged prefix, also in the final offset commit of a failed
+// task; nothing past the first record of the same partition not written.
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { RecordMetadata } from "../api/connector.ts";
@@ -285,7 +286,10 @@ describe("with several source partitions", () => {
   });
 });
 
-/** A QueuedSource (that `rejectsRecords` or not) that notes each commitRecord: the record's value and its metadata's topic (null: none). */
+/**
+ * A QueuedSource (that `rejectsRecords` or not) that notes each commitRecord: the record's value and its metadata's
+ * topic (null: none).
+ */
 class CommittingSource extends QueuedSource {
   readonly committed: [string, string | null][] = [];
   constructor(readonly rejectsRecords: boolean) {
