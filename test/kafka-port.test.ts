@@ -1268,6 +1268,31 @@ describe("what only the platformatic adapter does", () => {
     }
   }, 60_000);
 
+  // explore19 F6: the producer's own lines (a batch retried or split) carried neither the task nor the client.
+  test("the producer's own log lines carry the task's context and Java's [Producer clientId=…]", async () => {
+    const topic = uniqueTopic("producer-log-context");
+    const lines: string[] = [];
+    const port = kafkaPorts.platformatic(new LogManager({ sink: (line) => void lines.push(line) }));
+    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1, configs: { "max.message.bytes": "1500" } });
+    await awaitTopic(topic);
+    const properties = { "bootstrap.servers": info.bootstrap, "client.id": "connector-producer-c-0" };
+    const producer = await port.producer(properties, { logContext: "[c|task-0]" });
+    try {
+      // Two records of 1000 bytes: one batch over max.message.bytes, split in two that fit.
+      const record = { topic, partition: 0, key: null, value: utf8("x".repeat(1000)), headers: [], timestamp: null };
+      expect((await producer.send([record, record])).map((m) => m.offset)).toEqual([0, 1]);
+    } finally {
+      await producer.close();
+      await admin.close();
+    }
+    const split = lines.filter((line) => line.includes("MESSAGE_TOO_LARGE; splitting"));
+    expect(split).toHaveLength(1);
+    expect(split[0]).toContain(
+      " WARN [c|task-0] [Producer clientId=connector-producer-c-0] Kafka rejected 2 record(s)",
+    );
+  });
+
   // The library's close cancels the heartbeat only when it sends a LeaveGroup (it holds a member id);
   // a group error answered to a commit or an offset look-up clears the id. Then its heartbeat went on
   // failing on the closed connections and re-arming itself, holding the consumer and the task.

@@ -259,6 +259,11 @@ export interface ProducerOptions {
    * that sends nothing again (the dead letter queue reporter).
    */
   readonly keepOrderAfterRefusal?: boolean;
+  /**
+   * The context the producer's own log lines (a batch retried, split) carry before Java's
+   * `[Producer clientId=…]` (a task's `[connector|task-N]`).
+   */
+  readonly logContext?: string;
 }
 
 export interface KafkaPort {

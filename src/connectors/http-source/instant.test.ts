@@ -25,6 +25,13 @@ describe("epochNanos", () => {
     ["1717236000123.456", 1_717_236_000_123_456_000n],
     ["-1.5", -1_500_000_000n],
     ["not a time", null],
+    // Date.parse reads these (2001-03-01, 2024-01-01, 2021-01-01, 2003-01-02): no year and month, no date.
+    ["page 3", null],
+    ["token-2024", null],
+    ["next 2021", null],
+    ["1 2 3", null],
+    ["March 2021", at("2021-03-01T00:00:00Z")],
+    ["2024.01.31", at("2024-01-31T00:00:00Z")],
     ["", null],
     [null, null],
   ] as const)("%p is %p ns", (value, ns) => {

@@ -6,8 +6,10 @@
  * text's whole seconds and zone are read by Date.parse, its fraction from the digits; digits past
  * the ninth are dropped. Epoch numbers: seconds below 10^11, else milliseconds (an integer of any
  * length is exact, so nanosecond integers compare to the last digit); a decimal fraction counts to
- * the nanosecond. Any other text Date.parse reads (RFC 1123, `2024/01/01 10:00:00`, …) counts to the
- * millisecond, without a zone in UTC as well. A text without a zone is read in `zone` instead when
+ * the nanosecond. Any other text Date.parse reads (RFC 1123, `2024/01/01 10:00:00`, …) that names a
+ * date (a year of four digits or more and a month, by name or in a numeric date) counts to the millisecond, without a
+ * zone in UTC as well: Date.parse also reads `page 3` (2001-03-01) or `token-2024`, which are no timestamps
+ * (an opaque CURSOR page of them compared as instants). A text without a zone is read in `zone` instead when
  * one is given (castorm's `http.response.record.timestamp.parser.zone`, timestamp-reader.ts).
  * Used by offsets.ts and timestamp-reader.ts.
  */
@@ -26,6 +28,10 @@ const ZONELESS = /^\s*(\d{4}-\d{2}-\d{2})[T\s](\d{2}:\d{2}(?::\d{2})?)\s*$/i;
  */
 const ZONE =
   /(?:^|[\s\d(])(?:z|gmt|utc|ut|[ecmp][sd]t)(?=$|[\s+\-)])|\d:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?\s*)?[+-]\d{2}(?::?\d{2})?(?!\d)/i;
+/** A year of four digits or more and a month (its name, or a numeric date such as `2024/01/31`, `01.31.2024`): a date Date.parse may read. */
+const YEAR = /(?<!\d)\d{4,6}(?!\d)/;
+const MONTH =
+  /(?<![a-z])(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?![a-z])|(?<!\d)\d{1,4}([-/.])\d{1,2}\1\d{1,4}(?!\d)/i;
 /** The fraction of an ISO-8601 time of day, `.` or `,` then digits, right after the seconds. */
 const TIME_FRACTION = /([T\s]\d{2}:\d{2}:\d{2})[.,](\d+)/i;
 
@@ -59,6 +65,7 @@ export function epochNanos(value: OffsetValue, zone: Zone = UTC): bigint | null 
   const timeFraction = TIME_FRACTION.exec(text);
   const whole = timeFraction ? text.replace(TIME_FRACTION, "$1") : text;
   const zoneless = ZONELESS.exec(whole);
+  if (!zoneless && !(YEAR.test(whole) && MONTH.test(whole))) return null;
   // Any other text without a zone (`2024/01/01 10:00:00`, RFC 1123 without GMT) is UTC too, not the host's time.
   const named = !zoneless && ZONE.test(whole);
   const parsed = Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : named ? whole : `${whole} GMT`);

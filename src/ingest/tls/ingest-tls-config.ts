@@ -118,7 +118,7 @@ export const ingestTlsConfigDef = defineConfig({
     group: GROUP,
   }),
   "ingest.listeners.https.ssl.crl.location": key.string({
-    doc: "Certificate revocation list (PEM: Bun's TLS refuses a DER one) of the device CA; revoked device certificates fail the handshake. With an intermediate CA every CA of the chain needs its CRL: a PEM file may hold several, one after another. Reloaded when the file changes.",
+    doc: "Certificate revocation list of the device CA (PEM, or one DER CRL as a CA publishes it); revoked device certificates fail the handshake. With an intermediate CA every CA of the chain needs its CRL: a PEM file may hold several, one after another. Reloaded when the file changes.",
     default: null,
     importance: "MEDIUM",
     group: GROUP,

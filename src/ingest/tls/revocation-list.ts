@@ -30,8 +30,8 @@ export interface RevocationList {
    * but PLAIN_ENTRY_EXTENSIONS. Of any other CRL the gateway cannot tell what the TLS library makes.
    */
   readonly plain: boolean;
-  /** The CRL as the TLS library takes it: its PEM block, or the DER file. */
-  readonly encoded: string | Buffer;
+  /** The CRL as the TLS library takes it: its PEM block (a DER file's made from it). */
+  readonly encoded: string;
   /** Whether `key` signed this CRL (false for a signature algorithm not known here). */
   signedBy(key: KeyObject): boolean;
 }
@@ -123,7 +123,7 @@ function firstElement(der: Buffer): Buffer {
   return der.subarray(inner, start + length);
 }
 
-function parse(der: Buffer, encoded: string | Buffer): RevocationList {
+function parse(der: Buffer, encoded: string): RevocationList {
   const list = forge.asn1.fromDer(der.toString("binary"));
   const [tbs, algorithm, signature] = children(list);
   // TBSCertList: version?, signature, issuer, thisUpdate, nextUpdate?, revokedCertificates?, [0] crlExtensions?
@@ -195,13 +195,15 @@ export function revocationLists(file: Buffer): RevocationList[] {
   const begun = text.split(CRL_BEGIN).length - 1;
   if (begun !== pems.length || (lastLine.length > 5 && CRL_BEGIN.startsWith(lastLine) && lastLine !== CRL_BEGIN))
     throw new Error("a BEGIN X509 CRL block of the CRL file has no END line: the file is being written?");
-  if (pems.length === 0) return [parseAs(file, file, "the CRL file")];
+  // A DER file (as CAs publish CRLs) goes to the TLS library as PEM: Bun's refuses DER ("Failed to parse CRL").
+  if (pems.length === 0)
+    return [parseAs(file, forge.pem.encode({ type: "X509 CRL", body: file.toString("binary") }), "the CRL file")];
   return pems.map((pem, i) =>
     parseAs(Buffer.from(forge.pem.decode(pem)[0]!.body, "binary"), pem, `CRL ${i + 1} of the CRL file`),
   );
 }
 
-function parseAs(der: Buffer, encoded: string | Buffer, what: string): RevocationList {
+function parseAs(der: Buffer, encoded: string, what: string): RevocationList {
   try {
     return parse(der, encoded);
   } catch (error) {

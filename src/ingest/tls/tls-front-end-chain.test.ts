@@ -5,7 +5,7 @@
  * certificate as the CA (the classic basicConstraints forgery), and a TLS session taken before a
  * device's revocation, offered for resumption after the CRL reload (a resumed handshake checks
  * no certificate, so it would skip the CRL); and (a bug the hunt found) a session resumed after its
- * certificate expired. openssl makes the material; node:tls is the device.
+ * certificate expired. Also a DER CRL file. openssl makes the material; node:tls is the device.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { X509Certificate } from "node:crypto";
@@ -54,12 +54,13 @@ async function frontEnd(
   clientAuth: "required" | "requested",
   now?: () => number,
   trustStore = pki.caCert,
+  crl = pki.crl,
 ): Promise<TlsFrontEnd & AsyncDisposable> {
   const props = {
     "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
     "ingest.listeners.https.ssl.truststore.location": trustStore,
     "ingest.listeners.https.ssl.client.auth": clientAuth,
-    "ingest.listeners.https.ssl.crl.location": pki.crl,
+    "ingest.listeners.https.ssl.crl.location": crl,
     "ingest.listeners.https.ssl.reload.interval.ms": "0",
   };
   const fe = startTlsFrontEnd({
@@ -137,6 +138,16 @@ describe("TlsFrontEnd and device-made certificates", () => {
       expect([...fe.handshakeFailures.values()].reduce((a, b) => a + b, 0)).toBe(1);
     },
   );
+
+  test("a DER CRL file, as CAs publish them, revokes as its PEM does (Bun's TLS takes PEM only)", async () => {
+    const [kept, revoked] = [await pki.issue("der-kept", "device-7"), await pki.issue("der-revoked", "device-8")];
+    await pki.revoke(revoked);
+    await openssl(dir.path, "crl", "-in", pki.crl, "-outform", "DER", "-out", "device-ca-crl.der");
+    await using fe = await frontEnd("required", undefined, pki.caCert, dir.file("device-ca-crl.der"));
+    expect((await exchange(fe.port, kept)).body).toBe('{"cn":"device-7"}');
+    expect((await exchange(fe.port, revoked)).body).toBe("");
+    expect(Object.fromEntries(fe.handshakeFailures)).toEqual({ CERT_REVOKED: 1 });
+  });
 
   test("a TLS session of a device revoked since cannot be resumed after the CRL reload", async () => {
     const device = await pki.issue("resumer", "device-5");

@@ -147,10 +147,9 @@ function fingerprint(files: readonly string[]): Fingerprint {
     .join("|");
 }
 
-/** Every CRL of the file (node:tls reads only the first of one PEM buffer); a DER file as it is. */
-function crlOption(crls: readonly RevocationList[]): Buffer | string[] {
-  const encoded = crls.map((crl) => crl.encoded);
-  return encoded.every((e) => typeof e === "string") ? encoded : (encoded[0] as Buffer);
+/** Every CRL of the file, each its own PEM (node:tls reads only the first of one PEM buffer). */
+function crlOption(crls: readonly RevocationList[]): string[] {
+  return crls.map((crl) => crl.encoded);
 }
 
 function contextOptions(s: IngestTlsSettings): SecureContextOptions {
