@@ -7,7 +7,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { RecordMetadata } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceMap, type SourceRecord, sourceRecord } from "../api/record.ts";
-import { ConnectError, DataError, RetriableError } from "../errors.ts";
+import { ConnectError, RetriableError } from "../errors.ts";
 import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { markNeverSent, markRefused } from "../kafka/send-rejection.ts";
@@ -17,6 +17,7 @@ import type { RecordConverters } from "./record-conversion.ts";
 import {
   awaitFailed,
   awaitStopped,
+  convertersFailingOn,
   leaderAway,
   memoryOffsetStore,
   memorySourceTask,
@@ -24,7 +25,6 @@ import {
   producerThrough,
   QueuedSource,
   stopAndAwait,
-  stringConverters,
   taskBasics,
 } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
@@ -42,6 +42,18 @@ function refuseForGood(kafka: MemoryKafka, value: string): void {
     (r) => text(r.value) === value,
     () => new ConnectError("record too large"),
   );
+}
+
+/** Drops every record bound for `topic` (Filter with the TopicNameMatches predicate). */
+function dropTopic(topic: string): TransformationChain {
+  return TransformationChain.fromConfig(builtInRegistry(), {
+    transforms: "drop",
+    "transforms.drop.type": "org.apache.kafka.connect.transforms.Filter",
+    "transforms.drop.predicate": "x",
+    predicates: "x",
+    "predicates.x.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+    "predicates.x.pattern": topic,
+  });
 }
 
 function setup(o: { kafka?: MemoryKafka; transformations?: TransformationChain } = {}) {
@@ -74,15 +86,7 @@ describe("a poll batch a record of which Kafka refuses for good (errors.toleranc
 
   test("a record a transformation dropped counts as handled: the prefix goes on past it", async () => {
     const kafka = new MemoryKafka();
-    const transformations = TransformationChain.fromConfig(builtInRegistry(), {
-      transforms: "drop",
-      "transforms.drop.type": "org.apache.kafka.connect.transforms.Filter",
-      "transforms.drop.predicate": "x",
-      predicates: "x",
-      "predicates.x.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
-      "predicates.x.pattern": "x",
-    });
-    const { offsets, plugin, basics, task } = setup({ kafka, transformations });
+    const { offsets, plugin, basics, task } = setup({ kafka, transformations: dropTopic("x") });
     refuseForGood(kafka, "line3");
     plugin.queue.push([line(1), line(2, "x"), line(3), line(4)]);
     task.start();
@@ -160,6 +164,7 @@ describe("with several source partitions", () => {
       tolerance?: "none" | "all";
       rejectsRecords?: boolean;
       converters?: RecordConverters;
+      transformations?: TransformationChain;
     } = {},
   ) {
     const kafka = new MemoryKafka();
@@ -175,6 +180,7 @@ describe("with several source partitions", () => {
       options: {
         offsets,
         ...(o.converters ? { converters: o.converters } : {}),
+        ...(o.transformations ? { transformations: o.transformations } : {}),
         producer: producerThrough(kafka, o.maxInFlight ?? 1, (inner, records, n) => {
           calls = n;
           return send(inner, records, n);
@@ -260,16 +266,7 @@ describe("with several source partitions", () => {
   // A batch with nothing to send (its records dropped or rejected before sending) settles at once; after a halt it is
   // not acknowledged to the task, so a record whose rejection the task never heard must not have its offset committed.
   test("a batch after the halt with nothing to send: a record rejected before sending ends its partition's prefix", async () => {
-    const converters: RecordConverters = {
-      ...stringConverters,
-      value: {
-        ...stringConverters.value,
-        fromConnectData: (t, h, s, v) => {
-          if (v === "b1") throw new DataError("Value b1 is not an integer");
-          return stringConverters.value.fromConnectData(t, h, s, v);
-        },
-      },
-    };
+    const converters = convertersFailingOn("b1");
     const { offsets, plugin, task, calls } = scripted(
       async (inner, records, n) => {
         // The first request waits until the second batch was converted and settled behind it.
@@ -283,6 +280,37 @@ describe("with several source partitions", () => {
     await waitFor(() => calls() >= 2, { what: "a retry of A's record" });
     await stopAndAwait(task);
     expect(stored(offsets)).toEqual({ a: null, b: null, c: null });
+  });
+
+  test("a batch given up at a stop: a record of it rejected before sending ends its partition's prefix, though notSent took its rejection", async () => {
+    const { kafka, offsets, plugin, task, calls } = scripted(leaderAway("p"), {
+      rejectsRecords: true,
+      converters: convertersFailingOn("a1"),
+    });
+    plugin.queue.push([rec(A, 1, "q"), rec(B, 1, "p"), rec(A, 2, "q")]);
+    task.start();
+    await waitFor(() => calls() >= 2, { what: "a retry of B's record" });
+    await stopAndAwait(task);
+    expect(values(kafka, "q")).toEqual(["a2"]);
+    expect(stored(offsets)).toEqual({ a: null, b: null, c: null });
+  });
+
+  test("a batch after the halt with nothing to send: a record a transformation dropped is committed with null metadata, its offset staged", async () => {
+    const { offsets, plugin, task, calls } = scripted(
+      async (inner, records, n) => {
+        // The first request waits until the second batch was polled and settled behind it.
+        if (n === 1) await waitFor(() => plugin.polls >= 3, { what: "the second batch polled" });
+        return leaderAway("p")(inner, records);
+      },
+      { transformations: dropTopic("x") },
+    );
+    plugin.queue.push([rec(A, 1, "p")], [rec(B, 1, "x")]);
+    task.start();
+    await waitFor(() => calls() >= 2, { what: "a retry of A's record" });
+    await stopAndAwait(task);
+    // As Connect, which commits a record a transformation dropped at once, whatever becomes of the batches before it.
+    expect(plugin.committed).toEqual([["b1", null]]);
+    expect(stored(offsets)).toEqual({ a: null, b: { n: 1 }, c: null });
   });
 });
 

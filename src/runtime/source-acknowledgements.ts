@@ -136,26 +136,40 @@ export class SourceAcknowledgements {
     const value = outcome.ok ? outcome.value : undefined;
     if (Array.isArray(value)) {
       if (!this.halted) await this.acknowledge(payload, value);
-      // Acknowledged whole after the halt: not committed to the task, but each record is done with, save one whose
-      // rejection the task never hears (it must meet it again after a restart).
-      else {
-        const pending = this.d.sender.rejections;
-        stagePartitionPrefixes(this.staged, this.ended, payload.records, (i) => !pending.has(payload.records[i]!));
-      }
+      else await this.acknowledgeAfterHalt(payload);
       return;
     }
     // Failed or given up (stopping, or after a failure): no later batch is committed to the task. From the first such
     // batch on (every batch before it was acknowledged whole), each source partition's prefix of records with nothing
     // left to write stages its offsets.
     this.halted = true;
+    // Read before batchNotSent takes the rejections it tells out of the pending ones.
     const fate = givenUpFate(payload, value, this.d.sender.rejections);
-    stagePartitionPrefixes(this.staged, this.ended, payload.records, (i) => nothingLeftToWrite(fate(i)));
+    const handled = payload.records.map((_, i) => nothingLeftToWrite(fate(i)));
     if (value) {
       // What never reached Kafka is told; given up because of the task's failure, if it failed: the SourceTask hears
-      // which.
+      // which. Staged only after: the records committed there are done with once their commitRecord returned (a spool
+      // writes a refused record's quarantine first), as Connect commits a record before its offset counts.
       const why = value.failure?.error ?? this.d.failure();
       await batchNotSent(o, this.d.sender, payload, value, this.d.log, why);
     }
+    stagePartitionPrefixes(this.staged, this.ended, payload.records, (i) => handled[i]!);
+  }
+
+  /**
+   * A batch acknowledged whole after the halt (or with nothing to send): not committed to the task as a batch, but its
+   * records a transformation dropped are, with null metadata, as Connect commits a dropped record at once; each record
+   * is done with, save one whose rejection the task never hears (it must meet it again after a restart).
+   */
+  private async acknowledgeAfterHalt(batch: PollBatch): Promise<void> {
+    const { records, positions } = batch;
+    const pending = this.d.sender.rejections;
+    const dropped = records.filter((r, i) => positions[i]! < 0 && !pending.has(r));
+    if (dropped.length > 0) {
+      const none = new Int32Array(dropped.length).fill(-1);
+      await commitSourceRecords(this.d.options.task, dropped, none, [], pending, this.d.log, false);
+    }
+    stagePartitionPrefixes(this.staged, this.ended, records, (i) => !pending.has(records[i]!));
   }
 
   private async acknowledge(batch: PollBatch, metadata: readonly (ProducedMetadata | null)[]): Promise<void> {

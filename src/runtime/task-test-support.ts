@@ -11,7 +11,7 @@ import type { SinkTask, SourceTask, SourceTaskContext } from "../api/connector.t
 import type { Converter, HeaderConverter } from "../api/converter.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord, type TopicPartitionOffset } from "../api/record.ts";
-import { RetriableError } from "../errors.ts";
+import { DataError, RetriableError } from "../errors.ts";
 import type {
   ConsumedRecord,
   KafkaConsumer,
@@ -62,6 +62,28 @@ export const stringConverters: RecordConverters = {
   header: stringConverter,
   headerClass: "test.String",
 };
+
+/**
+ * stringConverters whose value converter fails on the value `value` (a poison record), with `error` (by default a
+ * DataError, as a converter refuses a value it cannot convert); `valueClass` names that converter.
+ */
+export function convertersFailingOn(
+  value: string,
+  o: { error?: () => Error; valueClass?: string } = {},
+): RecordConverters {
+  const error = o.error ?? (() => new DataError(`Value ${value} is not an integer`));
+  return {
+    ...stringConverters,
+    value: {
+      ...stringConverters.value,
+      fromConnectData: (t, h, s, v) => {
+        if (v === value) throw error();
+        return stringConverters.value.fromConnectData(t, h, s, v);
+      },
+    },
+    ...(o.valueClass ? { valueClass: o.valueClass } : {}),
+  };
+}
 
 /** Records the states a task reports, its last failure, and which task it is (from the first report). */
 export class StatusRecorder implements TaskStatusListener {
