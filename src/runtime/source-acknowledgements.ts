@@ -66,7 +66,10 @@ export class SourceAcknowledgements {
   private readonly taken: SettledBatch<PollBatch, BatchResult>[] = [];
   /** Set once a batch failed or was abandoned: nothing after it is ever acknowledged. */
   private halted = false;
-  /** Once halted: the source partitions (canonical keys) a record not written, or perhaps written, ended the prefix of. */
+  /**
+   * Once halted: the source partitions (canonical keys) a record not written, or perhaps written, ended the prefix
+   * of.
+   */
   private readonly ended = new Set<string>();
 
   constructor(private readonly d: SourceAcknowledgementsDeps) {

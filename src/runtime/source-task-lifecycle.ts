@@ -216,7 +216,7 @@ export async function recordsNotSent(
  * (`positions` at -1, no rejection pending) is committed with null metadata, as Connect does when it drops it; a
  * record Kafka wrote all the same (`written`: acknowledged in a request another partition of which was refused) is
  * committed with its metadata, as Connect's producer callback commits each record it acknowledges, and so is one Kafka
- * refused for good that was skipped (`skipped`: errors.tolerance=all, or rejected), with null metadata (and its
+ * refused for good (`refused`: skipped by errors.tolerance=all, or rejected), with null metadata (and its
  * rejection), as that callback commits it under errors.tolerance=all (their offsets are staged only while no record of
  * their source partition before them is left unwritten: SourceAcknowledgements); the SourceTask learns that the other
  * records from `from` on and those refused before sending were not written (`notSent`, with the topic each was to be
@@ -235,10 +235,10 @@ export async function batchNotSent(
 }
 
 /**
- * What became of a given-up batch's record: dropped (nothing to write), refused by Kafka for good and skipped
- * (errors.tolerance=all, or a rejection for a task that `rejectsRecords`), not sent, written (its metadata), or not known.
+ * What became of a given-up batch's record: dropped (nothing to write), refused by Kafka for good (skipped by
+ * errors.tolerance=all, or rejected for a task that `rejectsRecords`), not sent, written (its metadata), or not known.
  */
-export type GivenUpFate = "dropped" | "skipped" | "notSent" | ProducedMetadata | undefined;
+export type GivenUpFate = "dropped" | "refused" | "notSent" | ProducedMetadata | undefined;
 
 /**
  * The fate of each record of `batch`, given up as `notSent` (undefined: each sent record may have been written, or
@@ -254,7 +254,7 @@ export function givenUpFate(
     const at = positions[i]!;
     if (at < 0) return pending.has(records[i]!) ? "notSent" : "dropped";
     if (!notSent) return undefined;
-    if (notSent.skipped?.has(at)) return "skipped";
+    if (notSent.refused?.has(at)) return "refused";
     const metadata = notSent.written?.get(at);
     if (metadata) return metadata;
     return at >= notSent.from ? "notSent" : undefined;
@@ -262,21 +262,21 @@ export function givenUpFate(
 }
 
 /**
- * Whether a given-up record has nothing left to write: known written, dropped, or refused for good and skipped (Connect
- * acknowledges it in its producer callback under errors.tolerance=all, KIP-779). Its source offset may be staged, as
- * Connect's SubmittedRecords commits the acknowledged prefix of each source partition; a record not written, or
- * perhaps written, ends its partition's prefix.
+ * Whether a given-up record has nothing left to write: known written, dropped, or refused for good, skipped or
+ * rejected (Connect acknowledges it in its producer callback under errors.tolerance=all, KIP-779). Its source offset
+ * may be staged, as Connect's SubmittedRecords commits the acknowledged prefix of each source partition; a record not
+ * written, or perhaps written, ends its partition's prefix.
  */
 export function nothingLeftToWrite(fate: GivenUpFate): boolean {
   return fate !== undefined && fate !== "notSent";
 }
 
 /**
- * Commits the records of a given-up batch `fate` says were dropped or skipped with null metadata (a record a
- * transformation dropped, or errors.tolerance=all skipped for a task that does not reject records:
- * no rejection is pending for it; one Kafka refused for good, skipped, or with its rejection pending, as Connect's
- * producer callback commits it under errors.tolerance=all) and those it gives the metadata of (written: their topics become the connector's
- * active topics), then tells the SourceTask those it says were not sent.
+ * Commits the records of a given-up batch `fate` says were dropped or refused with null metadata (a record a
+ * transformation dropped, or errors.tolerance=all skipped for a task that does not reject records: no rejection is
+ * pending for it; one Kafka refused for good, skipped, or with its rejection pending, as Connect's producer callback
+ * commits it under errors.tolerance=all) and those it gives the metadata of (written: their topics become the
+ * connector's active topics), then tells the SourceTask those it says were not sent.
  */
 async function tellGivenUp(
   o: WorkerSourceTaskOptions,
@@ -295,7 +295,7 @@ async function tellGivenUp(
     if (f === "notSent") unsent.push(i);
     else if (f !== undefined) {
       committed.push(records[i]!);
-      metadata.push(f === "dropped" || f === "skipped" ? null : f);
+      metadata.push(f === "dropped" || f === "refused" ? null : f);
     }
   }
   if (committed.length > 0) {

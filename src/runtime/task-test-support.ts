@@ -290,7 +290,10 @@ export async function partlyWritten(
   throw Object.assign(error, { written });
 }
 
-/** A send whose records for `topic` wait for a leader that is away (retriable, at every attempt); the others are written. */
+/**
+ * A send whose records for `topic` wait for a leader that is away (retriable, at every attempt); the others are
+ * written.
+ */
 export function leaderAway(topic: string) {
   return (inner: KafkaProducer, records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> =>
     partlyWritten(

@@ -147,7 +147,10 @@ export class HttpIngestSourceTask implements SourceTask {
     return records;
   }
 
-  /** A record of a batch given up in part; spooled and refused, it resolves once its quarantine is written (commitRecords). */
+  /**
+   * A record of a batch given up in part; spooled and refused, it resolves once its quarantine is written (as
+   * commitRecords).
+   */
   commitRecord(
     record: SourceRecord,
     metadata: RecordMetadata | null,

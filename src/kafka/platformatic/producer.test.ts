@@ -12,7 +12,10 @@ import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce
 import { testProducer } from "./producer-test-support.ts";
 import { stampRecordBatch } from "./record-batch.ts";
 
-/** A broker that answers every request at once; metadata (of `gated` topics, or all) waits until the test opens `gate`. */
+/**
+ * A broker that answers every request at once; metadata (of `gated` topics, or all) waits until the test opens
+ * `gate`.
+ */
 class GatedBroker implements ProduceTransport {
   constructor(private readonly gated?: ReadonlySet<string>) {}
   readonly produced: [string, number, number][] = [];

@@ -94,7 +94,8 @@ export class PlatformaticProducer implements KafkaProducer {
         try {
           await this.pipeline.partitionCount(topic);
         } catch (error) {
-          // Only ever thrown to sends not appended yet: none reached a broker. A topic refused names itself (as Java's).
+          // Only ever thrown to sends not appended yet: none reached a broker. A topic refused names itself (as
+          // Java's).
           const what = "Failed to send records to Kafka";
           const failure = withInvalidTopics(wrap(error, what), what, [topic]);
           const refusal = failure instanceof KafkaAccessError ? withUnauthorizedTopic(failure, topic) : undefined;
