@@ -186,7 +186,10 @@ export interface SourceTask {
    * or given up on, source offsets are staged per source partition, as Connect's SubmittedRecords
    * commits each partition's acknowledged prefix: those of a partition's records Kafka is done with
    * (in that batch and in the later ones that settle, whether or not they reach `commitRecord`), up to
-   * the first of its records not written or perhaps written.
+   * the first of its records not written or perhaps written; a batch's offsets are staged only once
+   * the promises its `commitRecord` calls return settled (a spool quarantines a refused record first).
+   * Also called, metadata null, for a record a transformation dropped in a batch that settles after
+   * the first one failed or given up on.
    */
   commitRecord?(record: SourceRecord, metadata: RecordMetadata | null, rejection?: RecordRejection): MaybePromise<void>;
   /**
