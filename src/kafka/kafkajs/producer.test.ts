@@ -2,12 +2,14 @@
  * KafkajsProducer's claim that the broker refused a send unwritten (the port's refused) over a fake kafkajs producer:
  * made only when the refusal was the send's only Produce answer and no Produce request of it timed out (review 14:
  * it was made for any refusal of a send to one topic, also after kafkajs had retried a timed-out request, or written
- * one broker's partitions before another broker refused the rest).
+ * one broker's partitions before another broker refused the rest), and its failure of a send kafkajs left records out of.
  */
 import { describe, expect, test } from "bun:test";
 import { KafkaJSProtocolError, type Producer } from "kafkajs";
+import { isRetriable } from "../../errors.ts";
 import type { ProducerRecord } from "../kafka-port.ts";
-import { refused, unwritten } from "../send-rejection.ts";
+import { refused, unwritten, writtenRecords } from "../send-rejection.ts";
+import { pinningPartitioner } from "./partitioner.ts";
 import { KafkajsProducer } from "./producer.ts";
 
 const EVENTS = { REQUEST: "producer.network.request", REQUEST_TIMEOUT: "producer.network.request_timeout" };
@@ -115,5 +117,69 @@ describe("kafkajs: record headers", () => {
       ["x", "2"],
     ]);
     expect(got.every((h) => h.value === null || Buffer.isBuffer(h.value))).toBe(true);
+  });
+});
+
+// explore19 F1: a record kafkajs left out of the send (its partition gone from the refreshed metadata: the topic
+// re-created with fewer partitions) was reported written at offset -1.
+describe("kafkajs: a send its retry left records out of", () => {
+  const metadata = (count: number) =>
+    Array.from({ length: count }, (_, partitionId) => ({
+      partitionId,
+      partitionErrorCode: 0,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+    }));
+
+  /** kafkajs' sendBatch over `acks`: partitioned on 2 partitions, then (its retry) on 1, answering partition 0 only. */
+  function shrinking(acks: number): Producer {
+    const partitioner = pinningPartitioner();
+    return {
+      events: EVENTS,
+      on: () => () => undefined,
+      async sendBatch(batch: { topicMessages: { topic: string; messages: object[] }[] }) {
+        const [{ topic, messages }] = batch.topicMessages as [{ topic: string; messages: object[] }];
+        for (const count of [2, 1])
+          for (const message of messages)
+            partitioner({ topic, partitionMetadata: metadata(count), message: message as never });
+        return acks === 0
+          ? []
+          : [{ topicName: topic, partition: 0, errorCode: 0, baseOffset: "7", logAppendTime: "-1" }];
+      },
+    } as unknown as Producer;
+  }
+
+  // Java's murmur2 on 2 partitions: k3 goes to 0, k0 to 1.
+  const keyed = (key: string): ProducerRecord => ({ ...record("t"), key: new TextEncoder().encode(key) });
+
+  test.each([-1, 1])(
+    "acks=%p: retriable, the answered partition's records listed written, the others not",
+    async (acks) => {
+      const error = await new KafkajsProducer(shrinking(acks), acks, 0, 30_000, acks === -1)
+        .send([keyed("k3"), keyed("k0"), keyed("k3")])
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect([isRetriable(error), String(error), unwritten(error), writtenRecords(error)]).toEqual([
+        true,
+        "RetriableError: Failed to send 1 records to Kafka: t-1 not in the topic's metadata any more (the topic deleted and re-created with fewer partitions?); the client left them out of the send",
+        false,
+        [
+          { topic: "t", partition: 0, offset: 7, timestamp: null },
+          null,
+          { topic: "t", partition: 0, offset: 8, timestamp: null },
+        ],
+      ]);
+    },
+  );
+
+  test("acks=0: no answer to go by; a record the last attempt left out is not written, the others are (offset -1)", async () => {
+    const error = await new KafkajsProducer(shrinking(0), 0, 0, 30_000, false).send([keyed("k3"), keyed("k0")]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(writtenRecords(error)).toEqual([{ topic: "t", partition: 0, offset: -1, timestamp: null }, null]);
   });
 });

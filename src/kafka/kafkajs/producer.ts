@@ -1,7 +1,8 @@
 /**
  * The producer side of the kafkajs adapter. kafkajs reports one base offset per partition, so the
  * adapter's partitioner notes which partition each record went to (PARTITION on the message);
- * offset = base + position within that partition.
+ * offset = base + position within that partition. A record whose partition has no answer (kafkajs left it out of the
+ * send: the partition went from its refreshed metadata) fails the send, the others listed written (PartlyWritten).
  *
  * Concurrent kafkajs sendBatch calls may reach the broker in any order (each first awaits metadata
  * on its own), and kafkajs' idempotent producer keeps one request in flight per broker anyway, so
@@ -28,11 +29,13 @@ import { invalidPartition } from "../invalid-partition.ts";
 import { withInvalidTopics } from "../invalid-topics.ts";
 import type { KafkaHeader, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
 import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
-import { kafkaErrorOf, markRefused, withKafkaError } from "../send-rejection.ts";
+import { kafkaErrorOf, markRefused, type PartlyWritten, withKafkaError } from "../send-rejection.ts";
 import { wrap } from "./errors.ts";
 import { type ProducePartitionAnswer, produceAnswerOf } from "./produce-answer.ts";
 
 export const PARTITION = Symbol("assigned partition");
+/** Set on a message whose PARTITION the metadata of kafkajs' last attempt lacked: kafkajs left it out of the send. */
+export const LEFT_OUT = Symbol("left out of the send");
 
 /** The partition a record named that the producer's metadata lacks (partitionNotInMetadata). */
 const MISSING_PARTITION = Symbol("partition not in metadata");
@@ -73,6 +76,27 @@ function missingPartitionIn(error: unknown): MissingPartition | undefined {
   return findInError(error, (e: { [MISSING_PARTITION]?: MissingPartition }) => e[MISSING_PARTITION]);
 }
 
+/**
+ * A send kafkajs reported done although it left records out (explore19 F1: their partition was not in its refreshed
+ * metadata, the topic re-created with fewer partitions): retriable, those records not written, the others listed
+ * written (PartlyWritten), so that only the left-out ones are sent again, on a new producer that chooses their
+ * partitions from the topic as it is now.
+ */
+function leftOut(
+  records: readonly ProducerRecord[],
+  messages: readonly KafkajsMessage[],
+  produced: readonly (ProducedMetadata | null)[],
+): RetriableError & PartlyWritten {
+  const missing = new Set<string>();
+  for (let i = 0; i < records.length; i++)
+    if (produced[i] === null) missing.add(`${records[i]!.topic}-${messages[i]![PARTITION] ?? records[i]!.partition}`);
+  const count = produced.filter((m) => m === null).length;
+  const error = new RetriableError(
+    `Failed to send ${count} records to Kafka: ${[...missing].join(", ")} not in the topic's metadata any more (the topic deleted and re-created with fewer partitions?); the client left them out of the send`,
+  );
+  return Object.assign(error, { written: produced });
+}
+
 export type KafkajsMessage = {
   key: Buffer | null;
   value: Buffer | null;
@@ -80,6 +104,7 @@ export type KafkajsMessage = {
   partition?: number;
   timestamp?: string;
   [PARTITION]?: number;
+  [LEFT_OUT]?: boolean;
 };
 
 export function toBuffer(bytes: Uint8Array | null): Buffer | null {
@@ -215,15 +240,21 @@ export class KafkajsProducer implements KafkaProducer {
       base.set(`${r.topicName}\u0000${r.partition}`, { offset: Number(r.baseOffset ?? -1), appendTime });
     }
     const position = new Map<string, number>();
-    return records.map((r, i) => {
-      const partition = messages[i]![PARTITION] ?? r.partition ?? -1;
+    const produced = records.map((r, i): ProducedMetadata | null => {
+      const message = messages[i]!;
+      const partition = message[PARTITION] ?? r.partition ?? -1;
       const k = `${r.topic}\u0000${partition}`;
+      const b = base.get(k);
+      // Kafka's acknowledgement is its partition's answer (an earlier attempt's, when the partition went since); with
+      // acks=0 there is none, and a record is not sent when kafkajs' last attempt left it out.
+      if (this.acks === 0 ? message[LEFT_OUT] : b === undefined) return null;
       const index = position.get(k) ?? 0;
       position.set(k, index + 1);
-      const b = base.get(k);
       const offset = b && b.offset >= 0 ? b.offset + index : -1;
       return { topic: r.topic, partition, offset, timestamp: b?.appendTime ?? r.timestamp };
     });
+    if (produced.includes(null)) throw leftOut(records, messages, produced);
+    return produced as ProducedMetadata[];
   }
 
   /**

@@ -1,0 +1,36 @@
+/**
+ * The kafkajs producer's partitioner (adapter.ts): Java's murmur2 partitioning (kafkajs' DefaultPartitioner), the
+ * partition chosen noted on the message (PARTITION) so that the producer derives each record's offset from its
+ * partition's answer (producer.ts). kafkajs calls it again for each retry of a send, with its metadata refreshed.
+ */
+import { type ICustomPartitioner, type PartitionerArgs, Partitioners } from "kafkajs";
+import { type KafkajsMessage, LEFT_OUT, PARTITION, partitionNotInMetadata } from "./producer.ts";
+
+export const pinningPartitioner: ICustomPartitioner = () => {
+  const inner = Partitioners.DefaultPartitioner();
+  return (args: PartitionerArgs) => {
+    const message = args.message as unknown as KafkajsMessage;
+    const { partitionMetadata } = args;
+    // A partition its metadata lacks (added since it was loaded): kafkajs would leave the record out
+    // of the send and report it sent (explore4 J1); its metadata is refreshed and the send tried
+    // again instead, as Java's producer waits for metadata that has the partition.
+    if (message.partition !== undefined && !inMetadata(partitionMetadata, message.partition))
+      throw partitionNotInMetadata(args.topic, message.partition, partitionMetadata.length);
+    // Chosen once per send, not again on kafkajs' retries: a partition's answer then covers exactly the records it was
+    // given, so offsets derived from it are theirs (a record moved to a partition whose broker answered an earlier
+    // attempt would be left out and still get an offset). One the refreshed metadata lacks (the topic re-created with
+    // fewer partitions) kafkajs leaves out of the send: the send fails for it (producer.ts), and the runtime sends it
+    // again on a new producer, which chooses anew, as a new send of Java's would.
+    message[PARTITION] ??= inner(args);
+    message[LEFT_OUT] = !inMetadata(partitionMetadata, message[PARTITION]);
+    return message[PARTITION];
+  };
+};
+
+/** Whether kafkajs' metadata of a topic has `partition` (Kafka numbers them 0..n-1; kafkajs keeps the broker's order). */
+function inMetadata(partitionMetadata: readonly { partitionId: number }[], partition: number): boolean {
+  return (
+    partitionMetadata[partition]?.partitionId === partition ||
+    partitionMetadata.some((p) => p.partitionId === partition)
+  );
+}
