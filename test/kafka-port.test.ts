@@ -1193,6 +1193,38 @@ describe("what only the platformatic adapter does", () => {
     };
   }
 
+  // plattopic: a topic Kafka refuses at metadata (INVALID_TOPIC_EXCEPTION for a name it refuses, reachable through a
+  // transformation routing records there) failed the whole producer, so every later send of other topics failed too.
+  test("a topic whose metadata Kafka refuses fails only its records, as Java's waitOnMetadata: a send mixing it with another topic writes the other's; the producer goes on", async () => {
+    const topic = uniqueTopic("refused-neighbour");
+    const producer = await platformatic().producer({ "bootstrap.servers": info.bootstrap });
+    const record = (to: string, value: string) => ({
+      topic: to,
+      partition: 0,
+      key: null,
+      value: utf8(value),
+      headers: [],
+      timestamp: null,
+    });
+    const rejection = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    try {
+      await producer.send([record(topic, "a")]); // auto-created
+      const alone = await rejection(producer.send([record("bad topic!", "x")]));
+      expect([kafkaErrorOf(alone), producer.failed]).toEqual(["INVALID_TOPIC_EXCEPTION", false]);
+      const mixed = await rejection(producer.send([record(topic, "b"), record("bad topic!", "y")]));
+      expect((mixed as Error).message).toBe("Failed to send records to Kafka: Invalid topics: [bad topic!]");
+      expect(writtenRecords(mixed)?.map((m) => m && [m.topic, m.offset])).toEqual([[topic, 1], null]);
+      expect((await producer.send([record(topic, "c")])).map((m) => m.offset)).toEqual([2]);
+      expect(producer.failed).toBe(false);
+    } finally {
+      await producer.close();
+    }
+  });
+
   // review-partfix P3: the library fails a Metadata call, and a fetch (it asks every tracked topic's
   // metadata), for all topics when one is unknown, so the other topic stopped too. As Java's
   // consumer, the topic still there keeps flowing: the deleted topic is untracked and the member
@@ -1324,6 +1356,31 @@ describe("what only the platformatic adapter does", () => {
       await admin.close();
     }
   }, 60_000);
+
+  // explore19 F6: the producer's own lines (a batch retried or split) carried neither the task nor the client.
+  test("the producer's own log lines carry the task's context and Java's [Producer clientId=…]", async () => {
+    const topic = uniqueTopic("producer-log-context");
+    const lines: string[] = [];
+    const port = kafkaPorts.platformatic(new LogManager({ sink: (line) => void lines.push(line) }));
+    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1, configs: { "max.message.bytes": "1500" } });
+    await awaitTopic(topic);
+    const properties = { "bootstrap.servers": info.bootstrap, "client.id": "connector-producer-c-0" };
+    const producer = await port.producer(properties, { logContext: "[c|task-0]" });
+    try {
+      // Two records of 1000 bytes: one batch over max.message.bytes, split in two that fit.
+      const record = { topic, partition: 0, key: null, value: utf8("x".repeat(1000)), headers: [], timestamp: null };
+      expect((await producer.send([record, record])).map((m) => m.offset)).toEqual([0, 1]);
+    } finally {
+      await producer.close();
+      await admin.close();
+    }
+    const split = lines.filter((line) => line.includes("MESSAGE_TOO_LARGE; splitting"));
+    expect(split).toHaveLength(1);
+    expect(split[0]).toContain(
+      " WARN [c|task-0] [Producer clientId=connector-producer-c-0] Kafka rejected 2 record(s)",
+    );
+  });
 
   // The library's close cancels the heartbeat only when it sends a LeaveGroup (it holds a member id);
   // a group error answered to a commit or an offset look-up clears the id. Then its heartbeat went on

@@ -72,14 +72,14 @@ export async function buildTask(
   );
   const metrics = new TaskMetrics(Date.now, taskPluginsMetadata(descriptor, { key, value, header }));
   const clients = taskClientProperties(deps.config, id, connectorConfig);
-  const warnClient = clientWarnings(deps, connectorConfig, taskLog.withContext(`[${id.connector}|task-${id.task}]`));
+  /** Connect's task context, on every line about this task (its clients' too). */
+  const logContext = `[${id.connector}|task-${id.task}]`;
+  const warnClient = clientWarnings(deps, connectorConfig, taskLog.withContext(logContext));
   const reporters: ErrorReporter[] = [];
   if (framework["errors.log.enable"]) {
     reporters.push(
       new LogReporter(
-        deps.logs
-          .get("org.apache.kafka.connect.runtime.errors.LogReporter")
-          .withContext(`[${id.connector}|task-${id.task}]`),
+        deps.logs.get("org.apache.kafka.connect.runtime.errors.LogReporter").withContext(logContext),
         framework["errors.log.include.messages"],
         metrics,
       ),
@@ -124,7 +124,7 @@ export async function buildTask(
       task: descriptor.createTask(),
       operator,
       // The sender sends a refused request's other records again: they must land before later sends'.
-      producer: () => deps.kafka.producer(producerProps, { keepOrderAfterRefusal: true }),
+      producer: () => deps.kafka.producer(producerProps, { keepOrderAfterRefusal: true, logContext }),
       keepOrder: descriptor.keepsOrder?.(taskConfig) ?? false,
       maxRequestBytes: Number(producerProps["max.request.size"] ?? 1_048_576),
       maxInFlightBatches: Math.max(1, Number(producerProps["max.in.flight.requests.per.connection"] ?? 5) || 5),
@@ -168,11 +168,9 @@ export async function buildTask(
             withClassListHint(taskLog, id, "producer", dlqProducerProps, () =>
               checkProducerProperties(dlqProducerProps),
             ),
-          create: () => deps.kafka.producer(dlqProducerProps),
+          create: () => deps.kafka.producer(dlqProducerProps, { logContext }),
         },
-        deps.logs
-          .get("org.apache.kafka.connect.runtime.errors.DeadLetterQueueReporter")
-          .withContext(`[${id.connector}|task-${id.task}]`),
+        deps.logs.get("org.apache.kafka.connect.runtime.errors.DeadLetterQueueReporter").withContext(logContext),
         metrics,
       ),
     );
@@ -192,7 +190,7 @@ export async function buildTask(
         topics,
         properties: consumerProps,
         fencePredecessors,
-        logContext: `[${id.connector}|task-${id.task}]`,
+        logContext,
       }),
   });
 }

@@ -8,6 +8,7 @@ import type { IngestWriter } from "../../ingest/route-table.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import { awaitFailed, awaitStopped, stopAndAwait } from "../../runtime/task-test-support.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
+import { getLogger } from "../../util/logger.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import type { HttpIngestServices } from "./connector.ts";
 import type { SpoolWriter } from "./spool-writer.ts";
@@ -19,7 +20,7 @@ async function spoolModeTask(dir: string) {
   const store = await SpoolStore.open(dir);
   const { services, writer } = ingestServices({ spool: store });
   const task = new HttpIngestSourceTask(services);
-  task.initialize({ offsetStorageReader: { offset: async () => null } } as never);
+  task.initialize({ offsetStorageReader: { offset: async () => null }, logger: getLogger("c") } as never);
   await task.start({ name: "c", "ingest.path": "/ingest/t", "kafka.topic": "t", "ingest.ack.mode": "spool" });
   return { store, task, writer: writer() as SpoolWriter };
 }

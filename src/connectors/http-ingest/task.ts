@@ -118,6 +118,8 @@ export class HttpIngestSourceTask implements SourceTask {
         retryAfterSeconds: parsed["ingest.retry.after.seconds"],
         toSourceRecord,
         committedSeq: typeof seq === "number" ? seq : null,
+        // Its lines carry the task's context, under the spool's logger name.
+        ...(this.context ? { log: this.context.logger.named("io.edgegateway.ingest.Spool") } : {}),
       });
       await this.queue.start();
       this.services.spoolMetrics?.attach(this.connector, this.queue, store);

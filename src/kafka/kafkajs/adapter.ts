@@ -27,6 +27,7 @@ import type {
   KafkaConsumer,
   KafkaPort,
   KafkaProducer,
+  ProducerOptions,
 } from "../kafka-port.ts";
 import { KafkajsAdmin } from "./admin.ts";
 import { clientLog, clientLogLimiter } from "./client-log.ts";
@@ -45,9 +46,11 @@ export class KafkajsPort implements KafkaPort {
 
   constructor(private readonly logs: LogManager = logManager) {}
 
-  private kafka(props: ClientProperties): { kafka: Kafka; settings: ConnectionSettings } {
+  /** A kafkajs client; `logContext` (a task's `[connector|task-N]`) goes before each of its log lines. */
+  private kafka(props: ClientProperties, logContext?: string): { kafka: Kafka; settings: ConnectionSettings } {
     const settings = connectionSettings(props);
-    const log = this.logs.get("org.apache.kafka.clients");
+    const clients = this.logs.get("org.apache.kafka.clients");
+    const log = logContext ? clients.withContext(logContext) : clients;
     const config: KafkaConfig = {
       brokers: settings.brokers,
       clientId: settings.clientId,
@@ -77,8 +80,8 @@ export class KafkajsPort implements KafkaPort {
     return new KafkajsAdmin(kafka, admin);
   }
 
-  async producer(properties: ClientProperties): Promise<KafkaProducer> {
-    const { kafka } = this.kafka(properties);
+  async producer(properties: ClientProperties, options?: ProducerOptions): Promise<KafkaProducer> {
+    const { kafka } = this.kafka(properties, options?.logContext);
     const settings = producerSettings(properties);
     const { type, level } = settings.compression;
     if (level !== undefined) {
@@ -108,7 +111,7 @@ export class KafkajsPort implements KafkaPort {
   }
 
   async consumer(options: ConsumerOptions): Promise<KafkaConsumer> {
-    const { kafka, settings: connection } = this.kafka(options.properties);
+    const { kafka, settings: connection } = this.kafka(options.properties, options.logContext);
     const settings = consumerSettings(options.properties);
     if (settings.groupInstanceId !== null) {
       invalidProperty(

@@ -49,7 +49,10 @@ export class PlatformaticPort implements KafkaPort {
   async producer(properties: ClientProperties, options?: ProducerOptions): Promise<KafkaProducer> {
     // Each part loads on first use (a gateway without source connectors needs no producer code).
     const { connectPlatformaticProducer } = await import("./producer.ts");
-    const log = this.logs.get("org.apache.kafka.clients.producer");
+    const { clientId } = connectionSettings(properties);
+    const log = this.logs
+      .get("org.apache.kafka.clients.producer")
+      .withContext(`${options?.logContext ? `${options.logContext} ` : ""}[Producer clientId=${clientId}]`);
     const ignored = ignoredLz4Level(properties);
     if (ignored) log.warn(ignored);
     return connectPlatformaticProducer(properties, (message) => log.warn(message), options);
