@@ -51,7 +51,7 @@ async function runningTask(gw: Gateway, connector: string) {
 describe.each(["platformatic", "kafkajs"])(
   "a task whose Kafka client cannot authenticate (kafka.client=%s)",
   (client) => {
-    test("goes FAILED at once with the authentication failure in its trace and one ERROR line; fixing the config runs it", async () => {
+    test("goes FAILED at once with the authentication failure in its trace and one ERROR line for it (a source task: after its send callback's); fixing the config runs it", async () => {
       const kafka = await kafkaBroker();
       await using dir = await tempDir();
       const topic = uniqueTopic("sasl-denied");
