@@ -15,7 +15,7 @@ import type {
   KafkaPort,
 } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
-import { kafkaErrorOf } from "../src/kafka/send-rejection.ts";
+import { kafkaErrorOf, writtenRecords } from "../src/kafka/send-rejection.ts";
 import { recordRejectionOf } from "../src/runtime/record-rejection.ts";
 import { LogManager } from "../src/util/logger.ts";
 import {
@@ -1135,6 +1135,38 @@ describe("what only the platformatic adapter does", () => {
       [Symbol.asyncDispose]: dispose,
     };
   }
+
+  // plattopic: a topic Kafka refuses at metadata (INVALID_TOPIC_EXCEPTION for a name it refuses, reachable through a
+  // transformation routing records there) failed the whole producer, so every later send of other topics failed too.
+  test("a topic whose metadata Kafka refuses fails only its records, as Java's waitOnMetadata: a send mixing it with another topic writes the other's; the producer goes on", async () => {
+    const topic = uniqueTopic("refused-neighbour");
+    const producer = await platformatic().producer({ "bootstrap.servers": info.bootstrap });
+    const record = (to: string, value: string) => ({
+      topic: to,
+      partition: 0,
+      key: null,
+      value: utf8(value),
+      headers: [],
+      timestamp: null,
+    });
+    const rejection = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    try {
+      await producer.send([record(topic, "a")]); // auto-created
+      const alone = await rejection(producer.send([record("bad topic!", "x")]));
+      expect([kafkaErrorOf(alone), producer.failed]).toEqual(["INVALID_TOPIC_EXCEPTION", false]);
+      const mixed = await rejection(producer.send([record(topic, "b"), record("bad topic!", "y")]));
+      expect((mixed as Error).message).toBe("Failed to send records to Kafka: Invalid topics: [bad topic!]");
+      expect(writtenRecords(mixed)?.map((m) => m && [m.topic, m.offset])).toEqual([[topic, 1], null]);
+      expect((await producer.send([record(topic, "c")])).map((m) => m.offset)).toEqual([2]);
+      expect(producer.failed).toBe(false);
+    } finally {
+      await producer.close();
+    }
+  });
 
   // review-partfix P3: the library fails a Metadata call, and a fetch (it asks every tracked topic's
   // metadata), for all topics when one is unknown, so the other topic stopped too. As Java's

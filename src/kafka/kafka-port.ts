@@ -98,8 +98,10 @@ export interface KafkaProducer {
    * rejection carrying the answer: `kafkaErrorOf`), and, as Java's producer, only that batch's
    * records failed (Kafka refuses a batch whole: those of other records too, which a caller may send
    * again; they are then written after what later sends already had on the way for the partition,
-   * unless the producer was made with `keepOrderAfterRefusal`); later sends go on with the same
-   * producer id. True, or absent, once a send failed: the producer
+   * unless the producer was made with `keepOrderAfterRefusal`); or Kafka refused a topic at metadata
+   * for good (INVALID_TOPIC_EXCEPTION, TOPIC_AUTHORIZATION_FAILED, …), and, as Java's waitOnMetadata,
+   * only that topic's records failed, never sent (the send's other records are written: PartlyWritten);
+   * later sends go on with the same producer id. True, or absent, once a send failed: the producer
    * is failed as `send` says (a fatal error, retries or delivery.timeout.ms ran out).
    */
   readonly failed?: boolean;

@@ -5,6 +5,8 @@ import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { ConnectError, DataError, RetriableError, traceOf } from "../errors.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { HeldBroker } from "../kafka/platformatic/held-broker-test-support.ts";
+import { testProducer } from "../kafka/platformatic/producer-test-support.ts";
 import { kafkaErrorOf, withKafkaError } from "../kafka/send-rejection.ts";
 import { ToleranceExceededError } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
@@ -12,6 +14,7 @@ import { conversionRejectionOf, recordRejectionOf } from "./record-rejection.ts"
 import {
   awaitFailed,
   awaitStopped,
+  convertersFailingOn,
   memoryOffsetStore,
   memorySourceTask,
   QueuedSource,
@@ -64,17 +67,7 @@ const record = (n: number) =>
   });
 
 /** Converters that fail on the value "r2" (a poison record: `DataError` from the value converter). */
-const poisonConverters: RecordConverters = {
-  ...stringConverters,
-  value: {
-    ...stringConverters.value,
-    fromConnectData: (t, h, s, v) => {
-      if (v === "r2") throw new DataError("Value r2 is not an integer");
-      return stringConverters.value.fromConnectData(t, h, s, v);
-    },
-  },
-  valueClass: "test.Poison",
-};
+const poisonConverters = convertersFailingOn("r2", { valueClass: "test.Poison" });
 
 function run(o: {
   rejectsRecords: boolean;
@@ -189,6 +182,53 @@ describe("a record Kafka refuses for good on its own (P1.1)", () => {
   });
 });
 
+// plattopic: with the default client, a topic Kafka refuses at metadata (a transformation routed a device's record to a
+// name Kafka refuses) failed the producer: every send of the task's other topics failed with it, sent again on a new one.
+describe("a record of a topic whose metadata Kafka refuses (INVALID_TOPIC_EXCEPTION), on the default client's producer", () => {
+  test("is rejected alone; the other topics' records of its request are written by the same producer; the task goes on", async () => {
+    const broker = new HeldBroker({ "bad-topic": "INVALID_TOPIC_EXCEPTION" });
+    let producers = 0;
+    const source = new Source(true, false);
+    const basics = taskBasics();
+    const { task } = memorySourceTask({
+      plugin: source,
+      taskClass: "test.Source",
+      basics,
+      options: {
+        producer: async () => {
+          producers++;
+          return testProducer(broker);
+        },
+      },
+    });
+    const of = (topic: string, value: string) =>
+      sourceRecord({
+        topic,
+        kafkaPartition: 0,
+        value,
+        valueSchema: Schemas.STRING,
+        sourcePartition: {},
+        sourceOffset: {},
+      });
+    source.queue.push([of("t", "A"), of("bad-topic", "B"), of("t", "C")], [of("u", "D")]);
+    task.start();
+    await broker.answerUntil(waitFor(() => source.commits.length === 4, { what: "every record answered" }));
+    const rejection = {
+      error: "INVALID_TOPIC_EXCEPTION",
+      message: "Failed to send records to Kafka: Invalid topics: [bad-topic]",
+    };
+    expect(source.commits).toEqual([
+      ["A", 0],
+      ["B", null, rejection],
+      ["C", 1],
+      ["D", 0],
+    ]);
+    expect(producers).toBe(1);
+    expect(basics.listener.events).toEqual(["RUNNING"]);
+    await stopAndAwait(task);
+  });
+});
+
 describe("a record a converter or transformation fails on (poison record)", () => {
   test.each([false, true])(
     "is rejected, not fatal, for a task that rejectsRecords under errors.tolerance=none (commitRecords: %p)",
@@ -264,17 +304,10 @@ describe("a record a converter or transformation fails on (poison record)", () =
   ])(
     "errors.tolerance=all, a retriable converter failure whose retries ran out, rejectsRecords %p: %s",
     async (rejects) => {
-      const flaky: RecordConverters = {
-        ...stringConverters,
-        value: {
-          ...stringConverters.value,
-          fromConnectData: (t, h, s, v) => {
-            if (v === "r2") throw new RetriableError("the schema registry did not answer");
-            return stringConverters.value.fromConnectData(t, h, s, v);
-          },
-        },
+      const flaky = convertersFailingOn("r2", {
+        error: () => new RetriableError("the schema registry did not answer"),
         valueClass: "test.Flaky",
-      };
+      });
       const { task, source, listener } = run({ rejectsRecords: rejects, tolerance: "all", converters: flaky });
       if (rejects) {
         await awaitFailed(listener);

@@ -63,7 +63,7 @@ import { baseOptions } from "./client-options.ts";
 import { closeForGood, detach, JoinHook } from "./consumer-shutdown.ts";
 import { coordinatorNotReady, isUnknownTopic, wrap } from "./errors.ts";
 import { FENCED_INSTANCE_ID, watchFencing } from "./fenced-instance.ts";
-import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
+import { awaitTopics, fenceZombies, libraryAdmin, matchingTopics } from "./group-entry.ts";
 import { closeLeavingGroup, inJoin } from "./join-watch.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 import { commitEntries } from "./partition-state.ts";
@@ -310,7 +310,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       if (cancelled()) throw closedMeanwhile();
       const ownClientId = this.options.properties["client.id"]?.trim();
       if (this.options.fencePredecessors && ownClientId && !s.groupInstanceId)
-        await fenceZombies(this.connection, groupId, ownClientId, wait);
+        await fenceZombies(() => libraryAdmin(this.connection), groupId, ownClientId, wait);
       if (cancelled()) throw closedMeanwhile();
       for (const t of subscribed) consumer.topics.track(t);
       const { connection, settings } = this;

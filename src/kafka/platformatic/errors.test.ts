@@ -42,6 +42,24 @@ describe("wrap", () => {
       new MultipleErrors("fetch failed 4 times.", [new NetworkError("refused", { canRetry: true })]),
       true,
     ],
+    // plattopic-b: the entry the library appends when its client closed mid-retries was taken for the last attempt.
+    [
+      "the library's retries ended by its client closing: retriable as the last attempt before it",
+      new MultipleErrors("metadata failed 2 times.", [
+        new NetworkError("Connection to 127.0.0.1:9092 failed.", { canRetry: true }),
+        new UserError("Client closed while retrying metadata."),
+      ]),
+      true,
+    ],
+    // plattopic-b: the last entry of the library's other MultipleErrors (one per broker) was taken for an attempt given up on.
+    [
+      "brokers' answers to one request, one lost (not the library's retries): retriable, whichever broker is last",
+      new MultipleErrors("Listing offsets failed.", [
+        new NetworkError("Connection closed"),
+        new ProtocolError("UNKNOWN_SERVER_ERROR"),
+      ]),
+      true,
+    ],
     ["a request timeout: retriable", new TimeoutError("Request timed out."), true],
     ["NOT_COORDINATOR: retriable", new ProtocolError("NOT_COORDINATOR"), true],
     ["REBALANCE_IN_PROGRESS (a rejoin cures it): retriable", new ProtocolError("REBALANCE_IN_PROGRESS"), true],
@@ -180,12 +198,37 @@ describe("coordinatorNotReady", () => {
     expect(coordinatorNotReady(error)).toBe(expected);
   });
 
+  // plattopic item 2: retriable() found the earlier NOT_COORDINATOR (canRetry) and took the join for retriable.
+  test.each<[string, Error, boolean]>([
+    ["NOT_COORDINATOR, then INCONSISTENT_GROUP_PROTOCOL", notCoordinatorThen(23), false],
+    ["NOT_COORDINATOR, then COORDINATOR_LOAD_IN_PROGRESS", notCoordinatorThen(14), true],
+    ["NOT_COORDINATOR at every attempt", refusedTimes(11, 16), true],
+  ])("retriable by the attempt the library gave up on: %s: %p", (_, error, expected) => {
+    expect([retriable(error), isRetriable(wrap(error, "Failed to start the consumer of group g"))]).toEqual([
+      expected,
+      expected,
+    ]);
+  });
+
   test("a join given up on it names it in the wrapped error's message (the library's names only the request)", () => {
     const wrapped = wrap(refusedTimes(11, 14), "Failed to start the consumer of group g");
     expect([wrapped.message, isRetriable(wrapped)]).toEqual([
       "Failed to start the consumer of group g: joinGroup failed 4 times. (COORDINATOR_LOAD_IN_PROGRESS: The coordinator is loading and hence can't process requests.)",
       true,
     ]);
+  });
+
+  // plattopic item 3: the library appends each attempt's message to a join given up on ("… Received response with error
+  // while executing API JoinGroup(v9)" once per attempt), and the wrapped message repeated them all.
+  test("a join given up after several attempts names each distinct message of its attempts once", () => {
+    const retries = notCoordinatorThen(23);
+    // As the library's #retryJoinGroup words a join that failed for good: its retries' message, then each attempt's.
+    const given = new MultipleErrors(`${retries.message} ${retries.errors.map((e) => e.message).join(" ")}`, [
+      ...retries.errors,
+    ]);
+    expect(wrap(given, "Failed to start the consumer of group g").message).toBe(
+      "Failed to start the consumer of group g: joinGroup failed 2 times. Received response with error while executing API JoinGroup(v9) (INCONSISTENT_GROUP_PROTOCOL: The group member's supported protocols are incompatible with those of existing members or first group member tried to join with empty protocol type or empty protocol list.)",
+    );
   });
 
   test("a join given up on a refusal after a coordinator's names that refusal in its message, not the coordinator's", () => {

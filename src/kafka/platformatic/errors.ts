@@ -2,8 +2,9 @@
  * @platformatic/kafka errors → the gateway's error vocabulary. The library marks errors a retry
  * may cure with `canRetry` (network failures, retriable protocol errors) and group errors a rejoin
  * cures with `needsRejoin`, also inside the MultipleErrors it throws when its own retries ran out:
- * what counts is any such cause, so an unreachable broker stays retriable for the runtime however
- * long the outage lasts. An authentication or authorization failure anywhere in it is not, although
+ * what counts is such a cause of the attempt it gave up on (the last), so an unreachable broker stays
+ * retriable for the runtime however long the outage lasts, and a refusal that ended the retries after a
+ * retriable answer is not. An authentication or authorization failure anywhere in it is not, although
  * the library reports a refused SASL login as a retriable NetworkError ("Connection to … failed.")
  * with the AuthenticationError as its cause: Java's clients never retry those (access-errors.ts).
  * A broker's refusal no retry cures (INVALID_TOPIC_EXCEPTION, …) is named in the wrapped error's
@@ -69,16 +70,24 @@ function lostConnection(error: unknown, depth = 0): boolean {
   return e.code === "PLT_KFK_NETWORK" || (e.cause !== error && lostConnection(e.cause, depth + 1));
 }
 
+/**
+ * Whether a retry may cure `error`, decided by the error the library gave up on (givenUpOn: its last attempt's): after
+ * NOT_COORDINATOR (retriable) a JoinGroup answered INCONSISTENT_GROUP_PROTOCOL ended the retries, and no retry cures
+ * that. An authentication, authorization or TLS failure anywhere in it is never retriable.
+ */
 export function retriable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (accessDenial(error) || tlsFailure("", error)) return false;
+  const last = givenUpOn(error);
+  if (!(last instanceof Error)) return false;
   return (
     error instanceof TimeoutError ||
-    findErrorBy(error, "canRetry", true) !== null ||
+    last instanceof TimeoutError ||
+    findErrorBy(last, "canRetry", true) !== null ||
     // Group membership lost (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID): the
     // library marks these for a rejoin, not a retry; a new join cures them, as Java's consumer treats
     // them (RebalanceInProgressException is retriable).
-    findErrorBy(error, "needsRejoin", true) !== null
+    findErrorBy(last, "needsRejoin", true) !== null
   );
 }
 
@@ -112,17 +121,42 @@ function coordinatorRefusal(error: unknown): BrokerError | undefined {
   return findInError(error, (e: LibraryError) => protocolError(e, (name) => COORDINATOR_NOT_READY.has(name)));
 }
 
+/** The message of the library's retries of one operation ("metadata failed 4 times.", a failed join's followed by its attempts'). */
+const RETRIES = /^\S+ failed \d+ times\.(?: |$)/;
+
+/** The MultipleErrors of the library's retries: its errors are the attempts', in order. */
+function isRetries(e: LibraryError | null | undefined): e is LibraryError & { readonly errors: unknown[] } {
+  return (
+    e?.code === "PLT_KFK_MULTIPLE" &&
+    Array.isArray(e.errors) &&
+    typeof e.message === "string" &&
+    RETRIES.test(e.message)
+  );
+}
+
+/** The entry the library appends to its retries when its client closed between two attempts: no attempt of its own. */
+function closedWhileRetrying(error: unknown): boolean {
+  const e = error as LibraryError | null | undefined;
+  return (
+    e?.code === "PLT_KFK_USER" && typeof e.message === "string" && e.message.startsWith("Client closed while retrying ")
+  );
+}
+
 /**
  * The error the library gave up on: the last attempt's, inside the MultipleErrors of its retries
  * ("joinGroup failed 2 times.", also one nested in another's last attempt). The earlier attempts'
  * errors were retried: after NOT_COORDINATOR the next JoinGroup may have been answered
- * INCONSISTENT_GROUP_PROTOCOL, which ended the retries.
+ * INCONSISTENT_GROUP_PROTOCOL, which ended the retries. Only the retries' MultipleErrors have a last
+ * attempt: in the library's others (several brokers' answers, "Cannot connect to any broker.") the last
+ * entry is merely the highest-numbered broker's, so such an error is given up on as a whole.
  */
 function givenUpOn(error: unknown): unknown {
   let e = error as LibraryError | null | undefined;
-  for (let depth = 0; depth < 12 && e?.code === "PLT_KFK_MULTIPLE" && Array.isArray(e.errors); depth++) {
-    if (e.errors.length === 0) break;
-    e = e.errors.at(-1) as LibraryError | null | undefined;
+  for (let depth = 0; depth < 12 && isRetries(e); depth++) {
+    const attempts = e.errors;
+    const last = closedWhileRetrying(attempts.at(-1)) ? attempts.at(-2) : attempts.at(-1);
+    if (last === undefined) break;
+    e = last as LibraryError | null;
   }
   return e;
 }
@@ -139,6 +173,21 @@ function coordinatorCause(error: unknown): string | undefined {
   return found && `${found.kafkaError}: ${found.detail}`;
 }
 
+/**
+ * The library's message of `error`, each nested error's message named once: when a join fails for good the library
+ * appends every attempt's message to its retries' ("joinGroup failed 2 times. Received response with error while
+ * executing API JoinGroup(v9) Received response with error while executing API JoinGroup(v9)").
+ */
+function libraryMessage(error: unknown, depth = 0): string {
+  const message = String((error as LibraryError | null | undefined)?.message ?? error);
+  const nested = (error as LibraryError | null | undefined)?.errors;
+  if (depth > 8 || !Array.isArray(nested) || nested.length === 0) return message;
+  const tail = ` ${nested.map((e) => String((e as LibraryError | null | undefined)?.message ?? e)).join(" ")}`;
+  if (!message.endsWith(tail)) return message;
+  const distinct = new Set(nested.map((e) => libraryMessage(e, depth + 1)));
+  return `${message.slice(0, -tail.length)} ${[...distinct].join(" ")}`;
+}
+
 export function wrap(error: unknown, what: string): Error {
   if (error instanceof ConnectError) return error;
   const denial = accessDenial(error);
@@ -146,7 +195,7 @@ export function wrap(error: unknown, what: string): Error {
   const tls = tlsFailure(what, error);
   if (tls) return tls;
   const cause = networkCause(error) ?? coordinatorCause(error);
-  const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}${cause ? ` (${cause})` : ""}`;
+  const message = `${what}: ${libraryMessage(error)}${cause ? ` (${cause})` : ""}`;
   if (retriable(error)) return new RetriableError(message, { cause: error });
   const refusal = refusalIn(error);
   if (refusal === undefined) return new ConnectError(message, { cause: error });

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { type Consumer, MultipleErrors, NetworkError } from "@platformatic/kafka";
+import { type Consumer, MultipleErrors, NetworkError, ResponseError } from "@platformatic/kafka";
 import { isRetriable } from "../../errors.ts";
 import { wrap } from "./errors.ts";
-import { awaitTopics } from "./group-entry.ts";
+import { awaitTopics, type FencingAdmin, fenceZombies } from "./group-entry.ts";
 
 type Metadata = Consumer<Buffer, Buffer, Buffer, Buffer>["metadata"];
 
@@ -11,44 +11,116 @@ function consumerAnswering(answer: () => ReturnType<Metadata>): Consumer<Buffer,
   return { metadata: answer } as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>;
 }
 
+/** awaitTopics asks 51 times, 100 ms apart (about 5 s, bun's default timeout): room for a loaded machine. */
+const AWAIT_TOPICS_TEST_TIMEOUT_MS = 20_000;
+
 describe("awaitTopics", () => {
   // explore18 F3: the WARN of a sink started while the broker was down named a missing topic.
   describe("when Kafka is not reached", () => {
-    test("fails with the connection failure, not a missing topic", async () => {
-      const refused = () =>
-        new MultipleErrors("metadata failed 4 times.", [
-          new NetworkError("Connection to 127.0.0.1:9 failed.", {
-            cause: new Error("connect ECONNREFUSED 127.0.0.1:9"),
-          }),
-        ]);
-      const consumer = consumerAnswering(() => Promise.reject(refused()));
+    test(
+      "fails with the connection failure, not a missing topic",
+      async () => {
+        const refused = () =>
+          new MultipleErrors("metadata failed 4 times.", [
+            new NetworkError("Connection to 127.0.0.1:9 failed.", {
+              cause: new Error("connect ECONNREFUSED 127.0.0.1:9"),
+            }),
+          ]);
+        const consumer = consumerAnswering(() => Promise.reject(refused()));
 
-      const error = await awaitTopics(consumer, ["e18b-in"], true).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+        const error = await awaitTopics(consumer, ["e18b-in"], true).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
 
-      const wrapped = wrap(error, "Failed to start the consumer of group connect-snk");
-      expect(isRetriable(wrapped)).toBe(true);
-      expect(wrapped.message).toBe(
-        "Failed to start the consumer of group connect-snk: metadata failed 4 times. " +
-          "(Connection to 127.0.0.1:9 failed: connect ECONNREFUSED 127.0.0.1:9)",
-      );
-    });
+        const wrapped = wrap(error, "Failed to start the consumer of group connect-snk");
+        expect(isRetriable(wrapped)).toBe(true);
+        expect(wrapped.message).toBe(
+          "Failed to start the consumer of group connect-snk: metadata failed 4 times. " +
+            "(Connection to 127.0.0.1:9 failed: connect ECONNREFUSED 127.0.0.1:9)",
+        );
+      },
+      AWAIT_TOPICS_TEST_TIMEOUT_MS,
+    );
   });
 
   describe("when the broker answers without the topic", () => {
-    test("fails naming the topics not ready", async () => {
-      const consumer = consumerAnswering(() => Promise.resolve({ topics: new Map() } as Awaited<ReturnType<Metadata>>));
+    test(
+      "fails naming the topics not ready",
+      async () => {
+        const consumer = consumerAnswering(() =>
+          Promise.resolve({ topics: new Map() } as Awaited<ReturnType<Metadata>>),
+        );
 
-      const error = await awaitTopics(consumer, ["e18b-in"], true).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+        const error = await awaitTopics(consumer, ["e18b-in"], true).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
 
-      const wrapped = wrap(error, "Failed to start the consumer of group connect-snk");
-      expect(isRetriable(wrapped)).toBe(true);
-      expect(wrapped.message).toBe("Topics e18b-in do not exist or have no leaders yet");
+        const wrapped = wrap(error, "Failed to start the consumer of group connect-snk");
+        expect(isRetriable(wrapped)).toBe(true);
+        expect(wrapped.message).toBe("Topics e18b-in do not exist or have no leaders yet");
+      },
+      AWAIT_TOPICS_TEST_TIMEOUT_MS,
+    );
+  });
+});
+
+// plattopic item 4 (explore18 F2 on the default client): the start's DescribeGroups (fencing a dead predecessor) met
+// COORDINATOR_LOAD_IN_PROGRESS before the join's coordinator wait: the start failed into the task's backoff.
+describe("fenceZombies", () => {
+  /** What the library's admin throws for a DescribeGroups answered `code` for the group. */
+  const describeRefused = (code: number) =>
+    new MultipleErrors("Describing groups failed.", [new ResponseError(15, 5, { "/groups/0": [code, null] }, {})]);
+
+  /** Admins whose DescribeGroups is refused `code` `times` times, then names a member of ours and one of another. */
+  function coordinator(times: number, code = 14) {
+    const events: string[] = [];
+    let asked = 0;
+    const openAdmin = () =>
+      ({
+        describeGroups: async () => {
+          if (++asked <= times) throw describeRefused(code);
+          const members = new Map([
+            ["m-dead", { id: "m-dead", clientId: "connector-consumer-s-0" }],
+            ["m-other", { id: "m-other", clientId: "connector-consumer-s-1" }],
+          ]);
+          return new Map([["connect-s", { members }]]);
+        },
+        removeMembersFromConsumerGroup: async (o: { members: { memberId: string }[] }) => {
+          events.push(`removed ${o.members.map((m) => m.memberId).join(",")}`);
+        },
+        close: async () => {
+          events.push("closed");
+        },
+      }) as unknown as FencingAdmin;
+    return { openAdmin, events };
+  }
+
+  const waitNoting = (warnings: string[]) => ({
+    retryBackoffMs: 0,
+    timeoutMs: 300_000,
+    signal: new AbortController().signal,
+    warn: (reason: string) => void warnings.push(reason),
+  });
+
+  test("waits out a group coordinator that is loading, with the join's WARN, then removes only its predecessor", async () => {
+    const { openAdmin, events } = coordinator(2);
+    const warnings: string[] = [];
+    await fenceZombies(openAdmin, "connect-s", "connector-consumer-s-0", waitNoting(warnings));
+    expect({ warnings, events }).toEqual({
+      warnings: ["COORDINATOR_LOAD_IN_PROGRESS"],
+      events: ["closed", "closed", "removed m-dead", "closed"],
     });
+  });
+
+  test("another refusal fails the start as before", async () => {
+    const { openAdmin } = coordinator(Number.POSITIVE_INFINITY, 30); // GROUP_AUTHORIZATION_FAILED
+    const warnings: string[] = [];
+    const failed = await fenceZombies(openAdmin, "connect-s", "connector-consumer-s-0", waitNoting(warnings)).catch(
+      (e: unknown) => e,
+    );
+    expect(failed).toBeInstanceOf(MultipleErrors);
+    expect(warnings).toEqual([]);
   });
 });

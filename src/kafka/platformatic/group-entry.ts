@@ -11,8 +11,17 @@ import { type CoordinatorWait, waitForCoordinator } from "../coordinator-wait-po
 import { baseOptions } from "./client-options.ts";
 import { coordinatorNotReady, isUnknownTopic, notReached, retriable } from "./errors.ts";
 
-async function withAdmin<T>(connection: ConnectionSettings, use: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = new Admin(baseOptions(connection));
+/** The admin calls that fencing a predecessor makes (the library's Admin; a fake in unit tests). */
+export type FencingAdmin = Pick<Admin, "describeGroups" | "removeMembersFromConsumerGroup" | "close">;
+
+/** A library admin client on the consumer's connection settings. */
+export const libraryAdmin = (connection: ConnectionSettings): Admin => new Admin(baseOptions(connection));
+
+/** Runs `use` with `admin`, closing it after. */
+async function withAdmin<A extends { close(): Promise<unknown> }, T>(
+  admin: A,
+  use: (admin: A) => Promise<T>,
+): Promise<T> {
   try {
     return await use(admin);
   } finally {
@@ -22,7 +31,9 @@ async function withAdmin<T>(connection: ConnectionSettings, use: (admin: Admin) 
 
 /** Topics matching `pattern`, sorted (internal topics never match, as in Java's pattern subscription). */
 export function matchingTopics(connection: ConnectionSettings, pattern: RegExp): Promise<string[]> {
-  return withAdmin(connection, async (admin) => (await admin.listTopics()).filter((t) => pattern.test(t)).sort());
+  return withAdmin(libraryAdmin(connection), async (admin) =>
+    (await admin.listTopics()).filter((t) => pattern.test(t)).sort(),
+  );
 }
 
 /**
@@ -31,15 +42,16 @@ export function matchingTopics(connection: ConnectionSettings, pattern: RegExp):
  * before it gets partitions. Only for a client id no other live member uses (ConsumerOptions'
  * `fencePredecessors`). Its DescribeGroups is the start's first request to the group coordinator: it
  * waits out one not ready (loading __consumer_offsets) as the join does (`wait`, coordinator-wait-policy.ts).
+ * `openAdmin` makes a new admin client per attempt (`libraryAdmin`), closed after it.
  */
 export function fenceZombies(
-  connection: ConnectionSettings,
+  openAdmin: () => FencingAdmin,
   groupId: string,
   clientId: string,
   wait: CoordinatorWait,
 ): Promise<void> {
   const fence = () =>
-    withAdmin(connection, async (admin) => {
+    withAdmin(openAdmin(), async (admin) => {
       const groups = await admin.describeGroups({ groups: [groupId] });
       const members = [...(groups.get(groupId)?.members.values() ?? [])];
       const zombies = members.filter((m) => m.clientId === clientId);
@@ -58,7 +70,7 @@ export function fenceZombies(
  * reads a connection's next request only after answering the one before.
  */
 export function leaveAside(connection: ConnectionSettings, groupId: string, memberId: string): Promise<void> {
-  return withAdmin(connection, async (admin) => {
+  return withAdmin(libraryAdmin(connection), async (admin) => {
     await admin.removeMembersFromConsumerGroup({
       groupId,
       members: [{ memberId, reason: "the consumer is being closed" }],

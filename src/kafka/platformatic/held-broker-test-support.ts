@@ -1,4 +1,5 @@
 /** Test support: a fake Kafka broker for produce tests that answers requests when the test says. */
+import { ProtocolError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
 import { stampRecordBatch } from "./record-batch.ts";
@@ -9,7 +10,8 @@ const valuesOf = (b: Buffer) => batchRecords(b).map((r) => /[A-Z]+/.exec(r.rest.
 
 /**
  * One broker for every partition, checking sequences as Kafka does (a new epoch starts at 0);
- * two partitions per topic; refuses a batch holding "BAD" (INVALID_RECORD); answers requests when
+ * two partitions per topic; refuses a batch holding "BAD" (INVALID_RECORD), and the metadata of the
+ * `refusedTopics` (topic → Kafka's error name, e.g. INVALID_TOPIC_EXCEPTION); answers requests when
  * the test says.
  */
 export class HeldBroker implements ProduceTransport {
@@ -17,7 +19,10 @@ export class HeldBroker implements ProduceTransport {
   /** Values written per `topic-partition`, in log order. */
   readonly logs = new Map<string, string[]>();
   private readonly state = new Map<string, { epoch: number; next: number }>();
+  constructor(private readonly refusedTopics: Readonly<Record<string, string>> = {}) {}
   async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+    const refused = topics.find((t) => t in this.refusedTopics);
+    if (refused !== undefined) throw new ProtocolError(this.refusedTopics[refused]!);
     return new Map(topics.map((t) => [t, [1, 1]]));
   }
   async initProducerId() {

@@ -12,7 +12,10 @@ import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce
 import { testProducer } from "./producer-test-support.ts";
 import { stampRecordBatch } from "./record-batch.ts";
 
-/** A broker that answers every request at once; metadata (of `gated` topics, or all) waits until the test opens `gate`. */
+/**
+ * A broker that answers every request at once; metadata (of `gated` topics, or all) waits until the test opens `gate`,
+ * and is refused for `refusedTopics` (topic → Kafka's error name, e.g. INVALID_TOPIC_EXCEPTION).
+ */
 class GatedBroker implements ProduceTransport {
   constructor(private readonly gated?: ReadonlySet<string>) {}
   readonly produced: [string, number, number][] = [];
@@ -20,7 +23,10 @@ class GatedBroker implements ProduceTransport {
   readonly gate = Promise.withResolvers<void>();
   /** Partitions (`topic-partition`) answered MESSAGE_TOO_LARGE. */
   readonly rejecting = new Set<string>();
+  readonly refusedTopics = new Map<string, string>();
   async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+    const refused = topics.find((t) => this.refusedTopics.has(t));
+    if (refused !== undefined) throw new ProtocolError(this.refusedTopics.get(refused)!);
     if (!this.gated || topics.some((t) => this.gated!.has(t))) await this.gate.promise;
     return new Map(topics.map((t) => [t, [1, 1]]));
   }
@@ -51,6 +57,14 @@ const record = (topic: string, partition: number, value: string): ProducerRecord
   headers: [],
   timestamp: 1,
 });
+
+/** A broker answering at once that refuses `topic`'s metadata with Kafka's `error`. */
+function refusingBroker(topic: string, error: string): GatedBroker {
+  const broker = new GatedBroker();
+  broker.gate.resolve();
+  broker.refusedTopics.set(topic, error);
+  return broker;
+}
 
 /** The pipeline's errors are plain here, so the producer's own wrapping of them shows. */
 const plainError = (message: string) => new Error(message);
@@ -391,13 +405,8 @@ describe("PlatformaticProducer", () => {
       expect(writtenRecords(b)?.map((m) => (m ? [m.topic, m.offset] : null))).toEqual([null, ["u", 0]]);
     });
 
-    test("a send to a topic the broker refuses the principal's metadata fails alone, as Java's (TopicAuthorizationException); the producer goes on; one with another topic's records fails it", async () => {
-      const broker = new GatedBroker(new Set(["never asked"]));
-      const answer = broker.leaders.bind(broker);
-      broker.leaders = async (topics) => {
-        if (topics.includes("denied")) throw new ProtocolError("TOPIC_AUTHORIZATION_FAILED");
-        return answer(topics);
-      };
+    test("a send to a topic the broker refuses the principal's metadata fails alone, as Java's (TopicAuthorizationException); the producer goes on; one with another topic's records writes those", async () => {
+      const broker = refusingBroker("denied", "TOPIC_AUTHORIZATION_FAILED");
       const producer = producerOn(broker);
       const denied = await rejection(producer.send([record("denied", 0, "a")]));
       expect(denied).toBeInstanceOf(KafkaAccessError);
@@ -405,8 +414,86 @@ describe("PlatformaticProducer", () => {
       expect(producer.failed).toBe(false);
       expect((await producer.send([record("t", 0, "b")]))[0]!.offset).toBe(0);
       const mixed = await rejection(producer.send([record("denied", 0, "c"), record("t", 0, "d")]));
-      expect([mixed instanceof KafkaAccessError, neverSent(mixed), producer.failed]).toEqual([true, true, true]);
+      expect([mixed instanceof KafkaAccessError, neverSent(mixed), producer.failed]).toEqual([true, true, false]);
+      expect(writtenRecords(mixed)?.map((m) => m && [m.topic, m.offset])).toEqual([null, ["t", 1]]);
     });
+
+    // plattopic: a topic Kafka refuses at metadata for another reason than an ACL failed the whole producer, so one
+    // device posting to a bad topic made every send of the task's other topics fail (sent again on a new producer).
+    describe("a topic whose metadata Kafka refuses for good (INVALID_TOPIC_EXCEPTION), as Java's waitOnMetadata", () => {
+      test("a send to it fails alone, never sent, naming the topic in Java's words; the producer goes on", async () => {
+        const broker = refusingBroker("bad topic!", "INVALID_TOPIC_EXCEPTION");
+        const producer = producerOn(broker);
+        const first = producer.send([record("bad topic!", 0, "a")]);
+        const second = producer.send([record("t", 0, "b")]);
+        const refused = await rejection(first);
+        expect(String(refused)).toBe("ConnectError: Failed to send records to Kafka: Invalid topics: [bad topic!]");
+        expect([kafkaErrorOf(refused), neverSent(refused), producer.failed]).toEqual([
+          "INVALID_TOPIC_EXCEPTION",
+          true,
+          false,
+        ]);
+        expect(recordRejectionOf(refused)?.error).toBe("INVALID_TOPIC_EXCEPTION");
+        expect((await second)[0]!.offset).toBe(0);
+        expect((await producer.send([record("t", 0, "c")]))[0]!.offset).toBe(1);
+        expect(broker.produced).toEqual([
+          ["t", 0, 1],
+          ["t", 0, 1],
+        ]);
+      });
+
+      test("a send with records of it and of other topics writes the others, in order, and lists them written; its records fail never sent", async () => {
+        const broker = refusingBroker("bad topic!", "INVALID_TOPIC_EXCEPTION");
+        const producer = producerOn(broker);
+        const mixed = await rejection(
+          producer.send([record("t", 0, "a"), record("bad topic!", 0, "b"), record("u", 0, "c"), record("t", 0, "d")]),
+        );
+        expect(String(mixed)).toBe("ConnectError: Failed to send records to Kafka: Invalid topics: [bad topic!]");
+        expect([kafkaErrorOf(mixed), neverSent(mixed), producer.failed]).toEqual([
+          "INVALID_TOPIC_EXCEPTION",
+          true,
+          false,
+        ]);
+        expect(writtenRecords(mixed)?.map((m) => m && [m.topic, m.offset])).toEqual([
+          ["t", 0],
+          null,
+          ["u", 0],
+          ["t", 1],
+        ]);
+        expect((await producer.send([record("t", 0, "e")]))[0]!.offset).toBe(2);
+      });
+
+      test("the others failing too: the send rejects with their failure, the refused records listed unwritten", async () => {
+        const broker = refusingBroker("bad topic!", "INVALID_TOPIC_EXCEPTION");
+        broker.rejecting.add("u-0"); // MESSAGE_TOO_LARGE for a batch of one record: refused alone, unwritten
+        const producer = producerOn(broker);
+        const mixed = await rejection(
+          producer.send([record("t", 0, "a"), record("bad topic!", 0, "b"), record("u", 0, "c")]),
+        );
+        expect([kafkaErrorOf(mixed), neverSent(mixed)]).toEqual(["MESSAGE_TOO_LARGE", false]);
+        expect(writtenRecords(mixed)?.map((m) => m && [m.topic, m.offset])).toEqual([["t", 0], null, null]);
+        expect(producer.failed).toBe(false);
+      });
+    });
+
+    // plattopic-b: the client's own refusal at metadata (its login, its cluster rights) is no topic's: as any other
+    // metadata failure, it fails the producer, so no other topic's records are written ahead of those sent again.
+    test.each(["CLUSTER_AUTHORIZATION_FAILED", "SASL_AUTHENTICATION_FAILED"])(
+      "metadata refused %s for a topic fails the producer: a send with other topics' records writes none, never sent",
+      async (kafkaError) => {
+        const broker = refusingBroker("x", kafkaError);
+        const producer = producerOn(broker);
+        const mixed = await rejection(producer.send([record("t", 0, "a"), record("x", 0, "b"), record("u", 0, "c")]));
+        expect([kafkaErrorOf(mixed), neverSent(mixed), writtenRecords(mixed), producer.failed]).toEqual([
+          kafkaError,
+          true,
+          undefined,
+          true,
+        ]);
+        expect(neverSent(await rejection(producer.send([record("t", 0, "d")])))).toBe(true);
+        expect(broker.produced).toEqual([]);
+      },
+    );
 
     test("a topic the broker refuses the principal's metadata while its records are on their way (the pump's refresh) fails those alone, as Java's (TopicAuthorizationException naming it, refused unwritten); the producer goes on", async () => {
       const broker = new GatedBroker();
@@ -414,11 +501,7 @@ describe("PlatformaticProducer", () => {
       const producer = producerOn(broker);
       const warm = await producer.send([record("denied", 0, "a"), record("t", 0, "b")]);
       expect(warm.map((m) => m.offset)).toEqual([0, 0]);
-      const answer = broker.leaders.bind(broker);
-      broker.leaders = async (topics) => {
-        if (topics.includes("denied")) throw new ProtocolError("TOPIC_AUTHORIZATION_FAILED");
-        return answer(topics);
-      };
+      broker.refusedTopics.set("denied", "TOPIC_AUTHORIZATION_FAILED");
       const produce = broker.produce.bind(broker);
       broker.produce = async (_node, batches) => {
         broker.produce = produce; // leadership moved: the pump asks for metadata again, refused

@@ -14,11 +14,15 @@
  *
  * A send resolves once every batch of it is acknowledged; it rejects once each has an outcome and
  * one failed for good. A batch the broker refused for good fails alone and the producer goes on
- * (ProducePipeline, as Java's), as does a send of a topic refused metadata; any other fails the producer.
+ * (ProducePipeline, as Java's). So do the records of a topic whose metadata Kafka refuses for good
+ * (INVALID_TOPIC_EXCEPTION, TOPIC_AUTHORIZATION_FAILED, …): as Java's waitOnMetadata fails each such
+ * record's send, they fail (never sent), the send's other records are written (PartlyWritten), and
+ * later sends go on. Any other metadata failure (Kafka unreachable, a failed login) fails the
+ * producer: the send's other topics' records are not written ahead of those sent again.
  */
 import { murmur2, Producer } from "@platformatic/kafka";
-import { ConnectError, messageOf, RetriableError } from "../../errors.ts";
-import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
+import { ConnectError, isRetriable, messageOf, RetriableError } from "../../errors.ts";
+import { isAccessError, KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import { connectionSettings, type ProducerSettings, producerSettings } from "../client-config.ts";
 import { withInvalidTopics } from "../invalid-topics.ts";
 import type {
@@ -29,7 +33,7 @@ import type {
   ProducerRecord,
   SendOptions,
 } from "../kafka-port.ts";
-import { markNeverSent, NotSentError } from "../send-rejection.ts";
+import { kafkaErrorOf, markNeverSent, NotSentError, neverSent, refused, writtenRecords } from "../send-rejection.ts";
 import { NeverSentBatch, notSent, RefusedBatch, rewrapped } from "./batch-failures.ts";
 import { batchSplitter, PartlyWrittenBatch } from "./batch-split.ts";
 import { baseOptions } from "./client-options.ts";
@@ -48,7 +52,7 @@ export class PlatformaticProducer implements KafkaProducer {
   /** Sends waiting for metadata before they are admitted, in call order. */
   private admitting: Promise<unknown> | undefined;
   private closing = false;
-  /** A send failed for good before its batches were appended (metadata; not a refused topic's alone). */
+  /** A send failed for good before its batches were appended (metadata; not a topic's refusal: its records' alone). */
   private failure: Error | undefined;
 
   constructor(
@@ -90,18 +94,20 @@ export class PlatformaticProducer implements KafkaProducer {
     const admitted = (this.admitting ?? Promise.resolve()).then(async () => {
       const failed = this.failure ?? this.pipeline.failure;
       if (failed) throw markNeverSent(notSent(failed));
+      /** The send's topics metadata refused for good, with their refusal: only their records fail. */
+      const refusals = new Map<string, Error>();
       for (const topic of unknown) {
         try {
           await this.pipeline.partitionCount(topic);
         } catch (error) {
-          // Only ever thrown to sends not appended yet: none reached a broker. A topic refused names itself (as Java's).
-          const what = "Failed to send records to Kafka";
-          const failure = withInvalidTopics(wrap(error, what), what, [topic]);
-          const refusal = failure instanceof KafkaAccessError ? withUnauthorizedTopic(failure, topic) : undefined;
-          // Of it alone: fails alone (Java's waitOnMetadata throw), else the producer (its other topics' order).
-          if (refusal && records.every((r) => r.topic === topic)) throw markNeverSent(refusal);
-          this.failure ??= markNeverSent(refusal ?? failure);
-          throw this.failure;
+          // Only ever thrown to sends not appended yet: none reached a broker.
+          const failure = markNeverSent(metadataFailure(error, topic));
+          // The topic's own (Java's waitOnMetadata throws for that record alone), else the producer's (order).
+          if (topicRefusal(failure)) refusals.set(topic, failure);
+          else {
+            this.failure ??= failure;
+            throw this.failure;
+          }
         }
       }
       // As Java's waits for metadata with the partition; one still beyond the count is refused by
@@ -111,14 +117,52 @@ export class PlatformaticProducer implements KafkaProducer {
           const message = `Failed to send records to Kafka: the partitions of ${topic} could not be counted again: ${messageOf(error)}`;
           throw markNeverSent(new RetriableError(message, { cause: error }));
         });
+      return refusals;
     });
-    const result = admitted.then(() => this.admit(records, since));
+    const result = admitted.then((refusals) =>
+      refusals.size === 0 ? this.admit(records, since) : this.admitUnrefused(records, refusals, since),
+    );
     const tail = admitted.catch(() => undefined);
     this.admitting = tail;
     void tail.then(() => {
       if (this.admitting === tail) this.admitting = undefined;
     });
     return result;
+  }
+
+  /**
+   * A send some of whose topics metadata refused for good (`refusals`): as Java's producer, where each record is a send of
+   * its own, those records fail (never sent) and the others are written. Rejects with the refusal (the first refused
+   * record's topic's) listing the others written (PartlyWritten), or with their own failure when they failed too.
+   */
+  private async admitUnrefused(
+    records: readonly ProducerRecord[],
+    refusals: ReadonlyMap<string, Error>,
+    since: number,
+  ): Promise<never> {
+    const kept: number[] = [];
+    let refusal: Error | undefined;
+    for (let i = 0; i < records.length; i++) {
+      const denied = refusals.get(records[i]!.topic);
+      if (denied === undefined) kept.push(i);
+      else refusal ??= denied;
+    }
+    if (kept.length === 0) throw refusal;
+    let failure = refusal!;
+    let written: readonly (ProducedMetadata | null)[] | undefined;
+    try {
+      written = await this.admit(
+        kept.map((i) => records[i]!),
+        since,
+      );
+    } catch (error) {
+      // Shared with other sends maybe (the pipeline's failure): marked on a new one, as its own mark says.
+      failure = rewrapped(error as Error, neverSent(error) ? "neverSent" : refused(error) ? "refused" : undefined);
+      written = writtenRecords(error);
+    }
+    const out: (ProducedMetadata | null)[] = new Array(records.length).fill(null);
+    for (let k = 0; k < kept.length; k++) out[kept[k]!] = written?.[k] ?? null;
+    throw Object.assign(failure, { written: out });
   }
 
   private async admit(records: readonly ProducerRecord[], since: number): Promise<ProducedMetadata[]> {
@@ -228,6 +272,24 @@ export class PlatformaticProducer implements KafkaProducer {
     this.closing = true;
     await this.onClose(this.admitting ?? Promise.resolve());
   }
+}
+
+/** The failure of a send because `topic`'s metadata was not had: a topic refused names itself (as Java's). */
+function metadataFailure(error: unknown, topic: string): Error {
+  const what = "Failed to send records to Kafka";
+  const failure = withInvalidTopics(wrap(error, what), what, [topic]);
+  return failure instanceof KafkaAccessError ? withUnauthorizedTopic(failure, topic) : failure;
+}
+
+/**
+ * A metadata failure that refuses the topic for good (the broker's answer for it: INVALID_TOPIC_EXCEPTION,
+ * TOPIC_AUTHORIZATION_FAILED, …), not the client (a failed login) nor Kafka unreachable (retriable).
+ */
+function topicRefusal(failure: Error): boolean {
+  const kafkaError = kafkaErrorOf(failure);
+  if (kafkaError === undefined || isRetriable(failure)) return false;
+  // Java fails fast only on INVALID_TOPIC_EXCEPTION, TOPIC_AUTHORIZATION_FAILED (others time out after max.block.ms).
+  return kafkaError === "TOPIC_AUTHORIZATION_FAILED" || !isAccessError(kafkaError);
 }
 
 /** A connected producer from Kafka client properties (idempotent ones have their producer id). */
