@@ -88,7 +88,8 @@ export async function recordFailedAlone(c: RecordFailureContext, outgoing: Outgo
     {
       ...c.id,
       stage: "KAFKA_PRODUCE",
-      executingClass: "org.apache.kafka.clients.producer.KafkaProducer",
+      // Connect's send callback names the task class, not the producer's (WorkerSourceTask.class).
+      executingClass: "org.apache.kafka.connect.runtime.WorkerSourceTask",
       error,
       attempts: 1,
       source: record,

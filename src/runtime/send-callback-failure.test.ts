@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
-import { sourceRecord } from "../api/record.ts";
+import type { RecordMetadata, RecordRejection } from "../api/connector.ts";
+import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { ConnectError, DataError, RetriableError, traceOf } from "../errors.ts";
+import { withKafkaError } from "../kafka/send-rejection.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
@@ -25,6 +27,15 @@ import { TopicCreationError } from "./topic-creation.ts";
 const CONNECT = "org.apache.kafka.connect.errors.ConnectException";
 const REFUSAL = "Kafka rejected 1 record(s) for t-0: INVALID_RECORD";
 
+/** A QueuedSource that takes per-record refusals (an ingest connector: its device is answered 422), keeping them. */
+class RejectingSource extends QueuedSource {
+  readonly rejectsRecords = true;
+  readonly rejections: RecordRejection[] = [];
+  commitRecord(_record: SourceRecord, _metadata: RecordMetadata | null, rejection?: RecordRejection): void {
+    if (rejection) this.rejections.push(rejection);
+  }
+}
+
 const line = (n: number) => sourceRecord({ topic: "t", value: `line ${n}`, sourceOffset: { n } });
 
 /**
@@ -37,6 +48,7 @@ function run(
     errorsLog?: boolean;
     clock?: Clock;
     options?: Partial<WorkerSourceTaskOptions>;
+    plugin?: QueuedSource;
   } = {},
 ) {
   const lines: string[] = [];
@@ -60,7 +72,7 @@ function run(
     id,
     metrics,
   );
-  const plugin = new QueuedSource();
+  const plugin = o.plugin ?? new QueuedSource();
   const log = logs.get("org.apache.kafka.connect.runtime.WorkerSourceTask");
   const basics = { id, metrics, operator, log, listener: new StatusRecorder(), clock };
   const { task, listener, kafka } = memorySourceTask({
@@ -136,8 +148,24 @@ describe("a source task whose record Kafka refuses for good (explore19 F4)", () 
     await stopAndAwait(task);
     expect(listener.events).toEqual(["RUNNING"]);
     expect(callbackLines(lines)).toHaveLength(1);
-    const reported = "ERROR [c|task-0] Error encountered in task c-0. Executing stage 'KAFKA_PRODUCE'";
+    const reported =
+      "ERROR [c|task-0] Error encountered in task c-0. Executing stage 'KAFKA_PRODUCE' with class 'org.apache.kafka.connect.runtime.WorkerSourceTask'";
     expect(lines.filter((l) => l.includes(reported))).toHaveLength(1);
+  });
+
+  test("a record refused to a task that rejectsRecords is its rejection, without a callback line; the task runs on", async () => {
+    const plugin = new RejectingSource();
+    const { task, listener, kafka, lines } = run({ plugin });
+    kafka.failSends(withKafkaError(new ConnectError(REFUSAL), "INVALID_RECORD"));
+    plugin.queue.push([line(1)], [line(2)]);
+    task.start();
+    await waitFor(() => plugin.rejections.length === 1 && kafka.records("t").length === 1, {
+      what: "line 1 rejected, line 2 written",
+    });
+    await stopAndAwait(task);
+    expect(plugin.rejections).toEqual([{ error: "INVALID_RECORD", message: REFUSAL }]);
+    expect(listener.events).toEqual(["RUNNING"]);
+    expect(callbackLines(lines)).toEqual([]);
   });
 
   test("a topic the task could not create keeps its own failure, without a callback line", async () => {

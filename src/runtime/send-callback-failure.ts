@@ -8,16 +8,14 @@
 import { ConnectError } from "../errors.ts";
 import type { Logger } from "../util/logger.ts";
 import { TopicCreationError } from "./topic-creation.ts";
-import { type ConnectorTaskId, taskIdString } from "./worker-task.ts";
+import { type ConnectorTaskId, workerTaskName } from "./worker-task.ts";
 
 /** Connect logs the failed send on the abstract class's logger, not WorkerSourceTask's. */
 const CALLBACK_LOGGER = "org.apache.kafka.connect.runtime.AbstractWorkerSourceTask";
 
 /** `ERROR WorkerSourceTask{id=conn-0} failed to send record to <topic>: ` with the error, as Connect's callback logs it. */
 export function logFailedSend(log: Logger, id: ConnectorTaskId, topic: string, error: unknown): void {
-  log
-    .named(CALLBACK_LOGGER)
-    .error(`WorkerSourceTask{id=${taskIdString(id)}} failed to send record to ${topic}: `, error);
+  log.named(CALLBACK_LOGGER).error(`${workerTaskName("source", id)} failed to send record to ${topic}: `, error);
 }
 
 /**
