@@ -3,7 +3,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { RecordMetadata, RecordRejection, SourceTask } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
-import { ConnectError, DataError, RetriableError } from "../errors.ts";
+import { ConnectError, DataError, RetriableError, traceOf } from "../errors.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { HeldBroker } from "../kafka/platformatic/held-broker-test-support.ts";
 import { testProducer } from "../kafka/platformatic/producer-test-support.ts";
@@ -158,7 +158,7 @@ describe("a record Kafka refuses for good on its own (P1.1)", () => {
       // its offset is the batch's written prefix, saved by the final commit (prefixoff), nothing past it.
       expect(source.commits).toEqual(batchApi ? [] : [["r1", 0]]);
       expect(offsets.get("c", { p: 1 })).toEqual({ n: 1 });
-      expect(String(listener.failure)).toContain("TOPIC_AUTHORIZATION_FAILED");
+      expect(traceOf(listener.failure)).toContain("TOPIC_AUTHORIZATION_FAILED");
     },
   );
 
@@ -173,7 +173,7 @@ describe("a record Kafka refuses for good on its own (P1.1)", () => {
     const failing = run({ rejectsRecords: false, kafkaError: "INVALID_TIMESTAMP" });
     await awaitFailed(failing.listener);
     await awaitStopped(failing.task);
-    expect(String(failing.listener.failure)).toContain("INVALID_TIMESTAMP");
+    expect(traceOf(failing.listener.failure)).toContain("INVALID_TIMESTAMP");
 
     const skipping = run({ rejectsRecords: false, tolerance: "all", kafkaError: "INVALID_TIMESTAMP" });
     await waitFor(() => skipping.source.commits.length === 4);

@@ -238,8 +238,9 @@ describe("WorkerSourceTask", () => {
     plugin.queue.push([line(1)]);
     task.start();
     await awaitFailed(listener);
-    // The client's error itself, so the status trace starts with the cause (issue 8 point 5).
-    expect(String(listener.failure)).toBe("ConnectError: record too large");
+    // Connect's words over the client's error itself, not "Tolerance exceeded" (issue 8 point 5, explore19 F4).
+    expect(String(listener.failure)).toBe("ConnectError: Unrecoverable exception from producer send callback");
+    expect(String((listener.failure as Error).cause)).toBe("ConnectError: record too large");
     await awaitStopped(task);
     expect(offsets.get("c", { file: "f" })).toBeNull();
   });
@@ -488,8 +489,8 @@ describe("WorkerSourceTask with several batches in flight", () => {
     kafka.failAck(1, new ConnectError("record too large"));
     await awaitFailed(listener);
     await awaitStopped(task);
-    // The client's error itself (issue 8 point 5), not "Tolerance exceeded in error handler".
-    expect(String(listener.failure)).toBe("ConnectError: record too large");
+    // The client's error under Connect's (explore19 F4), not "Tolerance exceeded in error handler" (issue 8 point 5).
+    expect(String((listener.failure as Error).cause)).toBe("ConnectError: record too large");
     expect(kafka.heldSends).toBe(2); // line 3 was never sent
     expect(committedValues(plugin)).toEqual(["line 1"]);
     expect(offsets.get("c", { file: "f" })).toEqual({ pos: 1 });
@@ -764,7 +765,7 @@ describe("WorkerSourceTask merging the batches polled during a send", () => {
     kafka.releaseAck(2);
     await awaitFailed(listener);
     await awaitStopped(task);
-    expect(String(listener.failure)).toBe("ConnectError: record too large");
+    expect(String((listener.failure as Error).cause)).toBe("ConnectError: record too large");
     expect(kafka.sendSizes).toEqual([1, 4, 1, 1, 1]); // line 5 never sent
     expect(values(kafka)).toEqual(["line 1", "line 2", "line 3"]);
     expect(calls).toEqual([

@@ -34,6 +34,11 @@ export function taskIdString(id: ConnectorTaskId): string {
   return `${id.connector}-${id.task}`;
 }
 
+/** Connect's WorkerTask.toString, which starts its log lines: `WorkerSourceTask{id=c-0}`. */
+export function workerTaskName(kind: "source" | "sink", id: ConnectorTaskId): string {
+  return `${kind === "sink" ? "WorkerSinkTask" : "WorkerSourceTask"}{id=${taskIdString(id)}}`;
+}
+
 export interface TaskStatusListener {
   onStartup(id: ConnectorTaskId): void;
   onPause(id: ConnectorTaskId): void;
@@ -290,9 +295,8 @@ export abstract class WorkerTask {
   /** "source" or "sink". */
   abstract readonly kind: "source" | "sink";
 
-  /** Connect's WorkerTask.toString, which starts its log lines: `WorkerSourceTask{id=c-0}`. */
   toString(): string {
-    return `${this.kind === "sink" ? "WorkerSinkTask" : "WorkerSourceTask"}{id=${taskIdString(this.id)}}`;
+    return workerTaskName(this.kind, this.id);
   }
   /** Current state as the metrics endpoint reports it. */
   get running(): boolean {
