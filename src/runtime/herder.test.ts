@@ -372,6 +372,9 @@ describe("Herder", () => {
       expect(w.kafka.committed("connect-k", { topic: "in", partition: 1 })).toBe(7);
       expect((await w.rest("DELETE", "/connectors/k/offsets")).status).toBe(200);
       expect((await w.rest("GET", "/connectors/k/offsets")).body).toEqual({ offsets: [] });
+      // As Connect's reset, the group is deleted, and a reset of a group already gone succeeds.
+      expect(w.kafka.groups.has("connect-k")).toBe(false);
+      expect((await w.rest("DELETE", "/connectors/k/offsets")).status).toBe(200);
     });
   });
 });
