@@ -26,11 +26,18 @@ async function stoppedSinkWithGroup(client: (typeof CLIENTS)[number], prefix: st
   const kafka = await kafkaBroker();
   const name = uniqueTopic(`${prefix}-${client}`);
   await createTopic(name, 1);
-  const dir = await tempDir();
-  const gw = await startGateway({
-    dir: dir.path,
-    worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "kafka.client": client },
-  });
+  // Disposed in reverse (the admin, the gateway, its directory); here only if the setup failed.
+  await using stack = new AsyncDisposableStack();
+  const dir = stack.use(await tempDir());
+  const gw = stack.use(
+    await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "kafka.client": client },
+    }),
+  );
+  const admin = (await testClient()).admin();
+  await admin.connect();
+  stack.defer(() => admin.disconnect());
   const created = await gw.rest.post("/connectors", {
     name,
     config: { "connector.class": "FileStreamSink", topics: name, file: dir.file("out.txt") },
@@ -42,20 +49,8 @@ async function stoppedSinkWithGroup(client: (typeof CLIENTS)[number], prefix: st
   });
   const altered = { message: "The offsets for this connector have been altered successfully" };
   expect((await gw.rest.patch(`/connectors/${name}/offsets`, offsets({ kafka_offset: 0 }))).body).toEqual(altered);
-  const admin = (await testClient()).admin();
-  await admin.connect();
-  return {
-    name,
-    groupId: `connect-${name}`,
-    gw,
-    admin,
-    offsets,
-    async [Symbol.asyncDispose]() {
-      await admin.disconnect();
-      await gw[Symbol.asyncDispose]();
-      await dir[Symbol.asyncDispose]();
-    },
-  };
+  const owned = stack.move();
+  return { name, groupId: `connect-${name}`, gw, admin, offsets, [Symbol.asyncDispose]: () => owned.disposeAsync() };
 }
 
 test.each(CLIENTS)(
