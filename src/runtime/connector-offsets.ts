@@ -17,7 +17,7 @@ import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
 import { javaHashOrderBy, topicPartitionHash } from "../util/java-hash-order.ts";
 import type { Logger } from "../util/logger.ts";
 import type { ConnectorOffset, ConnectorOffsets } from "./entities.ts";
-import { alterSinkGroupOffsets, resetSinkGroupOffsets } from "./sink-group-offsets.ts";
+import { alterSinkGroupOffsets, resetSinkGroupOffsets, sinkGroupPartitions } from "./sink-group-offsets.ts";
 import { connectOffsetMap, connectOffsetsOrder } from "./source-offsets-order.ts";
 import { sinkGroupId } from "./task-builder.ts";
 
@@ -159,10 +159,7 @@ export async function modifyOffsets(
     const kafka = admin!;
     const changes =
       requested === null
-        ? (await kafka.groupOffsets(groupId)).map((o) => ({
-            partition: { topic: o.topic, partition: o.partition },
-            offset: null,
-          }))
+        ? (await sinkGroupPartitions(name, groupId, kafka, log)).map((partition) => ({ partition, offset: null }))
         : parseSinkOffsets(lastPerPartition(requested));
     const connector = descriptor.create() as SinkConnector;
     const managed = connector.alterOffsets

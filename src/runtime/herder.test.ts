@@ -376,5 +376,27 @@ describe("Herder", () => {
       expect(w.kafka.groups.has("connect-k")).toBe(false);
       expect((await w.rest("DELETE", "/connectors/k/offsets")).status).toBe(200);
     });
+
+    test("a reset whose listing of the group fails answers Connect's 500, logged at ERROR with the reason", async () => {
+      await using w = await inProcessWorker();
+      w.kafka.createTopic("in", 1);
+      const config = { "connector.class": SCRIPTED_SINK, topics: "in" };
+      await w.rest("POST", "/connectors", { name: "k", config, initial_state: "STOPPED" });
+      const memoryAdmin = w.kafka.admin.bind(w.kafka);
+      w.kafka.admin = async () => ({
+        ...(await memoryAdmin()),
+        groupOffsets: async () => {
+          throw new ConnectError("The coordinator is not available.");
+        },
+      });
+      const message = "Failed to list offsets prior to resetting offsets for sink connector k";
+      expect(await w.rest("DELETE", "/connectors/k/offsets")).toEqual({
+        status: 500,
+        body: { error_code: 500, message },
+      });
+      expect(
+        w.logLines.filter((l) => l.includes(`ERROR ${message}`) && l.includes("The coordinator is not available.")),
+      ).toHaveLength(1);
+    });
   });
 });

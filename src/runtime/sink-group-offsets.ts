@@ -1,7 +1,7 @@
 /**
  * The admin calls that change a STOPPED sink connector's offsets in its consumer group, with
- * Connect's answers when the broker refuses them (Worker.alterSinkConnectorOffsets and
- * resetSinkConnectorOffsets): an alter commits and deletes the given partitions' offsets; a reset
+ * Connect's answers when the broker refuses them (Worker.modifySinkConnectorOffsets,
+ * alterSinkConnectorOffsets and resetSinkConnectorOffsets): an alter commits and deletes the given partitions' offsets; a reset
  * deletes the whole group. A group that still has members (a task of another worker that has not
  * stopped yet, a consumer outside Connect using the group) refuses both: the answer says so and that
  * the request may be retried. Every failure is logged at ERROR with the broker's reason, which the
@@ -23,6 +23,20 @@ function zombieTasksMessage(name: string, verb: "alter" | "reset"): string {
 function failure(log: Logger, message: string, cause: unknown): ConnectError {
   log.error(message, cause);
   return new ConnectError(message, { cause });
+}
+
+/** The partitions the connector's group has offsets of, which a reset gives the connector's alterOffsets. */
+export async function sinkGroupPartitions(
+  name: string,
+  groupId: string,
+  admin: KafkaAdmin,
+  log: Logger,
+): Promise<TopicPartition[]> {
+  try {
+    return (await admin.groupOffsets(groupId)).map(({ topic, partition }) => ({ topic, partition }));
+  } catch (error) {
+    throw failure(log, `Failed to list offsets prior to resetting offsets for sink connector ${name}`, error);
+  }
 }
 
 /** Commits `toCommit` and deletes the offsets of `toDelete` in the connector's group. */
