@@ -294,7 +294,8 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     );
   });
 
-  test("refuses to alter offsets of a group with active members", async () => {
+  // offsetsapi (explore20 F3): the broker's answers, which Connect's Worker tells apart, are named.
+  test("refuses to alter or delete the offsets of a group with active members, or the group, naming the broker's answer", async () => {
     const topic = uniqueTopic("busy-group");
     const groupId = `group-${topic}`;
     await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
@@ -312,10 +313,23 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
       onCrash: () => {},
     });
     await waitFor(() => joined.length > 0, { what: "group join" });
+    const refusal = (call: Promise<void>) => call.then(() => "done", kafkaErrorOf);
+    expect(
+      await Promise.all([
+        refusal(admin.alterGroupOffsets(groupId, [{ topic, partition: 0, offset: 1 }])),
+        refusal(admin.deleteGroupOffsets(groupId, [{ topic, partition: 0 }])),
+        refusal(admin.deleteGroup(groupId)),
+      ]),
+    ).toEqual(["UNKNOWN_MEMBER_ID", "GROUP_SUBSCRIBED_TO_TOPIC", "NON_EMPTY_GROUP"]);
     await expect(admin.alterGroupOffsets(groupId, [{ topic, partition: 0, offset: 1 }])).rejects.toThrow(
-      `Failed to alter the offsets of consumer group ${groupId}`,
+      `Failed to alter the offsets of consumer group ${groupId}: `,
     );
     await consumer.close();
+    // Once empty the group is deleted; then it is not found.
+    expect([await refusal(admin.deleteGroup(groupId)), await refusal(admin.deleteGroup(groupId))]).toEqual([
+      "done",
+      "GROUP_ID_NOT_FOUND",
+    ]);
   });
 
   test("a close that comes while the consumer is starting cancels the join", async () => {
