@@ -1,8 +1,8 @@
 /**
  * The admin calls that change a STOPPED sink connector's offsets in its consumer group, with
  * Connect's answers when the broker refuses them (Worker.modifySinkConnectorOffsets,
- * alterSinkConnectorOffsets and resetSinkConnectorOffsets): an alter commits and deletes the given partitions' offsets; a reset
- * deletes the whole group. A group that still has members (a task of another worker that has not
+ * alterSinkConnectorOffsets and resetSinkConnectorOffsets): an alter commits and deletes the given
+ * partitions' offsets; a reset deletes the whole group. A group that still has members (a task of another worker that has not
  * stopped yet, a consumer outside Connect using the group) refuses both: the answer says so and that
  * the request may be retried. Every failure is logged at ERROR with the broker's reason, which the
  * REST answer (500) leaves out as Connect's does. Called by connector-offsets.ts.
