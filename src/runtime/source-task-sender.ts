@@ -6,7 +6,8 @@
  * handled so far (`refusalsSeen`, counted when the coalescer's recovery ends), so it is not written ahead of a refused
  * request's other records even before that request settles. The failed requests are recovered oldest first, alone
  * (send-recovery.ts): retried while Kafka is unreachable (the task is not polled meanwhile: `retrying`), sent record
- * by record when Kafka rejects them for good.
+ * by record when Kafka rejects them for good. While the producer retries a send on its own, its last failure is the
+ * sender's `retryFailure` too (the task's Degraded trace), with no change to what is polled.
  */
 import type { RecordRejection } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
@@ -121,9 +122,13 @@ export class SourceTaskSender {
     return this.recovery.retrying;
   }
 
-  /** While a send is being retried: the failure of its last attempt; else undefined. */
+  /**
+   * While a send is being retried: the failure of its last attempt; else undefined. Retried here (Kafka
+   * unreachable: `retrying`) or by the producer itself (KafkaProducer.retryFailure), which keeps taking
+   * records meanwhile: the task is still polled then, as Connect's is while its producer retries.
+   */
   get retryFailure(): unknown {
-    return this.recovery.retryFailure;
+    return this.recovery.retryFailure ?? this.producer?.retryFailure;
   }
 
   /**

@@ -1042,3 +1042,54 @@ describe("WorkerSourceTask that keeps order, on a producer that is not idempoten
     await stopAndAwait(task);
   });
 });
+
+/**
+ * One partition of `t` on one broker: the first Produce is answered NOT_LEADER_OR_FOLLOWER (retriable); the
+ * second waits for `release` and is written, as every later one is at once.
+ */
+class RetriedUntilReleased implements ProduceTransport {
+  produceCalls = 0;
+  readonly release = Promise.withResolvers<void>();
+  async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+    return new Map(topics.map((t) => [t, [1]]));
+  }
+  async initProducerId() {
+    return { producerId: 7n, producerEpoch: 0 };
+  }
+  stamp(): void {}
+  async produce(_node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[]> {
+    const call = this.produceCalls++;
+    if (call === 1) await this.release.promise;
+    const errorCode = call === 0 ? 6 : 0;
+    return batches.map((b) => ({ topic: b.topic, partition: b.partition, errorCode, baseOffset: errorCode ? -1 : 0 }));
+  }
+}
+
+// explore20 F2: with the platformatic producer retrying on its own, the task read RUNNING without a trace until
+// delivery.timeout.ms (2 minutes), though nothing reached Kafka.
+describe("WorkerSourceTask while its producer retries a send on its own", () => {
+  test("the degraded trace gives the producer's last failure before any send fails; none once the batch is written", async () => {
+    const lines: string[] = [];
+    const logs = new LogManager({ sink: (l) => lines.push(l) });
+    const broker = new RetriedUntilReleased();
+    const { plugin, task } = setup({
+      log: logs.get("org.apache.kafka.connect.runtime.WorkerSourceTask"),
+      producer: async () => testProducer(broker),
+    });
+    plugin.queue.push([line(1)]);
+    task.start();
+    const trace = await waitFor(() => task.degradedTrace ?? undefined, { what: "the producer's retry" });
+    expect(trace).toBe(
+      "Degraded: Kafka does not take the task's records (the last attempt failed: Kafka rejected 1 record(s) for t-0: NOT_LEADER_OR_FOLLOWER); the send is being retried. No more records are polled from the task until Kafka takes them.",
+    );
+    expect(broker.produceCalls).toBe(2); // the retry is on the wire: no send failed
+    expect(lines.filter((l) => l.includes("Failed to send"))).toEqual([]);
+    broker.release.resolve();
+    await waitFor(() => plugin.committed.length === 1, { what: "the record acknowledged" });
+    expect(plugin.committed).toEqual([
+      ["line 1", { topic: "t", partition: 0, offset: 0, timestamp: expect.any(Number) }],
+    ]);
+    expect(task.degradedTrace).toBeNull();
+    await stopAndAwait(task);
+  });
+});

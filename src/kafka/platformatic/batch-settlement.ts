@@ -7,7 +7,8 @@
  * good fails alone and its partition goes on with a new epoch (`refuse`), as do a topic's batches not
  * on the wire when metadata refuses the topic (`cannotSend`). A batch too large for the
  * broker is split instead (batch-split.ts). A partition whose broker lost this producer's state
- * starts again with a new epoch (`restart`).
+ * starts again with a new epoch (`restart`). While batches are being retried, or metadata or a producer
+ * id cannot be had for those pending, `retryFailure` is the last such failure (the task's Degraded trace).
  */
 
 import { type KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
@@ -43,6 +44,10 @@ export class BatchSettlement {
   /** Why metadata or a producer id could not be had lately (for the expiry message). */
   lastError: string | undefined;
   private readonly retryWarnings: RetryWarnings;
+  /** Batches waiting for or on another attempt after a retriable failure, until they settle. */
+  private readonly retried = new Set<Batch>();
+  /** The last retriable failure of a retried batch or of metadata (`retryFailure`). */
+  private lastRetryFailure: Error | undefined;
   /**
    * Partitions where a batch was refused behind one not settled yet, with the producer epoch the
    * refused batch had: a `restart` at that epoch is for the sequence gap it left; once the epoch has
@@ -56,6 +61,15 @@ export class BatchSettlement {
     private readonly wake: (at: number) => void,
   ) {
     this.retryWarnings = new RetryWarnings(RETRY_WARNING_INTERVAL_MS, s.onRetry);
+  }
+
+  /**
+   * While the producer retries on its own (a batch retried, not past delivery.timeout.ms or `retries`; metadata
+   * or a producer id not to be had while `pending`): its last failure; else undefined. A retried batch that
+   * settles (written, or failed for good: the caller's retries take over) no longer counts.
+   */
+  retryFailure(pending: boolean): Error | undefined {
+    return this.retried.size > 0 || (pending && this.lastError !== undefined) ? this.lastRetryFailure : undefined;
   }
 
   /**
@@ -76,6 +90,7 @@ export class BatchSettlement {
     const message = `${what}: ${(error as Error)?.message ?? String(error)}`;
     if (isRetriable(error) || isUnknownTopic(error)) {
       this.lastError = message;
+      this.lastRetryFailure = this.s.error(message, true, error);
       this.wake(now + this.s.retryBackoffMs);
       return;
     }
@@ -126,6 +141,8 @@ export class BatchSettlement {
       return;
     }
     b.part.waitForRetry(b, now + this.s.retryBackoffMs);
+    this.retried.add(b);
+    this.lastRetryFailure = this.s.error(detail(), true, cause);
     this.wake(b.retryAt);
     this.retryWarnings.warn(now, () => `${detail()}; ${how} (attempt ${b.attempts + 1}) until delivery.timeout.ms`);
   }
@@ -249,6 +266,7 @@ export class BatchSettlement {
     }
     // Settled by its pieces from now on (after replace: if that throws, `b` is failed instead).
     b.state = "done";
+    this.retried.delete(b);
     this.retryWarnings.warn(
       this.now(),
       () => `${describeBatch(b, code, message)}; splitting it into ${pieces.length} batches and sending them again`,
@@ -280,6 +298,7 @@ export class BatchSettlement {
   finish(b: Batch, result: number | Error): void {
     if (b.state === "done") return;
     b.state = "done";
+    this.retried.delete(b);
     b.settle(result);
   }
 

@@ -107,6 +107,11 @@ export class ProducePipeline {
     return this.settlement.failure;
   }
 
+  /** While batches are retried here (not failed yet): the last failure (BatchSettlement.retryFailure); else undefined. */
+  get retryFailure(): Error | undefined {
+    return this.settlement.retryFailure(this.pending > 0);
+  }
+
   /** Batches refused alone so far (`append`'s `since`). */
   get refusals(): number {
     return this.settlement.refusals;
