@@ -83,8 +83,9 @@ export interface SourceTaskContext extends PluginContext {
   /** Metrics the task defines for itself (KIP-877), shown on `/metrics` with its labels. */
   readonly pluginMetrics?: PluginMetrics;
   /**
-   * Gateway extension (Connect has none): while a send of this task's records is being retried,
-   * why Kafka does not take them (the last attempt's failure); else undefined.
+   * Gateway extension (Connect has none): while a send of this task's records is being retried (by
+   * the runtime, or by the producer itself within delivery.timeout.ms), why Kafka does not take them
+   * (the last attempt's failure); else undefined.
    */
   readonly sendRetryFailure?: () => unknown;
   /**

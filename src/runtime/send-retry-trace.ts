@@ -1,6 +1,6 @@
 /**
- * The status trace of a source task while Kafka does not take its records (a send being retried:
- * the sender's retryFailure), shown by the herder as the trace of the task's RUNNING status.
+ * The status trace of a source task while Kafka does not take its records (a send being retried, by
+ * the sender or by the producer itself: the sender's retryFailure), shown by the herder as the trace of the task's RUNNING status.
  * WorkerSourceTask.degradedTrace gives it for a task that has no trace of its own (FileStream
  * source: p3ingest round b), the HTTP source when its API is not being retried; a kafka-mode ingest task words it for its requests
  * (HttpIngestSourceTask.degradedTrace), as the spool's Degraded trace is in spool mode
