@@ -14,6 +14,7 @@ import { conversionRejectionOf, recordRejectionOf } from "./record-rejection.ts"
 import {
   awaitFailed,
   awaitStopped,
+  convertersFailingOn,
   memoryOffsetStore,
   memorySourceTask,
   QueuedSource,
@@ -66,17 +67,7 @@ const record = (n: number) =>
   });
 
 /** Converters that fail on the value "r2" (a poison record: `DataError` from the value converter). */
-const poisonConverters: RecordConverters = {
-  ...stringConverters,
-  value: {
-    ...stringConverters.value,
-    fromConnectData: (t, h, s, v) => {
-      if (v === "r2") throw new DataError("Value r2 is not an integer");
-      return stringConverters.value.fromConnectData(t, h, s, v);
-    },
-  },
-  valueClass: "test.Poison",
-};
+const poisonConverters = convertersFailingOn("r2", { valueClass: "test.Poison" });
 
 function run(o: {
   rejectsRecords: boolean;
@@ -313,17 +304,10 @@ describe("a record a converter or transformation fails on (poison record)", () =
   ])(
     "errors.tolerance=all, a retriable converter failure whose retries ran out, rejectsRecords %p: %s",
     async (rejects) => {
-      const flaky: RecordConverters = {
-        ...stringConverters,
-        value: {
-          ...stringConverters.value,
-          fromConnectData: (t, h, s, v) => {
-            if (v === "r2") throw new RetriableError("the schema registry did not answer");
-            return stringConverters.value.fromConnectData(t, h, s, v);
-          },
-        },
+      const flaky = convertersFailingOn("r2", {
+        error: () => new RetriableError("the schema registry did not answer"),
         valueClass: "test.Flaky",
-      };
+      });
       const { task, source, listener } = run({ rejectsRecords: rejects, tolerance: "all", converters: flaky });
       if (rejects) {
         await awaitFailed(listener);

@@ -655,6 +655,27 @@ describe("WorkerSourceTask's SourceTaskContext", () => {
   });
 });
 
+describe("WorkerSourceTask's own lines", () => {
+  test("its start and its failure are logged in Connect's words, the failure on WorkerTask's logger", async () => {
+    const lines: string[] = [];
+    const logs = new LogManager({ sink: (l) => lines.push(l) });
+    const { plugin, task } = setup({ log: logs.get("org.apache.kafka.connect.runtime.WorkerSourceTask") });
+    plugin.poll = async () => {
+      throw new Error("the source is gone");
+    };
+    task.start();
+    const failed = await waitFor(() => lines.find((l) => l.includes(" ERROR ")));
+    expect(lines.find((l) => l.includes(" INFO ") && l.includes("finished initialization"))).toEndWith(
+      "INFO [c|task-0] WorkerSourceTask{id=c-0} Source task finished initialization and start (org.apache.kafka.connect.runtime.WorkerSourceTask)",
+    );
+    expect(failed).toContain(
+      "ERROR [c|task-0] WorkerSourceTask{id=c-0} Task threw an uncaught and unrecoverable exception. Task is being killed and will not recover until manually restarted\nError: the source is gone",
+    );
+    expect(failed).toEndWith("(org.apache.kafka.connect.runtime.WorkerTask)");
+    await stopAndAwait(task);
+  });
+});
+
 describe("WorkerSourceTask merging the batches polled during a send", () => {
   /** Holds the first send; queues `batches` behind it; returns once all were polled. */
   async function queuedBehindFirstSend(options: Parameters<typeof setup>[0], ...batches: SourceRecord[][]) {
