@@ -7,8 +7,8 @@
  * good fails alone and its partition goes on with a new epoch (`refuse`), as do a topic's batches not
  * on the wire when metadata refuses the topic (`cannotSend`). A batch too large for the
  * broker is split instead (batch-split.ts). A partition whose broker lost this producer's state
- * starts again with a new epoch (`restart`). While batches are being retried, or metadata or a producer
- * id cannot be had for those pending, `retryFailure` is the last such failure (the task's Degraded trace).
+ * starts again with a new epoch (`restart`). The run of retries (batches retried, metadata or a producer
+ * id not to be had) is kept for `retryFailure` (producer-retries.ts: the task's Degraded trace).
  */
 
 import { type KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
@@ -26,6 +26,7 @@ import { splitBatch } from "./batch-split.ts";
 import { retriable as isRetriable, isUnknownTopic } from "./errors.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
 import type { PipelineSettings } from "./produce-pipeline.ts";
+import { ProducerRetries } from "./producer-retries.ts";
 
 /** At most one retry warning per this many milliseconds (an outage would otherwise flood the log). */
 const RETRY_WARNING_INTERVAL_MS = 5_000;
@@ -42,12 +43,9 @@ export class BatchSettlement {
   /** How many batches were refused alone so far (`refuse`; each partition keeps the count at its last). */
   refusals = 0;
   /** Why metadata or a producer id could not be had lately (for the expiry message). */
-  lastError: string | undefined;
+  private lastError: string | undefined;
   private readonly retryWarnings: RetryWarnings;
-  /** Batches waiting for or on another attempt after a retriable failure, until they settle. */
-  private readonly retried = new Set<Batch>();
-  /** The last retriable failure of a retried batch or of metadata (`retryFailure`). */
-  private lastRetryFailure: Error | undefined;
+  private readonly retryRun: ProducerRetries;
   /**
    * Partitions where a batch was refused behind one not settled yet, with the producer epoch the
    * refused batch had: a `restart` at that epoch is for the sequence gap it left; once the epoch has
@@ -61,15 +59,23 @@ export class BatchSettlement {
     private readonly wake: (at: number) => void,
   ) {
     this.retryWarnings = new RetryWarnings(RETRY_WARNING_INTERVAL_MS, s.onRetry);
+    this.retryRun = new ProducerRetries(s.error);
   }
 
   /**
    * While the producer retries on its own (a batch retried, not past delivery.timeout.ms or `retries`; metadata
-   * or a producer id not to be had while `pending`): its last failure; else undefined. A retried batch that
-   * settles (written, or failed for good: the caller's retries take over) no longer counts.
+   * or a producer id not to be had while batches are `pending`), for RETRY_GRACE_MS or more: its last failure;
+   * else undefined. A retried batch that settles (written, or failed for good: the caller's retries take over)
+   * no longer counts.
    */
   retryFailure(pending: boolean): Error | undefined {
-    return this.retried.size > 0 || (pending && this.lastError !== undefined) ? this.lastRetryFailure : undefined;
+    return this.retryRun.failure(this.now(), pending);
+  }
+
+  /** Metadata and a producer id were had: the expiry message and the run of retries no longer name their failure. */
+  metadataHad(): void {
+    this.lastError = undefined;
+    this.retryRun.metadataHad();
   }
 
   /**
@@ -90,7 +96,7 @@ export class BatchSettlement {
     const message = `${what}: ${(error as Error)?.message ?? String(error)}`;
     if (isRetriable(error) || isUnknownTopic(error)) {
       this.lastError = message;
-      this.lastRetryFailure = this.s.error(message, true, error);
+      this.retryRun.metadataFailed(now, message, error);
       this.wake(now + this.s.retryBackoffMs);
       return;
     }
@@ -141,8 +147,7 @@ export class BatchSettlement {
       return;
     }
     b.part.waitForRetry(b, now + this.s.retryBackoffMs);
-    this.retried.add(b);
-    this.lastRetryFailure = this.s.error(detail(), true, cause);
+    this.retryRun.batchRetried(b, now, detail(), cause);
     this.wake(b.retryAt);
     this.retryWarnings.warn(now, () => `${detail()}; ${how} (attempt ${b.attempts + 1}) until delivery.timeout.ms`);
   }
@@ -266,7 +271,7 @@ export class BatchSettlement {
     }
     // Settled by its pieces from now on (after replace: if that throws, `b` is failed instead).
     b.state = "done";
-    this.retried.delete(b);
+    this.retryRun.batchSettled(b);
     this.retryWarnings.warn(
       this.now(),
       () => `${describeBatch(b, code, message)}; splitting it into ${pieces.length} batches and sending them again`,
@@ -298,7 +303,7 @@ export class BatchSettlement {
   finish(b: Batch, result: number | Error): void {
     if (b.state === "done") return;
     b.state = "done";
-    this.retried.delete(b);
+    this.retryRun.batchSettled(b);
     b.settle(result);
   }
 
