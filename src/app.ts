@@ -236,7 +236,7 @@ export function startApp(options: AppOptions): App {
       const running = worker.task({ connector, task });
       if (running instanceof WorkerSinkTask) return running.degradedTrace;
       const source = sourceTask(connector, task);
-      return spoolMetrics.degradedTrace(connector, source?.sendRetryFailure) ?? source?.degradedTrace ?? null;
+      return spoolMetrics.degradedTrace(connector, source?.sendRetry?.failure) ?? source?.degradedTrace ?? null;
     },
     clock,
   });

@@ -77,16 +77,28 @@ export interface SinkConnector extends Connector {
   ): MaybePromise<boolean>;
 }
 
+/** A send of a source task's records being retried (`SourceTaskContext.sendRetry`). */
+export interface SendRetry {
+  /** Why Kafka does not take the records: the last attempt's failure. */
+  readonly failure: unknown;
+  /**
+   * True while the producer retries it on its own (within delivery.timeout.ms: the task is still polled, as
+   * Connect's is); false while the runtime does, after the send failed (nothing more is polled from the task).
+   */
+  readonly byProducer: boolean;
+}
+
 export interface SourceTaskContext extends PluginContext {
   readonly config: Config;
   readonly offsetStorageReader: OffsetStorageReader;
   /** Metrics the task defines for itself (KIP-877), shown on `/metrics` with its labels. */
   readonly pluginMetrics?: PluginMetrics;
   /**
-   * Gateway extension (Connect has none): while a send of this task's records is being retried,
-   * why Kafka does not take them (the last attempt's failure); else undefined.
+   * Gateway extension (Connect has none): while a send of this task's records is being retried (by
+   * the runtime, or by the producer itself within delivery.timeout.ms), why Kafka does not take them
+   * and who retries them; else undefined.
    */
-  readonly sendRetryFailure?: () => unknown;
+  readonly sendRetry?: () => SendRetry | undefined;
   /**
    * Gateway extension: while a send of this task's records is being retried and none of the records the task handed
    * over and has not had back through commitRecord(s) may have been written (no attempt at them reached a broker, or
@@ -258,7 +270,7 @@ export interface SourceTask {
   afterStop?(): MaybePromise<void>;
   /**
    * Gateway extension, not in Connect: why the task, though RUNNING, does not get its records into
-   * Kafka now (e.g. a send being retried: `SourceTaskContext.sendRetryFailure`), shown as the
+   * Kafka now (e.g. a send being retried: `SourceTaskContext.sendRetry`), shown as the
    * trace of its RUNNING status; null or absent while it does.
    */
   degradedTrace?(): string | null;

@@ -105,6 +105,15 @@ export interface KafkaProducer {
    * is failed as `send` says (a fatal error, retries or delivery.timeout.ms ran out).
    */
   readonly failed?: boolean;
+  /**
+   * While the producer retries a send on its own (a batch retried after a retriable answer or a lost
+   * connection, or metadata or a producer id not to be had for pending records, within
+   * delivery.timeout.ms and `retries`), once it has retried for a few seconds (a leader move's single retry is not
+   * reported; platformatic: RETRY_GRACE_MS): the failure of its last attempt. Undefined once the retried
+   * batches are written or failed (the send rejects then), and while nothing is retried. Absent for a
+   * producer that does not say (kafkajs: its sends fail sooner, and the caller's retries report them).
+   */
+  readonly retryFailure?: unknown;
   /** Waits for the sends in flight (bounded by request.timeout.ms), then closes. */
   close(): Promise<void>;
 }

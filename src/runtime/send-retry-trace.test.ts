@@ -3,31 +3,37 @@ import { RetriableError } from "../errors.ts";
 import { withMissingTopics } from "../kafka/missing-topic.ts";
 import { sendRetryTrace } from "./send-retry-trace.ts";
 
-const INGEST = {
-  records: "the ingest records",
-  meanwhile: "Requests are not acknowledged until Kafka takes the records.",
-};
+const RETRIED = "the send is being retried. Requests are not acknowledged until Kafka takes the records.";
+const INGEST = { records: "the ingest records", byTask: RETRIED, byProducer: RETRIED };
+const byTask = (failure: unknown) => ({ failure, byProducer: false });
 
 describe("sendRetryTrace", () => {
   test.each([
     ["no send being retried", undefined, null],
     [
       "Kafka unreachable",
-      new RetriableError("Connection error: connect ECONNREFUSED 127.0.0.1:9092"),
+      byTask(new RetriableError("Connection error: connect ECONNREFUSED 127.0.0.1:9092")),
       "Degraded: Kafka does not take the ingest records (the last attempt failed: Connection error: connect ECONNREFUSED 127.0.0.1:9092); the send is being retried. Requests are not acknowledged until Kafka takes the records.",
     ],
     [
       "a topic Kafka does not know",
-      withMissingTopics(new RetriableError("This server does not host this topic-partition"), ["devices"]),
+      byTask(withMissingTopics(new RetriableError("This server does not host this topic-partition"), ["devices"])),
       "Degraded: Kafka does not take the ingest records (Kafka answers that topic devices does not exist (the brokers do not create it: auto.create.topics.enable=false?)); the send is being retried. Requests are not acknowledged until Kafka takes the records.",
     ],
   ])("%s", (_case, failure, trace) => {
     expect(sendRetryTrace(failure, INGEST)).toBe(trace);
   });
 
-  test("a source task's wording by default", () => {
-    expect(sendRetryTrace(new RetriableError("broker unreachable"))).toBe(
+  test("a source task's wording by default: not polled while the task retries its send", () => {
+    expect(sendRetryTrace(byTask(new RetriableError("broker unreachable")))).toBe(
       "Degraded: Kafka does not take the task's records (the last attempt failed: broker unreachable); the send is being retried. No more records are polled from the task until Kafka takes them.",
+    );
+  });
+
+  // The task is still polled while its producer retries on its own (until max.in.flight requests wait).
+  test("a source task's wording while the producer retries the send on its own", () => {
+    expect(sendRetryTrace({ failure: new RetriableError("NOT_LEADER_OR_FOLLOWER"), byProducer: true })).toBe(
+      "Degraded: Kafka does not take the task's records (the last attempt failed: NOT_LEADER_OR_FOLLOWER); the producer retries it until delivery.timeout.ms.",
     );
   });
 });

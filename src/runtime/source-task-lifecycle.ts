@@ -7,7 +7,7 @@
  * `convertWithOperator`) and the report of a poll batch (or its records) given up before it was sent
  * (`notSent`). Used by WorkerSourceTask.
  */
-import type { OffsetStorageReader, RecordRejection, SourceTask } from "../api/connector.ts";
+import type { OffsetStorageReader, RecordRejection, SendRetry, SourceTask } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
 import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import type { OffsetStore } from "../store/offset-store.ts";
@@ -75,7 +75,7 @@ export async function initializeAndStartSourceTask(
   o: WorkerSourceTaskOptions,
   log: Logger,
   clock: Clock,
-  sendRetryFailure: () => unknown,
+  sendRetry: () => SendRetry | undefined,
   holdUnwrittenSend: () => boolean,
 ): Promise<void> {
   const reader: OffsetStorageReader = {
@@ -87,7 +87,7 @@ export async function initializeAndStartSourceTask(
     logger: log.named(o.taskClass),
     clock,
     pluginMetrics: o.metrics.plugin,
-    sendRetryFailure,
+    sendRetry,
     holdUnwrittenSend,
   });
   await o.task.start(o.config);

@@ -6,9 +6,10 @@
  * handled so far (`refusalsSeen`, counted when the coalescer's recovery ends), so it is not written ahead of a refused
  * request's other records even before that request settles. The failed requests are recovered oldest first, alone
  * (send-recovery.ts): retried while Kafka is unreachable (the task is not polled meanwhile: `retrying`), sent record
- * by record when Kafka rejects them for good.
+ * by record when Kafka rejects them for good. While the producer retries a send on its own, its last failure is the
+ * sender's `sendRetry` too, said to be the producer's (the task's Degraded trace), with no change to what is polled.
  */
-import type { RecordRejection } from "../api/connector.ts";
+import type { RecordRejection, SendRetry } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
 import { RetriableError } from "../errors.ts";
 import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
@@ -121,9 +122,17 @@ export class SourceTaskSender {
     return this.recovery.retrying;
   }
 
-  /** While a send is being retried: the failure of its last attempt; else undefined. */
-  get retryFailure(): unknown {
-    return this.recovery.retryFailure;
+  /**
+   * While a send is being retried: the failure of its last attempt and who retries it; else undefined. Retried here
+   * (Kafka unreachable: `retrying`) or by a producer itself (KafkaProducer.retryFailure), which keeps taking records
+   * meanwhile: the task is still polled then, as Connect's is while its producer retries. A retired producer counts
+   * too: another of its sends may still be retried while the coalescer waits for it before recovering the failed one.
+   */
+  get sendRetry(): SendRetry | undefined {
+    const byTask = this.recovery.retryFailure;
+    if (byTask !== undefined) return { failure: byTask, byProducer: false };
+    const failure = this.producer?.retryFailure ?? this.retired.find((p) => p.retryFailure !== undefined)?.retryFailure;
+    return failure === undefined ? undefined : { failure, byProducer: true };
   }
 
   /**

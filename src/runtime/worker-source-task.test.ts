@@ -7,6 +7,7 @@ import { ConnectError, DataError, RetriableError } from "../errors.ts";
 import type { KafkaProducer, ProducerRecord } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "../kafka/platformatic/produce-transport.ts";
+import { RETRY_GRACE_MS } from "../kafka/platformatic/producer-retries.ts";
 import { testProducer } from "../kafka/platformatic/producer-test-support.ts";
 import { NotSentError, withKafkaError } from "../kafka/send-rejection.ts";
 import type { Clock } from "../util/clock.ts";
@@ -982,41 +983,60 @@ describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => 
 });
 
 /**
- * One partition of `t` on one broker: the first Produce waits for `release` and is answered
- * NOT_LEADER_OR_FOLLOWER (retriable); every other one is written at once.
+ * Partition p of `t` led by broker p + 1 (each partition in requests of its own). The `attempt`-th Produce (from 0)
+ * of `partition` waits for `release` when `held` says so, and is answered `errorCode` (0: written, at the next
+ * offset of the topic).
  */
-class FirstAnswerHeld implements ProduceTransport {
+class ScriptedBroker implements ProduceTransport {
   /** Records per written batch, in log order. */
   readonly written: number[] = [];
   produceCalls = 0;
   callsAtRelease = -1;
   readonly release = Promise.withResolvers<void>();
+  private readonly attempts = new Map<number, number>();
+  constructor(
+    private readonly held: (partition: number, attempt: number) => boolean,
+    private readonly errorCode: (partition: number, attempt: number) => number,
+    private readonly partitions = 1,
+  ) {}
   async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
-    return new Map(topics.map((t) => [t, [1]]));
+    return new Map(topics.map((t) => [t, Array.from({ length: this.partitions }, (_, p) => p + 1)]));
   }
   async initProducerId() {
     return { producerId: 7n, producerEpoch: 0 };
   }
   stamp(): void {}
   async produce(_node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[]> {
-    if (this.produceCalls++ === 0) {
+    this.produceCalls++;
+    const { partition } = batches[0]!; // one partition per broker
+    const attempt = this.attempts.get(partition) ?? 0;
+    this.attempts.set(partition, attempt + 1);
+    if (this.held(partition, attempt)) {
       await this.release.promise;
       this.callsAtRelease = this.produceCalls;
-      return batches.map((b) => ({ topic: b.topic, partition: b.partition, errorCode: 6, baseOffset: -1 }));
     }
+    const errorCode = this.errorCode(partition, attempt);
     return batches.map((b) => {
+      if (errorCode !== 0) return { topic: b.topic, partition: b.partition, errorCode, baseOffset: -1 };
       const baseOffset = this.written.reduce((a, n) => a + n, 0);
       this.written.push(b.records.readInt32BE(57));
-      return { topic: b.topic, partition: b.partition, errorCode: 0, baseOffset };
+      return { topic: b.topic, partition: b.partition, errorCode, baseOffset };
     });
   }
 }
+
+/** NOT_LEADER_OR_FOLLOWER (retriable). */
+const NOT_LEADER = 6;
 
 describe("WorkerSourceTask that keeps order, on a producer that is not idempotent (spool-order-fix point 1)", () => {
   test("one request in flight: a batch retried after NOT_LEADER_OR_FOLLOWER lands before the next one", async () => {
     // The review's reproduction: acks=1 (no idempotence), 5 in flight, batch 0 NOT_LEADER, batch
     // 1 written, batch 0 retried: [1, 0]. Keeping order, batch 1 goes only after batch 0 settled.
-    const broker = new FirstAnswerHeld();
+    // The first Produce is held, then answered NOT_LEADER_OR_FOLLOWER; every other one is written.
+    const broker = new ScriptedBroker(
+      (_p, attempt) => attempt === 0,
+      (_p, attempt) => (attempt === 0 ? NOT_LEADER : 0),
+    );
     const producer = testProducer(broker, { idempotent: false });
     const basics = taskBasics();
     const plugin = new CommittingSource();
@@ -1061,6 +1081,83 @@ describe("WorkerSourceTask that keeps order, on a producer that is not idempoten
       ["line 3 ", 2],
     ]);
     expect(basics.listener.events).toEqual(["RUNNING"]);
+    await stopAndAwait(task);
+  });
+});
+
+// explore20 F2: with the platformatic producer retrying on its own, the task read RUNNING without a trace until
+// delivery.timeout.ms (2 minutes), though nothing reached Kafka.
+describe("WorkerSourceTask while its producer retries a send on its own", () => {
+  test("the degraded trace gives the producer's last failure once its retries last RETRY_GRACE_MS, before any send fails; none once the batch is written", async () => {
+    const lines: string[] = [];
+    const logs = new LogManager({ sink: (l) => lines.push(l) });
+    // The first Produce is answered NOT_LEADER_OR_FOLLOWER; the retry is held, then written.
+    const broker = new ScriptedBroker(
+      (_p, attempt) => attempt === 1,
+      (_p, attempt) => (attempt === 0 ? NOT_LEADER : 0),
+    );
+    let skew = 0;
+    const { plugin, task } = setup({
+      log: logs.get("org.apache.kafka.connect.runtime.WorkerSourceTask"),
+      producer: async () => testProducer(broker, { now: () => performance.now() + skew }),
+    });
+    plugin.queue.push([line(1)]);
+    task.start();
+    await waitFor(() => broker.produceCalls === 2, { what: "the producer's retry on the wire" });
+    expect(task.degradedTrace).toBeNull(); // a leader move's single retry is not reported
+    skew = RETRY_GRACE_MS;
+    expect(task.degradedTrace).toBe(
+      "Degraded: Kafka does not take the task's records (the last attempt failed: Kafka rejected 1 record(s) for t-0: NOT_LEADER_OR_FOLLOWER); the producer retries it until delivery.timeout.ms.",
+    );
+    expect(lines.filter((l) => l.includes("Failed to send"))).toEqual([]); // no send failed
+    broker.release.resolve();
+    await waitFor(() => plugin.committed.length === 1, { what: "the record acknowledged" });
+    expect(plugin.committed).toEqual([
+      ["line 1", { topic: "t", partition: 0, offset: 0, timestamp: expect.any(Number) }],
+    ]);
+    expect(task.degradedTrace).toBeNull();
+    await stopAndAwait(task);
+  });
+
+  // The failed send retired the producer; the recovery waits for its other send, still retried by it.
+  test("a send failed while the retired producer still retries another: the degraded trace gives that one's failure", async () => {
+    const lines: string[] = [];
+    const logs = new LogManager({ sink: (l) => lines.push(l) });
+    // t-0 is out of retries (10); t-1's retry is held.
+    const broker = new ScriptedBroker(
+      (partition, attempt) => partition === 1 && attempt === 1,
+      (partition, attempt) => (partition === 0 || attempt === 0 ? NOT_LEADER : 0),
+      2,
+    );
+    let skew = 0;
+    let first: KafkaProducer | undefined;
+    const { plugin, task } = setup({
+      maxInFlightBatches: 5,
+      log: logs.get("org.apache.kafka.connect.runtime.WorkerSourceTask"),
+      producer: async () => (first ??= testProducer(broker, { now: () => performance.now() + skew })),
+    });
+    const onPartition = (p: number) =>
+      sourceRecord({
+        topic: "t",
+        kafkaPartition: p,
+        value: `line ${p}`,
+        valueSchema: Schemas.STRING,
+        sourcePartition: { file: "f" },
+        sourceOffset: { pos: p },
+      });
+    plugin.queue.push([onPartition(1)]);
+    task.start();
+    await waitFor(() => broker.produceCalls === 2, { what: "t-1's retry on the wire" });
+    plugin.queue.push([onPartition(0)]); // a send of its own
+    await waitFor(() => first?.failed === true, { what: "t-0 out of retries" });
+    // Its send's rejection reaches the sender in this turn's microtasks: the producer is retired.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines.filter((l) => l.includes("Failed to send"))).toEqual([]); // recovered only once t-1's send settles
+    skew = RETRY_GRACE_MS;
+    expect(task.degradedTrace).toBe(
+      "Degraded: Kafka does not take the task's records (the last attempt failed: Kafka rejected 1 record(s) for t-1: NOT_LEADER_OR_FOLLOWER); the producer retries it until delivery.timeout.ms.",
+    );
+    broker.release.resolve();
     await stopAndAwait(task);
   });
 });

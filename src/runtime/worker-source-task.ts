@@ -38,6 +38,7 @@
  * records never sent (`notSent`): a poll batch whose conversion throws, records given up that
  * certainly never reached Kafka. A cancelled task hears nothing more.
  */
+import type { SendRetry } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ProducerRecord } from "../kafka/kafka-port.ts";
@@ -111,9 +112,9 @@ export class WorkerSourceTask extends WorkerTask {
 
   readonly kind = "source";
 
-  /** While a send is being retried: why Kafka does not take it (the last attempt's failure); else undefined. */
-  get sendRetryFailure(): unknown {
-    return this.sender.retryFailure;
+  /** While a send is being retried: why Kafka does not take it and who retries it; else undefined. */
+  get sendRetry(): SendRetry | undefined {
+    return this.sender.sendRetry;
   }
 
   /**
@@ -122,7 +123,7 @@ export class WorkerSourceTask extends WorkerTask {
    */
   get degradedTrace(): string | null {
     const task = this.o.task;
-    return task.degradedTrace ? task.degradedTrace() : sendRetryTrace(this.sender.retryFailure);
+    return task.degradedTrace ? task.degradedTrace() : sendRetryTrace(this.sender.sendRetry);
   }
 
   get metrics(): TaskMetrics {
@@ -134,7 +135,7 @@ export class WorkerSourceTask extends WorkerTask {
       this.o,
       this.log,
       this.clock,
-      () => this.sendRetryFailure,
+      () => this.sendRetry,
       () => this.acks.holdUnwritten(),
     );
     this.started = true;

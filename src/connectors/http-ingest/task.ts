@@ -36,10 +36,12 @@ import { SpoolWriter } from "./spool-writer.ts";
 
 /** Spooled records acknowledged per event-loop turn (BENCHMARKS.md, "Spool drain under live load"). */
 const SPOOL_ACKS_PER_TURN = 1_000;
-/** A kafka-mode task's send retry, said of its requests (the devices are told 503 meanwhile). */
+/** A kafka-mode task's send retry, said of its requests (the devices are told 503 meanwhile), whoever retries it. */
+const INGEST_RETRIED = "the send is being retried. Requests are not acknowledged until Kafka takes the records.";
 const INGEST_WORDING: SendRetryWording = {
   records: "the ingest records",
-  meanwhile: "Requests are not acknowledged until Kafka takes the records.",
+  byTask: INGEST_RETRIED,
+  byProducer: INGEST_RETRIED,
 };
 
 /** The SourceRecord of an ingested record (the spool's drainer passes its partition and offset). */
@@ -133,7 +135,7 @@ export class HttpIngestSourceTask implements SourceTask {
       retryAfterSeconds: parsed["ingest.retry.after.seconds"],
       toSourceRecord,
       ...(this.context ? { clock: this.context.clock } : {}),
-      sendFailure: () => this.context?.sendRetryFailure?.(),
+      sendFailure: () => this.context?.sendRetry?.()?.failure,
       holdUnwritten: () => this.context?.holdUnwrittenSend?.() === true,
     });
     this.services.routes.attach(this.connector, this.queue);
@@ -260,9 +262,7 @@ export class HttpIngestSourceTask implements SourceTask {
    * in spool mode none of its own (the spool's Degraded trace says when it backs up).
    */
   degradedTrace(): string | null {
-    return this.queue instanceof IngestQueue
-      ? sendRetryTrace(this.context?.sendRetryFailure?.(), INGEST_WORDING)
-      : null;
+    return this.queue instanceof IngestQueue ? sendRetryTrace(this.context?.sendRetry?.(), INGEST_WORDING) : null;
   }
 
   /** The batches in flight settled: what Kafka did not acknowledge fails as "may still be written". */

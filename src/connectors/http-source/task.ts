@@ -164,7 +164,7 @@ export class HttpSourceTask implements SourceTask {
 
   /** While a request's attempts are retried: "Degraded: GET <url> has failed …" (EndpointDegradation), as the HTTP sink's. */
   degradedTrace(): string | null {
-    return this.fetcher?.degradation.trace ?? sendRetryTrace(this.context?.sendRetryFailure?.());
+    return this.fetcher?.degradation.trace ?? sendRetryTrace(this.context?.sendRetry?.());
   }
 
   /**

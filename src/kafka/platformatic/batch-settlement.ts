@@ -7,7 +7,8 @@
  * good fails alone and its partition goes on with a new epoch (`refuse`), as do a topic's batches not
  * on the wire when metadata refuses the topic (`cannotSend`). A batch too large for the
  * broker is split instead (batch-split.ts). A partition whose broker lost this producer's state
- * starts again with a new epoch (`restart`).
+ * starts again with a new epoch (`restart`). The run of retries (batches retried, metadata or a producer
+ * id not to be had) is kept for `retryFailure` (producer-retries.ts: the task's Degraded trace).
  */
 
 import { type KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
@@ -25,6 +26,7 @@ import { splitBatch } from "./batch-split.ts";
 import { retriable as isRetriable, isUnknownTopic } from "./errors.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
 import type { PipelineSettings } from "./produce-pipeline.ts";
+import { ProducerRetries } from "./producer-retries.ts";
 
 /** At most one retry warning per this many milliseconds (an outage would otherwise flood the log). */
 const RETRY_WARNING_INTERVAL_MS = 5_000;
@@ -41,8 +43,9 @@ export class BatchSettlement {
   /** How many batches were refused alone so far (`refuse`; each partition keeps the count at its last). */
   refusals = 0;
   /** Why metadata or a producer id could not be had lately (for the expiry message). */
-  lastError: string | undefined;
+  private lastError: string | undefined;
   private readonly retryWarnings: RetryWarnings;
+  private readonly retryRun: ProducerRetries;
   /**
    * Partitions where a batch was refused behind one not settled yet, with the producer epoch the
    * refused batch had: a `restart` at that epoch is for the sequence gap it left; once the epoch has
@@ -56,6 +59,23 @@ export class BatchSettlement {
     private readonly wake: (at: number) => void,
   ) {
     this.retryWarnings = new RetryWarnings(RETRY_WARNING_INTERVAL_MS, s.onRetry);
+    this.retryRun = new ProducerRetries(s.error);
+  }
+
+  /**
+   * While the producer retries on its own (a batch retried, not past delivery.timeout.ms or `retries`; metadata
+   * or a producer id not to be had while batches are `pending`), for RETRY_GRACE_MS or more: its last failure;
+   * else undefined. A retried batch that settles (written, or failed for good: the caller's retries take over)
+   * no longer counts.
+   */
+  retryFailure(pending: boolean): Error | undefined {
+    return this.retryRun.failure(this.now(), pending);
+  }
+
+  /** Metadata and a producer id were had: the expiry message and the run of retries no longer name their failure. */
+  metadataHad(): void {
+    this.lastError = undefined;
+    this.retryRun.metadataHad();
   }
 
   /**
@@ -76,6 +96,7 @@ export class BatchSettlement {
     const message = `${what}: ${(error as Error)?.message ?? String(error)}`;
     if (isRetriable(error) || isUnknownTopic(error)) {
       this.lastError = message;
+      this.retryRun.metadataFailed(now, message, error);
       this.wake(now + this.s.retryBackoffMs);
       return;
     }
@@ -126,6 +147,7 @@ export class BatchSettlement {
       return;
     }
     b.part.waitForRetry(b, now + this.s.retryBackoffMs);
+    this.retryRun.batchRetried(b, now, detail(), cause);
     this.wake(b.retryAt);
     this.retryWarnings.warn(now, () => `${detail()}; ${how} (attempt ${b.attempts + 1}) until delivery.timeout.ms`);
   }
@@ -249,6 +271,7 @@ export class BatchSettlement {
     }
     // Settled by its pieces from now on (after replace: if that throws, `b` is failed instead).
     b.state = "done";
+    this.retryRun.batchSettled(b);
     this.retryWarnings.warn(
       this.now(),
       () => `${describeBatch(b, code, message)}; splitting it into ${pieces.length} batches and sending them again`,
@@ -280,6 +303,7 @@ export class BatchSettlement {
   finish(b: Batch, result: number | Error): void {
     if (b.state === "done") return;
     b.state = "done";
+    this.retryRun.batchSettled(b);
     b.settle(result);
   }
 

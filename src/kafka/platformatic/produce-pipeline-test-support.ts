@@ -181,6 +181,18 @@ export class FakeBroker implements ProduceTransport {
   }
 }
 
+/** A broker whose metadata fails with `error` (the cluster unreachable, a topic refused). */
+export class NoMetadata extends FakeBroker {
+  calls = 0;
+  constructor(private readonly error: Error) {
+    super();
+  }
+  override async leaders(): Promise<Map<string, readonly number[]>> {
+    this.calls++;
+    throw this.error;
+  }
+}
+
 export const settings = (over: Partial<PipelineSettings> = {}): PipelineSettings => ({
   idempotent: true,
   maxInFlight: 5,

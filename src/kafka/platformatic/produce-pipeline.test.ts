@@ -11,6 +11,7 @@ import {
   appendAll,
   batch,
   FakeBroker,
+  NoMetadata,
   producerIdOf,
   type SentRequest,
   settings,
@@ -18,6 +19,7 @@ import {
   warmedUp,
 } from "./produce-pipeline-test-support.ts";
 import { PARTITION_OVERHEAD_BYTES, REQUEST_OVERHEAD_BYTES, TOPIC_OVERHEAD_BYTES } from "./produce-requests.ts";
+import { RETRY_GRACE_MS } from "./producer-retries.ts";
 
 /** The Java exception a failure names as its cause (a trace's `Caused by:` line). */
 function causeOf(failure: Error | undefined): { javaClass: string; message: string } {
@@ -691,17 +693,6 @@ describe("ProducePipeline after a batch failed for good", () => {
 });
 
 describe("ProducePipeline when metadata cannot be had", () => {
-  class NoMetadata extends FakeBroker {
-    constructor(private readonly error: Error) {
-      super();
-    }
-    calls = 0;
-    override async leaders(): Promise<Map<string, readonly number[]>> {
-      this.calls++;
-      throw this.error;
-    }
-  }
-
   test("a non-retriable metadata error (TOPIC_AUTHORIZATION_FAILED) fails the topic's batches at once, with the cause; the producer goes on", async () => {
     const pipeline = new ProducePipeline(new NoMetadata(new ProtocolError("TOPIC_AUTHORIZATION_FAILED")), settings());
     const errors = await Promise.all([0, 1].map((l) => pipeline.append("t", 0, batch(l), 1).catch((e: Error) => e)));
@@ -724,18 +715,22 @@ describe("ProducePipeline when metadata cannot be had", () => {
     expect(pipeline.failure).toBeDefined();
   });
 
-  test("a retriable one is retried until delivery.timeout.ms; the expiry names the last cause", async () => {
+  test("a retriable one is retried until delivery.timeout.ms, its failure the pipeline's retryFailure past the grace period; the expiry names the last cause", async () => {
     let now = 0;
     const broker = new NoMetadata(new NetworkError("Connection to 127.0.0.1:9 failed.", { canRetry: true }));
-    const pipeline = new ProducePipeline(broker, settings({ deliveryTimeoutMs: 1_000 }), () => now);
+    const pipeline = new ProducePipeline(broker, settings({ deliveryTimeoutMs: 10_000 }), () => now);
     const { outcomes, all } = appendAll(pipeline, [0]);
     await waitFor(() => broker.calls >= 2); // retried
     expect(outcomes).toEqual([]);
-    now = 1_000;
+    expect(pipeline.retryFailure).toBeUndefined();
+    now = RETRY_GRACE_MS;
+    expect(pipeline.retryFailure?.message).toBe("Could not get metadata: Connection to 127.0.0.1:9 failed.");
+    now = 10_000;
     await all;
     expect(outcomes).toEqual([
       "failed: Expiring 1 record(s) for t-0: delivery.timeout.ms elapsed before it was sent (Could not get metadata: Connection to 127.0.0.1:9 failed.)",
     ]);
+    expect(pipeline.retryFailure).toBeUndefined();
   });
 });
 

@@ -108,6 +108,11 @@ export class ProducePipeline {
     return this.settlement.failure;
   }
 
+  /** While batches are retried here (not failed yet) for RETRY_GRACE_MS: the last failure (BatchSettlement.retryFailure). */
+  get retryFailure(): Error | undefined {
+    return this.settlement.retryFailure(this.pending > 0);
+  }
+
   /** Batches refused alone so far (`append`'s `since`). */
   get refusals(): number {
     return this.settlement.refusals;
@@ -256,7 +261,7 @@ export class ProducePipeline {
         return this.settlement.cannotSend(this.partitions.values(), refused.error, now, what, refused.topics, epoch);
       }
     }
-    this.settlement.lastError = undefined;
+    this.settlement.metadataHad();
     const { byNode, leaderless } = partitionsByLeader(this.partitions.values(), this.leaders);
     if (leaderless) {
       this.leaders.stale = true;

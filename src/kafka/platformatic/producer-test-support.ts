@@ -21,22 +21,29 @@ export interface TestProducerOptions {
   readonly error?: PipelineSettings["error"];
   /** What `close()` does (default: nothing to wait for). */
   readonly onClose?: (pipeline: ProducePipeline, admitted: Promise<unknown>) => Promise<void>;
+  /** The pipeline's clock (default performance.now). */
+  readonly now?: () => number;
 }
 
 export function testProducer(transport: ProduceTransport, options: TestProducerOptions = {}): PlatformaticProducer {
   const idempotent = options.idempotent ?? true;
-  const pipeline = new ProducePipeline(transport, {
-    keepOrderAfterRefusal: options.keepOrderAfterRefusal ?? false,
-    ...(options.batchBytes ? { batchBytes: options.batchBytes } : {}),
-    idempotent,
-    maxInFlight: 5,
-    maxRequestBytes: 1_048_576,
-    deliveryTimeoutMs: 120_000,
-    retries: 10,
-    retryBackoffMs: 1,
-    error:
-      options.error ?? ((message, retriable) => (retriable ? new RetriableError(message) : new ConnectError(message))),
-  });
+  const pipeline = new ProducePipeline(
+    transport,
+    {
+      keepOrderAfterRefusal: options.keepOrderAfterRefusal ?? false,
+      ...(options.batchBytes ? { batchBytes: options.batchBytes } : {}),
+      idempotent,
+      maxInFlight: 5,
+      maxRequestBytes: 1_048_576,
+      deliveryTimeoutMs: 120_000,
+      retries: 10,
+      retryBackoffMs: 1,
+      error:
+        options.error ??
+        ((message, retriable) => (retriable ? new RetriableError(message) : new ConnectError(message))),
+    },
+    options.now,
+  );
   const onClose = options.onClose;
   return new PlatformaticProducer(
     pipeline,

@@ -78,6 +78,10 @@ export class PlatformaticProducer implements KafkaProducer {
     return (this.failure ?? this.pipeline.failure) !== undefined;
   }
 
+  get retryFailure(): Error | undefined {
+    return this.pipeline.retryFailure;
+  }
+
   /** Batches refused alone so far (`SendOptions.refusalsSeen`). */
   get refusals(): number {
     return this.pipeline.refusals;
