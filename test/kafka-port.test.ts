@@ -17,6 +17,8 @@ import type {
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { kafkaErrorOf, writtenRecords } from "../src/kafka/send-rejection.ts";
 import { recordRejectionOf } from "../src/runtime/record-rejection.ts";
+import { ConsumerMemberStore } from "../src/store/consumer-member-store.ts";
+import { openDatabase } from "../src/store/database.ts";
 import { LogManager } from "../src/util/logger.ts";
 import {
   awaitTopic,
@@ -27,6 +29,7 @@ import {
   testClient,
   uniqueTopic,
 } from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 import {
   answerRequests,
@@ -736,35 +739,59 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     await consumer.close();
   }, 60_000);
 
-  test("fencePredecessors: a member with the same client.id is removed before joining only when asked (a shared id is never fenced on)", async () => {
+  // explore20 F1: a task starting removed every member with its default client id, also the live
+  // member of another gateway running a sink connector of the same name (Partitions lost, duplicates).
+  test("predecessors: a start removes only the members this gateway was given, never another gateway's with the same client.id", async () => {
     const topic = uniqueTopic("fence");
     const groupId = `group-${topic}`;
-    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
-    const properties = { ...fast(), "client.id": "connector-consumer-fence-0" };
-    const a = await port.consumer({ groupId, topics: [topic], properties });
-    await a.start(handlers({}));
-    await waitFor(() => a.assignment().length === 1, { what: "A assigned" });
+    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    const clientId = "connector-consumer-fence-0";
+    const properties = { ...fast(), "client.id": clientId };
+    // Two gateways, each with its own data.dir.
+    await using dirA = await tempDir();
+    await using dirB = await tempDir();
+    const dbA = openDatabase(dirA.path);
+    const dbB = openDatabase(dirB.path);
+    const gatewayA = () => new ConsumerMemberStore(dbA).predecessors(groupId, clientId);
+    const gatewayB = () => new ConsumerMemberStore(dbB).predecessors(groupId, clientId);
     const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
     const members = async () => [
       ...((await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId)?.members.keys() ?? []),
     ];
+    const eventsA: string[] = [];
+    const a = await port.consumer({ groupId, topics: [topic], properties, predecessors: gatewayA() });
+    const b = await port.consumer({ groupId, topics: [topic], properties, predecessors: gatewayB() });
+    const a2 = await port.consumer({ groupId, topics: [topic], properties, predecessors: gatewayA() });
     try {
+      await a.start(
+        handlers({
+          onPartitionsRevoked: async (tps) => void eventsA.push(`revoked ${tps.length}`),
+          onPartitionsAssigned: async (tps) => void eventsA.push(`assigned ${tps.length}`),
+          onPartitionsLost: async (tps) => void eventsA.push(`lost ${tps.length}`),
+        }),
+      );
+      await waitFor(() => a.assignment().length === 2, { what: "A assigned both partitions" });
       const [memberA] = await members();
-      // Not asked to: B joins beside A, which keeps its membership.
-      const b = await port.consumer({ groupId, topics: [topic], properties, fencePredecessors: false });
+      expect(gatewayA().remembered()).toEqual([memberA!]);
+      // Gateway B's task starts: A stays a member and gives a partition up in order (a normal rebalance).
       await b.start(handlers({}));
-      await waitFor(async () => (await members()).length === 2, { what: "A and B both members" });
-      expect(await members()).toContain(memberA!);
-      await b.close();
-      await waitFor(async () => (await members()).length === 1, { what: "B gone" });
-      // Asked to: C removes A (as it would its dead predecessor) before it joins; A comes back as a new member.
-      const c = await port.consumer({ groupId, topics: [topic], properties, fencePredecessors: true });
-      await c.start(handlers({}));
+      await waitFor(() => a.assignment().length === 1 && b.assignment().length === 1, {
+        what: "A and B one partition each",
+        timeoutMs: 30_000,
+      });
+      expect((await members()).sort()).toEqual([memberA!, ...gatewayB().remembered()].sort());
+      expect(eventsA).toEqual(["assigned 2", "revoked 2", "assigned 1"]);
+      // Gateway A's task starts again as after a kill -9 (A never left): A, its own predecessor, is removed.
+      await a2.start(handlers({}));
       await waitFor(async () => !(await members()).includes(memberA!), { what: "A removed", timeoutMs: 30_000 });
-      await c.close();
+      expect(await members()).toEqual(expect.arrayContaining(gatewayB().remembered()));
     } finally {
       await groupAdmin.close();
+      await a2.close();
+      await b.close();
       await a.close();
+      dbA.close();
+      dbB.close();
     }
   }, 60_000);
 

@@ -17,6 +17,7 @@ import { connectorPluginRoutes } from "../rest/routes/connector-plugins.ts";
 import { connectorRoutes } from "../rest/routes/connectors.ts";
 import { restApp } from "../rest/server.ts";
 import { ConfigStore } from "../store/config-store.ts";
+import { ConsumerMemberStore } from "../store/consumer-member-store.ts";
 import { migrate } from "../store/database.ts";
 import { OffsetStore } from "../store/offset-store.ts";
 import { StatusStore } from "../store/status-store.ts";
@@ -102,6 +103,7 @@ export async function inProcessWorker(
     registry,
     kafka: options.kafka ?? kafka,
     offsets,
+    consumerMembers: new ConsumerMemberStore(db),
     clock: options.clock ?? systemClock,
     logs,
     resolveConfig,

@@ -129,4 +129,18 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // The member ids groups gave this gateway's sink consumers (consumer-member-store.ts): a task
+    // starting fences only those, never another gateway's member with the same client id (explore20 F1).
+    version: 6,
+    name: "consumer member ids",
+    sql: `
+      CREATE TABLE consumer_members (
+        group_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        member_id TEXT NOT NULL,
+        PRIMARY KEY (group_id, client_id, member_id)
+      ) STRICT;
+    `,
+  },
 ];
