@@ -1811,3 +1811,77 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])(
     });
   },
 );
+
+// explore20 F1: a newcomer of another gateway with the other kafka.client (and the same default client id)
+// removed the first gateway's live member before joining: the first one's task failed, the newcomer took over.
+describe("two gateways with a sink connector of one name and different kafka.client values", () => {
+  test.each(["kafkajs", "platformatic"] as const)(
+    "a %s member keeps its partitions; the other client's newcomer is refused at start",
+    async (first) => {
+      const second = first === "kafkajs" ? "platformatic" : "kafkajs";
+      const logs = new LogManager({ sink: () => {} });
+      const [portA, portB] = [kafkaPorts[first](logs), kafkaPorts[second](logs)];
+      const admin = await portA.admin({ "bootstrap.servers": info.bootstrap });
+      const topic = uniqueTopic("fence-mixed");
+      const groupId = `group-${topic}`;
+      const clientId = "connector-consumer-fence-mixed-0";
+      const properties = {
+        "bootstrap.servers": info.bootstrap,
+        "fetch.max.wait.ms": "100",
+        "heartbeat.interval.ms": "300",
+        "client.id": clientId,
+      };
+      await using dirA = await tempDir();
+      await using dirB = await tempDir();
+      const dbA = openDatabase(dirA.path);
+      const dbB = openDatabase(dirB.path);
+      const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
+      const members = async () => [
+        ...((await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId)?.members.keys() ?? []),
+      ];
+      const eventsA: string[] = [];
+      const a = await portA.consumer({
+        groupId,
+        topics: [topic],
+        properties,
+        predecessors: new ConsumerMemberStore(dbA).predecessors(groupId, clientId),
+      });
+      const b = await portB.consumer({
+        groupId,
+        topics: [topic],
+        properties,
+        predecessors: new ConsumerMemberStore(dbB).predecessors(groupId, clientId),
+      });
+      try {
+        await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+        await a.start(
+          handlers({
+            onPartitionsLost: async (tps) => void eventsA.push(`lost ${tps.length}`),
+            onCrash: (error) => void eventsA.push(`crashed ${error.message}`),
+          }),
+        );
+        await waitFor(() => a.assignment().length === 2, { what: "A assigned both partitions" });
+        const before = await members();
+        let crashB: Error | undefined;
+        const refused = await b.start(handlers({ onCrash: (error) => void (crashB = error) })).then(
+          () => waitFor(() => crashB !== undefined, { what: "B crashed", timeoutMs: 30_000 }).then(() => crashB),
+          (error: unknown) => error,
+        );
+        expect(String(refused)).toContain("incompatible");
+        expect({ members: await members(), assigned: a.assignment().length, eventsA }).toEqual({
+          members: before,
+          assigned: 2,
+          eventsA: [],
+        });
+      } finally {
+        await groupAdmin.close();
+        await b.close();
+        await a.close();
+        await admin.close();
+        dbA.close();
+        dbB.close();
+      }
+    },
+    60_000,
+  );
+});
