@@ -1,8 +1,8 @@
 /**
  * The consumer side of the kafkajs adapter: one group member per sink task. Before joining it
  * waits for its topics (kafkajs assigns from the metadata it holds at join time) and removes its
- * own dead predecessors from the group (the member ids it remembers its earlier incarnations were
- * given: kafkajs cannot use static membership).
+ * own dead predecessors from the group (members this gateway's earlier consumers of the task were
+ * given, ConsumerOptions' `predecessors`: kafkajs cannot use static membership).
  *
  * Rebalances, as Java's consumer runs the eager protocol: kafkajs stops fetching (and waits for the
  * batches with the handler) when a heartbeat or fetch finds the group rebalancing, then rejoins.
