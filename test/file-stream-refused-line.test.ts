@@ -2,12 +2,15 @@
  * FileStreamSource with a line Kafka refuses for good (over the topic's max.message.bytes, errors.tolerance=none;
  * explore16 F3): the task fails, and its final offset commit saves the position after the lines Kafka wrote before
  * that line, as Connect's WorkerSourceTask commits the acknowledged prefix of a failed task (SubmittedRecords,
- * finalOffsetCommit). Once the topic takes the line, a task restart writes the rest: every line is in Kafka once.
+ * finalOffsetCommit). Once the topic takes the line, a task restart writes the rest: every line is in Kafka once. The
+ * failure reads as Connect's (explore19 F4): its trace starts "Unrecoverable exception from producer send callback",
+ * and the send callback's ERROR line is logged once.
  */
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { failedTask } from "./support/gateway.ts";
 import { createTopic, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
+import { SEND_CALLBACK_FAILURE } from "./support/send-callback-trace.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -34,7 +37,21 @@ describe.each(["platformatic", "kafkajs"])("FileStreamSource (kafka.client=%s)",
     });
     expect(put.status).toBe(201);
     const failed = await failedTask(gw, name);
-    expect(String(failed.trace)).toContain("org.apache.kafka.common.errors.RecordTooLargeException");
+    // Connect's first line (WorkerSourceTask.maybeThrowProducerSendException), the client's failure and Kafka's
+    // exception under it (explore19 F4).
+    const causes = String(failed.trace)
+      .split("\n")
+      .filter((l) => !l.startsWith("\t"));
+    expect(causes[0]).toBe(SEND_CALLBACK_FAILURE);
+    expect(causes[1]).toStartWith("Caused by: org.apache.kafka.connect.errors.ConnectException: ");
+    expect(causes[2]).toStartWith("Caused by: org.apache.kafka.common.errors.RecordTooLargeException: ");
+    // Connect's send callback logs the refused send once, on its logger, with the task's context.
+    const callback = `ERROR [${name}|task-0] WorkerSourceTask{id=${name}-0} failed to send record to ${topic}: \n`;
+    await waitFor(() => gw.output().includes(callback), { what: "the send callback's ERROR line" });
+    expect(gw.output().split(callback)).toHaveLength(2);
+    expect(gw.output().split(callback)[1]).toMatch(
+      /^[^[]*\(org\.apache\.kafka\.connect\.runtime\.AbstractWorkerSourceTask\)\n/,
+    );
     // The position after line5: a restart does not write lines 1-5 again. Saved by the final offset commit,
     // which runs after the status says FAILED (review-prefixoff P3-1).
     const afterLine5 = "line1\nline2\nline3\nline4\nline5\n".length;

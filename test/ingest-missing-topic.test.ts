@@ -63,7 +63,10 @@ describe.each(["kafkajs", "platformatic"])("a topic Kafka does not know (kafka.c
       );
     // Task 0 restarted: its queue attaches after task 1's, so task 1 takes the requests.
     const direct = `direct-${client}`;
-    const started = new RegExp(`WorkerSourceTask ${direct}-0 finished initialization and start`, "g");
+    const started = new RegExp(
+      `WorkerSourceTask\\{id=${direct}-0\\} Source task finished initialization and start`,
+      "g",
+    );
     expect((await suite.gw.rest.post(`/connectors/${direct}/tasks/0/restart`, {})).status).toBe(204);
     await waitFor(() => (suite.gw.output().match(started)?.length ?? 0) >= 2, { what: `${direct} task 0 restarted` });
     expect((await curlPost(`${suite.ingest}/spooled`, '[{"m":1}]', "application/json")).status).toBe(200);

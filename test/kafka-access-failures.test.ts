@@ -18,6 +18,7 @@ import {
   uniqueTopic,
 } from "./support/kafka.ts";
 import { createRefusingHttpSink } from "./support/refusing-http-sink.ts";
+import { sendCallbackCause } from "./support/send-callback-trace.ts";
 import { committedOffset } from "./support/sink-task.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -50,7 +51,7 @@ async function runningTask(gw: Gateway, connector: string) {
 describe.each(["platformatic", "kafkajs"])(
   "a task whose Kafka client cannot authenticate (kafka.client=%s)",
   (client) => {
-    test("goes FAILED at once with the authentication failure in its trace and one ERROR line; fixing the config runs it", async () => {
+    test("goes FAILED at once with the authentication failure in its trace and one ERROR line for it (a source task: after its send callback's); fixing the config runs it", async () => {
       const kafka = await kafkaBroker();
       await using dir = await tempDir();
       const topic = uniqueTopic("sasl-denied");
@@ -96,19 +97,33 @@ describe.each(["platformatic", "kafkajs"])(
       for (const name of Object.keys(configs)) {
         const task = await failedTask(gw, name);
         const trace = String(task.trace);
-        expect(trace.split("\n")[0]).toStartWith(expected[name]!);
-        expect(trace.split("\n")[0]).toMatch(/authentication failed|SASL mechanism/i);
+        // The source task's send failed: Connect's first line, the client's failure under it (explore19 F4).
+        const failure = name.startsWith("source-") ? sendCallbackCause(trace) : trace.split("\n")[0];
+        expect(failure).toStartWith(expected[name]!);
+        expect(failure).toMatch(/authentication failed|SASL mechanism/i);
         expect(trace).not.toContain(WRONG);
         // The compiled binary embeds its source map (scripts/build): frames name source files, not
         // offsets in the bundle (`/$bunfs/root/gateway:153:66320`); run from the sources, absolute paths.
         expect(trace).toMatch(/\n\tat .*[(/]src\/[\w/.-]+\.ts:\d+:\d+\)\n/);
         expect(trace).not.toContain("$bunfs");
       }
-      const log = gw.output();
-      expect(log).not.toContain(WRONG);
+      // One line of the task's failure; a source task's send callback logs its failed send first, as Connect's.
       for (const name of Object.keys(configs)) {
-        expect(log.split("\n").filter((l) => l.includes(` ERROR [${name}|task-0]`))).toHaveLength(1);
+        const isSource = name.startsWith("source-");
+        const failed = ` ERROR [${name}|task-0] Worker${isSource ? "Source" : "Sink"}Task{id=${name}-0} Task threw an uncaught`;
+        await gw.waitForOutput(new RegExp(RegExp.escape(failed)));
+        const errors = gw
+          .output()
+          .split("\n")
+          .filter((l) => l.includes(` ERROR [${name}|task-0]`));
+        if (!isSource) expect(errors).toEqual([expect.stringContaining(failed)]);
+        else
+          expect(errors).toEqual([
+            expect.stringContaining(` ERROR [${name}|task-0] WorkerSourceTask{id=${name}-0} failed to send record to `),
+            expect.stringContaining(failed),
+          ]);
       }
+      expect(gw.output()).not.toContain(WRONG);
 
       // Fixed: a new config restarts the tasks, which now run.
       const fixedSink = { ...sink, ...saslOverrides(kafka, "consumer", "gateway-secret") };

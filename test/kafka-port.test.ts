@@ -22,9 +22,11 @@ import { openDatabase } from "../src/store/database.ts";
 import { LogManager } from "../src/util/logger.ts";
 import {
   awaitTopic,
+  createTopicsOn,
   type KafkaInfo,
   kafkaBroker,
   partitionEnds,
+  readAll,
   stableSubscriptions,
   testClient,
   uniqueTopic,
@@ -295,7 +297,8 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     );
   });
 
-  test("refuses to alter offsets of a group with active members", async () => {
+  // offsetsapi (explore20 F3): the broker's answers, which Connect's Worker tells apart, are named.
+  test("refuses to alter or delete the offsets of a group with active members, or the group, naming the broker's answer", async () => {
     const topic = uniqueTopic("busy-group");
     const groupId = `group-${topic}`;
     await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
@@ -313,10 +316,23 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
       onCrash: () => {},
     });
     await waitFor(() => joined.length > 0, { what: "group join" });
+    const refusal = (call: Promise<void>) => call.then(() => "done", kafkaErrorOf);
+    expect(
+      await Promise.all([
+        refusal(admin.alterGroupOffsets(groupId, [{ topic, partition: 0, offset: 1 }])),
+        refusal(admin.deleteGroupOffsets(groupId, [{ topic, partition: 0 }])),
+        refusal(admin.deleteGroup(groupId)),
+      ]),
+    ).toEqual(["UNKNOWN_MEMBER_ID", "GROUP_SUBSCRIBED_TO_TOPIC", "NON_EMPTY_GROUP"]);
     await expect(admin.alterGroupOffsets(groupId, [{ topic, partition: 0, offset: 1 }])).rejects.toThrow(
-      `Failed to alter the offsets of consumer group ${groupId}`,
+      `Failed to alter the offsets of consumer group ${groupId}: `,
     );
     await consumer.close();
+    // Once empty the group is deleted; then it is not found.
+    expect([await refusal(admin.deleteGroup(groupId)), await refusal(admin.deleteGroup(groupId))]).toEqual([
+      "done",
+      "GROUP_ID_NOT_FOUND",
+    ]);
   });
 
   test("a close that comes while the consumer is starting cancels the join", async () => {
@@ -1065,6 +1081,61 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
       expect((await partitionEnds(topic)).map((e) => e.high)).toEqual([1, 1]);
     } finally {
       await producer.close();
+    }
+  });
+
+  // explore19 F1: kafkajs kept a keyed record on the partition it chose before the topic was re-created with fewer
+  // partitions, left it out of the send and reported it written at offset -1 (ingest answered 200, nothing in Kafka).
+  test("a keyed record whose partition went with its topic (re-created with fewer partitions) is written to the new topic, never reported written unwritten", async () => {
+    const topic = uniqueTopic("shrunk");
+    const kafka = await testClient();
+    const shrinker = kafka.admin();
+    await shrinker.connect();
+    const properties = {
+      "bootstrap.servers": info.bootstrap,
+      "delivery.timeout.ms": "6000",
+      "request.timeout.ms": "3000",
+    };
+    const keyed = (key: string, value: string) => ({
+      topic,
+      partition: null,
+      key: utf8(key),
+      value: utf8(value),
+      headers: [],
+      timestamp: null,
+    });
+    const producer = await port.producer(properties);
+    try {
+      await createTopicsOn(shrinker, [{ topic, numPartitions: 2 }]);
+      // Java's murmur2 puts k0 on partition 1 of 2.
+      expect((await producer.send([keyed("k0", "before")])).map((m) => [m.partition, m.offset])).toEqual([[1, 0]]);
+      await shrinker.deleteTopics({ topics: [topic] });
+      await waitFor(async () => !(await shrinker.listTopics()).includes(topic), { what: `${topic} deleted` });
+      await createTopicsOn(shrinker, [{ topic, numPartitions: 1 }]);
+      const after = keyed("k0", "after");
+      // kafkajs knows at once that it left the record out; the default client, as Java's producer, keeps the batch
+      // for the partition chosen until delivery.timeout.ms ends it. Either way a retriable failure, nothing written.
+      const failure = await producer.send([after]).then(
+        (metadata) => metadata,
+        (error: unknown) => error,
+      );
+      expect([failure instanceof Error, isRetriable(failure), writtenRecords(failure) ?? [null]]).toEqual([
+        true,
+        true,
+        [null],
+      ]);
+      expect(await readAll(topic)).toEqual([]);
+      // Sent again as the runtime does, on a new producer: it goes where the key goes in the topic as it is now.
+      const again = await port.producer(properties);
+      try {
+        expect((await again.send([after])).map((m) => [m.partition, m.offset])).toEqual([[0, 0]]);
+      } finally {
+        await again.close();
+      }
+      expect((await readAll(topic)).map((r) => [r.partition, String(r.value)])).toEqual([[0, "after"]]);
+    } finally {
+      await producer.close();
+      await shrinker.disconnect();
     }
   });
 

@@ -5,7 +5,9 @@
  * every record is written once, in send order (also on a fresh producer, whose later batches a
  * broker without its state would take with any sequence); a single record above the limit fails
  * with a clear error, the send says which of its records were written all the same, and a source
- * task with errors.tolerance=all skips it and writes everything else once, in order.
+ * task with errors.tolerance=all skips it and writes everything else once, in order (with
+ * errors.tolerance=none it fails, on either client, and the offsets committed are each source partition's written
+ * prefix).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { RecordMetadata, SourceTask } from "../src/api/connector.ts";
@@ -15,12 +17,25 @@ import type { KafkaProducer, ProducerRecord } from "../src/kafka/kafka-port.ts";
 import "../src/kafka/kafkajs/codecs.ts"; // readTopic's kafkajs reads snappy, lz4 and zstd (Java reads them: compression-codecs.test.ts)
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { writtenRecords } from "../src/kafka/send-rejection.ts";
-import { ActiveTopics } from "../src/runtime/active-topics.ts";
-import { memoryOffsetStore, stopAndAwait, stringConverters, taskBasics } from "../src/runtime/task-test-support.ts";
-import { TransformationChain } from "../src/runtime/transformation-chain.ts";
-import { WorkerSourceTask } from "../src/runtime/worker-source-task.ts";
+import {
+  awaitFailed,
+  awaitStopped,
+  memoryOffsetStore,
+  QueuedSource,
+  stopAndAwait,
+  taskBasics,
+} from "../src/runtime/task-test-support.ts";
 import { LogManager } from "../src/util/logger.ts";
-import { createTopicsOn, type KafkaInfo, kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import {
+  createTopicsOn,
+  type KafkaInfo,
+  kafkaBroker,
+  readAll,
+  readTopic,
+  testClient,
+  uniqueTopic,
+} from "./support/kafka.ts";
+import { brokerSourceTask } from "./support/source-task.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const MAX_MESSAGE_BYTES = 2048;
@@ -171,24 +186,9 @@ class SourceWithOneBigRecord implements SourceTask {
 describe("a source task on the platformatic producer, one record above the topic's max.message.bytes", () => {
   test("errors.tolerance=all: that record is skipped (KAFKA_PRODUCE), every other one is written once, in order", async () => {
     const topic = await smallMessageTopic("too-large-task");
-    const port = kafkaPorts.platformatic(new LogManager({ sink: () => {} }));
     const plugin = new SourceWithOneBigRecord(topic);
     const basics = taskBasics("all");
-    const task = new WorkerSourceTask({
-      ...basics,
-      initialState: "STARTED",
-      task: plugin,
-      taskClass: "test.SourceWithOneBigRecord",
-      config: {},
-      producer: () => port.producer({ "bootstrap.servers": info.bootstrap }),
-      converters: stringConverters,
-      transformations: TransformationChain.EMPTY,
-      offsets: memoryOffsetStore(),
-      maxRequestBytes: 1_048_576,
-      maxInFlightBatches: 5,
-      offsetFlushIntervalMs: 0,
-      activeTopics: new ActiveTopics(() => true),
-    });
+    const task = await brokerSourceTask("platformatic", plugin, { basics });
     task.start();
     const total = POLLS * PER_POLL;
     await waitFor(() => plugin.committed.length === total, { timeoutMs: 60_000, what: `${total} commits` });
@@ -204,3 +204,44 @@ describe("a source task on the platformatic producer, one record above the topic
     expect(expected.map((n) => byRecord.get(n))).toEqual(expected.map((_, i) => i));
   }, 120_000);
 });
+
+// srcprefix: as Connect's SubmittedRecords, the offsets committed after a failure are each source partition's
+// acknowledged prefix: a record not written ends its own partition's, not the others'.
+// One poll [a1, a2 too large, b1, b2], one request. The platformatic producer splits the batch the broker refused
+// and the broker writes the records around a2 (a rejection listing them written); kafkajs's request is refused whole,
+// sent again record by record: a1 is written, a2 fails the task, and no attempt at b1 and b2 is made.
+const WRITTEN: Record<string, { values: string[]; offsets: { a: { n: number } | null; b: { n: number } | null } }> = {
+  platformatic: { values: ["a1", "b1", "b2"], offsets: { a: { n: 1 }, b: { n: 2 } } },
+  kafkajs: { values: ["a1"], offsets: { a: { n: 1 }, b: null } },
+};
+
+describe.each(Object.keys(kafkaPorts))(
+  "a source task on the %s producer, errors.tolerance=none, one record above the topic's max.message.bytes",
+  (client) => {
+    test("two source partitions: the task fails; A's offset stops before that record, B's is its written prefix's", async () => {
+      const topic = await smallMessageTopic(`too-large-prefix-${client}`);
+      const A = { file: "a" };
+      const B = { file: "b" };
+      const rec = (partition: { file: string }, n: number, value = `${partition.file}${n}`) =>
+        sourceRecord({
+          topic,
+          kafkaPartition: 0,
+          value,
+          valueSchema: Schemas.STRING,
+          sourcePartition: partition,
+          sourceOffset: { n },
+        });
+      const plugin = new QueuedSource();
+      plugin.queue.push([rec(A, 1), rec(A, 2, "big-".padEnd(MAX_MESSAGE_BYTES * 2, "y")), rec(B, 1), rec(B, 2)]);
+      const basics = taskBasics();
+      const offsets = memoryOffsetStore();
+      const task = await brokerSourceTask(client as keyof typeof kafkaPorts, plugin, { basics, offsets });
+      task.start();
+      await awaitFailed(basics.listener, 60_000);
+      await awaitStopped(task, 30_000);
+      expect((await readAll(topic)).map((r) => r.value!.toString())).toEqual(WRITTEN[client]!.values);
+      // A restart resumes A after a1 (a2 is met again) and B after its written prefix (not written again).
+      expect({ a: offsets.get("c", A), b: offsets.get("c", B) }).toEqual(WRITTEN[client]!.offsets);
+    }, 120_000);
+  },
+);

@@ -9,12 +9,10 @@ import type { RecordMetadata, SourceTask } from "../src/api/connector.ts";
 import { Schemas } from "../src/api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../src/api/record.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
-import { ActiveTopics } from "../src/runtime/active-topics.ts";
-import { memoryOffsetStore, stopAndAwait, stringConverters, taskBasics } from "../src/runtime/task-test-support.ts";
-import { TransformationChain } from "../src/runtime/transformation-chain.ts";
-import { WorkerSourceTask } from "../src/runtime/worker-source-task.ts";
+import { memoryOffsetStore, stopAndAwait } from "../src/runtime/task-test-support.ts";
 import { LogManager } from "../src/util/logger.ts";
 import { kafkaBroker, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { brokerSourceTask } from "./support/source-task.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const BATCHES = 40;
@@ -63,21 +61,7 @@ describe.each(Object.keys(kafkaPorts))("WorkerSourceTask pipelined on the real b
     await admin.close();
     const offsets = memoryOffsetStore();
     const plugin = new CountingSource(topic);
-    const task = new WorkerSourceTask({
-      ...taskBasics(),
-      initialState: "STARTED",
-      task: plugin,
-      taskClass: "test.CountingSource",
-      config: {},
-      producer: () => port.producer({ "bootstrap.servers": info.bootstrap }),
-      converters: stringConverters,
-      transformations: TransformationChain.EMPTY,
-      offsets,
-      maxRequestBytes: 1_048_576,
-      maxInFlightBatches: 5,
-      offsetFlushIntervalMs: 0,
-      activeTopics: new ActiveTopics(() => true),
-    });
+    const task = await brokerSourceTask(adapter as keyof typeof kafkaPorts, plugin, { offsets });
     task.start();
     const total = BATCHES * PER_BATCH;
     await waitFor(() => plugin.acknowledged.length === total, { timeoutMs: 60_000, what: `${total} acks` });

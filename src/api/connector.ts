@@ -178,13 +178,18 @@ export interface SourceTask {
    * Kafka acknowledged `record` (metadata null when a transform dropped it or errors.tolerance=all
    * skipped it). Called per record, in poll order, unless the task implements `commitRecords`.
    * Also called (whether or not the task implements `commitRecords`) for the records of a poll batch
-   * given up at a stop or after a failure that Kafka wrote all the same or a transformation dropped,
-   * as Connect's producer callback commits each record it acknowledges: their batch is not
-   * acknowledged as a whole (its other records were not written), so `commitRecords` does not happen for
-   * it; only for the first batch given up, and only when it was sent, the source offsets of its leading
-   * records, up to the first one not known written (or dropped), are staged (a subset of what Connect
-   * commits: each source partition's acknowledged prefix). The others of the batch reach `notSent` or
-   * nothing.
+   * given up at a stop or after a failure that Kafka wrote all the same, a transformation dropped, or
+   * Kafka refused for good and errors.tolerance=all skipped (metadata null, with its rejection when the
+   * task `rejectsRecords`), as Connect's producer callback commits each record it is done with: their
+   * batch is not acknowledged as a whole (its other records were not written), so `commitRecords` does
+   * not happen for it. The others of the batch reach `notSent` or nothing. From the first batch failed
+   * or given up on, source offsets are staged per source partition, as Connect's SubmittedRecords
+   * commits each partition's acknowledged prefix: those of a partition's records Kafka is done with
+   * (in that batch and in the later ones that settle, whether or not they reach `commitRecord`), up to
+   * the first of its records not written or perhaps written; a batch's offsets are staged only once
+   * the promises its `commitRecord` calls return settled (a spool quarantines a refused record first).
+   * Also called, metadata null, for a record a transformation dropped in a batch that settles after
+   * the first one failed or given up on.
    */
   commitRecord?(record: SourceRecord, metadata: RecordMetadata | null, rejection?: RecordRejection): MaybePromise<void>;
   /**

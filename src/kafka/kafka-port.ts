@@ -252,6 +252,13 @@ export interface KafkaAdmin {
    * Connect fails a request to reset a partition of such a group.
    */
   deleteGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<void>;
+  /**
+   * Deletes a consumer group with its committed offsets (DeleteGroups). The broker refuses a group
+   * with members (NON_EMPTY_GROUP) and one that does not exist (GROUP_ID_NOT_FOUND), errors as with
+   * Kafka's admin client (`kafkaErrorOf` names them): a caller that wants the group gone takes the
+   * latter as done.
+   */
+  deleteGroup(groupId: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -25,6 +25,12 @@ import type {
   TopicSpec,
 } from "./kafka-port.ts";
 import { MemoryConsumer } from "./memory-consumer.ts";
+import { withKafkaError } from "./send-rejection.ts";
+
+/** The broker's answer for a group that does not exist (it never committed, or was deleted). */
+function groupNotFound(what: string): ConnectError {
+  return withKafkaError(new ConnectError(`${what}: GROUP_ID_NOT_FOUND`), "GROUP_ID_NOT_FOUND");
+}
 
 export class MemoryKafka implements KafkaPort {
   readonly topics = new Map<string, ConsumedRecord[][]>();
@@ -212,9 +218,11 @@ export class MemoryKafka implements KafkaPort {
       deleteGroupOffsets: async (groupId, partitions) => {
         if (partitions.length === 0) return;
         const group = this.groups.get(groupId);
-        if (!group)
-          throw new ConnectError(`Failed to delete the offsets of consumer group ${groupId}: GROUP_ID_NOT_FOUND`);
+        if (!group) throw groupNotFound(`Failed to delete the offsets of consumer group ${groupId}`);
         for (const p of partitions) group.delete(`${p.topic}\u0000${p.partition}`);
+      },
+      deleteGroup: async (groupId) => {
+        if (!this.groups.delete(groupId)) throw groupNotFound(`Failed to delete consumer group ${groupId}`);
       },
       close: async () => {},
     };

@@ -26,6 +26,11 @@ export class NotSentError extends RetriableError {
   override name = "NotSentError";
 }
 
+/** What a send made after the producer failed gets (sent again at once on a new producer). */
+export function notSent(failure: Error): NotSentError {
+  return new NotSentError(`Not sent: the producer failed earlier (${failure.message})`, { cause: failure });
+}
+
 /**
  * True when the records of a rejected send (those a PartlyWritten rejection lists as null) certainly
  * never reached a broker: no attempt at them was written to a connection (the producer was failed

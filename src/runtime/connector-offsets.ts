@@ -1,9 +1,9 @@
 /**
  * KIP-875 offset management for one connector: read, alter and reset. Source offsets live in the
  * SQLite offset store; sink offsets are the committed offsets of the connector's consumer group,
- * read and changed through the Kafka admin client (the group has no members while the connector
- * is STOPPED). Messages and checks follow Connect's Worker and SinkUtils word for word. The admin
- * client is given for sink connectors only.
+ * read and changed through the Kafka admin client (sink-group-offsets.ts: the group should have no
+ * members while the connector is STOPPED). Messages and checks follow Connect's Worker and SinkUtils
+ * word for word. The admin client is given for sink connectors only.
  */
 import type { Config, SinkConnector, SourceConnector } from "../api/connector.ts";
 import { JavaDouble } from "../api/data/java-double.ts";
@@ -15,7 +15,9 @@ import type { KafkaAdmin } from "../kafka/kafka-port.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
 import { javaHashOrderBy, topicPartitionHash } from "../util/java-hash-order.ts";
+import type { Logger } from "../util/logger.ts";
 import type { ConnectorOffset, ConnectorOffsets } from "./entities.ts";
+import { alterSinkGroupOffsets, resetSinkGroupOffsets, sinkGroupPartitions } from "./sink-group-offsets.ts";
 import { connectOffsetMap, connectOffsetsOrder } from "./source-offsets-order.ts";
 import { sinkGroupId } from "./task-builder.ts";
 
@@ -138,7 +140,10 @@ function lastPerPartition(requested: readonly ConnectorOffset[]): ConnectorOffse
   return [...byPartition.values()];
 }
 
-/** Alters (`reset=false`) or resets (`reset=true`, `requested` ignored) a stopped connector's offsets. */
+/**
+ * Alters (`requested` given) or resets (`requested` null) a stopped connector's offsets. `log` is
+ * the Worker's: a sink's admin call refused is logged there, as Connect's Worker logs it.
+ */
 export async function modifyOffsets(
   name: string,
   descriptor: ConnectorDescriptor,
@@ -146,6 +151,7 @@ export async function modifyOffsets(
   requested: readonly ConnectorOffset[] | null,
   store: OffsetStore,
   admin: KafkaAdmin | null,
+  log: Logger,
 ): Promise<string> {
   const verb = requested === null ? "reset" : "altered";
   if (descriptor.type === "sink") {
@@ -153,10 +159,7 @@ export async function modifyOffsets(
     const kafka = admin!;
     const changes =
       requested === null
-        ? (await kafka.groupOffsets(groupId)).map((o) => ({
-            partition: { topic: o.topic, partition: o.partition },
-            offset: null,
-          }))
+        ? (await sinkGroupPartitions(name, groupId, kafka, log)).map((partition) => ({ partition, offset: null }))
         : parseSinkOffsets(lastPerPartition(requested));
     const connector = descriptor.create() as SinkConnector;
     const managed = connector.alterOffsets
@@ -172,14 +175,9 @@ export async function modifyOffsets(
     // reports as the generic failure (500), after the connector's alterOffsets accepted it.
     if (toCommit.some((o) => o.offset < 0))
       throw new ConnectError(`Failed to modify offsets for sink connector ${name}`);
-    try {
-      await kafka.alterGroupOffsets(groupId, toCommit);
-      await kafka.deleteGroupOffsets(groupId, toDelete);
-    } catch (error) {
-      // Worker.alterSinkConnectorOffsets reports any failure of its admin calls so (a 500).
-      if (requested === null) throw error;
-      throw new ConnectError(`Failed to alter consumer group offsets for connector ${name}`, { cause: error });
-    }
+    // As Connect's Worker: a reset deletes the whole group, not only the offsets it lists.
+    if (requested === null) await resetSinkGroupOffsets(name, groupId, kafka, log);
+    else await alterSinkGroupOffsets(name, groupId, kafka, toCommit, toDelete, log);
     return alteredMessage(managed, verb);
   }
   const changes: { partition: SourceMap; offset: SourceMap | null }[] =

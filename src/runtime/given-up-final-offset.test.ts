@@ -11,7 +11,14 @@ import { FinalOffset } from "../connectors/http-source/final-offset.ts";
 import { RetriableError } from "../errors.ts";
 import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
-import { memoryOffsetStore, memorySourceTask, QueuedSource, stopAndAwait } from "./task-test-support.ts";
+import {
+  leaderAway,
+  memoryOffsetStore,
+  memorySourceTask,
+  producerThrough,
+  QueuedSource,
+  stopAndAwait,
+} from "./task-test-support.ts";
 
 const PARTITION = { url: "u" };
 const rec = (topic: string, n: number) =>
@@ -59,14 +66,10 @@ async function stopAfterSends(o: {
     taskClass: "test.HttpLike",
     kafka,
     options: {
-      producer: async () => {
-        const inner = await kafka.producer();
-        return {
-          maxInFlight: o.maxInFlight,
-          close: () => inner.close(),
-          send: (records: readonly ProducerRecord[]) => o.send(inner, records, ++calls),
-        };
-      },
+      producer: producerThrough(kafka, o.maxInFlight, (inner, records, n) => {
+        calls = n;
+        return o.send(inner, records, n);
+      }),
       offsets,
       offsetFlushIntervalMs: 0,
       ...(o.maxInFlightBatches === undefined ? {} : { maxInFlightBatches: o.maxInFlightBatches }),
@@ -85,15 +88,6 @@ async function stopAfterSends(o: {
   };
 }
 
-/** A send that writes partition q's records while p's leader is away (retriable), for every attempt. */
-async function onlyQWritten(inner: KafkaProducer, records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
-  const qs = records.filter((r) => r.topic === "q");
-  const q = qs.length > 0 ? await inner.send(qs) : [];
-  let k = 0;
-  const written = records.map((r) => (r.topic === "q" ? q[k++]! : null));
-  throw Object.assign(new RetriableError("NOT_LEADER_OR_FOLLOWER for p-0"), { written });
-}
-
 test("a stop gives up a batch whose last record was written, an earlier one not: the poll's final offset is not committed", async () => {
   const first = rec("p", 1);
   const last = rec("q", 2);
@@ -103,7 +97,7 @@ test("a stop gives up a batch whose last record was written, an earlier one not:
     lastRecord: last,
     maxInFlight: 1,
     sends: 2,
-    send: onlyQWritten,
+    send: leaderAway("p"),
   });
   // v1 never written; the stored offset must not be past it (a restart would skip it).
   expect(outcome).toEqual({ p: 0, q: 1, committed: [], offset: null });
@@ -141,7 +135,7 @@ test("a stop gives up a batch whose first record was written, the last not: that
     lastRecord: last,
     maxInFlight: 1,
     sends: 2,
-    send: onlyQWritten,
+    send: leaderAway("p"),
   });
   expect(outcome).toEqual({ p: 0, q: 1, committed: [], offset: { page: 1 } });
 });

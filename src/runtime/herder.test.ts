@@ -372,6 +372,31 @@ describe("Herder", () => {
       expect(w.kafka.committed("connect-k", { topic: "in", partition: 1 })).toBe(7);
       expect((await w.rest("DELETE", "/connectors/k/offsets")).status).toBe(200);
       expect((await w.rest("GET", "/connectors/k/offsets")).body).toEqual({ offsets: [] });
+      // As Connect's reset, the group is deleted, and a reset of a group already gone succeeds.
+      expect(w.kafka.groups.has("connect-k")).toBe(false);
+      expect((await w.rest("DELETE", "/connectors/k/offsets")).status).toBe(200);
+    });
+
+    test("a reset whose listing of the group fails answers Connect's 500, logged at ERROR with the reason", async () => {
+      await using w = await inProcessWorker();
+      w.kafka.createTopic("in", 1);
+      const config = { "connector.class": SCRIPTED_SINK, topics: "in" };
+      await w.rest("POST", "/connectors", { name: "k", config, initial_state: "STOPPED" });
+      const memoryAdmin = w.kafka.admin.bind(w.kafka);
+      w.kafka.admin = async () => ({
+        ...(await memoryAdmin()),
+        groupOffsets: async () => {
+          throw new ConnectError("The coordinator is not available.");
+        },
+      });
+      const message = "Failed to list offsets prior to resetting offsets for sink connector k";
+      expect(await w.rest("DELETE", "/connectors/k/offsets")).toEqual({
+        status: 500,
+        body: { error_code: 500, message },
+      });
+      expect(
+        w.logLines.filter((l) => l.includes(`ERROR ${message}`) && l.includes("The coordinator is not available.")),
+      ).toHaveLength(1);
     });
   });
 });

@@ -223,14 +223,15 @@ export class Herder extends HerderRestarts {
         const values =
           offsets === null ? ResolvedValues.none : await this.resolvedValuesOf(stored.config, resolveConfig);
         const given = values.revealDeep(offsets);
+        const log = this.deps.logs.get("org.apache.kafka.connect.runtime.Worker");
         if (descriptor.type === "source") {
           // As Connect's Worker, which builds the connector's producer config for its offset store.
           await this.deps.worker.checkClientOverrides(stored.config, ["producer"], resolveConfig);
-          return modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, null);
+          return modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, null, log);
         }
         return this.deps.worker.withConnectorAdmin(
           stored.config,
-          (admin) => modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, admin),
+          (admin) => modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, admin, log),
           resolveConfig,
         );
       });

@@ -3,7 +3,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { RecordMetadata, RecordRejection, SourceTask } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
-import { ConnectError, DataError, RetriableError } from "../errors.ts";
+import { ConnectError, DataError, RetriableError, traceOf } from "../errors.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { HeldBroker } from "../kafka/platformatic/held-broker-test-support.ts";
 import { testProducer } from "../kafka/platformatic/producer-test-support.ts";
@@ -14,6 +14,7 @@ import { conversionRejectionOf, recordRejectionOf } from "./record-rejection.ts"
 import {
   awaitFailed,
   awaitStopped,
+  convertersFailingOn,
   memoryOffsetStore,
   memorySourceTask,
   QueuedSource,
@@ -66,17 +67,7 @@ const record = (n: number) =>
   });
 
 /** Converters that fail on the value "r2" (a poison record: `DataError` from the value converter). */
-const poisonConverters: RecordConverters = {
-  ...stringConverters,
-  value: {
-    ...stringConverters.value,
-    fromConnectData: (t, h, s, v) => {
-      if (v === "r2") throw new DataError("Value r2 is not an integer");
-      return stringConverters.value.fromConnectData(t, h, s, v);
-    },
-  },
-  valueClass: "test.Poison",
-};
+const poisonConverters = convertersFailingOn("r2", { valueClass: "test.Poison" });
 
 function run(o: {
   rejectsRecords: boolean;
@@ -167,7 +158,7 @@ describe("a record Kafka refuses for good on its own (P1.1)", () => {
       // its offset is the batch's written prefix, saved by the final commit (prefixoff), nothing past it.
       expect(source.commits).toEqual(batchApi ? [] : [["r1", 0]]);
       expect(offsets.get("c", { p: 1 })).toEqual({ n: 1 });
-      expect(String(listener.failure)).toContain("TOPIC_AUTHORIZATION_FAILED");
+      expect(traceOf(listener.failure)).toContain("TOPIC_AUTHORIZATION_FAILED");
     },
   );
 
@@ -182,7 +173,7 @@ describe("a record Kafka refuses for good on its own (P1.1)", () => {
     const failing = run({ rejectsRecords: false, kafkaError: "INVALID_TIMESTAMP" });
     await awaitFailed(failing.listener);
     await awaitStopped(failing.task);
-    expect(String(failing.listener.failure)).toContain("INVALID_TIMESTAMP");
+    expect(traceOf(failing.listener.failure)).toContain("INVALID_TIMESTAMP");
 
     const skipping = run({ rejectsRecords: false, tolerance: "all", kafkaError: "INVALID_TIMESTAMP" });
     await waitFor(() => skipping.source.commits.length === 4);
@@ -313,17 +304,10 @@ describe("a record a converter or transformation fails on (poison record)", () =
   ])(
     "errors.tolerance=all, a retriable converter failure whose retries ran out, rejectsRecords %p: %s",
     async (rejects) => {
-      const flaky: RecordConverters = {
-        ...stringConverters,
-        value: {
-          ...stringConverters.value,
-          fromConnectData: (t, h, s, v) => {
-            if (v === "r2") throw new RetriableError("the schema registry did not answer");
-            return stringConverters.value.fromConnectData(t, h, s, v);
-          },
-        },
+      const flaky = convertersFailingOn("r2", {
+        error: () => new RetriableError("the schema registry did not answer"),
         valueClass: "test.Flaky",
-      };
+      });
       const { task, source, listener } = run({ rejectsRecords: rejects, tolerance: "all", converters: flaky });
       if (rejects) {
         await awaitFailed(listener);

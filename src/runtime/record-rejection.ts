@@ -22,6 +22,8 @@ import type { Logger } from "../util/logger.ts";
 import type { ProcessingContext } from "./errors/processing-context.ts";
 import { type RetryWithToleranceOperator, ToleranceExceededError } from "./errors/retry-with-tolerance.ts";
 import { TOLERATES_ANY_ERROR } from "./errors/stage.ts";
+import { logFailedSend } from "./send-callback-failure.ts";
+import type { Outgoing } from "./source-task-sender.ts";
 import type { ConnectorTaskId } from "./worker-task.ts";
 
 /**
@@ -55,6 +57,8 @@ export function recordRejectionOf(error: unknown): RecordRejection | undefined {
 
 export interface RecordFailureContext {
   readonly id: ConnectorTaskId;
+  /** The task's logger (its context on every line). */
+  readonly log: Logger;
   readonly operator: RetryWithToleranceOperator;
   /** The SourceTask takes per-record refusals as the record's failure (`SourceTask.rejectsRecords`). */
   readonly rejectsRecords: boolean;
@@ -63,22 +67,29 @@ export interface RecordFailureContext {
 }
 
 /**
- * `record` failed with `error` when sent alone. Resolves when it counts as handled (rejected, or
- * skipped by errors.tolerance=all: its metadata is null); rejects when the task must fail.
+ * `outgoing` failed with `error` when sent alone. Resolves when it counts as handled (rejected, or
+ * skipped by errors.tolerance=all: its metadata is null); rejects when the task must fail. As
+ * Connect's send callback, a failure not handed to the SourceTask as a rejection is logged as an
+ * ERROR, and only errors.tolerance=all reports it to the error operator (errors.log, the error
+ * metrics): under none Connect's callback keeps the exception for the task loop, reporting nothing.
  */
-export async function recordFailedAlone(c: RecordFailureContext, record: SourceRecord, error: unknown): Promise<void> {
+export async function recordFailedAlone(c: RecordFailureContext, outgoing: Outgoing, error: unknown): Promise<void> {
+  const { record, produced } = outgoing;
   const rejection = c.rejectsRecords ? recordRejectionOf(error) : undefined;
   if (rejection) {
     c.rejections.set(record, rejection);
     return;
   }
+  logFailedSend(c.log, c.id, produced.topic, error);
+  if (!c.operator.toleratesAll) throw error;
   // Skipping would acknowledge a record Kafka never had for a reason that is not its own (a task
   // that rejects records deletes a spooled row for it): for such a task the failure is not tolerable.
   await c.operator.fail(
     {
       ...c.id,
       stage: "KAFKA_PRODUCE",
-      executingClass: "org.apache.kafka.clients.producer.KafkaProducer",
+      // Connect's send callback names the task class, not the producer's (WorkerSourceTask.class).
+      executingClass: "org.apache.kafka.connect.runtime.WorkerSourceTask",
       error,
       attempts: 1,
       source: record,

@@ -27,16 +27,17 @@
  * when they shared a request with other batches or a later request was acknowledged first. A
  * request that `recover` achieves only in part (a record failed for good, or the task is stopping)
  * settles the batches it completed, fails the batch holding the first unsent record (given up with
- * the failure, `NotSent.failure`, when any of its records is known written or certainly not written,
- * so that those are answered as such while the task fails; rejected when none is; given up without
- * one when stopping), and settles every later batch as given up, also those whose
- * requests Kafka acknowledged meanwhile (their records are polled again after a restart:
+ * the failure, `NotSent.failure`, when any of its records is known written, refused for good or certainly
+ * not written, so that those are answered as such while the task fails; rejected when none is; given up
+ * without one when stopping), and settles every later batch as given up, also those whose
+ * requests Kafka acknowledged meanwhile (listed written: only their source partitions' acknowledged
+ * prefixes are committed, SourceAcknowledgements; the rest is polled again after a restart:
  * duplicates, never loss); nothing is sent after that. A batch given up says from which of its
  * records on each is certainly not written (`NotSent`: never taken into a request, or only into
  * attempts that never reached a broker or that the broker refused, the port's `unwritten`) and which
  * of its records Kafka is known to have written (`NotSent.written`: acknowledged, or listed written
- * by a rejection, e.g. another topic's records of a request the broker refused one topic of), or is
- * `undefined` when each may have been.
+ * by a rejection, e.g. another topic's records of a request the broker refused one topic of) or
+ * refused for good and skipped or rejected (`NotSent.refused`), or is `undefined` when each may have been.
  *
  * Used by WorkerSourceTask, which supplies the sender (producer attempt; retries, per-record
  * fallback).
@@ -105,9 +106,15 @@ export interface NotSent {
    */
   readonly written?: ReadonlyMap<number, ProducedMetadata>;
   /**
+   * The batch's records (by index) Kafka refused for good before the failure or stop, skipped
+   * (errors.tolerance=all) or rejected (a task that `rejectsRecords`), their metadata null: done with, as Connect's
+   * producer callback acknowledges them. Absent when none is.
+   */
+  readonly refused?: ReadonlySet<number>;
+  /**
    * Present when the batch failed for good (the task fails with this error). The records before `from` not listed
-   * `written` may have been written (an earlier attempt went unanswered) or not; a failed batch none of whose records is
-   * known either way (none written, none certainly not) rejects with the error instead.
+   * `written` or `refused` may have been written (an earlier attempt went unanswered) or not; a failed batch none of
+   * whose records is known either way (none written, none refused, none certainly not) rejects with the error instead.
    */
   readonly failure?: { readonly error: unknown };
 }
@@ -158,7 +165,7 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
    * Queues one poll batch (non-empty); resolves with its metadata once Kafka acknowledged all of
    * its records, or, when it will not be (wholly) sent, with NotSent (with `failure` when it failed
    * for good) or undefined (each record may have been written). Rejects with the failure only when
-   * it failed for good and none of its records is known written or certainly not written.
+   * it failed for good and none of its records is known written, refused for good or certainly not written.
    */
   enqueue(records: readonly T[]): Promise<BatchResult> {
     if (this.halted) return Promise.resolve(undefined);
@@ -307,8 +314,8 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
    * (`restUnwritten`: no attempt at them, but those `restWritten` lists, may have written them): per batch, from which
    * record on every one is certainly not written (the rest of that request when so, the later requests whose attempt
    * certainly wrote nothing, the records never taken into a request), but those known written (the first batch's
-   * handed-back ones, those a rejection lists, those of later requests acknowledged). Called before `requests` and
-   * `queue` are cleared.
+   * handed-back ones, those a rejection lists, those of later requests acknowledged) and the first batch's handed-back
+   * ones Kafka refused for good (null metadata: skipped or rejected). Called before `requests` and `queue` are cleared.
    */
   private givenUp(
     rest: number,
@@ -337,7 +344,12 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
     return this.queue.map((batch, b) => {
       const start = b === 0 ? batch.metadata.length : 0;
       const written = new Map<number, ProducedMetadata>();
-      for (let i = 0; i < start; i++) if (batch.metadata[i]) written.set(i, batch.metadata[i]!);
+      const refused = new Set<number>();
+      for (let i = 0; i < start; i++) {
+        const m = batch.metadata[i];
+        if (m) written.set(i, m);
+        else refused.add(i);
+      }
       let from = start;
       for (let i = start; i < batch.records.length; i++) {
         while (run < runs.length && left === 0) left = runs[++run]?.[0] ?? 0;
@@ -348,8 +360,8 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
           else if (!state) from = i + 1;
         } // else never taken into a request
       }
-      if (written.size > 0) return { from, written };
-      return from < batch.records.length ? { from } : undefined;
+      if (written.size === 0 && refused.size === 0) return from < batch.records.length ? { from } : undefined;
+      return { from, ...(written.size > 0 ? { written } : {}), ...(refused.size > 0 ? { refused } : {}) };
     });
   }
 }

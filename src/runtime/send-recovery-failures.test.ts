@@ -110,9 +110,11 @@ describe("SendRecovery failing for good after a long outage", () => {
     }
     expect(String((await recovered).failure?.error)).toBe("ConnectError: Kafka rejected: INVALID_RECORD");
     const warnings = r.lines.filter((l) => l.includes("Failed to send 1 records to Kafka, retrying"));
-    expect(r.lines.at(-1)).toMatch(
+    // Then Connect's send callback line, last (send-callback-failure.ts).
+    expect(r.lines.at(-2)).toMatch(
       /WARN .*Failed to send 1 records to Kafka after retrying, not retriable \(\d+ failed attempts? not logged\): Kafka rejected: INVALID_RECORD/,
     );
+    expect(r.lines.at(-1)).toContain("ERROR WorkerSourceTask{id=c-0} failed to send record to t: ");
     const unlogged = r.lines.map((l) => Number(/\((\d+) failed attempts? not logged\)/.exec(l)?.[1] ?? 0));
     expect(warnings.length + unlogged.reduce((a, b) => a + b, 0)).toBe(unreachable + 1);
   });

@@ -14,7 +14,6 @@ import { NotSentError, unwritten, writtenRecords } from "../kafka/send-rejection
 import { abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";
-import type { Logger } from "../util/logger.ts";
 import { type RecordFailureContext, recordFailedAlone } from "./record-rejection.ts";
 import type { SendOutcome } from "./send-coalescer.ts";
 import type { Outgoing } from "./source-task-sender.ts";
@@ -22,7 +21,6 @@ import { TopicCreationError } from "./topic-creation.ts";
 
 export interface SendRecoveryOptions extends RecordFailureContext {
   readonly clock: Clock;
-  readonly log: Logger;
   /** The task's stop signal: retries and waits end with it. */
   readonly stopSignal: () => AbortSignal;
   /** The producer to send `records` with, their topics ready; undefined when the task is stopping. */
@@ -203,7 +201,7 @@ export class SendRecovery {
       if (error instanceof TopicCreationError) return outcome({ error });
       if (unsent().length > 1) return await this.oneByOne(chunk, done, maybeSent);
       try {
-        await recordFailedAlone(this.c, chunk[unsent()[0] ?? 0]!.record, error);
+        await recordFailedAlone(this.c, chunk[unsent()[0] ?? 0]!, error);
       } catch (failure) {
         return outcome({ error: failure });
       }

@@ -9,10 +9,12 @@
  *
  * A batch that failed for good fails the task (`fail`), and no batch after it, nor after a batch
  * given up (the task stopping), is acknowledged to the SourceTask; the task hears which records
- * never reached Kafka (`notSent`). Of that first batch failed or given up, only the offsets of the
- * leading records Kafka wrote or a transformation dropped are staged (its prefix up to the first
- * record not written or perhaps not), as Connect's SubmittedRecords commits each source partition's
- * acknowledged prefix, also in the final commit of a failed task. A cancelled task hears nothing more.
+ * never reached Kafka (`notSent`). From that first batch failed or given up on, offsets are staged per
+ * source partition, as Connect's SubmittedRecords commits each partition's acknowledged prefix, also
+ * in the final commit of a failed task: walking that batch and every later one as it settles, in
+ * poll order, a partition's records with nothing left to write (written, dropped, or refused for
+ * good and skipped) stage their offset until one of its records not written, or perhaps written,
+ * ends that partition's prefix; the other partitions go on. A cancelled task hears nothing more.
  *
  * A batch Kafka acknowledged stays the task's to answer until its commitRecord(s) returned (it may wait behind an
  * earlier batch's): the stop's hold of a send that wrote nothing (`holdUnwritten`) is refused meanwhile.
@@ -23,12 +25,17 @@ import type { Logger } from "../util/logger.ts";
 import type { ActiveTopics } from "./active-topics.ts";
 import { type BatchOutcome, InFlightBatches, type SettledBatch } from "./in-flight-batches.ts";
 import { commitSourceRecords } from "./record-rejection.ts";
-import type { BatchResult, NotSent } from "./send-coalescer.ts";
-import { type StagedOffsets, stageOffsets, updateStagedOffsets } from "./source-offset-staging.ts";
+import type { BatchResult } from "./send-coalescer.ts";
+import {
+  type StagedOffsets,
+  stageOffsets,
+  stagePartitionPrefixes,
+  updateStagedOffsets,
+} from "./source-offset-staging.ts";
 import {
   batchNotSent,
   givenUpFate,
-  handledPrefix,
+  nothingLeftToWrite,
   type PollBatch,
   type WorkerSourceTaskOptions,
 } from "./source-task-lifecycle.ts";
@@ -59,6 +66,11 @@ export class SourceAcknowledgements {
   private readonly taken: SettledBatch<PollBatch, BatchResult>[] = [];
   /** Set once a batch failed or was abandoned: nothing after it is ever acknowledged. */
   private halted = false;
+  /**
+   * Once halted: the source partitions (canonical keys) a record not written, or perhaps written, ended the prefix
+   * of.
+   */
+  private readonly ended = new Set<string>();
 
   constructor(private readonly d: SourceAcknowledgementsDeps) {
     const o = d.options;
@@ -127,28 +139,40 @@ export class SourceAcknowledgements {
     const value = outcome.ok ? outcome.value : undefined;
     if (Array.isArray(value)) {
       if (!this.halted) await this.acknowledge(payload, value);
+      else await this.acknowledgeAfterHalt(payload);
       return;
     }
-    // Failed or given up (stopping, or after a failure): no later batch is committed. The first such batch's prefix
-    // that has nothing left to write stages its offsets (every batch before it was acknowledged whole).
-    if (!this.halted) this.stagePrefix(payload, value);
+    // Failed or given up (stopping, or after a failure): no later batch is committed to the task. From the first such
+    // batch on (every batch before it was acknowledged whole), each source partition's prefix of records with nothing
+    // left to write stages its offsets.
     this.halted = true;
+    // Read before batchNotSent takes the rejections it tells out of the pending ones.
+    const fate = givenUpFate(payload, value, this.d.sender.rejections);
+    const handled = payload.records.map((_, i) => nothingLeftToWrite(fate(i)));
     if (value) {
       // What never reached Kafka is told; given up because of the task's failure, if it failed: the SourceTask hears
-      // which.
+      // which. Staged only after: the records committed there are done with once their commitRecord returned (a spool
+      // writes a refused record's quarantine first), as Connect commits a record before its offset counts.
       const why = value.failure?.error ?? this.d.failure();
       await batchNotSent(o, this.d.sender, payload, value, this.d.log, why);
     }
+    stagePartitionPrefixes(this.staged, this.ended, payload.records, (i) => handled[i]!);
   }
 
   /**
-   * Stages the source offsets of the leading records of a batch failed or given up (`notSent`) that are known written
-   * or were dropped, up to the first not written or perhaps not: as Connect's SubmittedRecords, which commits each
-   * source partition's acknowledged prefix, also in the final offset commit of a failed task (finalOffsetCommit).
+   * A batch acknowledged whole after the halt (or with nothing to send): not committed to the task as a batch, but its
+   * records a transformation dropped are, with null metadata, as Connect commits a dropped record at once; each record
+   * is done with, save one whose rejection the task never hears (it must meet it again after a restart).
    */
-  private stagePrefix(batch: PollBatch, notSent: NotSent | undefined): void {
-    const n = handledPrefix(batch, givenUpFate(batch, notSent, this.d.sender.rejections));
-    if (n > 0) stageOffsets(this.staged, batch.records.slice(0, n));
+  private async acknowledgeAfterHalt(batch: PollBatch): Promise<void> {
+    const { records, positions } = batch;
+    const pending = this.d.sender.rejections;
+    const dropped = records.filter((r, i) => positions[i]! < 0 && !pending.has(r));
+    if (dropped.length > 0) {
+      const none = new Int32Array(dropped.length).fill(-1);
+      await commitSourceRecords(this.d.options.task, dropped, none, [], pending, this.d.log, false);
+    }
+    stagePartitionPrefixes(this.staged, this.ended, records, (i) => !pending.has(records[i]!));
   }
 
   private async acknowledge(batch: PollBatch, metadata: readonly (ProducedMetadata | null)[]): Promise<void> {

@@ -1,7 +1,9 @@
 /**
  * Staging of source offsets as Kafka acknowledges a task's batches: per source partition the last
  * offset of the batch, keyed by the partition's canonical JSON (the offset store's key), a later
- * batch overwriting an earlier one; before a flush the task may update them (`updateOffsets`). WorkerSourceTask writes what is staged on its offset flush.
+ * batch overwriting an earlier one; after a failed or given-up batch, each partition's prefix of handled records
+ * (`stagePartitionPrefixes`); before a flush the task may update them (`updateOffsets`). WorkerSourceTask writes what
+ * is staged on its offset flush.
  */
 import type { SourceOffsetUpdate, SourceTask } from "../api/connector.ts";
 import type { SourceMap, SourceRecord } from "../api/record.ts";
@@ -42,6 +44,29 @@ export function stageOffsets(staged: StagedOffsets, records: readonly SourceReco
     if (seen.has(key)) continue;
     seen.add(key);
     staged.set(key, { partition: sourcePartition, offset: sourceOffset ?? null });
+  }
+}
+
+/**
+ * After a poll batch failed or was given up, Connect (SubmittedRecords) still commits each source partition's
+ * acknowledged prefix: per partition, records are taken in poll order until the first one not `handled` (not written,
+ * or perhaps written), which ends that partition's prefix for good (`ended`, kept across the batches walked after it);
+ * the other partitions go on. Stages the offset of each partition's last record taken. A record without a partition
+ * neither stages nor ends anything (Connect tracks the null partition apart; no offset is stored for it).
+ */
+export function stagePartitionPrefixes(
+  staged: StagedOffsets,
+  ended: Set<string>,
+  records: readonly SourceRecord[],
+  handled: (i: number) => boolean,
+): void {
+  for (let i = 0; i < records.length; i++) {
+    const { sourcePartition, sourceOffset } = records[i]!;
+    if (!sourcePartition) continue;
+    const key = canonicalJson(sourcePartition);
+    if (ended.has(key)) continue;
+    if (handled(i)) staged.set(key, { partition: sourcePartition, offset: sourceOffset ?? null });
+    else ended.add(key);
   }
 }
 

@@ -11,7 +11,14 @@ import { builtInRegistry } from "../plugins.ts";
 import { systemClock } from "../util/clock.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
-import { awaitFailed, awaitStopped, memorySourceTask, stringConverters, taskBasics } from "./task-test-support.ts";
+import {
+  awaitFailed,
+  awaitStopped,
+  convertersFailingOn,
+  memorySourceTask,
+  stringConverters,
+  taskBasics,
+} from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 
 /** A SourceTask handing out the poll batches pushed; records what it is told about each record. */
@@ -196,16 +203,7 @@ describe("a record a transformation dropped, in a poll batch given up", () => {
     const kafka = new MemoryKafka();
     const source = new Source();
     const basics = taskBasics();
-    const converters: RecordConverters = {
-      ...stringConverters,
-      value: {
-        ...stringConverters.value,
-        fromConnectData: (t, h, s, v) => {
-          if (v === "poison") throw new DataError("not an integer");
-          return stringConverters.value.fromConnectData(t, h, s, v);
-        },
-      },
-    };
+    const converters = convertersFailingOn("poison");
     const { task } = memorySourceTask({
       plugin: source,
       taskClass: "test.Source",

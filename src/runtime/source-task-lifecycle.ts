@@ -215,10 +215,13 @@ export async function recordsNotSent(
  * `from` on, but those listed `written`, certainly never reached Kafka: a record a transformation dropped
  * (`positions` at -1, no rejection pending) is committed with null metadata, as Connect does when it drops it; a
  * record Kafka wrote all the same (`written`: acknowledged in a request another partition of which was refused) is
- * committed with its metadata, as Connect's producer callback commits each record it acknowledges (its offset is staged
- * only when it is in the batch's prefix of records with nothing left to write: SourceAcknowledgements); the SourceTask
- * learns that the other records from `from` on and those refused before sending were not written (`notSent`, with the topic each was to be written to and `failure`: the
- * error the batch failed with, when it did). The others may have been: it hears nothing of them.
+ * committed with its metadata, as Connect's producer callback commits each record it acknowledges, and so is one Kafka
+ * refused for good (`refused`: skipped by errors.tolerance=all, or rejected), with null metadata (and its
+ * rejection), as that callback commits it under errors.tolerance=all (their offsets are staged only while no record of
+ * their source partition before them is left unwritten: SourceAcknowledgements); the SourceTask learns that the other
+ * records from `from` on and those refused before sending were not written (`notSent`, with the topic each was to be
+ * written to and `failure`: the error the batch failed with, when it did). The others may have been: it hears nothing
+ * of them.
  */
 export async function batchNotSent(
   o: WorkerSourceTaskOptions,
@@ -231,8 +234,11 @@ export async function batchNotSent(
   await tellGivenUp(o, sender, batch, givenUpFate(batch, notSent, sender.rejections), log, failure);
 }
 
-/** What became of a given-up batch's record: dropped (nothing to write), not sent, written (its metadata), or not known. */
-export type GivenUpFate = "dropped" | "notSent" | ProducedMetadata | undefined;
+/**
+ * What became of a given-up batch's record: dropped (nothing to write), refused by Kafka for good (skipped by
+ * errors.tolerance=all, or rejected for a task that `rejectsRecords`), not sent, written (its metadata), or not known.
+ */
+export type GivenUpFate = "dropped" | "refused" | "notSent" | ProducedMetadata | undefined;
 
 /**
  * The fate of each record of `batch`, given up as `notSent` (undefined: each sent record may have been written, or
@@ -248,6 +254,7 @@ export function givenUpFate(
     const at = positions[i]!;
     if (at < 0) return pending.has(records[i]!) ? "notSent" : "dropped";
     if (!notSent) return undefined;
+    if (notSent.refused?.has(at)) return "refused";
     const metadata = notSent.written?.get(at);
     if (metadata) return metadata;
     return at >= notSent.from ? "notSent" : undefined;
@@ -255,25 +262,21 @@ export function givenUpFate(
 }
 
 /**
- * How many of a given-up batch's records, from its first in poll order, each have nothing left to write: known written
- * or dropped. Their source offsets may be staged (Connect commits the acknowledged prefix of each source partition,
- * SubmittedRecords); the first record not written, or perhaps not, ends it.
+ * Whether a given-up record has nothing left to write: known written, dropped, or refused for good, skipped or
+ * rejected (Connect acknowledges it in its producer callback under errors.tolerance=all, KIP-779). Its source offset
+ * may be staged, as Connect's SubmittedRecords commits the acknowledged prefix of each source partition; a record not
+ * written, or perhaps written, ends its partition's prefix.
  */
-export function handledPrefix(batch: PollBatch, fate: (i: number) => GivenUpFate): number {
-  let n = 0;
-  while (n < batch.records.length) {
-    const f = fate(n);
-    if (f === undefined || f === "notSent") break;
-    n++;
-  }
-  return n;
+export function nothingLeftToWrite(fate: GivenUpFate): boolean {
+  return fate !== undefined && fate !== "notSent";
 }
 
 /**
- * Commits the records of a given-up batch `fate` says were dropped with null metadata (a record a
- * transformation dropped, or errors.tolerance=all skipped for a task that does not reject records:
- * no rejection is pending for it) and those it gives the metadata of (written: their topics become the connector's
- * active topics), then tells the SourceTask those it says were not sent.
+ * Commits the records of a given-up batch `fate` says were dropped or refused with null metadata (a record a
+ * transformation dropped, or errors.tolerance=all skipped for a task that does not reject records: no rejection is
+ * pending for it; one Kafka refused for good, skipped, or with its rejection pending, as Connect's producer callback
+ * commits it under errors.tolerance=all) and those it gives the metadata of (written: their topics become the
+ * connector's active topics), then tells the SourceTask those it says were not sent.
  */
 async function tellGivenUp(
   o: WorkerSourceTaskOptions,
@@ -292,7 +295,7 @@ async function tellGivenUp(
     if (f === "notSent") unsent.push(i);
     else if (f !== undefined) {
       committed.push(records[i]!);
-      metadata.push(f === "dropped" ? null : f);
+      metadata.push(f === "dropped" || f === "refused" ? null : f);
     }
   }
   if (committed.length > 0) {

@@ -1,7 +1,8 @@
 /**
  * Building blocks for unit tests of WorkerSourceTask and WorkerSinkTask: an in-memory offset
  * store, a UTF-8 string converter pair, a status recorder, an error operator, the Outgoing
- * records of the sender's tests, a WorkerSinkTask or WorkerSourceTask on a MemoryKafka, and the
+ * records of the sender's tests, a WorkerSinkTask or WorkerSourceTask on a MemoryKafka, a producer
+ * whose sends a test scripts (producerThrough, partlyWritten, leaderAway), and the
  * waits for a test's task to end (stopAndAwait, awaitStopped) or to fail (awaitFailed), and a
  * source plugin handing out queued batches (QueuedSource). Tests only.
  */
@@ -10,7 +11,15 @@ import type { SinkTask, SourceTask, SourceTaskContext } from "../api/connector.t
 import type { Converter, HeaderConverter } from "../api/converter.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord, type TopicPartitionOffset } from "../api/record.ts";
-import type { ConsumedRecord, KafkaConsumer, KafkaHeader, ProducerRecord } from "../kafka/kafka-port.ts";
+import { DataError, RetriableError } from "../errors.ts";
+import type {
+  ConsumedRecord,
+  KafkaConsumer,
+  KafkaHeader,
+  KafkaProducer,
+  ProducedMetadata,
+  ProducerRecord,
+} from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { migrate } from "../store/database.ts";
 import { OffsetStore } from "../store/offset-store.ts";
@@ -53,6 +62,28 @@ export const stringConverters: RecordConverters = {
   header: stringConverter,
   headerClass: "test.String",
 };
+
+/**
+ * stringConverters whose value converter fails on the value `value` (a poison record), with `error` (by default a
+ * DataError, as a converter refuses a value it cannot convert); `valueClass` names that converter.
+ */
+export function convertersFailingOn(
+  value: string,
+  o: { error?: () => Error; valueClass?: string } = {},
+): RecordConverters {
+  const error = o.error ?? (() => new DataError(`Value ${value} is not an integer`));
+  return {
+    ...stringConverters,
+    value: {
+      ...stringConverters.value,
+      fromConnectData: (t, h, s, v) => {
+        if (v === value) throw error();
+        return stringConverters.value.fromConnectData(t, h, s, v);
+      },
+    },
+    ...(o.valueClass ? { valueClass: o.valueClass } : {}),
+  };
+}
 
 /** Records the states a task reports, its last failure, and which task it is (from the first report). */
 export class StatusRecorder implements TaskStatusListener {
@@ -219,6 +250,58 @@ export function memorySourceTask(o: {
     ...o.options,
   });
   return { kafka, task, basics, listener: basics.listener };
+}
+
+/**
+ * A task's producer (WorkerSourceTaskOptions.producer) taking `maxInFlight` requests at once, whose sends go through
+ * `send` (`inner`: a producer of `kafka`; `n`: the send's number from 1).
+ */
+export function producerThrough(
+  kafka: MemoryKafka,
+  maxInFlight: number,
+  send: (inner: KafkaProducer, records: readonly ProducerRecord[], n: number) => Promise<ProducedMetadata[]>,
+): () => Promise<KafkaProducer> {
+  let calls = 0;
+  return async () => {
+    const inner = await kafka.producer();
+    return {
+      maxInFlight,
+      close: () => inner.close(),
+      send: (records: readonly ProducerRecord[]) => send(inner, records, ++calls),
+    };
+  };
+}
+
+/**
+ * A send in which Kafka writes the records `writes` picks and fails the others with `error`, listing those written
+ * (PartlyWritten, as when another partition's leader is away); resolves when it wrote every one.
+ */
+export async function partlyWritten(
+  inner: KafkaProducer,
+  records: readonly ProducerRecord[],
+  writes: (record: ProducerRecord) => boolean,
+  error: Error,
+): Promise<ProducedMetadata[]> {
+  const chosen = records.filter(writes);
+  const metadata = chosen.length > 0 ? await inner.send(chosen) : [];
+  let k = 0;
+  const written = records.map((r) => (writes(r) ? metadata[k++]! : null));
+  if (written.every((m) => m !== null)) return written as ProducedMetadata[];
+  throw Object.assign(error, { written });
+}
+
+/**
+ * A send whose records for `topic` wait for a leader that is away (retriable, at every attempt); the others are
+ * written.
+ */
+export function leaderAway(topic: string) {
+  return (inner: KafkaProducer, records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> =>
+    partlyWritten(
+      inner,
+      records,
+      (r) => r.topic !== topic,
+      new RetriableError(`NOT_LEADER_OR_FOLLOWER for ${topic}-0`),
+    );
 }
 
 /**

@@ -238,8 +238,9 @@ describe("WorkerSourceTask", () => {
     plugin.queue.push([line(1)]);
     task.start();
     await awaitFailed(listener);
-    // The client's error itself, so the status trace starts with the cause (issue 8 point 5).
-    expect(String(listener.failure)).toBe("ConnectError: record too large");
+    // Connect's words over the client's error itself, not "Tolerance exceeded" (issue 8 point 5, explore19 F4).
+    expect(String(listener.failure)).toBe("ConnectError: Unrecoverable exception from producer send callback");
+    expect(String((listener.failure as Error).cause)).toBe("ConnectError: record too large");
     await awaitStopped(task);
     expect(offsets.get("c", { file: "f" })).toBeNull();
   });
@@ -488,8 +489,8 @@ describe("WorkerSourceTask with several batches in flight", () => {
     kafka.failAck(1, new ConnectError("record too large"));
     await awaitFailed(listener);
     await awaitStopped(task);
-    // The client's error itself (issue 8 point 5), not "Tolerance exceeded in error handler".
-    expect(String(listener.failure)).toBe("ConnectError: record too large");
+    // The client's error under Connect's (explore19 F4), not "Tolerance exceeded in error handler" (issue 8 point 5).
+    expect(String((listener.failure as Error).cause)).toBe("ConnectError: record too large");
     expect(kafka.heldSends).toBe(2); // line 3 was never sent
     expect(committedValues(plugin)).toEqual(["line 1"]);
     expect(offsets.get("c", { file: "f" })).toEqual({ pos: 1 });
@@ -655,6 +656,27 @@ describe("WorkerSourceTask's SourceTaskContext", () => {
   });
 });
 
+describe("WorkerSourceTask's own lines", () => {
+  test("its start and its failure are logged in Connect's words, the failure on WorkerTask's logger", async () => {
+    const lines: string[] = [];
+    const logs = new LogManager({ sink: (l) => lines.push(l) });
+    const { plugin, task } = setup({ log: logs.get("org.apache.kafka.connect.runtime.WorkerSourceTask") });
+    plugin.poll = async () => {
+      throw new Error("the source is gone");
+    };
+    task.start();
+    const failed = await waitFor(() => lines.find((l) => l.includes(" ERROR ")));
+    expect(lines.find((l) => l.includes(" INFO ") && l.includes("finished initialization"))).toEndWith(
+      "INFO [c|task-0] WorkerSourceTask{id=c-0} Source task finished initialization and start (org.apache.kafka.connect.runtime.WorkerSourceTask)",
+    );
+    expect(failed).toContain(
+      "ERROR [c|task-0] WorkerSourceTask{id=c-0} Task threw an uncaught and unrecoverable exception. Task is being killed and will not recover until manually restarted\nError: the source is gone",
+    );
+    expect(failed).toEndWith("(org.apache.kafka.connect.runtime.WorkerTask)");
+    await stopAndAwait(task);
+  });
+});
+
 describe("WorkerSourceTask merging the batches polled during a send", () => {
   /** Holds the first send; queues `batches` behind it; returns once all were polled. */
   async function queuedBehindFirstSend(options: Parameters<typeof setup>[0], ...batches: SourceRecord[][]) {
@@ -743,7 +765,7 @@ describe("WorkerSourceTask merging the batches polled during a send", () => {
     kafka.releaseAck(2);
     await awaitFailed(listener);
     await awaitStopped(task);
-    expect(String(listener.failure)).toBe("ConnectError: record too large");
+    expect(String((listener.failure as Error).cause)).toBe("ConnectError: record too large");
     expect(kafka.sendSizes).toEqual([1, 4, 1, 1, 1]); // line 5 never sent
     expect(values(kafka)).toEqual(["line 1", "line 2", "line 3"]);
     expect(calls).toEqual([

@@ -24,12 +24,14 @@
  * refusal as that record's failure with its batch's acknowledgement: record-rejection.ts), and no
  * batch after a failure is sent or acknowledged to the SourceTask; a poll waiting for records
  * meanwhile is aborted, so the task fails at once (a PAUSED task too, without waiting for a
- * resume).
+ * resume), with Connect's "Unrecoverable exception from producer send callback" over the send's
+ * failure (send-callback-failure.ts).
  *
  * On stop, the requests on the wire get their attempt and are awaited (batches queued behind a
- * request that the stop cut short are not sent), and what was acknowledged is committed; records
- * never acknowledged are polled again after a restart. Records dropped by a transform or skipped by
- * `errors.tolerance=all` count as handled (commitRecord with null); for a SourceTask that
+ * request that the stop cut short are not sent), and what was acknowledged is committed (from the
+ * first batch given up on, per source partition up to its first record not written:
+ * source-acknowledgements.ts); records never acknowledged are polled again after a restart.
+ * Records dropped by a transform or skipped by `errors.tolerance=all` count as handled (commitRecord with null); for a SourceTask that
  * `rejectsRecords`, a record a transform or converter fails on is rejected with its batch
  * (errors.tolerance=all: a rejection marked `skipped`; record-rejection.ts) and a send failure that
  * is not a per-record refusal fails the task whatever errors.tolerance says. The task hears of
@@ -46,6 +48,7 @@ import { Slicer } from "../util/sliced.ts";
 import { DirectFailure } from "./errors/stage.ts";
 import { toProducerRecordDirect } from "./record-conversion.ts";
 import { recordBytes } from "./request-bytes.ts";
+import { sendCallbackFailure } from "./send-callback-failure.ts";
 import type { BatchResult } from "./send-coalescer.ts";
 import { sendRetryTrace } from "./send-retry-trace.ts";
 import { SourceAcknowledgements } from "./source-acknowledgements.ts";
@@ -68,7 +71,11 @@ const EMPTY_POLL_WAIT_MS = 50;
 const POLL_BACKOFF: BackoffPolicy = { initialMs: EMPTY_POLL_WAIT_MS, maxMs: 10_000 };
 
 export class WorkerSourceTask extends WorkerTask {
-  private failure: { error: unknown } | undefined;
+  /**
+   * Set when a batch failed for good: `error` is what the task fails with (Connect's, over the batch's), `cause` the
+   * batch's own failure, which the SourceTask hears with the records never sent (`notSent`).
+   */
+  private failure: { readonly error: unknown; readonly cause: unknown } | undefined;
   /** `SourceTask.start` returned. */
   private started = false;
   /**
@@ -92,9 +99,9 @@ export class WorkerSourceTask extends WorkerTask {
       sender: this.sender,
       cancelled: () => this.cancelled,
       started: () => this.started,
-      failure: () => this.failure?.error,
+      failure: () => this.failure?.cause,
       fail: (error) => {
-        this.failure = { error };
+        this.failure = { error: sendCallbackFailure(error), cause: error };
         this.failed.abort();
         this.notify();
       },
@@ -255,7 +262,7 @@ export class WorkerSourceTask extends WorkerTask {
         i,
         error,
         this.log,
-        this.failure?.error,
+        this.failure?.cause,
       );
     }
     // Queued behind the request on the wire and merged into the next one (SendCoalescer): batches

@@ -34,6 +34,11 @@ export function taskIdString(id: ConnectorTaskId): string {
   return `${id.connector}-${id.task}`;
 }
 
+/** Connect's WorkerTask.toString, which starts its log lines: `WorkerSourceTask{id=c-0}`. */
+export function workerTaskName(kind: "source" | "sink", id: ConnectorTaskId): string {
+  return `${kind === "sink" ? "WorkerSinkTask" : "WorkerSourceTask"}{id=${taskIdString(id)}}`;
+}
+
 export interface TaskStatusListener {
   onStartup(id: ConnectorTaskId): void;
   onPause(id: ConnectorTaskId): void;
@@ -244,18 +249,25 @@ export abstract class WorkerTask {
       await this.initializeAndStart();
       if (this.stopping) return;
       this.listener.onStartup(this.id);
-      this.log.info(`${this.constructor.name} ${taskIdString(this.id)} finished initialization and start`);
+      this.log.info(`${this} ${this.kind === "sink" ? "Sink" : "Source"} task finished initialization and start`);
       await this.execute();
     } catch (error) {
       failed = true;
-      const task = `${this.constructor.name} ${taskIdString(this.id)}`;
-      // A task told to stop (or abandoned) is no longer the one whose status counts, as in Connect.
+      // Connect's WorkerTask.doRun lines, on its logger. A task told to stop (or abandoned) is no longer the one whose
+      // status counts, as in Connect.
+      const log = this.log.named("org.apache.kafka.connect.runtime.WorkerTask");
       if (this.cancelled)
-        this.log.warn(`${task} After being scheduled for shutdown, the orphan task threw an uncaught exception`, error);
+        log.warn(
+          `${this} After being scheduled for shutdown, the orphan task threw an uncaught exception. A newer instance of this task might be already running`,
+          error,
+        );
       else if (this.stopping)
-        this.log.warn(`${task} After being scheduled for shutdown, task threw an uncaught exception`, error);
+        log.warn(`${this} After being scheduled for shutdown, task threw an uncaught exception.`, error);
       else {
-        this.log.error(`${task} threw an uncaught and unrecoverable exception`, error);
+        log.error(
+          `${this} Task threw an uncaught and unrecoverable exception. Task is being killed and will not recover until manually restarted`,
+          error,
+        );
         this.listener.onFailure(this.id, error);
       }
     } finally {
@@ -282,6 +294,10 @@ export abstract class WorkerTask {
   abstract readonly metrics: TaskMetrics;
   /** "source" or "sink". */
   abstract readonly kind: "source" | "sink";
+
+  toString(): string {
+    return workerTaskName(this.kind, this.id);
+  }
   /** Current state as the metrics endpoint reports it. */
   get running(): boolean {
     return !this.stopping && this.targetState === "STARTED";

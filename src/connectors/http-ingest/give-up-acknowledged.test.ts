@@ -2,9 +2,9 @@ import { expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { RecordMetadata, RecordRejection } from "../../api/connector.ts";
 import type { SourceRecord } from "../../api/record.ts";
-import { RetriableError } from "../../errors.ts";
+import { ConnectError, RetriableError } from "../../errors.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
-import { markNeverSent } from "../../kafka/send-rejection.ts";
+import { markNeverSent, withKafkaError } from "../../kafka/send-rejection.ts";
 import { awaitFailed, stopAndAwait } from "../../runtime/task-test-support.ts";
 import { deferred } from "../../util/async.ts";
 import { HttpIngestSourceTask } from "./task.ts";
@@ -124,4 +124,43 @@ test("a batch failed for good answers its acknowledged record written, the uncer
   expect(b.kind === "failed" && b.message).toStartWith(
     "The ingest task of connector c stopped or failed before Kafka acknowledged the record",
   );
+});
+
+// srcprefix: in a batch given up at a stop, a record Kafka refused on its own (sent alone, for good) is done with: its
+// request answers that refusal, not "may still be written" as the record retried after it.
+test("a stop's give-up answers a record Kafka refused on its own with its refusal, the retried one as maybe written", async () => {
+  const { services, writer: attached } = ingestServices();
+  const kafka = new MemoryKafka();
+  // A ("65" as the converter writes it) is refused for good, B ("66") for now (its leader is away for every attempt);
+  // the request is sent again record by record.
+  let hit = "";
+  let bSends = 0;
+  kafka.rejectRecords(
+    (r) => {
+      const v = new TextDecoder().decode(r.value!);
+      if (v !== "65" && v !== "66") return false;
+      hit = v;
+      if (v === "66") bSends++;
+      return true;
+    },
+    () =>
+      hit === "65"
+        ? withKafkaError(new ConnectError("Kafka rejected 1 record(s) for t-0: INVALID_TIMESTAMP"), "INVALID_TIMESTAMP")
+        : new RetriableError("NOT_LEADER_OR_FOLLOWER for t-0"),
+  );
+  const { task } = ingestSourceTask({ services, kafka });
+  task.start();
+  await waitFor(() => attached() !== undefined);
+  const answer = attached()!.submit({
+    topic: "t",
+    records: [ingestRecord("A"), ingestRecord("B")],
+    signal: new AbortController().signal,
+  });
+  await waitFor(() => bSends >= 2, { what: "B retried" });
+  await stopAndAwait(task);
+  const outcomes = await answer;
+  expect(outcomes.map((o) => (o.kind === "failed" ? [o.kafkaError, o.retriable, o.maybeWritten] : o.kind))).toEqual([
+    ["INVALID_TIMESTAMP", false, false],
+    [undefined, true, true],
+  ]);
 });

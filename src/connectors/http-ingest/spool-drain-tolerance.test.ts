@@ -19,6 +19,7 @@ import { builtInRegistry } from "../../plugins.ts";
 import type { RecordConverters } from "../../runtime/record-conversion.ts";
 import {
   awaitFailed,
+  convertersFailingOn,
   memoryOffsetStore,
   stopAndAwait,
   stringConverters,
@@ -35,17 +36,10 @@ const never = new AbortController().signal;
 const text = new TextDecoder();
 
 /** Fails on the value "v3" as IntegerConverter fails on a string. */
-const poisonConverters: RecordConverters = {
-  ...stringConverters,
-  value: {
-    ...stringConverters.value,
-    fromConnectData: (t, h, s, v) => {
-      if (v === "v3") throw new DataError('Invalid type for INT32: "v3" is a string');
-      return stringConverters.value.fromConnectData(t, h, s, v);
-    },
-  },
+const poisonConverters = convertersFailingOn("v3", {
+  error: () => new DataError('Invalid type for INT32: "v3" is a string'),
   valueClass: "org.apache.kafka.connect.converters.IntegerConverter",
-};
+});
 
 /** Drops the records with a header "drop" (Filter with the HasHeaderKey predicate): v1 in `submitted`. */
 const dropFlagged = () =>

@@ -371,6 +371,42 @@ describe("the spool drainer and a kill -9 (crashhunt P2)", () => {
     // v3 is sequence 4: its row is still in the file, never quarantined.
     expect(Number(offsets.get("c", { spool: "c" })?.seq ?? 0)).toBeLessThan(4);
   });
+  test("a batch given up at a stop after one of its records was refused: no offset passes that record before the dying worker quarantined it", async () => {
+    await using dir = await tempDir("spool-drain-");
+    const store = await SpoolStore.open(dir.path, { workerUrl: quarantineDies });
+    const kafka = new MemoryKafka();
+    // v2 is refused for good, v3 for now (a leader change that outlasts the stop): each is sent alone.
+    let hit = "";
+    let v3Sends = 0;
+    kafka.rejectRecords(
+      (r) => {
+        const v = new TextDecoder().decode(r.value!);
+        if (v !== "v2" && v !== "v3") return false;
+        hit = v;
+        if (v === "v3") v3Sends++;
+        return true;
+      },
+      () =>
+        hit === "v2"
+          ? withKafkaError(
+              new ConnectError("Kafka rejected 1 record(s) for t-0: INVALID_TIMESTAMP"),
+              "INVALID_TIMESTAMP",
+            )
+          : new RetriableError("NOT_LEADER_OR_FOLLOWER for t-0"),
+    );
+    const offsets = memoryOffsetStore();
+    const { task, writer } = drainer(store, kafka, offsets);
+    task.start();
+    await waitFor(() => writer() !== undefined);
+    await spoolAll(writer()!);
+    await waitFor(() => v3Sends >= 3, { what: "v3 retried" });
+    // The stop gives the batch up: v2, refused on its own, is quarantined through a worker that dies doing it.
+    await stopAndAwait(task);
+    await store.close();
+    expect(decoded(kafka)).toEqual(["k0=v0", "k1=v1"]);
+    // v2 is sequence 3: its row is still in the file, never quarantined; an offset at 3 makes a restart delete it.
+    expect(Number(offsets.get("c", { spool: "c" })?.seq ?? 0)).toBeLessThan(3);
+  });
   test("a quarantine the worker cannot write (a full disk): the drain waits, a stop is cut short by the cancel, the close completes, no offset passes it", async () => {
     await using dir = await tempDir("spool-drain-");
     const { store, kafka, offsets, task } = await quarantiningDrain(dir.path, quarantineStuck);

@@ -147,8 +147,18 @@ export class HttpIngestSourceTask implements SourceTask {
     return records;
   }
 
-  commitRecord(record: SourceRecord, metadata: RecordMetadata | null, rejection?: RecordRejection): void {
-    this.queue?.ack(record, metadata, rejection);
+  /**
+   * A record of a batch given up in part; spooled and refused, it resolves once its quarantine is written (as
+   * commitRecords).
+   */
+  commitRecord(
+    record: SourceRecord,
+    metadata: RecordMetadata | null,
+    rejection?: RecordRejection,
+  ): void | Promise<void> {
+    const queue = this.queue;
+    queue?.ack(record, metadata, rejection);
+    if (rejection && queue instanceof SpoolWriter) return this.quarantined(Promise.resolve(), [record]);
   }
 
   /** One acknowledged poll batch (the pipelined runtime calls this instead of commitRecord). */
@@ -164,25 +174,36 @@ export class HttpIngestSourceTask implements SourceTask {
       const acked = inTurns(records.length, SPOOL_ACKS_PER_TURN, (i) =>
         queue.ack(records[i]!, metadata[i] ?? null, rejections?.get(i)),
       );
-      // The runtime stages the batch's offsets once this resolves: not before its quarantined rows are in the file.
-      const spool = this.spool;
-      if (rejections === undefined || !spool) return acked;
-      return acked
-        .then(() => spool.quarantineWritten())
-        .catch((error) => {
-          // Its row is still in the file: an offset past it would make the next start delete it (deleteThrough).
-          for (const i of rejections.keys()) {
-            const seq = (records[i]!.sourceOffset as { seq?: unknown } | null)?.seq;
-            if (typeof seq === "number") this.spoolHeldAt = Math.min(this.spoolHeldAt ?? seq - 1, seq - 1);
-          }
-          throw error;
-        });
+      if (rejections === undefined) return acked;
+      return this.quarantined(
+        acked,
+        [...rejections.keys()].map((i) => records[i]!),
+      );
     }
     if (rejections === undefined) for (let i = 0; i < records.length; i++) queue.ack(records[i]!, metadata[i] ?? null);
     else for (let i = 0; i < records.length; i++) queue.ack(records[i]!, metadata[i] ?? null, rejections.get(i));
   }
 
-  /** The spool's offset is held below a refused record that was not quarantined (see commitRecords). */
+  /**
+   * Resolves once `acked` did and the spool wrote the quarantine of the `refused` rows it moved there: the runtime
+   * stages their offsets only then. If it could not, their rows are still in the file and an offset past them would
+   * make the next start delete them (deleteThrough): no commit passes the first of them (`spoolHeldAt`).
+   */
+  private quarantined(acked: Promise<void>, refused: readonly SourceRecord[]): Promise<void> {
+    const spool = this.spool;
+    if (!spool) return acked;
+    return acked
+      .then(() => spool.quarantineWritten())
+      .catch((error) => {
+        for (const record of refused) {
+          const seq = (record.sourceOffset as { seq?: unknown } | null)?.seq;
+          if (typeof seq === "number") this.spoolHeldAt = Math.min(this.spoolHeldAt ?? seq - 1, seq - 1);
+        }
+        throw error;
+      });
+  }
+
+  /** The spool's offset is held below a refused record that was not quarantined (see `quarantined`). */
   updateOffsets(offsets: ReadonlyArray<SourceOffsetUpdate>): SourceOffsetUpdate[] | undefined {
     const held = this.spoolHeldAt;
     if (held === undefined || !offsets.some((o) => o.partition.spool === this.connector)) return undefined;

@@ -339,6 +339,9 @@ export class HttpSourceTask implements SourceTask {
    * newer one (the final offset, a record's) is written in this commit, and a tombstone for each.
    */
   updateOffsets(staged: ReadonlyArray<{ partition: SourceMap }> = []): SourceOffsetUpdate[] | null {
+    // After a failed or given-up batch the runtime stages the offsets of later records Kafka wrote without
+    // commitRecords (source-acknowledgements.ts): they never supersede a final offset waiting here, which then replaces
+    // their newer offset in the commit. A restart polls them again: duplicates, never loss.
     const { partition } = this.pageOptions;
     const migration = this.migration;
     this.migration = undefined;

@@ -7,7 +7,7 @@
  * Fetch 11, OffsetCommit 5, …) are still accepted by Kafka 4.x after KIP-896, which the test
  * suite proves against a real 4.x broker.
  */
-import { Kafka, type KafkaConfig, logLevel, Partitioners } from "kafkajs";
+import { Kafka, type KafkaConfig, logLevel } from "kafkajs";
 import { systemClock } from "../../util/clock.ts";
 import { type LogManager, logManager } from "../../util/logger.ts";
 import { batchChecks } from "../batch-integrity.ts";
@@ -36,7 +36,8 @@ import { KafkajsConsumer } from "./consumer.ts";
 import { wrap } from "./errors.ts";
 import { withFetchChecks } from "./fetch-checks.ts";
 import { InvalidBatchHold } from "./invalid-batch-hold.ts";
-import { type KafkajsMessage, KafkajsProducer, PARTITION, partitionNotInMetadata } from "./producer.ts";
+import { pinningPartitioner } from "./partitioner.ts";
+import { KafkajsProducer } from "./producer.ts";
 import "./protocol.ts";
 
 export class KafkajsPort implements KafkaPort {
@@ -87,25 +88,13 @@ export class KafkajsPort implements KafkaPort {
       const key = `compression.${type}.level`;
       invalidProperty(key, properties[key], "not supported by kafka.client=kafkajs (use kafka.client=platformatic)");
     }
-    const inner = Partitioners.DefaultPartitioner();
     const producer = kafka.producer({
       idempotent: settings.idempotent,
       // The adapter writes one send at a time (producer.ts); kafkajs' idempotent producer needs 1.
       maxInFlightRequests: settings.idempotent ? 1 : settings.maxInFlight,
       allowAutoTopicCreation: true,
       metadataMaxAge: settings.metadataMaxAgeMs, // partitions added to a topic are used once older
-      // Java-compatible murmur2 partitioning; the chosen partition is kept on the message so
-      // per-record offsets can be derived and retries reuse the same partition.
-      createPartitioner: () => (args) => {
-        const message = args.message as unknown as KafkajsMessage;
-        // A partition its metadata lacks (added since it was loaded): kafkajs would leave the record out
-        // of the send and report it sent (explore4 J1); its metadata is refreshed and the send tried
-        // again instead, as Java's producer waits for metadata that has the partition.
-        if (message.partition !== undefined && !args.partitionMetadata.some((p) => p.partitionId === message.partition))
-          throw partitionNotInMetadata(args.topic, message.partition, args.partitionMetadata.length);
-        message[PARTITION] ??= inner(args);
-        return message[PARTITION];
-      },
+      createPartitioner: pinningPartitioner,
     });
     try {
       await producer.connect();

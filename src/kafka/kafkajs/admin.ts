@@ -195,6 +195,16 @@ export class KafkajsAdmin implements KafkaAdmin {
     }
   }
 
+  async deleteGroup(groupId: string): Promise<void> {
+    try {
+      await this.admin.deleteGroups([groupId]);
+    } catch (error) {
+      // kafkajs' KafkaJSDeleteGroupsError holds the broker's answer per group, not as its cause.
+      const refused = (error as { groups?: { error?: unknown }[] }).groups?.[0]?.error;
+      throw wrap(refused ?? error, `Failed to delete consumer group ${groupId}`);
+    }
+  }
+
   async close(): Promise<void> {
     await this.cluster?.disconnect();
     await (await this.autoCreating?.catch(() => undefined))?.disconnect();

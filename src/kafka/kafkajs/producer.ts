@@ -1,59 +1,43 @@
 /**
- * The producer side of the kafkajs adapter. kafkajs reports one base offset per partition, so the
- * adapter's partitioner notes which partition each record went to (PARTITION on the message);
- * offset = base + position within that partition.
+ * The producer side of the kafkajs adapter. kafkajs reports one base offset per partition, so the adapter's partitioner
+ * notes which partition each record went to (PARTITION on the message); offset = base + position within that partition.
+ * A record whose partition has no answer (kafkajs left it out of the send: leftOut) fails the send, the others listed
+ * written (PartlyWritten).
  *
- * Concurrent kafkajs sendBatch calls may reach the broker in any order (each first awaits metadata
- * on its own), and kafkajs' idempotent producer keeps one request in flight per broker anyway, so
- * the adapter runs sends one after the other (`maxInFlight` 1: the runtime then merges what it
- * polls meanwhile into the next send): call order is write order, as the port promises. kafkajs
- * does not keep order across a failed request with several in flight, so this adapter does not
- * pipeline. After a send failed for good every later send rejects (the port's contract: nothing
- * lands ahead of the records the caller sends again on a new producer). A send to one topic that the broker refuses
- * the principal (an ACL) wrote nothing and says so (the port's refused), when the refusal was the send's only Produce
- * answer and none of its Produce requests timed out (ProduceAttempts): kafkajs does not tell which partitions of a
- * send it wrote (it keeps a broker's answer and retries only the others, so one broker's partitions may be written
- * before another's are refused), nor whether an unanswered earlier attempt of its own wrote them (a timeout, then a
- * retry refused after an ACL was revoked). A Produce request lost with its connection leaves no trace kafkajs
- * reports: a retry of it refused is still taken for the only attempt. A send to several topics refused in part in its
- * only Produce answer (produce-answer.ts keeps that answer) says which records were written, at which offsets, and
- * names the refused topics (`partlyRefused`).
+ * Concurrent kafkajs sendBatch calls may reach the broker in any order (each first awaits metadata on its own), and
+ * kafkajs' idempotent producer keeps one request in flight per broker anyway, so the adapter runs sends one after the
+ * other (`maxInFlight` 1: the runtime then merges what it polls meanwhile into the next send): call order is write
+ * order, as the port promises. kafkajs does not keep order across a failed request with several in flight, so this
+ * adapter does not pipeline. After a send failed for good every later send rejects, never sent (NotSentError; the
+ * port's contract: nothing lands ahead of the records the caller sends again on a new producer). A send to one topic
+ * that the broker refuses the principal (an ACL) wrote nothing and says so (the port's refused), when the refusal was
+ * the send's only Produce answer and none of its Produce requests timed out (ProduceAttempts): kafkajs does not tell
+ * which partitions of a send it wrote (it keeps a broker's answer and retries only the others, so one broker's
+ * partitions may be written before another's are refused), nor whether an unanswered earlier attempt of its own wrote
+ * them (a timeout, then a retry refused after an ACL was revoked). A Produce request lost with its connection leaves no
+ * trace kafkajs reports: a retry of it refused is still taken for the only attempt. A send to several topics refused in
+ * part in its only Produce answer (produce-answer.ts keeps that answer) says which records were written, at which
+ * offsets, and names the refused topics (`partlyRefused`).
  */
 import type { Producer } from "kafkajs";
 import { RetriableError } from "../../errors.ts";
-import { findInError } from "../../util/find-in-error.ts";
 import { javaUtf8Text } from "../../util/java-utf8.ts";
 import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import { invalidPartition } from "../invalid-partition.ts";
 import { withInvalidTopics } from "../invalid-topics.ts";
 import type { KafkaHeader, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
 import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
-import { kafkaErrorOf, markRefused, withKafkaError } from "../send-rejection.ts";
+import {
+  kafkaErrorOf,
+  markNeverSent,
+  markRefused,
+  notSent,
+  type PartlyWritten,
+  withKafkaError,
+} from "../send-rejection.ts";
 import { wrap } from "./errors.ts";
+import { LEFT_OUT, missingPartitionIn, PARTITION, type PinnedMessage } from "./partitioner.ts";
 import { type ProducePartitionAnswer, produceAnswerOf } from "./produce-answer.ts";
-
-export const PARTITION = Symbol("assigned partition");
-
-/** The partition a record named that the producer's metadata lacks (partitionNotInMetadata). */
-const MISSING_PARTITION = Symbol("partition not in metadata");
-
-type MissingPartition = { readonly topic: string; readonly partition: number; readonly count: number };
-
-/**
- * What the adapter's partitioner throws for a record naming a partition kafkajs' metadata lacks:
- * kafkajs' KafkaJSMetadataNotLoaded by name (its sendMessages refreshes the metadata and tries the
- * send again, before any Produce request of it), carrying the partition. One that outlasts kafkajs'
- * retries is the cluster's answer: `sendNow` refuses the send (invalid-partition.ts), nothing of it
- * written.
- */
-export function partitionNotInMetadata(topic: string, partition: number, count: number): Error {
-  const error = new Error(
-    `Partition ${partition} of topic ${topic} with partition count ${count} is not present in metadata`,
-  );
-  error.name = "KafkaJSMetadataNotLoaded";
-  const missing: MissingPartition = { topic, partition, count };
-  return Object.assign(error, { retriable: true, [MISSING_PARTITION]: missing });
-}
 
 const UNKNOWN_TOPIC = "UNKNOWN_TOPIC_OR_PARTITION";
 /** Kafka's error code TOPIC_AUTHORIZATION_FAILED. */
@@ -69,18 +53,47 @@ function missingTopics(byTopic: ReadonlyMap<string, unknown>, cause: unknown): R
   return withMissingTopics(withKafkaError(failure, UNKNOWN_TOPIC), topics);
 }
 
-function missingPartitionIn(error: unknown): MissingPartition | undefined {
-  return findInError(error, (e: { [MISSING_PARTITION]?: MissingPartition }) => e[MISSING_PARTITION]);
+/**
+ * A send kafkajs reported done although it left records out: retriable, those records not written, the others listed
+ * written (PartlyWritten), so that only the left-out ones are sent again, on a new producer that chooses their
+ * partitions from the topic as it is now. kafkajs leaves out a record whose partition is not in its refreshed metadata
+ * (LEFT_OUT: explore19 F1, the topic re-created with fewer partitions), and one whose partition's leader moved to a
+ * broker that answered an earlier attempt of the send (it asks again only the brokers that have not answered).
+ */
+function leftOut(
+  records: readonly ProducerRecord[],
+  messages: readonly KafkajsMessage[],
+  produced: readonly (ProducedMetadata | null)[],
+): RetriableError & PartlyWritten {
+  const gone = new Set<string>();
+  const notAgain = new Set<string>();
+  for (let i = 0; i < records.length; i++) {
+    if (produced[i] !== null) continue;
+    const message = messages[i]!;
+    (message[LEFT_OUT] ? gone : notAgain).add(`${records[i]!.topic}-${message[PARTITION] ?? records[i]!.partition}`);
+  }
+  const why: string[] = [];
+  if (gone.size > 0)
+    why.push(
+      `${[...gone].join(", ")} not in the topic's metadata any more (the topic deleted and re-created with fewer partitions?)`,
+    );
+  if (notAgain.size > 0)
+    why.push(
+      `${[...notAgain].join(", ")} not sent again by kafkajs (their partition's new leader had answered an earlier attempt)`,
+    );
+  const count = produced.filter((m) => m === null).length;
+  const error = new RetriableError(
+    `Failed to send ${count} records to Kafka: ${why.join("; ")}; the client left them out of the send`,
+  );
+  return Object.assign(error, { written: produced });
 }
 
 export type KafkajsMessage = {
   key: Buffer | null;
   value: Buffer | null;
   headers?: readonly KafkajsHeader[];
-  partition?: number;
   timestamp?: string;
-  [PARTITION]?: number;
-};
+} & PinnedMessage;
 
 export function toBuffer(bytes: Uint8Array | null): Buffer | null {
   if (bytes === null) return null;
@@ -159,10 +172,11 @@ export class KafkajsProducer implements KafkaProducer {
   readonly maxInFlight = 1;
 
   send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
-    if (this.failure) return Promise.reject(this.failure);
+    // Not the failure itself: it may list the records of its own send written (PartlyWritten), not these.
+    if (this.failure) return Promise.reject(markNeverSent(notSent(this.failure)));
     if (records.length === 0) return Promise.resolve([]);
     const result = this.tail.then(() => {
-      if (this.failure) throw this.failure;
+      if (this.failure) throw markNeverSent(notSent(this.failure));
       return this.sendNow(records).catch((error: Error) => {
         this.failure ??= error;
         throw error;
@@ -215,15 +229,25 @@ export class KafkajsProducer implements KafkaProducer {
       base.set(`${r.topicName}\u0000${r.partition}`, { offset: Number(r.baseOffset ?? -1), appendTime });
     }
     const position = new Map<string, number>();
-    return records.map((r, i) => {
-      const partition = messages[i]![PARTITION] ?? r.partition ?? -1;
+    const produced = records.map((r, i): ProducedMetadata | null => {
+      const message = messages[i]!;
+      const partition = message[PARTITION] ?? r.partition ?? -1;
       const k = `${r.topic}\u0000${partition}`;
+      const b = base.get(k);
+      // Kafka's acknowledgement is its partition's answer (an earlier attempt's, when the partition went since). With
+      // acks=0 there is none (kafkajs keeps [] as each broker's): a record its last attempt left out is taken as not
+      // written although an earlier attempt may have sent it (nothing tells), so it is sent again: written twice when
+      // its partition still exists (the metadata came from a broker behind the others; when the topic was deleted, what
+      // the earlier attempt wrote went with it). One whose partition's leader moved to a broker that had answered is
+      // taken as written (offset -1), as acks=0 promises no more.
+      if (this.acks === 0 ? message[LEFT_OUT] : b === undefined) return null;
       const index = position.get(k) ?? 0;
       position.set(k, index + 1);
-      const b = base.get(k);
       const offset = b && b.offset >= 0 ? b.offset + index : -1;
       return { topic: r.topic, partition, offset, timestamp: b?.appendTime ?? r.timestamp };
     });
+    if (produced.includes(null)) throw leftOut(records, messages, produced);
+    return produced as ProducedMetadata[];
   }
 
   /**

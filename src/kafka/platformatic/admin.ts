@@ -2,7 +2,7 @@
  * The admin side of the @platformatic/kafka adapter: cluster id, topics, and consumer-group
  * offsets. The library's alterConsumerGroupOffsets sends OffsetCommit with generation -1 and no
  * member id (what Java's alterConsumerGroupOffsets sends), so the broker refuses it while the group
- * has members; deleteConsumerGroupOffsets is OffsetDelete (KIP-496).
+ * has members; deleteConsumerGroupOffsets is OffsetDelete (KIP-496), deleteGroups DeleteGroups.
  */
 import { Admin, findErrorBy } from "@platformatic/kafka";
 import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
@@ -150,6 +150,14 @@ export class PlatformaticAdmin implements KafkaAdmin {
       });
     } catch (error) {
       throw wrap(error, `Failed to delete the offsets of consumer group ${groupId}`);
+    }
+  }
+
+  async deleteGroup(groupId: string): Promise<void> {
+    try {
+      await this.admin.deleteGroups({ groups: [groupId] });
+    } catch (error) {
+      throw wrap(error, `Failed to delete consumer group ${groupId}`);
     }
   }
 

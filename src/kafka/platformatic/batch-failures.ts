@@ -91,11 +91,6 @@ export function failureDetail(b: Batch, code: number, message: string | null | u
   return cause !== undefined ? String((cause as Error)?.message ?? cause) : describeBatch(b, code, message);
 }
 
-/** What a send made after the pipeline failed gets (sent again at once on a new producer). */
-export function notSent(failure: Error): NotSentError {
-  return new NotSentError(`Not sent: the producer failed earlier (${failure.message})`, { cause: failure });
-}
-
 /** What the later batches of `part` get when an earlier one failed for good (not sent: sent again at once). */
 export function notSentAfter(part: PartitionBatches, failure: Error): NotSentError {
   return new NotSentError(`Not sent: an earlier batch of ${part.topic}-${part.partition} failed`, {

@@ -124,6 +124,32 @@ describe("wrap", () => {
     ]);
   });
 
+  // offsetsapi (explore20 F3): the library's summary of an admin operation named no reason ("Deleting consumer
+  // group offsets failed."), and a group member's refusal a rejoin cures (UNKNOWN_MEMBER_ID) was not named.
+  test.each([
+    [
+      "OffsetDelete refused while the group is subscribed",
+      new MultipleErrors("Deleting consumer group offsets failed.", [
+        new ResponseError(47, 0, { "/topics/0/partitions/0": [86, null] }, {}),
+      ]),
+      "Failed to delete the offsets of consumer group g: Deleting consumer group offsets failed. (GROUP_SUBSCRIBED_TO_TOPIC: Deleting offsets of a topic is forbidden while the consumer group is actively subscribed to it.)",
+      "GROUP_SUBSCRIBED_TO_TOPIC",
+      false,
+    ],
+    [
+      "OffsetCommit of no member refused while the group has members",
+      new MultipleErrors("Altering consumer group offsets failed.", [
+        new ResponseError(8, 9, { "/topics/0/partitions/0": [25, null] }, {}),
+      ]),
+      "Failed to delete the offsets of consumer group g: Altering consumer group offsets failed. (UNKNOWN_MEMBER_ID: The coordinator is not aware of this member.)",
+      "UNKNOWN_MEMBER_ID",
+      true,
+    ],
+  ])("%s: the broker's answer is named in the message and marked", (_what, error, message, kafkaError, again) => {
+    const wrapped = wrap(error, "Failed to delete the offsets of consumer group g");
+    expect([wrapped.message, kafkaErrorOf(wrapped), isRetriable(wrapped)]).toEqual([message, kafkaError, again]);
+  });
+
   test("a ConnectError passes through unchanged", () => {
     const error = new ConnectError("The consumer of group g was closed while starting");
     expect(wrap(error, "Failed to start")).toBe(error);

@@ -15,7 +15,10 @@
  * network error in it and its socket's reason ("Connection to 127.0.0.1:9092 failed: connect
  * ECONNREFUSED 127.0.0.1:9092"), as kafkajs's does: the operator sees why Kafka was not reached.
  * Without one, a group coordinator that was not ready is named ("COORDINATOR_LOAD_IN_PROGRESS: The
- * coordinator is loading and hence can't process requests."), as kafkajs' message says it.
+ * coordinator is loading and hence can't process requests."), as kafkajs' message says it, and so is
+ * the broker's answer inside an admin operation's summary ("Deleting groups failed. (NON_EMPTY_GROUP:
+ * The group is not empty.)"). A retriable error is marked with the broker's answer a retry or rejoin
+ * may cure (UNKNOWN_MEMBER_ID), as kafkajs' adapter marks it.
  */
 import { findErrorBy, NetworkError, TimeoutError } from "@platformatic/kafka";
 import { ConnectError, RetriableError } from "../../errors.ts";
@@ -23,6 +26,7 @@ import { type CausedError, findInError } from "../../util/find-in-error.ts";
 import { accessFailure, isAccessError, tlsFailure } from "../access-errors.ts";
 import { COORDINATOR_NOT_READY } from "../coordinator-wait-policy.ts";
 import { brokerRefusal } from "../kafka-exception-classes.ts";
+import { withKafkaError } from "../send-rejection.ts";
 
 /** A broker's error named in a library error: its Kafka error name and the broker's message. */
 interface BrokerError {
@@ -35,6 +39,7 @@ interface LibraryError extends CausedError {
   readonly code?: unknown;
   readonly apiId?: unknown;
   readonly canRetry?: unknown;
+  readonly needsRejoin?: unknown;
   readonly serverErrorMessage?: unknown;
   readonly message?: unknown;
   readonly errors?: unknown;
@@ -173,6 +178,32 @@ function coordinatorCause(error: unknown): string | undefined {
   return found && `${found.kafkaError}: ${found.detail}`;
 }
 
+/** The library's summary of an admin operation that failed ("Deleting consumer group offsets failed."). */
+const SUMMARY = /^[A-Z][a-z]+ [^.]* failed\.$/;
+
+/**
+ * The broker's answer inside an admin operation's summary, which names none: the operator sees why
+ * (`GROUP_SUBSCRIBED_TO_TOPIC: Deleting offsets of a topic is forbidden while the consumer group is
+ * actively subscribed to it.`), as kafkajs' message says it.
+ */
+function summarizedAnswer(error: unknown): string | undefined {
+  const e = error as LibraryError | null | undefined;
+  if (e?.code !== "PLT_KFK_MULTIPLE" || typeof e.message !== "string" || !SUMMARY.test(e.message)) return undefined;
+  const answer = findInError(error, (inner: LibraryError) => protocolError(inner, () => true));
+  return answer && `${answer.kafkaError}: ${answer.detail}`;
+}
+
+/**
+ * The broker's answer a retry or rejoin may cure in the attempt given up on (NOT_COORDINATOR,
+ * UNKNOWN_MEMBER_ID, …), named on the retriable error as kafkajs' adapter names it (kafkaErrorOf):
+ * an admin caller tells a group's live member (UNKNOWN_MEMBER_ID) from Kafka not reached.
+ */
+function retriableAnswer(error: unknown): string | undefined {
+  return findInError(givenUpOn(error), (e: LibraryError) =>
+    e.canRetry === true || e.needsRejoin === true ? protocolError(e, () => true) : undefined,
+  )?.kafkaError;
+}
+
 /**
  * The library's message of `error`, each nested error's message named once: when a join fails for good the library
  * appends every attempt's message to its retries' ("joinGroup failed 2 times. Received response with error while
@@ -194,9 +225,9 @@ export function wrap(error: unknown, what: string): Error {
   if (denial) return accessFailure(what, denial.kafkaError, denial.detail, error);
   const tls = tlsFailure(what, error);
   if (tls) return tls;
-  const cause = networkCause(error) ?? coordinatorCause(error);
+  const cause = networkCause(error) ?? coordinatorCause(error) ?? summarizedAnswer(error);
   const message = `${what}: ${libraryMessage(error)}${cause ? ` (${cause})` : ""}`;
-  if (retriable(error)) return new RetriableError(message, { cause: error });
+  if (retriable(error)) return withKafkaError(new RetriableError(message, { cause: error }), retriableAnswer(error));
   const refusal = refusalIn(error);
   if (refusal === undefined) return new ConnectError(message, { cause: error });
   return brokerRefusal(message, refusal.kafkaError, refusal.detail, error);

@@ -28,7 +28,8 @@
  * A batch that fails before it was ever put in a request rejects with a NeverSentBatch (the port's neverSent), one the
  * broker refused unwritten (an authorization refusal, no earlier attempt of it maybe written) with a RefusedBatch.
  */
-import { attemptedBatchFailure, NeverSentBatch, notSent, notSentAfter } from "./batch-failures.ts";
+import { notSent } from "../send-rejection.ts";
+import { attemptedBatchFailure, NeverSentBatch, notSentAfter } from "./batch-failures.ts";
 import { BatchSettlement } from "./batch-settlement.ts";
 import { InFlightRequests, type ProducerIdentity } from "./in-flight-requests.ts";
 import {

@@ -33,8 +33,16 @@ import type {
   ProducerRecord,
   SendOptions,
 } from "../kafka-port.ts";
-import { kafkaErrorOf, markNeverSent, NotSentError, neverSent, refused, writtenRecords } from "../send-rejection.ts";
-import { NeverSentBatch, notSent, RefusedBatch, rewrapped } from "./batch-failures.ts";
+import {
+  kafkaErrorOf,
+  markNeverSent,
+  NotSentError,
+  neverSent,
+  notSent,
+  refused,
+  writtenRecords,
+} from "../send-rejection.ts";
+import { NeverSentBatch, RefusedBatch, rewrapped } from "./batch-failures.ts";
 import { batchSplitter, PartlyWrittenBatch } from "./batch-split.ts";
 import { baseOptions } from "./client-options.ts";
 import { wrap } from "./errors.ts";
