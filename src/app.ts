@@ -223,6 +223,7 @@ export function startApp(options: AppOptions): App {
     statuses,
     offsets,
     idempotencyKeys,
+    consumerMembers,
     registry,
     workerId: () => id,
     logs,

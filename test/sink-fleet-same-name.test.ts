@@ -60,7 +60,8 @@ describe.each(["kafkajs", "platformatic"])("kafka.client=%s", (client) => {
       await producePerPartition(topic, 2, PER_PARTITION, (p, i) => `${p}-${i}`);
       await waitFor(() => written().length === 2 * PER_PARTITION, { what: "gateway A wrote every record" });
       await using b = await gateway(dirB);
-      await waitFor(async () => (await groupAssignment(admin, `connect-${name}`)).every((m) => m.length === 1), {
+      const oneEach = (members: string[][]) => members.length === 2 && members.every((m) => m.length === 1);
+      await waitFor(async () => oneEach(await groupAssignment(admin, `connect-${name}`)), {
         what: "one partition on each gateway",
         timeoutMs: 30_000,
       });

@@ -162,7 +162,12 @@ export interface ConsumerHandlers {
 export interface PredecessorMembers {
   /** The member ids earlier consumers were given, not known to be gone from the group. */
   remembered(): readonly string[];
-  /** A member id the group gave this consumer: called before the consumer joins with it. */
+  /**
+   * A member id the group gave this consumer (a MEMBER_ID_REQUIRED answer): called before the
+   * JoinGroup that carries it, so a kill -9 during that join leaves it to be fenced.
+   */
+  given(memberId: string): void;
+  /** This consumer completed a join with `memberId`: the others remembered are no longer worth fencing. */
   joined(memberId: string): void;
   /** These member ids are no longer in the group (removed by the fencing, left or expired). */
   gone(memberIds: readonly string[]): void;

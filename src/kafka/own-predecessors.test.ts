@@ -5,7 +5,13 @@ import { type DescribedMember, fenceOwnPredecessors } from "./own-predecessors.t
 /** Predecessors remembering `ids`, noting what is forgotten. */
 function remembering(ids: string[]): PredecessorMembers & { forgotten: string[] } {
   const forgotten: string[] = [];
-  return { forgotten, remembered: () => ids, joined: () => {}, gone: (gone) => void forgotten.push(...gone) };
+  return {
+    forgotten,
+    remembered: () => ids,
+    given: () => {},
+    joined: () => {},
+    gone: (gone) => void forgotten.push(...gone),
+  };
 }
 
 /** A group with `members`, noting the DescribeGroups asked and the members removed. */

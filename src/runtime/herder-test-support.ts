@@ -98,12 +98,13 @@ export async function inProcessWorker(
   const activeTopics = new ActiveTopicRegistry(
     (connector, topic) => herderRef?.recordActiveTopic(connector, topic) ?? false,
   );
+  const consumerMembers = new ConsumerMemberStore(db);
   const worker = new Worker({
     config,
     registry,
     kafka: options.kafka ?? kafka,
     offsets,
-    consumerMembers: new ConsumerMemberStore(db),
+    consumerMembers,
     clock: options.clock ?? systemClock,
     logs,
     resolveConfig,
@@ -114,6 +115,7 @@ export async function inProcessWorker(
     configs,
     statuses,
     offsets,
+    consumerMembers,
     registry,
     workerId: () => "127.0.0.1:8083",
     logs,

@@ -187,7 +187,9 @@ export async function buildTask(
     consumer: () => {
       const groupId = sinkGroupId(id.connector, connectorConfig);
       const clientId = consumerProps["client.id"] ?? "";
-      const predecessors = fencesPredecessors ? deps.consumerMembers.predecessors(groupId, clientId) : undefined;
+      const predecessors = fencesPredecessors
+        ? deps.consumerMembers.predecessors(id.connector, groupId, clientId)
+        : undefined;
       return deps.kafka.consumer({
         groupId,
         topics,

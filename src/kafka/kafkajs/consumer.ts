@@ -142,7 +142,7 @@ export class KafkajsConsumer implements KafkaConsumer {
       memberIdGiven: (memberId, coordinator) => {
         // kafkajs joins again with it inside the same joinGroup call (no beforeJoin for that JoinGroup).
         // Remembered before that join, so a kill -9 from here on leaves it to be fenced.
-        this.options.predecessors?.joined(memberId);
+        this.options.predecessors?.given(memberId);
         if (!cancelled()) this.log.joining(memberId);
         return joinExit.given(memberId, coordinator, cancelled());
       },

@@ -144,7 +144,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       if (cancelled()) throw closedMeanwhile();
       // The id this JoinGroup carries (a MEMBER_ID_REQUIRED answer gave it): remembered before the
       // member can hold partitions with it, so a kill -9 from here on leaves it to be fenced.
-      if (consumer.memberId) predecessors?.joined(consumer.memberId);
+      if (consumer.memberId) predecessors?.given(consumer.memberId);
       // Fenced: a JoinGroup with the same group.instance.id would fence the other instance in turn.
       if (fenced) throw new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`);
       await this.beforeJoin(handlers, crash);

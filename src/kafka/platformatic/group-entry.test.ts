@@ -101,6 +101,7 @@ describe("fenceZombies", () => {
   /** This gateway's earlier consumer of the task was given `memberId`. */
   const remembering = (memberId: string): PredecessorMembers => ({
     remembered: () => [memberId],
+    given: () => {},
     joined: () => {},
     gone: () => {},
   });

@@ -136,11 +136,13 @@ export const migrations: readonly Migration[] = [
     name: "consumer member ids",
     sql: `
       CREATE TABLE consumer_members (
+        connector TEXT NOT NULL,
         group_id TEXT NOT NULL,
         client_id TEXT NOT NULL,
         member_id TEXT NOT NULL,
         PRIMARY KEY (group_id, client_id, member_id)
       ) STRICT;
+      CREATE INDEX consumer_members_connector ON consumer_members (connector);
     `,
   },
 ];
