@@ -40,6 +40,7 @@ import { WorkerSinkTask } from "./runtime/worker-sink-task.ts";
 import { WorkerSourceTask } from "./runtime/worker-source-task.ts";
 import { stopSteps } from "./stop-steps.ts";
 import { ConfigStore } from "./store/config-store.ts";
+import { ConsumerMemberStore } from "./store/consumer-member-store.ts";
 import { openDatabase } from "./store/database.ts";
 import { IdempotencyStore } from "./store/idempotency-store.ts";
 import { OffsetStore } from "./store/offset-store.ts";
@@ -181,6 +182,7 @@ export function startApp(options: AppOptions): App {
   );
   const statuses = new StatusStore(db);
   const offsets = new OffsetStore(db);
+  const consumerMembers = new ConsumerMemberStore(db);
   const idempotencyKeys = new IdempotencyStore(db, {
     maxBytes: config["ingest.idempotency.max.bytes"],
     connectorExists: (c) => configs.has(c),
@@ -208,6 +210,7 @@ export function startApp(options: AppOptions): App {
     registry,
     kafka,
     offsets,
+    consumerMembers,
     clock,
     logs,
     resolveConfig,
@@ -220,6 +223,7 @@ export function startApp(options: AppOptions): App {
     statuses,
     offsets,
     idempotencyKeys,
+    consumerMembers,
     registry,
     workerId: () => id,
     logs,

@@ -11,6 +11,7 @@ import { tempDir } from "../test/support/temp-dir.ts";
 import { deleteConnectorOffline, describeRemoved } from "./delete-connector.ts";
 import { NotFoundError } from "./errors.ts";
 import { ConfigStore } from "./store/config-store.ts";
+import { ConsumerMemberStore } from "./store/consumer-member-store.ts";
 import { migrate, openDatabase, StoreError, StoreLockedError } from "./store/database.ts";
 import { IdempotencyStore } from "./store/idempotency-store.ts";
 import { migrations } from "./store/migrations/index.ts";
@@ -20,7 +21,10 @@ import { StatusStore } from "./store/status-store.ts";
 const LATEST = migrations.at(-1)!.version;
 const RUNNING = { state: "RUNNING", trace: null, workerId: "127.0.0.1:8083" } as const;
 
-/** Stores connector `name` as a running gateway would: config, one task, statuses, a topic, an offset, two Idempotency-Keys. */
+/**
+ * Stores connector `name` as a running gateway would: config, one task, statuses, a topic, an
+ * offset, two Idempotency-Keys, a member id its task's consumer was given.
+ */
 function storeConnector(db: Database, name: string): void {
   const configs = new ConfigStore(db);
   const statuses = new StatusStore(db);
@@ -40,6 +44,7 @@ function storeConnector(db: Database, name: string): void {
       1,
       9e15,
     );
+  new ConsumerMemberStore(db).predecessors(name, `connect-${name}`, `connector-consumer-${name}-0`).joined("m-1");
 }
 
 /** What gateway.db holds for `name`, read through the stores. */
@@ -52,6 +57,7 @@ function stateOf(db: Database, name: string) {
     topics: statuses.topics(name),
     offsets: new OffsetStore(db).all(name),
     idempotencyKeys: db.query("SELECT idempotency_key AS k FROM ingest_idempotency WHERE connector = ?").all(name),
+    consumerMembers: new ConsumerMemberStore(db).remembered(`connect-${name}`, `connector-consumer-${name}-0`),
   };
 }
 
@@ -65,7 +71,7 @@ function thrown(run: () => unknown): unknown {
 }
 
 describe("deleteConnectorOffline", () => {
-  test("removes the config, task configs, statuses, active topics and Idempotency-Keys (explore5 E5); offsets and other connectors stay", async () => {
+  test("removes the config, task configs, statuses, active topics, Idempotency-Keys (explore5 E5) and consumer member ids; offsets and other connectors stay", async () => {
     await using dir = await tempDir();
     const db = openDatabase(dir.path);
     storeConnector(db, "a/b");
@@ -104,6 +110,7 @@ describe("deleteConnectorOffline", () => {
         topics: [],
         offsets: [{ partition: { filename: "in.txt" }, offset: { position: 42 } }],
         idempotencyKeys: [],
+        consumerMembers: [],
       });
       expect(stateOf(after, "other")).toEqual(before);
       expect(after.query("SELECT count(*) AS n FROM task_configs WHERE connector = 'a/b'").get()).toEqual({ n: 0 });

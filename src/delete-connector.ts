@@ -4,8 +4,9 @@
  * Connect 4.3.1 creates too and then answers 400 `Ambiguous URI path separator` for; Connect's
  * operator writes a tombstone to the config topic instead). It removes what a REST DELETE
  * /connectors/{name} removes (herder.ts deleteConnector), through the same store methods: the
- * config with its target state and task configs, the statuses, the active topics and the ingest
- * Idempotency-Keys; source offsets stay, as Connect keeps them. Called by main.ts.
+ * config with its target state and task configs, the statuses, the active topics, the ingest
+ * Idempotency-Keys and the member ids its sink consumers were given (consumer-member-store.ts);
+ * source offsets stay, as Connect keeps them. Called by main.ts.
  *
  * The file must exist (nothing is created), must not be in use (a running gateway holds its
  * exclusive lock, so the command fails with StoreLockedError and changes nothing), and must have
@@ -15,6 +16,7 @@
 
 import { NotFoundError } from "./errors.ts";
 import { ConfigStore } from "./store/config-store.ts";
+import { deleteConnectorMembers } from "./store/consumer-member-store.ts";
 import { openDatabase } from "./store/database.ts";
 import { durably } from "./store/durable-write.ts";
 import { deleteConnectorKeys } from "./store/idempotency-store.ts";
@@ -53,6 +55,7 @@ export function deleteConnectorOffline(dataDir: string, name: string): RemovedCo
       configs.remove(name);
       statuses.removeConnector(name);
       statuses.resetTopics(name);
+      deleteConnectorMembers(db, name);
       return { ...removed, idempotencyKeys: deleteConnectorKeys(db, name).keys };
     });
   } finally {

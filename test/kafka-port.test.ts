@@ -13,10 +13,13 @@ import type {
   KafkaAdmin,
   KafkaConsumer,
   KafkaPort,
+  PredecessorMembers,
 } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { kafkaErrorOf, writtenRecords } from "../src/kafka/send-rejection.ts";
 import { recordRejectionOf } from "../src/runtime/record-rejection.ts";
+import { ConsumerMemberStore } from "../src/store/consumer-member-store.ts";
+import { openDatabase } from "../src/store/database.ts";
 import { LogManager } from "../src/util/logger.ts";
 import {
   awaitTopic,
@@ -29,6 +32,7 @@ import {
   testClient,
   uniqueTopic,
 } from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 import {
   answerRequests,
@@ -752,35 +756,107 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     await consumer.close();
   }, 60_000);
 
-  test("fencePredecessors: a member with the same client.id is removed before joining only when asked (a shared id is never fenced on)", async () => {
+  // explore20 F1: a task starting removed every member with its default client id, also the live
+  // member of another gateway running a sink connector of the same name (Partitions lost, duplicates).
+  test("predecessors: a start removes only the members this gateway was given, never another gateway's with the same client.id", async () => {
     const topic = uniqueTopic("fence");
     const groupId = `group-${topic}`;
-    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
-    const properties = { ...fast(), "client.id": "connector-consumer-fence-0" };
-    const a = await port.consumer({ groupId, topics: [topic], properties });
-    await a.start(handlers({}));
-    await waitFor(() => a.assignment().length === 1, { what: "A assigned" });
+    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    const clientId = "connector-consumer-fence-0";
+    const properties = { ...fast(), "client.id": clientId };
+    // Two gateways, each with its own data.dir.
+    await using dirA = await tempDir();
+    await using dirB = await tempDir();
+    const dbA = openDatabase(dirA.path);
+    const dbB = openDatabase(dirB.path);
+    const gatewayA = () => new ConsumerMemberStore(dbA).predecessors("fence", groupId, clientId);
+    const gatewayB = () => new ConsumerMemberStore(dbB).predecessors("fence", groupId, clientId);
     const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
     const members = async () => [
       ...((await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId)?.members.keys() ?? []),
     ];
+    const eventsA: string[] = [];
+    const a = await port.consumer({ groupId, topics: [topic], properties, predecessors: gatewayA() });
+    const b = await port.consumer({ groupId, topics: [topic], properties, predecessors: gatewayB() });
+    const a2 = await port.consumer({ groupId, topics: [topic], properties, predecessors: gatewayA() });
     try {
+      await a.start(
+        handlers({
+          onPartitionsRevoked: async (tps) => void eventsA.push(`revoked ${tps.length}`),
+          onPartitionsAssigned: async (tps) => void eventsA.push(`assigned ${tps.length}`),
+          onPartitionsLost: async (tps) => void eventsA.push(`lost ${tps.length}`),
+        }),
+      );
+      await waitFor(() => a.assignment().length === 2, { what: "A assigned both partitions" });
       const [memberA] = await members();
-      // Not asked to: B joins beside A, which keeps its membership.
-      const b = await port.consumer({ groupId, topics: [topic], properties, fencePredecessors: false });
+      expect(gatewayA().remembered()).toEqual([memberA!]);
+      // Gateway B's task starts: A stays a member and gives a partition up in order (a normal rebalance).
       await b.start(handlers({}));
-      await waitFor(async () => (await members()).length === 2, { what: "A and B both members" });
-      expect(await members()).toContain(memberA!);
-      await b.close();
-      await waitFor(async () => (await members()).length === 1, { what: "B gone" });
-      // Asked to: C removes A (as it would its dead predecessor) before it joins; A comes back as a new member.
-      const c = await port.consumer({ groupId, topics: [topic], properties, fencePredecessors: true });
-      await c.start(handlers({}));
+      await waitFor(() => a.assignment().length === 1 && b.assignment().length === 1, {
+        what: "A and B one partition each",
+        timeoutMs: 30_000,
+      });
+      // Under load the group may rebalance again (a late rejoin): A keeps its membership either way.
+      expect({
+        memberA: (await members()).includes(memberA!),
+        lost: eventsA.filter((e) => e.startsWith("lost")),
+        assigned: a.assignment().length,
+      }).toEqual({ memberA: true, lost: [], assigned: 1 });
+      // Gateway A's task starts again as after a kill -9 (A never left): A, its own predecessor, is removed.
+      await a2.start(handlers({}));
       await waitFor(async () => !(await members()).includes(memberA!), { what: "A removed", timeoutMs: 30_000 });
-      await c.close();
+      expect(await members()).toEqual(expect.arrayContaining(gatewayB().remembered()));
     } finally {
       await groupAdmin.close();
+      await a2.close();
+      await b.close();
       await a.close();
+      dbA.close();
+      dbB.close();
+    }
+  }, 60_000);
+
+  // review-fencefix P2: the id a MEMBER_ID_REQUIRED answer gives was stored only once the join
+  // completed, so a kill -9 during the JoinGroup that carries it left a member no start fenced.
+  test("predecessors: the member id given is stored before the JoinGroup that carries it, the join completed keeps it", async () => {
+    const topic = uniqueTopic("fence-given");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    const clientId = "connector-consumer-fence-given-0";
+    await using dir = await tempDir();
+    const db = openDatabase(dir.path);
+    const store = new ConsumerMemberStore(db).predecessors("fence-given", groupId, clientId);
+    const calls: string[] = [];
+    const predecessors: PredecessorMembers = {
+      remembered: () => store.remembered(),
+      given: (memberId) => {
+        calls.push("given");
+        store.given(memberId);
+      },
+      joined: (memberId) => {
+        calls.push(store.remembered().includes(memberId) ? "joined (given before)" : "joined");
+        store.joined(memberId);
+      },
+      gone: (memberIds) => store.gone(memberIds),
+    };
+    const consumer = await port.consumer({
+      groupId,
+      topics: [topic],
+      properties: { ...fast(), "client.id": clientId },
+      predecessors,
+    });
+    try {
+      using _tap = tapRequests((request) => {
+        if (request.apiKey === JOIN_GROUP && request.clientId === clientId) calls.push("JoinGroup");
+      });
+      await consumer.start(handlers({}));
+      await waitFor(() => consumer.assignment().length === 1, { what: "the partition assigned" });
+      // The first JoinGroup, without an id, is answered MEMBER_ID_REQUIRED with one.
+      expect(calls).toEqual(["JoinGroup", "given", "JoinGroup", "joined (given before)"]);
+      expect(store.remembered()).toHaveLength(1);
+    } finally {
+      await consumer.close();
+      db.close();
     }
   }, 60_000);
 
@@ -1855,3 +1931,81 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])(
     });
   },
 );
+
+// explore20 F1: a newcomer of another gateway with the other kafka.client (and the same default client id)
+// removed the first gateway's live member before joining: the first one's task failed, the newcomer took over.
+describe("two gateways with a sink connector of one name and different kafka.client values", () => {
+  test.each(["kafkajs", "platformatic"] as const)(
+    "a %s member keeps its partitions; the other client's newcomer is refused at start",
+    async (first) => {
+      const second = first === "kafkajs" ? "platformatic" : "kafkajs";
+      const logs = new LogManager({ sink: () => {} });
+      const [portA, portB] = [kafkaPorts[first](logs), kafkaPorts[second](logs)];
+      const admin = await portA.admin({ "bootstrap.servers": info.bootstrap });
+      const topic = uniqueTopic("fence-mixed");
+      const groupId = `group-${topic}`;
+      const clientId = "connector-consumer-fence-mixed-0";
+      const properties = {
+        "bootstrap.servers": info.bootstrap,
+        "fetch.max.wait.ms": "100",
+        "heartbeat.interval.ms": "300",
+        "client.id": clientId,
+      };
+      await using dirA = await tempDir();
+      await using dirB = await tempDir();
+      const dbA = openDatabase(dirA.path);
+      const dbB = openDatabase(dirB.path);
+      const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
+      const members = async () => [
+        ...((await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId)?.members.keys() ?? []),
+      ];
+      const eventsA: string[] = [];
+      const a = await portA.consumer({
+        groupId,
+        topics: [topic],
+        properties,
+        predecessors: new ConsumerMemberStore(dbA).predecessors("fence", groupId, clientId),
+      });
+      const b = await portB.consumer({
+        groupId,
+        topics: [topic],
+        properties,
+        predecessors: new ConsumerMemberStore(dbB).predecessors("fence", groupId, clientId),
+      });
+      try {
+        await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+        await a.start(
+          handlers({
+            onPartitionsLost: async (tps) => void eventsA.push(`lost ${tps.length}`),
+            onCrash: (error) => void eventsA.push(`crashed ${error.message}`),
+          }),
+        );
+        await waitFor(() => a.assignment().length === 2, { what: "A assigned both partitions" });
+        const before = await members();
+        // Refused: its start rejects, or the consumer crashes at the join (as each adapter reports it).
+        const crashesB: Error[] = [];
+        const refused = await b.start(handlers({ onCrash: (error) => void crashesB.push(error) })).then(
+          async () => {
+            await waitFor(() => crashesB.length > 0, { what: "B crashed", timeoutMs: 30_000 });
+            return crashesB[0];
+          },
+          (error: unknown) => error,
+        );
+        expect(String(refused)).toContain("incompatible");
+        expect({ members: await members(), assigned: a.assignment().length, eventsA }).toEqual({
+          members: before,
+          assigned: 2,
+          eventsA: [],
+        });
+      } finally {
+        await groupAdmin.close();
+        await b.close();
+        await a.close();
+        await admin.close();
+        dbA.close();
+        dbB.close();
+      }
+    },
+    60_000,
+  );
+});

@@ -163,20 +163,40 @@ export interface ConsumerHandlers {
   onCrash(error: Error): void;
 }
 
+/**
+ * The member ids a group gave this gateway's consumers of one task (one group and client id), kept
+ * across restarts of the gateway (a kill -9 included), so that a new consumer fences only its own
+ * predecessors (ConsumerOptions' `predecessors`).
+ */
+export interface PredecessorMembers {
+  /** The member ids earlier consumers were given, not known to be gone from the group. */
+  remembered(): readonly string[];
+  /**
+   * A member id the group gave this consumer (a MEMBER_ID_REQUIRED answer): called before the
+   * JoinGroup that carries it, so a kill -9 during that join leaves it to be fenced.
+   */
+  given(memberId: string): void;
+  /** This consumer completed a join with `memberId`: the others remembered are no longer worth fencing. */
+  joined(memberId: string): void;
+  /** These member ids are no longer in the group (removed by the fencing, left or expired). */
+  gone(memberIds: readonly string[]): void;
+}
+
 export interface ConsumerOptions {
   readonly groupId: string;
   readonly topics: readonly string[] | RegExp;
   readonly properties: ClientProperties;
   /**
-   * Before joining, remove the group's members that carry this consumer's `client.id`: its own
-   * earlier incarnations, killed without leaving, which would otherwise hold their partitions for
-   * `session.timeout.ms`. Only for a client id no other live member of this gateway uses (a sink
-   * task's default `connector-consumer-<connector>-<task>`, when no `client.id` is configured);
-   * another gateway on the same cluster with a sink connector of the same name carries the same
-   * ids, and a member of it would be removed too. Never for static members (`group.instance.id`),
-   * which the broker replaces at join. Default false.
+   * Before joining, remove from the group the members this gateway's earlier consumers of the same
+   * task were given (`predecessors.remembered()`) that are still there with this consumer's
+   * `client.id`: its own earlier incarnations, killed without leaving, which would otherwise hold
+   * their partitions for `session.timeout.ms`. A member of another gateway (a sink connector of the
+   * same name elsewhere carries the same default client ids) was never given to this gateway, so it
+   * stays: the join is a normal rebalance. Only for a client id no other live member of this gateway
+   * uses (a sink task's default `connector-consumer-<connector>-<task>`). Never for static members
+   * (`group.instance.id`), which the broker replaces at join. Default none: nothing is fenced.
    */
-  readonly fencePredecessors?: boolean;
+  readonly predecessors?: PredecessorMembers;
   /**
    * The context the consumer's own log lines carry before Java's `[Consumer clientId=…, groupId=…]`
    * (a sink task's `[connector|task-N]`): joins, assignments, revocations, starting positions.

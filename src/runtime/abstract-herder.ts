@@ -50,6 +50,8 @@ export interface HerderDeps {
    * its name must not replay the old one's answers); none in tests that run no ingest.
    */
   readonly idempotencyKeys?: { connectorDeleted(connector: string): void; connectorCreated(connector: string): void };
+  /** The member ids given to sink tasks' consumers (consumer-member-store.ts), deleted with their connector. */
+  readonly consumerMembers?: { connectorDeleted(connector: string): void };
   readonly registry: PluginRegistry;
   readonly workerId: () => string;
   readonly logs: LogManager;

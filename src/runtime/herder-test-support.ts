@@ -17,6 +17,7 @@ import { connectorPluginRoutes } from "../rest/routes/connector-plugins.ts";
 import { connectorRoutes } from "../rest/routes/connectors.ts";
 import { restApp } from "../rest/server.ts";
 import { ConfigStore } from "../store/config-store.ts";
+import { ConsumerMemberStore } from "../store/consumer-member-store.ts";
 import { migrate } from "../store/database.ts";
 import { OffsetStore } from "../store/offset-store.ts";
 import { StatusStore } from "../store/status-store.ts";
@@ -97,11 +98,13 @@ export async function inProcessWorker(
   const activeTopics = new ActiveTopicRegistry(
     (connector, topic) => herderRef?.recordActiveTopic(connector, topic) ?? false,
   );
+  const consumerMembers = new ConsumerMemberStore(db);
   const worker = new Worker({
     config,
     registry,
     kafka: options.kafka ?? kafka,
     offsets,
+    consumerMembers,
     clock: options.clock ?? systemClock,
     logs,
     resolveConfig,
@@ -112,6 +115,7 @@ export async function inProcessWorker(
     configs,
     statuses,
     offsets,
+    consumerMembers,
     registry,
     workerId: () => "127.0.0.1:8083",
     logs,

@@ -147,6 +147,12 @@ export class Herder extends HerderRestarts {
       } catch (error) {
         this.log.warn(`Could not reset the active topics of deleted connector ${name}`, error);
       }
+      // After its tasks stopped: no consumer of it stores an id any more.
+      try {
+        this.deps.consumerMembers?.connectorDeleted(name);
+      } catch (error) {
+        this.log.warn(`Could not remove the consumer member ids of deleted connector ${name}`, error);
+      }
       // After its tasks stopped (no request of it is answered any more): a connector created again
       // under this name would otherwise replay these answers, naming topics it may not write. Hidden
       // at once; the store's timer deletes them in batches, the delete does not wait for them.

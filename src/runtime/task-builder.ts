@@ -143,7 +143,7 @@ export async function buildTask(
     maxPutRecords = consumerSettings(consumerProps).maxPollRecords;
   });
   warnClient("consumer", consumerProps);
-  const fencePredecessors = clients.consumerFencesPredecessors;
+  const fencesPredecessors = clients.consumerFencesPredecessors;
   const dlqTopic = sinkFramework["errors.deadletterqueue.topic.name"].trim();
   if (dlqTopic !== "") {
     const dlqProducerProps = clients.dlqProducer;
@@ -184,14 +184,20 @@ export async function buildTask(
     operator,
     errantRecordReporter: dlqTopic !== "" || framework["errors.log.enable"],
     maxPutRecords,
-    consumer: () =>
-      deps.kafka.consumer({
-        groupId: sinkGroupId(id.connector, connectorConfig),
+    consumer: () => {
+      const groupId = sinkGroupId(id.connector, connectorConfig);
+      const clientId = consumerProps["client.id"] ?? "";
+      const predecessors = fencesPredecessors
+        ? deps.consumerMembers.predecessors(id.connector, groupId, clientId)
+        : undefined;
+      return deps.kafka.consumer({
+        groupId,
         topics,
         properties: consumerProps,
-        fencePredecessors,
+        ...(predecessors ? { predecessors } : {}),
         logContext,
-      }),
+      });
+    },
   });
 }
 

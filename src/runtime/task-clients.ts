@@ -48,11 +48,11 @@ export interface TaskClientProperties {
   readonly dlqAdmin: Record<string, string>;
   /**
    * No `client.id` was configured for the consumer (worker `consumer.client.id`, connector
-   * `consumer.override.client.id`), so it carries the task's own default id: within this gateway a
-   * group member with it is this task's dead predecessor, removed before joining. A configured id
+   * `consumer.override.client.id`), so it carries the task's own default id: within this gateway the
+   * member ids its group gave consumers with it are this task's, and those still in the group are
+   * its dead predecessors, removed before joining (ConsumerOptions' `predecessors`). A configured id
    * may be shared by several tasks (even one equal to a task's default), so it is never fenced on.
-   * Another gateway on the same cluster with a sink connector of the same name carries the same
-   * default ids: such gateways must set distinct client ids, which turns fencing off (README).
+   * Another gateway's member with the same default id was never given to this gateway: it stays.
    */
   readonly consumerFencesPredecessors: boolean;
 }

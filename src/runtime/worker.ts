@@ -18,6 +18,7 @@ import type { ClientType } from "../kafka/client-config-keys.ts";
 import type { KafkaAdmin, KafkaPort } from "../kafka/kafka-port.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import type { TargetState } from "../store/config-store.ts";
+import type { ConsumerMemberStore } from "../store/consumer-member-store.ts";
 import type { OffsetStore } from "../store/offset-store.ts";
 import type { Clock } from "../util/clock.ts";
 import type { LogManager } from "../util/logger.ts";
@@ -42,6 +43,8 @@ export interface WorkerDeps {
   readonly registry: PluginRegistry;
   readonly kafka: KafkaPort;
   readonly offsets: OffsetStore;
+  /** The member ids groups gave the sink tasks' consumers: a task fences only its own predecessors. */
+  readonly consumerMembers: ConsumerMemberStore;
   readonly clock: Clock;
   readonly logs: LogManager;
   /**

@@ -101,12 +101,18 @@ export async function stableSubscriptions(admin: Admin, groupId: string): Promis
 
 /** The partitions assigned to each member of the group, as its coordinator describes it ("topic-partition"). */
 export async function groupAssignment(admin: Admin, groupId: string): Promise<string[][]> {
+  return (await groupMembers(admin, groupId)).map((m) => m.partitions);
+}
+
+/** Each member of the group: its id and the partitions assigned to it ("topic-partition"). */
+export async function groupMembers(admin: Admin, groupId: string): Promise<{ id: string; partitions: string[] }[]> {
   const [group] = (await admin.describeGroups([groupId])).groups;
-  return (group?.members ?? []).map((m) =>
-    Object.entries(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {})
+  return (group?.members ?? []).map((m) => ({
+    id: m.memberId,
+    partitions: Object.entries(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {})
       .flatMap(([topic, partitions]) => partitions.map((p) => `${topic}-${p}`))
       .sort(),
-  );
+  }));
 }
 
 let topicCounter = 0;

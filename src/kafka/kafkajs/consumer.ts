@@ -1,7 +1,8 @@
 /**
  * The consumer side of the kafkajs adapter: one group member per sink task. Before joining it
  * waits for its topics (kafkajs assigns from the metadata it holds at join time) and removes its
- * own dead predecessor from the group (kafkajs cannot use static membership).
+ * own dead predecessors from the group (members this gateway's earlier consumers of the task were
+ * given, ConsumerOptions' `predecessors`: kafkajs cannot use static membership).
  *
  * Rebalances, as Java's consumer runs the eager protocol: kafkajs stops fetching (and waits for the
  * batches with the handler) when a heartbeat or fetch finds the group rebalancing, then rejoins.
@@ -132,6 +133,7 @@ export class KafkajsConsumer implements KafkaConsumer {
         joinExit.sent(memberId, answered, coordinator);
         this.coordinator = coordinator;
         const joined = (r: { generationId: number; memberId: string; groupProtocol: string }) => {
+          this.options.predecessors?.joined(r.memberId);
           this.joinedAs = r; // its SyncGroup's answer is the GROUP_JOIN event
           this.log.joined(r.generationId, r.memberId, r.groupProtocol);
         };
@@ -139,6 +141,8 @@ export class KafkajsConsumer implements KafkaConsumer {
       },
       memberIdGiven: (memberId, coordinator) => {
         // kafkajs joins again with it inside the same joinGroup call (no beforeJoin for that JoinGroup).
+        // Remembered before that join, so a kill -9 from here on leaves it to be fenced.
+        this.options.predecessors?.given(memberId);
         if (!cancelled()) this.log.joining(memberId);
         return joinExit.given(memberId, coordinator, cancelled());
       },

@@ -32,7 +32,7 @@ describe("fenceZombies", () => {
 
   const options = {
     groupId: "connect-s",
-    fencePredecessors: true,
+    predecessors: { remembered: () => ["m-dead"], given: () => {}, joined: () => {}, gone: () => {} },
     properties: { "client.id": "connector-consumer-s-0" },
   } as unknown as ConsumerOptions;
 

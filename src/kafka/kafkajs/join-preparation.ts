@@ -8,6 +8,7 @@ import { RetriableError } from "../../errors.ts";
 import { retry } from "../../util/backoff.ts";
 import { type CoordinatorWait, waitForCoordinator } from "../coordinator-wait-policy.ts";
 import type { ConsumerOptions } from "../kafka-port.ts";
+import { type FencedGroup, fenceOwnPredecessors } from "../own-predecessors.ts";
 import { coordinatorNotReady } from "./coordinator-wait.ts";
 import { topicNotReady } from "./errors.ts";
 import { createCluster } from "./protocol.ts";
@@ -76,36 +77,47 @@ export async function topicsReady(
 }
 
 /**
- * Removes members of the group that carry this consumer's client id when asked to
- * (`fencePredecessors`): earlier incarnations of the same task that died without leaving
- * (kill -9). Otherwise the new member waits for their session to expire (45 s) before it gets
- * partitions. kafkajs cannot use static membership (KIP-345), which would solve this in the
- * protocol. Its DescribeGroups is the start's first request to the group coordinator, so it waits
- * out one not ready (COORDINATOR_LOAD_IN_PROGRESS on a broker loading __consumer_offsets) as the
- * join does (`wait`, coordinator-wait-policy.ts), rather than failing the start into its backoff.
+ * Removes this consumer's own dead predecessors from the group (`predecessors`, own-predecessors.ts):
+ * earlier incarnations of the same task that died without leaving (kill -9). Otherwise the new member
+ * waits for their session to expire (45 s) before it gets partitions. kafkajs cannot use static
+ * membership (KIP-345), which would solve this in the protocol. Its DescribeGroups is the start's
+ * first request to the group coordinator, so it waits out one not ready (COORDINATOR_LOAD_IN_PROGRESS
+ * on a broker loading __consumer_offsets) as the join does (`wait`, coordinator-wait-policy.ts),
+ * rather than failing the start into its backoff.
  */
 export async function fenceZombies(kafka: Kafka, options: ConsumerOptions, wait: CoordinatorWait): Promise<void> {
   const clientId = options.properties["client.id"]?.trim();
-  if (!options.fencePredecessors || !clientId) return;
-  await waitForCoordinator(() => fence(kafka, options.groupId, clientId), wait, coordinatorNotReady);
+  const { predecessors, groupId } = options;
+  if (!predecessors || !clientId) return;
+  await waitForCoordinator(
+    () => fenceOwnPredecessors(predecessors, clientId, kafkajsGroup(kafka, groupId)),
+    wait,
+    coordinatorNotReady,
+  );
 }
 
-async function fence(kafka: Kafka, groupId: string, clientId: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const { groups } = await admin.describeGroups([groupId]);
-    const zombies = (groups[0]?.members ?? []).filter((m) => m.clientId === clientId);
-    if (zombies.length === 0) return;
-    const cluster = createCluster(kafka);
-    await cluster.connect();
-    try {
-      const coordinator = await cluster.findGroupCoordinator({ groupId });
-      for (const z of zombies) await coordinator.leaveGroup({ groupId, memberId: z.memberId });
-    } finally {
-      await cluster.disconnect();
-    }
-  } finally {
-    await admin.disconnect();
-  }
+/** The group's members through a kafkajs admin client; removed through LeaveGroup requests to its coordinator. */
+function kafkajsGroup(kafka: Kafka, groupId: string): FencedGroup {
+  return {
+    async members() {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const { groups } = await admin.describeGroups([groupId]);
+        return groups[0]?.members ?? [];
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    async remove(memberIds) {
+      const cluster = createCluster(kafka);
+      await cluster.connect();
+      try {
+        const coordinator = await cluster.findGroupCoordinator({ groupId });
+        for (const memberId of memberIds) await coordinator.leaveGroup({ groupId, memberId });
+      } finally {
+        await cluster.disconnect();
+      }
+    },
+  };
 }

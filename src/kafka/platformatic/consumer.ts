@@ -37,8 +37,8 @@
  * Each step is logged as Java's consumer logs it (consumer-log.ts).
  *
  * Before joining, like the kafkajs adapter: it waits until listed topics exist with leaders (the group
- * leader assigns from the metadata it holds at join time), and, when `fencePredecessors` says its
- * client id is its own, removes its dead predecessor from the group (members with that client id, left
+ * leader assigns from the metadata it holds at join time), and, given its `predecessors`, removes its
+ * dead predecessors from the group (members this gateway's earlier consumers were given, left
  * by a kill -9), unless the member is static. A `topics.regex` subscription is matched against the
  * cluster's topics at start; the matched topics and their partition counts are asked again every
  * `metadata.max.age.ms` (as Java's consumer does at each metadata refresh); a new topic rejoins the
@@ -137,9 +137,14 @@ export class PlatformaticConsumer implements KafkaConsumer {
     let joinedAs: string | null = null;
     /** Set when the group fenced this static member: the consumer failed for good, it never rejoins. */
     let fenced: string | undefined;
+    // A static member is never fenced: the broker replaces it at join.
+    const predecessors = s.groupInstanceId ? undefined : this.options.predecessors;
     const joinHook = new JoinHook(async () => {
       // Closed: no JoinGroup goes out any more (nor the one a MEMBER_ID_REQUIRED answer asks for).
       if (cancelled()) throw closedMeanwhile();
+      // The id this JoinGroup carries (a MEMBER_ID_REQUIRED answer gave it): remembered before the
+      // member can hold partitions with it, so a kill -9 from here on leaves it to be fenced.
+      if (consumer.memberId) predecessors?.given(consumer.memberId);
       // Fenced: a JoinGroup with the same group.instance.id would fence the other instance in turn.
       if (fenced) throw new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`);
       await this.beforeJoin(handlers, crash);
@@ -296,6 +301,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       this.joining = false;
       recovery.joined();
       joinedAs = payload.memberId ?? null;
+      if (joinedAs) predecessors?.joined(joinedAs);
       // A leader alone in its group assigns every partition itself, without the assigner.
       const alone = () => countsAssigned(payload.assignments ?? []);
       this.leaderAssigned = payload.isLeader ? (this.assignerUsed.counts ?? alone()) : undefined;
@@ -309,8 +315,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
       if (!(topics instanceof RegExp)) await awaitTopics(consumer, subscribed, s.allowAutoTopicCreation);
       if (cancelled()) throw closedMeanwhile();
       const ownClientId = this.options.properties["client.id"]?.trim();
-      if (this.options.fencePredecessors && ownClientId && !s.groupInstanceId)
-        await fenceZombies(() => libraryAdmin(this.connection), groupId, ownClientId, wait);
+      if (predecessors && ownClientId)
+        await fenceZombies(() => libraryAdmin(this.connection), groupId, ownClientId, predecessors, wait);
       if (cancelled()) throw closedMeanwhile();
       for (const t of subscribed) consumer.topics.track(t);
       const { connection, settings } = this;

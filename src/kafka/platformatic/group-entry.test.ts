@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { type Consumer, MultipleErrors, NetworkError, ResponseError } from "@platformatic/kafka";
 import { isRetriable } from "../../errors.ts";
+import type { PredecessorMembers } from "../kafka-port.ts";
 import { wrap } from "./errors.ts";
 import { awaitTopics, type FencingAdmin, fenceZombies } from "./group-entry.ts";
 
@@ -97,6 +98,14 @@ describe("fenceZombies", () => {
     return { openAdmin, events };
   }
 
+  /** This gateway's earlier consumer of the task was given `memberId`. */
+  const remembering = (memberId: string): PredecessorMembers => ({
+    remembered: () => [memberId],
+    given: () => {},
+    joined: () => {},
+    gone: () => {},
+  });
+
   const waitNoting = (warnings: string[]) => ({
     retryBackoffMs: 0,
     timeoutMs: 300_000,
@@ -107,7 +116,7 @@ describe("fenceZombies", () => {
   test("waits out a group coordinator that is loading, with the join's WARN, then removes only its predecessor", async () => {
     const { openAdmin, events } = coordinator(2);
     const warnings: string[] = [];
-    await fenceZombies(openAdmin, "connect-s", "connector-consumer-s-0", waitNoting(warnings));
+    await fenceZombies(openAdmin, "connect-s", "connector-consumer-s-0", remembering("m-dead"), waitNoting(warnings));
     expect({ warnings, events }).toEqual({
       warnings: ["COORDINATOR_LOAD_IN_PROGRESS"],
       events: ["closed", "closed", "removed m-dead", "closed"],
@@ -117,9 +126,13 @@ describe("fenceZombies", () => {
   test("another refusal fails the start as before", async () => {
     const { openAdmin } = coordinator(Number.POSITIVE_INFINITY, 30); // GROUP_AUTHORIZATION_FAILED
     const warnings: string[] = [];
-    const failed = await fenceZombies(openAdmin, "connect-s", "connector-consumer-s-0", waitNoting(warnings)).catch(
-      (e: unknown) => e,
-    );
+    const failed = await fenceZombies(
+      openAdmin,
+      "connect-s",
+      "connector-consumer-s-0",
+      remembering("m-dead"),
+      waitNoting(warnings),
+    ).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(MultipleErrors);
     expect(warnings).toEqual([]);
   });

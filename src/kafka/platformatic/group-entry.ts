@@ -1,13 +1,16 @@
 /**
  * What a PlatformaticConsumer does before it joins its group (as the kafkajs adapter does):
  * which topics a `topics.regex` subscription matches, waiting until the topics exist with leaders,
- * and removing its own dead predecessor (a member with its client id, left by a kill -9).
+ * and removing its own dead predecessors (members this gateway's earlier consumers of the task were
+ * given, left by a kill -9: own-predecessors.ts).
  */
 import { Admin, type Consumer } from "@platformatic/kafka";
 import { RetriableError } from "../../errors.ts";
 import { retry } from "../../util/backoff.ts";
 import type { ConnectionSettings } from "../client-config.ts";
 import { type CoordinatorWait, waitForCoordinator } from "../coordinator-wait-policy.ts";
+import type { PredecessorMembers } from "../kafka-port.ts";
+import { fenceOwnPredecessors } from "../own-predecessors.ts";
 import { baseOptions } from "./client-options.ts";
 import { coordinatorNotReady, isUnknownTopic, notReached, retriable } from "./errors.ts";
 
@@ -37,30 +40,37 @@ export function matchingTopics(connection: ConnectionSettings, pattern: RegExp):
 }
 
 /**
- * Removes members of the group that carry `clientId`: earlier incarnations of the same task that
- * died without leaving (kill -9). Otherwise the new member waits for their session to expire (45 s)
- * before it gets partitions. Only for a client id no other live member uses (ConsumerOptions'
- * `fencePredecessors`). Its DescribeGroups is the start's first request to the group coordinator: it
- * waits out one not ready (loading __consumer_offsets) as the join does (`wait`, coordinator-wait-policy.ts).
- * `openAdmin` makes a new admin client per attempt (`libraryAdmin`), closed after it.
+ * Removes this consumer's own dead predecessors from the group (`predecessors`, own-predecessors.ts):
+ * earlier incarnations of the same task that died without leaving (kill -9). Otherwise the new member
+ * waits for their session to expire (45 s) before it gets partitions. Its DescribeGroups is the
+ * start's first request to the group coordinator: it waits out one not ready (loading
+ * __consumer_offsets) as the join does (`wait`, coordinator-wait-policy.ts). `openAdmin` makes a new
+ * admin client per attempt (`libraryAdmin`), closed after it.
  */
 export function fenceZombies(
   openAdmin: () => FencingAdmin,
   groupId: string,
   clientId: string,
+  predecessors: PredecessorMembers,
   wait: CoordinatorWait,
 ): Promise<void> {
   const fence = () =>
-    withAdmin(openAdmin(), async (admin) => {
-      const groups = await admin.describeGroups({ groups: [groupId] });
-      const members = [...(groups.get(groupId)?.members.values() ?? [])];
-      const zombies = members.filter((m) => m.clientId === clientId);
-      if (zombies.length === 0) return;
-      await admin.removeMembersFromConsumerGroup({
-        groupId,
-        members: zombies.map((z) => ({ memberId: z.id, reason: "replaced by a restarted task" })),
-      });
-    });
+    withAdmin(openAdmin(), (admin) =>
+      fenceOwnPredecessors(predecessors, clientId, {
+        members: async () => {
+          const groups = await admin.describeGroups({ groups: [groupId] });
+          return [...(groups.get(groupId)?.members.values() ?? [])].map((m) => ({
+            memberId: m.id,
+            clientId: m.clientId,
+          }));
+        },
+        remove: (memberIds) =>
+          admin.removeMembersFromConsumerGroup({
+            groupId,
+            members: memberIds.map((memberId) => ({ memberId, reason: "replaced by a restarted task" })),
+          }),
+      }),
+    );
   return waitForCoordinator(fence, wait, coordinatorNotReady);
 }
 

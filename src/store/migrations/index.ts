@@ -129,4 +129,20 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // The member ids groups gave this gateway's sink consumers (consumer-member-store.ts): a task
+    // starting fences only those, never another gateway's member with the same client id (explore20 F1).
+    version: 6,
+    name: "consumer member ids",
+    sql: `
+      CREATE TABLE consumer_members (
+        connector TEXT NOT NULL,
+        group_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        member_id TEXT NOT NULL,
+        PRIMARY KEY (group_id, client_id, member_id)
+      ) STRICT;
+      CREATE INDEX consumer_members_connector ON consumer_members (connector);
+    `,
+  },
 ];
