@@ -108,12 +108,9 @@ export function wrap(error: unknown, what: string): Error {
   if (tls) return tls;
   const protocol = protocolError(error);
   if (isAccessError(protocol?.kafkaError)) {
-    return accessFailure(
-      what,
-      protocol!.kafkaError,
-      (error as { message?: string })?.message ?? protocol!.kafkaError,
-      error,
-    );
+    // The broker's refusal, not a wrapper's words around it ("Failed to find group coordinator" for a group the
+    // principal may not use).
+    return accessFailure(what, protocol!.kafkaError, protocol!.message, error);
   }
   const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}`;
   // kafkajs keeps Kafka's messages without their closing full stop.
