@@ -88,7 +88,10 @@ export function accessRefusal(
 
 /** Why `b` came back: the request's error when it failed as a whole, else the broker's answer. */
 export function failureDetail(b: Batch, code: number, message: string | null | undefined, cause?: unknown): string {
-  return cause !== undefined ? String((cause as Error)?.message ?? cause) : describeBatch(b, code, message);
+  // Without its closing full stop: "; retrying …" follows (the library's "Connection to h:p failed.").
+  return cause !== undefined
+    ? String((cause as Error)?.message ?? cause).replace(/\.$/, "")
+    : describeBatch(b, code, message);
 }
 
 /** What the later batches of `part` get when an earlier one failed for good (not sent: sent again at once). */

@@ -67,14 +67,17 @@ describe("ProducePipeline (idempotent)", () => {
 
   test("a lost answer (the connection dropped after the broker wrote it) is retried: DUPLICATE_SEQUENCE_NUMBER is success, written once", async () => {
     const broker = new FakeBroker();
-    const pipeline = await warmedUp(broker, settings());
+    const warnings: string[] = [];
+    const pipeline = await warmedUp(broker, settings({ onRetry: (m) => warnings.push(m) }));
     const { outcomes, all } = appendAll(pipeline, [0, 1, 2]);
     await waitFor(() => broker.requests.length === 3);
     broker.handle(broker.requests[0]!); // written, but the answer never arrives
-    broker.requests[0]!.failWith(new Error("Connection closed"));
+    broker.requests[0]!.failWith(new Error("Connection to 127.0.0.1:9092 failed."));
     broker.deliver(1);
     broker.deliver(2);
     await waitFor(() => broker.requests.length === 4);
+    // The library's message without its full stop before "; retrying" (explore21 F3: "failed.; retrying").
+    expect(warnings).toEqual(["Connection to 127.0.0.1:9092 failed; retrying (attempt 2) until delivery.timeout.ms"]);
     expect(broker.requests[3]!.sent).toEqual([[0, 1]]);
     broker.deliver(3);
     await all;
