@@ -73,6 +73,11 @@ describe("revocationLists", () => {
     const crl = readFileSync(pki.crl, "utf8");
     const broken = crl.replace(/\n[A-Za-z0-9+/]{8}/, "\nAAAAAAAA");
     expect(() => revocationLists(Buffer.from(crl + broken))).toThrow("CRL 2 of the CRL file is not a CRL: ");
+    // A file without a PEM CRL block is read as one DER CRL: a certificate, or two DER CRLs, say so (explore21 F4).
+    const caPem = readFileSync(pki.caCert);
+    expect(() => revocationLists(Buffer.from(new X509Certificate(caPem).raw))).toThrow(
+      "the CRL file (no PEM CRL block, so read as one DER CRL; several CRLs go in a PEM file) is not a CRL: ",
+    );
   });
 });
 

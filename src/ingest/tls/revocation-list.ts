@@ -197,7 +197,13 @@ export function revocationLists(file: Buffer): RevocationList[] {
     throw new Error("a BEGIN X509 CRL block of the CRL file has no END line: the file is being written?");
   // A DER file (as CAs publish CRLs) goes to the TLS library as PEM: Bun's refuses DER ("Failed to parse CRL").
   if (pems.length === 0)
-    return [parseAs(file, forge.pem.encode({ type: "X509 CRL", body: file.toString("binary") }), "the CRL file")];
+    return [
+      parseAs(
+        file,
+        forge.pem.encode({ type: "X509 CRL", body: file.toString("binary") }),
+        "the CRL file (no PEM CRL block, so read as one DER CRL; several CRLs go in a PEM file)",
+      ),
+    ];
   return pems.map((pem, i) =>
     parseAs(Buffer.from(forge.pem.decode(pem)[0]!.body, "binary"), pem, `CRL ${i + 1} of the CRL file`),
   );
