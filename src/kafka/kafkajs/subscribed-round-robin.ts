@@ -1,6 +1,6 @@
 /**
- * The kafkajs consumer's partition assigner (consumer.ts): kafkajs' RoundRobinAssigner, under its
- * protocol name (members of earlier versions share the group), except that a member is given only
+ * The kafkajs consumer's partition assigner (consumer.ts): kafkajs' RoundRobinAssigner, under a
+ * protocol name of group-protocols.ts (one assigner per name), except that a member is given only
  * partitions of topics it subscribed to, as Java's RoundRobinAssignor. kafkajs' leader hands the
  * partitions of its own topics round-robin to every member, whatever they subscribed to: a member of
  * another connector in the group (consumer.override.group.id, or gateways running connectors of one
@@ -24,9 +24,9 @@ import {
   type MemberMetadata,
   type PartitionAssigner,
 } from "kafkajs";
+import { GROUP_PROTOCOLS } from "../group-protocols.ts";
 import type { PartitionCounts } from "../subscription-change.ts";
 
-const NAME = "RoundRobinAssigner";
 const VERSION = 0;
 /** Without user data, as kafkajs' own assigner encodes them (its types require the field). */
 type NoUserData<T> = Omit<T, "userData">;
@@ -53,9 +53,9 @@ async function withMetadata(cluster: Cluster, topics: readonly string[]): Promis
 }
 
 export const subscribedRoundRobin =
-  (onAssigned: (counts: PartitionCounts) => void = () => {}): PartitionAssigner =>
+  (onAssigned: (counts: PartitionCounts) => void = () => {}, name: string = GROUP_PROTOCOLS[0]): PartitionAssigner =>
   ({ cluster }) => ({
-    name: NAME,
+    name,
     version: VERSION,
     async assign({ members, topics }) {
       await cluster.refreshMetadata();
@@ -92,6 +92,6 @@ export const subscribedRoundRobin =
       }));
     },
     protocol({ topics }) {
-      return { name: NAME, metadata: metadata({ version: VERSION, topics }) };
+      return { name, metadata: metadata({ version: VERSION, topics }) };
     },
   });

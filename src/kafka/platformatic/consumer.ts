@@ -1,6 +1,6 @@
 /**
  * The consumer side of the @platformatic/kafka adapter: one group member per sink task (classic group
- * protocol, round-robin assignment as the library's default; `group.instance.id` gives static
+ * protocol, the library's round-robin assignment under the names of group-protocols.ts; `group.instance.id` gives static
  * membership). The library joins, syncs and heartbeats in the background and rejoins on a rebalance;
  * the PartitionFetcher fetches what is assigned.
  *
@@ -57,6 +57,7 @@ import { ConnectError, RetriableError } from "../../errors.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import type { ConsumerLog } from "../consumer-log.ts";
 import { type CoordinatorWait, waitForCoordinator } from "../coordinator-wait-policy.ts";
+import { GROUP_PROTOCOLS } from "../group-protocols.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import type { PartitionCounts } from "../subscription-change.ts";
 import { baseOptions } from "./client-options.ts";
@@ -70,6 +71,9 @@ import { commitEntries } from "./partition-state.ts";
 import { type AssignerUse, countsAssigned, recordingAssigner } from "./recording-assigner.ts";
 import { partitionCounts, type SubscriptionWatcher, watchSubscription } from "./subscription-watch.ts";
 import { unknownTopicRecovery } from "./unknown-topic-recovery.ts";
+
+/** The protocol the coordinator chooses unless a member of an earlier kafkajs release is in the group. */
+const PREFERRED = GROUP_PROTOCOLS[0];
 
 /** Java's RebalanceInProgressException for a commit answered REBALANCE_IN_PROGRESS. */
 const REBALANCE_IN_PROGRESS =
@@ -160,6 +164,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
       rebalanceTimeout: Math.max(s.rebalanceTimeoutMs, s.sessionTimeoutMs),
       autocommit: false,
       autocreateTopics: s.allowAutoTopicCreation,
+      // The library's custom assigner assigns whichever of them the coordinator chose.
+      protocols: GROUP_PROTOCOLS.map((name) => ({ name, version: 1 })),
       protocolsMetadata: joinHook.callback(NO_USER_DATA),
       partitionAssigner: recordingAssigner(this.assignerUsed),
     });
@@ -305,8 +311,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
       // A leader alone in its group assigns every partition itself, without the assigner.
       const alone = () => countsAssigned(payload.assignments ?? []);
       this.leaderAssigned = payload.isLeader ? (this.assignerUsed.counts ?? alone()) : undefined;
-      this.log.joined(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // the library's default
-      this.log.synced(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // SyncGroup answered
+      this.log.joined(payload.generationId ?? -1, payload.memberId ?? "", PREFERRED); // the library keeps the chosen one to itself
+      this.log.synced(payload.generationId ?? -1, payload.memberId ?? "", PREFERRED); // SyncGroup answered
       this.onJoin(payload.assignments ?? [], handlers, fetcher, crash);
     });
     try {
