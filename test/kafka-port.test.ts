@@ -2051,4 +2051,46 @@ describe("two gateways with a sink connector of one name and different kafka.cli
     },
     60_000,
   );
+
+  // review-mixproto P1: a platformatic leader dealt its own topics to every member, whatever each subscribed to: a
+  // member of another connector got partitions it dropped, and its own topics were never consumed.
+  test.each([
+    ["platformatic", "kafkajs"],
+    ["kafkajs", "platformatic"],
+    ["platformatic", "platformatic"],
+  ] as const)(
+    "members of other topics (a %s leader, a %s member): each is given only its own topics' partitions",
+    async (first, second) => {
+      const admin = await kafkaPorts
+        .kafkajs(new LogManager({ sink: () => {} }))
+        .admin({ "bootstrap.servers": info.bootstrap });
+      const [t1, t2] = [uniqueTopic("mixed-topics-a"), uniqueTopic("mixed-topics-b")];
+      const groupId = `group-${t1}`;
+      const a = await gatewayMember(first, groupId, t1);
+      const b = await gatewayMember(second, groupId, t2);
+      try {
+        for (const topic of [t1, t2]) await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+        await a.start();
+        await waitFor(() => a.partitions() === 2, { what: "the leader assigned its topic's partitions" });
+        await b.start();
+        await waitFor(() => a.partitions() === 2 && b.partitions() === 2, {
+          what: "each member its own topic's two partitions",
+          timeoutMs: 30_000,
+        });
+        await producePerPartition(t1, 2, 1, (p) => `a${p}`);
+        await producePerPartition(t2, 2, 1, (p) => `b${p}`);
+        await waitFor(() => a.received.length + b.received.length === 4, { what: "the four records delivered" });
+        expect({ a: a.received.sort(), b: b.received.sort(), crashes: [...a.crashes, ...b.crashes] }).toEqual({
+          a: ["a0", "a1"],
+          b: ["b0", "b1"],
+          crashes: [],
+        });
+      } finally {
+        await b.close();
+        await a.close();
+        await admin.close();
+      }
+    },
+    60_000,
+  );
 });
