@@ -1754,7 +1754,9 @@ describe("what only the kafkajs adapter does", () => {
     });
     await send(10, 1);
     await waitFor(() => received.some((r) => r.offset === 10), { what: "the new record" });
-    expect(received.slice(10).map((r) => r.offset)).toEqual([10]);
+    // Nothing before the committed offset again (the seek to 0 did not survive); 10 may come twice when a loaded
+    // host's member rejoins once more before committing it (at least once; ci96).
+    expect(new Set(received.slice(10).map((r) => r.offset))).toEqual(new Set([10]));
     await Promise.all([a.close(), producer.close()]);
     await admin.close();
   }, 90_000);
