@@ -32,8 +32,9 @@
  * first batch given up on, per source partition up to its first record not written:
  * source-acknowledgements.ts); records never acknowledged are polled again after a restart.
  * Records dropped by a transform or skipped by `errors.tolerance=all` count as handled
- * (commitRecord with null); for a SourceTask that `rejectsRecords`, a record a transform or converter fails on is rejected with its batch
- * (errors.tolerance=all: a rejection marked `skipped`; record-rejection.ts) and a send failure that
+ * (commitRecord with null); for a SourceTask that `rejectsRecords`, a record a transform or
+ * converter fails on is rejected with its batch (errors.tolerance=all: a rejection marked
+ * `skipped`; record-rejection.ts) and a send failure that
  * is not a per-record refusal fails the task whatever errors.tolerance says. The task hears of
  * records never sent (`notSent`): a poll batch whose conversion throws, records given up that
  * certainly never reached Kafka. A cancelled task hears nothing more.
