@@ -1,7 +1,14 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import type { Config, SinkConnector, SourceConnector } from "../api/connector.ts";
-import { BadRequestError, ConnectError, DataError, UnsupportedOperationError } from "../errors.ts";
+import {
+  BadRequestError,
+  ConnectError,
+  DataError,
+  JavaException,
+  KafkaError,
+  UnsupportedOperationError,
+} from "../errors.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { withKafkaError } from "../kafka/send-rejection.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
@@ -91,6 +98,25 @@ describe("modifyOffsets of a sink connector, when the change fails", () => {
       atOffset(1),
       new ConnectError(SINK_FAILED),
       "the connector refuses offset 1",
+    ],
+    // p3mix review: a JDK exception or a KafkaException (a ConnectError here, none in Java) was answered as it is.
+    [
+      "the connector's alterOffsets throwing Java's IllegalArgumentException: 500",
+      connector("sink", () => {
+        throw new JavaException("java.lang.IllegalArgumentException", "offset 1 is not a valid position");
+      }),
+      atOffset(1),
+      new ConnectError(SINK_FAILED),
+      "offset 1 is not a valid position",
+    ],
+    [
+      "the connector's alterOffsets throwing a KafkaException: 500",
+      connector("sink", () => {
+        throw new KafkaError("the connector's own client failed");
+      }),
+      atOffset(1),
+      new ConnectError(SINK_FAILED),
+      "the connector's own client failed",
     ],
     [
       "the connector's alterOffsets throwing a ConnectException: answered as it is",

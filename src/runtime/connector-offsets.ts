@@ -10,7 +10,7 @@ import { JavaDouble } from "../api/data/java-double.ts";
 import { asJacksonBound } from "../api/data/java-map-order.ts";
 import { javaToString } from "../api/data/java-text.ts";
 import type { SourceMap, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
-import { BadRequestError, ConnectError, DataError, UnsupportedOperationError } from "../errors.ts";
+import { BadRequestError, ConnectError, DataError, isConnectException, UnsupportedOperationError } from "../errors.ts";
 import type { KafkaAdmin } from "../kafka/kafka-port.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
@@ -133,8 +133,8 @@ async function callAlterOffsets(name: string, log: Logger, run: () => Promise<bo
 /**
  * Connect's Worker (modifySinkConnectorOffsets, modifySourceConnectorOffsets) logs every failure of a change at
  * ERROR as `Failed to modify offsets for sink connector X` (source: `… for source connector X`), a refused request
- * (400) too, and answers a ConnectException as it is, anything else wrapped in one with that message (a negative
- * offset: 500). The sink's admin calls log their refusals with their own message (sink-group-offsets.ts), not this.
+ * (400) too, and answers a ConnectException as it is (isConnectException), anything else wrapped in one with that
+ * message (a negative offset, a connector's IllegalArgumentException or KafkaException: 500). The sink's admin calls log their refusals with their own message (sink-group-offsets.ts), not this.
  */
 async function loggingFailure<T>(
   name: string,
@@ -147,7 +147,7 @@ async function loggingFailure<T>(
   } catch (error) {
     const message = `Failed to modify offsets for ${type} connector ${name}`;
     log.error(message, error);
-    throw error instanceof ConnectError ? error : new ConnectError(message, { cause: error });
+    throw isConnectException(error) ? error : new ConnectError(message, { cause: error });
   }
 }
 
