@@ -134,9 +134,11 @@ async function callAlterOffsets(name: string, log: Logger, run: () => Promise<bo
  * Connect's Worker (modifySinkConnectorOffsets, modifySourceConnectorOffsets) logs every failure of a change at
  * ERROR as `Failed to modify offsets for sink connector X` (source: `… for source connector X`), a refused request
  * (400) too, and answers a ConnectException as it is (isConnectException), anything else wrapped in one with that
- * message (a negative offset, a connector's IllegalArgumentException or KafkaException: 500). The sink's admin calls log their refusals with their own message (sink-group-offsets.ts), not this.
+ * message (a negative offset, a connector's IllegalArgumentException or KafkaException: 500). The sink's admin
+ * calls log their refusals with their own message (sink-group-offsets.ts), not this; building the sink's admin
+ * client (the override policy refusing a key) is in Connect's logged try, so the herder runs it through this too.
  */
-async function loggingFailure<T>(
+export async function loggingFailure<T>(
   name: string,
   type: "sink" | "source",
   log: Logger,

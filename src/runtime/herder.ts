@@ -15,7 +15,7 @@
  */
 import { AlreadyExistsError, BadRequestError, NotFoundError } from "../errors.ts";
 import type { TargetState } from "../store/config-store.ts";
-import { modifyOffsets } from "./connector-offsets.ts";
+import { loggingFailure, modifyOffsets } from "./connector-offsets.ts";
 import type { ConnectorInfo, ConnectorOffset } from "./entities.ts";
 import { HerderRestarts } from "./herder-restarts.ts";
 import { patchConfig } from "./patch-config.ts";
@@ -235,11 +235,11 @@ export class Herder extends HerderRestarts {
           await this.deps.worker.checkClientOverrides(stored.config, ["producer"], resolveConfig);
           return modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, null, log);
         }
-        return this.deps.worker.withConnectorAdmin(
-          stored.config,
-          (admin) => modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, admin, log),
-          resolveConfig,
+        // Connect's Worker builds the sink's admin config and client inside the try that logs a failure.
+        await using lease = await loggingFailure(name, "sink", log, () =>
+          this.deps.worker.connectorAdmin(stored.config, resolveConfig),
         );
+        return await modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, lease.admin, log);
       });
     });
   }

@@ -29,7 +29,7 @@ import { resolveConnector } from "./resolve-connector.ts";
 import { ReportedValues, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { buildTask } from "./task-builder.ts";
 import { workerTopicCreationGroups } from "./topic-creation.ts";
-import { WorkerAdmin } from "./worker-admin.ts";
+import { type AdminLease, WorkerAdmin } from "./worker-admin.ts";
 import {
   CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS,
   type ConnectorStatusListener,
@@ -112,6 +112,11 @@ export class Worker {
   /** The client-override check of a connector's `<type>.override.*` keys (WorkerAdmin.checkClientOverrides). */
   checkClientOverrides(...args: Parameters<WorkerAdmin["checkClientOverrides"]>): Promise<Config | undefined> {
     return this.admins.checkClientOverrides(...args);
+  }
+
+  /** An admin client for a sink connector's offsets, held until disposed (WorkerAdmin.connectorAdmin). */
+  connectorAdmin(config: Config, resolve?: ResolveConfig): Promise<AdminLease> {
+    return this.admins.connectorAdmin(config, resolve);
   }
 
   /** Runs `use` with an admin client for a sink connector's offsets (WorkerAdmin.withConnectorAdmin). */
