@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { tempDir } from "../../test/support/temp-dir.ts";
+import { waitFor } from "../../test/support/wait-for.ts";
 import { IngestQueue } from "../connectors/http-ingest/ingest-queue.ts";
 import { toSourceRecord } from "../connectors/http-ingest/task.ts";
 import { openDatabase } from "../store/database.ts";
@@ -14,7 +15,7 @@ import { ManualClock } from "../util/manual-clock.ts";
 import { StoredIdempotencyGuard } from "./idempotency.ts";
 import { ingestApp } from "./ingest-handler.ts";
 import { IngestMetrics } from "./ingest-metrics.ts";
-import { type RecordOutcome, rejectedOutcome } from "./ingest-record.ts";
+import { type LateOutcomes, type RecordOutcome, rejectedOutcome } from "./ingest-record.ts";
 import { passThroughStages } from "./request-context.ts";
 import { IngestRouteTable, type IngestWriter } from "./route-table.ts";
 import { testSettings } from "./test-support.ts";
@@ -31,20 +32,27 @@ function gateway(dir: string, fates: (attempt: number, index: number) => Fate) {
   routes.open("c", testSettings({ "ingest.idempotency.window.ms": "60000" }), passThroughStages);
   let attempts = 0;
   let offset = 0;
+  const outcomesOf = (count: number, fate: (index: number) => Fate) =>
+    Array.from({ length: count }, (_, i): RecordOutcome => {
+      const f = fate(i);
+      if (f === "not-written") return notWritten;
+      if (f === "maybe-written") return maybeWritten;
+      if (f === "refused") return rejectedOutcome({ error: "INVALID_TIMESTAMP", message: "out of range" });
+      return { kind: "written", topic: "t", partition: 0, offset: offset++, timestamp: 1 };
+    });
+  /** The last request's receiver of late outcomes and its record count (a writer tells it as IngestQueue does). */
+  let last: { late: LateOutcomes | null | undefined; count: number } | undefined;
   routes.attach("c", {
     pending: 0,
-    submit: async ({ records }) => {
+    submit: async ({ records, late }) => {
       const attempt = attempts++;
-      return records.map((_, i): RecordOutcome => {
-        const fate = fates(attempt, i);
-        if (fate === "not-written") return notWritten;
-        if (fate === "maybe-written") return maybeWritten;
-        if (fate === "refused") return rejectedOutcome({ error: "INVALID_TIMESTAMP", message: "out of range" });
-        return { kind: "written", topic: "t", partition: 0, offset: offset++, timestamp: 1 };
-      });
+      last = { late, count: records.length };
+      return outcomesOf(records.length, (i) => fates(attempt, i));
     },
     withdrawQueued: () => undefined,
   });
+  /** The last request's records that may still be written settle: each as `fate` says. */
+  const settleLate = (fate: Fate) => last!.late!.settled(outcomesOf(last!.count, () => fate));
   const logs = new LogManager({ sink: () => undefined });
   const clock = new ManualClock(1_700_000_000_000);
   const metrics = new IngestMetrics();
@@ -62,10 +70,11 @@ function gateway(dir: string, fates: (attempt: number, index: number) => Fate) {
     return {
       status: response.status,
       replayed: response.headers.get("Idempotent-Replayed"),
+      retryAfter: response.headers.get("Retry-After"),
       body: await response.text(),
     };
   };
-  return { db, send, attempts: () => attempts };
+  return { db, send, settleLate, attempts: () => attempts };
 }
 
 const v2 = (g: ReturnType<typeof gateway>) =>
@@ -89,11 +98,42 @@ describe("Idempotency-Key: only final answers are kept", () => {
     g.db.close();
   });
 
-  test("records that may still be written: released (as a 500 always was)", async () => {
+  test("records that may still be written: the key is held (409, Retry-After) until they settle; written, their answer is kept", async () => {
+    await using dir = await tempDir("idempotency-final-");
+    const g = gateway(dir.path, (attempt) => (attempt === 0 ? "maybe-written" : "written"));
+    const first = await native(g);
+    expect(first.status).toBe(500);
+    const held = await native(g);
+    expect([held.status, held.retryAfter]).toEqual([409, "5"]); // the route's ingest.retry.after.seconds
+    expect(JSON.parse(held.body).message).toContain("may still be written");
+    g.settleLate("written");
+    const replay = await waitFor(
+      async () => {
+        const r = await native(g);
+        return r.status !== 409 && r;
+      },
+      { what: "the held key settled" },
+    );
+    expect([replay.status, replay.replayed]).toEqual([200, "true"]);
+    expect(JSON.parse(replay.body).offsets.map((o: { offset: number }) => o.offset)).toEqual([0, 1]);
+    expect(g.attempts()).toBe(1);
+    g.db.close();
+  });
+
+  test("records that may still be written and then stay unknown (the task stopped) or are given up: released, the retry writes", async () => {
     await using dir = await tempDir("idempotency-final-");
     const g = gateway(dir.path, (attempt) => (attempt === 0 ? "maybe-written" : "written"));
     expect((await v2(g)).status).toBe(200);
-    expect((await v2(g)).replayed).toBeNull();
+    expect((await v2(g)).status).toBe(409);
+    g.settleLate("maybe-written");
+    const retry = await waitFor(
+      async () => {
+        const r = await v2(g);
+        return r.status !== 409 && r;
+      },
+      { what: "the held key released" },
+    );
+    expect([retry.status, retry.replayed]).toEqual([200, null]);
     expect((await v2(g)).replayed).toBe("true");
     expect(g.attempts()).toBe(2);
     g.db.close();
