@@ -1,7 +1,8 @@
 /**
  * Which answers an Idempotency-Key keeps: decided from the records' outcomes, not the status (REST
  * Proxy answers 200 or 207 with failed records). A key whose answer is not final is released, so a
- * retry with it runs again; keys on the gateway's real SQLite file.
+ * retry with it runs again, unless its records may still be written: then it is held until the
+ * writer tells what became of them (IngestSubmission.late). Keys on the gateway's real SQLite file.
  */
 import { describe, expect, test } from "bun:test";
 import { tempDir } from "../../test/support/temp-dir.ts";
@@ -98,34 +99,47 @@ describe("Idempotency-Key: only final answers are kept", () => {
     g.db.close();
   });
 
-  test("records that may still be written: the key is held (409, Retry-After) until they settle; written, their answer is kept", async () => {
-    await using dir = await tempDir("idempotency-final-");
-    const g = gateway(dir.path, (attempt) => (attempt === 0 ? "maybe-written" : "written"));
-    const first = await native(g);
-    expect(first.status).toBe(500);
-    const held = await native(g);
-    expect([held.status, held.retryAfter]).toEqual([409, "5"]); // the route's ingest.retry.after.seconds
-    expect(JSON.parse(held.body).message).toContain("may still be written");
-    g.settleLate("written");
-    const replay = await waitFor(
-      async () => {
-        const r = await native(g);
-        return r.status !== 409 && r;
-      },
-      { what: "the held key settled" },
-    );
-    expect([replay.status, replay.replayed]).toEqual([200, "true"]);
-    expect(JSON.parse(replay.body).offsets.map((o: { offset: number }) => o.offset)).toEqual([0, 1]);
-    expect(g.attempts()).toBe(1);
-    g.db.close();
-  });
+  test.each([
+    ["the connector's path", "/ingest/t", "application/json", "[1,2]"],
+    ["REST Proxy v2", "/topics/t", "application/vnd.kafka.json.v2+json", '{"records":[{"value":1},{"value":2}]}'],
+    ["REST Proxy v3", "/v3/clusters/c/topics/t/records", "application/json", '{"value":{"type":"JSON","data":1}}'],
+  ])(
+    "%s: records that may still be written hold the key (409, Retry-After) until they settle; written, the answer the request would have given is kept",
+    async (_shape, path, type, body) => {
+      await using direct = await tempDir("idempotency-final-");
+      const written = gateway(direct.path, () => "written");
+      const expected = await written.send(path, type, body);
+      written.db.close();
+      await using dir = await tempDir("idempotency-final-");
+      const g = gateway(dir.path, (attempt) => (attempt === 0 ? "maybe-written" : "written"));
+      const first = await g.send(path, type, body);
+      expect(JSON.stringify(JSON.parse(first.body))).toContain("50003"); // a record failed, retriable
+      const held = await g.send(path, type, body);
+      expect([held.status, held.retryAfter]).toEqual([409, "5"]); // the route's ingest.retry.after.seconds
+      expect(JSON.parse(held.body).message).toContain("may still be written");
+      g.settleLate("written");
+      const replay = await waitFor(
+        async () => {
+          const r = await g.send(path, type, body);
+          return r.status !== 409 && r;
+        },
+        { what: "the held key settled" },
+      );
+      expect(replay).toEqual({ ...expected, replayed: "true" });
+      expect(g.attempts()).toBe(1);
+      g.db.close();
+    },
+  );
 
-  test("records that may still be written and then stay unknown (the task stopped) or are given up: released, the retry writes", async () => {
+  test.each([
+    ["stay unknown (their task stopped)", "maybe-written"],
+    ["are given up unwritten", "not-written"],
+  ] as const)("records that may still be written and then %s: released, the retry writes", async (_how, fate) => {
     await using dir = await tempDir("idempotency-final-");
     const g = gateway(dir.path, (attempt) => (attempt === 0 ? "maybe-written" : "written"));
     expect((await v2(g)).status).toBe(200);
     expect((await v2(g)).status).toBe(409);
-    g.settleLate("maybe-written");
+    g.settleLate(fate);
     const retry = await waitFor(
       async () => {
         const r = await v2(g);
