@@ -87,6 +87,7 @@ describe("deleteConnectorOffline", () => {
       statuses: 2,
       activeTopics: ["t"],
       idempotencyKeys: 2,
+      consumerMembers: 1,
     });
     expect(describeRemoved(removed)).toBe(
       [
@@ -96,6 +97,7 @@ describe("deleteConnectorOffline", () => {
         "  2 statuses (connector and tasks)",
         "  1 active topic: t",
         "  2 Idempotency-Keys",
+        "  1 sink consumer member id",
         "Its source offsets are kept, as DELETE /connectors/{name} keeps them.",
         "",
       ].join("\n"),

@@ -30,6 +30,8 @@ export interface RemovedConnector {
   readonly statuses: number;
   readonly activeTopics: readonly string[];
   readonly idempotencyKeys: number;
+  /** Member ids its sink consumers were given (the gateway fences only those). */
+  readonly consumerMembers: number;
 }
 
 /**
@@ -55,8 +57,8 @@ export function deleteConnectorOffline(dataDir: string, name: string): RemovedCo
       configs.remove(name);
       statuses.removeConnector(name);
       statuses.resetTopics(name);
-      deleteConnectorMembers(db, name);
-      return { ...removed, idempotencyKeys: deleteConnectorKeys(db, name).keys };
+      const consumerMembers = deleteConnectorMembers(db, name);
+      return { ...removed, idempotencyKeys: deleteConnectorKeys(db, name).keys, consumerMembers };
     });
   } finally {
     db.close();
@@ -77,6 +79,7 @@ export function describeRemoved(removed: RemovedConnector): string {
     `  ${count(removed.statuses, "status", "statuses")} (connector and tasks)`,
     `  ${count(topics.length, "active topic")}${topics.length > 0 ? `: ${topics.join(", ")}` : ""}`,
     `  ${count(removed.idempotencyKeys, "Idempotency-Key")}`,
+    `  ${count(removed.consumerMembers, "sink consumer member id")}`,
     "Its source offsets are kept, as DELETE /connectors/{name} keeps them.",
     "",
   ].join("\n");

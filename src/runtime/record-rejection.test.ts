@@ -8,9 +8,10 @@ import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { HeldBroker } from "../kafka/platformatic/held-broker-test-support.ts";
 import { testProducer } from "../kafka/platformatic/producer-test-support.ts";
 import { kafkaErrorOf, withKafkaError } from "../kafka/send-rejection.ts";
+import { LogManager } from "../util/logger.ts";
 import { ToleranceExceededError } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
-import { conversionRejectionOf, recordRejectionOf } from "./record-rejection.ts";
+import { commitSourceRecords, conversionRejectionOf, recordRejectionOf } from "./record-rejection.ts";
 import {
   awaitFailed,
   awaitStopped,
@@ -370,5 +371,34 @@ describe("recordRejectionOf", () => {
     expect(recordRejectionOf(outer)).toEqual({ error: "INVALID_RECORD", message: inner.message });
     expect(recordRejectionOf(withKafkaError(new ConnectError("x"), "NOT_ENOUGH_REPLICAS"))).toBeUndefined();
     expect(recordRejectionOf(new ConnectError("a lost connection"))).toBeUndefined();
+  });
+});
+
+// p3mix item 3: a commitRecord that failed ended the batch's acknowledgements; Connect's commitTaskRecord logs a
+// throw and goes on with the next record.
+describe("commitSourceRecords, record by record", () => {
+  test("tells every record though commitRecord fails on some (a rejected promise, a throw), logging each failure", async () => {
+    const told: string[] = [];
+    const task = {
+      commitRecord: (record: SourceRecord, metadata: RecordMetadata | null) => {
+        told.push(`${record.value}@${metadata?.offset ?? null}`);
+        if (record.value === "b") return Promise.reject(new Error("b not acknowledged upstream"));
+        if (record.value === "c") throw new Error("c not acknowledged upstream");
+        return Promise.resolve();
+      },
+    } as unknown as SourceTask;
+    const records = ["a", "b", "c", "d"].map((value) => sourceRecord({ topic: "t", value }));
+    const metadata: RecordMetadata[] = [0, 1, 2, 3].map((offset) => ({
+      topic: "t",
+      partition: 0,
+      offset,
+      timestamp: null,
+    }));
+    const lines: string[] = [];
+    const log = new LogManager({ sink: (line) => lines.push(line) }).get("WorkerSourceTask");
+    await commitSourceRecords(task, records, Int32Array.from([0, 1, 2, 3]), metadata, new Map(), log, false);
+    expect(told).toEqual(["a@0", "b@1", "c@2", "d@3"]);
+    const errors = lines.filter((l) => l.includes("ERROR Exception thrown while calling task.commitRecord()"));
+    expect(errors.map((l) => ["b", "c"].find((v) => l.includes(`${v} not acknowledged upstream`)))).toEqual(["b", "c"]);
   });
 });

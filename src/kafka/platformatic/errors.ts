@@ -219,14 +219,22 @@ function libraryMessage(error: unknown, depth = 0): string {
   return `${message.slice(0, -tail.length)} ${[...distinct].join(" ")}`;
 }
 
+/**
+ * `what` failed with the library's `error`: its message, naming the connection that failed, the coordinator's or
+ * the broker's answer as `wrap` does (also the producer's own retries' failure: the task's Degraded trace).
+ */
+export function failureMessage(error: unknown, what: string): string {
+  const cause = networkCause(error) ?? coordinatorCause(error) ?? summarizedAnswer(error);
+  return `${what}: ${libraryMessage(error)}${cause ? ` (${cause})` : ""}`;
+}
+
 export function wrap(error: unknown, what: string): Error {
   if (error instanceof ConnectError) return error;
   const denial = accessDenial(error);
   if (denial) return accessFailure(what, denial.kafkaError, denial.detail, error);
   const tls = tlsFailure(what, error);
   if (tls) return tls;
-  const cause = networkCause(error) ?? coordinatorCause(error) ?? summarizedAnswer(error);
-  const message = `${what}: ${libraryMessage(error)}${cause ? ` (${cause})` : ""}`;
+  const message = failureMessage(error, what);
   if (retriable(error)) return withKafkaError(new RetriableError(message, { cause: error }), retriableAnswer(error));
   const refusal = refusalIn(error);
   if (refusal === undefined) return new ConnectError(message, { cause: error });
