@@ -24,7 +24,8 @@
  * Remembering comes after Kafka acknowledged the records, and the answer waits until the key is
  * durable (IdempotencyStore.durable: a device's retry after a power loss is still recognised). A
  * key that cannot be stored or made durable (a full disk,
- * SQLITE_FULL) does not change the answer, which says what was written. The request is counted in
+ * SQLITE_FULL) does not change the answer, which says what was written (or, for a held key, was
+ * given before: its records may still be written). The request is counted in
  * `ingest_idempotency_keys_not_stored_total`, and a WARN (once per episode: until a key is stored
  * again, then an INFO) says that a retry with such a key writes its records again. Keys the store
  * deleted before their window ended, to stay under ingest.idempotency.max.bytes, are counted in
@@ -119,7 +120,7 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
       throw new IngestError(
         409,
         409,
-        "The records of the first request with this Idempotency-Key may still be written: Kafka has not acknowledged them yet. Retry later: once they are written, the first request's answer is replayed; if they are not, a retry writes them",
+        "The records of the first request with this Idempotency-Key may still be written: Kafka has not acknowledged them yet. Retry later: once they are written, the answer the first request would have had is replayed; if they are not, a retry writes them",
         { retryAfterSeconds: route.settings.limits.retryAfterSeconds },
       );
     if (under)
@@ -154,13 +155,27 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
     active.held = true;
     void later
       .catch(() => undefined) // no answer to remember: released
-      .then((response) => this.end(route, key, response, identity))
+      .then((response) => this.settle(route, key, response, identity, true))
       .catch((error) =>
         this.log.error(`Could not settle a held Idempotency-Key of connector ${route.connector}: ${messageOf(error)}`),
       );
   }
 
-  async end(route: IngestRoute, key: string, response: Response | undefined, identity: IngestIdentity): Promise<void> {
+  end(route: IngestRoute, key: string, response: Response | undefined, identity: IngestIdentity): Promise<void> {
+    return this.settle(route, key, response, identity, false);
+  }
+
+  /**
+   * Releases the key, remembering `response` when given. `late`: the answer of a held key, which the
+   * client never got (it was answered that its records may still be written).
+   */
+  private async settle(
+    route: IngestRoute,
+    key: string,
+    response: Response | undefined,
+    identity: IngestIdentity,
+    late: boolean,
+  ): Promise<void> {
     const scope = identityScope(identity);
     const id = `${route.connector}\u0000${scope}\u0000${key}`;
     const active = this.active.get(id);
@@ -188,8 +203,9 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
         // The answer goes out once its key survives a power loss (the store's WAL fsync'ed).
         await this.store.durable();
       } catch (error) {
-        if (error instanceof AnswerOverCapError) this.overCap(route, response.status, error);
-        else this.notStored(route, response.status, error);
+        const answered = answeredAs(response.status, late);
+        if (error instanceof AnswerOverCapError) this.overCap(route, answered, error);
+        else this.notStored(route, answered, error);
         return;
       }
       if (this.failing) {
@@ -217,25 +233,35 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
    * An answer larger than the whole cap: a property of the request, not an episode of the store (a
    * full disk), so it is WARNed about at most once a minute and does not end or start an episode.
    */
-  private overCap(route: IngestRoute, status: number, error: AnswerOverCapError): void {
+  private overCap(route: IngestRoute, answered: string, error: AnswerOverCapError): void {
     this.metrics.idempotencyKeyNotStored(route.connector);
     const admitted = this.dropWarnings.admit("over cap");
     if (!admitted) return;
     this.log.warn(
-      `Could not store the Idempotency-Key of a request to ${route.settings.path} (connector ${route.connector}): ${error.message}. The request was answered as usual (${status}), but a retry with the same key is handled again: records it wrote are written again. Raise ingest.idempotency.max.bytes or send fewer records a request; ingest_idempotency_keys_not_stored_total counts them${suppressedNote(admitted)}`,
+      `Could not store the Idempotency-Key of a request to ${route.settings.path} (connector ${route.connector}): ${error.message}. ${answered}, but a retry with the same key is handled again: records it wrote are written again. Raise ingest.idempotency.max.bytes or send fewer records a request; ingest_idempotency_keys_not_stored_total counts them${suppressedNote(admitted)}`,
     );
   }
 
   /** The key's answer stands (its records are written); the operator learns that it is not remembered. */
-  private notStored(route: IngestRoute, status: number, error: unknown): void {
+  private notStored(route: IngestRoute, answered: string, error: unknown): void {
     this.metrics.idempotencyKeyNotStored(route.connector);
     if (this.failing) return;
     this.failing = true;
     // Neither the key nor the request: only the connector, its path and the store's error.
     this.log.warn(
-      `Could not store the Idempotency-Key of a request to ${route.settings.path} (connector ${route.connector}): ${messageOf(error)}. The request was answered as usual (${status}), but a retry with the same key is handled again: records it wrote are written again. Logged once until a key is stored again; ingest_idempotency_keys_not_stored_total counts them`,
+      `Could not store the Idempotency-Key of a request to ${route.settings.path} (connector ${route.connector}): ${messageOf(error)}. ${answered}, but a retry with the same key is handled again: records it wrote are written again. Logged once until a key is stored again; ingest_idempotency_keys_not_stored_total counts them`,
     );
   }
+}
+
+/**
+ * What the client of a request whose key was not stored was told: the answer (`status`), or, when
+ * its key was held (`late`), that its records may still be written: the answer came too late.
+ */
+function answeredAs(status: number, late: boolean): string {
+  return late
+    ? `The request was answered that its records may still be written (Kafka acknowledged them since: the answer to keep was ${status})`
+    : `The request was answered as usual (${status})`;
 }
 
 /**
