@@ -140,12 +140,23 @@ describe.each(["platformatic", "kafkajs"])(
       expect((await send()).status).toBe(409);
 
       expect((await g.gw.rest.put("/connectors/idem-stopped/stop")).status).toBe(204);
+      // The relay opens once the old task has finished: stopped within task.shutdown.graceful.timeout.ms,
+      // not abandoned, so its producer is closed and none of its records can reach Kafka from then on.
+      await waitFor(
+        async () => {
+          const status = (await g.gw.rest.get("/connectors/idem-stopped/status")).body;
+          return status.connector.state === "STOPPED" && status.tasks.length === 0;
+        },
+        { what: "the old task stopped" },
+      );
+      expect(g.gw.output()).not.toContain("Graceful stop of task idem-stopped-0 failed");
       g.broker.open();
       expect((await g.gw.rest.put("/connectors/idem-stopped/resume")).status).toBe(202);
       await waitFor(async () => (await taskState(g.gw, "idem-stopped")) === "RUNNING", { what: "resumed" });
-      // The stopped task gave its records up unsent: the key was released, so the retry runs (not 409).
+      // The stopped task gave its records up unsent: the key was released, so the retry runs (not 409,
+      // not a replay of a written answer).
       const retry = await send();
-      expect(retry.status).toBe(200);
+      expect([retry.status, retry.headers["idempotent-replayed"]]).toEqual([200, undefined]);
       // Its answer, once final (written: with its offsets), is the key's from then on.
       const written = await waitFor(
         async () => {

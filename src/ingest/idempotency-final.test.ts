@@ -42,7 +42,7 @@ function gateway(dir: string, fates: (attempt: number, index: number) => Fate) {
       return { kind: "written", topic: "t", partition: 0, offset: offset++, timestamp: 1 };
     });
   /** The last request's receiver of late outcomes and its record count (a writer tells it as IngestQueue does). */
-  let last: { late: LateOutcomes | null | undefined; count: number } | undefined;
+  let last: { late: LateOutcomes | undefined; count: number } | undefined;
   routes.attach("c", {
     pending: 0,
     submit: async ({ records, late }) => {
@@ -59,12 +59,12 @@ function gateway(dir: string, fates: (attempt: number, index: number) => Fate) {
   const metrics = new IngestMetrics();
   const guard = new StoredIdempotencyGuard(new IdempotencyStore(db), clock, logs.get("idempotency"), metrics);
   const app = ingestApp({ routes, metrics, clock, log: logs.get("ingest"), redact: (t) => t, idempotency: guard });
-  const send = async (path: string, contentType: string, body: string) => {
+  const send = async (path: string, contentType: string, body: string, headers: Record<string, string> = {}) => {
     const response = await app.fetch(
       new Request(`http://gateway${path}`, {
         method: "POST",
         body,
-        headers: { "Content-Type": contentType, "Idempotency-Key": "k-1" },
+        headers: { "Content-Type": contentType, "Idempotency-Key": "k-1", ...headers },
       }),
       {},
     );
@@ -100,27 +100,43 @@ describe("Idempotency-Key: only final answers are kept", () => {
   });
 
   test.each([
-    ["the connector's path", "/ingest/t", "application/json", "[1,2]"],
-    ["REST Proxy v2", "/topics/t", "application/vnd.kafka.json.v2+json", '{"records":[{"value":1},{"value":2}]}'],
-    ["REST Proxy v3", "/v3/clusters/c/topics/t/records", "application/json", '{"value":{"type":"JSON","data":1}}'],
+    ["the connector's path", "/ingest/t", "application/json", "[1,2]", {}],
+    ["REST Proxy v2", "/topics/t", "application/vnd.kafka.json.v2+json", '{"records":[{"value":1},{"value":2}]}', {}],
+    ["REST Proxy v3", "/v3/clusters/c/topics/t/records", "application/json", '{"value":{"type":"JSON","data":1}}', {}],
+    [
+      "REST Proxy v3 streaming",
+      "/v3/clusters/c/topics/t/records",
+      "application/json",
+      '{"value":{"type":"JSON","data":1}}{"value":{"type":"JSON","data":2}}',
+      { "Transfer-Encoding": "chunked" },
+    ],
+    [
+      "REST Proxy v3 records:batch",
+      "/v3/clusters/c/topics/t/records:batch",
+      "application/json",
+      '{"entries":[{"id":"a","value":{"type":"JSON","data":1}},{"id":"b","value":{"type":"JSON","data":2}}]}',
+      {},
+    ],
   ])(
     "%s: records that may still be written hold the key (409, Retry-After) until they settle; written, the answer the request would have given is kept",
-    async (_shape, path, type, body) => {
+    async (_shape, path, type, body, headers: Record<string, string>) => {
       await using direct = await tempDir("idempotency-final-");
       const written = gateway(direct.path, () => "written");
-      const expected = await written.send(path, type, body);
+      const expected = await written.send(path, type, body, headers);
       written.db.close();
       await using dir = await tempDir("idempotency-final-");
       const g = gateway(dir.path, (attempt) => (attempt === 0 ? "maybe-written" : "written"));
-      const first = await g.send(path, type, body);
-      expect(JSON.stringify(JSON.parse(first.body))).toContain("50003"); // a record failed, retriable
-      const held = await g.send(path, type, body);
+      const first = await g.send(path, type, body, headers);
+      expect(first.body).toContain("50003"); // a record failed, retriable
+      const held = await g.send(path, type, body, headers);
       expect([held.status, held.retryAfter]).toEqual([409, "5"]); // the route's ingest.retry.after.seconds
-      expect(JSON.parse(held.body).message).toContain("may still be written");
+      expect(JSON.parse(held.body).message).toBe(
+        "The records of the first request with this Idempotency-Key may still be written: Kafka has not acknowledged them yet. Retry later: once they are written, the answer the first request would have had is replayed; if they are not, a retry writes them",
+      );
       g.settleLate("written");
       const replay = await waitFor(
         async () => {
-          const r = await g.send(path, type, body);
+          const r = await g.send(path, type, body, headers);
           return r.status !== 409 && r;
         },
         { what: "the held key settled" },

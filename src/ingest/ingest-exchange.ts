@@ -45,7 +45,7 @@ export class IngestExchange implements IngestRequestContext, IngestSubmission, P
   /** The identity a route's stages gave before routing (rest-proxy-gate.ts), not asked again. */
   preauthenticated: { readonly stages: IngestStages; readonly identity: IngestIdentity } | undefined = undefined;
   /** A keyed request's receiver of its late outcomes (set before `submitTo`; idempotency.ts). */
-  late: LateOutcomes | null = null;
+  late: LateOutcomes | undefined = undefined;
   /** The submission's topic and records (set by `submitTo`). */
   topic = "";
   records: readonly IngestRecord[] = NO_RECORDS;

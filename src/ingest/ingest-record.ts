@@ -104,7 +104,7 @@ export interface IngestSubmission {
   /** When it aborts (request timeout, client gone), records not yet handed to Kafka are withdrawn. */
   readonly signal: SubmissionSignal;
   /** Told what became of its records answered "may still be written" (a keyed request: idempotency.ts). */
-  readonly late?: LateOutcomes | null;
+  readonly late?: LateOutcomes;
 }
 
 /**

@@ -23,7 +23,7 @@ async function abortedWhileSent(late: boolean) {
     topic: "t",
     records: [record(1), record(2), record(3)],
     signal: abort.signal,
-    late: late ? { settled: (outcomes) => told.push(outcomes) } : null,
+    late: late ? { settled: (outcomes) => told.push(outcomes) } : undefined,
   });
   const polled = await q.poll(never);
   q.ack(polled[0]!, { topic: "t", partition: 0, offset: 1, timestamp: null });
