@@ -66,7 +66,10 @@ export class SubmittedOffsets {
         last.offset = offset;
         return;
       }
-      if (!queue) this.partitions.set(key, (queue = []));
+      if (!queue) {
+        queue = [];
+        this.partitions.set(key, queue);
+      }
       const range: SubmittedRange = { key, queue, batch, partition, offset, state: "pending" };
       ranges.push(range);
       queue.push(range);
