@@ -5,18 +5,22 @@
  * same client id (a sink connector of the same name) was never given to this one, so it stays.
  * Used by both adapters' fencing before a join (kafkajs/join-preparation.ts, platformatic/group-entry.ts).
  */
-import type { PredecessorMembers } from "./kafka-port.ts";
+import type { DescribedMember, KafkaAdmin, PredecessorMembers } from "./kafka-port.ts";
 
-/** A member of a group as DescribeGroups names it. */
-export interface DescribedMember {
-  readonly memberId: string;
-  readonly clientId: string;
-}
+export type { DescribedMember };
 
 /** The group calls fencing makes, on the adapter's admin client. */
 export interface FencedGroup {
   members(): Promise<readonly DescribedMember[]>;
   remove(memberIds: readonly string[]): Promise<void>;
+}
+
+/** `groupId` through an admin client of the port (the worker's orphan sweep, orphan-members.ts). */
+export function adminGroup(admin: KafkaAdmin, groupId: string): FencedGroup {
+  return {
+    members: () => admin.groupMembers(groupId),
+    remove: (memberIds) => admin.removeGroupMembers(groupId, memberIds),
+  };
 }
 
 /**

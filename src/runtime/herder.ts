@@ -38,6 +38,8 @@ export class Herder extends HerderRestarts {
           this.status.connector(name, "FAILED", error);
         }
       }
+      // The stored task configs are known now: ids no current task fences are swept.
+      this.sweepOrphanMembers();
       this.started = true;
     });
   }

@@ -11,8 +11,9 @@ import { type Admin, ConfigResourceTypes, type Kafka } from "kafkajs";
 import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import { RetriableError } from "../../errors.ts";
 import { retry } from "../../util/backoff.ts";
-import type { KafkaAdmin, TopicDescription, TopicSpec } from "../kafka-port.ts";
+import type { DescribedMember, KafkaAdmin, TopicDescription, TopicSpec } from "../kafka-port.ts";
 import { wrap } from "./errors.ts";
+import { kafkajsGroup } from "./join-preparation.ts";
 import { type BrokerLike, type ClusterLike, createCluster, groupByTopic, offsetDeleteRequest } from "./protocol.ts";
 
 export class KafkajsAdmin implements KafkaAdmin {
@@ -202,6 +203,23 @@ export class KafkajsAdmin implements KafkaAdmin {
       // kafkajs' KafkaJSDeleteGroupsError holds the broker's answer per group, not as its cause.
       const refused = (error as { groups?: { error?: unknown }[] }).groups?.[0]?.error;
       throw wrap(refused ?? error, `Failed to delete consumer group ${groupId}`);
+    }
+  }
+
+  async groupMembers(groupId: string): Promise<DescribedMember[]> {
+    try {
+      return [...(await kafkajsGroup(this.kafka, groupId).members())];
+    } catch (error) {
+      throw wrap(error, `Failed to describe consumer group ${groupId}`);
+    }
+  }
+
+  async removeGroupMembers(groupId: string, memberIds: readonly string[]): Promise<void> {
+    if (memberIds.length === 0) return;
+    try {
+      await kafkajsGroup(this.kafka, groupId).remove(memberIds);
+    } catch (error) {
+      throw wrap(error, `Failed to remove members from consumer group ${groupId}`);
     }
   }
 

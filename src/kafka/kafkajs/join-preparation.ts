@@ -97,7 +97,7 @@ export async function fenceZombies(kafka: Kafka, options: ConsumerOptions, wait:
 }
 
 /** The group's members through a kafkajs admin client; removed through LeaveGroup requests to its coordinator. */
-function kafkajsGroup(kafka: Kafka, groupId: string): FencedGroup {
+export function kafkajsGroup(kafka: Kafka, groupId: string): FencedGroup {
   return {
     async members() {
       const admin = kafka.admin();

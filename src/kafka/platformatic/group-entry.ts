@@ -10,7 +10,7 @@ import { retry } from "../../util/backoff.ts";
 import type { ConnectionSettings } from "../client-config.ts";
 import { type CoordinatorWait, waitForCoordinator } from "../coordinator-wait-policy.ts";
 import type { PredecessorMembers } from "../kafka-port.ts";
-import { fenceOwnPredecessors } from "../own-predecessors.ts";
+import { type FencedGroup, fenceOwnPredecessors } from "../own-predecessors.ts";
 import { baseOptions } from "./client-options.ts";
 import { coordinatorNotReady, isUnknownTopic, notReached, retriable } from "./errors.ts";
 
@@ -56,22 +56,28 @@ export function fenceZombies(
 ): Promise<void> {
   const fence = () =>
     withAdmin(openAdmin(), (admin) =>
-      fenceOwnPredecessors(predecessors, clientId, {
-        members: async () => {
-          const groups = await admin.describeGroups({ groups: [groupId] });
-          return [...(groups.get(groupId)?.members.values() ?? [])].map((m) => ({
-            memberId: m.id,
-            clientId: m.clientId,
-          }));
-        },
-        remove: (memberIds) =>
-          admin.removeMembersFromConsumerGroup({
-            groupId,
-            members: memberIds.map((memberId) => ({ memberId, reason: "replaced by a restarted task" })),
-          }),
-      }),
+      fenceOwnPredecessors(predecessors, clientId, libraryGroup(admin, groupId, "replaced by a restarted task")),
     );
   return waitForCoordinator(fence, wait, coordinatorNotReady);
+}
+
+/** `groupId` through the library's admin client; members are removed giving `reason` (KIP-800). */
+export function libraryGroup(admin: FencingAdmin, groupId: string, reason: string): FencedGroup {
+  return {
+    members: async () => {
+      const groups = await admin.describeGroups({ groups: [groupId] });
+      return [...(groups.get(groupId)?.members.values() ?? [])].map((m) => ({
+        memberId: m.id,
+        clientId: m.clientId,
+      }));
+    },
+    remove: async (memberIds) => {
+      await admin.removeMembersFromConsumerGroup({
+        groupId,
+        members: memberIds.map((memberId) => ({ memberId, reason })),
+      });
+    },
+  };
 }
 
 /**
