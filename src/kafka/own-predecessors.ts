@@ -3,7 +3,8 @@
  * this gateway's earlier consumers of the same task were given and that are still there with its
  * client id, its own incarnations killed without leaving. A live member of another gateway with the
  * same client id (a sink connector of the same name) was never given to this one, so it stays.
- * Used by both adapters' fencing before a join (kafkajs/join-preparation.ts, platformatic/group-entry.ts).
+ * Used by both adapters' fencing before a join (kafkajs/join-preparation.ts, platformatic/group-entry.ts),
+ * and by the worker's sweep of the ids no current task fences (runtime/orphan-members.ts).
  */
 import type { DescribedMember, KafkaAdmin, PredecessorMembers } from "./kafka-port.ts";
 

@@ -1,5 +1,6 @@
 /**
- * The admin side of the kafkajs adapter: cluster id, topics, and consumer-group offsets, including
+ * The admin side of the kafkajs adapter: cluster id, topics, consumer-group members (described, and
+ * removed as join-preparation.ts fences them) and consumer-group offsets, including
  * OffsetCommit with generation -1 for an inactive group (what Java's alterConsumerGroupOffsets
  * sends; kafkajs' setOffsets joins the group with a throwaway consumer) and OffsetDelete.
  * A created topic is waited for here until every partition has a leader: kafkajs' own
@@ -208,7 +209,10 @@ export class KafkajsAdmin implements KafkaAdmin {
 
   async groupMembers(groupId: string): Promise<DescribedMember[]> {
     try {
-      return [...(await kafkajsGroup(this.kafka, groupId).members())];
+      return (await kafkajsGroup(this.kafka, groupId).members()).map(({ memberId, clientId }) => ({
+        memberId,
+        clientId,
+      }));
     } catch (error) {
       throw wrap(error, `Failed to describe consumer group ${groupId}`);
     }

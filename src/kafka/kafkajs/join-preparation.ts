@@ -96,7 +96,10 @@ export async function fenceZombies(kafka: Kafka, options: ConsumerOptions, wait:
   );
 }
 
-/** The group's members through a kafkajs admin client; removed through LeaveGroup requests to its coordinator. */
+/**
+ * The group's members through a kafkajs admin client; removed through LeaveGroup requests to its
+ * coordinator (also KafkajsAdmin's groupMembers and removeGroupMembers).
+ */
 export function kafkajsGroup(kafka: Kafka, groupId: string): FencedGroup {
   return {
     async members() {

@@ -1,8 +1,9 @@
 /**
- * The admin side of the @platformatic/kafka adapter: cluster id, topics, and consumer-group
- * offsets. The library's alterConsumerGroupOffsets sends OffsetCommit with generation -1 and no
- * member id (what Java's alterConsumerGroupOffsets sends), so the broker refuses it while the group
- * has members; deleteConsumerGroupOffsets is OffsetDelete (KIP-496), deleteGroups DeleteGroups.
+ * The admin side of the @platformatic/kafka adapter: cluster id, topics, consumer-group members
+ * (described, and removed as group-entry.ts fences them) and consumer-group offsets. The library's
+ * alterConsumerGroupOffsets sends OffsetCommit with generation -1 and no member id (what Java's
+ * alterConsumerGroupOffsets sends), so the broker refuses it while the group has members;
+ * deleteConsumerGroupOffsets is OffsetDelete (KIP-496), deleteGroups DeleteGroups.
  */
 import { Admin, findErrorBy } from "@platformatic/kafka";
 import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
