@@ -98,6 +98,21 @@ describe("fenceOrphanMembers", () => {
     }).toEqual({ old: [], new: ["new-group"], named: [], kept: ["new-group"] });
   });
 
+  test("removes the members of a connector that is no sink (its class changed, or not installed): no task of it fences them", async () => {
+    const s = sweeper({
+      source: { config: { "connector.class": "FileStreamSource", topic: "t", file: "/dev/null" }, tasks: 1 },
+      missing: { config: { "connector.class": "com.example.Missing", topics: "t" }, tasks: 1 },
+    });
+    s.given("source", "connect-source", client("source", 0), "was-sink");
+    s.given("missing", "connect-missing", client("missing", 0), "no-class");
+    await s.sweep();
+    expect({ source: s.inGroup("connect-source"), missing: s.inGroup("connect-missing"), kept: s.kept() }).toEqual({
+      source: [],
+      missing: [],
+      kept: [],
+    });
+  });
+
   test("forgets ids no longer in their group or given to another client id, without removing anyone", async () => {
     const s = sweeper({ k: { config: SINK, tasks: 1 } });
     s.members.remember("k", "connect-k", client("k", 1), "left");

@@ -43,14 +43,23 @@ export interface OrphanSweepDeps {
 
 const pairKey = (groupId: string, clientId: string) => `${groupId}\u0000${clientId}`;
 
+/** Whether the connector's class is a sink this gateway has (no task of a class it lacks starts). */
+function isSink(registry: PluginRegistry, config: Config): boolean {
+  try {
+    return resolveConnector(registry, config["connector.class"] ?? "").type === "sink";
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The (group id, client id) pairs whose member ids the connector's tasks fence themselves: a sink
  * task's group and default client id (a configured client.id is never fenced on: task-clients.ts).
  */
 async function fencedByTasks(deps: OrphanSweepDeps, name: string, stored: StoredConnector): Promise<Set<string>> {
-  const config = await deps.resolveConfig(stored.config);
   const inUse = new Set<string>();
-  if (resolveConnector(deps.registry, config["connector.class"] ?? "").type !== "sink") return inUse;
+  if (!isSink(deps.registry, stored.config)) return inUse;
+  const config = await deps.resolveConfig(stored.config);
   const groupId = sinkGroupId(name, config);
   for (let task = 0; task < stored.tasks; task++) {
     const clients = taskClientProperties(deps.config, { connector: name, task }, config);
