@@ -54,6 +54,59 @@ describe("SendCoalescer with several requests in flight", () => {
     expect(log).toEqual(["A:3", "B:1,2", "C:0"]);
   });
 
+  describe("a request answered while an earlier one is not (per-partition-acks step 2)", () => {
+    test("frees its slot at once: the next request starts, and batches still settle in queue order", async () => {
+      const sender = new ManualSender();
+      const coalescer = new SendCoalescer(sender.sender, options(2));
+      const log: string[] = [];
+      for (const name of ["a", "b", "c", "d"]) track(coalescer, log, name.toUpperCase(), [item(`${name}1`)]);
+      expect(sender.requests).toEqual([["a1"], ["b1"]]);
+      sender.ack(1);
+      await waitFor(() => sender.requests.length === 3, { what: "a third request while the head is unanswered" });
+      expect(sender.requests[2]).toEqual(["c1", "d1"]);
+      sender.ack(2);
+      await nextTurn();
+      expect(log).toEqual([]);
+      sender.ack(0);
+      await waitFor(() => log.length === 4);
+      expect(log).toEqual(["A:3", "B:0", "C:1", "D:2"]);
+    });
+
+    test("still counts its bytes until it is handed back: buffer.memory bounds what waits behind the head", async () => {
+      const sender = new ManualSender();
+      const size = recordBytes(item("x").produced);
+      const coalescer = new SendCoalescer(sender.sender, options(5, size, size * 2));
+      const log: string[] = [];
+      for (const name of ["a", "b", "c"]) track(coalescer, log, name.toUpperCase(), [item(`${name}1`)]);
+      await waitFor(() => sender.requests.length === 2);
+      sender.ack(1);
+      for (let i = 0; i < 3; i++) await nextTurn();
+      expect(sender.requests).toEqual([["a1"], ["b1"]]);
+      sender.ack(0);
+      await waitFor(() => sender.requests.length === 3);
+      expect(sender.requests[2]).toEqual(["c1"]);
+    });
+
+    test("a failure of the head is recovered only once the request started meanwhile settled too", async () => {
+      const sender = new ManualSender();
+      const coalescer = new SendCoalescer(sender.sender, options(2));
+      const log: string[] = [];
+      for (const name of ["a", "b", "c"]) track(coalescer, log, name.toUpperCase(), [item(`${name}1`)]);
+      sender.ack(1);
+      await waitFor(() => sender.requests.length === 3);
+      sender.fail(0, new Error("NOT_LEADER_OR_FOLLOWER"));
+      for (let i = 0; i < 3; i++) await nextTurn();
+      // c1 is still on the wire: no recovery yet.
+      expect(sender.recoveries).toHaveLength(0);
+      sender.ack(2);
+      await waitFor(() => sender.recoveries.length === 1);
+      expect(sender.recoveries[0]!.names).toEqual(["a1"]);
+      sender.recovered();
+      await waitFor(() => log.length === 3);
+      expect(log).toEqual(["A:2", "B:0", "C:1"]);
+    });
+  });
+
   test("the byte bound holds a request back until earlier ones settle (one larger request still goes alone)", async () => {
     const sender = new ManualSender();
     const size = recordBytes(item("x").produced);

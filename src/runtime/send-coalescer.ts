@@ -1,8 +1,9 @@
 /**
  * SendCoalescer: the produce path of one WorkerSourceTask. Poll batches, converted, are queued
- * here in poll order and go out in produce requests: up to `maxRequests` requests (the producer's
- * max.in.flight.requests.per.connection, for a producer that pipelines) and `maxInFlightBytes`
- * bytes on the wire at once; whatever is queued when a request may start is merged into it (several
+ * here in poll order and go out in produce requests: up to `maxRequests` requests on the wire, that
+ * is, not yet answered by the producer (its max.in.flight.requests.per.connection, for a producer that
+ * pipelines), and `maxInFlightBytes` bytes (buffer.memory) of requests not yet handed back to their
+ * batches, answered or not; whatever is queued when a request may start is merged into it (several
  * poll batches, up to the producer's max.request.size; a batch larger than that is spread over
  * several requests). So a task that polls a few records at a time (device ingest: many small
  * requests) still fills each request.
@@ -10,7 +11,10 @@
  * A request starts as soon as there is room (fewer than `maxRequests` on the wire and the byte
  * bound not reached), as Java's producer does with linger.ms=0: a task sending a few records at a
  * time keeps several requests out instead of waiting for each round trip, and the batches that
- * arrive while the wire is full are merged into the next request. A request of half max.request.size
+ * arrive while the wire is full are merged into the next request. A request answered behind one that
+ * is not frees its slot at once: it waits there to be handed back (below), its bytes still counted,
+ * while the next goes out, so a request held by one partition (a partition without a leader, until
+ * delivery.timeout.ms) does not stop the wire. A request of half max.request.size
  * or more starts alone in its event-loop turn, smaller ones share one up to that (TurnBudget): a 10 MB
  * poll batch (a spool's drain) goes out a request a turn, the loop's other callbacks (devices' requests) in between.
  *
@@ -85,9 +89,12 @@ export interface Sender<T> {
 export interface SendCoalescerOptions {
   /** The producer's max.request.size: no request is larger (a single larger record goes alone). */
   readonly maxRequestBytes: number;
-  /** Requests on the wire at once, at most; asked before each request (the producer may change). */
+  /** Requests on the wire (not yet answered) at once, at most; asked before each request (the producer may change). */
   readonly maxRequests: () => number;
-  /** Bytes on the wire at once, at most (a single larger request goes when nothing else is out). */
+  /**
+   * Bytes of the requests not yet handed back to their batches (answered or not), at most (a single larger request goes
+   * when none is).
+   */
   readonly maxInFlightBytes: number;
   /** Where a failure of the sender's `recovered` goes (it must not end the sending). */
   readonly log: Logger;
@@ -147,6 +154,9 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
   private unsentRecord = 0;
   /** Requests sent and not yet handed back to their batches, in send order. */
   private readonly requests: Request<T>[] = [];
+  /** Attempts the producer has not answered yet: what counts against `maxRequests`. */
+  private unanswered = 0;
+  /** Bytes of the requests not yet handed back, answered or not: what counts against `maxInFlightBytes`. */
   private wireBytes = 0;
   /** A request failed: nothing new starts until the failed ones are recovered. */
   private recovering = false;
@@ -195,13 +205,18 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
 
   private pump(): void {
     while (!this.halted && !this.recovering && this.unsentBatch < this.queue.length) {
-      const open = this.requests.length;
-      if (open > 0 && (open >= Math.max(1, this.o.maxRequests()) || this.wireBytes >= this.o.maxInFlightBytes)) return;
+      if (
+        this.requests.length > 0 &&
+        (this.unanswered >= Math.max(1, this.o.maxRequests()) || this.wireBytes >= this.o.maxInFlightBytes)
+      ) {
+        return;
+      }
       if (this.turn.spent) return; // the rest at the next turn (TurnBudget's resume)
       const { records, bytes } = this.take();
       this.turn.use(bytes);
       const request: Request<T> = { records, bytes, settled: false };
       this.requests.push(request);
+      this.unanswered++;
       this.wireBytes += bytes;
       this.sender.attempt(records).then(
         (metadata) => this.onAttempt(request, metadata, undefined),
@@ -231,6 +246,7 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
 
   private onAttempt(request: Request<T>, metadata: Request<T>["metadata"], error: unknown): void {
     request.settled = true;
+    this.unanswered--;
     if (error === undefined) request.metadata = metadata;
     else {
       request.error = error;
@@ -243,7 +259,7 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
     }
     if (!this.recovering) this.pump();
     // The last request on the wire settled: recovery starts (once: nothing else is out).
-    else if (this.requests.every((r) => r.settled)) void this.recover();
+    else if (this.unanswered === 0) void this.recover();
   }
 
   /** Every request has settled and at least one failed: hands outcomes back in order, recovering the failed. */

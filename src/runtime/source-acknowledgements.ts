@@ -3,18 +3,19 @@
  * The batches a task sent are tracked in poll order (InFlightBatches, at most `maxInFlightBatches`
  * batches and `maxInFlightBytes` bytes), and their acknowledgements are handled strictly in that
  * order, whatever order they arrive in: for each acknowledged batch, commitRecord (or
- * commitRecords, once per batch), then the last source offset per source partition is staged. An
- * offset is therefore never staged, let alone committed, past a record Kafka has not
+ * commitRecords, once per batch), then its source offsets are acknowledged. Offsets are staged per
+ * source partition up to its acknowledged prefix (SubmittedOffsets, filled at dispatch): an offset is
+ * never staged, let alone committed, past a record of its source partition Kafka has not
  * acknowledged. Staged offsets are written to SQLite every `offset.flush.interval.ms` and on stop.
  *
  * A batch that failed for good fails the task (`fail`), and no batch after it, nor after a batch
  * given up (the task stopping), is acknowledged to the SourceTask; the task hears which records
- * never reached Kafka (`notSent`). From that first batch failed or given up on, offsets are staged per
- * source partition, as Connect's SubmittedRecords commits each partition's acknowledged prefix, also
- * in the final commit of a failed task: walking that batch and every later one as it settles, in
- * poll order, a partition's records with nothing left to write (written, dropped, or refused for
- * good and skipped) stage their offset until one of its records not written, or perhaps written,
- * ends that partition's prefix; the other partitions go on. A cancelled task hears nothing more.
+ * never reached Kafka (`notSent`). From that first batch failed or given up on, each batch's offsets
+ * are acknowledged per source partition, as Connect's SubmittedRecords commits each partition's
+ * acknowledged prefix, also in the final commit of a failed task: a partition's records with nothing
+ * left to write (written, dropped, or refused for good and skipped) are acknowledged until one of its
+ * records not written, or perhaps written, ends that partition's prefix for good; the other
+ * partitions go on. A cancelled task hears nothing more.
  *
  * A batch Kafka acknowledged stays the task's to answer until its commitRecord(s) returned (it may wait behind an
  * earlier batch's): the stop's hold of a send that wrote nothing (`holdUnwritten`) is refused meanwhile.
@@ -26,12 +27,7 @@ import type { ActiveTopics } from "./active-topics.ts";
 import { type BatchOutcome, InFlightBatches, type SettledBatch } from "./in-flight-batches.ts";
 import { commitSourceRecords } from "./record-rejection.ts";
 import type { BatchResult } from "./send-coalescer.ts";
-import {
-  type StagedOffsets,
-  stageOffsets,
-  stagePartitionPrefixes,
-  updateStagedOffsets,
-} from "./source-offset-staging.ts";
+import { type StagedOffsets, updateStagedOffsets } from "./source-offset-staging.ts";
 import {
   batchNotSent,
   givenUpFate,
@@ -40,6 +36,7 @@ import {
   type WorkerSourceTaskOptions,
 } from "./source-task-lifecycle.ts";
 import type { SourceTaskSender } from "./source-task-sender.ts";
+import { type SubmittedBatch, SubmittedOffsets } from "./submitted-offsets.ts";
 
 export interface SourceAcknowledgementsDeps {
   readonly options: WorkerSourceTaskOptions;
@@ -55,22 +52,24 @@ export interface SourceAcknowledgementsDeps {
   readonly fail: (error: unknown) => void;
 }
 
+/** A poll batch in flight, with its source offsets' ranges. */
+interface TrackedBatch {
+  readonly batch: PollBatch;
+  readonly offsets: SubmittedBatch;
+}
+
 export class SourceAcknowledgements {
-  readonly inFlight: InFlightBatches<PollBatch, BatchResult>;
+  readonly inFlight: InFlightBatches<TrackedBatch, BatchResult>;
+  private readonly submitted = new SubmittedOffsets();
   private readonly staged: StagedOffsets = new Map();
   private readonly activeTopics: ActiveTopics;
   private lastFlush: number;
   /** Acknowledgements are handled one batch at a time, in poll order. */
   private acknowledging: Promise<void> = Promise.resolve();
   /** Batches taken out of `inFlight`, settled, in poll order: each until it is handled (`acknowledgeSettled`). */
-  private readonly taken: SettledBatch<PollBatch, BatchResult>[] = [];
+  private readonly taken: SettledBatch<TrackedBatch, BatchResult>[] = [];
   /** Set once a batch failed or was abandoned: nothing after it is ever acknowledged. */
   private halted = false;
-  /**
-   * Once halted: the source partitions (canonical keys) a record not written, or perhaps written, ended the prefix
-   * of.
-   */
-  private readonly ended = new Set<string>();
 
   constructor(private readonly d: SourceAcknowledgementsDeps) {
     const o = d.options;
@@ -81,7 +80,7 @@ export class SourceAcknowledgements {
 
   /** A batch whose send is under way (`sending`): acknowledged in poll order once it settles. */
   track(batch: PollBatch, bytes: number, sending: Promise<BatchResult>): void {
-    this.inFlight.submit(batch, bytes, sending);
+    this.inFlight.submit({ batch, offsets: this.submitted.submit(batch.records) }, bytes, sending);
     const acknowledge = () => {
       this.acknowledging = this.acknowledging.then(() => this.acknowledgeSettled());
     };
@@ -129,7 +128,7 @@ export class SourceAcknowledgements {
     }
   }
 
-  private async handle(payload: PollBatch, outcome: BatchOutcome<BatchResult>): Promise<void> {
+  private async handle({ batch: payload, offsets }: TrackedBatch, outcome: BatchOutcome<BatchResult>): Promise<void> {
     const o = this.d.options;
     if (this.d.cancelled()) return; // abandoned: nothing more reaches the task (Connect)
     // Failed for good (rejected, or NotSent.failure: some records known written or certainly not, the others perhaps
@@ -138,8 +137,8 @@ export class SourceAcknowledgements {
     if (failed && !this.halted) this.d.fail(failed.error);
     const value = outcome.ok ? outcome.value : undefined;
     if (Array.isArray(value)) {
-      if (!this.halted) await this.acknowledge(payload, value);
-      else await this.acknowledgeAfterHalt(payload);
+      if (!this.halted) await this.acknowledge(payload, offsets, value);
+      else await this.acknowledgeAfterHalt(payload, offsets);
       return;
     }
     // Failed or given up (stopping, or after a failure): no later batch is committed to the task. From the first such
@@ -156,7 +155,7 @@ export class SourceAcknowledgements {
       const why = value.failure?.error ?? this.d.failure();
       await batchNotSent(o, this.d.sender, payload, value, this.d.log, why);
     }
-    stagePartitionPrefixes(this.staged, this.ended, payload.records, (i) => handled[i]!);
+    this.submitted.acknowledgePrefix(offsets, payload.records, (i) => handled[i]!);
   }
 
   /**
@@ -164,7 +163,7 @@ export class SourceAcknowledgements {
    * records a transformation dropped are, with null metadata, as Connect commits a dropped record at once; each record
    * is done with, save one whose rejection the task never hears (it must meet it again after a restart).
    */
-  private async acknowledgeAfterHalt(batch: PollBatch): Promise<void> {
+  private async acknowledgeAfterHalt(batch: PollBatch, offsets: SubmittedBatch): Promise<void> {
     const { records, positions } = batch;
     const pending = this.d.sender.rejections;
     const dropped = records.filter((r, i) => positions[i]! < 0 && !pending.has(r));
@@ -172,10 +171,14 @@ export class SourceAcknowledgements {
       const none = new Int32Array(dropped.length).fill(-1);
       await commitSourceRecords(this.d.options.task, dropped, none, [], pending, this.d.log, false);
     }
-    stagePartitionPrefixes(this.staged, this.ended, records, (i) => !pending.has(records[i]!));
+    this.submitted.acknowledgePrefix(offsets, records, (i) => !pending.has(records[i]!));
   }
 
-  private async acknowledge(batch: PollBatch, metadata: readonly (ProducedMetadata | null)[]): Promise<void> {
+  private async acknowledge(
+    batch: PollBatch,
+    offsets: SubmittedBatch,
+    metadata: readonly (ProducedMetadata | null)[],
+  ): Promise<void> {
     const o = this.d.options;
     const { records, positions, outgoing } = batch;
     this.activeTopics.acknowledged(outgoing, metadata);
@@ -185,7 +188,7 @@ export class SourceAcknowledgements {
       records.length,
       metadata.reduce((n, m) => (m ? n + 1 : n), 0),
     );
-    stageOffsets(this.staged, records);
+    this.submitted.acknowledge(offsets);
   }
 
   /** Commits the staged offsets when `offset.flush.interval.ms` has passed since the last commit. */
@@ -202,6 +205,7 @@ export class SourceAcknowledgements {
     // A task whose start failed, or that was stopped before it started, polled nothing and is not
     // asked (as Connect, which makes no final offset commit for it).
     if (!this.d.started()) return;
+    this.submitted.committable(this.staged);
     updateStagedOffsets(o.task, this.staged, log);
     const started = monotonicNow(o.clock);
     // As Connect, a commit with nothing new (an idle task) is a success and calls SourceTask.commit().
