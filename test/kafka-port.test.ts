@@ -786,6 +786,12 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
       await waitFor(() => events.length === 3, { what: "the partition lost and assigned again", timeoutMs: 30_000 });
       expect(events).toEqual(["assigned", "lost", "assigned"]);
       expect(await admin.groupMembers(`never-${groupId}`)).toEqual([]);
+      // A member already gone (removed twice, or never known: UNKNOWN_MEMBER_ID) counts as removed;
+      // the live one stays.
+      const live = await admin.groupMembers(groupId);
+      await admin.removeGroupMembers(groupId, [...members.map((m) => m.memberId), "never-known-member"]);
+      expect(await admin.groupMembers(groupId)).toEqual(live);
+      expect(events).toEqual(["assigned", "lost", "assigned"]);
     } finally {
       await consumer.close();
     }

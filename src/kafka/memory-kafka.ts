@@ -228,6 +228,7 @@ export class MemoryKafka implements KafkaPort {
         if (!this.groups.delete(groupId)) throw groupNotFound(`Failed to delete consumer group ${groupId}`);
       },
       groupMembers: async (groupId) => [...(this.groupMembers.get(groupId) ?? [])],
+      // A member id the group does not hold counts as removed, as both adapters' (UNKNOWN_MEMBER_ID).
       removeGroupMembers: async (groupId, memberIds) => {
         const members = this.groupMembers.get(groupId) ?? [];
         this.groupMembers.set(

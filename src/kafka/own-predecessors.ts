@@ -8,12 +8,29 @@
  */
 import type { DescribedMember, KafkaAdmin, PredecessorMembers } from "./kafka-port.ts";
 
-export type { DescribedMember };
-
 /** The group calls fencing makes, on the adapter's admin client. */
 export interface FencedGroup {
   members(): Promise<readonly DescribedMember[]>;
   remove(memberIds: readonly string[]): Promise<void>;
+}
+
+/**
+ * Removes each member with `leave`, one LeaveGroup each: one the coordinator answers UNKNOWN_MEMBER_ID
+ * for (`unknownMember`) is gone already (it left, its session expired, another fencing removed it), as
+ * removed as the caller wants it; any other failure throws.
+ */
+export async function removeEach(
+  memberIds: readonly string[],
+  leave: (memberId: string) => Promise<void>,
+  unknownMember: (error: unknown) => boolean,
+): Promise<void> {
+  for (const memberId of memberIds) {
+    try {
+      await leave(memberId);
+    } catch (error) {
+      if (!unknownMember(error)) throw error;
+    }
+  }
 }
 
 /** `groupId` through an admin client of the port (the worker's orphan sweep, orphan-members.ts). */

@@ -10,9 +10,9 @@ import { retry } from "../../util/backoff.ts";
 import type { ConnectionSettings } from "../client-config.ts";
 import { type CoordinatorWait, waitForCoordinator } from "../coordinator-wait-policy.ts";
 import type { PredecessorMembers } from "../kafka-port.ts";
-import { type FencedGroup, fenceOwnPredecessors } from "../own-predecessors.ts";
+import { type FencedGroup, fenceOwnPredecessors, removeEach } from "../own-predecessors.ts";
 import { baseOptions } from "./client-options.ts";
-import { coordinatorNotReady, isUnknownTopic, notReached, retriable } from "./errors.ts";
+import { coordinatorNotReady, isUnknownMember, isUnknownTopic, notReached, retriable } from "./errors.ts";
 
 /** The admin calls that fencing a predecessor makes (the library's Admin; a fake in unit tests). */
 export type FencingAdmin = Pick<Admin, "describeGroups" | "removeMembersFromConsumerGroup" | "close">;
@@ -71,12 +71,13 @@ export function libraryGroup(admin: FencingAdmin, groupId: string, reason: strin
         clientId: m.clientId,
       }));
     },
-    remove: async (memberIds) => {
-      await admin.removeMembersFromConsumerGroup({
-        groupId,
-        members: memberIds.map((memberId) => ({ memberId, reason })),
-      });
-    },
+    remove: (memberIds) =>
+      removeEach(
+        memberIds,
+        async (memberId) =>
+          void (await admin.removeMembersFromConsumerGroup({ groupId, members: [{ memberId, reason }] })),
+        isUnknownMember,
+      ),
   };
 }
 
