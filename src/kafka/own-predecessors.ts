@@ -44,18 +44,20 @@ export function adminGroup(admin: KafkaAdmin, groupId: string): FencedGroup {
 /**
  * Removes the remembered members still in the group with `clientId`, then forgets every id
  * remembered: those not removed are gone already. Asks the group nothing when none is remembered.
+ * Returns the ids it removed.
  */
 export async function fenceOwnPredecessors(
   predecessors: PredecessorMembers,
   clientId: string,
   group: FencedGroup,
-): Promise<void> {
+): Promise<readonly string[]> {
   const remembered = predecessors.remembered();
-  if (remembered.length === 0) return;
+  if (remembered.length === 0) return [];
   const own = new Set(remembered);
   const zombies = (await group.members())
     .filter((m) => m.clientId === clientId && own.has(m.memberId))
     .map((m) => m.memberId);
   if (zombies.length > 0) await group.remove(zombies);
   predecessors.gone(remembered);
+  return zombies;
 }

@@ -15,23 +15,38 @@ const SINK: Config = { "connector.class": "FileStreamSink", topics: "t", file: "
 const client = (connector: string, task: number) => `connector-consumer-${connector}-${task}`;
 
 /**
- * A sweep over a real store on `:memory:` and MemoryKafka's admin; `admins` notes which admin each
- * connector got (its own config, or undefined: the worker's).
+ * A sweep over a real store on `:memory:` and MemoryKafka's admin (or `admin`'s); `admins` notes
+ * which admin each connector got (its own config, or undefined: the worker's); `resolved` the configs
+ * resolved, each through `resolve` (none by default).
  */
-function sweeper(connectors: Record<string, StoredConnector>, admin?: () => Promise<KafkaAdmin>) {
+function sweeper(
+  connectors: Record<string, StoredConnector>,
+  admin?: () => Promise<KafkaAdmin>,
+  resolve: (config: Config) => Config = (config) => config,
+) {
   const db = new Database(":memory:");
   migrate(db, ":memory:");
   const members = new ConsumerMemberStore(db);
   const kafka = new MemoryKafka();
   const warnings: string[] = [];
+  const infos: string[] = [];
   const admins: (Config | undefined)[] = [];
-  const logs = new LogManager({ sink: (line) => line.includes(" WARN ") && warnings.push(line) });
+  const resolved: Config[] = [];
+  const logs = new LogManager({
+    sink: (line) => {
+      if (line.includes(" WARN ")) warnings.push(line);
+      if (line.includes(" INFO ")) infos.push(line.slice(line.indexOf("Removed"), line.lastIndexOf(" (")));
+    },
+  });
   const sweep = (only?: string[]) =>
     fenceOrphanMembers(
       {
         config: loadWorkerConfig({}),
         registry: new PluginRegistry(builtInPlugins),
-        resolveConfig: async (c) => c,
+        resolveConfig: async (c) => {
+          resolved.push(c);
+          return resolve(c);
+        },
         members,
         connector: (name) => connectors[name],
         withAdmin: async (config, use) => {
@@ -49,7 +64,7 @@ function sweeper(connectors: Record<string, StoredConnector>, admin?: () => Prom
   };
   const inGroup = (groupId: string) => (kafka.groupMembers.get(groupId) ?? []).map((m) => m.memberId);
   const kept = () => members.all().map((r) => r.memberId);
-  return { sweep, given, inGroup, kept, members, kafka, warnings, admins };
+  return { sweep, given, inGroup, kept, members, kafka, warnings, infos, admins, resolved };
 }
 
 // explore22 F1, F2, F5: dead members no task fences held their group for session.timeout.ms.
@@ -65,6 +80,28 @@ describe("fenceOrphanMembers", () => {
       kept: ["m-0"],
       admins: [SINK],
       warnings: [],
+    });
+    expect(s.infos).toEqual([
+      `Removed the dead consumer m-1 (client ${client("k", 1)}) of connector k's former sink task from group connect-k`,
+      `Removed the dead consumer m-2 (client ${client("k", 2)}) of connector k's former sink task from group connect-k`,
+    ]);
+  });
+
+  // orphanfence review P1: the sweep read the ids to remove after its awaits, so a task of an
+  // orphaned pair that started meanwhile had its live member removed and its row forgotten.
+  test("removes only the ids read with the task count: a task started meanwhile (tasks.max raised) keeps its live member", async () => {
+    const connectors: Record<string, StoredConnector> = { k: { config: SINK, tasks: 1 } };
+    const s = sweeper(connectors, async () => {
+      connectors.k = { config: SINK, tasks: 2 };
+      s.given("k", "connect-k", client("k", 1), "live-1");
+      return s.kafka.admin();
+    });
+    s.given("k", "connect-k", client("k", 0), "m-0");
+    s.given("k", "connect-k", client("k", 1), "m-1");
+    await s.sweep();
+    expect({ group: s.inGroup("connect-k"), kept: s.kept() }).toEqual({
+      group: ["m-0", "live-1"],
+      kept: ["m-0", "live-1"],
     });
   });
 
@@ -150,6 +187,26 @@ describe("fenceOrphanMembers", () => {
     s.given("k", "connect-k", client("k", 0), "m-0");
     s.given("k", "connect-k", client("k", 1), "m-1");
     await s.sweep();
-    expect({ admins: s.admins, kept: s.kept() }).toEqual({ admins: [], kept: ["m-0", "m-1"] });
+    expect({ admins: s.admins, kept: s.kept(), resolved: s.resolved }).toEqual({
+      admins: [],
+      kept: ["m-0", "m-1"],
+      resolved: [],
+    });
+  });
+
+  test("resolves the config (asks its providers) only when its stored form leaves an id unfenced", async () => {
+    const referenced = { ...SINK, "consumer.override.group.id": "${test:group}" };
+    const s = sweeper({ k: { config: referenced, tasks: 1 } }, undefined, (config) => ({
+      ...config,
+      "consumer.override.group.id": "resolved",
+    }));
+    s.given("k", "resolved", client("k", 0), "m-0");
+    s.given("k", "resolved", client("k", 1), "m-1");
+    await s.sweep();
+    expect({ group: s.inGroup("resolved"), kept: s.kept(), resolved: s.resolved }).toEqual({
+      group: ["m-0"],
+      kept: ["m-0"],
+      resolved: [referenced],
+    });
   });
 });

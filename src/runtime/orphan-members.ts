@@ -56,35 +56,65 @@ function isSink(registry: PluginRegistry, config: Config): boolean {
  * The (group id, client id) pairs whose member ids the connector's tasks fence themselves: a sink
  * task's group and default client id (a configured client.id is never fenced on: task-clients.ts).
  */
-async function fencedByTasks(deps: OrphanSweepDeps, name: string, stored: StoredConnector): Promise<Set<string>> {
+function fencedByTasks(deps: OrphanSweepDeps, name: string, config: Config, tasks: number): Set<string> {
   const inUse = new Set<string>();
-  if (!isSink(deps.registry, stored.config)) return inUse;
-  const config = await deps.resolveConfig(stored.config);
   const groupId = sinkGroupId(name, config);
-  for (let task = 0; task < stored.tasks; task++) {
+  for (let task = 0; task < tasks; task++) {
     const clients = taskClientProperties(deps.config, { connector: name, task }, config);
     if (clients.consumerFencesPredecessors) inUse.add(pairKey(groupId, clients.consumer["client.id"] ?? ""));
   }
   return inUse;
 }
 
-/** Sweeps one connector's orphaned member ids; throws what kept them (they stay for the next sweep). */
-async function sweepConnector(deps: OrphanSweepDeps, name: string, rows: readonly StoredMember[]): Promise<void> {
-  const stored = deps.connector(name);
-  const inUse = stored ? await fencedByTasks(deps, name, stored) : new Set<string>();
-  const orphans = new Map<string, StoredMember>();
+/**
+ * The stored ids no task of the connector fences, per (group id, client id) pair: all of them for a
+ * connector deleted or no sink. The connector's config is resolved (its providers asked) only when
+ * its stored form leaves a row unfenced: resolving replaces references only, and a pair that still
+ * holds one matches no stored row.
+ */
+async function orphanedPairs(
+  deps: OrphanSweepDeps,
+  name: string,
+  stored: StoredConnector | undefined,
+  rows: readonly StoredMember[],
+): Promise<StoredMember[][]> {
+  const pairs = new Map<string, StoredMember[]>();
   for (const row of rows) {
     const key = pairKey(row.groupId, row.clientId);
-    if (!inUse.has(key)) orphans.set(key, row);
+    const pair = pairs.get(key);
+    if (pair) pair.push(row);
+    else pairs.set(key, [row]);
   }
-  if (orphans.size === 0) return;
+  if (!stored || !isSink(deps.registry, stored.config)) return [...pairs.values()];
+  let inUse = fencedByTasks(deps, name, stored.config, stored.tasks);
+  if ([...pairs.keys()].some((key) => !inUse.has(key)))
+    inUse = fencedByTasks(deps, name, await deps.resolveConfig(stored.config), stored.tasks);
+  return [...pairs].filter(([key]) => !inUse.has(key)).map(([, pair]) => pair);
+}
+
+/**
+ * Sweeps one connector's orphaned member ids; throws what kept them (they stay for the next sweep).
+ * Only the ids of `rows`, read with the task count, are removed and forgotten: a task of an orphaned
+ * pair that starts meanwhile (tasks.max raised, the connector resumed) stores its live id under it.
+ */
+async function sweepConnector(deps: OrphanSweepDeps, name: string, rows: readonly StoredMember[]): Promise<void> {
+  const stored = deps.connector(name);
+  const orphans = await orphanedPairs(deps, name, stored, rows);
+  if (orphans.length === 0) return;
   await deps.withAdmin(stored?.config, async (admin) => {
-    for (const { connector, groupId, clientId } of orphans.values())
-      await fenceOwnPredecessors(
-        deps.members.predecessors(connector, groupId, clientId),
+    for (const pair of orphans) {
+      const { groupId, clientId } = pair[0]!;
+      const snapshot = pair.map((row) => row.memberId);
+      const removed = await fenceOwnPredecessors(
+        { ...deps.members.predecessors(name, groupId, clientId), remembered: () => snapshot },
         clientId,
         adminGroup(admin, groupId),
       );
+      for (const memberId of removed)
+        deps.log.info(
+          `Removed the dead consumer ${memberId} (client ${clientId}) of connector ${name}'s former sink task from group ${groupId}`,
+        );
+    }
   });
 }
 

@@ -55,9 +55,9 @@ export function fenceZombies(
   wait: CoordinatorWait,
 ): Promise<void> {
   const fence = () =>
-    withAdmin(openAdmin(), (admin) =>
-      fenceOwnPredecessors(predecessors, clientId, libraryGroup(admin, groupId, "replaced by a restarted task")),
-    );
+    withAdmin(openAdmin(), async (admin) => {
+      await fenceOwnPredecessors(predecessors, clientId, libraryGroup(admin, groupId, "replaced by a restarted task"));
+    });
   return waitForCoordinator(fence, wait, coordinatorNotReady);
 }
 
