@@ -70,7 +70,8 @@ export function privateFiles(path: string): void {
 
 /**
  * Opens (creating if needed) `<dataDir>/gateway.db` and brings its schema up to date. `warn`
- * receives a message when the data directory is open to other users, `info` one per migration applied. With `create: false` a
+ * receives a message when the data directory is open to other users, `info` one per migration applied to a file that
+ * had a schema (migrate). With `create: false` a
  * missing file is a StoreError and nothing is created; with `migrate: false` a file whose schema
  * is older or newer than this gateway's is a StoreError and nothing is written to it (both for the
  * offline `delete-connector` command: migrating would leave a file the gateway that wrote it refuses).
@@ -210,8 +211,9 @@ export function checkWritable(db: Database, path: string): void {
  * in-memory test databases): a start that dies part-way leaves the file at its old version, so the
  * next start runs them all again, those with `fromAtMost` included (one transaction each let a
  * crash between 3 and 4 leave a schema-2 file at 3, where migration 4 no longer ran). Once they
- * are committed, `info` gets one line per migration applied, so an operator can tell an upgrade
- * changed the file (a downgrade then refuses it).
+ * are committed, `info` gets one line per migration applied to a file that had a schema, so an
+ * operator can tell an upgrade changed the file (a downgrade then refuses it); a new file's creation
+ * says nothing, as the spool file's (spool-file.ts).
  */
 export function migrate(
   db: Database,
@@ -239,5 +241,5 @@ export function migrate(
     const version = schemaVersion(db);
     throw cannotWrite(path, `migration to schema version ${running}`, error, `it keeps schema version ${version}`);
   }
-  for (const line of applied) info(line);
+  if (current > 0) for (const line of applied) info(line);
 }
