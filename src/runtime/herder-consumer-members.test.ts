@@ -11,6 +11,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { ConsumerMemberStore } from "../store/consumer-member-store.ts";
 import { migrate } from "../store/database.ts";
+import { within } from "../util/async.ts";
 import { inProcessWorker, SCRIPTED_SINK, SCRIPTED_SOURCE } from "./herder-test-support.ts";
 
 /** A `:memory:` gateway.db with its schema. */
@@ -67,4 +68,34 @@ test("a sink connector's tasks reduced while it runs: the ids of the tasks no lo
   expect((await h.rest("PUT", "/connectors/s/config", { ...config, "tasks.max": "1" })).status).toBe(200);
   await waitFor(() => memberIds(db).length === 1, { what: "task 1's member id forgotten" });
   expect(memberIds(db)).toEqual(["m-0"]);
+});
+
+// orphanfence review P3: a stop returned with a sweep in flight, which then went on with Kafka (an
+// admin client created after the worker's was closed) and the store after their close.
+test("a stop waits for the orphan sweep in flight before it returns", async () => {
+  const db = database();
+  const kafka = new MemoryKafka();
+  new ConsumerMemberStore(db).remember("gone", "g", "connector-consumer-gone-0", "m-dead");
+  kafka.groupMembers.set("g", [{ memberId: "m-dead", clientId: "connector-consumer-gone-0" }]);
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let asked = false;
+  const admin = await kafka.admin();
+  kafka.admin = async () => ({
+    ...admin,
+    groupMembers: async (groupId) => {
+      asked = true;
+      await gate;
+      return admin.groupMembers(groupId);
+    },
+  });
+  const h = await inProcessWorker({ db, kafka });
+  await waitFor(() => asked || undefined, { what: "the sweep asking for the group's members" });
+  const stopping = h.stop().then(() => memberIds(db));
+  await h.herder.healthCheck();
+  expect(await within(stopping, 0)).toBeUndefined();
+  release();
+  expect(await stopping).toEqual([]);
 });

@@ -134,11 +134,20 @@ export abstract class HerderThread extends AbstractHerder {
    */
   protected sweepOrphanMembers(connectors?: readonly string[]): void {
     if (this.stopped) return;
-    void this.deps.worker.fenceOrphanMembers((name) => {
-      const stored = this.deps.configs.get(name);
-      return stored && { config: stored.config, tasks: stored.taskConfigs.length };
-    }, connectors);
+    const sweep: Promise<void> = this.deps.worker
+      .fenceOrphanMembers((name) => {
+        const stored = this.deps.configs.get(name);
+        return stored && { config: stored.config, tasks: stored.taskConfigs.length };
+      }, connectors)
+      .finally(() => this.sweeps.delete(sweep));
+    this.sweeps.add(sweep);
   }
+
+  /**
+   * The orphan sweeps in flight: a stop awaits them (up to a limit: herder.ts) so that none goes on
+   * with Kafka (a new admin client never closed) or the store after the worker closed them.
+   */
+  protected readonly sweeps = new Set<Promise<void>>();
 
   /** Starts the tasks not running and not in `unstarted`; one that cannot be built joins `unstarted`. */
   protected async startTasks(
