@@ -103,6 +103,8 @@ describe("deleteConnectorOffline", () => {
         "",
       ].join("\n"),
     );
+    // orphanfence review P3: with no ids, nothing is removed at the next start either.
+    expect(describeRemoved({ ...removed, consumerMembers: 0 })).toContain("\n  0 sink consumer member ids\n");
 
     const after = openDatabase(dir.path);
     try {

@@ -83,7 +83,7 @@ export function describeRemoved(removed: RemovedConnector): string {
     `  ${count(removed.statuses, "status", "statuses")} (connector and tasks)`,
     `  ${count(topics.length, "active topic")}${topics.length > 0 ? `: ${topics.join(", ")}` : ""}`,
     `  ${count(removed.idempotencyKeys, "Idempotency-Key")}`,
-    `  ${count(removed.consumerMembers, "sink consumer member id")} (removed from their consumer groups at the next start)`,
+    `  ${count(removed.consumerMembers, "sink consumer member id")}${removed.consumerMembers > 0 ? " (removed from their consumer groups at the next start)" : ""}`,
     "Its source offsets are kept, as DELETE /connectors/{name} keeps them.",
     "",
   ].join("\n");

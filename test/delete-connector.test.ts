@@ -82,7 +82,7 @@ describe("gateway delete-connector (README, Operating)", () => {
         "  2 statuses (connector and tasks)",
         `  1 active topic: ${topic}`,
         "  0 Idempotency-Keys",
-        "  0 sink consumer member ids (removed from their consumer groups at the next start)",
+        "  0 sink consumer member ids",
         "Its source offsets are kept, as DELETE /connectors/{name} keeps them.",
         "",
       ].join("\n"),

@@ -3,9 +3,13 @@
  * started again fences its own dead predecessor, but a member whose task does not start again (tasks.max
  * reduced while the gateway was down, a connector deleted with `gateway delete-connector` while it
  * was down) had nobody to fence it: its group sat in PreparingRebalance for session.timeout.ms, no
- * partition consumed, while every status said RUNNING. The worker's orphan sweep at start removes
- * them. session.timeout.ms is 5 minutes here: without the sweep the group would wait far past
- * each test's timeout. Both clients: the sweep's group calls are each adapter's own.
+ * partition consumed, while every status said RUNNING. The worker's orphan sweep removes them.
+ * session.timeout.ms is 5 minutes here: without the sweep the group would wait far past each test's
+ * timeout. Both clients: the sweep's group calls are each adapter's own. The tasks.max case runs the
+ * sweep after a task reconfiguration (the connector file with the lower tasks.max is applied after
+ * the herder started, from stored task configs still three); the delete-connector case runs the
+ * start's sweep. The start's sweep over a stored lower task count is proven by the unit tests
+ * (src/runtime/orphan-members.test.ts, herder-consumer-members.test.ts).
  */
 import { describe, expect, test } from "bun:test";
 import { processResult } from "./support/command.ts";

@@ -1,8 +1,8 @@
 /**
  * What kafkajs logs, in the gateway's log: WARN and worse at WARN, the rest at DEBUG; an ordinary
- * rebalance's WARN at INFO, as Java's consumer logs one. Two kinds are expected noise and go to DEBUG (the runtime retries sends itself and logs what matters with
- * context): the idempotent producer's retry limit, and each error response kafkajs is about to
- * retry. A repeating line (the same namespace and message: `[Connection] Connection error: connect
+ * rebalance's WARN at INFO, as Java's consumer logs one. Two kinds are expected noise and go to
+ * DEBUG (the runtime retries sends itself and logs what matters with context): the idempotent
+ * producer's retry limit, and each error response kafkajs is about to retry. A repeating line (the same namespace and message: `[Connection] Connection error: connect
  * ECONNREFUSED 127.0.0.1:9092` a few times a second through a broker outage, from every client)
  * is logged at WARN once a minute, saying how many more there were; the others at DEBUG.
  */
