@@ -135,10 +135,14 @@ export abstract class HerderThread extends AbstractHerder {
   protected sweepOrphanMembers(connectors?: readonly string[]): void {
     if (this.stopped) return;
     const sweep: Promise<void> = this.deps.worker
-      .fenceOrphanMembers((name) => {
-        const stored = this.deps.configs.get(name);
-        return stored && { config: stored.config, tasks: stored.taskConfigs.length };
-      }, connectors)
+      .fenceOrphanMembers(
+        (name) => {
+          const stored = this.deps.configs.get(name);
+          return stored && { config: stored.config, tasks: stored.taskConfigs.length };
+        },
+        () => this.stopped,
+        connectors,
+      )
       .finally(() => this.sweeps.delete(sweep));
     this.sweeps.add(sweep);
   }

@@ -23,6 +23,7 @@ function sweeper(
   connectors: Record<string, StoredConnector>,
   admin?: () => Promise<KafkaAdmin>,
   resolve: (config: Config) => Config = (config) => config,
+  stopping = () => false,
 ) {
   const db = new Database(":memory:");
   migrate(db, ":memory:");
@@ -49,6 +50,7 @@ function sweeper(
         },
         members,
         connector: (name) => connectors[name],
+        stopping,
         withAdmin: async (config, use) => {
           admins.push(config);
           return use(await (admin ?? (() => kafka.admin()))());
@@ -207,6 +209,18 @@ describe("fenceOrphanMembers", () => {
       group: ["m-0"],
       kept: ["m-0"],
       resolved: [referenced],
+    });
+  });
+
+  // orphanfence review P3: a sweep past the stop's wait for it opened an admin client after the worker closed its own.
+  test("opens no admin client once the worker stops; the ids stay for the next start", async () => {
+    const s = sweeper({}, undefined, undefined, () => true);
+    s.given("gone", "connect-gone", client("gone", 0), "g-0");
+    await s.sweep();
+    expect({ admins: s.admins, group: s.inGroup("connect-gone"), kept: s.kept() }).toEqual({
+      admins: [],
+      group: ["g-0"],
+      kept: ["g-0"],
     });
   });
 });

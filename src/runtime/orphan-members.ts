@@ -8,8 +8,9 @@
  * their group with their client id (own-predecessors.ts, as a task's own fencing), on the
  * connector's admin client (its `admin.override.*` keys; the worker's for a deleted connector), then
  * forgets them. Called by the Herder at start (once the stored task configs are known, beside the
- * tasks' starts) and after a task reconfiguration, never awaited by either. A sweep that fails (Kafka
- * not reached, a refused ACL) logs one WARN per connector and keeps its ids for the next one.
+ * tasks' starts) and after a task reconfiguration, never awaited by either (a stop awaits it, up to
+ * a limit; one still going then opens no admin client). A sweep that fails (Kafka not reached, a
+ * refused ACL) logs one WARN per connector and keeps its ids for the next one.
  */
 import type { Config } from "../api/connector.ts";
 import type { KafkaAdmin } from "../kafka/kafka-port.ts";
@@ -36,6 +37,11 @@ export interface OrphanSweepDeps {
   readonly members: ConsumerMemberStore;
   /** The stored connector; undefined when it no longer exists. */
   readonly connector: (name: string) => StoredConnector | undefined;
+  /**
+   * Whether the worker is stopping: a sweep past the stop's wait for it (herder.ts) opens no admin
+   * client (the worker's may be closed already) and keeps its ids for the next start.
+   */
+  readonly stopping: () => boolean;
   /** Runs `use` with the connector's admin client, or the worker's for a connector that no longer exists. */
   readonly withAdmin: <T>(config: Config | undefined, use: (admin: KafkaAdmin) => Promise<T>) => Promise<T>;
   readonly log: Logger;
@@ -100,7 +106,7 @@ async function orphanedPairs(
 async function sweepConnector(deps: OrphanSweepDeps, name: string, rows: readonly StoredMember[]): Promise<void> {
   const stored = deps.connector(name);
   const orphans = await orphanedPairs(deps, name, stored, rows);
-  if (orphans.length === 0) return;
+  if (orphans.length === 0 || deps.stopping()) return;
   await deps.withAdmin(stored?.config, async (admin) => {
     for (const pair of orphans) {
       const { groupId, clientId } = pair[0]!;

@@ -128,10 +128,11 @@ export class Worker {
   /**
    * Removes from their groups the dead consumers of sink tasks that no longer run (orphan-members.ts)
    * of `connectors` (every connector with member ids kept when none named); `stored` reads a stored
-   * connector. Never rejects: a failure is logged.
+   * connector, `stopping` whether the herder stops. Never rejects: a failure is logged.
    */
   fenceOrphanMembers(
     stored: (name: string) => StoredConnector | undefined,
+    stopping: () => boolean,
     connectors?: readonly string[],
   ): Promise<void> {
     return fenceOrphanMembers(
@@ -141,6 +142,7 @@ export class Worker {
         resolveConfig: this.deps.resolveConfig,
         members: this.deps.consumerMembers,
         connector: stored,
+        stopping,
         withAdmin: async (config, use) =>
           config ? this.admins.withConnectorAdmin(config, use) : use(await this.admins.shared()),
         log: this.deps.logs.get("org.apache.kafka.connect.runtime.Worker"),
