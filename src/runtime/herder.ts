@@ -15,6 +15,7 @@
  */
 import { AlreadyExistsError, BadRequestError, NotFoundError } from "../errors.ts";
 import type { TargetState } from "../store/config-store.ts";
+import { within } from "../util/async.ts";
 import { loggingFailure, modifyOffsets } from "./connector-offsets.ts";
 import type { ConnectorInfo, ConnectorOffset } from "./entities.ts";
 import { HerderRestarts } from "./herder-restarts.ts";
@@ -22,6 +23,9 @@ import { patchConfig } from "./patch-config.ts";
 import { ResolvedValues } from "./resolved-values.ts";
 
 export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
+
+/** How long a stop waits for the orphan sweeps in flight (as Connect's 5 s graceful connector stop). */
+const SWEEP_STOP_LIMIT_MS = 5_000;
 
 export class Herder extends HerderRestarts {
   // ---- lifecycle ------------------------------------------------------------------------------
@@ -38,6 +42,8 @@ export class Herder extends HerderRestarts {
           this.status.connector(name, "FAILED", error);
         }
       }
+      // The stored task configs are known now: ids no current task fences are swept.
+      this.sweepOrphanMembers();
       this.started = true;
     });
   }
@@ -46,6 +52,8 @@ export class Herder extends HerderRestarts {
   async stop(): Promise<void> {
     this.stopped = true;
     this.cancelReconfigurationRetries();
+    // Beside the tasks' stops: a sweep of a Kafka that does not answer holds the stop for its limit only.
+    const sweeps = within(Promise.all(this.sweeps), SWEEP_STOP_LIMIT_MS);
     await this.executor.run(async () => {
       this.started = false;
       const tasks = this.deps.worker.allTasks().map((t) => t.id);
@@ -63,6 +71,7 @@ export class Herder extends HerderRestarts {
       for (const id of tasks) this.status.task(id, "UNASSIGNED");
       this.statuses.close();
     });
+    await sweeps;
   }
 
   // ---- config changes ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import type { LogManager } from "../util/logger.ts";
 import type { WorkerConfig } from "../worker-config.ts";
 import { AbandonedTasks } from "./abandoned-tasks.ts";
 import type { ActiveTopicRegistry } from "./active-topics.ts";
+import { fenceOrphanMembers, type StoredConnector } from "./orphan-members.ts";
 import { resolveConnector } from "./resolve-connector.ts";
 import { ReportedValues, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { buildTask } from "./task-builder.ts";
@@ -122,6 +123,32 @@ export class Worker {
   /** Runs `use` with an admin client for a sink connector's offsets (WorkerAdmin.withConnectorAdmin). */
   withConnectorAdmin<T>(config: Config, use: (admin: KafkaAdmin) => Promise<T>, resolve?: ResolveConfig): Promise<T> {
     return this.admins.withConnectorAdmin(config, use, resolve);
+  }
+
+  /**
+   * Removes from their groups the dead consumers of sink tasks that no longer run (orphan-members.ts)
+   * of `connectors` (every connector with member ids kept when none named); `stored` reads a stored
+   * connector, `stopping` whether the herder stops. Never rejects: a failure is logged.
+   */
+  fenceOrphanMembers(
+    stored: (name: string) => StoredConnector | undefined,
+    stopping: () => boolean,
+    connectors?: readonly string[],
+  ): Promise<void> {
+    return fenceOrphanMembers(
+      {
+        config: this.deps.config,
+        registry: this.deps.registry,
+        resolveConfig: this.deps.resolveConfig,
+        members: this.deps.consumerMembers,
+        connector: stored,
+        stopping,
+        withAdmin: async (config, use) =>
+          config ? this.admins.withConnectorAdmin(config, use) : use(await this.admins.shared()),
+        log: this.deps.logs.get("org.apache.kafka.connect.runtime.Worker"),
+      },
+      connectors,
+    );
   }
 
   connector(name: string): WorkerConnector | undefined {

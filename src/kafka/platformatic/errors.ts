@@ -257,6 +257,13 @@ export function coordinatorNotReady(error: unknown): string | undefined {
   return coordinatorRefusal(givenUpOn(error))?.kafkaError;
 }
 
+/** The coordinator's answer for a member it does not know (UNKNOWN_MEMBER_ID): it left, or was removed, already. */
+export function isUnknownMember(error: unknown): boolean {
+  return (
+    findInError(error, (e: LibraryError) => protocolError(e, (name) => name === "UNKNOWN_MEMBER_ID")) !== undefined
+  );
+}
+
 /**
  * The library's answer for a topic the broker does not know (a UserError, not a protocol error), also
  * inside the MultipleErrors its retries wrap it in ("joinGroup failed 2 times.") or as a cause.
