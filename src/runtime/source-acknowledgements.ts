@@ -20,6 +20,7 @@
  * A batch Kafka acknowledged stays the task's to answer until its commitRecord(s) returned (it may wait behind an
  * earlier batch's): the stop's hold of a send that wrote nothing (`holdUnwritten`) is refused meanwhile.
  */
+import type { SourceRecord } from "../api/record.ts";
 import type { ProducedMetadata } from "../kafka/kafka-port.ts";
 import { monotonicNow, wholeMsSince } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
@@ -35,7 +36,7 @@ import {
   type PollBatch,
   type WorkerSourceTaskOptions,
 } from "./source-task-lifecycle.ts";
-import type { SourceTaskSender } from "./source-task-sender.ts";
+import type { Outgoing, SourceTaskSender } from "./source-task-sender.ts";
 import { type SubmittedBatch, SubmittedOffsets } from "./submitted-offsets.ts";
 
 export interface SourceAcknowledgementsDeps {
@@ -53,9 +54,11 @@ export interface SourceAcknowledgementsDeps {
 }
 
 /** A poll batch in flight, with its source offsets' ranges. */
-interface TrackedBatch {
+export interface TrackedBatch {
   readonly batch: PollBatch;
   readonly offsets: SubmittedBatch;
+  /** By index in `batch.outgoing`: 1 once the record was handed to the task before its batch settled (`handOut`). */
+  handed: Uint8Array | undefined;
 }
 
 export class SourceAcknowledgements {
@@ -70,17 +73,27 @@ export class SourceAcknowledgements {
   private readonly taken: SettledBatch<TrackedBatch, BatchResult>[] = [];
   /** Set once a batch failed or was abandoned: nothing after it is ever acknowledged. */
   private halted = false;
+  /** Pieces handed out (`handOut`) whose commit has not returned yet. */
+  private piecesPending = 0;
 
   constructor(private readonly d: SourceAcknowledgementsDeps) {
     const o = d.options;
     this.lastFlush = monotonicNow(o.clock);
     this.activeTopics = o.activeTopics;
-    this.inFlight = new InFlightBatches(o.maxInFlightBatches ?? 5, o.maxInFlightBytes ?? 33_554_432);
+    // A task whose records may be committed in any order (or that commits none) is polled while buffer.memory allows,
+    // as Connect's: a batch held by one partition does not stop the others. The rest keep the batch count.
+    const batches = takesAnyOrder(o.task) ? Number.POSITIVE_INFINITY : (o.maxInFlightBatches ?? 5);
+    this.inFlight = new InFlightBatches(batches, o.maxInFlightBytes ?? 33_554_432);
+  }
+
+  /** A poll batch about to be sent: its source offsets submitted; `track` it with its send. */
+  submit(batch: PollBatch): TrackedBatch {
+    return { batch, offsets: this.submitted.submit(batch.records), handed: undefined };
   }
 
   /** A batch whose send is under way (`sending`): acknowledged in poll order once it settles. */
-  track(batch: PollBatch, bytes: number, sending: Promise<BatchResult>): void {
-    this.inFlight.submit({ batch, offsets: this.submitted.submit(batch.records) }, bytes, sending);
+  track(tracked: TrackedBatch, bytes: number, sending: Promise<BatchResult>): void {
+    this.inFlight.submit(tracked, bytes, sending);
     const acknowledge = () => {
       this.acknowledging = this.acknowledging.then(() => this.acknowledgeSettled());
     };
@@ -103,12 +116,53 @@ export class SourceAcknowledgements {
   }
 
   /**
+   * Records of `tracked` Kafka wrote before the batch settled (SendCoalescer's `handOut`, for a task that
+   * `commitsAnyOrder`): committed to the task now, each once, on the same chain as whole batches. Its source offsets
+   * wait for the batch: they move at batch boundaries only, once it settles in poll order.
+   */
+  handOut(tracked: TrackedBatch, indexes: Int32Array, metadata: readonly ProducedMetadata[]): void {
+    if (this.d.cancelled()) return;
+    const outgoing = tracked.batch.outgoing;
+    tracked.handed ??= new Uint8Array(outgoing.length);
+    const handed = tracked.handed;
+    const fresh: Outgoing[] = [];
+    const written: ProducedMetadata[] = [];
+    for (let k = 0; k < indexes.length; k++) {
+      const at = indexes[k]!;
+      if (handed[at] === 1) continue;
+      handed[at] = 1;
+      fresh.push(outgoing[at]!);
+      written.push(metadata[k]!);
+    }
+    if (fresh.length === 0) return;
+    this.piecesPending++;
+    this.acknowledging = this.acknowledging.then(async () => {
+      try {
+        if (!this.d.cancelled()) await this.commitWritten(fresh, written);
+      } finally {
+        this.piecesPending--;
+      }
+    });
+  }
+
+  /** Records Kafka wrote, committed to the task ahead of the rest of their batch. */
+  private async commitWritten(outgoing: readonly Outgoing[], metadata: readonly ProducedMetadata[]): Promise<void> {
+    const o = this.d.options;
+    this.activeTopics.acknowledged(outgoing, metadata);
+    const records = outgoing.map((r) => r.record);
+    const positions = Int32Array.from(records, (_, i) => i);
+    await commitSourceRecords(o.task, records, positions, metadata, this.d.sender.rejections, this.d.log, true);
+    o.metrics.wrote(records.length, records.length);
+  }
+
+  /**
    * SourceTaskContext.holdUnwrittenSend: holds the send being retried (SourceTaskSender.holdUnwritten) only when, as
    * well, Kafka wrote no record of a batch settled and not yet handed to the task's commitRecord(s): one waiting its
    * turn behind an earlier batch's commitRecords, or being handed now. Its records are still the task's to answer, and
    * written. True when it held.
    */
   holdUnwritten(): boolean {
+    if (this.piecesPending > 0) return false;
     if (this.taken.some(({ outcome }) => mayBeWritten(outcome)) || this.inFlight.anySettled(mayBeWritten)) return false;
     return this.d.sender.holdUnwritten();
   }
@@ -128,7 +182,10 @@ export class SourceAcknowledgements {
     }
   }
 
-  private async handle({ batch: payload, offsets }: TrackedBatch, outcome: BatchOutcome<BatchResult>): Promise<void> {
+  private async handle(
+    { batch: payload, offsets, handed }: TrackedBatch,
+    outcome: BatchOutcome<BatchResult>,
+  ): Promise<void> {
     const o = this.d.options;
     if (this.d.cancelled()) return; // abandoned: nothing more reaches the task (Connect)
     // Failed for good (rejected, or NotSent.failure: some records known written or certainly not, the others perhaps
@@ -137,7 +194,7 @@ export class SourceAcknowledgements {
     if (failed && !this.halted) this.d.fail(failed.error);
     const value = outcome.ok ? outcome.value : undefined;
     if (Array.isArray(value)) {
-      if (!this.halted) await this.acknowledge(payload, offsets, value);
+      if (!this.halted) await this.acknowledge(handed ? unhanded(payload, handed) : payload, offsets, value);
       else await this.acknowledgeAfterHalt(payload, offsets);
       return;
     }
@@ -146,14 +203,14 @@ export class SourceAcknowledgements {
     // left to write stages its offsets.
     this.halted = true;
     // Read before batchNotSent takes the rejections it tells out of the pending ones.
-    const fate = givenUpFate(payload, value, this.d.sender.rejections);
+    const fate = givenUpFate(payload, value, this.d.sender.rejections, handed);
     const handled = payload.records.map((_, i) => nothingLeftToWrite(fate(i)));
     if (value) {
       // What never reached Kafka is told; given up because of the task's failure, if it failed: the SourceTask hears
       // which. Staged only after: the records committed there are done with once their commitRecord returned (a spool
       // writes a refused record's quarantine first), as Connect commits a record before its offset counts.
       const why = value.failure?.error ?? this.d.failure();
-      await batchNotSent(o, this.d.sender, payload, value, this.d.log, why);
+      await batchNotSent(o, this.d.sender, payload, value, this.d.log, why, handed);
     }
     this.submitted.acknowledgePrefix(offsets, payload.records, (i) => handled[i]!);
   }
@@ -182,12 +239,14 @@ export class SourceAcknowledgements {
     const o = this.d.options;
     const { records, positions, outgoing } = batch;
     this.activeTopics.acknowledged(outgoing, metadata);
-    await commitSourceRecords(o.task, records, positions, metadata, this.d.sender.rejections, this.d.log, true);
+    // Empty when every record was handed out already (`handOut`): only the offsets are left.
+    if (records.length > 0) {
+      await commitSourceRecords(o.task, records, positions, metadata, this.d.sender.rejections, this.d.log, true);
+    }
     // Written: acknowledged by Kafka (a record refused and tolerated has no metadata, as Connect's skipRecord).
-    o.metrics.wrote(
-      records.length,
-      metadata.reduce((n, m) => (m ? n + 1 : n), 0),
-    );
+    let written = 0;
+    for (let i = 0; i < positions.length; i++) if (positions[i]! >= 0 && metadata[positions[i]!]) written++;
+    o.metrics.wrote(records.length, written);
     this.submitted.acknowledge(offsets);
   }
 
@@ -227,6 +286,27 @@ export class SourceAcknowledgements {
       log.warn("SourceTask.commit() failed", error);
     }
   }
+}
+
+/** Whether `task` takes its records' commits in any order: it says so, or it commits none (only offsets matter). */
+function takesAnyOrder(task: WorkerSourceTaskOptions["task"]): boolean {
+  return task.commitsAnyOrder === true || (task.commitRecord === undefined && task.commitRecords === undefined);
+}
+
+/**
+ * `batch` without the records already handed out (`handed`, by index in `outgoing`), to commit the rest once it
+ * settles: `positions` still index the settled batch's metadata (that of `outgoing`).
+ */
+function unhanded(batch: PollBatch, handed: Uint8Array): PollBatch {
+  const records: SourceRecord[] = [];
+  const positions: number[] = [];
+  for (let i = 0; i < batch.records.length; i++) {
+    const at = batch.positions[i]!;
+    if (at >= 0 && handed[at] === 1) continue;
+    records.push(batch.records[i]!);
+    positions.push(at);
+  }
+  return { records, positions: Int32Array.from(positions), outgoing: batch.outgoing };
 }
 
 /**

@@ -42,7 +42,7 @@
 import type { SendRetry } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
-import type { ProducerRecord } from "../kafka/kafka-port.ts";
+import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { monotonicNow, wholeMsSince } from "../util/clock.ts";
@@ -53,7 +53,7 @@ import { recordBytes } from "./request-bytes.ts";
 import { sendCallbackFailure } from "./send-callback-failure.ts";
 import type { BatchResult } from "./send-coalescer.ts";
 import { sendRetryTrace } from "./send-retry-trace.ts";
-import { SourceAcknowledgements } from "./source-acknowledgements.ts";
+import { SourceAcknowledgements, type TrackedBatch } from "./source-acknowledgements.ts";
 import {
   closeSourceTaskResources,
   convertWithOperator,
@@ -94,7 +94,12 @@ export class WorkerSourceTask extends WorkerTask {
 
   constructor(private readonly o: WorkerSourceTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log, o.operator);
-    this.sender = sourceTaskSender(o, this.log, () => this.stopSignal);
+    // A task that commits in any order gets Kafka's writes as they come, not behind an earlier batch's.
+    const handOut = o.task.commitsAnyOrder
+      ? (owner: object, indexes: Int32Array, metadata: readonly ProducedMetadata[]) =>
+          this.acks.handOut(owner as TrackedBatch, indexes, metadata)
+      : undefined;
+    this.sender = sourceTaskSender(o, this.log, () => this.stopSignal, handOut);
     this.acks = new SourceAcknowledgements({
       options: o,
       log: this.log,
@@ -270,8 +275,10 @@ export class WorkerSourceTask extends WorkerTask {
     // Queued behind the request on the wire and merged into the next one (SendCoalescer): batches
     // land in Kafka in poll order, retries included, and each is acknowledged on its own. After a
     // batch failed for good or was abandoned (stopping), later batches are not sent.
-    const sending: Promise<BatchResult> = outgoing.length > 0 ? this.sender.enqueue(outgoing) : Promise.resolve([]);
-    this.acks.track({ records, positions, outgoing }, bytes, sending);
+    const tracked = this.acks.submit({ records, positions, outgoing });
+    const sending: Promise<BatchResult> =
+      outgoing.length > 0 ? this.sender.enqueue(outgoing, tracked) : Promise.resolve([]);
+    this.acks.track(tracked, bytes, sending);
   }
 
   /**

@@ -19,6 +19,18 @@ function polled(count: number) {
 }
 
 describe("SentRecords", () => {
+  test("records of one partition acknowledged while another partition's, interleaved with them, are held (a task that commits in any order): O(1) each", () => {
+    const { sent, slots } = polled(20_000);
+    // Even records wait on a stuck partition; the odd ones are acknowledged as written, in poll order.
+    for (let i = 1; i < 20_000; i += 2) expect(sent.ack(slots[i]!.record)).toBe(slots[i]!);
+    expect(sent.ackSearchVisits).toBeLessThanOrEqual(3 * 10_000); // the head, the cursor's slot, the next one
+    const visits = sent.ackSearchVisits;
+    // Then the held ones, in poll order: each at the head.
+    for (let i = 0; i < 20_000; i += 2) expect(sent.ack(slots[i]!.record)).toBe(slots[i]!);
+    expect(sent.ackSearchVisits - visits).toBeLessThanOrEqual(10_000);
+    expect(sent.awaiting()).toEqual([]);
+  });
+
   test("in poll order, abandoned records among them (half of 20,000): each found at the cursor, none searched for", () => {
     const { sent, slots } = polled(20_000);
     for (let i = 0; i < 10_000; i++) slots[i]!.state = "abandoned"; // the older half

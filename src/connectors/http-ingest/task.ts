@@ -85,6 +85,12 @@ export class HttpIngestSourceTask implements SourceTask {
    * other send failure fails the task, never skipped by errors.tolerance=all (record-rejection.ts).
    */
   readonly rejectsRecords = true;
+  /**
+   * A request answers once its own records are written, whatever another request's record waits for (a partition
+   * without a leader): `queue.ack` takes records in any order, and a spool deletes rows by sequence, its offset moving
+   * by poll batch all the same (per-partition-acks).
+   */
+  readonly commitsAnyOrder = true;
   private queue: IngestQueue | SpoolWriter | undefined;
   /** The spool of a SpoolWriter queue. */
   private spool: SpoolStore | undefined;

@@ -102,7 +102,10 @@ export class PlatformaticProducer implements KafkaProducer {
       if (count === undefined) unknown.add(r.topic);
       else if (r.partition !== null && r.partition >= count) grown.add(r.topic);
     }
-    if (unknown.size === 0 && grown.size === 0 && this.admitting === undefined) return this.admit(records, since);
+    const onWritten = options?.onWritten;
+    if (unknown.size === 0 && grown.size === 0 && this.admitting === undefined) {
+      return this.admit(records, since, onWritten);
+    }
     const admitted = (this.admitting ?? Promise.resolve()).then(async () => {
       const failed = this.failure ?? this.pipeline.failure;
       if (failed) throw markNeverSent(notSent(failed));
@@ -132,7 +135,7 @@ export class PlatformaticProducer implements KafkaProducer {
       return refusals;
     });
     const result = admitted.then((refusals) =>
-      refusals.size === 0 ? this.admit(records, since) : this.admitUnrefused(records, refusals, since),
+      refusals.size === 0 ? this.admit(records, since, onWritten) : this.admitUnrefused(records, refusals, since),
     );
     const tail = admitted.catch(() => undefined);
     this.admitting = tail;
@@ -177,7 +180,11 @@ export class PlatformaticProducer implements KafkaProducer {
     throw Object.assign(failure, { written: out });
   }
 
-  private async admit(records: readonly ProducerRecord[], since: number): Promise<ProducedMetadata[]> {
+  private async admit(
+    records: readonly ProducerRecord[],
+    since: number,
+    onWritten?: SendOptions["onWritten"],
+  ): Promise<ProducedMetadata[]> {
     const partitions = new Int32Array(records.length);
     const positions = new Int32Array(records.length);
     const groupOf = new Int32Array(records.length);
@@ -236,6 +243,16 @@ export class PlatformaticProducer implements KafkaProducer {
         since,
       ),
     );
+    // Each partition's written records are told as it is acknowledged (before allSettled's own callbacks: never after
+    // the send settled); a send of one partition settles with them anyway.
+    if (onWritten && groups.length > 1) {
+      for (let g = 0; g < groups.length; g++) {
+        sent[g]!.then(
+          (value) => onWritten(...groupWritten(records, groups[g]!, partitions, value, now)),
+          () => undefined, // reported by the settlement (a split batch's written pieces too)
+        );
+      }
+    }
     const outcomes = await Promise.allSettled(sent);
     let rejected: unknown;
     let anyWritten = false;
@@ -373,4 +390,22 @@ export async function connectPlatformaticProducer(
     close,
     new StickyPartitioner(p.batchBytes, Math.random, p.ignoreKeys),
   );
+}
+
+/** The records of one partition group Kafka acknowledged at `value` (its base offset, or each record's): for onWritten. */
+function groupWritten(
+  records: readonly ProducerRecord[],
+  group: { readonly topic: string; readonly partition: number; readonly indexes: readonly number[] },
+  partitions: Int32Array,
+  value: number | readonly number[],
+  now: number,
+): [Int32Array, ProducedMetadata[]] {
+  const indexes = Int32Array.from(group.indexes);
+  const metadata: ProducedMetadata[] = new Array(indexes.length);
+  for (let k = 0; k < indexes.length; k++) {
+    const r = records[indexes[k]!]!;
+    const offset = typeof value === "number" ? (value < 0 ? -1 : value + k) : value[k]!;
+    metadata[k] = { topic: r.topic, partition: partitions[indexes[k]!]!, offset, timestamp: r.timestamp ?? now };
+  }
+  return [indexes, metadata];
 }

@@ -1,0 +1,113 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import type { RecordMetadata } from "../api/connector.ts";
+import { Schemas } from "../api/data/schema.ts";
+import { type SourceRecord, sourceRecord } from "../api/record.ts";
+import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { deferred } from "../util/async.ts";
+import {
+  awaitStopped,
+  memorySourceTask,
+  partlyWritten,
+  producerThrough,
+  QueuedSource,
+  stopAndAwait,
+} from "./task-test-support.ts";
+
+/** A SourceTask that commits in any order (as the ingest task), each commit and notSent logged by value. */
+class AnyOrderSource extends QueuedSource {
+  readonly commitsAnyOrder = true;
+  /** Per commitRecords call, the values with whether Kafka wrote each. */
+  readonly commits: string[][] = [];
+  readonly notSentValues: string[] = [];
+  commitRecords(records: ReadonlyArray<SourceRecord>, metadata: ReadonlyArray<RecordMetadata | null>): void {
+    this.commits.push(records.map((r, i) => `${r.value}${metadata[i] ? "" : ":null"}`));
+  }
+  commitRecord(record: SourceRecord, metadata: RecordMetadata | null): void {
+    this.commits.push([`${record.value}${metadata ? "" : ":null"}`]);
+  }
+  notSent(records: ReadonlyArray<SourceRecord>): void {
+    for (const r of records) this.notSentValues.push(r.value as string);
+  }
+  get committed(): string[] {
+    return this.commits.flat();
+  }
+}
+
+const rec = (topic: string, value: string) => sourceRecord({ topic, value, valueSchema: Schemas.STRING });
+
+describe("a SourceTask that commitsAnyOrder (per-partition-acks steps 3 and 4)", () => {
+  test("gets a partition's records Kafka wrote while another partition of their send is held, each once", async () => {
+    const kafka = new MemoryKafka();
+    const plugin = new AnyOrderSource();
+    const held = deferred<void>();
+    const { task } = memorySourceTask({
+      plugin,
+      taskClass: "test.AnyOrder",
+      kafka,
+      options: {
+        // h is written at once; s waits for a leader until the test lets it.
+        producer: producerThrough(kafka, 1, async (inner, records, _n, options) => {
+          const indexes = Int32Array.from(records.keys()).filter((i) => records[i]!.topic === "h");
+          const first = await inner.send([...indexes].map((i) => records[i]!));
+          options?.onWritten?.(indexes, first);
+          await held.promise;
+          const rest = await inner.send(records.filter((r) => r.topic !== "h"));
+          let f = 0;
+          let r = 0;
+          return records.map((x) => (x.topic === "h" ? first[f++]! : rest[r++]!));
+        }),
+      },
+    });
+    plugin.queue.push([rec("s", "S1"), rec("h", "H1"), rec("h", "H2")]);
+    task.start();
+    await waitFor(() => plugin.commits.length === 1, { what: "h's records committed while s's is held" });
+    expect(plugin.commits).toEqual([["H1", "H2"]]);
+    held.resolve();
+    await waitFor(() => plugin.commits.length === 2, { what: "the rest once the send settled" });
+    expect(plugin.commits).toEqual([["H1", "H2"], ["S1"]]);
+    await stopAndAwait(task);
+    expect(plugin.committed.sort()).toEqual(["H1", "H2", "S1"]);
+  });
+
+  test("a record handed out before its batch failed for good is not committed again, nor said not sent", async () => {
+    const kafka = new MemoryKafka();
+    const plugin = new AnyOrderSource();
+    const { task, listener } = memorySourceTask({
+      plugin,
+      taskClass: "test.AnyOrder",
+      kafka,
+      options: {
+        // h is written; s is refused for good at every attempt (the task fails).
+        producer: producerThrough(kafka, 1, (inner, records, _n, options) =>
+          partlyWritten(inner, records, (r) => r.topic === "h", new Error("refused for good"), options),
+        ),
+      },
+    });
+    plugin.queue.push([rec("h", "H1"), rec("s", "S1"), rec("h", "H2")]);
+    task.start();
+    await awaitStopped(task);
+    expect(listener.events).toContain("FAILED");
+    expect(plugin.committed.sort()).toEqual(["H1", "H2"]);
+    expect(plugin.notSentValues).not.toContain("H1");
+    expect(plugin.notSentValues).not.toContain("H2");
+  });
+
+  test("is polled while buffer.memory allows, not only up to max.in.flight batches", async () => {
+    const kafka = new MemoryKafka();
+    kafka.holdAcks();
+    const plugin = new AnyOrderSource();
+    const { task } = memorySourceTask({
+      plugin,
+      taskClass: "test.AnyOrder",
+      kafka,
+      options: { maxInFlightBatches: 2 },
+    });
+    for (const v of ["A", "B", "C", "D"]) plugin.queue.push([rec("h", v)]);
+    task.start();
+    await waitFor(() => plugin.queue.length === 0, { what: "every batch polled while none is acknowledged" });
+    kafka.releaseAcks();
+    await waitFor(() => plugin.committed.length === 4);
+    await stopAndAwait(task);
+  });
+});
