@@ -108,7 +108,8 @@ export interface SendCoalescerOptions<O> {
   /**
    * Present for a task whose records may be acknowledged in any order (SourceTask.commitsAnyOrder): records Kafka wrote
    * are handed to it at once, by the `owner` their batch was queued with, when they would otherwise wait for an earlier
-   * request (not handed back yet) or a later one (the rest of their batch). A record may be handed out more than once
+   * request not handed back yet (their request was answered first, or `onWritten` told them). A record may be handed
+   * out more than once
    * (a request's settlement repeats what its `onWritten` told; its batch's settlement repeats all): the owner counts
    * each once. Never after the coalescer halted.
    */
@@ -162,8 +163,6 @@ interface Request<T, O> {
   /** The batch of the request's first record, and that record's index there. */
   readonly batch: Queued<T, O>;
   readonly index: number;
-  /** The request's last record is its batch's last: handed back at the head, it settles every batch it touches. */
-  readonly endsBatch: boolean;
   settled: boolean;
   metadata?: readonly (ProducedMetadata | null)[];
   error?: unknown;
@@ -243,8 +242,7 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
       const index = this.unsentRecord;
       const { records, bytes } = this.take();
       this.turn.use(bytes);
-      const endsBatch = this.unsentRecord === 0;
-      const request: Request<T, O> = { records, bytes, batch, index, endsBatch, settled: false };
+      const request: Request<T, O> = { records, bytes, batch, index, settled: false };
       this.requests.push(request);
       this.unanswered++;
       this.wireBytes += bytes;
@@ -286,8 +284,9 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
     this.unanswered--;
     if (error === undefined) {
       request.metadata = metadata;
-      // Handed out now unless handing back settles all its batches at once (the head: every earlier one is back).
-      if (this.o.handOut && !this.halted && !(this.requests[0] === request && request.endsBatch)) {
+      // Handed out now when it waits for an earlier request. The head is handed back at once: its records go with their
+      // batch, as for any task (a batch's records answered together when a stop gives up the rest; review-k3stop F1).
+      if (this.o.handOut && !this.halted && this.requests[0] !== request) {
         this.handOutRecords(request, undefined, metadata!);
       }
     } else {
