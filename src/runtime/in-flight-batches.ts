@@ -6,8 +6,9 @@
  * caller never commits an offset past a record Kafka has not acknowledged, whatever order the
  * acknowledgements arrive in.
  *
- * Bounded by count and bytes (`hasRoom`); a single batch larger than the byte bound is admitted
- * when nothing else is in flight, so it cannot block forever.
+ * Bounded by count and bytes (`hasRoom`; a count of Infinity for a task bounded by bytes alone,
+ * SourceAcknowledgements); a single batch larger than the byte bound is admitted when nothing else
+ * is in flight, so it cannot block forever.
  */
 export type BatchOutcome<R> =
   | { readonly ok: true; readonly value: R }
@@ -71,13 +72,15 @@ export class InFlightBatches<P, R> {
   /** The settled batches at the front, in submission order; stops at the first unsettled one. */
   takeSettled(): SettledBatch<P, R>[] {
     const out: SettledBatch<P, R>[] = [];
-    // The queue holds at most maxBatches entries: shift() is cheap, and taken batches (with their
-    // records) are released at once.
-    while (this.entries.length > 0 && this.entries[0]!.outcome !== undefined) {
-      const entry = this.entries.shift()!;
+    const entries = this.entries;
+    while (out.length < entries.length && entries[out.length]!.outcome !== undefined) {
+      const entry = entries[out.length]!;
       out.push({ payload: entry.payload, outcome: entry.outcome! });
       this.inFlightBytes -= entry.bytes;
     }
+    // Taken batches (with their records) are released at once; one splice, however many settled behind a held one
+    // (a count bounded by bytes alone may be large).
+    if (out.length > 0) entries.splice(0, out.length);
     return out;
   }
 

@@ -28,7 +28,11 @@
  *
  * Outcomes stay per poll batch and are handed out strictly in queue order: `enqueue` resolves with
  * the batch's metadata once all of its records (and every earlier batch) are acknowledged, even
- * when they shared a request with other batches or a later request was acknowledged first. A
+ * when they shared a request with other batches or a later request was acknowledged first. For a
+ * task that takes its commits in any order (`handOut`: SourceTask.commitsAnyOrder), the records Kafka
+ * wrote are handed out before that: those of a request answered while an earlier one is not, and
+ * those the port tells written while the rest of their request is pending (`onWritten`: a partition
+ * without a leader holds only its own records); the batch still settles in queue order. A
  * request that `recover` achieves only in part (a record failed for good, or the task is stopping)
  * settles the batches it completed, fails the batch holding the first unsent record (given up with
  * the failure, `NotSent.failure`, when any of its records is known written, refused for good or certainly

@@ -3,7 +3,11 @@
  * The batches a task sent are tracked in poll order (InFlightBatches, at most `maxInFlightBatches`
  * batches and `maxInFlightBytes` bytes), and their acknowledgements are handled strictly in that
  * order, whatever order they arrive in: for each acknowledged batch, commitRecord (or
- * commitRecords, once per batch), then its source offsets are acknowledged. Offsets are staged per
+ * commitRecords, once per batch), then its source offsets are acknowledged. A task that
+ * `commitsAnyOrder` (or commits nothing) is bounded by bytes alone, and gets the records Kafka wrote
+ * ahead of their batch's turn (`handOut`, on the same chain), each once: the batch then commits only
+ * the rest, a batch given up never commits them again nor says them not sent, and its offsets still
+ * move only when it settles. Offsets are staged per
  * source partition up to its acknowledged prefix (SubmittedOffsets, filled at dispatch): an offset is
  * never staged, let alone committed, past a record of its source partition Kafka has not
  * acknowledged. Staged offsets are written to SQLite every `offset.flush.interval.ms` and on stop.

@@ -6,7 +6,8 @@
  * handled so far (`refusalsSeen`, counted when the coalescer's recovery ends), so it is not written ahead of a refused
  * request's other records even before that request settles. The failed requests are recovered oldest first, alone
  * (send-recovery.ts): retried while Kafka is unreachable (the task is not polled meanwhile: `retrying`), sent record
- * by record when Kafka rejects them for good. While the producer retries a send on its own, its last failure is the
+ * by record when Kafka rejects them for good. For a task that `commitsAnyOrder`, records Kafka wrote are handed out
+ * (`handOut`) as the coalescer learns of them, the port's `onWritten` passed to each send of several records. While the producer retries a send on its own, its last failure is the
  * sender's `sendRetry` too, said to be the producer's (the task's Degraded trace), with no change to what is polled.
  */
 import type { RecordRejection, SendRetry } from "../api/connector.ts";

@@ -3,7 +3,8 @@
  * poll → transforms → converters → produce, without waiting for the acknowledgement: the next poll
  * runs while earlier batches are still in flight (at most `maxInFlightBatches` batches and
  * `maxInFlightBytes` bytes, from the producer's max.in.flight.requests.per.connection and
- * buffer.memory). Acknowledgements, the staging of source offsets and their commits are handled
+ * buffer.memory; bytes alone for a task that `commitsAnyOrder`, which gets Kafka's writes as they
+ * come: SourceAcknowledgements). Acknowledgements, the staging of source offsets and their commits are handled
  * in poll order by SourceAcknowledgements (source-acknowledgements.ts): no offset is staged past a
  * record Kafka has not acknowledged.
  *

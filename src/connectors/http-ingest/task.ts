@@ -2,7 +2,8 @@
  * HttpIngestSourceTask: the SourceTask behind an ingest route. `start` attaches an IngestQueue to
  * the connector's route; requests fill it; `poll` drains whatever is queued (records of many
  * requests in one produce call); `commitRecord` settles each record, and a request answers once
- * all of its records are settled. `stop` detaches and fails the records not yet polled; `afterStop`
+ * all of its records are settled, in any order (`commitsAnyOrder`: a record a partition holds holds
+ * only its own request). `stop` detaches and fails the records not yet polled; `afterStop`
  * (the runtime's batches in flight settled) fails whatever Kafka has not acknowledged.
  * Records carry no source offset: the HTTP client holds the data until it gets its answer.
  *

@@ -13,7 +13,9 @@
  * waiting for a new topic's metadata holds back the sends after it).
  *
  * A send resolves once every batch of it is acknowledged; it rejects once each has an outcome and
- * one failed for good. A batch the broker refused for good fails alone and the producer goes on
+ * one failed for good. A send of several partitions with `SendOptions.onWritten` tells the partitions
+ * written while another is still pending (a partition without a leader, until delivery.timeout.ms),
+ * on the event loop's next turn if the send has not settled by then. A batch the broker refused for good fails alone and the producer goes on
  * (ProducePipeline, as Java's). So do the records of a topic whose metadata Kafka refuses for good
  * (INVALID_TOPIC_EXCEPTION, TOPIC_AUTHORIZATION_FAILED, …): as Java's waitOnMetadata fails each such
  * record's send, they fail (never sent), the send's other records are written (PartlyWritten), and
@@ -243,17 +245,28 @@ export class PlatformaticProducer implements KafkaProducer {
         since,
       ),
     );
-    // Each partition's written records are told as it is acknowledged (before allSettled's own callbacks: never after
-    // the send settled); a send of one partition settles with them anyway.
+    // The partitions written while another is still pending are told on the next turn of the event loop, if the send
+    // has not settled by then: a broker answers a send's partitions together, and the send then settles within the
+    // turn, its records told by the settlement alone. A send of one partition settles with them anyway.
+    let settled = false;
     if (onWritten && groups.length > 1) {
+      const written: [number, number | readonly number[]][] = [];
+      const tell = () => {
+        if (settled) return;
+        for (const [g, value] of written.splice(0))
+          onWritten(...groupWritten(records, groups[g]!, partitions, value, now));
+      };
       for (let g = 0; g < groups.length; g++) {
         sent[g]!.then(
-          (value) => onWritten(...groupWritten(records, groups[g]!, partitions, value, now)),
+          (value) => {
+            if (written.push([g, value]) === 1) setImmediate(tell);
+          },
           () => undefined, // reported by the settlement (a split batch's written pieces too)
         );
       }
     }
     const outcomes = await Promise.allSettled(sent);
+    settled = true;
     let rejected: unknown;
     let anyWritten = false;
     /** Every failed batch of the send was never in a request (NeverSentBatch): none of its records reached a broker. */
