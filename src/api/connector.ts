@@ -221,7 +221,8 @@ export interface SourceTask {
    * One acknowledged poll batch at once, whole: `metadata[i]` belongs to `records[i]` (null as for
    * commitRecord), and Kafka wrote (or a transformation dropped) every record of it. When present it
    * replaces the per-record `commitRecord` calls for acknowledged batches. Batches arrive in poll
-   * order; a batch whose send failed for good is never passed here (the task fails), and batches
+   * order (for a task that `commitsAnyOrder`, also parts of a batch Kafka wrote before the rest, and
+   * then only the rest when the batch settles); a batch whose send failed for good is never passed here (the task fails), and batches
    * still in flight when the task stops are passed only if Kafka acknowledged all of them. Records
    * of a batch given up in part reach `commitRecord` only (see there), never this.
    */

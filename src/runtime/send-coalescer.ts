@@ -113,9 +113,8 @@ export interface SendCoalescerOptions<O> {
    * Present for a task whose records may be acknowledged in any order (SourceTask.commitsAnyOrder): records Kafka wrote
    * are handed to it at once, by the `owner` their batch was queued with, when they would otherwise wait for an earlier
    * request not handed back yet (their request was answered first, or `onWritten` told them). A record may be handed
-   * out more than once
-   * (a request's settlement repeats what its `onWritten` told; its batch's settlement repeats all): the owner counts
-   * each once. Never after the coalescer halted.
+   * out more than once (a request's settlement repeats what its `onWritten` told; its batch's settlement repeats all):
+   * the owner counts each once. Never after the coalescer halted.
    */
   readonly handOut?: (owner: O, indexes: Int32Array, metadata: readonly ProducedMetadata[]) => void;
 }
