@@ -3,6 +3,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { RecordMetadata } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
+import type { KafkaProducer, ProducedMetadata, ProducerRecord, SendOptions } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { deferred } from "../util/async.ts";
 import {
@@ -36,6 +37,27 @@ class AnyOrderSource extends QueuedSource {
 
 const rec = (topic: string, value: string) => sourceRecord({ topic, value, valueSchema: Schemas.STRING });
 
+/** A send whose records of `topic` wait for `released` (a leader away); the others are written and told at once. */
+function heldPartition(topic: string, released: Promise<void>) {
+  return async (
+    inner: KafkaProducer,
+    records: readonly ProducerRecord[],
+    _n: number,
+    options?: SendOptions,
+  ): Promise<ProducedMetadata[]> => {
+    const indexes = Int32Array.from(records.keys()).filter((i) => records[i]!.topic !== topic);
+    const first = await inner.send([...indexes].map((i) => records[i]!));
+    if (indexes.length < records.length) {
+      options?.onWritten?.(indexes, first);
+      await released;
+    }
+    const rest = await inner.send(records.filter((r) => r.topic === topic));
+    let f = 0;
+    let r = 0;
+    return records.map((x) => (x.topic !== topic ? first[f++]! : rest[r++]!));
+  };
+}
+
 describe("a SourceTask that commitsAnyOrder (per-partition-acks steps 3 and 4)", () => {
   test("gets a partition's records Kafka wrote while another partition of their send is held, each once", async () => {
     const kafka = new MemoryKafka();
@@ -47,16 +69,7 @@ describe("a SourceTask that commitsAnyOrder (per-partition-acks steps 3 and 4)",
       kafka,
       options: {
         // h is written at once; s waits for a leader until the test lets it.
-        producer: producerThrough(kafka, 1, async (inner, records, _n, options) => {
-          const indexes = Int32Array.from(records.keys()).filter((i) => records[i]!.topic === "h");
-          const first = await inner.send([...indexes].map((i) => records[i]!));
-          options?.onWritten?.(indexes, first);
-          await held.promise;
-          const rest = await inner.send(records.filter((r) => r.topic !== "h"));
-          let f = 0;
-          let r = 0;
-          return records.map((x) => (x.topic === "h" ? first[f++]! : rest[r++]!));
-        }),
+        producer: producerThrough(kafka, 1, heldPartition("s", held.promise)),
       },
     });
     plugin.queue.push([rec("s", "S1"), rec("h", "H1"), rec("h", "H2")]);
@@ -93,21 +106,21 @@ describe("a SourceTask that commitsAnyOrder (per-partition-acks steps 3 and 4)",
     expect(plugin.notSentValues).not.toContain("H2");
   });
 
-  test("is polled while buffer.memory allows, not only up to max.in.flight batches", async () => {
+  test("is polled past max.in.flight batches while Kafka writes part of each (buffer.memory bounds them)", async () => {
     const kafka = new MemoryKafka();
-    kafka.holdAcks();
     const plugin = new AnyOrderSource();
+    const held = deferred<void>();
     const { task } = memorySourceTask({
       plugin,
       taskClass: "test.AnyOrder",
       kafka,
-      options: { maxInFlightBatches: 2 },
+      options: { maxInFlightBatches: 2, producer: producerThrough(kafka, 5, heldPartition("s", held.promise)) },
     });
-    for (const v of ["A", "B", "C", "D"]) plugin.queue.push([rec("h", v)]);
+    for (const n of [1, 2, 3, 4]) plugin.queue.push([rec("s", `S${n}`), rec("h", `H${n}`)]);
     task.start();
-    await waitFor(() => plugin.queue.length === 0, { what: "every batch polled while none is acknowledged" });
-    kafka.releaseAcks();
-    await waitFor(() => plugin.committed.length === 4);
+    await waitFor(() => plugin.queue.length === 0, { what: "every batch polled while s holds a record of each" });
+    held.resolve();
+    await waitFor(() => plugin.committed.length === 8);
     await stopAndAwait(task);
   });
 });

@@ -6,9 +6,10 @@
  * caller never commits an offset past a record Kafka has not acknowledged, whatever order the
  * acknowledgements arrive in.
  *
- * Bounded by count and bytes (`hasRoom`; a count of Infinity for a task bounded by bytes alone,
- * SourceAcknowledgements); a single batch larger than the byte bound is admitted when nothing else
- * is in flight, so it cannot block forever.
+ * Bounded by count and bytes (`hasRoom`); a single batch larger than the byte bound is admitted
+ * when nothing else is in flight, so it cannot block forever. A batch `uncount`ed (Kafka wrote part
+ * of it already, for a task that takes its commits in any order: SourceAcknowledgements) counts its
+ * bytes only.
  */
 export type BatchOutcome<R> =
   | { readonly ok: true; readonly value: R }
@@ -29,10 +30,14 @@ export interface SettledBatch<P, R> {
 export class InFlightBatches<P, R> {
   private readonly entries: Entry<P, R>[] = [];
   private inFlightBytes = 0;
+  /** Entries that count against `maxBatches`: all but those `uncount`ed. */
+  private counted = 0;
 
+  /** `counts`: whether a batch still counts against `maxBatches` (false once `uncount`ed); all do without it. */
   constructor(
     private readonly maxBatches: number,
     private readonly maxBytes: number,
+    private readonly counts?: (payload: P) => boolean,
   ) {}
 
   /** Batches submitted and not yet taken back. */
@@ -47,7 +52,12 @@ export class InFlightBatches<P, R> {
   /** Whether a batch of `bytes` may be submitted now. */
   hasRoom(bytes = 0): boolean {
     if (this.size === 0) return true;
-    return this.size < this.maxBatches && this.inFlightBytes + bytes <= this.maxBytes;
+    return this.counted < this.maxBatches && this.inFlightBytes + bytes <= this.maxBytes;
+  }
+
+  /** A batch in flight no longer counts against `maxBatches` (its bytes still do); `counts` says so of it from now. */
+  uncount(): void {
+    this.counted--;
   }
 
   /** Tracks `send`; its outcome is recorded, never thrown here (takeSettled hands it back). */
@@ -67,6 +77,7 @@ export class InFlightBatches<P, R> {
     };
     this.entries.push(entry);
     this.inFlightBytes += bytes;
+    this.counted++;
   }
 
   /** The settled batches at the front, in submission order; stops at the first unsettled one. */
@@ -77,6 +88,7 @@ export class InFlightBatches<P, R> {
       const entry = entries[out.length]!;
       out.push({ payload: entry.payload, outcome: entry.outcome! });
       this.inFlightBytes -= entry.bytes;
+      if (!this.counts || this.counts(entry.payload)) this.counted--;
     }
     // Taken batches (with their records) are released at once; one splice, however many settled behind a held one
     // (a count bounded by bytes alone may be large).

@@ -4,10 +4,10 @@
  * batches and `maxInFlightBytes` bytes), and their acknowledgements are handled strictly in that
  * order, whatever order they arrive in: for each acknowledged batch, commitRecord (or
  * commitRecords, once per batch), then its source offsets are acknowledged. A task that
- * `commitsAnyOrder` (or commits nothing) is bounded by bytes alone, and gets the records Kafka wrote
- * ahead of their batch's turn (`handOut`, on the same chain), each once: the batch then commits only
- * the rest, a batch given up never commits them again nor says them not sent, and its offsets still
- * move only when it settles. Offsets are staged per
+ * `commitsAnyOrder` (or commits nothing) gets the records Kafka wrote ahead of their batch's turn
+ * (`handOut`, on the same chain), each once: such a batch then counts against buffer.memory only, not
+ * the batch count; it commits only the rest when it settles; given up, it never commits them again
+ * nor says them not sent; and its offsets still move only when it settles. Offsets are staged per
  * source partition up to its acknowledged prefix (SubmittedOffsets, filled at dispatch): an offset is
  * never staged, let alone committed, past a record of its source partition Kafka has not
  * acknowledged. Staged offsets are written to SQLite every `offset.flush.interval.ms` and on stop.
@@ -84,10 +84,14 @@ export class SourceAcknowledgements {
     const o = d.options;
     this.lastFlush = monotonicNow(o.clock);
     this.activeTopics = o.activeTopics;
-    // A task whose records may be committed in any order (or that commits none) is polled while buffer.memory allows,
-    // as Connect's: a batch held by one partition does not stop the others. The rest keep the batch count.
-    const batches = takesAnyOrder(o.task) ? Number.POSITIVE_INFINITY : (o.maxInFlightBatches ?? 5);
-    this.inFlight = new InFlightBatches(batches, o.maxInFlightBytes ?? 33_554_432);
+    // A batch Kafka wrote part of (handed out) no longer counts against max.in.flight batches, only its bytes against
+    // buffer.memory: a partition that holds a record does not stop the polling, while an outage (nothing written) still
+    // does after max.in.flight batches (an ingest request then answers 503, nothing written).
+    this.inFlight = new InFlightBatches(
+      o.maxInFlightBatches ?? 5,
+      o.maxInFlightBytes ?? 33_554_432,
+      (tracked) => tracked.handed === undefined,
+    );
   }
 
   /** A poll batch about to be sent: its source offsets submitted; `track` it with its send. */
@@ -127,7 +131,10 @@ export class SourceAcknowledgements {
   handOut(tracked: TrackedBatch, indexes: Int32Array, metadata: readonly ProducedMetadata[]): void {
     if (this.d.cancelled()) return;
     const outgoing = tracked.batch.outgoing;
-    tracked.handed ??= new Uint8Array(outgoing.length);
+    if (tracked.handed === undefined) {
+      tracked.handed = new Uint8Array(outgoing.length);
+      this.inFlight.uncount();
+    }
     const handed = tracked.handed;
     const fresh: Outgoing[] = [];
     const written: ProducedMetadata[] = [];
@@ -293,7 +300,7 @@ export class SourceAcknowledgements {
 }
 
 /** Whether `task` takes its records' commits in any order: it says so, or it commits none (only offsets matter). */
-function takesAnyOrder(task: WorkerSourceTaskOptions["task"]): boolean {
+export function takesAnyOrder(task: WorkerSourceTaskOptions["task"]): boolean {
   return task.commitsAnyOrder === true || (task.commitRecord === undefined && task.commitRecords === undefined);
 }
 

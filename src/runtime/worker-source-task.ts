@@ -3,8 +3,8 @@
  * poll → transforms → converters → produce, without waiting for the acknowledgement: the next poll
  * runs while earlier batches are still in flight (at most `maxInFlightBatches` batches and
  * `maxInFlightBytes` bytes, from the producer's max.in.flight.requests.per.connection and
- * buffer.memory; bytes alone for a task that `commitsAnyOrder`, which gets Kafka's writes as they
- * come: SourceAcknowledgements). Acknowledgements, the staging of source offsets and their commits are handled
+ * buffer.memory; a task that `commitsAnyOrder` gets Kafka's writes as they come, and a batch Kafka
+ * wrote part of counts its bytes only: SourceAcknowledgements). Acknowledgements, the staging of source offsets and their commits are handled
  * in poll order by SourceAcknowledgements (source-acknowledgements.ts): no offset is staged past a
  * record Kafka has not acknowledged.
  *
@@ -54,7 +54,7 @@ import { recordBytes } from "./request-bytes.ts";
 import { sendCallbackFailure } from "./send-callback-failure.ts";
 import type { BatchResult } from "./send-coalescer.ts";
 import { sendRetryTrace } from "./send-retry-trace.ts";
-import { SourceAcknowledgements, type TrackedBatch } from "./source-acknowledgements.ts";
+import { SourceAcknowledgements, type TrackedBatch, takesAnyOrder } from "./source-acknowledgements.ts";
 import {
   closeSourceTaskResources,
   convertWithOperator,
@@ -96,7 +96,7 @@ export class WorkerSourceTask extends WorkerTask {
   constructor(private readonly o: WorkerSourceTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log, o.operator);
     // A task that commits in any order gets Kafka's writes as they come, not behind an earlier batch's.
-    const handOut = o.task.commitsAnyOrder
+    const handOut = takesAnyOrder(o.task)
       ? (owner: object, indexes: Int32Array, metadata: readonly ProducedMetadata[]) =>
           this.acks.handOut(owner as TrackedBatch, indexes, metadata)
       : undefined;
