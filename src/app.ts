@@ -170,8 +170,10 @@ export function startApp(options: AppOptions): App {
       workerConverters: { key: config["key.converter"], value: config["value.converter"] },
     });
   const kafka = options.kafka ?? kafkaPorts[config["kafka.client"] as KafkaClientName](logs);
+  const databaseLog = logs.get("io.edgegateway.store.Database");
   const db = openDatabase(config["data.dir"], {
-    warn: (message) => logs.get("io.edgegateway.store.Database").warn(message),
+    warn: (message) => databaseLog.warn(message),
+    info: (message) => databaseLog.info(message),
   });
   const configs = new ConfigStore(db);
   // A REST Proxy topic a stored connector names is its alone, also while it has no route.

@@ -71,7 +71,8 @@ function thrown(run: () => unknown): unknown {
 }
 
 describe("deleteConnectorOffline", () => {
-  test("removes the config, task configs, statuses, active topics, Idempotency-Keys (explore5 E5) and consumer member ids; offsets and other connectors stay", async () => {
+  // explore22 F2: its sink consumers' member ids stay, for the next start to remove them from their groups.
+  test("removes the config, task configs, statuses, active topics and Idempotency-Keys (explore5 E5); consumer member ids, offsets and other connectors stay", async () => {
     await using dir = await tempDir();
     const db = openDatabase(dir.path);
     storeConnector(db, "a/b");
@@ -97,11 +98,13 @@ describe("deleteConnectorOffline", () => {
         "  2 statuses (connector and tasks)",
         "  1 active topic: t",
         "  2 Idempotency-Keys",
-        "  1 sink consumer member id",
+        "  1 sink consumer member id (removed from their consumer groups at the next start)",
         "Its source offsets are kept, as DELETE /connectors/{name} keeps them.",
         "",
       ].join("\n"),
     );
+    // orphanfence review P3: with no ids, nothing is removed at the next start either.
+    expect(describeRemoved({ ...removed, consumerMembers: 0 })).toContain("\n  0 sink consumer member ids\n");
 
     const after = openDatabase(dir.path);
     try {
@@ -112,7 +115,7 @@ describe("deleteConnectorOffline", () => {
         topics: [],
         offsets: [{ partition: { filename: "in.txt" }, offset: { position: 42 } }],
         idempotencyKeys: [],
-        consumerMembers: [],
+        consumerMembers: ["m-1"],
       });
       expect(stateOf(after, "other")).toEqual(before);
       expect(after.query("SELECT count(*) AS n FROM task_configs WHERE connector = 'a/b'").get()).toEqual({ n: 0 });

@@ -5,8 +5,10 @@
  * operator writes a tombstone to the config topic instead). It removes what a REST DELETE
  * /connectors/{name} removes (herder.ts deleteConnector), through the same store methods: the
  * config with its target state and task configs, the statuses, the active topics, the ingest
- * Idempotency-Keys and the member ids its sink consumers were given (consumer-member-store.ts);
- * source offsets stay, as Connect keeps them. Called by main.ts.
+ * Idempotency-Keys; source offsets stay, as Connect keeps them. The member ids its sink consumers
+ * were given (consumer-member-store.ts) stay too: the gateway cannot reach Kafka here, and a consumer
+ * killed with -9 may still be in its group, so the next start's orphan sweep (orphan-members.ts)
+ * removes it there, then forgets them. Called by main.ts.
  *
  * The file must exist (nothing is created), must not be in use (a running gateway holds its
  * exclusive lock, so the command fails with StoreLockedError and changes nothing), and must have
@@ -16,7 +18,7 @@
 
 import { NotFoundError } from "./errors.ts";
 import { ConfigStore } from "./store/config-store.ts";
-import { deleteConnectorMembers } from "./store/consumer-member-store.ts";
+import { connectorMemberCount } from "./store/consumer-member-store.ts";
 import { openDatabase } from "./store/database.ts";
 import { durably } from "./store/durable-write.ts";
 import { deleteConnectorKeys } from "./store/idempotency-store.ts";
@@ -30,7 +32,7 @@ export interface RemovedConnector {
   readonly statuses: number;
   readonly activeTopics: readonly string[];
   readonly idempotencyKeys: number;
-  /** Member ids its sink consumers were given (the gateway fences only those). */
+  /** Member ids its sink consumers were given, kept for the next start to remove from their groups. */
   readonly consumerMembers: number;
 }
 
@@ -57,7 +59,9 @@ export function deleteConnectorOffline(dataDir: string, name: string): RemovedCo
       configs.remove(name);
       statuses.removeConnector(name);
       statuses.resetTopics(name);
-      const consumerMembers = deleteConnectorMembers(db, name);
+      // Kept: the next start's orphan sweep removes those still in their groups (a sink task killed
+      // with -9 would otherwise hold a group it shares for session.timeout.ms), then forgets them.
+      const consumerMembers = connectorMemberCount(db, name);
       return { ...removed, idempotencyKeys: deleteConnectorKeys(db, name).keys, consumerMembers };
     });
   } finally {
@@ -79,7 +83,7 @@ export function describeRemoved(removed: RemovedConnector): string {
     `  ${count(removed.statuses, "status", "statuses")} (connector and tasks)`,
     `  ${count(topics.length, "active topic")}${topics.length > 0 ? `: ${topics.join(", ")}` : ""}`,
     `  ${count(removed.idempotencyKeys, "Idempotency-Key")}`,
-    `  ${count(removed.consumerMembers, "sink consumer member id")}`,
+    `  ${count(removed.consumerMembers, "sink consumer member id")}${removed.consumerMembers > 0 ? " (removed from their consumer groups at the next start)" : ""}`,
     "Its source offsets are kept, as DELETE /connectors/{name} keeps them.",
     "",
   ].join("\n");

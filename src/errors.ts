@@ -94,6 +94,15 @@ export class JavaException extends ConnectError {
   }
 }
 
+/**
+ * Whether Java's `error instanceof ConnectException` holds for `error`: Connect's exceptions all live under
+ * org.apache.kafka.connect, while a KafkaError, a JavaException of the JDK's or an UnsupportedOperationError is a
+ * ConnectError here but no ConnectException in Java (ConnectUtils.maybeWrap wraps those).
+ */
+export function isConnectException(error: unknown): error is ConnectError {
+  return error instanceof ConnectError && error.javaClass.startsWith("org.apache.kafka.connect.");
+}
+
 /** The Java-style class name shown in traces for any thrown value. */
 export function javaClassOf(error: unknown): string {
   if (error instanceof ConnectError) return error.javaClass;

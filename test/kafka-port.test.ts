@@ -758,6 +758,45 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     await consumer.close();
   }, 60_000);
 
+  // explore22 F1/F2: the worker's orphan sweep removes a dead member through these (orphan-members.ts).
+  test("the admin names a group's members with their client ids and removes one by member id: it loses its partitions", async () => {
+    const topic = uniqueTopic("admin-members");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    const consumer = await port.consumer({
+      groupId,
+      topics: [topic],
+      properties: { ...fast(), "client.id": "admin-members-client" },
+    });
+    const events: string[] = [];
+    await consumer.start(
+      handlers({
+        onPartitionsAssigned: async () => void events.push("assigned"),
+        onPartitionsLost: async () => void events.push("lost"),
+      }),
+    );
+    try {
+      await waitFor(() => events.length === 1, { what: "the partition assigned" });
+      const members = await admin.groupMembers(groupId);
+      expect(members.map((m) => m.clientId)).toEqual(["admin-members-client"]);
+      await admin.removeGroupMembers(
+        groupId,
+        members.map((m) => m.memberId),
+      );
+      await waitFor(() => events.length === 3, { what: "the partition lost and assigned again", timeoutMs: 30_000 });
+      expect(events).toEqual(["assigned", "lost", "assigned"]);
+      expect(await admin.groupMembers(`never-${groupId}`)).toEqual([]);
+      // A member already gone (removed twice, or never known: UNKNOWN_MEMBER_ID) counts as removed;
+      // the live one stays.
+      const live = await admin.groupMembers(groupId);
+      await admin.removeGroupMembers(groupId, [...members.map((m) => m.memberId), "never-known-member"]);
+      expect(await admin.groupMembers(groupId)).toEqual(live);
+      expect(events).toEqual(["assigned", "lost", "assigned"]);
+    } finally {
+      await consumer.close();
+    }
+  }, 60_000);
+
   // explore20 F1: a task starting removed every member with its default client id, also the live
   // member of another gateway running a sink connector of the same name (Partitions lost, duplicates).
   test("predecessors: a start removes only the members this gateway was given, never another gateway's with the same client.id", async () => {

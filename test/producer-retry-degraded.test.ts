@@ -4,9 +4,10 @@
  * a trace all that time (2 minutes by default) while nothing reached Kafka; the Degraded trace came
  * only once the send failed and the task's own retries took over. Now the trace names the producer's
  * last failure once it has retried for RETRY_GRACE_MS: here with delivery.timeout.ms at 120 s, the trace
- * is awaited while no send has failed yet. A pause meanwhile makes the task PAUSED without a trace, and
- * the resume RUNNING with it again (README: the status of a Degraded task); once the broker is back the
- * traces go, every line is in Kafka once, and the ingest request sent during the outage is acknowledged.
+ * is awaited while no send has failed yet, metadata's failure naming the connection that failed. A pause
+ * meanwhile makes the task PAUSED without a trace, and the resume RUNNING with it again (README: the
+ * status of a Degraded task); once the broker is back the traces go, every line is in Kafka once, and
+ * the ingest request sent during the outage is acknowledged.
  * The broker is the test's own (startOwnBroker), stopped (SIGTERM).
  */
 import { describe, expect, test } from "bun:test";
@@ -93,8 +94,15 @@ describe("a source task whose producer retries a send on its own (default client
     appendFileSync(input, "line 2\nline 3\n");
     const waiting = postDevice(base, "during the outage").catch((error: Error) => error);
 
-    const fileTrace = await degraded(gw, "file", "Degraded: Kafka does not take the task's records (");
-    expect(fileTrace).toEndWith("; the producer retries it until delivery.timeout.ms.");
+    // Metadata not to be had, named with the connection that failed and why, as the WARN line names it (explore21 P3).
+    const fileTrace = await degraded(
+      gw,
+      "file",
+      "Degraded: Kafka does not take the task's records (the last attempt failed: Could not get metadata: ",
+    );
+    expect(fileTrace).toMatch(
+      /\(Connection to \S+:\d+ failed: connect ECONNREFUSED \S+:\d+\)\); the producer retries it until delivery\.timeout\.ms\.$/,
+    );
     const devicesTrace = await degraded(gw, "devices", "Degraded: Kafka does not take the ingest records (");
     expect(devicesTrace).toEndWith(
       "; the send is being retried. Requests are not acknowledged until Kafka takes the records.",

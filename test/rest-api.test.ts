@@ -706,6 +706,15 @@ describe("sink connector offsets (consumer group)", () => {
       error_code: 400,
       message: "The partition for a sink connector offset cannot be null or missing",
     });
+    // Kafka refuses a negative offset as Connect's Worker builds the admin call: 500, logged at ERROR with the
+    // cause on the Worker logger as Connect's (p3mix item 2: nothing was logged).
+    const negative = await rest.patch(`/connectors/${name}/offsets`, {
+      offsets: [{ partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: -1 } }],
+    });
+    expect(negative.body).toEqual({ error_code: 500, message: `Failed to modify offsets for sink connector ${name}` });
+    await suite.gw.waitForOutput(
+      new RegExp(`ERROR Failed to modify offsets for sink connector ${name}\\nRangeError: Invalid negative offset\\n`),
+    );
     const altered = await rest.patch(`/connectors/${name}/offsets`, {
       offsets: [{ partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: "1" } }],
     });

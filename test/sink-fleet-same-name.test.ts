@@ -13,49 +13,23 @@
  * once (its id is kept in gateway.db), not after session.timeout.ms.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { type Gateway, startGateway } from "./support/gateway.ts";
 import {
   createTopic,
   groupAssignment,
   groupMembers,
-  kafkaBroker,
   producePerPartition,
   testClient,
   uniqueTopic,
 } from "./support/kafka.ts";
+import { linesOf, sinkGateway as sinkGatewayOf } from "./support/sink-gateway.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
-const STRING = "org.apache.kafka.connect.storage.StringConverter";
 const PER_PARTITION = 200;
 
-const linesOf = (file: string) => (existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : []);
-
 /** A gateway with its data.dir in `dir`, running a FileStreamSink `name` of `topic` into `dir`'s out.txt. */
-async function sinkGateway(
-  dir: TempDir,
-  client: string,
-  name: string,
-  topic: string,
-  worker: Record<string, string> = {},
-): Promise<Gateway> {
-  const kafka = await kafkaBroker();
-  const connector = { name, "connector.class": "FileStreamSink", file: dir.file("out.txt"), topics: topic };
-  writeFileSync(dir.file("connector.json"), JSON.stringify({ name, config: connector }));
-  return startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": kafka.bootstrap,
-      "kafka.client": client,
-      "data.dir": dir.file("data"),
-      "key.converter": STRING,
-      "value.converter": STRING,
-      ...worker,
-    },
-    args: [dir.file("connector.json")],
-  });
-}
+const sinkGateway = (dir: TempDir, client: string, name: string, topic: string, worker: Record<string, string> = {}) =>
+  sinkGatewayOf(dir, client, [{ name, config: { file: dir.file("out.txt"), topics: topic } }], worker);
 
 describe.each(["kafkajs", "platformatic"])("kafka.client=%s", (client) => {
   test("a second gateway's task of the same connector name joins beside the first's: every record written once, the first stays RUNNING", async () => {

@@ -1,10 +1,12 @@
 /**
  * Which answers an Idempotency-Key keeps: decided from the records' outcomes, not the status (REST
  * Proxy answers 200 or 207 with failed records). A key whose answer is not final is released, so a
- * retry with it runs again; keys on the gateway's real SQLite file.
+ * retry with it runs again, unless its records may still be written: then it is held until the
+ * writer tells what became of them (IngestSubmission.late). Keys on the gateway's real SQLite file.
  */
 import { describe, expect, test } from "bun:test";
 import { tempDir } from "../../test/support/temp-dir.ts";
+import { waitFor } from "../../test/support/wait-for.ts";
 import { IngestQueue } from "../connectors/http-ingest/ingest-queue.ts";
 import { toSourceRecord } from "../connectors/http-ingest/task.ts";
 import { openDatabase } from "../store/database.ts";
@@ -14,7 +16,7 @@ import { ManualClock } from "../util/manual-clock.ts";
 import { StoredIdempotencyGuard } from "./idempotency.ts";
 import { ingestApp } from "./ingest-handler.ts";
 import { IngestMetrics } from "./ingest-metrics.ts";
-import { type RecordOutcome, rejectedOutcome } from "./ingest-record.ts";
+import { type LateOutcomes, type RecordOutcome, rejectedOutcome } from "./ingest-record.ts";
 import { passThroughStages } from "./request-context.ts";
 import { IngestRouteTable, type IngestWriter } from "./route-table.ts";
 import { testSettings } from "./test-support.ts";
@@ -31,41 +33,49 @@ function gateway(dir: string, fates: (attempt: number, index: number) => Fate) {
   routes.open("c", testSettings({ "ingest.idempotency.window.ms": "60000" }), passThroughStages);
   let attempts = 0;
   let offset = 0;
+  const outcomesOf = (count: number, fate: (index: number) => Fate) =>
+    Array.from({ length: count }, (_, i): RecordOutcome => {
+      const f = fate(i);
+      if (f === "not-written") return notWritten;
+      if (f === "maybe-written") return maybeWritten;
+      if (f === "refused") return rejectedOutcome({ error: "INVALID_TIMESTAMP", message: "out of range" });
+      return { kind: "written", topic: "t", partition: 0, offset: offset++, timestamp: 1 };
+    });
+  /** The last request's receiver of late outcomes and its record count (a writer tells it as IngestQueue does). */
+  let last: { late: LateOutcomes | undefined; count: number } | undefined;
   routes.attach("c", {
     pending: 0,
-    submit: async ({ records }) => {
+    submit: async ({ records, late }) => {
       const attempt = attempts++;
-      return records.map((_, i): RecordOutcome => {
-        const fate = fates(attempt, i);
-        if (fate === "not-written") return notWritten;
-        if (fate === "maybe-written") return maybeWritten;
-        if (fate === "refused") return rejectedOutcome({ error: "INVALID_TIMESTAMP", message: "out of range" });
-        return { kind: "written", topic: "t", partition: 0, offset: offset++, timestamp: 1 };
-      });
+      last = { late, count: records.length };
+      return outcomesOf(records.length, (i) => fates(attempt, i));
     },
     withdrawQueued: () => undefined,
   });
+  /** The last request's records that may still be written settle: each as `fate` says. */
+  const settleLate = (fate: Fate) => last!.late!.settled(outcomesOf(last!.count, () => fate));
   const logs = new LogManager({ sink: () => undefined });
   const clock = new ManualClock(1_700_000_000_000);
   const metrics = new IngestMetrics();
   const guard = new StoredIdempotencyGuard(new IdempotencyStore(db), clock, logs.get("idempotency"), metrics);
   const app = ingestApp({ routes, metrics, clock, log: logs.get("ingest"), redact: (t) => t, idempotency: guard });
-  const send = async (path: string, contentType: string, body: string) => {
+  const send = async (path: string, contentType: string, body: string, headers: Record<string, string> = {}) => {
     const response = await app.fetch(
       new Request(`http://gateway${path}`, {
         method: "POST",
         body,
-        headers: { "Content-Type": contentType, "Idempotency-Key": "k-1" },
+        headers: { "Content-Type": contentType, "Idempotency-Key": "k-1", ...headers },
       }),
       {},
     );
     return {
       status: response.status,
       replayed: response.headers.get("Idempotent-Replayed"),
+      retryAfter: response.headers.get("Retry-After"),
       body: await response.text(),
     };
   };
-  return { db, send, attempts: () => attempts };
+  return { db, send, settleLate, attempts: () => attempts };
 }
 
 const v2 = (g: ReturnType<typeof gateway>) =>
@@ -89,11 +99,71 @@ describe("Idempotency-Key: only final answers are kept", () => {
     g.db.close();
   });
 
-  test("records that may still be written: released (as a 500 always was)", async () => {
+  test.each([
+    ["the connector's path", "/ingest/t", "application/json", "[1,2]", {}],
+    ["REST Proxy v2", "/topics/t", "application/vnd.kafka.json.v2+json", '{"records":[{"value":1},{"value":2}]}', {}],
+    ["REST Proxy v3", "/v3/clusters/c/topics/t/records", "application/json", '{"value":{"type":"JSON","data":1}}', {}],
+    [
+      "REST Proxy v3 streaming",
+      "/v3/clusters/c/topics/t/records",
+      "application/json",
+      '{"value":{"type":"JSON","data":1}}{"value":{"type":"JSON","data":2}}',
+      { "Transfer-Encoding": "chunked" },
+    ],
+    [
+      "REST Proxy v3 records:batch",
+      "/v3/clusters/c/topics/t/records:batch",
+      "application/json",
+      '{"entries":[{"id":"a","value":{"type":"JSON","data":1}},{"id":"b","value":{"type":"JSON","data":2}}]}',
+      {},
+    ],
+  ])(
+    "%s: records that may still be written hold the key (409, Retry-After) until they settle; written, the answer the request would have given is kept",
+    async (_shape, path, type, body, headers: Record<string, string>) => {
+      await using direct = await tempDir("idempotency-final-");
+      const written = gateway(direct.path, () => "written");
+      const expected = await written.send(path, type, body, headers);
+      written.db.close();
+      await using dir = await tempDir("idempotency-final-");
+      const g = gateway(dir.path, (attempt) => (attempt === 0 ? "maybe-written" : "written"));
+      const first = await g.send(path, type, body, headers);
+      expect(first.body).toContain("50003"); // a record failed, retriable
+      const held = await g.send(path, type, body, headers);
+      expect([held.status, held.retryAfter]).toEqual([409, "5"]); // the route's ingest.retry.after.seconds
+      expect(JSON.parse(held.body).message).toBe(
+        "The records of the first request with this Idempotency-Key may still be written: Kafka has not acknowledged them yet. Retry later: once they are written, the answer the first request would have had is replayed; if they are not, a retry writes them",
+      );
+      g.settleLate("written");
+      const replay = await waitFor(
+        async () => {
+          const r = await g.send(path, type, body, headers);
+          return r.status !== 409 && r;
+        },
+        { what: "the held key settled" },
+      );
+      expect(replay).toEqual({ ...expected, replayed: "true" });
+      expect(g.attempts()).toBe(1);
+      g.db.close();
+    },
+  );
+
+  test.each([
+    ["stay unknown (their task stopped)", "maybe-written"],
+    ["are given up unwritten", "not-written"],
+  ] as const)("records that may still be written and then %s: released, the retry writes", async (_how, fate) => {
     await using dir = await tempDir("idempotency-final-");
     const g = gateway(dir.path, (attempt) => (attempt === 0 ? "maybe-written" : "written"));
     expect((await v2(g)).status).toBe(200);
-    expect((await v2(g)).replayed).toBeNull();
+    expect((await v2(g)).status).toBe(409);
+    g.settleLate(fate);
+    const retry = await waitFor(
+      async () => {
+        const r = await v2(g);
+        return r.status !== 409 && r;
+      },
+      { what: "the held key released" },
+    );
+    expect([retry.status, retry.replayed]).toEqual([200, null]);
     expect((await v2(g)).replayed).toBe("true");
     expect(g.attempts()).toBe(2);
     g.db.close();

@@ -14,7 +14,7 @@ import { requestHash, StoredIdempotencyGuard } from "./idempotency.ts";
 import { ingestApp } from "./ingest-handler.ts";
 import { IngestMetrics } from "./ingest-metrics.ts";
 import type { RecordOutcome } from "./ingest-record.ts";
-import { type IngestStages, passThroughStages } from "./request-context.ts";
+import { ANONYMOUS, type IngestStages, passThroughStages } from "./request-context.ts";
 import { IngestRouteTable } from "./route-table.ts";
 import { post, testSettings } from "./test-support.ts";
 
@@ -55,7 +55,7 @@ function gateway(
 ) {
   const db = openDatabase(dir);
   const routes = new IngestRouteTable();
-  routes.open("c", testSettings({ "ingest.idempotency.window.ms": "60000", ...config }), stages);
+  const route = routes.open("c", testSettings({ "ingest.idempotency.window.ms": "60000", ...config }), stages);
   let written = 0;
   /** While set, the records wait for it (a request in flight). */
   let gate: Promise<void> | undefined;
@@ -103,6 +103,8 @@ function gateway(
   return {
     db,
     clock,
+    route,
+    guard,
     send,
     lines,
     notStored,
@@ -249,6 +251,34 @@ describe("StoredIdempotencyGuard", () => {
       g.db.close();
     });
   });
+
+  // Review idemlate-b 4: the WARN of a held key said "answered as usual (200)", although its client got a 500.
+  test.each([
+    ["the database is full", makeFull, undefined],
+    ["its answer is larger than ingest.idempotency.max.bytes", () => undefined, 10],
+  ])(
+    "a held key whose late answer cannot be stored (%s): the WARN says the request was answered that its records may still be written",
+    async (_why, prepare, maxBytes) => {
+      await using dir = await tempDir("idempotency-");
+      const g = gateway(dir.path, passThroughStages, {}, undefined, maxBytes);
+      prepare(g.db);
+      const body = new TextEncoder().encode('{"n":1}');
+      const request = post(body, "application/json");
+      const target = { connector: "c", path: "/ingest/t", topic: "t", shape: "native" } as const;
+      expect(await g.guard.begin(g.route, target, "k1", request, body, ANONYMOUS)).toBeUndefined();
+      g.guard.hold(g.route, "k1", Promise.resolve(new Response("{}", { status: 200 })), ANONYMOUS);
+      const warnings = () => g.lines.filter((l) => l.includes("Could not store the Idempotency-Key"));
+      await waitFor(() => warnings().length > 0, { what: "the WARN of the key not stored" });
+      expect(warnings()).toEqual([
+        expect.stringContaining(
+          "The request was answered that its records may still be written (Kafka acknowledged them since: the answer to keep was 200), but a retry with the same key is handled again: records it wrote are written again",
+        ),
+      ]);
+      expect(warnings()[0]).not.toContain("answered as usual");
+      expect(g.notStored()).toEqual([{ labels: { connector: "c" }, value: 1 }]);
+      g.db.close();
+    },
+  );
 
   // explore5 E3: each key keeps its whole answer, and nothing bounded them.
   describe("when the keys would pass ingest.idempotency.max.bytes", () => {

@@ -8,15 +8,24 @@
  * another key (security review 2026-12-01, P2.6: one device must not get, or block, another's).
  * Only final answers are remembered, decided from the records' outcomes, not the status (REST
  * Proxy answers 200 or 207 with failed records): an answer in which a record failed as "not
- * written" or "may still be written" is not final, its key is released and a retry with it runs
- * again, also when other records of the request were written (those are then written again: a
- * lost record would be worse, and the answer says so); a request refused before it was submitted
- * is final below 500. A replayed answer carries `Idempotent-Replayed: true`.
+ * written" is not final, its key is released and a retry with it runs again, also when other
+ * records of the request were written (those are then written again: a lost record would be
+ * worse, and the answer says so); a request refused before it was submitted is final below 500.
+ * An answer whose only unfinished records "may still be written" (sent, not acknowledged when
+ * ingest.request.timeout.ms ran out: the producer keeps retrying them) keeps its key held (`hold`:
+ * a retry is 409 with Retry-After, saying so) until the writer tells what became of them
+ * (IngestSubmission.late): all written (or refused for good), the answer the request would have
+ * given had it waited is remembered, as any final one; any not written, or unknown (its task
+ * stopped), the key is released. Releasing it at the 500 would have written every record twice
+ * once Kafka took them. The hold is in memory: a gateway restarting loses it, as it loses any
+ * key in flight (a retry then writes again: at least once). A replayed answer carries
+ * `Idempotent-Replayed: true`.
  *
  * Remembering comes after Kafka acknowledged the records, and the answer waits until the key is
  * durable (IdempotencyStore.durable: a device's retry after a power loss is still recognised). A
  * key that cannot be stored or made durable (a full disk,
- * SQLITE_FULL) does not change the answer, which says what was written. The request is counted in
+ * SQLITE_FULL) does not change the answer, which says what was written (or, for a held key, was
+ * given before: its records may still be written). The request is counted in
  * `ingest_idempotency_keys_not_stored_total`, and a WARN (once per episode: until a key is stored
  * again, then an INFO) says that a retry with such a key writes its records again. Keys the store
  * deleted before their window ended, to stay under ingest.idempotency.max.bytes, are counted in
@@ -31,6 +40,7 @@ import type { Logger } from "../util/logger.ts";
 import { RepeatLimiter, suppressedNote } from "../util/repeat-limiter.ts";
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
 import type { IngestMetrics } from "./ingest-metrics.ts";
+import type { RecordOutcome } from "./ingest-record.ts";
 import type { IngestIdentity, IngestTarget } from "./request-context.ts";
 import type { IngestRoute } from "./route-table.ts";
 
@@ -46,6 +56,19 @@ export interface IdempotencyGuard {
   ): Promise<Response | undefined>;
   /** Releases the key; remembers `response` when given (the pipeline gives only final answers). */
   end(route: IngestRoute, key: string, response: Response | undefined, identity: IngestIdentity): Promise<void>;
+  /**
+   * The request was answered with records that may still be written: the key stays held (a retry is
+   * 409) until `later` gives the final answer to remember (`end`), or undefined to release it.
+   */
+  hold(route: IngestRoute, key: string, later: Promise<Response | undefined>, identity: IngestIdentity): void;
+}
+
+/**
+ * Whether an outcome keeps its request's answer from being final (a retry could cure it): a record
+ * not written, or that may still be written. A record Kafka refused for good is final.
+ */
+export function curable(outcome: RecordOutcome): boolean {
+  return outcome.kind === "failed" && (outcome.retriable || outcome.maybeWritten);
 }
 
 /** The identity's scope of keys in the store: '' for anonymous requests (the scope of keys stored before identities were). */
@@ -58,8 +81,11 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /** The guard over the SQLite store: keys being handled are held in memory (one gateway per file). */
 export class StoredIdempotencyGuard implements IdempotencyGuard {
-  /** Requests under way by connector, scope and key: their request hash and the connector's generation when they began. */
-  private readonly active = new Map<string, { readonly hash: string; readonly generation: number }>();
+  /**
+   * Requests under way by connector, scope and key: their request hash, the connector's generation
+   * when they began, and whether they were answered with records that may still be written (`hold`).
+   */
+  private readonly active = new Map<string, { readonly hash: string; readonly generation: number; held: boolean }>();
   /** A key could not be stored and none was since (one WARN per episode). */
   private failing = false;
   /** Keys dropped early: one WARN a minute. */
@@ -89,7 +115,15 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
     const scope = identityScope(identity);
     const hash = requestHash(request, body, scope, mappedHeaders(route));
     const id = `${route.connector}\u0000${scope}\u0000${key}`;
-    if (this.active.has(id))
+    const under = this.active.get(id);
+    if (under?.held)
+      throw new IngestError(
+        409,
+        409,
+        "The records of the first request with this Idempotency-Key may still be written: Kafka has not acknowledged them yet. Retry later: once they are written, the answer the first request would have had is replayed; if they are not, a retry writes them",
+        { retryAfterSeconds: route.settings.limits.retryAfterSeconds },
+      );
+    if (under)
       throw new IngestError(409, 409, "A request with this Idempotency-Key is still being processed; retry later", {
         retryAfterSeconds: 1,
       });
@@ -111,11 +145,37 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
         headers: { "Content-Type": stored.contentType, "Idempotent-Replayed": "true" },
       });
     }
-    this.active.set(id, { hash, generation: this.store.generation(route.connector) });
+    this.active.set(id, { hash, generation: this.store.generation(route.connector), held: false });
     return undefined;
   }
 
-  async end(route: IngestRoute, key: string, response: Response | undefined, identity: IngestIdentity): Promise<void> {
+  hold(route: IngestRoute, key: string, later: Promise<Response | undefined>, identity: IngestIdentity): void {
+    const active = this.active.get(`${route.connector}\u0000${identityScope(identity)}\u0000${key}`);
+    if (active === undefined) return;
+    active.held = true;
+    void later
+      .catch(() => undefined) // no answer to remember: released
+      .then((response) => this.settle(route, key, response, identity, true))
+      .catch((error) =>
+        this.log.error(`Could not settle a held Idempotency-Key of connector ${route.connector}: ${messageOf(error)}`),
+      );
+  }
+
+  end(route: IngestRoute, key: string, response: Response | undefined, identity: IngestIdentity): Promise<void> {
+    return this.settle(route, key, response, identity, false);
+  }
+
+  /**
+   * Releases the key, remembering `response` when given. `late`: the answer of a held key, which the
+   * client never got (it was answered that its records may still be written).
+   */
+  private async settle(
+    route: IngestRoute,
+    key: string,
+    response: Response | undefined,
+    identity: IngestIdentity,
+    late: boolean,
+  ): Promise<void> {
     const scope = identityScope(identity);
     const id = `${route.connector}\u0000${scope}\u0000${key}`;
     const active = this.active.get(id);
@@ -143,8 +203,9 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
         // The answer goes out once its key survives a power loss (the store's WAL fsync'ed).
         await this.store.durable();
       } catch (error) {
-        if (error instanceof AnswerOverCapError) this.overCap(route, response.status, error);
-        else this.notStored(route, response.status, error);
+        const answered = answeredAs(response.status, late);
+        if (error instanceof AnswerOverCapError) this.overCap(route, answered, error);
+        else this.notStored(route, answered, error);
         return;
       }
       if (this.failing) {
@@ -172,25 +233,35 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
    * An answer larger than the whole cap: a property of the request, not an episode of the store (a
    * full disk), so it is WARNed about at most once a minute and does not end or start an episode.
    */
-  private overCap(route: IngestRoute, status: number, error: AnswerOverCapError): void {
+  private overCap(route: IngestRoute, answered: string, error: AnswerOverCapError): void {
     this.metrics.idempotencyKeyNotStored(route.connector);
     const admitted = this.dropWarnings.admit("over cap");
     if (!admitted) return;
     this.log.warn(
-      `Could not store the Idempotency-Key of a request to ${route.settings.path} (connector ${route.connector}): ${error.message}. The request was answered as usual (${status}), but a retry with the same key is handled again: records it wrote are written again. Raise ingest.idempotency.max.bytes or send fewer records a request; ingest_idempotency_keys_not_stored_total counts them${suppressedNote(admitted)}`,
+      `Could not store the Idempotency-Key of a request to ${route.settings.path} (connector ${route.connector}): ${error.message}. ${answered}, but a retry with the same key is handled again: records it wrote are written again. Raise ingest.idempotency.max.bytes or send fewer records a request; ingest_idempotency_keys_not_stored_total counts them${suppressedNote(admitted)}`,
     );
   }
 
   /** The key's answer stands (its records are written); the operator learns that it is not remembered. */
-  private notStored(route: IngestRoute, status: number, error: unknown): void {
+  private notStored(route: IngestRoute, answered: string, error: unknown): void {
     this.metrics.idempotencyKeyNotStored(route.connector);
     if (this.failing) return;
     this.failing = true;
     // Neither the key nor the request: only the connector, its path and the store's error.
     this.log.warn(
-      `Could not store the Idempotency-Key of a request to ${route.settings.path} (connector ${route.connector}): ${messageOf(error)}. The request was answered as usual (${status}), but a retry with the same key is handled again: records it wrote are written again. Logged once until a key is stored again; ingest_idempotency_keys_not_stored_total counts them`,
+      `Could not store the Idempotency-Key of a request to ${route.settings.path} (connector ${route.connector}): ${messageOf(error)}. ${answered}, but a retry with the same key is handled again: records it wrote are written again. Logged once until a key is stored again; ingest_idempotency_keys_not_stored_total counts them`,
     );
   }
+}
+
+/**
+ * What the client of a request whose key was not stored was told: the answer (`status`), or, when
+ * its key was held (`late`), that its records may still be written: the answer came too late.
+ */
+function answeredAs(status: number, late: boolean): string {
+  return late
+    ? `The request was answered that its records may still be written (Kafka acknowledged them since: the answer to keep was ${status})`
+    : `The request was answered as usual (${status})`;
 }
 
 /**

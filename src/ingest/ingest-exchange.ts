@@ -12,7 +12,7 @@
  * records) alive that long: as one object, the gateway spent more CPU a request, not less.
  */
 import type { ParsedRequest } from "./ingest-pipeline-contract.ts";
-import type { IngestRecord, IngestSubmission, RecordOutcome } from "./ingest-record.ts";
+import type { IngestRecord, IngestSubmission, LateOutcomes, RecordOutcome } from "./ingest-record.ts";
 import { nativeResponse } from "./native-response.ts";
 import type {
   IngestConnection,
@@ -44,6 +44,8 @@ export class IngestExchange implements IngestRequestContext, IngestSubmission, P
   stampedBytes = 0;
   /** The identity a route's stages gave before routing (rest-proxy-gate.ts), not asked again. */
   preauthenticated: { readonly stages: IngestStages; readonly identity: IngestIdentity } | undefined = undefined;
+  /** A keyed request's receiver of its late outcomes (set before `submitTo`; idempotency.ts). */
+  late: LateOutcomes | undefined = undefined;
   /** The submission's topic and records (set by `submitTo`). */
   topic = "";
   records: readonly IngestRecord[] = NO_RECORDS;

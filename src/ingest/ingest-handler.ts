@@ -12,6 +12,7 @@ import { monotonicNow, monotonicView } from "../util/clock.ts";
 import { RepeatLimiter, warnLimited } from "../util/repeat-limiter.ts";
 import { BodyRead, checkedBody, unreadBody } from "./body-reader.ts";
 import { directPath, hasPlainHost, isBareTarget, routePath } from "./direct-path.ts";
+import { curable } from "./idempotency.ts";
 import {
   failedAnswer,
   IngestError,
@@ -118,6 +119,8 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
           let response: Response | undefined;
           /** Final: no record failed in a way a retry could cure; only then is the key's answer kept. */
           let final = false;
+          /** The final answer once the records that may still be written settled (a keyed request answered without it). */
+          let later: Promise<Response | undefined> | undefined;
           try {
             if (route.stages.stampedBytes) context.stampedBytes = route.stages.stampedBytes(identity);
             const parsing = shape.parse(body, context);
@@ -131,6 +134,8 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
                 `The ingest connector ${route.connector} has no running task`,
                 limits.retryAfterSeconds,
               );
+            const late = idempotent ? Promise.withResolvers<RecordOutcome[]>() : undefined;
+            if (late) context.late = { settled: late.resolve };
             let outcomes: RecordOutcome[];
             try {
               outcomes = await context.submitTo(writer, target.topic, stamped, signal);
@@ -141,16 +146,27 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             let records = 0;
             let bytes = 0;
             let retriable = false;
+            /** A record failed as not written (not only "may still be written"): no answer of this request is final. */
+            let unwritten = false;
             for (let i = 0; i < outcomes.length; i++) {
               const o = outcomes[i]!;
               if (o.kind === "written" || o.kind === "spooled") {
                 records++;
                 bytes += stamped[i]!.bytes;
-              } else if (o.kind === "failed" && (o.retriable || o.maybeWritten)) retriable = true;
+              } else if (o.kind === "failed" && curable(o)) {
+                retriable = true;
+                if (!o.maybeWritten) unwritten = true;
+              }
             }
             context.acceptedRecords = records;
             context.acceptedBytes = bytes;
             final = !retriable;
+            // Records that may still be written: the writer tells what became of them (IngestSubmission.late);
+            // the answer they make then, if final, is the key's (a retry meanwhile is 409, not a second write).
+            if (late && retriable && !unwritten)
+              later = late.promise.then((settled) =>
+                settled.some(curable) ? undefined : parsed.respond(shownOutcomes(settled, hide)),
+              );
             answer = response;
             if (context.request.signal.aborted) unanswered(route, records, outcomes.length);
           } catch (error) {
@@ -160,7 +176,9 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             }
             throw error;
           } finally {
-            if (idempotent) await deps.idempotency!.end(route, idempotencyKey, final ? response : undefined, identity);
+            if (later) deps.idempotency!.hold(route, idempotencyKey!, later, identity);
+            else if (idempotent)
+              await deps.idempotency!.end(route, idempotencyKey, final ? response : undefined, identity);
           }
         }
       } finally {

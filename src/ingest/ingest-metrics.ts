@@ -237,7 +237,7 @@ export class IngestMetrics {
       {
         name: "ingest_idempotency_keys_not_stored_total",
         type: "counter",
-        help: "Requests answered as written whose Idempotency-Key could not be stored (a full disk, or an answer larger than ingest.idempotency.max.bytes): a retry with that key writes again.",
+        help: "Requests whose records Kafka acknowledged (answered as written, or, with a key held, answered before that their records may still be written) and whose Idempotency-Key could not be stored (a full disk, an answer larger than ingest.idempotency.max.bytes, the data file closed while a held key settled): a retry with that key writes again.",
         samples: [...this.keysNotStored].map(([connector, value]) => ({ labels: { connector }, value })),
       },
       {

@@ -103,4 +103,17 @@ export interface IngestSubmission {
   readonly records: readonly IngestRecord[];
   /** When it aborts (request timeout, client gone), records not yet handed to Kafka are withdrawn. */
   readonly signal: SubmissionSignal;
+  /** Told what became of its records answered "may still be written" (a keyed request: idempotency.ts). */
+  readonly late?: LateOutcomes;
+}
+
+/**
+ * Receives a request's outcomes after its answer. A writer calls `settled` once for a submission
+ * that resolved with a record failed as "may still be written" (maybeWritten), as soon as each such
+ * record settled for good: acknowledged by Kafka (written, dropped, or refused), given up unwritten,
+ * or left unknown when its task stopped (it stays "may still be written"). `outcomes` are the
+ * request's outcomes with those records' later ones in their places.
+ */
+export interface LateOutcomes {
+  settled(outcomes: RecordOutcome[]): void;
 }

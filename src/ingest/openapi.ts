@@ -135,7 +135,8 @@ const errorResponses = {
     content: { "application/json": json("ErrorResponse") },
   },
   "409": {
-    description: "The Idempotency-Key is in use by a request still being handled",
+    description:
+      "The Idempotency-Key is in use by a request still being handled, or whose records may still be written (sent, not yet acknowledged by Kafka)",
     headers: retryAfter,
     content: { "application/json": json("ErrorResponse") },
   },

@@ -34,7 +34,7 @@ export interface ProducerSettings {
   maxRequestBytes: number;
   /** batch.size: the most bytes of a piece when a batch too large for the topic is split. */
   batchBytes: number;
-  /** buffer.memory: bytes on the wire at once, at most. */
+  /** buffer.memory: bytes sent and not yet acknowledged to the task, at most. */
   bufferMemory: number;
   /** partitioner.ignore.keys: keyed records placed as keyless ones (sticky), not by the key's hash. */
   ignoreKeys: boolean;

@@ -150,7 +150,7 @@ export const DECLARED: readonly Declared[] = [
     keys: "buffer.memory",
     types: ["producer"],
     effect: "honoured",
-    note: "bytes on the wire at once",
+    note: "bytes sent and not yet acknowledged to the task",
     kafkajs: { effect: "honoured", note: "bytes in flight, by the runtime" },
   },
   {

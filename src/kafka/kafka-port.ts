@@ -241,6 +241,12 @@ export interface TopicDescription {
   readonly partitions: number;
 }
 
+/** A member of a consumer group as DescribeGroups names it. */
+export interface DescribedMember {
+  readonly memberId: string;
+  readonly clientId: string;
+}
+
 export interface KafkaAdmin {
   clusterId(): Promise<string>;
   /** Creates the topic; false when it existed already. */
@@ -273,6 +279,13 @@ export interface KafkaAdmin {
    * latter as done.
    */
   deleteGroup(groupId: string): Promise<void>;
+  /** The members of a consumer group (DescribeGroups): none when the group has none or does not exist. */
+  groupMembers(groupId: string): Promise<DescribedMember[]>;
+  /**
+   * Removes members from a consumer group by member id (LeaveGroup), as a member leaving does: a
+   * dead one no longer holds the group's rebalance for its session timeout.
+   */
+  removeGroupMembers(groupId: string, memberIds: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 

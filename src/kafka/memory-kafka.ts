@@ -16,6 +16,7 @@ import { deferred } from "../util/async.ts";
 import type {
   ConsumedRecord,
   ConsumerOptions,
+  DescribedMember,
   KafkaAdmin,
   KafkaConsumer,
   KafkaPort,
@@ -35,6 +36,8 @@ function groupNotFound(what: string): ConnectError {
 export class MemoryKafka implements KafkaPort {
   readonly topics = new Map<string, ConsumedRecord[][]>();
   readonly groups = new Map<string, Map<string, number>>();
+  /** The members DescribeGroups names per group (its consumers do not join one: a test sets them). */
+  readonly groupMembers = new Map<string, DescribedMember[]>();
   private readonly consumers = new Set<MemoryConsumer>();
   private held: { settle: (error?: Error) => void; settled: boolean }[] | undefined;
   private sendFailures: Error[] = [];
@@ -223,6 +226,15 @@ export class MemoryKafka implements KafkaPort {
       },
       deleteGroup: async (groupId) => {
         if (!this.groups.delete(groupId)) throw groupNotFound(`Failed to delete consumer group ${groupId}`);
+      },
+      groupMembers: async (groupId) => [...(this.groupMembers.get(groupId) ?? [])],
+      // A member id the group does not hold counts as removed, as both adapters' (UNKNOWN_MEMBER_ID).
+      removeGroupMembers: async (groupId, memberIds) => {
+        const members = this.groupMembers.get(groupId) ?? [];
+        this.groupMembers.set(
+          groupId,
+          members.filter((m) => !memberIds.includes(m.memberId)),
+        );
       },
       close: async () => {},
     };

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { PredecessorMembers } from "./kafka-port.ts";
-import { type DescribedMember, fenceOwnPredecessors } from "./own-predecessors.ts";
+import type { DescribedMember, PredecessorMembers } from "./kafka-port.ts";
+import { fenceOwnPredecessors } from "./own-predecessors.ts";
 
 /** Predecessors remembering `ids`, noting what is forgotten. */
 function remembering(ids: string[]): PredecessorMembers & { forgotten: string[] } {

@@ -1,5 +1,22 @@
+import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { parseSinkOffsets } from "./connector-offsets.ts";
+import type { Config, SinkConnector, SourceConnector } from "../api/connector.ts";
+import {
+  BadRequestError,
+  ConnectError,
+  DataError,
+  JavaException,
+  KafkaError,
+  UnsupportedOperationError,
+} from "../errors.ts";
+import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { withKafkaError } from "../kafka/send-rejection.ts";
+import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
+import { migrate } from "../store/database.ts";
+import { OffsetStore } from "../store/offset-store.ts";
+import { LogManager } from "../util/logger.ts";
+import { modifyOffsets, parseSinkOffsets } from "./connector-offsets.ts";
+import type { ConnectorOffset } from "./entities.ts";
 
 describe("parseSinkOffsets", () => {
   test("prints a map it cannot parse in the body's order (Jackson binds it to a LinkedHashMap)", () => {
@@ -7,5 +24,159 @@ describe("parseSinkOffsets", () => {
     expect(() => parseSinkOffsets([{ partition, offset: { kafka_offset: 1 } }])).toThrow(
       "Failed to parse the following Kafka partition value in the provided offsets: '{b=1, a=2, name=x, id=3}'. Partition values for sink connectors need to be integers.",
     );
+  });
+});
+
+/** A connector of `type` whose alterOffsets is `alterOffsets` (none: the connector does not say). */
+function connector(type: "sink" | "source", alterOffsets?: (config: Config) => boolean): ConnectorDescriptor {
+  return {
+    type,
+    create: () => ({ alterOffsets }) as unknown as SinkConnector & SourceConnector,
+  } as ConnectorDescriptor;
+}
+
+function offsetStore(): OffsetStore {
+  const db = new Database(":memory:", { strict: true });
+  migrate(db, ":memory:");
+  return new OffsetStore(db);
+}
+
+function worker() {
+  const lines: string[] = [];
+  const log = new LogManager({ sink: (line) => lines.push(line) }).get("org.apache.kafka.connect.runtime.Worker");
+  /** The ERROR lines, each as its message and whether it carries `cause`'s text. */
+  const errors = (cause: string) =>
+    lines.filter((l) => l.includes(" ERROR ")).map((l) => [l.split(" ERROR ")[1]!.split("\n")[0], l.includes(cause)]);
+  return { lines, log, errors };
+}
+
+/** The REST answer's parts of a failure: its class (its status) and message. */
+const answerOf = (error: Error | undefined) => ({ class: error?.constructor.name, message: error?.message });
+
+const SINK_FAILED = "Failed to modify offsets for sink connector k";
+const UNSUPPORTED =
+  "Failed to modify offsets for connector k because it doesn't support external modification of offsets";
+const atOffset = (kafka_offset: unknown): ConnectorOffset[] => [
+  { partition: { kafka_topic: "in", kafka_partition: 0 }, offset: { kafka_offset } },
+];
+
+// p3mix item 2: Connect's Worker logs each failure of modifySinkConnectorOffsets at ERROR; the gateway logged only the admin's.
+describe("modifyOffsets of a sink connector, when the change fails", () => {
+  async function alter(descriptor: ConnectorDescriptor, offsets: ConnectorOffset[]) {
+    const kafka = new MemoryKafka();
+    kafka.commit("connect-k", [{ topic: "in", partition: 0, offset: 3 }]);
+    const w = worker();
+    const failure = await modifyOffsets("k", descriptor, {}, offsets, offsetStore(), await kafka.admin(), w.log).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    return { failure, ...w, committed: await (await kafka.admin()).groupOffsets("connect-k") };
+  }
+
+  test.each([
+    [
+      "a negative offset: 500",
+      connector("sink"),
+      atOffset(-1),
+      new ConnectError(SINK_FAILED),
+      "Invalid negative offset",
+    ],
+    [
+      "an offset that does not parse: its 400",
+      connector("sink"),
+      atOffset("x"),
+      new BadRequestError(
+        "Failed to parse the following Kafka offset value in the provided offsets: 'x'. Offset values for sink connectors need to be integers.",
+      ),
+      "Offset values for sink connectors need to be integers",
+    ],
+    [
+      "the connector's alterOffsets throwing: 500",
+      connector("sink", () => {
+        throw new Error("the connector refuses offset 1");
+      }),
+      atOffset(1),
+      new ConnectError(SINK_FAILED),
+      "the connector refuses offset 1",
+    ],
+    // p3mix review: a JDK exception or a KafkaException (a ConnectError here, none in Java) was answered as it is.
+    [
+      "the connector's alterOffsets throwing Java's IllegalArgumentException: 500",
+      connector("sink", () => {
+        throw new JavaException("java.lang.IllegalArgumentException", "offset 1 is not a valid position");
+      }),
+      atOffset(1),
+      new ConnectError(SINK_FAILED),
+      "offset 1 is not a valid position",
+    ],
+    [
+      "the connector's alterOffsets throwing a KafkaException: 500",
+      connector("sink", () => {
+        throw new KafkaError("the connector's own client failed");
+      }),
+      atOffset(1),
+      new ConnectError(SINK_FAILED),
+      "the connector's own client failed",
+    ],
+    [
+      "the connector's alterOffsets throwing a ConnectException: answered as it is",
+      connector("sink", () => {
+        throw new DataError("offset 1 is before the connector's retention");
+      }),
+      atOffset(1),
+      new DataError("offset 1 is before the connector's retention"),
+      "offset 1 is before the connector's retention",
+    ],
+  ])(
+    "%s, logged at ERROR as Connect's Worker logs it, with the cause",
+    async (_, descriptor, offsets, answer, cause) => {
+      const { failure, errors, committed } = await alter(descriptor, offsets);
+      expect(answerOf(failure)).toEqual(answerOf(answer));
+      expect(errors(cause)).toEqual([[SINK_FAILED, true]]);
+      expect(committed).toEqual([{ topic: "in", partition: 0, offset: 3 }]);
+    },
+  );
+
+  test("a connector that does not support it: its own ERROR line first, as Connect's Worker writes both", async () => {
+    const unsupported = connector("sink", () => {
+      throw new UnsupportedOperationError("no external offsets");
+    });
+    const { failure, errors } = await alter(unsupported, atOffset(1));
+    expect(answerOf(failure)).toEqual(answerOf(new ConnectError(UNSUPPORTED)));
+    expect(errors("no external offsets")).toEqual([
+      [UNSUPPORTED, true],
+      [SINK_FAILED, true],
+    ]);
+  });
+
+  test("the admin call refused: only its own line (sink-group-offsets.ts), as Connect's Worker logs it", async () => {
+    const kafka = new MemoryKafka();
+    const real = await kafka.admin();
+    const refuse = async () => {
+      throw withKafkaError(new ConnectError("refused: GROUP_ID_NOT_FOUND"), "GROUP_ID_NOT_FOUND");
+    };
+    const w = worker();
+    const altered = modifyOffsets(
+      "k",
+      connector("sink"),
+      {},
+      atOffset(1),
+      offsetStore(),
+      { ...real, alterGroupOffsets: refuse },
+      w.log,
+    );
+    await expect(altered).rejects.toThrow(new ConnectError("Failed to alter consumer group offsets for connector k"));
+    expect(w.errors("GROUP_ID_NOT_FOUND")).toEqual([["Failed to alter consumer group offsets for connector k", true]]);
+  });
+});
+
+describe("modifyOffsets of a source connector, when the change fails", () => {
+  test("logged at ERROR as Connect's Worker logs it (Failed to modify offsets for source connector), the answer kept", async () => {
+    const w = worker();
+    const offsets = [{ partition: { filename: "in.txt" }, offset: { position: [1] } }];
+    const altered = modifyOffsets("k", connector("source"), {}, offsets, offsetStore(), null, w.log);
+    const answer = "Offsets may only contain primitive types as values, but field position contains ARRAY";
+    await expect(altered).rejects.toThrow(new DataError(answer));
+    expect(w.errors(answer)).toEqual([["Failed to modify offsets for source connector k", true]]);
   });
 });

@@ -10,7 +10,7 @@ import { JavaDouble } from "../api/data/java-double.ts";
 import { asJacksonBound } from "../api/data/java-map-order.ts";
 import { javaToString } from "../api/data/java-text.ts";
 import type { SourceMap, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
-import { BadRequestError, ConnectError, DataError, UnsupportedOperationError } from "../errors.ts";
+import { BadRequestError, ConnectError, DataError, isConnectException, UnsupportedOperationError } from "../errors.ts";
 import type { KafkaAdmin } from "../kafka/kafka-port.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
@@ -117,16 +117,39 @@ function alteredMessage(managed: boolean, verb: "altered" | "reset"): string {
     : `The Connect framework-managed offsets for this connector have been ${verb} successfully. However, if this connector manages offsets externally, they will need to be manually ${verb === "altered" ? "altered" : "reset"} in the system that the connector uses.`;
 }
 
-async function callAlterOffsets(name: string, run: () => Promise<boolean> | boolean): Promise<boolean> {
+async function callAlterOffsets(name: string, log: Logger, run: () => Promise<boolean> | boolean): Promise<boolean> {
   try {
     return await run();
   } catch (error) {
     if (error instanceof UnsupportedOperationError) {
-      throw new ConnectError(
-        `Failed to modify offsets for connector ${name} because it doesn't support external modification of offsets`,
-      );
+      const message = `Failed to modify offsets for connector ${name} because it doesn't support external modification of offsets`;
+      log.error(message, error);
+      throw new ConnectError(message, { cause: error });
     }
     throw error;
+  }
+}
+
+/**
+ * Connect's Worker (modifySinkConnectorOffsets, modifySourceConnectorOffsets) logs every failure of a change at
+ * ERROR as `Failed to modify offsets for sink connector X` (source: `… for source connector X`), a refused request
+ * (400) too, and answers a ConnectException as it is (isConnectException), anything else wrapped in one with that
+ * message (a negative offset, a connector's IllegalArgumentException or KafkaException: 500). The sink's admin
+ * calls log their refusals with their own message (sink-group-offsets.ts), not this; building the sink's admin
+ * client (the override policy refusing a key) is in Connect's logged try, so the herder runs it through this too.
+ */
+export async function loggingFailure<T>(
+  name: string,
+  type: "sink" | "source",
+  log: Logger,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const message = `Failed to modify offsets for ${type} connector ${name}`;
+    log.error(message, error);
+    throw isConnectException(error) ? error : new ConnectError(message, { cause: error });
   }
 }
 
@@ -142,7 +165,7 @@ function lastPerPartition(requested: readonly ConnectorOffset[]): ConnectorOffse
 
 /**
  * Alters (`requested` given) or resets (`requested` null) a stopped connector's offsets. `log` is
- * the Worker's: a sink's admin call refused is logged there, as Connect's Worker logs it.
+ * the Worker's: every failure is logged there, as Connect's Worker logs it (loggingFailure, sink-group-offsets.ts).
  */
 export async function modifyOffsets(
   name: string,
@@ -157,49 +180,54 @@ export async function modifyOffsets(
   if (descriptor.type === "sink") {
     const groupId = sinkGroupId(name, config);
     const kafka = admin!;
-    const changes =
+    const listed =
       requested === null
         ? (await sinkGroupPartitions(name, groupId, kafka, log)).map((partition) => ({ partition, offset: null }))
-        : parseSinkOffsets(lastPerPartition(requested));
-    const connector = descriptor.create() as SinkConnector;
-    const managed = connector.alterOffsets
-      ? await callAlterOffsets(name, () => connector.alterOffsets!(config, changes))
-      : false;
-    const toCommit: TopicPartitionOffset[] = [];
-    const toDelete: TopicPartition[] = [];
-    for (const c of changes) {
-      if (c.offset === null) toDelete.push(c.partition);
-      else toCommit.push({ ...c.partition, offset: c.offset });
-    }
-    // Kafka's OffsetAndMetadata rejects a negative offset inside the admin call, which Connect
-    // reports as the generic failure (500), after the connector's alterOffsets accepted it.
-    if (toCommit.some((o) => o.offset < 0))
-      throw new ConnectError(`Failed to modify offsets for sink connector ${name}`);
+        : undefined;
+    const { managed, toCommit, toDelete } = await loggingFailure(name, "sink", log, async () => {
+      const changes = listed ?? parseSinkOffsets(lastPerPartition(requested!));
+      const connector = descriptor.create() as SinkConnector;
+      const managed = connector.alterOffsets
+        ? await callAlterOffsets(name, log, () => connector.alterOffsets!(config, changes))
+        : false;
+      const toCommit: TopicPartitionOffset[] = [];
+      const toDelete: TopicPartition[] = [];
+      for (const c of changes) {
+        if (c.offset === null) toDelete.push(c.partition);
+        else toCommit.push({ ...c.partition, offset: c.offset });
+      }
+      // Kafka's OffsetAndMetadata refuses a negative offset (IllegalArgumentException) as Connect's Worker builds
+      // the admin call, after the connector's alterOffsets accepted it.
+      if (toCommit.some((o) => o.offset < 0)) throw new RangeError("Invalid negative offset");
+      return { managed, toCommit, toDelete };
+    });
     // As Connect's Worker: a reset deletes the whole group, not only the offsets it lists.
     if (requested === null) await resetSinkGroupOffsets(name, groupId, kafka, log);
     else await alterSinkGroupOffsets(name, groupId, kafka, toCommit, toDelete, log);
     return alteredMessage(managed, verb);
   }
-  const changes: { partition: SourceMap; offset: SourceMap | null }[] =
-    requested === null
-      ? store.all(name).map((e) => ({ partition: e.partition, offset: null }))
-      : lastPerPartition(requested).map((r) => ({ partition: r.partition, offset: r.offset ?? null }));
-  for (const c of changes) {
-    validateOffsetFormat(c.partition);
-    validateOffsetFormat(c.offset);
-  }
-  // The connector checks next (Connect calls SourceConnector.alterOffsets before writing).
-  const connector = descriptor.create() as SourceConnector;
-  const managed = connector.alterOffsets
-    ? await callAlterOffsets(name, () => connector.alterOffsets!(config, changes))
-    : false;
-  // A null partition passes (Connect writes it to the offsets topic under the key [name, null], which
-  // no read shows: OffsetUtils.processPartitionKey skips it), so there is nothing to keep of it.
-  store.alter(
-    name,
-    changes.filter((c) => c.partition !== null && c.partition !== undefined),
-  );
-  return alteredMessage(managed, verb);
+  return loggingFailure(name, "source", log, async () => {
+    const changes: { partition: SourceMap; offset: SourceMap | null }[] =
+      requested === null
+        ? store.all(name).map((e) => ({ partition: e.partition, offset: null }))
+        : lastPerPartition(requested).map((r) => ({ partition: r.partition, offset: r.offset ?? null }));
+    for (const c of changes) {
+      validateOffsetFormat(c.partition);
+      validateOffsetFormat(c.offset);
+    }
+    // The connector checks next (Connect calls SourceConnector.alterOffsets before writing).
+    const connector = descriptor.create() as SourceConnector;
+    const managed = connector.alterOffsets
+      ? await callAlterOffsets(name, log, () => connector.alterOffsets!(config, changes))
+      : false;
+    // A null partition passes (Connect writes it to the offsets topic under the key [name, null], which
+    // no read shows: OffsetUtils.processPartitionKey skips it), so there is nothing to keep of it.
+    store.alter(
+      name,
+      changes.filter((c) => c.partition !== null && c.partition !== undefined),
+    );
+    return alteredMessage(managed, verb);
+  });
 }
 
 const LONG_MIN = -(2n ** 63n);

@@ -128,6 +128,31 @@ export abstract class HerderThread extends AbstractHerder {
     else if (stored.targetState === "PAUSED") await this.startTasks(name, stored.config, stored.taskConfigs, "PAUSED");
   }
 
+  /**
+   * Removes from their groups the dead consumers of `connectors`' sink tasks that no longer run (every
+   * connector's when none named: orphan-members.ts), beside the tasks' starts, never delaying them.
+   */
+  protected sweepOrphanMembers(connectors?: readonly string[]): void {
+    if (this.stopped) return;
+    const sweep: Promise<void> = this.deps.worker
+      .fenceOrphanMembers(
+        (name) => {
+          const stored = this.deps.configs.get(name);
+          return stored && { config: stored.config, tasks: stored.taskConfigs.length };
+        },
+        () => this.stopped,
+        connectors,
+      )
+      .finally(() => this.sweeps.delete(sweep));
+    this.sweeps.add(sweep);
+  }
+
+  /**
+   * The orphan sweeps in flight: a stop awaits them (up to a limit: herder.ts) so that none goes on
+   * with Kafka (a new admin client never closed) or the store after the worker closed them.
+   */
+  protected readonly sweeps = new Set<Promise<void>>();
+
   /** Starts the tasks not running and not in `unstarted`; one that cannot be built joins `unstarted`. */
   protected async startTasks(
     name: string,
@@ -198,6 +223,9 @@ export abstract class HerderThread extends AbstractHerder {
       this.statuses.removeTasksFrom(name, taskConfigs.length);
       // Task configs written: every task of the connector starts again, one that never started too.
       this.unstarted.forget(name);
+      // The stopped tasks left their groups; those with no successor may have left a dead
+      // predecessor they never got to fence (stopped before their consumer joined).
+      this.sweepOrphanMembers([name]);
     }
     // The stored task configs are now those of the current config.
     this.appliedConfigs.delete(name);

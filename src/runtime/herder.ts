@@ -15,13 +15,17 @@
  */
 import { AlreadyExistsError, BadRequestError, NotFoundError } from "../errors.ts";
 import type { TargetState } from "../store/config-store.ts";
-import { modifyOffsets } from "./connector-offsets.ts";
+import { within } from "../util/async.ts";
+import { loggingFailure, modifyOffsets } from "./connector-offsets.ts";
 import type { ConnectorInfo, ConnectorOffset } from "./entities.ts";
 import { HerderRestarts } from "./herder-restarts.ts";
 import { patchConfig } from "./patch-config.ts";
 import { ResolvedValues } from "./resolved-values.ts";
 
 export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
+
+/** How long a stop waits for the orphan sweeps in flight (as Connect's 5 s graceful connector stop). */
+const SWEEP_STOP_LIMIT_MS = 5_000;
 
 export class Herder extends HerderRestarts {
   // ---- lifecycle ------------------------------------------------------------------------------
@@ -38,6 +42,8 @@ export class Herder extends HerderRestarts {
           this.status.connector(name, "FAILED", error);
         }
       }
+      // The stored task configs are known now: ids no current task fences are swept.
+      this.sweepOrphanMembers();
       this.started = true;
     });
   }
@@ -46,6 +52,8 @@ export class Herder extends HerderRestarts {
   async stop(): Promise<void> {
     this.stopped = true;
     this.cancelReconfigurationRetries();
+    // Beside the tasks' stops: a sweep of a Kafka that does not answer holds the stop for its limit only.
+    const sweeps = within(Promise.all(this.sweeps), SWEEP_STOP_LIMIT_MS);
     await this.executor.run(async () => {
       this.started = false;
       const tasks = this.deps.worker.allTasks().map((t) => t.id);
@@ -63,6 +71,7 @@ export class Herder extends HerderRestarts {
       for (const id of tasks) this.status.task(id, "UNASSIGNED");
       this.statuses.close();
     });
+    await sweeps;
   }
 
   // ---- config changes ---------------------------------------------------------------------------
@@ -235,11 +244,11 @@ export class Herder extends HerderRestarts {
           await this.deps.worker.checkClientOverrides(stored.config, ["producer"], resolveConfig);
           return modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, null, log);
         }
-        return this.deps.worker.withConnectorAdmin(
-          stored.config,
-          (admin) => modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, admin, log),
-          resolveConfig,
+        // Connect's Worker builds the sink's admin config and client inside the try that logs a failure.
+        await using lease = await loggingFailure(name, "sink", log, () =>
+          this.deps.worker.connectorAdmin(stored.config, resolveConfig),
         );
+        return await modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, lease.admin, log);
       });
     });
   }

@@ -8,9 +8,10 @@ import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { HeldBroker } from "../kafka/platformatic/held-broker-test-support.ts";
 import { testProducer } from "../kafka/platformatic/producer-test-support.ts";
 import { kafkaErrorOf, withKafkaError } from "../kafka/send-rejection.ts";
+import { LogManager } from "../util/logger.ts";
 import { ToleranceExceededError } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
-import { conversionRejectionOf, recordRejectionOf } from "./record-rejection.ts";
+import { commitSourceRecords, conversionRejectionOf, recordRejectionOf } from "./record-rejection.ts";
 import {
   awaitFailed,
   awaitStopped,
@@ -371,4 +372,77 @@ describe("recordRejectionOf", () => {
     expect(recordRejectionOf(withKafkaError(new ConnectError("x"), "NOT_ENOUGH_REPLICAS"))).toBeUndefined();
     expect(recordRejectionOf(new ConnectError("a lost connection"))).toBeUndefined();
   });
+});
+
+/** Acknowledges records a..d, written at offsets 0..3, to `task`; each ERROR line its log got: its message, its text. */
+async function acknowledge(task: Partial<SourceTask>, whole: boolean): Promise<[message: string, line: string][]> {
+  const records = ["a", "b", "c", "d"].map((value) => sourceRecord({ topic: "t", value }));
+  const metadata: RecordMetadata[] = [0, 1, 2, 3].map((offset) => ({
+    topic: "t",
+    partition: 0,
+    offset,
+    timestamp: null,
+  }));
+  const lines: string[] = [];
+  const log = new LogManager({ sink: (line) => lines.push(line) }).get("WorkerSourceTask");
+  const positions = Int32Array.from([0, 1, 2, 3]);
+  await commitSourceRecords(task as SourceTask, records, positions, metadata, new Map(), log, whole);
+  return lines.filter((l) => l.includes(" ERROR ")).map((l) => [l.split(" ERROR ")[1]!.split("\n")[0]!, l]);
+}
+
+// p3mix item 3: a commitRecord that failed ended the batch's acknowledgements; Connect's commitTaskRecord logs a
+// throw and goes on with the next record.
+describe("commitSourceRecords, record by record", () => {
+  test("tells every record though commitRecord fails on some (a rejected promise, a throw), logging each failure", async () => {
+    const told: string[] = [];
+    const errors = await acknowledge(
+      {
+        commitRecord: (record: SourceRecord, metadata: RecordMetadata | null) => {
+          told.push(`${record.value}@${metadata?.offset ?? null}`);
+          if (record.value === "b") return Promise.reject(new Error("b not acknowledged upstream"));
+          if (record.value === "c") throw new Error("c not acknowledged upstream");
+          return Promise.resolve();
+        },
+      },
+      false,
+    );
+    expect(told).toEqual(["a@0", "b@1", "c@2", "d@3"]);
+    expect(
+      errors.map(([message, l]) => [message, ["b", "c"].find((v) => l.includes(`${v} not acknowledged upstream`))]),
+    ).toEqual([
+      ["Exception thrown while calling task.commitRecord()", "b"],
+      ["Exception thrown while calling task.commitRecord()", "c"],
+    ]);
+  });
+});
+
+// p3mix review: the commitRecords failure's own log line had no test.
+describe("commitSourceRecords, a whole batch", () => {
+  test.each([
+    [
+      "throws",
+      () => {
+        throw new Error("batch not acknowledged upstream");
+      },
+    ],
+    ["rejects", () => Promise.reject(new Error("batch not acknowledged upstream"))],
+  ])(
+    "commitRecords that %s is logged once under its own name, with its cause; the acknowledgement resolves",
+    async (_, fail) => {
+      const told: string[][] = [];
+      const errors = await acknowledge(
+        {
+          commitRecords: (records: readonly SourceRecord[], metadata: readonly (RecordMetadata | null)[]) => {
+            told.push(records.map((r, i) => `${r.value}@${metadata[i]?.offset ?? null}`));
+            return fail();
+          },
+        },
+        true,
+      );
+      expect(told).toEqual([["a@0", "b@1", "c@2", "d@3"]]);
+      expect(errors.map(([message, l]) => [message, l.includes("batch not acknowledged upstream")])).toEqual([
+        ["Exception thrown while calling task.commitRecords()", true],
+      ]);
+    },
+  );
 });

@@ -152,7 +152,7 @@ function takeRejections(
 /**
  * Acknowledges records of one poll batch to the SourceTask, in poll order; `metadata` is per sent
  * record (`positions[i]`: record i's index there, -1 when dropped). Rejected records get their
- * rejection as the third argument. A throw is logged.
+ * rejection as the third argument. A throw is logged: `commitRecords`' once, `commitRecord`'s per record.
  *
  * `whole`: the batch is acknowledged as a whole, so `commitRecords` takes it once when the task has
  * it (else `commitRecord` per record). Not whole (a batch given up at a stop or after a failure:
@@ -172,30 +172,37 @@ export async function commitSourceRecords(
 ): Promise<void> {
   const batch = whole ? task.commitRecords : undefined;
   const rejections = pending.size > 0 ? takeRejections(records, positions, metadata, pending) : undefined;
+  if (!batch) return commitEach(task, records, positions, metadata, rejections, log);
   try {
-    if (batch) {
-      const all: (RecordMetadata | null)[] = new Array(records.length);
-      for (let i = 0; i < records.length; i++) all[i] = positions[i]! >= 0 ? (metadata[positions[i]!] ?? null) : null;
-      await (rejections ? batch.call(task, records, all, rejections) : batch.call(task, records, all));
-    } else await commitEach(task, records, positions, metadata, rejections);
+    const all: (RecordMetadata | null)[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) all[i] = positions[i]! >= 0 ? (metadata[positions[i]!] ?? null) : null;
+    await (rejections ? batch.call(task, records, all, rejections) : batch.call(task, records, all));
   } catch (error) {
-    log.error("Exception thrown while calling task.commitRecord()", error);
+    log.error("Exception thrown while calling task.commitRecords()", error);
   }
 }
 
-/** `commitRecord` per record, in order (metadata and rejections as in commitSourceRecords). */
+/**
+ * `commitRecord` per record, in order (metadata and rejections as in commitSourceRecords). As Connect's
+ * commitTaskRecord, a throw (or a rejected promise) is logged and the next record is still told.
+ */
 async function commitEach(
   task: SourceTask,
   records: readonly SourceRecord[],
   positions: Int32Array,
   metadata: readonly (RecordMetadata | null)[],
   rejections: ReadonlyMap<number, RecordRejection> | undefined,
+  log: Logger,
 ): Promise<void> {
   if (!task.commitRecord) return;
   for (let i = 0; i < records.length; i++) {
     const meta = positions[i]! >= 0 ? (metadata[positions[i]!] ?? null) : null;
     const rejection = rejections?.get(i);
-    const done = rejection ? task.commitRecord(records[i]!, meta, rejection) : task.commitRecord(records[i]!, meta);
-    if (done instanceof Promise) await done;
+    try {
+      const done = rejection ? task.commitRecord(records[i]!, meta, rejection) : task.commitRecord(records[i]!, meta);
+      if (done instanceof Promise) await done;
+    } catch (error) {
+      log.error("Exception thrown while calling task.commitRecord()", error);
+    }
   }
 }

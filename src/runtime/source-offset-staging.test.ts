@@ -1,17 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
-import { Schemas } from "../api/data/schema.ts";
-import { type SourceMap, sourceRecord } from "../api/record.ts";
-import { memoryOffsetStore, memorySourceTask, QueuedSource, stopAndAwait } from "./task-test-support.ts";
+import { memoryOffsetStore, memorySourceTask, offsetRecord, QueuedSource, stopAndAwait } from "./task-test-support.ts";
 
-const rec = (partition: SourceMap | null, offset: SourceMap | null) =>
-  sourceRecord({
-    topic: "t",
-    value: "v",
-    valueSchema: Schemas.STRING,
-    sourcePartition: partition,
-    sourceOffset: offset,
-  });
+const rec = offsetRecord;
 
 describe("WorkerSourceTask committing a record whose source offset is null", () => {
   test("removes the partition's stored offset, as Connect writes a tombstone to its offsets topic", async () => {

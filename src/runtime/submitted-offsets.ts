@@ -15,13 +15,15 @@ import { canonicalJson } from "../store/offset-store.ts";
 import type { StagedOffsets } from "./source-offset-staging.ts";
 
 /**
- * `pending`: not yet acknowledged; also, for good, a range its partition ended in. `prefix`: acknowledged up to
- * `offset`, then a record never acknowledged: staged once, then `pending` for good.
+ * `pending`: not yet acknowledged. `prefix`: acknowledged up to `offset`, then a record never acknowledged: staged
+ * once, then `ended`. `ended`: its partition's offsets end here for good (nothing after it is staged).
  */
-type State = "pending" | "acknowledged" | "prefix";
+type State = "pending" | "acknowledged" | "prefix" | "ended";
 
 interface SubmittedRange {
   readonly key: string;
+  /** Its partition's FIFO. */
+  readonly queue: SubmittedRange[];
   /** The `submit` call (poll batch) the range belongs to. */
   readonly batch: number;
   partition: SourceMap;
@@ -39,6 +41,13 @@ export class SubmittedOffsets {
   private readonly partitions = new Map<string, SubmittedRange[]>();
   private batches = 0;
 
+  /** The ranges held, all partitions together (what the FIFOs cost in memory). */
+  get held(): number {
+    let n = 0;
+    for (const queue of this.partitions.values()) n += queue.length;
+    return n;
+  }
+
   /** Tracks a poll batch at dispatch, in poll order. */
   submit(records: readonly SourceRecord[]): SubmittedBatch {
     if (!anyPartitioned(records)) return NONE;
@@ -50,24 +59,30 @@ export class SubmittedOffsets {
       const { sourcePartition, sourceOffset } = records[end - 1]!;
       const partition = sourcePartition!;
       const offset = sourceOffset ?? null;
-      const queue = this.partitions.get(key);
+      let queue = this.partitions.get(key);
       const last = queue?.at(-1);
       if (last?.batch === batch) {
         last.partition = partition;
         last.offset = offset;
         return;
       }
-      const range: SubmittedRange = { key, batch, partition, offset, state: "pending" };
+      if (!queue) {
+        queue = [];
+        this.partitions.set(key, queue);
+      }
+      const range: SubmittedRange = { key, queue, batch, partition, offset, state: "pending" };
       ranges.push(range);
-      if (queue) queue.push(range);
-      else this.partitions.set(key, [range]);
+      queue.push(range);
     });
     return ranges;
   }
 
   /** Every record of the batch has nothing left to write. */
   acknowledge(batch: SubmittedBatch): void {
-    for (const range of batch) range.state = "acknowledged";
+    for (const range of batch) {
+      range.state = "acknowledged";
+      supersede(range.queue);
+    }
   }
 
   /**
@@ -100,16 +115,17 @@ export class SubmittedOffsets {
     for (const range of batch) {
       if (!ended.has(range.key)) range.state = "acknowledged";
       else if (taken.has(range.key)) range.state = "prefix";
+      supersede(range.queue);
     }
   }
 
   /** Stages, per source partition, the offset of its last range acknowledged with every range before it. */
   committable(staged: StagedOffsets): void {
     for (const [key, queue] of this.partitions) {
-      for (let head = queue[0]; head && head.state !== "pending"; head = queue[0]) {
+      for (let head = queue[0]; head && stageable(head); head = queue[0]) {
         staged.set(key, { partition: head.partition, offset: head.offset });
         if (head.state === "prefix") {
-          head.state = "pending";
+          head.state = "ended";
           break;
         }
         queue.shift();
@@ -117,6 +133,20 @@ export class SubmittedOffsets {
       if (queue.length === 0) this.partitions.delete(key);
     }
   }
+}
+
+/**
+ * Drops an acknowledged head whose next range is acknowledged too (or a prefix): `committable` would stage it only to
+ * overwrite it, so between commits a partition acknowledged in order keeps one range, not one per poll batch (a
+ * spool polled once per small request would otherwise keep ~130 bytes per request until the next commit).
+ */
+function supersede(queue: SubmittedRange[]): void {
+  while (queue.length > 1 && queue[0]!.state === "acknowledged" && stageable(queue[1]!)) queue.shift();
+}
+
+/** Whether `committable` stages the range once those before it are staged. */
+function stageable(range: SubmittedRange): boolean {
+  return range.state === "acknowledged" || range.state === "prefix";
 }
 
 /**

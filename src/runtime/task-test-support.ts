@@ -10,7 +10,7 @@ import { Database } from "bun:sqlite";
 import type { SinkTask, SourceTask, SourceTaskContext } from "../api/connector.ts";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
 import { Schemas } from "../api/data/schema.ts";
-import { type SourceRecord, sourceRecord, type TopicPartitionOffset } from "../api/record.ts";
+import { type SourceMap, type SourceRecord, sourceRecord, type TopicPartitionOffset } from "../api/record.ts";
 import { DataError, RetriableError } from "../errors.ts";
 import type {
   ConsumedRecord,
@@ -390,4 +390,15 @@ export function consumedText(key: string, value: string, headers: KafkaHeader[] 
     value: utf8.encode(value),
     headers,
   };
+}
+
+/** A string record of topic "t" with this source partition and offset. */
+export function offsetRecord(partition: SourceMap | null, offset: SourceMap | null): SourceRecord {
+  return sourceRecord({
+    topic: "t",
+    value: "v",
+    valueSchema: Schemas.STRING,
+    sourcePartition: partition,
+    sourceOffset: offset,
+  });
 }

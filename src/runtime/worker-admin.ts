@@ -19,6 +19,11 @@ import type { LogManager } from "../util/logger.ts";
 import type { WorkerConfig } from "../worker-config.ts";
 import type { ResolveConfig } from "./resolved-values.ts";
 
+/** An admin client lent for one use: disposing of it gives it back (closes one made for the connector alone). */
+export interface AdminLease extends AsyncDisposable {
+  readonly admin: KafkaAdmin;
+}
+
 export interface WorkerAdminDeps {
   readonly config: WorkerConfig;
   readonly logs: LogManager;
@@ -85,26 +90,31 @@ export class WorkerAdmin {
   }
 
   /**
-   * Runs `use` with an admin client for a sink connector's offsets: the shared one, or, when the
-   * connector has `admin.override.*` keys, one made with those and closed after. As Connect's
-   * Worker builds the connector's admin config, then its consumer config, for this, an
-   * `admin.override.*` or `consumer.override.*` key the override policy does not allow fails it
-   * (ConnectError) in that order.
+   * An admin client for a sink connector's offsets, held until the lease is disposed: the shared one, or, when the
+   * connector has `admin.override.*` keys, one made with those and closed on disposal. As Connect's Worker builds
+   * the connector's admin config, then its consumer config, for this, an `admin.override.*` or
+   * `consumer.override.*` key the override policy does not allow fails it (ConnectError) in that order.
    */
+  async connectorAdmin(
+    connectorConfig: Config,
+    resolveConfig: ResolveConfig = this.deps.resolveConfig,
+  ): Promise<AdminLease> {
+    // Only a check for the consumer: its overrides (its group.id) are read by the offsets code itself.
+    const checked = await this.checkClientOverrides(connectorConfig, ["admin", "consumer"], resolveConfig);
+    if (!hasOverrides(connectorConfig, "admin"))
+      return { admin: await this.shared(), [Symbol.asyncDispose]: async () => {} };
+    const resolved = checked ?? (await resolveConfig(connectorConfig));
+    const admin = await this.deps.kafka.admin(clientProperties(this.deps.config, "admin", resolved));
+    return { admin, [Symbol.asyncDispose]: () => admin.close().catch(() => undefined) };
+  }
+
+  /** Runs `use` with the connector's admin client (connectorAdmin), given back after. */
   async withConnectorAdmin<T>(
     connectorConfig: Config,
     use: (admin: KafkaAdmin) => Promise<T>,
     resolveConfig: ResolveConfig = this.deps.resolveConfig,
   ): Promise<T> {
-    // Only a check for the consumer: its overrides (its group.id) are read by the offsets code itself.
-    const checked = await this.checkClientOverrides(connectorConfig, ["admin", "consumer"], resolveConfig);
-    if (!hasOverrides(connectorConfig, "admin")) return use(await this.shared());
-    const resolved = checked ?? (await resolveConfig(connectorConfig));
-    const admin = await this.deps.kafka.admin(clientProperties(this.deps.config, "admin", resolved));
-    try {
-      return await use(admin);
-    } finally {
-      await admin.close().catch(() => undefined);
-    }
+    await using lease = await this.connectorAdmin(connectorConfig, resolveConfig);
+    return await use(lease.admin);
   }
 }

@@ -36,6 +36,8 @@ describe("Worker and connector.client.config.override.policy (a config stored un
       const offsets = { offsets: [{ partition: { file: "f" }, offset: { position: 5 } }] };
       expect(await w.rest("PATCH", "/connectors/src/offsets", offsets)).toEqual(error);
       expect(await w.rest("DELETE", "/connectors/src/offsets")).toEqual(error);
+      // Connect's Worker builds the producer config before the try that logs a failed change.
+      expect(w.logLines.filter((l) => l.includes("Failed to modify offsets"))).toEqual([]);
     });
   });
 
@@ -55,6 +57,16 @@ describe("Worker and connector.client.config.override.policy (a config stored un
     const error = { status: 500, body: { error_code: 500, message: refused("retries", "3") } };
     expect(await w.rest("GET", "/connectors/snk/offsets")).toEqual(error);
     expect(await w.rest("DELETE", "/connectors/snk/offsets")).toEqual(error);
+    const offsets = {
+      offsets: [{ partition: { kafka_topic: "in", kafka_partition: 0 }, offset: { kafka_offset: 1 } }],
+    };
+    expect(await w.rest("PATCH", "/connectors/snk/offsets", offsets)).toEqual(error);
+    // p3mix review: Connect's Worker builds the sink's admin config inside the try that logs a failed change.
+    const logged = w.logLines.filter((l) => l.includes("Failed to modify offsets"));
+    expect(logged.map((l) => [l.split(" ERROR ")[1]!.split("\n")[0], l.includes(refused("retries", "3"))])).toEqual([
+      ["Failed to modify offsets for sink connector snk", true],
+      ["Failed to modify offsets for sink connector snk", true],
+    ]);
   });
 
   describe("checkClientOverrides", () => {

@@ -7,6 +7,7 @@ import { ConnectError, DataError, RetriableError } from "../errors.ts";
 import type { KafkaProducer, ProducerRecord } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "../kafka/platformatic/produce-transport.ts";
+import { PlatformaticProducer } from "../kafka/platformatic/producer.ts";
 import { RETRY_GRACE_MS } from "../kafka/platformatic/producer-retries.ts";
 import { testProducer } from "../kafka/platformatic/producer-test-support.ts";
 import { NotSentError, withKafkaError } from "../kafka/send-rejection.ts";
@@ -1131,10 +1132,23 @@ describe("WorkerSourceTask while its producer retries a send on its own", () => 
     );
     let skew = 0;
     let first: KafkaProducer | undefined;
+    let retired = false;
+    const retiring = (producer: PlatformaticProducer) => {
+      const failed = Object.getOwnPropertyDescriptor(PlatformaticProducer.prototype, "failed")!.get!;
+      // The sender asks a producer whose send failed whether it failed for good: when it has, it retires it.
+      Object.defineProperty(producer, "failed", {
+        get: () => {
+          const f = failed.call(producer) as boolean;
+          retired ||= f;
+          return f;
+        },
+      });
+      return producer;
+    };
     const { plugin, task } = setup({
       maxInFlightBatches: 5,
       log: logs.get("org.apache.kafka.connect.runtime.WorkerSourceTask"),
-      producer: async () => (first ??= testProducer(broker, { now: () => performance.now() + skew })),
+      producer: async () => (first ??= retiring(testProducer(broker, { now: () => performance.now() + skew }))),
     });
     const onPartition = (p: number) =>
       sourceRecord({
@@ -1149,9 +1163,7 @@ describe("WorkerSourceTask while its producer retries a send on its own", () => 
     task.start();
     await waitFor(() => broker.produceCalls === 2, { what: "t-1's retry on the wire" });
     plugin.queue.push([onPartition(0)]); // a send of its own
-    await waitFor(() => first?.failed === true, { what: "t-0 out of retries" });
-    // Its send's rejection reaches the sender in this turn's microtasks: the producer is retired.
-    await new Promise((resolve) => setImmediate(resolve));
+    await waitFor(() => retired, { what: "t-0 out of retries, its producer retired by the sender" });
     expect(lines.filter((l) => l.includes("Failed to send"))).toEqual([]); // recovered only once t-1's send settles
     skew = RETRY_GRACE_MS;
     expect(task.degradedTrace).toBe(

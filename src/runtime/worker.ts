@@ -25,11 +25,12 @@ import type { LogManager } from "../util/logger.ts";
 import type { WorkerConfig } from "../worker-config.ts";
 import { AbandonedTasks } from "./abandoned-tasks.ts";
 import type { ActiveTopicRegistry } from "./active-topics.ts";
+import { fenceOrphanMembers, type StoredConnector } from "./orphan-members.ts";
 import { resolveConnector } from "./resolve-connector.ts";
 import { ReportedValues, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { buildTask } from "./task-builder.ts";
 import { workerTopicCreationGroups } from "./topic-creation.ts";
-import { WorkerAdmin } from "./worker-admin.ts";
+import { type AdminLease, WorkerAdmin } from "./worker-admin.ts";
 import {
   CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS,
   type ConnectorStatusListener,
@@ -114,9 +115,40 @@ export class Worker {
     return this.admins.checkClientOverrides(...args);
   }
 
+  /** An admin client for a sink connector's offsets, held until disposed (WorkerAdmin.connectorAdmin). */
+  connectorAdmin(config: Config, resolve?: ResolveConfig): Promise<AdminLease> {
+    return this.admins.connectorAdmin(config, resolve);
+  }
+
   /** Runs `use` with an admin client for a sink connector's offsets (WorkerAdmin.withConnectorAdmin). */
   withConnectorAdmin<T>(config: Config, use: (admin: KafkaAdmin) => Promise<T>, resolve?: ResolveConfig): Promise<T> {
     return this.admins.withConnectorAdmin(config, use, resolve);
+  }
+
+  /**
+   * Removes from their groups the dead consumers of sink tasks that no longer run (orphan-members.ts)
+   * of `connectors` (every connector with member ids kept when none named); `stored` reads a stored
+   * connector, `stopping` whether the herder stops. Never rejects: a failure is logged.
+   */
+  fenceOrphanMembers(
+    stored: (name: string) => StoredConnector | undefined,
+    stopping: () => boolean,
+    connectors?: readonly string[],
+  ): Promise<void> {
+    return fenceOrphanMembers(
+      {
+        config: this.deps.config,
+        registry: this.deps.registry,
+        resolveConfig: this.deps.resolveConfig,
+        members: this.deps.consumerMembers,
+        connector: stored,
+        stopping,
+        withAdmin: async (config, use) =>
+          config ? this.admins.withConnectorAdmin(config, use) : use(await this.admins.shared()),
+        log: this.deps.logs.get("org.apache.kafka.connect.runtime.Worker"),
+      },
+      connectors,
+    );
   }
 
   connector(name: string): WorkerConnector | undefined {

@@ -3,15 +3,26 @@
  * id, so a task starting after a kill -9 fences only its own dead predecessors (ConsumerOptions'
  * `predecessors`), never a live member of another gateway that runs a sink connector of the same
  * name (same default client ids). Wired by app.ts into the Worker (the task builder binds one to
- * each sink task's group and default client id) and the Herder (a deleted connector's ids go with
- * it, as delete-connector.ts removes them offline).
+ * each sink task's group and default client id; the orphan sweep reads them all) and the Herder (an
+ * online delete forgets the connector's ids; delete-connector.ts keeps them for the sweep).
  *
- * Rows stay bounded: a completed join keeps only its own id for its group and client id, and a
- * deleted connector takes its ids along (those of a group or client id it no longer uses included).
+ * Rows stay bounded: a completed join keeps only its own id for its group and client id; ids of a
+ * group or client id no task of their connector uses any more (fewer tasks, a changed group or
+ * client id), or of a connector deleted offline, are removed from their groups and forgotten by the
+ * worker's orphan sweep (orphan-members.ts), at start and after a task reconfiguration; a connector
+ * deleted online takes its ids along (its tasks left their groups).
  */
 import type { Database, Statement } from "bun:sqlite";
 import type { PredecessorMembers } from "../kafka/kafka-port.ts";
 import { getLogger, type Logger } from "../util/logger.ts";
+
+/** A member id a group gave one of the connector's sink consumers. */
+export interface StoredMember {
+  readonly connector: string;
+  readonly groupId: string;
+  readonly clientId: string;
+  readonly memberId: string;
+}
 
 export class ConsumerMemberStore {
   private readonly rememberedQuery: Statement<{ member_id: string }, [string, string]>;
@@ -58,9 +69,18 @@ export class ConsumerMemberStore {
     })();
   }
 
+  /** Every member id kept, with its connector, group and client id (the worker's orphan sweep). */
+  all(): StoredMember[] {
+    return this.db
+      .query<StoredMember, []>(
+        "SELECT connector, group_id AS groupId, client_id AS clientId, member_id AS memberId FROM consumer_members ORDER BY rowid",
+      )
+      .all();
+  }
+
   /** Forgets every member id of a deleted connector's consumers; returns how many. */
   connectorDeleted(connector: string): number {
-    return deleteConnectorMembers(this.db, connector);
+    return this.db.query("DELETE FROM consumer_members WHERE connector = ?").run(connector).changes;
   }
 
   /**
@@ -87,7 +107,13 @@ export class ConsumerMemberStore {
   }
 }
 
-/** Deletes the member ids of `connector`'s consumers (DELETE /connectors/{name} and the offline delete). */
-export function deleteConnectorMembers(db: Database, connector: string): number {
-  return db.query("DELETE FROM consumer_members WHERE connector = ?").run(connector).changes;
+/**
+ * How many member ids `connector`'s consumers were given (the offline delete keeps them: the next
+ * start's orphan sweep removes those still in their groups).
+ */
+export function connectorMemberCount(db: Database, connector: string): number {
+  return (
+    db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM consumer_members WHERE connector = ?").get(connector)
+      ?.n ?? 0
+  );
 }

@@ -142,4 +142,29 @@ describe("migrate", () => {
     expect(db.query("SELECT name FROM sqlite_schema WHERE name = 'from_zero'").get()).toEqual({ name: "from_zero" });
     db.close();
   });
+
+  // explore22 F4: an upgrade changed gateway.db (which an older gateway then refuses) without a word.
+  // orphanfence review P2: a new gateway.db logged one "Migrated … from schema version 0 to 1…" line per migration.
+  test("says which migrations it applied, once they are committed; nothing when the file is new, the schema is current or a migration fails", () => {
+    const db = new Database(":memory:", { strict: true });
+    const lines: string[] = [];
+    const info = (line: string) => void lines.push(line);
+    migrate(db, "gateway.db", [migrations[0]!], info);
+    expect(lines).toEqual([]);
+    migrate(db, "gateway.db", [migrations[0]!, migrations[1]!, migrations[2]!], info);
+    migrate(db, "gateway.db", [migrations[0]!, migrations[1]!, migrations[2]!], info);
+    thrown(() =>
+      migrate(
+        db,
+        "gateway.db",
+        [migrations[0]!, migrations[1]!, migrations[2]!, { version: 4, name: "fails", sql: "CREATE TABLE broken (" }],
+        info,
+      ),
+    );
+    expect(lines).toEqual([
+      `Migrated the data file gateway.db from schema version 1 to 2 (${migrations[1]!.name})`,
+      `Migrated the data file gateway.db from schema version 2 to 3 (${migrations[2]!.name})`,
+    ]);
+    db.close();
+  });
 });

@@ -70,14 +70,20 @@ export function privateFiles(path: string): void {
 
 /**
  * Opens (creating if needed) `<dataDir>/gateway.db` and brings its schema up to date. `warn`
- * receives a message when the data directory is open to other users. With `create: false` a
+ * receives a message when the data directory is open to other users, `info` one per migration applied to a file that
+ * had a schema (migrate). With `create: false` a
  * missing file is a StoreError and nothing is created; with `migrate: false` a file whose schema
  * is older or newer than this gateway's is a StoreError and nothing is written to it (both for the
  * offline `delete-connector` command: migrating would leave a file the gateway that wrote it refuses).
  */
 export function openDatabase(
   dataDir: string,
-  options: { warn?: (message: string) => void; create?: boolean; migrate?: boolean } = {},
+  options: {
+    warn?: (message: string) => void;
+    info?: (message: string) => void;
+    create?: boolean;
+    migrate?: boolean;
+  } = {},
 ): Database {
   const dir = resolve(dataDir);
   const create = options.create ?? true;
@@ -142,7 +148,7 @@ export function openDatabase(
   try {
     if (options.migrate === false) requireCurrentSchema(db, path);
     else {
-      migrate(db, path);
+      migrate(db, path, migrations, options.info);
       checkWritable(db, path);
     }
   } catch (error) {
@@ -204,24 +210,36 @@ export function checkWritable(db: Database, path: string): void {
  * Applies the migrations above the file's user_version, all in one transaction (exported for
  * in-memory test databases): a start that dies part-way leaves the file at its old version, so the
  * next start runs them all again, those with `fromAtMost` included (one transaction each let a
- * crash between 3 and 4 leave a schema-2 file at 3, where migration 4 no longer ran).
+ * crash between 3 and 4 leave a schema-2 file at 3, where migration 4 no longer ran). Once they
+ * are committed, `info` gets one line per migration applied to a file that had a schema, so an
+ * operator can tell an upgrade changed the file (a downgrade then refuses it); a new file's creation
+ * says nothing, as the spool file's (spool-file.ts).
  */
-export function migrate(db: Database, path: string, list: readonly Migration[] = migrations): void {
+export function migrate(
+  db: Database,
+  path: string,
+  list: readonly Migration[] = migrations,
+  info: (message: string) => void = () => {},
+): void {
   const current = schemaVersion(db);
   const latest = list.at(-1)?.version ?? 0;
   if (current > latest) throw newerSchema(path, current, latest);
   let running = current;
+  const applied: string[] = [];
   try {
     db.transaction(() => {
       for (const m of list) {
         if (m.version <= current) continue;
+        const from = running;
         running = m.version;
         if (m.fromAtMost === undefined || current <= m.fromAtMost) db.run(m.sql);
         db.run(`PRAGMA user_version = ${m.version}`);
+        applied.push(`Migrated the data file ${path} from schema version ${from} to ${m.version} (${m.name})`);
       }
     })();
   } catch (error) {
     const version = schemaVersion(db);
     throw cannotWrite(path, `migration to schema version ${running}`, error, `it keeps schema version ${version}`);
   }
+  if (current > 0) for (const line of applied) info(line);
 }

@@ -108,7 +108,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         timeoutMs,
         what: `gateway output ${pattern}`,
       },
-    );
+    ).catch((error: unknown) => {
+      // What the gateway said meanwhile tells why (a line that never came on a loaded host: ci100's kafka-outage).
+      throw new Error(`${(error as Error).message}\nThe gateway's output ends with:\n${output().slice(-4000)}`, {
+        cause: error,
+      });
+    });
   let url: string;
   try {
     const m = await waitForOutput(/REST server listening at (https?:\/\/[^\s,]+?)\/?,/);

@@ -15,6 +15,9 @@
  *     queued, so none is left waiting for Kafka when the drain ends and its connection closes.
  *   - `notSent` (the runtime gave up records certainly unwritten: never sent, or refused by Kafka): they fail as not written.
  *   - `close` (the task's batches in flight settled): every record still unsettled fails.
+ * A request that asked for its late outcomes (IngestSubmission.late, a keyed request) and was answered with records
+ * "may still be written" is told what became of them once each settled for good: its acknowledgement (`ack`), a
+ * give-up unwritten (`notSent`), or `close` (unknown: still "may still be written").
  * A request and its records' places in the queue are a PendingRequest and its Slots (pending-request.ts).
  */
 import type { RecordRejection } from "../../api/connector.ts";
@@ -63,6 +66,10 @@ export interface IngestQueueOptions {
 /** A submission after `giveUp`: each record fails as not written, as the records queued at the give-up did. */
 function givenUpOutcomes(records: readonly IngestRecord[], outcome: RecordOutcome): RecordOutcome[] {
   return new Array<RecordOutcome>(records.length).fill(outcome);
+}
+
+function mayStillBeWritten(outcome: RecordOutcome): boolean {
+  return outcome.kind === "failed" && outcome.maybeWritten;
 }
 
 export class IngestQueue implements IngestWriter {
@@ -120,6 +127,7 @@ export class IngestQueue implements IngestWriter {
   private enqueue(submission: IngestSubmission, resolve: (outcomes: RecordOutcome[]) => void): void {
     const { records, topic, signal } = submission;
     const request = new PendingRequest(this, signal, resolve, records.length, recordsBytes(records));
+    if (submission.late) request.late = { to: submission.late, awaited: 0, outcomes: null };
     if (records.length === 1) {
       request.record = this.o.toSourceRecord(topic, records[0]!);
       this.queue.push(request);
@@ -200,10 +208,10 @@ export class IngestQueue implements IngestWriter {
     rejection?: RecordRejection,
   ): void {
     const slot = this.sent.ack(record);
-    if (slot === null) return; // abandoned (its request has its outcome), not sent from here, or acknowledged already
-    this.sentCount--;
-    this.settle(
-      slot,
+    if (slot === null) return; // not sent from here, or acknowledged already
+    const abandoned = slot.request.outcomes[slot.index] !== undefined;
+    if (abandoned && slot.request.late === null) return; // its request has its outcome and wants no later one
+    const outcome: RecordOutcome =
       rejection && rejection.skipped !== true
         ? rejectedOutcome(rejection)
         : metadata
@@ -214,16 +222,24 @@ export class IngestQueue implements IngestWriter {
               offset: metadata.offset,
               timestamp: metadata.timestamp !== null && metadata.timestamp >= 0 ? metadata.timestamp : record.timestamp,
             }
-          : { kind: "dropped" },
-    );
+          : { kind: "dropped" };
+    if (abandoned) this.settleLate(slot, outcome);
+    else {
+      this.sentCount--;
+      this.settle(slot, outcome);
+    }
   }
 
   /** A polled record the runtime gave up certainly unwritten (never sent, or refused): fails with `reason` or `outcome`. */
   notSent(record: SourceRecord, reason: string, outcome?: RecordOutcome): void {
     const slot = this.sent.ack(record);
     if (slot === null) return;
-    this.sentCount--;
-    this.settle(slot, outcome ?? { kind: "failed", message: reason, retriable: true, maybeWritten: false });
+    const unwritten = outcome ?? { kind: "failed", message: reason, retriable: true, maybeWritten: false };
+    if (slot.request.outcomes[slot.index] !== undefined) this.settleLate(slot, unwritten);
+    else {
+      this.sentCount--;
+      this.settle(slot, unwritten);
+    }
   }
 
   withdrawQueued(reason: string): void {
@@ -260,10 +276,16 @@ export class IngestQueue implements IngestWriter {
     for (const slot of awaiting) this.abandonSlot(slot, reason, unwritten);
   }
 
-  /** `stop`, and every record still unsettled fails (sent ones as "may still be written"). */
+  /**
+   * `stop`, and every record still unsettled fails (sent ones as "may still be written"); abandoned ones never get
+   * their acknowledgement now: they stay "may still be written" for good.
+   */
   close(reason: string): void {
     this.stop(reason);
-    for (const slot of this.sent.takeSent()) this.fail(slot, reason, true);
+    for (const slot of this.sent.takeUnacked()) {
+      if (slot.state === "sent") this.fail(slot, reason, true);
+      else this.settleLate(slot, slot.request.outcomes[slot.index]!);
+    }
     this.sentCount = 0;
   }
 
@@ -298,6 +320,7 @@ export class IngestQueue implements IngestWriter {
       this.fail(slot, reason, false);
     } else if (slot.state === "sent") {
       this.sentCount--;
+      if (!unwritten && slot.request.late !== null) slot.request.late.awaited++;
       this.fail(slot, reason, !unwritten, "abandoned");
     }
   }
@@ -331,8 +354,26 @@ export class IngestQueue implements IngestWriter {
     if (request.remaining === 0 && !request.done) {
       request.done = true;
       this.heldBytes -= request.bytes;
-      request.resolve(request.outcomes as RecordOutcome[]);
+      const outcomes = request.outcomes as RecordOutcome[];
+      request.resolve(outcomes);
+      const late = request.late;
+      if (late === null || !outcomes.some(mayStillBeWritten)) return;
+      // A copy: the answer is built from `outcomes`, maybe after a late outcome came.
+      late.outcomes = outcomes.slice();
+      if (late.awaited === 0) late.to.settled(late.outcomes);
     }
+  }
+
+  /**
+   * A record of an answered request settled for good (`outcome`) after it was answered "may still be written" (its
+   * request aborted while it was sent): the request is told once none of its records is awaited any more.
+   */
+  private settleLate(slot: Slot, outcome: RecordOutcome): void {
+    const late = slot.request.late;
+    if (late === null || late.outcomes === null) return;
+    if (!mayStillBeWritten(late.outcomes[slot.index]!)) return; // given up unwritten, or told already
+    late.outcomes[slot.index] = outcome;
+    if (--late.awaited === 0) late.to.settled(late.outcomes);
   }
 
   private compact(): void {

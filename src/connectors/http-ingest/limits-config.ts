@@ -55,7 +55,7 @@ export const ingestLimitsConfigDef = defineConfig({
     validators: [check.atLeast(0)],
   }),
   "ingest.request.timeout.ms": key.int({
-    doc: "How long a request may take from the start of its body to Kafka's acknowledgement of its records. A body not received by then is 408 (the connection closes); records not yet sent by then are withdrawn and the request answers 503; records already sent answer 500 (they may still be written).",
+    doc: "How long a request may take from the start of its body to Kafka's acknowledgement of its records. A body not received by then is 408 (the connection closes); records not yet sent by then are withdrawn and the request answers 503; records already sent answer 500 (they may still be written); a request with an Idempotency-Key then keeps its key held (a retry is 409) until those records settle: written, its answer is replayed; not written, the key is released.",
     default: 30_000,
     importance: "MEDIUM",
     group: LIMITS,

@@ -4,7 +4,7 @@
  * only; kept apart so the queue module holds the queue's own behaviour.
  */
 import type { SourceRecord } from "../../api/record.ts";
-import type { RecordOutcome } from "../../ingest/ingest-record.ts";
+import type { LateOutcomes, RecordOutcome } from "../../ingest/ingest-record.ts";
 import type { SubmissionSignal } from "../../ingest/submission-signal.ts";
 import type { IngestQueue } from "./ingest-queue.ts";
 import type { SlotState } from "./sent-records.ts";
@@ -25,6 +25,8 @@ export class PendingRequest implements Slot {
   /** The one record (slots === null). */
   record: SourceRecord = undefined as unknown as SourceRecord;
   state: SlotState = "queued";
+  /** Its late outcomes, when its submission asked for them (IngestSubmission.late). */
+  late: LateRequest | null = null;
 
   constructor(
     private readonly queue: IngestQueue,
@@ -42,6 +44,18 @@ export class PendingRequest implements Slot {
   handleEvent(): void {
     this.queue.abandon(this, abortMessage(this.signal));
   }
+}
+
+/**
+ * A request's records answered "may still be written" whose acknowledgement is still to come: their
+ * outcomes replace theirs in `outcomes` (a copy of the answered ones), and once none is `awaited` any
+ * more, `to` is told.
+ */
+export interface LateRequest {
+  readonly to: LateOutcomes;
+  /** Its records abandoned while sent as "may still be written", not settled for good yet. */
+  awaited: number;
+  outcomes: RecordOutcome[] | null;
 }
 
 export interface Slot {

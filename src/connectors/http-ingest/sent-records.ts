@@ -46,8 +46,9 @@ export class SentRecords<S extends SentSlot> {
 
   /**
    * Kafka acknowledged `record`: its slot becomes "acked". Returns the slot when it was awaiting
-   * its outcome ("sent"); null when it was abandoned (its request already has its outcome), was
-   * not sent from here, or was already acknowledged.
+   * its outcome ("sent") or abandoned (its request already has its outcome: IngestQueue tells the
+   * late one to a request that asked for it); null when it was not sent from here, or was already
+   * acknowledged.
    */
   ack(record: SourceRecord): S | null {
     const slots = this.slots;
@@ -58,12 +59,11 @@ export class SentRecords<S extends SentSlot> {
     }
     const slot = slots[i]!;
     this.ackNext = i + 1;
-    const awaited = slot.state === "sent";
     slot.state = "acked";
     if (i === this.head) this.advanceHead();
     else this.ackedAhead++;
     this.compact();
-    return awaited ? slot : null;
+    return slot;
   }
 
   /** Every slot still awaiting its outcome ("sent"), in poll order; each keeps its place. */
@@ -73,9 +73,10 @@ export class SentRecords<S extends SentSlot> {
     return out;
   }
 
-  /** Every slot still awaiting its outcome ("sent"), in poll order; forgets all slots. */
-  takeSent(): S[] {
-    const out = this.awaiting();
+  /** Every slot not acknowledged ("sent" or "abandoned"), in poll order; forgets all slots. */
+  takeUnacked(): S[] {
+    const out: S[] = [];
+    for (let i = this.head; i < this.slots.length; i++) if (this.slots[i]!.state !== "acked") out.push(this.slots[i]!);
     this.slots = [];
     this.head = 0;
     this.ackNext = 0;

@@ -1,5 +1,6 @@
 /**
- * The admin side of the kafkajs adapter: cluster id, topics, and consumer-group offsets, including
+ * The admin side of the kafkajs adapter: cluster id, topics, consumer-group members (described, and
+ * removed as join-preparation.ts fences them) and consumer-group offsets, including
  * OffsetCommit with generation -1 for an inactive group (what Java's alterConsumerGroupOffsets
  * sends; kafkajs' setOffsets joins the group with a throwaway consumer) and OffsetDelete.
  * A created topic is waited for here until every partition has a leader: kafkajs' own
@@ -11,8 +12,9 @@ import { type Admin, ConfigResourceTypes, type Kafka } from "kafkajs";
 import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import { RetriableError } from "../../errors.ts";
 import { retry } from "../../util/backoff.ts";
-import type { KafkaAdmin, TopicDescription, TopicSpec } from "../kafka-port.ts";
+import type { DescribedMember, KafkaAdmin, TopicDescription, TopicSpec } from "../kafka-port.ts";
 import { wrap } from "./errors.ts";
+import { kafkajsGroup } from "./join-preparation.ts";
 import { type BrokerLike, type ClusterLike, createCluster, groupByTopic, offsetDeleteRequest } from "./protocol.ts";
 
 export class KafkajsAdmin implements KafkaAdmin {
@@ -202,6 +204,26 @@ export class KafkajsAdmin implements KafkaAdmin {
       // kafkajs' KafkaJSDeleteGroupsError holds the broker's answer per group, not as its cause.
       const refused = (error as { groups?: { error?: unknown }[] }).groups?.[0]?.error;
       throw wrap(refused ?? error, `Failed to delete consumer group ${groupId}`);
+    }
+  }
+
+  async groupMembers(groupId: string): Promise<DescribedMember[]> {
+    try {
+      return (await kafkajsGroup(this.kafka, groupId).members()).map(({ memberId, clientId }) => ({
+        memberId,
+        clientId,
+      }));
+    } catch (error) {
+      throw wrap(error, `Failed to describe consumer group ${groupId}`);
+    }
+  }
+
+  async removeGroupMembers(groupId: string, memberIds: readonly string[]): Promise<void> {
+    if (memberIds.length === 0) return;
+    try {
+      await kafkajsGroup(this.kafka, groupId).remove(memberIds);
+    } catch (error) {
+      throw wrap(error, `Failed to remove members from consumer group ${groupId}`);
     }
   }
 

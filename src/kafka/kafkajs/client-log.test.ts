@@ -42,3 +42,21 @@ test("the expected retry noise is DEBUG, never WARN", () => {
   log(entry("Producer", "Limiting retries for the idempotent producer to Number.MAX_SAFE_INTEGER"));
   expect(lines.filter((l) => l.includes(" WARN "))).toEqual([]);
 });
+
+// explore22 F7: every ordinary rebalance logged a WARN with kafka.client=kafkajs.
+test("an ordinary rebalance's 'The group is rebalancing, re-joining' is INFO, as Java logs one, each time", () => {
+  const lines: string[] = [];
+  const logs = new LogManager({ sink: (line) => lines.push(line) });
+  const log = clientLog(logs.get("org.apache.kafka.clients"), clientLogLimiter(new ManualClock()));
+  const rebalancing = {
+    ...entry("Runner", "The group is rebalancing, re-joining"),
+    log: { timestamp: "t", logger: "kafkajs", message: "The group is rebalancing, re-joining", groupId: "g" },
+  };
+  log(rebalancing);
+  log(rebalancing);
+  expect(lines.map((l) => l.replace(/^\[[^\]]*\] /, ""))).toEqual(
+    Array(2).fill(
+      'INFO [Runner] The group is rebalancing, re-joining {"timestamp":"t","logger":"kafkajs","groupId":"g"} (org.apache.kafka.clients)',
+    ),
+  );
+});

@@ -1,8 +1,8 @@
 /**
- * What kafkajs logs, in the gateway's log: WARN and worse at WARN, the rest at DEBUG. Two kinds
- * are expected noise and go to DEBUG (the runtime retries sends itself and logs what matters with
- * context): the idempotent producer's retry limit, and each error response kafkajs is about to
- * retry. A repeating line (the same namespace and message: `[Connection] Connection error: connect
+ * What kafkajs logs, in the gateway's log: WARN and worse at WARN, the rest at DEBUG; an ordinary
+ * rebalance's WARN at INFO, as Java's consumer logs one. Two kinds are expected noise and go to
+ * DEBUG (the runtime retries sends itself and logs what matters with context): the idempotent
+ * producer's retry limit, and each error response kafkajs is about to retry. A repeating line (the same namespace and message: `[Connection] Connection error: connect
  * ECONNREFUSED 127.0.0.1:9092` a few times a second through a broker outage, from every client)
  * is logged at WARN once a minute, saying how many more there were; the others at DEBUG.
  */
@@ -10,6 +10,12 @@ import { type LogEntry, logLevel } from "kafkajs";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { RepeatLimiter, suppressedNote } from "../../util/repeat-limiter.ts";
+
+/**
+ * kafkajs's WARN when a heartbeat finds the group rebalancing (a member joined or left): an ordinary
+ * rebalance, which Java's consumer logs at INFO (`Request joining group due to: …`), so INFO here too.
+ */
+const REBALANCING = "The group is rebalancing, re-joining";
 
 /** How often one kind of kafkajs WARN line is logged at WARN. */
 export const CLIENT_WARN_INTERVAL_MS = 60_000;
@@ -23,6 +29,10 @@ export function clientLog(log: Logger, limiter: RepeatLimiter): (entry: LogEntry
     const expected =
       message.startsWith("Limiting retries for the idempotent producer") ||
       (entry.namespace === "Connection" && message.startsWith("Response "));
+    if (entry.namespace === "Runner" && message === REBALANCING) {
+      log.info(text);
+      return;
+    }
     const admitted = entry.level <= logLevel.WARN && !expected ? limiter.admit(line) : undefined;
     if (admitted) log.warn(`${line}${suppressedNote(admitted)} ${JSON.stringify(rest)}`);
     else log.debug(text);

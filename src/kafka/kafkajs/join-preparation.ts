@@ -8,9 +8,9 @@ import { RetriableError } from "../../errors.ts";
 import { retry } from "../../util/backoff.ts";
 import { type CoordinatorWait, waitForCoordinator } from "../coordinator-wait-policy.ts";
 import type { ConsumerOptions } from "../kafka-port.ts";
-import { type FencedGroup, fenceOwnPredecessors } from "../own-predecessors.ts";
+import { type FencedGroup, fenceOwnPredecessors, removeEach } from "../own-predecessors.ts";
 import { coordinatorNotReady } from "./coordinator-wait.ts";
-import { topicNotReady } from "./errors.ts";
+import { protocolErrorType, topicNotReady } from "./errors.ts";
 import { createCluster } from "./protocol.ts";
 
 /**
@@ -96,8 +96,11 @@ export async function fenceZombies(kafka: Kafka, options: ConsumerOptions, wait:
   );
 }
 
-/** The group's members through a kafkajs admin client; removed through LeaveGroup requests to its coordinator. */
-function kafkajsGroup(kafka: Kafka, groupId: string): FencedGroup {
+/**
+ * The group's members through a kafkajs admin client; removed through LeaveGroup requests to its
+ * coordinator (also KafkajsAdmin's groupMembers and removeGroupMembers).
+ */
+export function kafkajsGroup(kafka: Kafka, groupId: string): FencedGroup {
   return {
     async members() {
       const admin = kafka.admin();
@@ -114,7 +117,11 @@ function kafkajsGroup(kafka: Kafka, groupId: string): FencedGroup {
       await cluster.connect();
       try {
         const coordinator = await cluster.findGroupCoordinator({ groupId });
-        for (const memberId of memberIds) await coordinator.leaveGroup({ groupId, memberId });
+        await removeEach(
+          memberIds,
+          async (memberId) => void (await coordinator.leaveGroup({ groupId, memberId })),
+          (error) => protocolErrorType(error) === "UNKNOWN_MEMBER_ID",
+        );
       } finally {
         await cluster.disconnect();
       }

@@ -1,17 +1,19 @@
 /**
- * The admin side of the @platformatic/kafka adapter: cluster id, topics, and consumer-group
- * offsets. The library's alterConsumerGroupOffsets sends OffsetCommit with generation -1 and no
- * member id (what Java's alterConsumerGroupOffsets sends), so the broker refuses it while the group
- * has members; deleteConsumerGroupOffsets is OffsetDelete (KIP-496), deleteGroups DeleteGroups.
+ * The admin side of the @platformatic/kafka adapter: cluster id, topics, consumer-group members
+ * (described, and removed as group-entry.ts fences them) and consumer-group offsets. The library's
+ * alterConsumerGroupOffsets sends OffsetCommit with generation -1 and no member id (what Java's
+ * alterConsumerGroupOffsets sends), so the broker refuses it while the group has members;
+ * deleteConsumerGroupOffsets is OffsetDelete (KIP-496), deleteGroups DeleteGroups.
  */
 import { Admin, findErrorBy } from "@platformatic/kafka";
 import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import { RetriableError } from "../../errors.ts";
 import { retry } from "../../util/backoff.ts";
 import { connectionSettings } from "../client-config.ts";
-import type { ClientProperties, KafkaAdmin, TopicDescription, TopicSpec } from "../kafka-port.ts";
+import type { ClientProperties, DescribedMember, KafkaAdmin, TopicDescription, TopicSpec } from "../kafka-port.ts";
 import { baseOptions } from "./client-options.ts";
 import { isUnknownTopic, wrap } from "./errors.ts";
+import { libraryGroup } from "./group-entry.ts";
 
 function byTopic<T extends TopicPartition>(items: readonly T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();
@@ -161,10 +163,30 @@ export class PlatformaticAdmin implements KafkaAdmin {
     }
   }
 
+  async groupMembers(groupId: string): Promise<DescribedMember[]> {
+    try {
+      return [...(await libraryGroup(this.admin, groupId, ORPHAN_REASON).members())];
+    } catch (error) {
+      throw wrap(error, `Failed to describe consumer group ${groupId}`);
+    }
+  }
+
+  async removeGroupMembers(groupId: string, memberIds: readonly string[]): Promise<void> {
+    if (memberIds.length === 0) return;
+    try {
+      await libraryGroup(this.admin, groupId, ORPHAN_REASON).remove(memberIds);
+    } catch (error) {
+      throw wrap(error, `Failed to remove members from consumer group ${groupId}`);
+    }
+  }
+
   async close(): Promise<void> {
     await this.admin.close();
   }
 }
+
+/** Why the worker removes a member (KIP-800's reason): a dead consumer of a task that no longer runs. */
+const ORPHAN_REASON = "its task no longer runs";
 
 /** A connected admin client from Kafka client properties. */
 export async function connectPlatformaticAdmin(properties: ClientProperties): Promise<KafkaAdmin> {

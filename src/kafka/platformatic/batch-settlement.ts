@@ -23,7 +23,7 @@ import {
   withExpiry,
 } from "./batch-failures.ts";
 import { splitBatch } from "./batch-split.ts";
-import { retriable as isRetriable, isUnknownTopic } from "./errors.ts";
+import { failureMessage, retriable as isRetriable, isUnknownTopic } from "./errors.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
 import type { PipelineSettings } from "./produce-pipeline.ts";
 import { ProducerRetries } from "./producer-retries.ts";
@@ -93,7 +93,7 @@ export class BatchSettlement {
     topics?: ReadonlySet<string>,
     epoch = 0,
   ): void {
-    const message = `${what}: ${(error as Error)?.message ?? String(error)}`;
+    const message = failureMessage(error, what);
     if (isRetriable(error) || isUnknownTopic(error)) {
       this.lastError = message;
       this.retryRun.metadataFailed(now, message, error);

@@ -11,8 +11,8 @@
  * trace as Java's exception for it (`Caused by: org.apache.kafka.common.errors.InvalidTopicException:
  * The request attempted to perform an operation on an invalid topic.`), not only as the library's
  * "Received response with error while executing API …", and marked with its name (kafkaErrorOf).
- * When the library's retries ran out ("metadata failed 4 times."), the message names the first
- * network error in it and its socket's reason ("Connection to 127.0.0.1:9092 failed: connect
+ * When the library's retries ran out ("metadata failed 4 times."), the message names the network
+ * error of the attempt it gave up on (the last) and its socket's reason ("Connection to 127.0.0.1:9092 failed: connect
  * ECONNREFUSED 127.0.0.1:9092"), as kafkajs's does: the operator sees why Kafka was not reached.
  * Without one, a group coordinator that was not ready is named ("COORDINATOR_LOAD_IN_PROGRESS: The
  * coordinator is loading and hence can't process requests."), as kafkajs' message says it, and so is
@@ -111,14 +111,19 @@ function refusalIn(error: unknown): BrokerError | undefined {
   return findInError(error, (e: LibraryError) => (e.canRetry === true ? undefined : protocolError(e, () => true)));
 }
 
-/** The first network error inside `error` (not `error` itself), with its socket's reason when it has one. */
+/**
+ * The network error inside `error` (not `error` itself) with its socket's reason when it has one: the one of the
+ * attempt the library gave up on (givenUpOn) first, since the message says the retries ended on it. After a
+ * connection closed mid-request the first attempt's is "Connection closed" while the last ones were refused.
+ */
 function networkCause(error: unknown): string | undefined {
-  return findInError(error, (e: LibraryError) => {
+  const named = (e: LibraryError) => {
     if (e === error || e.code !== "PLT_KFK_NETWORK") return undefined;
     const socket = e.cause as { message?: unknown } | undefined;
     const reason = typeof socket?.message === "string" && socket.message ? `: ${socket.message}` : "";
     return `${String(e.message).replace(/\.$/, "")}${reason}`;
-  });
+  };
+  return findInError(givenUpOn(error), named) ?? findInError(error, named);
 }
 
 /** The first answer of a group coordinator not ready (COORDINATOR_LOAD_IN_PROGRESS, ...) in the error. */
@@ -219,14 +224,22 @@ function libraryMessage(error: unknown, depth = 0): string {
   return `${message.slice(0, -tail.length)} ${[...distinct].join(" ")}`;
 }
 
+/**
+ * `what` failed with the library's `error`: its message, naming the connection that failed, the coordinator's or
+ * the broker's answer as `wrap` does (also the producer's own retries' failure: the task's Degraded trace).
+ */
+export function failureMessage(error: unknown, what: string): string {
+  const cause = networkCause(error) ?? coordinatorCause(error) ?? summarizedAnswer(error);
+  return `${what}: ${libraryMessage(error)}${cause ? ` (${cause})` : ""}`;
+}
+
 export function wrap(error: unknown, what: string): Error {
   if (error instanceof ConnectError) return error;
   const denial = accessDenial(error);
   if (denial) return accessFailure(what, denial.kafkaError, denial.detail, error);
   const tls = tlsFailure(what, error);
   if (tls) return tls;
-  const cause = networkCause(error) ?? coordinatorCause(error) ?? summarizedAnswer(error);
-  const message = `${what}: ${libraryMessage(error)}${cause ? ` (${cause})` : ""}`;
+  const message = failureMessage(error, what);
   if (retriable(error)) return withKafkaError(new RetriableError(message, { cause: error }), retriableAnswer(error));
   const refusal = refusalIn(error);
   if (refusal === undefined) return new ConnectError(message, { cause: error });
@@ -242,6 +255,13 @@ export function wrap(error: unknown, what: string): Error {
  */
 export function coordinatorNotReady(error: unknown): string | undefined {
   return coordinatorRefusal(givenUpOn(error))?.kafkaError;
+}
+
+/** The coordinator's answer for a member it does not know (UNKNOWN_MEMBER_ID): it left, or was removed, already. */
+export function isUnknownMember(error: unknown): boolean {
+  return (
+    findInError(error, (e: LibraryError) => protocolError(e, (name) => name === "UNKNOWN_MEMBER_ID")) !== undefined
+  );
 }
 
 /**

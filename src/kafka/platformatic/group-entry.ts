@@ -10,9 +10,9 @@ import { retry } from "../../util/backoff.ts";
 import type { ConnectionSettings } from "../client-config.ts";
 import { type CoordinatorWait, waitForCoordinator } from "../coordinator-wait-policy.ts";
 import type { PredecessorMembers } from "../kafka-port.ts";
-import { fenceOwnPredecessors } from "../own-predecessors.ts";
+import { type FencedGroup, fenceOwnPredecessors, removeEach } from "../own-predecessors.ts";
 import { baseOptions } from "./client-options.ts";
-import { coordinatorNotReady, isUnknownTopic, notReached, retriable } from "./errors.ts";
+import { coordinatorNotReady, isUnknownMember, isUnknownTopic, notReached, retriable } from "./errors.ts";
 
 /** The admin calls that fencing a predecessor makes (the library's Admin; a fake in unit tests). */
 export type FencingAdmin = Pick<Admin, "describeGroups" | "removeMembersFromConsumerGroup" | "close">;
@@ -55,23 +55,30 @@ export function fenceZombies(
   wait: CoordinatorWait,
 ): Promise<void> {
   const fence = () =>
-    withAdmin(openAdmin(), (admin) =>
-      fenceOwnPredecessors(predecessors, clientId, {
-        members: async () => {
-          const groups = await admin.describeGroups({ groups: [groupId] });
-          return [...(groups.get(groupId)?.members.values() ?? [])].map((m) => ({
-            memberId: m.id,
-            clientId: m.clientId,
-          }));
-        },
-        remove: (memberIds) =>
-          admin.removeMembersFromConsumerGroup({
-            groupId,
-            members: memberIds.map((memberId) => ({ memberId, reason: "replaced by a restarted task" })),
-          }),
-      }),
-    );
+    withAdmin(openAdmin(), async (admin) => {
+      await fenceOwnPredecessors(predecessors, clientId, libraryGroup(admin, groupId, "replaced by a restarted task"));
+    });
   return waitForCoordinator(fence, wait, coordinatorNotReady);
+}
+
+/** `groupId` through the library's admin client; members are removed giving `reason` (KIP-800). */
+export function libraryGroup(admin: FencingAdmin, groupId: string, reason: string): FencedGroup {
+  return {
+    members: async () => {
+      const groups = await admin.describeGroups({ groups: [groupId] });
+      return [...(groups.get(groupId)?.members.values() ?? [])].map((m) => ({
+        memberId: m.id,
+        clientId: m.clientId,
+      }));
+    },
+    remove: (memberIds) =>
+      removeEach(
+        memberIds,
+        async (memberId) =>
+          void (await admin.removeMembersFromConsumerGroup({ groupId, members: [{ memberId, reason }] })),
+        isUnknownMember,
+      ),
+  };
 }
 
 /**

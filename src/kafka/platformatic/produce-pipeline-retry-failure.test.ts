@@ -6,7 +6,7 @@
  * Metadata not to be had: produce-pipeline.test.ts ("when metadata cannot be had").
  */
 import { describe, expect, test } from "bun:test";
-import { NetworkError } from "@platformatic/kafka";
+import { MultipleErrors, NetworkError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import {
@@ -114,5 +114,22 @@ describe("ProducePipeline.retryFailure", () => {
     await all;
     expect(outcomes).toEqual(["failed: The producer is closed"]);
     expect(pipeline.retryFailure).toBeUndefined();
+  });
+
+  // explore21 P3: the trace said "Could not get metadata: metadata failed 4 times." while the WARN line named the connection.
+  test("metadata not to be had after the library's own retries: names the connection that failed and why, as the WARN line", async () => {
+    let now = 0;
+    const socket = new Error("connect ECONNREFUSED 127.0.0.1:9");
+    const refused = new NetworkError("Connection to 127.0.0.1:9 failed.", { cause: socket });
+    const broker = new NoMetadata(new MultipleErrors("metadata failed 4 times.", [refused, refused, refused, refused]));
+    const pipeline = new ProducePipeline(broker, settings(), () => now);
+    const { all } = appendAll(pipeline, [0]);
+    await waitFor(() => broker.calls >= 2, { what: "metadata asked again" });
+    now = RETRY_GRACE_MS;
+    expect(pipeline.retryFailure?.message).toBe(
+      "Could not get metadata: metadata failed 4 times. (Connection to 127.0.0.1:9 failed: connect ECONNREFUSED 127.0.0.1:9)",
+    );
+    pipeline.close(new Error("The producer is closed"));
+    await all;
   });
 });

@@ -1,0 +1,151 @@
+/**
+ * The worker's orphan sweep: member ids this gateway's sink consumers were given
+ * (consumer-member-store.ts) that no task of their connector will fence any more, because the
+ * connector was deleted while the gateway was down (`gateway delete-connector`), it runs fewer
+ * tasks, or its group or client id changed. A consumer killed with -9 under such an id would stay in
+ * its group until its session.timeout.ms ran out, holding every rebalance of the group (a
+ * connector sharing it with `consumer.override.group.id` included). The sweep removes those still in
+ * their group with their client id (own-predecessors.ts, as a task's own fencing), on the
+ * connector's admin client (its `admin.override.*` keys; the worker's for a deleted connector), then
+ * forgets them. Called by the Herder at start (once the stored task configs are known, beside the
+ * tasks' starts) and after a task reconfiguration, never awaited by either (a stop awaits it, up to
+ * a limit; one still going then opens no admin client). A sweep that fails (Kafka not reached, a
+ * refused ACL) logs one WARN per connector and keeps its ids for the next one.
+ */
+import type { Config } from "../api/connector.ts";
+import type { KafkaAdmin } from "../kafka/kafka-port.ts";
+import { adminGroup, fenceOwnPredecessors } from "../kafka/own-predecessors.ts";
+import type { PluginRegistry } from "../plugin/registry.ts";
+import type { ConsumerMemberStore, StoredMember } from "../store/consumer-member-store.ts";
+import type { Logger } from "../util/logger.ts";
+import type { WorkerConfig } from "../worker-config.ts";
+import { resolveConnector } from "./resolve-connector.ts";
+import type { ResolveConfig } from "./resolved-values.ts";
+import { sinkGroupId } from "./task-builder.ts";
+import { taskClientProperties } from "./task-clients.ts";
+
+/** A stored connector as the sweep reads it: its config and how many task configs it has. */
+export interface StoredConnector {
+  readonly config: Config;
+  readonly tasks: number;
+}
+
+export interface OrphanSweepDeps {
+  readonly config: WorkerConfig;
+  readonly registry: PluginRegistry;
+  readonly resolveConfig: ResolveConfig;
+  readonly members: ConsumerMemberStore;
+  /** The stored connector; undefined when it no longer exists. */
+  readonly connector: (name: string) => StoredConnector | undefined;
+  /**
+   * Whether the worker is stopping: a sweep past the stop's wait for it (herder.ts) opens no admin
+   * client (the worker's may be closed already) and keeps its ids for the next start.
+   */
+  readonly stopping: () => boolean;
+  /** Runs `use` with the connector's admin client, or the worker's for a connector that no longer exists. */
+  readonly withAdmin: <T>(config: Config | undefined, use: (admin: KafkaAdmin) => Promise<T>) => Promise<T>;
+  readonly log: Logger;
+}
+
+const pairKey = (groupId: string, clientId: string) => `${groupId}\u0000${clientId}`;
+
+/** Whether the connector's class is a sink this gateway has (no task of a class it lacks starts). */
+function isSink(registry: PluginRegistry, config: Config): boolean {
+  try {
+    return resolveConnector(registry, config["connector.class"] ?? "").type === "sink";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The (group id, client id) pairs whose member ids the connector's tasks fence themselves: a sink
+ * task's group and default client id (a configured client.id is never fenced on: task-clients.ts).
+ */
+function fencedByTasks(deps: OrphanSweepDeps, name: string, config: Config, tasks: number): Set<string> {
+  const inUse = new Set<string>();
+  const groupId = sinkGroupId(name, config);
+  for (let task = 0; task < tasks; task++) {
+    const clients = taskClientProperties(deps.config, { connector: name, task }, config);
+    if (clients.consumerFencesPredecessors) inUse.add(pairKey(groupId, clients.consumer["client.id"] ?? ""));
+  }
+  return inUse;
+}
+
+/**
+ * The stored ids no task of the connector fences, per (group id, client id) pair: all of them for a
+ * connector deleted or no sink. The connector's config is resolved (its providers asked) only when
+ * its stored form leaves a row unfenced: resolving replaces references only, and a pair that still
+ * holds one matches no stored row.
+ */
+async function orphanedPairs(
+  deps: OrphanSweepDeps,
+  name: string,
+  stored: StoredConnector | undefined,
+  rows: readonly StoredMember[],
+): Promise<StoredMember[][]> {
+  const pairs = new Map<string, StoredMember[]>();
+  for (const row of rows) {
+    const key = pairKey(row.groupId, row.clientId);
+    const pair = pairs.get(key);
+    if (pair) pair.push(row);
+    else pairs.set(key, [row]);
+  }
+  if (!stored || !isSink(deps.registry, stored.config)) return [...pairs.values()];
+  let inUse = fencedByTasks(deps, name, stored.config, stored.tasks);
+  if ([...pairs.keys()].some((key) => !inUse.has(key)))
+    inUse = fencedByTasks(deps, name, await deps.resolveConfig(stored.config), stored.tasks);
+  return [...pairs].filter(([key]) => !inUse.has(key)).map(([, pair]) => pair);
+}
+
+/**
+ * Sweeps one connector's orphaned member ids; throws what kept them (they stay for the next sweep).
+ * Only the ids of `rows`, read with the task count, are removed and forgotten: a task of an orphaned
+ * pair that starts meanwhile (tasks.max raised, the connector resumed) stores its live id under it.
+ */
+async function sweepConnector(deps: OrphanSweepDeps, name: string, rows: readonly StoredMember[]): Promise<void> {
+  const stored = deps.connector(name);
+  const orphans = await orphanedPairs(deps, name, stored, rows);
+  if (orphans.length === 0 || deps.stopping()) return;
+  await deps.withAdmin(stored?.config, async (admin) => {
+    for (const pair of orphans) {
+      const { groupId, clientId } = pair[0]!;
+      const snapshot = pair.map((row) => row.memberId);
+      const removed = await fenceOwnPredecessors(
+        { ...deps.members.predecessors(name, groupId, clientId), remembered: () => snapshot },
+        clientId,
+        adminGroup(admin, groupId),
+      );
+      for (const memberId of removed)
+        deps.log.info(
+          `Removed the dead consumer ${memberId} (client ${clientId}) of connector ${name}'s former sink task from group ${groupId}`,
+        );
+    }
+  });
+}
+
+/** Sweeps the orphaned member ids of `connectors` (every connector with ids kept when none named). */
+export async function fenceOrphanMembers(deps: OrphanSweepDeps, connectors?: readonly string[]): Promise<void> {
+  const byConnector = new Map<string, StoredMember[]>();
+  try {
+    for (const row of deps.members.all()) {
+      if (connectors && !connectors.includes(row.connector)) continue;
+      const rows = byConnector.get(row.connector);
+      if (rows) rows.push(row);
+      else byConnector.set(row.connector, [row]);
+    }
+  } catch (error) {
+    deps.log.warn("Could not read the member ids of sink consumers whose tasks no longer run", error);
+    return;
+  }
+  await Promise.all(
+    [...byConnector].map(([name, rows]) =>
+      sweepConnector(deps, name, rows).catch((error) =>
+        deps.log.warn(
+          `Could not remove the dead consumers of connector ${name}'s former sink tasks from their groups; trying again at the next start`,
+          error,
+        ),
+      ),
+    ),
+  );
+}
