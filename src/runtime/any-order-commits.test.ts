@@ -6,6 +6,7 @@ import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import type { KafkaProducer, ProducedMetadata, ProducerRecord, SendOptions } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { deferred } from "../util/async.ts";
+import type { WorkerSourceTaskOptions } from "./source-task-lifecycle.ts";
 import {
   awaitStopped,
   memorySourceTask,
@@ -37,7 +38,10 @@ class AnyOrderSource extends QueuedSource {
 
 const rec = (topic: string, value: string) => sourceRecord({ topic, value, valueSchema: Schemas.STRING });
 
-/** A send whose records of `topic` wait for `released` (a leader away); the others are written and told at once. */
+/**
+ * A send whose records of `topic` wait for `released` (a leader away); the others are written and told at once. A send
+ * with none of them is answered a turn after its write, as a broker's answer comes: after the task loop waits for room.
+ */
 function heldPartition(topic: string, released: Promise<void>) {
   return async (
     inner: KafkaProducer,
@@ -50,7 +54,7 @@ function heldPartition(topic: string, released: Promise<void>) {
     if (indexes.length < records.length) {
       options?.onWritten?.(indexes, first);
       await released;
-    }
+    } else await new Promise((answered) => setImmediate(answered));
     const rest = await inner.send(records.filter((r) => r.topic === topic));
     let f = 0;
     let r = 0;
@@ -58,20 +62,24 @@ function heldPartition(topic: string, released: Promise<void>) {
   };
 }
 
+/** An AnyOrderSource's task whose producer (`maxInFlight` sends) holds the records of topic s until `held` resolves. */
+function heldSourceTask(maxInFlight: number, options: Partial<WorkerSourceTaskOptions> = {}) {
+  const kafka = new MemoryKafka();
+  const plugin = new AnyOrderSource();
+  const held = deferred<void>();
+  const { task } = memorySourceTask({
+    plugin,
+    taskClass: "test.AnyOrder",
+    kafka,
+    options: { producer: producerThrough(kafka, maxInFlight, heldPartition("s", held.promise)), ...options },
+  });
+  return { plugin, held, task };
+}
+
 describe("a SourceTask that commitsAnyOrder (per-partition-acks steps 3 and 4)", () => {
   test("gets a partition's records Kafka wrote while another partition of their send is held, each once", async () => {
-    const kafka = new MemoryKafka();
-    const plugin = new AnyOrderSource();
-    const held = deferred<void>();
-    const { task } = memorySourceTask({
-      plugin,
-      taskClass: "test.AnyOrder",
-      kafka,
-      options: {
-        // h is written at once; s waits for a leader until the test lets it.
-        producer: producerThrough(kafka, 1, heldPartition("s", held.promise)),
-      },
-    });
+    // h is written at once; s waits for a leader until the test lets it.
+    const { plugin, held, task } = heldSourceTask(1);
     plugin.queue.push([rec("s", "S1"), rec("h", "H1"), rec("h", "H2")]);
     task.start();
     await waitFor(() => plugin.commits.length === 1, { what: "h's records committed while s's is held" });
@@ -107,20 +115,26 @@ describe("a SourceTask that commitsAnyOrder (per-partition-acks steps 3 and 4)",
   });
 
   test("is polled past max.in.flight batches while Kafka writes part of each (buffer.memory bounds them)", async () => {
-    const kafka = new MemoryKafka();
-    const plugin = new AnyOrderSource();
-    const held = deferred<void>();
-    const { task } = memorySourceTask({
-      plugin,
-      taskClass: "test.AnyOrder",
-      kafka,
-      options: { maxInFlightBatches: 2, producer: producerThrough(kafka, 5, heldPartition("s", held.promise)) },
-    });
+    const { plugin, held, task } = heldSourceTask(5, { maxInFlightBatches: 2 });
     for (const n of [1, 2, 3, 4]) plugin.queue.push([rec("s", `S${n}`), rec("h", `H${n}`)]);
     task.start();
     await waitFor(() => plugin.queue.length === 0, { what: "every batch polled while s holds a record of each" });
     held.resolve();
     await waitFor(() => plugin.committed.length === 8);
+    await stopAndAwait(task);
+  });
+
+  test("is polled again as soon as a later batch Kafka wrote stops counting, while the oldest is still held", async () => {
+    const { plugin, held, task } = heldSourceTask(5, { maxInFlightBatches: 2 });
+    plugin.queue.push([rec("s", "S1"), rec("h", "H1")]);
+    for (const n of [2, 3, 4, 5, 6]) plugin.queue.push([rec("h", `H${n}`)]);
+    task.start();
+    await waitFor(() => ["H4", "H5", "H6"].every((v) => plugin.committed.includes(v)), {
+      what: "H4 to H6 polled and committed while s holds S1",
+    });
+    expect(plugin.committed).not.toContain("S1");
+    held.resolve();
+    await waitFor(() => plugin.committed.includes("S1"));
     await stopAndAwait(task);
   });
 });

@@ -11,6 +11,8 @@
  * of it already, for a task that takes its commits in any order: SourceAcknowledgements) counts its
  * bytes only.
  */
+import { type Deferred, deferred } from "../util/async.ts";
+
 export type BatchOutcome<R> =
   | { readonly ok: true; readonly value: R }
   | { readonly ok: false; readonly error: unknown };
@@ -32,6 +34,8 @@ export class InFlightBatches<P, R> {
   private inFlightBytes = 0;
   /** Entries that count against `maxBatches`: all but those `uncount`ed. */
   private counted = 0;
+  /** Resolved (and dropped) when room is made (`roomFreed`). */
+  private freed: Deferred<void> | undefined;
 
   /** `counts`: whether a batch still counts against `maxBatches` (false once `uncount`ed); all do without it. */
   constructor(
@@ -58,6 +62,22 @@ export class InFlightBatches<P, R> {
   /** A batch in flight no longer counts against `maxBatches` (its bytes still do); `counts` says so of it from now. */
   uncount(): void {
     this.counted--;
+    this.tellRoomFreed();
+  }
+
+  /**
+   * Resolves once room is made: a batch `uncount`ed (the oldest batch may stay held meanwhile, so a wait on it alone
+   * would not see that room), or batches taken back.
+   */
+  roomFreed(): Promise<void> {
+    this.freed ??= deferred<void>();
+    return this.freed.promise;
+  }
+
+  private tellRoomFreed(): void {
+    const freed = this.freed;
+    this.freed = undefined;
+    freed?.resolve();
   }
 
   /** Tracks `send`; its outcome is recorded, never thrown here (takeSettled hands it back). */
@@ -92,7 +112,10 @@ export class InFlightBatches<P, R> {
     }
     // Taken batches (with their records) are released at once; one splice, however many settled behind a held one
     // (a count bounded by bytes alone may be large).
-    if (out.length > 0) entries.splice(0, out.length);
+    if (out.length > 0) {
+      entries.splice(0, out.length);
+      this.tellRoomFreed();
+    }
     return out;
   }
 

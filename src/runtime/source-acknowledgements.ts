@@ -116,6 +116,14 @@ export class SourceAcknowledgements {
     return this.inFlight.oldestSettled().then(() => this.acknowledging);
   }
 
+  /**
+   * Resolves once there may be room for another batch: the oldest batch acknowledged, or a later one that Kafka wrote
+   * part of no longer counting against max.in.flight (`handOut`) while the oldest is still held.
+   */
+  roomChanged(): Promise<void> {
+    return Promise.race([this.oldestAcknowledged(), this.inFlight.roomFreed()]);
+  }
+
   /** Every batch in flight settled and handled (the task stops). */
   async drain(): Promise<void> {
     await this.inFlight.allSettled();

@@ -157,7 +157,7 @@ export class WorkerSourceTask extends WorkerTask {
       // A pause ends the wait, as Connect checks shouldPause() between send retries: the task reads
       // PAUSED while the records in flight are still retried (as Java's producer retries what it holds).
       if (!this.acks.inFlight.hasRoom() || this.sender.retrying) {
-        await abortable(this.acks.oldestAcknowledged(), this.activeSignal);
+        await abortable(this.acks.roomChanged(), this.activeSignal);
         await this.maybeCommitOffsets();
         continue;
       }
@@ -260,7 +260,7 @@ export class WorkerSourceTask extends WorkerTask {
         } else positions[i] = -1;
       }
       while (!this.acks.inFlight.hasRoom(bytes) && !this.stopping) {
-        await abortable(this.acks.oldestAcknowledged(), this.stopSignal);
+        await abortable(this.acks.roomChanged(), this.stopSignal);
       }
     } catch (error) {
       await recordsNotSent(
