@@ -31,6 +31,34 @@ describe("SentRecords", () => {
     expect(sent.awaiting()).toEqual([]);
   });
 
+  test("pieces of interleaved partitions acknowledged ahead of a held record: each piece, not each record, walks from the head", () => {
+    // Slot 0 is held (a stuck partition); partitions a, b and c take the others in turn (1, 4, 7.. to a) and are
+    // acknowledged per partition, 100 records a piece, a's piece, then b's, then c's, then a's next, and so on.
+    const partitions = 3;
+    const piece = 100;
+    const count = 1 + partitions * piece * 20;
+    const { sent, slots } = polled(count);
+    let bound = 0;
+    let cursor = 0;
+    for (let from = 1; from < count; from += partitions * piece) {
+      for (let p = 0; p < partitions; p++) {
+        const first = from + p;
+        // A piece starting before the cursor: the slots after it, then those from the head to its first; then each
+        // record the head and the slots from the cursor to it.
+        if (first < cursor) bound += count - cursor + first;
+        bound += 4 * piece;
+        for (let k = 0; k < piece; k++) {
+          const i = first + k * partitions;
+          expect(sent.ack(slots[i]!.record)).toBe(slots[i]!);
+          cursor = i + 1;
+        }
+      }
+    }
+    expect(sent.ackSearchVisits).toBeLessThanOrEqual(bound);
+    expect(sent.ack(slots[0]!.record)).toBe(slots[0]!);
+    expect(sent.awaiting()).toEqual([]);
+  });
+
   test("in poll order, abandoned records among them (half of 20,000): each found at the cursor, none searched for", () => {
     const { sent, slots } = polled(20_000);
     for (let i = 0; i < 10_000; i++) slots[i]!.state = "abandoned"; // the older half

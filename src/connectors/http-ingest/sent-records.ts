@@ -7,7 +7,10 @@
  * until acknowledged, even once its request aborted ("abandoned"), so that acknowledgement too is
  * found at the cursor and not searched for. Acknowledged slots are dropped when compacting. Only an
  * acknowledgement out of poll order or a repeated one searches: forward from the cursor first, so records handed
- * out ahead of a held one (SourceTask.commitsAnyOrder), in increasing poll order, cost O(1) amortised.
+ * out ahead of a held one (SourceTask.commitsAnyOrder), in increasing poll order, cost O(1) amortised. Kafka hands
+ * them out per partition (pieces, interleaved in poll order): a piece whose first record lies before the cursor walks
+ * the slots after the cursor, then those from the oldest one awaited to it, so each piece (not each record) costs up
+ * to every slot kept.
  * Called by IngestQueue only, on the event loop.
  */
 import type { SourceRecord } from "../../api/record.ts";
