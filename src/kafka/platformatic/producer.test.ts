@@ -385,6 +385,25 @@ describe("PlatformaticProducer", () => {
     expect(told).toHaveLength(1);
   });
 
+  test("onWritten that throws: the send settles with every record, nothing uncaught", async () => {
+    const broker = new HeldBroker();
+    const producer = producerOn(broker);
+    const warm = producer.send([record("t", 0, "W"), record("t", 1, "V")]);
+    await broker.answerUntil(warm);
+    let told = 0;
+    const send = producer.send([record("t", 0, "A"), record("t", 1, "B")], {
+      onWritten: () => {
+        told++;
+        throw new Error("the task's hand-out failed");
+      },
+    });
+    await waitFor(() => broker.pending.length === 1);
+    broker.answerNext({ "t-1": 6 }); // t-0 written, t-1 NOT_LEADER_OR_FOLLOWER: retried
+    await waitFor(() => told === 1, { what: "t-0's records told" });
+    await broker.answerUntil(send);
+    expect((await send).map((m) => `${m.partition}@${m.offset}`)).toEqual(["0@1", "1@1"]);
+  });
+
   test("onWritten: a send whose partitions are answered together settles with all of them, none told before", async () => {
     const broker = new HeldBroker();
     const producer = producerOn(broker);

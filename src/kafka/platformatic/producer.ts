@@ -24,6 +24,7 @@
  */
 import { murmur2, Producer } from "@platformatic/kafka";
 import { ConnectError, isRetriable, messageOf, RetriableError } from "../../errors.ts";
+import { getLogger } from "../../util/logger.ts";
 import { isAccessError, KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import { connectionSettings, type ProducerSettings, producerSettings } from "../client-config.ts";
 import { withInvalidTopics } from "../invalid-topics.ts";
@@ -57,6 +58,8 @@ import { recordBytes, StickyPartitioner } from "./sticky-partitioner.ts";
 
 const toBuffer = (b: Uint8Array): Buffer =>
   Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+const log = getLogger("org.apache.kafka.clients.producer.KafkaProducer");
 
 export class PlatformaticProducer implements KafkaProducer {
   /** Sends waiting for metadata before they are admitted, in call order. */
@@ -253,8 +256,14 @@ export class PlatformaticProducer implements KafkaProducer {
       const written: [number, number | readonly number[]][] = [];
       const tell = () => {
         if (settled) return;
-        for (const [g, value] of written.splice(0))
-          onWritten(...groupWritten(records, groups[g]!, partitions, value, now));
+        for (const [g, value] of written.splice(0)) {
+          // On a turn of its own: a throw would escape as an uncaught exception. The settlement reports the records anyway.
+          try {
+            onWritten(...groupWritten(records, groups[g]!, partitions, value, now));
+          } catch (error) {
+            log.error("A send's onWritten failed; its records are reported when the send settles", error);
+          }
+        }
       };
       for (let g = 0; g < groups.length; g++) {
         sent[g]!.then(
