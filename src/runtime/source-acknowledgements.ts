@@ -77,8 +77,6 @@ export class SourceAcknowledgements {
   private readonly taken: SettledBatch<TrackedBatch, BatchResult>[] = [];
   /** Set once a batch failed or was abandoned: nothing after it is ever acknowledged. */
   private halted = false;
-  /** Pieces handed out (`handOut`) whose commit has not returned yet. */
-  private piecesPending = 0;
 
   constructor(private readonly d: SourceAcknowledgementsDeps) {
     const o = d.options;
@@ -154,13 +152,8 @@ export class SourceAcknowledgements {
       written.push(metadata[k]!);
     }
     if (fresh.length === 0) return;
-    this.piecesPending++;
     this.acknowledging = this.acknowledging.then(async () => {
-      try {
-        if (!this.d.cancelled()) await this.commitWritten(fresh, written);
-      } finally {
-        this.piecesPending--;
-      }
+      if (!this.d.cancelled()) await this.commitWritten(fresh, written);
     });
   }
 
@@ -178,10 +171,11 @@ export class SourceAcknowledgements {
    * SourceTaskContext.holdUnwrittenSend: holds the send being retried (SourceTaskSender.holdUnwritten) only when, as
    * well, Kafka wrote no record of a batch settled and not yet handed to the task's commitRecord(s): one waiting its
    * turn behind an earlier batch's commitRecords, or being handed now. Its records are still the task's to answer, and
-   * written. True when it held.
+   * written. A record handed out ahead of its unsettled batch (`handOut`) needs no check here: its request (failed
+   * listing it written, or answered) or its batch's metadata is still the sender's, so the sender refuses. True when
+   * it held.
    */
   holdUnwritten(): boolean {
-    if (this.piecesPending > 0) return false;
     if (this.taken.some(({ outcome }) => mayBeWritten(outcome)) || this.inFlight.anySettled(mayBeWritten)) return false;
     return this.d.sender.holdUnwritten();
   }
