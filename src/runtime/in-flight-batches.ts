@@ -34,7 +34,7 @@ export class InFlightBatches<P, R> {
   private inFlightBytes = 0;
   /** Entries that count against `maxBatches`: all but those `uncount`ed. */
   private counted = 0;
-  /** Resolved (and dropped) when room is made (`roomFreed`). */
+  /** Resolved (and dropped) when a batch is uncounted (`roomFreed`). */
   private freed: Deferred<void> | undefined;
 
   /** `counts`: whether a batch still counts against `maxBatches` (false once `uncount`ed); all do without it. */
@@ -62,22 +62,18 @@ export class InFlightBatches<P, R> {
   /** A batch in flight no longer counts against `maxBatches` (its bytes still do); `counts` says so of it from now. */
   uncount(): void {
     this.counted--;
-    this.tellRoomFreed();
+    const freed = this.freed;
+    this.freed = undefined;
+    freed?.resolve();
   }
 
   /**
-   * Resolves once room is made: a batch `uncount`ed (the oldest batch may stay held meanwhile, so a wait on it alone
-   * would not see that room), or batches taken back.
+   * Resolves once a batch is `uncount`ed: the oldest batch may stay held meanwhile, so a wait on it alone would not see
+   * that room. (Batches taken back free room too, but the caller waits for them to be handled: `oldestSettled`.)
    */
   roomFreed(): Promise<void> {
     this.freed ??= deferred<void>();
     return this.freed.promise;
-  }
-
-  private tellRoomFreed(): void {
-    const freed = this.freed;
-    this.freed = undefined;
-    freed?.resolve();
   }
 
   /** Tracks `send`; its outcome is recorded, never thrown here (takeSettled hands it back). */
@@ -112,10 +108,7 @@ export class InFlightBatches<P, R> {
     }
     // Taken batches (with their records) are released at once; one splice, however many settled behind a held one
     // (a count bounded by bytes alone may be large).
-    if (out.length > 0) {
-      entries.splice(0, out.length);
-      this.tellRoomFreed();
-    }
+    if (out.length > 0) entries.splice(0, out.length);
     return out;
   }
 
