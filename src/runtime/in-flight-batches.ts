@@ -11,7 +11,6 @@
  * of it already, for a task that takes its commits in any order: SourceAcknowledgements) counts its
  * bytes only.
  */
-import { type Deferred, deferred } from "../util/async.ts";
 
 export type BatchOutcome<R> =
   | { readonly ok: true; readonly value: R }
@@ -34,8 +33,8 @@ export class InFlightBatches<P, R> {
   private inFlightBytes = 0;
   /** Entries that count against `maxBatches`: all but those `uncount`ed. */
   private counted = 0;
-  /** Resolved (and dropped) when a batch is uncounted (`roomFreed`). */
-  private freed: Deferred<void> | undefined;
+  /** Called (and dropped) when a batch is uncounted (`onRoomFreed`). */
+  private readonly roomWaiters = new Set<() => void>();
 
   /** `counts`: whether a batch still counts against `maxBatches` (false once `uncount`ed); all do without it. */
   constructor(
@@ -62,18 +61,19 @@ export class InFlightBatches<P, R> {
   /** A batch in flight no longer counts against `maxBatches` (its bytes still do); `counts` says so of it from now. */
   uncount(): void {
     this.counted--;
-    const freed = this.freed;
-    this.freed = undefined;
-    freed?.resolve();
+    for (const wake of this.roomWaiters) wake();
+    this.roomWaiters.clear();
   }
 
   /**
-   * Resolves once a batch is `uncount`ed: the oldest batch may stay held meanwhile, so a wait on it alone would not see
-   * that room. (Batches taken back free room too, but the caller waits for them to be handled: `oldestSettled`.)
+   * Calls `wake` once a batch is `uncount`ed: the oldest batch may stay held meanwhile, so a wait on it alone would not
+   * see that room. (Batches taken back free room too, but the caller waits for them to be handled: `oldestSettled`.)
+   * Returns what drops `wake` when the wait ended otherwise: nothing is kept per wait (a task waiting for room once a
+   * batch, for weeks, with nothing ever uncounted: review-ppack2b P1, ~64 bytes a wait on one promise's reactions).
    */
-  roomFreed(): Promise<void> {
-    this.freed ??= deferred<void>();
-    return this.freed.promise;
+  onRoomFreed(wake: () => void): () => void {
+    this.roomWaiters.add(wake);
+    return () => this.roomWaiters.delete(wake);
   }
 
   /** Tracks `send`; its outcome is recorded, never thrown here (takeSettled hands it back). */

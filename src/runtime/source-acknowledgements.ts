@@ -119,7 +119,13 @@ export class SourceAcknowledgements {
    * part of no longer counting against max.in.flight (`handOut`) while the oldest is still held.
    */
   roomChanged(): Promise<void> {
-    return Promise.race([this.oldestAcknowledged(), this.inFlight.roomFreed()]);
+    return new Promise((resolve) => {
+      const forget = this.inFlight.onRoomFreed(resolve);
+      void this.oldestAcknowledged().then(() => {
+        forget();
+        resolve();
+      });
+    });
   }
 
   /** Every batch in flight settled and handled (the task stops). */

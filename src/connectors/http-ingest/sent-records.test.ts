@@ -83,6 +83,16 @@ describe("SentRecords", () => {
     expect(sent.ackSearchVisits).toBe(1);
   });
 
+  // review-ppack2b P3: the cursor's fast path returned a slot acknowledged out of order again (counted twice).
+  test("a repeated acknowledgement of a record acknowledged out of order, at the cursor, returns null", () => {
+    const { sent, slots } = polled(3);
+    expect(sent.ack(slots[2]!.record)).toBe(slots[2]!);
+    expect(sent.ack(slots[1]!.record)).toBe(slots[1]!);
+    expect(sent.ack(slots[2]!.record)).toBeNull();
+    expect(sent.ack(slots[0]!.record)).toBe(slots[0]!);
+    expect(sent.awaiting()).toEqual([]);
+  });
+
   test("a record not pushed here is not found", () => {
     const { sent, slots } = polled(3);
     expect(sent.ack(sourceRecord(0))).toBeNull();

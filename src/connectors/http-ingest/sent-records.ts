@@ -56,7 +56,7 @@ export class SentRecords<S extends SentSlot> {
   ack(record: SourceRecord): S | null {
     const slots = this.slots;
     let i = this.ackNext;
-    if (i >= slots.length || slots[i]!.record !== record) {
+    if (i >= slots.length || slots[i]!.record !== record || slots[i]!.state === "acked") {
       i = this.find(record);
       if (i < 0) return null;
     }
