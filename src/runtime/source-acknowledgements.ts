@@ -159,7 +159,13 @@ export class SourceAcknowledgements {
     }
     if (fresh.length === 0) return;
     this.acknowledging = this.acknowledging.then(async () => {
-      if (!this.d.cancelled()) await this.commitWritten(fresh, written);
+      if (this.d.cancelled()) return;
+      // The chain never rejects (every later acknowledgement waits on it): a throw here is logged, not kept.
+      try {
+        await this.commitWritten(fresh, written);
+      } catch (error) {
+        this.d.log.error("Failed to acknowledge records Kafka wrote ahead of their batch", error);
+      }
     });
   }
 
