@@ -170,6 +170,18 @@ export interface SourceTask {
    * record skipped, commitRecord(record, null)).
    */
   readonly rejectsRecords?: boolean;
+  /**
+   * Gateway extension, not in Connect's API (Connect's producer callback commits each record in any order): true when
+   * `commitRecords` (or `commitRecord`) may get any part of a poll batch, in any order across Kafka partitions, each
+   * record once. Kafka's written records are then committed as they are written, not held behind a record of an
+   * earlier batch, or of the same batch, that a partition has not taken yet (a partition without a leader, until
+   * delivery.timeout.ms), and the task is polled while buffer.memory allows rather than up to
+   * max.in.flight.requests.per.connection batches. The rest of a batch is committed when it settles; its source offsets
+   * move only then, in poll order per source partition. Only with a producer that reports writes before a send
+   * settles (kafka.client=platformatic); kafkajs settles a send whole. A task with neither `commitRecord` nor
+   * `commitRecords` is polled so too. False or absent: whole batches, in poll order (see `poll`).
+   */
+  readonly commitsAnyOrder?: boolean;
   initialize(context: SourceTaskContext): void;
   start(config: Config): MaybePromise<void>;
   /**
@@ -182,8 +194,9 @@ export interface SourceTask {
    * earlier batches may still await Kafka's acknowledgement (up to the producer's
    * max.in.flight.requests.per.connection batches and buffer.memory bytes; when that is reached,
    * `poll` is not called until the oldest batch is acknowledged). Records are acknowledged
-   * (`commitRecords` / `commitRecord`) in poll order, batch by batch, never out of order; only the
-   * records of a batch given up in part reach `commitRecord` when it is given up (see there).
+   * (`commitRecords` / `commitRecord`) in poll order, batch by batch, never out of order (unless the
+   * task `commitsAnyOrder`); only the records of a batch given up in part reach `commitRecord` when it
+   * is given up (see there).
    */
   poll(signal: AbortSignal): Promise<SourceRecord[] | null>;
   /**
@@ -208,7 +221,8 @@ export interface SourceTask {
    * One acknowledged poll batch at once, whole: `metadata[i]` belongs to `records[i]` (null as for
    * commitRecord), and Kafka wrote (or a transformation dropped) every record of it. When present it
    * replaces the per-record `commitRecord` calls for acknowledged batches. Batches arrive in poll
-   * order; a batch whose send failed for good is never passed here (the task fails), and batches
+   * order (for a task that `commitsAnyOrder`, also parts of a batch Kafka wrote before the rest, and
+   * then only the rest when the batch settles); a batch whose send failed for good is never passed here (the task fails), and batches
    * still in flight when the task stops are passed only if Kafka acknowledged all of them. Records
    * of a batch given up in part reach `commitRecord` only (see there), never this.
    */

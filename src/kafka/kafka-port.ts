@@ -298,6 +298,14 @@ export interface SendOptions {
    * when `send` is called.
    */
   readonly refusalsSeen?: number;
+  /**
+   * Parts of the send Kafka wrote before the whole send settles: `indexes` (into `records`) and their metadata
+   * (`metadata[k]` is record `indexes[k]`'s). A record reported here is written for good; the send's eventual
+   * rejection lists it `written` again (PartlyWritten) and its resolution repeats it: the caller counts it once. Never
+   * called after the send settled. The adapter may never call it (kafkajs does not; nor does platformatic for a send
+   * of one partition): then everything comes with the settlement, as without it.
+   */
+  readonly onWritten?: (indexes: Int32Array, metadata: readonly ProducedMetadata[]) => void;
 }
 
 export interface ProducerOptions {

@@ -7,8 +7,11 @@
  * acknowledgements arrive in.
  *
  * Bounded by count and bytes (`hasRoom`); a single batch larger than the byte bound is admitted
- * when nothing else is in flight, so it cannot block forever.
+ * when nothing else is in flight, so it cannot block forever. A batch `uncount`ed (Kafka wrote part
+ * of it already, for a task that takes its commits in any order: SourceAcknowledgements) counts its
+ * bytes only.
  */
+
 export type BatchOutcome<R> =
   | { readonly ok: true; readonly value: R }
   | { readonly ok: false; readonly error: unknown };
@@ -28,10 +31,16 @@ export interface SettledBatch<P, R> {
 export class InFlightBatches<P, R> {
   private readonly entries: Entry<P, R>[] = [];
   private inFlightBytes = 0;
+  /** Entries that count against `maxBatches`: all but those `uncount`ed. */
+  private counted = 0;
+  /** Called (and dropped) when a batch is uncounted (`onRoomFreed`). */
+  private readonly roomWaiters = new Set<() => void>();
 
+  /** `counts`: whether a batch still counts against `maxBatches` (false once `uncount`ed); all do without it. */
   constructor(
     private readonly maxBatches: number,
     private readonly maxBytes: number,
+    private readonly counts?: (payload: P) => boolean,
   ) {}
 
   /** Batches submitted and not yet taken back. */
@@ -46,7 +55,25 @@ export class InFlightBatches<P, R> {
   /** Whether a batch of `bytes` may be submitted now. */
   hasRoom(bytes = 0): boolean {
     if (this.size === 0) return true;
-    return this.size < this.maxBatches && this.inFlightBytes + bytes <= this.maxBytes;
+    return this.counted < this.maxBatches && this.inFlightBytes + bytes <= this.maxBytes;
+  }
+
+  /** A batch in flight no longer counts against `maxBatches` (its bytes still do); `counts` says so of it from now. */
+  uncount(): void {
+    this.counted--;
+    for (const wake of this.roomWaiters) wake();
+    this.roomWaiters.clear();
+  }
+
+  /**
+   * Calls `wake` once a batch is `uncount`ed: the oldest batch may stay held meanwhile, so a wait on it alone would not
+   * see that room. (Batches taken back free room too, but the caller waits for them to be handled: `oldestSettled`.)
+   * Returns what drops `wake` when the wait ended otherwise: nothing is kept per wait (a task waiting for room once a
+   * batch, for weeks, with nothing ever uncounted: review-ppack2b P1, ~64 bytes a wait on one promise's reactions).
+   */
+  onRoomFreed(wake: () => void): () => void {
+    this.roomWaiters.add(wake);
+    return () => this.roomWaiters.delete(wake);
   }
 
   /** Tracks `send`; its outcome is recorded, never thrown here (takeSettled hands it back). */
@@ -66,18 +93,22 @@ export class InFlightBatches<P, R> {
     };
     this.entries.push(entry);
     this.inFlightBytes += bytes;
+    this.counted++;
   }
 
   /** The settled batches at the front, in submission order; stops at the first unsettled one. */
   takeSettled(): SettledBatch<P, R>[] {
     const out: SettledBatch<P, R>[] = [];
-    // The queue holds at most maxBatches entries: shift() is cheap, and taken batches (with their
-    // records) are released at once.
-    while (this.entries.length > 0 && this.entries[0]!.outcome !== undefined) {
-      const entry = this.entries.shift()!;
+    const entries = this.entries;
+    while (out.length < entries.length && entries[out.length]!.outcome !== undefined) {
+      const entry = entries[out.length]!;
       out.push({ payload: entry.payload, outcome: entry.outcome! });
       this.inFlightBytes -= entry.bytes;
+      if (!this.counts || this.counts(entry.payload)) this.counted--;
     }
+    // Taken batches (with their records) are released at once; one splice, however many settled behind a held one
+    // (a count bounded by bytes alone may be large).
+    if (out.length > 0) entries.splice(0, out.length);
     return out;
   }
 

@@ -6,7 +6,7 @@
 import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { type Deferred, deferred } from "../util/async.ts";
 import { LogManager } from "../util/logger.ts";
-import type { BatchResult, SendCoalescer, Sender, SendOutcome } from "./send-coalescer.ts";
+import type { BatchResult, SendCoalescer, Sender, SendOutcome, WrittenPart } from "./send-coalescer.ts";
 
 export interface Item {
   readonly name: string;
@@ -26,17 +26,23 @@ const meta = (offset: number): ProducedMetadata => ({ topic: "t", partition: 0, 
  */
 export class ManualSender {
   readonly requests: string[][] = [];
-  readonly attempts: { names: string[]; done: Deferred<(ProducedMetadata | null)[]>; settled: boolean }[] = [];
+  readonly attempts: {
+    names: string[];
+    done: Deferred<(ProducedMetadata | null)[]>;
+    settled: boolean;
+    /** What the coalescer passed for the port's SendOptions.onWritten. */
+    onWritten: WrittenPart | undefined;
+  }[] = [];
   readonly recoveries: { names: string[]; error: unknown; done: Deferred<SendOutcome> }[] = [];
   /** Each time the coalescer said its recovery ended: how many requests had been made then. */
   readonly recoveryEnds: number[] = [];
   private offset = 0;
   readonly sender: Sender<Item> = {
-    attempt: (records) => {
+    attempt: (records, onWritten) => {
       const names = records.map((r) => r.name);
       this.requests.push(names);
       const done = deferred<(ProducedMetadata | null)[]>();
-      this.attempts.push({ names, done, settled: false });
+      this.attempts.push({ names, done, settled: false, onWritten });
       return done.promise;
     },
     recover: (records, error) => {
@@ -48,7 +54,7 @@ export class ManualSender {
     },
     recovered: () => void this.recoveryEnds.push(this.requests.length),
   };
-  private metadata(n: number): ProducedMetadata[] {
+  metadata(n: number): ProducedMetadata[] {
     return Array.from({ length: n }, () => meta(this.offset++));
   }
   /** Acknowledges attempt `index` (default: the oldest open one) whole. */
@@ -88,12 +94,12 @@ export const options = (maxRequests = 1, maxRequestBytes = 1_048_576, maxInFligh
 
 /** Collects each batch's settlement, in the order they happen. */
 export function track(
-  coalescer: SendCoalescer<Item>,
+  coalescer: SendCoalescer<Item, string> | SendCoalescer<Item>,
   log: string[],
   label: string,
   records: Item[],
 ): Promise<BatchResult> {
-  const done = coalescer.enqueue(records);
+  const done = coalescer.enqueue(records, label);
   done.then(
     (result) =>
       log.push(

@@ -28,7 +28,11 @@
  *
  * Outcomes stay per poll batch and are handed out strictly in queue order: `enqueue` resolves with
  * the batch's metadata once all of its records (and every earlier batch) are acknowledged, even
- * when they shared a request with other batches or a later request was acknowledged first. A
+ * when they shared a request with other batches or a later request was acknowledged first. For a
+ * task that takes its commits in any order (`handOut`: SourceTask.commitsAnyOrder), the records Kafka
+ * wrote are handed out before that: those of a request answered while an earlier one is not, and
+ * those the port tells written while the rest of their request is pending (`onWritten`: a partition
+ * without a leader holds only its own records); the batch still settles in queue order. A
  * request that `recover` achieves only in part (a record failed for good, or the task is stopping)
  * settles the batches it completed, fails the batch holding the first unsent record (given up with
  * the failure, `NotSent.failure`, when any of its records is known written, refused for good or certainly
@@ -72,8 +76,12 @@ export interface SendOutcome {
 }
 
 export interface Sender<T> {
-  /** One attempt at a request: metadata per record, or a rejection (then `recover` takes over). */
-  attempt(records: readonly T[]): Promise<readonly (ProducedMetadata | null)[]>;
+  /**
+   * One attempt at a request: metadata per record, or a rejection (then `recover` takes over). `onWritten`, given only
+   * to hand out records before their turn (`handOut`) and for a request of several records, is the port's
+   * `SendOptions.onWritten`: records of the request Kafka wrote before the attempt settles.
+   */
+  attempt(records: readonly T[], onWritten?: WrittenPart): Promise<readonly (ProducedMetadata | null)[]>;
   /**
    * Sends a request whose attempt failed with `error`, until each record has an outcome or the
    * rest cannot be sent. Called only while no other request is on the wire. Never rejects.
@@ -86,7 +94,10 @@ export interface Sender<T> {
   recovered?(): void;
 }
 
-export interface SendCoalescerOptions {
+/** Records Kafka wrote, by index (into a request's or a batch's records), with their metadata (`metadata[k]`: `indexes[k]`'s). */
+export type WrittenPart = (indexes: Int32Array, metadata: readonly ProducedMetadata[]) => void;
+
+export interface SendCoalescerOptions<O> {
   /** The producer's max.request.size: no request is larger (a single larger record goes alone). */
   readonly maxRequestBytes: number;
   /** Requests on the wire (not yet answered) at once, at most; asked before each request (the producer may change). */
@@ -98,6 +109,14 @@ export interface SendCoalescerOptions {
   readonly maxInFlightBytes: number;
   /** Where a failure of the sender's `recovered` goes (it must not end the sending). */
   readonly log: Logger;
+  /**
+   * Present for a task whose records may be acknowledged in any order (SourceTask.commitsAnyOrder): records Kafka wrote
+   * are handed to it at once, by the `owner` their batch was queued with, when they would otherwise wait for an earlier
+   * request not handed back yet (their request was answered first, or `onWritten` told them). A record may be handed
+   * out more than once (a request's settlement repeats what its `onWritten` told; its batch's settlement repeats all):
+   * the owner counts each once. Never after the coalescer halted.
+   */
+  readonly handOut?: (owner: O, indexes: Int32Array, metadata: readonly ProducedMetadata[]) => void;
 }
 
 /**
@@ -132,28 +151,34 @@ export interface NotSent {
  */
 export type BatchResult = (ProducedMetadata | null)[] | NotSent | undefined;
 
-interface Queued<T> {
+interface Queued<T, O> {
   readonly records: readonly T[];
   readonly metadata: (ProducedMetadata | null)[];
   readonly done: Deferred<BatchResult>;
+  readonly owner: O | undefined;
+  /** The batch queued after this one (`handOut` walks a request's records through its batches). */
+  next: Queued<T, O> | undefined;
 }
 
-interface Request<T> {
+interface Request<T, O> {
   readonly records: readonly T[];
   readonly bytes: number;
+  /** The batch of the request's first record, and that record's index there. */
+  readonly batch: Queued<T, O>;
+  readonly index: number;
   settled: boolean;
   metadata?: readonly (ProducedMetadata | null)[];
   error?: unknown;
 }
 
-export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
+export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = unknown> {
   /** Batches not yet settled, in poll order (the first ones may be partly or wholly sent). */
-  private readonly queue: Queued<T>[] = [];
+  private readonly queue: Queued<T, O>[] = [];
   /** Batch index and record index of the first record not yet in a request. */
   private unsentBatch = 0;
   private unsentRecord = 0;
   /** Requests sent and not yet handed back to their batches, in send order. */
-  private readonly requests: Request<T>[] = [];
+  private readonly requests: Request<T, O>[] = [];
   /** Attempts the producer has not answered yet: what counts against `maxRequests`. */
   private unanswered = 0;
   /** Bytes of the requests not yet handed back, answered or not: what counts against `maxInFlightBytes`. */
@@ -166,7 +191,7 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
 
   constructor(
     private readonly sender: Sender<T>,
-    private readonly o: SendCoalescerOptions,
+    private readonly o: SendCoalescerOptions<O>,
   ) {
     this.turn = new TurnBudget(o.maxRequestBytes / 2, () => this.pump());
   }
@@ -175,12 +200,16 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
    * Queues one poll batch (non-empty); resolves with its metadata once Kafka acknowledged all of
    * its records, or, when it will not be (wholly) sent, with NotSent (with `failure` when it failed
    * for good) or undefined (each record may have been written). Rejects with the failure only when
-   * it failed for good and none of its records is known written, refused for good or certainly not written.
+   * it failed for good and none of its records is known written, refused for good or certainly not written. `owner`:
+   * what `handOut` names the batch by.
    */
-  enqueue(records: readonly T[]): Promise<BatchResult> {
+  enqueue(records: readonly T[], owner?: O): Promise<BatchResult> {
     if (this.halted) return Promise.resolve(undefined);
     const done = deferred<BatchResult>();
-    this.queue.push({ records, metadata: [], done });
+    const batch: Queued<T, O> = { records, metadata: [], done, owner, next: undefined };
+    const last = this.queue[this.queue.length - 1];
+    if (last) last.next = batch;
+    this.queue.push(batch);
     this.pump();
     return done.promise;
   }
@@ -212,13 +241,22 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
         return;
       }
       if (this.turn.spent) return; // the rest at the next turn (TurnBudget's resume)
+      const batch = this.queue[this.unsentBatch]!;
+      const index = this.unsentRecord;
       const { records, bytes } = this.take();
       this.turn.use(bytes);
-      const request: Request<T> = { records, bytes, settled: false };
+      const request: Request<T, O> = { records, bytes, batch, index, settled: false };
       this.requests.push(request);
       this.unanswered++;
       this.wireBytes += bytes;
-      this.sender.attempt(records).then(
+      // Only a request of several records may span partitions (the port reports parts of those only).
+      const onWritten: WrittenPart | undefined =
+        this.o.handOut && records.length > 1
+          ? (indexes, metadata) => {
+              if (!request.settled && !this.halted) this.handOutRecords(request, indexes, metadata);
+            }
+          : undefined;
+      this.sender.attempt(records, onWritten).then(
         (metadata) => this.onAttempt(request, metadata, undefined),
         (error) => this.onAttempt(request, undefined, error ?? new Error("send failed")),
       );
@@ -244,11 +282,17 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
     return { records: out, bytes };
   }
 
-  private onAttempt(request: Request<T>, metadata: Request<T>["metadata"], error: unknown): void {
+  private onAttempt(request: Request<T, O>, metadata: Request<T, O>["metadata"], error: unknown): void {
     request.settled = true;
     this.unanswered--;
-    if (error === undefined) request.metadata = metadata;
-    else {
+    if (error === undefined) {
+      request.metadata = metadata;
+      // Handed out now when it waits for an earlier request. The head is handed back at once: its records go with their
+      // batch, as for any task (a batch's records answered together when a stop gives up the rest; review-k3stop F1).
+      if (this.o.handOut && !this.halted && this.requests[0] !== request) {
+        this.handOutRecords(request, undefined, metadata!);
+      }
+    } else {
       request.error = error;
       this.recovering = true;
     }
@@ -289,8 +333,61 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
     this.pump();
   }
 
+  /**
+   * `handOut` of the records of `request` Kafka wrote: those at `indexes` (into the request's records; ascending, as the
+   * port reports a partition's) with `metadata[k]` for `indexes[k]`, or, without `indexes`, each record at its index
+   * in `metadata` (null: not written). Told per batch.
+   */
+  private handOutRecords(
+    request: Request<T, O>,
+    indexes: Int32Array | undefined,
+    metadata: readonly (ProducedMetadata | null)[],
+  ): void {
+    const handOut = this.o.handOut!;
+    let batch = request.batch;
+    let at = request.index;
+    let pos = 0;
+    let picked: number[] = [];
+    let written: ProducedMetadata[] = [];
+    const flush = () => {
+      if (picked.length === 0) return;
+      handOut(batch.owner as O, Int32Array.from(picked), written);
+      picked = [];
+      written = [];
+    };
+    const count = indexes ? indexes.length : metadata.length;
+    for (let k = 0; k < count; k++) {
+      const i = indexes ? indexes[k]! : k;
+      if (i < pos) {
+        flush();
+        batch = request.batch;
+        at = request.index;
+        pos = 0;
+      }
+      let skip = i - pos;
+      pos = i;
+      while (at + skip >= batch.records.length) {
+        skip -= batch.records.length - at;
+        flush();
+        batch = batch.next!;
+        at = 0;
+      }
+      at += skip;
+      const m = metadata[k];
+      if (m) {
+        picked.push(at);
+        written.push(m);
+      }
+    }
+    flush();
+  }
+
   /** Hands each record's outcome to its batch, in order; settles the batches that are complete. */
-  private handBack(request: Request<T>, metadata: readonly (ProducedMetadata | null)[], outcome?: SendOutcome): void {
+  private handBack(
+    request: Request<T, O>,
+    metadata: readonly (ProducedMetadata | null)[],
+    outcome?: SendOutcome,
+  ): void {
     this.requests.shift();
     this.wireBytes -= request.bytes;
     const sent = request.records.length;
@@ -383,7 +480,7 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
 }
 
 /** Whether a settled request certainly wrote none of its records: it failed with the port's `unwritten`, none listed written. */
-function wroteNone(request: Request<unknown>): boolean {
+function wroteNone(request: Request<unknown, unknown>): boolean {
   if (request.error === undefined || !unwritten(request.error)) return false;
   return !(writtenRecords(request.error) ?? []).some((m) => m !== null && m !== undefined);
 }

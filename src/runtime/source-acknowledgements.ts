@@ -3,7 +3,11 @@
  * The batches a task sent are tracked in poll order (InFlightBatches, at most `maxInFlightBatches`
  * batches and `maxInFlightBytes` bytes), and their acknowledgements are handled strictly in that
  * order, whatever order they arrive in: for each acknowledged batch, commitRecord (or
- * commitRecords, once per batch), then its source offsets are acknowledged. Offsets are staged per
+ * commitRecords, once per batch), then its source offsets are acknowledged. A task that
+ * `commitsAnyOrder` (or commits nothing) gets the records Kafka wrote ahead of their batch's turn
+ * (`handOut`, on the same chain), each once: such a batch then counts against buffer.memory only, not
+ * the batch count; it commits only the rest when it settles; given up, it never commits them again
+ * nor says them not sent; and its offsets still move only when it settles. Offsets are staged per
  * source partition up to its acknowledged prefix (SubmittedOffsets, filled at dispatch): an offset is
  * never staged, let alone committed, past a record of its source partition Kafka has not
  * acknowledged. Staged offsets are written to SQLite every `offset.flush.interval.ms` and on stop.
@@ -20,6 +24,7 @@
  * A batch Kafka acknowledged stays the task's to answer until its commitRecord(s) returned (it may wait behind an
  * earlier batch's): the stop's hold of a send that wrote nothing (`holdUnwritten`) is refused meanwhile.
  */
+import type { SourceRecord } from "../api/record.ts";
 import type { ProducedMetadata } from "../kafka/kafka-port.ts";
 import { monotonicNow, wholeMsSince } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
@@ -35,7 +40,7 @@ import {
   type PollBatch,
   type WorkerSourceTaskOptions,
 } from "./source-task-lifecycle.ts";
-import type { SourceTaskSender } from "./source-task-sender.ts";
+import type { Outgoing, SourceTaskSender } from "./source-task-sender.ts";
 import { type SubmittedBatch, SubmittedOffsets } from "./submitted-offsets.ts";
 
 export interface SourceAcknowledgementsDeps {
@@ -53,9 +58,11 @@ export interface SourceAcknowledgementsDeps {
 }
 
 /** A poll batch in flight, with its source offsets' ranges. */
-interface TrackedBatch {
+export interface TrackedBatch {
   readonly batch: PollBatch;
   readonly offsets: SubmittedBatch;
+  /** By index in `batch.outgoing`: 1 once the record was handed to the task before its batch settled (`handOut`). */
+  handed: Uint8Array | undefined;
 }
 
 export class SourceAcknowledgements {
@@ -75,12 +82,24 @@ export class SourceAcknowledgements {
     const o = d.options;
     this.lastFlush = monotonicNow(o.clock);
     this.activeTopics = o.activeTopics;
-    this.inFlight = new InFlightBatches(o.maxInFlightBatches ?? 5, o.maxInFlightBytes ?? 33_554_432);
+    // A batch Kafka wrote part of (handed out) no longer counts against max.in.flight batches, only its bytes against
+    // buffer.memory: a partition that holds a record does not stop the polling, while an outage (nothing written) still
+    // does after max.in.flight batches (an ingest request then answers 503, nothing written).
+    this.inFlight = new InFlightBatches(
+      o.maxInFlightBatches ?? 5,
+      o.maxInFlightBytes ?? 33_554_432,
+      (tracked) => tracked.handed === undefined,
+    );
+  }
+
+  /** A poll batch about to be sent: its source offsets submitted; `track` it with its send. */
+  submit(batch: PollBatch): TrackedBatch {
+    return { batch, offsets: this.submitted.submit(batch.records), handed: undefined };
   }
 
   /** A batch whose send is under way (`sending`): acknowledged in poll order once it settles. */
-  track(batch: PollBatch, bytes: number, sending: Promise<BatchResult>): void {
-    this.inFlight.submit({ batch, offsets: this.submitted.submit(batch.records) }, bytes, sending);
+  track(tracked: TrackedBatch, bytes: number, sending: Promise<BatchResult>): void {
+    this.inFlight.submit(tracked, bytes, sending);
     const acknowledge = () => {
       this.acknowledging = this.acknowledging.then(() => this.acknowledgeSettled());
     };
@@ -95,6 +114,20 @@ export class SourceAcknowledgements {
     return this.inFlight.oldestSettled().then(() => this.acknowledging);
   }
 
+  /**
+   * Resolves once there may be room for another batch: the oldest batch acknowledged, or a later one that Kafka wrote
+   * part of no longer counting against max.in.flight (`handOut`) while the oldest is still held.
+   */
+  roomChanged(): Promise<void> {
+    return new Promise((resolve) => {
+      const forget = this.inFlight.onRoomFreed(resolve);
+      void this.oldestAcknowledged().then(() => {
+        forget();
+        resolve();
+      });
+    });
+  }
+
   /** Every batch in flight settled and handled (the task stops). */
   async drain(): Promise<void> {
     await this.inFlight.allSettled();
@@ -103,10 +136,56 @@ export class SourceAcknowledgements {
   }
 
   /**
+   * Records of `tracked` Kafka wrote before the batch settled (SendCoalescer's `handOut`, for a task that
+   * `commitsAnyOrder`): committed to the task now, each once, on the same chain as whole batches. Its source offsets
+   * wait for the batch: they move at batch boundaries only, once it settles in poll order.
+   */
+  handOut(tracked: TrackedBatch, indexes: Int32Array, metadata: readonly ProducedMetadata[]): void {
+    if (this.d.cancelled()) return;
+    const outgoing = tracked.batch.outgoing;
+    if (tracked.handed === undefined) {
+      tracked.handed = new Uint8Array(outgoing.length);
+      this.inFlight.uncount();
+    }
+    const handed = tracked.handed;
+    const fresh: Outgoing[] = [];
+    const written: ProducedMetadata[] = [];
+    for (let k = 0; k < indexes.length; k++) {
+      const at = indexes[k]!;
+      if (handed[at] === 1) continue;
+      handed[at] = 1;
+      fresh.push(outgoing[at]!);
+      written.push(metadata[k]!);
+    }
+    if (fresh.length === 0) return;
+    this.acknowledging = this.acknowledging.then(async () => {
+      if (this.d.cancelled()) return;
+      // The chain never rejects (every later acknowledgement waits on it): a throw here is logged, not kept.
+      try {
+        await this.commitWritten(fresh, written);
+      } catch (error) {
+        this.d.log.error("Failed to acknowledge records Kafka wrote ahead of their batch", error);
+      }
+    });
+  }
+
+  /** Records Kafka wrote, committed to the task ahead of the rest of their batch. */
+  private async commitWritten(outgoing: readonly Outgoing[], metadata: readonly ProducedMetadata[]): Promise<void> {
+    const o = this.d.options;
+    this.activeTopics.acknowledged(outgoing, metadata);
+    const records = outgoing.map((r) => r.record);
+    const positions = Int32Array.from(records, (_, i) => i);
+    await commitSourceRecords(o.task, records, positions, metadata, this.d.sender.rejections, this.d.log, true);
+    o.metrics.wrote(records.length, records.length);
+  }
+
+  /**
    * SourceTaskContext.holdUnwrittenSend: holds the send being retried (SourceTaskSender.holdUnwritten) only when, as
    * well, Kafka wrote no record of a batch settled and not yet handed to the task's commitRecord(s): one waiting its
    * turn behind an earlier batch's commitRecords, or being handed now. Its records are still the task's to answer, and
-   * written. True when it held.
+   * written. A record handed out ahead of its unsettled batch (`handOut`) needs no check here: its request (failed
+   * listing it written, or answered) or its batch's metadata is still the sender's, so the sender refuses. True when
+   * it held.
    */
   holdUnwritten(): boolean {
     if (this.taken.some(({ outcome }) => mayBeWritten(outcome)) || this.inFlight.anySettled(mayBeWritten)) return false;
@@ -128,7 +207,10 @@ export class SourceAcknowledgements {
     }
   }
 
-  private async handle({ batch: payload, offsets }: TrackedBatch, outcome: BatchOutcome<BatchResult>): Promise<void> {
+  private async handle(
+    { batch: payload, offsets, handed }: TrackedBatch,
+    outcome: BatchOutcome<BatchResult>,
+  ): Promise<void> {
     const o = this.d.options;
     if (this.d.cancelled()) return; // abandoned: nothing more reaches the task (Connect)
     // Failed for good (rejected, or NotSent.failure: some records known written or certainly not, the others perhaps
@@ -137,7 +219,7 @@ export class SourceAcknowledgements {
     if (failed && !this.halted) this.d.fail(failed.error);
     const value = outcome.ok ? outcome.value : undefined;
     if (Array.isArray(value)) {
-      if (!this.halted) await this.acknowledge(payload, offsets, value);
+      if (!this.halted) await this.acknowledge(handed ? unhanded(payload, handed) : payload, offsets, value);
       else await this.acknowledgeAfterHalt(payload, offsets);
       return;
     }
@@ -146,14 +228,14 @@ export class SourceAcknowledgements {
     // left to write stages its offsets.
     this.halted = true;
     // Read before batchNotSent takes the rejections it tells out of the pending ones.
-    const fate = givenUpFate(payload, value, this.d.sender.rejections);
+    const fate = givenUpFate(payload, value, this.d.sender.rejections, handed);
     const handled = payload.records.map((_, i) => nothingLeftToWrite(fate(i)));
     if (value) {
       // What never reached Kafka is told; given up because of the task's failure, if it failed: the SourceTask hears
       // which. Staged only after: the records committed there are done with once their commitRecord returned (a spool
       // writes a refused record's quarantine first), as Connect commits a record before its offset counts.
       const why = value.failure?.error ?? this.d.failure();
-      await batchNotSent(o, this.d.sender, payload, value, this.d.log, why);
+      await batchNotSent(o, this.d.sender, payload, value, this.d.log, why, handed);
     }
     this.submitted.acknowledgePrefix(offsets, payload.records, (i) => handled[i]!);
   }
@@ -182,12 +264,14 @@ export class SourceAcknowledgements {
     const o = this.d.options;
     const { records, positions, outgoing } = batch;
     this.activeTopics.acknowledged(outgoing, metadata);
-    await commitSourceRecords(o.task, records, positions, metadata, this.d.sender.rejections, this.d.log, true);
+    // Empty when every record was handed out already (`handOut`): only the offsets are left.
+    if (records.length > 0) {
+      await commitSourceRecords(o.task, records, positions, metadata, this.d.sender.rejections, this.d.log, true);
+    }
     // Written: acknowledged by Kafka (a record refused and tolerated has no metadata, as Connect's skipRecord).
-    o.metrics.wrote(
-      records.length,
-      metadata.reduce((n, m) => (m ? n + 1 : n), 0),
-    );
+    let written = 0;
+    for (let i = 0; i < positions.length; i++) if (positions[i]! >= 0 && metadata[positions[i]!]) written++;
+    o.metrics.wrote(records.length, written);
     this.submitted.acknowledge(offsets);
   }
 
@@ -227,6 +311,27 @@ export class SourceAcknowledgements {
       log.warn("SourceTask.commit() failed", error);
     }
   }
+}
+
+/** Whether `task` takes its records' commits in any order: it says so, or it commits none (only offsets matter). */
+export function takesAnyOrder(task: WorkerSourceTaskOptions["task"]): boolean {
+  return task.commitsAnyOrder === true || (task.commitRecord === undefined && task.commitRecords === undefined);
+}
+
+/**
+ * `batch` without the records already handed out (`handed`, by index in `outgoing`), to commit the rest once it
+ * settles: `positions` still index the settled batch's metadata (that of `outgoing`).
+ */
+function unhanded(batch: PollBatch, handed: Uint8Array): PollBatch {
+  const records: SourceRecord[] = [];
+  const positions: number[] = [];
+  for (let i = 0; i < batch.records.length; i++) {
+    const at = batch.positions[i]!;
+    if (at >= 0 && handed[at] === 1) continue;
+    records.push(batch.records[i]!);
+    positions.push(at);
+  }
+  return { records, positions: Int32Array.from(positions), outgoing: batch.outgoing };
 }
 
 /**

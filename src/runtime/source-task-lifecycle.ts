@@ -17,7 +17,7 @@ import type { DirectFailure } from "./errors/stage.ts";
 import { toProducerRecord } from "./record-conversion.ts";
 import { commitSourceRecords, conversionRejectionOf, skipRejectionOf } from "./record-rejection.ts";
 import type { NotSent } from "./send-coalescer.ts";
-import { type Outgoing, SourceTaskSender } from "./source-task-sender.ts";
+import { type Outgoing, SourceTaskSender, type SourceTaskSenderOptions } from "./source-task-sender.ts";
 import type { TopicCreator } from "./topic-creation.ts";
 import type { WorkerTaskOptions } from "./worker-task.ts";
 
@@ -53,6 +53,7 @@ export function sourceTaskSender(
   o: WorkerSourceTaskOptions,
   log: Logger,
   stopSignal: () => AbortSignal,
+  handOut?: SourceTaskSenderOptions["handOut"],
 ): SourceTaskSender {
   return new SourceTaskSender({
     id: o.id,
@@ -67,6 +68,7 @@ export function sourceTaskSender(
     maxInFlightBatches: o.maxInFlightBatches ?? 5,
     maxInFlightBytes: o.maxInFlightBytes ?? 33_554_432,
     rejectsRecords: o.task.rejectsRecords === true,
+    ...(handOut ? { handOut } : {}),
   });
 }
 
@@ -230,15 +232,17 @@ export async function batchNotSent(
   notSent: NotSent,
   log: Logger,
   failure?: unknown,
+  handed?: Uint8Array,
 ): Promise<void> {
-  await tellGivenUp(o, sender, batch, givenUpFate(batch, notSent, sender.rejections), log, failure);
+  await tellGivenUp(o, sender, batch, givenUpFate(batch, notSent, sender.rejections, handed), log, failure);
 }
 
 /**
  * What became of a given-up batch's record: dropped (nothing to write), refused by Kafka for good (skipped by
- * errors.tolerance=all, or rejected for a task that `rejectsRecords`), not sent, written (its metadata), or not known.
+ * errors.tolerance=all, or rejected for a task that `rejectsRecords`), not sent, written (its metadata), written and
+ * committed before the batch settled (`handedOut`: SourceTask.commitsAnyOrder), or not known.
  */
-export type GivenUpFate = "dropped" | "refused" | "notSent" | ProducedMetadata | undefined;
+export type GivenUpFate = "dropped" | "refused" | "notSent" | "handedOut" | ProducedMetadata | undefined;
 
 /**
  * The fate of each record of `batch`, given up as `notSent` (undefined: each sent record may have been written, or
@@ -248,11 +252,14 @@ export function givenUpFate(
   batch: PollBatch,
   notSent: NotSent | undefined,
   pending: ReadonlyMap<SourceRecord, unknown>,
+  handed?: Uint8Array,
 ): (i: number) => GivenUpFate {
   const { records, positions } = batch;
   return (i) => {
     const at = positions[i]!;
     if (at < 0) return pending.has(records[i]!) ? "notSent" : "dropped";
+    // Written and committed already, before the batch settled (SendCoalescer's handOut): never told again.
+    if (handed?.[at] === 1) return "handedOut";
     if (!notSent) return undefined;
     if (notSent.refused?.has(at)) return "refused";
     const metadata = notSent.written?.get(at);
@@ -293,7 +300,7 @@ async function tellGivenUp(
   for (let i = 0; i < records.length; i++) {
     const f = fate(i);
     if (f === "notSent") unsent.push(i);
-    else if (f !== undefined) {
+    else if (f !== undefined && f !== "handedOut") {
       committed.push(records[i]!);
       metadata.push(f === "dropped" || f === "refused" ? null : f);
     }

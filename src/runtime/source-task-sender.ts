@@ -6,7 +6,8 @@
  * handled so far (`refusalsSeen`, counted when the coalescer's recovery ends), so it is not written ahead of a refused
  * request's other records even before that request settles. The failed requests are recovered oldest first, alone
  * (send-recovery.ts): retried while Kafka is unreachable (the task is not polled meanwhile: `retrying`), sent record
- * by record when Kafka rejects them for good. While the producer retries a send on its own, its last failure is the
+ * by record when Kafka rejects them for good. For a task that `commitsAnyOrder`, records Kafka wrote are handed out
+ * (`handOut`) as the coalescer learns of them, the port's `onWritten` passed to each send of several records. While the producer retries a send on its own, its last failure is the
  * sender's `sendRetry` too, said to be the producer's (the task's Degraded trace), with no change to what is polled.
  */
 import type { RecordRejection, SendRetry } from "../api/connector.ts";
@@ -18,7 +19,7 @@ import { ABORTED, abortable } from "../util/async.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
-import { type BatchResult, SendCoalescer } from "./send-coalescer.ts";
+import { type BatchResult, SendCoalescer, type WrittenPart } from "./send-coalescer.ts";
 import { SendRecovery } from "./send-recovery.ts";
 import type { TopicCreator } from "./topic-creation.ts";
 import type { ConnectorTaskId } from "./worker-task.ts";
@@ -45,6 +46,11 @@ export interface SourceTaskSenderOptions {
   readonly maxInFlightBytes: number;
   /** The SourceTask takes per-record refusals as the record's failure (`SourceTask.rejectsRecords`). */
   readonly rejectsRecords: boolean;
+  /**
+   * For a SourceTask that `commitsAnyOrder`: records Kafka wrote, handed out before their batch settles (SendCoalescer's
+   * `handOut`; `owner` as passed to `enqueue`).
+   */
+  readonly handOut?: (owner: object, indexes: Int32Array, metadata: readonly ProducedMetadata[]) => void;
 }
 
 export class SourceTaskSender {
@@ -54,7 +60,7 @@ export class SourceTaskSender {
   /** Preparing and calling `producer.send` of pipelined requests, chained so sends keep their order. */
   private sending: Promise<unknown> = Promise.resolve();
   /** Produce requests on the wire; batches converted meanwhile go out merged in the next ones. */
-  private readonly sends: SendCoalescer<Outgoing>;
+  private readonly sends: SendCoalescer<Outgoing, object>;
   /**
    * Set when a send of the current producer failed (failed or not): no new attempt goes out until the coalescer
    * recovers the failed requests in order (a new attempt in between could land ahead of them).
@@ -82,7 +88,7 @@ export class SourceTaskSender {
     });
     this.sends = new SendCoalescer(
       {
-        attempt: (records) => this.attempt(records),
+        attempt: (records, onWritten) => this.attempt(records, onWritten),
         recover: (records, error) => {
           // The failed requests go again in order, and the attempts after the recovery may go out. Cleared before
           // each failed request is recovered, and nothing sets it again meanwhile: only `retire` does, from an
@@ -103,6 +109,7 @@ export class SourceTaskSender {
         maxRequests: () => Math.min(c.maxInFlightBatches, this.producerRequests()),
         maxInFlightBytes: c.maxInFlightBytes,
         log: c.log,
+        ...(c.handOut ? { handOut: c.handOut } : {}),
       },
     );
   }
@@ -147,9 +154,9 @@ export class SourceTaskSender {
     return true;
   }
 
-  /** Queues a poll batch for sending; resolves with its metadata (see SendCoalescer). */
-  enqueue(outgoing: readonly Outgoing[]): Promise<BatchResult> {
-    return this.sends.enqueue(outgoing);
+  /** Queues a poll batch for sending; resolves with its metadata (see SendCoalescer; `owner`: its `handOut`'s). */
+  enqueue(outgoing: readonly Outgoing[], owner?: object): Promise<BatchResult> {
+    return this.sends.enqueue(outgoing, owner);
   }
 
   /** Closes the retired producers and the current one (after the sends in flight settled). */
@@ -220,9 +227,9 @@ export class SourceTaskSender {
   /**
    * One attempt at a request (SendCoalescer's pipelined path); rejects on any failure. A failure before the records
    * were handed to the producer (an earlier send failed, the producer or topics not ready, stopping) is marked as never
-   * sent (the port's neverSent).
+   * sent (the port's neverSent). `onWritten`: the port's, when the coalescer hands records out.
    */
-  private async attempt(chunk: readonly Outgoing[]): Promise<ProducedMetadata[]> {
+  private async attempt(chunk: readonly Outgoing[], onWritten?: WrittenPart): Promise<ProducedMetadata[]> {
     if (this.producerFailed) throw markNeverSent(new NotSentError("An earlier send failed; sent again after it"));
     const records = chunk.map((o) => o.produced);
     // Preparing a request may await (the producer, topics): the next request's `send` is called
@@ -239,7 +246,8 @@ export class SourceTaskSender {
         // Only ever thrown before a send (the producer's connection, topic creation): true of every attempt it fails.
         throw error instanceof Error ? markNeverSent(error) : error;
       }
-      return { producer, sent: producer.send(records, { refusalsSeen: this.refusalsSeen }) };
+      const options = onWritten ? { refusalsSeen: this.refusalsSeen, onWritten } : { refusalsSeen: this.refusalsSeen };
+      return { producer, sent: producer.send(records, options) };
     });
     this.sending = turn.catch(() => undefined);
     const { producer, sent } = await turn;

@@ -19,6 +19,7 @@ import type {
   KafkaProducer,
   ProducedMetadata,
   ProducerRecord,
+  SendOptions,
 } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { migrate } from "../store/database.ts";
@@ -254,12 +255,17 @@ export function memorySourceTask(o: {
 
 /**
  * A task's producer (WorkerSourceTaskOptions.producer) taking `maxInFlight` requests at once, whose sends go through
- * `send` (`inner`: a producer of `kafka`; `n`: the send's number from 1).
+ * `send` (`inner`: a producer of `kafka`; `n`: the send's number from 1; `options`: the send's).
  */
 export function producerThrough(
   kafka: MemoryKafka,
   maxInFlight: number,
-  send: (inner: KafkaProducer, records: readonly ProducerRecord[], n: number) => Promise<ProducedMetadata[]>,
+  send: (
+    inner: KafkaProducer,
+    records: readonly ProducerRecord[],
+    n: number,
+    options?: SendOptions,
+  ) => Promise<ProducedMetadata[]>,
 ): () => Promise<KafkaProducer> {
   let calls = 0;
   return async () => {
@@ -267,26 +273,32 @@ export function producerThrough(
     return {
       maxInFlight,
       close: () => inner.close(),
-      send: (records: readonly ProducerRecord[]) => send(inner, records, ++calls),
+      send: (records: readonly ProducerRecord[], options?: SendOptions) => send(inner, records, ++calls, options),
     };
   };
 }
 
 /**
  * A send in which Kafka writes the records `writes` picks and fails the others with `error`, listing those written
- * (PartlyWritten, as when another partition's leader is away); resolves when it wrote every one.
+ * (PartlyWritten, as when another partition's leader is away); resolves when it wrote every one. Those written are told
+ * to the send's `onWritten` first when some are not.
  */
 export async function partlyWritten(
   inner: KafkaProducer,
   records: readonly ProducerRecord[],
   writes: (record: ProducerRecord) => boolean,
   error: Error,
+  options?: SendOptions,
 ): Promise<ProducedMetadata[]> {
   const chosen = records.filter(writes);
   const metadata = chosen.length > 0 ? await inner.send(chosen) : [];
   let k = 0;
   const written = records.map((r) => (writes(r) ? metadata[k++]! : null));
   if (written.every((m) => m !== null)) return written as ProducedMetadata[];
+  if (options?.onWritten && metadata.length > 0) {
+    const indexes = Int32Array.from(records.keys()).filter((i) => written[i] !== null);
+    options.onWritten(indexes, metadata);
+  }
   throw Object.assign(error, { written });
 }
 

@@ -3,7 +3,8 @@
  * poll → transforms → converters → produce, without waiting for the acknowledgement: the next poll
  * runs while earlier batches are still in flight (at most `maxInFlightBatches` batches and
  * `maxInFlightBytes` bytes, from the producer's max.in.flight.requests.per.connection and
- * buffer.memory). Acknowledgements, the staging of source offsets and their commits are handled
+ * buffer.memory; a task that `commitsAnyOrder` gets Kafka's writes as they come, and a batch Kafka
+ * wrote part of counts its bytes only: SourceAcknowledgements). Acknowledgements, the staging of source offsets and their commits are handled
  * in poll order by SourceAcknowledgements (source-acknowledgements.ts): no offset is staged past a
  * record Kafka has not acknowledged.
  *
@@ -42,7 +43,7 @@
 import type { SendRetry } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
-import type { ProducerRecord } from "../kafka/kafka-port.ts";
+import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { monotonicNow, wholeMsSince } from "../util/clock.ts";
@@ -53,7 +54,7 @@ import { recordBytes } from "./request-bytes.ts";
 import { sendCallbackFailure } from "./send-callback-failure.ts";
 import type { BatchResult } from "./send-coalescer.ts";
 import { sendRetryTrace } from "./send-retry-trace.ts";
-import { SourceAcknowledgements } from "./source-acknowledgements.ts";
+import { SourceAcknowledgements, type TrackedBatch, takesAnyOrder } from "./source-acknowledgements.ts";
 import {
   closeSourceTaskResources,
   convertWithOperator,
@@ -94,7 +95,12 @@ export class WorkerSourceTask extends WorkerTask {
 
   constructor(private readonly o: WorkerSourceTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log, o.operator);
-    this.sender = sourceTaskSender(o, this.log, () => this.stopSignal);
+    // A task that commits in any order gets Kafka's writes as they come, not behind an earlier batch's.
+    const handOut = takesAnyOrder(o.task)
+      ? (owner: object, indexes: Int32Array, metadata: readonly ProducedMetadata[]) =>
+          this.acks.handOut(owner as TrackedBatch, indexes, metadata)
+      : undefined;
+    this.sender = sourceTaskSender(o, this.log, () => this.stopSignal, handOut);
     this.acks = new SourceAcknowledgements({
       options: o,
       log: this.log,
@@ -151,7 +157,7 @@ export class WorkerSourceTask extends WorkerTask {
       // A pause ends the wait, as Connect checks shouldPause() between send retries: the task reads
       // PAUSED while the records in flight are still retried (as Java's producer retries what it holds).
       if (!this.acks.inFlight.hasRoom() || this.sender.retrying) {
-        await abortable(this.acks.oldestAcknowledged(), this.activeSignal);
+        await abortable(this.acks.roomChanged(), this.activeSignal);
         await this.maybeCommitOffsets();
         continue;
       }
@@ -254,7 +260,7 @@ export class WorkerSourceTask extends WorkerTask {
         } else positions[i] = -1;
       }
       while (!this.acks.inFlight.hasRoom(bytes) && !this.stopping) {
-        await abortable(this.acks.oldestAcknowledged(), this.stopSignal);
+        await abortable(this.acks.roomChanged(), this.stopSignal);
       }
     } catch (error) {
       await recordsNotSent(
@@ -270,8 +276,10 @@ export class WorkerSourceTask extends WorkerTask {
     // Queued behind the request on the wire and merged into the next one (SendCoalescer): batches
     // land in Kafka in poll order, retries included, and each is acknowledged on its own. After a
     // batch failed for good or was abandoned (stopping), later batches are not sent.
-    const sending: Promise<BatchResult> = outgoing.length > 0 ? this.sender.enqueue(outgoing) : Promise.resolve([]);
-    this.acks.track({ records, positions, outgoing }, bytes, sending);
+    const tracked = this.acks.submit({ records, positions, outgoing });
+    const sending: Promise<BatchResult> =
+      outgoing.length > 0 ? this.sender.enqueue(outgoing, tracked) : Promise.resolve([]);
+    this.acks.track(tracked, bytes, sending);
   }
 
   /**

@@ -5,7 +5,7 @@ import type { SourceRecord } from "../../api/record.ts";
 import { ConnectError, RetriableError } from "../../errors.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import { markNeverSent, withKafkaError } from "../../kafka/send-rejection.ts";
-import { awaitFailed, stopAndAwait } from "../../runtime/task-test-support.ts";
+import { awaitFailed, partlyWritten, producerThrough, stopAndAwait } from "../../runtime/task-test-support.ts";
 import { deferred } from "../../util/async.ts";
 import { HttpIngestSourceTask } from "./task.ts";
 import { ingestRecord, ingestServices, ingestSourceTask } from "./test-support.ts";
@@ -163,4 +163,37 @@ test("a stop's give-up answers a record Kafka refused on its own with its refusa
     ["INVALID_TIMESTAMP", false, false],
     [undefined, true, true],
   ]);
+});
+
+// per-partition-acks steps 3 and 4: one send of a poll batch over two requests, to h (written) and to s (its leader
+// away: retried). The ingest task commits in any order: h's request answers 200 while s's record is retried, not when
+// the send ends; the stop then gives s's record up as never written, and h's answer stays what it was.
+test("a request answered 200 while another request's record is retried stays so; the retried one is given up as not written", async () => {
+  const { services, writer: attached } = ingestServices();
+  const kafka = new MemoryKafka();
+  const { task } = ingestSourceTask({
+    services,
+    kafka,
+    options: {
+      producer: producerThrough(kafka, 1, (inner, records, _n, options) =>
+        partlyWritten(inner, records, (r) => r.topic !== "s", markNeverSent(new RetriableError("no leader")), options),
+      ),
+    },
+  });
+  task.start();
+  await waitFor(() => attached() !== undefined);
+  const writer = attached()!;
+  const signal = new AbortController().signal;
+  // Both queued before the next poll: one poll batch, one send.
+  const held = writer.submit({ topic: "s", records: [ingestRecord("A")], signal });
+  let answered: Awaited<typeof held> | undefined;
+  void writer.submit({ topic: "h", records: [ingestRecord("B")], signal }).then((o) => {
+    answered = o;
+  });
+  await waitFor(() => answered !== undefined, { what: "h's request answered while s's record is retried" });
+  expect(answered).toMatchObject([{ kind: "written", topic: "h", partition: 0, offset: 0 }]);
+  await stopAndAwait(task);
+  expect(await held).toMatchObject([{ kind: "failed", maybeWritten: false }]);
+  expect(kafka.records("h")).toHaveLength(1);
+  expect(kafka.records("s")).toHaveLength(0);
 });

@@ -6,7 +6,11 @@
  * order it costs O(1) and no map of sent records is kept up per record. A record keeps its place
  * until acknowledged, even once its request aborted ("abandoned"), so that acknowledgement too is
  * found at the cursor and not searched for. Acknowledged slots are dropped when compacting. Only an
- * acknowledgement out of poll order (which the runtime does not do) or a repeated one searches.
+ * acknowledgement out of poll order or a repeated one searches: forward from the cursor first, so records handed
+ * out ahead of a held one (SourceTask.commitsAnyOrder), in increasing poll order, cost O(1) amortised. Kafka hands
+ * them out per partition (pieces, interleaved in poll order): a piece whose first record lies before the cursor walks
+ * the slots after the cursor, then those from the oldest one awaited to it, so each piece (not each record) costs up
+ * to every slot kept.
  * Called by IngestQueue only, on the event loop.
  */
 import type { SourceRecord } from "../../api/record.ts";
@@ -52,7 +56,7 @@ export class SentRecords<S extends SentSlot> {
   ack(record: SourceRecord): S | null {
     const slots = this.slots;
     let i = this.ackNext;
-    if (i >= slots.length || slots[i]!.record !== record) {
+    if (i >= slots.length || slots[i]!.record !== record || slots[i]!.state === "acked") {
       i = this.find(record);
       if (i < 0) return null;
     }
@@ -83,13 +87,27 @@ export class SentRecords<S extends SentSlot> {
     return out;
   }
 
-  /** The index of `record`'s slot still awaiting its acknowledgement, or -1. */
+  /**
+   * The index of `record`'s slot still awaiting its acknowledgement, or -1. The head is looked at first, then forward
+   * from the cursor, then between them: a task that commits in any order (SourceTask.commitsAnyOrder) acknowledges records ahead
+   * of a held one in increasing poll order, each found next to the previous.
+   */
   private find(record: SourceRecord): number {
     const slots = this.slots;
-    for (let i = this.head; i < slots.length; i++) {
+    const head = this.head;
+    // The oldest first: the record a stuck partition held, acknowledged at last.
+    if (head < slots.length) {
       this.ackSearchVisits++;
-      const slot = slots[i]!;
-      if (slot.record === record) return slot.state === "acked" ? -1 : i;
+      if (slots[head]!.record === record) return head;
+    }
+    const from = Math.max(head + 1, this.ackNext);
+    for (let i = from; i < slots.length; i++) {
+      this.ackSearchVisits++;
+      if (slots[i]!.record === record) return slots[i]!.state === "acked" ? -1 : i;
+    }
+    for (let i = head + 1; i < from; i++) {
+      this.ackSearchVisits++;
+      if (slots[i]!.record === record) return slots[i]!.state === "acked" ? -1 : i;
     }
     return -1;
   }

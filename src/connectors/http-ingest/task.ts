@@ -2,7 +2,8 @@
  * HttpIngestSourceTask: the SourceTask behind an ingest route. `start` attaches an IngestQueue to
  * the connector's route; requests fill it; `poll` drains whatever is queued (records of many
  * requests in one produce call); `commitRecord` settles each record, and a request answers once
- * all of its records are settled. `stop` detaches and fails the records not yet polled; `afterStop`
+ * all of its records are settled, in any order (`commitsAnyOrder`: a record a partition holds holds
+ * only its own request). `stop` detaches and fails the records not yet polled; `afterStop`
  * (the runtime's batches in flight settled) fails whatever Kafka has not acknowledged.
  * Records carry no source offset: the HTTP client holds the data until it gets its answer.
  *
@@ -85,6 +86,12 @@ export class HttpIngestSourceTask implements SourceTask {
    * other send failure fails the task, never skipped by errors.tolerance=all (record-rejection.ts).
    */
   readonly rejectsRecords = true;
+  /**
+   * A request answers once its own records are written, whatever another request's record waits for (a partition
+   * without a leader): `queue.ack` takes records in any order, and a spool deletes rows by sequence, its offset moving
+   * by poll batch all the same (per-partition-acks).
+   */
+  readonly commitsAnyOrder = true;
   private queue: IngestQueue | SpoolWriter | undefined;
   /** The spool of a SpoolWriter queue. */
   private spool: SpoolStore | undefined;

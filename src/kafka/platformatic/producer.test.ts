@@ -354,6 +354,76 @@ describe("PlatformaticProducer", () => {
     expect(broker.logs.get("t-0")).toEqual(["W", "AONE", "ATHREE"]);
   });
 
+  test("onWritten: a send over several partitions tells each partition's records as Kafka writes them, before the send settles", async () => {
+    const broker = new HeldBroker();
+    const producer = producerOn(broker);
+    const warm = producer.send([record("t", 0, "W"), record("t", 1, "V")]);
+    await broker.answerUntil(warm);
+    const told: [number[], (number | string)[]][] = [];
+    let settled = false;
+    const send = producer
+      .send([record("t", 0, "A"), record("t", 1, "B"), record("t", 0, "C")], {
+        onWritten: (indexes, metadata) => {
+          expect(settled).toBe(false);
+          told.push([[...indexes], metadata.map((m) => `${m.partition}@${m.offset}`)]);
+        },
+      })
+      .finally(() => {
+        settled = true;
+      });
+    await waitFor(() => broker.pending.length === 1);
+    broker.answerNext({ "t-1": 6 }); // t-0 written, t-1 NOT_LEADER_OR_FOLLOWER: retried
+    await waitFor(() => told.length === 1, { what: "t-0's records told" });
+    expect(told[0]).toEqual([
+      [0, 2],
+      ["0@1", "0@2"],
+    ]);
+    expect(settled).toBe(false);
+    await broker.answerUntil(send);
+    expect((await send).map((m) => `${m.partition}@${m.offset}`)).toEqual(["0@1", "1@1", "0@2"]);
+    // The last partition came with the settlement.
+    expect(told).toHaveLength(1);
+  });
+
+  test("onWritten that throws: the send settles with every record, nothing uncaught", async () => {
+    const broker = new HeldBroker();
+    const producer = producerOn(broker);
+    const warm = producer.send([record("t", 0, "W"), record("t", 1, "V")]);
+    await broker.answerUntil(warm);
+    let told = 0;
+    const send = producer.send([record("t", 0, "A"), record("t", 1, "B")], {
+      onWritten: () => {
+        told++;
+        throw new Error("the task's hand-out failed");
+      },
+    });
+    await waitFor(() => broker.pending.length === 1);
+    broker.answerNext({ "t-1": 6 }); // t-0 written, t-1 NOT_LEADER_OR_FOLLOWER: retried
+    await waitFor(() => told === 1, { what: "t-0's records told" });
+    await broker.answerUntil(send);
+    expect((await send).map((m) => `${m.partition}@${m.offset}`)).toEqual(["0@1", "1@1"]);
+  });
+
+  test("onWritten: a send whose partitions are answered together settles with all of them, none told before", async () => {
+    const broker = new HeldBroker();
+    const producer = producerOn(broker);
+    let told = 0;
+    const send = producer.send([record("t", 0, "A"), record("t", 1, "B")], { onWritten: () => told++ });
+    await broker.answerUntil(send);
+    expect((await send).map((m) => m.offset)).toEqual([0, 0]);
+    expect(told).toBe(0);
+  });
+
+  test("onWritten: a send of one partition settles with its records, never told before", async () => {
+    const broker = new HeldBroker();
+    const producer = producerOn(broker);
+    let told = 0;
+    const send = producer.send([record("t", 0, "A"), record("t", 0, "B")], { onWritten: () => told++ });
+    await broker.answerUntil(send);
+    expect((await send).map((m) => m.offset)).toEqual([0, 1]);
+    expect(told).toBe(0);
+  });
+
   describe("a rejection says when none of the send's records reached a broker (the port's neverSent, notsent-503), or was written (refused)", () => {
     const rejection = (p: Promise<unknown>) =>
       p.then(

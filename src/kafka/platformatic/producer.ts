@@ -13,7 +13,9 @@
  * waiting for a new topic's metadata holds back the sends after it).
  *
  * A send resolves once every batch of it is acknowledged; it rejects once each has an outcome and
- * one failed for good. A batch the broker refused for good fails alone and the producer goes on
+ * one failed for good. A send of several partitions with `SendOptions.onWritten` tells the partitions
+ * written while another is still pending (a partition without a leader, until delivery.timeout.ms),
+ * on the event loop's next turn if the send has not settled by then. A batch the broker refused for good fails alone and the producer goes on
  * (ProducePipeline, as Java's). So do the records of a topic whose metadata Kafka refuses for good
  * (INVALID_TOPIC_EXCEPTION, TOPIC_AUTHORIZATION_FAILED, …): as Java's waitOnMetadata fails each such
  * record's send, they fail (never sent), the send's other records are written (PartlyWritten), and
@@ -22,6 +24,7 @@
  */
 import { murmur2, Producer } from "@platformatic/kafka";
 import { ConnectError, isRetriable, messageOf, RetriableError } from "../../errors.ts";
+import { getLogger } from "../../util/logger.ts";
 import { isAccessError, KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import { connectionSettings, type ProducerSettings, producerSettings } from "../client-config.ts";
 import { withInvalidTopics } from "../invalid-topics.ts";
@@ -55,6 +58,8 @@ import { recordBytes, StickyPartitioner } from "./sticky-partitioner.ts";
 
 const toBuffer = (b: Uint8Array): Buffer =>
   Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+const log = getLogger("org.apache.kafka.clients.producer.KafkaProducer");
 
 export class PlatformaticProducer implements KafkaProducer {
   /** Sends waiting for metadata before they are admitted, in call order. */
@@ -102,7 +107,10 @@ export class PlatformaticProducer implements KafkaProducer {
       if (count === undefined) unknown.add(r.topic);
       else if (r.partition !== null && r.partition >= count) grown.add(r.topic);
     }
-    if (unknown.size === 0 && grown.size === 0 && this.admitting === undefined) return this.admit(records, since);
+    const onWritten = options?.onWritten;
+    if (unknown.size === 0 && grown.size === 0 && this.admitting === undefined) {
+      return this.admit(records, since, onWritten);
+    }
     const admitted = (this.admitting ?? Promise.resolve()).then(async () => {
       const failed = this.failure ?? this.pipeline.failure;
       if (failed) throw markNeverSent(notSent(failed));
@@ -132,7 +140,7 @@ export class PlatformaticProducer implements KafkaProducer {
       return refusals;
     });
     const result = admitted.then((refusals) =>
-      refusals.size === 0 ? this.admit(records, since) : this.admitUnrefused(records, refusals, since),
+      refusals.size === 0 ? this.admit(records, since, onWritten) : this.admitUnrefused(records, refusals, since),
     );
     const tail = admitted.catch(() => undefined);
     this.admitting = tail;
@@ -177,7 +185,11 @@ export class PlatformaticProducer implements KafkaProducer {
     throw Object.assign(failure, { written: out });
   }
 
-  private async admit(records: readonly ProducerRecord[], since: number): Promise<ProducedMetadata[]> {
+  private async admit(
+    records: readonly ProducerRecord[],
+    since: number,
+    onWritten?: SendOptions["onWritten"],
+  ): Promise<ProducedMetadata[]> {
     const partitions = new Int32Array(records.length);
     const positions = new Int32Array(records.length);
     const groupOf = new Int32Array(records.length);
@@ -236,7 +248,34 @@ export class PlatformaticProducer implements KafkaProducer {
         since,
       ),
     );
+    // The partitions written while another is still pending are told on the next turn of the event loop, if the send
+    // has not settled by then: a broker answers a send's partitions together, and the send then settles within the
+    // turn, its records told by the settlement alone. A send of one partition settles with them anyway.
+    let settled = false;
+    if (onWritten && groups.length > 1) {
+      const written: [number, number | readonly number[]][] = [];
+      const tell = () => {
+        if (settled) return;
+        for (const [g, value] of written.splice(0)) {
+          // On a turn of its own: a throw would escape as an uncaught exception. The settlement reports the records anyway.
+          try {
+            onWritten(...groupWritten(records, groups[g]!, partitions, value, now));
+          } catch (error) {
+            log.error("A send's onWritten failed; its records are reported when the send settles", error);
+          }
+        }
+      };
+      for (let g = 0; g < groups.length; g++) {
+        sent[g]!.then(
+          (value) => {
+            if (written.push([g, value]) === 1) setImmediate(tell);
+          },
+          () => undefined, // reported by the settlement (a split batch's written pieces too)
+        );
+      }
+    }
     const outcomes = await Promise.allSettled(sent);
+    settled = true;
     let rejected: unknown;
     let anyWritten = false;
     /** Every failed batch of the send was never in a request (NeverSentBatch): none of its records reached a broker. */
@@ -373,4 +412,22 @@ export async function connectPlatformaticProducer(
     close,
     new StickyPartitioner(p.batchBytes, Math.random, p.ignoreKeys),
   );
+}
+
+/** The records of one partition group Kafka acknowledged at `value` (its base offset, or each record's): for onWritten. */
+function groupWritten(
+  records: readonly ProducerRecord[],
+  group: { readonly topic: string; readonly partition: number; readonly indexes: readonly number[] },
+  partitions: Int32Array,
+  value: number | readonly number[],
+  now: number,
+): [Int32Array, ProducedMetadata[]] {
+  const indexes = Int32Array.from(group.indexes);
+  const metadata: ProducedMetadata[] = new Array(indexes.length);
+  for (let k = 0; k < indexes.length; k++) {
+    const r = records[indexes[k]!]!;
+    const offset = typeof value === "number" ? (value < 0 ? -1 : value + k) : value[k]!;
+    metadata[k] = { topic: r.topic, partition: partitions[indexes[k]!]!, offset, timestamp: r.timestamp ?? now };
+  }
+  return [indexes, metadata];
 }
