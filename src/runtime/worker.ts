@@ -146,6 +146,7 @@ export class Worker {
         withAdmin: async (config, use) =>
           config ? this.admins.withConnectorAdmin(config, use) : use(await this.admins.shared()),
         log: this.deps.logs.get("org.apache.kafka.connect.runtime.Worker"),
+        clock: this.deps.clock,
       },
       connectors,
     );
