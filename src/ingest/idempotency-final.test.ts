@@ -104,6 +104,13 @@ describe("Idempotency-Key: only final answers are kept", () => {
     ["REST Proxy v2", "/topics/t", "application/vnd.kafka.json.v2+json", '{"records":[{"value":1},{"value":2}]}', {}],
     ["REST Proxy v3", "/v3/clusters/c/topics/t/records", "application/json", '{"value":{"type":"JSON","data":1}}', {}],
     [
+      "REST Proxy v3 streaming, one record",
+      "/v3/clusters/c/topics/t/records",
+      "application/json",
+      '{"value":{"type":"JSON","data":1}}',
+      { "Transfer-Encoding": "chunked" },
+    ],
+    [
       "REST Proxy v3 streaming",
       "/v3/clusters/c/topics/t/records",
       "application/json",
