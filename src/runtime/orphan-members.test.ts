@@ -322,7 +322,7 @@ describe("fenceOrphanMembers", () => {
       clock.advanceToNext();
       await sweep;
       expect({ asked: refusals.counter.asked, kept: s.kept(), warnings: s.warnings.length }).toEqual({
-        asked: 2,
+        asked: 1,
         kept: ["g-0"],
         warnings: 1,
       });

@@ -126,21 +126,26 @@ async function sweepConnector(deps: OrphanSweepDeps, name: string, rows: readonl
     for (const pair of orphans) {
       const { groupId, clientId } = pair[0]!;
       const snapshot = pair.map((row) => row.memberId);
+      // A stop during a pause ends the sweep at the pause's end with the last refusal, before asking Kafka again.
+      let refusal: unknown;
       const removed = await retry(
-        () =>
-          fenceOwnPredecessors(
+        (attempt) => {
+          if (attempt > 0 && deps.stopping()) throw refusal;
+          return fenceOwnPredecessors(
             { ...deps.members.predecessors(name, groupId, clientId), remembered: () => snapshot },
             clientId,
             adminGroup(admin, groupId),
-          ),
+          );
+        },
         {
           policy: COORDINATOR_BACKOFF,
           maxAttempts: Number.POSITIVE_INFINITY,
           timeoutMs: COORDINATOR_RETRY_TIMEOUT_MS,
           clock: deps.clock,
-          classify: (error) => ({
-            retriable: COORDINATOR_NOT_READY.has(kafkaErrorOf(error) ?? "") && !deps.stopping(),
-          }),
+          classify: (error) => {
+            refusal = error;
+            return { retriable: COORDINATOR_NOT_READY.has(kafkaErrorOf(error) ?? "") && !deps.stopping() };
+          },
         },
       );
       for (const memberId of removed)
