@@ -9,6 +9,7 @@
  * by record when Kafka rejects them for good. For a task that `commitsAnyOrder`, records Kafka wrote are handed out
  * (`handOut`) as the coalescer learns of them, the port's `onWritten` passed to each send of several records. While the producer retries a send on its own, its last failure is the
  * sender's `sendRetry` too, said to be the producer's (the task's Degraded trace), with no change to what is polled.
+ * An abandoned task's producers are force-closed (`forceClose`): nothing of it reaches Kafka after its cancel.
  */
 import type { RecordRejection, SendRetry } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
@@ -163,6 +164,17 @@ export class SourceTaskSender {
   async close(): Promise<void> {
     this.closeRetired();
     await this.producer?.close().catch((error) => this.c.log.warn("Could not close the producer", error));
+  }
+
+  /**
+   * The task is abandoned (WorkerSourceTask.onCancel, Connect's AbstractWorkerSourceTask.cancel): the current producer,
+   * every retired one and one still connecting are force-closed (KafkaProducer.forceClose), so none writes a record
+   * any more; their sends reject now, and `close` finds nothing to wait for. Awaits nothing.
+   */
+  forceClose(): void {
+    for (const p of this.retired) p.forceClose?.();
+    this.producer?.forceClose?.();
+    this.connecting?.then((p) => p.forceClose?.()).catch(() => undefined);
   }
 
   private async ensureProducerAndTopics(records: readonly ProducerRecord[]): Promise<KafkaProducer | undefined> {

@@ -411,6 +411,40 @@ describe("WorkerSourceTask", () => {
     expect(plugin.committed).toEqual([]);
     expect(plugin.stopped).toBe(true);
   });
+
+  test("a task abandoned while its producer retries force-closes it (Connect's cancel): nothing more is written, and it ends without Kafka (explore23 F1)", async () => {
+    const forced: string[] = [];
+    let sends = 0;
+    const { kafka, plugin, task, offsets } = setup({
+      flushMs: 3_600_000,
+      producer: async () => {
+        const retrying = new Set<(error: Error) => void>();
+        return {
+          maxInFlight: 1,
+          close: async () => {},
+          // Kafka unreachable: the producer retries the send on its own until it is closed.
+          send: () => {
+            sends++;
+            return new Promise<never>((_, reject) => retrying.add(reject));
+          },
+          forceClose() {
+            forced.push(`${retrying.size} send(s) failed`);
+            for (const reject of retrying) reject(new ConnectError("closed forcefully"));
+          },
+        };
+      },
+    });
+    plugin.queue.push([line(1)]);
+    task.start();
+    await waitFor(() => sends === 1, { what: "the batch sent" });
+    task.stop();
+    expect(await task.awaitStop(50)).toBe(false);
+    task.cancel();
+    expect(forced).toEqual(["1 send(s) failed"]);
+    await awaitStopped(task);
+    expect([kafka.records("t"), offsets.get("c", { file: "f" }), plugin.committed]).toEqual([[], null, []]);
+    expect(plugin.stopped).toBe(true);
+  });
 });
 
 describe("WorkerSourceTask with several batches in flight", () => {

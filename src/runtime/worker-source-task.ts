@@ -38,7 +38,8 @@
  * `skipped`; record-rejection.ts) and a send failure that
  * is not a per-record refusal fails the task whatever errors.tolerance says. The task hears of
  * records never sent (`notSent`): a poll batch whose conversion throws, records given up that
- * certainly never reached Kafka. A cancelled task hears nothing more.
+ * certainly never reached Kafka. A cancelled task hears nothing more, and sends nothing more: its producers are
+ * force-closed (`onCancel`, as Connect's cancel), failing what they still held.
  */
 import type { SendRetry } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
@@ -280,6 +281,16 @@ export class WorkerSourceTask extends WorkerTask {
     const sending: Promise<BatchResult> =
       outgoing.length > 0 ? this.sender.enqueue(outgoing, tracked) : Promise.resolve([]);
     this.acks.track(tracked, bytes, sending);
+  }
+
+  /**
+   * Abandoned (the graceful stop timed out): as Connect's AbstractWorkerSourceTask.cancel, the producers are closed
+   * at once (Java's close(Duration.ZERO)), so that a record still retried (Kafka unreachable) is not written behind
+   * the back of the task that replaces this one (which gets the records again: an ingest retry, spooled rows, a
+   * source offset never committed). Their sends fail now, so `close` ends promptly.
+   */
+  protected override onCancel(): void {
+    this.sender.forceClose();
   }
 
   /**

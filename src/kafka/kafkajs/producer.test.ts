@@ -6,9 +6,10 @@
  */
 import { describe, expect, test } from "bun:test";
 import { KafkaJSProtocolError, type Producer } from "kafkajs";
+import { waitFor } from "../../../test/support/wait-for.ts";
 import { isRetriable } from "../../errors.ts";
 import type { ProducerRecord } from "../kafka-port.ts";
-import { NotSentError, refused, unwritten, writtenRecords } from "../send-rejection.ts";
+import { NotSentError, neverSent, refused, unwritten, writtenRecords } from "../send-rejection.ts";
 import { pinningPartitioner } from "./partitioner.ts";
 import { KafkajsProducer } from "./producer.ts";
 
@@ -236,5 +237,40 @@ describe("kafkajs: a send its retry left records out of", () => {
         undefined,
         first,
       ]);
+  });
+});
+
+describe("kafkajs: forceClose (Java's close(Duration.ZERO), an abandoned source task's: explore23 F1)", () => {
+  test("the send under way rejects at once (may be written), the one queued behind it never reaches kafkajs; kafkajs disconnects once", async () => {
+    const batches: unknown[] = [];
+    let disconnects = 0;
+    const stuck = {
+      events: EVENTS,
+      on: () => () => undefined,
+      sendBatch: (batch: unknown) => {
+        batches.push(batch);
+        return new Promise(() => undefined); // kafkajs retrying while Kafka is unreachable
+      },
+      disconnect: async () => {
+        disconnects++;
+      },
+    } as unknown as Producer;
+    const producer = new KafkajsProducer(stuck, -1, 0, 30_000, true);
+    const outcome = (p: Promise<unknown>) => p.then(() => "written", (e: Error) => e);
+    const first = outcome(producer.send([record("t")]));
+    const second = outcome(producer.send([record("t")]));
+    await waitFor(() => batches.length === 1, { what: "the first send handed to kafkajs" });
+    producer.forceClose();
+    const [a, b] = await Promise.all([first, second]);
+    const forced = "The producer was closed forcefully before the records were acknowledged";
+    expect([String(a), neverSent(a), neverSent(b), String(b)]).toEqual([
+      `ConnectError: ${forced}`,
+      false,
+      true,
+      `NotSentError: Not sent: the producer failed earlier (${forced})`,
+    ]);
+    expect(neverSent(await outcome(producer.send([record("t")])))).toBe(true);
+    await producer.close();
+    expect([batches.length, disconnects]).toEqual([1, 1]);
   });
 });

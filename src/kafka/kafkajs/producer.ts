@@ -20,7 +20,7 @@
  * offsets, and names the refused topics (`partlyRefused`).
  */
 import type { Producer } from "kafkajs";
-import { RetriableError } from "../../errors.ts";
+import { ConnectError, RetriableError } from "../../errors.ts";
 import { javaUtf8Text } from "../../util/java-utf8.ts";
 import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import { invalidPartition } from "../invalid-partition.ts";
@@ -169,6 +169,10 @@ export class KafkajsProducer implements KafkaProducer {
 
   private tail: Promise<unknown> = Promise.resolve();
   private failure: Error | undefined;
+  /** Rejects the send kafkajs has under way (forceClose): its records may still be written. */
+  private abortSend: ((error: Error) => void) | undefined;
+  /** The disconnect under way (close, or forceClose's). */
+  private disconnected: Promise<void> | undefined;
   readonly maxInFlight = 1;
 
   send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
@@ -177,10 +181,16 @@ export class KafkajsProducer implements KafkaProducer {
     if (records.length === 0) return Promise.resolve([]);
     const result = this.tail.then(() => {
       if (this.failure) throw markNeverSent(notSent(this.failure));
-      return this.sendNow(records).catch((error: Error) => {
-        this.failure ??= error;
-        throw error;
-      });
+      const aborted = Promise.withResolvers<never>();
+      this.abortSend = aborted.reject;
+      return Promise.race([this.sendNow(records), aborted.promise])
+        .catch((error: Error) => {
+          this.failure ??= error;
+          throw error;
+        })
+        .finally(() => {
+          if (this.abortSend === aborted.reject) this.abortSend = undefined;
+        });
     });
     this.tail = result.catch(() => undefined);
     return result;
@@ -295,7 +305,20 @@ export class KafkajsProducer implements KafkaProducer {
     return Object.assign(markRefused(withUnauthorizedTopic(failure, [...refused])), { written });
   }
 
-  async close(): Promise<void> {
-    await this.producer.disconnect();
+  close(): Promise<void> {
+    this.disconnected ??= this.producer.disconnect();
+    return this.disconnected;
+  }
+
+  /**
+   * As Java's close(Duration.ZERO): the send under way rejects now (kafkajs may have its request on the wire: it may
+   * still be written, not marked never sent), every later one never sent, and kafkajs disconnects. kafkajs cannot be
+   * told to stop retrying a sendBatch under way; its disconnect closes the connections that retry would use.
+   */
+  forceClose(): void {
+    const forced = new ConnectError("The producer was closed forcefully before the records were acknowledged");
+    this.failure ??= forced;
+    this.abortSend?.(forced);
+    this.close().catch(() => undefined);
   }
 }

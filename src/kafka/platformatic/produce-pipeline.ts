@@ -154,7 +154,7 @@ export class ProducePipeline {
     since?: number,
   ): Promise<number | readonly number[]> {
     if (this.failure) return Promise.reject(notSent(this.failure));
-    if (this.closed) return Promise.reject(this.s.error("The producer is closed", false));
+    if (this.closed) return Promise.reject(new NeverSentBatch(this.s.error("The producer is closed", false)));
     const key = partitionKey(topic, partition);
     let part = this.partitions.get(key);
     if (!part) {
@@ -168,8 +168,13 @@ export class ProducePipeline {
     const settle = (result: BatchOutcome) => {
       if (--this.pending === 0) for (const f of this.idle.splice(0)) f();
       // Never in a request (its pieces, if split, settle through it: it was): none of its records reached a broker.
+      // Nor did those of one failed by `close` that was not on the wire then and no attempt of which was left open.
       if (result instanceof Error)
-        reject(batch.attempts === 0 ? new NeverSentBatch(result) : attemptedBatchFailure(batch, result));
+        reject(
+          batch.attempts === 0 || (this.closed && !batch.uncertain)
+            ? new NeverSentBatch(result)
+            : attemptedBatchFailure(batch, result),
+        );
       else resolve(result);
     };
     const batch: Batch = {
@@ -205,12 +210,19 @@ export class ProducePipeline {
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
-  /** Fails whatever is still pending and sends nothing more. */
+  /**
+   * Fails whatever is still pending, at once, and sends nothing more (an answer that comes later is ignored). A batch
+   * on the wire now, or an earlier attempt of which got no answer, may still be written: it fails as such; the others
+   * as never sent (NeverSentBatch).
+   */
   close(reason: Error): void {
     this.closed = true;
     this.timer.stop();
     for (const part of this.partitions.values()) {
-      for (const b of part.queue.splice(0)) this.settlement.finish(b, reason);
+      for (const b of part.queue.splice(0)) {
+        if (b.state === "inflight") b.uncertain = true;
+        this.settlement.finish(b, reason);
+      }
     }
   }
 

@@ -19,8 +19,8 @@ export interface TestProducerOptions {
   readonly batchBytes?: number;
   /** The pipeline's errors (default: RetriableError or ConnectError, as the real producer makes them). */
   readonly error?: PipelineSettings["error"];
-  /** What `close()` does (default: nothing to wait for). */
-  readonly onClose?: (pipeline: ProducePipeline, admitted: Promise<unknown>) => Promise<void>;
+  /** What `close()` and `forceClose()` (`force`) do after the producer's own part (default: nothing to wait for). */
+  readonly onClose?: (pipeline: ProducePipeline, admitted: Promise<unknown>, force: boolean) => Promise<void>;
   /** The pipeline's clock (default performance.now). */
   readonly now?: () => number;
 }
@@ -50,7 +50,7 @@ export function testProducer(transport: ProduceTransport, options: TestProducerO
     5,
     idempotent,
     NO_COMPRESSION,
-    onClose ? (admitted) => onClose(pipeline, admitted) : async () => {},
+    onClose ? (admitted, force) => onClose(pipeline, admitted, force) : async () => {},
     new StickyPartitioner(options.batchBytes ?? 16_384, () => 0),
   );
 }

@@ -584,6 +584,68 @@ describe("PlatformaticProducer", () => {
       expect((await producer.send([record("t", 0, "d")]))[0]!.offset).toBe(1);
     });
 
+    describe("forceClose (Java's close(Duration.ZERO), an abandoned source task's: explore23 F1)", () => {
+      test("the batch on the wire fails at once as may be written, the one queued behind it as never sent; the late answer writes nothing more", async () => {
+        const broker = new HeldBroker();
+        const producer = producerOn(broker);
+        const first = rejection(producer.send([record("t", 0, "A")]));
+        await waitFor(() => broker.pending.length === 1, { what: "A on the wire" });
+        const second = rejection(producer.send([record("t", 0, "B")])); // behind A: one on the wire until written
+        producer.forceClose();
+        const [a, b] = await Promise.all([first, second]);
+        expect([String(a), neverSent(a), String(b), neverSent(b)]).toEqual([
+          "ConnectError: The producer was closed forcefully before the records were acknowledged",
+          false,
+          "ConnectError: The producer was closed forcefully before the records were acknowledged",
+          true,
+        ]);
+        broker.answerNext(); // the broker had A: written, but the producer no longer listens
+        expect(neverSent(await rejection(producer.send([record("t", 0, "C")])))).toBe(true);
+        await producer.close();
+        expect([broker.pending.length, broker.logs.get("t-0")]).toEqual([0, ["A"]]);
+      });
+
+      test("a send made just before is never sent", async () => {
+        const broker = new HeldBroker();
+        const producer = producerOn(broker);
+        const sent = rejection(producer.send([record("t", 0, "A")]));
+        producer.forceClose();
+        expect(neverSent(await sent)).toBe(true);
+        expect(broker.pending).toHaveLength(0);
+      });
+
+      test("a batch waiting for its retry after an answer that left it unwritten (NOT_LEADER_OR_FOLLOWER) was never written", async () => {
+        const broker = new HeldBroker();
+        let metadataAsked = Promise.withResolvers<void>();
+        const leaders = broker.leaders.bind(broker);
+        const held = Promise.withResolvers<void>();
+        broker.leaders = async (topics) => {
+          metadataAsked.resolve();
+          await held.promise; // the retry waits for metadata: it is not on the wire when the producer closes
+          return leaders(topics);
+        };
+        const producer = producerOn(broker);
+        const first = rejection(producer.send([record("t", 0, "A")]));
+        await metadataAsked.promise;
+        held.resolve();
+        await waitFor(() => broker.pending.length === 1, { what: "A on the wire" });
+        metadataAsked = Promise.withResolvers<void>();
+        const stale = Promise.withResolvers<void>();
+        broker.leaders = async (topics) => {
+          metadataAsked.resolve();
+          await stale.promise;
+          return leaders(topics);
+        };
+        broker.answerNext({ "t-0": 6 }); // NOT_LEADER_OR_FOLLOWER: retried after new metadata
+        await metadataAsked.promise;
+        producer.forceClose();
+        expect(neverSent(await first)).toBe(true);
+        stale.resolve();
+        await producer.close();
+        expect(broker.pending).toHaveLength(0);
+      });
+    });
+
     test("a closed producer's sends never reached a broker", async () => {
       const producer = producerOn(new HeldBroker());
       await producer.close();

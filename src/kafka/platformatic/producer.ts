@@ -65,6 +65,8 @@ export class PlatformaticProducer implements KafkaProducer {
   /** Sends waiting for metadata before they are admitted, in call order. */
   private admitting: Promise<unknown> | undefined;
   private closing = false;
+  /** The close under way (`close`, or `forceClose`'s): a later call awaits it. */
+  private closed: Promise<void> | undefined;
   /** A send failed for good before its batches were appended (metadata; not a topic's refusal: its records' alone). */
   private failure: Error | undefined;
 
@@ -73,8 +75,11 @@ export class PlatformaticProducer implements KafkaProducer {
     readonly maxInFlight: number,
     readonly idempotent: boolean,
     private readonly compression: ProducerSettings["compression"],
-    /** Closes the pipeline; `admitted` settles once the sends waiting for metadata are appended. */
-    private readonly onClose: (admitted: Promise<unknown>) => Promise<void>,
+    /**
+     * Closes the pipeline and the connections; `admitted` settles once the sends waiting for metadata are appended.
+     * `force` (forceClose, the pipeline closed already): the connections at once.
+     */
+    private readonly onClose: (admitted: Promise<unknown>, force: boolean) => Promise<void>,
     /** Where records without key or partition go (batch.size bytes to one partition, then another). */
     private readonly sticky: StickyPartitioner,
   ) {}
@@ -318,10 +323,20 @@ export class PlatformaticProducer implements KafkaProducer {
     throw Object.assign(rewrapped(error, mark), { written: out });
   }
 
-  async close(): Promise<void> {
-    if (this.closing) return;
+  close(): Promise<void> {
     this.closing = true;
-    await this.onClose(this.admitting ?? Promise.resolve());
+    this.closed ??= this.onClose(this.admitting ?? Promise.resolve(), false);
+    return this.closed;
+  }
+
+  forceClose(): void {
+    this.closing = true;
+    // Java's close(Duration.ZERO): incomplete batches aborted at once, no more sends or retries; also during a
+    // graceful close still waiting for the sends in flight.
+    this.pipeline.close(new ConnectError("The producer was closed forcefully before the records were acknowledged"));
+    const forced = this.onClose(this.admitting ?? Promise.resolve(), true);
+    this.closed ??= forced;
+    forced.catch(() => undefined);
   }
 }
 
@@ -382,7 +397,15 @@ export async function connectPlatformaticProducer(
       retriable ? new RetriableError(message, { cause }) : new ConnectError(message, { cause }),
     ...(onRetry ? { onRetry } : {}),
   });
-  const close = async (admitted: Promise<unknown> = Promise.resolve()) => {
+  /** Closes the connections, once however often asked (a forced close during a graceful one). */
+  let disconnected: Promise<void> | undefined;
+  const disconnect = (graceMs?: number) =>
+    (disconnected ??= (async () => {
+      await transport.close(graceMs).catch(() => undefined);
+      await client.close().catch(() => undefined);
+    })());
+  const close = async (admitted: Promise<unknown> = Promise.resolve(), force = false) => {
+    if (force) return disconnect(0);
     // Java's close(): what is in flight or being admitted gets its chance (bounded), then the rest fails.
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -393,8 +416,7 @@ export async function connectPlatformaticProducer(
     ]);
     clearTimeout(timer);
     pipeline.close(new ConnectError("The producer was closed before the records were acknowledged"));
-    await transport.close().catch(() => undefined);
-    await client.close().catch(() => undefined);
+    await disconnect();
   };
   try {
     // Connects, authenticates and (idempotent) gets a producer id now, as kafkajs' connect() does.
