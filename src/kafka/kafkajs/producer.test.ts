@@ -256,7 +256,11 @@ describe("kafkajs: forceClose (Java's close(Duration.ZERO), an abandoned source 
       },
     } as unknown as Producer;
     const producer = new KafkajsProducer(stuck, -1, 0, 30_000, true);
-    const outcome = (p: Promise<unknown>) => p.then(() => "written", (e: Error) => e);
+    const outcome = (p: Promise<unknown>) =>
+      p.then(
+        () => "written",
+        (e: Error) => e,
+      );
     const first = outcome(producer.send([record("t")]));
     const second = outcome(producer.send([record("t")]));
     await waitFor(() => batches.length === 1, { what: "the first send handed to kafkajs" });
