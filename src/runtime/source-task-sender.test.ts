@@ -56,6 +56,7 @@ function senderOn(
         return producer.refusals;
       },
       close: () => producer.close(),
+      forceClose: () => producer.forceClose(),
       send(records, options) {
         seen.sends++;
         const sent = producer.send(records, options);
@@ -262,5 +263,24 @@ describe("SourceTaskSender stopping while a request fails for good (notsent-503)
     expect(await first).toBeUndefined();
     expect(await second).toEqual({ from: 0 });
     expect(broker.logs.get("t-0") ?? []).toEqual([]);
+  });
+});
+
+describe("SourceTaskSender.forceClose (its task abandoned: Connect's cancel, explore23 F1)", () => {
+  test("a retired producer's send still on the wire fails at once: the task's sends settle without Kafka's answer, and no new producer is made", async () => {
+    const broker = new ReplacingBroker();
+    const { sender, producers, stop } = senderOn(broker, false);
+    const warm = sender.enqueue([outgoing("t", "W")]);
+    await broker.answerUntil(warm);
+    const first = sender.enqueue([outgoing("t", "VONE")]);
+    const second = sender.enqueue([outgoing("t", "VTWO")]);
+    await waitFor(() => broker.pending.length === 2, { what: "both requests on the wire" });
+    broker.answerNext({ "t-0": 31 }); // CLUSTER_AUTHORIZATION_FAILED: the producer fails and is retired
+    await waitFor(() => producers[0]!.failed, { what: "the producer failed" });
+    stop.abort(); // the task was told to stop, then abandoned
+    sender.forceClose();
+    const settled = await Promise.all([first, second]);
+    expect(settled.map((r) => Array.isArray(r))).toEqual([false, false]);
+    expect([producers.length, broker.pending.length, broker.logs.get("t-0")]).toEqual([1, 1, ["W"]]);
   });
 });

@@ -71,6 +71,8 @@ export class SourceTaskSender {
   private refusalsSeen = 0;
   /** Producers replaced after a failed send, closed once nothing of theirs is in flight. */
   private readonly retired: KafkaProducer[] = [];
+  /** Retired producers whose close (bounded by request.timeout.ms) has not ended: `forceClose` ends it. */
+  private readonly closing = new Set<KafkaProducer>();
   /** Records Kafka refused on their own, until their batch is acknowledged (record-rejection.ts). */
   readonly rejections = new Map<SourceRecord, RecordRejection>();
   private readonly recovery: SendRecovery;
@@ -172,7 +174,7 @@ export class SourceTaskSender {
    * any more; their sends reject now, and `close` finds nothing to wait for. Awaits nothing.
    */
   forceClose(): void {
-    for (const p of this.retired) p.forceClose?.();
+    for (const p of [...this.retired, ...this.closing]) p.forceClose?.();
     this.producer?.forceClose?.();
     this.connecting?.then((p) => p.forceClose?.()).catch(() => undefined);
   }
@@ -232,7 +234,10 @@ export class SourceTaskSender {
 
   private closeRetired(): void {
     for (const p of this.retired.splice(0)) {
-      p.close().catch((error) => this.c.log.warn("Could not close the producer", error));
+      this.closing.add(p);
+      p.close()
+        .catch((error) => this.c.log.warn("Could not close the producer", error))
+        .finally(() => this.closing.delete(p));
     }
   }
 
