@@ -31,6 +31,7 @@ import type {
 } from "../kafka-port.ts";
 import { KafkajsAdmin } from "./admin.ts";
 import { clientLog, clientLogLimiter } from "./client-log.ts";
+import { ClosableSockets } from "./closable-sockets.ts";
 import { kafkajsCompression } from "./codecs.ts";
 import { KafkajsConsumer } from "./consumer.ts";
 import { wrap } from "./errors.ts";
@@ -47,7 +48,11 @@ export class KafkajsPort implements KafkaPort {
   constructor(private readonly logs: LogManager = logManager) {}
 
   /** A kafkajs client; `logContext` (a task's `[connector|task-N]`) goes before each of its log lines. */
-  private kafka(props: ClientProperties, logContext?: string): { kafka: Kafka; settings: ConnectionSettings } {
+  private kafka(
+    props: ClientProperties,
+    logContext?: string,
+    sockets?: ClosableSockets,
+  ): { kafka: Kafka; settings: ConnectionSettings } {
     const settings = connectionSettings(props);
     const clients = this.logs.get("org.apache.kafka.clients");
     const log = logContext ? clients.withContext(logContext) : clients;
@@ -66,6 +71,7 @@ export class KafkajsPort implements KafkaPort {
       config.ssl = kafkaTlsOptions(settings.tls);
     }
     if (settings.sasl) config.sasl = settings.sasl as KafkaConfig["sasl"];
+    if (sockets) config.socketFactory = sockets.factory;
     return { kafka: new Kafka(config), settings };
   }
 
@@ -81,7 +87,9 @@ export class KafkajsPort implements KafkaPort {
   }
 
   async producer(properties: ClientProperties, options?: ProducerOptions): Promise<KafkaProducer> {
-    const { kafka } = this.kafka(properties, options?.logContext);
+    // Its own client's connections: none is made again after the producer's forced close.
+    const sockets = new ClosableSockets();
+    const { kafka } = this.kafka(properties, options?.logContext, sockets);
     const settings = producerSettings(properties);
     const { type, level } = settings.compression;
     if (level !== undefined) {
@@ -107,6 +115,7 @@ export class KafkajsPort implements KafkaPort {
       kafkajsCompression(settings.compression.type),
       settings.requestTimeoutMs,
       settings.idempotent,
+      () => sockets.close(),
     );
   }
 

@@ -94,3 +94,8 @@ declare module "kafkajs/src/protocol/requests/produce/v6/response" {
 declare module "kafkajs/src/protocol/requests/produce/v7/response" {
   export let parse: (data: unknown) => Promise<unknown>;
 }
+declare module "kafkajs/src/network/socketFactory" {
+  import type { ISocketFactory } from "kafkajs";
+  /** kafkajs' default: net.connect, or tls.connect with `ssl`, with TCP keep-alive. */
+  export default function defaultSocketFactory(): ISocketFactory;
+}

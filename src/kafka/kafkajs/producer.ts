@@ -17,7 +17,8 @@
  * them (a timeout, then a retry refused after an ACL was revoked). A Produce request lost with its connection leaves no
  * trace kafkajs reports: a retry of it refused is still taken for the only attempt. A send to several topics refused in
  * part in its only Produce answer (produce-answer.ts keeps that answer) says which records were written, at which
- * offsets, and names the refused topics (`partlyRefused`).
+ * offsets, and names the refused topics (`partlyRefused`). `forceClose` (an abandoned source task's) rejects the send
+ * under way at once (it may still be written), the queued ones as never sent, and disconnects.
  */
 import type { Producer } from "kafkajs";
 import { ConnectError, RetriableError } from "../../errors.ts";
@@ -163,6 +164,8 @@ export class KafkajsProducer implements KafkaProducer {
     private readonly compression: number,
     private readonly timeout: number,
     readonly idempotent: boolean,
+    /** At forceClose, before kafkajs disconnects: its client makes no connection any more (ClosableSockets). */
+    private readonly refuseConnections: () => void = () => undefined,
   ) {
     this.attempts = new ProduceAttempts(producer);
   }
@@ -313,10 +316,12 @@ export class KafkajsProducer implements KafkaProducer {
   /**
    * As Java's close(Duration.ZERO): the send under way rejects now (kafkajs may have its request on the wire: it may
    * still be written, not marked never sent), every later one never sent, and kafkajs disconnects. kafkajs cannot be
-   * told to stop retrying a sendBatch under way; its disconnect closes the connections that retry would use.
+   * told to stop retrying a sendBatch under way: its client opens no connection any more (`refuseConnections`), so
+   * those retries reach no broker.
    */
   forceClose(): void {
     const forced = new ConnectError("The producer was closed forcefully before the records were acknowledged");
+    this.refuseConnections();
     this.failure ??= forced;
     this.abortSend?.(forced);
     this.close().catch(() => undefined);

@@ -27,6 +27,8 @@
  * Without idempotence batches carry no sequence; order holds with maxInFlight 1 (as in Java).
  * A batch that fails before it was ever put in a request rejects with a NeverSentBatch (the port's neverSent), one the
  * broker refused unwritten (an authorization refusal, no earlier attempt of it maybe written) with a RefusedBatch.
+ * `close` fails every pending batch at once (the producer's forceClose): as never sent unless it is on the wire or an
+ * earlier attempt of it got no answer (those may still be written).
  */
 import { notSent } from "../send-rejection.ts";
 import { attemptedBatchFailure, NeverSentBatch, notSentAfter } from "./batch-failures.ts";

@@ -21,6 +21,9 @@
  * record's send, they fail (never sent), the send's other records are written (PartlyWritten), and
  * later sends go on. Any other metadata failure (Kafka unreachable, a failed login) fails the
  * producer: the send's other topics' records are not written ahead of those sent again.
+ *
+ * `close` gives the batches in flight request.timeout.ms, then fails the rest; `forceClose` (an abandoned source task's,
+ * as Connect's cancel closes with Duration.ZERO) fails them all at once and sends nothing more.
  */
 import { murmur2, Producer } from "@platformatic/kafka";
 import { ConnectError, isRetriable, messageOf, RetriableError } from "../../errors.ts";

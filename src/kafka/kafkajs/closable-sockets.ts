@@ -1,0 +1,29 @@
+/**
+ * ClosableSockets: the kafkajs socketFactory of one producer's client (adapter.ts), which makes no connection any more
+ * once `close()` ran (KafkajsProducer.forceClose). kafkajs cannot be told to end a sendBatch under way: it retries it
+ * (metadata, then Produce) on connections it opens again after a disconnect. After a forced close each such socket
+ * fails at once, so no retry of the abandoned send reaches a broker (Java's close(Duration.ZERO) sends nothing more).
+ */
+import { Socket } from "node:net";
+import type { ISocketFactory } from "kafkajs";
+import defaultSocketFactory from "kafkajs/src/network/socketFactory";
+
+export class ClosableSockets {
+  private closed = false;
+  readonly factory: ISocketFactory;
+
+  constructor(open: ISocketFactory = defaultSocketFactory()) {
+    this.factory = (args) => {
+      if (!this.closed) return open(args);
+      const refused = new Socket();
+      // After kafkajs attached its listeners (it does on the returned socket): a connection error it retries, in vain.
+      queueMicrotask(() => refused.destroy(new Error("The producer was closed forcefully: no new connection")));
+      return refused;
+    };
+  }
+
+  /** From now on every socket asked for fails without connecting. */
+  close(): void {
+    this.closed = true;
+  }
+}
