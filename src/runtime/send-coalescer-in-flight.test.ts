@@ -3,7 +3,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import { LogManager } from "../util/logger.ts";
 import { recordBytes } from "./request-bytes.ts";
 import { SendCoalescer } from "./send-coalescer.ts";
-import { type Item, item, ManualSender, options, track } from "./send-coalescer-test-support.ts";
+import { handingOut, type Item, item, ManualSender, options, track } from "./send-coalescer-test-support.ts";
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -104,6 +104,92 @@ describe("SendCoalescer with several requests in flight", () => {
       sender.recovered();
       await waitFor(() => log.length === 3);
       expect(log).toEqual(["A:2", "B:0", "C:1"]);
+    });
+  });
+
+  describe("a request the port told written in part while the rest is held (onWritten, coalfree)", () => {
+    // A and B each span two partitions; the port tells one written, the other held (no leader, until
+    // delivery.timeout.ms): neither settles.
+    const twoHeld = (maxRequests: number, maxInFlightBytes?: number) => {
+      const sender = new ManualSender();
+      const { coalescer, handed } = handingOut(sender, maxRequests, undefined, maxInFlightBytes);
+      const log: string[] = [];
+      track(coalescer, log, "A", [item("a1"), item("a2")]);
+      track(coalescer, log, "B", [item("b1"), item("b2")]);
+      track(coalescer, log, "C", [item("c1"), item("c2")]);
+      const tellFirst = (attempt: number) => sender.attempts[attempt]!.onWritten!(Int32Array.of(0), sender.metadata(1));
+      return { sender, coalescer, handed, log, tellFirst };
+    };
+
+    test("frees its slot: with two such requests out and maxRequests 2, the next requests start", async () => {
+      const { sender, coalescer, handed, log, tellFirst } = twoHeld(2);
+      expect(sender.requests).toEqual([
+        ["a1", "a2"],
+        ["b1", "b2"],
+      ]);
+      tellFirst(0);
+      tellFirst(1);
+      expect(handed).toEqual(["A:0@0", "B:0@1"]);
+      await waitFor(() => sender.requests.length === 3, { what: "a third request while two are held in part" });
+      expect(sender.requests[2]).toEqual(["c1", "c2"]);
+      // Only C is on the wire unanswered: one more goes.
+      track(coalescer, log, "D", [item("d1")]);
+      expect(sender.requests[3]).toEqual(["d1"]);
+      sender.ack(2);
+      sender.ack(3);
+      await nextTurn();
+      // Batches still settle in queue order, behind the held ones.
+      expect(log).toEqual([]);
+      sender.ack(0);
+      sender.ack(1);
+      await waitFor(() => log.length === 4);
+      expect(log).toEqual(["A:5,6", "B:7,8", "C:2,3", "D:4"]);
+    });
+
+    test("keeps its slot when maxRequests is 1 (order for a producer that is not idempotent)", async () => {
+      const { sender, handed, tellFirst } = twoHeld(1);
+      expect(sender.requests).toEqual([["a1", "a2"]]);
+      tellFirst(0);
+      expect(handed).toEqual(["A:0@0"]);
+      for (let i = 0; i < 3; i++) await nextTurn();
+      expect(sender.requests).toHaveLength(1);
+      sender.ack(0);
+      await waitFor(() => sender.requests.length === 2);
+      expect(sender.requests[1]).toEqual(["b1", "b2", "c1", "c2"]);
+    });
+
+    test("still counts its bytes: buffer.memory bounds what goes out behind it", async () => {
+      const size = recordBytes(item("x").produced);
+      const { sender, tellFirst } = twoHeld(5, size * 4);
+      expect(sender.requests).toEqual([
+        ["a1", "a2"],
+        ["b1", "b2"],
+      ]);
+      tellFirst(0);
+      tellFirst(1);
+      for (let i = 0; i < 3; i++) await nextTurn();
+      expect(sender.requests).toHaveLength(2);
+      sender.ack(0);
+      await waitFor(() => sender.requests.length === 3);
+      expect(sender.requests[2]).toEqual(["c1", "c2"]);
+    });
+
+    test("a failure is recovered only once every other request settled, those told written in part included", async () => {
+      const { sender, log, tellFirst } = twoHeld(2);
+      tellFirst(0);
+      tellFirst(1);
+      await waitFor(() => sender.requests.length === 3);
+      sender.fail(0, new Error("Expiring 1 record(s): delivery.timeout.ms elapsed"));
+      sender.ack(2);
+      for (let i = 0; i < 3; i++) await nextTurn();
+      // B is held in part, still on the wire: no recovery yet.
+      expect(sender.recoveries).toHaveLength(0);
+      sender.ack(1);
+      await waitFor(() => sender.recoveries.length === 1);
+      expect(sender.recoveries[0]!.names).toEqual(["a1", "a2"]);
+      sender.recovered();
+      await waitFor(() => log.length === 3);
+      expect(log).toEqual(["A:6,7", "B:4,5", "C:2,3"]);
     });
   });
 

@@ -1,8 +1,8 @@
 /**
  * SendCoalescer: the produce path of one WorkerSourceTask. Poll batches, converted, are queued
  * here in poll order and go out in produce requests: up to `maxRequests` requests on the wire, that
- * is, not yet answered by the producer (its max.in.flight.requests.per.connection, for a producer that
- * pipelines), and `maxInFlightBytes` bytes (buffer.memory) of requests not yet handed back to their
+ * is, not yet answered by the producer, nothing of them told written (its max.in.flight.requests.per.connection,
+ * for a producer that pipelines), and `maxInFlightBytes` bytes (buffer.memory) of requests not yet handed back to their
  * batches, answered or not; whatever is queued when a request may start is merged into it (several
  * poll batches, up to the producer's max.request.size; a batch larger than that is spread over
  * several requests). So a task that polls a few records at a time (device ingest: many small
@@ -14,8 +14,12 @@
  * arrive while the wire is full are merged into the next request. A request answered behind one that
  * is not frees its slot at once: it waits there to be handed back (below), its bytes still counted,
  * while the next goes out, so a request held by one partition (a partition without a leader, until
- * delivery.timeout.ms) does not stop the wire. A request of half max.request.size
- * or more starts alone in its event-loop turn, smaller ones share one up to that (TurnBudget): a 10 MB
+ * delivery.timeout.ms) does not stop the wire. So does a request the port told written in part while the rest
+ * is held (`onWritten`: only for a task that takes its commits in any order, `handOut`), unless `maxRequests`
+ * is 1 (order for a producer that is not idempotent): with keyed traffic over every partition nearly every
+ * request holds a record of such a partition, and the healthy partitions' records would otherwise wait behind
+ * `maxRequests` of them until delivery.timeout.ms. A request whose records are all held still counts; bytes
+ * bound the rest. A request of half max.request.size or more starts alone in its event-loop turn, smaller ones share one up to that (TurnBudget): a 10 MB
  * poll batch (a spool's drain) goes out a request a turn, the loop's other callbacks (devices' requests) in between.
  *
  * Order: requests are handed to the producer in queue order, and the producer writes the records
@@ -100,7 +104,10 @@ export type WrittenPart = (indexes: Int32Array, metadata: readonly ProducedMetad
 export interface SendCoalescerOptions<O> {
   /** The producer's max.request.size: no request is larger (a single larger record goes alone). */
   readonly maxRequestBytes: number;
-  /** Requests on the wire (not yet answered) at once, at most; asked before each request (the producer may change). */
+  /**
+   * Requests on the wire (not yet answered; with `handOut` and above 1, nothing of them told written) at once, at most;
+   * asked before each request (the producer may change).
+   */
   readonly maxRequests: () => number;
   /**
    * Bytes of the requests not yet handed back to their batches (answered or not), at most (a single larger request goes
@@ -167,6 +174,8 @@ interface Request<T, O> {
   readonly batch: Queued<T, O>;
   readonly index: number;
   settled: boolean;
+  /** The port told part of it written before it settled (`onWritten`): counted in `partlyAnswered`, not `unanswered`. */
+  partly: boolean;
   metadata?: readonly (ProducedMetadata | null)[];
   error?: unknown;
 }
@@ -179,8 +188,13 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
   private unsentRecord = 0;
   /** Requests sent and not yet handed back to their batches, in send order. */
   private readonly requests: Request<T, O>[] = [];
-  /** Attempts the producer has not answered yet: what counts against `maxRequests`. */
+  /** Attempts the producer has not answered yet, none of their records told written: what counts against `maxRequests`. */
   private unanswered = 0;
+  /**
+   * Attempts not answered yet of which `onWritten` told a part: they count against `maxRequests` only when it is 1; the
+   * recovery waits for them as for the others.
+   */
+  private partlyAnswered = 0;
   /** Bytes of the requests not yet handed back, answered or not: what counts against `maxInFlightBytes`. */
   private wireBytes = 0;
   /** A request failed: nothing new starts until the failed ones are recovered. */
@@ -234,33 +248,43 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
 
   private pump(): void {
     while (!this.halted && !this.recovering && this.unsentBatch < this.queue.length) {
-      if (
-        this.requests.length > 0 &&
-        (this.unanswered >= Math.max(1, this.o.maxRequests()) || this.wireBytes >= this.o.maxInFlightBytes)
-      ) {
-        return;
-      }
+      if (this.requests.length > 0 && (this.wireFull() || this.wireBytes >= this.o.maxInFlightBytes)) return;
       if (this.turn.spent) return; // the rest at the next turn (TurnBudget's resume)
       const batch = this.queue[this.unsentBatch]!;
       const index = this.unsentRecord;
       const { records, bytes } = this.take();
       this.turn.use(bytes);
-      const request: Request<T, O> = { records, bytes, batch, index, settled: false };
+      const request: Request<T, O> = { records, bytes, batch, index, settled: false, partly: false };
       this.requests.push(request);
       this.unanswered++;
       this.wireBytes += bytes;
       // Only a request of several records may span partitions (the port reports parts of those only).
       const onWritten: WrittenPart | undefined =
         this.o.handOut && records.length > 1
-          ? (indexes, metadata) => {
-              if (!request.settled && !this.halted) this.handOutRecords(request, indexes, metadata);
-            }
+          ? (indexes, metadata) => this.onWritten(request, indexes, metadata)
           : undefined;
       this.sender.attempt(records, onWritten).then(
         (metadata) => this.onAttempt(request, metadata, undefined),
         (error) => this.onAttempt(request, undefined, error ?? new Error("send failed")),
       );
     }
+  }
+
+  /** Whether the requests on the wire fill `maxRequests` (those told written in part count only when it is 1). */
+  private wireFull(): boolean {
+    const max = Math.max(1, this.o.maxRequests());
+    return (max > 1 ? this.unanswered : this.unanswered + this.partlyAnswered) >= max;
+  }
+
+  /** The port told part of `request` written while the rest is pending: handed out, and its slot freed (`wireFull`). */
+  private onWritten(request: Request<T, O>, indexes: Int32Array, metadata: readonly ProducedMetadata[]): void {
+    if (request.settled || this.halted) return;
+    this.handOutRecords(request, indexes, metadata);
+    if (request.partly) return;
+    request.partly = true;
+    this.unanswered--;
+    this.partlyAnswered++;
+    this.pump();
   }
 
   /** The next unsent records in queue order, within max.request.size (a larger record goes alone). */
@@ -284,7 +308,8 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
 
   private onAttempt(request: Request<T, O>, metadata: Request<T, O>["metadata"], error: unknown): void {
     request.settled = true;
-    this.unanswered--;
+    if (request.partly) this.partlyAnswered--;
+    else this.unanswered--;
     if (error === undefined) {
       request.metadata = metadata;
       // Handed out now when it waits for an earlier request. The head is handed back at once: its records go with their
@@ -302,8 +327,8 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
       head = this.requests[0];
     }
     if (!this.recovering) this.pump();
-    // The last request on the wire settled: recovery starts (once: nothing else is out).
-    else if (this.unanswered === 0) void this.recover();
+    // The last request on the wire settled (told written in part or not): recovery starts (once: nothing else is out).
+    else if (this.unanswered === 0 && this.partlyAnswered === 0) void this.recover();
   }
 
   /** Every request has settled and at least one failed: hands outcomes back in order, recovering the failed. */
