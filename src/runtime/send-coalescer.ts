@@ -1,34 +1,28 @@
 /**
- * SendCoalescer: the produce path of one WorkerSourceTask. Poll batches, converted, are queued
- * here in poll order and go out in produce requests: up to `maxRequests` requests on the wire, that
- * is, not yet answered by the producer, nothing of them told written (its max.in.flight.requests.per.connection,
- * for a producer that pipelines), and `maxInFlightBytes` bytes (buffer.memory) of requests not yet handed back to their
- * batches, answered or not; whatever is queued when a request may start is merged into it (several
- * poll batches, up to the producer's max.request.size; a batch larger than that is spread over
- * several requests). So a task that polls a few records at a time (device ingest: many small
- * requests) still fills each request.
+ * SendCoalescer: the produce path of one WorkerSourceTask. Poll batches, converted, are queued here in poll order and
+ * go out in produce requests: up to `maxRequests` requests on the wire, that is, not yet answered by the producer (its
+ * max.in.flight.requests.per.connection, for a producer that pipelines), and `maxInFlightBytes` bytes (buffer.memory)
+ * of requests not yet handed back to their batches, answered or not; whatever is queued when a request may start is
+ * merged into it (several poll batches, up to the producer's max.request.size; a batch larger than that is spread over
+ * several requests). So a task that polls a few records at a time (device ingest: many small requests) still fills each
+ * request.
  *
- * A request starts as soon as there is room (fewer than `maxRequests` on the wire and the byte
- * bound not reached), as Java's producer does with linger.ms=0: a task sending a few records at a
- * time keeps several requests out instead of waiting for each round trip, and the batches that
- * arrive while the wire is full are merged into the next request. A request answered behind one that
- * is not frees its slot at once: it waits there to be handed back (below), its bytes still counted,
- * while the next goes out, so a request held by one partition (a partition without a leader, until
- * delivery.timeout.ms) does not stop the wire. So does a request the port told written in part while the rest
- * is held (`onWritten`: only for a task that takes its commits in any order, `handOut`), unless `maxRequests`
- * is 1 (order for a producer that is not idempotent): with keyed traffic over every partition nearly every
- * request holds a record of such a partition, and the healthy partitions' records would otherwise wait behind
- * `maxRequests` of them until delivery.timeout.ms. A request whose records are all held still counts; bytes
- * bound the rest. A request of half max.request.size or more starts alone in its event-loop turn, smaller ones share one up to that (TurnBudget): a 10 MB
- * poll batch (a spool's drain) goes out a request a turn, the loop's other callbacks (devices' requests) in between.
+ * A request starts as soon as there is room (fewer than `maxRequests` on the wire and the byte bound not reached), as
+ * Java's producer does with linger.ms=0: a task sending a few records at a time keeps several requests out instead of
+ * waiting for each round trip, and the batches that arrive while the wire is full are merged into the next request. A
+ * request answered behind one that is not frees its slot at once: it waits there to be handed back (below), its bytes
+ * still counted, while the next goes out, so a request held by one partition (a partition without a leader, until
+ * delivery.timeout.ms) does not stop the wire. Nor does one the port told written in part (`onWritten`, for `handOut`)
+ * while that partition holds the rest, unless `maxRequests` is 1 (order for a producer that is not idempotent): keyed
+ * traffic over every partition puts such a record in nearly every request (coalfree). Bytes still bound them. A request
+ * of half max.request.size or more starts alone in its event-loop turn, smaller ones share one (TurnBudget): a spool's
+ * 10 MB drain goes out a request a turn, devices' requests in between.
  *
- * Order: requests are handed to the producer in queue order, and the producer writes the records
- * of each partition in call order (the KafkaProducer contract). When a request's first attempt
- * fails, no new request starts; once every request on the wire has settled, the failed ones are
- * sent again one after the other, oldest first, by the sender's `recover` (retries, per-record
- * fallback): the producer failed every later send that touched the same partitions, so nothing
- * lands ahead of a record that is retried. Then the sender is told (`recovered`) and pipelining
- * resumes.
+ * Order: requests are handed to the producer in queue order, and the producer writes the records of each partition in
+ * call order (the KafkaProducer contract). When a request's first attempt fails, no new request starts; once every
+ * request on the wire has settled, the failed ones are sent again one after the other, oldest first, by the sender's
+ * `recover` (retries, per-record fallback): the producer failed every later send that touched the same partitions, so
+ * nothing lands ahead of a record that is retried. Then the sender is told (`recovered`) and pipelining resumes.
  *
  * Outcomes stay per poll batch and are handed out strictly in queue order: `enqueue` resolves with
  * the batch's metadata once all of its records (and every earlier batch) are acknowledged, even
@@ -104,10 +98,7 @@ export type WrittenPart = (indexes: Int32Array, metadata: readonly ProducedMetad
 export interface SendCoalescerOptions<O> {
   /** The producer's max.request.size: no request is larger (a single larger record goes alone). */
   readonly maxRequestBytes: number;
-  /**
-   * Requests on the wire (not yet answered; with `handOut` and above 1, nothing of them told written) at once, at most;
-   * asked before each request (the producer may change).
-   */
+  /** Requests on the wire (not yet answered) at once, at most; asked before each request (the producer may change). */
   readonly maxRequests: () => number;
   /**
    * Bytes of the requests not yet handed back to their batches (answered or not), at most (a single larger request goes
@@ -174,7 +165,7 @@ interface Request<T, O> {
   readonly batch: Queued<T, O>;
   readonly index: number;
   settled: boolean;
-  /** The port told part of it written before it settled (`onWritten`): counted in `partlyAnswered`, not `unanswered`. */
+  /** `onWritten` told part of it before it settled: counted in `partlyAnswered`, not `unanswered`. */
   partly: boolean;
   metadata?: readonly (ProducedMetadata | null)[];
   error?: unknown;
@@ -190,10 +181,7 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
   private readonly requests: Request<T, O>[] = [];
   /** Attempts the producer has not answered yet, none of their records told written: what counts against `maxRequests`. */
   private unanswered = 0;
-  /**
-   * Attempts not answered yet of which `onWritten` told a part: they count against `maxRequests` only when it is 1; the
-   * recovery waits for them as for the others.
-   */
+  /** Attempts not answered yet of which `onWritten` told a part (`wireFull`); the recovery waits for them too. */
   private partlyAnswered = 0;
   /** Bytes of the requests not yet handed back, answered or not: what counts against `maxInFlightBytes`. */
   private wireBytes = 0;
