@@ -21,6 +21,27 @@ function add(part: PartitionBatches): Batch {
 }
 
 describe("PartitionBatches", () => {
+  test("the delivery timeouts are read from the oldest batches only: a partition without a leader may hold thousands (coalfree)", () => {
+    const part = new PartitionBatches("t", 0, true);
+    let reads = 0;
+    const batches = Array.from({ length: 10_000 }, (_, i) => {
+      const b = add(part);
+      // Appended in order, each delivery.timeout.ms after its append.
+      Object.defineProperty(b, "deadline", {
+        get: () => {
+          reads++;
+          return 1_000 + i;
+        },
+      });
+      return b;
+    });
+    part.sent(batches[0]!, () => {});
+    expect([part.earliestDeadline(), part.expired(500)]).toEqual([1_000, undefined]);
+    // The oldest is on the wire (it settles on its answer): the first one not on the wire expires.
+    expect(part.expired(1_001)).toBe(batches[1]!);
+    expect(reads).toBeLessThan(10);
+  });
+
   test("a retried batch waits while any batch sent before its failure is on the wire, wherever it stands", () => {
     const part = new PartitionBatches("t", 0, true);
     const [b0, b1, b2] = [add(part), add(part), add(part)];

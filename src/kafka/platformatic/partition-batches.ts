@@ -288,13 +288,21 @@ export class PartitionBatches {
     return failed;
   }
 
-  /** The earliest delivery timeout of the batches not settled (Infinity: none). */
+  /**
+   * The earliest delivery timeout of the batches not settled (Infinity: none): the oldest's. Deadlines ascend in queue
+   * order (append order, a split's pieces in their batch's place with its deadline), and every pump asks each
+   * partition: a partition without a leader may queue thousands of batches behind the held one (coalfree).
+   */
   earliestDeadline(): number {
-    return this.queue.reduce((earliest, b) => Math.min(earliest, b.deadline), Number.POSITIVE_INFINITY);
+    return this.queue[0]?.deadline ?? Number.POSITIVE_INFINITY;
   }
 
-  /** The first batch not on the wire whose delivery timeout has passed. */
+  /** The first batch not on the wire whose delivery timeout has passed (deadlines ascend: see earliestDeadline). */
   expired(now: number): Batch | undefined {
-    return this.queue.find((b) => b.state !== "inflight" && now >= b.deadline);
+    for (const b of this.queue) {
+      if (now < b.deadline) return undefined;
+      if (b.state !== "inflight") return b;
+    }
+    return undefined;
   }
 }
