@@ -17,8 +17,8 @@ import { createTopicsOn, partitionEnds, readAll, testClient, uniqueTopic } from 
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
-// Java's murmur2 puts key k0 (StringConverter: its UTF-8 bytes) on partition 1 of 2, k3 and k4 on partition 0 of 2; all on
-// partition 0 of 1.
+// Java's murmur2 puts key k0 (StringConverter: its UTF-8 bytes) on partition 1 of 2, k3 and k4 on partition 0 of 2;
+// all on partition 0 of 1.
 const post = (url: string, body: string) =>
   fetch(url, { method: "POST", headers: { "Content-Type": "application/json", "X-Kafka-Key": "k0" }, body });
 const answer = async (response: Response): Promise<[number, unknown]> => [response.status, await response.json()];

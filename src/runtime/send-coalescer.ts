@@ -179,7 +179,7 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
   private unsentRecord = 0;
   /** Requests sent and not yet handed back to their batches, in send order. */
   private readonly requests: Request<T, O>[] = [];
-  /** Attempts the producer has not answered yet, none of their records told written: what counts against `maxRequests`. */
+  /** Attempts not answered yet, none of their records told written: what counts against `maxRequests`. */
   private unanswered = 0;
   /** Attempts not answered yet of which `onWritten` told a part (`wireFull`); the recovery waits for them too. */
   private partlyAnswered = 0;
