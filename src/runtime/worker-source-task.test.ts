@@ -603,8 +603,8 @@ describe("WorkerSourceTask with several batches in flight", () => {
     await stopAndAwait(task);
   });
 
-  // anyorder: a wait for room ended by the oldest batch's acknowledgement kept its wake registered for room freed, which
-  // (but for a task that commits in any order) is never called: one kept per wait, for as long as the task runs.
+  // Regression test of review-ppack2b P1: a wait for room ended by the oldest batch's acknowledgement must drop its wake
+  // for room freed, which (but for a task that commits in any order) is never called: else one is kept per wait.
   test("a wait for room that ends with the oldest batch handled leaves no wake for room freed behind", async () => {
     const { kafka, plugin, task } = setup({ maxInFlightBatches: 1 });
     kafka.holdAcks();

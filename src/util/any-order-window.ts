@@ -13,8 +13,8 @@
  * those taken ahead of an awaited one pile up.
  *
  * The window reads and marks its entries through one AnyOrderEntries given at construction: no closure per entry. A
- * take allocates nothing but a new empty array when it empties the window (truncating would keep the room of every
- * entry it ever held).
+ * take allocates only when it compacts (amortised over the entries dropped), or a new empty array when it empties the
+ * window (truncating would keep the room of every entry it ever held).
  */
 
 /** How a window reads its entries: their key (compared with ===) and whether they were taken, and marks them taken. */
