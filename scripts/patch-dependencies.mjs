@@ -52,7 +52,9 @@
 // v7 on): a static member another process had fenced was answered UNKNOWN_MEMBER_ID, a lost
 // membership, and failed only at its next heartbeat; with the instance id, as Java's
 // ConsumerCoordinator sends it, the coordinator answers FENCED_INSTANCE_ID at once
-// (src/kafka/platformatic/fenced-instance.ts).
+// (src/kafka/platformatic/fenced-instance.ts). Its consumer keeps the protocol the coordinator chose
+// (JoinGroup's protocolName) to itself; its join event carries it, so the join's log line names it as
+// Java's Generation{…, protocol='…'} does (src/kafka/platformatic/consumer.ts).
 // Each patch is an exact text replacement: already applied → skipped; applied in an earlier form of
 // this script (`was`) → replaced by the current one; original text not found (a different kafkajs)
 // → the install fails loudly instead of silently running unpatched.
@@ -454,6 +456,16 @@ export function readRecordsBatches(reader) {`,
     file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",
     from: `this.generationId, this.memberId, null, Array.from(topics.values()), groupCallback);`,
     to: `this.generationId, this.memberId, this.groupInstanceId, Array.from(topics.values()), groupCallback); // edge-gateway patch: the static member's instance id, as Java's`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",
+    from: `            isLeader: this.#isLeader,
+            assignments: this.assignments
+        });`,
+    to: `            isLeader: this.#isLeader,
+            assignments: this.assignments,
+            protocol: this.#protocol // edge-gateway patch: the protocol the coordinator chose, for the join's log line
+        });`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/diagnostic.js",

@@ -1981,12 +1981,13 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])(
 // the newcomer (InconsistentGroupProtocolException); they now share "roundrobin", and a platformatic member
 // also speaks "RoundRobinAssigner", the only name of kafkajs members of earlier releases.
 describe("two gateways with a sink connector of one name and different kafka.client values", () => {
-  /** A group member as one gateway runs it: its partitions and the values it received. */
+  /** A group member as one gateway runs it: its partitions, the values it received and its log lines. */
   interface Member {
     start(): Promise<void>;
     partitions(): number;
     received: string[];
     crashes: string[];
+    logLines: string[];
     close(): Promise<void>;
   }
   const properties = () => ({
@@ -1998,7 +1999,8 @@ describe("two gateways with a sink connector of one name and different kafka.cli
   async function gatewayMember(client: "kafkajs" | "platformatic", groupId: string, topic: string): Promise<Member> {
     const dir = await tempDir();
     const db = openDatabase(dir.path);
-    const consumer = await kafkaPorts[client](new LogManager({ sink: () => {} })).consumer({
+    const logLines: string[] = [];
+    const consumer = await kafkaPorts[client](new LogManager({ sink: (line) => logLines.push(line) })).consumer({
       groupId,
       topics: [topic],
       properties: properties(),
@@ -2007,6 +2009,7 @@ describe("two gateways with a sink connector of one name and different kafka.cli
     const member: Member = {
       received: [],
       crashes: [],
+      logLines,
       start: () =>
         consumer.start(
           handlers({
@@ -2039,6 +2042,7 @@ describe("two gateways with a sink connector of one name and different kafka.cli
     const member: Member = {
       received: [],
       crashes: [],
+      logLines: [],
       start: async () => {
         consumer.on(consumer.events.CRASH, ({ payload }) => void member.crashes.push(`crashed ${payload.error}`));
         await consumer.connect();
@@ -2084,6 +2088,11 @@ describe("two gateways with a sink connector of one name and different kafka.cli
           each: [a.received.length, b.received.length],
           crashes: [...a.crashes, ...b.crashes],
         }).toEqual({ delivered: ["p0", "p1"], each: [1, 1], crashes: [] });
+        // p3misc: the newcomer's join named "roundrobin" whatever the coordinator chose.
+        const chosen = first === "kafkajs of an earlier release" ? "RoundRobinAssigner" : "roundrobin";
+        const joins = b.logLines.filter((l) => l.includes("Successfully joined group with generation"));
+        expect(joins.length).toBeGreaterThan(0);
+        expect(joins.filter((l) => !l.includes(`protocol='${chosen}'`))).toEqual([]);
       } finally {
         await b.close();
         await a.close();

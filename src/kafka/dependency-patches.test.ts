@@ -204,6 +204,14 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     expect(text).not.toContain("this.memberId, null, Array.from(topics.values())");
   });
 
+  test("the consumer's join event carries the protocol the coordinator chose (its join log line names it)", () => {
+    // The behaviour: a member joining a group of a kafkajs member of an earlier release logs
+    // protocol='RoundRobinAssigner' (test/kafka-port.test.ts, two gateways ... different kafka.client values).
+    const path = installed("@platformatic", "kafka", "dist", "clients", "consumer", "consumer.js");
+    const text = readFileSync(path, "utf8");
+    expect(text).toContain("assignments: this.assignments,\n            protocol: this.#protocol //");
+  });
+
   test("option validators compile on first use, and still validate and report errors", async () => {
     const { ajv } = await import(installed("@platformatic", "kafka", "dist", "utils.js"));
     // strict mode refuses an unknown keyword when compiling: lazily, that is at the first call.

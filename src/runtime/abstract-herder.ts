@@ -20,7 +20,7 @@ import type { SetTimer } from "../util/timer.ts";
 import type { ActiveTopicRegistry } from "./active-topics.ts";
 import { ConfigValidator } from "./config-validator.ts";
 import type { ConverterDefaults } from "./connector-config-def.ts";
-import { readOffsets } from "./connector-offsets.ts";
+import { readOffsets, retrievingSinkOffsets } from "./connector-offsets.ts";
 import {
   type ConnectorInfo,
   type ConnectorOffsets,
@@ -284,16 +284,16 @@ export abstract class AbstractHerder {
       const values = await this.resolvedValuesOf(stored.config, resolveConfig);
       // Source offsets live in SQLite: no Kafka client needed (nor a reachable broker). Connect's
       // Worker still builds the connector's producer config for its offset store: its overrides are checked.
-      if (descriptor.type === "source")
+      if (descriptor.type === "source") {
         await this.deps.worker.checkClientOverrides(stored.config, ["producer"], resolveConfig);
-      const offsets =
-        descriptor.type === "source"
-          ? await readOffsets(name, descriptor, stored.config, this.deps.offsets, null)
-          : await this.deps.worker.withConnectorAdmin(
-              stored.config,
-              (admin) => readOffsets(name, descriptor, stored.config, this.deps.offsets, admin),
-              resolveConfig,
-            );
+        return values.hideDeep(await readOffsets(name, descriptor, stored.config, this.deps.offsets, null));
+      }
+      const lend = await this.deps.worker.buildConnectorAdmin(stored.config, resolveConfig);
+      const log = this.deps.logs.get("org.apache.kafka.connect.runtime.Worker");
+      const offsets = await retrievingSinkOffsets(name, log, async () => {
+        await using lease = await lend();
+        return await readOffsets(name, descriptor, stored.config, this.deps.offsets, lease.admin);
+      });
       return values.hideDeep(offsets);
     });
   }

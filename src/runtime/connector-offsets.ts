@@ -154,6 +154,23 @@ export async function loggingFailure<T>(
 }
 
 /**
+ * Connect's Worker.sinkConnectorOffsets: a failure to read the group's committed offsets (connecting the admin
+ * client, which Java's admin does on its first request, or the listing) is logged at ERROR as `Failed to retrieve
+ * consumer group offsets for sink connector X` and answered wrapped in a ConnectException of that message (always
+ * wrapped: not ConnectUtils.maybeWrap). Building the admin config and client comes before, outside this: a refused
+ * override or an invalid client property is answered as it is, unlogged, as Connect's.
+ */
+export async function retrievingSinkOffsets<T>(name: string, log: Logger, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const message = `Failed to retrieve consumer group offsets for sink connector ${name}`;
+    log.error(message, error);
+    throw new ConnectError(message, { cause: error });
+  }
+}
+
+/**
  * The requested offsets as Connect's ConnectorOffsets.toMap() keeps them: one per partition (a null
  * one included), the last given.
  */

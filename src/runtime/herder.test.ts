@@ -6,9 +6,15 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { Config, SinkTaskContext } from "../api/connector.ts";
-import { ConnectError } from "../errors.ts";
+import { ConnectError, RetriableError } from "../errors.ts";
 import { deferred } from "../util/async.ts";
-import { awaitStates, inProcessWorker, SCRIPTED_SINK, SCRIPTED_SOURCE } from "./herder-test-support.ts";
+import {
+  awaitStates,
+  type InProcessWorker,
+  inProcessWorker,
+  SCRIPTED_SINK,
+  SCRIPTED_SOURCE,
+} from "./herder-test-support.ts";
 
 const source = (extra: Config = {}): Config => ({ "connector.class": SCRIPTED_SOURCE, ...extra });
 
@@ -397,6 +403,57 @@ describe("Herder", () => {
       expect(
         w.logLines.filter((l) => l.includes(`ERROR ${message}`) && l.includes("The coordinator is not available.")),
       ).toHaveLength(1);
+    });
+
+    // p3misc: a read that failed was answered with the admin's words and logged nowhere.
+    describe("a read that fails answers Connect's 500 (Worker.sinkConnectorOffsets), logged at ERROR with the reason", () => {
+      const retrieveFailed = "Failed to retrieve consumer group offsets for sink connector k";
+      /** `k`, STOPPED, with `extra` keys; the REST answer of its GET offsets, and the Worker's ERROR lines, each as its message and whether it names `reason`. */
+      async function read(w: InProcessWorker, extra: Config, reason: string) {
+        w.kafka.createTopic("in", 1);
+        const config = { "connector.class": SCRIPTED_SINK, topics: "in", ...extra };
+        await w.rest("POST", "/connectors", { name: "k", config, initial_state: "STOPPED" });
+        const answer = await w.rest("GET", "/connectors/k/offsets");
+        const errors = w.logLines
+          .filter((l) => l.includes(" ERROR "))
+          .map((l) => [l.split(" ERROR ")[1]!.split("\n")[0], l.includes(reason)]);
+        return { answer, errors };
+      }
+
+      test("the listing refused", async () => {
+        await using w = await inProcessWorker();
+        const memoryAdmin = w.kafka.admin.bind(w.kafka);
+        w.kafka.admin = async () => ({
+          ...(await memoryAdmin()),
+          groupOffsets: async () => {
+            throw new ConnectError("The coordinator is not available.");
+          },
+        });
+        expect(await read(w, {}, "The coordinator is not available.")).toEqual({
+          answer: { status: 500, body: { error_code: 500, message: retrieveFailed } },
+          errors: [[retrieveFailed, true]],
+        });
+      });
+
+      test("the connector's admin client (admin.override.*) not connected: Java's admin connects at its first request", async () => {
+        await using w = await inProcessWorker();
+        w.kafka.admin = async () => {
+          throw new RetriableError("Failed to connect the admin client: Connection refused");
+        };
+        expect(await read(w, { "admin.override.request.timeout.ms": "5000" }, "Connection refused")).toEqual({
+          answer: { status: 500, body: { error_code: 500, message: retrieveFailed } },
+          errors: [[retrieveFailed, true]],
+        });
+      });
+
+      test("an admin client property the client refuses is answered as it is, unlogged: Connect builds the client before its try", async () => {
+        await using w = await inProcessWorker();
+        const invalid = "Invalid value abc for configuration request.timeout.ms: Not a number of type INT";
+        expect(await read(w, { "admin.override.request.timeout.ms": "abc" }, invalid)).toEqual({
+          answer: { status: 500, body: { error_code: 500, message: invalid } },
+          errors: [],
+        });
+      });
     });
   });
 });

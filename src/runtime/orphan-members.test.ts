@@ -1,15 +1,19 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
 import type { Config } from "../api/connector.ts";
+import { RetriableError } from "../errors.ts";
 import type { KafkaAdmin } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { withKafkaError } from "../kafka/send-rejection.ts";
 import { PluginRegistry } from "../plugin/registry.ts";
 import { builtInPlugins } from "../plugins.ts";
 import { ConsumerMemberStore } from "../store/consumer-member-store.ts";
 import { migrate } from "../store/database.ts";
 import { LogManager } from "../util/logger.ts";
+import { ManualClock } from "../util/manual-clock.ts";
 import { loadWorkerConfig } from "../worker-config.ts";
-import { fenceOrphanMembers, type StoredConnector } from "./orphan-members.ts";
+import { COORDINATOR_RETRY_TIMEOUT_MS, fenceOrphanMembers, type StoredConnector } from "./orphan-members.ts";
 
 const SINK: Config = { "connector.class": "FileStreamSink", topics: "t", file: "/dev/null" };
 const client = (connector: string, task: number) => `connector-consumer-${connector}-${task}`;
@@ -17,13 +21,14 @@ const client = (connector: string, task: number) => `connector-consumer-${connec
 /**
  * A sweep over a real store on `:memory:` and MemoryKafka's admin (or `admin`'s); `admins` notes
  * which admin each connector got (its own config, or undefined: the worker's); `resolved` the configs
- * resolved, each through `resolve` (none by default).
+ * resolved, each through `resolve` (none by default). Pauses run on `clock`.
  */
 function sweeper(
   connectors: Record<string, StoredConnector>,
   admin?: () => Promise<KafkaAdmin>,
   resolve: (config: Config) => Config = (config) => config,
   stopping = () => false,
+  clock = new ManualClock(),
 ) {
   const db = new Database(":memory:");
   migrate(db, ":memory:");
@@ -56,6 +61,7 @@ function sweeper(
           return use(await (admin ?? (() => kafka.admin()))());
         },
         log: logs.get("org.apache.kafka.connect.runtime.Worker"),
+        clock,
       },
       only,
     );
@@ -221,6 +227,121 @@ describe("fenceOrphanMembers", () => {
       admins: [],
       group: ["g-0"],
       kept: ["g-0"],
+    });
+  });
+
+  // p3misc: a coordinator loading __consumer_offsets made the sweep give up at once until the next start.
+  describe("when the group coordinator is not ready", () => {
+    /** MemoryKafka's admin, whose describes are answered `kafkaError` while `refusing()` says so; `asked` counts them. */
+    function notReady(kafka: () => MemoryKafka, kafkaError: string, refusing: (asked: number) => boolean) {
+      const counter = { asked: 0 };
+      const admin = async (): Promise<KafkaAdmin> => {
+        const real = await kafka().admin();
+        return {
+          ...real,
+          groupMembers: async (groupId) => {
+            if (refusing(++counter.asked))
+              throw withKafkaError(
+                new RetriableError(`Failed to describe consumer group ${groupId}: ${kafkaError}`),
+                kafkaError,
+              );
+            return real.groupMembers(groupId);
+          },
+        };
+      };
+      return { admin, counter };
+    }
+
+    test.each(["COORDINATOR_LOAD_IN_PROGRESS", "COORDINATOR_NOT_AVAILABLE", "NOT_COORDINATOR"])(
+      "asks again with backoff when answered %s, as Java's admin client, and removes the members",
+      async (kafkaError) => {
+        const clock = new ManualClock();
+        const refusals = notReady(
+          () => s.kafka,
+          kafkaError,
+          (asked) => asked <= 3,
+        );
+        const s = sweeper({}, refusals.admin, undefined, undefined, clock);
+        s.given("gone", "connect-gone", client("gone", 0), "g-0");
+        const sweep = s.sweep();
+        for (let pause = 1; pause <= 3; pause++) {
+          await waitFor(() => clock.pending === 1, { what: `pause ${pause}` });
+          clock.advanceToNext();
+        }
+        await sweep;
+        expect({ group: s.inGroup("connect-gone"), kept: s.kept(), warnings: s.warnings }).toEqual({
+          group: [],
+          kept: [],
+          warnings: [],
+        });
+        expect(clock.sleeps.every((ms) => ms > 0 && ms <= 1_000)).toBe(true);
+        expect(clock.sleeps).toHaveLength(3);
+      },
+    );
+
+    test("gives up after Java's default.api.timeout.ms with one WARN and keeps the ids", async () => {
+      const clock = new ManualClock();
+      const refusals = notReady(
+        () => s.kafka,
+        "COORDINATOR_LOAD_IN_PROGRESS",
+        () => true,
+      );
+      const s = sweeper({}, refusals.admin, undefined, undefined, clock);
+      s.given("gone", "connect-gone", client("gone", 0), "g-0");
+      const sweep = s.sweep();
+      let settled = false;
+      void sweep.finally(() => {
+        settled = true;
+      });
+      while (!settled) {
+        await waitFor(() => settled || clock.pending === 1, { what: "a pause or the end", intervalMs: 1 });
+        clock.advanceToNext();
+      }
+      expect({ group: s.inGroup("connect-gone"), kept: s.kept(), warnings: s.warnings.length }).toEqual({
+        group: ["g-0"],
+        kept: ["g-0"],
+        warnings: 1,
+      });
+      expect(s.warnings[0]).toContain("Failed to describe consumer group connect-gone: COORDINATOR_LOAD_IN_PROGRESS");
+      expect(clock.monotonic()).toBe(COORDINATOR_RETRY_TIMEOUT_MS);
+    });
+
+    test("asks no more once the worker stops: the ids stay for the next start", async () => {
+      const clock = new ManualClock();
+      let stopping = false;
+      const refusals = notReady(
+        () => s.kafka,
+        "COORDINATOR_LOAD_IN_PROGRESS",
+        () => true,
+      );
+      const s = sweeper({}, refusals.admin, undefined, () => stopping, clock);
+      s.given("gone", "connect-gone", client("gone", 0), "g-0");
+      const sweep = s.sweep();
+      await waitFor(() => clock.pending === 1, { what: "the first pause" });
+      stopping = true;
+      clock.advanceToNext();
+      await sweep;
+      expect({ asked: refusals.counter.asked, kept: s.kept(), warnings: s.warnings.length }).toEqual({
+        asked: 1,
+        kept: ["g-0"],
+        warnings: 1,
+      });
+    });
+
+    test("a failure that is not the coordinator's (a refused ACL) is not asked again", async () => {
+      const refusals = notReady(
+        () => s.kafka,
+        "GROUP_AUTHORIZATION_FAILED",
+        () => true,
+      );
+      const s = sweeper({}, refusals.admin);
+      s.given("gone", "connect-gone", client("gone", 0), "g-0");
+      await s.sweep();
+      expect({ asked: refusals.counter.asked, kept: s.kept(), warnings: s.warnings.length }).toEqual({
+        asked: 1,
+        kept: ["g-0"],
+        warnings: 1,
+      });
     });
   });
 });

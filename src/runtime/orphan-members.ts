@@ -9,14 +9,22 @@
  * connector's admin client (its `admin.override.*` keys; the worker's for a deleted connector), then
  * forgets them. Called by the Herder at start (once the stored task configs are known, beside the
  * tasks' starts) and after a task reconfiguration, never awaited by either (a stop awaits it, up to
- * a limit; one still going then opens no admin client). A sweep that fails (Kafka not reached, a
- * refused ACL) logs one WARN per connector and keeps its ids for the next one.
+ * a limit; one still going then opens no admin client). A group coordinator not ready
+ * (COORDINATOR_LOAD_IN_PROGRESS on a broker loading __consumer_offsets, COORDINATOR_NOT_AVAILABLE,
+ * NOT_COORDINATOR) is asked again with backoff, as Java's admin client retries these until its
+ * default.api.timeout.ms, but no more once the worker stops: the longest pause (retry.backoff.max.ms)
+ * is well within the stop's wait. A sweep that fails (Kafka not reached, a refused ACL, a coordinator
+ * still not ready) logs one WARN per connector and keeps its ids for the next one.
  */
 import type { Config } from "../api/connector.ts";
+import { COORDINATOR_NOT_READY } from "../kafka/coordinator-wait-policy.ts";
 import type { KafkaAdmin } from "../kafka/kafka-port.ts";
 import { adminGroup, fenceOwnPredecessors } from "../kafka/own-predecessors.ts";
+import { kafkaErrorOf } from "../kafka/send-rejection.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import type { ConsumerMemberStore, StoredMember } from "../store/consumer-member-store.ts";
+import { type BackoffPolicy, retry } from "../util/backoff.ts";
+import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { WorkerConfig } from "../worker-config.ts";
 import { resolveConnector } from "./resolve-connector.ts";
@@ -45,7 +53,14 @@ export interface OrphanSweepDeps {
   /** Runs `use` with the connector's admin client, or the worker's for a connector that no longer exists. */
   readonly withAdmin: <T>(config: Config | undefined, use: (admin: KafkaAdmin) => Promise<T>) => Promise<T>;
   readonly log: Logger;
+  /** The pauses between a not-ready coordinator's answers and their bound run on it. */
+  readonly clock?: Clock;
 }
+
+/** Java's admin client defaults: retry.backoff.ms growing to retry.backoff.max.ms. */
+const COORDINATOR_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 1_000 };
+/** How long a group's not-ready coordinator is asked again: Java's admin default.api.timeout.ms. */
+export const COORDINATOR_RETRY_TIMEOUT_MS = 60_000;
 
 const pairKey = (groupId: string, clientId: string) => `${groupId}\u0000${clientId}`;
 
@@ -111,10 +126,27 @@ async function sweepConnector(deps: OrphanSweepDeps, name: string, rows: readonl
     for (const pair of orphans) {
       const { groupId, clientId } = pair[0]!;
       const snapshot = pair.map((row) => row.memberId);
-      const removed = await fenceOwnPredecessors(
-        { ...deps.members.predecessors(name, groupId, clientId), remembered: () => snapshot },
-        clientId,
-        adminGroup(admin, groupId),
+      // A stop during a pause ends the sweep at the pause's end with the last refusal, before asking Kafka again.
+      let refusal: unknown;
+      const removed = await retry(
+        (attempt) => {
+          if (attempt > 0 && deps.stopping()) throw refusal;
+          return fenceOwnPredecessors(
+            { ...deps.members.predecessors(name, groupId, clientId), remembered: () => snapshot },
+            clientId,
+            adminGroup(admin, groupId),
+          );
+        },
+        {
+          policy: COORDINATOR_BACKOFF,
+          maxAttempts: Number.POSITIVE_INFINITY,
+          timeoutMs: COORDINATOR_RETRY_TIMEOUT_MS,
+          clock: deps.clock,
+          classify: (error) => {
+            refusal = error;
+            return { retriable: COORDINATOR_NOT_READY.has(kafkaErrorOf(error) ?? "") && !deps.stopping() };
+          },
+        },
       );
       for (const memberId of removed)
         deps.log.info(

@@ -12,6 +12,7 @@ import {
   connectorClientOverrides,
   overridePrefix,
 } from "../connector-client-config-override-policy.ts";
+import { connectionSettings } from "../kafka/client-config.ts";
 import type { ClientType } from "../kafka/client-config-keys.ts";
 import { workerAdminKeysWarning } from "../kafka/client-key-effects.ts";
 import type { KafkaAdmin, KafkaPort } from "../kafka/kafka-port.ts";
@@ -90,22 +91,37 @@ export class WorkerAdmin {
   }
 
   /**
-   * An admin client for a sink connector's offsets, held until the lease is disposed: the shared one, or, when the
-   * connector has `admin.override.*` keys, one made with those and closed on disposal. As Connect's Worker builds
-   * the connector's admin config, then its consumer config, for this, an `admin.override.*` or
-   * `consumer.override.*` key the override policy does not allow fails it (ConnectError) in that order.
+   * Builds a sink connector's admin client config for its offsets, as Connect's Worker builds the admin config, then
+   * the consumer config, then the client, before anything is asked of Kafka: an `admin.override.*` or
+   * `consumer.override.*` key the override policy does not allow fails it (ConnectError) in that order, and a client
+   * property the client refuses (ConfigError) as Java's Admin.create does. Returns how to lend the client, held until
+   * the lease is disposed: the shared one, or, when the connector has `admin.override.*` keys, one made with those
+   * and closed on disposal; lending it connects it (Java's admin connects on its first request).
    */
+  async buildConnectorAdmin(
+    connectorConfig: Config,
+    resolveConfig: ResolveConfig = this.deps.resolveConfig,
+  ): Promise<() => Promise<AdminLease>> {
+    // Only a check for the consumer: its overrides (its group.id) are read by the offsets code itself.
+    const checked = await this.checkClientOverrides(connectorConfig, ["admin", "consumer"], resolveConfig);
+    if (!hasOverrides(connectorConfig, "admin"))
+      return async () => ({ admin: await this.shared(), [Symbol.asyncDispose]: async () => {} });
+    const resolved = checked ?? (await resolveConfig(connectorConfig));
+    const properties = clientProperties(this.deps.config, "admin", resolved);
+    // Checked now, without a broker, as Java's Admin.create checks its config.
+    connectionSettings(properties);
+    return async () => {
+      const admin = await this.deps.kafka.admin(properties);
+      return { admin, [Symbol.asyncDispose]: () => admin.close().catch(() => undefined) };
+    };
+  }
+
+  /** The connector's admin client for its offsets (buildConnectorAdmin), lent at once. */
   async connectorAdmin(
     connectorConfig: Config,
     resolveConfig: ResolveConfig = this.deps.resolveConfig,
   ): Promise<AdminLease> {
-    // Only a check for the consumer: its overrides (its group.id) are read by the offsets code itself.
-    const checked = await this.checkClientOverrides(connectorConfig, ["admin", "consumer"], resolveConfig);
-    if (!hasOverrides(connectorConfig, "admin"))
-      return { admin: await this.shared(), [Symbol.asyncDispose]: async () => {} };
-    const resolved = checked ?? (await resolveConfig(connectorConfig));
-    const admin = await this.deps.kafka.admin(clientProperties(this.deps.config, "admin", resolved));
-    return { admin, [Symbol.asyncDispose]: () => admin.close().catch(() => undefined) };
+    return (await this.buildConnectorAdmin(connectorConfig, resolveConfig))();
   }
 
   /** Runs `use` with the connector's admin client (connectorAdmin), given back after. */

@@ -86,7 +86,8 @@ describe("Worker and connector.client.config.override.policy (a config stored un
       const { calls, resolveConfig } = counting();
       await using w = await inProcessWorker({ resolveConfig });
       expect(await w.worker.checkClientOverrides(withOverride, ["admin", "consumer"])).toBeUndefined();
-      expect(await w.worker.withConnectorAdmin(withOverride, async () => "used")).toBe("used");
+      await using lease = await w.worker.connectorAdmin(withOverride);
+      expect(lease.admin).toBeDefined();
       expect(calls).toEqual([]);
     });
 

@@ -120,9 +120,9 @@ export class Worker {
     return this.admins.connectorAdmin(config, resolve);
   }
 
-  /** Runs `use` with an admin client for a sink connector's offsets (WorkerAdmin.withConnectorAdmin). */
-  withConnectorAdmin<T>(config: Config, use: (admin: KafkaAdmin) => Promise<T>, resolve?: ResolveConfig): Promise<T> {
-    return this.admins.withConnectorAdmin(config, use, resolve);
+  /** Builds an admin client config for a sink connector's offsets; returns how to lend the client (WorkerAdmin.buildConnectorAdmin). */
+  buildConnectorAdmin(config: Config, resolve?: ResolveConfig): Promise<() => Promise<AdminLease>> {
+    return this.admins.buildConnectorAdmin(config, resolve);
   }
 
   /**
@@ -146,6 +146,7 @@ export class Worker {
         withAdmin: async (config, use) =>
           config ? this.admins.withConnectorAdmin(config, use) : use(await this.admins.shared()),
         log: this.deps.logs.get("org.apache.kafka.connect.runtime.Worker"),
+        clock: this.deps.clock,
       },
       connectors,
     );

@@ -51,7 +51,7 @@
  * the library alone gives it up after its retries.
  * Heartbeats do not depend on the handler: a long batch costs no membership.
  */
-import { Consumer, type GroupAssignment } from "@platformatic/kafka";
+import { Consumer, type ConsumerGroupJoinPayload, type GroupAssignment } from "@platformatic/kafka";
 import { partitionMapKey as keyOf, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
 import { ConnectError, RetriableError } from "../../errors.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
@@ -72,8 +72,12 @@ import { type AssignerUse, countsAssigned, recordingAssigner } from "./recording
 import { partitionCounts, type SubscriptionWatcher, watchSubscription } from "./subscription-watch.ts";
 import { unknownTopicRecovery } from "./unknown-topic-recovery.ts";
 
-/** The protocol the coordinator chooses unless a member of an earlier kafkajs release is in the group. */
-const PREFERRED = GROUP_PROTOCOLS[0];
+/**
+ * The library's join event: with the protocol the coordinator chose (JoinGroup's protocolName, one of
+ * GROUP_PROTOCOLS: "RoundRobinAssigner" with a member of an earlier kafkajs release in the group), which
+ * scripts/patch-dependencies.mjs adds to it.
+ */
+type JoinPayload = ConsumerGroupJoinPayload & { readonly protocol?: string | null };
 
 /** Java's RebalanceInProgressException for a commit answered REBALANCE_IN_PROGRESS. */
 const REBALANCE_IN_PROGRESS =
@@ -302,7 +306,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     consumer.on("consumer:group:rebalance", () => {
       this.orderlyRejoin = true;
     });
-    consumer.on("consumer:group:join", (payload) => {
+    consumer.on("consumer:group:join", (payload: JoinPayload) => {
       if (cancelled()) return;
       this.joining = false;
       recovery.joined();
@@ -311,8 +315,9 @@ export class PlatformaticConsumer implements KafkaConsumer {
       // A leader alone in its group assigns every partition itself, without the assigner.
       const alone = () => countsAssigned(payload.assignments ?? []);
       this.leaderAssigned = payload.isLeader ? (this.assignerUsed.counts ?? alone()) : undefined;
-      this.log.joined(payload.generationId ?? -1, payload.memberId ?? "", PREFERRED); // the library keeps the chosen one to itself
-      this.log.synced(payload.generationId ?? -1, payload.memberId ?? "", PREFERRED); // SyncGroup answered
+      const protocol = payload.protocol ?? "";
+      this.log.joined(payload.generationId ?? -1, payload.memberId ?? "", protocol);
+      this.log.synced(payload.generationId ?? -1, payload.memberId ?? "", protocol); // SyncGroup answered
       this.onJoin(payload.assignments ?? [], handlers, fetcher, crash);
     });
     try {
