@@ -131,8 +131,12 @@ export class PartitionBatches {
   sendable(now: number, wake: (at: number) => void): Batch | undefined {
     // Anything still on the wire from before the last retriable failure (wherever it stands in the queue) holds
     // the partition back: the retried batches must not overtake its answer. The pass finds `oldest` for the window.
+    // It ends at the first batch never sent ("queued"): this answer is always the first batch not on the wire, so no
+    // batch after a queued one was ever sent (a split's pieces, "waiting", stand in their batch's sent place), and a
+    // partition without a leader may queue thousands behind the held one (coalfree).
     let oldest: Batch | undefined;
     for (const b of this.queue) {
+      if (b.state === "queued") break;
       if (b.state === "inflight" && b.generation !== this.generation) return undefined;
       if (!oldest && b.sequence >= 0) oldest = b;
     }
