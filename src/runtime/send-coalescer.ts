@@ -13,8 +13,9 @@
  * request answered behind one that is not frees its slot at once: it waits there to be handed back (below), its bytes
  * still counted, while the next goes out, so a request held by one partition (a partition without a leader, until
  * delivery.timeout.ms) does not stop the wire. Nor does one the port told written in part (`onWritten`, for `handOut`)
- * while that partition holds the rest, unless `maxRequests` is 1 (order for a producer that is not idempotent): keyed
- * traffic over every partition puts such a record in nearly every request (coalfree). Bytes still bound them. A request
+ * whose rest is still pending PARTLY_WRITTEN_SLOT_MS later, unless `maxRequests` is 1 (order for a producer that is not
+ * idempotent): keyed traffic over every partition puts such a record in nearly every request (coalfree). Bytes still
+ * bound them. A request
  * of half max.request.size or more starts alone in its event-loop turn, smaller ones share one (TurnBudget): a spool's
  * 10 MB drain goes out a request a turn, devices' requests in between.
  *
@@ -51,9 +52,30 @@
 import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { unwritten, writtenRecords } from "../kafka/send-rejection.ts";
 import { type Deferred, deferred } from "../util/async.ts";
+import type { ArmTimer } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { TurnBudget } from "../util/sliced.ts";
+import { handOutPieces } from "./hand-out-pieces.ts";
 import { recordBytes } from "./request-bytes.ts";
+
+/**
+ * How long the rest of a request told written in part (`onWritten`) may stay pending before the request frees its
+ * `maxRequests` slot. On a cluster of several brokers a request's partitions are answered by their leaders one by one,
+ * so nearly every request is told written in part a moment before it settles; freeing its slot then would send more,
+ * smaller requests and pile small batches on the slower broker's partitions (the producer does not merge batches of a
+ * partition). A healthy broker answers within tens of ms of another (acks=all included: a follower fetches new data at
+ * once), so 500 ms is well above that spread even on a loaded host, and well below delivery.timeout.ms (120 s by
+ * default) and request.timeout.ms (30 s), for which a partition without a leader holds its records: such a hold stops
+ * new requests for at most 500 ms per slot.
+ */
+export const PARTLY_WRITTEN_SLOT_MS = 500;
+
+/** setTimeout, unref'd: a request still pending never keeps the process alive. */
+const armUnref: ArmTimer = (fire, ms) => {
+  const timer = setTimeout(fire, ms);
+  timer.unref?.();
+  return () => clearTimeout(timer);
+};
 
 /** What `recover` achieved for one request: the outcomes of its leading records, in order. */
 export interface SendOutcome {
@@ -115,6 +137,8 @@ export interface SendCoalescerOptions<O> {
    * the owner counts each once. Never after the coalescer halted.
    */
   readonly handOut?: (owner: O, indexes: Int32Array, metadata: readonly ProducedMetadata[]) => void;
+  /** Arms the PARTLY_WRITTEN_SLOT_MS timers (tests: on a manual clock); setTimeout, unref'd, by default. */
+  readonly arm?: ArmTimer;
 }
 
 /**
@@ -165,7 +189,9 @@ interface Request<T, O> {
   readonly batch: Queued<T, O>;
   readonly index: number;
   settled: boolean;
-  /** `onWritten` told part of it before it settled: counted in `partlyAnswered`, not `unanswered`. */
+  /** Told written in part (`onWritten`) and its slot not freed yet: cancels the PARTLY_WRITTEN_SLOT_MS timer. */
+  cancelFree?: (() => void) | undefined;
+  /** Its slot was freed (PARTLY_WRITTEN_SLOT_MS): counted in `partlyAnswered`, not `unanswered`. */
   partly: boolean;
   metadata?: readonly (ProducedMetadata | null)[];
   error?: unknown;
@@ -179,9 +205,9 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
   private unsentRecord = 0;
   /** Requests sent and not yet handed back to their batches, in send order. */
   private readonly requests: Request<T, O>[] = [];
-  /** Attempts not answered yet, none of their records told written: what counts against `maxRequests`. */
+  /** Attempts not answered yet whose slot was not freed (PARTLY_WRITTEN_SLOT_MS): what counts against `maxRequests`. */
   private unanswered = 0;
-  /** Attempts not answered yet of which `onWritten` told a part (`wireFull`); the recovery waits for them too. */
+  /** Attempts not answered yet whose slot was freed (`wireFull`); the recovery waits for them too. */
   private partlyAnswered = 0;
   /** Bytes of the requests not yet handed back, answered or not: what counts against `maxInFlightBytes`. */
   private wireBytes = 0;
@@ -190,12 +216,14 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
   private halted = false;
   /** Bytes of requests started in this event-loop turn (see above). */
   private readonly turn: TurnBudget;
+  private readonly arm: ArmTimer;
 
   constructor(
     private readonly sender: Sender<T>,
     private readonly o: SendCoalescerOptions<O>,
   ) {
     this.turn = new TurnBudget(o.maxRequestBytes / 2, () => this.pump());
+    this.arm = o.arm ?? armUnref;
   }
 
   /**
@@ -264,15 +292,22 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
     return (max > 1 ? this.unanswered : this.unanswered + this.partlyAnswered) >= max;
   }
 
-  /** The port told part of `request` written while the rest is pending: handed out, and its slot freed (`wireFull`). */
+  /**
+   * The port told part of `request` written while the rest is pending: handed out at once; its slot is freed
+   * (`wireFull`) if the rest is still pending PARTLY_WRITTEN_SLOT_MS later. The timer ends when the request settles
+   * (`onAttempt`), before any halt (a halt comes only from a recovery, once every request settled).
+   */
   private onWritten(request: Request<T, O>, indexes: Int32Array, metadata: readonly ProducedMetadata[]): void {
     if (request.settled || this.halted) return;
     this.handOutRecords(request, indexes, metadata);
-    if (request.partly) return;
-    request.partly = true;
-    this.unanswered--;
-    this.partlyAnswered++;
-    this.pump();
+    if (request.partly || request.cancelFree) return;
+    request.cancelFree = this.arm(() => {
+      request.cancelFree = undefined;
+      request.partly = true;
+      this.unanswered--;
+      this.partlyAnswered++;
+      this.pump();
+    }, PARTLY_WRITTEN_SLOT_MS);
   }
 
   /** The next unsent records in queue order, within max.request.size (a larger record goes alone). */
@@ -296,6 +331,8 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
 
   private onAttempt(request: Request<T, O>, metadata: Request<T, O>["metadata"], error: unknown): void {
     request.settled = true;
+    request.cancelFree?.();
+    request.cancelFree = undefined;
     if (request.partly) this.partlyAnswered--;
     else this.unanswered--;
     if (error === undefined) {
@@ -315,7 +352,7 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
       head = this.requests[0];
     }
     if (!this.recovering) this.pump();
-    // The last request on the wire settled (told written in part or not): recovery starts (once: nothing else is out).
+    // The last request on the wire settled (its slot freed or not): recovery starts (once: nothing else is out).
     else if (this.unanswered === 0 && this.partlyAnswered === 0) void this.recover();
   }
 
@@ -346,53 +383,13 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
     this.pump();
   }
 
-  /**
-   * `handOut` of the records of `request` Kafka wrote: those at `indexes` (into the request's records; ascending, as the
-   * port reports a partition's) with `metadata[k]` for `indexes[k]`, or, without `indexes`, each record at its index
-   * in `metadata` (null: not written). Told per batch.
-   */
+  /** `handOut` of the records of `request` Kafka wrote (handOutPieces). */
   private handOutRecords(
     request: Request<T, O>,
     indexes: Int32Array | undefined,
     metadata: readonly (ProducedMetadata | null)[],
   ): void {
-    const handOut = this.o.handOut!;
-    let batch = request.batch;
-    let at = request.index;
-    let pos = 0;
-    let picked: number[] = [];
-    let written: ProducedMetadata[] = [];
-    const flush = () => {
-      if (picked.length === 0) return;
-      handOut(batch.owner as O, Int32Array.from(picked), written);
-      picked = [];
-      written = [];
-    };
-    const count = indexes ? indexes.length : metadata.length;
-    for (let k = 0; k < count; k++) {
-      const i = indexes ? indexes[k]! : k;
-      if (i < pos) {
-        flush();
-        batch = request.batch;
-        at = request.index;
-        pos = 0;
-      }
-      let skip = i - pos;
-      pos = i;
-      while (at + skip >= batch.records.length) {
-        skip -= batch.records.length - at;
-        flush();
-        batch = batch.next!;
-        at = 0;
-      }
-      at += skip;
-      const m = metadata[k];
-      if (m) {
-        picked.push(at);
-        written.push(m);
-      }
-    }
-    flush();
+    handOutPieces(this.o.handOut!, request.batch, request.index, indexes, metadata);
   }
 
   /** Hands each record's outcome to its batch, in order; settles the batches that are complete. */
