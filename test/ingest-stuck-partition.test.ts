@@ -6,9 +6,10 @@
  * the stuck request is still pending, and that one ends as before: sent again on a new producer, written where its key
  * goes now. (kafka.client=kafkajs settles a send whole and keeps the blocking: README.)
  *
- * coalfree: keyed requests over both partitions of one topic, more sends of them held by the vanished partition than
- * max.in.flight.requests.per.connection: the sends told written in part no longer hold the producer's request slots, so
- * later requests are still sent and answered 200 while the held ones wait; each record is written once.
+ * coalfree: one ingest request of keyed records over both partitions of one topic, its first sends held by the vanished
+ * partition in every max.in.flight.requests.per.connection slot: a send told written in part frees its slot once the
+ * rest has been pending a while, so the request's other sends and later requests are still sent, and answered 200 while
+ * it is held; then each record is written once, in order on the held partition.
  */
 import { expect, test } from "bun:test";
 import type { Admin } from "kafkajs";
@@ -95,15 +96,19 @@ test("requests to a healthy topic answer 200 while a request held by a vanished 
 // learnt partition 1 went holds a record there, as every send does on a cluster where a partition has no leader. Such
 // sends used to keep max.in.flight.requests.per.connection (5) until delivery.timeout.ms although the port had told the
 // rest of them written: nothing more was sent, and every later request waited too.
-test("keyed requests over every partition: with more than max.in.flight sends held by a vanished partition, the rest is still sent and answered 200, each record written once", async () => {
+test("keyed requests over every partition: with every max.in.flight slot held by sends of a vanished partition, the rest is still sent and answered 200, in order, each record written once", async () => {
   const topic = uniqueTopic("stuck-keyed");
   await using dir = await tempDir("ingest-stuck-keyed-");
-  // Long enough that nothing expires: the test ends the hold by adding partition 1 back. A request's two records fill
-  // more than half a produce request and three do not fit: each ingest request goes in a send of its own.
+  // Long enough that nothing expires: the test ends the hold by adding partition 1 back. Two records fill more than
+  // half a produce request and three do not fit: the pairs of one ingest request go in a send each, one per event-loop
+  // turn, all queued at once. Two sends in flight: the first two sends reach the producer in the first two turns, before
+  // it can have learnt partition 1 went (a produce answer, then a metadata answer, each on a later turn), so both slots
+  // are held every time; with 5, how many sends came before that varied from run to run (3 to 6).
   const started = await startIngestGateway(dir, {
     "producer.delivery.timeout.ms": "60000",
     "producer.request.timeout.ms": "3000",
     "producer.max.request.size": "1200",
+    "producer.max.in.flight.requests.per.connection": "2",
   });
   await using gw = started.gw;
   const admin = (await testClient()).admin();
@@ -120,18 +125,8 @@ test("keyed requests over every partition: with more than max.in.flight sends he
     });
     const url = `${started.ingest}/in`;
     const pad = "x".repeat(400);
-    /** Each request's keys and answer, by its number `n` (in its records' values). */
-    const sent = new Map<number, { keys: string[]; answer?: [number, unknown] }>();
-    const request = async (n: number, keys: string[]) => {
-      const entry: { keys: string[]; answer?: [number, unknown] } = { keys };
-      sent.set(n, entry);
-      entry.answer = await answer(await post(url, JSON.stringify(keys.map((k) => ({ k, n, pad })))));
-      return entry.answer;
-    };
-    const onPartition0: [number, unknown] = [
-      200,
-      { topic, offsets: [at(undefined, 0, expect.any(Number)), at(undefined, 0, expect.any(Number))] },
-    ];
+    const request = async (records: { k: string; n: number }[]) =>
+      answer(await post(url, JSON.stringify(records.map((r) => ({ ...r, pad })))));
     // The producer learns the topic has 2 partitions (this record goes with the deleted topic).
     expect(await answer(await post(url, JSON.stringify([{ k: "k0", n: -1 }])))).toEqual([
       200,
@@ -139,41 +134,63 @@ test("keyed requests over every partition: with more than max.in.flight sends he
     ]);
     await shrinkToOnePartition(admin, topic);
 
-    // Concurrent requests: those the producer takes before it learns partition 1 went wait there with their k0 record
-    // (their k3 record is written); any after go wholly to partition 0.
-    const concurrent = 20;
-    const all = Array.from({ length: concurrent }, (_, n) => request(n, ["k0", "k3"]));
-    const answered = () => [...sent.values()].filter((e) => e.answer !== undefined).length;
-    // Every request reached Kafka (its k3 record on partition 0) and each written whole answered, while the others are
-    // held: partition 0 has a record of each request and a second of each answered one.
-    const held = await waitFor(
-      async () => {
-        const [p0] = await partitionEnds(topic);
-        const done = answered();
-        return p0!.high === concurrent + done && done < concurrent && concurrent - done;
-      },
-      { what: "every request sent, those written whole answered, while others are held" },
-    );
-    for (const e of sent.values()) if (e.answer) expect(e.answer).toEqual(onPartition0);
-    // Requests on partition 0 whatever the producer knows: answered while the held ones still wait.
-    for (let n = concurrent; n < concurrent + 5; n++) expect(await request(n, ["k3", "k4"])).toEqual(onPartition0);
-    expect(sent.size - answered()).toBe(held);
+    // One request of 12 pairs: the sends the producer takes before it learns partition 1 went (the first two: every
+    // max.in.flight slot) wait there with their k0 record, their k3 record written; the sends after go wholly to
+    // partition 0, once the held ones free their slots (PARTLY_WRITTEN_SLOT_MS).
+    const pairs = 12;
+    const bigRecords = Array.from({ length: pairs }, (_, n) => [
+      { k: "k0", n },
+      { k: "k3", n },
+    ]).flat();
+    let bigAnswer: [number, unknown] | undefined;
+    const big = request(bigRecords).then((a) => (bigAnswer = a));
+    // Without the fix only the first two sends go: two k3 records.
+    await waitFor(async () => (await partitionEnds(topic))[0]!.high >= pairs, { what: "each pair's k3 written" });
+    // Requests on partition 0 whatever the producer knows: answered while the big one is held.
+    const small = Array.from({ length: 6 }, (_, i) => [
+      { k: "k3", n: 100 + i },
+      { k: "k4", n: 100 + i },
+    ]);
+    const onPartition0: [number, unknown] = [
+      200,
+      { topic, offsets: [at(undefined, 0, expect.any(Number)), at(undefined, 0, expect.any(Number))] },
+    ];
+    const smallAnswers: [number, unknown][] = [];
+    for (const records of small) smallAnswers.push(await request(records));
+    expect(smallAnswers).toEqual(small.map(() => onPartition0));
+    expect(bigAnswer).toBeUndefined();
+    // Partition 0 has every record but the held k0 ones (written in call order, the small requests' last): the
+    // precondition, from the broker, that held sends took every max.in.flight.requests.per.connection slot (2), so that
+    // without the fix nothing more would have been sent (the test cannot pass vacuously).
+    const held = 2 * pairs + 2 * small.length - (await partitionEnds(topic))[0]!.high;
+    expect(held).toBeGreaterThanOrEqual(2);
 
     // Partition 1 back: the held records are written there.
     await admin.createPartitions({ topicPartitions: [{ topic, count: 2 }] });
-    await Promise.all(all);
-    expect([...sent.values()].filter((e) => e.answer![0] !== 200)).toEqual([]);
-    const seen = (await readAll(topic)).map((r) => {
-      const { n } = JSON.parse(r.value!.toString()) as { n: number };
-      return `${r.key!.toString()}:${n}@${r.partition}:${r.offset}`;
-    });
-    const expected = [...sent.entries()].flatMap(([n, e]) =>
-      (e.answer![1] as { offsets: { partition: number; offset: number }[] }).offsets.map(
-        (o, i) => `${e.keys[i]}:${n}@${o.partition}:${o.offset}`,
-      ),
+    await big;
+    expect(bigAnswer![0]).toBe(200);
+    const seen = (await readAll(topic)).map((r) => ({
+      k: r.key!.toString(),
+      n: (JSON.parse(r.value!.toString()) as { n: number }).n,
+      partition: r.partition,
+      offset: Number(r.offset),
+    }));
+    const answered = [...small, bigRecords].flatMap((records, i) =>
+      (
+        (i < small.length ? smallAnswers[i]! : bigAnswer!)[1] as { offsets: { partition: number; offset: number }[] }
+      ).offsets.map((o, j) => `${records[j]!.k}:${records[j]!.n}@${o.partition}:${o.offset}`),
     );
     // Each record in Kafka where its answer says, once.
-    expect(seen.sort()).toEqual(expected.sort());
+    expect(seen.map((r) => `${r.k}:${r.n}@${r.partition}:${r.offset}`).sort()).toEqual(answered.sort());
+    // Order (and idempotent sequences) kept with the held batches piled on partition 1: its k0 records in the order of
+    // their pairs' k3 records on partition 0.
+    const pairNs = (k: string, partition: number) =>
+      seen
+        .filter((r) => r.k === k && r.partition === partition && r.n < pairs)
+        .sort((x, y) => x.offset - y.offset)
+        .map((r) => r.n);
+    expect(pairNs("k3", 0)).toEqual(Array.from({ length: pairs }, (_, n) => n));
+    expect(pairNs("k0", 1)).toEqual(pairNs("k3", 0).slice(0, held));
     expect(await gw.stop()).toBe(0);
   } finally {
     await admin.disconnect();
