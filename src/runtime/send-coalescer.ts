@@ -299,7 +299,7 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
    */
   private onWritten(request: Request<T, O>, indexes: Int32Array, metadata: readonly ProducedMetadata[]): void {
     if (request.settled || this.halted) return;
-    this.handOutRecords(request, indexes, metadata);
+    handOutPieces(this.o.handOut!, request.batch, request.index, indexes, metadata);
     if (request.partly || request.cancelFree) return;
     request.cancelFree = this.arm(() => {
       request.cancelFree = undefined;
@@ -340,7 +340,7 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
       // Handed out now when it waits for an earlier request. The head is handed back at once: its records go with their
       // batch, as for any task (a batch's records answered together when a stop gives up the rest; review-k3stop F1).
       if (this.o.handOut && !this.halted && this.requests[0] !== request) {
-        this.handOutRecords(request, undefined, metadata!);
+        handOutPieces(this.o.handOut!, request.batch, request.index, undefined, metadata!);
       }
     } else {
       request.error = error;
@@ -381,15 +381,6 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
       this.o.log.error("The sender failed when told its recovery ended; sending goes on", error);
     }
     this.pump();
-  }
-
-  /** `handOut` of the records of `request` Kafka wrote (handOutPieces). */
-  private handOutRecords(
-    request: Request<T, O>,
-    indexes: Int32Array | undefined,
-    metadata: readonly (ProducedMetadata | null)[],
-  ): void {
-    handOutPieces(this.o.handOut!, request.batch, request.index, indexes, metadata);
   }
 
   /** Hands each record's outcome to its batch, in order; settles the batches that are complete. */
