@@ -286,7 +286,7 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
     }
   }
 
-  /** Whether the requests on the wire fill `maxRequests` (those told written in part count only when it is 1). */
+  /** Whether the requests on the wire fill `maxRequests` (those whose slot was freed count only when it is 1). */
   private wireFull(): boolean {
     const max = Math.max(1, this.o.maxRequests());
     return (max > 1 ? this.unanswered : this.unanswered + this.partlyAnswered) >= max;
