@@ -1,13 +1,14 @@
 /**
  * Building blocks for SendCoalescer's unit tests: items of a given size, a sender whose attempts
  * and recoveries the test settles (ManualSender), the coalescer's options (one that hands records out:
- * `handingOut`, its timers on a manual clock: `armOn`) and a settlement tracker. Tests only.
+ * `handingOut`, its timers on a manual clock: `clockTimer`) and a settlement tracker. Tests only.
  */
 import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { type Deferred, deferred } from "../util/async.ts";
-import type { ArmTimer } from "../util/clock.ts";
+
 import { LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
+import { clockTimer } from "../util/timer.ts";
 import { type BatchResult, SendCoalescer, type Sender, type SendOutcome, type WrittenPart } from "./send-coalescer.ts";
 
 export interface Item {
@@ -94,17 +95,6 @@ export const options = (maxRequests = 1, maxRequestBytes = 1_048_576, maxInFligh
   log,
 });
 
-/** An ArmTimer on `clock`: fires once the clock reaches its time, unless cancelled before (`clock.pending` counts it). */
-export function armOn(clock: ManualClock): ArmTimer {
-  return (fire, ms) => {
-    const cancelled = new AbortController();
-    void clock.sleep(ms, cancelled.signal).then(() => {
-      if (!cancelled.signal.aborted) fire();
-    });
-    return () => cancelled.abort();
-  };
-}
-
 /**
  * A coalescer that hands records out (SourceTask.commitsAnyOrder), each hand-out logged as `batch:index@offset,…`; its
  * PARTLY_WRITTEN_SLOT_MS timers run on `clock`.
@@ -121,7 +111,7 @@ export function handingOut(
     ...options(maxRequests, maxRequestBytes, maxInFlightBytes),
     handOut: (owner, indexes, metadata) =>
       handed.push(`${owner}:${[...indexes].map((i, k) => `${i}@${metadata[k]!.offset}`).join(",")}`),
-    arm: armOn(clock),
+    setTimer: clockTimer(clock),
   });
   return { coalescer, handed, clock };
 }

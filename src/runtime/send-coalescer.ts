@@ -15,9 +15,8 @@
  * delivery.timeout.ms) does not stop the wire. Nor does one the port told written in part (`onWritten`, for `handOut`)
  * whose rest is still pending PARTLY_WRITTEN_SLOT_MS later, unless `maxRequests` is 1 (order for a producer that is not
  * idempotent): keyed traffic over every partition puts such a record in nearly every request (coalfree). Bytes still
- * bound them. A request
- * of half max.request.size or more starts alone in its event-loop turn, smaller ones share one (TurnBudget): a spool's
- * 10 MB drain goes out a request a turn, devices' requests in between.
+ * bound them. A request of half max.request.size or more starts alone in its event-loop turn, smaller ones share one
+ * (TurnBudget): a spool's 10 MB drain goes out a request a turn, devices' requests in between.
  *
  * Order: requests are handed to the producer in queue order, and the producer writes the records of each partition in
  * call order (the KafkaProducer contract). When a request's first attempt fails, no new request starts; once every
@@ -52,9 +51,9 @@
 import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { unwritten, writtenRecords } from "../kafka/send-rejection.ts";
 import { type Deferred, deferred } from "../util/async.ts";
-import type { ArmTimer } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { TurnBudget } from "../util/sliced.ts";
+import { type SetTimer, unrefTimer } from "../util/timer.ts";
 import { handOutPieces } from "./hand-out-pieces.ts";
 import { recordBytes } from "./request-bytes.ts";
 
@@ -65,17 +64,10 @@ import { recordBytes } from "./request-bytes.ts";
  * smaller requests and pile small batches on the slower broker's partitions (the producer does not merge batches of a
  * partition). A healthy broker answers within tens of ms of another (acks=all included: a follower fetches new data at
  * once), so 500 ms is well above that spread even on a loaded host, and well below delivery.timeout.ms (120 s by
- * default) and request.timeout.ms (30 s), for which a partition without a leader holds its records: such a hold stops
- * new requests for at most 500 ms per slot.
+ * default) and request.timeout.ms (30 s), for which a partition without a leader holds its records. While one is held
+ * under keyed traffic nearly every request holds a slot for 500 ms: at most `maxRequests` requests every 500 ms.
  */
 export const PARTLY_WRITTEN_SLOT_MS = 500;
-
-/** setTimeout, unref'd: a request still pending never keeps the process alive. */
-const armUnref: ArmTimer = (fire, ms) => {
-  const timer = setTimeout(fire, ms);
-  timer.unref?.();
-  return () => clearTimeout(timer);
-};
 
 /** What `recover` achieved for one request: the outcomes of its leading records, in order. */
 export interface SendOutcome {
@@ -137,8 +129,8 @@ export interface SendCoalescerOptions<O> {
    * the owner counts each once. Never after the coalescer halted.
    */
   readonly handOut?: (owner: O, indexes: Int32Array, metadata: readonly ProducedMetadata[]) => void;
-  /** Arms the PARTLY_WRITTEN_SLOT_MS timers (tests: on a manual clock); setTimeout, unref'd, by default. */
-  readonly arm?: ArmTimer;
+  /** Sets the PARTLY_WRITTEN_SLOT_MS timers (tests: on a manual clock); setTimeout, unref'd, by default. */
+  readonly setTimer?: SetTimer;
 }
 
 /**
@@ -216,14 +208,14 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
   private halted = false;
   /** Bytes of requests started in this event-loop turn (see above). */
   private readonly turn: TurnBudget;
-  private readonly arm: ArmTimer;
+  private readonly setTimer: SetTimer;
 
   constructor(
     private readonly sender: Sender<T>,
     private readonly o: SendCoalescerOptions<O>,
   ) {
     this.turn = new TurnBudget(o.maxRequestBytes / 2, () => this.pump());
-    this.arm = o.arm ?? armUnref;
+    this.setTimer = o.setTimer ?? unrefTimer;
   }
 
   /**
@@ -301,13 +293,13 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
     if (request.settled || this.halted) return;
     handOutPieces(this.o.handOut!, request.batch, request.index, indexes, metadata);
     if (request.partly || request.cancelFree) return;
-    request.cancelFree = this.arm(() => {
+    request.cancelFree = this.setTimer(() => {
       request.cancelFree = undefined;
       request.partly = true;
       this.unanswered--;
       this.partlyAnswered++;
       this.pump();
-    }, PARTLY_WRITTEN_SLOT_MS);
+    }, PARTLY_WRITTEN_SLOT_MS).cancel;
   }
 
   /** The next unsent records in queue order, within max.request.size (a larger record goes alone). */
