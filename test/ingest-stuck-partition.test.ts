@@ -145,7 +145,9 @@ test("keyed requests over every partition: with every max.in.flight slot held by
     let bigAnswer: [number, unknown] | undefined;
     const big = request(bigRecords).then((a) => (bigAnswer = a));
     // Without the fix only the first two sends go: two k3 records.
-    await waitFor(async () => (await partitionEnds(topic))[0]!.high >= pairs, { what: "partition 0 past the held sends" });
+    await waitFor(async () => (await partitionEnds(topic))[0]!.high >= pairs, {
+      what: "partition 0 past the held sends",
+    });
     // Requests on partition 0 whatever the producer knows: answered while the big one is held.
     const small = Array.from({ length: 6 }, (_, i) => [
       { k: "k3", n: 100 + i },
