@@ -2,10 +2,10 @@
  * Idempotency-Key while Kafka does not acknowledge (the compiled binary when GATEWAY_BIN is set, the
  * shared broker behind a loopback relay the test opens and closes, with either Kafka client): a keyed
  * request whose records were sent but not acknowledged within ingest.request.timeout.ms answers that
- * they "may still be written", and its key stays held (409 with Retry-After) until they settle. Once
- * Kafka writes them, a retry gets the answer the request would have had (replayed, each record
- * written once); when they end not written (the connector stopped), the key is released and a retry
- * writes them.
+ * they "may still be written", and its key stays held (409 with Retry-After; another body with it is
+ * 422) until they settle. Once Kafka writes them, a retry gets the answer the request would have had
+ * (replayed, each record written once); when they end not written (the connector stopped), the key
+ * is released and a retry writes them.
  */
 import { describe, expect, test } from "bun:test";
 import { connect, createServer, type Socket } from "node:net";
@@ -111,6 +111,11 @@ describe.each(["platformatic", "kafkajs"])(
       const held = await send();
       expect([held.status, held.headers["retry-after"]]).toEqual([409, "5"]);
       expect((held.json() as { message: string }).message).toContain("may still be written");
+      // explore23 F3: another body with the held key is 422, not a 409 its client would retry for ever.
+      const other = await curlPost(`${g.ingest}/ingest/idem-late`, '[{"t":3}]', "application/json", {
+        "Idempotency-Key": "late-1",
+      });
+      expect(other.status).toBe(422);
 
       g.broker.open();
       const replay = await settled(send, "the held key answered");

@@ -125,7 +125,7 @@ describe("Idempotency-Key: only final answers are kept", () => {
       {},
     ],
   ])(
-    "%s: records that may still be written hold the key (409, Retry-After) until they settle; written, the answer the request would have given is kept",
+    "%s: records that may still be written hold the key (409, Retry-After; another request 422) until they settle; written, the answer the request would have given is kept",
     async (_shape, path, type, body, headers: Record<string, string>) => {
       await using direct = await tempDir("idempotency-final-");
       const written = gateway(direct.path, () => "written");
@@ -140,6 +140,15 @@ describe("Idempotency-Key: only final answers are kept", () => {
       expect(JSON.parse(held.body).message).toBe(
         "The records of the first request with this Idempotency-Key may still be written: Kafka has not acknowledged them yet. Retry later: once they are written, the answer the first request would have had is replayed; if they are not, a retry writes them",
       );
+      // explore23 F3: another body with the held key was 409 "retry later", which its client followed for ever.
+      const other = await g.send(path, type, body.replace("1", "3"), headers);
+      expect([other.status, JSON.parse(other.body)]).toEqual([
+        422,
+        {
+          error_code: 422,
+          message: "This Idempotency-Key was already used with a different request; use a new key for new data",
+        },
+      ]);
       g.settleLate("written");
       const replay = await waitFor(
         async () => {

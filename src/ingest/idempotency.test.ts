@@ -140,6 +140,30 @@ describe("StoredIdempotencyGuard", () => {
     g.db.close();
   });
 
+  // explore23 F3: another request with a key in flight was 409 "retry later", which its client followed for ever.
+  test("while a request with the key is in flight, the same request is 409 and another is 422; once answered, the first is replayed", async () => {
+    await using dir = await tempDir("idempotency-");
+    const g = gateway(dir.path);
+    const release = g.hold();
+    const inFlight = g.send("k1", '{"n":1}');
+    await waitFor(() => g.submitted() === 1, { what: "the request in flight" });
+    const same = await g.send("k1", '{"n":1}');
+    const other = await g.send("k1", '{"n":2}');
+    expect([same.status, JSON.parse(same.body).message]).toEqual([
+      409,
+      "A request with this Idempotency-Key is still being processed; retry later",
+    ]);
+    expect([other.status, JSON.parse(other.body).message]).toEqual([
+      422,
+      "This Idempotency-Key was already used with a different request; use a new key for new data",
+    ]);
+    release();
+    const first = await inFlight;
+    expect(await g.send("k1", '{"n":1}')).toEqual({ ...first, replayed: "true" });
+    expect(g.written()).toBe(1);
+    g.db.close();
+  });
+
   describe("durability of a stored key (gateway.db commits at synchronous=NORMAL)", () => {
     test("the answer waits until the key is durable: the WAL is fsync'ed after its row was written", async () => {
       await using dir = await tempDir("idempotency-");

@@ -4,7 +4,8 @@
  * `ingest.idempotency.window.ms` with a hash of the request (identity, method, path, content type,
  * the header values the route maps into records, body) and the response given: the same identity
  * with the same key and request gets that response again without writing; with another request,
- * 422; while the first is still being handled, 409. Another identity's key of the same value is
+ * 422 (also while the first is still being handled or held); while the first is still being
+ * handled, the same request is 409. Another identity's key of the same value is
  * another key (security review 2026-12-01, P2.6: one device must not get, or block, another's).
  * Only final answers are remembered, decided from the records' outcomes, not the status (REST
  * Proxy answers 200 or 207 with failed records): an answer in which a record failed as "not
@@ -116,6 +117,8 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
     const hash = requestHash(request, body, scope, mappedHeaders(route));
     const id = `${route.connector}\u0000${scope}\u0000${key}`;
     const under = this.active.get(id);
+    // Another request is 422 whatever the key's state: a 409 would have its client retry for ever.
+    if (under && under.hash !== hash) throw mismatch();
     if (under?.held)
       throw new IngestError(
         409,
@@ -133,12 +136,7 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
     if (stored && !sameRequest(stored.requestHash, stored === own, hash, scope, request, body)) {
       // A schema-2 key of another request is no answer to an authenticated identity: it may be
       // another identity's (schema 2 kept none); the anonymous scope shared it, as it did then.
-      if (stored === own || scope === "")
-        throw new IngestError(
-          422,
-          ErrorCodes.IDEMPOTENCY_MISMATCH,
-          "This Idempotency-Key was already used with a different request; use a new key for new data",
-        );
+      if (stored === own || scope === "") throw mismatch();
     } else if (stored) {
       return new Response(stored.body, {
         status: stored.status,
@@ -252,6 +250,15 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
       `Could not store the Idempotency-Key of a request to ${route.settings.path} (connector ${route.connector}): ${messageOf(error)}. ${answered}, but a retry with the same key is handled again: records it wrote are written again. Logged once until a key is stored again; ingest_idempotency_keys_not_stored_total counts them`,
     );
   }
+}
+
+/** The key was used with another request (body, path, content type or mapped header values). */
+function mismatch(): IngestError {
+  return new IngestError(
+    422,
+    ErrorCodes.IDEMPOTENCY_MISMATCH,
+    "This Idempotency-Key was already used with a different request; use a new key for new data",
+  );
 }
 
 /**

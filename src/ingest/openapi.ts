@@ -136,7 +136,7 @@ const errorResponses = {
   },
   "409": {
     description:
-      "The Idempotency-Key is in use by a request still being handled, or whose records may still be written (sent, not yet acknowledged by Kafka)",
+      "The same request with this Idempotency-Key is still being handled, or its records may still be written (sent, not yet acknowledged by Kafka); another request with the key is 422",
     headers: retryAfter,
     content: { "application/json": json("ErrorResponse") },
   },
@@ -150,7 +150,8 @@ const errorResponses = {
     content: { "application/json": json("ErrorResponse") },
   },
   "422": {
-    description: "Invalid records, too many records, or Idempotency-Key reused with another body",
+    description:
+      "Invalid records, too many records, or Idempotency-Key reused with another body (also while the first request is being handled)",
     content: { "application/json": json("ErrorResponse") },
   },
   "431": {

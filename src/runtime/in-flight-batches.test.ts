@@ -47,8 +47,10 @@ describe("InFlightBatches", () => {
     const forget = q.onRoomFreed(() => woken.push("dropped"));
     forget();
     q.onRoomFreed(() => woken.push("kept"));
+    expect(q.roomWaits).toBe(1);
     q.submit("a", 10, new Promise(() => {}));
     q.uncount();
+    expect(q.roomWaits).toBe(0);
     q.uncount();
     expect(woken).toEqual(["kept"]);
   });

@@ -76,6 +76,11 @@ export class InFlightBatches<P, R> {
     return () => this.roomWaiters.delete(wake);
   }
 
+  /** Wakes registered by `onRoomFreed` and not yet called nor dropped. */
+  get roomWaits(): number {
+    return this.roomWaiters.size;
+  }
+
   /** Tracks `send`; its outcome is recorded, never thrown here (takeSettled hands it back). */
   submit(payload: P, bytes: number, send: Promise<R>): void {
     const entry: Entry<P, R> = {

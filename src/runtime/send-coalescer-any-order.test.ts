@@ -2,21 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { ProducedMetadata } from "../kafka/kafka-port.ts";
 import { recordBytes } from "./request-bytes.ts";
-import { SendCoalescer } from "./send-coalescer.ts";
-import { item, ManualSender, options, track } from "./send-coalescer-test-support.ts";
+import { handingOut, item, ManualSender, track } from "./send-coalescer-test-support.ts";
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** A coalescer that hands records out (SourceTask.commitsAnyOrder), each hand-out logged as `batch:index@offset,…`. */
-function handingOut(sender: ManualSender, maxRequests: number, maxRequestBytes?: number) {
-  const handed: string[] = [];
-  const coalescer = new SendCoalescer<ReturnType<typeof item>, string>(sender.sender, {
-    ...options(maxRequests, maxRequestBytes),
-    handOut: (owner, indexes, metadata) =>
-      handed.push(`${owner}:${[...indexes].map((i, k) => `${i}@${metadata[k]!.offset}`).join(",")}`),
-  });
-  return { coalescer, handed };
-}
 
 describe("SendCoalescer handing records out in any order (SourceTask.commitsAnyOrder, per-partition-acks step 3)", () => {
   test("a later request acknowledged while the head is not: its batch's records are handed out at once; batches still settle in queue order", async () => {

@@ -2,10 +2,18 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { LogManager } from "../util/logger.ts";
 import { recordBytes } from "./request-bytes.ts";
-import { SendCoalescer } from "./send-coalescer.ts";
-import { type Item, item, ManualSender, options, track } from "./send-coalescer-test-support.ts";
+import { PARTLY_WRITTEN_SLOT_MS, SendCoalescer } from "./send-coalescer.ts";
+import { handingOut, type Item, item, ManualSender, options, track } from "./send-coalescer-test-support.ts";
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Before asserting that no request started: the coalescer starts one within the microtasks after an answer or a timer
+ * (its pump is synchronous), or at the next turn when a request of half max.request.size or more already started in
+ * this one (TurnBudget). Two turns show any request that may start; three are a margin.
+ */
+const turnsPassed = async () => {
+  for (let i = 0; i < 3; i++) await nextTurn();
+};
 
 describe("SendCoalescer with several requests in flight", () => {
   test("starts up to maxRequests requests at once and merges what is queued behind them", async () => {
@@ -80,7 +88,7 @@ describe("SendCoalescer with several requests in flight", () => {
       for (const name of ["a", "b", "c"]) track(coalescer, log, name.toUpperCase(), [item(`${name}1`)]);
       await waitFor(() => sender.requests.length === 2);
       sender.ack(1);
-      for (let i = 0; i < 3; i++) await nextTurn();
+      await turnsPassed();
       expect(sender.requests).toEqual([["a1"], ["b1"]]);
       sender.ack(0);
       await waitFor(() => sender.requests.length === 3);
@@ -95,7 +103,7 @@ describe("SendCoalescer with several requests in flight", () => {
       sender.ack(1);
       await waitFor(() => sender.requests.length === 3);
       sender.fail(0, new Error("NOT_LEADER_OR_FOLLOWER"));
-      for (let i = 0; i < 3; i++) await nextTurn();
+      await turnsPassed();
       // c1 is still on the wire: no recovery yet.
       expect(sender.recoveries).toHaveLength(0);
       sender.ack(2);
@@ -104,6 +112,122 @@ describe("SendCoalescer with several requests in flight", () => {
       sender.recovered();
       await waitFor(() => log.length === 3);
       expect(log).toEqual(["A:2", "B:0", "C:1"]);
+    });
+  });
+
+  describe("a request the port told written in part while the rest is held (onWritten, coalfree)", () => {
+    // A and B each span two partitions; the port tells one written, the other held (no leader, until
+    // delivery.timeout.ms): neither settles.
+    const twoHeld = (maxRequests: number, maxInFlightBytes?: number) => {
+      const sender = new ManualSender();
+      const { coalescer, handed, clock } = handingOut(sender, maxRequests, undefined, maxInFlightBytes);
+      const log: string[] = [];
+      track(coalescer, log, "A", [item("a1"), item("a2")]);
+      track(coalescer, log, "B", [item("b1"), item("b2")]);
+      track(coalescer, log, "C", [item("c1"), item("c2")]);
+      const tellFirst = (attempt: number) => sender.attempts[attempt]!.onWritten!(Int32Array.of(0), sender.metadata(1));
+      return { sender, coalescer, handed, log, tellFirst, clock };
+    };
+
+    test("frees its slot once the rest is still pending PARTLY_WRITTEN_SLOT_MS after: with two such requests out and maxRequests 2, the next requests start", async () => {
+      const { sender, coalescer, handed, log, tellFirst, clock } = twoHeld(2);
+      expect(sender.requests).toEqual([
+        ["a1", "a2"],
+        ["b1", "b2"],
+      ]);
+      tellFirst(0);
+      tellFirst(1);
+      // Handed out at once; the slots are kept until the rest has been pending that long.
+      expect(handed).toEqual(["A:0@0", "B:0@1"]);
+      clock.advance(PARTLY_WRITTEN_SLOT_MS - 1);
+      await turnsPassed();
+      expect(sender.requests).toHaveLength(2);
+      clock.advance(1);
+      await waitFor(() => sender.requests.length === 3, { what: "a third request while two are held in part" });
+      expect(sender.requests[2]).toEqual(["c1", "c2"]);
+      // Only C is on the wire unanswered: one more goes.
+      track(coalescer, log, "D", [item("d1")]);
+      expect(sender.requests[3]).toEqual(["d1"]);
+      sender.ack(2);
+      sender.ack(3);
+      await nextTurn();
+      // Batches still settle in queue order, behind the held ones.
+      expect(log).toEqual([]);
+      sender.ack(0);
+      sender.ack(1);
+      await waitFor(() => log.length === 4);
+      expect(log).toEqual(["A:5,6", "B:7,8", "C:2,3", "D:4"]);
+    });
+
+    test("one whose rest is answered before PARTLY_WRITTEN_SLOT_MS never frees its slot early (several brokers answer a request's partitions one after the other), and its timer ends", async () => {
+      const { sender, coalescer, log, tellFirst, clock } = twoHeld(2);
+      tellFirst(0);
+      tellFirst(1);
+      clock.advance(PARTLY_WRITTEN_SLOT_MS - 1);
+      // B's rest answered: its slot goes to C as any answer's; A's is still kept.
+      sender.ack(1);
+      await waitFor(() => sender.requests.length === 3);
+      expect(sender.requests[2]).toEqual(["c1", "c2"]);
+      track(coalescer, log, "D", [item("d1")]);
+      await turnsPassed();
+      expect(sender.requests).toHaveLength(3);
+      // B's timer ended with its answer: only A's is left, and it frees A's slot for D.
+      expect(clock.pending).toBe(1);
+      clock.advance(1);
+      await waitFor(() => sender.requests.length === 4);
+      expect(sender.requests[3]).toEqual(["d1"]);
+      for (const i of [0, 2, 3]) sender.ack(i);
+      await waitFor(() => log.length === 4);
+      expect(clock.pending).toBe(0);
+    });
+
+    test("keeps its slot when maxRequests is 1 (order for a producer that is not idempotent)", async () => {
+      const { sender, handed, tellFirst, clock } = twoHeld(1);
+      expect(sender.requests).toEqual([["a1", "a2"]]);
+      tellFirst(0);
+      expect(handed).toEqual(["A:0@0"]);
+      clock.advance(PARTLY_WRITTEN_SLOT_MS);
+      await turnsPassed();
+      expect(sender.requests).toHaveLength(1);
+      sender.ack(0);
+      await waitFor(() => sender.requests.length === 2);
+      expect(sender.requests[1]).toEqual(["b1", "b2", "c1", "c2"]);
+    });
+
+    test("still counts its bytes: buffer.memory bounds what goes out behind it", async () => {
+      const size = recordBytes(item("x").produced);
+      const { sender, tellFirst, clock } = twoHeld(5, size * 4);
+      expect(sender.requests).toEqual([
+        ["a1", "a2"],
+        ["b1", "b2"],
+      ]);
+      tellFirst(0);
+      tellFirst(1);
+      clock.advance(PARTLY_WRITTEN_SLOT_MS);
+      await turnsPassed();
+      expect(sender.requests).toHaveLength(2);
+      sender.ack(0);
+      await waitFor(() => sender.requests.length === 3);
+      expect(sender.requests[2]).toEqual(["c1", "c2"]);
+    });
+
+    test("a failure is recovered only once every other request settled, those told written in part included", async () => {
+      const { sender, log, tellFirst, clock } = twoHeld(2);
+      tellFirst(0);
+      tellFirst(1);
+      clock.advance(PARTLY_WRITTEN_SLOT_MS);
+      await waitFor(() => sender.requests.length === 3);
+      sender.fail(0, new Error("Expiring 1 record(s): delivery.timeout.ms elapsed"));
+      sender.ack(2);
+      await turnsPassed();
+      // B is held in part, still on the wire: no recovery yet.
+      expect(sender.recoveries).toHaveLength(0);
+      sender.ack(1);
+      await waitFor(() => sender.recoveries.length === 1);
+      expect(sender.recoveries[0]!.names).toEqual(["a1", "a2"]);
+      sender.recovered();
+      await waitFor(() => log.length === 3);
+      expect(log).toEqual(["A:6,7", "B:4,5", "C:2,3"]);
     });
   });
 

@@ -1,12 +1,15 @@
 /**
  * Building blocks for SendCoalescer's unit tests: items of a given size, a sender whose attempts
- * and recoveries the test settles (ManualSender), the coalescer's options and a settlement
- * tracker. Tests only.
+ * and recoveries the test settles (ManualSender), the coalescer's options (one that hands records out:
+ * `handingOut`, its timers on a manual clock: `clockTimer`) and a settlement tracker. Tests only.
  */
 import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { type Deferred, deferred } from "../util/async.ts";
+
 import { LogManager } from "../util/logger.ts";
-import type { BatchResult, SendCoalescer, Sender, SendOutcome, WrittenPart } from "./send-coalescer.ts";
+import { ManualClock } from "../util/manual-clock.ts";
+import { clockTimer } from "../util/timer.ts";
+import { type BatchResult, SendCoalescer, type Sender, type SendOutcome, type WrittenPart } from "./send-coalescer.ts";
 
 export interface Item {
   readonly name: string;
@@ -91,6 +94,27 @@ export const options = (maxRequests = 1, maxRequestBytes = 1_048_576, maxInFligh
   maxInFlightBytes,
   log,
 });
+
+/**
+ * A coalescer that hands records out (SourceTask.commitsAnyOrder), each hand-out logged as `batch:index@offset,…`; its
+ * PARTLY_WRITTEN_SLOT_MS timers run on `clock`.
+ */
+export function handingOut(
+  sender: ManualSender,
+  maxRequests: number,
+  maxRequestBytes?: number,
+  maxInFlightBytes?: number,
+) {
+  const handed: string[] = [];
+  const clock = new ManualClock();
+  const coalescer = new SendCoalescer<Item, string>(sender.sender, {
+    ...options(maxRequests, maxRequestBytes, maxInFlightBytes),
+    handOut: (owner, indexes, metadata) =>
+      handed.push(`${owner}:${[...indexes].map((i, k) => `${i}@${metadata[k]!.offset}`).join(",")}`),
+    setTimer: clockTimer(clock),
+  });
+  return { coalescer, handed, clock };
+}
 
 /** Collects each batch's settlement, in the order they happen. */
 export function track(

@@ -1,30 +1,28 @@
 /**
- * SendCoalescer: the produce path of one WorkerSourceTask. Poll batches, converted, are queued
- * here in poll order and go out in produce requests: up to `maxRequests` requests on the wire, that
- * is, not yet answered by the producer (its max.in.flight.requests.per.connection, for a producer that
- * pipelines), and `maxInFlightBytes` bytes (buffer.memory) of requests not yet handed back to their
- * batches, answered or not; whatever is queued when a request may start is merged into it (several
- * poll batches, up to the producer's max.request.size; a batch larger than that is spread over
- * several requests). So a task that polls a few records at a time (device ingest: many small
- * requests) still fills each request.
+ * SendCoalescer: the produce path of one WorkerSourceTask. Poll batches, converted, are queued here in poll order and
+ * go out in produce requests: up to `maxRequests` requests on the wire, that is, not yet answered by the producer (its
+ * max.in.flight.requests.per.connection, for a producer that pipelines), and `maxInFlightBytes` bytes (buffer.memory)
+ * of requests not yet handed back to their batches, answered or not; whatever is queued when a request may start is
+ * merged into it (several poll batches, up to the producer's max.request.size; a batch larger than that is spread over
+ * several requests). So a task that polls a few records at a time (device ingest: many small requests) still fills each
+ * request.
  *
- * A request starts as soon as there is room (fewer than `maxRequests` on the wire and the byte
- * bound not reached), as Java's producer does with linger.ms=0: a task sending a few records at a
- * time keeps several requests out instead of waiting for each round trip, and the batches that
- * arrive while the wire is full are merged into the next request. A request answered behind one that
- * is not frees its slot at once: it waits there to be handed back (below), its bytes still counted,
- * while the next goes out, so a request held by one partition (a partition without a leader, until
- * delivery.timeout.ms) does not stop the wire. A request of half max.request.size
- * or more starts alone in its event-loop turn, smaller ones share one up to that (TurnBudget): a 10 MB
- * poll batch (a spool's drain) goes out a request a turn, the loop's other callbacks (devices' requests) in between.
+ * A request starts as soon as there is room (fewer than `maxRequests` on the wire and the byte bound not reached), as
+ * Java's producer does with linger.ms=0: a task sending a few records at a time keeps several requests out instead of
+ * waiting for each round trip, and the batches that arrive while the wire is full are merged into the next request. A
+ * request answered behind one that is not frees its slot at once: it waits there to be handed back (below), its bytes
+ * still counted, while the next goes out, so a request held by one partition (a partition without a leader, until
+ * delivery.timeout.ms) does not stop the wire. Nor does one the port told written in part (`onWritten`, for `handOut`)
+ * whose rest is still pending PARTLY_WRITTEN_SLOT_MS later, unless `maxRequests` is 1 (order for a producer that is not
+ * idempotent): keyed traffic over every partition puts such a record in nearly every request (coalfree). Bytes still
+ * bound them. A request of half max.request.size or more starts alone in its event-loop turn, smaller ones share one
+ * (TurnBudget): a spool's 10 MB drain goes out a request a turn, devices' requests in between.
  *
- * Order: requests are handed to the producer in queue order, and the producer writes the records
- * of each partition in call order (the KafkaProducer contract). When a request's first attempt
- * fails, no new request starts; once every request on the wire has settled, the failed ones are
- * sent again one after the other, oldest first, by the sender's `recover` (retries, per-record
- * fallback): the producer failed every later send that touched the same partitions, so nothing
- * lands ahead of a record that is retried. Then the sender is told (`recovered`) and pipelining
- * resumes.
+ * Order: requests are handed to the producer in queue order, and the producer writes the records of each partition in
+ * call order (the KafkaProducer contract). When a request's first attempt fails, no new request starts; once every
+ * request on the wire has settled, the failed ones are sent again one after the other, oldest first, by the sender's
+ * `recover` (retries, per-record fallback): the producer failed every later send that touched the same partitions, so
+ * nothing lands ahead of a record that is retried. Then the sender is told (`recovered`) and pipelining resumes.
  *
  * Outcomes stay per poll batch and are handed out strictly in queue order: `enqueue` resolves with
  * the batch's metadata once all of its records (and every earlier batch) are acknowledged, even
@@ -55,7 +53,21 @@ import { unwritten, writtenRecords } from "../kafka/send-rejection.ts";
 import { type Deferred, deferred } from "../util/async.ts";
 import type { Logger } from "../util/logger.ts";
 import { TurnBudget } from "../util/sliced.ts";
+import { type SetTimer, unrefTimer } from "../util/timer.ts";
+import { handOutPieces } from "./hand-out-pieces.ts";
 import { recordBytes } from "./request-bytes.ts";
+
+/**
+ * How long the rest of a request told written in part (`onWritten`) may stay pending before the request frees its
+ * `maxRequests` slot. On a cluster of several brokers a request's partitions are answered by their leaders one by one,
+ * so nearly every request is told written in part a moment before it settles; freeing its slot then would send more,
+ * smaller requests and pile small batches on the slower broker's partitions (the producer does not merge batches of a
+ * partition). A healthy broker answers within tens of ms of another (acks=all included: a follower fetches new data at
+ * once), so 500 ms is well above that spread even on a loaded host, and well below delivery.timeout.ms (120 s by
+ * default) and request.timeout.ms (30 s), for which a partition without a leader holds its records. While one is held
+ * under keyed traffic nearly every request holds a slot for 500 ms: at most `maxRequests` requests every 500 ms.
+ */
+export const PARTLY_WRITTEN_SLOT_MS = 500;
 
 /** What `recover` achieved for one request: the outcomes of its leading records, in order. */
 export interface SendOutcome {
@@ -117,6 +129,8 @@ export interface SendCoalescerOptions<O> {
    * the owner counts each once. Never after the coalescer halted.
    */
   readonly handOut?: (owner: O, indexes: Int32Array, metadata: readonly ProducedMetadata[]) => void;
+  /** Sets the PARTLY_WRITTEN_SLOT_MS timers (tests: on a manual clock); setTimeout, unref'd, by default. */
+  readonly setTimer?: SetTimer;
 }
 
 /**
@@ -167,6 +181,10 @@ interface Request<T, O> {
   readonly batch: Queued<T, O>;
   readonly index: number;
   settled: boolean;
+  /** Told written in part (`onWritten`) and its slot not freed yet: cancels the PARTLY_WRITTEN_SLOT_MS timer. */
+  cancelFree?: (() => void) | undefined;
+  /** Its slot was freed (PARTLY_WRITTEN_SLOT_MS): counted in `partlyAnswered`, not `unanswered`. */
+  partly: boolean;
   metadata?: readonly (ProducedMetadata | null)[];
   error?: unknown;
 }
@@ -179,8 +197,10 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
   private unsentRecord = 0;
   /** Requests sent and not yet handed back to their batches, in send order. */
   private readonly requests: Request<T, O>[] = [];
-  /** Attempts the producer has not answered yet: what counts against `maxRequests`. */
+  /** Attempts not answered yet whose slot was not freed (PARTLY_WRITTEN_SLOT_MS): what counts against `maxRequests`. */
   private unanswered = 0;
+  /** Attempts not answered yet whose slot was freed (`wireFull`); the recovery waits for them too. */
+  private partlyAnswered = 0;
   /** Bytes of the requests not yet handed back, answered or not: what counts against `maxInFlightBytes`. */
   private wireBytes = 0;
   /** A request failed: nothing new starts until the failed ones are recovered. */
@@ -188,12 +208,14 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
   private halted = false;
   /** Bytes of requests started in this event-loop turn (see above). */
   private readonly turn: TurnBudget;
+  private readonly setTimer: SetTimer;
 
   constructor(
     private readonly sender: Sender<T>,
     private readonly o: SendCoalescerOptions<O>,
   ) {
     this.turn = new TurnBudget(o.maxRequestBytes / 2, () => this.pump());
+    this.setTimer = o.setTimer ?? unrefTimer;
   }
 
   /**
@@ -234,33 +256,50 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
 
   private pump(): void {
     while (!this.halted && !this.recovering && this.unsentBatch < this.queue.length) {
-      if (
-        this.requests.length > 0 &&
-        (this.unanswered >= Math.max(1, this.o.maxRequests()) || this.wireBytes >= this.o.maxInFlightBytes)
-      ) {
-        return;
-      }
+      if (this.requests.length > 0 && (this.wireFull() || this.wireBytes >= this.o.maxInFlightBytes)) return;
       if (this.turn.spent) return; // the rest at the next turn (TurnBudget's resume)
       const batch = this.queue[this.unsentBatch]!;
       const index = this.unsentRecord;
       const { records, bytes } = this.take();
       this.turn.use(bytes);
-      const request: Request<T, O> = { records, bytes, batch, index, settled: false };
+      const request: Request<T, O> = { records, bytes, batch, index, settled: false, partly: false };
       this.requests.push(request);
       this.unanswered++;
       this.wireBytes += bytes;
       // Only a request of several records may span partitions (the port reports parts of those only).
       const onWritten: WrittenPart | undefined =
         this.o.handOut && records.length > 1
-          ? (indexes, metadata) => {
-              if (!request.settled && !this.halted) this.handOutRecords(request, indexes, metadata);
-            }
+          ? (indexes, metadata) => this.onWritten(request, indexes, metadata)
           : undefined;
       this.sender.attempt(records, onWritten).then(
         (metadata) => this.onAttempt(request, metadata, undefined),
         (error) => this.onAttempt(request, undefined, error ?? new Error("send failed")),
       );
     }
+  }
+
+  /** Whether the requests on the wire fill `maxRequests` (those whose slot was freed count only when it is 1). */
+  private wireFull(): boolean {
+    const max = Math.max(1, this.o.maxRequests());
+    return (max > 1 ? this.unanswered : this.unanswered + this.partlyAnswered) >= max;
+  }
+
+  /**
+   * The port told part of `request` written while the rest is pending: handed out at once; its slot is freed
+   * (`wireFull`) if the rest is still pending PARTLY_WRITTEN_SLOT_MS later. The timer ends when the request settles
+   * (`onAttempt`), before any halt (a halt comes only from a recovery, once every request settled).
+   */
+  private onWritten(request: Request<T, O>, indexes: Int32Array, metadata: readonly ProducedMetadata[]): void {
+    if (request.settled || this.halted) return;
+    handOutPieces(this.o.handOut!, request.batch, request.index, indexes, metadata);
+    if (request.partly || request.cancelFree) return;
+    request.cancelFree = this.setTimer(() => {
+      request.cancelFree = undefined;
+      request.partly = true;
+      this.unanswered--;
+      this.partlyAnswered++;
+      this.pump();
+    }, PARTLY_WRITTEN_SLOT_MS).cancel;
   }
 
   /** The next unsent records in queue order, within max.request.size (a larger record goes alone). */
@@ -284,13 +323,16 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
 
   private onAttempt(request: Request<T, O>, metadata: Request<T, O>["metadata"], error: unknown): void {
     request.settled = true;
-    this.unanswered--;
+    request.cancelFree?.();
+    request.cancelFree = undefined;
+    if (request.partly) this.partlyAnswered--;
+    else this.unanswered--;
     if (error === undefined) {
       request.metadata = metadata;
       // Handed out now when it waits for an earlier request. The head is handed back at once: its records go with their
       // batch, as for any task (a batch's records answered together when a stop gives up the rest; review-k3stop F1).
       if (this.o.handOut && !this.halted && this.requests[0] !== request) {
-        this.handOutRecords(request, undefined, metadata!);
+        handOutPieces(this.o.handOut!, request.batch, request.index, undefined, metadata!);
       }
     } else {
       request.error = error;
@@ -302,8 +344,8 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
       head = this.requests[0];
     }
     if (!this.recovering) this.pump();
-    // The last request on the wire settled: recovery starts (once: nothing else is out).
-    else if (this.unanswered === 0) void this.recover();
+    // The last request on the wire settled (its slot freed or not): recovery starts (once: nothing else is out).
+    else if (this.unanswered === 0 && this.partlyAnswered === 0) void this.recover();
   }
 
   /** Every request has settled and at least one failed: hands outcomes back in order, recovering the failed. */
@@ -331,55 +373,6 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
       this.o.log.error("The sender failed when told its recovery ended; sending goes on", error);
     }
     this.pump();
-  }
-
-  /**
-   * `handOut` of the records of `request` Kafka wrote: those at `indexes` (into the request's records; ascending, as the
-   * port reports a partition's) with `metadata[k]` for `indexes[k]`, or, without `indexes`, each record at its index
-   * in `metadata` (null: not written). Told per batch.
-   */
-  private handOutRecords(
-    request: Request<T, O>,
-    indexes: Int32Array | undefined,
-    metadata: readonly (ProducedMetadata | null)[],
-  ): void {
-    const handOut = this.o.handOut!;
-    let batch = request.batch;
-    let at = request.index;
-    let pos = 0;
-    let picked: number[] = [];
-    let written: ProducedMetadata[] = [];
-    const flush = () => {
-      if (picked.length === 0) return;
-      handOut(batch.owner as O, Int32Array.from(picked), written);
-      picked = [];
-      written = [];
-    };
-    const count = indexes ? indexes.length : metadata.length;
-    for (let k = 0; k < count; k++) {
-      const i = indexes ? indexes[k]! : k;
-      if (i < pos) {
-        flush();
-        batch = request.batch;
-        at = request.index;
-        pos = 0;
-      }
-      let skip = i - pos;
-      pos = i;
-      while (at + skip >= batch.records.length) {
-        skip -= batch.records.length - at;
-        flush();
-        batch = batch.next!;
-        at = 0;
-      }
-      at += skip;
-      const m = metadata[k];
-      if (m) {
-        picked.push(at);
-        written.push(m);
-      }
-    }
-    flush();
   }
 
   /** Hands each record's outcome to its batch, in order; settles the batches that are complete. */

@@ -16,6 +16,7 @@ import { type Logger, LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { ActiveTopics } from "./active-topics.ts";
 import type { RecordConverters } from "./record-conversion.ts";
+import type { SourceAcknowledgements } from "./source-acknowledgements.ts";
 import {
   awaitFailed,
   awaitStopped,
@@ -61,6 +62,10 @@ async function retryUntilWritten(clock: ManualClock, kafka: MemoryKafka, task: W
   );
   await waitFor(() => task.degradedTrace === null, { what: "the trace cleared" });
 }
+
+/** Wakes the task's loop registered for room freed in flight (InFlightBatches.onRoomFreed): 1 while the loop waits for room. */
+const roomWaits = (task: WorkerSourceTask) =>
+  (task as unknown as { acks: SourceAcknowledgements }).acks.inFlight.roomWaits;
 
 /** Makes `kafka` reject, for good ("record too large"), every send of the record whose value is `value`. */
 function rejectAsTooLarge(kafka: MemoryKafka, value: string): void {
@@ -223,7 +228,7 @@ describe("WorkerSourceTask", () => {
     await waitFor(() => clock.sleeps.includes(50), { what: "the empty poll's wait" });
     clock.advance(50);
     await waitFor(() => clock.pending === 1, { what: "only the backoff left" });
-    await new Promise((resolve) => setImmediate(resolve));
+    await waitFor(() => roomWaits(task) === 1, { what: "the loop waiting for the send retried" });
     task.transitionTo("PAUSED");
     await waitFor(() => listener.events.includes("PAUSED"), { what: "PAUSED" });
     expect(kafka.records("t")).toEqual([]);
@@ -613,7 +618,7 @@ describe("WorkerSourceTask with several batches in flight", () => {
     const { kafka, plugin, task } = setup({ maxInFlightBatches: 1 });
     // commitRecord of the first batch stays pending: the batch is acknowledged by Kafka but not
     // yet handled, so there is still no room. The loop must wait (not spin on a settled promise,
-    // which would starve the event loop: the setImmediate below would never run).
+    // which would starve the event loop: the waitFor below would never look).
     let release!: () => void;
     const blocked = new Promise<void>((resolve) => (release = resolve));
     const committed: string[] = [];
@@ -624,11 +629,27 @@ describe("WorkerSourceTask with several batches in flight", () => {
     plugin.queue.push([line(1)], [line(2)]);
     task.start();
     await waitFor(() => committed.length === 1);
-    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    await waitFor(() => roomWaits(task) === 1, { what: "the loop waiting for room" });
     expect(kafka.sends).toBe(1); // the second batch waits for room
     release();
     await waitFor(() => committed.length === 2);
     expect(kafka.records("t").map((r) => r.value && new TextDecoder().decode(r.value))).toEqual(["line 1", "line 2"]);
+    await stopAndAwait(task);
+  });
+
+  // Regression test of review-ppack2b P1: a wait for room ended by the oldest batch's acknowledgement must drop its wake
+  // for room freed, which (but for a task that commits in any order) is never called: else one is kept per wait.
+  test("a wait for room that ends with the oldest batch handled leaves no wake for room freed behind", async () => {
+    const { kafka, plugin, task } = setup({ maxInFlightBatches: 1 });
+    kafka.holdAcks();
+    plugin.queue.push([line(1)]);
+    task.start();
+    await waitFor(() => kafka.heldSends === 1, { what: "line 1 on the wire" });
+    await waitFor(() => roomWaits(task) === 1, { what: "the loop waiting for room" });
+    const polls = plugin.polls;
+    kafka.releaseAck(0);
+    await waitFor(() => plugin.polls > polls, { what: "the loop polling again" });
+    expect(roomWaits(task)).toBe(0);
     await stopAndAwait(task);
   });
 

@@ -6,21 +6,25 @@
  * paused when the gateway started) reserves its suspended route (`announcePaused`): 503 as well.
  * Tasks (tasks.max, each with its own producer) share the route. `producer.override.acks=0` (or
  * the worker's `producer.acks=0` without an override) is accepted (as Connect accepts it) with a
- * WARN at start: requests are then answered before Kafka has the records.
+ * WARN at start: requests are then answered before Kafka has the records. `alterOffsets` accepts
+ * only the spool's offset, in spool mode (spool-offset.ts).
  */
 import type { Config, ConnectorContext, SourceConnector } from "../../api/connector.ts";
+import type { SourceMap } from "../../api/record.ts";
 import { ConfigError } from "../../errors.ts";
 import { validateIngestAuth } from "../../ingest/auth/ingest-auth-checks.ts";
 import type { IngestMetrics } from "../../ingest/ingest-metrics.ts";
 import { compileJsonPath } from "../../ingest/json-path.ts";
 import type { IngestStagesFactory } from "../../ingest/request-context.ts";
 import type { IngestRouteTable } from "../../ingest/route-table.ts";
+import { spoolMode } from "../../ingest/spool/spool-config.ts";
 import type { SpoolMetrics } from "../../ingest/spool/spool-metrics.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import type { SpoolStore } from "../../store/spool-store.ts";
 import type { Logger } from "../../util/logger.ts";
 import { type HttpIngestConfig, httpIngestConfig, routeSettings } from "./config.ts";
 import { warnSharedTopics } from "./rest-proxy-topics.ts";
+import { validateAlteredOffsets } from "./spool-offset.ts";
 
 export interface HttpIngestServices {
   readonly routes: IngestRouteTable;
@@ -130,5 +134,11 @@ export class HttpIngestSourceConnector implements SourceConnector {
 
   stop(): void {
     if (this.name !== "") this.services.routes.suspend(this.name);
+  }
+
+  /** Only the spool's offset, in spool mode (spool-offset.ts); the task reads it at its next start. */
+  alterOffsets(config: Config, offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>): boolean {
+    validateAlteredOffsets(config.name ?? "", spoolMode(config), offsets);
+    return true;
   }
 }

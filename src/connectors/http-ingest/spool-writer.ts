@@ -60,6 +60,7 @@ import type { SetTimer } from "../../util/timer.ts";
 import { DrainReads } from "./drain-reads.ts";
 import { PolledRows } from "./polled-rows.ts";
 import { spoolTotalWarning } from "./request-fits-queue.ts";
+import { spoolPartition } from "./spool-offset.ts";
 import { spoolRoomRefusal } from "./spool-room.ts";
 import { SpoolStart } from "./spool-start.ts";
 import { type Spooled, spooled } from "./spooled-row.ts";
@@ -116,7 +117,7 @@ export class SpoolWriter implements IngestWriter {
   private readonly unsubscribe: () => void;
 
   constructor(private readonly o: SpoolWriterOptions) {
-    this.partition = { spool: o.connector };
+    this.partition = spoolPartition(o.connector);
     this.reads = new DrainReads(o.store, o.connector, o.maxPoll, () => this.reservedBytes > 0);
     this.unsubscribe = o.store.onFailure(() => this.wake.notify());
   }

@@ -33,6 +33,7 @@ import { inTurns } from "../../util/sliced.ts";
 import { httpIngestConfig } from "./config.ts";
 import type { HttpIngestServices } from "./connector.ts";
 import { IngestQueue } from "./ingest-queue.ts";
+import { spoolPartition } from "./spool-offset.ts";
 import { SpoolWriter } from "./spool-writer.ts";
 
 /** Spooled records acknowledged per event-loop turn (BENCHMARKS.md, "Spool drain under live load"). */
@@ -115,7 +116,7 @@ export class HttpIngestSourceTask implements SourceTask {
       const store = await this.services.spool?.();
       if (!store) throw new Error("ingest.ack.mode=spool needs the gateway's spool store");
       this.spool = store;
-      const committed = await this.context?.offsetStorageReader.offset({ spool: this.connector });
+      const committed = await this.context?.offsetStorageReader.offset(spoolPartition(this.connector));
       // A sequence written through PATCH .../offsets as `5.0` reads back as a Double (JavaDouble).
       const seq = committed ? unboxDouble(committed.seq) : null;
       this.queue = new SpoolWriter({
@@ -216,7 +217,7 @@ export class HttpIngestSourceTask implements SourceTask {
   updateOffsets(offsets: ReadonlyArray<SourceOffsetUpdate>): SourceOffsetUpdate[] | undefined {
     const held = this.spoolHeldAt;
     if (held === undefined || !offsets.some((o) => o.partition.spool === this.connector)) return undefined;
-    return [{ partition: { spool: this.connector }, offset: { seq: held } }];
+    return [{ partition: spoolPartition(this.connector), offset: { seq: held } }];
   }
 
   /**

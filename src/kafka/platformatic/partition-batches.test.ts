@@ -1,12 +1,20 @@
 import { describe, expect, test } from "bun:test";
+import { prng } from "../../../test/support/prng.ts";
 import { type Batch, PartitionBatches } from "./partition-batches.ts";
+import type { SequenceWindow } from "./sequence-window.ts";
 
-function add(part: PartitionBatches): Batch {
-  const b: Batch = {
+function add(part: PartitionBatches, deadline = Number.POSITIVE_INFINITY): Batch {
+  const b = batch(part, deadline);
+  part.queue.push(b);
+  return b;
+}
+
+function batch(part: PartitionBatches, deadline: number): Batch {
+  return {
     part,
     records: Buffer.alloc(61),
     count: 1,
-    deadline: Number.POSITIVE_INFINITY,
+    deadline,
     settle: () => {},
     state: "queued",
     sequence: -1,
@@ -16,11 +24,124 @@ function add(part: PartitionBatches): Batch {
     attempts: 0,
     uncertain: false,
   };
-  part.queue.push(b);
-  return b;
+}
+
+/** A piece of `big` as batch-split.ts makes it (`replace` sets its state and sequence). */
+function piece(big: Batch): Batch {
+  return { ...batch(big.part, big.deadline), generation: big.generation };
+}
+
+/** `b` with each read of its fields told to `read` (its state still written by the code under test). */
+function counted(b: Batch, read: () => void): void {
+  for (const key of ["state", "deadline", "sequence", "generation", "retryAt"] as const) {
+    let value = b[key];
+    Object.defineProperty(b, key, {
+      get: () => {
+        read();
+        return value;
+      },
+      set: (v) => {
+        value = v;
+      },
+    });
+  }
+}
+
+/**
+ * The oracle: `sendable`'s answer read from every batch of the queue, with the partition's state (read through a cast,
+ * tests only). Any batch on the wire sent before the last retriable failure holds the partition; else the first batch
+ * not on the wire, if its backoff is over, within 5 on the wire (1 until one is written), and within the sequence window.
+ */
+function fullScan(part: PartitionBatches, now: number): Batch | undefined {
+  const state = part as unknown as { generation: number; acknowledged: boolean; window: SequenceWindow };
+  if (part.queue.some((b) => b.state === "inflight" && b.generation !== state.generation)) return undefined;
+  const at = part.queue.findIndex((b) => b.state !== "inflight");
+  const b = part.queue[at];
+  if (!b || (b.state === "waiting" && b.retryAt > now) || at >= (state.acknowledged ? 5 : 1)) return undefined;
+  return b.sequence >= 0 || state.window.open(part.queue.find((q) => q.sequence >= 0)) ? b : undefined;
 }
 
 describe("PartitionBatches", () => {
+  describe("on a partition that queues thousands of batches behind held ones (a partition without a leader, coalfree)", () => {
+    /**
+     * `count` batches appended in order (the deadline of each delivery.timeout.ms after its append), the first `sent`
+     * of them sent and the second of those split (its pieces in its place, waiting, ahead of batches on the wire);
+     * `measure` counts the reads of the fields of the batches from `watchFrom` on that its `call` makes.
+     */
+    const heldPartition = (count: number, sent: number, watchFrom: number) => {
+      const part = new PartitionBatches("t", 0, true);
+      let reads = 0;
+      let counting = false;
+      const batches = Array.from({ length: count }, (_, i) => {
+        const b = add(part, 1_000 + i);
+        if (i >= watchFrom) counted(b, () => void (counting && reads++));
+        return b;
+      });
+      const measure = <R>(call: () => R): [R, number] => {
+        reads = 0;
+        counting = true;
+        try {
+          return [call(), reads];
+        } finally {
+          counting = false;
+        }
+      };
+      part.sent(batches[0]!, () => {});
+      part.written(batches[0]!);
+      for (const b of batches.slice(1, sent)) part.sent(b, () => {});
+      part.replace(batches[1]!, [piece(batches[1]!), piece(batches[1]!)], () => {});
+      return { part, batches, measure };
+    };
+
+    test("the delivery timeouts: the same answers as a scan of every batch, reading only the oldest", () => {
+      const { part, measure } = heldPartition(10_000, 4, 10);
+      for (const now of [500, 1_000, 1_001, 1_002, 1_004, 5_000, 20_000]) {
+        const [answers, reads] = measure(() => [part.earliestDeadline(), part.expired(now)]);
+        expect(answers).toEqual([
+          Math.min(...part.queue.map((b) => b.deadline)),
+          part.queue.find((b) => b.state !== "inflight" && now >= b.deadline),
+        ]);
+        // A few of the oldest batches, not the 10 000.
+        expect(reads).toBeLessThan(100);
+      }
+    });
+
+    test("sendable: the same answers as a scan of every batch, over random sends, answers, retries and splits; the batches never sent are not read", () => {
+      for (let seed = 1; seed <= 200; seed++) {
+        const { random, pick } = prng(seed);
+        const part = new PartitionBatches("t", 0, true);
+        let now = 0;
+        for (let step = 0; step < 200; step++) {
+          const onWire = part.queue.filter((b) => b.state === "inflight");
+          const roll = random();
+          if (roll < 0.3) add(part, now + 1_000);
+          else if (roll < 0.5 && onWire.length > 0) part.written(pick(onWire));
+          else if (roll < 0.6 && onWire.length > 0) part.waitForRetry(pick(onWire), now + Math.floor(random() * 3));
+          else if (roll < 0.65 && onWire.length > 0) {
+            const big = pick(onWire);
+            part.replace(big, [piece(big), piece(big)], () => {});
+          } else if (roll < 0.68) part.restartSequences();
+          else now++;
+          const expected = fullScan(part, now);
+          expect(part.sendable(now, () => {})).toBe(expected);
+          if (expected && random() < 0.8) part.sent(expected, () => {});
+        }
+      }
+      // Batches 2 and 3, sent before the split, are on the wire behind its pieces: they hold them back.
+      const { part, batches, measure } = heldPartition(10_000, 4, 4);
+      const [held, readsHeld] = measure(() => part.sendable(2_000, () => {}));
+      expect(held).toBeUndefined();
+      expect(held).toBe(fullScan(part, 2_000));
+      part.written(batches[2]!);
+      part.written(batches[3]!);
+      const [next, readsNext] = measure(() => part.sendable(2_000, () => {}));
+      expect(next).toBe(part.queue[0]!); // the first piece goes again
+      expect(next).toBe(fullScan(part, 2_000));
+      // The scans end at the first batch never sent: a few reads of it, not of the 10 000.
+      expect([readsHeld, readsNext].every((reads) => reads < 10)).toBe(true);
+    });
+  });
+
   test("a retried batch waits while any batch sent before its failure is on the wire, wherever it stands", () => {
     const part = new PartitionBatches("t", 0, true);
     const [b0, b1, b2] = [add(part), add(part), add(part)];

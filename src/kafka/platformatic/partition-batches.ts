@@ -131,8 +131,12 @@ export class PartitionBatches {
   sendable(now: number, wake: (at: number) => void): Batch | undefined {
     // Anything still on the wire from before the last retriable failure (wherever it stands in the queue) holds
     // the partition back: the retried batches must not overtake its answer. The pass finds `oldest` for the window.
+    // It ends at the first batch never sent ("queued"): this answer is always the first batch not on the wire, so no
+    // batch after a queued one was ever sent (a split's pieces, "waiting", stand in their batch's sent place), and a
+    // partition without a leader may queue thousands behind the held one (coalfree).
     let oldest: Batch | undefined;
     for (const b of this.queue) {
+      if (b.state === "queued") break;
       if (b.state === "inflight" && b.generation !== this.generation) return undefined;
       if (!oldest && b.sequence >= 0) oldest = b;
     }
@@ -288,13 +292,21 @@ export class PartitionBatches {
     return failed;
   }
 
-  /** The earliest delivery timeout of the batches not settled (Infinity: none). */
+  /**
+   * The earliest delivery timeout of the batches not settled (Infinity: none): the oldest's. Deadlines ascend in queue
+   * order (append order, a split's pieces in their batch's place with its deadline), and every pump asks each
+   * partition: a partition without a leader may queue thousands of batches behind the held one (coalfree).
+   */
   earliestDeadline(): number {
-    return this.queue.reduce((earliest, b) => Math.min(earliest, b.deadline), Number.POSITIVE_INFINITY);
+    return this.queue[0]?.deadline ?? Number.POSITIVE_INFINITY;
   }
 
-  /** The first batch not on the wire whose delivery timeout has passed. */
+  /** The first batch not on the wire whose delivery timeout has passed (deadlines ascend: see earliestDeadline). */
   expired(now: number): Batch | undefined {
-    return this.queue.find((b) => b.state !== "inflight" && now >= b.deadline);
+    for (const b of this.queue) {
+      if (now < b.deadline) return undefined;
+      if (b.state !== "inflight") return b;
+    }
+    return undefined;
   }
 }
