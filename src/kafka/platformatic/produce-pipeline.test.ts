@@ -286,6 +286,29 @@ describe("ProducePipeline when a batch is too large for the topic (MESSAGE_TOO_L
     for (const r of broker.requests) for (const [label, sequence] of r.sent) expect(sequence).toBe(label);
   });
 
+  test("closed while a piece waits for its retry after another was written: the batch fails as written in part, not as never sent (review-zombie P1)", async () => {
+    const broker = new FakeBroker();
+    broker.maxRecords = 2;
+    const warnings: string[] = [];
+    // Its own clock, so the second retry warning is not held back by the first (one per 5 s).
+    let now = 0;
+    const s = settings({ retryBackoffMs: 60_000, onRetry: (m) => warnings.push(m) });
+    const pipeline = await warmedUp(broker, s, () => now);
+    const labels = [0, 1, 2, 3];
+    const big = pipeline.append("t", 0, batch(...labels), 4, splitter(labels)).catch((error: unknown) => error);
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0); // MESSAGE_TOO_LARGE: split into [0, 1] and [2, 3]
+    await waitFor(() => broker.requests.length === 3);
+    broker.deliver(1);
+    now = 10_000;
+    broker.deliver(2, { "t-0": 6 }); // NOT_LEADER_OR_FOLLOWER: [2, 3] waits for its retry, unwritten
+    await waitFor(() => warnings.length === 2, { what: "the retry of [2, 3]" });
+    pipeline.close(new Error("The producer was closed forcefully"));
+    const error = await big;
+    expect(error).toBeInstanceOf(PartlyWrittenBatch);
+    expect((error as PartlyWrittenBatch).offsets).toEqual([0, 1, null, null]);
+  });
+
   test("one record too large fails alone with MESSAGE_TOO_LARGE; the records before it are written and reported so", async () => {
     const broker = new FakeBroker();
     broker.tooLarge.add(3);

@@ -27,12 +27,13 @@
  * Without idempotence batches carry no sequence; order holds with maxInFlight 1 (as in Java).
  * A batch that fails before it was ever put in a request rejects with a NeverSentBatch (the port's neverSent), one the
  * broker refused unwritten (an authorization refusal, no earlier attempt of it maybe written) with a RefusedBatch.
- * `close` fails every pending batch at once (the producer's forceClose): as never sent unless it is on the wire or an
- * earlier attempt of it got no answer (those may still be written).
+ * `close` fails every pending batch at once (the producer's forceClose): as never sent unless it is on the wire, an
+ * earlier attempt of it got no answer (those may still be written) or a piece of it split was written (PartlyWrittenBatch).
  */
 import { notSent } from "../send-rejection.ts";
 import { attemptedBatchFailure, NeverSentBatch, notSentAfter } from "./batch-failures.ts";
 import { BatchSettlement } from "./batch-settlement.ts";
+import { PartlyWrittenBatch } from "./batch-split.ts";
 import { InFlightRequests, type ProducerIdentity } from "./in-flight-requests.ts";
 import {
   type Batch,
@@ -170,10 +171,11 @@ export class ProducePipeline {
     const settle = (result: BatchOutcome) => {
       if (--this.pending === 0) for (const f of this.idle.splice(0)) f();
       // Never in a request (its pieces, if split, settle through it: it was): none of its records reached a broker.
-      // Nor did those of one failed by `close` that was not on the wire then and no attempt of which was left open.
+      // Nor did those of one failed by `close` that was not on the wire then and no attempt of which was left open,
+      // unless it was split and a piece of it was written (PartlyWrittenBatch: those records are Kafka's).
       if (result instanceof Error)
         reject(
-          batch.attempts === 0 || (this.closed && !batch.uncertain)
+          batch.attempts === 0 || (this.closed && !batch.uncertain && !(result instanceof PartlyWrittenBatch))
             ? new NeverSentBatch(result)
             : attemptedBatchFailure(batch, result),
         );
