@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { waitFor } from "../../test/support/wait-for.ts";
+import { settled, waitFor } from "../../test/support/wait-for.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import type { KafkaProducer } from "../kafka/kafka-port.ts";
 import { HeldBroker } from "../kafka/platformatic/held-broker-test-support.ts";
@@ -279,8 +279,8 @@ describe("SourceTaskSender.forceClose (its task abandoned: Connect's cancel, exp
     await waitFor(() => producers[0]!.failed, { what: "the producer failed" });
     stop.abort(); // the task was told to stop, then abandoned
     sender.forceClose();
-    const settled = await Promise.all([first, second]);
-    expect(settled.map((r) => Array.isArray(r))).toEqual([false, false]);
+    const outcomes = await settled(Promise.all([first, second]), { what: "the task's sends settled" });
+    expect(outcomes.map((r) => Array.isArray(r))).toEqual([false, false]);
     expect([producers.length, broker.pending.length, broker.logs.get("t-0")]).toEqual([1, 1, ["W"]]);
   });
 });

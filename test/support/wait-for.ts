@@ -26,3 +26,18 @@ export async function waitFor<T>(
     await Bun.sleep(intervalMs);
   }
 }
+
+/**
+ * `promise`'s value, awaited through waitFor: a promise that never settles fails the test after `timeoutMs` instead
+ * of hanging it (bun 1.4.5 never times out a test awaiting one: oven-sh/bun#32056). A rejection is thrown as is.
+ */
+export async function settled<T>(promise: Promise<T>, options: { timeoutMs?: number; what?: string } = {}): Promise<T> {
+  let outcome: { value: T } | { error: unknown } | undefined;
+  promise.then(
+    (value) => (outcome = { value }),
+    (error: unknown) => (outcome = { error }),
+  );
+  const done = await waitFor(() => outcome, { intervalMs: 5, ...options });
+  if ("error" in done) throw done.error;
+  return done.value;
+}

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { KafkaJSProtocolError, type Producer } from "kafkajs";
-import { waitFor } from "../../../test/support/wait-for.ts";
+import { settled, waitFor } from "../../../test/support/wait-for.ts";
 import { isRetriable } from "../../errors.ts";
 import type { ProducerRecord } from "../kafka-port.ts";
 import { NotSentError, neverSent, refused, unwritten, writtenRecords } from "../send-rejection.ts";
@@ -265,7 +265,7 @@ describe("kafkajs: forceClose (Java's close(Duration.ZERO), an abandoned source 
     const second = outcome(producer.send([record("t")]));
     await waitFor(() => batches.length === 1, { what: "the first send handed to kafkajs" });
     producer.forceClose();
-    const [a, b] = await Promise.all([first, second]);
+    const [a, b] = await settled(Promise.all([first, second]), { what: "both sends settled" });
     const forced = "The producer was closed forcefully before the records were acknowledged";
     expect([String(a), neverSent(a), neverSent(b), String(b)]).toEqual([
       `ConnectError: ${forced}`,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ProtocolError, UserError } from "@platformatic/kafka";
-import { waitFor } from "../../../test/support/wait-for.ts";
+import { settled, waitFor } from "../../../test/support/wait-for.ts";
 import { isRetriable, RetriableError } from "../../errors.ts";
 import { recordRejectionOf } from "../../runtime/record-rejection.ts";
 import { KafkaAccessError } from "../access-errors.ts";
@@ -592,7 +592,7 @@ describe("PlatformaticProducer", () => {
         await waitFor(() => broker.pending.length === 1, { what: "A on the wire" });
         const second = rejection(producer.send([record("t", 0, "B")])); // behind A: one on the wire until written
         producer.forceClose();
-        const [a, b] = await Promise.all([first, second]);
+        const [a, b] = await settled(Promise.all([first, second]), { what: "both sends settled" });
         expect([String(a), neverSent(a), String(b), neverSent(b)]).toEqual([
           "ConnectError: The producer was closed forcefully before the records were acknowledged",
           false,
@@ -610,7 +610,7 @@ describe("PlatformaticProducer", () => {
         const producer = producerOn(broker);
         const sent = rejection(producer.send([record("t", 0, "A")]));
         producer.forceClose();
-        expect(neverSent(await sent)).toBe(true);
+        expect(neverSent(await settled(sent, { what: "the send settled" }))).toBe(true);
         expect(broker.pending).toHaveLength(0);
       });
 
@@ -639,7 +639,7 @@ describe("PlatformaticProducer", () => {
         broker.answerNext({ "t-0": 6 }); // NOT_LEADER_OR_FOLLOWER: retried after new metadata
         await metadataAsked.promise;
         producer.forceClose();
-        expect(neverSent(await first)).toBe(true);
+        expect(neverSent(await settled(first, { what: "the send settled" }))).toBe(true);
         stale.resolve();
         await producer.close();
         expect(broker.pending).toHaveLength(0);
