@@ -17,11 +17,18 @@ import { outgoing, taskBasics } from "./task-test-support.ts";
 /**
  * A sender over pipelining idempotent producers (5 in flight) on `broker`: the first made at once (`producer`), a new one
  * (`producers`) each time the sender connects again; `retries` per batch (10), the recovery's backoffs on `clock`.
+ * `closeWaits`: a producer's graceful close waits for its batches in flight (as the real one does, bounded by
+ * request.timeout.ms), else it ends at once.
  */
 function senderOn(
   broker: ProduceTransport,
   keepOrderAfterRefusal: boolean,
-  o: { topicReady?: (topic: string) => Promise<void>; retries?: number; clock?: ManualClock } = {},
+  o: {
+    topicReady?: (topic: string) => Promise<void>;
+    retries?: number;
+    clock?: ManualClock;
+    closeWaits?: boolean;
+  } = {},
 ) {
   /** Sends of the producers, those rejected and those rejected as not sent (the sender's own handler runs after this one). */
   const seen = { sends: 0, rejected: 0, notSent: 0 };
@@ -42,7 +49,9 @@ function senderOn(
       5,
       true,
       NO_COMPRESSION,
-      async () => {},
+      async (_admitted, force) => {
+        if (o.closeWaits && !force) await pipeline.drained();
+      },
       new StickyPartitioner(16_384, () => 0),
     );
     producers.push(producer);
@@ -281,6 +290,24 @@ describe("SourceTaskSender.forceClose (its task abandoned: Connect's cancel, exp
     sender.forceClose();
     const outcomes = await settled(Promise.all([first, second]), { what: "the task's sends settled" });
     expect(outcomes.map((r) => Array.isArray(r))).toEqual([false, false]);
+    expect([producers.length, broker.pending.length, broker.logs.get("t-0")]).toEqual([1, 1, ["W"]]);
+  });
+
+  test("a retired producer whose graceful close waits for its send on the wire (a stop, then the task abandoned): forceClose fails that send at once and the close ends (review-zombie P2)", async () => {
+    const broker = new ReplacingBroker();
+    const { sender, producers, stop } = senderOn(broker, false, { closeWaits: true });
+    const warm = sender.enqueue([outgoing("t", "W")]);
+    await broker.answerUntil(warm);
+    const first = sender.enqueue([outgoing("t", "VONE")]);
+    const second = sender.enqueue([outgoing("t", "VTWO")]);
+    await waitFor(() => broker.pending.length === 2, { what: "both requests on the wire" });
+    broker.answerNext({ "t-0": 31 }); // CLUSTER_AUTHORIZATION_FAILED: the producer fails and is retired
+    await waitFor(() => producers[0]!.failed, { what: "the producer failed" });
+    stop.abort();
+    const closed = sender.close(); // the retired producer's close waits for VTWO's answer
+    sender.forceClose(); // the task abandoned: its graceful stop timed out
+    const outcomes = await settled(Promise.all([first, second, closed]), { what: "the sends and the close settled" });
+    expect(outcomes.slice(0, 2).map((r) => Array.isArray(r))).toEqual([false, false]);
     expect([producers.length, broker.pending.length, broker.logs.get("t-0")]).toEqual([1, 1, ["W"]]);
   });
 });
