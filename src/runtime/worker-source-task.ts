@@ -287,7 +287,9 @@ export class WorkerSourceTask extends WorkerTask {
    * Abandoned (the graceful stop timed out): as Connect's AbstractWorkerSourceTask.cancel, the producers are closed
    * at once (Java's close(Duration.ZERO)), so that a record still retried (Kafka unreachable) is not written behind
    * the back of the task that replaces this one (which gets the records again: an ingest retry, spooled rows, a
-   * source offset never committed). Their sends fail now, so `close` ends promptly.
+   * source offset never committed). Their sends fail now, so `close` ends promptly. The dead letter queue's producer
+   * is not: Connect's cancel leaves it too (WorkerTask.cancel only stops the retries; DeadLetterQueueReporter.close,
+   * graceful, runs when the task's run ends).
    */
   protected override onCancel(): void {
     this.sender.forceClose();
