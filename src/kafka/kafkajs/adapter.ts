@@ -65,7 +65,7 @@ export class KafkajsPort implements KafkaPort {
       retry: { initialRetryTime: settings.retryBackoffMs, retries: 3, maxRetryTime: 5000 },
       logLevel: logLevel.WARN,
       // kafkajs logs every retried protocol error as ERROR; the caller decides what is fatal.
-      logCreator: () => clientLog(log, this.logLimiter),
+      logCreator: () => clientLog(log, this.logLimiter, sockets ? () => sockets.closed : undefined),
     };
     if (settings.tls) {
       config.ssl = kafkaTlsOptions(settings.tls);
@@ -87,7 +87,8 @@ export class KafkajsPort implements KafkaPort {
   }
 
   async producer(properties: ClientProperties, options?: ProducerOptions): Promise<KafkaProducer> {
-    // Its own client's connections: none is made again after the producer's forced close.
+    // Its own client's connections: none is made again after the producer's forced close. Unit-tested only (the
+    // factory: closable-sockets.test.ts; forceClose calling it: producer.test.ts), no real-broker test of the wiring.
     const sockets = new ClosableSockets();
     const { kafka } = this.kafka(properties, options?.logContext, sockets);
     const settings = producerSettings(properties);

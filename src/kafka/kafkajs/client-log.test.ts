@@ -43,6 +43,19 @@ test("the expected retry noise is DEBUG, never WARN", () => {
   expect(lines.filter((l) => l.includes(" WARN "))).toEqual([]);
 });
 
+test("every line of a client closed forcefully is DEBUG (kafkajs still retrying its abandoned send: review-zombie P3)", () => {
+  const lines: string[] = [];
+  const logs = new LogManager({ sink: (line) => lines.push(line) });
+  let forced = false;
+  const log = clientLog(logs.get("org.apache.kafka.clients"), clientLogLimiter(new ManualClock()), () => forced);
+  const refused = "Connection error: The producer was closed forcefully: no new connection";
+  log(entry("Connection", "Connection error: connect ECONNREFUSED 127.0.0.1:9092", logLevel.ERROR));
+  forced = true;
+  log(entry("Connection", refused, logLevel.ERROR));
+  log(entry("Producer", "Failed to send messages", logLevel.ERROR));
+  expect(lines.filter((l) => l.includes(" WARN ")).map((l) => l.includes("ECONNREFUSED"))).toEqual([true]);
+});
+
 // explore22 F7: every ordinary rebalance logged a WARN with kafka.client=kafkajs.
 test("an ordinary rebalance's 'The group is rebalancing, re-joining' is INFO, as Java logs one, each time", () => {
   const lines: string[] = [];

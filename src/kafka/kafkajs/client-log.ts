@@ -4,7 +4,9 @@
  * DEBUG (the runtime retries sends itself and logs what matters with context): the idempotent
  * producer's retry limit, and each error response kafkajs is about to retry. A repeating line (the same namespace and message: `[Connection] Connection error: connect
  * ECONNREFUSED 127.0.0.1:9092` a few times a second through a broker outage, from every client)
- * is logged at WARN once a minute, saying how many more there were; the others at DEBUG.
+ * is logged at WARN once a minute, saying how many more there were; the others at DEBUG. Every line of a client
+ * closed forcefully (an abandoned source task's producer: kafkajs still retries its send, and each connection it asks
+ * for fails) is DEBUG: nothing of it is wrong any more.
  */
 import { type LogEntry, logLevel } from "kafkajs";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
@@ -20,13 +22,21 @@ const REBALANCING = "The group is rebalancing, re-joining";
 /** How often one kind of kafkajs WARN line is logged at WARN. */
 export const CLIENT_WARN_INTERVAL_MS = 60_000;
 
-/** kafkajs's `logCreator` writing to `log`; `limiter` is shared by the clients of one gateway. */
-export function clientLog(log: Logger, limiter: RepeatLimiter): (entry: LogEntry) => void {
+/**
+ * kafkajs's `logCreator` writing to `log`; `limiter` is shared by the clients of one gateway; `forceClosed`: whether
+ * the client was closed forcefully.
+ */
+export function clientLog(
+  log: Logger,
+  limiter: RepeatLimiter,
+  forceClosed: () => boolean = () => false,
+): (entry: LogEntry) => void {
   return (entry) => {
     const { message, ...rest } = entry.log;
     const line = `${entry.namespace ? `[${entry.namespace}] ` : ""}${message}`;
     const text = `${line} ${JSON.stringify(rest)}`;
     const expected =
+      forceClosed() ||
       message.startsWith("Limiting retries for the idempotent producer") ||
       (entry.namespace === "Connection" && message.startsWith("Response "));
     if (entry.namespace === "Runner" && message === REBALANCING) {

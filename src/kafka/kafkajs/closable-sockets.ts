@@ -9,12 +9,13 @@ import type { ISocketFactory } from "kafkajs";
 import defaultSocketFactory from "kafkajs/src/network/socketFactory";
 
 export class ClosableSockets {
-  private closed = false;
+  private isClosed = false;
   readonly factory: ISocketFactory;
 
-  constructor(open: ISocketFactory = defaultSocketFactory()) {
+  constructor() {
+    const open = defaultSocketFactory();
     this.factory = (args) => {
-      if (!this.closed) return open(args);
+      if (!this.isClosed) return open(args);
       const refused = new Socket();
       // After kafkajs attached its listeners (it does on the returned socket): a connection error it retries, in vain.
       queueMicrotask(() => refused.destroy(new Error("The producer was closed forcefully: no new connection")));
@@ -24,6 +25,11 @@ export class ClosableSockets {
 
   /** From now on every socket asked for fails without connecting. */
   close(): void {
-    this.closed = true;
+    this.isClosed = true;
+  }
+
+  /** Whether `close` ran: the client's log lines are DEBUG from then on (client-log.ts). */
+  get closed(): boolean {
+    return this.isClosed;
   }
 }
