@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createServer, type Socket } from "node:net";
-import { waitFor } from "../../../test/support/wait-for.ts";
+import { settled, waitFor } from "../../../test/support/wait-for.ts";
 import { ClosableSockets } from "./closable-sockets.ts";
 
 describe("ClosableSockets (a kafkajs producer's connections; explore23 F1)", () => {
@@ -18,7 +18,9 @@ describe("ClosableSockets (a kafkajs producer's connections; explore23 F1)", () 
 
       sockets.close();
       const refused = sockets.factory({ host: "127.0.0.1", port, onConnect: () => undefined } as never);
-      const error = await new Promise<Error>((resolve) => refused.on("error", resolve));
+      const error = await settled(new Promise<Error>((resolve) => refused.on("error", resolve)), {
+        what: "the refused socket's error",
+      });
       expect([error.message, refused.destroyed, accepted.length]).toEqual([
         "The producer was closed forcefully: no new connection",
         true,

@@ -1,6 +1,6 @@
 import { describe, expect, setSystemTime, test } from "bun:test";
 import { NetworkError, ProtocolError } from "@platformatic/kafka";
-import { waitFor } from "../../../test/support/wait-for.ts";
+import { settled, waitFor } from "../../../test/support/wait-for.ts";
 import { JavaException } from "../../errors.ts";
 import { KafkaAccessError } from "../access-errors.ts";
 import { kafkaErrorOf, NotSentError } from "../send-rejection.ts";
@@ -304,7 +304,7 @@ describe("ProducePipeline when a batch is too large for the topic (MESSAGE_TOO_L
     broker.deliver(2, { "t-0": 6 }); // NOT_LEADER_OR_FOLLOWER: [2, 3] waits for its retry, unwritten
     await waitFor(() => warnings.length === 2, { what: "the retry of [2, 3]" });
     pipeline.close(new Error("The producer was closed forcefully"));
-    const error = await big;
+    const error = await settled(big, { what: "the batch settled" });
     expect(error).toBeInstanceOf(PartlyWrittenBatch);
     expect((error as PartlyWrittenBatch).offsets).toEqual([0, 1, null, null]);
   });
