@@ -6,6 +6,11 @@
  * the stuck request is still pending, and that one ends as before: sent again on a new producer, written where its key
  * goes now. (kafka.client=kafkajs settles a send whole and keeps the blocking: README.)
  *
+ * pipefix: the same two topics, S deleted and not created again (a topic beside it whose name collides with S's on `.` and
+ * `_` makes the shared broker, which auto-creates topics, refuse to, as a broker with auto.create.topics.enable=false does):
+ * the producer's metadata answers "Unknown topic" for S. Its records wait for metadata; H's used to wait too (the producer
+ * asked for both topics' leaders together and sent nothing while that failed), now they are written and answered 200.
+ *
  * coalfree: one ingest request of keyed records over both partitions of one topic, its first sends held by the vanished
  * partition in every max.in.flight.requests.per.connection slot: a send told written in part frees its slot once the
  * rest has been pending a while, so the request's other sends and later requests are still sent, and answered 200 while
@@ -88,6 +93,60 @@ test("requests to a healthy topic answer 200 while a request held by a vanished 
     expect(await heldRequest).toEqual([200, { topic: stuck, offsets: [at(undefined, 0, 0)] }]);
     expect(await gw.stop()).toBe(0);
   } finally {
+    await admin.disconnect();
+  }
+}, 120_000);
+
+test("requests to a healthy topic answer 200 while the connector's other topic is deleted and not created again", async () => {
+  const base = uniqueTopic("stuck-gone");
+  const gone = `${base}_s`;
+  const healthy = uniqueTopic("stuck-h");
+  await using dir = await tempDir("ingest-stuck-gone-");
+  const started = await startIngestGateway(dir, {
+    "producer.delivery.timeout.ms": "30000",
+    "producer.request.timeout.ms": "3000",
+  });
+  await using gw = started.gw;
+  const admin = (await testClient()).admin();
+  await admin.connect();
+  try {
+    await createTopicsOn(admin, [
+      { topic: gone, numPartitions: 1 },
+      { topic: healthy, numPartitions: 1 },
+    ]);
+    await createIngestConnector(gw, "gone-and-healthy", {
+      "ingest.path": "/in",
+      "kafka.topic": gone,
+      "ingest.request.timeout.ms": "35000",
+      transforms: "route",
+      "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+      "transforms.route.regex": ".*",
+      "transforms.route.replacement": healthy,
+      "transforms.route.predicate": "tomb",
+      predicates: "tomb",
+      "predicates.tomb.type": "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone",
+    });
+    const url = `${started.ingest}/in`;
+    expect(await answer(await post(url, '{"n":1}'))).toEqual([200, { topic: gone, offsets: [at(undefined, 0, 0)] }]);
+    expect(await answer(await post(url, "null"))).toEqual([200, { topic: gone, offsets: [at(healthy, 0, 0)] }]);
+    await admin.deleteTopics({ topics: [gone] });
+    await waitFor(async () => !(await admin.listTopics()).includes(gone), { what: `${gone} deleted` });
+    await createTopicsOn(admin, [{ topic: `${base}.s`, numPartitions: 1 }]);
+
+    let held: unknown[] | undefined;
+    const heldRequest = post(url, '{"n":2}').then(answer);
+    void heldRequest.then((a) => {
+      held = a;
+    });
+    const healthyAnswers: unknown[][] = [];
+    for (let i = 1; i < 4; i++) healthyAnswers.push(await answer(await post(url, "null")));
+    expect(held).toBeUndefined();
+    expect(healthyAnswers).toEqual([1, 2, 3].map((n) => [200, { topic: gone, offsets: [at(healthy, 0, n)] }]));
+    const [status] = await heldRequest;
+    expect(status).not.toBe(200);
+    expect(await gw.stop()).toBe(0);
+  } finally {
+    await admin.deleteTopics({ topics: [`${base}.s`] }).catch(() => undefined);
     await admin.disconnect();
   }
 }, 120_000);
