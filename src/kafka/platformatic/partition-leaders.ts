@@ -2,8 +2,9 @@
  * PartitionLeaders: what the producer pipeline (ProducePipeline) knows of the cluster: each topic's
  * partition count and the leader of each partition, from metadata through the ProduceTransport.
  * Marked stale by errors that say leadership moved (or a lost connection); the pipeline refreshes
- * it before it sends again, at most once per retry.backoff.ms (meanwhile it sends to the leaders known), and a topic's once it is older than metadata.max.age.ms (`expired`), as
- * Java's producer does: partitions added to a topic are then used by the partitioner. That one is
+ * it before it sends again, at most once per retry.backoff.ms (meanwhile it sends to the leaders
+ * known), and a topic's once it is older than metadata.max.age.ms (`expired`), as Java's producer
+ * does: partitions added to a topic are then used by the partitioner. That one is
  * asked in the background (`renew`): sends go on to the leaders known meanwhile, as Java's, unless
  * it refuses the topic for good (authorization).
  */
@@ -134,8 +135,13 @@ export class PartitionLeaders {
     const all = { topics: new Set(topics), error };
     if (retriable(error)) return all;
     if (isUnknownTopic(error)) {
-      const unknown = topics.length < 2 ? all : await this.askEachAlone(topics, isUnknownTopic);
+      const unknown =
+        topics.length < 2 ? { ...all, othersAnswered: true } : await this.askEachAlone(topics, isUnknownTopic);
       for (const t of unknown.topics) this.forget(t);
+      // Every other topic answered: the refresh is done, so the next turns ask only the forgotten topic, alone, once
+      // per retry.backoff.ms (not all of them together, then each alone). One refused for good (authorization) in
+      // this pass is left stale and sent to its leader known: the produce answer fails its batches with the refusal.
+      if (unknown.othersAnswered) this.stale = false;
       return { topics: unknown.topics, error };
     }
     if (topics.length < 2) return all;
@@ -149,23 +155,30 @@ export class PartitionLeaders {
     return refused.topics.size > 0 ? refused : all;
   }
 
-  /** Asks each of `topics` alone: those whose ask fails with an error `fails` says, with the first such error. */
+  /**
+   * Asks each of `topics` alone: those whose ask fails with an error `fails` says, with the first such error, and
+   * whether every other one answered.
+   */
   private async askEachAlone(
     topics: readonly string[],
     fails: (error: unknown) => boolean,
-  ): Promise<{ topics: Set<string>; error: unknown }> {
+  ): Promise<{ topics: Set<string>; error: unknown; othersAnswered: boolean }> {
     const failed = new Set<string>();
     let cause: unknown;
+    let othersAnswered = true;
     await Promise.all(
       topics.map((t) =>
         this.fetch([t], true).catch((e) => {
-          if (!fails(e)) return;
+          if (!fails(e)) {
+            othersAnswered = false;
+            return;
+          }
           failed.add(t);
           cause ??= e;
         }),
       ),
     );
-    return { topics: failed, error: cause };
+    return { topics: failed, error: cause, othersAnswered };
   }
 
   private forget(topic: string): void {

@@ -16,12 +16,13 @@ class DeletedTopicBroker extends FakeBroker {
 }
 
 describe("ProducePipeline when a topic it sends to is deleted (metadata answers 'Unknown topic')", () => {
-  test("the other topic's batches are sent in the same turn, its leaders asked alone; the deleted topic's wait for metadata", async () => {
+  test("the other topic's batches are sent in the same turn, its leaders asked alone; the deleted topic's wait for metadata, asked alone once per retry.backoff.ms", async () => {
     const broker = new DeletedTopicBroker(1);
     let clock = 0;
-    // A backoff longer than the test: each batch has to go in the turn that asked for metadata, not a later one.
+    // A backoff longer than the test: each batch has to go in the turn that asked for metadata, not a later one (the
+    // clock is moved on two backoffs, inside delivery.timeout.ms).
     const retries: string[] = [];
-    const s = settings({ retryBackoffMs: 60_000, onRetry: (m) => retries.push(m) });
+    const s = settings({ retryBackoffMs: 60_000, deliveryTimeoutMs: 600_000, onRetry: (m) => retries.push(m) });
     const pipeline = new ProducePipeline(broker, s, () => clock);
     const warm = ["gone", "kept"].map((t) => pipeline.append(t, 0, batch(0), 1));
     await waitFor(() => broker.requests.length === 1);
@@ -39,6 +40,14 @@ describe("ProducePipeline when a topic it sends to is deleted (metadata answers 
     await broker.deliverUntil(Promise.all([first, second]));
     expect(await Promise.all([first, second])).toEqual([1, 2]);
     expect(broker.logs.get("gone-0")).toEqual([0]);
+    // The refresh done (the kept topic answered): one backoff later only the deleted topic is asked again, alone,
+    // not both together and then each alone.
+    const calls = broker.metadataCalls;
+    clock = 120_000;
+    const third = pipeline.append("kept", 0, batch(3), 1);
+    await broker.deliverUntil(third);
+    expect(await third).toBe(3);
+    expect(broker.metadataCalls - calls).toBe(1);
     pipeline.close(new Error("closed"));
     expect(await lost.catch((e: Error) => e.message)).toBe("closed");
   });

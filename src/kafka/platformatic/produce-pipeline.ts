@@ -287,10 +287,9 @@ export class ProducePipeline {
       }
     } else this.settlement.metadataHad();
     const { byNode, leaderless } = partitionsByLeader(this.partitions.values(), this.leaders);
-    if (leaderless) {
-      this.leaders.stale = true;
-      this.wakeAt(now + this.s.retryBackoffMs);
-    }
+    // A partition without a leader has its own topic asked again next turn (above), not every topic (stale): a
+    // forgotten topic's neighbours would otherwise be asked with it, then each alone, every retry.backoff.ms.
+    if (leaderless) this.wakeAt(now + this.s.retryBackoffMs);
     const maxWireBytes = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
     for (const [node, parts] of byNode) {
       while (this.requests.count(node) < this.s.maxInFlight) {
