@@ -6,6 +6,11 @@
  * the stuck request is still pending, and that one ends as before: sent again on a new producer, written where its key
  * goes now. (kafka.client=kafkajs settles a send whole and keeps the blocking: README.)
  *
+ * pipefix: the same two topics, S deleted and not created again (a topic beside it whose name collides with S's on `.` and
+ * `_` makes the shared broker, which auto-creates topics, refuse to, as a broker with auto.create.topics.enable=false does):
+ * the producer's metadata answers "Unknown topic" for S. Its records wait for metadata; H's used to wait too (the producer
+ * asked for both topics' leaders together and sent nothing while that failed), now they are written and answered 200.
+ *
  * coalfree: one ingest request of keyed records over both partitions of one topic, its first sends held by the vanished
  * partition in every max.in.flight.requests.per.connection slot: a send told written in part frees its slot once the
  * rest has been pending a while, so the request's other sends and later requests are still sent, and answered 200 while
@@ -29,6 +34,33 @@ const at = (topic: string | undefined, partition: number, offset: number) => ({
   offset,
   timestamp: expect.any(Number),
 });
+
+/** An ingest connector's config sending tombstones to `healthy`, its other records to its kafka.topic. */
+const tombstonesTo = (healthy: string) => ({
+  transforms: "route",
+  "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+  "transforms.route.regex": ".*",
+  "transforms.route.replacement": healthy,
+  "transforms.route.predicate": "tomb",
+  predicates: "tomb",
+  "predicates.tomb.type": "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone",
+});
+
+/**
+ * Posts a record of the connector's topic (held in the producer), then three tombstones (to the healthy topic), each
+ * once the one before was answered: they are answered while the held request is not. Their answers, and the held one.
+ */
+async function healthyWhileHeld(url: string): Promise<{ healthy: unknown[][]; held: Promise<[number, unknown]> }> {
+  let heldAnswer: unknown[] | undefined;
+  const held = post(url, '{"n":2}').then(answer);
+  void held.then((a) => {
+    heldAnswer = a;
+  });
+  const healthy: unknown[][] = [];
+  for (let i = 0; i < 3; i++) healthy.push(await answer(await post(url, "null")));
+  expect(heldAnswer).toBeUndefined();
+  return { healthy, held };
+}
 
 /** Deletes `topic` and creates it again with one partition: its partition 1 goes, unknown to a producer that wrote there. */
 async function shrinkToOnePartition(admin: Admin, topic: string): Promise<void> {
@@ -61,33 +93,69 @@ test("requests to a healthy topic answer 200 while a request held by a vanished 
       "ingest.key.source": "header",
       "key.converter": "org.apache.kafka.connect.storage.StringConverter",
       "ingest.request.timeout.ms": "60000",
-      transforms: "route",
-      "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
-      "transforms.route.regex": ".*",
-      "transforms.route.replacement": healthy,
-      "transforms.route.predicate": "tomb",
-      predicates: "tomb",
-      "predicates.tomb.type": "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone",
+      ...tombstonesTo(healthy),
     });
     const url = `${started.ingest}/in`;
     // The producer learns S has 2 partitions.
     expect(await answer(await post(url, '{"n":1}'))).toEqual([200, { topic: stuck, offsets: [at(undefined, 1, 0)] }]);
     await shrinkToOnePartition(admin, stuck);
 
-    let held: unknown[] | undefined;
-    const heldRequest = post(url, '{"n":2}').then(answer);
-    void heldRequest.then((a) => {
-      held = a;
-    });
-    const healthyAnswers: unknown[][] = [];
-    for (let i = 0; i < 3; i++) healthyAnswers.push(await answer(await post(url, "null")));
     // Answered while the held request is not: their records no longer wait for its.
-    expect(held).toBeUndefined();
+    const { healthy: healthyAnswers, held } = await healthyWhileHeld(url);
     expect(healthyAnswers).toEqual([0, 1, 2].map((n) => [200, { topic: stuck, offsets: [at(healthy, 0, n)] }]));
     // The held record is sent again on a new producer once delivery.timeout.ms expired, where k0 goes now.
-    expect(await heldRequest).toEqual([200, { topic: stuck, offsets: [at(undefined, 0, 0)] }]);
+    expect(await held).toEqual([200, { topic: stuck, offsets: [at(undefined, 0, 0)] }]);
     expect(await gw.stop()).toBe(0);
   } finally {
+    await admin.disconnect();
+  }
+}, 120_000);
+
+test("requests to a healthy topic answer 200 while the connector's other topic is deleted and not created again", async () => {
+  const base = uniqueTopic("stuck-gone");
+  const gone = `${base}_s`;
+  const healthy = uniqueTopic("stuck-h");
+  await using dir = await tempDir("ingest-stuck-gone-");
+  const started = await startIngestGateway(dir);
+  await using gw = started.gw;
+  const admin = (await testClient()).admin();
+  await admin.connect();
+  try {
+    await createTopicsOn(admin, [
+      { topic: gone, numPartitions: 1 },
+      { topic: healthy, numPartitions: 1 },
+    ]);
+    await createIngestConnector(gw, "gone-and-healthy", {
+      "ingest.path": "/in",
+      "kafka.topic": gone,
+      // Long enough that the healthy requests are answered well inside it on a loaded host; the held one then ends.
+      "ingest.request.timeout.ms": "10000",
+      ...tombstonesTo(healthy),
+    });
+    const url = `${started.ingest}/in`;
+    expect(await answer(await post(url, '{"n":1}'))).toEqual([200, { topic: gone, offsets: [at(undefined, 0, 0)] }]);
+    expect(await answer(await post(url, "null"))).toEqual([200, { topic: gone, offsets: [at(healthy, 0, 0)] }]);
+    await admin.deleteTopics({ topics: [gone] });
+    await waitFor(async () => !(await admin.listTopics()).includes(gone), { what: `${gone} deleted` });
+    await createTopicsOn(admin, [{ topic: `${base}.s`, numPartitions: 1 }]);
+
+    const { healthy: healthyAnswers, held } = await healthyWhileHeld(url);
+    expect(healthyAnswers).toEqual([1, 2, 3].map((n) => [200, { topic: gone, offsets: [at(healthy, 0, n)] }]));
+    // Its record waits for metadata in the producer until this request's timeout.
+    const timedOut =
+      "Kafka did not acknowledge the records within 10000 ms (ingest.request.timeout.ms); the record was handed to the producer and may still be written";
+    expect(await held).toEqual([
+      500,
+      {
+        error_code: 50002,
+        message: `1 of 1 records were not acknowledged by Kafka (some may still be written): ${timedOut}`,
+        topic: gone,
+        offsets: [{ partition: null, offset: null, error_code: 50003, error: timedOut }],
+      },
+    ]);
+    expect(await gw.stop()).toBe(0);
+  } finally {
+    await admin.deleteTopics({ topics: [`${base}.s`] }).catch(() => undefined);
     await admin.disconnect();
   }
 }, 120_000);

@@ -2,8 +2,9 @@
  * PartitionLeaders: what the producer pipeline (ProducePipeline) knows of the cluster: each topic's
  * partition count and the leader of each partition, from metadata through the ProduceTransport.
  * Marked stale by errors that say leadership moved (or a lost connection); the pipeline refreshes
- * it before it sends again, and a topic's once it is older than metadata.max.age.ms (`expired`), as
- * Java's producer does: partitions added to a topic are then used by the partitioner. That one is
+ * it before it sends again, at most once per retry.backoff.ms (meanwhile it sends to the leaders
+ * known), and a topic's once it is older than metadata.max.age.ms (`expired`), as Java's producer
+ * does: partitions added to a topic are then used by the partitioner. That one is
  * asked in the background (`renew`): sends go on to the leaders known meanwhile, as Java's, unless
  * it refuses the topic for good (authorization).
  */
@@ -20,6 +21,8 @@ export class PartitionLeaders {
   private readonly refreshAt = new Map<string, number>();
   /** Leadership may have moved: refresh before sending. */
   stale = false;
+  /** When the pipeline last asked for leaders (`refresh`). */
+  private lastRefresh = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly transport: ProduceTransport,
@@ -51,10 +54,7 @@ export class PartitionLeaders {
       const named = topics.length > 1 ? refusedTopics(error) : new Set(topics);
       if (named === undefined) for (const t of topics) this.renew([t], now);
       else {
-        for (const t of named) {
-          this.leaders.delete(t);
-          this.refreshAt.delete(t);
-        }
+        for (const t of named) this.forget(t);
         const rest = topics.filter((t) => !named.has(t));
         if (rest.length > 0) this.renew(rest, now);
       }
@@ -105,40 +105,85 @@ export class PartitionLeaders {
     await this.fetch([topic], true);
   }
 
+  /**
+   * When the pipeline may ask again for leaders (`refresh`), if not at `now`: retry.backoff.ms after its last ask, as
+   * Java's Metadata.timeToAllowUpdate. While a partition has no leader, every send would otherwise cost a round trip.
+   */
+  refreshDeferredUntil(now: number): number | undefined {
+    const at = this.lastRefresh + this.retryBackoffMs;
+    return now >= at ? undefined : at;
+  }
+
   /** Asks the cluster again for `topics` (rejects when it cannot be reached). */
   async refresh(topics: readonly string[]): Promise<void> {
+    this.lastRefresh = this.now();
     await this.fetch(topics, true);
     this.stale = false;
   }
 
   /**
-   * Which of `topics` a refresh refused for good with `error`: one refusal (TOPIC_AUTHORIZATION_FAILED)
-   * fails a request for several topics. The answer names the refused ones: the others are asked again
+   * Which of `topics` a refresh refused with `error`: one refusal fails a request for several topics.
+   * An unknown topic (deleted, or never created while auto-creation is off): each is asked alone and the
+   * unknown ones are named and forgotten, so their partitions have no leader and their batches wait for
+   * metadata, as Java's producer; the others' answers are kept and their batches go on. A refusal for good
+   * (TOPIC_AUTHORIZATION_FAILED): the answer names the refused ones: the others are asked again
    * together, in one request (their answers kept; one that fails leaves them stale, asked again at the
    * next turn). When it does not, each is asked alone (the others' answers are kept) and only the
    * refused ones are named, with their own error; all of them when that cannot tell.
    */
   async refused(topics: readonly string[], error: unknown): Promise<{ topics: ReadonlySet<string>; error: unknown }> {
     const all = { topics: new Set(topics), error };
-    if (topics.length < 2 || retriable(error) || isUnknownTopic(error)) return all;
+    if (retriable(error)) return all;
+    if (isUnknownTopic(error)) {
+      const unknown =
+        topics.length < 2 ? { ...all, othersAnswered: true } : await this.askEachAlone(topics, isUnknownTopic);
+      for (const t of unknown.topics) this.forget(t);
+      // Every other topic answered: the refresh is done, so the next turns ask only the forgotten topic, alone, once
+      // per retry.backoff.ms (not all of them together, then each alone). One refused for good (authorization) in
+      // this pass is left stale and sent to its leader known: the produce answer fails its batches with the refusal.
+      if (unknown.othersAnswered) this.stale = false;
+      return { topics: unknown.topics, error };
+    }
+    if (topics.length < 2) return all;
     const named = refusedTopics(error);
     if (named !== undefined) {
       const rest = topics.filter((t) => !named.has(t));
       if (rest.length > 0) await this.fetch(rest, true).catch(() => undefined);
       return { topics: named, error };
     }
-    const refused = new Set<string>();
+    const refused = await this.askEachAlone(topics, (e) => !retriable(e) && !isUnknownTopic(e));
+    return refused.topics.size > 0 ? refused : all;
+  }
+
+  /**
+   * Asks each of `topics` alone: those whose ask fails with an error `fails` says, with the first such error, and
+   * whether every other one answered.
+   */
+  private async askEachAlone(
+    topics: readonly string[],
+    fails: (error: unknown) => boolean,
+  ): Promise<{ topics: Set<string>; error: unknown; othersAnswered: boolean }> {
+    const failed = new Set<string>();
     let cause: unknown;
+    let othersAnswered = true;
     await Promise.all(
       topics.map((t) =>
         this.fetch([t], true).catch((e) => {
-          if (retriable(e) || isUnknownTopic(e)) return;
-          refused.add(t);
+          if (!fails(e)) {
+            othersAnswered = false;
+            return;
+          }
+          failed.add(t);
           cause ??= e;
         }),
       ),
     );
-    return refused.size > 0 ? { topics: refused, error: cause } : all;
+    return { topics: failed, error: cause, othersAnswered };
+  }
+
+  private forget(topic: string): void {
+    this.leaders.delete(topic);
+    this.refreshAt.delete(topic);
   }
 
   private async fetch(topics: readonly string[], force: boolean): Promise<void> {

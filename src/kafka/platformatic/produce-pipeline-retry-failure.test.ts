@@ -107,6 +107,8 @@ describe("ProducePipeline.retryFailure", () => {
     const broker = new NoMetadata(new NetworkError("Connection to 127.0.0.1:9 failed.", { canRetry: true }));
     const pipeline = new ProducePipeline(broker, settings(), () => now);
     const { outcomes, all } = appendAll(pipeline, [0]);
+    await waitFor(() => broker.calls === 1);
+    now = 1; // retry.backoff.ms later on the test's clock: metadata may be asked again
     await waitFor(() => broker.calls >= 2, { what: "metadata asked again" });
     now = RETRY_GRACE_MS;
     expect(pipeline.retryFailure?.message).toBe("Could not get metadata: Connection to 127.0.0.1:9 failed.");
@@ -124,6 +126,8 @@ describe("ProducePipeline.retryFailure", () => {
     const broker = new NoMetadata(new MultipleErrors("metadata failed 4 times.", [refused, refused, refused, refused]));
     const pipeline = new ProducePipeline(broker, settings(), () => now);
     const { all } = appendAll(pipeline, [0]);
+    await waitFor(() => broker.calls === 1);
+    now = 1; // retry.backoff.ms later on the test's clock: metadata may be asked again
     await waitFor(() => broker.calls >= 2, { what: "metadata asked again" });
     now = RETRY_GRACE_MS;
     expect(pipeline.retryFailure?.message).toBe(

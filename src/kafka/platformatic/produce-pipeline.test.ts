@@ -746,6 +746,8 @@ describe("ProducePipeline when metadata cannot be had", () => {
     const broker = new NoMetadata(new NetworkError("Connection to 127.0.0.1:9 failed.", { canRetry: true }));
     const pipeline = new ProducePipeline(broker, settings({ deliveryTimeoutMs: 10_000 }), () => now);
     const { outcomes, all } = appendAll(pipeline, [0]);
+    await waitFor(() => broker.calls === 1);
+    now = 1; // retry.backoff.ms later on the test's clock: metadata may be asked again
     await waitFor(() => broker.calls >= 2); // retried
     expect(outcomes).toEqual([]);
     expect(pipeline.retryFailure).toBeUndefined();

@@ -17,7 +17,9 @@
  * fails alone and the producer goes on, as Java's: the partition takes its next epoch and sequences
  * from 0 (BatchSettlement.refuse; behind a batch not settled yet, once that one is written). So do
  * a topic's batches not on the wire when metadata refuses it (TOPIC_AUTHORIZATION_FAILED: an ACL
- * removed while running; BatchSettlement.cannotSend): the other topics go on. A
+ * removed while running; BatchSettlement.cannotSend): the other topics go on. Those of a topic metadata
+ * does not know (deleted, or routed to while auto-creation is off) wait for it, asked at most once per
+ * retry.backoff.ms, until delivery.timeout.ms, as Java's; meanwhile the other topics' batches are sent. A
  * batch fails for good, and the pipeline with it, on an error fatal to the producer
  * (CLUSTER_AUTHORIZATION_FAILED, …), after `retries` or past delivery.timeout.ms: the later
  * batches of its partition not on the wire fail with it (NotSentError; a retriable error saying it
@@ -34,6 +36,7 @@ import { notSent } from "../send-rejection.ts";
 import { attemptedBatchFailure, NeverSentBatch, notSentAfter } from "./batch-failures.ts";
 import { BatchSettlement } from "./batch-settlement.ts";
 import { PartlyWrittenBatch } from "./batch-split.ts";
+import { isUnknownTopic } from "./errors.ts";
 import { InFlightRequests, type ProducerIdentity } from "./in-flight-requests.ts";
 import {
   type Batch,
@@ -266,23 +269,27 @@ export class ProducePipeline {
     }
     for (const topic of wanted) aged.delete(topic);
     if (aged.size > 0) this.leaders.renew([...aged], now);
-    if (wanted.size > 0) {
+    const deferredUntil = wanted.size > 0 ? this.leaders.refreshDeferredUntil(now) : undefined;
+    // Asked within retry.backoff.ms already: the batches of partitions with a leader known go meanwhile, as Java's.
+    if (deferredUntil !== undefined) this.wakeAt(deferredUntil);
+    else if (wanted.size > 0) {
       try {
         await this.leaders.refresh([...wanted]);
+        this.settlement.metadataHad();
       } catch (error) {
         // Only the topics refused fail (each asked alone): the others' batches go on.
         const refused = await this.leaders.refused([...wanted], error);
         const what = "Could not get metadata";
         const { epoch } = this.id;
-        return this.settlement.cannotSend(this.partitions.values(), refused.error, now, what, refused.topics, epoch);
+        this.settlement.cannotSend(this.partitions.values(), refused.error, now, what, refused.topics, epoch);
+        // An unknown topic is forgotten (its batches wait for metadata): the other topics' are sent now.
+        if (!isUnknownTopic(refused.error)) return;
       }
-    }
-    this.settlement.metadataHad();
+    } else this.settlement.metadataHad();
     const { byNode, leaderless } = partitionsByLeader(this.partitions.values(), this.leaders);
-    if (leaderless) {
-      this.leaders.stale = true;
-      this.wakeAt(now + this.s.retryBackoffMs);
-    }
+    // A partition without a leader has its own topic asked again next turn (above), not every topic (stale): a
+    // forgotten topic's neighbours would otherwise be asked with it, then each alone, every retry.backoff.ms.
+    if (leaderless) this.wakeAt(now + this.s.retryBackoffMs);
     const maxWireBytes = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
     for (const [node, parts] of byNode) {
       while (this.requests.count(node) < this.s.maxInFlight) {
