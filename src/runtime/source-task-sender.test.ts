@@ -275,17 +275,26 @@ describe("SourceTaskSender stopping while a request fails for good (notsent-503)
   });
 });
 
+/**
+ * A sender whose producer wrote W, then failed for good (CLUSTER_AUTHORIZATION_FAILED) and was retired while a second
+ * request (VTWO) was still on the wire; `closeWaits`: a producer's graceful close waits for its requests.
+ */
+async function retiredWithTwoOnTheWire(closeWaits: boolean) {
+  const broker = new ReplacingBroker();
+  const on = senderOn(broker, false, { closeWaits });
+  const warm = on.sender.enqueue([outgoing("t", "W")]);
+  await broker.answerUntil(warm);
+  const first = on.sender.enqueue([outgoing("t", "VONE")]);
+  const second = on.sender.enqueue([outgoing("t", "VTWO")]);
+  await waitFor(() => broker.pending.length === 2, { what: "both requests on the wire" });
+  broker.answerNext({ "t-0": 31 });
+  await waitFor(() => on.producers[0]!.failed, { what: "the producer failed" });
+  return { ...on, broker, first, second };
+}
+
 describe("SourceTaskSender.forceClose (its task abandoned: Connect's cancel, explore23 F1)", () => {
   test("a retired producer's send still on the wire fails at once: the task's sends settle without Kafka's answer, and no new producer is made", async () => {
-    const broker = new ReplacingBroker();
-    const { sender, producers, stop } = senderOn(broker, false);
-    const warm = sender.enqueue([outgoing("t", "W")]);
-    await broker.answerUntil(warm);
-    const first = sender.enqueue([outgoing("t", "VONE")]);
-    const second = sender.enqueue([outgoing("t", "VTWO")]);
-    await waitFor(() => broker.pending.length === 2, { what: "both requests on the wire" });
-    broker.answerNext({ "t-0": 31 }); // CLUSTER_AUTHORIZATION_FAILED: the producer fails and is retired
-    await waitFor(() => producers[0]!.failed, { what: "the producer failed" });
+    const { broker, sender, producers, stop, first, second } = await retiredWithTwoOnTheWire(false);
     stop.abort(); // the task was told to stop, then abandoned
     sender.forceClose();
     const outcomes = await settled(Promise.all([first, second]), { what: "the task's sends settled" });
@@ -294,15 +303,7 @@ describe("SourceTaskSender.forceClose (its task abandoned: Connect's cancel, exp
   });
 
   test("a retired producer whose graceful close waits for its send on the wire (a stop, then the task abandoned): forceClose fails that send at once and the close ends (review-zombie P2)", async () => {
-    const broker = new ReplacingBroker();
-    const { sender, producers, stop } = senderOn(broker, false, { closeWaits: true });
-    const warm = sender.enqueue([outgoing("t", "W")]);
-    await broker.answerUntil(warm);
-    const first = sender.enqueue([outgoing("t", "VONE")]);
-    const second = sender.enqueue([outgoing("t", "VTWO")]);
-    await waitFor(() => broker.pending.length === 2, { what: "both requests on the wire" });
-    broker.answerNext({ "t-0": 31 }); // CLUSTER_AUTHORIZATION_FAILED: the producer fails and is retired
-    await waitFor(() => producers[0]!.failed, { what: "the producer failed" });
+    const { broker, sender, producers, stop, first, second } = await retiredWithTwoOnTheWire(true);
     stop.abort();
     const closed = sender.close(); // the retired producer's close waits for VTWO's answer
     sender.forceClose(); // the task abandoned: its graceful stop timed out
