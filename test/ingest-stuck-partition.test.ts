@@ -74,9 +74,9 @@ test("requests to a healthy topic answer 200 while a request held by a vanished 
   const healthy = uniqueTopic("stuck-h");
   await using dir = await tempDir("ingest-stuck-partition-");
   // Long enough that the healthy requests are answered well inside it on a loaded host (they take well under a
-  // second); the held record is then sent again.
+  // second, as long as in the next test, whose held request ends at 10 s too); the held record is then sent again.
   const started = await startIngestGateway(dir, {
-    "producer.delivery.timeout.ms": "30000",
+    "producer.delivery.timeout.ms": "10000",
     "producer.request.timeout.ms": "3000",
   });
   await using gw = started.gw;
@@ -116,7 +116,9 @@ test("requests to a healthy topic answer 200 while the connector's other topic i
   const gone = `${base}_s`;
   const healthy = uniqueTopic("stuck-h");
   await using dir = await tempDir("ingest-stuck-gone-");
-  const started = await startIngestGateway(dir);
+  // The held record still waits for metadata in the producer at the stop, which gives the task this long before it
+  // exits (the default, 5 s, is waited out).
+  const started = await startIngestGateway(dir, { "task.shutdown.graceful.timeout.ms": "500" });
   await using gw = started.gw;
   const admin = (await testClient()).admin();
   await admin.connect();
