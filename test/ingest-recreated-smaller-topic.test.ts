@@ -26,7 +26,7 @@ test.concurrent.each(["kafkajs", "platformatic"])(
     // producer does; the send is then tried again on a new producer.
     const delivery: Record<string, string> =
       client === "platformatic"
-        ? { "producer.delivery.timeout.ms": "6000", "producer.request.timeout.ms": "3000" }
+        ? { "producer.delivery.timeout.ms": "3000", "producer.request.timeout.ms": "1500" }
         : {};
     const started = await startIngestGateway(dir, { "kafka.client": client, ...delivery });
     await using gw = started.gw;
