@@ -2,12 +2,15 @@
  * PartitionLeaders: what the producer pipeline (ProducePipeline) knows of the cluster: each topic's
  * partition count and the leader of each partition, from metadata through the ProduceTransport.
  * Marked stale by errors that say leadership moved (or a lost connection); the pipeline refreshes
- * it before it sends again, at most once per retry.backoff.ms (meanwhile it sends to the leaders
- * known), and a topic's once it is older than metadata.max.age.ms (`expired`), as Java's producer
+ * it before it sends again, not sooner than a backoff after the last refresh's answer (meanwhile it
+ * sends to the leaders known): retry.backoff.ms, doubling up to retry.backoff.max.ms with ±20 % jitter
+ * while refreshes fail or leave a partition without a leader, as Java's Metadata.timeToAllowUpdate
+ * (KIP-580); and a topic's once it is older than metadata.max.age.ms (`expired`), as Java's producer
  * does: partitions added to a topic are then used by the partitioner. That one is
  * asked in the background (`renew`): sends go on to the leaders known meanwhile, as Java's, unless
  * it refuses the topic for good (authorization).
  */
+import { kafkaClientBackoff } from "../../util/backoff.ts";
 import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
 import { isUnknownTopic, refusedTopics, retriable } from "./errors.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
@@ -15,14 +18,27 @@ import type { ProduceTransport } from "./produce-transport.ts";
 /** Metadata look-ups for a topic without partitions yet before a send fails (with retry.backoff.ms between). */
 const METADATA_ATTEMPTS = 30;
 
+/** The backoff between the pipeline's leader refreshes past its first wait (retry.backoff.ms). */
+export interface RefreshBackoff {
+  /** retry.backoff.max.ms. */
+  readonly maxMs: number;
+  /** The jitter's source (tests pass a constant). */
+  readonly random: () => number;
+}
+
 export class PartitionLeaders {
   private readonly leaders = new Map<string, readonly number[]>();
   /** When each topic's metadata is to be asked again (`now`): metadata.max.age.ms after it was fetched. */
   private readonly refreshAt = new Map<string, number>();
   /** Leadership may have moved: refresh before sending. */
   stale = false;
-  /** When the pipeline last asked for leaders (`refresh`). */
-  private lastRefresh = Number.NEGATIVE_INFINITY;
+  /**
+   * Refreshes in a row that failed or left a partition of a topic asked without a leader: Java's Metadata counts
+   * failed updates (attempts) and answers that changed nothing (equivalent responses) to back off on either.
+   */
+  private attempts = 0;
+  /** When the pipeline may ask for leaders again (`refresh`). */
+  private refreshAllowedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly transport: ProduceTransport,
@@ -30,6 +46,7 @@ export class PartitionLeaders {
     private readonly error: (message: string) => Error,
     private readonly maxAgeMs: number,
     private readonly now: () => number,
+    private readonly refreshBackoff: RefreshBackoff,
   ) {}
 
   /** `topic`'s metadata is older than metadata.max.age.ms at `now`: refresh it before sending. */
@@ -106,19 +123,31 @@ export class PartitionLeaders {
   }
 
   /**
-   * When the pipeline may ask again for leaders (`refresh`), if not at `now`: retry.backoff.ms after its last ask, as
-   * Java's Metadata.timeToAllowUpdate. While a partition has no leader, every send would otherwise cost a round trip.
+   * When the pipeline may ask again for leaders (`refresh`), if not at `now`, as Java's Metadata.timeToAllowUpdate:
+   * a backoff after the last refresh's answer. While a partition has no leader, every send would otherwise cost a
+   * round trip, and a cluster that keeps answering without one would be asked every retry.backoff.ms.
    */
   refreshDeferredUntil(now: number): number | undefined {
-    const at = this.lastRefresh + this.retryBackoffMs;
-    return now >= at ? undefined : at;
+    return now >= this.refreshAllowedAt ? undefined : this.refreshAllowedAt;
   }
 
-  /** Asks the cluster again for `topics` (rejects when it cannot be reached). */
+  /**
+   * Asks the cluster again for `topics` (rejects when it cannot be reached). Once it answered (or failed), the next
+   * refresh waits retry.backoff.ms, growing with each refresh in a row that failed or found a partition without a
+   * leader; one that finds every leader starts again from retry.backoff.ms.
+   */
   async refresh(topics: readonly string[]): Promise<void> {
-    this.lastRefresh = this.now();
-    await this.fetch(topics, true);
-    this.stale = false;
+    let everyLeader = false;
+    try {
+      await this.fetch(topics, true);
+      this.stale = false;
+      everyLeader = topics.every((t) => this.leaders.get(t)?.every((leader) => leader >= 0));
+    } finally {
+      this.attempts = everyLeader ? 0 : this.attempts + 1;
+      const { maxMs, random } = this.refreshBackoff;
+      const backoff = kafkaClientBackoff(this.retryBackoffMs, maxMs, Math.max(0, this.attempts - 1), random);
+      this.refreshAllowedAt = this.now() + backoff;
+    }
   }
 
   /**

@@ -18,9 +18,9 @@
  * from 0 (BatchSettlement.refuse; behind a batch not settled yet, once that one is written). So do
  * a topic's batches not on the wire when metadata refuses it (TOPIC_AUTHORIZATION_FAILED: an ACL
  * removed while running; BatchSettlement.cannotSend): the other topics go on. Those of a topic metadata
- * does not know (deleted, or routed to while auto-creation is off) wait for it, asked at most once per
- * retry.backoff.ms, until delivery.timeout.ms, as Java's; meanwhile the other topics' batches are sent. A
- * batch fails for good, and the pipeline with it, on an error fatal to the producer
+ * does not know (deleted, or routed to while auto-creation is off) wait for it, asked again after a backoff growing
+ * from retry.backoff.ms to retry.backoff.max.ms, until delivery.timeout.ms, as Java's; meanwhile the other topics'
+ * batches are sent. A batch fails for good, and the pipeline with it, on an error fatal to the producer
  * (CLUSTER_AUTHORIZATION_FAILED, …), after `retries` or past delivery.timeout.ms: the later
  * batches of its partition not on the wire fail with it (NotSentError; a retriable error saying it
  * may have been written for one an earlier attempt of which got no answer), those on the wire settle on
@@ -62,6 +62,10 @@ export interface PipelineSettings {
   readonly deliveryTimeoutMs: number;
   readonly retries: number;
   readonly retryBackoffMs: number;
+  /** retry.backoff.max.ms: how long the wait between leader refreshes grows, at most (default 1000; PartitionLeaders). */
+  readonly retryBackoffMaxMs?: number;
+  /** The jitter's source of that wait (tests pass a constant). */
+  readonly random?: () => number;
   /** metadata.max.age.ms: a topic's partitions and leaders asked again once older (default 5 min). */
   readonly metadataMaxAgeMs?: number;
   /** A refused batch fails its partition's later batches not written yet too (NotSentError; see refuse). */
@@ -96,7 +100,9 @@ export class ProducePipeline {
     private readonly now: () => number = () => performance.now(),
   ) {
     const error = (m: string) => s.error(m, true);
-    this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, error, s.metadataMaxAgeMs ?? 300_000, now);
+    const refreshBackoff = { maxMs: s.retryBackoffMaxMs ?? 1000, random: s.random ?? Math.random };
+    const maxAgeMs = s.metadataMaxAgeMs ?? 300_000;
+    this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, error, maxAgeMs, now, refreshBackoff);
     this.settlement = new BatchSettlement(s, now, this.wakeAt);
     this.timer = new WakeTimer(now, () => void this.pump());
     this.requests = new InFlightRequests(
@@ -270,7 +276,7 @@ export class ProducePipeline {
     for (const topic of wanted) aged.delete(topic);
     if (aged.size > 0) this.leaders.renew([...aged], now);
     const deferredUntil = wanted.size > 0 ? this.leaders.refreshDeferredUntil(now) : undefined;
-    // Asked within retry.backoff.ms already: the batches of partitions with a leader known go meanwhile, as Java's.
+    // Asked within the backoff already: the batches of partitions with a leader known go meanwhile, as Java's.
     if (deferredUntil !== undefined) this.wakeAt(deferredUntil);
     else if (wanted.size > 0) {
       try {
