@@ -116,9 +116,17 @@ export class HttpIngestSourceTask implements SourceTask {
       const store = await this.services.spool?.();
       if (!store) throw new Error("ingest.ack.mode=spool needs the gateway's spool store");
       this.spool = store;
+      // Its lines carry the task's context, under the spool's logger name.
+      const log = this.context?.logger.named("io.edgegateway.ingest.Spool");
       const committed = await this.context?.offsetStorageReader.offset(spoolPartition(this.connector));
       // A sequence written through PATCH .../offsets as `5.0` reads back as a Double (JavaDouble).
       const seq = committed ? unboxDouble(committed.seq) : null;
+      const valid = typeof seq === "number" && Number.isSafeInteger(seq) && seq >= 0;
+      // Stored through PATCH .../offsets before it checked them: taken as no offset, as before, but said.
+      if (committed && !valid)
+        log?.warn(
+          `The stored offset of connector ${this.connector}'s spool is not a spool sequence (its 'seq' must be a non-negative integer): ignored, the spool is drained from its first record; PATCH /connectors/${this.connector}/offsets (stopped) can write a valid one`,
+        );
       this.queue = new SpoolWriter({
         store,
         connector: this.connector,
@@ -127,9 +135,8 @@ export class HttpIngestSourceTask implements SourceTask {
         maxPoll: parsed["ingest.poll.max.records"],
         retryAfterSeconds: parsed["ingest.retry.after.seconds"],
         toSourceRecord,
-        committedSeq: typeof seq === "number" ? seq : null,
-        // Its lines carry the task's context, under the spool's logger name.
-        ...(this.context ? { log: this.context.logger.named("io.edgegateway.ingest.Spool") } : {}),
+        committedSeq: valid ? seq : null,
+        ...(log ? { log } : {}),
       });
       await this.queue.start();
       this.services.spoolMetrics?.attach(this.connector, this.queue, store);
