@@ -64,7 +64,7 @@ export const DECLARED: readonly Declared[] = [
     keys: "retry.backoff.max.ms",
     types: ["producer"],
     effect: "honoured",
-    note: "while a partition has no leader (or metadata fails), the wait between metadata requests doubles from retry.backoff.ms up to it, with ±20 % jitter, as Java's; a batch's retries wait retry.backoff.ms",
+    note: "the waits that start at retry.backoff.ms double up to it, with ±20 % jitter, as Java's (KIP-580): a batch's before each of its retries, and the one between metadata requests while a partition has no leader (or metadata fails)",
     kafkajs: { effect: "ignored", note: "kafkajs backs off its own retries" },
   },
   { keys: "connections.max.idle.ms", effect: "ignored", note: "connections stay open until the client closes" },

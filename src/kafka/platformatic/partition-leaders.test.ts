@@ -36,7 +36,7 @@ function cluster(refused: Set<string>, named = true) {
     (m) => new Error(m),
     1000,
     () => 0,
-    { maxMs: 1000, random: () => 0.5 },
+    () => 100,
   );
   return { asked, leaders };
 }

@@ -10,21 +10,12 @@
  * asked in the background (`renew`): sends go on to the leaders known meanwhile, as Java's, unless
  * it refuses the topic for good (authorization).
  */
-import { kafkaClientBackoff } from "../../util/backoff.ts";
 import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
 import { isUnknownTopic, refusedTopics, retriable } from "./errors.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
 
 /** Metadata look-ups for a topic without partitions yet before a send fails (with retry.backoff.ms between). */
 const METADATA_ATTEMPTS = 30;
-
-/** The backoff between the pipeline's leader refreshes past its first wait (retry.backoff.ms). */
-export interface RefreshBackoff {
-  /** retry.backoff.max.ms. */
-  readonly maxMs: number;
-  /** The jitter's source (tests pass a constant). */
-  readonly random: () => number;
-}
 
 export class PartitionLeaders {
   private readonly leaders = new Map<string, readonly number[]>();
@@ -46,7 +37,8 @@ export class PartitionLeaders {
     private readonly error: (message: string) => Error,
     private readonly maxAgeMs: number,
     private readonly now: () => number,
-    private readonly refreshBackoff: RefreshBackoff,
+    /** retry.backoff.ms · 2^n, at most retry.backoff.max.ms, ±20 % jitter: Java's ExponentialBackoff.backoff(n) (KIP-580). */
+    private readonly backoff: (n: number) => number,
   ) {}
 
   /** `topic`'s metadata is older than metadata.max.age.ms at `now`: refresh it before sending. */
@@ -144,9 +136,7 @@ export class PartitionLeaders {
       everyLeader = topics.every((t) => this.leaders.get(t)?.every((leader) => leader >= 0));
     } finally {
       this.attempts = everyLeader ? 0 : this.attempts + 1;
-      const { maxMs, random } = this.refreshBackoff;
-      const backoff = kafkaClientBackoff(this.retryBackoffMs, maxMs, Math.max(0, this.attempts - 1), random);
-      this.refreshAllowedAt = this.now() + backoff;
+      this.refreshAllowedAt = this.now() + this.backoff(Math.max(0, this.attempts - 1));
     }
   }
 

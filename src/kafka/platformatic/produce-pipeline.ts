@@ -32,6 +32,7 @@
  * `close` fails every pending batch at once (the producer's forceClose): as never sent unless it is on the wire, an
  * earlier attempt of it got no answer (those may still be written) or a piece of it split was written (PartlyWrittenBatch).
  */
+import { kafkaClientBackoff } from "../../util/backoff.ts";
 import { notSent } from "../send-rejection.ts";
 import { attemptedBatchFailure, NeverSentBatch, notSentAfter } from "./batch-failures.ts";
 import { BatchSettlement } from "./batch-settlement.ts";
@@ -62,9 +63,12 @@ export interface PipelineSettings {
   readonly deliveryTimeoutMs: number;
   readonly retries: number;
   readonly retryBackoffMs: number;
-  /** retry.backoff.max.ms: how long the wait between leader refreshes grows, at most (default 1000; PartitionLeaders). */
+  /**
+   * retry.backoff.max.ms: how long the waits that start at retry.backoff.ms grow, at most (default 1000): a batch's
+   * before each of its retries (BatchSettlement) and the one between leader refreshes (PartitionLeaders).
+   */
   readonly retryBackoffMaxMs?: number;
-  /** The jitter's source of that wait (tests pass a constant). */
+  /** The jitter's source of those waits (tests pass a constant). */
   readonly random?: () => number;
   /** metadata.max.age.ms: a topic's partitions and leaders asked again once older (default 5 min). */
   readonly metadataMaxAgeMs?: number;
@@ -100,10 +104,12 @@ export class ProducePipeline {
     private readonly now: () => number = () => performance.now(),
   ) {
     const error = (m: string) => s.error(m, true);
-    const refreshBackoff = { maxMs: s.retryBackoffMaxMs ?? 1000, random: s.random ?? Math.random };
+    const maxMs = s.retryBackoffMaxMs ?? 1000;
+    const random = s.random ?? Math.random;
+    const backoff = (n: number) => kafkaClientBackoff(s.retryBackoffMs, maxMs, n, random);
     const maxAgeMs = s.metadataMaxAgeMs ?? 300_000;
-    this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, error, maxAgeMs, now, refreshBackoff);
-    this.settlement = new BatchSettlement(s, now, this.wakeAt);
+    this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, error, maxAgeMs, now, backoff);
+    this.settlement = new BatchSettlement(s, now, this.wakeAt, backoff);
     this.timer = new WakeTimer(now, () => void this.pump());
     this.requests = new InFlightRequests(
       transport,
