@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { UserError } from "@platformatic/kafka";
+import { NetworkError, UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { PipelineSettings } from "./produce-pipeline.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
@@ -71,6 +71,16 @@ class LeaderlessBroker extends FakeBroker {
     this.metadataCalls++;
     await this.held;
     return new Map(topics.map((t) => [t, [1, this.leaderBack ? 1 : -1]]));
+  }
+}
+
+/** A LeaderlessBroker whose metadata, once `failing` is set, fails (Kafka not reached), counting its calls. */
+class UnreachableMetadataBroker extends LeaderlessBroker {
+  failing = false;
+  override async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+    if (!this.failing) return super.leaders(topics);
+    this.metadataCalls++;
+    throw new NetworkError("Connection to 127.0.0.1:9092 failed.", { canRetry: true });
   }
 }
 
@@ -151,6 +161,24 @@ describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms,
     expect(await turn(50)).toBe(1); // the answer taken 50 ms after the request (t-0's batch goes in that turn)
     expect(await turn(149)).toBe(1);
     expect(await turn(150)).toBe(2);
+    pipeline.close(new Error("closed"));
+    expect(await waiting.catch((e: Error) => e.message)).toBe("closed");
+  });
+
+  test("a refresh that fails makes the wait grow too (review P3-2), as Java's Metadata counts failed updates", async () => {
+    const broker = new UnreachableMetadataBroker(2);
+    const { pipeline, turn } = leaderlessPipeline(broker, { retryBackoffMs: 100, retryBackoffMaxMs: 1000 });
+    const waiting = pipeline.append("t", 1, batch(-1), 1);
+    await waitFor(() => broker.metadataCalls === 1); // answered without t-1's leader: the next refresh waits 100 ms
+    broker.failing = true;
+    let asked = 0;
+    // Each failed refresh doubles the wait; t-0's batches go to its leader known meanwhile (in the turn of a failed
+    // refresh, once the pipeline wakes again).
+    for (const [n, wait] of [100, 200, 400].entries()) {
+      expect(await turn(asked + wait - 1)).toBe(n + 1);
+      expect(await turn(asked + wait)).toBe(n + 2);
+      asked += wait;
+    }
     pipeline.close(new Error("closed"));
     expect(await waiting.catch((e: Error) => e.message)).toBe("closed");
   });
