@@ -157,8 +157,8 @@ export class PartitionLeaders {
       const unknown =
         topics.length < 2 ? { ...all, othersAnswered: true } : await this.askEachAlone(topics, isUnknownTopic);
       for (const t of unknown.topics) this.forget(t);
-      // Every other topic answered: the refresh is done, so the next turns ask only the forgotten topic, alone, once
-      // per retry.backoff.ms (not all of them together, then each alone). One refused for good (authorization) in
+      // Every other topic answered: the refresh is done, so the next turns ask only the forgotten topic, alone, after
+      // the refresh backoff (not all of them together, then each alone). One refused for good (authorization) in
       // this pass is left stale and sent to its leader known: the produce answer fails its batches with the refusal.
       if (unknown.othersAnswered) this.stale = false;
       return { topics: unknown.topics, error };

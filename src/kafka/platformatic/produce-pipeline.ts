@@ -299,9 +299,10 @@ export class ProducePipeline {
       }
     } else this.settlement.metadataHad();
     const { byNode, leaderless } = partitionsByLeader(this.partitions.values(), this.leaders);
-    // A partition without a leader has its own topic asked again next turn (above), not every topic (stale): a
-    // forgotten topic's neighbours would otherwise be asked with it, then each alone, every retry.backoff.ms.
-    if (leaderless) this.wakeAt(now + this.s.retryBackoffMs);
+    // A partition without a leader has its own topic asked again (above), not every topic (stale: a forgotten topic's
+    // neighbours would otherwise be asked with it, then each alone), at the turn the refresh backoff allows: the
+    // pipeline wakes then, not every retry.backoff.ms once the backoff has grown.
+    if (leaderless) this.wakeAt(this.leaders.refreshDeferredUntil(now) ?? now + this.s.retryBackoffMs);
     const maxWireBytes = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
     for (const [node, parts] of byNode) {
       while (this.requests.count(node) < this.s.maxInFlight) {
