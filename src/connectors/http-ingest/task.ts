@@ -121,11 +121,12 @@ export class HttpIngestSourceTask implements SourceTask {
       const committed = await this.context?.offsetStorageReader.offset(spoolPartition(this.connector));
       // A sequence written through PATCH .../offsets as `5.0` reads back as a Double (JavaDouble).
       const seq = committed ? unboxDouble(committed.seq) : null;
-      const valid = typeof seq === "number" && Number.isSafeInteger(seq) && seq >= 0;
-      // Stored through PATCH .../offsets before it checked them: taken as no offset, as before, but said.
+      // Stored through PATCH .../offsets before it checked them: a fraction covers the rows up to its whole part, as it
+      // did; one that is no number, or negative, is taken as no offset, as it was, but said.
+      const valid = typeof seq === "number" && Number.isFinite(seq) && seq >= 0;
       if (committed && !valid)
         log?.warn(
-          `The stored offset of connector ${this.connector}'s spool is not a spool sequence (its 'seq' must be a non-negative integer): ignored, the spool is drained from its first record; PATCH /connectors/${this.connector}/offsets (stopped) can write a valid one`,
+          `The stored offset of connector ${this.connector}'s spool is not a spool sequence (its 'seq' must be a non-negative number): ignored, the spool is drained from its first record; PATCH /connectors/${this.connector}/offsets (stopped) can write a valid one`,
         );
       this.queue = new SpoolWriter({
         store,
@@ -135,7 +136,7 @@ export class HttpIngestSourceTask implements SourceTask {
         maxPoll: parsed["ingest.poll.max.records"],
         retryAfterSeconds: parsed["ingest.retry.after.seconds"],
         toSourceRecord,
-        committedSeq: valid ? seq : null,
+        committedSeq: valid ? Math.floor(seq) : null,
         ...(log ? { log } : {}),
       });
       await this.queue.start();
