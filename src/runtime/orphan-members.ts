@@ -25,7 +25,7 @@ import { adminGroup, fenceOwnPredecessors } from "../kafka/own-predecessors.ts";
 import { kafkaErrorOf } from "../kafka/send-rejection.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import type { ConsumerMemberStore, StoredMember } from "../store/consumer-member-store.ts";
-import { type BackoffPolicy, retry } from "../util/backoff.ts";
+import { kafkaClientBackoff, retry } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { WorkerConfig } from "../worker-config.ts";
@@ -61,8 +61,8 @@ export interface OrphanSweepDeps {
   readonly inFlight: Map<string, Promise<void>>;
 }
 
-/** Java's admin client defaults: retry.backoff.ms growing to retry.backoff.max.ms. */
-const COORDINATOR_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 1_000 };
+/** Java's admin client defaults, as it backs off: retry.backoff.ms doubling to retry.backoff.max.ms, ±20 % jitter. */
+const COORDINATOR_BACKOFF = (attempt: number) => kafkaClientBackoff(100, 1_000, attempt, Math.random);
 /** How long a group's not-ready coordinator is asked again: Java's admin default.api.timeout.ms. */
 export const COORDINATOR_RETRY_TIMEOUT_MS = 60_000;
 

@@ -137,6 +137,22 @@ describe("retry", () => {
     });
   });
 
+  describe("when the policy is a function of the attempt (kafkaClientBackoff's)", () => {
+    test("waits the delay it gives for each retry", async () => {
+      const clock = new ManualClock();
+      const flaky = failing(3);
+      const result = retry(flaky.op, {
+        policy: (attempt) => kafkaClientBackoff(100, 1_000, attempt, () => 0.75),
+        maxAttempts: Number.POSITIVE_INFINITY,
+        clock,
+        classify: always,
+      });
+      while (clock.advanceToNext() || flaky.attempts.length < 4) await settle();
+      expect(await result).toBe("ok");
+      expect(clock.sleeps).toEqual([110, 220, 440]); // longer (a factor 1.1 drawn): Java's jitter goes both ways
+    });
+  });
+
   describe("when attempts run out", () => {
     test("rejects with the last error itself after maxAttempts", async () => {
       const clock = new ManualClock();

@@ -75,7 +75,8 @@ export interface RetryVerdict {
 }
 
 export interface RetryOptions {
-  readonly policy: BackoffPolicy;
+  /** How delays grow, or the delay before retry number `attempt + 1` itself (`kafkaClientBackoff`'s, say). */
+  readonly policy: BackoffPolicy | ((attempt: number) => number);
   /** Attempts in total, the first included; `Infinity` retries until success, timeout or abort. */
   readonly maxAttempts: number;
   /**
@@ -118,7 +119,8 @@ export async function retry<T>(op: (attempt: number) => Promise<T>, o: RetryOpti
       if (o.signal?.aborted) throw abortReason(o.signal);
       const verdict = o.classify(error);
       if (!verdict.retriable || attempt + 1 >= o.maxAttempts) throw error;
-      let delay = verdict.delayMs ?? Math.max(verdict.minDelayMs ?? 0, backoffDelay(o.policy, attempt, o.random));
+      const computed = typeof o.policy === "function" ? o.policy(attempt) : backoffDelay(o.policy, attempt, o.random);
+      let delay = verdict.delayMs ?? Math.max(verdict.minDelayMs ?? 0, computed);
       if (o.timeoutMs !== undefined) {
         const remaining = o.timeoutMs - (monotonicNow(clock) - started);
         if (remaining <= 0) throw error;
