@@ -4,7 +4,7 @@
  * Marked stale by errors that say leadership moved (or a lost connection); the pipeline refreshes
  * it before it sends again, not sooner than a backoff after the last refresh's answer (meanwhile it
  * sends to the leaders known): retry.backoff.ms, doubling up to retry.backoff.max.ms with ±20 % jitter
- * while refreshes fail or leave a partition without a leader, as Java's Metadata.timeToAllowUpdate
+ * while refreshes fail or leave a partition without a leader finding no new one, as Java's Metadata.timeToAllowUpdate
  * (KIP-580); and a topic's once it is older than metadata.max.age.ms (`expired`), as Java's producer
  * does: partitions added to a topic are then used by the partitioner. That one is
  * asked in the background (`renew`): sends go on to the leaders known meanwhile, as Java's, unless
@@ -24,8 +24,10 @@ export class PartitionLeaders {
   /** Leadership may have moved: refresh before sending. */
   stale = false;
   /**
-   * Refreshes in a row that failed or left a partition of a topic asked without a leader: Java's Metadata counts
-   * failed updates (attempts) and answers that changed nothing (equivalent responses) to back off on either.
+   * Refreshes in a row that failed or left a partition of a topic asked without a leader, none of them finding a new
+   * leader. A simplification of Java's Metadata, which keeps two counters and backs off on the larger: failed updates
+   * (attempts, reset by any successful update) and answers that changed nothing (equivalent responses, reset when a
+   * partition's leader epoch changes). Here one counter, reset by an answer with every leader or a new one.
    */
   private attempts = 0;
   /** When the pipeline may ask for leaders again (`refresh`). */
@@ -126,16 +128,22 @@ export class PartitionLeaders {
   /**
    * Asks the cluster again for `topics` (rejects when it cannot be reached). Once it answered (or failed), the next
    * refresh waits retry.backoff.ms, growing with each refresh in a row that failed or found a partition without a
-   * leader; one that finds every leader starts again from retry.backoff.ms.
+   * leader; one that finds every leader, or a new leader for a partition, starts again from retry.backoff.ms.
    */
   async refresh(topics: readonly string[]): Promise<void> {
+    const before = topics.map((t) => this.leaders.get(t));
     let everyLeader = false;
+    let newLeader = false;
     try {
       await this.fetch(topics, true);
       this.stale = false;
       everyLeader = topics.every((t) => this.leaders.get(t)?.every((leader) => leader >= 0));
+      newLeader = topics.some((t, i) =>
+        this.leaders.get(t)?.some((leader, p) => leader >= 0 && leader !== before[i]?.[p]),
+      );
     } finally {
-      this.attempts = everyLeader ? 0 : this.attempts + 1;
+      // Progress (a new leader) starts the waits again from retry.backoff.ms, as Java's new leader epoch does.
+      this.attempts = everyLeader ? 0 : newLeader ? 1 : this.attempts + 1;
       this.refreshAllowedAt = this.now() + this.backoff(Math.max(0, this.attempts - 1));
     }
   }

@@ -84,6 +84,15 @@ class UnreachableMetadataBroker extends LeaderlessBroker {
   }
 }
 
+/** A LeaderlessBroker of 3 partitions, t-1 and t-2 without a leader, t-2's found once `secondBack` is set. */
+class TwoLeaderlessBroker extends LeaderlessBroker {
+  secondBack = false;
+  override async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+    this.metadataCalls++;
+    return new Map(topics.map((t) => [t, [1, -1, this.secondBack ? 1 : -1]]));
+  }
+}
+
 /**
  * A pipeline on `broker` whose clock the test sets (`at`), and `turn`: a batch for t-0 (which has a leader) appended
  * and written, so the pipeline takes a turn at that time (asking for t-1's leader when its backoff is over).
@@ -181,6 +190,21 @@ describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms,
     }
     pipeline.close(new Error("closed"));
     expect(await waiting.catch((e: Error) => e.message)).toBe("closed");
+  });
+
+  test("a refresh that finds a new leader (progress), another partition still without one, starts the waits again from retry.backoff.ms (review P3-1)", async () => {
+    const broker = new TwoLeaderlessBroker(3);
+    const { pipeline, turn } = leaderlessPipeline(broker, { retryBackoffMs: 100, retryBackoffMaxMs: 1000 });
+    const [first, second] = [1, 2].map((p) => pipeline.append("t", p, batch(-p), 1));
+    await waitFor(() => broker.metadataCalls === 1);
+    for (const at of [100, 300, 700]) await turn(at); // asked at each: the next wait is 800 ms
+    broker.secondBack = true;
+    expect(await turn(1500)).toBe(5);
+    expect(await second).toBe(0); // written with t-0's batch of that turn
+    expect(await turn(1599)).toBe(5);
+    expect(await turn(1600)).toBe(6);
+    pipeline.close(new Error("closed"));
+    expect(await first!.catch((e: Error) => e.message)).toBe("closed");
   });
 
   test("a refresh that finds every leader starts the waits again from retry.backoff.ms", async () => {
