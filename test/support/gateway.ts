@@ -109,10 +109,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         what: `gateway output ${pattern}`,
       },
     ).catch((error: unknown) => {
-      // What the gateway said meanwhile tells why (a line that never came on a loaded host: ci100's kafka-outage).
-      throw new Error(`${(error as Error).message}\nThe gateway's output ends with:\n${output().slice(-4000)}`, {
-        cause: error,
-      });
+      // What the gateway said meanwhile tells why (a line that never came on a loaded host: ci100's and ci110's
+      // kafka-outage). Its last log lines without their stack traces first: one task's traces can fill the tail.
+      const lines = output()
+        .split("\n")
+        .filter((line) => line.startsWith("["))
+        .slice(-80)
+        .join("\n");
+      throw new Error(
+        `${(error as Error).message}\nThe gateway's last log lines:\n${lines}\nIts output ends with:\n${output().slice(-2000)}`,
+        { cause: error },
+      );
     });
   let url: string;
   try {
