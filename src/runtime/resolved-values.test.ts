@@ -98,6 +98,15 @@ describe("ResolvedValues", () => {
     expect(shown).toEqual(clientCases().map((c) => (c.secret.length < KEY ? { ...c, shown: c.text } : c)));
   });
 
+  // explore25 F1/F3: a task's trace quoted a value as an endpoint's JSON echo or a URL had it.
+  test("a value is hidden JSON-escaped and percent-encoded too, in hide and hideLong", () => {
+    const values = ResolvedValues.from({}, {}, ['SECRET-Q"UOTE/57', "SECRET SP67"]);
+    const { hide, hideLong } = values.redaction((t) => t, { references: false });
+    const text = 'echo {"k":"SECRET-Q\\"UOTE\\/57"} from GET http://h/s400/SECRET%20SP67/x';
+    const shown = 'echo {"k":"[hidden]"} from GET http://h/s400/[hidden]/x';
+    expect([values.hide(text), hide(text), hideLong(text)]).toEqual([shown, shown, shown]);
+  });
+
   // secretcompose: a short value the config glues to its own letters (`password=xyx9`, `kxy`) is
   // no whole token, so the rule left it in clear; the composed value is one value, whole.
   test("a value composed around a reference is hidden whole and shown as its raw text; the config's own list elements are not", async () => {

@@ -26,6 +26,7 @@ import type { ConfigProvider } from "../config-providers/config-provider.ts";
 import { resolveConfig } from "../config-providers/config-transformer.ts";
 import { HIDDEN } from "../util/logger.ts";
 import type { Remembered, SecretHolder } from "../util/resolved-secrets.ts";
+import { withSecretForms } from "../util/secret-forms.ts";
 import { KEY, SecretIndex, WHOLE } from "../util/secret-index.ts";
 
 /**
@@ -171,8 +172,11 @@ export class ResolvedValues {
     elements: readonly string[],
   ) {
     const long = (secrets: readonly string[]) => secrets.filter((s) => s.length >= KEY);
-    this.index = ValueIndex.of(values, elements);
-    this.longIndex = ValueIndex.of(long(values), long(elements));
+    // An answer may quote a value JSON-escaped, percent-encoded or trimmed (secret-forms.ts).
+    const valueForms = withSecretForms(values);
+    const elementForms = withSecretForms(elements);
+    this.index = ValueIndex.of(valueForms, elementForms);
+    this.longIndex = ValueIndex.of(long(valueForms), long(elementForms));
   }
 
   /** Resolves `config` and records what the providers returned. */

@@ -60,6 +60,16 @@ describe("LogManager", () => {
       expect(logs.redact("auth failed for orders-api-Pa55w0rd on orders")).toBe("auth failed for [hidden] on [hidden]");
     });
 
+    // explore25 F1: an endpoint's JSON echo of a provider value showed it escaped in WARN/ERROR/TRACE lines.
+    test("a held or registered secret is hidden JSON-escaped and percent-encoded too", () => {
+      const logs = new LogManager({ sink: () => {} });
+      logs.holdSecrets(['SECRET-Q"UOTE57']);
+      logs.registerSecret("SECRET/SLK51");
+      expect(logs.redact('{"h":"SECRET-Q\\"UOTE57","k":"SECRET\\/SLK51","u":"/SECRET%2FSLK51"}')).toBe(
+        '{"h":"[hidden]","k":"[hidden]","u":"/[hidden]"}',
+      );
+    });
+
     test("secrets overlapping in the text hide their union, whatever order they were held in", () => {
       for (const order of [
         ["abcd-XY12", "XY12-efgh"],

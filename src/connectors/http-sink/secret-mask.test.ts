@@ -18,6 +18,21 @@ describe("SecretMask", () => {
     );
   });
 
+  // explore25 F1: a JSON echo of the request's headers escapes them, and the credentials showed in clear.
+  test("hides the credentials an endpoint echoes JSON-escaped (PHP's json_encode also escapes /)", () => {
+    const password = "pw-??0";
+    const pair = Buffer.from(`e25:${password}`).toString("base64");
+    expect(pair).toContain("/");
+    const json = new SecretMask([
+      ["Authorization", `Basic ${pair}`],
+      ["X-Api-Key", 'SECRET-Q"UOTE57'],
+    ]);
+    const echoed = JSON.stringify({ authorization: `Basic ${pair}`, "x-api-key": 'SECRET-Q"UOTE57' });
+    expect(json.apply(echoed.replaceAll("/", "\\/"))).toBe(
+      JSON.stringify({ authorization: `Basic ${HIDDEN}`, "x-api-key": HIDDEN }),
+    );
+  });
+
   test("the marker is the one the log's redaction writes", () => {
     const logs = new LogManager();
     logs.registerSecret("key-12345");

@@ -4,7 +4,8 @@
  * secret-looking query values of the URL (those redactUrl hides), the values of sensitive headers
  * and the credential after their scheme, the Authorization sent (Basic or Bearer) and the
  * configured password or client secret. What the task quotes of a response (an error body's
- * start, a parse error) shows `[hidden]` (the logger's marker, as the HTTP sink's SecretMask) in their place, in logs, in the task's status and in errors.
+ * start, a parse error) shows `[hidden]` (the logger's marker, as the HTTP sink's SecretMask) in their place, in logs, in the task's status and in errors;
+ * PageFetcher.echoedSecrets adds the forms an answer may quote them in (util/secret-forms.ts).
  * Used by PageFetcher and HttpSourceTask.
  */
 export { urlSecrets } from "../../http/url-secrets.ts";

@@ -29,6 +29,7 @@ import { type BackoffPolicy, parseRetryAfter } from "../../util/backoff.ts";
 import type { Clock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { type RepeatLimiter, warnLimited } from "../../util/repeat-limiter.ts";
+import { withSecretForms } from "../../util/secret-forms.ts";
 import { type Authenticator, authenticator } from "./auth.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { tlsMaterialOf } from "./config-rules.ts";
@@ -214,10 +215,14 @@ export class PageFetcher {
     return this.o.gate.spent(response.headers) || response.headers.has("retry-after");
   }
 
-  /** The secrets the last request for `req` carried, which its answer may echo (echoed-secrets.ts). */
+  /**
+   * The secrets the last request for `req` carried, which its answer may echo (echoed-secrets.ts),
+   * in each form it may echo them in (util/secret-forms.ts: a JSON body escapes them). Derived on
+   * an error response only.
+   */
   echoedSecrets(req: PageRequest): string[] {
     const auth = this.lastAuth ? headerSecrets([this.lastAuth]) : [];
-    return [...urlSecrets(req.url), ...headerSecrets(req.headers), ...auth, ...this.o.auth.secrets];
+    return withSecretForms([...urlSecrets(req.url), ...headerSecrets(req.headers), ...auth, ...this.o.auth.secrets]);
   }
   /** How many requests the last `fetch` sent (its retries and a 401's renewal included). */
   attempts = 0;

@@ -1,0 +1,50 @@
+import { describe, expect, test } from "bun:test";
+import { secretForms, withSecretForms } from "./secret-forms.ts";
+
+describe("secretForms", () => {
+  test("a secret of letters, digits and -._~ has only its exact form", () => {
+    expect(secretForms("Pa55-w0rd_x.y~z")).toEqual(["Pa55-w0rd_x.y~z"]);
+  });
+
+  // explore25 F1: an endpoint's JSON echo escaped the credential, which showed in clear.
+  test.each([
+    ['Q"UOTE57', ['Q\\"UOTE57', "Q%22UOTE57"]],
+    ["back\\slash", ["back\\\\slash", "back%5Cslash"]],
+    ["SLK/51", ["SLK\\/51", "SLK%2F51"]],
+    ["ZTI1Lz8/MA==", ["ZTI1Lz8\\/MA==", "ZTI1Lz8%2FMA%3D%3D"]],
+    ["tab\there", ["tab\\there", "tab%09here"]],
+  ])("%j is also hidden JSON-escaped (with / as \\/ too, as PHP writes it) and percent-encoded", (secret, forms) => {
+    expect(secretForms(secret)).toEqual([secret, ...forms]);
+  });
+
+  test("non-ASCII is also hidden as \\uXXXX (Python's ensure_ascii, PHP: lower case; Jackson: upper case)", () => {
+    expect(secretForms("pässwört/1")).toEqual([
+      "pässwört/1",
+      "p\\u00e4ssw\\u00f6rt/1",
+      "p\\u00E4ssw\\u00F6rt/1",
+      "pässwört\\/1",
+      "p\\u00e4ssw\\u00f6rt\\/1",
+      "p\\u00E4ssw\\u00F6rt\\/1",
+      "p%C3%A4ssw%C3%B6rt/1",
+      "p%C3%A4ssw%C3%B6rt%2F1",
+    ]);
+    expect(secretForms("a😀b")).toContain("a\\ud83d\\ude00b");
+  });
+
+  // explore25 F3: a provider value in http.url's path showed percent-encoded in "HTTP 400 from GET <url>".
+  test("a secret in a URL's path or query is also hidden as the URL parser encodes it there", () => {
+    const secret = "S3CRET SP{67}<`'>";
+    const forms = secretForms(secret);
+    expect(forms).toContain(new URL(`http://h/a/${secret}/x`).pathname.split("/")[2]!);
+    expect(forms).toContain(new URL(`http://h/?k=${secret}`).search.slice(3));
+    expect(forms).toContain(encodeURIComponent(secret));
+  });
+
+  test("a lone surrogate is percent-encoded as the URL parser does (U+FFFD)", () => {
+    expect(secretForms("x\ud800y")).toContain("x%EF%BF%BDy");
+  });
+
+  test("withSecretForms: each form once", () => {
+    expect(withSecretForms(["a/b", "a/b", "c"])).toEqual(["a/b", "a\\/b", "a%2Fb", "c"]);
+  });
+});

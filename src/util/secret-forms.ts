@@ -1,0 +1,56 @@
+/**
+ * The forms a secret can be echoed in, so that every masker hides all of them, not only the exact
+ * text: an endpoint that quotes a request in a JSON body escapes it (`"` → `\"`, `\` → `\\`,
+ * control characters; PHP's json_encode also `/` → `\/` and, like Python's ensure_ascii, non-ASCII
+ * as `\uXXXX`; Jackson writes the hex digits in capitals), a URL carries it percent-encoded (the
+ * WHATWG parser encodes a path's space, `"`, `<`, `>`, `` ` ``, `{`, `}` and non-ASCII; a query's
+ * space, `"`, `'`, `<`, `>`; encodeURIComponent all but the unreserved). Derived once where a secret is
+ * remembered (LogManager, ResolvedValues, the HTTP sink's SecretMask, the HTTP source's echoed
+ * secrets), not per message; a secret of letters, digits and `-._~` has only its exact form.
+ */
+
+/** `secret` and the other texts it can be echoed as (each once; the exact one first). */
+export function secretForms(secret: string): string[] {
+  return [...new Set([secret, ...jsonForms(secret), ...percentForms(secret)])];
+}
+
+/** `secrets` and their forms, each once. */
+export function withSecretForms(secrets: Iterable<string>): string[] {
+  return [...new Set([...secrets].flatMap(secretForms))];
+}
+
+const NON_ASCII = /[^\x00-\x7f]/g;
+const HAS_NON_ASCII = /[^\x00-\x7f]/;
+
+/** The inner text of `JSON.stringify(text)`, with `/` escaped or not, non-ASCII as `\uXXXX` (lower or upper case hex) or not. */
+function jsonForms(text: string): string[] {
+  const escaped = JSON.stringify(text).slice(1, -1);
+  const withSlashes = [escaped, escaped.replaceAll("/", "\\/")];
+  if (!HAS_NON_ASCII.test(text)) return withSlashes;
+  const unicode = (s: string, upper: boolean) =>
+    s.replace(NON_ASCII, (c) => {
+      const hex = c.charCodeAt(0).toString(16).padStart(4, "0");
+      return `\\u${upper ? hex.toUpperCase() : hex}`;
+    });
+  return withSlashes.flatMap((s) => [s, unicode(s, false), unicode(s, true)]);
+}
+
+/** The WHATWG URL parser's path and query percent-encode sets (less those `#`/`?` a secret in a URL would end the part at). */
+const PATH_ENCODED = /[\x00-\x20"<>`{}\x7f]|[^\x00-\x7f]/gu;
+const QUERY_ENCODED = /[\x00-\x20"'<>\x7f]|[^\x00-\x7f]/gu;
+
+/** As the URL parser writes `text` in a path and in a query, and as encodeURIComponent does. */
+function percentForms(text: string): string[] {
+  return [
+    text.replace(PATH_ENCODED, encoded),
+    text.replace(QUERY_ENCODED, encoded),
+    text.replace(/[^\w.~!*'()-]/gu, encoded),
+  ];
+}
+
+/** `c` percent-encoded as UTF-8 (a lone surrogate as U+FFFD, as the URL parser writes it). */
+function encoded(c: string): string {
+  let out = "";
+  for (const byte of Buffer.from(c)) out += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  return out;
+}
