@@ -107,6 +107,14 @@ describe("ResolvedValues", () => {
     expect([values.hide(text), hide(text), hideLong(text)]).toEqual([shown, shown, shown]);
   });
 
+  // explore25 F2: Connect's ConfigDef trims STRING values, so a message quotes a value read with its newline trimmed.
+  test("a value with surrounding white space is hidden trimmed too", () => {
+    const values = ResolvedValues.from({}, {}, ["SECRET-NL56\n", " pad "]);
+    expect(values.hide("Invalid value SECRET-NL56 for configuration k; pad")).toBe(
+      "Invalid value [hidden] for configuration k; [hidden]",
+    );
+  });
+
   // secretcompose: a short value the config glues to its own letters (`password=xyx9`, `kxy`) is
   // no whole token, so the rule left it in clear; the composed value is one value, whole.
   test("a value composed around a reference is hidden whole and shown as its raw text; the config's own list elements are not", async () => {

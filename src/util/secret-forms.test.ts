@@ -40,6 +40,13 @@ describe("secretForms", () => {
     expect(forms).toContain(encodeURIComponent(secret));
   });
 
+  // explore25 F2: validation quotes a value trimmed (Connect's ConfigDef trims STRING values).
+  test("a secret with surrounding white space (a file written with echo) is also hidden trimmed, in its forms too", () => {
+    expect(secretForms("SECRET-NL56\n")).toEqual(["SECRET-NL56\n", "SECRET-NL56\\n", "SECRET-NL56%0A", "SECRET-NL56"]);
+    expect(secretForms(' Q"1 ')).toContain('Q\\"1');
+    expect(secretForms(" \n")).toEqual([" \n", " \\n", "%20%0A"]);
+  });
+
   test("a lone surrogate is percent-encoded as the URL parser does (U+FFFD)", () => {
     expect(secretForms("x\ud800y")).toContain("x%EF%BF%BDy");
   });

@@ -4,14 +4,18 @@
  * control characters; PHP's json_encode also `/` → `\/` and, like Python's ensure_ascii, non-ASCII
  * as `\uXXXX`; Jackson writes the hex digits in capitals), a URL carries it percent-encoded (the
  * WHATWG parser encodes a path's space, `"`, `<`, `>`, `` ` ``, `{`, `}` and non-ASCII; a query's
- * space, `"`, `'`, `<`, `>`; encodeURIComponent all but the unreserved). Derived once where a secret is
+ * space, `"`, `'`, `<`, `>`; encodeURIComponent all but the unreserved), and a validation message
+ * quotes it trimmed (Connect's ConfigDef trims STRING values: a secret file written with `echo`
+ * ends in a newline, which DirectoryConfigProvider keeps). Derived once where a secret is
  * remembered (LogManager, ResolvedValues, the HTTP sink's SecretMask, the HTTP source's echoed
  * secrets), not per message; a secret of letters, digits and `-._~` has only its exact form.
  */
 
 /** `secret` and the other texts it can be echoed as (each once; the exact one first). */
 export function secretForms(secret: string): string[] {
-  return [...new Set([secret, ...jsonForms(secret), ...percentForms(secret)])];
+  const trimmed = secret.trim();
+  const bases = trimmed !== "" && trimmed !== secret ? [secret, trimmed] : [secret];
+  return [...new Set(bases.flatMap((base) => [base, ...jsonForms(base), ...percentForms(base)]))];
 }
 
 /** `secrets` and their forms, each once. */
