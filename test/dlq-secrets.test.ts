@@ -78,7 +78,10 @@ describe("dead letter queue context headers", () => {
     await using dir = await tempDir();
     const secrets = dir.file("secrets.properties");
     // A properties file: `\\` is one backslash; the quote is a value's own.
-    writeFileSync(secrets, `b64pw=${password}\nslashkey=${MARK}/SLK51\nquotekey=${MARK}-Q"UOTE57\n`);
+    writeFileSync(
+      secrets,
+      `b64pw=${password}\nslashkey=${MARK}/SLK51\nquotekey=${MARK}-Q"UOTE57\nspacekey=${MARK} SP67\n`,
+    );
     const ref = (key: string) => `\${file:${secrets}:${key}}`;
     // The request echoed as JSON with the status its path names (/s400); a path with "php" escapes "/".
     using echo = startApi((req) => {
@@ -139,7 +142,8 @@ describe("dead letter queue context headers", () => {
           "http.headers": `X-Api-Key: ${ref("slashkey")}`,
         }),
       ],
-      [quoting, sourceConfig("/s400", { "http.headers": `X-Api-Key: ${ref("quotekey")}` })],
+      // explore25 F3: a value in the URL's path shows percent-encoded in "HTTP 400 from GET <url>".
+      [quoting, sourceConfig(`/s400/${ref("spacekey")}/x`, { "http.headers": `X-Api-Key: ${ref("quotekey")}` })],
     ] as const) {
       expect((await gw.rest.post("/connectors", { name, config })).status).toBe(201);
     }
@@ -163,6 +167,8 @@ describe("dead letter queue context headers", () => {
     expect(traces[0]).toContain('"authorization":"[hidden]"');
     expect(traces[0]).toContain('"x-api-key":"[hidden]"');
     expect(traces[1]).toContain('"x-api-key":"[hidden]"');
+    // The URL composed around the value is a resolved value whole (README: composed values).
+    expect(traces[1]).toContain("HTTP 400 from GET [hidden]:");
     for (const shown of [JSON.stringify(headers), ...traces, gw.output()]) {
       expect(shown).not.toContain(MARK);
       expect(shown).not.toContain(basic.slice(0, 12));
