@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { secretForms, withSecretForms } from "./secret-forms.ts";
 
 describe("secretForms", () => {
-  test("a secret of letters, digits and -._~ has only its exact form", () => {
-    expect(secretForms("Pa55-w0rd_x.y~z")).toEqual(["Pa55-w0rd_x.y~z"]);
+  test("a secret of letters, digits and -._ has only its exact form", () => {
+    expect(secretForms("Pa55-w0rd_x.yz")).toEqual(["Pa55-w0rd_x.yz"]);
   });
 
   // explore25 F1: an endpoint's JSON echo escaped the credential, which showed in clear.
@@ -38,13 +38,15 @@ describe("secretForms", () => {
     expect(forms).toContain(new URL(`http://h/a/${secret}/x`).pathname.split("/")[2]!);
     expect(forms).toContain(new URL(`http://h/?k=${secret}`).search.slice(3));
     expect(forms).toContain(encodeURIComponent(secret));
+    // A form field's value (an OAuth client secret sent in Basic, RFC 6749 2.3.1).
+    expect(forms).toContain(new URLSearchParams({ k: secret }).toString().slice(2));
   });
 
   // explore25 F2: validation quotes a value trimmed (Connect's ConfigDef trims STRING values).
   test("a secret with surrounding white space (a file written with echo) is also hidden trimmed, in its forms too", () => {
     expect(secretForms("SECRET-NL56\n")).toEqual(["SECRET-NL56\n", "SECRET-NL56\\n", "SECRET-NL56%0A", "SECRET-NL56"]);
     expect(secretForms(' Q"1 ')).toContain('Q\\"1');
-    expect(secretForms(" \n")).toEqual([" \n", " \\n", "%20%0A"]);
+    expect(secretForms(" \n")).toEqual([" \n", " \\n", "%20%0A", "+%0A"]);
   });
 
   test("a lone surrogate is percent-encoded as the URL parser does (U+FFFD)", () => {

@@ -4,12 +4,15 @@
  * control characters; PHP's json_encode also `/` → `\/` and, like Python's ensure_ascii, non-ASCII
  * as `\uXXXX`; Jackson writes the hex digits in capitals), a URL carries it percent-encoded (the
  * WHATWG parser encodes a path's space, `"`, `<`, `>`, `` ` ``, `{`, `}` and non-ASCII; a query's
- * space, `"`, `'`, `<`, `>`; encodeURIComponent all but the unreserved), and a validation message
+ * space, `"`, `'`, `<`, `>`; encodeURIComponent all but the unreserved; a form value, such as an
+ * OAuth client secret in Basic (RFC 6749 2.3.1), space as `+`), and a validation message
  * quotes it trimmed (Connect's ConfigDef trims STRING values: a secret file written with `echo`
  * ends in a newline, which DirectoryConfigProvider keeps). Derived once where a secret is
  * remembered (LogManager, ResolvedValues, the HTTP sink's SecretMask, the HTTP source's echoed
- * secrets), not per message; a secret of letters, digits and `-._~` has only its exact form.
+ * secrets), not per message; a secret of letters, digits and `-._` has only its exact form.
  */
+
+import { formEncoded } from "../http/form-value.ts";
 
 /** `secret` and the other texts it can be echoed as (each once; the exact one first). */
 export function secretForms(secret: string): string[] {
@@ -43,12 +46,13 @@ function jsonForms(text: string): string[] {
 const PATH_ENCODED = /[\x00-\x20"<>`{}\x7f]|[^\x00-\x7f]/gu;
 const QUERY_ENCODED = /[\x00-\x20"'<>\x7f]|[^\x00-\x7f]/gu;
 
-/** As the URL parser writes `text` in a path and in a query, and as encodeURIComponent does. */
+/** As the URL parser writes `text` in a path and in a query, as encodeURIComponent does, and as a form field's value (space as `+`). */
 function percentForms(text: string): string[] {
   return [
     text.replace(PATH_ENCODED, encoded),
     text.replace(QUERY_ENCODED, encoded),
     text.replace(/[^\w.~!*'()-]/gu, encoded),
+    formEncoded(text),
   ];
 }
 
