@@ -7,9 +7,10 @@
  * space, `"`, `'`, `<`, `>`; encodeURIComponent all but the unreserved; a form value, such as an
  * OAuth client secret in Basic (RFC 6749 2.3.1), space as `+`), and a validation message
  * quotes it trimmed (Connect's ConfigDef trims STRING values: a secret file written with `echo`
- * ends in a newline, which DirectoryConfigProvider keeps). Derived once where a secret is
- * remembered (LogManager, ResolvedValues, the HTTP sink's SecretMask, the HTTP source's echoed
- * secrets), not per message; a secret of letters, digits and `-._` has only its exact form.
+ * ends in a newline, which DirectoryConfigProvider keeps). Derived once where a secret is taken
+ * (LogManager, ResolvedValues and the HTTP sink's SecretMask when they are given it; the HTTP
+ * source's echoed secrets when an error response is quoted), not per line hidden; a secret of
+ * letters, digits and `-._` has only its exact form.
  */
 
 import { formEncoded } from "../http/form-value.ts";
@@ -45,13 +46,15 @@ function jsonForms(text: string): string[] {
 /** The WHATWG URL parser's path and query percent-encode sets (less those `#`/`?` a secret in a URL would end the part at). */
 const PATH_ENCODED = /[\x00-\x20"<>`{}\x7f]|[^\x00-\x7f]/gu;
 const QUERY_ENCODED = /[\x00-\x20"'<>\x7f]|[^\x00-\x7f]/gu;
+/** What encodeURIComponent encodes: all but letters, digits and `-_.!~*'()`. */
+const COMPONENT_ENCODED = /[^\w.~!*'()-]/gu;
 
 /** As the URL parser writes `text` in a path and in a query, as encodeURIComponent does, and as a form field's value (space as `+`). */
 function percentForms(text: string): string[] {
   return [
     text.replace(PATH_ENCODED, encoded),
     text.replace(QUERY_ENCODED, encoded),
-    text.replace(/[^\w.~!*'()-]/gu, encoded),
+    text.replace(COMPONENT_ENCODED, encoded),
     formEncoded(text),
   ];
 }
