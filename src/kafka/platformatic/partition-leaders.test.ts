@@ -36,6 +36,7 @@ function cluster(refused: Set<string>, named = true) {
     (m) => new Error(m),
     1000,
     () => 0,
+    () => 100,
   );
   return { asked, leaders };
 }

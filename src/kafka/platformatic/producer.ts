@@ -394,6 +394,7 @@ export async function connectPlatformaticProducer(
     deliveryTimeoutMs: p.deliveryTimeoutMs,
     retries: p.retries,
     retryBackoffMs: c.retryBackoffMs,
+    retryBackoffMaxMs: p.retryBackoffMaxMs,
     metadataMaxAgeMs: p.metadataMaxAgeMs,
     keepOrderAfterRefusal: producerOptions.keepOrderAfterRefusal ?? false,
     error: (message, retriable, cause) =>
