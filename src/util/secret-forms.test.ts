@@ -8,10 +8,10 @@ describe("secretForms", () => {
 
   // explore25 F1: an endpoint's JSON echo escaped the credential, which showed in clear.
   test.each([
-    ['Q"UOTE57', ['Q\\"UOTE57', "Q%22UOTE57"]],
+    ['Q"UOTE57', ['Q\\"UOTE57', "Q\\u0022UOTE57", "Q%22UOTE57"]],
     ["back\\slash", ["back\\\\slash", "back%5Cslash"]],
     ["SLK/51", ["SLK\\/51", "SLK%2F51"]],
-    ["ZTI1Lz8/MA==", ["ZTI1Lz8\\/MA==", "ZTI1Lz8%2FMA%3D%3D"]],
+    ["ZTI1Lz8/MA==", ["ZTI1Lz8\\/MA==", "ZTI1Lz8/MA\\u003d\\u003d", "ZTI1Lz8%2FMA%3D%3D"]],
     ["tab\there", ["tab\\there", "tab%09here"]],
   ])("%j is also hidden JSON-escaped (with / as \\/ too, as PHP writes it) and percent-encoded", (secret, forms) => {
     expect(secretForms(secret)).toEqual([secret, ...forms]);
@@ -29,6 +29,25 @@ describe("secretForms", () => {
       "p%C3%A4ssw%C3%B6rt%2F1",
     ]);
     expect(secretForms("a😀b")).toContain("a\\ud83d\\ude00b");
+  });
+
+  // review P2-1: Go's encoding/json, Gson and .NET's System.Text.Json escape characters HTML gives a meaning to.
+  test("a secret holding <>&='\"+` is also hidden as Go (<>&), Gson (<>&=') and .NET (\"&'+<>`, upper case) escape it", () => {
+    expect(secretForms("++++QQ==")).toEqual([
+      "++++QQ==",
+      "++++QQ\\u003d\\u003d",
+      "\\u002B\\u002B\\u002B\\u002BQQ==",
+      "%2B%2B%2B%2BQQ%3D%3D",
+    ]);
+    expect(secretForms("k3y&<s>=1")).toEqual([
+      "k3y&<s>=1",
+      "k3y\\u0026\\u003cs\\u003e=1",
+      "k3y\\u0026\\u003cs\\u003e\\u003d1",
+      "k3y\\u0026\\u003Cs\\u003E=1",
+      "k3y&%3Cs%3E=1",
+      "k3y%26%3Cs%3E%3D1",
+    ]);
+    expect(secretForms('Q"u`ä')).toContain("Q\\u0022u\\u0060\\u00E4");
   });
 
   // explore25 F3: a provider value in http.url's path showed percent-encoded in "HTTP 400 from GET <url>".

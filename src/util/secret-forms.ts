@@ -2,7 +2,8 @@
  * The forms a secret can be echoed in, so that every masker hides all of them, not only the exact
  * text: an endpoint that quotes a request in a JSON body escapes it (`"` → `\"`, `\` → `\\`,
  * control characters; PHP's json_encode also `/` → `\/` and, like Python's ensure_ascii, non-ASCII
- * as `\uXXXX`; Jackson writes the hex digits in capitals), a URL carries it percent-encoded (the
+ * as `\uXXXX`; Jackson writes the hex digits in capitals; Go, Gson and .NET escape `<>&` and
+ * others as `\uXXXX`: htmlSafeForms), a URL carries it percent-encoded (the
  * WHATWG parser encodes a path's space, `"`, `<`, `>`, `` ` ``, `{`, `}` and non-ASCII; a query's
  * space, `"`, `'`, `<`, `>`; encodeURIComponent all but the unreserved; a form value, such as an
  * OAuth client secret in Basic (RFC 6749 2.3.1), space as `+`), and a validation message
@@ -30,17 +31,44 @@ export function withSecretForms(secrets: Iterable<string>): string[] {
 const NON_ASCII = /[^\x00-\x7f]/g;
 const HAS_NON_ASCII = /[^\x00-\x7f]/;
 
-/** The inner text of `JSON.stringify(text)`, with `/` escaped or not, non-ASCII as `\uXXXX` (lower or upper case hex) or not. */
+/**
+ * The inner text of `JSON.stringify(text)`, with `/` escaped or not, non-ASCII as `\uXXXX` (lower
+ * or upper case hex) or not; and as the HTML-safe encoders write it (htmlSafeForms).
+ */
 function jsonForms(text: string): string[] {
   const escaped = JSON.stringify(text).slice(1, -1);
   const withSlashes = [escaped, escaped.replaceAll("/", "\\/")];
-  if (!HAS_NON_ASCII.test(text)) return withSlashes;
-  const unicode = (s: string, upper: boolean) =>
-    s.replace(NON_ASCII, (c) => {
-      const hex = c.charCodeAt(0).toString(16).padStart(4, "0");
-      return `\\u${upper ? hex.toUpperCase() : hex}`;
-    });
-  return withSlashes.flatMap((s) => [s, unicode(s, false), unicode(s, true)]);
+  const html = htmlSafeForms(text);
+  if (!HAS_NON_ASCII.test(text)) return [...withSlashes, ...html];
+  const unicode = (s: string, upper: boolean) => s.replace(NON_ASCII, (c) => unicodeEscape(c, upper));
+  return [...withSlashes.flatMap((s) => [s, unicode(s, false), unicode(s, true)]), ...html];
+}
+
+/**
+ * Encoders that escape, by default, characters HTML gives a meaning to as `\uXXXX`: Go's
+ * encoding/json `<>&` (lower-case hex), Gson `<>&='` (lower case), .NET's System.Text.Json
+ * `"&'+<>` and `` ` ``, control characters without a short escape and non-ASCII (upper case). A
+ * base64 Basic credential holds `+` and `=`. Each form only for a secret holding its characters.
+ */
+const HTML_SAFE: readonly { escaped: RegExp; upper: boolean }[] = [
+  { escaped: /[<>&]/, upper: false },
+  { escaped: /[<>&=']/, upper: false },
+  { escaped: /["&'+<>`\x00-\x07\x0b\x0e-\x1f\x7f]|[^\x00-\x7f]/, upper: true },
+];
+const HTML_SIGNIFICANT = /[<>&='"+`]/;
+
+function htmlSafeForms(text: string): string[] {
+  if (!HTML_SIGNIFICANT.test(text)) return [];
+  return HTML_SAFE.filter(({ escaped }) => escaped.test(text)).map(({ escaped, upper }) =>
+    // Each UTF-16 unit: a character outside the BMP is escaped as its two surrogates.
+    text.replace(/[\s\S]/g, (c) => (escaped.test(c) ? unicodeEscape(c, upper) : JSON.stringify(c).slice(1, -1))),
+  );
+}
+
+/** `\uXXXX` of the UTF-16 unit `c`. */
+function unicodeEscape(c: string, upper: boolean): string {
+  const hex = c.charCodeAt(0).toString(16).padStart(4, "0");
+  return `\\u${upper ? hex.toUpperCase() : hex}`;
 }
 
 /** The WHATWG URL parser's path and query percent-encode sets (less those `#`/`?` a secret in a URL would end the part at). */

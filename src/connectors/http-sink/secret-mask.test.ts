@@ -33,6 +33,17 @@ describe("SecretMask", () => {
     );
   });
 
+  // review P2-1: Go, Gson and .NET escape a Basic pair's + and = as \uXXXX, and the echo showed it in clear.
+  test("hides a Basic pair holding + and = as Gson and .NET's System.Text.Json echo it", () => {
+    const pair = Buffer.from("u:pw~~>").toString("base64");
+    expect(pair).toBe("dTpwd35+Pg==");
+    const echoing = new SecretMask([["Authorization", `Basic ${pair}`]]);
+    expect(echoing.apply('{"authorization":"Basic dTpwd35\\u002BPg=="}')).toBe(`{"authorization":"Basic ${HIDDEN}"}`);
+    expect(echoing.apply('{"authorization":"Basic dTpwd35+Pg\\u003d\\u003d"}')).toBe(
+      `{"authorization":"Basic ${HIDDEN}"}`,
+    );
+  });
+
   test("the marker is the one the log's redaction writes", () => {
     const logs = new LogManager();
     logs.registerSecret("key-12345");
