@@ -107,6 +107,15 @@ describe("ResolvedValues", () => {
     expect([values.hide(text), hide(text), hideLong(text)]).toEqual([shown, shown, shown]);
   });
 
+  // review P2-2: the threshold applied to each form, so a value `ä` hid `\u00e4` inside words.
+  test("a value under KEY characters is not hidden in its escaped forms", () => {
+    const values = ResolvedValues.from({}, {}, ["ä", "a b"]);
+    const { hide, hideLong } = values.redaction((t) => t, { references: false });
+    for (const text of ["Invalid value J\\u00e4ger", "GET /s?q=a%20b"]) {
+      expect([hide(text), hideLong(text)]).toEqual([text, text]);
+    }
+  });
+
   // explore25 F2: Connect's ConfigDef trims STRING values, so a message quotes a value read with its newline trimmed.
   test("a value with surrounding white space is hidden trimmed too", () => {
     const values = ResolvedValues.from({}, {}, ["SECRET-NL56\n", " pad "]);

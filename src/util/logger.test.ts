@@ -70,6 +70,16 @@ describe("LogManager", () => {
       );
     });
 
+    // review P2-2: holding "\r\n" hid the `\r\n` of every JSON log line, "a b" every `a%20b`.
+    test("a secret that trims to under 4 characters is not hidden in its escaped forms", () => {
+      const logs = new LogManager({ sink: () => {} });
+      logs.holdSecrets(["\r\n", "a b"]);
+      logs.registerSecret(" ä ");
+      const text = '{"body":"line\\r\\n","url":"/s?q=a%20b","name":"J\\u00e4ger"}';
+      expect(logs.redact(text)).toBe(text);
+      expect(logs.secretCount).toBe(0);
+    });
+
     test("secrets overlapping in the text hide their union, whatever order they were held in", () => {
       for (const order of [
         ["abcd-XY12", "XY12-efgh"],

@@ -90,8 +90,7 @@ export class LogManager {
    * (secret-forms.ts: JSON-escaped, percent-encoded, trimmed), here and in `holdSecrets`.
    */
   registerSecret(secret: string): void {
-    for (const form of secretForms(secret)) {
-      if (form.length < KEY) continue;
+    for (const form of secretForms(secret, KEY)) {
       if (!this.secrets.has(form)) this.index = undefined;
       this.secrets.set(form, Number.POSITIVE_INFINITY);
     }
@@ -103,7 +102,7 @@ export class LogManager {
    * forgotten when its last holder releases it, so replaced and deleted configs do not pile up.
    */
   holdSecrets(secrets: Iterable<string>): () => void {
-    const held = withSecretForms(secrets).filter((s) => s.length >= KEY);
+    const held = withSecretForms(secrets, KEY);
     for (const s of held) {
       if (!this.secrets.has(s)) this.index = undefined;
       this.secrets.set(s, (this.secrets.get(s) ?? 0) + 1);

@@ -16,16 +16,22 @@
 
 import { formEncoded } from "../http/form-value.ts";
 
-/** `secret` and the other texts it can be echoed as (each once; the exact one first). */
-export function secretForms(secret: string): string[] {
+/**
+ * `secret` and the other texts it can be echoed as (each once; the exact one first); none when it
+ * trims to fewer than `minLength` characters or to nothing. The masker's length threshold applies to
+ * the secret, not to each form: a short secret's escaped forms (`\r\n` of a line break, `\u00e4`
+ * of `ä`) are ordinary text.
+ */
+export function secretForms(secret: string, minLength = 1): string[] {
   const trimmed = secret.trim();
-  const bases = trimmed !== "" && trimmed !== secret ? [secret, trimmed] : [secret];
+  if (trimmed.length < Math.max(minLength, 1)) return [];
+  const bases = trimmed !== secret ? [secret, trimmed] : [secret];
   return [...new Set(bases.flatMap((base) => [base, ...jsonForms(base), ...percentForms(base)]))];
 }
 
-/** `secrets` and their forms, each once. */
-export function withSecretForms(secrets: Iterable<string>): string[] {
-  return [...new Set([...secrets].flatMap(secretForms))];
+/** `secrets` and their forms, each once (of those that trim to `minLength` characters or more). */
+export function withSecretForms(secrets: Iterable<string>, minLength = 1): string[] {
+  return [...new Set([...secrets].flatMap((secret) => secretForms(secret, minLength)))];
 }
 
 const NON_ASCII = /[^\x00-\x7f]/g;

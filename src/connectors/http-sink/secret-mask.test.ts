@@ -44,6 +44,13 @@ describe("SecretMask", () => {
     );
   });
 
+  // review P2-2: MIN_LENGTH applied to each form, so a 3-character key hid every `a%20b` of an answer.
+  test("a secret under 4 characters is not hidden in its escaped forms either", () => {
+    const short = new SecretMask([["X-Api-Key", "a b"]]);
+    short.token("ä");
+    expect(short.apply("GET /s?q=a%20b J\\u00e4ger")).toBe("GET /s?q=a%20b J\\u00e4ger");
+  });
+
   test("the marker is the one the log's redaction writes", () => {
     const logs = new LogManager();
     logs.registerSecret("key-12345");

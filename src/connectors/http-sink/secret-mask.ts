@@ -21,7 +21,7 @@ import { HIDDEN } from "../../util/logger.ts";
 import { secretForms, withSecretForms } from "../../util/secret-forms.ts";
 
 const SCHEME = /^([A-Za-z][\w.+-]*)\s+(\S.*)$/;
-/** Shorter values are too likely to be ordinary words of a response. */
+/** Shorter values (trimmed; their forms with them) are too likely to be ordinary words of a response. */
 const MIN_LENGTH = 4;
 const TOKENS_KEPT = 4;
 
@@ -34,13 +34,16 @@ export class SecretMask {
   constructor(headers: readonly (readonly [string, string])[], urls: readonly string[] = []) {
     const secrets = headers.filter(([name]) => isSecretHeader(name)).flatMap(([, value]) => secretsOf(value));
     // The longer first: a secret inside another (a password in its Basic pair) goes with it.
-    this.fixed = withSecretForms([...secrets, ...urls.flatMap(urlSecrets)]).sort((a, b) => b.length - a.length);
+    this.fixed = withSecretForms([...secrets, ...urls.flatMap(urlSecrets)], MIN_LENGTH).sort(
+      (a, b) => b.length - a.length,
+    );
   }
 
   /** An OIDC token about to be sent. */
   token(token: string): void {
-    if (this.tokens.some((forms) => forms[0] === token)) return;
-    this.tokens.push(secretForms(token));
+    const forms = secretForms(token, MIN_LENGTH);
+    if (forms.length === 0 || this.tokens.some((kept) => kept[0] === token)) return;
+    this.tokens.push(forms);
     if (this.tokens.length > TOKENS_KEPT) this.tokens.shift();
   }
 
@@ -48,9 +51,7 @@ export class SecretMask {
   apply(text: string, cut = false): string {
     let out = text;
     const secrets = [...this.fixed, ...this.tokens.flat()];
-    for (const secret of secrets) {
-      if (secret.length >= MIN_LENGTH) out = out.replaceAll(secret, HIDDEN);
-    }
+    for (const secret of secrets) out = out.replaceAll(secret, HIDDEN);
     if (cut) for (const secret of secrets) out = withoutSecretStart(out, secret);
     return out;
   }

@@ -13,8 +13,8 @@ export { urlSecrets } from "../../http/url-secrets.ts";
 import { isSecretHeader } from "../../http/secret-headers.ts";
 import { HIDDEN } from "../../util/logger.ts";
 
-/** Shorter values are not hidden (as the logger's secrets): they would blot out ordinary text. */
-const MIN_SECRET_LENGTH = 4;
+/** Shorter values (trimmed; their forms with them) are not hidden (as the logger's secrets): they would blot out ordinary text. */
+export const MIN_SECRET_LENGTH = 4;
 
 /** The values of the sensitive headers among `headers`, whole and the credential after a scheme. */
 export function headerSecrets(headers: readonly (readonly [string, string])[]): string[] {

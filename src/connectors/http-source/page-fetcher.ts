@@ -33,7 +33,7 @@ import { withSecretForms } from "../../util/secret-forms.ts";
 import { type Authenticator, authenticator } from "./auth.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { tlsMaterialOf } from "./config-rules.ts";
-import { headerSecrets, urlSecrets } from "./echoed-secrets.ts";
+import { headerSecrets, MIN_SECRET_LENGTH, urlSecrets } from "./echoed-secrets.ts";
 import type { HeaderList } from "./headers.ts";
 import { connectorThrottle, RateLimitGate, RateLimitWaitLog, type RequestThrottle } from "./rate-limit.ts";
 
@@ -222,7 +222,8 @@ export class PageFetcher {
    */
   echoedSecrets(req: PageRequest): string[] {
     const auth = this.lastAuth ? headerSecrets([this.lastAuth]) : [];
-    return withSecretForms([...urlSecrets(req.url), ...headerSecrets(req.headers), ...auth, ...this.o.auth.secrets]);
+    const secrets = [...urlSecrets(req.url), ...headerSecrets(req.headers), ...auth, ...this.o.auth.secrets];
+    return withSecretForms(secrets, MIN_SECRET_LENGTH);
   }
   /** How many requests the last `fetch` sent (its retries and a 401's renewal included). */
   attempts = 0;
