@@ -27,6 +27,7 @@ describe("secretForms", () => {
       "p\\u00E4ssw\\u00F6rt\\/1",
       "p%C3%A4ssw%C3%B6rt/1",
       "p%C3%A4ssw%C3%B6rt%2F1",
+      "p%C3%A4ssw%C3%B6rt\\/1",
     ]);
     expect(secretForms("a😀b")).toContain("a\\ud83d\\ude00b");
   });
@@ -46,6 +47,8 @@ describe("secretForms", () => {
       "k3y\\u0026\\u003Cs\\u003E=1",
       "k3y&%3Cs%3E=1",
       "k3y%26%3Cs%3E%3D1",
+      "k3y\\u0026%3Cs%3E=1",
+      "k3y\\u0026%3Cs%3E\\u003d1",
     ]);
     expect(secretForms('Q"u`ä')).toContain("Q\\u0022u\\u0060\\u00E4");
   });
@@ -59,6 +62,14 @@ describe("secretForms", () => {
     expect(forms).toContain(encodeURIComponent(secret));
     // A form field's value (an OAuth client secret sent in Basic, RFC 6749 2.3.1).
     expect(forms).toContain(new URLSearchParams({ k: secret }).toString().slice(2));
+  });
+
+  // review P3-1: a secret in a URL's path quoted inside a PHP JSON echo reads `S%20P\/x`.
+  test("a percent form is also hidden JSON-escaped", () => {
+    const forms = secretForms("S P/x");
+    expect(forms).toContain("S%20P\\/x");
+    expect(forms).toContain("S\\u002BP%2Fx");
+    expect(secretForms("a&b c")).toContain("a\\u0026b%20c");
   });
 
   // explore25 F2: validation quotes a value trimmed (Connect's ConfigDef trims STRING values).

@@ -26,7 +26,16 @@ export function secretForms(secret: string, minLength = 1): string[] {
   const trimmed = secret.trim();
   if (trimmed.length < Math.max(minLength, 1)) return [];
   const bases = trimmed !== secret ? [secret, trimmed] : [secret];
-  return [...new Set(bases.flatMap((base) => [base, ...jsonForms(base), ...percentForms(base)]))];
+  return [...new Set(bases.flatMap(formsOf))];
+}
+
+/**
+ * `text` as it is, JSON-escaped and percent-encoded, and each percent form JSON-escaped: a JSON
+ * echo of a request quotes the URL a secret went in percent-encoded (PHP: `S%20P\/x`).
+ */
+function formsOf(text: string): string[] {
+  const percent = percentForms(text).filter((form) => form !== text);
+  return [text, ...jsonForms(text), ...percent, ...percent.flatMap(jsonForms)];
 }
 
 /** `secrets` and their forms, each once (of those that trim to `minLength` characters or more). */
