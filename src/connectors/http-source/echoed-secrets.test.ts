@@ -112,6 +112,9 @@ describe("an API answer quoting the request", () => {
     const body = new TextEncoder().encode(`${"x".repeat(295)} SECRET-VALUE-0123456789 and more`);
     expect(bodySnippet(body, ["SECRET-VALUE-0123456789"])).toBe(`${"x".repeat(295)} [hidden]…`);
     expect(bodySnippet(body)).toBe(`${"x".repeat(295)} SECR…`);
+    // review P3-2: the whitespace was folded before the secrets were looked for.
+    const echoed = new TextEncoder().encode('{"error":"bad key SECRET\tTAB  two\nNL",\n  "x": 1}');
+    expect(bodySnippet(echoed, ["SECRET\tTAB  two\nNL"])).toBe('{"error":"bad key [hidden]", "x": 1}');
     expect(urlSecrets("http://me:p%40ss@h/x?token=a%2Bb&page=2&api_key=k+1")).toEqual(
       expect.arrayContaining(["me", "p%40ss", "p@ss", "a%2Bb", "a+b", "k+1", "k 1"]),
     );
