@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { processResult } from "../test/support/command.ts";
+import { gatewayCommand } from "../test/support/gateway.ts";
 import { tempDir } from "../test/support/temp-dir.ts";
 import { makeRsaCert } from "../test/support/tls.ts";
 import { checkHealth, healthUrl } from "./healthcheck.ts";
@@ -70,7 +72,7 @@ describe("gateway healthcheck", () => {
   });
 
   // explore25 F5: the URL's user info became a Basic header sent to a server whose certificate was not verified.
-  test("credentials go to a verified server only; without credentials a self-signed listener is checked", async () => {
+  test("credentials go to a verified server only (one NODE_EXTRA_CA_CERTS trusts too); without credentials a self-signed listener is checked", async () => {
     await using dir = await tempDir();
     await makeRsaCert(dir.path, "self", "localhost", "-addext", "subjectAltName=IP:127.0.0.1");
     const authorizations: (string | null)[] = [];
@@ -88,5 +90,13 @@ describe("gateway healthcheck", () => {
     expect(withCredentials.healthy).toBe(false);
     expect(withCredentials.reason).toStartWith(`cannot reach https://***@127.0.0.1:${tls.port}/up/health: `);
     expect(authorizations).toEqual([null]);
+    // review P3-5: Bun's fetch trusts the CAs NODE_EXTRA_CA_CERTS names, read when the process starts.
+    const trusting = Bun.spawn([...gatewayCommand(), "healthcheck", `https://admin:s3cret@127.0.0.1:${tls.port}/up`], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: dir.file("self.pem") },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(await processResult(trusting)).toEqual({ code: 0, out: "", err: "" });
+    expect(authorizations).toEqual([null, `Basic ${btoa("admin:s3cret")}`]);
   });
 });

@@ -7,7 +7,8 @@
  * error page of whatever answered) is not printed. The URL is shown without its user info
  * (credentials for a `/health` taken out of `rest.authentication.exempt.paths`). The server's
  * certificate is not verified (a listener's own, often self-signed, certificate on loopback), except
- * when the URL carries credentials: those go to a verified server only.
+ * when the URL carries credentials: those go to a verified server only (the system's CAs and
+ * those of NODE_EXTRA_CA_CERTS, which Bun reads at start).
  */
 import { messageOf } from "./errors.ts";
 import { redactUrl } from "./http/http-client.ts";
