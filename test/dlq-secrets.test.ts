@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
-import { startGateway } from "./support/gateway.ts";
+import { startFileProviderGateway, startGateway } from "./support/gateway.ts";
 import { startApi } from "./support/http-api.ts";
 import { createTopic, kafkaBroker, produce, readTopic, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -74,7 +74,6 @@ describe("dead letter queue context headers", () => {
     const password = `${MARK}-B64_??`;
     const basic = btoa(`u:${password}`);
     expect(basic).toContain("/");
-    const kafka = await kafkaBroker();
     await using dir = await tempDir();
     const secrets = dir.file("secrets.properties");
     // A properties file: `\\` is one backslash; the quote is a value's own.
@@ -89,16 +88,7 @@ describe("dead letter queue context headers", () => {
       const status = Number(/\/s(\d{3})/.exec(req.url.pathname)?.[1] ?? 200);
       return new Response(req.url.pathname.includes("php") ? json.replaceAll("/", "\\/") : json, { status });
     });
-    await using gw = await startGateway({
-      dir: dir.path,
-      worker: {
-        "bootstrap.servers": kafka.bootstrap,
-        "data.dir": dir.file("data"),
-        "config.providers": "file",
-        "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider",
-        "log.level": "TRACE",
-      },
-    });
+    await using gw = await startFileProviderGateway(dir, { "log.level": "TRACE" });
     const topic = uniqueTopic("echo-secret");
     const dlq = `${topic}-dlq`;
     await createTopic(topic);
