@@ -8,27 +8,17 @@
  */
 import { expect, test } from "bun:test";
 import { appendFileSync, writeFileSync } from "node:fs";
-import { startGateway } from "./support/gateway.ts";
-import { createTopic, kafkaBroker, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { startFileProviderGateway } from "./support/gateway.ts";
+import { createTopic, readTopic, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const ROTATED = "k_s";
 
 test("a task restarted with a rotated secret shows it as [hidden] in its Degraded trace", async () => {
-  const kafka = await kafkaBroker();
   await using dir = await tempDir();
-  await using gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": kafka.bootstrap,
-      "data.dir": dir.file("data"),
-      "config.providers": "file",
-      "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider",
-      // platformatic fails a send to an unknown topic after 30 metadata attempts: 3.6 s, not 12 s.
-      "producer.retry.backoff.ms": "30",
-    },
-  });
+  // platformatic fails a send to an unknown topic after 30 metadata attempts: 3.6 s, not 12 s.
+  await using gw = await startFileProviderGateway(dir, { "producer.retry.backoff.ms": "30" });
   const topic = uniqueTopic("degraded-secret");
   await createTopic(topic);
   await createTopic("k.s");

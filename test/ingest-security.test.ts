@@ -173,12 +173,15 @@ describe("ingest security on the whole gateway", () => {
       expect(check.status).toBe(200);
     });
 
-    test("refused handshakes are counted by reason on /metrics", async () => {
-      await curl("/ingest/secure", { cert: certs.expired });
+    // explore25 F6: an expired certificate answered 401 (client.auth=requested) was counted as a refused handshake.
+    test("refused handshakes are counted by reason on /metrics; one answered 401 is none", async () => {
+      expect((await curl("/ingest/secure", { cert: certs.expired })).status).toBe(401);
+      expect((await curl("/ingest/secure", { cert: certs.wrongCa })).status).toBe(0);
       const metrics = await (await fetch(`${suite.gw.url}/metrics`)).text();
       expect(metrics).toMatch(
-        /ingest_tls_handshake_failures_total\{listener="https:[^"]+",reason="CERT_HAS_EXPIRED"\} [1-9]/,
+        /ingest_tls_handshake_failures_total\{listener="https:[^"]+",reason="UNABLE_TO_VERIFY_LEAF_SIGNATURE"\} [1-9]/,
       );
+      expect(metrics).not.toContain('reason="CERT_HAS_EXPIRED"');
     });
 
     // opsfix2 item 6: the CRL was visible only once expired (a WARN); a gauge lets operators alert before.

@@ -15,7 +15,7 @@ import {
   recordedConnectionClose,
 } from "./fixtures/connect-rest/connection-close.ts";
 import { LISTENER_CORNER_CASES, recordedListenerCorners } from "./fixtures/connect-rest/listener-corners.ts";
-import { recordedUserInfo, USER_INFO_CASES } from "./fixtures/connect-rest/user-info.ts";
+import { gatewayLogLine, recordedUserInfo, USER_INFO_CASES } from "./fixtures/connect-rest/user-info.ts";
 import { type HttpsGateway, startHttpsGateway } from "./support/https-gateway.ts";
 import { uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
@@ -286,7 +286,7 @@ describe("user info in the target or the Host field (Connect's answers recorded 
       recordings.push({ id, statusLine: recorded.statusLine, fields: expected, body });
     }
     expect(answers).toEqual(recordings);
-    expect(logged).toEqual(USER_INFO.map((r) => r.log));
+    expect(logged).toEqual(USER_INFO.map(gatewayLogLine));
     expect(requestLines(mark)).toHaveLength(USER_INFO.length);
     // No authority with user info (credentials) anywhere in the log; `?x=user:pass@h` is a query.
     expect(suite.gw.output().slice(mark)).not.toMatch(/\/\/[^/\s"]*@/);

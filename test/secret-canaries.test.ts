@@ -30,6 +30,8 @@ describe("provider values never leave through REST, logs, traces or metrics", ()
     writeFileSync(dir.file("paths.properties"), `path=${input}\n`);
     mkdirSync(dir.file("dir-secrets"));
     writeFileSync(dir.file("dir-secrets/topic"), topic);
+    // Written with echo: DirectoryConfigProvider keeps the newline, validation quotes the value trimmed.
+    writeFileSync(dir.file("dir-secrets/nl"), `${MARK}-nl56\n`);
     mkdirSync(dir.file("secrets"));
     const output = dir.file(`${MARK}-secret-output.txt`);
     writeFileSync(dir.file("secrets/out"), `${output}\n`);
@@ -90,6 +92,25 @@ describe("provider values never leave through REST, logs, traces or metrics", ()
     expect(validated.text).toContain("Invalid value [hidden] for configuration batch.size");
     // Decided without the code under test (review-secrets5 P3-3): the short value is nowhere in it.
     expect(validated.text).not.toContain(SHORT);
+
+    // explore25 F2: a value ending in a newline is quoted trimmed (ConfigDef trims STRING values).
+    const trimmed = {
+      "connector.class": "HttpSource",
+      "kafka.topic": "x",
+      "http.url": "http://127.0.0.1:1/",
+      "http.auth.type": `\${dir:${dir.file("dir-secrets")}:nl}`,
+    };
+    const trimmedInvalid = "Invalid value [hidden] for configuration http.auth.type: String must be one of";
+    const validatedTrimmed = await gw.rest.put("/connector-plugins/HttpSource/config/validate", {
+      ...trimmed,
+      name: "v",
+    });
+    answers.push(validatedTrimmed.text);
+    expect(validatedTrimmed.text).toContain(trimmedInvalid);
+    const putTrimmed = await gw.rest.put("/connectors/trimmed/config", trimmed);
+    answers.push(putTrimmed.text);
+    expect(putTrimmed.status).toBe(400);
+    expect(putTrimmed.body.message).toContain(trimmedInvalid);
 
     // A value composed around a short resolved part glued to letters is hidden whole; the value
     // shows as the client's raw text.

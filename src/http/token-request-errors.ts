@@ -9,8 +9,9 @@
 import { ConnectError, RetriableError } from "../errors.ts";
 import { parseRetryAfter } from "../util/backoff.ts";
 import { HIDDEN } from "../util/logger.ts";
+import { withSecretForms } from "../util/secret-forms.ts";
 import { classifiedStatus } from "./classified-status.ts";
-import { formDecoded, formEncoded } from "./form-value.ts";
+import { formDecoded } from "./form-value.ts";
 import { HttpResponseTooLargeError, HttpTransportError } from "./http-client.ts";
 
 /** The token endpoint refused the request or answered something that is not a token response. */
@@ -94,19 +95,21 @@ export function refusal(
 /** Form fields of a token request whose values are credentials. */
 const SECRET_FIELD = /secret|password|assertion|token/i;
 
+/** Shorter values are not hidden: they would blot out ordinary words of a description. */
+const MIN_SECRET_LENGTH = 4;
+
 /**
  * What a token request carried that an endpoint's error may quote back (an `error_description`
  * echoing the request): the Basic credential (base64 of id and secret), the Basic password itself
- * (`basicPassword`: an endpoint that decoded the header may quote the secret it read; as given,
- * form-decoded and form-encoded) and the values of secret form fields, as sent and decoded.
+ * (`basicPassword`: an endpoint that decoded the header may quote the secret it read; as given and
+ * form-decoded) and the values of secret form fields, each in the forms it may be quoted in
+ * (util/secret-forms.ts: form-encoded as sent, percent-encoded, trimmed).
  */
 export function sentSecrets(body: string, basic: string | undefined, basicPassword?: string): string[] {
-  const out = basic === undefined ? [] : [basic];
-  if (basicPassword !== undefined)
-    out.push(basicPassword, formDecoded(basicPassword), formEncoded(formDecoded(basicPassword)));
-  for (const [name, value] of new URLSearchParams(body))
-    if (SECRET_FIELD.test(name)) out.push(value, formEncoded(value));
-  return out.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  const sent = basic === undefined ? [] : [basic];
+  if (basicPassword !== undefined) sent.push(basicPassword, formDecoded(basicPassword));
+  for (const [name, value] of new URLSearchParams(body)) if (SECRET_FIELD.test(name)) sent.push(value);
+  return withSecretForms(sent, MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
 }
 
 /**

@@ -218,7 +218,11 @@ describe("secrets of a connector one of whose instances never returns", () => {
     expect(seen.length).toBe(21);
     for (const value of seen.slice(1, -1)) expect(w.logs.redact(value)).toBe(value);
     expect(w.logs.redact(seen[20]!)).toBe(HIDDEN);
-    // The first config's two values, the last one's, and the stored reference of its token key.
-    expect(w.logs.secretCount).toBe(5);
+    // The first config's two values, the last one's (letters, digits and `-`: each its one form),
+    // and the stored reference of its token key as it is and percent-encoded in a URL's path and
+    // by encodeURIComponent.
+    const reference = ["${vault:token}", "$%7Bvault:token%7D", "%24%7Bvault%3Atoken%7D"];
+    for (const form of reference) expect(w.logs.redact(form)).toBe(HIDDEN);
+    expect(w.logs.secretCount).toBe(4 + reference.length);
   });
 });

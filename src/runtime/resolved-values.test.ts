@@ -98,6 +98,32 @@ describe("ResolvedValues", () => {
     expect(shown).toEqual(clientCases().map((c) => (c.secret.length < KEY ? { ...c, shown: c.text } : c)));
   });
 
+  // explore25 F1/F3: a task's trace quoted a value as an endpoint's JSON echo or a URL had it.
+  test("a value is hidden JSON-escaped and percent-encoded too, in hide and hideLong", () => {
+    const values = ResolvedValues.from({}, {}, ['SECRET-Q"UOTE/57', "SECRET SP67"]);
+    const { hide, hideLong } = values.redaction((t) => t, { references: false });
+    const text = 'echo {"k":"SECRET-Q\\"UOTE\\/57"} from GET http://h/s400/SECRET%20SP67/x';
+    const shown = 'echo {"k":"[hidden]"} from GET http://h/s400/[hidden]/x';
+    expect([values.hide(text), hide(text), hideLong(text)]).toEqual([shown, shown, shown]);
+  });
+
+  // review P2-2: the threshold applied to each form, so a value `ä` hid `\u00e4` inside words.
+  test("a value under KEY characters is not hidden in its escaped forms", () => {
+    const values = ResolvedValues.from({}, {}, ["ä", "a b"]);
+    const { hide, hideLong } = values.redaction((t) => t, { references: false });
+    for (const text of ["Invalid value J\\u00e4ger", "GET /s?q=a%20b"]) {
+      expect([hide(text), hideLong(text)]).toEqual([text, text]);
+    }
+  });
+
+  // explore25 F2: Connect's ConfigDef trims STRING values, so a message quotes a value read with its newline trimmed.
+  test("a value with surrounding white space is hidden trimmed too", () => {
+    const values = ResolvedValues.from({}, {}, ["SECRET-NL56\n", " pad "]);
+    expect(values.hide("Invalid value SECRET-NL56 for configuration k; pad")).toBe(
+      "Invalid value [hidden] for configuration k; [hidden]",
+    );
+  });
+
   // secretcompose: a short value the config glues to its own letters (`password=xyx9`, `kxy`) is
   // no whole token, so the rule left it in clear; the composed value is one value, whole.
   test("a value composed around a reference is hidden whole and shown as its raw text; the config's own list elements are not", async () => {

@@ -26,6 +26,7 @@ import type { ConfigProvider } from "../config-providers/config-provider.ts";
 import { resolveConfig } from "../config-providers/config-transformer.ts";
 import { HIDDEN } from "../util/logger.ts";
 import type { Remembered, SecretHolder } from "../util/resolved-secrets.ts";
+import { withSecretForms } from "../util/secret-forms.ts";
 import { KEY, SecretIndex, WHOLE } from "../util/secret-index.ts";
 
 /**
@@ -170,9 +171,14 @@ export class ResolvedValues {
     values: readonly string[],
     elements: readonly string[],
   ) {
-    const long = (secrets: readonly string[]) => secrets.filter((s) => s.length >= KEY);
-    this.index = ValueIndex.of(values, elements);
-    this.longIndex = ValueIndex.of(long(values), long(elements));
+    // An answer may quote a value JSON-escaped, percent-encoded or trimmed (secret-forms.ts); one
+    // that trims to under `KEY` characters only as it is and trimmed, its escaped forms being
+    // ordinary text (`\u00e4` of a value `ä` in `J\u00e4ger`).
+    const valueForms = withSecretForms(values, KEY);
+    const elementForms = withSecretForms(elements, KEY);
+    const asIs = (secrets: readonly string[]) => secrets.flatMap((s) => [s, s.trim()]);
+    this.index = ValueIndex.of([...asIs(values), ...valueForms], [...asIs(elements), ...elementForms]);
+    this.longIndex = ValueIndex.of(valueForms, elementForms);
   }
 
   /** Resolves `config` and records what the providers returned. */

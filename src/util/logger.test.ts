@@ -60,6 +60,26 @@ describe("LogManager", () => {
       expect(logs.redact("auth failed for orders-api-Pa55w0rd on orders")).toBe("auth failed for [hidden] on [hidden]");
     });
 
+    // explore25 F1: an endpoint's JSON echo of a provider value showed it escaped in WARN/ERROR/TRACE lines.
+    test("a held or registered secret is hidden JSON-escaped and percent-encoded too", () => {
+      const logs = new LogManager({ sink: () => {} });
+      logs.holdSecrets(['SECRET-Q"UOTE57']);
+      logs.registerSecret("SECRET/SLK51");
+      expect(logs.redact('{"h":"SECRET-Q\\"UOTE57","k":"SECRET\\/SLK51","u":"/SECRET%2FSLK51"}')).toBe(
+        '{"h":"[hidden]","k":"[hidden]","u":"/[hidden]"}',
+      );
+    });
+
+    // review P2-2: holding "\r\n" hid the `\r\n` of every JSON log line, "a b" every `a%20b`.
+    test("a secret that trims to under 4 characters is not hidden in its escaped forms", () => {
+      const logs = new LogManager({ sink: () => {} });
+      logs.holdSecrets(["\r\n", "a b"]);
+      logs.registerSecret(" ä ");
+      const text = '{"body":"line\\r\\n","url":"/s?q=a%20b","name":"J\\u00e4ger"}';
+      expect(logs.redact(text)).toBe(text);
+      expect(logs.secretCount).toBe(0);
+    });
+
     test("secrets overlapping in the text hide their union, whatever order they were held in", () => {
       for (const order of [
         ["abcd-XY12", "XY12-efgh"],

@@ -8,6 +8,7 @@
  * provider values, passwords) are replaced by `[hidden]` before anything is written.
  */
 
+import { secretForms, withSecretForms } from "./secret-forms.ts";
 import { KEY, SecretIndex, WHOLE } from "./secret-index.ts";
 
 /**
@@ -83,11 +84,16 @@ export class LogManager {
     return new Logger(this, name, "");
   }
 
-  /** Secrets never to be written: every occurrence in a log line becomes `[hidden]` (one under 8 characters only as a whole token: secret-index.ts). */
+  /**
+   * Secrets never to be written: every occurrence in a log line becomes `[hidden]` (one under 8
+   * characters only as a whole token: secret-index.ts), in each form it can be echoed in
+   * (secret-forms.ts: JSON-escaped, percent-encoded, trimmed), here and in `holdSecrets`.
+   */
   registerSecret(secret: string): void {
-    if (secret.length < KEY) return;
-    if (!this.secrets.has(secret)) this.index = undefined;
-    this.secrets.set(secret, Number.POSITIVE_INFINITY);
+    for (const form of secretForms(secret, KEY)) {
+      if (!this.secrets.has(form)) this.index = undefined;
+      this.secrets.set(form, Number.POSITIVE_INFINITY);
+    }
   }
 
   /**
@@ -96,7 +102,7 @@ export class LogManager {
    * forgotten when its last holder releases it, so replaced and deleted configs do not pile up.
    */
   holdSecrets(secrets: Iterable<string>): () => void {
-    const held = [...new Set(secrets)].filter((s) => s.length >= KEY);
+    const held = withSecretForms(secrets, KEY);
     for (const s of held) {
       if (!this.secrets.has(s)) this.index = undefined;
       this.secrets.set(s, (this.secrets.get(s) ?? 0) + 1);

@@ -32,6 +32,20 @@ describe("ResolvedSecrets", () => {
     expect(logs.redact("value-a")).toBe("value-a");
   });
 
+  // explore25 F2: a value read from a file written with echo ends in "\n"; validation messages and
+  // the "Stopping after connector error" line quote it trimmed, which showed in clear.
+  test("a value with surrounding white space is hidden trimmed too, and released with it", () => {
+    const logs = new LogManager({ sink: () => {} });
+    const secrets = new ResolvedSecrets(logs, { perReference: 1, references: 16 });
+    secrets.remember("dir:/run:nl", "SECRET-NL56\n");
+    expect(logs.redact("Invalid value SECRET-NL56 for configuration http.auth.type")).toBe(
+      `Invalid value ${HIDDEN} for configuration http.auth.type`,
+    );
+    secrets.remember("dir:/run:nl", "rotated-value");
+    expect(logs.redact("SECRET-NL56")).toBe("SECRET-NL56");
+    expect(logs.secretCount).toBe(1);
+  });
+
   test("at most `references` references are remembered, the least recently resolved forgotten first", () => {
     const logs = new LogManager({ sink: () => {} });
     const secrets = new ResolvedSecrets(logs, { perReference: 2, references: 3 });

@@ -200,6 +200,23 @@ export async function startIngestGateway(
 }
 
 /**
+ * A gateway of its own on the suite's broker, its data in `dir`, whose configs may reference
+ * `${file:<path>:<key>}` (FileConfigProvider). `worker`: more keys.
+ */
+export async function startFileProviderGateway(dir: TempDir, worker: Record<string, string> = {}): Promise<Gateway> {
+  return startGateway({
+    dir: dir.path,
+    worker: {
+      "bootstrap.servers": (await kafkaBroker()).bootstrap,
+      "data.dir": dir.file("data"),
+      "config.providers": "file",
+      "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider",
+      ...worker,
+    },
+  });
+}
+
+/**
  * Creates the HttpIngestSource connector `name` with `config` (connector.class added) on `gw` and
  * waits for its task 0 to be RUNNING (its route is open).
  */

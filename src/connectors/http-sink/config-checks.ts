@@ -172,8 +172,8 @@ const FIELD_VALUE = /^[\t\x20-\x7e]*$/;
 
 /**
  * `sink.header.<NAME>=<value>` under any spelling of the family: a name that is not a token, or a
- * value with a control character or a non-ASCII character, is refused on its key at validation
- * instead of failing (or garbling) every request.
+ * value with a control character or a non-ASCII character (surrounding white space aside, which is
+ * not sent), is refused on its key at validation instead of failing (or garbling) every request.
  */
 export function headerErrors(
   raw: RawConfig,
@@ -187,13 +187,16 @@ export function headerErrors(
     if (prefix === undefined || typeof value !== "string") continue;
     const name = key.slice(prefix.length + family.length);
     if (name === "") continue;
+    // Sent trimmed (settings.ts): a value read from a file written with echo ends in a newline.
+    const field = value.trim();
     // An Authorization value that is sent base64-encoded (Basic credentials) may hold any character.
-    const encoded = name.toLowerCase() === "authorization" && !rawAuthorization && !value.startsWith("Basic");
+    const encoded = name.toLowerCase() === "authorization" && !rawAuthorization && !field.startsWith("Basic");
     if (!isHeaderName(name)) errors.push({ key, message: `${name} is not a valid HTTP header name` });
-    else if (!encoded && !FIELD_VALUE.test(value)) {
+    else if (!encoded && !FIELD_VALUE.test(field)) {
+      // The key named: the 400 of a create lists messages only (the value is never quoted).
       errors.push({
         key,
-        message: "Not a valid HTTP header value: use visible ASCII characters, space and tab only",
+        message: `Not a valid HTTP header value for ${key}: use visible ASCII characters, space and tab only`,
       });
     }
   }

@@ -17,7 +17,7 @@ export const httpSink: SinkConnectorDescriptor = {
   version: GATEWAY_VERSION,
   config: httpSinkConfig,
   summary:
-    "Sends records from Kafka topics to an HTTP endpoint with POST or PUT: in batches (a JSON array of the records' converted values) or one request per record, in order per partition, with retries, errors.tolerance and the dead letter queue for rejected records, TLS/mTLS, Basic and OIDC bearer authentication. Options are those of Flink's HTTP sink; each key is also accepted with the `flink.connector.http.` and `http.` prefixes. Static headers: `sink.header.<NAME>=<value>` (any number, same prefixes); a `sink.header.Authorization` value is sent as Basic credentials (base64-encoded unless it starts with `Basic` or `use-raw-authorization-header=true`).",
+    "Sends records from Kafka topics to an HTTP endpoint with POST or PUT: in batches (a JSON array of the records' converted values) or one request per record, in order per partition, with retries, errors.tolerance and the dead letter queue for rejected records, TLS/mTLS, Basic and OIDC bearer authentication. Options are those of Flink's HTTP sink; each key is also accepted with the `flink.connector.http.` and `http.` prefixes. Static headers: `sink.header.<NAME>=<value>` (any number, same prefixes; a value is sent without surrounding white space, as HTTP has it); a `sink.header.Authorization` value is sent as Basic credentials (base64-encoded unless it starts with `Basic` or `use-raw-authorization-header=true`).",
   taskClass: HTTP_SINK_TASK,
   validate: (config) => httpSinkConfig.namingWrittenKeys(config, crossKeyErrors(config)),
   // Refused by validation, only a WARN at start: a config stored before these rules still runs.

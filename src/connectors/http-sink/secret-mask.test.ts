@@ -18,6 +18,39 @@ describe("SecretMask", () => {
     );
   });
 
+  // explore25 F1: a JSON echo of the request's headers escapes them, and the credentials showed in clear.
+  test("hides the credentials an endpoint echoes JSON-escaped (PHP's json_encode also escapes /)", () => {
+    const password = "pw-??0";
+    const pair = Buffer.from(`e25:${password}`).toString("base64");
+    expect(pair).toContain("/");
+    const json = new SecretMask([
+      ["Authorization", `Basic ${pair}`],
+      ["X-Api-Key", 'SECRET-Q"UOTE57'],
+    ]);
+    const echoed = JSON.stringify({ authorization: `Basic ${pair}`, "x-api-key": 'SECRET-Q"UOTE57' });
+    expect(json.apply(echoed.replaceAll("/", "\\/"))).toBe(
+      JSON.stringify({ authorization: `Basic ${HIDDEN}`, "x-api-key": HIDDEN }),
+    );
+  });
+
+  // review P2-1: Go, Gson and .NET escape a Basic pair's + and = as \uXXXX, and the echo showed it in clear.
+  test("hides a Basic pair holding + and = as Gson and .NET's System.Text.Json echo it", () => {
+    const pair = Buffer.from("u:pw~~>").toString("base64");
+    expect(pair).toBe("dTpwd35+Pg==");
+    const echoing = new SecretMask([["Authorization", `Basic ${pair}`]]);
+    expect(echoing.apply('{"authorization":"Basic dTpwd35\\u002BPg=="}')).toBe(`{"authorization":"Basic ${HIDDEN}"}`);
+    expect(echoing.apply('{"authorization":"Basic dTpwd35+Pg\\u003d\\u003d"}')).toBe(
+      `{"authorization":"Basic ${HIDDEN}"}`,
+    );
+  });
+
+  // review P2-2: MIN_LENGTH applied to each form, so a 3-character key hid every `a%20b` of an answer.
+  test("a secret under 4 characters is not hidden in its escaped forms either", () => {
+    const short = new SecretMask([["X-Api-Key", "a b"]]);
+    short.token("ä");
+    expect(short.apply("GET /s?q=a%20b J\\u00e4ger")).toBe("GET /s?q=a%20b J\\u00e4ger");
+  });
+
   test("the marker is the one the log's redaction writes", () => {
     const logs = new LogManager();
     logs.registerSecret("key-12345");

@@ -10,44 +10,48 @@
  * also their decoded `user:password`. The last few OIDC tokens used are remembered and masked too,
  * and so are the secrets of the configured URLs (`urlSecrets`: the user info's password, key-like
  * query values), which an endpoint quoting the request line or its Authorization would show.
- * A masked secret shows as `[hidden]`, the logger's marker (util/logger.ts HIDDEN). Text cut short
+ * Each is masked in every form an answer can quote it in (util/secret-forms.ts: JSON-escaped,
+ * percent-encoded). A masked secret shows as `[hidden]`, the logger's marker (util/logger.ts HIDDEN). Text cut short
  * (a body prefix: the read stopped at the request timeout or a byte limit) may end inside a secret:
  * its start there is hidden too.
  */
 import { isSecretHeader } from "../../http/secret-headers.ts";
 import { urlSecrets } from "../../http/url-secrets.ts";
 import { HIDDEN } from "../../util/logger.ts";
+import { secretForms, withSecretForms } from "../../util/secret-forms.ts";
 
 const SCHEME = /^([A-Za-z][\w.+-]*)\s+(\S.*)$/;
-/** Shorter values are too likely to be ordinary words of a response. */
+/** Shorter values (trimmed; their forms with them) are too likely to be ordinary words of a response. */
 const MIN_LENGTH = 4;
 const TOKENS_KEPT = 4;
 
 export class SecretMask {
-  private readonly fixed: string[] = [];
-  private readonly tokens: string[] = [];
+  /** The configured secrets' forms, the longer first. */
+  private readonly fixed: string[];
+  /** Each remembered token's forms (secret-forms.ts), the token itself first. */
+  private readonly tokens: string[][] = [];
 
   constructor(headers: readonly (readonly [string, string])[], urls: readonly string[] = []) {
-    for (const [name, value] of headers) if (isSecretHeader(name)) this.fixed.push(...secretsOf(value));
-    for (const url of urls) this.fixed.push(...urlSecrets(url));
+    const secrets = headers.filter(([name]) => isSecretHeader(name)).flatMap(([, value]) => secretsOf(value));
     // The longer first: a secret inside another (a password in its Basic pair) goes with it.
-    this.fixed.sort((a, b) => b.length - a.length);
+    this.fixed = withSecretForms([...secrets, ...urls.flatMap(urlSecrets)], MIN_LENGTH).sort(
+      (a, b) => b.length - a.length,
+    );
   }
 
   /** An OIDC token about to be sent. */
   token(token: string): void {
-    if (this.tokens.includes(token)) return;
-    this.tokens.push(token);
+    const forms = secretForms(token, MIN_LENGTH);
+    if (forms.length === 0 || this.tokens.some((kept) => kept[0] === token)) return;
+    this.tokens.push(forms);
     if (this.tokens.length > TOKENS_KEPT) this.tokens.shift();
   }
 
   /** `text` with the secrets hidden; `cut`: the text stops where its source went on (a secret's start at its end is hidden). */
   apply(text: string, cut = false): string {
     let out = text;
-    const secrets = [...this.fixed, ...this.tokens];
-    for (const secret of secrets) {
-      if (secret.length >= MIN_LENGTH) out = out.replaceAll(secret, HIDDEN);
-    }
+    const secrets = [...this.fixed, ...this.tokens.flat()];
+    for (const secret of secrets) out = out.replaceAll(secret, HIDDEN);
     if (cut) for (const secret of secrets) out = withoutSecretStart(out, secret);
     return out;
   }

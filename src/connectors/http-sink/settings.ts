@@ -86,10 +86,13 @@ export function sinkSettings(config: Config): SinkSettings {
   const headers: [string, string][] = [];
   const warnings: string[] = [];
   const named = new Set<string>();
-  for (const [name, { value, key }] of httpSinkConfig.family(config, HEADER_FAMILY)) {
+  for (const [name, { value: written, key }] of httpSinkConfig.family(config, HEADER_FAMILY)) {
     // Names are case-insensitive: the first spelling wins (the bare key before its aliases, as for every key).
     if (named.has(name.toLowerCase())) continue;
     named.add(name.toLowerCase());
+    // A field value has no surrounding white space (RFC 9110 5.5), as the HTTP source's http.headers:
+    // a provider value read from a file written with echo ends in a newline.
+    const value = written.trim();
     const raw = c["use-raw-authorization-header"];
     const authorization = name.toLowerCase() === "authorization";
     const warning = authorization ? encodedSchemeWarning(key, value, raw) : undefined;

@@ -63,7 +63,8 @@ function oauth2(c: HttpSourceConfig, client: HttpClient, clock: Clock): Authenti
     get tokenFetches() {
       return provider.fetchCount;
     },
-    secrets: [secret, formEncoded(secret)],
+    // Its form-encoded form (sent in Basic) is among the forms echoedSecrets derives.
+    secrets: [secret],
   };
 }
 

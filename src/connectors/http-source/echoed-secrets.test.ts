@@ -67,10 +67,54 @@ describe("an API answer quoting the request", () => {
     },
   );
 
+  // explore25 F1: a JSON echo escapes what it quotes (PHP's json_encode also `/` as `\/`), and the
+  // credentials showed escaped in the FAILED task's trace and the log.
+  test.each([false, true])(
+    "an echo as JSON (slashes escaped: %p) hides the credentials as it escapes them",
+    async (php) => {
+      const password = "SECRET-explore25-B64_?0";
+      const pair = btoa(`u:${password}`);
+      expect(pair).toContain("/");
+      const header = 'SECRET-Q"UOTE/57';
+      using server = api((req) => {
+        const json = JSON.stringify({
+          authorization: req.headers.get("authorization"),
+          key: req.headers.get("x-api-key"),
+        });
+        return new Response(php ? json.replaceAll("/", "\\/") : json, { status: 400 });
+      });
+      const h = await startTask({
+        "http.url": `${server.base}/items`,
+        "http.headers": `X-Api-Key: ${header}`,
+        "http.auth.type": "BASIC",
+        "http.auth.user": "u",
+        "http.auth.password": password,
+        "http.response.records.path": "$[*]",
+        "http.retry.max.attempts": "1",
+        "behavior.on.error": "fail",
+      });
+      const error = await h.task.poll(new AbortController().signal).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(server.seen.length).toBe(1);
+      expect(error?.message).toContain('{"authorization":"[hidden]","key":"[hidden]"}');
+      const shown = `${error?.message}\n${h.logs.join("\n")}`;
+      for (const secret of [pair, password, header]) {
+        expect(shown).not.toContain(JSON.stringify(secret).slice(1, -1));
+        expect(shown).not.toContain(JSON.stringify(secret).slice(1, -1).replaceAll("/", "\\/"));
+      }
+      h.task.stop();
+    },
+  );
+
   test("a secret is hidden whole where the snippet ends in it; the URL's secrets are found as written and decoded", () => {
     const body = new TextEncoder().encode(`${"x".repeat(295)} SECRET-VALUE-0123456789 and more`);
     expect(bodySnippet(body, ["SECRET-VALUE-0123456789"])).toBe(`${"x".repeat(295)} [hidden]…`);
     expect(bodySnippet(body)).toBe(`${"x".repeat(295)} SECR…`);
+    // review P3-2: the whitespace was folded before the secrets were looked for.
+    const echoed = new TextEncoder().encode('{"error":"bad key SECRET\tTAB  two\nNL",\n  "x": 1}');
+    expect(bodySnippet(echoed, ["SECRET\tTAB  two\nNL"])).toBe('{"error":"bad key [hidden]", "x": 1}');
     expect(urlSecrets("http://me:p%40ss@h/x?token=a%2Bb&page=2&api_key=k+1")).toEqual(
       expect.arrayContaining(["me", "p%40ss", "p@ss", "a%2Bb", "a+b", "k+1", "k 1"]),
     );

@@ -4,7 +4,8 @@
  * secret-looking query values of the URL (those redactUrl hides), the values of sensitive headers
  * and the credential after their scheme, the Authorization sent (Basic or Bearer) and the
  * configured password or client secret. What the task quotes of a response (an error body's
- * start, a parse error) shows `[hidden]` (the logger's marker, as the HTTP sink's SecretMask) in their place, in logs, in the task's status and in errors.
+ * start, a parse error) shows `[hidden]` (the logger's marker, as the HTTP sink's SecretMask) in their place, in logs, in the task's status and in errors;
+ * PageFetcher.echoedSecrets adds the forms an answer may quote them in (util/secret-forms.ts).
  * Used by PageFetcher and HttpSourceTask.
  */
 export { urlSecrets } from "../../http/url-secrets.ts";
@@ -12,8 +13,8 @@ export { urlSecrets } from "../../http/url-secrets.ts";
 import { isSecretHeader } from "../../http/secret-headers.ts";
 import { HIDDEN } from "../../util/logger.ts";
 
-/** Shorter values are not hidden (as the logger's secrets): they would blot out ordinary text. */
-const MIN_SECRET_LENGTH = 4;
+/** Shorter values (trimmed; their forms with them) are not hidden (as the logger's secrets): they would blot out ordinary text. */
+export const MIN_SECRET_LENGTH = 4;
 
 /** The values of the sensitive headers among `headers`, whole and the credential after a scheme. */
 export function headerSecrets(headers: readonly (readonly [string, string])[]): string[] {

@@ -6,6 +6,7 @@
  */
 import type { Config } from "../../api/connector.ts";
 import { classifiedStatus } from "../../http/retry-policy.ts";
+import { HIDDEN } from "../../util/logger.ts";
 import { withoutEchoes } from "./echoed-secrets.ts";
 
 const SNIPPET = 300;
@@ -41,17 +42,17 @@ export function passingStatus(status: number): boolean {
 
 /**
  * The start of an error response's body for the error message (whitespace folded, at most 300
- * characters), with `secrets` the request carried hidden (echoed-secrets.ts): one that begins
- * within the start is hidden whole, not cut in two.
+ * characters), with `secrets` the request carried hidden (echoed-secrets.ts): before the
+ * whitespace is folded, so a secret holding a tab, a line break or two spaces is found as echoed;
+ * one that begins within the start is hidden whole, its marker not cut in two.
  */
 export function bodySnippet(body: Uint8Array, secrets: readonly string[] = []): string {
   const longest = secrets.reduce((n, s) => Math.max(n, Buffer.byteLength(s)), 0);
-  const read = new TextDecoder().decode(body.subarray(0, SNIPPET + longest)).replace(/\s+/g, " ");
-  // The start ends past a secret that begins within it, so the secret is hidden whole.
+  const raw = new TextDecoder().decode(body.subarray(0, SNIPPET + longest));
+  const read = withoutEchoes(raw, secrets).replace(/\s+/g, " ");
   let end = Math.min(read.length, SNIPPET);
-  for (const secret of secrets)
-    for (let at = secret === "" ? -1 : read.indexOf(secret); at >= 0 && at < end; at = read.indexOf(secret, at + 1))
-      end = Math.max(end, at + secret.length);
-  const text = withoutEchoes(read.slice(0, end), secrets).trim();
+  for (let at = read.indexOf(HIDDEN); at >= 0 && at < end; at = read.indexOf(HIDDEN, at + 1))
+    end = Math.max(end, at + HIDDEN.length);
+  const text = read.slice(0, end).trim();
   return text === "" ? "(empty body)" : body.length > SNIPPET ? `${text}…` : text;
 }

@@ -23,6 +23,14 @@ describe("http.headers values a request cannot carry", () => {
       ["X-Since", "${offset}"],
     ]);
   });
+
+  // explore25 F8: as the HTTP sink's sink.header.* (RFC 9110 5.5: no surrounding white space).
+  test("a value's surrounding white space (a provider value read from a file written with echo) is not sent", () => {
+    expect(parseHeaders("X-Api-Key: k3y-value\n, X-B: \tb\r\n")).toEqual([
+      ["X-Api-Key", "k3y-value"],
+      ["X-B", "b"],
+    ]);
+  });
 });
 
 describe("http.headers values holding commas", () => {

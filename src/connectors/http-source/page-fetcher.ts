@@ -29,10 +29,11 @@ import { type BackoffPolicy, parseRetryAfter } from "../../util/backoff.ts";
 import type { Clock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { type RepeatLimiter, warnLimited } from "../../util/repeat-limiter.ts";
+import { withSecretForms } from "../../util/secret-forms.ts";
 import { type Authenticator, authenticator } from "./auth.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { tlsMaterialOf } from "./config-rules.ts";
-import { headerSecrets, urlSecrets } from "./echoed-secrets.ts";
+import { headerSecrets, MIN_SECRET_LENGTH, urlSecrets } from "./echoed-secrets.ts";
 import type { HeaderList } from "./headers.ts";
 import { connectorThrottle, RateLimitGate, RateLimitWaitLog, type RequestThrottle } from "./rate-limit.ts";
 
@@ -214,10 +215,15 @@ export class PageFetcher {
     return this.o.gate.spent(response.headers) || response.headers.has("retry-after");
   }
 
-  /** The secrets the last request for `req` carried, which its answer may echo (echoed-secrets.ts). */
+  /**
+   * The secrets the last request for `req` carried, which its answer may echo (echoed-secrets.ts),
+   * in each form it may echo them in (util/secret-forms.ts: a JSON body escapes them). Derived on
+   * an error response only.
+   */
   echoedSecrets(req: PageRequest): string[] {
     const auth = this.lastAuth ? headerSecrets([this.lastAuth]) : [];
-    return [...urlSecrets(req.url), ...headerSecrets(req.headers), ...auth, ...this.o.auth.secrets];
+    const secrets = [...urlSecrets(req.url), ...headerSecrets(req.headers), ...auth, ...this.o.auth.secrets];
+    return withSecretForms(secrets, MIN_SECRET_LENGTH);
   }
   /** How many requests the last `fetch` sent (its retries and a 401's renewal included). */
   attempts = 0;

@@ -137,6 +137,26 @@ describe("ingestAuthenticator", () => {
     expect(other.principal).toBe("site:pump-1");
   });
 
+  // explore25 F7: README states which credential counts when a request carries several.
+  test("with mtls,jwt an enabled Authorization scheme decides alone; another scheme leaves it to the certificate", async () => {
+    const mtlsJwt = ingestAuthenticator({ ...fullOptions, basic: null });
+    const jwtOnly = ingestAuthenticator({ ...fullOptions, mtls: null, basic: null });
+    const jwt = await new SignJWT({ sub: "sensor-4", aud: "ingest" })
+      .setProtectedHeader({ alg: "ES256" })
+      .setExpirationTime("1m")
+      .sign(keys.privateKey);
+    const token = await mtlsJwt.authenticate(request({ Authorization: `Bearer ${jwt}` }, peer));
+    expect([token.principal, token.source]).toEqual(["sensor-4", "jwt"]);
+    expect((await refusal(mtlsJwt, request({ Authorization: "Bearer not.a.jwt" }, peer))).status).toBe(401);
+    const cert = await mtlsJwt.authenticate(request({ Authorization: basicHeader("meter-1", "s3cret-pass") }, peer));
+    expect([cert.principal, cert.source]).toEqual(["device-9", "mtls"]);
+    const unsupported = await refusal(jwtOnly, request({ Authorization: basicHeader("meter-1", "s3cret-pass") }));
+    expect([unsupported.status, unsupported.body]).toEqual([
+      401,
+      { error_code: 40101, message: "Unsupported authentication scheme; use a bearer token" },
+    ]);
+  });
+
   test("nothing offered is 401 naming what is accepted", async () => {
     const result = await refusal(full, request());
     expect(result.body).toEqual({

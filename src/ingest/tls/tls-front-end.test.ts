@@ -170,18 +170,19 @@ describe("TlsFrontEnd", () => {
     });
 
     test.each([
-      ["expired", "The client certificate has expired", "CERT_HAS_EXPIRED"],
-      ["future", "The client certificate is not yet valid", "CERT_NOT_YET_VALID"],
+      ["expired", "The client certificate has expired"],
+      ["future", "The client certificate is not yet valid"],
     ])(
-      "%s: a certificate outside its validity window is answered 401 naming the problem, without reaching the handler (regression: dropped unanswered)",
-      async (name, message, reason) => {
+      "%s: a certificate outside its validity window is answered 401 naming the problem, without reaching the handler (regression: dropped unanswered), and counted as no refused handshake",
+      async (name, message) => {
         await using fe = await frontEnd({ "ingest.listeners.https.ssl.client.auth": "requested" });
         const result = await curl(`${fe.url}/x`, pki, certs[name], "-w", "\n%{http_code}", "-d", "{}");
         expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
         const [body, status] = result.body.split("\n");
         expect(status).toBe("401");
         expect(JSON.parse(body!)).toEqual({ error_code: 40101, message });
-        expect(Object.fromEntries(fe.handshakeFailures)).toEqual({ [reason]: 1 });
+        // explore25 F6: the handshake completed, so it is no refused handshake.
+        expect(Object.fromEntries(fe.handshakeFailures)).toEqual({});
       },
     );
 

@@ -222,9 +222,10 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
       const refusal =
         reason === undefined || settings.server.clientAuth !== "requested" ? undefined : certificateRefusal(reason);
       if (reason !== undefined) {
-        failures.set(reason, (failures.get(reason) ?? 0) + 1);
-        if (reason === CRL_HAS_EXPIRED) crlExpiry.refused();
+        // Only a refused handshake counts (the metric's meaning); one `requested` answers 401 completed.
         if (refusal === undefined || !issuedByTrustedCa(socket.getPeerCertificate(true), settings.server.ca ?? [])) {
+          failures.set(reason, (failures.get(reason) ?? 0) + 1);
+          if (reason === CRL_HAS_EXPIRED) crlExpiry.refused();
           socket.destroy();
           return;
         }

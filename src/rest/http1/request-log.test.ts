@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
-import { recordedUserInfo, USER_INFO_CASES } from "../../../test/fixtures/connect-rest/user-info.ts";
+import { gatewayLogLine, recordedUserInfo, USER_INFO_CASES } from "../../../test/fixtures/connect-rest/user-info.ts";
 import { type Http1Server, startHttp1Server } from "./http1-server.ts";
 import { clientAddress, type LoggedRequest, requestLogLine } from "./request-log.ts";
 
@@ -48,6 +48,14 @@ describe("REST request log line", () => {
       "GET http://127.0.0.1/connectors?expand=status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
     );
     expect(line).toContain('"GET /connectors?expand=status HTTP/1.1"');
+  });
+
+  // explore25 F4: README says URLs in logs show key-like query values as ***; the request log showed them.
+  test("the target's and the Referer's key-like query values are hidden as ***, as in every URL logged", async () => {
+    const line = await lineFor(
+      "GET /connector-plugins?api_key=S3cret-K&x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nReferer: http://u:pw@h/p?token=T0ken\r\nConnection: close\r\n\r\n",
+    );
+    expect(line).toContain('"GET /connector-plugins?api_key=***&x=1 HTTP/1.1" 200 2 "http://***@h/p?token=***"');
   });
 
   test('an absent Referer or User-Agent is "" and quotes in a header are escaped, as Jetty 12 writes them', async () => {
@@ -139,7 +147,7 @@ describe("REST request log line for user info in the target or the Host field (u
       (host) => raw.replaceAll("{{host}}", host),
       () => new Response(recorded.body, { status }),
     );
-    expect(line.replace(NCSA_TIME, "[{{time}}]").replace(/ \d+$/, " {{ms}}")).toBe(recorded.log);
+    expect(line.replace(NCSA_TIME, "[{{time}}]").replace(/ \d+$/, " {{ms}}")).toBe(gatewayLogLine(recorded));
     // No authority with user info (credentials) in any line.
     expect(line).not.toMatch(/\/\/[^/ ]*@/);
   });

@@ -12,12 +12,15 @@
  * with user info is refused and written `/badURI`; CONNECT's authority is `/`), the status, the
  * body bytes sent, Referer, User-Agent (an absent one is `""`), and the milliseconds from arrival
  * to the answer written. As Jetty 12.0.34 does inside quotes, `"` and
- * `\` are escaped with `\`, so a header cannot forge fields. No Authorization or other header
+ * `\` are escaped with `\`, so a header cannot forge fields. Unlike Jetty, the target's and the
+ * Referer's secrets (user info, key-like query values: `?api_key=***`) are hidden as in every URL
+ * the gateway logs (util/url-credentials.ts). No Authorization or other header
  * besides those two. A head refused before the application (parser or router) is logged too, as
  * Jetty logs a bad message (`unmade-request.ts`). Nothing is formatted while INFO is off for the logger.
  * The ingest listener has no such log (a data path).
  */
 import type { Logger } from "../../util/logger.ts";
+import { hideUrlCredentials } from "../../util/url-credentials.ts";
 import { pathQuery } from "./request-target.ts";
 
 export const REQUEST_LOGGER = "org.apache.kafka.connect.runtime.rest.RestServer";
@@ -57,7 +60,7 @@ function quoted(value: string): string {
 }
 
 function header(head: LoggedHead, name: string): string {
-  for (const [n, v] of head.headers) if (n.toLowerCase() === name) return quoted(v);
+  for (const [n, v] of head.headers) if (n.toLowerCase() === name) return v;
   return "";
 }
 
@@ -84,8 +87,9 @@ export function requestLogLine(request: LoggedRequest, now: number): string {
   const { head } = request;
   // CONNECT's authority form has no path: Jetty's HttpURI gives it `/`.
   const connect = head.method === "CONNECT" && !head.target.startsWith("/");
-  const line = `${quoted(head.method)} ${connect ? "/" : quoted(pathQuery(head.target))} ${head.version}`;
-  return `${clientAddress(request.remoteAddress)} - - [${ncsaTime(request.startedAt)}] "${line}" ${request.status} ${request.bytes} "${header(head, "referer")}" "${header(head, "user-agent")}" ${Math.max(0, now - request.startedAt)}`;
+  const line = `${quoted(head.method)} ${connect ? "/" : quoted(hideUrlCredentials(pathQuery(head.target)))} ${head.version}`;
+  const referer = quoted(hideUrlCredentials(header(head, "referer")));
+  return `${clientAddress(request.remoteAddress)} - - [${ncsaTime(request.startedAt)}] "${line}" ${request.status} ${request.bytes} "${referer}" "${quoted(header(head, "user-agent"))}" ${Math.max(0, now - request.startedAt)}`;
 }
 
 export function requestLog(logger: Logger, now: () => number = Date.now): RequestLog {
