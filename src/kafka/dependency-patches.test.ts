@@ -212,6 +212,16 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     expect(text).toContain("assignments: this.assignments,\n            protocol: this.#protocol //");
   });
 
+  test("a Metadata answer whose errors are all partitions' is used (leader -1), as Java's Metadata", () => {
+    // The behaviour: keyless records go to the partitions with a leader while a broker is down
+    // (test/keyless-leaderless-partition.test.ts, a cluster of three brokers).
+    const path = installed("@platformatic", "kafka", "dist", "clients", "base", "base.js");
+    const text = readFileSync(path, "utf8");
+    expect(text).toContain(
+      "error.errors.every((e) => e.path?.includes('/partitions/'))) {\n                                response = error.response;\n                                error = null;",
+    );
+  });
+
   test("option validators compile on first use, and still validate and report errors", async () => {
     const { ajv } = await import(installed("@platformatic", "kafka", "dist", "utils.js"));
     // strict mode refuses an unknown keyword when compiling: lazily, that is at the first call.

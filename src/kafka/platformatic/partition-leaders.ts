@@ -66,6 +66,11 @@ export class PartitionLeaders {
     return this.leaders.get(topic)?.[partition] ?? -1;
   }
 
+  /** Each partition's leader of `topic` (-1: none) when known: the array metadata gave, no copy. */
+  of(topic: string): readonly number[] | undefined {
+    return this.leaders.get(topic);
+  }
+
   /** The partition count of `topic` when known (no metadata call). */
   known(topic: string): number | undefined {
     return this.leaders.get(topic)?.length;

@@ -145,6 +145,11 @@ export class ProducePipeline {
     return this.leaders.known(topic);
   }
 
+  /** Each partition's leader of `topic` as last known (-1: none), when known: where keyless records may go. */
+  partitionLeaders(topic: string): readonly number[] | undefined {
+    return this.leaders.of(topic);
+  }
+
   /**
    * Appends one encoded batch of `count` records; resolves with its base offset (-1 for acks=0), or
    * with each record's offset once it was split (`split`: how, see batch-split.ts). A split batch

@@ -54,6 +54,49 @@ describe("StickyPartitioner", () => {
     expect(run(new StickyPartitioner(10, Math.random), 5, 20, 1)).toEqual([0, 0, 0, 0, 0]);
   });
 
+  describe("when a partition has no leader (KIP-794: Cluster.availablePartitionsForTopic)", () => {
+    // Partition 1 of 3 has no leader (its broker is down).
+    const leaders = [1, -1, 3];
+
+    test("a stick starts and moves on only among the partitions with a leader, each as likely", () => {
+      const seen = new Set<string>();
+      for (const r of [0, 0.3, 0.49, 0.5, 0.7, 0.99]) {
+        const sticky = new StickyPartitioner(1, sequence(r, r));
+        const first = sticky.current("t", 3, leaders);
+        sticky.produced("t", 10, 3, leaders);
+        seen.add(`${first}->${sticky.current("t", 3, leaders)}`);
+      }
+      expect([...seen].sort()).toEqual(["0->2", "2->0"]);
+    });
+
+    test("a stick whose partition lost its leader moves at the next send, its bytes starting again", () => {
+      const sticky = new StickyPartitioner(100, sequence(0.5, 0.9, 0));
+      expect(sticky.current("t", 3, [1, 2, 3])).toBe(1);
+      sticky.produced("t", 90, 3, [1, 2, 3]);
+      // floor(0.9 * 2) = 1: the second of partitions 0 and 2.
+      expect(sticky.current("t", 3, leaders)).toBe(2);
+      sticky.produced("t", 90, 3, leaders);
+      expect(sticky.current("t", 3, leaders)).toBe(2);
+    });
+
+    test("the only partition with a leader keeps the stick; with none, every partition is picked as before", () => {
+      const only = new StickyPartitioner(1, sequence(0.9));
+      const out: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        out.push(only.current("t", 3, [-1, 5, -1]));
+        only.produced("t", 10, 3, [-1, 5, -1]);
+      }
+      expect(out).toEqual([1, 1, 1]);
+      const none = new StickyPartitioner(1, sequence(0.9, 0, 0));
+      const all: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        all.push(none.current("t", 3, [-1, -1, -1]));
+        none.produced("t", 10, 3, [-1, -1, -1]);
+      }
+      expect(all).toEqual([2, 0, 1]);
+    });
+  });
+
   test("a record counts its framing besides its value, key and headers: records without a value move on too", () => {
     const record: ProducerRecord = {
       topic: "t",
