@@ -176,7 +176,7 @@ export const DECLARED: readonly Declared[] = [
     keys: "partitioner.class partitioner.adaptive.partitioning.enable partitioner.availability.timeout.ms",
     types: ["producer"],
     effect: "ignored",
-    note: "keyed records by murmur2 of the key, keyless ones sticky per batch.size (Java's built-in partitioner without adaptive partitioning)",
+    note: "keyed records by murmur2 of the key, keyless ones sticky per batch.size among the partitions with a leader (Java's built-in partitioner without adaptive partitioning)",
   },
   {
     keys: "partitioner.ignore.keys",
