@@ -90,6 +90,19 @@ describe("producerSettings (Kafka's producer rules)", () => {
     expect(producerSettings({}).batchBytes).toBe(16_384);
   });
 
+  test("the partitioner keys of KIP-794: adaptive partitioning on and the availability timeout off by default, as Java's", () => {
+    const defaults = producerSettings({});
+    expect([defaults.adaptivePartitioning, defaults.availabilityTimeoutMs]).toEqual([true, 0]);
+    const set = producerSettings({
+      "partitioner.adaptive.partitioning.enable": " False",
+      "partitioner.availability.timeout.ms": "2500",
+    });
+    expect([set.adaptivePartitioning, set.availabilityTimeoutMs]).toEqual([false, 2500]);
+    expect(() => producerSettings({ "partitioner.adaptive.partitioning.enable": "yes" })).toThrow(
+      "Invalid value yes for configuration partitioner.adaptive.partitioning.enable: Expected value to be either true or false",
+    );
+  });
+
   test("delivery.timeout.ms below linger.ms + request.timeout.ms: an error when set (KafkaProducer's configureDeliveryTimeout), raised when not", () => {
     let thrown: unknown;
     try {

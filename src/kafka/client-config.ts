@@ -38,6 +38,10 @@ export interface ProducerSettings {
   bufferMemory: number;
   /** partitioner.ignore.keys: keyed records placed as keyless ones (sticky), not by the key's hash. */
   ignoreKeys: boolean;
+  /** partitioner.adaptive.partitioning.enable: keyless records weigh partitions by their queued batches (KIP-794). */
+  adaptivePartitioning: boolean;
+  /** partitioner.availability.timeout.ms: a broker that took no batch this long gets no keyless records (0: off; adaptive only). */
+  availabilityTimeoutMs: number;
   deliveryTimeoutMs: number;
   retries: number;
   metadataMaxAgeMs: number;
@@ -195,6 +199,8 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
     batchBytes: intProp(props, "batch.size", 16_384, 0),
     bufferMemory: intProp(props, "buffer.memory", 33_554_432),
     ignoreKeys: booleanProp(props, "partitioner.ignore.keys", false),
+    adaptivePartitioning: booleanProp(props, "partitioner.adaptive.partitioning.enable", true),
+    availabilityTimeoutMs: intProp(props, "partitioner.availability.timeout.ms", 0),
     deliveryTimeoutMs: deliveryTimeoutOf(props, requestTimeoutMs),
     retries,
     metadataMaxAgeMs: intProp(props, "metadata.max.age.ms", 300_000, 0),

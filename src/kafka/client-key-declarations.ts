@@ -173,10 +173,24 @@ export const DECLARED: readonly Declared[] = [
     note: "how long a send waits for a new topic's metadata is the gateway's own",
   },
   {
-    keys: "partitioner.class partitioner.adaptive.partitioning.enable partitioner.availability.timeout.ms",
+    keys: "partitioner.class",
     types: ["producer"],
     effect: "ignored",
-    note: "keyed records by murmur2 of the key, keyless ones sticky per batch.size among the partitions with a leader (Java's built-in partitioner without adaptive partitioning)",
+    note: "Java's built-in partitioner: keyed records by murmur2 of the key, keyless ones sticky per batch.size among the partitions with a leader",
+  },
+  {
+    keys: "partitioner.adaptive.partitioning.enable",
+    types: ["producer"],
+    effect: "honoured",
+    note: "true (the default): a keyless stick moves to a partition weighed by its queued batches (fewer to a slower broker's); false: each partition with a leader as likely",
+    kafkajs: { effect: "ignored", note: "keyless records go round the partitions with a leader, one by one" },
+  },
+  {
+    keys: "partitioner.availability.timeout.ms",
+    types: ["producer"],
+    effect: "honoured",
+    note: "> 0 with adaptive partitioning: a broker that had batches but took no Produce request this long gets no keyless records until it takes one again",
+    kafkajs: { effect: "ignored", note: "keyless records go round the partitions with a leader, one by one" },
   },
   {
     keys: "partitioner.ignore.keys",

@@ -4,7 +4,9 @@
  * batches are grouped by leader into Produce requests (one batch per partition, within
  * max.request.size), up to `maxInFlight` per broker and buffer.memory bytes on the wire, via a
  * ProduceTransport (a fake in tests); InFlightRequests counts them and settles their batches on the
- * answers. Deadlines and backoffs run on `now` (monotonic by default).
+ * answers. Deadlines and backoffs run on `now` (monotonic by default). The sticky partitioner reads
+ * its view of the cluster from here (PartitionLoad: leaders, queued batches, brokers that take no
+ * request: NodeAvailability), as Java's partitioner reads the RecordAccumulator's.
  *
  * Idempotence (acks=all, the default): per partition, batches keep their first sequence number
  * through every retry and go out in append order; after a retriable error nothing of the partition
@@ -38,6 +40,7 @@ import { BatchSettlement } from "./batch-settlement.ts";
 import { PartlyWrittenBatch } from "./batch-split.ts";
 import { isUnknownTopic } from "./errors.ts";
 import { InFlightRequests, type ProducerIdentity } from "./in-flight-requests.ts";
+import { NodeAvailability } from "./node-availability.ts";
 import {
   type Batch,
   type BatchOutcome,
@@ -64,6 +67,8 @@ export interface PipelineSettings {
   readonly retryBackoffMs: number;
   /** metadata.max.age.ms: a topic's partitions and leaders asked again once older (default 5 min). */
   readonly metadataMaxAgeMs?: number;
+  /** partitioner.availability.timeout.ms: a broker that took no batch this long is left out of keyless placement (0: off). */
+  readonly availabilityTimeoutMs?: number;
   /** A refused batch fails its partition's later batches not written yet too (NotSentError; see refuse). */
   readonly keepOrderAfterRefusal?: boolean;
   /** Builds the error a batch fails with (the adapter's error vocabulary). */
@@ -85,6 +90,7 @@ export class ProducePipeline {
   private idle: (() => void)[] = [];
   private closed = false;
   private readonly settlement: BatchSettlement;
+  private readonly availability: NodeAvailability;
   /** Made once, not per request: writes `b`'s producer id, epoch (the producer's plus its partition's bumps), sequence. */
   private readonly stamp = (b: Batch, sequence: number): void =>
     this.transport.stamp(b.records, this.id.producerId, this.id.epoch + b.part.epochBump, sequence);
@@ -98,6 +104,7 @@ export class ProducePipeline {
     const error = (m: string) => s.error(m, true);
     this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, error, s.metadataMaxAgeMs ?? 300_000, now);
     this.settlement = new BatchSettlement(s, now, this.wakeAt);
+    this.availability = new NodeAvailability(s.availabilityTimeoutMs ?? 0);
     this.timer = new WakeTimer(now, () => void this.pump());
     this.requests = new InFlightRequests(
       transport,
@@ -148,6 +155,19 @@ export class ProducePipeline {
   /** Each partition's leader of `topic` as last known (-1: none), when known: where keyless records may go. */
   partitionLeaders(topic: string): readonly number[] | undefined {
     return this.leaders.of(topic);
+  }
+
+  /** Batches of the partition not on the wire (Java's deque size): adaptive partitioning weighs partitions by it. */
+  queuedBatches(topic: string, partition: number): number {
+    let queued = 0;
+    for (const b of this.partitions.get(partitionKey(topic, partition))?.queue ?? [])
+      if (b.state !== "inflight") queued++;
+    return queued;
+  }
+
+  /** Broker `node` had batches but took none for partitioner.availability.timeout.ms (NodeAvailability). */
+  leaderUnavailable(node: number): boolean {
+    return this.availability.unavailable(node);
   }
 
   /**
@@ -297,12 +317,15 @@ export class ProducePipeline {
     if (leaderless) this.wakeAt(now + this.s.retryBackoffMs);
     const maxWireBytes = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
     for (const [node, parts] of byNode) {
+      let drained = false;
       while (this.requests.count(node) < this.s.maxInFlight) {
         const limits = { maxRequestBytes: this.s.maxRequestBytes, maxWireBytes, wireBytes: this.requests.wireBytes };
         const batches = nextRequest(parts, now, limits, this.wakeAt, this.stamp);
         if (batches.length === 0) break;
         this.requests.send(node, batches);
+        drained = true;
       }
+      this.availability.noted(node, now, drained);
     }
   }
 }

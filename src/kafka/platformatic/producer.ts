@@ -400,6 +400,7 @@ export async function connectPlatformaticProducer(
     retries: p.retries,
     retryBackoffMs: c.retryBackoffMs,
     metadataMaxAgeMs: p.metadataMaxAgeMs,
+    availabilityTimeoutMs: p.availabilityTimeoutMs,
     keepOrderAfterRefusal: producerOptions.keepOrderAfterRefusal ?? false,
     error: (message, retriable, cause) =>
       retriable ? new RetriableError(message, { cause }) : new ConnectError(message, { cause }),
@@ -440,7 +441,11 @@ export async function connectPlatformaticProducer(
     p.idempotent,
     p.compression,
     close,
-    new StickyPartitioner(p.batchBytes, Math.random, p.ignoreKeys),
+    new StickyPartitioner(p.batchBytes, {
+      ignoresKeys: p.ignoreKeys,
+      adaptive: p.adaptivePartitioning,
+      load: pipeline,
+    }),
   );
 }
 

@@ -1,11 +1,15 @@
 /**
  * StickyPartitioner: the partition of records with neither key nor partition, as Kafka's built-in
  * partitioner picks it since KIP-794 (Java 3.3+): a topic's keyless records all go to one partition
- * until about `batch.size` bytes went there, then to another one picked at random (Java can also
- * weigh brokers by load). Only partitions with a leader are picked, as Java picks among
- * Cluster.availablePartitionsForTopic (all of them when none has one): records put on a partition
- * whose broker is down would wait there for delivery.timeout.ms. A stick whose partition lost its
- * leader moves at the next send (Java moves it only after batch.size bytes: those would wait too).
+ * until about `batch.size` bytes went there, then to another one picked at random. Only partitions
+ * with a leader are picked, as Java picks among Cluster.availablePartitionsForTopic (all of them when
+ * none has one): records put on a partition whose broker is down would wait there for
+ * delivery.timeout.ms. A stick whose partition lost its leader moves at the next send (Java moves it
+ * only after batch.size bytes: those would wait too). With adaptive partitioning (Java's default,
+ * partitioner.adaptive.partitioning.enable) the pick is weighed by each partition's queued batches,
+ * as Java's BuiltInPartitioner.updatePartitionLoadStats: (the longest queue + 1 - its queue), so a
+ * slower broker's partitions get fewer new records; and with partitioner.availability.timeout.ms
+ * the partitions of a broker that took no request that long are left out (NodeAvailability).
  * The first partition is random too, so producers of several tasks or gateways do not move in step.
  * A send's keyless records of a topic go to one partition together
  * (one batch, in order; the switch comes after the send), so Produce requests carry few large
@@ -25,16 +29,43 @@ interface Stick {
   bytes: number;
 }
 
+/** What the producer pipeline tells the partitioner of its partitions and brokers (ProducePipeline). */
+export interface PartitionLoad {
+  /** Batches of the partition not on the wire yet (Java's deque size). */
+  queuedBatches(topic: string, partition: number): number;
+  /** Broker `node` had batches but took none for partitioner.availability.timeout.ms (never when 0). */
+  leaderUnavailable(node: number): boolean;
+}
+
+export interface StickyPartitionerOptions {
+  /** [0, 1), as Math.random (tests give their own). */
+  readonly random?: () => number;
+  /** partitioner.ignore.keys: keyed records are placed as keyless ones too. */
+  readonly ignoresKeys?: boolean;
+  /**
+   * partitioner.adaptive.partitioning.enable (Java's default true): a partition is picked with a weight
+   * of (the longest queue + 1 - its queue), so a slower broker's partitions get fewer new records, and
+   * partitions of brokers `load` says unavailable are left out.
+   */
+  readonly adaptive?: boolean;
+  readonly load?: PartitionLoad;
+}
+
 export class StickyPartitioner {
   private readonly sticks = new Map<string, Stick>();
+  private readonly random: () => number;
+  readonly ignoresKeys: boolean;
+  /** Set when adaptive partitioning is on. */
+  private readonly load: PartitionLoad | undefined;
 
   constructor(
     private readonly batchBytes: number,
-    /** [0, 1), as Math.random (tests give their own). */
-    private readonly random: () => number = Math.random,
-    /** partitioner.ignore.keys: keyed records are placed as keyless ones too. */
-    readonly ignoresKeys = false,
-  ) {}
+    options: StickyPartitionerOptions = {},
+  ) {
+    this.random = options.random ?? Math.random;
+    this.ignoresKeys = options.ignoresKeys ?? false;
+    this.load = options.adaptive === false ? undefined : options.load;
+  }
 
   /**
    * The partition the next send's keyless records to `topic` (of `count` partitions) go to.
@@ -44,10 +75,10 @@ export class StickyPartitioner {
   current(topic: string, count: number, leaders?: readonly number[]): number {
     let stick = this.sticks.get(topic);
     if (stick === undefined) {
-      stick = { partition: this.pick(count, leaders, -1), bytes: 0 };
+      stick = { partition: this.pick(topic, count, leaders, -1), bytes: 0 };
       this.sticks.set(topic, stick);
     } else if (stick.partition >= count || (!led(leaders, stick.partition) && anyLed(leaders, count))) {
-      stick.partition = this.pick(count, leaders, -1);
+      stick.partition = this.pick(topic, count, leaders, -1);
       stick.bytes = 0;
     }
     return stick.partition;
@@ -60,31 +91,60 @@ export class StickyPartitioner {
     stick.bytes += bytes;
     if (stick.bytes < this.batchBytes) return;
     stick.bytes = 0;
-    stick.partition = this.pick(count, leaders, stick.partition);
+    stick.partition = this.pick(topic, count, leaders, stick.partition);
   }
 
   /**
-   * A partition at random among those with a leader (all of them when none has one), each as
-   * likely; another than `current` (-1: none) when there is another.
+   * A partition at random among the available ones (with a leader, whose broker takes requests), else
+   * among those with a leader, else among all, as Java's nextPartition; another than `current` (-1:
+   * none) when there is another. Each as likely, or weighed by queued batches (adaptive). Once per
+   * stick, not per send: the arrays are made here.
    */
-  private pick(count: number, leaders: readonly number[] | undefined, current: number): number {
-    const onlyLed = anyLed(leaders, count);
-    const candidate = (p: number) => !onlyLed || led(leaders, p);
-    let candidates = 0;
-    for (let p = 0; p < count; p++) if (candidate(p)) candidates++;
+  private pick(topic: string, count: number, leaders: readonly number[] | undefined, current: number): number {
+    const load = this.load;
+    const taking = (p: number) => led(leaders, p) && !(leaders && load?.leaderUnavailable(leaders[p]!));
+    let candidate: (p: number) => boolean = taking;
+    let candidates = countOf(count, candidate);
+    if (candidates === 0) {
+      candidate = (p) => led(leaders, p);
+      candidates = countOf(count, candidate);
+    }
+    if (candidates === 0) {
+      candidate = () => true;
+      candidates = count;
+    }
     const skip = current >= 0 && current < count && candidate(current) && candidates > 1;
-    if (skip) candidates--;
-    if (candidates === 0) return 0;
-    // The k-th candidate after the current one, going round: with every partition led, (current + 1 + k) % count.
-    let k = Math.floor(this.random() * candidates) % candidates;
+    const weights = new Float64Array(count);
+    let longest = 0;
+    for (let p = 0; p < count; p++) {
+      if (!candidate(p) || (skip && p === current)) continue;
+      weights[p] = load ? load.queuedBatches(topic, p) : 0;
+      longest = Math.max(longest, weights[p]!);
+    }
+    let total = 0;
+    for (let p = 0; p < count; p++) {
+      if (!candidate(p) || (skip && p === current)) continue;
+      weights[p] = longest + 1 - weights[p]!;
+      total += weights[p]!;
+    }
+    // Going round from the current one: with equal weights the k-th after it, (current + 1 + k) % count.
+    let target = Math.floor(this.random() * total) % total;
     const start = current >= 0 ? current + 1 : 0;
     for (let i = 0; i < count; i++) {
       const p = (start + i) % count;
       if (!candidate(p) || (skip && p === current)) continue;
-      if (k-- === 0) return p;
+      target -= weights[p]!;
+      if (target < 0) return p;
     }
-    return current;
+    return Math.max(current, 0);
   }
+}
+
+/** How many of the `count` partitions `candidate` takes. */
+function countOf(count: number, candidate: (p: number) => boolean): number {
+  let n = 0;
+  for (let p = 0; p < count; p++) if (candidate(p)) n++;
+  return n;
 }
 
 /** `partition` has a leader (or leaders are not known). */

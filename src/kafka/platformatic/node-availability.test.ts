@@ -1,0 +1,51 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { NodeAvailability } from "./node-availability.ts";
+import { ProducePipeline } from "./produce-pipeline.ts";
+import { batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
+
+describe("NodeAvailability (partitioner.availability.timeout.ms)", () => {
+  test("a broker that had batches but took none for longer than the timeout is unavailable until it takes one", () => {
+    const nodes = new NodeAvailability(1000);
+    nodes.noted(1, 0, false); // first seen: counts as drained then
+    nodes.noted(1, 1000, false);
+    expect(nodes.unavailable(1)).toBe(false);
+    nodes.noted(1, 1001, false);
+    expect(nodes.unavailable(1)).toBe(true);
+    expect(nodes.unavailable(2)).toBe(false);
+    nodes.noted(1, 1500, true);
+    expect(nodes.unavailable(1)).toBe(false);
+  });
+
+  test("0 (the default) never leaves a broker out", () => {
+    const nodes = new NodeAvailability(0);
+    nodes.noted(1, 0, true);
+    nodes.noted(1, 1_000_000, false);
+    expect(nodes.unavailable(1)).toBe(false);
+  });
+});
+
+describe("ProducePipeline's view of its brokers and queues for the partitioner", () => {
+  test("a broker whose request slots stay full past the timeout is unavailable; queued batches exclude those on the wire", async () => {
+    const broker = new FakeBroker();
+    let now = 0;
+    const s = settings({ idempotent: false, maxInFlight: 1, availabilityTimeoutMs: 1000 });
+    const pipeline = new ProducePipeline(broker, s, () => now);
+    const first = pipeline.append("t", 0, batch(1), 1);
+    await waitFor(() => broker.requests.length === 1);
+    now = 500;
+    const second = pipeline.append("t", 0, batch(2), 1);
+    await waitFor(() => pipeline.queuedBatches("t", 0) === 1);
+    expect(pipeline.leaderUnavailable(1)).toBe(false);
+    now = 1500;
+    const third = pipeline.append("t", 0, batch(3), 1);
+    await waitFor(() => pipeline.leaderUnavailable(1));
+    expect(pipeline.queuedBatches("t", 0)).toBe(2);
+    expect(pipeline.queuedBatches("t", 1)).toBe(0);
+    broker.deliver(0);
+    await waitFor(() => broker.requests.length === 2);
+    expect(pipeline.leaderUnavailable(1)).toBe(false);
+    await broker.deliverUntil(Promise.all([first, second, third]));
+    expect(broker.logs.get("t-0")).toEqual([1, 2, 3]);
+  });
+});

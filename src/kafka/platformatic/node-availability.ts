@@ -1,0 +1,31 @@
+/**
+ * NodeAvailability: when each broker last had batches to take and when it last took some (a Produce
+ * request sent to it), as Java's RecordAccumulator.NodeLatencyStats (readyTimeMs, drainTimeMs). The
+ * producer pipeline notes both at each turn (ProducePipeline.pumpOnce); the sticky partitioner asks
+ * `unavailable` when it picks a partition for keyless records: with partitioner.availability.timeout.ms
+ * > 0 (KIP-794), a broker that had batches but took none for longer has its partitions left out
+ * (a connection that does not come up, a broker that does not answer and holds every request slot).
+ * 0 (the default) turns it off and notes nothing.
+ */
+export class NodeAvailability {
+  private readonly readyAt = new Map<number, number>();
+  private readonly drainedAt = new Map<number, number>();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  /** `node` had batches to send at `now`; `drained`: a request went to it then. */
+  noted(node: number, now: number, drained: boolean): void {
+    if (this.timeoutMs <= 0) return;
+    // A broker first seen counts as drained now, as Java's NodeLatencyStats starts.
+    if (drained || !this.drainedAt.has(node)) this.drainedAt.set(node, now);
+    this.readyAt.set(node, now);
+  }
+
+  /** `node` had batches but took none for more than the timeout (never with timeout 0). */
+  unavailable(node: number): boolean {
+    if (this.timeoutMs <= 0) return false;
+    const ready = this.readyAt.get(node);
+    const drained = this.drainedAt.get(node);
+    return ready !== undefined && drained !== undefined && ready - drained > this.timeoutMs;
+  }
+}
