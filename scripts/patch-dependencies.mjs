@@ -485,6 +485,15 @@ export function readRecordsBatches(reader) {`,
 `,
   },
   {
+    file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",
+    from: `                    retryCallback(new UserError(\`Cannot find broker with node id \${node}\`));`,
+    // edge-gateway patch: a partition without a leader (-1 since the Metadata patch above: a broker stopped while
+    // it was fetched) is asked again after fresh metadata, as the connection pool's missing broker; not a UserError
+    // no retry cures, which failed the sink task for good
+    to: `                    refreshMetadata = true; // edge-gateway patch: retriable, after fresh metadata
+                    retryCallback(new NetworkError(\`Cannot find broker with node id \${node}\`, { canRetry: true, hasStaleMetadata: true }));`,
+  },
+  {
     file: "node_modules/@platformatic/kafka/dist/diagnostic.js",
     from: `    return { operationId: operationId++, ...context };`,
     // edge-gateway patch: every caller passes a fresh object literal; no copy of it per call

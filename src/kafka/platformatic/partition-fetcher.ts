@@ -35,7 +35,7 @@ import {
   type Requested,
   responseIn,
 } from "./fetch-round.ts";
-import { PositionLookups, resolveStartPositions } from "./partition-positions.ts";
+import { leaderIn, PositionLookups, resolveStartPositions } from "./partition-positions.ts";
 import { FetchFailures, keyOf, newPartitionState, type PartitionState } from "./partition-state.ts";
 
 /** Partitions whose batches are with the handler at the same time, at most (as the kafkajs adapter). */
@@ -310,6 +310,12 @@ export class PartitionFetcher {
         (recovered) => (recovered ? this.retryLater() : this.stopWith(failure)),
         (error) => this.stopWith(error),
       );
+    // A broker stopped while it was fetched from: its partitions have no leader now. They wait for one (the pump
+    // skips them and asks metadata again after a backoff) while the others are fetched, as Java's consumer; a
+    // restart of the consumer would wait for every partition's leader before joining, fetching none meanwhile.
+    const md = this.consumer.currentMetadata;
+    if (!response && retriable(failure) && list.some((s) => (leaderIn(md, s.tp)?.id ?? 0) < 0))
+      return this.retryLater();
     if (!response) return this.stopWith(failure);
     const outcome = applyFetchResponse(response, requested, idOf, this.states, failure, {
       log: this.log,

@@ -70,3 +70,26 @@ describe("PartitionLeaders: one topic of several refused (TOPIC_AUTHORIZATION_FA
     expect(asked).toEqual([["a", "refused"], ["a"], ["refused"]]);
   });
 });
+
+describe("PartitionLeaders: a topic with a leaderless partition", () => {
+  test("is asked again after retry.backoff.ms, not metadata.max.age.ms; then at the age again once every partition has a leader", async () => {
+    let answer = [1, -1];
+    const transport = { leaders: async (topics: readonly string[]) => new Map(topics.map((t) => [t, answer])) };
+    const leaders = new PartitionLeaders(
+      transport as unknown as ProduceTransport,
+      100,
+      (m) => new Error(m),
+      1000,
+      () => 0,
+    );
+    await leaders.refresh(["t"]);
+    expect([leaders.expired("t", 99), leaders.expired("t", 100)]).toEqual([false, true]);
+    answer = [1, 2]; // its leader back
+    await leaders.refresh(["t"]);
+    expect([leaders.expired("t", 100), leaders.expired("t", 999), leaders.expired("t", 1000)]).toEqual([
+      false,
+      false,
+      true,
+    ]);
+  });
+});

@@ -17,7 +17,10 @@ const METADATA_ATTEMPTS = 30;
 
 export class PartitionLeaders {
   private readonly leaders = new Map<string, readonly number[]>();
-  /** When each topic's metadata is to be asked again (`now`): metadata.max.age.ms after it was fetched. */
+  /**
+   * When each topic's metadata is to be asked again (`now`): metadata.max.age.ms after it was fetched, retry.backoff.ms
+   * while a partition of it has no leader.
+   */
   private readonly refreshAt = new Map<string, number>();
   /** Leadership may have moved: refresh before sending. */
   stale = false;
@@ -195,7 +198,10 @@ export class PartitionLeaders {
     const at = this.now();
     for (const [t, l] of await this.transport.leaders(topics, force)) {
       this.leaders.set(t, l);
-      this.refreshAt.set(t, at + this.maxAgeMs);
+      // A partition without a leader is asked again after the retry backoff (Java's Metadata requests an update for
+      // any partition error): keyless records avoid it, so no batch of it would ask, and it would stay unused until
+      // metadata.max.age.ms once its leader is back.
+      this.refreshAt.set(t, at + (l.includes(-1) ? this.retryBackoffMs : this.maxAgeMs));
     }
   }
 }
