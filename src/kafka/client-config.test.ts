@@ -55,6 +55,10 @@ describe("producerSettings (Kafka's producer rules)", () => {
     ],
     [{ "batch.size": "-1" }, "Invalid value -1 for configuration batch.size: Value must be at least 0"],
     [
+      { "partitioner.availability.timeout.ms": "-1" },
+      "Invalid value -1 for configuration partitioner.availability.timeout.ms: Value must be at least 0",
+    ],
+    [
       { "compression.type": "brotli" },
       "Invalid value brotli for configuration compression.type: String must be one of: none, gzip, snappy, lz4, zstd",
     ],

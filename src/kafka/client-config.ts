@@ -40,7 +40,7 @@ export interface ProducerSettings {
   ignoreKeys: boolean;
   /** partitioner.adaptive.partitioning.enable: keyless records weigh partitions by their queued batches (KIP-794). */
   adaptivePartitioning: boolean;
-  /** partitioner.availability.timeout.ms: a broker that took no batch this long gets no keyless records (0: off; adaptive only). */
+  /** partitioner.availability.timeout.ms: a broker that took no batch this long gets no keyless records on partitions with queued batches (0: off; adaptive only). */
   availabilityTimeoutMs: number;
   deliveryTimeoutMs: number;
   retries: number;
@@ -200,7 +200,7 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
     bufferMemory: intProp(props, "buffer.memory", 33_554_432),
     ignoreKeys: booleanProp(props, "partitioner.ignore.keys", false),
     adaptivePartitioning: booleanProp(props, "partitioner.adaptive.partitioning.enable", true),
-    availabilityTimeoutMs: intProp(props, "partitioner.availability.timeout.ms", 0),
+    availabilityTimeoutMs: intProp(props, "partitioner.availability.timeout.ms", 0, 0),
     deliveryTimeoutMs: deliveryTimeoutOf(props, requestTimeoutMs),
     retries,
     metadataMaxAgeMs: intProp(props, "metadata.max.age.ms", 300_000, 0),

@@ -182,14 +182,14 @@ export const DECLARED: readonly Declared[] = [
     keys: "partitioner.adaptive.partitioning.enable",
     types: ["producer"],
     effect: "honoured",
-    note: "true (the default): a keyless stick moves to a partition weighed by its queued batches (fewer to a slower broker's); false: each partition with a leader as likely",
+    note: "true (the default): a keyless stick moves to a partition weighed by its queued bytes in batch.size units (Java's queued batches; fewer to a slower broker's); false: each partition with a leader as likely",
     kafkajs: { effect: "ignored", note: "keyless records go round the partitions with a leader, one by one" },
   },
   {
     keys: "partitioner.availability.timeout.ms",
     types: ["producer"],
     effect: "honoured",
-    note: "> 0 with adaptive partitioning: a broker that had batches but took no Produce request this long gets no keyless records until it takes one again",
+    note: "> 0 with adaptive partitioning: a partition with queued batches whose broker had batches but took no Produce request this long gets no keyless records until it takes one again (one with none queued still does, as Java's); at least 0",
     kafkajs: { effect: "ignored", note: "keyless records go round the partitions with a leader, one by one" },
   },
   {

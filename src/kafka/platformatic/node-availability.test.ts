@@ -29,7 +29,8 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
   test("a broker whose request slots stay full past the timeout is unavailable; queued batches exclude those on the wire", async () => {
     const broker = new FakeBroker();
     let now = 0;
-    const s = settings({ idempotent: false, maxInFlight: 1, availabilityTimeoutMs: 1000 });
+    // batch.size 100: each batch here (65 bytes) counts one, two count two.
+    const s = settings({ idempotent: false, maxInFlight: 1, availabilityTimeoutMs: 1000, batchBytes: 100 });
     const pipeline = new ProducePipeline(broker, s, () => now);
     const first = pipeline.append("t", 0, batch(1), 1);
     await waitFor(() => broker.requests.length === 1);
@@ -47,5 +48,17 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
     expect(pipeline.leaderUnavailable(1)).toBe(false);
     await broker.deliverUntil(Promise.all([first, second, third]));
     expect(broker.logs.get("t-0")).toEqual([1, 2, 3]);
+  });
+
+  test("queued batches count in batch.size units (Java's batches fill up to batch.size; ours are one per send)", async () => {
+    const broker = new FakeBroker();
+    const pipeline = new ProducePipeline(broker, settings({ idempotent: false, maxInFlight: 1, batchBytes: 200 }));
+    const sends = [pipeline.append("t", 0, batch(1), 1)];
+    await waitFor(() => broker.requests.length === 1);
+    // Five batches of 65 bytes wait behind the one on the wire: 325 bytes, two batches of 200.
+    for (let n = 2; n <= 6; n++) sends.push(pipeline.append("t", 0, batch(n), 1));
+    expect(pipeline.queuedBatches("t", 0)).toBe(2);
+    await broker.deliverUntil(Promise.all(sends));
+    expect(pipeline.queuedBatches("t", 0)).toBe(0);
   });
 });

@@ -3,8 +3,9 @@
  * request sent to it), as Java's RecordAccumulator.NodeLatencyStats (readyTimeMs, drainTimeMs). The
  * producer pipeline notes both at each turn (ProducePipeline.pumpOnce); the sticky partitioner asks
  * `unavailable` when it picks a partition for keyless records: with partitioner.availability.timeout.ms
- * > 0 (KIP-794), a broker that had batches but took none for longer has its partitions left out
- * (a connection that does not come up, a broker that does not answer and holds every request slot).
+ * > 0 (KIP-794), a broker that had batches but took none for longer has its partitions with queued
+ * batches left out, as Java's partitionReady (a connection that does not come up, a broker that does
+ * not answer and holds every request slot).
  * 0 (the default) turns it off and notes nothing.
  */
 export class NodeAvailability {

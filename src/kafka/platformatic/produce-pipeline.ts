@@ -36,7 +36,7 @@
  */
 import { notSent } from "../send-rejection.ts";
 import { attemptedBatchFailure, NeverSentBatch, notSentAfter } from "./batch-failures.ts";
-import { BatchSettlement } from "./batch-settlement.ts";
+import { BatchSettlement, DEFAULT_BATCH_BYTES } from "./batch-settlement.ts";
 import { PartlyWrittenBatch } from "./batch-split.ts";
 import { isUnknownTopic } from "./errors.ts";
 import { InFlightRequests, type ProducerIdentity } from "./in-flight-requests.ts";
@@ -79,6 +79,8 @@ export interface PipelineSettings {
 
 export class ProducePipeline {
   private readonly partitions = new Map<string, PartitionBatches>();
+  /** The same, by topic and partition number (queuedBatches: no key string per call). */
+  private readonly byTopic = new Map<string, PartitionBatches[]>();
   private readonly leaders: PartitionLeaders;
   private readonly requests: InFlightRequests;
   private readonly id: ProducerIdentity = { producerId: -1n, epoch: -1 };
@@ -157,12 +159,14 @@ export class ProducePipeline {
     return this.leaders.of(topic);
   }
 
-  /** Batches of the partition not on the wire (Java's deque size): adaptive partitioning weighs partitions by it. */
+  /**
+   * Batches of the partition not on the wire, in batch.size units: Java's deque size, whose batches fill up to
+   * batch.size, where ours are one per send (one record a batch for single-record ingest requests). Adaptive
+   * partitioning weighs partitions by it; no key string is made per call (a pick asks it of every partition).
+   */
   queuedBatches(topic: string, partition: number): number {
-    let queued = 0;
-    for (const b of this.partitions.get(partitionKey(topic, partition))?.queue ?? [])
-      if (b.state !== "inflight") queued++;
-    return queued;
+    const bytes = this.byTopic.get(topic)?.[partition]?.queuedBytes ?? 0;
+    return Math.ceil(bytes / (this.s.batchBytes ?? DEFAULT_BATCH_BYTES));
   }
 
   /** Broker `node` had batches but took none for partitioner.availability.timeout.ms (NodeAvailability). */
@@ -191,6 +195,9 @@ export class ProducePipeline {
     if (!part) {
       part = new PartitionBatches(topic, partition, this.s.idempotent);
       this.partitions.set(key, part);
+      const ofTopic = this.byTopic.get(topic) ?? [];
+      ofTopic[partition] = part;
+      this.byTopic.set(topic, ofTopic);
     }
     const refusal = this.s.keepOrderAfterRefusal && since !== undefined ? part.refusal : undefined;
     if (refusal && refusal.at > since!) return Promise.reject(notSentAfter(part, refusal.error));
@@ -224,7 +231,7 @@ export class ProducePipeline {
       uncertain: false,
       ...(split && count > 1 ? { split } : {}),
     };
-    part.queue.push(batch);
+    part.append(batch);
     // Later in this tick: the batches of one send (one per partition) go out in one request.
     if (!this.scheduled) {
       this.scheduled = true;
@@ -251,7 +258,7 @@ export class ProducePipeline {
     this.closed = true;
     this.timer.stop();
     for (const part of this.partitions.values()) {
-      for (const b of part.queue.splice(0)) {
+      for (const b of part.takeAll()) {
         if (b.state === "inflight") b.uncertain = true;
         this.settlement.finish(b, reason);
       }

@@ -135,12 +135,18 @@ describe("StickyPartitioner", () => {
       expect(sticky.current("t", 3, [1, 2, 3])).toBe(0);
     });
 
-    test("partitions of an unavailable broker (partitioner.availability.timeout.ms) are left out; all of them, and the led ones count", () => {
-      expect(firstPicks({ load: load([0, 0, 0], [2]) }, [1, 2, 3], 10)).toEqual([5, 0, 5]);
-      expect(firstPicks({ load: load([0, 0, 0], [1, 2, 3]) }, [1, 2, 3], 9)).toEqual([3, 3, 3]);
-      expect(firstPicks({ load: load([0, 0, 0], [1, 2]) }, [1, 2, -1], 10)).toEqual([5, 5, 0]);
+    test("partitions with queued batches on an unavailable broker (partitioner.availability.timeout.ms) are left out; all of them: uniform among the led ones", () => {
+      expect(firstPicks({ load: load([0, 1, 0], [2]) }, [1, 2, 3], 10)).toEqual([5, 0, 5]);
+      // Every one left out: each as likely (Java's partitioner without load stats), not weighed by the queues.
+      expect(firstPicks({ load: load([1, 3, 1], [1, 2, 3]) }, [1, 2, 3], 9)).toEqual([3, 3, 3]);
+      expect(firstPicks({ load: load([1, 1, 0], [1, 2]) }, [1, 2, -1], 10)).toEqual([5, 5, 0]);
       // Switched off, so is the timeout (as Java's).
-      expect(firstPicks({ adaptive: false, load: load([0, 0, 0], [2]) }, [1, 2, 3], 9)).toEqual([3, 3, 3]);
+      expect(firstPicks({ adaptive: false, load: load([0, 1, 0], [2]) }, [1, 2, 3], 9)).toEqual([3, 3, 3]);
+    });
+
+    test("a partition of an unavailable broker with nothing queued (its batches expired) is a candidate again (Java's partitionReady)", () => {
+      // The broker stalled, its partition's batches expired: nothing queued, so it is not left out for ever.
+      expect(firstPicks({ load: load([0, 0, 0], [2]) }, [1, 2, 3], 9)).toEqual([3, 3, 3]);
     });
   });
 

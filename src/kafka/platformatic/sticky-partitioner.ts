@@ -8,8 +8,14 @@
  * only after batch.size bytes: those would wait too). With adaptive partitioning (Java's default,
  * partitioner.adaptive.partitioning.enable) the pick is weighed by each partition's queued batches,
  * as Java's BuiltInPartitioner.updatePartitionLoadStats: (the longest queue + 1 - its queue), so a
- * slower broker's partitions get fewer new records; and with partitioner.availability.timeout.ms
- * the partitions of a broker that took no request that long are left out (NodeAvailability).
+ * slower broker's partitions get fewer new records. Java's batches fill up to batch.size, ours are one
+ * per send (one record each for single-record ingest requests): a queue counts its bytes in batch.size
+ * units (ProducePipeline.queuedBatches), not its batches, so the skew is Java's for the same bytes.
+ * With partitioner.availability.timeout.ms a partition with queued batches whose broker took no
+ * request that long is left out (NodeAvailability), as Java's RecordAccumulator.partitionReady: one
+ * with none queued stays a candidate (its records would show whether the broker is back). When every
+ * partition is left out, the pick is uniform among those with a leader, as Java's (no load stats).
+ * Unlike Java's, a move never picks the partition it leaves when there is another (Java may).
  * The first partition is random too, so producers of several tasks or gateways do not move in step.
  * A send's keyless records of a topic go to one partition together
  * (one batch, in order; the switch comes after the send), so Produce requests carry few large
@@ -31,7 +37,7 @@ interface Stick {
 
 /** What the producer pipeline tells the partitioner of its partitions and brokers (ProducePipeline). */
 export interface PartitionLoad {
-  /** Batches of the partition not on the wire yet (Java's deque size). */
+  /** Batches of the partition not on the wire yet (Java's deque size), in batch.size units; O(1). */
   queuedBatches(topic: string, partition: number): number;
   /** Broker `node` had batches but took none for partitioner.availability.timeout.ms (never when 0). */
   leaderUnavailable(node: number): boolean;
@@ -95,14 +101,15 @@ export class StickyPartitioner {
   }
 
   /**
-   * A partition at random among the available ones (with a leader, whose broker takes requests), else
-   * among those with a leader, else among all, as Java's nextPartition; another than `current` (-1:
-   * none) when there is another. Each as likely, or weighed by queued batches (adaptive). Once per
-   * stick, not per send: the arrays are made here.
+   * A partition at random among the available ones (with a leader, and not queued up on a broker that takes
+   * no requests), else among those with a leader, else among all, as Java's nextPartition; another than
+   * `current` (-1: none) when there is another. Weighed by queued batches among the available ones
+   * (adaptive), else each as likely. Once per stick, not per send: the arrays are made here.
    */
   private pick(topic: string, count: number, leaders: readonly number[] | undefined, current: number): number {
     const load = this.load;
-    const taking = (p: number) => led(leaders, p) && !(leaders && load?.leaderUnavailable(leaders[p]!));
+    const taking = (p: number) =>
+      led(leaders, p) && !(leaders && load && load.queuedBatches(topic, p) > 0 && load.leaderUnavailable(leaders[p]!));
     let candidate: (p: number) => boolean = taking;
     let candidates = countOf(count, candidate);
     if (candidates === 0) {
@@ -118,7 +125,7 @@ export class StickyPartitioner {
     let longest = 0;
     for (let p = 0; p < count; p++) {
       if (!candidate(p) || (skip && p === current)) continue;
-      weights[p] = load ? load.queuedBatches(topic, p) : 0;
+      weights[p] = load && candidate === taking ? load.queuedBatches(topic, p) : 0;
       longest = Math.max(longest, weights[p]!);
     }
     let total = 0;
