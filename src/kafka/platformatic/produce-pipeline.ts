@@ -324,6 +324,10 @@ export class ProducePipeline {
     if (leaderless) this.wakeAt(now + this.s.retryBackoffMs);
     const maxWireBytes = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
     for (const [node, parts] of byNode) {
+      // "Drained": a request went to the node this turn. Java counts a node drained whenever client.ready(node)
+      // (connected, a request slot free), sent or not. So a node whose batches all wait for something else (a
+      // retry's backoff, the one-batch guard of an idempotent partition) counts as not taking them here: with
+      // partitioner.availability.timeout.ms shorter than that wait its partitions get no keyless records for it.
       let drained = false;
       while (this.requests.count(node) < this.s.maxInFlight) {
         const limits = { maxRequestBytes: this.s.maxRequestBytes, maxWireBytes, wireBytes: this.requests.wireBytes };
