@@ -18,8 +18,8 @@ import { committedOffsets } from "./support/kill-accounting.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
-const PARTITIONS = 3;
-const PER_PARTITION = 300;
+const PARTITIONS = 6;
+const PER_PARTITION = 150;
 const KILL_AT = [150, 450];
 const isPoison = (i: number) => i % 97 === 13;
 const id = (e: { p: number; i: number }) => `${e.p}:${e.i}`;

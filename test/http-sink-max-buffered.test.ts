@@ -28,7 +28,8 @@ const MAX_BUFFERED = 20;
 const SLICE = 10; // max.poll.records: the records of one put
 
 describe("HTTP sink with sink.requests.max-buffered and a slow endpoint", () => {
-  test.each(["platformatic", "kafkajs"])(
+  // Every case has a gateway, topic and connector of its own and mostly waits: they run at once.
+  test.concurrent.each(["platformatic", "kafkajs"])(
     "%s: what the task holds stays within max-buffered plus one slice; every record delivered once",
     async (client) => {
       const kafka = await kafkaBroker();

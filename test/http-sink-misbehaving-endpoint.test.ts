@@ -103,7 +103,8 @@ async function scene(
   return Object.assign(ended, { gw: started, port: server.port as number });
 }
 
-describe("HTTP sink against a misbehaving endpoint, in the gateway", () => {
+// Every case has a gateway, topic and peer of its own and mostly waits: they run at once.
+describe.concurrent("HTTP sink against a misbehaving endpoint, in the gateway", () => {
   test("DELETE while requests hang commits nothing unacknowledged; a 200 with an endless body is delivered", async () => {
     await using dir = await tempDir();
     const topic = uniqueTopic("http-sink-misbehaving");

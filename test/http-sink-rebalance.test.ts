@@ -237,7 +237,9 @@ const SCENARIOS = [
   },
 ] as const;
 
-test.each(SCENARIOS.map((s) => [s.name, s.client, s] as const))(
+// The scenarios share nothing (a gateway, topic, connector and endpoint each) and mostly wait (rebalances, held
+// requests): they run at once.
+test.concurrent.each(SCENARIOS.map((s) => [s.name, s.client, s] as const))(
   "HTTP sink, %s, kafka.client=%s: tasks.max 2 → 3 → 1 → 2, restarts, pause/resume while records flow: all delivered, no gap, commits never ahead",
   async (_name, client, scenario) => {
     const kafka = await kafkaBroker();

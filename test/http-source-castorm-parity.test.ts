@@ -35,7 +35,8 @@ async function withGateway<T>(run: (gw: Gateway) => Promise<T>): Promise<T> {
 const values = async (topic: string, n: number) =>
   (await readTopic(topic, n)).map((r) => r.value?.toString("utf8") ?? "<tombstone>");
 
-test("a records path that selects a JSON null ($.data on {data: null}) makes no record, as castorm's list pointer", async () => {
+// Every case has a gateway, API and topic of its own (withGateway) and mostly waits (polls): they run at once.
+test.concurrent("a records path that selects a JSON null ($.data on {data: null}) makes no record, as castorm's list pointer", async () => {
   using api = startApi((_req, n) => Response.json(n === 1 ? { data: null } : { data: { id: n } }));
   await withGateway(async (gw) => {
     const topic = uniqueTopic("castorm-null");
@@ -74,7 +75,7 @@ async function lowStatusTokenEndpoint() {
   return { url: `http://127.0.0.1:${port}/token`, requests: () => requests, [Symbol.dispose]: () => server.close() };
 }
 
-test("an OAuth2 token endpoint answering 099 is retried as a 5xx (the API's 099 is a 500): the task runs", async () => {
+test.concurrent("an OAuth2 token endpoint answering 099 is retried as a 5xx (the API's 099 is a 500): the task runs", async () => {
   using token = await lowStatusTokenEndpoint();
   using api = startApi((req) =>
     req.headers.get("authorization") === "Bearer t0k3n"
@@ -99,7 +100,7 @@ test("an OAuth2 token endpoint answering 099 is retried as a 5xx (the API's 099 
   });
 }, 60_000);
 
-test("castorm's timestamp parser pattern and zone read a TIMESTAMP offset field (dd/MM/yyyy in Madrid time)", async () => {
+test.concurrent("castorm's timestamp parser pattern and zone read a TIMESTAMP offset field (dd/MM/yyyy in Madrid time)", async () => {
   // Day first, in Madrid time (UTC+2 in summer): 03/07 is July 3rd; a reading as month first
   // (March 7th) would put 02/07 and 03/07 before the initial offset, and UTC would move each by 2 h.
   const events = [
@@ -135,7 +136,7 @@ test("castorm's timestamp parser pattern and zone read a TIMESTAMP offset field 
   });
 }, 60_000);
 
-test("a castorm example config carried over (connector.class and http.url ours): a WARN per castorm key it holds, naming ours", async () => {
+test.concurrent("a castorm example config carried over (connector.class and http.url ours): a WARN per castorm key it holds, naming ours", async () => {
   // castorm's kafka-connect-http-test connector1.json, with this connector's class and http.url.
   using api = startApi(() => Response.json({ issues: [{ key: "A-1", fields: { updated: "2024-01-01T00:00:00Z" } }] }));
   await withGateway(async (gw) => {
@@ -194,7 +195,7 @@ test("a castorm example config carried over (connector.class and http.url ours):
   });
 }, 60_000);
 
-test("castorm's http.response.record.timestamp.pointer: each record's Kafka timestamp is its field's instant", async () => {
+test.concurrent("castorm's http.response.record.timestamp.pointer: each record's Kafka timestamp is its field's instant", async () => {
   using api = startApi(() =>
     Response.json({
       items: [
@@ -231,7 +232,7 @@ test("castorm's http.response.record.timestamp.pointer: each record's Kafka time
   });
 }, 60_000);
 
-test("castorm's http.response.list.order.direction, IMPLICIT by default: a newest-first page with a timestamp pointer reaches Kafka oldest first", async () => {
+test.concurrent("castorm's http.response.list.order.direction, IMPLICIT by default: a newest-first page with a timestamp pointer reaches Kafka oldest first", async () => {
   using api = startApi(() =>
     Response.json([
       { id: 3, at: "2024-07-03T00:00:00Z" },
@@ -300,7 +301,7 @@ async function cursorRun(
   });
 }
 
-test("CURSOR with a timestamp pointer on pages IMPLICIT reverses (explore16 F1): the cursor is the page's greatest id, each record written once", async () => {
+test.concurrent("CURSOR with a timestamp pointer on pages IMPLICIT reverses (explore16 F1): the cursor is the page's greatest id, each record written once", async () => {
   // Ids ascending, event times descending (id 1 the latest), 5 a page after `since`: every page reversed.
   const items = Array.from({ length: 10 }, (_, i) => ({
     id: i + 1,
@@ -315,7 +316,7 @@ test("CURSOR with a timestamp pointer on pages IMPLICIT reverses (explore16 F1):
   });
 }, 60_000);
 
-test("CURSOR on a newest-first API asked since_id, pages IMPLICIT reverses: the cursor is the newest id, the next poll asks after it, each record written once", async () => {
+test.concurrent("CURSOR on a newest-first API asked since_id, pages IMPLICIT reverses: the cursor is the newest id, the next poll asks after it, each record written once", async () => {
   const ids = [1, 2, 3];
   using api = startApi((req) => {
     const since = req.url.searchParams.get("since_id");

@@ -88,7 +88,8 @@ const CASES: Record<string, Case> = {
 };
 
 describe("HTTP source killed with SIGKILL as it asks for a page", () => {
-  test.each(Object.keys(CASES))(
+  // Every case has a gateway, topic and connector of its own and mostly waits: they run at once.
+  test.concurrent.each(Object.keys(CASES))(
     "%s: killed twice mid-poll, every record in Kafka, no page skipped",
     async (paging) => {
       const { page: pageOf, answer, config } = CASES[paging]!;

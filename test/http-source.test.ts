@@ -32,7 +32,8 @@ async function readConnectorTopic(gw: Gateway, connector: string, topic: string,
   }
 }
 
-describe("HTTP source connector in the gateway", () => {
+// Every case has a gateway, API and topic of its own and mostly waits (polls): they run at once.
+describe.concurrent("HTTP source connector in the gateway", () => {
   test("polls TLS and mTLS endpoints with JKS, PKCS12 and PEM stores; validation names bad stores and cross-key errors", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();

@@ -31,12 +31,16 @@ describe("ingest request shapes across broker outages", () => {
     await admin.connect();
     await createTopicsOn(admin, [{ topic, numPartitions: 2 }]);
     await admin.disconnect();
-    await using gw = await startGateway({ dir: dir.path, worker: outageIngestWorker(kafka, dir.file("data")) });
+    // Each outage fails its 30 records through a few ingest.request.timeout.ms (1.5 s) waited out. The producer's
+    // requests time out (and are sent again, idempotently) within one of these (1 s: outageIngestWorker's 2 s is
+    // longer), so that a record can still be acknowledged after such a retry.
+    const worker = { ...outageIngestWorker(kafka, dir.file("data")), "producer.request.timeout.ms": "1000" };
+    await using gw = await startGateway({ dir: dir.path, worker });
     const config = {
       "connector.class": "HttpIngestSource",
       "ingest.path": PATH,
       "kafka.topic": topic,
-      "ingest.request.timeout.ms": "3000",
+      "ingest.request.timeout.ms": "1500",
       "value.converter": "org.apache.kafka.connect.json.JsonConverter",
       "value.converter.schemas.enable": "false",
     };

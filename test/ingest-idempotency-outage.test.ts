@@ -95,7 +95,8 @@ async function settled(send: () => ReturnType<typeof curlPost>, what: string) {
   );
 }
 
-describe.each(["platformatic", "kafkajs"])(
+// Every case has a gateway, topic and connector of its own and mostly waits: they run at once.
+describe.concurrent.each(["platformatic", "kafkajs"])(
   "Idempotency-Key of records that may still be written (kafka.client=%s)",
   (client) => {
     test("held (409, Retry-After) while Kafka does not answer; once it writes them, a retry gets their offsets replayed and each is written once", async () => {

@@ -33,7 +33,7 @@ beforeAll(async () => {
   await createConnector("slow", {
     "ingest.path": "/ingest/slow",
     "ingest.max.concurrent.requests": "2",
-    "ingest.request.timeout.ms": "5000",
+    "ingest.request.timeout.ms": "2500",
   });
   await createConnector("copied", {
     "ingest.path": "/ingest/copied",
@@ -153,7 +153,7 @@ describe("P2.4: slow bodies", () => {
         status: 408,
         body: {
           error_code: 408,
-          message: "The request body did not arrive within 5000 ms (ingest.request.timeout.ms)",
+          message: "The request body did not arrive within 2500 ms (ingest.request.timeout.ms)",
         },
       });
     }

@@ -59,79 +59,99 @@ function shapes(ingest: string, topic: string) {
   };
 }
 
-describe.each(["kafkajs", "platformatic"])("REST Proxy partition look-ups (kafka.client=%s)", (client) => {
-  const suite = suiteGateway({ "ingest.listeners": "http://127.0.0.1:0", "kafka.client": client });
+const CLIENTS = ["kafkajs", "platformatic"] as const;
+const suites = Object.fromEntries(
+  CLIENTS.map((client) => [client, suiteGateway({ "ingest.listeners": "http://127.0.0.1:0", "kafka.client": client })]),
+);
 
-  test("a topic created or grown after a request found it missing or smaller is written at once (explore4 J1)", async () => {
-    const topic = uniqueTopic(`partition-lookup-${client}`);
-    await createIngestConnector(suite.gw, `lookup-${client}`, {
-      "ingest.path": "/lookup",
-      "kafka.topic": topic,
-      "ingest.rest.proxy.enable": "true",
-    });
-    const s = shapes(suite.ingest, topic);
-    const topicNotFound = { error_code: 40401, message: "Topic not found." };
-    const v3TopicNotFound = { id: "e", ...topicNotFound };
-    // Partition 1: partition 0 of a topic that does not exist is created by the shared broker (below).
-    expect([
-      await s.v2Path(1, "missing"),
-      await s.v2Record(1, "missing"),
-      await s.v3(1, "missing"),
-      await s.v3Batch(1, "missing"),
-    ]).toEqual([
-      [404, topicNotFound],
-      [404, topicNotFound],
-      [404, topicNotFound],
-      [207, v3TopicNotFound],
-    ]);
+// Every case has a connector, route and topic of its own on its client's gateway, and mostly waits (look-ups, topics
+// growing): they all run at once.
+describe("REST Proxy partition look-ups", () => {
+  test.concurrent.each(CLIENTS)(
+    "kafka.client=%s: a topic created or grown after a request found it missing or smaller is written at once (explore4 J1)",
+    async (client) => {
+      const suite = suites[client]!;
+      const topic = uniqueTopic(`partition-lookup-${client}`);
+      await createIngestConnector(suite.gw, `lookup-${client}`, {
+        "ingest.path": "/lookup",
+        "kafka.topic": topic,
+        "ingest.rest.proxy.enable": "true",
+      });
+      const s = shapes(suite.ingest, topic);
+      const topicNotFound = { error_code: 40401, message: "Topic not found." };
+      const v3TopicNotFound = { id: "e", ...topicNotFound };
+      // Partition 1: partition 0 of a topic that does not exist is created by the shared broker (below).
+      expect([
+        await s.v2Path(1, "missing"),
+        await s.v2Record(1, "missing"),
+        await s.v3(1, "missing"),
+        await s.v3Batch(1, "missing"),
+      ]).toEqual([
+        [404, topicNotFound],
+        [404, topicNotFound],
+        [404, topicNotFound],
+        [207, v3TopicNotFound],
+      ]);
 
-    await createTopic(topic, 1);
-    expect(await s.v2Path(0, "p0")).toEqual([200, { partition: 0, offset: 0, error_code: null, error: null }]);
-    expect(await s.v2Record(1, "p1 before")).toEqual([404, { error_code: 40402, message: "Partition not found." }]);
-    await growTopic(topic, 2);
-    expect(await s.v2Record(1, "p1")).toEqual([200, { partition: 1, offset: 0, error_code: null, error: null }]);
-    await growTopic(topic, 3);
-    expect(await s.v3(2, "p2")).toEqual([200, { partition_id: 2, error_code: 200 }]);
-    await growTopic(topic, 4);
-    expect(await s.v3Batch(3, "p3")).toEqual([207, { partition_id: 3 }]);
+      await createTopic(topic, 1);
+      expect(await s.v2Path(0, "p0")).toEqual([200, { partition: 0, offset: 0, error_code: null, error: null }]);
+      expect(await s.v2Record(1, "p1 before")).toEqual([404, { error_code: 40402, message: "Partition not found." }]);
+      await growTopic(topic, 2);
+      expect(await s.v2Record(1, "p1")).toEqual([200, { partition: 1, offset: 0, error_code: null, error: null }]);
+      await growTopic(topic, 3);
+      expect(await s.v3(2, "p2")).toEqual([200, { partition_id: 2, error_code: 200 }]);
+      await growTopic(topic, 4);
+      expect(await s.v3Batch(3, "p3")).toEqual([207, { partition_id: 3 }]);
 
-    expect((await readTopic(topic, 4)).map((r) => [r.partition, r.value?.toString()])).toEqual([
-      [0, '"p0"'],
-      [1, '"p1"'],
-      [2, '"p2"'],
-      [3, '"p3"'],
-    ]);
-    expect((await suite.gw.rest.get(`/connectors/lookup-${client}/status`)).body.tasks[0].state).toBe("RUNNING");
-  }, 120_000);
+      expect((await readTopic(topic, 4)).map((r) => [r.partition, r.value?.toString()])).toEqual([
+        [0, '"p0"'],
+        [1, '"p1"'],
+        [2, '"p2"'],
+        [3, '"p3"'],
+      ]);
+      expect((await suite.gw.rest.get(`/connectors/lookup-${client}/status`)).body.tasks[0].state).toBe("RUNNING");
+    },
+    120_000,
+  );
 
   // p3ingest: answered 40401 "Topic not found." where REST Proxy's producer has the brokers create it.
-  test("partition 0 of a topic that does not exist is created by brokers that create topics, and written", async () => {
-    const topic = uniqueTopic(`partition-zero-${client}`);
-    await createIngestConnector(suite.gw, `zero-${client}`, { "ingest.path": "/zero", "kafka.topic": topic });
-    expect(await shapes(suite.ingest, topic).v2Path(0, "first")).toEqual([
-      200,
-      { partition: 0, offset: 0, error_code: null, error: null },
-    ]);
-    expect((await readTopic(topic, 1)).map((r) => [r.partition, r.value?.toString()])).toEqual([[0, '"first"']]);
-  }, 60_000);
+  test.concurrent.each(CLIENTS)(
+    "kafka.client=%s: partition 0 of a topic that does not exist is created by brokers that create topics, and written",
+    async (client) => {
+      const suite = suites[client]!;
+      const topic = uniqueTopic(`partition-zero-${client}`);
+      await createIngestConnector(suite.gw, `zero-${client}`, { "ingest.path": "/zero", "kafka.topic": topic });
+      expect(await shapes(suite.ingest, topic).v2Path(0, "first")).toEqual([
+        200,
+        { partition: 0, offset: 0, error_code: null, error: null },
+      ]);
+      expect((await readTopic(topic, 1)).map((r) => [r.partition, r.value?.toString()])).toEqual([[0, '"first"']]);
+    },
+    60_000,
+  );
 
   // review-p3ingest P1-1: the look-up had the brokers create the topic with their defaults (1
   // partition here) before the connector's own creation, which then found it there.
-  test("partition 0 of a topic the connector creates (topic.creation.*) is created as the connector says", async () => {
-    const topic = uniqueTopic(`partition-zero-created-${client}`);
-    await createIngestConnector(suite.gw, `zero-created-${client}`, {
-      "ingest.path": "/zero-created",
-      "kafka.topic": topic,
-      "ingest.rest.proxy.enable": "true",
-      "topic.creation.default.partitions": "4",
-      "topic.creation.default.replication.factor": "1",
-    });
-    expect(await shapes(suite.ingest, topic).v2Path(0, "first")).toEqual([
-      200,
-      { partition: 0, offset: 0, error_code: null, error: null },
-    ]);
-    expect(await partitionEnds(topic)).toEqual(
-      [0, 1, 2, 3].map((p) => ({ partition: p, low: 0, high: p === 0 ? 1 : 0 })),
-    );
-  }, 60_000);
+  test.concurrent.each(CLIENTS)(
+    "kafka.client=%s: partition 0 of a topic the connector creates (topic.creation.*) is created as the connector says",
+    async (client) => {
+      const suite = suites[client]!;
+      const topic = uniqueTopic(`partition-zero-created-${client}`);
+      await createIngestConnector(suite.gw, `zero-created-${client}`, {
+        "ingest.path": "/zero-created",
+        "kafka.topic": topic,
+        "ingest.rest.proxy.enable": "true",
+        "topic.creation.default.partitions": "4",
+        "topic.creation.default.replication.factor": "1",
+      });
+      expect(await shapes(suite.ingest, topic).v2Path(0, "first")).toEqual([
+        200,
+        { partition: 0, offset: 0, error_code: null, error: null },
+      ]);
+      expect(await partitionEnds(topic)).toEqual(
+        [0, 1, 2, 3].map((p) => ({ partition: p, low: 0, high: p === 0 ? 1 : 0 })),
+      );
+    },
+    60_000,
+  );
 });

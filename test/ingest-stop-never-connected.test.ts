@@ -14,7 +14,8 @@ import { waitFor } from "./support/wait-for.ts";
 
 const REQUESTS = 3;
 
-describe.each(["platformatic", "kafkajs"])("kafka.client=%s", (client) => {
+// Every case has a gateway, topic and connector of its own and mostly waits: they run at once.
+describe.concurrent.each(["platformatic", "kafkajs"])("kafka.client=%s", (client) => {
   test("SIGTERM while the never-connected producer's send is retried: every waiting request answers 503 (not written), not 500", async () => {
     await using dir = await tempDir(`ingest-stop-never-${client}-`);
     const closed = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });

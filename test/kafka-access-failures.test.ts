@@ -48,7 +48,8 @@ async function runningTask(gw: Gateway, connector: string) {
   );
 }
 
-describe.each(["platformatic", "kafkajs"])(
+// Each case has a gateway, topics and connectors of its own and mostly waits (failures, restarts): they run at once.
+describe.concurrent.each(["platformatic", "kafkajs"])(
   "a task whose Kafka client cannot authenticate (kafka.client=%s)",
   (client) => {
     test("goes FAILED at once with the authentication failure in its trace and one ERROR line for it (a source task: after its send callback's); fixing the config runs it", async () => {

@@ -1181,10 +1181,11 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     const kafka = await testClient();
     const shrinker = kafka.admin();
     await shrinker.connect();
+    // The default client's failure comes at delivery.timeout.ms, which this test waits out.
     const properties = {
       "bootstrap.servers": info.bootstrap,
-      "delivery.timeout.ms": "6000",
-      "request.timeout.ms": "3000",
+      "delivery.timeout.ms": "2000",
+      "request.timeout.ms": "1000",
     };
     const keyed = (key: string, value: string) => ({
       topic,

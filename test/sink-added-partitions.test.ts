@@ -32,7 +32,8 @@ async function growToFour(admin: Admin, topic: string): Promise<void> {
 /** The records of every partition, values 3..5 on all four after the change, each once and in order. */
 const ALL_FOUR = { "0": [0, 1, 2, 3, 4, 5], "1": [0, 1, 2, 3, 4, 5], "2": [3, 4, 5], "3": [3, 4, 5] };
 
-test.each([
+// Every case of this file has a gateway, topic and group of its own and mostly waits (rebalances): they run at once.
+test.concurrent.each([
   ["platformatic", "RUNNING"],
   ["kafkajs", "RUNNING"],
   ["platformatic", "PAUSED"],
@@ -84,7 +85,7 @@ test.each([
 );
 
 // review-partfix P3: every member's watch saw the change and rejoined: two rebalances for one change.
-test.each(["platformatic", "kafkajs"] as const)(
+test.concurrent.each(["platformatic", "kafkajs"] as const)(
   "kafka.client=%s, tasks.max=2: partitions added are assigned in one rebalance, each record delivered once",
   async (client) => {
     await using dir = await tempDir();

@@ -30,7 +30,8 @@ const position = (offset: number) =>
 /** The group protocol both clients' members prefer (Java's RoundRobinAssignor's name, mixproto). */
 const PROTOCOL = "roundrobin";
 
-test.each([["platformatic"], ["kafkajs"]] as const)(
+// Every case of this file has a gateway, topic and group of its own and mostly waits (rebalances): they run at once.
+test.concurrent.each([["platformatic"], ["kafkajs"]] as const)(
   "kafka.client=%s: a sink task's consumer logs its join, assignment, starting positions and leave as Java's consumer",
   async (client) => {
     const kafka = await kafkaBroker();
@@ -145,7 +146,7 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
   120_000,
 );
 
-test.each([["platformatic"], ["kafkajs"]] as const)(
+test.concurrent.each([["platformatic"], ["kafkajs"]] as const)(
   "kafka.client=%s: a member that owns no partition says it revokes none when it rejoins, as Java's eager rebalance",
   async (client) => {
     const kafka = await kafkaBroker();

@@ -48,7 +48,9 @@ async function produce(topic: string, values: string[]): Promise<void> {
   }
 }
 
-test.each(["kafkajs", "platformatic"])(
+// The tests share the broker only (topics, groups and client ids of their own each) and mostly wait (kafkajs' ~5 s for a
+// topic's creation): they run at once.
+test.concurrent.each(["kafkajs", "platformatic"])(
   "kafka.client=%s, allow.auto.create.topics=true (the default), brokers that do not create topics: a sink whose topic is deleted goes on with its other topic",
   async (client) => {
     await using dir = await tempDir();
@@ -92,7 +94,7 @@ test.each(["kafkajs", "platformatic"])(
 // review-kjsjoin P3-1: every start of a kafkajs consumer with a listed topic missing waited ~5 s for
 // its creation (about 50 Metadata requests), also at each restart (a crash, the watch's); now once
 // per topic in the consumer's life, and a start that does not wait makes one look-up of the topics.
-test("kafka.client=kafkajs, allow.auto.create.topics=true: a listed topic the brokers do not create is waited for at the consumer's first start only", async () => {
+test.concurrent("kafka.client=kafkajs, allow.auto.create.topics=true: a listed topic the brokers do not create is waited for at the consumer's first start only", async () => {
   const kept = uniqueTopic("refused-once-kept");
   const missing = uniqueTopic("refused-once-missing");
   await createTopicsOn(admin, [{ topic: kept, numPartitions: 1 }]);

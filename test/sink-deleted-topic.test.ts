@@ -17,7 +17,8 @@ import { startPartitionedFileSink } from "./support/partitioned-file-sink.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
-test.each([
+// Each case has a gateway, topics and group of its own and mostly waits (rejoins, metadata look-ups): they run at once.
+test.concurrent.each([
   ["platformatic", "1", "200"],
   ["platformatic", "2", "30000"],
   ["kafkajs", "1", "200"],

@@ -31,7 +31,8 @@ const PER_PARTITION = 200;
 const sinkGateway = (dir: TempDir, client: string, name: string, topic: string, worker: Record<string, string> = {}) =>
   sinkGatewayOf(dir, client, [{ name, config: { file: dir.file("out.txt"), topics: topic } }], worker);
 
-describe.each(["kafkajs", "platformatic"])("kafka.client=%s", (client) => {
+// Every case has its gateways, topic and group of its own and mostly waits (rebalances): they run at once.
+describe.concurrent.each(["kafkajs", "platformatic"])("kafka.client=%s", (client) => {
   test("a second gateway's task of the same connector name joins beside the first's: every record written once, the first stays RUNNING", async () => {
     const topic = uniqueTopic("fleet");
     const name = `fleet-${topic}`;

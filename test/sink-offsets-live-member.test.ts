@@ -53,7 +53,8 @@ async function stoppedSinkWithGroup(client: (typeof CLIENTS)[number], prefix: st
   return { name, groupId: `connect-${name}`, gw, admin, offsets, [Symbol.asyncDispose]: () => owned.disposeAsync() };
 }
 
-test.each(CLIENTS)(
+// Every case of this file has a gateway, topic and group of its own and mostly waits (rebalances): they run at once.
+test.concurrent.each(CLIENTS)(
   "kafka.client=%s: a live member of the group refuses PATCH and DELETE …/offsets as Connect does",
   async (client) => {
     await using sink = await stoppedSinkWithGroup(client, "sink-live-member");
@@ -99,7 +100,7 @@ test.each(CLIENTS)(
   120_000,
 );
 
-test.each(CLIENTS)(
+test.concurrent.each(CLIENTS)(
   "kafka.client=%s: DELETE …/offsets deletes the connector's group, and succeeds again once it is gone",
   async (client) => {
     await using sink = await stoppedSinkWithGroup(client, "sink-reset-group");

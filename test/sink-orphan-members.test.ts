@@ -22,7 +22,8 @@ import { waitFor } from "./support/wait-for.ts";
 const PER_PARTITION = 50;
 const WORKER = { "consumer.session.timeout.ms": "300000" };
 
-describe.each(["kafkajs", "platformatic"])("kafka.client=%s", (client) => {
+// Every case has a gateway, topic and connector of its own and mostly waits: they run at once.
+describe.concurrent.each(["kafkajs", "platformatic"])("kafka.client=%s", (client) => {
   test("tasks.max reduced from 3 to 1 while the gateway was down after a kill -9: the dead members of tasks 1 and 2 are removed, the group is Stable with task 0 at once", async () => {
     const topic = uniqueTopic("orphan-tasks");
     const name = `orphan-${topic}`;

@@ -67,7 +67,8 @@ async function pausedWhileDegraded(
 
 const STRING_VALUES = { "value.converter": "org.apache.kafka.connect.storage.StringConverter" };
 
-describe("a source task retrying its send goes PAUSED on pause; its records are written once", () => {
+// Every case has a gateway, topic and peer of its own and mostly waits: they run at once.
+describe.concurrent("a source task retrying its send goes PAUSED on pause; its records are written once", () => {
   test("FileStream source", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();

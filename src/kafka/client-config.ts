@@ -45,6 +45,8 @@ export interface ProducerSettings {
   deliveryTimeoutMs: number;
   retries: number;
   metadataMaxAgeMs: number;
+  /** retry.backoff.max.ms: the longest wait between metadata refreshes that find a partition without a leader. */
+  retryBackoffMaxMs: number;
 }
 
 export interface ConsumerSettings {
@@ -204,6 +206,7 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
     deliveryTimeoutMs: deliveryTimeoutOf(props, requestTimeoutMs),
     retries,
     metadataMaxAgeMs: intProp(props, "metadata.max.age.ms", 300_000, 0),
+    retryBackoffMaxMs: intProp(props, "retry.backoff.max.ms", 1000, 0),
   };
 }
 

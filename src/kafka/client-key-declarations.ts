@@ -26,6 +26,8 @@ const KAFKAJS_RETRIES = {
   note: "kafkajs retries 3 times; the runtime retries sends itself",
 } as const;
 
+const NO_EXPONENTIAL_BACKOFF = "no exponential backoff: retries and reconnects wait retry.backoff.ms";
+
 export const DECLARED: readonly Declared[] = [
   {
     keys: "bootstrap.servers client.id ssl.protocol ssl.enabled.protocols ssl.cipher.suites ssl.endpoint.identification.algorithm request.timeout.ms retry.backoff.ms socket.connection.setup.timeout.ms",
@@ -48,9 +50,22 @@ export const DECLARED: readonly Declared[] = [
     note: "JVM security providers; the gateway's TLS is Node's (OpenSSL) with the same stores and protocols",
   },
   {
-    keys: "retry.backoff.max.ms reconnect.backoff.ms reconnect.backoff.max.ms socket.connection.setup.timeout.max.ms",
+    keys: "reconnect.backoff.ms reconnect.backoff.max.ms socket.connection.setup.timeout.max.ms",
     effect: "ignored",
-    note: "no exponential backoff: retries and reconnects wait retry.backoff.ms",
+    note: NO_EXPONENTIAL_BACKOFF,
+  },
+  {
+    keys: "retry.backoff.max.ms",
+    types: ["consumer", "admin"],
+    effect: "ignored",
+    note: NO_EXPONENTIAL_BACKOFF,
+  },
+  {
+    keys: "retry.backoff.max.ms",
+    types: ["producer"],
+    effect: "honoured",
+    note: "the waits that start at retry.backoff.ms double up to it, with ±20 % jitter, as Java's (KIP-580): a batch's before each of its retries, and the one between metadata requests while a partition has no leader (or metadata fails)",
+    kafkajs: { effect: "ignored", note: "kafkajs backs off its own retries" },
   },
   { keys: "connections.max.idle.ms", effect: "ignored", note: "connections stay open until the client closes" },
   { keys: "client.dns.lookup", effect: "ignored", note: "the host's resolver picks the address" },

@@ -38,6 +38,7 @@ function sweeper(
   const infos: string[] = [];
   const admins: (Config | undefined)[] = [];
   const resolved: Config[] = [];
+  const inFlight = new Map<string, Promise<void>>();
   const logs = new LogManager({
     sink: (line) => {
       if (line.includes(" WARN ")) warnings.push(line);
@@ -62,6 +63,7 @@ function sweeper(
         },
         log: logs.get("org.apache.kafka.connect.runtime.Worker"),
         clock,
+        inFlight,
       },
       only,
     );
@@ -232,8 +234,16 @@ describe("fenceOrphanMembers", () => {
 
   // p3misc: a coordinator loading __consumer_offsets made the sweep give up at once until the next start.
   describe("when the group coordinator is not ready", () => {
-    /** MemoryKafka's admin, whose describes are answered `kafkaError` while `refusing()` says so; `asked` counts them. */
-    function notReady(kafka: () => MemoryKafka, kafkaError: string, refusing: (asked: number) => boolean) {
+    /**
+     * MemoryKafka's admin, whose describes are answered `kafkaError` while `refusing()` says so, the others once
+     * `answered` resolves; `asked` counts them.
+     */
+    function notReady(
+      kafka: () => MemoryKafka,
+      kafkaError: string,
+      refusing: (asked: number) => boolean,
+      answered: Promise<void> = Promise.resolve(),
+    ) {
       const counter = { asked: 0 };
       const admin = async (): Promise<KafkaAdmin> => {
         const real = await kafka().admin();
@@ -245,12 +255,44 @@ describe("fenceOrphanMembers", () => {
                 new RetriableError(`Failed to describe consumer group ${groupId}: ${kafkaError}`),
                 kafkaError,
               );
+            await answered;
             return real.groupMembers(groupId);
           },
         };
       };
       return { admin, counter };
     }
+
+    // p3misc P3: a start's sweep retrying overlapped the reconfiguration's; both removed (and logged) the same ids.
+    test("a connector's second sweep, asked for while its first retries, runs after it: each dead member is removed and logged once", async () => {
+      const clock = new ManualClock();
+      const answer = Promise.withResolvers<void>();
+      const refusals = notReady(
+        () => s.kafka,
+        "COORDINATOR_LOAD_IN_PROGRESS",
+        (asked) => asked === 1,
+        answer.promise,
+      );
+      const s = sweeper({}, refusals.admin, undefined, undefined, clock);
+      s.given("gone", "connect-gone", client("gone", 0), "g-0");
+      const atStart = s.sweep();
+      await waitFor(() => clock.pending === 1, { what: "the start's sweep pausing" });
+      const afterReconfiguration = s.sweep(["gone"]);
+      const asked = refusals.counter.asked;
+      clock.advanceToNext();
+      await waitFor(() => refusals.counter.asked > asked, { what: "the start's sweep asking again" });
+      answer.resolve();
+      await Promise.all([atStart, afterReconfiguration]);
+      expect({ group: s.inGroup("connect-gone"), kept: s.kept(), infos: s.infos, warnings: s.warnings }).toEqual({
+        group: [],
+        kept: [],
+        infos: [
+          "Removed the dead consumer g-0 (client connector-consumer-gone-0) of connector gone's former sink task from group connect-gone",
+        ],
+        warnings: [],
+      });
+      expect(refusals.counter.asked).toBe(2);
+    });
 
     test.each(["COORDINATOR_LOAD_IN_PROGRESS", "COORDINATOR_NOT_AVAILABLE", "NOT_COORDINATOR"])(
       "asks again with backoff when answered %s, as Java's admin client, and removes the members",

@@ -14,7 +14,9 @@
  * NOT_COORDINATOR) is asked again with backoff, as Java's admin client retries these until its
  * default.api.timeout.ms, but no more once the worker stops: the longest pause (retry.backoff.max.ms)
  * is well within the stop's wait. A sweep that fails (Kafka not reached, a refused ACL, a coordinator
- * still not ready) logs one WARN per connector and keeps its ids for the next one.
+ * still not ready) logs one WARN per connector and keeps its ids for the next one. A connector's
+ * sweeps run one after the other (`inFlight`): one asked for while another retries (a reconfiguration
+ * during the start's) reads the ids once that one is done, so no id is removed, and logged, twice.
  */
 import type { Config } from "../api/connector.ts";
 import { COORDINATOR_NOT_READY } from "../kafka/coordinator-wait-policy.ts";
@@ -23,7 +25,7 @@ import { adminGroup, fenceOwnPredecessors } from "../kafka/own-predecessors.ts";
 import { kafkaErrorOf } from "../kafka/send-rejection.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import type { ConsumerMemberStore, StoredMember } from "../store/consumer-member-store.ts";
-import { type BackoffPolicy, retry } from "../util/backoff.ts";
+import { kafkaClientBackoff, retry } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { WorkerConfig } from "../worker-config.ts";
@@ -55,10 +57,12 @@ export interface OrphanSweepDeps {
   readonly log: Logger;
   /** The pauses between a not-ready coordinator's answers and their bound run on it. */
   readonly clock?: Clock;
+  /** Each connector's last sweep asked for (running, or waiting for the one before it); kept by the caller across sweeps. */
+  readonly inFlight: Map<string, Promise<void>>;
 }
 
-/** Java's admin client defaults: retry.backoff.ms growing to retry.backoff.max.ms. */
-const COORDINATOR_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 1_000 };
+/** Java's admin client defaults, as it backs off: retry.backoff.ms doubling to retry.backoff.max.ms, ±20 % jitter. */
+const COORDINATOR_BACKOFF = (attempt: number) => kafkaClientBackoff(100, 1_000, attempt, Math.random);
 /** How long a group's not-ready coordinator is asked again: Java's admin default.api.timeout.ms. */
 export const COORDINATOR_RETRY_TIMEOUT_MS = 60_000;
 
@@ -156,28 +160,41 @@ async function sweepConnector(deps: OrphanSweepDeps, name: string, rows: readonl
   });
 }
 
-/** Sweeps the orphaned member ids of `connectors` (every connector with ids kept when none named). */
-export async function fenceOrphanMembers(deps: OrphanSweepDeps, connectors?: readonly string[]): Promise<void> {
-  const byConnector = new Map<string, StoredMember[]>();
+/** The member ids kept of `connectors`' consumers (every connector's when none named); undefined, said, when they cannot be read. */
+function storedMembers(deps: OrphanSweepDeps, connectors?: readonly string[]): StoredMember[] | undefined {
   try {
-    for (const row of deps.members.all()) {
-      if (connectors && !connectors.includes(row.connector)) continue;
-      const rows = byConnector.get(row.connector);
-      if (rows) rows.push(row);
-      else byConnector.set(row.connector, [row]);
-    }
+    return deps.members.all().filter((row) => !connectors || connectors.includes(row.connector));
   } catch (error) {
     deps.log.warn("Could not read the member ids of sink consumers whose tasks no longer run", error);
-    return;
+    return undefined;
   }
-  await Promise.all(
-    [...byConnector].map(([name, rows]) =>
-      sweepConnector(deps, name, rows).catch((error) =>
-        deps.log.warn(
-          `Could not remove the dead consumers of connector ${name}'s former sink tasks from their groups; trying again at the next start`,
-          error,
-        ),
+}
+
+/** Sweeps the connector's ids as they are once its sweep in flight, if any, is done. Never rejects. */
+function afterInFlight(deps: OrphanSweepDeps, name: string): Promise<void> {
+  const sweep = async () => {
+    // The worker stopped meanwhile (its stores may be closed): the ids stay for the next start.
+    if (deps.stopping()) return;
+    const rows = storedMembers(deps, [name]);
+    if (!rows || rows.length === 0) return;
+    await sweepConnector(deps, name, rows).catch((error) =>
+      deps.log.warn(
+        `Could not remove the dead consumers of connector ${name}'s former sink tasks from their groups; trying again at the next start`,
+        error,
       ),
-    ),
-  );
+    );
+  };
+  const next = (deps.inFlight.get(name) ?? Promise.resolve()).then(sweep);
+  deps.inFlight.set(name, next);
+  void next.finally(() => {
+    if (deps.inFlight.get(name) === next) deps.inFlight.delete(name);
+  });
+  return next;
+}
+
+/** Sweeps the orphaned member ids of `connectors` (every connector with ids kept when none named). */
+export async function fenceOrphanMembers(deps: OrphanSweepDeps, connectors?: readonly string[]): Promise<void> {
+  const rows = storedMembers(deps, connectors);
+  if (!rows) return;
+  await Promise.all([...new Set(rows.map((row) => row.connector))].map((name) => afterInFlight(deps, name)));
 }

@@ -83,6 +83,8 @@ export class Worker {
   private readonly taskValues = new WeakMap<WorkerTask, ResolvedValues>();
   private readonly abandoned = new AbandonedTasks();
   private readonly admins: WorkerAdmin;
+  /** Each connector's orphan sweep in flight: its next one waits for it (orphan-members.ts). */
+  private readonly orphanSweeps = new Map<string, Promise<void>>();
   /** Connector and task startup outcomes (Connect's connector/task-startup-* worker metrics). */
   readonly startups = new WorkerStartupMetrics();
 
@@ -147,6 +149,7 @@ export class Worker {
           config ? this.admins.withConnectorAdmin(config, use) : use(await this.admins.shared()),
         log: this.deps.logs.get("org.apache.kafka.connect.runtime.Worker"),
         clock: this.deps.clock,
+        inFlight: this.orphanSweeps,
       },
       connectors,
     );

@@ -229,6 +229,17 @@ describe("SpoolTable", () => {
     expect([...table.commit([rows("c1", ["c", "d"])], [])]).toEqual([101, 102]);
     table.close();
   });
+
+  test("raiseSequence raises the file's sequence only above every one it issued (an offset an operator wrote)", async () => {
+    await using dir = await tempDir("spool-db-");
+    const table = new SpoolTable(openSpoolDatabase(dir.path));
+    table.commit([rows("c1", ["a", "b"])], []);
+    expect([table.raiseSequence(2), table.raiseSequence(10)]).toEqual([false, true]);
+    expect(table.deleteThrough("c1", 10)).toBe(true);
+    expect(read(table, "c1")).toEqual([]);
+    expect([...table.commit([rows("c1", ["c"])], [])]).toEqual([11]);
+    table.close();
+  });
 });
 
 describe("a spool file of schema version 2 (one record per row)", () => {

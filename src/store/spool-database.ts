@@ -199,14 +199,7 @@ export class SpoolTable {
    * and returns false.
    */
   deleteThrough(partition: string, seq: number): boolean {
-    const issued = this.issuedQuery.get();
-    if (seq > (issued?.seq ?? 0)) {
-      this.db.transaction(() => {
-        if (issued) this.db.run("UPDATE sqlite_sequence SET seq = ? WHERE name = 'spool'", [seq]);
-        else this.db.run("INSERT INTO sqlite_sequence (name, seq) VALUES ('spool', ?)", [seq]);
-      })();
-      return false;
-    }
+    if (this.raiseSequence(seq)) return false;
     // The row holding `seq` and later records stays; its records up to `seq` count as deleted
     // (and it goes if the rest were deleted before). Memory changes only once the transaction
     // committed: a failed one leaves memory as the file is.
@@ -226,6 +219,21 @@ export class SpoolTable {
     this.reader.forget(partition);
     if (next && flags) this.acks.restore(partition, next.seq, next.record_count, flags);
     else if (next) this.acks.forget(next.seq);
+    return true;
+  }
+
+  /**
+   * Raises the file's sequence to `seq` when it is above every sequence the file issued (returns true): new rows come
+   * after it. An offset an operator writes above them (PATCH .../offsets) is then one of this file, not taken at the
+   * next start for that of a file lost since.
+   */
+  raiseSequence(seq: number): boolean {
+    const issued = this.issuedQuery.get();
+    if (seq <= (issued?.seq ?? 0)) return false;
+    this.db.transaction(() => {
+      if (issued) this.db.run("UPDATE sqlite_sequence SET seq = ? WHERE name = 'spool'", [seq]);
+      else this.db.run("INSERT INTO sqlite_sequence (name, seq) VALUES ('spool', ?)", [seq]);
+    })();
     return true;
   }
 

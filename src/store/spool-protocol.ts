@@ -75,6 +75,8 @@ export type ToWorker =
       readonly limit: number;
     }
   | { readonly op: "deleteThrough"; readonly id: number; readonly partition: string; readonly seq: number }
+  /** Raises the file's sequence to `seq` unless it issued it already (SpoolTable.raiseSequence). */
+  | { readonly op: "raiseSequence"; readonly id: number; readonly seq: number }
   /** The partition's drainer stopped: the worker drops what it keeps in memory for it (no answer). */
   | { readonly op: "release"; readonly partition: string }
   | { readonly op: "close"; readonly id: number };

@@ -200,6 +200,16 @@ export class SpoolStore {
     return !(reply.op === "done" && reply.unknownSeq);
   }
 
+  /**
+   * Raises the file's sequence to `seq` unless it issued it already: new rows come after it, so an offset `seq`
+   * written by an operator is one of this file at the next start (deleteThrough), not one of a file lost since.
+   */
+  async raiseSequence(seq: number): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.closing) throw new StoreError("The spool is closing");
+    await this.channel.call({ op: "raiseSequence", id: this.channel.id(), seq });
+  }
+
   /** Bytes of a partition's rows (no query: the counts kept in memory). */
   heldBytes(partition: string): number {
     return this.counts.stats(partition).bytes;

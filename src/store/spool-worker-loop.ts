@@ -21,7 +21,7 @@
  * and held ones run before any read (which must not return their records), deleteThrough, release
  * or close. A failed commit answers `failed` for its appends (their requests are refused) and keeps
  * its deletes for the next transaction; the first failure after a commit posts a warning, and the
- * next commit that works an info line (a full disk logs twice, not once per refused request). Reads, deleteThrough, release and close run in order
+ * next commit that works an info line (a full disk logs twice, not once per refused request). Reads, deleteThrough, raiseSequence, release and close run in order
  * between them.
  *
  * Deletes that failed (a full disk: SQLite needs room in the WAL to delete) do not wait for the
@@ -297,6 +297,11 @@ export class SpoolWorkerLoop {
             stats: table.statsOf(m.partition),
             ...(known ? {} : { unknownSeq: true }),
           });
+          return;
+        }
+        case "raiseSequence": {
+          this.requireTable().raiseSequence(m.seq);
+          this.post({ op: "done", id: m.id });
           return;
         }
         case "close": {

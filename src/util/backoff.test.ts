@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { backoffDelay, parseRetryAfter, retry } from "./backoff.ts";
+import { backoffDelay, kafkaClientBackoff, parseRetryAfter, retry } from "./backoff.ts";
 import { ManualClock } from "./manual-clock.ts";
 
 class Flaky extends Error {
@@ -61,6 +61,36 @@ describe("backoffDelay", () => {
   });
 });
 
+describe("kafkaClientBackoff (Java's ExponentialBackoff of retry.backoff.ms and retry.backoff.max.ms)", () => {
+  const middle = () => 0.5; // the jitter's factor 1
+  test.each([
+    [0, 100],
+    [1, 200],
+    [2, 400],
+    [3, 800],
+    [4, 1000],
+    [40, 1000],
+  ])(
+    "after %d failures, the jitter's middle drawn, it waits %d ms (doubling from 100 up to 1000)",
+    (attempts, expected) => {
+      expect(kafkaClientBackoff(100, 1000, attempts, middle)).toBe(expected);
+    },
+  );
+
+  test("the jitter is ±20 %, truncated, never past the most", () => {
+    expect(kafkaClientBackoff(100, 1000, 0, () => 0)).toBe(80);
+    expect(kafkaClientBackoff(100, 1000, 0, () => 0.999_999)).toBe(119);
+    expect(kafkaClientBackoff(100, 1000, 4, () => 0)).toBe(800);
+    expect(kafkaClientBackoff(100, 1000, 4, () => 0.999_999)).toBe(1000);
+  });
+
+  test("a first wait above the most is the most, constant and without jitter; 0 stays 0", () => {
+    expect([0, 1, 5].map((a) => kafkaClientBackoff(60_000, 1000, a, () => 0))).toEqual([1000, 1000, 1000]);
+    expect(kafkaClientBackoff(100, 100, 3, () => 0)).toBe(100);
+    expect(kafkaClientBackoff(0, 1000, 3, () => 0)).toBe(0);
+  });
+});
+
 describe("parseRetryAfter", () => {
   const now = Date.UTC(2026, 0, 1, 12, 0, 0);
   test.each([
@@ -104,6 +134,22 @@ describe("retry", () => {
         ["failure 2", 1, 200],
         ["failure 3", 2, 250],
       ]);
+    });
+  });
+
+  describe("when the policy is a function of the attempt (kafkaClientBackoff's)", () => {
+    test("waits the delay it gives for each retry", async () => {
+      const clock = new ManualClock();
+      const flaky = failing(3);
+      const result = retry(flaky.op, {
+        policy: (attempt) => kafkaClientBackoff(100, 1_000, attempt, () => 0.75),
+        maxAttempts: Number.POSITIVE_INFINITY,
+        clock,
+        classify: always,
+      });
+      while (clock.advanceToNext() || flaky.attempts.length < 4) await settle();
+      expect(await result).toBe("ok");
+      expect(clock.sleeps).toEqual([110, 220, 440]); // longer (a factor 1.1 drawn): Java's jitter goes both ways
     });
   });
 

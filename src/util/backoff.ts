@@ -30,6 +30,24 @@ export function backoffDelay(policy: BackoffPolicy, attempt: number, random: () 
   return Math.round(capped * (1 - jitter * random()));
 }
 
+/** CommonClientConfigs.RETRY_BACKOFF_JITTER. */
+const KAFKA_CLIENT_JITTER = 0.2;
+
+/**
+ * The wait after `attempts` failures as Java's Kafka clients compute it (ExponentialBackoff, as KIP-580 set it up for
+ * retry.backoff.ms and retry.backoff.max.ms): `initialMs · 2^attempts`, the exponent capped where it reaches `maxMs`,
+ * times a factor drawn from [0.8, 1.2), truncated and capped at `maxMs`. An `initialMs` above `maxMs` makes it a
+ * constant `maxMs`, as Java's (which warns about that configuration).
+ */
+export function kafkaClientBackoff(initialMs: number, maxMs: number, attempts: number, random: () => number): number {
+  const initial = Math.min(initialMs, maxMs);
+  if (maxMs <= initial) return initial;
+  // ln(a)/ln(2) as Java computes it: Math.log2 rounds the other way (2 ** it is 999.99… ms, not 1000, at the cap).
+  const exponent = Math.min(attempts, Math.log(maxMs / Math.max(initial, 1)) / Math.log(2));
+  const factor = 1 - KAFKA_CLIENT_JITTER + 2 * KAFKA_CLIENT_JITTER * random();
+  return Math.min(Math.trunc(factor * initial * 2 ** exponent), maxMs);
+}
+
 const DAY_NAME = /^(mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s/i;
 
 /**
@@ -57,7 +75,8 @@ export interface RetryVerdict {
 }
 
 export interface RetryOptions {
-  readonly policy: BackoffPolicy;
+  /** How delays grow, or the delay before retry number `attempt + 1` itself (`kafkaClientBackoff`'s, say). */
+  readonly policy: BackoffPolicy | ((attempt: number) => number);
   /** Attempts in total, the first included; `Infinity` retries until success, timeout or abort. */
   readonly maxAttempts: number;
   /**
@@ -100,7 +119,8 @@ export async function retry<T>(op: (attempt: number) => Promise<T>, o: RetryOpti
       if (o.signal?.aborted) throw abortReason(o.signal);
       const verdict = o.classify(error);
       if (!verdict.retriable || attempt + 1 >= o.maxAttempts) throw error;
-      let delay = verdict.delayMs ?? Math.max(verdict.minDelayMs ?? 0, backoffDelay(o.policy, attempt, o.random));
+      const computed = typeof o.policy === "function" ? o.policy(attempt) : backoffDelay(o.policy, attempt, o.random);
+      let delay = verdict.delayMs ?? Math.max(verdict.minDelayMs ?? 0, computed);
       if (o.timeoutMs !== undefined) {
         const remaining = o.timeoutMs - (monotonicNow(clock) - started);
         if (remaining <= 0) throw error;

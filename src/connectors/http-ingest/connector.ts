@@ -136,9 +136,18 @@ export class HttpIngestSourceConnector implements SourceConnector {
     if (this.name !== "") this.services.routes.suspend(this.name);
   }
 
-  /** Only the spool's offset, in spool mode (spool-offset.ts); the task reads it at its next start. */
-  alterOffsets(config: Config, offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>): boolean {
-    validateAlteredOffsets(config.name ?? "", spoolMode(config), offsets);
+  /**
+   * Only the spool's offset, in spool mode (spool-offset.ts); the task reads it at its next start. A sequence above
+   * every one the spool file issued raises the file's (SpoolStore.raiseSequence): the next start deletes the rows up
+   * to it, as for any offset, instead of taking it for the offset of a spool file lost since (a WARN, and the rows
+   * drained again).
+   */
+  async alterOffsets(
+    config: Config,
+    offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>,
+  ): Promise<boolean> {
+    const seq = validateAlteredOffsets(config.name ?? "", spoolMode(config), offsets);
+    if (seq !== undefined && this.services.spool) await (await this.services.spool()).raiseSequence(seq);
     return true;
   }
 }

@@ -23,13 +23,13 @@ describe("HttpIngestSourceConnector.alterOffsets", () => {
       ["sequence 0", { seq: 0 }],
       ["5.0 (the task reads it as 5)", { seq: new JavaDouble(5) }],
       ["a removal", null],
-    ])("accepts %s of its spool, handled (true)", (_what, offset) => {
-      expect(alter(SPOOL_CONFIG, [{ partition: own, offset }])).toBe(true);
+    ])("accepts %s of its spool, handled (true)", async (_what, offset) => {
+      expect(await alter(SPOOL_CONFIG, [{ partition: own, offset }])).toBe(true);
     });
 
-    test("accepts the removal of any partition (one stored before these checks can go) and a reset", () => {
-      expect(alter(SPOOL_CONFIG, [{ partition: { foo: "bar" }, offset: null }])).toBe(true);
-      expect(alter(SPOOL_CONFIG, [])).toBe(true);
+    test("accepts the removal of any partition (one stored before these checks can go) and a reset", async () => {
+      expect(await alter(SPOOL_CONFIG, [{ partition: { foo: "bar" }, offset: null }])).toBe(true);
+      expect(await alter(SPOOL_CONFIG, [])).toBe(true);
     });
 
     const partitionMessage =
@@ -54,8 +54,8 @@ describe("HttpIngestSourceConnector.alterOffsets", () => {
       ["a seq beyond 2^53", own, { seq: 2n ** 60n }, longMessage],
       ["a null seq", own, { seq: null }, longMessage],
       ["a negative seq", own, { seq: -5 }, "The value for the 'seq' key in the offset should be a non-negative value"],
-    ])("refuses %s", (_what, partition, offset, message) => {
-      expect(() => alter(SPOOL_CONFIG, [{ partition, offset }])).toThrow(new ConnectError(message));
+    ])("refuses %s", async (_what, partition, offset, message) => {
+      await expect(alter(SPOOL_CONFIG, [{ partition, offset }])).rejects.toThrow(new ConnectError(message));
     });
   });
 
@@ -63,17 +63,17 @@ describe("HttpIngestSourceConnector.alterOffsets", () => {
     test.each([
       ["its spool's", own],
       ["a foreign one", { foo: "bar" }],
-    ])("refuses an offset of any partition: %s", (_what, partition) => {
-      expect(() => alter(KAFKA_CONFIG, [{ partition, offset: { seq: 5 } }])).toThrow(
+    ])("refuses an offset of any partition: %s", async (_what, partition) => {
+      await expect(alter(KAFKA_CONFIG, [{ partition, offset: { seq: 5 } }])).rejects.toThrow(
         new ConnectError(
           "Offsets cannot be modified when ingest.ack.mode=kafka: its records carry no source offset (an HTTP client holds its data until it is answered), only a connector in ingest.ack.mode=spool has one, its spool's",
         ),
       );
     });
 
-    test("accepts removals (offsets a spool-mode run left) and a reset", () => {
-      expect(alter(KAFKA_CONFIG, [{ partition: own, offset: null }])).toBe(true);
-      expect(alter(KAFKA_CONFIG, [])).toBe(true);
+    test("accepts removals (offsets a spool-mode run left) and a reset", async () => {
+      expect(await alter(KAFKA_CONFIG, [{ partition: own, offset: null }])).toBe(true);
+      expect(await alter(KAFKA_CONFIG, [])).toBe(true);
     });
   });
 });

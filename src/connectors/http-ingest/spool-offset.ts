@@ -25,12 +25,14 @@ export function spoolPartition(connector: string): SourceMap {
  * partition, with `{"seq": <non-negative integer>}` (`5.0` too: the task reads it as 5); in kafka
  * mode none. A removal (a null offset) passes for any partition, so offsets stored before these
  * checks (or in spool mode before a switch to kafka) can go, and a reset lists every stored one.
+ * Returns the sequence written, if any.
  */
 export function validateAlteredOffsets(
   connector: string,
   spool: boolean,
   offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>,
-): void {
+): number | undefined {
+  let written: number | undefined;
   for (const { partition, offset } of offsets) {
     if (offset === null) continue;
     if (!spool)
@@ -52,5 +54,7 @@ export function validateAlteredOffsets(
       );
     if (seq < 0)
       throw new ConnectError(`The value for the '${SEQ_KEY}' key in the offset should be a non-negative value`);
+    written = seq;
   }
+  return written;
 }

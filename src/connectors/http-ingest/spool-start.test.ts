@@ -5,9 +5,12 @@ import type { IngestError } from "../../ingest/ingest-error.ts";
 import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
 import { LogManager } from "../../util/logger.ts";
+import { HttpIngestSourceConnector } from "./connector.ts";
+import { spoolPartition } from "./spool-offset.ts";
 import { START_RETRY_MS } from "./spool-start.ts";
 import { SpoolWriter } from "./spool-writer.ts";
 import { toSourceRecord } from "./task.ts";
+import { ingestServices, SPOOL_CONFIG } from "./test-support.ts";
 
 const rec = (value: unknown): IngestRecord => ({
   key: "k",
@@ -88,6 +91,33 @@ describe("SpoolWriter.start when the delivered rows cannot be deleted (a full di
     expect(lines.at(-1)).toContain("INFO The spool of connector c1 deleted the rows its committed offset covers");
     expect((await w.submit(submission([rec({ n: 4 })])))[0]).toEqual({ kind: "spooled", sequence: 4 });
     expect(store.stats("c1").records).toBe(2);
+    w.close();
+    await store.close();
+  });
+});
+
+describe("SpoolWriter.start after an offset written above every sequence of the spool file (PATCH .../offsets)", () => {
+  test("the connector's alterOffsets raised the file's sequence: the start deletes the rows up to it, without the lost-file WARN, and new records come after it", async () => {
+    await using dir = await tempDir("spool-start-");
+    const store = await SpoolStore.open(dir.path);
+    const options = { store, connector: "c", maxBytes: 1_000_000, maxPoll: 100, retryAfterSeconds: 7, toSourceRecord };
+    const first = new SpoolWriter({ ...options, committedSeq: null });
+    for (const n of [1, 2, 3]) await first.submit(submission([rec({ n })]));
+    first.close();
+
+    const connector = new HttpIngestSourceConnector(ingestServices({ spool: store }).services);
+    const offset = { seq: 10 }; // the operator skips what the spool holds, and more
+    expect(await connector.alterOffsets(SPOOL_CONFIG, [{ partition: spoolPartition("c"), offset }])).toBe(true);
+
+    const lines: string[] = [];
+    const log = new LogManager({ sink: (l) => lines.push(l) }).get("test");
+    const w = new SpoolWriter({ ...options, committedSeq: offset.seq, log });
+    await w.start();
+    expect(lines).toEqual([]);
+    expect(store.stats("c").records).toBe(0);
+    expect((await w.submit(submission([rec({ n: 4 })])))[0]).toEqual({ kind: "spooled", sequence: 11 });
+    const polled = await w.poll(new AbortController().signal);
+    expect(polled.map((r) => [r.value, r.sourceOffset])).toEqual([[{ n: 4 }, { seq: 11 }]]);
     w.close();
     await store.close();
   });

@@ -3,24 +3,28 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import type { SourceMap } from "../../api/record.ts";
 import type { IngestError } from "../../ingest/ingest-error.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import { awaitFailed, awaitStopped, stopAndAwait } from "../../runtime/task-test-support.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
-import { getLogger } from "../../util/logger.ts";
+import { getLogger, type Logger, LogManager } from "../../util/logger.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import type { HttpIngestServices } from "./connector.ts";
 import type { SpoolWriter } from "./spool-writer.ts";
 import { HttpIngestSourceTask } from "./task.ts";
 import { ingestRecord, ingestServices, ingestSourceTask } from "./test-support.ts";
 
-/** A started spool-mode task of connector c on a spool in `dir`, and the spool writer its route got. */
-async function spoolModeTask(dir: string) {
+/**
+ * A started spool-mode task of connector c on a spool in `dir`, and the spool writer its route got; `stored` is the
+ * offset its offset store holds, `logger` the task's.
+ */
+async function spoolModeTask(dir: string, stored: SourceMap | null = null, logger: Logger = getLogger("c")) {
   const store = await SpoolStore.open(dir);
   const { services, writer } = ingestServices({ spool: store });
   const task = new HttpIngestSourceTask(services);
-  task.initialize({ offsetStorageReader: { offset: async () => null }, logger: getLogger("c") } as never);
+  task.initialize({ offsetStorageReader: { offset: async () => stored }, logger } as never);
   await task.start({ name: "c", "ingest.path": "/ingest/t", "kafka.topic": "t", "ingest.ack.mode": "spool" });
   return { store, task, writer: writer() as SpoolWriter };
 }
@@ -149,6 +153,56 @@ describe("HttpIngestSourceTask on the source runtime", () => {
     ]);
     expect(db.query("SELECT count(*) AS n FROM spool").get()).toEqual({ n: 1 });
     db.close();
+  });
+
+  test.each([
+    ["a text seq", { seq: "abc" }],
+    ["a negative seq", { seq: -1 }],
+    ["no seq", { position: 3 }],
+  ])(
+    "spool mode: a stored offset that is no spool sequence (%s, written before PATCH checked them) is said once, naming the connector, and taken as none",
+    async (_what, stored) => {
+      await using dir = await tempDir("ingest-task-");
+      const first = await spoolModeTask(dir.path);
+      await first.writer.submit({ topic: "t", records: [ingestRecord("a")], signal: new AbortController().signal });
+      first.task.stop();
+      first.task.afterStop();
+      await first.store.close();
+
+      const lines: string[] = [];
+      const logger = new LogManager({ sink: (l) => lines.push(l) }).get("c");
+      const { store, task } = await spoolModeTask(dir.path, stored, logger);
+      expect(lines).toEqual([
+        expect.stringContaining(
+          "WARN The stored offset of connector c's spool is not a spool sequence (its 'seq' must be a non-negative number): ignored, the spool is drained from its first record; PATCH /connectors/c/offsets (stopped) can write a valid one",
+        ),
+      ]);
+      const polled = (await task.poll(new AbortController().signal))!;
+      expect(polled.map((r) => r.sourceOffset)).toEqual([{ seq: 1 }]);
+      task.stop();
+      task.afterStop();
+      await store.close();
+    },
+  );
+
+  test("spool mode: a stored fractional seq (written before PATCH checked them) covers the rows up to its whole part, as it did, without a WARN (review P3-4)", async () => {
+    await using dir = await tempDir("ingest-task-");
+    const first = await spoolModeTask(dir.path);
+    const records = [ingestRecord("a"), ingestRecord("b")];
+    await first.writer.submit({ topic: "t", records, signal: new AbortController().signal });
+    first.task.stop();
+    first.task.afterStop();
+    await first.store.close();
+
+    const lines: string[] = [];
+    const logger = new LogManager({ sink: (l) => lines.push(l) }).get("c");
+    const { store, task } = await spoolModeTask(dir.path, { seq: 1.5 }, logger);
+    const polled = (await task.poll(new AbortController().signal))!;
+    expect(polled.map((r) => r.sourceOffset)).toEqual([{ seq: 2 }]);
+    expect(lines).toEqual([]);
+    task.stop();
+    task.afterStop();
+    await store.close();
   });
 
   test("spool mode: a drain's large batch is acknowledged (its rows deleted) 1,000 records an event-loop turn, in order", async () => {

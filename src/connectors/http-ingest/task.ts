@@ -116,9 +116,18 @@ export class HttpIngestSourceTask implements SourceTask {
       const store = await this.services.spool?.();
       if (!store) throw new Error("ingest.ack.mode=spool needs the gateway's spool store");
       this.spool = store;
+      // Its lines carry the task's context, under the spool's logger name.
+      const log = this.context?.logger.named("io.edgegateway.ingest.Spool");
       const committed = await this.context?.offsetStorageReader.offset(spoolPartition(this.connector));
       // A sequence written through PATCH .../offsets as `5.0` reads back as a Double (JavaDouble).
       const seq = committed ? unboxDouble(committed.seq) : null;
+      // Stored through PATCH .../offsets before it checked them: a fraction covers the rows up to its whole part, as it
+      // did; one that is no number, or negative, is taken as no offset, as it was, but said.
+      const valid = typeof seq === "number" && Number.isFinite(seq) && seq >= 0;
+      if (committed && !valid)
+        log?.warn(
+          `The stored offset of connector ${this.connector}'s spool is not a spool sequence (its 'seq' must be a non-negative number): ignored, the spool is drained from its first record; PATCH /connectors/${this.connector}/offsets (stopped) can write a valid one`,
+        );
       this.queue = new SpoolWriter({
         store,
         connector: this.connector,
@@ -127,9 +136,8 @@ export class HttpIngestSourceTask implements SourceTask {
         maxPoll: parsed["ingest.poll.max.records"],
         retryAfterSeconds: parsed["ingest.retry.after.seconds"],
         toSourceRecord,
-        committedSeq: typeof seq === "number" ? seq : null,
-        // Its lines carry the task's context, under the spool's logger name.
-        ...(this.context ? { log: this.context.logger.named("io.edgegateway.ingest.Spool") } : {}),
+        committedSeq: valid ? Math.floor(seq) : null,
+        ...(log ? { log } : {}),
       });
       await this.queue.start();
       this.services.spoolMetrics?.attach(this.connector, this.queue, store);

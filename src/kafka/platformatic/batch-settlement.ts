@@ -1,7 +1,7 @@
 /**
- * BatchSettlement: how ProducePipeline settles its batches: written, retried after
- * retry.backoff.ms (until `retries` or delivery.timeout.ms), or failed for good, taking the later
- * batches of the partition not on the wire with it (a retriable NotSentError, unless an earlier
+ * BatchSettlement: how ProducePipeline settles its batches: written, retried after a backoff (retry.backoff.ms,
+ * doubling with each attempt up to retry.backoff.max.ms; until `retries` or delivery.timeout.ms), or failed for
+ * good, taking the later batches of the partition not on the wire with it (a retriable NotSentError, unless an earlier
  * attempt of one may have been written: then a retriable error that says so). The first failure
  * is kept (`failure`): the pipeline takes no new batch after it. A batch the broker refuses for
  * good fails alone and its partition goes on with a new epoch (`refuse`), as do a topic's batches not
@@ -57,6 +57,8 @@ export class BatchSettlement {
     private readonly s: PipelineSettings,
     private readonly now: () => number,
     private readonly wake: (at: number) => void,
+    /** retry.backoff.ms · 2^n, at most retry.backoff.max.ms, ±20 % jitter: Java's ExponentialBackoff.backoff(n) (KIP-580). */
+    private readonly backoff: (n: number) => number,
   ) {
     this.retryWarnings = new RetryWarnings(RETRY_WARNING_INTERVAL_MS, s.onRetry);
     this.retryRun = new ProducerRetries(s.error);
@@ -146,7 +148,8 @@ export class BatchSettlement {
       this.fail(b, brokerAnswer(failure, code, message, b.part.topic));
       return;
     }
-    b.part.waitForRetry(b, now + this.s.retryBackoffMs);
+    // As Java's RecordAccumulator.shouldBackoff: the wait grows with the batch's attempts (KIP-580).
+    b.part.waitForRetry(b, now + this.backoff(Math.max(0, b.attempts - 1)));
     this.retryRun.batchRetried(b, now, detail(), cause);
     this.wake(b.retryAt);
     this.retryWarnings.warn(now, () => `${detail()}; ${how} (attempt ${b.attempts + 1}) until delivery.timeout.ms`);

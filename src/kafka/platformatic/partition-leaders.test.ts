@@ -36,6 +36,7 @@ function cluster(refused: Set<string>, named = true) {
     (m) => new Error(m),
     1000,
     () => 0,
+    () => 100,
   );
   return { asked, leaders };
 }
@@ -72,24 +73,28 @@ describe("PartitionLeaders: one topic of several refused (TOPIC_AUTHORIZATION_FA
 });
 
 describe("PartitionLeaders: a topic with a leaderless partition", () => {
-  test("is asked again after retry.backoff.ms, not metadata.max.age.ms; then at the age again once every partition has a leader", async () => {
+  test("is asked again in the background after the refresh backoff, growing while it has none, not metadata.max.age.ms; at the age again once every partition has a leader", async () => {
     let answer = [1, -1];
+    let now = 0;
     const transport = { leaders: async (topics: readonly string[]) => new Map(topics.map((t) => [t, answer])) };
     const leaders = new PartitionLeaders(
       transport as unknown as ProduceTransport,
       100,
       (m) => new Error(m),
       1000,
-      () => 0,
+      () => now,
+      (n) => 100 * 2 ** n, // no jitter
     );
     await leaders.refresh(["t"]);
     expect([leaders.expired("t", 99), leaders.expired("t", 100)]).toEqual([false, true]);
+    now = 100;
+    leaders.renew(["t"], now); // still none: 200 ms then
+    await waitFor(() => !leaders.expired("t", 299));
+    expect(leaders.expired("t", 300)).toBe(true);
+    now = 300;
     answer = [1, 2]; // its leader back
-    await leaders.refresh(["t"]);
-    expect([leaders.expired("t", 100), leaders.expired("t", 999), leaders.expired("t", 1000)]).toEqual([
-      false,
-      false,
-      true,
-    ]);
+    leaders.renew(["t"], now);
+    await waitFor(() => !leaders.expired("t", 1299));
+    expect(leaders.expired("t", 1300)).toBe(true);
   });
 });

@@ -2,8 +2,10 @@
  * PartitionLeaders: what the producer pipeline (ProducePipeline) knows of the cluster: each topic's
  * partition count and the leader of each partition, from metadata through the ProduceTransport.
  * Marked stale by errors that say leadership moved (or a lost connection); the pipeline refreshes
- * it before it sends again, at most once per retry.backoff.ms (meanwhile it sends to the leaders
- * known), and a topic's once it is older than metadata.max.age.ms (`expired`), as Java's producer
+ * it before it sends again, not sooner than a backoff after the last refresh's answer (meanwhile it
+ * sends to the leaders known): retry.backoff.ms, doubling up to retry.backoff.max.ms with ±20 % jitter
+ * while refreshes fail or leave a partition without a leader finding no new one, as Java's Metadata.timeToAllowUpdate
+ * (KIP-580); and a topic's once it is older than metadata.max.age.ms (`expired`), as Java's producer
  * does: partitions added to a topic are then used by the partitioner. That one is
  * asked in the background (`renew`): sends go on to the leaders known meanwhile, as Java's, unless
  * it refuses the topic for good (authorization).
@@ -18,14 +20,21 @@ const METADATA_ATTEMPTS = 30;
 export class PartitionLeaders {
   private readonly leaders = new Map<string, readonly number[]>();
   /**
-   * When each topic's metadata is to be asked again (`now`): metadata.max.age.ms after it was fetched, retry.backoff.ms
-   * while a partition of it has no leader.
+   * When each topic's metadata is to be asked again (`now`): metadata.max.age.ms after it was fetched, the refresh
+   * backoff while a partition of it has no leader (`backOff`).
    */
   private readonly refreshAt = new Map<string, number>();
   /** Leadership may have moved: refresh before sending. */
   stale = false;
-  /** When the pipeline last asked for leaders (`refresh`). */
-  private lastRefresh = Number.NEGATIVE_INFINITY;
+  /**
+   * Refreshes in a row that failed or left a partition of a topic asked without a leader, none of them finding a new
+   * leader. A simplification of Java's Metadata, which keeps two counters and backs off on the larger: failed updates
+   * (attempts, reset by any successful update) and answers that changed nothing (equivalent responses, reset when a
+   * partition's leader epoch changes). Here one counter, reset by an answer with every leader or a new one.
+   */
+  private attempts = 0;
+  /** When the pipeline may ask for leaders again (`refresh`). */
+  private refreshAllowedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly transport: ProduceTransport,
@@ -33,6 +42,8 @@ export class PartitionLeaders {
     private readonly error: (message: string) => Error,
     private readonly maxAgeMs: number,
     private readonly now: () => number,
+    /** retry.backoff.ms · 2^n, at most retry.backoff.max.ms, ±20 % jitter: Java's ExponentialBackoff.backoff(n) (KIP-580). */
+    private readonly backoff: (n: number) => number,
   ) {}
 
   /** `topic`'s metadata is older than metadata.max.age.ms at `now`: refresh it before sending. */
@@ -48,20 +59,23 @@ export class PartitionLeaders {
    */
   renew(topics: readonly string[], now: number): void {
     for (const t of topics) this.refreshAt.set(t, now + this.retryBackoffMs);
-    this.fetch(topics, true).catch((error) => {
-      // Refused for good (TOPIC_AUTHORIZATION_FAILED): forgotten, as Java's metadata drops a topic its
-      // refresh refused; the next send of it asks again, in the foreground, and fails with the refusal.
-      // One refusal fails a request for several topics: the answer names the refused ones (the others
-      // are asked again, together); when it does not, each is asked alone. Only the refused are forgotten.
-      if (retriable(error) || isUnknownTopic(error)) return;
-      const named = topics.length > 1 ? refusedTopics(error) : new Set(topics);
-      if (named === undefined) for (const t of topics) this.renew([t], now);
-      else {
-        for (const t of named) this.forget(t);
-        const rest = topics.filter((t) => !named.has(t));
-        if (rest.length > 0) this.renew(rest, now);
-      }
-    });
+    const before = topics.map((t) => this.leaders.get(t));
+    this.fetch(topics, true)
+      .then(() => this.backOff(topics, before, true))
+      .catch((error) => {
+        // Refused for good (TOPIC_AUTHORIZATION_FAILED): forgotten, as Java's metadata drops a topic its
+        // refresh refused; the next send of it asks again, in the foreground, and fails with the refusal.
+        // One refusal fails a request for several topics: the answer names the refused ones (the others
+        // are asked again, together); when it does not, each is asked alone. Only the refused are forgotten.
+        if (retriable(error) || isUnknownTopic(error)) return;
+        const named = topics.length > 1 ? refusedTopics(error) : new Set(topics);
+        if (named === undefined) for (const t of topics) this.renew([t], now);
+        else {
+          for (const t of named) this.forget(t);
+          const rest = topics.filter((t) => !named.has(t));
+          if (rest.length > 0) this.renew(rest, now);
+        }
+      });
   }
 
   /** The leader of the partition, or -1 when none is known. */
@@ -114,19 +128,46 @@ export class PartitionLeaders {
   }
 
   /**
-   * When the pipeline may ask again for leaders (`refresh`), if not at `now`: retry.backoff.ms after its last ask, as
-   * Java's Metadata.timeToAllowUpdate. While a partition has no leader, every send would otherwise cost a round trip.
+   * When the pipeline may ask again for leaders (`refresh`), if not at `now`, as Java's Metadata.timeToAllowUpdate:
+   * a backoff after the last refresh's answer. While a partition has no leader, every send would otherwise cost a
+   * round trip, and a cluster that keeps answering without one would be asked every retry.backoff.ms.
    */
   refreshDeferredUntil(now: number): number | undefined {
-    const at = this.lastRefresh + this.retryBackoffMs;
-    return now >= at ? undefined : at;
+    return now >= this.refreshAllowedAt ? undefined : this.refreshAllowedAt;
   }
 
-  /** Asks the cluster again for `topics` (rejects when it cannot be reached). */
+  /**
+   * Asks the cluster again for `topics` (rejects when it cannot be reached). Once it answered (or failed), the next
+   * refresh waits retry.backoff.ms, growing with each refresh in a row that failed or found a partition without a
+   * leader; one that finds every leader, or a new leader for a partition, starts again from retry.backoff.ms.
+   */
   async refresh(topics: readonly string[]): Promise<void> {
-    this.lastRefresh = this.now();
-    await this.fetch(topics, true);
-    this.stale = false;
+    const before = topics.map((t) => this.leaders.get(t));
+    let answered = false;
+    try {
+      await this.fetch(topics, true);
+      this.stale = false;
+      answered = true;
+    } finally {
+      this.backOff(topics, before, answered);
+    }
+  }
+
+  /**
+   * The next refresh's backoff after one of `topics` (leaders `before` it) that `answered` or failed, as `refresh`
+   * says. A topic of them still with a partition without a leader is asked again in the background then too (`renew`):
+   * keyless records avoid that partition, so no batch of it would ask, and it would stay unused until
+   * metadata.max.age.ms once its leader is back (Java's Metadata asks again after any partition error).
+   */
+  private backOff(topics: readonly string[], before: readonly (readonly number[] | undefined)[], answered: boolean) {
+    const everyLeader = answered && topics.every((t) => this.leaders.get(t)?.every((leader) => leader >= 0));
+    const newLeader =
+      answered &&
+      topics.some((t, i) => this.leaders.get(t)?.some((leader, p) => leader >= 0 && leader !== before[i]?.[p]));
+    // Progress (a new leader) starts the waits again from retry.backoff.ms, as Java's new leader epoch does.
+    this.attempts = everyLeader ? 0 : newLeader ? 1 : this.attempts + 1;
+    this.refreshAllowedAt = this.now() + this.backoff(Math.max(0, this.attempts - 1));
+    for (const t of topics) if (this.leaders.get(t)?.includes(-1)) this.refreshAt.set(t, this.refreshAllowedAt);
   }
 
   /**
@@ -146,8 +187,8 @@ export class PartitionLeaders {
       const unknown =
         topics.length < 2 ? { ...all, othersAnswered: true } : await this.askEachAlone(topics, isUnknownTopic);
       for (const t of unknown.topics) this.forget(t);
-      // Every other topic answered: the refresh is done, so the next turns ask only the forgotten topic, alone, once
-      // per retry.backoff.ms (not all of them together, then each alone). One refused for good (authorization) in
+      // Every other topic answered: the refresh is done, so the next turns ask only the forgotten topic, alone, after
+      // the refresh backoff (not all of them together, then each alone). One refused for good (authorization) in
       // this pass is left stale and sent to its leader known: the produce answer fails its batches with the refusal.
       if (unknown.othersAnswered) this.stale = false;
       return { topics: unknown.topics, error };
@@ -198,10 +239,8 @@ export class PartitionLeaders {
     const at = this.now();
     for (const [t, l] of await this.transport.leaders(topics, force)) {
       this.leaders.set(t, l);
-      // A partition without a leader is asked again after the retry backoff (Java's Metadata requests an update for
-      // any partition error): keyless records avoid it, so no batch of it would ask, and it would stay unused until
-      // metadata.max.age.ms once its leader is back.
-      this.refreshAt.set(t, at + (l.includes(-1) ? this.retryBackoffMs : this.maxAgeMs));
+      // A partition without a leader: asked again after the refresh backoff (see backOff; refresh and renew count it).
+      this.refreshAt.set(t, at + (l.includes(-1) ? this.backoff(this.attempts) : this.maxAgeMs));
     }
   }
 }

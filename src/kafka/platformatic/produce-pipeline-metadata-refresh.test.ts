@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { UserError } from "@platformatic/kafka";
+import { NetworkError, UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import type { PipelineSettings } from "./produce-pipeline.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
 
@@ -22,7 +23,12 @@ describe("ProducePipeline when a topic it sends to is deleted (metadata answers 
     // A backoff longer than the test: each batch has to go in the turn that asked for metadata, not a later one (the
     // clock is moved on two backoffs, inside delivery.timeout.ms).
     const retries: string[] = [];
-    const s = settings({ retryBackoffMs: 60_000, deliveryTimeoutMs: 600_000, onRetry: (m) => retries.push(m) });
+    const s = settings({
+      retryBackoffMs: 60_000,
+      retryBackoffMaxMs: 60_000,
+      deliveryTimeoutMs: 600_000,
+      onRetry: (m) => retries.push(m),
+    });
     const pipeline = new ProducePipeline(broker, s, () => clock);
     const warm = ["gone", "kept"].map((t) => pipeline.append(t, 0, batch(0), 1));
     await waitFor(() => broker.requests.length === 1);
@@ -53,13 +59,58 @@ describe("ProducePipeline when a topic it sends to is deleted (metadata answers 
   });
 });
 
-/** A broker of topic t, 2 partitions, whose metadata knows no leader for t-1 (its leader down), counting its calls. */
+/**
+ * A broker of topic t, 2 partitions, whose metadata knows no leader for t-1 (its leader down) until `leaderBack`,
+ * counting its calls; while `held` is set, metadata answers once it resolves.
+ */
 class LeaderlessBroker extends FakeBroker {
   metadataCalls = 0;
+  leaderBack = false;
+  held: Promise<void> | undefined;
   override async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
     this.metadataCalls++;
-    return new Map(topics.map((t) => [t, [1, -1]]));
+    await this.held;
+    return new Map(topics.map((t) => [t, [1, this.leaderBack ? 1 : -1]]));
   }
+}
+
+/** A LeaderlessBroker whose metadata, once `failing` is set, fails (Kafka not reached), counting its calls. */
+class UnreachableMetadataBroker extends LeaderlessBroker {
+  failing = false;
+  override async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+    if (!this.failing) return super.leaders(topics);
+    this.metadataCalls++;
+    throw new NetworkError("Connection to 127.0.0.1:9092 failed.", { canRetry: true });
+  }
+}
+
+/** A LeaderlessBroker of 3 partitions, t-1 and t-2 without a leader, t-2's found once `secondBack` is set. */
+class TwoLeaderlessBroker extends LeaderlessBroker {
+  secondBack = false;
+  override async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+    this.metadataCalls++;
+    return new Map(topics.map((t) => [t, [1, -1, this.secondBack ? 1 : -1]]));
+  }
+}
+
+/**
+ * A pipeline on `broker` whose clock the test sets (`at`), and `turn`: a batch for t-0 (which has a leader) appended
+ * and written, so the pipeline takes a turn at that time (asking for t-1's leader when its backoff is over).
+ */
+function leaderlessPipeline(broker: LeaderlessBroker, over: Partial<PipelineSettings>) {
+  let clock = 0;
+  let label = 0;
+  const pipeline = new ProducePipeline(broker, settings(over), () => clock);
+  const turn = async (at: number): Promise<number> => {
+    clock = at;
+    const requests = broker.requests.length;
+    const written = pipeline.append("t", 0, batch(label++), 1);
+    await waitFor(() => broker.requests.length > requests);
+    broker.deliver(requests);
+    await written;
+    return broker.metadataCalls;
+  };
+  return { pipeline, turn };
 }
 
 describe("ProducePipeline while a partition has no leader", () => {
@@ -79,5 +130,100 @@ describe("ProducePipeline while a partition has no leader", () => {
     await waitFor(() => broker.metadataCalls === 2);
     pipeline.close(new Error("closed"));
     expect(await waiting.catch((e: Error) => e.message)).toBe("closed");
+  });
+});
+
+describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms, KIP-580)", () => {
+  test.each([
+    ["the jitter's middle", 0.5, [100, 200, 400, 800, 1000, 1000]],
+    ["the jitter's least (20 % shorter)", 0, [80, 160, 320, 640, 800, 800]],
+  ])(
+    "with %s drawn, the wait between refreshes that find no leader doubles from retry.backoff.ms to retry.backoff.max.ms, as Java's Metadata",
+    async (_, draw, waits) => {
+      const broker = new LeaderlessBroker(2);
+      const { pipeline, turn } = leaderlessPipeline(broker, {
+        retryBackoffMs: 100,
+        retryBackoffMaxMs: 1000,
+        random: () => draw,
+      });
+      const waiting = pipeline.append("t", 1, batch(-1), 1);
+      await waitFor(() => broker.metadataCalls === 1);
+      let asked = 0;
+      for (const [n, wait] of waits.entries()) {
+        expect(await turn(asked + wait - 1)).toBe(n + 1); // not asked again before the wait is over
+        expect(await turn(asked + wait)).toBe(n + 2);
+        asked += wait;
+      }
+      pipeline.close(new Error("closed"));
+      expect(await waiting.catch((e: Error) => e.message)).toBe("closed");
+    },
+  );
+
+  test("the wait runs from the refresh's answer, not from its request, as Java's Metadata stamps lastRefreshMs", async () => {
+    const broker = new LeaderlessBroker(2);
+    const { pipeline, turn } = leaderlessPipeline(broker, { retryBackoffMs: 100, retryBackoffMaxMs: 1000 });
+    const answer = Promise.withResolvers<void>();
+    broker.held = answer.promise;
+    const waiting = pipeline.append("t", 1, batch(-1), 1);
+    await waitFor(() => broker.metadataCalls === 1);
+    answer.resolve();
+    expect(await turn(50)).toBe(1); // the answer taken 50 ms after the request (t-0's batch goes in that turn)
+    expect(await turn(149)).toBe(1);
+    expect(await turn(150)).toBe(2);
+    pipeline.close(new Error("closed"));
+    expect(await waiting.catch((e: Error) => e.message)).toBe("closed");
+  });
+
+  test("a refresh that fails makes the wait grow too (review P3-2), as Java's Metadata counts failed updates", async () => {
+    const broker = new UnreachableMetadataBroker(2);
+    const { pipeline, turn } = leaderlessPipeline(broker, { retryBackoffMs: 100, retryBackoffMaxMs: 1000 });
+    const waiting = pipeline.append("t", 1, batch(-1), 1);
+    await waitFor(() => broker.metadataCalls === 1); // answered without t-1's leader: the next refresh waits 100 ms
+    broker.failing = true;
+    let asked = 0;
+    // Each failed refresh doubles the wait; t-0's batches go to its leader known meanwhile (in the turn of a failed
+    // refresh, once the pipeline wakes again).
+    for (const [n, wait] of [100, 200, 400].entries()) {
+      expect(await turn(asked + wait - 1)).toBe(n + 1);
+      expect(await turn(asked + wait)).toBe(n + 2);
+      asked += wait;
+    }
+    pipeline.close(new Error("closed"));
+    expect(await waiting.catch((e: Error) => e.message)).toBe("closed");
+  });
+
+  test("a refresh that finds a new leader (progress), another partition still without one, starts the waits again from retry.backoff.ms (review P3-1)", async () => {
+    const broker = new TwoLeaderlessBroker(3);
+    const { pipeline, turn } = leaderlessPipeline(broker, { retryBackoffMs: 100, retryBackoffMaxMs: 1000 });
+    const [first, second] = [1, 2].map((p) => pipeline.append("t", p, batch(-p), 1));
+    await waitFor(() => broker.metadataCalls === 1);
+    for (const at of [100, 300, 700]) await turn(at); // asked at each: the next wait is 800 ms
+    broker.secondBack = true;
+    expect(await turn(1500)).toBe(5);
+    expect(await second).toBe(0); // written with t-0's batch of that turn
+    expect(await turn(1599)).toBe(5);
+    expect(await turn(1600)).toBe(6);
+    pipeline.close(new Error("closed"));
+    expect(await first!.catch((e: Error) => e.message)).toBe("closed");
+  });
+
+  test("a refresh that finds every leader starts the waits again from retry.backoff.ms", async () => {
+    const broker = new LeaderlessBroker(2);
+    const { pipeline, turn } = leaderlessPipeline(broker, { retryBackoffMs: 100, retryBackoffMaxMs: 1000 });
+    const waiting = pipeline.append("t", 1, batch(-1), 1);
+    await waitFor(() => broker.metadataCalls === 1);
+    for (const at of [100, 300, 700]) await turn(at); // asked at each: the next wait is 800 ms
+    broker.leaderBack = true;
+    expect(await turn(1500)).toBe(5);
+    expect(await waiting).toBe(0); // written with t-0's batch of that turn
+    // Its leader lost again: NOT_LEADER_OR_FOLLOWER asks for leaders again, retry.backoff.ms after the last answer.
+    broker.leaderBack = false;
+    const again = pipeline.append("t", 1, batch(-2), 1);
+    await waitFor(() => broker.requests.some((r) => !r.delivered));
+    broker.deliver(broker.requests.length - 1, { "t-1": 6 });
+    expect(await turn(1599)).toBe(5);
+    expect(await turn(1600)).toBe(6);
+    pipeline.close(new Error("closed"));
+    expect(await again.catch((e: Error) => e.message)).toBe("closed");
   });
 });

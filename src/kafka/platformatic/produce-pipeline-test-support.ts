@@ -200,6 +200,7 @@ export const settings = (over: Partial<PipelineSettings> = {}): PipelineSettings
   deliveryTimeoutMs: 120_000,
   retries: 2_147_483_647,
   retryBackoffMs: 1,
+  random: () => 0.5, // no jitter: a batch's waits before its retries and those between leader refreshes are retry.backoff.ms, doubling
   error: (message, retriable) => Object.assign(new Error(message), { retriable }),
   ...over,
 });

@@ -20,9 +20,9 @@
  * from 0 (BatchSettlement.refuse; behind a batch not settled yet, once that one is written). So do
  * a topic's batches not on the wire when metadata refuses it (TOPIC_AUTHORIZATION_FAILED: an ACL
  * removed while running; BatchSettlement.cannotSend): the other topics go on. Those of a topic metadata
- * does not know (deleted, or routed to while auto-creation is off) wait for it, asked at most once per
- * retry.backoff.ms, until delivery.timeout.ms, as Java's; meanwhile the other topics' batches are sent. A
- * batch fails for good, and the pipeline with it, on an error fatal to the producer
+ * does not know (deleted, or routed to while auto-creation is off) wait for it, asked again after a backoff growing
+ * from retry.backoff.ms to retry.backoff.max.ms, until delivery.timeout.ms, as Java's; meanwhile the other topics'
+ * batches are sent. A batch fails for good, and the pipeline with it, on an error fatal to the producer
  * (CLUSTER_AUTHORIZATION_FAILED, …), after `retries` or past delivery.timeout.ms: the later
  * batches of its partition not on the wire fail with it (NotSentError; a retriable error saying it
  * may have been written for one an earlier attempt of which got no answer), those on the wire settle on
@@ -34,6 +34,7 @@
  * `close` fails every pending batch at once (the producer's forceClose): as never sent unless it is on the wire, an
  * earlier attempt of it got no answer (those may still be written) or a piece of it split was written (PartlyWrittenBatch).
  */
+import { kafkaClientBackoff } from "../../util/backoff.ts";
 import { notSent } from "../send-rejection.ts";
 import { attemptedBatchFailure, NeverSentBatch, notSentAfter } from "./batch-failures.ts";
 import { BatchSettlement, DEFAULT_BATCH_BYTES } from "./batch-settlement.ts";
@@ -65,6 +66,13 @@ export interface PipelineSettings {
   readonly deliveryTimeoutMs: number;
   readonly retries: number;
   readonly retryBackoffMs: number;
+  /**
+   * retry.backoff.max.ms: how long the waits that start at retry.backoff.ms grow, at most (default 1000): a batch's
+   * before each of its retries (BatchSettlement) and the one between leader refreshes (PartitionLeaders).
+   */
+  readonly retryBackoffMaxMs?: number;
+  /** The jitter's source of those waits (tests pass a constant). */
+  readonly random?: () => number;
   /** metadata.max.age.ms: a topic's partitions and leaders asked again once older (default 5 min). */
   readonly metadataMaxAgeMs?: number;
   /** partitioner.availability.timeout.ms: a broker that took no batch this long is left out of keyless placement (0: off). */
@@ -104,8 +112,12 @@ export class ProducePipeline {
     private readonly now: () => number = () => performance.now(),
   ) {
     const error = (m: string) => s.error(m, true);
-    this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, error, s.metadataMaxAgeMs ?? 300_000, now);
-    this.settlement = new BatchSettlement(s, now, this.wakeAt);
+    const maxMs = s.retryBackoffMaxMs ?? 1000;
+    const random = s.random ?? Math.random;
+    const backoff = (n: number) => kafkaClientBackoff(s.retryBackoffMs, maxMs, n, random);
+    const maxAgeMs = s.metadataMaxAgeMs ?? 300_000;
+    this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, error, maxAgeMs, now, backoff);
+    this.settlement = new BatchSettlement(s, now, this.wakeAt, backoff);
     this.availability = new NodeAvailability(s.availabilityTimeoutMs ?? 0);
     this.timer = new WakeTimer(now, () => void this.pump());
     this.requests = new InFlightRequests(
@@ -302,7 +314,7 @@ export class ProducePipeline {
     for (const topic of wanted) aged.delete(topic);
     if (aged.size > 0) this.leaders.renew([...aged], now);
     const deferredUntil = wanted.size > 0 ? this.leaders.refreshDeferredUntil(now) : undefined;
-    // Asked within retry.backoff.ms already: the batches of partitions with a leader known go meanwhile, as Java's.
+    // Asked within the backoff already: the batches of partitions with a leader known go meanwhile, as Java's.
     if (deferredUntil !== undefined) this.wakeAt(deferredUntil);
     else if (wanted.size > 0) {
       try {
@@ -319,9 +331,10 @@ export class ProducePipeline {
       }
     } else this.settlement.metadataHad();
     const { byNode, leaderless } = partitionsByLeader(this.partitions.values(), this.leaders);
-    // A partition without a leader has its own topic asked again next turn (above), not every topic (stale): a
-    // forgotten topic's neighbours would otherwise be asked with it, then each alone, every retry.backoff.ms.
-    if (leaderless) this.wakeAt(now + this.s.retryBackoffMs);
+    // A partition without a leader has its own topic asked again (above), not every topic (stale: a forgotten topic's
+    // neighbours would otherwise be asked with it, then each alone), at the turn the refresh backoff allows: the
+    // pipeline wakes then, not every retry.backoff.ms once the backoff has grown.
+    if (leaderless) this.wakeAt(this.leaders.refreshDeferredUntil(now) ?? now + this.s.retryBackoffMs);
     const maxWireBytes = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
     for (const [node, parts] of byNode) {
       // "Drained": a request went to the node this turn. Java counts a node drained whenever client.ready(node)

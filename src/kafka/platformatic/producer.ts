@@ -399,6 +399,7 @@ export async function connectPlatformaticProducer(
     deliveryTimeoutMs: p.deliveryTimeoutMs,
     retries: p.retries,
     retryBackoffMs: c.retryBackoffMs,
+    retryBackoffMaxMs: p.retryBackoffMaxMs,
     metadataMaxAgeMs: p.metadataMaxAgeMs,
     availabilityTimeoutMs: p.availabilityTimeoutMs,
     keepOrderAfterRefusal: producerOptions.keepOrderAfterRefusal ?? false,
