@@ -3,6 +3,7 @@ import { waitFor } from "../../../test/support/wait-for.ts";
 import { NodeAvailability } from "./node-availability.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
+import { StickyPartitioner } from "./sticky-partitioner.ts";
 
 describe("NodeAvailability (partitioner.availability.timeout.ms)", () => {
   test("a broker that had batches but took none for longer than the timeout is unavailable until it takes one", () => {
@@ -60,5 +61,22 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
     expect(pipeline.queuedBatches("t", 0)).toBe(2);
     await broker.deliverUntil(Promise.all(sends));
     expect(pipeline.queuedBatches("t", 0)).toBe(0);
+  });
+
+  test("batch.size 0 (batching off): keyless records still spread by queue, not all on one partition (review P1-1)", async () => {
+    const broker = new FakeBroker();
+    const pipeline = new ProducePipeline(broker, settings({ idempotent: false, maxInFlight: 1, batchBytes: 0 }));
+    const sends = [pipeline.append("t", 0, batch(1), 1)];
+    await waitFor(() => broker.requests.length === 1);
+    sends.push(pipeline.append("t", 0, batch(2), 1));
+    const picks = [0, 0, 0];
+    for (let d = 0; d < 30; d++) {
+      const sticky = new StickyPartitioner(0, { load: pipeline, random: () => (d + 0.5) / 30 });
+      picks[sticky.current("t", 3, [1, 1, 1])]!++;
+    }
+    // Partition 0 has a batch queued: the others are picked far more often, each about as often.
+    expect(picks[0]).toBeLessThan(picks[1]!);
+    expect(picks[1]).toBe(picks[2]!);
+    await broker.deliverUntil(Promise.all(sends));
   });
 });

@@ -125,7 +125,9 @@ export class StickyPartitioner {
     let longest = 0;
     for (let p = 0; p < count; p++) {
       if (!candidate(p) || (skip && p === current)) continue;
-      weights[p] = load && candidate === taking ? load.queuedBatches(topic, p) : 0;
+      const queued = load && candidate === taking ? load.queuedBatches(topic, p) : 0;
+      // A weight that is no finite number (NaN) would make every pick fall back on the current partition.
+      weights[p] = Number.isFinite(queued) ? queued : 0;
       longest = Math.max(longest, weights[p]!);
     }
     let total = 0;
