@@ -339,19 +339,19 @@ export class ProducePipeline {
     if (leaderless) this.wakeAt(this.leaders.refreshDeferredUntil(now) ?? now + this.s.retryBackoffMs);
     const maxWireBytes = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
     for (const [node, parts] of byNode) {
-      // "Drained": a request went to the node this turn. Java counts a node drained whenever client.ready(node)
-      // (connected, a request slot free), sent or not. So a node whose batches all wait for something else (a
-      // retry's backoff, the one-batch guard of an idempotent partition) counts as not taking them here: with
-      // partitioner.availability.timeout.ms shorter than that wait its partitions get no keyless records for it.
-      let drained = false;
+      // "Drained": the node takes requests, as Java counts a node drained whenever client.ready(node) (a request
+      // slot free), sent or not: a request went to it this turn, or a slot is still free after it. A node whose
+      // batches only wait (a retry's backoff, growing to retry.backoff.max.ms; the one-batch guard of an idempotent
+      // partition) is not left out for it; one that never answers fills its slots and is.
+      let sent = false;
       while (this.requests.count(node) < this.s.maxInFlight) {
         const limits = { maxRequestBytes: this.s.maxRequestBytes, maxWireBytes, wireBytes: this.requests.wireBytes };
         const batches = nextRequest(parts, now, limits, this.wakeAt, this.stamp);
         if (batches.length === 0) break;
         this.requests.send(node, batches);
-        drained = true;
+        sent = true;
       }
-      this.availability.noted(node, now, drained);
+      this.availability.noted(node, now, sent || this.requests.count(node) < this.s.maxInFlight);
     }
   }
 }
