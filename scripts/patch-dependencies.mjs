@@ -54,7 +54,12 @@
 // ConsumerCoordinator sends it, the coordinator answers FENCED_INSTANCE_ID at once
 // (src/kafka/platformatic/fenced-instance.ts). Its consumer keeps the protocol the coordinator chose
 // (JoinGroup's protocolName) to itself; its join event carries it, so the join's log line names it as
-// Java's Generation{…, protocol='…'} does (src/kafka/platformatic/consumer.ts).
+// Java's Generation{…, protocol='…'} does (src/kafka/platformatic/consumer.ts). Its Metadata call
+// failed whole when one partition of an answer carried an error (LEADER_NOT_AVAILABLE: its only
+// replica's broker is down; REPLICA_NOT_AVAILABLE: a follower is): the producer could not write to
+// the topic's other partitions either. As Java's Metadata, such an answer is used (that partition's
+// leader is -1), so keyless records go to the partitions with a leader
+// (src/kafka/platformatic/sticky-partitioner.ts); topic-level errors still fail the call.
 // Each patch is an exact text replacement: already applied → skipped; applied in an earlier form of
 // this script (`was`) → replaced by the current one; original text not found (a different kafkajs)
 // → the install fails loudly instead of silently running unpatched.
@@ -466,6 +471,27 @@ export function readRecordsBatches(reader) {`,
             assignments: this.assignments,
             protocol: this.#protocol // edge-gateway patch: the protocol the coordinator chose, for the join's log line
         });`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/clients/base/base.js",
+    from: `                        api(connection, topicsToFetch, autocreateTopics, false, (error, response) => {
+`,
+    to: `                        api(connection, topicsToFetch, autocreateTopics, false, (error, response) => {
+                            // edge-gateway patch: errors of partitions only leave the answer usable, as Java's Metadata
+                            if (error?.response?.topics && error.errors?.length > 0 && error.errors.every((e) => e.path?.includes('/partitions/'))) {
+                                response = error.response;
+                                error = null;
+                            }
+`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",
+    from: `                    retryCallback(new UserError(\`Cannot find broker with node id \${node}\`));`,
+    // edge-gateway patch: a partition without a leader (-1 since the Metadata patch above: a broker stopped while
+    // it was fetched) is asked again after fresh metadata, as the connection pool's missing broker; not a UserError
+    // no retry cures, which failed the sink task for good
+    to: `                    refreshMetadata = true; // edge-gateway patch: retriable, after fresh metadata
+                    retryCallback(new NetworkError(\`Cannot find broker with node id \${node}\`, { canRetry: true, hasStaleMetadata: true }));`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/diagnostic.js",

@@ -55,6 +55,10 @@ describe("producerSettings (Kafka's producer rules)", () => {
     ],
     [{ "batch.size": "-1" }, "Invalid value -1 for configuration batch.size: Value must be at least 0"],
     [
+      { "partitioner.availability.timeout.ms": "-1" },
+      "Invalid value -1 for configuration partitioner.availability.timeout.ms: Value must be at least 0",
+    ],
+    [
       { "compression.type": "brotli" },
       "Invalid value brotli for configuration compression.type: String must be one of: none, gzip, snappy, lz4, zstd",
     ],
@@ -90,8 +94,23 @@ describe("producerSettings (Kafka's producer rules)", () => {
     expect(producerSettings({}).batchBytes).toBe(16_384);
   });
 
+  test("the partitioner keys of KIP-794: adaptive partitioning on and the availability timeout off by default, as Java's", () => {
+    const defaults = producerSettings({});
+    expect([defaults.adaptivePartitioning, defaults.availabilityTimeoutMs]).toEqual([true, 0]);
+    const set = producerSettings({
+      "partitioner.adaptive.partitioning.enable": " False",
+      "partitioner.availability.timeout.ms": "2500",
+    });
+    expect([set.adaptivePartitioning, set.availabilityTimeoutMs]).toEqual([false, 2500]);
+    expect(() => producerSettings({ "partitioner.adaptive.partitioning.enable": "yes" })).toThrow(
+      "Invalid value yes for configuration partitioner.adaptive.partitioning.enable: Expected value to be either true or false",
+    );
+  });
+
   test("retry.backoff.max.ms: 1000 by default (Java's), at least 0", () => {
     expect(producerSettings({}).retryBackoffMaxMs).toBe(1000);
+    expect(consumerSettings({}).retryBackoffMaxMs).toBe(1000);
+    expect(consumerSettings({ "retry.backoff.max.ms": "5000" }).retryBackoffMaxMs).toBe(5000);
     expect(producerSettings({ "retry.backoff.max.ms": "5000" }).retryBackoffMaxMs).toBe(5000);
     expect(() => producerSettings({ "retry.backoff.max.ms": "-1" })).toThrow(
       "Invalid value -1 for configuration retry.backoff.max.ms: Value must be at least 0",

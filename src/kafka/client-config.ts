@@ -38,6 +38,10 @@ export interface ProducerSettings {
   bufferMemory: number;
   /** partitioner.ignore.keys: keyed records placed as keyless ones (sticky), not by the key's hash. */
   ignoreKeys: boolean;
+  /** partitioner.adaptive.partitioning.enable: keyless records weigh partitions by their queued batches (KIP-794). */
+  adaptivePartitioning: boolean;
+  /** partitioner.availability.timeout.ms: a broker that took no batch this long gets no keyless records on partitions with queued batches (0: off; adaptive only). */
+  availabilityTimeoutMs: number;
   deliveryTimeoutMs: number;
   retries: number;
   metadataMaxAgeMs: number;
@@ -64,6 +68,8 @@ export interface ConsumerSettings {
   groupInstanceId: string | null;
   /** How often a subscription looks for new matching topics and added partitions (`metadata.max.age.ms`). */
   metadataMaxAgeMs: number;
+  /** retry.backoff.max.ms: the longest wait between metadata looks while an assigned partition has no leader. */
+  retryBackoffMaxMs: number;
 }
 
 /** Throws the ConfigError Kafka's clients give for a bad property (`Invalid value … for configuration …`). */
@@ -197,6 +203,8 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
     batchBytes: intProp(props, "batch.size", 16_384, 0),
     bufferMemory: intProp(props, "buffer.memory", 33_554_432),
     ignoreKeys: booleanProp(props, "partitioner.ignore.keys", false),
+    adaptivePartitioning: booleanProp(props, "partitioner.adaptive.partitioning.enable", true),
+    availabilityTimeoutMs: intProp(props, "partitioner.availability.timeout.ms", 0, 0),
     deliveryTimeoutMs: deliveryTimeoutOf(props, requestTimeoutMs),
     retries,
     metadataMaxAgeMs: intProp(props, "metadata.max.age.ms", 300_000, 0),
@@ -291,6 +299,7 @@ export function consumerSettings(props: ClientProperties): ConsumerSettings {
     allowAutoTopicCreation: (props["allow.auto.create.topics"] ?? "true").trim().toLowerCase() !== "false",
     groupInstanceId: props["group.instance.id"]?.trim() || null,
     metadataMaxAgeMs: intProp(props, "metadata.max.age.ms", 300_000, 0),
+    retryBackoffMaxMs: intProp(props, "retry.backoff.max.ms", 1000, 0),
   };
 }
 

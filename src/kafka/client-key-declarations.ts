@@ -56,9 +56,16 @@ export const DECLARED: readonly Declared[] = [
   },
   {
     keys: "retry.backoff.max.ms",
-    types: ["consumer", "admin"],
+    types: ["admin"],
     effect: "ignored",
     note: NO_EXPONENTIAL_BACKOFF,
+  },
+  {
+    keys: "retry.backoff.max.ms",
+    types: ["consumer"],
+    effect: "honoured",
+    note: "while an assigned partition has no leader, the waits between metadata requests for it start at retry.backoff.ms and double up to it, with ±20 % jitter, as Java's (KIP-580); other retries wait retry.backoff.ms",
+    kafkajs: { effect: "ignored", note: NO_EXPONENTIAL_BACKOFF },
   },
   {
     keys: "retry.backoff.max.ms",
@@ -188,10 +195,24 @@ export const DECLARED: readonly Declared[] = [
     note: "how long a send waits for a new topic's metadata is the gateway's own",
   },
   {
-    keys: "partitioner.class partitioner.adaptive.partitioning.enable partitioner.availability.timeout.ms",
+    keys: "partitioner.class",
     types: ["producer"],
     effect: "ignored",
-    note: "keyed records by murmur2 of the key, keyless ones sticky per batch.size (Java's built-in partitioner without adaptive partitioning)",
+    note: "Java's built-in partitioner: keyed records by murmur2 of the key, keyless ones sticky per batch.size among the partitions with a leader",
+  },
+  {
+    keys: "partitioner.adaptive.partitioning.enable",
+    types: ["producer"],
+    effect: "honoured",
+    note: "true (the default): a keyless stick moves to a partition weighed by its queued bytes in batch.size units (Java's queued batches; fewer to a slower broker's); false: each partition with a leader as likely",
+    kafkajs: { effect: "ignored", note: "keyless records go round the partitions with a leader, one by one" },
+  },
+  {
+    keys: "partitioner.availability.timeout.ms",
+    types: ["producer"],
+    effect: "honoured",
+    note: "> 0 with adaptive partitioning: a partition with queued batches whose broker had batches and every request slot taken (max.in.flight.requests.per.connection, none answered) this long gets no keyless records until it takes one again (one with none queued still does, as Java's); at least 0",
+    kafkajs: { effect: "ignored", note: "keyless records go round the partitions with a leader, one by one" },
   },
   {
     keys: "partitioner.ignore.keys",

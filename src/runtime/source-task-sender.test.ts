@@ -52,7 +52,7 @@ function senderOn(
       async (_admitted, force) => {
         if (o.closeWaits && !force) await pipeline.drained();
       },
-      new StickyPartitioner(16_384, () => 0),
+      new StickyPartitioner(16_384, { random: () => 0 }),
     );
     producers.push(producer);
     return {

@@ -73,6 +73,10 @@ export interface OwnBrokerOptions {
    * onTestFinished fires when the hook ends): its file's afterAll disposes it.
    */
   readonly untilTestEnds?: boolean;
+  /** A broker-only node joining the controller of another own broker (scripts/kafka's KAFKA_CONTROLLER). */
+  readonly joins?: { readonly nodeId: number; readonly controller: string; readonly clusterId: string };
+  /** More JVM options, after the defaults (a later -Xmx wins): a cluster's brokers run with small heaps. */
+  readonly jvmOptions?: string;
 }
 
 /** SIGKILLs the process `pid()` names (undefined: none) when the running test ends; nothing outside `bun test` (bench/). */
@@ -107,8 +111,15 @@ export async function startOwnBroker(
   const env = {
     ...process.env,
     KAFKA_STATE_DIR: stateDir,
-    KAFKA_OPTS: "-XX:TieredStopAtLevel=1",
+    KAFKA_OPTS: `-XX:TieredStopAtLevel=1 ${options.jvmOptions ?? ""}`,
     KAFKA_SERVER_PROPERTIES: `broker.session.timeout.ms=4000\nbroker.heartbeat.interval.ms=1000\n${extraProperties}`,
+    ...(options.joins
+      ? {
+          KAFKA_NODE_ID: String(options.joins.nodeId),
+          KAFKA_CONTROLLER: options.joins.controller,
+          KAFKA_CLUSTER_ID: options.joins.clusterId,
+        }
+      : {}),
   };
   const proc = Bun.spawn(["bash", script, "start"], { env, stdout: "pipe", stderr: "inherit" });
   const out = await new Response(proc.stdout).text();

@@ -31,7 +31,7 @@ import { ProducerRetries } from "./producer-retries.ts";
 /** At most one retry warning per this many milliseconds (an outage would otherwise flood the log). */
 const RETRY_WARNING_INTERVAL_MS = 5_000;
 /** Java's batch.size default. */
-const DEFAULT_BATCH_BYTES = 16_384;
+export const DEFAULT_BATCH_BYTES = 16_384;
 /** The largest producer epoch (an int16, Short.MAX_VALUE). */
 const MAX_PRODUCER_EPOCH = 32_767;
 /** Answers that leave open whether the batch was written: REQUEST_TIMED_OUT, NETWORK_EXCEPTION, NOT_ENOUGH_REPLICAS_AFTER_APPEND. */

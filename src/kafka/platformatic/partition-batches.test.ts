@@ -5,7 +5,7 @@ import type { SequenceWindow } from "./sequence-window.ts";
 
 function add(part: PartitionBatches, deadline = Number.POSITIVE_INFINITY): Batch {
   const b = batch(part, deadline);
-  part.queue.push(b);
+  part.append(b);
   return b;
 }
 
@@ -269,5 +269,36 @@ describe("PartitionBatches", () => {
     part.drop(b0);
     part.drop(b0);
     expect(part.queue).toEqual([b1]);
+  });
+
+  test("queuedBytes: the bytes of the batches not on the wire, as batches are sent, come back, split, written, fail", () => {
+    const part = new PartitionBatches("t", 0, false);
+    const notOnWire = () => part.queue.filter((b) => b.state !== "inflight").reduce((n, b) => n + b.records.length, 0);
+    const seen: number[] = [];
+    const check = () => {
+      expect(part.queuedBytes).toBe(notOnWire());
+      seen.push(part.queuedBytes);
+    };
+    const [b0, b1, b2] = [add(part), add(part), add(part), add(part)];
+    check();
+    part.sent(b0, () => {});
+    part.sent(b1, () => {});
+    check();
+    part.waitForRetry(b1, 0); // came back
+    check();
+    part.written(b0);
+    check();
+    part.sent(b1, () => {});
+    part.replace(b1, [piece(b1), piece(b1)], () => {}); // too large: two pieces in its place
+    check();
+    part.drop(b2);
+    check();
+    part.failFrom(part.queue[0]!, new Error("expired")); // the pieces and b3
+    check();
+    expect(part.queue).toEqual([]);
+    add(part);
+    part.takeAll();
+    check();
+    expect(seen).toEqual([244, 122, 183, 183, 244, 183, 0, 0]);
   });
 });

@@ -107,6 +107,11 @@ export type Verdict =
 export class PartitionBatches {
   /** Batches not yet settled, in append (= sequence) order. */
   readonly queue: Batch[] = [];
+  /**
+   * Bytes of the batches of `queue` not on the wire (queued, or waiting for a retry), kept as batches come and go: the
+   * adaptive partitioner reads it at every stick move, for every partition (walking the queue cost that much each).
+   */
+  private notOnWire = 0;
   private nextSequence = 0;
   /** New sequences stay within the broker's duplicate window of the oldest batch not settled. */
   private readonly window = new SequenceWindow(MAX_IN_FLIGHT_PER_PARTITION);
@@ -126,6 +131,23 @@ export class PartitionBatches {
     readonly partition: number,
     private readonly idempotent: boolean,
   ) {}
+
+  /** Bytes of the batches not on the wire (`notOnWire`). */
+  get queuedBytes(): number {
+    return this.notOnWire;
+  }
+
+  /** `b` joins the queue (last). */
+  append(b: Batch): void {
+    this.queue.push(b);
+    this.notOnWire += b.records.length;
+  }
+
+  /** Every batch leaves the queue (the pipeline closes). */
+  takeAll(): Batch[] {
+    this.notOnWire = 0;
+    return this.queue.splice(0);
+  }
 
   /** The next batch that may go now; `wake` learns when a waiting one may (its backoff). */
   sendable(now: number, wake: (at: number) => void): Batch | undefined {
@@ -163,6 +185,7 @@ export class PartitionBatches {
       this.nextSequence = (this.nextSequence + b.count) % SEQUENCE_LIMIT;
       stamp(b.sequence);
     }
+    if (b.state !== "inflight") this.notOnWire -= b.records.length;
     b.state = "inflight";
     b.generation = this.generation;
     b.attempts++;
@@ -199,7 +222,7 @@ export class PartitionBatches {
   /** `b` is written: it leaves the queue (one of the epoch before a restart leaves the one-batch guard armed). */
   written(b: Batch): void {
     if (b.sequence >= 0) this.acknowledged = true;
-    this.queue.splice(this.queue.indexOf(b), 1);
+    this.drop(b);
   }
 
   /** `b` goes again at `retryAt`, after every batch sent before this failure came back. */
@@ -207,6 +230,7 @@ export class PartitionBatches {
     if (b.generation === this.generation) this.generation++;
     // Restarted while on the wire: stamped again when sent, in a copy (restartSequences says why).
     if (this.idempotent && b.sequence < 0) b.records = Buffer.from(b.records);
+    if (b.state === "inflight") this.notOnWire += b.records.length;
     b.state = "waiting";
     b.retryAt = retryAt;
   }
@@ -254,7 +278,9 @@ export class PartitionBatches {
   /** `b`, not written, leaves the queue (the caller settles it). */
   drop(b: Batch): void {
     const at = this.queue.indexOf(b);
-    if (at >= 0) this.queue.splice(at, 1);
+    if (at < 0) return;
+    this.queue.splice(at, 1);
+    if (b.state !== "inflight") this.notOnWire -= b.records.length;
   }
 
   /**
@@ -265,6 +291,7 @@ export class PartitionBatches {
     if (big.generation === this.generation) this.generation++;
     let sequence = big.sequence;
     if (this.idempotent && sequence >= 0) this.window.split(big, pieces);
+    let bytes = 0;
     for (const piece of pieces) {
       if (this.idempotent && sequence >= 0) {
         piece.sequence = sequence;
@@ -273,8 +300,11 @@ export class PartitionBatches {
       }
       piece.state = "waiting";
       piece.retryAt = 0;
+      bytes += piece.records.length;
     }
     this.queue.splice(this.queue.indexOf(big), 1, ...pieces);
+    this.notOnWire += bytes;
+    if (big.state !== "inflight") this.notOnWire -= big.records.length;
   }
 
   /**
@@ -289,6 +319,7 @@ export class PartitionBatches {
     const onWire: Batch[] = [];
     for (const later of this.queue.slice(at + 1)) (later.state === "inflight" ? onWire : failed).push(later);
     this.queue.splice(at, this.queue.length - at, ...onWire);
+    for (const f of failed) if (f.state !== "inflight") this.notOnWire -= f.records.length;
     return failed;
   }
 

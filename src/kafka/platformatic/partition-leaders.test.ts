@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ProtocolError, ResponseError } from "@platformatic/kafka";
+import { NetworkError, ProtocolError, ResponseError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
@@ -69,5 +69,62 @@ describe("PartitionLeaders: one topic of several refused (TOPIC_AUTHORIZATION_FA
     const error = await leaders.refresh(["a", "refused"]).catch((e: unknown) => e);
     expect([...(await leaders.refused(["a", "refused"], error)).topics]).toEqual(["refused"]);
     expect(asked).toEqual([["a", "refused"], ["a"], ["refused"]]);
+  });
+});
+
+describe("PartitionLeaders: a topic with a leaderless partition", () => {
+  test("is asked again in the background after the refresh backoff, growing while it has none, not metadata.max.age.ms; at the age again once every partition has a leader", async () => {
+    let answer = [1, -1];
+    let now = 0;
+    const transport = { leaders: async (topics: readonly string[]) => new Map(topics.map((t) => [t, answer])) };
+    const leaders = new PartitionLeaders(
+      transport as unknown as ProduceTransport,
+      100,
+      (m) => new Error(m),
+      1000,
+      () => now,
+      (n) => 100 * 2 ** n, // no jitter
+    );
+    await leaders.refresh(["t"]);
+    expect([leaders.expired("t", 99), leaders.expired("t", 100)]).toEqual([false, true]);
+    now = 100;
+    leaders.renew(["t"], now); // still none: 200 ms then
+    await waitFor(() => !leaders.expired("t", 299));
+    expect(leaders.expired("t", 300)).toBe(true);
+    now = 300;
+    answer = [1, 2]; // its leader back
+    leaders.renew(["t"], now);
+    await waitFor(() => !leaders.expired("t", 1299));
+    expect(leaders.expired("t", 1300)).toBe(true);
+  });
+
+  test("a background ask that fails makes the wait grow, and another topic's ask for its age answering with every leader does not start it again (review P3-1)", async () => {
+    let now = 0;
+    let down = false;
+    const transport = {
+      leaders: async (topics: readonly string[]) => {
+        if (down) throw new NetworkError("Connection to 127.0.0.1:9092 failed.", { canRetry: true });
+        return new Map(topics.map((t) => [t, t === "t" ? [1, -1] : [1]]));
+      },
+    };
+    const leaders = new PartitionLeaders(
+      transport as unknown as ProduceTransport,
+      100,
+      (m) => new Error(m),
+      1000,
+      () => now,
+      (n) => 100 * 2 ** n, // no jitter
+    );
+    await leaders.refresh(["t", "u"]); // t has a partition without a leader: asked again at 100
+    now = 100;
+    down = true;
+    leaders.renew(["t"], now); // fails: 200 ms then
+    await waitFor(() => leaders.refreshDeferredUntil(now) === 300);
+    expect([leaders.expired("t", 299), leaders.expired("t", 300)]).toEqual([false, true]);
+    now = 1000;
+    down = false;
+    leaders.renew(["u"], now); // its age; t still has no leader: the waits go on growing (400 ms), not from 100 again
+    await waitFor(() => leaders.refreshDeferredUntil(now) !== undefined);
+    expect(leaders.refreshDeferredUntil(now)).toBe(1400);
   });
 });

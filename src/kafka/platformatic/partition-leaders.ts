@@ -19,12 +19,15 @@ const METADATA_ATTEMPTS = 30;
 
 export class PartitionLeaders {
   private readonly leaders = new Map<string, readonly number[]>();
-  /** When each topic's metadata is to be asked again (`now`): metadata.max.age.ms after it was fetched. */
+  /**
+   * When each topic's metadata is to be asked again (`now`): metadata.max.age.ms after it was fetched, the refresh
+   * backoff while a partition of it has no leader (`backOff`).
+   */
   private readonly refreshAt = new Map<string, number>();
   /** Leadership may have moved: refresh before sending. */
   stale = false;
   /**
-   * Refreshes in a row that failed or left a partition of a topic asked without a leader, none of them finding a new
+   * Refreshes in a row that failed or left a partition of a known topic without a leader, none of them finding a new
    * leader. A simplification of Java's Metadata, which keeps two counters and backs off on the larger: failed updates
    * (attempts, reset by any successful update) and answers that changed nothing (equivalent responses, reset when a
    * partition's leader epoch changes). Here one counter, reset by an answer with every leader or a new one.
@@ -51,30 +54,40 @@ export class PartitionLeaders {
 
   /**
    * Asks the cluster again for `topics`, expired, without holding sends back: they go to the leaders
-   * known until it answers. One that fails (or does not answer) is asked again after retry.backoff.ms
-   * (Java's producer sends while its metadata refresh fails and backs off between them).
+   * known until it answers. One that fails (or does not answer) is asked again after retry.backoff.ms, one with a
+   * partition without a leader after the refresh backoff, which a failure makes grow as a refresh's (`backOff`; Java's
+   * producer sends while its metadata refresh fails and backs off between them).
    */
   renew(topics: readonly string[], now: number): void {
     for (const t of topics) this.refreshAt.set(t, now + this.retryBackoffMs);
-    this.fetch(topics, true).catch((error) => {
-      // Refused for good (TOPIC_AUTHORIZATION_FAILED): forgotten, as Java's metadata drops a topic its
-      // refresh refused; the next send of it asks again, in the foreground, and fails with the refusal.
-      // One refusal fails a request for several topics: the answer names the refused ones (the others
-      // are asked again, together); when it does not, each is asked alone. Only the refused are forgotten.
-      if (retriable(error) || isUnknownTopic(error)) return;
-      const named = topics.length > 1 ? refusedTopics(error) : new Set(topics);
-      if (named === undefined) for (const t of topics) this.renew([t], now);
-      else {
-        for (const t of named) this.forget(t);
-        const rest = topics.filter((t) => !named.has(t));
-        if (rest.length > 0) this.renew(rest, now);
-      }
-    });
+    const before = topics.map((t) => this.leaders.get(t));
+    this.fetch(topics, true)
+      .then(() => this.backOff(topics, before, true))
+      .catch((error) => {
+        // Refused for good (TOPIC_AUTHORIZATION_FAILED): forgotten, as Java's metadata drops a topic its
+        // refresh refused; the next send of it asks again, in the foreground, and fails with the refusal.
+        // One refusal fails a request for several topics: the answer names the refused ones (the others
+        // are asked again, together); when it does not, each is asked alone. Only the refused are forgotten.
+        if (retriable(error)) return this.backOff(topics, before, false);
+        if (isUnknownTopic(error)) return;
+        const named = topics.length > 1 ? refusedTopics(error) : new Set(topics);
+        if (named === undefined) for (const t of topics) this.renew([t], now);
+        else {
+          for (const t of named) this.forget(t);
+          const rest = topics.filter((t) => !named.has(t));
+          if (rest.length > 0) this.renew(rest, now);
+        }
+      });
   }
 
   /** The leader of the partition, or -1 when none is known. */
   leader(topic: string, partition: number): number {
     return this.leaders.get(topic)?.[partition] ?? -1;
+  }
+
+  /** Each partition's leader of `topic` (-1: none) when known: the array metadata gave, no copy. */
+  of(topic: string): readonly number[] | undefined {
+    return this.leaders.get(topic);
   }
 
   /** The partition count of `topic` when known (no metadata call). */
@@ -127,25 +140,39 @@ export class PartitionLeaders {
 
   /**
    * Asks the cluster again for `topics` (rejects when it cannot be reached). Once it answered (or failed), the next
-   * refresh waits retry.backoff.ms, growing with each refresh in a row that failed or found a partition without a
-   * leader; one that finds every leader, or a new leader for a partition, starts again from retry.backoff.ms.
+   * refresh waits retry.backoff.ms, growing with each refresh in a row that failed or left a partition without a
+   * leader; one that leaves every known partition with a leader, or finds a new leader for a partition, starts again
+   * from retry.backoff.ms.
    */
   async refresh(topics: readonly string[]): Promise<void> {
     const before = topics.map((t) => this.leaders.get(t));
-    let everyLeader = false;
-    let newLeader = false;
+    let answered = false;
     try {
       await this.fetch(topics, true);
       this.stale = false;
-      everyLeader = topics.every((t) => this.leaders.get(t)?.every((leader) => leader >= 0));
-      newLeader = topics.some((t, i) =>
-        this.leaders.get(t)?.some((leader, p) => leader >= 0 && leader !== before[i]?.[p]),
-      );
+      answered = true;
     } finally {
-      // Progress (a new leader) starts the waits again from retry.backoff.ms, as Java's new leader epoch does.
-      this.attempts = everyLeader ? 0 : newLeader ? 1 : this.attempts + 1;
-      this.refreshAllowedAt = this.now() + this.backoff(Math.max(0, this.attempts - 1));
+      this.backOff(topics, before, answered);
     }
+  }
+
+  /**
+   * The next refresh's backoff after one of `topics` (leaders `before` it) that `answered` or failed, as `refresh`
+   * says. A topic of them still with a partition without a leader is asked again in the background then too (`renew`):
+   * keyless records avoid that partition, so no batch of it would ask, and it would stay unused until
+   * metadata.max.age.ms once its leader is back (Java's Metadata asks again after any partition error).
+   */
+  private backOff(topics: readonly string[], before: readonly (readonly number[] | undefined)[], answered: boolean) {
+    // Every known topic's, not only those asked: an unrelated topic's renew (its age) answering with every leader does
+    // not start a leaderless one's waits again. A new leader of any topic does, as any leader epoch change in Java's.
+    const everyLeader = answered && [...this.leaders.values()].every((l) => l.every((leader) => leader >= 0));
+    const newLeader =
+      answered &&
+      topics.some((t, i) => this.leaders.get(t)?.some((leader, p) => leader >= 0 && leader !== before[i]?.[p]));
+    // Progress (a new leader) starts the waits again from retry.backoff.ms, as Java's new leader epoch does.
+    this.attempts = everyLeader ? 0 : newLeader ? 1 : this.attempts + 1;
+    this.refreshAllowedAt = this.now() + this.backoff(Math.max(0, this.attempts - 1));
+    for (const t of topics) if (this.leaders.get(t)?.includes(-1)) this.refreshAt.set(t, this.refreshAllowedAt);
   }
 
   /**
@@ -217,7 +244,8 @@ export class PartitionLeaders {
     const at = this.now();
     for (const [t, l] of await this.transport.leaders(topics, force)) {
       this.leaders.set(t, l);
-      this.refreshAt.set(t, at + this.maxAgeMs);
+      // A partition without a leader: asked again after the refresh backoff (see backOff; refresh and renew count it).
+      this.refreshAt.set(t, at + (l.includes(-1) ? this.backoff(this.attempts) : this.maxAgeMs));
     }
   }
 }

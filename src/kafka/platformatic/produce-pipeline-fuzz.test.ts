@@ -83,6 +83,11 @@ async function run(seed: number, faults: Faults, trace?: (line: string) => void)
       else await new Promise((resolve) => setTimeout(resolve, 0));
     }
     while (broker.processStale()) {}
+    // Every batch settled: the partitioner's counts of queued bytes (kept as batches come and go) are back at 0.
+    // Object.is: a count gone below 0 by less than batch.size reads -0.
+    for (let p = 0; p < partitions; p++)
+      if (!Object.is(pipeline.queuedBatches("t", p), 0))
+        return `partition ${p}: ${pipeline.queuedBatches("t", p)} queued`;
     return check(appends, broker);
   } finally {
     pipeline.close(new Error("closed"));

@@ -4,7 +4,9 @@
  * batches are grouped by leader into Produce requests (one batch per partition, within
  * max.request.size), up to `maxInFlight` per broker and buffer.memory bytes on the wire, via a
  * ProduceTransport (a fake in tests); InFlightRequests counts them and settles their batches on the
- * answers. Deadlines and backoffs run on `now` (monotonic by default).
+ * answers. Deadlines and backoffs run on `now` (monotonic by default). The sticky partitioner reads
+ * its view of the cluster from here (PartitionLoad: leaders, queued batches, brokers that take no
+ * request: NodeAvailability), as Java's partitioner reads the RecordAccumulator's.
  *
  * Idempotence (acks=all, the default): per partition, batches keep their first sequence number
  * through every retry and go out in append order; after a retriable error nothing of the partition
@@ -35,10 +37,11 @@
 import { kafkaClientBackoff } from "../../util/backoff.ts";
 import { notSent } from "../send-rejection.ts";
 import { attemptedBatchFailure, NeverSentBatch, notSentAfter } from "./batch-failures.ts";
-import { BatchSettlement } from "./batch-settlement.ts";
+import { BatchSettlement, DEFAULT_BATCH_BYTES } from "./batch-settlement.ts";
 import { PartlyWrittenBatch } from "./batch-split.ts";
 import { isUnknownTopic } from "./errors.ts";
 import { InFlightRequests, type ProducerIdentity } from "./in-flight-requests.ts";
+import { NodeAvailability } from "./node-availability.ts";
 import {
   type Batch,
   type BatchOutcome,
@@ -72,6 +75,8 @@ export interface PipelineSettings {
   readonly random?: () => number;
   /** metadata.max.age.ms: a topic's partitions and leaders asked again once older (default 5 min). */
   readonly metadataMaxAgeMs?: number;
+  /** partitioner.availability.timeout.ms: a broker that took no batch this long is left out of keyless placement (0: off). */
+  readonly availabilityTimeoutMs?: number;
   /** A refused batch fails its partition's later batches not written yet too (NotSentError; see refuse). */
   readonly keepOrderAfterRefusal?: boolean;
   /** Builds the error a batch fails with (the adapter's error vocabulary). */
@@ -82,6 +87,8 @@ export interface PipelineSettings {
 
 export class ProducePipeline {
   private readonly partitions = new Map<string, PartitionBatches>();
+  /** The same, by topic and partition number (queuedBatches: no key string per call). */
+  private readonly byTopic = new Map<string, PartitionBatches[]>();
   private readonly leaders: PartitionLeaders;
   private readonly requests: InFlightRequests;
   private readonly id: ProducerIdentity = { producerId: -1n, epoch: -1 };
@@ -93,6 +100,7 @@ export class ProducePipeline {
   private idle: (() => void)[] = [];
   private closed = false;
   private readonly settlement: BatchSettlement;
+  private readonly availability: NodeAvailability;
   /** Made once, not per request: writes `b`'s producer id, epoch (the producer's plus its partition's bumps), sequence. */
   private readonly stamp = (b: Batch, sequence: number): void =>
     this.transport.stamp(b.records, this.id.producerId, this.id.epoch + b.part.epochBump, sequence);
@@ -110,6 +118,7 @@ export class ProducePipeline {
     const maxAgeMs = s.metadataMaxAgeMs ?? 300_000;
     this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, error, maxAgeMs, now, backoff);
     this.settlement = new BatchSettlement(s, now, this.wakeAt, backoff);
+    this.availability = new NodeAvailability(s.availabilityTimeoutMs ?? 0);
     this.timer = new WakeTimer(now, () => void this.pump());
     this.requests = new InFlightRequests(
       transport,
@@ -157,6 +166,28 @@ export class ProducePipeline {
     return this.leaders.known(topic);
   }
 
+  /** Each partition's leader of `topic` as last known (-1: none), when known: where keyless records may go. */
+  partitionLeaders(topic: string): readonly number[] | undefined {
+    return this.leaders.of(topic);
+  }
+
+  /**
+   * Batches of the partition not on the wire, in batch.size units: Java's deque size, whose batches fill up to
+   * batch.size, where ours are one per send (one record a batch for single-record ingest requests). Adaptive
+   * partitioning weighs partitions by it; no key string is made per call (a pick asks it of every partition).
+   * batch.size 0 (Java: batching off, a batch per record) counts in bytes: dividing by 0 made every weight NaN, and
+   * every keyless record went to one partition.
+   */
+  queuedBatches(topic: string, partition: number): number {
+    const bytes = this.byTopic.get(topic)?.[partition]?.queuedBytes ?? 0;
+    return Math.ceil(bytes / Math.max(1, this.s.batchBytes ?? DEFAULT_BATCH_BYTES));
+  }
+
+  /** Broker `node` had batches but took none for partitioner.availability.timeout.ms (NodeAvailability). */
+  leaderUnavailable(node: number): boolean {
+    return this.availability.unavailable(node);
+  }
+
   /**
    * Appends one encoded batch of `count` records; resolves with its base offset (-1 for acks=0), or
    * with each record's offset once it was split (`split`: how, see batch-split.ts). A split batch
@@ -178,6 +209,9 @@ export class ProducePipeline {
     if (!part) {
       part = new PartitionBatches(topic, partition, this.s.idempotent);
       this.partitions.set(key, part);
+      const ofTopic = this.byTopic.get(topic) ?? [];
+      ofTopic[partition] = part;
+      this.byTopic.set(topic, ofTopic);
     }
     const refusal = this.s.keepOrderAfterRefusal && since !== undefined ? part.refusal : undefined;
     if (refusal && refusal.at > since!) return Promise.reject(notSentAfter(part, refusal.error));
@@ -211,7 +245,7 @@ export class ProducePipeline {
       uncertain: false,
       ...(split && count > 1 ? { split } : {}),
     };
-    part.queue.push(batch);
+    part.append(batch);
     // Later in this tick: the batches of one send (one per partition) go out in one request.
     if (!this.scheduled) {
       this.scheduled = true;
@@ -238,7 +272,7 @@ export class ProducePipeline {
     this.closed = true;
     this.timer.stop();
     for (const part of this.partitions.values()) {
-      for (const b of part.queue.splice(0)) {
+      for (const b of part.takeAll()) {
         if (b.state === "inflight") b.uncertain = true;
         this.settlement.finish(b, reason);
       }
@@ -305,12 +339,19 @@ export class ProducePipeline {
     if (leaderless) this.wakeAt(this.leaders.refreshDeferredUntil(now) ?? now + this.s.retryBackoffMs);
     const maxWireBytes = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
     for (const [node, parts] of byNode) {
+      // "Drained": the node takes requests, as Java counts a node drained whenever client.ready(node) (a request
+      // slot free), sent or not: a request went to it this turn, or a slot is still free after it. A node whose
+      // batches only wait (a retry's backoff, growing to retry.backoff.max.ms; the one-batch guard of an idempotent
+      // partition) is not left out for it; one that never answers fills its slots and is.
+      let sent = false;
       while (this.requests.count(node) < this.s.maxInFlight) {
         const limits = { maxRequestBytes: this.s.maxRequestBytes, maxWireBytes, wireBytes: this.requests.wireBytes };
         const batches = nextRequest(parts, now, limits, this.wakeAt, this.stamp);
         if (batches.length === 0) break;
         this.requests.send(node, batches);
+        sent = true;
       }
+      this.availability.noted(node, now, sent || this.requests.count(node) < this.s.maxInFlight);
     }
   }
 }

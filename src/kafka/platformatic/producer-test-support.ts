@@ -51,6 +51,6 @@ export function testProducer(transport: ProduceTransport, options: TestProducerO
     idempotent,
     NO_COMPRESSION,
     onClose ? (admitted, force) => onClose(pipeline, admitted, force) : async () => {},
-    new StickyPartitioner(options.batchBytes ?? 16_384, () => 0),
+    new StickyPartitioner(options.batchBytes ?? 16_384, { random: () => 0 }),
   );
 }

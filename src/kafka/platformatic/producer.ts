@@ -8,7 +8,8 @@
  * Partitions are chosen here, so each record's offset is known (base offset of its partition's
  * batch + its position there): keyed records by Java's murmur2 (`(murmur2(key) & 0x7fffffff) %
  * partitions`, as Kafka's default partitioner), records without a key to one partition until about
- * batch.size bytes went there (StickyPartitioner, as Java's built-in partitioner). Partition counts come
+ * batch.size bytes went there, among the partitions with a leader (StickyPartitioner, as Java's built-in
+ * partitioner). Partition counts and leaders come
  * from metadata, fetched when a topic is first seen; sends are admitted in call order (a send
  * waiting for a new topic's metadata holds back the sends after it).
  *
@@ -204,7 +205,10 @@ export class PlatformaticProducer implements KafkaProducer {
     const groups: { topic: string; partition: number; indexes: number[] }[] = [];
     const byKey = new Map<string, number>();
     /** Per topic: this send's keyless partition and bytes (the switch comes after the send). */
-    const keyless = new Map<string, { partition: number; bytes: number; count: number }>();
+    const keyless = new Map<
+      string,
+      { partition: number; bytes: number; count: number; leaders: readonly number[] | undefined }
+    >();
     let last = -1;
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
@@ -217,7 +221,8 @@ export class PlatformaticProducer implements KafkaProducer {
         else {
           let stuck = keyless.get(r.topic);
           if (stuck === undefined) {
-            stuck = { partition: this.sticky.current(r.topic, count), bytes: 0, count };
+            const leaders = this.pipeline.partitionLeaders(r.topic);
+            stuck = { partition: this.sticky.current(r.topic, count, leaders), bytes: 0, count, leaders };
             keyless.set(r.topic, stuck);
           }
           stuck.bytes += recordBytes(r);
@@ -245,7 +250,7 @@ export class PlatformaticProducer implements KafkaProducer {
     const now = Date.now();
     // Every group is encoded before any is appended: a send that cannot be encoded writes nothing.
     const batches = groups.map((g) => encodeRecordBatch(records, g.indexes, now, this.compression));
-    for (const [topic, stuck] of keyless) this.sticky.produced(topic, stuck.bytes, stuck.count);
+    for (const [topic, stuck] of keyless) this.sticky.produced(topic, stuck.bytes, stuck.count, stuck.leaders);
     const sent = groups.map((g, i) =>
       this.pipeline.append(
         g.topic,
@@ -396,6 +401,7 @@ export async function connectPlatformaticProducer(
     retryBackoffMs: c.retryBackoffMs,
     retryBackoffMaxMs: p.retryBackoffMaxMs,
     metadataMaxAgeMs: p.metadataMaxAgeMs,
+    availabilityTimeoutMs: p.availabilityTimeoutMs,
     keepOrderAfterRefusal: producerOptions.keepOrderAfterRefusal ?? false,
     error: (message, retriable, cause) =>
       retriable ? new RetriableError(message, { cause }) : new ConnectError(message, { cause }),
@@ -436,7 +442,11 @@ export async function connectPlatformaticProducer(
     p.idempotent,
     p.compression,
     close,
-    new StickyPartitioner(p.batchBytes, Math.random, p.ignoreKeys),
+    new StickyPartitioner(p.batchBytes, {
+      ignoresKeys: p.ignoreKeys,
+      adaptive: p.adaptivePartitioning,
+      load: pipeline,
+    }),
   );
 }
 

@@ -1,0 +1,32 @@
+/**
+ * NodeAvailability: when each broker last had batches to take and when it last could take some (a
+ * request slot free after the turn: Java's client.ready), as Java's RecordAccumulator.NodeLatencyStats
+ * (readyTimeMs, drainTimeMs). The producer pipeline notes both at each turn (ProducePipeline.pumpOnce); the sticky partitioner asks
+ * `unavailable` when it picks a partition for keyless records: with partitioner.availability.timeout.ms
+ * > 0 (KIP-794), a broker that had batches but took none for longer has its partitions with queued
+ * batches left out, as Java's partitionReady (a connection that does not come up, a broker that does
+ * not answer and holds every request slot).
+ * 0 (the default) turns it off and notes nothing.
+ */
+export class NodeAvailability {
+  private readonly readyAt = new Map<number, number>();
+  private readonly drainedAt = new Map<number, number>();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  /** `node` had batches to send at `now`; `drained`: it took requests then (a request slot was free). */
+  noted(node: number, now: number, drained: boolean): void {
+    if (this.timeoutMs <= 0) return;
+    // A broker first seen counts as drained now, as Java's NodeLatencyStats starts.
+    if (drained || !this.drainedAt.has(node)) this.drainedAt.set(node, now);
+    this.readyAt.set(node, now);
+  }
+
+  /** `node` had batches but took none for more than the timeout (never with timeout 0). */
+  unavailable(node: number): boolean {
+    if (this.timeoutMs <= 0) return false;
+    const ready = this.readyAt.get(node);
+    const drained = this.drainedAt.get(node);
+    return ready !== undefined && drained !== undefined && ready - drained > this.timeoutMs;
+  }
+}

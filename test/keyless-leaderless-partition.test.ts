@@ -1,0 +1,147 @@
+/**
+ * avail (KIP-794): keyless records go only to partitions that have a leader, as Java's built-in partitioner picks
+ * among Cluster.availablePartitionsForTopic. A 3-broker cluster of the test's own, a topic of 3 partitions
+ * (replication factor 1) each led by another broker. An HttpIngest connector (kafka mode, keyless records, batch.size
+ * small enough that its sticky partition moves every few records) writes to it and a FileStreamSink reads it. The
+ * broker leading partition 2 is stopped while the sink's consumer fetches from it, so partition 2 has no leader:
+ * every single-record request is then answered 200 with partition 0 or 1, the sink task stays RUNNING and delivers
+ * them; once the broker is back, partition 2 gets records again within the retry backoff (not metadata.max.age.ms)
+ * and the sink delivers those too; every record is in Kafka once.
+ * Before: a stick landed on partition 2 a third of the time, those records waited for delivery.timeout.ms and
+ * failed; before that, the default client's Metadata call failed whole on partition 2's LEADER_NOT_AVAILABLE, so
+ * no record of the topic was written at all; and with that fixed, the sink's Fetch retried after the stop found
+ * leader -1 and failed the task for good ("Cannot find broker with node id -1", scripts/patch-dependencies.mjs).
+ */
+import { expect, test } from "bun:test";
+import { fileLines } from "./support/broker-kill.ts";
+import { createIngestConnector, startIngestGateway, taskState } from "./support/gateway.ts";
+import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
+import { outageIngestWorker, readOwnTopic } from "./support/own-broker.ts";
+import { startOwnCluster } from "./support/own-cluster.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const CONNECTIONS = 4;
+const REQUESTS_EACH = 75;
+
+test("keyless records go only to partitions with a leader while a broker is down; a sink reading them outlives it", async () => {
+  await using dir = await tempDir("keyless-leaderless-");
+  await using cluster = await startOwnCluster(dir.file("kafka"));
+  const topic = uniqueTopic("leaderless");
+  const admin = cluster.client().admin();
+  await admin.connect();
+  try {
+    await createTopicsOn(admin, [
+      { topic, replicaAssignment: [0, 1, 2].map((partition) => ({ partition, replicas: [partition + 1] })) },
+    ]);
+  } finally {
+    await admin.disconnect();
+  }
+
+  const started = await startIngestGateway(dir, {
+    ...outageIngestWorker(cluster, dir.file("data")),
+    // A record here counts about 30 bytes: the stick moves every few records, so 300 records see ~50 moves.
+    "producer.batch.size": "100",
+    // A record put on the leaderless partition expires in seconds, not 2 minutes (the task then sends it again).
+    "producer.delivery.timeout.ms": "5000",
+  });
+  await using gw = started.gw;
+  const output = dir.file("sink.txt");
+  const sink = await gw.rest.post("/connectors", {
+    name: "sink",
+    config: {
+      "connector.class": "FileStreamSink",
+      topics: topic,
+      file: output,
+      "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+      "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+    },
+  });
+  expect(sink.status).toBe(201);
+  const delivered = () => new Set(fileLines(output).map((l) => (JSON.parse(l) as { id: string }).id));
+  // A record on every partition, delivered: the sink's consumer fetches from every broker.
+  const posted = [0, 1, 2].map((p) => `before/${p}`);
+  const producer = cluster.client().producer();
+  await producer.connect();
+  try {
+    await producer.send({
+      topic,
+      messages: [0, 1, 2].map((partition) => ({ partition, value: JSON.stringify({ id: posted[partition] }) })),
+    });
+  } finally {
+    await producer.disconnect();
+  }
+  await waitFor(() => delivered().size === posted.length, { what: "the first records delivered" });
+
+  // The sink's consumer is waiting for partition 2's next records (a Fetch on its broker) when that broker stops.
+  await cluster.nodes[2]!.stop();
+  // Made now, its producer first sees partition 2 without a leader: one made before would keep its stick there until
+  // a send failed (an idle connection's close does not ask metadata again, where Java's NetworkClient does).
+  // A request whose record waits on the leaderless partition is answered 500 after 4 s instead of once it is sent again.
+  await createIngestConnector(gw, "keyless", {
+    "ingest.path": "/in",
+    "kafka.topic": topic,
+    "ingest.request.timeout.ms": "4000",
+  });
+  const post = async (id: string): Promise<[number, unknown]> => {
+    posted.push(id);
+    const response = await fetch(`${started.ingest}/in`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ id }),
+    });
+    return [response.status, await response.json()];
+  };
+  const partitionOf = (body: unknown) => (body as { offsets: { partition: number }[] }).offsets[0]!.partition;
+  const answers = await Promise.all(
+    Array.from({ length: CONNECTIONS }, async (_, c) => {
+      const out: [number, unknown][] = [];
+      for (let n = 0; n < REQUESTS_EACH; n++) {
+        out.push(await post(`down/${c}/${n}`));
+        // Without the fix a record put on partition 2 is answered 500: the first such answer ends the test.
+        if (out.at(-1)![0] !== 200) break;
+      }
+      return out;
+    }),
+  );
+  const partitions = new Set<number>();
+  for (const [status, body] of answers.flat()) {
+    expect([status, body]).toEqual([
+      200,
+      {
+        topic,
+        offsets: [{ partition: expect.any(Number), offset: expect.any(Number), timestamp: expect.any(Number) }],
+      },
+    ]);
+    partitions.add(partitionOf(body));
+  }
+  expect([...partitions].sort()).toEqual([0, 1]);
+  // Without the consumer's fix the sink task fails once its Fetch retried on partition 2 found no leader.
+  await waitFor(async () => (await taskState(gw, "sink")) !== "RUNNING" || delivered().size === posted.length, {
+    what: "the records written while the broker was down delivered",
+  });
+  expect(await taskState(gw, "sink")).toBe("RUNNING");
+
+  // Back: partition 2 gets keyless records again once the producer's metadata, asked again within the retry
+  // backoff while the partition had no leader, shows its leader (not after metadata.max.age.ms, 5 minutes).
+  await cluster.nodes[2]!.restart();
+  let n = 0;
+  await waitFor(
+    async () => {
+      const [status, body] = await post(`after/${n++}`);
+      return status === 200 && partitionOf(body) === 2;
+    },
+    // A bound for a loaded host (three brokers' JVMs and the gateway on two cores): the leader's election and the
+    // sink's rejoin come sooner, the wait ends then.
+    { intervalMs: 0, timeoutMs: 60_000, what: "a record on partition 2 again" },
+  );
+  await waitFor(() => delivered().size === posted.length, { timeoutMs: 60_000, what: "every record delivered" });
+  expect(await taskState(gw, "sink")).toBe("RUNNING");
+  expect(await gw.stop()).toBe(0);
+
+  // Nothing went to partition 2 while it had no leader; every record is there once.
+  const records = await readOwnTopic(cluster, topic);
+  const idOf = (r: { value: string }) => (JSON.parse(r.value) as { id: string }).id;
+  expect(records.filter((r) => r.partition === 2 && idOf(r).startsWith("down/"))).toEqual([]);
+  expect(records.map(idOf).sort()).toEqual(posted.sort());
+}, 240_000);

@@ -1,0 +1,68 @@
+/**
+ * A Kafka cluster of the test's own on loopback, for tests that need several brokers (a partition
+ * whose leader is down while the others' are up): node 1 is broker and the cluster's only
+ * controller, nodes 2… are brokers that join it (scripts/kafka with KAFKA_CONTROLLER), each an
+ * OwnBroker with its own state dir under `stateDir` and a small heap. Node 1 is the controller:
+ * stop or kill only the others (`stop()`, then `restart()` brings one back on its ports with its
+ * data). `await using` kills them all (their state goes with the test's temp dir); so does the
+ * end of the test that started them (OwnBroker's `untilTestEnds`).
+ */
+
+import { join } from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+import { type OwnBroker, startOwnBroker } from "./own-broker.ts";
+import { waitFor } from "./wait-for.ts";
+
+export interface OwnCluster extends AsyncDisposable {
+  /** Every node's PLAINTEXT listener, comma-separated (bootstrap.servers). */
+  readonly bootstrap: string;
+  /** By node id: `nodes[0]` is node 1 (the controller). */
+  readonly nodes: readonly OwnBroker[];
+  client(): Kafka;
+}
+
+// Three JVMs on a 2-core host: small heaps keep them from crowding out the gateway and the test.
+const HEAP = "-Xms64m -Xmx256m";
+
+/** Starts `size` nodes (node 1 first: the others join its controller) and waits until every broker is registered. */
+export async function startOwnCluster(stateDir: string, size = 3): Promise<OwnCluster> {
+  const nodes: OwnBroker[] = [];
+  const dispose = async () => {
+    await Promise.all(nodes.map((n) => n[Symbol.asyncDispose]()));
+  };
+  try {
+    const controller = await startOwnBroker(join(stateDir, "node-1"), "", { jvmOptions: HEAP });
+    nodes.push(controller);
+    const joins = (nodeId: number) => ({
+      nodeId,
+      controller: controller.info.controller!,
+      clusterId: controller.info.cluster_id!,
+    });
+    const others = await Promise.all(
+      Array.from({ length: size - 1 }, (_, i) =>
+        startOwnBroker(join(stateDir, `node-${i + 2}`), "", { jvmOptions: HEAP, joins: joins(i + 2) }).then((n) => {
+          nodes.push(n);
+          return n;
+        }),
+      ),
+    );
+    const ordered = [controller, ...others];
+    const bootstrap = ordered.map((n) => n.bootstrap).join(",");
+    const client = () =>
+      new Kafka({ clientId: "own-cluster-test", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING });
+    const admin = client().admin();
+    await admin.connect();
+    try {
+      await waitFor(async () => (await admin.describeCluster()).brokers.length === size, {
+        timeoutMs: 60_000,
+        what: `${size} brokers registered`,
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    return { bootstrap, nodes: ordered, client, [Symbol.asyncDispose]: dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}
