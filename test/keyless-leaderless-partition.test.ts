@@ -3,11 +3,14 @@
  * among Cluster.availablePartitionsForTopic. A 3-broker cluster of the test's own, a topic of 3 partitions
  * (replication factor 1) each led by another broker. An HttpIngest connector (kafka mode, keyless records, batch.size
  * small enough that its sticky partition moves every few records) writes to it and a FileStreamSink reads it. The
- * broker leading partition 2 is stopped while the sink's consumer fetches from it, so partition 2 has no leader:
- * every single-record request is then answered 200 with partition 0 or 1, the sink task stays RUNNING and delivers
+ * broker leading partition 2 is stopped while the sink's consumer fetches from it and the producer's stick is on
+ * partition 2 (its connection to that broker idle), so partition 2 has no leader: the closed connection has the
+ * producer ask for metadata at once, as Java's NetworkClient on any disconnection, and every single-record request
+ * is then answered 200 with partition 0 or 1, the sink task stays RUNNING and delivers
  * them; once the broker is back, partition 2 gets records again within the retry backoff (not metadata.max.age.ms)
  * and the sink delivers those too; every record is in Kafka once.
- * Before: a stick landed on partition 2 a third of the time, those records waited for delivery.timeout.ms and
+ * Before: the stick stayed on partition 2 after the stop until a send there failed, and its records waited (500 after
+ * the request timeout); a stick landed on partition 2 a third of the time, those records waited for delivery.timeout.ms and
  * failed; before that, the default client's Metadata call failed whole on partition 2's LEADER_NOT_AVAILABLE, so
  * no record of the topic was written at all; and with that fixed, the sink's Fetch retried after the stop found
  * leader -1 and failed the task for good ("Cannot find broker with node id -1", scripts/patch-dependencies.mjs).
@@ -73,10 +76,6 @@ test("keyless records go only to partitions with a leader while a broker is down
   }
   await waitFor(() => delivered().size === posted.length, { what: "the first records delivered" });
 
-  // The sink's consumer is waiting for partition 2's next records (a Fetch on its broker) when that broker stops.
-  await cluster.nodes[2]!.stop();
-  // Made now, its producer first sees partition 2 without a leader: one made before would keep its stick there until
-  // a send failed (an idle connection's close does not ask metadata again, where Java's NetworkClient does).
   // A request whose record waits on the leaderless partition is answered 500 after 4 s instead of once it is sent again.
   await createIngestConnector(gw, "keyless", {
     "ingest.path": "/in",
@@ -93,6 +92,25 @@ test("keyless records go only to partitions with a leader while a broker is down
     return [response.status, await response.json()];
   };
   const partitionOf = (body: unknown) => (body as { offsets: { partition: number }[] }).offsets[0]!.partition;
+  // The producer's stick on partition 2, its connection to that broker idle, when the broker stops: posted until a
+  // record starts a stick there (the stick holds a few records, so the next would go there too).
+  let sticks = 0;
+  let previous = -1;
+  await waitFor(
+    async () => {
+      const [status, body] = await post(`stick/${sticks++}`);
+      const started = status === 200 && partitionOf(body) === 2 && previous !== 2;
+      previous = status === 200 ? partitionOf(body) : -1;
+      return started;
+    },
+    { intervalMs: 0, what: "a record on partition 2" },
+  );
+  await waitFor(() => delivered().size === posted.length, { what: "the records before the stop delivered" });
+
+  // The sink's consumer is waiting for partition 2's next records (a Fetch on its broker) when that broker stops.
+  // The producer's idle connection to it closes: its metadata is asked again then, as Java's NetworkClient does on any
+  // disconnection, so its stick leaves partition 2 before a record waits there (it moved only once a send failed).
+  await cluster.nodes[2]!.stop();
   const answers = await Promise.all(
     Array.from({ length: CONNECTIONS }, async (_, c) => {
       const out: [number, unknown][] = [];

@@ -78,6 +78,20 @@ export class PartitionLeaders {
       });
   }
 
+  /**
+   * The connection to broker `node` closed: the topics it leads a partition of are asked again in the background
+   * (`renew`), now or, within the refresh backoff, at their next send after it (Java's NetworkClient asks for metadata
+   * on any disconnection, then Metadata.timeToAllowUpdate holds it). A leader that stopped is then seen gone before a
+   * request to it fails: keyless records stop going to its partitions.
+   */
+  lost(node: number, now: number): void {
+    const topics = [...this.leaders].filter(([, leaders]) => leaders.includes(node)).map(([topic]) => topic);
+    if (topics.length === 0) return;
+    const allowedAt = this.refreshDeferredUntil(now);
+    if (allowedAt === undefined) this.renew(topics, now);
+    else for (const t of topics) this.refreshAt.set(t, Math.min(this.refreshAt.get(t) ?? allowedAt, allowedAt));
+  }
+
   /** The leader of the partition, or -1 when none is known. */
   leader(topic: string, partition: number): number {
     return this.leaders.get(topic)?.[partition] ?? -1;

@@ -63,6 +63,35 @@ describe("PlatformaticTransport.close", () => {
   });
 });
 
+describe("PlatformaticTransport.onDisconnect", () => {
+  test("a broker closing an idle connection is reported by its node id (Java's NetworkClient then asks for metadata)", async () => {
+    await using broker = await deafBroker();
+    const client = {
+      metadata: async () => ({
+        brokers: new Map([[7, { host: "127.0.0.1", port: broker.port }]]),
+        topics: new Map([["t", { partitionsCount: 1, partitions: [{ leader: 7 }] }]]),
+      }),
+    } as unknown as Producer<Buffer, Buffer, Buffer, Buffer>;
+    const transport = new PlatformaticTransport(
+      client,
+      "test",
+      { connectTimeout: 5_000, requestTimeout: 5_000, maxInflights: 5 },
+      0,
+      5_000,
+    );
+    const lost: number[] = [];
+    transport.onDisconnect((node) => lost.push(node));
+    await transport.leaders(["t"], true);
+    expect(await transport.produce(7, [{ topic: "t", partition: 0, records: Buffer.alloc(61) }])).toBeNull();
+    await waitFor(() => broker.sockets.length === 1);
+    expect(lost).toEqual([]);
+    broker.sockets[0]!.destroy(); // the broker stops
+    await waitFor(() => lost.length > 0);
+    expect(lost).toEqual([7]);
+    await transport.close(50);
+  });
+});
+
 describe("PlatformaticTransport's produce requests", () => {
   test("carry the producer's client.id (its own connections, not the library client's)", async () => {
     await using broker = await recordingBroker({ hangUp: false });

@@ -75,7 +75,7 @@ interface WaitingRequest {
 }
 
 /** The part of the library's ConnectionPool the transport uses (its unit tests fake it). */
-export type ConnectionSource = Pick<ConnectionPool, "get" | "close" | typeof Symbol.iterator>;
+export type ConnectionSource = Pick<ConnectionPool, "get" | "close" | "on" | typeof Symbol.iterator>;
 
 export class PlatformaticTransport implements ProduceTransport {
   private brokers = new Map<number, { host: string; port: number }>();
@@ -110,6 +110,18 @@ export class PlatformaticTransport implements ProduceTransport {
         );
     }
     return out;
+  }
+
+  /**
+   * `lost` learns each broker whose connection closed, idle or not (it stopped, the network dropped it, or the
+   * transport closes). Java's NetworkClient asks for metadata on any disconnection: a partition whose leader stopped is
+   * then known leaderless before a request to it fails, so keyless records stop going to it.
+   */
+  onDisconnect(lost: (node: number) => void): void {
+    this.pool.on("disconnect", ({ broker }) => {
+      for (const [node, known] of this.brokers)
+        if (known.host === broker.host && known.port === broker.port) lost(node);
+    });
   }
 
   async initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
