@@ -7,13 +7,16 @@
  * partition 2 (its connection to that broker idle), so partition 2 has no leader: the closed connection has the
  * producer ask for metadata at once, as Java's NetworkClient on any disconnection, and every single-record request
  * is then answered 200 with partition 0 or 1, the sink task stays RUNNING and delivers
- * them; once the broker is back, partition 2 gets records again within the retry backoff (not metadata.max.age.ms)
- * and the sink delivers those too; every record is in Kafka once.
+ * them; the sink task restarted while the broker is down joins and delivers partitions 0 and 1 (the cluster keeps
+ * __consumer_offsets on every node, so the group's coordinator outlives the stop); once the broker is back,
+ * partition 2 gets records again within the retry backoff (not metadata.max.age.ms)
+ * and the sink delivers those too, each once; every record is in Kafka once.
  * Before: the stick stayed on partition 2 after the stop until a send there failed, and its records waited (500 after
  * the request timeout); a stick landed on partition 2 a third of the time, those records waited for delivery.timeout.ms and
  * failed; before that, the default client's Metadata call failed whole on partition 2's LEADER_NOT_AVAILABLE, so
  * no record of the topic was written at all; and with that fixed, the sink's Fetch retried after the stop found
- * leader -1 and failed the task for good ("Cannot find broker with node id -1", scripts/patch-dependencies.mjs).
+ * leader -1 and failed the task for good ("Cannot find broker with node id -1", scripts/patch-dependencies.mjs);
+ * a consumer started while the broker was down waited for every partition to have a leader, then failed.
  */
 import { expect, test } from "bun:test";
 import { fileLines } from "./support/broker-kill.ts";
@@ -140,6 +143,16 @@ test("keyless records go only to partitions with a leader while a broker is down
   });
   expect(await taskState(gw, "sink")).toBe("RUNNING");
 
+  // The sink task restarted while partition 2 has no leader: its new consumer joins and fetches partitions 0 and 1
+  // (partition 2 from its committed offset once it has a leader), as Java's consumer. Before, the join waited for
+  // every partition to have a leader and the consumer's start failed.
+  expect((await gw.rest.post("/connectors/sink/tasks/0/restart")).status).toBe(204);
+  for (let n = 0; n < 10; n++) expect((await post(`restarted/${n}`))[0]).toBe(200);
+  await waitFor(async () => (await taskState(gw, "sink")) !== "RUNNING" || delivered().size === posted.length, {
+    what: "the records written after the sink task restarted delivered",
+  });
+  expect(await taskState(gw, "sink")).toBe("RUNNING");
+
   // Back: partition 2 gets keyless records again once the producer's metadata, asked again within the retry
   // backoff while the partition had no leader, shows its leader (not after metadata.max.age.ms, 5 minutes).
   await cluster.nodes[2]!.restart();
@@ -153,6 +166,7 @@ test("keyless records go only to partitions with a leader while a broker is down
   );
   await waitFor(() => delivered().size === posted.length, { what: "every record delivered" });
   expect(await taskState(gw, "sink")).toBe("RUNNING");
+  expect(fileLines(output)).toHaveLength(posted.length); // each once: none delivered again after the restart
   expect(await gw.stop()).toBe(0);
 
   // Nothing went to partition 2 while it had no leader; every record is there once.

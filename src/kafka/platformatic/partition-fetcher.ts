@@ -227,7 +227,11 @@ export class PartitionFetcher {
       const onGone = (tps: readonly TopicPartition[]) => this.topicLoss.partitionsGone(tps);
       if (unresolved.length > 0)
         void resolveStartPositions(this.consumer, this.settings, unresolved, this.log, onGone).then(
-          () => this.wake(),
+          // Some wait for a leader: looked up again after a backoff, with fresh metadata.
+          (leaderless) => {
+            this.wake();
+            if (leaderless) this.retryLater();
+          },
           (error) => this.stopWith(error),
         );
       let wanted = [...this.states.values()].filter(
