@@ -222,6 +222,17 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     );
   });
 
+  test("the consumer's fetch from a partition without a leader (-1) fails retriably, after fresh metadata", () => {
+    // The behaviour: a sink's consumer keeps running while a broker it fetches from is stopped
+    // (test/keyless-leaderless-partition.test.ts, a cluster of three brokers).
+    const path = installed("@platformatic", "kafka", "dist", "clients", "consumer", "consumer.js");
+    const text = readFileSync(path, "utf8");
+    expect(text).toContain(
+      "refreshMetadata = true; // edge-gateway patch: retriable, after fresh metadata\n                    retryCallback(new NetworkError(`Cannot find broker with node id ${node}`, { canRetry: true, hasStaleMetadata: true }));",
+    );
+    expect(text).not.toContain("retryCallback(new UserError(`Cannot find broker with node id ${node}`));");
+  });
+
   test("option validators compile on first use, and still validate and report errors", async () => {
     const { ajv } = await import(installed("@platformatic", "kafka", "dist", "utils.js"));
     // strict mode refuses an unknown keyword when compiling: lazily, that is at the first call.

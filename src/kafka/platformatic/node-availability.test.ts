@@ -3,6 +3,10 @@ import { waitFor } from "../../../test/support/wait-for.ts";
 import { NodeAvailability } from "./node-availability.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
+import { StickyPartitioner } from "./sticky-partitioner.ts";
+
+/** NOT_ENOUGH_REPLICAS: retried as it is, leaders not asked again. */
+const NOT_ENOUGH_REPLICAS = 19;
 
 describe("NodeAvailability (partitioner.availability.timeout.ms)", () => {
   test("a broker that had batches but took none for longer than the timeout is unavailable until it takes one", () => {
@@ -50,6 +54,36 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
     expect(broker.logs.get("t-0")).toEqual([1, 2, 3]);
   });
 
+  test("a broker whose only batch waits out a retry's backoff longer than the timeout stays available (review P2-1)", async () => {
+    /** t-1 led by broker 2: its batch makes the pipeline take a turn that can be seen (a request to broker 2). */
+    const broker = new (class extends FakeBroker {
+      override async leaders(topics: readonly string[]) {
+        return new Map(topics.map((t) => [t, [1, 2] as const]));
+      }
+    })(2);
+    let now = 0;
+    const s = settings({
+      idempotent: false,
+      availabilityTimeoutMs: 1000,
+      retryBackoffMs: 2000,
+      retryBackoffMaxMs: 2000,
+    });
+    const pipeline = new ProducePipeline(broker, s, () => now);
+    const retried = pipeline.append("t", 0, batch(1), 1);
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0, { "t-0": NOT_ENOUGH_REPLICAS }); // t-0's batch waits 2000 ms before it goes again
+    await waitFor(() => pipeline.queuedBatches("t", 0) === 1);
+    now = 1500;
+    const other = pipeline.append("t", 1, batch(2), 1);
+    await waitFor(() => broker.requests.length === 2);
+    expect(broker.requests[1]!.node).toBe(2);
+    expect(pipeline.leaderUnavailable(1)).toBe(false);
+    broker.deliver(1);
+    await other;
+    pipeline.close(new Error("closed"));
+    expect(await retried.catch((e: Error) => e.message)).toBe("closed");
+  });
+
   test("queued batches count in batch.size units (Java's batches fill up to batch.size; ours are one per send)", async () => {
     const broker = new FakeBroker();
     const pipeline = new ProducePipeline(broker, settings({ idempotent: false, maxInFlight: 1, batchBytes: 200 }));
@@ -60,5 +94,22 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
     expect(pipeline.queuedBatches("t", 0)).toBe(2);
     await broker.deliverUntil(Promise.all(sends));
     expect(pipeline.queuedBatches("t", 0)).toBe(0);
+  });
+
+  test("batch.size 0 (batching off): keyless records still spread by queue, not all on one partition (review P1-1)", async () => {
+    const broker = new FakeBroker();
+    const pipeline = new ProducePipeline(broker, settings({ idempotent: false, maxInFlight: 1, batchBytes: 0 }));
+    const sends = [pipeline.append("t", 0, batch(1), 1)];
+    await waitFor(() => broker.requests.length === 1);
+    sends.push(pipeline.append("t", 0, batch(2), 1));
+    const picks = [0, 0, 0];
+    for (let d = 0; d < 30; d++) {
+      const sticky = new StickyPartitioner(0, { load: pipeline, random: () => (d + 0.5) / 30 });
+      picks[sticky.current("t", 3, [1, 1, 1])]!++;
+    }
+    // Partition 0 has a batch queued: the others are picked far more often, each about as often.
+    expect(picks[0]).toBeLessThan(picks[1]!);
+    expect(picks[1]).toBe(picks[2]!);
+    await broker.deliverUntil(Promise.all(sends));
   });
 });

@@ -1,7 +1,7 @@
 /**
- * NodeAvailability: when each broker last had batches to take and when it last took some (a Produce
- * request sent to it), as Java's RecordAccumulator.NodeLatencyStats (readyTimeMs, drainTimeMs). The
- * producer pipeline notes both at each turn (ProducePipeline.pumpOnce); the sticky partitioner asks
+ * NodeAvailability: when each broker last had batches to take and when it last could take some (a
+ * request slot free after the turn: Java's client.ready), as Java's RecordAccumulator.NodeLatencyStats
+ * (readyTimeMs, drainTimeMs). The producer pipeline notes both at each turn (ProducePipeline.pumpOnce); the sticky partitioner asks
  * `unavailable` when it picks a partition for keyless records: with partitioner.availability.timeout.ms
  * > 0 (KIP-794), a broker that had batches but took none for longer has its partitions with queued
  * batches left out, as Java's partitionReady (a connection that does not come up, a broker that does
@@ -14,7 +14,7 @@ export class NodeAvailability {
 
   constructor(private readonly timeoutMs: number) {}
 
-  /** `node` had batches to send at `now`; `drained`: a request went to it then. */
+  /** `node` had batches to send at `now`; `drained`: it took requests then (a request slot was free). */
   noted(node: number, now: number, drained: boolean): void {
     if (this.timeoutMs <= 0) return;
     // A broker first seen counts as drained now, as Java's NodeLatencyStats starts.

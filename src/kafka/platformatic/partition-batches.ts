@@ -291,6 +291,7 @@ export class PartitionBatches {
     if (big.generation === this.generation) this.generation++;
     let sequence = big.sequence;
     if (this.idempotent && sequence >= 0) this.window.split(big, pieces);
+    let bytes = 0;
     for (const piece of pieces) {
       if (this.idempotent && sequence >= 0) {
         piece.sequence = sequence;
@@ -299,9 +300,10 @@ export class PartitionBatches {
       }
       piece.state = "waiting";
       piece.retryAt = 0;
-      this.notOnWire += piece.records.length;
+      bytes += piece.records.length;
     }
     this.queue.splice(this.queue.indexOf(big), 1, ...pieces);
+    this.notOnWire += bytes;
     if (big.state !== "inflight") this.notOnWire -= big.records.length;
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { ClusterMetadata, Consumer, MetadataOptions } from "@platformatic/kafka";
+import { type ClusterMetadata, type Consumer, type MetadataOptions, NetworkError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { TopicPartition } from "../../api/record.ts";
 import { LogManager } from "../../util/logger.ts";
@@ -7,7 +7,7 @@ import type { ConsumerSettings } from "../client-config.ts";
 import { ConsumerLog } from "../consumer-log.ts";
 import type { ConsumerHandlers } from "../kafka-port.ts";
 import { metadataOf } from "./metadata-test-support.ts";
-import { PartitionFetcher } from "./partition-fetcher.ts";
+import { PartitionFetcher, type TopicLoss } from "./partition-fetcher.ts";
 
 /** A library consumer whose metadata has `known`'s partitions, all leaderless (nothing is fetched). */
 function leaderlessOf(known: Record<string, number>) {
@@ -21,6 +21,16 @@ function leaderlessOf(known: Record<string, number>) {
     clearMetadata: () => {},
   } as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>;
   return { consumer, calls };
+}
+
+/** The fetcher's settings and log in these tests; `fail` records what would fail the consumer. */
+function fetcherOf(consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, topicLoss?: TopicLoss) {
+  const log = new ConsumerLog(new LogManager({ sink: () => {} }), { clientId: "c", groupId: "g" });
+  const settings = { fromBeginning: true } as ConsumerSettings;
+  const failures: unknown[] = [];
+  const fail = (error: unknown) => void failures.push(error);
+  const fetcher = new PartitionFetcher(consumer, {} as ConsumerHandlers, settings, 1, fail, log, "c", {}, topicLoss);
+  return { fetcher, failures };
 }
 
 // review-platrefresh F1/F4: a member whose assignment names a partition its topic no longer has (the
@@ -37,12 +47,7 @@ describe("PartitionFetcher, a partition its topic's metadata lacks", () => {
       unknown: async () => false,
       partitionsGone: (tps: readonly TopicPartition[]) => void gone.push([...tps]),
     };
-    const log = new ConsumerLog(new LogManager({ sink: () => {} }), { clientId: "c", groupId: "g" });
-    const settings = { fromBeginning: true } as ConsumerSettings;
-    const fail = (error: unknown) => {
-      throw error;
-    };
-    const fetcher = new PartitionFetcher(consumer, {} as ConsumerHandlers, settings, 1, fail, log, "c", {}, topicLoss);
+    const { fetcher, failures } = fetcherOf(consumer, topicLoss);
     try {
       const [x1, y0] = [
         { topic: "x", partition: 1 },
@@ -68,6 +73,55 @@ describe("PartitionFetcher, a partition its topic's metadata lacks", () => {
       fetcher.partitionsBack(new Map([["x", 2]]));
       await waitFor(() => calls.at(-1)?.includes("x") === true, { what: "x-1 fetched again" });
       expect(gone.length).toBe(1);
+      expect(failures).toEqual([]);
+    } finally {
+      fetcher.stop();
+    }
+  });
+});
+
+describe("PartitionFetcher, a broker that stops while it is fetched from", () => {
+  test("a fetch failing retriably while its partition has no leader now keeps the consumer: the others are fetched, it waits for a leader", async () => {
+    const leaders = [1, 2]; // t-0 led by broker 1, t-1 by broker 2
+    const current = () =>
+      ({
+        id: "cluster",
+        brokers: new Map(),
+        topics: new Map([["t", { id: "t-id", partitionsCount: 2, partitions: leaders.map((leader) => ({ leader })) }]]),
+        lastUpdate: 0,
+      }) as unknown as ClusterMetadata;
+    const fetches = { 1: 0, 2: 0 };
+    const consumer = {
+      metadata: async (_: MetadataOptions) => current(),
+      get currentMetadata() {
+        return current();
+      },
+      clearMetadata: () => {},
+      fetch: async ({ node }: { node: 1 | 2 }) => {
+        fetches[node]++;
+        if (node === 1 && fetches[1] === 1) {
+          leaders[0] = -1; // broker 1 stopped: the library's retry met leader -1 (the consumer.js patch)
+          throw new NetworkError("Cannot find broker with node id -1", { canRetry: true, hasStaleMetadata: true });
+        }
+        // Broker 2 answers nothing new a few times (each answer fetches again), then holds the request.
+        if (node === 1 || fetches[2] > 3) return new Promise(() => {});
+        return { responses: [{ topicId: "t-id", partitions: [{ partitionIndex: 1, errorCode: 0, records: [] }] }] };
+      },
+    } as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>;
+    const { fetcher, failures } = fetcherOf(consumer);
+    try {
+      const [t0, t1] = [
+        { topic: "t", partition: 0 },
+        { topic: "t", partition: 1 },
+      ];
+      fetcher.seek(t0, 0);
+      fetcher.seek(t1, 0);
+      fetcher.assign([t0, t1]);
+      await waitFor(() => fetches[1] === 1 && fetches[2] === 4, { what: "t-1 fetched on after t-0's fetch failed" });
+      expect(failures).toEqual([]);
+      leaders[0] = 1; // its leader back
+      await waitFor(() => fetches[1] === 2, { what: "t-0 fetched from its leader again" });
+      expect(failures).toEqual([]);
     } finally {
       fetcher.stop();
     }

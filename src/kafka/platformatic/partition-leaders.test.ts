@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ProtocolError, ResponseError } from "@platformatic/kafka";
+import { NetworkError, ProtocolError, ResponseError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
@@ -96,6 +96,36 @@ describe("PartitionLeaders: a topic with a leaderless partition", () => {
     leaders.renew(["t"], now);
     await waitFor(() => !leaders.expired("t", 1299));
     expect(leaders.expired("t", 1300)).toBe(true);
+  });
+
+  test("a background ask that fails makes the wait grow, and another topic's ask for its age answering with every leader does not start it again (review P3-1)", async () => {
+    let now = 0;
+    let down = false;
+    const transport = {
+      leaders: async (topics: readonly string[]) => {
+        if (down) throw new NetworkError("Connection to 127.0.0.1:9092 failed.", { canRetry: true });
+        return new Map(topics.map((t) => [t, t === "t" ? [1, -1] : [1]]));
+      },
+    };
+    const leaders = new PartitionLeaders(
+      transport as unknown as ProduceTransport,
+      100,
+      (m) => new Error(m),
+      1000,
+      () => now,
+      (n) => 100 * 2 ** n, // no jitter
+    );
+    await leaders.refresh(["t", "u"]); // t has a partition without a leader: asked again at 100
+    now = 100;
+    down = true;
+    leaders.renew(["t"], now); // fails: 200 ms then
+    await waitFor(() => leaders.refreshDeferredUntil(now) === 300);
+    expect([leaders.expired("t", 299), leaders.expired("t", 300)]).toEqual([false, true]);
+    now = 1000;
+    down = false;
+    leaders.renew(["u"], now); // its age; t still has no leader: the waits go on growing (400 ms), not from 100 again
+    await waitFor(() => leaders.refreshDeferredUntil(now) !== undefined);
+    expect(leaders.refreshDeferredUntil(now)).toBe(1400);
   });
 });
 

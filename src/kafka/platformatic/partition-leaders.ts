@@ -27,7 +27,7 @@ export class PartitionLeaders {
   /** Leadership may have moved: refresh before sending. */
   stale = false;
   /**
-   * Refreshes in a row that failed or left a partition of a topic asked without a leader, none of them finding a new
+   * Refreshes in a row that failed or left a partition of a known topic without a leader, none of them finding a new
    * leader. A simplification of Java's Metadata, which keeps two counters and backs off on the larger: failed updates
    * (attempts, reset by any successful update) and answers that changed nothing (equivalent responses, reset when a
    * partition's leader epoch changes). Here one counter, reset by an answer with every leader or a new one.
@@ -54,8 +54,9 @@ export class PartitionLeaders {
 
   /**
    * Asks the cluster again for `topics`, expired, without holding sends back: they go to the leaders
-   * known until it answers. One that fails (or does not answer) is asked again after retry.backoff.ms
-   * (Java's producer sends while its metadata refresh fails and backs off between them).
+   * known until it answers. One that fails (or does not answer) is asked again after retry.backoff.ms, one with a
+   * partition without a leader after the refresh backoff, which a failure makes grow as a refresh's (`backOff`; Java's
+   * producer sends while its metadata refresh fails and backs off between them).
    */
   renew(topics: readonly string[], now: number): void {
     for (const t of topics) this.refreshAt.set(t, now + this.retryBackoffMs);
@@ -67,7 +68,8 @@ export class PartitionLeaders {
         // refresh refused; the next send of it asks again, in the foreground, and fails with the refusal.
         // One refusal fails a request for several topics: the answer names the refused ones (the others
         // are asked again, together); when it does not, each is asked alone. Only the refused are forgotten.
-        if (retriable(error) || isUnknownTopic(error)) return;
+        if (retriable(error)) return this.backOff(topics, before, false);
+        if (isUnknownTopic(error)) return;
         const named = topics.length > 1 ? refusedTopics(error) : new Set(topics);
         if (named === undefined) for (const t of topics) this.renew([t], now);
         else {
@@ -152,8 +154,9 @@ export class PartitionLeaders {
 
   /**
    * Asks the cluster again for `topics` (rejects when it cannot be reached). Once it answered (or failed), the next
-   * refresh waits retry.backoff.ms, growing with each refresh in a row that failed or found a partition without a
-   * leader; one that finds every leader, or a new leader for a partition, starts again from retry.backoff.ms.
+   * refresh waits retry.backoff.ms, growing with each refresh in a row that failed or left a partition without a
+   * leader; one that leaves every known partition with a leader, or finds a new leader for a partition, starts again
+   * from retry.backoff.ms.
    */
   async refresh(topics: readonly string[]): Promise<void> {
     const before = topics.map((t) => this.leaders.get(t));
@@ -174,7 +177,9 @@ export class PartitionLeaders {
    * metadata.max.age.ms once its leader is back (Java's Metadata asks again after any partition error).
    */
   private backOff(topics: readonly string[], before: readonly (readonly number[] | undefined)[], answered: boolean) {
-    const everyLeader = answered && topics.every((t) => this.leaders.get(t)?.every((leader) => leader >= 0));
+    // Every known topic's, not only those asked: an unrelated topic's renew (its age) answering with every leader does
+    // not start a leaderless one's waits again. A new leader of any topic does, as any leader epoch change in Java's.
+    const everyLeader = answered && [...this.leaders.values()].every((l) => l.every((leader) => leader >= 0));
     const newLeader =
       answered &&
       topics.some((t, i) => this.leaders.get(t)?.some((leader, p) => leader >= 0 && leader !== before[i]?.[p]));

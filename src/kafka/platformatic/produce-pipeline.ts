@@ -180,10 +180,12 @@ export class ProducePipeline {
    * Batches of the partition not on the wire, in batch.size units: Java's deque size, whose batches fill up to
    * batch.size, where ours are one per send (one record a batch for single-record ingest requests). Adaptive
    * partitioning weighs partitions by it; no key string is made per call (a pick asks it of every partition).
+   * batch.size 0 (Java: batching off, a batch per record) counts in bytes: dividing by 0 made every weight NaN, and
+   * every keyless record went to one partition.
    */
   queuedBatches(topic: string, partition: number): number {
     const bytes = this.byTopic.get(topic)?.[partition]?.queuedBytes ?? 0;
-    return Math.ceil(bytes / (this.s.batchBytes ?? DEFAULT_BATCH_BYTES));
+    return Math.ceil(bytes / Math.max(1, this.s.batchBytes ?? DEFAULT_BATCH_BYTES));
   }
 
   /** Broker `node` had batches but took none for partitioner.availability.timeout.ms (NodeAvailability). */
@@ -342,19 +344,19 @@ export class ProducePipeline {
     if (leaderless) this.wakeAt(this.leaders.refreshDeferredUntil(now) ?? now + this.s.retryBackoffMs);
     const maxWireBytes = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
     for (const [node, parts] of byNode) {
-      // "Drained": a request went to the node this turn. Java counts a node drained whenever client.ready(node)
-      // (connected, a request slot free), sent or not. So a node whose batches all wait for something else (a
-      // retry's backoff, the one-batch guard of an idempotent partition) counts as not taking them here: with
-      // partitioner.availability.timeout.ms shorter than that wait its partitions get no keyless records for it.
-      let drained = false;
+      // "Drained": the node takes requests, as Java counts a node drained whenever client.ready(node) (a request
+      // slot free), sent or not: a request went to it this turn, or a slot is still free after it. A node whose
+      // batches only wait (a retry's backoff, growing to retry.backoff.max.ms; the one-batch guard of an idempotent
+      // partition) is not left out for it; one that never answers fills its slots and is.
+      let sent = false;
       while (this.requests.count(node) < this.s.maxInFlight) {
         const limits = { maxRequestBytes: this.s.maxRequestBytes, maxWireBytes, wireBytes: this.requests.wireBytes };
         const batches = nextRequest(parts, now, limits, this.wakeAt, this.stamp);
         if (batches.length === 0) break;
         this.requests.send(node, batches);
-        drained = true;
+        sent = true;
       }
-      this.availability.noted(node, now, drained);
+      this.availability.noted(node, now, sent || this.requests.count(node) < this.s.maxInFlight);
     }
   }
 }
