@@ -88,7 +88,13 @@ describe("PlatformaticTransport.onDisconnect", () => {
     broker.sockets[0]!.destroy(); // the broker stops
     await waitFor(() => lost.length > 0);
     expect(lost).toEqual([7]);
-    await transport.close(50);
+    // Connected again, then closed by the producer: not a broker lost.
+    expect(await transport.produce(7, [{ topic: "t", partition: 0, records: Buffer.alloc(61) }])).toBeNull();
+    await waitFor(() => broker.sockets.length === 2);
+    broker.sockets[1]!.resume();
+    await transport.close(1_000);
+    await waitFor(() => broker.closed.size === 2);
+    expect(lost).toEqual([7]);
   });
 });
 

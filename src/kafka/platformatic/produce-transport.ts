@@ -83,6 +83,8 @@ export class PlatformaticTransport implements ProduceTransport {
   /** Per node whose connection is under way, the requests waiting for it, in call order. */
   private readonly waiting = new Map<number, WaitingRequest[]>();
   private readonly pool: ConnectionSource;
+  /** `close` began: the connections it closes are not reported lost (onDisconnect). */
+  private closing = false;
 
   constructor(
     /** A library client used for metadata and InitProducerId only. */
@@ -119,6 +121,7 @@ export class PlatformaticTransport implements ProduceTransport {
    */
   onDisconnect(lost: (node: number) => void): void {
     this.pool.on("disconnect", ({ broker }) => {
+      if (this.closing) return;
       for (const [node, known] of this.brokers)
         if (known.host === broker.host && known.port === broker.port) lost(node);
     });
@@ -223,6 +226,7 @@ export class PlatformaticTransport implements ProduceTransport {
    * and the socket open, for ever: acks=0 requests have no timeout that would end the connection.
    */
   async close(graceMs: number = this.timeoutMs): Promise<void> {
+    this.closing = true;
     const open = [...this.pool].map(([, connection]) => connection);
     const closed = this.pool.close().then(() => true);
     let timer: ReturnType<typeof setTimeout> | undefined;
