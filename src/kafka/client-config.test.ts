@@ -109,6 +109,8 @@ describe("producerSettings (Kafka's producer rules)", () => {
 
   test("retry.backoff.max.ms: 1000 by default (Java's), at least 0", () => {
     expect(producerSettings({}).retryBackoffMaxMs).toBe(1000);
+    expect(consumerSettings({}).retryBackoffMaxMs).toBe(1000);
+    expect(consumerSettings({ "retry.backoff.max.ms": "5000" }).retryBackoffMaxMs).toBe(5000);
     expect(producerSettings({ "retry.backoff.max.ms": "5000" }).retryBackoffMaxMs).toBe(5000);
     expect(() => producerSettings({ "retry.backoff.max.ms": "-1" })).toThrow(
       "Invalid value -1 for configuration retry.backoff.max.ms: Value must be at least 0",

@@ -68,6 +68,8 @@ export interface ConsumerSettings {
   groupInstanceId: string | null;
   /** How often a subscription looks for new matching topics and added partitions (`metadata.max.age.ms`). */
   metadataMaxAgeMs: number;
+  /** retry.backoff.max.ms: the longest wait between metadata looks while an assigned partition has no leader. */
+  retryBackoffMaxMs: number;
 }
 
 /** Throws the ConfigError Kafka's clients give for a bad property (`Invalid value … for configuration …`). */
@@ -297,6 +299,7 @@ export function consumerSettings(props: ClientProperties): ConsumerSettings {
     allowAutoTopicCreation: (props["allow.auto.create.topics"] ?? "true").trim().toLowerCase() !== "false",
     groupInstanceId: props["group.instance.id"]?.trim() || null,
     metadataMaxAgeMs: intProp(props, "metadata.max.age.ms", 300_000, 0),
+    retryBackoffMaxMs: intProp(props, "retry.backoff.max.ms", 1000, 0),
   };
 }
 

@@ -56,9 +56,16 @@ export const DECLARED: readonly Declared[] = [
   },
   {
     keys: "retry.backoff.max.ms",
-    types: ["consumer", "admin"],
+    types: ["admin"],
     effect: "ignored",
     note: NO_EXPONENTIAL_BACKOFF,
+  },
+  {
+    keys: "retry.backoff.max.ms",
+    types: ["consumer"],
+    effect: "honoured",
+    note: "while an assigned partition has no leader, the waits between metadata requests for it start at retry.backoff.ms and double up to it, with ±20 % jitter, as Java's (KIP-580); other retries wait retry.backoff.ms",
+    kafkajs: { effect: "ignored", note: NO_EXPONENTIAL_BACKOFF },
   },
   {
     keys: "retry.backoff.max.ms",

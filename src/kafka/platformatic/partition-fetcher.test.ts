@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { type ClusterMetadata, type Consumer, type MetadataOptions, NetworkError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { TopicPartition } from "../../api/record.ts";
@@ -23,13 +23,30 @@ function leaderlessOf(known: Record<string, number>) {
   return { consumer, calls };
 }
 
-/** The fetcher's settings and log in these tests; `fail` records what would fail the consumer. */
-function fetcherOf(consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, topicLoss?: TopicLoss) {
+/**
+ * The fetcher of these tests (retry.backoff.ms `backoff`, 1 ms unless given, as retry.backoff.max.ms unless given);
+ * `fail` records what would fail the consumer.
+ */
+function fetcherOf(
+  consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
+  topicLoss?: TopicLoss,
+  backoff: { ms: number; maxMs?: number } = { ms: 1 },
+) {
   const log = new ConsumerLog(new LogManager({ sink: () => {} }), { clientId: "c", groupId: "g" });
-  const settings = { fromBeginning: true } as ConsumerSettings;
+  const settings = { fromBeginning: true, retryBackoffMaxMs: backoff.maxMs ?? backoff.ms } as ConsumerSettings;
   const failures: unknown[] = [];
   const fail = (error: unknown) => void failures.push(error);
-  const fetcher = new PartitionFetcher(consumer, {} as ConsumerHandlers, settings, 1, fail, log, "c", {}, topicLoss);
+  const fetcher = new PartitionFetcher(
+    consumer,
+    {} as ConsumerHandlers,
+    settings,
+    backoff.ms,
+    fail,
+    log,
+    "c",
+    {},
+    topicLoss,
+  );
   return { fetcher, failures };
 }
 
@@ -125,5 +142,29 @@ describe("PartitionFetcher, a broker that stops while it is fetched from", () =>
     } finally {
       fetcher.stop();
     }
+  });
+});
+
+describe("PartitionFetcher while a partition has no leader (retry.backoff.max.ms, KIP-580)", () => {
+  test("the waits before asking its metadata again double from retry.backoff.ms up to retry.backoff.max.ms, ±20 % jitter, as Java's", async () => {
+    const { consumer, calls } = leaderlessOf({ t: 1 });
+    const waits: number[] = [];
+    const timers = spyOn(globalThis, "setTimeout");
+    timers.mockImplementation(((callback: () => void, ms: number) => {
+      waits.push(ms);
+      return setImmediate(callback) as unknown as ReturnType<typeof setTimeout>;
+    }) as typeof setTimeout);
+    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 });
+    try {
+      fetcher.seek({ topic: "t", partition: 0 }, 0);
+      fetcher.assign([{ topic: "t", partition: 0 }]);
+      await waitFor(() => calls.length >= 7, { what: "seven metadata looks" });
+    } finally {
+      fetcher.stop();
+      timers.mockRestore();
+    }
+    const bounds = [100, 200, 400, 800, 1000, 1000].map((ms) => [Math.trunc(ms * 0.8), Math.min(ms * 1.2, 1000)]);
+    expect(waits.slice(0, 6).map((w, i) => w >= bounds[i]![0]! && w <= bounds[i]![1]!)).toEqual(bounds.map(() => true));
+    expect(failures).toEqual([]);
   });
 });

@@ -20,6 +20,7 @@
 import type { ClusterMetadata, Consumer } from "@platformatic/kafka";
 import { type ConnectionOptions, ConnectionPool } from "@platformatic/kafka";
 import type { TopicPartition } from "../../api/record.ts";
+import { kafkaClientBackoff } from "../../util/backoff.ts";
 import { batchChecks } from "../batch-integrity.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumerLog } from "../consumer-log.ts";
@@ -203,14 +204,21 @@ export class PartitionFetcher {
   }
 
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Waits in a row for a partition's leader: they grow, as Java's metadata backoff (KIP-580). */
+  private leaderlessWaits = 0;
 
-  private retryLater(): void {
+  /** Fetches again after retry.backoff.ms with fresh metadata; `leaderless`: growing up to retry.backoff.max.ms. */
+  private retryLater(leaderless = false): void {
     if (this.retryTimer) return;
     this.consumer.clearMetadata();
+    const { retryBackoffMaxMs } = this.settings;
+    const delay = leaderless
+      ? kafkaClientBackoff(this.retryBackoffMs, retryBackoffMaxMs, this.leaderlessWaits++, Math.random)
+      : this.retryBackoffMs;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.wake();
-    }, this.retryBackoffMs);
+    }, delay);
   }
 
   private stopWith(error: unknown): void {
@@ -269,8 +277,9 @@ export class PartitionFetcher {
       }
       if (this.stopped) return;
       const byNode = new Map<number, PartitionState[]>();
-      // No leader yet (a new topic, an election): metadata is asked again after a backoff.
-      if (groupByLeader(wanted, md, this.nodesFetching, this.states, byNode)) this.retryLater();
+      // No leader yet (a new topic, an election): metadata is asked again after a backoff, growing while one has none.
+      if (groupByLeader(wanted, md, this.nodesFetching, this.states, byNode)) this.retryLater(true);
+      else this.leaderlessWaits = 0;
       for (let [node, list] of byNode) {
         // Partitions held back in an answer go first, on their own (fetch-round.ts: no starvation).
         if (list.some((s) => s.heldBack)) list = list.filter((s) => s.heldBack);
@@ -319,7 +328,7 @@ export class PartitionFetcher {
     // restart of the consumer would wait for every partition's leader before joining, fetching none meanwhile.
     const md = this.consumer.currentMetadata;
     if (!response && retriable(failure) && list.some((s) => (leaderIn(md, s.tp)?.id ?? 0) < 0))
-      return this.retryLater();
+      return this.retryLater(true);
     if (!response) return this.stopWith(failure);
     const outcome = applyFetchResponse(response, requested, idOf, this.states, failure, {
       log: this.log,
