@@ -34,23 +34,30 @@ async function deafBroker() {
   };
 }
 
+/**
+ * An acks=0 transport with its own connections to node `node` on loopback port `port`, the leader of topic "t"'s one
+ * partition: its library client answers metadata only (the node's address), all the transport asks it for here.
+ */
+function transportTo(port: number, node: number): PlatformaticTransport {
+  const client = {
+    metadata: async () => ({
+      brokers: new Map([[node, { host: "127.0.0.1", port }]]),
+      topics: new Map([["t", { partitionsCount: 1, partitions: [{ leader: node }] }]]),
+    }),
+  } as unknown as Producer<Buffer, Buffer, Buffer, Buffer>;
+  return new PlatformaticTransport(
+    client,
+    "test",
+    { connectTimeout: 5_000, requestTimeout: 5_000, maxInflights: 5 },
+    0,
+    5_000,
+  );
+}
+
 describe("PlatformaticTransport.close", () => {
   test("acks=0 requests a broker never reads: close ends within the grace and the connection is closed, not left open", async () => {
     await using broker = await deafBroker();
-    // Metadata only: the node's address (the transport asks its library client for nothing else here).
-    const client = {
-      metadata: async () => ({
-        brokers: new Map([[1, { host: "127.0.0.1", port: broker.port }]]),
-        topics: new Map([["t", { partitionsCount: 1, partitions: [{ leader: 1 }] }]]),
-      }),
-    } as unknown as Producer<Buffer, Buffer, Buffer, Buffer>;
-    const transport = new PlatformaticTransport(
-      client,
-      "test",
-      { connectTimeout: 5_000, requestTimeout: 5_000, maxInflights: 5 },
-      0,
-      5_000,
-    );
+    const transport = transportTo(broker.port, 1);
     await transport.leaders(["t"], true);
     // More than the socket buffers on both sides take: the rest stays queued in the client.
     const records = Buffer.alloc(8 * 1024 * 1024);
@@ -66,19 +73,7 @@ describe("PlatformaticTransport.close", () => {
 describe("PlatformaticTransport.onDisconnect", () => {
   test("a broker closing an idle connection is reported by its node id (Java's NetworkClient then asks for metadata)", async () => {
     await using broker = await deafBroker();
-    const client = {
-      metadata: async () => ({
-        brokers: new Map([[7, { host: "127.0.0.1", port: broker.port }]]),
-        topics: new Map([["t", { partitionsCount: 1, partitions: [{ leader: 7 }] }]]),
-      }),
-    } as unknown as Producer<Buffer, Buffer, Buffer, Buffer>;
-    const transport = new PlatformaticTransport(
-      client,
-      "test",
-      { connectTimeout: 5_000, requestTimeout: 5_000, maxInflights: 5 },
-      0,
-      5_000,
-    );
+    const transport = transportTo(broker.port, 7);
     const lost: number[] = [];
     transport.onDisconnect((node) => lost.push(node));
     await transport.leaders(["t"], true);
