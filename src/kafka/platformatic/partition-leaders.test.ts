@@ -169,6 +169,21 @@ describe("PartitionLeaders: a broker's connection closed (lost)", () => {
     expect(asked).toHaveLength(2);
   });
 
+  test("connections closing while the refresh they asked for is under way ask once, not once each", async () => {
+    const { state, asked, leaders } = cluster();
+    await leaders.refresh(["t", "u"]);
+    state.now = 100;
+    state.answer.set("t", [-1, 2, 3]); // broker 1 stopped: its connections close one after the other
+    leaders.lost(1, state.now);
+    leaders.lost(1, state.now);
+    leaders.lost(1, state.now);
+    await waitFor(() => leaders.leader("t", 0) === -1);
+    expect(asked).toEqual([
+      ["t", "u"],
+      ["t", "u"],
+    ]);
+  });
+
   test("within the refresh backoff: not asked now; expired once the backoff allows, so its next send asks", async () => {
     const { state, asked, leaders } = cluster();
     await leaders.refresh(["t", "u"]);

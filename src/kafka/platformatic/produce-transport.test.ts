@@ -93,6 +93,25 @@ describe("PlatformaticTransport.onDisconnect", () => {
   });
 });
 
+describe("PlatformaticTransport.onDisconnect, a broker that refuses the connection", () => {
+  test("a failed connect is reported by its node id too (Java's NetworkClient asks for metadata then as well)", async () => {
+    // A loopback port nothing listens on any more: the connection is refused.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((resolve) => server.close(resolve));
+    const transport = transportTo(port, 4);
+    const lost: number[] = [];
+    transport.onDisconnect((node) => lost.push(node));
+    await transport.leaders(["t"], true);
+    const error = await transport.produce(4, [{ topic: "t", partition: 0, records: Buffer.alloc(61) }]).catch((e) => e);
+    expect(error).toBeInstanceOf(Error);
+    await waitFor(() => lost.length > 0, { what: "the refused connection reported" });
+    expect(lost[0]).toBe(4);
+    await transport.close(50);
+  });
+});
+
 describe("PlatformaticTransport's produce requests", () => {
   test("carry the producer's client.id (its own connections, not the library client's)", async () => {
     await using broker = await recordingBroker({ hangUp: false });

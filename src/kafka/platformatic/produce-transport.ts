@@ -115,16 +115,19 @@ export class PlatformaticTransport implements ProduceTransport {
   }
 
   /**
-   * `lost` learns each broker whose connection closed, idle or not (it stopped, the network dropped it, or the
-   * transport closes). Java's NetworkClient asks for metadata on any disconnection: a partition whose leader stopped is
+   * `lost` learns each broker whose connection closed, idle or not (it stopped, the network dropped it), or that a
+   * connection to could not be made (the pool's `failed`), not those the transport's own close ends. Java's
+   * NetworkClient asks for metadata on any disconnection, a failed connect included: a partition whose leader stopped is
    * then known leaderless before a request to it fails, so keyless records stop going to it.
    */
   onDisconnect(lost: (node: number) => void): void {
-    this.pool.on("disconnect", ({ broker }) => {
+    const report = ({ broker }: { broker: { host: string; port: number } }) => {
       if (this.closing) return;
       for (const [node, known] of this.brokers)
         if (known.host === broker.host && known.port === broker.port) lost(node);
-    });
+    };
+    this.pool.on("disconnect", report);
+    this.pool.on("failed", report);
   }
 
   async initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
