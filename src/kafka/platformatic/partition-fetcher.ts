@@ -336,8 +336,8 @@ export class PartitionFetcher {
         (error) => this.stopWith(error),
       );
     // A broker stopped while it was fetched from: its partitions have no leader now. They wait for one (the pump
-    // skips them and asks metadata again after a backoff) while the others are fetched, as Java's consumer; a
-    // restart of the consumer would wait for every partition's leader before joining, fetching none meanwhile.
+    // skips them and asks metadata again after a backoff) while the others are fetched, as Java's consumer, rather
+    // than the consumer failing.
     const md = this.consumer.currentMetadata;
     if (!response && retriable(failure) && list.some((s) => (leaderIn(md, s.tp)?.id ?? 0) < 0))
       return this.retryLater(true);
