@@ -24,6 +24,12 @@ export interface OwnCluster extends AsyncDisposable {
 // Three JVMs on a 2-core host: small heaps keep them from crowding out the gateway and the test.
 const HEAP = "-Xms64m -Xmx256m";
 
+/**
+ * __consumer_offsets on every node (scripts/kafka's 1 suits one broker): a group's coordinator moves when its
+ * broker stops, as in a production cluster, instead of the group having none while that broker is down.
+ */
+const groupsOnEveryNode = (size: number) => `offsets.topic.replication.factor=${size}`;
+
 /** Starts `size` nodes (node 1 first: the others join its controller) and waits until every broker is registered. */
 export async function startOwnCluster(stateDir: string, size = 3): Promise<OwnCluster> {
   const nodes: OwnBroker[] = [];
@@ -31,7 +37,7 @@ export async function startOwnCluster(stateDir: string, size = 3): Promise<OwnCl
     await Promise.all(nodes.map((n) => n[Symbol.asyncDispose]()));
   };
   try {
-    const controller = await startOwnBroker(join(stateDir, "node-1"), "", { jvmOptions: HEAP });
+    const controller = await startOwnBroker(join(stateDir, "node-1"), groupsOnEveryNode(size), { jvmOptions: HEAP });
     nodes.push(controller);
     const joins = (nodeId: number) => ({
       nodeId,
@@ -40,7 +46,10 @@ export async function startOwnCluster(stateDir: string, size = 3): Promise<OwnCl
     });
     const others = await Promise.all(
       Array.from({ length: size - 1 }, (_, i) =>
-        startOwnBroker(join(stateDir, `node-${i + 2}`), "", { jvmOptions: HEAP, joins: joins(i + 2) }).then((n) => {
+        startOwnBroker(join(stateDir, `node-${i + 2}`), groupsOnEveryNode(size), {
+          jvmOptions: HEAP,
+          joins: joins(i + 2),
+        }).then((n) => {
           nodes.push(n);
           return n;
         }),

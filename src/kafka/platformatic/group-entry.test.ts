@@ -45,6 +45,25 @@ describe("awaitTopics", () => {
     );
   });
 
+  // availc: a sink's consumer (re)started while a broker was down waited for that broker's partitions to have a
+  // leader, then failed; Java's consumer joins and fetches the partitions that have one.
+  describe("when a partition of the topic has no leader (its broker is down)", () => {
+    test("is done at the first answer: the member joins without waiting for that leader", async () => {
+      let asked = 0;
+      const consumer = consumerAnswering(() => {
+        asked++;
+        const partitions = [{ leader: 1 }, { leader: 2 }, { leader: -1 }];
+        return Promise.resolve({
+          topics: new Map([["in", { partitionsCount: 3, partitions }]]),
+        } as unknown as Awaited<ReturnType<Metadata>>);
+      });
+
+      await awaitTopics(consumer, ["in"], true);
+
+      expect(asked).toBe(1);
+    });
+  });
+
   describe("when the broker answers without the topic", () => {
     test(
       "fails naming the topics not ready",
@@ -60,7 +79,7 @@ describe("awaitTopics", () => {
 
         const wrapped = wrap(error, "Failed to start the consumer of group connect-snk");
         expect(isRetriable(wrapped)).toBe(true);
-        expect(wrapped.message).toBe("Topics e18b-in do not exist or have no leaders yet");
+        expect(wrapped.message).toBe("Topics e18b-in do not exist or have no partitions yet");
       },
       AWAIT_TOPICS_TEST_TIMEOUT_MS,
     );

@@ -96,9 +96,10 @@ export function leaveAside(connection: ConnectionSettings, groupId: string, memb
 }
 
 /**
- * Waits until every topic exists with a leader for each partition, asking for auto-creation where
- * allowed (as the Java consumer's metadata request does): the group leader assigns partitions
- * from the metadata it has when the group syncs.
+ * Waits until every topic exists with its partitions, asking for auto-creation where allowed (as the
+ * Java consumer's metadata request does): the group leader assigns partitions from the metadata it
+ * has when the group syncs. Not for their leaders: as Java's consumer, a member joins with a
+ * partition whose broker is down, fetches the others, and that one once it has a leader.
  */
 export async function awaitTopics(
   consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
@@ -106,7 +107,7 @@ export async function awaitTopics(
   allowAutoTopicCreation: boolean,
 ): Promise<void> {
   if (topics.length === 0) return;
-  const notReady = new RetriableError(`Topics ${topics.join(", ")} do not exist or have no leaders yet`);
+  const notReady = new RetriableError(`Topics ${topics.join(", ")} do not exist or have no partitions yet`);
   await retry(
     async () => {
       let why: unknown = notReady;
@@ -118,11 +119,11 @@ export async function awaitTopics(
         });
         const ready = topics.every((t) => {
           const tm = md.topics.get(t);
-          return tm !== undefined && tm.partitionsCount > 0 && tm.partitions.every((p) => p.leader >= 0);
+          return tm !== undefined && tm.partitionsCount > 0;
         });
         if (ready) return;
       } catch (error) {
-        // Unknown topic (no auto-creation) or no leader yet: not ready; anything else fails. Kafka
+        // Unknown topic (no auto-creation) or no partitions yet: not ready; anything else fails. Kafka
         // not reached (refused, timed out) is waited for too, and stays the reason when the wait
         // ends, as the kafkajs adapter's "Connection error: …": the topics may well exist.
         if (!retriable(error) && !isUnknownTopic(error)) throw error;

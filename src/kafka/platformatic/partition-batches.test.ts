@@ -271,6 +271,15 @@ describe("PartitionBatches", () => {
     expect(part.queue).toEqual([b1]);
   });
 
+  test("failFrom a batch no longer queued fails it alone: the queued batches stay", () => {
+    const part = new PartitionBatches("t", 0, false);
+    const [b0, b1, b2] = [add(part), add(part), add(part)];
+    part.drop(b0);
+    expect(part.failFrom(b0, new Error("late"))).toEqual([b0]);
+    expect(part.queue).toEqual([b1, b2]);
+    expect(part.queuedBytes).toBe(122);
+  });
+
   test("queuedBytes: the bytes of the batches not on the wire, as batches are sent, come back, split, written, fail", () => {
     const part = new PartitionBatches("t", 0, false);
     const notOnWire = () => part.queue.filter((b) => b.state !== "inflight").reduce((n, b) => n + b.records.length, 0);

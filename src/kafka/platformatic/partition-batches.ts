@@ -311,10 +311,13 @@ export class PartitionBatches {
    * `b` failed for good with `error`: it and every later batch not on the wire leave the queue (none
    * may be written ahead of it). Later batches on the wire stay: the broker may still write them, so
    * they settle on their own answer (written, or OUT_OF_ORDER_SEQUENCE_NUMBER: "not-sent").
+   * A `b` no longer queued (settled already) fails alone: the queue's batches are not its later ones.
    */
   failFrom(b: Batch, error: Error): Batch[] {
     this.failure ??= error;
     const at = this.queue.indexOf(b);
+    // Not there, `at` (-1) would fail the whole queue but its last batch, and keep that one.
+    if (at < 0) return [b];
     const failed = [b];
     const onWire: Batch[] = [];
     for (const later of this.queue.slice(at + 1)) (later.state === "inflight" ? onWire : failed).push(later);

@@ -168,3 +168,31 @@ describe("PartitionFetcher while a partition has no leader (retry.backoff.max.ms
     expect(failures).toEqual([]);
   });
 });
+
+// review-availc P1-1: a partition without a committed offset whose leader is unknown was looked up again at each
+// pump, the coordinator asked for its committed offset without pause; Java's retries it after retry.backoff.ms.
+describe("PartitionFetcher, a partition without a committed offset and without a leader", () => {
+  test("its committed offset is asked again once per retry backoff, not without pause", async () => {
+    const { consumer: leaderless } = leaderlessOf({ t: 1 });
+    const counts = { committedLookups: 0, retryRounds: 0 };
+    const consumer = {
+      metadata: leaderless.metadata,
+      // Each retryLater that sets the retry timer clears the metadata first.
+      clearMetadata: () => void counts.retryRounds++,
+      listCommittedOffsets: async () => {
+        counts.committedLookups++;
+        await new Promise((resolve) => setImmediate(resolve)); // an answer from the coordinator, later
+        return new Map();
+      },
+    } as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>;
+    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 20 });
+    try {
+      fetcher.assign([{ topic: "t", partition: 0 }]);
+      await waitFor(() => counts.retryRounds >= 4, { what: "three retry timers fired" });
+      expect(counts.committedLookups).toBeLessThanOrEqual(counts.retryRounds + 1);
+      expect(failures).toEqual([]);
+    } finally {
+      fetcher.stop();
+    }
+  });
+});

@@ -168,6 +168,7 @@ export class PartitionFetcher {
     if (!this.stopped) this.pool.close().catch(() => undefined);
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    this.awaitingLeader.clear();
     this.states.clear();
     this.ready.clear();
   }
@@ -204,6 +205,11 @@ export class PartitionFetcher {
   }
 
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Partitions without a start position whose leader was unknown at their last lookup: looked up again only after
+   * the retry timer (Java's partitionsToRetry), not at each pump, which would ask the coordinator without pause.
+   */
+  private readonly awaitingLeader = new Set<PartitionState>();
   /** Waits in a row for a partition's leader: they grow, as Java's metadata backoff (KIP-580). */
   private leaderlessWaits = 0;
 
@@ -217,6 +223,7 @@ export class PartitionFetcher {
       : this.retryBackoffMs;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
+      this.awaitingLeader.clear();
       this.wake();
     }, delay);
   }
@@ -231,11 +238,20 @@ export class PartitionFetcher {
     do {
       this.again = false;
       if (this.stopped || this.failures.failing()) return;
-      const unresolved = [...this.states.values()].filter((s) => s.position === null && !s.resolving && !s.gone);
+      const unresolved = [...this.states.values()].filter(
+        (s) => s.position === null && !s.resolving && !s.gone && !this.awaitingLeader.has(s),
+      );
       const onGone = (tps: readonly TopicPartition[]) => this.topicLoss.partitionsGone(tps);
       if (unresolved.length > 0)
         void resolveStartPositions(this.consumer, this.settings, unresolved, this.log, onGone).then(
-          () => this.wake(),
+          // Some wait for a leader: looked up again after a backoff, with fresh metadata.
+          (leaderless) => {
+            if (leaderless) {
+              for (const s of unresolved) if (s.position === null) this.awaitingLeader.add(s);
+              this.retryLater(true);
+            }
+            this.wake();
+          },
           (error) => this.stopWith(error),
         );
       let wanted = [...this.states.values()].filter(
@@ -320,8 +336,8 @@ export class PartitionFetcher {
         (error) => this.stopWith(error),
       );
     // A broker stopped while it was fetched from: its partitions have no leader now. They wait for one (the pump
-    // skips them and asks metadata again after a backoff) while the others are fetched, as Java's consumer; a
-    // restart of the consumer would wait for every partition's leader before joining, fetching none meanwhile.
+    // skips them and asks metadata again after a backoff) while the others are fetched, as Java's consumer, rather
+    // than the consumer failing.
     const md = this.consumer.currentMetadata;
     if (!response && retriable(failure) && list.some((s) => (leaderIn(md, s.tp)?.id ?? 0) < 0))
       return this.retryLater(true);

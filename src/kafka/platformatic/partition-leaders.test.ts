@@ -128,3 +128,72 @@ describe("PartitionLeaders: a topic with a leaderless partition", () => {
     expect(leaders.refreshDeferredUntil(now)).toBe(1400);
   });
 });
+
+describe("PartitionLeaders: a broker's connection closed (lost)", () => {
+  /** A cluster whose brokers lead partitions as `answer` says, asked for metadata at `now`. */
+  function cluster() {
+    const state = {
+      answer: new Map<string, number[]>([
+        ["t", [1, 2, 3]],
+        ["u", [1, 2]],
+      ]),
+      now: 0,
+    };
+    const asked: string[][] = [];
+    const transport = {
+      leaders: async (topics: readonly string[]) => {
+        asked.push([...topics]);
+        return new Map(topics.map((t) => [t, state.answer.get(t)!]));
+      },
+    };
+    const leaders = new PartitionLeaders(
+      transport as unknown as ProduceTransport,
+      100,
+      (m) => new Error(m),
+      300_000,
+      () => state.now,
+      () => 100,
+    );
+    return { state, asked, leaders };
+  }
+
+  test("the topics that broker leads a partition of are asked again at once: its partitions are seen without a leader before a send", async () => {
+    const { state, asked, leaders } = cluster();
+    await leaders.refresh(["t", "u"]);
+    state.now = 100; // the refresh backoff passed
+    state.answer.set("t", [1, 2, -1]); // broker 3 stopped
+    leaders.lost(3, state.now);
+    await waitFor(() => leaders.leader("t", 2) === -1);
+    expect(asked).toEqual([["t", "u"], ["t"]]);
+    leaders.lost(4, state.now); // leads nothing known
+    expect(asked).toHaveLength(2);
+  });
+
+  test("connections closing while the refresh they asked for is under way ask once, not once each", async () => {
+    const { state, asked, leaders } = cluster();
+    await leaders.refresh(["t", "u"]);
+    state.now = 100;
+    state.answer.set("t", [-1, 2, 3]); // broker 1 stopped: its connections close one after the other
+    leaders.lost(1, state.now);
+    leaders.lost(1, state.now);
+    leaders.lost(1, state.now);
+    await waitFor(() => leaders.leader("t", 0) === -1);
+    expect(asked).toEqual([
+      ["t", "u"],
+      ["t", "u"],
+    ]);
+  });
+
+  test("within the refresh backoff: not asked now; expired once the backoff allows, so its next send asks", async () => {
+    const { state, asked, leaders } = cluster();
+    await leaders.refresh(["t", "u"]);
+    state.now = 50;
+    leaders.lost(3, state.now);
+    expect(asked).toEqual([["t", "u"]]);
+    expect([leaders.expired("t", 99), leaders.expired("t", 100), leaders.expired("u", 100)]).toEqual([
+      false,
+      true,
+      false,
+    ]);
+  });
+});

@@ -33,6 +33,8 @@ export class PartitionLeaders {
    * partition's leader epoch changes). Here one counter, reset by an answer with every leader or a new one.
    */
   private attempts = 0;
+  /** Topics a background refresh (`renew`) asks for, not answered yet. */
+  private readonly renewing = new Set<string>();
   /** When the pipeline may ask for leaders again (`refresh`). */
   private refreshAllowedAt = Number.NEGATIVE_INFINITY;
 
@@ -61,7 +63,11 @@ export class PartitionLeaders {
   renew(topics: readonly string[], now: number): void {
     for (const t of topics) this.refreshAt.set(t, now + this.retryBackoffMs);
     const before = topics.map((t) => this.leaders.get(t));
+    for (const t of topics) this.renewing.add(t);
     this.fetch(topics, true)
+      .finally(() => {
+        for (const t of topics) this.renewing.delete(t);
+      })
       .then(() => this.backOff(topics, before, true))
       .catch((error) => {
         // Refused for good (TOPIC_AUTHORIZATION_FAILED): forgotten, as Java's metadata drops a topic its
@@ -78,6 +84,23 @@ export class PartitionLeaders {
           if (rest.length > 0) this.renew(rest, now);
         }
       });
+  }
+
+  /**
+   * The connection to broker `node` closed: the topics it leads a partition of are asked again in the background
+   * (`renew`), now or, within the refresh backoff, at their next send after it (Java's NetworkClient asks for metadata
+   * on any disconnection, then Metadata.timeToAllowUpdate holds it). A leader that stopped is then seen gone before a
+   * request to it fails: keyless records stop going to its partitions. Topics a refresh under way asks for are left
+   * to it: several connections closing before its answer ask once.
+   */
+  lost(node: number, now: number): void {
+    const topics = [...this.leaders]
+      .filter(([topic, leaders]) => leaders.includes(node) && !this.renewing.has(topic))
+      .map(([topic]) => topic);
+    if (topics.length === 0) return;
+    const allowedAt = this.refreshDeferredUntil(now);
+    if (allowedAt === undefined) this.renew(topics, now);
+    else for (const t of topics) this.refreshAt.set(t, Math.min(this.refreshAt.get(t) ?? allowedAt, allowedAt));
   }
 
   /** The leader of the partition, or -1 when none is known. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { Consumer, MetadataOptions } from "@platformatic/kafka";
+import { type ClusterMetadata, type Consumer, type MetadataOptions, NetworkError } from "@platformatic/kafka";
 import type { TopicPartition } from "../../api/record.ts";
 import { consumerSettings } from "../client-config.ts";
 import { metadataOf } from "./metadata-test-support.ts";
@@ -8,14 +8,17 @@ import { newPartitionState } from "./partition-state.ts";
 
 /**
  * A consumer with no committed offsets whose cached metadata knows `cached` partitions of each
- * topic, and the cluster `cluster` (a forced metadata refresh updates the cache from it).
+ * topic (every one with a leader), and the cluster `cluster` (a forced metadata refresh updates the
+ * cache from it; `refreshed` lists those).
  */
 function consumer(cached: Record<string, number>, cluster: Record<string, number>) {
   const asked: string[][] = [];
   const { consumer: metadata, calls } = metadataOf(cluster);
+  const { consumer: cache } = metadataOf(cached);
   const fake = {
     listCommittedOffsets: async () => new Map(),
     metadata: async (options: MetadataOptions) => {
+      if (!options.forceUpdate) return cache.metadata(options); // the library's cached metadata
       const md = await metadata.metadata(options);
       if (options.forceUpdate) for (const [t, m] of md.topics) cached[t] = m.partitionsCount;
       return md;
@@ -81,5 +84,56 @@ describe("resolvePositions", () => {
       { topic: "x", partition: 0 },
       { topic: "x", partition: 1 },
     ]);
+  });
+});
+
+describe("resolveStartPositions: a partition without a committed offset and without a leader (its broker down)", () => {
+  /**
+   * A consumer without committed offsets whose cached metadata has `cachedLeaders` for topic "t" (partition → leader,
+   * -1: none) and the cluster `clusterLeaders`; as the library, ListOffsets for a partition without a leader fails
+   * whole (retriably), its cache refreshed from the cluster first.
+   */
+  function consumerWith(cachedLeaders: number[], clusterLeaders: number[]) {
+    const asked: number[][] = [];
+    let cache: number[] | undefined = cachedLeaders;
+    const md = (leaders: number[]) =>
+      ({
+        brokers: new Map(),
+        topics: new Map([
+          ["t", { partitionsCount: leaders.length, partitions: leaders.map((leader) => ({ leader })) }],
+        ]),
+      }) as unknown as ClusterMetadata;
+    const fake = {
+      listCommittedOffsets: async () => new Map(),
+      metadata: async () => md(cache ?? clusterLeaders),
+      get currentMetadata() {
+        return cache && md(cache);
+      },
+      listOffsets: async ({ partitions }: { partitions: Record<string, number[]> }) => {
+        asked.push(partitions.t!);
+        if (partitions.t!.some((p) => cache![p]! < 0 || clusterLeaders[p]! < 0)) {
+          cache = clusterLeaders; // the library refreshed its metadata before it gave up
+          throw new NetworkError("Cannot get a connection: the broker is not available", { canRetry: true });
+        }
+        return new Map([["t", partitions.t!.map((p) => BigInt(10 + p))]]);
+      },
+    };
+    return { consumer: fake as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>, asked };
+  }
+
+  test.each([
+    ["known leaderless in the consumer's metadata", [1, 2, -1]],
+    ["its leader stopped since the metadata was cached", [1, 2, 3]],
+  ])("%s: the others are resolved now, it waits (reported, no failure)", async (_, cached) => {
+    const { consumer: c, asked } = consumerWith(cached, [1, 2, -1]);
+    const list = [state("t", 0), state("t", 1), state("t", 2)];
+    const waiting = await resolveStartPositions(c, consumerSettings({}), list);
+    expect(waiting).toBe(true);
+    expect(list.map((s) => [s.tp.partition, s.position, s.resolving])).toEqual([
+      [0, 10n, false],
+      [1, 11n, false],
+      [2, null, false],
+    ]);
+    expect(asked.at(-1)).toEqual([0, 1]);
   });
 });

@@ -10,7 +10,7 @@ import type { TopicPartition } from "../../api/record.ts";
 import { RetriableError } from "../../errors.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumerLog, PartitionLeader } from "../consumer-log.ts";
-import { isUnknownTopic, wrap } from "./errors.ts";
+import { isUnknownTopic, retriable, wrap } from "./errors.ts";
 import { groupByTopic, type PartitionState } from "./partition-state.ts";
 
 type PlatformaticConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
@@ -27,10 +27,11 @@ export function leaderIn(md: ClusterMetadata | undefined, tp: TopicPartition): P
   return p ? { id: p.leader, node: md?.brokers.get(p.leader), epoch: p.leaderEpoch } : undefined;
 }
 
-/** The start positions found, and the partitions the cluster's metadata no longer has. */
+/** The start positions found, the partitions the cluster's metadata no longer has, and those without a leader. */
 interface Resolved {
   readonly found: Map<PartitionState, StartPosition>;
   readonly gone: PartitionState[];
+  readonly leaderless: PartitionState[];
 }
 
 /**
@@ -38,6 +39,9 @@ interface Resolved {
  * lacks gets its topic's metadata refreshed at once (as Java's consumer does on
  * UNKNOWN_TOPIC_OR_PARTITION): looked up now if it exists, else returned `gone` (its topic
  * re-created with fewer partitions than the assignment names), to be given up by a rebalance.
+ * A partition without a committed offset whose leader is not known (its broker stopped) has no log
+ * end to ask: it is returned `leaderless` (resolved once it has one, as Java's consumer leaves it
+ * awaiting its reset) and the others are resolved now; the library would fail them all with it.
  */
 export async function resolvePositions(
   consumer: PlatformaticConsumer,
@@ -57,7 +61,20 @@ export async function resolvePositions(
     }
   }
   const refreshed = new Set<string>();
+  const leaderless: PartitionState[] = [];
   let byPolicy = list.filter((s) => !found.has(s));
+  /** Sets aside the partitions of `byPolicy` `md` knows without a leader; whether there were any. */
+  const setAsideLeaderless = (md: ClusterMetadata | undefined): boolean => {
+    const without = byPolicy.filter((s) => (leaderIn(md, s.tp)?.id ?? 0) < 0);
+    leaderless.push(...without);
+    byPolicy = byPolicy.filter((s) => !without.includes(s));
+    return without.length > 0;
+  };
+  if (byPolicy.length > 0) {
+    // The consumer's cached metadata (the one its ListOffsets goes by), asked of the cluster when it lacks a topic.
+    const topics = [...new Set(byPolicy.map((s) => s.tp.topic))];
+    setAsideLeaderless(await consumer.metadata({ topics, autocreateTopics: false, forceUpdate: false }));
+  }
   while (byPolicy.length > 0) {
     const topics = [...new Set(byPolicy.map((s) => s.tp.topic))];
     const partitions = Object.fromEntries(groupByTopic(byPolicy).map((t) => [t.topic, t.partitions]));
@@ -70,6 +87,9 @@ export async function resolvePositions(
         isolationLevel: settings.readUncommitted ? 0 : 1,
       });
     } catch (error) {
+      // A leader stopped since the metadata was cached: the library asked it again before it failed; the partitions it
+      // now knows without a leader wait, the others are asked again.
+      if (retriable(error) && setAsideLeaderless(consumer.currentMetadata)) continue;
       // The library refuses the whole request for a partition its metadata lacks (explore13 F1,
       // emptyparts P2): that topic's metadata is refreshed once; the partitions it still lacks are
       // gone, the others asked again with the other topics'.
@@ -93,7 +113,7 @@ export async function resolvePositions(
     }
     break;
   }
-  return { found, gone };
+  return { found, gone, leaderless };
 }
 
 /** `topic`'s partition count, its metadata asked of the cluster now (the library's cache updated); 0 when deleted. */
@@ -118,6 +138,7 @@ function topicWithoutPartitions(error: unknown): string | undefined {
  * end of the log, unless a seek or a revocation came meanwhile (a partition left without one is
  * resolved again at the fetcher's next wake). Partitions the cluster no longer has are marked `gone`
  * (the fetcher no longer looks them up) and passed to `onGone` (the watch looks now: a leader rejoins).
+ * Whether some were left without one for want of a leader (to be resolved again after a backoff).
  */
 export async function resolveStartPositions(
   consumer: PlatformaticConsumer,
@@ -125,11 +146,11 @@ export async function resolveStartPositions(
   list: PartitionState[],
   log?: ConsumerLog,
   onGone?: PartitionsGone,
-): Promise<void> {
+): Promise<boolean> {
   const epochs = new Map(list.map((s) => [s, s.epoch]));
   for (const s of list) s.resolving = true;
   try {
-    const { found, gone } = await resolvePositions(consumer, settings, list, log);
+    const { found, gone, leaderless } = await resolvePositions(consumer, settings, list, log);
     for (const s of gone) s.gone = true;
     if (gone.length > 0) onGone?.(gone.map((s) => s.tp));
     for (const [s, { offset, committed }] of found) {
@@ -142,6 +163,7 @@ export async function resolveStartPositions(
         else log?.resetPosition(s.tp, offset, leader);
       }
     }
+    return leaderless.length > 0;
   } finally {
     for (const s of list) s.resolving = false;
   }
@@ -157,7 +179,7 @@ export type PartitionsGone = (partitions: readonly TopicPartition[]) => void;
  */
 export class PositionLookups {
   private batch: PartitionState[] | undefined;
-  private resolved: Promise<void> = Promise.resolve();
+  private resolved: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly consumer: PlatformaticConsumer,

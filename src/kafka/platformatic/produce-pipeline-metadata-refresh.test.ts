@@ -227,3 +227,34 @@ describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms,
     expect(await again.catch((e: Error) => e.message)).toBe("closed");
   });
 });
+
+/** A broker counting its metadata answers. */
+class CountingBroker extends FakeBroker {
+  metadataCalls = 0;
+  override async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+    this.metadataCalls++;
+    return super.leaders(topics);
+  }
+}
+
+describe("ProducePipeline.disconnected (a connection to a broker closed)", () => {
+  test("asks for the leaders of that broker's topics; once the pipeline is closed, asks nothing (its client may be closing)", async () => {
+    const broker = new CountingBroker(1);
+    let clock = 0;
+    const pipeline = new ProducePipeline(broker, settings(), () => clock);
+    const warm = pipeline.append("t", 0, batch(0), 1);
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0);
+    await warm;
+    clock = 10_000; // the refresh backoff passed
+    const before = broker.metadataCalls;
+    pipeline.disconnected(1);
+    expect(broker.metadataCalls).toBe(before + 1);
+    // Its answer taken (promise callbacks all run before the next macrotask): the refresh is no longer under way.
+    await new Promise((resolve) => setImmediate(resolve));
+    pipeline.close(new Error("closed"));
+    clock = 20_000;
+    pipeline.disconnected(1);
+    expect(broker.metadataCalls).toBe(before + 1);
+  });
+});

@@ -151,6 +151,11 @@ export class ProducePipeline {
     ({ producerId: this.id.producerId, producerEpoch: this.id.epoch } = await this.transport.initProducerId());
   }
 
+  /** The connection to broker `node` closed: the leaders of its topics are asked again (PartitionLeaders.lost). */
+  disconnected(node: number): void {
+    if (!this.closed) this.leaders.lost(node, this.now());
+  }
+
   /** The partition count of `topic`, from metadata when not known yet (PartitionLeaders.count). */
   partitionCount(topic: string): Promise<number> {
     return this.leaders.count(topic);

@@ -34,23 +34,30 @@ async function deafBroker() {
   };
 }
 
+/**
+ * An acks=0 transport with its own connections to node `node` on loopback port `port`, the leader of topic "t"'s one
+ * partition: its library client answers metadata only (the node's address), all the transport asks it for here.
+ */
+function transportTo(port: number, node: number): PlatformaticTransport {
+  const client = {
+    metadata: async () => ({
+      brokers: new Map([[node, { host: "127.0.0.1", port }]]),
+      topics: new Map([["t", { partitionsCount: 1, partitions: [{ leader: node }] }]]),
+    }),
+  } as unknown as Producer<Buffer, Buffer, Buffer, Buffer>;
+  return new PlatformaticTransport(
+    client,
+    "test",
+    { connectTimeout: 5_000, requestTimeout: 5_000, maxInflights: 5 },
+    0,
+    5_000,
+  );
+}
+
 describe("PlatformaticTransport.close", () => {
   test("acks=0 requests a broker never reads: close ends within the grace and the connection is closed, not left open", async () => {
     await using broker = await deafBroker();
-    // Metadata only: the node's address (the transport asks its library client for nothing else here).
-    const client = {
-      metadata: async () => ({
-        brokers: new Map([[1, { host: "127.0.0.1", port: broker.port }]]),
-        topics: new Map([["t", { partitionsCount: 1, partitions: [{ leader: 1 }] }]]),
-      }),
-    } as unknown as Producer<Buffer, Buffer, Buffer, Buffer>;
-    const transport = new PlatformaticTransport(
-      client,
-      "test",
-      { connectTimeout: 5_000, requestTimeout: 5_000, maxInflights: 5 },
-      0,
-      5_000,
-    );
+    const transport = transportTo(broker.port, 1);
     await transport.leaders(["t"], true);
     // More than the socket buffers on both sides take: the rest stays queued in the client.
     const records = Buffer.alloc(8 * 1024 * 1024);
@@ -60,6 +67,48 @@ describe("PlatformaticTransport.close", () => {
     // The broker side sees the connection end once it reads what had arrived.
     broker.sockets[0]!.resume();
     await waitFor(() => broker.closed.size === 1);
+  });
+});
+
+describe("PlatformaticTransport.onDisconnect", () => {
+  test("a broker closing an idle connection is reported by its node id (Java's NetworkClient then asks for metadata)", async () => {
+    await using broker = await deafBroker();
+    const transport = transportTo(broker.port, 7);
+    const lost: number[] = [];
+    transport.onDisconnect((node) => lost.push(node));
+    await transport.leaders(["t"], true);
+    expect(await transport.produce(7, [{ topic: "t", partition: 0, records: Buffer.alloc(61) }])).toBeNull();
+    await waitFor(() => broker.sockets.length === 1);
+    expect(lost).toEqual([]);
+    broker.sockets[0]!.destroy(); // the broker stops
+    await waitFor(() => lost.length > 0);
+    expect(lost).toEqual([7]);
+    // Connected again, then closed by the producer: not a broker lost.
+    expect(await transport.produce(7, [{ topic: "t", partition: 0, records: Buffer.alloc(61) }])).toBeNull();
+    await waitFor(() => broker.sockets.length === 2);
+    broker.sockets[1]!.resume();
+    await transport.close(1_000);
+    await waitFor(() => broker.closed.size === 2);
+    expect(lost).toEqual([7]);
+  });
+});
+
+describe("PlatformaticTransport.onDisconnect, a broker that refuses the connection", () => {
+  test("a failed connect is reported by its node id too (Java's NetworkClient asks for metadata then as well)", async () => {
+    // A loopback port nothing listens on any more: the connection is refused.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((resolve) => server.close(resolve));
+    const transport = transportTo(port, 4);
+    const lost: number[] = [];
+    transport.onDisconnect((node) => lost.push(node));
+    await transport.leaders(["t"], true);
+    const error = await transport.produce(4, [{ topic: "t", partition: 0, records: Buffer.alloc(61) }]).catch((e) => e);
+    expect(error).toBeInstanceOf(Error);
+    await waitFor(() => lost.length > 0, { what: "the refused connection reported" });
+    expect(lost[0]).toBe(4);
+    await transport.close(50);
   });
 });
 

@@ -75,7 +75,7 @@ interface WaitingRequest {
 }
 
 /** The part of the library's ConnectionPool the transport uses (its unit tests fake it). */
-export type ConnectionSource = Pick<ConnectionPool, "get" | "close" | typeof Symbol.iterator>;
+export type ConnectionSource = Pick<ConnectionPool, "get" | "close" | "on" | typeof Symbol.iterator>;
 
 export class PlatformaticTransport implements ProduceTransport {
   private brokers = new Map<number, { host: string; port: number }>();
@@ -83,6 +83,8 @@ export class PlatformaticTransport implements ProduceTransport {
   /** Per node whose connection is under way, the requests waiting for it, in call order. */
   private readonly waiting = new Map<number, WaitingRequest[]>();
   private readonly pool: ConnectionSource;
+  /** `close` began: the connections it closes are not reported lost (onDisconnect). */
+  private closing = false;
 
   constructor(
     /** A library client used for metadata and InitProducerId only. */
@@ -110,6 +112,22 @@ export class PlatformaticTransport implements ProduceTransport {
         );
     }
     return out;
+  }
+
+  /**
+   * `lost` learns each broker whose connection closed, idle or not (it stopped, the network dropped it), or that a
+   * connection to could not be made (the pool's `failed`), not those the transport's own close ends. Java's
+   * NetworkClient asks for metadata on any disconnection, a failed connect included: a partition whose leader stopped is
+   * then known leaderless before a request to it fails, so keyless records stop going to it.
+   */
+  onDisconnect(lost: (node: number) => void): void {
+    const report = ({ broker }: { broker: { host: string; port: number } }) => {
+      if (this.closing) return;
+      for (const [node, known] of this.brokers)
+        if (known.host === broker.host && known.port === broker.port) lost(node);
+    };
+    this.pool.on("disconnect", report);
+    this.pool.on("failed", report);
   }
 
   async initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
@@ -211,6 +229,7 @@ export class PlatformaticTransport implements ProduceTransport {
    * and the socket open, for ever: acks=0 requests have no timeout that would end the connection.
    */
   async close(graceMs: number = this.timeoutMs): Promise<void> {
+    this.closing = true;
     const open = [...this.pool].map(([, connection]) => connection);
     const closed = this.pool.close().then(() => true);
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -407,6 +407,7 @@ export async function connectPlatformaticProducer(
       retriable ? new RetriableError(message, { cause }) : new ConnectError(message, { cause }),
     ...(onRetry ? { onRetry } : {}),
   });
+  transport.onDisconnect((node) => pipeline.disconnected(node));
   /** Closes the connections, once however often asked (a forced close during a graceful one). */
   let disconnected: Promise<void> | undefined;
   const disconnect = (graceMs?: number) =>
