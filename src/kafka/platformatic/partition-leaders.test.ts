@@ -72,19 +72,24 @@ describe("PartitionLeaders: one topic of several refused (TOPIC_AUTHORIZATION_FA
   });
 });
 
+/** Leaders over `transport` with retry.backoff.ms 100 doubling without jitter, metadata.max.age.ms 1000. */
+function doublingLeaders(transport: unknown, now: () => number): PartitionLeaders {
+  return new PartitionLeaders(
+    transport as ProduceTransport,
+    100,
+    (m) => new Error(m),
+    1000,
+    now,
+    (n) => 100 * 2 ** n,
+  );
+}
+
 describe("PartitionLeaders: a topic with a leaderless partition", () => {
   test("is asked again in the background after the refresh backoff, growing while it has none, not metadata.max.age.ms; at the age again once every partition has a leader", async () => {
     let answer = [1, -1];
     let now = 0;
     const transport = { leaders: async (topics: readonly string[]) => new Map(topics.map((t) => [t, answer])) };
-    const leaders = new PartitionLeaders(
-      transport as unknown as ProduceTransport,
-      100,
-      (m) => new Error(m),
-      1000,
-      () => now,
-      (n) => 100 * 2 ** n, // no jitter
-    );
+    const leaders = doublingLeaders(transport, () => now);
     await leaders.refresh(["t"]);
     expect([leaders.expired("t", 99), leaders.expired("t", 100)]).toEqual([false, true]);
     now = 100;
@@ -107,14 +112,7 @@ describe("PartitionLeaders: a topic with a leaderless partition", () => {
         return new Map(topics.map((t) => [t, t === "t" ? [1, -1] : [1]]));
       },
     };
-    const leaders = new PartitionLeaders(
-      transport as unknown as ProduceTransport,
-      100,
-      (m) => new Error(m),
-      1000,
-      () => now,
-      (n) => 100 * 2 ** n, // no jitter
-    );
+    const leaders = doublingLeaders(transport, () => now);
     await leaders.refresh(["t", "u"]); // t has a partition without a leader: asked again at 100
     now = 100;
     down = true;
