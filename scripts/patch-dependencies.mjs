@@ -31,6 +31,11 @@
 //  10. its record encoder built a headers object (its default `{}`), its key list and two arrays for
 //      every record without headers (~60 ns a record on the produce path): such a record now writes
 //      the header count 0 as before, building nothing.
+//  11. its consumer's stop always left the group (LeaveGroup), so a member that rejoins because its
+//      subscription changed (src/kafka/kafkajs/subscription-watch.ts) came back as a new member: the
+//      group rebalanced for the leave and again for the join when the others were quicker than it.
+//      stop({ rejoin: true }) keeps the member id for the next run, which joins as that member, as
+//      Java's consumer rejoins (one rebalance); a member so stopped that is then stopped for good leaves.
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -456,6 +461,62 @@ export function readRecordsBatches(reader) {`,
     }
     return batches;`,
     was: [earlierForm],
+  },
+  {
+    file: "node_modules/kafkajs/src/consumer/runner.js",
+    from: `  async stop() {
+    if (!this.running) {`,
+    to: `  async stop({ leave = true } = {}) { // edge-gateway patch: a member stopped to rejoin stays in its group
+    if (!this.running) {`,
+  },
+  {
+    file: "node_modules/kafkajs/src/consumer/runner.js",
+    from: `      await this.waitForConsumer()
+      await this.consumerGroup.leave()`,
+    to: `      await this.waitForConsumer()
+      if (leave) await this.consumerGroup.leave() // edge-gateway patch`,
+  },
+  {
+    file: "node_modules/kafkajs/src/consumer/index.js",
+    from: `  let runner = null`,
+    to: `  let runner = null
+  let rejoiningMemberId = null // edge-gateway patch: the member id a stop({ rejoin: true }) keeps for the next run`,
+  },
+  {
+    file: "node_modules/kafkajs/src/consumer/index.js",
+    from: `  const stop = sharedPromiseTo(async () => {
+    try {
+      if (runner) {
+        await runner.stop()`,
+    to: `  const stop = sharedPromiseTo(async ({ rejoin = false } = {}) => {
+    try {
+      // edge-gateway patch: a member stopped to rejoin (its subscription changed) keeps its member id, as Java's
+      // consumer rejoins with a JoinGroup and no LeaveGroup: one rebalance, not a leave's and then a join's; a
+      // member so stopped that is then stopped for good leaves.
+      if (!runner && rejoiningMemberId && !rejoin) {
+        const memberId = rejoiningMemberId
+        rejoiningMemberId = null
+        try {
+          const coordinator = await cluster.findGroupCoordinator({ groupId })
+          await coordinator.leaveGroup({ groupId, memberId })
+        } catch (e) {}
+      }
+      if (runner) {
+        if (rejoin) rejoiningMemberId = consumerGroup.memberId
+        await runner.stop({ leave: !rejoin })`,
+  },
+  {
+    file: "node_modules/kafkajs/src/consumer/index.js",
+    from: `        autoCommitThreshold,
+      })
+
+      runner = new Runner({`,
+    to: `        autoCommitThreshold,
+      })
+      consumerGroup.memberId = rejoiningMemberId // edge-gateway patch: the member rejoins as itself
+      rejoiningMemberId = null
+
+      runner = new Runner({`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",

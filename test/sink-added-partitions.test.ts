@@ -5,7 +5,7 @@
  * restart, also while paused (assigned then, read after the resume). Apache's FileStreamSink commits only when it gives its partitions up (no periodic commit
  * here), so the rejoin's revocation is what commits: the old partitions resume after what was
  * written, and every record reaches the file exactly once. With two tasks, only the group's leader
- * rejoins for the change (as Java's), so the group rebalances once.
+ * rejoins for the change (as Java's), as the member it was, so the group rebalances once.
  */
 import { expect, test } from "bun:test";
 import type { Admin } from "kafkajs";
@@ -14,12 +14,15 @@ import { assignedPerMember, startTwoPartitionSink } from "./support/partitioned-
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
-/** The generation of each "Successfully synced group" line in the gateway's log, in order. */
-function syncedGenerations(output: string): string[] {
-  return [...output.matchAll(/Successfully synced group in generation Generation\{generationId=(\d+)/g)].map(
-    (m) => m[1]!,
-  );
+/** The generation and member of each "Successfully synced group" line in the gateway's log, in order. */
+function syncs(output: string): { generation: string; member: string }[] {
+  return [
+    ...output.matchAll(/Successfully synced group in generation Generation\{generationId=(\d+), memberId='([^']*)'/g),
+  ].map((m) => ({ generation: m[1]!, member: m[2]! }));
 }
+
+/** The generation of each "Successfully synced group" line in the gateway's log, in order. */
+const syncedGenerations = (output: string) => syncs(output).map((s) => s.generation);
 
 /** Adds partitions 2 and 3 to `topic`, awaiting their metadata. */
 async function growToFour(admin: Admin, topic: string): Promise<void> {
@@ -111,6 +114,11 @@ test.concurrent.each(["platformatic", "kafkajs"] as const)(
         { what: "both members synced in one generation" },
       );
       const before = syncedGenerations(gw.output()).length;
+      const members = new Set(
+        syncs(gw.output())
+          .slice(-2)
+          .map((s) => s.member),
+      );
 
       await growToFour(admin, topic);
       await producePerPartition(topic, 4, 3, (p, i) => `${p}:${i}`, 3);
@@ -127,6 +135,15 @@ test.concurrent.each(["platformatic", "kafkajs"] as const)(
       );
       expect(after.length).toBe(2);
       expect(new Set(after).size).toBe(1);
+      // The leader rejoined as itself (a JoinGroup, no LeaveGroup): a member that left and joined
+      // again would have a new member id, and the follower could rebalance once without it.
+      expect(
+        new Set(
+          syncs(gw.output())
+            .slice(before)
+            .map((s) => s.member),
+        ),
+      ).toEqual(members);
       expect(await gw.stop()).toBe(0);
     } finally {
       await admin.disconnect();

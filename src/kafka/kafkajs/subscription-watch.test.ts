@@ -41,7 +41,8 @@ function watched(o: {
     },
     assigned: () => assigned,
     consumer: {
-      stop: async () => void steps.push("stop"),
+      // A stop to rejoin keeps the member (no LeaveGroup); a plain stop would leave the group first.
+      stop: async (options) => void steps.push(options?.rejoin ? "stop, staying a member" : "stop and leave"),
       subscribe: async () => void steps.push("subscribe"),
       run: async () => {
         steps.push("run");
@@ -63,7 +64,7 @@ function watched(o: {
   return { stop, steps, lookedUp: () => lookedUp, [Symbol.dispose]: stop };
 }
 
-const ONE_REJOIN = ["revoke", "stop", "subscribe", "run"];
+const ONE_REJOIN = ["revoke", "stop, staying a member", "subscribe", "run"];
 
 /** `w` rejoins, and only once: two more look-ups after its rejoin make no other. */
 async function rejoinsOnce(w: ReturnType<typeof watched>): Promise<void> {

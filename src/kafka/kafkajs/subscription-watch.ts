@@ -5,8 +5,9 @@
  * partition counts are asked (`ask`, an admin client's look-up), on the leader with those of the
  * other members' topics it assigned; when the member must rejoin (subscription-change.ts: its topics
  * changed, or, on the leader, a count differs from the one its assignment used) it gives up what it
- * owns (revoked, while still a member), stops kafkajs, subscribes again and rejoins, so a new
- * matching topic or partitions added to a topic of the group get assigned. A listed topic that no
+ * owns (revoked, while still a member), stops kafkajs, subscribes again and rejoins as the same
+ * member (a dependency patch: no LeaveGroup, so the group rebalances once, as for Java's rejoin), so a
+ * new matching topic or partitions added to a topic of the group get assigned. A listed topic that no
  * longer exists (auto-creation off, or on and refused by the brokers) cannot be unsubscribed in
  * kafkajs: the member gives up what it owns and ends with a retriable error, and the task starts a
  * consumer without it; a listed topic created again is subscribed at the next look-up. Called by
@@ -18,6 +19,12 @@ import { othersAssigned, type PartitionCounts, rejoinNeeded, watchIntervalMs } f
 import { protocolErrorType, topicNotReady, wrap } from "./errors.ts";
 import { createCluster } from "./protocol.ts";
 
+/**
+ * kafkajs' Consumer.stop as scripts/patch-dependencies.mjs extends it: with `rejoin` the member keeps
+ * its member id for the next run and sends no LeaveGroup (a later stop without it leaves).
+ */
+type StopToRejoin = (options?: { rejoin?: boolean }) => Promise<void>;
+
 export interface SubscriptionWatch {
   readonly topics: RegExp | readonly string[];
   /**
@@ -27,7 +34,7 @@ export interface SubscriptionWatch {
   ask(topics: RegExp | readonly string[]): Promise<PartitionCounts>;
   /** The partition counts the member's assignment used when it led the group's last join, else undefined. */
   assigned(): PartitionCounts | undefined;
-  readonly consumer: Pick<Consumer, "stop" | "subscribe" | "run">;
+  readonly consumer: Pick<Consumer, "subscribe" | "run"> & { readonly stop: StopToRejoin };
   readonly run: ConsumerRunConfig;
   readonly groupId: string;
   readonly intervalMs: number;
@@ -135,7 +142,7 @@ export function watchSubscription(w: SubscriptionWatch, joined: ReadonlySet<stri
       }
       try {
         await w.revokeOwned();
-        await w.consumer.stop();
+        await w.consumer.stop({ rejoin: true });
         if (!w.current()) return;
         const subscription = w.topics instanceof RegExp ? [w.topics] : [...now.keys()];
         await w.consumer.subscribe({ topics: subscription, fromBeginning: w.fromBeginning });
