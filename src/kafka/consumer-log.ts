@@ -4,7 +4,8 @@
  * JoinGroup (and the rejoin a MEMBER_ID_REQUIRED answer asks for), each completed join and sync,
  * the partitions added, revoked (none: an eager rejoin still says so) or lost, where each new
  * partition starts (its committed offset, or the reset policy's end of the log), a position out of
- * range, a seek, the LeaveGroup of a close and the generation it resets. Never per record or per fetch.
+ * range, a seek, a Fetch that got no answer (fetched again after a backoff), the LeaveGroup of a close and
+ * the generation it resets. Never per record or per answered fetch.
  *
  * Every line carries the task's context (`[name|task-0]`, ConsumerOptions' `logContext`) and, as
  * Java's LogContext adds it, `[Consumer clientId=…, groupId=…]`; ConsumerUtils' line has no such
@@ -74,6 +75,7 @@ export class ConsumerLog {
   private readonly subscriptions: Logger;
   private readonly fetchCollector: Logger;
   private readonly kafkaConsumer: Logger;
+  private readonly fetchSession: Logger;
   private readonly utils: Logger;
   /** Partitions warned about as unknown since their assignment (a deleted topic would warn at every fetch). */
   private readonly unknown = new Set<string>();
@@ -93,6 +95,7 @@ export class ConsumerLog {
     this.subscriptions = get(`${INTERNALS}.SubscriptionState`);
     this.fetchCollector = get(`${INTERNALS}.FetchCollector`);
     this.kafkaConsumer = get(`${INTERNALS}.ClassicKafkaConsumer`);
+    this.fetchSession = get("org.apache.kafka.clients.FetchSessionHandler");
     this.utils = get(`${INTERNALS}.ConsumerUtils`, task.trimEnd());
   }
 
@@ -208,6 +211,11 @@ export class ConsumerLog {
     this.fetchCollector.warn(
       `Received unknown topic or partition error in fetch for partition ${topicPartitionKey(tp)}`,
     );
+  }
+
+  /** A Fetch got no answer (`error`: why): its partitions are fetched again after a backoff. */
+  fetchFailed(node: number, error: string): void {
+    this.fetchSession.info(`Error sending fetch request to node ${node}: ${error}`);
   }
 
   /**

@@ -224,13 +224,18 @@ function libraryMessage(error: unknown, depth = 0): string {
   return `${message.slice(0, -tail.length)} ${[...distinct].join(" ")}`;
 }
 
+/** The library's `error` as `failureMessage` words it, without what failed (a log line names that). */
+export function errorText(error: unknown): string {
+  const cause = networkCause(error) ?? coordinatorCause(error) ?? summarizedAnswer(error);
+  return `${libraryMessage(error)}${cause ? ` (${cause})` : ""}`;
+}
+
 /**
  * `what` failed with the library's `error`: its message, naming the connection that failed, the coordinator's or
  * the broker's answer as `wrap` does (also the producer's own retries' failure: the task's Degraded trace).
  */
 export function failureMessage(error: unknown, what: string): string {
-  const cause = networkCause(error) ?? coordinatorCause(error) ?? summarizedAnswer(error);
-  return `${what}: ${libraryMessage(error)}${cause ? ` (${cause})` : ""}`;
+  return `${what}: ${errorText(error)}`;
 }
 
 export function wrap(error: unknown, what: string): Error {

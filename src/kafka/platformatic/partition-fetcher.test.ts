@@ -24,15 +24,54 @@ function leaderlessOf(known: Record<string, number>) {
 }
 
 /**
+ * A library consumer fetching topic t, partition i led by broker `leaders[i]` (read at each call; -1: none), each
+ * Fetch answered by `fetch` (which may change `leaders`).
+ */
+function clusterOf(leaders: number[], fetch: (node: number) => Promise<unknown>) {
+  const current = () =>
+    ({
+      id: "cluster",
+      brokers: new Map(),
+      topics: new Map([
+        ["t", { id: "t-id", partitionsCount: leaders.length, partitions: leaders.map((leader) => ({ leader })) }],
+      ]),
+      lastUpdate: 0,
+    }) as unknown as ClusterMetadata;
+  return {
+    metadata: async (_: MetadataOptions) => current(),
+    get currentMetadata() {
+      return current();
+    },
+    clearMetadata: () => {},
+    fetch: ({ node }: { node: number }) => fetch(node),
+  } as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>;
+}
+
+/** An answer of a Fetch of t's `partitions` with no records. */
+const emptyAnswer = (...partitions: number[]) => ({
+  responses: [
+    {
+      topicId: "t-id",
+      partitions: partitions.map((partitionIndex) => ({ partitionIndex, errorCode: 0, records: [] })),
+    },
+  ],
+});
+
+/** A request the broker holds (a long poll with nothing new). */
+const held = () => new Promise(() => {});
+
+/**
  * The fetcher of these tests (retry.backoff.ms `backoff`, 1 ms unless given, as retry.backoff.max.ms unless given);
- * `fail` records what would fail the consumer.
+ * `fail` records what would fail the consumer; `logged` the lines it logs.
  */
 function fetcherOf(
   consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
   topicLoss?: TopicLoss,
   backoff: { ms: number; maxMs?: number } = { ms: 1 },
 ) {
-  const log = new ConsumerLog(new LogManager({ sink: () => {} }), { clientId: "c", groupId: "g" });
+  const logged: string[] = [];
+  const logs = new LogManager({ sink: (line) => void logged.push(line) });
+  const log = new ConsumerLog(logs, { clientId: "c", groupId: "g" });
   const settings = { fromBeginning: true, retryBackoffMaxMs: backoff.maxMs ?? backoff.ms } as ConsumerSettings;
   const failures: unknown[] = [];
   const fail = (error: unknown) => void failures.push(error);
@@ -47,7 +86,28 @@ function fetcherOf(
     {},
     topicLoss,
   );
-  return { fetcher, failures };
+  return { fetcher, failures, logged };
+}
+
+/** Stands in for setTimeout until `restore`: records each delay asked for; `fire` runs the oldest callback pending. */
+function manualTimers() {
+  const waits: number[] = [];
+  const pending: (() => void)[] = [];
+  const timers = spyOn(globalThis, "setTimeout");
+  timers.mockImplementation(((callback: () => void, ms: number) => {
+    waits.push(ms);
+    pending.push(callback);
+    return waits.length as unknown as ReturnType<typeof setTimeout>;
+  }) as typeof setTimeout);
+  return { waits, pending, fire: () => pending.shift()?.(), restore: () => timers.mockRestore() };
+}
+
+/** Whether each of `waits` is within ±20 % of retry.backoff.ms 100 doubling up to retry.backoff.max.ms 1000. */
+function doublingTo1000(waits: readonly number[]): boolean[] {
+  return waits.map((w, i) => {
+    const ms = Math.min(100 * 2 ** i, 1000);
+    return w >= Math.trunc(ms * 0.8) && w <= Math.min(ms * 1.2, 1000);
+  });
 }
 
 // review-platrefresh F1/F4: a member whose assignment names a partition its topic no longer has (the
@@ -100,31 +160,17 @@ describe("PartitionFetcher, a partition its topic's metadata lacks", () => {
 describe("PartitionFetcher, a broker that stops while it is fetched from", () => {
   test("a fetch failing retriably while its partition has no leader now keeps the consumer: the others are fetched, it waits for a leader", async () => {
     const leaders = [1, 2]; // t-0 led by broker 1, t-1 by broker 2
-    const current = () =>
-      ({
-        id: "cluster",
-        brokers: new Map(),
-        topics: new Map([["t", { id: "t-id", partitionsCount: 2, partitions: leaders.map((leader) => ({ leader })) }]]),
-        lastUpdate: 0,
-      }) as unknown as ClusterMetadata;
     const fetches = { 1: 0, 2: 0 };
-    const consumer = {
-      metadata: async (_: MetadataOptions) => current(),
-      get currentMetadata() {
-        return current();
-      },
-      clearMetadata: () => {},
-      fetch: async ({ node }: { node: 1 | 2 }) => {
-        fetches[node]++;
-        if (node === 1 && fetches[1] === 1) {
-          leaders[0] = -1; // broker 1 stopped: the library's retry met leader -1 (the consumer.js patch)
-          throw new NetworkError("Cannot find broker with node id -1", { canRetry: true, hasStaleMetadata: true });
-        }
-        // Broker 2 answers nothing new a few times (each answer fetches again), then holds the request.
-        if (node === 1 || fetches[2] > 3) return new Promise(() => {});
-        return { responses: [{ topicId: "t-id", partitions: [{ partitionIndex: 1, errorCode: 0, records: [] }] }] };
-      },
-    } as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>;
+    const consumer = clusterOf(leaders, async (node) => {
+      fetches[node as 1 | 2]++;
+      if (node === 1 && fetches[1] === 1) {
+        leaders[0] = -1; // broker 1 stopped: the library's retry met leader -1 (the consumer.js patch)
+        throw new NetworkError("Cannot find broker with node id -1", { canRetry: true, hasStaleMetadata: true });
+      }
+      // Broker 2 answers nothing new a few times (each answer fetches again), then holds the request.
+      if (node === 1 || fetches[2] > 3) return held();
+      return emptyAnswer(1);
+    });
     const { fetcher, failures } = fetcherOf(consumer);
     try {
       const [t0, t1] = [
@@ -143,28 +189,102 @@ describe("PartitionFetcher, a broker that stops while it is fetched from", () =>
       fetcher.stop();
     }
   });
+
+  // review-consfix P2-1 (a): leadership moved to live brokers (a rolling restart): the library's fetch asks the
+  // request's node, gone from its metadata; the partitions have leaders (2 and 3), none -1. The consumer failed, its
+  // task restarted it and the group rebalanced (records delivered again).
+  test("a fetch failing because leadership moved to other brokers keeps the consumer: fetched again from the new leaders", async () => {
+    const leaders = [1, 1];
+    const fetches = new Map<number, number>();
+    const consumer = clusterOf(leaders, async (node) => {
+      fetches.set(node, (fetches.get(node) ?? 0) + 1);
+      if (node !== 1) return held();
+      leaders.splice(0, 2, 2, 3);
+      throw new NetworkError("Cannot find broker with node id 1", { canRetry: true, hasStaleMetadata: true });
+    });
+    const { fetcher, failures } = fetcherOf(consumer);
+    try {
+      fetcher.seek({ topic: "t", partition: 0 }, 0);
+      fetcher.seek({ topic: "t", partition: 1 }, 0);
+      fetcher.assign([
+        { topic: "t", partition: 0 },
+        { topic: "t", partition: 1 },
+      ]);
+      await waitFor(() => failures.length > 0 || (fetches.get(2) === 1 && fetches.get(3) === 1), {
+        what: "t-0 and t-1 fetched from 2 and 3",
+      });
+      expect(failures).toEqual([]);
+      expect(Object.fromEntries(fetches)).toEqual({ 1: 1, 2: 1, 3: 1 });
+    } finally {
+      fetcher.stop();
+    }
+  });
+
+  // review-consfix P2-1 (b): a broker killed or unreachable that the cluster still lists as leader (until fenced;
+  // for ever in a client-side network partition): each consumer restart failed again, the group rebalancing again
+  // and again. Its partitions are fetched again after a backoff that grows, not in a tight loop.
+  test("a broker still listed as leader that refuses connections keeps the consumer: asked again after a growing backoff while the others are fetched", async () => {
+    const leaders = [1, 2];
+    const fetches = { 1: 0, 2: 0 };
+    let refusing = true;
+    const consumer = clusterOf(leaders, async (node) => {
+      fetches[node as 1 | 2]++;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (node === 2) return emptyAnswer(1);
+      if (refusing) throw new NetworkError("Connection to 127.0.0.1:1 failed.", { canRetry: true });
+      return held();
+    });
+    const timers = manualTimers();
+    const { fetcher, failures, logged } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 });
+    try {
+      fetcher.seek({ topic: "t", partition: 0 }, 0);
+      fetcher.seek({ topic: "t", partition: 1 }, 0);
+      fetcher.assign([
+        { topic: "t", partition: 0 },
+        { topic: "t", partition: 1 },
+      ]);
+      for (let refused = 1; refused <= 6; refused++) {
+        await waitFor(() => fetches[1] >= refused && timers.pending.length === 1, { what: "broker 1's retry timer" });
+        // Broker 2 is fetched from meanwhile, again and again; broker 1 is not asked until the timer fires.
+        const answered = fetches[2];
+        await waitFor(() => fetches[2] >= answered + 3, { what: "broker 2 fetched from meanwhile" });
+        expect(fetches[1]).toBe(refused);
+        if (refused === 6) refusing = false;
+        timers.fire();
+      }
+      await waitFor(() => fetches[1] === 7, { what: "broker 1 fetched from once back" });
+    } finally {
+      fetcher.stop();
+      timers.restore();
+    }
+    expect(failures).toEqual([]);
+    expect(doublingTo1000(timers.waits)).toEqual(Array(6).fill(true));
+    const lines = logged.filter((l) => l.includes("Error sending fetch request"));
+    expect(lines.length).toBe(6);
+    expect(lines[0]).toContain(
+      "INFO [Consumer clientId=c, groupId=g] Error sending fetch request to node 1: Connection to 127.0.0.1:1 failed.",
+    );
+  });
 });
 
 describe("PartitionFetcher while a partition has no leader (retry.backoff.max.ms, KIP-580)", () => {
   test("the waits before asking its metadata again double from retry.backoff.ms up to retry.backoff.max.ms, ±20 % jitter, as Java's", async () => {
     const { consumer, calls } = leaderlessOf({ t: 1 });
-    const waits: number[] = [];
-    const timers = spyOn(globalThis, "setTimeout");
-    timers.mockImplementation(((callback: () => void, ms: number) => {
-      waits.push(ms);
-      return setImmediate(callback) as unknown as ReturnType<typeof setTimeout>;
-    }) as typeof setTimeout);
+    const timers = manualTimers();
     const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 });
     try {
       fetcher.seek({ topic: "t", partition: 0 }, 0);
       fetcher.assign([{ topic: "t", partition: 0 }]);
-      await waitFor(() => calls.length >= 7, { what: "seven metadata looks" });
+      for (let look = 1; look <= 6; look++) {
+        await waitFor(() => calls.length === look && timers.pending.length === 1, { what: "the retry timer" });
+        timers.fire();
+      }
+      await waitFor(() => calls.length === 7, { what: "seven metadata looks" });
     } finally {
       fetcher.stop();
-      timers.mockRestore();
+      timers.restore();
     }
-    const bounds = [100, 200, 400, 800, 1000, 1000].map((ms) => [Math.trunc(ms * 0.8), Math.min(ms * 1.2, 1000)]);
-    expect(waits.slice(0, 6).map((w, i) => w >= bounds[i]![0]! && w <= bounds[i]![1]!)).toEqual(bounds.map(() => true));
+    expect(doublingTo1000(timers.waits.slice(0, 6))).toEqual(Array(6).fill(true));
     expect(failures).toEqual([]);
   });
 });

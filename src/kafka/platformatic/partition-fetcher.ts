@@ -26,7 +26,7 @@ import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumerLog } from "../consumer-log.ts";
 import type { ConsumerHandlers } from "../kafka-port.ts";
 import { checkFetchedBatches } from "./batch-decoding.ts";
-import { isUnknownTopic, retriable } from "./errors.ts";
+import { errorText, isUnknownTopic, retriable } from "./errors.ts";
 import { existingTopicsMetadata } from "./existing-topics.ts";
 import {
   applyFetchResponse,
@@ -36,7 +36,7 @@ import {
   type Requested,
   responseIn,
 } from "./fetch-round.ts";
-import { leaderIn, PositionLookups, resolveStartPositions } from "./partition-positions.ts";
+import { PositionLookups, resolveStartPositions } from "./partition-positions.ts";
 import { FetchFailures, keyOf, newPartitionState, type PartitionState } from "./partition-state.ts";
 
 /** Partitions whose batches are with the handler at the same time, at most (as the kafkajs adapter). */
@@ -114,6 +114,8 @@ export class PartitionFetcher {
       this.states.delete(keyOf(tp));
       this.ready.delete(s);
       this.failures.forget(s);
+      this.awaitingRetry.delete(s);
+      this.retrying.delete(s);
       s.buffered = null;
     }
   }
@@ -168,7 +170,8 @@ export class PartitionFetcher {
     if (!this.stopped) this.pool.close().catch(() => undefined);
     this.stopped = true;
     clearTimeout(this.retryTimer);
-    this.awaitingLeader.clear();
+    this.awaitingRetry.clear();
+    this.retrying.clear();
     this.states.clear();
     this.ready.clear();
   }
@@ -206,26 +209,42 @@ export class PartitionFetcher {
 
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   /**
-   * Partitions without a start position whose leader was unknown at their last lookup: looked up again only after
-   * the retry timer (Java's partitionsToRetry), not at each pump, which would ask the coordinator without pause.
+   * Partitions looked up or fetched again only after the retry timer, not at each pump, which would ask without
+   * pause: those without a start position whose leader was unknown at their last lookup (Java's partitionsToRetry),
+   * and those whose last fetch failed without an answer (Java skips a node awaiting its reconnect backoff).
    */
-  private readonly awaitingLeader = new Set<PartitionState>();
-  /** Waits in a row for a partition's leader: they grow, as Java's metadata backoff (KIP-580). */
-  private leaderlessWaits = 0;
+  private readonly awaitingRetry = new Set<PartitionState>();
+  /**
+   * Partitions whose last try waited for the retry timer (no leader, a fetch without an answer) until one of them
+   * succeeds (a start position found, a fetch answered): while any is, the waits keep growing.
+   */
+  private readonly retrying = new Set<PartitionState>();
+  /** Waits in a row for a partition's leader or an answer: they grow, as Java's metadata backoff (KIP-580). */
+  private retryWaits = 0;
 
-  /** Fetches again after retry.backoff.ms with fresh metadata; `leaderless`: growing up to retry.backoff.max.ms. */
-  private retryLater(leaderless = false): void {
+  /**
+   * Fetches again after retry.backoff.ms with fresh metadata; `growing` (a partition waits for a leader or an answer):
+   * doubling up to retry.backoff.max.ms.
+   */
+  private retryLater(growing = false): void {
     if (this.retryTimer) return;
     this.consumer.clearMetadata();
     const { retryBackoffMaxMs } = this.settings;
-    const delay = leaderless
-      ? kafkaClientBackoff(this.retryBackoffMs, retryBackoffMaxMs, this.leaderlessWaits++, Math.random)
+    const delay = growing
+      ? kafkaClientBackoff(this.retryBackoffMs, retryBackoffMaxMs, this.retryWaits++, Math.random)
       : this.retryBackoffMs;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      this.awaitingLeader.clear();
+      this.awaitingRetry.clear();
       this.wake();
     }, delay);
+  }
+
+  /** `s`, still assigned, is tried again after the retry timer, its waits growing until it succeeds. */
+  private retryAfterBackoff(s: PartitionState): void {
+    if (this.states.get(keyOf(s.tp)) !== s) return;
+    this.awaitingRetry.add(s);
+    this.retrying.add(s);
   }
 
   private stopWith(error: unknown): void {
@@ -239,7 +258,7 @@ export class PartitionFetcher {
       this.again = false;
       if (this.stopped || this.failures.failing()) return;
       const unresolved = [...this.states.values()].filter(
-        (s) => s.position === null && !s.resolving && !s.gone && !this.awaitingLeader.has(s),
+        (s) => s.position === null && !s.resolving && !s.gone && !this.awaitingRetry.has(s),
       );
       const onGone = (tps: readonly TopicPartition[]) => this.topicLoss.partitionsGone(tps);
       if (unresolved.length > 0)
@@ -247,7 +266,7 @@ export class PartitionFetcher {
           // Some wait for a leader: looked up again after a backoff, with fresh metadata.
           (leaderless) => {
             if (leaderless) {
-              for (const s of unresolved) if (s.position === null) this.awaitingLeader.add(s);
+              for (const s of unresolved) if (s.position === null) this.awaitingRetry.add(s);
               this.retryLater(true);
             }
             this.wake();
@@ -256,7 +275,13 @@ export class PartitionFetcher {
         );
       let wanted = [...this.states.values()].filter(
         (s) =>
-          s.position !== null && !s.paused && !s.fetching && s.buffered === null && s.failed === undefined && !s.gone,
+          s.position !== null &&
+          !s.paused &&
+          !s.fetching &&
+          s.buffered === null &&
+          s.failed === undefined &&
+          !s.gone &&
+          !this.awaitingRetry.has(s),
       );
       if (wanted.length === 0) continue;
       const topics = [...new Set(wanted.map((s) => s.tp.topic))];
@@ -289,9 +314,10 @@ export class PartitionFetcher {
       }
       if (this.stopped) return;
       const byNode = new Map<number, PartitionState[]>();
-      // No leader yet (a new topic, an election): metadata is asked again after a backoff, growing while one has none.
+      // No leader yet (a new topic, an election): metadata is asked again after a backoff, growing while one has none
+      // or a partition waits for an answer.
       if (groupByLeader(wanted, md, this.nodesFetching, this.states, byNode)) this.retryLater(true);
-      else this.leaderlessWaits = 0;
+      else if (this.retrying.size === 0) this.retryWaits = 0;
       for (let [node, list] of byNode) {
         // Partitions held back in an answer go first, on their own (fetch-round.ts: no starvation).
         if (list.some((s) => s.heldBack)) list = list.filter((s) => s.heldBack);
@@ -335,13 +361,18 @@ export class PartitionFetcher {
         (recovered) => (recovered ? this.retryLater() : this.stopWith(failure)),
         (error) => this.stopWith(error),
       );
-    // A broker stopped while it was fetched from: its partitions have no leader now. They wait for one (the pump
-    // skips them and asks metadata again after a backoff) while the others are fetched, as Java's consumer, rather
-    // than the consumer failing.
-    const md = this.consumer.currentMetadata;
-    if (!response && retriable(failure) && list.some((s) => (leaderIn(md, s.tp)?.id ?? 0) < 0))
+    // No answer (a broker stopped or unreachable, still listed as leader or not; leadership moved, the library's
+    // fetch then asking the request's node, gone from its metadata): as Java's poll, which never fails on those, the
+    // consumer stays in its group; the partitions are fetched again after a backoff (growing while they get no
+    // answer, so a broker refusing connections at once is not asked without pause) with fresh metadata, from their
+    // leader then, while the others are fetched.
+    if (!response && retriable(failure)) {
+      this.log.fetchFailed(node, errorText(failure));
+      for (const s of list) this.retryAfterBackoff(s);
       return this.retryLater(true);
+    }
     if (!response) return this.stopWith(failure);
+    for (const s of list) this.retrying.delete(s);
     const outcome = applyFetchResponse(response, requested, idOf, this.states, failure, {
       log: this.log,
       metadata: this.consumer.currentMetadata,
