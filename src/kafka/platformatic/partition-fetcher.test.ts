@@ -292,15 +292,17 @@ describe("PartitionFetcher while a partition has no leader (retry.backoff.max.ms
 // review-availc P1-1: a partition without a committed offset whose leader is unknown was looked up again at each
 // pump, the coordinator asked for its committed offset without pause; Java's retries it after retry.backoff.ms.
 describe("PartitionFetcher, a partition without a committed offset and without a leader", () => {
-  test("its committed offset is asked again once per retry backoff, not without pause", async () => {
-    const { consumer: leaderless } = leaderlessOf({ t: 1 });
-    const counts = { committedLookups: 0, retryRounds: 0 };
+  test("its start position is looked up again once per retry backoff, not without pause", async () => {
+    const { consumer: leaderless, calls: lookups } = leaderlessOf({ t: 1 });
+    const counts = { retryRounds: 0 };
     const consumer = {
-      metadata: leaderless.metadata,
+      metadata: async (options: MetadataOptions) => {
+        await new Promise((resolve) => setImmediate(resolve)); // an answer from the cluster, later
+        return leaderless.metadata(options);
+      },
       // Each retryLater that sets the retry timer clears the metadata first.
       clearMetadata: () => void counts.retryRounds++,
       listCommittedOffsets: async () => {
-        counts.committedLookups++;
         await new Promise((resolve) => setImmediate(resolve)); // an answer from the coordinator, later
         return new Map();
       },
@@ -309,10 +311,54 @@ describe("PartitionFetcher, a partition without a committed offset and without a
     try {
       fetcher.assign([{ topic: "t", partition: 0 }]);
       await waitFor(() => counts.retryRounds >= 4, { what: "three retry timers fired" });
-      expect(counts.committedLookups).toBeLessThanOrEqual(counts.retryRounds + 1);
+      // Each look-up asks the partition's metadata (its leader), once.
+      expect(lookups.length).toBeLessThanOrEqual(counts.retryRounds + 1);
       expect(failures).toEqual([]);
     } finally {
       fetcher.stop();
     }
+  });
+
+  // review-consfix P3-1: another partition fetched (every fetchable one with a leader) started the waits again at each
+  // pump, so this one was looked up every retry.backoff.ms, each time asking its committed offset again and logging
+  // "Found no committed offset" at INFO (~10 times a second); Java's asks it once, then awaits the reset's ListOffsets.
+  test("while another partition is fetched: its committed offset is asked once, its waits grow", async () => {
+    const leaders = [-1, 2]; // t-0 without a leader, t-1 led by broker 2
+    const counts = { committedLookups: 0, fetches: 0 };
+    const consumer = Object.assign(
+      clusterOf(leaders, async () => {
+        counts.fetches++;
+        await new Promise((resolve) => setImmediate(resolve));
+        return emptyAnswer(1);
+      }),
+      {
+        listCommittedOffsets: async () => {
+          counts.committedLookups++;
+          return new Map();
+        },
+      },
+    );
+    const timers = manualTimers();
+    const { fetcher, failures, logged } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 });
+    try {
+      fetcher.seek({ topic: "t", partition: 1 }, 0);
+      fetcher.assign([
+        { topic: "t", partition: 0 },
+        { topic: "t", partition: 1 },
+      ]);
+      for (let round = 1; round <= 6; round++) {
+        await waitFor(() => timers.waits.length === round && timers.pending.length === 1, { what: "the retry timer" });
+        const fetched = counts.fetches;
+        await waitFor(() => counts.fetches >= fetched + 3, { what: "t-1 fetched meanwhile" });
+        timers.fire();
+      }
+    } finally {
+      fetcher.stop();
+      timers.restore();
+    }
+    expect(failures).toEqual([]);
+    expect(doublingTo1000(timers.waits)).toEqual(Array(6).fill(true));
+    expect(counts.committedLookups).toBe(1);
+    expect(logged.filter((l) => l.includes("Found no committed offset for partition t-0")).length).toBe(1);
   });
 });

@@ -263,12 +263,13 @@ export class PartitionFetcher {
       const onGone = (tps: readonly TopicPartition[]) => this.topicLoss.partitionsGone(tps);
       if (unresolved.length > 0)
         void resolveStartPositions(this.consumer, this.settings, unresolved, this.log, onGone).then(
-          // Some wait for a leader: looked up again after a backoff, with fresh metadata.
+          // Some wait for a leader: looked up again after a backoff, with fresh metadata, growing until found (other
+          // partitions fetched meanwhile do not start it again).
           (leaderless) => {
-            if (leaderless) {
-              for (const s of unresolved) if (s.position === null) this.awaitingRetry.add(s);
-              this.retryLater(true);
-            }
+            for (const s of unresolved)
+              if (leaderless && s.position === null && !s.gone) this.retryAfterBackoff(s);
+              else this.retrying.delete(s);
+            if (leaderless) this.retryLater(true);
             this.wake();
           },
           (error) => this.stopWith(error),
@@ -314,8 +315,8 @@ export class PartitionFetcher {
       }
       if (this.stopped) return;
       const byNode = new Map<number, PartitionState[]>();
-      // No leader yet (a new topic, an election): metadata is asked again after a backoff, growing while one has none
-      // or a partition waits for an answer.
+      // No leader yet (a new topic, an election): metadata is asked again after a backoff, growing while any partition
+      // waits (for a leader, its start position's included, or an answer); from retry.backoff.ms again once none does.
       if (groupByLeader(wanted, md, this.nodesFetching, this.states, byNode)) this.retryLater(true);
       else if (this.retrying.size === 0) this.retryWaits = 0;
       for (let [node, list] of byNode) {

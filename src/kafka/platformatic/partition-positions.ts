@@ -27,11 +27,15 @@ export function leaderIn(md: ClusterMetadata | undefined, tp: TopicPartition): P
   return p ? { id: p.leader, node: md?.brokers.get(p.leader), epoch: p.leaderEpoch } : undefined;
 }
 
-/** The start positions found, the partitions the cluster's metadata no longer has, and those without a leader. */
+/**
+ * The start positions found, the partitions the cluster's metadata no longer has, those without a leader, and those
+ * the group has no committed offset for.
+ */
 interface Resolved {
   readonly found: Map<PartitionState, StartPosition>;
   readonly gone: PartitionState[];
   readonly leaderless: PartitionState[];
+  readonly uncommitted: PartitionState[];
 }
 
 /**
@@ -51,13 +55,17 @@ export async function resolvePositions(
 ): Promise<Resolved> {
   const found = new Map<PartitionState, StartPosition>();
   const gone: PartitionState[] = [];
+  const uncommitted: PartitionState[] = [];
   const byCommit = list.filter((s) => !s.reset);
   if (byCommit.length > 0) {
     const committed = await consumer.listCommittedOffsets({ topics: groupByTopic(byCommit) });
     for (const s of byCommit) {
       const offset = committed.get(s.tp.topic)?.[s.tp.partition];
       if (offset !== undefined && offset >= 0n) found.set(s, { offset, committed: true });
-      else log?.noCommittedOffset(s.tp);
+      else {
+        log?.noCommittedOffset(s.tp);
+        uncommitted.push(s);
+      }
     }
   }
   const refreshed = new Set<string>();
@@ -113,7 +121,7 @@ export async function resolvePositions(
     }
     break;
   }
-  return { found, gone, leaderless };
+  return { found, gone, leaderless, uncommitted };
 }
 
 /** `topic`'s partition count, its metadata asked of the cluster now (the library's cache updated); 0 when deleted. */
@@ -136,8 +144,10 @@ function topicWithoutPartitions(error: unknown): string | undefined {
 /**
  * Sets the position of each partition of `list` to its committed offset, else the reset policy's
  * end of the log, unless a seek or a revocation came meanwhile (a partition left without one is
- * resolved again at the fetcher's next wake). Partitions the cluster no longer has are marked `gone`
- * (the fetcher no longer looks them up) and passed to `onGone` (the watch looks now: a leader rejoins).
+ * resolved again at the fetcher's next wake; one the group has no committed offset for goes by the
+ * reset policy then, as Java's asks the committed offset once and then awaits the reset's
+ * ListOffsets). Partitions the cluster no longer has are marked `gone` (the fetcher no longer looks
+ * them up) and passed to `onGone` (the watch looks now: a leader rejoins).
  * Whether some were left without one for want of a leader (to be resolved again after a backoff).
  */
 export async function resolveStartPositions(
@@ -150,7 +160,8 @@ export async function resolveStartPositions(
   const epochs = new Map(list.map((s) => [s, s.epoch]));
   for (const s of list) s.resolving = true;
   try {
-    const { found, gone, leaderless } = await resolvePositions(consumer, settings, list, log);
+    const { found, gone, leaderless, uncommitted } = await resolvePositions(consumer, settings, list, log);
+    for (const s of uncommitted) if (s.epoch === epochs.get(s) && s.position === null) s.reset = true;
     for (const s of gone) s.gone = true;
     if (gone.length > 0) onGone?.(gone.map((s) => s.tp));
     for (const [s, { offset, committed }] of found) {

@@ -11,7 +11,10 @@ export interface PartitionState {
   readonly tp: TopicPartition;
   /** Next offset to fetch; null until resolved (committed offset or reset policy). */
   position: bigint | null;
-  /** Resolve by the reset policy, not the committed offset (the position fell out of the log). */
+  /**
+   * Resolve by the reset policy, not the committed offset (the position fell out of the log, or the group has none
+   * for it: not asked again while its reset waits for a leader).
+   */
   reset: boolean;
   /** Bumped by a seek: what was fetched or resolved for an older value is dropped. */
   epoch: number;
