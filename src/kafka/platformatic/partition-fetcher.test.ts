@@ -362,3 +362,31 @@ describe("PartitionFetcher, a partition without a committed offset and without a
     expect(logged.filter((l) => l.includes("Found no committed offset for partition t-0")).length).toBe(1);
   });
 });
+
+// review-consfix P3-2: a look-up answered after the consumer closed armed the retry timer and cleared the metadata of
+// the closed consumer.
+describe("PartitionFetcher stopped while a start position is looked up", () => {
+  test("the answer arms no retry and leaves the consumer's metadata alone", async () => {
+    const { consumer: leaderless, calls } = leaderlessOf({ t: 1 });
+    let answer: ((offsets: Map<string, bigint[]>) => void) | undefined;
+    let cleared = 0;
+    const consumer = {
+      metadata: leaderless.metadata,
+      clearMetadata: () => void cleared++,
+      listCommittedOffsets: () => new Promise((resolve) => (answer = resolve)),
+    } as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>;
+    const timers = manualTimers();
+    const { fetcher, failures } = fetcherOf(consumer);
+    try {
+      fetcher.assign([{ topic: "t", partition: 0 }]);
+      await waitFor(() => answer, { what: "its committed offset asked" });
+      fetcher.stop();
+      answer!(new Map());
+      await waitFor(() => calls.length === 1, { what: "its leader looked up" });
+      await new Promise((resolve) => setImmediate(resolve)); // the look-up's answer taken
+    } finally {
+      timers.restore();
+    }
+    expect({ waits: timers.waits, cleared, failures }).toEqual({ waits: [], cleared: 0, failures: [] });
+  });
+});

@@ -266,6 +266,7 @@ export class PartitionFetcher {
           // Some wait for a leader: looked up again after a backoff, with fresh metadata, growing until found (other
           // partitions fetched meanwhile do not start it again).
           (leaderless) => {
+            if (this.stopped) return;
             for (const s of unresolved)
               if (leaderless && s.position === null && !s.gone) this.retryAfterBackoff(s);
               else this.retrying.delete(s);
