@@ -36,14 +36,16 @@
  * another process.
  * Each step is logged as Java's consumer logs it (consumer-log.ts).
  *
- * Before joining, like the kafkajs adapter: it waits until listed topics exist with leaders (the group
- * leader assigns from the metadata it holds at join time), and, given its `predecessors`, removes its
- * dead predecessors from the group (members this gateway's earlier consumers were given, left
- * by a kill -9), unless the member is static. A `topics.regex` subscription is matched against the
- * cluster's topics at start; the matched topics and their partition counts are asked again every
- * `metadata.max.age.ms` (as Java's consumer does at each metadata refresh); a new topic rejoins the
- * group, and so does a partition count other than the one the group's leader assigned from (on the
- * leader only, as Java's; group-entry.ts, subscription-watch.ts). A subscribed topic deleted is
+ * Before joining: it waits until listed topics exist with their partitions (the group leader assigns
+ * from the metadata it holds at join time), not for their leaders, as Java's (a partition whose broker
+ * is down is fetched once it has one; the kafkajs adapter waits for them), and, like the kafkajs
+ * adapter, given its `predecessors`, removes its dead predecessors from the group (members this
+ * gateway's earlier consumers were given, left by a kill -9), unless the member is static. A
+ * `topics.regex` subscription is matched against the cluster's topics at start; the matched topics
+ * and their partition counts are asked again every `metadata.max.age.ms` (as Java's consumer does at
+ * each metadata refresh); a new topic rejoins the group, and so does a partition count other than
+ * the one the group's leader assigned from (on the leader only, as Java's; group-entry.ts,
+ * subscription-watch.ts). A subscribed topic deleted is
  * dropped by every member, not only the one that fetched it, at the first library call that fails on
  * it (unknown-topic-recovery.ts). A close leaves no member behind, pending ones included (join-watch.ts).
  * A join the group coordinator refuses because it is not ready (a fresh broker's, still loading) is made
