@@ -316,7 +316,7 @@ export class BatchSettlement {
     return withExpiry(failure, b, now - (b.deadline - this.s.deliveryTimeoutMs));
   }
 
-  /** Batches not on the wire whose delivery timeout passed fail. */
+  /** Batches not on the wire whose delivery timeout passed fail; the pipeline wakes at the next such timeout. */
   expire(partitions: Iterable<PartitionBatches>, now: number): void {
     const why = this.lastError ? ` (${this.lastError})` : "";
     let earliest = Number.POSITIVE_INFINITY;

@@ -338,12 +338,16 @@ export class PartitionBatches {
   }
 
   /**
-   * The earliest delivery timeout of the batches not settled (Infinity: none): the oldest's. Deadlines ascend in queue
-   * order (append order, a split's pieces in their batch's place with its deadline), and every pump asks each
-   * partition: a partition without a leader may queue thousands of batches behind the held one (coalfree).
+   * The earliest delivery timeout of the batches not on the wire (Infinity: none): the first's. Deadlines ascend in
+   * queue order (append order, a split's pieces in their batch's place with its deadline), and every pump asks each
+   * partition: a partition without a leader may queue thousands of batches behind the held one (coalfree); the walk
+   * passes only the few on the wire. Those are not waited for: as Java's Sender, their request ends them
+   * (request.timeout.ms; BatchSettlement.retry expires one past its deadline), and the pipeline, woken at a deadline
+   * already past, would run again at once until their answer came.
    */
   earliestDeadline(): number {
-    return this.queue[0]?.deadline ?? Number.POSITIVE_INFINITY;
+    for (const b of this.queue) if (b.state !== "inflight") return b.deadline;
+    return Number.POSITIVE_INFINITY;
   }
 
   /** The first batch not on the wire whose delivery timeout has passed (deadlines ascend: see earliestDeadline). */
