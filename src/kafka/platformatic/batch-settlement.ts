@@ -273,6 +273,7 @@ export class BatchSettlement {
       return;
     }
     // Settled by its pieces from now on (replace took it out of the queue; if that throws, `b` is failed instead).
+    b.settled = true;
     this.retryRun.batchSettled(b);
     this.retryWarnings.warn(
       this.now(),
@@ -288,10 +289,7 @@ export class BatchSettlement {
    */
   fail(b: Batch, error: Error): void {
     this.failure ??= error;
-    // Out of its queue already: settled (or by its pieces); only the partition's failure is kept.
-    const settled = b.state === "done";
     const [failed, ...later] = b.part.failFrom(b, error);
-    if (settled) return;
     this.finish(failed!, error);
     if (later.length === 0) return;
     const collateral = notSentAfter(b.part, error);
@@ -305,8 +303,14 @@ export class BatchSettlement {
     }
   }
 
-  /** `b`, which has just left its partition's queue (PartitionBatches made it "done"), settles with `result`. */
+  /**
+   * `b`, which has just left its partition's queue (PartitionBatches made it "done"), settles with `result`, unless it
+   * settled already (`settled`). Java's ProducerBatch.done keeps its first final state too (it ignores a later one, or
+   * throws after a success: here a throw in an answer's callback would leave the rest of the answer unsettled).
+   */
   finish(b: Batch, result: number | Error): void {
+    if (b.settled) return;
+    b.settled = true;
     this.retryRun.batchSettled(b);
     b.settle(result);
   }

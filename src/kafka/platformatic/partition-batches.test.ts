@@ -23,6 +23,7 @@ function batch(part: PartitionBatches, deadline: number): Batch {
     retryAt: 0,
     attempts: 0,
     uncertain: false,
+    settled: false,
   };
 }
 

@@ -74,6 +74,11 @@ export interface Batch extends Placed {
   uncertain: boolean;
   /** On the wire when an earlier batch was refused (keepOrderAfterRefusal): not written, it fails with this. */
   notSentAfter?: Error;
+  /**
+   * Its outcome was given (BatchSettlement.finish), or left to its pieces (split): it is never given again, which would
+   * count the batch out of the pipeline's pending ones twice (Java's ProducerBatch.finalState: set once).
+   */
+  settled: boolean;
 }
 
 /** Kafka's limit of batches in flight per partition for an idempotent producer. */

@@ -248,6 +248,7 @@ export class ProducePipeline {
       retryAt: 0,
       attempts: 0,
       uncertain: false,
+      settled: false,
       ...(split && count > 1 ? { split } : {}),
     };
     part.append(batch);

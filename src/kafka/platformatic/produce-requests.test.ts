@@ -24,6 +24,7 @@ function queued(topic: string, partition: number, bytes: number): PartitionBatch
     retryAt: 0,
     attempts: 0,
     uncertain: false,
+    settled: false,
   });
   return part;
 }
