@@ -20,7 +20,7 @@ function onTheWire() {
     deadline: 1_000,
     settle: (outcome) => outcomes.push(outcome),
     split: splitter([0, 1]),
-    state: "queued",
+    state: "done",
     sequence: -1,
     place: -1,
     generation: 0,

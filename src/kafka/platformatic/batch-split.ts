@@ -91,7 +91,7 @@ export function splitBatch(big: Batch, targetBytes: number): Batch[] {
         if (made.uncertain) big.uncertain = true;
         settles[i]!(result);
       },
-      state: "waiting",
+      state: "done",
       sequence: -1,
       place: -1,
       generation: big.generation,

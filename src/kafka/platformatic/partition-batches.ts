@@ -25,7 +25,8 @@ import { type Placed, SequenceWindow } from "./sequence-window.ts";
 
 /**
  * Where a batch stands: in the queue never sent ("queued"), on the wire ("inflight"), waiting to go again ("waiting": a
- * retry, or a piece of a split batch); "done": out of the queue for good (settled by the caller, or by its pieces).
+ * retry, or a piece of a split batch); "done": not in the queue (built so, until `append` or `replace` puts it there;
+ * out of it for good once it leaves: settled by the caller, or by its pieces). In the queue <=> not "done".
  */
 export type BatchState = "queued" | "inflight" | "waiting" | "done";
 
@@ -63,7 +64,7 @@ export interface Batch extends Placed {
   readonly settle: (outcome: BatchOutcome) => void;
   /** How it splits on MESSAGE_TOO_LARGE (absent: it cannot, as a batch of one record). */
   readonly split?: SplitRecords;
-  /** Written by PartitionBatches only (`move`). */
+  /** Written by PartitionBatches only (`move`); a batch is built "done" (not in a queue yet). */
   readonly state: BatchState;
   sequence: number;
   /** The partition's generation when last sent: batches sent before a failure hold a retry back. */
@@ -159,7 +160,7 @@ export class PartitionBatches {
   /** `b`, new, joins the queue (last). */
   append(b: Batch): void {
     this.queue.push(b);
-    this.move(b, "queued", "done");
+    this.move(b, "queued");
   }
 
   /** Every batch leaves the queue (the pipeline closes). */
@@ -319,7 +320,7 @@ export class PartitionBatches {
     }
     // Once every piece is stamped (a stamp that throws leaves `big` in the queue, failed by the caller).
     this.queue.splice(this.queue.indexOf(big), 1, ...pieces);
-    for (const piece of pieces) this.move(piece, "waiting", "done");
+    for (const piece of pieces) this.move(piece, "waiting");
     this.move(big, "done");
   }
 
@@ -365,11 +366,11 @@ export class PartitionBatches {
   }
 
   /**
-   * The one place a batch's state changes (`from`: its state, or "done" for a new batch joining the queue), beside its
-   * joining or leaving the queue: `notOnWire` follows from the old state and the new.
+   * The one place a batch's state changes, beside its joining or leaving the queue: `notOnWire` follows from the old
+   * state and the new.
    */
-  private move(b: Batch, to: BatchState, from: BatchState = b.state): void {
-    if (offWire(from) !== offWire(to)) this.notOnWire += offWire(to) ? b.records.length : -b.records.length;
+  private move(b: Batch, to: BatchState): void {
+    if (offWire(b.state) !== offWire(to)) this.notOnWire += offWire(to) ? b.records.length : -b.records.length;
     // `state` is read-only to every other code: each write is counted here.
     const moved: { state: BatchState } = b;
     moved.state = to;

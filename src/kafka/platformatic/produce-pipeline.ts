@@ -241,7 +241,7 @@ export class ProducePipeline {
       count,
       deadline: this.now() + this.s.deliveryTimeoutMs,
       settle,
-      state: "queued",
+      state: "done",
       sequence: -1,
       place: -1,
       generation: 0,
