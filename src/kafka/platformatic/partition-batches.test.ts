@@ -281,12 +281,13 @@ describe("PartitionBatches", () => {
     expect(part.queuedBytes).toBe(122);
   });
 
-  test("queuedBytes: the bytes of the batches not on the wire, as batches are sent, come back, split, written, fail", () => {
+  test("queuedBytes and queuedRecords: the bytes and records of the batches not on the wire, as batches are sent, come back, split, written, fail", () => {
     const part = new PartitionBatches("t", 0, false);
-    const notOnWire = () => part.queue.filter((b) => b.state !== "inflight").reduce((n, b) => n + b.records.length, 0);
+    const offWire = () => part.queue.filter((b) => b.state !== "inflight");
     const seen: number[] = [];
     const check = () => {
-      expect(part.queuedBytes).toBe(notOnWire());
+      expect(part.queuedBytes).toBe(offWire().reduce((n, b) => n + b.records.length, 0));
+      expect(part.queuedRecords).toBe(offWire().reduce((n, b) => n + b.count, 0));
       seen.push(part.queuedBytes);
     };
     const [b0, b1, b2] = [add(part), add(part), add(part), add(part)];

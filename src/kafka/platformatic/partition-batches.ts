@@ -132,6 +132,8 @@ export class PartitionBatches {
    * adaptive partitioner reads it at every stick move, for every partition (walking the queue cost that much each).
    */
   private notOnWire = 0;
+  /** Records of those batches, kept with `notOnWire` (with batch.size 0 the partitioner counts records, as Java's). */
+  private recordsNotOnWire = 0;
   private nextSequence = 0;
   /** New sequences stay within the broker's duplicate window of the oldest batch not settled. */
   private readonly window = new SequenceWindow(MAX_IN_FLIGHT_PER_PARTITION);
@@ -155,6 +157,11 @@ export class PartitionBatches {
   /** Bytes of the batches not on the wire (`notOnWire`). */
   get queuedBytes(): number {
     return this.notOnWire;
+  }
+
+  /** Records of the batches not on the wire (`recordsNotOnWire`). */
+  get queuedRecords(): number {
+    return this.recordsNotOnWire;
   }
 
   /** `b`, new, joins the queue (last). */
@@ -366,11 +373,15 @@ export class PartitionBatches {
   }
 
   /**
-   * The one place a batch's state changes, beside its joining or leaving the queue: `notOnWire` follows from the old
-   * state and the new.
+   * The one place a batch's state changes, beside its joining or leaving the queue: `notOnWire` and
+   * `recordsNotOnWire` follow from the old state and the new.
    */
   private move(b: Batch, to: BatchState): void {
-    if (offWire(b.state) !== offWire(to)) this.notOnWire += offWire(to) ? b.records.length : -b.records.length;
+    if (offWire(b.state) !== offWire(to)) {
+      const sign = offWire(to) ? 1 : -1;
+      this.notOnWire += sign * b.records.length;
+      this.recordsNotOnWire += sign * b.count;
+    }
     // `state` is read-only to every other code: each write is counted here.
     const moved: { state: BatchState } = b;
     moved.state = to;

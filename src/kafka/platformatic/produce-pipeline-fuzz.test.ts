@@ -42,17 +42,24 @@ async function settle(): Promise<void> {
 }
 
 /**
- * Whether a partition's count of bytes not on the wire (kept as batches come and go, for the partitioner) differs from
- * the bytes of its queue's batches not on the wire, read from the queue (the pipeline's partitions through a cast).
+ * Whether a partition's count of bytes or records not on the wire (kept as batches come and go, for the partitioner)
+ * differs from those of its queue's batches not on the wire, read from the queue (the pipeline's partitions through a cast).
  */
 function queuedBytesDrift(pipeline: ProducePipeline, partitions: number): string | undefined {
   const { byTopic } = pipeline as unknown as { byTopic: Map<string, PartitionBatches[]> };
   for (let p = 0; p < partitions; p++) {
     const part = byTopic.get("t")?.[p];
     let bytes = 0;
-    for (const b of part?.queue ?? []) if (b.state !== "inflight") bytes += b.records.length;
+    let records = 0;
+    for (const b of part?.queue ?? [])
+      if (b.state !== "inflight") {
+        bytes += b.records.length;
+        records += b.count;
+      }
     if ((part?.queuedBytes ?? 0) !== bytes)
       return `partition ${p}: ${part?.queuedBytes} bytes counted not on the wire, ${bytes} in its queue`;
+    if ((part?.queuedRecords ?? 0) !== records)
+      return `partition ${p}: ${part?.queuedRecords} records counted not on the wire, ${records} in its queue`;
   }
   return undefined;
 }
