@@ -36,6 +36,13 @@
 //      group rebalanced for the leave and again for the join when the others were quicker than it.
 //      stop({ rejoin: true }) keeps the member id for the next run, which joins as that member, as
 //      Java's consumer rejoins (one rebalance); a member so stopped that is then stopped for good leaves.
+//  12. its Metadata answer failed whole when one partition of it carried an error (LEADER_NOT_AVAILABLE: its only
+//      replica's broker is down; REPLICA_NOT_AVAILABLE: a follower is), so a producer wrote nothing to the topic and a
+//      consumer of it could not start; as Java's Metadata, such an answer is used (that partition's leader -1: keyless
+//      records go to the partitions with a leader, kafkajs' partitioner picks among those, and a consumer fetches the
+//      others); topic-level errors still fail it. While a partition of it has no leader the metadata is asked again
+//      after the retry backoff (initialRetryTime: retry.backoff.ms), not metadataMaxAge, as Java's Metadata asks again
+//      after a partition error, so the partition is written and fetched again soon after its leader is back.
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -517,6 +524,39 @@ export function readRecordsBatches(reader) {`,
       rejoiningMemberId = null
 
       runner = new Runner({`,
+  },
+  {
+    file: "node_modules/kafkajs/src/protocol/requests/metadata/v0/response.js",
+    from: `  const errors = data.topicMetadata.flatMap(topic => {
+    return topic.partitionMetadata.filter(partition => failure(partition.partitionErrorCode))
+  })
+
+  if (errors.length > 0) {
+    const { partitionErrorCode } = errors[0]
+    throw createErrorFromCode(partitionErrorCode)
+  }
+
+  return data`,
+    to: `  // edge-gateway patch: errors of partitions only leave the answer usable (leader -1), as Java's Metadata
+  return data`,
+  },
+  {
+    file: "node_modules/kafkajs/src/cluster/brokerPool.js",
+    from: `    this.retrier = createRetry(assign({}, retry))
+`,
+    to: `    this.retrier = createRetry(assign({}, retry))
+    this.leaderlessMaxAge = (retry && retry.initialRetryTime) || 300 // edge-gateway patch
+`,
+  },
+  {
+    file: "node_modules/kafkajs/src/cluster/brokerPool.js",
+    from: `        this.metadataExpireAt = Date.now() + this.metadataMaxAge
+`,
+    // edge-gateway patch: a partition without a leader (its error kept since the Metadata patch) has the metadata
+    // asked again after the retry backoff, as Java's Metadata after a partition error
+    to: `        const leaderless = this.metadata.topicMetadata.some(t => t.partitionMetadata.some(p => p.leader < 0)) // edge-gateway patch
+        this.metadataExpireAt = Date.now() + (leaderless ? Math.min(this.metadataMaxAge, this.leaderlessMaxAge) : this.metadataMaxAge)
+`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",

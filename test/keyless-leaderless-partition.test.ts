@@ -24,8 +24,8 @@ import { fileLines } from "./support/broker-kill.ts";
 import { createIngestConnector, startIngestGateway, taskState } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { outageIngestWorker, readOwnTopic } from "./support/own-broker.ts";
-import { startOwnCluster } from "./support/own-cluster.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { type OwnCluster, startOwnCluster } from "./support/own-cluster.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const CONNECTIONS = 4;
@@ -44,20 +44,14 @@ async function leaderOf(bootstrap: string, topic: string, partition: number): Pr
   try {
     const md = await admin.fetchTopicMetadata({ topics: [topic] });
     return md.topics[0]!.partitions.find((p) => p.partitionId === partition)?.leader ?? -1;
-  } catch (error) {
-    // kafkajs refuses a whole Metadata answer for one partition's LEADER_NOT_AVAILABLE (after its retries: the cause).
-    const { type, cause } = error as { type?: string; cause?: { type?: string } };
-    if ((cause?.type ?? type) === "LEADER_NOT_AVAILABLE") return -1;
-    throw error;
   } finally {
     await admin.disconnect();
   }
 }
 
-test("keyless records go only to partitions with a leader while a broker is down; a sink reading them outlives it", async () => {
-  await using dir = await tempDir("keyless-leaderless-");
-  await using cluster = await startOwnCluster(dir.file("kafka"));
-  const topic = uniqueTopic("leaderless");
+/** A topic of 3 partitions (replication factor 1), partition p on node p + 1 alone. */
+async function createSpreadTopic(cluster: OwnCluster, name: string): Promise<string> {
+  const topic = uniqueTopic(name);
   const admin = cluster.client().admin();
   await admin.connect();
   try {
@@ -67,15 +61,31 @@ test("keyless records go only to partitions with a leader while a broker is down
   } finally {
     await admin.disconnect();
   }
+  return topic;
+}
 
-  const started = await startIngestGateway(dir, {
-    ...outageIngestWorker(cluster, dir.file("data")),
-    // A record here counts about 30 bytes: the stick moves every few records, so 300 records see ~50 moves.
-    "producer.batch.size": "100",
-    // A record put on the leaderless partition expires in seconds, not 2 minutes (the task then sends it again).
-    "producer.delivery.timeout.ms": "5000",
-  });
-  await using gw = started.gw;
+/**
+ * A gateway on the cluster (`worker` its extra keys) whose FileStreamSink reads `topic`, with a record on every
+ * partition delivered (its consumer fetches from every broker), and an HttpIngest connector writing keyless records to
+ * it (`post`; what it posted in `posted`, the first records too).
+ */
+async function startPipeline(dir: TempDir, cluster: OwnCluster, topic: string, worker: Record<string, string>) {
+  const started = await startIngestGateway(dir, { ...outageIngestWorker(cluster, dir.file("data")), ...worker });
+  try {
+    return { ...(await connectorsOf(started, dir, cluster, topic)), gw: started.gw };
+  } catch (error) {
+    await started.gw[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+async function connectorsOf(
+  started: Awaited<ReturnType<typeof startIngestGateway>>,
+  dir: TempDir,
+  cluster: OwnCluster,
+  topic: string,
+) {
+  const { gw } = started;
   const output = dir.file("sink.txt");
   const sink = await gw.rest.post("/connectors", {
     name: "sink",
@@ -118,7 +128,24 @@ test("keyless records go only to partitions with a leader while a broker is down
     });
     return [response.status, await response.json()];
   };
-  const partitionOf = (body: unknown) => (body as { offsets: { partition: number }[] }).offsets[0]!.partition;
+  return { output, posted, post, delivered };
+}
+
+const partitionOf = (body: unknown) => (body as { offsets: { partition: number }[] }).offsets[0]!.partition;
+const idOf = (r: { value: string }) => (JSON.parse(r.value) as { id: string }).id;
+
+test("keyless records go only to partitions with a leader while a broker is down; a sink reading them outlives it", async () => {
+  await using dir = await tempDir("keyless-leaderless-");
+  await using cluster = await startOwnCluster(dir.file("kafka"));
+  const topic = await createSpreadTopic(cluster, "leaderless");
+  const pipeline = await startPipeline(dir, cluster, topic, {
+    // A record here counts about 30 bytes: the stick moves every few records, so 300 records see ~50 moves.
+    "producer.batch.size": "100",
+    // A record put on the leaderless partition expires in seconds, not 2 minutes (the task then sends it again).
+    "producer.delivery.timeout.ms": "5000",
+  });
+  await using gw = pipeline.gw;
+  const { output, posted, post, delivered } = pipeline;
   // The producer's stick on partition 2, its connection to that broker idle, when the broker stops: posted until a
   // record starts a stick there (the stick holds a few records, so the next would go there too).
   let sticks = 0;
@@ -204,7 +231,81 @@ test("keyless records go only to partitions with a leader while a broker is down
 
   // Nothing went to partition 2 while it had no leader; every record is there once.
   const records = await readOwnTopic(cluster, topic);
-  const idOf = (r: { value: string }) => (JSON.parse(r.value) as { id: string }).id;
   expect(records.filter((r) => r.partition === 2 && idOf(r).startsWith("down/"))).toEqual([]);
   expect(records.map(idOf).sort()).toEqual(posted.sort());
+
+  await kafkajsThroughOutage(cluster);
 }, 240_000);
+
+/**
+ * kafka.client=kafkajs through another stop of node 3. kafkajs' Metadata answer failed whole on partition 2's
+ * LEADER_NOT_AVAILABLE (scripts/patch-dependencies.mjs 12): no record of the topic was written, and the sink task
+ * restarted meanwhile waited for every leader before joining, then failed. Now keyless records go to partitions 0
+ * and 1 (kafkajs' partitioner picks among the partitions with a leader), the sink delivers them through the stop and
+ * after a restart of its task, and partition 2 is written and delivered again once its leader is back (its metadata
+ * asked again within the retry backoff, not after metadata.max.age.ms). Records answered 2xx are in Kafka once; one
+ * kafkajs had put on partition 2 before it knew (its metadata is asked again only once a send there fails) may be
+ * answered 500, and is then in Kafka at most once.
+ */
+async function kafkajsThroughOutage(cluster: OwnCluster): Promise<void> {
+  await using dir = await tempDir("keyless-leaderless-kafkajs-");
+  const topic = await createSpreadTopic(cluster, "leaderless-kafkajs");
+  const pipeline = await startPipeline(dir, cluster, topic, { "kafka.client": "kafkajs" });
+  await using gw = pipeline.gw;
+  const { output, posted, delivered } = pipeline;
+  const written = new Set(posted);
+  const post = async (id: string): Promise<[number, unknown]> => {
+    const answer = await pipeline.post(id);
+    if (answer[0] === 200) written.add(id);
+    return answer;
+  };
+  const writtenDelivered = () => {
+    const now = delivered();
+    return [...written].every((id) => now.has(id));
+  };
+  // The producer's metadata names node 3 as partition 2's leader when it stops.
+  for (let n = 0; n < 6; n++) expect((await post(`up/${n}`))[0]).toBe(200);
+
+  await cluster.nodes[2]!.stop();
+  await waitFor(() => leaderOf(cluster.bootstrap, topic, 2).then((leader) => leader < 0), {
+    what: "partition 2 without a leader in the cluster's metadata",
+  });
+  const answers: [number, unknown][] = [];
+  for (let n = 0; n < 30; n++) answers.push(await post(`down/${n}`));
+  // Once the producer knows, every record is written; without the fix none is.
+  expect(answers.slice(-10).map(([status]) => status)).toEqual(Array(10).fill(200));
+  const partitions = new Set(answers.filter(([status]) => status === 200).map(([, body]) => partitionOf(body)));
+  expect([...partitions].sort()).toEqual([0, 1]);
+  await waitFor(async () => (await taskState(gw, "sink")) !== "RUNNING" || writtenDelivered(), {
+    what: "the records written while the broker was down delivered",
+  });
+  expect(await taskState(gw, "sink")).toBe("RUNNING");
+
+  // Restarted while partition 2 has no leader: its new consumer joins and fetches partitions 0 and 1.
+  expect((await gw.rest.post("/connectors/sink/tasks/0/restart")).status).toBe(204);
+  for (let n = 0; n < 10; n++) expect((await post(`restarted/${n}`))[0]).toBe(200);
+  await waitFor(async () => (await taskState(gw, "sink")) !== "RUNNING" || writtenDelivered(), {
+    what: "the records written after the sink task restarted delivered",
+  });
+  expect(await taskState(gw, "sink")).toBe("RUNNING");
+
+  await cluster.nodes[2]!.restart();
+  let n = 0;
+  await waitFor(
+    async () => {
+      const [status, body] = await post(`after/${n++}`);
+      return status === 200 && partitionOf(body) === 2;
+    },
+    { intervalMs: 0, timeoutMs: 60_000, what: "a record on partition 2 again" },
+  );
+  await waitFor(writtenDelivered, { timeoutMs: 60_000, what: "every record delivered" });
+  expect(await taskState(gw, "sink")).toBe("RUNNING");
+  expect(await gw.stop()).toBe(0);
+
+  // Each record in Kafka at most once, every one answered 2xx there; the sink delivered each of them once.
+  const ids = (await readOwnTopic(cluster, topic)).map(idOf);
+  expect(new Set(ids).size).toBe(ids.length);
+  expect([...written].filter((id) => !ids.includes(id))).toEqual([]);
+  expect(fileLines(output).length).toBe(ids.length);
+  expect([...delivered()].sort()).toEqual(ids.sort());
+}

@@ -139,6 +139,81 @@ describe("kafkajs broker patch (scripts/patch-dependencies.mjs)", () => {
   });
 });
 
+// kjsleader: with one broker of several down (a partition's only replica on it), kafkajs' Metadata answer failed whole
+// on that partition's LEADER_NOT_AVAILABLE: nothing was written to the topic, and its consumers could not start
+// (test/keyless-leaderless-partition.test.ts, a cluster of three brokers).
+describe("kafkajs Metadata patches (scripts/patch-dependencies.mjs)", () => {
+  const answer = (topicErrorCode: number) => ({
+    brokers: [{ nodeId: 1, host: "h", port: 1 }],
+    topicMetadata: [
+      {
+        topicErrorCode,
+        topic: "t",
+        partitionMetadata: [
+          { partitionErrorCode: 0, partitionId: 0, leader: 1, replicas: [1], isr: [1] },
+          { partitionErrorCode: 5, partitionId: 1, leader: -1, replicas: [2], isr: [] }, // LEADER_NOT_AVAILABLE
+          { partitionErrorCode: 9, partitionId: 2, leader: 1, replicas: [1, 2], isr: [1] }, // REPLICA_NOT_AVAILABLE
+        ],
+      },
+    ],
+  });
+  const parseOf = (version: number) =>
+    (
+      require(require.resolve(`kafkajs/src/protocol/requests/metadata/v${version}/response.js`)) as {
+        parse(data: unknown): Promise<unknown>;
+      }
+    ).parse;
+
+  test.each([0, 1, 2, 3, 4, 5, 6])(
+    "v%i: an answer whose errors are all partitions' is used, as Java's Metadata",
+    async (version) => {
+      const data = answer(0);
+      expect(await parseOf(version)(data)).toBe(data);
+    },
+  );
+
+  test("a topic's error still fails the answer", async () => {
+    const failed = (await parseOf(6)(answer(3)).catch((e: unknown) => e)) as { type?: string };
+    expect(failed.type).toBe("UNKNOWN_TOPIC_OR_PARTITION");
+  });
+
+  /** A BrokerPool (retry backoff 100 ms, metadata max age 5 minutes) whose broker answers `metadata`. */
+  function brokerPool(metadata: unknown) {
+    const BrokerPool = require(require.resolve("kafkajs/src/cluster/brokerPool.js")) as new (
+      o: unknown,
+    ) => {
+      seedBroker: unknown;
+      findConnectedBroker(): Promise<unknown>;
+      refreshMetadata(topics: string[]): Promise<void>;
+      metadataExpireAt: number;
+    };
+    const logger = { namespace: () => logger, debug() {}, info() {}, warn() {}, error() {} };
+    const pool = new BrokerPool({ logger, retry: { initialRetryTime: 100 }, metadataMaxAge: 300_000 });
+    pool.seedBroker = { nodeId: 1, connectionPool: { host: "h", port: 1 } };
+    const seed = { metadata: async () => metadata, disconnect: async () => {} };
+    pool.findConnectedBroker = async () => seed;
+    return pool;
+  }
+
+  test("metadata with a partition without a leader is asked again after the retry backoff, as Java's", async () => {
+    const pool = brokerPool(answer(0));
+    const before = Date.now();
+    await pool.refreshMetadata(["t"]);
+    expect(pool.metadataExpireAt - 100).toBeGreaterThanOrEqual(before);
+    expect(pool.metadataExpireAt - 100).toBeLessThanOrEqual(Date.now());
+  });
+
+  test("metadata whose partitions all have a leader is kept for metadataMaxAge, as before", async () => {
+    const led = answer(0);
+    led.topicMetadata[0]!.partitionMetadata[1]!.leader = 2;
+    const pool = brokerPool(led);
+    const before = Date.now();
+    await pool.refreshMetadata(["t"]);
+    expect(pool.metadataExpireAt - 300_000).toBeGreaterThanOrEqual(before);
+    expect(pool.metadataExpireAt - 300_000).toBeLessThanOrEqual(Date.now());
+  });
+});
+
 describe("kafkajs SASL authenticator patch (scripts/patch-dependencies.mjs)", () => {
   test.each([["plain.js"], ["scram.js"]])("%s keeps the exchange's failure as the cause of its error", (file) => {
     const path = require.resolve(`kafkajs/src/broker/saslAuthenticator/${file}`);
