@@ -17,6 +17,7 @@
  * no record of the topic was written at all; and with that fixed, the sink's Fetch retried after the stop found
  * leader -1 and failed the task for good ("Cannot find broker with node id -1", scripts/patch-dependencies.mjs);
  * a consumer started while the broker was down waited for every partition to have a leader, then failed.
+ * Then kafka.client=kafkajs through another stop of the same broker, on the same cluster (kafkajsThroughOutage).
  */
 import { expect, test } from "bun:test";
 import { Kafka, logLevel } from "kafkajs";
