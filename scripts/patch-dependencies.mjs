@@ -43,6 +43,11 @@
 //      others); topic-level errors still fail it. While a partition of it has no leader the metadata is asked again
 //      after the retry backoff (initialRetryTime: retry.backoff.ms), not metadataMaxAge, as Java's Metadata asks again
 //      after a partition error, so the partition is written and fetched again soon after its leader is back.
+//  13. its consumer looked up the start offset (ListOffsets) of every assigned partition without a committed offset
+//      at once, from their leaders: one without a leader (-1 since patch 12) failed the look-up of all of them, and
+//      the fetch that made it asked for metadata and made it again at once, over and over. Such a partition is left
+//      out until it has a leader (not fetched meanwhile: its offset stays unresolved), as Java's consumer resets each
+//      partition's position on its own; the others start.
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -557,6 +562,24 @@ export function readRecordsBatches(reader) {`,
     to: `        const leaderless = this.metadata.topicMetadata.some(t => t.partitionMetadata.some(p => p.leader < 0)) // edge-gateway patch
         this.metadataExpireAt = Date.now() + (leaderless ? Math.min(this.metadataMaxAge, this.leaderlessMaxAge) : this.metadataMaxAge)
 `,
+  },
+  {
+    file: "node_modules/kafkajs/src/consumer/offsetManager/index.js",
+    from: `    if (hasUnresolvedPartitions()) {
+      const topicOffsets = await this.cluster.fetchTopicsOffset(unresolvedPartitions)`,
+    to: `    if (hasUnresolvedPartitions()) {
+      // edge-gateway patch: a partition without a leader is looked up once it has one, the others now
+      const leaderless = (topic, partition) =>
+        this.cluster.findTopicPartitionMetadata(topic).some(p => p.partitionId === partition && p.leader < 0)
+      const led = unresolvedPartitions
+        .map(t => ({ ...t, partitions: t.partitions.filter(({ partition }) => !leaderless(t.topic, partition)) }))
+        .filter(t => t.partitions.length > 0)
+      const topicOffsets = await this.cluster.fetchTopicsOffset(led)`,
+  },
+  {
+    file: "node_modules/kafkajs/src/consumer/offsetManager/initializeConsumerOffsets.js",
+    from: `          ? indexedTopicOffsets[topic][partition]`,
+    to: `          ? (indexedTopicOffsets[topic] || {})[partition] // edge-gateway patch: one left out stays unresolved`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",

@@ -214,6 +214,72 @@ describe("kafkajs Metadata patches (scripts/patch-dependencies.mjs)", () => {
   });
 });
 
+// kjsleader: a consumer whose assignment had a partition without a committed offset and without a leader failed the
+// start offset look-up of every such partition, and made it again at once after each metadata request, over and over.
+describe("kafkajs consumer start offsets patch (scripts/patch-dependencies.mjs)", () => {
+  /** An OffsetManager of `assigned` partitions of topic t, none committed, over a cluster whose partition 1 has `leader`. */
+  function offsetManager(assigned: number[], leader: () => number) {
+    const OffsetManager = require(require.resolve("kafkajs/src/consumer/offsetManager/index.js")) as new (
+      o: unknown,
+    ) => { resolveOffsets(): Promise<void>; committedOffsets(): Record<string, Record<number, string | undefined>> };
+    const committed: Record<string, Record<number, string | undefined>> = {};
+    const asked: unknown[] = [];
+    const cluster = {
+      committedOffsets: () => committed,
+      findTopicPartitionMetadata: () => [
+        { partitionId: 0, leader: 1 },
+        { partitionId: 1, leader: leader() },
+      ],
+      fetchTopicsOffset: async (topics: { topic: string; partitions: { partition: number }[] }[]) => {
+        asked.push(topics);
+        return topics.map(({ topic, partitions }) => ({
+          topic,
+          partitions: partitions.map(({ partition }) => ({ partition, offset: "7" })),
+        }));
+      },
+    };
+    // Nothing committed: OffsetFetch answers -1 for each partition asked.
+    const coordinator = {
+      isConnected: () => true,
+      offsetFetch: async ({ topics }: { topics: { topic: string; partitions: { partition: number }[] }[] }) => ({
+        responses: topics.map(({ topic, partitions }) => ({
+          topic,
+          partitions: partitions.map(({ partition }) => ({ partition, offset: "-1" })),
+        })),
+      }),
+    };
+    const manager = new OffsetManager({
+      cluster,
+      coordinator,
+      memberAssignment: { t: assigned },
+      topicConfigurations: { t: { fromBeginning: true } },
+      instrumentationEmitter: { emit() {} },
+      groupId: "g",
+    });
+    return { manager, asked };
+  }
+
+  test("a partition without a leader is left out of the look-up (not fetched: unresolved), the others start", async () => {
+    let leader = -1;
+    const { manager, asked } = offsetManager([0, 1], () => leader);
+    await manager.resolveOffsets();
+    expect(asked).toEqual([[{ topic: "t", partitions: [{ partition: 0 }], fromBeginning: true }]]);
+    expect(manager.committedOffsets()).toEqual({ t: { 0: "7", 1: undefined } });
+
+    leader = 3; // back: looked up at the next fetch
+    await manager.resolveOffsets();
+    expect(asked.at(-1)).toEqual([{ topic: "t", partitions: [{ partition: 1 }], fromBeginning: true }]);
+    expect(manager.committedOffsets()).toEqual({ t: { 0: "7", 1: "7" } });
+  });
+
+  test("a topic whose only unresolved partition has no leader stays unresolved", async () => {
+    const { manager, asked } = offsetManager([1], () => -1);
+    await manager.resolveOffsets();
+    expect(asked).toEqual([[]]);
+    expect(manager.committedOffsets()).toEqual({ t: { 1: undefined } });
+  });
+});
+
 describe("kafkajs SASL authenticator patch (scripts/patch-dependencies.mjs)", () => {
   test.each([["plain.js"], ["scram.js"]])("%s keeps the exchange's failure as the cause of its error", (file) => {
     const path = require.resolve(`kafkajs/src/broker/saslAuthenticator/${file}`);
