@@ -48,6 +48,10 @@
 //      the fetch that made it asked for metadata and made it again at once, over and over. Such a partition is left
 //      out until it has a leader (not fetched meanwhile: its offset stays unresolved), as Java's consumer resets each
 //      partition's position on its own; the others start.
+//  14. its producer sent a record for a partition without a leader (-1 since patch 12: a keyed record, or one put there
+//      before the producer knew) to broker -1, which failed with "Broker -1 not found in the cached metadata" and
+//      asked for no metadata; it fails with LEADER_NOT_AVAILABLE instead, as Java's producer names it, so kafkajs asks
+//      for metadata again before each retry of the send.
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -580,6 +584,20 @@ export function readRecordsBatches(reader) {`,
     file: "node_modules/kafkajs/src/consumer/offsetManager/initializeConsumerOffsets.js",
     from: `          ? indexedTopicOffsets[topic][partition]`,
     to: `          ? (indexedTopicOffsets[topic] || {})[partition] // edge-gateway patch: one left out stays unresolved`,
+  },
+  {
+    file: "node_modules/kafkajs/src/producer/sendMessages.js",
+    from: `const { staleMetadata } = require('../protocol/error')`,
+    to: `const { staleMetadata, createErrorFromCode } = require('../protocol/error')`,
+  },
+  {
+    file: "node_modules/kafkajs/src/producer/sendMessages.js",
+    from: `        for (const nodeId of leaders) {
+          const broker = await cluster.findBroker({ nodeId })`,
+    to: `        for (const nodeId of leaders) {
+          // edge-gateway patch: a partition without a leader (-1) waits for one, its metadata asked again
+          if (Number(nodeId) < 0) throw createErrorFromCode(5) // LEADER_NOT_AVAILABLE
+          const broker = await cluster.findBroker({ nodeId })`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",

@@ -214,6 +214,52 @@ describe("kafkajs Metadata patches (scripts/patch-dependencies.mjs)", () => {
   });
 });
 
+// kjsleader: a keyed record for a partition without a leader (its broker down) went to broker -1: "Broker -1 not found in
+// the cached metadata", its metadata not asked again.
+describe("kafkajs producer patch for a partition without a leader (scripts/patch-dependencies.mjs)", () => {
+  test("the send fails with LEADER_NOT_AVAILABLE (retriable), nothing sent, and asks for metadata before its retry", async () => {
+    const createSendMessages = require(require.resolve("kafkajs/src/producer/sendMessages.js")) as (
+      o: unknown,
+    ) => (o: unknown) => Promise<unknown>;
+    const requests: string[] = [];
+    const cluster = {
+      addMultipleTargetTopics: async () => {},
+      refreshMetadataIfNecessary: async () => {},
+      refreshMetadata: async () => void requests.push("refreshMetadata"),
+      isConnected: () => true,
+      findTopicPartitionMetadata: () => [
+        { partitionId: 0, leader: 1 },
+        { partitionId: 1, leader: -1 },
+      ],
+      findLeaderForPartitions: (_topic: string, partitions: string[]) => ({ "-1": partitions.map(Number) }),
+      findBroker: async ({ nodeId }: { nodeId: string }) => {
+        requests.push(`findBroker ${nodeId}`);
+        throw new Error(`Broker ${nodeId} not found in the cached metadata`);
+      },
+    };
+    const logger = { debug() {}, info() {}, warn() {}, error() {} };
+    const send = createSendMessages({
+      logger,
+      cluster,
+      partitioner: () => 1,
+      eosManager: {},
+      retrier: (fn: (bail: (e: Error) => never) => Promise<unknown>) =>
+        fn((e) => {
+          throw e;
+        }),
+    });
+    const error = (await send({
+      acks: -1,
+      topicMessages: [{ topic: "t", messages: [{ key: "k", value: "v" }] }],
+    }).catch((e: unknown) => e)) as { type?: string; retriable?: boolean };
+    expect({ type: error.type, retriable: error.retriable, requests }).toEqual({
+      type: "LEADER_NOT_AVAILABLE",
+      retriable: true,
+      requests: ["refreshMetadata"],
+    });
+  });
+});
+
 // kjsleader: a consumer whose assignment had a partition without a committed offset and without a leader failed the
 // start offset look-up of every such partition, and made it again at once after each metadata request, over and over.
 describe("kafkajs consumer start offsets patch (scripts/patch-dependencies.mjs)", () => {
