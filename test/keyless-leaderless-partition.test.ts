@@ -80,6 +80,7 @@ async function startPipeline(dir: TempDir, cluster: OwnCluster, topic: string, w
   }
 }
 
+/** startPipeline's connectors on `started`'s gateway; the first records delivered. */
 async function connectorsOf(
   started: Awaited<ReturnType<typeof startIngestGateway>>,
   dir: TempDir,
