@@ -42,8 +42,10 @@
 //      consumer of it could not start; as Java's Metadata, such an answer is used (that partition's leader -1: keyless
 //      records go to the partitions with a leader, kafkajs' partitioner picks among those, and a consumer fetches the
 //      others); topic-level errors still fail it. While a partition of it has no leader the metadata is asked again
-//      after the retry backoff (initialRetryTime: retry.backoff.ms), not metadataMaxAge, as Java's Metadata asks again
-//      after a partition error, so the partition is written and fetched again soon after its leader is back.
+//      after the retry backoff, not metadataMaxAge: retry.backoff.ms (initialRetryTime) doubling with each such answer
+//      in a row up to retry.backoff.max.ms (the retry option leaderlessMaxRetryTime), ±20 % jitter, as Java's Metadata
+//      backs off after a partition error (KIP-580), so the partition is written and fetched again soon after its
+//      leader is back, and a partition that stays offline has each client ask about once a second, not ten times.
 //  13. its consumer looked up the start offset (ListOffsets) of every assigned partition without a committed offset
 //      at once, from their leaders: one without a leader (-1 since patch 12) failed the look-up of all of them, and
 //      the fetch that made it asked for metadata and made it again at once, over and over. Such a partition is left
@@ -131,6 +133,14 @@ const rejoinLeftByKafkajs = (to) =>
       }
 `,
   );
+
+/** The form an earlier version of this script applied the leaderless backoff in: retry.backoff.ms, not growing. */
+const leaderlessFixedBackoff = () => `    this.retrier = createRetry(assign({}, retry))
+    this.leaderlessMaxAge = (retry && retry.initialRetryTime) || 300 // edge-gateway patch
+`;
+const leaderlessFixedExpiry = () => `        const leaderless = this.metadata.topicMetadata.some(t => t.partitionMetadata.some(p => p.leader < 0)) // edge-gateway patch
+        this.metadataExpireAt = Date.now() + (leaderless ? Math.min(this.metadataMaxAge, this.leaderlessMaxAge) : this.metadataMaxAge)
+`;
 
 const patches = [
   {
@@ -569,8 +579,19 @@ export function readRecordsBatches(reader) {`,
     from: `    this.retrier = createRetry(assign({}, retry))
 `,
     to: `    this.retrier = createRetry(assign({}, retry))
-    this.leaderlessMaxAge = (retry && retry.initialRetryTime) || 300 // edge-gateway patch
+    // edge-gateway patch: the wait before metadata is asked again while a partition has no leader, after \`answers\`
+    // such answers in a row: retry.backoff.ms doubling up to retry.backoff.max.ms (leaderlessMaxRetryTime), ±20 %
+    // jitter, as Java's Metadata backs off (KIP-580; src/util/backoff.ts' kafkaClientBackoff)
+    this.leaderlessAnswers = 0
+    this.leaderlessBackoff = answers => {
+      const max = (retry && retry.leaderlessMaxRetryTime) ?? 1000
+      const initial = Math.min((retry && retry.initialRetryTime) ?? 300, max)
+      if (max <= initial) return initial
+      const exponent = Math.min(answers - 1, Math.log(max / Math.max(initial, 1)) / Math.log(2))
+      return Math.min(Math.trunc((0.8 + 0.4 * Math.random()) * initial * 2 ** exponent), max)
+    }
 `,
+    was: [leaderlessFixedBackoff],
   },
   {
     file: "node_modules/kafkajs/src/cluster/brokerPool.js",
@@ -579,8 +600,10 @@ export function readRecordsBatches(reader) {`,
     // edge-gateway patch: a partition without a leader (its error kept since the Metadata patch) has the metadata
     // asked again after the retry backoff, as Java's Metadata after a partition error
     to: `        const leaderless = this.metadata.topicMetadata.some(t => t.partitionMetadata.some(p => p.leader < 0)) // edge-gateway patch
-        this.metadataExpireAt = Date.now() + (leaderless ? Math.min(this.metadataMaxAge, this.leaderlessMaxAge) : this.metadataMaxAge)
+        this.leaderlessAnswers = leaderless ? this.leaderlessAnswers + 1 : 0
+        this.metadataExpireAt = Date.now() + (leaderless ? Math.min(this.metadataMaxAge, this.leaderlessBackoff(this.leaderlessAnswers)) : this.metadataMaxAge)
 `,
+    was: [leaderlessFixedExpiry],
   },
   {
     file: "node_modules/kafkajs/src/consumer/offsetManager/index.js",

@@ -1,4 +1,4 @@
-import { describe, expect, spyOn, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, mock, spyOn, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -177,8 +177,11 @@ describe("kafkajs Metadata patches (scripts/patch-dependencies.mjs)", () => {
     expect(failed.type).toBe("UNKNOWN_TOPIC_OR_PARTITION");
   });
 
-  /** A BrokerPool (retry backoff 100 ms, metadata max age 5 minutes) whose broker answers `metadata`. */
-  function brokerPool(metadata: unknown) {
+  /**
+   * A BrokerPool (retry backoff 100 ms, metadata max age 5 minutes unless given) whose broker answers `metadata()`; its
+   * clock stands still at `now`.
+   */
+  function brokerPool(metadata: () => unknown, retry: object = { initialRetryTime: 100 }, metadataMaxAge = 300_000) {
     const BrokerPool = require(require.resolve("kafkajs/src/cluster/brokerPool.js")) as new (
       o: unknown,
     ) => {
@@ -188,25 +191,72 @@ describe("kafkajs Metadata patches (scripts/patch-dependencies.mjs)", () => {
       metadataExpireAt: number;
     };
     const logger = { namespace: () => logger, debug() {}, info() {}, warn() {}, error() {} };
-    const pool = new BrokerPool({ logger, retry: { initialRetryTime: 100 }, metadataMaxAge: 300_000 });
+    const pool = new BrokerPool({ logger, retry, metadataMaxAge });
     pool.seedBroker = { nodeId: 1, connectionPool: { host: "h", port: 1 } };
-    const seed = { metadata: async () => metadata, disconnect: async () => {} };
+    const seed = { metadata: async () => metadata(), disconnect: async () => {} };
     pool.findConnectedBroker = async () => seed;
-    return pool;
+    /** How long the metadata of each of `answers` refreshes in a row is kept. */
+    const keptFor = async (answers: number) => {
+      const kept: number[] = [];
+      for (let i = 0; i < answers; i++) {
+        await pool.refreshMetadata(["t"]);
+        kept.push(pool.metadataExpireAt - now);
+      }
+      return kept;
+    };
+    return { pool, keptFor };
   }
+  const now = 1_000_000;
+  const led = () => {
+    const all = answer(0);
+    all.topicMetadata[0]!.partitionMetadata[1]!.leader = 2;
+    return all;
+  };
 
-  test("metadata with a partition without a leader is asked again after the retry backoff, as Java's", async () => {
-    const pool = brokerPool(answer(0));
-    const before = Date.now();
-    await pool.refreshMetadata(["t"]);
-    expect(pool.metadataExpireAt - 100).toBeGreaterThanOrEqual(before);
-    expect(pool.metadataExpireAt - 100).toBeLessThanOrEqual(Date.now());
+  describe("while a partition has no leader", () => {
+    let draw = 0.5; // jitter factor 0.8 + 0.4 · draw: 1
+    beforeEach(() => {
+      draw = 0.5;
+      spyOn(Date, "now").mockReturnValue(now);
+      spyOn(Math, "random").mockImplementation(() => draw);
+    });
+    afterEach(() => mock.restore());
+
+    // kjsleader review P2-2: it was asked every 100 ms for as long as the partition stayed offline.
+    test("metadata is asked again after retry.backoff.ms doubling up to retry.backoff.max.ms, as Java's (KIP-580)", async () => {
+      const { keptFor } = brokerPool(() => answer(0));
+      expect(await keptFor(6)).toEqual([100, 200, 400, 800, 1000, 1000]);
+    });
+
+    test("the waits start again at retry.backoff.ms once every partition has a leader", async () => {
+      const answers = [answer(0), answer(0), answer(0), led(), answer(0)];
+      const { keptFor } = brokerPool(() => answers.shift());
+      expect(await keptFor(5)).toEqual([100, 200, 400, 300_000, 100]);
+    });
+
+    test("the waits are drawn within ±20 %, capped at retry.backoff.max.ms", async () => {
+      const { keptFor } = brokerPool(() => answer(0));
+      draw = 0;
+      expect(await keptFor(2)).toEqual([80, 160]);
+      draw = 0.999;
+      expect(await keptFor(3)).toEqual([479, 959, 1000]);
+    });
+
+    test("the cap is leaderlessMaxRetryTime (retry.backoff.max.ms); metadataMaxAge if shorter", async () => {
+      expect(
+        await brokerPool(() => answer(0), { initialRetryTime: 100, leaderlessMaxRetryTime: 300 }).keptFor(3),
+      ).toEqual([100, 200, 300]);
+      expect(await brokerPool(() => answer(0), { initialRetryTime: 100 }, 250).keptFor(3)).toEqual([100, 200, 250]);
+    });
+
+    test("a retry.backoff.ms above retry.backoff.max.ms waits retry.backoff.max.ms, as Java's", async () => {
+      const retry = { initialRetryTime: 2000, leaderlessMaxRetryTime: 500 };
+      expect(await brokerPool(() => answer(0), retry).keptFor(2)).toEqual([500, 500]);
+    });
   });
 
   test("metadata whose partitions all have a leader is kept for metadataMaxAge, as before", async () => {
-    const led = answer(0);
-    led.topicMetadata[0]!.partitionMetadata[1]!.leader = 2;
-    const pool = brokerPool(led);
+    const { pool } = brokerPool(led);
     const before = Date.now();
     await pool.refreshMetadata(["t"]);
     expect(pool.metadataExpireAt - 300_000).toBeGreaterThanOrEqual(before);
