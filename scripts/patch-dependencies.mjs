@@ -46,6 +46,9 @@
 //      in a row up to retry.backoff.max.ms (the retry option leaderlessMaxRetryTime), ±20 % jitter, as Java's Metadata
 //      backs off after a partition error (KIP-580), so the partition is written and fetched again soon after its
 //      leader is back, and a partition that stays offline has each client ask about once a second, not ten times.
+//      kafkajs' admin.createTopics({ waitForLeaders: true }) waits no more for leaders since: it asked again while the
+//      Metadata answer failed with LEADER_NOT_AVAILABLE; the gateway passes false (src/kafka/kafkajs/admin.ts), and
+//      tests wait for leaders themselves (test/support/kafka.ts' createTopicsOn).
 //  13. its consumer looked up the start offset (ListOffsets) of every assigned partition without a committed offset
 //      at once, from their leaders: one without a leader (-1 since patch 12) failed the look-up of all of them, and
 //      the fetch that made it asked for metadata and made it again at once, over and over. Such a partition is left
