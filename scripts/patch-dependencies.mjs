@@ -53,7 +53,10 @@
 //      at once, from their leaders: one without a leader (-1 since patch 12) failed the look-up of all of them, and
 //      the fetch that made it asked for metadata and made it again at once, over and over. Such a partition is left
 //      out until it has a leader (not fetched meanwhile: its offset stays unresolved), as Java's consumer resets each
-//      partition's position on its own; the others start.
+//      partition's position on its own; the others start. Meanwhile kafkajs asks the coordinator for that partition's
+//      committed offset (OffsetFetch) before every fetch, as it does for any unresolved partition: one request per
+//      fetch while the leader is away, which the sink's position() look-up of it bounds (it fails the task after
+//      default.api.timeout.ms, 60 s: src/runtime/assigned-position.ts).
 //  14. its producer sent a record for a partition without a leader (-1 since patch 12: a keyed record, or one put there
 //      before the producer knew) to broker -1, which failed with "Broker -1 not found in the cached metadata" and
 //      asked for no metadata; it fails with LEADER_NOT_AVAILABLE instead, as Java's producer names it, so kafkajs asks
