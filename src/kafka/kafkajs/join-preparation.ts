@@ -50,10 +50,7 @@ export async function topicsReady(
         try {
           await cluster.addMultipleTargetTopics([...topics]);
           await cluster.refreshMetadata();
-          ready = topics.every((t) => {
-            const partitions = cluster.findTopicPartitionMetadata(t);
-            return partitions.length > 0;
-          });
+          ready = topics.every((t) => cluster.findTopicPartitionMetadata(t).length > 0);
         } catch (error) {
           if (!topicNotReady(error)) throw error;
           ready = false;
