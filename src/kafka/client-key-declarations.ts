@@ -27,6 +27,10 @@ const KAFKAJS_RETRIES = {
 } as const;
 
 const NO_EXPONENTIAL_BACKOFF = "no exponential backoff: retries and reconnects wait retry.backoff.ms";
+const KAFKAJS_LEADERLESS_BACKOFF = {
+  effect: "honoured",
+  note: "while a partition has no leader, the waits between metadata requests for it start at retry.backoff.ms and double up to it, with ±20 % jitter, as Java's (KIP-580); kafkajs backs off its other retries itself",
+} as const;
 
 export const DECLARED: readonly Declared[] = [
   {
@@ -65,14 +69,14 @@ export const DECLARED: readonly Declared[] = [
     types: ["consumer"],
     effect: "honoured",
     note: "while an assigned partition has no leader, the waits between metadata requests for it start at retry.backoff.ms and double up to it, with ±20 % jitter, as Java's (KIP-580); other retries wait retry.backoff.ms",
-    kafkajs: { effect: "ignored", note: NO_EXPONENTIAL_BACKOFF },
+    kafkajs: KAFKAJS_LEADERLESS_BACKOFF,
   },
   {
     keys: "retry.backoff.max.ms",
     types: ["producer"],
     effect: "honoured",
     note: "the waits that start at retry.backoff.ms double up to it, with ±20 % jitter, as Java's (KIP-580): a batch's before each of its retries, and the one between metadata requests while a partition has no leader (or metadata fails)",
-    kafkajs: { effect: "ignored", note: "kafkajs backs off its own retries" },
+    kafkajs: KAFKAJS_LEADERLESS_BACKOFF,
   },
   { keys: "connections.max.idle.ms", effect: "ignored", note: "connections stay open until the client closes" },
   { keys: "client.dns.lookup", effect: "ignored", note: "the host's resolver picks the address" },
