@@ -211,7 +211,7 @@ export const DECLARED: readonly Declared[] = [
     keys: "partitioner.availability.timeout.ms",
     types: ["producer"],
     effect: "honoured",
-    note: "> 0 with adaptive partitioning: a partition with queued batches whose broker had batches and every request slot taken (max.in.flight.requests.per.connection, none answered) this long gets no keyless records until it takes one again (one with none queued still does, as Java's); at least 0",
+    note: "> 0 with adaptive partitioning: a partition with queued batches whose broker had batches ready but took none this long (its connection not up, or no answer to those on the wire; batches only waiting out a retry's backoff are not ready, as Java's) gets no keyless records until it takes one again (one with none queued still does, as Java's); at least 0",
     kafkajs: { effect: "ignored", note: "keyless records go round the partitions with a leader, one by one" },
   },
   {

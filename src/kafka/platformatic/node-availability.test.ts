@@ -54,6 +54,25 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
     expect(broker.logs.get("t-0")).toEqual([1, 2, 3]);
   });
 
+  test.each([
+    ["connected, never answering (an idempotent partition has one batch on the wire until one is written)", true, true],
+    ["whose connection never comes up: every batch goes out, each request waits for it", false, false],
+  ])("a broker %s is unavailable past the timeout (review P2-1)", async (_, idempotent, reachable) => {
+    const broker = new FakeBroker();
+    if (!reachable) broker.unreachable.add(1);
+    let now = 0;
+    const pipeline = new ProducePipeline(broker, settings({ idempotent, availabilityTimeoutMs: 1000 }), () => now);
+    const sends = [pipeline.append("t", 0, batch(1), 1)];
+    await waitFor(() => broker.requests.length === 1);
+    for (const at of [500, 1500, 2500, 5000]) {
+      now = at;
+      sends.push(pipeline.append("t", 0, batch(sends.length + 1), 1));
+      await waitFor(() => pipeline.leaderUnavailable(1) === at > 1000);
+    }
+    pipeline.close(new Error("closed"));
+    expect(await Promise.all(sends.map((s) => s.catch((e: Error) => e.message)))).toEqual(sends.map(() => "closed"));
+  });
+
   test("a broker whose only batch waits out a retry's backoff longer than the timeout stays available (review P2-1)", async () => {
     /** t-1 led by broker 2: its batch makes the pipeline take a turn that can be seen (a request to broker 2). */
     const broker = new (class extends FakeBroker {

@@ -344,19 +344,27 @@ export class ProducePipeline {
     if (leaderless) this.wakeAt(this.leaders.refreshDeferredUntil(now) ?? now + this.s.retryBackoffMs);
     const maxWireBytes = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
     for (const [node, parts] of byNode) {
-      // "Drained": the node takes requests, as Java counts a node drained whenever client.ready(node) (a request
-      // slot free), sent or not: a request went to it this turn, or a slot is still free after it. A node whose
-      // batches only wait (a retry's backoff, growing to retry.backoff.max.ms; the one-batch guard of an idempotent
-      // partition) is not left out for it; one that never answers fills its slots and is.
+      // As Java's Sender: a node is noted only when a batch of it is ready, not one only waiting out its retry's
+      // backoff (growing to retry.backoff.max.ms), and counts as drained when it takes requests: one went to it this
+      // turn over a connection that is up (client.ready: connected, a slot free). A slot free is not enough: until a
+      // partition's first batch is written only that one is on the wire, so a broker that never answers, or never
+      // lets the connection come up, keeps free slots.
       let sent = false;
+      let first = true;
+      let backingOff = 0;
+      const wake = (at: number): void => {
+        if (first) backingOff++; // the first request's pass asks every partition once
+        this.wakeAt(at);
+      };
       while (this.requests.count(node) < this.s.maxInFlight) {
         const limits = { maxRequestBytes: this.s.maxRequestBytes, maxWireBytes, wireBytes: this.requests.wireBytes };
-        const batches = nextRequest(parts, now, limits, this.wakeAt, this.stamp);
+        const batches = nextRequest(parts, now, limits, wake, this.stamp);
+        first = false;
         if (batches.length === 0) break;
         this.requests.send(node, batches);
         sent = true;
       }
-      this.availability.noted(node, now, sent || this.requests.count(node) < this.s.maxInFlight);
+      if (backingOff < parts.length) this.availability.noted(node, now, sent && this.transport.connected(node));
     }
   }
 }

@@ -93,6 +93,24 @@ describe("PlatformaticTransport.onDisconnect", () => {
   });
 });
 
+describe("PlatformaticTransport.connected", () => {
+  test("true once the connection to the node is up, until the broker closes it; false for a node not in the metadata", async () => {
+    await using broker = await deafBroker();
+    const transport = transportTo(broker.port, 3);
+    await transport.leaders(["t"], true);
+    expect(transport.connected(3)).toBe(false);
+    expect(await transport.produce(3, [{ topic: "t", partition: 0, records: Buffer.alloc(61) }])).toBeNull();
+    expect(transport.connected(3)).toBe(true);
+    await transport.leaders(["t"], true); // forgets its own map of connections: the pool's still holds
+    expect(transport.connected(3)).toBe(true);
+    expect(transport.connected(4)).toBe(false);
+    await waitFor(() => broker.sockets.length === 1);
+    broker.sockets[0]!.destroy();
+    await waitFor(() => !transport.connected(3), { what: "the closed connection seen" });
+    await transport.close(50);
+  });
+});
+
 describe("PlatformaticTransport.onDisconnect, a broker that refuses the connection", () => {
   test("a failed connect is reported by its node id too (Java's NetworkClient asks for metadata then as well)", async () => {
     // A loopback port nothing listens on any more: the connection is refused.

@@ -11,8 +11,8 @@
  * slower broker's partitions get fewer new records. Java's batches fill up to batch.size, ours are one
  * per send (one record each for single-record ingest requests): a queue counts its bytes in batch.size
  * units (ProducePipeline.queuedBatches), not its batches, so the skew is Java's for the same bytes.
- * With partitioner.availability.timeout.ms a partition with queued batches whose broker had every
- * request slot taken that long is left out (NodeAvailability), as Java's RecordAccumulator.partitionReady: one
+ * With partitioner.availability.timeout.ms a partition with queued batches whose broker had batches
+ * ready but took none that long is left out (NodeAvailability), as Java's RecordAccumulator.partitionReady: one
  * with none queued stays a candidate (its records would show whether the broker is back). When every
  * partition is left out, the pick is uniform among those with a leader, as Java's (no load stats).
  * Unlike Java's, a move never picks the partition it leaves when there is another (Java may).
