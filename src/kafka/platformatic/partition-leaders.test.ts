@@ -127,6 +127,32 @@ describe("PartitionLeaders: a topic with a leaderless partition", () => {
   });
 });
 
+describe("PartitionLeaders: a background ask for a topic whose partitions all have a leader keeps failing", () => {
+  test("it is asked again after the refresh backoff, growing, not every retry.backoff.ms (review P3-1)", async () => {
+    let now = 0;
+    let down = false;
+    const transport = {
+      leaders: async (topics: readonly string[]) => {
+        if (down) throw new NetworkError("Connection to 127.0.0.1:9092 failed.", { canRetry: true });
+        return new Map(topics.map((t) => [t, [1, 2]]));
+      },
+    };
+    const leaders = doublingLeaders(transport, () => now);
+    await leaders.refresh(["u"]);
+    down = true;
+    const waits: number[] = [];
+    for (now = 1000; waits.length < 4; now += waits.at(-1)!) {
+      expect(leaders.expired("u", now)).toBe(true);
+      leaders.renew(["u"], now);
+      await waitFor(() => leaders.refreshDeferredUntil(now) !== undefined && !leaders.expired("u", now));
+      const at = leaders.refreshDeferredUntil(now)!;
+      expect([leaders.expired("u", at - 1), leaders.expired("u", at)]).toEqual([false, true]);
+      waits.push(at - now);
+    }
+    expect(waits).toEqual([100, 200, 400, 800]);
+  });
+});
+
 describe("PartitionLeaders: a broker's connection closed (lost)", () => {
   /** A cluster whose brokers lead partitions as `answer` says, asked for metadata at `now`. */
   function cluster() {

@@ -56,9 +56,9 @@ export class PartitionLeaders {
 
   /**
    * Asks the cluster again for `topics`, expired, without holding sends back: they go to the leaders
-   * known until it answers. One that fails (or does not answer) is asked again after retry.backoff.ms, one with a
-   * partition without a leader after the refresh backoff, which a failure makes grow as a refresh's (`backOff`; Java's
-   * producer sends while its metadata refresh fails and backs off between them).
+   * known until it answers. One that does not answer is asked again after retry.backoff.ms; one that fails, or leaves
+   * a partition without a leader, after the refresh backoff, which a failure makes grow as a refresh's (`backOff`;
+   * Java's producer sends while its metadata refresh fails and backs off between them).
    */
   renew(topics: readonly string[], now: number): void {
     for (const t of topics) this.refreshAt.set(t, now + this.retryBackoffMs);
@@ -195,7 +195,11 @@ export class PartitionLeaders {
     // Progress (a new leader) starts the waits again from retry.backoff.ms, as Java's new leader epoch does.
     this.attempts = everyLeader ? 0 : newLeader ? 1 : this.attempts + 1;
     this.refreshAllowedAt = this.now() + this.backoff(Math.max(0, this.attempts - 1));
-    for (const t of topics) if (this.leaders.get(t)?.includes(-1)) this.refreshAt.set(t, this.refreshAllowedAt);
+    // Not answered: each topic asked waits the grown backoff too (renew's retry.backoff.ms was set before the ask).
+    for (const t of topics) {
+      const l = this.leaders.get(t);
+      if (l && (!answered || l.includes(-1))) this.refreshAt.set(t, this.refreshAllowedAt);
+    }
   }
 
   /**
