@@ -92,15 +92,20 @@ describe("PartitionLeaders: a topic with a leaderless partition", () => {
     const leaders = doublingLeaders(transport, () => now);
     await leaders.refresh(["t"]);
     expect([leaders.expired("t", 99), leaders.expired("t", 100)]).toEqual([false, true]);
-    now = 100;
-    leaders.renew(["t"], now); // still none: 200 ms then
-    await waitFor(() => !leaders.expired("t", 299));
-    expect(leaders.expired("t", 300)).toBe(true);
-    now = 300;
+    for (const [at, wait] of [
+      [100, 100], // still none: as Java's first answer that changed nothing, retry.backoff.ms again
+      [200, 200], // then doubling
+    ] as const) {
+      now = at;
+      leaders.renew(["t"], now);
+      await waitFor(() => leaders.refreshDeferredUntil(now) !== undefined);
+      expect([leaders.expired("t", at + wait - 1), leaders.expired("t", at + wait)]).toEqual([false, true]);
+    }
+    now = 400;
     answer = [1, 2]; // its leader back
     leaders.renew(["t"], now);
-    await waitFor(() => !leaders.expired("t", 1299));
-    expect(leaders.expired("t", 1300)).toBe(true);
+    await waitFor(() => !leaders.expired("t", 1399));
+    expect(leaders.expired("t", 1400)).toBe(true);
   });
 
   test("a background ask that fails makes the wait grow, and another topic's ask for its age answering with every leader does not start it again (review P3-1)", async () => {
@@ -113,17 +118,19 @@ describe("PartitionLeaders: a topic with a leaderless partition", () => {
       },
     };
     const leaders = doublingLeaders(transport, () => now);
-    await leaders.refresh(["t", "u"]); // t has a partition without a leader: asked again at 100
-    now = 100;
+    await leaders.refresh(["u"]);
+    now = 500;
+    await leaders.refresh(["t"]); // t has a partition without a leader: asked again at 600
+    now = 600;
     down = true;
-    leaders.renew(["t"], now); // fails: 200 ms then
-    await waitFor(() => leaders.refreshDeferredUntil(now) === 300);
-    expect([leaders.expired("t", 299), leaders.expired("t", 300)]).toEqual([false, true]);
+    leaders.renew(["t"], now); // fails: 100 ms then
+    await waitFor(() => leaders.refreshDeferredUntil(now) === 700);
+    expect([leaders.expired("t", 699), leaders.expired("t", 700)]).toEqual([false, true]);
     now = 1000;
     down = false;
-    leaders.renew(["u"], now); // its age; t still has no leader: the waits go on growing (400 ms), not from 100 again
+    leaders.renew(["u"], now); // its age; t still has no leader: the waits go on growing (200 ms), not from 100 again
     await waitFor(() => leaders.refreshDeferredUntil(now) !== undefined);
-    expect(leaders.refreshDeferredUntil(now)).toBe(1400);
+    expect(leaders.refreshDeferredUntil(now)).toBe(1200);
   });
 });
 
@@ -206,6 +213,33 @@ describe("PartitionLeaders: a broker's connection closed (lost)", () => {
       ["t", "u"],
       ["t", "u"],
     ]);
+  });
+
+  test("a broker the cluster still lists as leader but the gateway cannot reach: answers that change nothing make the wait grow, as Java's equivalent responses (review P3-2)", async () => {
+    let now = 0;
+    let answer = [1, 2];
+    const transport = { leaders: async (topics: readonly string[]) => new Map(topics.map((t) => [t, answer])) };
+    const leaders = doublingLeaders(transport, () => now);
+    await leaders.refresh(["t"]);
+    const steps: [number[], number][] = [
+      [[1, 2], 100],
+      [[1, 2], 200],
+      [[1, 2], 400],
+      [[1, 2], 800],
+      [[1, 2], 100], // metadata.max.age.ms (1000) since the last change: from retry.backoff.ms again, as Java's expiry
+      [[1, 2], 100],
+      [[1, 2], 200],
+      [[1, 3], 100], // a leader moved
+    ];
+    const waits: number[] = [];
+    for (const [leadersNow] of steps) {
+      now = leaders.refreshDeferredUntil(now) ?? now;
+      answer = leadersNow;
+      leaders.lost(2, now); // each connection attempt to broker 2 fails
+      await waitFor(() => leaders.refreshDeferredUntil(now) !== undefined);
+      waits.push(leaders.refreshDeferredUntil(now)! - now);
+    }
+    expect(waits).toEqual(steps.map(([, wait]) => wait));
   });
 
   test("within the refresh backoff: not asked now; expired once the backoff allows, so its next send asks", async () => {

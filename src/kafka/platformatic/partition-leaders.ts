@@ -4,8 +4,8 @@
  * Marked stale by errors that say leadership moved (or a lost connection); the pipeline refreshes
  * it before it sends again, not sooner than a backoff after the last refresh's answer (meanwhile it
  * sends to the leaders known): retry.backoff.ms, doubling up to retry.backoff.max.ms with ±20 % jitter
- * while refreshes fail or leave a partition without a leader finding no new one, as Java's Metadata.timeToAllowUpdate
- * (KIP-580); and a topic's once it is older than metadata.max.age.ms (`expired`), as Java's producer
+ * while refreshes fail or change no leader (a broker the gateway cannot reach that the cluster still lists as
+ * leader), as Java's Metadata.timeToAllowUpdate (KIP-580); and a topic's once it is older than metadata.max.age.ms (`expired`), as Java's producer
  * does: partitions added to a topic are then used by the partitioner. That one is
  * asked in the background (`renew`): sends go on to the leaders known meanwhile, as Java's, unless
  * it refuses the topic for good (authorization).
@@ -27,12 +27,14 @@ export class PartitionLeaders {
   /** Leadership may have moved: refresh before sending. */
   stale = false;
   /**
-   * Refreshes in a row that failed or left a partition of a known topic without a leader, none of them finding a new
-   * leader. A simplification of Java's Metadata, which keeps two counters and backs off on the larger: failed updates
-   * (attempts, reset by any successful update) and answers that changed nothing (equivalent responses, reset when a
-   * partition's leader epoch changes). Here one counter, reset by an answer with every leader or a new one.
+   * Refreshes in a row that failed or changed no leader of the topics they asked. A simplification of Java's Metadata,
+   * which keeps two counters and backs off on the larger: failed updates (attempts, reset by any successful update)
+   * and answers that changed nothing (equivalent responses, reset when a partition's leader epoch changes, and once
+   * metadata.max.age.ms passed). Here one counter, reset by an answer that changes a leader (the transport gives no
+   * leader epochs), or the first answer metadata.max.age.ms after the last reset (`resetAt`).
    */
   private attempts = 0;
+  private resetAt = Number.NEGATIVE_INFINITY;
   /** Topics a background refresh (`renew`) asks for, not answered yet. */
   private readonly renewing = new Set<string>();
   /** When the pipeline may ask for leaders again (`refresh`). */
@@ -163,9 +165,8 @@ export class PartitionLeaders {
 
   /**
    * Asks the cluster again for `topics` (rejects when it cannot be reached). Once it answered (or failed), the next
-   * refresh waits retry.backoff.ms, growing with each refresh in a row that failed or left a partition without a
-   * leader; one that leaves every known partition with a leader, or finds a new leader for a partition, starts again
-   * from retry.backoff.ms.
+   * refresh waits retry.backoff.ms, growing with each refresh in a row that failed or changed no leader of the topics
+   * it asked; one that changes one starts again from retry.backoff.ms (`backOff`).
    */
   async refresh(topics: readonly string[]): Promise<void> {
     const before = topics.map((t) => this.leaders.get(t));
@@ -186,15 +187,17 @@ export class PartitionLeaders {
    * metadata.max.age.ms once its leader is back (Java's Metadata asks again after any partition error).
    */
   private backOff(topics: readonly string[], before: readonly (readonly number[] | undefined)[], answered: boolean) {
-    // Every known topic's, not only those asked: an unrelated topic's renew (its age) answering with every leader does
-    // not start a leaderless one's waits again. A new leader of any topic does, as any leader epoch change in Java's.
-    const everyLeader = answered && [...this.leaders.values()].every((l) => l.every((leader) => leader >= 0));
-    const newLeader =
-      answered &&
-      topics.some((t, i) => this.leaders.get(t)?.some((leader, p) => leader >= 0 && leader !== before[i]?.[p]));
-    // Progress (a new leader) starts the waits again from retry.backoff.ms, as Java's new leader epoch does.
-    this.attempts = everyLeader ? 0 : newLeader ? 1 : this.attempts + 1;
-    this.refreshAllowedAt = this.now() + this.backoff(Math.max(0, this.attempts - 1));
+    const now = this.now();
+    // Progress (a leader, or the partition count, changed; a topic learnt) starts the waits again from
+    // retry.backoff.ms, as a leader epoch change resets Java's count of equivalent responses; so does metadata.max.age.ms
+    // without one, as Java's expiry does. An answer that changes nothing counts as a failed one: a broker the cluster
+    // lists as leader that the gateway cannot reach, whose lost connections ask again, is asked less and less often.
+    const changed = answered && topics.some((t, i) => !sameLeaders(before[i], this.leaders.get(t)));
+    if (changed || (answered && now - this.resetAt >= this.maxAgeMs)) {
+      this.attempts = 0;
+      this.resetAt = now;
+    } else this.attempts++;
+    this.refreshAllowedAt = now + this.backoff(Math.max(0, this.attempts - 1));
     // Not answered: each topic asked waits the grown backoff too (renew's retry.backoff.ms was set before the ask).
     for (const t of topics) {
       const l = this.leaders.get(t);
@@ -275,4 +278,9 @@ export class PartitionLeaders {
       this.refreshAt.set(t, at + (l.includes(-1) ? this.backoff(this.attempts) : this.maxAgeMs));
     }
   }
+}
+
+/** The same leader for every partition, and as many partitions (both unknown counts as the same). */
+function sameLeaders(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((l, p) => l === b[p]));
 }
