@@ -1,9 +1,10 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { NetworkError, UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { PipelineSettings } from "./produce-pipeline.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
+import { WakeTimer } from "./wake-timer.ts";
 
 /** A broker of topics `gone` and `kept` whose metadata, once `gone` is deleted, fails any request asking it (as the library words it). */
 class DeletedTopicBroker extends FakeBroker {
@@ -158,6 +159,26 @@ describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms,
       expect(await waiting.catch((e: Error) => e.message)).toBe("closed");
     },
   );
+
+  test("once the wait has grown to 800 ms the pipeline wakes when the next refresh is allowed, not retry.backoff.ms later (review P3-3)", async () => {
+    const broker = new LeaderlessBroker(2);
+    const { pipeline, turn } = leaderlessPipeline(broker, { retryBackoffMs: 100, retryBackoffMaxMs: 1000 });
+    const waiting = pipeline.append("t", 1, batch(-1), 1);
+    await waitFor(() => broker.metadataCalls === 1);
+    for (const at of [100, 200, 400]) await turn(at); // asked at each: the next wait is 800 ms
+    const wakes = spyOn(WakeTimer.prototype, "wakeAt");
+    try {
+      expect(await turn(800)).toBe(5);
+      // The earliest wake the pipeline asks for: none at 900 (a turn that could not ask yet).
+      expect(Math.min(...wakes.mock.calls.map(([at]) => at))).toBe(1600);
+    } finally {
+      wakes.mockRestore();
+    }
+    expect(await turn(1599)).toBe(5);
+    expect(await turn(1600)).toBe(6);
+    pipeline.close(new Error("closed"));
+    expect(await waiting.catch((e: Error) => e.message)).toBe("closed");
+  });
 
   test("the wait runs from the refresh's answer, not from its request, as Java's Metadata stamps lastRefreshMs", async () => {
     const broker = new LeaderlessBroker(2);
