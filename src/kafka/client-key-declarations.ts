@@ -204,7 +204,7 @@ export const DECLARED: readonly Declared[] = [
     keys: "partitioner.adaptive.partitioning.enable",
     types: ["producer"],
     effect: "honoured",
-    note: "true (the default): a keyless stick moves to a partition weighed by its queued bytes in batch.size units (Java's queued batches; fewer to a slower broker's); false: each partition with a leader as likely",
+    note: "true (the default): a keyless stick moves to a partition weighed by its queued bytes in batch.size units, its queued records with batch.size 0 (Java's queued batches; fewer to a slower broker's); false: each partition with a leader as likely",
     kafkajs: { effect: "ignored", note: "keyless records go round the partitions with a leader, one by one" },
   },
   {

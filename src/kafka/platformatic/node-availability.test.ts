@@ -126,9 +126,19 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
       const sticky = new StickyPartitioner(0, { load: pipeline, random: () => (d + 0.5) / 30 });
       picks[sticky.current("t", 3, [1, 1, 1])]!++;
     }
-    // Partition 0 has a batch queued: the others are picked far more often, each about as often.
-    expect(picks[0]).toBeLessThan(picks[1]!);
-    expect(picks[1]).toBe(picks[2]!);
+    // Partition 0 has a record queued: it weighs 1 to the others' 2 each, as in Java (a batch a record).
+    expect(picks).toEqual([6, 12, 12]);
     await broker.deliverUntil(Promise.all(sends));
+  });
+
+  test("batch.size 0: a queue counts its records not on the wire, as Java's deque of a batch a record (review P3-6)", async () => {
+    const broker = new FakeBroker();
+    const pipeline = new ProducePipeline(broker, settings({ idempotent: false, maxInFlight: 1, batchBytes: 0 }));
+    const sends = [pipeline.append("t", 0, batch(1, 2), 2)];
+    await waitFor(() => broker.requests.length === 1);
+    sends.push(pipeline.append("t", 0, batch(3), 1), pipeline.append("t", 0, batch(4, 5), 2));
+    expect(pipeline.queuedBatches("t", 0)).toBe(3);
+    await broker.deliverUntil(Promise.all(sends));
+    expect(pipeline.queuedBatches("t", 0)).toBe(0);
   });
 });

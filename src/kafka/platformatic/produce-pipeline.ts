@@ -180,12 +180,15 @@ export class ProducePipeline {
    * Batches of the partition not on the wire, in batch.size units: Java's deque size, whose batches fill up to
    * batch.size, where ours are one per send (one record a batch for single-record ingest requests). Adaptive
    * partitioning weighs partitions by it; no key string is made per call (a pick asks it of every partition).
-   * batch.size 0 (Java: batching off, a batch per record) counts in bytes: dividing by 0 made every weight NaN, and
-   * every keyless record went to one partition.
+   * batch.size 0 turns batching off: Java then makes a batch per record, so its deque counts records, and so does
+   * this (walking the queue: PartitionBatches keeps its bytes only, and the setting is rare).
    */
   queuedBatches(topic: string, partition: number): number {
-    const bytes = this.byTopic.get(topic)?.[partition]?.queuedBytes ?? 0;
-    return Math.ceil(bytes / Math.max(1, this.s.batchBytes ?? DEFAULT_BATCH_BYTES));
+    const part = this.byTopic.get(topic)?.[partition];
+    if (!part) return 0;
+    const batchBytes = this.s.batchBytes ?? DEFAULT_BATCH_BYTES;
+    if (batchBytes === 0) return part.queue.reduce((n, b) => (b.state === "inflight" ? n : n + b.count), 0);
+    return Math.ceil(part.queuedBytes / batchBytes);
   }
 
   /** Broker `node` had batches but took none for partitioner.availability.timeout.ms (NodeAvailability). */
