@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createServer, type Socket } from "node:net";
 import { type Connection, Connection as LibraryConnection, type Producer } from "@platformatic/kafka";
 import { recordingBroker } from "../../../test/support/recording-broker.ts";
+import { closedPort } from "../../../test/support/tcp-forwarder.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ConnectError, isRetriable } from "../../errors.ts";
 import {
@@ -113,12 +114,7 @@ describe("PlatformaticTransport.connected", () => {
 
 describe("PlatformaticTransport.onDisconnect, a broker that refuses the connection", () => {
   test("a failed connect is reported by its node id too (Java's NetworkClient asks for metadata then as well)", async () => {
-    // A loopback port nothing listens on any more: the connection is refused.
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as { port: number }).port;
-    await new Promise((resolve) => server.close(resolve));
-    const transport = transportTo(port, 4);
+    const transport = transportTo(await closedPort(), 4);
     const lost: number[] = [];
     transport.onDisconnect((node) => lost.push(node));
     await transport.leaders(["t"], true);
@@ -126,6 +122,7 @@ describe("PlatformaticTransport.onDisconnect, a broker that refuses the connecti
     expect(error).toBeInstanceOf(Error);
     await waitFor(() => lost.length > 0, { what: "the refused connection reported" });
     expect(lost[0]).toBe(4);
+    expect(transport.connected(4)).toBe(false);
     await transport.close(50);
   });
 });
