@@ -35,7 +35,8 @@
 //      subscription changed (src/kafka/kafkajs/subscription-watch.ts) came back as a new member: the
 //      group rebalanced for the leave and again for the join when the others were quicker than it.
 //      stop({ rejoin: true }) keeps the member id for the next run, which joins as that member, as
-//      Java's consumer rejoins (one rebalance); a member so stopped that is then stopped for good leaves.
+//      Java's consumer rejoins (one rebalance); src/kafka/kafkajs/join-exit.ts leaves with that id when
+//      the member is closed before its rejoin completes.
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -93,6 +94,27 @@ const earlierForm = (to) =>
     .replace(READ_BY_DECODER, "")
     .replace("subarray(start, end)); // in place: views of the answer's chunks", "subarray(start, end).buffer);")
     .replace("current(head);", "current(head.buffer);");
+
+/** The form an earlier version of this script applied the rejoin patch in: kafkajs itself left a member stopped to rejoin. */
+const rejoinLeftByKafkajs = (to) =>
+  to.replace(
+    `      // edge-gateway patch: a member stopped to rejoin (its subscription changed) keeps its member id, as Java's
+      // consumer rejoins with a JoinGroup and no LeaveGroup: one rebalance, not a leave's and then a join's (the
+      // gateway leaves with that id if it closes the member before the rejoin completes: its JoinExit)
+`,
+    `      // edge-gateway patch: a member stopped to rejoin (its subscription changed) keeps its member id, as Java's
+      // consumer rejoins with a JoinGroup and no LeaveGroup: one rebalance, not a leave's and then a join's; a
+      // member so stopped that is then stopped for good leaves.
+      if (!runner && rejoiningMemberId && !rejoin) {
+        const memberId = rejoiningMemberId
+        rejoiningMemberId = null
+        try {
+          const coordinator = await cluster.findGroupCoordinator({ groupId })
+          await coordinator.leaveGroup({ groupId, memberId })
+        } catch (e) {}
+      }
+`,
+  );
 
 const patches = [
   {
@@ -491,19 +513,12 @@ export function readRecordsBatches(reader) {`,
     to: `  const stop = sharedPromiseTo(async ({ rejoin = false } = {}) => {
     try {
       // edge-gateway patch: a member stopped to rejoin (its subscription changed) keeps its member id, as Java's
-      // consumer rejoins with a JoinGroup and no LeaveGroup: one rebalance, not a leave's and then a join's; a
-      // member so stopped that is then stopped for good leaves.
-      if (!runner && rejoiningMemberId && !rejoin) {
-        const memberId = rejoiningMemberId
-        rejoiningMemberId = null
-        try {
-          const coordinator = await cluster.findGroupCoordinator({ groupId })
-          await coordinator.leaveGroup({ groupId, memberId })
-        } catch (e) {}
-      }
+      // consumer rejoins with a JoinGroup and no LeaveGroup: one rebalance, not a leave's and then a join's (the
+      // gateway leaves with that id if it closes the member before the rejoin completes: its JoinExit)
       if (runner) {
         if (rejoin) rejoiningMemberId = consumerGroup.memberId
         await runner.stop({ leave: !rejoin })`,
+    was: [rejoinLeftByKafkajs],
   },
   {
     file: "node_modules/kafkajs/src/consumer/index.js",

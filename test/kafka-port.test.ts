@@ -60,6 +60,17 @@ const handlers = (h: Partial<ConsumerHandlers>): ConsumerHandlers => ({
   ...h,
 });
 
+/** Adds partitions to `topic` up to `count`, with a client of its own. */
+async function growTopic(topic: string, count: number): Promise<void> {
+  const grower = (await testClient()).admin();
+  await grower.connect();
+  try {
+    await grower.createPartitions({ topicPartitions: [{ topic, count }] });
+  } finally {
+    await grower.disconnect();
+  }
+}
+
 let info: KafkaInfo;
 let port: KafkaPort;
 
@@ -971,14 +982,7 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
       },
     });
     await waitFor(() => received.length === 4, { what: "the records of the first two partitions" });
-    const kafka = await testClient();
-    const grower = kafka.admin();
-    await grower.connect();
-    try {
-      await grower.createPartitions({ topicPartitions: [{ topic, count: 4 }] });
-    } finally {
-      await grower.disconnect();
-    }
+    await growTopic(topic, 4);
     await waitFor(() => consumer.assignment().length === 4, { what: "the added partitions assigned" });
     for (const partition of [0, 1, 2, 3]) await produce(topic, partition, 1, 2);
     await waitFor(() => received.length === 8, { what: "a record on each partition, the added ones too" });
@@ -991,6 +995,49 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     ]);
     await consumer.close();
   });
+
+  test("a member closed while it rejoins for partitions added leaves its group: no member left behind holds the next rebalance up", async () => {
+    const topic = uniqueTopic("close-during-partition-rejoin");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    await produce(topic, 0, 1);
+    const consumer = await port.consumer({
+      groupId,
+      topics: [topic],
+      properties: { ...fast(), "metadata.max.age.ms": "200" },
+    });
+    // The batch is held: the rejoin's stop (kafkajs waits for the batch being handled) is under way at the close.
+    const release = Promise.withResolvers<void>();
+    let handed = false;
+    let revoked = false;
+    await consumer.start(
+      handlers({
+        onRecords: async () => {
+          handed = true;
+          await release.promise;
+        },
+        onPartitionsRevoked: async () => {
+          revoked = true;
+        },
+      }),
+    );
+    let closing: Promise<void> | undefined;
+    try {
+      await waitFor(() => handed, { what: "the record handed over" });
+      await growTopic(topic, 2);
+      await waitFor(() => revoked, { what: "the partition revoked for the rejoin" });
+      // The revocation's continuation (the stop to rejoin) runs before the next turn of the event loop.
+      await new Promise((resolve) => setImmediate(resolve));
+      closing = consumer.close();
+      await waitFor(async () => (await admin.groupMembers(groupId)).length === 0, {
+        what: "the member gone from its group at the close, not after session.timeout.ms",
+        timeoutMs: 15_000,
+      });
+    } finally {
+      release.resolve();
+      await (closing ?? consumer.close());
+    }
+  }, 60_000);
 
   test("a topics.regex subscription consumes every matching topic", async () => {
     const prefix = uniqueTopic("regex");
@@ -1652,13 +1699,7 @@ describe("what only the kafkajs adapter does", () => {
       await waitFor(() => follower.assignment().length === 1 && leader.assignment().length === 1, {
         what: "both assigned",
       });
-      const grower = (await testClient()).admin();
-      await grower.connect();
-      try {
-        await grower.createPartitions({ topicPartitions: [{ topic: b, count: 3 }] });
-      } finally {
-        await grower.disconnect();
-      }
+      await growTopic(b, 3);
       await waitFor(() => follower.assignment().length === 3, { what: "b's added partitions assigned" });
       expect(
         follower

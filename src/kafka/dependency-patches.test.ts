@@ -295,3 +295,15 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     }
   });
 });
+
+describe("kafkajs rejoin patch (scripts/patch-dependencies.mjs)", () => {
+  // The subscription watch's rejoin (partitions added, a new topic matched) keeps the member, as Java's
+  // rejoin: test/sink-added-partitions and test/kafka-port show the group rebalancing once and the close.
+  test("a stop to rejoin keeps the member id for the next run and sends no LeaveGroup", () => {
+    const consumer = readFileSync(installed("kafkajs", "src", "consumer", "index.js"), "utf8");
+    expect(consumer).toContain("sharedPromiseTo(async ({ rejoin = false } = {}) => {");
+    expect(consumer).toContain("consumerGroup.memberId = rejoiningMemberId");
+    const runner = readFileSync(installed("kafkajs", "src", "consumer", "runner.js"), "utf8");
+    expect(runner).toContain("if (leave) await this.consumerGroup.leave()");
+  });
+});

@@ -130,7 +130,7 @@ export class KafkajsConsumer implements KafkaConsumer {
         await removed.catch(crash);
       },
       joinSent: (memberId, answered, coordinator) => {
-        joinExit.sent(memberId, answered, coordinator);
+        joinExit.sent(memberId, answered);
         this.coordinator = coordinator;
         const joined = (r: { generationId: number; memberId: string; groupProtocol: string }) => {
           this.options.predecessors?.joined(r.memberId);
@@ -265,7 +265,11 @@ export class KafkajsConsumer implements KafkaConsumer {
       const { metadataMaxAgeMs: intervalMs, fromBeginning } = s;
       const { groupId } = this.options;
       const assigned = () => this.leaderAssigned;
-      const watch = { topics, ask, assigned, consumer, run, groupId, intervalMs, fromBeginning };
+      const stopToRejoin = async () => {
+        joinExit.rejoining(this.memberId); // a close before the rejoin completes leaves as this member
+        await (consumer.stop as (options: { rejoin: boolean }) => Promise<void>)({ rejoin: true });
+      };
+      const watch = { topics, ask, assigned, consumer, stopToRejoin, run, groupId, intervalMs, fromBeginning };
       this.stopWatch = watchSubscription({ ...watch, current, revokeOwned, crash }, new Set(known.keys()));
       if (cancelled()) {
         await consumer.disconnect().catch(() => undefined);

@@ -8,14 +8,15 @@
  * other member's JoinGroup waits, up to session.timeout.ms). kafkajs answers MEMBER_ID_REQUIRED
  * inside its broker's joinGroup, unseen (the withJoinHook hooks show it). So a join under way at
  * close is left here: with the id it rejoins with, or with the one MEMBER_ID_REQUIRED gives, the
- * join ending there.
+ * join ending there. So is a member stopped to rejoin (the subscription watch: kafkajs, patched,
+ * then sends no LeaveGroup) that is closed before its JoinGroup goes out.
  */
 import type { Kafka } from "kafkajs";
 import { within } from "../../util/async.ts";
 import { type BrokerLike, createCluster } from "./protocol.ts";
 
 export class JoinExit {
-  private current: { memberId: string; answered: Promise<unknown>; coordinator: BrokerLike } | undefined;
+  private current: { memberId: string; answered: Promise<unknown> } | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -23,9 +24,14 @@ export class JoinExit {
     private readonly requestTimeoutMs: number,
   ) {}
 
-  /** A JoinGroup under way with `memberId` ("" for none), through `coordinator`. */
-  sent(memberId: string, answered: Promise<unknown>, coordinator: BrokerLike): void {
-    this.current = { memberId, answered, coordinator };
+  /** A JoinGroup under way with `memberId` ("" for none). */
+  sent(memberId: string, answered: Promise<unknown>): void {
+    this.current = { memberId, answered };
+  }
+
+  /** The member stops to rejoin as `memberId`, still a member of the group: a join under way from now on. */
+  rejoining(memberId: string): void {
+    this.current = { memberId, answered: Promise.resolve() };
   }
 
   /** MEMBER_ID_REQUIRED gave the member this id: false (the join ends) when it is closed, after leaving with the id. */

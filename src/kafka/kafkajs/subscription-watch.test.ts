@@ -41,8 +41,6 @@ function watched(o: {
     },
     assigned: () => assigned,
     consumer: {
-      // A stop to rejoin keeps the member (no LeaveGroup); a plain stop would leave the group first.
-      stop: async (options) => void steps.push(options?.rejoin ? "stop, staying a member" : "stop and leave"),
       subscribe: async () => void steps.push("subscribe"),
       run: async () => {
         steps.push("run");
@@ -55,6 +53,7 @@ function watched(o: {
     fromBeginning: false,
     current: () => true,
     revokeOwned: async () => void steps.push("revoke"),
+    stopToRejoin: async () => void steps.push("stop, staying a member"),
     crash: (error) => {
       if (!o.crashed) throw error;
       o.crashed.push(error);

@@ -19,12 +19,6 @@ import { othersAssigned, type PartitionCounts, rejoinNeeded, watchIntervalMs } f
 import { protocolErrorType, topicNotReady, wrap } from "./errors.ts";
 import { createCluster } from "./protocol.ts";
 
-/**
- * kafkajs' Consumer.stop as scripts/patch-dependencies.mjs extends it: with `rejoin` the member keeps
- * its member id for the next run and sends no LeaveGroup (a later stop without it leaves).
- */
-type StopToRejoin = (options?: { rejoin?: boolean }) => Promise<void>;
-
 export interface SubscriptionWatch {
   readonly topics: RegExp | readonly string[];
   /**
@@ -34,7 +28,12 @@ export interface SubscriptionWatch {
   ask(topics: RegExp | readonly string[]): Promise<PartitionCounts>;
   /** The partition counts the member's assignment used when it led the group's last join, else undefined. */
   assigned(): PartitionCounts | undefined;
-  readonly consumer: Pick<Consumer, "subscribe" | "run"> & { readonly stop: StopToRejoin };
+  readonly consumer: Pick<Consumer, "subscribe" | "run">;
+  /**
+   * Stops kafkajs keeping the member in its group (no LeaveGroup: scripts/patch-dependencies.mjs), so
+   * its next run joins as that member; closed before then, the member leaves.
+   */
+  stopToRejoin(): Promise<void>;
   readonly run: ConsumerRunConfig;
   readonly groupId: string;
   readonly intervalMs: number;
@@ -142,7 +141,7 @@ export function watchSubscription(w: SubscriptionWatch, joined: ReadonlySet<stri
       }
       try {
         await w.revokeOwned();
-        await w.consumer.stop({ rejoin: true });
+        await w.stopToRejoin();
         if (!w.current()) return;
         const subscription = w.topics instanceof RegExp ? [w.topics] : [...now.keys()];
         await w.consumer.subscribe({ topics: subscription, fromBeginning: w.fromBeginning });

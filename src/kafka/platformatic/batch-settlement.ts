@@ -272,8 +272,7 @@ export class BatchSettlement {
       this.fail(b, brokerAnswer(failure, code, message, b.part.topic));
       return;
     }
-    // Settled by its pieces from now on (after replace: if that throws, `b` is failed instead).
-    b.state = "done";
+    // Settled by its pieces from now on (replace took it out of the queue; if that throws, `b` is failed instead).
     this.retryRun.batchSettled(b);
     this.retryWarnings.warn(
       this.now(),
@@ -289,7 +288,10 @@ export class BatchSettlement {
    */
   fail(b: Batch, error: Error): void {
     this.failure ??= error;
+    // Out of its queue already: settled (or by its pieces); only the partition's failure is kept.
+    const settled = b.state === "done";
     const [failed, ...later] = b.part.failFrom(b, error);
+    if (settled) return;
     this.finish(failed!, error);
     if (later.length === 0) return;
     const collateral = notSentAfter(b.part, error);
@@ -303,9 +305,8 @@ export class BatchSettlement {
     }
   }
 
+  /** `b`, which has just left its partition's queue (PartitionBatches made it "done"), settles with `result`. */
   finish(b: Batch, result: number | Error): void {
-    if (b.state === "done") return;
-    b.state = "done";
     this.retryRun.batchSettled(b);
     b.settle(result);
   }

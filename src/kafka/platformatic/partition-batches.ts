@@ -15,11 +15,24 @@
  * broker lost this producer's state mid-stream (the oldest pending batch comes back OUT_OF_ORDER_SEQUENCE_NUMBER or
  * UNKNOWN_PRODUCER_ID), the partition starts again as Java's idempotent producer does (`restartSequences`): a new
  * epoch, sequences from 0 for the pending batches in their order, and the one-batch guard armed again until written.
+ *
+ * A batch is in the queue from `append` (a piece of a split batch: `replace`) until it is "done". Its state is written
+ * here only, by `move`, which keeps the bytes not on the wire (`queuedBytes`) with it: the count follows from each
+ * batch's old state and new one, so no transition can make it drift.
  */
 
 import { type Placed, SequenceWindow } from "./sequence-window.ts";
 
+/**
+ * Where a batch stands: in the queue never sent ("queued"), on the wire ("inflight"), waiting to go again ("waiting": a
+ * retry, or a piece of a split batch); "done": out of the queue for good (settled by the caller, or by its pieces).
+ */
 export type BatchState = "queued" | "inflight" | "waiting" | "done";
+
+/** The states whose batches count in `queuedBytes`: in the queue, not on the wire. */
+function offWire(state: BatchState): boolean {
+  return state === "queued" || state === "waiting";
+}
 
 /**
  * How a batch settles: its base offset (-1 for acks=0), each record's offset (a batch that was
@@ -50,7 +63,8 @@ export interface Batch extends Placed {
   readonly settle: (outcome: BatchOutcome) => void;
   /** How it splits on MESSAGE_TOO_LARGE (absent: it cannot, as a batch of one record). */
   readonly split?: SplitRecords;
-  state: BatchState;
+  /** Written by PartitionBatches only (`move`). */
+  readonly state: BatchState;
   sequence: number;
   /** The partition's generation when last sent: batches sent before a failure hold a retry back. */
   generation: number;
@@ -108,7 +122,7 @@ export class PartitionBatches {
   /** Batches not yet settled, in append (= sequence) order. */
   readonly queue: Batch[] = [];
   /**
-   * Bytes of the batches of `queue` not on the wire (queued, or waiting for a retry), kept as batches come and go: the
+   * Bytes of the batches of `queue` not on the wire (queued, or waiting for a retry), kept by `move`: the
    * adaptive partitioner reads it at every stick move, for every partition (walking the queue cost that much each).
    */
   private notOnWire = 0;
@@ -137,16 +151,17 @@ export class PartitionBatches {
     return this.notOnWire;
   }
 
-  /** `b` joins the queue (last). */
+  /** `b`, new, joins the queue (last). */
   append(b: Batch): void {
     this.queue.push(b);
-    this.notOnWire += b.records.length;
+    this.move(b, "queued", "done");
   }
 
   /** Every batch leaves the queue (the pipeline closes). */
   takeAll(): Batch[] {
-    this.notOnWire = 0;
-    return this.queue.splice(0);
+    const all = this.queue.splice(0);
+    for (const b of all) this.move(b, "done");
+    return all;
   }
 
   /** The next batch that may go now; `wake` learns when a waiting one may (its backoff). */
@@ -185,8 +200,7 @@ export class PartitionBatches {
       this.nextSequence = (this.nextSequence + b.count) % SEQUENCE_LIMIT;
       stamp(b.sequence);
     }
-    if (b.state !== "inflight") this.notOnWire -= b.records.length;
-    b.state = "inflight";
+    this.move(b, "inflight");
     b.generation = this.generation;
     b.attempts++;
   }
@@ -230,8 +244,7 @@ export class PartitionBatches {
     if (b.generation === this.generation) this.generation++;
     // Restarted while on the wire: stamped again when sent, in a copy (restartSequences says why).
     if (this.idempotent && b.sequence < 0) b.records = Buffer.from(b.records);
-    if (b.state === "inflight") this.notOnWire += b.records.length;
-    b.state = "waiting";
+    this.move(b, "waiting");
     b.retryAt = retryAt;
   }
 
@@ -280,7 +293,7 @@ export class PartitionBatches {
     const at = this.queue.indexOf(b);
     if (at < 0) return;
     this.queue.splice(at, 1);
-    if (b.state !== "inflight") this.notOnWire -= b.records.length;
+    this.move(b, "done");
   }
 
   /**
@@ -291,20 +304,18 @@ export class PartitionBatches {
     if (big.generation === this.generation) this.generation++;
     let sequence = big.sequence;
     if (this.idempotent && sequence >= 0) this.window.split(big, pieces);
-    let bytes = 0;
     for (const piece of pieces) {
       if (this.idempotent && sequence >= 0) {
         piece.sequence = sequence;
         sequence = (sequence + piece.count) % SEQUENCE_LIMIT;
         stamp(piece);
       }
-      piece.state = "waiting";
       piece.retryAt = 0;
-      bytes += piece.records.length;
     }
+    // Once every piece is stamped (a stamp that throws leaves `big` in the queue, failed by the caller).
     this.queue.splice(this.queue.indexOf(big), 1, ...pieces);
-    this.notOnWire += bytes;
-    if (big.state !== "inflight") this.notOnWire -= big.records.length;
+    for (const piece of pieces) this.move(piece, "waiting", "done");
+    this.move(big, "done");
   }
 
   /**
@@ -322,7 +333,7 @@ export class PartitionBatches {
     const onWire: Batch[] = [];
     for (const later of this.queue.slice(at + 1)) (later.state === "inflight" ? onWire : failed).push(later);
     this.queue.splice(at, this.queue.length - at, ...onWire);
-    for (const f of failed) if (f.state !== "inflight") this.notOnWire -= f.records.length;
+    for (const f of failed) this.move(f, "done");
     return failed;
   }
 
@@ -342,5 +353,16 @@ export class PartitionBatches {
       if (b.state !== "inflight") return b;
     }
     return undefined;
+  }
+
+  /**
+   * The one place a batch's state changes (`from`: its state, or "done" for a new batch joining the queue), beside its
+   * joining or leaving the queue: `notOnWire` follows from the old state and the new.
+   */
+  private move(b: Batch, to: BatchState, from: BatchState = b.state): void {
+    if (offWire(from) !== offWire(to)) this.notOnWire += offWire(to) ? b.records.length : -b.records.length;
+    // `state` is read-only to every other code: each write is counted here.
+    const moved: { state: BatchState } = b;
+    moved.state = to;
   }
 }

@@ -280,10 +280,9 @@ export class ProducePipeline {
     this.closed = true;
     this.timer.stop();
     for (const part of this.partitions.values()) {
-      for (const b of part.takeAll()) {
-        if (b.state === "inflight") b.uncertain = true;
-        this.settlement.finish(b, reason);
-      }
+      // Read before they leave the queue (then they are all "done").
+      for (const b of part.queue) if (b.state === "inflight") b.uncertain = true;
+      for (const b of part.takeAll()) this.settlement.finish(b, reason);
     }
   }
 
