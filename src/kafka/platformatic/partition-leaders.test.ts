@@ -118,19 +118,23 @@ describe("PartitionLeaders: a topic with a leaderless partition", () => {
       },
     };
     const leaders = doublingLeaders(transport, () => now);
-    await leaders.refresh(["u"]);
-    now = 500;
-    await leaders.refresh(["t"]); // t has a partition without a leader: asked again at 600
-    now = 600;
+    await leaders.refresh(["t", "u"]); // t has a partition without a leader: asked again at 100
     down = true;
-    leaders.renew(["t"], now); // fails: 100 ms then
-    await waitFor(() => leaders.refreshDeferredUntil(now) === 700);
-    expect([leaders.expired("t", 699), leaders.expired("t", 700)]).toEqual([false, true]);
+    for (const [at, next] of [
+      [100, 200], // fails: retry.backoff.ms again (the answer before learnt t), then doubling
+      [200, 400],
+      [400, 800],
+    ] as const) {
+      now = at;
+      leaders.renew(["t"], now);
+      await waitFor(() => leaders.refreshDeferredUntil(now) === next);
+      expect([leaders.expired("t", next - 1), leaders.expired("t", next)]).toEqual([false, true]);
+    }
     now = 1000;
     down = false;
-    leaders.renew(["u"], now); // its age; t still has no leader: the waits go on growing (200 ms), not from 100 again
+    leaders.renew(["u"], now); // its age; t still has no leader: the wait stays grown (400 ms), not from 100 again
     await waitFor(() => leaders.refreshDeferredUntil(now) !== undefined);
-    expect(leaders.refreshDeferredUntil(now)).toBe(1200);
+    expect(leaders.refreshDeferredUntil(now)).toBe(1400);
   });
 });
 
@@ -157,6 +161,28 @@ describe("PartitionLeaders: a background ask for a topic whose partitions all ha
       waits.push(at - now);
     }
     expect(waits).toEqual([100, 200, 400, 800]);
+  });
+});
+
+describe("PartitionLeaders: topics renewed for their age, one after the other", () => {
+  test("routine renewals that change nothing leave the refresh backoff at retry.backoff.ms, so a retry after them is not held back (review prodfix P2-1)", async () => {
+    let now = 0;
+    const transport = { leaders: async (topics: readonly string[]) => new Map(topics.map((t) => [t, [1, 2]])) };
+    const leaders = doublingLeaders(transport, () => now);
+    const topics = ["a", "b", "c", "d", "e", "f"];
+    for (const [i, t] of topics.entries()) {
+      now = i * 100;
+      await leaders.refresh([t]);
+    }
+    const waits: number[] = [];
+    for (const [i, t] of topics.entries()) {
+      now = 1000 + i * 100;
+      expect(leaders.expired(t, now)).toBe(true);
+      leaders.renew([t], now);
+      await waitFor(() => !leaders.expired(t, now + 100)); // answered: asked again at its age
+      waits.push(leaders.refreshDeferredUntil(now)! - now);
+    }
+    expect(waits).toEqual([100, 100, 100, 100, 100, 100]);
   });
 });
 
@@ -226,10 +252,10 @@ describe("PartitionLeaders: a broker's connection closed (lost)", () => {
       [[1, 2], 200],
       [[1, 2], 400],
       [[1, 2], 800],
-      [[1, 2], 100], // metadata.max.age.ms (1000) since the last change: from retry.backoff.ms again, as Java's expiry
-      [[1, 2], 100],
-      [[1, 2], 200],
-      [[1, 3], 100], // a leader moved
+      [[1, 2], 1600],
+      [[3, 2], 100], // partition 0's leader moved
+      [[3, 2], 100], // then growing again from retry.backoff.ms
+      [[3, 2], 200],
     ];
     const waits: number[] = [];
     for (const [leadersNow] of steps) {

@@ -4,11 +4,11 @@
  * Marked stale by errors that say leadership moved (or a lost connection); the pipeline refreshes
  * it before it sends again, not sooner than a backoff after the last refresh's answer (meanwhile it
  * sends to the leaders known): retry.backoff.ms, doubling up to retry.backoff.max.ms with ±20 % jitter
- * while refreshes fail or change no leader (a broker the gateway cannot reach that the cluster still lists as
- * leader), as Java's Metadata.timeToAllowUpdate (KIP-580); and a topic's once it is older than metadata.max.age.ms (`expired`), as Java's producer
- * does: partitions added to a topic are then used by the partitioner. That one is
- * asked in the background (`renew`): sends go on to the leaders known meanwhile, as Java's, unless
- * it refuses the topic for good (authorization).
+ * while refreshes fail or, asked again because of an error, change no leader (a broker the gateway cannot reach
+ * that the cluster still lists as leader), as Java's Metadata.timeToAllowUpdate (KIP-580); and a topic's once it
+ * is older than metadata.max.age.ms (`expired`), as Java's producer does: partitions added to a topic are then
+ * used by the partitioner. That one is asked in the background (`renew`): sends go on to the leaders known
+ * meanwhile, as Java's, unless it refuses the topic for good (authorization).
  */
 import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
 import { isUnknownTopic, refusedTopics, retriable } from "./errors.ts";
@@ -27,14 +27,19 @@ export class PartitionLeaders {
   /** Leadership may have moved: refresh before sending. */
   stale = false;
   /**
-   * Refreshes in a row that failed or changed no leader of the topics they asked. A simplification of Java's Metadata,
-   * which keeps two counters and backs off on the larger: failed updates (attempts, reset by any successful update)
-   * and answers that changed nothing (equivalent responses, reset when a partition's leader epoch changes, and once
-   * metadata.max.age.ms passed). Here one counter, reset by an answer that changes a leader (the transport gives no
-   * leader epochs), or the first answer metadata.max.age.ms after the last reset (`resetAt`).
+   * Refreshes in a row that failed, or were asked again because of an error and changed no leader of the topics they
+   * asked. A simplification of Java's Metadata, which keeps two counters and backs off on the larger: failed updates
+   * (attempts, reset by any successful update) and answers that changed nothing (equivalent responses, reset when a
+   * partition's leader epoch changes, and by the periodic refresh once metadata expired). Here one counter, reset by
+   * an answer that changes a leader (the transport gives no leader epochs); an answer to an ask due only to a topic's
+   * age leaves it as it is: routine renewals neither grow the waits nor start a leaderless topic's again.
    */
   private attempts = 0;
-  private resetAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Topics due to be asked again because of an error (a lost connection, a partition without a leader, a failed ask),
+   * not only for their age: their next answer that changes nothing counts as an attempt.
+   */
+  private readonly retrying = new Set<string>();
   /** Topics a background refresh (`renew`) asks for, not answered yet. */
   private readonly renewing = new Set<string>();
   /** When the pipeline may ask for leaders again (`refresh`). */
@@ -65,18 +70,19 @@ export class PartitionLeaders {
   renew(topics: readonly string[], now: number): void {
     for (const t of topics) this.refreshAt.set(t, now + this.retryBackoffMs);
     const before = topics.map((t) => this.leaders.get(t));
+    const retry = topics.some((t) => this.retrying.has(t));
     for (const t of topics) this.renewing.add(t);
     this.fetch(topics, true)
       .finally(() => {
         for (const t of topics) this.renewing.delete(t);
       })
-      .then(() => this.backOff(topics, before, true))
+      .then(() => this.backOff(topics, before, true, retry))
       .catch((error) => {
         // Refused for good (TOPIC_AUTHORIZATION_FAILED): forgotten, as Java's metadata drops a topic its
         // refresh refused; the next send of it asks again, in the foreground, and fails with the refusal.
         // One refusal fails a request for several topics: the answer names the refused ones (the others
         // are asked again, together); when it does not, each is asked alone. Only the refused are forgotten.
-        if (retriable(error)) return this.backOff(topics, before, false);
+        if (retriable(error)) return this.backOff(topics, before, false, retry);
         if (isUnknownTopic(error)) return;
         const named = topics.length > 1 ? refusedTopics(error) : new Set(topics);
         if (named === undefined) for (const t of topics) this.renew([t], now);
@@ -100,6 +106,7 @@ export class PartitionLeaders {
       .filter(([topic, leaders]) => leaders.includes(node) && !this.renewing.has(topic))
       .map(([topic]) => topic);
     if (topics.length === 0) return;
+    for (const t of topics) this.retrying.add(t);
     const allowedAt = this.refreshDeferredUntil(now);
     if (allowedAt === undefined) this.renew(topics, now);
     else for (const t of topics) this.refreshAt.set(t, Math.min(this.refreshAt.get(t) ?? allowedAt, allowedAt));
@@ -164,9 +171,10 @@ export class PartitionLeaders {
   }
 
   /**
-   * Asks the cluster again for `topics` (rejects when it cannot be reached). Once it answered (or failed), the next
-   * refresh waits retry.backoff.ms, growing with each refresh in a row that failed or changed no leader of the topics
-   * it asked; one that changes one starts again from retry.backoff.ms (`backOff`).
+   * Asks the cluster again for `topics`, because of an error (stale) or a partition without a leader (rejects when it
+   * cannot be reached). Once it answered (or failed), the next refresh waits retry.backoff.ms, growing with each
+   * refresh in a row that failed or changed no leader of the topics it asked; one that changes one starts again from
+   * retry.backoff.ms (`backOff`).
    */
   async refresh(topics: readonly string[]): Promise<void> {
     const before = topics.map((t) => this.leaders.get(t));
@@ -176,32 +184,39 @@ export class PartitionLeaders {
       this.stale = false;
       answered = true;
     } finally {
-      this.backOff(topics, before, answered);
+      this.backOff(topics, before, answered, true);
     }
   }
 
   /**
-   * The next refresh's backoff after one of `topics` (leaders `before` it) that `answered` or failed, as `refresh`
-   * says. A topic of them still with a partition without a leader is asked again in the background then too (`renew`):
-   * keyless records avoid that partition, so no batch of it would ask, and it would stay unused until
-   * metadata.max.age.ms once its leader is back (Java's Metadata asks again after any partition error).
+   * The next refresh's backoff after one of `topics` (leaders `before` it) that `answered` or failed, asked as a
+   * `retry` or only for the topics' age, as `refresh` and `attempts` say. A topic of them still with a partition
+   * without a leader is asked again in the background then too (`renew`): keyless records avoid that partition, so no
+   * batch of it would ask, and it would stay unused until metadata.max.age.ms once its leader is back (Java's Metadata
+   * asks again after any partition error).
    */
-  private backOff(topics: readonly string[], before: readonly (readonly number[] | undefined)[], answered: boolean) {
+  private backOff(
+    topics: readonly string[],
+    before: readonly (readonly number[] | undefined)[],
+    answered: boolean,
+    retry: boolean,
+  ): void {
     const now = this.now();
     // Progress (a leader, or the partition count, changed; a topic learnt) starts the waits again from
-    // retry.backoff.ms, as a leader epoch change resets Java's count of equivalent responses; so does metadata.max.age.ms
-    // without one, as Java's expiry does. An answer that changes nothing counts as a failed one: a broker the cluster
-    // lists as leader that the gateway cannot reach, whose lost connections ask again, is asked less and less often.
+    // retry.backoff.ms, as a leader epoch change resets Java's count of equivalent responses. An answer to a retry that
+    // changes nothing counts as a failed one: a broker the cluster lists as leader that the gateway cannot reach, whose
+    // lost connections ask again, is asked less and less often.
     const changed = answered && topics.some((t, i) => !sameLeaders(before[i], this.leaders.get(t)));
-    if (changed || (answered && now - this.resetAt >= this.maxAgeMs)) {
-      this.attempts = 0;
-      this.resetAt = now;
-    } else this.attempts++;
+    if (changed) this.attempts = 0;
+    else if (!answered || retry) this.attempts++;
     this.refreshAllowedAt = now + this.backoff(Math.max(0, this.attempts - 1));
     // Not answered: each topic asked waits the grown backoff too (renew's retry.backoff.ms was set before the ask).
     for (const t of topics) {
       const l = this.leaders.get(t);
-      if (l && (!answered || l.includes(-1))) this.refreshAt.set(t, this.refreshAllowedAt);
+      if (l && (!answered || l.includes(-1))) {
+        this.refreshAt.set(t, this.refreshAllowedAt);
+        this.retrying.add(t);
+      }
     }
   }
 
@@ -268,6 +283,7 @@ export class PartitionLeaders {
   private forget(topic: string): void {
     this.leaders.delete(topic);
     this.refreshAt.delete(topic);
+    this.retrying.delete(topic);
   }
 
   private async fetch(topics: readonly string[], force: boolean): Promise<void> {
@@ -275,7 +291,10 @@ export class PartitionLeaders {
     for (const [t, l] of await this.transport.leaders(topics, force)) {
       this.leaders.set(t, l);
       // A partition without a leader: asked again after the refresh backoff (see backOff; refresh and renew count it).
-      this.refreshAt.set(t, at + (l.includes(-1) ? this.backoff(this.attempts) : this.maxAgeMs));
+      const leaderless = l.includes(-1);
+      this.refreshAt.set(t, at + (leaderless ? this.backoff(this.attempts) : this.maxAgeMs));
+      if (leaderless) this.retrying.add(t);
+      else this.retrying.delete(t);
     }
   }
 }
