@@ -29,6 +29,15 @@ describe("NodeAvailability (partitioner.availability.timeout.ms)", () => {
   });
 });
 
+/** A broker whose metadata lists `leaders` as the leader of each partition of every topic. */
+function brokerLeading(leaders: readonly number[]): FakeBroker {
+  return new (class extends FakeBroker {
+    override async leaders(topics: readonly string[]) {
+      return new Map(topics.map((t) => [t, leaders]));
+    }
+  })(leaders.length);
+}
+
 describe("ProducePipeline's view of its brokers and queues for the partitioner", () => {
   test("a broker whose request slots stay full past the timeout is unavailable; queued batches exclude those on the wire", async () => {
     const broker = new FakeBroker();
@@ -75,11 +84,7 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
 
   test("a broker whose only batch waits out a retry's backoff longer than the timeout stays available (review P2-1)", async () => {
     /** t-1 led by broker 2: its batch makes the pipeline take a turn that can be seen (a request to broker 2). */
-    const broker = new (class extends FakeBroker {
-      override async leaders(topics: readonly string[]) {
-        return new Map(topics.map((t) => [t, [1, 2] as const]));
-      }
-    })(2);
+    const broker = brokerLeading([1, 2]);
     let now = 0;
     const s = settings({
       idempotent: false,
@@ -101,6 +106,23 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
     await other;
     pipeline.close(new Error("closed"));
     expect(await retried.catch((e: Error) => e.message)).toBe("closed");
+  });
+
+  test("a broker whose batches wait only for buffer.memory, held by requests to another broker that get no answer, stays available (review prodfix P2-2)", async () => {
+    const broker = brokerLeading([1, 2]);
+    let now = 0;
+    // buffer.memory 130: broker 1's batch (65 bytes) on the wire leaves room for another of 65, not for t-1's of 69.
+    const s = settings({ idempotent: false, availabilityTimeoutMs: 1000, maxInFlightBytes: 130 });
+    const pipeline = new ProducePipeline(broker, s, () => now);
+    const sends = [pipeline.append("t", 0, batch(1), 1), pipeline.append("t", 1, batch(2, 3), 1)];
+    await waitFor(() => broker.requests.length === 1);
+    now = 1500;
+    sends.push(pipeline.append("t", 0, batch(4), 1)); // fits: the turn is seen (a second request to broker 1)
+    await waitFor(() => broker.requests.length === 2);
+    expect(broker.requests.map((r) => r.node)).toEqual([1, 1]);
+    expect([pipeline.leaderUnavailable(1), pipeline.leaderUnavailable(2)]).toEqual([false, false]);
+    await broker.deliverUntil(Promise.all(sends));
+    expect(broker.logs.get("t-1")).toEqual([2, 3]);
   });
 
   test("queued batches count in batch.size units (Java's batches fill up to batch.size; ours are one per send)", async () => {

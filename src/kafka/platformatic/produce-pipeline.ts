@@ -348,10 +348,12 @@ export class ProducePipeline {
     for (const [node, parts] of byNode) {
       // As Java's Sender: a node is noted only when a batch of it is ready, not one only waiting out its retry's
       // backoff (growing to retry.backoff.max.ms), and counts as drained when it takes requests: one went to it this
-      // turn over a connection that is up (client.ready: connected, a slot free). A slot free is not enough: until a
-      // partition's first batch is written only that one is on the wire, so a broker that never answers, or never
-      // lets the connection come up, keeps free slots.
+      // turn, or one was held back only by buffer.memory (shared by every broker: Java's client.ready ignores it), over
+      // a connection that is up (client.ready: connected, a slot free). A slot free is not enough: until a partition's
+      // first batch is written only that one is on the wire, so a broker that never answers, or never lets the
+      // connection come up, keeps free slots.
       let sent = false;
+      let heldByWire = false;
       let first = true;
       let backingOff = 0;
       const wake = (at: number): void => {
@@ -360,13 +362,15 @@ export class ProducePipeline {
       };
       while (this.requests.count(node) < this.s.maxInFlight) {
         const limits = { maxRequestBytes: this.s.maxRequestBytes, maxWireBytes, wireBytes: this.requests.wireBytes };
-        const batches = nextRequest(parts, now, limits, wake, this.stamp);
+        const { batches, heldByWireBudget } = nextRequest(parts, now, limits, wake, this.stamp);
         first = false;
+        heldByWire ||= heldByWireBudget;
         if (batches.length === 0) break;
         this.requests.send(node, batches);
         sent = true;
       }
-      if (backingOff < parts.length) this.availability.noted(node, now, sent && this.transport.connected(node));
+      if (backingOff < parts.length)
+        this.availability.noted(node, now, (sent || heldByWire) && this.transport.connected(node));
     }
   }
 }
