@@ -108,6 +108,37 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
     expect(await retried.catch((e: Error) => e.message)).toBe("closed");
   });
 
+  test("a broker with every request slot taken whose only batch not on the wire waits out a retry's backoff stays available (review prodfix P3-3)", async () => {
+    /** t-0 and t-1 led by broker 1 (one slot); t-2 by broker 2: its batch makes the pipeline take a turn that can be seen. */
+    const broker = brokerLeading([1, 1, 2]);
+    let now = 0;
+    const s = settings({
+      idempotent: false,
+      maxInFlight: 1,
+      availabilityTimeoutMs: 1000,
+      retryBackoffMs: 2000,
+      retryBackoffMaxMs: 2000,
+    });
+    const pipeline = new ProducePipeline(broker, s, () => now);
+    const retried = pipeline.append("t", 0, batch(1), 1);
+    const written = [pipeline.append("t", 1, batch(2), 1)];
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0, { "t-0": NOT_ENOUGH_REPLICAS }); // t-0's batch waits 2000 ms before it goes again
+    await waitFor(() => pipeline.queuedBatches("t", 0) === 1);
+    written.push(pipeline.append("t", 1, batch(3), 1)); // takes broker 1's only slot
+    await waitFor(() => broker.requests.length === 2);
+    now = 1500;
+    written.push(pipeline.append("t", 2, batch(4), 1));
+    await waitFor(() => broker.requests.length === 3);
+    expect(broker.requests.map((r) => r.node)).toEqual([1, 1, 2]);
+    expect(pipeline.leaderUnavailable(1)).toBe(false);
+    broker.deliver(1);
+    broker.deliver(2);
+    await Promise.all(written);
+    pipeline.close(new Error("closed"));
+    expect(await retried.catch((e: Error) => e.message)).toBe("closed");
+  });
+
   test("a broker whose batches wait only for buffer.memory, held by requests to another broker that get no answer, stays available (review prodfix P2-2)", async () => {
     const broker = brokerLeading([1, 2]);
     let now = 0;

@@ -50,7 +50,7 @@ import {
   type SplitRecords,
 } from "./partition-batches.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
-import { nextRequest, partitionsByLeader, unsent } from "./produce-requests.ts";
+import { backingOff, nextRequest, partitionsByLeader, unsent } from "./produce-requests.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
 import { WakeTimer } from "./wake-timer.ts";
 
@@ -352,25 +352,19 @@ export class ProducePipeline {
       // a connection that is up (client.ready: connected, a slot free). A slot free is not enough: until a partition's
       // first batch is written only that one is on the wire, so a broker that never answers, or never lets the
       // connection come up, keeps free slots.
+      // Read before the requests go: as Java's ready, then drain.
+      const ready = parts.some((part) => !backingOff(part, now));
       let sent = false;
       let heldByWire = false;
-      let first = true;
-      let backingOff = 0;
-      const wake = (at: number): void => {
-        if (first) backingOff++; // the first request's pass asks every partition once
-        this.wakeAt(at);
-      };
       while (this.requests.count(node) < this.s.maxInFlight) {
         const limits = { maxRequestBytes: this.s.maxRequestBytes, maxWireBytes, wireBytes: this.requests.wireBytes };
-        const { batches, heldByWireBudget } = nextRequest(parts, now, limits, wake, this.stamp);
-        first = false;
+        const { batches, heldByWireBudget } = nextRequest(parts, now, limits, this.wakeAt, this.stamp);
         heldByWire ||= heldByWireBudget;
         if (batches.length === 0) break;
         this.requests.send(node, batches);
         sent = true;
       }
-      if (backingOff < parts.length)
-        this.availability.noted(node, now, (sent || heldByWire) && this.transport.connected(node));
+      if (ready) this.availability.noted(node, now, (sent || heldByWire) && this.transport.connected(node));
     }
   }
 }
