@@ -71,7 +71,7 @@ export const DECLARED: readonly Declared[] = [
     keys: "retry.backoff.max.ms",
     types: ["producer"],
     effect: "honoured",
-    note: "the waits that start at retry.backoff.ms double up to it, with ±20 % jitter, as Java's (KIP-580): a batch's before each of its retries, and the one between metadata requests while they fail or change no leader (a partition without one; a broker still listed as leader that the gateway cannot reach)",
+    note: "the waits that start at retry.backoff.ms double up to it, with ±20 % jitter, as Java's (KIP-580): a batch's before each of its retries, and the one between metadata requests while they fail or, made again because of an error, change no leader (a partition without one; a broker still listed as leader that the gateway cannot reach); renewals for metadata.max.age.ms leave it as it is",
     kafkajs: { effect: "ignored", note: "kafkajs backs off its own retries" },
   },
   { keys: "connections.max.idle.ms", effect: "ignored", note: "connections stay open until the client closes" },
