@@ -51,7 +51,10 @@ export class PartitionLeaders {
     private readonly error: (message: string) => Error,
     private readonly maxAgeMs: number,
     private readonly now: () => number,
-    /** retry.backoff.ms · 2^n, at most retry.backoff.max.ms, ±20 % jitter: Java's ExponentialBackoff.backoff(n) (KIP-580). */
+    /**
+     * retry.backoff.ms · 2^n, at most retry.backoff.max.ms, ±20 % jitter: Java's ExponentialBackoff.backoff(n)
+     * (KIP-580).
+     */
     private readonly backoff: (n: number) => number,
   ) {}
 

@@ -32,7 +32,8 @@
  * A batch that fails before it was ever put in a request rejects with a NeverSentBatch (the port's neverSent), one the
  * broker refused unwritten (an authorization refusal, no earlier attempt of it maybe written) with a RefusedBatch.
  * `close` fails every pending batch at once (the producer's forceClose): as never sent unless it is on the wire, an
- * earlier attempt of it got no answer (those may still be written) or a piece of it split was written (PartlyWrittenBatch).
+ * earlier attempt of it got no answer (those may still be written) or a piece of it split was written
+ * (PartlyWrittenBatch).
  */
 import { kafkaClientBackoff } from "../../util/backoff.ts";
 import { notSent } from "../send-rejection.ts";
@@ -75,7 +76,10 @@ export interface PipelineSettings {
   readonly random?: () => number;
   /** metadata.max.age.ms: a topic's partitions and leaders asked again once older (default 5 min). */
   readonly metadataMaxAgeMs?: number;
-  /** partitioner.availability.timeout.ms: a broker that took no batch this long is left out of keyless placement (0: off). */
+  /**
+   * partitioner.availability.timeout.ms: a broker that took no batch this long is left out of keyless placement
+   * (0: off).
+   */
   readonly availabilityTimeoutMs?: number;
   /** A refused batch fails its partition's later batches not written yet too (NotSentError; see refuse). */
   readonly keepOrderAfterRefusal?: boolean;
@@ -101,7 +105,10 @@ export class ProducePipeline {
   private closed = false;
   private readonly settlement: BatchSettlement;
   private readonly availability: NodeAvailability;
-  /** Made once, not per request: writes `b`'s producer id, epoch (the producer's plus its partition's bumps), sequence. */
+  /**
+   * Made once, not per request: writes `b`'s producer id, epoch (the producer's plus its partition's bumps),
+   * sequence.
+   */
   private readonly stamp = (b: Batch, sequence: number): void =>
     this.transport.stamp(b.records, this.id.producerId, this.id.epoch + b.part.epochBump, sequence);
   private readonly wakeAt = (at: number): void => this.timer.wakeAt(at);
@@ -135,7 +142,10 @@ export class ProducePipeline {
     return this.settlement.failure;
   }
 
-  /** While batches are retried here (not failed yet) for RETRY_GRACE_MS: the last failure (BatchSettlement.retryFailure). */
+  /**
+   * While batches are retried here (not failed yet) for RETRY_GRACE_MS: the last failure
+   * (BatchSettlement.retryFailure).
+   */
   get retryFailure(): Error | undefined {
     return this.settlement.retryFailure(this.pending > 0);
   }
