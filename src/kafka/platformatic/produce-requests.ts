@@ -14,6 +14,15 @@ export function unsent(part: PartitionBatches): boolean {
   return part.queue.some((b) => b.state !== "inflight");
 }
 
+/**
+ * `part`'s next batch to go (its first not on the wire) waits out its retry's backoff at `now`: as Java's
+ * RecordAccumulator.ready, the partition is not ready (what PartitionBatches.sendable tells `wake` of).
+ */
+export function backingOff(part: PartitionBatches, now: number): boolean {
+  const next = part.queue.find((b) => b.state !== "inflight");
+  return next?.state === "waiting" && next.retryAt > now;
+}
+
 /** The partitions with batches not on the wire by leader; `leaderless` when some leader is not known. */
 export function partitionsByLeader(
   partitions: Iterable<PartitionBatches>,
@@ -57,6 +66,9 @@ export interface RequestLimits {
 /**
  * The batches of the next request to one leader (empty when none is sendable), each marked sent
  * (`stamp` writes its sequence); `wake` is told when a batch waiting for its backoff becomes sendable.
+ * `heldByWireBudget`: a sendable batch was left out only because the bytes on the wire (buffer.memory) would pass
+ * `maxWireBytes`: that budget is shared by every broker, so the leader still takes requests (Java's client.ready
+ * ignores buffer.memory: there send() blocks instead).
  */
 export function nextRequest(
   parts: readonly PartitionBatches[],
@@ -64,8 +76,9 @@ export function nextRequest(
   limits: RequestLimits,
   wake: (at: number) => void,
   stamp: (b: Batch, sequence: number) => void,
-): Batch[] {
+): { readonly batches: Batch[]; readonly heldByWireBudget: boolean } {
   const batches: Batch[] = [];
+  let heldByWireBudget = false;
   const topics = new Set<string>();
   // The request as framed (an upper bound) and, apart, its record bytes (what the wire counts).
   let requestBytes = REQUEST_OVERHEAD_BYTES;
@@ -77,12 +90,15 @@ export function nextRequest(
       PARTITION_OVERHEAD_BYTES + (topics.has(part.topic) ? 0 : TOPIC_OVERHEAD_BYTES + Buffer.byteLength(part.topic));
     const size = bytes + b.records.length;
     if (batches.length > 0 && requestBytes + framing + b.records.length > limits.maxRequestBytes) continue;
-    if (limits.wireBytes > 0 && limits.wireBytes + size > limits.maxWireBytes) continue;
+    if (limits.wireBytes > 0 && limits.wireBytes + size > limits.maxWireBytes) {
+      heldByWireBudget = true;
+      continue;
+    }
     part.sent(b, (sequence) => stamp(b, sequence));
     batches.push(b);
     topics.add(part.topic);
     requestBytes += framing + b.records.length;
     bytes = size;
   }
-  return batches;
+  return { batches, heldByWireBudget };
 }
