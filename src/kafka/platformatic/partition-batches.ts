@@ -177,6 +177,15 @@ export class PartitionBatches {
     return all;
   }
 
+  /**
+   * The next batch to go (the first not on the wire) waits out its retry's backoff at `now`: as Java's
+   * RecordAccumulator.ready, the partition is not ready (what `sendable` tells `wake` of).
+   */
+  backingOff(now: number): boolean {
+    const next = this.queue.find((b) => b.state !== "inflight");
+    return next?.state === "waiting" && next.retryAt > now;
+  }
+
   /** The next batch that may go now; `wake` learns when a waiting one may (its backoff). */
   sendable(now: number, wake: (at: number) => void): Batch | undefined {
     // Anything still on the wire from before the last retriable failure (wherever it stands in the queue) holds

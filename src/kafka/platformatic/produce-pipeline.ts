@@ -51,7 +51,7 @@ import {
   type SplitRecords,
 } from "./partition-batches.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
-import { backingOff, nextRequest, partitionsByLeader, unsent } from "./produce-requests.ts";
+import { nextRequest, partitionsByLeader, unsent } from "./produce-requests.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
 import { WakeTimer } from "./wake-timer.ts";
 
@@ -191,13 +191,13 @@ export class ProducePipeline {
    * batch.size, where ours are one per send (one record a batch for single-record ingest requests). Adaptive
    * partitioning weighs partitions by it; no key string is made per call (a pick asks it of every partition).
    * batch.size 0 turns batching off: Java then makes a batch per record, so its deque counts records, and so does
-   * this (walking the queue: PartitionBatches keeps its bytes only, and the setting is rare).
+   * this (PartitionBatches keeps both counts).
    */
   queuedBatches(topic: string, partition: number): number {
     const part = this.byTopic.get(topic)?.[partition];
     if (!part) return 0;
     const batchBytes = this.s.batchBytes ?? DEFAULT_BATCH_BYTES;
-    if (batchBytes === 0) return part.queue.reduce((n, b) => (b.state === "inflight" ? n : n + b.count), 0);
+    if (batchBytes === 0) return part.queuedRecords;
     return Math.ceil(part.queuedBytes / batchBytes);
   }
 
@@ -364,7 +364,7 @@ export class ProducePipeline {
       // first batch is written only that one is on the wire, so a broker that never answers, or never lets the
       // connection come up, keeps free slots.
       // Read before the requests go: as Java's ready, then drain.
-      const ready = parts.some((part) => !backingOff(part, now));
+      const ready = parts.some((part) => !part.backingOff(now));
       let sent = false;
       let heldByWire = false;
       while (this.requests.count(node) < this.s.maxInFlight) {

@@ -14,15 +14,6 @@ export function unsent(part: PartitionBatches): boolean {
   return part.queue.some((b) => b.state !== "inflight");
 }
 
-/**
- * `part`'s next batch to go (its first not on the wire) waits out its retry's backoff at `now`: as Java's
- * RecordAccumulator.ready, the partition is not ready (what PartitionBatches.sendable tells `wake` of).
- */
-export function backingOff(part: PartitionBatches, now: number): boolean {
-  const next = part.queue.find((b) => b.state !== "inflight");
-  return next?.state === "waiting" && next.retryAt > now;
-}
-
 /** The partitions with batches not on the wire by leader; `leaderless` when some leader is not known. */
 export function partitionsByLeader(
   partitions: Iterable<PartitionBatches>,
