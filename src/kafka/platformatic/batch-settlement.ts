@@ -272,8 +272,8 @@ export class BatchSettlement {
       this.fail(b, brokerAnswer(failure, code, message, b.part.topic));
       return;
     }
-    // Settled by its pieces from now on (after replace: if that throws, `b` is failed instead).
-    b.state = "done";
+    // Settled by its pieces from now on (replace took it out of the queue; if that throws, `b` is failed instead).
+    b.settled = true;
     this.retryRun.batchSettled(b);
     this.retryWarnings.warn(
       this.now(),
@@ -303,9 +303,14 @@ export class BatchSettlement {
     }
   }
 
+  /**
+   * `b`, which has just left its partition's queue (PartitionBatches made it "done"), settles with `result`, unless it
+   * settled already (`settled`). Java's ProducerBatch.done keeps its first final state too (it ignores a later one, or
+   * throws after a success: here a throw in an answer's callback would leave the rest of the answer unsettled).
+   */
   finish(b: Batch, result: number | Error): void {
-    if (b.state === "done") return;
-    b.state = "done";
+    if (b.settled) return;
+    b.settled = true;
     this.retryRun.batchSettled(b);
     b.settle(result);
   }
@@ -315,7 +320,7 @@ export class BatchSettlement {
     return withExpiry(failure, b, now - (b.deadline - this.s.deliveryTimeoutMs));
   }
 
-  /** Batches not on the wire whose delivery timeout passed fail. */
+  /** Batches not on the wire whose delivery timeout passed fail; the pipeline wakes at the next such timeout. */
   expire(partitions: Iterable<PartitionBatches>, now: number): void {
     const why = this.lastError ? ` (${this.lastError})` : "";
     let earliest = Number.POSITIVE_INFINITY;

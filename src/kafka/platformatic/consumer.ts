@@ -37,9 +37,9 @@
  * Each step is logged as Java's consumer logs it (consumer-log.ts).
  *
  * Before joining: it waits until listed topics exist with their partitions (the group leader assigns
- * from the metadata it holds at join time), not for their leaders, as Java's (a partition whose broker
- * is down is fetched once it has one; the kafkajs adapter waits for them), and, like the kafkajs
- * adapter, given its `predecessors`, removes its dead predecessors from the group (members this
+ * from the metadata it holds at join time), not for their leaders, as Java's and the kafkajs adapter
+ * (a partition whose broker is down is fetched once it has one), and, like the kafkajs adapter, given
+ * its `predecessors`, removes its dead predecessors from the group (members this
  * gateway's earlier consumers were given, left by a kill -9), unless the member is static. A
  * `topics.regex` subscription is matched against the cluster's topics at start; the matched topics
  * and their partition counts are asked again every `metadata.max.age.ms` (as Java's consumer does at

@@ -15,11 +15,25 @@
  * broker lost this producer's state mid-stream (the oldest pending batch comes back OUT_OF_ORDER_SEQUENCE_NUMBER or
  * UNKNOWN_PRODUCER_ID), the partition starts again as Java's idempotent producer does (`restartSequences`): a new
  * epoch, sequences from 0 for the pending batches in their order, and the one-batch guard armed again until written.
+ *
+ * A batch is in the queue from `append` (a piece of a split batch: `replace`) until it is "done". Its state is written
+ * here only, by `move`, which keeps the bytes not on the wire (`queuedBytes`) with it: the count follows from each
+ * batch's old state and new one, so no transition can make it drift.
  */
 
 import { type Placed, SequenceWindow } from "./sequence-window.ts";
 
+/**
+ * Where a batch stands: in the queue never sent ("queued"), on the wire ("inflight"), waiting to go again ("waiting": a
+ * retry, or a piece of a split batch); "done": not in the queue (built so, until `append` or `replace` puts it there;
+ * out of it for good once it leaves: settled by the caller, or by its pieces). In the queue <=> not "done".
+ */
 export type BatchState = "queued" | "inflight" | "waiting" | "done";
+
+/** The states whose batches count in `queuedBytes`: in the queue, not on the wire. */
+function offWire(state: BatchState): boolean {
+  return state === "queued" || state === "waiting";
+}
 
 /**
  * How a batch settles: its base offset (-1 for acks=0), each record's offset (a batch that was
@@ -50,7 +64,8 @@ export interface Batch extends Placed {
   readonly settle: (outcome: BatchOutcome) => void;
   /** How it splits on MESSAGE_TOO_LARGE (absent: it cannot, as a batch of one record). */
   readonly split?: SplitRecords;
-  state: BatchState;
+  /** Written by PartitionBatches only (`move`); a batch is built "done" (not in a queue yet). */
+  readonly state: BatchState;
   sequence: number;
   /** The partition's generation when last sent: batches sent before a failure hold a retry back. */
   generation: number;
@@ -60,6 +75,11 @@ export interface Batch extends Placed {
   uncertain: boolean;
   /** On the wire when an earlier batch was refused (keepOrderAfterRefusal): not written, it fails with this. */
   notSentAfter?: Error;
+  /**
+   * Its outcome was given (BatchSettlement.finish), or left to its pieces (split): it is never given again, which would
+   * count the batch out of the pipeline's pending ones twice (Java's ProducerBatch.finalState: set once).
+   */
+  settled: boolean;
 }
 
 /** Kafka's limit of batches in flight per partition for an idempotent producer. */
@@ -108,10 +128,12 @@ export class PartitionBatches {
   /** Batches not yet settled, in append (= sequence) order. */
   readonly queue: Batch[] = [];
   /**
-   * Bytes of the batches of `queue` not on the wire (queued, or waiting for a retry), kept as batches come and go: the
+   * Bytes of the batches of `queue` not on the wire (queued, or waiting for a retry), kept by `move`: the
    * adaptive partitioner reads it at every stick move, for every partition (walking the queue cost that much each).
    */
   private notOnWire = 0;
+  /** Records of those batches, kept with `notOnWire` (with batch.size 0 the partitioner counts records, as Java's). */
+  private recordsNotOnWire = 0;
   private nextSequence = 0;
   /** New sequences stay within the broker's duplicate window of the oldest batch not settled. */
   private readonly window = new SequenceWindow(MAX_IN_FLIGHT_PER_PARTITION);
@@ -137,16 +159,31 @@ export class PartitionBatches {
     return this.notOnWire;
   }
 
-  /** `b` joins the queue (last). */
+  /** Records of the batches not on the wire (`recordsNotOnWire`). */
+  get queuedRecords(): number {
+    return this.recordsNotOnWire;
+  }
+
+  /** `b`, new, joins the queue (last). */
   append(b: Batch): void {
     this.queue.push(b);
-    this.notOnWire += b.records.length;
+    this.move(b, "queued");
   }
 
   /** Every batch leaves the queue (the pipeline closes). */
   takeAll(): Batch[] {
-    this.notOnWire = 0;
-    return this.queue.splice(0);
+    const all = this.queue.splice(0);
+    for (const b of all) this.move(b, "done");
+    return all;
+  }
+
+  /**
+   * The next batch to go (the first not on the wire) waits out its retry's backoff at `now`: as Java's
+   * RecordAccumulator.ready, the partition is not ready (what `sendable` tells `wake` of).
+   */
+  backingOff(now: number): boolean {
+    const next = this.queue.find((b) => b.state !== "inflight");
+    return next?.state === "waiting" && next.retryAt > now;
   }
 
   /** The next batch that may go now; `wake` learns when a waiting one may (its backoff). */
@@ -185,8 +222,7 @@ export class PartitionBatches {
       this.nextSequence = (this.nextSequence + b.count) % SEQUENCE_LIMIT;
       stamp(b.sequence);
     }
-    if (b.state !== "inflight") this.notOnWire -= b.records.length;
-    b.state = "inflight";
+    this.move(b, "inflight");
     b.generation = this.generation;
     b.attempts++;
   }
@@ -230,8 +266,7 @@ export class PartitionBatches {
     if (b.generation === this.generation) this.generation++;
     // Restarted while on the wire: stamped again when sent, in a copy (restartSequences says why).
     if (this.idempotent && b.sequence < 0) b.records = Buffer.from(b.records);
-    if (b.state === "inflight") this.notOnWire += b.records.length;
-    b.state = "waiting";
+    this.move(b, "waiting");
     b.retryAt = retryAt;
   }
 
@@ -280,7 +315,7 @@ export class PartitionBatches {
     const at = this.queue.indexOf(b);
     if (at < 0) return;
     this.queue.splice(at, 1);
-    if (b.state !== "inflight") this.notOnWire -= b.records.length;
+    this.move(b, "done");
   }
 
   /**
@@ -291,20 +326,18 @@ export class PartitionBatches {
     if (big.generation === this.generation) this.generation++;
     let sequence = big.sequence;
     if (this.idempotent && sequence >= 0) this.window.split(big, pieces);
-    let bytes = 0;
     for (const piece of pieces) {
       if (this.idempotent && sequence >= 0) {
         piece.sequence = sequence;
         sequence = (sequence + piece.count) % SEQUENCE_LIMIT;
         stamp(piece);
       }
-      piece.state = "waiting";
       piece.retryAt = 0;
-      bytes += piece.records.length;
     }
+    // Once every piece is stamped (a stamp that throws leaves `big` in the queue, failed by the caller).
     this.queue.splice(this.queue.indexOf(big), 1, ...pieces);
-    this.notOnWire += bytes;
-    if (big.state !== "inflight") this.notOnWire -= big.records.length;
+    for (const piece of pieces) this.move(piece, "waiting");
+    this.move(big, "done");
   }
 
   /**
@@ -322,17 +355,21 @@ export class PartitionBatches {
     const onWire: Batch[] = [];
     for (const later of this.queue.slice(at + 1)) (later.state === "inflight" ? onWire : failed).push(later);
     this.queue.splice(at, this.queue.length - at, ...onWire);
-    for (const f of failed) if (f.state !== "inflight") this.notOnWire -= f.records.length;
+    for (const f of failed) this.move(f, "done");
     return failed;
   }
 
   /**
-   * The earliest delivery timeout of the batches not settled (Infinity: none): the oldest's. Deadlines ascend in queue
-   * order (append order, a split's pieces in their batch's place with its deadline), and every pump asks each
-   * partition: a partition without a leader may queue thousands of batches behind the held one (coalfree).
+   * The earliest delivery timeout of the batches not on the wire (Infinity: none): the first's. Deadlines ascend in
+   * queue order (append order, a split's pieces in their batch's place with its deadline), and every pump asks each
+   * partition: a partition without a leader may queue thousands of batches behind the held one (coalfree); the walk
+   * passes only the few on the wire. Those are not waited for: as Java's Sender, their request ends them
+   * (request.timeout.ms; BatchSettlement.retry expires one past its deadline), and the pipeline, woken at a deadline
+   * already past, would run again at once until their answer came.
    */
   earliestDeadline(): number {
-    return this.queue[0]?.deadline ?? Number.POSITIVE_INFINITY;
+    for (const b of this.queue) if (b.state !== "inflight") return b.deadline;
+    return Number.POSITIVE_INFINITY;
   }
 
   /** The first batch not on the wire whose delivery timeout has passed (deadlines ascend: see earliestDeadline). */
@@ -342,5 +379,20 @@ export class PartitionBatches {
       if (b.state !== "inflight") return b;
     }
     return undefined;
+  }
+
+  /**
+   * The one place a batch's state changes, beside its joining or leaving the queue: `notOnWire` and
+   * `recordsNotOnWire` follow from the old state and the new.
+   */
+  private move(b: Batch, to: BatchState): void {
+    if (offWire(b.state) !== offWire(to)) {
+      const sign = offWire(to) ? 1 : -1;
+      this.notOnWire += sign * b.records.length;
+      this.recordsNotOnWire += sign * b.count;
+    }
+    // `state` is read-only to every other code: each write is counted here.
+    const moved: { state: BatchState } = b;
+    moved.state = to;
   }
 }
