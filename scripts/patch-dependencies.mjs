@@ -89,7 +89,14 @@
 // replica's broker is down; REPLICA_NOT_AVAILABLE: a follower is): the producer could not write to
 // the topic's other partitions either. As Java's Metadata, such an answer is used (that partition's
 // leader is -1), so keyless records go to the partitions with a leader
-// (src/kafka/platformatic/sticky-partitioner.ts); topic-level errors still fail the call.
+// (src/kafka/platformatic/sticky-partitioner.ts); topic-level errors still fail the call. Its consumer
+// forgot its group's coordinator on a network error, but not on one that also marks the metadata stale:
+// the connection pool's "the broker is not available in the current cluster metadata", which every
+// group request (heartbeat, commit, OffsetFetch) got once the coordinator's broker stopped and left the
+// metadata, so they went on asking that broker for as long as it was down (the commits failed, and a
+// sink task restarted meanwhile delivered its records again). Any network error forgets it now, as
+// Java's ConsumerCoordinator marks the coordinator unknown on a disconnection, so the next request
+// finds the new one.
 // Each patch is an exact text replacement: already applied → skipped; applied in an earlier form of
 // this script (`was`) → replaced by the current one; original text not found (a different kafkajs)
 // → the install fails loudly instead of silently running unpatched.
@@ -595,6 +602,17 @@ export function readRecordsBatches(reader) {`,
     // no retry cures, which failed the sink task for good
     to: `                    refreshMetadata = true; // edge-gateway patch: retriable, after fresh metadata
                     retryCallback(new NetworkError(\`Cannot find broker with node id \${node}\`, { canRetry: true, hasStaleMetadata: true }));`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",
+    from: `            this.clearMetadata();
+        }
+        else if (findErrorBy(error, 'code', 'PLT_KFK_NETWORK') ||`,
+    to: `            this.clearMetadata();
+        }
+        // edge-gateway patch: a network error with stale metadata (the coordinator's broker gone from it) forgets the
+        // coordinator too, as Java's markCoordinatorUnknown on a disconnection
+        if (findErrorBy(error, 'code', 'PLT_KFK_NETWORK') ||`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/diagnostic.js",

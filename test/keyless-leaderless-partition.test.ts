@@ -8,7 +8,8 @@
  * producer ask for metadata at once, as Java's NetworkClient on any disconnection, and every single-record request
  * is then answered 200 with partition 0 or 1, the sink task stays RUNNING and delivers
  * them; the sink task restarted while the broker is down joins and delivers partitions 0 and 1 (the cluster keeps
- * __consumer_offsets on every node, so the group's coordinator outlives the stop); once the broker is back,
+ * __consumer_offsets on every node, so the group's coordinator, the stopped broker, moves: the consumer's commits
+ * find the new one, and the restarted task delivers nothing again); once the broker is back,
  * partition 2 gets records again within the retry backoff (not metadata.max.age.ms)
  * and the sink delivers those too, each once; every record is in Kafka once.
  * Before: the stick stayed on partition 2 after the stop until a send there failed, and its records waited (500 after
@@ -25,7 +26,7 @@ import { fileLines } from "./support/broker-kill.ts";
 import { createIngestConnector, type Gateway, startIngestGateway, taskState } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { outageIngestWorker, readOwnTopic } from "./support/own-broker.ts";
-import { type OwnCluster, startOwnCluster } from "./support/own-cluster.ts";
+import { groupCoordinatedBy, type OwnCluster, startOwnCluster } from "./support/own-cluster.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -75,18 +76,24 @@ const METADATA_MAX_AGE = {
 };
 
 /**
- * A gateway on the cluster (`worker` its extra keys) whose FileStreamSink reads `topic`, with a record on every
- * partition delivered (its consumer fetches from every broker), and an HttpIngest connector writing keyless records to
- * it (`post`; what it posted in `posted`, the first records too).
+ * A gateway on the cluster (`worker` its extra keys) whose FileStreamSink (`sink` its extra keys) reads `topic`, with
+ * a record on every partition delivered (its consumer fetches from every broker), and an HttpIngest connector writing
+ * keyless records to it (`post`; what it posted in `posted`, the first records too).
  */
-async function startPipeline(dir: TempDir, cluster: OwnCluster, topic: string, worker: Record<string, string>) {
+async function startPipeline(
+  dir: TempDir,
+  cluster: OwnCluster,
+  topic: string,
+  worker: Record<string, string>,
+  sink: Record<string, string> = {},
+) {
   const started = await startIngestGateway(dir, {
     ...outageIngestWorker(cluster, dir.file("data")),
     ...METADATA_MAX_AGE,
     ...worker,
   });
   try {
-    return { ...(await connectorsOf(started, dir, cluster, topic)), gw: started.gw };
+    return { ...(await connectorsOf(started, dir, cluster, topic, sink)), gw: started.gw };
   } catch (error) {
     await started.gw[Symbol.asyncDispose]();
     throw error;
@@ -99,6 +106,7 @@ async function connectorsOf(
   dir: TempDir,
   cluster: OwnCluster,
   topic: string,
+  sinkConfig: Record<string, string>,
 ) {
   const { gw } = started;
   const output = dir.file("sink.txt");
@@ -110,6 +118,7 @@ async function connectorsOf(
       file: output,
       "key.converter": "org.apache.kafka.connect.storage.StringConverter",
       "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+      ...sinkConfig,
     },
   });
   expect(sink.status).toBe(201);
@@ -188,12 +197,20 @@ test("keyless records go only to partitions with a leader while a broker is down
   await using dir = await tempDir("keyless-leaderless-");
   await using cluster = await startOwnCluster(dir.file("kafka"));
   const topic = await createSpreadTopic(cluster, "leaderless");
-  const pipeline = await startPipeline(dir, cluster, topic, {
-    // A record here counts about 30 bytes: the stick moves every few records, so 300 records see ~50 moves.
-    "producer.batch.size": "100",
-    // A record put on the leaderless partition expires in seconds, not 2 minutes (the task then sends it again).
-    "producer.delivery.timeout.ms": "5000",
-  });
+  const pipeline = await startPipeline(
+    dir,
+    cluster,
+    topic,
+    {
+      // A record here counts about 30 bytes: the stick moves every few records, so 300 records see ~50 moves.
+      "producer.batch.size": "100",
+      // A record put on the leaderless partition expires in seconds, not 2 minutes (the task then sends it again).
+      "producer.delivery.timeout.ms": "5000",
+    },
+    // The sink's group coordinated by node 3, which stops: its consumer's commits must find the group's new
+    // coordinator, or the records delivered during the stop are delivered again after the task's restart.
+    { "consumer.override.group.id": await groupCoordinatedBy(cluster, 3, "connect-sink-") },
+  );
   await using gw = pipeline.gw;
   const { output, posted, post, delivered } = pipeline;
   // The producer's stick on partition 2, its connection to that broker idle, when the broker stops: posted until a

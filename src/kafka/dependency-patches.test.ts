@@ -236,6 +236,48 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     expect(text).not.toContain("retryCallback(new UserError(`Cannot find broker with node id ${node}`));");
   });
 
+  test("a group request whose coordinator left the metadata forgets it and finds the new one (Java's markCoordinatorUnknown)", async () => {
+    // The library's consumer driven through its own request path, its network faked: the coordinator's broker (3)
+    // gone from the metadata, as once it stopped, answers the connection pool's stale-metadata network error.
+    const { Consumer, NetworkError } = await import("@platformatic/kafka");
+    const base = await import(installed("@platformatic", "kafka", "dist", "clients", "base", "base.js"));
+    const consumer = new Consumer({ clientId: "c", groupId: "g", bootstrapBrokers: ["127.0.0.1:1"], retryDelay: 1 });
+    let coordinator = 3;
+    const brokers = new Map([1, 3].map((id) => [id, { host: `broker-${id}`, port: 9092 }]));
+    const offsetFetchedFrom: string[] = [];
+    const apis: Record<string, (...args: never[]) => void> = {
+      FindCoordinator: (_c: unknown, _t: unknown, keys: string[], cb: (e: null, r: unknown) => void) =>
+        cb(null, { coordinators: [{ key: keys[0], nodeId: coordinator }] }),
+      OffsetFetch: (c: string, groups: { groupId: string }[], _s: unknown, cb: (e: null, r: unknown) => void) => {
+        offsetFetchedFrom.push(c);
+        cb(null, { groups: [{ groupId: groups[0]!.groupId, topics: [] }] });
+      },
+    };
+    Object.assign(consumer, {
+      [base.kGetBootstrapConnection]: (cb: (e: null, c: string) => void) => cb(null, "bootstrap"),
+      [base.kGetApi]: (name: string, cb: (e: null, api: unknown) => void) =>
+        cb(null, Object.assign(apis[name]!, { version: 8 })),
+      [base.kMetadata]: (_o: unknown, cb: (e: null, m: unknown) => void) => cb(null, { brokers, topics: new Map() }),
+      [base.kGetConnection]: (broker: { host: string } | undefined, cb: (e: Error | null, c?: string) => void) =>
+        broker
+          ? cb(null, broker.host)
+          : cb(new NetworkError("the broker is not available", { canRetry: true, hasStaleMetadata: true })),
+    });
+    try {
+      const topics = [{ topic: "t", partitions: [0] }];
+      await consumer.listCommittedOffsets({ topics });
+      expect(consumer.coordinatorId).toBe(3);
+      // Broker 3 stops: gone from the metadata, its partitions of __consumer_offsets led by broker 1.
+      brokers.delete(3);
+      coordinator = 1;
+      await consumer.listCommittedOffsets({ topics });
+      expect(consumer.coordinatorId).toBe(1);
+      expect(offsetFetchedFrom).toEqual(["broker-3", "broker-1"]);
+    } finally {
+      await consumer.close();
+    }
+  });
+
   test("option validators compile on first use, and still validate and report errors", async () => {
     const { ajv } = await import(installed("@platformatic", "kafka", "dist", "utils.js"));
     // strict mode refuses an unknown keyword when compiling: lazily, that is at the first call.

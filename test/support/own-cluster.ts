@@ -75,3 +75,32 @@ export async function startOwnCluster(stateDir: string, size = 3): Promise<OwnCl
     throw error;
   }
 }
+
+/** Java's String.hashCode of `s` (UTF-16 code units, 32-bit wrap-around). */
+function javaHashCode(s: string): number {
+  let hash = 0;
+  for (let i = 0; i < s.length; i++) hash = (Math.imul(hash, 31) + s.charCodeAt(i)) | 0;
+  return hash;
+}
+
+/**
+ * A consumer group id, `prefix` followed by a number, whose coordinator is node `nodeId`: the broker leading its
+ * __consumer_offsets partition (Java's GroupCoordinator: Utils.abs(groupId.hashCode()) % the topic's partitions).
+ * A group lookup creates that topic first, as a consumer's first FindCoordinator does.
+ */
+export async function groupCoordinatedBy(cluster: OwnCluster, nodeId: number, prefix: string): Promise<string> {
+  const admin = cluster.client().admin();
+  await admin.connect();
+  try {
+    await admin.describeGroups([`${prefix}probe`]);
+    const [offsets] = (await admin.fetchTopicMetadata({ topics: ["__consumer_offsets"] })).topics;
+    const leaders = new Map(offsets!.partitions.map((p) => [p.partitionId, p.leader]));
+    for (let n = 0; n < 1000; n++) {
+      const groupId = `${prefix}${n}`;
+      if (leaders.get((javaHashCode(groupId) & 0x7fffffff) % leaders.size) === nodeId) return groupId;
+    }
+    throw new Error(`node ${nodeId} leads no __consumer_offsets partition`);
+  } finally {
+    await admin.disconnect();
+  }
+}
