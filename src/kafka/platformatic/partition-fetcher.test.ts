@@ -363,6 +363,51 @@ describe("PartitionFetcher, a partition without a committed offset and without a
   });
 });
 
+// review-consfix-b P2-1 (E1): a start-position look-up without an answer while the leader is still listed (a killed
+// or unreachable broker; the coordinator moving for OffsetFetch) stopped the consumer: its task restarted it and the
+// group rebalanced. Java's retries it after the backoff (resetPositionsIfNeeded).
+describe("PartitionFetcher, a start position look-up without an answer", () => {
+  test("a ListOffsets refused by a leader still listed keeps the consumer: asked again after a growing backoff", async () => {
+    let refusing = true;
+    const counts = { listOffsets: 0, fetches: 0 };
+    const consumer = Object.assign(
+      clusterOf([1], async () => {
+        counts.fetches++;
+        return held();
+      }),
+      {
+        listCommittedOffsets: async () => new Map(),
+        listOffsets: async () => {
+          counts.listOffsets++;
+          await new Promise((resolve) => setImmediate(resolve));
+          if (refusing) throw new NetworkError("Connection to 127.0.0.1:1 failed.", { canRetry: true });
+          return new Map([["t", [5n]]]);
+        },
+      },
+    );
+    const timers = manualTimers();
+    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 });
+    try {
+      fetcher.assign([{ topic: "t", partition: 0 }]);
+      for (let refused = 1; refused <= 3; refused++) {
+        await waitFor(() => failures.length > 0 || (counts.listOffsets === refused && timers.pending.length === 1), {
+          what: "the look-up's retry timer",
+        });
+        expect(failures).toEqual([]);
+        if (refused === 3) refusing = false;
+        timers.fire();
+      }
+      await waitFor(() => counts.fetches === 1, { what: "t-0 fetched from its start position" });
+    } finally {
+      fetcher.stop();
+      timers.restore();
+    }
+    expect(failures).toEqual([]);
+    expect(counts.listOffsets).toBe(4);
+    expect(doublingTo1000(timers.waits)).toEqual(Array(3).fill(true));
+  });
+});
+
 // review-consfix P3-2: a look-up answered after the consumer closed armed the retry timer and cleared the metadata of
 // the closed consumer.
 describe("PartitionFetcher stopped while a start position is looked up", () => {

@@ -273,7 +273,15 @@ export class PartitionFetcher {
             if (leaderless) this.retryLater(true);
             this.wake();
           },
-          (error) => this.stopWith(error),
+          // No answer (the leader or the group's coordinator killed or unreachable while still listed, the coordinator
+          // moving): looked up again after the growing backoff, as Java's resetPositionsIfNeeded and its committed
+          // offsets' refresh retry; only a failure no retry cures stops the consumer.
+          (error) => {
+            if (this.stopped) return;
+            if (!retriable(error)) return this.stopWith(error);
+            for (const s of unresolved) if (s.position === null && !s.gone) this.retryAfterBackoff(s);
+            this.retryLater(true);
+          },
         );
       let wanted = [...this.states.values()].filter(
         (s) =>

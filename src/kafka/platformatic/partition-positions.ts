@@ -96,7 +96,8 @@ export async function resolvePositions(
       });
     } catch (error) {
       // A leader stopped since the metadata was cached: the library asked it again before it failed; the partitions it
-      // now knows without a leader wait, the others are asked again.
+      // now knows without a leader wait, the others are asked again. Another failure a retry may cure (a leader still
+      // listed that does not answer) goes to the caller, which asks again after a backoff.
       if (retriable(error) && setAsideLeaderless(consumer.currentMetadata)) continue;
       // The library refuses the whole request for a partition its metadata lacks (explore13 F1,
       // emptyparts P2): that topic's metadata is refreshed once; the partitions it still lacks are
