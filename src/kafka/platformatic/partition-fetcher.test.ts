@@ -89,6 +89,13 @@ function fetcherOf(
   return { fetcher, failures, logged };
 }
 
+/** Assigns t-0 and t-1 to `fetcher`, both fetched from offset 0. */
+function assignBothFromStart(fetcher: PartitionFetcher): void {
+  const partitions = [0, 1].map((partition) => ({ topic: "t", partition }));
+  for (const tp of partitions) fetcher.seek(tp, 0);
+  fetcher.assign(partitions);
+}
+
 /** Stands in for setTimeout until `restore`: records each delay asked for; `fire` runs the oldest callback pending. */
 function manualTimers() {
   const waits: number[] = [];
@@ -173,13 +180,7 @@ describe("PartitionFetcher, a broker that stops while it is fetched from", () =>
     });
     const { fetcher, failures } = fetcherOf(consumer);
     try {
-      const [t0, t1] = [
-        { topic: "t", partition: 0 },
-        { topic: "t", partition: 1 },
-      ];
-      fetcher.seek(t0, 0);
-      fetcher.seek(t1, 0);
-      fetcher.assign([t0, t1]);
+      assignBothFromStart(fetcher);
       await waitFor(() => fetches[1] === 1 && fetches[2] === 4, { what: "t-1 fetched on after t-0's fetch failed" });
       expect(failures).toEqual([]);
       leaders[0] = 1; // its leader back
@@ -204,12 +205,7 @@ describe("PartitionFetcher, a broker that stops while it is fetched from", () =>
     });
     const { fetcher, failures } = fetcherOf(consumer);
     try {
-      fetcher.seek({ topic: "t", partition: 0 }, 0);
-      fetcher.seek({ topic: "t", partition: 1 }, 0);
-      fetcher.assign([
-        { topic: "t", partition: 0 },
-        { topic: "t", partition: 1 },
-      ]);
+      assignBothFromStart(fetcher);
       await waitFor(() => failures.length > 0 || (fetches.get(2) === 1 && fetches.get(3) === 1), {
         what: "t-0 and t-1 fetched from 2 and 3",
       });
@@ -237,12 +233,7 @@ describe("PartitionFetcher, a broker that stops while it is fetched from", () =>
     const timers = manualTimers();
     const { fetcher, failures, logged } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 });
     try {
-      fetcher.seek({ topic: "t", partition: 0 }, 0);
-      fetcher.seek({ topic: "t", partition: 1 }, 0);
-      fetcher.assign([
-        { topic: "t", partition: 0 },
-        { topic: "t", partition: 1 },
-      ]);
+      assignBothFromStart(fetcher);
       for (let refused = 1; refused <= 6; refused++) {
         await waitFor(() => fetches[1] >= refused && timers.pending.length === 1, { what: "broker 1's retry timer" });
         // Broker 2 is fetched from meanwhile, again and again; broker 1 is not asked until the timer fires.
