@@ -258,6 +258,44 @@ describe("PartitionFetcher, a broker that stops while it is fetched from", () =>
   });
 });
 
+// review-consfix-b P3-1: a partition that waited for an answer and was then paused for good (or found gone) was kept
+// among those waiting, so the waits never started again from retry.backoff.ms while the others were fetched.
+describe("PartitionFetcher, a partition paused while it waits for an answer", () => {
+  test("no longer keeps the waits growing: the next wait starts from retry.backoff.ms", async () => {
+    const leaders = [1, 2];
+    const fetches = { 1: 0, 2: 0 };
+    const consumer = clusterOf(leaders, async (node) => {
+      fetches[node as 1 | 2]++;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (node === 1) throw new NetworkError("Connection to 127.0.0.1:1 failed.", { canRetry: true });
+      return emptyAnswer(1);
+    });
+    const timers = manualTimers();
+    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 });
+    try {
+      assignBothFromStart(fetcher);
+      for (let refused = 1; refused <= 3; refused++) {
+        await waitFor(() => fetches[1] === refused && timers.pending.length === 1, { what: "broker 1's retry timer" });
+        if (refused === 3) fetcher.pause({ topic: "t", partition: 0 });
+        timers.fire();
+      }
+      // t-1 fetched on, answered; then its leader gone: the wait for it starts from retry.backoff.ms again.
+      const answered = fetches[2];
+      await waitFor(() => fetches[2] >= answered + 3, { what: "t-1 fetched after t-0's pause" });
+      leaders[1] = -1;
+      await waitFor(() => timers.pending.length === 1, { what: "the retry timer for t-1's leader" });
+    } finally {
+      fetcher.stop();
+      timers.restore();
+    }
+    expect(failures).toEqual([]);
+    expect(fetches[1]).toBe(3);
+    expect(timers.waits.length).toBe(4);
+    expect(doublingTo1000(timers.waits.slice(0, 3))).toEqual([true, true, true]);
+    expect(doublingTo1000(timers.waits.slice(3))).toEqual([true]);
+  });
+});
+
 describe("PartitionFetcher while a partition has no leader (retry.backoff.max.ms, KIP-580)", () => {
   test("the waits before asking its metadata again double from retry.backoff.ms up to retry.backoff.max.ms, ±20 % jitter, as Java's", async () => {
     const { consumer, calls } = leaderlessOf({ t: 1 });

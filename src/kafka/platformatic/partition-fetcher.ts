@@ -216,9 +216,15 @@ export class PartitionFetcher {
   private readonly awaitingRetry = new Set<PartitionState>();
   /**
    * Partitions whose last try waited for the retry timer (no leader, a fetch without an answer) until one of them
-   * succeeds (a start position found, a fetch answered): while any is, the waits keep growing.
+   * succeeds (a start position found, a fetch answered): while any that may still be tried is, the waits keep growing.
    */
   private readonly retrying = new Set<PartitionState>();
+
+  /** Whether a partition still tried (not paused, not gone: those may never be answered) waits for the retry timer. */
+  private retryingFetchable(): boolean {
+    for (const s of this.retrying) if (!s.paused && !s.gone) return true;
+    return false;
+  }
   /** Waits in a row for a partition's leader or an answer: they grow, as Java's metadata backoff (KIP-580). */
   private retryWaits = 0;
 
@@ -327,7 +333,7 @@ export class PartitionFetcher {
       // No leader yet (a new topic, an election): metadata is asked again after a backoff, growing while any partition
       // waits (for a leader, its start position's included, or an answer); from retry.backoff.ms again once none does.
       if (groupByLeader(wanted, md, this.nodesFetching, this.states, byNode)) this.retryLater(true);
-      else if (this.retrying.size === 0) this.retryWaits = 0;
+      else if (!this.retryingFetchable()) this.retryWaits = 0;
       for (let [node, list] of byNode) {
         // Partitions held back in an answer go first, on their own (fetch-round.ts: no starvation).
         if (list.some((s) => s.heldBack)) list = list.filter((s) => s.heldBack);
