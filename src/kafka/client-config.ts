@@ -68,7 +68,10 @@ export interface ConsumerSettings {
   groupInstanceId: string | null;
   /** How often a subscription looks for new matching topics and added partitions (`metadata.max.age.ms`). */
   metadataMaxAgeMs: number;
-  /** retry.backoff.max.ms: the longest wait between metadata looks while an assigned partition has no leader. */
+  /**
+   * retry.backoff.max.ms: the longest wait before an assigned partition is asked again while it has no leader or its
+   * fetches or start-position look-ups get no answer.
+   */
   retryBackoffMaxMs: number;
 }
 

@@ -68,7 +68,7 @@ export const DECLARED: readonly Declared[] = [
     keys: "retry.backoff.max.ms",
     types: ["consumer"],
     effect: "honoured",
-    note: "while an assigned partition has no leader, the waits between metadata requests for it start at retry.backoff.ms and double up to it, with ±20 % jitter, as Java's (KIP-580); other retries wait retry.backoff.ms",
+    note: "while an assigned partition has no leader, or its fetches or start-position look-ups get no answer (a broker stopped or unreachable, a coordinator moving), the waits before it is asked again (with fresh metadata) start at retry.backoff.ms and double up to it, with ±20 % jitter, as Java's (KIP-580); other retries wait retry.backoff.ms",
     kafkajs: KAFKAJS_LEADERLESS_BACKOFF,
   },
   {
