@@ -18,7 +18,8 @@
  * no record of the topic was written at all; and with that fixed, the sink's Fetch retried after the stop found
  * leader -1 and failed the task for good ("Cannot find broker with node id -1", scripts/patch-dependencies.mjs);
  * a consumer started while the broker was down waited for every partition to have a leader, then failed.
- * Then kafka.client=kafkajs through another stop of the same broker, on the same cluster (kafkajsThroughOutage).
+ * Then a sink on a replicated topic through a stop and start of another broker (sinkThroughRollingRestart), and
+ * kafka.client=kafkajs through another stop of the same broker, on the same cluster (kafkajsThroughOutage).
  */
 import { expect, test } from "bun:test";
 import { Kafka, logLevel } from "kafkajs";
@@ -270,6 +271,7 @@ test("keyless records go only to partitions with a leader while a broker is down
 
   await restartSinkThenNode3(gw, cluster, post, () => delivered().size === posted.length);
   expect(fileLines(output)).toHaveLength(posted.length); // each once: none delivered again after the restart
+  await sinkThroughRollingRestart(gw, dir, cluster);
   expect(await gw.stop()).toBe(0);
 
   // Nothing went to partition 2 while it had no leader; every record is there once.
@@ -279,6 +281,68 @@ test("keyless records go only to partitions with a leader while a broker is down
 
   await kafkajsThroughOutage(cluster);
 }, 240_000);
+
+/**
+ * A rolling restart's step on a replicated topic (3 partitions, replication factor 3): node 2 stopped and started
+ * again while a sink reads the topic, its group coordinated by node 2. The partitions node 2 led get new leaders and
+ * the group a new coordinator; the sink's consumer stays in its group throughout (no join after its first, as Java's:
+ * the fetches and group requests without an answer are asked again of the new leaders and coordinator) and delivers
+ * every record once. Before, the fetch that got no answer failed the consumer: its task restarted it, the group
+ * rebalanced and records were delivered again.
+ */
+async function sinkThroughRollingRestart(gw: Gateway, dir: TempDir, cluster: OwnCluster): Promise<void> {
+  const topic = uniqueTopic("leaderless-rf3");
+  const admin = cluster.client().admin();
+  await admin.connect();
+  try {
+    await createTopicsOn(admin, [{ topic, numPartitions: 3, replicationFactor: 3 }]);
+  } finally {
+    await admin.disconnect();
+  }
+  const groupId = await groupCoordinatedBy(cluster, 2, "connect-sink-rf3-");
+  const output = dir.file("sink-rf3.txt");
+  const created = await gw.rest.post("/connectors", {
+    name: "sink-rf3",
+    config: {
+      "connector.class": "FileStreamSink",
+      topics: topic,
+      file: output,
+      "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+      "consumer.override.group.id": groupId,
+    },
+  });
+  expect(created.status).toBe(201);
+  const joins = () => gw.output().split(`groupId=${groupId}] Successfully joined group`).length - 1;
+  // Idempotent: a send retried while leadership moves writes its records once.
+  const producer = cluster.client().producer({ idempotent: true });
+  await producer.connect();
+  let sent = 0;
+  const sendAndDeliver = async (phase: string) => {
+    const values = Array.from({ length: 30 }, (_, n) => `${phase}/${n}`);
+    await producer.send({ topic, messages: values.map((value) => ({ value })) });
+    sent += values.length;
+    await waitFor(async () => (await taskState(gw, "sink-rf3")) !== "RUNNING" || fileLines(output).length >= sent, {
+      timeoutMs: 60_000,
+      what: `the ${phase} records delivered`,
+    });
+    expect(await taskState(gw, "sink-rf3")).toBe("RUNNING");
+  };
+  try {
+    await sendAndDeliver("before");
+    expect(joins()).toBe(1);
+    await cluster.nodes[1]!.stop();
+    await sendAndDeliver("down");
+    await cluster.nodes[1]!.restart();
+    await sendAndDeliver("after");
+  } finally {
+    await producer.disconnect();
+  }
+  expect(joins()).toBe(1);
+  // Every record in Kafka delivered once.
+  const records = await readOwnTopic(cluster, topic);
+  expect(records).toHaveLength(sent);
+  expect(fileLines(output).sort()).toEqual(records.map((r) => r.value).sort());
+}
 
 /**
  * kafka.client=kafkajs through another stop of node 3. kafkajs' Metadata answer failed whole on partition 2's
