@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { BatchSettlement } from "./batch-settlement.ts";
 import { type Batch, type BatchOutcome, PartitionBatches } from "./partition-batches.ts";
-import { batch, settings, splitter } from "./produce-pipeline-test-support.ts";
+import { batch, settings, splitter, testBatch } from "./produce-pipeline-test-support.ts";
 
 /** A batch of two records of t-0 on the wire, the outcomes it settles with, and the settlement that settles it. */
 function onTheWire() {
@@ -13,22 +13,13 @@ function onTheWire() {
   );
   const part = new PartitionBatches("t", 0, true);
   const outcomes: BatchOutcome[] = [];
-  const b: Batch = {
-    part,
+  const b = testBatch(part, {
     records: batch(0, 1),
     count: 2,
     deadline: 1_000,
     settle: (outcome) => outcomes.push(outcome),
     split: splitter([0, 1]),
-    state: "done",
-    sequence: -1,
-    place: -1,
-    generation: 0,
-    retryAt: 0,
-    attempts: 0,
-    uncertain: false,
-    settled: false,
-  };
+  });
   part.append(b);
   part.sent(b, () => {});
   return { settlement, b, outcomes };

@@ -1,35 +1,18 @@
 import { describe, expect, test } from "bun:test";
 import { prng } from "../../../test/support/prng.ts";
 import { type Batch, PartitionBatches } from "./partition-batches.ts";
+import { testBatch } from "./produce-pipeline-test-support.ts";
 import type { SequenceWindow } from "./sequence-window.ts";
 
 function add(part: PartitionBatches, deadline = Number.POSITIVE_INFINITY): Batch {
-  const b = batch(part, deadline);
+  const b = testBatch(part, { deadline });
   part.append(b);
   return b;
 }
 
-function batch(part: PartitionBatches, deadline: number): Batch {
-  return {
-    part,
-    records: Buffer.alloc(61),
-    count: 1,
-    deadline,
-    settle: () => {},
-    state: "done",
-    sequence: -1,
-    place: -1,
-    generation: 0,
-    retryAt: 0,
-    attempts: 0,
-    uncertain: false,
-    settled: false,
-  };
-}
-
 /** A piece of `big` as batch-split.ts makes it (`replace` sets its state and sequence). */
 function piece(big: Batch): Batch {
-  return { ...batch(big.part, big.deadline), generation: big.generation };
+  return { ...testBatch(big.part, { deadline: big.deadline }), generation: big.generation };
 }
 
 /** `b` with each read of its fields told to `read` (its state still written by the code under test). */

@@ -5,7 +5,7 @@
  */
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { cutRuns } from "./batch-split.ts";
-import type { SplitRecords } from "./partition-batches.ts";
+import type { Batch, PartitionBatches, SplitRecords } from "./partition-batches.ts";
 import { type PipelineSettings, ProducePipeline } from "./produce-pipeline.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
 import { stampRecordBatch } from "./record-batch.ts";
@@ -21,6 +21,32 @@ export function batch(...labels: number[]): Buffer {
 const labelOf = (b: Buffer) => b.readInt32BE(61);
 const countOf = (b: Buffer) => b.readInt32BE(57);
 const labelsOf = (b: Buffer) => Array.from({ length: countOf(b) }, (_, i) => b.readInt32BE(61 + 4 * i));
+
+/**
+ * A batch of `part` as ProducePipeline builds one, not in a queue yet ("done": `append` puts it there), one record of
+ * 61 bytes that never times out unless `fields` say otherwise.
+ */
+export function testBatch(
+  part: PartitionBatches,
+  fields: Partial<Pick<Batch, "records" | "count" | "deadline" | "settle" | "split">> = {},
+): Batch {
+  return {
+    part,
+    records: Buffer.alloc(61),
+    count: 1,
+    deadline: Number.POSITIVE_INFINITY,
+    settle: () => {},
+    state: "done",
+    sequence: -1,
+    place: -1,
+    generation: 0,
+    retryAt: 0,
+    attempts: 0,
+    uncertain: false,
+    settled: false,
+    ...fields,
+  };
+}
 
 /** How the fake batches of `labels` split (as batchSplitter: about 100 bytes a record). */
 export function splitter(labels: readonly number[]): SplitRecords {

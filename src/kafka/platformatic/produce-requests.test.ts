@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { PartitionBatches } from "./partition-batches.ts";
 import { frameProduceRequest } from "./produce-frame.ts";
+import { testBatch } from "./produce-pipeline-test-support.ts";
 import {
   nextRequest,
   PARTITION_OVERHEAD_BYTES,
@@ -11,21 +12,7 @@ import {
 
 function queued(topic: string, partition: number, bytes: number): PartitionBatches {
   const part = new PartitionBatches(topic, partition, false);
-  part.queue.push({
-    part,
-    records: Buffer.alloc(bytes),
-    count: 1,
-    deadline: Number.POSITIVE_INFINITY,
-    settle: () => {},
-    state: "queued",
-    sequence: -1,
-    place: -1,
-    generation: 0,
-    retryAt: 0,
-    attempts: 0,
-    uncertain: false,
-    settled: false,
-  });
+  part.append(testBatch(part, { records: Buffer.alloc(bytes) }));
   return part;
 }
 
