@@ -96,6 +96,15 @@ export function retriable(error: unknown): boolean {
   );
 }
 
+/**
+ * A group coordinator's call that failed because the coordinator was not reached (refused, cut, timed out) or
+ * not ready (COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR) when the library gave up:
+ * what Java's admin client retries, finding the coordinator again, until default.api.timeout.ms.
+ */
+export function coordinatorUnavailable(error: unknown): boolean {
+  return retriable(error) && (notReached(givenUpOn(error)) || coordinatorNotReady(error) !== undefined);
+}
+
 /** Kafka not reached: a network error (refused, cut) anywhere in the error, or a request that timed out. */
 export function notReached(error: unknown): boolean {
   return (

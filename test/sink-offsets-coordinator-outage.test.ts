@@ -1,0 +1,48 @@
+/**
+ * A STOPPED sink connector's offsets read and altered over REST while its group's coordinator is
+ * not reached for a moment (the test's own broker stopped, then started again on the same port),
+ * on the default Kafka client. Connect's Worker asks its admin client, which retries a coordinator
+ * not reached or not ready (finding it again, with backoff) until default.api.timeout.ms, so GET and
+ * PATCH …/offsets answer 200 once the coordinator is back. Before (explore26 F2) the client's 4 quick
+ * tries ran out first: `500 Failed to retrieve consumer group offsets for sink connector X` after
+ * 1.6 s when one broker of three was killed, while the kafkajs gateway answered 200.
+ */
+import { expect, test } from "bun:test";
+import { startGateway } from "./support/gateway.ts";
+import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
+import { startOwnBroker } from "./support/own-broker.ts";
+import { tempDir } from "./support/temp-dir.ts";
+
+test("GET and PATCH …/offsets of a sink connector answer 200 once its group coordinator is back", async () => {
+  await using dir = await tempDir("sink-offsets-outage-");
+  await using kafka = await startOwnBroker(dir.file("kafka"));
+  const name = uniqueTopic("sink-offsets-outage");
+  const admin = kafka.client().admin();
+  await admin.connect();
+  await createTopicsOn(admin, [{ topic: name, numPartitions: 1 }]);
+  await admin.disconnect();
+  await using gw = await startGateway({
+    dir: dir.path,
+    worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+  });
+  const created = await gw.rest.post("/connectors", {
+    name,
+    config: { "connector.class": "FileStreamSink", topics: name, file: dir.file("out.txt") },
+    initial_state: "STOPPED",
+  });
+  expect(created.status).toBe(201);
+  const offsets = (offset: number) => ({
+    offsets: [{ partition: { kafka_topic: name, kafka_partition: 0 }, offset: { kafka_offset: offset } }],
+  });
+  const altered = { message: "The offsets for this connector have been altered successfully" };
+  expect((await gw.rest.patch(`/connectors/${name}/offsets`, offsets(2))).body).toEqual(altered);
+
+  await kafka.stop();
+  // Asked while nothing listens on the broker's port: the broker takes seconds to start again.
+  const read = gw.rest.get(`/connectors/${name}/offsets`);
+  const alter = gw.rest.patch(`/connectors/${name}/offsets`, offsets(5));
+  await kafka.restart();
+  const [readAnswer, alterAnswer] = await Promise.all([read, alter]);
+  expect([readAnswer.status, alterAnswer.status, alterAnswer.body]).toEqual([200, 200, altered]);
+  expect((await gw.rest.get(`/connectors/${name}/offsets`)).body).toEqual(offsets(5));
+}, 180_000);
