@@ -1,9 +1,9 @@
 /**
- * A STOPPED sink connector's offsets read and altered over REST while its group's coordinator is
+ * A STOPPED sink connector's offsets read, altered and reset over REST while its group's coordinator is
  * not reached for a moment (the test's own broker stopped, then started again on the same port),
  * on the default Kafka client. Connect's Worker asks its admin client, which retries a coordinator
- * not reached or not ready (finding it again, with backoff) until default.api.timeout.ms, so GET and
- * PATCH …/offsets answer 200 once the coordinator is back. Before (explore26 F2) the client's 4 quick
+ * not reached or not ready (finding it again, with backoff) until default.api.timeout.ms, so GET,
+ * PATCH and DELETE …/offsets answer 200 once the coordinator is back. Before (explore26 F2) the client's 4 quick
  * tries ran out first: `500 Failed to retrieve consumer group offsets for sink connector X` after
  * 1.6 s when one broker of three was killed, while the kafkajs gateway answered 200.
  */
@@ -13,7 +13,7 @@ import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { startOwnBroker } from "./support/own-broker.ts";
 import { tempDir } from "./support/temp-dir.ts";
 
-test("GET and PATCH …/offsets of a sink connector answer 200 once its group coordinator is back", async () => {
+test("GET, PATCH and DELETE …/offsets of a sink connector answer 200 once its group coordinator is back", async () => {
   await using dir = await tempDir("sink-offsets-outage-");
   await using kafka = await startOwnBroker(dir.file("kafka"));
   const name = uniqueTopic("sink-offsets-outage");
@@ -45,4 +45,14 @@ test("GET and PATCH …/offsets of a sink connector answer 200 once its group co
   const [readAnswer, alterAnswer] = await Promise.all([read, alter]);
   expect([readAnswer.status, alterAnswer.status, alterAnswer.body]).toEqual([200, 200, altered]);
   expect((await gw.rest.get(`/connectors/${name}/offsets`)).body).toEqual(offsets(5));
+
+  await kafka.stop();
+  const reset = gw.rest.delete(`/connectors/${name}/offsets`);
+  await kafka.restart();
+  const resetAnswer = await reset;
+  expect([resetAnswer.status, resetAnswer.body]).toEqual([
+    200,
+    { message: "The offsets for this connector have been reset successfully" },
+  ]);
+  expect((await gw.rest.get(`/connectors/${name}/offsets`)).body).toEqual({ offsets: [] });
 }, 180_000);
