@@ -9,6 +9,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 # npm ci runs the package's postinstall, which patches dependencies the compiled binary needs.
 COPY scripts/patch-dependencies.mjs ./scripts/
+COPY scripts/patches ./scripts/patches/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json bunfig.toml ./
 COPY src ./src

@@ -37,6 +37,30 @@
 //      stop({ rejoin: true }) keeps the member id for the next run, which joins as that member, as
 //      Java's consumer rejoins (one rebalance); src/kafka/kafkajs/join-exit.ts leaves with that id when
 //      the member is closed before its rejoin completes.
+//  12. its Metadata answer failed whole when one partition of it carried an error (LEADER_NOT_AVAILABLE: its only
+//      replica's broker is down; REPLICA_NOT_AVAILABLE: a follower is), so a producer wrote nothing to the topic and a
+//      consumer of it could not start; as Java's Metadata, such an answer is used (that partition's leader -1: keyless
+//      records go to the partitions with a leader, kafkajs' partitioner picks among those, and a consumer fetches the
+//      others); topic-level errors still fail it. While a partition of it has no leader the metadata is asked again
+//      after the retry backoff, not metadataMaxAge: retry.backoff.ms (initialRetryTime) doubling with each such answer
+//      in a row up to retry.backoff.max.ms (the retry option leaderlessMaxRetryTime), ±20 % jitter, as Java's Metadata
+//      backs off after a partition error (KIP-580), so the partition is written and fetched again soon after its
+//      leader is back, and a partition that stays offline has each client ask about once a second, not ten times.
+//      kafkajs' admin.createTopics({ waitForLeaders: true }) waits no more for leaders since: it asked again while the
+//      Metadata answer failed with LEADER_NOT_AVAILABLE; the gateway passes false (src/kafka/kafkajs/admin.ts), and
+//      tests wait for leaders themselves (test/support/kafka.ts' createTopicsOn).
+//  13. its consumer looked up the start offset (ListOffsets) of every assigned partition without a committed offset
+//      at once, from their leaders: one without a leader (-1 since patch 12) failed the look-up of all of them, and
+//      the fetch that made it asked for metadata and made it again at once, over and over. Such a partition is left
+//      out until it has a leader (not fetched meanwhile: its offset stays unresolved), as Java's consumer resets each
+//      partition's position on its own; the others start. Meanwhile kafkajs asks the coordinator for that partition's
+//      committed offset (OffsetFetch) before every fetch, as it does for any unresolved partition: one request per
+//      fetch while the leader is away, which the sink's position() look-up of it bounds (it fails the task after
+//      default.api.timeout.ms, 60 s: src/runtime/assigned-position.ts).
+//  14. its producer sent a record for a partition without a leader (-1 since patch 12: a keyed record, or one put there
+//      before the producer knew) to broker -1, which failed with "Broker -1 not found in the cached metadata" and
+//      asked for no metadata; it fails with LEADER_NOT_AVAILABLE instead, as Java's producer names it, so kafkajs asks
+//      for metadata again before each retry of the send.
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -70,10 +94,12 @@
 // this script (`was`) → replaced by the current one; original text not found (a different kafkajs)
 // → the install fails loudly instead of silently running unpatched.
 // Files are replaced by rename, never rewritten in place: node_modules may be a hard-linked copy.
-// src/kafka/dependency-patches.test.ts fails if a patch is lost.
+// src/kafka/dependency-patches.test.ts fails if a patch is lost. kafkajs' patches 12 to 14 are in
+// scripts/patches/kafkajs-leaders.mjs (their tests: src/kafka/kafkajs-leader-patches.test.ts).
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { kafkajsLeaderPatches } from "./patches/kafkajs-leaders.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -533,6 +559,7 @@ export function readRecordsBatches(reader) {`,
 
       runner = new Runner({`,
   },
+  ...kafkajsLeaderPatches,
   {
     file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",
     from: `this.generationId, this.memberId, null, Array.from(topics.values()), groupCallback);`,

@@ -16,7 +16,7 @@
 import { expect, test } from "bun:test";
 import { type Gateway, ingestUrlOf, metric, startGateway, taskState } from "./support/gateway.ts";
 import { crashWorker } from "./support/ingest-load.ts";
-import { createTopic, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, createTopicsOn, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
 import { type LiveDevices, spoolDelivery, startLiveDevices } from "./support/live-devices.ts";
 import { outageIngestWorker, readOwnTopic, startOwnBroker } from "./support/own-broker.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
@@ -104,7 +104,7 @@ test("devices keep posting through an outage, its drain, and a broker kill -9 in
   const topic = uniqueTopic("spool-live");
   const admin = broker.client().admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  await createTopicsOn(admin, [{ topic, numPartitions: 3 }]);
   await admin.disconnect();
   await using gw = await startGateway({ dir: dir.path, worker: outageIngestWorker(broker, dir.file("data")) });
   expect((await gw.rest.post("/connectors", { name: NAME, config: liveConnector(topic) })).status).toBe(201);

@@ -17,15 +17,16 @@
  * no record of the topic was written at all; and with that fixed, the sink's Fetch retried after the stop found
  * leader -1 and failed the task for good ("Cannot find broker with node id -1", scripts/patch-dependencies.mjs);
  * a consumer started while the broker was down waited for every partition to have a leader, then failed.
+ * Then kafka.client=kafkajs through another stop of the same broker, on the same cluster (kafkajsThroughOutage).
  */
 import { expect, test } from "bun:test";
 import { Kafka, logLevel } from "kafkajs";
 import { fileLines } from "./support/broker-kill.ts";
-import { createIngestConnector, startIngestGateway, taskState } from "./support/gateway.ts";
+import { createIngestConnector, type Gateway, startIngestGateway, taskState } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { outageIngestWorker, readOwnTopic } from "./support/own-broker.ts";
-import { startOwnCluster } from "./support/own-cluster.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { type OwnCluster, startOwnCluster } from "./support/own-cluster.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const CONNECTIONS = 4;
@@ -44,20 +45,14 @@ async function leaderOf(bootstrap: string, topic: string, partition: number): Pr
   try {
     const md = await admin.fetchTopicMetadata({ topics: [topic] });
     return md.topics[0]!.partitions.find((p) => p.partitionId === partition)?.leader ?? -1;
-  } catch (error) {
-    // kafkajs refuses a whole Metadata answer for one partition's LEADER_NOT_AVAILABLE (after its retries: the cause).
-    const { type, cause } = error as { type?: string; cause?: { type?: string } };
-    if ((cause?.type ?? type) === "LEADER_NOT_AVAILABLE") return -1;
-    throw error;
   } finally {
     await admin.disconnect();
   }
 }
 
-test("keyless records go only to partitions with a leader while a broker is down; a sink reading them outlives it", async () => {
-  await using dir = await tempDir("keyless-leaderless-");
-  await using cluster = await startOwnCluster(dir.file("kafka"));
-  const topic = uniqueTopic("leaderless");
+/** A topic of 3 partitions (replication factor 1), partition p on node p + 1 alone. */
+async function createSpreadTopic(cluster: OwnCluster, name: string): Promise<string> {
+  const topic = uniqueTopic(name);
   const admin = cluster.client().admin();
   await admin.connect();
   try {
@@ -67,15 +62,45 @@ test("keyless records go only to partitions with a leader while a broker is down
   } finally {
     await admin.disconnect();
   }
+  return topic;
+}
 
+/**
+ * Java's default, set here since the test relies on it: without the fixes a partition's leader found again, or lost, is
+ * learnt only after it (5 minutes), long after the test's waits.
+ */
+const METADATA_MAX_AGE = {
+  "producer.metadata.max.age.ms": "300000",
+  "consumer.metadata.max.age.ms": "300000",
+};
+
+/**
+ * A gateway on the cluster (`worker` its extra keys) whose FileStreamSink reads `topic`, with a record on every
+ * partition delivered (its consumer fetches from every broker), and an HttpIngest connector writing keyless records to
+ * it (`post`; what it posted in `posted`, the first records too).
+ */
+async function startPipeline(dir: TempDir, cluster: OwnCluster, topic: string, worker: Record<string, string>) {
   const started = await startIngestGateway(dir, {
     ...outageIngestWorker(cluster, dir.file("data")),
-    // A record here counts about 30 bytes: the stick moves every few records, so 300 records see ~50 moves.
-    "producer.batch.size": "100",
-    // A record put on the leaderless partition expires in seconds, not 2 minutes (the task then sends it again).
-    "producer.delivery.timeout.ms": "5000",
+    ...METADATA_MAX_AGE,
+    ...worker,
   });
-  await using gw = started.gw;
+  try {
+    return { ...(await connectorsOf(started, dir, cluster, topic)), gw: started.gw };
+  } catch (error) {
+    await started.gw[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+/** startPipeline's connectors on `started`'s gateway; the first records delivered. */
+async function connectorsOf(
+  started: Awaited<ReturnType<typeof startIngestGateway>>,
+  dir: TempDir,
+  cluster: OwnCluster,
+  topic: string,
+) {
+  const { gw } = started;
   const output = dir.file("sink.txt");
   const sink = await gw.rest.post("/connectors", {
     name: "sink",
@@ -118,7 +143,59 @@ test("keyless records go only to partitions with a leader while a broker is down
     });
     return [response.status, await response.json()];
   };
-  const partitionOf = (body: unknown) => (body as { offsets: { partition: number }[] }).offsets[0]!.partition;
+  return { output, posted, post, delivered };
+}
+
+const partitionOf = (body: unknown) => (body as { offsets: { partition: number }[] }).offsets[0]!.partition;
+const idOf = (r: { value: string }) => (JSON.parse(r.value) as { id: string }).id;
+
+/**
+ * While partition 2 has no leader, the sink task restarted: its new consumer joins and fetches partitions 0 and 1
+ * (partition 2 from its committed offset once it has a leader), as Java's consumer; before, the join waited for every
+ * partition to have a leader and the consumer's start failed. Then node 3 back: partition 2 gets keyless records again
+ * once the producer's metadata, asked again within the retry backoff while the partition had no leader, shows its
+ * leader (not after metadata.max.age.ms), and the sink delivers every record (`allDelivered`).
+ */
+async function restartSinkThenNode3(
+  gw: Gateway,
+  cluster: OwnCluster,
+  post: (id: string) => Promise<[number, unknown]>,
+  allDelivered: () => boolean,
+): Promise<void> {
+  expect((await gw.rest.post("/connectors/sink/tasks/0/restart")).status).toBe(204);
+  for (let n = 0; n < 10; n++) expect((await post(`restarted/${n}`))[0]).toBe(200);
+  await waitFor(async () => (await taskState(gw, "sink")) !== "RUNNING" || allDelivered(), {
+    what: "the records written after the sink task restarted delivered",
+  });
+  expect(await taskState(gw, "sink")).toBe("RUNNING");
+
+  await cluster.nodes[2]!.restart();
+  let n = 0;
+  await waitFor(
+    async () => {
+      const [status, body] = await post(`after/${n++}`);
+      return status === 200 && partitionOf(body) === 2;
+    },
+    // A bound for a loaded host (three brokers' JVMs and the gateway on two cores): the leader's election and the
+    // sink's rejoin come sooner, the wait ends then.
+    { intervalMs: 0, timeoutMs: 60_000, what: "a record on partition 2 again" },
+  );
+  await waitFor(allDelivered, { timeoutMs: 60_000, what: "every record delivered" });
+  expect(await taskState(gw, "sink")).toBe("RUNNING");
+}
+
+test("keyless records go only to partitions with a leader while a broker is down; a sink reading them outlives it", async () => {
+  await using dir = await tempDir("keyless-leaderless-");
+  await using cluster = await startOwnCluster(dir.file("kafka"));
+  const topic = await createSpreadTopic(cluster, "leaderless");
+  const pipeline = await startPipeline(dir, cluster, topic, {
+    // A record here counts about 30 bytes: the stick moves every few records, so 300 records see ~50 moves.
+    "producer.batch.size": "100",
+    // A record put on the leaderless partition expires in seconds, not 2 minutes (the task then sends it again).
+    "producer.delivery.timeout.ms": "5000",
+  });
+  await using gw = pipeline.gw;
+  const { output, posted, post, delivered } = pipeline;
   // The producer's stick on partition 2, its connection to that broker idle, when the broker stops: posted until a
   // record starts a stick there (the stick holds a few records, so the next would go there too).
   let sticks = 0;
@@ -174,37 +251,73 @@ test("keyless records go only to partitions with a leader while a broker is down
   });
   expect(await taskState(gw, "sink")).toBe("RUNNING");
 
-  // The sink task restarted while partition 2 has no leader: its new consumer joins and fetches partitions 0 and 1
-  // (partition 2 from its committed offset once it has a leader), as Java's consumer. Before, the join waited for
-  // every partition to have a leader and the consumer's start failed.
-  expect((await gw.rest.post("/connectors/sink/tasks/0/restart")).status).toBe(204);
-  for (let n = 0; n < 10; n++) expect((await post(`restarted/${n}`))[0]).toBe(200);
-  await waitFor(async () => (await taskState(gw, "sink")) !== "RUNNING" || delivered().size === posted.length, {
-    what: "the records written after the sink task restarted delivered",
-  });
-  expect(await taskState(gw, "sink")).toBe("RUNNING");
-
-  // Back: partition 2 gets keyless records again once the producer's metadata, asked again within the retry
-  // backoff while the partition had no leader, shows its leader (not after metadata.max.age.ms, 5 minutes).
-  await cluster.nodes[2]!.restart();
-  let n = 0;
-  await waitFor(
-    async () => {
-      const [status, body] = await post(`after/${n++}`);
-      return status === 200 && partitionOf(body) === 2;
-    },
-    // A bound for a loaded host (three brokers' JVMs and the gateway on two cores): the leader's election and the
-    // sink's rejoin come sooner, the wait ends then.
-    { intervalMs: 0, timeoutMs: 60_000, what: "a record on partition 2 again" },
-  );
-  await waitFor(() => delivered().size === posted.length, { timeoutMs: 60_000, what: "every record delivered" });
-  expect(await taskState(gw, "sink")).toBe("RUNNING");
+  await restartSinkThenNode3(gw, cluster, post, () => delivered().size === posted.length);
   expect(fileLines(output)).toHaveLength(posted.length); // each once: none delivered again after the restart
   expect(await gw.stop()).toBe(0);
 
   // Nothing went to partition 2 while it had no leader; every record is there once.
   const records = await readOwnTopic(cluster, topic);
-  const idOf = (r: { value: string }) => (JSON.parse(r.value) as { id: string }).id;
   expect(records.filter((r) => r.partition === 2 && idOf(r).startsWith("down/"))).toEqual([]);
   expect(records.map(idOf).sort()).toEqual(posted.sort());
+
+  await kafkajsThroughOutage(cluster);
 }, 240_000);
+
+/**
+ * kafka.client=kafkajs through another stop of node 3. kafkajs' Metadata answer failed whole on partition 2's
+ * LEADER_NOT_AVAILABLE (scripts/patch-dependencies.mjs 12): no record of the topic was written, and the sink task
+ * restarted meanwhile waited for every leader before joining, then failed. Now keyless records go to partitions 0
+ * and 1 (kafkajs' partitioner picks among the partitions with a leader), the sink delivers them through the stop and
+ * after a restart of its task, and partition 2 is written and delivered again once its leader is back (its metadata
+ * asked again within the retry backoff, not after metadata.max.age.ms). Records answered 2xx are in Kafka once; one
+ * kafkajs had put on partition 2 before it knew (its metadata is asked again only once a send there fails) may be
+ * answered 500, and is then in Kafka at most once.
+ */
+async function kafkajsThroughOutage(cluster: OwnCluster): Promise<void> {
+  await using dir = await tempDir("keyless-leaderless-kafkajs-");
+  const topic = await createSpreadTopic(cluster, "leaderless-kafkajs");
+  const pipeline = await startPipeline(dir, cluster, topic, { "kafka.client": "kafkajs" });
+  await using gw = pipeline.gw;
+  const { output, posted, delivered } = pipeline;
+  const written = new Set(posted);
+  const unwritten: [string, number, unknown][] = [];
+  const post = async (id: string): Promise<[number, unknown]> => {
+    const answer = await pipeline.post(id);
+    if (answer[0] === 200) written.add(id);
+    else unwritten.push([id, ...answer]);
+    return answer;
+  };
+  const writtenDelivered = () => {
+    const now = delivered();
+    return [...written].every((id) => now.has(id));
+  };
+  // The producer's metadata names node 3 as partition 2's leader when it stops.
+  for (let n = 0; n < 6; n++) expect((await post(`up/${n}`))[0]).toBe(200);
+
+  await cluster.nodes[2]!.stop();
+  await waitFor(() => leaderOf(cluster.bootstrap, topic, 2).then((leader) => leader < 0), {
+    what: "partition 2 without a leader in the cluster's metadata",
+  });
+  const answers: [number, unknown][] = [];
+  for (let n = 0; n < 30; n++) answers.push(await post(`down/${n}`));
+  // Once the producer knows, every record is written; without the fix none is.
+  expect(answers.slice(-10).map(([status]) => status)).toEqual(Array(10).fill(200));
+  const partitions = new Set(answers.filter(([status]) => status === 200).map(([, body]) => partitionOf(body)));
+  expect([...partitions].sort()).toEqual([0, 1]);
+  await waitFor(async () => (await taskState(gw, "sink")) !== "RUNNING" || writtenDelivered(), {
+    what: "the records written while the broker was down delivered",
+  });
+  expect(await taskState(gw, "sink")).toBe("RUNNING");
+
+  await restartSinkThenNode3(gw, cluster, post, writtenDelivered);
+  expect(await gw.stop()).toBe(0);
+  // A record that was not written is answered 500 (it waited for a leader, or its send failed), never a 4xx.
+  expect(unwritten.filter(([, status]) => status !== 500)).toEqual([]);
+
+  // Each record in Kafka at most once, every one answered 2xx there; the sink delivered each of them once.
+  const ids = (await readOwnTopic(cluster, topic)).map(idOf);
+  expect(new Set(ids).size).toBe(ids.length);
+  expect([...written].filter((id) => !ids.includes(id))).toEqual([]);
+  expect(fileLines(output).length).toBe(ids.length);
+  expect([...delivered()].sort()).toEqual(ids.sort());
+}

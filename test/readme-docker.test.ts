@@ -22,7 +22,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { chmod } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { gatewayCommand } from "./support/gateway.ts";
 import { kafkaBroker, REPO } from "./support/kafka.ts";
 import { readmeBlock, readmeText } from "./support/readme.ts";
@@ -155,8 +155,15 @@ describe("README: Docker", () => {
     const postinstall = (
       JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { scripts: Record<string, string> }
     ).scripts.postinstall;
-    const needed = [...(postinstall ?? "").matchAll(/\bscripts\/[\w./-]+/g)].map((m) => m[0]);
-    expect(needed).toEqual(["scripts/patch-dependencies.mjs"]);
+    const scripts = [...(postinstall ?? "").matchAll(/\bscripts\/[\w./-]+/g)].map((m) => m[0]);
+    expect(scripts).toEqual(["scripts/patch-dependencies.mjs"]);
+    // The modules it imports are needed too.
+    const imported = (script: string) =>
+      [...readFileSync(join(REPO, script), "utf8").matchAll(/^import .* from "(\.{1,2}\/[^"]+)";$/gm)].map((m) =>
+        join(dirname(script), m[1]!),
+      );
+    const needed = scripts.flatMap((script) => [script, ...imported(script)]);
+    expect(needed).toEqual(["scripts/patch-dependencies.mjs", "scripts/patches/kafkajs-leaders.mjs"]);
     const lines = dockerfile();
     const npmCi = lines.findIndex((l) => /^RUN npm ci\b/.test(l));
     expect(npmCi).toBeGreaterThan(0);

@@ -27,6 +27,10 @@ const KAFKAJS_RETRIES = {
 } as const;
 
 const NO_EXPONENTIAL_BACKOFF = "no exponential backoff: retries and reconnects wait retry.backoff.ms";
+const KAFKAJS_LEADERLESS_BACKOFF = {
+  effect: "honoured",
+  note: "while a partition has no leader, the waits between metadata requests for it start at retry.backoff.ms and double up to it, with ±20 % jitter, as Java's (KIP-580); kafkajs backs off its other retries itself",
+} as const;
 
 export const DECLARED: readonly Declared[] = [
   {
@@ -66,14 +70,14 @@ export const DECLARED: readonly Declared[] = [
     types: ["consumer"],
     effect: "honoured",
     note: "while an assigned partition has no leader, the waits between metadata requests for it start at retry.backoff.ms and double up to it, with ±20 % jitter, as Java's (KIP-580); other retries wait retry.backoff.ms",
-    kafkajs: { effect: "ignored", note: NO_EXPONENTIAL_BACKOFF },
+    kafkajs: KAFKAJS_LEADERLESS_BACKOFF,
   },
   {
     keys: "retry.backoff.max.ms",
     types: ["producer"],
     effect: "honoured",
-    note: "the waits that start at retry.backoff.ms double up to it, with ±20 % jitter, as Java's (KIP-580): a batch's before each of its retries, and the one between metadata requests while a partition has no leader (or metadata fails)",
-    kafkajs: { effect: "ignored", note: "kafkajs backs off its own retries" },
+    note: "the waits that start at retry.backoff.ms double up to it, with ±20 % jitter, as Java's (KIP-580): a batch's before each of its retries, and the one between metadata requests while they fail or, made again because of an error, change no leader (a partition without one; a broker still listed as leader that the gateway cannot reach); renewals for metadata.max.age.ms leave it as it is",
+    kafkajs: KAFKAJS_LEADERLESS_BACKOFF,
   },
   { keys: "connections.max.idle.ms", effect: "ignored", note: "connections stay open until the client closes" },
   { keys: "client.dns.lookup", effect: "ignored", note: "the host's resolver picks the address" },
@@ -205,14 +209,14 @@ export const DECLARED: readonly Declared[] = [
     keys: "partitioner.adaptive.partitioning.enable",
     types: ["producer"],
     effect: "honoured",
-    note: "true (the default): a keyless stick moves to a partition weighed by its queued bytes in batch.size units (Java's queued batches; fewer to a slower broker's); false: each partition with a leader as likely",
+    note: "true (the default): a keyless stick moves to a partition weighed by its queued bytes in batch.size units, its queued records with batch.size 0 (Java's queued batches; fewer to a slower broker's); false: each partition with a leader as likely",
     kafkajs: { effect: "ignored", note: "keyless records go round the partitions with a leader, one by one" },
   },
   {
     keys: "partitioner.availability.timeout.ms",
     types: ["producer"],
     effect: "honoured",
-    note: "> 0 with adaptive partitioning: a partition with queued batches whose broker had batches and every request slot taken (max.in.flight.requests.per.connection, none answered) this long gets no keyless records until it takes one again (one with none queued still does, as Java's); at least 0",
+    note: "> 0 with adaptive partitioning: a partition with queued batches whose broker had batches ready but took none this long (its connection not up, or no answer to those on the wire; batches only waiting out a retry's backoff are not ready, as Java's) gets no keyless records until it takes one again (one with none queued still does, as Java's); at least 0",
     kafkajs: { effect: "ignored", note: "keyless records go round the partitions with a leader, one by one" },
   },
   {

@@ -139,6 +139,9 @@ describe("kafkajs broker patch (scripts/patch-dependencies.mjs)", () => {
   });
 });
 
+// kjsleader: with one broker of several down (a partition's only replica on it), kafkajs' Metadata answer failed whole
+// on that partition's LEADER_NOT_AVAILABLE: nothing was written to the topic, and its consumers could not start
+// (test/keyless-leaderless-partition.test.ts, a cluster of three brokers).
 describe("kafkajs SASL authenticator patch (scripts/patch-dependencies.mjs)", () => {
   test.each([["plain.js"], ["scram.js"]])("%s keeps the exchange's failure as the cause of its error", (file) => {
     const path = require.resolve(`kafkajs/src/broker/saslAuthenticator/${file}`);

@@ -101,9 +101,9 @@ function senderOn(
  * sequence state per partition) a higher epoch, so its sequences start at 0 as a new producer id's do.
  */
 class ReplacingBroker extends HeldBroker {
-  private connected = 0;
+  private producers = 0;
   override async initProducerId() {
-    const n = this.connected++;
+    const n = this.producers++;
     return { producerId: 7n + BigInt(n), producerEpoch: 100 * n };
   }
 }

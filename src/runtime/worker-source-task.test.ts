@@ -1062,6 +1062,9 @@ class ScriptedBroker implements ProduceTransport {
     return { producerId: 7n, producerEpoch: 0 };
   }
   stamp(): void {}
+  connected(): boolean {
+    return true;
+  }
   async produce(_node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[]> {
     this.produceCalls++;
     const { partition } = batches[0]!; // one partition per broker

@@ -130,6 +130,10 @@ export class ModelBroker implements ProduceTransport {
     stampRecordBatch(records, producerId, epoch, sequence);
   }
 
+  connected(): boolean {
+    return true;
+  }
+
   produce(_node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {
     // What the broker reads is the bytes as written now (a later stamp must not change them).
     const read = batches.map((b) => ({

@@ -41,17 +41,32 @@ import { pinningPartitioner } from "./partitioner.ts";
 import { KafkajsProducer } from "./producer.ts";
 import "./protocol.ts";
 
+declare module "kafkajs" {
+  interface RetryOptions {
+    /** retry.backoff.max.ms: the longest wait between metadata requests while a partition has no leader (dependency patch 12). */
+    leaderlessMaxRetryTime?: number;
+  }
+}
+
+/** How a client's kafkajs instance is made besides its properties. */
+interface ClientOptions {
+  /** A task's `[connector|task-N]`, before each of its log lines. */
+  readonly logContext?: string | undefined;
+  readonly sockets?: ClosableSockets;
+  /** retry.backoff.max.ms (producer and consumer settings; kafkajs' admin keeps Java's default, 1000). */
+  readonly retryBackoffMaxMs?: number;
+}
+
 export class KafkajsPort implements KafkaPort {
   /** One limiter for all of this gateway's clients: an outage makes each of them log the same lines. */
   private readonly logLimiter = clientLogLimiter(systemClock);
 
   constructor(private readonly logs: LogManager = logManager) {}
 
-  /** A kafkajs client; `logContext` (a task's `[connector|task-N]`) goes before each of its log lines. */
+  /** A kafkajs client. */
   private kafka(
     props: ClientProperties,
-    logContext?: string,
-    sockets?: ClosableSockets,
+    { logContext, sockets, retryBackoffMaxMs }: ClientOptions = {},
   ): { kafka: Kafka; settings: ConnectionSettings } {
     const settings = connectionSettings(props);
     const clients = this.logs.get("org.apache.kafka.clients");
@@ -62,7 +77,12 @@ export class KafkajsPort implements KafkaPort {
       connectionTimeout: settings.connectionTimeoutMs,
       requestTimeout: settings.requestTimeoutMs,
       // Short: the runtime retries sends, consumer starts and admin calls itself, and reports them.
-      retry: { initialRetryTime: settings.retryBackoffMs, retries: 3, maxRetryTime: 5000 },
+      retry: {
+        initialRetryTime: settings.retryBackoffMs,
+        retries: 3,
+        maxRetryTime: 5000,
+        leaderlessMaxRetryTime: retryBackoffMaxMs,
+      },
       logLevel: logLevel.WARN,
       // kafkajs logs every retried protocol error as ERROR; the caller decides what is fatal.
       logCreator: () => clientLog(log, this.logLimiter, sockets ? () => sockets.closed : undefined),
@@ -90,8 +110,9 @@ export class KafkajsPort implements KafkaPort {
     // Its own client's connections: none is made again after the producer's forced close. Unit-tested only (the
     // factory: closable-sockets.test.ts; forceClose calling it: producer.test.ts), no real-broker test of the wiring.
     const sockets = new ClosableSockets();
-    const { kafka } = this.kafka(properties, options?.logContext, sockets);
     const settings = producerSettings(properties);
+    const { retryBackoffMaxMs } = settings;
+    const { kafka } = this.kafka(properties, { logContext: options?.logContext, sockets, retryBackoffMaxMs });
     const { type, level } = settings.compression;
     if (level !== undefined) {
       const key = `compression.${type}.level`;
@@ -121,8 +142,11 @@ export class KafkajsPort implements KafkaPort {
   }
 
   async consumer(options: ConsumerOptions): Promise<KafkaConsumer> {
-    const { kafka, settings: connection } = this.kafka(options.properties, options.logContext);
     const settings = consumerSettings(options.properties);
+    const { kafka, settings: connection } = this.kafka(options.properties, {
+      logContext: options.logContext,
+      retryBackoffMaxMs: settings.retryBackoffMaxMs,
+    });
     if (settings.groupInstanceId !== null) {
       invalidProperty(
         "group.instance.id",

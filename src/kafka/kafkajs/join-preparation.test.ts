@@ -3,7 +3,33 @@ import type { Kafka } from "kafkajs";
 import { KafkaJSNumberOfRetriesExceeded } from "kafkajs";
 import { createErrorFromCode } from "kafkajs/src/protocol/error";
 import type { ConsumerOptions } from "../kafka-port.ts";
-import { fenceZombies } from "./join-preparation.ts";
+import { awaitTopics, fenceZombies } from "./join-preparation.ts";
+
+// kjsleader: a sink's consumer (re)started while a broker was down waited for that broker's partitions to have a
+// leader, then failed; Java's consumer joins and fetches the partitions that have one.
+describe("awaitTopics", () => {
+  describe("when a partition of the topic has no leader (its broker is down)", () => {
+    test("is done at the first answer: the member joins without waiting for that leader", async () => {
+      let asked = 0;
+      const cluster = {
+        connect: async () => {},
+        disconnect: async () => {},
+        addMultipleTargetTopics: async () => {},
+        refreshMetadata: async () => void asked++,
+        findTopicPartitionMetadata: () => [
+          { partitionId: 0, leader: 1 },
+          { partitionId: 1, leader: 2 },
+          { partitionId: 2, leader: -1 },
+        ],
+      };
+      const kafka = { [Symbol("private:Kafka:createCluster")]: () => cluster } as unknown as Kafka;
+
+      await awaitTopics(kafka, ["in"], true);
+
+      expect(asked).toBe(1);
+    });
+  });
+});
 
 // explore18 F2: the start's DescribeGroups (fencing a dead predecessor) met COORDINATOR_LOAD_IN_PROGRESS
 // before the join's coordinator wait: the start failed into the task's backoff (seconds after the

@@ -1,6 +1,6 @@
 /**
  * What the kafkajs consumer (KafkajsConsumer, consumer.ts) asks of the cluster before it joins its
- * group: that its topics exist with leaders, and that no dead incarnation of itself is still a member
+ * group: that its topics exist with their partitions, and that no dead incarnation of itself is still a member
  * (waiting out a group coordinator not ready, as the join does).
  */
 import type { Kafka } from "kafkajs";
@@ -14,10 +14,11 @@ import { protocolErrorType, topicNotReady } from "./errors.ts";
 import { createCluster } from "./protocol.ts";
 
 /**
- * Waits until every topic exists with a leader for each partition, asking for auto-creation where
- * allowed (as the Java consumer's metadata request does). kafkajs assigns partitions from the
- * metadata it holds at join time and refreshes it only every few minutes, so joining before the
- * topic is ready would leave the member with nothing to consume.
+ * Waits until every topic exists with its partitions, asking for auto-creation where allowed (as the
+ * Java consumer's metadata request does). kafkajs assigns partitions from the metadata it holds at
+ * join time and refreshes it only every few minutes, so joining before the topic is ready would leave
+ * the member with nothing to consume. Not for their leaders: as Java's consumer, a member joins with a
+ * partition whose broker is down, fetches the others, and that one once it has a leader.
  */
 export async function awaitTopics(
   kafka: Kafka,
@@ -25,11 +26,11 @@ export async function awaitTopics(
   allowAutoTopicCreation: boolean,
 ): Promise<void> {
   if (!(await topicsReady(kafka, topics, allowAutoTopicCreation)))
-    throw new RetriableError(`Topics ${topics.join(", ")} do not exist or have no leaders yet`);
+    throw new RetriableError(`Topics ${topics.join(", ")} do not exist or have no partitions yet`);
 }
 
 /**
- * Whether every topic exists with a leader for each partition within ~5 s (asked every 100 ms, 51
+ * Whether every topic exists with its partitions within ~5 s (asked every 100 ms, 51
  * times in all), asking for auto-creation where allowed: false when one did not come (brokers that
  * do not create topics, `auto.create.topics.enable=false`, answer as brokers that do while they
  * create it: UNKNOWN_TOPIC_OR_PARTITION, so only waiting tells them apart).
@@ -49,10 +50,7 @@ export async function topicsReady(
         try {
           await cluster.addMultipleTargetTopics([...topics]);
           await cluster.refreshMetadata();
-          ready = topics.every((t) => {
-            const partitions = cluster.findTopicPartitionMetadata(t);
-            return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
-          });
+          ready = topics.every((t) => cluster.findTopicPartitionMetadata(t).length > 0);
         } catch (error) {
           if (!topicNotReady(error)) throw error;
           ready = false;

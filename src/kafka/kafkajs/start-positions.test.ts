@@ -108,4 +108,46 @@ describe("StartPositions", () => {
     expect(await starts.of(added, [tp, added], 1, () => 1)).toBe(0);
     expect(requests).toEqual(["addMultipleTargetTopics", "refreshMetadata", "fetchTopicsOffset"]);
   });
+
+  // kjsleader: kafkajs' look-up of start offsets failed whole on a partition without a leader (its broker down).
+  test("a partition without a leader is left out of the look-up and asked again with fresh metadata; the others are answered", async () => {
+    let leader = -1;
+    const asked: number[][] = [];
+    let refreshed = 0;
+    const cluster = {
+      connect: async () => {},
+      disconnect: async () => {},
+      findGroupCoordinator: async () => ({ offsetFetch: async () => ({ responses: [] }) }),
+      addMultipleTargetTopics: async () => {},
+      refreshMetadata: async () => void refreshed++,
+      findTopicPartitionMetadata: () => [
+        { partitionId: 0, leader: 1 },
+        { partitionId: 1, leader },
+      ],
+      // As kafkajs': a look-up of a partition whose leader is -1 fails whole (no broker -1).
+      fetchTopicsOffset: async (topics: { topic: string; partitions: { partition: number }[] }[]) => {
+        const partitions = topics.flatMap((t) => t.partitions.map((p) => p.partition));
+        asked.push(partitions);
+        if (partitions.includes(1) && leader < 0) throw new Error("Broker -1 not found in the cached metadata");
+        return topics.map(({ topic, partitions }) => ({
+          topic,
+          partitions: partitions.map((p) => ({ ...p, offset: String(10 + p.partition) })),
+        }));
+      },
+    };
+    const kafka = { [Symbol("private:Kafka:createCluster")]: () => cluster } as unknown as Kafka;
+    const consumer = { seek: () => {} } as unknown as Consumer;
+    const starts = new StartPositions(kafka, "g", consumerSettings({}), consumer);
+    const leaderless: TopicPartition = { topic: "t", partition: 1 };
+    const assigned = [tp, leaderless];
+
+    expect(await starts.of(tp, assigned, 1, () => 1)).toBe(10);
+    const error = await starts.of(leaderless, assigned, 1, () => 1).catch((e) => e);
+    expect(error).toBeInstanceOf(RetriableError);
+    expect(error.message).toBe("The position of t-1 is not known yet");
+
+    leader = 3;
+    expect(await starts.of(leaderless, assigned, 1, () => 1)).toBe(11);
+    expect({ asked, refreshed }).toEqual({ asked: [[0], [0, 1]], refreshed: 1 });
+  });
 });

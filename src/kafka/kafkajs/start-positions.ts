@@ -47,11 +47,16 @@ async function startOffsets(
     // grows; this cluster lives as long as the consumer, and fetchTopicsOffset silently leaves out a
     // partition its metadata lacks (explore13 F3: partitions added to a consumed topic). One refresh
     // per look-up; a partition still unknown after it is asked again at the caller's next look-up.
-    const known = (tp: TopicPartition) =>
-      cluster.findTopicPartitionMetadata(tp.topic).some((p) => p.partitionId === tp.partition);
-    if (!unresolved.every(known)) await cluster.refreshMetadata();
+    // One without a leader (its broker down) is left out too, where kafkajs would fail the whole
+    // look-up: the others are answered, as Java's consumer resolves each partition's position on its
+    // own, and it is asked again, with fresh metadata, at the next look-up.
+    const led = (tp: TopicPartition) =>
+      cluster.findTopicPartitionMetadata(tp.topic).some((p) => p.partitionId === tp.partition && p.leader >= 0);
+    if (!unresolved.every(led)) await cluster.refreshMetadata();
     const fromBeginning = settings.fromBeginning;
-    add(await cluster.fetchTopicsOffset(topics(unresolved).map((t) => ({ ...t, fromBeginning }))));
+    const lookedUp = unresolved.filter(led);
+    if (lookedUp.length > 0)
+      add(await cluster.fetchTopicsOffset(topics(lookedUp).map((t) => ({ ...t, fromBeginning }))));
   }
   return found;
 }

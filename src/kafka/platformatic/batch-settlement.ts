@@ -274,6 +274,7 @@ export class BatchSettlement {
       return;
     }
     // Settled by its pieces from now on (replace took it out of the queue; if that throws, `b` is failed instead).
+    b.settled = true;
     this.retryRun.batchSettled(b);
     this.retryWarnings.warn(
       this.now(),
@@ -289,10 +290,7 @@ export class BatchSettlement {
    */
   fail(b: Batch, error: Error): void {
     this.failure ??= error;
-    // Out of its queue already: settled (or by its pieces); only the partition's failure is kept.
-    const settled = b.state === "done";
     const [failed, ...later] = b.part.failFrom(b, error);
-    if (settled) return;
     this.finish(failed!, error);
     if (later.length === 0) return;
     const collateral = notSentAfter(b.part, error);
@@ -306,8 +304,14 @@ export class BatchSettlement {
     }
   }
 
-  /** `b`, which has just left its partition's queue (PartitionBatches made it "done"), settles with `result`. */
+  /**
+   * `b`, which has just left its partition's queue (PartitionBatches made it "done"), settles with `result`, unless it
+   * settled already (`settled`). Java's ProducerBatch.done keeps its first final state too (it ignores a later one, or
+   * throws after a success: here a throw in an answer's callback would leave the rest of the answer unsettled).
+   */
   finish(b: Batch, result: number | Error): void {
+    if (b.settled) return;
+    b.settled = true;
     this.retryRun.batchSettled(b);
     b.settle(result);
   }
@@ -317,7 +321,7 @@ export class BatchSettlement {
     return withExpiry(failure, b, now - (b.deadline - this.s.deliveryTimeoutMs));
   }
 
-  /** Batches not on the wire whose delivery timeout passed fail. */
+  /** Batches not on the wire whose delivery timeout passed fail; the pipeline wakes at the next such timeout. */
   expire(partitions: Iterable<PartitionBatches>, now: number): void {
     const why = this.lastError ? ` (${this.lastError})` : "";
     let earliest = Number.POSITIVE_INFINITY;

@@ -91,13 +91,14 @@ export function splitBatch(big: Batch, targetBytes: number): Batch[] {
         if (made.uncertain) big.uncertain = true;
         settles[i]!(result);
       },
-      state: "waiting",
+      state: "done",
       sequence: -1,
       place: -1,
       generation: big.generation,
       retryAt: 0,
       attempts: 0,
       uncertain: big.uncertain,
+      settled: false,
       ...(piece.split ? { split: piece.split } : {}),
     };
     return made;

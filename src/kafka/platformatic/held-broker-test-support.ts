@@ -31,6 +31,9 @@ export class HeldBroker implements ProduceTransport {
   stamp(records: Buffer, producerId: bigint, epoch: number, sequence: number): void {
     stampRecordBatch(records, producerId, epoch, sequence);
   }
+  connected(): boolean {
+    return true;
+  }
   produce(_node: number, batches: readonly OutgoingBatch[]): Promise<PartitionAnswer[]> {
     const { promise, resolve } = Promise.withResolvers<PartitionAnswer[]>();
     this.pending.push({ batches: batches.map((b) => ({ ...b, records: Buffer.from(b.records) })), resolve });

@@ -29,6 +29,15 @@ describe("NodeAvailability (partitioner.availability.timeout.ms)", () => {
   });
 });
 
+/** A broker whose metadata lists `leaders` as the leader of each partition of every topic. */
+function brokerLeading(leaders: readonly number[]): FakeBroker {
+  return new (class extends FakeBroker {
+    override async leaders(topics: readonly string[]) {
+      return new Map(topics.map((t) => [t, leaders]));
+    }
+  })(leaders.length);
+}
+
 describe("ProducePipeline's view of its brokers and queues for the partitioner", () => {
   test("a broker whose request slots stay full past the timeout is unavailable; queued batches exclude those on the wire", async () => {
     const broker = new FakeBroker();
@@ -54,13 +63,28 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
     expect(broker.logs.get("t-0")).toEqual([1, 2, 3]);
   });
 
+  test.each([
+    ["connected, never answering (an idempotent partition has one batch on the wire until one is written)", true, true],
+    ["whose connection never comes up: every batch goes out, each request waits for it", false, false],
+  ])("a broker %s is unavailable past the timeout (review P2-1)", async (_, idempotent, reachable) => {
+    const broker = new FakeBroker();
+    if (!reachable) broker.unreachable.add(1);
+    let now = 0;
+    const pipeline = new ProducePipeline(broker, settings({ idempotent, availabilityTimeoutMs: 1000 }), () => now);
+    const sends = [pipeline.append("t", 0, batch(1), 1)];
+    await waitFor(() => broker.requests.length === 1);
+    for (const at of [500, 1500, 2500, 5000]) {
+      now = at;
+      sends.push(pipeline.append("t", 0, batch(sends.length + 1), 1));
+      await waitFor(() => pipeline.leaderUnavailable(1) === at > 1000);
+    }
+    pipeline.close(new Error("closed"));
+    expect(await Promise.all(sends.map((s) => s.catch((e: Error) => e.message)))).toEqual(sends.map(() => "closed"));
+  });
+
   test("a broker whose only batch waits out a retry's backoff longer than the timeout stays available (review P2-1)", async () => {
     /** t-1 led by broker 2: its batch makes the pipeline take a turn that can be seen (a request to broker 2). */
-    const broker = new (class extends FakeBroker {
-      override async leaders(topics: readonly string[]) {
-        return new Map(topics.map((t) => [t, [1, 2] as const]));
-      }
-    })(2);
+    const broker = brokerLeading([1, 2]);
     let now = 0;
     const s = settings({
       idempotent: false,
@@ -82,6 +106,54 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
     await other;
     pipeline.close(new Error("closed"));
     expect(await retried.catch((e: Error) => e.message)).toBe("closed");
+  });
+
+  test("a broker with every request slot taken whose only batch not on the wire waits out a retry's backoff stays available (review prodfix P3-3)", async () => {
+    /** t-0 and t-1 led by broker 1 (one slot); t-2 by broker 2: its batch makes the pipeline take a turn that can be seen. */
+    const broker = brokerLeading([1, 1, 2]);
+    let now = 0;
+    const s = settings({
+      idempotent: false,
+      maxInFlight: 1,
+      availabilityTimeoutMs: 1000,
+      retryBackoffMs: 2000,
+      retryBackoffMaxMs: 2000,
+    });
+    const pipeline = new ProducePipeline(broker, s, () => now);
+    const retried = pipeline.append("t", 0, batch(1), 1);
+    const written = [pipeline.append("t", 1, batch(2), 1)];
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0, { "t-0": NOT_ENOUGH_REPLICAS }); // t-0's batch waits 2000 ms before it goes again
+    await waitFor(() => pipeline.queuedBatches("t", 0) === 1);
+    written.push(pipeline.append("t", 1, batch(3), 1)); // takes broker 1's only slot
+    await waitFor(() => broker.requests.length === 2);
+    now = 1500;
+    written.push(pipeline.append("t", 2, batch(4), 1));
+    await waitFor(() => broker.requests.length === 3);
+    expect(broker.requests.map((r) => r.node)).toEqual([1, 1, 2]);
+    expect(pipeline.leaderUnavailable(1)).toBe(false);
+    broker.deliver(1);
+    broker.deliver(2);
+    await Promise.all(written);
+    pipeline.close(new Error("closed"));
+    expect(await retried.catch((e: Error) => e.message)).toBe("closed");
+  });
+
+  test("a broker whose batches wait only for buffer.memory, held by requests to another broker that get no answer, stays available (review prodfix P2-2)", async () => {
+    const broker = brokerLeading([1, 2]);
+    let now = 0;
+    // buffer.memory 130: broker 1's batch (65 bytes) on the wire leaves room for another of 65, not for t-1's of 69.
+    const s = settings({ idempotent: false, availabilityTimeoutMs: 1000, maxInFlightBytes: 130 });
+    const pipeline = new ProducePipeline(broker, s, () => now);
+    const sends = [pipeline.append("t", 0, batch(1), 1), pipeline.append("t", 1, batch(2, 3), 1)];
+    await waitFor(() => broker.requests.length === 1);
+    now = 1500;
+    sends.push(pipeline.append("t", 0, batch(4), 1)); // fits: the turn is seen (a second request to broker 1)
+    await waitFor(() => broker.requests.length === 2);
+    expect(broker.requests.map((r) => r.node)).toEqual([1, 1]);
+    expect([pipeline.leaderUnavailable(1), pipeline.leaderUnavailable(2)]).toEqual([false, false]);
+    await broker.deliverUntil(Promise.all(sends));
+    expect(broker.logs.get("t-1")).toEqual([2, 3]);
   });
 
   test("queued batches count in batch.size units (Java's batches fill up to batch.size; ours are one per send)", async () => {
@@ -107,9 +179,19 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
       const sticky = new StickyPartitioner(0, { load: pipeline, random: () => (d + 0.5) / 30 });
       picks[sticky.current("t", 3, [1, 1, 1])]!++;
     }
-    // Partition 0 has a batch queued: the others are picked far more often, each about as often.
-    expect(picks[0]).toBeLessThan(picks[1]!);
-    expect(picks[1]).toBe(picks[2]!);
+    // Partition 0 has a record queued: it weighs 1 to the others' 2 each, as in Java (a batch a record).
+    expect(picks).toEqual([6, 12, 12]);
     await broker.deliverUntil(Promise.all(sends));
+  });
+
+  test("batch.size 0: a queue counts its records not on the wire, as Java's deque of a batch a record (review P3-6)", async () => {
+    const broker = new FakeBroker();
+    const pipeline = new ProducePipeline(broker, settings({ idempotent: false, maxInFlight: 1, batchBytes: 0 }));
+    const sends = [pipeline.append("t", 0, batch(1, 2), 2)];
+    await waitFor(() => broker.requests.length === 1);
+    sends.push(pipeline.append("t", 0, batch(3), 1), pipeline.append("t", 0, batch(4, 5), 2));
+    expect(pipeline.queuedBatches("t", 0)).toBe(3);
+    await broker.deliverUntil(Promise.all(sends));
+    expect(pipeline.queuedBatches("t", 0)).toBe(0);
   });
 });

@@ -1,12 +1,11 @@
 /**
- * NodeAvailability: when each broker last had batches to take and when it last could take some (a
- * request slot free after the turn: Java's client.ready), as Java's RecordAccumulator.NodeLatencyStats
- * (readyTimeMs, drainTimeMs). The producer pipeline notes both at each turn (ProducePipeline.pumpOnce); the sticky partitioner asks
- * `unavailable` when it picks a partition for keyless records: with partitioner.availability.timeout.ms
- * > 0 (KIP-794), a broker that had batches but took none for longer has its partitions with queued
- * batches left out, as Java's partitionReady (a connection that does not come up, a broker that does
- * not answer and holds every request slot).
- * 0 (the default) turns it off and notes nothing.
+ * NodeAvailability: when each broker last had batches ready (not only waiting out a retry's backoff) and when it
+ * last took some (a request sent over a connection that is up: Java's client.ready), as Java's
+ * RecordAccumulator.NodeLatencyStats (readyTimeMs, drainTimeMs). The producer pipeline notes both at each turn
+ * (ProducePipeline.pumpOnce); the sticky partitioner asks `unavailable` when it picks a partition for keyless records:
+ * with partitioner.availability.timeout.ms > 0 (KIP-794), a broker that had batches ready but took none for longer has
+ * its partitions with queued batches left out, as Java's partitionReady (a connection that does not come up, a broker
+ * that does not answer). 0 (the default) turns it off and notes nothing.
  */
 export class NodeAvailability {
   private readonly readyAt = new Map<number, number>();
@@ -14,7 +13,7 @@ export class NodeAvailability {
 
   constructor(private readonly timeoutMs: number) {}
 
-  /** `node` had batches to send at `now`; `drained`: it took requests then (a request slot was free). */
+  /** `node` had batches ready at `now`; `drained`: it took requests then. */
   noted(node: number, now: number, drained: boolean): void {
     if (this.timeoutMs <= 0) return;
     // A broker first seen counts as drained now, as Java's NodeLatencyStats starts.

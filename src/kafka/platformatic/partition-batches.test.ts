@@ -16,13 +16,14 @@ function batch(part: PartitionBatches, deadline: number): Batch {
     count: 1,
     deadline,
     settle: () => {},
-    state: "queued",
+    state: "done",
     sequence: -1,
     place: -1,
     generation: 0,
     retryAt: 0,
     attempts: 0,
     uncertain: false,
+    settled: false,
   };
 }
 
@@ -98,7 +99,7 @@ describe("PartitionBatches", () => {
       for (const now of [500, 1_000, 1_001, 1_002, 1_004, 5_000, 20_000]) {
         const [answers, reads] = measure(() => [part.earliestDeadline(), part.expired(now)]);
         expect(answers).toEqual([
-          Math.min(...part.queue.map((b) => b.deadline)),
+          Math.min(...part.queue.filter((b) => b.state !== "inflight").map((b) => b.deadline)),
           part.queue.find((b) => b.state !== "inflight" && now >= b.deadline),
         ]);
         // A few of the oldest batches, not the 10 000.
@@ -280,12 +281,13 @@ describe("PartitionBatches", () => {
     expect(part.queuedBytes).toBe(122);
   });
 
-  test("queuedBytes: the bytes of the batches not on the wire, as batches are sent, come back, split, written, fail", () => {
+  test("queuedBytes and queuedRecords: the bytes and records of the batches not on the wire, as batches are sent, come back, split, written, fail", () => {
     const part = new PartitionBatches("t", 0, false);
-    const notOnWire = () => part.queue.filter((b) => b.state !== "inflight").reduce((n, b) => n + b.records.length, 0);
+    const offWire = () => part.queue.filter((b) => b.state !== "inflight");
     const seen: number[] = [];
     const check = () => {
-      expect(part.queuedBytes).toBe(notOnWire());
+      expect(part.queuedBytes).toBe(offWire().reduce((n, b) => n + b.records.length, 0));
+      expect(part.queuedRecords).toBe(offWire().reduce((n, b) => n + b.count, 0));
       seen.push(part.queuedBytes);
     };
     const [b0, b1, b2] = [add(part), add(part), add(part), add(part)];

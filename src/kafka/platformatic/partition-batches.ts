@@ -25,7 +25,8 @@ import { type Placed, SequenceWindow } from "./sequence-window.ts";
 
 /**
  * Where a batch stands: in the queue never sent ("queued"), on the wire ("inflight"), waiting to go again ("waiting": a
- * retry, or a piece of a split batch); "done": out of the queue for good (settled by the caller, or by its pieces).
+ * retry, or a piece of a split batch); "done": not in the queue (built so, until `append` or `replace` puts it there;
+ * out of it for good once it leaves: settled by the caller, or by its pieces). In the queue <=> not "done".
  */
 export type BatchState = "queued" | "inflight" | "waiting" | "done";
 
@@ -63,7 +64,7 @@ export interface Batch extends Placed {
   readonly settle: (outcome: BatchOutcome) => void;
   /** How it splits on MESSAGE_TOO_LARGE (absent: it cannot, as a batch of one record). */
   readonly split?: SplitRecords;
-  /** Written by PartitionBatches only (`move`). */
+  /** Written by PartitionBatches only (`move`); a batch is built "done" (not in a queue yet). */
   readonly state: BatchState;
   sequence: number;
   /** The partition's generation when last sent: batches sent before a failure hold a retry back. */
@@ -74,6 +75,11 @@ export interface Batch extends Placed {
   uncertain: boolean;
   /** On the wire when an earlier batch was refused (keepOrderAfterRefusal): not written, it fails with this. */
   notSentAfter?: Error;
+  /**
+   * Its outcome was given (BatchSettlement.finish), or left to its pieces (split): it is never given again, which would
+   * count the batch out of the pipeline's pending ones twice (Java's ProducerBatch.finalState: set once).
+   */
+  settled: boolean;
 }
 
 /** Kafka's limit of batches in flight per partition for an idempotent producer. */
@@ -126,6 +132,8 @@ export class PartitionBatches {
    * adaptive partitioner reads it at every stick move, for every partition (walking the queue cost that much each).
    */
   private notOnWire = 0;
+  /** Records of those batches, kept with `notOnWire` (with batch.size 0 the partitioner counts records, as Java's). */
+  private recordsNotOnWire = 0;
   private nextSequence = 0;
   /** New sequences stay within the broker's duplicate window of the oldest batch not settled. */
   private readonly window = new SequenceWindow(MAX_IN_FLIGHT_PER_PARTITION);
@@ -151,10 +159,15 @@ export class PartitionBatches {
     return this.notOnWire;
   }
 
+  /** Records of the batches not on the wire (`recordsNotOnWire`). */
+  get queuedRecords(): number {
+    return this.recordsNotOnWire;
+  }
+
   /** `b`, new, joins the queue (last). */
   append(b: Batch): void {
     this.queue.push(b);
-    this.move(b, "queued", "done");
+    this.move(b, "queued");
   }
 
   /** Every batch leaves the queue (the pipeline closes). */
@@ -162,6 +175,15 @@ export class PartitionBatches {
     const all = this.queue.splice(0);
     for (const b of all) this.move(b, "done");
     return all;
+  }
+
+  /**
+   * The next batch to go (the first not on the wire) waits out its retry's backoff at `now`: as Java's
+   * RecordAccumulator.ready, the partition is not ready (what `sendable` tells `wake` of).
+   */
+  backingOff(now: number): boolean {
+    const next = this.queue.find((b) => b.state !== "inflight");
+    return next?.state === "waiting" && next.retryAt > now;
   }
 
   /** The next batch that may go now; `wake` learns when a waiting one may (its backoff). */
@@ -314,7 +336,7 @@ export class PartitionBatches {
     }
     // Once every piece is stamped (a stamp that throws leaves `big` in the queue, failed by the caller).
     this.queue.splice(this.queue.indexOf(big), 1, ...pieces);
-    for (const piece of pieces) this.move(piece, "waiting", "done");
+    for (const piece of pieces) this.move(piece, "waiting");
     this.move(big, "done");
   }
 
@@ -338,12 +360,16 @@ export class PartitionBatches {
   }
 
   /**
-   * The earliest delivery timeout of the batches not settled (Infinity: none): the oldest's. Deadlines ascend in queue
-   * order (append order, a split's pieces in their batch's place with its deadline), and every pump asks each
-   * partition: a partition without a leader may queue thousands of batches behind the held one (coalfree).
+   * The earliest delivery timeout of the batches not on the wire (Infinity: none): the first's. Deadlines ascend in
+   * queue order (append order, a split's pieces in their batch's place with its deadline), and every pump asks each
+   * partition: a partition without a leader may queue thousands of batches behind the held one (coalfree); the walk
+   * passes only the few on the wire. Those are not waited for: as Java's Sender, their request ends them
+   * (request.timeout.ms; BatchSettlement.retry expires one past its deadline), and the pipeline, woken at a deadline
+   * already past, would run again at once until their answer came.
    */
   earliestDeadline(): number {
-    return this.queue[0]?.deadline ?? Number.POSITIVE_INFINITY;
+    for (const b of this.queue) if (b.state !== "inflight") return b.deadline;
+    return Number.POSITIVE_INFINITY;
   }
 
   /** The first batch not on the wire whose delivery timeout has passed (deadlines ascend: see earliestDeadline). */
@@ -356,11 +382,15 @@ export class PartitionBatches {
   }
 
   /**
-   * The one place a batch's state changes (`from`: its state, or "done" for a new batch joining the queue), beside its
-   * joining or leaving the queue: `notOnWire` follows from the old state and the new.
+   * The one place a batch's state changes, beside its joining or leaving the queue: `notOnWire` and
+   * `recordsNotOnWire` follow from the old state and the new.
    */
-  private move(b: Batch, to: BatchState, from: BatchState = b.state): void {
-    if (offWire(from) !== offWire(to)) this.notOnWire += offWire(to) ? b.records.length : -b.records.length;
+  private move(b: Batch, to: BatchState): void {
+    if (offWire(b.state) !== offWire(to)) {
+      const sign = offWire(to) ? 1 : -1;
+      this.notOnWire += sign * b.records.length;
+      this.recordsNotOnWire += sign * b.count;
+    }
     // `state` is read-only to every other code: each write is counted here.
     const moved: { state: BatchState } = b;
     moved.state = to;

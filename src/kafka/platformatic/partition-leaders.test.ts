@@ -92,15 +92,20 @@ describe("PartitionLeaders: a topic with a leaderless partition", () => {
     const leaders = doublingLeaders(transport, () => now);
     await leaders.refresh(["t"]);
     expect([leaders.expired("t", 99), leaders.expired("t", 100)]).toEqual([false, true]);
-    now = 100;
-    leaders.renew(["t"], now); // still none: 200 ms then
-    await waitFor(() => !leaders.expired("t", 299));
-    expect(leaders.expired("t", 300)).toBe(true);
-    now = 300;
+    for (const [at, wait] of [
+      [100, 100], // still none: as Java's first answer that changed nothing, retry.backoff.ms again
+      [200, 200], // then doubling
+    ] as const) {
+      now = at;
+      leaders.renew(["t"], now);
+      await waitFor(() => leaders.refreshDeferredUntil(now) !== undefined);
+      expect([leaders.expired("t", at + wait - 1), leaders.expired("t", at + wait)]).toEqual([false, true]);
+    }
+    now = 400;
     answer = [1, 2]; // its leader back
     leaders.renew(["t"], now);
-    await waitFor(() => !leaders.expired("t", 1299));
-    expect(leaders.expired("t", 1300)).toBe(true);
+    await waitFor(() => !leaders.expired("t", 1399));
+    expect(leaders.expired("t", 1400)).toBe(true);
   });
 
   test("a background ask that fails makes the wait grow, and another topic's ask for its age answering with every leader does not start it again (review P3-1)", async () => {
@@ -114,16 +119,70 @@ describe("PartitionLeaders: a topic with a leaderless partition", () => {
     };
     const leaders = doublingLeaders(transport, () => now);
     await leaders.refresh(["t", "u"]); // t has a partition without a leader: asked again at 100
-    now = 100;
     down = true;
-    leaders.renew(["t"], now); // fails: 200 ms then
-    await waitFor(() => leaders.refreshDeferredUntil(now) === 300);
-    expect([leaders.expired("t", 299), leaders.expired("t", 300)]).toEqual([false, true]);
+    for (const [at, next] of [
+      [100, 200], // fails: retry.backoff.ms again (the answer before learnt t), then doubling
+      [200, 400],
+      [400, 800],
+    ] as const) {
+      now = at;
+      leaders.renew(["t"], now);
+      await waitFor(() => leaders.refreshDeferredUntil(now) === next);
+      expect([leaders.expired("t", next - 1), leaders.expired("t", next)]).toEqual([false, true]);
+    }
     now = 1000;
     down = false;
-    leaders.renew(["u"], now); // its age; t still has no leader: the waits go on growing (400 ms), not from 100 again
+    leaders.renew(["u"], now); // its age; t still has no leader: the wait stays grown (400 ms), not from 100 again
     await waitFor(() => leaders.refreshDeferredUntil(now) !== undefined);
     expect(leaders.refreshDeferredUntil(now)).toBe(1400);
+  });
+});
+
+describe("PartitionLeaders: a background ask for a topic whose partitions all have a leader keeps failing", () => {
+  test("it is asked again after the refresh backoff, growing, not every retry.backoff.ms (review P3-1)", async () => {
+    let now = 0;
+    let down = false;
+    const transport = {
+      leaders: async (topics: readonly string[]) => {
+        if (down) throw new NetworkError("Connection to 127.0.0.1:9092 failed.", { canRetry: true });
+        return new Map(topics.map((t) => [t, [1, 2]]));
+      },
+    };
+    const leaders = doublingLeaders(transport, () => now);
+    await leaders.refresh(["u"]);
+    down = true;
+    const waits: number[] = [];
+    for (now = 1000; waits.length < 4; now += waits.at(-1)!) {
+      expect(leaders.expired("u", now)).toBe(true);
+      leaders.renew(["u"], now);
+      await waitFor(() => leaders.refreshDeferredUntil(now) !== undefined && !leaders.expired("u", now));
+      const at = leaders.refreshDeferredUntil(now)!;
+      expect([leaders.expired("u", at - 1), leaders.expired("u", at)]).toEqual([false, true]);
+      waits.push(at - now);
+    }
+    expect(waits).toEqual([100, 200, 400, 800]);
+  });
+});
+
+describe("PartitionLeaders: topics renewed for their age, one after the other", () => {
+  test("routine renewals that change nothing leave the refresh backoff at retry.backoff.ms, so a retry after them is not held back (review prodfix P2-1)", async () => {
+    let now = 0;
+    const transport = { leaders: async (topics: readonly string[]) => new Map(topics.map((t) => [t, [1, 2]])) };
+    const leaders = doublingLeaders(transport, () => now);
+    const topics = ["a", "b", "c", "d", "e", "f"];
+    for (const [i, t] of topics.entries()) {
+      now = i * 100;
+      await leaders.refresh([t]);
+    }
+    const waits: number[] = [];
+    for (const [i, t] of topics.entries()) {
+      now = 1000 + i * 100;
+      expect(leaders.expired(t, now)).toBe(true);
+      leaders.renew([t], now);
+      await waitFor(() => !leaders.expired(t, now + 100)); // answered: asked again at its age
+      waits.push(leaders.refreshDeferredUntil(now)! - now);
+    }
+    expect(waits).toEqual([100, 100, 100, 100, 100, 100]);
   });
 });
 
@@ -180,6 +239,33 @@ describe("PartitionLeaders: a broker's connection closed (lost)", () => {
       ["t", "u"],
       ["t", "u"],
     ]);
+  });
+
+  test("a broker the cluster still lists as leader but the gateway cannot reach: answers that change nothing make the wait grow, as Java's equivalent responses (review P3-2)", async () => {
+    let now = 0;
+    let answer = [1, 2];
+    const transport = { leaders: async (topics: readonly string[]) => new Map(topics.map((t) => [t, answer])) };
+    const leaders = doublingLeaders(transport, () => now);
+    await leaders.refresh(["t"]);
+    const steps: [number[], number][] = [
+      [[1, 2], 100],
+      [[1, 2], 200],
+      [[1, 2], 400],
+      [[1, 2], 800],
+      [[1, 2], 1600],
+      [[3, 2], 100], // partition 0's leader moved
+      [[3, 2], 100], // then growing again from retry.backoff.ms
+      [[3, 2], 200],
+    ];
+    const waits: number[] = [];
+    for (const [leadersNow] of steps) {
+      now = leaders.refreshDeferredUntil(now) ?? now;
+      answer = leadersNow;
+      leaders.lost(2, now); // each connection attempt to broker 2 fails
+      await waitFor(() => leaders.refreshDeferredUntil(now) !== undefined);
+      waits.push(leaders.refreshDeferredUntil(now)! - now);
+    }
+    expect(waits).toEqual(steps.map(([, wait]) => wait));
   });
 
   test("within the refresh backoff: not asked now; expired once the backoff allows, so its next send asks", async () => {

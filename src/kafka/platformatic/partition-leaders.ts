@@ -4,11 +4,11 @@
  * Marked stale by errors that say leadership moved (or a lost connection); the pipeline refreshes
  * it before it sends again, not sooner than a backoff after the last refresh's answer (meanwhile it
  * sends to the leaders known): retry.backoff.ms, doubling up to retry.backoff.max.ms with ±20 % jitter
- * while refreshes fail or leave a partition without a leader finding no new one, as Java's Metadata.timeToAllowUpdate
- * (KIP-580); and a topic's once it is older than metadata.max.age.ms (`expired`), as Java's producer
- * does: partitions added to a topic are then used by the partitioner. That one is
- * asked in the background (`renew`): sends go on to the leaders known meanwhile, as Java's, unless
- * it refuses the topic for good (authorization).
+ * while refreshes fail or, asked again because of an error, change no leader (a broker the gateway cannot reach
+ * that the cluster still lists as leader), as Java's Metadata.timeToAllowUpdate (KIP-580); and a topic's once it
+ * is older than metadata.max.age.ms (`expired`), as Java's producer does: partitions added to a topic are then
+ * used by the partitioner. That one is asked in the background (`renew`): sends go on to the leaders known
+ * meanwhile, as Java's, unless it refuses the topic for good (authorization).
  */
 import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
 import { isUnknownTopic, refusedTopics, retriable } from "./errors.ts";
@@ -27,12 +27,19 @@ export class PartitionLeaders {
   /** Leadership may have moved: refresh before sending. */
   stale = false;
   /**
-   * Refreshes in a row that failed or left a partition of a known topic without a leader, none of them finding a new
-   * leader. A simplification of Java's Metadata, which keeps two counters and backs off on the larger: failed updates
+   * Refreshes in a row that failed, or were asked again because of an error and changed no leader of the topics they
+   * asked. A simplification of Java's Metadata, which keeps two counters and backs off on the larger: failed updates
    * (attempts, reset by any successful update) and answers that changed nothing (equivalent responses, reset when a
-   * partition's leader epoch changes). Here one counter, reset by an answer with every leader or a new one.
+   * partition's leader epoch changes, and by the periodic refresh once metadata expired). Here one counter, reset by
+   * an answer that changes a leader (the transport gives no leader epochs); an answer to an ask due only to a topic's
+   * age leaves it as it is: routine renewals neither grow the waits nor start a leaderless topic's again.
    */
   private attempts = 0;
+  /**
+   * Topics due to be asked again because of an error (a lost connection, a partition without a leader, a failed ask),
+   * not only for their age: their next answer that changes nothing counts as an attempt.
+   */
+  private readonly retrying = new Set<string>();
   /** Topics a background refresh (`renew`) asks for, not answered yet. */
   private readonly renewing = new Set<string>();
   /** When the pipeline may ask for leaders again (`refresh`). */
@@ -44,7 +51,10 @@ export class PartitionLeaders {
     private readonly error: (message: string) => Error,
     private readonly maxAgeMs: number,
     private readonly now: () => number,
-    /** retry.backoff.ms · 2^n, at most retry.backoff.max.ms, ±20 % jitter: Java's ExponentialBackoff.backoff(n) (KIP-580). */
+    /**
+     * retry.backoff.ms · 2^n, at most retry.backoff.max.ms, ±20 % jitter: Java's ExponentialBackoff.backoff(n)
+     * (KIP-580).
+     */
     private readonly backoff: (n: number) => number,
   ) {}
 
@@ -56,25 +66,26 @@ export class PartitionLeaders {
 
   /**
    * Asks the cluster again for `topics`, expired, without holding sends back: they go to the leaders
-   * known until it answers. One that fails (or does not answer) is asked again after retry.backoff.ms, one with a
-   * partition without a leader after the refresh backoff, which a failure makes grow as a refresh's (`backOff`; Java's
-   * producer sends while its metadata refresh fails and backs off between them).
+   * known until it answers. One that does not answer is asked again after retry.backoff.ms; one that fails, or leaves
+   * a partition without a leader, after the refresh backoff, which a failure makes grow as a refresh's (`backOff`;
+   * Java's producer sends while its metadata refresh fails and backs off between them).
    */
   renew(topics: readonly string[], now: number): void {
     for (const t of topics) this.refreshAt.set(t, now + this.retryBackoffMs);
     const before = topics.map((t) => this.leaders.get(t));
+    const retry = topics.some((t) => this.retrying.has(t));
     for (const t of topics) this.renewing.add(t);
     this.fetch(topics, true)
       .finally(() => {
         for (const t of topics) this.renewing.delete(t);
       })
-      .then(() => this.backOff(topics, before, true))
+      .then(() => this.backOff(topics, before, true, retry))
       .catch((error) => {
         // Refused for good (TOPIC_AUTHORIZATION_FAILED): forgotten, as Java's metadata drops a topic its
         // refresh refused; the next send of it asks again, in the foreground, and fails with the refusal.
         // One refusal fails a request for several topics: the answer names the refused ones (the others
         // are asked again, together); when it does not, each is asked alone. Only the refused are forgotten.
-        if (retriable(error)) return this.backOff(topics, before, false);
+        if (retriable(error)) return this.backOff(topics, before, false, retry);
         if (isUnknownTopic(error)) return;
         const named = topics.length > 1 ? refusedTopics(error) : new Set(topics);
         if (named === undefined) for (const t of topics) this.renew([t], now);
@@ -98,6 +109,7 @@ export class PartitionLeaders {
       .filter(([topic, leaders]) => leaders.includes(node) && !this.renewing.has(topic))
       .map(([topic]) => topic);
     if (topics.length === 0) return;
+    for (const t of topics) this.retrying.add(t);
     const allowedAt = this.refreshDeferredUntil(now);
     if (allowedAt === undefined) this.renew(topics, now);
     else for (const t of topics) this.refreshAt.set(t, Math.min(this.refreshAt.get(t) ?? allowedAt, allowedAt));
@@ -162,10 +174,10 @@ export class PartitionLeaders {
   }
 
   /**
-   * Asks the cluster again for `topics` (rejects when it cannot be reached). Once it answered (or failed), the next
-   * refresh waits retry.backoff.ms, growing with each refresh in a row that failed or left a partition without a
-   * leader; one that leaves every known partition with a leader, or finds a new leader for a partition, starts again
-   * from retry.backoff.ms.
+   * Asks the cluster again for `topics`, because of an error (stale) or a partition without a leader (rejects when it
+   * cannot be reached). Once it answered (or failed), the next refresh waits retry.backoff.ms, growing with each
+   * refresh in a row that failed or changed no leader of the topics it asked; one that changes one starts again from
+   * retry.backoff.ms (`backOff`).
    */
   async refresh(topics: readonly string[]): Promise<void> {
     const before = topics.map((t) => this.leaders.get(t));
@@ -175,27 +187,40 @@ export class PartitionLeaders {
       this.stale = false;
       answered = true;
     } finally {
-      this.backOff(topics, before, answered);
+      this.backOff(topics, before, answered, true);
     }
   }
 
   /**
-   * The next refresh's backoff after one of `topics` (leaders `before` it) that `answered` or failed, as `refresh`
-   * says. A topic of them still with a partition without a leader is asked again in the background then too (`renew`):
-   * keyless records avoid that partition, so no batch of it would ask, and it would stay unused until
-   * metadata.max.age.ms once its leader is back (Java's Metadata asks again after any partition error).
+   * The next refresh's backoff after one of `topics` (leaders `before` it) that `answered` or failed, asked as a
+   * `retry` or only for the topics' age, as `refresh` and `attempts` say. A topic of them still with a partition
+   * without a leader is asked again in the background then too (`renew`): keyless records avoid that partition, so no
+   * batch of it would ask, and it would stay unused until metadata.max.age.ms once its leader is back (Java's Metadata
+   * asks again after any partition error).
    */
-  private backOff(topics: readonly string[], before: readonly (readonly number[] | undefined)[], answered: boolean) {
-    // Every known topic's, not only those asked: an unrelated topic's renew (its age) answering with every leader does
-    // not start a leaderless one's waits again. A new leader of any topic does, as any leader epoch change in Java's.
-    const everyLeader = answered && [...this.leaders.values()].every((l) => l.every((leader) => leader >= 0));
-    const newLeader =
-      answered &&
-      topics.some((t, i) => this.leaders.get(t)?.some((leader, p) => leader >= 0 && leader !== before[i]?.[p]));
-    // Progress (a new leader) starts the waits again from retry.backoff.ms, as Java's new leader epoch does.
-    this.attempts = everyLeader ? 0 : newLeader ? 1 : this.attempts + 1;
-    this.refreshAllowedAt = this.now() + this.backoff(Math.max(0, this.attempts - 1));
-    for (const t of topics) if (this.leaders.get(t)?.includes(-1)) this.refreshAt.set(t, this.refreshAllowedAt);
+  private backOff(
+    topics: readonly string[],
+    before: readonly (readonly number[] | undefined)[],
+    answered: boolean,
+    retry: boolean,
+  ): void {
+    const now = this.now();
+    // Progress (a leader, or the partition count, changed; a topic learnt) starts the waits again from
+    // retry.backoff.ms, as a leader epoch change resets Java's count of equivalent responses. An answer to a retry that
+    // changes nothing counts as a failed one: a broker the cluster lists as leader that the gateway cannot reach, whose
+    // lost connections ask again, is asked less and less often.
+    const changed = answered && topics.some((t, i) => !sameLeaders(before[i], this.leaders.get(t)));
+    if (changed) this.attempts = 0;
+    else if (!answered || retry) this.attempts++;
+    this.refreshAllowedAt = now + this.backoff(Math.max(0, this.attempts - 1));
+    // Not answered: each topic asked waits the grown backoff too (renew's retry.backoff.ms was set before the ask).
+    for (const t of topics) {
+      const l = this.leaders.get(t);
+      if (l && (!answered || l.includes(-1))) {
+        this.refreshAt.set(t, this.refreshAllowedAt);
+        this.retrying.add(t);
+      }
+    }
   }
 
   /**
@@ -261,6 +286,7 @@ export class PartitionLeaders {
   private forget(topic: string): void {
     this.leaders.delete(topic);
     this.refreshAt.delete(topic);
+    this.retrying.delete(topic);
   }
 
   private async fetch(topics: readonly string[], force: boolean): Promise<void> {
@@ -268,7 +294,15 @@ export class PartitionLeaders {
     for (const [t, l] of await this.transport.leaders(topics, force)) {
       this.leaders.set(t, l);
       // A partition without a leader: asked again after the refresh backoff (see backOff; refresh and renew count it).
-      this.refreshAt.set(t, at + (l.includes(-1) ? this.backoff(this.attempts) : this.maxAgeMs));
+      const leaderless = l.includes(-1);
+      this.refreshAt.set(t, at + (leaderless ? this.backoff(this.attempts) : this.maxAgeMs));
+      if (leaderless) this.retrying.add(t);
+      else this.retrying.delete(t);
     }
   }
+}
+
+/** The same leader for every partition, and as many partitions (both unknown counts as the same). */
+function sameLeaders(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((l, p) => l === b[p]));
 }

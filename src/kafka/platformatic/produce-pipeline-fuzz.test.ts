@@ -9,7 +9,8 @@
  * never fails for good (every fault is retriable) and no live answer is INVALID_PRODUCER_EPOCH; each
  * refused batch fails alone with INVALID_RECORD; every other batch is acknowledged at its offset, and
  * in the log exactly once, each partition's in append order (also once the requests of cut
- * connections that were still due are handled). A directed test pins the case the runs found: a
+ * connections that were still due are handled); after every step each partition's count of bytes not on the wire (the
+ * partitioner's) is that of its queue. A directed test pins the case the runs found: a
  * batch that may be in the log must still be among the broker's last 5 when it goes again.
  *
  * Each run is deterministic: the pipeline's clock stands still (retry.backoff.ms 0), its work runs in
@@ -20,7 +21,7 @@ import { describe, expect, test } from "bun:test";
 import { prng } from "../../../test/support/prng.ts";
 import { type Faults, ModelBroker } from "../../../test/support/produce-pipeline-model-broker.ts";
 import { kafkaErrorOf } from "../send-rejection.ts";
-import type { BatchOutcome } from "./partition-batches.ts";
+import type { BatchOutcome, PartitionBatches } from "./partition-batches.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { batch, settings } from "./produce-pipeline-test-support.ts";
 
@@ -38,6 +39,29 @@ interface Append {
 /** Lets the pipeline's microtasks run out (it never waits for a timer here but after a metadata failure). */
 async function settle(): Promise<void> {
   for (let i = 0; i < 12; i++) await null;
+}
+
+/**
+ * Whether a partition's count of bytes or records not on the wire (kept as batches come and go, for the partitioner)
+ * differs from those of its queue's batches not on the wire, read from the queue (the pipeline's partitions through a cast).
+ */
+function queuedBytesDrift(pipeline: ProducePipeline, partitions: number): string | undefined {
+  const { byTopic } = pipeline as unknown as { byTopic: Map<string, PartitionBatches[]> };
+  for (let p = 0; p < partitions; p++) {
+    const part = byTopic.get("t")?.[p];
+    let bytes = 0;
+    let records = 0;
+    for (const b of part?.queue ?? [])
+      if (b.state !== "inflight") {
+        bytes += b.records.length;
+        records += b.count;
+      }
+    if ((part?.queuedBytes ?? 0) !== bytes)
+      return `partition ${p}: ${part?.queuedBytes} bytes counted not on the wire, ${bytes} in its queue`;
+    if ((part?.queuedRecords ?? 0) !== records)
+      return `partition ${p}: ${part?.queuedRecords} records counted not on the wire, ${records} in its queue`;
+  }
+  return undefined;
 }
 
 /** One seeded run; what went wrong, or undefined. `trace` is told its story. */
@@ -77,6 +101,8 @@ async function run(seed: number, faults: Faults, trace?: (line: string) => void)
       else acted = broker.answerNext() || broker.processStale();
       await settle();
       if (pipeline.failure) return `the pipeline failed: ${pipeline.failure.message}`;
+      const drift = queuedBytesDrift(pipeline, partitions);
+      if (drift) return `step ${steps}: ${drift}`;
       if (acted || broker.pending > 0 || (appends.length < total && pending < OUTSTANDING)) idle = 0;
       else if (++idle > 30) return "stuck: batches pending, nothing on the wire";
       // A metadata failure is retried on the pipeline's timer (due at once: its clock stands still).

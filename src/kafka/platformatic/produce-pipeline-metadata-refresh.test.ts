@@ -1,9 +1,10 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { NetworkError, UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { PipelineSettings } from "./produce-pipeline.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
+import { WakeTimer } from "./wake-timer.ts";
 
 /** A broker of topics `gone` and `kept` whose metadata, once `gone` is deleted, fails any request asking it (as the library words it). */
 class DeletedTopicBroker extends FakeBroker {
@@ -135,10 +136,10 @@ describe("ProducePipeline while a partition has no leader", () => {
 
 describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms, KIP-580)", () => {
   test.each([
-    ["the jitter's middle", 0.5, [100, 200, 400, 800, 1000, 1000]],
-    ["the jitter's least (20 % shorter)", 0, [80, 160, 320, 640, 800, 800]],
+    ["the jitter's middle", 0.5, [100, 100, 200, 400, 800, 1000, 1000]],
+    ["the jitter's least (20 % shorter)", 0, [80, 80, 160, 320, 640, 800, 800]],
   ])(
-    "with %s drawn, the wait between refreshes that find no leader doubles from retry.backoff.ms to retry.backoff.max.ms, as Java's Metadata",
+    "with %s drawn, the wait between refreshes that find no leader doubles from retry.backoff.ms to retry.backoff.max.ms, as Java's Metadata (the first answer learnt the topic: the next one is its first that changes nothing)",
     async (_, draw, waits) => {
       const broker = new LeaderlessBroker(2);
       const { pipeline, turn } = leaderlessPipeline(broker, {
@@ -158,6 +159,26 @@ describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms,
       expect(await waiting.catch((e: Error) => e.message)).toBe("closed");
     },
   );
+
+  test("once the wait has grown to 800 ms the pipeline wakes when the next refresh is allowed, not retry.backoff.ms later (review P3-3)", async () => {
+    const broker = new LeaderlessBroker(2);
+    const { pipeline, turn } = leaderlessPipeline(broker, { retryBackoffMs: 100, retryBackoffMaxMs: 1000 });
+    const waiting = pipeline.append("t", 1, batch(-1), 1);
+    await waitFor(() => broker.metadataCalls === 1);
+    for (const at of [100, 200, 400]) await turn(at); // asked at each: the next wait is 800 ms
+    const wakes = spyOn(WakeTimer.prototype, "wakeAt");
+    try {
+      expect(await turn(800)).toBe(5);
+      // The earliest wake the pipeline asks for: none at 900 (a turn that could not ask yet).
+      expect(Math.min(...wakes.mock.calls.map(([at]) => at))).toBe(1600);
+    } finally {
+      wakes.mockRestore();
+    }
+    expect(await turn(1599)).toBe(5);
+    expect(await turn(1600)).toBe(6);
+    pipeline.close(new Error("closed"));
+    expect(await waiting.catch((e: Error) => e.message)).toBe("closed");
+  });
 
   test("the wait runs from the refresh's answer, not from its request, as Java's Metadata stamps lastRefreshMs", async () => {
     const broker = new LeaderlessBroker(2);
@@ -181,9 +202,9 @@ describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms,
     await waitFor(() => broker.metadataCalls === 1); // answered without t-1's leader: the next refresh waits 100 ms
     broker.failing = true;
     let asked = 0;
-    // Each failed refresh doubles the wait; t-0's batches go to its leader known meanwhile (in the turn of a failed
-    // refresh, once the pipeline wakes again).
-    for (const [n, wait] of [100, 200, 400].entries()) {
+    // From the second failed refresh on, each doubles the wait; t-0's batches go to its leader known meanwhile (in the
+    // turn of a failed refresh, once the pipeline wakes again).
+    for (const [n, wait] of [100, 100, 200, 400].entries()) {
       expect(await turn(asked + wait - 1)).toBe(n + 1);
       expect(await turn(asked + wait)).toBe(n + 2);
       asked += wait;
@@ -197,7 +218,7 @@ describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms,
     const { pipeline, turn } = leaderlessPipeline(broker, { retryBackoffMs: 100, retryBackoffMaxMs: 1000 });
     const [first, second] = [1, 2].map((p) => pipeline.append("t", p, batch(-p), 1));
     await waitFor(() => broker.metadataCalls === 1);
-    for (const at of [100, 300, 700]) await turn(at); // asked at each: the next wait is 800 ms
+    for (const at of [100, 300, 700]) await turn(at); // asked at each: the next wait is 400 ms
     broker.secondBack = true;
     expect(await turn(1500)).toBe(5);
     expect(await second).toBe(0); // written with t-0's batch of that turn
@@ -212,7 +233,7 @@ describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms,
     const { pipeline, turn } = leaderlessPipeline(broker, { retryBackoffMs: 100, retryBackoffMaxMs: 1000 });
     const waiting = pipeline.append("t", 1, batch(-1), 1);
     await waitFor(() => broker.metadataCalls === 1);
-    for (const at of [100, 300, 700]) await turn(at); // asked at each: the next wait is 800 ms
+    for (const at of [100, 300, 700]) await turn(at); // asked at each: the next wait is 400 ms
     broker.leaderBack = true;
     expect(await turn(1500)).toBe(5);
     expect(await waiting).toBe(0); // written with t-0's batch of that turn

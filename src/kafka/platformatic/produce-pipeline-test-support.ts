@@ -72,6 +72,8 @@ export class FakeBroker implements ProduceTransport {
   readonly tooLarge = new Set<number>();
   /** Batches holding one of these labels are refused with its code (validated before the sequence, as Kafka). */
   readonly refusals = new Map<number, number>();
+  /** Nodes the connection to never comes up (their requests stay open all the same). */
+  readonly unreachable = new Set<number>();
 
   /** The partition count metadata answers (partitions may be added while a test runs). */
   constructor(public partitions = 1) {}
@@ -86,6 +88,10 @@ export class FakeBroker implements ProduceTransport {
 
   stamp(records: Buffer, producerId: bigint, epoch: number, sequence: number): void {
     stampRecordBatch(records, producerId, epoch, sequence);
+  }
+
+  connected(node: number): boolean {
+    return !this.unreachable.has(node);
   }
 
   produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {

@@ -1,4 +1,4 @@
-import { describe, expect, setSystemTime, test } from "bun:test";
+import { describe, expect, setSystemTime, spyOn, test } from "bun:test";
 import { NetworkError, ProtocolError } from "@platformatic/kafka";
 import { settled, waitFor } from "../../../test/support/wait-for.ts";
 import { JavaException } from "../../errors.ts";
@@ -20,6 +20,7 @@ import {
 } from "./produce-pipeline-test-support.ts";
 import { PARTITION_OVERHEAD_BYTES, REQUEST_OVERHEAD_BYTES, TOPIC_OVERHEAD_BYTES } from "./produce-requests.ts";
 import { RETRY_GRACE_MS } from "./producer-retries.ts";
+import { WakeTimer } from "./wake-timer.ts";
 
 /** The Java exception a failure names as its cause (a trace's `Caused by:` line). */
 function causeOf(failure: Error | undefined): { javaClass: string; message: string } {
@@ -226,6 +227,33 @@ describe("ProducePipeline (idempotent)", () => {
       message:
         "Expiring 1 record(s) for t-0:1250 ms has passed since batch creation. The request has not been sent, or no server response has been received yet.",
     });
+  });
+
+  // Review pbstate-b P2: the pipeline woke at the deadline of a batch on the wire, already past, so it ran again on
+  // setTimeout(0) until the answer came (up to request.timeout.ms).
+  test("a batch on the wire past delivery.timeout.ms wakes no pump (no wake in the past): its request ends it, as Java's Sender", async () => {
+    const broker = new FakeBroker(2);
+    let now = 0;
+    const wakeAt = spyOn(WakeTimer.prototype, "wakeAt");
+    try {
+      const pipeline = await warmedUp(broker, settings({ deliveryTimeoutMs: 1_000 }), () => now);
+      const { outcomes, all } = appendAll(pipeline, [0]);
+      await waitFor(() => broker.requests.length === 1);
+      now = 1_500;
+      const wakes = wakeAt.mock.calls.length;
+      // The pipeline takes turns while batch 0 is on the wire past its deadline: one for t-1's batch, one for its answer.
+      const other = pipeline.append("t", 1, batch(1), 1);
+      await waitFor(() => broker.requests.length === 2);
+      broker.deliver(1);
+      expect(await other).toBe(0);
+      // The only wake asked for is t-1's batch's deadline, while it was not on the wire.
+      expect(wakeAt.mock.calls.slice(wakes)).toEqual([[2_500]]);
+      broker.requests[0]!.failWith(new Error("Request timed out"));
+      await all;
+      expect(outcomes).toEqual(["failed: Request timed out; delivery.timeout.ms elapsed"]);
+    } finally {
+      wakeAt.mockRestore();
+    }
   });
 
   test("a batch out of retries fails with Java's exception for the broker's last answer as its cause", async () => {

@@ -32,7 +32,8 @@
  * A batch that fails before it was ever put in a request rejects with a NeverSentBatch (the port's neverSent), one the
  * broker refused unwritten (an authorization refusal, no earlier attempt of it maybe written) with a RefusedBatch.
  * `close` fails every pending batch at once (the producer's forceClose): as never sent unless it is on the wire, an
- * earlier attempt of it got no answer (those may still be written) or a piece of it split was written (PartlyWrittenBatch).
+ * earlier attempt of it got no answer (those may still be written) or a piece of it split was written
+ * (PartlyWrittenBatch).
  */
 import { kafkaClientBackoff } from "../../util/backoff.ts";
 import { notSent } from "../send-rejection.ts";
@@ -75,7 +76,10 @@ export interface PipelineSettings {
   readonly random?: () => number;
   /** metadata.max.age.ms: a topic's partitions and leaders asked again once older (default 5 min). */
   readonly metadataMaxAgeMs?: number;
-  /** partitioner.availability.timeout.ms: a broker that took no batch this long is left out of keyless placement (0: off). */
+  /**
+   * partitioner.availability.timeout.ms: a broker that took no batch this long is left out of keyless placement
+   * (0: off).
+   */
   readonly availabilityTimeoutMs?: number;
   /** A refused batch fails its partition's later batches not written yet too (NotSentError; see refuse). */
   readonly keepOrderAfterRefusal?: boolean;
@@ -101,7 +105,10 @@ export class ProducePipeline {
   private closed = false;
   private readonly settlement: BatchSettlement;
   private readonly availability: NodeAvailability;
-  /** Made once, not per request: writes `b`'s producer id, epoch (the producer's plus its partition's bumps), sequence. */
+  /**
+   * Made once, not per request: writes `b`'s producer id, epoch (the producer's plus its partition's bumps),
+   * sequence.
+   */
   private readonly stamp = (b: Batch, sequence: number): void =>
     this.transport.stamp(b.records, this.id.producerId, this.id.epoch + b.part.epochBump, sequence);
   private readonly wakeAt = (at: number): void => this.timer.wakeAt(at);
@@ -135,7 +142,10 @@ export class ProducePipeline {
     return this.settlement.failure;
   }
 
-  /** While batches are retried here (not failed yet) for RETRY_GRACE_MS: the last failure (BatchSettlement.retryFailure). */
+  /**
+   * While batches are retried here (not failed yet) for RETRY_GRACE_MS: the last failure
+   * (BatchSettlement.retryFailure).
+   */
   get retryFailure(): Error | undefined {
     return this.settlement.retryFailure(this.pending > 0);
   }
@@ -180,12 +190,15 @@ export class ProducePipeline {
    * Batches of the partition not on the wire, in batch.size units: Java's deque size, whose batches fill up to
    * batch.size, where ours are one per send (one record a batch for single-record ingest requests). Adaptive
    * partitioning weighs partitions by it; no key string is made per call (a pick asks it of every partition).
-   * batch.size 0 (Java: batching off, a batch per record) counts in bytes: dividing by 0 made every weight NaN, and
-   * every keyless record went to one partition.
+   * batch.size 0 turns batching off: Java then makes a batch per record, so its deque counts records, and so does
+   * this (PartitionBatches keeps both counts).
    */
   queuedBatches(topic: string, partition: number): number {
-    const bytes = this.byTopic.get(topic)?.[partition]?.queuedBytes ?? 0;
-    return Math.ceil(bytes / Math.max(1, this.s.batchBytes ?? DEFAULT_BATCH_BYTES));
+    const part = this.byTopic.get(topic)?.[partition];
+    if (!part) return 0;
+    const batchBytes = this.s.batchBytes ?? DEFAULT_BATCH_BYTES;
+    if (batchBytes === 0) return part.queuedRecords;
+    return Math.ceil(part.queuedBytes / batchBytes);
   }
 
   /** Broker `node` had batches but took none for partitioner.availability.timeout.ms (NodeAvailability). */
@@ -241,13 +254,14 @@ export class ProducePipeline {
       count,
       deadline: this.now() + this.s.deliveryTimeoutMs,
       settle,
-      state: "queued",
+      state: "done",
       sequence: -1,
       place: -1,
       generation: 0,
       retryAt: 0,
       attempts: 0,
       uncertain: false,
+      settled: false,
       ...(split && count > 1 ? { split } : {}),
     };
     part.append(batch);
@@ -343,19 +357,25 @@ export class ProducePipeline {
     if (leaderless) this.wakeAt(this.leaders.refreshDeferredUntil(now) ?? now + this.s.retryBackoffMs);
     const maxWireBytes = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
     for (const [node, parts] of byNode) {
-      // "Drained": the node takes requests, as Java counts a node drained whenever client.ready(node) (a request
-      // slot free), sent or not: a request went to it this turn, or a slot is still free after it. A node whose
-      // batches only wait (a retry's backoff, growing to retry.backoff.max.ms; the one-batch guard of an idempotent
-      // partition) is not left out for it; one that never answers fills its slots and is.
+      // As Java's Sender: a node is noted only when a batch of it is ready, not one only waiting out its retry's
+      // backoff (growing to retry.backoff.max.ms), and counts as drained when it takes requests: one went to it this
+      // turn, or one was held back only by buffer.memory (shared by every broker: Java's client.ready ignores it), over
+      // a connection that is up (client.ready: connected, a slot free). A slot free is not enough: until a partition's
+      // first batch is written only that one is on the wire, so a broker that never answers, or never lets the
+      // connection come up, keeps free slots.
+      // Read before the requests go: as Java's ready, then drain.
+      const ready = parts.some((part) => !part.backingOff(now));
       let sent = false;
+      let heldByWire = false;
       while (this.requests.count(node) < this.s.maxInFlight) {
         const limits = { maxRequestBytes: this.s.maxRequestBytes, maxWireBytes, wireBytes: this.requests.wireBytes };
-        const batches = nextRequest(parts, now, limits, this.wakeAt, this.stamp);
+        const { batches, heldByWireBudget } = nextRequest(parts, now, limits, this.wakeAt, this.stamp);
+        heldByWire ||= heldByWireBudget;
         if (batches.length === 0) break;
         this.requests.send(node, batches);
         sent = true;
       }
-      this.availability.noted(node, now, sent || this.requests.count(node) < this.s.maxInFlight);
+      if (ready) this.availability.noted(node, now, (sent || heldByWire) && this.transport.connected(node));
     }
   }
 }

@@ -57,6 +57,9 @@ export interface RequestLimits {
 /**
  * The batches of the next request to one leader (empty when none is sendable), each marked sent
  * (`stamp` writes its sequence); `wake` is told when a batch waiting for its backoff becomes sendable.
+ * `heldByWireBudget`: a sendable batch was left out only because the bytes on the wire (buffer.memory) would pass
+ * `maxWireBytes`: that budget is shared by every broker, so the leader still takes requests (Java's client.ready
+ * ignores buffer.memory: there send() blocks instead).
  */
 export function nextRequest(
   parts: readonly PartitionBatches[],
@@ -64,8 +67,9 @@ export function nextRequest(
   limits: RequestLimits,
   wake: (at: number) => void,
   stamp: (b: Batch, sequence: number) => void,
-): Batch[] {
+): { readonly batches: Batch[]; readonly heldByWireBudget: boolean } {
   const batches: Batch[] = [];
+  let heldByWireBudget = false;
   const topics = new Set<string>();
   // The request as framed (an upper bound) and, apart, its record bytes (what the wire counts).
   let requestBytes = REQUEST_OVERHEAD_BYTES;
@@ -77,12 +81,15 @@ export function nextRequest(
       PARTITION_OVERHEAD_BYTES + (topics.has(part.topic) ? 0 : TOPIC_OVERHEAD_BYTES + Buffer.byteLength(part.topic));
     const size = bytes + b.records.length;
     if (batches.length > 0 && requestBytes + framing + b.records.length > limits.maxRequestBytes) continue;
-    if (limits.wireBytes > 0 && limits.wireBytes + size > limits.maxWireBytes) continue;
+    if (limits.wireBytes > 0 && limits.wireBytes + size > limits.maxWireBytes) {
+      heldByWireBudget = true;
+      continue;
+    }
     part.sent(b, (sequence) => stamp(b, sequence));
     batches.push(b);
     topics.add(part.topic);
     requestBytes += framing + b.records.length;
     bytes = size;
   }
-  return batches;
+  return { batches, heldByWireBudget };
 }

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createServer, type Socket } from "node:net";
 import { type Connection, Connection as LibraryConnection, type Producer } from "@platformatic/kafka";
 import { recordingBroker } from "../../../test/support/recording-broker.ts";
+import { closedPort } from "../../../test/support/tcp-forwarder.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ConnectError, isRetriable } from "../../errors.ts";
 import {
@@ -93,14 +94,27 @@ describe("PlatformaticTransport.onDisconnect", () => {
   });
 });
 
+describe("PlatformaticTransport.connected", () => {
+  test("true once the connection to the node is up, until the broker closes it; false for a node not in the metadata", async () => {
+    await using broker = await deafBroker();
+    const transport = transportTo(broker.port, 3);
+    await transport.leaders(["t"], true);
+    expect(transport.connected(3)).toBe(false);
+    expect(await transport.produce(3, [{ topic: "t", partition: 0, records: Buffer.alloc(61) }])).toBeNull();
+    expect(transport.connected(3)).toBe(true);
+    await transport.leaders(["t"], true); // forgets its own map of connections: the pool's still holds
+    expect(transport.connected(3)).toBe(true);
+    expect(transport.connected(4)).toBe(false);
+    await waitFor(() => broker.sockets.length === 1);
+    broker.sockets[0]!.destroy();
+    await waitFor(() => !transport.connected(3), { what: "the closed connection seen" });
+    await transport.close(50);
+  });
+});
+
 describe("PlatformaticTransport.onDisconnect, a broker that refuses the connection", () => {
   test("a failed connect is reported by its node id too (Java's NetworkClient asks for metadata then as well)", async () => {
-    // A loopback port nothing listens on any more: the connection is refused.
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as { port: number }).port;
-    await new Promise((resolve) => server.close(resolve));
-    const transport = transportTo(port, 4);
+    const transport = transportTo(await closedPort(), 4);
     const lost: number[] = [];
     transport.onDisconnect((node) => lost.push(node));
     await transport.leaders(["t"], true);
@@ -108,6 +122,7 @@ describe("PlatformaticTransport.onDisconnect, a broker that refuses the connecti
     expect(error).toBeInstanceOf(Error);
     await waitFor(() => lost.length > 0, { what: "the refused connection reported" });
     expect(lost[0]).toBe(4);
+    expect(transport.connected(4)).toBe(false);
     await transport.close(50);
   });
 });

@@ -38,6 +38,8 @@ export interface ProduceTransport {
   initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }>;
   /** Writes producer id, epoch and base sequence into an encoded batch. */
   stamp(records: Buffer, producerId: bigint, epoch: number, sequence: number): void;
+  /** A connection to broker `node` is up (partitioner.availability.timeout.ms counts a broker without one as idle). */
+  connected(node: number): boolean;
 }
 
 /**
@@ -75,7 +77,10 @@ interface WaitingRequest {
 }
 
 /** The part of the library's ConnectionPool the transport uses (its unit tests fake it). */
-export type ConnectionSource = Pick<ConnectionPool, "get" | "close" | "on" | typeof Symbol.iterator>;
+export type ConnectionSource = Pick<
+  ConnectionPool,
+  "get" | "getEstablishedConnection" | "close" | "on" | typeof Symbol.iterator
+>;
 
 export class PlatformaticTransport implements ProduceTransport {
   private brokers = new Map<number, { host: string; port: number }>();
@@ -137,6 +142,12 @@ export class PlatformaticTransport implements ProduceTransport {
 
   stamp(records: Buffer, producerId: bigint, epoch: number, sequence: number): void {
     stampRecordBatch(records, producerId, epoch, sequence);
+  }
+
+  /** From the pool, not `connections` (cleared by every metadata answer): under way or closed is not up. */
+  connected(node: number): boolean {
+    const broker = this.brokers.get(node);
+    return broker !== undefined && this.pool.getEstablishedConnection(broker)?.isConnected() === true;
   }
 
   produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {

@@ -36,6 +36,9 @@ class GatedBroker implements ProduceTransport {
   stamp(records: Buffer, producerId: bigint, epoch: number, sequence: number): void {
     stampRecordBatch(records, producerId, epoch, sequence);
   }
+  connected(): boolean {
+    return true;
+  }
   async produce(_node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[]> {
     return batches.map((b) => {
       const key = `${b.topic}-${b.partition}`;

@@ -10,9 +10,10 @@
  * as Java's BuiltInPartitioner.updatePartitionLoadStats: (the longest queue + 1 - its queue), so a
  * slower broker's partitions get fewer new records. Java's batches fill up to batch.size, ours are one
  * per send (one record each for single-record ingest requests): a queue counts its bytes in batch.size
- * units (ProducePipeline.queuedBatches), not its batches, so the skew is Java's for the same bytes.
- * With partitioner.availability.timeout.ms a partition with queued batches whose broker had every
- * request slot taken that long is left out (NodeAvailability), as Java's RecordAccumulator.partitionReady: one
+ * units (ProducePipeline.queuedBatches), not its batches, so the skew is Java's for the same bytes (its
+ * records with batch.size 0: Java makes a batch of each then).
+ * With partitioner.availability.timeout.ms a partition with queued batches whose broker had batches
+ * ready but took none that long is left out (NodeAvailability), as Java's RecordAccumulator.partitionReady: one
  * with none queued stays a candidate (its records would show whether the broker is back). When every
  * partition is left out, the pick is uniform among those with a leader, as Java's (no load stats).
  * Unlike Java's, a move never picks the partition it leaves when there is another (Java may).
@@ -37,7 +38,7 @@ interface Stick {
 
 /** What the producer pipeline tells the partitioner of its partitions and brokers (ProducePipeline). */
 export interface PartitionLoad {
-  /** Batches of the partition not on the wire yet (Java's deque size), in batch.size units; O(1). */
+  /** Batches of the partition not on the wire yet (Java's deque size), in batch.size units: a count, never NaN. */
   queuedBatches(topic: string, partition: number): number;
   /** Broker `node` had batches but took none for partitioner.availability.timeout.ms (never when 0). */
   leaderUnavailable(node: number): boolean;
@@ -125,9 +126,7 @@ export class StickyPartitioner {
     let longest = 0;
     for (let p = 0; p < count; p++) {
       if (!candidate(p) || (skip && p === current)) continue;
-      const queued = load && candidate === taking ? load.queuedBatches(topic, p) : 0;
-      // A weight that is no finite number (NaN) would make every pick fall back on the current partition.
-      weights[p] = Number.isFinite(queued) ? queued : 0;
+      weights[p] = load && candidate === taking ? load.queuedBatches(topic, p) : 0;
       longest = Math.max(longest, weights[p]!);
     }
     let total = 0;
