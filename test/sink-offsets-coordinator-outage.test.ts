@@ -6,22 +6,22 @@
  * PATCH and DELETE …/offsets answer 200 once the coordinator is back. Before (explore26 F2) the client's 4 quick
  * tries ran out first: `500 Failed to retrieve consumer group offsets for sink connector X` after
  * 1.6 s when one broker of three was killed, while the kafkajs gateway answered 200.
+ * A gateway stopped while such a call is made again exits at once (review P1-1: it waited for the retries'
+ * minute, past a container's grace period).
  */
 import { expect, test } from "bun:test";
-import { startGateway } from "./support/gateway.ts";
+import { type Gateway, startGateway } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
-import { startOwnBroker } from "./support/own-broker.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { type OwnBroker, startOwnBroker } from "./support/own-broker.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
 
-test("GET, PATCH and DELETE …/offsets of a sink connector answer 200 once its group coordinator is back", async () => {
-  await using dir = await tempDir("sink-offsets-outage-");
-  await using kafka = await startOwnBroker(dir.file("kafka"));
-  const name = uniqueTopic("sink-offsets-outage");
+/** A STOPPED FileStreamSink connector of a one-partition topic on `kafka`, its offsets at 2. */
+async function stoppedSink(dir: TempDir, kafka: OwnBroker, name: string): Promise<Gateway> {
   const admin = kafka.client().admin();
   await admin.connect();
   await createTopicsOn(admin, [{ topic: name, numPartitions: 1 }]);
   await admin.disconnect();
-  await using gw = await startGateway({
+  const gw = await startGateway({
     dir: dir.path,
     worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
   });
@@ -31,20 +31,30 @@ test("GET, PATCH and DELETE …/offsets of a sink connector answer 200 once its 
     initial_state: "STOPPED",
   });
   expect(created.status).toBe(201);
-  const offsets = (offset: number) => ({
-    offsets: [{ partition: { kafka_topic: name, kafka_partition: 0 }, offset: { kafka_offset: offset } }],
-  });
-  const altered = { message: "The offsets for this connector have been altered successfully" };
-  expect((await gw.rest.patch(`/connectors/${name}/offsets`, offsets(2))).body).toEqual(altered);
+  expect((await gw.rest.patch(`/connectors/${name}/offsets`, offsets(name, 2))).body).toEqual(altered);
+  return gw;
+}
+
+function offsets(name: string, offset: number) {
+  return { offsets: [{ partition: { kafka_topic: name, kafka_partition: 0 }, offset: { kafka_offset: offset } }] };
+}
+
+const altered = { message: "The offsets for this connector have been altered successfully" };
+
+test("GET, PATCH and DELETE …/offsets of a sink connector answer 200 once its group coordinator is back", async () => {
+  await using dir = await tempDir("sink-offsets-outage-");
+  await using kafka = await startOwnBroker(dir.file("kafka"));
+  const name = uniqueTopic("sink-offsets-outage");
+  await using gw = await stoppedSink(dir, kafka, name);
 
   await kafka.stop();
   // Asked while nothing listens on the broker's port: the broker takes seconds to start again.
   const read = gw.rest.get(`/connectors/${name}/offsets`);
-  const alter = gw.rest.patch(`/connectors/${name}/offsets`, offsets(5));
+  const alter = gw.rest.patch(`/connectors/${name}/offsets`, offsets(name, 5));
   await kafka.restart();
   const [readAnswer, alterAnswer] = await Promise.all([read, alter]);
   expect([readAnswer.status, alterAnswer.status, alterAnswer.body]).toEqual([200, 200, altered]);
-  expect((await gw.rest.get(`/connectors/${name}/offsets`)).body).toEqual(offsets(5));
+  expect((await gw.rest.get(`/connectors/${name}/offsets`)).body).toEqual(offsets(name, 5));
 
   await kafka.stop();
   const reset = gw.rest.delete(`/connectors/${name}/offsets`);
@@ -56,3 +66,18 @@ test("GET, PATCH and DELETE …/offsets of a sink connector answer 200 once its 
   ]);
   expect((await gw.rest.get(`/connectors/${name}/offsets`)).body).toEqual({ offsets: [] });
 }, 180_000);
+
+test("a gateway stopped while an offsets change waits for its group coordinator exits before the coordinator is back", async () => {
+  await using dir = await tempDir("sink-offsets-outage-stop-");
+  await using kafka = await startOwnBroker(dir.file("kafka"));
+  const name = uniqueTopic("sink-offsets-outage-stop");
+  await using gw = await stoppedSink(dir, kafka, name);
+
+  await kafka.stop();
+  const alter = gw.rest.patch(`/connectors/${name}/offsets`, offsets(name, 5)).catch(() => undefined);
+  // Answered after the PATCH was sent (a status read does not wait for the herder): the PATCH has arrived.
+  expect((await gw.rest.get(`/connectors/${name}/status`)).status).toBe(200);
+  // Far below the minute the change is tried for: the stop no longer waits for it.
+  expect(await gw.stop(15_000)).toBe(0);
+  await alter;
+}, 120_000);

@@ -16,7 +16,14 @@ import { RetriableError } from "../../errors.ts";
 import { kafkaClientBackoff, retry } from "../../util/backoff.ts";
 import { connectionSettings } from "../client-config.ts";
 import { DEFAULT_API_TIMEOUT_MS } from "../client-retry.ts";
-import type { ClientProperties, DescribedMember, KafkaAdmin, TopicDescription, TopicSpec } from "../kafka-port.ts";
+import type {
+  CallBound,
+  ClientProperties,
+  DescribedMember,
+  KafkaAdmin,
+  TopicDescription,
+  TopicSpec,
+} from "../kafka-port.ts";
 import { baseOptions } from "./client-options.ts";
 import { coordinatorUnavailable, isUnknownTopic, wrap } from "./errors.ts";
 import { libraryGroup } from "./group-entry.ts";
@@ -47,10 +54,14 @@ export class PlatformaticAdmin implements KafkaAdmin {
     private readonly coordinatorRetry: CoordinatorRetry,
   ) {}
 
-  /** `call` made again while its group coordinator is not reached or not ready (coordinatorUnavailable), within the timeout. */
-  private withCoordinator<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * `call` made again while its group coordinator is not reached or not ready (coordinatorUnavailable), within the
+   * timeout, until `bound`'s signal aborts.
+   */
+  private withCoordinator<T>(call: () => Promise<T>, bound: CallBound | undefined): Promise<T> {
     const r = this.coordinatorRetry;
     return retry(call, {
+      signal: bound?.signal,
       policy: (attempt) => kafkaClientBackoff(r.backoffMs, r.backoffMaxMs, attempt, Math.random),
       maxAttempts: Number.POSITIVE_INFINITY,
       timeoutMs: r.timeoutMs,
@@ -143,9 +154,12 @@ export class PlatformaticAdmin implements KafkaAdmin {
     }
   }
 
-  async groupOffsets(groupId: string): Promise<TopicPartitionOffset[]> {
+  async groupOffsets(groupId: string, bound?: CallBound): Promise<TopicPartitionOffset[]> {
     try {
-      const groups = await this.withCoordinator(() => this.admin.listConsumerGroupOffsets({ groups: [groupId] }));
+      const groups = await this.withCoordinator(
+        () => this.admin.listConsumerGroupOffsets({ groups: [groupId] }),
+        bound,
+      );
       return groups.flatMap((g) =>
         g.topics.flatMap((t) =>
           t.partitions
@@ -158,35 +172,35 @@ export class PlatformaticAdmin implements KafkaAdmin {
     }
   }
 
-  async alterGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+  async alterGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[], bound?: CallBound): Promise<void> {
     if (offsets.length === 0) return;
     try {
       const topics = [...byTopic(offsets)].map(([name, ps]) => ({
         name,
         partitionOffsets: ps.map((p) => ({ partition: p.partition, offset: BigInt(p.offset) })),
       }));
-      await this.withCoordinator(() => this.admin.alterConsumerGroupOffsets({ groupId, topics }));
+      await this.withCoordinator(() => this.admin.alterConsumerGroupOffsets({ groupId, topics }), bound);
     } catch (error) {
       throw wrap(error, `Failed to alter the offsets of consumer group ${groupId}`);
     }
   }
 
-  async deleteGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<void> {
+  async deleteGroupOffsets(groupId: string, partitions: readonly TopicPartition[], bound?: CallBound): Promise<void> {
     if (partitions.length === 0) return;
     try {
       const topics = [...byTopic(partitions)].map(([name, ps]) => ({
         name,
         partitionIndexes: ps.map((p) => p.partition),
       }));
-      await this.withCoordinator(() => this.admin.deleteConsumerGroupOffsets({ groupId, topics }));
+      await this.withCoordinator(() => this.admin.deleteConsumerGroupOffsets({ groupId, topics }), bound);
     } catch (error) {
       throw wrap(error, `Failed to delete the offsets of consumer group ${groupId}`);
     }
   }
 
-  async deleteGroup(groupId: string): Promise<void> {
+  async deleteGroup(groupId: string, bound?: CallBound): Promise<void> {
     try {
-      await this.withCoordinator(() => this.admin.deleteGroups({ groups: [groupId] }));
+      await this.withCoordinator(() => this.admin.deleteGroups({ groups: [groupId] }), bound);
     } catch (error) {
       throw wrap(error, `Failed to delete consumer group ${groupId}`);
     }
