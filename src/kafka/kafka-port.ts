@@ -264,6 +264,11 @@ export interface DescribedMember {
 export interface CallBound {
   /** Once aborted (the worker stopping), no further try starts and the call fails with its reason. */
   readonly signal?: AbortSignal;
+  /**
+   * The time left of the operation the call is part of (a REST request's, REST_REQUEST_TIMEOUT_MS), which bounds
+   * the call instead of default.api.timeout.ms.
+   */
+  remainingMs?(): number;
 }
 
 export interface KafkaAdmin {

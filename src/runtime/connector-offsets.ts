@@ -31,6 +31,7 @@ export async function readOffsets(
   config: Config,
   offsets: OffsetStore,
   admin: KafkaAdmin | null,
+  bound: CallBound = {},
 ): Promise<ConnectorOffsets> {
   if (descriptor.type === "source") {
     return {
@@ -40,7 +41,7 @@ export async function readOffsets(
       })),
     };
   }
-  const committed = await admin!.groupOffsets(sinkGroupId(name, config));
+  const committed = await admin!.groupOffsets(sinkGroupId(name, config), bound);
   return {
     // In the order of the admin client's HashMap<TopicPartition, OffsetAndMetadata>, which Connect lists.
     offsets: javaHashOrderBy(committed, (o) => topicPartitionHash(o.topic, o.partition)).map((o) => ({

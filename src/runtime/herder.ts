@@ -20,6 +20,7 @@ import { loggingFailure, modifyOffsets } from "./connector-offsets.ts";
 import type { ConnectorInfo, ConnectorOffset } from "./entities.ts";
 import { HerderRestarts } from "./herder-restarts.ts";
 import { patchConfig } from "./patch-config.ts";
+import { requestDeadline } from "./request-deadline.ts";
 import { ResolvedValues } from "./resolved-values.ts";
 
 export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
@@ -233,6 +234,7 @@ export class Herder extends HerderRestarts {
   /** Alters (`offsets` given) or resets (`offsets` null) the offsets of a STOPPED connector. */
   async modifyConnectorOffsets(name: string, offsets: ConnectorOffset[] | null): Promise<string> {
     return this.executor.run(async () => {
+      const deadline = requestDeadline(this.stopping.signal);
       const stored = this.stored(name);
       if (stored.targetState !== "STOPPED" || stored.taskConfigs.length > 0) {
         throw new BadRequestError(
@@ -255,9 +257,16 @@ export class Herder extends HerderRestarts {
         await using lease = await loggingFailure(name, "sink", log, () =>
           this.deps.worker.connectorAdmin(stored.config, resolveConfig),
         );
-        return await modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, lease.admin, log, {
-          signal: this.stopping.signal,
-        });
+        return await modifyOffsets(
+          name,
+          descriptor,
+          stored.config,
+          given,
+          this.deps.offsets,
+          lease.admin,
+          log,
+          deadline,
+        );
       });
     });
   }

@@ -8,12 +8,14 @@
  * again while their coordinator is not reached or not ready, as Java's admin client retries them until
  * default.api.timeout.ms: the library gives up after 4 quick tries, so a broker of three killed answered
  * 500 until the group's coordinator had moved. Each try finds the coordinator again (the library asks
- * FindCoordinator per call).
+ * FindCoordinator per call). A REST request's calls share its deadline (REST_REQUEST_TIMEOUT_MS) instead, as
+ * Connect's Worker gives them.
  */
 import { Admin, findErrorBy } from "@platformatic/kafka";
 import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import { RetriableError } from "../../errors.ts";
 import { kafkaClientBackoff, retry } from "../../util/backoff.ts";
+import type { Clock } from "../../util/clock.ts";
 import { connectionSettings } from "../client-config.ts";
 import { DEFAULT_API_TIMEOUT_MS } from "../client-retry.ts";
 import type {
@@ -44,8 +46,11 @@ export interface CoordinatorRetry {
   readonly backoffMs: number;
   /** retry.backoff.max.ms: the longest wait. */
   readonly backoffMaxMs: number;
-  /** How long the call is made again from its first try. */
+  /** How long the call is made again from its first try, when no deadline bounds it. */
   readonly timeoutMs: number;
+  /** request.timeout.ms: how long one try may take. */
+  readonly requestTimeoutMs: number;
+  readonly clock?: Clock;
 }
 
 export class PlatformaticAdmin implements KafkaAdmin {
@@ -55,16 +60,26 @@ export class PlatformaticAdmin implements KafkaAdmin {
   ) {}
 
   /**
-   * `call` made again while its group coordinator is not reached or not ready (coordinatorUnavailable), within the
-   * timeout, until `bound`'s signal aborts.
+   * `call` made again while its group coordinator is not reached or not ready (coordinatorUnavailable), until
+   * `bound`'s signal aborts, within default.api.timeout.ms or, given, the time `bound` has left. The library bounds
+   * a try by its client's request.timeout.ms only, not by the time left: so that the last try ends by the deadline,
+   * none starts once less than request.timeout.ms is left.
    */
   private withCoordinator<T>(call: () => Promise<T>, bound: CallBound | undefined): Promise<T> {
     const r = this.coordinatorRetry;
+    const timeoutMs = bound?.remainingMs ? bound.remainingMs() - r.requestTimeoutMs : r.timeoutMs;
+    if (timeoutMs < 0)
+      return Promise.reject(
+        new RetriableError(
+          `The request's time left is less than request.timeout.ms (${r.requestTimeoutMs} ms): the call is not made`,
+        ),
+      );
     return retry(call, {
       signal: bound?.signal,
       policy: (attempt) => kafkaClientBackoff(r.backoffMs, r.backoffMaxMs, attempt, Math.random),
       maxAttempts: Number.POSITIVE_INFINITY,
-      timeoutMs: r.timeoutMs,
+      timeoutMs,
+      clock: r.clock,
       classify: (error) => ({ retriable: coordinatorUnavailable(error) }),
     });
   }
@@ -246,5 +261,6 @@ export async function connectPlatformaticAdmin(properties: ClientProperties): Pr
     backoffMs: settings.retryBackoffMs,
     backoffMaxMs: settings.retryBackoffMaxMs,
     timeoutMs: DEFAULT_API_TIMEOUT_MS,
+    requestTimeoutMs: settings.requestTimeoutMs,
   });
 }
