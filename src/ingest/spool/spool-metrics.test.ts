@@ -107,6 +107,33 @@ describe("SpoolMetrics", () => {
       expect([metrics.drainRate("c1"), clock.pending]).toEqual([0, 0]);
       await store.close();
     });
+
+    // Review ex26fix P2-3: detached 10 min then re-attached, 30 s later the rate was 4.84 (spread over the pause
+    // since a sample before it), and it stayed 0.083 while detached (what was drained after the last sample).
+    test("after a pause without a writer, counts the last minute's records only, and is 0 while paused", async () => {
+      await using dir = await tempDir("spool-metrics-");
+      const clock = new ManualClock(1_000_000);
+      const store = await SpoolStore.open(dir.path, { now: () => clock.now() });
+      const metrics = new SpoolMetrics(() => clock.now(), undefined, clockTimer(clock));
+      const first = { drained: 0, quarantined: 0 };
+      metrics.attach("c1", first, store);
+      await pass(clock, 60, () => {
+        first.drained += 50;
+      });
+      clock.advance(500);
+      first.drained += 25;
+      metrics.detach("c1", first);
+      await pass(clock, 600);
+      expect(metrics.drainRate("c1")).toBe(0);
+      const second = { drained: 0, quarantined: 0 };
+      metrics.attach("c1", second, store);
+      await pass(clock, 30, () => {
+        second.drained += 50;
+      });
+      // 1500 records in the minute, half of which had no writer.
+      expect(metrics.drainRate("c1")).toBe(25);
+      await store.close();
+    });
   });
 
   test("records quarantined count across the connector's writers (P1.1)", async () => {

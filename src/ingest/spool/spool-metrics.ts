@@ -60,7 +60,9 @@ export class SpoolMetrics {
     const previous = this.attached.get(connector);
     const base = previous ? previous.base + previous.writer.drained : 0;
     const quarantinedBase = previous ? previous.quarantinedBase + previous.writer.quarantined : 0;
-    const samples = previous?.samples ?? [[this.now(), base]];
+    // Again at a re-attach: the count did not move while no writer drained (drainRate leaves that time out).
+    const samples = previous?.samples ?? [];
+    samples.push([this.now(), base]);
     this.attached.set(connector, { writer, store, samples, base, quarantinedBase, live: true });
     this.store = store;
     this.sampling ??= this.setTimer(() => this.sample(), SAMPLE_EVERY_MS);
@@ -89,12 +91,16 @@ export class SpoolMetrics {
     a.base += writer.drained;
     a.quarantinedBase += writer.quarantined;
     a.writer = { drained: 0, quarantined: 0 };
+    // What it drained since the last sample counts by the time it stopped, not spread over the pause after.
+    if (a.live) a.samples.push([this.now(), a.base]);
     a.live = false;
   }
 
   /**
    * Records per second drained over the last minute: since the latest sample at least a minute old (to the
-   * sampling second), or since the writer first attached when it is younger. A query samples nothing.
+   * sampling second), or since the writer first attached when it is younger. When the count did not move from
+   * that sample to the next (a writer detached, re-attached later), the time before the minute is left out: it
+   * drained nothing in it. A query samples nothing.
    */
   drainRate(connector: string): number {
     const a = this.attached.get(connector);
@@ -102,7 +108,9 @@ export class SpoolMetrics {
     const now = this.now();
     let from = 0;
     while (from + 1 < a.samples.length && now - a.samples[from + 1]![0] >= WINDOW_MS) from++;
-    const [t0, d0] = a.samples[from]!;
+    const [sampled, d0] = a.samples[from]!;
+    const still = a.samples[from + 1]?.[1] === d0;
+    const t0 = still ? Math.max(sampled, now - WINDOW_MS) : sampled;
     return now > t0 ? ((a.base + a.writer.drained - d0) * 1000) / (now - t0) : 0;
   }
 
