@@ -45,8 +45,11 @@ export class SpoolMetrics {
   private readonly attached = new Map<string, Attached>();
   /** The spool the last writer attached with (the worker's one; a new one after its worker died). */
   private store: SpoolStore | undefined;
-  /** The next sampling, while some writer drains. */
-  private sampling: { cancel(): void } | undefined;
+  /**
+   * Whether a sampling is armed (while some writer drains). Never cancelled: it ends by itself a second after the
+   * last writer detached, and its timer does not hold the process open.
+   */
+  private sampling = false;
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -65,7 +68,7 @@ export class SpoolMetrics {
     samples.push([this.now(), base]);
     this.attached.set(connector, { writer, store, samples, base, quarantinedBase, live: true });
     this.store = store;
-    this.sampling ??= this.setTimer(() => this.sample(), SAMPLE_EVERY_MS);
+    if (!this.sampling) this.armSampling();
   }
 
   /** Samples every draining connector's count, and again in a second while one drains. */
@@ -78,7 +81,13 @@ export class SpoolMetrics {
       a.samples.push([now, a.base + a.writer.drained]);
       while (a.samples.length > 1 && now - a.samples[1]![0] >= WINDOW_MS) a.samples.shift();
     }
-    this.sampling = live ? this.setTimer(() => this.sample(), SAMPLE_EVERY_MS) : undefined;
+    this.sampling = false;
+    if (live) this.armSampling();
+  }
+
+  private armSampling(): void {
+    this.sampling = true;
+    this.setTimer(() => this.sample(), SAMPLE_EVERY_MS);
   }
 
   detach(connector: string, writer: Drainer): void {
