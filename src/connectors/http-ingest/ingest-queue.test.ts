@@ -105,20 +105,20 @@ describe("IngestQueue", () => {
     expect((await next)[0]!.kind).toBe("written");
   });
 
+  /** A queue whose task's send is retried (`sendFailure`): a request's record handed to the producer, another queued. */
+  async function sentAndQueued(sendFailure: () => unknown, signal: AbortSignal) {
+    const q = new IngestQueue({ maxQueued: 100, maxPoll: 1, retryAfterSeconds: 3, toSourceRecord, sendFailure });
+    const sent = q.submit({ topic: "t", records: [record(1)], signal });
+    await q.poll(never);
+    const queued = q.submit({ topic: "t", records: [record(2)], signal });
+    return { q, sent, queued };
+  }
+
   // explore4 J7: kafka-mode ingest answered only "may still be written" for a topic Kafka does not know.
   test("an aborted request while the task's send is retried because Kafka does not know the topic says so", async () => {
     let sendFailure: unknown;
-    const q = new IngestQueue({
-      maxQueued: 100,
-      maxPoll: 1,
-      retryAfterSeconds: 3,
-      toSourceRecord,
-      sendFailure: () => sendFailure,
-    });
     const abort = new AbortController();
-    const sent = q.submit({ topic: "t", records: [record(1)], signal: abort.signal });
-    await q.poll(never);
-    const queued = q.submit({ topic: "t", records: [record(2)], signal: abort.signal });
+    const { sent, queued } = await sentAndQueued(() => sendFailure, abort.signal);
     sendFailure = withMissingTopics(new RetriableError("Failed to send records to Kafka: …"), ["t"]);
     abort.abort(new Error("timed out"));
     const cause =
@@ -141,17 +141,8 @@ describe("IngestQueue", () => {
       "Messages are rejected since there are fewer in-sync replicas than required.",
     );
     let sendFailure: unknown = new RetriableError("Connection to 127.0.0.1:9092 failed");
-    const q = new IngestQueue({
-      maxQueued: 100,
-      maxPoll: 1,
-      retryAfterSeconds: 3,
-      toSourceRecord,
-      sendFailure: () => sendFailure,
-    });
     const abort = new AbortController();
-    const sent = q.submit({ topic: "t", records: [record(1)], signal: abort.signal });
-    await q.poll(never);
-    const queued = q.submit({ topic: "t", records: [record(2)], signal: abort.signal });
+    const { q, sent, queued } = await sentAndQueued(() => sendFailure, abort.signal);
     const unreached = q.submit({ topic: "t", records: [record(3)], signal: AbortSignal.abort(new Error("timed out")) });
     sendFailure = withKafkaError(
       new RetriableError("Kafka rejected 1 record(s) for t-0: NOT_ENOUGH_REPLICAS", { cause: notEnoughReplicas }),
