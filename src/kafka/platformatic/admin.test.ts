@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type Admin, MultipleErrors, NetworkError } from "@platformatic/kafka";
+import { type Admin, MultipleErrors, NetworkError, ResponseError } from "@platformatic/kafka";
 import type { Clock } from "../../util/clock.ts";
 import { Deadline } from "../../util/deadline.ts";
 import { PlatformaticAdmin } from "./admin.ts";
@@ -16,6 +16,17 @@ function steppingClock(): Clock & { t: number } {
   return clock;
 }
 
+/** retry.backoff.ms 100, retry.backoff.max.ms 1 s, default.api.timeout.ms 60 s, request.timeout.ms 30 s. */
+function adminOf(library: Admin, clock: Clock): PlatformaticAdmin {
+  return new PlatformaticAdmin(library, {
+    backoffMs: 100,
+    backoffMaxMs: 1000,
+    timeoutMs: 60_000,
+    requestTimeoutMs: 30_000,
+    clock,
+  });
+}
+
 /** An admin whose group coordinator is never reached, noting when each try starts. */
 function unreachableCoordinator(clock: Clock & { t: number }) {
   const starts: number[] = [];
@@ -26,13 +37,7 @@ function unreachableCoordinator(clock: Clock & { t: number }) {
     ]);
   };
   const library = { alterConsumerGroupOffsets: refuse, deleteConsumerGroupOffsets: refuse } as unknown as Admin;
-  const admin = new PlatformaticAdmin(library, {
-    backoffMs: 100,
-    backoffMaxMs: 1000,
-    timeoutMs: 60_000,
-    requestTimeoutMs: 30_000,
-    clock,
-  });
+  const admin = adminOf(library, clock);
   return { admin, starts };
 }
 
@@ -75,4 +80,27 @@ describe("PlatformaticAdmin's group offsets calls with a request's deadline", ()
     await expect(admin.alterGroupOffsets("g", offsets)).rejects.toThrow();
     expect(starts.at(-1)).toBe(60_000);
   });
+});
+
+// Review ex26fix P3-1: Java's admin client makes an alter answered REBALANCE_IN_PROGRESS again.
+test("an alter answered REBALANCE_IN_PROGRESS is made again; an offsets delete is not", async () => {
+  const clock = steppingClock();
+  const rebalancing = () =>
+    new MultipleErrors("alterConsumerGroupOffsets failed 4 times.", [
+      new ResponseError(8, 8, { "/topics/0/partitions/0": [27, null] }, {}),
+    ]);
+  const tries = { alter: 0, delete: 0 };
+  const library = {
+    alterConsumerGroupOffsets: async () => {
+      if (++tries.alter === 1) throw rebalancing();
+    },
+    deleteConsumerGroupOffsets: async () => {
+      tries.delete++;
+      throw rebalancing();
+    },
+  } as unknown as Admin;
+  const admin = adminOf(library, clock);
+  await admin.alterGroupOffsets("g", offsets);
+  await expect(admin.deleteGroupOffsets("g", [{ topic: "t", partition: 0 }])).rejects.toThrow();
+  expect(tries).toEqual({ alter: 2, delete: 1 });
 });

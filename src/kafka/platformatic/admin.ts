@@ -27,7 +27,7 @@ import type {
   TopicSpec,
 } from "../kafka-port.ts";
 import { baseOptions } from "./client-options.ts";
-import { coordinatorUnavailable, isUnknownTopic, wrap } from "./errors.ts";
+import { coordinatorUnavailable, isUnknownTopic, rebalanceInProgress, wrap } from "./errors.ts";
 import { libraryGroup } from "./group-entry.ts";
 
 function byTopic<T extends TopicPartition>(items: readonly T[]): Map<string, T[]> {
@@ -65,7 +65,11 @@ export class PlatformaticAdmin implements KafkaAdmin {
    * a try by its client's request.timeout.ms only, not by the time left: so that the last try ends by the deadline,
    * none starts once less than request.timeout.ms is left.
    */
-  private withCoordinator<T>(call: () => Promise<T>, bound: CallBound | undefined): Promise<T> {
+  private withCoordinator<T>(
+    call: () => Promise<T>,
+    bound: CallBound | undefined,
+    alsoRetried: (error: unknown) => boolean = () => false,
+  ): Promise<T> {
     const r = this.coordinatorRetry;
     const timeoutMs = bound?.remainingMs ? bound.remainingMs() - r.requestTimeoutMs : r.timeoutMs;
     if (timeoutMs < 0)
@@ -80,7 +84,7 @@ export class PlatformaticAdmin implements KafkaAdmin {
       maxAttempts: Number.POSITIVE_INFINITY,
       timeoutMs,
       clock: r.clock,
-      classify: (error) => ({ retriable: coordinatorUnavailable(error) }),
+      classify: (error) => ({ retriable: coordinatorUnavailable(error) || alsoRetried(error) }),
     });
   }
 
@@ -194,7 +198,12 @@ export class PlatformaticAdmin implements KafkaAdmin {
         name,
         partitionOffsets: ps.map((p) => ({ partition: p.partition, offset: BigInt(p.offset) })),
       }));
-      await this.withCoordinator(() => this.admin.alterConsumerGroupOffsets({ groupId, topics }), bound);
+      // A rebalancing group's too, for the alter, as Java's AlterConsumerGroupOffsetsHandler.
+      await this.withCoordinator(
+        () => this.admin.alterConsumerGroupOffsets({ groupId, topics }),
+        bound,
+        rebalanceInProgress,
+      );
     } catch (error) {
       throw wrap(error, `Failed to alter the offsets of consumer group ${groupId}`);
     }

@@ -266,6 +266,18 @@ export function coordinatorNotReady(error: unknown): string | undefined {
   return coordinatorRefusal(givenUpOn(error))?.kafkaError;
 }
 
+/**
+ * An OffsetCommit the library gave up on because its group was rebalancing (REBALANCE_IN_PROGRESS): Java's admin
+ * client makes an alterConsumerGroupOffsets again for it (AlterConsumerGroupOffsetsHandler), as for a coordinator
+ * not ready.
+ */
+export function rebalanceInProgress(error: unknown): boolean {
+  return (
+    findInError(givenUpOn(error), (e: LibraryError) => protocolError(e, (name) => name === "REBALANCE_IN_PROGRESS")) !==
+    undefined
+  );
+}
+
 /** The coordinator's answer for a member it does not know (UNKNOWN_MEMBER_ID): it left, or was removed, already. */
 export function isUnknownMember(error: unknown): boolean {
   return (
