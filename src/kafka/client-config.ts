@@ -22,6 +22,8 @@ export interface ConnectionSettings {
   connectionTimeoutMs: number;
   requestTimeoutMs: number;
   retryBackoffMs: number;
+  /** retry.backoff.max.ms: the longest wait between an admin call's retries of a group coordinator not reached or not ready. */
+  retryBackoffMaxMs: number;
 }
 
 export interface ProducerSettings {
@@ -163,6 +165,7 @@ export function connectionSettings(props: ClientProperties): ConnectionSettings 
     connectionTimeoutMs: intProp(props, "socket.connection.setup.timeout.ms", 10_000),
     requestTimeoutMs: intProp(props, "request.timeout.ms", 30_000),
     retryBackoffMs: intProp(props, "retry.backoff.ms", 100),
+    retryBackoffMaxMs: intProp(props, "retry.backoff.max.ms", 1000, 0),
   };
 }
 

@@ -61,8 +61,9 @@ export const DECLARED: readonly Declared[] = [
   {
     keys: "retry.backoff.max.ms",
     types: ["admin"],
-    effect: "ignored",
-    note: NO_EXPONENTIAL_BACKOFF,
+    effect: "honoured",
+    note: "a call on a sink connector's group offsets (REST …/offsets) whose group coordinator is not reached or not ready is made again after waits that start at retry.backoff.ms and double up to it, with ±20 % jitter, as Java's (KIP-580); other retries wait retry.backoff.ms",
+    kafkajs: { effect: "ignored", note: NO_EXPONENTIAL_BACKOFF },
   },
   {
     keys: "retry.backoff.max.ms",
@@ -311,9 +312,19 @@ export const DECLARED: readonly Declared[] = [
   },
   {
     keys: "default.api.timeout.ms",
-    types: ["consumer", "admin"],
+    types: ["consumer"],
     effect: "ignored",
-    note: "calls time out after request.timeout.ms; the calls retried as Java's (a sink's assigned positions, the dead letter queue's topic set-up) retry for its default, 60 s",
+    note: "calls time out after request.timeout.ms; the calls retried as Java's (a sink's assigned positions) retry for its default, 60 s",
+  },
+  {
+    keys: "default.api.timeout.ms",
+    types: ["admin"],
+    effect: "ignored",
+    note: "calls time out after request.timeout.ms; the dead letter queue's topic set-up, retried as Java's, retries for its default, 60 s; a sink connector's group offsets read, altered or reset over REST retries within Connect's 90 s REST request timeout instead, one deadline for all the calls of a request, as Connect's Worker gives its admin calls (no try starts once less than request.timeout.ms is left)",
+    kafkajs: {
+      effect: "ignored",
+      note: "calls time out after request.timeout.ms; the calls retried as Java's (the dead letter queue's topic set-up) retry for its default, 60 s; kafkajs retries a sink connector's group offsets calls 3 times",
+    },
   },
   {
     keys: "internal.throw.on.fetch.stable.offset.unsupported",

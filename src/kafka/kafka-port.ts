@@ -257,6 +257,20 @@ export interface DescribedMember {
   readonly clientId: string;
 }
 
+/**
+ * What ends an admin call on a group's offsets early, the tries it makes again included (only the
+ * default client makes them again; kafkajs' makes its own).
+ */
+export interface CallBound {
+  /** Once aborted (the worker stopping), no further try starts and the call fails with its reason. */
+  readonly signal?: AbortSignal;
+  /**
+   * The time left of the operation the call is part of (a REST request's, REST_REQUEST_TIMEOUT_MS), which bounds
+   * the call instead of default.api.timeout.ms.
+   */
+  remainingMs?(): number;
+}
+
 export interface KafkaAdmin {
   clusterId(): Promise<string>;
   /** Creates the topic; false when it existed already. */
@@ -273,22 +287,22 @@ export interface KafkaAdmin {
   ): Promise<TopicDescription[]>;
   listTopics(): Promise<string[]>;
   /** Committed offsets of a consumer group (empty when the group has none). */
-  groupOffsets(groupId: string): Promise<TopicPartitionOffset[]>;
+  groupOffsets(groupId: string, bound?: CallBound): Promise<TopicPartitionOffset[]>;
   /** Commits offsets for a group that has no active members (OffsetCommit, generation -1). */
-  alterGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  alterGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[], bound?: CallBound): Promise<void>;
   /**
    * Deletes committed offsets of an inactive group (OffsetDelete). A group that does not exist (it
    * never committed) is the broker's GROUP_ID_NOT_FOUND, an error as with Kafka's admin client:
    * Connect fails a request to reset a partition of such a group.
    */
-  deleteGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<void>;
+  deleteGroupOffsets(groupId: string, partitions: readonly TopicPartition[], bound?: CallBound): Promise<void>;
   /**
    * Deletes a consumer group with its committed offsets (DeleteGroups). The broker refuses a group
    * with members (NON_EMPTY_GROUP) and one that does not exist (GROUP_ID_NOT_FOUND), errors as with
    * Kafka's admin client (`kafkaErrorOf` names them): a caller that wants the group gone takes the
    * latter as done.
    */
-  deleteGroup(groupId: string): Promise<void>;
+  deleteGroup(groupId: string, bound?: CallBound): Promise<void>;
   /** The members of a consumer group (DescribeGroups): none when the group has none or does not exist. */
   groupMembers(groupId: string): Promise<DescribedMember[]>;
   /**

@@ -2,10 +2,10 @@
  * What a rejected `KafkaProducer.send` tells its caller (kafka-port.ts): which of its records were
  * written all the same (PartlyWritten), that they were not sent because an earlier send failed
  * (NotSentError), that they certainly never reached a broker (neverSent), and the Kafka protocol
- * error the broker answered (kafkaErrorOf). Adapters mark their rejections with these; the
+ * error the broker answered (kafkaErrorOf, brokerAnswerText). Adapters mark their rejections with these; the
  * runtime's senders read them to decide what to send again and what to report.
  */
-import { RetriableError } from "../errors.ts";
+import { JavaException, RetriableError } from "../errors.ts";
 import type { ProducedMetadata } from "./kafka-port.ts";
 
 /**
@@ -90,6 +90,23 @@ export function kafkaErrorOf(error: unknown): string | undefined {
     e = e.cause as typeof e;
   }
   return undefined;
+}
+
+/**
+ * The broker's answer in `error` as Kafka names it, with the message of Java's exception for it when `error` has one
+ * as a cause: `NOT_ENOUGH_REPLICAS (Messages are rejected since there are fewer in-sync replicas than required.)`;
+ * undefined when `error` is no broker's answer (a connection refused, …).
+ */
+export function brokerAnswerText(error: unknown): string | undefined {
+  const name = kafkaErrorOf(error);
+  if (name === undefined) return undefined;
+  let e = error as { cause?: unknown } | null | undefined;
+  for (let depth = 0; depth < 8 && e !== null && typeof e === "object"; depth++) {
+    if (e instanceof JavaException) return `${name} (${e.message})`;
+    if (e.cause === e) break;
+    e = e.cause as typeof e;
+  }
+  return name;
 }
 
 /** `error`, marked as the broker's answer `kafkaError` (see kafkaErrorOf). */

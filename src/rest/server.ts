@@ -11,6 +11,7 @@ import { ConnectError, messageOf } from "../errors.ts";
 import type { Listener } from "../listener.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
 import type { Herder } from "../runtime/herder.ts";
+import { REST_REQUEST_TIMEOUT_MS } from "../runtime/request-deadline.ts";
 import { restListenerTlsPrefix, serverTls } from "../tls/server-tls.ts";
 import { javaHashOrder } from "../util/java-hash-order.ts";
 import type { LogManager } from "../util/logger.ts";
@@ -32,8 +33,6 @@ import { connectorRoutes } from "./routes/connectors.ts";
 import { loggerRoutes } from "./routes/loggers.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { type RootDeps, rootRoutes } from "./routes/root.ts";
-
-export const REST_REQUEST_TIMEOUT_MS = 90_000;
 
 export interface CorsOptions {
   readonly allowOrigin: string;

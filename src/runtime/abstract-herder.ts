@@ -33,6 +33,7 @@ import {
   taskState,
 } from "./entities.ts";
 import { metricsSnapshot } from "./metrics-snapshot.ts";
+import { requestDeadline } from "./request-deadline.ts";
 import { heldResolution, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { RetryingStatusStore } from "./retrying-status-store.ts";
 import { StatusWriter } from "./status-writer.ts";
@@ -278,6 +279,7 @@ export abstract class AbstractHerder {
   // ---- offsets ----------------------------------------------------------------------------------
 
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
+    const deadline = requestDeadline();
     const stored = this.stored(name);
     const descriptor = this.descriptorOf(name, stored.config);
     return this.holdingResolved(async (resolveConfig) => {
@@ -292,7 +294,7 @@ export abstract class AbstractHerder {
       const log = this.deps.logs.get("org.apache.kafka.connect.runtime.Worker");
       const offsets = await retrievingSinkOffsets(name, log, async () => {
         await using lease = await lend();
-        return await readOffsets(name, descriptor, stored.config, this.deps.offsets, lease.admin);
+        return await readOffsets(name, descriptor, stored.config, this.deps.offsets, lease.admin, deadline);
       });
       return values.hideDeep(offsets);
     });

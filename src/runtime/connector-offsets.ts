@@ -11,7 +11,7 @@ import { asJacksonBound } from "../api/data/java-map-order.ts";
 import { javaToString } from "../api/data/java-text.ts";
 import type { SourceMap, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { BadRequestError, ConnectError, DataError, isConnectException, UnsupportedOperationError } from "../errors.ts";
-import type { KafkaAdmin } from "../kafka/kafka-port.ts";
+import type { CallBound, KafkaAdmin } from "../kafka/kafka-port.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
 import { javaHashOrderBy, topicPartitionHash } from "../util/java-hash-order.ts";
@@ -31,6 +31,7 @@ export async function readOffsets(
   config: Config,
   offsets: OffsetStore,
   admin: KafkaAdmin | null,
+  bound: CallBound = {},
 ): Promise<ConnectorOffsets> {
   if (descriptor.type === "source") {
     return {
@@ -40,7 +41,7 @@ export async function readOffsets(
       })),
     };
   }
-  const committed = await admin!.groupOffsets(sinkGroupId(name, config));
+  const committed = await admin!.groupOffsets(sinkGroupId(name, config), bound);
   return {
     // In the order of the admin client's HashMap<TopicPartition, OffsetAndMetadata>, which Connect lists.
     offsets: javaHashOrderBy(committed, (o) => topicPartitionHash(o.topic, o.partition)).map((o) => ({
@@ -183,6 +184,7 @@ function lastPerPartition(requested: readonly ConnectorOffset[]): ConnectorOffse
 /**
  * Alters (`requested` given) or resets (`requested` null) a stopped connector's offsets. `log` is
  * the Worker's: every failure is logged there, as Connect's Worker logs it (loggingFailure, sink-group-offsets.ts).
+ * `bound` ends the sink's admin calls early.
  */
 export async function modifyOffsets(
   name: string,
@@ -192,6 +194,7 @@ export async function modifyOffsets(
   store: OffsetStore,
   admin: KafkaAdmin | null,
   log: Logger,
+  bound: CallBound = {},
 ): Promise<string> {
   const verb = requested === null ? "reset" : "altered";
   if (descriptor.type === "sink") {
@@ -199,7 +202,10 @@ export async function modifyOffsets(
     const kafka = admin!;
     const listed =
       requested === null
-        ? (await sinkGroupPartitions(name, groupId, kafka, log)).map((partition) => ({ partition, offset: null }))
+        ? (await sinkGroupPartitions(name, groupId, kafka, log, bound)).map((partition) => ({
+            partition,
+            offset: null,
+          }))
         : undefined;
     const { managed, toCommit, toDelete } = await loggingFailure(name, "sink", log, async () => {
       const changes = listed ?? parseSinkOffsets(lastPerPartition(requested!));
@@ -219,8 +225,8 @@ export async function modifyOffsets(
       return { managed, toCommit, toDelete };
     });
     // As Connect's Worker: a reset deletes the whole group, not only the offsets it lists.
-    if (requested === null) await resetSinkGroupOffsets(name, groupId, kafka, log);
-    else await alterSinkGroupOffsets(name, groupId, kafka, toCommit, toDelete, log);
+    if (requested === null) await resetSinkGroupOffsets(name, groupId, kafka, log, bound);
+    else await alterSinkGroupOffsets(name, groupId, kafka, toCommit, toDelete, log, bound);
     return alteredMessage(managed, verb);
   }
   return loggingFailure(name, "source", log, async () => {

@@ -13,13 +13,14 @@
  * written unless the connector has been deleted meanwhile; one that cannot be stored (a full disk)
  * is kept in memory, shown by status reads and retried (RetryingStatusStore) until `stop`.
  */
-import { AlreadyExistsError, BadRequestError, NotFoundError } from "../errors.ts";
+import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError } from "../errors.ts";
 import type { TargetState } from "../store/config-store.ts";
 import { within } from "../util/async.ts";
 import { loggingFailure, modifyOffsets } from "./connector-offsets.ts";
 import type { ConnectorInfo, ConnectorOffset } from "./entities.ts";
 import { HerderRestarts } from "./herder-restarts.ts";
 import { patchConfig } from "./patch-config.ts";
+import { requestDeadline } from "./request-deadline.ts";
 import { ResolvedValues } from "./resolved-values.ts";
 
 export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
@@ -28,6 +29,12 @@ export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
 const SWEEP_STOP_LIMIT_MS = 5_000;
 
 export class Herder extends HerderRestarts {
+  /**
+   * Aborted as the stop begins, before it queues its own step: an offsets change whose admin calls are tried again
+   * while a group's coordinator is down (up to a minute) would otherwise hold the stop past a container's grace period.
+   */
+  private readonly stopping = new AbortController();
+
   // ---- lifecycle ------------------------------------------------------------------------------
 
   /** Starts every stored connector in its target state (after a restart or crash too). */
@@ -51,6 +58,7 @@ export class Herder extends HerderRestarts {
   /** Stops every task (committing what was acknowledged) and connector; statuses → UNASSIGNED. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort(new ConnectError("The worker is stopping"));
     this.cancelReconfigurationRetries();
     // Beside the tasks' stops: a sweep of a Kafka that does not answer holds the stop for its limit only.
     const sweeps = within(Promise.all(this.sweeps), SWEEP_STOP_LIMIT_MS);
@@ -226,6 +234,7 @@ export class Herder extends HerderRestarts {
   /** Alters (`offsets` given) or resets (`offsets` null) the offsets of a STOPPED connector. */
   async modifyConnectorOffsets(name: string, offsets: ConnectorOffset[] | null): Promise<string> {
     return this.executor.run(async () => {
+      const deadline = requestDeadline(this.stopping.signal);
       const stored = this.stored(name);
       if (stored.targetState !== "STOPPED" || stored.taskConfigs.length > 0) {
         throw new BadRequestError(
@@ -248,7 +257,16 @@ export class Herder extends HerderRestarts {
         await using lease = await loggingFailure(name, "sink", log, () =>
           this.deps.worker.connectorAdmin(stored.config, resolveConfig),
         );
-        return await modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, lease.admin, log);
+        return await modifyOffsets(
+          name,
+          descriptor,
+          stored.config,
+          given,
+          this.deps.offsets,
+          lease.admin,
+          log,
+          deadline,
+        );
       });
     });
   }

@@ -9,7 +9,7 @@
  */
 import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { ConnectError } from "../errors.ts";
-import type { KafkaAdmin } from "../kafka/kafka-port.ts";
+import type { CallBound, KafkaAdmin } from "../kafka/kafka-port.ts";
 import { kafkaErrorOf } from "../kafka/send-rejection.ts";
 import type { Logger } from "../util/logger.ts";
 
@@ -31,9 +31,10 @@ export async function sinkGroupPartitions(
   groupId: string,
   admin: KafkaAdmin,
   log: Logger,
+  bound: CallBound = {},
 ): Promise<TopicPartition[]> {
   try {
-    return (await admin.groupOffsets(groupId)).map(({ topic, partition }) => ({ topic, partition }));
+    return (await admin.groupOffsets(groupId, bound)).map(({ topic, partition }) => ({ topic, partition }));
   } catch (error) {
     throw failure(log, `Failed to list offsets prior to resetting offsets for sink connector ${name}`, error);
   }
@@ -47,10 +48,11 @@ export async function alterSinkGroupOffsets(
   toCommit: readonly TopicPartitionOffset[],
   toDelete: readonly TopicPartition[],
   log: Logger,
+  bound: CallBound = {},
 ): Promise<void> {
   try {
-    await admin.alterGroupOffsets(groupId, toCommit);
-    await admin.deleteGroupOffsets(groupId, toDelete);
+    await admin.alterGroupOffsets(groupId, toCommit, bound);
+    await admin.deleteGroupOffsets(groupId, toDelete, bound);
   } catch (error) {
     const refusedByMembers = ALTER_REFUSED_BY_MEMBERS.has(kafkaErrorOf(error) ?? "");
     throw failure(
@@ -69,9 +71,10 @@ export async function resetSinkGroupOffsets(
   groupId: string,
   admin: KafkaAdmin,
   log: Logger,
+  bound: CallBound = {},
 ): Promise<void> {
   try {
-    await admin.deleteGroup(groupId);
+    await admin.deleteGroup(groupId, bound);
   } catch (error) {
     const kafkaError = kafkaErrorOf(error);
     if (kafkaError === "GROUP_ID_NOT_FOUND") return;

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { RetriableError } from "../../errors.ts";
+import { JavaException, RetriableError } from "../../errors.ts";
 import { nativeResponse } from "../../ingest/native-response.ts";
 import { testRecord } from "../../ingest/test-support.ts";
 import { withMissingTopics } from "../../kafka/missing-topic.ts";
+import { withKafkaError } from "../../kafka/send-rejection.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { IngestQueue } from "./ingest-queue.ts";
 import { toSourceRecord } from "./task.ts";
@@ -104,20 +105,20 @@ describe("IngestQueue", () => {
     expect((await next)[0]!.kind).toBe("written");
   });
 
+  /** A queue whose task's send is retried (`sendFailure`): a request's record handed to the producer, another queued. */
+  async function sentAndQueued(sendFailure: () => unknown, signal: AbortSignal) {
+    const q = new IngestQueue({ maxQueued: 100, maxPoll: 1, retryAfterSeconds: 3, toSourceRecord, sendFailure });
+    const sent = q.submit({ topic: "t", records: [record(1)], signal });
+    await q.poll(never);
+    const queued = q.submit({ topic: "t", records: [record(2)], signal });
+    return { q, sent, queued };
+  }
+
   // explore4 J7: kafka-mode ingest answered only "may still be written" for a topic Kafka does not know.
   test("an aborted request while the task's send is retried because Kafka does not know the topic says so", async () => {
     let sendFailure: unknown;
-    const q = new IngestQueue({
-      maxQueued: 100,
-      maxPoll: 1,
-      retryAfterSeconds: 3,
-      toSourceRecord,
-      sendFailure: () => sendFailure,
-    });
     const abort = new AbortController();
-    const sent = q.submit({ topic: "t", records: [record(1)], signal: abort.signal });
-    await q.poll(never);
-    const queued = q.submit({ topic: "t", records: [record(2)], signal: abort.signal });
+    const { sent, queued } = await sentAndQueued(() => sendFailure, abort.signal);
     sendFailure = withMissingTopics(new RetriableError("Failed to send records to Kafka: …"), ["t"]);
     abort.abort(new Error("timed out"));
     const cause =
@@ -130,6 +131,36 @@ describe("IngestQueue", () => {
         maybeWritten: true,
       },
       { kind: "failed", message: `timed out: ${cause}`, retriable: true, maybeWritten: false },
+    ]);
+  });
+
+  // explore26 F4: a request timing out while too few replicas were in sync said only that Kafka did not acknowledge it.
+  test("an aborted request while the task's send is retried after a broker's answer names that answer", async () => {
+    const notEnoughReplicas = new JavaException(
+      "org.apache.kafka.common.errors.NotEnoughReplicasException",
+      "Messages are rejected since there are fewer in-sync replicas than required.",
+    );
+    let sendFailure: unknown = new RetriableError("Connection to 127.0.0.1:9092 failed");
+    const abort = new AbortController();
+    const { q, sent, queued } = await sentAndQueued(() => sendFailure, abort.signal);
+    const unreached = q.submit({ topic: "t", records: [record(3)], signal: AbortSignal.abort(new Error("timed out")) });
+    sendFailure = withKafkaError(
+      new RetriableError("Kafka rejected 1 record(s) for t-0: NOT_ENOUGH_REPLICAS", { cause: notEnoughReplicas }),
+      "NOT_ENOUGH_REPLICAS",
+    );
+    abort.abort(new Error("timed out"));
+    const why =
+      "timed out; the last error: NOT_ENOUGH_REPLICAS (Messages are rejected since there are fewer in-sync replicas than required.)";
+    expect([...(await sent), ...(await queued), ...(await unreached)]).toEqual([
+      {
+        kind: "failed",
+        message: `${why}; the record was handed to the producer and may still be written`,
+        retriable: true,
+        maybeWritten: true,
+      },
+      { kind: "failed", message: why, retriable: true, maybeWritten: false },
+      // Not a broker's answer (Kafka not reached): nothing more to name.
+      { kind: "failed", message: "timed out", retriable: true, maybeWritten: false },
     ]);
   });
 

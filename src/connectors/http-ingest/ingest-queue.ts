@@ -31,6 +31,7 @@ import {
 } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { missingTopicsOf, missingTopicText } from "../../kafka/missing-topic.ts";
+import { brokerAnswerText } from "../../kafka/send-rejection.ts";
 import { Signal } from "../../util/async.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import { abortMessage, PendingRequest, type Slot } from "./pending-request.ts";
@@ -53,7 +54,8 @@ export interface IngestQueueOptions {
   readonly clock?: Clock;
   /**
    * While the task's send is being retried: why Kafka does not take it. A request that ends unacknowledged
-   * meanwhile says so when it is a topic Kafka does not know (missing-topic.ts).
+   * meanwhile says so when it is a topic Kafka does not know (missing-topic.ts), else names the broker's answer
+   * when it is one (`…; the last error: NOT_ENOUGH_REPLICAS (…)`: too few in-sync replicas, retried until the timeout).
    */
   readonly sendFailure?: () => unknown;
   /**
@@ -333,8 +335,14 @@ export class IngestQueue implements IngestWriter {
     state: SlotState = maybeWritten ? "abandoned" : "withdrawn",
   ): void {
     slot.state = state; // never handed out again
-    const missing = missingTopicsOf(this.o.sendFailure?.());
-    const why = missing ? `${reason}: ${missingTopicText(missing)}` : reason;
+    const failure = this.o.sendFailure?.();
+    const missing = missingTopicsOf(failure);
+    const answer = missing ? undefined : brokerAnswerText(failure);
+    const why = missing
+      ? `${reason}: ${missingTopicText(missing)}`
+      : answer
+        ? `${reason}; the last error: ${answer}`
+        : reason;
     // A stopping queue's task retries no more: its record is not written once the topic exists.
     const stopping = this.closedReason !== undefined || this.givenUp !== undefined;
     const written = missing && !stopping ? "may still be written once the topic exists" : "may still be written";

@@ -2,7 +2,9 @@
  * Spool gauges for /metrics, per connector in ingest.ack.mode=spool: records and bytes waiting,
  * age of the oldest record, records drained to Kafka and records quarantined (counters: Kafka
  * refused them for good, spool-writer.ts) and the drain rate over the last
- * minute, and the duration of the last group commit; for the whole worker the bytes its spool
+ * minute (from the drained count sampled every second while a writer is attached, so a query reads
+ * the minute that just ended whenever it comes: sampled only when queried, two queries 79 s apart
+ * gave the rate since the earlier one), and the duration of the last group commit; for the whole worker the bytes its spool
  * holds (`ingest_spool_total_bytes`) and their cap if set (`ingest_spool_total_max_bytes`), and the
  * bytes of recent records kept in memory for the drainers (`ingest_spool_memory_bytes`, within
  * ingest.spool.memory.max.bytes). The task attaches its SpoolWriter when it
@@ -16,6 +18,7 @@
 import { missingTopicsOf, missingTopicText } from "../../kafka/missing-topic.ts";
 import type { MetricFamily } from "../../metrics/prometheus.ts";
 import type { SpoolStore } from "../../store/spool-store.ts";
+import { type SetTimer, unrefTimer } from "../../util/timer.ts";
 
 interface Drainer {
   readonly drained: number;
@@ -25,33 +28,66 @@ interface Drainer {
 interface Attached {
   writer: Drainer;
   readonly store: SpoolStore;
-  /** (time ms, drained) samples, oldest first, spanning about a minute. */
+  /** (time ms, drained) samples a second apart, oldest first: the last one at least a minute old, and those after it. */
   readonly samples: [number, number][];
+  /** Whether `writer` drains (attached and not detached): only then the count moves and is sampled. */
+  live: boolean;
   /** Drained (quarantined) by writers of this connector that have stopped. */
   base: number;
   quarantinedBase: number;
 }
 
 const WINDOW_MS = 60_000;
+const SAMPLE_EVERY_MS = 1_000;
 export const DEGRADED_AFTER_MS = 10_000;
 
 export class SpoolMetrics {
   private readonly attached = new Map<string, Attached>();
   /** The spool the last writer attached with (the worker's one; a new one after its worker died). */
   private store: SpoolStore | undefined;
+  /**
+   * Whether a sampling is armed (while some writer drains). Never cancelled: it ends by itself a second after the
+   * last writer detached, and its timer does not hold the process open.
+   */
+  private sampling = false;
 
   constructor(
     private readonly now: () => number = Date.now,
     /** Whether the connector still exists (has a config); a deleted one's series go with its last writer. */
     private readonly exists: (connector: string) => boolean = () => true,
+    /** Arms the sampling of the drained counts (tests pass clockTimer(manualClock)). */
+    private readonly setTimer: SetTimer = unrefTimer,
   ) {}
 
   attach(connector: string, writer: Drainer, store: SpoolStore): void {
     const previous = this.attached.get(connector);
     const base = previous ? previous.base + previous.writer.drained : 0;
     const quarantinedBase = previous ? previous.quarantinedBase + previous.writer.quarantined : 0;
-    this.attached.set(connector, { writer, store, samples: [], base, quarantinedBase });
+    // Again at a re-attach: the count did not move while no writer drained (drainRate leaves that time out).
+    const samples = previous?.samples ?? [];
+    samples.push([this.now(), base]);
+    this.attached.set(connector, { writer, store, samples, base, quarantinedBase, live: true });
     this.store = store;
+    if (!this.sampling) this.armSampling();
+  }
+
+  /** Samples every draining connector's count, and again in a second while one drains. */
+  private sample(): void {
+    const now = this.now();
+    let live = false;
+    for (const a of this.attached.values()) {
+      if (!a.live) continue;
+      live = true;
+      a.samples.push([now, a.base + a.writer.drained]);
+      while (a.samples.length > 1 && now - a.samples[1]![0] >= WINDOW_MS) a.samples.shift();
+    }
+    this.sampling = false;
+    if (live) this.armSampling();
+  }
+
+  private armSampling(): void {
+    this.sampling = true;
+    this.setTimer(() => this.sample(), SAMPLE_EVERY_MS);
   }
 
   detach(connector: string, writer: Drainer): void {
@@ -64,18 +100,27 @@ export class SpoolMetrics {
     a.base += writer.drained;
     a.quarantinedBase += writer.quarantined;
     a.writer = { drained: 0, quarantined: 0 };
+    // What it drained since the last sample counts by the time it stopped, not spread over the pause after.
+    if (a.live) a.samples.push([this.now(), a.base]);
+    a.live = false;
   }
 
-  /** Records per second drained over the last minute (0 until two samples exist). */
+  /**
+   * Records per second drained over the last minute: since the latest sample at least a minute old (to the
+   * sampling second), or since the writer first attached when it is younger. When the count did not move from
+   * that sample to the next (a writer detached, re-attached later), the time before the minute is left out: it
+   * drained nothing in it. A query samples nothing.
+   */
   drainRate(connector: string): number {
     const a = this.attached.get(connector);
     if (!a) return 0;
     const now = this.now();
-    const total = a.base + a.writer.drained;
-    a.samples.push([now, total]);
-    while (a.samples.length > 2 && now - a.samples[1]![0] >= WINDOW_MS) a.samples.shift();
-    const [t0, d0] = a.samples[0]!;
-    return now > t0 ? ((total - d0) * 1000) / (now - t0) : 0;
+    let from = 0;
+    while (from + 1 < a.samples.length && now - a.samples[from + 1]![0] >= WINDOW_MS) from++;
+    const [sampled, d0] = a.samples[from]!;
+    const still = a.samples[from + 1]?.[1] === d0;
+    const t0 = still ? Math.max(sampled, now - WINDOW_MS) : sampled;
+    return now > t0 ? ((a.base + a.writer.drained - d0) * 1000) / (now - t0) : 0;
   }
 
   /** Spool state of one connector, for status traces and tests. */

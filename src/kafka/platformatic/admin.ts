@@ -4,15 +4,30 @@
  * alterConsumerGroupOffsets sends OffsetCommit with generation -1 and no member id (what Java's
  * alterConsumerGroupOffsets sends), so the broker refuses it while the group has members;
  * deleteConsumerGroupOffsets is OffsetDelete (KIP-496), deleteGroups DeleteGroups.
+ * The calls on a group's offsets (a sink connector's offsets read, altered and reset over REST) are made
+ * again while their coordinator is not reached or not ready, as Java's admin client retries them until
+ * default.api.timeout.ms: the library gives up after 4 quick tries, so a broker of three killed answered
+ * 500 until the group's coordinator had moved. Each try finds the coordinator again (the library asks
+ * FindCoordinator per call). A REST request's calls share its deadline (REST_REQUEST_TIMEOUT_MS) instead, as
+ * Connect's Worker gives them.
  */
 import { Admin, findErrorBy } from "@platformatic/kafka";
 import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import { RetriableError } from "../../errors.ts";
-import { retry } from "../../util/backoff.ts";
+import { kafkaClientBackoff, retry } from "../../util/backoff.ts";
+import type { Clock } from "../../util/clock.ts";
 import { connectionSettings } from "../client-config.ts";
-import type { ClientProperties, DescribedMember, KafkaAdmin, TopicDescription, TopicSpec } from "../kafka-port.ts";
+import { DEFAULT_API_TIMEOUT_MS } from "../client-retry.ts";
+import type {
+  CallBound,
+  ClientProperties,
+  DescribedMember,
+  KafkaAdmin,
+  TopicDescription,
+  TopicSpec,
+} from "../kafka-port.ts";
 import { baseOptions } from "./client-options.ts";
-import { isUnknownTopic, wrap } from "./errors.ts";
+import { coordinatorUnavailable, isUnknownTopic, rebalanceInProgress, wrap } from "./errors.ts";
 import { libraryGroup } from "./group-entry.ts";
 
 function byTopic<T extends TopicPartition>(items: readonly T[]): Map<string, T[]> {
@@ -25,8 +40,53 @@ function byTopic<T extends TopicPartition>(items: readonly T[]): Map<string, T[]
   return out;
 }
 
+/** How a group coordinator's call is made again: Java's admin client's backoff (KIP-580) and default.api.timeout.ms. */
+export interface CoordinatorRetry {
+  /** retry.backoff.ms: the first wait. */
+  readonly backoffMs: number;
+  /** retry.backoff.max.ms: the longest wait. */
+  readonly backoffMaxMs: number;
+  /** How long the call is made again from its first try, when no deadline bounds it. */
+  readonly timeoutMs: number;
+  /** request.timeout.ms: how long one try may take. */
+  readonly requestTimeoutMs: number;
+  readonly clock?: Clock;
+}
+
 export class PlatformaticAdmin implements KafkaAdmin {
-  constructor(private readonly admin: Admin) {}
+  constructor(
+    private readonly admin: Admin,
+    private readonly coordinatorRetry: CoordinatorRetry,
+  ) {}
+
+  /**
+   * `call` made again while its group coordinator is not reached or not ready (coordinatorUnavailable), until
+   * `bound`'s signal aborts, within default.api.timeout.ms or, given, the time `bound` has left. The library bounds
+   * a try by its client's request.timeout.ms only, not by the time left: so that the last try ends by the deadline,
+   * none starts once less than request.timeout.ms is left.
+   */
+  private withCoordinator<T>(
+    call: () => Promise<T>,
+    bound: CallBound | undefined,
+    alsoRetried: (error: unknown) => boolean = () => false,
+  ): Promise<T> {
+    const r = this.coordinatorRetry;
+    const timeoutMs = bound?.remainingMs ? bound.remainingMs() - r.requestTimeoutMs : r.timeoutMs;
+    if (timeoutMs < 0)
+      return Promise.reject(
+        new RetriableError(
+          `The request's time left is less than request.timeout.ms (${r.requestTimeoutMs} ms): the call is not made`,
+        ),
+      );
+    return retry(call, {
+      signal: bound?.signal,
+      policy: (attempt) => kafkaClientBackoff(r.backoffMs, r.backoffMaxMs, attempt, Math.random),
+      maxAttempts: Number.POSITIVE_INFINITY,
+      timeoutMs,
+      clock: r.clock,
+      classify: (error) => ({ retriable: coordinatorUnavailable(error) || alsoRetried(error) }),
+    });
+  }
 
   async clusterId(): Promise<string> {
     try {
@@ -113,9 +173,12 @@ export class PlatformaticAdmin implements KafkaAdmin {
     }
   }
 
-  async groupOffsets(groupId: string): Promise<TopicPartitionOffset[]> {
+  async groupOffsets(groupId: string, bound?: CallBound): Promise<TopicPartitionOffset[]> {
     try {
-      const groups = await this.admin.listConsumerGroupOffsets({ groups: [groupId] });
+      const groups = await this.withCoordinator(
+        () => this.admin.listConsumerGroupOffsets({ groups: [groupId] }),
+        bound,
+      );
       return groups.flatMap((g) =>
         g.topics.flatMap((t) =>
           t.partitions
@@ -128,36 +191,40 @@ export class PlatformaticAdmin implements KafkaAdmin {
     }
   }
 
-  async alterGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+  async alterGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[], bound?: CallBound): Promise<void> {
     if (offsets.length === 0) return;
     try {
-      await this.admin.alterConsumerGroupOffsets({
-        groupId,
-        topics: [...byTopic(offsets)].map(([name, ps]) => ({
-          name,
-          partitionOffsets: ps.map((p) => ({ partition: p.partition, offset: BigInt(p.offset) })),
-        })),
-      });
+      const topics = [...byTopic(offsets)].map(([name, ps]) => ({
+        name,
+        partitionOffsets: ps.map((p) => ({ partition: p.partition, offset: BigInt(p.offset) })),
+      }));
+      // A rebalancing group's too, for the alter, as Java's AlterConsumerGroupOffsetsHandler.
+      await this.withCoordinator(
+        () => this.admin.alterConsumerGroupOffsets({ groupId, topics }),
+        bound,
+        rebalanceInProgress,
+      );
     } catch (error) {
       throw wrap(error, `Failed to alter the offsets of consumer group ${groupId}`);
     }
   }
 
-  async deleteGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<void> {
+  async deleteGroupOffsets(groupId: string, partitions: readonly TopicPartition[], bound?: CallBound): Promise<void> {
     if (partitions.length === 0) return;
     try {
-      await this.admin.deleteConsumerGroupOffsets({
-        groupId,
-        topics: [...byTopic(partitions)].map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition) })),
-      });
+      const topics = [...byTopic(partitions)].map(([name, ps]) => ({
+        name,
+        partitionIndexes: ps.map((p) => p.partition),
+      }));
+      await this.withCoordinator(() => this.admin.deleteConsumerGroupOffsets({ groupId, topics }), bound);
     } catch (error) {
       throw wrap(error, `Failed to delete the offsets of consumer group ${groupId}`);
     }
   }
 
-  async deleteGroup(groupId: string): Promise<void> {
+  async deleteGroup(groupId: string, bound?: CallBound): Promise<void> {
     try {
-      await this.admin.deleteGroups({ groups: [groupId] });
+      await this.withCoordinator(() => this.admin.deleteGroups({ groups: [groupId] }), bound);
     } catch (error) {
       throw wrap(error, `Failed to delete consumer group ${groupId}`);
     }
@@ -190,7 +257,8 @@ const ORPHAN_REASON = "its task no longer runs";
 
 /** A connected admin client from Kafka client properties. */
 export async function connectPlatformaticAdmin(properties: ClientProperties): Promise<KafkaAdmin> {
-  const admin = new Admin(baseOptions(connectionSettings(properties)));
+  const settings = connectionSettings(properties);
+  const admin = new Admin(baseOptions(settings));
   try {
     // Connects and authenticates now, as kafkajs' admin connect() does.
     await admin.metadata({ topics: [] });
@@ -198,5 +266,10 @@ export async function connectPlatformaticAdmin(properties: ClientProperties): Pr
     await admin.close().catch(() => undefined);
     throw wrap(error, "Failed to connect the admin client");
   }
-  return new PlatformaticAdmin(admin);
+  return new PlatformaticAdmin(admin, {
+    backoffMs: settings.retryBackoffMs,
+    backoffMaxMs: settings.retryBackoffMaxMs,
+    timeoutMs: DEFAULT_API_TIMEOUT_MS,
+    requestTimeoutMs: settings.requestTimeoutMs,
+  });
 }

@@ -150,7 +150,8 @@ export class BatchSettlement {
     }
     // As Java's RecordAccumulator.shouldBackoff: the wait grows with the batch's attempts (KIP-580).
     b.part.waitForRetry(b, now + this.backoff(Math.max(0, b.attempts - 1)));
-    this.retryRun.batchRetried(b, now, detail(), cause);
+    const answer = code > 0 && cause === undefined ? { code, message, topic: b.part.topic } : undefined;
+    this.retryRun.batchRetried(b, now, detail(), cause, answer);
     this.wake(b.retryAt);
     this.retryWarnings.warn(now, () => `${detail()}; ${how} (attempt ${b.attempts + 1}) until delivery.timeout.ms`);
   }

@@ -13,7 +13,14 @@ import { ConnectError, isRetriable, traceOf } from "../../errors.ts";
 import { LogManager } from "../../util/logger.ts";
 import { kafkaErrorOf } from "../send-rejection.ts";
 import { PlatformaticPort } from "./adapter.ts";
-import { coordinatorNotReady, failureMessage, isUnknownTopic, retriable, wrap } from "./errors.ts";
+import {
+  coordinatorNotReady,
+  coordinatorUnavailable,
+  failureMessage,
+  isUnknownTopic,
+  retriable,
+  wrap,
+} from "./errors.ts";
 
 /** What the library throws when the broker refuses the SASL login: a retriable NetworkError around it. */
 function refusedLogin(api: number, code: string, serverMessage: string | null) {
@@ -347,5 +354,35 @@ describe("an unreachable bootstrap (explore7 K2)", () => {
     expect(failure!.message).toBe(
       `Failed to connect the producer: metadata failed 4 times. (Connection to 127.0.0.1:${port} failed: connect ECONNREFUSED 127.0.0.1:${port})`,
     );
+  });
+});
+
+// The calls on a group's offsets (PlatformaticAdmin.withCoordinator) are made again for these only, as Java's admin
+// client retries a coordinator not reached or not ready.
+describe("coordinatorUnavailable", () => {
+  /** A group offsets request (`api`) answered `code` at every one of the library's 4 tries. */
+  const answeredTimes = (api: number, path: string, code: number) =>
+    new MultipleErrors(
+      "alterConsumerGroupOffsets failed 4 times.",
+      Array.from({ length: 4 }, () => new ResponseError(api, 8, { [path]: [code, null] }, {})),
+    );
+  test.each<[string, boolean, Error]>([
+    [
+      "the library's tries given up on a refused connection",
+      true,
+      new MultipleErrors("listConsumerGroupOffsets failed 4 times.", [new NetworkError("refused", { canRetry: true })]),
+    ],
+    ["a request that timed out", true, new TimeoutError("Request timed out after 30000 ms.")],
+    ["OffsetFetch answered COORDINATOR_LOAD_IN_PROGRESS", true, answeredTimes(9, "/groups/0", 14)],
+    [
+      "OffsetCommit answered UNKNOWN_MEMBER_ID (the group has members)",
+      false,
+      answeredTimes(8, "/topics/0/partitions/0", 25),
+    ],
+    ["DeleteGroups answered NON_EMPTY_GROUP", false, answeredTimes(42, "/results/0", 68)],
+    ["OffsetFetch answered GROUP_AUTHORIZATION_FAILED", false, answeredTimes(9, "/groups/0", 30)],
+    ["a refused SASL login", false, refusedLogin(36, "SASL_AUTHENTICATION_FAILED", "Authentication failed")],
+  ])("%s: retried %p", (_, expected, error) => {
+    expect(coordinatorUnavailable(error)).toBe(expected);
   });
 });

@@ -96,6 +96,15 @@ export function retriable(error: unknown): boolean {
   );
 }
 
+/**
+ * A group coordinator's call that failed because the coordinator was not reached (refused, cut, timed out) or
+ * not ready (COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR) when the library gave up:
+ * what Java's admin client retries, finding the coordinator again, until default.api.timeout.ms.
+ */
+export function coordinatorUnavailable(error: unknown): boolean {
+  return retriable(error) && (notReached(givenUpOn(error)) || coordinatorNotReady(error) !== undefined);
+}
+
 /** Kafka not reached: a network error (refused, cut) anywhere in the error, or a request that timed out. */
 export function notReached(error: unknown): boolean {
   return (
@@ -260,6 +269,18 @@ export function wrap(error: unknown, what: string): Error {
  */
 export function coordinatorNotReady(error: unknown): string | undefined {
   return coordinatorRefusal(givenUpOn(error))?.kafkaError;
+}
+
+/**
+ * An OffsetCommit the library gave up on because its group was rebalancing (REBALANCE_IN_PROGRESS): Java's admin
+ * client makes an alterConsumerGroupOffsets again for it (AlterConsumerGroupOffsetsHandler), as for a coordinator
+ * not ready.
+ */
+export function rebalanceInProgress(error: unknown): boolean {
+  return (
+    findInError(givenUpOn(error), (e: LibraryError) => protocolError(e, (name) => name === "REBALANCE_IN_PROGRESS")) !==
+    undefined
+  );
 }
 
 /** The coordinator's answer for a member it does not know (UNKNOWN_MEMBER_ID): it left, or was removed, already. */

@@ -8,6 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import { MultipleErrors, NetworkError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { brokerAnswerText, kafkaErrorOf } from "../send-rejection.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import {
   appendAll,
@@ -48,6 +49,27 @@ describe("ProducePipeline.retryFailure", () => {
     broker.deliver(1);
     await first.all;
     expect(first.outcomes).toEqual([0]);
+    expect(pipeline.retryFailure).toBeUndefined();
+  });
+
+  // explore26 F4: an ingest request timing out during a min.insync.replicas outage named only the timeout.
+  test("a batch retried after NOT_ENOUGH_REPLICAS: the failure is marked with the broker's answer and Java's message for it", async () => {
+    let now = 0;
+    const broker = new FakeBroker();
+    const pipeline = await warmedUp(broker, settings({ retryBackoffMs: 0 }), () => now);
+    const { all } = appendAll(pipeline, [0]);
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0, { "t-0": 19 });
+    await waitFor(() => broker.requests.length === 2, { what: "the retry on the wire" });
+    now = RETRY_GRACE_MS;
+    const failure = pipeline.retryFailure;
+    expect([failure?.message, kafkaErrorOf(failure), brokerAnswerText(failure)]).toEqual([
+      "Kafka rejected 1 record(s) for t-0: NOT_ENOUGH_REPLICAS",
+      "NOT_ENOUGH_REPLICAS",
+      "NOT_ENOUGH_REPLICAS (Messages are rejected since there are fewer in-sync replicas than required.)",
+    ]);
+    broker.deliver(1);
+    await all;
     expect(pipeline.retryFailure).toBeUndefined();
   });
 

@@ -3,9 +3,19 @@
  * another attempt after a retriable failure, until they settle, and metadata or a producer id not to be had for the
  * pending batches, until it is had. `failure` is the last failure of the run once the run is RETRY_GRACE_MS old (the
  * source task's Degraded trace): a short run (one NOT_LEADER_OR_FOLLOWER while a leader moves) is not reported, as
- * kafkajs shows nothing during its own retries and the spool's trace waits DEGRADED_AFTER_MS.
+ * kafkajs shows nothing during its own retries and the spool's trace waits DEGRADED_AFTER_MS. A failure that was a
+ * broker's answer is marked with it and has Java's exception for it as its cause (brokerAnswer), so an ingest
+ * request timing out meanwhile can name it (NOT_ENOUGH_REPLICAS while too few replicas are in sync).
  */
+import { brokerAnswer } from "./batch-failures.ts";
 import type { Batch } from "./partition-batches.ts";
+
+/** A broker's answer to a batch: its error code and message, for the batch's topic. */
+export interface BatchAnswer {
+  readonly code: number;
+  readonly message: string | null | undefined;
+  readonly topic: string;
+}
 
 /** How long a run of retries lasts before `failure` reports it. */
 export const RETRY_GRACE_MS = 5_000;
@@ -16,6 +26,7 @@ interface Retried {
   readonly message: string;
   readonly cause: unknown;
   readonly order: number;
+  readonly answer?: BatchAnswer;
 }
 
 export class ProducerRetries {
@@ -31,9 +42,10 @@ export class ProducerRetries {
    */
   constructor(private readonly error: (message: string, retriable: boolean, cause?: unknown) => Error) {}
 
-  /** `b` goes again after a retriable failure (`message`, `cause`) at `now`. */
-  batchRetried(b: Batch, now: number, message: string, cause: unknown): void {
-    this.batches.set(b, { since: this.batches.get(b)?.since ?? now, message, cause, order: ++this.failures });
+  /** `b` goes again after a retriable failure (`message`, `cause`; `answer` when the broker answered) at `now`. */
+  batchRetried(b: Batch, now: number, message: string, cause: unknown, answer?: BatchAnswer): void {
+    const since = this.batches.get(b)?.since ?? now;
+    this.batches.set(b, { since, message, cause, order: ++this.failures, ...(answer ? { answer } : {}) });
   }
 
   /** `b` is written, failed for good or split: it no longer counts. */
@@ -64,6 +76,8 @@ export class ProducerRetries {
       if (!last || r.order > last.order) last = r;
     }
     if (!last || now - since < RETRY_GRACE_MS) return undefined;
-    return this.error(last.message, true, last.cause);
+    const failure = this.error(last.message, true, last.cause);
+    const { answer } = last;
+    return answer ? brokerAnswer(failure, answer.code, answer.message, answer.topic) : failure;
   }
 }

@@ -1,0 +1,106 @@
+import { describe, expect, test } from "bun:test";
+import { type Admin, MultipleErrors, NetworkError, ResponseError } from "@platformatic/kafka";
+import type { Clock } from "../../util/clock.ts";
+import { Deadline } from "../../util/deadline.ts";
+import { PlatformaticAdmin } from "./admin.ts";
+
+/** A clock whose sleeps move it on at once: the retries' waits take no real time. */
+function steppingClock(): Clock & { t: number } {
+  const clock = {
+    t: 0,
+    now: () => clock.t,
+    sleep: async (ms: number) => {
+      clock.t += ms;
+    },
+  };
+  return clock;
+}
+
+/** retry.backoff.ms 100, retry.backoff.max.ms 1 s, default.api.timeout.ms 60 s, request.timeout.ms 30 s. */
+function adminOf(library: Admin, clock: Clock): PlatformaticAdmin {
+  return new PlatformaticAdmin(library, {
+    backoffMs: 100,
+    backoffMaxMs: 1000,
+    timeoutMs: 60_000,
+    requestTimeoutMs: 30_000,
+    clock,
+  });
+}
+
+/** An admin whose group coordinator is never reached, noting when each try starts. */
+function unreachableCoordinator(clock: Clock & { t: number }) {
+  const starts: number[] = [];
+  const refuse = async () => {
+    starts.push(clock.t);
+    throw new MultipleErrors("alterConsumerGroupOffsets failed 4 times.", [
+      new NetworkError("refused", { canRetry: true }),
+    ]);
+  };
+  const library = { alterConsumerGroupOffsets: refuse, deleteConsumerGroupOffsets: refuse } as unknown as Admin;
+  const admin = adminOf(library, clock);
+  return { admin, starts };
+}
+
+const offsets = [{ topic: "t", partition: 0, offset: 5 }];
+
+describe("PlatformaticAdmin's group offsets calls with a request's deadline", () => {
+  test("no try starts once less than request.timeout.ms of the deadline is left", async () => {
+    const clock = steppingClock();
+    const { admin, starts } = unreachableCoordinator(clock);
+    const deadline = new Deadline(100_000, undefined, clock);
+    await expect(admin.alterGroupOffsets("g", offsets, deadline)).rejects.toThrow(
+      "Failed to alter the offsets of consumer group g",
+    );
+    expect([starts[0], starts.at(-1), clock.t]).toEqual([0, 70_000, 70_000]);
+  });
+
+  test("a later call of the same request has what the earlier left", async () => {
+    const clock = steppingClock();
+    const { admin, starts } = unreachableCoordinator(clock);
+    const deadline = new Deadline(90_000, undefined, clock);
+    clock.t = 50_000;
+    await expect(admin.deleteGroupOffsets("g", [{ topic: "t", partition: 0 }], deadline)).rejects.toThrow();
+    expect([starts[0], starts.at(-1)]).toEqual([50_000, 60_000]);
+  });
+
+  test("a call with less than request.timeout.ms left is not made", async () => {
+    const clock = steppingClock();
+    const { admin, starts } = unreachableCoordinator(clock);
+    const deadline = new Deadline(90_000, undefined, clock);
+    clock.t = 60_001;
+    await expect(admin.alterGroupOffsets("g", offsets, deadline)).rejects.toThrow(
+      "The request's time left is less than request.timeout.ms (30000 ms): the call is not made",
+    );
+    expect(starts).toEqual([]);
+  });
+
+  test("without a deadline the call is made again for default.api.timeout.ms", async () => {
+    const clock = steppingClock();
+    const { admin, starts } = unreachableCoordinator(clock);
+    await expect(admin.alterGroupOffsets("g", offsets)).rejects.toThrow();
+    expect(starts.at(-1)).toBe(60_000);
+  });
+});
+
+// Review ex26fix P3-1: Java's admin client makes an alter answered REBALANCE_IN_PROGRESS again.
+test("an alter answered REBALANCE_IN_PROGRESS is made again; an offsets delete is not", async () => {
+  const clock = steppingClock();
+  const rebalancing = () =>
+    new MultipleErrors("alterConsumerGroupOffsets failed 4 times.", [
+      new ResponseError(8, 8, { "/topics/0/partitions/0": [27, null] }, {}),
+    ]);
+  const tries = { alter: 0, delete: 0 };
+  const library = {
+    alterConsumerGroupOffsets: async () => {
+      if (++tries.alter === 1) throw rebalancing();
+    },
+    deleteConsumerGroupOffsets: async () => {
+      tries.delete++;
+      throw rebalancing();
+    },
+  } as unknown as Admin;
+  const admin = adminOf(library, clock);
+  await admin.alterGroupOffsets("g", offsets);
+  await expect(admin.deleteGroupOffsets("g", [{ topic: "t", partition: 0 }])).rejects.toThrow();
+  expect(tries).toEqual({ alter: 2, delete: 1 });
+});

@@ -1,0 +1,83 @@
+/**
+ * A STOPPED sink connector's offsets read, altered and reset over REST while its group's coordinator is
+ * not reached for a moment (the test's own broker stopped, then started again on the same port),
+ * on the default Kafka client. Connect's Worker asks its admin client, which retries a coordinator
+ * not reached or not ready (finding it again, with backoff) until default.api.timeout.ms, so GET,
+ * PATCH and DELETE …/offsets answer 200 once the coordinator is back. Before (explore26 F2) the client's 4 quick
+ * tries ran out first: `500 Failed to retrieve consumer group offsets for sink connector X` after
+ * 1.6 s when one broker of three was killed, while the kafkajs gateway answered 200.
+ * A gateway stopped while such a call is made again exits at once (review P1-1: it waited for the retries'
+ * minute, past a container's grace period).
+ */
+import { expect, test } from "bun:test";
+import { type Gateway, startGateway } from "./support/gateway.ts";
+import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
+import { type OwnBroker, startOwnBroker } from "./support/own-broker.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
+
+/** A STOPPED FileStreamSink connector of a one-partition topic on `kafka`, its offsets at 2. */
+async function stoppedSink(dir: TempDir, kafka: OwnBroker, name: string): Promise<Gateway> {
+  const admin = kafka.client().admin();
+  await admin.connect();
+  await createTopicsOn(admin, [{ topic: name, numPartitions: 1 }]);
+  await admin.disconnect();
+  const gw = await startGateway({
+    dir: dir.path,
+    worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+  });
+  const created = await gw.rest.post("/connectors", {
+    name,
+    config: { "connector.class": "FileStreamSink", topics: name, file: dir.file("out.txt") },
+    initial_state: "STOPPED",
+  });
+  expect(created.status).toBe(201);
+  expect((await gw.rest.patch(`/connectors/${name}/offsets`, offsets(name, 2))).body).toEqual(altered);
+  return gw;
+}
+
+function offsets(name: string, offset: number) {
+  return { offsets: [{ partition: { kafka_topic: name, kafka_partition: 0 }, offset: { kafka_offset: offset } }] };
+}
+
+const altered = { message: "The offsets for this connector have been altered successfully" };
+
+test("GET, PATCH and DELETE …/offsets of a sink connector answer 200 once its group coordinator is back", async () => {
+  await using dir = await tempDir("sink-offsets-outage-");
+  await using kafka = await startOwnBroker(dir.file("kafka"));
+  const name = uniqueTopic("sink-offsets-outage");
+  await using gw = await stoppedSink(dir, kafka, name);
+
+  await kafka.stop();
+  // Asked while nothing listens on the broker's port: the broker takes seconds to start again.
+  const read = gw.rest.get(`/connectors/${name}/offsets`);
+  const alter = gw.rest.patch(`/connectors/${name}/offsets`, offsets(name, 5));
+  await kafka.restart();
+  const [readAnswer, alterAnswer] = await Promise.all([read, alter]);
+  expect([readAnswer.status, alterAnswer.status, alterAnswer.body]).toEqual([200, 200, altered]);
+  expect((await gw.rest.get(`/connectors/${name}/offsets`)).body).toEqual(offsets(name, 5));
+
+  await kafka.stop();
+  const reset = gw.rest.delete(`/connectors/${name}/offsets`);
+  await kafka.restart();
+  const resetAnswer = await reset;
+  expect([resetAnswer.status, resetAnswer.body]).toEqual([
+    200,
+    { message: "The offsets for this connector have been reset successfully" },
+  ]);
+  expect((await gw.rest.get(`/connectors/${name}/offsets`)).body).toEqual({ offsets: [] });
+}, 180_000);
+
+test("a gateway stopped while an offsets change waits for its group coordinator exits before the coordinator is back", async () => {
+  await using dir = await tempDir("sink-offsets-outage-stop-");
+  await using kafka = await startOwnBroker(dir.file("kafka"));
+  const name = uniqueTopic("sink-offsets-outage-stop");
+  await using gw = await stoppedSink(dir, kafka, name);
+
+  await kafka.stop();
+  const alter = gw.rest.patch(`/connectors/${name}/offsets`, offsets(name, 5)).catch(() => undefined);
+  // Answered after the PATCH was sent (a status read does not wait for the herder): the PATCH has arrived.
+  expect((await gw.rest.get(`/connectors/${name}/status`)).status).toBe(200);
+  // Far below the minute the change is tried for: the stop no longer waits for it.
+  expect(await gw.stop(15_000)).toBe(0);
+  await alter;
+}, 120_000);
