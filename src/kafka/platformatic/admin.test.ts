@@ -104,3 +104,20 @@ test("an alter answered REBALANCE_IN_PROGRESS is made again; an offsets delete i
   await expect(admin.deleteGroupOffsets("g", [{ topic: "t", partition: 0 }])).rejects.toThrow();
   expect(tries).toEqual({ alter: 2, delete: 1 });
 });
+
+describe("PlatformaticAdmin's group offsets calls at a stop", () => {
+  test("a stop gives up the try under way (one that never answers), not only the waits between tries", async () => {
+    const started = Promise.withResolvers<void>();
+    const never = () => {
+      started.resolve();
+      return new Promise<never>(() => {});
+    };
+    const library = { alterConsumerGroupOffsets: never } as unknown as Admin;
+    const admin = adminOf(library, steppingClock());
+    const stopping = new AbortController();
+    const altering = admin.alterGroupOffsets("g", offsets, { signal: stopping.signal });
+    await started.promise;
+    stopping.abort(new Error("the gateway stops"));
+    await expect(altering).rejects.toThrow("the gateway stops");
+  });
+});

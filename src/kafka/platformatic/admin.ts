@@ -14,6 +14,7 @@
 import { Admin, findErrorBy } from "@platformatic/kafka";
 import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import { RetriableError } from "../../errors.ts";
+import { ABORTED, abortable } from "../../util/async.ts";
 import { kafkaClientBackoff, retry } from "../../util/backoff.ts";
 import type { Clock } from "../../util/clock.ts";
 import { connectionSettings } from "../client-config.ts";
@@ -61,7 +62,7 @@ export class PlatformaticAdmin implements KafkaAdmin {
 
   /**
    * `call` made again while its group coordinator is not reached or not ready (coordinatorUnavailable), until
-   * `bound`'s signal aborts, within default.api.timeout.ms or, given, the time `bound` has left. The library bounds
+   * `bound`'s signal aborts (the try under way then is left to end unawaited), within default.api.timeout.ms or, given, the time `bound` has left. The library bounds
    * a try by its client's request.timeout.ms only, not by the time left: so that the last try ends by the deadline,
    * none starts once less than request.timeout.ms is left.
    */
@@ -78,8 +79,18 @@ export class PlatformaticAdmin implements KafkaAdmin {
           `The request's time left is less than request.timeout.ms (${r.requestTimeoutMs} ms): the call is not made`,
         ),
       );
-    return retry(call, {
-      signal: bound?.signal,
+    const signal = bound?.signal;
+    // A stop aborts the try under way too (one try may take request.timeout.ms): it goes on unawaited, and `retry`
+    // answers the abort.
+    const tried = signal
+      ? async () => {
+          const answer = await abortable(call(), signal);
+          if (answer === ABORTED) throw new RetriableError("The call was given up: the gateway stops");
+          return answer;
+        }
+      : call;
+    return retry(tried, {
+      signal,
       policy: (attempt) => kafkaClientBackoff(r.backoffMs, r.backoffMaxMs, attempt, Math.random),
       maxAttempts: Number.POSITIVE_INFINITY,
       timeoutMs,
