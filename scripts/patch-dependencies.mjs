@@ -61,6 +61,9 @@
 //      before the producer knew) to broker -1, which failed with "Broker -1 not found in the cached metadata" and
 //      asked for no metadata; it fails with LEADER_NOT_AVAILABLE instead, as Java's producer names it, so kafkajs asks
 //      for metadata again before each retry of the send.
+//  15. its offset manager dialled the group's coordinator again on a lost connection (the same broker: a stopped
+//      one refused every commit until the member rejoined; a sink task restarted meanwhile delivered again what it
+//      had committed in vain); it looks the coordinator up again, as Java's consumer on a disconnection.
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -567,6 +570,17 @@ export function readRecordsBatches(reader) {`,
       runner = new Runner({`,
   },
   ...kafkajsLeaderPatches,
+  {
+    file: "node_modules/kafkajs/src/consumer/offsetManager/index.js",
+    from: `    if (!this.coordinator.isConnected()) {
+      this.coordinator = await this.cluster.findBroker(this.coordinator)
+    }`,
+    // edge-gateway patch: a lost connection to the group's coordinator looks the coordinator up again, as Java's
+    // markCoordinatorUnknown on a disconnection: a stopped coordinator's broker was dialled again for every commit
+    to: `    if (!this.coordinator.isConnected()) {
+      this.coordinator = await this.cluster.findGroupCoordinator({ groupId: this.groupId }) // edge-gateway patch
+    }`,
+  },
   {
     file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",
     from: `this.generationId, this.memberId, null, Array.from(topics.values()), groupCallback);`,

@@ -357,7 +357,14 @@ async function sinkThroughRollingRestart(gw: Gateway, dir: TempDir, cluster: Own
 async function kafkajsThroughOutage(cluster: OwnCluster): Promise<void> {
   await using dir = await tempDir("keyless-leaderless-kafkajs-");
   const topic = await createSpreadTopic(cluster, "leaderless-kafkajs");
-  const pipeline = await startPipeline(dir, cluster, topic, { "kafka.client": "kafkajs" });
+  // The sink's group coordinated by node 3, which stops: its commits meanwhile must find the new coordinator.
+  const pipeline = await startPipeline(
+    dir,
+    cluster,
+    topic,
+    { "kafka.client": "kafkajs" },
+    { "consumer.override.group.id": await groupCoordinatedBy(cluster, 3, "connect-sink-kafkajs-") },
+  );
   await using gw = pipeline.gw;
   const { output, posted, delivered } = pipeline;
   const written = new Set(posted);

@@ -351,4 +351,11 @@ describe("kafkajs rejoin patch (scripts/patch-dependencies.mjs)", () => {
     const runner = readFileSync(installed("kafkajs", "src", "consumer", "runner.js"), "utf8");
     expect(runner).toContain("if (leave) await this.consumerGroup.leave()");
   });
+
+  // test/keyless-leaderless-partition's kafkajs part stops the broker coordinating its sink's group: without it the
+  // commits meanwhile failed and the sink task's restart delivered those records again.
+  test("a lost connection to the group's coordinator looks the coordinator up again (patch 15)", () => {
+    const offsets = readFileSync(installed("kafkajs", "src", "consumer", "offsetManager", "index.js"), "utf8");
+    expect(offsets).toContain("this.coordinator = await this.cluster.findGroupCoordinator({ groupId: this.groupId })");
+  });
 });
