@@ -31,6 +31,7 @@ const NOT_KEYS: Record<string, string> = {
   "message.timestamp.after.max.ms": "a topic config",
   "retention.ms": "a topic config",
   "replication.factor": "a topic config",
+  "min.insync.replicas": "a topic (and broker) config",
   "message.max.bytes": "a broker config",
   "producer.id.expiration.ms": "a broker config",
   "auto.create.topics.enable": "a broker config",
