@@ -58,6 +58,14 @@ describe("SpoolMetrics", () => {
   // explore26 F3: "drain rate 7.2 records/s over the last minute" after 79 s in which Kafka took nothing: the rate
   // covered the time since the previous query.
   describe("the drain rate", () => {
+    /** A store in `path` and the metrics of its writers, both on a manual clock (the sampling's timer too). */
+    async function onManualClock(path: string) {
+      const clock = new ManualClock(1_000_000);
+      const store = await SpoolStore.open(path, { now: () => clock.now() });
+      const metrics = new SpoolMetrics(() => clock.now(), undefined, clockTimer(clock));
+      return { clock, store, metrics };
+    }
+
     /** Advances `clock` a second at a time, letting the sampling run at each. */
     async function pass(clock: ManualClock, seconds: number, each: () => void = () => undefined) {
       for (let i = 0; i < seconds; i++) {
@@ -69,9 +77,7 @@ describe("SpoolMetrics", () => {
 
     test("is the last minute's, whenever it is queried", async () => {
       await using dir = await tempDir("spool-metrics-");
-      const clock = new ManualClock(1_000_000);
-      const store = await SpoolStore.open(dir.path, { now: () => clock.now() });
-      const metrics = new SpoolMetrics(() => clock.now(), undefined, clockTimer(clock));
+      const { clock, store, metrics } = await onManualClock(dir.path);
       const writer = { drained: 0, quarantined: 0 };
       metrics.attach("c1", writer, store);
       await pass(clock, 60, () => {
@@ -87,9 +93,7 @@ describe("SpoolMetrics", () => {
 
     test("counts on across a task restart, and goes to 0 once its writer has stopped a minute ago", async () => {
       await using dir = await tempDir("spool-metrics-");
-      const clock = new ManualClock(1_000_000);
-      const store = await SpoolStore.open(dir.path, { now: () => clock.now() });
-      const metrics = new SpoolMetrics(() => clock.now(), undefined, clockTimer(clock));
+      const { clock, store, metrics } = await onManualClock(dir.path);
       const first = { drained: 0, quarantined: 0 };
       metrics.attach("c1", first, store);
       await pass(clock, 30, () => {
@@ -112,9 +116,7 @@ describe("SpoolMetrics", () => {
     // since a sample before it), and it stayed 0.083 while detached (what was drained after the last sample).
     test("after a pause without a writer, counts the last minute's records only, and is 0 while paused", async () => {
       await using dir = await tempDir("spool-metrics-");
-      const clock = new ManualClock(1_000_000);
-      const store = await SpoolStore.open(dir.path, { now: () => clock.now() });
-      const metrics = new SpoolMetrics(() => clock.now(), undefined, clockTimer(clock));
+      const { clock, store, metrics } = await onManualClock(dir.path);
       const first = { drained: 0, quarantined: 0 };
       metrics.attach("c1", first, store);
       await pass(clock, 60, () => {
