@@ -22,35 +22,16 @@
  * kafka.client=kafkajs through another stop of the same broker, on the same cluster (kafkajsThroughOutage).
  */
 import { expect, test } from "bun:test";
-import { Kafka, logLevel } from "kafkajs";
 import { fileLines } from "./support/broker-kill.ts";
 import { createIngestConnector, type Gateway, startIngestGateway, taskState } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { outageIngestWorker, readOwnTopic } from "./support/own-broker.ts";
-import { groupCoordinatedBy, type OwnCluster, startOwnCluster } from "./support/own-cluster.ts";
+import { groupCoordinatedBy, leaderOf, type OwnCluster, startOwnCluster } from "./support/own-cluster.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const CONNECTIONS = 4;
 const REQUESTS_EACH = 75;
-
-/** `partition`'s leader in the metadata of the cluster at `bootstrap` (-1: none), asked once, not retried. */
-async function leaderOf(bootstrap: string, topic: string, partition: number): Promise<number> {
-  const kafka = new Kafka({
-    clientId: "leader-of",
-    brokers: bootstrap.split(","),
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const md = await admin.fetchTopicMetadata({ topics: [topic] });
-    return md.topics[0]!.partitions.find((p) => p.partitionId === partition)?.leader ?? -1;
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 /** A topic of 3 partitions (replication factor 1), partition p on node p + 1 alone. */
 async function createSpreadTopic(cluster: OwnCluster, name: string): Promise<string> {

@@ -73,3 +73,16 @@ test("an ordinary rebalance's 'The group is rebalancing, re-joining' is INFO, as
     ),
   );
 });
+
+test("a fetch without an answer is INFO, once per wait, as Java's FetchSessionHandler logs it", () => {
+  const lines: string[] = [];
+  const logs = new LogManager({ sink: (line) => lines.push(line) });
+  const log = clientLog(logs.get("org.apache.kafka.clients"), clientLogLimiter(new ManualClock()));
+  const message = "Error sending fetch request to node 2: Connection error: connect ECONNREFUSED 127.0.0.1:9093";
+  const unanswered = { ...entry("ConsumerGroup", message), log: { timestamp: "t", logger: "kafkajs", message } };
+  log(unanswered);
+  log(unanswered);
+  expect(lines.map((l) => l.replace(/^\[[^\]]*\] /, ""))).toEqual(
+    Array(2).fill(`INFO [ConsumerGroup] ${message} {"timestamp":"t","logger":"kafkajs"} (org.apache.kafka.clients)`),
+  );
+});

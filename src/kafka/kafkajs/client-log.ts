@@ -1,6 +1,6 @@
 /**
  * What kafkajs logs, in the gateway's log: WARN and worse at WARN, the rest at DEBUG; an ordinary
- * rebalance's WARN at INFO, as Java's consumer logs one. Two kinds are expected noise and go to
+ * rebalance's WARN and a fetch's without an answer at INFO, as Java's consumer logs them. Two kinds are expected noise and go to
  * DEBUG (the runtime retries sends itself and logs what matters with context): the idempotent
  * producer's retry limit, and each error response kafkajs is about to retry. A repeating line (the same namespace and message: `[Connection] Connection error: connect
  * ECONNREFUSED 127.0.0.1:9092` a few times a second through a broker outage, from every client)
@@ -18,6 +18,12 @@ import { RepeatLimiter, suppressedNote } from "../../util/repeat-limiter.ts";
  * rebalance, which Java's consumer logs at INFO (`Request joining group due to: …`), so INFO here too.
  */
 const REBALANCING = "The group is rebalancing, re-joining";
+
+/**
+ * kafkajs's WARN (dependency patch 16) when a fetch got no answer and waits its backoff: an INFO line per wait in
+ * Java's consumer (FetchSessionHandler's `Error sending fetch request … to node 1:`), so INFO here too.
+ */
+const UNANSWERED_FETCH = "Error sending fetch request to node ";
 
 /** How often one kind of kafkajs WARN line is logged at WARN. */
 export const CLIENT_WARN_INTERVAL_MS = 60_000;
@@ -39,7 +45,10 @@ export function clientLog(
       forceClosed() ||
       message.startsWith("Limiting retries for the idempotent producer") ||
       (entry.namespace === "Connection" && message.startsWith("Response "));
-    if (entry.namespace === "Runner" && message === REBALANCING) {
+    const expectedWarn =
+      (entry.namespace === "Runner" && message === REBALANCING) ||
+      (entry.namespace === "ConsumerGroup" && message.startsWith(UNANSWERED_FETCH));
+    if (expectedWarn) {
       log.info(text);
       return;
     }

@@ -1,0 +1,86 @@
+// kafkajs' patch 16 of scripts/patch-dependencies.mjs, whose header explains it and which applies it with the others:
+// a fetch without an answer is made again after a backoff, its consumer staying in its group. Its tests:
+// src/kafka/kafkajs-fetch-patches.test.ts.
+
+const CONSUMER_GROUP = "node_modules/kafkajs/src/consumer/consumerGroup.js";
+
+export const kafkajsFetchPatches = [
+  {
+    file: CONSUMER_GROUP,
+    from: `const PRIVATE = {`,
+    to: `// edge-gateway patch: what a fetch without an answer (its broker stopped, killed or unreachable while still listed) or
+// from a leader that moved fails with; kafkajs' retries wrap it, so its causes are searched. A connection error
+// carrying a code that is not a socket's errno (ERR_SSL_…, CERT_…: a refused TLS handshake) is no such failure.
+const UNANSWERED_FETCH_ERRORS = ['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound']
+const LEADER_MOVED_ERRORS = ['LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH']
+const unansweredFetchError = e => {
+  for (let c = e, depth = 0; c && depth < 8; c = c.cause, depth++) {
+    if (LEADER_MOVED_ERRORS.includes(c.type)) return c
+    if (UNANSWERED_FETCH_ERRORS.includes(c.name)) return !c.code || /^E(?!RR_)[A-Z_]+$/.test(c.code) ? c : undefined
+  }
+}
+
+const PRIVATE = {`,
+  },
+  {
+    file: CONSUMER_GROUP,
+    from: `    this.preferredReadReplicasPerTopicPartition = {}
+    this.offsetManager = null`,
+    to: `    this.preferredReadReplicasPerTopicPartition = {}
+    this.unansweredFetches = new Map() // edge-gateway patch: by node, the fetches in a row without an answer
+    this.offsetManager = null`,
+  },
+  {
+    file: CONSUMER_GROUP,
+    from: `        rackId: this.rackId,
+      })
+
+      return responses.flatMap(`,
+    to: `        rackId: this.rackId,
+      })
+      this.unansweredFetches.delete(nodeId) // edge-gateway patch: answered
+
+      return responses.flatMap(`,
+  },
+  {
+    file: CONSUMER_GROUP,
+    from: `    } catch (e) {
+      await this.recoverFromFetch(e)
+      return []`,
+    to: `    } catch (e) {
+      await this.recoverFromFetch(e, nodeId) // edge-gateway patch: the node, for its backoff
+      return []`,
+  },
+  {
+    file: CONSUMER_GROUP,
+    from: `  async recoverFromFetch(e) {
+`,
+    to: `  async recoverFromFetch(e, nodeId) {
+    // edge-gateway patch: a fetch (or its start offsets' look-up) without an answer, or from a leader that moved, is made
+    // again after a backoff with fresh metadata, as Java's consumer: retry.backoff.ms doubling with each such fetch
+    // from the node in a row up to retry.backoff.max.ms, ±20 % jitter (KIP-580, the broker pool's backoff). The member
+    // stays in its group: kafkajs rejoined for a leader that moved, and its runner retried a fetch without an answer a
+    // few times, then failed the consumer (its task restarted it, the group rebalanced, records came again).
+    const unanswered = unansweredFetchError(e)
+    if (unanswered) {
+      if (unanswered.name === 'KafkaJSConnectionClosedError') {
+        this.cluster.removeBroker({ host: unanswered.host, port: unanswered.port })
+      }
+      const waits = (this.unansweredFetches.get(nodeId) || 0) + 1
+      this.unansweredFetches.set(nodeId, waits)
+      const backoffMs = this.cluster.brokerPool.leaderlessBackoff(waits)
+      // WARN for kafkajs' log level; the gateway logs it at INFO, as Java's FetchSessionHandler
+      this.logger.warn(\`Error sending fetch request to node \${nodeId}: \${unanswered.message}\`, {
+        groupId: this.groupId,
+        memberId: this.memberId,
+        backoffMs,
+      })
+      await sleep(backoffMs)
+      // One that fails is asked again after the next fetch without an answer
+      await this.cluster.refreshMetadata().catch(() => {})
+      return
+    }
+
+`,
+  },
+];
