@@ -72,6 +72,11 @@
 //      metadata, the member staying in its group, as Java's consumer: retry.backoff.ms doubling with each such fetch
 //      from the node in a row up to retry.backoff.max.ms, ±20 % jitter (KIP-580: patch 12's backoff). Other errors
 //      (a refused TLS handshake, authentication) still fail it.
+//  17. its consumer's heartbeat to a group coordinator that did not answer (its broker stopped or killed) was retried
+//      by its runner a few times, then failed the consumer, and one answered NOT_COORDINATOR (the broker back, the
+//      group's coordinator now another) rejoined the group. The coordinator is looked up again, as Java's
+//      markCoordinatorUnknown, and the next heartbeat goes to the one found after the same backoff, the member staying
+//      in its group; its offset manager's commits go there too.
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -113,7 +118,7 @@
 // → the install fails loudly instead of silently running unpatched.
 // Files are replaced by rename, never rewritten in place: node_modules may be a hard-linked copy.
 // src/kafka/dependency-patches.test.ts fails if a patch is lost. kafkajs' patches 12 to 14 are in
-// scripts/patches/kafkajs-leaders.mjs (their tests: src/kafka/kafkajs-leader-patches.test.ts), 16 in
+// scripts/patches/kafkajs-leaders.mjs (their tests: src/kafka/kafkajs-leader-patches.test.ts), 16 and 17 in
 // scripts/patches/kafkajs-fetch.mjs (src/kafka/kafkajs-fetch-patches.test.ts).
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";

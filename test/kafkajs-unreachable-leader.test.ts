@@ -1,15 +1,17 @@
 /**
- * kafka.client=kafkajs: a sink's consumer whose partitions' leader stops or dies stays in its group (kjsfetch, the P2
- * of README's kafkajs outage note). A 3-broker cluster of the test's own, a topic of 2 partitions (replication factor 3)
- * led by node 2, a FileStreamSink reading it whose group node 1 coordinates (the controller: never stopped). Node 2 is
- * (a) stopped, its partitions' leadership moving to node 3, then started again; node 3 is then (b) killed with SIGKILL:
- * its sockets refuse at once while the cluster still lists it as the leader, until the controller fences it. The
- * consumer's metadata is not renewed by age meanwhile (metadata.max.age.ms 5 minutes), so its fetches go to the broker
- * that left. Each fetch without an answer is made again after the retry backoff with fresh metadata; the consumer never
- * joins its group again, its task stays RUNNING, and every record is delivered once.
- * Before (scripts/patches/kafkajs-fetch.mjs): kafkajs' runner retried the fetch from the killed broker a few times,
- * then failed the consumer (`The consumer of group … stopped`): its task restarted it, the group rebalanced and the
- * records after the last commit were delivered again; a fetch answered NOT_LEADER_OR_FOLLOWER rejoined the group.
+ * kafka.client=kafkajs: a sink's consumer whose partitions' leader, or its group's coordinator, stops or dies stays in
+ * its group (kjsfetch, the P2 of README's kafkajs outage note). A 3-broker cluster of the test's own, a topic of 2
+ * partitions (replication factor 3) led by node 2, a FileStreamSink reading it whose group node 3 coordinates. Node 2 is
+ * (a) stopped, its partitions' leadership moving to node 3, then started again; node 3, leader and coordinator, is then
+ * (b) killed with SIGKILL: its sockets refuse at once while the cluster still lists it, until the controller fences it.
+ * The consumer's metadata is not renewed by age meanwhile (metadata.max.age.ms 5 minutes), so its fetches and
+ * heartbeats go to the broker that left. Each fetch without an answer is made again after the retry backoff with fresh
+ * metadata, and each heartbeat goes to the coordinator looked up again; the consumer never joins its group again, its
+ * task stays RUNNING, and every record is delivered once.
+ * Before (scripts/patches/kafkajs-fetch.mjs): kafkajs' runner retried the fetch from the killed broker, or the
+ * heartbeat to it, a few times, then failed the consumer (`The consumer of group … stopped`): its task restarted it,
+ * the group rebalanced and the records after the last commit were delivered again; a fetch answered
+ * NOT_LEADER_OR_FOLLOWER, or a heartbeat answered NOT_COORDINATOR, rejoined the group.
  */
 import { expect, test } from "bun:test";
 import { fileLines } from "./support/broker-kill.ts";
@@ -33,7 +35,7 @@ async function leadershipLeft(cluster: OwnCluster, topic: string, nodeId: number
   );
 }
 
-test("a kafkajs sink's consumer stays in its group while its partitions' leader is stopped, then killed", async () => {
+test("a kafkajs sink's consumer stays in its group while its partitions' leader is stopped, then killed with its coordinator", async () => {
   await using dir = await tempDir("kafkajs-unreachable-leader-");
   await using cluster = await startOwnCluster(dir.file("cluster"));
   const topic = uniqueTopic("kafkajs-unreachable-leader");
@@ -45,7 +47,7 @@ test("a kafkajs sink's consumer stays in its group while its partitions' leader 
   } finally {
     await admin.disconnect();
   }
-  const groupId = await groupCoordinatedBy(cluster, 1, "connect-sink-kafkajs-fetch-");
+  const groupId = await groupCoordinatedBy(cluster, 3, "connect-sink-kafkajs-fetch-");
   const { gw } = await startIngestGateway(dir, {
     ...outageIngestWorker(cluster, dir.file("data")),
     "kafka.client": "kafkajs",
@@ -97,6 +99,7 @@ test("a kafkajs sink's consumer stays in its group while its partitions' leader 
   expect(joins()).toBe(1);
   expect(gw.output()).not.toContain(`The consumer of group ${groupId} stopped`);
   expect(gw.output()).toContain("Error sending fetch request to node 3");
+  expect(gw.output()).toMatch(/Group coordinator [\d.:]+ \(id: 3\) is unavailable or invalid/);
   // Every record in Kafka delivered once.
   const records = await readOwnTopic(cluster, topic);
   expect(records).toHaveLength(sent);

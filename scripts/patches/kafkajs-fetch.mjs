@@ -1,6 +1,6 @@
-// kafkajs' patch 16 of scripts/patch-dependencies.mjs, whose header explains it and which applies it with the others:
-// a fetch without an answer is made again after a backoff, its consumer staying in its group. Its tests:
-// src/kafka/kafkajs-fetch-patches.test.ts.
+// kafkajs' patches 16 and 17 of scripts/patch-dependencies.mjs, whose header explains them and which applies them with
+// the others: a fetch, or a heartbeat, without an answer is made again after a backoff (the heartbeat's to the group's
+// coordinator looked up again), its consumer staying in its group. Their tests: src/kafka/kafkajs-fetch-patches.test.ts.
 
 const CONSUMER_GROUP = "node_modules/kafkajs/src/consumer/consumerGroup.js";
 
@@ -8,15 +8,17 @@ export const kafkajsFetchPatches = [
   {
     file: CONSUMER_GROUP,
     from: `const PRIVATE = {`,
-    to: `// edge-gateway patch: what a fetch without an answer (its broker stopped, killed or unreachable while still listed) or
-// from a leader that moved fails with; kafkajs' retries wrap it, so its causes are searched. A connection error
-// carrying a code that is not a socket's errno (ERR_SSL_…, CERT_…: a refused TLS handshake) is no such failure.
-const UNANSWERED_FETCH_ERRORS = ['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound']
+    to: `// edge-gateway patch: what a request without an answer (its broker stopped, killed or unreachable while still listed)
+// fails with, or one sent to a broker that no longer serves it (moved: its error types); kafkajs' retries wrap it, so
+// its causes are searched. A connection error carrying a code that is not a socket's errno (ERR_SSL_…, CERT_…: a
+// refused TLS handshake) is no such failure.
+const UNANSWERED_ERRORS = ['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound']
 const LEADER_MOVED_ERRORS = ['LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH']
-const unansweredFetchError = e => {
+const COORDINATOR_MOVED_ERRORS = ['NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE']
+const unansweredError = (e, moved) => {
   for (let c = e, depth = 0; c && depth < 8; c = c.cause, depth++) {
-    if (LEADER_MOVED_ERRORS.includes(c.type)) return c
-    if (UNANSWERED_FETCH_ERRORS.includes(c.name)) return !c.code || /^E(?!RR_)[A-Z_]+$/.test(c.code) ? c : undefined
+    if (moved.includes(c.type)) return c
+    if (UNANSWERED_ERRORS.includes(c.name)) return !c.code || /^E(?!RR_)[A-Z_]+$/.test(c.code) ? c : undefined
   }
 }
 
@@ -28,6 +30,7 @@ const PRIVATE = {`,
     this.offsetManager = null`,
     to: `    this.preferredReadReplicasPerTopicPartition = {}
     this.unansweredFetches = new Map() // edge-gateway patch: by node, the fetches in a row without an answer
+    this.unansweredHeartbeats = 0 // edge-gateway patch: those in a row
     this.offsetManager = null`,
   },
   {
@@ -61,7 +64,7 @@ const PRIVATE = {`,
     // from the node in a row up to retry.backoff.max.ms, ±20 % jitter (KIP-580, the broker pool's backoff). The member
     // stays in its group: kafkajs rejoined for a leader that moved, and its runner retried a fetch without an answer a
     // few times, then failed the consumer (its task restarted it, the group rebalanced, records came again).
-    const unanswered = unansweredFetchError(e)
+    const unanswered = unansweredError(e, LEADER_MOVED_ERRORS)
     if (unanswered) {
       if (unanswered.name === 'KafkaJSConnectionClosedError') {
         this.cluster.removeBroker({ host: unanswered.host, port: unanswered.port })
@@ -82,5 +85,35 @@ const PRIVATE = {`,
     }
 
 `,
+  },
+  {
+    file: CONSUMER_GROUP,
+    from: `        await this.coordinator.heartbeat(payload)
+        this.instrumentationEmitter.emit(HEARTBEAT, payload)`,
+    to: `        try {
+          await this.coordinator.heartbeat(payload)
+        } catch (e) {
+          // edge-gateway patch: a coordinator that does not answer (its broker stopped, killed or unreachable) or is one
+          // no more is looked up again, the member staying in its group, as Java's markCoordinatorUnknown; the next
+          // heartbeat goes to the one found after the retry backoff (KIP-580), growing while none answers. kafkajs'
+          // runner retried a heartbeat without an answer a few times, then failed the consumer, and rejoined the group on
+          // NOT_COORDINATOR (a rebalance). The offset manager's commits go to the one found too.
+          const lost = unansweredError(e, COORDINATOR_MOVED_ERRORS)
+          if (!lost) throw e
+          const backoffMs = this.cluster.brokerPool.leaderlessBackoff(++this.unansweredHeartbeats)
+          const { host, port } = this.coordinator.connectionPool || {}
+          // WARN for kafkajs' log level; the gateway logs it at INFO, as Java's AbstractCoordinator
+          this.logger.warn(\`Group coordinator \${host}:\${port} (id: \${this.coordinator.nodeId}) is unavailable or invalid due to cause: \${lost.message}. Rediscovery will be attempted.\`, {
+            groupId,
+            memberId,
+            backoffMs,
+          })
+          this.lastRequest = Date.now() - interval + backoffMs
+          this.coordinator = await this.cluster.findGroupCoordinator({ groupId }).catch(() => this.coordinator)
+          if (this.offsetManager) this.offsetManager.coordinator = this.coordinator
+          return
+        }
+        this.unansweredHeartbeats = 0
+        this.instrumentationEmitter.emit(HEARTBEAT, payload)`,
   },
 ];

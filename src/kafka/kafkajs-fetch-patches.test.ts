@@ -1,7 +1,8 @@
 /**
- * kafkajs' consumer with a fetch that gets no answer, as scripts/patches/kafkajs-fetch.mjs patches it (16 of
- * scripts/patch-dependencies.mjs): the fetch is made again after the KIP-580 backoff with fresh metadata, the member
- * staying in its group; only other errors reach kafkajs' runner (which fails the consumer once its retries run out).
+ * kafkajs' consumer with a fetch or a heartbeat that gets no answer, as scripts/patches/kafkajs-fetch.mjs patches it (16
+ * and 17 of scripts/patch-dependencies.mjs): the fetch is made again after the KIP-580 backoff with fresh metadata, the
+ * heartbeat goes to the coordinator looked up again after it, the member staying in its group; only other errors reach
+ * kafkajs' runner (which fails the consumer once its retries run out, or rejoins).
  * A ConsumerGroup of kafkajs' own on a fake cluster; test/kafkajs-unreachable-leader.test.ts runs it on real brokers.
  */
 import { describe, expect, test } from "bun:test";
@@ -13,6 +14,9 @@ const require = createRequire(import.meta.url);
 
 type ConsumerGroup = {
   fetch(nodeId: number): Promise<unknown[]>;
+  heartbeat(o: { interval: number }): Promise<void>;
+  memberId: string | null;
+  coordinator: unknown;
   joinAndSync(): Promise<void>;
   subscriptionState: { assign(tps: { topic: string; partitions: number[] }[]): void };
   offsetManager: unknown;
@@ -74,7 +78,7 @@ function member(answers: (Error | "answered")[]) {
     nextOffset: () => "5",
   };
   group.joinAndSync = async () => void seen.rejoins++;
-  return { group, seen };
+  return { group, seen, cluster: cluster as typeof cluster & { findGroupCoordinator?: () => Promise<unknown> } };
 }
 
 const refused = () =>
@@ -134,6 +138,69 @@ describe("kafkajs fetch patch (scripts/patches/kafkajs-fetch.mjs)", () => {
   ])("%s still fails the fetch (kafkajs' runner fails the consumer)", async (_, error) => {
     const { group, seen } = member([error as Error]);
     expect(await group.fetch(1).catch((e: unknown) => e)).toBe(error);
+    expect(seen.waits).toEqual([]);
+  });
+});
+
+describe("kafkajs heartbeat patch (scripts/patches/kafkajs-fetch.mjs)", () => {
+  type Coordinator = { nodeId: number; connectionPool: { host: string; port: number }; heartbeat(): Promise<void> };
+  /**
+   * A member whose coordinator is node 3; its heartbeats end as `answers` says, one each in turn, whichever coordinator
+   * they go to; a look-up of the coordinator finds `found()` (node 1 unless told).
+   */
+  function heartbeating(answers: (Error | "answered")[], found: () => Promise<number> = async () => 1) {
+    const { group, seen, cluster } = member([]);
+    const sentTo: number[] = [];
+    const coordinator = (nodeId: number): Coordinator => ({
+      nodeId,
+      connectionPool: { host: "h", port: 9000 + nodeId },
+      heartbeat: async () => {
+        sentTo.push(nodeId);
+        const answer = answers.shift();
+        if (answer !== "answered") throw answer ?? new Error("no more answers");
+      },
+    });
+    group.memberId = "m";
+    group.coordinator = coordinator(3);
+    cluster.findGroupCoordinator = async () => coordinator(await found());
+    const beat = () => group.heartbeat({ interval: 0 });
+    const offsetsTo = () => (group.offsetManager as { coordinator?: Coordinator }).coordinator?.nodeId;
+    return { group, seen, sentTo, beat, offsetsTo };
+  }
+
+  // kafkajs' names: NOT_COORDINATOR_FOR_GROUP is Kafka's NOT_COORDINATOR (16).
+  test("a heartbeat without an answer, or answered NOT_COORDINATOR, looks the coordinator up again after a backoff; the member stays", async () => {
+    const { seen, sentTo, beat, offsetsTo } = heartbeating([
+      refused(),
+      createErrorFromCode(16),
+      "answered",
+      retriesOver(refused()),
+    ]);
+    for (let n = 0; n < 4; n++) await beat();
+    expect(sentTo).toEqual([3, 1, 1, 1]);
+    expect(seen.waits).toEqual([1, 2, 1]);
+    expect(seen.rejoins).toBe(0);
+    expect(offsetsTo()).toBe(1); // the commits go to the coordinator found
+    expect(seen.logged[0]).toBe(
+      "Group coordinator h:9003 (id: 3) is unavailable or invalid due to cause: Connection error: connect ECONNREFUSED 127.0.0.1:1. Rediscovery will be attempted.",
+    );
+  });
+
+  test("a look-up that fails keeps the coordinator for the next heartbeat", async () => {
+    const { sentTo, beat } = heartbeating([refused(), "answered"], () => Promise.reject(refused()));
+    await beat();
+    await beat();
+    expect(sentTo).toEqual([3, 3]);
+  });
+
+  test.each([
+    ["REBALANCE_IN_PROGRESS", 27],
+    ["ILLEGAL_GENERATION", 22],
+    ["UNKNOWN_MEMBER_ID", 25],
+  ])("%s still reaches kafkajs' runner (it rejoins)", async (_, code) => {
+    const error = createErrorFromCode(code);
+    const { seen, beat } = heartbeating([error]);
+    expect(await beat().catch((e: unknown) => e)).toBe(error);
     expect(seen.waits).toEqual([]);
   });
 });

@@ -74,11 +74,13 @@ test("an ordinary rebalance's 'The group is rebalancing, re-joining' is INFO, as
   );
 });
 
-test("a fetch without an answer is INFO, once per wait, as Java's FetchSessionHandler logs it", () => {
+test.each([
+  "Error sending fetch request to node 2: Connection error: connect ECONNREFUSED 127.0.0.1:9093",
+  "Group coordinator 127.0.0.1:9093 (id: 2) is unavailable or invalid due to cause: Not connected. Rediscovery will be attempted.",
+])("a fetch's or heartbeat's wait after no answer is INFO, each time, as Java's consumer logs it: %s", (message) => {
   const lines: string[] = [];
   const logs = new LogManager({ sink: (line) => lines.push(line) });
   const log = clientLog(logs.get("org.apache.kafka.clients"), clientLogLimiter(new ManualClock()));
-  const message = "Error sending fetch request to node 2: Connection error: connect ECONNREFUSED 127.0.0.1:9093";
   const unanswered = { ...entry("ConsumerGroup", message), log: { timestamp: "t", logger: "kafkajs", message } };
   log(unanswered);
   log(unanswered);
