@@ -70,8 +70,9 @@
 //      again; a fetch answered by a leader that moved (NOT_LEADER_OR_FOLLOWER …) asked for metadata and rejoined the
 //      group (a rebalance, the group's leader's at least). Both are made again after the retry backoff, with fresh
 //      metadata, the member staying in its group, as Java's consumer: retry.backoff.ms doubling with each such fetch
-//      from the node in a row up to retry.backoff.max.ms, ±20 % jitter (KIP-580: patch 12's backoff). Other errors
-//      (a refused TLS handshake, authentication) still fail it.
+//      from the node in a row up to retry.backoff.max.ms, ±20 % jitter (KIP-580: patch 12's backoff); the consumer's
+//      stop cuts that wait short (its runner waits for the fetch). Other errors (a refused TLS handshake,
+//      authentication) still fail it.
 //  17. its consumer's heartbeat to a group coordinator that did not answer (its broker stopped or killed) was retried
 //      by its runner a few times, then failed the consumer, and one answered NOT_COORDINATOR (the broker back, the
 //      group's coordinator now another) rejoined the group. The coordinator is looked up again, as Java's

@@ -1,14 +1,21 @@
 // kafkajs' patches 16 and 17 of scripts/patch-dependencies.mjs, whose header explains them and which applies them with
 // the others: a fetch, or a heartbeat, without an answer is made again after a backoff (the heartbeat's to the group's
 // coordinator looked up again), its consumer staying in its group. Their tests: src/kafka/kafkajs-fetch-patches.test.ts.
+// No patch's `to` contains its `from` (an insertion's `from` spans the point it inserts at): a patch edited without a
+// `was` form then fails the install on a file an earlier form patched, instead of inserting its text a second time.
 
 const CONSUMER_GROUP = "node_modules/kafkajs/src/consumer/consumerGroup.js";
+const STALE_METADATA_ERRORS_END = `  'UNKNOWN_TOPIC_OR_PARTITION',
+]
+`;
 
 export const kafkajsFetchPatches = [
   {
     file: CONSUMER_GROUP,
-    from: `const PRIVATE = {`,
-    to: `// edge-gateway patch: what a request without an answer (its broker stopped, killed or unreachable while still listed)
+    from: `${STALE_METADATA_ERRORS_END}
+const PRIVATE = {`,
+    to: `${STALE_METADATA_ERRORS_END}
+// edge-gateway patch: what a request without an answer (its broker stopped, killed or unreachable while still listed)
 // fails with, or one sent to a broker that no longer serves it (moved: its error types); kafkajs' retries wrap it, so
 // its causes are searched. A connection error carrying a code that is not a socket's errno (ERR_SSL_…, CERT_…: a
 // refused TLS handshake) is no such failure.
@@ -21,6 +28,7 @@ const unansweredError = (e, moved) => {
     if (UNANSWERED_ERRORS.includes(c.name)) return !c.code || /^E(?!RR_)[A-Z_]+$/.test(c.code) ? c : undefined
   }
 }
+const { setTimeout: backoff } = require('timers/promises')
 
 const PRIVATE = {`,
   },
@@ -31,6 +39,7 @@ const PRIVATE = {`,
     to: `    this.preferredReadReplicasPerTopicPartition = {}
     this.unansweredFetches = new Map() // edge-gateway patch: by node, the fetches in a row without an answer
     this.unansweredHeartbeats = 0 // edge-gateway patch: those in a row
+    this.stopping = new AbortController() // edge-gateway patch: aborted by its runner's stop, ending a fetch's backoff
     this.offsetManager = null`,
   },
   {
@@ -72,13 +81,17 @@ const PRIVATE = {`,
       const waits = (this.unansweredFetches.get(nodeId) || 0) + 1
       this.unansweredFetches.set(nodeId, waits)
       const backoffMs = this.cluster.brokerPool.leaderlessBackoff(waits)
-      // WARN for kafkajs' log level; the gateway logs it at INFO, as Java's FetchSessionHandler
-      this.logger.warn(\`Error sending fetch request to node \${nodeId}: \${unanswered.message}\`, {
-        groupId: this.groupId,
-        memberId: this.memberId,
-        backoffMs,
-      })
-      await sleep(backoffMs)
+      const context = { groupId: this.groupId, memberId: this.memberId, backoffMs }
+      if (LEADER_MOVED_ERRORS.includes(unanswered.type)) {
+        // DEBUG, as Java's FetchCollector logs an answer from a leader that moved ('Error in fetch for partition …')
+        this.logger.debug(\`Error in fetch from node \${nodeId}: \${unanswered.message}\`, context)
+      } else {
+        // WARN for kafkajs' log level; the gateway logs it at INFO, as Java's FetchSessionHandler
+        this.logger.warn(\`Error sending fetch request to node \${nodeId}: \${unanswered.message}\`, context)
+      }
+      // Cut short by the runner's stop, which waits for this fetch (a consumer's close): no metadata is asked then
+      await backoff(backoffMs, undefined, { signal: this.stopping.signal }).catch(() => {})
+      if (this.stopping.signal.aborted) return
       // One that fails is asked again after the next fetch without an answer
       await this.cluster.refreshMetadata().catch(() => {})
       return
@@ -102,8 +115,9 @@ const PRIVATE = {`,
           if (!lost) throw e
           const backoffMs = this.cluster.brokerPool.leaderlessBackoff(++this.unansweredHeartbeats)
           const { host, port } = this.coordinator.connectionPool || {}
-          // WARN for kafkajs' log level; the gateway logs it at INFO, as Java's AbstractCoordinator
-          this.logger.warn(\`Group coordinator \${host}:\${port} (id: \${this.coordinator.nodeId}) is unavailable or invalid due to cause: \${lost.message}. Rediscovery will be attempted.\`, {
+          // WARN for kafkajs' log level; the gateway logs it at INFO, as Java's AbstractCoordinator, whose coordinator
+          // node carries Integer.MAX_VALUE - its broker id
+          this.logger.warn(\`Group coordinator \${host}:\${port} (id: \${2147483647 - this.coordinator.nodeId}) is unavailable or invalid due to cause: \${lost.message}. Rediscovery will be attempted.\`, {
             groupId,
             memberId,
             backoffMs,
@@ -115,5 +129,17 @@ const PRIVATE = {`,
         }
         this.unansweredHeartbeats = 0
         this.instrumentationEmitter.emit(HEARTBEAT, payload)`,
+  },
+  {
+    file: "node_modules/kafkajs/src/consumer/runner.js",
+    from: `    this.running = false
+
+    try {
+      await this.fetchManager.stop()`,
+    to: `    this.running = false
+    this.consumerGroup.stopping.abort() // edge-gateway patch: a fetch waiting out its backoff ends now
+
+    try {
+      await this.fetchManager.stop()`,
   },
 ];

@@ -9,6 +9,7 @@ import { describe, expect, test } from "bun:test";
 import { createRequire } from "node:module";
 import { KafkaJSConnectionError, KafkaJSNonRetriableError } from "kafkajs";
 import { createErrorFromCode } from "kafkajs/src/protocol/error";
+import { waitFor } from "../../test/support/wait-for.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -24,10 +25,18 @@ type ConsumerGroup = {
 
 /**
  * A member assigned partition t-0 (led by node 1) whose fetches from node 1 end as `answers` says, one each in turn
- * (an error: rejected with it; "answered": an empty answer); what it waited, asked and rejoined is recorded.
+ * (an error: rejected with it; "answered": an empty answer), each backoff `backoffMs` long; what it waited, asked and
+ * rejoined is recorded, and what it logged (`logged` at WARN, `debugged` at DEBUG).
  */
-function member(answers: (Error | "answered")[]) {
-  const seen = { waits: [] as number[], refreshes: 0, rejoins: 0, removed: [] as unknown[], logged: [] as string[] };
+function member(answers: (Error | "answered")[], backoffMs = 0) {
+  const seen = {
+    waits: [] as number[],
+    refreshes: 0,
+    rejoins: 0,
+    removed: [] as unknown[],
+    logged: [] as string[],
+    debugged: [] as string[],
+  };
   const broker = {
     fetch: async () => {
       const answer = answers.shift();
@@ -42,17 +51,19 @@ function member(answers: (Error | "answered")[]) {
     findTopicPartitionMetadata: () => [{ partitionId: 0, leader: 1, replicas: [1], isr: [1] }],
     findBroker: async () => broker,
     removeBroker: (address: unknown) => void seen.removed.push(address),
-    // The broker pool's KIP-580 backoff (patch 12), by the waits in a row: 0 ms here, so the test waits for nothing.
+    // The broker pool's KIP-580 backoff (patch 12), by the waits in a row: 0 ms unless told, so the test waits for nothing.
     brokerPool: {
       leaderlessBackoff: (waits: number) => {
         seen.waits.push(waits);
-        return 0;
+        return backoffMs;
       },
     },
+    connect: async () => {},
+    getNodeIds: () => [1],
   };
   const logger = {
     namespace: () => logger,
-    debug() {},
+    debug: (message: string) => void seen.debugged.push(message),
     info() {},
     warn: (message: string) => void seen.logged.push(message),
     error() {},
@@ -78,7 +89,12 @@ function member(answers: (Error | "answered")[]) {
     nextOffset: () => "5",
   };
   group.joinAndSync = async () => void seen.rejoins++;
-  return { group, seen, cluster: cluster as typeof cluster & { findGroupCoordinator?: () => Promise<unknown> } };
+  return {
+    group,
+    seen,
+    logger,
+    cluster: cluster as typeof cluster & { findGroupCoordinator?: () => Promise<unknown> },
+  };
 }
 
 const refused = () =>
@@ -99,7 +115,6 @@ describe("kafkajs fetch patch (scripts/patches/kafkajs-fetch.mjs)", () => {
     );
   });
 
-  // kafkajs' names: NOT_LEADER_FOR_PARTITION is Kafka's NOT_LEADER_OR_FOLLOWER (6).
   test.each([
     ["a refused connection wrapped by kafkajs' retries", retriesOver(refused())],
     [
@@ -110,12 +125,43 @@ describe("kafkajs fetch patch (scripts/patches/kafkajs-fetch.mjs)", () => {
       "a broker gone from the metadata",
       Object.assign(new Error("Broker 1 not found in the cached metadata"), { name: "KafkaJSBrokerNotFound" }),
     ],
-    ["NOT_LEADER_OR_FOLLOWER", createErrorFromCode(6)],
-    ["FENCED_LEADER_EPOCH", createErrorFromCode(74)],
   ])("%s: fetched again after a backoff, without rejoining the group", async (_, error) => {
     const { group, seen } = member([error as Error]);
     expect(await group.fetch(1)).toEqual([]);
     expect(seen).toMatchObject({ waits: [1], refreshes: 1, rejoins: 0 });
+  });
+
+  // Java's FetchCollector logs these at DEBUG ('Error in fetch for partition …'); its INFO line is for no answer.
+  // kafkajs' names: NOT_LEADER_FOR_PARTITION is Kafka's NOT_LEADER_OR_FOLLOWER (6).
+  test.each([
+    ["NOT_LEADER_OR_FOLLOWER", createErrorFromCode(6)],
+    ["FENCED_LEADER_EPOCH", createErrorFromCode(74)],
+    ["UNKNOWN_LEADER_EPOCH", createErrorFromCode(75)],
+  ])("a fetch answered %s (the leader moved) is made again after a backoff, logged at DEBUG only", async (_, error) => {
+    const { group, seen } = member([error as Error]);
+    expect(await group.fetch(1)).toEqual([]);
+    expect(seen).toMatchObject({ waits: [1], refreshes: 1, rejoins: 0, logged: [] });
+    expect(seen.debugged).toContain(`Error in fetch from node 1: ${(error as Error).message}`);
+  });
+
+  test("a consumer stopped while a fetch waits out its backoff stops without waiting for it or asking for metadata", async () => {
+    const { group, seen, logger } = member([refused()], 3_600_000);
+    const Runner = require(require.resolve("kafkajs/src/consumer/runner.js")) as new (
+      o: object,
+    ) => { start(): Promise<void>; stop(o: { leave: boolean }): Promise<void> };
+    const crashes: unknown[] = [];
+    const runner = new Runner({
+      logger,
+      consumerGroup: group,
+      instrumentationEmitter: { emit() {} },
+      onCrash: (e: unknown) => void crashes.push(e),
+      retry: {},
+    });
+    await runner.start();
+    await waitFor(() => seen.logged.length === 1, { what: "the fetch waiting out its hour of backoff" });
+    await runner.stop({ leave: false }); // resolves once the fetch ended: an hour without the patch
+    expect(seen).toMatchObject({ waits: [1], refreshes: 0, rejoins: 1 });
+    expect(crashes).toEqual([]);
   });
 
   test("a closed connection drops the broker's connection, then waits and asks for metadata", async () => {
@@ -135,6 +181,12 @@ describe("kafkajs fetch patch (scripts/patches/kafkajs-fetch.mjs)", () => {
       new KafkaJSConnectionError("unable to verify", { code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" }),
     ],
     ["an authorization refusal", createErrorFromCode(29)], // TOPIC_AUTHORIZATION_FAILED
+    [
+      "a refused SASL login",
+      Object.assign(new Error("SASL PLAIN authentication failed: Authentication failed"), {
+        name: "KafkaJSSASLAuthenticationError",
+      }),
+    ],
   ])("%s still fails the fetch (kafkajs' runner fails the consumer)", async (_, error) => {
     const { group, seen } = member([error as Error]);
     expect(await group.fetch(1).catch((e: unknown) => e)).toBe(error);
@@ -182,8 +234,17 @@ describe("kafkajs heartbeat patch (scripts/patches/kafkajs-fetch.mjs)", () => {
     expect(seen.rejoins).toBe(0);
     expect(offsetsTo()).toBe(1); // the commits go to the coordinator found
     expect(seen.logged[0]).toBe(
-      "Group coordinator h:9003 (id: 3) is unavailable or invalid due to cause: Connection error: connect ECONNREFUSED 127.0.0.1:1. Rediscovery will be attempted.",
+      "Group coordinator h:9003 (id: 2147483644) is unavailable or invalid due to cause: Connection error: connect ECONNREFUSED 127.0.0.1:1. Rediscovery will be attempted.",
     );
+  });
+
+  // kafkajs' names: GROUP_COORDINATOR_NOT_AVAILABLE is Kafka's COORDINATOR_NOT_AVAILABLE (15).
+  test("a heartbeat answered COORDINATOR_NOT_AVAILABLE looks the coordinator up again after a backoff", async () => {
+    const { seen, sentTo, beat } = heartbeating([createErrorFromCode(15), "answered"]);
+    await beat();
+    await beat();
+    expect(sentTo).toEqual([3, 1]);
+    expect(seen).toMatchObject({ waits: [1], rejoins: 0 });
   });
 
   test("a look-up that fails keeps the coordinator for the next heartbeat", async () => {
@@ -201,6 +262,14 @@ describe("kafkajs heartbeat patch (scripts/patches/kafkajs-fetch.mjs)", () => {
     const error = createErrorFromCode(code);
     const { seen, beat } = heartbeating([error]);
     expect(await beat().catch((e: unknown) => e)).toBe(error);
+    expect(seen.waits).toEqual([]);
+  });
+
+  test("a heartbeat whose TLS handshake is refused still fails (kafkajs' runner fails the consumer)", async () => {
+    const error = new KafkaJSConnectionError("unable to verify", { code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" });
+    const { seen, sentTo, beat } = heartbeating([error]);
+    expect(await beat().catch((e: unknown) => e)).toBe(error);
+    expect(sentTo).toEqual([3]);
     expect(seen.waits).toEqual([]);
   });
 });
