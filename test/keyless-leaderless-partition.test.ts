@@ -23,6 +23,7 @@
  */
 import { expect, test } from "bun:test";
 import { fileLines } from "./support/broker-kill.ts";
+import { deliveringSink } from "./support/delivering-sink.ts";
 import { createIngestConnector, type Gateway, startIngestGateway, taskState } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { outageIngestWorker, readOwnTopic } from "./support/own-broker.ts";
@@ -282,46 +283,17 @@ async function sinkThroughRollingRestart(gw: Gateway, dir: TempDir, cluster: Own
   }
   const groupId = await groupCoordinatedBy(cluster, 2, "connect-sink-rf3-");
   const output = dir.file("sink-rf3.txt");
-  const created = await gw.rest.post("/connectors", {
-    name: "sink-rf3",
-    config: {
-      "connector.class": "FileStreamSink",
-      topics: topic,
-      file: output,
-      "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-      "consumer.override.group.id": groupId,
-    },
-  });
-  expect(created.status).toBe(201);
-  const joins = () => gw.output().split(`groupId=${groupId}] Successfully joined group`).length - 1;
-  // Idempotent: a send retried while leadership moves writes its records once.
-  const producer = cluster.client().producer({ idempotent: true });
-  await producer.connect();
-  let sent = 0;
-  const sendAndDeliver = async (phase: string) => {
-    const values = Array.from({ length: 30 }, (_, n) => `${phase}/${n}`);
-    await producer.send({ topic, messages: values.map((value) => ({ value })) });
-    sent += values.length;
-    await waitFor(async () => (await taskState(gw, "sink-rf3")) !== "RUNNING" || fileLines(output).length >= sent, {
-      timeoutMs: 60_000,
-      what: `the ${phase} records delivered`,
-    });
-    expect(await taskState(gw, "sink-rf3")).toBe("RUNNING");
-  };
-  try {
-    await sendAndDeliver("before");
-    expect(joins()).toBe(1);
-    await cluster.nodes[1]!.stop();
-    await sendAndDeliver("down");
-    await cluster.nodes[1]!.restart();
-    await sendAndDeliver("after");
-  } finally {
-    await producer.disconnect();
-  }
-  expect(joins()).toBe(1);
+  await using sink = await deliveringSink(gw, cluster, { name: "sink-rf3", topic, groupId, output });
+  await sink.sendAndDeliver("before");
+  expect(sink.joins()).toBe(1);
+  await cluster.nodes[1]!.stop();
+  await sink.sendAndDeliver("down");
+  await cluster.nodes[1]!.restart();
+  await sink.sendAndDeliver("after");
+  expect(sink.joins()).toBe(1);
   // Every record in Kafka delivered once.
   const records = await readOwnTopic(cluster, topic);
-  expect(records).toHaveLength(sent);
+  expect(records).toHaveLength(sink.sent());
   expect(fileLines(output).sort()).toEqual(records.map((r) => r.value).sort());
 }
 
