@@ -8,12 +8,18 @@
  * 1.6 s when one broker of three was killed, while the kafkajs gateway answered 200.
  * A gateway stopped while such a call is made again exits at once (review P1-1: it waited for the retries'
  * minute, past a container's grace period).
+ * Such a change does not hold the herder (herdexec): it checks that the connector is STOPPED and then runs the change
+ * beside its serial executor, as Connect's herder hands it to its Worker's executor, so another connector is created
+ * and paused, and GET /health answers healthy, while the PATCH waits; before, they all waited behind it (up to its
+ * 90 s deadline).
  */
 import { expect, test } from "bun:test";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { type OwnBroker, startOwnBroker } from "./support/own-broker.ts";
+import { tcpCutter } from "./support/tcp-forwarder.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 /** A STOPPED FileStreamSink connector of a one-partition topic on `kafka`, its offsets at 2. */
 async function stoppedSink(dir: TempDir, kafka: OwnBroker, name: string): Promise<Gateway> {
@@ -81,3 +87,36 @@ test("a gateway stopped while an offsets change waits for its group coordinator 
   expect(await gw.stop(15_000)).toBe(0);
   await alter;
 }, 120_000);
+
+test("while a sink's offsets PATCH waits for its group coordinator, another connector is created and paused", async () => {
+  await using dir = await tempDir("sink-offsets-outage-herder-");
+  await using kafka = await startOwnBroker(dir.file("kafka"));
+  const name = uniqueTopic("sink-offsets-outage-herder");
+  await using gw = await stoppedSink(dir, kafka, name);
+
+  await kafka.stop();
+  // The broker's port cuts every connection meanwhile: the test sees the PATCH's admin client try the coordinator.
+  await using cutter = await tcpCutter(Number(kafka.bootstrap.split(":")[1]));
+  let patchAnswered = false;
+  const alter = gw.rest.patch(`/connectors/${name}/offsets`, offsets(name, 5)).finally(() => {
+    patchAnswered = true;
+  });
+  await waitFor(() => cutter.connections > 0);
+
+  const other = `${name}-other`;
+  const created = await gw.rest.post("/connectors", {
+    name: other,
+    config: { "connector.class": "FileStreamSink", topics: name, file: dir.file("other.txt") },
+  });
+  expect(created.status).toBe(201);
+  expect((await gw.rest.put(`/connectors/${other}/pause`)).status).toBe(202);
+  expect((await gw.rest.get(`/connectors/${other}/status`)).body.connector.state).toBe("PAUSED");
+  expect((await gw.rest.get("/health")).status).toBe(200);
+  expect(patchAnswered).toBe(false);
+
+  await cutter[Symbol.asyncDispose]();
+  await kafka.restart();
+  const answer = await alter;
+  expect([answer.status, answer.body]).toEqual([200, altered]);
+  expect((await gw.rest.get(`/connectors/${name}/offsets`)).body).toEqual(offsets(name, 5));
+}, 180_000);

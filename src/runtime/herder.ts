@@ -9,13 +9,23 @@
  *
  * Concurrency: every operation that changes state runs on one serial executor (Connect's herder
  * thread), so a create, a pause and a delete of the same connector never interleave. Reads go
- * straight to the stores. Status reports arrive from connectors and tasks at any time and are
+ * straight to the stores. An offsets change (PATCH/DELETE …/offsets) is checked there (the connector
+ * exists, is STOPPED and has no task configs) and then runs beside it on the config the check read, as
+ * Connect's herder hands it to its Worker's executor: a sink's admin calls waiting on an unreachable
+ * group coordinator (up to the request's 90 s) hold neither other operations nor /health up. As in
+ * Connect, nothing holds the connector meanwhile: a resume, config update or delete of it goes ahead at
+ * once (a sink's change then fails with Connect's "… or the connector was resumed before …" if its
+ * tasks joined the group first; a source's change still writes its offsets, which outlive a delete as
+ * Connect's offsets topic keeps them), and two changes of one connector both pass the check and run
+ * side by side, the later write winning. A stop ends their admin calls and awaits them. Status reports arrive from connectors and tasks at any time and are
  * written unless the connector has been deleted meanwhile; one that cannot be stored (a full disk)
  * is kept in memory, shown by status reads and retried (RetryingStatusStore) until `stop`.
  */
 import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError } from "../errors.ts";
+import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
 import { within } from "../util/async.ts";
+import type { Deadline } from "../util/deadline.ts";
 import { loggingFailure, modifyOffsets } from "./connector-offsets.ts";
 import type { ConnectorInfo, ConnectorOffset } from "./entities.ts";
 import { HerderRestarts } from "./herder-restarts.ts";
@@ -79,6 +89,8 @@ export class Herder extends HerderRestarts {
       for (const id of tasks) this.status.task(id, "UNASSIGNED");
       this.statuses.close();
     });
+    // Their admin calls ended as the stop began; a source's change writes its offsets before the stores close.
+    await Promise.allSettled(this.offsetChanges);
     await sweeps;
   }
 
@@ -231,9 +243,14 @@ export class Herder extends HerderRestarts {
 
   // ---- offsets ----------------------------------------------------------------------------------
 
-  /** Alters (`offsets` given) or resets (`offsets` null) the offsets of a STOPPED connector. */
+  /**
+   * Alters (`offsets` given) or resets (`offsets` null) the offsets of a STOPPED connector. The check runs on the
+   * herder's executor; the change itself (resolving the config, the sink's admin calls) runs beside it, as Connect's
+   * herder hands it to its Worker's executor: a change waiting on a group coordinator holds no other operation up.
+   */
   async modifyConnectorOffsets(name: string, offsets: ConnectorOffset[] | null): Promise<string> {
-    return this.executor.run(async () => {
+    // The change is started inside the step and handed out wrapped, so that the executor does not wait for it.
+    const { change } = await this.executor.run(async () => {
       const deadline = requestDeadline(this.stopping.signal);
       const stored = this.stored(name);
       if (stored.targetState !== "STOPPED" || stored.taskConfigs.length > 0) {
@@ -242,32 +259,41 @@ export class Herder extends HerderRestarts {
         );
       }
       const descriptor = this.descriptorOf(name, stored.config);
-      return this.holdingResolved(async (resolveConfig) => {
-        // GET …/offsets shows references for resolved values; a client sends them back as it read them.
-        const values =
-          offsets === null ? ResolvedValues.none : await this.resolvedValuesOf(stored.config, resolveConfig);
-        const given = values.revealDeep(offsets);
-        const log = this.deps.logs.get("org.apache.kafka.connect.runtime.Worker");
-        if (descriptor.type === "source") {
-          // As Connect's Worker, which builds the connector's producer config for its offset store.
-          await this.deps.worker.checkClientOverrides(stored.config, ["producer"], resolveConfig);
-          return modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, null, log);
-        }
-        // Connect's Worker builds the sink's admin config and client inside the try that logs a failure.
-        await using lease = await loggingFailure(name, "sink", log, () =>
-          this.deps.worker.connectorAdmin(stored.config, resolveConfig),
-        );
-        return await modifyOffsets(
-          name,
-          descriptor,
-          stored.config,
-          given,
-          this.deps.offsets,
-          lease.admin,
-          log,
-          deadline,
-        );
-      });
+      const change = this.changeOffsets(name, stored.config, descriptor, offsets, deadline);
+      this.offsetChanges.add(change);
+      const settled = () => this.offsetChanges.delete(change);
+      void change.then(settled, settled);
+      return { change };
+    });
+    return change;
+  }
+
+  /** The offsets changes under way: a stop (which ends their admin calls) awaits them before the stores close. */
+  private readonly offsetChanges = new Set<Promise<string>>();
+
+  /** Connect's Worker.modifyConnectorOffsets, on the config the check read. */
+  private changeOffsets(
+    name: string,
+    config: Record<string, string>,
+    descriptor: ConnectorDescriptor,
+    offsets: ConnectorOffset[] | null,
+    deadline: Deadline,
+  ): Promise<string> {
+    return this.holdingResolved(async (resolveConfig) => {
+      // GET …/offsets shows references for resolved values; a client sends them back as it read them.
+      const values = offsets === null ? ResolvedValues.none : await this.resolvedValuesOf(config, resolveConfig);
+      const given = values.revealDeep(offsets);
+      const log = this.deps.logs.get("org.apache.kafka.connect.runtime.Worker");
+      if (descriptor.type === "source") {
+        // As Connect's Worker, which builds the connector's producer config for its offset store.
+        await this.deps.worker.checkClientOverrides(config, ["producer"], resolveConfig);
+        return modifyOffsets(name, descriptor, config, given, this.deps.offsets, null, log);
+      }
+      // Connect's Worker builds the sink's admin config and client inside the try that logs a failure.
+      await using lease = await loggingFailure(name, "sink", log, () =>
+        this.deps.worker.connectorAdmin(config, resolveConfig),
+      );
+      return await modifyOffsets(name, descriptor, config, given, this.deps.offsets, lease.admin, log, deadline);
     });
   }
 }
