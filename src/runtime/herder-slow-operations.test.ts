@@ -1,8 +1,9 @@
 /**
  * The Herder when a connector's operation is slow or never ends, through the REST routes of an
  * in-process worker: an asynchronous start (bounded by connector.start.timeout.ms, and what a delete,
- * pause, stop or restart meanwhile does), a stop that hangs (abandoned after Connect's 5 s), and
- * GET /health's check (KIP-1017) while the herder is stuck or a validation is slow.
+ * pause, stop or restart meanwhile does), a stop that hangs (abandoned after Connect's 5 s),
+ * GET /health's check (KIP-1017) while the herder is stuck or a validation is slow, and an offsets
+ * change that takes its time (run beside the herder's executor, as Connect's Worker runs it: herdexec).
  */
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
@@ -251,6 +252,80 @@ describe("Herder", () => {
         expect(
           w.logLines.some((l) => l.includes(`[${name}|worker] Connector '${name}' failed to properly shut down`)),
         ).toBe(true);
+    });
+  });
+
+  describe("an offsets change under way (the connector's alterOffsets waits)", () => {
+    const offsets = (file: string) => ({ offsets: [{ partition: { file }, offset: { position: 5 } }] });
+    const altered = { status: 200, body: { message: "The offsets for this connector have been altered successfully" } };
+
+    /** A worker with STOPPED source connector `a` whose alterOffsets waits for `release`; `entered` counts the calls. */
+    async function stoppedSource() {
+      const w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source(), initial_state: "STOPPED" });
+      const gate = deferred<void>();
+      const calls = { entered: 0 };
+      w.scripted.script = {
+        alterOffsets: async () => {
+          calls.entered++;
+          await gate.promise;
+          return true;
+        },
+      };
+      return { w, calls, release: () => gate.resolve() };
+    }
+
+    test("holds no other operation up: another connector is created and paused, the connector itself resumed (as Connect)", async () => {
+      const { w, calls, release } = await stoppedSource();
+      await using _ = w;
+      let answered = false;
+      const alter = w.rest("PATCH", "/connectors/a/offsets", offsets("f")).finally(() => {
+        answered = true;
+      });
+      await waitFor(() => calls.entered === 1);
+
+      expect((await w.rest("POST", "/connectors", { name: "b", config: source() })).status).toBe(201);
+      expect((await w.rest("PUT", "/connectors/b/pause")).status).toBe(202);
+      expect(await connectorState(w, "b")).toBe("PAUSED");
+      expect((await w.rest("PUT", "/connectors/a/resume")).status).toBe(202);
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING"])).toBe(true);
+      expect(await w.herder.health()).toBe("healthy");
+      expect(answered).toBe(false);
+
+      // Connect's Worker finishes a change it passed the check for: the resumed connector's offsets are written.
+      release();
+      expect(await alter).toEqual(altered);
+      expect((await w.rest("GET", "/connectors/a/offsets")).body).toEqual(offsets("f"));
+    });
+
+    test("two changes of one connector both pass the check and run side by side (as Connect)", async () => {
+      const { w, calls, release } = await stoppedSource();
+      await using _ = w;
+      const first = w.rest("PATCH", "/connectors/a/offsets", offsets("f"));
+      const second = w.rest("PATCH", "/connectors/a/offsets", offsets("g"));
+      await waitFor(() => calls.entered === 2);
+      release();
+      expect(await Promise.all([first, second])).toEqual([altered, altered]);
+      expect((await w.rest("GET", "/connectors/a/offsets")).body.offsets).toHaveLength(2);
+    });
+
+    test("a stop waits for it: its offsets are written before the stores close", async () => {
+      const { w, calls, release } = await stoppedSource();
+      await using _ = w;
+      const alter = w.rest("PATCH", "/connectors/a/offsets", offsets("f"));
+      await waitFor(() => calls.entered === 1);
+      let stopped = false;
+      // The worker's stop closes its database once the herder stopped.
+      const stopping = w.stop().then(() => {
+        stopped = true;
+      });
+      // Resolves once the stop's own step on the herder's executor has run.
+      await w.herder.healthCheck();
+      await settle();
+      expect(stopped).toBe(false);
+      release();
+      await stopping;
+      expect(await alter).toEqual(altered);
     });
   });
 });
