@@ -17,9 +17,11 @@
  * once (a sink's change then fails with Connect's "… or the connector was resumed before …" if its
  * tasks joined the group first; a source's change still writes its offsets, which outlive a delete as
  * Connect's offsets topic keeps them), and two changes of one connector both pass the check and run
- * side by side, the later write winning. A stop ends their admin calls and awaits them. Status reports arrive from connectors and tasks at any time and are
- * written unless the connector has been deleted meanwhile; one that cannot be stored (a full disk)
- * is kept in memory, shown by status reads and retried (RetryingStatusStore) until `stop`.
+ * side by side, the later write winning. A stop ends their admin calls and awaits them.
+ *
+ * Status reports arrive from connectors and tasks at any time and are written unless the connector
+ * has been deleted meanwhile; one that cannot be stored (a full disk) is kept in memory, shown by
+ * status reads and retried (RetryingStatusStore) until `stop`.
  */
 import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError } from "../errors.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
