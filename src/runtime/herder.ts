@@ -41,12 +41,6 @@ export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
 const SWEEP_STOP_LIMIT_MS = 5_000;
 
 export class Herder extends HerderRestarts {
-  /**
-   * Aborted as the stop begins, before it queues its own step: an offsets change whose admin calls are tried again
-   * while a group's coordinator is down (up to a minute) would otherwise hold the stop past a container's grace period.
-   */
-  private readonly stopping = new AbortController();
-
   // ---- lifecycle ------------------------------------------------------------------------------
 
   /** Starts every stored connector in its target state (after a restart or crash too). */
@@ -293,7 +287,7 @@ export class Herder extends HerderRestarts {
       }
       // Connect's Worker builds the sink's admin config and client inside the try that logs a failure.
       await using lease = await loggingFailure(name, "sink", log, () =>
-        this.deps.worker.connectorAdmin(config, resolveConfig),
+        this.deps.worker.connectorAdmin(config, resolveConfig, deadline),
       );
       return await modifyOffsets(name, descriptor, config, given, this.deps.offsets, lease.admin, log, deadline);
     });

@@ -1,5 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import { RetriableError } from "../errors.ts";
+import type { CallBound, KafkaAdmin, KafkaPort } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { type Deferred, deferred } from "../util/async.ts";
+import { Deadline } from "../util/deadline.ts";
 import { LogManager } from "../util/logger.ts";
 import { loadWorkerConfig } from "../worker-config.ts";
 import { WorkerAdmin } from "./worker-admin.ts";
@@ -28,5 +33,36 @@ describe("WorkerAdmin", () => {
       "The worker's admin client has Kafka client settings that have no effect in this gateway: connections.max.idle.ms, retries (see docs/client-keys.md)",
     );
     await admins.close();
+  });
+
+  // Review herdexec P2: an offsets request joining a connect the worker began without a deadline (the library's quick
+  // tries) got its failure at once, although its own 90 s had hardly begun.
+  test("a shared client's connect another caller began and gave up on is begun again within the caller's own time", async () => {
+    const connects: (Deferred<KafkaAdmin> & { bound: CallBound | undefined })[] = [];
+    const kafka = {
+      admin: (_properties: unknown, bound?: CallBound) => {
+        const connect = { ...deferred<KafkaAdmin>(), bound };
+        connects.push(connect);
+        return connect.promise;
+      },
+    } as unknown as KafkaPort;
+    const admins = new WorkerAdmin({
+      config: loadWorkerConfig({ "bootstrap.servers": "localhost:9092" }),
+      kafka,
+      logs: new LogManager({ sink: () => {} }),
+      resolveConfig: async (c) => c,
+    });
+    const workers = admins.shared();
+    const deadline = new Deadline(90_000);
+    const offsets = admins.shared(deadline);
+    expect(connects.map((c) => c.bound)).toEqual([undefined]);
+
+    connects[0]!.reject(new RetriableError("Kafka not reached"));
+    await expect(workers).rejects.toThrow("Kafka not reached");
+    await waitFor(() => connects.length === 2);
+    expect(connects[1]!.bound).toBe(deadline);
+    const admin = await new MemoryKafka().admin();
+    connects[1]!.resolve(admin);
+    expect(await offsets).toBe(admin);
   });
 });

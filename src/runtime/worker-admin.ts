@@ -15,7 +15,7 @@ import {
 import { connectionSettings } from "../kafka/client-config.ts";
 import type { ClientType } from "../kafka/client-config-keys.ts";
 import { workerAdminKeysWarning } from "../kafka/client-key-effects.ts";
-import type { KafkaAdmin, KafkaPort } from "../kafka/kafka-port.ts";
+import type { CallBound, KafkaAdmin, KafkaPort } from "../kafka/kafka-port.ts";
 import type { LogManager } from "../util/logger.ts";
 import type { WorkerConfig } from "../worker-config.ts";
 import type { ResolveConfig } from "./resolved-values.ts";
@@ -44,8 +44,23 @@ export class WorkerAdmin {
 
   constructor(private readonly deps: WorkerAdminDeps) {}
 
-  /** A lazily created admin client on the worker's own client settings. */
-  shared(): Promise<KafkaAdmin> {
+  /**
+   * A lazily created admin client on the worker's own client settings. Given `bound` (a REST request's), connecting
+   * is tried again within it (KafkaPort.admin); a connect another caller began that gave up (its own time spent, or
+   * none given) is begun again while this caller's time lasts.
+   */
+  async shared(bound?: CallBound): Promise<KafkaAdmin> {
+    for (;;) {
+      const begun = this.sharedAdmin === undefined;
+      try {
+        return await this.sharedConnect(bound);
+      } catch (error) {
+        if (begun || bound === undefined) throw error;
+      }
+    }
+  }
+
+  private sharedConnect(bound: CallBound | undefined): Promise<KafkaAdmin> {
     // Its `admin.*` keys without effect: one WARN when it is first made, as a task's clients have.
     if (!this.warned) {
       this.warned = true;
@@ -53,7 +68,7 @@ export class WorkerAdmin {
       const warning = workerAdminKeysWarning(this.deps.config.originals, client);
       if (warning !== undefined) this.deps.logs.get("org.apache.kafka.connect.runtime.Worker").warn(warning);
     }
-    this.sharedAdmin ??= this.deps.kafka.admin(clientProperties(this.deps.config, "admin")).catch((error) => {
+    this.sharedAdmin ??= this.deps.kafka.admin(clientProperties(this.deps.config, "admin"), bound).catch((error) => {
       this.sharedAdmin = undefined;
       throw error;
     });
@@ -96,22 +111,23 @@ export class WorkerAdmin {
    * `consumer.override.*` key the override policy does not allow fails it (ConnectError) in that order, and a client
    * property the client refuses (ConfigError) as Java's Admin.create does. Returns how to lend the client, held until
    * the lease is disposed: the shared one, or, when the connector has `admin.override.*` keys, one made with those
-   * and closed on disposal; lending it connects it (Java's admin connects on its first request).
+   * and closed on disposal; lending it connects it (Java's admin connects on its first request), tried again within
+   * the request's `bound` while Kafka is not reached.
    */
   async buildConnectorAdmin(
     connectorConfig: Config,
     resolveConfig: ResolveConfig = this.deps.resolveConfig,
-  ): Promise<() => Promise<AdminLease>> {
+  ): Promise<(bound?: CallBound) => Promise<AdminLease>> {
     // Only a check for the consumer: its overrides (its group.id) are read by the offsets code itself.
     const checked = await this.checkClientOverrides(connectorConfig, ["admin", "consumer"], resolveConfig);
     if (!hasOverrides(connectorConfig, "admin"))
-      return async () => ({ admin: await this.shared(), [Symbol.asyncDispose]: async () => {} });
+      return async (bound) => ({ admin: await this.shared(bound), [Symbol.asyncDispose]: async () => {} });
     const resolved = checked ?? (await resolveConfig(connectorConfig));
     const properties = clientProperties(this.deps.config, "admin", resolved);
     // Checked now, without a broker, as Java's Admin.create checks its config.
     connectionSettings(properties);
-    return async () => {
-      const admin = await this.deps.kafka.admin(properties);
+    return async (bound) => {
+      const admin = await this.deps.kafka.admin(properties, bound);
       return { admin, [Symbol.asyncDispose]: () => admin.close().catch(() => undefined) };
     };
   }
@@ -120,8 +136,9 @@ export class WorkerAdmin {
   async connectorAdmin(
     connectorConfig: Config,
     resolveConfig: ResolveConfig = this.deps.resolveConfig,
+    bound?: CallBound,
   ): Promise<AdminLease> {
-    return (await this.buildConnectorAdmin(connectorConfig, resolveConfig))();
+    return (await this.buildConnectorAdmin(connectorConfig, resolveConfig))(bound);
   }
 
   /** Runs `use` with the connector's admin client (connectorAdmin), given back after. */
