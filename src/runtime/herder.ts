@@ -41,6 +41,9 @@ export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
 const SWEEP_STOP_LIMIT_MS = 5_000;
 
 export class Herder extends HerderRestarts {
+  /** The offsets changes under way: a stop (which ends their admin calls) awaits them before the stores close. */
+  private readonly offsetChanges = new Set<Promise<string>>();
+
   // ---- lifecycle ------------------------------------------------------------------------------
 
   /** Starts every stored connector in its target state (after a restart or crash too). */
@@ -263,9 +266,6 @@ export class Herder extends HerderRestarts {
     });
     return change;
   }
-
-  /** The offsets changes under way: a stop (which ends their admin calls) awaits them before the stores close. */
-  private readonly offsetChanges = new Set<Promise<string>>();
 
   /** Connect's Worker.modifyConnectorOffsets, on the config the check read. */
   private changeOffsets(
