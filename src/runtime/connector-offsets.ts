@@ -155,6 +155,18 @@ export async function loggingFailure<T>(
 }
 
 /**
+ * Connect's Worker.updateTimerAndCheckExpiry after the connector's alterOffsets (and, before it, resolving the
+ * config's provider references): once the request's deadline passed, nothing is written, as the REST layer has
+ * answered 500 "Request timed out" by then. Logged at ERROR, then refused (500) with that message.
+ */
+function refuseIfExpired(name: string, type: "sink" | "source", bound: CallBound, log: Logger): void {
+  if (bound.remainingMs === undefined || bound.remainingMs() > 0) return;
+  const message = `Timed out while calling the 'alterOffsets' method for ${type} connector ${name}`;
+  log.error(message);
+  throw new ConnectError(message);
+}
+
+/**
  * Connect's Worker.sinkConnectorOffsets: a failure to read the group's committed offsets (connecting the admin
  * client, which Java's admin does on its first request, or the listing) is logged at ERROR as `Failed to retrieve
  * consumer group offsets for sink connector X` and answered wrapped in a ConnectException of that message (always
@@ -184,7 +196,8 @@ function lastPerPartition(requested: readonly ConnectorOffset[]): ConnectorOffse
 /**
  * Alters (`requested` given) or resets (`requested` null) a stopped connector's offsets. `log` is
  * the Worker's: every failure is logged there, as Connect's Worker logs it (loggingFailure, sink-group-offsets.ts).
- * `bound` ends the sink's admin calls early.
+ * `bound` (the request's deadline) ends the sink's admin calls early, and refuses a change whose connector's
+ * alterOffsets returned after it passed.
  */
 export async function modifyOffsets(
   name: string,
@@ -213,6 +226,7 @@ export async function modifyOffsets(
       const managed = connector.alterOffsets
         ? await callAlterOffsets(name, log, () => connector.alterOffsets!(config, changes))
         : false;
+      refuseIfExpired(name, "sink", bound, log);
       const toCommit: TopicPartitionOffset[] = [];
       const toDelete: TopicPartition[] = [];
       for (const c of changes) {
@@ -243,6 +257,7 @@ export async function modifyOffsets(
     const managed = connector.alterOffsets
       ? await callAlterOffsets(name, log, () => connector.alterOffsets!(config, changes))
       : false;
+    refuseIfExpired(name, "source", bound, log);
     // A null partition passes (Connect writes it to the offsets topic under the key [name, null], which
     // no read shows: OffsetUtils.processPartitionKey skips it), so there is nothing to keep of it.
     store.alter(
