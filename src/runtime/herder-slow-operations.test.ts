@@ -327,5 +327,17 @@ describe("Herder", () => {
       await stopping;
       expect(await alter).toEqual(altered);
     });
+
+    // Review herdexec P3-1: the stop awaited the changes under way without a limit.
+    test("a stop waits 2 s at most for it, as Connect's Worker for its executor: an alterOffsets that never returns is abandoned", async () => {
+      const { w, calls } = await stoppedSource();
+      await using _ = w;
+      void w.herder.modifyConnectorOffsets("a", offsets("f").offsets).catch(() => undefined);
+      await waitFor(() => calls.entered === 1);
+      await w.stop();
+      expect(w.logLines.filter((l) => l.includes(" ERROR ")).map((l) => l.split(" ERROR ")[1])).toEqual([
+        "Offsets changes did not finish within 2000 ms of the stop and were abandoned (org.apache.kafka.connect.runtime.Herder)",
+      ]);
+    });
   });
 });

@@ -40,6 +40,14 @@ export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
 /** How long a stop waits for the orphan sweeps in flight (as Connect's 5 s graceful connector stop). */
 const SWEEP_STOP_LIMIT_MS = 5_000;
 
+/**
+ * How long a stop waits for the offsets changes under way: Connect's Worker.stop gives the executor they run on
+ * EXECUTOR_SHUTDOWN_TERMINATION_TIMEOUT_MS (1 s), interrupts it and gives it 1 s more. The stop's abort, as it
+ * begins, is that interrupt for their admin calls; a connector's alterOffsets that never returns is abandoned after
+ * the 2 s in all, as Connect's executor abandons its thread.
+ */
+const OFFSET_CHANGES_STOP_LIMIT_MS = 2_000;
+
 export class Herder extends HerderRestarts {
   /** The offsets changes under way: a stop (which ends their admin calls) awaits them before the stores close. */
   private readonly offsetChanges = new Set<Promise<string>>();
@@ -71,25 +79,33 @@ export class Herder extends HerderRestarts {
     this.cancelReconfigurationRetries();
     // Beside the tasks' stops: a sweep of a Kafka that does not answer holds the stop for its limit only.
     const sweeps = within(Promise.all(this.sweeps), SWEEP_STOP_LIMIT_MS);
-    await this.executor.run(async () => {
-      this.started = false;
-      const tasks = this.deps.worker.allTasks().map((t) => t.id);
-      await this.deps.worker.stopTasks(tasks);
-      // All at once, as Connect's DistributedHerder.halt (Worker.stopAndAwaitConnectors; its
-      // StandaloneHerder.stop goes one by one): hanging stops share one 5 s
-      // (CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS).
-      await Promise.all(
-        this.deps.configs.names().map(async (name) => {
-          await this.deps.worker.stopConnector(name);
-          if (this.statuses.connector(name)) this.status.connector(name, "UNASSIGNED");
-        }),
-      );
-      // A full disk must not keep the worker from stopping: what could not be stored is logged.
-      for (const id of tasks) this.status.task(id, "UNASSIGNED");
-      this.statuses.close();
-    });
-    // Their admin calls ended as the stop began; a source's change writes its offsets before the stores close.
-    await Promise.allSettled(this.offsetChanges);
+    try {
+      await this.executor.run(async () => {
+        this.started = false;
+        const tasks = this.deps.worker.allTasks().map((t) => t.id);
+        await this.deps.worker.stopTasks(tasks);
+        // All at once, as Connect's DistributedHerder.halt (Worker.stopAndAwaitConnectors; its
+        // StandaloneHerder.stop goes one by one): hanging stops share one 5 s
+        // (CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS).
+        await Promise.all(
+          this.deps.configs.names().map(async (name) => {
+            await this.deps.worker.stopConnector(name);
+            if (this.statuses.connector(name)) this.status.connector(name, "UNASSIGNED");
+          }),
+        );
+        // A full disk must not keep the worker from stopping: what could not be stored is logged.
+        for (const id of tasks) this.status.task(id, "UNASSIGNED");
+        this.statuses.close();
+      });
+    } finally {
+      // Their admin calls ended as the stop began; a source's change writes its offsets before the stores close,
+      // also when the stop's step failed (the worker closes the stores after this, whatever it answered).
+      const changes = await within(Promise.allSettled(this.offsetChanges), OFFSET_CHANGES_STOP_LIMIT_MS);
+      if (changes === undefined)
+        this.log.error(
+          `Offsets changes did not finish within ${OFFSET_CHANGES_STOP_LIMIT_MS} ms of the stop and were abandoned`,
+        );
+    }
     await sweeps;
   }
 
