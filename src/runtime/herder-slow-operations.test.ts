@@ -328,6 +328,16 @@ describe("Herder", () => {
       expect(await alter).toEqual(altered);
     });
 
+    // Review herdexec P3-2: a change whose check was queued behind the stop's step ran after the stop, on closed stores.
+    test("one asked for as the worker stops is refused as Connect's DistributedHerder refuses the requests it still has", async () => {
+      const { w, calls } = await stoppedSource();
+      await using _ = w;
+      const stopping = w.stop();
+      const refused = await w.herder.modifyConnectorOffsets("a", offsets("f").offsets).catch((error: Error) => error);
+      await stopping;
+      expect([refused, calls.entered]).toEqual([new ConnectError("Worker is shutting down"), 0]);
+    });
+
     // Review herdexec P3-1: the stop awaited the changes under way without a limit.
     test("a stop waits 2 s at most for it, as Connect's Worker for its executor: an alterOffsets that never returns is abandoned", async () => {
       const { w, calls } = await stoppedSource();

@@ -267,6 +267,9 @@ export class Herder extends HerderRestarts {
     // The change is started inside the step and handed out wrapped, so that the executor does not wait for it.
     const { change } = await this.executor.run(async () => {
       const deadline = requestDeadline(this.stopping.signal);
+      // Queued behind the stop's step, it would write closed stores: Connect's DistributedHerder answers the requests
+      // still queued at its halt so.
+      if (this.stopping.signal.aborted) throw new ConnectError("Worker is shutting down");
       const stored = this.stored(name);
       if (stored.targetState !== "STOPPED" || stored.taskConfigs.length > 0) {
         throw new BadRequestError(
