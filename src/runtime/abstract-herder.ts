@@ -285,7 +285,7 @@ export abstract class AbstractHerder {
   // ---- offsets ----------------------------------------------------------------------------------
 
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
-    const deadline = requestDeadline(this.stopping.signal);
+    const deadline = requestDeadline(this.stopping.signal, this.deps.clock);
     const stored = this.stored(name);
     const descriptor = this.descriptorOf(name, stored.config);
     return this.holdingResolved(async (resolveConfig) => {

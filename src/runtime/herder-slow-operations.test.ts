@@ -328,6 +328,28 @@ describe("Herder", () => {
       expect(await alter).toEqual(altered);
     });
 
+    // Review herdexec P3-4: the deadline began at the check step, so a change queued behind a stuck herder was made
+    // after the REST layer had answered 500 Request timed out.
+    test("its 90 s run from the request's arrival: spent in the herder's queue, the change is refused, nothing written", async () => {
+      const clock = new ManualClock();
+      await using w = await inProcessWorker({ clock });
+      await w.rest("POST", "/connectors", { name: "a", config: source(), initial_state: "STOPPED" });
+      await w.rest("POST", "/connectors", { name: "b", config: source() });
+      await awaitStates(w, "b", "RUNNING", ["RUNNING"]);
+      // The delete of b holds the herder's queue until its hanging stop is abandoned (Connect's 5 s).
+      w.scripted.script = { stop: () => new Promise(() => {}) };
+      const stops = w.scripted.connectorStops;
+      const deleted = w.rest("DELETE", "/connectors/b");
+      await waitFor(() => w.scripted.connectorStops === stops + 1);
+      const alter = w.herder.modifyConnectorOffsets("a", offsets("f").offsets).catch((error: Error) => error);
+      clock.advance(90_000);
+      expect((await deleted).status).toBe(204);
+      expect(await alter).toEqual(
+        new ConnectError("Timed out while calling the 'alterOffsets' method for source connector a"),
+      );
+      expect((await w.rest("GET", "/connectors/a/offsets")).body).toEqual({ offsets: [] });
+    });
+
     // Review herdexec P3-2: a change whose check was queued behind the stop's step ran after the stop, on closed stores.
     test("one asked for as the worker stops is refused as Connect's DistributedHerder refuses the requests it still has", async () => {
       const { w, calls } = await stoppedSource();

@@ -264,9 +264,10 @@ export class Herder extends HerderRestarts {
    * herder hands it to its Worker's executor: a change waiting on a group coordinator holds no other operation up.
    */
   async modifyConnectorOffsets(name: string, offsets: ConnectorOffset[] | null): Promise<string> {
+    // From the request's arrival, as the REST layer's timeout: no change is made after it answered 500.
+    const deadline = requestDeadline(this.stopping.signal, this.deps.clock);
     // The change is started inside the step and handed out wrapped, so that the executor does not wait for it.
     const { change } = await this.executor.run(async () => {
-      const deadline = requestDeadline(this.stopping.signal);
       // Queued behind the stop's step, it would write closed stores: Connect's DistributedHerder answers the requests
       // still queued at its halt so.
       if (this.stopping.signal.aborted) throw new ConnectError("Worker is shutting down");
