@@ -314,18 +314,33 @@ describe("Herder", () => {
       await using _ = w;
       const alter = w.rest("PATCH", "/connectors/a/offsets", offsets("f"));
       await waitFor(() => calls.entered === 1);
-      let stopped = false;
-      // The worker's stop closes its database once the herder stopped.
-      const stopping = w.stop().then(() => {
-        stopped = true;
+      // What the stores hold as the herder's stop resolves: the worker closes them right after it (w.stop()).
+      let atStop: unknown;
+      const stopping = w.herder.stop().then(() => {
+        atStop = w.offsets.all("a");
       });
-      // Resolves once the stop's own step on the herder's executor has run.
+      // Resolves once the stop's own step on the herder's executor has run: the stop now waits for the change only.
       await w.herder.healthCheck();
       await settle();
-      expect(stopped).toBe(false);
+      expect(atStop).toBeUndefined();
       release();
       await stopping;
+      expect(atStop).toEqual(offsets("f").offsets);
       expect(await alter).toEqual(altered);
+    });
+
+    // Review herdexec P3-5: what a delete meanwhile does, as README and the herder's header say.
+    test("a delete of the connector goes ahead; the change still writes its offsets, which the connector made again under its name reads (as Connect's offsets topic keeps them)", async () => {
+      const { w, calls, release } = await stoppedSource();
+      await using _ = w;
+      const alter = w.rest("PATCH", "/connectors/a/offsets", offsets("f"));
+      await waitFor(() => calls.entered === 1);
+      expect((await w.rest("DELETE", "/connectors/a")).status).toBe(204);
+      expect((await w.rest("GET", "/connectors")).body).toEqual([]);
+      release();
+      expect(await alter).toEqual(altered);
+      await w.rest("POST", "/connectors", { name: "a", config: source(), initial_state: "STOPPED" });
+      expect((await w.rest("GET", "/connectors/a/offsets")).body).toEqual(offsets("f"));
     });
 
     // Review herdexec P3-4: the deadline began at the check step, so a change queued behind a stuck herder was made
