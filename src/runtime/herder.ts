@@ -17,7 +17,8 @@
  * once (a sink's change then fails with Connect's "… or the connector was resumed before …" if its
  * tasks joined the group first; a source's change still writes its offsets, which outlive a delete as
  * Connect's offsets topic keeps them), and two changes of one connector both pass the check and run
- * side by side, the later write winning. A stop ends their admin calls and awaits them.
+ * side by side, the later write winning. A stop ends their admin calls and awaits them 2 s at most (Connect's
+ * Worker executor's termination); one asked for once the stop began is refused ("Worker is shutting down").
  *
  * Status reports arrive from connectors and tasks at any time and are written unless the connector
  * has been deleted meanwhile; one that cannot be stored (a full disk) is kept in memory, shown by
