@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { type Admin, MultipleErrors, NetworkError, ResponseError } from "@platformatic/kafka";
+import { waitFor } from "../../../test/support/wait-for.ts";
 import type { Clock } from "../../util/clock.ts";
 import { Deadline } from "../../util/deadline.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
 import { PlatformaticAdmin } from "./admin.ts";
 
 /** A clock whose sleeps move it on at once: the retries' waits take no real time. */
@@ -119,5 +121,47 @@ describe("PlatformaticAdmin's group offsets calls at a stop", () => {
     await started.promise;
     stopping.abort(new Error("the gateway stops"));
     await expect(altering).rejects.toThrow("the gateway stops");
+  });
+});
+
+// Review herdexec-c P3-7: with less than request.timeout.ms left (always, with request.timeout.ms >= 90 s), a read was
+// never tried; Java's admin tries it, bounded by the time left.
+describe("PlatformaticAdmin's group offsets read with less than request.timeout.ms of the deadline left", () => {
+  /** request.timeout.ms 120 s, longer than the request's 90 s; the listing never answers. */
+  function slowCoordinator(clock: ManualClock) {
+    const starts: number[] = [];
+    const never = () => {
+      starts.push(clock.monotonic());
+      return new Promise<never>(() => {});
+    };
+    const library = { listConsumerGroupOffsets: never, alterConsumerGroupOffsets: never } as unknown as Admin;
+    const admin = new PlatformaticAdmin(library, {
+      backoffMs: 100,
+      backoffMaxMs: 1000,
+      timeoutMs: 60_000,
+      requestTimeoutMs: 120_000,
+      clock,
+    });
+    return { admin, starts };
+  }
+
+  test("is tried, and given up when the deadline passes", async () => {
+    const clock = new ManualClock();
+    const { admin, starts } = slowCoordinator(clock);
+    const reading = admin.groupOffsets("g", new Deadline(90_000, undefined, clock));
+    expect(starts).toEqual([0]);
+    await waitFor(() => clock.pending > 0);
+    clock.advance(90_000);
+    await expect(reading).rejects.toThrow("The call did not answer within the request's time left (90000 ms)");
+    expect(starts).toEqual([0]);
+  });
+
+  test("a change is not tried (it could apply after the request's 500)", async () => {
+    const clock = new ManualClock();
+    const { admin, starts } = slowCoordinator(clock);
+    await expect(admin.alterGroupOffsets("g", offsets, new Deadline(90_000, undefined, clock))).rejects.toThrow(
+      "The request's time left is less than request.timeout.ms (120000 ms): the call is not made",
+    );
+    expect(starts).toEqual([]);
   });
 });

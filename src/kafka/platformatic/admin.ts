@@ -15,9 +15,9 @@
 import { Admin, findErrorBy } from "@platformatic/kafka";
 import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import { RetriableError } from "../../errors.ts";
-import { ABORTED, abortable } from "../../util/async.ts";
+import { ABORTED, abortable, within } from "../../util/async.ts";
 import { kafkaClientBackoff, retry } from "../../util/backoff.ts";
-import type { Clock } from "../../util/clock.ts";
+import { type Clock, systemClock } from "../../util/clock.ts";
 import { connectionSettings } from "../client-config.ts";
 import { DEFAULT_API_TIMEOUT_MS } from "../client-retry.ts";
 import type {
@@ -56,35 +56,48 @@ export interface CoordinatorRetry {
 }
 
 /**
+ * What a call does on the broker, which decides how its tries are bounded by a request's deadline. Java's admin
+ * bounds each try by min(request.timeout.ms, time left); the library bounds it by its request.timeout.ms only.
+ * - "read" (connecting the client, listing a group's offsets) changes nothing: a try starts whenever time is left and
+ *   is given up (left to end unawaited) when the deadline passes, as Java's.
+ * - "change" (an alter or delete): a try given up at the deadline could still apply after the request answered 500,
+ *   so none starts once less than request.timeout.ms is left; the last one ends by the deadline.
+ */
+type CallKind = "read" | "change";
+
+/**
  * `call` made again while `retried` says so of its failure, as Java's admin client makes a call again until its
  * deadline, until `bound`'s signal aborts (the try under way then is left to end unawaited), within
- * default.api.timeout.ms or, given, the time `bound` has left. The library bounds a try by its client's
- * request.timeout.ms only, not by the time left: so that the last try ends by the deadline, none starts once less
- * than request.timeout.ms is left.
+ * default.api.timeout.ms or, given, the time `bound` has left, each try bounded as its `kind` says.
  */
 function retriedWithin<T>(
   call: () => Promise<T>,
   r: CoordinatorRetry,
   bound: CallBound | undefined,
   retried: (error: unknown) => boolean,
+  kind: CallKind,
 ): Promise<T> {
-  const timeoutMs = bound?.remainingMs ? bound.remainingMs() - r.requestTimeoutMs : r.timeoutMs;
-  if (timeoutMs < 0)
+  const left = bound?.remainingMs?.();
+  const reserveMs = kind === "change" ? r.requestTimeoutMs : 0;
+  const timeoutMs = left === undefined ? r.timeoutMs : left - reserveMs;
+  if (kind === "change" && timeoutMs < 0)
     return Promise.reject(
       new RetriableError(
         `The request's time left is less than request.timeout.ms (${r.requestTimeoutMs} ms): the call is not made`,
       ),
     );
+  if (left !== undefined && left <= 0) return Promise.reject(deadlinePassed());
   const signal = bound?.signal;
-  // A stop aborts the try under way too (one try may take request.timeout.ms): it goes on unawaited, and `retry`
-  // answers the abort.
-  const tried = signal
-    ? async () => {
-        const answer = await abortable(call(), signal);
-        if (answer === ABORTED) throw new RetriableError("The call was given up: the gateway stops");
-        return answer;
-      }
-    : call;
+  const remainingMs = kind === "read" ? bound?.remainingMs?.bind(bound) : undefined;
+  let last: unknown;
+  const tried = async () => {
+    try {
+      return await boundedTry(call, remainingMs, last, signal, r.clock ?? systemClock);
+    } catch (error) {
+      last = error;
+      throw error;
+    }
+  };
   return retry(tried, {
     signal,
     policy: (attempt) => kafkaClientBackoff(r.backoffMs, r.backoffMaxMs, attempt, Math.random),
@@ -93,6 +106,33 @@ function retriedWithin<T>(
     clock: r.clock,
     classify: (error) => ({ retriable: retried(error) }),
   });
+}
+
+function deadlinePassed(): RetriableError {
+  return new RetriableError("The request's deadline has passed: the call is not made");
+}
+
+/**
+ * One try of `call`: given up (left to end unawaited) when `signal` aborts (a stop: one try may take
+ * request.timeout.ms) or, given `remainingMs`, when the time left runs out; none starts with no time left (the
+ * previous try's failure, `last`, is the call's).
+ */
+async function boundedTry<T>(
+  call: () => Promise<T>,
+  remainingMs: (() => number) | undefined,
+  last: unknown,
+  signal: AbortSignal | undefined,
+  clock: Clock,
+): Promise<T> {
+  const ms = remainingMs?.();
+  if (ms !== undefined && ms <= 0) throw last ?? deadlinePassed();
+  const answered = call().then((value) => ({ value }));
+  const timed = ms === undefined ? answered : within(answered, ms, clock);
+  const answer = signal ? await abortable(timed, signal) : await timed;
+  if (answer === ABORTED) throw new RetriableError("The call was given up: the gateway stops");
+  if (answer === undefined)
+    throw new RetriableError(`The call did not answer within the request's time left (${ms} ms)`);
+  return answer.value;
 }
 
 export class PlatformaticAdmin implements KafkaAdmin {
@@ -105,6 +145,7 @@ export class PlatformaticAdmin implements KafkaAdmin {
   private withCoordinator<T>(
     call: () => Promise<T>,
     bound: CallBound | undefined,
+    kind: CallKind,
     alsoRetried: (error: unknown) => boolean = () => false,
   ): Promise<T> {
     return retriedWithin(
@@ -112,6 +153,7 @@ export class PlatformaticAdmin implements KafkaAdmin {
       this.coordinatorRetry,
       bound,
       (error) => coordinatorUnavailable(error) || alsoRetried(error),
+      kind,
     );
   }
 
@@ -205,6 +247,7 @@ export class PlatformaticAdmin implements KafkaAdmin {
       const groups = await this.withCoordinator(
         () => this.admin.listConsumerGroupOffsets({ groups: [groupId] }),
         bound,
+        "read",
       );
       return groups.flatMap((g) =>
         g.topics.flatMap((t) =>
@@ -229,6 +272,7 @@ export class PlatformaticAdmin implements KafkaAdmin {
       await this.withCoordinator(
         () => this.admin.alterConsumerGroupOffsets({ groupId, topics }),
         bound,
+        "change",
         rebalanceInProgress,
       );
     } catch (error) {
@@ -243,7 +287,7 @@ export class PlatformaticAdmin implements KafkaAdmin {
         name,
         partitionIndexes: ps.map((p) => p.partition),
       }));
-      await this.withCoordinator(() => this.admin.deleteConsumerGroupOffsets({ groupId, topics }), bound);
+      await this.withCoordinator(() => this.admin.deleteConsumerGroupOffsets({ groupId, topics }), bound, "change");
     } catch (error) {
       throw wrap(error, `Failed to delete the offsets of consumer group ${groupId}`);
     }
@@ -251,7 +295,7 @@ export class PlatformaticAdmin implements KafkaAdmin {
 
   async deleteGroup(groupId: string, bound?: CallBound): Promise<void> {
     try {
-      await this.withCoordinator(() => this.admin.deleteGroups({ groups: [groupId] }), bound);
+      await this.withCoordinator(() => this.admin.deleteGroups({ groups: [groupId] }), bound, "change");
     } catch (error) {
       throw wrap(error, `Failed to delete consumer group ${groupId}`);
     }
@@ -300,7 +344,7 @@ export async function connectPlatformaticAdmin(properties: ClientProperties, bou
   // Connects and authenticates now, as kafkajs' admin connect() does.
   const connect = () => admin.metadata({ topics: [] });
   try {
-    await (bound ? retriedWithin(connect, retrying, bound, kafkaNotReached) : connect());
+    await (bound ? retriedWithin(connect, retrying, bound, kafkaNotReached, "read") : connect());
   } catch (error) {
     await admin.close().catch(() => undefined);
     throw wrap(error, "Failed to connect the admin client");
