@@ -5,8 +5,8 @@
  * GET /health's check (KIP-1017) while the herder is stuck or a validation is slow, and an offsets
  * change that takes its time (run beside the herder's executor, as Connect's Worker runs it: herdexec).
  */
-import { describe, expect, test } from "bun:test";
-import { waitFor } from "../../test/support/wait-for.ts";
+import { describe, expect, spyOn, test } from "bun:test";
+import { settled, waitFor } from "../../test/support/wait-for.ts";
 import type { Config } from "../api/connector.ts";
 import { ConnectError } from "../errors.ts";
 import { deferred } from "../util/async.ts";
@@ -385,6 +385,21 @@ describe("Herder", () => {
       expect(w.logLines.filter((l) => l.includes(" ERROR ")).map((l) => l.split(" ERROR ")[1])).toEqual([
         "Offsets changes did not finish within 2000 ms of the stop and were abandoned (org.apache.kafka.connect.runtime.Herder)",
       ]);
+    });
+
+    // Review herdexec-c P3-2: an alterOffsets returning after the stop's 2 s wrote to the closed stores ("ERROR Failed
+    // to modify offsets … Database has closed").
+    test("one abandoned by the stop writes nothing when its alterOffsets returns later, and logs no ERROR", async () => {
+      const { w, calls, release } = await stoppedSource();
+      await using _ = w;
+      const writes = spyOn(w.offsets, "alter");
+      const change = w.herder.modifyConnectorOffsets("a", offsets("f").offsets).catch((error: Error) => error);
+      await waitFor(() => calls.entered === 1);
+      await w.stop();
+      const logged = w.logLines.length;
+      release();
+      expect(await settled(change)).toEqual(new ConnectError("Worker is shutting down"));
+      expect([w.logLines.slice(logged), writes.mock.calls]).toEqual([[], []]);
     });
   });
 });

@@ -18,7 +18,8 @@
  * tasks joined the group first; a source's change still writes its offsets, which outlive a delete as
  * Connect's offsets topic keeps them), and two changes of one connector both pass the check and run
  * side by side, the later write winning. A stop ends their admin calls and awaits them 2 s at most (Connect's
- * Worker executor's termination); one asked for once the stop began is refused ("Worker is shutting down").
+ * Worker executor's termination); one asked for once the stop began, or still under way after those 2 s, is refused
+ * ("Worker is shutting down") and writes nothing.
  *
  * Status reports arrive from connectors and tasks at any time and are written unless the connector
  * has been deleted meanwhile; one that cannot be stored (a full disk) is kept in memory, shown by
@@ -52,6 +53,8 @@ const OFFSET_CHANGES_STOP_LIMIT_MS = 2_000;
 export class Herder extends HerderRestarts {
   /** The offsets changes under way: a stop (which ends their admin calls) awaits them before the stores close. */
   private readonly offsetChanges = new Set<Promise<string>>();
+  /** Aborted when a stop's wait for the offsets changes ran out: one still under way then writes nothing. */
+  private readonly offsetChangesAbandoned = new AbortController();
 
   // ---- lifecycle ------------------------------------------------------------------------------
 
@@ -102,10 +105,12 @@ export class Herder extends HerderRestarts {
       // Their admin calls ended as the stop began; a source's change writes its offsets before the stores close,
       // also when the stop's step failed (the worker closes the stores after this, whatever it answered).
       const changes = await within(Promise.allSettled(this.offsetChanges), OFFSET_CHANGES_STOP_LIMIT_MS);
-      if (changes === undefined)
+      if (changes === undefined) {
+        this.offsetChangesAbandoned.abort();
         this.log.error(
           `Offsets changes did not finish within ${OFFSET_CHANGES_STOP_LIMIT_MS} ms of the stop and were abandoned`,
         );
+      }
     }
     await sweeps;
   }
@@ -301,16 +306,18 @@ export class Herder extends HerderRestarts {
       const values = offsets === null ? ResolvedValues.none : await this.resolvedValuesOf(config, resolveConfig);
       const given = values.revealDeep(offsets);
       const log = this.deps.logs.get("org.apache.kafka.connect.runtime.Worker");
+      const abandoned = this.offsetChangesAbandoned.signal;
       if (descriptor.type === "source") {
         // As Connect's Worker, which builds the connector's producer config for its offset store.
         await this.deps.worker.checkClientOverrides(config, ["producer"], resolveConfig);
-        return modifyOffsets(name, descriptor, config, given, this.deps.offsets, null, log, deadline);
+        return modifyOffsets(name, descriptor, config, given, this.deps.offsets, null, log, deadline, abandoned);
       }
       // Connect's Worker builds the sink's admin config and client inside the try that logs a failure.
       await using lease = await loggingFailure(name, "sink", log, () =>
         this.deps.worker.connectorAdmin(config, resolveConfig, deadline),
       );
-      return await modifyOffsets(name, descriptor, config, given, this.deps.offsets, lease.admin, log, deadline);
+      const { admin } = lease;
+      return await modifyOffsets(name, descriptor, config, given, this.deps.offsets, admin, log, deadline, abandoned);
     });
   }
 }
