@@ -1,11 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { waitFor } from "../../test/support/wait-for.ts";
+import { settled, waitFor } from "../../test/support/wait-for.ts";
 import { RetriableError } from "../errors.ts";
 import type { CallBound, KafkaAdmin, KafkaPort } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { type Deferred, deferred } from "../util/async.ts";
 import { Deadline } from "../util/deadline.ts";
 import { LogManager } from "../util/logger.ts";
+import { ManualClock } from "../util/manual-clock.ts";
 import { loadWorkerConfig } from "../worker-config.ts";
 import { WorkerAdmin } from "./worker-admin.ts";
 
@@ -64,5 +65,35 @@ describe("WorkerAdmin", () => {
     const admin = await new MemoryKafka().admin();
     connects[1]!.resolve(admin);
     expect(await offsets).toBe(admin);
+  });
+
+  // Review herdexec-c P3-3: a caller joining another's connect waited for that connect's time (up to a request's 90 s),
+  // whatever its own.
+  test("a caller joining another's connect waits within its own time: its deadline's, or request.timeout.ms without one", async () => {
+    const clock = new ManualClock();
+    const kafka = { admin: () => new Promise<never>(() => {}) } as unknown as KafkaPort;
+    const admins = new WorkerAdmin({
+      config: loadWorkerConfig({ "bootstrap.servers": "localhost:9092", "request.timeout.ms": "20000" }),
+      kafka,
+      logs: new LogManager({ sink: () => {} }),
+      resolveConfig: async (c) => c,
+      clock,
+    });
+    let firstSettled = false;
+    void admins.shared(new Deadline(90_000, undefined, clock)).finally(() => {
+      firstSettled = true;
+    });
+    const joinedWithDeadline = admins.shared(new Deadline(10_000, undefined, clock)).catch((error: Error) => error);
+    const joinedWithout = admins.shared().catch((error: Error) => error);
+    await waitFor(() => clock.pending === 2);
+    clock.advance(10_000);
+    expect(await settled(joinedWithDeadline)).toEqual(
+      new RetriableError("Failed to connect the admin client: not connected within 10000 ms"),
+    );
+    clock.advance(10_000);
+    expect(await settled(joinedWithout)).toEqual(
+      new RetriableError("Failed to connect the admin client: not connected within 20000 ms"),
+    );
+    expect(firstSettled).toBe(false);
   });
 });

@@ -12,10 +12,13 @@ import {
   connectorClientOverrides,
   overridePrefix,
 } from "../connector-client-config-override-policy.ts";
+import { RetriableError } from "../errors.ts";
 import { connectionSettings } from "../kafka/client-config.ts";
 import type { ClientType } from "../kafka/client-config-keys.ts";
 import { workerAdminKeysWarning } from "../kafka/client-key-effects.ts";
 import type { CallBound, KafkaAdmin, KafkaPort } from "../kafka/kafka-port.ts";
+import { ABORTED, abortable, within } from "../util/async.ts";
+import type { Clock } from "../util/clock.ts";
 import type { LogManager } from "../util/logger.ts";
 import type { WorkerConfig } from "../worker-config.ts";
 import type { ResolveConfig } from "./resolved-values.ts";
@@ -30,6 +33,8 @@ export interface WorkerAdminDeps {
   readonly logs: LogManager;
   readonly kafka: KafkaPort;
   readonly resolveConfig: ResolveConfig;
+  /** Times a wait for another caller's connect (joined); the system clock by default. */
+  readonly clock?: Clock;
 }
 
 /** Whether the connector config has a `<type>.override.` key. */
@@ -47,17 +52,36 @@ export class WorkerAdmin {
   /**
    * A lazily created admin client on the worker's own client settings. Given `bound` (a REST request's), connecting
    * is tried again within it (KafkaPort.admin); a connect another caller began that gave up (its own time spent, or
-   * none given) is begun again while this caller's time lasts.
+   * none given) is begun again while this caller's time lasts. A caller joining another's connect waits for it
+   * within its own time only (joined).
    */
   async shared(bound?: CallBound): Promise<KafkaAdmin> {
     for (;;) {
       const begun = this.sharedAdmin === undefined;
-      try {
-        return await this.sharedConnect(bound);
-      } catch (error) {
-        if (begun || bound === undefined) throw error;
-      }
+      const connect = this.sharedConnect(bound).then(
+        (admin) => ({ admin }),
+        (error: unknown) => ({ error }),
+      );
+      const outcome = begun ? await connect : await this.joined(connect, bound);
+      if ("admin" in outcome) return outcome.admin;
+      if (begun || bound === undefined) throw outcome.error;
     }
+  }
+
+  /**
+   * Another caller's connect, awaited until `bound`'s signal aborts or its time runs out: that connect may be tried
+   * for its own caller's time (up to a request's 90 s). A caller without a deadline waits request.timeout.ms, as long
+   * as the one try it would have made itself.
+   */
+  private async joined<T>(connect: Promise<T>, bound: CallBound | undefined): Promise<T> {
+    const ms =
+      bound?.remainingMs?.() ?? connectionSettings(clientProperties(this.deps.config, "admin")).requestTimeoutMs;
+    const timed = within(connect, ms, this.deps.clock);
+    const answer = bound?.signal ? await abortable(timed, bound.signal) : await timed;
+    if (answer === ABORTED) throw new RetriableError("Failed to connect the admin client: the gateway stops");
+    if (answer === undefined)
+      throw new RetriableError(`Failed to connect the admin client: not connected within ${Math.round(ms)} ms`);
+    return answer;
   }
 
   private sharedConnect(bound: CallBound | undefined): Promise<KafkaAdmin> {
