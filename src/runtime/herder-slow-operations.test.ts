@@ -370,8 +370,10 @@ describe("Herder", () => {
       const { w, calls } = await stoppedSource();
       await using _ = w;
       const stopping = w.stop();
-      const refused = await w.herder.modifyConnectorOffsets("a", offsets("f").offsets).catch((error: Error) => error);
-      await stopping;
+      const refused = await settled(
+        w.herder.modifyConnectorOffsets("a", offsets("f").offsets).catch((error: Error) => error),
+      );
+      await settled(stopping);
       expect([refused, calls.entered]).toEqual([new ConnectError("Worker is shutting down"), 0]);
     });
 
@@ -381,7 +383,7 @@ describe("Herder", () => {
       await using _ = w;
       void w.herder.modifyConnectorOffsets("a", offsets("f").offsets).catch(() => undefined);
       await waitFor(() => calls.entered === 1);
-      await w.stop();
+      await settled(w.stop());
       expect(w.logLines.filter((l) => l.includes(" ERROR ")).map((l) => l.split(" ERROR ")[1])).toEqual([
         "Offsets changes did not finish within 2000 ms of the stop and were abandoned (org.apache.kafka.connect.runtime.Herder)",
       ]);
@@ -395,7 +397,7 @@ describe("Herder", () => {
       const writes = spyOn(w.offsets, "alter");
       const change = w.herder.modifyConnectorOffsets("a", offsets("f").offsets).catch((error: Error) => error);
       await waitFor(() => calls.entered === 1);
-      await w.stop();
+      await settled(w.stop());
       const logged = w.logLines.length;
       release();
       expect(await settled(change)).toEqual(new ConnectError("Worker is shutting down"));
