@@ -260,8 +260,8 @@ describe("Herder", () => {
     const altered = { status: 200, body: { message: "The offsets for this connector have been altered successfully" } };
 
     /** A worker with STOPPED source connector `a` whose alterOffsets waits for `release`; `entered` counts the calls. */
-    async function stoppedSource() {
-      const w = await inProcessWorker();
+    async function stoppedSource(clock?: ManualClock) {
+      const w = await inProcessWorker(clock ? { clock } : {});
       await w.rest("POST", "/connectors", { name: "a", config: source(), initial_state: "STOPPED" });
       const gate = deferred<void>();
       const calls = { entered: 0 };
@@ -379,11 +379,16 @@ describe("Herder", () => {
 
     // Review herdexec P3-1: the stop awaited the changes under way without a limit.
     test("a stop waits 2 s at most for it, as Connect's Worker for its executor: an alterOffsets that never returns is abandoned", async () => {
-      const { w, calls } = await stoppedSource();
+      const clock = new ManualClock();
+      const { w, calls } = await stoppedSource(clock);
       await using _ = w;
       void w.herder.modifyConnectorOffsets("a", offsets("f").offsets).catch(() => undefined);
       await waitFor(() => calls.entered === 1);
-      await settled(w.stop());
+      const stopping = w.stop();
+      // The 2 s on the herder's clock (review herdexec-c P3-6: a real timer).
+      await waitFor(() => clock.sleeps.includes(2000));
+      clock.advance(2000);
+      await settled(stopping);
       expect(w.logLines.filter((l) => l.includes(" ERROR ")).map((l) => l.split(" ERROR ")[1])).toEqual([
         "Offsets changes did not finish within 2000 ms of the stop and were abandoned (org.apache.kafka.connect.runtime.Herder)",
       ]);
@@ -392,12 +397,16 @@ describe("Herder", () => {
     // Review herdexec-c P3-2: an alterOffsets returning after the stop's 2 s wrote to the closed stores ("ERROR Failed
     // to modify offsets … Database has closed").
     test("one abandoned by the stop writes nothing when its alterOffsets returns later, and logs no ERROR", async () => {
-      const { w, calls, release } = await stoppedSource();
+      const clock = new ManualClock();
+      const { w, calls, release } = await stoppedSource(clock);
       await using _ = w;
       const writes = spyOn(w.offsets, "alter");
       const change = w.herder.modifyConnectorOffsets("a", offsets("f").offsets).catch((error: Error) => error);
       await waitFor(() => calls.entered === 1);
-      await settled(w.stop());
+      const stopping = w.stop();
+      await waitFor(() => clock.sleeps.includes(2000));
+      clock.advance(2000);
+      await settled(stopping);
       const logged = w.logLines.length;
       release();
       expect(await settled(change)).toEqual(new ConnectError("Worker is shutting down"));

@@ -104,7 +104,11 @@ export class Herder extends HerderRestarts {
     } finally {
       // Their admin calls ended as the stop began; a source's change writes its offsets before the stores close,
       // also when the stop's step failed (the worker closes the stores after this, whatever it answered).
-      const changes = await within(Promise.allSettled(this.offsetChanges), OFFSET_CHANGES_STOP_LIMIT_MS);
+      const changes = await within(
+        Promise.allSettled(this.offsetChanges),
+        OFFSET_CHANGES_STOP_LIMIT_MS,
+        this.deps.clock,
+      );
       if (changes === undefined) {
         this.offsetChangesAbandoned.abort();
         this.log.error(
