@@ -1,10 +1,15 @@
-import { describe, expect, test } from "bun:test";
-import { type Admin, MultipleErrors, NetworkError, ResponseError } from "@platformatic/kafka";
-import { waitFor } from "../../../test/support/wait-for.ts";
+import { describe, expect, spyOn, test } from "bun:test";
+import type { AddressInfo } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
+import { Admin, MultipleErrors, NetworkError, ResponseError } from "@platformatic/kafka";
+import { EC_KEY, selfSignedCert } from "../../../test/support/cert-authority.ts";
+import { closedPort, tcpCutter } from "../../../test/support/tcp-forwarder.ts";
+import { tempDir } from "../../../test/support/temp-dir.ts";
+import { settled, waitFor } from "../../../test/support/wait-for.ts";
 import type { Clock } from "../../util/clock.ts";
 import { Deadline } from "../../util/deadline.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
-import { PlatformaticAdmin } from "./admin.ts";
+import { connectPlatformaticAdmin, PlatformaticAdmin } from "./admin.ts";
 
 /** A clock whose sleeps move it on at once: the retries' waits take no real time. */
 function steppingClock(): Clock & { t: number } {
@@ -163,5 +168,51 @@ describe("PlatformaticAdmin's group offsets read with less than request.timeout.
       "The request's time left is less than request.timeout.ms (120000 ms): the call is not made",
     );
     expect(starts).toEqual([]);
+  });
+});
+
+// Review herdexec-c P3-4: connecting a request's admin client, tried again while Kafka is not reached.
+describe("connectPlatformaticAdmin with a request's deadline", () => {
+  test("a stop during its retries rejects at once and closes the client", async () => {
+    const port = await closedPort();
+    await using cutter = await tcpCutter(port);
+    const closes = spyOn(Admin.prototype, "close");
+    try {
+      const stopping = new AbortController();
+      const connecting = connectPlatformaticAdmin(
+        { "bootstrap.servers": `127.0.0.1:${port}` },
+        new Deadline(90_000, stopping.signal),
+      );
+      await waitFor(() => cutter.connections > 0);
+      stopping.abort(new Error("the gateway stops"));
+      await expect(settled(connecting)).rejects.toThrow("Failed to connect the admin client: the gateway stops");
+      expect(closes).toHaveBeenCalledTimes(1);
+    } finally {
+      closes.mockRestore();
+    }
+  });
+
+  test("a broker certificate the client does not trust is not tried again", async () => {
+    await using dir = await tempDir("admin-connect-tls-");
+    const { cert, key } = await selfSignedCert(dir.path, "broker", "localhost", { key: EC_KEY });
+    let accepted = 0;
+    const server = createTlsServer({ cert: await Bun.file(cert).text(), key: await Bun.file(key).text() });
+    server.on("connection", () => accepted++);
+    server.on("tlsClientError", () => {});
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const properties = { "bootstrap.servers": `127.0.0.1:${port}`, "security.protocol": "SSL" };
+      /** The connections one connect makes before it is refused. */
+      const connections = async (bound?: Deadline) => {
+        const before = accepted;
+        await expect(settled(connectPlatformaticAdmin(properties, bound))).rejects.toThrow("SSL handshake failed");
+        return accepted - before;
+      };
+      // With a deadline, only as many as the library's one connect.
+      expect(await connections(new Deadline(90_000))).toBe(await connections());
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
