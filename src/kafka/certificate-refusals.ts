@@ -13,6 +13,7 @@
 import { validityProblem } from "../tls/certificate-validity.ts";
 import { withCertificateProblem } from "./access-errors.ts";
 import type {
+  CallBound,
   ClientProperties,
   ConsumerHandlers,
   ConsumerOptions,
@@ -97,8 +98,8 @@ async function made<T extends object>(props: ClientProperties, make: () => Promi
 
 export function withCertificateRefusals(port: KafkaPort, now: () => number = Date.now): KafkaPort {
   return {
-    admin: (properties: ClientProperties): Promise<KafkaAdmin> =>
-      made(properties, () => port.admin(properties), refinerFor(properties, now)),
+    admin: (properties: ClientProperties, bound?: CallBound): Promise<KafkaAdmin> =>
+      made(properties, () => port.admin(properties, bound), refinerFor(properties, now)),
     producer: (properties: ClientProperties, options?: ProducerOptions): Promise<KafkaProducer> =>
       made(properties, () => port.producer(properties, options), refinerFor(properties, now)),
     consumer: (options: ConsumerOptions): Promise<KafkaConsumer> =>

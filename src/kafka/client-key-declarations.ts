@@ -323,7 +323,7 @@ export const DECLARED: readonly Declared[] = [
     keys: "default.api.timeout.ms",
     types: ["admin"],
     effect: "ignored",
-    note: "calls time out after request.timeout.ms; the dead letter queue's topic set-up, retried as Java's, retries for its default, 60 s; a sink connector's group offsets read, altered or reset over REST retries within Connect's 90 s REST request timeout instead, one deadline for all the calls of a request, as Connect's Worker gives its admin calls (no try starts once less than request.timeout.ms is left)",
+    note: "calls time out after request.timeout.ms; the dead letter queue's topic set-up, retried as Java's, retries for its default, 60 s; a sink connector's group offsets read, altered or reset over REST retries within Connect's 90 s REST request timeout instead, one deadline for all the calls of a request, as Connect's Worker gives its admin calls (a read is tried whenever time is left, bounded by it; no alter or delete try starts once less than request.timeout.ms is left)",
     kafkajs: {
       effect: "ignored",
       note: "calls time out after request.timeout.ms; the calls retried as Java's (the dead letter queue's topic set-up) retry for its default, 60 s; kafkajs retries a sink connector's group offsets calls 3 times",

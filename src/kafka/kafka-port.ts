@@ -350,7 +350,12 @@ export interface ProducerOptions {
 }
 
 export interface KafkaPort {
-  admin(properties: ClientProperties): Promise<KafkaAdmin>;
+  /**
+   * A connected admin client. Given `bound` (a REST request's offsets read or change), connecting is tried again
+   * while Kafka is not reached, within its time and until its signal aborts, as Java's admin client tries its first
+   * call until the call's deadline; without, the client's own quick tries only.
+   */
+  admin(properties: ClientProperties, bound?: CallBound): Promise<KafkaAdmin>;
   producer(properties: ClientProperties, options?: ProducerOptions): Promise<KafkaProducer>;
   consumer(options: ConsumerOptions): Promise<KafkaConsumer>;
 }

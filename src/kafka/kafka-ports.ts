@@ -8,6 +8,7 @@
 import type { LogManager } from "../util/logger.ts";
 import { withCertificateRefusals } from "./certificate-refusals.ts";
 import type {
+  CallBound,
   ClientProperties,
   ConsumerOptions,
   KafkaAdmin,
@@ -27,8 +28,8 @@ class LazyPort implements KafkaPort {
     return this.port;
   }
 
-  async admin(properties: ClientProperties): Promise<KafkaAdmin> {
-    return (await this.loaded()).admin(properties);
+  async admin(properties: ClientProperties, bound?: CallBound): Promise<KafkaAdmin> {
+    return (await this.loaded()).admin(properties, bound);
   }
 
   async producer(properties: ClientProperties, options?: ProducerOptions): Promise<KafkaProducer> {

@@ -84,6 +84,12 @@ export abstract class AbstractHerder {
   protected readonly statuses: RetryingStatusStore;
   protected readonly validator: ConfigValidator;
   private readonly tracking: TopicTracking;
+  /**
+   * Aborted as the stop begins, before it queues its own step: an offsets read or change whose admin client connects
+   * or whose admin calls are tried again while Kafka or a group's coordinator is down (up to the request's 90 s) would
+   * otherwise hold the stop past a container's grace period.
+   */
+  protected readonly stopping = new AbortController();
 
   constructor(protected readonly deps: HerderDeps) {
     this.log = deps.logs.get("org.apache.kafka.connect.runtime.Herder");
@@ -279,7 +285,7 @@ export abstract class AbstractHerder {
   // ---- offsets ----------------------------------------------------------------------------------
 
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
-    const deadline = requestDeadline();
+    const deadline = requestDeadline(this.stopping.signal, this.deps.clock);
     const stored = this.stored(name);
     const descriptor = this.descriptorOf(name, stored.config);
     return this.holdingResolved(async (resolveConfig) => {
@@ -293,7 +299,7 @@ export abstract class AbstractHerder {
       const lend = await this.deps.worker.buildConnectorAdmin(stored.config, resolveConfig);
       const log = this.deps.logs.get("org.apache.kafka.connect.runtime.Worker");
       const offsets = await retrievingSinkOffsets(name, log, async () => {
-        await using lease = await lend();
+        await using lease = await lend(deadline);
         return await readOffsets(name, descriptor, stored.config, this.deps.offsets, lease.admin, deadline);
       });
       return values.hideDeep(offsets);

@@ -14,6 +14,7 @@ import { withKafkaError } from "../kafka/send-rejection.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import { migrate } from "../store/database.ts";
 import { OffsetStore } from "../store/offset-store.ts";
+import { Deadline } from "../util/deadline.ts";
 import { LogManager } from "../util/logger.ts";
 import { modifyOffsets, parseSinkOffsets } from "./connector-offsets.ts";
 import type { ConnectorOffset } from "./entities.ts";
@@ -179,4 +180,36 @@ describe("modifyOffsets of a source connector, when the change fails", () => {
     await expect(altered).rejects.toThrow(new DataError(answer));
     expect(w.errors(answer)).toEqual([["Failed to modify offsets for source connector k", true]]);
   });
+});
+
+// Review herdexec P3-3: a source change ignored the request's deadline and wrote after the REST layer answered 500.
+describe("modifyOffsets when the request's deadline passes during the connector's alterOffsets", () => {
+  test.each(["source", "sink"] as const)(
+    "of a %s connector: refused as Connect's Worker, nothing written",
+    async (type) => {
+      const clock = { t: 0, now: () => clock.t, sleep: async () => {} };
+      const deadline = new Deadline(90_000, undefined, clock);
+      const slow = connector(type, () => {
+        clock.t += 90_000;
+        return true;
+      });
+      const kafka = new MemoryKafka();
+      kafka.commit("connect-k", [{ topic: "in", partition: 0, offset: 3 }]);
+      const store = offsetStore();
+      const w = worker();
+      const offsets = type === "sink" ? atOffset(5) : [{ partition: { filename: "in.txt" }, offset: { position: 5 } }];
+      const admin = type === "sink" ? await kafka.admin() : null;
+      const timedOut = `Timed out while calling the 'alterOffsets' method for ${type} connector k`;
+      const altered = modifyOffsets("k", slow, {}, offsets, store, admin, w.log, deadline);
+      await expect(altered).rejects.toThrow(new ConnectError(timedOut));
+      expect(w.errors(timedOut)).toEqual([
+        [`${timedOut} (org.apache.kafka.connect.runtime.Worker)`, true],
+        [`Failed to modify offsets for ${type} connector k`, true],
+      ]);
+      expect([store.all("k"), await (await kafka.admin()).groupOffsets("connect-k")]).toEqual([
+        [],
+        [{ topic: "in", partition: 0, offset: 3 }],
+      ]);
+    },
+  );
 });

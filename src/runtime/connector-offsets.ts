@@ -155,6 +155,18 @@ export async function loggingFailure<T>(
 }
 
 /**
+ * Connect's Worker.updateTimerAndCheckExpiry after the connector's alterOffsets (and, before it, resolving the
+ * config's provider references): once the request's deadline passed, nothing is written, as the REST layer has
+ * answered 500 "Request timed out" by then. Logged at ERROR, then refused (500) with that message.
+ */
+function refuseIfExpired(name: string, type: "sink" | "source", bound: CallBound, log: Logger): void {
+  if (bound.remainingMs === undefined || bound.remainingMs() > 0) return;
+  const message = `Timed out while calling the 'alterOffsets' method for ${type} connector ${name}`;
+  log.error(message);
+  throw new ConnectError(message);
+}
+
+/**
  * Connect's Worker.sinkConnectorOffsets: a failure to read the group's committed offsets (connecting the admin
  * client, which Java's admin does on its first request, or the listing) is logged at ERROR as `Failed to retrieve
  * consumer group offsets for sink connector X` and answered wrapped in a ConnectException of that message (always
@@ -182,9 +194,19 @@ function lastPerPartition(requested: readonly ConnectorOffset[]): ConnectorOffse
 }
 
 /**
+ * Refuses (unlogged) a change a stopping worker gave up waiting for: its stores are closing, so the change writes
+ * nothing, as nothing is asked of a Connect Worker whose executor was shut down.
+ */
+function refuseIfAbandoned(abandoned: AbortSignal | undefined): void {
+  if (abandoned?.aborted) throw new ConnectError("Worker is shutting down");
+}
+
+/**
  * Alters (`requested` given) or resets (`requested` null) a stopped connector's offsets. `log` is
  * the Worker's: every failure is logged there, as Connect's Worker logs it (loggingFailure, sink-group-offsets.ts).
- * `bound` ends the sink's admin calls early.
+ * `bound` (the request's deadline) ends the sink's admin calls early, and refuses a change whose connector's
+ * alterOffsets returned after it passed. Once `abandoned` aborts (a stop's wait for the change ran out), a change
+ * whose connector's alterOffsets returns after that writes nothing.
  */
 export async function modifyOffsets(
   name: string,
@@ -195,6 +217,7 @@ export async function modifyOffsets(
   admin: KafkaAdmin | null,
   log: Logger,
   bound: CallBound = {},
+  abandoned?: AbortSignal,
 ): Promise<string> {
   const verb = requested === null ? "reset" : "altered";
   if (descriptor.type === "sink") {
@@ -213,6 +236,7 @@ export async function modifyOffsets(
       const managed = connector.alterOffsets
         ? await callAlterOffsets(name, log, () => connector.alterOffsets!(config, changes))
         : false;
+      refuseIfExpired(name, "sink", bound, log);
       const toCommit: TopicPartitionOffset[] = [];
       const toDelete: TopicPartition[] = [];
       for (const c of changes) {
@@ -224,12 +248,13 @@ export async function modifyOffsets(
       if (toCommit.some((o) => o.offset < 0)) throw new RangeError("Invalid negative offset");
       return { managed, toCommit, toDelete };
     });
+    refuseIfAbandoned(abandoned);
     // As Connect's Worker: a reset deletes the whole group, not only the offsets it lists.
     if (requested === null) await resetSinkGroupOffsets(name, groupId, kafka, log, bound);
     else await alterSinkGroupOffsets(name, groupId, kafka, toCommit, toDelete, log, bound);
     return alteredMessage(managed, verb);
   }
-  return loggingFailure(name, "source", log, async () => {
+  const { managed, changes } = await loggingFailure(name, "source", log, async () => {
     const changes: { partition: SourceMap; offset: SourceMap | null }[] =
       requested === null
         ? store.all(name).map((e) => ({ partition: e.partition, offset: null }))
@@ -243,6 +268,11 @@ export async function modifyOffsets(
     const managed = connector.alterOffsets
       ? await callAlterOffsets(name, log, () => connector.alterOffsets!(config, changes))
       : false;
+    refuseIfExpired(name, "source", bound, log);
+    return { managed, changes };
+  });
+  refuseIfAbandoned(abandoned);
+  return loggingFailure(name, "source", log, async () => {
     // A null partition passes (Connect writes it to the offsets topic under the key [name, null], which
     // no read shows: OffsetUtils.processPartitionKey skips it), so there is nothing to keep of it.
     store.alter(

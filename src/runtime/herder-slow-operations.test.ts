@@ -1,11 +1,12 @@
 /**
  * The Herder when a connector's operation is slow or never ends, through the REST routes of an
  * in-process worker: an asynchronous start (bounded by connector.start.timeout.ms, and what a delete,
- * pause, stop or restart meanwhile does), a stop that hangs (abandoned after Connect's 5 s), and
- * GET /health's check (KIP-1017) while the herder is stuck or a validation is slow.
+ * pause, stop or restart meanwhile does), a stop that hangs (abandoned after Connect's 5 s),
+ * GET /health's check (KIP-1017) while the herder is stuck or a validation is slow, and an offsets
+ * change that takes its time (run beside the herder's executor, as Connect's Worker runs it: herdexec).
  */
-import { describe, expect, test } from "bun:test";
-import { waitFor } from "../../test/support/wait-for.ts";
+import { describe, expect, spyOn, test } from "bun:test";
+import { settled, waitFor } from "../../test/support/wait-for.ts";
 import type { Config } from "../api/connector.ts";
 import { ConnectError } from "../errors.ts";
 import { deferred } from "../util/async.ts";
@@ -251,6 +252,165 @@ describe("Herder", () => {
         expect(
           w.logLines.some((l) => l.includes(`[${name}|worker] Connector '${name}' failed to properly shut down`)),
         ).toBe(true);
+    });
+  });
+
+  describe("an offsets change under way (the connector's alterOffsets waits)", () => {
+    const offsets = (file: string) => ({ offsets: [{ partition: { file }, offset: { position: 5 } }] });
+    const altered = { status: 200, body: { message: "The offsets for this connector have been altered successfully" } };
+
+    /** A worker with STOPPED source connector `a` whose alterOffsets waits for `release`; `entered` counts the calls. */
+    async function stoppedSource(clock?: ManualClock) {
+      const w = await inProcessWorker(clock ? { clock } : {});
+      await w.rest("POST", "/connectors", { name: "a", config: source(), initial_state: "STOPPED" });
+      const gate = deferred<void>();
+      const calls = { entered: 0 };
+      w.scripted.script = {
+        alterOffsets: async () => {
+          calls.entered++;
+          await gate.promise;
+          return true;
+        },
+      };
+      return { w, calls, release: () => gate.resolve() };
+    }
+
+    test("holds no other operation up: another connector is created and paused, the connector itself resumed (as Connect)", async () => {
+      const { w, calls, release } = await stoppedSource();
+      await using _ = w;
+      let answered = false;
+      const alter = w.rest("PATCH", "/connectors/a/offsets", offsets("f")).finally(() => {
+        answered = true;
+      });
+      await waitFor(() => calls.entered === 1);
+
+      expect((await w.rest("POST", "/connectors", { name: "b", config: source() })).status).toBe(201);
+      expect((await w.rest("PUT", "/connectors/b/pause")).status).toBe(202);
+      expect(await connectorState(w, "b")).toBe("PAUSED");
+      expect((await w.rest("PUT", "/connectors/a/resume")).status).toBe(202);
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING"])).toBe(true);
+      expect(await w.herder.health()).toBe("healthy");
+      expect(answered).toBe(false);
+
+      // Connect's Worker finishes a change it passed the check for: the resumed connector's offsets are written.
+      release();
+      expect(await alter).toEqual(altered);
+      expect((await w.rest("GET", "/connectors/a/offsets")).body).toEqual(offsets("f"));
+    });
+
+    test("two changes of one connector both pass the check and run side by side (as Connect)", async () => {
+      const { w, calls, release } = await stoppedSource();
+      await using _ = w;
+      const first = w.rest("PATCH", "/connectors/a/offsets", offsets("f"));
+      const second = w.rest("PATCH", "/connectors/a/offsets", offsets("g"));
+      await waitFor(() => calls.entered === 2);
+      release();
+      expect(await Promise.all([first, second])).toEqual([altered, altered]);
+      expect((await w.rest("GET", "/connectors/a/offsets")).body.offsets).toHaveLength(2);
+    });
+
+    test("a stop waits for it: its offsets are written before the stores close", async () => {
+      const { w, calls, release } = await stoppedSource();
+      await using _ = w;
+      const alter = w.rest("PATCH", "/connectors/a/offsets", offsets("f"));
+      await waitFor(() => calls.entered === 1);
+      // What the stores hold as the herder's stop resolves: the worker closes them right after it (w.stop()).
+      let atStop: unknown;
+      const stopping = w.herder.stop().then(() => {
+        atStop = w.offsets.all("a");
+      });
+      // Resolves once the stop's own step on the herder's executor has run: the stop now waits for the change only.
+      await w.herder.healthCheck();
+      await settle();
+      expect(atStop).toBeUndefined();
+      release();
+      await stopping;
+      expect(atStop).toEqual(offsets("f").offsets);
+      expect(await alter).toEqual(altered);
+    });
+
+    // Review herdexec P3-5: what a delete meanwhile does, as README and the herder's header say.
+    test("a delete of the connector goes ahead; the change still writes its offsets, which the connector made again under its name reads (as Connect's offsets topic keeps them)", async () => {
+      const { w, calls, release } = await stoppedSource();
+      await using _ = w;
+      const alter = w.rest("PATCH", "/connectors/a/offsets", offsets("f"));
+      await waitFor(() => calls.entered === 1);
+      expect((await w.rest("DELETE", "/connectors/a")).status).toBe(204);
+      expect((await w.rest("GET", "/connectors")).body).toEqual([]);
+      release();
+      expect(await alter).toEqual(altered);
+      await w.rest("POST", "/connectors", { name: "a", config: source(), initial_state: "STOPPED" });
+      expect((await w.rest("GET", "/connectors/a/offsets")).body).toEqual(offsets("f"));
+    });
+
+    // Review herdexec P3-4: the deadline began at the check step, so a change queued behind a stuck herder was made
+    // after the REST layer had answered 500 Request timed out.
+    test("its 90 s run from the request's arrival: spent in the herder's queue, the change is refused, nothing written", async () => {
+      const clock = new ManualClock();
+      await using w = await inProcessWorker({ clock });
+      await w.rest("POST", "/connectors", { name: "a", config: source(), initial_state: "STOPPED" });
+      await w.rest("POST", "/connectors", { name: "b", config: source() });
+      await awaitStates(w, "b", "RUNNING", ["RUNNING"]);
+      // The delete of b holds the herder's queue until its hanging stop is abandoned (Connect's 5 s).
+      w.scripted.script = { stop: () => new Promise(() => {}) };
+      const stops = w.scripted.connectorStops;
+      const deleted = w.rest("DELETE", "/connectors/b");
+      await waitFor(() => w.scripted.connectorStops === stops + 1);
+      const alter = w.herder.modifyConnectorOffsets("a", offsets("f").offsets).catch((error: Error) => error);
+      clock.advance(90_000);
+      expect((await deleted).status).toBe(204);
+      expect(await alter).toEqual(
+        new ConnectError("Timed out while calling the 'alterOffsets' method for source connector a"),
+      );
+      expect((await w.rest("GET", "/connectors/a/offsets")).body).toEqual({ offsets: [] });
+    });
+
+    // Review herdexec P3-2: a change whose check was queued behind the stop's step ran after the stop, on closed stores.
+    test("one asked for as the worker stops is refused as Connect's DistributedHerder refuses the requests it still has", async () => {
+      const { w, calls } = await stoppedSource();
+      await using _ = w;
+      const stopping = w.stop();
+      const refused = await settled(
+        w.herder.modifyConnectorOffsets("a", offsets("f").offsets).catch((error: Error) => error),
+      );
+      await settled(stopping);
+      expect([refused, calls.entered]).toEqual([new ConnectError("Worker is shutting down"), 0]);
+    });
+
+    // Review herdexec P3-1: the stop awaited the changes under way without a limit.
+    test("a stop waits 2 s at most for it, as Connect's Worker for its executor: an alterOffsets that never returns is abandoned", async () => {
+      const clock = new ManualClock();
+      const { w, calls } = await stoppedSource(clock);
+      await using _ = w;
+      void w.herder.modifyConnectorOffsets("a", offsets("f").offsets).catch(() => undefined);
+      await waitFor(() => calls.entered === 1);
+      const stopping = w.stop();
+      // The 2 s on the herder's clock (review herdexec-c P3-6: a real timer).
+      await waitFor(() => clock.sleeps.includes(2000));
+      clock.advance(2000);
+      await settled(stopping);
+      expect(w.logLines.filter((l) => l.includes(" ERROR ")).map((l) => l.split(" ERROR ")[1])).toEqual([
+        "Offsets changes did not finish within 2000 ms of the stop and were abandoned (org.apache.kafka.connect.runtime.Herder)",
+      ]);
+    });
+
+    // Review herdexec-c P3-2: an alterOffsets returning after the stop's 2 s wrote to the closed stores ("ERROR Failed
+    // to modify offsets … Database has closed").
+    test("one abandoned by the stop writes nothing when its alterOffsets returns later, and logs no ERROR", async () => {
+      const clock = new ManualClock();
+      const { w, calls, release } = await stoppedSource(clock);
+      await using _ = w;
+      const writes = spyOn(w.offsets, "alter");
+      const change = w.herder.modifyConnectorOffsets("a", offsets("f").offsets).catch((error: Error) => error);
+      await waitFor(() => calls.entered === 1);
+      const stopping = w.stop();
+      await waitFor(() => clock.sleeps.includes(2000));
+      clock.advance(2000);
+      await settled(stopping);
+      const logged = w.logLines.length;
+      release();
+      expect(await settled(change)).toEqual(new ConnectError("Worker is shutting down"));
+      expect([w.logLines.slice(logged), writes.mock.calls]).toEqual([[], []]);
     });
   });
 });

@@ -9,13 +9,27 @@
  *
  * Concurrency: every operation that changes state runs on one serial executor (Connect's herder
  * thread), so a create, a pause and a delete of the same connector never interleave. Reads go
- * straight to the stores. Status reports arrive from connectors and tasks at any time and are
- * written unless the connector has been deleted meanwhile; one that cannot be stored (a full disk)
- * is kept in memory, shown by status reads and retried (RetryingStatusStore) until `stop`.
+ * straight to the stores. An offsets change (PATCH/DELETE …/offsets) is checked there (the connector
+ * exists, is STOPPED and has no task configs) and then runs beside it on the config the check read, as
+ * Connect's herder hands it to its Worker's executor: a sink's admin calls waiting on an unreachable
+ * group coordinator (up to the request's 90 s) hold neither other operations nor /health up. As in
+ * Connect, nothing holds the connector meanwhile: a resume, config update or delete of it goes ahead at
+ * once (a sink's change then fails with Connect's "… or the connector was resumed before …" if its
+ * tasks joined the group first; a source's change still writes its offsets, which outlive a delete as
+ * Connect's offsets topic keeps them), and two changes of one connector both pass the check and run
+ * side by side, the later write winning. A stop ends their admin calls and awaits them 2 s at most (Connect's
+ * Worker executor's termination); one asked for once the stop began, or still under way after those 2 s, is refused
+ * ("Worker is shutting down") and writes nothing.
+ *
+ * Status reports arrive from connectors and tasks at any time and are written unless the connector
+ * has been deleted meanwhile; one that cannot be stored (a full disk) is kept in memory, shown by
+ * status reads and retried (RetryingStatusStore) until `stop`.
  */
 import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError } from "../errors.ts";
+import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
 import { within } from "../util/async.ts";
+import type { Deadline } from "../util/deadline.ts";
 import { loggingFailure, modifyOffsets } from "./connector-offsets.ts";
 import type { ConnectorInfo, ConnectorOffset } from "./entities.ts";
 import { HerderRestarts } from "./herder-restarts.ts";
@@ -28,12 +42,19 @@ export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
 /** How long a stop waits for the orphan sweeps in flight (as Connect's 5 s graceful connector stop). */
 const SWEEP_STOP_LIMIT_MS = 5_000;
 
+/**
+ * How long a stop waits for the offsets changes under way: Connect's Worker.stop gives the executor they run on
+ * EXECUTOR_SHUTDOWN_TERMINATION_TIMEOUT_MS (1 s), interrupts it and gives it 1 s more. The stop's abort, as it
+ * begins, is that interrupt for their admin calls; a connector's alterOffsets that never returns is abandoned after
+ * the 2 s in all, as Connect's executor abandons its thread.
+ */
+const OFFSET_CHANGES_STOP_LIMIT_MS = 2_000;
+
 export class Herder extends HerderRestarts {
-  /**
-   * Aborted as the stop begins, before it queues its own step: an offsets change whose admin calls are tried again
-   * while a group's coordinator is down (up to a minute) would otherwise hold the stop past a container's grace period.
-   */
-  private readonly stopping = new AbortController();
+  /** The offsets changes under way: a stop (which ends their admin calls) awaits them before the stores close. */
+  private readonly offsetChanges = new Set<Promise<string>>();
+  /** Aborted when a stop's wait for the offsets changes ran out: one still under way then writes nothing. */
+  private readonly offsetChangesAbandoned = new AbortController();
 
   // ---- lifecycle ------------------------------------------------------------------------------
 
@@ -62,23 +83,39 @@ export class Herder extends HerderRestarts {
     this.cancelReconfigurationRetries();
     // Beside the tasks' stops: a sweep of a Kafka that does not answer holds the stop for its limit only.
     const sweeps = within(Promise.all(this.sweeps), SWEEP_STOP_LIMIT_MS);
-    await this.executor.run(async () => {
-      this.started = false;
-      const tasks = this.deps.worker.allTasks().map((t) => t.id);
-      await this.deps.worker.stopTasks(tasks);
-      // All at once, as Connect's DistributedHerder.halt (Worker.stopAndAwaitConnectors; its
-      // StandaloneHerder.stop goes one by one): hanging stops share one 5 s
-      // (CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS).
-      await Promise.all(
-        this.deps.configs.names().map(async (name) => {
-          await this.deps.worker.stopConnector(name);
-          if (this.statuses.connector(name)) this.status.connector(name, "UNASSIGNED");
-        }),
+    try {
+      await this.executor.run(async () => {
+        this.started = false;
+        const tasks = this.deps.worker.allTasks().map((t) => t.id);
+        await this.deps.worker.stopTasks(tasks);
+        // All at once, as Connect's DistributedHerder.halt (Worker.stopAndAwaitConnectors; its
+        // StandaloneHerder.stop goes one by one): hanging stops share one 5 s
+        // (CONNECTOR_GRACEFUL_SHUTDOWN_TIMEOUT_MS).
+        await Promise.all(
+          this.deps.configs.names().map(async (name) => {
+            await this.deps.worker.stopConnector(name);
+            if (this.statuses.connector(name)) this.status.connector(name, "UNASSIGNED");
+          }),
+        );
+        // A full disk must not keep the worker from stopping: what could not be stored is logged.
+        for (const id of tasks) this.status.task(id, "UNASSIGNED");
+        this.statuses.close();
+      });
+    } finally {
+      // Their admin calls ended as the stop began; a source's change writes its offsets before the stores close,
+      // also when the stop's step failed (the worker closes the stores after this, whatever it answered).
+      const changes = await within(
+        Promise.allSettled(this.offsetChanges),
+        OFFSET_CHANGES_STOP_LIMIT_MS,
+        this.deps.clock,
       );
-      // A full disk must not keep the worker from stopping: what could not be stored is logged.
-      for (const id of tasks) this.status.task(id, "UNASSIGNED");
-      this.statuses.close();
-    });
+      if (changes === undefined) {
+        this.offsetChangesAbandoned.abort();
+        this.log.error(
+          `Offsets changes did not finish within ${OFFSET_CHANGES_STOP_LIMIT_MS} ms of the stop and were abandoned`,
+        );
+      }
+    }
     await sweeps;
   }
 
@@ -231,10 +268,19 @@ export class Herder extends HerderRestarts {
 
   // ---- offsets ----------------------------------------------------------------------------------
 
-  /** Alters (`offsets` given) or resets (`offsets` null) the offsets of a STOPPED connector. */
+  /**
+   * Alters (`offsets` given) or resets (`offsets` null) the offsets of a STOPPED connector. The check runs on the
+   * herder's executor; the change itself (resolving the config, the sink's admin calls) runs beside it, as Connect's
+   * herder hands it to its Worker's executor: a change waiting on a group coordinator holds no other operation up.
+   */
   async modifyConnectorOffsets(name: string, offsets: ConnectorOffset[] | null): Promise<string> {
-    return this.executor.run(async () => {
-      const deadline = requestDeadline(this.stopping.signal);
+    // From the request's arrival, as the REST layer's timeout: no change is made after it answered 500.
+    const deadline = requestDeadline(this.stopping.signal, this.deps.clock);
+    // The change is started inside the step and handed out wrapped, so that the executor does not wait for it.
+    const { change } = await this.executor.run(async () => {
+      // Queued behind the stop's step, it would write closed stores: Connect's DistributedHerder answers the requests
+      // still queued at its halt so.
+      if (this.stopping.signal.aborted) throw new ConnectError("Worker is shutting down");
       const stored = this.stored(name);
       if (stored.targetState !== "STOPPED" || stored.taskConfigs.length > 0) {
         throw new BadRequestError(
@@ -242,32 +288,40 @@ export class Herder extends HerderRestarts {
         );
       }
       const descriptor = this.descriptorOf(name, stored.config);
-      return this.holdingResolved(async (resolveConfig) => {
-        // GET …/offsets shows references for resolved values; a client sends them back as it read them.
-        const values =
-          offsets === null ? ResolvedValues.none : await this.resolvedValuesOf(stored.config, resolveConfig);
-        const given = values.revealDeep(offsets);
-        const log = this.deps.logs.get("org.apache.kafka.connect.runtime.Worker");
-        if (descriptor.type === "source") {
-          // As Connect's Worker, which builds the connector's producer config for its offset store.
-          await this.deps.worker.checkClientOverrides(stored.config, ["producer"], resolveConfig);
-          return modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, null, log);
-        }
-        // Connect's Worker builds the sink's admin config and client inside the try that logs a failure.
-        await using lease = await loggingFailure(name, "sink", log, () =>
-          this.deps.worker.connectorAdmin(stored.config, resolveConfig),
-        );
-        return await modifyOffsets(
-          name,
-          descriptor,
-          stored.config,
-          given,
-          this.deps.offsets,
-          lease.admin,
-          log,
-          deadline,
-        );
-      });
+      const change = this.changeOffsets(name, stored.config, descriptor, offsets, deadline);
+      this.offsetChanges.add(change);
+      const settled = () => this.offsetChanges.delete(change);
+      void change.then(settled, settled);
+      return { change };
+    });
+    return change;
+  }
+
+  /** Connect's Worker.modifyConnectorOffsets, on the config the check read. */
+  private changeOffsets(
+    name: string,
+    config: Record<string, string>,
+    descriptor: ConnectorDescriptor,
+    offsets: ConnectorOffset[] | null,
+    deadline: Deadline,
+  ): Promise<string> {
+    return this.holdingResolved(async (resolveConfig) => {
+      // GET …/offsets shows references for resolved values; a client sends them back as it read them.
+      const values = offsets === null ? ResolvedValues.none : await this.resolvedValuesOf(config, resolveConfig);
+      const given = values.revealDeep(offsets);
+      const log = this.deps.logs.get("org.apache.kafka.connect.runtime.Worker");
+      const abandoned = this.offsetChangesAbandoned.signal;
+      if (descriptor.type === "source") {
+        // As Connect's Worker, which builds the connector's producer config for its offset store.
+        await this.deps.worker.checkClientOverrides(config, ["producer"], resolveConfig);
+        return modifyOffsets(name, descriptor, config, given, this.deps.offsets, null, log, deadline, abandoned);
+      }
+      // Connect's Worker builds the sink's admin config and client inside the try that logs a failure.
+      await using lease = await loggingFailure(name, "sink", log, () =>
+        this.deps.worker.connectorAdmin(config, resolveConfig, deadline),
+      );
+      const { admin } = lease;
+      return await modifyOffsets(name, descriptor, config, given, this.deps.offsets, admin, log, deadline, abandoned);
     });
   }
 }

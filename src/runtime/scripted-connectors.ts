@@ -34,6 +34,8 @@ export interface Script {
   put?(records: readonly SinkRecord[]): MaybePromise<void>;
   /** Extra cross-key problems on top of the built-in rule (auth.token required for BEARER). */
   validate?(config: Config): ConfigProblem[];
+  /** The connector's check of an offsets change (SourceConnector/SinkConnector.alterOffsets). Default: true. */
+  alterOffsets?(): MaybePromise<boolean>;
 }
 
 export const SCRIPTED_SOURCE = "test.ScriptedSourceConnector";
@@ -85,7 +87,7 @@ function connector(scripted: Scripted): SourceConnector & SinkConnector {
       scripted.connectorStops++;
       return scripted.script.stop?.();
     },
-    alterOffsets: () => true,
+    alterOffsets: () => scripted.script.alterOffsets?.() ?? true,
   };
 }
 

@@ -15,7 +15,7 @@ import {
 } from "../connector-client-config-override-policy.ts";
 import { ConnectError, JavaException } from "../errors.ts";
 import type { ClientType } from "../kafka/client-config-keys.ts";
-import type { KafkaAdmin, KafkaPort } from "../kafka/kafka-port.ts";
+import type { CallBound, KafkaAdmin, KafkaPort } from "../kafka/kafka-port.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import type { TargetState } from "../store/config-store.ts";
 import type { ConsumerMemberStore } from "../store/consumer-member-store.ts";
@@ -118,12 +118,12 @@ export class Worker {
   }
 
   /** An admin client for a sink connector's offsets, held until disposed (WorkerAdmin.connectorAdmin). */
-  connectorAdmin(config: Config, resolve?: ResolveConfig): Promise<AdminLease> {
-    return this.admins.connectorAdmin(config, resolve);
+  connectorAdmin(config: Config, resolve?: ResolveConfig, bound?: CallBound): Promise<AdminLease> {
+    return this.admins.connectorAdmin(config, resolve, bound);
   }
 
   /** Builds an admin client config for a sink connector's offsets; returns how to lend the client (WorkerAdmin.buildConnectorAdmin). */
-  buildConnectorAdmin(config: Config, resolve?: ResolveConfig): Promise<() => Promise<AdminLease>> {
+  buildConnectorAdmin(config: Config, resolve?: ResolveConfig): Promise<(bound?: CallBound) => Promise<AdminLease>> {
     return this.admins.buildConnectorAdmin(config, resolve);
   }
 

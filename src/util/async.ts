@@ -2,7 +2,7 @@
  * Small concurrency primitives used by the runtime: a serial executor (the herder's "thread"),
  * a latch that wakes a waiting loop, waits bounded by an abort signal or a time, and `isPromise`.
  */
-import { timerMs } from "./clock.ts";
+import { type Clock, systemClock, timerMs } from "./clock.ts";
 
 /** A result that may or may not be a promise: awaited only when it is one (most stages are synchronous). */
 export function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
@@ -96,15 +96,13 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<
   });
 }
 
-/** The promise's value if it settles within `ms`, else undefined (the promise goes on). */
-export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), timerMs(ms));
-  });
+/** The promise's value if it settles within `ms` on `clock`, else undefined (the promise goes on). */
+export async function within<T>(promise: Promise<T>, ms: number, clock: Clock = systemClock): Promise<T | undefined> {
+  const settled = new AbortController();
+  const timeout = clock.sleep(ms, settled.signal).then(() => undefined);
   try {
     return await Promise.race([promise, timeout]);
   } finally {
-    clearTimeout(timer);
+    settled.abort();
   }
 }

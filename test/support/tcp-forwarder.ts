@@ -1,5 +1,6 @@
 /**
- * A loopback port nothing listens on (yet), and a TCP forwarder that later listens there and
+ * A loopback port nothing listens on (yet), a listener there that cuts every connection it accepts
+ * (Kafka not reached, and the test sees each try), and a TCP forwarder that later listens there and
  * passes every connection to `target` ("host:port"): "Kafka comes back" for a client pointed at
  * the port.
  */
@@ -12,6 +13,26 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** Listens on 127.0.0.1:`port` and closes each connection as it is accepted; `connections` counts them. */
+export async function tcpCutter(port: number) {
+  let connections = 0;
+  const server = createServer((socket) => {
+    connections++;
+    socket.on("error", () => {});
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return {
+    get connections() {
+      return connections;
+    },
+    /** Stops listening (again: a no-op), so that the port can be given to something else. */
+    [Symbol.asyncDispose]: async () => {
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 /** Listens on 127.0.0.1:`port` and forwards each connection to `target`. */

@@ -8,6 +8,7 @@ import { type LogManager, logManager } from "../../util/logger.ts";
 import { connectionSettings, consumerSettings } from "../client-config.ts";
 import { ConsumerLog } from "../consumer-log.ts";
 import type {
+  CallBound,
   ClientProperties,
   ConsumerOptions,
   KafkaAdmin,
@@ -26,9 +27,9 @@ import type {
 export class PlatformaticPort implements KafkaPort {
   constructor(private readonly logs: LogManager = logManager) {}
 
-  async admin(properties: ClientProperties): Promise<KafkaAdmin> {
+  async admin(properties: ClientProperties, bound?: CallBound): Promise<KafkaAdmin> {
     const { connectPlatformaticAdmin } = await import("./admin.ts");
-    return connectPlatformaticAdmin(properties);
+    return connectPlatformaticAdmin(properties, bound);
   }
 
   async consumer(options: ConsumerOptions): Promise<KafkaConsumer> {

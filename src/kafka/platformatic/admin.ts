@@ -9,14 +9,15 @@
  * default.api.timeout.ms: the library gives up after 4 quick tries, so a broker of three killed answered
  * 500 until the group's coordinator had moved. Each try finds the coordinator again (the library asks
  * FindCoordinator per call). A REST request's calls share its deadline (REST_REQUEST_TIMEOUT_MS) instead, as
- * Connect's Worker gives them.
+ * Connect's Worker gives them; so does connecting the client for such a request (connectPlatformaticAdmin), which
+ * Java's admin does within its first call.
  */
 import { Admin, findErrorBy } from "@platformatic/kafka";
 import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import { RetriableError } from "../../errors.ts";
-import { ABORTED, abortable } from "../../util/async.ts";
+import { ABORTED, abortable, within } from "../../util/async.ts";
 import { kafkaClientBackoff, retry } from "../../util/backoff.ts";
-import type { Clock } from "../../util/clock.ts";
+import { type Clock, systemClock } from "../../util/clock.ts";
 import { connectionSettings } from "../client-config.ts";
 import { DEFAULT_API_TIMEOUT_MS } from "../client-retry.ts";
 import type {
@@ -28,7 +29,7 @@ import type {
   TopicSpec,
 } from "../kafka-port.ts";
 import { baseOptions } from "./client-options.ts";
-import { coordinatorUnavailable, isUnknownTopic, rebalanceInProgress, wrap } from "./errors.ts";
+import { coordinatorUnavailable, isUnknownTopic, kafkaNotReached, rebalanceInProgress, wrap } from "./errors.ts";
 import { libraryGroup } from "./group-entry.ts";
 
 function byTopic<T extends TopicPartition>(items: readonly T[]): Map<string, T[]> {
@@ -54,49 +55,106 @@ export interface CoordinatorRetry {
   readonly clock?: Clock;
 }
 
+/**
+ * What a call does on the broker, which decides how its tries are bounded by a request's deadline. Java's admin
+ * bounds each try by min(request.timeout.ms, time left); the library bounds it by its request.timeout.ms only.
+ * - "read" (connecting the client, listing a group's offsets) changes nothing: a try starts whenever time is left and
+ *   is given up (left to end unawaited) when the deadline passes, as Java's.
+ * - "change" (an alter or delete): a try given up at the deadline could still apply after the request answered 500,
+ *   so none starts once less than request.timeout.ms is left; the last one ends by the deadline.
+ */
+type CallKind = "read" | "change";
+
+/**
+ * `call` made again while `retried` says so of its failure, as Java's admin client makes a call again until its
+ * deadline, until `bound`'s signal aborts (the try under way then is left to end unawaited), within
+ * default.api.timeout.ms or, given, the time `bound` has left, each try bounded as its `kind` says.
+ */
+function retriedWithin<T>(
+  call: () => Promise<T>,
+  r: CoordinatorRetry,
+  bound: CallBound | undefined,
+  retried: (error: unknown) => boolean,
+  kind: CallKind,
+): Promise<T> {
+  const left = bound?.remainingMs?.();
+  const reserveMs = kind === "change" ? r.requestTimeoutMs : 0;
+  const timeoutMs = left === undefined ? r.timeoutMs : left - reserveMs;
+  if (kind === "change" && timeoutMs < 0)
+    return Promise.reject(
+      new RetriableError(
+        `The request's time left is less than request.timeout.ms (${r.requestTimeoutMs} ms): the call is not made`,
+      ),
+    );
+  if (left !== undefined && left <= 0) return Promise.reject(deadlinePassed());
+  const signal = bound?.signal;
+  const remainingMs = kind === "read" ? bound?.remainingMs?.bind(bound) : undefined;
+  let last: unknown;
+  const tried = async () => {
+    try {
+      return await boundedTry(call, remainingMs, last, signal, r.clock ?? systemClock);
+    } catch (error) {
+      last = error;
+      throw error;
+    }
+  };
+  return retry(tried, {
+    signal,
+    policy: (attempt) => kafkaClientBackoff(r.backoffMs, r.backoffMaxMs, attempt, Math.random),
+    maxAttempts: Number.POSITIVE_INFINITY,
+    timeoutMs,
+    clock: r.clock,
+    classify: (error) => ({ retriable: retried(error) }),
+  });
+}
+
+function deadlinePassed(): RetriableError {
+  return new RetriableError("The request's deadline has passed: the call is not made");
+}
+
+/**
+ * One try of `call`: given up (left to end unawaited) when `signal` aborts (a stop: one try may take
+ * request.timeout.ms) or, given `remainingMs`, when the time left runs out; none starts with no time left (the
+ * previous try's failure, `last`, is the call's).
+ */
+async function boundedTry<T>(
+  call: () => Promise<T>,
+  remainingMs: (() => number) | undefined,
+  last: unknown,
+  signal: AbortSignal | undefined,
+  clock: Clock,
+): Promise<T> {
+  const ms = remainingMs?.();
+  if (ms !== undefined && ms <= 0) throw last ?? deadlinePassed();
+  const answered = call().then((value) => ({ value }));
+  const timed = ms === undefined ? answered : within(answered, ms, clock);
+  const answer = signal ? await abortable(timed, signal) : await timed;
+  if (answer === ABORTED) throw new RetriableError("The call was given up: the gateway stops");
+  if (answer === undefined)
+    throw new RetriableError(`The call did not answer within the request's time left (${ms} ms)`);
+  return answer.value;
+}
+
 export class PlatformaticAdmin implements KafkaAdmin {
   constructor(
     private readonly admin: Admin,
     private readonly coordinatorRetry: CoordinatorRetry,
   ) {}
 
-  /**
-   * `call` made again while its group coordinator is not reached or not ready (coordinatorUnavailable), until
-   * `bound`'s signal aborts (the try under way then is left to end unawaited), within default.api.timeout.ms or, given, the time `bound` has left. The library bounds
-   * a try by its client's request.timeout.ms only, not by the time left: so that the last try ends by the deadline,
-   * none starts once less than request.timeout.ms is left.
-   */
+  /** `call` made again while its group coordinator is not reached or not ready (coordinatorUnavailable): retriedWithin. */
   private withCoordinator<T>(
     call: () => Promise<T>,
     bound: CallBound | undefined,
+    kind: CallKind,
     alsoRetried: (error: unknown) => boolean = () => false,
   ): Promise<T> {
-    const r = this.coordinatorRetry;
-    const timeoutMs = bound?.remainingMs ? bound.remainingMs() - r.requestTimeoutMs : r.timeoutMs;
-    if (timeoutMs < 0)
-      return Promise.reject(
-        new RetriableError(
-          `The request's time left is less than request.timeout.ms (${r.requestTimeoutMs} ms): the call is not made`,
-        ),
-      );
-    const signal = bound?.signal;
-    // A stop aborts the try under way too (one try may take request.timeout.ms): it goes on unawaited, and `retry`
-    // answers the abort.
-    const tried = signal
-      ? async () => {
-          const answer = await abortable(call(), signal);
-          if (answer === ABORTED) throw new RetriableError("The call was given up: the gateway stops");
-          return answer;
-        }
-      : call;
-    return retry(tried, {
-      signal,
-      policy: (attempt) => kafkaClientBackoff(r.backoffMs, r.backoffMaxMs, attempt, Math.random),
-      maxAttempts: Number.POSITIVE_INFINITY,
-      timeoutMs,
-      clock: r.clock,
-      classify: (error) => ({ retriable: coordinatorUnavailable(error) || alsoRetried(error) }),
-    });
+    return retriedWithin(
+      call,
+      this.coordinatorRetry,
+      bound,
+      (error) => coordinatorUnavailable(error) || alsoRetried(error),
+      kind,
+    );
   }
 
   async clusterId(): Promise<string> {
@@ -189,6 +247,7 @@ export class PlatformaticAdmin implements KafkaAdmin {
       const groups = await this.withCoordinator(
         () => this.admin.listConsumerGroupOffsets({ groups: [groupId] }),
         bound,
+        "read",
       );
       return groups.flatMap((g) =>
         g.topics.flatMap((t) =>
@@ -213,6 +272,7 @@ export class PlatformaticAdmin implements KafkaAdmin {
       await this.withCoordinator(
         () => this.admin.alterConsumerGroupOffsets({ groupId, topics }),
         bound,
+        "change",
         rebalanceInProgress,
       );
     } catch (error) {
@@ -227,7 +287,7 @@ export class PlatformaticAdmin implements KafkaAdmin {
         name,
         partitionIndexes: ps.map((p) => p.partition),
       }));
-      await this.withCoordinator(() => this.admin.deleteConsumerGroupOffsets({ groupId, topics }), bound);
+      await this.withCoordinator(() => this.admin.deleteConsumerGroupOffsets({ groupId, topics }), bound, "change");
     } catch (error) {
       throw wrap(error, `Failed to delete the offsets of consumer group ${groupId}`);
     }
@@ -235,7 +295,7 @@ export class PlatformaticAdmin implements KafkaAdmin {
 
   async deleteGroup(groupId: string, bound?: CallBound): Promise<void> {
     try {
-      await this.withCoordinator(() => this.admin.deleteGroups({ groups: [groupId] }), bound);
+      await this.withCoordinator(() => this.admin.deleteGroups({ groups: [groupId] }), bound, "change");
     } catch (error) {
       throw wrap(error, `Failed to delete consumer group ${groupId}`);
     }
@@ -266,21 +326,28 @@ export class PlatformaticAdmin implements KafkaAdmin {
 /** Why the worker removes a member (KIP-800's reason): a dead consumer of a task that no longer runs. */
 const ORPHAN_REASON = "its task no longer runs";
 
-/** A connected admin client from Kafka client properties. */
-export async function connectPlatformaticAdmin(properties: ClientProperties): Promise<KafkaAdmin> {
+/**
+ * A connected admin client from Kafka client properties. Given `bound` (a REST request's offsets read or change), the
+ * connection is tried again while Kafka is not reached, as Java's admin client, which connects on its first call,
+ * tries that call until its deadline: the library's 4 quick tries (about 1.5 s) answered 500 while a broker was down.
+ * Without, one try (the library's 4), as before for the worker's other uses.
+ */
+export async function connectPlatformaticAdmin(properties: ClientProperties, bound?: CallBound): Promise<KafkaAdmin> {
   const settings = connectionSettings(properties);
   const admin = new Admin(baseOptions(settings));
-  try {
-    // Connects and authenticates now, as kafkajs' admin connect() does.
-    await admin.metadata({ topics: [] });
-  } catch (error) {
-    await admin.close().catch(() => undefined);
-    throw wrap(error, "Failed to connect the admin client");
-  }
-  return new PlatformaticAdmin(admin, {
+  const retrying: CoordinatorRetry = {
     backoffMs: settings.retryBackoffMs,
     backoffMaxMs: settings.retryBackoffMaxMs,
     timeoutMs: DEFAULT_API_TIMEOUT_MS,
     requestTimeoutMs: settings.requestTimeoutMs,
-  });
+  };
+  // Connects and authenticates now, as kafkajs' admin connect() does.
+  const connect = () => admin.metadata({ topics: [] });
+  try {
+    await (bound ? retriedWithin(connect, retrying, bound, kafkaNotReached, "read") : connect());
+  } catch (error) {
+    await admin.close().catch(() => undefined);
+    throw wrap(error, "Failed to connect the admin client");
+  }
+  return new PlatformaticAdmin(admin, retrying);
 }

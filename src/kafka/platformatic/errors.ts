@@ -102,7 +102,12 @@ export function retriable(error: unknown): boolean {
  * what Java's admin client retries, finding the coordinator again, until default.api.timeout.ms.
  */
 export function coordinatorUnavailable(error: unknown): boolean {
-  return retriable(error) && (notReached(givenUpOn(error)) || coordinatorNotReady(error) !== undefined);
+  return kafkaNotReached(error) || (retriable(error) && coordinatorNotReady(error) !== undefined);
+}
+
+/** A call the library gave up on because Kafka was not reached (refused, cut, timed out); never an access or TLS failure. */
+export function kafkaNotReached(error: unknown): boolean {
+  return retriable(error) && notReached(givenUpOn(error));
 }
 
 /** Kafka not reached: a network error (refused, cut) anywhere in the error, or a request that timed out. */
