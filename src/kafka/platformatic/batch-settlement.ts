@@ -26,6 +26,7 @@ import { splitBatch } from "./batch-split.ts";
 import { failureMessage, retriable as isRetriable, isUnknownTopic } from "./errors.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
 import type { PipelineSettings } from "./produce-pipeline.ts";
+import { requestNotWritten } from "./produce-transport.ts";
 import { ProducerRetries } from "./producer-retries.ts";
 
 /** At most one retry warning per this many milliseconds (an outage would otherwise flood the log). */
@@ -133,8 +134,8 @@ export class BatchSettlement {
       this.notSent(b);
       return;
     }
-    // No answer (code < 0: the request failed as a whole) or one that leaves it open.
-    if (code < 0 || MAYBE_WRITTEN.has(code)) b.uncertain = true;
+    // No answer (code < 0: the request failed as a whole, unless before any of it went out) or one that leaves it open.
+    if ((code < 0 && !requestNotWritten(cause)) || MAYBE_WRITTEN.has(code)) b.uncertain = true;
     const now = this.now();
     const detail = () => failureDetail(b, code, message, cause);
     // As Java's Sender: a batch past its delivery timeout is expired (TimeoutException), one out of

@@ -98,6 +98,7 @@ export function splitBatch(big: Batch, targetBytes: number): Batch[] {
       retryAt: 0,
       attempts: 0,
       uncertain: big.uncertain,
+      wentOut: big.wentOut,
       settled: false,
       ...(piece.split ? { split: piece.split } : {}),
     };

@@ -73,6 +73,11 @@ export interface Batch extends Placed {
   attempts: number;
   /** An attempt may have been written (no answer, or one that leaves it open): BatchSettlement.fail. */
   uncertain: boolean;
+  /**
+   * A request carrying it was written to a connection (it was answered, or failed in a way that may come after its
+   * bytes went out: not requestNotWritten). Sticky. Until then no broker can have it: its failure is "never sent".
+   */
+  wentOut: boolean;
   /** On the wire when an earlier batch was refused (keepOrderAfterRefusal): not written, it fails with this. */
   notSentAfter?: Error;
   /**

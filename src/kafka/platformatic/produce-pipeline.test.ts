@@ -4,7 +4,7 @@ import { settled, waitFor } from "../../../test/support/wait-for.ts";
 import { JavaException } from "../../errors.ts";
 import { KafkaAccessError } from "../access-errors.ts";
 import { kafkaErrorOf, NotSentError } from "../send-rejection.ts";
-import { RefusedBatch } from "./batch-failures.ts";
+import { NeverSentBatch, RefusedBatch } from "./batch-failures.ts";
 import { PartlyWrittenBatch } from "./batch-split.ts";
 import { type PipelineSettings, ProducePipeline } from "./produce-pipeline.ts";
 import {
@@ -19,6 +19,7 @@ import {
   warmedUp,
 } from "./produce-pipeline-test-support.ts";
 import { PARTITION_OVERHEAD_BYTES, REQUEST_OVERHEAD_BYTES, TOPIC_OVERHEAD_BYTES } from "./produce-requests.ts";
+import { markRequestNotWritten } from "./produce-transport.ts";
 import { RETRY_GRACE_MS } from "./producer-retries.ts";
 import { WakeTimer } from "./wake-timer.ts";
 
@@ -698,6 +699,51 @@ describe("ProducePipeline when a batch that may have been written fails with an 
     await first;
     expect(error).not.toBeInstanceOf(NotSentError);
     expect(error.retriable).toBe(true);
+  });
+});
+
+// neversent: a batch whose every request failed to connect (the broker refusing connections) was answered "may still
+// be written", so an ingest request of it got 500 where a retry was safe.
+describe("ProducePipeline when no request carrying a batch went out (its connection never came up)", () => {
+  const refused = () => markRequestNotWritten(new Error("Connection to 127.0.0.1:9092 failed."));
+
+  /** A warmed-up pipeline on a clock the test moves, whose batch 0's first request failed with `first`. */
+  async function failedOnce(first: Error) {
+    const broker = new FakeBroker();
+    const clock = { now: 0 };
+    const warnings: string[] = [];
+    const s = settings({ deliveryTimeoutMs: 1_000, retryBackoffMs: 100, onRetry: (m) => warnings.push(m) });
+    const pipeline = await warmedUp(broker, s, () => clock.now);
+    const failure = pipeline.append("t", 0, batch(0), 1).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await waitFor(() => broker.requests.length === 1, { what: "batch 0 in a request" });
+    broker.requests[0]!.failWith(first);
+    await waitFor(() => warnings.length === 1, { what: "batch 0 waits for its retry" });
+    return { broker, clock, failure };
+  }
+
+  test("it fails past delivery.timeout.ms as never sent (NeverSentBatch), not as may be written", async () => {
+    const { broker, clock, failure } = await failedOnce(refused());
+    clock.now = 500;
+    await waitFor(() => broker.requests.length === 2, { what: "the retry" });
+    broker.requests[1]!.failWith(refused());
+    clock.now = 1_000; // delivery.timeout.ms has run out when the failure comes
+    const error = await settled(failure, { what: "batch 0 failed" });
+    expect(error).toBeInstanceOf(NeverSentBatch);
+    expect(String(error)).toBe("NeverSentBatch: Connection to 127.0.0.1:9092 failed; delivery.timeout.ms elapsed");
+  });
+
+  test("one whose earlier request went out and was cut may still be written, whatever its later attempts met (sticky)", async () => {
+    const { broker, clock, failure } = await failedOnce(new Error("Connection closed"));
+    clock.now = 500;
+    await waitFor(() => broker.requests.length === 2, { what: "the retry" });
+    broker.requests[1]!.failWith(refused());
+    clock.now = 1_000;
+    const error = await settled(failure, { what: "batch 0 failed" });
+    expect(error).not.toBeInstanceOf(NeverSentBatch);
+    expect(String(error)).toBe("Error: Connection to 127.0.0.1:9092 failed; delivery.timeout.ms elapsed");
   });
 });
 
