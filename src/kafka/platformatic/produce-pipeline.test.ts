@@ -721,7 +721,7 @@ describe("ProducePipeline when no request carrying a batch went out (its connect
     await waitFor(() => broker.requests.length === 1, { what: "batch 0 in a request" });
     broker.requests[0]!.failWith(first);
     await waitFor(() => warnings.length === 1, { what: "batch 0 waits for its retry" });
-    return { broker, clock, failure };
+    return { broker, clock, pipeline, failure };
   }
 
   test("it fails past delivery.timeout.ms as never sent (NeverSentBatch), not as may be written", async () => {
@@ -733,6 +733,16 @@ describe("ProducePipeline when no request carrying a batch went out (its connect
     const error = await settled(failure, { what: "batch 0 failed" });
     expect(error).toBeInstanceOf(NeverSentBatch);
     expect(String(error)).toBe("NeverSentBatch: Connection to 127.0.0.1:9092 failed; delivery.timeout.ms elapsed");
+  });
+
+  // What a task's stop answers for it (the producer's forceClose): 503 "none of them was written", not 500.
+  test.each([
+    ["refused", true, refused],
+    ["cut after it went out", false, () => new Error("Connection closed")],
+  ])("closed while it waits for its retry, its connection %s: never sent is %p", async (_, never, first) => {
+    const { pipeline, failure } = await failedOnce(first());
+    pipeline.close(new Error("The producer was closed forcefully"));
+    expect((await settled(failure, { what: "batch 0 failed" })) instanceof NeverSentBatch).toBe(never);
   });
 
   test("one whose earlier request went out and was cut may still be written, whatever its later attempts met (sticky)", async () => {
