@@ -64,6 +64,20 @@
 //  15. its offset manager dialled the group's coordinator again on a lost connection (the same broker: a stopped
 //      one refused every commit until the member rejoined; a sink task restarted meanwhile delivered again what it
 //      had committed in vain); it looks the coordinator up again, as Java's consumer on a disconnection.
+//  16. its consumer's fetch without an answer (a broker stopped, killed or unreachable while still listed as a leader:
+//      a refused or closed connection, a request timeout, a broker gone from the metadata) was retried by its runner a
+//      few times, then failed the consumer: its task restarted it, the group rebalanced and records were delivered
+//      again; a fetch answered by a leader that moved (NOT_LEADER_OR_FOLLOWER …) asked for metadata and rejoined the
+//      group (a rebalance, the group's leader's at least). Both are made again after the retry backoff, with fresh
+//      metadata, the member staying in its group, as Java's consumer: retry.backoff.ms doubling with each such fetch
+//      from the node in a row up to retry.backoff.max.ms, ±20 % jitter (KIP-580: patch 12's backoff); the consumer's
+//      stop cuts that wait short (its runner waits for the fetch). Other errors (a refused TLS handshake,
+//      authentication) still fail it.
+//  17. its consumer's heartbeat to a group coordinator that did not answer (its broker stopped or killed) was retried
+//      by its runner a few times, then failed the consumer, and one answered NOT_COORDINATOR (the broker back, the
+//      group's coordinator now another) rejoined the group. The coordinator is looked up again, as Java's
+//      markCoordinatorUnknown, and the next heartbeat goes to the one found after the same backoff, the member staying
+//      in its group; its offset manager's commits go there too.
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -105,10 +119,12 @@
 // → the install fails loudly instead of silently running unpatched.
 // Files are replaced by rename, never rewritten in place: node_modules may be a hard-linked copy.
 // src/kafka/dependency-patches.test.ts fails if a patch is lost. kafkajs' patches 12 to 14 are in
-// scripts/patches/kafkajs-leaders.mjs (their tests: src/kafka/kafkajs-leader-patches.test.ts).
+// scripts/patches/kafkajs-leaders.mjs (their tests: src/kafka/kafkajs-leader-patches.test.ts), 16 and 17 in
+// scripts/patches/kafkajs-fetch.mjs (src/kafka/kafkajs-fetch-patches.test.ts).
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { kafkajsFetchPatches } from "./patches/kafkajs-fetch.mjs";
 import { kafkajsLeaderPatches } from "./patches/kafkajs-leaders.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -581,6 +597,7 @@ export function readRecordsBatches(reader) {`,
       this.coordinator = await this.cluster.findGroupCoordinator({ groupId: this.groupId }) // edge-gateway patch
     }`,
   },
+  ...kafkajsFetchPatches,
   {
     file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",
     from: `this.generationId, this.memberId, null, Array.from(topics.values()), groupCallback);`,

@@ -22,35 +22,17 @@
  * kafka.client=kafkajs through another stop of the same broker, on the same cluster (kafkajsThroughOutage).
  */
 import { expect, test } from "bun:test";
-import { Kafka, logLevel } from "kafkajs";
 import { fileLines } from "./support/broker-kill.ts";
+import { deliveringSink } from "./support/delivering-sink.ts";
 import { createIngestConnector, type Gateway, startIngestGateway, taskState } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { outageIngestWorker, readOwnTopic } from "./support/own-broker.ts";
-import { groupCoordinatedBy, type OwnCluster, startOwnCluster } from "./support/own-cluster.ts";
+import { groupCoordinatedBy, leaderOf, type OwnCluster, startOwnCluster } from "./support/own-cluster.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const CONNECTIONS = 4;
 const REQUESTS_EACH = 75;
-
-/** `partition`'s leader in the metadata of the cluster at `bootstrap` (-1: none), asked once, not retried. */
-async function leaderOf(bootstrap: string, topic: string, partition: number): Promise<number> {
-  const kafka = new Kafka({
-    clientId: "leader-of",
-    brokers: bootstrap.split(","),
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const md = await admin.fetchTopicMetadata({ topics: [topic] });
-    return md.topics[0]!.partitions.find((p) => p.partitionId === partition)?.leader ?? -1;
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 /** A topic of 3 partitions (replication factor 1), partition p on node p + 1 alone. */
 async function createSpreadTopic(cluster: OwnCluster, name: string): Promise<string> {
@@ -301,46 +283,17 @@ async function sinkThroughRollingRestart(gw: Gateway, dir: TempDir, cluster: Own
   }
   const groupId = await groupCoordinatedBy(cluster, 2, "connect-sink-rf3-");
   const output = dir.file("sink-rf3.txt");
-  const created = await gw.rest.post("/connectors", {
-    name: "sink-rf3",
-    config: {
-      "connector.class": "FileStreamSink",
-      topics: topic,
-      file: output,
-      "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-      "consumer.override.group.id": groupId,
-    },
-  });
-  expect(created.status).toBe(201);
-  const joins = () => gw.output().split(`groupId=${groupId}] Successfully joined group`).length - 1;
-  // Idempotent: a send retried while leadership moves writes its records once.
-  const producer = cluster.client().producer({ idempotent: true });
-  await producer.connect();
-  let sent = 0;
-  const sendAndDeliver = async (phase: string) => {
-    const values = Array.from({ length: 30 }, (_, n) => `${phase}/${n}`);
-    await producer.send({ topic, messages: values.map((value) => ({ value })) });
-    sent += values.length;
-    await waitFor(async () => (await taskState(gw, "sink-rf3")) !== "RUNNING" || fileLines(output).length >= sent, {
-      timeoutMs: 60_000,
-      what: `the ${phase} records delivered`,
-    });
-    expect(await taskState(gw, "sink-rf3")).toBe("RUNNING");
-  };
-  try {
-    await sendAndDeliver("before");
-    expect(joins()).toBe(1);
-    await cluster.nodes[1]!.stop();
-    await sendAndDeliver("down");
-    await cluster.nodes[1]!.restart();
-    await sendAndDeliver("after");
-  } finally {
-    await producer.disconnect();
-  }
-  expect(joins()).toBe(1);
+  await using sink = await deliveringSink(gw, cluster, { name: "sink-rf3", topic, groupId, output });
+  await sink.sendAndDeliver("before");
+  expect(sink.joins()).toBe(1);
+  await cluster.nodes[1]!.stop();
+  await sink.sendAndDeliver("down");
+  await cluster.nodes[1]!.restart();
+  await sink.sendAndDeliver("after");
+  expect(sink.joins()).toBe(1);
   // Every record in Kafka delivered once.
   const records = await readOwnTopic(cluster, topic);
-  expect(records).toHaveLength(sent);
+  expect(records).toHaveLength(sink.sent());
   expect(fileLines(output).sort()).toEqual(records.map((r) => r.value).sort());
 }
 

@@ -163,7 +163,11 @@ describe("README: Docker", () => {
         join(dirname(script), m[1]!),
       );
     const needed = scripts.flatMap((script) => [script, ...imported(script)]);
-    expect(needed).toEqual(["scripts/patch-dependencies.mjs", "scripts/patches/kafkajs-leaders.mjs"]);
+    expect(needed).toEqual([
+      "scripts/patch-dependencies.mjs",
+      "scripts/patches/kafkajs-fetch.mjs",
+      "scripts/patches/kafkajs-leaders.mjs",
+    ]);
     const lines = dockerfile();
     const npmCi = lines.findIndex((l) => /^RUN npm ci\b/.test(l));
     expect(npmCi).toBeGreaterThan(0);

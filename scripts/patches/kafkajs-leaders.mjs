@@ -1,10 +1,14 @@
 // kafkajs' patches for a partition without a leader: 12 to 14 of scripts/patch-dependencies.mjs, whose header explains
 // each and which applies them with the others. Their tests: src/kafka/kafkajs-leader-patches.test.ts.
 
-/** The form an earlier version of these patches applied the leaderless backoff in: retry.backoff.ms, not growing. */
-const leaderlessFixedBackoff = () => `    this.retrier = createRetry(assign({}, retry))
-    this.leaderlessMaxAge = (retry && retry.initialRetryTime) || 300 // edge-gateway patch
+/** The line after which the broker pool's leaderless backoff goes, and the one it goes before (its patch spans both). */
+const RETRIER = `    this.retrier = createRetry(assign({}, retry))
 `;
+const CREATE_BROKER = `
+    this.createBroker = options =>`;
+/** The form an earlier version of these patches applied the leaderless backoff in: retry.backoff.ms, not growing. */
+const leaderlessFixedBackoff = () => `${RETRIER}    this.leaderlessMaxAge = (retry && retry.initialRetryTime) || 300 // edge-gateway patch
+${CREATE_BROKER}`;
 /** Its expiry, in that form. */
 const leaderlessFixedExpiry = () => `        const leaderless = this.metadata.topicMetadata.some(t => t.partitionMetadata.some(p => p.leader < 0)) // edge-gateway patch
         this.metadataExpireAt = Date.now() + (leaderless ? Math.min(this.metadataMaxAge, this.leaderlessMaxAge) : this.metadataMaxAge)
@@ -28,10 +32,8 @@ export const kafkajsLeaderPatches = [
   },
   {
     file: "node_modules/kafkajs/src/cluster/brokerPool.js",
-    from: `    this.retrier = createRetry(assign({}, retry))
-`,
-    to: `    this.retrier = createRetry(assign({}, retry))
-    // edge-gateway patch: the wait before metadata is asked again while a partition has no leader, after \`answers\`
+    from: `${RETRIER}${CREATE_BROKER}`,
+    to: `${RETRIER}    // edge-gateway patch: the wait before metadata is asked again while a partition has no leader, after \`answers\`
     // such answers in a row: retry.backoff.ms doubling up to retry.backoff.max.ms (leaderlessMaxRetryTime), ±20 %
     // jitter, as Java's Metadata backs off (KIP-580; src/util/backoff.ts' kafkaClientBackoff)
     this.leaderlessAnswers = 0
@@ -42,7 +44,7 @@ export const kafkajsLeaderPatches = [
       const exponent = Math.min(answers - 1, Math.log(max / Math.max(initial, 1)) / Math.log(2))
       return Math.min(Math.trunc((0.8 + 0.4 * Math.random()) * initial * 2 ** exponent), max)
     }
-`,
+${CREATE_BROKER}`,
     was: [leaderlessFixedBackoff],
   },
   {

@@ -70,7 +70,10 @@ export const DECLARED: readonly Declared[] = [
     types: ["consumer"],
     effect: "honoured",
     note: "while an assigned partition has no leader, or its fetches or start-position look-ups get no answer (a broker stopped or unreachable, a coordinator moving), the waits before it is asked again (with fresh metadata) start at retry.backoff.ms and double up to it, with ±20 % jitter, as Java's (KIP-580); other retries wait retry.backoff.ms",
-    kafkajs: KAFKAJS_LEADERLESS_BACKOFF,
+    kafkajs: {
+      effect: "honoured",
+      note: "while a partition has no leader, the waits between metadata requests for it, while a broker's fetches get no answer (or one from a leader that moved), the waits before it is fetched from again with fresh metadata, and while the group's coordinator does not answer heartbeats (or is one no more), the waits before the next goes to the coordinator looked up again, start at retry.backoff.ms and double up to it, with ±20 % jitter, as Java's (KIP-580); kafkajs backs off its other retries itself",
+    },
   },
   {
     keys: "retry.backoff.max.ms",

@@ -58,6 +58,19 @@ describe("kafkajs patches (scripts/patch-dependencies.mjs)", () => {
   });
 });
 
+describe("kafkajs patch modules (scripts/patches/)", () => {
+  // A `to` containing its `from` (an insertion anchored at one line) would, once edited without a `was` form, find
+  // its `from` in a file its earlier form patched and insert its text a second time.
+  test.each([
+    ["kafkajs-fetch.mjs", "kafkajsFetchPatches"],
+    ["kafkajs-leaders.mjs", "kafkajsLeaderPatches"],
+  ])("%s: no patch's replacement contains the text it replaces", async (file, name) => {
+    const patches = (await import(`../../scripts/patches/${file}`))[name] as { from: string; to: string }[];
+    expect(patches.length).toBeGreaterThan(0);
+    expect(patches.filter((p) => p.to.includes(p.from)).map((p) => p.from)).toEqual([]);
+  });
+});
+
 describe("kafkajs request queue patch (scripts/patch-dependencies.mjs)", () => {
   test("a queue never throttled schedules its pending-request check without a negative-delay warning", async () => {
     const path = require.resolve("kafkajs/src/network/requestQueue/index.js");

@@ -76,11 +76,34 @@ export async function startOwnCluster(stateDir: string, size = 3): Promise<OwnCl
   }
 }
 
+/** `partition`'s leader in the metadata of the cluster at `bootstrap` (-1: none), asked once, not retried. */
+export async function leaderOf(bootstrap: string, topic: string, partition: number): Promise<number> {
+  const kafka = new Kafka({
+    clientId: "leader-of",
+    brokers: bootstrap.split(","),
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const md = await admin.fetchTopicMetadata({ topics: [topic] });
+    return md.topics[0]!.partitions.find((p) => p.partitionId === partition)?.leader ?? -1;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Java's String.hashCode of `s` (UTF-16 code units, 32-bit wrap-around). */
 function javaHashCode(s: string): number {
   let hash = 0;
   for (let i = 0; i < s.length; i++) hash = (Math.imul(hash, 31) + s.charCodeAt(i)) | 0;
   return hash;
+}
+
+/** Kafka's Utils.abs: Math.abs, 0 for Integer.MIN_VALUE (not toPositive's `& 0x7fffffff`, which maps -5 elsewhere). */
+function kafkaAbs(n: number): number {
+  return n === -0x80000000 ? 0 : Math.abs(n);
 }
 
 /**
@@ -97,7 +120,7 @@ export async function groupCoordinatedBy(cluster: OwnCluster, nodeId: number, pr
     const leaders = new Map(offsets!.partitions.map((p) => [p.partitionId, p.leader]));
     for (let n = 0; n < 1000; n++) {
       const groupId = `${prefix}${n}`;
-      if (leaders.get((javaHashCode(groupId) & 0x7fffffff) % leaders.size) === nodeId) return groupId;
+      if (leaders.get(kafkaAbs(javaHashCode(groupId)) % leaders.size) === nodeId) return groupId;
     }
     throw new Error(`node ${nodeId} leads no __consumer_offsets partition`);
   } finally {

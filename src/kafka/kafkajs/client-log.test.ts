@@ -73,3 +73,29 @@ test("an ordinary rebalance's 'The group is rebalancing, re-joining' is INFO, as
     ),
   );
 });
+
+test.each([
+  "Error sending fetch request to node 2: Connection error: connect ECONNREFUSED 127.0.0.1:9093",
+  "Group coordinator 127.0.0.1:9093 (id: 2147483645) is unavailable or invalid due to cause: Not connected. Rediscovery will be attempted.",
+])("a fetch's or heartbeat's wait after no answer is INFO, each time, as Java's consumer logs it: %s", (message) => {
+  const lines: string[] = [];
+  const logs = new LogManager({ sink: (line) => lines.push(line) });
+  const log = clientLog(logs.get("org.apache.kafka.clients"), clientLogLimiter(new ManualClock()));
+  const unanswered = { ...entry("ConsumerGroup", message), log: { timestamp: "t", logger: "kafkajs", message } };
+  log(unanswered);
+  log(unanswered);
+  expect(lines.map((l) => l.replace(/^\[[^\]]*\] /, ""))).toEqual(
+    Array(2).fill(`INFO [ConsumerGroup] ${message} {"timestamp":"t","logger":"kafkajs"} (org.apache.kafka.clients)`),
+  );
+});
+
+test("a fetch answered by a leader that moved is DEBUG, as Java's 'Error in fetch for partition …', not INFO", () => {
+  const lines: string[] = [];
+  const logs = new LogManager({ sink: (line) => lines.push(line), rootLevel: "DEBUG" });
+  const log = clientLog(logs.get("org.apache.kafka.clients"), clientLogLimiter(new ManualClock()));
+  const message = "Error in fetch from node 2: This server is not the leader for that topic-partition";
+  log({ ...entry("ConsumerGroup", message, logLevel.DEBUG), log: { timestamp: "t", logger: "kafkajs", message } });
+  expect(lines.map((l) => l.replace(/^\[[^\]]*\] /, ""))).toEqual([
+    `DEBUG [ConsumerGroup] ${message} {"timestamp":"t","logger":"kafkajs"} (org.apache.kafka.clients)`,
+  ]);
+});

@@ -1,6 +1,6 @@
 /**
  * What kafkajs logs, in the gateway's log: WARN and worse at WARN, the rest at DEBUG; an ordinary
- * rebalance's WARN at INFO, as Java's consumer logs one. Two kinds are expected noise and go to
+ * rebalance's WARN and a fetch's or heartbeat's without an answer at INFO, as Java's consumer logs them. Two kinds are expected noise and go to
  * DEBUG (the runtime retries sends itself and logs what matters with context): the idempotent
  * producer's retry limit, and each error response kafkajs is about to retry. A repeating line (the same namespace and message: `[Connection] Connection error: connect
  * ECONNREFUSED 127.0.0.1:9092` a few times a second through a broker outage, from every client)
@@ -18,6 +18,13 @@ import { RepeatLimiter, suppressedNote } from "../../util/repeat-limiter.ts";
  * rebalance, which Java's consumer logs at INFO (`Request joining group due to: …`), so INFO here too.
  */
 const REBALANCING = "The group is rebalancing, re-joining";
+
+/**
+ * kafkajs's WARNs (dependency patches 16 and 17) when a fetch, or a heartbeat to the group's coordinator, got no answer
+ * and waits its backoff: INFO lines per wait in Java's consumer (FetchSessionHandler's `Error sending fetch request …
+ * to node 1:`, AbstractCoordinator's `Group coordinator … is unavailable or invalid …`), so INFO here too.
+ */
+const UNANSWERED = ["Error sending fetch request to node ", "Group coordinator "];
 
 /** How often one kind of kafkajs WARN line is logged at WARN. */
 export const CLIENT_WARN_INTERVAL_MS = 60_000;
@@ -39,7 +46,10 @@ export function clientLog(
       forceClosed() ||
       message.startsWith("Limiting retries for the idempotent producer") ||
       (entry.namespace === "Connection" && message.startsWith("Response "));
-    if (entry.namespace === "Runner" && message === REBALANCING) {
+    const expectedWarn =
+      (entry.namespace === "Runner" && message === REBALANCING) ||
+      (entry.namespace === "ConsumerGroup" && UNANSWERED.some((start) => message.startsWith(start)));
+    if (expectedWarn) {
       log.info(text);
       return;
     }

@@ -79,10 +79,11 @@ export class KafkajsConsumer implements KafkaConsumer {
   private joinExit: JoinExit | undefined;
   /** Offset commits kafkajs made (its COMMIT_OFFSETS events): one it returned from without making is told apart. */
   private commitsMade = 0;
-  /** The member id and coordinator of the last join (for the log line of the LeaveGroup at close). */
+  /** The member id of the last join (for the log line of the LeaveGroup at close). */
   private memberId = "";
   /** The generation the last answered JoinGroup gave. */
   private joinedAs: { generationId: number; memberId: string; groupProtocol: string } | undefined;
+  /** The group's coordinator last found (for that log line): a heartbeat that lost the join's finds another. */
   private coordinator: BrokerLike | undefined;
   private starts: StartPositions | undefined;
   /** The partition counts this member's assigner used at its last assignment (it ran as the leader). */
@@ -129,9 +130,8 @@ export class KafkajsConsumer implements KafkaConsumer {
         const removed = orderly ? handlers.onPartitionsRevoked(owned) : handlers.onPartitionsLost(owned);
         await removed.catch(crash);
       },
-      joinSent: (memberId, answered, coordinator) => {
+      joinSent: (memberId, answered) => {
         joinExit.sent(memberId, answered);
-        this.coordinator = coordinator;
         const joined = (r: { generationId: number; memberId: string; groupProtocol: string }) => {
           this.options.predecessors?.joined(r.memberId);
           this.joinedAs = r; // its SyncGroup's answer is the GROUP_JOIN event
@@ -145,6 +145,9 @@ export class KafkajsConsumer implements KafkaConsumer {
         this.options.predecessors?.given(memberId);
         if (!cancelled()) this.log.joining(memberId);
         return joinExit.given(memberId, coordinator, cancelled());
+      },
+      coordinatorFound: (coordinator) => {
+        this.coordinator = coordinator;
       },
     });
     const { retryBackoffMs } = this.timing;

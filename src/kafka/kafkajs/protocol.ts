@@ -47,10 +47,15 @@ export function createCluster(
 export interface JoinHooks {
   /** Awaited before each JoinGroup request (memberId "" when the member has none). */
   beforeJoin(memberId: string): Promise<void>;
-  /** A JoinGroup under way with `memberId`, through `coordinator`; `answered` settles with the join. */
-  joinSent(memberId: string, answered: Promise<unknown>, coordinator: BrokerLike): void;
+  /** A JoinGroup under way with `memberId` (through the coordinator last found); `answered` settles with the join. */
+  joinSent(memberId: string, answered: Promise<unknown>): void;
   /** MEMBER_ID_REQUIRED gave the member this id: false ends the join there, not joining again with it. */
   memberIdGiven(memberId: string, coordinator: BrokerLike): Promise<boolean>;
+  /**
+   * A look-up of the group's coordinator found `coordinator`, the member's from now on: a join's, or a heartbeat's or
+   * commit's after it lost the one before (dependency patches 15 and 17).
+   */
+  coordinatorFound(coordinator: BrokerLike): void;
 }
 
 export function sendRequestKey(broker: object): symbol {
@@ -70,12 +75,12 @@ export function sendRequestKey(broker: object): symbol {
  * sender are wrapped, for the clusters this view creates only.
  */
 export function withJoinHook(kafka: Kafka, hooks: JoinHooks): Kafka {
-  return withBrokerHook<GroupBroker>(kafka, "findGroupCoordinator", (broker) => {
+  const hook = (broker: GroupBroker) => {
     const join = broker.joinGroup.bind(broker);
     broker.joinGroup = async (request) => {
       await hooks.beforeJoin(request.memberId);
       const answered = join(request);
-      hooks.joinSent(request.memberId, answered, broker);
+      hooks.joinSent(request.memberId, answered);
       return answered;
     };
     const key = sendRequestKey(broker);
@@ -91,17 +96,19 @@ export function withJoinHook(kafka: Kafka, hooks: JoinHooks): Kafka {
         throw error;
       }
     };
-  });
+  };
+  return withBrokerHook(kafka, "findGroupCoordinator", hook, (broker) => hooks.coordinatorFound(broker));
 }
 
 /**
- * A view of `kafka` whose clusters hand each broker their `finder` returns to `hook`, once per broker
- * (the clusters this view creates only).
+ * A view of `kafka` whose clusters hand each broker their `finder` returns to `hook`, once per broker, and to `found`
+ * each time (the clusters this view creates only).
  */
 export function withBrokerHook<B extends object>(
   kafka: Kafka,
   finder: "findBroker" | "findGroupCoordinator",
   hook: (broker: B) => void,
+  found?: (broker: B) => void,
 ): Kafka {
   const hooked = new WeakSet<object>();
   return withClusterHook(kafka, (cluster) => {
@@ -113,6 +120,7 @@ export function withBrokerHook<B extends object>(
         hooked.add(broker);
         hook(broker);
       }
+      found?.(broker);
       return broker;
     };
   });

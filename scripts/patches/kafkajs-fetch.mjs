@@ -1,0 +1,145 @@
+// kafkajs' patches 16 and 17 of scripts/patch-dependencies.mjs, whose header explains them and which applies them with
+// the others: a fetch, or a heartbeat, without an answer is made again after a backoff (the heartbeat's to the group's
+// coordinator looked up again), its consumer staying in its group. Their tests: src/kafka/kafkajs-fetch-patches.test.ts.
+// No patch's `to` contains its `from` (an insertion's `from` spans the point it inserts at): a patch edited without a
+// `was` form then fails the install on a file an earlier form patched, instead of inserting its text a second time.
+
+const CONSUMER_GROUP = "node_modules/kafkajs/src/consumer/consumerGroup.js";
+const STALE_METADATA_ERRORS_END = `  'UNKNOWN_TOPIC_OR_PARTITION',
+]
+`;
+
+export const kafkajsFetchPatches = [
+  {
+    file: CONSUMER_GROUP,
+    from: `${STALE_METADATA_ERRORS_END}
+const PRIVATE = {`,
+    to: `${STALE_METADATA_ERRORS_END}
+// edge-gateway patch: what a request without an answer (its broker stopped, killed or unreachable while still listed)
+// fails with, or one sent to a broker that no longer serves it (moved: its error types); kafkajs' retries wrap it, so
+// its causes are searched. A connection error carrying a code that is not a socket's errno (ERR_SSL_…, CERT_…: a
+// refused TLS handshake) is no such failure.
+const UNANSWERED_ERRORS = ['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound']
+const LEADER_MOVED_ERRORS = ['LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH']
+const COORDINATOR_MOVED_ERRORS = ['NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE']
+const unansweredError = (e, moved) => {
+  for (let c = e, depth = 0; c && depth < 8; c = c.cause, depth++) {
+    if (moved.includes(c.type)) return c
+    if (UNANSWERED_ERRORS.includes(c.name)) return !c.code || /^E(?!RR_)[A-Z_]+$/.test(c.code) ? c : undefined
+  }
+}
+const { setTimeout: backoff } = require('timers/promises')
+
+const PRIVATE = {`,
+  },
+  {
+    file: CONSUMER_GROUP,
+    from: `    this.preferredReadReplicasPerTopicPartition = {}
+    this.offsetManager = null`,
+    to: `    this.preferredReadReplicasPerTopicPartition = {}
+    this.unansweredFetches = new Map() // edge-gateway patch: by node, the fetches in a row without an answer
+    this.unansweredHeartbeats = 0 // edge-gateway patch: those in a row
+    this.stopping = new AbortController() // edge-gateway patch: aborted by its runner's stop, ending a fetch's backoff
+    this.offsetManager = null`,
+  },
+  {
+    file: CONSUMER_GROUP,
+    from: `        rackId: this.rackId,
+      })
+
+      return responses.flatMap(`,
+    to: `        rackId: this.rackId,
+      })
+      this.unansweredFetches.delete(nodeId) // edge-gateway patch: answered
+
+      return responses.flatMap(`,
+  },
+  {
+    file: CONSUMER_GROUP,
+    from: `    } catch (e) {
+      await this.recoverFromFetch(e)
+      return []`,
+    to: `    } catch (e) {
+      await this.recoverFromFetch(e, nodeId) // edge-gateway patch: the node, for its backoff
+      return []`,
+  },
+  {
+    file: CONSUMER_GROUP,
+    from: `  async recoverFromFetch(e) {
+`,
+    to: `  async recoverFromFetch(e, nodeId) {
+    // edge-gateway patch: a fetch (or its start offsets' look-up) without an answer, or from a leader that moved, is made
+    // again after a backoff with fresh metadata, as Java's consumer: retry.backoff.ms doubling with each such fetch
+    // from the node in a row up to retry.backoff.max.ms, ±20 % jitter (KIP-580, the broker pool's backoff). The member
+    // stays in its group: kafkajs rejoined for a leader that moved, and its runner retried a fetch without an answer a
+    // few times, then failed the consumer (its task restarted it, the group rebalanced, records came again).
+    const unanswered = unansweredError(e, LEADER_MOVED_ERRORS)
+    if (unanswered) {
+      if (unanswered.name === 'KafkaJSConnectionClosedError') {
+        this.cluster.removeBroker({ host: unanswered.host, port: unanswered.port })
+      }
+      const waits = (this.unansweredFetches.get(nodeId) || 0) + 1
+      this.unansweredFetches.set(nodeId, waits)
+      const backoffMs = this.cluster.brokerPool.leaderlessBackoff(waits)
+      const context = { groupId: this.groupId, memberId: this.memberId, backoffMs }
+      if (LEADER_MOVED_ERRORS.includes(unanswered.type)) {
+        // DEBUG, as Java's FetchCollector logs an answer from a leader that moved ('Error in fetch for partition …')
+        this.logger.debug(\`Error in fetch from node \${nodeId}: \${unanswered.message}\`, context)
+      } else {
+        // WARN for kafkajs' log level; the gateway logs it at INFO, as Java's FetchSessionHandler
+        this.logger.warn(\`Error sending fetch request to node \${nodeId}: \${unanswered.message}\`, context)
+      }
+      // Cut short by the runner's stop, which waits for this fetch (a consumer's close): no metadata is asked then
+      await backoff(backoffMs, undefined, { signal: this.stopping.signal }).catch(() => {})
+      if (this.stopping.signal.aborted) return
+      // One that fails is asked again after the next fetch without an answer
+      await this.cluster.refreshMetadata().catch(() => {})
+      return
+    }
+
+`,
+  },
+  {
+    file: CONSUMER_GROUP,
+    from: `        await this.coordinator.heartbeat(payload)
+        this.instrumentationEmitter.emit(HEARTBEAT, payload)`,
+    to: `        try {
+          await this.coordinator.heartbeat(payload)
+        } catch (e) {
+          // edge-gateway patch: a coordinator that does not answer (its broker stopped, killed or unreachable) or is one
+          // no more is looked up again, the member staying in its group, as Java's markCoordinatorUnknown; the next
+          // heartbeat goes to the one found after the retry backoff (KIP-580), growing while none answers. kafkajs'
+          // runner retried a heartbeat without an answer a few times, then failed the consumer, and rejoined the group on
+          // NOT_COORDINATOR (a rebalance). The offset manager's commits go to the one found too.
+          const lost = unansweredError(e, COORDINATOR_MOVED_ERRORS)
+          if (!lost) throw e
+          const backoffMs = this.cluster.brokerPool.leaderlessBackoff(++this.unansweredHeartbeats)
+          const { host, port } = this.coordinator.connectionPool || {}
+          // WARN for kafkajs' log level; the gateway logs it at INFO, as Java's AbstractCoordinator, whose coordinator
+          // node carries Integer.MAX_VALUE - its broker id
+          this.logger.warn(\`Group coordinator \${host}:\${port} (id: \${2147483647 - this.coordinator.nodeId}) is unavailable or invalid due to cause: \${lost.message}. Rediscovery will be attempted.\`, {
+            groupId,
+            memberId,
+            backoffMs,
+          })
+          this.lastRequest = Date.now() - interval + backoffMs
+          this.coordinator = await this.cluster.findGroupCoordinator({ groupId }).catch(() => this.coordinator)
+          if (this.offsetManager) this.offsetManager.coordinator = this.coordinator
+          return
+        }
+        this.unansweredHeartbeats = 0
+        this.instrumentationEmitter.emit(HEARTBEAT, payload)`,
+  },
+  {
+    file: "node_modules/kafkajs/src/consumer/runner.js",
+    from: `    this.running = false
+
+    try {
+      await this.fetchManager.stop()`,
+    to: `    this.running = false
+    this.consumerGroup.stopping.abort() // edge-gateway patch: a fetch waiting out its backoff ends now
+
+    try {
+      await this.fetchManager.stop()`,
+  },
+];
