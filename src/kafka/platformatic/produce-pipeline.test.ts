@@ -707,8 +707,11 @@ describe("ProducePipeline when a batch that may have been written fails with an 
 describe("ProducePipeline when no request carrying a batch went out (its connection never came up)", () => {
   const refused = () => markRequestNotWritten(new Error("Connection to 127.0.0.1:9092 failed."));
 
-  /** A warmed-up pipeline on a clock the test moves, whose batch 0's first request failed with `first`. */
-  async function failedOnce(first: Error) {
+  /**
+   * A warmed-up pipeline on a clock the test moves, whose batch 0's first request failed with `first` (an error, or
+   * an answer with that error code).
+   */
+  async function failedOnce(first: Error | number) {
     const broker = new FakeBroker();
     const clock = { now: 0 };
     const warnings: string[] = [];
@@ -719,7 +722,8 @@ describe("ProducePipeline when no request carrying a batch went out (its connect
       (e: unknown) => e,
     );
     await waitFor(() => broker.requests.length === 1, { what: "batch 0 in a request" });
-    broker.requests[0]!.failWith(first);
+    if (typeof first === "number") broker.deliver(0, { "t-0": first });
+    else broker.requests[0]!.failWith(first);
     await waitFor(() => warnings.length === 1, { what: "batch 0 waits for its retry" });
     return { broker, clock, pipeline, failure };
   }
@@ -745,8 +749,10 @@ describe("ProducePipeline when no request carrying a batch went out (its connect
     expect((await settled(failure, { what: "batch 0 failed" })) instanceof NeverSentBatch).toBe(never);
   });
 
-  test("one whose earlier request went out and was cut may still be written, whatever its later attempts met (sticky)", async () => {
-    const { broker, clock, failure } = await failedOnce(new Error("Connection closed"));
+  // Its first request went out and was answered "not written" (so the batch is not uncertain): only the request
+  // having gone out, kept through the later refused one, tells it is not "never sent".
+  test("one whose earlier request went out (answered NOT_ENOUGH_REPLICAS) is not never sent, whatever its later attempts met (sticky)", async () => {
+    const { broker, clock, failure } = await failedOnce(19); // NOT_ENOUGH_REPLICAS: retriable, not written
     clock.now = 500;
     await waitFor(() => broker.requests.length === 2, { what: "the retry" });
     broker.requests[1]!.failWith(refused());

@@ -322,6 +322,16 @@ describe("PlatformaticTransport.produce while connecting", () => {
     await b;
     expect(fake.written).toEqual(["B"]);
   });
+
+  test("a request to a node the metadata does not name fails as not written, and nothing connects", async () => {
+    const fake = fakePool();
+    const transport = new PlatformaticTransport(oneNodeClient, "test", {}, -1, 5_000, fake.pool);
+    await transport.leaders(["t"], true);
+    const error = await transport.produce(2, batch("A")).catch((e: unknown) => e);
+    expect(String(error)).toBe("Error: Broker 2 is not in the cluster metadata");
+    expect(requestNotWritten(error)).toBe(true); // neversent: its batches fail as never sent, not "may be written"
+    expect(fake.attempts.length).toBe(0);
+  });
 });
 
 describe("the dependency patch check (scripts/patch-dependencies.mjs)", () => {
