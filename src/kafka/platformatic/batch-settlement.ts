@@ -239,13 +239,18 @@ export class BatchSettlement {
 
   /**
    * `b` came back not written because an earlier batch of its partition failed: as `fail` (a
-   * NotSentError), or, when that batch was only refused (`notSentAfter`), it alone.
+   * NotSentError, or a retriable error saying it may have been written when an earlier attempt of it may have been:
+   * a request of a cut connection the broker still handles after this answer), or, when that batch was only refused
+   * (`notSentAfter`), it alone.
    */
   notSent(b: Batch): void {
     if (b.notSentAfter) {
       b.part.drop(b);
       this.finish(b, b.notSentAfter);
-    } else this.fail(b, notSentAfter(b.part, b.part.failure!));
+    } else {
+      const failure = b.part.failure!;
+      this.fail(b, b.uncertain ? this.maybeWrittenBehind(b, failure) : notSentAfter(b.part, failure));
+    }
   }
 
   /** The broker's answer `code` for `b` is fatal to the producer: `b` fails, with what `fail` takes. */
@@ -295,14 +300,14 @@ export class BatchSettlement {
     this.finish(failed!, error);
     if (later.length === 0) return;
     const collateral = notSentAfter(b.part, error);
-    const tp = `${b.part.topic}-${b.part.partition}`;
-    for (const c of later) {
-      if (!c.uncertain) this.finish(c, collateral);
-      else {
-        const why = `Not acknowledged: an earlier batch of ${tp} failed, and this one may have been written by an earlier attempt`;
-        this.finish(c, this.s.error(why, true, error));
-      }
-    }
+    for (const c of later) this.finish(c, c.uncertain ? this.maybeWrittenBehind(c, error) : collateral);
+  }
+
+  /** The failure of `c`, an earlier attempt of which may have been written, behind a batch that failed with `error`. */
+  private maybeWrittenBehind(c: Batch, error: Error): Error {
+    const tp = `${c.part.topic}-${c.part.partition}`;
+    const why = `Not acknowledged: an earlier batch of ${tp} failed, and this one may have been written by an earlier attempt`;
+    return this.s.error(why, true, error);
   }
 
   /**

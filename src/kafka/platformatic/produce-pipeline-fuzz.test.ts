@@ -11,7 +11,7 @@
  * in the log exactly once, each partition's in append order (also once the requests of cut
  * connections that were still due are handled); after every step each partition's count of bytes not on the wire (the
  * partitioner's) is that of its queue. Runs whose clock jumps past delivery.timeout.ms (the pipeline then fails with
- * the first batch expired) check that no batch failed as never sent (NeverSentBatch) is in the log, that no record is
+ * the first batch expired) check that no batch failed as never sent or not sent (NeverSentBatch, NotSentError) is in the log, that no record is
  * in it twice, and that the acknowledged ones are there. A directed test pins the case the runs found: a
  * batch that may be in the log must still be among the broker's last 5 when it goes again.
  *
@@ -22,7 +22,7 @@
 import { describe, expect, test } from "bun:test";
 import { prng } from "../../../test/support/prng.ts";
 import { type Faults, ModelBroker } from "../../../test/support/produce-pipeline-model-broker.ts";
-import { kafkaErrorOf } from "../send-rejection.ts";
+import { kafkaErrorOf, NotSentError } from "../send-rejection.ts";
 import { NeverSentBatch } from "./batch-failures.ts";
 import type { BatchOutcome, PartitionBatches } from "./partition-batches.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
@@ -178,8 +178,8 @@ function check(appends: readonly Append[], broker: ModelBroker): string | undefi
 
 /**
  * The invariants once every batch settled after the pipeline failed on an expired batch: each acknowledged batch is
- * whole in the log at its offset, none of a batch failed as never sent (NeverSentBatch) is in it, and no record is in
- * it twice. (Of a batch that failed otherwise, an attempt may have written it.)
+ * whole in the log at its offset, none of a batch failed as never sent or not sent (NeverSentBatch, NotSentError: the
+ * port's "not written") is in it, and no record is in it twice. (Of a batch that failed otherwise, an attempt may have written it.)
  */
 function checkAfterExpiry(appends: readonly Append[], broker: ModelBroker): string | undefined {
   const written = new Set<number>();
@@ -189,8 +189,8 @@ function checkAfterExpiry(appends: readonly Append[], broker: ModelBroker): stri
       written.add(label);
     }
   for (const [i, a] of appends.entries()) {
-    if (a.outcome instanceof NeverSentBatch) {
-      if (a.labels.some((l) => written.has(l))) return `append ${i} failed as never sent but is in the log`;
+    if (a.outcome instanceof NeverSentBatch || a.outcome instanceof NotSentError) {
+      if (a.labels.some((l) => written.has(l))) return `append ${i} failed as ${a.outcome.name} but is in the log`;
     } else if (!(a.outcome instanceof Error)) {
       const log = broker.logs[a.partition]!;
       const at = log.indexOf(a.labels[0]!);
@@ -291,10 +291,10 @@ describe("ProducePipeline against a broker whose connections break (seeded rando
     expect(await fuzz(300, faults)).toEqual([]);
   }, 30_000);
 
-  // neversent: a batch failed as never sent (the port's neverSent: the runtime may answer its records "not written")
-  // must be in no log, whatever its requests met: refused connections, cuts, answers lost, its partition's earlier
-  // batch expiring.
-  test("also delivery.timeout.ms running out: no batch failed as never sent is in the log, none is written twice", async () => {
+  // neversent: a batch failed as never sent or not sent (the port's neverSent and notSent: the runtime may answer its
+  // records "not written") must be in no log, whatever its requests met: refused connections, cuts, answers lost, its
+  // partition's earlier batch expiring.
+  test("also delivery.timeout.ms running out: no batch failed as never sent or not sent is in the log, none is written twice", async () => {
     const faults = {
       failBeforeWrite: 0.2,
       cutAfterWrite: 0.1,

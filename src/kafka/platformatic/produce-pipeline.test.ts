@@ -683,6 +683,35 @@ describe("ProducePipeline when a batch that may have been written fails with an 
     });
   });
 
+  // Found by produce-pipeline-fuzz (its runs past delivery.timeout.ms): the broker may still handle a cut connection's
+  // request after it answered the later one on a new connection, so OUT_OF_ORDER_SEQUENCE_NUMBER does not say the
+  // batch is not written when an earlier attempt of it is unanswered.
+  test("a later batch whose retry is answered OUT_OF_ORDER_SEQUENCE_NUMBER once the earlier one expired is not reported not sent if an earlier attempt was cut", async () => {
+    const broker = new FakeBroker();
+    let now = 0;
+    const warnings: string[] = [];
+    const s = settings({ deliveryTimeoutMs: 1_000, retryBackoffMs: 100, onRetry: (m) => warnings.push(m) });
+    const pipeline = await warmedUp(broker, s, () => now);
+    const first = pipeline.append("t", 0, batch(0), 1).catch((e: unknown) => e);
+    const second = pipeline.append("t", 0, batch(1), 1).catch((e: unknown) => e);
+    await waitFor(() => broker.requests.length === 2);
+    for (const r of broker.requests) r.failWith(new Error("Connection closed")); // both may have been written
+    await waitFor(() => warnings.length === 1);
+    now = 500;
+    await waitFor(() => broker.requests.length === 4, { what: "both sent again" });
+    const retryOf = (label: number) => broker.requests.slice(2).find((r) => r.sent[0]![0] === label)!;
+    now = 1_000;
+    retryOf(0).failWith(markRequestNotWritten(new Error("Connection refused"))); // batch 0 expires
+    expect(String(await first)).toStartWith("Error: Connection refused; delivery.timeout.ms elapsed");
+    retryOf(1).answer([{ topic: "t", partition: 0, errorCode: 45, baseOffset: -1 }]);
+    const error = (await second) as Error & { retriable: boolean };
+    expect(error).not.toBeInstanceOf(NotSentError);
+    expect(error.message).toBe(
+      "Not acknowledged: an earlier batch of t-0 failed, and this one may have been written by an earlier attempt",
+    );
+    expect(error.retriable).toBe(true);
+  });
+
   test("the error is retriable and not a NotSentError", async () => {
     const broker = new FakeBroker();
     let now = 0;
