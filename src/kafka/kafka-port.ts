@@ -120,9 +120,9 @@ export interface KafkaProducer {
    * Closes at once, without waiting (Java's close(Duration.ZERO), which Connect's
    * AbstractWorkerSourceTask.cancel calls for a task abandoned after its graceful stop timed out):
    * every send not yet answered rejects now, nothing is sent or retried any more, connections close.
-   * A rejected send's records that were never in a request are marked never sent (the port's
-   * neverSent); one in a request when this ran may still be written by the broker that had it (not
-   * marked). Later calls reject at once; `close` afterwards only awaits the connections' end. Both adapters have it;
+   * A rejected send's records no request carrying which was written (none was, or each failed before its bytes went
+   * out) are marked never sent (the port's neverSent); one in a request when this ran may still be written by the
+   * broker that had it (not marked). Later calls reject at once; `close` afterwards only awaits the connections' end. Both adapters have it;
    * a fake with nothing in flight may leave it out.
    */
   forceClose?(): void;

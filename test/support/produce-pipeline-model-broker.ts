@@ -14,13 +14,15 @@
  * (`processStale`, in their order, answers lost: the broker reads what reached its socket), the rest
  * never. A `reconnect` opens a new connection while the older ones still answer what they carry (a
  * client whose pool replaced a connection it still reads). A request may fail before it is written
- * (`produce` rejects at once), and metadata may fail (retriably).
+ * (`produce` rejects at once, marked requestNotWritten as PlatformaticTransport marks a refused connection), and
+ * metadata may fail (retriably).
  */
 import { NetworkError } from "@platformatic/kafka";
-import type {
-  OutgoingBatch,
-  PartitionAnswer,
-  ProduceTransport,
+import {
+  markRequestNotWritten,
+  type OutgoingBatch,
+  type PartitionAnswer,
+  type ProduceTransport,
 } from "../../src/kafka/platformatic/produce-transport.ts";
 import { stampRecordBatch } from "../../src/kafka/platformatic/record-batch.ts";
 import type { Prng } from "./prng.ts";
@@ -144,7 +146,7 @@ export class ModelBroker implements ProduceTransport {
     }));
     if (this.random() < this.faults.failBeforeWrite) {
       this.trace?.(`fails before it is written: ${JSON.stringify(read)}`);
-      return Promise.reject(new NetworkError("Connection closed"));
+      return Promise.reject(markRequestNotWritten(new NetworkError("Connection refused")));
     }
     const { promise, resolve, reject } = Promise.withResolvers<readonly PartitionAnswer[]>();
     const connection = this.live.length - 1;

@@ -1,8 +1,8 @@
 /**
  * How ProducePipeline words a batch's failure and its retries: the message of a broker's answer,
  * the retriable NotSentError of batches that were only not sent because an earlier one failed,
- * the failure of a batch never put on the wire (NeverSentBatch, which the producer turns into the
- * port's neverSent), that of a batch the broker refused unwritten (RefusedBatch: the port's refused) and the
+ * the failure of a batch no request carrying which was written (NeverSentBatch, which the producer turns into
+ * the port's neverSent), that of a batch the broker refused unwritten (RefusedBatch: the port's refused) and the
  * throttle on retry warnings (an outage would otherwise flood the log).
  */
 import { protocolErrors, protocolErrorsCodesById } from "@platformatic/kafka";
@@ -101,7 +101,7 @@ export function notSentAfter(part: PartitionBatches, failure: Error): NotSentErr
   });
 }
 
-/** How a batch that was never in a request fails (ProducePipeline.append): its failure is the cause. */
+/** How a batch no request carrying which was written fails (ProducePipeline.append): its failure is the cause. */
 export class NeverSentBatch extends Error {
   override name = "NeverSentBatch";
 
@@ -123,7 +123,10 @@ export class RefusedBatch extends Error {
   }
 }
 
-/** `failure` of `batch` (in a request before, `attempts` > 0), as a RefusedBatch when the broker refused it unwritten. */
+/**
+ * `failure` of `batch` (a request carrying it was, or may have been, written), as a RefusedBatch when the broker
+ * refused it unwritten.
+ */
 export function attemptedBatchFailure(batch: { readonly uncertain: boolean }, failure: Error): Error {
   return !batch.uncertain && failure instanceof KafkaAccessError ? new RefusedBatch(failure) : failure;
 }

@@ -26,6 +26,7 @@ import { splitBatch } from "./batch-split.ts";
 import { failureMessage, retriable as isRetriable, isUnknownTopic } from "./errors.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
 import type { PipelineSettings } from "./produce-pipeline.ts";
+import { requestNotWritten } from "./produce-transport.ts";
 import { ProducerRetries } from "./producer-retries.ts";
 
 /** At most one retry warning per this many milliseconds (an outage would otherwise flood the log). */
@@ -133,8 +134,8 @@ export class BatchSettlement {
       this.notSent(b);
       return;
     }
-    // No answer (code < 0: the request failed as a whole) or one that leaves it open.
-    if (code < 0 || MAYBE_WRITTEN.has(code)) b.uncertain = true;
+    // No answer (code < 0: the request failed as a whole, unless before any of it went out) or one that leaves it open.
+    if ((code < 0 && !requestNotWritten(cause)) || MAYBE_WRITTEN.has(code)) b.uncertain = true;
     const now = this.now();
     const detail = () => failureDetail(b, code, message, cause);
     // As Java's Sender: a batch past its delivery timeout is expired (TimeoutException), one out of
@@ -238,13 +239,18 @@ export class BatchSettlement {
 
   /**
    * `b` came back not written because an earlier batch of its partition failed: as `fail` (a
-   * NotSentError), or, when that batch was only refused (`notSentAfter`), it alone.
+   * NotSentError, or a retriable error saying it may have been written when an earlier attempt of it may have been:
+   * a request of a cut connection the broker still handles after this answer), or, when that batch was only refused
+   * (`notSentAfter`), it alone.
    */
   notSent(b: Batch): void {
     if (b.notSentAfter) {
       b.part.drop(b);
       this.finish(b, b.notSentAfter);
-    } else this.fail(b, notSentAfter(b.part, b.part.failure!));
+    } else {
+      const failure = b.part.failure!;
+      this.fail(b, b.uncertain ? this.maybeWrittenBehind(b, failure) : notSentAfter(b.part, failure));
+    }
   }
 
   /** The broker's answer `code` for `b` is fatal to the producer: `b` fails, with what `fail` takes. */
@@ -294,14 +300,14 @@ export class BatchSettlement {
     this.finish(failed!, error);
     if (later.length === 0) return;
     const collateral = notSentAfter(b.part, error);
-    const tp = `${b.part.topic}-${b.part.partition}`;
-    for (const c of later) {
-      if (!c.uncertain) this.finish(c, collateral);
-      else {
-        const why = `Not acknowledged: an earlier batch of ${tp} failed, and this one may have been written by an earlier attempt`;
-        this.finish(c, this.s.error(why, true, error));
-      }
-    }
+    for (const c of later) this.finish(c, c.uncertain ? this.maybeWrittenBehind(c, error) : collateral);
+  }
+
+  /** The failure of `c`, an earlier attempt of which may have been written, behind a batch that failed with `error`. */
+  private maybeWrittenBehind(c: Batch, error: Error): Error {
+    const tp = `${c.part.topic}-${c.part.partition}`;
+    const why = `Not acknowledged: an earlier batch of ${tp} failed, and this one may have been written by an earlier attempt`;
+    return this.s.error(why, true, error);
   }
 
   /**

@@ -126,6 +126,7 @@ describe("splitBatch", () => {
       retryAt: 0,
       attempts: 1,
       uncertain: false,
+      wentOut: true,
       settled: false,
       split: () => [
         { records: Buffer.alloc(500), count: 2 },

@@ -98,6 +98,9 @@ export function splitBatch(big: Batch, targetBytes: number): Batch[] {
       retryAt: 0,
       attempts: 0,
       uncertain: big.uncertain,
+      // Never read: a piece's outcome goes through the big batch's settle, which reads the big batch's own (true:
+      // it was answered MESSAGE_TOO_LARGE before it was split).
+      wentOut: big.wentOut,
       settled: false,
       ...(piece.split ? { split: piece.split } : {}),
     };

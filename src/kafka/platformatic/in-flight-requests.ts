@@ -9,7 +9,7 @@
 import type { BatchSettlement } from "./batch-settlement.ts";
 import { type Batch, partitionKey } from "./partition-batches.ts";
 import type { PartitionLeaders } from "./partition-leaders.ts";
-import type { PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
+import { type PartitionAnswer, type ProduceTransport, requestNotWritten } from "./produce-transport.ts";
 
 /** The producer id and epoch the pipeline's batches are stamped with (set by ProducePipeline.start). */
 export interface ProducerIdentity {
@@ -73,6 +73,7 @@ export class InFlightRequests {
     for (const a of answers ?? []) byKey.set(partitionKey(a.topic, a.partition), a);
     const { settlement, id } = this;
     for (const b of batches) {
+      b.wentOut = true;
       if (b.state !== "inflight") continue; // failed meanwhile with an earlier batch
       if (answers === null) {
         settlement.succeed(b, -1);
@@ -98,7 +99,11 @@ export class InFlightRequests {
   private onRequestFailed(node: number, batches: Batch[], error: unknown): void {
     this.perNode.set(node, (this.perNode.get(node) ?? 1) - 1);
     this.leaders.stale = true;
-    for (const b of batches) if (b.state === "inflight") this.settlement.retry(b, -1, null, error);
+    const wentOut = !requestNotWritten(error);
+    for (const b of batches) {
+      b.wentOut ||= wentOut;
+      if (b.state === "inflight") this.settlement.retry(b, -1, null, error);
+    }
     this.answered();
   }
 }

@@ -73,6 +73,13 @@ export interface Batch extends Placed {
   attempts: number;
   /** An attempt may have been written (no answer, or one that leaves it open): BatchSettlement.fail. */
   uncertain: boolean;
+  /**
+   * A request carrying it was written to a connection (it was answered, or failed in a way that may come after its
+   * bytes went out: not requestNotWritten). Sticky. Until then no broker can have it: its failure is "never sent".
+   * It only decides anything for a batch whose attempts were answered "not written" (or never went out): one an
+   * attempt of which may have been written is `uncertain`, which already keeps it from "never sent".
+   */
+  wentOut: boolean;
   /** On the wire when an earlier batch was refused (keepOrderAfterRefusal): not written, it fails with this. */
   notSentAfter?: Error;
   /**

@@ -10,17 +10,20 @@
  * refused batch fails alone with INVALID_RECORD; every other batch is acknowledged at its offset, and
  * in the log exactly once, each partition's in append order (also once the requests of cut
  * connections that were still due are handled); after every step each partition's count of bytes not on the wire (the
- * partitioner's) is that of its queue. A directed test pins the case the runs found: a
+ * partitioner's) is that of its queue. Runs whose clock jumps past delivery.timeout.ms (the pipeline then fails with
+ * the first batch expired) check that no batch failed as never sent or not sent (NeverSentBatch, NotSentError) is in the log, that no record is
+ * in it twice, and that the acknowledged ones are there. A directed test pins the case the runs found: a
  * batch that may be in the log must still be among the broker's last 5 when it goes again.
  *
- * Each run is deterministic: the pipeline's clock stands still (retry.backoff.ms 0), its work runs in
- * microtasks, and the model broker's choices come from the seed. A failing run names its seed and
+ * Each run is deterministic: the pipeline's clock stands still but for those jumps (retry.backoff.ms 0), its work
+ * runs in microtasks, and the model broker's choices come from the seed. A failing run names its seed and
  * tells the first one's story.
  */
 import { describe, expect, test } from "bun:test";
 import { prng } from "../../../test/support/prng.ts";
 import { type Faults, ModelBroker } from "../../../test/support/produce-pipeline-model-broker.ts";
-import { kafkaErrorOf } from "../send-rejection.ts";
+import { kafkaErrorOf, NotSentError } from "../send-rejection.ts";
+import { NeverSentBatch } from "./batch-failures.ts";
 import type { BatchOutcome, PartitionBatches } from "./partition-batches.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { batch, settings } from "./produce-pipeline-test-support.ts";
@@ -64,13 +67,34 @@ function queuedBytesDrift(pipeline: ProducePipeline, partitions: number): string
   return undefined;
 }
 
+/**
+ * The driver's faults beside the broker's: `expiry`, per step, the chance that the pipeline's clock jumps past
+ * delivery.timeout.ms (the batches not acknowledged by then expire, and the pipeline fails with the first).
+ */
+type RunFaults = Faults & { readonly expiry?: number };
+
+/** What the runs met, so that a test can tell its invariants were exercised. */
+interface Seen {
+  /** Runs whose pipeline failed on an expired batch. */
+  expired: number;
+  /** Batches failed as never sent (NeverSentBatch). */
+  neverSent: number;
+}
+
 /** One seeded run; what went wrong, or undefined. `trace` is told its story. */
-async function run(seed: number, faults: Faults, trace?: (line: string) => void): Promise<string | undefined> {
+async function run(
+  seed: number,
+  faults: RunFaults,
+  trace?: (line: string) => void,
+  seen?: Seen,
+): Promise<string | undefined> {
   const { random } = prng(seed);
   const partitions = 1 + Math.floor(random() * 3);
   const total = 10 + Math.floor(random() * 50);
   const broker = new ModelBroker(partitions, random, faults, trace);
-  const pipeline = new ProducePipeline(broker, settings({ retryBackoffMs: 0 }), () => 0);
+  let now = 0;
+  const s = settings({ retryBackoffMs: 0 });
+  const pipeline = new ProducePipeline(broker, s, () => now);
   const appends: Append[] = [];
   let label = 0;
   let steps = 0;
@@ -83,7 +107,10 @@ async function run(seed: number, faults: Faults, trace?: (line: string) => void)
       let acted = true;
       const roll = random();
       if (broker.cutDue) broker.cut(broker.cutDue);
-      else if (appends.length < total && pending < OUTSTANDING && roll < 0.35) {
+      else if (faults.expiry && random() < faults.expiry) {
+        now += s.deliveryTimeoutMs;
+        trace?.(`the clock jumps to ${now}`);
+      } else if (appends.length < total && pending < OUTSTANDING && roll < 0.35) {
         const labels = Array.from({ length: 1 + Math.floor(random() * 3) }, () => label++);
         const a: Append = { partition: Math.floor(random() * partitions), labels, invalid: random() < 0.12 };
         if (a.invalid) broker.invalid.add(labels[0]!);
@@ -100,7 +127,9 @@ async function run(seed: number, faults: Faults, trace?: (line: string) => void)
       else if (roll < 0.58) acted = random() < faults.reconnect && broker.reconnect();
       else acted = broker.answerNext() || broker.processStale();
       await settle();
-      if (pipeline.failure) return `the pipeline failed: ${pipeline.failure.message}`;
+      const failure = pipeline.failure?.message;
+      if (failure && (now === 0 || !failure.includes("delivery.timeout.ms elapsed")))
+        return `the pipeline failed: ${failure}`;
       const drift = queuedBytesDrift(pipeline, partitions);
       if (drift) return `step ${steps}: ${drift}`;
       if (acted || broker.pending > 0 || (appends.length < total && pending < OUTSTANDING)) idle = 0;
@@ -114,7 +143,10 @@ async function run(seed: number, faults: Faults, trace?: (line: string) => void)
     for (let p = 0; p < partitions; p++)
       if (!Object.is(pipeline.queuedBatches("t", p), 0))
         return `partition ${p}: ${pipeline.queuedBatches("t", p)} queued`;
-    return check(appends, broker);
+    if (seen) seen.neverSent += appends.filter((a) => a.outcome instanceof NeverSentBatch).length;
+    if (!pipeline.failure) return check(appends, broker);
+    if (seen) seen.expired++;
+    return checkAfterExpiry(appends, broker);
   } finally {
     pipeline.close(new Error("closed"));
   }
@@ -144,11 +176,36 @@ function check(appends: readonly Append[], broker: ModelBroker): string | undefi
   return undefined;
 }
 
+/**
+ * The invariants once every batch settled after the pipeline failed on an expired batch: each acknowledged batch is
+ * whole in the log at its offset, none of a batch failed as never sent or not sent (NeverSentBatch, NotSentError: the
+ * port's "not written") is in it, and no record is in it twice. (Of a batch that failed otherwise, an attempt may have written it.)
+ */
+function checkAfterExpiry(appends: readonly Append[], broker: ModelBroker): string | undefined {
+  const written = new Set<number>();
+  for (const log of broker.logs)
+    for (const label of log) {
+      if (written.has(label)) return `record ${label} is in the log twice`;
+      written.add(label);
+    }
+  for (const [i, a] of appends.entries()) {
+    if (a.outcome instanceof NeverSentBatch || a.outcome instanceof NotSentError) {
+      if (a.labels.some((l) => written.has(l))) return `append ${i} failed as ${a.outcome.name} but is in the log`;
+    } else if (!(a.outcome instanceof Error)) {
+      const log = broker.logs[a.partition]!;
+      const at = log.indexOf(a.labels[0]!);
+      if (a.outcome !== at) return `append ${i} acknowledged at ${String(a.outcome)}, in the log at ${at}`;
+      if (log.slice(at, at + a.labels.length).join() !== a.labels.join()) return `append ${i} is not whole in the log`;
+    }
+  }
+  return undefined;
+}
+
 /** The seeds among the first `seeds` whose run went wrong, the first one's story last. */
-async function fuzz(seeds: number, faults: Faults): Promise<string[]> {
+async function fuzz(seeds: number, faults: RunFaults, seen?: Seen): Promise<string[]> {
   const failures: string[] = [];
   for (let seed = 1; seed <= seeds && failures.length < 5; seed++) {
-    const failure = await run(seed, faults);
+    const failure = await run(seed, faults, undefined, seen);
     if (failure) failures.push(`seed ${seed}: ${failure}`);
   }
   if (failures.length > 0) {
@@ -232,6 +289,25 @@ describe("ProducePipeline against a broker whose connections break (seeded rando
       answersOutOfOrder: 0,
     };
     expect(await fuzz(300, faults)).toEqual([]);
+  }, 30_000);
+
+  // neversent: a batch failed as never sent or not sent (the port's neverSent and notSent: the runtime may answer its
+  // records "not written") must be in no log, whatever its requests met: refused connections, cuts, answers lost, its
+  // partition's earlier batch expiring.
+  test("also delivery.timeout.ms running out: no batch failed as never sent or not sent is in the log, none is written twice", async () => {
+    const faults = {
+      failBeforeWrite: 0.2,
+      cutAfterWrite: 0.1,
+      metadataFailure: 0,
+      reconnect: 0.5,
+      notLeader: 0.5,
+      answersOutOfOrder: 0.3,
+      expiry: 0.004,
+    };
+    const seen: Seen = { expired: 0, neverSent: 0 };
+    expect(await fuzz(300, faults, seen)).toEqual([]);
+    expect(seen.expired).toBeGreaterThan(30);
+    expect(seen.neverSent).toBeGreaterThan(30);
   }, 30_000);
 
   test("also a new connection while an older one still answers", async () => {

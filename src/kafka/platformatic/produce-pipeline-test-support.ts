@@ -43,6 +43,7 @@ export function testBatch(
     retryAt: 0,
     attempts: 0,
     uncertain: false,
+    wentOut: false,
     settled: false,
     ...fields,
   };

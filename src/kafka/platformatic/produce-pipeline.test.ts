@@ -4,7 +4,7 @@ import { settled, waitFor } from "../../../test/support/wait-for.ts";
 import { JavaException } from "../../errors.ts";
 import { KafkaAccessError } from "../access-errors.ts";
 import { kafkaErrorOf, NotSentError } from "../send-rejection.ts";
-import { RefusedBatch } from "./batch-failures.ts";
+import { NeverSentBatch, RefusedBatch } from "./batch-failures.ts";
 import { PartlyWrittenBatch } from "./batch-split.ts";
 import { type PipelineSettings, ProducePipeline } from "./produce-pipeline.ts";
 import {
@@ -19,6 +19,7 @@ import {
   warmedUp,
 } from "./produce-pipeline-test-support.ts";
 import { PARTITION_OVERHEAD_BYTES, REQUEST_OVERHEAD_BYTES, TOPIC_OVERHEAD_BYTES } from "./produce-requests.ts";
+import { markRequestNotWritten } from "./produce-transport.ts";
 import { RETRY_GRACE_MS } from "./producer-retries.ts";
 import { WakeTimer } from "./wake-timer.ts";
 
@@ -682,6 +683,35 @@ describe("ProducePipeline when a batch that may have been written fails with an 
     });
   });
 
+  // Found by produce-pipeline-fuzz (its runs past delivery.timeout.ms): the broker may still handle a cut connection's
+  // request after it answered the later one on a new connection, so OUT_OF_ORDER_SEQUENCE_NUMBER does not say the
+  // batch is not written when an earlier attempt of it is unanswered.
+  test("a later batch whose retry is answered OUT_OF_ORDER_SEQUENCE_NUMBER once the earlier one expired is not reported not sent if an earlier attempt was cut", async () => {
+    const broker = new FakeBroker();
+    let now = 0;
+    const warnings: string[] = [];
+    const s = settings({ deliveryTimeoutMs: 1_000, retryBackoffMs: 100, onRetry: (m) => warnings.push(m) });
+    const pipeline = await warmedUp(broker, s, () => now);
+    const first = pipeline.append("t", 0, batch(0), 1).catch((e: unknown) => e);
+    const second = pipeline.append("t", 0, batch(1), 1).catch((e: unknown) => e);
+    await waitFor(() => broker.requests.length === 2);
+    for (const r of broker.requests) r.failWith(new Error("Connection closed")); // both may have been written
+    await waitFor(() => warnings.length === 1);
+    now = 500;
+    await waitFor(() => broker.requests.length === 4, { what: "both sent again" });
+    const retryOf = (label: number) => broker.requests.slice(2).find((r) => r.sent[0]![0] === label)!;
+    now = 1_000;
+    retryOf(0).failWith(markRequestNotWritten(new Error("Connection refused"))); // batch 0 expires
+    expect(String(await first)).toStartWith("Error: Connection refused; delivery.timeout.ms elapsed");
+    retryOf(1).answer([{ topic: "t", partition: 0, errorCode: 45, baseOffset: -1 }]);
+    const error = (await second) as Error & { retriable: boolean };
+    expect(error).not.toBeInstanceOf(NotSentError);
+    expect(error.message).toBe(
+      "Not acknowledged: an earlier batch of t-0 failed, and this one may have been written by an earlier attempt",
+    );
+    expect(error.retriable).toBe(true);
+  });
+
   test("the error is retriable and not a NotSentError", async () => {
     const broker = new FakeBroker();
     let now = 0;
@@ -698,6 +728,67 @@ describe("ProducePipeline when a batch that may have been written fails with an 
     await first;
     expect(error).not.toBeInstanceOf(NotSentError);
     expect(error.retriable).toBe(true);
+  });
+});
+
+// neversent: a batch whose every request failed to connect (the broker refusing connections) was answered "may still
+// be written", so an ingest request of it got 500 where a retry was safe.
+describe("ProducePipeline when no request carrying a batch went out (its connection never came up)", () => {
+  const refused = () => markRequestNotWritten(new Error("Connection to 127.0.0.1:9092 failed."));
+
+  /**
+   * A warmed-up pipeline on a clock the test moves, whose batch 0's first request failed with `first` (an error, or
+   * an answer with that error code).
+   */
+  async function failedOnce(first: Error | number) {
+    const broker = new FakeBroker();
+    const clock = { now: 0 };
+    const warnings: string[] = [];
+    const s = settings({ deliveryTimeoutMs: 1_000, retryBackoffMs: 100, onRetry: (m) => warnings.push(m) });
+    const pipeline = await warmedUp(broker, s, () => clock.now);
+    const failure = pipeline.append("t", 0, batch(0), 1).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await waitFor(() => broker.requests.length === 1, { what: "batch 0 in a request" });
+    if (typeof first === "number") broker.deliver(0, { "t-0": first });
+    else broker.requests[0]!.failWith(first);
+    await waitFor(() => warnings.length === 1, { what: "batch 0 waits for its retry" });
+    return { broker, clock, pipeline, failure };
+  }
+
+  test("it fails past delivery.timeout.ms as never sent (NeverSentBatch), not as may be written", async () => {
+    const { broker, clock, failure } = await failedOnce(refused());
+    clock.now = 500;
+    await waitFor(() => broker.requests.length === 2, { what: "the retry" });
+    broker.requests[1]!.failWith(refused());
+    clock.now = 1_000; // delivery.timeout.ms has run out when the failure comes
+    const error = await settled(failure, { what: "batch 0 failed" });
+    expect(error).toBeInstanceOf(NeverSentBatch);
+    expect(String(error)).toBe("NeverSentBatch: Connection to 127.0.0.1:9092 failed; delivery.timeout.ms elapsed");
+  });
+
+  // What a task's stop answers for it (the producer's forceClose): 503 "none of them was written", not 500.
+  test.each([
+    ["refused", true, refused],
+    ["cut after it went out", false, () => new Error("Connection closed")],
+  ])("closed while it waits for its retry, its connection %s: never sent is %p", async (_, never, first) => {
+    const { pipeline, failure } = await failedOnce(first());
+    pipeline.close(new Error("The producer was closed forcefully"));
+    expect((await settled(failure, { what: "batch 0 failed" })) instanceof NeverSentBatch).toBe(never);
+  });
+
+  // Its first request went out and was answered "not written" (so the batch is not uncertain): only the request
+  // having gone out, kept through the later refused one, tells it is not "never sent".
+  test("one whose earlier request went out (answered NOT_ENOUGH_REPLICAS) is not never sent, whatever its later attempts met (sticky)", async () => {
+    const { broker, clock, failure } = await failedOnce(19); // NOT_ENOUGH_REPLICAS: retriable, not written
+    clock.now = 500;
+    await waitFor(() => broker.requests.length === 2, { what: "the retry" });
+    broker.requests[1]!.failWith(refused());
+    clock.now = 1_000;
+    const error = await settled(failure, { what: "batch 0 failed" });
+    expect(error).not.toBeInstanceOf(NeverSentBatch);
+    expect(String(error)).toBe("Error: Connection to 127.0.0.1:9092 failed; delivery.timeout.ms elapsed");
   });
 });
 

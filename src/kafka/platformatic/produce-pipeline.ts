@@ -29,7 +29,8 @@
  * their answer; the pipeline takes no new batches (`failure`), the caller replaces the producer.
  * A batch of several records answered MESSAGE_TOO_LARGE is split in its place (batch-split.ts).
  * Without idempotence batches carry no sequence; order holds with maxInFlight 1 (as in Java).
- * A batch that fails before it was ever put in a request rejects with a NeverSentBatch (the port's neverSent), one the
+ * A batch that fails before any request carrying it went out (never in one, or the connection of each never came up:
+ * the transport's requestNotWritten) rejects with a NeverSentBatch (the port's neverSent), one the
  * broker refused unwritten (an authorization refusal, no earlier attempt of it maybe written) with a RefusedBatch.
  * `close` fails every pending batch at once (the producer's forceClose): as never sent unless it is on the wire, an
  * earlier attempt of it got no answer (those may still be written) or a piece of it split was written
@@ -237,12 +238,13 @@ export class ProducePipeline {
     const { promise, resolve, reject } = Promise.withResolvers<number | readonly number[]>();
     const settle = (result: BatchOutcome) => {
       if (--this.pending === 0) for (const f of this.idle.splice(0)) f();
-      // Never in a request (its pieces, if split, settle through it: it was): none of its records reached a broker.
-      // Nor did those of one failed by `close` that was not on the wire then and no attempt of which was left open,
-      // unless it was split and a piece of it was written (PartlyWrittenBatch: those records are Kafka's).
+      // No request carrying it went out (never in one, or each one's connection never came up; its pieces, if split,
+      // settle through it: it went out), and none on the wire now: none of its records reached a broker. Nor did those
+      // of one failed by `close` that was not on the wire then and no attempt of which was left open, unless it was
+      // split and a piece of it was written (PartlyWrittenBatch: those records are Kafka's).
       if (result instanceof Error)
         reject(
-          batch.attempts === 0 || (this.closed && !batch.uncertain && !(result instanceof PartlyWrittenBatch))
+          !batch.uncertain && (!batch.wentOut || (this.closed && !(result instanceof PartlyWrittenBatch)))
             ? new NeverSentBatch(result)
             : attemptedBatchFailure(batch, result),
         );
@@ -261,6 +263,7 @@ export class ProducePipeline {
       retryAt: 0,
       attempts: 0,
       uncertain: false,
+      wentOut: false,
       settled: false,
       ...(split && count > 1 ? { split } : {}),
     };

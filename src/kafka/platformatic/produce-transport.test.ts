@@ -8,6 +8,7 @@ import { ConnectError, isRetriable } from "../../errors.ts";
 import {
   type ConnectionSource,
   PlatformaticTransport,
+  requestNotWritten,
   requireFramedSend,
   sendsFramedRequests,
 } from "./produce-transport.ts";
@@ -120,6 +121,7 @@ describe("PlatformaticTransport.onDisconnect, a broker that refuses the connecti
     await transport.leaders(["t"], true);
     const error = await transport.produce(4, [{ topic: "t", partition: 0, records: Buffer.alloc(61) }]).catch((e) => e);
     expect(error).toBeInstanceOf(Error);
+    expect(requestNotWritten(error)).toBe(true); // neversent: no byte of it went out
     await waitFor(() => lost.length > 0, { what: "the refused connection reported" });
     expect(lost[0]).toBe(4);
     expect(transport.connected(4)).toBe(false);
@@ -238,6 +240,7 @@ describe("PlatformaticTransport.produce while connecting", () => {
       "connection refused",
       "connection refused",
     ]);
+    expect(outcomes.map((o) => o.status === "rejected" && requestNotWritten(o.reason))).toEqual([true, true]);
     const c = transport.produce(1, batch("C"));
     expect(fake.attempts.length).toBe(1);
     fake.connect();
@@ -293,6 +296,7 @@ describe("PlatformaticTransport.produce while connecting", () => {
     expect(error).toBeInstanceOf(Error);
     expect(isRetriable(error)).toBe(true);
     expect((error as Error).message).toBe("The broker's Produce answer could not be read");
+    expect(requestNotWritten(error)).toBe(false); // written: the broker may have it
     const noAcks = new PlatformaticTransport(oneNodeClient, "test", {}, 0, 5_000, pool as unknown as ConnectionSource);
     await noAcks.leaders(["t"], true);
     const written = noAcks.produce(1, batch("B"));
@@ -317,6 +321,16 @@ describe("PlatformaticTransport.produce while connecting", () => {
     fake.connect();
     await b;
     expect(fake.written).toEqual(["B"]);
+  });
+
+  test("a request to a node the metadata does not name fails as not written, and nothing connects", async () => {
+    const fake = fakePool();
+    const transport = new PlatformaticTransport(oneNodeClient, "test", {}, -1, 5_000, fake.pool);
+    await transport.leaders(["t"], true);
+    const error = await transport.produce(2, batch("A")).catch((e: unknown) => e);
+    expect(String(error)).toBe("Error: Broker 2 is not in the cluster metadata");
+    expect(requestNotWritten(error)).toBe(true); // neversent: its batches fail as never sent, not "may be written"
+    expect(fake.attempts.length).toBe(0);
   });
 });
 

@@ -33,7 +33,10 @@ export interface OutgoingBatch {
 export interface ProduceTransport {
   /** Leader node of each partition of each topic (-1: none now); `refresh` asks the cluster again. */
   leaders(topics: readonly string[], refresh: boolean): Promise<Map<string, readonly number[]>>;
-  /** One Produce request; null for acks=0. Rejects when the request as a whole failed (network, timeout). */
+  /**
+   * One Produce request; null for acks=0. Rejects when the request as a whole failed (network, timeout), with an error
+   * marked requestNotWritten (`markRequestNotWritten`) when none of it went out.
+   */
   produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null>;
   initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }>;
   /** Writes producer id, epoch and base sequence into an encoded batch. */
@@ -61,6 +64,25 @@ export function requireFramedSend(send?: (...args: never[]) => unknown): void {
       "--ignore-scripts, or node_modules was copied from elsewhere): its connections cannot send the " +
       "producer's Produce requests. Run `node scripts/patch-dependencies.mjs` in the gateway's directory.",
   );
+}
+
+/** Marks the failure of a request none of which was written to a connection (see requestNotWritten). */
+const NOT_WRITTEN: unique symbol = Symbol("requestNotWritten");
+
+/**
+ * True when a Produce request failed before any of it was written to a connection: the connection to its broker never
+ * came up (refused, unreachable, TLS or SASL failed), or the broker is not in the metadata. No broker can have its
+ * batches, so this attempt wrote none of their records (ProducePipeline: a batch all of whose attempts failed so is
+ * never sent, the port's neverSent). Anything else a request fails with may come after its bytes went out.
+ */
+export function requestNotWritten(error: unknown): boolean {
+  return (error as { [NOT_WRITTEN]?: true } | null | undefined)?.[NOT_WRITTEN] === true;
+}
+
+/** `error` marked as requestNotWritten (one shared by the requests that waited for a connection marks them all). */
+export function markRequestNotWritten(error: unknown): Error {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  return Object.assign(failure, { [NOT_WRITTEN]: true as const });
 }
 
 /** The first flexible version; requests and answers as v10/v11 apart from tagged fields. */
@@ -158,7 +180,8 @@ export class PlatformaticTransport implements ProduceTransport {
     const known = this.connections.get(node);
     if (known?.isConnected()) return this.send(known, batches);
     const broker = this.brokers.get(node);
-    if (!broker) return Promise.reject(new Error(`Broker ${node} is not in the cluster metadata`));
+    if (!broker)
+      return Promise.reject(markRequestNotWritten(new Error(`Broker ${node} is not in the cluster metadata`)));
     const queue: WaitingRequest[] = [];
     this.waiting.set(node, queue);
     const sent = new Promise<readonly PartitionAnswer[] | null>((resolve, reject) =>
@@ -189,7 +212,9 @@ export class PlatformaticTransport implements ProduceTransport {
       },
       (error: unknown) => {
         this.waiting.delete(node);
-        for (const w of queue) w.reject(error);
+        // None of them went out: they wait in `queue` until the connection is up.
+        const failure = markRequestNotWritten(error);
+        for (const w of queue) w.reject(failure);
       },
     );
   }

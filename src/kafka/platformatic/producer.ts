@@ -291,9 +291,9 @@ export class PlatformaticProducer implements KafkaProducer {
     settled = true;
     let rejected: unknown;
     let anyWritten = false;
-    /** Every failed batch of the send was never in a request (NeverSentBatch): none of its records reached a broker. */
+    /** No request carrying any failed batch of the send was written (NeverSentBatch): none of its records reached a broker. */
     let neverSent = true;
-    /** Every failed batch of the send was never in a request or refused unwritten (RefusedBatch): none was written. */
+    /** Every failed batch of the send was never written in a request or refused unwritten (RefusedBatch): none was written. */
     let unwritten = true;
     const out: (ProducedMetadata | null)[] = new Array(records.length);
     for (let i = 0; i < records.length; i++) {
