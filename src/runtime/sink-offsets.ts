@@ -24,7 +24,8 @@
  * consumer that is closed or stopping without an error. While the task has none (it is replacing
  * its consumer) a commit is skipped, nothing flushed or counted, and the offsets stay pending for
  * the next one; a commit that throws is not counted as done either, so the next one sends the same
- * offsets again (Connect's "Commit of offsets threw an unexpected exception", retried next interval).
+ * offsets again (Connect's "Commit of offsets threw an unexpected exception for sequence number N", retried
+ * next interval). One commit at a time, as Connect's `committing` flag: the loop awaits each on the executor.
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
@@ -50,6 +51,10 @@ export interface SinkOffsetsOptions {
   /** Aborts as the task stops: a position lookup still retrying gives up. */
   readonly stopSignal: () => AbortSignal;
 }
+
+/** Offsets as Connect logs a commit's map: `{topic-0=5, topic-1=7}`. */
+const offsetMap = (offsets: readonly TopicPartitionOffset[]) =>
+  `{${offsets.map((o) => `${o.topic}-${o.partition}=${o.offset}`).join(", ")}}`;
 
 export const partitionList = (tps: readonly TopicPartition[]) =>
   tps.map((tp) => `${tp.topic}-${tp.partition}`).join(", ");
@@ -204,7 +209,12 @@ export class SinkOffsets {
     } catch (error) {
       this.o.metrics.commitFailed();
       if (error instanceof ErrantRecordReportError) throw error;
-      this.o.log.error(`Commit of offsets threw an unexpected exception (${pending.length} partitions)`, error);
+      // As Connect's, the message names the commit (offset-commit-seq-no) and its offsets: a commit the
+      // group held up past the interval is followed at once by the next, which may fail the same way.
+      this.o.log.error(
+        `Commit of offsets threw an unexpected exception for sequence number ${this.sequenceNumber}: ${offsetMap(offsets)}`,
+        error,
+      );
     }
   }
 
@@ -359,6 +369,11 @@ export class SinkOffsets {
     for (const o of kept) if (this.current.has(key(o))) this.committed.set(key(o), o.offset);
     this.recordActive();
     this.commitSucceeded(started);
+  }
+
+  /** Connect's commitSeqno as offset-commit-seq-no shows it: the commits made so far, this one included. */
+  private get sequenceNumber(): number {
+    return this.o.metrics.offsetCommitSuccess + this.o.metrics.offsetCommitFailure;
   }
 
   private commitSucceeded(started: number): void {
