@@ -133,12 +133,12 @@ const ownWorkerConfig = defineConfig({
     importance: "LOW",
     group: RUNTIME,
   }),
+  // No validator, as Connect's WorkerConfig: a Connect worker file with 0 must start.
   "offset.flush.interval.ms": key.long({
-    doc: "Interval at which source offsets are committed to the data file and sink offsets to Kafka.",
+    doc: "Interval at which source offsets are committed to the data file and sink offsets to Kafka. 0 or less: as often as the task's loop turns (a sink commits after every put, as Connect's WorkerSinkTask; a source stores its acknowledged offsets after every poll).",
     default: 60000,
     importance: "LOW",
     group: RUNTIME,
-    validators: [check.atLeast(1)],
   }),
   "task.shutdown.graceful.timeout.ms": key.long({
     doc: "How long to wait for tasks to shut down gracefully before abandoning them.",
