@@ -4,6 +4,7 @@ import type { SinkTask } from "../api/connector.ts";
 import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import type { KafkaConsumer } from "../kafka/kafka-port.ts";
+import { deferred } from "../util/async.ts";
 import { LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { SinkOffsets } from "./sink-offsets.ts";
@@ -14,9 +15,14 @@ const at = (partition: number, offset: number): TopicPartitionOffset => ({ topic
 
 /**
  * SinkOffsets over a task and a live consumer that record the calls, in one list. The consumer's
- * commit throws `commitFailure` every time, or each of a list once in turn.
+ * commit throws `commitFailure` every time, or each of a list once in turn; each commit first waits
+ * for `o.commitsHeld` when given (the group does not answer).
  */
-function setup(task: Partial<SinkTask> = {}, commitFailure?: Error | Error[]) {
+function setup(
+  task: Partial<SinkTask> = {},
+  commitFailure?: Error | Error[],
+  o: { commitTimeoutMs?: number; commitsHeld?: Promise<void> } = {},
+) {
   const calls: string[] = [];
   const logged: string[] = [];
   const metrics = new TaskMetrics();
@@ -24,6 +30,7 @@ function setup(task: Partial<SinkTask> = {}, commitFailure?: Error | Error[]) {
   const consumer = {
     commit: async (offsets: readonly TopicPartitionOffset[]) => {
       calls.push(`commit ${offsets.map((o) => `${o.partition}@${o.offset}`).join(",")}`);
+      await o.commitsHeld;
       const failure = Array.isArray(commitFailure) ? commitFailure.shift() : commitFailure;
       if (failure) throw failure;
     },
@@ -59,6 +66,7 @@ function setup(task: Partial<SinkTask> = {}, commitFailure?: Error | Error[]) {
     consumer: () => consumer,
     cancelled: () => cancelled,
     stopSignal: () => stop.signal,
+    ...(o.commitTimeoutMs === undefined ? {} : { commitTimeoutMs: o.commitTimeoutMs }),
   });
   offsets.live = true;
   /** The worker abandons the task (WorkerTask.cancel). */
@@ -500,6 +508,38 @@ describe("SinkOffsets", () => {
       offsets.advance(at(1, 9));
       await offsets.closePartitions([tp(0), tp(1)]);
       expect(calls).toEqual(["preCommit 0@5,1@9", "close 0,1", "preCommit 0@5", "dlq flush", "commit 0@5"]);
+    });
+  });
+  describe("offset.flush.timeout.ms (explore28: the group held a commit up for as long as the broker was stopped)", () => {
+    test("a commit the group does not answer in time is given up, as Connect's: WARN, counted as failed, not as done; the next sends the offsets again", async () => {
+      const held = deferred<void>();
+      const { calls, clock, logged, metrics, offsets } = setup({}, undefined, {
+        commitTimeoutMs: 5000,
+        commitsHeld: held.promise,
+      });
+      offsets.advance(at(0, 5));
+      const committing = offsets.commit();
+      await waitFor(() => calls.includes("commit 0@5") && clock.pending === 1);
+      clock.advance(4999);
+      expect(await Promise.race([committing.then(() => "given up"), Promise.resolve("waiting")])).toBe("waiting");
+      clock.advance(1);
+      await committing;
+      expect([metrics.offsetCommitSuccess, metrics.offsetCommitFailure]).toEqual([0, 1]);
+      expect(logged.filter((l) => l.includes(" WARN ")).map((l) => l.replace(/^.* WARN /, ""))).toEqual([
+        "Commit of offsets timed out (sequence number 1) (test)",
+      ]);
+      held.resolve(); // the late answer is not counted: the next commit sends the same offsets
+      await offsets.commit();
+      expect(calls).toEqual(["dlq flush", "commit 0@5", "dlq flush", "commit 0@5"]);
+      expect([metrics.offsetCommitSuccess, metrics.offsetCommitFailure]).toEqual([1, 1]);
+    });
+
+    test("a commit answered in time is not timed out, and leaves no timer behind", async () => {
+      const { calls, clock, metrics, offsets } = setup({}, undefined, { commitTimeoutMs: 5000 });
+      offsets.advance(at(0, 5));
+      await offsets.commit();
+      expect(calls).toEqual(["dlq flush", "commit 0@5"]);
+      expect([metrics.offsetCommitSuccess, metrics.offsetCommitFailure, clock.pending]).toEqual([1, 0, 0]);
     });
   });
 });

@@ -25,7 +25,10 @@
  * its consumer) a commit is skipped, nothing flushed or counted, and the offsets stay pending for
  * the next one; a commit that throws is not counted as done either, so the next one sends the same
  * offsets again (Connect's "Commit of offsets threw an unexpected exception for sequence number N", retried
- * next interval). One commit at a time, as Connect's `committing` flag: the loop awaits each on the executor.
+ * next interval). One commit at a time, as Connect's `committing` flag: the loop awaits each on the executor,
+ * for the group's answer at most offset.flush.timeout.ms (`commitTimeoutMs`): then, as Connect's "Commit of
+ * offsets timed out", it is given up and counted as failed, and its late answer is not counted (the next
+ * commit sends the same offsets).
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
@@ -50,7 +53,15 @@ export interface SinkOffsetsOptions {
   readonly cancelled: () => boolean;
   /** Aborts as the task stops: a position lookup still retrying gives up. */
   readonly stopSignal: () => AbortSignal;
+  /**
+   * offset.flush.timeout.ms: the loop's commit (`commit`) stops waiting for the group's answer after
+   * this long, as Connect's WorkerSinkTask ("Commit of offsets timed out"); unset: it waits.
+   */
+  readonly commitTimeoutMs?: number;
 }
+
+/** The group did not answer a commit within offset.flush.timeout.ms. */
+const TIMED_OUT = Symbol("timed out");
 
 /** Offsets as Connect logs a commit's map: `{topic-0=5, topic-1=7}`. */
 const offsetMap = (offsets: readonly TopicPartitionOffset[]) =>
@@ -205,7 +216,12 @@ export class SinkOffsets {
       return;
     }
     try {
-      await this.commitToGroup(pending, offsets, started);
+      if ((await this.commitToGroup(pending, offsets, started, this.o.commitTimeoutMs)) === TIMED_OUT) {
+        // Connect's: the commit is not waited for any more (its late answer is not counted either);
+        // the next one sends its offsets again.
+        this.o.metrics.commitFailed();
+        this.o.log.warn(`Commit of offsets timed out (sequence number ${this.sequenceNumber})`);
+      }
     } catch (error) {
       this.o.metrics.commitFailed();
       if (error instanceof ErrantRecordReportError) throw error;
@@ -326,12 +342,14 @@ export class SinkOffsets {
   /**
    * Commits what preCommit confirmed of the `requested` partitions once any of it moved, with, as
    * Connect's committable offsets, each other requested partition at its last committed offset.
+   * With `timeoutMs`, the group's answer is waited for that long from when the commit is sent (TIMED_OUT after).
    */
   private async commitToGroup(
     requested: readonly TopicPartitionOffset[],
     offsets: readonly TopicPartitionOffset[],
     started: number,
-  ): Promise<void> {
+    timeoutMs?: number,
+  ): Promise<typeof TIMED_OUT | undefined> {
     if (!offsets.some((o) => this.committed.get(key(o)) !== o.offset)) {
       // Connect's "Skipping offset commit, no change since last commit" still counts as a success.
       this.commitSucceeded(started);
@@ -358,13 +376,19 @@ export class SinkOffsets {
         committable.push({ topic: o.topic, partition: o.partition, offset });
     }
     if (committable.length === 0) return;
-    const abandoned = deferred<void>();
+    const abandoned = deferred<typeof TIMED_OUT>();
     this.abandon = () =>
       abandoned.reject(new RetriableError("Partitions were lost while the offsets were being committed"));
+    const timer = new AbortController();
+    if (timeoutMs !== undefined)
+      void this.o.clock.sleep(Math.max(0, timeoutMs), timer.signal).then(() => {
+        if (!timer.signal.aborted) abandoned.resolve(TIMED_OUT);
+      });
     try {
-      await Promise.race([consumer.commit(committable), abandoned.promise]);
+      if ((await Promise.race([consumer.commit(committable), abandoned.promise])) === TIMED_OUT) return TIMED_OUT;
     } finally {
       this.abandon = undefined;
+      timer.abort();
     }
     for (const o of kept) if (this.current.has(key(o))) this.committed.set(key(o), o.offset);
     this.recordActive();
