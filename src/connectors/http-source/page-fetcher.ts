@@ -279,6 +279,7 @@ export class PageFetcher {
               const until = new Date(clock.now() + waitMs).toISOString();
               this.waits.waiting(
                 `${req.method} ${redacted(req.url)} answered HTTP ${response.status} with ${this.o.gate.header}: 0 (the rate limit is spent); requests wait ${Math.ceil(waitMs / 1000)} s, until ${until}`,
+                waitMs,
                 clock,
               );
             }
