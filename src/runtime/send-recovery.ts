@@ -13,7 +13,8 @@ import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/k
 import { NotSentError, unwritten, writtenRecords } from "../kafka/send-rejection.ts";
 import { abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
-import { type Clock, monotonicNow } from "../util/clock.ts";
+import type { Clock } from "../util/clock.ts";
+import { FailureLogBudget, notLoggedNote } from "../util/failure-log-budget.ts";
 import { type RecordFailureContext, recordFailedAlone } from "./record-rejection.ts";
 import type { SendOutcome } from "./send-coalescer.ts";
 import type { Outgoing } from "./source-task-sender.ts";
@@ -34,9 +35,6 @@ export interface SendRecoveryOptions extends RecordFailureContext {
  * reconnects (`reconnect.backoff.max.ms`), so that a broker back is used at once (device requests waiting on it).
  */
 const PRODUCE_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 1_000 };
-/** Warnings of one recovery logged each before they thin out to one every WARNING_EVERY_MS. */
-const WARNINGS_IN_FULL = 5;
-const WARNING_EVERY_MS = 60_000;
 
 export class SendRecovery {
   /** Sends being retried after a retriable failure (Kafka unreachable). */
@@ -109,23 +107,14 @@ export class SendRecovery {
     };
     let retrying = false;
     // The first warning of a recovery carries the error's trace; each retry after it is one line (a
-    // broker down for an hour would otherwise log a whole trace every 10 s per task). Past the first
-    // WARNINGS_IN_FULL, one line a WARNING_EVERY_MS says how many attempts failed unlogged: retried
-    // every second, a broker down for a day was 86,400 lines per source task.
-    let warnings = 0;
-    let warnedAt = 0;
-    let unlogged = 0;
+    // broker down for an hour would otherwise log a whole trace every 10 s per task), thinned out by
+    // the budget: retried every second, a broker down for a day was 86,400 lines per source task.
+    const warnings = new FailureLogBudget(this.c.clock);
     const warn = (message: string, error: unknown) => {
-      const now = monotonicNow(this.c.clock);
-      if (warnings >= WARNINGS_IN_FULL && now - warnedAt < WARNING_EVERY_MS) {
-        unlogged++;
-        return;
-      }
-      if (warnings > 0) this.c.log.warn(`${message}${notLogged(unlogged)}: ${messageOf(error)}`);
+      const admitted = warnings.admit();
+      if (admitted === undefined) return;
+      if (admitted.logged > 0) this.c.log.warn(`${message}${notLogged(admitted.unlogged)}: ${messageOf(error)}`);
       else this.c.log.warn(message, error);
-      warnings++;
-      warnedAt = now;
-      unlogged = 0;
     };
     /** The retry's failure, and whether its records may be written (see retryUnwritten). */
     const retried = (error: unknown) => {
@@ -187,15 +176,15 @@ export class SendRecovery {
           },
         },
       );
-      if (unlogged > 0 && !this.c.stopSignal().aborted)
-        this.c.log.info(`Sent ${sent} records to Kafka after retrying${notLogged(unlogged)}`);
+      if (warnings.notLogged > 0 && !this.c.stopSignal().aborted)
+        this.c.log.info(`Sent ${sent} records to Kafka after retrying${notLogged(warnings.notLogged)}`);
       return outcome(); // sent, or not: stopping before the producer connected
     } catch (error) {
       if (this.c.stopSignal().aborted) return outcome();
       // The thinned warnings' count, which no later line would say: the failure's own log has no count.
-      if (unlogged > 0) {
+      if (warnings.notLogged > 0) {
         this.c.log.warn(
-          `Failed to send ${unsent().length} records to Kafka after retrying, not retriable${notLogged(unlogged)}: ${messageOf(error)}`,
+          `Failed to send ${unsent().length} records to Kafka after retrying, not retriable${notLogged(warnings.notLogged)}: ${messageOf(error)}`,
         );
       }
       if (error instanceof TopicCreationError) return outcome({ error });
@@ -246,9 +235,7 @@ export class SendRecovery {
 }
 
 /** ` (N failed attempts not logged)` for a count of thinned-out warnings, or nothing. */
-function notLogged(unlogged: number): string {
-  return unlogged > 0 ? ` (${unlogged} failed attempt${unlogged === 1 ? "" : "s"} not logged)` : "";
-}
+const notLogged = (unlogged: number) => notLoggedNote(unlogged, "attempt");
 
 /**
  * `outcome` listing, as `written`, the records of `done` from `from` on that were written all the same (a partition of

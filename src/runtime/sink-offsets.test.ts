@@ -354,6 +354,50 @@ describe("SinkOffsets", () => {
     });
   });
 
+  // explore27: a 2.6 KB trace every commit interval per sink task while the broker was down (22 MB a day).
+  describe("commits failing while Kafka is unreachable are logged within the outage log budget", () => {
+    test("the first five with their trace, then one line a minute with the count not logged; in full again after a commit succeeds", async () => {
+      const unreachable = () =>
+        new RetriableError("Failed to commit offsets: commit failed 4 times.", {
+          cause: new Error("Connection to 127.0.0.1:9092 failed."),
+        });
+      const failures = Array.from({ length: 22 }, unreachable);
+      const { clock, logged, metrics, offsets } = setup({}, failures);
+      offsets.advance(at(0, 5));
+      // Connect's offset.flush.interval.ms (10 s): failing from 0 s to 210 s, committed at 220 s, failing at 230 s.
+      const commitEveryInterval = async (times: number) => {
+        for (let i = 0; i < times; i++) {
+          await offsets.commit();
+          clock.advance(10_000);
+        }
+      };
+      await commitEveryInterval(23);
+      offsets.advance(at(0, 6));
+      failures.push(unreachable());
+      await commitEveryInterval(1);
+      const commit = (seq: number, offset = 5) =>
+        `ERROR Commit of offsets threw an unexpected exception for sequence number ${seq}: {in-0=${offset}}`;
+      const full = (seq: number, offset?: number) => `${commit(seq, offset)} [trace]`;
+      const thinned = (seq: number, n: number) =>
+        `${commit(seq)} (${n} failed commits not logged): Failed to commit offsets: commit failed 4 times. (test)`;
+      expect(
+        logged.map((l) => {
+          const [first, ...rest] = l.replace(/^\[[^\]]+\] /, "").split("\n");
+          return rest.some((r) => r.includes("Caused by: Error: Connection to 127.0.0.1:9092 failed."))
+            ? `${first} [trace]`
+            : first;
+        }),
+      ).toEqual([
+        ...[1, 2, 3, 4, 5].map((seq) => full(seq)), // 0 s to 40 s
+        thinned(11, 5), // 100 s, after 50 s to 90 s
+        thinned(17, 5), // 160 s
+        "INFO Committed offsets after retrying (5 failed commits not logged) (test)", // 220 s, after 170 s to 210 s
+        full(24, 6), // 230 s
+      ]);
+      expect([metrics.offsetCommitSuccess, metrics.offsetCommitFailure]).toEqual([1, 23]);
+    });
+  });
+
   describe("a task abandoned while a commit is under way commits nothing (Connect's doCommit)", () => {
     test("abandoned during the DLQ flush of the closing commit (SinkTask.cancel cut its requests short)", async () => {
       const { calls, offsets, cancel } = setup();

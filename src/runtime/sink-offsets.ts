@@ -32,10 +32,11 @@
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
-import { RetriableError } from "../errors.ts";
+import { messageOf, RetriableError } from "../errors.ts";
 import type { KafkaConsumer } from "../kafka/kafka-port.ts";
 import { deferred } from "../util/async.ts";
 import { type Clock, monotonicNow, wholeMsSince } from "../util/clock.ts";
+import { FailureLogBudget, notLoggedNote } from "../util/failure-log-budget.ts";
 import type { Logger } from "../util/logger.ts";
 import { assignedPosition } from "./assigned-position.ts";
 import { ErrantRecordReportError } from "./errors/dead-letter-queue-reporter.ts";
@@ -82,8 +83,12 @@ export class SinkOffsets {
   live = false;
   /** Set while a commit awaits the group's answer: `abandonCommit` makes it stop waiting. */
   private abandon: (() => void) | undefined;
+  /** Failing commits logged (commitThrew), until one succeeds. */
+  private readonly commitFailures: FailureLogBudget;
 
-  constructor(private readonly o: SinkOffsetsOptions) {}
+  constructor(private readonly o: SinkOffsetsOptions) {
+    this.commitFailures = new FailureLogBudget(o.clock);
+  }
 
   /** Called with the partitions a failed flush/preCommit or the task sought back (after the consumer was sought). */
   onRewind(listener: (partitions: readonly TopicPartition[]) => void): void {
@@ -227,10 +232,7 @@ export class SinkOffsets {
       if (error instanceof ErrantRecordReportError) throw error;
       // As Connect's, the message names the commit (offset-commit-seq-no) and its offsets: a commit the
       // group held up past the interval is followed at once by the next, which may fail the same way.
-      this.o.log.error(
-        `Commit of offsets threw an unexpected exception for sequence number ${this.sequenceNumber}: ${offsetMap(offsets)}`,
-        error,
-      );
+      this.commitThrew(offsets, error);
     }
   }
 
@@ -400,7 +402,21 @@ export class SinkOffsets {
     return this.o.metrics.offsetCommitSuccess + this.o.metrics.offsetCommitFailure;
   }
 
+  /**
+   * Connect's ERROR for a commit that threw, each interval while Kafka is unreachable: within the outage log budget,
+   * the first five with their trace, then one line a minute saying how many were not logged.
+   */
+  private commitThrew(offsets: readonly TopicPartitionOffset[], error: unknown): void {
+    const admitted = this.commitFailures.admit();
+    if (admitted === undefined) return;
+    const message = `Commit of offsets threw an unexpected exception for sequence number ${this.sequenceNumber}: ${offsetMap(offsets)}`;
+    if (!admitted.thinned) this.o.log.error(message, error);
+    else this.o.log.error(`${message}${notLoggedNote(admitted.unlogged, "commit")}: ${messageOf(error)}`);
+  }
+
   private commitSucceeded(started: number): void {
     this.o.metrics.commitSucceeded(wholeMsSince(this.o.clock, started));
+    const unlogged = this.commitFailures.reset();
+    if (unlogged > 0) this.o.log.info(`Committed offsets after retrying${notLoggedNote(unlogged, "commit")}`);
   }
 }

@@ -36,6 +36,32 @@ describe("LogManager", () => {
       );
     });
 
+    // explore27: a sink's failing commit logged the client's retries of one unreachable broker as 16 alike lines.
+    test("a run of alike Suppressed errors is written once, saying how many more; different ones each", () => {
+      const lines: string[] = [];
+      const logs = new LogManager({ sink: (line) => lines.push(line) });
+      const unreachable = () =>
+        new AggregateError([new Error("Connection to 127.0.0.1:9092 failed.")], "Cannot connect to any broker.");
+      const lookup = () =>
+        new AggregateError(Array.from({ length: 4 }, unreachable), "findGroupCoordinator failed 4 times.");
+      const client = new AggregateError(
+        [lookup(), lookup(), new Error("Request timed out."), lookup()],
+        "commit failed 4 times.",
+      );
+      logs.get("x").error("Commit of offsets threw", new Error("Failed to commit offsets", { cause: client }));
+      const text = lines[0]!;
+      expect(text).toContain("\nCaused by: AggregateError: commit failed 4 times.\n");
+      expect(text.split("\n").filter((l) => l.includes("Suppressed: "))).toEqual([
+        "\tSuppressed: AggregateError: findGroupCoordinator failed 4 times. (and 1 more like it)",
+        "\t\tSuppressed: AggregateError: Cannot connect to any broker. (and 3 more like it)",
+        "\t\t\tSuppressed: Error: Connection to 127.0.0.1:9092 failed.",
+        "\tSuppressed: Error: Request timed out.",
+        "\tSuppressed: AggregateError: findGroupCoordinator failed 4 times.",
+        "\t\tSuppressed: AggregateError: Cannot connect to any broker. (and 3 more like it)",
+        "\t\t\tSuppressed: Error: Connection to 127.0.0.1:9092 failed. (x)", // the logger's name ends the line
+      ]);
+    });
+
     test("a non-Error cause is written as text, and a cause chain stops after 8", () => {
       const lines: string[] = [];
       const logs = new LogManager({ sink: (line) => lines.push(line) });
