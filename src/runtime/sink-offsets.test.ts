@@ -16,23 +16,32 @@ const at = (partition: number, offset: number): TopicPartitionOffset => ({ topic
 /**
  * SinkOffsets over a task and a live consumer that record the calls, in one list. The consumer's
  * commit throws `commitFailure` every time, or each of a list once in turn; each commit first waits
- * for `o.commitsHeld` when given (the group does not answer).
+ * for `o.commitsHeld` when given (the group does not answer), or for each of a list once in turn.
+ * `landed` lists the offsets of partition 0 in the order the group applied them.
  */
 function setup(
   task: Partial<SinkTask> = {},
   commitFailure?: Error | Error[],
-  o: { commitTimeoutMs?: number; commitsHeld?: Promise<void> } = {},
+  o: { commitTimeoutMs?: number; commitsHeld?: Promise<void> | Promise<void>[]; debug?: boolean } = {},
 ) {
   const calls: string[] = [];
+  const landed: number[] = [];
+  const inFlight = { now: 0, most: 0 };
   const logged: string[] = [];
   const metrics = new TaskMetrics();
   let cancelled = false;
   const consumer = {
     commit: async (offsets: readonly TopicPartitionOffset[]) => {
       calls.push(`commit ${offsets.map((o) => `${o.partition}@${o.offset}`).join(",")}`);
-      await o.commitsHeld;
-      const failure = Array.isArray(commitFailure) ? commitFailure.shift() : commitFailure;
-      if (failure) throw failure;
+      inFlight.most = Math.max(inFlight.most, ++inFlight.now);
+      try {
+        await (Array.isArray(o.commitsHeld) ? o.commitsHeld.shift() : o.commitsHeld);
+        const failure = Array.isArray(commitFailure) ? commitFailure.shift() : commitFailure;
+        if (failure) throw failure;
+        for (const c of offsets) if (c.partition === 0) landed.push(c.offset);
+      } finally {
+        inFlight.now--;
+      }
     },
     seek: (o: TopicPartitionOffset) => void calls.push(`seek ${o.partition}@${o.offset}`),
     // Partition p is at 5·p unless `positionFailures` has errors for it (each thrown once, in turn).
@@ -61,7 +70,9 @@ function setup(
       },
     },
     metrics,
-    log: new LogManager({ sink: (line) => void logged.push(line) }).get("test"),
+    log: new LogManager({ sink: (line) => void logged.push(line), ...(o.debug ? { rootLevel: "DEBUG" } : {}) }).get(
+      "test",
+    ),
     clock,
     consumer: () => consumer,
     cancelled: () => cancelled,
@@ -77,8 +88,11 @@ function setup(
   const unassign = (...partitions: number[]) => {
     assigned = assigned.filter((a) => !partitions.includes(a.partition));
   };
-  return { calls, logged, metrics, offsets, cancel, clock, positionFailures, unassign, stop };
+  return { calls, logged, metrics, offsets, cancel, clock, positionFailures, unassign, stop, landed, inFlight };
 }
+
+/** Lets every callback already due run (timers the manual clock fired, promise reactions). */
+const callbacksRun = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe("SinkOffsets", () => {
   test("once any offset preCommit confirms moved, commits it with every other requested partition at its last commit, as Connect's committable offsets", async () => {
@@ -565,7 +579,8 @@ describe("SinkOffsets", () => {
       const committing = offsets.commit();
       await waitFor(() => calls.includes("commit 0@5") && clock.pending === 1);
       clock.advance(4999);
-      expect(await Promise.race([committing.then(() => "given up"), Promise.resolve("waiting")])).toBe("waiting");
+      await callbacksRun();
+      expect([logged.filter((l) => l.includes(" WARN ")), metrics.offsetCommitFailure]).toEqual([[], 0]);
       clock.advance(1);
       await committing;
       expect([metrics.offsetCommitSuccess, metrics.offsetCommitFailure]).toEqual([0, 1]);
@@ -573,9 +588,78 @@ describe("SinkOffsets", () => {
         "Commit of offsets timed out (sequence number 1) (test)",
       ]);
       held.resolve(); // the late answer is not counted: the next commit sends the same offsets
+      await callbacksRun();
       await offsets.commit();
       expect(calls).toEqual(["dlq flush", "commit 0@5", "dlq flush", "commit 0@5"]);
       expect([metrics.offsetCommitSuccess, metrics.offsetCommitFailure]).toEqual([1, 1]);
+    });
+
+    test("commits timing out each interval are warned about within the outage log budget (explore27's)", async () => {
+      const answers = Array.from({ length: 11 }, () => deferred<void>());
+      const { clock, logged, metrics, offsets } = setup({}, undefined, {
+        commitTimeoutMs: 5000,
+        commitsHeld: answers.map((a) => a.promise),
+      });
+      offsets.advance(at(0, 5));
+      // offset.flush.interval.ms 10 s: each commit times out 5 s after it was sent, its late answer comes before the next.
+      for (const answer of answers) {
+        const committing = offsets.commit();
+        await waitFor(() => clock.pending === 1);
+        clock.advance(5000);
+        await committing;
+        answer.reject(new RetriableError("The coordinator is not available."));
+        await callbacksRun();
+        clock.advance(5000);
+      }
+      expect(logged.map((l) => l.replace(/^\[[^\]]+\] /, ""))).toEqual([
+        ...[1, 2, 3, 4, 5].map((seq) => `WARN Commit of offsets timed out (sequence number ${seq}) (test)`),
+        "WARN Commit of offsets timed out (sequence number 11) (5 failed commits not logged) (test)", // 105 s
+      ]);
+      expect(metrics.offsetCommitFailure).toBe(11);
+    });
+
+    describe("a given-up commit the client still runs (its retries): no other is sent before it lands, so the group's offsets never go back", () => {
+      /** The first commit (0@5) given up at 50 ms, the client still running it; partition 0 put up to 9 since. */
+      async function givenUp() {
+        const held = deferred<void>();
+        const s = setup({}, undefined, { commitTimeoutMs: 50, commitsHeld: [held.promise], debug: true });
+        s.offsets.advance(at(0, 5));
+        const committing = s.offsets.commit();
+        await waitFor(() => s.clock.pending === 1);
+        s.clock.advance(50);
+        await committing;
+        s.offsets.advance(at(0, 9));
+        return { ...s, held };
+      }
+
+      test("the loop's commit sends nothing (DEBUG), the offsets stay pending; once it landed, the next one sends them", async () => {
+        const { calls, held, inFlight, landed, logged, offsets } = await givenUp();
+        await offsets.commit();
+        expect(calls).toEqual(["dlq flush", "commit 0@5"]);
+        expect(logged.filter((l) => l.includes(" DEBUG ")).map((l) => l.replace(/^.* DEBUG /, ""))).toEqual([
+          "Skipping offset commit of 1 partitions: the commit given up at offset.flush.timeout.ms is still running (test)",
+        ]);
+        held.resolve();
+        await waitFor(() => landed.length === 1);
+        await offsets.commit();
+        expect(calls).toEqual(["dlq flush", "commit 0@5", "dlq flush", "commit 0@9"]);
+        expect([landed, inFlight.most]).toEqual([[5, 9], 1]);
+      });
+
+      test.each([
+        ["closePartitions (a revocation)", (o: SinkOffsets) => o.closePartitions([tp(0)])],
+        ["the closing commit (the task stops)", (o: SinkOffsets) => o.commit({ closing: true })],
+      ])("%s waits for it before sending its own", async (_, close) => {
+        const { calls, held, inFlight, landed, offsets } = await givenUp();
+        const closing = close(offsets);
+        await waitFor(() => calls.lastIndexOf("dlq flush") > 1);
+        await callbacksRun();
+        expect(calls.filter((c) => c.startsWith("commit"))).toEqual(["commit 0@5"]);
+        held.resolve();
+        await closing;
+        expect(calls.filter((c) => c.startsWith("commit"))).toEqual(["commit 0@5", "commit 0@9"]);
+        expect([landed, inFlight.most]).toEqual([[5, 9], 1]);
+      });
     });
 
     test("a commit answered in time is not timed out, and leaves no timer behind", async () => {

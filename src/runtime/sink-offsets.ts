@@ -25,10 +25,13 @@
  * its consumer) a commit is skipped, nothing flushed or counted, and the offsets stay pending for
  * the next one; a commit that throws is not counted as done either, so the next one sends the same
  * offsets again (Connect's "Commit of offsets threw an unexpected exception for sequence number N", retried
- * next interval). One commit at a time, as Connect's `committing` flag: the loop awaits each on the executor,
- * for the group's answer at most offset.flush.timeout.ms (`commitTimeoutMs`): then, as Connect's "Commit of
- * offsets timed out", it is given up and counted as failed, and its late answer is not counted (the next
- * commit sends the same offsets).
+ * next interval). One commit in flight at a time: the loop awaits each on the executor, for the group's
+ * answer at most offset.flush.timeout.ms (`commitTimeoutMs`): then, as Connect's "Commit of offsets
+ * timed out", it is given up and counted as failed, and its late answer is not counted. The client
+ * still runs a given-up commit (its retries; so after `lose` too), and Kafka applies commits in
+ * arrival order: one sent meanwhile could land first and the given-up one move the group's offsets
+ * back after it. So while it runs the loop sends none (the offsets stay pending for a later turn),
+ * and closePartitions and the closing commit wait for it (as long as the client's retries) first.
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
@@ -81,8 +84,13 @@ export class SinkOffsets {
   private heldEnd: (partitionKey: string) => number | undefined = () => undefined;
   /** The consumer is a running group member (started, not crashed or closed since): commits go through it only. */
   live = false;
-  /** Set while a commit awaits the group's answer: `abandonCommit` makes it stop waiting. */
+  /** Set while a commit awaits the group's answer: `lose` makes it stop waiting. */
   private abandon: (() => void) | undefined;
+  /**
+   * The commit sent last, until the client settles it (never rejects): past the executor's wait only when it was
+   * given up (offset.flush.timeout.ms, or `lose`) while the client still runs it.
+   */
+  private inFlight: Promise<void> | undefined;
   /** Failing commits logged (commitThrew), until one succeeds. */
   private readonly commitFailures: FailureLogBudget;
 
@@ -206,6 +214,12 @@ export class SinkOffsets {
       this.o.log.debug(`Skipping offset commit of ${pending.length} partitions: the consumer is not running`);
       return;
     }
+    if (this.inFlight && !options.closing) {
+      this.o.log.debug(
+        `Skipping offset commit of ${pending.length} partitions: the commit given up at offset.flush.timeout.ms is still running`,
+      );
+      return;
+    }
     const started = monotonicNow(this.o.clock);
     let offsets: readonly TopicPartitionOffset[];
     try {
@@ -223,9 +237,9 @@ export class SinkOffsets {
     try {
       if ((await this.commitToGroup(pending, offsets, started, this.o.commitTimeoutMs)) === TIMED_OUT) {
         // Connect's: the commit is not waited for any more (its late answer is not counted either);
-        // the next one sends its offsets again.
+        // the next one, once it settled, sends its offsets again.
         this.o.metrics.commitFailed();
-        this.o.log.warn(`Commit of offsets timed out (sequence number ${this.sequenceNumber})`);
+        this.commitTimedOut();
       }
     } catch (error) {
       this.o.metrics.commitFailed();
@@ -359,6 +373,8 @@ export class SinkOffsets {
     }
     // Records sent to the dead letter queue are in Kafka before the offsets past them commit.
     await this.o.operator.flush();
+    // Sent before a given-up commit settled, these offsets could be overwritten by its older ones.
+    if (this.inFlight) await this.answerOf(this.inFlight);
     // Abandoned meanwhile (during preCommit, close or the flush; cut short by SinkTask.cancel): an abandoned task
     // commits nothing (Connect's doCommit: "Skipping final offset commit as task has been cancelled").
     if (this.o.cancelled()) {
@@ -378,6 +394,22 @@ export class SinkOffsets {
         committable.push({ topic: o.topic, partition: o.partition, offset });
     }
     if (committable.length === 0) return;
+    const sent = consumer.commit(committable);
+    const settled = () => {
+      this.inFlight = undefined;
+    };
+    this.inFlight = sent.then(settled, settled);
+    if ((await this.answerOf(sent, timeoutMs)) === TIMED_OUT) return TIMED_OUT;
+    for (const o of kept) if (this.current.has(key(o))) this.committed.set(key(o), o.offset);
+    this.recordActive();
+    this.commitSucceeded(started);
+  }
+
+  /**
+   * The group's answer to a commit: `commit` settled, or rejected when `lose` gives it up, or TIMED_OUT
+   * after `timeoutMs`.
+   */
+  private async answerOf(commit: Promise<void>, timeoutMs?: number): Promise<typeof TIMED_OUT | undefined> {
     const abandoned = deferred<typeof TIMED_OUT>();
     this.abandon = () =>
       abandoned.reject(new RetriableError("Partitions were lost while the offsets were being committed"));
@@ -387,14 +419,11 @@ export class SinkOffsets {
         if (!timer.signal.aborted) abandoned.resolve(TIMED_OUT);
       });
     try {
-      if ((await Promise.race([consumer.commit(committable), abandoned.promise])) === TIMED_OUT) return TIMED_OUT;
+      return (await Promise.race([commit, abandoned.promise])) === TIMED_OUT ? TIMED_OUT : undefined;
     } finally {
       this.abandon = undefined;
       timer.abort();
     }
-    for (const o of kept) if (this.current.has(key(o))) this.committed.set(key(o), o.offset);
-    this.recordActive();
-    this.commitSucceeded(started);
   }
 
   /** Connect's commitSeqno as offset-commit-seq-no shows it: the commits made so far, this one included. */
@@ -412,6 +441,14 @@ export class SinkOffsets {
     const message = `Commit of offsets threw an unexpected exception for sequence number ${this.sequenceNumber}: ${offsetMap(offsets)}`;
     if (!admitted.thinned) this.o.log.error(message, error);
     else this.o.log.error(`${message}${notLoggedNote(admitted.unlogged, "commit")}: ${messageOf(error)}`);
+  }
+
+  /** Connect's WARN for a commit given up at offset.flush.timeout.ms, within the same outage log budget. */
+  private commitTimedOut(): void {
+    const admitted = this.commitFailures.admit();
+    if (admitted === undefined) return;
+    const note = admitted.thinned ? notLoggedNote(admitted.unlogged, "commit") : "";
+    this.o.log.warn(`Commit of offsets timed out (sequence number ${this.sequenceNumber})${note}`);
   }
 
   private commitSucceeded(started: number): void {

@@ -4,6 +4,8 @@
  * exception" blocks at the same millisecond. They were two commits in turn, never at once: the one
  * held up past offset.flush.interval.ms, then the next, due at once, refused the same way. As
  * Connect's, each failure names its commit's sequence number and offsets, so they are told apart.
+ * Never at once either when offset.flush.timeout.ms gives one up: the client still runs it, so no
+ * other is sent before it settles, or the older one could land last and move the group back.
  */
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
@@ -81,5 +83,61 @@ describe("WorkerSinkTask when the group holds up a commit past the interval, the
       `[c|task-0] Commit of offsets threw an unexpected exception for sequence number ${first}: {in-0=2}`,
       `[c|task-0] Commit of offsets threw an unexpected exception for sequence number ${first + 1}: {in-0=2}`,
     ]);
+  });
+});
+
+describe("WorkerSinkTask when offset.flush.timeout.ms gives up a commit the client still runs", () => {
+  test("no other commit is sent before it lands: at most one in flight, the group's offset never goes back", async () => {
+    const logged: string[] = [];
+    const logs = new LogManager({ sink: (line) => void logged.push(line), rootLevel: "DEBUG" });
+    const basics = { ...taskBasics(), log: logs.get("test") };
+    const held = deferred<void>();
+    const landed: number[] = [];
+    let commits = 0;
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const plugin = new CollectingSink();
+    const { kafka, task, produce } = memorySinkTask({
+      plugin,
+      taskClass: "test.CollectingSink",
+      offsetFlushIntervalMs: 20,
+      options: { offsetFlushTimeoutMs: 50 },
+      basics,
+      wrapConsumer: (consumer) => {
+        const commit = consumer.commit.bind(consumer);
+        consumer.commit = async (offsets) => {
+          const n = ++commits;
+          mostInFlight = Math.max(mostInFlight, ++inFlight);
+          try {
+            if (n === 1) await held.promise; // the broker holds the first one up past the timeout
+            await commit(offsets);
+            landed.push(...offsets.map((o) => o.offset));
+          } finally {
+            inFlight--;
+          }
+        };
+        return consumer;
+      },
+    });
+    produce("a", "b");
+    task.start();
+    await waitFor(() => plugin.opened);
+    const delivering = kafka.deliver();
+    await waitFor(() => logged.some((l) => l.includes("Commit of offsets timed out")), { what: "the first given up" });
+    produce("c", "d");
+    await kafka.deliver();
+    await waitFor(() => plugin.values.length === 4);
+    const skipped = logged.length;
+    await waitFor(
+      () => logged.slice(skipped).some((l) => l.includes("the commit given up at offset.flush.timeout.ms")),
+      {
+        what: "a commit due while the given-up one runs",
+      },
+    );
+    held.resolve();
+    await waitFor(() => landed.at(-1) === 4, { what: "the offsets past c and d committed" });
+    await delivering;
+    await stopAndAwait(task);
+    expect([landed, mostInFlight, kafka.committed("connect-c", { topic: "in", partition: 0 })]).toEqual([[2, 4], 1, 4]);
   });
 });
