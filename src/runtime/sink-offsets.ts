@@ -25,25 +25,23 @@
  * its consumer) a commit is skipped, nothing flushed or counted, and the offsets stay pending for
  * the next one; a commit that throws is not counted as done either, so the next one sends the same
  * offsets again (Connect's "Commit of offsets threw an unexpected exception for sequence number N", retried
- * next interval). One commit in flight at a time: the loop awaits each on the executor, for the group's
- * answer at most offset.flush.timeout.ms (`commitTimeoutMs`): then, as Connect's "Commit of offsets
- * timed out", it is given up and counted as failed, and its late answer is not counted. The client
- * still runs a given-up commit (its retries; so after `lose` too), and Kafka applies commits in
- * arrival order: one sent meanwhile could land first and the given-up one move the group's offsets
- * back after it. So while it runs the loop sends none (the offsets stay pending for a later turn),
- * and closePartitions and the closing commit wait for it (as long as the client's retries) first.
+ * next interval). One commit in flight at a time (sink-offset-commit.ts): the loop awaits each on the
+ * executor, for the group's answer at most offset.flush.timeout.ms (`commitTimeoutMs`): then, as
+ * Connect's "Commit of offsets timed out", it is given up and counted as failed. While the client
+ * still runs a given-up commit the loop sends none (the offsets stay pending for a later turn), and
+ * closePartitions and the closing commit wait for it (as long as the client's retries) first: sent
+ * before it, their offsets could be overwritten by its older ones.
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
-import { messageOf, RetriableError } from "../errors.ts";
+import { RetriableError } from "../errors.ts";
 import type { KafkaConsumer } from "../kafka/kafka-port.ts";
-import { deferred } from "../util/async.ts";
-import { type Clock, monotonicNow, wholeMsSince } from "../util/clock.ts";
-import { FailureLogBudget, notLoggedNote } from "../util/failure-log-budget.ts";
+import { type Clock, monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { assignedPosition } from "./assigned-position.ts";
 import { ErrantRecordReportError } from "./errors/dead-letter-queue-reporter.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+import { SinkOffsetCommit, TIMED_OUT } from "./sink-offset-commit.ts";
 import type { TaskMetrics } from "./task-metrics.ts";
 
 export interface SinkOffsetsOptions {
@@ -64,13 +62,6 @@ export interface SinkOffsetsOptions {
   readonly commitTimeoutMs?: number;
 }
 
-/** The group did not answer a commit within offset.flush.timeout.ms. */
-const TIMED_OUT = Symbol("timed out");
-
-/** Offsets as Connect logs a commit's map: `{topic-0=5, topic-1=7}`. */
-const offsetMap = (offsets: readonly TopicPartitionOffset[]) =>
-  `{${offsets.map((o) => `${o.topic}-${o.partition}=${o.offset}`).join(", ")}}`;
-
 export const partitionList = (tps: readonly TopicPartition[]) =>
   tps.map((tp) => `${tp.topic}-${tp.partition}`).join(", ");
 
@@ -84,18 +75,10 @@ export class SinkOffsets {
   private heldEnd: (partitionKey: string) => number | undefined = () => undefined;
   /** The consumer is a running group member (started, not crashed or closed since): commits go through it only. */
   live = false;
-  /** Set while a commit awaits the group's answer: `lose` makes it stop waiting. */
-  private abandon: (() => void) | undefined;
-  /**
-   * The commit sent last, until the client settles it (never rejects): past the executor's wait only when it was
-   * given up (offset.flush.timeout.ms, or `lose`) while the client still runs it.
-   */
-  private inFlight: Promise<void> | undefined;
-  /** Failing commits logged (commitThrew), until one succeeds. */
-  private readonly commitFailures: FailureLogBudget;
+  private readonly groupCommit: SinkOffsetCommit;
 
   constructor(private readonly o: SinkOffsetsOptions) {
-    this.commitFailures = new FailureLogBudget(o.clock);
+    this.groupCommit = new SinkOffsetCommit(o);
   }
 
   /** Called with the partitions a failed flush/preCommit or the task sought back (after the consumer was sought). */
@@ -180,7 +163,7 @@ export class SinkOffsets {
    */
   lose(partitions: readonly TopicPartition[]): void {
     this.forget(partitions);
-    this.abandon?.();
+    this.groupCommit.lose();
   }
 
   /** The partitions left this task: nothing of them is committed any more. */
@@ -214,7 +197,7 @@ export class SinkOffsets {
       this.o.log.debug(`Skipping offset commit of ${pending.length} partitions: the consumer is not running`);
       return;
     }
-    if (this.inFlight && !options.closing) {
+    if (this.groupCommit.running && !options.closing) {
       this.o.log.debug(
         `Skipping offset commit of ${pending.length} partitions: the commit given up at offset.flush.timeout.ms is still running`,
       );
@@ -239,14 +222,14 @@ export class SinkOffsets {
         // Connect's: the commit is not waited for any more (its late answer is not counted either);
         // the next one, once it settled, sends its offsets again.
         this.o.metrics.commitFailed();
-        this.commitTimedOut();
+        this.groupCommit.timedOut();
       }
     } catch (error) {
       this.o.metrics.commitFailed();
       if (error instanceof ErrantRecordReportError) throw error;
       // As Connect's, the message names the commit (offset-commit-seq-no) and its offsets: a commit the
       // group held up past the interval is followed at once by the next, which may fail the same way.
-      this.commitThrew(offsets, error);
+      this.groupCommit.threw(offsets, error);
     }
   }
 
@@ -368,13 +351,13 @@ export class SinkOffsets {
   ): Promise<typeof TIMED_OUT | undefined> {
     if (!offsets.some((o) => this.committed.get(key(o)) !== o.offset)) {
       // Connect's "Skipping offset commit, no change since last commit" still counts as a success.
-      this.commitSucceeded(started);
+      this.groupCommit.succeeded(started);
       return;
     }
     // Records sent to the dead letter queue are in Kafka before the offsets past them commit.
     await this.o.operator.flush();
     // Sent before a given-up commit settled, these offsets could be overwritten by its older ones.
-    if (this.inFlight) await this.answerOf(this.inFlight);
+    await this.groupCommit.settled();
     // Abandoned meanwhile (during preCommit, close or the flush; cut short by SinkTask.cancel): an abandoned task
     // commits nothing (Connect's doCommit: "Skipping final offset commit as task has been cancelled").
     if (this.o.cancelled()) {
@@ -394,66 +377,9 @@ export class SinkOffsets {
         committable.push({ topic: o.topic, partition: o.partition, offset });
     }
     if (committable.length === 0) return;
-    const sent = consumer.commit(committable);
-    const settled = () => {
-      this.inFlight = undefined;
-    };
-    this.inFlight = sent.then(settled, settled);
-    if ((await this.answerOf(sent, timeoutMs)) === TIMED_OUT) return TIMED_OUT;
+    if ((await this.groupCommit.send(consumer, committable, timeoutMs)) === TIMED_OUT) return TIMED_OUT;
     for (const o of kept) if (this.current.has(key(o))) this.committed.set(key(o), o.offset);
     this.recordActive();
-    this.commitSucceeded(started);
-  }
-
-  /**
-   * The group's answer to a commit: `commit` settled, or rejected when `lose` gives it up, or TIMED_OUT
-   * after `timeoutMs`.
-   */
-  private async answerOf(commit: Promise<void>, timeoutMs?: number): Promise<typeof TIMED_OUT | undefined> {
-    const abandoned = deferred<typeof TIMED_OUT>();
-    this.abandon = () =>
-      abandoned.reject(new RetriableError("Partitions were lost while the offsets were being committed"));
-    const timer = new AbortController();
-    if (timeoutMs !== undefined)
-      void this.o.clock.sleep(Math.max(0, timeoutMs), timer.signal).then(() => {
-        if (!timer.signal.aborted) abandoned.resolve(TIMED_OUT);
-      });
-    try {
-      return (await Promise.race([commit, abandoned.promise])) === TIMED_OUT ? TIMED_OUT : undefined;
-    } finally {
-      this.abandon = undefined;
-      timer.abort();
-    }
-  }
-
-  /** Connect's commitSeqno as offset-commit-seq-no shows it: the commits made so far, this one included. */
-  private get sequenceNumber(): number {
-    return this.o.metrics.offsetCommitSuccess + this.o.metrics.offsetCommitFailure;
-  }
-
-  /**
-   * Connect's ERROR for a commit that threw, each interval while Kafka is unreachable: within the outage log budget,
-   * the first five with their trace, then one line a minute saying how many were not logged.
-   */
-  private commitThrew(offsets: readonly TopicPartitionOffset[], error: unknown): void {
-    const admitted = this.commitFailures.admit();
-    if (admitted === undefined) return;
-    const message = `Commit of offsets threw an unexpected exception for sequence number ${this.sequenceNumber}: ${offsetMap(offsets)}`;
-    if (!admitted.thinned) this.o.log.error(message, error);
-    else this.o.log.error(`${message}${notLoggedNote(admitted.unlogged, "commit")}: ${messageOf(error)}`);
-  }
-
-  /** Connect's WARN for a commit given up at offset.flush.timeout.ms, within the same outage log budget. */
-  private commitTimedOut(): void {
-    const admitted = this.commitFailures.admit();
-    if (admitted === undefined) return;
-    const note = admitted.thinned ? notLoggedNote(admitted.unlogged, "commit") : "";
-    this.o.log.warn(`Commit of offsets timed out (sequence number ${this.sequenceNumber})${note}`);
-  }
-
-  private commitSucceeded(started: number): void {
-    this.o.metrics.commitSucceeded(wholeMsSince(this.o.clock, started));
-    const unlogged = this.commitFailures.reset();
-    if (unlogged > 0) this.o.log.info(`Committed offsets after retrying${notLoggedNote(unlogged, "commit")}`);
+    this.groupCommit.succeeded(started);
   }
 }
