@@ -263,23 +263,6 @@ describe("SinkOffsets", () => {
       expect(calls).toEqual(["flush 0@9", "seek 0@7", "flush 0@21", "seek 0@20"]);
     });
 
-    test("in close (closing), only warns as Connect: no seek, no ERROR, and the offsets stay where they were", async () => {
-      const { calls, logged, metrics, offsets, failing } = failingFlush();
-      const rewound: string[] = [];
-      offsets.onRewind((tps) => rewound.push(tps.map((o) => `${o.partition}`).join(",")));
-      offsets.consumed(at(0, 0));
-      offsets.advance(at(0, 2));
-      failing.push(new Error("buffer dropped"));
-      await offsets.commit({ closing: true });
-      expect(calls).toEqual(["flush 0@2"]);
-      expect(rewound).toEqual([]);
-      expect(metrics.offsetCommitFailure).toBe(1);
-      expect(logged.filter((l) => l.includes(" ERROR "))).toEqual([]);
-      expect(logged.filter((l) => l.includes(" WARN "))).toEqual([
-        expect.stringContaining("Offset commit failed during close"),
-      ]);
-    });
-
     test("after the task's seek (context.offset), goes back to the offset it asked for, as Connect's lastCommittedOffsets", async () => {
       const { calls, offsets, failing } = failingFlush();
       offsets.consumed(at(0, 0));
@@ -319,7 +302,6 @@ describe("SinkOffsets", () => {
       offsets.advance(at(0, 5));
       offsets.live = false;
       await offsets.commit();
-      await offsets.commit({ closing: true });
       expect(calls).toEqual([]);
       expect(metrics.offsetCommitSuccess + metrics.offsetCommitFailure).toBe(0);
       offsets.live = true;
@@ -413,10 +395,10 @@ describe("SinkOffsets", () => {
   });
 
   describe("a task abandoned while a commit is under way commits nothing (Connect's doCommit)", () => {
-    test("abandoned during the DLQ flush of the closing commit (SinkTask.cancel cut its requests short)", async () => {
+    test("abandoned during the DLQ flush of a commit (SinkTask.cancel cut its requests short)", async () => {
       const { calls, offsets, cancel } = setup();
       offsets.advance(at(0, 5));
-      const commit = offsets.commit({ closing: true });
+      const commit = offsets.commit();
       cancel();
       await commit;
       expect(calls).toEqual(["dlq flush"]);
@@ -620,9 +602,9 @@ describe("SinkOffsets", () => {
 
     describe("a given-up commit the client still runs (its retries): no other is sent before it lands, so the group's offsets never go back", () => {
       /** The first commit (0@5) given up at 50 ms, the client still running it; partition 0 put up to 9 since. */
-      async function givenUp() {
+      async function givenUp(task: Partial<SinkTask> = {}) {
         const held = deferred<void>();
-        const s = setup({}, undefined, { commitTimeoutMs: 50, commitsHeld: [held.promise], debug: true });
+        const s = setup(task, undefined, { commitTimeoutMs: 50, commitsHeld: [held.promise], debug: true });
         s.offsets.advance(at(0, 5));
         const committing = s.offsets.commit();
         await waitFor(() => s.clock.pending === 1);
@@ -646,12 +628,9 @@ describe("SinkOffsets", () => {
         expect([landed, inFlight.most]).toEqual([[5, 9], 1]);
       });
 
-      test.each([
-        ["closePartitions (a revocation)", (o: SinkOffsets) => o.closePartitions([tp(0)])],
-        ["the closing commit (the task stops)", (o: SinkOffsets) => o.commit({ closing: true })],
-      ])("%s waits for it before sending its own", async (_, close) => {
+      test("closePartitions (a revocation) waits for it before sending its own", async () => {
         const { calls, held, inFlight, landed, offsets } = await givenUp();
-        const closing = close(offsets);
+        const closing = offsets.closePartitions([tp(0)]);
         await waitFor(() => calls.lastIndexOf("dlq flush") > 1);
         await callbacksRun();
         expect(calls.filter((c) => c.startsWith("commit"))).toEqual(["commit 0@5"]);
@@ -659,6 +638,27 @@ describe("SinkOffsets", () => {
         await closing;
         expect(calls.filter((c) => c.startsWith("commit"))).toEqual(["commit 0@5", "commit 0@9"]);
         expect([landed, inFlight.most]).toEqual([[5, 9], 1]);
+      });
+
+      test("closePartitions with nothing to send (its preCommit threw) still resolves only once it settled: the rejoin comes after", async () => {
+        let preCommitFails = false;
+        const { calls, held, offsets } = await givenUp({
+          preCommit: async (pending) => {
+            if (preCommitFails) throw new Error("buffer dropped");
+            return pending;
+          },
+        });
+        preCommitFails = true;
+        let closed = false;
+        const closing = offsets.closePartitions([tp(0)]).then(() => {
+          closed = true;
+        });
+        await waitFor(() => calls.includes("close 0"));
+        await callbacksRun();
+        expect(closed).toBe(false);
+        held.resolve();
+        await closing;
+        expect(calls.filter((c) => c.startsWith("commit"))).toEqual(["commit 0@5"]);
       });
     });
 

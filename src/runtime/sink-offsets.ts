@@ -14,8 +14,8 @@
  * pending partition is sought back to its last committed offset (its position at assignment
  * before the first commit; the first offset consumed since, when that position was not resolved)
  * and `current` goes back with it, so the records a failed flush may have
- * dropped are put again before a later flush can commit past them; not so in close (Connect's
- * commitOffsets with closing=true only warns). The rewind listener (the partition ownership) then
+ * dropped are put again before a later flush can commit past them; not so in closePartitions, which
+ * only warns. The rewind listener (the partition ownership) then
  * drops batches of those partitions fetched before the seek (and the records it holds of them); a
  * seek the task asks for through its context (`seek`) notifies it the same way.
  *
@@ -29,8 +29,9 @@
  * executor, for the group's answer at most offset.flush.timeout.ms (`commitTimeoutMs`): then, as
  * Connect's "Commit of offsets timed out", it is given up and counted as failed. While the client
  * still runs a given-up commit the loop sends none (the offsets stay pending for a later turn), and
- * closePartitions and the closing commit wait for it (as long as the client's retries) first: sent
- * before it, their offsets could be overwritten by its older ones.
+ * closePartitions waits for it (as long as the client's retries) on every path: sent before it, its
+ * offsets could be overwritten by the older ones, and the rejoin that follows a revocation could let
+ * the given-up commit's retry land under the next generation, over another member's offsets.
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
@@ -186,18 +187,15 @@ export class SinkOffsets {
     this.o.metrics.sinkActive(active);
   }
 
-  /**
-   * flush/preCommit then commit to the group; only offsets that moved are sent. `closing` (the task
-   * stops): a failing flush/preCommit is only warned about, nothing is rewound.
-   */
-  async commit(options: { readonly closing?: boolean } = {}): Promise<void> {
+  /** flush/preCommit then commit to the group; only offsets that moved are sent. */
+  async commit(): Promise<void> {
     const pending = [...this.current.values()];
     if (pending.length === 0 || this.o.cancelled()) return;
     if (!this.live) {
       this.o.log.debug(`Skipping offset commit of ${pending.length} partitions: the consumer is not running`);
       return;
     }
-    if (this.groupCommit.running && !options.closing) {
+    if (this.groupCommit.running) {
       this.o.log.debug(
         `Skipping offset commit of ${pending.length} partitions: the commit given up at offset.flush.timeout.ms is still running`,
       );
@@ -209,12 +207,8 @@ export class SinkOffsets {
       offsets = await this.preCommit(pending);
     } catch (error) {
       this.o.metrics.commitFailed();
-      if (options.closing) {
-        this.o.log.warn("Offset commit failed during close", error);
-      } else {
-        this.o.log.error("Offset commit failed, rewinding to last committed offsets", error);
-        this.rewind(pending);
-      }
+      this.o.log.error("Offset commit failed, rewinding to last committed offsets", error);
+      this.rewind(pending);
       return;
     }
     try {
@@ -256,8 +250,20 @@ export class SinkOffsets {
    * `close` (always, even when the flush failed; a failing close throws, which fails the task),
    * then the synchronous commit of what preCommit returned for them (with what a second preCommit
    * after close confirmed of what the first held back: confirmedAfterClose). Forgets them afterwards.
+   * Returns only once a given-up commit settled, whichever path it took (nothing to commit, a failed
+   * preCommit, no live consumer, cancelled): the rejoin that follows must not let its retry land
+   * under the next generation, moving back offsets another member committed.
    */
   async closePartitions(partitions: readonly TopicPartition[]): Promise<void> {
+    try {
+      await this.closeAndCommit(partitions);
+    } finally {
+      // A loss meanwhile (`lose`) rejects the wait: then the membership is gone anyway.
+      await this.groupCommit.settled().catch(() => undefined);
+    }
+  }
+
+  private async closeAndCommit(partitions: readonly TopicPartition[]): Promise<void> {
     const revoked = new Set(partitions.map(key));
     const pending = [...this.current.values()].filter((o) => revoked.has(key(o)));
     const started = monotonicNow(this.o.clock);
