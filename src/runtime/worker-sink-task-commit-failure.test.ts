@@ -10,8 +10,9 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
-import type { SinkRecord } from "../api/record.ts";
+import type { SinkRecord, TopicPartitionOffset } from "../api/record.ts";
 import { ConnectError } from "../errors.ts";
+import type { KafkaConsumer } from "../kafka/kafka-port.ts";
 import { deferred } from "../util/async.ts";
 import { LogManager } from "../util/logger.ts";
 import { memorySinkTask, stopAndAwait, taskBasics } from "./task-test-support.ts";
@@ -33,49 +34,60 @@ class CollectingSink implements SinkTask {
   stop(): void {}
 }
 
+/**
+ * A consumer wrapper whose n-th commit runs `run(n, offsets, commit)` (`commit` sends it to the
+ * group), counting the commits, and the most of them in flight at once.
+ */
+function countedCommits(
+  run: (n: number, offsets: readonly TopicPartitionOffset[], commit: () => Promise<void>) => Promise<void>,
+) {
+  const counted = { commits: 0, inFlight: 0, mostInFlight: 0 };
+  const wrapConsumer = (consumer: KafkaConsumer) => {
+    const commit = consumer.commit.bind(consumer);
+    consumer.commit = async (offsets) => {
+      const n = ++counted.commits;
+      counted.mostInFlight = Math.max(counted.mostInFlight, ++counted.inFlight);
+      try {
+        await run(n, offsets, () => commit(offsets));
+      } finally {
+        counted.inFlight--;
+      }
+    };
+    return consumer;
+  };
+  return { counted, wrapConsumer };
+}
+
 describe("WorkerSinkTask when the group holds up a commit past the interval, then refuses it", () => {
   test("commits run one at a time and each failure is logged once, with its sequence number and offsets", async () => {
     const logged: string[] = [];
     const basics = { ...taskBasics(), log: new LogManager({ sink: (line) => void logged.push(line) }).get("test") };
     const held = deferred<void>();
-    let commits = 0;
-    let inFlight = 0;
-    let mostInFlight = 0;
+    const { counted, wrapConsumer } = countedCommits(async (n, _, commit) => {
+      if (n === 1) await held.promise; // the broker holds the first one up
+      if (n <= 2) throw new ConnectError("The coordinator is not aware of this member");
+      await commit();
+    });
     const plugin = new CollectingSink();
     const { kafka, task, produce } = memorySinkTask({
       plugin,
       taskClass: "test.CollectingSink",
       offsetFlushIntervalMs: 1, // every commit outlasts the interval
       basics,
-      wrapConsumer: (consumer) => {
-        const commit = consumer.commit.bind(consumer);
-        consumer.commit = async (offsets) => {
-          const n = ++commits;
-          inFlight++;
-          mostInFlight = Math.max(mostInFlight, inFlight);
-          try {
-            if (n === 1) await held.promise; // the broker holds the first one up
-            if (n <= 2) throw new ConnectError("The coordinator is not aware of this member");
-            await commit(offsets);
-          } finally {
-            inFlight--;
-          }
-        };
-        return consumer;
-      },
+      wrapConsumer,
     });
     produce("a", "b");
     task.start();
     await waitFor(() => plugin.opened);
     const delivering = kafka.deliver(); // its batch handler waits for the commit after the put
-    await waitFor(() => plugin.values.length === 2 && commits === 1, { what: "the first commit held" });
+    await waitFor(() => plugin.values.length === 2 && counted.commits === 1, { what: "the first commit held" });
     held.reject(new ConnectError("The coordinator is not aware of this member"));
     await waitFor(() => kafka.committed("connect-c", { topic: "in", partition: 0 }) === 2, {
       what: "the offsets committed after two refusals",
     });
     await delivering;
     await stopAndAwait(task);
-    expect(mostInFlight).toBe(1);
+    expect(counted.mostInFlight).toBe(1);
     const errors = logged.filter((l) => l.includes(" ERROR ")).map((l) => l.split("\n")[0]?.replace(/^.* ERROR /, ""));
     // Every commit counts (one with nothing new too, as Connect's commitSeqno): the refused ones follow each other.
     const first = Number(/sequence number (\d+)/.exec(errors[0] ?? "")?.[1]);
@@ -93,9 +105,11 @@ describe("WorkerSinkTask when offset.flush.timeout.ms gives up a commit the clie
     const basics = { ...taskBasics(), log: logs.get("test") };
     const held = deferred<void>();
     const landed: number[] = [];
-    let commits = 0;
-    let inFlight = 0;
-    let mostInFlight = 0;
+    const { counted, wrapConsumer } = countedCommits(async (n, offsets, commit) => {
+      if (n === 1) await held.promise; // the broker holds the first one up past the timeout
+      await commit();
+      landed.push(...offsets.map((o) => o.offset));
+    });
     const plugin = new CollectingSink();
     const { kafka, task, produce } = memorySinkTask({
       plugin,
@@ -103,21 +117,7 @@ describe("WorkerSinkTask when offset.flush.timeout.ms gives up a commit the clie
       offsetFlushIntervalMs: 20,
       options: { offsetFlushTimeoutMs: 50 },
       basics,
-      wrapConsumer: (consumer) => {
-        const commit = consumer.commit.bind(consumer);
-        consumer.commit = async (offsets) => {
-          const n = ++commits;
-          mostInFlight = Math.max(mostInFlight, ++inFlight);
-          try {
-            if (n === 1) await held.promise; // the broker holds the first one up past the timeout
-            await commit(offsets);
-            landed.push(...offsets.map((o) => o.offset));
-          } finally {
-            inFlight--;
-          }
-        };
-        return consumer;
-      },
+      wrapConsumer,
     });
     produce("a", "b");
     task.start();
@@ -138,6 +138,10 @@ describe("WorkerSinkTask when offset.flush.timeout.ms gives up a commit the clie
     await waitFor(() => landed.at(-1) === 4, { what: "the offsets past c and d committed" });
     await delivering;
     await stopAndAwait(task);
-    expect([landed, mostInFlight, kafka.committed("connect-c", { topic: "in", partition: 0 })]).toEqual([[2, 4], 1, 4]);
+    expect([landed, counted.mostInFlight, kafka.committed("connect-c", { topic: "in", partition: 0 })]).toEqual([
+      [2, 4],
+      1,
+      4,
+    ]);
   });
 });
