@@ -77,6 +77,8 @@ export class SinkOffsets {
   /** The consumer is a running group member (started, not crashed or closed since): commits go through it only. */
   live = false;
   private readonly groupCommit: SinkOffsetCommit;
+  /** The loop's commit was skipped for the given-up commit still running: logged once, as it recurs every interval. */
+  private skipLogged = false;
 
   constructor(private readonly o: SinkOffsetsOptions) {
     this.groupCommit = new SinkOffsetCommit(o);
@@ -187,7 +189,10 @@ export class SinkOffsets {
     this.o.metrics.sinkActive(active);
   }
 
-  /** flush/preCommit then commit to the group; only offsets that moved are sent. */
+  /**
+   * flush/preCommit then commit to the group; only offsets that moved are sent. Skipped while a
+   * given-up commit still runs: the DEBUG says so once per given-up commit, not every interval.
+   */
   async commit(): Promise<void> {
     const pending = [...this.current.values()];
     if (pending.length === 0 || this.o.cancelled()) return;
@@ -196,11 +201,14 @@ export class SinkOffsets {
       return;
     }
     if (this.groupCommit.running) {
-      this.o.log.debug(
-        `Skipping offset commit of ${pending.length} partitions: the commit given up at offset.flush.timeout.ms is still running`,
-      );
+      if (!this.skipLogged)
+        this.o.log.debug(
+          `Skipping offset commit of ${pending.length} partitions: the commit given up at offset.flush.timeout.ms is still running`,
+        );
+      this.skipLogged = true;
       return;
     }
+    this.skipLogged = false;
     const started = monotonicNow(this.o.clock);
     let offsets: readonly TopicPartitionOffset[];
     try {
