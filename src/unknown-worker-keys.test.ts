@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { unknownKeyWarning, unknownWorkerKeys } from "./unknown-worker-keys.ts";
+import { ignoredKeyWarning, unknownKeyWarning, unknownWorkerKeys } from "./unknown-worker-keys.ts";
+import { loadWorkerConfig } from "./worker-config.ts";
 
 describe("unknownWorkerKeys", () => {
   test("names misspelled and removed keys only", () => {
@@ -50,5 +51,25 @@ describe("unknownWorkerKeys", () => {
     expect(unknownKeyWarning("rest.port", "CONNECT_REST_PORT")).toBe(
       "The configuration 'rest.port' was supplied but isn't a known config (from the environment variable CONNECT_REST_PORT).",
     );
+  });
+});
+
+describe("ignoredKeyWarning (ex28fix: Connect worker keys were accepted without a word)", () => {
+  test.each([
+    ["group.id", "state lives in data.dir"],
+    ["plugin.discovery", "its plugins are built in"],
+    ["response.http.headers.config", "it adds no configured headers to REST responses"],
+    ["exactly.once.source.support", "it has no exactly-once source support"],
+    ["connect.protocol", "it runs one worker of its own, in no group of workers"],
+    ["inter.worker.key.ttl.ms", "it runs one worker of its own, in no group of workers"],
+    ["auto.include.jmx.reporter", "it has no JMX; its metrics are served on /metrics"],
+  ])("%s is ignored with a warning that says why", (key, why) => {
+    expect(loadWorkerConfig({ [key]: "x" }).ignoredKeys).toEqual([key]);
+    expect(ignoredKeyWarning(key)).toBe(`Worker config ${key} has no effect in this gateway (${why}) and is ignored`);
+  });
+
+  test("offset.flush.timeout.ms is a worker key of its own (sink commits honour it), not ignored", () => {
+    const config = loadWorkerConfig({ "offset.flush.timeout.ms": "500" });
+    expect([config["offset.flush.timeout.ms"], config.ignoredKeys]).toEqual([500, []]);
   });
 });

@@ -3,34 +3,15 @@
  * workers) would otherwise leave its setting at the default without a word. Connect's clients log
  * `The configuration 'x' was supplied but isn't a known config.` for such keys; the gateway logs
  * that WARN once per key at start (main.ts), naming the CONNECT_* variable when the environment set
- * it. Known are the gateway's own worker keys, the keys it accepts and ignores, the keys of Connect's
- * WorkerConfig it has no use for, converter and config provider settings, the https listeners'
- * `listeners.https.ssl.*` keys (declared in rest/rest-tls-config.ts, or Connect's other `ssl.*`
- * keys) and the Kafka clients' own keys, top-level or under `producer.`,
- * `consumer.` and `admin.` (checked against that client's keys). The keys it accepts and ignores get a
+ * it. Known are the gateway's own worker keys, the keys of Connect's worker it accepts and ignores,
+ * converter and config provider settings, the https listeners' `listeners.https.ssl.*` keys
+ * (declared in rest/rest-tls-config.ts, or Connect's other `ssl.*` keys) and the Kafka clients' own
+ * keys, top-level or under `producer.`, `consumer.` and `admin.` (checked against that client's keys). The keys it accepts and ignores get a
  * WARN of their own at start (`ignoredKeyWarning`), saying why they have no effect.
  */
 import { type ClientType, clientConfigKey } from "./kafka/client-config-keys.ts";
 import { REST_TLS_PREFIXES } from "./rest/rest-tls-config.ts";
-import { IGNORED_KEYS, workerConfigDef } from "./worker-config.ts";
-
-/** Keys of Connect 4.x's WorkerConfig and DistributedConfig the gateway does not declare. */
-const CONNECT_WORKER_KEYS = [
-  "offset.flush.timeout.ms",
-  "response.http.headers.config",
-  "exactly.once.source.support",
-  "scheduled.rebalance.max.delay.ms",
-  "connect.protocol",
-  "worker.sync.timeout.ms",
-  "worker.unsync.backoff.ms",
-  "inter.worker.key.generation.algorithm",
-  "inter.worker.key.size",
-  "inter.worker.key.ttl.ms",
-  "inter.worker.signature.algorithm",
-  "inter.worker.verification.algorithms",
-  "auto.include.jmx.reporter",
-  "rebalance.timeout.ms",
-];
+import { IGNORED_KEY_REASONS, IGNORED_KEYS, workerConfigDef } from "./worker-config.ts";
 
 /** Prefixes whose keys configure something by name (a converter, a provider, metrics context). */
 const OPEN_PREFIXES = [
@@ -50,7 +31,7 @@ function isClientKey(name: string, types: readonly ClientType[] = CLIENT_TYPES):
 }
 
 function isKnown(key: string): boolean {
-  declared ??= new Set([...workerConfigDef.keys.map((k) => k.name), ...IGNORED_KEYS, ...CONNECT_WORKER_KEYS]);
+  declared ??= new Set([...workerConfigDef.keys.map((k) => k.name), ...IGNORED_KEYS]);
   if (declared.has(key) || OPEN_PREFIXES.some((p) => key.startsWith(p))) return true;
   const type = CLIENT_TYPES.find((t) => key.startsWith(`${t}.`));
   if (type !== undefined && isClientKey(key.slice(type.length + 1), [type])) return true;
@@ -72,13 +53,7 @@ export function unknownKeyWarning(key: string, variable?: string): string {
   return `The configuration '${key}' was supplied but isn't a known config${from}.`;
 }
 
-/** The warning for a key of Connect's the gateway accepts and ignores (IGNORED_KEYS), with why it has no effect. */
+/** The warning for a key of Connect's the gateway accepts and ignores (IGNORED_KEY_REASONS), with why it has no effect. */
 export function ignoredKeyWarning(key: string): string {
-  const why =
-    key === "plugin.discovery"
-      ? "its plugins are built in"
-      : key === "rest.extension.classes"
-        ? "it loads no REST extensions"
-        : "state lives in data.dir";
-  return `Worker config ${key} has no effect in this gateway (${why}) and is ignored`;
+  return `Worker config ${key} has no effect in this gateway (${IGNORED_KEY_REASONS[key]}) and is ignored`;
 }

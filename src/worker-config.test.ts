@@ -119,3 +119,13 @@ describe("credentials in an invalid listener (secrets rule)", () => {
     );
   });
 });
+
+describe("offset.flush.interval.ms (explore28: a Connect worker file with 0 refused the start)", () => {
+  test.each([
+    ["0", 0],
+    ["-1", -1],
+    ["1", 1],
+  ])("%s is accepted, as Connect's WorkerConfig defines it without a validator", (value, expected) => {
+    expect(loadWorkerConfig({ "offset.flush.interval.ms": value })["offset.flush.interval.ms"]).toBe(expected);
+  });
+});

@@ -133,12 +133,18 @@ const ownWorkerConfig = defineConfig({
     importance: "LOW",
     group: RUNTIME,
   }),
+  // No validator, as Connect's WorkerConfig: a Connect worker file with 0 must start.
   "offset.flush.interval.ms": key.long({
-    doc: "Interval at which source offsets are committed to the data file and sink offsets to Kafka.",
+    doc: "Interval at which source offsets are committed to the data file and sink offsets to Kafka. 0 or less: as often as the task's loop turns (a sink commits after every put, as Connect's WorkerSinkTask; a source stores its acknowledged offsets after every poll), which costs an idle sink task about 7-8 % of a CPU core (its loop turns every millisecond, as Connect's poll(0)).",
     default: 60000,
     importance: "LOW",
     group: RUNTIME,
-    validators: [check.atLeast(1)],
+  }),
+  "offset.flush.timeout.ms": key.long({
+    doc: "How long a sink task's offset commit waits for the consumer group's answer before it is given up (WARN Commit of offsets timed out, counted as a failed commit, its late answer not counted): the task goes on, and the next commit sends the offsets again, as Connect's WorkerSinkTask, once the Kafka client stopped retrying the given-up one (an older commit landing last would move the group's offsets back); until then commits due are skipped, and a revocation's or the stop's commit waits for it. Source offsets are stored in the data file at once, with nothing to wait for (acknowledged records only, as Connect's), so it has no effect on source tasks.",
+    default: 5000,
+    importance: "LOW",
+    group: RUNTIME,
   }),
   "task.shutdown.graceful.timeout.ms": key.long({
     doc: "How long to wait for tasks to shut down gracefully before abandoning them.",
@@ -246,21 +252,42 @@ export const workerConfigDef = ownWorkerConfig
   .concat(ingestSpoolWorkerConfigDef)
   .concat(ingestBodyBudgetConfigDef);
 
-/** Keys of Connect's distributed and file-backed modes: accepted, unused here, warned once. */
-export const IGNORED_KEYS = [
-  "offset.storage.file.filename",
-  "group.id",
-  "config.storage.topic",
-  "offset.storage.topic",
-  "status.storage.topic",
-  "config.storage.replication.factor",
-  "offset.storage.replication.factor",
-  "status.storage.replication.factor",
-  "offset.storage.partitions",
-  "status.storage.partitions",
-  "rest.extension.classes",
-  "plugin.discovery",
-];
+const STATE_IN_DATA_DIR = "state lives in data.dir";
+const NO_WORKER_GROUP = "it runs one worker of its own, in no group of workers";
+
+/**
+ * Keys of Connect's worker (WorkerConfig, DistributedConfig, RestServerConfig, StandaloneConfig)
+ * that have no effect here: accepted, each warned about once at start with why (main.ts).
+ */
+export const IGNORED_KEY_REASONS: Readonly<Record<string, string>> = {
+  "offset.storage.file.filename": STATE_IN_DATA_DIR,
+  "group.id": STATE_IN_DATA_DIR,
+  "config.storage.topic": STATE_IN_DATA_DIR,
+  "offset.storage.topic": STATE_IN_DATA_DIR,
+  "status.storage.topic": STATE_IN_DATA_DIR,
+  "config.storage.replication.factor": STATE_IN_DATA_DIR,
+  "offset.storage.replication.factor": STATE_IN_DATA_DIR,
+  "status.storage.replication.factor": STATE_IN_DATA_DIR,
+  "offset.storage.partitions": STATE_IN_DATA_DIR,
+  "status.storage.partitions": STATE_IN_DATA_DIR,
+  "rest.extension.classes": "it loads no REST extensions",
+  "plugin.discovery": "its plugins are built in",
+  "response.http.headers.config": "it adds no configured headers to REST responses",
+  "exactly.once.source.support": "it has no exactly-once source support",
+  "scheduled.rebalance.max.delay.ms": NO_WORKER_GROUP,
+  "connect.protocol": NO_WORKER_GROUP,
+  "worker.sync.timeout.ms": NO_WORKER_GROUP,
+  "worker.unsync.backoff.ms": NO_WORKER_GROUP,
+  "rebalance.timeout.ms": NO_WORKER_GROUP,
+  "inter.worker.key.generation.algorithm": NO_WORKER_GROUP,
+  "inter.worker.key.size": NO_WORKER_GROUP,
+  "inter.worker.key.ttl.ms": NO_WORKER_GROUP,
+  "inter.worker.signature.algorithm": NO_WORKER_GROUP,
+  "inter.worker.verification.algorithms": NO_WORKER_GROUP,
+  "auto.include.jmx.reporter": "it has no JMX; its metrics are served on /metrics",
+};
+
+export const IGNORED_KEYS = Object.keys(IGNORED_KEY_REASONS);
 
 export type ParsedWorkerConfig = ReturnType<typeof workerConfigDef.parse>;
 

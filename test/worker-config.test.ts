@@ -130,6 +130,8 @@ describe("worker settings", () => {
         "plugin.discovery": "service_load",
         "rest.extension.classes": "com.example.Extension",
         "group.id": "connect-cluster",
+        "connect.protocol": "sessioned",
+        "offset.flush.timeout.ms": "5000",
       },
       env: { CONNECT_REST_ADVERTISED_HOST_NAME: "edge-7", CONNECT_REST_ADVERTISED_PORT: "9999" },
     });
@@ -145,6 +147,7 @@ describe("worker settings", () => {
       "Worker config group.id has no effect in this gateway (state lives in data.dir)",
       "Worker config rest.extension.classes has no effect in this gateway (it loads no REST extensions)",
       "Worker config plugin.discovery has no effect in this gateway (its plugins are built in)",
+      "Worker config connect.protocol has no effect in this gateway (it runs one worker of its own, in no group of workers)",
     ]);
   });
 });

@@ -4,6 +4,7 @@ import type { SinkTask } from "../api/connector.ts";
 import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import type { KafkaConsumer } from "../kafka/kafka-port.ts";
+import { deferred } from "../util/async.ts";
 import { LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { SinkOffsets } from "./sink-offsets.ts";
@@ -14,18 +15,33 @@ const at = (partition: number, offset: number): TopicPartitionOffset => ({ topic
 
 /**
  * SinkOffsets over a task and a live consumer that record the calls, in one list. The consumer's
- * commit throws `commitFailure` every time, or each of a list once in turn.
+ * commit throws `commitFailure` every time, or each of a list once in turn; each commit first waits
+ * for `o.commitsHeld` when given (the group does not answer), or for each of a list once in turn.
+ * `landed` lists the offsets of partition 0 in the order the group applied them.
  */
-function setup(task: Partial<SinkTask> = {}, commitFailure?: Error | Error[]) {
+function setup(
+  task: Partial<SinkTask> = {},
+  commitFailure?: Error | Error[],
+  o: { commitTimeoutMs?: number; commitsHeld?: Promise<void> | Promise<void>[]; debug?: boolean } = {},
+) {
   const calls: string[] = [];
+  const landed: number[] = [];
+  const inFlight = { now: 0, most: 0 };
   const logged: string[] = [];
   const metrics = new TaskMetrics();
   let cancelled = false;
   const consumer = {
     commit: async (offsets: readonly TopicPartitionOffset[]) => {
       calls.push(`commit ${offsets.map((o) => `${o.partition}@${o.offset}`).join(",")}`);
-      const failure = Array.isArray(commitFailure) ? commitFailure.shift() : commitFailure;
-      if (failure) throw failure;
+      inFlight.most = Math.max(inFlight.most, ++inFlight.now);
+      try {
+        await (Array.isArray(o.commitsHeld) ? o.commitsHeld.shift() : o.commitsHeld);
+        const failure = Array.isArray(commitFailure) ? commitFailure.shift() : commitFailure;
+        if (failure) throw failure;
+        for (const c of offsets) if (c.partition === 0) landed.push(c.offset);
+      } finally {
+        inFlight.now--;
+      }
     },
     seek: (o: TopicPartitionOffset) => void calls.push(`seek ${o.partition}@${o.offset}`),
     // Partition p is at 5·p unless `positionFailures` has errors for it (each thrown once, in turn).
@@ -54,11 +70,14 @@ function setup(task: Partial<SinkTask> = {}, commitFailure?: Error | Error[]) {
       },
     },
     metrics,
-    log: new LogManager({ sink: (line) => void logged.push(line) }).get("test"),
+    log: new LogManager({ sink: (line) => void logged.push(line), ...(o.debug ? { rootLevel: "DEBUG" } : {}) }).get(
+      "test",
+    ),
     clock,
     consumer: () => consumer,
     cancelled: () => cancelled,
     stopSignal: () => stop.signal,
+    ...(o.commitTimeoutMs === undefined ? {} : { commitTimeoutMs: o.commitTimeoutMs }),
   });
   offsets.live = true;
   /** The worker abandons the task (WorkerTask.cancel). */
@@ -69,8 +88,11 @@ function setup(task: Partial<SinkTask> = {}, commitFailure?: Error | Error[]) {
   const unassign = (...partitions: number[]) => {
     assigned = assigned.filter((a) => !partitions.includes(a.partition));
   };
-  return { calls, logged, metrics, offsets, cancel, clock, positionFailures, unassign, stop };
+  return { calls, logged, metrics, offsets, cancel, clock, positionFailures, unassign, stop, landed, inFlight };
 }
+
+/** Lets every callback already due run (timers the manual clock fired, promise reactions). */
+const callbacksRun = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe("SinkOffsets", () => {
   test("once any offset preCommit confirms moved, commits it with every other requested partition at its last commit, as Connect's committable offsets", async () => {
@@ -241,23 +263,6 @@ describe("SinkOffsets", () => {
       expect(calls).toEqual(["flush 0@9", "seek 0@7", "flush 0@21", "seek 0@20"]);
     });
 
-    test("in close (closing), only warns as Connect: no seek, no ERROR, and the offsets stay where they were", async () => {
-      const { calls, logged, metrics, offsets, failing } = failingFlush();
-      const rewound: string[] = [];
-      offsets.onRewind((tps) => rewound.push(tps.map((o) => `${o.partition}`).join(",")));
-      offsets.consumed(at(0, 0));
-      offsets.advance(at(0, 2));
-      failing.push(new Error("buffer dropped"));
-      await offsets.commit({ closing: true });
-      expect(calls).toEqual(["flush 0@2"]);
-      expect(rewound).toEqual([]);
-      expect(metrics.offsetCommitFailure).toBe(1);
-      expect(logged.filter((l) => l.includes(" ERROR "))).toEqual([]);
-      expect(logged.filter((l) => l.includes(" WARN "))).toEqual([
-        expect.stringContaining("Offset commit failed during close"),
-      ]);
-    });
-
     test("after the task's seek (context.offset), goes back to the offset it asked for, as Connect's lastCommittedOffsets", async () => {
       const { calls, offsets, failing } = failingFlush();
       offsets.consumed(at(0, 0));
@@ -297,7 +302,6 @@ describe("SinkOffsets", () => {
       offsets.advance(at(0, 5));
       offsets.live = false;
       await offsets.commit();
-      await offsets.commit({ closing: true });
       expect(calls).toEqual([]);
       expect(metrics.offsetCommitSuccess + metrics.offsetCommitFailure).toBe(0);
       offsets.live = true;
@@ -367,9 +371,11 @@ describe("SinkOffsets", () => {
       offsets.advance(at(0, 6));
       failures.push(unreachable());
       await commitEveryInterval(1);
-      const full = "ERROR Commit of offsets threw an unexpected exception (1 partitions) [trace]";
-      const thinned = (n: number) =>
-        `ERROR Commit of offsets threw an unexpected exception (1 partitions) (${n} failed commits not logged): Failed to commit offsets: commit failed 4 times. (test)`;
+      const commit = (seq: number, offset = 5) =>
+        `ERROR Commit of offsets threw an unexpected exception for sequence number ${seq}: {in-0=${offset}}`;
+      const full = (seq: number, offset?: number) => `${commit(seq, offset)} [trace]`;
+      const thinned = (seq: number, n: number) =>
+        `${commit(seq)} (${n} failed commits not logged): Failed to commit offsets: commit failed 4 times. (test)`;
       expect(
         logged.map((l) => {
           const [first, ...rest] = l.replace(/^\[[^\]]+\] /, "").split("\n");
@@ -378,21 +384,21 @@ describe("SinkOffsets", () => {
             : first;
         }),
       ).toEqual([
-        ...Array(5).fill(full), // 0 s to 40 s
-        thinned(5), // 100 s, after 50 s to 90 s
-        thinned(5), // 160 s
+        ...[1, 2, 3, 4, 5].map((seq) => full(seq)), // 0 s to 40 s
+        thinned(11, 5), // 100 s, after 50 s to 90 s
+        thinned(17, 5), // 160 s
         "INFO Committed offsets after retrying (5 failed commits not logged) (test)", // 220 s, after 170 s to 210 s
-        full, // 230 s
+        full(24, 6), // 230 s
       ]);
       expect([metrics.offsetCommitSuccess, metrics.offsetCommitFailure]).toEqual([1, 23]);
     });
   });
 
   describe("a task abandoned while a commit is under way commits nothing (Connect's doCommit)", () => {
-    test("abandoned during the DLQ flush of the closing commit (SinkTask.cancel cut its requests short)", async () => {
+    test("abandoned during the DLQ flush of a commit (SinkTask.cancel cut its requests short)", async () => {
       const { calls, offsets, cancel } = setup();
       offsets.advance(at(0, 5));
-      const commit = offsets.commit({ closing: true });
+      const commit = offsets.commit();
       cancel();
       await commit;
       expect(calls).toEqual(["dlq flush"]);
@@ -542,6 +548,127 @@ describe("SinkOffsets", () => {
       offsets.advance(at(1, 9));
       await offsets.closePartitions([tp(0), tp(1)]);
       expect(calls).toEqual(["preCommit 0@5,1@9", "close 0,1", "preCommit 0@5", "dlq flush", "commit 0@5"]);
+    });
+  });
+  describe("offset.flush.timeout.ms (explore28: the group held a commit up for as long as the broker was stopped)", () => {
+    test("a commit the group does not answer in time is given up, as Connect's: WARN, counted as failed, not as done; the next sends the offsets again", async () => {
+      const held = deferred<void>();
+      const { calls, clock, logged, metrics, offsets } = setup({}, undefined, {
+        commitTimeoutMs: 5000,
+        commitsHeld: held.promise,
+      });
+      offsets.advance(at(0, 5));
+      const committing = offsets.commit();
+      await waitFor(() => calls.includes("commit 0@5") && clock.pending === 1);
+      clock.advance(4999);
+      await callbacksRun();
+      expect([logged.filter((l) => l.includes(" WARN ")), metrics.offsetCommitFailure]).toEqual([[], 0]);
+      clock.advance(1);
+      await committing;
+      expect([metrics.offsetCommitSuccess, metrics.offsetCommitFailure]).toEqual([0, 1]);
+      expect(logged.filter((l) => l.includes(" WARN ")).map((l) => l.replace(/^.* WARN /, ""))).toEqual([
+        "Commit of offsets timed out (sequence number 1) (test)",
+      ]);
+      held.resolve(); // the late answer is not counted: the next commit sends the same offsets
+      await callbacksRun();
+      await offsets.commit();
+      expect(calls).toEqual(["dlq flush", "commit 0@5", "dlq flush", "commit 0@5"]);
+      expect([metrics.offsetCommitSuccess, metrics.offsetCommitFailure]).toEqual([1, 1]);
+    });
+
+    test("commits timing out each interval are warned about within the outage log budget (explore27's)", async () => {
+      const answers = Array.from({ length: 11 }, () => deferred<void>());
+      const { clock, logged, metrics, offsets } = setup({}, undefined, {
+        commitTimeoutMs: 5000,
+        commitsHeld: answers.map((a) => a.promise),
+      });
+      offsets.advance(at(0, 5));
+      // offset.flush.interval.ms 10 s: each commit times out 5 s after it was sent, its late answer comes before the next.
+      for (const answer of answers) {
+        const committing = offsets.commit();
+        await waitFor(() => clock.pending === 1);
+        clock.advance(5000);
+        await committing;
+        answer.reject(new RetriableError("The coordinator is not available."));
+        await callbacksRun();
+        clock.advance(5000);
+      }
+      expect(logged.map((l) => l.replace(/^\[[^\]]+\] /, ""))).toEqual([
+        ...[1, 2, 3, 4, 5].map((seq) => `WARN Commit of offsets timed out (sequence number ${seq}) (test)`),
+        "WARN Commit of offsets timed out (sequence number 11) (5 failed commits not logged) (test)", // 105 s
+      ]);
+      expect(metrics.offsetCommitFailure).toBe(11);
+    });
+
+    describe("a given-up commit the client still runs (its retries): no other is sent before it lands, so the group's offsets never go back", () => {
+      /** The first commit (0@5) given up at 50 ms, the client still running it; partition 0 put up to 9 since. */
+      async function givenUp(task: Partial<SinkTask> = {}) {
+        const held = deferred<void>();
+        const s = setup(task, undefined, { commitTimeoutMs: 50, commitsHeld: [held.promise], debug: true });
+        s.offsets.advance(at(0, 5));
+        const committing = s.offsets.commit();
+        await waitFor(() => s.clock.pending === 1);
+        s.clock.advance(50);
+        await committing;
+        s.offsets.advance(at(0, 9));
+        return { ...s, held };
+      }
+
+      test("the loop's commits send nothing (one DEBUG, not one each interval), the offsets stay pending; once it landed, the next one sends them", async () => {
+        const { calls, held, inFlight, landed, logged, offsets } = await givenUp();
+        await offsets.commit();
+        await offsets.commit();
+        expect(calls).toEqual(["dlq flush", "commit 0@5"]);
+        expect(logged.filter((l) => l.includes(" DEBUG ")).map((l) => l.replace(/^.* DEBUG /, ""))).toEqual([
+          "Skipping offset commit of 1 partitions: the commit given up at offset.flush.timeout.ms is still running (test)",
+        ]);
+        held.resolve();
+        await waitFor(() => landed.length === 1);
+        await offsets.commit();
+        expect(calls).toEqual(["dlq flush", "commit 0@5", "dlq flush", "commit 0@9"]);
+        expect([landed, inFlight.most]).toEqual([[5, 9], 1]);
+      });
+
+      test("closePartitions (a revocation) waits for it before sending its own", async () => {
+        const { calls, held, inFlight, landed, offsets } = await givenUp();
+        const closing = offsets.closePartitions([tp(0)]);
+        await waitFor(() => calls.lastIndexOf("dlq flush") > 1);
+        await callbacksRun();
+        expect(calls.filter((c) => c.startsWith("commit"))).toEqual(["commit 0@5"]);
+        held.resolve();
+        await closing;
+        expect(calls.filter((c) => c.startsWith("commit"))).toEqual(["commit 0@5", "commit 0@9"]);
+        expect([landed, inFlight.most]).toEqual([[5, 9], 1]);
+      });
+
+      test("closePartitions with nothing to send (its preCommit threw) still resolves only once it settled: the rejoin comes after", async () => {
+        let preCommitFails = false;
+        const { calls, held, offsets } = await givenUp({
+          preCommit: async (pending) => {
+            if (preCommitFails) throw new Error("buffer dropped");
+            return pending;
+          },
+        });
+        preCommitFails = true;
+        let closed = false;
+        const closing = offsets.closePartitions([tp(0)]).then(() => {
+          closed = true;
+        });
+        await waitFor(() => calls.includes("close 0"));
+        await callbacksRun();
+        expect(closed).toBe(false);
+        held.resolve();
+        await closing;
+        expect(calls.filter((c) => c.startsWith("commit"))).toEqual(["commit 0@5"]);
+      });
+    });
+
+    test("a commit answered in time is not timed out, and leaves no timer behind", async () => {
+      const { calls, clock, metrics, offsets } = setup({}, undefined, { commitTimeoutMs: 5000 });
+      offsets.advance(at(0, 5));
+      await offsets.commit();
+      expect(calls).toEqual(["dlq flush", "commit 0@5"]);
+      expect([metrics.offsetCommitSuccess, metrics.offsetCommitFailure, clock.pending]).toEqual([1, 0, 0]);
     });
   });
 });

@@ -14,8 +14,8 @@
  * pending partition is sought back to its last committed offset (its position at assignment
  * before the first commit; the first offset consumed since, when that position was not resolved)
  * and `current` goes back with it, so the records a failed flush may have
- * dropped are put again before a later flush can commit past them; not so in close (Connect's
- * commitOffsets with closing=true only warns). The rewind listener (the partition ownership) then
+ * dropped are put again before a later flush can commit past them; not so in closePartitions, which
+ * only warns. The rewind listener (the partition ownership) then
  * drops batches of those partitions fetched before the seek (and the records it holds of them); a
  * seek the task asks for through its context (`seek`) notifies it the same way.
  *
@@ -24,19 +24,25 @@
  * consumer that is closed or stopping without an error. While the task has none (it is replacing
  * its consumer) a commit is skipped, nothing flushed or counted, and the offsets stay pending for
  * the next one; a commit that throws is not counted as done either, so the next one sends the same
- * offsets again (Connect's "Commit of offsets threw an unexpected exception", retried next interval).
+ * offsets again (Connect's "Commit of offsets threw an unexpected exception for sequence number N", retried
+ * next interval). One commit in flight at a time (sink-offset-commit.ts): the loop awaits each on the
+ * executor, for the group's answer at most offset.flush.timeout.ms (`commitTimeoutMs`): then, as
+ * Connect's "Commit of offsets timed out", it is given up and counted as failed. While the client
+ * still runs a given-up commit the loop sends none (the offsets stay pending for a later turn), and
+ * closePartitions waits for it (as long as the client's retries) on every path: sent before it, its
+ * offsets could be overwritten by the older ones, and the rejoin that follows a revocation could let
+ * the given-up commit's retry land under the next generation, over another member's offsets.
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
-import { messageOf, RetriableError } from "../errors.ts";
+import { RetriableError } from "../errors.ts";
 import type { KafkaConsumer } from "../kafka/kafka-port.ts";
-import { deferred } from "../util/async.ts";
-import { type Clock, monotonicNow, wholeMsSince } from "../util/clock.ts";
-import { FailureLogBudget, notLoggedNote } from "../util/failure-log-budget.ts";
+import { type Clock, monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { assignedPosition } from "./assigned-position.ts";
 import { ErrantRecordReportError } from "./errors/dead-letter-queue-reporter.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+import { SinkOffsetCommit, TIMED_OUT } from "./sink-offset-commit.ts";
 import type { TaskMetrics } from "./task-metrics.ts";
 
 export interface SinkOffsetsOptions {
@@ -50,6 +56,11 @@ export interface SinkOffsetsOptions {
   readonly cancelled: () => boolean;
   /** Aborts as the task stops: a position lookup still retrying gives up. */
   readonly stopSignal: () => AbortSignal;
+  /**
+   * offset.flush.timeout.ms: the loop's commit (`commit`) stops waiting for the group's answer after
+   * this long, as Connect's WorkerSinkTask ("Commit of offsets timed out"); unset: it waits.
+   */
+  readonly commitTimeoutMs?: number;
 }
 
 export const partitionList = (tps: readonly TopicPartition[]) =>
@@ -65,13 +76,12 @@ export class SinkOffsets {
   private heldEnd: (partitionKey: string) => number | undefined = () => undefined;
   /** The consumer is a running group member (started, not crashed or closed since): commits go through it only. */
   live = false;
-  /** Set while a commit awaits the group's answer: `abandonCommit` makes it stop waiting. */
-  private abandon: (() => void) | undefined;
-  /** Failing commits logged (commitThrew), until one succeeds. */
-  private readonly commitFailures: FailureLogBudget;
+  private readonly groupCommit: SinkOffsetCommit;
+  /** The loop's commit was skipped for the given-up commit still running: logged once, as it recurs every interval. */
+  private skipLogged = false;
 
   constructor(private readonly o: SinkOffsetsOptions) {
-    this.commitFailures = new FailureLogBudget(o.clock);
+    this.groupCommit = new SinkOffsetCommit(o);
   }
 
   /** Called with the partitions a failed flush/preCommit or the task sought back (after the consumer was sought). */
@@ -156,7 +166,7 @@ export class SinkOffsets {
    */
   lose(partitions: readonly TopicPartition[]): void {
     this.forget(partitions);
-    this.abandon?.();
+    this.groupCommit.lose();
   }
 
   /** The partitions left this task: nothing of them is committed any more. */
@@ -180,36 +190,48 @@ export class SinkOffsets {
   }
 
   /**
-   * flush/preCommit then commit to the group; only offsets that moved are sent. `closing` (the task
-   * stops): a failing flush/preCommit is only warned about, nothing is rewound.
+   * flush/preCommit then commit to the group; only offsets that moved are sent. Skipped while a
+   * given-up commit still runs: the DEBUG says so once per given-up commit, not every interval.
    */
-  async commit(options: { readonly closing?: boolean } = {}): Promise<void> {
+  async commit(): Promise<void> {
     const pending = [...this.current.values()];
     if (pending.length === 0 || this.o.cancelled()) return;
     if (!this.live) {
       this.o.log.debug(`Skipping offset commit of ${pending.length} partitions: the consumer is not running`);
       return;
     }
+    if (this.groupCommit.running) {
+      if (!this.skipLogged)
+        this.o.log.debug(
+          `Skipping offset commit of ${pending.length} partitions: the commit given up at offset.flush.timeout.ms is still running`,
+        );
+      this.skipLogged = true;
+      return;
+    }
+    this.skipLogged = false;
     const started = monotonicNow(this.o.clock);
     let offsets: readonly TopicPartitionOffset[];
     try {
       offsets = await this.preCommit(pending);
     } catch (error) {
       this.o.metrics.commitFailed();
-      if (options.closing) {
-        this.o.log.warn("Offset commit failed during close", error);
-      } else {
-        this.o.log.error("Offset commit failed, rewinding to last committed offsets", error);
-        this.rewind(pending);
-      }
+      this.o.log.error("Offset commit failed, rewinding to last committed offsets", error);
+      this.rewind(pending);
       return;
     }
     try {
-      await this.commitToGroup(pending, offsets, started);
+      if ((await this.commitToGroup(pending, offsets, started, this.o.commitTimeoutMs)) === TIMED_OUT) {
+        // Connect's: the commit is not waited for any more (its late answer is not counted either);
+        // the next one, once it settled, sends its offsets again.
+        this.o.metrics.commitFailed();
+        this.groupCommit.timedOut();
+      }
     } catch (error) {
       this.o.metrics.commitFailed();
       if (error instanceof ErrantRecordReportError) throw error;
-      this.commitThrew(pending.length, error);
+      // As Connect's, the message names the commit (offset-commit-seq-no) and its offsets: a commit the
+      // group held up past the interval is followed at once by the next, which may fail the same way.
+      this.groupCommit.threw(offsets, error);
     }
   }
 
@@ -236,8 +258,20 @@ export class SinkOffsets {
    * `close` (always, even when the flush failed; a failing close throws, which fails the task),
    * then the synchronous commit of what preCommit returned for them (with what a second preCommit
    * after close confirmed of what the first held back: confirmedAfterClose). Forgets them afterwards.
+   * Returns only once a given-up commit settled, whichever path it took (nothing to commit, a failed
+   * preCommit, no live consumer, cancelled): the rejoin that follows must not let its retry land
+   * under the next generation, moving back offsets another member committed.
    */
   async closePartitions(partitions: readonly TopicPartition[]): Promise<void> {
+    try {
+      await this.closeAndCommit(partitions);
+    } finally {
+      // A loss meanwhile (`lose`) rejects the wait: then the membership is gone anyway.
+      await this.groupCommit.settled().catch(() => undefined);
+    }
+  }
+
+  private async closeAndCommit(partitions: readonly TopicPartition[]): Promise<void> {
     const revoked = new Set(partitions.map(key));
     const pending = [...this.current.values()].filter((o) => revoked.has(key(o)));
     const started = monotonicNow(this.o.clock);
@@ -321,19 +355,23 @@ export class SinkOffsets {
   /**
    * Commits what preCommit confirmed of the `requested` partitions once any of it moved, with, as
    * Connect's committable offsets, each other requested partition at its last committed offset.
+   * With `timeoutMs`, the group's answer is waited for that long from when the commit is sent (TIMED_OUT after).
    */
   private async commitToGroup(
     requested: readonly TopicPartitionOffset[],
     offsets: readonly TopicPartitionOffset[],
     started: number,
-  ): Promise<void> {
+    timeoutMs?: number,
+  ): Promise<typeof TIMED_OUT | undefined> {
     if (!offsets.some((o) => this.committed.get(key(o)) !== o.offset)) {
       // Connect's "Skipping offset commit, no change since last commit" still counts as a success.
-      this.commitSucceeded(started);
+      this.groupCommit.succeeded(started);
       return;
     }
     // Records sent to the dead letter queue are in Kafka before the offsets past them commit.
     await this.o.operator.flush();
+    // Sent before a given-up commit settled, these offsets could be overwritten by its older ones.
+    await this.groupCommit.settled();
     // Abandoned meanwhile (during preCommit, close or the flush; cut short by SinkTask.cancel): an abandoned task
     // commits nothing (Connect's doCommit: "Skipping final offset commit as task has been cancelled").
     if (this.o.cancelled()) {
@@ -353,34 +391,9 @@ export class SinkOffsets {
         committable.push({ topic: o.topic, partition: o.partition, offset });
     }
     if (committable.length === 0) return;
-    const abandoned = deferred<void>();
-    this.abandon = () =>
-      abandoned.reject(new RetriableError("Partitions were lost while the offsets were being committed"));
-    try {
-      await Promise.race([consumer.commit(committable), abandoned.promise]);
-    } finally {
-      this.abandon = undefined;
-    }
+    if ((await this.groupCommit.send(consumer, committable, timeoutMs)) === TIMED_OUT) return TIMED_OUT;
     for (const o of kept) if (this.current.has(key(o))) this.committed.set(key(o), o.offset);
     this.recordActive();
-    this.commitSucceeded(started);
-  }
-
-  /**
-   * Connect's ERROR for a commit that threw, each interval while Kafka is unreachable: within the outage log budget,
-   * the first five with their trace, then one line a minute saying how many were not logged.
-   */
-  private commitThrew(partitions: number, error: unknown): void {
-    const admitted = this.commitFailures.admit();
-    if (admitted === undefined) return;
-    const message = `Commit of offsets threw an unexpected exception (${partitions} partitions)`;
-    if (!admitted.thinned) this.o.log.error(message, error);
-    else this.o.log.error(`${message}${notLoggedNote(admitted.unlogged, "commit")}: ${messageOf(error)}`);
-  }
-
-  private commitSucceeded(started: number): void {
-    this.o.metrics.commitSucceeded(wholeMsSince(this.o.clock, started));
-    const unlogged = this.commitFailures.reset();
-    if (unlogged > 0) this.o.log.info(`Committed offsets after retrying${notLoggedNote(unlogged, "commit")}`);
+    this.groupCommit.succeeded(started);
   }
 }

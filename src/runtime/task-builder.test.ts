@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { Config, SinkTaskContext } from "../api/connector.ts";
+import { deferred } from "../util/async.ts";
 import { type InProcessWorker, inProcessWorker, SCRIPTED_SINK, SCRIPTED_SOURCE } from "./herder-test-support.ts";
 
 const source = (extra: Config = {}): Config => ({ "connector.class": SCRIPTED_SOURCE, ...extra });
@@ -203,6 +204,42 @@ describe("buildTask", () => {
         expect(status.tasks[0].state).toBe("RUNNING");
       });
     });
+  });
+});
+
+describe("a sink task's offset.flush.timeout.ms is the worker's, as Connect's WorkerSinkTask", () => {
+  test("a commit the group does not answer within it is given up with Connect's WARN", async () => {
+    await using w = await inProcessWorker({
+      worker: { "offset.flush.interval.ms": "20", "offset.flush.timeout.ms": "50" },
+    });
+    w.kafka.createTopic("in", 1);
+    const answered = deferred<void>();
+    const memoryConsumer = w.kafka.consumer.bind(w.kafka);
+    w.kafka.consumer = async (options) => {
+      const consumer = await memoryConsumer(options);
+      const commit = consumer.commit.bind(consumer);
+      consumer.commit = async (offsets) => {
+        await answered.promise; // the group holds every commit up
+        return commit(offsets);
+      };
+      return consumer;
+    };
+    const put: unknown[] = [];
+    w.scripted.script = { put: (records) => void put.push(...records) };
+    expect((await w.rest("POST", "/connectors", { name: "s", config: sink() })).status).toBe(201);
+    await awaitTask0(w, "s", "RUNNING");
+    w.kafka.append({ topic: "in", partition: 0, key: null, value: null, headers: [], timestamp: 1 });
+    await waitFor(async () => {
+      await w.kafka.deliver();
+      return put.length === 1;
+    });
+    await waitFor(
+      () => w.logLines.some((l) => l.includes(" WARN ") && l.includes("Commit of offsets timed out (sequence number")),
+      {
+        what: "the commit given up",
+      },
+    );
+    answered.resolve();
   });
 });
 

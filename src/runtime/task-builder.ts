@@ -184,6 +184,7 @@ export async function buildTask(
     operator,
     errantRecordReporter: dlqTopic !== "" || framework["errors.log.enable"],
     maxPutRecords,
+    offsetFlushTimeoutMs: deps.config["offset.flush.timeout.ms"],
     consumer: () => {
       const groupId = sinkGroupId(id.connector, connectorConfig);
       const clientId = consumerProps["client.id"] ?? "";

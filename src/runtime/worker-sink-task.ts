@@ -47,6 +47,8 @@ export interface WorkerSinkTaskOptions extends WorkerTaskOptions {
   readonly maxPutRecords?: number;
   /** The task's context has an errant record reporter (a DLQ topic or errors.log.enable, as Connect). */
   readonly errantRecordReporter: boolean;
+  /** offset.flush.timeout.ms: how long the loop's commit waits for the group's answer (unset: until it comes). */
+  readonly offsetFlushTimeoutMs?: number;
 }
 
 const HEARTBEAT_EVERY_MS = 3000;
@@ -85,6 +87,7 @@ export class WorkerSinkTask extends WorkerTask {
       consumer: () => this.consumer,
       cancelled: () => this.cancelled,
       stopSignal: () => this.stopSignal,
+      ...(o.offsetFlushTimeoutMs === undefined ? {} : { commitTimeoutMs: o.offsetFlushTimeoutMs }),
     });
     this.batches = new SinkBatchConverter({ ...o, log: this.log });
     this.putRetry = new SinkPutRetry({

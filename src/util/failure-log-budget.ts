@@ -2,7 +2,7 @@
  * FailureLogBudget: how much of a failure that repeats for as long as Kafka is unreachable gets logged. The first
  * five are logged, then one a minute that says how many it did not log; a success starts it over. Used by a source
  * task's send retries (send-recovery.ts, one budget per recovery) and a sink task's failing offset commits
- * (sink-offsets.ts): a broker down for a day would otherwise log a line, or a whole trace, every retry of every task.
+ * (sink-offset-commit.ts): a broker down for a day would otherwise log a line, or a whole trace, every retry of every task.
  */
 import { type Clock, monotonicNow } from "./clock.ts";
 

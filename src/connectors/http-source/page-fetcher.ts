@@ -26,7 +26,7 @@ import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
 import { RetriableTokenRequestError } from "../../http/token-request-errors.ts";
 import type { Counter, Histogram, PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import { type BackoffPolicy, parseRetryAfter } from "../../util/backoff.ts";
-import type { Clock } from "../../util/clock.ts";
+import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { type RepeatLimiter, warnLimited } from "../../util/repeat-limiter.ts";
 import { withSecretForms } from "../../util/secret-forms.ts";
@@ -35,7 +35,13 @@ import type { HttpSourceConfig } from "./config.ts";
 import { tlsMaterialOf } from "./config-rules.ts";
 import { headerSecrets, MIN_SECRET_LENGTH, urlSecrets } from "./echoed-secrets.ts";
 import type { HeaderList } from "./headers.ts";
-import { connectorThrottle, RateLimitGate, RateLimitWaitLog, type RequestThrottle } from "./rate-limit.ts";
+import {
+  connectorThrottle,
+  RateLimitGate,
+  RateLimitWaitLog,
+  type RequestThrottle,
+  SPENT_WARN_EVERY_MS,
+} from "./rate-limit.ts";
 
 /** The connector's own metrics (the document's names, in Prometheus form), per task. */
 export interface HttpSourceMetrics {
@@ -245,6 +251,17 @@ export class PageFetcher {
    */
   readonly degradation: EndpointDegradation;
 
+  /**
+   * The task's Degraded trace while requests wait over a minute for the API (its rate limit spent,
+   * or a Retry-After): until when, so a status read tells a long wait from a healthy idle task.
+   */
+  get rateLimitTrace(): string | null {
+    const { clock, gate } = this.o;
+    const left = gate.blockedUntil - monotonicNow(clock);
+    if (left <= SPENT_WARN_EVERY_MS) return null;
+    return `Degraded: requests to the API wait until ${new Date(clock.now() + left).toISOString()} (its rate limit is spent, or it asked to retry after that)`;
+  }
+
   private send(req: PageRequest, signal: AbortSignal): Promise<HttpResponse> {
     const { metrics, clock } = this.o;
     const request = {};
@@ -279,6 +296,7 @@ export class PageFetcher {
               const until = new Date(clock.now() + waitMs).toISOString();
               this.waits.waiting(
                 `${req.method} ${redacted(req.url)} answered HTTP ${response.status} with ${this.o.gate.header}: 0 (the rate limit is spent); requests wait ${Math.ceil(waitMs / 1000)} s, until ${until}`,
+                waitMs,
                 clock,
               );
             }

@@ -147,6 +147,28 @@ describe("HttpSourceTask after a 403 that says the rate limit is spent (review31
     );
   });
 
+  test("a wait over a minute for the rate limit's reset is the RUNNING status's trace until it ends (ex28fix: only a log line said so)", async () => {
+    const clock = new FastForwardClock();
+    const reset = Math.floor(clock.now() / 1000) + 5 * 3600;
+    let asked = 0;
+    using server = api(() => {
+      asked++;
+      const headers = { "x-ratelimit-remaining": asked === 1 ? "0" : "59", "x-ratelimit-reset": String(reset) };
+      return Response.json([{ id: asked }], { headers });
+    });
+    const h = await startTask(
+      { "http.url": `${server.base}/e`, "http.response.records.path": "$[*]", "http.timer.interval.ms": "60000" },
+      { clock },
+    );
+    expect(h.task.degradedTrace()).toBeNull();
+    expect(ids(await h.collect(1))).toEqual([1]);
+    expect(h.task.degradedTrace()).toBe(
+      `Degraded: requests to the API wait until ${new Date(reset * 1000).toISOString()} (its rate limit is spent, or it asked to retry after that)`,
+    );
+    expect(ids(await h.collect(1, 100))).toEqual([2]);
+    expect(h.task.degradedTrace()).toBeNull();
+  });
+
   test("an API spending its limit at every request with 1 s resets: one WARN a minute, a DEBUG for each wait", async () => {
     const clock = new FastForwardClock();
     const asked: number[] = [];

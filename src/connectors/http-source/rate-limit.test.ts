@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { LogManager } from "../../util/logger.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { HttpSourceConnector } from "./connector.ts";
-import { connectorThrottle, RateLimitGate, RequestThrottle } from "./rate-limit.ts";
+import { connectorThrottle, RateLimitGate, RateLimitWaitLog, RequestThrottle } from "./rate-limit.ts";
 
 const START = 1_700_000_000_000;
 const HOUR = 3_600_000;
@@ -117,5 +118,46 @@ describe("RateLimitGate and a remaining-requests header that is not one number",
     expect(clock.sleeps).toEqual([...sleeps]);
     clock.advance(5000);
     await waited;
+  });
+});
+
+describe("RateLimitWaitLog", () => {
+  /** A log of waits over a manual clock; `lines` are the levels and messages logged. */
+  function waitLog() {
+    const lines: string[] = [];
+    const logs = new LogManager({
+      sink: (line) => void lines.push(line.replace(/^\[[^\]]*\] (\w+) (.*) \(rl\)$/, "$1 $2")),
+    });
+    logs.setLevel("rl", "DEBUG");
+    const clock = new ManualClock(START);
+    return { lines, clock, log: new RateLimitWaitLog(logs.get("rl")) };
+  }
+
+  test("waits of about the same length: one WARN a minute, the others at DEBUG", () => {
+    const { lines, clock, log } = waitLog();
+    for (let i = 0; i < 61; i++) {
+      log.waiting(`wait ${i}`, 1000, clock);
+      clock.advance(1000);
+    }
+    expect(lines.filter((l) => l.startsWith("WARN"))).toEqual([
+      "WARN wait 0",
+      "WARN wait 60 (59 more waits since the last warning, logged at DEBUG)",
+    ]);
+  });
+
+  test("a wait that ends over a minute after the one the last WARN announced is a WARN at once (explore28: a 10 s wait warned, then 24 h went to DEBUG)", () => {
+    const { lines, clock, log } = waitLog();
+    log.waiting("wait 10 s", 10_000, clock);
+    clock.advance(20_000);
+    log.waiting("wait 45 s", 45_000, clock); // ends 55 s after the warned one's end: within the minute
+    log.waiting("wait 24 h", 24 * HOUR, clock);
+    clock.advance(1000);
+    log.waiting("wait 23 h", 23 * HOUR, clock); // ends before the 24 h one warned
+    expect(lines).toEqual([
+      "WARN wait 10 s",
+      "DEBUG wait 45 s",
+      "WARN wait 24 h (1 more wait since the last warning, logged at DEBUG)",
+      "DEBUG wait 23 h",
+    ]);
   });
 });

@@ -15,7 +15,9 @@
  * over a day is not a rate-limit window but a host clock far off (an edge device before its first
  * NTP sync): the fallback wait applies instead, so a wrong clock cannot stall the source for years.
  *   RateLimitWaitLog  the log of those waits: a WARN, at most one a minute (an API whose limit resets
- *                    every second spends it at every request), and a DEBUG line for each wait between.
+ *                    every second spends it at every request), and a DEBUG line for each wait between;
+ *                    but a wait that ends more than that minute after the end the last WARN announced
+ *                    is a WARN at once (a 10 s wait warned, then one of hours must not go unseen).
  */
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
@@ -146,17 +148,21 @@ export const SPENT_WARN_EVERY_MS = 60_000;
 
 export class RateLimitWaitLog {
   private warnedAt: number | undefined;
+  /** Monotonic end of the wait the last WARN announced. */
+  private warnedUntil = Number.NEGATIVE_INFINITY;
   private unlogged = 0;
 
   constructor(private readonly log: Logger) {}
 
   /**
-   * A wait started, said by `message`: a WARN when none was logged in the last minute (saying how
-   * many waits went to DEBUG since the last), else a DEBUG line.
+   * A wait of `waitMs` started, said by `message`: a WARN when none was logged in the last minute
+   * (saying how many waits went to DEBUG since the last) or when it ends more than a minute after
+   * the wait the last WARN announced, else a DEBUG line.
    */
-  waiting(message: string, clock: Clock): void {
+  waiting(message: string, waitMs: number, clock: Clock): void {
     const now = monotonicNow(clock);
-    if (this.warnedAt !== undefined && now - this.warnedAt < SPENT_WARN_EVERY_MS) {
+    const recentlyWarned = this.warnedAt !== undefined && now - this.warnedAt < SPENT_WARN_EVERY_MS;
+    if (recentlyWarned && now + waitMs - this.warnedUntil <= SPENT_WARN_EVERY_MS) {
       this.unlogged++;
       this.log.debug(message);
       return;
@@ -166,6 +172,7 @@ export class RateLimitWaitLog {
       n === 0 ? message : `${message} (${n} more wait${n === 1 ? "" : "s"} since the last warning, logged at DEBUG)`,
     );
     this.warnedAt = now;
+    this.warnedUntil = now + waitMs;
     this.unlogged = 0;
   }
 }

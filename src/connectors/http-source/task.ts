@@ -162,9 +162,14 @@ export class HttpSourceTask implements SourceTask {
     this.due = this.schedule.first(now, r.pollTime);
   }
 
-  /** While a request's attempts are retried: "Degraded: GET <url> has failed …" (EndpointDegradation), as the HTTP sink's. */
+  /**
+   * While a request's attempts are retried: "Degraded: GET <url> has failed …" (EndpointDegradation),
+   * as the HTTP sink's; while requests wait over a minute for the API's rate limit, until when.
+   */
   degradedTrace(): string | null {
-    return this.fetcher?.degradation.trace ?? sendRetryTrace(this.context?.sendRetry?.());
+    return (
+      this.fetcher?.degradation.trace ?? this.fetcher?.rateLimitTrace ?? sendRetryTrace(this.context?.sendRetry?.())
+    );
   }
 
   /**

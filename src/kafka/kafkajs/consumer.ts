@@ -335,6 +335,8 @@ export class KafkajsConsumer implements KafkaConsumer {
       throw wrap(error, `Failed to commit offsets of consumer group ${this.options.groupId}`);
     }
     // kafkajs returns without committing (nor an error) once its runner stops, as a crash does first.
+    // The COMMIT_OFFSETS counted is this commit's: a sink task sends the next only once this one settled
+    // (SinkOffsets waits for one it gave up at offset.flush.timeout.ms).
     if (this.commitsMade === made)
       throw new RetriableError(`The consumer of group ${this.options.groupId} is stopping: offsets not committed`);
   }
