@@ -93,10 +93,12 @@ export function accessFailure(what: string, kafkaError: string, detail: string, 
  * Node's (and Bun's) codes for a TLS handshake that failed on certificate grounds: a chain the
  * trust store does not reach (SELF_SIGNED_CERT_IN_CHAIN, UNABLE_TO_VERIFY_LEAF_SIGNATURE …), an
  * expired or not yet valid certificate, a host name it does not name, a peer's alert about our own
- * certificate (ERR_SSL_…ALERT…). Retrying cannot cure any of them.
+ * certificate (ERR_SSL_…ALERT…); or a peer that answered the handshake with bytes that are no TLS
+ * (ERR_SSL_WRONG_VERSION_NUMBER: Java's "Unrecognized SSL message", an SslAuthenticationException
+ * too). Retrying cannot cure any of them.
  */
 const TLS_CODE =
-  /^(ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_\w*ALERT\w*|\w*SELF_SIGNED\w*|UNABLE_TO_\w+|CERT_\w+|HOSTNAME_MISMATCH)$/;
+  /^(ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_\w*ALERT\w*|ERR_SSL_WRONG_VERSION_NUMBER|\w*SELF_SIGNED\w*|UNABLE_TO_\w+|CERT_\w+|HOSTNAME_MISMATCH)$/;
 
 /**
  * The broker's alert about the client's certificate: none sent to a listener with
@@ -106,6 +108,16 @@ const TLS_CODE =
 const PEER_REFUSED_CERTIFICATE = /ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN)$/;
 const REFUSED = "; the broker refused the client's certificate: ";
 const REFUSED_HINT = `${REFUSED}its listener requires one (ssl.client.auth=required) signed by a CA it trusts; configure the key store (ssl.keystore.*)`;
+
+const NOT_TLS = "ERR_SSL_WRONG_VERSION_NUMBER";
+const NOT_TLS_HINT =
+  "; the broker did not answer in TLS: its listener may not be TLS (security.protocol=SSL against a PLAINTEXT listener)";
+
+/** What the operator is told beside the code: why the broker refused, or why its answer was no TLS. */
+function hintFor(code: string): string {
+  if (code === NOT_TLS) return NOT_TLS_HINT;
+  return PEER_REFUSED_CERTIFICATE.test(code) ? REFUSED_HINT : "";
+}
 
 /** The first TLS certificate failure in the error, its causes and aggregated errors. */
 function tlsFailureIn(error: unknown, depth = 0): { code: string; message: string } | undefined {
@@ -127,11 +139,14 @@ function tlsFailureIn(error: unknown, depth = 0): { code: string; message: strin
 export function tlsFailure(what: string, error: unknown): KafkaAccessError | undefined {
   const found = tlsFailureIn(error);
   if (found === undefined) return undefined;
-  const refused = PEER_REFUSED_CERTIFICATE.test(found.code) ? REFUSED_HINT : "";
-  return new KafkaAccessError("", `${what}: SSL handshake failed (${found.code}: ${found.message})${refused}`, {
-    cause: error,
-    javaClass: SSL_AUTHENTICATION,
-  });
+  return new KafkaAccessError(
+    "",
+    `${what}: SSL handshake failed (${found.code}: ${found.message})${hintFor(found.code)}`,
+    {
+      cause: error,
+      javaClass: SSL_AUTHENTICATION,
+    },
+  );
 }
 
 /**

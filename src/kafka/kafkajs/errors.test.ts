@@ -124,6 +124,20 @@ describe("a TLS certificate failure (the broker's certificate not trusted)", () 
   });
 });
 
+describe("a broker answering the TLS handshake in no TLS (a PLAINTEXT listener behind security.protocol=SSL)", () => {
+  test("is Java's SslAuthenticationException, never retried, naming a listener that may not be TLS", () => {
+    const connection = Object.assign(
+      new Error("Connection error: error:100000f7:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER"),
+      { name: "KafkaJSConnectionError", retriable: true, code: "ERR_SSL_WRONG_VERSION_NUMBER" },
+    );
+    const wrapped = wrap(connection, "Failed to connect the producer");
+    expect(isRetriable(wrapped)).toBe(false);
+    expect(traceOf(wrapped).split("\n")[0]).toEndWith(
+      "; the broker did not answer in TLS: its listener may not be TLS (security.protocol=SSL against a PLAINTEXT listener)",
+    );
+  });
+});
+
 describe("a SASL exchange that lost its connection (its failure kept as the cause by patch-dependencies)", () => {
   const login = KafkaJSSASLAuthenticationError as new (message: string, o: { cause: Error }) => Error;
 

@@ -18,6 +18,7 @@ import {
   coordinatorUnavailable,
   failureMessage,
   isUnknownTopic,
+  kafkaNotReached,
   retriable,
   wrap,
 } from "./errors.ts";
@@ -285,6 +286,21 @@ describe("a TLS certificate failure (the broker's certificate not trusted)", () 
     expect(isRetriable(wrapped)).toBe(false);
     expect(traceOf(wrapped).split("\n")[0]).toBe(
       "org.apache.kafka.common.errors.SslAuthenticationException: Failed to connect the producer: SSL handshake failed (SELF_SIGNED_CERT_IN_CHAIN: self signed certificate in certificate chain)",
+    );
+  });
+
+  test("a broker answering the handshake in no TLS is one too, naming a listener that may not be TLS", () => {
+    const socket = Object.assign(new Error("error:100000f7:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER"), {
+      code: "ERR_SSL_WRONG_VERSION_NUMBER",
+    });
+    const network = new NetworkError("Connection to 127.0.0.1:9092 failed.", { canRetry: true, cause: socket });
+    const error = new MultipleErrors("metadata failed 4 times.", [network]);
+    expect(retriable(error)).toBe(false);
+    expect(kafkaNotReached(error)).toBe(false);
+    const wrapped = wrap(error, "Failed to connect the producer");
+    expect(isRetriable(wrapped)).toBe(false);
+    expect(traceOf(wrapped).split("\n")[0]).toBe(
+      "org.apache.kafka.common.errors.SslAuthenticationException: Failed to connect the producer: SSL handshake failed (ERR_SSL_WRONG_VERSION_NUMBER: error:100000f7:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER); the broker did not answer in TLS: its listener may not be TLS (security.protocol=SSL against a PLAINTEXT listener)",
     );
   });
 
