@@ -152,6 +152,45 @@ describe("kafkajs broker patch (scripts/patch-dependencies.mjs)", () => {
   });
 });
 
+describe("kafkajs commit patch (scripts/patch-dependencies.mjs)", () => {
+  test("a commit retried after a network error goes out under the generation it was made under, not one joined meanwhile", async () => {
+    const Runner = require("kafkajs/src/consumer/runner.js") as {
+      prototype: { commitOffsets(offsets: object): Promise<void> };
+    };
+    const createRetry = require("kafkajs/src/retry") as (o: object) => unknown;
+    const sent: string[] = [];
+    const group = {
+      groupId: "g",
+      memberId: "m",
+      offsetManager: undefined as unknown as { commitOffsets(offsets: object): Promise<void> },
+      // As kafkajs' ConsumerGroup: its current offset manager's.
+      commitOffsets(offsets: object) {
+        return this.offsetManager.commitOffsets(offsets);
+      },
+    };
+    const manager = (generation: string) => ({
+      commitOffsets: async () => {
+        sent.push(generation);
+        if (sent.length > 1) return;
+        // The request timed out; meanwhile the member rejoined, and the group's offset manager is the new generation's.
+        group.offsetManager = manager("new");
+        throw Object.assign(new Error("Request timed out"), { name: "KafkaJSRequestTimeoutError", retriable: true });
+      },
+    });
+    group.offsetManager = manager("old");
+    const runner = {
+      running: true,
+      consumerGroup: group,
+      logger: { debug() {} },
+      retrier: createRetry({ retries: 2, initialRetryTime: 1 }),
+    };
+    await Runner.prototype.commitOffsets.call(runner, {
+      topics: [{ topic: "t", partitions: [{ partition: 0, offset: "5" }] }],
+    });
+    expect(sent).toEqual(["old", "old"]);
+  });
+});
+
 // kjsleader: with one broker of several down (a partition's only replica on it), kafkajs' Metadata answer failed whole
 // on that partition's LEADER_NOT_AVAILABLE: nothing was written to the topic, and its consumers could not start
 // (test/keyless-leaderless-partition.test.ts, a cluster of three brokers).
@@ -216,8 +255,49 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     // The behaviour: a fenced member's commit answered FENCED_INSTANCE_ID (test/kafka-port-fenced-instance.test.ts).
     const path = installed("@platformatic", "kafka", "dist", "clients", "consumer", "consumer.js");
     const text = readFileSync(path, "utf8");
-    expect(text).toContain("this.memberId, this.groupInstanceId, Array.from(topics.values()), groupCallback);");
+    expect(text).toContain("memberId, this.groupInstanceId, Array.from(topics.values()), groupCallback);");
     expect(text).not.toContain("this.memberId, null, Array.from(topics.values())");
+  });
+
+  test("a commit retried after a network error goes out under the generation it was made under, not one joined meanwhile", async () => {
+    const { Consumer, NetworkError } = await import("@platformatic/kafka");
+    const consumer = new Consumer({ clientId: "c", bootstrapBrokers: ["localhost:9"], groupId: "g", retryDelay: 0 });
+    // The library's own steps (private symbols) answer as a coordinator would, with no broker.
+    const own = (name: string) => {
+      for (let o: object | null = consumer; o; o = Object.getPrototypeOf(o)) {
+        const found = Object.getOwnPropertySymbols(o).find((s) => s.description === `plt.kafka.base.${name}`);
+        if (found) return found;
+      }
+      throw new Error(`no ${name}`);
+    };
+    type Callback = (error: Error | null, result?: unknown) => void;
+    const sent: [number, string | null][] = [];
+    const answer = (...args: unknown[]) => (args.at(-1) as Callback)(null, ...args.slice(0, -1));
+    const findCoordinator = Object.assign(
+      (_c: unknown, _t: unknown, _k: unknown, cb: Callback) => cb(null, { coordinators: [{ key: "g", nodeId: 1 }] }),
+      { version: 4 },
+    );
+    const offsetCommit = (_c: unknown, _g: string, generation: number, memberId: string | null, ...rest: unknown[]) => {
+      sent.push([generation, memberId]);
+      const cb = rest.at(-1) as Callback;
+      if (sent.length > 1) return cb(null, {});
+      // The request timed out; meanwhile the member rejoined (the heartbeat's rejoin) under a new generation.
+      Object.assign(consumer, { generationId: 8, memberId: "m-new" });
+      cb(new NetworkError("Request timed out"));
+    };
+    const fake = consumer as unknown as Record<symbol, unknown>;
+    fake[own("getBootstrapConnection")] = (cb: Callback) => cb(null, {});
+    fake[own("getConnection")] = (_b: unknown, cb: Callback) => cb(null, {});
+    fake[own("metadata")] = (_o: unknown, cb: Callback) => cb(null, { brokers: new Map([[1, {}]]) });
+    fake[own("getApi")] = (name: string, cb: Callback) =>
+      cb(null, name === "FindCoordinator" ? findCoordinator : name === "OffsetCommit" ? offsetCommit : answer);
+    Object.assign(consumer, { generationId: 7, memberId: "m-old" });
+    await consumer.commit({ offsets: [{ topic: "t", partition: 0, offset: 5n, leaderEpoch: -1 }] }).catch(() => {});
+    expect(sent).toEqual([
+      [7, "m-old"],
+      [7, "m-old"],
+    ]);
+    await consumer.close(true).catch(() => {});
   });
 
   test("the consumer's join event carries the protocol the coordinator chose (its join log line names it)", () => {
