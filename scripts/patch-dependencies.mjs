@@ -83,6 +83,8 @@
 //      partitions another member may own by then (backwards). As Java's, whose request is built once, every retry is
 //      sent under the generation the commit was made under (the broker refuses it once that one is gone). The same
 //      for @platformatic/kafka's consumer, which read its generation and member id again at every try.
+//      A retry answered about that generation once the member has left it (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION)
+//      fails the commit without the library's rejoin, which cleared the member's current id, as Java's.
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -637,6 +639,33 @@ export function readRecordsBatches(reader) {`,
         const generation = this.#useConsumerGroupProtocol ? this.#memberEpoch : this.generationId; // edge-gateway patch: read once
         const memberId = this.memberId; // edge-gateway patch: the commit's own, on every retry
         this.#performGroupOperation('commit', (connection, groupCallback) => {`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",
+    from: `        }, error => {
+            if (error && rejoinAttempts < this[kOptions].retries && this.#getRejoinError(error)) {
+                this.joinGroup({}, joinError => {
+                    if (joinError) {
+                        callback(joinError);
+                        return;
+                    }
+                    this.#commit(options, callback, rejoinAttempts + 1);`,
+    // edge-gateway patch: a retry answered about the generation or member id it was sent under, which the member has
+    // left meanwhile (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION), fails the commit as it is, as Java's (RebalanceInProgressException
+    // when !generationUnchanged()): the rejoin check would clear the member's current id (a dynamic member rejoins as a
+    // new one, one more rebalance, its partitions lost) or break the join under way
+    to: `        }, error => {
+            if (error && (memberId !== this.memberId || generation !== (this.#useConsumerGroupProtocol ? this.#memberEpoch : this.generationId))) {
+                callback(error); // edge-gateway patch: about a generation the member has left, its current one untouched
+                return;
+            }
+            if (error && rejoinAttempts < this[kOptions].retries && this.#getRejoinError(error)) {
+                this.joinGroup({}, joinError => {
+                    if (joinError) {
+                        callback(joinError);
+                        return;
+                    }
+                    this.#commit(options, callback, rejoinAttempts + 1);`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",
