@@ -78,6 +78,13 @@
 //      group's coordinator now another) rejoined the group. The coordinator is looked up again, as Java's
 //      markCoordinatorUnknown, and the next heartbeat goes to the one found after the same backoff, the member staying
 //      in its group; its offset manager's commits go there too.
+//  18. its runner retried a failed commit (a timeout, NOT_COORDINATOR) through the group's current offset manager,
+//      rebuilt with the new generation at every sync: a retry sent after a rejoin committed, under the new generation,
+//      partitions another member may own by then (backwards). As Java's, whose request is built once, every retry is
+//      sent under the generation the commit was made under (the broker refuses it once that one is gone). The same
+//      for @platformatic/kafka's consumer, which read its generation and member id again at every try.
+//      A retry answered about that generation once the member has left it (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION)
+//      fails the commit without the library's rejoin, which cleared the member's current id, as Java's.
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -599,9 +606,66 @@ export function readRecordsBatches(reader) {`,
   },
   ...kafkajsFetchPatches,
   {
+    file: "node_modules/kafkajs/src/consumer/runner.js",
+    from: `    return this.retrier(async (bail, retryCount, retryTime) => {
+      try {
+        await this.consumerGroup.commitOffsets(offsets)`,
+    // edge-gateway patch: a commit retried (after a timeout, NOT_COORDINATOR) is sent under the generation and member
+    // id it was made under, as Java's (its request is built once): the group's offset manager, rebuilt with the new
+    // generation at every sync, would commit partitions another member may own by then; under the old one the broker
+    // refuses it
+    to: `    const offsetManager = this.consumerGroup.offsetManager // edge-gateway patch: the commit's generation, on every retry
+    return this.retrier(async (bail, retryCount, retryTime) => {
+      try {
+        await offsetManager.commitOffsets(offsets)`,
+  },
+  {
     file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",
-    from: `this.generationId, this.memberId, null, Array.from(topics.values()), groupCallback);`,
-    to: `this.generationId, this.memberId, this.groupInstanceId, Array.from(topics.values()), groupCallback); // edge-gateway patch: the static member's instance id, as Java's`,
+    from: `this.#useConsumerGroupProtocol ? this.#memberEpoch : this.generationId, this.memberId, null, Array.from(topics.values()), groupCallback);`,
+    to: `generation, memberId, this.groupInstanceId, Array.from(topics.values()), groupCallback); // edge-gateway patch: the static member's instance id, as Java's; the generation the commit was made under`,
+    was: [
+      () =>
+        "this.#useConsumerGroupProtocol ? this.#memberEpoch : this.generationId, this.memberId, this.groupInstanceId, Array.from(topics.values()), groupCallback); // edge-gateway patch: the static member's instance id, as Java's",
+    ],
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",
+    from: `    #commit(options, callback, rejoinAttempts = 0) {
+        this.#performGroupOperation('commit', (connection, groupCallback) => {`,
+    // edge-gateway patch: a commit retried (after a timeout, NOT_COORDINATOR) is sent under the generation and member
+    // id it was made under, as Java's (its request is built once): re-read at each try, a retry sent after a rejoin
+    // would commit partitions another member may own by then; under the old one the broker refuses it
+    to: `    #commit(options, callback, rejoinAttempts = 0) {
+        const generation = this.#useConsumerGroupProtocol ? this.#memberEpoch : this.generationId; // edge-gateway patch: read once
+        const memberId = this.memberId; // edge-gateway patch: the commit's own, on every retry
+        this.#performGroupOperation('commit', (connection, groupCallback) => {`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",
+    from: `        }, error => {
+            if (error && rejoinAttempts < this[kOptions].retries && this.#getRejoinError(error)) {
+                this.joinGroup({}, joinError => {
+                    if (joinError) {
+                        callback(joinError);
+                        return;
+                    }
+                    this.#commit(options, callback, rejoinAttempts + 1);`,
+    // edge-gateway patch: a retry answered about the generation or member id it was sent under, which the member has
+    // left meanwhile (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION), fails the commit as it is, as Java's (RebalanceInProgressException
+    // when !generationUnchanged()): the rejoin check would clear the member's current id (a dynamic member rejoins as a
+    // new one, one more rebalance, its partitions lost) or break the join under way
+    to: `        }, error => {
+            if (error && (memberId !== this.memberId || generation !== (this.#useConsumerGroupProtocol ? this.#memberEpoch : this.generationId))) {
+                callback(error); // edge-gateway patch: about a generation the member has left, its current one untouched
+                return;
+            }
+            if (error && rejoinAttempts < this[kOptions].retries && this.#getRejoinError(error)) {
+                this.joinGroup({}, joinError => {
+                    if (joinError) {
+                        callback(joinError);
+                        return;
+                    }
+                    this.#commit(options, callback, rejoinAttempts + 1);`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",

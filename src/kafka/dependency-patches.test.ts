@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { isRetriable } from "../errors.ts";
 import { wrap } from "./kafkajs/errors.ts";
+import { wrap as wrapPlatformatic } from "./platformatic/errors.ts";
 
 // scripts/patch-dependencies.mjs fixes kafkajs' producer hot spots and @platformatic/kafka's
 // WebAssembly loading and import-time validator compilation at install time (npm postinstall, scripts/lib.sh); these tests fail when an
@@ -152,72 +153,82 @@ describe("kafkajs broker patch (scripts/patch-dependencies.mjs)", () => {
   });
 });
 
-// kjsleader: with one broker of several down (a partition's only replica on it), kafkajs' Metadata answer failed whole
-// on that partition's LEADER_NOT_AVAILABLE: nothing was written to the topic, and its consumers could not start
-// (test/keyless-leaderless-partition.test.ts, a cluster of three brokers).
-describe("kafkajs SASL authenticator patch (scripts/patch-dependencies.mjs)", () => {
-  test.each([["plain.js"], ["scram.js"]])("%s keeps the exchange's failure as the cause of its error", (file) => {
-    const path = require.resolve(`kafkajs/src/broker/saslAuthenticator/${file}`);
-    expect(readFileSync(path, "utf8")).toMatch(/KafkaJSSASLAuthenticationError\([^;]*\{ cause: e \}/);
-  });
-
-  test("PLAIN: a connection closed mid-exchange is the cause", async () => {
-    const provider = require("kafkajs/src/broker/saslAuthenticator/plain.js") as (sasl: unknown) => (o: unknown) => {
-      authenticate(): Promise<void>;
+describe("kafkajs commit patch (scripts/patch-dependencies.mjs)", () => {
+  type Callback = (error: Error | null, result?: unknown) => void;
+  type OffsetCommit = (c: unknown, g: string, generation: number, memberId: string | null, ...rest: unknown[]) => void;
+  /** A @platformatic/kafka consumer of member m-old (generation 7) whose OffsetCommits `offsetCommit` answers, as a coordinator would, with no broker. */
+  const commitAnsweredBy = async (offsetCommit: OffsetCommit) => {
+    const { Consumer } = await import("@platformatic/kafka");
+    const consumer = new Consumer({ clientId: "c", bootstrapBrokers: ["localhost:9"], groupId: "g", retryDelay: 0 });
+    // The library's own steps (private symbols) answer as the coordinator.
+    const own = (name: string) => {
+      for (let o: object | null = consumer; o; o = Object.getPrototypeOf(o)) {
+        const found = Object.getOwnPropertySymbols(o).find((s) => s.description === `plt.kafka.base.${name}`);
+        if (found) return found;
+      }
+      throw new Error(`no ${name}`);
     };
-    const closed = Object.assign(new Error("Closed connection"), { retriable: true });
-    const error = (await provider({ username: "u", password: "p" })({
-      host: "h",
-      port: 1,
-      logger: { debug() {}, error() {} },
-      saslAuthenticate: () => Promise.reject(closed),
-    })
-      .authenticate()
-      .catch((e: unknown) => e)) as Error;
-    expect(error.name).toBe("KafkaJSSASLAuthenticationError");
-    expect(error.cause).toBe(closed);
-  });
-});
-
-describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
-  test("its record reader hands each whole batch to the consumer's checks when set (check.crcs)", async () => {
-    const library = (await import("@platformatic/kafka")) as unknown as { batchDecoding?: { current: unknown } };
-    expect(library.batchDecoding).toEqual({ current: null });
-  });
-
-  test.each([["crc32c.js"], ["compression.js"]])(
-    "%s loads the inlined WebAssembly (a compiled binary has no native.wasm file)",
-    (file) => {
-      // Not in the package's exports map: read it where npm put it.
-      const path = installed("@platformatic", "kafka", "dist", "protocol", file);
-      const text = readFileSync(path, "utf8");
-      expect(text).toContain("from '@platformatic/wasm-utils/bundled'");
-      expect(text).not.toContain("from '@platformatic/wasm-utils';");
-    },
-  );
-
-  test("a request failed by the connection's close keeps the socket's error (a broker's TLS alert) as its cause", () => {
-    // The behaviour is tested against a broker that requires client certificates (test/kafka-broker-mtls.test.ts).
-    const path = installed("@platformatic", "kafka", "dist", "network", "connection.js");
-    const text = readFileSync(path, "utf8");
-    expect(text).toContain("this.edgeGatewaySocketError = error;");
-    expect(text).toContain(
-      "new NetworkError('Connection closed', this.edgeGatewaySocketError ? { cause: this.edgeGatewaySocketError } : {});",
+    const answer = (...args: unknown[]) => (args.at(-1) as Callback)(null, ...args.slice(0, -1));
+    const findCoordinator = Object.assign(
+      (_c: unknown, _t: unknown, _k: unknown, cb: Callback) => cb(null, { coordinators: [{ key: "g", nodeId: 1 }] }),
+      { version: 4 },
     );
-    // Not once the broker answered (test/kafka-tls-established-alert.test.ts).
-    expect(text).toContain("this.edgeGatewayDataReceived = true;");
-    expect(text).toContain("if (this.edgeGatewayDataReceived) this.edgeGatewaySocketError = undefined;");
-    // kafkajs: no SSL code on a connection error once the broker answered (the same test).
-    const kafkajs = readFileSync(installed("kafkajs", "src", "network", "connection.js"), "utf8");
-    expect(kafkajs).toContain("code: dataReceived && String(e.code).startsWith('ERR_SSL_') ? undefined : e.code,");
+    const fake = consumer as unknown as Record<symbol, unknown>;
+    fake[own("getBootstrapConnection")] = (cb: Callback) => cb(null, {});
+    fake[own("getConnection")] = (_b: unknown, cb: Callback) => cb(null, {});
+    fake[own("metadata")] = (_o: unknown, cb: Callback) => cb(null, { brokers: new Map([[1, {}]]) });
+    fake[own("getApi")] = (name: string, cb: Callback) =>
+      cb(null, name === "FindCoordinator" ? findCoordinator : name === "OffsetCommit" ? offsetCommit : answer);
+    Object.assign(consumer, { generationId: 7, memberId: "m-old" });
+    return consumer;
+  };
+
+  test("a commit retried after a network error goes out under the generation it was made under, not one joined meanwhile", async () => {
+    const { NetworkError } = await import("@platformatic/kafka");
+    const sent: [number, string | null][] = [];
+    const consumer = await commitAnsweredBy((_c, _g, generation, memberId, ...rest) => {
+      sent.push([generation, memberId]);
+      const cb = rest.at(-1) as Callback;
+      if (sent.length > 1) return cb(null, {});
+      // The request timed out; meanwhile the member rejoined (the heartbeat's rejoin) under a new generation.
+      Object.assign(consumer, { generationId: 8, memberId: "m-new" });
+      cb(new NetworkError("Request timed out"));
+    });
+    try {
+      await consumer.commit({ offsets: [{ topic: "t", partition: 0, offset: 5n, leaderEpoch: -1 }] }).catch(() => {});
+      expect(sent).toEqual([
+        [7, "m-old"],
+        [7, "m-old"],
+      ]);
+    } finally {
+      await consumer.close(true).catch(() => {});
+    }
   });
 
-  test("the consumer's OffsetCommit carries the static member's group.instance.id, as Java's", () => {
-    // The behaviour: a fenced member's commit answered FENCED_INSTANCE_ID (test/kafka-port-fenced-instance.test.ts).
-    const path = installed("@platformatic", "kafka", "dist", "clients", "consumer", "consumer.js");
-    const text = readFileSync(path, "utf8");
-    expect(text).toContain("this.memberId, this.groupInstanceId, Array.from(topics.values()), groupCallback);");
-    expect(text).not.toContain("this.memberId, null, Array.from(topics.values())");
+  test("a retry answered UNKNOWN_MEMBER_ID about the member id it was made under fails the commit, the member's new id kept, no rejoin", async () => {
+    const { NetworkError, ProtocolError } = await import("@platformatic/kafka");
+    let tries = 0;
+    const consumer = await commitAnsweredBy((...args) => {
+      const cb = args.at(-1) as Callback;
+      tries++;
+      if (tries > 1) return cb(new ProtocolError("UNKNOWN_MEMBER_ID"));
+      // The request timed out; meanwhile the member rejoined (the heartbeat's rejoin) under a new generation.
+      Object.assign(consumer, { generationId: 8, memberId: "m-new" });
+      cb(new NetworkError("Request timed out"));
+    });
+    const join = spyOn(consumer, "joinGroup");
+    try {
+      const failed = await consumer
+        .commit({ offsets: [{ topic: "t", partition: 0, offset: 5n, leaderEpoch: -1 }] })
+        .catch((error: Error) => error);
+      // The sink task's commit fails retriably (Java's RebalanceInProgressException), its next one under the new generation.
+      expect(isRetriable(wrapPlatformatic(failed, "Failed to commit offsets of consumer group g"))).toBe(true);
+      expect(consumer.memberId).toBe("m-new");
+      expect(consumer.generationId).toBe(8);
+      expect(join).not.toHaveBeenCalled();
+    } finally {
+      await consumer.close(true).catch(() => {});
+    }
   });
 
   test("the consumer's join event carries the protocol the coordinator chose (its join log line names it)", () => {

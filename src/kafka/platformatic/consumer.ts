@@ -26,10 +26,12 @@
  * (FencedInstanceIdException fails the Connect task): the consumer crashes with a non-retriable
  * error and never rejoins, which would fence the other process in turn (fenced-instance.ts); a
  * heartbeat, a JoinGroup or a commit may be the one answered so (the OffsetCommit carries the
- * instance id, as Java's: scripts/patch-dependencies.mjs). Java's `generationUnchanged()` check
- * (ignore such an answer about a generation the member has left) is not needed here: all group
- * requests go over one coordinator connection, answered in order, and no heartbeat or commit is
- * sent during a join, so every answer is about the member's current generation. A static member's
+ * instance id, as Java's: scripts/patch-dependencies.mjs). A commit retried (after a timeout,
+ * NOT_COORDINATOR) goes out under the generation and member id it was made under, which the member
+ * may have left meanwhile (the heartbeat's rejoin): answered UNKNOWN_MEMBER_ID or ILLEGAL_GENERATION
+ * about them, it fails retriably without touching the member's current ones and never gets to the
+ * joinGroup override below (Java's `generationUnchanged()` check, RebalanceInProgressException; the
+ * patched library's commit). A static member's
  * commit answered UNKNOWN_MEMBER_ID (its instance id gone from the group) keeps its member id,
  * during a revocation or a join too, so that the JoinGroup after it (at once for a stable member)
  * tells fenced (fatal) from removed (a rejoin) rather than registering the instance id anew over
@@ -141,8 +143,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const s = this.settings;
     /**
      * The member id of the last join completed (a static member's commit may restore it). It is the
-     * latest the member held: no commit is answered after a later JoinGroup (one connection, answers
-     * in order, no commit sent during a join).
+     * latest the member held: a commit answered about an older member id (a retry) fails in the
+     * library, never reaching the joinGroup override (scripts/patch-dependencies.mjs).
      */
     let joinedAs: string | null = null;
     /** Set when the group fenced this static member: the consumer failed for good, it never rejoins. */
@@ -180,7 +182,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const libraryJoin = consumer.joinGroup.bind(consumer) as (options?: object, callback?: unknown) => unknown;
     (consumer as { joinGroup: unknown }).joinGroup = (options?: object, callback?: unknown) => {
       if (this.ownJoin) return libraryJoin(options, callback);
-      // Only a commit answered with a group error gets here: it fails, and is never retried.
+      // Only a commit answered with a group error about the member's current generation gets here: it fails, and is never retried.
       const refuse = (refused: Error) => {
         if (typeof callback === "function") return void (callback as (error: Error) => void)(refused);
         return Promise.reject(refused);
