@@ -154,6 +154,112 @@ describe("kafkajs broker patch (scripts/patch-dependencies.mjs)", () => {
 });
 
 describe("kafkajs commit patch (scripts/patch-dependencies.mjs)", () => {
+  test("a commit retried after a network error goes out under the generation it was made under, not one joined meanwhile", async () => {
+    const Runner = require("kafkajs/src/consumer/runner.js") as {
+      prototype: { commitOffsets(offsets: object): Promise<void> };
+    };
+    const createRetry = require("kafkajs/src/retry") as (o: object) => unknown;
+    const sent: string[] = [];
+    const group = {
+      groupId: "g",
+      memberId: "m",
+      offsetManager: undefined as unknown as { commitOffsets(offsets: object): Promise<void> },
+      // As kafkajs' ConsumerGroup: its current offset manager's.
+      commitOffsets(offsets: object) {
+        return this.offsetManager.commitOffsets(offsets);
+      },
+    };
+    const manager = (generation: string) => ({
+      commitOffsets: async () => {
+        sent.push(generation);
+        if (sent.length > 1) return;
+        // The request timed out; meanwhile the member rejoined, and the group's offset manager is the new generation's.
+        group.offsetManager = manager("new");
+        throw Object.assign(new Error("Request timed out"), { name: "KafkaJSRequestTimeoutError", retriable: true });
+      },
+    });
+    group.offsetManager = manager("old");
+    const runner = {
+      running: true,
+      consumerGroup: group,
+      logger: { debug() {} },
+      retrier: createRetry({ retries: 2, initialRetryTime: 1 }),
+    };
+    await Runner.prototype.commitOffsets.call(runner, {
+      topics: [{ topic: "t", partitions: [{ partition: 0, offset: "5" }] }],
+    });
+    expect(sent).toEqual(["old", "old"]);
+  });
+});
+
+// kjsleader: with one broker of several down (a partition's only replica on it), kafkajs' Metadata answer failed whole
+// on that partition's LEADER_NOT_AVAILABLE: nothing was written to the topic, and its consumers could not start
+// (test/keyless-leaderless-partition.test.ts, a cluster of three brokers).
+describe("kafkajs SASL authenticator patch (scripts/patch-dependencies.mjs)", () => {
+  test.each([["plain.js"], ["scram.js"]])("%s keeps the exchange's failure as the cause of its error", (file) => {
+    const path = require.resolve(`kafkajs/src/broker/saslAuthenticator/${file}`);
+    expect(readFileSync(path, "utf8")).toMatch(/KafkaJSSASLAuthenticationError\([^;]*\{ cause: e \}/);
+  });
+
+  test("PLAIN: a connection closed mid-exchange is the cause", async () => {
+    const provider = require("kafkajs/src/broker/saslAuthenticator/plain.js") as (sasl: unknown) => (o: unknown) => {
+      authenticate(): Promise<void>;
+    };
+    const closed = Object.assign(new Error("Closed connection"), { retriable: true });
+    const error = (await provider({ username: "u", password: "p" })({
+      host: "h",
+      port: 1,
+      logger: { debug() {}, error() {} },
+      saslAuthenticate: () => Promise.reject(closed),
+    })
+      .authenticate()
+      .catch((e: unknown) => e)) as Error;
+    expect(error.name).toBe("KafkaJSSASLAuthenticationError");
+    expect(error.cause).toBe(closed);
+  });
+});
+
+describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
+  test("its record reader hands each whole batch to the consumer's checks when set (check.crcs)", async () => {
+    const library = (await import("@platformatic/kafka")) as unknown as { batchDecoding?: { current: unknown } };
+    expect(library.batchDecoding).toEqual({ current: null });
+  });
+
+  test.each([["crc32c.js"], ["compression.js"]])(
+    "%s loads the inlined WebAssembly (a compiled binary has no native.wasm file)",
+    (file) => {
+      // Not in the package's exports map: read it where npm put it.
+      const path = installed("@platformatic", "kafka", "dist", "protocol", file);
+      const text = readFileSync(path, "utf8");
+      expect(text).toContain("from '@platformatic/wasm-utils/bundled'");
+      expect(text).not.toContain("from '@platformatic/wasm-utils';");
+    },
+  );
+
+  test("a request failed by the connection's close keeps the socket's error (a broker's TLS alert) as its cause", () => {
+    // The behaviour is tested against a broker that requires client certificates (test/kafka-broker-mtls.test.ts).
+    const path = installed("@platformatic", "kafka", "dist", "network", "connection.js");
+    const text = readFileSync(path, "utf8");
+    expect(text).toContain("this.edgeGatewaySocketError = error;");
+    expect(text).toContain(
+      "new NetworkError('Connection closed', this.edgeGatewaySocketError ? { cause: this.edgeGatewaySocketError } : {});",
+    );
+    // Not once the broker answered (test/kafka-tls-established-alert.test.ts).
+    expect(text).toContain("this.edgeGatewayDataReceived = true;");
+    expect(text).toContain("if (this.edgeGatewayDataReceived) this.edgeGatewaySocketError = undefined;");
+    // kafkajs: no SSL code on a connection error once the broker answered (the same test).
+    const kafkajs = readFileSync(installed("kafkajs", "src", "network", "connection.js"), "utf8");
+    expect(kafkajs).toContain("code: dataReceived && String(e.code).startsWith('ERR_SSL_') ? undefined : e.code,");
+  });
+
+  test("the consumer's OffsetCommit carries the static member's group.instance.id, as Java's", () => {
+    // The behaviour: a fenced member's commit answered FENCED_INSTANCE_ID (test/kafka-port-fenced-instance.test.ts).
+    const path = installed("@platformatic", "kafka", "dist", "clients", "consumer", "consumer.js");
+    const text = readFileSync(path, "utf8");
+    expect(text).toContain("memberId, this.groupInstanceId, Array.from(topics.values()), groupCallback);");
+    expect(text).not.toContain("this.memberId, null, Array.from(topics.values())");
+  });
+
   type Callback = (error: Error | null, result?: unknown) => void;
   type OffsetCommit = (c: unknown, g: string, generation: number, memberId: string | null, ...rest: unknown[]) => void;
   /** A @platformatic/kafka consumer of member m-old (generation 7) whose OffsetCommits `offsetCommit` answers, as a coordinator would, with no broker. */
