@@ -653,6 +653,31 @@ describe("ProducePipeline when the broker refuses a batch for good (as Java's id
 });
 
 describe("ProducePipeline when a batch that may have been written fails with an earlier one", () => {
+  /**
+   * Two batches of t-0 whose requests `failure` cut before any answer (both may be written), waiting for their retry;
+   * `at` sets the pipeline's clock (delivery.timeout.ms 1 s, retry.backoff.ms 100 ms).
+   */
+  const bothCut = async (failure: () => Error) => {
+    const broker = new FakeBroker();
+    let now = 0;
+    const warnings: string[] = [];
+    const s = settings({ deliveryTimeoutMs: 1_000, retryBackoffMs: 100, onRetry: (m) => warnings.push(m) });
+    const pipeline = await warmedUp(broker, s, () => now);
+    const first = pipeline.append("t", 0, batch(0), 1).catch((e: unknown) => e);
+    const second = pipeline.append("t", 0, batch(1), 1).catch((e: unknown) => e);
+    await waitFor(() => broker.requests.length === 2);
+    for (const r of broker.requests) r.failWith(failure());
+    await waitFor(() => warnings.length === 1); // both wait for their retry (one warning per episode)
+    return {
+      broker,
+      first,
+      second,
+      at: (ms: number) => {
+        now = ms;
+      },
+    };
+  };
+
   test("a later batch whose request was lost (the broker wrote it) is not reported not sent: it may have been written", async () => {
     const broker = new FakeBroker();
     let now = 0;
@@ -687,20 +712,11 @@ describe("ProducePipeline when a batch that may have been written fails with an 
   // request after it answered the later one on a new connection, so OUT_OF_ORDER_SEQUENCE_NUMBER does not say the
   // batch is not written when an earlier attempt of it is unanswered.
   test("a later batch whose retry is answered OUT_OF_ORDER_SEQUENCE_NUMBER once the earlier one expired is not reported not sent if an earlier attempt was cut", async () => {
-    const broker = new FakeBroker();
-    let now = 0;
-    const warnings: string[] = [];
-    const s = settings({ deliveryTimeoutMs: 1_000, retryBackoffMs: 100, onRetry: (m) => warnings.push(m) });
-    const pipeline = await warmedUp(broker, s, () => now);
-    const first = pipeline.append("t", 0, batch(0), 1).catch((e: unknown) => e);
-    const second = pipeline.append("t", 0, batch(1), 1).catch((e: unknown) => e);
-    await waitFor(() => broker.requests.length === 2);
-    for (const r of broker.requests) r.failWith(new Error("Connection closed")); // both may have been written
-    await waitFor(() => warnings.length === 1);
-    now = 500;
+    const { broker, first, second, at } = await bothCut(() => new Error("Connection closed")); // both may be written
+    at(500);
     await waitFor(() => broker.requests.length === 4, { what: "both sent again" });
     const retryOf = (label: number) => broker.requests.slice(2).find((r) => r.sent[0]![0] === label)!;
-    now = 1_000;
+    at(1_000);
     retryOf(0).failWith(markRequestNotWritten(new Error("Connection refused"))); // batch 0 expires
     expect(String(await first)).toStartWith("Error: Connection refused; delivery.timeout.ms elapsed");
     retryOf(1).answer([{ topic: "t", partition: 0, errorCode: 45, baseOffset: -1 }]);
@@ -713,17 +729,8 @@ describe("ProducePipeline when a batch that may have been written fails with an 
   });
 
   test("the error is retriable and not a NotSentError", async () => {
-    const broker = new FakeBroker();
-    let now = 0;
-    const warnings: string[] = [];
-    const s = settings({ deliveryTimeoutMs: 1_000, retryBackoffMs: 100, onRetry: (m) => warnings.push(m) });
-    const pipeline = await warmedUp(broker, s, () => now);
-    const first = pipeline.append("t", 0, batch(0), 1).catch((e: unknown) => e);
-    const second = pipeline.append("t", 0, batch(1), 1).catch((e: unknown) => e);
-    await waitFor(() => broker.requests.length === 2);
-    for (const r of broker.requests) r.failWith(new Error("Request timed out"));
-    await waitFor(() => warnings.length === 1);
-    now = 1_000;
+    const { first, second, at } = await bothCut(() => new Error("Request timed out"));
+    at(1_000);
     const error = (await second) as Error & { retriable: boolean };
     await first;
     expect(error).not.toBeInstanceOf(NotSentError);
