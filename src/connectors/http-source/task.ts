@@ -19,7 +19,8 @@
  * moving to the best reached (poll-run.ts afterFailedPage).
  * Connection and TLS failures, and an unreachable OAuth2 token endpoint, that outlast
  * http.retry.max.attempts fail the task with behavior.on.error=fail; with log / ignore every
- * scheduled poll retries the page, as after a 503. The WARNs of such a page (each retry, each poll
+ * scheduled poll retries the page, as after a 503, and so it does after the token endpoint refused
+ * the credentials (a 4xx), as after the API's 401. The WARNs of such a page (each retry, each poll
  * that retries it) are logged at once, then each kind at most once a minute with the count of
  * those not logged (explore5 E4: an API down for days logged ~24 lines a minute).
  */
@@ -28,6 +29,7 @@ import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
 import { type HttpResponse, HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
 import { unverifiedEndpointWarning } from "../../http/tls-material.ts";
+import { TokenRefusedError } from "../../http/token-request-errors.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import { sendRetryTrace } from "../../runtime/send-retry-trace.ts";
 import { within } from "../../util/async.ts";
@@ -282,6 +284,13 @@ export class HttpSourceTask implements SourceTask {
       const unreachable = error instanceof UnreachableError && this.behavior !== "fail";
       if (error instanceof HttpResponseTooLargeError || undecodable(error) || unreachable) {
         this.pageFailed(run, (error as Error).message, { error: true, passing: true });
+        return [];
+      }
+      // The token endpoint refusing the client credentials is a refusal of the credentials, as the
+      // API's 401 is: behavior.on.error decides, and with log / ignore every poll retries the page
+      // (a client secret being rotated), instead of failing the task whatever behavior.on.error.
+      if (error instanceof TokenRefusedError && this.behavior !== "fail") {
+        this.pageFailed(run, `${method} ${redactUrl(url)} not sent: ${error.message}`, { error: true, passing: true });
         return [];
       }
       throw error;
