@@ -63,7 +63,7 @@ export function httpSourceMetrics(metrics: PluginMetrics): HttpSourceMetrics {
     ),
     records: metrics.counter(
       "http_source_records_polled_total",
-      "Records the HTTP source connector extracted from responses (http-source-records-polled).",
+      "Records the HTTP source connector delivered from responses (http-source-records-polled): those its http.offset.mode skips as delivered before are not counted.",
     ),
     latency: metrics.histogram(
       "http_source_request_duration_seconds",
