@@ -137,6 +137,25 @@ describe("HttpSinkTask errors", () => {
       expect(h.errant).toEqual([]);
     });
 
+    // explore29 F4: a 3xx delivered so was warned about, a 5xx was not.
+    test("a 5xx outside sink.error.code (4XX) counts as delivered, unretried, with one WARN per status", async () => {
+      await using server = endpoint();
+      server.answer(() => new Response("down", { status: 503 }));
+      await using h = harness({ url: server.url(), ...fast, "sink.error.code": "4XX", "sink.batch.max-size": "1" });
+      await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
+      await waitFor(() => server.received.length === 2);
+      await h.task.idle();
+      expect(h.errant).toEqual([]);
+      expect(h.task.preCommit([{ topic: "orders", partition: 0, offset: 2 }])).toEqual([
+        { topic: "orders", partition: 0, offset: 2 },
+      ]);
+      const warnings = h.lines.filter((l) => l.includes("HTTP 503 from POST"));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(
+        `WARN [sink|task-0] HTTP 503 from POST ${server.url()} is a server error outside sink.error.code (or in sink.error.code.exclude), so it is not retried: its records count as delivered, although the endpoint may not have stored them (list 5XX in sink.error.code to retry it and treat it as an error; logged once per status)`,
+      );
+    });
+
     test("a code listed as an error is reported even in the 2XX class", async () => {
       await using server = endpoint();
       server.answer(() => new Response("", { status: 202 }));
