@@ -43,6 +43,7 @@ import { withoutEchoes } from "./echoed-secrets.ts";
 import { type Behavior, bodySnippet, errorBehavior, errorStatus, passingStatus } from "./error-behavior.ts";
 import { FinalOffset } from "./final-offset.ts";
 import { holdHeaderSecrets, parseHeaders } from "./headers.ts";
+import { inertOffsetKeysWarning } from "./inert-offset-keys.ts";
 import { type Migration, migrationEntries, storedOffset } from "./offset-key-migration.ts";
 import { withOffset } from "./offset-template.ts";
 import { type OffsetValue, PARTITION_URL, type Seen } from "./offsets.ts";
@@ -133,8 +134,8 @@ export class HttpSourceTask implements SourceTask {
     this.fetcher = pageFetcherOf(c, name, this.clock, this.log, this.metrics, this.repeated, (response) =>
       this.failsAfterRetries(response),
     );
-    const tlsIgnored = ignoredTlsWarning(config, c["http.ssl.enabled"]);
-    if (tlsIgnored) this.log.warn(tlsIgnored);
+    for (const warning of [ignoredTlsWarning(config, c["http.ssl.enabled"]), inertOffsetKeysWarning(c)])
+      if (warning) this.log.warn(warning);
     if (!c["http.ssl.verification.enabled"])
       this.log.warn(unverifiedEndpointWarning("http.ssl.verification.enabled is false"));
     await this.restore();
