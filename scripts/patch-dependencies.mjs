@@ -123,12 +123,14 @@
 // finds the new one.
 // Each patch is an exact text replacement: already applied → skipped; applied in an earlier form of
 // this script (`was`) → replaced by the current one; original text not found (a different kafkajs)
-// → the install fails loudly instead of silently running unpatched.
+// → the install fails loudly instead of silently running unpatched. No patch's `to` contains its `from` (an
+// insertion's `from` spans the point it inserts at): a patch edited without a `was` form then fails the install on a
+// file an earlier form patched, instead of inserting its text a second time.
 // Files are replaced by rename, never rewritten in place: node_modules may be a hard-linked copy.
 // src/kafka/dependency-patches.test.ts fails if a patch is lost. kafkajs' patches 12 to 14 are in
 // scripts/patches/kafkajs-leaders.mjs (their tests: src/kafka/kafkajs-leader-patches.test.ts), 16 and 17 in
 // scripts/patches/kafkajs-fetch.mjs (src/kafka/kafkajs-fetch-patches.test.ts).
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { kafkajsFetchPatches } from "./patches/kafkajs-fetch.mjs";
@@ -175,7 +177,8 @@ const rejoinLeftByKafkajs = (to) =>
 `,
   );
 
-const patches = [
+/** Every patch, in the order applied. */
+export const patches = [
   {
     file: "node_modules/kafkajs/src/network/connection.js",
     from: `      const onData = data => {
@@ -380,8 +383,10 @@ module.exports = ({ offsetDelta = 0, timestampDelta = 0, key, value, headers = N
   },
   {
     file: "node_modules/@platformatic/kafka/dist/utils.js",
-    from: `export class NumericMap extends Map {`,
-    to: `// edge-gateway patch: validators compile on first use, not at import
+    from: `});
+export class NumericMap extends Map {`,
+    to: `});
+// edge-gateway patch: validators compile on first use, not at import
 const compileNow = ajv.compile.bind(ajv);
 ajv.compile = (schema) => {
     let compiled;
@@ -459,10 +464,12 @@ export class NumericMap extends Map {`,
     // Applied after the #onError patch above, whose text it keeps whole (an install patched before is patched on).
     file: "node_modules/@platformatic/kafka/dist/network/connection.js",
     from: `        this.edgeGatewaySocketError = error; // edge-gateway patch: kept for the requests the close fails
-        clearTimeout(this.#reauthenticationTimeout);`,
+        clearTimeout(this.#reauthenticationTimeout);
+        this.emit('error', new NetworkError('Connection error', { cause: error }));`,
     to: `        this.edgeGatewaySocketError = error; // edge-gateway patch: kept for the requests the close fails
         clearTimeout(this.#reauthenticationTimeout);
-        if (this.edgeGatewayDataReceived) this.edgeGatewaySocketError = undefined; // edge-gateway patch: not once the broker answered`,
+        if (this.edgeGatewayDataReceived) this.edgeGatewaySocketError = undefined; // edge-gateway patch: not once the broker answered
+        this.emit('error', new NetworkError('Connection error', { cause: error }));`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/network/connection.js",
@@ -475,7 +482,8 @@ export class NumericMap extends Map {`,
   {
     file: "node_modules/@platformatic/kafka/dist/protocol/records.js",
     from: `export function readRecordsBatch(reader) {
-    const initialPosition = reader.position;`,
+    const initialPosition = reader.position;
+    const batch = {`,
     to: `// edge-gateway patch: while a consumer's Fetch answer is parsed (synchronously), \`batchDecoding.current\`
 // is its batch decoder: it checks each whole batch (CRC-32C, decompressed size) and returns its records'
 // bytes, or why the batch is invalid (kept as \`batch.invalid\`, no records read).
@@ -485,12 +493,21 @@ export function readRecordsBatch(reader) {
     const decode = batchDecoding.current;
     if (decode !== null) {
         return readCheckedRecordsBatch(reader, decode);
-    }`,
+    }
+    const batch = {`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/protocol/records.js",
-    from: `export function readRecordsBatches(reader) {`,
-    to: `function readCheckedRecordsBatch(reader, decode) { // edge-gateway patch
+    from: `        batch.records.push(readRecord(reader));
+    }
+    return batch;
+}
+export function readRecordsBatches(reader) {`,
+    to: `        batch.records.push(readRecord(reader));
+    }
+    return batch;
+}
+function readCheckedRecordsBatch(reader, decode) { // edge-gateway patch
     const start = reader.position;
     const batch = {
         firstOffset: reader.readInt64(),
@@ -526,12 +543,14 @@ export function readRecordsBatches(reader) {`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/protocol/records.js",
-    from: `        batches.push(readRecordsBatch(reader));
+    from: `        reader.remaining - BATCH_HEAD >= reader.peekInt32(reader.position + INT64_SIZE)) {
+        batches.push(readRecordsBatch(reader));
     }
     return batches;`,
     // edge-gateway patch: a batch whose length is below a v2 batch's header (damaged) is not read as one:
     // its header would be read past its end, a negative length back over itself (forever)
-    to: `        const length = reader.peekInt32(reader.position + INT64_SIZE);
+    to: `        reader.remaining - BATCH_HEAD >= reader.peekInt32(reader.position + INT64_SIZE)) {
+        const length = reader.peekInt32(reader.position + INT64_SIZE);
         if (batchDecoding.current !== null && length < 49) { // edge-gateway patch: smaller than a v2 batch's header
             const head = reader.buffer.subarray(reader.position, reader.position + BATCH_HEAD + Math.max(length, 0));
             const invalid = batchDecoding.current(head);
@@ -559,9 +578,11 @@ export function readRecordsBatches(reader) {`,
   },
   {
     file: "node_modules/kafkajs/src/consumer/index.js",
-    from: `  let runner = null`,
+    from: `  let runner = null
+  /** @type {ConsumerGroup} */`,
     to: `  let runner = null
-  let rejoiningMemberId = null // edge-gateway patch: the member id a stop({ rejoin: true }) keeps for the next run`,
+  let rejoiningMemberId = null // edge-gateway patch: the member id a stop({ rejoin: true }) keeps for the next run
+  /** @type {ConsumerGroup} */`,
   },
   {
     file: "node_modules/kafkajs/src/consumer/index.js",
@@ -680,6 +701,7 @@ export function readRecordsBatches(reader) {`,
   {
     file: "node_modules/@platformatic/kafka/dist/clients/base/base.js",
     from: `                        api(connection, topicsToFetch, autocreateTopics, false, (error, response) => {
+                            // Metadata v0-v8 do not carry topic UUIDs. Topic names are stable
 `,
     to: `                        api(connection, topicsToFetch, autocreateTopics, false, (error, response) => {
                             // edge-gateway patch: errors of partitions only leave the answer usable, as Java's Metadata
@@ -687,6 +709,7 @@ export function readRecordsBatches(reader) {`,
                                 response = error.response;
                                 error = null;
                             }
+                            // Metadata v0-v8 do not carry topic UUIDs. Topic names are stable
 `,
   },
   {
@@ -718,25 +741,35 @@ export function readRecordsBatches(reader) {`,
   },
 ];
 
-let applied = 0;
-for (const patch of patches) {
-  const path = join(root, patch.file);
-  if (!existsSync(path)) {
-    console.error(`patch-dependencies: ${patch.file} is missing`);
-    process.exit(1);
+/** Patches every file, or exits with why it cannot: the install fails rather than run unpatched. */
+const applyPatches = () => {
+  let applied = 0;
+  for (const patch of patches) {
+    const path = join(root, patch.file);
+    if (!existsSync(path)) {
+      console.error(`patch-dependencies: ${patch.file} is missing`);
+      process.exit(1);
+    }
+    const text = readFileSync(path, "utf8");
+    if (text.includes(patch.to)) continue;
+    // A patch applied in an earlier form of this script is brought up to date in place of it.
+    const earlier = patch.was?.map((form) => form(patch.to)).find((w) => text.includes(w));
+    if (earlier === undefined && !text.includes(patch.from)) {
+      console.error(`patch-dependencies: ${patch.file} does not contain the text to patch (another version?)`);
+      process.exit(1);
+    }
+    const temp = `${path}.patching`;
+    // A function replacement: a patch's text is taken literally (a string one would expand `$&`, `$'`, `$$`).
+    writeFileSync(temp, text.replace(earlier ?? patch.from, () => patch.to));
+    renameSync(temp, path);
+    applied++;
   }
-  const text = readFileSync(path, "utf8");
-  if (text.includes(patch.to)) continue;
-  // A patch applied in an earlier form of this script is brought up to date in place of it.
-  const earlier = patch.was?.map((form) => form(patch.to)).find((w) => text.includes(w));
-  if (earlier === undefined && !text.includes(patch.from)) {
-    console.error(`patch-dependencies: ${patch.file} does not contain the text to patch (another version?)`);
-    process.exit(1);
-  }
-  const temp = `${path}.patching`;
-  // A function replacement: a patch's text is taken literally (a string one would expand `$&`, `$'`, `$$`).
-  writeFileSync(temp, text.replace(earlier ?? patch.from, () => patch.to));
-  renameSync(temp, path);
-  applied++;
+  if (applied > 0) console.error(`patch-dependencies: applied ${applied} patch(es)`);
+};
+
+// Run by npm or scripts/lib.sh (node), or by bun; imported, it only exports `patches` (for
+// src/kafka/dependency-patches.test.ts). Node 20 has no import.meta.main.
+const script = process.argv[1];
+if (script !== undefined && existsSync(script) && realpathSync(script) === realpathSync(fileURLToPath(import.meta.url))) {
+  applyPatches();
 }
-if (applied > 0) console.error(`patch-dependencies: applied ${applied} patch(es)`);

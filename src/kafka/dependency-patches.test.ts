@@ -59,16 +59,14 @@ describe("kafkajs patches (scripts/patch-dependencies.mjs)", () => {
   });
 });
 
-describe("kafkajs patch modules (scripts/patches/)", () => {
+describe("every patch (scripts/patch-dependencies.mjs, with scripts/patches/)", () => {
   // A `to` containing its `from` (an insertion anchored at one line) would, once edited without a `was` form, find
   // its `from` in a file its earlier form patched and insert its text a second time.
-  test.each([
-    ["kafkajs-fetch.mjs", "kafkajsFetchPatches"],
-    ["kafkajs-leaders.mjs", "kafkajsLeaderPatches"],
-  ])("%s: no patch's replacement contains the text it replaces", async (file, name) => {
-    const patches = (await import(`../../scripts/patches/${file}`))[name] as { from: string; to: string }[];
+  test("no patch's replacement contains the text it replaces", async () => {
+    const script = "../../scripts/patch-dependencies.mjs"; // a path tsc does not resolve: the script has no types
+    const { patches } = (await import(script)) as { patches: { file: string; from: string; to: string }[] };
     expect(patches.length).toBeGreaterThan(0);
-    expect(patches.filter((p) => p.to.includes(p.from)).map((p) => p.from)).toEqual([]);
+    expect(patches.filter((p) => p.to.includes(p.from)).map((p) => `${p.file}: ${p.from}`)).toEqual([]);
   });
 });
 
