@@ -85,6 +85,10 @@
 //      for @platformatic/kafka's consumer, which read its generation and member id again at every try.
 //      A retry answered about that generation once the member has left it (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION)
 //      fails the commit without the library's rejoin, which cleared the member's current id, as Java's.
+//  19. its connection without TLS (security.protocol=PLAINTEXT) to a TLS listener read the broker's alert as the size
+//      of an answer (336 MB) and waited for it until the broker closed the connection ("Closed connection"); a TLS
+//      record as a connection's first bytes now fails it at once as a lost connection (retried, as Java's client
+//      retries the disconnection) whose message says the listener may be TLS.
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -120,7 +124,9 @@
 // metadata, so they went on asking that broker for as long as it was down (the commits failed, and a
 // sink task restarted meanwhile delivered its records again). Any network error forgets it now, as
 // Java's ConsumerCoordinator marks the coordinator unknown on a disconnection, so the next request
-// finds the new one.
+// finds the new one. Its connection without TLS that read a TLS record (a TLS listener's alert) failed
+// with a UserError ("Broker requires TLS."), which no retry cures, so a task failed for good; Java's
+// client retries it as a disconnection: it is a retriable NetworkError now, which says the listener may be TLS.
 // Each patch is an exact text replacement: already applied → skipped; applied in an earlier form of
 // this script (`was`) → replaced by the current one; original text not found (a different kafkajs)
 // → the install fails loudly instead of silently running unpatched. No patch's `to` contains its `from` (an
@@ -137,6 +143,26 @@ import { kafkajsFetchPatches } from "./patches/kafkajs-fetch.mjs";
 import { kafkajsLeaderPatches } from "./patches/kafkajs-leaders.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/**
+ * Why a client without TLS read a TLS record (a handshake's alert: 0x15 0x03 0x03 …) where a Kafka answer's size was
+ * expected: the listener is TLS. Java's client reads those bytes as the size of an answer (336 MB, KAFKA-4090), the
+ * broker closes the connection and the client retries it as a disconnection; both libraries' errors say why.
+ */
+const TLS_ANSWER =
+  "the broker answered in TLS: its listener may be TLS (security.protocol=PLAINTEXT or SASL_PLAINTEXT against an SSL or SASL_SSL listener)";
+
+/**
+ * kafkajs' connection without TLS whose first bytes are a TLS record (no Kafka answer is 335 MB or more, least of all
+ * the first): a lost connection, retried as Java's client retries it, that says why. In the onData its earlier form
+ * (`was`) patched.
+ */
+const KAFKAJS_TLS_ANSWER = `        if (!dataReceived && !this.ssl && data.length >= 3 && data[0] >= 0x14 && data[0] <= 0x17 && data[1] === 3 && data[2] <= 4) {
+          dataReceived = true // edge-gateway patch: a TLS record, no Kafka answer
+          onError(new Error('${TLS_ANSWER}'))
+          return
+        }
+`;
 
 /** The records a batch decoder read itself (src/kafka/platformatic/batch-records.ts) are the batch's. */
 const READ_BY_DECODER = `    if (Array.isArray(records)) {
@@ -186,9 +212,10 @@ export const patches = [
       }`,
     to: `      let dataReceived = false // edge-gateway patch: an SSL alert after the broker's first bytes is no refused handshake
       const onData = data => {
-        dataReceived = true
+${KAFKAJS_TLS_ANSWER}        dataReceived = true
         this.processData(data)
       }`,
+    was: [(to) => to.replace(KAFKAJS_TLS_ANSWER, "")],
   },
   {
     file: "node_modules/kafkajs/src/network/connection.js",
@@ -478,6 +505,13 @@ export class NumericMap extends Map {`,
     to: `    #onData(chunk) {
         this.edgeGatewayDataReceived = true; // edge-gateway patch: a later socket error is not a refused handshake
         if (this.#detectMissingTLS) {`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/network/connection.js",
+    from: `                const error = new UserError('Broker requires TLS.');`,
+    // edge-gateway patch: a TLS listener answering a client without TLS is a lost connection Java's client retries
+    // (a disconnection), not a UserError no retry cures, which failed a sink or source task for good
+    to: `                const error = new NetworkError(\`Connection to \${this.#host}:\${this.#port} failed: ${TLS_ANSWER}\`); // edge-gateway patch: retriable`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/protocol/records.js",
