@@ -133,7 +133,10 @@
 // Java's ConsumerCoordinator marks the coordinator unknown on a disconnection, so the next request
 // finds the new one. Its connection without TLS that read a TLS record (a TLS listener's alert) failed
 // with a UserError ("Broker requires TLS."), which no retry cures, so a task failed for good; Java's
-// client retries it as a disconnection: it is a retriable NetworkError now, which says the listener may be TLS.
+// client retries it as a disconnection: it is a retriable NetworkError now, which says the listener may be TLS. Before
+// a SASL login (SASL_PLAINTEXT) the probe of SaslAuthenticate's version met that error, which the library ignored, and
+// its SaslHandshake on the closed socket failed the connection as "Cannot find a suitable SASL mechanism.": the
+// probe's lost connection fails it now, with the TLS answer's message.
 // Each patch is an exact text replacement: already applied → skipped; applied in an earlier form of
 // this script (`was`) → replaced by the current one; original text not found (a different kafkajs)
 // → the install fails loudly instead of silently running unpatched. No patch's `to` contains its `from` (an
@@ -142,34 +145,16 @@
 // Files are replaced by rename, never rewritten in place: node_modules may be a hard-linked copy.
 // src/kafka/dependency-patches.test.ts fails if a patch is lost. kafkajs' patches 12 to 14 are in
 // scripts/patches/kafkajs-leaders.mjs (their tests: src/kafka/kafkajs-leader-patches.test.ts), 16 and 17 in
-// scripts/patches/kafkajs-fetch.mjs (src/kafka/kafkajs-fetch-patches.test.ts).
+// scripts/patches/kafkajs-fetch.mjs (src/kafka/kafkajs-fetch-patches.test.ts), 19 and @platformatic/kafka's TLS answer in
+// scripts/patches/tls-answer.mjs (test/kafka-listener-tls-plaintext-client.test.ts).
 import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { kafkajsFetchPatches } from "./patches/kafkajs-fetch.mjs";
 import { kafkajsLeaderPatches } from "./patches/kafkajs-leaders.mjs";
+import { tlsAnswerPatches } from "./patches/tls-answer.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-
-/**
- * Why a client without TLS read a TLS record (a handshake's alert: 0x15 0x03 0x03 …) where a Kafka answer's size was
- * expected: the listener is TLS. Java's client reads those bytes as the size of an answer (336 MB, KAFKA-4090), the
- * broker closes the connection and the client retries it as a disconnection; both libraries' errors say why.
- */
-const TLS_ANSWER =
-  "the broker answered in TLS: its listener may be TLS (security.protocol=PLAINTEXT or SASL_PLAINTEXT against an SSL or SASL_SSL listener)";
-
-/**
- * kafkajs' connection without TLS whose first bytes are a TLS record (no Kafka answer is 335 MB or more, least of all
- * the first): a lost connection, retried as Java's client retries it, that says why. In the onData its earlier form
- * (`was`) patched.
- */
-const KAFKAJS_TLS_ANSWER = `        if (!dataReceived && !this.ssl && data.length >= 3 && data[0] >= 0x14 && data[0] <= 0x17 && data[1] === 3 && data[2] <= 4) {
-          dataReceived = true // edge-gateway patch: a TLS record, no Kafka answer
-          onError(new Error('${TLS_ANSWER}'))
-          return
-        }
-`;
 
 /** The records a batch decoder read itself (src/kafka/platformatic/batch-records.ts) are the batch's. */
 const READ_BY_DECODER = `    if (Array.isArray(records)) {
@@ -212,18 +197,7 @@ const rejoinLeftByKafkajs = (to) =>
 
 /** Every patch, in the order applied. */
 export const patches = [
-  {
-    file: "node_modules/kafkajs/src/network/connection.js",
-    from: `      const onData = data => {
-        this.processData(data)
-      }`,
-    to: `      let dataReceived = false // edge-gateway patch: an SSL alert after the broker's first bytes is no refused handshake
-      const onData = data => {
-${KAFKAJS_TLS_ANSWER}        dataReceived = true
-        this.processData(data)
-      }`,
-    was: [(to) => to.replace(KAFKAJS_TLS_ANSWER, "")],
-  },
+  ...tlsAnswerPatches,
   {
     file: "node_modules/kafkajs/src/network/connection.js",
     from: `        const error = new KafkaJSConnectionError(\`Connection error: \${e.message}\`, {
@@ -512,13 +486,6 @@ export class NumericMap extends Map {`,
     to: `    #onData(chunk) {
         this.edgeGatewayDataReceived = true; // edge-gateway patch: a later socket error is not a refused handshake
         if (this.#detectMissingTLS) {`,
-  },
-  {
-    file: "node_modules/@platformatic/kafka/dist/network/connection.js",
-    from: `                const error = new UserError('Broker requires TLS.');`,
-    // edge-gateway patch: a TLS listener answering a client without TLS is a lost connection Java's client retries
-    // (a disconnection), not a UserError no retry cures, which failed a sink or source task for good
-    to: `                const error = new NetworkError(\`Connection to \${this.#host}:\${this.#port} failed: ${TLS_ANSWER}\`); // edge-gateway patch: retriable`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/protocol/records.js",
