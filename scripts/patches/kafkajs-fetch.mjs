@@ -18,14 +18,20 @@ const UNKNOWN_PARTITION_WARN = `if (unanswered.type === 'UNKNOWN_TOPIC_OR_PARTIT
         this.logger.warn(\`Received unknown topic or partition error in fetch from node \${nodeId}: \${unanswered.message}\`, context)
       } else `;
 /**
- * The metadata asked after such a fetch fails it when it does not have the topic either (deleted), as kafkajs did; when
- * it lacks a partition assigned to the member (the topic re-created with fewer), the member rejoins, as Java's consumer
- * when its subscribed topics' metadata changed (kafkajs' stale assignment check sees only partitions added).
+ * The metadata asked after such a fetch fails it when it fails on the topic too (deleted, or no longer authorized), as
+ * kafkajs did; metadata that fails otherwise (a lost connection, a timeout) is asked again after the next fetch without
+ * an answer, as after any. When it lacks a partition assigned to the member (the topic re-created with fewer), the
+ * member rejoins, as Java's consumer when its subscribed topics' metadata changed (kafkajs' stale assignment check sees
+ * only partitions added).
  */
 const UNKNOWN_PARTITION_REFRESH = `      // One that fails is asked again after the next fetch without an answer; after a partition its leader did not know,
-      // it fails the fetch (a deleted topic: the consumer fails and its task starts one without it), as kafkajs did
+      // one that fails on its topic fails the fetch (a deleted topic: the consumer fails and its task starts one
+      // without it), as kafkajs did; kafkajs' retries wrap that error, so its causes are searched
       await this.cluster.refreshMetadata().catch((refreshError) => {
-        if (unanswered.type === 'UNKNOWN_TOPIC_OR_PARTITION') throw refreshError
+        if (unanswered.type !== 'UNKNOWN_TOPIC_OR_PARTITION') return
+        for (let c = refreshError, depth = 0; c && depth < 8; c = c.cause, depth++) {
+          if (c.type === 'UNKNOWN_TOPIC_OR_PARTITION' || c.type === 'TOPIC_AUTHORIZATION_FAILED') throw refreshError
+        }
       })
       const assignedGone = ({ topic, partitions }) => {
         const known = new Set(this.cluster.findTopicPartitionMetadata(topic).map(p => p.partitionId))

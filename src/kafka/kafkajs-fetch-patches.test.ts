@@ -155,16 +155,40 @@ describe("kafkajs fetch patch (scripts/patches/kafkajs-fetch.mjs)", () => {
     expect(seen.logged).toEqual([`Received unknown topic or partition error in fetch from node 1: ${error.message}`]);
   });
 
-  test("after a fetch answered UNKNOWN_TOPIC_OR_PARTITION, metadata without the topic (deleted) fails the fetch", async () => {
+  test.each([
+    ["without the topic (deleted)", createErrorFromCode(3)],
+    ["refusing the topic (no longer authorized), after kafkajs' retries", retriesOver(createErrorFromCode(29))],
+  ])("after a fetch answered UNKNOWN_TOPIC_OR_PARTITION, metadata %s fails the fetch", async (_, onTopic) => {
     const { group, seen, cluster } = member([createErrorFromCode(3)]);
-    const deleted = createErrorFromCode(3);
     cluster.refreshMetadata = async () => {
       seen.refreshes++;
-      throw deleted;
+      throw onTopic;
     };
-    expect(await group.fetch(1).catch((e: unknown) => e)).toBe(deleted);
+    expect(await group.fetch(1).catch((e: unknown) => e)).toBe(onTopic);
     expect(seen).toMatchObject({ waits: [1], refreshes: 1, rejoins: 0 });
   });
+
+  // p3batch review: any failure of that metadata (a lost connection too) failed the consumer.
+  test.each([
+    ["a refused connection, after kafkajs' retries", retriesOver(refused())],
+    [
+      "a request timeout",
+      Object.assign(new Error("Request Metadata(key: 3, version: 6) timed out"), {
+        name: "KafkaJSRequestTimeoutError",
+      }),
+    ],
+  ])(
+    "after a fetch answered UNKNOWN_TOPIC_OR_PARTITION, metadata failing with %s is asked again after the next fetch",
+    async (_, lost) => {
+      const { group, seen, cluster } = member([createErrorFromCode(3), createErrorFromCode(3)]);
+      cluster.refreshMetadata = async () => {
+        seen.refreshes++;
+        if (seen.refreshes === 1) throw lost;
+      };
+      expect([await group.fetch(1), await group.fetch(1)]).toEqual([[], []]);
+      expect(seen).toMatchObject({ waits: [1, 2], refreshes: 2, rejoins: 0 });
+    },
+  );
 
   // kafkajs' stale assignment check sees only partitions added; Java's consumer rejoins when the metadata changed.
   test("after a fetch answered UNKNOWN_TOPIC_OR_PARTITION, metadata without an assigned partition (re-created with fewer) rejoins", async () => {
