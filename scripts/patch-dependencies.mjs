@@ -74,9 +74,11 @@
 //      stop cuts that wait short (its runner waits for the fetch). Other errors (a refused TLS handshake,
 //      authentication) still fail it. A fetch answered UNKNOWN_TOPIC_OR_PARTITION (a leader that does not know the
 //      partition yet) asked for metadata and rejoined the group too; it is made again after the backoff with fresh
-//      metadata, as Java's Fetcher only asks for a metadata update, unless that metadata fails on its topic (deleted):
-//      the fetch fails then, as before (its task starts a consumer without that topic); metadata without a partition
-//      assigned to the member (its topic re-created with fewer) rejoins, as Java's consumer on a metadata change.
+//      metadata, as Java's Fetcher only asks for a metadata update (its WARN naming the partitions), unless that
+//      metadata fails on its topic (deleted, no longer authorized): the fetch fails then, as before (its task starts a
+//      consumer without that topic); metadata that fails otherwise is asked again after the next fetch without an
+//      answer; metadata without a partition assigned to the member (its topic re-created with fewer) rejoins, as Java's
+//      consumer on a metadata change.
 //  17. its consumer's heartbeat to a group coordinator that did not answer (its broker stopped or killed) was retried
 //      by its runner a few times, then failed the consumer, and one answered NOT_COORDINATOR (the broker back, the
 //      group's coordinator now another) rejoined the group. The coordinator is looked up again, as Java's

@@ -12,10 +12,11 @@ const STALE_METADATA_ERRORS_END = `  'UNKNOWN_TOPIC_OR_PARTITION',
 /**
  * A fetch answered UNKNOWN_TOPIC_OR_PARTITION (a leader that does not know the partition yet) is made again after the
  * backoff with fresh metadata, as Java's FetchCollector only asks for a metadata update; kafkajs also rejoined the group.
- * Logged at WARN, as Java's.
+ * Logged at WARN naming the partitions the answer gave that error for (fetch/v0/response.js' patch), as Java's.
  */
 const UNKNOWN_PARTITION_WARN = `if (unanswered.type === 'UNKNOWN_TOPIC_OR_PARTITION') {
-        this.logger.warn(\`Received unknown topic or partition error in fetch from node \${nodeId}: \${unanswered.message}\`, context)
+        const partitions = unanswered.topicPartitions ? \` for partition \${unanswered.topicPartitions.join(', ')}\` : ''
+        this.logger.warn(\`Received unknown topic or partition error in fetch\${partitions} from node \${nodeId}: \${unanswered.message}\`, context)
       } else `;
 /**
  * The metadata asked after such a fetch fails it when it fails on the topic too (deleted, or no longer authorized), as
@@ -47,6 +48,19 @@ const EARLIER_REFRESH = `      // One that fails is asked again after the next f
 `;
 
 export const kafkajsFetchPatches = [
+  {
+    file: "node_modules/kafkajs/src/protocol/requests/fetch/v0/response.js",
+    from: `    throw createErrorFromCode(errorCode)
+  }
+`,
+    // edge-gateway patch: the error names the partitions answered with it (topic-partition, as Java's TopicPartition),
+    // which the consumer's WARN for UNKNOWN_TOPIC_OR_PARTITION names, as Java's FetchCollector; every fetch version's
+    // answer is parsed here
+    to: `    const topicPartitions = errors.filter(e => e.errorCode === errorCode).map(e => \`\${e.topic}-\${e.partition}\`) // edge-gateway patch
+    throw Object.assign(createErrorFromCode(errorCode), { topicPartitions })
+  }
+`,
+  },
   {
     file: CONSUMER_GROUP,
     from: `${STALE_METADATA_ERRORS_END}

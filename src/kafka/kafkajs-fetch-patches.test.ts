@@ -155,6 +155,25 @@ describe("kafkajs fetch patch (scripts/patches/kafkajs-fetch.mjs)", () => {
     expect(seen.logged).toEqual([`Received unknown topic or partition error in fetch from node 1: ${error.message}`]);
   });
 
+  // p3batch review: Java's WARN names the partition; the fetch's answer names them (fetch/v0/response.js' parse).
+  test("its WARN names the partitions the answer gave UNKNOWN_TOPIC_OR_PARTITION for", async () => {
+    const { parse } = require("kafkajs/src/protocol/requests/fetch/v0/response") as {
+      parse(data: object): Promise<unknown>;
+    };
+    const answer = {
+      responses: [
+        { topicName: "t", partitions: [0, 3, 3].map((errorCode, partition) => ({ partition, errorCode })) },
+        { topicName: "u", partitions: [{ partition: 0, errorCode: 6 }] },
+      ],
+    };
+    const error = (await parse(answer).catch((e: unknown) => e)) as Error;
+    const { group, seen } = member([error]);
+    expect(await group.fetch(1)).toEqual([]);
+    expect(seen.logged).toEqual([
+      `Received unknown topic or partition error in fetch for partition t-1, t-2 from node 1: ${error.message}`,
+    ]);
+  });
+
   test.each([
     ["without the topic (deleted)", createErrorFromCode(3)],
     ["refusing the topic (no longer authorized), after kafkajs' retries", retriesOver(createErrorFromCode(29))],
