@@ -1,23 +1,11 @@
 // explore29 F5: a typo in a key of the sink's namespaces (Flink's options) ran as if unset, in silence.
 import { describe, expect, test } from "bun:test";
-import { systemClock } from "../../util/clock.ts";
-import { LogManager } from "../../util/logger.ts";
-import { HttpSinkConnector } from "./connector.ts";
+import { connectorStartLines } from "./test-support.ts";
 
 const base = { "connector.class": "HttpSink", topics: "orders", url: "http://127.0.0.1:9/in" };
 
 function warningsAtStart(config: Record<string, string>): string[] {
-  const lines: string[] = [];
-  const logs = new LogManager({ sink: (line) => lines.push(line), rootLevel: "INFO" });
-  const connector = new HttpSinkConnector();
-  connector.initialize({
-    logger: logs.get("io.edgegateway.connect.http.HttpSinkConnector"),
-    clock: systemClock,
-    requestTaskReconfiguration: () => undefined,
-    raiseError: () => undefined,
-  });
-  connector.start({ ...base, ...config });
-  return lines.filter((l) => l.includes("WARN"));
+  return connectorStartLines({ ...base, ...config }).filter((l) => l.includes("WARN"));
 }
 
 describe("HttpSinkConnector with keys of its namespaces it does not read", () => {
@@ -33,6 +21,14 @@ describe("HttpSinkConnector with keys of its namespaces it does not read", () =>
       "The HTTP sink does not read flink.connector.http.sink.request.batch-size (sink.request.batch.size?), http.sink.writer.request-mode (sink.writer.request.mode?), sink.no.such.option, gid.connector.http.sink.error.code (getindata's prefix is not read: sink.error.code): they are ignored (its keys: GET /connector-plugins/HttpSink/config)",
     );
     expect(warnings[0]).not.toContain("value-");
+  });
+
+  test("a header key without a header name is named with no key to suggest", () => {
+    const warnings = warningsAtStart({ "sink.header.": "v", "flink.connector.http.sink.header.": "w" });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(
+      "The HTTP sink does not read sink.header., flink.connector.http.sink.header.: they are ignored",
+    );
   });
 
   test("no warning for declared keys under any spelling, headers and keys outside its namespaces", () => {

@@ -40,7 +40,9 @@ function named(key: string): string {
     (k, p) => (k.startsWith(p) && k.length > p.length ? k.slice(p.length) : k),
     key,
   );
-  const meant = accepted.has(rest) || rest.startsWith(HEADER_FAMILY) ? rest : byLetters.get(letters(rest));
+  // `sink.header.` without a header name is a key of no header: nothing to suggest.
+  const header = rest.startsWith(HEADER_FAMILY) && rest.length > HEADER_FAMILY.length;
+  const meant = accepted.has(rest) || header ? rest : byLetters.get(letters(rest));
   if (getindata) return `${key} (getindata's prefix is not read${meant ? `: ${meant}` : ""})`;
   return meant ? `${key} (${meant}?)` : key;
 }
