@@ -18,7 +18,8 @@
  *
  * A 3xx reaching here was not followed (300, 304, 305, a redirect without Location): as in getindata's
  * connector, an error only when sink.error.code lists it; else delivered, with a WARN once per status,
- * as is a 5xx outside sink.error.code (`4XX` alone): neither retried nor reported.
+ * as is a status of 400 and above outside sink.error.code (a 5xx with `4XX` alone, a 429 with `5XX`
+ * alone): neither retried nor reported.
  *
  * No request is sent while the task is paused (PauseGate): the gate is checked right before every send
  * of an attempt, so neither a retry, nor a 401's renewed send, nor a send whose OIDC token was being
@@ -223,20 +224,27 @@ export class HttpDelivery {
   }
 
   /**
-   * A 3xx not followed, or a 5xx left out of sink.error.code, counts as delivered (its records'
-   * offsets are committed) although the endpoint may not have stored them: a WARN once per status.
+   * A 3xx not followed, or a status of 400 and above left out of sink.error.code, counts as delivered
+   * (its records' offsets are committed) although the endpoint may not have stored them: a WARN once
+   * per status, whose hint says what listing it does (408, 429 and most 5xx are then retried; any
+   * other 4xx, 501 and 505 never are: their records then follow errors.tolerance).
    */
   private warnDeliveredStatus(request: OutgoingRequest, status: number): void {
     const redirect = status >= 300 && status < 400;
-    if ((!redirect && classifiedStatus(status) < 500) || this.warnedStatuses.has(status)) return;
+    const classified = classifiedStatus(status);
+    if ((!redirect && classified < 400) || this.warnedStatuses.has(status)) return;
     this.warnedStatuses.add(status);
     const from = `HTTP ${status} from ${request.method ?? this.s.method} ${redactUrl(request.url)}`;
+    const retriable = isRetriableStatus(status);
     const why = redirect
       ? "was not followed (not a redirect with a Location) and is not in sink.error.code"
-      : "is a server error outside sink.error.code (or in sink.error.code.exclude), so it is not retried";
+      : `is outside sink.error.code (or in sink.error.code.exclude)${retriable ? ", so it is not retried" : ""}`;
+    const listing = `list ${classified} or ${Math.floor(classified / 100)}XX in sink.error.code`;
     const fix = redirect
       ? "list 3XX in sink.error.code to treat it as an error"
-      : "list 5XX in sink.error.code to retry it and treat it as an error";
+      : retriable
+        ? `${listing} to retry it and treat it as an error`
+        : `${listing} to treat it as an error: it is never retried, its records then follow errors.tolerance`;
     this.log.warn(
       `${from} ${why}: its records count as delivered, although the endpoint may not have stored them (${fix}; logged once per status)`,
     );

@@ -2,12 +2,7 @@
 // ends the poll there and moves the offset past its unread pages.
 import { describe, expect, test } from "bun:test";
 import { createServer } from "node:net";
-import { materialized } from "../../api/data/json-text.ts";
-import type { SourceRecord } from "../../api/record.ts";
-import { ConnectError, isRetriable } from "../../errors.ts";
-import { api, FastForwardClock, linkPagedSince, startTask } from "./test-support.ts";
-
-const ids = (records: SourceRecord[]) => records.map((r) => (materialized(r.value) as { id: number }).id);
+import { api, FastForwardClock, recordIds as ids, linkPagedSince, startTask } from "./test-support.ts";
 
 /**
  * The document's complete example: a newest-first events API (GitHub) with Link pages, polled with
@@ -57,52 +52,6 @@ describe("HttpSourceTask after a 401 (the credentials refused, not the page)", (
   ])("with %s, a 401 on page 2 is retried by the next poll: its older records are not lost", async (what, config) => {
     const logs = await newestFirstWithPage2Failing(() => new Response("bad credentials", { status: 401 }), config);
     if (what === "log") expect(logs.some((l) => l.includes("HTTP 401") && l.includes("retries this page"))).toBe(true);
-  });
-});
-
-describe("HttpSourceTask after the OAuth2 token endpoint refused the credentials (explore29 F2)", () => {
-  // As the API's 401 (above): a client secret being rotated may pass. It failed the task at once
-  // whatever behavior.on.error, while the API's 401 under log / ignore was retried at every poll.
-  async function refusedOnce(config: Record<string, string>) {
-    let refusals = 1;
-    using tokens = api(() =>
-      refusals-- > 0
-        ? Response.json({ error: "invalid_client" }, { status: 401 })
-        : Response.json({ access_token: "tok-1", expires_in: 3600 }),
-    );
-    using server = api(() => Response.json([{ id: 1 }]));
-    const h = await startTask({
-      "http.url": `${server.base}/e`,
-      "http.response.records.path": "$[*]",
-      "http.auth.type": "OAUTH2",
-      "http.oauth2.token.url": `${tokens.base}/token`,
-      "http.oauth2.client.id": "gw",
-      "http.oauth2.client.secret": "client-secret-1",
-      "http.timer.interval.ms": "1000",
-      ...config,
-    });
-    const outcome = await h.collect(1, 20).catch((e: unknown) => e);
-    return { outcome, logs: h.logs, tokenRequests: tokens.seen.length };
-  }
-
-  test.each([
-    ["log", { "errors.tolerance": "all", "errors.log.enable": "true" }],
-    ["ignore", { "behavior.on.error": "ignore" }],
-  ])("with %s, the task goes on: the next poll asks for a token again and delivers the page", async (what, config) => {
-    const { outcome, logs, tokenRequests } = await refusedOnce(config);
-    expect(ids(outcome as SourceRecord[])).toEqual([1]);
-    expect(tokenRequests).toBe(2);
-    const warned = logs.some(
-      (l) => l.includes("not sent: the OAuth2 token endpoint") && l.includes("HTTP 401 (invalid_client)"),
-    );
-    expect(warned).toBe(what === "log");
-  });
-
-  test("with fail, the task fails with the endpoint's refusal", async () => {
-    const { outcome } = await refusedOnce({ "behavior.on.error": "fail" });
-    expect(outcome).toBeInstanceOf(ConnectError);
-    expect(isRetriable(outcome)).toBe(false);
-    expect((outcome as Error).message).toContain("answered HTTP 401 (invalid_client)");
   });
 });
 
@@ -306,54 +255,6 @@ describe("HttpSourceTask after a 403 that says the rate limit is spent (review31
     expect(ids(await h.collect(1, 5))).toEqual([1]);
     await h.collect(1, 3);
     expect(h.logs.some((l) => l.includes("HTTP 403") && l.includes("the poll ends here"))).toBe(true);
-  });
-});
-
-describe("HttpSourceTask after an error status with Retry-After that is no 429 or 403 (explore29 F1)", () => {
-  // A 503's Retry-After sets the wait before its retry; it said the rate limit was spent, so with
-  // behavior.on.error=fail the page was retried at every poll for ever, the task RUNNING.
-  test.each([503, 404])(
-    "a %i with Retry-After under behavior.on.error=fail fails the task once the attempts ran out",
-    async (status) => {
-      using server = api(() => new Response("unavailable", { status, headers: { "retry-after": "1" } }));
-      const h = await startTask({
-        "http.url": `${server.base}/e`,
-        "http.response.records.path": "$[*]",
-        "http.timer.interval.ms": "8000",
-        "http.retry.max.attempts": "2",
-        "http.retry.backoff.ms": "100",
-        "http.response.error.codes": "400,401,403,404,500,502,503",
-        "behavior.on.error": "fail",
-      });
-      const outcome = await h.task.poll(new AbortController().signal).catch((e: unknown) => e);
-      expect(outcome).toBeInstanceOf(ConnectError);
-      expect(isRetriable(outcome)).toBe(false);
-      const tries = status === 503 ? " after 2 attempts" : "";
-      expect((outcome as Error).message).toBe(
-        `HTTP ${status} from GET ${server.base}/e${tries}: unavailable (behavior.on.error=fail)`,
-      );
-      // The 503's Retry-After was its retry's wait, not the backoff.
-      if (status === 503) expect(h.clock.sleeps[0]).toBe(1000);
-    },
-  );
-
-  test("a 429 with Retry-After under behavior.on.error=fail is still a spent rate limit: the next poll retries the page", async () => {
-    let answered = 0;
-    using server = api(() =>
-      answered++ < 2
-        ? new Response("slow down", { status: 429, headers: { "retry-after": "1" } })
-        : Response.json([{ id: 1 }]),
-    );
-    const h = await startTask({
-      "http.url": `${server.base}/e`,
-      "http.response.records.path": "$[*]",
-      "http.timer.interval.ms": "8000",
-      "http.retry.max.attempts": "2",
-      "http.retry.backoff.ms": "100",
-      "behavior.on.error": "fail",
-    });
-    expect(ids(await h.collect(1, 20))).toEqual([1]);
-    expect(h.logs.some((l) => l.includes("HTTP 429") && l.includes("retries this page"))).toBe(true);
   });
 });
 

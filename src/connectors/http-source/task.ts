@@ -301,8 +301,8 @@ export class HttpSourceTask implements SourceTask {
       const tries = this.fetcher.attempts > 1 ? ` after ${this.fetcher.attempts} attempts` : "";
       const body = bodySnippet(response.body, this.fetcher.echoedSecrets(request));
       const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}${tries}: ${body}`;
-      // A 401, 408, 429 or 5xx outside the error codes may pass too, and so does a 4xx saying the rate limit
-      // is spent (GitHub's 403): the page is retried, not skipped (ending the poll there would move a
+      // A 401, 408, 429 or 5xx outside the error codes may pass too, and so does a 429 or 403 saying the
+      // rate limit is spent (GitHub's 403): the page is retried, not skipped (ending the poll there would move a
       // newest-first API's offset past its unread pages). A spent rate limit is no error even under
       // behavior.on.error=fail: the API says when to ask again.
       const passing = passingStatus(response.status) || this.fetcher.rateLimited(response);
