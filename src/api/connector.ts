@@ -108,6 +108,15 @@ export interface SourceTaskContext extends PluginContext {
    * false and changes nothing.
    */
   readonly holdUnwrittenSend?: () => boolean;
+  /**
+   * Gateway extension: takes back a record the task handed over (polled) that certainly has not reached the producer
+   * yet (queued in the runtime's send path, or in a send being retried that no attempt carried to a broker, or that the
+   * broker refused): it is never sent, and returns true. Its commitRecord(s) then comes with null metadata, in its turn;
+   * the task answers it as not written. Otherwise (the producer holds it, or it may have been written) returns false and
+   * changes nothing. Call it only for a record whose acknowledgement nothing else waits on (its source offset, if any,
+   * is then committed as if it were written).
+   */
+  readonly withdrawUnsent?: (record: SourceRecord) => boolean;
 }
 
 export interface RecordMetadata {

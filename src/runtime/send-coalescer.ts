@@ -249,6 +249,20 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
     return true;
   }
 
+  /**
+   * Whether a queued record not yet taken into a request matches `test` (searched only when asked: a request withdrawing
+   * its records, SourceTaskSender.withdraw). Such a record has not been handed to the sender.
+   */
+  holdsUnsent(test: (record: T) => boolean): boolean {
+    for (let b = this.unsentBatch; b < this.queue.length; b++) {
+      const records = this.queue[b]!.records;
+      for (let i = b === this.unsentBatch ? this.unsentRecord : 0; i < records.length; i++) {
+        if (test(records[i]!)) return true;
+      }
+    }
+    return false;
+  }
+
   /** Starts what may start now (the caller's `maxRequests` may have grown, e.g. a producer connected). */
   wake(): void {
     this.pump();

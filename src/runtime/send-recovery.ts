@@ -8,6 +8,7 @@
  * ends says whether the records left unwritten certainly are not written (`SendOutcome.unwritten`: no attempt at them
  * reached a broker, or the broker refused each: the port's `unwritten`), so that their SourceTask may learn it.
  */
+import type { SourceRecord } from "../api/record.ts";
 import { isRetriable, messageOf } from "../errors.ts";
 import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { NotSentError, unwritten, writtenRecords } from "../kafka/send-rejection.ts";
@@ -28,6 +29,21 @@ export interface SendRecoveryOptions extends RecordFailureContext {
   readonly producerFor: (records: readonly ProducerRecord[]) => Promise<KafkaProducer | undefined>;
   /** A send of `producer` failed: the sender replaces it when it is failed (the KafkaProducer contract). */
   readonly sendFailed: (producer: KafkaProducer) => void;
+  /**
+   * The records their task withdrew (SourceTaskSender.withdraw), undefined while none is: a retry leaves them out, their
+   * metadata is null.
+   */
+  readonly withdrawn?: () => ReadonlySet<SourceRecord> | undefined;
+}
+
+/** The request a recovery is sending (the innermost, when it sends its records one by one): what `withdrawable` reads. */
+interface Recovering {
+  readonly chunk: readonly Outgoing[];
+  readonly done: readonly (ProducedMetadata | null | undefined)[];
+  /** Whether an attempt at the records not written yet may have written them. */
+  readonly maybeSent: () => boolean;
+  /** A retry's `producer.send` is under way: its records may reach a broker. */
+  sending: boolean;
 }
 
 /**
@@ -47,6 +63,7 @@ export class SendRecovery {
   private alone = 0;
   /** Set by `holdUnwritten`: no attempt goes out any more; the recovery ends with the task's stop. */
   private held = false;
+  private recovering: Recovering | undefined;
 
   constructor(private readonly c: SendRecoveryOptions) {}
 
@@ -77,6 +94,18 @@ export class SendRecovery {
   }
 
   /**
+   * Whether `record` is one of the request being recovered, not written yet, that no attempt may have written (each
+   * reached no broker or was refused: the port's `unwritten`) and no send is carrying now: then it can be withdrawn
+   * (SourceTaskSender.withdraw), and the next retry leaves it out.
+   */
+  withdrawable(record: SourceRecord): boolean {
+    const r = this.recovering;
+    if (r === undefined || r.sending || r.maybeSent()) return false;
+    const at = r.chunk.findIndex((o) => o.record === record);
+    return at >= 0 && r.done[at] === undefined;
+  }
+
+  /**
    * A request whose attempt failed with `previous`, or one record of it: retried while Kafka is unreachable. Records a
    * rejection lists as written are acknowledged and not sent again. When Kafka rejects the rest for good, they are sent
    * one by one to find those that fail on their own; a record that fails alone takes Connect's KAFKA_PRODUCE path
@@ -89,8 +118,8 @@ export class SendRecovery {
     sentBefore = previous === undefined || !unwritten(previous),
   ): Promise<SendOutcome> {
     const records = chunk.map((o) => o.produced);
-    /** Each record's metadata once written. */
-    const done: (ProducedMetadata | undefined)[] = new Array(chunk.length).fill(undefined);
+    /** Each record's metadata once written; null once withdrawn (SourceTaskSender.withdraw). */
+    const done: (ProducedMetadata | null | undefined)[] = new Array(chunk.length).fill(undefined);
     const unsent = () => records.flatMap((_, i) => (done[i] === undefined ? [i] : []));
     const absorb = (sent: readonly number[], error: unknown) => {
       const written = writtenRecords(error);
@@ -100,7 +129,7 @@ export class SendRecovery {
     let maybeSent = sentBefore;
     const outcome = (failure?: { error: unknown }): SendOutcome => {
       const end = done.indexOf(undefined);
-      const metadata = done.slice(0, end < 0 ? done.length : end) as ProducedMetadata[];
+      const metadata = done.slice(0, end < 0 ? done.length : end) as (ProducedMetadata | null)[];
       const result: SendOutcome = withWritten(failure ? { metadata, failure } : { metadata }, done, metadata.length);
       // "Not written" is said of every record after `metadata` but those listed written (another partition's).
       return maybeSent ? result : { ...result, unwritten: true };
@@ -119,7 +148,7 @@ export class SendRecovery {
     /** The retry's failure, and whether its records may be written (see retryUnwritten). */
     const retried = (error: unknown) => {
       this.lastFailure = error;
-      this.lastMaybeWritten = maybeSent || this.alone > 0 || done.some((m) => m !== undefined);
+      this.lastMaybeWritten = maybeSent || this.alone > 0 || done.some((m) => m !== undefined && m !== null);
     };
     const backOff = async (count: number, error: unknown) => {
       retrying = true;
@@ -131,6 +160,9 @@ export class SendRecovery {
     const retriable = (error: unknown) => !(error instanceof TopicCreationError) && isRetriable(error);
     /** The records the recovery's last send wrote (not those an earlier attempt did). */
     let sent = 0;
+    const outer = this.recovering;
+    const recovering: Recovering = { chunk, done, maybeSent: () => maybeSent, sending: false };
+    this.recovering = recovering;
     try {
       if (previous !== undefined) {
         absorb(unsent(), previous);
@@ -141,7 +173,7 @@ export class SendRecovery {
       }
       await retry(
         async () => {
-          const todo = unsent();
+          let todo = unsent();
           const batch = todo.map((i) => records[i]!);
           const producer = await this.c.producerFor(batch);
           if (!producer) return false;
@@ -149,9 +181,17 @@ export class SendRecovery {
             await abortable(new Promise<never>(() => {}), this.c.stopSignal()); // until the task's stop
             return false;
           }
+          // Withdrawn while the retry waited: never sent (sent records are not withdrawn: `withdrawable`).
+          const withdrawn = this.c.withdrawn?.();
+          if (withdrawn !== undefined) {
+            for (const i of todo) if (withdrawn.has(chunk[i]!.record)) done[i] = null;
+            todo = unsent();
+            if (todo.length === 0) return true;
+          }
           this.lastMaybeWritten = true; // on its way to a broker (see retryUnwritten)
+          recovering.sending = true;
           try {
-            const metadata = await producer.send(batch);
+            const metadata = await producer.send(todo.length === batch.length ? batch : todo.map((i) => records[i]!));
             for (let k = 0; k < todo.length; k++) done[todo[k]!] = metadata[k];
             sent = todo.length;
             return true;
@@ -160,6 +200,8 @@ export class SendRecovery {
             if (!unwritten(error)) maybeSent = true;
             this.c.sendFailed(producer);
             throw error;
+          } finally {
+            recovering.sending = false;
           }
         },
         {
@@ -196,6 +238,7 @@ export class SendRecovery {
       }
       return { metadata: done.map((m) => m ?? null) };
     } finally {
+      this.recovering = outer;
       if (retrying) this.sendsRetrying--;
     }
   }
@@ -203,7 +246,7 @@ export class SendRecovery {
   /** The records of `chunk` not `done` yet, one at a time (see `recover`). */
   private async oneByOne(
     chunk: readonly Outgoing[],
-    done: readonly (ProducedMetadata | undefined)[],
+    done: readonly (ProducedMetadata | null | undefined)[],
     sentBefore: boolean,
   ): Promise<SendOutcome> {
     const metadata: (ProducedMetadata | null)[] = [];
@@ -211,8 +254,8 @@ export class SendRecovery {
     try {
       for (let i = 0; i < chunk.length; i++) {
         const written = done[i];
-        if (written) {
-          metadata.push(written);
+        if (written !== undefined) {
+          metadata.push(written); // written, or withdrawn (null)
           continue;
         }
         const outcome = await this.recover([chunk[i]!], undefined, sentBefore);
@@ -241,7 +284,12 @@ const notLogged = (unlogged: number) => notLoggedNote(unlogged, "attempt");
  * `outcome` listing, as `written`, the records of `done` from `from` on that were written all the same (a partition of
  * the request acknowledged them while another refused its records): unchanged when none was.
  */
-function withWritten(outcome: SendOutcome, done: readonly (ProducedMetadata | undefined)[], from: number): SendOutcome {
-  const written = done.slice(from);
+function withWritten(
+  outcome: SendOutcome,
+  done: readonly (ProducedMetadata | null | undefined)[],
+  from: number,
+): SendOutcome {
+  // A withdrawn record (null) is not written.
+  const written = done.slice(from).map((m) => m ?? undefined);
   return written.some((m) => m !== undefined) ? { ...outcome, written } : outcome;
 }

@@ -5,7 +5,8 @@
  * task's `poll` takes whole requests queued (many in one produce call); `commitRecord` settles a record as written or
  * dropped. A record is queued (can be withdrawn, certainly not written), sent (polled, awaiting Kafka; kept in poll
  * order by SentRecords until Kafka acknowledges it, even once its request aborted), or settled.
- *   - request aborted (timeout, client gone): queued records withdrawn, fail as not written; sent ones fail as "may have been written".
+ *   - request aborted (timeout, client gone): queued records withdrawn, fail as not written; so do sent ones the runtime
+ *     takes back (`withdraw`: not handed to the producer yet); the other sent ones fail as "may have been written".
  *   - `withdrawQueued` (connector paused): every queued record fails as not written.
  *   - `stop` (task stopping): queued records fail as not written; sent ones still get their ack.
  *   - `giveUp` (the gateway's graceful stop, near the end of the ingest listeners' drain): queued records fail as not
@@ -63,6 +64,11 @@ export interface IngestQueueOptions {
    * (SourceTaskContext.holdUnwrittenSend); true when it did. They then fail as not written.
    */
   readonly holdUnwritten?: () => boolean;
+  /**
+   * When a request aborts: takes back one of its sent records that certainly has not reached the producer
+   * (SourceTaskContext.withdrawUnsent); true when it did. It then fails as not written, never to be written.
+   */
+  readonly withdraw?: (record: SourceRecord) => boolean;
 }
 
 /** A submission after `giveUp`: each record fails as not written, as the records queued at the give-up did. */
@@ -308,11 +314,19 @@ export class IngestQueue implements IngestWriter {
     });
   }
 
-  /** @internal A request aborted: its queued records are withdrawn, its sent ones fail (keeping their place). */
+  /**
+   * @internal A request aborted: its queued records are withdrawn, its sent ones fail (keeping their place for their
+   * acknowledgement): as not written those the runtime takes back (`withdraw`), else as "may have been written".
+   */
   abandon(request: PendingRequest, reason: string): void {
     const slots = request.slots;
-    if (slots === null) this.abandonSlot(request, reason);
-    else for (const slot of slots) this.abandonSlot(slot, reason);
+    if (slots === null) this.abandonSlot(request, reason, this.withdrawn(request));
+    else for (const slot of slots) this.abandonSlot(slot, reason, this.withdrawn(slot));
+  }
+
+  /** Whether `slot`, sent, is taken back from the runtime (never written). */
+  private withdrawn(slot: Slot): boolean {
+    return slot.state === "sent" && this.o.withdraw?.(slot.record) === true;
   }
 
   /** `unwritten`: a sent slot certainly is not written (its send held: `holdUnwritten`). */

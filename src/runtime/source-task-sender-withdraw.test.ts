@@ -1,0 +1,118 @@
+/**
+ * SourceTaskSender.withdraw (SourceTaskContext.withdrawUnsent, explore27 F2): a record that certainly has not reached
+ * the producer is taken back and never sent, its metadata null when its batch settles; one the producer holds, or that
+ * an attempt may have written, is not.
+ */
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import { RetriableError } from "../errors.ts";
+import type { KafkaProducer, ProducedMetadata } from "../kafka/kafka-port.ts";
+import { markNeverSent } from "../kafka/send-rejection.ts";
+import { type Deferred, deferred } from "../util/async.ts";
+import { ManualClock } from "../util/manual-clock.ts";
+import type { BatchResult } from "./send-coalescer.ts";
+import { SourceTaskSender } from "./source-task-sender.ts";
+import { outgoing, taskBasics } from "./task-test-support.ts";
+
+const decode = (b: Uint8Array | null) => new TextDecoder().decode(b!);
+const offsetsOf = (result: BatchResult) => (Array.isArray(result) ? result.map((m) => m?.offset ?? null) : result);
+
+/**
+ * A sender whose producer connects when the test says (`connect`), writes each send to one log, and fails the sends the
+ * test queued in `failures` (first first); `hold`: its sends wait until the test settles them (`held`).
+ */
+function senderOver(o: { hold?: boolean } = {}) {
+  const sends: string[][] = [];
+  const failures: Error[] = [];
+  const held: Deferred<void>[] = [];
+  let offset = 0;
+  const producer: KafkaProducer = {
+    failed: false,
+    maxInFlight: 5,
+    idempotent: true,
+    close: async () => {},
+    async send(records) {
+      const values = records.map((r) => decode(r.value));
+      sends.push(values);
+      const failure = failures.shift();
+      if (failure) throw failure;
+      if (o.hold) {
+        const wait = deferred<void>();
+        held.push(wait);
+        await wait.promise;
+      }
+      return values.map((): ProducedMetadata => ({ topic: "t", partition: 0, offset: offset++, timestamp: 1 }));
+    },
+  };
+  const connecting = deferred<KafkaProducer>();
+  const clock = new ManualClock();
+  const stop = new AbortController();
+  const sender = new SourceTaskSender({
+    ...taskBasics("none"),
+    clock,
+    producer: () => connecting.promise,
+    stopSignal: () => stop.signal,
+    keepOrder: false,
+    maxRequestBytes: 1_048_576,
+    maxInFlightBatches: 5,
+    maxInFlightBytes: 33_554_432,
+    rejectsRecords: false,
+  });
+  return { sender, sends, failures, held, clock, connect: () => connecting.resolve(producer) };
+}
+
+describe("SourceTaskSender.withdraw", () => {
+  test("a record whose request waits for the producer, and one queued behind it: never sent, null metadata; the others written", async () => {
+    const { sender, sends, connect } = senderOver();
+    const [a, b, c] = [outgoing("t", "A"), outgoing("t", "B"), outgoing("t", "C")];
+    const first = sender.enqueue([a, b]);
+    // Not connected: one request at a time, so C waits in the coalescer's queue.
+    const second = sender.enqueue([c]);
+    expect(sender.withdraw(b.record)).toBe(true);
+    expect(sender.withdraw(c.record)).toBe(true);
+    connect();
+    expect(offsetsOf(await first)).toEqual([0, null]);
+    expect(offsetsOf(await second)).toEqual([null]);
+    expect(sends).toEqual([["A"]]);
+  });
+
+  test("a record the producer holds is not taken back", async () => {
+    const { sender, sends, held, connect } = senderOver({ hold: true });
+    connect();
+    const d = outgoing("t", "D");
+    const batch = sender.enqueue([d]);
+    await waitFor(() => held.length === 1, { what: "the send held by the producer" });
+    expect(sender.withdraw(d.record)).toBe(false);
+    held[0]!.resolve();
+    expect(offsetsOf(await batch)).toEqual([0]);
+    expect(sends).toEqual([["D"]]);
+  });
+
+  test("a record of a send being retried that never reached a broker: left out of the retry", async () => {
+    const { sender, sends, failures, clock, connect } = senderOver();
+    failures.push(markNeverSent(new RetriableError("Connection refused")));
+    connect();
+    const [e, f] = [outgoing("t", "E"), outgoing("t", "F")];
+    const batch = sender.enqueue([e, f]);
+    await waitFor(() => sender.retrying, { what: "the send retried" });
+    expect(sender.withdraw(e.record)).toBe(true);
+    await waitFor(() => clock.pending > 0, { what: "the retry's backoff" });
+    clock.advance(1_000);
+    expect(offsetsOf(await batch)).toEqual([null, 0]);
+    expect(sends).toEqual([["E", "F"], ["F"]]);
+  });
+
+  test("a record of a send being retried whose attempt may have written it is not taken back", async () => {
+    const { sender, sends, failures, clock, connect } = senderOver();
+    failures.push(new RetriableError("Request timed out"));
+    connect();
+    const g = outgoing("t", "G");
+    const batch = sender.enqueue([g]);
+    await waitFor(() => sender.retrying, { what: "the send retried" });
+    expect(sender.withdraw(g.record)).toBe(false);
+    await waitFor(() => clock.pending > 0, { what: "the retry's backoff" });
+    clock.advance(1_000);
+    expect(offsetsOf(await batch)).toEqual([0]);
+    expect(sends).toEqual([["G"], ["G"]]);
+  });
+});

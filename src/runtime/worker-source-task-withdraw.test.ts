@@ -1,0 +1,64 @@
+/**
+ * WorkerSourceTask when its SourceTask withdraws a record it handed over (SourceTaskContext.withdrawUnsent, explore27
+ * F2) before it reached the producer: the record is never written, its commitRecord comes in its turn with null
+ * metadata, and neither the later records' acknowledgements nor the source offsets wait on it.
+ */
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import type { RecordMetadata } from "../api/connector.ts";
+import { Schemas } from "../api/data/schema.ts";
+import { type SourceRecord, sourceRecord } from "../api/record.ts";
+import type { KafkaProducer } from "../kafka/kafka-port.ts";
+import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { deferred } from "../util/async.ts";
+import { memoryOffsetStore, memorySourceTask, QueuedSource, stopAndAwait } from "./task-test-support.ts";
+
+class CommittingSource extends QueuedSource {
+  readonly committed: [string, number | null][] = [];
+  commitRecord(record: SourceRecord, metadata: RecordMetadata | null): void {
+    this.committed.push([String(record.value), metadata?.offset ?? null]);
+  }
+}
+
+const line = (n: number) =>
+  sourceRecord({
+    topic: "t",
+    value: `line ${n}`,
+    valueSchema: Schemas.STRING,
+    sourcePartition: { file: "f" },
+    sourceOffset: { pos: n },
+  });
+
+describe("WorkerSourceTask when its SourceTask withdraws a record not yet handed to the producer", () => {
+  test("it is never written; commitRecord gets it with null metadata in its turn; later records and the offsets go on", async () => {
+    const kafka = new MemoryKafka();
+    kafka.createTopic("t");
+    const connecting = deferred<KafkaProducer>();
+    const offsets = memoryOffsetStore();
+    const plugin = new CommittingSource();
+    const { task } = memorySourceTask({
+      plugin,
+      taskClass: "Committing",
+      kafka,
+      options: { producer: () => connecting.promise, offsets },
+    });
+    const [one, two, three] = [line(1), line(2), line(3)];
+    plugin.queue.push([one, two]);
+    task.start();
+    await waitFor(() => plugin.polls >= 2, { what: "the batch handed to the sender" });
+    expect(plugin.context?.withdrawUnsent?.(one)).toBe(true);
+    plugin.queue.push([three]);
+    connecting.resolve(await kafka.producer());
+    await waitFor(() => plugin.committed.length === 3, { what: "the three records committed" });
+    expect(plugin.committed).toEqual([
+      ["line 1", null],
+      ["line 2", 0],
+      ["line 3", 1],
+    ]);
+    expect(kafka.records("t").map((r) => new TextDecoder().decode(r.value!))).toEqual(["line 2", "line 3"]);
+    // Once written, a record is the producer's: not taken back.
+    expect(plugin.context?.withdrawUnsent?.(three)).toBe(false);
+    await stopAndAwait(task);
+    expect(offsets.get("c", { file: "f" })).toEqual({ pos: 3 });
+  });
+});
