@@ -173,7 +173,8 @@ export class SendRecovery {
       }
       await retry(
         async () => {
-          let todo = unsent();
+          let todo = this.leaveOutWithdrawn(chunk, done, unsent);
+          if (todo.length === 0) return true;
           const batch = todo.map((i) => records[i]!);
           const producer = await this.c.producerFor(batch);
           if (!producer) return false;
@@ -181,13 +182,8 @@ export class SendRecovery {
             await abortable(new Promise<never>(() => {}), this.c.stopSignal()); // until the task's stop
             return false;
           }
-          // Withdrawn while the retry waited: never sent (sent records are not withdrawn: `withdrawable`).
-          const withdrawn = this.c.withdrawn?.();
-          if (withdrawn !== undefined) {
-            for (const i of todo) if (withdrawn.has(chunk[i]!.record)) done[i] = null;
-            todo = unsent();
-            if (todo.length === 0) return true;
-          }
+          todo = this.leaveOutWithdrawn(chunk, done, unsent); // some may have been while the producer connected
+          if (todo.length === 0) return true;
           this.lastMaybeWritten = true; // on its way to a broker (see retryUnwritten)
           recovering.sending = true;
           try {
@@ -241,6 +237,22 @@ export class SendRecovery {
       this.recovering = outer;
       if (retrying) this.sendsRetrying--;
     }
+  }
+
+  /**
+   * The records of `chunk` to send now (`unsent`), once those withdrawn meanwhile are done with (null): never sent (a
+   * record being sent is not withdrawn: `withdrawable`).
+   */
+  private leaveOutWithdrawn(
+    chunk: readonly Outgoing[],
+    done: (ProducedMetadata | null | undefined)[],
+    unsent: () => number[],
+  ): number[] {
+    const todo = unsent();
+    const withdrawn = this.c.withdrawn?.();
+    if (withdrawn === undefined) return todo;
+    for (const i of todo) if (withdrawn.has(chunk[i]!.record)) done[i] = null;
+    return unsent();
   }
 
   /** The records of `chunk` not `done` yet, one at a time (see `recover`). */

@@ -83,6 +83,15 @@ describe("IngestQueue when an aborted request's sent records are taken back by t
     expect(told).toEqual([[written(4), notWritten]]);
   });
 
+  test("the gateway's graceful stop (giveUp) takes them back too when the send is not held", async () => {
+    const { q, asked } = withdrawing([1]);
+    const answered = q.submit({ topic: "t", records: [record(1), record(2)], signal: never });
+    await q.poll(never);
+    q.giveUp(TIMED_OUT);
+    expect(await answered).toEqual([notWritten, maybeWritten]);
+    expect(asked).toEqual([1, 2]);
+  });
+
   test("a record still queued is withdrawn by the queue itself: the runtime is not asked", async () => {
     const { q, asked } = withdrawing([1]);
     const abort = new AbortController();

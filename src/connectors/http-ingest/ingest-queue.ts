@@ -10,7 +10,8 @@
  *   - `withdrawQueued` (connector paused): every queued record fails as not written.
  *   - `stop` (task stopping): queued records fail as not written; sent ones still get their ack.
  *   - `giveUp` (the gateway's graceful stop, near the end of the ingest listeners' drain): queued records fail as not
- *     written, sent ones as "may have been written" (keeping their place for their ack); the task still runs. It
+ *     written, sent ones as "may have been written" (keeping their place for their ack) unless held or taken back
+ *     (`holdUnwritten`, `withdraw`: then not written); the task still runs. It
  *     sticks: every later submission (a request whose body, auth or idempotency stage was still under way, a REST
  *     Proxy v3 stream still sending records) fails at once as not written, as the queued ones did, and is never
  *     queued, so none is left waiting for Kafka when the drain ends and its connection closes.
@@ -281,7 +282,7 @@ export class IngestQueue implements IngestWriter {
     this.withdrawQueued(reason);
     const awaiting = this.sent.awaiting();
     const unwritten = awaiting.length > 0 && this.o.holdUnwritten?.() === true;
-    for (const slot of awaiting) this.abandonSlot(slot, reason, unwritten);
+    for (const slot of awaiting) this.abandonSlot(slot, reason, unwritten || this.withdrawn(slot));
   }
 
   /**
