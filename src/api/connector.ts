@@ -109,14 +109,14 @@ export interface SourceTaskContext extends PluginContext {
    */
   readonly holdUnwrittenSend?: () => boolean;
   /**
-   * Gateway extension: takes back a record the task handed over (polled) that certainly has not reached the producer
+   * Gateway extension: takes back those of `records` (polled from the task) that certainly have not reached the producer
    * yet (queued in the runtime's send path, or in a send being retried that no attempt carried to a broker, or that the
-   * broker refused): it is never sent, and returns true. Its commitRecord(s) then comes with null metadata, in its turn;
-   * the task answers it as not written. Otherwise (the producer holds it, or it may have been written) returns false and
-   * changes nothing. Call it only for a record whose acknowledgement nothing else waits on (its source offset, if any,
-   * is then committed as if it were written).
+   * broker refused), and returns them: none of them is ever sent; their commitRecord(s) comes with null metadata, in
+   * their turn, and the task answers them as not written. The others (the producer holds them, or they may have been
+   * written) are left as they are. Only for records whose acknowledgement nothing else waits on (a source offset of one
+   * is committed as if it were written).
    */
-  readonly withdrawUnsent?: (record: SourceRecord) => boolean;
+  readonly withdrawUnsent?: (records: readonly SourceRecord[]) => ReadonlySet<SourceRecord>;
 }
 
 export interface RecordMetadata {

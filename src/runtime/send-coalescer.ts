@@ -250,17 +250,14 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
   }
 
   /**
-   * Whether a queued record not yet taken into a request matches `test` (searched only when asked: a request withdrawing
-   * its records, SourceTaskSender.withdraw). Such a record has not been handed to the sender.
+   * Visits each queued record not yet taken into a request, in order: none has been handed to the sender (walked only
+   * when asked: a request taking its records back, SourceTaskSender.withdraw).
    */
-  holdsUnsent(test: (record: T) => boolean): boolean {
+  forEachUnsent(visit: (record: T) => void): void {
     for (let b = this.unsentBatch; b < this.queue.length; b++) {
       const records = this.queue[b]!.records;
-      for (let i = b === this.unsentBatch ? this.unsentRecord : 0; i < records.length; i++) {
-        if (test(records[i]!)) return true;
-      }
+      for (let i = b === this.unsentBatch ? this.unsentRecord : 0; i < records.length; i++) visit(records[i]!);
     }
-    return false;
   }
 
   /** Starts what may start now (the caller's `maxRequests` may have grown, e.g. a producer connected). */

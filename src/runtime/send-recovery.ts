@@ -94,15 +94,14 @@ export class SendRecovery {
   }
 
   /**
-   * Whether `record` is one of the request being recovered, not written yet, that no attempt may have written (each
-   * reached no broker or was refused: the port's `unwritten`) and no send is carrying now: then it can be withdrawn
+   * Visits each record of the request being recovered that is not written yet, when no attempt may have written it
+   * (each reached no broker or was refused: the port's `unwritten`) and no send is carrying it now: it can be withdrawn
    * (SourceTaskSender.withdraw), and the next retry leaves it out.
    */
-  withdrawable(record: SourceRecord): boolean {
+  forEachWithdrawable(visit: (record: Outgoing) => void): void {
     const r = this.recovering;
-    if (r === undefined || r.sending || r.maybeSent()) return false;
-    const at = r.chunk.findIndex((o) => o.record === record);
-    return at >= 0 && r.done[at] === undefined;
+    if (r === undefined || r.sending || r.maybeSent()) return;
+    for (let i = 0; i < r.chunk.length; i++) if (r.done[i] === undefined) visit(r.chunk[i]!);
   }
 
   /**

@@ -79,7 +79,7 @@ export async function initializeAndStartSourceTask(
   clock: Clock,
   sendRetry: () => SendRetry | undefined,
   holdUnwrittenSend: () => boolean,
-  withdrawUnsent: (record: SourceRecord) => boolean,
+  withdrawUnsent: (records: readonly SourceRecord[]) => ReadonlySet<SourceRecord>,
 ): Promise<void> {
   const reader: OffsetStorageReader = {
     offset: async (partition) => o.offsets.get(o.id.connector, partition),

@@ -68,8 +68,8 @@ describe("SourceTaskSender.withdraw", () => {
     const first = sender.enqueue([a, b]);
     // Not connected: one request at a time, so C waits in the coalescer's queue.
     const second = sender.enqueue([c]);
-    expect(sender.withdraw(b.record)).toBe(true);
-    expect(sender.withdraw(c.record)).toBe(true);
+    // Asked of B and C (and of a record it never had): both taken back.
+    expect(sender.withdraw([b.record, c.record, outgoing("t", "X").record])).toEqual(new Set([b.record, c.record]));
     connect();
     expect(offsetsOf(await first)).toEqual([0, null]);
     expect(offsetsOf(await second)).toEqual([null]);
@@ -82,7 +82,7 @@ describe("SourceTaskSender.withdraw", () => {
     const d = outgoing("t", "D");
     const batch = sender.enqueue([d]);
     await waitFor(() => held.length === 1, { what: "the send held by the producer" });
-    expect(sender.withdraw(d.record)).toBe(false);
+    expect(sender.withdraw([d.record]).size).toBe(0);
     held[0]!.resolve();
     expect(offsetsOf(await batch)).toEqual([0]);
     expect(sends).toEqual([["D"]]);
@@ -95,7 +95,7 @@ describe("SourceTaskSender.withdraw", () => {
     const [e, f] = [outgoing("t", "E"), outgoing("t", "F")];
     const batch = sender.enqueue([e, f]);
     await waitFor(() => sender.retrying, { what: "the send retried" });
-    expect(sender.withdraw(e.record)).toBe(true);
+    expect(sender.withdraw([e.record])).toEqual(new Set([e.record]));
     await waitFor(() => clock.pending > 0, { what: "the retry's backoff" });
     clock.advance(1_000);
     expect(offsetsOf(await batch)).toEqual([null, 0]);
@@ -109,7 +109,7 @@ describe("SourceTaskSender.withdraw", () => {
     const g = outgoing("t", "G");
     const batch = sender.enqueue([g]);
     await waitFor(() => sender.retrying, { what: "the send retried" });
-    expect(sender.withdraw(g.record)).toBe(false);
+    expect(sender.withdraw([g.record]).size).toBe(0);
     await waitFor(() => clock.pending > 0, { what: "the retry's backoff" });
     clock.advance(1_000);
     expect(offsetsOf(await batch)).toEqual([0]);

@@ -164,21 +164,26 @@ export class SourceTaskSender {
   }
 
   /**
-   * SourceTaskContext.withdrawUnsent: when `record` (of a batch queued here) certainly has not reached the producer (it
-   * is queued in the coalescer, its request waits for its turn, or the recovery retrying it has sent it nowhere: no
-   * attempt at it went out, or each was answered "not written"), it never will: its metadata is null when its batch
-   * settles, and true is returned. Otherwise false, nothing changed. A record the producer holds is not taken back.
+   * SourceTaskContext.withdrawUnsent: those of `records` (of batches queued here) that certainly have not reached the
+   * producer (queued in the coalescer, their request waiting for its turn, or the recovery retrying them has sent them
+   * nowhere: no attempt at them went out, or each was answered "not written") never will: their metadata is null when
+   * their batch settles. Returns them (empty: nothing changed). A record the producer holds is not taken back.
    */
-  withdraw(record: SourceRecord): boolean {
-    const isIt = (o: Outgoing) => o.record === record;
-    const unsent =
-      this.sends.holdsUnsent(isIt) ||
-      this.beforeSend.some((chunk) => chunk.some(isIt)) ||
-      this.recovery.withdrawable(record);
-    if (!unsent) return false;
-    this.withdrawn ??= new Set();
-    this.withdrawn.add(record);
-    return true;
+  withdraw(records: readonly SourceRecord[]): ReadonlySet<SourceRecord> {
+    const asked = new Set(records);
+    const taken = new Set<SourceRecord>();
+    const visit = (o: Outgoing) => {
+      if (asked.has(o.record)) taken.add(o.record);
+    };
+    this.sends.forEachUnsent(visit);
+    for (const chunk of this.beforeSend) chunk.forEach(visit);
+    this.recovery.forEachWithdrawable(visit);
+    if (taken.size > 0) {
+      const withdrawn = this.withdrawn ?? new Set();
+      for (const record of taken) withdrawn.add(record);
+      this.withdrawn = withdrawn;
+    }
+    return taken;
   }
 
   /** A batch was acknowledged (settled and handled): its withdrawn records are forgotten. */

@@ -145,7 +145,7 @@ export class WorkerSourceTask extends WorkerTask {
       this.clock,
       () => this.sendRetry,
       () => this.acks.holdUnwritten(),
-      (record) => this.sender.withdraw(record),
+      (records) => this.sender.withdraw(records),
     );
     this.started = true;
   }

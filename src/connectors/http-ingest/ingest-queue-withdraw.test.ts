@@ -25,9 +25,9 @@ function withdrawing(values: readonly unknown[]) {
     maxPoll: 100,
     retryAfterSeconds: 3,
     toSourceRecord,
-    withdraw: (r: SourceRecord) => {
-      asked.push(r.value);
-      return values.includes(r.value);
+    withdraw: (records: readonly SourceRecord[]) => {
+      asked.push(...records.map((r) => r.value));
+      return new Set(records.filter((r) => values.includes(r.value)));
     },
   });
   return { q, asked };

@@ -66,10 +66,10 @@ export interface IngestQueueOptions {
    */
   readonly holdUnwritten?: () => boolean;
   /**
-   * When a request aborts: takes back one of its sent records that certainly has not reached the producer
-   * (SourceTaskContext.withdrawUnsent); true when it did. It then fails as not written, never to be written.
+   * When a request aborts: takes back those of its sent records that certainly have not reached the producer, and
+   * returns them (SourceTaskContext.withdrawUnsent). They then fail as not written, never to be written.
    */
-  readonly withdraw?: (record: SourceRecord) => boolean;
+  readonly withdraw?: (records: readonly SourceRecord[]) => ReadonlySet<SourceRecord> | undefined;
 }
 
 /** A submission after `giveUp`: each record fails as not written, as the records queued at the give-up did. */
@@ -282,7 +282,8 @@ export class IngestQueue implements IngestWriter {
     this.withdrawQueued(reason);
     const awaiting = this.sent.awaiting();
     const unwritten = awaiting.length > 0 && this.o.holdUnwritten?.() === true;
-    for (const slot of awaiting) this.abandonSlot(slot, reason, unwritten || this.withdrawn(slot));
+    const taken = unwritten ? undefined : this.takeBack(awaiting);
+    for (const slot of awaiting) this.abandonSlot(slot, reason, unwritten || taken?.has(slot.record) === true);
   }
 
   /**
@@ -320,14 +321,16 @@ export class IngestQueue implements IngestWriter {
    * acknowledgement): as not written those the runtime takes back (`withdraw`), else as "may have been written".
    */
   abandon(request: PendingRequest, reason: string): void {
-    const slots = request.slots;
-    if (slots === null) this.abandonSlot(request, reason, this.withdrawn(request));
-    else for (const slot of slots) this.abandonSlot(slot, reason, this.withdrawn(slot));
+    const slots = request.slots ?? [request];
+    const taken = this.takeBack(slots);
+    for (const slot of slots) this.abandonSlot(slot, reason, taken?.has(slot.record) === true);
   }
 
-  /** Whether `slot`, sent, is taken back from the runtime (never written). */
-  private withdrawn(slot: Slot): boolean {
-    return slot.state === "sent" && this.o.withdraw?.(slot.record) === true;
+  /** Those of `slots` sent that the runtime takes back (never written: `withdraw`). */
+  private takeBack(slots: readonly Slot[]): ReadonlySet<SourceRecord> | undefined {
+    if (this.o.withdraw === undefined) return undefined;
+    const sent = slots.filter((slot) => slot.state === "sent").map((slot) => slot.record);
+    return sent.length > 0 ? this.o.withdraw(sent) : undefined;
   }
 
   /** `unwritten`: a sent slot certainly is not written (its send held: `holdUnwritten`). */
