@@ -164,17 +164,19 @@ export class SourceTaskSender {
   }
 
   /**
-   * SourceTaskContext.withdrawUnsent: those of `records` (of batches queued here) that certainly have not reached the
-   * producer (queued in the coalescer, their request waiting for its turn, or the recovery retrying them has sent them
-   * nowhere: no attempt at them went out, or each was answered "not written") never will: their metadata is null when
-   * their batch settles. Returns them (empty: nothing changed). A record the producer holds is not taken back.
+   * SourceTaskContext.withdrawUnsent: those of `records` (of batches queued here, or of `waiting`: a batch about to be)
+   * that certainly have not reached the producer (queued in the coalescer, their request waiting for its turn, or the
+   * recovery retrying them has sent them nowhere: no attempt at them went out, or each was answered "not written")
+   * never will: their metadata is null when their batch settles. Returns them (empty: nothing changed). A record the
+   * producer holds is not taken back.
    */
-  withdraw(records: readonly SourceRecord[]): ReadonlySet<SourceRecord> {
+  withdraw(records: readonly SourceRecord[], waiting: readonly Outgoing[] = []): ReadonlySet<SourceRecord> {
     const asked = new Set(records);
     const taken = new Set<SourceRecord>();
     const visit = (o: Outgoing) => {
       if (asked.has(o.record)) taken.add(o.record);
     };
+    waiting.forEach(visit);
     this.sends.forEachUnsent(visit);
     for (const chunk of this.beforeSend) chunk.forEach(visit);
     this.recovery.forEachWithdrawable(visit);

@@ -61,4 +61,31 @@ describe("WorkerSourceTask when its SourceTask withdraws a record not yet handed
     await stopAndAwait(task);
     expect(offsets.get("c", { file: "f" })).toEqual({ pos: 3 });
   });
+
+  test("a batch converted and waiting for room in flight (buffer.memory) is taken back too", async () => {
+    const kafka = new MemoryKafka();
+    kafka.createTopic("t");
+    const connecting = deferred<KafkaProducer>();
+    const plugin = new CommittingSource();
+    // Room for one record of ~70 bytes: the second batch waits for the first to be acknowledged.
+    const { task } = memorySourceTask({
+      plugin,
+      taskClass: "Committing",
+      kafka,
+      options: { producer: () => connecting.promise, maxInFlightBytes: 100 },
+    });
+    const [one, two] = [line(1), line(2)];
+    plugin.queue.push([one], [two]);
+    task.start();
+    await waitFor(() => plugin.polls >= 2, { what: "the second batch polled" });
+    expect(plugin.context?.withdrawUnsent?.([one, two])).toEqual(new Set([one, two]));
+    connecting.resolve(await kafka.producer());
+    await waitFor(() => plugin.committed.length === 2, { what: "both records committed" });
+    expect(plugin.committed).toEqual([
+      ["line 1", null],
+      ["line 2", null],
+    ]);
+    expect(kafka.records("t")).toEqual([]);
+    await stopAndAwait(task);
+  });
 });
