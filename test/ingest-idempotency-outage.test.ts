@@ -103,10 +103,12 @@ describe.concurrent.each(["platformatic", "kafkajs"])(
       expect([again.status, again.headers["idempotent-replayed"]]).toEqual([503, undefined]);
 
       g.broker.open();
+      // Until written: not written (503), or, its records handed to the producer as its window ran out, they may
+      // still be written (500) and the key is held (409) until they settle; the answer then is replayed.
       const written = await waitFor(
         async () => {
           const r = await send();
-          if (r.status !== 200) expect(r.status).toBe(503);
+          if (r.status !== 200) expect([503, 500, 409]).toContain(r.status);
           return r.status === 200 && r;
         },
         { timeoutMs: 45_000, what: "the keyed request written" },
@@ -141,15 +143,18 @@ describe.concurrent.each(["platformatic", "kafkajs"])(
       expect((await send()).status).toBe(200); // released: not 409
 
       g.broker.open();
+      // As above, an answer that they may still be written holds the key (409) until they settle, then replays theirs.
+      let mayBeWritten = false;
       const written = await waitFor(
         async () => {
           const r = await send();
+          mayBeWritten ||= r.status === 409 || r.body.includes("may still be written");
           const offsets = r.status === 200 ? (r.json() as { offsets: Offsets }).offsets : undefined;
           return offsets?.every((o) => o.error_code === null) && { r, offsets };
         },
         { timeoutMs: 45_000, what: "the keyed request written" },
       );
-      expect(written.r.headers["idempotent-replayed"]).toBeUndefined();
+      if (!mayBeWritten) expect(written.r.headers["idempotent-replayed"]).toBeUndefined();
       const replay = await send();
       expect([replay.status, replay.headers["idempotent-replayed"]]).toEqual([200, "true"]);
       const records = await readAll(g.topic);
