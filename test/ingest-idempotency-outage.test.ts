@@ -1,17 +1,20 @@
 /**
- * Idempotency-Key while Kafka does not acknowledge (the compiled binary when GATEWAY_BIN is set, the
- * shared broker behind a loopback relay the test opens and closes, with either Kafka client): a keyed
- * request whose records were sent but not acknowledged within ingest.request.timeout.ms answers that
- * they "may still be written", and its key stays held (409 with Retry-After; another body with it is
- * 422) until they settle. Once Kafka writes them, a retry gets the answer the request would have had
- * (replayed, each record written once); when they end not written (the connector stopped), the key
- * is released and a retry writes them.
+ * Idempotency-Key while Kafka does not answer (the compiled binary when GATEWAY_BIN is set, the shared broker behind a
+ * loopback relay that holds every connection until the test opens it, with either Kafka client): the task's producer
+ * never connects, so a keyed request whose records the task took is answered, once ingest.request.timeout.ms ran out,
+ * with its records taken back (never written: explore27 F2), and its key is released at once: a retry runs again (no
+ * 409), and once Kafka is back a retry writes them, once, and that written answer is replayed from then on. (Before,
+ * the request answered "may still be written" and the key stayed held (409) until the task's stop gave the records up.)
+ * Records the producer already holds are not taken back: with the test's own broker frozen (SIGSTOP) after the producer
+ * connected, the request answers that they "may still be written" and its key is held (409; another body with it 422)
+ * until they settle, then their written answer is replayed (also abandoned-source-task-producer.test.ts).
  */
 import { describe, expect, test } from "bun:test";
 import { connect, createServer, type Socket } from "node:net";
 import { curlPost } from "./support/curl.ts";
-import { createIngestConnector, startIngestGateway, taskState } from "./support/gateway.ts";
+import { createIngestConnector, ingestUrlOf, startIngestGateway } from "./support/gateway.ts";
 import { createTopicsOn, kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
+import { outageIngestWorker, readOwnTopic, startOwnBroker } from "./support/own-broker.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -84,22 +87,11 @@ async function heldGateway(client: string, name: string) {
   };
 }
 
-/** Sends until the answer is no longer the held key's 409. */
-async function settled(send: () => ReturnType<typeof curlPost>, what: string) {
-  return waitFor(
-    async () => {
-      const r = await send();
-      return r.status !== 409 && r;
-    },
-    { timeoutMs: 45_000, what },
-  );
-}
-
 // Every case has a gateway, topic and connector of its own and mostly waits: they run at once.
 describe.concurrent.each(["platformatic", "kafkajs"])(
-  "Idempotency-Key of records that may still be written (kafka.client=%s)",
+  "Idempotency-Key of records taken back in an outage (kafka.client=%s)",
   (client) => {
-    test("held (409, Retry-After) while Kafka does not answer; once it writes them, a retry gets their offsets replayed and each is written once", async () => {
+    test("answered 503 not written, the key released at once; once Kafka is back a retry writes them once, and that answer is replayed", async () => {
       await using g = await heldGateway(client, "idem-late");
       const send = () =>
         curlPost(`${g.ingest}/ingest/idem-late`, '[{"t":1},{"t":2}]', "application/json", {
@@ -107,22 +99,28 @@ describe.concurrent.each(["platformatic", "kafkajs"])(
         });
 
       const first = await send();
-      expect(first.status).toBe(500);
-      expect((first.json() as { message: string }).message).toContain("may still be written");
-      const held = await send();
-      expect([held.status, held.headers["retry-after"]]).toEqual([409, "5"]);
-      expect((held.json() as { message: string }).message).toContain("may still be written");
-      // explore23 F3: another body with the held key is 422, not a 409 its client would retry for ever.
-      const other = await curlPost(`${g.ingest}/ingest/idem-late`, '[{"t":3}]', "application/json", {
-        "Idempotency-Key": "late-1",
-      });
-      expect(other.status).toBe(422);
+      expect([first.status, first.headers["retry-after"]]).toEqual([503, "5"]);
+      expect((first.json() as { message: string }).message).toContain("(none of them was written)");
+      // Released: the same request runs again (not 409), and is not written either.
+      const again = await send();
+      expect([again.status, again.headers["idempotent-replayed"]]).toEqual([503, undefined]);
 
       g.broker.open();
-      const replay = await settled(send, "the held key answered");
-      const offsets = (replay.json() as { offsets: Offsets }).offsets;
-      expect([replay.status, replay.headers["idempotent-replayed"]]).toEqual([200, "true"]);
+      // Until written: not written (503), or, its records handed to the producer as its window ran out, they may
+      // still be written (500) and the key is held (409) until they settle; the answer then is replayed.
+      const written = await waitFor(
+        async () => {
+          const r = await send();
+          if (r.status !== 200) expect([503, 500, 409]).toContain(r.status);
+          return r.status === 200 && r;
+        },
+        { timeoutMs: 45_000, what: "the keyed request written" },
+      );
+      const offsets = (written.json() as { offsets: Offsets }).offsets;
       expect(offsets.map((o) => o.partition)).toEqual([0, 0]);
+      const replay = await send();
+      expect([replay.status, replay.headers["idempotent-replayed"]]).toEqual([200, "true"]);
+      expect((replay.json() as { offsets: Offsets }).offsets).toEqual(offsets);
       const records = await readAll(g.topic);
       expect(records.map((r) => [Number(r.offset), JSON.parse(r.value!.toString("utf8"))])).toEqual([
         [offsets[0]!.offset, { t: 1 }],
@@ -130,49 +128,38 @@ describe.concurrent.each(["platformatic", "kafkajs"])(
       ]);
     }, 90_000);
 
-    test("released when they end not written (the connector stopped while held): the retry writes them, once", async () => {
-      await using g = await heldGateway(client, "idem-stopped");
+    test("REST Proxy v2: each record answered 50003 not written, the key released at once; the retry once Kafka is back writes them once", async () => {
+      await using g = await heldGateway(client, "idem-v2");
       const send = () =>
         curlPost(
           `${g.ingest}/topics/${g.topic}`,
           '{"records":[{"value":{"t":1}},{"value":{"t":2}}]}',
           "application/vnd.kafka.json.v2+json",
-          { "Idempotency-Key": "stopped-1" },
+          { "Idempotency-Key": "v2-1" },
         );
 
       const failed = await send();
       expect(failed.status).toBe(200); // REST Proxy v2: per-record error codes
-      expect((failed.json() as { offsets: Offsets }).offsets.map((o) => o.error_code)).toEqual([50003, 50003]);
-      expect((await send()).status).toBe(409);
+      const errors = (failed.json() as { offsets: (Offsets[number] & { error: string })[] }).offsets;
+      expect(errors.map((o) => o.error_code)).toEqual([50003, 50003]);
+      for (const o of errors) expect(o.error).not.toContain("may still be written");
+      expect((await send()).status).toBe(200); // released: not 409
 
-      expect((await g.gw.rest.put("/connectors/idem-stopped/stop")).status).toBe(204);
-      // The relay opens once the old task has finished: stopped within task.shutdown.graceful.timeout.ms,
-      // not abandoned, so its producer is closed and none of its records can reach Kafka from then on.
-      await waitFor(
-        async () => {
-          const status = (await g.gw.rest.get("/connectors/idem-stopped/status")).body;
-          return status.connector.state === "STOPPED" && status.tasks.length === 0;
-        },
-        { what: "the old task stopped" },
-      );
-      expect(g.gw.output()).not.toContain("Graceful stop of task idem-stopped-0 failed");
       g.broker.open();
-      expect((await g.gw.rest.put("/connectors/idem-stopped/resume")).status).toBe(202);
-      await waitFor(async () => (await taskState(g.gw, "idem-stopped")) === "RUNNING", { what: "resumed" });
-      // The stopped task gave its records up unsent: the key was released, so the retry runs (not 409,
-      // not a replay of a written answer).
-      const retry = await send();
-      expect([retry.status, retry.headers["idempotent-replayed"]]).toEqual([200, undefined]);
-      // Its answer, once final (written: with its offsets), is the key's from then on.
+      // As above, an answer that they may still be written holds the key (409) until they settle, then replays theirs.
+      let mayBeWritten = false;
       const written = await waitFor(
         async () => {
           const r = await send();
+          mayBeWritten ||= r.status === 409 || r.body.includes("may still be written");
           const offsets = r.status === 200 ? (r.json() as { offsets: Offsets }).offsets : undefined;
-          const replayed = r.headers["idempotent-replayed"] === "true";
-          return replayed && offsets?.every((o) => o.error_code === null) && { r, offsets };
+          return offsets?.every((o) => o.error_code === null) && { r, offsets };
         },
-        { timeoutMs: 45_000, what: "the retry's written answer replayed" },
+        { timeoutMs: 45_000, what: "the keyed request written" },
       );
+      if (!mayBeWritten) expect(written.r.headers["idempotent-replayed"]).toBeUndefined();
+      const replay = await send();
+      expect([replay.status, replay.headers["idempotent-replayed"]]).toEqual([200, "true"]);
       const records = await readAll(g.topic);
       expect(records.map((r) => [Number(r.offset), JSON.parse(r.value!.toString("utf8"))])).toEqual([
         [written.offsets[0]!.offset, { t: 1 }],
@@ -181,3 +168,58 @@ describe.concurrent.each(["platformatic", "kafkajs"])(
     }, 90_000);
   },
 );
+
+describe("Idempotency-Key of records the producer holds while the broker does not answer", () => {
+  test("held (409, Retry-After; another body 422) while they may still be written; once the broker answers, replayed, each written once", async () => {
+    await using dir = await tempDir("ingest-idem-held-");
+    await using kafka = await startOwnBroker(dir.file("kafka"));
+    const topic = uniqueTopic("ingest-idem-held");
+    const admin = kafka.client().admin();
+    await admin.connect();
+    await createTopicsOn(admin, [{ topic, numPartitions: 1 }]);
+    await admin.disconnect();
+    await using gw = (await startIngestGateway(dir, outageIngestWorker(kafka, dir.file("data")))).gw;
+    await createIngestConnector(gw, "idem-held", {
+      "ingest.path": "/ingest/idem-held",
+      "kafka.topic": topic,
+      "ingest.request.timeout.ms": "1500",
+    });
+    const url = `${await ingestUrlOf(gw)}/ingest/idem-held`;
+    // The producer connected and knows the topic: the keyed request's records are handed to it at once.
+    await waitFor(async () => (await curlPost(url, '[{"t":0}]', "application/json")).status === 200, {
+      what: "a first request written",
+    });
+    const send = () => curlPost(url, '[{"t":1},{"t":2}]', "application/json", { "Idempotency-Key": "held-1" });
+
+    process.kill(kafka.pid, "SIGSTOP"); // connections open, nothing answered
+    try {
+      const first = await send();
+      expect(first.status).toBe(500);
+      expect((first.json() as { message: string }).message).toContain("may still be written");
+      const held = await send();
+      expect([held.status, held.headers["retry-after"]]).toEqual([409, "5"]);
+      expect((held.json() as { message: string }).message).toContain("may still be written");
+      // explore23 F3: another body with the held key is 422, not a 409 its client would retry for ever.
+      const other = await curlPost(url, '[{"t":3}]', "application/json", { "Idempotency-Key": "held-1" });
+      expect(other.status).toBe(422);
+    } finally {
+      process.kill(kafka.pid, "SIGCONT");
+    }
+
+    const replay = await waitFor(
+      async () => {
+        const r = await send();
+        return r.status !== 409 && r;
+      },
+      { timeoutMs: 45_000, what: "the held key answered" },
+    );
+    expect([replay.status, replay.headers["idempotent-replayed"]]).toEqual([200, "true"]);
+    const offsets = (replay.json() as { offsets: Offsets }).offsets.map((o) => o.offset);
+    const records = await readOwnTopic(kafka, topic);
+    expect(records.map((r) => [r.offset, JSON.parse(r.value)])).toEqual([
+      [0, { t: 0 }],
+      [offsets[0], { t: 1 }],
+      [offsets[1], { t: 2 }],
+    ]);
+  }, 120_000);
+});

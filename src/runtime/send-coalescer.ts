@@ -249,6 +249,17 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }, O = 
     return true;
   }
 
+  /**
+   * Visits each queued record not yet taken into a request, in order: none has been handed to the sender (walked only
+   * when asked: a request taking its records back, SourceTaskSender.withdraw).
+   */
+  forEachUnsent(visit: (record: T) => void): void {
+    for (let b = this.unsentBatch; b < this.queue.length; b++) {
+      const records = this.queue[b]!.records;
+      for (let i = b === this.unsentBatch ? this.unsentRecord : 0; i < records.length; i++) visit(records[i]!);
+    }
+  }
+
   /** Starts what may start now (the caller's `maxRequests` may have grown, e.g. a producer connected). */
   wake(): void {
     this.pump();

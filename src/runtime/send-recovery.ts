@@ -8,6 +8,7 @@
  * ends says whether the records left unwritten certainly are not written (`SendOutcome.unwritten`: no attempt at them
  * reached a broker, or the broker refused each: the port's `unwritten`), so that their SourceTask may learn it.
  */
+import type { SourceRecord } from "../api/record.ts";
 import { isRetriable, messageOf } from "../errors.ts";
 import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { NotSentError, unwritten, writtenRecords } from "../kafka/send-rejection.ts";
@@ -28,6 +29,24 @@ export interface SendRecoveryOptions extends RecordFailureContext {
   readonly producerFor: (records: readonly ProducerRecord[]) => Promise<KafkaProducer | undefined>;
   /** A send of `producer` failed: the sender replaces it when it is failed (the KafkaProducer contract). */
   readonly sendFailed: (producer: KafkaProducer) => void;
+  /**
+   * The records their task withdrew (SourceTaskSender.withdraw), undefined while none is: a retry leaves them out, their
+   * metadata is null.
+   */
+  readonly withdrawn?: () => ReadonlySet<SourceRecord> | undefined;
+}
+
+/**
+ * The request a recovery is sending (the innermost, when it sends its records one by one): what `forEachWithdrawable`
+ * reads.
+ */
+interface Recovering {
+  readonly chunk: readonly Outgoing[];
+  readonly done: readonly (ProducedMetadata | null | undefined)[];
+  /** Whether an attempt at the records not written yet may have written them. */
+  readonly maybeSent: () => boolean;
+  /** A retry's `producer.send` is under way: its records may reach a broker. */
+  sending: boolean;
 }
 
 /**
@@ -47,6 +66,7 @@ export class SendRecovery {
   private alone = 0;
   /** Set by `holdUnwritten`: no attempt goes out any more; the recovery ends with the task's stop. */
   private held = false;
+  private recovering: Recovering | undefined;
 
   constructor(private readonly c: SendRecoveryOptions) {}
 
@@ -77,6 +97,17 @@ export class SendRecovery {
   }
 
   /**
+   * Visits each record of the request being recovered that is not written yet, when no attempt may have written it
+   * (each reached no broker or was refused: the port's `unwritten`) and no send is carrying it now: it can be withdrawn
+   * (SourceTaskSender.withdraw), and the next retry leaves it out.
+   */
+  forEachWithdrawable(visit: (record: Outgoing) => void): void {
+    const r = this.recovering;
+    if (r === undefined || r.sending || r.maybeSent()) return;
+    for (let i = 0; i < r.chunk.length; i++) if (r.done[i] === undefined) visit(r.chunk[i]!);
+  }
+
+  /**
    * A request whose attempt failed with `previous`, or one record of it: retried while Kafka is unreachable. Records a
    * rejection lists as written are acknowledged and not sent again. When Kafka rejects the rest for good, they are sent
    * one by one to find those that fail on their own; a record that fails alone takes Connect's KAFKA_PRODUCE path
@@ -89,8 +120,8 @@ export class SendRecovery {
     sentBefore = previous === undefined || !unwritten(previous),
   ): Promise<SendOutcome> {
     const records = chunk.map((o) => o.produced);
-    /** Each record's metadata once written. */
-    const done: (ProducedMetadata | undefined)[] = new Array(chunk.length).fill(undefined);
+    /** Each record's metadata once written; null once withdrawn (SourceTaskSender.withdraw). */
+    const done: (ProducedMetadata | null | undefined)[] = new Array(chunk.length).fill(undefined);
     const unsent = () => records.flatMap((_, i) => (done[i] === undefined ? [i] : []));
     const absorb = (sent: readonly number[], error: unknown) => {
       const written = writtenRecords(error);
@@ -100,7 +131,7 @@ export class SendRecovery {
     let maybeSent = sentBefore;
     const outcome = (failure?: { error: unknown }): SendOutcome => {
       const end = done.indexOf(undefined);
-      const metadata = done.slice(0, end < 0 ? done.length : end) as ProducedMetadata[];
+      const metadata = done.slice(0, end < 0 ? done.length : end) as (ProducedMetadata | null)[];
       const result: SendOutcome = withWritten(failure ? { metadata, failure } : { metadata }, done, metadata.length);
       // "Not written" is said of every record after `metadata` but those listed written (another partition's).
       return maybeSent ? result : { ...result, unwritten: true };
@@ -119,7 +150,7 @@ export class SendRecovery {
     /** The retry's failure, and whether its records may be written (see retryUnwritten). */
     const retried = (error: unknown) => {
       this.lastFailure = error;
-      this.lastMaybeWritten = maybeSent || this.alone > 0 || done.some((m) => m !== undefined);
+      this.lastMaybeWritten = maybeSent || this.alone > 0 || done.some((m) => m !== undefined && m !== null);
     };
     const backOff = async (count: number, error: unknown) => {
       retrying = true;
@@ -131,6 +162,9 @@ export class SendRecovery {
     const retriable = (error: unknown) => !(error instanceof TopicCreationError) && isRetriable(error);
     /** The records the recovery's last send wrote (not those an earlier attempt did). */
     let sent = 0;
+    const outer = this.recovering;
+    const recovering: Recovering = { chunk, done, maybeSent: () => maybeSent, sending: false };
+    this.recovering = recovering;
     try {
       if (previous !== undefined) {
         absorb(unsent(), previous);
@@ -141,7 +175,8 @@ export class SendRecovery {
       }
       await retry(
         async () => {
-          const todo = unsent();
+          let todo = this.leaveOutWithdrawn(chunk, done, unsent);
+          if (todo.length === 0) return true;
           const batch = todo.map((i) => records[i]!);
           const producer = await this.c.producerFor(batch);
           if (!producer) return false;
@@ -149,9 +184,12 @@ export class SendRecovery {
             await abortable(new Promise<never>(() => {}), this.c.stopSignal()); // until the task's stop
             return false;
           }
+          todo = this.leaveOutWithdrawn(chunk, done, unsent); // some may have been while the producer connected
+          if (todo.length === 0) return true;
           this.lastMaybeWritten = true; // on its way to a broker (see retryUnwritten)
+          recovering.sending = true;
           try {
-            const metadata = await producer.send(batch);
+            const metadata = await producer.send(todo.length === batch.length ? batch : todo.map((i) => records[i]!));
             for (let k = 0; k < todo.length; k++) done[todo[k]!] = metadata[k];
             sent = todo.length;
             return true;
@@ -160,6 +198,8 @@ export class SendRecovery {
             if (!unwritten(error)) maybeSent = true;
             this.c.sendFailed(producer);
             throw error;
+          } finally {
+            recovering.sending = false;
           }
         },
         {
@@ -188,7 +228,12 @@ export class SendRecovery {
         );
       }
       if (error instanceof TopicCreationError) return outcome({ error });
-      if (unsent().length > 1) return await this.oneByOne(chunk, done, maybeSent);
+      if (unsent().length > 1) {
+        // Between the one-record recoveries this one is `recovering` again, its `done` not updated by them: a record
+        // just written alone would look withdrawable.
+        recovering.sending = true;
+        return await this.oneByOne(chunk, done, maybeSent);
+      }
       try {
         await recordFailedAlone(this.c, chunk[unsent()[0] ?? 0]!, error);
       } catch (failure) {
@@ -196,14 +241,31 @@ export class SendRecovery {
       }
       return { metadata: done.map((m) => m ?? null) };
     } finally {
+      this.recovering = outer;
       if (retrying) this.sendsRetrying--;
     }
+  }
+
+  /**
+   * The records of `chunk` to send now (`unsent`), once those withdrawn meanwhile are done with (null): never sent (a
+   * record being sent is not withdrawn: `forEachWithdrawable`).
+   */
+  private leaveOutWithdrawn(
+    chunk: readonly Outgoing[],
+    done: (ProducedMetadata | null | undefined)[],
+    unsent: () => number[],
+  ): number[] {
+    const todo = unsent();
+    const withdrawn = this.c.withdrawn?.();
+    if (withdrawn === undefined) return todo;
+    for (const i of todo) if (withdrawn.has(chunk[i]!.record)) done[i] = null;
+    return unsent();
   }
 
   /** The records of `chunk` not `done` yet, one at a time (see `recover`). */
   private async oneByOne(
     chunk: readonly Outgoing[],
-    done: readonly (ProducedMetadata | undefined)[],
+    done: readonly (ProducedMetadata | null | undefined)[],
     sentBefore: boolean,
   ): Promise<SendOutcome> {
     const metadata: (ProducedMetadata | null)[] = [];
@@ -211,8 +273,8 @@ export class SendRecovery {
     try {
       for (let i = 0; i < chunk.length; i++) {
         const written = done[i];
-        if (written) {
-          metadata.push(written);
+        if (written !== undefined) {
+          metadata.push(written); // written, or withdrawn (null)
           continue;
         }
         const outcome = await this.recover([chunk[i]!], undefined, sentBefore);
@@ -241,7 +303,12 @@ const notLogged = (unlogged: number) => notLoggedNote(unlogged, "attempt");
  * `outcome` listing, as `written`, the records of `done` from `from` on that were written all the same (a partition of
  * the request acknowledged them while another refused its records): unchanged when none was.
  */
-function withWritten(outcome: SendOutcome, done: readonly (ProducedMetadata | undefined)[], from: number): SendOutcome {
-  const written = done.slice(from);
+function withWritten(
+  outcome: SendOutcome,
+  done: readonly (ProducedMetadata | null | undefined)[],
+  from: number,
+): SendOutcome {
+  // A withdrawn record (null) is not written.
+  const written = done.slice(from).map((m) => m ?? undefined);
   return written.some((m) => m !== undefined) ? { ...outcome, written } : outcome;
 }

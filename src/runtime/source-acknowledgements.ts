@@ -203,6 +203,7 @@ export class SourceAcknowledgements {
         await this.handle(next.payload, next.outcome);
       } finally {
         this.taken.shift();
+        this.d.sender.forget(next.payload.batch.outgoing);
       }
     }
   }

@@ -79,6 +79,7 @@ export async function initializeAndStartSourceTask(
   clock: Clock,
   sendRetry: () => SendRetry | undefined,
   holdUnwrittenSend: () => boolean,
+  withdrawUnsent: (records: readonly SourceRecord[]) => ReadonlySet<SourceRecord>,
 ): Promise<void> {
   const reader: OffsetStorageReader = {
     offset: async (partition) => o.offsets.get(o.id.connector, partition),
@@ -91,6 +92,7 @@ export async function initializeAndStartSourceTask(
     pluginMetrics: o.metrics.plugin,
     sendRetry,
     holdUnwrittenSend,
+    withdrawUnsent,
   });
   await o.task.start(o.config);
 }

@@ -14,7 +14,7 @@
 import type { RecordRejection, SendRetry } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
 import { RetriableError } from "../errors.ts";
-import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
+import type { KafkaProducer, ProducedMetadata, ProducerRecord, SendOptions } from "../kafka/kafka-port.ts";
 import { markNeverSent, NotSentError } from "../kafka/send-rejection.ts";
 import { ABORTED, abortable } from "../util/async.ts";
 import type { Clock } from "../util/clock.ts";
@@ -22,6 +22,7 @@ import type { Logger } from "../util/logger.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import { type BatchResult, SendCoalescer, type WrittenPart } from "./send-coalescer.ts";
 import { SendRecovery } from "./send-recovery.ts";
+import { sendWithoutWithdrawn } from "./send-without-withdrawn.ts";
 import type { TopicCreator } from "./topic-creation.ts";
 import type { ConnectorTaskId } from "./worker-task.ts";
 
@@ -76,6 +77,10 @@ export class SourceTaskSender {
   /** Records Kafka refused on their own, until their batch is acknowledged (record-rejection.ts). */
   readonly rejections = new Map<SourceRecord, RecordRejection>();
   private readonly recovery: SendRecovery;
+  /** Records their task withdrew (`withdraw`), until their batch is acknowledged (`forget`); undefined while none is. */
+  private withdrawn: Set<SourceRecord> | undefined;
+  /** The requests whose attempt waits for its turn and has not called `producer.send` yet, in order. */
+  private readonly beforeSend: (readonly Outgoing[])[] = [];
 
   constructor(private readonly c: SourceTaskSenderOptions) {
     this.recovery = new SendRecovery({
@@ -88,6 +93,7 @@ export class SourceTaskSender {
       stopSignal: c.stopSignal,
       producerFor: (records) => this.ensureProducerAndTopics(records),
       sendFailed: (producer) => this.replaceIfFailed(producer),
+      withdrawn: () => this.withdrawn,
     });
     this.sends = new SendCoalescer(
       {
@@ -157,6 +163,39 @@ export class SourceTaskSender {
     return true;
   }
 
+  /**
+   * SourceTaskContext.withdrawUnsent: those of `records` (of batches queued here, or of `waiting`: a batch about to be)
+   * that certainly have not reached the producer (queued in the coalescer, their request waiting for its turn, or the
+   * recovery retrying them has sent them nowhere: no attempt at them went out, or each was answered "not written")
+   * never will: their metadata is null when their batch settles. Returns them (empty: nothing changed). A record the
+   * producer holds is not taken back.
+   */
+  withdraw(records: readonly SourceRecord[], waiting: readonly Outgoing[] = []): ReadonlySet<SourceRecord> {
+    const asked = new Set(records);
+    const taken = new Set<SourceRecord>();
+    const visit = (o: Outgoing) => {
+      if (asked.has(o.record)) taken.add(o.record);
+    };
+    waiting.forEach(visit);
+    this.sends.forEachUnsent(visit);
+    for (const chunk of this.beforeSend) chunk.forEach(visit);
+    this.recovery.forEachWithdrawable(visit);
+    if (taken.size > 0) {
+      const withdrawn = this.withdrawn ?? new Set();
+      for (const record of taken) withdrawn.add(record);
+      this.withdrawn = withdrawn;
+    }
+    return taken;
+  }
+
+  /** A batch was acknowledged (settled and handled): its withdrawn records are forgotten. */
+  forget(outgoing: readonly Outgoing[]): void {
+    const withdrawn = this.withdrawn;
+    if (withdrawn === undefined) return;
+    for (const o of outgoing) withdrawn.delete(o.record);
+    if (withdrawn.size === 0) this.withdrawn = undefined;
+  }
+
   /** Queues a poll batch for sending; resolves with its metadata (see SendCoalescer; `owner`: its `handOut`'s). */
   enqueue(outgoing: readonly Outgoing[], owner?: object): Promise<BatchResult> {
     return this.sends.enqueue(outgoing, owner);
@@ -219,6 +258,21 @@ export class SourceTaskSender {
     return this.producer;
   }
 
+  /** `producer.send` of a request's records, but those withdrawn meanwhile (`withdraw`). */
+  private send(
+    producer: KafkaProducer,
+    chunk: readonly Outgoing[],
+    records: readonly ProducerRecord[],
+    options: SendOptions,
+  ): Promise<readonly (ProducedMetadata | null)[]> {
+    const withdrawn = this.withdrawn;
+    if (withdrawn === undefined) return producer.send(records, options);
+    const live: number[] = [];
+    for (let i = 0; i < chunk.length; i++) if (!withdrawn.has(chunk[i]!.record)) live.push(i);
+    if (live.length === chunk.length) return producer.send(records, options);
+    return sendWithoutWithdrawn(producer, records, live, options);
+  }
+
   /** After a failed attempt: no new one goes out until the coalescer recovered it; the producer replaced if failed. */
   private retire(producer: KafkaProducer): void {
     this.producerFailed = true;
@@ -246,9 +300,13 @@ export class SourceTaskSender {
    * were handed to the producer (an earlier send failed, the producer or topics not ready, stopping) is marked as never
    * sent (the port's neverSent). `onWritten`: the port's, when the coalescer hands records out.
    */
-  private async attempt(chunk: readonly Outgoing[], onWritten?: WrittenPart): Promise<ProducedMetadata[]> {
+  private async attempt(
+    chunk: readonly Outgoing[],
+    onWritten?: WrittenPart,
+  ): Promise<readonly (ProducedMetadata | null)[]> {
     if (this.producerFailed) throw markNeverSent(new NotSentError("An earlier send failed; sent again after it"));
     const records = chunk.map((o) => o.produced);
+    this.beforeSend.push(chunk);
     // Preparing a request may await (the producer, topics): the next request's `send` is called
     // only after this one's, so a partition's records reach the producer in SendCoalescer order.
     const turn = this.sending.then(async () => {
@@ -260,11 +318,13 @@ export class SourceTaskSender {
         // A send failed while this one waited (producer, topics): it goes again after that one's records.
         if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
       } catch (error) {
+        this.beforeSend.shift();
         // Only ever thrown before a send (the producer's connection, topic creation): true of every attempt it fails.
         throw error instanceof Error ? markNeverSent(error) : error;
       }
+      this.beforeSend.shift();
       const options = onWritten ? { refusalsSeen: this.refusalsSeen, onWritten } : { refusalsSeen: this.refusalsSeen };
-      return { producer, sent: producer.send(records, options) };
+      return { producer, sent: this.send(producer, chunk, records, options) };
     });
     this.sending = turn.catch(() => undefined);
     const { producer, sent } = await turn;

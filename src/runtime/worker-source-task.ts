@@ -82,6 +82,8 @@ export class WorkerSourceTask extends WorkerTask {
   private failure: { readonly error: unknown; readonly cause: unknown } | undefined;
   /** `SourceTask.start` returned. */
   private started = false;
+  /** A batch's records converted and waiting for room in flight (`dispatch`), not yet queued for sending. */
+  private waitingForRoom: readonly Outgoing[] | undefined;
   /**
    * Aborted when a batch fails: a poll waiting for records (batches are in flight meanwhile)
    * returns, so the task fails at once rather than at the SourceTask's next records.
@@ -145,6 +147,7 @@ export class WorkerSourceTask extends WorkerTask {
       this.clock,
       () => this.sendRetry,
       () => this.acks.holdUnwritten(),
+      (records) => this.sender.withdraw(records, this.waitingForRoom),
     );
     this.started = true;
   }
@@ -260,10 +263,14 @@ export class WorkerSourceTask extends WorkerTask {
           bytes += recordBytes(produced);
         } else positions[i] = -1;
       }
+      // Converted, not yet queued for sending: the SourceTask may take them back meanwhile (withdrawUnsent).
+      this.waitingForRoom = outgoing;
       while (!this.acks.inFlight.hasRoom(bytes) && !this.stopping) {
         await abortable(this.acks.roomChanged(), this.stopSignal);
       }
+      this.waitingForRoom = undefined;
     } catch (error) {
+      this.waitingForRoom = undefined;
       await recordsNotSent(
         this.o,
         this.sender,

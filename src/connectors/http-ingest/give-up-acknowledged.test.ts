@@ -40,7 +40,8 @@ test("a stop's give-up answers a record Kafka acknowledged as maybe written when
   const outcomes = await answer;
   await stopAndAwait(task);
   expect(kafka.records("t")).toHaveLength(1);
-  expect(outcomes.map((o) => o.kind === "failed" && o.maybeWritten)).toEqual([true, true]);
+  // B, whose attempts never reached a broker, is taken back (withdraw: never written); the request still answers 500.
+  expect(outcomes.map((o) => o.kind === "failed" && o.maybeWritten)).toEqual([true, false]);
 });
 
 /** An ingest task whose first commitRecords waits for `gate` (an earlier batch's acknowledgement under way). */
@@ -89,7 +90,8 @@ test("a stop's give-up answers a record Kafka wrote but not yet handed to commit
   plugin.gate.resolve();
   await stopAndAwait(task);
   expect(kafka.records("t")).toHaveLength(2);
-  expect(outcomes.map((o) => o.kind === "failed" && o.maybeWritten)).toEqual([true, true, true]);
+  // C, whose attempts never reached a broker, is taken back (withdraw: never written).
+  expect(outcomes.map((o) => o.kind === "failed" && o.maybeWritten)).toEqual([true, true, false]);
 });
 
 // review-splitrest P2-1: one poll batch [A, B, C] over three requests in flight. A is acknowledged; B's attempt fails

@@ -5,11 +5,13 @@
  * task's `poll` takes whole requests queued (many in one produce call); `commitRecord` settles a record as written or
  * dropped. A record is queued (can be withdrawn, certainly not written), sent (polled, awaiting Kafka; kept in poll
  * order by SentRecords until Kafka acknowledges it, even once its request aborted), or settled.
- *   - request aborted (timeout, client gone): queued records withdrawn, fail as not written; sent ones fail as "may have been written".
+ *   - request aborted (timeout, client gone): queued records withdrawn, fail as not written; so do sent ones the runtime
+ *     takes back (`withdraw`: not handed to the producer yet); the other sent ones fail as "may have been written".
  *   - `withdrawQueued` (connector paused): every queued record fails as not written.
  *   - `stop` (task stopping): queued records fail as not written; sent ones still get their ack.
  *   - `giveUp` (the gateway's graceful stop, near the end of the ingest listeners' drain): queued records fail as not
- *     written, sent ones as "may have been written" (keeping their place for their ack); the task still runs. It
+ *     written, sent ones as "may have been written" (keeping their place for their ack) unless held or taken back
+ *     (`holdUnwritten`, `withdraw`: then not written); the task still runs. It
  *     sticks: every later submission (a request whose body, auth or idempotency stage was still under way, a REST
  *     Proxy v3 stream still sending records) fails at once as not written, as the queued ones did, and is never
  *     queued, so none is left waiting for Kafka when the drain ends and its connection closes.
@@ -63,6 +65,11 @@ export interface IngestQueueOptions {
    * (SourceTaskContext.holdUnwrittenSend); true when it did. They then fail as not written.
    */
   readonly holdUnwritten?: () => boolean;
+  /**
+   * When a request aborts: takes back those of its sent records that certainly have not reached the producer, and
+   * returns them (SourceTaskContext.withdrawUnsent). They then fail as not written, never to be written.
+   */
+  readonly withdraw?: (records: readonly SourceRecord[]) => ReadonlySet<SourceRecord> | undefined;
 }
 
 /** A submission after `giveUp`: each record fails as not written, as the records queued at the give-up did. */
@@ -275,7 +282,8 @@ export class IngestQueue implements IngestWriter {
     this.withdrawQueued(reason);
     const awaiting = this.sent.awaiting();
     const unwritten = awaiting.length > 0 && this.o.holdUnwritten?.() === true;
-    for (const slot of awaiting) this.abandonSlot(slot, reason, unwritten);
+    const taken = unwritten ? undefined : this.takeBack(awaiting);
+    for (const slot of awaiting) this.abandonSlot(slot, reason, unwritten || taken?.has(slot.record) === true);
   }
 
   /**
@@ -308,11 +316,21 @@ export class IngestQueue implements IngestWriter {
     });
   }
 
-  /** @internal A request aborted: its queued records are withdrawn, its sent ones fail (keeping their place). */
+  /**
+   * @internal A request aborted: its queued records are withdrawn, its sent ones fail (keeping their place for their
+   * acknowledgement): as not written those the runtime takes back (`withdraw`), else as "may have been written".
+   */
   abandon(request: PendingRequest, reason: string): void {
-    const slots = request.slots;
-    if (slots === null) this.abandonSlot(request, reason);
-    else for (const slot of slots) this.abandonSlot(slot, reason);
+    const slots = request.slots ?? [request];
+    const taken = this.takeBack(slots);
+    for (const slot of slots) this.abandonSlot(slot, reason, taken?.has(slot.record) === true);
+  }
+
+  /** Those of `slots` sent that the runtime takes back (never written: `withdraw`). */
+  private takeBack(slots: readonly Slot[]): ReadonlySet<SourceRecord> | undefined {
+    if (this.o.withdraw === undefined) return undefined;
+    const sent = slots.filter((slot) => slot.state === "sent").map((slot) => slot.record);
+    return sent.length > 0 ? this.o.withdraw(sent) : undefined;
   }
 
   /** `unwritten`: a sent slot certainly is not written (its send held: `holdUnwritten`). */

@@ -153,6 +153,7 @@ export class HttpIngestSourceTask implements SourceTask {
       ...(this.context ? { clock: this.context.clock } : {}),
       sendFailure: () => this.context?.sendRetry?.()?.failure,
       holdUnwritten: () => this.context?.holdUnwrittenSend?.() === true,
+      withdraw: (records) => this.context?.withdrawUnsent?.(records),
     });
     this.services.routes.attach(this.connector, this.queue);
   }
