@@ -2,7 +2,10 @@
  * When a WorkerSinkTask commits its consumer's offsets: every `offset.flush.interval.ms` after the
  * last commit, on the monotonic clock (a step of the host's clock neither delays nor hurries the
  * next), and as soon as the task asks for it (SinkTaskContext.requestCommit), as Connect's
- * WorkerSinkTask.iteration.
+ * WorkerSinkTask.iteration. As there, only a commit that starts restarts the interval and serves a
+ * request: while it cannot run (SinkOffsets.mayCommit: no live consumer, or a given-up commit the
+ * client still runs, as Connect's `committing`) it is not due, however late, and the request stays
+ * pending; it is due again as soon as it can run (the task's loop is woken then).
  */
 import { type Clock, monotonicNow } from "../util/clock.ts";
 
@@ -16,6 +19,8 @@ export class SinkCommitSchedule {
   constructor(
     private readonly clock: Clock,
     offsetFlushIntervalMs: number,
+    /** A commit can run now (SinkOffsets.mayCommit). */
+    private readonly mayCommit: () => boolean,
   ) {
     this.lastCommit = monotonicNow(clock);
     this.intervalMs = Math.max(1, offsetFlushIntervalMs);
@@ -26,18 +31,23 @@ export class SinkCommitSchedule {
     this.commitRequested = true;
   }
 
-  get requested(): boolean {
-    return this.commitRequested;
-  }
-
-  /** Ms until the interval's commit falls due (≤ 0: due), a request aside. */
+  /**
+   * Ms until the interval's commit falls due (≤ 0: due), a request aside. Late but unable to run, it
+   * is an interval away: what waits for it (a put's redelivery) keeps the interval's pace instead of
+   * spinning, and the loop's wait is cut short when it can run.
+   */
   nextInMs(): number {
-    return this.lastCommit + this.intervalMs - monotonicNow(this.clock);
+    const left = this.intervalLeftMs();
+    return left <= 0 && !this.mayCommit() ? this.intervalMs : left;
   }
 
-  /** A commit requested or due. */
+  /** A commit requested or late, and able to run. */
   get due(): boolean {
-    return this.commitRequested || this.nextInMs() <= 0;
+    return (this.commitRequested || this.intervalLeftMs() <= 0) && this.mayCommit();
+  }
+
+  private intervalLeftMs(): number {
+    return this.lastCommit + this.intervalMs - monotonicNow(this.clock);
   }
 
   /** A commit starts now: it serves the request, and the interval counts from now. */

@@ -77,7 +77,7 @@ export class WorkerSinkTask extends WorkerTask {
 
   constructor(private readonly o: WorkerSinkTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log, o.operator);
-    this.commits = new SinkCommitSchedule(o.clock, o.offsetFlushIntervalMs);
+    this.commits = new SinkCommitSchedule(o.clock, o.offsetFlushIntervalMs, () => this.offsets.mayCommit());
     this.offsets = new SinkOffsets({
       task: o.task,
       operator: o.operator,
@@ -87,6 +87,7 @@ export class WorkerSinkTask extends WorkerTask {
       consumer: () => this.consumer,
       cancelled: () => this.cancelled,
       stopSignal: () => this.stopSignal,
+      givenUpSettled: () => this.notify(),
       ...(o.offsetFlushTimeoutMs === undefined ? {} : { commitTimeoutMs: o.offsetFlushTimeoutMs }),
     });
     this.batches = new SinkBatchConverter({ ...o, log: this.log });
@@ -241,8 +242,7 @@ export class WorkerSinkTask extends WorkerTask {
         if (!(await this.awaitUnpaused())) break;
         continue;
       }
-      const due = this.commits.nextInMs();
-      if (this.commits.requested || due <= 0) {
+      if (this.commits.due) {
         await this.executor.run(() => this.commitFromLoop());
         continue;
       }
@@ -251,7 +251,7 @@ export class WorkerSinkTask extends WorkerTask {
         await this.executor.run(() => this.putIdle());
         continue;
       }
-      await this.waitForWake(Math.min(due, idle, 1000));
+      await this.waitForWake(Math.min(this.commits.nextInMs(), idle, 1000));
     }
     this.throwIfFailed();
   }
