@@ -2,7 +2,7 @@
  * WorkerSinkTask: drives a SinkTask (Connect's WorkerSinkTask). The task's consumer joins the group
  * `connect-<connector>` (or `consumer.override.group.id`); each delivered batch is converted (key, value, headers),
  * transformed and handed to `put`. Offsets are committed to the group only after `flush`/`preCommit` confirmed them,
- * every `offset.flush.interval.ms`, on request and on stop, so a crash redelivers instead of losing records
+ * every `offset.flush.interval.ms`, on request and on stop (one that cannot run yet waits: sink-commit-schedule.ts), so a crash redelivers instead of losing records
  * (at-least-once). Abandoned (`cancel`), it commits nothing and tells the plugin (SinkTask.cancel).
  * Rebalances (Connect's HandleRebalance, SinkPartitionOwnership): revoked partitions are flushed, closed and committed
  * before the consumer rejoins, assigned ones `open`ed before any of their records is fetched, lost ones closed uncommitted
