@@ -84,7 +84,10 @@
 //      sent under the generation the commit was made under (the broker refuses it once that one is gone). The same
 //      for @platformatic/kafka's consumer, which read its generation and member id again at every try.
 //      A retry answered about that generation once the member has left it (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION)
-//      fails the commit without the library's rejoin, which cleared the member's current id, as Java's.
+//      fails the commit without the library's rejoin, which cleared the member's current id, as Java's. So does a
+//      commit answered FENCED_INSTANCE_ID, about any generation: the caller decides, as Java's, whether it is fatal
+//      (about the member's current generation) or a stale retry's (src/kafka/platformatic/commit-fencing.ts); the
+//      library cleared the member id and rejoined, which fenced the other process in turn.
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -653,10 +656,11 @@ export function readRecordsBatches(reader) {`,
     // edge-gateway patch: a retry answered about the generation or member id it was sent under, which the member has
     // left meanwhile (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION), fails the commit as it is, as Java's (RebalanceInProgressException
     // when !generationUnchanged()): the rejoin check would clear the member's current id (a dynamic member rejoins as a
-    // new one, one more rebalance, its partitions lost) or break the join under way
+    // new one, one more rebalance, its partitions lost) or break the join under way. FENCED_INSTANCE_ID too, whatever
+    // the generation: the caller tells a fatal answer from a stale retry's; the rejoin would fence the other process
     to: `        }, error => {
-            if (error && (memberId !== this.memberId || generation !== (this.#useConsumerGroupProtocol ? this.#memberEpoch : this.generationId))) {
-                callback(error); // edge-gateway patch: about a generation the member has left, its current one untouched
+            if (error && (memberId !== this.memberId || generation !== (this.#useConsumerGroupProtocol ? this.#memberEpoch : this.generationId) || findErrorBy(error, 'apiId', 'FENCED_INSTANCE_ID'))) {
+                callback(error); // edge-gateway patch: about a generation the member has left, its current one untouched; FENCED_INSTANCE_ID: the caller decides
                 return;
             }
             if (error && rejoinAttempts < this[kOptions].retries && this.#getRejoinError(error)) {
@@ -666,6 +670,12 @@ export function readRecordsBatches(reader) {`,
                         return;
                     }
                     this.#commit(options, callback, rejoinAttempts + 1);`,
+    was: [
+      (to) =>
+        to
+          .replace(" || findErrorBy(error, 'apiId', 'FENCED_INSTANCE_ID'))) {", ")) {")
+          .replace("; FENCED_INSTANCE_ID: the caller decides", ""),
+    ],
   },
   {
     file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",
