@@ -44,13 +44,20 @@ describe("SinkCommitSchedule", () => {
       expect(commits.due).toBe(false);
     });
 
-    test("late, it is an interval away for what paces itself by it (no spinning loop or redelivery); not late, its time is kept", () => {
+    test("late, the loop's turn still comes every interval (skipped: no commit, and it stays late); not late, its time is kept", () => {
       const { can, clock, commits } = schedule();
       can.run = false;
       clock.set(10_000);
-      expect(commits.nextInMs()).toBe(50_000);
+      expect([commits.turnDue, commits.nextInMs()]).toEqual([false, 50_000]);
       clock.set(60_000);
-      expect(commits.nextInMs()).toBe(60_000);
+      expect([commits.turnDue, commits.due, commits.nextInMs()]).toEqual([true, false, 0]);
+      commits.skipped();
+      clock.set(119_999);
+      expect([commits.turnDue, commits.nextInMs()]).toEqual([false, 1]);
+      clock.set(120_000);
+      expect(commits.turnDue).toBe(true);
+      can.run = true; // still late from the last commit: due at once, the skipped turns aside
+      expect([commits.due, commits.nextInMs()]).toEqual([true, -60_000]);
     });
   });
 });

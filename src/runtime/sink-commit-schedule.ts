@@ -5,7 +5,9 @@
  * WorkerSinkTask.iteration. As there, only a commit that starts restarts the interval and serves a
  * request: while it cannot run (SinkOffsets.mayCommit: no live consumer, or a given-up commit the
  * client still runs, as Connect's `committing`) it is not due, however late, and the request stays
- * pending; it is due again as soon as it can run (the task's loop is woken then).
+ * pending; it is due again as soon as it can run (the task's loop is woken then). Meanwhile the
+ * loop's turn still comes every interval (`turnDue`, `skipped`): its put([]), as Connect's poll that
+ * returned nothing, keeps its pace without a commit.
  */
 import { type Clock, monotonicNow } from "../util/clock.ts";
 
@@ -13,6 +15,8 @@ export class SinkCommitSchedule {
   private commitRequested = false;
   /** Monotonic clock time of the last commit. */
   private lastCommit: number;
+  /** Monotonic clock time of the loop's last turn for the interval: a commit's start, or a turn that could not commit. */
+  private lastTurn: number;
   /** At least 1 ms, so the commit loop always yields to timers and I/O. */
   private readonly intervalMs: number;
 
@@ -23,6 +27,7 @@ export class SinkCommitSchedule {
     private readonly mayCommit: () => boolean,
   ) {
     this.lastCommit = monotonicNow(clock);
+    this.lastTurn = this.lastCommit;
     this.intervalMs = Math.max(1, offsetFlushIntervalMs);
   }
 
@@ -32,13 +37,19 @@ export class SinkCommitSchedule {
   }
 
   /**
-   * Ms until the interval's commit falls due (≤ 0: due), a request aside. Late but unable to run, it
-   * is an interval away: what waits for it (a put's redelivery) keeps the interval's pace instead of
-   * spinning, and the loop's wait is cut short when it can run.
+   * Ms until the interval's commit falls due (≤ 0: due), a request aside. Late but unable to run,
+   * until the loop's next turn (an interval after the last): what waits for it (the loop, a put's
+   * redelivery) keeps the interval's pace instead of spinning, and the loop is woken when it can run.
    */
   nextInMs(): number {
     const left = this.intervalLeftMs();
-    return left <= 0 && !this.mayCommit() ? this.intervalMs : left;
+    if (left > 0 || this.mayCommit()) return left;
+    return this.lastTurn + this.intervalMs - monotonicNow(this.clock);
+  }
+
+  /** The loop's turn: a commit is due, or the interval passed while it cannot run (`skipped` then). */
+  get turnDue(): boolean {
+    return this.due || this.nextInMs() <= 0;
   }
 
   /** A commit requested or late, and able to run. */
@@ -54,5 +65,11 @@ export class SinkCommitSchedule {
   started(): void {
     this.commitRequested = false;
     this.lastCommit = monotonicNow(this.clock);
+    this.lastTurn = this.lastCommit;
+  }
+
+  /** The loop's turn passed while the commit could not run: it stays late, and the next turn is an interval away. */
+  skipped(): void {
+    this.lastTurn = monotonicNow(this.clock);
   }
 }

@@ -192,27 +192,35 @@ export class SinkOffsets {
     this.o.metrics.sinkActive(active);
   }
 
-  /**
-   * Whether the loop's commit can run now: not without a live consumer, nor while the client still
-   * runs a given-up commit. Meanwhile the offsets stay pending and the task's schedule keeps the
-   * commit waiting (SinkCommitSchedule); the DEBUG says why once per wait, not at every turn.
-   */
+  /** Whether the loop's commit can run now: not without a live consumer, nor while the client still runs a given-up commit. */
   mayCommit(): boolean {
-    const waiting = !this.live
-      ? "the consumer is not running"
-      : this.groupCommit.running
-        ? "the commit given up at offset.flush.timeout.ms is still running"
-        : undefined;
-    if (waiting !== undefined && waiting !== this.waitLogged)
-      this.o.log.debug(`Offset commit of ${this.current.size} partitions waits: ${waiting}`);
+    return this.waiting() === undefined;
+  }
+
+  /**
+   * The loop's commit fell due and cannot run (`mayCommit`): the offsets stay pending and the task's
+   * schedule keeps the commit waiting (SinkCommitSchedule). With offsets pending, the DEBUG says
+   * why once per wait, not at every turn.
+   */
+  commitWaits(): void {
+    const waiting = this.waiting();
+    if (waiting === undefined || waiting === this.waitLogged || this.current.size === 0) return;
     this.waitLogged = waiting;
-    return waiting === undefined;
+    this.o.log.debug(`Offset commit of ${this.current.size} partitions waits: ${waiting}`);
+  }
+
+  private waiting(): string | undefined {
+    if (!this.live) return "the consumer is not running";
+    if (this.groupCommit.running) return "the commit given up at offset.flush.timeout.ms is still running";
+    return undefined;
   }
 
   /** flush/preCommit then commit to the group; only offsets that moved are sent. None while it may not (`mayCommit`). */
   async commit(): Promise<void> {
+    if (!this.mayCommit()) return;
+    this.waitLogged = undefined; // the wait is over: the next one is said again
     const pending = [...this.current.values()];
-    if (pending.length === 0 || this.o.cancelled() || !this.mayCommit()) return;
+    if (pending.length === 0 || this.o.cancelled()) return;
     const started = monotonicNow(this.o.clock);
     let offsets: readonly TopicPartitionOffset[];
     try {

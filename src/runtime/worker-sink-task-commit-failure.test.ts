@@ -36,8 +36,12 @@ class CollectingSink implements SinkTask {
   }
   start(): void {}
   async put(records: readonly SinkRecord[]): Promise<void> {
-    if (records.length === 0) this.emptyPuts++;
-    else this.recordPuts++;
+    if (records.length === 0) {
+      this.emptyPuts++;
+      // Yields to timers and I/O, as a real plugin's put does: a loop spinning on put([]) shows as puts
+      // counted at each turn instead of starving the test.
+      await new Promise((resolve) => setImmediate(resolve));
+    } else this.recordPuts++;
     if (this.busy && records.length > 0) throw new RetriableError("endpoint busy");
     for (const r of records) this.values.push(String(r.value));
   }
@@ -175,7 +179,7 @@ describe("WorkerSinkTask while a commit waits for a given-up one (commitsched)",
       await commit();
     });
     const plugin = new CollectingSink();
-    const { kafka, task, produce } = memorySinkTask({
+    const { kafka, task, produce, listener } = memorySinkTask({
       plugin,
       taskClass: "test.CollectingSink",
       offsetFlushIntervalMs: FLUSH_MS,
@@ -186,6 +190,15 @@ describe("WorkerSinkTask while a commit waits for a given-up one (commitsched)",
         offsetFlushTimeoutMs: 5000,
       },
     });
+    // Only a notify wakes the loop (and the paused wait), not their wait's cap: the wake-ups these
+    // tests need are the task's own. The waits it asks for are recorded.
+    const waits: number[] = [];
+    const wake = task as unknown as { waitForWake(ms: number): Promise<void> };
+    const waitForWake = wake.waitForWake.bind(task);
+    wake.waitForWake = (ms: number) => {
+      waits.push(ms);
+      return waitForWake(3_600_000);
+    };
     task.start();
     await waitFor(() => plugin.opened);
     produce("a");
@@ -207,7 +220,7 @@ describe("WorkerSinkTask while a commit waits for a given-up one (commitsched)",
       await waitFor(() => plugin.emptyPuts > before, { what: `the idle put at ${ms} ms` });
       return plugin.emptyPuts - before;
     };
-    return { clock, counted, held, kafka, logged, loopTurnedAt, plugin, produce, task };
+    return { clock, counted, held, kafka, listener, logged, loopTurnedAt, plugin, produce, task, waits };
   }
 
   test("a commit due while it runs is made as soon as it settled, not an interval later", async () => {
@@ -234,13 +247,44 @@ describe("WorkerSinkTask while a commit waits for a given-up one (commitsched)",
   });
 
   test("the loop does not spin while the commit is late and cannot run: no put([]) and no commit at each turn", async () => {
-    const { counted, held, kafka, loopTurnedAt, task } = await withGivenUpCommit();
-    // Late by the idle put's 1 s, the loop turned: only that idle put was made, and the commit still waits.
+    const { counted, held, kafka, loopTurnedAt, task, waits } = await withGivenUpCommit();
+    // Late by the idle put's 1 s, the loop turned: one put([]) (the interval's, which the idle put's
+    // timeout waited for too), and the commit still waits.
     expect(await loopTurnedAt(FLUSH_MS + 1000)).toBe(1);
+    const from = waits.length;
     expect(await loopTurnedAt(FLUSH_MS + 2000)).toBe(1);
+    expect(waits.slice(from).filter((ms) => ms <= 0)).toEqual([]);
     expect(counted.commits).toBe(1);
     held.resolve();
     await waitFor(() => kafka.committed("connect-c", p0) === 2, { what: "b committed", timeoutMs: 5000 });
+    await stopAndAwait(task);
+  });
+
+  test("while it cannot run, the plugin still gets the interval's put([]), once an interval, without a commit", async () => {
+    const { clock, counted, held, kafka, plugin, task } = await withGivenUpCommit();
+    const emptyPuts = plugin.emptyPuts;
+    const emptyPutsAt = (ms: number) => {
+      const before = plugin.emptyPuts;
+      clock.set(ms);
+      plugin.context.requestCommit(); // wakes the loop, which would not make the commit (it cannot run)
+      return waitFor(() => plugin.emptyPuts > before, { what: `the interval's put([]) at ${ms} ms` });
+    };
+    await emptyPutsAt(FLUSH_MS);
+    await emptyPutsAt(2 * FLUSH_MS);
+    expect([plugin.emptyPuts - emptyPuts, counted.commits]).toEqual([2, 1]);
+    held.resolve();
+    await waitFor(() => kafka.committed("connect-c", p0) === 2, { what: "b committed", timeoutMs: 5000 });
+    await stopAndAwait(task);
+  });
+
+  test("while PAUSED, a commit requested while it runs is made as soon as it settled (Connect commits on request while paused)", async () => {
+    const { counted, held, kafka, listener, plugin, task } = await withGivenUpCommit();
+    task.transitionTo("PAUSED");
+    await waitFor(() => listener.events.includes("PAUSED"));
+    plugin.context.requestCommit();
+    held.resolve(); // its settling wakes the paused wait
+    await waitFor(() => kafka.committed("connect-c", p0) === 2, { what: "b committed", timeoutMs: 5000 });
+    expect([counted.commits, counted.mostInFlight]).toEqual([2, 1]);
     await stopAndAwait(task);
   });
 
