@@ -141,7 +141,7 @@ const ownWorkerConfig = defineConfig({
     group: RUNTIME,
   }),
   "offset.flush.timeout.ms": key.long({
-    doc: "How long a sink task's offset commit waits for the consumer group's answer before it is given up (WARN Commit of offsets timed out, counted as a failed commit, its late answer not counted): the task goes on, and the next commit sends the offsets again, as Connect's WorkerSinkTask, once the Kafka client stopped retrying the given-up one (an older commit landing last would move the group's offsets back); until then commits due are skipped, and a revocation's or the stop's commit waits for it. Source offsets are stored in the data file at once, with nothing to wait for (acknowledged records only, as Connect's), so it has no effect on source tasks.",
+    doc: "How long a sink task's offset commit waits for the consumer group's answer before it is given up (WARN Commit of offsets timed out, counted as a failed commit, its late answer not counted): the task goes on, and the next commit sends the offsets again, as Connect's WorkerSinkTask, once the Kafka client stopped retrying the given-up one (an older commit landing last would move the group's offsets back): until then a commit that falls due or is requested waits and is made as soon as it settled (during a put's redelivery: at its next try), and a revocation's or the stop's commit waits for it. Source offsets are stored in the data file at once, with nothing to wait for (acknowledged records only, as Connect's), so it has no effect on source tasks.",
     default: 5000,
     importance: "LOW",
     group: RUNTIME,

@@ -8,7 +8,8 @@
  * then it is given up (TIMED_OUT), but the client still runs it (its retries), and Kafka applies
  * commits in arrival order, so one sent meanwhile could land first and the given-up one move the
  * group's offsets back after it. `running` says such a commit has not settled yet; `settled` waits
- * for it. Its outcome is not counted either way (the next commit sends the same offsets).
+ * for it, and `givenUpSettled` hears when it did (the task's loop, whose commit waits for it). Its
+ * outcome is not counted either way (the next commit sends the same offsets).
  *
  * Failures (a commit that threw or timed out) are logged within the outage log budget: while Kafka
  * is unreachable they recur every interval.
@@ -40,7 +41,15 @@ export class SinkOffsetCommit {
   /** Failing commits logged, until one succeeds. */
   private readonly failures: FailureLogBudget;
 
-  constructor(private readonly o: { readonly metrics: TaskMetrics; readonly log: Logger; readonly clock: Clock }) {
+  constructor(
+    private readonly o: {
+      readonly metrics: TaskMetrics;
+      readonly log: Logger;
+      readonly clock: Clock;
+      /** A commit given up (offset.flush.timeout.ms, or `lose`) settled in the client. */
+      readonly givenUpSettled?: () => void;
+    },
+  ) {
     this.failures = new FailureLogBudget(o.clock);
   }
 
@@ -64,11 +73,17 @@ export class SinkOffsetCommit {
     timeoutMs?: number,
   ): Promise<typeof TIMED_OUT | undefined> {
     const sent = consumer.commit(offsets);
+    let awaited = true;
     const settled = () => {
       this.inFlight = undefined;
+      if (!awaited) this.o.givenUpSettled?.();
     };
     this.inFlight = sent.then(settled, settled);
-    return this.answerOf(sent, timeoutMs);
+    try {
+      return await this.answerOf(sent, timeoutMs);
+    } finally {
+      awaited = false;
+    }
   }
 
   /** The task's partitions were lost: a commit awaited is not waited for any more (it rejects). */

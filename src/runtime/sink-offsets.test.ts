@@ -17,7 +17,8 @@ const at = (partition: number, offset: number): TopicPartitionOffset => ({ topic
  * SinkOffsets over a task and a live consumer that record the calls, in one list. The consumer's
  * commit throws `commitFailure` every time, or each of a list once in turn; each commit first waits
  * for `o.commitsHeld` when given (the group does not answer), or for each of a list once in turn.
- * `landed` lists the offsets of partition 0 in the order the group applied them.
+ * `landed` lists the offsets of partition 0 in the order the group applied them; `givenUpSettled`
+ * counts the given-up commits that settled.
  */
 function setup(
   task: Partial<SinkTask> = {},
@@ -27,6 +28,7 @@ function setup(
   const calls: string[] = [];
   const landed: number[] = [];
   const inFlight = { now: 0, most: 0 };
+  const givenUpSettled = { count: 0 };
   const logged: string[] = [];
   const metrics = new TaskMetrics();
   let cancelled = false;
@@ -77,6 +79,7 @@ function setup(
     consumer: () => consumer,
     cancelled: () => cancelled,
     stopSignal: () => stop.signal,
+    givenUpSettled: () => givenUpSettled.count++,
     ...(o.commitTimeoutMs === undefined ? {} : { commitTimeoutMs: o.commitTimeoutMs }),
   });
   offsets.live = true;
@@ -88,7 +91,20 @@ function setup(
   const unassign = (...partitions: number[]) => {
     assigned = assigned.filter((a) => !partitions.includes(a.partition));
   };
-  return { calls, logged, metrics, offsets, cancel, clock, positionFailures, unassign, stop, landed, inFlight };
+  return {
+    calls,
+    logged,
+    metrics,
+    offsets,
+    cancel,
+    clock,
+    positionFailures,
+    unassign,
+    stop,
+    landed,
+    inFlight,
+    givenUpSettled,
+  };
 }
 
 /** Lets every callback already due run (timers the manual clock fired, promise reactions). */
@@ -297,17 +313,30 @@ describe("SinkOffsets", () => {
   });
 
   describe("only through a live consumer (the adapters drop a commit on one closed or stopping without an error)", () => {
-    test("while the consumer is being replaced a commit is skipped (nothing flushed, committed or counted); once it is live the offsets go", async () => {
+    test("while the consumer is being replaced no commit may run (nothing flushed, committed or counted); once it is live the offsets go", async () => {
       const { calls, metrics, offsets } = setup({ flush: () => void calls.push("flush") });
       offsets.advance(at(0, 5));
       offsets.live = false;
+      expect(offsets.mayCommit()).toBe(false);
       await offsets.commit();
       expect(calls).toEqual([]);
       expect(metrics.offsetCommitSuccess + metrics.offsetCommitFailure).toBe(0);
       offsets.live = true;
+      expect(offsets.mayCommit()).toBe(true);
       await offsets.commit();
       expect(calls).toEqual(["flush", "dlq flush", "commit 0@5"]);
       expect(metrics.offsetCommitSuccess).toBe(1);
+    });
+
+    test("a commit that waits for it says why (DEBUG) only with offsets pending", () => {
+      const { logged, offsets } = setup({}, undefined, { debug: true });
+      offsets.live = false;
+      offsets.commitWaits(); // nothing consumed yet
+      offsets.advance(at(0, 5));
+      offsets.commitWaits();
+      expect(logged.map((l) => l.replace(/^.* DEBUG /, ""))).toEqual([
+        "Offset commit of 1 partitions waits: the consumer is not running (test)",
+      ]);
     });
 
     test("a consumer that stops during the flush: the commit is not made, and counts as failed, not done; the next one sends it", async () => {
@@ -614,16 +643,21 @@ describe("SinkOffsets", () => {
         return { ...s, held };
       }
 
-      test("the loop's commits send nothing (one DEBUG, not one each interval), the offsets stay pending; once it landed, the next one sends them", async () => {
-        const { calls, held, inFlight, landed, logged, offsets } = await givenUp();
-        await offsets.commit();
+      test("the loop's commit may not run (one DEBUG, not one each turn), the offsets stay pending; once it landed, givenUpSettled says so and the next one sends them", async () => {
+        const { calls, givenUpSettled, held, inFlight, landed, logged, offsets } = await givenUp();
+        expect(offsets.mayCommit()).toBe(false);
+        offsets.commitWaits();
+        offsets.commitWaits();
         await offsets.commit();
         expect(calls).toEqual(["dlq flush", "commit 0@5"]);
         expect(logged.filter((l) => l.includes(" DEBUG ")).map((l) => l.replace(/^.* DEBUG /, ""))).toEqual([
-          "Skipping offset commit of 1 partitions: the commit given up at offset.flush.timeout.ms is still running (test)",
+          "Offset commit of 1 partitions waits: the commit given up at offset.flush.timeout.ms is still running (test)",
         ]);
+        expect(givenUpSettled.count).toBe(0);
         held.resolve();
         await waitFor(() => landed.length === 1);
+        await callbacksRun();
+        expect([givenUpSettled.count, offsets.mayCommit()]).toEqual([1, true]);
         await offsets.commit();
         expect(calls).toEqual(["dlq flush", "commit 0@5", "dlq flush", "commit 0@9"]);
         expect([landed, inFlight.most]).toEqual([[5, 9], 1]);
@@ -663,12 +697,14 @@ describe("SinkOffsets", () => {
       });
     });
 
-    test("a commit answered in time is not timed out, and leaves no timer behind", async () => {
-      const { calls, clock, metrics, offsets } = setup({}, undefined, { commitTimeoutMs: 5000 });
+    test("a commit answered in time is not timed out, leaves no timer behind, and is no given-up one settling", async () => {
+      const { calls, clock, givenUpSettled, metrics, offsets } = setup({}, undefined, { commitTimeoutMs: 5000 });
       offsets.advance(at(0, 5));
       await offsets.commit();
+      await callbacksRun();
       expect(calls).toEqual(["dlq flush", "commit 0@5"]);
       expect([metrics.offsetCommitSuccess, metrics.offsetCommitFailure, clock.pending]).toEqual([1, 0, 0]);
+      expect(givenUpSettled.count).toBe(0);
     });
   });
 });

@@ -22,13 +22,14 @@
  * Offsets reach the group only through a live consumer (`live`, which the task sets: started, not crashed or closed since),
  * as Connect's WorkerSinkTask commits through its one consumer: the adapters drop a commit on a
  * consumer that is closed or stopping without an error. While the task has none (it is replacing
- * its consumer) a commit is skipped, nothing flushed or counted, and the offsets stay pending for
+ * its consumer) no commit runs (`mayCommit`), nothing flushed or counted, and the offsets stay pending for
  * the next one; a commit that throws is not counted as done either, so the next one sends the same
  * offsets again (Connect's "Commit of offsets threw an unexpected exception for sequence number N", retried
  * next interval). One commit in flight at a time (sink-offset-commit.ts): the loop awaits each on the
  * executor, for the group's answer at most offset.flush.timeout.ms (`commitTimeoutMs`): then, as
  * Connect's "Commit of offsets timed out", it is given up and counted as failed. While the client
- * still runs a given-up commit the loop sends none (the offsets stay pending for a later turn), and
+ * still runs a given-up commit the loop's commit waits (`mayCommit`; the offsets stay pending, and
+ * `givenUpSettled` wakes the loop once it settled), as Connect's loop starts none while `committing`, and
  * closePartitions waits for it (as long as the client's retries) on every path: sent before it, its
  * offsets could be overwritten by the older ones, and the rejoin that follows a revocation could let
  * the given-up commit's retry land under the next generation, over another member's offsets.
@@ -61,6 +62,8 @@ export interface SinkOffsetsOptions {
    * this long, as Connect's WorkerSinkTask ("Commit of offsets timed out"); unset: it waits.
    */
   readonly commitTimeoutMs?: number;
+  /** A given-up commit settled: the loop's commit, which waited for it, may run. */
+  readonly givenUpSettled?: () => void;
 }
 
 export const partitionList = (tps: readonly TopicPartition[]) =>
@@ -77,8 +80,8 @@ export class SinkOffsets {
   /** The consumer is a running group member (started, not crashed or closed since): commits go through it only. */
   live = false;
   private readonly groupCommit: SinkOffsetCommit;
-  /** The loop's commit was skipped for the given-up commit still running: logged once, as it recurs every interval. */
-  private skipLogged = false;
+  /** Why the loop's commit waits, as last logged: once per wait, not at every turn of the loop. */
+  private waitLogged: string | undefined;
 
   constructor(private readonly o: SinkOffsetsOptions) {
     this.groupCommit = new SinkOffsetCommit(o);
@@ -189,26 +192,35 @@ export class SinkOffsets {
     this.o.metrics.sinkActive(active);
   }
 
+  /** Whether the loop's commit can run now: not without a live consumer, nor while the client still runs a given-up commit. */
+  mayCommit(): boolean {
+    return this.waiting() === undefined;
+  }
+
   /**
-   * flush/preCommit then commit to the group; only offsets that moved are sent. Skipped while a
-   * given-up commit still runs: the DEBUG says so once per given-up commit, not every interval.
+   * The loop's commit fell due and cannot run (`mayCommit`): the offsets stay pending and the task's
+   * schedule keeps the commit waiting (SinkCommitSchedule). With offsets pending, the DEBUG says
+   * why once per wait, not at every turn.
    */
+  commitWaits(): void {
+    const waiting = this.waiting();
+    if (waiting === undefined || waiting === this.waitLogged || this.current.size === 0) return;
+    this.waitLogged = waiting;
+    this.o.log.debug(`Offset commit of ${this.current.size} partitions waits: ${waiting}`);
+  }
+
+  private waiting(): string | undefined {
+    if (!this.live) return "the consumer is not running";
+    if (this.groupCommit.running) return "the commit given up at offset.flush.timeout.ms is still running";
+    return undefined;
+  }
+
+  /** flush/preCommit then commit to the group; only offsets that moved are sent. None while it may not (`mayCommit`). */
   async commit(): Promise<void> {
+    if (!this.mayCommit()) return;
+    this.waitLogged = undefined; // the wait is over: the next one is said again
     const pending = [...this.current.values()];
     if (pending.length === 0 || this.o.cancelled()) return;
-    if (!this.live) {
-      this.o.log.debug(`Skipping offset commit of ${pending.length} partitions: the consumer is not running`);
-      return;
-    }
-    if (this.groupCommit.running) {
-      if (!this.skipLogged)
-        this.o.log.debug(
-          `Skipping offset commit of ${pending.length} partitions: the commit given up at offset.flush.timeout.ms is still running`,
-        );
-      this.skipLogged = true;
-      return;
-    }
-    this.skipLogged = false;
     const started = monotonicNow(this.o.clock);
     let offsets: readonly TopicPartitionOffset[];
     try {

@@ -2,8 +2,9 @@
  * WorkerSinkTask: drives a SinkTask (Connect's WorkerSinkTask). The task's consumer joins the group
  * `connect-<connector>` (or `consumer.override.group.id`); each delivered batch is converted (key, value, headers),
  * transformed and handed to `put`. Offsets are committed to the group only after `flush`/`preCommit` confirmed them,
- * every `offset.flush.interval.ms`, on request and on stop, so a crash redelivers instead of losing records
- * (at-least-once). Abandoned (`cancel`), it commits nothing and tells the plugin (SinkTask.cancel).
+ * every `offset.flush.interval.ms`, on request and on stop (one that cannot run yet waits: sink-commit-schedule.ts),
+ * so a crash redelivers instead of losing records (at-least-once). Abandoned (`cancel`), it commits nothing and
+ * tells the plugin (SinkTask.cancel).
  * Rebalances (Connect's HandleRebalance, SinkPartitionOwnership): revoked partitions are flushed, closed and committed
  * before the consumer rejoins, assigned ones `open`ed before any of their records is fetched, lost ones closed uncommitted
  * at once (a commit awaiting the group is abandoned; nothing of them is put after the loss, as Connect).
@@ -15,7 +16,8 @@
  * (sink-delivery.ts). A RetriableError from `put` redelivers the same batch (sink-put-retry.ts: commits fall due
  * meanwhile; a revocation or the stop ends it); other errors fail the task.
  * An idle task (nothing waiting to be put when the interval's commit falls due) gets `put([])` before
- * that commit, also while PAUSED, as Connect's poll that returned nothing (commitFromLoop); and
+ * that commit, also while PAUSED and each interval while the commit cannot run, as Connect's poll
+ * that returned nothing (commitFromLoop); and
  * `ms` after a put that set `context.timeout(ms)` and returned, when no put came meanwhile, as
  * Connect's next poll waits at most that long (putIdle). A failure raised during a put's
  * redelivery ends it at once.
@@ -77,7 +79,7 @@ export class WorkerSinkTask extends WorkerTask {
 
   constructor(private readonly o: WorkerSinkTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log, o.operator);
-    this.commits = new SinkCommitSchedule(o.clock, o.offsetFlushIntervalMs);
+    this.commits = new SinkCommitSchedule(o.clock, o.offsetFlushIntervalMs, () => this.offsets.mayCommit());
     this.offsets = new SinkOffsets({
       task: o.task,
       operator: o.operator,
@@ -87,6 +89,7 @@ export class WorkerSinkTask extends WorkerTask {
       consumer: () => this.consumer,
       cancelled: () => this.cancelled,
       stopSignal: () => this.stopSignal,
+      givenUpSettled: () => this.notify(),
       ...(o.offsetFlushTimeoutMs === undefined ? {} : { commitTimeoutMs: o.offsetFlushTimeoutMs }),
     });
     this.batches = new SinkBatchConverter({ ...o, log: this.log });
@@ -241,8 +244,7 @@ export class WorkerSinkTask extends WorkerTask {
         if (!(await this.awaitUnpaused())) break;
         continue;
       }
-      const due = this.commits.nextInMs();
-      if (this.commits.requested || due <= 0) {
+      if (this.commits.turnDue) {
         await this.executor.run(() => this.commitFromLoop());
         continue;
       }
@@ -251,7 +253,7 @@ export class WorkerSinkTask extends WorkerTask {
         await this.executor.run(() => this.putIdle());
         continue;
       }
-      await this.waitForWake(Math.min(due, idle, 1000));
+      await this.waitForWake(Math.min(this.commits.nextInMs(), idle, 1000));
     }
     this.throwIfFailed();
   }
@@ -261,7 +263,7 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   protected override async whilePaused(): Promise<void> {
-    if (this.commits.nextInMs() <= 0) await this.executor.run(() => this.commitFromLoop());
+    if (this.commits.turnDue) await this.executor.run(() => this.commitFromLoop());
     else if (this.putRetry.idlePutInMs() <= 0) await this.executor.run(() => this.putIdle());
   }
 
@@ -349,7 +351,7 @@ export class WorkerSinkTask extends WorkerTask {
         if (this.crash || this.stopping) return;
       }
     }
-    if (this.commits.due) await this.commitOffsets();
+    await this.commitIfDue();
   }
 
   /**
@@ -378,9 +380,17 @@ export class WorkerSinkTask extends WorkerTask {
     }
   }
 
-  /** A commit requested or due: after each delivery, and between redeliveries of a put (Connect's poll loop). */
+  /**
+   * A commit requested or due: after each delivery, between redeliveries of a put (Connect's poll
+   * loop) and at the loop's turn. An interval's turn that cannot commit passes: the put made for it
+   * keeps the pace, and the commit waits (SinkCommitSchedule).
+   */
   private async commitIfDue(): Promise<void> {
     if (this.commits.due) await this.commitOffsets();
+    else if (this.commits.nextInMs() <= 0) {
+      this.offsets.commitWaits();
+      this.commits.skipped();
+    }
   }
 
   /** Gives up the current group membership: its partitions count as lost (uncommitted records are redelivered). */

@@ -196,7 +196,7 @@ export abstract class WorkerTask {
         if (!this.announcedPause) this.listener.onPause(this.id);
         this.announcedPause = false;
       }
-      await this.wake.wait(1000);
+      await this.waitForWake(1000);
       this.throwIfFailed();
       if (!this.stopping) await this.whilePaused();
     }
