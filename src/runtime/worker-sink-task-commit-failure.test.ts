@@ -10,7 +10,7 @@
  * not run neither restarts offset.flush.interval.ms nor drops a requested one (commitsched), and the
  * loop does not spin while it waits.
  */
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartitionOffset } from "../api/record.ts";
@@ -164,6 +164,14 @@ describe("WorkerSinkTask when offset.flush.timeout.ms gives up a commit the clie
 describe("WorkerSinkTask while a commit waits for a given-up one (commitsched)", () => {
   const FLUSH_MS = 60_000;
   const p0 = { topic: "in", partition: 0 };
+  /** Each test's task, stopped after it even when it failed (a loop that spins would run on through the file). */
+  const running: { task: Parameters<typeof stopAndAwait>[0]; held: { resolve(): void } }[] = [];
+  afterEach(async () => {
+    for (const { task, held } of running.splice(0)) {
+      held.resolve();
+      await stopAndAwait(task);
+    }
+  });
 
   /**
    * On a manual clock: a is put and its commit, requested at 0, is given up at offset.flush.timeout.ms
@@ -199,6 +207,7 @@ describe("WorkerSinkTask while a commit waits for a given-up one (commitsched)",
       waits.push(ms);
       return waitForWake(3_600_000);
     };
+    running.push({ task, held });
     task.start();
     await waitFor(() => plugin.opened);
     produce("a");
