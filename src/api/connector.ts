@@ -111,9 +111,10 @@ export interface SourceTaskContext extends PluginContext {
   /**
    * Gateway extension: takes back those of `records` (polled from the task) that certainly have not reached the producer
    * yet (queued in the runtime's send path, or in a send being retried that no attempt carried to a broker, or that the
-   * broker refused), and returns them: none of them is ever sent; their commitRecord(s) comes with null metadata, in
-   * their turn, and the task answers them as not written. The others (the producer holds them, or they may have been
-   * written) are left as they are. Only for records whose acknowledgement nothing else waits on (a source offset of one
+   * broker refused), or that the producer holds but gives back unsent (kafka.client=platformatic: a batch of only such
+   * records no produce request carried yet), and returns them: none of them is ever sent; their commitRecord(s) comes
+   * with null metadata, in their turn, and the task answers them as not written. The others (the producer keeps them,
+   * or they may have been written) are left as they are. Only for records whose acknowledgement nothing else waits on (a source offset of one
    * is committed as if it were written).
    */
   readonly withdrawUnsent?: (records: readonly SourceRecord[]) => ReadonlySet<SourceRecord>;

@@ -39,6 +39,7 @@ import type {
   ProducerOptions,
   ProducerRecord,
   SendOptions,
+  WithdrawableSendOptions,
 } from "../kafka-port.ts";
 import {
   kafkaErrorOf,
@@ -53,7 +54,7 @@ import { NeverSentBatch, RefusedBatch, rewrapped } from "./batch-failures.ts";
 import { batchSplitter, PartlyWrittenBatch } from "./batch-split.ts";
 import { baseOptions } from "./client-options.ts";
 import { wrap } from "./errors.ts";
-import { partitionKey } from "./partition-batches.ts";
+import { type Batch, partitionKey } from "./partition-batches.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { PlatformaticTransport, requireFramedSend } from "./produce-transport.ts";
 import { encodeRecordBatch } from "./record-batch.ts";
@@ -65,6 +66,11 @@ const toBuffer = (b: Uint8Array): Buffer =>
 
 const log = getLogger("org.apache.kafka.clients.producer.KafkaProducer");
 
+/** A send made with `SendOptions.withdrawKey`: its batches by partition once appended (`withdraw`). */
+interface Withdrawal {
+  groups: { readonly indexes: readonly number[]; readonly batch: Batch | undefined; withdrawn: boolean }[] | undefined;
+}
+
 export class PlatformaticProducer implements KafkaProducer {
   /** Sends waiting for metadata before they are admitted, in call order. */
   private admitting: Promise<unknown> | undefined;
@@ -73,6 +79,8 @@ export class PlatformaticProducer implements KafkaProducer {
   private closed: Promise<void> | undefined;
   /** A send failed for good before its batches were appended (metadata; not a topic's refusal: its records' alone). */
   private failure: Error | undefined;
+  /** The sends made with `SendOptions.withdrawKey`, by it. */
+  private readonly withdrawals = new WeakMap<object, Withdrawal>();
 
   constructor(
     private readonly pipeline: ProducePipeline,
@@ -101,7 +109,9 @@ export class PlatformaticProducer implements KafkaProducer {
     return this.pipeline.refusals;
   }
 
-  send(records: readonly ProducerRecord[], options?: SendOptions): Promise<ProducedMetadata[]> {
+  send(records: readonly ProducerRecord[], options: WithdrawableSendOptions): Promise<(ProducedMetadata | null)[]>;
+  send(records: readonly ProducerRecord[], options?: SendOptions): Promise<ProducedMetadata[]>;
+  send(records: readonly ProducerRecord[], options?: SendOptions): Promise<(ProducedMetadata | null)[]> {
     // Not written ahead of a batch refused after what the caller handled (by default: this call, even admitted later).
     const since = options?.refusalsSeen ?? this.pipeline.refusals;
     const failed = this.failure ?? this.pipeline.failure;
@@ -117,8 +127,9 @@ export class PlatformaticProducer implements KafkaProducer {
       else if (r.partition !== null && r.partition >= count) grown.add(r.topic);
     }
     const onWritten = options?.onWritten;
+    const withdrawal = options?.withdrawKey === undefined ? undefined : this.withdrawable(options.withdrawKey);
     if (unknown.size === 0 && grown.size === 0 && this.admitting === undefined) {
-      return this.admit(records, since, onWritten);
+      return this.admit(records, since, onWritten, withdrawal);
     }
     const admitted = (this.admitting ?? Promise.resolve()).then(async () => {
       const failed = this.failure ?? this.pipeline.failure;
@@ -149,7 +160,9 @@ export class PlatformaticProducer implements KafkaProducer {
       return refusals;
     });
     const result = admitted.then((refusals) =>
-      refusals.size === 0 ? this.admit(records, since, onWritten) : this.admitUnrefused(records, refusals, since),
+      refusals.size === 0
+        ? this.admit(records, since, onWritten, withdrawal)
+        : this.admitUnrefused(records, refusals, since),
     );
     const tail = admitted.catch(() => undefined);
     this.admitting = tail;
@@ -157,6 +170,33 @@ export class PlatformaticProducer implements KafkaProducer {
       if (this.admitting === tail) this.admitting = undefined;
     });
     return result;
+  }
+
+  /**
+   * KafkaProducer.withdraw: of the send made with `withdrawKey`, the batches (one per partition) made only of records
+   * `indexes` names that no request ever carried and that have no sequence (ProducePipeline.withdraw) are taken back;
+   * returns their records' indexes. Nothing before the send's batches were appended (metadata awaited), nor after it
+   * settled.
+   */
+  withdraw(withdrawKey: object, indexes: readonly number[]): readonly number[] {
+    const groups = this.withdrawals.get(withdrawKey)?.groups;
+    if (groups === undefined) return [];
+    const asked = new Set(indexes);
+    const taken: number[] = [];
+    for (const g of groups) {
+      if (g.withdrawn || g.batch === undefined || !g.indexes.every((i) => asked.has(i))) continue;
+      if (!this.pipeline.withdraw(g.batch)) continue;
+      g.withdrawn = true;
+      taken.push(...g.indexes);
+    }
+    return taken.sort((a, b) => a - b);
+  }
+
+  /** The entry `withdraw` reads for the send made with `key`, filled once its batches are appended (`admit`). */
+  private withdrawable(key: object): Withdrawal {
+    const withdrawal: Withdrawal = { groups: undefined };
+    this.withdrawals.set(key, withdrawal);
+    return withdrawal;
   }
 
   /**
@@ -198,7 +238,8 @@ export class PlatformaticProducer implements KafkaProducer {
     records: readonly ProducerRecord[],
     since: number,
     onWritten?: SendOptions["onWritten"],
-  ): Promise<ProducedMetadata[]> {
+    withdrawal?: Withdrawal,
+  ): Promise<(ProducedMetadata | null)[]> {
     const partitions = new Int32Array(records.length);
     const positions = new Int32Array(records.length);
     const groupOf = new Int32Array(records.length);
@@ -251,8 +292,8 @@ export class PlatformaticProducer implements KafkaProducer {
     // Every group is encoded before any is appended: a send that cannot be encoded writes nothing.
     const batches = groups.map((g) => encodeRecordBatch(records, g.indexes, now, this.compression));
     for (const [topic, stuck] of keyless) this.sticky.produced(topic, stuck.bytes, stuck.count, stuck.leaders);
-    const sent = groups.map((g, i) =>
-      this.pipeline.append(
+    const appended = groups.map((g, i) =>
+      this.pipeline.appendBatch(
         g.topic,
         g.partition,
         batches[i]!.buffer,
@@ -261,6 +302,11 @@ export class PlatformaticProducer implements KafkaProducer {
         since,
       ),
     );
+    const sent = appended.map((a) => a.outcome);
+    const ofSend = withdrawal
+      ? groups.map((g, i) => ({ indexes: g.indexes, batch: appended[i]!.batch, withdrawn: false }))
+      : undefined;
+    if (withdrawal) withdrawal.groups = ofSend;
     // The partitions written while another is still pending are told on the next turn of the event loop, if the send
     // has not settled by then: a broker answers a send's partitions together, and the send then settles within the
     // turn, its records told by the settlement alone. A send of one partition settles with them anyway.
@@ -289,6 +335,7 @@ export class PlatformaticProducer implements KafkaProducer {
     }
     const outcomes = await Promise.allSettled(sent);
     settled = true;
+    if (withdrawal) withdrawal.groups = undefined;
     let rejected: unknown;
     let anyWritten = false;
     /** No request carrying any failed batch of the send was written (NeverSentBatch): none of its records reached a broker. */
@@ -299,6 +346,11 @@ export class PlatformaticProducer implements KafkaProducer {
     for (let i = 0; i < records.length; i++) {
       const o = outcomes[groupOf[i]!]!;
       let offset: number | null;
+      if (ofSend?.[groupOf[i]!]?.withdrawn) {
+        // Taken back (`withdraw`): never sent, and no failure of the send's.
+        out[i] = null;
+        continue;
+      }
       if (o.status === "rejected") {
         // A split batch: some of its records may have been written all the same.
         const wrapper =
@@ -322,7 +374,7 @@ export class PlatformaticProducer implements KafkaProducer {
       const r = records[i]!;
       out[i] = { topic: r.topic, partition: partitions[i]!, offset, timestamp: r.timestamp ?? now };
     }
-    if (rejected === undefined) return out as ProducedMetadata[];
+    if (rejected === undefined) return out;
     const error = wrap(rejected, "Failed to send records to Kafka");
     // A batch's error may be shared with others (those of a failed partition): marked on a new one.
     const mark = neverSent ? "neverSent" : unwritten ? "refused" : undefined;
