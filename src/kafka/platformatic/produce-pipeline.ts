@@ -32,6 +32,8 @@
  * A batch that fails before any request carrying it went out (never in one, or the connection of each never came up:
  * the transport's requestNotWritten) rejects with a NeverSentBatch (the port's neverSent), one the
  * broker refused unwritten (an authorization refusal, no earlier attempt of it maybe written) with a RefusedBatch.
+ * A batch queued since its append, never stamped nor in a request, can be taken back (`withdraw`: an ingest request
+ * that timed out): it fails as never sent and the partition goes on as if it had never been appended.
  * `close` fails every pending batch at once (the producer's forceClose): as never sent unless it is on the wire, an
  * earlier attempt of it got no answer (those may still be written) or a piece of it split was written
  * (PartlyWrittenBatch).

@@ -23,6 +23,9 @@
  * later sends go on. Any other metadata failure (Kafka unreachable, a failed login) fails the
  * producer: the send's other topics' records are not written ahead of those sent again.
  *
+ * A send made with `SendOptions.withdrawKey` may have records given back (`withdraw`, send-withdrawals.ts): a batch of
+ * only records asked that no request ever carried (ProducePipeline.withdraw); their metadata is null.
+ *
  * `close` gives the batches in flight request.timeout.ms, then fails the rest; `forceClose` (an abandoned source task's,
  * as Connect's cancel closes with Duration.ZERO) fails them all at once and sends nothing more.
  */
@@ -54,22 +57,18 @@ import { NeverSentBatch, RefusedBatch, rewrapped } from "./batch-failures.ts";
 import { batchSplitter, PartlyWrittenBatch } from "./batch-split.ts";
 import { baseOptions } from "./client-options.ts";
 import { wrap } from "./errors.ts";
-import { type Batch, partitionKey } from "./partition-batches.ts";
+import { partitionKey } from "./partition-batches.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { PlatformaticTransport, requireFramedSend } from "./produce-transport.ts";
 import { encodeRecordBatch } from "./record-batch.ts";
 import { checkPartition, checkTimestamp } from "./record-checks.ts";
+import { type SendWithdrawal, SendWithdrawals } from "./send-withdrawals.ts";
 import { recordBytes, StickyPartitioner } from "./sticky-partitioner.ts";
 
 const toBuffer = (b: Uint8Array): Buffer =>
   Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 const log = getLogger("org.apache.kafka.clients.producer.KafkaProducer");
-
-/** A send made with `SendOptions.withdrawKey`: its batches by partition once appended (`withdraw`). */
-interface Withdrawal {
-  groups: { readonly indexes: readonly number[]; readonly batch: Batch | undefined; withdrawn: boolean }[] | undefined;
-}
 
 export class PlatformaticProducer implements KafkaProducer {
   /** Sends waiting for metadata before they are admitted, in call order. */
@@ -80,7 +79,7 @@ export class PlatformaticProducer implements KafkaProducer {
   /** A send failed for good before its batches were appended (metadata; not a topic's refusal: its records' alone). */
   private failure: Error | undefined;
   /** The sends made with `SendOptions.withdrawKey`, by it. */
-  private readonly withdrawals = new WeakMap<object, Withdrawal>();
+  private readonly withdrawals = new SendWithdrawals();
 
   constructor(
     private readonly pipeline: ProducePipeline,
@@ -127,7 +126,7 @@ export class PlatformaticProducer implements KafkaProducer {
       else if (r.partition !== null && r.partition >= count) grown.add(r.topic);
     }
     const onWritten = options?.onWritten;
-    const withdrawal = options?.withdrawKey === undefined ? undefined : this.withdrawable(options.withdrawKey);
+    const withdrawal = options?.withdrawKey === undefined ? undefined : this.withdrawals.open(options.withdrawKey);
     if (unknown.size === 0 && grown.size === 0 && this.admitting === undefined) {
       return this.admit(records, since, onWritten, withdrawal);
     }
@@ -172,31 +171,9 @@ export class PlatformaticProducer implements KafkaProducer {
     return result;
   }
 
-  /**
-   * KafkaProducer.withdraw: of the send made with `withdrawKey`, the batches (one per partition) made only of records
-   * `indexes` names that no request ever carried and that have no sequence (ProducePipeline.withdraw) are taken back;
-   * returns their records' indexes. Nothing before the send's batches were appended (metadata awaited), nor after it
-   * settled.
-   */
+  /** KafkaProducer.withdraw (send-withdrawals.ts): a batch is given back when ProducePipeline.withdraw takes it. */
   withdraw(withdrawKey: object, indexes: readonly number[]): readonly number[] {
-    const groups = this.withdrawals.get(withdrawKey)?.groups;
-    if (groups === undefined) return [];
-    const asked = new Set(indexes);
-    const taken: number[] = [];
-    for (const g of groups) {
-      if (g.withdrawn || g.batch === undefined || !g.indexes.every((i) => asked.has(i))) continue;
-      if (!this.pipeline.withdraw(g.batch)) continue;
-      g.withdrawn = true;
-      taken.push(...g.indexes);
-    }
-    return taken.sort((a, b) => a - b);
-  }
-
-  /** The entry `withdraw` reads for the send made with `key`, filled once its batches are appended (`admit`). */
-  private withdrawable(key: object): Withdrawal {
-    const withdrawal: Withdrawal = { groups: undefined };
-    this.withdrawals.set(key, withdrawal);
-    return withdrawal;
+    return this.withdrawals.withdraw(withdrawKey, indexes, (b) => this.pipeline.withdraw(b));
   }
 
   /**
@@ -238,7 +215,7 @@ export class PlatformaticProducer implements KafkaProducer {
     records: readonly ProducerRecord[],
     since: number,
     onWritten?: SendOptions["onWritten"],
-    withdrawal?: Withdrawal,
+    withdrawal?: SendWithdrawal,
   ): Promise<(ProducedMetadata | null)[]> {
     const partitions = new Int32Array(records.length);
     const positions = new Int32Array(records.length);
@@ -303,10 +280,7 @@ export class PlatformaticProducer implements KafkaProducer {
       ),
     );
     const sent = appended.map((a) => a.outcome);
-    const ofSend = withdrawal
-      ? groups.map((g, i) => ({ indexes: g.indexes, batch: appended[i]!.batch, withdrawn: false }))
-      : undefined;
-    if (withdrawal) withdrawal.groups = ofSend;
+    withdrawal?.appended(groups, appended);
     // The partitions written while another is still pending are told on the next turn of the event loop, if the send
     // has not settled by then: a broker answers a send's partitions together, and the send then settles within the
     // turn, its records told by the settlement alone. A send of one partition settles with them anyway.
@@ -335,7 +309,7 @@ export class PlatformaticProducer implements KafkaProducer {
     }
     const outcomes = await Promise.allSettled(sent);
     settled = true;
-    if (withdrawal) withdrawal.groups = undefined;
+    withdrawal?.settled();
     let rejected: unknown;
     let anyWritten = false;
     /** No request carrying any failed batch of the send was written (NeverSentBatch): none of its records reached a broker. */
@@ -346,7 +320,7 @@ export class PlatformaticProducer implements KafkaProducer {
     for (let i = 0; i < records.length; i++) {
       const o = outcomes[groupOf[i]!]!;
       let offset: number | null;
-      if (ofSend?.[groupOf[i]!]?.withdrawn) {
+      if (withdrawal?.withdrawn(groupOf[i]!)) {
         // Taken back (`withdraw`): never sent, and no failure of the send's.
         out[i] = null;
         continue;
