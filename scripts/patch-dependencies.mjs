@@ -72,7 +72,13 @@
 //      metadata, the member staying in its group, as Java's consumer: retry.backoff.ms doubling with each such fetch
 //      from the node in a row up to retry.backoff.max.ms, ±20 % jitter (KIP-580: patch 12's backoff); the consumer's
 //      stop cuts that wait short (its runner waits for the fetch). Other errors (a refused TLS handshake,
-//      authentication) still fail it.
+//      authentication) still fail it. A fetch answered UNKNOWN_TOPIC_OR_PARTITION (a leader that does not know the
+//      partition yet) asked for metadata and rejoined the group too; it is made again after the backoff with fresh
+//      metadata, as Java's Fetcher only asks for a metadata update (its WARN naming the partitions), unless that
+//      metadata fails on its topic (deleted, no longer authorized): the fetch fails then, as before (its task starts a
+//      consumer without that topic); metadata that fails otherwise is asked again after the next fetch without an
+//      answer; metadata without a partition assigned to the member (its topic re-created with fewer) rejoins, as Java's
+//      consumer on a metadata change.
 //  17. its consumer's heartbeat to a group coordinator that did not answer (its broker stopped or killed) was retried
 //      by its runner a few times, then failed the consumer, and one answered NOT_COORDINATOR (the broker back, the
 //      group's coordinator now another) rejoined the group. The coordinator is looked up again, as Java's
@@ -84,7 +90,14 @@
 //      sent under the generation the commit was made under (the broker refuses it once that one is gone). The same
 //      for @platformatic/kafka's consumer, which read its generation and member id again at every try.
 //      A retry answered about that generation once the member has left it (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION)
-//      fails the commit without the library's rejoin, which cleared the member's current id, as Java's.
+//      fails the commit without the library's rejoin, which cleared the member's current id, as Java's. So does a
+//      commit answered FENCED_INSTANCE_ID, about any generation: the caller decides, as Java's, whether it is fatal
+//      (about the member's current generation) or a stale retry's (src/kafka/platformatic/commit-fencing.ts); the
+//      library cleared the member id and rejoined, which fenced the other process in turn.
+//  19. its connection without TLS (security.protocol=PLAINTEXT) to a TLS listener read the broker's alert as the size
+//      of an answer (336 MB) and waited for it until the broker closed the connection ("Closed connection"); a TLS
+//      record as a connection's first bytes now fails it at once as a lost connection (retried, as Java's client
+//      retries the disconnection) whose message says the listener may be TLS.
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -120,19 +133,28 @@
 // metadata, so they went on asking that broker for as long as it was down (the commits failed, and a
 // sink task restarted meanwhile delivered its records again). Any network error forgets it now, as
 // Java's ConsumerCoordinator marks the coordinator unknown on a disconnection, so the next request
-// finds the new one.
+// finds the new one. Its connection without TLS that read a TLS record (a TLS listener's alert) failed
+// with a UserError ("Broker requires TLS."), which no retry cures, so a task failed for good; Java's
+// client retries it as a disconnection: it is a retriable NetworkError now, which says the listener may be TLS. Before
+// a SASL login (SASL_PLAINTEXT) the probe of SaslAuthenticate's version met that error, which the library ignored, and
+// its SaslHandshake on the closed socket failed the connection as "Cannot find a suitable SASL mechanism.": the
+// probe's lost connection fails it now, with the TLS answer's message.
 // Each patch is an exact text replacement: already applied → skipped; applied in an earlier form of
 // this script (`was`) → replaced by the current one; original text not found (a different kafkajs)
-// → the install fails loudly instead of silently running unpatched.
+// → the install fails loudly instead of silently running unpatched. No patch's `to` contains its `from` (an
+// insertion's `from` spans the point it inserts at): a patch edited without a `was` form then fails the install on a
+// file an earlier form patched, instead of inserting its text a second time.
 // Files are replaced by rename, never rewritten in place: node_modules may be a hard-linked copy.
 // src/kafka/dependency-patches.test.ts fails if a patch is lost. kafkajs' patches 12 to 14 are in
 // scripts/patches/kafkajs-leaders.mjs (their tests: src/kafka/kafkajs-leader-patches.test.ts), 16 and 17 in
-// scripts/patches/kafkajs-fetch.mjs (src/kafka/kafkajs-fetch-patches.test.ts).
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+// scripts/patches/kafkajs-fetch.mjs (src/kafka/kafkajs-fetch-patches.test.ts), 19 and @platformatic/kafka's TLS answer in
+// scripts/patches/tls-answer.mjs (test/kafka-listener-tls-plaintext-client.test.ts).
+import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { kafkajsFetchPatches } from "./patches/kafkajs-fetch.mjs";
 import { kafkajsLeaderPatches } from "./patches/kafkajs-leaders.mjs";
+import { tlsAnswerPatches } from "./patches/tls-answer.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -175,18 +197,9 @@ const rejoinLeftByKafkajs = (to) =>
 `,
   );
 
-const patches = [
-  {
-    file: "node_modules/kafkajs/src/network/connection.js",
-    from: `      const onData = data => {
-        this.processData(data)
-      }`,
-    to: `      let dataReceived = false // edge-gateway patch: an SSL alert after the broker's first bytes is no refused handshake
-      const onData = data => {
-        dataReceived = true
-        this.processData(data)
-      }`,
-  },
+/** Every patch, in the order applied. */
+export const patches = [
+  ...tlsAnswerPatches,
   {
     file: "node_modules/kafkajs/src/network/connection.js",
     from: `        const error = new KafkaJSConnectionError(\`Connection error: \${e.message}\`, {
@@ -380,8 +393,10 @@ module.exports = ({ offsetDelta = 0, timestampDelta = 0, key, value, headers = N
   },
   {
     file: "node_modules/@platformatic/kafka/dist/utils.js",
-    from: `export class NumericMap extends Map {`,
-    to: `// edge-gateway patch: validators compile on first use, not at import
+    from: `});
+export class NumericMap extends Map {`,
+    to: `});
+// edge-gateway patch: validators compile on first use, not at import
 const compileNow = ajv.compile.bind(ajv);
 ajv.compile = (schema) => {
     let compiled;
@@ -459,10 +474,12 @@ export class NumericMap extends Map {`,
     // Applied after the #onError patch above, whose text it keeps whole (an install patched before is patched on).
     file: "node_modules/@platformatic/kafka/dist/network/connection.js",
     from: `        this.edgeGatewaySocketError = error; // edge-gateway patch: kept for the requests the close fails
-        clearTimeout(this.#reauthenticationTimeout);`,
+        clearTimeout(this.#reauthenticationTimeout);
+        this.emit('error', new NetworkError('Connection error', { cause: error }));`,
     to: `        this.edgeGatewaySocketError = error; // edge-gateway patch: kept for the requests the close fails
         clearTimeout(this.#reauthenticationTimeout);
-        if (this.edgeGatewayDataReceived) this.edgeGatewaySocketError = undefined; // edge-gateway patch: not once the broker answered`,
+        if (this.edgeGatewayDataReceived) this.edgeGatewaySocketError = undefined; // edge-gateway patch: not once the broker answered
+        this.emit('error', new NetworkError('Connection error', { cause: error }));`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/network/connection.js",
@@ -475,7 +492,8 @@ export class NumericMap extends Map {`,
   {
     file: "node_modules/@platformatic/kafka/dist/protocol/records.js",
     from: `export function readRecordsBatch(reader) {
-    const initialPosition = reader.position;`,
+    const initialPosition = reader.position;
+    const batch = {`,
     to: `// edge-gateway patch: while a consumer's Fetch answer is parsed (synchronously), \`batchDecoding.current\`
 // is its batch decoder: it checks each whole batch (CRC-32C, decompressed size) and returns its records'
 // bytes, or why the batch is invalid (kept as \`batch.invalid\`, no records read).
@@ -485,12 +503,21 @@ export function readRecordsBatch(reader) {
     const decode = batchDecoding.current;
     if (decode !== null) {
         return readCheckedRecordsBatch(reader, decode);
-    }`,
+    }
+    const batch = {`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/protocol/records.js",
-    from: `export function readRecordsBatches(reader) {`,
-    to: `function readCheckedRecordsBatch(reader, decode) { // edge-gateway patch
+    from: `        batch.records.push(readRecord(reader));
+    }
+    return batch;
+}
+export function readRecordsBatches(reader) {`,
+    to: `        batch.records.push(readRecord(reader));
+    }
+    return batch;
+}
+function readCheckedRecordsBatch(reader, decode) { // edge-gateway patch
     const start = reader.position;
     const batch = {
         firstOffset: reader.readInt64(),
@@ -526,12 +553,14 @@ export function readRecordsBatches(reader) {`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/protocol/records.js",
-    from: `        batches.push(readRecordsBatch(reader));
+    from: `        reader.remaining - BATCH_HEAD >= reader.peekInt32(reader.position + INT64_SIZE)) {
+        batches.push(readRecordsBatch(reader));
     }
     return batches;`,
     // edge-gateway patch: a batch whose length is below a v2 batch's header (damaged) is not read as one:
     // its header would be read past its end, a negative length back over itself (forever)
-    to: `        const length = reader.peekInt32(reader.position + INT64_SIZE);
+    to: `        reader.remaining - BATCH_HEAD >= reader.peekInt32(reader.position + INT64_SIZE)) {
+        const length = reader.peekInt32(reader.position + INT64_SIZE);
         if (batchDecoding.current !== null && length < 49) { // edge-gateway patch: smaller than a v2 batch's header
             const head = reader.buffer.subarray(reader.position, reader.position + BATCH_HEAD + Math.max(length, 0));
             const invalid = batchDecoding.current(head);
@@ -559,9 +588,11 @@ export function readRecordsBatches(reader) {`,
   },
   {
     file: "node_modules/kafkajs/src/consumer/index.js",
-    from: `  let runner = null`,
+    from: `  let runner = null
+  /** @type {ConsumerGroup} */`,
     to: `  let runner = null
-  let rejoiningMemberId = null // edge-gateway patch: the member id a stop({ rejoin: true }) keeps for the next run`,
+  let rejoiningMemberId = null // edge-gateway patch: the member id a stop({ rejoin: true }) keeps for the next run
+  /** @type {ConsumerGroup} */`,
   },
   {
     file: "node_modules/kafkajs/src/consumer/index.js",
@@ -653,10 +684,11 @@ export function readRecordsBatches(reader) {`,
     // edge-gateway patch: a retry answered about the generation or member id it was sent under, which the member has
     // left meanwhile (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION), fails the commit as it is, as Java's (RebalanceInProgressException
     // when !generationUnchanged()): the rejoin check would clear the member's current id (a dynamic member rejoins as a
-    // new one, one more rebalance, its partitions lost) or break the join under way
+    // new one, one more rebalance, its partitions lost) or break the join under way. FENCED_INSTANCE_ID too, whatever
+    // the generation: the caller tells a fatal answer from a stale retry's; the rejoin would fence the other process
     to: `        }, error => {
-            if (error && (memberId !== this.memberId || generation !== (this.#useConsumerGroupProtocol ? this.#memberEpoch : this.generationId))) {
-                callback(error); // edge-gateway patch: about a generation the member has left, its current one untouched
+            if (error && (memberId !== this.memberId || generation !== (this.#useConsumerGroupProtocol ? this.#memberEpoch : this.generationId) || findErrorBy(error, 'apiId', 'FENCED_INSTANCE_ID'))) {
+                callback(error); // edge-gateway patch: about a generation the member has left, its current one untouched; FENCED_INSTANCE_ID: the caller decides
                 return;
             }
             if (error && rejoinAttempts < this[kOptions].retries && this.#getRejoinError(error)) {
@@ -666,6 +698,12 @@ export function readRecordsBatches(reader) {`,
                         return;
                     }
                     this.#commit(options, callback, rejoinAttempts + 1);`,
+    was: [
+      (to) =>
+        to
+          .replace(" || findErrorBy(error, 'apiId', 'FENCED_INSTANCE_ID'))) {", ")) {")
+          .replace("; FENCED_INSTANCE_ID: the caller decides", ""),
+    ],
   },
   {
     file: "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js",
@@ -680,6 +718,7 @@ export function readRecordsBatches(reader) {`,
   {
     file: "node_modules/@platformatic/kafka/dist/clients/base/base.js",
     from: `                        api(connection, topicsToFetch, autocreateTopics, false, (error, response) => {
+                            // Metadata v0-v8 do not carry topic UUIDs. Topic names are stable
 `,
     to: `                        api(connection, topicsToFetch, autocreateTopics, false, (error, response) => {
                             // edge-gateway patch: errors of partitions only leave the answer usable, as Java's Metadata
@@ -687,6 +726,7 @@ export function readRecordsBatches(reader) {`,
                                 response = error.response;
                                 error = null;
                             }
+                            // Metadata v0-v8 do not carry topic UUIDs. Topic names are stable
 `,
   },
   {
@@ -718,25 +758,35 @@ export function readRecordsBatches(reader) {`,
   },
 ];
 
-let applied = 0;
-for (const patch of patches) {
-  const path = join(root, patch.file);
-  if (!existsSync(path)) {
-    console.error(`patch-dependencies: ${patch.file} is missing`);
-    process.exit(1);
+/** Patches every file, or exits with why it cannot: the install fails rather than run unpatched. */
+const applyPatches = () => {
+  let applied = 0;
+  for (const patch of patches) {
+    const path = join(root, patch.file);
+    if (!existsSync(path)) {
+      console.error(`patch-dependencies: ${patch.file} is missing`);
+      process.exit(1);
+    }
+    const text = readFileSync(path, "utf8");
+    if (text.includes(patch.to)) continue;
+    // A patch applied in an earlier form of this script is brought up to date in place of it.
+    const earlier = patch.was?.map((form) => form(patch.to)).find((w) => text.includes(w));
+    if (earlier === undefined && !text.includes(patch.from)) {
+      console.error(`patch-dependencies: ${patch.file} does not contain the text to patch (another version?)`);
+      process.exit(1);
+    }
+    const temp = `${path}.patching`;
+    // A function replacement: a patch's text is taken literally (a string one would expand `$&`, `$'`, `$$`).
+    writeFileSync(temp, text.replace(earlier ?? patch.from, () => patch.to));
+    renameSync(temp, path);
+    applied++;
   }
-  const text = readFileSync(path, "utf8");
-  if (text.includes(patch.to)) continue;
-  // A patch applied in an earlier form of this script is brought up to date in place of it.
-  const earlier = patch.was?.map((form) => form(patch.to)).find((w) => text.includes(w));
-  if (earlier === undefined && !text.includes(patch.from)) {
-    console.error(`patch-dependencies: ${patch.file} does not contain the text to patch (another version?)`);
-    process.exit(1);
-  }
-  const temp = `${path}.patching`;
-  // A function replacement: a patch's text is taken literally (a string one would expand `$&`, `$'`, `$$`).
-  writeFileSync(temp, text.replace(earlier ?? patch.from, () => patch.to));
-  renameSync(temp, path);
-  applied++;
+  if (applied > 0) console.error(`patch-dependencies: applied ${applied} patch(es)`);
+};
+
+// Run by npm or scripts/lib.sh (node), or by bun; imported, it only exports `patches` (for
+// src/kafka/dependency-patches.test.ts). Node 20 has no import.meta.main.
+const script = process.argv[1];
+if (script !== undefined && existsSync(script) && realpathSync(script) === realpathSync(fileURLToPath(import.meta.url))) {
+  applyPatches();
 }
-if (applied > 0) console.error(`patch-dependencies: applied ${applied} patch(es)`);

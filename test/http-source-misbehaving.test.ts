@@ -1,8 +1,8 @@
 /**
  * The HTTP source in the real gateway (GATEWAY_BIN for the compiled binary) against APIs that
  * misbehave in ways only the whole worker shows: a page of 800 000 records, a graceful stop and a
- * connector delete while a page hangs (the stop in the middle of a poll), a record key nested
- * deeper than the call stack allows.
+ * connector delete while a page hangs (the stop in the middle of a poll), a 503 with Retry-After at
+ * every attempt, a record key nested deeper than the call stack allows.
  */
 import { describe, expect, test } from "bun:test";
 import { type Gateway, startGateway } from "./support/gateway.ts";
@@ -115,6 +115,35 @@ describe("HTTP source in the gateway against misbehaving APIs", () => {
     expect(api.seen.length).toBe(1);
     expect(await gw.stop()).toBe(0);
   });
+  test("an API answering 503 with Retry-After at every attempt fails the task under behavior.on.error=fail once the retries ran out (explore29 F1)", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    using api = startApi(() => new Response("maintenance", { status: 503, headers: { "retry-after": "1" } }));
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+    });
+    const config = source(`${api.base}/items`, uniqueTopic("busy"), {
+      "http.retry.max.attempts": "2",
+      "http.retry.backoff.ms": "100",
+      "http.response.error.codes": "400,401,403,404,500,502,503",
+      "behavior.on.error": "fail",
+    });
+    await gw.rest.put("/connectors/busy/config", config);
+    const task = await waitFor(
+      async () => {
+        const state = (await gw.rest.get("/connectors/busy/status")).body.tasks?.[0];
+        return state?.state === "FAILED" ? state : undefined;
+      },
+      { what: "the task failed (behavior.on.error=fail)" },
+    );
+    expect(task.trace).toContain(
+      `HTTP 503 from GET ${api.base}/items after 2 attempts: maintenance (behavior.on.error=fail)`,
+    );
+    expect(api.seen.length).toBe(2);
+    expect(await gw.stop()).toBe(0);
+  });
+
   test("a key field nested past 1000 levels is an unreadable response (behavior.on.error), not a stack overflow; 1000 levels is a key (review-jsonorder P2)", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();

@@ -9,7 +9,58 @@ const STALE_METADATA_ERRORS_END = `  'UNKNOWN_TOPIC_OR_PARTITION',
 ]
 `;
 
+/**
+ * A fetch answered UNKNOWN_TOPIC_OR_PARTITION (a leader that does not know the partition yet) is made again after the
+ * backoff with fresh metadata, as Java's FetchCollector only asks for a metadata update; kafkajs also rejoined the group.
+ * Logged at WARN naming the partitions the answer gave that error for (fetch/v0/response.js' patch), as Java's.
+ */
+const UNKNOWN_PARTITION_WARN = `if (unanswered.type === 'UNKNOWN_TOPIC_OR_PARTITION') {
+        const partitions = unanswered.topicPartitions ? \` for partition \${unanswered.topicPartitions.join(', ')}\` : ''
+        this.logger.warn(\`Received unknown topic or partition error in fetch\${partitions} from node \${nodeId}: \${unanswered.message}\`, context)
+      } else `;
+/**
+ * The metadata asked after such a fetch fails it when it fails on the topic too (deleted, or no longer authorized), as
+ * kafkajs did; metadata that fails otherwise (a lost connection, a timeout) is asked again after the next fetch without
+ * an answer, as after any. When it lacks a partition assigned to the member (the topic re-created with fewer), the
+ * member rejoins, as Java's consumer when its subscribed topics' metadata changed (kafkajs' stale assignment check sees
+ * only partitions added).
+ */
+const UNKNOWN_PARTITION_REFRESH = `      // One that fails is asked again after the next fetch without an answer; after a partition its leader did not know,
+      // one that fails on its topic fails the fetch (a deleted topic: the consumer fails and its task starts one
+      // without it), as kafkajs did; kafkajs' retries wrap that error, so its causes are searched
+      await this.cluster.refreshMetadata().catch((refreshError) => {
+        if (unanswered.type !== 'UNKNOWN_TOPIC_OR_PARTITION') return
+        for (let c = refreshError, depth = 0; c && depth < 8; c = c.cause, depth++) {
+          if (c.type === 'UNKNOWN_TOPIC_OR_PARTITION' || c.type === 'TOPIC_AUTHORIZATION_FAILED') throw refreshError
+        }
+      })
+      const assignedGone = ({ topic, partitions }) => {
+        const known = new Set(this.cluster.findTopicPartitionMetadata(topic).map(p => p.partitionId))
+        return partitions.some(partition => !known.has(partition))
+      }
+      if (unanswered.type === 'UNKNOWN_TOPIC_OR_PARTITION' && this.subscriptionState.assigned().some(assignedGone)) {
+        await this.joinAndSync() // its topic re-created with fewer partitions: a rebalance, as Java's
+      }
+`;
+/** The earlier form's refresh, which every failure of left to the next fetch. */
+const EARLIER_REFRESH = `      // One that fails is asked again after the next fetch without an answer
+      await this.cluster.refreshMetadata().catch(() => {})
+`;
+
 export const kafkajsFetchPatches = [
+  {
+    file: "node_modules/kafkajs/src/protocol/requests/fetch/v0/response.js",
+    from: `    throw createErrorFromCode(errorCode)
+  }
+`,
+    // edge-gateway patch: the error names the partitions answered with it (topic-partition, as Java's TopicPartition),
+    // which the consumer's WARN for UNKNOWN_TOPIC_OR_PARTITION names, as Java's FetchCollector; every fetch version's
+    // answer is parsed here
+    to: `    const topicPartitions = errors.filter(e => e.errorCode === errorCode).map(e => \`\${e.topic}-\${e.partition}\`) // edge-gateway patch
+    throw Object.assign(createErrorFromCode(errorCode), { topicPartitions })
+  }
+`,
+  },
   {
     file: CONSUMER_GROUP,
     from: `${STALE_METADATA_ERRORS_END}
@@ -20,7 +71,7 @@ const PRIVATE = {`,
 // its causes are searched. A connection error carrying a code that is not a socket's errno (ERR_SSL_…, CERT_…: a
 // refused TLS handshake) is no such failure.
 const UNANSWERED_ERRORS = ['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound']
-const LEADER_MOVED_ERRORS = ['LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH']
+const LEADER_MOVED_ERRORS = ['LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH', 'UNKNOWN_TOPIC_OR_PARTITION']
 const COORDINATOR_MOVED_ERRORS = ['NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE']
 const unansweredError = (e, moved) => {
   for (let c = e, depth = 0; c && depth < 8; c = c.cause, depth++) {
@@ -31,6 +82,7 @@ const unansweredError = (e, moved) => {
 const { setTimeout: backoff } = require('timers/promises')
 
 const PRIVATE = {`,
+    was: [(to) => to.replace(", 'UNKNOWN_TOPIC_OR_PARTITION']", "]")],
   },
   {
     file: CONSUMER_GROUP,
@@ -82,7 +134,7 @@ const PRIVATE = {`,
       this.unansweredFetches.set(nodeId, waits)
       const backoffMs = this.cluster.brokerPool.leaderlessBackoff(waits)
       const context = { groupId: this.groupId, memberId: this.memberId, backoffMs }
-      if (LEADER_MOVED_ERRORS.includes(unanswered.type)) {
+      ${UNKNOWN_PARTITION_WARN}if (LEADER_MOVED_ERRORS.includes(unanswered.type)) {
         // DEBUG, as Java's FetchCollector logs an answer from a leader that moved ('Error in fetch for partition …')
         this.logger.debug(\`Error in fetch from node \${nodeId}: \${unanswered.message}\`, context)
       } else {
@@ -92,12 +144,11 @@ const PRIVATE = {`,
       // Cut short by the runner's stop, which waits for this fetch (a consumer's close): no metadata is asked then
       await backoff(backoffMs, undefined, { signal: this.stopping.signal }).catch(() => {})
       if (this.stopping.signal.aborted) return
-      // One that fails is asked again after the next fetch without an answer
-      await this.cluster.refreshMetadata().catch(() => {})
-      return
+${UNKNOWN_PARTITION_REFRESH}      return
     }
 
 `,
+    was: [(to) => to.replace(UNKNOWN_PARTITION_WARN, "").replace(UNKNOWN_PARTITION_REFRESH, EARLIER_REFRESH)],
   },
   {
     file: CONSUMER_GROUP,

@@ -19,6 +19,14 @@ export class TokenRequestError extends ConnectError {
   override name = "TokenRequestError";
 }
 
+/**
+ * The token endpoint refused the credentials or the request (a 4xx other than 429): a key being
+ * rotated may pass, so the HTTP source lets behavior.on.error decide, as for the API's 401.
+ */
+export class TokenRefusedError extends TokenRequestError {
+  override name = "TokenRefusedError";
+}
+
 /** The token endpoint could not be reached or answered 429/5xx: worth another try. */
 export class RetriableTokenRequestError extends RetriableError {
   override name = "RetriableTokenRequestError";
@@ -66,7 +74,8 @@ export function requestFailure(
 
 /**
  * The error for a non-2xx answer of the endpoint at `tokenUrl`: retriable for 429 and 5xx (with a
- * 429's or 503's Retry-After, read at `now`), `sent` (sentSecrets) hidden in what it quotes.
+ * 429's or 503's Retry-After, read at `now`), a TokenRefusedError for another 4xx, `sent`
+ * (sentSecrets) hidden in what it quotes.
  */
 export function refusal(
   response: { readonly status: number; readonly headers: Headers; readonly body: Uint8Array },
@@ -89,7 +98,7 @@ export function refusal(
     if (after !== null) retriable.retryAfterMs = after;
     return retriable;
   }
-  return new TokenRequestError(message);
+  return status >= 400 && status < 500 ? new TokenRefusedError(message) : new TokenRequestError(message);
 }
 
 /** Form fields of a token request whose values are credentials. */

@@ -119,7 +119,7 @@ function hintFor(code: string): string {
   return PEER_REFUSED_CERTIFICATE.test(code) ? REFUSED_HINT : "";
 }
 
-/** The first TLS certificate failure in the error, its causes and aggregated errors. */
+/** The first failed TLS handshake (TLS_CODE) in the error, its causes and aggregated errors. */
 function tlsFailureIn(error: unknown, depth = 0): { code: string; message: string } | undefined {
   if (depth > 12 || error === null || typeof error !== "object") return undefined;
   const e = error as { code?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
@@ -132,9 +132,10 @@ function tlsFailureIn(error: unknown, depth = 0): { code: string; message: strin
 }
 
 /**
- * The failure of `what` as Java's SslAuthenticationException when a TLS certificate failure is
+ * The failure of `what` as Java's SslAuthenticationException when a failed TLS handshake (TLS_CODE) is
  * anywhere in `error` (kafkajs keeps the socket's code on its connection error; @platformatic/kafka
- * keeps the socket's error as the cause of its network error), else undefined.
+ * keeps the socket's error as the cause of its network error), else undefined. A client without TLS
+ * answered in TLS is no such failure: a retriable lost connection, as Java's (scripts/patch-dependencies.mjs).
  */
 export function tlsFailure(what: string, error: unknown): KafkaAccessError | undefined {
   const found = tlsFailureIn(error);

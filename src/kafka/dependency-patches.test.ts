@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { isRetriable } from "../errors.ts";
 import { wrap } from "./kafkajs/errors.ts";
+import { type Callback, commitAnsweredBy } from "./platformatic/commit-test-support.ts";
 import { wrap as wrapPlatformatic } from "./platformatic/errors.ts";
 
 // scripts/patch-dependencies.mjs fixes kafkajs' producer hot spots and @platformatic/kafka's
@@ -59,16 +60,23 @@ describe("kafkajs patches (scripts/patch-dependencies.mjs)", () => {
   });
 });
 
-describe("kafkajs patch modules (scripts/patches/)", () => {
+const script = "../../scripts/patch-dependencies.mjs"; // a path tsc does not resolve: the script has no types
+const { patches } = (await import(script)) as { patches: { file: string; from: string; to: string }[] };
+
+describe("every patch (scripts/patch-dependencies.mjs, with scripts/patches/)", () => {
   // A `to` containing its `from` (an insertion anchored at one line) would, once edited without a `was` form, find
   // its `from` in a file its earlier form patched and insert its text a second time.
-  test.each([
-    ["kafkajs-fetch.mjs", "kafkajsFetchPatches"],
-    ["kafkajs-leaders.mjs", "kafkajsLeaderPatches"],
-  ])("%s: no patch's replacement contains the text it replaces", async (file, name) => {
-    const patches = (await import(`../../scripts/patches/${file}`))[name] as { from: string; to: string }[];
+  test("no patch's replacement contains the text it replaces", () => {
     expect(patches.length).toBeGreaterThan(0);
-    expect(patches.filter((p) => p.to.includes(p.from)).map((p) => p.from)).toEqual([]);
+    expect(patches.filter((p) => p.to.includes(p.from)).map((p) => `${p.file}: ${p.from}`)).toEqual([]);
+  });
+
+  // A later patch that edits an earlier one's text leaves the file with neither that patch's `to` nor its `from`: the
+  // next install (npm's postinstall, scripts/lib.sh) fails on the file the script patched itself.
+  test("each patch's replacement is whole in the installed file: running the script again changes nothing", () => {
+    const root = join(import.meta.dir, "..", "..");
+    const missing = patches.filter((p) => !readFileSync(join(root, p.file), "utf8").includes(p.to));
+    expect(missing.map((p) => `${p.file}: ${p.to.slice(0, 80)}`)).toEqual([]);
   });
 });
 
@@ -260,39 +268,10 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     expect(text).not.toContain("this.memberId, null, Array.from(topics.values())");
   });
 
-  type Callback = (error: Error | null, result?: unknown) => void;
-  type OffsetCommit = (c: unknown, g: string, generation: number, memberId: string | null, ...rest: unknown[]) => void;
-  /** A @platformatic/kafka consumer of member m-old (generation 7) whose OffsetCommits `offsetCommit` answers, as a coordinator would, with no broker. */
-  const commitAnsweredBy = async (offsetCommit: OffsetCommit) => {
-    const { Consumer } = await import("@platformatic/kafka");
-    const consumer = new Consumer({ clientId: "c", bootstrapBrokers: ["localhost:9"], groupId: "g", retryDelay: 0 });
-    // The library's own steps (private symbols) answer as the coordinator.
-    const own = (name: string) => {
-      for (let o: object | null = consumer; o; o = Object.getPrototypeOf(o)) {
-        const found = Object.getOwnPropertySymbols(o).find((s) => s.description === `plt.kafka.base.${name}`);
-        if (found) return found;
-      }
-      throw new Error(`no ${name}`);
-    };
-    const answer = (...args: unknown[]) => (args.at(-1) as Callback)(null, ...args.slice(0, -1));
-    const findCoordinator = Object.assign(
-      (_c: unknown, _t: unknown, _k: unknown, cb: Callback) => cb(null, { coordinators: [{ key: "g", nodeId: 1 }] }),
-      { version: 4 },
-    );
-    const fake = consumer as unknown as Record<symbol, unknown>;
-    fake[own("getBootstrapConnection")] = (cb: Callback) => cb(null, {});
-    fake[own("getConnection")] = (_b: unknown, cb: Callback) => cb(null, {});
-    fake[own("metadata")] = (_o: unknown, cb: Callback) => cb(null, { brokers: new Map([[1, {}]]) });
-    fake[own("getApi")] = (name: string, cb: Callback) =>
-      cb(null, name === "FindCoordinator" ? findCoordinator : name === "OffsetCommit" ? offsetCommit : answer);
-    Object.assign(consumer, { generationId: 7, memberId: "m-old" });
-    return consumer;
-  };
-
   test("a commit retried after a network error goes out under the generation it was made under, not one joined meanwhile", async () => {
     const { NetworkError } = await import("@platformatic/kafka");
     const sent: [number, string | null][] = [];
-    const consumer = await commitAnsweredBy((_c, _g, generation, memberId, ...rest) => {
+    const consumer = commitAnsweredBy((_c, _g, generation, memberId, ...rest) => {
       sent.push([generation, memberId]);
       const cb = rest.at(-1) as Callback;
       if (sent.length > 1) return cb(null, {});
@@ -311,26 +290,57 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     }
   });
 
-  test("a retry answered UNKNOWN_MEMBER_ID about the member id it was made under fails the commit, the member's new id kept, no rejoin", async () => {
-    const { NetworkError, ProtocolError } = await import("@platformatic/kafka");
-    let tries = 0;
-    const consumer = await commitAnsweredBy((...args) => {
-      const cb = args.at(-1) as Callback;
-      tries++;
-      if (tries > 1) return cb(new ProtocolError("UNKNOWN_MEMBER_ID"));
-      // The request timed out; meanwhile the member rejoined (the heartbeat's rejoin) under a new generation.
-      Object.assign(consumer, { generationId: 8, memberId: "m-new" });
-      cb(new NetworkError("Request timed out"));
-    });
+  // The retry's answer, and what the member rejoined as while the commit's first request timed out.
+  test.each([
+    ["UNKNOWN_MEMBER_ID", "a new member id", { generationId: 8, memberId: "m-new" }],
+    ["ILLEGAL_GENERATION", "a new generation, the same member id", { generationId: 8, memberId: "m-old" }],
+  ])(
+    "a retry answered %s after the member rejoined (%s) fails the commit, the member's new generation kept, no rejoin",
+    async (answer, _as, rejoined) => {
+      const { NetworkError, ProtocolError } = await import("@platformatic/kafka");
+      const sent: [number, string | null][] = [];
+      const consumer = commitAnsweredBy((_c, _g, generation, memberId, ...rest) => {
+        const cb = rest.at(-1) as Callback;
+        sent.push([generation, memberId]);
+        if (sent.length > 1) return cb(new ProtocolError(answer));
+        // The request timed out; meanwhile the member rejoined (the heartbeat's rejoin) under a new generation.
+        Object.assign(consumer, rejoined);
+        cb(new NetworkError("Request timed out"));
+      });
+      const join = spyOn(consumer, "joinGroup");
+      try {
+        const failed = await consumer
+          .commit({ offsets: [{ topic: "t", partition: 0, offset: 5n, leaderEpoch: -1 }] })
+          .catch((error: Error) => error);
+        // The sink task's commit fails retriably (Java's RebalanceInProgressException), its next one under the new generation.
+        expect(isRetriable(wrapPlatformatic(failed, "Failed to commit offsets of consumer group g"))).toBe(true);
+        expect(sent).toEqual([
+          [7, "m-old"],
+          [7, "m-old"],
+        ]);
+        expect({ generationId: consumer.generationId, memberId: consumer.memberId }).toEqual(rejoined);
+        expect(join).not.toHaveBeenCalled();
+      } finally {
+        await consumer.close(true).catch(() => {});
+      }
+    },
+  );
+
+  test("a commit answered FENCED_INSTANCE_ID about the member's current generation fails as answered, its member id kept, no rejoin", async () => {
+    // The library cleared the member id and rejoined, fencing the other process in turn; the gateway decides
+    // whether the answer is fatal (platformatic/commit-fencing.ts).
+    const { findErrorBy, ProtocolError } = await import("@platformatic/kafka");
+    const consumer = commitAnsweredBy((...args) => (args.at(-1) as Callback)(new ProtocolError("FENCED_INSTANCE_ID")));
     const join = spyOn(consumer, "joinGroup");
     try {
       const failed = await consumer
         .commit({ offsets: [{ topic: "t", partition: 0, offset: 5n, leaderEpoch: -1 }] })
         .catch((error: Error) => error);
-      // The sink task's commit fails retriably (Java's RebalanceInProgressException), its next one under the new generation.
-      expect(isRetriable(wrapPlatformatic(failed, "Failed to commit offsets of consumer group g"))).toBe(true);
-      expect(consumer.memberId).toBe("m-new");
-      expect(consumer.generationId).toBe(8);
+      expect(findErrorBy(failed as Error, "apiId", "FENCED_INSTANCE_ID")).not.toBeNull();
+      expect({ generationId: consumer.generationId, memberId: consumer.memberId }).toEqual({
+        generationId: 7,
+        memberId: "m-old",
+      });
       expect(join).not.toHaveBeenCalled();
     } finally {
       await consumer.close(true).catch(() => {});

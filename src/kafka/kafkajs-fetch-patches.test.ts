@@ -2,7 +2,8 @@
  * kafkajs' consumer with a fetch or a heartbeat that gets no answer, as scripts/patches/kafkajs-fetch.mjs patches it (16
  * and 17 of scripts/patch-dependencies.mjs): the fetch is made again after the KIP-580 backoff with fresh metadata, the
  * heartbeat goes to the coordinator looked up again after it, the member staying in its group; only other errors reach
- * kafkajs' runner (which fails the consumer once its retries run out, or rejoins).
+ * kafkajs' runner (which fails the consumer once its retries run out, or rejoins). A fetch answered
+ * UNKNOWN_TOPIC_OR_PARTITION is made again after the backoff with fresh metadata too, as Java's.
  * A ConsumerGroup of kafkajs' own on a fake cluster; test/kafkajs-unreachable-leader.test.ts runs it on real brokers.
  */
 import { describe, expect, test } from "bun:test";
@@ -142,6 +143,81 @@ describe("kafkajs fetch patch (scripts/patches/kafkajs-fetch.mjs)", () => {
     expect(await group.fetch(1)).toEqual([]);
     expect(seen).toMatchObject({ waits: [1], refreshes: 1, rejoins: 0, logged: [] });
     expect(seen.debugged).toContain(`Error in fetch from node 1: ${(error as Error).message}`);
+  });
+
+  // Java's FetchCollector only asks for a metadata update ('Received unknown topic or partition error in fetch for
+  // partition …', at WARN); kafkajs also rejoined the group.
+  test("a fetch answered UNKNOWN_TOPIC_OR_PARTITION is made again after a backoff with fresh metadata, without rejoining", async () => {
+    const error = createErrorFromCode(3);
+    const { group, seen } = member([error]);
+    expect(await group.fetch(1)).toEqual([]);
+    expect(seen).toMatchObject({ waits: [1], refreshes: 1, rejoins: 0 });
+    expect(seen.logged).toEqual([`Received unknown topic or partition error in fetch from node 1: ${error.message}`]);
+  });
+
+  // p3batch review: Java's WARN names the partition; the fetch's answer names them (fetch/v0/response.js' parse).
+  test("its WARN names the partitions the answer gave UNKNOWN_TOPIC_OR_PARTITION for", async () => {
+    const { parse } = require("kafkajs/src/protocol/requests/fetch/v0/response") as {
+      parse(data: object): Promise<unknown>;
+    };
+    const answer = {
+      responses: [
+        { topicName: "t", partitions: [0, 3, 3].map((errorCode, partition) => ({ partition, errorCode })) },
+        { topicName: "u", partitions: [{ partition: 0, errorCode: 6 }] },
+      ],
+    };
+    const error = (await parse(answer).catch((e: unknown) => e)) as Error;
+    const { group, seen } = member([error]);
+    expect(await group.fetch(1)).toEqual([]);
+    expect(seen.logged).toEqual([
+      `Received unknown topic or partition error in fetch for partition t-1, t-2 from node 1: ${error.message}`,
+    ]);
+  });
+
+  test.each([
+    ["without the topic (deleted)", createErrorFromCode(3)],
+    ["refusing the topic (no longer authorized), after kafkajs' retries", retriesOver(createErrorFromCode(29))],
+  ])("after a fetch answered UNKNOWN_TOPIC_OR_PARTITION, metadata %s fails the fetch", async (_, onTopic) => {
+    const { group, seen, cluster } = member([createErrorFromCode(3)]);
+    cluster.refreshMetadata = async () => {
+      seen.refreshes++;
+      throw onTopic;
+    };
+    expect(await group.fetch(1).catch((e: unknown) => e)).toBe(onTopic);
+    expect(seen).toMatchObject({ waits: [1], refreshes: 1, rejoins: 0 });
+  });
+
+  // p3batch review: any failure of that metadata (a lost connection too) failed the consumer.
+  test.each([
+    ["a refused connection, after kafkajs' retries", retriesOver(refused())],
+    [
+      "a request timeout",
+      Object.assign(new Error("Request Metadata(key: 3, version: 6) timed out"), {
+        name: "KafkaJSRequestTimeoutError",
+      }),
+    ],
+  ])(
+    "after a fetch answered UNKNOWN_TOPIC_OR_PARTITION, metadata failing with %s is asked again after the next fetch",
+    async (_, lost) => {
+      const { group, seen, cluster } = member([createErrorFromCode(3), createErrorFromCode(3)]);
+      cluster.refreshMetadata = async () => {
+        seen.refreshes++;
+        if (seen.refreshes === 1) throw lost;
+      };
+      expect([await group.fetch(1), await group.fetch(1)]).toEqual([[], []]);
+      expect(seen).toMatchObject({ waits: [1, 2], refreshes: 2, rejoins: 0 });
+    },
+  );
+
+  // kafkajs' stale assignment check sees only partitions added; Java's consumer rejoins when the metadata changed.
+  test("after a fetch answered UNKNOWN_TOPIC_OR_PARTITION, metadata without an assigned partition (re-created with fewer) rejoins", async () => {
+    const { group, seen, cluster } = member([createErrorFromCode(3)]);
+    cluster.refreshMetadata = async () => {
+      seen.refreshes++;
+      cluster.findTopicPartitionMetadata = () => []; // t has no partition 0 any more
+    };
+    expect(await group.fetch(1)).toEqual([]);
+    expect(seen).toMatchObject({ waits: [1], refreshes: 1, rejoins: 1 });
   });
 
   test("a consumer stopped while a fetch waits out its backoff stops without waiting for it or asking for metadata", async () => {

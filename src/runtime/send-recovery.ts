@@ -36,7 +36,10 @@ export interface SendRecoveryOptions extends RecordFailureContext {
   readonly withdrawn?: () => ReadonlySet<SourceRecord> | undefined;
 }
 
-/** The request a recovery is sending (the innermost, when it sends its records one by one): what `withdrawable` reads. */
+/**
+ * The request a recovery is sending (the innermost, when it sends its records one by one): what `forEachWithdrawable`
+ * reads.
+ */
 interface Recovering {
   readonly chunk: readonly Outgoing[];
   readonly done: readonly (ProducedMetadata | null | undefined)[];
@@ -225,7 +228,12 @@ export class SendRecovery {
         );
       }
       if (error instanceof TopicCreationError) return outcome({ error });
-      if (unsent().length > 1) return await this.oneByOne(chunk, done, maybeSent);
+      if (unsent().length > 1) {
+        // Between the one-record recoveries this one is `recovering` again, its `done` not updated by them: a record
+        // just written alone would look withdrawable.
+        recovering.sending = true;
+        return await this.oneByOne(chunk, done, maybeSent);
+      }
       try {
         await recordFailedAlone(this.c, chunk[unsent()[0] ?? 0]!, error);
       } catch (failure) {
@@ -240,7 +248,7 @@ export class SendRecovery {
 
   /**
    * The records of `chunk` to send now (`unsent`), once those withdrawn meanwhile are done with (null): never sent (a
-   * record being sent is not withdrawn: `withdrawable`).
+   * record being sent is not withdrawn: `forEachWithdrawable`).
    */
   private leaveOutWithdrawn(
     chunk: readonly Outgoing[],

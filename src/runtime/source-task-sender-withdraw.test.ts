@@ -9,7 +9,7 @@ import { RetriableError } from "../errors.ts";
 import type { KafkaProducer, ProducedMetadata } from "../kafka/kafka-port.ts";
 import { HeldBroker } from "../kafka/platformatic/held-broker-test-support.ts";
 import { testProducer } from "../kafka/platformatic/producer-test-support.ts";
-import { markNeverSent } from "../kafka/send-rejection.ts";
+import { markNeverSent, markRefused } from "../kafka/send-rejection.ts";
 import { type Deferred, deferred } from "../util/async.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import type { BatchResult } from "./send-coalescer.ts";
@@ -20,39 +20,63 @@ const decode = (b: Uint8Array | null) => new TextDecoder().decode(b!);
 const offsetsOf = (result: BatchResult) => (Array.isArray(result) ? result.map((m) => m?.offset ?? null) : result);
 
 /**
- * A sender whose producer connects when the test says (`connect`), writes each send to one log, and fails the sends the
- * test queued in `failures` (first first); `hold`: its sends wait until the test settles them (`held`).
+ * A sender whose producers connect when the test says (`connect`: the next one the sender asked for), write each send
+ * to one log, and fail the sends the test queued in `failures` (first first); `hold`: their sends wait until the test
+ * settles them (`held`); `reconnect`: a failed send fails its producer (the sender asks for another); `written`: called
+ * as each send that wrote is about to answer; `producer`: the one producer every connect gives instead.
  */
-function senderOver(o: { hold?: boolean; producer?: KafkaProducer } = {}) {
+function senderOver(
+  o: { hold?: boolean; reconnect?: boolean; written?: (values: string[]) => void; producer?: KafkaProducer } = {},
+) {
   const sends: string[][] = [];
   const failures: Error[] = [];
   const held: Deferred<void>[] = [];
   let offset = 0;
-  const producer: KafkaProducer = {
-    failed: false,
-    maxInFlight: 5,
-    idempotent: true,
-    close: async () => {},
-    async send(records) {
-      const values = records.map((r) => decode(r.value));
-      sends.push(values);
-      const failure = failures.shift();
-      if (failure) throw failure;
-      if (o.hold) {
-        const wait = deferred<void>();
-        held.push(wait);
-        await wait.promise;
-      }
-      return values.map((): ProducedMetadata => ({ topic: "t", partition: 0, offset: offset++, timestamp: 1 }));
-    },
+  const producer = (): KafkaProducer => {
+    if (o.producer) return o.producer;
+    let failed = false;
+    return {
+      get failed() {
+        return failed;
+      },
+      maxInFlight: 5,
+      idempotent: true,
+      close: async () => {},
+      async send(records) {
+        const values = records.map((r) => decode(r.value));
+        sends.push(values);
+        const failure = failures.shift();
+        if (failure) {
+          failed = o.reconnect === true;
+          throw failure;
+        }
+        if (o.hold) {
+          const wait = deferred<void>();
+          held.push(wait);
+          await wait.promise;
+        }
+        o.written?.(values);
+        return values.map((): ProducedMetadata => ({ topic: "t", partition: 0, offset: offset++, timestamp: 1 }));
+      },
+    };
   };
-  const connecting = deferred<KafkaProducer>();
+  // The producers the sender asked for and the test did not connect yet; those the test connected before it asked.
+  const asked: Deferred<KafkaProducer>[] = [];
+  let ready = 0;
   const clock = new ManualClock();
   const stop = new AbortController();
   const sender = new SourceTaskSender({
     ...taskBasics("none"),
     clock,
-    producer: () => connecting.promise,
+    producer: () => {
+      if (ready > 0) {
+        ready--;
+        return Promise.resolve(producer());
+      }
+      const next = deferred<KafkaProducer>();
+      asked.push(next);
+      return next.promise;
+    },
     stopSignal: () => stop.signal,
     keepOrder: false,
     maxRequestBytes: 1_048_576,
@@ -60,7 +84,12 @@ function senderOver(o: { hold?: boolean; producer?: KafkaProducer } = {}) {
     maxInFlightBytes: 33_554_432,
     rejectsRecords: false,
   });
-  return { sender, sends, failures, held, clock, connect: () => connecting.resolve(o.producer ?? producer) };
+  const connect = () => {
+    const next = asked.shift();
+    if (next) next.resolve(producer());
+    else ready++;
+  };
+  return { sender, sends, failures, held, clock, connect, asked };
 }
 
 describe("SourceTaskSender.withdraw", () => {
@@ -140,5 +169,66 @@ describe("SourceTaskSender.withdraw", () => {
     clock.advance(1_000);
     expect(offsetsOf(await batch)).toEqual([0]);
     expect(sends).toEqual([["G"], ["G"]]);
+  });
+
+  describe("while a send being retried waits for a new producer (the last one failed)", () => {
+    /** E's request, its attempt refused by a producer that failed, retried: the sender has asked for another. */
+    async function retriedAwaitingProducer(hold: boolean) {
+      const over = senderOver({ hold, reconnect: true });
+      over.failures.push(markNeverSent(new RetriableError("Connection refused")));
+      over.connect();
+      const e = outgoing("t", "E");
+      const batch = over.sender.enqueue([e]);
+      await waitFor(() => over.sender.retrying, { what: "the send retried" });
+      await waitFor(() => over.clock.pending > 0, { what: "the retry's backoff" });
+      over.clock.advance(1_000);
+      await waitFor(() => over.asked.length === 1, { what: "the sender asking for a new producer" });
+      return { ...over, e, batch };
+    }
+
+    test("a record withdrawn meanwhile is not sent once the producer connects", async () => {
+      const { sender, sends, connect, e, batch } = await retriedAwaitingProducer(false);
+      expect(sender.withdraw([e.record])).toEqual(new Set([e.record]));
+      connect();
+      expect(offsetsOf(await batch)).toEqual([null]);
+      expect(sends).toEqual([["E"]]);
+    });
+
+    test("a record the retry's send carries is not taken back", async () => {
+      const { sender, sends, held, connect, e, batch } = await retriedAwaitingProducer(true);
+      connect();
+      await waitFor(() => held.length === 1, { what: "the retry's send held by the producer" });
+      expect(sender.withdraw([e.record]).size).toBe(0);
+      held[0]!.resolve();
+      expect(offsetsOf(await batch)).toEqual([0]);
+      expect(sends).toEqual([["E"], ["E"]]);
+    });
+  });
+
+  // A request refused for good is sent again one record at a time: between two of those sends, the record just written
+  // alone is not taken back (it was, and its device, answered "none written", sent it again: a duplicate).
+  test("a record written alone after its request was refused is not taken back before the next one is sent", async () => {
+    const taken: number[] = [];
+    let sender: SourceTaskSender | undefined;
+    const [a, b] = [outgoing("t", "A"), outgoing("t", "B")];
+    const over = senderOver({
+      written: (values) => {
+        if (values[0] !== "A") return;
+        // Asked from each of the callbacks queued as A's send answers, until B's recovery has begun.
+        let asks = 0;
+        const ask = () => {
+          taken.push(sender!.withdraw([a.record]).size);
+          if (++asks < 40) queueMicrotask(ask);
+        };
+        queueMicrotask(ask);
+      },
+    });
+    sender = over.sender;
+    over.failures.push(markRefused(new Error("MESSAGE_TOO_LARGE")));
+    over.connect();
+    const batch = sender.enqueue([a, b]);
+    expect(offsetsOf(await batch)).toEqual([0, 1]);
+    expect(over.sends).toEqual([["A", "B"], ["A"], ["B"]]);
+    expect(new Set(taken)).toEqual(new Set([0]));
   });
 });

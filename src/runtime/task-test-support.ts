@@ -402,3 +402,14 @@ export function offsetRecord(partition: SourceMap | null, offset: SourceMap | nu
     sourceOffset: offset,
   });
 }
+
+/** Line `n` of file "f" as a file source reads it: a string record of topic "t", its offset the line's position. */
+export function line(n: number): SourceRecord {
+  return sourceRecord({
+    topic: "t",
+    value: `line ${n}`,
+    valueSchema: Schemas.STRING,
+    sourcePartition: { file: "f" },
+    sourceOffset: { pos: n },
+  });
+}

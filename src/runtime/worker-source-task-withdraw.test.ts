@@ -6,12 +6,11 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { RecordMetadata } from "../api/connector.ts";
-import { Schemas } from "../api/data/schema.ts";
-import { type SourceRecord, sourceRecord } from "../api/record.ts";
+import type { SourceRecord } from "../api/record.ts";
 import type { KafkaProducer } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { deferred } from "../util/async.ts";
-import { memoryOffsetStore, memorySourceTask, QueuedSource, stopAndAwait } from "./task-test-support.ts";
+import { line, memoryOffsetStore, memorySourceTask, QueuedSource, stopAndAwait } from "./task-test-support.ts";
 
 class CommittingSource extends QueuedSource {
   readonly committed: [string, number | null][] = [];
@@ -19,15 +18,6 @@ class CommittingSource extends QueuedSource {
     this.committed.push([String(record.value), metadata?.offset ?? null]);
   }
 }
-
-const line = (n: number) =>
-  sourceRecord({
-    topic: "t",
-    value: `line ${n}`,
-    valueSchema: Schemas.STRING,
-    sourcePartition: { file: "f" },
-    sourceOffset: { pos: n },
-  });
 
 describe("WorkerSourceTask when its SourceTask withdraws a record not yet handed to the producer", () => {
   test("it is never written; commitRecord gets it with null metadata in its turn; later records and the offsets go on", async () => {

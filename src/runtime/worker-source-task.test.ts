@@ -20,6 +20,7 @@ import type { SourceAcknowledgements } from "./source-acknowledgements.ts";
 import {
   awaitFailed,
   awaitStopped,
+  line,
   memoryOffsetStore,
   QueuedSource,
   stopAndAwait,
@@ -36,15 +37,6 @@ class CommittingSource extends QueuedSource {
     this.committed.push([String(record.value), metadata]);
   }
 }
-
-const line = (n: number) =>
-  sourceRecord({
-    topic: "t",
-    value: `line ${n}`,
-    valueSchema: Schemas.STRING,
-    sourcePartition: { file: "f" },
-    sourceOffset: { pos: n },
-  });
 
 const decode = (b: Uint8Array | null) => new TextDecoder().decode(b!);
 

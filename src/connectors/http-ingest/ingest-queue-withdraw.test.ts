@@ -33,17 +33,23 @@ function withdrawing(values: readonly unknown[]) {
   return { q, asked };
 }
 
+/** A request of records 1 and 2 its device may abort (`abort`), told their outcomes once settled if it answered first. */
+function abortableRequest(q: IngestQueue) {
+  const told: RecordOutcome[][] = [];
+  const abort = new AbortController();
+  const answered = q.submit({
+    topic: "t",
+    records: [record(1), record(2)],
+    signal: abort.signal,
+    late: { settled: (outcomes) => told.push(outcomes) },
+  });
+  return { answered, abort, told };
+}
+
 describe("IngestQueue when an aborted request's sent records are taken back by the runtime", () => {
   test("all of them: the request answers 503, none of them was written; their acknowledgement later changes nothing", async () => {
     const { q, asked } = withdrawing([1, 2]);
-    const told: RecordOutcome[][] = [];
-    const abort = new AbortController();
-    const answered = q.submit({
-      topic: "t",
-      records: [record(1), record(2)],
-      signal: abort.signal,
-      late: { settled: (outcomes) => told.push(outcomes) },
-    });
+    const { answered, abort, told } = abortableRequest(q);
     const later = q.submit({ topic: "t", records: [record(3)], signal: never });
     const polled = await q.poll(never);
     abort.abort(new Error(TIMED_OUT));
@@ -67,14 +73,7 @@ describe("IngestQueue when an aborted request's sent records are taken back by t
 
   test("one of them: it fails as not written, the other as may still be written (told later once acknowledged)", async () => {
     const { q } = withdrawing([2]);
-    const told: RecordOutcome[][] = [];
-    const abort = new AbortController();
-    const answered = q.submit({
-      topic: "t",
-      records: [record(1), record(2)],
-      signal: abort.signal,
-      late: { settled: (outcomes) => told.push(outcomes) },
-    });
+    const { answered, abort, told } = abortableRequest(q);
     const polled = await q.poll(never);
     abort.abort(new Error(TIMED_OUT));
     expect(await answered).toEqual([maybeWritten, notWritten]);

@@ -1,7 +1,8 @@
 /**
  * HttpSinkConnector: checks the config at start and gives every one of `tasks.max` tasks the
  * whole connector config (each task delivers the partitions the consumer group assigns it). Warns
- * when Flink's `format` is set but an explicit value.converter overrides it.
+ * when Flink's `format` is set but an explicit value.converter overrides it, and names the keys of
+ * its namespaces it does not read (unknown-keys.ts).
  */
 import type { Config, ConnectorContext, SinkConnector } from "../../api/connector.ts";
 import { ConfigError } from "../../errors.ts";
@@ -9,6 +10,7 @@ import type { Logger } from "../../util/logger.ts";
 import { httpSinkConfig } from "./config.ts";
 import { crossKeyErrors } from "./cross-key-checks.ts";
 import { formatOf } from "./format.ts";
+import { unknownKeysWarning } from "./unknown-keys.ts";
 
 export class HttpSinkConnector implements SinkConnector {
   private config: Config = {};
@@ -31,6 +33,8 @@ export class HttpSinkConnector implements SinkConnector {
     if (errors.length > 0) {
       throw new ConfigError(errors.map((e) => e.message).join("; "), new Map(errors.map((e) => [e.key, [e.message]])));
     }
+    const unknown = unknownKeysWarning(config);
+    if (unknown) this.log?.warn(unknown);
     this.config = config;
   }
 

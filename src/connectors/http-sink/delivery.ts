@@ -17,7 +17,9 @@
  * the body's first 64 KiB came is a transport error from the client: retried.
  *
  * A 3xx reaching here was not followed (300, 304, 305, a redirect without Location): as in getindata's
- * connector, an error only when sink.error.code lists it; else delivered, with a WARN once per status.
+ * connector, an error only when sink.error.code lists it; else delivered, with a WARN once per status,
+ * as is a status of 400 and above outside sink.error.code (a 5xx with `4XX` alone, a 429 with `5XX`
+ * alone): neither retried nor reported.
  *
  * No request is sent while the task is paused (PauseGate): the gate is checked right before every send
  * of an attempt, so neither a retry, nor a 401's renewed send, nor a send whose OIDC token was being
@@ -154,8 +156,8 @@ export class HttpDelivery {
   private readonly retryWarnings: RepeatLimiter;
   private readonly mask: SecretMask;
 
-  /** 3xx statuses already warned about (once each per task). */
-  private readonly warnedRedirects = new Set<number>();
+  /** Statuses delivered with a WARN (a 3xx not followed, a 5xx outside sink.error.code), once each per task. */
+  private readonly warnedStatuses = new Set<number>();
 
   async send(request: OutgoingRequest, signal: AbortSignal = this.signal): Promise<DeliveryOutcome> {
     if (signal.aborted) return { kind: "aborted" };
@@ -198,7 +200,7 @@ export class HttpDelivery {
           },
         },
       );
-      if (response.status >= 300 && response.status < 400) this.warnUnfollowed(request, response.status);
+      this.warnDeliveredStatus(request, response.status);
       return { kind: "delivered", status: response.status };
     } catch (error) {
       if (signal.aborted) return { kind: "aborted" };
@@ -221,15 +223,34 @@ export class HttpDelivery {
     }
   }
 
-  /** One exchange (plus one renewal round on a 401 with OIDC). */
-  private warnUnfollowed(request: OutgoingRequest, status: number): void {
-    if (this.warnedRedirects.has(status)) return;
-    this.warnedRedirects.add(status);
+  /**
+   * A 3xx not followed, or a status of 400 and above left out of sink.error.code, counts as delivered
+   * (its records' offsets are committed) although the endpoint may not have stored them: a WARN once
+   * per status, whose hint says what listing it does (408, 429 and most 5xx are then retried; any
+   * other 4xx, 501 and 505 never are: their records then follow errors.tolerance).
+   */
+  private warnDeliveredStatus(request: OutgoingRequest, status: number): void {
+    const redirect = status >= 300 && status < 400;
+    const classified = classifiedStatus(status);
+    if ((!redirect && classified < 400) || this.warnedStatuses.has(status)) return;
+    this.warnedStatuses.add(status);
+    const from = `HTTP ${status} from ${request.method ?? this.s.method} ${redactUrl(request.url)}`;
+    const retriable = isRetriableStatus(status);
+    const why = redirect
+      ? "was not followed (not a redirect with a Location) and is not in sink.error.code"
+      : `is outside sink.error.code (or in sink.error.code.exclude)${retriable ? ", so it is not retried" : ""}`;
+    const listing = `list ${classified} or ${Math.floor(classified / 100)}XX in sink.error.code`;
+    const fix = redirect
+      ? "list 3XX in sink.error.code to treat it as an error"
+      : retriable
+        ? `${listing} to retry it and treat it as an error`
+        : `${listing} to treat it as an error: it is never retried, its records then follow errors.tolerance`;
     this.log.warn(
-      `HTTP ${status} from ${request.method ?? this.s.method} ${redactUrl(request.url)} was not followed (not a redirect with a Location) and is not in sink.error.code: its records count as delivered, although the endpoint may not have stored them (list 3XX in sink.error.code to treat it as an error; logged once per status)`,
+      `${from} ${why}: its records count as delivered, although the endpoint may not have stored them (${fix}; logged once per status)`,
     );
   }
 
+  /** One exchange (plus one renewal round on a 401 with OIDC). */
   private async attempt(sending: Sending): Promise<HttpResponse> {
     const { request, signal } = sending;
     let renewed = false;

@@ -1,9 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { systemClock } from "../../util/clock.ts";
-import { LogManager } from "../../util/logger.ts";
 import { httpSinkConfig } from "./config.ts";
-import { HttpSinkConnector } from "./connector.ts";
 import { formatConverters } from "./format.ts";
+import { connectorStartLines } from "./test-support.ts";
 
 const base = { "connector.class": "HttpSink", topics: "orders", url: "http://127.0.0.1:9/in" };
 
@@ -52,16 +50,11 @@ describe("format", () => {
   });
 
   test("an explicit value.converter wins, with a warning at start", () => {
-    const lines: string[] = [];
-    const logs = new LogManager({ sink: (line) => lines.push(line), rootLevel: "INFO" });
-    const connector = new HttpSinkConnector();
-    connector.initialize({
-      logger: logs.get("io.edgegateway.connect.http.HttpSinkConnector"),
-      clock: systemClock,
-      requestTaskReconfiguration: () => undefined,
-      raiseError: () => undefined,
+    const lines = connectorStartLines({
+      ...base,
+      format: "raw",
+      "value.converter": "org.apache.kafka.connect.storage.StringConverter",
     });
-    connector.start({ ...base, format: "raw", "value.converter": "org.apache.kafka.connect.storage.StringConverter" });
     expect(lines.join("\n")).toContain(
       "format=raw does not choose the value converter: value.converter=org.apache.kafka.connect.storage.StringConverter is set explicitly and wins",
     );

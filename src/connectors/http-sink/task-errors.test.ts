@@ -137,6 +137,36 @@ describe("HttpSinkTask errors", () => {
       expect(h.errant).toEqual([]);
     });
 
+    // explore29 F4: a 3xx delivered so was warned about, a 5xx was not; nor a 408 or 429 with 5XX alone.
+    const retried = "to retry it and treat it as an error";
+    const neverRetried = "to treat it as an error: it is never retried, its records then follow errors.tolerance";
+    test.each([
+      [503, "4XX", ", so it is not retried", `list 503 or 5XX in sink.error.code ${retried}`],
+      [501, "4XX", "", `list 501 or 5XX in sink.error.code ${neverRetried}`],
+      [429, "5XX", ", so it is not retried", `list 429 or 4XX in sink.error.code ${retried}`],
+      [408, "5XX", ", so it is not retried", `list 408 or 4XX in sink.error.code ${retried}`],
+      [404, "5XX", "", `list 404 or 4XX in sink.error.code ${neverRetried}`],
+    ])(
+      "a %i outside sink.error.code (%s) counts as delivered, unretried, with one WARN per status",
+      async (status, codes, notRetried, fix) => {
+        await using server = endpoint();
+        server.answer(() => new Response("down", { status }));
+        await using h = harness({ url: server.url(), ...fast, "sink.error.code": codes, "sink.batch.max-size": "1" });
+        await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
+        await waitFor(() => server.received.length === 2);
+        await h.task.idle();
+        expect(h.errant).toEqual([]);
+        expect(h.task.preCommit([{ topic: "orders", partition: 0, offset: 2 }])).toEqual([
+          { topic: "orders", partition: 0, offset: 2 },
+        ]);
+        const warnings = h.lines.filter((l) => l.includes(`HTTP ${status} from POST`));
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toContain(
+          `WARN [sink|task-0] HTTP ${status} from POST ${server.url()} is outside sink.error.code (or in sink.error.code.exclude)${notRetried}: its records count as delivered, although the endpoint may not have stored them (${fix}; logged once per status)`,
+        );
+      },
+    );
+
     test("a code listed as an error is reported even in the 2XX class", async () => {
       await using server = endpoint();
       server.answer(() => new Response("", { status: 202 }));

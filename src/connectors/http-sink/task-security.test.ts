@@ -101,6 +101,18 @@ describe("HttpSinkTask over TLS", () => {
     await waitFor(() => server.received.length === 1);
   });
 
+  // explore29 F6a: the WARN named the key unprefixed, though it was written with its prefix.
+  test("allowSelfSigned written with its flink.connector.http. prefix: the WARN names the key as written", async () => {
+    await using server = endpoint({ cert: file(selfSignedCert), key: file(selfSignedKey) });
+    const key = "flink.connector.http.security.cert.server.allowSelfSigned";
+    await using h = harness({ url: server.url(), ...fast, [key]: "true" });
+    expect(h.lines.filter((l) => l.includes("WARN") && l.includes("NOT verified"))).toEqual([
+      expect.stringContaining(
+        `security.cert.server.allowSelfSigned is true (set as ${key}): the endpoint's certificate is NOT verified (any certificate is accepted)`,
+      ),
+    ]);
+  });
+
   test.each([
     ["PEM", () => tls.clientKey],
     ["DER", () => clientKeyDer],

@@ -44,6 +44,7 @@ import { unverifiedEndpointWarning } from "../../http/tls-material.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { Backpressure } from "./backpressure.ts";
+import { httpSinkConfig } from "./config.ts";
 import type { HttpDelivery } from "./delivery.ts";
 import { HttpStatusError } from "./delivery.ts";
 import { deliveryFor } from "./delivery-for.ts";
@@ -105,7 +106,9 @@ export class HttpSinkTask implements SinkTask {
     const s = this.settings;
     for (const warning of s.warnings) this.log.warn(warning);
     if (s.allowSelfSigned) {
-      this.log.warn(unverifiedEndpointWarning("security.cert.server.allowSelfSigned is true"));
+      const key = "security.cert.server.allowSelfSigned";
+      const written = httpSinkConfig.asWritten(config, key);
+      this.log.warn(unverifiedEndpointWarning(`${key} is true${written === key ? "" : ` (set as ${written})`}`));
     }
     const converters = this.context.converters;
     if (!converters) throw new ConnectError("HttpSinkTask needs the connector's converters from the runtime");

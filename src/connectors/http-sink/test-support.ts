@@ -2,8 +2,8 @@
  * Building blocks for the HTTP sink's unit tests: a real endpoint on a loopback port that records
  * what it receives and answers as the test says, a SinkTaskContext with the runtime's real
  * converters and an errant record reporter that records (tolerance all) or fails (tolerance none),
- * SinkRecords, the errors config/validate reports for an HTTP sink config, and a yield to the event
- * loop. Tests only.
+ * SinkRecords, the lines an HttpSinkConnector logs at start, the errors config/validate reports for an
+ * HTTP sink config, and a yield to the event loop. Tests only.
  */
 import type { ErrantRecordReporter, SinkTaskContext, TaskConverters } from "../../api/connector.ts";
 import { Headers } from "../../api/data/headers.ts";
@@ -17,6 +17,7 @@ import { builtInRegistry } from "../../plugins.ts";
 import { validateConnectorConfig } from "../../runtime/validate-connector-config.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
 import { LogManager } from "../../util/logger.ts";
+import { HttpSinkConnector } from "./connector.ts";
 import { HttpSinkTask } from "./task.ts";
 
 export interface Received {
@@ -219,6 +220,21 @@ export function harness(config: Record<string, string>, o: HarnessOptions = {}) 
       await task.stop();
     },
   };
+}
+
+/** The lines an HttpSinkConnector logs when it starts with `config`. */
+export function connectorStartLines(config: Record<string, string>): string[] {
+  const lines: string[] = [];
+  const logs = new LogManager({ sink: (line) => lines.push(line), rootLevel: "INFO" });
+  const connector = new HttpSinkConnector();
+  connector.initialize({
+    logger: logs.get("io.edgegateway.connect.http.HttpSinkConnector"),
+    clock: systemClock,
+    requestTaskReconfiguration: () => undefined,
+    raiseError: () => undefined,
+  });
+  connector.start(config);
+  return lines;
 }
 
 /**

@@ -245,7 +245,7 @@ export const httpSourceConfig = defineConfig({
     group: G.errors,
   }),
   "behavior.on.error": key.string({
-    doc: "What an error status or an unreadable response does: `fail` stops the task (FAILED, with the status, URL and reason), `log` logs it and skips to the next poll, `ignore` skips silently. After a 408, 429, 5xx, a 4xx saying the rate limit is spent (http.rate.limit.header at 0, or a Retry-After), a response too large or an unreadable body every scheduled poll retries the failed page; another 4xx ends the poll there as the end of pagination does (the offset moves to the one its delivered records reached). The poll's earlier pages are never delivered again. Unset: `fail` with errors.tolerance=none, else `log` (errors.log.enable=true) or `ignore`. Connection and TLS failures (and an unreachable OAuth2 token endpoint) that outlast the retries fail the task with `fail`; with `log` or `ignore` every scheduled poll retries the page.",
+    doc: "What an error status or an unreadable response does: `fail` stops the task (FAILED, with the status, URL and reason), `log` logs it and skips to the next poll, `ignore` skips silently. After a 401, 408, 429, 5xx, a 403 saying the rate limit is spent (http.rate.limit.header at 0, or a Retry-After; such a 429 or 403 is a wait even with `fail`), a response too large or an unreadable body every scheduled poll retries the failed page; another 4xx ends the poll there as the end of pagination does (the offset moves to the one its delivered records reached). The poll's earlier pages are never delivered again. Unset: `fail` with errors.tolerance=none, else `log` (errors.log.enable=true) or `ignore`. Connection and TLS failures (and an unreachable OAuth2 token endpoint) that outlast the retries, and an OAuth2 token endpoint refusing the credentials (a 4xx), fail the task with `fail`; with `log` or `ignore` every scheduled poll retries the page (asking for a token again).",
     default: null,
     group: G.errors,
     recommended: [...BEHAVIORS],
@@ -265,7 +265,7 @@ export const httpSourceConfig = defineConfig({
     validators: [positive],
   }),
   "http.rate.limit.header": key.string({
-    doc: "Response header with the requests remaining. At 0 (a number ≤ 0; another value is ignored) the next request waits for the reset, and an error status that carries it (GitHub's 403) is retried by the next scheduled poll rather than taken as a refusal. The default is the de facto standard of GitHub and many APIs; empty: no rate-limit header is read.",
+    doc: "Response header with the requests remaining. At 0 (a number ≤ 0; another value is ignored) the next request waits for the reset, and a 429 or 403 that carries it (GitHub's 403) is retried by the next scheduled poll rather than taken as a refusal; another status that carries it follows behavior.on.error. The default is the de facto standard of GitHub and many APIs; empty: no rate-limit header is read.",
     default: "X-RateLimit-Remaining",
     group: G.rate,
   }),

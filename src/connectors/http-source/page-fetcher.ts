@@ -63,7 +63,7 @@ export function httpSourceMetrics(metrics: PluginMetrics): HttpSourceMetrics {
     ),
     records: metrics.counter(
       "http_source_records_polled_total",
-      "Records the HTTP source connector extracted from responses (http-source-records-polled).",
+      "Records the HTTP source connector delivered from responses (http-source-records-polled): those its http.offset.mode skips as delivered before are not counted.",
     ),
     latency: metrics.histogram(
       "http_source_request_duration_seconds",
@@ -214,10 +214,13 @@ export class PageFetcher {
   private lastAuth: [string, string] | null | undefined;
 
   /**
-   * Whether an error response says the rate limit is spent (GitHub answers 403 with
-   * X-RateLimit-Remaining: 0, or with Retry-After): a refusal that passes, not one for good.
+   * Whether an error response says the rate limit is spent: a 429 or 403 with the rate-limit header
+   * at 0 or a Retry-After (GitHub answers 403 with X-RateLimit-Remaining: 0, or with Retry-After), a
+   * refusal that passes, not one for good. Another status's Retry-After (a 503's) only sets the wait
+   * before its retry: once the retries ran out it is an error status as any other (explore29 F1).
    */
   rateLimited(response: HttpResponse): boolean {
+    if (response.status !== 429 && response.status !== 403) return false;
     return this.o.gate.spent(response.headers) || response.headers.has("retry-after");
   }
 

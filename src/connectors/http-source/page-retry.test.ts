@@ -2,11 +2,7 @@
 // ends the poll there and moves the offset past its unread pages.
 import { describe, expect, test } from "bun:test";
 import { createServer } from "node:net";
-import { materialized } from "../../api/data/json-text.ts";
-import type { SourceRecord } from "../../api/record.ts";
-import { api, FastForwardClock, linkPagedSince, startTask } from "./test-support.ts";
-
-const ids = (records: SourceRecord[]) => records.map((r) => (materialized(r.value) as { id: number }).id);
+import { api, FastForwardClock, recordIds as ids, linkPagedSince, startTask } from "./test-support.ts";
 
 /**
  * The document's complete example: a newest-first events API (GitHub) with Link pages, polled with

@@ -93,8 +93,8 @@ export function resumedRun(
 
 /**
  * What a run does after its current page failed (its records not read, the task going on): a
- * failure that may pass (`passing`: 401, 408, 429, 5xx, in http.response.error.codes or not, a 4xx saying
- * the rate limit is spent, a response too large, an unreadable body) `retry`s the page, the run suspended until the next scheduled poll
+ * failure that may pass (`passing`: 401, 408, 429, 5xx, in http.response.error.codes or not, a 429 or 403
+ * saying the rate limit is spent, a response too large, an unreadable body) `retry`s the page, the run suspended until the next scheduled poll
  * (as often as it takes); any other (another 4xx: an expired cursor or next link answers 400 or 410
  * for good; another status outside http.response.error.codes) `end`s the run there as a pagination
  * stop does, its offset the best reached. Either way the poll's earlier pages are never delivered again by this task.

@@ -215,6 +215,34 @@ describe("HttpSourceTask", () => {
       expect(server.seen.length).toBe(requests + 1);
       expect(clock.monotonic() - restartedAt).toBe(60000);
     });
+
+    // explore29 F3: its HELP said "extracted from responses", while the records the offset mode skips are not counted.
+    test("http_source_records_polled_total counts the records delivered, not those the offset mode skips", async () => {
+      using server = api(() =>
+        json([
+          { id: 1, ts: "2024-01-01T00:00:00Z" },
+          { id: 2, ts: "2024-01-02T00:00:00Z" },
+        ]),
+      );
+      const h = await startTask({
+        "http.url": `${server.base}/e`,
+        "http.response.records.path": "$[*]",
+        "http.offset.mode": "TIMESTAMP",
+        "http.offset.field": "ts",
+        "http.timer.interval.ms": "1000",
+      });
+      expect(ids(await h.collect(3, 3))).toEqual([1, 2]);
+      expect(server.seen.length).toBeGreaterThan(1);
+      const polled = h.metrics
+        .families({ connector: "c", task: "0" })
+        .find((f) => f.name === "http_source_records_polled_total");
+      expect(polled).toEqual({
+        name: "http_source_records_polled_total",
+        help: "Records the HTTP source connector delivered from responses (http-source-records-polled): those its http.offset.mode skips as delivered before are not counted.",
+        type: "counter",
+        samples: [{ labels: { connector: "c", task: "0" }, value: 2 }],
+      });
+    });
   });
 
   describe("exact numbers (issue 7.4)", () => {

@@ -19,7 +19,8 @@
  * moving to the best reached (poll-run.ts afterFailedPage).
  * Connection and TLS failures, and an unreachable OAuth2 token endpoint, that outlast
  * http.retry.max.attempts fail the task with behavior.on.error=fail; with log / ignore every
- * scheduled poll retries the page, as after a 503. The WARNs of such a page (each retry, each poll
+ * scheduled poll retries the page, as after a 503, and so it does after the token endpoint refused
+ * the credentials (a 4xx), as after the API's 401. The WARNs of such a page (each retry, each poll
  * that retries it) are logged at once, then each kind at most once a minute with the count of
  * those not logged (explore5 E4: an API down for days logged ~24 lines a minute).
  */
@@ -28,6 +29,7 @@ import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
 import { type HttpResponse, HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
 import { unverifiedEndpointWarning } from "../../http/tls-material.ts";
+import { TokenRefusedError } from "../../http/token-request-errors.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import { sendRetryTrace } from "../../runtime/send-retry-trace.ts";
 import { within } from "../../util/async.ts";
@@ -41,6 +43,7 @@ import { withoutEchoes } from "./echoed-secrets.ts";
 import { type Behavior, bodySnippet, errorBehavior, errorStatus, passingStatus } from "./error-behavior.ts";
 import { FinalOffset } from "./final-offset.ts";
 import { holdHeaderSecrets, parseHeaders } from "./headers.ts";
+import { inertOffsetKeysWarning } from "./inert-offset-keys.ts";
 import { type Migration, migrationEntries, storedOffset } from "./offset-key-migration.ts";
 import { withOffset } from "./offset-template.ts";
 import { type OffsetValue, PARTITION_URL, type Seen } from "./offsets.ts";
@@ -131,8 +134,8 @@ export class HttpSourceTask implements SourceTask {
     this.fetcher = pageFetcherOf(c, name, this.clock, this.log, this.metrics, this.repeated, (response) =>
       this.failsAfterRetries(response),
     );
-    const tlsIgnored = ignoredTlsWarning(config, c["http.ssl.enabled"]);
-    if (tlsIgnored) this.log.warn(tlsIgnored);
+    for (const warning of [ignoredTlsWarning(config, c["http.ssl.enabled"]), inertOffsetKeysWarning(c)])
+      if (warning) this.log.warn(warning);
     if (!c["http.ssl.verification.enabled"])
       this.log.warn(unverifiedEndpointWarning("http.ssl.verification.enabled is false"));
     await this.restore();
@@ -284,6 +287,13 @@ export class HttpSourceTask implements SourceTask {
         this.pageFailed(run, (error as Error).message, { error: true, passing: true });
         return [];
       }
+      // The token endpoint refusing the client credentials is a refusal of the credentials, as the
+      // API's 401 is: behavior.on.error decides, and with log / ignore every poll retries the page
+      // (a client secret being rotated), instead of failing the task whatever behavior.on.error.
+      if (error instanceof TokenRefusedError && this.behavior !== "fail") {
+        this.pageFailed(run, `${method} ${redactUrl(url)} not sent: ${error.message}`, { error: true, passing: true });
+        return [];
+      }
       throw error;
     }
     const status = errorStatus(response.status, this.c["http.response.error.codes"]);
@@ -291,8 +301,8 @@ export class HttpSourceTask implements SourceTask {
       const tries = this.fetcher.attempts > 1 ? ` after ${this.fetcher.attempts} attempts` : "";
       const body = bodySnippet(response.body, this.fetcher.echoedSecrets(request));
       const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}${tries}: ${body}`;
-      // A 401, 408, 429 or 5xx outside the error codes may pass too, and so does a 4xx saying the rate limit
-      // is spent (GitHub's 403): the page is retried, not skipped (ending the poll there would move a
+      // A 401, 408, 429 or 5xx outside the error codes may pass too, and so does a 429 or 403 saying the
+      // rate limit is spent (GitHub's 403): the page is retried, not skipped (ending the poll there would move a
       // newest-first API's offset past its unread pages). A spent rate limit is no error even under
       // behavior.on.error=fail: the API says when to ask again.
       const passing = passingStatus(response.status) || this.fetcher.rateLimited(response);

@@ -1,7 +1,9 @@
 /**
  * Test support for the HTTP source's unit tests: a clock that fast-forwards through every sleep
- * (recording it), an in-memory offset reader, a task wired to them, and a recording API server.
+ * (recording it), an in-memory offset reader, a task wired to them, a recording API server, and the
+ * ids of records read from JSON objects.
  */
+import { materialized } from "../../api/data/json-text.ts";
 import type { SourceRecord } from "../../api/record.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import type { Clock } from "../../util/clock.ts";
@@ -125,3 +127,7 @@ export const linkPagedSince = (base: string): Record<string, string> => ({
   "http.initial.offset": "2023-12-31T00:00:00Z",
   "http.timer.interval.ms": "60000",
 });
+
+/** The `id` of each record's value (a JSON object). */
+export const recordIds = (records: readonly SourceRecord[]) =>
+  records.map((r) => (materialized(r.value) as { id: number }).id);

@@ -24,14 +24,14 @@
  * while it rejoins (as Java's, only a stable member commits). A static member answered
  * FENCED_INSTANCE_ID (another process took its `group.instance.id` over) fails for good, as Java's
  * (FencedInstanceIdException fails the Connect task): the consumer crashes with a non-retriable
- * error and never rejoins, which would fence the other process in turn (fenced-instance.ts); a
- * heartbeat, a JoinGroup or a commit may be the one answered so (the OffsetCommit carries the
- * instance id, as Java's: scripts/patch-dependencies.mjs). A commit retried (after a timeout,
- * NOT_COORDINATOR) goes out under the generation and member id it was made under, which the member
- * may have left meanwhile (the heartbeat's rejoin): answered UNKNOWN_MEMBER_ID or ILLEGAL_GENERATION
- * about them, it fails retriably without touching the member's current ones and never gets to the
- * joinGroup override below (Java's `generationUnchanged()` check, RebalanceInProgressException; the
- * patched library's commit). A static member's
+ * error and never rejoins, which would fence the other process in turn; a heartbeat or a JoinGroup
+ * (fenced-instance.ts) or a commit (commit-fencing.ts: the OffsetCommit carries the instance id, as
+ * Java's, scripts/patch-dependencies.mjs) may be the one answered so. A commit retried (after a
+ * timeout, NOT_COORDINATOR) goes out under the generation and member id it was made under, which the
+ * member may have left meanwhile (the heartbeat's rejoin): answered UNKNOWN_MEMBER_ID,
+ * ILLEGAL_GENERATION or FENCED_INSTANCE_ID about them, it fails retriably without touching the
+ * member's current ones and never gets to the joinGroup override below (Java's
+ * `generationUnchanged()` check; the patched library's commit). A static member's
  * commit answered UNKNOWN_MEMBER_ID (its instance id gone from the group) keeps its member id,
  * during a revocation or a join too, so that the JoinGroup after it (at once for a stable member)
  * tells fenced (fatal) from removed (a rejoin) rather than registering the instance id anew over
@@ -65,13 +65,13 @@ import { GROUP_PROTOCOLS } from "../group-protocols.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import type { PartitionCounts } from "../subscription-change.ts";
 import { baseOptions } from "./client-options.ts";
+import { COMMIT_FAILED, commitOffsets } from "./commit-fencing.ts";
 import { closeForGood, detach, JoinHook } from "./consumer-shutdown.ts";
 import { coordinatorNotReady, isUnknownTopic, wrap } from "./errors.ts";
 import { FENCED_INSTANCE_ID, watchFencing } from "./fenced-instance.ts";
 import { awaitTopics, fenceZombies, libraryAdmin, matchingTopics } from "./group-entry.ts";
 import { closeLeavingGroup, inJoin } from "./join-watch.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
-import { commitEntries } from "./partition-state.ts";
 import { type AssignerUse, countsAssigned, recordingAssigner } from "./recording-assigner.ts";
 import { partitionCounts, type SubscriptionWatcher, watchSubscription } from "./subscription-watch.ts";
 import { unknownTopicRecovery } from "./unknown-topic-recovery.ts";
@@ -86,9 +86,6 @@ type JoinPayload = ConsumerGroupJoinPayload & { readonly protocol?: string | nul
 /** Java's RebalanceInProgressException for a commit answered REBALANCE_IN_PROGRESS. */
 const REBALANCE_IN_PROGRESS =
   "Offset commit cannot be completed since the consumer group is executing a rebalance at the moment. You can try completing the rebalance by calling poll() and then retry commit again";
-/** Java's CommitFailedException (its default message) for a commit of a member the group no longer knows. */
-const COMMIT_FAILED =
-  "Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member. This means that the time between subsequent calls to poll() was longer than the configured max.poll.interval.ms, which typically implies that the poll loop is spending too much time message processing. You can address this either by increasing max.poll.interval.ms or by reducing the maximum size of batches returned in poll() with max.poll.records.";
 
 /** The subscription's user data: none (round-robin, the library's default assignor, reads none). */
 const NO_USER_DATA = Buffer.alloc(0);
@@ -105,6 +102,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
   private watch: SubscriptionWatcher | undefined;
   /** Cancels a static member's FENCED_INSTANCE_ID watch (fenced-instance.ts). */
   private stopFencing: (() => void) | undefined;
+  /** Fails the current start's consumer for good: the group fenced the static member (a commit's answer, commit-fencing.ts). */
+  private fence: (() => void) | undefined;
   private closing: Promise<void> = Promise.resolve();
   /** The next rejoin gives partitions up in order (a rebalance in progress, or our own rejoin), rather than after losing them. */
   private orderlyRejoin = false;
@@ -189,12 +188,13 @@ export class PlatformaticConsumer implements KafkaConsumer {
       };
       const cleared = consumer.memberId === null;
       if (cleared && s.groupInstanceId && joinedAs)
-        // A static member's commit answered UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID: the library
-        // cleared the member id. Restored first, whatever follows (the revocation's JoinGroup
-        // included): without one, a JoinGroup registers the instance id as a new member, replacing
-        // (fencing) a process that took it over. With it, the coordinator answers the next heartbeat
-        // or JoinGroup FENCED_INSTANCE_ID if another process holds the id (fatal, fenced-instance.ts),
-        // UNKNOWN_MEMBER_ID if none does (the library then rejoins without it).
+        // A static member's commit answered UNKNOWN_MEMBER_ID (FENCED_INSTANCE_ID does not get here:
+        // commit-fencing.ts): the library cleared the member id. Restored first, whatever follows (the
+        // revocation's JoinGroup included): without one, a JoinGroup registers the instance id as a
+        // new member, replacing (fencing) a process that took it over. With it, the coordinator
+        // answers the next heartbeat or JoinGroup FENCED_INSTANCE_ID if another process holds the id
+        // (fatal, fenced-instance.ts), UNKNOWN_MEMBER_ID if none does (the library then rejoins
+        // without it).
         consumer.memberId = joinedAs;
       // Fenced (FencedInstanceIdException): fatal, as in Java; the consumer has crashed already.
       if (fenced) return refuse(new ConnectError(`Failed to commit offsets of consumer group ${groupId}: ${fenced}`));
@@ -286,18 +286,18 @@ export class PlatformaticConsumer implements KafkaConsumer {
     };
     const fetcher = new PartitionFetcher(consumer, handlers, s, backoff, crash, this.log, clientId, pool, topicLoss);
     this.fetcher = fetcher;
+    const fence = () => {
+      if (fenced || cancelled()) return;
+      fenced = FENCED_INSTANCE_ID;
+      this.log.fenced();
+      // Not retriable: the sink task fails (Connect's task dies of the FencedInstanceIdException
+      // its poll throws) rather than starting a consumer that would fence the other instance.
+      crash(new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`));
+    };
+    this.fence = fence;
     // This start's own watch: a start cancelled by a close stops it in its catch, and must not stop
     // the watch of the start that came after that close (this.stopFencing by then).
-    const stopFencing = s.groupInstanceId
-      ? watchFencing(consumer.instanceId, () => {
-          if (fenced || cancelled()) return;
-          fenced = FENCED_INSTANCE_ID;
-          this.log.fenced();
-          // Not retriable: the sink task fails (Connect's task dies of the FencedInstanceIdException
-          // its poll throws) rather than starting a consumer that would fence the other instance.
-          crash(new ConnectError(`The consumer of group ${groupId} stopped: ${fenced}`));
-        })
-      : undefined;
+    const stopFencing = s.groupInstanceId ? watchFencing(consumer.instanceId, fence) : undefined;
     this.stopFencing = stopFencing;
     // A rejoin that failed for good (the library retried it); the sink task restarts the consumer.
     consumer.on("error", recoverOrCrash);
@@ -443,8 +443,12 @@ export class PlatformaticConsumer implements KafkaConsumer {
    * at once: its generation is gone, and its member id may be too (the library clears it after
    * UNKNOWN_MEMBER_ID; an OffsetCommit without one makes the broker close the coordinator
    * connection, failing the JoinGroup under way on it, and the consumer with it). One answered with a
-   * group error fails (a RetriableError with Java's message) and is not retried (the joinGroup
-   * override in start).
+   * group error fails and is never retried under a new generation. Answered UNKNOWN_MEMBER_ID,
+   * ILLEGAL_GENERATION or REBALANCE_IN_PROGRESS about the member's current generation, it gets to the
+   * joinGroup override in start (a RetriableError with Java's message; UNKNOWN_MEMBER_ID rejoins a
+   * stable member at once); about a generation the member has left (a retry), the library fails it as
+   * answered (retriable). FENCED_INSTANCE_ID is decided by commit-fencing.ts: fatal about the current
+   * generation (the consumer crashes), else retriable.
    */
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     const consumer = this.consumer;
@@ -453,11 +457,10 @@ export class PlatformaticConsumer implements KafkaConsumer {
       throw new RetriableError(
         `Failed to commit offsets of consumer group ${this.options.groupId}: Offset commit cannot be completed since the consumer is undergoing a rebalance for auto partition assignment.`,
       );
-    try {
-      await consumer.commit({ offsets: commitEntries(offsets) });
-    } catch (error) {
-      throw wrap(error, `Failed to commit offsets of consumer group ${this.options.groupId}`);
-    }
+    // This start's: a commit answered after a restart does not fence the consumer started since.
+    const fenced = this.fence ?? (() => {});
+    const rejoining = () => this.joining || inJoin(consumer);
+    await commitOffsets(consumer, offsets, { groupId: this.options.groupId, rejoining, fenced });
   }
 
   /** Partitions not assigned to this member are ignored (Java's consumer throws for them). */

@@ -356,6 +356,18 @@ describe("an unreachable bootstrap (explore7 K2)", () => {
     ]);
   });
 
+  // p3batch review: a SASL login's connection failed by its probe's TLS answer named the connection twice.
+  test("a connection failed by a request's network error that names the connection names it once", () => {
+    const answered = new NetworkError("Connection to 127.0.0.1:9093 failed: the broker answered in TLS", {
+      canRetry: true,
+    });
+    const connection = new NetworkError("Connection to 127.0.0.1:9093 failed.", { canRetry: true, cause: answered });
+    const error = new MultipleErrors("Cannot connect to any broker.", [connection]);
+    expect(wrap(error, "Failed to connect").message).toBe(
+      "Failed to connect: Cannot connect to any broker. (Connection to 127.0.0.1:9093 failed: the broker answered in TLS)",
+    );
+  });
+
   test("a producer pointed at a closed loopback port fails naming ECONNREFUSED and the address", async () => {
     const port = await closedPort();
     const kafka = new PlatformaticPort(new LogManager({ sink: () => {} }));

@@ -134,8 +134,12 @@ function networkCause(error: unknown): string | undefined {
   const named = (e: LibraryError) => {
     if (e === error || e.code !== "PLT_KFK_NETWORK") return undefined;
     const socket = e.cause as { message?: unknown } | undefined;
-    const reason = typeof socket?.message === "string" && socket.message ? `: ${socket.message}` : "";
-    return `${String(e.message).replace(/\.$/, "")}${reason}`;
+    const connection = String(e.message).replace(/\.$/, "");
+    const reason = typeof socket?.message === "string" ? socket.message : "";
+    // A connection failed by its SaslHandshake's network error names itself in that error already (the TLS answer's
+    // "Connection to … failed: the broker answered in TLS…", scripts/patches/tls-answer.mjs): named once
+    if (reason.startsWith(connection)) return reason;
+    return reason ? `${connection}: ${reason}` : connection;
   };
   return findInError(givenUpOn(error), named) ?? findInError(error, named);
 }

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { channel } from "node:diagnostics_channel";
-import { ProtocolError } from "@platformatic/kafka";
+import { ProtocolError, protocolAPIsByName } from "@platformatic/kafka";
 import { watchFencing } from "./fenced-instance.ts";
 
 const answeredWithError = channel("tracing:plt:kafka:connections:api:error");
@@ -31,6 +31,8 @@ test("a request answered FENCED_INSTANCE_ID tells the watcher of the consumer wh
     const error = new ProtocolError("FENCED_INSTANCE_ID");
     answeredWithError.publish({ connection: { ownerId: OTHER_OWNER }, error });
     answeredWithError.publish({ connection: { ownerId: OWNER }, error: new ProtocolError("UNKNOWN_MEMBER_ID") });
+    // A commit's answer may be about a member id the member has left: commit-fencing.ts decides it.
+    answeredWithError.publish({ apiKey: protocolAPIsByName.OffsetCommit, connection: { ownerId: OWNER }, error });
     expect(fenced).toEqual([]);
     answeredWithError.publish({ connection: { ownerId: OWNER }, error });
     expect(fenced).toEqual([OWNER]);
