@@ -23,10 +23,17 @@ const offsetsOf = (result: BatchResult) => (Array.isArray(result) ? result.map((
  * A sender whose producers connect when the test says (`connect`: the next one the sender asked for), write each send
  * to one log, and fail the sends the test queued in `failures` (first first); `hold`: their sends wait until the test
  * settles them (`held`); `reconnect`: a failed send fails its producer (the sender asks for another); `written`: called
- * as each send that wrote is about to answer; `producer`: the one producer every connect gives instead.
+ * as each send that wrote is about to answer; `producer`: the one producer every connect gives instead;
+ * `withdrawsFromProducer`: as the sender option (a task that `withdrawsUnsent`).
  */
 function senderOver(
-  o: { hold?: boolean; reconnect?: boolean; written?: (values: string[]) => void; producer?: KafkaProducer } = {},
+  o: {
+    hold?: boolean;
+    reconnect?: boolean;
+    written?: (values: string[]) => void;
+    producer?: KafkaProducer;
+    withdrawsFromProducer?: boolean;
+  } = {},
 ) {
   const sends: string[][] = [];
   const failures: Error[] = [];
@@ -83,6 +90,7 @@ function senderOver(
     maxInFlightBatches: 5,
     maxInFlightBytes: 33_554_432,
     rejectsRecords: false,
+    withdrawsFromProducer: o.withdrawsFromProducer === true,
   });
   const connect = () => {
     const next = asked.shift();
@@ -123,7 +131,7 @@ describe("SourceTaskSender.withdraw", () => {
     const broker = new HeldBroker();
     const producer = testProducer(broker);
     const send = spyOn(producer, "send");
-    const { sender, connect } = senderOver({ producer });
+    const { sender, connect } = senderOver({ producer, withdrawsFromProducer: true });
     connect();
     const [a, b, c, d] = ["A", "B", "C", "D"].map((v) => outgoing("t", v));
     const first = sender.enqueue([a!]);
@@ -141,6 +149,28 @@ describe("SourceTaskSender.withdraw", () => {
     await broker.answerUntil(third);
     expect(offsetsOf(await third)).toEqual([1]);
     expect(broker.logs).toEqual(new Map([["t-0", ["A", "D"]]]));
+  });
+
+  test("a task that does not withdraw from the producer: no withdrawKey on its sends, what the producer holds stays", async () => {
+    const broker = new HeldBroker();
+    const producer = testProducer(broker);
+    const send = spyOn(producer, "send");
+    const { sender, connect } = senderOver({ producer });
+    connect();
+    const [a, b] = ["A", "B"].map((v) => outgoing("t", v));
+    const first = sender.enqueue([a!]);
+    await waitFor(() => broker.pending.length === 1, { what: "A on the wire" });
+    const second = sender.enqueue([b!]);
+    await waitFor(() => send.mock.calls.length === 2, { what: "B handed to the producer" });
+    expect(send.mock.calls.map(([, options]) => options !== undefined && "withdrawKey" in options)).toEqual([
+      false,
+      false,
+    ]);
+    expect(sender.withdraw([b!.record]).size).toBe(0);
+    await broker.answerUntil(second);
+    expect(offsetsOf(await first)).toEqual([0]);
+    expect(offsetsOf(await second)).toEqual([1]);
+    expect(broker.logs).toEqual(new Map([["t-0", ["A", "B"]]]));
   });
 
   test("a record of a send being retried that never reached a broker: left out of the retry", async () => {

@@ -49,6 +49,11 @@ export interface SourceTaskSenderOptions {
   /** The SourceTask takes per-record refusals as the record's failure (`SourceTask.rejectsRecords`). */
   readonly rejectsRecords: boolean;
   /**
+   * The SourceTask `withdrawsUnsent`: each send to a producer that can give records back (KafkaProducer.withdraw) is
+   * kept until it settles, so `withdraw` asks it. False or absent: `withdraw` never takes back what the producer holds.
+   */
+  readonly withdrawsFromProducer?: boolean;
+  /**
    * For a SourceTask that `commitsAnyOrder`: records Kafka wrote, handed out before their batch settles (SendCoalescer's
    * `handOut`; `owner` as passed to `enqueue`).
    */
@@ -170,8 +175,8 @@ export class SourceTaskSender {
    * that certainly have not reached the producer (queued in the coalescer, their request waiting for its turn, or the
    * recovery retrying them has sent them nowhere: no attempt at them went out, or each was answered "not written")
    * never will: their metadata is null when their batch settles. Returns them (empty: nothing changed). A record the
-   * producer holds is taken back only when the producer gives it back unsent (KafkaProducer.withdraw): its send then
-   * settles with null metadata for it.
+   * producer holds is taken back only when the producer gives it back unsent (KafkaProducer.withdraw, asked only with
+   * `withdrawsFromProducer`): its send then settles with null metadata for it.
    */
   withdraw(records: readonly SourceRecord[], waiting: readonly Outgoing[] = []): ReadonlySet<SourceRecord> {
     const asked = new Set(records);
@@ -279,7 +284,7 @@ export class SourceTaskSender {
       for (let i = 0; i < chunk.length; i++) if (!withdrawn.has(chunk[i]!.record)) live.push(i);
       if (live.length === chunk.length) live = undefined;
     }
-    if (producer.withdraw === undefined)
+    if (this.c.withdrawsFromProducer !== true || producer.withdraw === undefined)
       return live ? sendWithoutWithdrawn(producer, records, live, options) : producer.send(records, options);
     const handed: Handed = { producer, chunk, live };
     const keyed = { ...options, withdrawKey: handed };

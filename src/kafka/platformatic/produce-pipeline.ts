@@ -214,6 +214,7 @@ export class ProducePipeline {
    * with each record's offset once it was split (`split`: how, see batch-split.ts). A split batch
    * that failed may reject with a PartlyWrittenBatch (its records written). With keepOrderAfterRefusal
    * a batch of a partition refused after `since` (SendOptions.refusalsSeen) fails: NotSentError.
+   * The tests' shorthand for `appendBatch(...).outcome` (the producer calls appendBatch).
    */
   append(
     topic: string,

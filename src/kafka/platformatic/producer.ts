@@ -23,8 +23,8 @@
  * later sends go on. Any other metadata failure (Kafka unreachable, a failed login) fails the
  * producer: the send's other topics' records are not written ahead of those sent again.
  *
- * A send made with `SendOptions.withdrawKey` may have records given back (`withdraw`, send-withdrawals.ts): a batch of
- * only records asked that no request ever carried (ProducePipeline.withdraw); their metadata is null.
+ * A send made with `WithdrawableSendOptions.withdrawKey` may have records given back (`withdraw`, send-withdrawals.ts):
+ * a batch of only records asked that no request ever carried (ProducePipeline.withdraw); their metadata is null.
  *
  * `close` gives the batches in flight request.timeout.ms, then fails the rest; `forceClose` (an abandoned source task's,
  * as Connect's cancel closes with Duration.ZERO) fails them all at once and sends nothing more.
@@ -78,7 +78,7 @@ export class PlatformaticProducer implements KafkaProducer {
   private closed: Promise<void> | undefined;
   /** A send failed for good before its batches were appended (metadata; not a topic's refusal: its records' alone). */
   private failure: Error | undefined;
-  /** The sends made with `SendOptions.withdrawKey`, by it. */
+  /** The sends made with `WithdrawableSendOptions.withdrawKey`, by it. */
   private readonly withdrawals = new SendWithdrawals();
 
   constructor(
@@ -110,7 +110,10 @@ export class PlatformaticProducer implements KafkaProducer {
 
   send(records: readonly ProducerRecord[], options: WithdrawableSendOptions): Promise<(ProducedMetadata | null)[]>;
   send(records: readonly ProducerRecord[], options?: SendOptions): Promise<ProducedMetadata[]>;
-  send(records: readonly ProducerRecord[], options?: SendOptions): Promise<(ProducedMetadata | null)[]> {
+  send(
+    records: readonly ProducerRecord[],
+    options?: Partial<WithdrawableSendOptions>,
+  ): Promise<(ProducedMetadata | null)[]> {
     // Not written ahead of a batch refused after what the caller handled (by default: this call, even admitted later).
     const since = options?.refusalsSeen ?? this.pipeline.refusals;
     const failed = this.failure ?? this.pipeline.failure;

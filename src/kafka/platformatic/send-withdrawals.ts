@@ -1,16 +1,16 @@
 /**
- * SendWithdrawals: which batches of PlatformaticProducer's sends made with `SendOptions.withdrawKey` the producer may
- * give back (KafkaProducer.withdraw), by that key. A send's entry is opened when it is called, learns its batches (one
- * per partition) once they are appended and forgets them when the send settles: before and after, nothing is taken
- * back. The pipeline decides whether a batch can still be taken back (ProducePipeline.withdraw).
+ * SendWithdrawals: which batches of PlatformaticProducer's sends made with `WithdrawableSendOptions.withdrawKey` the
+ * producer may give back (KafkaProducer.withdraw), by that key. A send's entry is opened when it is called, learns its
+ * batches (one per partition) once they are appended and forgets them when the send settles: before and after, nothing
+ * is taken back. The pipeline decides whether a batch can still be taken back (ProducePipeline.withdraw).
  */
 import type { Batch } from "./partition-batches.ts";
 
 /** One send's batches, by partition group (the send's record indexes each holds). */
 export class SendWithdrawal {
   private groups: { readonly indexes: readonly number[]; readonly batch: Batch | undefined }[] | undefined;
-  /** The groups taken back, by their index. */
-  private readonly taken = new Set<number>();
+  /** The groups taken back, by their index; undefined until one is (most sends never have one). */
+  private taken: Set<number> | undefined;
 
   /** The send's batches were appended: `groups[g]`'s records are in `appended[g].batch` (absent: refused at once). */
   appended(
@@ -27,7 +27,7 @@ export class SendWithdrawal {
 
   /** Group `g` was taken back: its records' metadata is null, and its failure none of the send's. */
   withdrawn(g: number): boolean {
-    return this.taken.has(g);
+    return this.taken?.has(g) === true;
   }
 
   /**
@@ -41,7 +41,8 @@ export class SendWithdrawal {
     const taken: number[] = [];
     for (let g = 0; g < groups.length; g++) {
       const { indexes: of, batch } = groups[g]!;
-      if (this.taken.has(g) || batch === undefined || !of.every((i) => asked.has(i)) || !take(batch)) continue;
+      if (this.withdrawn(g) || batch === undefined || !of.every((i) => asked.has(i)) || !take(batch)) continue;
+      this.taken ??= new Set();
       this.taken.add(g);
       taken.push(...of);
     }
