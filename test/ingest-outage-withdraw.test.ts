@@ -8,26 +8,11 @@
  */
 import { describe, expect, test } from "bun:test";
 import { ingestUrlOf, startIngestGateway, taskState } from "./support/gateway.ts";
+import { expectNoneWritten, postJson } from "./support/ingest-answers.ts";
 import { createTopic, kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
 import { closedPort, tcpForwarder } from "./support/tcp-forwarder.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
-
-interface Answer {
-  readonly status: number;
-  readonly retryAfter: string | null;
-  readonly body: { error_code?: number; message?: string };
-}
-
-async function post(url: string, value: string): Promise<Answer> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ v: value }),
-  });
-  const body = (await response.json()) as Answer["body"];
-  return { status: response.status, retryAfter: response.headers.get("Retry-After"), body };
-}
 
 describe.each(["platformatic", "kafkajs"])(
   "an ingest request timing out while Kafka refuses connections (kafka.client=%s)",
@@ -50,14 +35,7 @@ describe.each(["platformatic", "kafkajs"])(
       await waitFor(async () => (await taskState(gw, "withdraw")) === "RUNNING", { what: "the task RUNNING" });
       const url = `${await ingestUrlOf(gw)}/ingest/withdraw`;
 
-      const outage = await post(url, "during-outage");
-      expect(outage.body.message).not.toContain("may still be written");
-      expect(outage.status).toBe(503);
-      expect(outage.retryAfter).not.toBeNull();
-      expect(outage.body.error_code).toBe(50003);
-      expect(outage.body.message).toStartWith(
-        "1 of 1 records were not acknowledged by Kafka (none of them was written): ",
-      );
+      expectNoneWritten(await postJson(url, "during-outage"));
       // It was polled: the task's send was being retried, not the request left queued.
       expect(gw.output()).toMatch(/Failed to send 1 records to Kafka/);
 
@@ -69,7 +47,7 @@ describe.each(["platformatic", "kafkajs"])(
       const written = await waitFor(
         async () => {
           const value = `after-${notWritten.length + maybeWritten.length}`;
-          const answer = await post(url, value);
+          const answer = await postJson(url, value);
           if (answer.status === 200) return value;
           if (answer.status === 500) {
             expect(answer.body.message).toContain("may still be written");

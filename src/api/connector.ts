@@ -109,12 +109,13 @@ export interface SourceTaskContext extends PluginContext {
    */
   readonly holdUnwrittenSend?: () => boolean;
   /**
-   * Gateway extension: takes back those of `records` (polled from the task) that certainly have not reached the producer
-   * yet (queued in the runtime's send path, or in a send being retried that no attempt carried to a broker, or that the
-   * broker refused), and returns them: none of them is ever sent; their commitRecord(s) comes with null metadata, in
-   * their turn, and the task answers them as not written. The others (the producer holds them, or they may have been
-   * written) are left as they are. Only for records whose acknowledgement nothing else waits on (a source offset of one
-   * is committed as if it were written).
+   * Gateway extension: takes back those of `records` (polled from the task) that certainly have not reached the
+   * producer yet (queued in the runtime's send path, or in a send being retried that no attempt carried to a broker, or
+   * that the broker refused), or that the producer holds but gives back unsent (kafka.client=platformatic and the task
+   * `withdrawsUnsent`: a batch of only such records no produce request carried yet), and returns them: none of them is
+   * ever sent; their commitRecord(s) comes with null metadata, in their turn, and the task answers them as not written.
+   * The others (the producer keeps them, or they may have been written) are left as they are. Only for records whose
+   * acknowledgement nothing else waits on (a source offset of one is committed as if it were written).
    */
   readonly withdrawUnsent?: (records: readonly SourceRecord[]) => ReadonlySet<SourceRecord>;
 }
@@ -191,6 +192,12 @@ export interface SourceTask {
    * `commitRecords` is polled so too. False or absent: whole batches, in poll order (see `poll`).
    */
   readonly commitsAnyOrder?: boolean;
+  /**
+   * Gateway extension: true when the task takes records back (SourceTaskContext.withdrawUnsent) and wants those the
+   * producer holds unsent given back too; each send is then made so that the producer can (kafka.client=platformatic).
+   * False or absent: withdrawUnsent takes back only records the producer does not hold yet; sends cost nothing more.
+   */
+  readonly withdrawsUnsent?: boolean;
   initialize(context: SourceTaskContext): void;
   start(config: Config): MaybePromise<void>;
   /**

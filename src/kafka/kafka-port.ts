@@ -58,7 +58,18 @@ export interface KafkaProducer {
    * delivery.timeout.ms or retries ran out, and batches on the wire when the producer is closed,
    * are reported as failed although the broker may have written them.
    */
+  send(records: readonly ProducerRecord[], options: WithdrawableSendOptions): Promise<(ProducedMetadata | null)[]>;
   send(records: readonly ProducerRecord[], options?: SendOptions): Promise<ProducedMetadata[]>;
+  /**
+   * Takes back records of the send made with `WithdrawableSendOptions.withdrawKey` `key` that the producer holds but
+   * certainly never sent: `indexes` (into that send's records) asked, returns those taken back (empty: nothing
+   * changed). The producer takes back only what no request ever carried and nothing else has to move for (platformatic:
+   * a partition's batch of the send made only of records asked, never in a request, no sequence given: the partition's
+   * later batches keep their sequences gapless). Those records are never sent; the send settles without them: their
+   * metadata is null (the one null a resolved send holds; a PartlyWritten rejection lists them null too), and they are
+   * no failure of the send's. Absent (kafkajs, whose batches leave for the broker at once): nothing is taken back.
+   */
+  withdraw?(key: object, indexes: readonly number[]): readonly number[];
   /**
    * Batches the broker refused for good so far with the producer going on (see `failed`); absent
    * when it never goes on after a refusal. A caller passes the count it has handled as
@@ -330,6 +341,15 @@ export interface SendOptions {
    * of one partition): then everything comes with the settlement, as without it.
    */
   readonly onWritten?: (indexes: Int32Array, metadata: readonly ProducedMetadata[]) => void;
+}
+
+/** The options of a send KafkaProducer.withdraw may take records of back. */
+export interface WithdrawableSendOptions extends SendOptions {
+  /**
+   * Identifies the send to KafkaProducer.withdraw (any object of the caller's, one per send): the send's metadata of a
+   * record taken back is null.
+   */
+  readonly withdrawKey: object;
 }
 
 export interface ProducerOptions {

@@ -6,19 +6,25 @@
  * holding a withdrawn record: the send of any other is the producer's own. (SendRecovery leaves withdrawn records out of
  * its retries itself: it keeps each record's outcome by index.)
  */
-import type { KafkaProducer, ProducedMetadata, ProducerRecord, SendOptions } from "../kafka/kafka-port.ts";
+import type {
+  KafkaProducer,
+  ProducedMetadata,
+  ProducerRecord,
+  SendOptions,
+  WithdrawableSendOptions,
+} from "../kafka/kafka-port.ts";
 import { writtenRecords } from "../kafka/send-rejection.ts";
 
 export async function sendWithoutWithdrawn(
   producer: KafkaProducer,
   records: readonly ProducerRecord[],
   live: readonly number[],
-  options?: SendOptions,
+  options?: SendOptions | WithdrawableSendOptions,
 ): Promise<(ProducedMetadata | null)[]> {
   const out = new Array<ProducedMetadata | null>(records.length).fill(null);
   if (live.length === 0) return out;
   const onWritten = options?.onWritten;
-  const part: SendOptions | undefined = onWritten
+  const part: SendOptions | WithdrawableSendOptions | undefined = onWritten
     ? {
         ...options,
         onWritten: (indexes, metadata) =>
@@ -29,11 +35,12 @@ export async function sendWithoutWithdrawn(
       }
     : options;
   try {
-    const metadata = await producer.send(
+    // A send with a withdrawKey holds null for a record the producer gave back.
+    const metadata: readonly (ProducedMetadata | null)[] = await producer.send(
       live.map((i) => records[i]!),
       part,
     );
-    for (let k = 0; k < live.length; k++) out[live[k]!] = metadata[k]!;
+    for (let k = 0; k < live.length; k++) out[live[k]!] = metadata[k] ?? null;
     return out;
   } catch (error) {
     // A rejection listing the records written all the same (PartlyWritten) lists them at the request's indexes.

@@ -68,6 +68,7 @@ export function sourceTaskSender(
     maxInFlightBatches: o.maxInFlightBatches ?? 5,
     maxInFlightBytes: o.maxInFlightBytes ?? 33_554_432,
     rejectsRecords: o.task.rejectsRecords === true,
+    withdrawsFromProducer: o.task.withdrawsUnsent === true,
     ...(handOut ? { handOut } : {}),
   });
 }

@@ -1,12 +1,14 @@
 /**
  * SourceTaskSender.withdraw (SourceTaskContext.withdrawUnsent, explore27 F2): a record that certainly has not reached
  * the producer is taken back and never sent, its metadata null when its batch settles; one the producer holds, or that
- * an attempt may have written, is not.
+ * an attempt may have written, is not, unless the producer gives it back unsent (KafkaProducer.withdraw, withdraw2).
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { RetriableError } from "../errors.ts";
 import type { KafkaProducer, ProducedMetadata } from "../kafka/kafka-port.ts";
+import { HeldBroker } from "../kafka/platformatic/held-broker-test-support.ts";
+import { testProducer } from "../kafka/platformatic/producer-test-support.ts";
 import { markNeverSent, markRefused } from "../kafka/send-rejection.ts";
 import { type Deferred, deferred } from "../util/async.ts";
 import { ManualClock } from "../util/manual-clock.ts";
@@ -21,14 +23,24 @@ const offsetsOf = (result: BatchResult) => (Array.isArray(result) ? result.map((
  * A sender whose producers connect when the test says (`connect`: the next one the sender asked for), write each send
  * to one log, and fail the sends the test queued in `failures` (first first); `hold`: their sends wait until the test
  * settles them (`held`); `reconnect`: a failed send fails its producer (the sender asks for another); `written`: called
- * as each send that wrote is about to answer.
+ * as each send that wrote is about to answer; `producer`: the one producer every connect gives instead;
+ * `withdrawsFromProducer`: as the sender option (a task that `withdrawsUnsent`).
  */
-function senderOver(o: { hold?: boolean; reconnect?: boolean; written?: (values: string[]) => void } = {}) {
+function senderOver(
+  o: {
+    hold?: boolean;
+    reconnect?: boolean;
+    written?: (values: string[]) => void;
+    producer?: KafkaProducer;
+    withdrawsFromProducer?: boolean;
+  } = {},
+) {
   const sends: string[][] = [];
   const failures: Error[] = [];
   const held: Deferred<void>[] = [];
   let offset = 0;
   const producer = (): KafkaProducer => {
+    if (o.producer) return o.producer;
     let failed = false;
     return {
       get failed() {
@@ -78,6 +90,7 @@ function senderOver(o: { hold?: boolean; reconnect?: boolean; written?: (values:
     maxInFlightBatches: 5,
     maxInFlightBytes: 33_554_432,
     rejectsRecords: false,
+    withdrawsFromProducer: o.withdrawsFromProducer === true,
   });
   const connect = () => {
     const next = asked.shift();
@@ -112,6 +125,52 @@ describe("SourceTaskSender.withdraw", () => {
     held[0]!.resolve();
     expect(offsetsOf(await batch)).toEqual([0]);
     expect(sends).toEqual([["D"]]);
+  });
+
+  test("records the producer holds and gives back unsent (KafkaProducer.withdraw): taken back, null metadata, never written", async () => {
+    const broker = new HeldBroker();
+    const producer = testProducer(broker);
+    const send = spyOn(producer, "send");
+    const { sender, connect } = senderOver({ producer, withdrawsFromProducer: true });
+    connect();
+    const [a, b, c, d] = ["A", "B", "C", "D"].map((v) => outgoing("t", v));
+    const first = sender.enqueue([a!]);
+    await waitFor(() => broker.pending.length === 1, { what: "A on the wire" });
+    // Until a batch of t-0 is written only A is on the wire: B and C, handed to the producer, wait there unstamped.
+    const second = sender.enqueue([b!, c!]);
+    await waitFor(() => send.mock.calls.length === 2, { what: "B and C handed to the producer" });
+    expect(sender.withdraw([a!.record]).size).toBe(0); // in a request
+    expect(sender.withdraw([b!.record]).size).toBe(0); // its batch holds C too, not asked
+    expect(sender.withdraw([b!.record, c!.record])).toEqual(new Set([b!.record, c!.record]));
+    broker.answerNext();
+    expect(offsetsOf(await first)).toEqual([0]);
+    expect(offsetsOf(await second)).toEqual([null, null]);
+    const third = sender.enqueue([d!]);
+    await broker.answerUntil(third);
+    expect(offsetsOf(await third)).toEqual([1]);
+    expect(broker.logs).toEqual(new Map([["t-0", ["A", "D"]]]));
+  });
+
+  test("a task that does not withdraw from the producer: no withdrawKey on its sends, what the producer holds stays", async () => {
+    const broker = new HeldBroker();
+    const producer = testProducer(broker);
+    const send = spyOn(producer, "send");
+    const { sender, connect } = senderOver({ producer });
+    connect();
+    const [a, b] = ["A", "B"].map((v) => outgoing("t", v));
+    const first = sender.enqueue([a!]);
+    await waitFor(() => broker.pending.length === 1, { what: "A on the wire" });
+    const second = sender.enqueue([b!]);
+    await waitFor(() => send.mock.calls.length === 2, { what: "B handed to the producer" });
+    expect(send.mock.calls.map(([, options]) => options !== undefined && "withdrawKey" in options)).toEqual([
+      false,
+      false,
+    ]);
+    expect(sender.withdraw([b!.record]).size).toBe(0);
+    await broker.answerUntil(second);
+    expect(offsetsOf(await first)).toEqual([0]);
+    expect(offsetsOf(await second)).toEqual([1]);
+    expect(broker.logs).toEqual(new Map([["t-0", ["A", "B"]]]));
   });
 
   test("a record of a send being retried that never reached a broker: left out of the retry", async () => {

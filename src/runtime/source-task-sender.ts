@@ -49,6 +49,11 @@ export interface SourceTaskSenderOptions {
   /** The SourceTask takes per-record refusals as the record's failure (`SourceTask.rejectsRecords`). */
   readonly rejectsRecords: boolean;
   /**
+   * The SourceTask `withdrawsUnsent`: each send to a producer that can give records back (KafkaProducer.withdraw) is
+   * kept until it settles, so `withdraw` asks it. False or absent: `withdraw` never takes back what the producer holds.
+   */
+  readonly withdrawsFromProducer?: boolean;
+  /**
    * For a SourceTask that `commitsAnyOrder`: records Kafka wrote, handed out before their batch settles (SendCoalescer's
    * `handOut`; `owner` as passed to `enqueue`).
    */
@@ -81,6 +86,8 @@ export class SourceTaskSender {
   private withdrawn: Set<SourceRecord> | undefined;
   /** The requests whose attempt waits for its turn and has not called `producer.send` yet, in order. */
   private readonly beforeSend: (readonly Outgoing[])[] = [];
+  /** Requests handed to a producer that takes records back (KafkaProducer.withdraw), until their send settles. */
+  private readonly handed = new Set<Handed>();
 
   constructor(private readonly c: SourceTaskSenderOptions) {
     this.recovery = new SendRecovery({
@@ -168,7 +175,8 @@ export class SourceTaskSender {
    * that certainly have not reached the producer (queued in the coalescer, their request waiting for its turn, or the
    * recovery retrying them has sent them nowhere: no attempt at them went out, or each was answered "not written")
    * never will: their metadata is null when their batch settles. Returns them (empty: nothing changed). A record the
-   * producer holds is not taken back.
+   * producer holds is taken back only when the producer gives it back unsent (KafkaProducer.withdraw, asked only with
+   * `withdrawsFromProducer`): its send then settles with null metadata for it.
    */
   withdraw(records: readonly SourceRecord[], waiting: readonly Outgoing[] = []): ReadonlySet<SourceRecord> {
     const asked = new Set(records);
@@ -180,6 +188,7 @@ export class SourceTaskSender {
     this.sends.forEachUnsent(visit);
     for (const chunk of this.beforeSend) chunk.forEach(visit);
     this.recovery.forEachWithdrawable(visit);
+    for (const h of this.handed) takeBack(h, asked, taken);
     if (taken.size > 0) {
       const withdrawn = this.withdrawn ?? new Set();
       for (const record of taken) withdrawn.add(record);
@@ -258,7 +267,10 @@ export class SourceTaskSender {
     return this.producer;
   }
 
-  /** `producer.send` of a request's records, but those withdrawn meanwhile (`withdraw`). */
+  /**
+   * `producer.send` of a request's records, but those withdrawn meanwhile (`withdraw`); one the producer may take records
+   * of back is `handed` until it settles.
+   */
   private send(
     producer: KafkaProducer,
     chunk: readonly Outgoing[],
@@ -266,11 +278,21 @@ export class SourceTaskSender {
     options: SendOptions,
   ): Promise<readonly (ProducedMetadata | null)[]> {
     const withdrawn = this.withdrawn;
-    if (withdrawn === undefined) return producer.send(records, options);
-    const live: number[] = [];
-    for (let i = 0; i < chunk.length; i++) if (!withdrawn.has(chunk[i]!.record)) live.push(i);
-    if (live.length === chunk.length) return producer.send(records, options);
-    return sendWithoutWithdrawn(producer, records, live, options);
+    let live: number[] | undefined;
+    if (withdrawn !== undefined) {
+      live = [];
+      for (let i = 0; i < chunk.length; i++) if (!withdrawn.has(chunk[i]!.record)) live.push(i);
+      if (live.length === chunk.length) live = undefined;
+    }
+    if (this.c.withdrawsFromProducer !== true || producer.withdraw === undefined)
+      return live ? sendWithoutWithdrawn(producer, records, live, options) : producer.send(records, options);
+    const handed: Handed = { producer, chunk, live };
+    const keyed = { ...options, withdrawKey: handed };
+    const sent = live ? sendWithoutWithdrawn(producer, records, live, keyed) : producer.send(records, keyed);
+    this.handed.add(handed);
+    const settled = () => this.handed.delete(handed);
+    sent.then(settled, settled);
+    return sent;
   }
 
   /** After a failed attempt: no new one goes out until the coalescer recovered it; the producer replaced if failed. */
@@ -335,4 +357,20 @@ export class SourceTaskSender {
       throw error;
     }
   }
+}
+
+/** A request handed to a producer that takes records back: `live` maps its send's indexes to `chunk`'s (all: none). */
+interface Handed {
+  readonly producer: KafkaProducer;
+  readonly chunk: readonly Outgoing[];
+  readonly live: readonly number[] | undefined;
+}
+
+/** Adds to `taken` the records of `asked` the producer gives back of the send of `h` (KafkaProducer.withdraw). */
+function takeBack(h: Handed, asked: ReadonlySet<SourceRecord>, taken: Set<SourceRecord>): void {
+  const at = (k: number) => h.chunk[h.live ? h.live[k]! : k]!.record;
+  const count = h.live?.length ?? h.chunk.length;
+  const indexes: number[] = [];
+  for (let k = 0; k < count; k++) if (asked.has(at(k))) indexes.push(k);
+  if (indexes.length > 0) for (const k of h.producer.withdraw?.(h, indexes) ?? []) taken.add(at(k));
 }

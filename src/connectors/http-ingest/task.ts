@@ -93,6 +93,8 @@ export class HttpIngestSourceTask implements SourceTask {
    * by poll batch all the same (per-partition-acks).
    */
   readonly commitsAnyOrder = true;
+  /** A request whose ingest.request.timeout.ms runs out takes back its records the producer holds unsent (503). */
+  readonly withdrawsUnsent = true;
   private queue: IngestQueue | SpoolWriter | undefined;
   /** The spool of a SpoolWriter queue. */
   private spool: SpoolStore | undefined;

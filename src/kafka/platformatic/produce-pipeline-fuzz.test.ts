@@ -12,7 +12,8 @@
  * connections that were still due are handled); after every step each partition's count of bytes not on the wire (the
  * partitioner's) is that of its queue. Runs whose clock jumps past delivery.timeout.ms (the pipeline then fails with
  * the first batch expired) check that no batch failed as never sent or not sent (NeverSentBatch, NotSentError) is in the log, that no record is
- * in it twice, and that the acknowledged ones are there. A directed test pins the case the runs found: a
+ * in it twice, and that the acknowledged ones are there. Runs that take batches back (ProducePipeline.withdraw, of a
+ * pending batch picked at random) check that each one taken back failed as never sent and is in no log. A directed test pins the case the runs found: a
  * batch that may be in the log must still be among the broker's last 5 when it goes again.
  *
  * Each run is deterministic: the pipeline's clock stands still but for those jumps (retry.backoff.ms 0), its work
@@ -24,7 +25,7 @@ import { prng } from "../../../test/support/prng.ts";
 import { type Faults, ModelBroker } from "../../../test/support/produce-pipeline-model-broker.ts";
 import { kafkaErrorOf, NotSentError } from "../send-rejection.ts";
 import { NeverSentBatch } from "./batch-failures.ts";
-import type { BatchOutcome, PartitionBatches } from "./partition-batches.ts";
+import type { Batch, BatchOutcome, PartitionBatches } from "./partition-batches.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { batch, settings } from "./produce-pipeline-test-support.ts";
 
@@ -36,6 +37,10 @@ interface Append {
   readonly partition: number;
   readonly labels: number[];
   readonly invalid: boolean;
+  /** Absent when the pipeline refused it at once (failed). */
+  batch?: Batch;
+  /** Taken back (ProducePipeline.withdraw). */
+  withdrawn?: boolean;
   outcome?: BatchOutcome | Error;
 }
 
@@ -69,9 +74,10 @@ function queuedBytesDrift(pipeline: ProducePipeline, partitions: number): string
 
 /**
  * The driver's faults beside the broker's: `expiry`, per step, the chance that the pipeline's clock jumps past
- * delivery.timeout.ms (the batches not acknowledged by then expire, and the pipeline fails with the first).
+ * delivery.timeout.ms (the batches not acknowledged by then expire, and the pipeline fails with the first); `withdraw`,
+ * the chance that the caller asks to take back a pending batch (ProducePipeline.withdraw).
  */
-type RunFaults = Faults & { readonly expiry?: number };
+type RunFaults = Faults & { readonly expiry?: number; readonly withdraw?: number };
 
 /** What the runs met, so that a test can tell its invariants were exercised. */
 interface Seen {
@@ -79,6 +85,8 @@ interface Seen {
   expired: number;
   /** Batches failed as never sent (NeverSentBatch). */
   neverSent: number;
+  /** Batches taken back. */
+  withdrawn: number;
 }
 
 /** One seeded run; what went wrong, or undefined. `trace` is told its story. */
@@ -110,6 +118,12 @@ async function run(
       else if (faults.expiry && random() < faults.expiry) {
         now += s.deliveryTimeoutMs;
         trace?.(`the clock jumps to ${now}`);
+      } else if (faults.withdraw && random() < faults.withdraw) {
+        const open = appends.filter((a) => a.outcome === undefined && a.batch);
+        const a = open[Math.floor(random() * open.length)];
+        acted = a !== undefined && pipeline.withdraw(a.batch!);
+        if (acted) a!.withdrawn = true;
+        trace?.(`withdraw ${a ? appends.indexOf(a) : "none"}: ${acted ? "taken back" : "not taken back"}`);
       } else if (appends.length < total && pending < OUTSTANDING && roll < 0.35) {
         const labels = Array.from({ length: 1 + Math.floor(random() * 3) }, () => label++);
         const a: Append = { partition: Math.floor(random() * partitions), labels, invalid: random() < 0.12 };
@@ -119,7 +133,9 @@ async function run(
         const outcome = (o: BatchOutcome | Error) => {
           a.outcome = o;
         };
-        pipeline.append("t", a.partition, batch(...labels), labels.length).then(outcome, outcome);
+        const appended = pipeline.appendBatch("t", a.partition, batch(...labels), labels.length);
+        if (appended.batch) a.batch = appended.batch;
+        appended.outcome.then(outcome, outcome);
       } else if (roll < 0.45) acted = broker.processNext();
       else if (roll < 0.5) acted = broker.processStale();
       else if (roll < 0.53) acted = random() < faults.notLeader && broker.notLeader();
@@ -144,6 +160,7 @@ async function run(
       if (!Object.is(pipeline.queuedBatches("t", p), 0))
         return `partition ${p}: ${pipeline.queuedBatches("t", p)} queued`;
     if (seen) seen.neverSent += appends.filter((a) => a.outcome instanceof NeverSentBatch).length;
+    if (seen) seen.withdrawn += appends.filter((a) => a.withdrawn).length;
     if (!pipeline.failure) return check(appends, broker);
     if (seen) seen.expired++;
     return checkAfterExpiry(appends, broker);
@@ -158,6 +175,11 @@ function check(appends: readonly Append[], broker: ModelBroker): string | undefi
   for (const [i, a] of appends.entries()) {
     const log = broker.logs[a.partition]!;
     const at = log.indexOf(a.labels[0]!);
+    if (a.withdrawn) {
+      if (!(a.outcome instanceof NeverSentBatch)) return `append ${i} (taken back) settled with ${String(a.outcome)}`;
+      if (at >= 0) return `append ${i} (taken back) is in the log`;
+      continue;
+    }
     if (a.invalid) {
       if (!(a.outcome instanceof Error) || kafkaErrorOf(a.outcome) !== "INVALID_RECORD")
         return `append ${i} (refused by the broker) settled with ${String(a.outcome)}`;
@@ -170,7 +192,7 @@ function check(appends: readonly Append[], broker: ModelBroker): string | undefi
   }
   for (let p = 0; p < broker.logs.length; p++) {
     const log = broker.logs[p]!;
-    const expected = appends.filter((a) => a.partition === p && !a.invalid).flatMap((a) => a.labels);
+    const expected = appends.filter((a) => a.partition === p && !a.invalid && !a.withdrawn).flatMap((a) => a.labels);
     if (log.join() !== expected.join()) return `partition ${p}: log ${log.join()}, expected ${expected.join()}`;
   }
   return undefined;
@@ -191,7 +213,8 @@ function checkAfterExpiry(appends: readonly Append[], broker: ModelBroker): stri
   for (const [i, a] of appends.entries()) {
     if (a.outcome instanceof NeverSentBatch || a.outcome instanceof NotSentError) {
       if (a.labels.some((l) => written.has(l))) return `append ${i} failed as ${a.outcome.name} but is in the log`;
-    } else if (!(a.outcome instanceof Error)) {
+    } else if (a.withdrawn) return `append ${i} (taken back) settled with ${String(a.outcome)}`;
+    else if (!(a.outcome instanceof Error)) {
       const log = broker.logs[a.partition]!;
       const at = log.indexOf(a.labels[0]!);
       if (a.outcome !== at) return `append ${i} acknowledged at ${String(a.outcome)}, in the log at ${at}`;
@@ -304,10 +327,27 @@ describe("ProducePipeline against a broker whose connections break (seeded rando
       answersOutOfOrder: 0.3,
       expiry: 0.004,
     };
-    const seen: Seen = { expired: 0, neverSent: 0 };
+    const seen: Seen = { expired: 0, neverSent: 0, withdrawn: 0 };
     expect(await fuzz(300, faults, seen)).toEqual([]);
     expect(seen.expired).toBeGreaterThan(30);
     expect(seen.neverSent).toBeGreaterThan(30);
+  }, 30_000);
+
+  // withdraw2: a caller takes back batches queued, never stamped (an ingest request that timed out during an outage);
+  // one taken back is never written, and the partition's later batches still land once each, in order.
+  test("also batches taken back while queued: none of them is in the log, the others are, once each in order", async () => {
+    const faults = {
+      failBeforeWrite: 0.1,
+      cutAfterWrite: 0.1,
+      metadataFailure: 0.05,
+      reconnect: 0.3,
+      notLeader: 0.5,
+      answersOutOfOrder: 0.3,
+      withdraw: 0.1,
+    };
+    const seen: Seen = { expired: 0, neverSent: 0, withdrawn: 0 };
+    expect(await fuzz(300, faults, seen)).toEqual([]);
+    expect(seen.withdrawn).toBeGreaterThan(100);
   }, 30_000);
 
   test("also a new connection while an older one still answers", async () => {

@@ -32,6 +32,8 @@
  * A batch that fails before any request carrying it went out (never in one, or the connection of each never came up:
  * the transport's requestNotWritten) rejects with a NeverSentBatch (the port's neverSent), one the
  * broker refused unwritten (an authorization refusal, no earlier attempt of it maybe written) with a RefusedBatch.
+ * A batch queued since its append, never stamped nor in a request, can be taken back (`withdraw`: an ingest request
+ * that timed out): it fails as never sent and the partition goes on as if it had never been appended.
  * `close` fails every pending batch at once (the producer's forceClose): as never sent unless it is on the wire, an
  * earlier attempt of it got no answer (those may still be written) or a piece of it split was written
  * (PartlyWrittenBatch).
@@ -212,6 +214,7 @@ export class ProducePipeline {
    * with each record's offset once it was split (`split`: how, see batch-split.ts). A split batch
    * that failed may reject with a PartlyWrittenBatch (its records written). With keepOrderAfterRefusal
    * a batch of a partition refused after `since` (SendOptions.refusalsSeen) fails: NotSentError.
+   * The tests' shorthand for `appendBatch(...).outcome` (the producer calls appendBatch).
    */
   append(
     topic: string,
@@ -221,8 +224,21 @@ export class ProducePipeline {
     split?: SplitRecords,
     since?: number,
   ): Promise<number | readonly number[]> {
-    if (this.failure) return Promise.reject(notSent(this.failure));
-    if (this.closed) return Promise.reject(new NeverSentBatch(this.s.error("The producer is closed", false)));
+    return this.appendBatch(topic, partition, records, count, split, since).outcome;
+  }
+
+  /** As `append`, with the batch appended (undefined: refused at once) for `withdraw`. */
+  appendBatch(
+    topic: string,
+    partition: number,
+    records: Buffer,
+    count: number,
+    split?: SplitRecords,
+    since?: number,
+  ): { readonly outcome: Promise<number | readonly number[]>; readonly batch?: Batch } {
+    const refusedNow = (error: Error) => ({ outcome: Promise.reject(error) });
+    if (this.failure) return refusedNow(notSent(this.failure));
+    if (this.closed) return refusedNow(new NeverSentBatch(this.s.error("The producer is closed", false)));
     const key = partitionKey(topic, partition);
     let part = this.partitions.get(key);
     if (!part) {
@@ -233,7 +249,7 @@ export class ProducePipeline {
       this.byTopic.set(topic, ofTopic);
     }
     const refusal = this.s.keepOrderAfterRefusal && since !== undefined ? part.refusal : undefined;
-    if (refusal && refusal.at > since!) return Promise.reject(notSentAfter(part, refusal.error));
+    if (refusal && refusal.at > since!) return refusedNow(notSentAfter(part, refusal.error));
     this.pending++;
     const { promise, resolve, reject } = Promise.withResolvers<number | readonly number[]>();
     const settle = (result: BatchOutcome) => {
@@ -276,7 +292,21 @@ export class ProducePipeline {
         void this.pump();
       });
     }
-    return promise;
+    return { outcome: promise, batch };
+  }
+
+  /**
+   * Takes `b` back when no request ever carried it and it has no sequence (queued since its append: never stamped,
+   * never attempted): it leaves its partition, which goes on as if it had never been appended (the later batches are
+   * not stamped either: none after a queued one ever is, so their sequences follow on without a gap), and it settles
+   * at once as never sent (NeverSentBatch). False, and nothing changes, for any other (settled, on the wire, waiting
+   * for a retry, a split's piece, stamped).
+   */
+  withdraw(b: Batch): boolean {
+    if (b.settled || b.state !== "queued" || b.sequence >= 0 || b.attempts > 0 || b.wentOut) return false;
+    b.part.drop(b);
+    this.settlement.finish(b, this.s.error("The batch was withdrawn before it was sent", false));
+    return true;
   }
 
   /** Resolves once no batch is pending. */

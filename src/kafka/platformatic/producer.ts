@@ -23,6 +23,9 @@
  * later sends go on. Any other metadata failure (Kafka unreachable, a failed login) fails the
  * producer: the send's other topics' records are not written ahead of those sent again.
  *
+ * A send made with `WithdrawableSendOptions.withdrawKey` may have records given back (`withdraw`, send-withdrawals.ts):
+ * a batch of only records asked that no request ever carried (ProducePipeline.withdraw); their metadata is null.
+ *
  * `close` gives the batches in flight request.timeout.ms, then fails the rest; `forceClose` (an abandoned source task's,
  * as Connect's cancel closes with Duration.ZERO) fails them all at once and sends nothing more.
  */
@@ -39,6 +42,7 @@ import type {
   ProducerOptions,
   ProducerRecord,
   SendOptions,
+  WithdrawableSendOptions,
 } from "../kafka-port.ts";
 import {
   kafkaErrorOf,
@@ -58,6 +62,7 @@ import { ProducePipeline } from "./produce-pipeline.ts";
 import { PlatformaticTransport, requireFramedSend } from "./produce-transport.ts";
 import { encodeRecordBatch } from "./record-batch.ts";
 import { checkPartition, checkTimestamp } from "./record-checks.ts";
+import { type SendWithdrawal, SendWithdrawals } from "./send-withdrawals.ts";
 import { recordBytes, StickyPartitioner } from "./sticky-partitioner.ts";
 
 const toBuffer = (b: Uint8Array): Buffer =>
@@ -73,6 +78,8 @@ export class PlatformaticProducer implements KafkaProducer {
   private closed: Promise<void> | undefined;
   /** A send failed for good before its batches were appended (metadata; not a topic's refusal: its records' alone). */
   private failure: Error | undefined;
+  /** The sends made with `WithdrawableSendOptions.withdrawKey`, by it. */
+  private readonly withdrawals = new SendWithdrawals();
 
   constructor(
     private readonly pipeline: ProducePipeline,
@@ -101,7 +108,12 @@ export class PlatformaticProducer implements KafkaProducer {
     return this.pipeline.refusals;
   }
 
-  send(records: readonly ProducerRecord[], options?: SendOptions): Promise<ProducedMetadata[]> {
+  send(records: readonly ProducerRecord[], options: WithdrawableSendOptions): Promise<(ProducedMetadata | null)[]>;
+  send(records: readonly ProducerRecord[], options?: SendOptions): Promise<ProducedMetadata[]>;
+  send(
+    records: readonly ProducerRecord[],
+    options?: Partial<WithdrawableSendOptions>,
+  ): Promise<(ProducedMetadata | null)[]> {
     // Not written ahead of a batch refused after what the caller handled (by default: this call, even admitted later).
     const since = options?.refusalsSeen ?? this.pipeline.refusals;
     const failed = this.failure ?? this.pipeline.failure;
@@ -117,8 +129,9 @@ export class PlatformaticProducer implements KafkaProducer {
       else if (r.partition !== null && r.partition >= count) grown.add(r.topic);
     }
     const onWritten = options?.onWritten;
+    const withdrawal = options?.withdrawKey === undefined ? undefined : this.withdrawals.open(options.withdrawKey);
     if (unknown.size === 0 && grown.size === 0 && this.admitting === undefined) {
-      return this.admit(records, since, onWritten);
+      return this.admit(records, since, onWritten, withdrawal);
     }
     const admitted = (this.admitting ?? Promise.resolve()).then(async () => {
       const failed = this.failure ?? this.pipeline.failure;
@@ -149,7 +162,9 @@ export class PlatformaticProducer implements KafkaProducer {
       return refusals;
     });
     const result = admitted.then((refusals) =>
-      refusals.size === 0 ? this.admit(records, since, onWritten) : this.admitUnrefused(records, refusals, since),
+      refusals.size === 0
+        ? this.admit(records, since, onWritten, withdrawal)
+        : this.admitUnrefused(records, refusals, since),
     );
     const tail = admitted.catch(() => undefined);
     this.admitting = tail;
@@ -157,6 +172,11 @@ export class PlatformaticProducer implements KafkaProducer {
       if (this.admitting === tail) this.admitting = undefined;
     });
     return result;
+  }
+
+  /** KafkaProducer.withdraw (send-withdrawals.ts): a batch is given back when ProducePipeline.withdraw takes it. */
+  withdraw(withdrawKey: object, indexes: readonly number[]): readonly number[] {
+    return this.withdrawals.withdraw(withdrawKey, indexes, (b) => this.pipeline.withdraw(b));
   }
 
   /**
@@ -198,7 +218,8 @@ export class PlatformaticProducer implements KafkaProducer {
     records: readonly ProducerRecord[],
     since: number,
     onWritten?: SendOptions["onWritten"],
-  ): Promise<ProducedMetadata[]> {
+    withdrawal?: SendWithdrawal,
+  ): Promise<(ProducedMetadata | null)[]> {
     const partitions = new Int32Array(records.length);
     const positions = new Int32Array(records.length);
     const groupOf = new Int32Array(records.length);
@@ -251,8 +272,8 @@ export class PlatformaticProducer implements KafkaProducer {
     // Every group is encoded before any is appended: a send that cannot be encoded writes nothing.
     const batches = groups.map((g) => encodeRecordBatch(records, g.indexes, now, this.compression));
     for (const [topic, stuck] of keyless) this.sticky.produced(topic, stuck.bytes, stuck.count, stuck.leaders);
-    const sent = groups.map((g, i) =>
-      this.pipeline.append(
+    const appended = groups.map((g, i) =>
+      this.pipeline.appendBatch(
         g.topic,
         g.partition,
         batches[i]!.buffer,
@@ -261,6 +282,8 @@ export class PlatformaticProducer implements KafkaProducer {
         since,
       ),
     );
+    const sent = appended.map((a) => a.outcome);
+    withdrawal?.appended(groups, appended);
     // The partitions written while another is still pending are told on the next turn of the event loop, if the send
     // has not settled by then: a broker answers a send's partitions together, and the send then settles within the
     // turn, its records told by the settlement alone. A send of one partition settles with them anyway.
@@ -289,6 +312,7 @@ export class PlatformaticProducer implements KafkaProducer {
     }
     const outcomes = await Promise.allSettled(sent);
     settled = true;
+    withdrawal?.settled();
     let rejected: unknown;
     let anyWritten = false;
     /** No request carrying any failed batch of the send was written (NeverSentBatch): none of its records reached a broker. */
@@ -299,6 +323,11 @@ export class PlatformaticProducer implements KafkaProducer {
     for (let i = 0; i < records.length; i++) {
       const o = outcomes[groupOf[i]!]!;
       let offset: number | null;
+      if (withdrawal?.withdrawn(groupOf[i]!)) {
+        // Taken back (`withdraw`): never sent, and no failure of the send's.
+        out[i] = null;
+        continue;
+      }
       if (o.status === "rejected") {
         // A split batch: some of its records may have been written all the same.
         const wrapper =
@@ -322,7 +351,7 @@ export class PlatformaticProducer implements KafkaProducer {
       const r = records[i]!;
       out[i] = { topic: r.topic, partition: partitions[i]!, offset, timestamp: r.timestamp ?? now };
     }
-    if (rejected === undefined) return out as ProducedMetadata[];
+    if (rejected === undefined) return out;
     const error = wrap(rejected, "Failed to send records to Kafka");
     // A batch's error may be shared with others (those of a failed partition): marked on a new one.
     const mark = neverSent ? "neverSent" : unwritten ? "refused" : undefined;
