@@ -29,6 +29,25 @@ describe("ConsumerLog", () => {
     ]);
   });
 
+  test("an assignment outside the subscription: SubscriptionState's line, then the coordinator's rejoin (staticsub)", () => {
+    const { logs, lines } = capture();
+    const log = new ConsumerLog(logs, { clientId: "c", groupId: "g" });
+    const assigned = [
+      { topic: "x1", partition: 1 },
+      { topic: "x1", partition: 0 },
+    ];
+    log.assignmentNotSubscribed({ topic: "x1", partition: 1 }, assigned, ["x2", "x3"]);
+    log.assignmentNotSubscribed({ topic: "x1", partition: 1 }, assigned, /x[23]/);
+    const rejoin = (subscription: string) =>
+      `INFO [Consumer clientId=c, groupId=g] Request joining group due to: received assignment [x1-1, x1-0] does not match the current subscription Subscribe(${subscription}); it is likely that the subscription has changed since we joined the group, will re-join with current subscription (${INTERNALS}.ConsumerCoordinator)`;
+    expect(lines).toEqual([
+      `INFO [Consumer clientId=c, groupId=g] Assigned partition x1-1 for non-subscribed topic; subscription is [x2, x3] (${INTERNALS}.SubscriptionState)`,
+      rejoin("x2,x3"),
+      `INFO [Consumer clientId=c, groupId=g] Assigned partition x1-1 for non-subscribed topic regex pattern; subscription pattern is x[23] (${INTERNALS}.SubscriptionState)`,
+      rejoin("x[23]"),
+    ]);
+  });
+
   test("a static member's prefix names its instance id; without a task context only Java's prefix", () => {
     const { logs, lines } = capture();
     const log = new ConsumerLog(logs, { clientId: "c", groupId: "g", groupInstanceId: "i-1" });

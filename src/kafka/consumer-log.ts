@@ -204,6 +204,27 @@ export class ConsumerLog {
     );
   }
 
+  /**
+   * A join's assignment has a partition (`outside`) of a topic the subscription does not have: the
+   * member takes none of it and rejoins (Java's SubscriptionState line, then its coordinator's).
+   */
+  assignmentNotSubscribed(
+    outside: TopicPartition,
+    assigned: readonly TopicPartition[],
+    subscription: readonly string[] | RegExp,
+  ): void {
+    const pattern = subscription instanceof RegExp ? subscription.source : undefined;
+    const topics = subscription instanceof RegExp ? [] : subscription;
+    this.subscriptions.info(
+      pattern === undefined
+        ? `Assigned partition ${topicPartitionKey(outside)} for non-subscribed topic; subscription is [${topics.join(", ")}]`
+        : `Assigned partition ${topicPartitionKey(outside)} for non-subscribed topic regex pattern; subscription pattern is ${pattern}`,
+    );
+    this.coordinator.info(
+      `Request joining group due to: received assignment [${assigned.map(topicPartitionKey).join(", ")}] does not match the current subscription Subscribe(${pattern ?? topics.join(",")}); it is likely that the subscription has changed since we joined the group, will re-join with current subscription`,
+    );
+  }
+
   /** Once per partition and assignment: the fetcher asks again after every backoff. */
   unknownPartition(tp: TopicPartition): void {
     if (this.unknown.has(topicPartitionKey(tp))) return;
