@@ -98,6 +98,21 @@ describe("ConsumerLog", () => {
     expect(lines.filter((l) => l.startsWith("WARN")).length).toBe(2);
   });
 
+  test("a static member's rejoin after a first JoinGroup answered with its id says no MEMBER_ID_REQUIRED (staticsub)", () => {
+    const { logs, lines } = capture();
+    const log = new ConsumerLog(logs, { clientId: "c", groupId: "g", groupInstanceId: "i" });
+    log.joining(""); // a static member's first JoinGroup: answered with its id, no MEMBER_ID_REQUIRED
+    log.joined(1, "i-m", "range");
+    log.joining("i-m");
+    const prefix = "INFO [Consumer instanceId=i, clientId=c, groupId=g]";
+    const coordinator = `(${INTERNALS}.ConsumerCoordinator)`;
+    expect(lines).toEqual([
+      `${prefix} (Re-)joining group ${coordinator}`,
+      `${prefix} Successfully joined group with generation Generation{generationId=1, memberId='i-m', protocol='range'} ${coordinator}`,
+      `${prefix} (Re-)joining group ${coordinator}`,
+    ]);
+  });
+
   test("a JoinGroup's MEMBER_ID_REQUIRED, a sync, and what a rejoin gives up: in Java's words", () => {
     const { logs, lines } = capture();
     const log = new ConsumerLog(logs, { clientId: "c", groupId: "g" });

@@ -121,6 +121,9 @@ export class ConsumerLog {
   }
 
   joined(generationId: number, memberId: string, protocol: string): void {
+    // Joined without MEMBER_ID_REQUIRED (a static member's first JoinGroup gets its id so): the next
+    // JoinGroup carries that id without having been asked to.
+    this.joinedWithoutId = false;
     this.coordinator.info(
       `Successfully joined group with generation ${generationString(generationId, memberId, protocol)}`,
     );
