@@ -29,6 +29,25 @@ describe("ConsumerLog", () => {
     ]);
   });
 
+  test("an assignment outside the subscription: SubscriptionState's line, then the coordinator's rejoin (staticsub)", () => {
+    const { logs, lines } = capture();
+    const log = new ConsumerLog(logs, { clientId: "c", groupId: "g" });
+    const assigned = [
+      { topic: "x1", partition: 1 },
+      { topic: "x1", partition: 0 },
+    ];
+    log.assignmentNotSubscribed({ topic: "x1", partition: 1 }, assigned, ["x2", "x3"]);
+    log.assignmentNotSubscribed({ topic: "x1", partition: 1 }, assigned, /x[23]/);
+    const rejoin = (subscription: string) =>
+      `INFO [Consumer clientId=c, groupId=g] Request joining group due to: received assignment [x1-1, x1-0] does not match the current subscription Subscribe(${subscription}); it is likely that the subscription has changed since we joined the group, will re-join with current subscription (${INTERNALS}.ConsumerCoordinator)`;
+    expect(lines).toEqual([
+      `INFO [Consumer clientId=c, groupId=g] Assigned partition x1-1 for non-subscribed topic; subscription is [x2, x3] (${INTERNALS}.SubscriptionState)`,
+      rejoin("x2,x3"),
+      `INFO [Consumer clientId=c, groupId=g] Assigned partition x1-1 for non-subscribed topic regex pattern; subscription pattern is x[23] (${INTERNALS}.SubscriptionState)`,
+      rejoin("x[23]"),
+    ]);
+  });
+
   test("a static member's prefix names its instance id; without a task context only Java's prefix", () => {
     const { logs, lines } = capture();
     const log = new ConsumerLog(logs, { clientId: "c", groupId: "g", groupInstanceId: "i-1" });
@@ -77,6 +96,21 @@ describe("ConsumerLog", () => {
     log.assigned([tp]);
     log.unknownPartition(tp);
     expect(lines.filter((l) => l.startsWith("WARN")).length).toBe(2);
+  });
+
+  test("a static member's rejoin after a first JoinGroup answered with its id says no MEMBER_ID_REQUIRED (staticsub)", () => {
+    const { logs, lines } = capture();
+    const log = new ConsumerLog(logs, { clientId: "c", groupId: "g", groupInstanceId: "i" });
+    log.joining(""); // a static member's first JoinGroup: answered with its id, no MEMBER_ID_REQUIRED
+    log.joined(1, "i-m", "range");
+    log.joining("i-m");
+    const prefix = "INFO [Consumer instanceId=i, clientId=c, groupId=g]";
+    const coordinator = `(${INTERNALS}.ConsumerCoordinator)`;
+    expect(lines).toEqual([
+      `${prefix} (Re-)joining group ${coordinator}`,
+      `${prefix} Successfully joined group with generation Generation{generationId=1, memberId='i-m', protocol='range'} ${coordinator}`,
+      `${prefix} (Re-)joining group ${coordinator}`,
+    ]);
   });
 
   test("a JoinGroup's MEMBER_ID_REQUIRED, a sync, and what a rejoin gives up: in Java's words", () => {

@@ -121,6 +121,9 @@ export class ConsumerLog {
   }
 
   joined(generationId: number, memberId: string, protocol: string): void {
+    // Joined without MEMBER_ID_REQUIRED (a static member's first JoinGroup gets its id so): the next
+    // JoinGroup carries that id without having been asked to.
+    this.joinedWithoutId = false;
     this.coordinator.info(
       `Successfully joined group with generation ${generationString(generationId, memberId, protocol)}`,
     );
@@ -201,6 +204,27 @@ export class ConsumerLog {
   missingTopics(topics: readonly string[]): void {
     this.subscriptions.warn(
       `Topics ${topics.join(", ")} of the subscription do not exist: consuming the others until they do`,
+    );
+  }
+
+  /**
+   * A join's assignment has a partition (`outside`) of a topic the subscription does not have: the
+   * member takes none of it and rejoins (Java's SubscriptionState line, then its coordinator's).
+   */
+  assignmentNotSubscribed(
+    outside: TopicPartition,
+    assigned: readonly TopicPartition[],
+    subscription: readonly string[] | RegExp,
+  ): void {
+    const pattern = subscription instanceof RegExp ? subscription.source : undefined;
+    const topics = subscription instanceof RegExp ? [] : subscription;
+    this.subscriptions.info(
+      pattern === undefined
+        ? `Assigned partition ${topicPartitionKey(outside)} for non-subscribed topic; subscription is [${topics.join(", ")}]`
+        : `Assigned partition ${topicPartitionKey(outside)} for non-subscribed topic regex pattern; subscription pattern is ${pattern}`,
+    );
+    this.coordinator.info(
+      `Request joining group due to: received assignment [${assigned.map(topicPartitionKey).join(", ")}] does not match the current subscription Subscribe(${pattern ?? topics.join(",")}); it is likely that the subscription has changed since we joined the group, will re-join with current subscription`,
     );
   }
 

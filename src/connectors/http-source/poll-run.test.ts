@@ -209,6 +209,26 @@ describe("HttpSourceTask after a page that fails again (re-review P2-a, review P
   );
 });
 
+describe("HttpSourceTask whose retries outlast http.timer.interval.ms (staticsub P3)", () => {
+  test("the warning names the time the next poll really happens: now, not the past time it was due", async () => {
+    using server = api(() => new Response("down", { status: 503 }));
+    const h = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.response.records.path": "$[*]",
+      "http.timer.interval.ms": "1000",
+      "http.retry.max.attempts": "2",
+      "http.retry.backoff.ms": "5000",
+      "behavior.on.error": "log",
+    });
+    const due = h.clock.now();
+    expect(await h.task.poll(new AbortController().signal)).toBeNull();
+    // The first poll, due at start, waited out one backoff between its attempts: the page is overdue.
+    const retried = new Date(due + (h.clock.sleeps[0] ?? 0)).toISOString();
+    const warning = h.logs.find((l) => l.includes("retries this page"));
+    expect(warning).toContain(`the next poll at ${retried} retries this page`);
+  });
+});
+
 describe("HttpSourceTask with a stored resume point it cannot use (review P3)", () => {
   const rows = [
     { ts: "2024-01-01T00:00:00Z", id: 1 },

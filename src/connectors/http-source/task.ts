@@ -256,7 +256,9 @@ export class HttpSourceTask implements SourceTask {
     run.suspended = retry;
     if (retry) this.due = this.schedule.next(run.started);
     else this.endRun(run);
-    const at = new Date(this.clock.now() + (this.due - this.schedule.now(this.clock))).toISOString();
+    // Retries that outlasted the interval leave the next poll overdue: it happens now.
+    const wait = Math.max(0, this.due - this.schedule.now(this.clock));
+    const at = new Date(this.clock.now() + wait).toISOString();
     const then = retry
       ? `the next poll at ${at} retries this page`
       : `the poll ends here, the next poll at ${at} starts from the offset it reached`;

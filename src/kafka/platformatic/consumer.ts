@@ -35,7 +35,8 @@
  * commit answered UNKNOWN_MEMBER_ID (its instance id gone from the group) keeps its member id,
  * during a revocation or a join too, so that the JoinGroup after it (at once for a stable member)
  * tells fenced (fatal) from removed (a rejoin) rather than registering the instance id anew over
- * another process.
+ * another process. A static member restarted with other topics is answered with its old assignment:
+ * it takes none of it and rejoins, as Java's (assignment-subscription.ts).
  * Each step is logged as Java's consumer logs it (consumer-log.ts).
  *
  * Before joining: it waits until listed topics exist with their partitions (the group leader assigns
@@ -55,9 +56,10 @@
  * the library alone gives it up after its retries.
  * Heartbeats do not depend on the handler: a long batch costs no membership.
  */
-import { Consumer, type ConsumerGroupJoinPayload, type GroupAssignment } from "@platformatic/kafka";
+import { Consumer, type ConsumerGroupJoinPayload } from "@platformatic/kafka";
 import { partitionMapKey as keyOf, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
 import { ConnectError, RetriableError } from "../../errors.ts";
+import { unsubscribedPartition } from "../assignment-subscription.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import type { ConsumerLog } from "../consumer-log.ts";
 import { type CoordinatorWait, waitForCoordinator } from "../coordinator-wait-policy.ts";
@@ -322,7 +324,18 @@ export class PlatformaticConsumer implements KafkaConsumer {
       const protocol = payload.protocol ?? "";
       this.log.joined(payload.generationId ?? -1, payload.memberId ?? "", protocol);
       this.log.synced(payload.generationId ?? -1, payload.memberId ?? "", protocol); // SyncGroup answered
-      this.onJoin(payload.assignments ?? [], handlers, fetcher, crash);
+      const assigned = (payload.assignments ?? []).flatMap((a) =>
+        a.partitions.map((partition) => ({ topic: a.topic, partition })),
+      );
+      const outside = unsubscribedPartition(assigned, this.options.topics);
+      if (outside) {
+        // A static member's old assignment, answered to its rejoin with changed topics: as Java's
+        // consumer, it takes none of it and rejoins with its subscription (assignment-subscription.ts).
+        this.log.assignmentNotSubscribed(outside, assigned, this.options.topics);
+        void rejoin().catch(recoverOrCrash);
+        return;
+      }
+      this.onJoin(assigned, handlers, fetcher, crash);
     });
     try {
       const topics = this.options.topics;
@@ -395,12 +408,11 @@ export class PlatformaticConsumer implements KafkaConsumer {
   }
 
   private onJoin(
-    assignments: readonly GroupAssignment[],
+    next: TopicPartition[],
     handlers: ConsumerHandlers,
     fetcher: PartitionFetcher,
     crash: (error: unknown) => void,
   ): void {
-    const next = assignments.flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition })));
     const nextKeys = new Set(next.map(keyOf));
     const prevKeys = new Set(this.assigned.map(keyOf));
     // Normally nothing: beforeJoin gave everything up. A join it did not see lost them.
