@@ -332,6 +332,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
         // A static member's old assignment, answered to its rejoin with changed topics: as Java's
         // consumer, it takes none of it and rejoins with its subscription (assignment-subscription.ts).
         this.log.assignmentNotSubscribed(outside, assigned, this.options.topics);
+        this.loseAllBut([], handlers, fetcher, crash);
         void rejoin().catch(recoverOrCrash);
         return;
       }
@@ -413,23 +414,35 @@ export class PlatformaticConsumer implements KafkaConsumer {
     fetcher: PartitionFetcher,
     crash: (error: unknown) => void,
   ): void {
-    const nextKeys = new Set(next.map(keyOf));
     const prevKeys = new Set(this.assigned.map(keyOf));
-    // Normally nothing: beforeJoin gave everything up. A join it did not see lost them.
-    const lost = this.assigned.filter((tp) => !nextKeys.has(keyOf(tp)));
     const added = next.filter((tp) => !prevKeys.has(keyOf(tp)));
-    this.assigned = next;
-    if (lost.length > 0) {
-      this.log.lost(lost, false);
-      fetcher.revoke(lost);
-      this.assignments = this.assignments.then(() => handlers.onPartitionsLost(lost)).catch(crash);
-    }
+    this.loseAllBut(next, handlers, fetcher, crash);
     this.log.assigned(added);
     if (added.length === 0) return;
     // New partitions are fetched once the handler has seen them (it may seek or pause them first).
     this.assignments = this.assignments
       .then(() => handlers.onPartitionsAssigned(added))
       .then(() => fetcher.assign(added.filter((tp) => this.isAssigned(tp))), crash);
+  }
+
+  /**
+   * Makes `next` the member's partitions, those it held outside it lost. Normally none: beforeJoin gave
+   * everything up; a join it did not see lost them (Java's onPartitionsLost, not a revocation: their
+   * generation is gone).
+   */
+  private loseAllBut(
+    next: TopicPartition[],
+    handlers: ConsumerHandlers,
+    fetcher: PartitionFetcher,
+    crash: (error: unknown) => void,
+  ): void {
+    const nextKeys = new Set(next.map(keyOf));
+    const lost = this.assigned.filter((tp) => !nextKeys.has(keyOf(tp)));
+    this.assigned = next;
+    if (lost.length === 0) return;
+    this.log.lost(lost, false);
+    fetcher.revoke(lost);
+    this.assignments = this.assignments.then(() => handlers.onPartitionsLost(lost)).catch(crash);
   }
 
   /** Our own join (not the library's from a commit), waiting out a group coordinator not ready. */
