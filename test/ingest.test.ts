@@ -571,10 +571,12 @@ describe("when Kafka does not acknowledge", () => {
         "ingest.request.timeout.ms": "1500",
       });
       const r = await curlPost(`${ingest}/ingest/down`, '[{"t":1},{"t":2}]', "application/json");
-      expect(r.status).toBe(500);
+      // Never handed to a producer that wrote anything: taken back at the timeout, so certainly not written.
+      expect(r.status).toBe(503);
+      expect(r.headers["retry-after"]).toBeDefined();
       const body = r.json();
-      expect(body.error_code).toBe(50002);
-      expect(body.message).toContain("2 of 2 records were not acknowledged by Kafka (some may still be written)");
+      expect(body.error_code).toBe(50003);
+      expect(body.message).toContain("2 of 2 records were not acknowledged by Kafka (none of them was written)");
       expect(body.message).toContain("ingest.request.timeout.ms");
       expect(body.offsets).toHaveLength(2);
       expect(body.offsets[0]).toMatchObject({ partition: null, offset: null, error_code: 50003 });

@@ -167,6 +167,7 @@ describe("README: Docker", () => {
       "scripts/patch-dependencies.mjs",
       "scripts/patches/kafkajs-fetch.mjs",
       "scripts/patches/kafkajs-leaders.mjs",
+      "scripts/patches/tls-answer.mjs",
     ]);
     const lines = dockerfile();
     const npmCi = lines.findIndex((l) => /^RUN npm ci\b/.test(l));
