@@ -10,6 +10,7 @@ import { ABORTED, abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
+import type { SinkConsumerRetryTrace } from "./sink-consumer-retry-trace.ts";
 
 export interface SinkConsumerStartOptions {
   readonly clock: Clock;
@@ -17,6 +18,8 @@ export interface SinkConsumerStartOptions {
   /** The task's stop signal. */
   readonly stopSignal: AbortSignal;
   readonly stopping: () => boolean;
+  /** Told of the start and its failed attempts, for the task's Degraded trace (the task tells it once joined). */
+  readonly retries?: SinkConsumerRetryTrace;
 }
 
 /** The group cannot be joined yet (broker down, topic missing): retried until stop. */
@@ -31,6 +34,7 @@ export async function startSinkConsumer(
   // The first warning carries the error's trace; each retry after it is one line (a broker down for
   // an hour would otherwise log a whole trace every 10 s per task).
   let traced = false;
+  o.retries?.starting();
   try {
     return await retry(
       async () => {
@@ -53,6 +57,7 @@ export async function startSinkConsumer(
           if (traced) o.log.warn(`${message}: ${messageOf(error)}`);
           else o.log.warn(message, error);
           traced = true;
+          o.retries?.retried(error);
         },
       },
     );

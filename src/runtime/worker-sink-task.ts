@@ -33,6 +33,7 @@ import type { TargetState } from "../store/config-store.ts";
 import { deferred, SerialExecutor } from "../util/async.ts";
 import { SinkBatchConverter } from "./sink-batch-converter.ts";
 import { SinkCommitSchedule } from "./sink-commit-schedule.ts";
+import { SinkConsumerRetryTrace } from "./sink-consumer-retry-trace.ts";
 import { startSinkConsumer } from "./sink-consumer-start.ts";
 import { deliverBatches, type SinkDelivery } from "./sink-delivery.ts";
 import { SinkOffsets } from "./sink-offsets.ts";
@@ -70,6 +71,8 @@ export class WorkerSinkTask extends WorkerTask {
   private crash: Error | undefined;
   /** A retriable consumer failure (broker unreachable too long): the loop restarts the consumer. */
   private consumerLost: Error | undefined;
+  /** The consumer's start or restart while its attempts fail: the task's Degraded trace. */
+  private readonly consumerRetries: SinkConsumerRetryTrace;
   /** The heartbeat of the consumer's latest batch: a delivery of held records alone sends it. */
   private heartbeat: () => Promise<void> = async () => {};
   /** A delivery asked for by a resume of held records waits on the executor. */
@@ -79,6 +82,7 @@ export class WorkerSinkTask extends WorkerTask {
 
   constructor(private readonly o: WorkerSinkTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log, o.operator);
+    this.consumerRetries = new SinkConsumerRetryTrace(o.clock);
     this.commits = new SinkCommitSchedule(o.clock, o.offsetFlushIntervalMs, () => this.offsets.mayCommit());
     this.offsets = new SinkOffsets({
       task: o.task,
@@ -188,6 +192,7 @@ export class WorkerSinkTask extends WorkerTask {
           if (isRetriable(error)) {
             this.offsets.live = false;
             this.consumerLost = error;
+            this.consumerRetries.retried(error);
           } else {
             this.crash = error;
             this.failed.abort(error);
@@ -195,19 +200,30 @@ export class WorkerSinkTask extends WorkerTask {
           this.notify();
         },
       },
-      { clock: this.clock, log: this.log, stopSignal: this.stopSignal, stopping: () => this.stopping },
+      {
+        clock: this.clock,
+        log: this.log,
+        stopSignal: this.stopSignal,
+        stopping: () => this.stopping,
+        retries: this.consumerRetries,
+      },
     );
     this.offsets.live = started && !this.consumerLost; // a crash while joining: not live, the loop replaces it
+    // The run of attempts goes on through a crash while joining: the restart's grace does not begin again.
+    if (this.offsets.live) this.consumerRetries.ended();
     return started;
   }
 
-  /** The SinkTask's own Degraded trace (SinkTask.degradedTrace), shown with its RUNNING status; else null. */
+  /**
+   * The Degraded trace shown with the task's RUNNING status: the SinkTask's own (SinkTask.degradedTrace), else, while
+   * its consumer cannot start or rejoin, why (sink-consumer-retry-trace.ts); else null.
+   */
   get degradedTrace(): string | null {
+    let own: string | null = null;
     try {
-      return this.o.task.degradedTrace?.() ?? null;
-    } catch {
-      return null;
-    }
+      own = this.o.task.degradedTrace?.() ?? null;
+    } catch {}
+    return own ?? this.consumerRetries.trace;
   }
 
   /** The plugin hears of a pause or resume at once (SinkTask.setPaused), before PAUSED is reported. */

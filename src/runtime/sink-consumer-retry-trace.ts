@@ -1,0 +1,49 @@
+/**
+ * SinkConsumerRetryTrace: the status trace of a sink task whose consumer cannot start or rejoin its group (broker
+ * unreachable, a listener of another protocol, a topic not there yet), told of the attempts by startSinkConsumer, of
+ * a consumer lost and of the join by WorkerSinkTask, and shown by WorkerSinkTask.degradedTrace with the task's RUNNING status, as a source task's send being retried is
+ * (send-retry-trace.ts). Connect has no Degraded state: the state stays RUNNING. Without it such a task read RUNNING
+ * without a trace while nothing was consumed (explore30 F4). A run of attempts shorter than DEGRADED_AFTER_MS (a
+ * short hiccup) shows nothing, as the producer's retries wait RETRY_GRACE_MS; the trace goes once the consumer joins.
+ * The herder redacts it as a FAILED trace.
+ */
+import { messageOf } from "../errors.ts";
+import { type Clock, monotonicNow } from "../util/clock.ts";
+
+/** How long the consumer's start has been under way, failing, before the trace reports it. */
+export const DEGRADED_AFTER_MS = 5_000;
+
+export class SinkConsumerRetryTrace {
+  /** When the run of attempts under way began; undefined once the consumer joined. */
+  private since: number | undefined;
+  /** The failure of the run's last failed attempt. */
+  private failure: unknown;
+  private failed = false;
+
+  constructor(private readonly clock: Clock) {}
+
+  /** A start (or restart) of the consumer begins: a run of attempts begins unless one goes on (a crash while joining). */
+  starting(): void {
+    this.since ??= monotonicNow(this.clock);
+  }
+
+  /** An attempt failed (or the consumer stopped on a retriable error) and is retried. */
+  retried(error: unknown): void {
+    this.failure = error;
+    this.failed = true;
+  }
+
+  /** The consumer joined and consumes: nothing to report. */
+  ended(): void {
+    this.since = undefined;
+    this.failure = undefined;
+    this.failed = false;
+  }
+
+  /** While an attempt failed in a run DEGRADED_AFTER_MS or more old: why; else null. */
+  get trace(): string | null {
+    if (!this.failed || this.since === undefined || monotonicNow(this.clock) - this.since < DEGRADED_AFTER_MS)
+      return null;
+    return `Degraded: the task's consumer cannot start consuming (the last attempt failed: ${messageOf(this.failure)}); the start is retried until it succeeds. No records are delivered to the task meanwhile.`;
+  }
+}
