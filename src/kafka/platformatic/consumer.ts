@@ -331,7 +331,9 @@ export class PlatformaticConsumer implements KafkaConsumer {
       if (outside) {
         // A static member's old assignment, answered to its rejoin with changed topics: as Java's
         // consumer, it takes none of it and rejoins with its subscription (assignment-subscription.ts).
-        this.log.assignmentNotSubscribed(outside, assigned, this.options.topics);
+        const { topics, topicsPattern } = this.options;
+        const subscription = topics instanceof RegExp ? (topicsPattern ?? topics.source) : topics;
+        this.log.assignmentNotSubscribed(outside, assigned, subscription);
         this.loseAllBut([], handlers, fetcher, crash);
         void rejoin().catch(recoverOrCrash);
         return;
