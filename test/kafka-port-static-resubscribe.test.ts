@@ -4,14 +4,16 @@
  * topic). Its first consumer closes without leaving the group (a static member never does); the
  * next one, with the same `group.instance.id`, is answered with the assignment the coordinator holds
  * for that instance id, of the old topic. As Java's consumer it takes none of it and rejoins with its
- * subscription, and gets the new topic's partitions only.
+ * subscription, and gets the new topic's partitions only: alone in its group (its leader), or as a
+ * follower of a member already consuming the new topic, with which it shares them.
  */
 import { expect, test } from "bun:test";
 import { type TopicPartition, topicPartitionKey } from "../src/api/record.ts";
-import type { ConsumerOptions, KafkaConsumer } from "../src/kafka/kafka-port.ts";
+import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { topicPattern } from "../src/runtime/connector-config-values.ts";
 import { LogManager } from "../src/util/logger.ts";
+import { produce } from "./support/kafka.ts";
 import { groupTopic, usePlatformaticPort } from "./support/platformatic-group.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -74,3 +76,51 @@ test.each(subscriptions)(
     }
   },
 );
+
+test("a restarted static follower shares the new topic with the member already on it and never reads the old one (polish30)", async () => {
+  const { topic: oldTopic, groupId } = await groupTopic(f, "static-old");
+  const { topic: newTopic } = await groupTopic(f, "static-new");
+  const port = kafkaPorts.platformatic(new LogManager({ sink: () => {} }));
+  const properties = { "bootstrap.servers": f.info.bootstrap, "auto.offset.reset": "earliest" };
+  const read: string[] = [];
+  const handlers = (who: string): ConsumerHandlers => ({
+    onRecords: async (records) => {
+      for (const r of records) read.push(`${who} ${r.topic}`);
+    },
+    onPartitionsAssigned: async () => {},
+    onPartitionsRevoked: async () => {},
+    onPartitionsLost: async () => {},
+    onCrash: (error) => void read.push(`${who} crashed: ${error.message}`),
+  });
+  // The dynamic member joins first: it leads the group, the static member follows.
+  const other = await port.consumer({ groupId, topics: [newTopic], properties });
+  await other.start(handlers("other"));
+  await waitFor(() => other.assignment().length === 2, { what: "the other member's partitions" });
+  const staticProperties = { ...properties, "group.instance.id": "staticsub-follower" };
+  const first = await port.consumer({ groupId, topics: [oldTopic], properties: staticProperties });
+  await first.start(handlers("first"));
+  await waitFor(() => keys(first.assignment()) === `${oldTopic}-0,${oldTopic}-1`, {
+    what: "the old topic's partitions",
+  });
+  await first.close();
+  await produce(oldTopic, [
+    { value: "old", partition: 0 },
+    { value: "old", partition: 1 },
+  ]);
+  const second = await port.consumer({ groupId, topics: [newTopic], properties: staticProperties });
+  try {
+    await second.start(handlers("second"));
+    const shared = () => keys([...other.assignment(), ...second.assignment()]);
+    await waitFor(() => second.assignment().length > 0 && shared() === `${newTopic}-0,${newTopic}-1`, {
+      what: "the new topic's partitions shared by both members",
+    });
+    const [own] = second.assignment();
+    expect(second.assignment()).toEqual([{ topic: newTopic, partition: own!.partition }]);
+    await produce(newTopic, [{ value: "new", partition: own!.partition }]);
+    await waitFor(() => read.includes(`second ${newTopic}`), { what: "the new topic's record" });
+    expect(read.filter((line) => line.startsWith("second"))).toEqual([`second ${newTopic}`]);
+  } finally {
+    await second.close();
+    await other.close();
+  }
+});
