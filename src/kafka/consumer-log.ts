@@ -210,14 +210,15 @@ export class ConsumerLog {
   /**
    * A join's assignment has a partition (`outside`) of a topic the subscription does not have: the
    * member takes none of it and rejoins (Java's SubscriptionState line, then its coordinator's).
+   * `subscription` is the topics, or the Java pattern as the user wrote it.
    */
   assignmentNotSubscribed(
     outside: TopicPartition,
     assigned: readonly TopicPartition[],
-    subscription: readonly string[] | RegExp,
+    subscription: readonly string[] | string,
   ): void {
-    const pattern = subscription instanceof RegExp ? subscription.source : undefined;
-    const topics = subscription instanceof RegExp ? [] : subscription;
+    const pattern = typeof subscription === "string" ? subscription : undefined;
+    const topics = typeof subscription === "string" ? [] : subscription;
     this.subscriptions.info(
       pattern === undefined
         ? `Assigned partition ${topicPartitionKey(outside)} for non-subscribed topic; subscription is [${topics.join(", ")}]`

@@ -206,6 +206,11 @@ export interface PredecessorMembers {
 export interface ConsumerOptions {
   readonly groupId: string;
   readonly topics: readonly string[] | RegExp;
+  /**
+   * For a RegExp `topics`, the Java regular expression it was translated from (`topics.regex` as the
+   * user wrote it): log lines print it, as Java's consumer prints its Pattern. Default `topics.source`.
+   */
+  readonly topicsPattern?: string;
   readonly properties: ClientProperties;
   /**
    * Before joining, remove from the group the members this gateway's earlier consumers of the same

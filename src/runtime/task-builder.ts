@@ -194,6 +194,7 @@ export async function buildTask(
       return deps.kafka.consumer({
         groupId,
         topics,
+        ...(regex !== "" ? { topicsPattern: regex } : {}),
         properties: consumerProps,
         ...(predecessors ? { predecessors } : {}),
         logContext,

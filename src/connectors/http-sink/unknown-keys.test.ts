@@ -15,10 +15,11 @@ describe("HttpSinkConnector with keys of its namespaces it does not read", () =>
       "http.sink.writer.request-mode": "value-2",
       "sink.no.such.option": "value-3",
       "gid.connector.http.sink.error.code": "value-4",
+      "sink.error.codes": "value-5",
     });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(
-      "The HTTP sink does not read flink.connector.http.sink.request.batch-size (sink.request.batch.size?), http.sink.writer.request-mode (sink.writer.request.mode?), sink.no.such.option, gid.connector.http.sink.error.code (getindata's prefix is not read: sink.error.code): they are ignored (its keys: GET /connector-plugins/HttpSink/config)",
+      "The HTTP sink does not read flink.connector.http.sink.request.batch-size (sink.request.batch.size?), http.sink.writer.request-mode (sink.writer.request.mode?), sink.no.such.option, gid.connector.http.sink.error.code (getindata's prefix is not read: sink.error.code), sink.error.codes (sink.error.code?): they are ignored (its keys: GET /connector-plugins/HttpSink/config)",
     );
     expect(warnings[0]).not.toContain("value-");
   });

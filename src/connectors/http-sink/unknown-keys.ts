@@ -4,10 +4,11 @@
  * which is not read here. Connect ignores a key a connector does not declare, so a typo
  * (`flink.connector.http.sink.request.batch-size`) or a Flink option the sink lacks would run in
  * silence; HttpSinkConnector logs one WARN at each start naming them (names only, never a value),
- * each with the declared key it most likely means, as the HTTP source warns for castorm's keys
- * (castorm-keys.ts).
+ * each with the declared key it most likely means (likely-key.ts), as the HTTP source warns for
+ * its own (http-source/unknown-keys.ts).
  */
 import type { Config } from "../../api/connector.ts";
+import { likelyKeys } from "../likely-key.ts";
 import { ALIAS_PREFIXES, HEADER_FAMILY, httpSinkConfig } from "./config.ts";
 
 /** getindata's prefix (its flink-http-connector's properties): not one of the sink's own. */
@@ -15,12 +16,7 @@ const GETINDATA_PREFIX = "gid.connector.http.";
 const PREFIXES = ["", ...ALIAS_PREFIXES];
 
 const accepted = new Set(httpSinkConfig.keys.flatMap((k) => httpSinkConfig.spellings(k.name)));
-/** A declared key by its letters and digits alone: `sink.request.batch-size` means `sink.request.batch.size`. */
-const byLetters = new Map(httpSinkConfig.keys.map((k) => [letters(k.name), k.name]));
-
-function letters(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]/g, "");
-}
+const likely = likelyKeys(httpSinkConfig.keys.map((k) => k.name));
 
 function inNamespace(key: string): boolean {
   return key.startsWith("sink.") || key.startsWith(GETINDATA_PREFIX) || ALIAS_PREFIXES.some((p) => key.startsWith(p));
@@ -42,7 +38,7 @@ function named(key: string): string {
   );
   // `sink.header.` without a header name is a key of no header: nothing to suggest.
   const header = rest.startsWith(HEADER_FAMILY) && rest.length > HEADER_FAMILY.length;
-  const meant = accepted.has(rest) || header ? rest : byLetters.get(letters(rest));
+  const meant = accepted.has(rest) || header ? rest : likely(rest);
   if (getindata) return `${key} (getindata's prefix is not read${meant ? `: ${meant}` : ""})`;
   return meant ? `${key} (${meant}?)` : key;
 }

@@ -56,13 +56,18 @@ const CASTORM_KEYS: Record<string, string> = {
   "http.record.filter.factory": CLASS_KEY,
 };
 
+/** Whether `key` is one of castorm's keys, which castormKeyWarnings names. */
+export function isCastormKey(key: string): boolean {
+  return Object.hasOwn(CASTORM_KEYS, key);
+}
+
 /** castorm's freemarker templates of the offset (`${offset.timestamp}`, `${offset.key?…}`). */
 const OFFSET_TEMPLATE = /\$\{offset[.?]/;
 
 /** The warnings for `config`: castorm keys set (by name), and castorm templates in the request keys. */
 export function castormKeyWarnings(config: Config): string[] {
   const out = Object.keys(config)
-    .filter((k) => Object.hasOwn(CASTORM_KEYS, k))
+    .filter(isCastormKey)
     .map((k) => `${k} is a key of castorm's HTTP source connector, not read by this one: use ${CASTORM_KEYS[k]}`);
   const templated = ["http.url", "http.headers", "http.request.body"].filter((k) =>
     OFFSET_TEMPLATE.test(config[k] ?? ""),

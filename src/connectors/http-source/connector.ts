@@ -17,6 +17,7 @@ import { compactSplitNames } from "./headers.ts";
 import { type OffsetMode, validateAlteredOffsets, validateAlteredPartitions } from "./offsets.ts";
 import { releaseConnectorThrottle } from "./rate-limit.ts";
 import { type InstantReader, instantReader, timestampForm } from "./timestamp-reader.ts";
+import { unknownKeysWarning } from "./unknown-keys.ts";
 
 /** How the config reads TIMESTAMP offsets, and in words; a config that does not parse reads them as before its keys. */
 function readingOf(config: Config): { read?: InstantReader; form?: string } {
@@ -41,6 +42,8 @@ export class HttpSourceConnector implements SourceConnector {
     this.config = config;
     warnCompactSplits(config["http.headers"] ?? "", this.logger);
     for (const warning of castormKeyWarnings(config)) this.logger?.warn(warning);
+    const unknown = unknownKeysWarning(config);
+    if (unknown) this.logger?.warn(unknown);
   }
 
   taskConfigs(_maxTasks: number): Config[] {

@@ -8,6 +8,7 @@
  * suite proves against a real 4.x broker.
  */
 import { Kafka, type KafkaConfig, logLevel } from "kafkajs";
+import defaultSocketFactory from "kafkajs/src/network/socketFactory";
 import { systemClock } from "../../util/clock.ts";
 import { type LogManager, logManager } from "../../util/logger.ts";
 import { batchChecks } from "../batch-integrity.ts";
@@ -40,6 +41,7 @@ import { InvalidBatchHold } from "./invalid-batch-hold.ts";
 import { pinningPartitioner } from "./partitioner.ts";
 import { KafkajsProducer } from "./producer.ts";
 import "./protocol.ts";
+import { tlsRefusedSockets } from "./tls-refused-sockets.ts";
 
 declare module "kafkajs" {
   interface RetryOptions {
@@ -91,7 +93,8 @@ export class KafkajsPort implements KafkaPort {
       config.ssl = kafkaTlsOptions(settings.tls);
     }
     if (settings.sasl) config.sasl = settings.sasl as KafkaConfig["sasl"];
-    if (sockets) config.socketFactory = sockets.factory;
+    const factory = sockets?.factory ?? defaultSocketFactory();
+    config.socketFactory = settings.tls ? tlsRefusedSockets(factory) : factory;
     return { kafka: new Kafka(config), settings };
   }
 

@@ -70,7 +70,7 @@ describe("detach", () => {
     const { fake, library } = fakeConsumer([]);
     let joined = 0;
     const hook = new JoinHook(async () => void joined++);
-    const userData = hook.callback("user data");
+    const userData = hook.callback(() => "user data");
     Object.assign(fake, { joinGroup: () => undefined });
     fake.on("consumer:group:join", () => undefined);
     fake.on("error", () => undefined);

@@ -79,8 +79,8 @@ export class JoinHook {
     this.target = target;
   }
 
-  /** For the library's `protocolsMetadata` (it keeps it in its options and every join's options). */
-  callback<T>(result: T): () => Promise<T> {
+  /** For the library's `protocolsMetadata` (it keeps it in its options and every join's options): `result()` at each join. */
+  callback<T>(result: () => T): () => Promise<T> {
     return relay(this, result);
   }
 
@@ -96,10 +96,10 @@ export class JoinHook {
 }
 
 /** Module-level, so that the function the library keeps closes over the hook only. */
-function relay<T>(hook: JoinHook, result: T): () => Promise<T> {
+function relay<T>(hook: JoinHook, result: () => T): () => Promise<T> {
   return async () => {
     await hook.run();
-    return result;
+    return result();
   };
 }
 

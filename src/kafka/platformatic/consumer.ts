@@ -36,7 +36,8 @@
  * during a revocation or a join too, so that the JoinGroup after it (at once for a stable member)
  * tells fenced (fatal) from removed (a rejoin) rather than registering the instance id anew over
  * another process. A static member restarted with other topics is answered with its old assignment:
- * it takes none of it and rejoins, as Java's (assignment-subscription.ts).
+ * it takes none of it and rejoins, as Java's (assignment-subscription.ts), its subscription carrying
+ * that join's generation so that a follower's rejoin rebalances the group (JoinUserData).
  * Each step is logged as Java's consumer logs it (consumer-log.ts).
  *
  * Before joining: it waits until listed topics exist with their partitions (the group leader assigns
@@ -91,6 +92,31 @@ const REBALANCE_IN_PROGRESS =
 
 /** The subscription's user data: none (round-robin, the library's default assignor, reads none). */
 const NO_USER_DATA = Buffer.alloc(0);
+
+/**
+ * The user data of the member's next JoinGroup: none, except after a join answered with an assignment outside the
+ * subscription (a static member restarted with other topics): that join's generation. A static follower's
+ * subscription, stored by the coordinator at its restart's join, would otherwise be the same at the rejoin, which
+ * the coordinator of a stable group answers with the same assignment again, without end (polish30). Java's consumer
+ * sends its generation in every subscription (ConsumerProtocolSubscription v2+, -1 at a restart's join), so its
+ * rejoin differs and the coordinator rebalances; round-robin assignors (Java's, kafkajs', the library's) read no
+ * user data.
+ */
+interface JoinUserData {
+  value: Buffer;
+}
+
+/** Module-level, so that the function the library keeps closes over `data` only. */
+function joinUserData(data: JoinUserData): () => Buffer {
+  return () => data.value;
+}
+
+/** `generation` as Java's int32, big-endian. */
+function generationBytes(generation: number): Buffer {
+  const bytes = Buffer.alloc(4);
+  bytes.writeInt32BE(generation);
+  return bytes;
+}
 
 export class PlatformaticConsumer implements KafkaConsumer {
   private consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
@@ -152,6 +178,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     let fenced: string | undefined;
     // A static member is never fenced: the broker replaces it at join.
     const predecessors = s.groupInstanceId ? undefined : this.options.predecessors;
+    const userData: JoinUserData = { value: NO_USER_DATA };
     const joinHook = new JoinHook(async () => {
       // Closed: no JoinGroup goes out any more (nor the one a MEMBER_ID_REQUIRED answer asks for).
       if (cancelled()) throw closedMeanwhile();
@@ -175,7 +202,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       autocreateTopics: s.allowAutoTopicCreation,
       // The library's custom assigner assigns whichever of them the coordinator chose.
       protocols: GROUP_PROTOCOLS.map((name) => ({ name, version: 1 })),
-      protocolsMetadata: joinHook.callback(NO_USER_DATA),
+      protocolsMetadata: joinHook.callback(joinUserData(userData)),
       partitionAssigner: recordingAssigner(this.assignerUsed),
     });
     this.consumer = consumer;
@@ -330,8 +357,12 @@ export class PlatformaticConsumer implements KafkaConsumer {
       const outside = unsubscribedPartition(assigned, this.options.topics);
       if (outside) {
         // A static member's old assignment, answered to its rejoin with changed topics: as Java's
-        // consumer, it takes none of it and rejoins with its subscription (assignment-subscription.ts).
-        this.log.assignmentNotSubscribed(outside, assigned, this.options.topics);
+        // consumer, it takes none of it and rejoins with its subscription (assignment-subscription.ts), which
+        // carries this generation so that the coordinator of a stable group rebalances (JoinUserData).
+        userData.value = generationBytes(payload.generationId ?? -1);
+        const { topics, topicsPattern } = this.options;
+        const subscription = topics instanceof RegExp ? (topicsPattern ?? topics.source) : topics;
+        this.log.assignmentNotSubscribed(outside, assigned, subscription);
         this.loseAllBut([], handlers, fetcher, crash);
         void rejoin().catch(recoverOrCrash);
         return;
