@@ -263,3 +263,20 @@ describe("a sink task's errantRecordReporter, as Connect's Worker.createWorkerEr
     expect(await reporterOf({ "errors.deadletterqueue.topic.name": "dlq" })).toBeDefined();
   });
 });
+
+describe("a sink task's consumer subscription", () => {
+  test("topics.regex reaches the consumer with the pattern as the user wrote it (logged as Java logs it)", async () => {
+    await using w = await inProcessWorker();
+    const asked: { topics: unknown; topicsPattern?: string }[] = [];
+    const memoryConsumer = w.kafka.consumer.bind(w.kafka);
+    w.kafka.consumer = async (options) => {
+      asked.push({ topics: options.topics, topicsPattern: options.topicsPattern });
+      return memoryConsumer(options);
+    };
+    const config = { "connector.class": SCRIPTED_SINK, "topics.regex": "in-[0-9]+" };
+    expect((await w.rest("POST", "/connectors", { name: "s", config })).status).toBe(201);
+    await awaitTask0(w, "s", "RUNNING");
+    expect(asked[0]?.topics).toBeInstanceOf(RegExp);
+    expect(asked[0]?.topicsPattern).toBe("in-[0-9]+");
+  });
+});
