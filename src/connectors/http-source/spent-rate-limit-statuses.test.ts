@@ -4,6 +4,16 @@ import { describe, expect, test } from "bun:test";
 import { ConnectError, isRetriable } from "../../errors.ts";
 import { api, recordIds as ids, startTask } from "./test-support.ts";
 
+/** A task polling `base`/e every 8 s, failing on errors (behavior.on.error=fail), with `extra` keys. */
+const failingTask = (base: string, extra: Record<string, string> = {}) =>
+  startTask({
+    "http.url": `${base}/e`,
+    "http.response.records.path": "$[*]",
+    "http.timer.interval.ms": "8000",
+    "behavior.on.error": "fail",
+    ...extra,
+  });
+
 describe("HttpSourceTask after an error status with Retry-After or the rate-limit header at 0 that is no 429 or 403 (explore29 F1)", () => {
   // A 503's Retry-After sets the wait before its retry; it said the rate limit was spent, so with
   // behavior.on.error=fail the page was retried at every poll for ever, the task RUNNING.
@@ -11,14 +21,10 @@ describe("HttpSourceTask after an error status with Retry-After or the rate-limi
     "a %i with Retry-After under behavior.on.error=fail fails the task once the attempts ran out",
     async (status) => {
       using server = api(() => new Response("unavailable", { status, headers: { "retry-after": "1" } }));
-      const h = await startTask({
-        "http.url": `${server.base}/e`,
-        "http.response.records.path": "$[*]",
-        "http.timer.interval.ms": "8000",
+      const h = await failingTask(server.base, {
         "http.retry.max.attempts": "2",
         "http.retry.backoff.ms": "100",
         "http.response.error.codes": "400,401,403,404,500,502,503",
-        "behavior.on.error": "fail",
       });
       const outcome = await h.task.poll(new AbortController().signal).catch((e: unknown) => e);
       expect(outcome).toBeInstanceOf(ConnectError);
@@ -35,12 +41,7 @@ describe("HttpSourceTask after an error status with Retry-After or the rate-limi
   test("a 404 with X-RateLimit-Remaining: 0 under behavior.on.error=fail fails the task", async () => {
     // The header at 0 said the rate limit was spent whatever the status, so this 404 waited for ever too.
     using server = api(() => new Response("no such page", { status: 404, headers: { "x-ratelimit-remaining": "0" } }));
-    const h = await startTask({
-      "http.url": `${server.base}/e`,
-      "http.response.records.path": "$[*]",
-      "http.timer.interval.ms": "8000",
-      "behavior.on.error": "fail",
-    });
+    const h = await failingTask(server.base);
     const outcome = await h.task.poll(new AbortController().signal).catch((e: unknown) => e);
     expect(outcome).toBeInstanceOf(ConnectError);
     expect(isRetriable(outcome)).toBe(false);
@@ -56,14 +57,7 @@ describe("HttpSourceTask after an error status with Retry-After or the rate-limi
         ? new Response("slow down", { status: 429, headers: { "retry-after": "1" } })
         : Response.json([{ id: 1 }]),
     );
-    const h = await startTask({
-      "http.url": `${server.base}/e`,
-      "http.response.records.path": "$[*]",
-      "http.timer.interval.ms": "8000",
-      "http.retry.max.attempts": "2",
-      "http.retry.backoff.ms": "100",
-      "behavior.on.error": "fail",
-    });
+    const h = await failingTask(server.base, { "http.retry.max.attempts": "2", "http.retry.backoff.ms": "100" });
     expect(ids(await h.collect(1, 20))).toEqual([1]);
     expect(h.logs.some((l) => l.includes("HTTP 429") && l.includes("retries this page"))).toBe(true);
   });

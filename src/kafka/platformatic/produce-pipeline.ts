@@ -216,15 +216,8 @@ export class ProducePipeline {
    * a batch of a partition refused after `since` (SendOptions.refusalsSeen) fails: NotSentError.
    * The tests' shorthand for `appendBatch(...).outcome` (the producer calls appendBatch).
    */
-  append(
-    topic: string,
-    partition: number,
-    records: Buffer,
-    count: number,
-    split?: SplitRecords,
-    since?: number,
-  ): Promise<number | readonly number[]> {
-    return this.appendBatch(topic, partition, records, count, split, since).outcome;
+  append(...batch: Parameters<ProducePipeline["appendBatch"]>): Promise<number | readonly number[]> {
+    return this.appendBatch(...batch).outcome;
   }
 
   /** As `append`, with the batch appended (undefined: refused at once) for `withdraw`. */
