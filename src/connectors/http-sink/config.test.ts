@@ -40,9 +40,9 @@ describe("httpSinkConfig", () => {
     expect(s.concurrency).toBe(50); // sink.requests.max-inflight; the thread pool (unset) bounds nothing
     expect(s.maxBuffered).toBe(10_000);
     expect(s.method).toBe("POST");
-    expect(s.isError(404)).toBe(true);
-    expect(s.isError(503)).toBe(true);
-    expect(s.isError(204)).toBe(false);
+    expect(s.errorStatuses.isError(404)).toBe(true);
+    expect(s.errorStatuses.isError(503)).toBe(true);
+    expect(s.errorStatuses.isError(204)).toBe(false);
   });
 
   test("the sink.header. family under every spelling: bare, then flink.connector.http., then http.", () => {

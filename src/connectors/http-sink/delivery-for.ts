@@ -50,7 +50,7 @@ export function deliveryFor(s: SinkSettings, valueContentType: string, deps: Del
     {
       method: s.method,
       timeoutMs: s.timeoutMs,
-      isError: s.isError,
+      errorStatuses: s.errorStatuses,
       policy: s.policy,
       retryAfterMaxMs: s.retryAfterMaxMs,
       maxAttempts: s.maxAttempts,

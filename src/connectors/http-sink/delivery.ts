@@ -44,13 +44,13 @@ import { type RepeatLimiter, taskWarnings, warnLimited } from "../../util/repeat
 import type { PauseGate } from "./pause-gate.ts";
 import { SecretMask } from "./secret-mask.ts";
 import { SinkMetrics } from "./sink-metrics.ts";
-import { refusesCredentials } from "./status-codes.ts";
+import { type ErrorStatuses, refusesCredentials } from "./status-codes.ts";
 import { TokenRenewal } from "./token-renewal.ts";
 
 export interface DeliverySettings {
   readonly method: string;
   readonly timeoutMs: number;
-  readonly isError: (status: number) => boolean;
+  readonly errorStatuses: ErrorStatuses;
   readonly policy: BackoffPolicy;
   readonly retryAfterMaxMs: number; // sink.retry.after.max.ms, at least the backoff maximum
   /** Attempts in all; Infinity retries until delivered or stopped. */
@@ -168,7 +168,7 @@ export class HttpDelivery {
         async () => {
           attempts++;
           const response = await this.attempt(sending);
-          if (!this.s.isError(classifiedStatus(response.status))) return response;
+          if (!this.s.errorStatuses.isError(classifiedStatus(response.status))) return response;
           if (isRetriableStatus(response.status)) throw new RetriableStatus(response);
           throw this.statusError(request, response, attempts);
         },
@@ -224,29 +224,34 @@ export class HttpDelivery {
   }
 
   /**
-   * A 3xx not followed, or a status of 400 and above left out of sink.error.code, counts as delivered
-   * (its records' offsets are committed) although the endpoint may not have stored them: a WARN once
-   * per status, whose hint says what listing it does (408, 429 and most 5xx are then retried; any
-   * other 4xx, 501 and 505 never are: their records then follow errors.tolerance).
+   * A 3xx not followed, or a status of 400 and above that is no error under the sink.error.code lists,
+   * counts as delivered (its records' offsets are committed) although the endpoint may not have stored
+   * them: a WARN once per status, whose hint names the list entries that would make it an error (408,
+   * 429 and most 5xx are then retried; any other 4xx, 501 and 505 never are: their records then follow
+   * errors.tolerance). A status outside 100..599 is told as the 500 it is classified as.
    */
   private warnDeliveredStatus(request: OutgoingRequest, status: number): void {
     const redirect = status >= 300 && status < 400;
     const classified = classifiedStatus(status);
     if ((!redirect && classified < 400) || this.warnedStatuses.has(status)) return;
     this.warnedStatuses.add(status);
-    const from = `HTTP ${status} from ${request.method ?? this.s.method} ${redactUrl(request.url)}`;
-    const retriable = isRetriableStatus(status);
-    const why = redirect
-      ? "was not followed (not a redirect with a Location) and is not in sink.error.code"
-      : `is outside sink.error.code (or in sink.error.code.exclude)${retriable ? ", so it is not retried" : ""}`;
-    const listing = `list ${classified} or ${Math.floor(classified / 100)}XX in sink.error.code`;
-    const fix = redirect
-      ? "list 3XX in sink.error.code to treat it as an error"
-      : retriable
-        ? `${listing} to retry it and treat it as an error`
-        : `${listing} to treat it as an error: it is never retried, its records then follow errors.tolerance`;
+    const asClassified = classified === status ? "" : ` (outside 100..599: read as ${classified}, as RFC 9110 says)`;
+    const from = `HTTP ${status} from ${request.method ?? this.s.method} ${redactUrl(request.url)}${asClassified}`;
+    const excludedBy = this.s.errorStatuses.excludedBy(classified);
+    const klass = Math.floor(classified / 100);
+    const steps: string[] = [];
+    if (!this.s.errorStatuses.listed(classified)) steps.push(`list ${classified} or ${klass}XX in sink.error.code`);
+    if (excludedBy === String(classified)) steps.push(`remove ${excludedBy} from sink.error.code.exclude`);
+    else if (excludedBy)
+      steps.push(`replace ${excludedBy} in sink.error.code.exclude by the ${klass}xx codes to keep delivered`);
+    const retriable = isRetriableStatus(classified);
+    const where = excludedBy ? `is excluded by ${excludedBy} in sink.error.code.exclude` : "is outside sink.error.code";
+    const why = redirect ? `was not followed (not a redirect with a Location) and ${where}` : where;
+    const effect = retriable
+      ? "to retry it and treat it as an error"
+      : "to treat it as an error: it is never retried, its records then follow errors.tolerance";
     this.log.warn(
-      `${from} ${why}: its records count as delivered, although the endpoint may not have stored them (${fix}; logged once per status)`,
+      `${from} ${why}${retriable ? ", so it is not retried" : ""}: its records count as delivered, although the endpoint may not have stored them (${steps.join(" and ")} ${effect}; logged once per status)`,
     );
   }
 

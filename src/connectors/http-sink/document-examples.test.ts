@@ -64,7 +64,7 @@ describe("Flink HTTP connector document: sink options", () => {
       concurrency: s.concurrency,
       maxBuffered: s.maxBuffered,
       logRequests: s.logRequests,
-      errors: [400, 404, 409, 500, 204].map(s.isError),
+      errors: [400, 404, 409, 500, 204].map((status) => s.errorStatuses.isError(status)),
       mtls: [s.tls?.cert !== undefined, s.tls?.key !== undefined, s.allowSelfSigned],
     }).toEqual({
       method: "PUT",

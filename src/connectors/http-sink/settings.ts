@@ -15,7 +15,7 @@ import { HEADER_FAMILY, httpSinkConfig } from "./config.ts";
 import { parseDurationMs } from "./config-checks.ts";
 import type { BufferLimits } from "./record-buffer.ts";
 import type { EncoderSettings } from "./record-encoder.ts";
-import { errorStatusChecker } from "./status-codes.ts";
+import { type ErrorStatuses, errorStatuses } from "./status-codes.ts";
 
 export type NullValues = "ignore" | "send" | "delete" | "fail";
 
@@ -28,7 +28,8 @@ export interface SinkSettings {
   /** What a record with a null value does (behavior.on.null.values). */
   readonly nullValues: NullValues;
   readonly timeoutMs: number;
-  readonly isError: (status: number) => boolean;
+  /** sink.error.code minus sink.error.code.exclude. */
+  readonly errorStatuses: ErrorStatuses;
   readonly policy: BackoffPolicy;
   /** The longest Retry-After honoured: sink.retry.after.max.ms, never below the backoff maximum. */
   readonly retryAfterMaxMs: number;
@@ -136,7 +137,7 @@ export function sinkSettings(config: Config): SinkSettings {
     method: c["insert-method"].toUpperCase(),
     nullValues: c["behavior.on.null.values"].toLowerCase() as NullValues,
     timeoutMs: c["sink.request.timeout"] * 1000,
-    isError: errorStatusChecker(c["sink.error.code"], c["sink.error.code.exclude"]),
+    errorStatuses: errorStatuses(c["sink.error.code"], c["sink.error.code.exclude"]),
     policy: backoff,
     retryAfterMaxMs: Math.max(c["sink.retry.after.max.ms"], backoff.maxMs),
     maxAttempts: retries === -1 ? Number.POSITIVE_INFINITY : retries,

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { errorStatusChecker, parseStatusCodes } from "./status-codes.ts";
+import { errorStatuses, parseStatusCodes } from "./status-codes.ts";
 
-describe("errorStatusChecker", () => {
+describe("errorStatuses", () => {
   test.each([
     [["4XX", "5XX"], [], 200, false],
     [["4XX", "5XX"], [], 302, false],
@@ -18,7 +18,18 @@ describe("errorStatusChecker", () => {
     [[" ", ""], [], 502, true],
     [[], ["503"], 503, false],
   ])("errors %p excluding %p: %p is an error: %p", (errors, exclude, status, expected) => {
-    expect(errorStatusChecker(errors, exclude)(status)).toBe(expected);
+    expect(errorStatuses(errors, exclude).isError(status)).toBe(expected);
+  });
+
+  test.each([
+    [["4XX", "5XX"], [], 404, { listed: true, excludedBy: undefined }],
+    [["4XX", "5XX"], ["404"], 404, { listed: true, excludedBy: "404" }],
+    [["5XX"], ["4xx"], 409, { listed: false, excludedBy: "4XX" }],
+    [[], ["500"], 500, { listed: true, excludedBy: "500" }],
+    [["4XX"], [], 503, { listed: false, excludedBy: undefined }],
+  ])("errors %p excluding %p: %p reads as %p", (errors, exclude, status, expected) => {
+    const lists = errorStatuses(errors, exclude);
+    expect({ listed: lists.listed(status), excludedBy: lists.excludedBy(status) }).toEqual(expected);
   });
 
   test("rejects entries that are neither codes nor classes", () => {

@@ -39,16 +39,34 @@ function contains(set: StatusCodeSet, status: number): boolean {
 /** What an empty `sink.error.code` stands for (as Flink's connector: a list with no entry is its default). */
 const DEFAULT_ERRORS: StatusCodeSet = { codes: new Set(), classes: new Set([4, 5]) };
 
+/** The sink.error.code lists read back: whether a status is an error, and why not when it is not. */
+export interface ErrorStatuses {
+  /** Is `status` (100..599: see classifiedStatus) an error: listed and not excluded? */
+  isError(status: number): boolean;
+  /** Does sink.error.code list `status`, by code or by class? */
+  listed(status: number): boolean;
+  /** The sink.error.code.exclude entry (`404` or `4XX`) that removes `status`, if one does. */
+  excludedBy(status: number): string | undefined;
+}
+
 /**
- * A predicate: is `status` an error under these lists? An error list with no entry (`""`, `" , "`)
- * is 4XX,5XX, as in Flink's HTTP connector: never "no status is an error", which would count every
- * failed request as delivered.
+ * The lists' reading. An error list with no entry (`""`, `" , "`) is 4XX,5XX, as in Flink's HTTP
+ * connector: never "no status is an error", which would count every failed request as delivered.
  */
-export function errorStatusChecker(errors: readonly string[], exclude: readonly string[]): (status: number) => boolean {
+export function errorStatuses(errors: readonly string[], exclude: readonly string[]): ErrorStatuses {
   const listed = parseStatusCodes(errors);
   const included = listed.codes.size + listed.classes.size === 0 ? DEFAULT_ERRORS : listed;
   const excluded = parseStatusCodes(exclude);
-  return (status) => contains(included, status) && !contains(excluded, status);
+  const excludedBy = (status: number): string | undefined => {
+    if (excluded.codes.has(status)) return String(status);
+    const klass = Math.floor(status / 100);
+    return excluded.classes.has(klass) ? `${klass}XX` : undefined;
+  };
+  return {
+    isError: (status) => contains(included, status) && excludedBy(status) === undefined,
+    listed: (status) => contains(included, status),
+    excludedBy,
+  };
 }
 
 /**

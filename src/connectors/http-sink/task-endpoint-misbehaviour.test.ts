@@ -278,6 +278,27 @@ describe("HttpSinkTask when the endpoint answers a status outside 100..599", () 
     const requests = h.metrics.families({}).find((f) => f.name === "http_sink_requests_total")!;
     expect(requests.samples).toEqual([{ labels: { status_class: "5xx" }, value: 2 }]);
   });
+  // p3d: delivered because the lists leave out 500, its WARN told to list 999 or 9XX (no valid entry).
+  test.each([
+    [{ "sink.error.code": "4XX" }, "is outside sink.error.code", "list 500 or 5XX in sink.error.code"],
+    [
+      { "sink.error.code.exclude": "500" },
+      "is excluded by 500 in sink.error.code.exclude",
+      "remove 500 from sink.error.code.exclude",
+    ],
+  ])("delivered under %j, its WARN tells it as the 500 it is read as", async (lists, why, fix) => {
+    using server = await rawStatusServer(() => "999 Request denied");
+    await using h = harness({ url: server.url, ...fast, ...lists });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => server.bodies.length === 1);
+    await h.task.idle();
+    expect(h.errant).toEqual([]);
+    expect(h.lines.filter((l) => l.includes("HTTP 999 from POST"))).toEqual([
+      expect.stringContaining(
+        `WARN [sink|task-0] HTTP 999 from POST ${server.url} (outside 100..599: read as 500, as RFC 9110 says) ${why}, so it is not retried: its records count as delivered, although the endpoint may not have stored them (${fix} to retry it and treat it as an error; logged once per status)`,
+      ),
+    ]);
+  });
 });
 
 describe("HttpSinkTask when the OIDC token endpoint asks for a wait", () => {
