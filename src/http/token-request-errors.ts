@@ -14,17 +14,14 @@ import { classifiedStatus } from "./classified-status.ts";
 import { formDecoded } from "./form-value.ts";
 import { HttpResponseTooLargeError, HttpTransportError } from "./http-client.ts";
 
-/** The token endpoint refused the request or answered something that is not a token response. */
+/**
+ * The token endpoint was reached but gave no token: it refused the request (a 4xx other than 429),
+ * or its answer is no token response (a 2xx without access_token, a 3xx). A key being rotated or an
+ * endpoint misconfigured for a while may pass, so the HTTP source lets behavior.on.error decide, as
+ * for the API's 401 or an unreadable page; the HTTP sink fails its task.
+ */
 export class TokenRequestError extends ConnectError {
   override name = "TokenRequestError";
-}
-
-/**
- * The token endpoint refused the credentials or the request (a 4xx other than 429): a key being
- * rotated may pass, so the HTTP source lets behavior.on.error decide, as for the API's 401.
- */
-export class TokenRefusedError extends TokenRequestError {
-  override name = "TokenRefusedError";
 }
 
 /** The token endpoint could not be reached or answered 429/5xx: worth another try. */
@@ -74,7 +71,7 @@ export function requestFailure(
 
 /**
  * The error for a non-2xx answer of the endpoint at `tokenUrl`: retriable for 429 and 5xx (with a
- * 429's or 503's Retry-After, read at `now`), a TokenRefusedError for another 4xx, `sent`
+ * 429's or 503's Retry-After, read at `now`), a TokenRequestError for another status, `sent`
  * (sentSecrets) hidden in what it quotes.
  */
 export function refusal(
@@ -98,7 +95,7 @@ export function refusal(
     if (after !== null) retriable.retryAfterMs = after;
     return retriable;
   }
-  return status >= 400 && status < 500 ? new TokenRefusedError(message) : new TokenRequestError(message);
+  return new TokenRequestError(message);
 }
 
 /** Form fields of a token request whose values are credentials. */

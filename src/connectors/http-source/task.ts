@@ -20,7 +20,8 @@
  * Connection and TLS failures, and an unreachable OAuth2 token endpoint, that outlast
  * http.retry.max.attempts fail the task with behavior.on.error=fail; with log / ignore every
  * scheduled poll retries the page, as after a 503, and so it does after the token endpoint refused
- * the credentials (a 4xx), as after the API's 401. The WARNs of such a page (each retry, each poll
+ * the credentials (a 4xx), as after the API's 401, or answered without a usable token (a 2xx that
+ * is no token response), as after an unreadable page. The WARNs of such a page (each retry, each poll
  * that retries it) are logged at once, then each kind at most once a minute with the count of
  * those not logged (explore5 E4: an API down for days logged ~24 lines a minute).
  */
@@ -29,7 +30,7 @@ import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
 import { type HttpResponse, HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
 import { unverifiedEndpointWarning } from "../../http/tls-material.ts";
-import { TokenRefusedError } from "../../http/token-request-errors.ts";
+import { TokenRequestError } from "../../http/token-request-errors.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import { sendRetryTrace } from "../../runtime/send-retry-trace.ts";
 import { within } from "../../util/async.ts";
@@ -290,9 +291,10 @@ export class HttpSourceTask implements SourceTask {
         return [];
       }
       // The token endpoint refusing the client credentials is a refusal of the credentials, as the
-      // API's 401 is: behavior.on.error decides, and with log / ignore every poll retries the page
-      // (a client secret being rotated), instead of failing the task whatever behavior.on.error.
-      if (error instanceof TokenRefusedError && this.behavior !== "fail") {
+      // API's 401 is, and its 2xx without a usable token an unreadable answer, as the API's: behavior.on.error
+      // decides, and with log / ignore every poll retries the page (a client secret being rotated, an
+      // endpoint misconfigured for a while), instead of failing the task whatever behavior.on.error.
+      if (error instanceof TokenRequestError && this.behavior !== "fail") {
         this.pageFailed(run, `${method} ${redactUrl(url)} not sent: ${error.message}`, { error: true, passing: true });
         return [];
       }
