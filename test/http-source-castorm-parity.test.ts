@@ -10,7 +10,7 @@ import { expect, test } from "bun:test";
 import { createServer } from "node:net";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { startApi, type TestApi } from "./support/http-api.ts";
-import { createTopic, kafkaBroker, readAll, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, kafkaBroker, readAll, readTopic, uniqueTopic, valueIds } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -219,7 +219,7 @@ test.concurrent("castorm's http.response.record.timestamp.pointer: each record's
     const before = Date.now();
     expect((await gw.rest.put("/connectors/castorm-record-ts/config", config)).status).toBe(201);
     const records = await readTopic(topic, 4);
-    expect(records.map((r) => JSON.parse(r.value!.toString("utf8")).id)).toEqual([1, 2, 3, 4]);
+    expect(valueIds(records)).toEqual([1, 2, 3, 4]);
     expect(records.slice(0, 2).map((r) => Number(r.timestamp))).toEqual([
       Date.parse("2024-07-01T10:00:00.123Z"),
       1719835200456,
@@ -252,7 +252,7 @@ test.concurrent("castorm's http.response.list.order.direction, IMPLICIT by defau
     });
     expect((await gw.rest.put("/connectors/castorm-order/config", config)).status).toBe(201);
     const records = await readTopic(topic, 3);
-    expect(records.map((r) => JSON.parse(r.value!.toString("utf8")).id)).toEqual([1, 2, 3]);
+    expect(valueIds(records)).toEqual([1, 2, 3]);
     expect(records.map((r) => new Date(Number(r.timestamp)).toISOString())).toEqual([
       "2024-07-01T00:00:00.000Z",
       "2024-07-02T00:00:00.000Z",
@@ -296,7 +296,7 @@ async function cursorRun(
     );
     return {
       asked: asked().slice(0, 3),
-      ids: (await readAll(topic)).map((r) => JSON.parse(r.value!.toString("utf8")).id),
+      ids: valueIds(await readAll(topic)),
     };
   });
 }

@@ -8,7 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { startApi } from "./support/http-api.ts";
-import { kafkaBroker, readAll, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { kafkaBroker, readAll, readTopic, uniqueTopic, valueIds } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -86,7 +86,7 @@ describe("HTTP source after kill -9", () => {
       },
       { what: "the poll's final offset committed" },
     );
-    const ids = (await readAll(topic)).map((r) => JSON.parse(r.value!.toString("utf8")).id);
+    const ids = valueIds(await readAll(topic));
     expect(ids).toEqual(Array.from({ length: PAGES * PER_PAGE }, (_, i) => i));
     expect(all.length).toBe(PAGES * PER_PAGE);
     expect(await gw.stop()).toBe(0);

@@ -10,7 +10,7 @@
 import { describe, expect, test } from "bun:test";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { startApi } from "./support/http-api.ts";
-import { createTopic, kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, kafkaBroker, readAll, uniqueTopic, valueIds } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -22,9 +22,6 @@ const KILL_AT = [6, 15];
 
 const items = (page: number) =>
   Array.from({ length: PER_PAGE }, (_, i) => ({ id: (page - 1) * PER_PAGE + i, pad: "x".repeat(100) }));
-
-const idsIn = (records: Awaited<ReturnType<typeof readAll>>): number[] =>
-  records.map((r) => JSON.parse(r.value!.toString("utf8")).id);
 
 /** The instant of record `id` (TIMESTAMP case): one second apart. */
 const at = (id: number) => new Date(Date.UTC(2026, 0, 1) + id * 1000).toISOString().replace(".000Z", "Z");
@@ -145,12 +142,12 @@ describe("HTTP source killed with SIGKILL as it asks for a page", () => {
       const stored = await waitFor(
         async () => {
           const offset = (await gw!.rest.get("/connectors/kill-source/offsets")).body.offsets?.[0]?.offset;
-          const done = offset && !("skip" in offset) && new Set(idsIn(await readAll(topic))).size >= TOTAL;
+          const done = offset && !("skip" in offset) && new Set(valueIds(await readAll(topic))).size >= TOTAL;
           return done ? offset : undefined;
         },
         { what: "the poll's end committed", timeoutMs: 60_000 },
       );
-      const ids = idsIn(await readAll(topic));
+      const ids = valueIds(await readAll(topic));
       const restarts = ids.flatMap((id, i) => (i > 0 && id !== ids[i - 1]! + 1 ? [[ids[i - 1]!, id]] : []));
       console.log(`${paging}: ${ids.length} records for ${TOTAL}, runs restarted at ${JSON.stringify(restarts)}`);
       // A new run starts at or before the record after where the previous one stopped: nothing skipped.

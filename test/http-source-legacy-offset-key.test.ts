@@ -20,7 +20,7 @@ import { openDatabase } from "../src/store/database.ts";
 import { OffsetStore } from "../src/store/offset-store.ts";
 import { startGateway } from "./support/gateway.ts";
 import { startApi } from "./support/http-api.ts";
-import { kafkaBroker, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { kafkaBroker, readTopic, uniqueTopic, valueIds } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -79,7 +79,7 @@ describe("HTTP source with offsets stored under earlier versions' partition keys
     const created = await gw.rest.post("/connectors", { name: "legacy-source", config: config(url) });
     expect(created.status).toBe(201);
     const got = await readTopic(topic, 2, 60_000);
-    expect(got.map((r) => JSON.parse(r.value!.toString()).id)).toEqual(["e3", "e4"]);
+    expect(valueIds<string>(got)).toEqual(["e3", "e4"]);
     expect(api.seen[0]!.url.searchParams.get("since")).toBe(T(2));
     const offsets = async (): Promise<OffsetEntry[]> =>
       (await gw.rest.get("/connectors/legacy-source/offsets")).body.offsets ?? [];
@@ -99,7 +99,7 @@ describe("HTTP source with offsets stored under earlier versions' partition keys
     await waitFor(() => api.seen.some((s) => s.url.pathname === "/other"), { what: "a request for the edited URL" });
     expect(api.seen.find((s) => s.url.pathname === "/other")!.url.searchParams.get("since")).toBe(T(0));
     const all = await readTopic(topic, 6, 60_000);
-    expect(all.map((r) => JSON.parse(r.value!.toString()).id)).toEqual(["e3", "e4", "e1", "e2", "e3", "e4"]);
+    expect(valueIds<string>(all)).toEqual(["e3", "e4", "e1", "e2", "e3", "e4"]);
     expect(await gw.stop()).toBe(0);
 
     const stored = new OffsetStore(openDatabase(dir.file("data")))
@@ -139,7 +139,7 @@ describe("HTTP source with offsets stored under earlier versions' partition keys
     const created = await gw.rest.post("/connectors", { name: "proxied-source", config: sourceConfig(url, topic) });
     expect(created.status).toBe(201);
     const got = await readTopic(topic, 2, 60_000);
-    expect(got.map((r) => JSON.parse(r.value!.toString()).id)).toEqual(["e2", "e3"]);
+    expect(valueIds<string>(got)).toEqual(["e2", "e3"]);
     expect(api.seen[0]!.url.searchParams.get("since")).toBe(T(1));
     const offsets = async (): Promise<OffsetEntry[]> =>
       (await gw.rest.get("/connectors/proxied-source/offsets")).body.offsets ?? [];

@@ -7,7 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { startApi } from "./support/http-api.ts";
-import { kafkaBroker, readAll, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { kafkaBroker, readAll, readTopic, uniqueTopic, valueIds } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -94,7 +94,7 @@ describe("HTTP source in the gateway against misbehaving APIs", () => {
     gw = await startGateway(options);
     await readTopic(topic, 8);
     expect(api.seen[before]!.url.searchParams.get("page")).toBe("2");
-    const ids = (await readAll(topic)).map((r) => JSON.parse(r.value!.toString("utf8")).id);
+    const ids = valueIds(await readAll(topic));
     expect(ids).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(await gw.stop()).toBe(0);
   }, 120_000);

@@ -378,6 +378,10 @@ export async function partitionEnds(topic: string): Promise<{ partition: number;
   }
 }
 
+/** The `id` of each record's value (a JSON object): a number, unless told (`valueIds<string>`). */
+export const valueIds = <Id = number>(records: readonly TopicRecord[]): Id[] =>
+  records.map((r) => (JSON.parse(r.value!.toString("utf8")) as { id: Id }).id);
+
 /** Every record currently in `topic` (up to the high watermarks at call time; `readUpTo`). */
 export async function readAll(topic: string): Promise<TopicRecord[]> {
   const ends = await partitionEnds(topic);

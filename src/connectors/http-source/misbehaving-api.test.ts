@@ -7,10 +7,7 @@ import { gzipSync } from "node:zlib";
 import { materialized } from "../../api/data/json-text.ts";
 import { ConnectError } from "../../errors.ts";
 import { MAX_BATCH_RECORDS } from "./ready-records.ts";
-import { api, FastForwardClock, startTask } from "./test-support.ts";
-
-const ids = (records: readonly { value: unknown }[]) =>
-  records.map((r) => (materialized(r.value) as { id: number }).id);
+import { api, FastForwardClock, recordIds as ids, startTask } from "./test-support.ts";
 
 /**
  * The first poll's answer is `first` (nothing new), the next poll's one record: with

@@ -1,14 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { JavaDouble } from "../../api/data/java-double.ts";
-import { materialized } from "../../api/data/json-text.ts";
 import type { SourceMap } from "../../api/record.ts";
 import { HttpSourceConnector } from "./connector.ts";
 import { EARLIER_OFFSET_KEYS, offsetKey } from "./offset-key.ts";
 import { decodeOffset, isNewRecord, MAX_SEEN, seenAfter } from "./offsets.ts";
-import { api, commit, startTask } from "./test-support.ts";
-
-const ids = (records: readonly { value: unknown }[]) =>
-  records.map((r) => (materialized(r.value) as { id: number }).id);
+import { api, commit, recordIds as ids, startTask } from "./test-support.ts";
 
 describe("TIMESTAMP records at the offset's own instant (review P1.3, re-review P2-b: by record key, as castorm)", () => {
   const T1 = "2024-06-01T10:00:00Z";

@@ -1,10 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { materialized } from "../../api/data/json-text.ts";
 import { httpSourceConfig } from "./config.ts";
-import { api, startTask } from "./test-support.ts";
+import { api, recordIds as ids, startTask } from "./test-support.ts";
 
-const ids = (records: readonly { value: unknown }[]) =>
-  records.map((r) => (materialized(r.value) as { id: number }).id);
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: i }));
 
 describe("HttpSourceTask pagination that does not advance (review P2.5)", () => {

@@ -1,10 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { materialized } from "../../api/data/json-text.ts";
 import { linkUrl, storedLink } from "./page-link.ts";
-import { api, commit, startTask } from "./test-support.ts";
-
-const ids = (records: readonly { value: unknown }[]) =>
-  records.map((r) => (materialized(r.value) as { id: number }).id);
+import { api, commit, recordIds as ids, startTask } from "./test-support.ts";
 
 describe("storedLink and linkUrl", () => {
   const base = "https://u:pw@api.example.test/v1/events?api_key=S3CRET&per_page=50";

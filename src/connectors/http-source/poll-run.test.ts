@@ -1,9 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { materialized } from "../../api/data/json-text.ts";
-import { api, FastForwardClock, linkPagedSince, startTask } from "./test-support.ts";
-
-const ids = (records: readonly { value: unknown }[]) =>
-  records.map((r) => (materialized(r.value) as { id: number }).id);
+import { api, FastForwardClock, recordIds as ids, linkPagedSince, startTask } from "./test-support.ts";
 
 describe("HttpSourceTask after a failed page with behavior.on.error=log|ignore (review P3.10)", () => {
   test.each(["log", "ignore"])(

@@ -1,9 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { SourceRecord } from "../../api/record.ts";
 import { MAX_BATCH_RECORDS, ReadyRecords } from "./ready-records.ts";
-import { api, commit, startTask } from "./test-support.ts";
-
-const ids = (records: readonly SourceRecord[]) => records.map((r) => JSON.parse(String(r.value)).id as number);
+import { api, commit, recordIds as ids, startTask } from "./test-support.ts";
 
 describe("a page larger than a poll batch", () => {
   test("goes out in batches of MAX_BATCH_RECORDS in page order; a restart between batches resumes after the last acknowledged", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { castormKeyWarnings } from "./castorm-keys.ts";
 import { httpSource } from "./index.ts";
-import { api, commit, FastForwardClock, startTask } from "./test-support.ts";
+import { api, commit, FastForwardClock, recordIds as ids, startTask } from "./test-support.ts";
 
 /**
  * castorm's http.response.record.timestamp.pointer: the Kafka timestamp of a record is the instant
@@ -111,7 +111,6 @@ describe("http.response.list.order.direction", () => {
     "http.initial.offset": "2024-01-01T00:00:00Z",
     ...extra,
   });
-  const ids = (records: { value: unknown }[]) => records.map((r) => JSON.parse(String(r.value)).id);
   /** CURSOR on the records' `id`, from 0, their Kafka timestamps at `/ts`. */
   const cursorConfig = (base: string) => ({
     "http.url": `${base}/events?since=\${offset}`,
@@ -194,7 +193,7 @@ describe("http.response.list.order.direction", () => {
       "http.response.records.path": "$[*]",
       "http.response.list.order.direction": "desc",
     });
-    expect(ids(await h.collect(3))).toEqual(["c", "b", "a"]);
+    expect(ids<string>(await h.collect(3))).toEqual(["c", "b", "a"]);
   });
 
   test("validation refuses another direction", () => {

@@ -2,12 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { JsonText, materialized } from "../../api/data/json-text.ts";
 import { ConnectError, isRetriable } from "../../errors.ts";
-import { api, commit, FastForwardClock, startTask } from "./test-support.ts";
+import { api, commit, FastForwardClock, recordIds as ids, startTask } from "./test-support.ts";
 
 const items = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ({ id: from + i }));
 const json = (body: unknown, init?: ResponseInit) => Response.json(body, init);
-const ids = (records: readonly { value: unknown }[]) =>
-  records.map((r) => (materialized(r.value) as { id: number }).id);
 
 describe("HttpSourceTask", () => {
   describe("when the API pages with Link headers (GitHub style)", () => {

@@ -128,6 +128,6 @@ export const linkPagedSince = (base: string): Record<string, string> => ({
   "http.timer.interval.ms": "60000",
 });
 
-/** The `id` of each record's value (a JSON object). */
-export const recordIds = (records: readonly SourceRecord[]) =>
-  records.map((r) => (materialized(r.value) as { id: number }).id);
+/** The `id` of each record's value (a JSON object): a number, unless told (`recordIds<string>`). */
+export const recordIds = <Id = number>(records: readonly SourceRecord[]) =>
+  records.map((r) => (materialized(r.value) as { id: Id }).id);
