@@ -83,11 +83,12 @@ test("a restarted static follower shares the new topic with the member already o
   const port = kafkaPorts.platformatic(new LogManager({ sink: () => {} }));
   const properties = { "bootstrap.servers": f.info.bootstrap, "auto.offset.reset": "earliest" };
   const read: string[] = [];
+  const assigned: string[] = [];
   const handlers = (who: string): ConsumerHandlers => ({
     onRecords: async (records) => {
-      for (const r of records) read.push(`${who} ${r.topic}`);
+      for (const r of records) read.push(`${who} ${r.topic} ${Buffer.from(r.value ?? []).toString()}`);
     },
-    onPartitionsAssigned: async () => {},
+    onPartitionsAssigned: async (tps) => void assigned.push(`${who} ${keys(tps)}`),
     onPartitionsRevoked: async () => {},
     onPartitionsLost: async () => {},
     onCrash: (error) => void read.push(`${who} crashed: ${error.message}`),
@@ -103,10 +104,11 @@ test("a restarted static follower shares the new topic with the member already o
     what: "the old topic's partitions",
   });
   await first.close();
-  await produce(oldTopic, [
-    { value: "old", partition: 0 },
-    { value: "old", partition: 1 },
-  ]);
+  const oldRecords = (value: string) => [
+    { value, partition: 0 },
+    { value, partition: 1 },
+  ];
+  await produce(oldTopic, oldRecords("before"));
   const second = await port.consumer({ groupId, topics: [newTopic], properties: staticProperties });
   try {
     await second.start(handlers("second"));
@@ -116,9 +118,14 @@ test("a restarted static follower shares the new topic with the member already o
     });
     const [own] = second.assignment();
     expect(second.assignment()).toEqual([{ topic: newTopic, partition: own!.partition }]);
+    // Written after the rejoin, the old topic's records come before the new topic's: a member that
+    // still fetched the old topic would have them (the same broker answers both in its fetches) by
+    // the time it delivers the new one, which alone is delivered.
+    await produce(oldTopic, oldRecords("after"));
     await produce(newTopic, [{ value: "new", partition: own!.partition }]);
-    await waitFor(() => read.includes(`second ${newTopic}`), { what: "the new topic's record" });
-    expect(read.filter((line) => line.startsWith("second"))).toEqual([`second ${newTopic}`]);
+    await waitFor(() => read.includes(`second ${newTopic} new`), { what: "the new topic's record" });
+    expect(read.filter((line) => line.startsWith("second"))).toEqual([`second ${newTopic} new`]);
+    expect(assigned.filter((line) => line.startsWith("second") && line.includes(oldTopic))).toEqual([]);
   } finally {
     await second.close();
     await other.close();
