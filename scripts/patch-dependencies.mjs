@@ -148,12 +148,14 @@
 // src/kafka/dependency-patches.test.ts fails if a patch is lost. kafkajs' patches 12 to 14 are in
 // scripts/patches/kafkajs-leaders.mjs (their tests: src/kafka/kafkajs-leader-patches.test.ts), 16 and 17 in
 // scripts/patches/kafkajs-fetch.mjs (src/kafka/kafkajs-fetch-patches.test.ts), 19 and @platformatic/kafka's TLS answer in
-// scripts/patches/tls-answer.mjs (test/kafka-listener-tls-plaintext-client.test.ts).
+// scripts/patches/tls-answer.mjs (test/kafka-listener-tls-plaintext-client.test.ts), its connection closed in a SASL login
+// in scripts/patches/sasl-login-closed.mjs (test/kafka-sasl-interrupted.test.ts).
 import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { kafkajsFetchPatches } from "./patches/kafkajs-fetch.mjs";
 import { kafkajsLeaderPatches } from "./patches/kafkajs-leaders.mjs";
+import { saslLoginClosedPatches } from "./patches/sasl-login-closed.mjs";
 import { tlsAnswerPatches } from "./patches/tls-answer.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -200,6 +202,7 @@ const rejoinLeftByKafkajs = (to) =>
 /** Every patch, in the order applied. */
 export const patches = [
   ...tlsAnswerPatches,
+  ...saslLoginClosedPatches,
   {
     file: "node_modules/kafkajs/src/network/connection.js",
     from: `        const error = new KafkaJSConnectionError(\`Connection error: \${e.message}\`, {

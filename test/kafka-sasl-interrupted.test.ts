@@ -5,13 +5,17 @@
  * AuthenticationException (Java 4.3.1's Admin.describeCluster, Connect's cluster id lookup at
  * startup, answers through this same proxy after either cut). So a worker whose first contact is cut
  * there keeps probing and connects,
- * where a wrong password stops it (exit 2, worker-config.test.ts). Both libraries report such a
- * cut as an authentication error of theirs (kafkajs: any failure of SaslAuthenticate;
- * @platformatic/kafka: any failure of SaslHandshake); the adapters look at its cause. Real binary,
+ * where a wrong password stops it (exit 2, worker-config.test.ts). kafkajs reports such a cut as
+ * an authentication error of its own (any failure of SaslAuthenticate), whose cause the adapter
+ * looks at; @platformatic/kafka as a connection closed during the SASL handshake or authentication
+ * (scripts/patches/sasl-login-closed.mjs). Real binary, and the library's own client, against the
  * shared broker's SASL listener behind a proxy that cuts the first such request.
  */
 import { expect, test } from "bun:test";
 import { createServer, type Server, Socket } from "node:net";
+import { Admin } from "@platformatic/kafka";
+import { isRetriable } from "../src/errors.ts";
+import { wrap } from "../src/kafka/platformatic/errors.ts";
 import { startGateway } from "./support/gateway.ts";
 import { kafkaBroker, saslWorker } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -99,4 +103,35 @@ test.each([
     expect(gw.output()).not.toContain("Stopping due to error");
   },
   30_000,
+);
+
+// p3d: @platformatic/kafka said "Connection closed while waiting for ready." (its SaslHandshake, failed by the close
+// after that, "Cannot find a suitable SASL mechanism."): scripts/patches/sasl-login-closed.mjs.
+test.each([
+  ["SaslHandshake", SASL_HANDSHAKE],
+  ["SaslAuthenticate", SASL_AUTHENTICATE],
+])(
+  "@platformatic/kafka: a connection cut at its %s says it was closed in the SASL login, retriable",
+  async (_request, apiKey) => {
+    const kafka = await kafkaBroker();
+    await using proxy = await cuttingProxy(kafka.bootstrapSasl, apiKey);
+    const admin = new Admin({
+      clientId: "sasl-login-cut",
+      bootstrapBrokers: [proxy.address],
+      retries: 0,
+      sasl: { mechanism: "PLAIN", username: "gateway", password: "gateway-secret" },
+    });
+    try {
+      const error = await admin.metadata({ topics: [] }).catch((e: unknown) => e);
+      const wrapped = wrap(error, "Failed to fetch the metadata");
+      expect(proxy.cuts).toBe(1);
+      expect(wrapped.message).toBe(
+        `Failed to fetch the metadata: Cannot connect to any broker. (Connection to ${proxy.address} closed during the SASL handshake or authentication)`,
+      );
+      expect(wrapped.message).not.toContain("gateway-secret");
+      expect(isRetriable(wrapped)).toBe(true);
+    } finally {
+      await admin.close();
+    }
+  },
 );

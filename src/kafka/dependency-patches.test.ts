@@ -260,6 +260,13 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     expect(kafkajs).toContain("code: dataReceived && String(e.code).startsWith('ERR_SSL_') ? undefined : e.code,");
   });
 
+  test("a connection closed in its SASL login says so to whoever awaits it", () => {
+    // The behaviour: a proxy cutting the SaslHandshake or SaslAuthenticate (test/kafka-sasl-interrupted.test.ts).
+    const text = readFileSync(installed("@platformatic", "kafka", "dist", "network", "connection.js"), "utf8");
+    expect(text).toContain("this.edgeGatewayClosedInSasl = this.#status === ConnectionStatuses.AUTHENTICATING;");
+    expect(text).toContain("closed during the SASL handshake or authentication.");
+  });
+
   test("the consumer's OffsetCommit carries the static member's group.instance.id, as Java's", () => {
     // The behaviour: a fenced member's commit answered FENCED_INSTANCE_ID (test/kafka-port-fenced-instance.test.ts).
     const path = installed("@platformatic", "kafka", "dist", "clients", "consumer", "consumer.js");
