@@ -53,6 +53,39 @@ describe("HttpSourceTask after a 401 (the credentials refused, not the page)", (
     const logs = await newestFirstWithPage2Failing(() => new Response("bad credentials", { status: 401 }), config);
     if (what === "log") expect(logs.some((l) => l.includes("HTTP 401") && l.includes("retries this page"))).toBe(true);
   });
+
+  // The API's 401 renews the OAuth2 token; the renewal failing leaves page 2 unsent: as after the
+  // 401 itself, the next poll retries that page instead of ending the poll past its older records.
+  test.each([
+    [
+      "text/html",
+      () => new Response("<html>signed out</html>", { headers: { "content-type": "text/html" } }),
+      "its answer is not a token response",
+    ],
+    [
+      "401 invalid_client",
+      () => Response.json({ error: "invalid_client" }, { status: 401 }),
+      "HTTP 401 (invalid_client)",
+    ],
+  ])(
+    "with log, a 401 on page 2 whose token renewal answers %s: page 2 is retried by the next poll",
+    async (_what, renewal, detail) => {
+      let tokenRequests = 0;
+      using tokens = api(() =>
+        ++tokenRequests === 2 ? renewal() : Response.json({ access_token: `tok-${tokenRequests}`, expires_in: 3600 }),
+      );
+      const logs = await newestFirstWithPage2Failing(() => new Response("token expired", { status: 401 }), {
+        "http.auth.type": "OAUTH2",
+        "http.oauth2.token.url": `${tokens.base}/token`,
+        "http.oauth2.client.id": "gw",
+        "http.oauth2.client.secret": "client-secret-1",
+        "behavior.on.error": "log",
+      });
+      expect(tokens.seen).toHaveLength(3);
+      const warned = logs.some((l) => l.includes(" WARN ") && l.includes(detail) && l.includes("retries this page"));
+      expect(warned).toBe(true);
+    },
+  );
 });
 
 describe("HttpSourceTask after a 403 that says the rate limit is spent (review31 P1)", () => {
