@@ -241,11 +241,18 @@ export class HttpDelivery {
     const klass = Math.floor(classified / 100);
     const steps: string[] = [];
     if (!this.s.errorStatuses.listed(classified)) steps.push(`list ${classified} or ${klass}XX in sink.error.code`);
-    if (excludedBy === String(classified)) steps.push(`remove ${excludedBy} from sink.error.code.exclude`);
-    else if (excludedBy)
-      steps.push(`replace ${excludedBy} in sink.error.code.exclude by the ${klass}xx codes to keep delivered`);
+    // Both a code and its class may exclude it (`503,5XX`): each is named, as dropping one alone leaves it excluded.
+    for (const entry of excludedBy)
+      steps.push(
+        entry === String(classified)
+          ? `remove ${entry} from sink.error.code.exclude`
+          : `replace ${entry} in sink.error.code.exclude with the ${klass}xx codes to keep delivered`,
+      );
     const retriable = isRetriableStatus(classified);
-    const where = excludedBy ? `is excluded by ${excludedBy} in sink.error.code.exclude` : "is outside sink.error.code";
+    const where =
+      excludedBy.length > 0
+        ? `is excluded by ${excludedBy.join(" and ")} in sink.error.code.exclude`
+        : "is outside sink.error.code";
     const why = redirect ? `was not followed (not a redirect with a Location) and ${where}` : where;
     const effect = retriable
       ? "to retry it and treat it as an error"

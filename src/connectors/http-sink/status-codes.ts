@@ -45,8 +45,8 @@ export interface ErrorStatuses {
   isError(status: number): boolean;
   /** Does sink.error.code list `status`, by code or by class? */
   listed(status: number): boolean;
-  /** The sink.error.code.exclude entry (`404` or `4XX`) that removes `status`, if one does. */
-  excludedBy(status: number): string | undefined;
+  /** The sink.error.code.exclude entries that remove `status`: none, its code (`404`), its class (`4XX`) or both. */
+  excludedBy(status: number): string[];
 }
 
 /**
@@ -57,15 +57,14 @@ export function errorStatuses(errors: readonly string[], exclude: readonly strin
   const listed = parseStatusCodes(errors);
   const included = listed.codes.size + listed.classes.size === 0 ? DEFAULT_ERRORS : listed;
   const excluded = parseStatusCodes(exclude);
-  const excludedBy = (status: number): string | undefined => {
-    if (excluded.codes.has(status)) return String(status);
-    const klass = Math.floor(status / 100);
-    return excluded.classes.has(klass) ? `${klass}XX` : undefined;
-  };
   return {
-    isError: (status) => contains(included, status) && excludedBy(status) === undefined,
+    isError: (status) => contains(included, status) && !contains(excluded, status),
     listed: (status) => contains(included, status),
-    excludedBy,
+    excludedBy: (status) => {
+      const klass = Math.floor(status / 100);
+      const byCode = excluded.codes.has(status) ? [String(status)] : [];
+      return excluded.classes.has(klass) ? [...byCode, `${klass}XX`] : byCode;
+    },
   };
 }
 

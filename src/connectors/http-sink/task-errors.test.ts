@@ -173,7 +173,14 @@ describe("HttpSinkTask errors", () => {
         503,
         { "sink.error.code.exclude": "5XX" },
         " is excluded by 5XX in sink.error.code.exclude, so it is not retried",
-        `replace 5XX in sink.error.code.exclude by the 5xx codes to keep delivered ${retried}`,
+        `replace 5XX in sink.error.code.exclude with the 5xx codes to keep delivered ${retried}`,
+      ],
+      // p3d-b: the hint said "remove 503" alone, which left 5XX excluding it.
+      [
+        503,
+        { "sink.error.code.exclude": "503,5XX" },
+        " is excluded by 503 and 5XX in sink.error.code.exclude, so it is not retried",
+        `remove 503 from sink.error.code.exclude and replace 5XX in sink.error.code.exclude with the 5xx codes to keep delivered ${retried}`,
       ],
       [
         409,
