@@ -787,21 +787,11 @@ const applyPatches = () => {
   if (applied > 0) console.error(`patch-dependencies: applied ${applied} patch(es)`);
 };
 
-/**
- * Whether this module is the script run (by npm or scripts/lib.sh with node, or by bun), not imported (by
- * src/kafka/dependency-patches.test.ts, for `patches`). Bun and Node 24 say so (import.meta.main); Node 20 does
- * not, so the path it was run by is compared with this module's, both as real paths: a script reached through
- * a symlinked file or directory (a linked checkout, node --preserve-symlinks-main) is this one. A path that
- * does not resolve is no run of this file. test/scripts-patch-dependencies-main.test.ts runs each way.
- */
-const isMain = () => {
-  if (typeof import.meta.main === "boolean") return import.meta.main;
-  const script = process.argv[1];
-  try {
-    return script !== undefined && realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-};
-
-if (isMain()) applyPatches();
+// Run by npm or scripts/lib.sh (node), or by bun; imported, it only exports `patches` (for
+// src/kafka/dependency-patches.test.ts). Node 20 has no import.meta.main, so the path it was run by is
+// compared with this module's as real paths: a symlinked file or directory (a linked checkout, node
+// --preserve-symlinks-main) still names this script (test/scripts-patch-dependencies-main.test.ts).
+const script = process.argv[1];
+if (script !== undefined && existsSync(script) && realpathSync(script) === realpathSync(fileURLToPath(import.meta.url))) {
+  applyPatches();
+}

@@ -1,9 +1,9 @@
 /**
- * scripts/patch-dependencies.mjs patches node_modules when it is run (npm's postinstall and
- * scripts/lib.sh with node, or bun) and only exports its patches when imported. Had it taken a run
- * for an import, the install would go on unpatched without a word (review p3d): so it is run here the
- * ways a checkout reaches it, through a symlinked file or directory included. A copy of the script in a
- * directory without node_modules shows a run by its first complaint (a patched file is missing).
+ * Coverage of scripts/patch-dependencies.mjs's main-module check: it patches node_modules when it is
+ * run (npm's postinstall and scripts/lib.sh with node, or bun) and only exports its patches when
+ * imported, however a checkout reaches it (through a symlinked file or directory too). A copy of the
+ * script in a directory without node_modules shows a run by its first complaint (a patched file is
+ * missing).
  */
 import { describe, expect, test } from "bun:test";
 import { cpSync, mkdirSync, symlinkSync } from "node:fs";
