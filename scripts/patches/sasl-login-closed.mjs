@@ -1,6 +1,7 @@
 // @platformatic/kafka's connection closed in its SASL login (a broker restarting, a proxy cutting it): applied by
 // scripts/patch-dependencies.mjs with the others. Its tests: test/kafka-sasl-interrupted.test.ts (a real broker behind
-// a proxy that cuts the SaslHandshake) and src/kafka/dependency-patches.test.ts.
+// a proxy that cuts the connection at the SaslHandshake request, and at the SaslAuthenticate one) and
+// src/kafka/dependency-patches.test.ts.
 // No patch's `to` contains its `from` (an insertion's `from` spans the point it inserts at): a patch edited without a
 // `was` form then fails the install on a file an earlier form patched, instead of inserting its text a second time.
 
