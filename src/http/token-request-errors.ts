@@ -16,9 +16,10 @@ import { HttpResponseTooLargeError, HttpTransportError } from "./http-client.ts"
 
 /**
  * The token endpoint was reached but gave no token: it refused the request (a 4xx other than 429),
- * or its answer is no token response (a 2xx without access_token, a 3xx). A key being rotated or an
- * endpoint misconfigured for a while may pass, so the HTTP source lets behavior.on.error decide, as
- * for the API's 401 or an unreadable page; the HTTP sink fails its task.
+ * or its answer is no token response (a 2xx without access_token, a body that does not decompress
+ * or is over the size limit, a 3xx). A key being rotated or an endpoint misconfigured for a while
+ * may pass, so the HTTP source lets behavior.on.error decide, as for the API's 401 or an unreadable
+ * page; the HTTP sink fails its task.
  */
 export class TokenRequestError extends ConnectError {
   override name = "TokenRequestError";

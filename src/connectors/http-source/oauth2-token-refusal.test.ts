@@ -56,22 +56,43 @@ describe("HttpSourceTask after the OAuth2 token endpoint refused the credentials
   });
 });
 
-describe("HttpSourceTask after the OAuth2 token endpoint answered 2xx without a usable token (p3d)", () => {
-  // It failed the task whatever behavior.on.error, while a refusal (above) followed it.
+describe("HttpSourceTask after the OAuth2 token endpoint answered without a usable token (p3d)", () => {
+  // It failed the task whatever behavior.on.error, while a refusal (above) followed it. Each answer:
+  // what the messages say after the endpoint's URL.
+  const unreadable = "was reached, but its answer is not a token response:";
   const unusable: [string, () => Response, string][] = [
     [
       "a body that is not JSON",
       () => new Response("<html>signed out</html>", { headers: { "content-type": "text/html" } }),
-      "HTTP 200 with Content-Type text/html and a body that is not JSON",
+      `${unreadable} HTTP 200 with Content-Type text/html and a body that is not JSON`,
     ],
     [
       "no access_token",
       () => Response.json({ token: "tok-elsewhere", token_type: "Bearer" }),
-      "HTTP 200 with Content-Type application/json and no access_token in it",
+      `${unreadable} HTTP 200 with Content-Type application/json and no access_token in it`,
+    ],
+    [
+      "a body that does not decompress",
+      () =>
+        new Response("plain, not gzip", {
+          headers: { "content-encoding": "gzip", "content-type": "application/json" },
+        }),
+      `${unreadable} its body does not decompress as its Content-Encoding says`,
+    ],
+    [
+      "a body over http.response.max.bytes",
+      () => Response.json({ access_token: "tok-elsewhere".repeat(100) }),
+      `${unreadable} its body is larger than the limit of 1000 bytes`,
+    ],
+    [
+      "a 302",
+      () => new Response(null, { status: 302, headers: { location: "https://login.example/" } }),
+      "answered HTTP 302 (token requests do not follow redirects)",
     ],
   ];
+  const limited = { "http.response.max.bytes": "1000" };
   const cases = unusable.flatMap(([answer, first, detail]) =>
-    behaviors.map(([what, config]) => [what, answer, first, detail, config] as const),
+    behaviors.map(([what, config]) => [what, answer, first, detail, { ...limited, ...config }] as const),
   );
 
   test.each(cases)(
@@ -81,7 +102,7 @@ describe("HttpSourceTask after the OAuth2 token endpoint answered 2xx without a 
       expect(ids(outcome as SourceRecord[])).toEqual([1]);
       expect(tokenRequests).toBe(2);
       const warnings = logs.filter((l) => l.includes("not sent: the OAuth2 token endpoint"));
-      const warning = `the OAuth2 token endpoint ${tokenUrl} was reached, but its answer is not a token response: ${detail}; skipped`;
+      const warning = `the OAuth2 token endpoint ${tokenUrl} ${detail}; skipped`;
       expect(warnings).toEqual(what === "log" ? [expect.stringContaining(warning)] : []);
       for (const secret of ["url-secret-1", "client-secret-1", "tok-elsewhere"])
         expect(logs.join("\n")).not.toContain(secret);
@@ -91,12 +112,10 @@ describe("HttpSourceTask after the OAuth2 token endpoint answered 2xx without a 
   test.each(unusable)(
     "with fail, after %s, the task fails naming the endpoint and the answer",
     async (_answer, first, detail) => {
-      const { outcome, tokenUrl } = await tokenAnswerOnce(first, { "behavior.on.error": "fail" });
+      const { outcome, tokenUrl } = await tokenAnswerOnce(first, { ...limited, "behavior.on.error": "fail" });
       expect(outcome).toBeInstanceOf(ConnectError);
       expect(isRetriable(outcome)).toBe(false);
-      expect((outcome as Error).message).toBe(
-        `the OAuth2 token endpoint ${tokenUrl} was reached, but its answer is not a token response: ${detail}`,
-      );
+      expect((outcome as Error).message).toBe(`the OAuth2 token endpoint ${tokenUrl} ${detail}`);
     },
   );
 });
