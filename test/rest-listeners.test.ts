@@ -1,10 +1,11 @@
 /**
  * REST listener settings on the real binary: https with PEM and PKCS12 key stores (and required
- * client certificates), CORS per access.control.allow.*, and admin.listeners (separate, disabled).
+ * client certificates), CORS per access.control.allow.*, response.http.headers.config, and
+ * admin.listeners (separate, disabled).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { startGateway } from "./support/gateway.ts";
+import { ingestUrlOf, startGateway } from "./support/gateway.ts";
 import { httpsWorker, startHttpsGateway } from "./support/https-gateway.ts";
 import { type KafkaInfo, kafkaBroker } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -74,6 +75,54 @@ describe("CORS", () => {
     });
     const r = await fetch(`${gw.url}/connectors`, { headers: { Origin: "http://bar.com" } });
     expect(r.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("response.http.headers.config (p3e: it was accepted and ignored)", () => {
+  test("puts its headers on every answer of the REST listener (a 200, a 404, errors), as Connect's HeaderFilter; not on a separate admin listener nor the ingest listener", async () => {
+    await using dir = await tempDir();
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "response.http.headers.config":
+          'set X-Frame-Options:DENY, add Cache-Control:no-store, "add Cache-Control:no-cache, private", setDate Expires:3600000',
+        "admin.listeners": "http://127.0.0.1:0",
+        "ingest.listeners": "http://127.0.0.1:0",
+      },
+    });
+    const configured = (res: Response) => ({
+      status: res.status,
+      frame: res.headers.get("x-frame-options"),
+      cache: res.headers.get("cache-control"),
+      // setDate: an HTTP date an hour after the answer's own Date (both written within a second).
+      expiresInAnHour:
+        Math.abs(Date.parse(res.headers.get("expires") ?? "") - Date.parse(res.headers.get("date")!) - 3_600_000) <=
+        1000,
+    });
+    const expected = (status: number) => ({
+      status,
+      frame: "DENY",
+      cache: "no-store, no-cache, private",
+      expiresInAnHour: true,
+    });
+    expect(configured(await fetch(`${gw.url}/`))).toEqual(expected(200));
+    expect(configured(await fetch(`${gw.url}/nope`))).toEqual(expected(404));
+    expect(configured(await fetch(`${gw.url}/connectors/missing`))).toEqual(expected(404));
+    const badBody = await fetch(`${gw.url}/connectors`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{not json",
+    });
+    expect(configured(badBody)).toEqual(expected(500));
+    expect(configured(await fetch(`${gw.url}/connectors`, { method: "DELETE" }))).toEqual(expected(405));
+
+    const adminUrl = (await gw.waitForOutput(/Admin REST server listening at (http:\/\/\S+?)\//))[1]!;
+    const admin = await fetch(`${adminUrl}/admin/loggers`);
+    expect([admin.status, admin.headers.get("x-frame-options")]).toEqual([200, null]);
+    const ingest = await fetch(`${await ingestUrlOf(gw)}/nope`);
+    expect([ingest.status, ingest.headers.get("x-frame-options")]).toEqual([404, null]);
   });
 });
 

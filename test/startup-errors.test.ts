@@ -30,6 +30,19 @@ describe("startup errors", () => {
       { "log.level": "LOUD" },
       "Invalid value LOUD for configuration log.level: String must be one of (case insensitive)",
     ],
+    // p3e: Connect's worker keys that were accepted and ignored, refused on Connect's values now.
+    [
+      { "response.http.headers.config": "set X-Frame-Options:DENY, sett X-A:b" },
+      "Invalid header config action: 'sett'. Expected one of [set, add, setDate, addDate]",
+    ],
+    [
+      { "response.http.headers.config": "set X-Frame-Options" },
+      "Invalid format of header name and header value pair 'X-Frame-Options'. Expected: '[header name]:[header value]'",
+    ],
+    [
+      { "exactly.once.source.support": "always" },
+      "Invalid value always for configuration exactly.once.source.support: String must be one of (case insensitive): DISABLED, ENABLED, PREPARING",
+    ],
   ])("an invalid worker config %p stops startup naming the key", async (worker, message) => {
     await using dir = await tempDir();
     const { code, output } = await failedStartup(dir.path, worker);

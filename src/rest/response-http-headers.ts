@@ -1,0 +1,114 @@
+/**
+ * `response.http.headers.config`: headers the worker adds to every answer of its REST listeners, as
+ * Connect's RestServer does with Jetty's HeaderFilter (KIP-577). The value is a comma-separated
+ * list of rules `[action] [header name]:[header value]` (a rule in double quotes may hold commas);
+ * the actions are `set`, `add`, `setDate` and `addDate`, the date ones taking a millisecond offset
+ * from now and sending that instant as an HTTP date. worker-config.ts validates the key with
+ * `checkResponseHttpHeaders` (Connect's RestServerConfig messages, word for word, so the worker
+ * refuses to start on the same values); server.ts applies the rules with
+ * `responseHttpHeadersMiddleware`, to the regular listeners only (Connect's filter sits on the main
+ * servlet context, not on the admin listeners' one).
+ */
+import type { MiddlewareHandler } from "hono";
+import { javaTrim } from "../api/data/java-text.ts";
+import { ConfigError } from "../errors.ts";
+import { jettyCsvSplit } from "../util/jetty-csv-split.ts";
+
+/** One rule of the key: `add` appends to the header's values, else replaces them. */
+export interface ResponseHeaderRule {
+  readonly name: string;
+  /** The header's value; for a date rule the millisecond offset from now. */
+  readonly value: string;
+  readonly add: boolean;
+  readonly date: boolean;
+}
+
+const ACTIONS = ["set", "add", "setDate", "addDate"];
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Java's Long.parseLong: an optional sign and decimal digits, within a long.
+const JAVA_LONG = /^[+-]?\d+$/;
+const LONG_MAX = 2n ** 63n - 1n;
+// Java's regex \s, which Connect's checks use (JavaScript's also matches Unicode spaces).
+const JAVA_SPACE = /[ \t\n\v\f\r]+/;
+
+/** Java's String.split(regex) without a limit: trailing empty strings dropped. */
+function javaSplit(s: string, separator: RegExp | string): string[] {
+  const parts = s.split(separator);
+  while (parts.length > 0 && parts.at(-1) === "") parts.pop();
+  return parts;
+}
+
+/** One rule checked as Connect's validateHttpResponseHeaderConfig does, then read as Jetty's filter reads it. */
+function parseRule(config: string): ResponseHeaderRule {
+  const trimmed = javaTrim(config);
+  const space = JAVA_SPACE.exec(trimmed);
+  if (space === null) {
+    throw new ConfigError(
+      `Invalid format of header config '${config}'. Expected: '[action] [header name]:[header value]'`,
+    );
+  }
+  const action = trimmed.slice(0, space.index);
+  if (!ACTIONS.some((a) => a.toLowerCase() === action.toLowerCase())) {
+    throw new ConfigError(`Invalid header config action: '${action}'. Expected one of [${ACTIONS.join(", ")}]`);
+  }
+  const header = trimmed.slice(space.index + space[0].length);
+  const pair = javaSplit(javaTrim(header), ":");
+  if (pair.length !== 2) {
+    throw new ConfigError(
+      `Invalid format of header name and header value pair '${header}'. Expected: '[header name]:[header value]'`,
+    );
+  }
+  const name = javaTrim(pair[0]!);
+  if (name === "" || JAVA_SPACE.test(name)) {
+    throw new ConfigError(`Invalid header name '${name}'. The '[header name]' cannot contain whitespace`);
+  }
+  // Jetty sends what Connect let through as it is; a name or value HTTP does not allow would fail
+  // every answer here, so it is refused at start instead.
+  if (!TOKEN.test(name)) throw new ConfigError(`Invalid header name '${name}'. It must be an HTTP token`);
+  // Jetty takes the value after the first colon (a trailing one Connect's split dropped included).
+  const value = javaTrim(header.slice(header.indexOf(":") + 1));
+  if (/[\0\r\n]/.test(value)) throw new ConfigError(`Invalid value for header '${name}': it contains a line break`);
+  // Jetty's filter decides by the action as written: `ADD` passes Connect's check and sets.
+  const rule = { name, value, add: action.startsWith("add"), date: action.endsWith("Date") };
+  // Jetty reads a date rule's offset as a Java long when the REST server starts, failing it otherwise.
+  if (rule.date && (!JAVA_LONG.test(value) || BigInt(value) > LONG_MAX || BigInt(value) < -LONG_MAX - 1n)) {
+    throw new ConfigError(`Invalid ${action} offset '${value}' for header '${name}'. Expected milliseconds from now`);
+  }
+  return rule;
+}
+
+/** The rules of a `response.http.headers.config` value (none when blank), or a ConfigError with Connect's message. */
+export function responseHeaderRules(config: string | null): ResponseHeaderRule[] {
+  if (config === null || javaTrim(config) === "") return [];
+  return jettyCsvSplit(config).map(parseRule);
+}
+
+/** The key's validator: throws the ConfigError, whose message config-def.ts shows as it is, as Connect's. */
+export function checkResponseHttpHeaders(config: string | null): undefined {
+  responseHeaderRules(config);
+  return undefined;
+}
+
+/**
+ * Applies the rules to an answer's headers at `now`. Jetty's filter sets its headers before the
+ * resource runs and Jersey replaces any header the resource sets itself, so a header the answer
+ * already has is left as it is.
+ */
+export function applyResponseHeaderRules(headers: Headers, rules: readonly ResponseHeaderRule[], now: number): void {
+  const own = new Set(headers.keys());
+  const configured = new Headers();
+  for (const rule of rules) {
+    const value = rule.date ? new Date(now + Number(rule.value)).toUTCString() : rule.value;
+    if (rule.add) configured.append(rule.name, value);
+    else configured.set(rule.name, value);
+  }
+  for (const [name, value] of configured) if (!own.has(name)) headers.append(name, value);
+}
+
+/** The REST app's outermost middleware: every answer (404s, 405s, errors, 401s included) gets the rules' headers. */
+export function responseHttpHeadersMiddleware(rules: readonly ResponseHeaderRule[]): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    applyResponseHeaderRules(c.res.headers, rules, Date.now());
+  };
+}
