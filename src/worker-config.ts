@@ -308,7 +308,9 @@ export const IGNORED_KEYS = Object.keys(IGNORED_KEY_REASONS);
  * The startup WARN for `exactly.once.source.support` at preparing or enabled (a Connect worker file
  * of a cluster that uses it): this worker runs its source tasks as with disabled. None for disabled.
  */
-export function exactlyOnceSourceWarning(config: Pick<ParsedWorkerConfig, "exactly.once.source.support">) {
+export function exactlyOnceSourceWarning(
+  config: Pick<ParsedWorkerConfig, "exactly.once.source.support">,
+): string | undefined {
   const value = config["exactly.once.source.support"];
   if (value.toLowerCase() === "disabled") return undefined;
   return `Worker config exactly.once.source.support=${value} has no effect in this gateway (it has no exactly-once source support): source tasks run as with disabled (at-least-once), and connectors with exactly.once.support=required are refused`;

@@ -24,7 +24,8 @@ function outcome(input: string): ResponseHeaderRule[] | string {
 // not allow (Jetty sends it as it is) are refused here at start, with a message of their own.
 const ACCEPTED_HERE = ["set\tX-A:b"];
 const REFUSED_HERE: Record<string, string> = {
-  "setDate Expires:soon": "Invalid setDate offset 'soon' for header 'Expires'. Expected milliseconds from now",
+  "setDate Expires:soon":
+    "Invalid setDate offset 'soon' for header 'Expires'. Expected milliseconds from now, at most 4320000000000000 either way",
   "set X(A):b": "Invalid header name 'X(A)'. It must be an HTTP token",
 };
 
@@ -53,6 +54,23 @@ describe("responseHeaderRules (response.http.headers.config)", () => {
   test("reads a tab after the action as Connect's validator does (Jetty would fail its start)", () => {
     expect(outcome("set\tX-A:b")).toEqual([{ name: "X-A", value: "b", add: false, date: false }]);
   });
+
+  test.each([
+    ["setDate Expires:4320000000000000", [{ name: "Expires", value: "4320000000000000", add: false, date: true }]],
+    [
+      "setDate Expires:4320000000000001",
+      "Invalid setDate offset '4320000000000001' for header 'Expires'. Expected milliseconds from now, at most 4320000000000000 either way",
+    ],
+    [
+      "addDate X-A:-9223372036854775808",
+      "Invalid addDate offset '-9223372036854775808' for header 'X-A'. Expected milliseconds from now, at most 4320000000000000 either way",
+    ],
+  ])(
+    "%j: a date offset is at most half a JavaScript Date's range (about 137,000 years) either way",
+    (input, expected) => {
+      expect(outcome(input)).toEqual(expected as ResponseHeaderRule[] | string);
+    },
+  );
 
   test("refuses a value with a line break, which no HTTP header can carry", () => {
     expect(outcome('"set X-A:b\nc"')).toBe("Invalid value for header 'X-A': it contains a line break");

@@ -1,13 +1,14 @@
 /**
  * `response.http.headers.config`: headers the worker adds to every answer of its REST listeners, as
- * Connect's RestServer does with Jetty's HeaderFilter (KIP-577). The value is a comma-separated
+ * Connect's RestServer does with Jetty's HeaderFilter. The value is a comma-separated
  * list of rules `[action] [header name]:[header value]` (a rule in double quotes may hold commas);
  * the actions are `set`, `add`, `setDate` and `addDate`, the date ones taking a millisecond offset
  * from now and sending that instant as an HTTP date. worker-config.ts validates the key with
  * `checkResponseHttpHeaders` (Connect's RestServerConfig messages, word for word, so the worker
  * refuses to start on the same values); server.ts applies the rules with
  * `responseHttpHeadersMiddleware`, to the regular listeners only (Connect's filter sits on the main
- * servlet context, not on the admin listeners' one).
+ * servlet context, not on the admin listeners' one). What the HTTP front end answers before routing
+ * (a request its parser refuses) has none, as Jetty's own answers pass no servlet filter.
  */
 import type { MiddlewareHandler } from "hono";
 import { javaTrim } from "../api/data/java-text.ts";
@@ -25,14 +26,16 @@ export interface ResponseHeaderRule {
 
 const ACTIONS = ["set", "add", "setDate", "addDate"];
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Java's Long.parseLong: an optional sign and decimal digits, within a long.
+// As Java's Long.parseLong reads it: an optional sign and decimal digits.
 const JAVA_LONG = /^[+-]?\d+$/;
-const LONG_MAX = 2n ** 63n - 1n;
+// Half the range of a JavaScript Date (about 137,000 years): now plus the offset stays a date that
+// long (Jetty's long would overflow far beyond it).
+const MAX_OFFSET_MS = 4.32e15;
 // Java's regex \s, which Connect's checks use (JavaScript's also matches Unicode spaces).
 const JAVA_SPACE = /[ \t\n\v\f\r]+/;
 
 /** Java's String.split(regex) without a limit: trailing empty strings dropped. */
-function javaSplit(s: string, separator: RegExp | string): string[] {
+function javaSplit(s: string, separator: string): string[] {
   const parts = s.split(separator);
   while (parts.length > 0 && parts.at(-1) === "") parts.pop();
   return parts;
@@ -71,8 +74,10 @@ function parseRule(config: string): ResponseHeaderRule {
   // Jetty's filter decides by the action as written: `ADD` passes Connect's check and sets.
   const rule = { name, value, add: action.startsWith("add"), date: action.endsWith("Date") };
   // Jetty reads a date rule's offset as a Java long when the REST server starts, failing it otherwise.
-  if (rule.date && (!JAVA_LONG.test(value) || BigInt(value) > LONG_MAX || BigInt(value) < -LONG_MAX - 1n)) {
-    throw new ConfigError(`Invalid ${action} offset '${value}' for header '${name}'. Expected milliseconds from now`);
+  if (rule.date && (!JAVA_LONG.test(value) || Math.abs(Number(value)) > MAX_OFFSET_MS)) {
+    throw new ConfigError(
+      `Invalid ${action} offset '${value}' for header '${name}'. Expected milliseconds from now, at most 4320000000000000 either way`,
+    );
   }
   return rule;
 }
