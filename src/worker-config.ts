@@ -103,7 +103,7 @@ const ownWorkerConfig = defineConfig({
     group: REST,
   }),
   "response.http.headers.config": key.string({
-    doc: "Headers added to every answer of the REST listeners (listeners; not admin.listeners when they are separate, not the ingest listeners), as Connect's RestServer adds them with Jetty's HeaderFilter: comma-separated rules '[action] [header name]:[header value]', a rule in double quotes when it holds a comma. Actions: set (replaces), add (appends a value), setDate and addDate (the value is a millisecond offset from now, sent as an HTTP date, as Expires). A header the answer sets itself (Content-Type) keeps its own value. An invalid rule stops startup with Connect's message. Empty: no headers.",
+    doc: "Headers added to every answer of the REST listeners (listeners; not admin.listeners when they are separate, not the ingest listeners), as Connect's RestServer adds them with Jetty's HeaderFilter: comma-separated rules '[action] [header name]:[header value]', a rule in double quotes when it holds a comma. Actions: set (replaces), add (appends a value), setDate and addDate (the value is a millisecond offset from now, sent as an HTTP date, as Expires). A header the answer sets itself (Content-Type) keeps its own value; rules for the headers the listener writes itself (Content-Length, Transfer-Encoding, Connection, Keep-Alive, Date) are ignored with a WARN. An invalid rule stops startup with Connect's message. Empty: no headers.",
     default: "",
     importance: "LOW",
     group: REST,

@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import { connect } from "node:net";
 import { ingestUrlOf, startGateway } from "./support/gateway.ts";
 import { httpsWorker, startHttpsGateway } from "./support/https-gateway.ts";
 import { type KafkaInfo, kafkaBroker } from "./support/kafka.ts";
@@ -105,7 +106,42 @@ describe("response.http.headers.config (p3e: it was accepted and ignored)", () =
       [404, null],
     ]);
   });
+
+  test("drops a rule for Content-Length with a WARN: the answer declares its own length (p3e-b: it declared 5 and sent the whole body)", async () => {
+    await using dir = await tempDir();
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "response.http.headers.config": "set Content-Length:5, set X-Frame-Options:DENY",
+      },
+    });
+    await gw.waitForOutput(/WARN .*ignoring its rules for Content-Length, which the REST listeners write themselves/);
+    const answer = await closingExchange(gw.url, "GET / HTTP/1.1\r\nHost: h\r\n");
+    const end = answer.indexOf("\r\n\r\n");
+    const head = answer.subarray(0, end).toString("latin1");
+    const body = answer.subarray(end + 4);
+    expect(head).toContain("\r\nX-Frame-Options: DENY");
+    expect(head.match(/\r\nContent-Length: .*/g)).toEqual([`\r\nContent-Length: ${body.byteLength}`]);
+    expect(JSON.parse(body.toString())).toMatchObject({ version: expect.any(String) });
+  });
 });
+
+/** Sends `head` (Connection: close added) on a new connection; everything that came back once the listener closed it. */
+async function closingExchange(url: string, head: string): Promise<Buffer> {
+  const { hostname, port } = new URL(url);
+  const socket = connect({ host: hostname, port: Number(port) });
+  const chunks: Buffer[] = [];
+  socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const closed = new Promise<void>((resolve, reject) => {
+    socket.once("close", () => resolve());
+    socket.once("error", reject);
+  });
+  socket.write(`${head}Connection: close\r\n\r\n`);
+  await closed;
+  return Buffer.concat(chunks);
+}
 
 describe("rest.advertised.*", () => {
   test("the log's advertised URL and the worker_id name the advertised host and port, as Connect's RestServer logs them (regression: the listener's URL was logged)", async () => {

@@ -5,15 +5,18 @@
  * the actions are `set`, `add`, `setDate` and `addDate`, the date ones taking a millisecond offset
  * from now and sending that instant as an HTTP date. worker-config.ts validates the key with
  * `checkResponseHttpHeaders` (Connect's RestServerConfig messages, word for word, so the worker
- * refuses to start on the same values); server.ts applies the rules with
- * `responseHttpHeadersMiddleware`, to the regular listeners only (Connect's filter sits on the main
- * servlet context, not on the admin listeners' one). What the HTTP front end answers before routing
- * (a request its parser refuses) has none, as Jetty's own answers pass no servlet filter.
+ * refuses to start on the same values, and on some more that would fail every answer); server.ts
+ * drops the rules of headers the listener writes itself (`listenerRules`, with a WARN) and applies
+ * the others with `responseHttpHeadersMiddleware`, to the regular listeners only (Connect's filter
+ * sits on the main servlet context, not on the admin listeners' one). What the HTTP front end
+ * answers before routing (a request its parser refuses) has none, as Jetty's own answers pass no
+ * servlet filter.
  */
 import type { MiddlewareHandler } from "hono";
-import { javaTrim } from "../api/data/java-text.ts";
+import { javaSplit, javaTrim } from "../api/data/java-text.ts";
 import { ConfigError } from "../errors.ts";
 import { jettyCsvSplit } from "../util/jetty-csv-split.ts";
+import { fieldName, LISTENER_FIELDS } from "./http1/response-writer.ts";
 
 /** One rule of the key: `add` appends to the header's values, else replaces them. */
 export interface ResponseHeaderRule {
@@ -34,13 +37,6 @@ const MAX_OFFSET_MS = 4.32e15;
 // Java's regex \s, which Connect's checks use (JavaScript's also matches Unicode spaces).
 const JAVA_SPACE = /[ \t\n\v\f\r]+/;
 
-/** Java's String.split(regex) without a limit: trailing empty strings dropped. */
-function javaSplit(s: string, separator: string): string[] {
-  const parts = s.split(separator);
-  while (parts.length > 0 && parts.at(-1) === "") parts.pop();
-  return parts;
-}
-
 /** One rule checked as Connect's validateHttpResponseHeaderConfig does, then read as Jetty's filter reads it. */
 function parseRule(config: string): ResponseHeaderRule {
   const trimmed = javaTrim(config);
@@ -53,6 +49,11 @@ function parseRule(config: string): ResponseHeaderRule {
   const action = trimmed.slice(0, space.index);
   if (!ACTIONS.some((a) => a.toLowerCase() === action.toLowerCase())) {
     throw new ConfigError(`Invalid header config action: '${action}'. Expected one of [${ACTIONS.join(", ")}]`);
+  }
+  // Jetty's filter splits the action off at the first space and fails the REST server's start
+  // without one, where Connect's check took any white space.
+  if (!space[0].includes(" ")) {
+    throw new ConfigError(`Invalid format of header config '${config}'. Expected a space after the action '${action}'`);
   }
   const header = trimmed.slice(space.index + space[0].length);
   const pair = javaSplit(javaTrim(header), ":");
@@ -70,7 +71,6 @@ function parseRule(config: string): ResponseHeaderRule {
   if (!TOKEN.test(name)) throw new ConfigError(`Invalid header name '${name}'. It must be an HTTP token`);
   // Jetty takes the value after the first colon (a trailing one Connect's split dropped included).
   const value = javaTrim(header.slice(header.indexOf(":") + 1));
-  if (/[\0\r\n]/.test(value)) throw new ConfigError(`Invalid value for header '${name}': it contains a line break`);
   // Jetty's filter decides by the action as written: `ADD` passes Connect's check and sets.
   const rule = { name, value, add: action.startsWith("add"), date: action.endsWith("Date") };
   // Jetty reads a date rule's offset as a Java long when the REST server starts, failing it otherwise.
@@ -79,13 +79,57 @@ function parseRule(config: string): ResponseHeaderRule {
       `Invalid ${action} offset '${value}' for header '${name}'. Expected milliseconds from now, at most 4320000000000000 either way`,
     );
   }
+  if (!rule.date) checkSendable(name, value);
   return rule;
+}
+
+/**
+ * Throws a ConfigError unless fetch's Headers, which every answer goes through, take the value:
+ * one they refuse (a NUL, a line break, a character above U+00FF) would fail each answer.
+ */
+function checkSendable(name: string, value: string): void {
+  try {
+    new Headers().append(name, value);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    // The character, not the value, which may be long.
+    const bad = /[\0\n\r\u{100}-\u{10FFFF}]/u.exec(value);
+    const which = bad
+      ? ` (its character ${bad.index + 1}, U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")})`
+      : "";
+    throw new ConfigError(
+      `Invalid value for header '${name}': an HTTP header cannot carry it${which}. NUL, CR, LF and characters above U+00FF are not allowed`,
+    );
+  }
 }
 
 /** The rules of a `response.http.headers.config` value (none when blank), or a ConfigError with Connect's message. */
 export function responseHeaderRules(config: string | null): ResponseHeaderRule[] {
   if (config === null || javaTrim(config) === "") return [];
   return jettyCsvSplit(config).map(parseRule);
+}
+
+/**
+ * The rules the REST listeners apply: those of a header the listener writes itself
+ * (`LISTENER_FIELDS`: Content-Length, Date, Connection…) would break the answer's framing or be
+ * lost, so they are dropped, with one WARN naming them (Connect's Jersey, likewise, writes the
+ * real Content-Length over a configured one).
+ */
+export function listenerRules(rules: readonly ResponseHeaderRule[]): {
+  rules: ResponseHeaderRule[];
+  warnings: string[];
+} {
+  const own = (rule: ResponseHeaderRule) => LISTENER_FIELDS.includes(rule.name.toLowerCase());
+  const dropped = [...new Set(rules.filter(own).map((rule) => fieldName(rule.name.toLowerCase())))];
+  return {
+    rules: rules.filter((rule) => !own(rule)),
+    warnings:
+      dropped.length === 0
+        ? []
+        : [
+            `response.http.headers.config: ignoring its rules for ${dropped.join(", ")}, which the REST listeners write themselves`,
+          ],
+  };
 }
 
 /** The key's validator: throws the ConfigError, whose message config-def.ts shows as it is, as Connect's. */

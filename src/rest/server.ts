@@ -29,6 +29,7 @@ import { REQUEST_LOGGER, type RequestLog, requestLog } from "./http1/request-log
 import { acceptsJson, matchContentType } from "./media-types.ts";
 import { type BodyLimits, DEFAULT_BODY_LIMITS, hasBody, readBody } from "./request-body.ts";
 import {
+  listenerRules,
   type ResponseHeaderRule,
   responseHeaderRules,
   responseHttpHeadersMiddleware,
@@ -281,12 +282,14 @@ export function startRestServers(options: {
     authentication === null
       ? unauthenticatedListenerWarnings(listeners)
       : clearTextRestCredentials(config["rest.authentication"], listeners);
-  for (const warning of exposed) logs.get("io.edgegateway.rest.RestServer").warn(warning);
+  const responseHeaders = listenerRules(responseHeaderRules(config["response.http.headers.config"]));
+  const restServerLog = logs.get("io.edgegateway.rest.RestServer");
+  for (const warning of [...exposed, ...responseHeaders.warnings]) restServerLog.warn(warning);
   const adminSeparate = config.adminListeners !== undefined;
   const mainApp = restApp(
     adminSeparate ? regular : [...regular, ...admin],
     { herder, logs },
-    { cors, authentication, bodyLimits, responseHeaders: responseHeaderRules(config["response.http.headers.config"]) },
+    { cors, authentication, bodyLimits, responseHeaders: responseHeaders.rules },
   );
   const log = requestLog(logs.get(REQUEST_LOGGER));
   const servers = config.restListeners.map((l) => serve(l, mainApp, config, log));
