@@ -99,7 +99,10 @@ export function leaveAside(connection: ConnectionSettings, groupId: string, memb
  * Waits until every topic exists with its partitions, asking for auto-creation where allowed (as the
  * Java consumer's metadata request does): the group leader assigns partitions from the metadata it
  * has when the group syncs. Not for their leaders: as Java's consumer, a member joins with a
- * partition whose broker is down, fetches the others, and that one once it has a leader.
+ * partition whose broker is down, fetches the others, and that one once it has a leader. Kafka not
+ * reached (refused, cut, timed out, after the library's own retries) fails it at once, retriably, as
+ * the kafkajs adapter's "Connection error: …": the topics may well exist, and the sink task's start
+ * retries say so within seconds rather than after this wait (sink-consumer-start.ts).
  */
 export async function awaitTopics(
   consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
@@ -110,7 +113,6 @@ export async function awaitTopics(
   const notReady = new RetriableError(`Topics ${topics.join(", ")} do not exist or have no partitions yet`);
   await retry(
     async () => {
-      let why: unknown = notReady;
       try {
         const md = await consumer.metadata({
           topics: [...topics],
@@ -123,19 +125,16 @@ export async function awaitTopics(
         });
         if (ready) return;
       } catch (error) {
-        // Unknown topic (no auto-creation) or no partitions yet: not ready; anything else fails. Kafka
-        // not reached (refused, timed out) is waited for too, and stays the reason when the wait
-        // ends, as the kafkajs adapter's "Connection error: …": the topics may well exist.
-        if (!retriable(error) && !isUnknownTopic(error)) throw error;
-        if (notReached(error)) why = error;
+        // Unknown topic (no auto-creation) or no partitions yet: not ready; anything else fails.
+        if (notReached(error) || (!retriable(error) && !isUnknownTopic(error))) throw error;
       }
-      throw why;
+      throw notReady;
     },
     {
       // Not ready yet: asked again every 100 ms, 51 times in all.
       policy: { initialMs: 100, maxMs: 100, jitter: 0 },
       maxAttempts: 51,
-      classify: (error) => ({ retriable: error === notReady || retriable(error) }),
+      classify: (error) => ({ retriable: error === notReady }),
     },
   );
 }
