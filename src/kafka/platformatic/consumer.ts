@@ -191,7 +191,9 @@ export class PlatformaticConsumer implements KafkaConsumer {
         // (fatal, fenced-instance.ts), UNKNOWN_MEMBER_ID if none does (the library then rejoins
         // without it).
         consumer.memberId = joinedAs;
-      // Fenced (FencedInstanceIdException): fatal, as in Java; the consumer has crashed already.
+      // Fenced (FencedInstanceIdException): fatal, as in Java; the consumer has crashed already. Its commits
+      // (a sink task's close commits through it) are answered FENCED_INSTANCE_ID (commit-fencing.ts) until the
+      // instance id leaves the group; then UNKNOWN_MEMBER_ID, which gets here.
       if (fenced) return refuse(new ConnectError(`Failed to commit offsets of consumer group ${groupId}: ${fenced}`));
       if (this.revoking || this.joining || inJoin(consumer))
         // Answered under the generation the member is leaving already (or while the heartbeat,
