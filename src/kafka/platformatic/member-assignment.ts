@@ -55,7 +55,7 @@ function generationBytes(generation: number): Buffer {
   return bytes;
 }
 
-/** A start's consumer: whom the changes are told to, the fetcher that fetches what is owned, and where a handler's failure goes. */
+/** A start's: whom the changes are told to, the fetcher of what is owned, and where a handler's failure goes. */
 export interface AssignmentParties {
   readonly handlers: ConsumerHandlers;
   readonly fetcher: PartitionFetcher;
