@@ -324,7 +324,11 @@ export class PlatformaticConsumer implements KafkaConsumer {
     try {
       const topics = this.options.topics;
       const subscribed = topics instanceof RegExp ? await matchingTopics(this.connection, topics) : [...topics];
-      if (!(topics instanceof RegExp)) await awaitTopics(consumer, subscribed, s.allowAutoTopicCreation);
+      if (!(topics instanceof RegExp))
+        await awaitTopics(consumer, subscribed, {
+          allowAutoTopicCreation: s.allowAutoTopicCreation,
+          failFastWhenNotReached: true,
+        });
       if (cancelled()) throw closedMeanwhile();
       const ownClientId = this.options.properties["client.id"]?.trim();
       if (predecessors && ownClientId)
