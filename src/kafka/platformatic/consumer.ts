@@ -377,7 +377,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.orderlyRejoin = false;
     this.rejoinFromCommit = false;
     this.log.joining(this.consumer?.memberId);
-    const revocation = this.owned.giveUp(orderly, handlers, this.fetcher, crash);
+    const revocation = this.owned.giveUp(orderly, { handlers, fetcher: this.fetcher, crash });
     if (!revocation) return;
     this.revoking = true;
     try {

@@ -65,6 +65,31 @@ describe("MemberAssignment", () => {
     });
   });
 
+  describe("when the handler's onPartitionsAssigned fails", () => {
+    test("the member crashes with its error, those partitions are not fetched, and later changes still reach the handler", async () => {
+      const events: string[] = [];
+      const to = parties(events);
+      let failures = 1;
+      const failing: AssignmentParties = {
+        ...to,
+        handlers: {
+          ...to.handlers,
+          onPartitionsAssigned: async (tps) => {
+            await to.handlers.onPartitionsAssigned(tps);
+            if (failures-- > 0) throw new Error("the handler failed");
+          },
+        },
+      };
+      const owned = member();
+      owned.joined(join(1, [{ topic: "t", partitions: [0] }]), noJoinUserData(), failing, noRejoin);
+      await waitFor(() => events.length === 2);
+      owned.joined(join(2, [{ topic: "t", partitions: [0, 1] }]), noJoinUserData(), failing, noRejoin);
+
+      await waitFor(() => events.length === 4);
+      expect(events).toEqual(["assigned t-0", "crash Error: the handler failed", "assigned t-1", "fetch t-1"]);
+    });
+  });
+
   describe("when a join assigns a partition outside the subscription", () => {
     test("takes none of it, loses what it held, and rejoins carrying the join's generation", async () => {
       const events: string[] = [];
@@ -97,7 +122,7 @@ describe("MemberAssignment", () => {
       const owned = member();
       owned.joined(join(1, [{ topic: "t", partitions: [0] }]), noJoinUserData(), to, noRejoin);
 
-      const revocation = owned.giveUp(true, to.handlers, to.fetcher, to.crash);
+      const revocation = owned.giveUp(true, to);
       expect(owned.list()).toEqual([]);
       let revoked = false;
       void revocation?.then(() => (revoked = true));
@@ -108,8 +133,8 @@ describe("MemberAssignment", () => {
       expect(events).toEqual(["stop fetching t-0", "assigned t-0", "fetch ", "revoked t-0"]);
 
       owned.joined(join(2, [{ topic: "t", partitions: [1] }]), noJoinUserData(), to, noRejoin);
-      expect(owned.giveUp(false, to.handlers, to.fetcher, to.crash)).toBeUndefined();
-      expect(owned.giveUp(true, to.handlers, to.fetcher, to.crash)).toBeUndefined(); // nothing owned
+      expect(owned.giveUp(false, to)).toBeUndefined();
+      expect(owned.giveUp(true, to)).toBeUndefined(); // nothing owned
       await waitFor(() => events.includes("lost t-1"));
     });
   });

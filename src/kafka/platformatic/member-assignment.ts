@@ -58,7 +58,8 @@ function generationBytes(generation: number): Buffer {
 /** A start's: whom the changes are told to, the fetcher of what is owned, and where a handler's failure goes. */
 export interface AssignmentParties {
   readonly handlers: ConsumerHandlers;
-  readonly fetcher: PartitionFetcher;
+  /** None once the start that made it failed or the consumer closed: nothing is fetched then. */
+  readonly fetcher?: PartitionFetcher;
   readonly crash: (error: unknown) => void;
 }
 
@@ -88,24 +89,19 @@ export class MemberAssignment {
 
   /**
    * Before a JoinGroup: everything owned is given up, revoked when the member rejoins in order (`orderly`), else
-   * lost; `fetcher` stops fetching it at once. Returns the revocation to await (the handler's onPartitionsRevoked),
+   * lost; the fetcher stops fetching it at once. Returns the revocation to await (the handler's onPartitionsRevoked),
    * undefined when there is none: nothing owned, or lost (not awaited: their generation is gone).
    */
-  giveUp(
-    orderly: boolean,
-    handlers: ConsumerHandlers,
-    fetcher: PartitionFetcher | undefined,
-    crash: (error: unknown) => void,
-  ): Promise<void> | undefined {
+  giveUp(orderly: boolean, to: AssignmentParties): Promise<void> | undefined {
     const owned = this.owned;
     this.log.givingUp(owned, orderly);
     if (owned.length === 0) return undefined;
     this.owned = [];
-    fetcher?.revoke(owned);
+    to.fetcher?.revoke(owned);
     const removed = this.changes.then(() =>
-      orderly ? handlers.onPartitionsRevoked(owned) : handlers.onPartitionsLost(owned),
+      orderly ? to.handlers.onPartitionsRevoked(owned) : to.handlers.onPartitionsLost(owned),
     );
-    this.changes = removed.catch(crash);
+    this.changes = removed.catch(to.crash);
     return orderly ? this.changes : undefined;
   }
 
@@ -137,7 +133,7 @@ export class MemberAssignment {
     // New partitions are fetched once the handler has seen them (it may seek or pause them first).
     this.changes = this.changes
       .then(() => to.handlers.onPartitionsAssigned(added))
-      .then(() => to.fetcher.assign(added.filter((tp) => this.has(tp))), to.crash);
+      .then(() => to.fetcher?.assign(added.filter((tp) => this.has(tp))), to.crash);
   }
 
   /**
@@ -150,7 +146,7 @@ export class MemberAssignment {
     this.owned = next;
     if (lost.length === 0) return;
     this.log.lost(lost, false);
-    to.fetcher.revoke(lost);
+    to.fetcher?.revoke(lost);
     this.changes = this.changes.then(() => to.handlers.onPartitionsLost(lost)).catch(to.crash);
   }
 }
