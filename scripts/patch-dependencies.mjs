@@ -98,6 +98,14 @@
 //      of an answer (336 MB) and waited for it until the broker closed the connection ("Closed connection"); a TLS
 //      record as a connection's first bytes now fails it at once as a lost connection (retried, as Java's client
 //      retries the disconnection) whose message says the listener may be TLS.
+//  20. its producer gave a send up after its retries (the gateway's client: 3) although a Produce request of it may have
+//      been written (it timed out, its connection was lost, the broker answered REQUEST_TIMED_OUT while it waited for
+//      the replicas): the runtime sent the records again on a new producer (a new producer id), so the broker could
+//      not drop the copy as a duplicate and they were written twice (explore31 F1). kafkajs' retries keep the send's
+//      producer id and sequences (a failed request's sequences are given back before the retry), so such a send is
+//      retried now up to the producer's retries, until the adapter's delivery.timeout.ms
+//      (src/kafka/kafkajs/producer.ts); one nothing of which may be written is still given up after
+//      `unwrittenRetries` (a retry option), as before (scripts/patches/kafkajs-unanswered-produce.mjs).
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -147,7 +155,8 @@
 // Files are replaced by rename, never rewritten in place: node_modules may be a hard-linked copy.
 // src/kafka/dependency-patches.test.ts fails if a patch is lost. kafkajs' patches 12 to 14 are in
 // scripts/patches/kafkajs-leaders.mjs (their tests: src/kafka/kafkajs-leader-patches.test.ts), 16 and 17 in
-// scripts/patches/kafkajs-fetch.mjs (src/kafka/kafkajs-fetch-patches.test.ts), 19 and @platformatic/kafka's TLS answer in
+// scripts/patches/kafkajs-fetch.mjs (src/kafka/kafkajs-fetch-patches.test.ts), 20 in
+// scripts/patches/kafkajs-unanswered-produce.mjs (src/kafka/kafkajs-produce-retry-patches.test.ts), 19 and @platformatic/kafka's TLS answer in
 // scripts/patches/tls-answer.mjs (test/kafka-listener-tls-plaintext-client.test.ts), its connection closed in a SASL login
 // in scripts/patches/sasl-login-closed.mjs (test/kafka-sasl-interrupted.test.ts).
 import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
@@ -155,6 +164,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { kafkajsFetchPatches } from "./patches/kafkajs-fetch.mjs";
 import { kafkajsLeaderPatches } from "./patches/kafkajs-leaders.mjs";
+import { kafkajsUnansweredProducePatches } from "./patches/kafkajs-unanswered-produce.mjs";
 import { saslLoginClosedPatches } from "./patches/sasl-login-closed.mjs";
 import { tlsAnswerPatches } from "./patches/tls-answer.mjs";
 
@@ -627,6 +637,7 @@ export function readRecordsBatches(reader) {`,
       runner = new Runner({`,
   },
   ...kafkajsLeaderPatches,
+  ...kafkajsUnansweredProducePatches,
   {
     file: "node_modules/kafkajs/src/consumer/offsetManager/index.js",
     from: `    if (!this.coordinator.isConnected()) {

@@ -22,14 +22,14 @@ export interface Declared {
 
 const isTrue = (v: string) => v.trim().toLowerCase() === "true";
 const KAFKAJS_RETRIES = {
-  effect: "ignored",
-  note: "kafkajs retries 3 times; the runtime retries sends itself",
+  effect: "honoured",
+  note: "for a send a Produce request of which may have been written (timed out, its connection lost), which kafkajs retries with its producer id and sequences until delivery.timeout.ms; one nothing of which may be written is given up after 3 retries and sent again by the runtime",
 } as const;
 
 const NO_EXPONENTIAL_BACKOFF = "no exponential backoff: retries and reconnects wait retry.backoff.ms";
 const KAFKAJS_LEADERLESS_BACKOFF = {
   effect: "honoured",
-  note: "while a partition has no leader, the waits between metadata requests for it start at retry.backoff.ms and double up to it, with ±20 % jitter, as Java's (KIP-580); kafkajs backs off its other retries itself",
+  note: "while a partition has no leader, the waits between metadata requests for it, and a send's between its retries, start at retry.backoff.ms and double up to it, with ±20 % jitter, as Java's (KIP-580); kafkajs backs off its other retries itself",
 } as const;
 
 export const DECLARED: readonly Declared[] = [

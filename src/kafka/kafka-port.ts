@@ -122,7 +122,9 @@ export interface KafkaProducer {
    * delivery.timeout.ms and `retries`), once it has retried for a few seconds (a leader move's single retry is not
    * reported; platformatic: RETRY_GRACE_MS): the failure of its last attempt. Undefined once the retried
    * batches are written or failed (the send rejects then), and while nothing is retried. Absent for a
-   * producer that does not say (kafkajs: its sends fail sooner, and the caller's retries report them).
+   * producer that does not say (kafkajs: a send nothing of which may be written fails after its client's 3 retries, and
+   * the caller's retries report it; one a request of which may have been written is retried unreported until
+   * delivery.timeout.ms).
    */
   readonly retryFailure?: unknown;
   /** Waits for the sends in flight (bounded by request.timeout.ms), then closes. */

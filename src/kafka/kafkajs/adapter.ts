@@ -47,8 +47,13 @@ declare module "kafkajs" {
   interface RetryOptions {
     /** retry.backoff.max.ms: the longest wait between metadata requests while a partition has no leader (dependency patch 12). */
     leaderlessMaxRetryTime?: number;
+    /** A producer's retries of a send nothing of which may have been written yet (dependency patch 20). */
+    unwrittenRetries?: number;
   }
 }
+
+/** kafkajs' retries of a request (its client's), short: the runtime retries sends, consumer starts and admin calls itself, and reports them. */
+const CLIENT_RETRIES = 3;
 
 /** How a client's kafkajs instance is made besides its properties. */
 interface ClientOptions {
@@ -78,10 +83,9 @@ export class KafkajsPort implements KafkaPort {
       clientId: settings.clientId,
       connectionTimeout: settings.connectionTimeoutMs,
       requestTimeout: settings.requestTimeoutMs,
-      // Short: the runtime retries sends, consumer starts and admin calls itself, and reports them.
       retry: {
         initialRetryTime: settings.retryBackoffMs,
-        retries: 3,
+        retries: CLIENT_RETRIES,
         maxRetryTime: 5000,
         leaderlessMaxRetryTime: retryBackoffMaxMs,
       },
@@ -110,8 +114,7 @@ export class KafkajsPort implements KafkaPort {
   }
 
   async producer(properties: ClientProperties, options?: ProducerOptions): Promise<KafkaProducer> {
-    // Its own client's connections: none is made again after the producer's forced close. Unit-tested only (the
-    // factory: closable-sockets.test.ts; forceClose calling it: producer.test.ts), no real-broker test of the wiring.
+    // Its own client's connections: none is made again after the producer's forced close or a send's delivery timeout.
     const sockets = new ClosableSockets();
     const settings = producerSettings(properties);
     const { retryBackoffMaxMs } = settings;
@@ -128,20 +131,25 @@ export class KafkajsPort implements KafkaPort {
       allowAutoTopicCreation: true,
       metadataMaxAge: settings.metadataMaxAgeMs, // partitions added to a topic are used once older
       createPartitioner: pinningPartitioner,
+      // A send a Produce request of which may have been written is retried with its sequences (producer.ts) up to Java's
+      // `retries` (its default, 2^31-1, as kafkajs' unbounded count), until delivery.timeout.ms: given up after the
+      // client's retries and sent again on a new producer, such a batch was written twice (explore31 F1). One nothing of
+      // which may be written is given up after the client's retries, as before: the runtime sends it again and says why.
+      retry: {
+        retries: settings.retries >= 2_147_483_647 ? Number.MAX_SAFE_INTEGER : settings.retries,
+        unwrittenRetries: CLIENT_RETRIES,
+        maxRetryTime: retryBackoffMaxMs,
+      },
     });
     try {
       await producer.connect();
     } catch (error) {
       throw wrap(error, "Failed to connect the producer");
     }
-    return new KafkajsProducer(
-      producer,
-      settings.acks,
-      kafkajsCompression(settings.compression.type),
-      settings.requestTimeoutMs,
-      settings.idempotent,
-      () => sockets.close(),
-    );
+    const { acks, requestTimeoutMs, deliveryTimeoutMs, idempotent } = settings;
+    const compression = kafkajsCompression(settings.compression.type);
+    const send = { acks, compression, requestTimeoutMs, deliveryTimeoutMs, idempotent };
+    return new KafkajsProducer(producer, send, () => sockets.close());
   }
 
   async consumer(options: ConsumerOptions): Promise<KafkaConsumer> {

@@ -42,7 +42,13 @@ const p = (partition: number, errorCode: number, baseOffset = "-1") => ({
   logStartOffset: "0",
 });
 const send = async (answer: unknown, records: ProducerRecord[], answers = 1) => {
-  const producer = new KafkajsProducer(answering(answer, answers), -1, 0, 30_000, false);
+  const producer = new KafkajsProducer(answering(answer, answers), {
+    acks: -1,
+    compression: 0,
+    requestTimeoutMs: 30_000,
+    deliveryTimeoutMs: 120_000,
+    idempotent: false,
+  });
   return (await producer.send(records).catch((e) => e)) as Error;
 };
 

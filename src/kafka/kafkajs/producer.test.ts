@@ -7,11 +7,14 @@
 import { describe, expect, test } from "bun:test";
 import { KafkaJSProtocolError, type Producer } from "kafkajs";
 import { settled, waitFor } from "../../../test/support/wait-for.ts";
-import { isRetriable } from "../../errors.ts";
+import { isRetriable, type JavaException } from "../../errors.ts";
 import type { ProducerRecord } from "../kafka-port.ts";
 import { NotSentError, neverSent, refused, unwritten, writtenRecords } from "../send-rejection.ts";
 import { pinningPartitioner } from "./partitioner.ts";
 import { KafkajsProducer } from "./producer.ts";
+
+/** Java's producer defaults (acks=all, idempotent), no compression. */
+const SETTINGS = { acks: -1, compression: 0, requestTimeoutMs: 30_000, deliveryTimeoutMs: 120_000, idempotent: true };
 
 const EVENTS = { REQUEST: "producer.network.request", REQUEST_TIMEOUT: "producer.network.request_timeout" };
 
@@ -43,7 +46,7 @@ const record = (topic: string): ProducerRecord => ({
 });
 
 async function rejection(producer: Producer, records: ProducerRecord[]): Promise<unknown> {
-  return new KafkajsProducer(producer, -1, 0, 30_000, true).send(records).then(
+  return new KafkajsProducer(producer, SETTINGS).send(records).then(
     () => {
       throw new Error("the send succeeded");
     },
@@ -109,7 +112,7 @@ describe("kafkajs: record headers", () => {
       { key: "constructor", value: null },
       { key: "x", value: bytes("2") },
     ];
-    await new KafkajsProducer(producer, -1, 0, 30_000, true).send([{ ...record("t"), headers }]).catch(() => undefined);
+    await new KafkajsProducer(producer, SETTINGS).send([{ ...record("t"), headers }]).catch(() => undefined);
     const got = sent!.topicMessages[0]!.messages[0]!.headers!;
     expect(got.map((h) => [h.key, h.value === null ? null : String(h.value)])).toEqual([
       ["x", "1"],
@@ -166,7 +169,7 @@ describe("kafkajs: a send its retry left records out of", () => {
   const keyed = (key: string): ProducerRecord => ({ ...record("t"), key: new TextEncoder().encode(key) });
 
   const failure = (producer: Producer, acks: number, records: ProducerRecord[]) =>
-    new KafkajsProducer(producer, acks, 0, 30_000, acks === -1).send(records).then(
+    new KafkajsProducer(producer, { ...SETTINGS, acks, idempotent: acks === -1 }).send(records).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -189,10 +192,7 @@ describe("kafkajs: a send its retry left records out of", () => {
   );
 
   test("a partition its earlier attempt had answered, gone from the refreshed metadata: its records written", async () => {
-    const written = await new KafkajsProducer(retried(-1, [2, 1], [0, 1]), -1, 0, 30_000, true).send([
-      keyed("k3"),
-      keyed("k0"),
-    ]);
+    const written = await new KafkajsProducer(retried(-1, [2, 1], [0, 1]), SETTINGS).send([keyed("k3"), keyed("k0")]);
     expect(written).toEqual([
       { topic: "t", partition: 0, offset: 7, timestamp: null },
       { topic: "t", partition: 1, offset: 17, timestamp: null },
@@ -216,7 +216,7 @@ describe("kafkajs: a send its retry left records out of", () => {
 
   // A send's failure may list its own records written (PartlyWritten): a send behind it must not take that list.
   test("a send queued behind the failed one: not sent, never sent, no records listed written", async () => {
-    const producer = new KafkajsProducer(shrinking(-1), -1, 0, 30_000, true);
+    const producer = new KafkajsProducer(shrinking(-1), SETTINGS);
     const [first, second] = await Promise.all(
       [[keyed("k3"), keyed("k0")], [keyed("k3")]].map((records) =>
         producer.send(records).then(
@@ -255,7 +255,7 @@ describe("kafkajs: forceClose (Java's close(Duration.ZERO), an abandoned source 
         disconnects++;
       },
     } as unknown as Producer;
-    const producer = new KafkajsProducer(stuck, -1, 0, 30_000, true);
+    const producer = new KafkajsProducer(stuck, SETTINGS);
     const outcome = (p: Promise<unknown>) =>
       p.then(
         () => "written",
@@ -276,5 +276,35 @@ describe("kafkajs: forceClose (Java's close(Duration.ZERO), an abandoned source 
     expect(neverSent(await outcome(producer.send([record("t")])))).toBe(true);
     await producer.close();
     expect([batches.length, disconnects]).toEqual([1, 1]);
+  });
+});
+
+describe("kafkajs: delivery.timeout.ms (explore31 F1: kafkajs retries a send until it runs out)", () => {
+  test("a send kafkajs still retries then rejects retriable, perhaps written; its connections refused, kafkajs disconnected, later sends never sent", async () => {
+    let disconnects = 0;
+    let refusals = 0;
+    const retrying = {
+      events: EVENTS,
+      on: () => () => undefined,
+      sendBatch: () => new Promise(() => undefined), // kafkajs retrying while the broker does not answer
+      disconnect: async () => {
+        disconnects++;
+      },
+    } as unknown as Producer;
+    const producer = new KafkajsProducer(retrying, { ...SETTINGS, deliveryTimeoutMs: 50 }, () => refusals++);
+    const error = await settled(
+      producer.send([record("t"), record("u")]).catch((e: Error) => e),
+      { what: "the send given up" },
+    );
+    const cause = (error as Error).cause as JavaException;
+    expect([String(error), cause.javaClass, cause.message, isRetriable(error), unwritten(error)]).toEqual([
+      "RetriableError: Failed to send records to Kafka: delivery.timeout.ms elapsed",
+      "org.apache.kafka.common.errors.TimeoutException",
+      "Expiring 2 record(s) for t, u:50 ms has passed since batch creation. The request has not been sent, or no server response has been received yet.",
+      true,
+      false,
+    ]);
+    expect(neverSent(await producer.send([record("t")]).catch((e: Error) => e))).toBe(true);
+    expect([refusals, disconnects]).toEqual([1, 1]);
   });
 });

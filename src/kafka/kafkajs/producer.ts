@@ -8,7 +8,15 @@
  * kafkajs' idempotent producer keeps one request in flight per broker anyway, so the adapter runs sends one after the
  * other (`maxInFlight` 1: the runtime then merges what it polls meanwhile into the next send): call order is write
  * order, as the port promises. kafkajs does not keep order across a failed request with several in flight, so this
- * adapter does not pipeline. After a send failed for good every later send rejects, never sent (NotSentError; the
+ * adapter does not pipeline. A send a Produce request of which may have been written (timed out, its connection lost,
+ * answered REQUEST_TIMED_OUT) is retried by kafkajs with the same producer id and sequences (its sendMessages gives a
+ * failed request's sequences back before the retry), so the broker drops a retry of a batch it had written, up to
+ * `retries` (backoff from retry.backoff.ms to retry.backoff.max.ms: adapter.ts), until delivery.timeout.ms from the
+ * send's start: then the send rejects, retriable and perhaps written, and the producer stops as at forceClose (kafkajs'
+ * retries reach no broker any more). Sent again by the runtime on a new producer (a new producer id), such records
+ * were written twice (explore31 F1: kafkajs gave every send up after the client's 3 retries). A send nothing of which
+ * may be written is still given up after those 3 (dependency patch 20): sent again, it is not written twice, and the
+ * runtime reports why. After a send failed for good every later send rejects, never sent (NotSentError; the
  * port's contract: nothing lands ahead of the records the caller sends again on a new producer). A send to one topic
  * that the broker refuses the principal (an ACL) wrote nothing and says so (the port's refused), when the refusal was
  * the send's only Produce answer and none of its Produce requests timed out (ProduceAttempts): kafkajs does not tell
@@ -21,11 +29,12 @@
  * under way at once (it may still be written), the queued ones as never sent, and disconnects.
  */
 import type { Producer } from "kafkajs";
-import { ConnectError, RetriableError } from "../../errors.ts";
+import { ConnectError, JavaException, RetriableError } from "../../errors.ts";
 import { javaUtf8Text } from "../../util/java-utf8.ts";
 import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import { invalidPartition } from "../invalid-partition.ts";
 import { withInvalidTopics } from "../invalid-topics.ts";
+import { javaExceptionClass } from "../kafka-exception-classes.ts";
 import type { KafkaHeader, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
 import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
 import {
@@ -155,19 +164,30 @@ class ProduceAttempts {
   }
 }
 
+/** How a KafkajsProducer sends (the producer settings, client-config.ts). */
+export interface KafkajsSendSettings {
+  readonly acks: number;
+  /** kafkajs' codec number (codecs.ts). */
+  readonly compression: number;
+  /** request.timeout.ms: the broker's wait for the replicas' acknowledgement (Produce's timeout). */
+  readonly requestTimeoutMs: number;
+  /** delivery.timeout.ms: how long kafkajs may retry a send before the producer gives it up. */
+  readonly deliveryTimeoutMs: number;
+  readonly idempotent: boolean;
+}
+
 export class KafkajsProducer implements KafkaProducer {
   private readonly attempts: ProduceAttempts;
+  readonly idempotent: boolean;
 
   constructor(
     private readonly producer: Producer,
-    private readonly acks: number,
-    private readonly compression: number,
-    private readonly timeout: number,
-    readonly idempotent: boolean,
-    /** At forceClose, before kafkajs disconnects: its client makes no connection any more (ClosableSockets). */
+    private readonly s: KafkajsSendSettings,
+    /** At forceClose or a send's delivery timeout, before kafkajs disconnects: its client makes no connection any more (ClosableSockets). */
     private readonly refuseConnections: () => void = () => undefined,
   ) {
     this.attempts = new ProduceAttempts(producer);
+    this.idempotent = s.idempotent;
   }
 
   private tail: Promise<unknown> = Promise.resolve();
@@ -186,12 +206,14 @@ export class KafkajsProducer implements KafkaProducer {
       if (this.failure) throw markNeverSent(notSent(this.failure));
       const aborted = Promise.withResolvers<never>();
       this.abortSend = aborted.reject;
+      const expiry = setTimeout(() => this.stop(this.expired(records)), this.s.deliveryTimeoutMs);
       return Promise.race([this.sendNow(records), aborted.promise])
         .catch((error: Error) => {
           this.failure ??= error;
           throw error;
         })
         .finally(() => {
+          clearTimeout(expiry);
           if (this.abortSend === aborted.reject) this.abortSend = undefined;
         });
     });
@@ -216,9 +238,9 @@ export class KafkajsProducer implements KafkaProducer {
     this.attempts.reset();
     try {
       results = await this.producer.sendBatch({
-        acks: this.acks,
-        compression: this.compression,
-        timeout: this.timeout,
+        acks: this.s.acks,
+        compression: this.s.compression,
+        timeout: this.s.requestTimeoutMs,
         topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs as never })),
       });
     } catch (error) {
@@ -253,7 +275,7 @@ export class KafkajsProducer implements KafkaProducer {
       // its partition still exists (the metadata came from a broker behind the others; when the topic was deleted, what
       // the earlier attempt wrote went with it). One whose partition's leader moved to a broker that had answered is
       // taken as written (offset -1), as acks=0 promises no more.
-      if (this.acks === 0 ? message[LEFT_OUT] : b === undefined) return null;
+      if (this.s.acks === 0 ? message[LEFT_OUT] : b === undefined) return null;
       const index = position.get(k) ?? 0;
       position.set(k, index + 1);
       const offset = b && b.offset >= 0 ? b.offset + index : -1;
@@ -320,10 +342,28 @@ export class KafkajsProducer implements KafkaProducer {
    * those retries reach no broker.
    */
   forceClose(): void {
-    const forced = new ConnectError("The producer was closed forcefully before the records were acknowledged");
+    this.stop(new ConnectError("The producer was closed forcefully before the records were acknowledged"));
+  }
+
+  /** The send under way rejects with `failure` (it may still be written), later ones never sent; kafkajs disconnects. */
+  private stop(failure: Error): void {
     this.refuseConnections();
-    this.failure ??= forced;
-    this.abortSend?.(forced);
+    this.failure ??= failure;
+    this.abortSend?.(failure);
     this.close().catch(() => undefined);
+  }
+
+  /**
+   * The failure of a send of `records` that kafkajs did not get written within delivery.timeout.ms: retriable (the
+   * runtime sends it again on a new producer), perhaps written, with Java's TimeoutException of an expired batch
+   * (Sender.failExpiredBatches) as its cause.
+   */
+  private expired(records: readonly ProducerRecord[]): RetriableError {
+    const topics = [...new Set(records.map((r) => r.topic))].join(", ");
+    const expiry = new JavaException(
+      javaExceptionClass("REQUEST_TIMED_OUT"),
+      `Expiring ${records.length} record(s) for ${topics}:${this.s.deliveryTimeoutMs} ms has passed since batch creation. The request has not been sent, or no server response has been received yet.`,
+    );
+    return new RetriableError(`Failed to send records to Kafka: delivery.timeout.ms elapsed`, { cause: expiry });
   }
 }

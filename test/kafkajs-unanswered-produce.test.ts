@@ -1,0 +1,66 @@
+/**
+ * kafka.client=kafkajs: a send whose Produce request got no answer is retried by the same producer, with its producer id
+ * and sequences, past the client's 3 retries, until delivery.timeout.ms (explore31 F1). The test's own broker frozen
+ * (SIGSTOP) with an ingest request's records on the wire: each attempt times out (request.timeout.ms 2 s) until it
+ * thaws, when it appends the first and drops the retries as duplicates. Before, kafkajs gave the send up after its 3
+ * retries, the runtime sent the records again on a new producer (a new producer id), and the thawed broker wrote them
+ * twice. The compiled binary when GATEWAY_BIN is set.
+ */
+import { expect, test } from "bun:test";
+import { curlPost } from "./support/curl.ts";
+import { createIngestConnector, ingestUrlOf, startIngestGateway } from "./support/gateway.ts";
+import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
+import { outageIngestWorker, readOwnTopic, startOwnBroker } from "./support/own-broker.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+/** kafkajs' line for its 5th attempt at a send timing out: one past the 3 retries it used to give a send up after. */
+const FIFTH_TIMEOUT = /Request Produce\(key: 0, version: \d+\) timed out \{.*"retryCount":4,/;
+/** The runtime's WARN once the producer gave a send up: it is replaced and the records sent again. */
+const GIVEN_UP = /Failed to send \d+ records to Kafka, retrying/;
+
+test("records whose Produce request the frozen broker left unanswered are written once, by the same producer", async () => {
+  await using dir = await tempDir("kafkajs-unanswered-produce-");
+  await using kafka = await startOwnBroker(dir.file("kafka"));
+  const topic = uniqueTopic("kafkajs-unanswered");
+  const admin = kafka.client().admin();
+  await admin.connect();
+  await createTopicsOn(admin, [{ topic, numPartitions: 1 }]);
+  await admin.disconnect();
+  const worker = { ...outageIngestWorker(kafka, dir.file("data")), "kafka.client": "kafkajs", "log.level": "DEBUG" };
+  await using gw = (await startIngestGateway(dir, worker)).gw;
+  await createIngestConnector(gw, "unanswered", {
+    "ingest.path": "/ingest/unanswered",
+    "kafka.topic": topic,
+    "ingest.request.timeout.ms": "60000",
+  });
+  const url = `${await ingestUrlOf(gw)}/ingest/unanswered`;
+  // The producer connected and knows the topic: the next request's records go on the wire at once.
+  await waitFor(async () => (await curlPost(url, '[{"t":0}]', "application/json")).status === 200, {
+    what: "a first request written",
+  });
+
+  process.kill(kafka.pid, "SIGSTOP"); // connections open, nothing answered
+  let answer: ReturnType<typeof curlPost>;
+  try {
+    answer = curlPost(url, '[{"t":1},{"t":2}]', "application/json");
+    await waitFor(() => FIFTH_TIMEOUT.test(gw.output()) || GIVEN_UP.test(gw.output()), {
+      timeoutMs: 60_000,
+      what: "kafkajs past its old retry budget, or the send given up",
+    });
+  } finally {
+    process.kill(kafka.pid, "SIGCONT");
+  }
+
+  const written = await answer;
+  expect(written.status).toBe(200);
+  const offsets = (written.json() as { offsets: { offset: number }[] }).offsets.map((o) => o.offset);
+  expect(offsets).toEqual([1, 2]);
+  expect((await readOwnTopic(kafka, topic)).map((r) => [r.offset, JSON.parse(r.value)])).toEqual([
+    [0, { t: 0 }],
+    [1, { t: 1 }],
+    [2, { t: 2 }],
+  ]);
+  // The same producer retried the send: it was never given up (nor the producer replaced).
+  expect(gw.output()).not.toMatch(GIVEN_UP);
+}, 120_000);
