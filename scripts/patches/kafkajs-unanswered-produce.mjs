@@ -48,12 +48,26 @@ module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
     from: `      } catch (e) {
         if (e.name === 'KafkaJSConnectionClosedError') {`,
     to: `      } catch (e) {
-        // edge-gateway patch: given up as the retrier gives up, and only then, when nothing of it may be written: sent
-        // again on a new producer, it is not written twice
-        if (!mayBeWritten && e.retriable !== false && retryCount >= unwrittenRetries) {
-          bail(new KafkaJSNumberOfRetriesExceeded(e, { retryCount, retryTime, cause: e.cause || e }))
-          return
-        }
+        if (givenUp(e)) return // edge-gateway patch
         if (e.name === 'KafkaJSConnectionClosedError') {`,
+  },
+  {
+    file: "node_modules/kafkajs/src/producer/sendMessages.js",
+    from: `      const topics = topicMessages.map(({ topic }) => topic)
+      await cluster.addMultipleTargetTopics(topics)`,
+    to: `      const topics = topicMessages.map(({ topic }) => topic)
+      // edge-gateway patch: given up after \`unwrittenRetries\` (as the retrier gives up) when nothing of the send may be
+      // written: sent again on a new producer, it is not written twice; a topic's metadata that fails (not there) too
+      const givenUp = e => {
+        if (mayBeWritten || e.retriable === false || retryCount < unwrittenRetries) return false
+        bail(new KafkaJSNumberOfRetriesExceeded(e, { retryCount, retryTime, cause: e.cause || e }))
+        return true
+      }
+      try {
+        await cluster.addMultipleTargetTopics(topics)
+      } catch (e) {
+        if (givenUp(e)) return
+        throw e
+      }`,
   },
 ];

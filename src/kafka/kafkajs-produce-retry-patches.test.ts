@@ -22,9 +22,10 @@ interface ProduceCall {
 
 /**
  * sendMessages over one broker leading partition 0 of topic t, whose Produce answers come from `answers` in turn (an
- * error: thrown; anything else: the answer), with retries as the adapter configures them (kafkajs' own backoff, 1 ms).
+ * error: thrown; anything else: the answer), with retries as the adapter configures them (kafkajs' own backoff, 1 ms);
+ * its topic's metadata fails with `metadataFailure` when given.
  */
-function sender(answers: readonly unknown[]) {
+function sender(answers: readonly unknown[], metadataFailure?: () => Error) {
   const calls: ProduceCall[] = [];
   const sequences = new Map<string, number>();
   const logger = { namespace: () => logger, debug() {}, info() {}, warn() {}, error() {} };
@@ -38,7 +39,9 @@ function sender(answers: readonly unknown[]) {
     },
   };
   const cluster = {
-    addMultipleTargetTopics: async () => undefined,
+    addMultipleTargetTopics: async () => {
+      if (metadataFailure) throw metadataFailure();
+    },
     refreshMetadataIfNecessary: async () => undefined,
     refreshMetadata: async () => undefined,
     isConnected: () => true,
@@ -102,6 +105,22 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
     expect([error.name, (error.cause as Error).message, s.calls.length, s.sequence()]).toEqual([
       "KafkaJSNumberOfRetriesExceeded",
       failure().message,
+      4,
+      0,
+    ]);
+  });
+
+  test("a send whose topic's metadata fails (UNKNOWN_TOPIC_OR_PARTITION: not there): given up after 3 retries, as before", async () => {
+    let asked = 0;
+    const unknown = () => {
+      asked++;
+      return answered("UNKNOWN_TOPIC_OR_PARTITION", 3);
+    };
+    const s = sender(["written"], unknown);
+    const error = (await s.sent.catch((e: unknown) => e)) as Error;
+    expect([error.name, (error.cause as Error).message, asked, s.calls.length]).toEqual([
+      "KafkaJSNumberOfRetriesExceeded",
+      "UNKNOWN_TOPIC_OR_PARTITION",
       4,
       0,
     ]);
