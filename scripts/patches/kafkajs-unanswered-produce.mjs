@@ -59,7 +59,7 @@ module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
       // edge-gateway patch: given up after \`unwrittenRetries\` (as the retrier gives up) when nothing of the send may be
       // written: sent again on a new producer, it is not written twice; a topic's metadata that fails (not there) too
       const givenUp = e => {
-        if (mayBeWritten || e.retriable === false || retryCount < unwrittenRetries) return false
+        if (mayBeWritten || e.retriable === false || !(retryCount >= unwrittenRetries)) return false
         bail(new KafkaJSNumberOfRetriesExceeded(e, { retryCount, retryTime, cause: e.cause || e }))
         return true
       }
