@@ -4,14 +4,15 @@
  * (SIGSTOP) with an ingest request's records on the wire: each attempt times out (request.timeout.ms 2 s) until it
  * thaws, when it appends the first and drops the retries as duplicates. Before, kafkajs gave the send up after its 3
  * retries, the runtime sent the records again on a new producer (a new producer id), and the thawed broker wrote them
- * twice. The compiled binary when GATEWAY_BIN is set.
+ * twice. A send still unanswered at delivery.timeout.ms (5 s here) is given up then, as Java's producer expires a batch,
+ * and the runtime sends it again on a new producer. The compiled binary when GATEWAY_BIN is set.
  */
 import { expect, test } from "bun:test";
 import { curlPost } from "./support/curl.ts";
 import { createIngestConnector, ingestUrlOf, startIngestGateway } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { outageIngestWorker, readOwnTopic, startOwnBroker } from "./support/own-broker.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 /** kafkajs' line for its 5th attempt at a send timing out: one past the 3 retries it used to give a send up after. */
@@ -19,16 +20,19 @@ const FIFTH_TIMEOUT = /Request Produce\(key: 0, version: \d+\) timed out \{.*"re
 /** The runtime's WARN once the producer gave a send up: it is replaced and the records sent again. */
 const GIVEN_UP = /Failed to send \d+ records to Kafka, retrying/;
 
-test("records whose Produce request the frozen broker left unanswered are written once, by the same producer", async () => {
-  await using dir = await tempDir("kafkajs-unanswered-produce-");
-  await using kafka = await startOwnBroker(dir.file("kafka"));
+/**
+ * The test's own broker, a kafkajs ingest gateway on it (`worker`: more keys) whose connector's producer connected and
+ * wrote a first record ({"t":0}), and the connector's URL.
+ */
+async function writingGateway(dir: TempDir, worker: Record<string, string> = {}) {
+  const kafka = await startOwnBroker(dir.file("kafka"));
   const topic = uniqueTopic("kafkajs-unanswered");
   const admin = kafka.client().admin();
   await admin.connect();
   await createTopicsOn(admin, [{ topic, numPartitions: 1 }]);
   await admin.disconnect();
-  const worker = { ...outageIngestWorker(kafka, dir.file("data")), "kafka.client": "kafkajs", "log.level": "DEBUG" };
-  await using gw = (await startIngestGateway(dir, worker)).gw;
+  const keys = { ...outageIngestWorker(kafka, dir.file("data")), "kafka.client": "kafkajs", "log.level": "DEBUG" };
+  const { gw } = await startIngestGateway(dir, { ...keys, ...worker });
   await createIngestConnector(gw, "unanswered", {
     "ingest.path": "/ingest/unanswered",
     "kafka.topic": topic,
@@ -39,6 +43,14 @@ test("records whose Produce request the frozen broker left unanswered are writte
   await waitFor(async () => (await curlPost(url, '[{"t":0}]', "application/json")).status === 200, {
     what: "a first request written",
   });
+  return { kafka, topic, gw, url };
+}
+
+test("records whose Produce request the frozen broker left unanswered are written once, by the same producer", async () => {
+  await using dir = await tempDir("kafkajs-unanswered-produce-");
+  const { kafka, topic, gw, url } = await writingGateway(dir);
+  await using _kafka = kafka;
+  await using _gw = gw;
 
   process.kill(kafka.pid, "SIGSTOP"); // connections open, nothing answered
   let answer: ReturnType<typeof curlPost>;
@@ -63,4 +75,27 @@ test("records whose Produce request the frozen broker left unanswered are writte
   ]);
   // The same producer retried the send: it was never given up (nor the producer replaced).
   expect(gw.output()).not.toMatch(GIVEN_UP);
+}, 120_000);
+
+test("a send still unanswered at delivery.timeout.ms is given up (Java's TimeoutException) and sent again on a new producer", async () => {
+  await using dir = await tempDir("kafkajs-delivery-timeout-");
+  const { kafka, gw, url } = await writingGateway(dir, { "producer.delivery.timeout.ms": "5000" });
+  await using _kafka = kafka;
+  await using _gw = gw;
+
+  process.kill(kafka.pid, "SIGSTOP");
+  let answer: ReturnType<typeof curlPost>;
+  try {
+    answer = curlPost(url, '[{"t":1},{"t":2}]', "application/json");
+    const expired = await gw.waitForOutput(
+      /WARN \[unanswered\|task-0\] Failed to send 2 records to Kafka, retrying[\s\S]{0,300}delivery\.timeout\.ms elapsed/,
+      60_000,
+    );
+    expect(gw.output()).toContain("Expiring 2 record(s) for ");
+    expect(expired[0]).toContain("Failed to send records to Kafka: delivery.timeout.ms elapsed");
+  } finally {
+    process.kill(kafka.pid, "SIGCONT");
+  }
+  // Written by the new producer once the broker thaws (and perhaps by an attempt of the expired one: Java's window).
+  expect((await answer).status).toBe(200);
 }, 120_000);

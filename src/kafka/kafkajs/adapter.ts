@@ -115,6 +115,8 @@ export class KafkajsPort implements KafkaPort {
 
   async producer(properties: ClientProperties, options?: ProducerOptions): Promise<KafkaProducer> {
     // Its own client's connections: none is made again after the producer's forced close or a send's delivery timeout.
+    // Unit-tested only (the factory: closable-sockets.test.ts; forceClose and the delivery timeout calling it:
+    // producer.test.ts), no real-broker test of the wiring.
     const sockets = new ClosableSockets();
     const settings = producerSettings(properties);
     const { retryBackoffMaxMs } = settings;
