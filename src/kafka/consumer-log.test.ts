@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { LogManager } from "../util/logger.ts";
+import { ManualClock } from "../util/manual-clock.ts";
 import { ConsumerLog, fetchPositionString } from "./consumer-log.ts";
 
 const INTERNALS = "org.apache.kafka.clients.consumer.internals";
@@ -136,6 +137,39 @@ describe("ConsumerLog", () => {
       `${prefix} Giving away all assigned partitions as lost since generation/memberID has been reset,indicating that consumer is in old state or no longer part of the group ${coordinator}`,
       `${prefix} Lost previously assigned partitions t-0 (${INTERNALS}.ConsumerRebalanceListenerInvoker)`,
       `${prefix} (Re-)joining group ${coordinator}`,
+    ]);
+  });
+
+  // explore31 F3: with every broker stopped, each node's fetch failure was logged once at the start of the outage,
+  // then nothing for as long as it lasted (the fetches wait on metadata no broker answers, which went unlogged).
+  test("fetches and their metadata without an answer: thinned per broker to one a minute, the first answer said once", () => {
+    const { logs, lines } = capture();
+    const clock = new ManualClock();
+    const log = new ConsumerLog(logs, { clientId: "c", groupId: "g" }, clock);
+    for (let s = 0; s < 130; s += 10) {
+      clock.set(s * 1000);
+      log.fetchFailed(1, `refused at ${s} s`);
+      log.fetchMetadataFailed(`no broker at ${s} s`);
+    }
+    log.fetchFailed(2, "refused");
+    log.fetchAnswered(1);
+    log.fetchAnswered(1); // answered on: nothing more
+    log.fetchAnswered(3); // never failed: nothing
+    log.fetchMetadataAnswered();
+    log.fetchFailed(1, "refused again"); // a new outage: logged at once
+    const prefix = "INFO [Consumer clientId=c, groupId=g]";
+    const session = "(org.apache.kafka.clients.FetchSessionHandler)";
+    const failed = (s: number, note = "") => [
+      `${prefix} Error sending fetch request to node 1: refused at ${s} s${note} ${session}`,
+      `${prefix} Error fetching metadata for the fetch requests: no broker at ${s} s${note} ${session}`,
+    ];
+    expect(lines).toEqual([
+      ...[0, 10, 20, 30, 40].flatMap((s) => failed(s)),
+      ...failed(100, " (5 failed requests not logged)"),
+      `${prefix} Error sending fetch request to node 2: refused ${session}`,
+      `${prefix} Fetch request to node 1 answered again (2 failed requests not logged) ${session}`,
+      `${prefix} Metadata for the fetch requests answered again (2 failed requests not logged) ${session}`,
+      `${prefix} Error sending fetch request to node 1: refused again ${session}`,
     ]);
   });
 });

@@ -5,7 +5,10 @@
  * the partitions added, revoked (none: an eager rejoin still says so) or lost, where each new
  * partition starts (its committed offset, or the reset policy's end of the log), a position out of
  * range, a seek, a Fetch that got no answer (fetched again after a backoff), the LeaveGroup of a close and
- * the generation it resets. Never per record or per answered fetch.
+ * the generation it resets. Never per record or per answered fetch. Fetches without an answer (and the metadata
+ * looks they wait on) are thinned per broker as FailureLogBudget says (the first five, then one a minute with the
+ * count left out), so a broker down for an hour is still told of, not once only nor at every retry; the broker's
+ * first answer after them is logged once.
  *
  * Every line carries the task's context (`[name|task-0]`, ConsumerOptions' `logContext`) and, as
  * Java's LogContext adds it, `[Consumer clientId=…, groupId=…]`; ConsumerUtils' line has no such
@@ -13,6 +16,8 @@
  * partition fetcher and position look-ups.
  */
 import { type TopicPartition, topicPartitionKey } from "../api/record.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
+import { FailureLogBudget, notLoggedNote } from "../util/failure-log-budget.ts";
 import type { Logger, LogManager } from "../util/logger.ts";
 
 const INTERNALS = "org.apache.kafka.clients.consumer.internals";
@@ -81,8 +86,14 @@ export class ConsumerLog {
   private readonly unknown = new Set<string>();
   /** The last JoinGroup (`joining`) went without a member id. */
   private joinedWithoutId = false;
+  /** Per broker (`node N`), or the fetches' metadata look: its failures logged since it last answered. */
+  private readonly unanswered = new Map<string, FailureLogBudget>();
 
-  constructor(logs: LogManager, id: ConsumerIdentity) {
+  constructor(
+    logs: LogManager,
+    id: ConsumerIdentity,
+    private readonly clock: Clock = systemClock,
+  ) {
     const task = id.logContext ? `${id.logContext} ` : "";
     const instance = id.groupInstanceId ? `instanceId=${id.groupInstanceId}, ` : "";
     const context = `${task}[Consumer ${instance}clientId=${id.clientId}, groupId=${id.groupId}]`;
@@ -240,7 +251,36 @@ export class ConsumerLog {
 
   /** A Fetch got no answer (`error`: why): its partitions are fetched again after a backoff. */
   fetchFailed(node: number, error: string): void {
-    this.fetchSession.info(`Error sending fetch request to node ${node}: ${error}`);
+    this.unansweredLine(`node ${node}`, (note) => `Error sending fetch request to node ${node}: ${error}${note}`);
+  }
+
+  /** A Fetch to `node` was answered: said once after failures were logged. */
+  fetchAnswered(node: number): void {
+    this.answeredLine(`node ${node}`, (note) => `Fetch request to node ${node} answered again${note}`);
+  }
+
+  /** The metadata the fetches need got no answer (no broker reached): nothing is fetched until it does. */
+  fetchMetadataFailed(error: string): void {
+    this.unansweredLine("metadata", (note) => `Error fetching metadata for the fetch requests: ${error}${note}`);
+  }
+
+  /** The metadata the fetches need was answered: said once after failures were logged. */
+  fetchMetadataAnswered(): void {
+    this.answeredLine("metadata", (note) => `Metadata for the fetch requests answered again${note}`);
+  }
+
+  private unansweredLine(key: string, line: (note: string) => string): void {
+    const budget = this.unanswered.get(key) ?? new FailureLogBudget(this.clock);
+    this.unanswered.set(key, budget);
+    const logged = budget.admit();
+    if (logged) this.fetchSession.info(line(notLoggedNote(logged.unlogged, "request")));
+  }
+
+  private answeredLine(key: string, line: (note: string) => string): void {
+    const budget = this.unanswered.get(key);
+    if (!budget) return;
+    this.unanswered.delete(key);
+    this.fetchSession.info(line(notLoggedNote(budget.reset(), "request")));
   }
 
   /**
