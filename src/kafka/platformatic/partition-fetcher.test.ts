@@ -304,8 +304,9 @@ describe("PartitionFetcher, a cluster whose every broker is down", () => {
     ]);
   });
 
-  test("a partition paused or revoked while it gets no answer is no longer reported", async () => {
-    const consumer = clusterOf([1, 1], async () => {
+  test("a partition paused, revoked or gone from its topic while it gets no answer is no longer reported", async () => {
+    const leaders = [1, 1, 1];
+    const consumer = clusterOf(leaders, async () => {
       await new Promise((resolve) => setImmediate(resolve));
       throw new NetworkError("Connection to 127.0.0.1:1 failed.", { canRetry: true });
     });
@@ -314,11 +315,16 @@ describe("PartitionFetcher, a cluster whose every broker is down", () => {
     const timers = manualTimers();
     const { fetcher } = fetcherOf(consumer, undefined, { ms: 100 }, handlers as unknown as ConsumerHandlers);
     try {
-      assignBothFromStart(fetcher);
-      await waitFor(() => reports.length === 1, { what: "the fetch's failure" });
+      const partitions = [0, 1, 2].map((partition) => ({ topic: "t", partition }));
+      for (const tp of partitions) fetcher.seek(tp, 0);
+      fetcher.assign(partitions);
+      await waitFor(() => reports.length === 1 && timers.pending.length === 1, { what: "the fetch's failure" });
       fetcher.pause({ topic: "t", partition: 0 });
-      expect(reports).toEqual(["Connection to 127.0.0.1:1 failed."]);
       fetcher.revoke([{ topic: "t", partition: 1 }]);
+      expect(reports).toEqual(["Connection to 127.0.0.1:1 failed."]);
+      leaders.pop(); // t re-created with two partitions: t-2 is gone
+      timers.fire();
+      await waitFor(() => reports.length === 2, { what: "t-2 found gone" });
       expect(reports).toEqual(["Connection to 127.0.0.1:1 failed.", null]);
     } finally {
       fetcher.stop();

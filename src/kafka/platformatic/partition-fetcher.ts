@@ -7,7 +7,8 @@
  *
  * A partition whose fetch (or the metadata it needs, or its start position's look-up) got no answer is retried after
  * a backoff; the handler hears of it (`onFetchFailing`: a sink task's Degraded trace) until every such partition was
- * answered again or is no longer fetched (paused, revoked). Each failure is logged, thinned per broker (consumer-log.ts).
+ * answered again or is no longer fetched (paused, revoked, gone from its topic). Each failure is logged, thinned per
+ * broker (consumer-log.ts).
  *
  * Guarantees (the KafkaPort's): each partition's records go to `onRecords` in offset order, one
  * batch at a time; up to PARTITIONS_CONSUMED_CONCURRENTLY batches of different partitions are with
@@ -345,6 +346,7 @@ export class PartitionFetcher {
           (s) => s.tp.partition >= (md.topics.get(s.tp.topic)?.partitionsCount ?? Number.POSITIVE_INFINITY),
         );
         for (const s of missing) s.gone = true;
+        this.answered(missing);
         if (missing.length > 0) this.topicLoss.partitionsGone(missing.map((s) => s.tp));
         wanted = wanted.filter((s) => !s.gone);
       } catch (error) {
