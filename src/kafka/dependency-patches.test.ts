@@ -2,11 +2,12 @@ import { describe, expect, spyOn, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { recordingBroker } from "../../test/support/recording-broker.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { isRetriable } from "../errors.ts";
 import { wrap } from "./kafkajs/errors.ts";
 import { type Callback, commitAnsweredBy } from "./platformatic/commit-test-support.ts";
-import { wrap as wrapPlatformatic } from "./platformatic/errors.ts";
+import { errorText, wrap as wrapPlatformatic } from "./platformatic/errors.ts";
 
 // scripts/patch-dependencies.mjs fixes kafkajs' producer hot spots and @platformatic/kafka's
 // WebAssembly loading and import-time validator compilation at install time (npm postinstall, scripts/lib.sh); these tests fail when an
@@ -250,7 +251,7 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     const text = readFileSync(path, "utf8");
     expect(text).toContain("this.edgeGatewaySocketError = error;");
     expect(text).toContain(
-      "new NetworkError('Connection closed', this.edgeGatewaySocketError ? { cause: this.edgeGatewaySocketError } : {});",
+      "new NetworkError('Connection closed', { broker: { host: this.#host, port: this.#port }, cause: this.edgeGatewaySocketError });",
     );
     // Not once the broker answered (test/kafka-tls-established-alert.test.ts).
     expect(text).toContain("this.edgeGatewayDataReceived = true;");
@@ -422,6 +423,64 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
       expect(offsetFetchedFrom).toEqual(["broker-3", "broker-1"]);
     } finally {
       await consumer.close();
+    }
+  });
+
+  // Java's NetworkClient makes one connection an attempt (reconnect.backoff.ms between); the library's ApiVersions,
+  // asked inside a Metadata attempt, retried on its own: 4 connections an attempt, 16 for one metadata call.
+  test("a Metadata call to a listener that closes every connection makes one connection an attempt, naming the broker", async () => {
+    const { Admin } = await import("@platformatic/kafka");
+    let opened = 0;
+    await using listener = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open: (socket) => {
+          opened++;
+          socket.end();
+        },
+        data: () => {},
+      },
+    });
+    const admin = new Admin({
+      clientId: "c",
+      bootstrapBrokers: [`127.0.0.1:${listener.port}`],
+      retries: 3,
+      retryDelay: 1,
+    });
+    try {
+      const failure = await admin.metadata({ topics: [] }).catch((e: Error) => e);
+      expect(opened).toBe(4);
+      // The connection's close names its broker (socket's reason after it: a read's or write's ECONNRESET, or none).
+      expect(errorText(failure)).toStartWith(
+        `metadata failed 4 times. (Connection to 127.0.0.1:${listener.port} closed`,
+      );
+    } finally {
+      await admin.close();
+    }
+  });
+
+  test("a SaslHandshake the broker never answers fails the connection as a timed-out SASL handshake, retriable", async () => {
+    const { Admin } = await import("@platformatic/kafka");
+    await using broker = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const admin = new Admin({
+      clientId: "c",
+      bootstrapBrokers: [`127.0.0.1:${broker.port}`],
+      sasl: { mechanism: "PLAIN", username: "u", password: "p" },
+      requestTimeout: 200,
+      connectTimeout: 60_000,
+      retries: 0,
+    });
+    try {
+      const failure = await admin.metadata({ topics: [] }).catch((e: Error) => e);
+      expect(broker.requests.map((r) => r.apiKey)).toEqual([18, 17]); // ApiVersions answered, SaslHandshake not
+      const wrapped = wrapPlatformatic(failure, "Failed to connect the admin client");
+      expect(wrapped.message).toBe(
+        `Failed to connect the admin client: Cannot connect to any broker. (Connection to 127.0.0.1:${broker.port} failed: the SASL handshake timed out)`,
+      );
+      expect(isRetriable(wrapped)).toBe(true);
+    } finally {
+      await admin.close();
     }
   });
 

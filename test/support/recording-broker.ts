@@ -2,7 +2,9 @@
  * A "broker" on loopback that records the header of every Kafka request it receives (API key and
  * the client id, request header v1/v2: size, api_key, api_version, correlation_id, client_id) and
  * answers none: with `hangUp` it closes each connection after its first request, so a client
- * fails fast. Tests use it to prove what a client puts on the wire.
+ * fails fast; with `answersApiVersions` it answers ApiVersions (v0 to v2: no API listed), the one
+ * request a broker answers before a SASL login, and no other. Tests use it to prove what a client
+ * puts on the wire.
  */
 import { createServer, type Socket } from "node:net";
 
@@ -11,7 +13,15 @@ export interface RecordedRequest {
   readonly clientId: string | null;
 }
 
-export async function recordingBroker(options: { hangUp: boolean }) {
+/** An ApiVersions answer (v0 to v2, header v0) listing no API: error_code 0, api_keys [], throttle_time_ms 0. */
+const apiVersionsAnswer = (correlationId: number) => {
+  const answer = Buffer.alloc(18);
+  answer.writeInt32BE(14, 0);
+  answer.writeInt32BE(correlationId, 4);
+  return answer;
+};
+
+export async function recordingBroker(options: { hangUp: boolean; answersApiVersions?: boolean }) {
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
@@ -29,6 +39,8 @@ export async function recordingBroker(options: { hangUp: boolean }) {
           apiKey: frame.readInt16BE(0),
           clientId: length < 0 ? null : frame.subarray(10, 10 + length).toString("utf8"),
         });
+        if (options.answersApiVersions && frame.readInt16BE(0) === 18)
+          socket.write(apiVersionsAnswer(frame.readInt32BE(4)));
         if (options.hangUp) socket.destroy();
       }
     });
