@@ -42,7 +42,7 @@ import { getLogger, logManager, parseLevel } from "./util/logger.ts";
 import { configFromEnvironment, environmentKeys, parseProperties, propertiesText } from "./util/properties.ts";
 import { ResolvedSecrets } from "./util/resolved-secrets.ts";
 import { GATEWAY_VERSION } from "./version.ts";
-import { loadWorkerConfig, type WorkerConfig, workerDataDir } from "./worker-config.ts";
+import { exactlyOnceSourceWarning, loadWorkerConfig, type WorkerConfig, workerDataDir } from "./worker-config.ts";
 
 const log = getLogger("io.edgegateway.Gateway");
 /** connect-standalone's logger, for what it logs when a connector file fails. */
@@ -272,6 +272,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   );
   if (config["plugin.path"]) log.warn("plugin.path is set but unused: the gateway's plugins are built in");
   for (const k of config.ignoredKeys) log.warn(ignoredKeyWarning(k));
+  const exactlyOnce = exactlyOnceSourceWarning(config);
+  if (exactlyOnce !== undefined) log.warn(exactlyOnce);
   const fromEnvironment = environmentKeys(process.env);
   for (const k of unknownWorkerKeys(config.originals)) log.warn(unknownKeyWarning(k, fromEnvironment.get(k)?.variable));
   for (const warning of workerClassListWarnings(config.originals, fromEnvironment)) log.warn(warning);

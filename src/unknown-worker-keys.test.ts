@@ -35,6 +35,9 @@ describe("unknownWorkerKeys", () => {
       "ssl.client.auth": "required",
       "rebalance.timeout.ms": "60000",
       "log.level": "INFO",
+      // declared worker keys of Connect's (p3e): they take effect or warn of their own
+      "response.http.headers.config": "set X-Frame-Options:DENY",
+      "exactly.once.source.support": "enabled",
     };
     expect(unknownWorkerKeys(originals)).toEqual([
       "offest.flush.interval.ms",
@@ -58,14 +61,19 @@ describe("ignoredKeyWarning (ex28fix: Connect worker keys were accepted without 
   test.each([
     ["group.id", "state lives in data.dir"],
     ["plugin.discovery", "its plugins are built in"],
-    ["response.http.headers.config", "it adds no configured headers to REST responses"],
-    ["exactly.once.source.support", "it has no exactly-once source support"],
     ["connect.protocol", "it runs one worker of its own, in no group of workers"],
     ["inter.worker.key.ttl.ms", "it runs one worker of its own, in no group of workers"],
     ["auto.include.jmx.reporter", "it has no JMX; its metrics are served on /metrics"],
   ])("%s is ignored with a warning that says why", (key, why) => {
     expect(loadWorkerConfig({ [key]: "x" }).ignoredKeys).toEqual([key]);
     expect(ignoredKeyWarning(key)).toBe(`Worker config ${key} has no effect in this gateway (${why}) and is ignored`);
+  });
+
+  test.each([
+    ["response.http.headers.config", "set X-Frame-Options:DENY"],
+    ["exactly.once.source.support", "enabled"],
+  ])("%s is a worker key of its own (p3e: it was ignored), not warned about as ignored", (key, value) => {
+    expect(loadWorkerConfig({ [key]: value }).ignoredKeys).toEqual([]);
   });
 
   test("offset.flush.timeout.ms is a worker key of its own (sink commits honour it), not ignored", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { ConfigError } from "./errors.ts";
 import { isLoopback, parseListener } from "./listener.ts";
-import { loadWorkerConfig } from "./worker-config.ts";
+import { exactlyOnceSourceWarning, loadWorkerConfig } from "./worker-config.ts";
 
 describe("the default REST listener (issue 13, safe defaults)", () => {
   test("binds 127.0.0.1 only when REST authentication is off", () => {
@@ -127,5 +128,49 @@ describe("offset.flush.interval.ms (explore28: a Connect worker file with 0 refu
     ["1", 1],
   ])("%s is accepted, as Connect's WorkerConfig defines it without a validator", (value, expected) => {
     expect(loadWorkerConfig({ "offset.flush.interval.ms": value })["offset.flush.interval.ms"]).toBe(expected);
+  });
+});
+
+describe("exactly.once.source.support (p3e: it was ignored whatever its value)", () => {
+  test.each(["disabled", "DISABLED", "preparing", "Enabled"])("accepts %p, case-insensitive as Connect", (value) => {
+    expect(loadWorkerConfig({ "exactly.once.source.support": value })["exactly.once.source.support"]).toBe(value);
+  });
+
+  test.each(["foo", ""])("refuses %p with Connect 4.3.1's DistributedConfig message", (value) => {
+    expect(() => loadWorkerConfig({ "exactly.once.source.support": value })).toThrow(
+      `Invalid value ${value} for configuration exactly.once.source.support: String must be one of (case insensitive): DISABLED, ENABLED, PREPARING`,
+    );
+  });
+
+  test("disabled, Connect's default and what this worker does, gets no warning", () => {
+    expect(exactlyOnceSourceWarning(loadWorkerConfig({}))).toBeUndefined();
+    expect(exactlyOnceSourceWarning(loadWorkerConfig({ "exactly.once.source.support": "Disabled" }))).toBeUndefined();
+  });
+
+  test.each(["preparing", "ENABLED"])(
+    "%p gets a warning that this worker has no exactly-once source support",
+    (value) => {
+      expect(exactlyOnceSourceWarning(loadWorkerConfig({ "exactly.once.source.support": value }))).toBe(
+        `Worker config exactly.once.source.support=${value} has no effect in this gateway (it has no exactly-once source support): source tasks run as with disabled (at-least-once), and connectors with exactly.once.support=required are refused`,
+      );
+    },
+  );
+});
+
+describe("response.http.headers.config (p3e: it was ignored)", () => {
+  test("is read into the REST servers' rules", () => {
+    expect(
+      loadWorkerConfig({ "response.http.headers.config": " set X-Frame-Options:DENY " })[
+        "response.http.headers.config"
+      ],
+    ).toBe("set X-Frame-Options:DENY");
+  });
+
+  test("an invalid rule fails the worker config with Connect's message alone", () => {
+    expect(() => loadWorkerConfig({ "response.http.headers.config": "set X-Frame-Options" })).toThrow(
+      new ConfigError(
+        "Invalid format of header name and header value pair 'X-Frame-Options'. Expected: '[header name]:[header value]'",
+      ),
+    );
   });
 });

@@ -21,6 +21,7 @@ import { ingestTlsConfigDef } from "./ingest/tls/ingest-tls-config.ts";
 import { type Listener, workerListeners } from "./listener.ts";
 import { ConfigDef, check, defineConfig, key, type RawConfig } from "./plugin/config-def.ts";
 import { restAuthenticationConfigDef } from "./rest/auth/auth-config.ts";
+import { checkResponseHttpHeaders } from "./rest/response-http-headers.ts";
 import { restTlsConfigDef } from "./rest/rest-tls-config.ts";
 import { configFromEnvironment } from "./util/properties.ts";
 
@@ -101,6 +102,14 @@ const ownWorkerConfig = defineConfig({
     importance: "LOW",
     group: REST,
   }),
+  "response.http.headers.config": key.string({
+    doc: "Headers added to every answer of the REST listeners (listeners; not admin.listeners when they are separate, not the ingest listeners), as Connect's RestServer adds them with Jetty's HeaderFilter: comma-separated rules '[action] [header name]:[header value]', a rule in double quotes when it holds a comma. Actions: set (replaces), add (appends a value), setDate and addDate (the value is a millisecond offset from now, sent as an HTTP date, as Expires). A header the answer sets itself (Content-Type) keeps its own value; rules for the headers the listener writes itself (Content-Length, Transfer-Encoding, Connection, Keep-Alive, Date) are ignored with a WARN. An invalid rule stops startup with Connect's message. Empty: no headers.",
+    default: "",
+    importance: "LOW",
+    group: REST,
+    displayName: "Response HTTP headers",
+    validators: [checkResponseHttpHeaders],
+  }),
   "rest.request.body.max.bytes": key.long({
     doc: "Largest request body the REST API reads, in bytes. A larger body (by its Content-Length, or once that many bytes arrived) is answered 413 without reading the rest.",
     default: 1048576,
@@ -158,6 +167,14 @@ const ownWorkerConfig = defineConfig({
     importance: "LOW",
     group: RUNTIME,
     validators: [check.atLeast(1)],
+  }),
+  "exactly.once.source.support": key.string({
+    doc: "Connect's exactly-once source support: disabled (Connect's default), preparing or enabled, case-insensitive. This worker has none: source tasks commit their offsets after their records are acknowledged (at-least-once) whatever the value, and connectors with exactly.once.support=required are refused; preparing and enabled start with a WARN that says so. Another value stops startup with Connect's message.",
+    default: "disabled",
+    importance: "HIGH",
+    group: RUNTIME,
+    displayName: "Exactly-once source support",
+    validators: [check.oneOfIgnoreCase(["disabled", "enabled", "preparing"])],
   }),
   "topic.creation.enable": key.boolean({
     doc: "Let source connectors create the topics they write to, with the settings of their topic.creation.* keys (KIP-158).",
@@ -272,8 +289,6 @@ export const IGNORED_KEY_REASONS: Readonly<Record<string, string>> = {
   "status.storage.partitions": STATE_IN_DATA_DIR,
   "rest.extension.classes": "it loads no REST extensions",
   "plugin.discovery": "its plugins are built in",
-  "response.http.headers.config": "it adds no configured headers to REST responses",
-  "exactly.once.source.support": "it has no exactly-once source support",
   "scheduled.rebalance.max.delay.ms": NO_WORKER_GROUP,
   "connect.protocol": NO_WORKER_GROUP,
   "worker.sync.timeout.ms": NO_WORKER_GROUP,
@@ -288,6 +303,18 @@ export const IGNORED_KEY_REASONS: Readonly<Record<string, string>> = {
 };
 
 export const IGNORED_KEYS = Object.keys(IGNORED_KEY_REASONS);
+
+/**
+ * The startup WARN for `exactly.once.source.support` at preparing or enabled (a Connect worker file
+ * of a cluster that uses it): this worker runs its source tasks as with disabled. None for disabled.
+ */
+export function exactlyOnceSourceWarning(
+  config: Pick<ParsedWorkerConfig, "exactly.once.source.support">,
+): string | undefined {
+  const value = config["exactly.once.source.support"];
+  if (value.toLowerCase() === "disabled") return undefined;
+  return `Worker config exactly.once.source.support=${value} has no effect in this gateway (it has no exactly-once source support): source tasks run as with disabled (at-least-once), and connectors with exactly.once.support=required are refused`;
+}
 
 export type ParsedWorkerConfig = ReturnType<typeof workerConfigDef.parse>;
 

@@ -167,6 +167,35 @@ describe("two platformatic consumers sharing a group.instance.id", () => {
     expect(fenced.requests).toEqual(["OffsetCommit"]);
   }, 60_000);
 
+  // sinkstart: the fenced one's commits go on (a sink task's close commits through its failed consumer); once the
+  // instance id is gone from the group (the other process's member removed) one is answered UNKNOWN_MEMBER_ID, which
+  // gets to the library's rejoin from a commit: refused, the consumer having failed for good.
+  test("the fenced one's commit after the other left the group is answered UNKNOWN_MEMBER_ID and fails as fenced, without rejoining", async () => {
+    const { topic, groupId } = await groupTopic(f, "fenced-then-left");
+    const instanceId = `instance-${topic}`;
+    const aEvents: string[] = [];
+    const bEvents: string[] = [];
+    using unknown = answeredWith("UNKNOWN_MEMBER_ID");
+    const a = await staticMember(groupId, [topic], instanceId, aEvents, { properties: NO_HEARTBEAT_IN_TEST });
+    await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+    // B sends no heartbeat either: removed, it does not rejoin meanwhile.
+    const b = await staticMember(groupId, [topic], instanceId, bEvents, { properties: NO_HEARTBEAT_IN_TEST });
+    await waitFor(() => b.assignment().length === 2, { what: "B's partitions" });
+    const fencedCommit = `fatal: Failed to commit offsets of consumer group ${groupId}: ${FENCED_INSTANCE_ID}`;
+    expect(await outcome(a.commit([{ topic, partition: 0, offset: 5 }]))).toBe(fencedCommit);
+    await removeFirstMember(f.info, groupId);
+
+    expect(await outcome(a.commit([{ topic, partition: 0, offset: 6 }]))).toBe(fencedCommit);
+    expect(unknown.requests).toEqual(["OffsetCommit"]);
+    expect(await memberIds(f.info, groupId)).toEqual([]);
+    expect(await f.admin.groupOffsets(groupId)).toEqual([]);
+    expect(aEvents).toEqual([
+      "assigned 0,1",
+      `crashed fatal: The consumer of group ${groupId} stopped: ${FENCED_INSTANCE_ID}`,
+    ]);
+    expect(bEvents).toEqual(["assigned 0,1"]);
+  }, 60_000);
+
   test("the fenced one's JoinGroup (a topics.regex rejoin) is answered FENCED_INSTANCE_ID: it fails, and sends no other", async () => {
     const { topic, groupId } = await groupTopic(f, "fenced-join");
     const instanceId = `instance-${topic}`;

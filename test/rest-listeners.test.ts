@@ -1,10 +1,12 @@
 /**
  * REST listener settings on the real binary: https with PEM and PKCS12 key stores (and required
- * client certificates), CORS per access.control.allow.*, and admin.listeners (separate, disabled).
+ * client certificates), CORS per access.control.allow.*, response.http.headers.config, and
+ * admin.listeners (separate, disabled).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { startGateway } from "./support/gateway.ts";
+import { connect } from "node:net";
+import { ingestUrlOf, startGateway } from "./support/gateway.ts";
 import { httpsWorker, startHttpsGateway } from "./support/https-gateway.ts";
 import { type KafkaInfo, kafkaBroker } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -76,6 +78,70 @@ describe("CORS", () => {
     expect(r.headers.get("access-control-allow-origin")).toBeNull();
   });
 });
+
+describe("response.http.headers.config (p3e: it was accepted and ignored)", () => {
+  // Its answers on the REST listener against Connect's: test/connect-response-headers-recorded.test.ts.
+  test("puts its headers on the REST listener's answers only: not on a separate admin listener (as Connect's filter, on the main context only) nor on the ingest listener", async () => {
+    await using dir = await tempDir();
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "response.http.headers.config": "set X-Frame-Options:DENY",
+        "admin.listeners": "http://127.0.0.1:0",
+        "ingest.listeners": "http://127.0.0.1:0",
+      },
+    });
+    const adminUrl = (await gw.waitForOutput(/Admin REST server listening at (http:\/\/\S+?)\//))[1]!;
+    const answers = await Promise.all(
+      [`${gw.url}/nope`, `${adminUrl}/admin/loggers`, `${await ingestUrlOf(gw)}/nope`].map(async (url) => {
+        const res = await fetch(url);
+        return [res.status, res.headers.get("x-frame-options")];
+      }),
+    );
+    expect(answers).toEqual([
+      [404, "DENY"],
+      [200, null],
+      [404, null],
+    ]);
+  });
+
+  test("drops a rule for Content-Length with a WARN: the answer declares its own length (p3e-b: it declared 5 and sent the whole body)", async () => {
+    await using dir = await tempDir();
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "response.http.headers.config": "set Content-Length:5, set X-Frame-Options:DENY",
+      },
+    });
+    await gw.waitForOutput(/WARN .*ignoring its rules for Content-Length, which the REST listeners write themselves/);
+    const answer = await closingExchange(gw.url, "GET / HTTP/1.1\r\nHost: h\r\n");
+    const end = answer.indexOf("\r\n\r\n");
+    const head = answer.subarray(0, end).toString("latin1");
+    const body = answer.subarray(end + 4);
+    expect(head).toContain("\r\nX-Frame-Options: DENY");
+    expect(head.match(/\r\nContent-Length: .*/g)).toEqual([`\r\nContent-Length: ${body.byteLength}`]);
+    expect(JSON.parse(body.toString())).toMatchObject({ version: expect.any(String) });
+  });
+});
+
+/** Sends `head` (Connection: close added) on a new connection; everything that came back once the listener closed it. */
+async function closingExchange(url: string, head: string): Promise<Buffer> {
+  const { hostname, port } = new URL(url);
+  const socket = connect({ host: hostname, port: Number(port) });
+  const chunks: Buffer[] = [];
+  socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const closed = new Promise<void>((resolve, reject) => {
+    socket.once("close", () => resolve());
+    socket.once("error", reject);
+  });
+  socket.write(`${head}Connection: close\r\n\r\n`);
+  await closed;
+  return Buffer.concat(chunks);
+}
 
 describe("rest.advertised.*", () => {
   test("the log's advertised URL and the worker_id name the advertised host and port, as Connect's RestServer logs them (regression: the listener's URL was logged)", async () => {

@@ -30,6 +30,12 @@ describe("startup errors", () => {
       { "log.level": "LOUD" },
       "Invalid value LOUD for configuration log.level: String must be one of (case insensitive)",
     ],
+    // p3e: accepted and ignored whatever its value; response.http.headers.config's refusals are
+    // checked against Connect's in connect-response-headers-recorded.test.ts.
+    [
+      { "exactly.once.source.support": "always" },
+      "Invalid value always for configuration exactly.once.source.support: String must be one of (case insensitive): DISABLED, ENABLED, PREPARING",
+    ],
   ])("an invalid worker config %p stops startup naming the key", async (worker, message) => {
     await using dir = await tempDir();
     const { code, output } = await failedStartup(dir.path, worker);

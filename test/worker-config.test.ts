@@ -118,7 +118,7 @@ describe("connecting to a secured broker", () => {
 });
 
 describe("worker settings", () => {
-  test("CONNECT_* variables set the advertised worker id; plugin.path and Connect's keys of no effect are accepted and warned about, each with its reason", async () => {
+  test("CONNECT_* variables set the advertised worker id; plugin.path, Connect's keys of no effect and exactly.once.source.support=enabled are accepted and warned about, each with its reason", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();
     await using gw = await startGateway({
@@ -132,6 +132,7 @@ describe("worker settings", () => {
         "group.id": "connect-cluster",
         "connect.protocol": "sessioned",
         "offset.flush.timeout.ms": "5000",
+        "exactly.once.source.support": "enabled",
       },
       env: { CONNECT_REST_ADVERTISED_HOST_NAME: "edge-7", CONNECT_REST_ADVERTISED_PORT: "9999" },
     });
@@ -148,6 +149,21 @@ describe("worker settings", () => {
       "Worker config rest.extension.classes has no effect in this gateway (it loads no REST extensions)",
       "Worker config plugin.discovery has no effect in this gateway (its plugins are built in)",
       "Worker config connect.protocol has no effect in this gateway (it runs one worker of its own, in no group of workers)",
+      "Worker config exactly.once.source.support=enabled has no effect in this gateway (it has no exactly-once source support)",
     ]);
+    expect(gw.output()).toContain(
+      "exactly-once source support): source tasks run as with disabled (at-least-once), and connectors with exactly.once.support=required are refused",
+    );
+    // What the WARN says: the validation still refuses exactly.once.support=required, as Connect's without support.
+    const validation = await gw.rest.put("/connector-plugins/FileStreamSource/config/validate", {
+      "connector.class": "FileStreamSource",
+      name: "eos",
+      topic: "eos",
+      "exactly.once.support": "required",
+    });
+    const eos = validation.body.configs.find(
+      (c: { value: { name: string } }) => c.value.name === "exactly.once.support",
+    );
+    expect(eos.value.errors[0]).toBe("This worker does not have exactly-once source support enabled.");
   });
 });

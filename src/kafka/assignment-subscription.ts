@@ -5,7 +5,8 @@
  * group's JoinGroup with the assignment it holds for the instance id, of the old topics (the leader's
  * with KIP-814's `skipAssignment`). Java's consumer then takes nothing and rejoins with its current
  * subscription (ConsumerCoordinator.onJoinComplete), which, from a known member with changed
- * metadata, makes the coordinator rebalance the group. Called by the platformatic adapter's consumer.
+ * metadata, makes the coordinator rebalance the group. Called by the platformatic adapter's consumer
+ * (member-assignment.ts).
  */
 import type { TopicPartition } from "../api/record.ts";
 

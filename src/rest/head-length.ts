@@ -3,8 +3,9 @@
  * header GET would send. Jersey (Apache Kafka Connect's REST framework) buffers the entity it
  * writes for a HEAD request and declares its length, as long as it fits its outbound buffer
  * (8192 bytes, ServerProperties.OUTBOUND_CONTENT_LENGTH_BUFFER); a longer entity, which a GET
- * would send chunked, leaves a HEAD answer with `Content-Length: 0`. This middleware, the first
- * of the REST app, gives every HEAD answer (routes, 404/405s, errors) that header the same way.
+ * would send chunked, leaves a HEAD answer with `Content-Length: 0`. This middleware, around every
+ * route and fallback of the REST app (only response.http.headers.config's is outside it), gives
+ * every HEAD answer (routes, 404/405s, errors) that header the same way.
  */
 import type { MiddlewareHandler } from "hono";
 

@@ -1,7 +1,8 @@
 /**
  * The REST server: the route tables on hono, Connect's framework behaviour around them (404 for
  * unknown paths, 405 for known paths with another method, 415 for non-JSON bodies, default OPTIONS,
- * HEAD on GET resources, CORS when `access.control.allow.origin` is set), errors through
+ * HEAD on GET resources, CORS when `access.control.allow.origin` is set, the headers of
+ * `response.http.headers.config`, both on the regular listeners only, as Connect), errors through
  * `error-mapping.ts`, and the listeners (`listeners`, `admin.listeners`, http and https) on the
  * gateway's own HTTP/1.1 front end (`http1/`), which hands each request with the method and path
  * as sent (`RestEnv`): routing sees `/connectors/..` and a lower-case `get` as Jersey does.
@@ -27,6 +28,12 @@ import { errorPageFor, jettyErrorResponse } from "./http1/jetty-error-page.ts";
 import { REQUEST_LOGGER, type RequestLog, requestLog } from "./http1/request-log.ts";
 import { acceptsJson, matchContentType } from "./media-types.ts";
 import { type BodyLimits, DEFAULT_BODY_LIMITS, hasBody, readBody } from "./request-body.ts";
+import {
+  listenerRules,
+  type ResponseHeaderRule,
+  responseHeaderRules,
+  responseHttpHeadersMiddleware,
+} from "./response-http-headers.ts";
 import type { Route, RouteDeps } from "./route.ts";
 import { connectorPluginRoutes } from "./routes/connector-plugins.ts";
 import { connectorRoutes } from "./routes/connectors.ts";
@@ -131,6 +138,8 @@ export function restApp(
     requestTimeoutMs?: number;
     authentication?: MiddlewareHandler<RestAuthenticationEnv> | null;
     bodyLimits?: BodyLimits;
+    /** response.http.headers.config's rules, for every answer. */
+    responseHeaders?: readonly ResponseHeaderRule[];
   } = {},
 ): Hono {
   const app = new Hono({
@@ -147,6 +156,8 @@ export function restApp(
   };
   const cors = options.cors && options.cors.allowOrigin.trim() !== "" ? options.cors : undefined;
 
+  // Outermost: the configured headers go on every answer, as Connect's servlet filter puts them.
+  if (options.responseHeaders?.length) app.use("*", responseHttpHeadersMiddleware(options.responseHeaders));
   app.use("*", headContentLengthMiddleware);
   app.use("*", async (c, next) => {
     await next();
@@ -271,12 +282,14 @@ export function startRestServers(options: {
     authentication === null
       ? unauthenticatedListenerWarnings(listeners)
       : clearTextRestCredentials(config["rest.authentication"], listeners);
-  for (const warning of exposed) logs.get("io.edgegateway.rest.RestServer").warn(warning);
+  const responseHeaders = listenerRules(responseHeaderRules(config["response.http.headers.config"]));
+  const restServerLog = logs.get("io.edgegateway.rest.RestServer");
+  for (const warning of [...exposed, ...responseHeaders.warnings]) restServerLog.warn(warning);
   const adminSeparate = config.adminListeners !== undefined;
   const mainApp = restApp(
     adminSeparate ? regular : [...regular, ...admin],
     { herder, logs },
-    { cors, authentication, bodyLimits },
+    { cors, authentication, bodyLimits, responseHeaders: responseHeaders.rules },
   );
   const log = requestLog(logs.get(REQUEST_LOGGER));
   const servers = config.restListeners.map((l) => serve(l, mainApp, config, log));

@@ -2,7 +2,8 @@
  * The exactly-once preflight checks of a source connector's validation, as Connect 4.3.1's
  * DistributedHerder makes them once `exactly.once.support` and `transaction.boundary` passed their
  * own validators: `required` is refused because the gateway's worker has no exactly-once source
- * support (Connect's `exactly.once.source.support` is not enabled), and the connector is asked
+ * support, whatever its `exactly.once.source.support` says (preparing and enabled are accepted with
+ * a startup WARN: worker-config.ts), and the connector is asked
  * whether it could give exactly-once semantics; `transaction.boundary=connector` asks the connector
  * whether it can define transaction boundaries.
  */

@@ -5,7 +5,7 @@
  * Without a schema the value must be a map unless the spec casts the whole value.
  */
 import { schemalessDouble, schemalessFloat, unboxDouble } from "../api/data/java-double.ts";
-import { javaDoubleToString, javaFloatToString } from "../api/data/java-text.ts";
+import { javaDoubleToString, javaFloatToString, javaSplit } from "../api/data/java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp } from "../api/data/logical.ts";
 import { PRIMITIVE_TYPES, type Schema, SchemaBuilder, type SchemaType } from "../api/data/schema.ts";
 import { schemaTypeOf } from "../api/data/schemaless.ts";
@@ -39,14 +39,6 @@ const OUTPUT_TYPES: readonly SchemaType[] = PRIMITIVE_TYPES.filter((type) => typ
 interface CastSpec {
   readonly fields: ReadonlyMap<string, SchemaType>;
   readonly wholeValue: SchemaType | undefined;
-}
-
-/** Java's String.split: trailing empty strings are dropped. */
-function javaSplit(text: string, separator: string): string[] {
-  const parts = text.split(separator);
-  while (parts.length > 1 && parts.at(-1) === "") parts.pop();
-  if (parts.length === 1 && parts[0] === "" && text !== "") return [];
-  return parts;
 }
 
 function parseType(name: string): SchemaType {

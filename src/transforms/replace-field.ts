@@ -5,6 +5,7 @@
  * work as aliases of `include`/`exclude` (the new key wins when both are set), as before
  * Kafka 4.0 removed them; like Connect 4.3.1 the definitions do not list them. Null keys or values pass unchanged.
  */
+import { javaSplit } from "../api/data/java-text.ts";
 import { type Schema, SchemaBuilder } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
 import type { ConnectRecord } from "../api/record.ts";
@@ -24,8 +25,7 @@ const PURPOSE = "field replacement";
 export function parseRenameMappings(mappings: readonly string[]): Map<string, string> {
   const renames = new Map<string, string>();
   for (const mapping of mappings) {
-    const parts = mapping.split(":");
-    while (parts.length > 1 && parts.at(-1) === "") parts.pop();
+    const parts = javaSplit(mapping, ":");
     if (parts.length !== 2) throw new ConfigError(`Invalid rename mapping: ${mapping}`);
     renames.set(parts[0]!, parts[1]!);
   }

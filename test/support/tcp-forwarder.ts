@@ -15,19 +15,24 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-/** Listens on 127.0.0.1:`port` and closes each connection as it is accepted; `connections` counts them. */
+/**
+ * Listens on 127.0.0.1:`port` and closes each connection as it is accepted; `connections` counts them,
+ * `connectionsBy(time)` those accepted by then (epoch ms): a connection is stamped when this process sees it, never
+ * before it was made.
+ */
 export async function tcpCutter(port: number) {
-  let connections = 0;
+  const acceptedAt: number[] = [];
   const server = createServer((socket) => {
-    connections++;
+    acceptedAt.push(Date.now());
     socket.on("error", () => {});
     socket.destroy();
   });
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   return {
     get connections() {
-      return connections;
+      return acceptedAt.length;
     },
+    connectionsBy: (time: number) => acceptedAt.filter((at) => at <= time).length,
     /** Stops listening (again: a no-op), so that the port can be given to something else. */
     [Symbol.asyncDispose]: async () => {
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));

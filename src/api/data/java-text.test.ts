@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { javaDateToString } from "./java-date.ts";
-import { javaClassOf, javaDoubleToString, javaFloatToString, javaToString, javaTrim } from "./java-text.ts";
+import { javaClassOf, javaDoubleToString, javaFloatToString, javaSplit, javaToString, javaTrim } from "./java-text.ts";
 import { BigDecimal } from "./logical.ts";
 import { SchemaBuilder, Schemas } from "./schema.ts";
 import { Struct } from "./struct.ts";
@@ -84,6 +84,20 @@ describe("javaToString", () => {
 
 test("javaTrim strips control characters but not other white space", () => {
   expect(javaTrim("\u0001 a\u00a0 \n")).toBe("a\u00a0");
+});
+
+// What Java's "…".split(":") returns: trailing empty strings dropped, a text without the separator whole.
+test.each([
+  ["", [""]],
+  ["a", ["a"]],
+  [":", []],
+  ["::", []],
+  ["a:", ["a"]],
+  ["a:b::", ["a", "b"]],
+  [":a", ["", "a"]],
+  ["a::b", ["a", "", "b"]],
+])("javaSplit(%j, ':') is Java's String.split", (text, parts) => {
+  expect(javaSplit(text, ":")).toEqual(parts);
 });
 
 describe("javaDateToString", () => {

@@ -1,9 +1,9 @@
 /**
  * Java's text forms of values, where Connect's output depends on them: `Double.toString` and
  * `Float.toString` (JsonConverter writes numbers this way, Values prints them), Java's class
- * names for error messages ("Invalid type for INT32: class java.lang.String"), `String.trim` and
- * `Object.toString` as StringConverter prints values. Shared by the converters, the config keys
- * and the transformations (Cast prints numbers with it; `java-floating.ts` parses them).
+ * names for error messages ("Invalid type for INT32: class java.lang.String"), `String.trim`,
+ * `String.split` and `Object.toString` as StringConverter prints values. Shared by the converters,
+ * the config keys and the transformations (Cast prints numbers with it; `java-floating.ts` parses them).
  */
 
 import { javaDateToString } from "./java-date.ts";
@@ -23,6 +23,18 @@ export function javaTrim(s: string): string {
   while (start < end && s.charCodeAt(start) <= 0x20) start++;
   while (end > start && s.charCodeAt(end - 1) <= 0x20) end--;
   return start === 0 && end === s.length ? s : s.slice(start, end);
+}
+
+/**
+ * Java's `String.split(separator)` for a separator with no regex metacharacter (`":"`): trailing
+ * empty strings are dropped (`"a:"` and `":"` give `["a"]` and `[]`), but a text the separator does
+ * not occur in comes back whole (`""` gives `[""]`).
+ */
+export function javaSplit(text: string, separator: string): string[] {
+  const parts = text.split(separator);
+  if (parts.length === 1) return parts;
+  while (parts.length > 0 && parts.at(-1) === "") parts.pop();
+  return parts;
 }
 
 /** The Java class Connect holds a number of each schema type in. */

@@ -37,7 +37,7 @@
  * tells fenced (fatal) from removed (a rejoin) rather than registering the instance id anew over
  * another process. A static member restarted with other topics is answered with its old assignment:
  * it takes none of it and rejoins, as Java's (assignment-subscription.ts), its subscription carrying
- * that join's generation so that a follower's rejoin rebalances the group (JoinUserData).
+ * that join's generation so that a follower's rejoin rebalances the group (member-assignment.ts).
  * Each step is logged as Java's consumer logs it (consumer-log.ts).
  *
  * Before joining: it waits until listed topics exist with their partitions (the group leader assigns
@@ -57,10 +57,9 @@
  * the library alone gives it up after its retries.
  * Heartbeats do not depend on the handler: a long batch costs no membership.
  */
-import { Consumer, type ConsumerGroupJoinPayload } from "@platformatic/kafka";
-import { partitionMapKey as keyOf, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
+import { Consumer } from "@platformatic/kafka";
+import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import { ConnectError, RetriableError } from "../../errors.ts";
-import { unsubscribedPartition } from "../assignment-subscription.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import type { ConsumerLog } from "../consumer-log.ts";
 import { type CoordinatorWait, waitForCoordinator } from "../coordinator-wait-policy.ts";
@@ -74,58 +73,23 @@ import { coordinatorNotReady, isUnknownTopic, wrap } from "./errors.ts";
 import { FENCED_INSTANCE_ID, watchFencing } from "./fenced-instance.ts";
 import { awaitTopics, fenceZombies, libraryAdmin, matchingTopics } from "./group-entry.ts";
 import { closeLeavingGroup, inJoin } from "./join-watch.ts";
+import { type JoinPayload, joinUserData, MemberAssignment, noJoinUserData } from "./member-assignment.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 import { type AssignerUse, countsAssigned, recordingAssigner } from "./recording-assigner.ts";
 import { partitionCounts, type SubscriptionWatcher, watchSubscription } from "./subscription-watch.ts";
 import { unknownTopicRecovery } from "./unknown-topic-recovery.ts";
 
-/**
- * The library's join event: with the protocol the coordinator chose (JoinGroup's protocolName, one of
- * GROUP_PROTOCOLS: "RoundRobinAssigner" with a member of an earlier kafkajs release in the group), which
- * scripts/patch-dependencies.mjs adds to it.
- */
-type JoinPayload = ConsumerGroupJoinPayload & { readonly protocol?: string | null };
-
 /** Java's RebalanceInProgressException for a commit answered REBALANCE_IN_PROGRESS. */
 const REBALANCE_IN_PROGRESS =
   "Offset commit cannot be completed since the consumer group is executing a rebalance at the moment. You can try completing the rebalance by calling poll() and then retry commit again";
-
-/** The subscription's user data: none (round-robin, the library's default assignor, reads none). */
-const NO_USER_DATA = Buffer.alloc(0);
-
-/**
- * The user data of the member's next JoinGroup: none, except after a join answered with an assignment outside the
- * subscription (a static member restarted with other topics): that join's generation. A static follower's
- * subscription, stored by the coordinator at its restart's join, would otherwise be the same at the rejoin, which
- * the coordinator of a stable group answers with the same assignment again, without end (polish30). Java's consumer
- * sends its generation in every subscription (ConsumerProtocolSubscription v2+, -1 at a restart's join), so its
- * rejoin differs and the coordinator rebalances; round-robin assignors (Java's, kafkajs', the library's) read no
- * user data.
- */
-interface JoinUserData {
-  value: Buffer;
-}
-
-/** Module-level, so that the function the library keeps closes over `data` only. */
-function joinUserData(data: JoinUserData): () => Buffer {
-  return () => data.value;
-}
-
-/** `generation` as Java's int32, big-endian. */
-function generationBytes(generation: number): Buffer {
-  const bytes = Buffer.alloc(4);
-  bytes.writeInt32BE(generation);
-  return bytes;
-}
 
 export class PlatformaticConsumer implements KafkaConsumer {
   private consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
   /** The join's user-data callback the library keeps: cut off at close (consumer-shutdown.ts). */
   private joinHook: JoinHook | undefined;
   private fetcher: PartitionFetcher | undefined;
-  private assigned: TopicPartition[] = [];
-  /** Assignment changes reach the handler one after another. */
-  private assignments: Promise<void> = Promise.resolve();
+  /** The partitions the member owns, and what each join does to them (member-assignment.ts). */
+  private readonly owned: MemberAssignment;
   /** The subscription watch (subscription-watch.ts). */
   private watch: SubscriptionWatcher | undefined;
   /** Cancels a static member's FENCED_INSTANCE_ID watch (fenced-instance.ts). */
@@ -157,7 +121,9 @@ export class PlatformaticConsumer implements KafkaConsumer {
     private readonly connection: ConnectionSettings,
     private readonly settings: ConsumerSettings,
     private readonly log: ConsumerLog,
-  ) {}
+  ) {
+    this.owned = new MemberAssignment(options, log);
+  }
 
   async start(handlers: ConsumerHandlers): Promise<void> {
     const generation = ++this.generation;
@@ -178,7 +144,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     let fenced: string | undefined;
     // A static member is never fenced: the broker replaces it at join.
     const predecessors = s.groupInstanceId ? undefined : this.options.predecessors;
-    const userData: JoinUserData = { value: NO_USER_DATA };
+    const userData = noJoinUserData();
     const joinHook = new JoinHook(async () => {
       // Closed: no JoinGroup goes out any more (nor the one a MEMBER_ID_REQUIRED answer asks for).
       if (cancelled()) throw closedMeanwhile();
@@ -225,7 +191,9 @@ export class PlatformaticConsumer implements KafkaConsumer {
         // (fatal, fenced-instance.ts), UNKNOWN_MEMBER_ID if none does (the library then rejoins
         // without it).
         consumer.memberId = joinedAs;
-      // Fenced (FencedInstanceIdException): fatal, as in Java; the consumer has crashed already.
+      // Fenced (FencedInstanceIdException): fatal, as in Java; the consumer has crashed already. Its commits
+      // (a sink task's close commits through it) are answered FENCED_INSTANCE_ID (commit-fencing.ts) until the
+      // instance id leaves the group; then UNKNOWN_MEMBER_ID, which gets here.
       if (fenced) return refuse(new ConnectError(`Failed to commit offsets of consumer group ${groupId}: ${fenced}`));
       if (this.revoking || this.joining || inJoin(consumer))
         // Answered under the generation the member is leaving already (or while the heartbeat,
@@ -351,28 +319,16 @@ export class PlatformaticConsumer implements KafkaConsumer {
       const protocol = payload.protocol ?? "";
       this.log.joined(payload.generationId ?? -1, payload.memberId ?? "", protocol);
       this.log.synced(payload.generationId ?? -1, payload.memberId ?? "", protocol); // SyncGroup answered
-      const assigned = (payload.assignments ?? []).flatMap((a) =>
-        a.partitions.map((partition) => ({ topic: a.topic, partition })),
-      );
-      const outside = unsubscribedPartition(assigned, this.options.topics);
-      if (outside) {
-        // A static member's old assignment, answered to its rejoin with changed topics: as Java's
-        // consumer, it takes none of it and rejoins with its subscription (assignment-subscription.ts), which
-        // carries this generation so that the coordinator of a stable group rebalances (JoinUserData).
-        userData.value = generationBytes(payload.generationId ?? -1);
-        const { topics, topicsPattern } = this.options;
-        const subscription = topics instanceof RegExp ? (topicsPattern ?? topics.source) : topics;
-        this.log.assignmentNotSubscribed(outside, assigned, subscription);
-        this.loseAllBut([], handlers, fetcher, crash);
-        void rejoin().catch(recoverOrCrash);
-        return;
-      }
-      this.onJoin(assigned, handlers, fetcher, crash);
+      this.owned.joined(payload, userData, { handlers, fetcher, crash }, () => void rejoin().catch(recoverOrCrash));
     });
     try {
       const topics = this.options.topics;
       const subscribed = topics instanceof RegExp ? await matchingTopics(this.connection, topics) : [...topics];
-      if (!(topics instanceof RegExp)) await awaitTopics(consumer, subscribed, s.allowAutoTopicCreation);
+      if (!(topics instanceof RegExp))
+        await awaitTopics(consumer, subscribed, {
+          allowAutoTopicCreation: s.allowAutoTopicCreation,
+          failFastWhenNotReached: true,
+        });
       if (cancelled()) throw closedMeanwhile();
       const ownClientId = this.options.properties["client.id"]?.trim();
       if (predecessors && ownClientId)
@@ -417,63 +373,18 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.joining = true;
     this.assignerUsed.counts = undefined;
     this.leaderAssigned = undefined;
-    const owned = this.assigned;
     const orderly = this.orderlyRejoin && !this.rejoinFromCommit;
     this.orderlyRejoin = false;
     this.rejoinFromCommit = false;
     this.log.joining(this.consumer?.memberId);
-    this.log.givingUp(owned, orderly);
-    if (owned.length === 0) return;
-    this.assigned = [];
-    this.fetcher?.revoke(owned);
-    const removed = this.assignments.then(() =>
-      orderly ? handlers.onPartitionsRevoked(owned) : handlers.onPartitionsLost(owned),
-    );
-    this.assignments = removed.catch(crash);
-    if (!orderly) return;
+    const revocation = this.owned.giveUp(orderly, { handlers, fetcher: this.fetcher, crash });
+    if (!revocation) return;
     this.revoking = true;
     try {
-      await this.assignments;
+      await revocation;
     } finally {
       this.revoking = false;
     }
-  }
-
-  private onJoin(
-    next: TopicPartition[],
-    handlers: ConsumerHandlers,
-    fetcher: PartitionFetcher,
-    crash: (error: unknown) => void,
-  ): void {
-    const prevKeys = new Set(this.assigned.map(keyOf));
-    const added = next.filter((tp) => !prevKeys.has(keyOf(tp)));
-    this.loseAllBut(next, handlers, fetcher, crash);
-    this.log.assigned(added);
-    if (added.length === 0) return;
-    // New partitions are fetched once the handler has seen them (it may seek or pause them first).
-    this.assignments = this.assignments
-      .then(() => handlers.onPartitionsAssigned(added))
-      .then(() => fetcher.assign(added.filter((tp) => this.isAssigned(tp))), crash);
-  }
-
-  /**
-   * Makes `next` the member's partitions, those it held outside it lost. Normally none: beforeJoin gave
-   * everything up; a join it did not see lost them (Java's onPartitionsLost, not a revocation: their
-   * generation is gone).
-   */
-  private loseAllBut(
-    next: TopicPartition[],
-    handlers: ConsumerHandlers,
-    fetcher: PartitionFetcher,
-    crash: (error: unknown) => void,
-  ): void {
-    const nextKeys = new Set(next.map(keyOf));
-    const lost = this.assigned.filter((tp) => !nextKeys.has(keyOf(tp)));
-    this.assigned = next;
-    if (lost.length === 0) return;
-    this.log.lost(lost, false);
-    fetcher.revoke(lost);
-    this.assignments = this.assignments.then(() => handlers.onPartitionsLost(lost)).catch(crash);
   }
 
   /** Our own join (not the library's from a commit), waiting out a group coordinator not ready. */
@@ -487,10 +398,6 @@ export class PlatformaticConsumer implements KafkaConsumer {
       }
     };
     return waitForCoordinator(join, wait, coordinatorNotReady);
-  }
-
-  private isAssigned(tp: TopicPartition): boolean {
-    return this.assigned.some((a) => a.topic === tp.topic && a.partition === tp.partition);
   }
 
   /**
@@ -521,19 +428,19 @@ export class PlatformaticConsumer implements KafkaConsumer {
 
   /** Partitions not assigned to this member are ignored (Java's consumer throws for them). */
   seek(offset: TopicPartitionOffset): void {
-    if (!this.isAssigned(offset)) return;
+    if (!this.owned.has(offset)) return;
     this.log.seek(offset, offset.offset);
     this.fetcher?.seek(offset, offset.offset);
   }
 
   async position(tp: TopicPartition): Promise<number> {
-    const fetcher = this.isAssigned(tp) ? this.fetcher : undefined;
+    const fetcher = this.owned.has(tp) ? this.fetcher : undefined;
     if (!fetcher) throw new ConnectError(`No current assignment for partition ${tp.topic}-${tp.partition}`);
     return Number(await fetcher.position(tp));
   }
 
   pause(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) if (this.isAssigned(tp)) this.fetcher?.pause(tp);
+    for (const tp of partitions) if (this.owned.has(tp)) this.fetcher?.pause(tp);
   }
 
   resume(partitions: readonly TopicPartition[]): void {
@@ -541,7 +448,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
   }
 
   assignment(): TopicPartition[] {
-    return [...this.assigned];
+    return this.owned.list();
   }
 
   close(): Promise<void> {
@@ -557,7 +464,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.consumer = undefined;
     this.joinHook = undefined;
     this.fetcher = undefined;
-    this.assigned = [];
+    this.owned.clear();
     const member = !consumer.groupInstanceId && consumer.memberId;
     this.log.leaving(member, consumer.coordinatorId, consumer.currentMetadata?.brokers);
     this.closing = (async () => {

@@ -113,7 +113,7 @@ export function kafkaNotReached(error: unknown): boolean {
 }
 
 /** Kafka not reached: a network error (refused, cut) anywhere in the error, or a request that timed out. */
-export function notReached(error: unknown): boolean {
+function notReached(error: unknown): boolean {
   return (
     error instanceof TimeoutError || (error instanceof Error && findErrorBy(error, "code", NetworkError.code) !== null)
   );

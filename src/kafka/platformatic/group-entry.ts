@@ -12,7 +12,7 @@ import { type CoordinatorWait, waitForCoordinator } from "../coordinator-wait-po
 import type { PredecessorMembers } from "../kafka-port.ts";
 import { type FencedGroup, fenceOwnPredecessors, removeEach } from "../own-predecessors.ts";
 import { baseOptions } from "./client-options.ts";
-import { coordinatorNotReady, isUnknownMember, isUnknownTopic, notReached, retriable } from "./errors.ts";
+import { coordinatorNotReady, isUnknownMember, isUnknownTopic, kafkaNotReached, retriable } from "./errors.ts";
 
 /** The admin calls that fencing a predecessor makes (the library's Admin; a fake in unit tests). */
 export type FencingAdmin = Pick<Admin, "describeGroups" | "removeMembersFromConsumerGroup" | "close">;
@@ -95,16 +95,32 @@ export function leaveAside(connection: ConnectionSettings, groupId: string, memb
   });
 }
 
+/** What awaitTopics asks for, and what Kafka not reached does to its wait. */
+export interface AwaitTopicsOptions {
+  /** The metadata requests ask for the topics' auto-creation (the consumer's `allow.auto.create.topics`). */
+  readonly allowAutoTopicCreation: boolean;
+  /**
+   * Kafka not reached fails the wait at once (the consumer's start only: its retries report it); by default it is
+   * waited out as a topic not there yet (the subscription watch's rejoin: else it would wait for its next look).
+   */
+  readonly failFastWhenNotReached?: boolean;
+}
+
 /**
  * Waits until every topic exists with its partitions, asking for auto-creation where allowed (as the
  * Java consumer's metadata request does): the group leader assigns partitions from the metadata it
  * has when the group syncs. Not for their leaders: as Java's consumer, a member joins with a
- * partition whose broker is down, fetches the others, and that one once it has a leader.
+ * partition whose broker is down, fetches the others, and that one once it has a leader. Kafka not
+ * reached (refused, cut, timed out, after the library's own retries) fails it retriably, as the
+ * kafkajs adapter's "Connection error: …" (the topics may well exist): at once with
+ * `failFastWhenNotReached` (the consumer's start: the sink task's start retries say so within seconds,
+ * sink-consumer-start.ts), else only once the wait ends still not reaching it (the subscription
+ * watch's rejoin for a new topic waits out a brief outage, as for a topic not there yet).
  */
 export async function awaitTopics(
   consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
   topics: readonly string[],
-  allowAutoTopicCreation: boolean,
+  { allowAutoTopicCreation, failFastWhenNotReached = false }: AwaitTopicsOptions,
 ): Promise<void> {
   if (topics.length === 0) return;
   const notReady = new RetriableError(`Topics ${topics.join(", ")} do not exist or have no partitions yet`);
@@ -123,11 +139,12 @@ export async function awaitTopics(
         });
         if (ready) return;
       } catch (error) {
-        // Unknown topic (no auto-creation) or no partitions yet: not ready; anything else fails. Kafka
-        // not reached (refused, timed out) is waited for too, and stays the reason when the wait
-        // ends, as the kafkajs adapter's "Connection error: …": the topics may well exist.
-        if (!retriable(error) && !isUnknownTopic(error)) throw error;
-        if (notReached(error)) why = error;
+        // Unknown topic (no auto-creation) or no partitions yet: not ready; anything else fails. Kafka not reached
+        // stays the reason when the wait ends.
+        if (kafkaNotReached(error)) {
+          if (failFastWhenNotReached) throw error;
+          why = error;
+        } else if (!retriable(error) && !isUnknownTopic(error)) throw error;
       }
       throw why;
     },
@@ -135,7 +152,7 @@ export async function awaitTopics(
       // Not ready yet: asked again every 100 ms, 51 times in all.
       policy: { initialMs: 100, maxMs: 100, jitter: 0 },
       maxAttempts: 51,
-      classify: (error) => ({ retriable: error === notReady || retriable(error) }),
+      classify: (error) => ({ retriable: error === notReady || (!failFastWhenNotReached && kafkaNotReached(error)) }),
     },
   );
 }

@@ -1,8 +1,23 @@
 /**
  * For unit tests of what asks a library consumer's metadata (existing-topics.ts,
- * unknown-topic-recovery.ts): a fake consumer over a fixed set of topics.
+ * unknown-topic-recovery.ts, group-entry.ts, subscription-watch.ts): a fake consumer over a fixed set of
+ * topics, and the failure of a Metadata request that did not reach Kafka.
  */
-import { type ClusterMetadata, type Consumer, type MetadataOptions, UserError } from "@platformatic/kafka";
+import {
+  type ClusterMetadata,
+  type Consumer,
+  type MetadataOptions,
+  MultipleErrors,
+  NetworkError,
+  UserError,
+} from "@platformatic/kafka";
+
+/** The library's Metadata request given up on after its own retries: Kafka refused every connection. */
+export function metadataRefused(): MultipleErrors {
+  return new MultipleErrors("metadata failed 4 times.", [
+    new NetworkError("Connection to 127.0.0.1:9 failed.", { cause: new Error("connect ECONNREFUSED 127.0.0.1:9") }),
+  ]);
+}
 
 /**
  * A library consumer whose Metadata call knows `known` (topic → partition count, read at each call,

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { type Consumer, MultipleErrors, ResponseError, UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
-import { metadataOf } from "./metadata-test-support.ts";
+import { metadataOf, metadataRefused } from "./metadata-test-support.ts";
 import { type SubscriptionWatch, watchSubscription } from "./subscription-watch.ts";
 
 type LibraryConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
@@ -105,6 +105,34 @@ describe("platformatic watchSubscription", () => {
     });
     return { watch, crashes, counts };
   }
+
+  // sinkstart-b: the rejoin for a new topic failed at once when Kafka was briefly not reached while it waited for the
+  // topic, and was looked for again only at the next interval (metadata.max.age.ms, 5 minutes by default).
+  test("a rejoin for a new topic waits out a Metadata request that did not reach Kafka", async () => {
+    const { consumer: fake, calls } = metadataOf({ old: 1, new: 1 });
+    const metadata = fake.metadata.bind(fake);
+    // The look's request answers; the wait for the new topic's first does not reach Kafka.
+    Object.assign(fake, {
+      metadata: async (...args: Parameters<typeof fake.metadata>) => {
+        if (calls.length === 1) {
+          calls.push(args[0].topics ?? []);
+          throw metadataRefused();
+        }
+        return metadata(...args);
+      },
+    });
+    const tracked = ["old"];
+    let rejoins = 0;
+    using watch = watching({
+      topics: ["old", "new"],
+      joined: new Set(["old"]),
+      consumer: tracking(fake, tracked, { track: (t: string) => void tracked.push(t) }),
+      rejoin: async () => void rejoins++,
+    });
+    watch.lookNow();
+    await waitFor(() => rejoins === 1, { what: "the rejoin for the new topic" });
+    expect({ tracked, calls: calls.length }).toEqual({ tracked: ["old", "new"], calls: 3 });
+  });
 
   // review-partfix2b P3: the watch ignored that the recovery gave up, so a member whose own rejoin
   // failed on an unknown topic stayed out of its group (the task RUNNING without partitions).

@@ -88,7 +88,9 @@ export function watchSubscription(w: SubscriptionWatch): SubscriptionWatcher {
         const names = [...now.keys()];
         const tracked = [...w.consumer.topics.current];
         for (const t of tracked) if (!names.includes(t)) w.consumer.topics.untrack(t);
-        await awaitTopics(w.consumer, names, w.settings.allowAutoTopicCreation);
+        // Kafka briefly not reached is waited out here, as a new topic not there yet: failing, the rejoin would
+        // wait for the next look (metadata.max.age.ms).
+        await awaitTopics(w.consumer, names, { allowAutoTopicCreation: w.settings.allowAutoTopicCreation });
         for (const t of names) if (!tracked.includes(t)) w.consumer.topics.track(t);
         if (!w.current()) return;
         rejoining = true;

@@ -14,7 +14,20 @@ import type { Socket } from "node:net";
 type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
 
 const REASONS: Record<number, string | undefined> = { ...STATUS_CODES, 500: "Server Error" };
-const MANAGED = new Set(["connection", "keep-alive", "transfer-encoding", "date", "content-length", "set-cookie"]);
+/**
+ * Fields the writer writes itself, for the body it sends and what the connection decided: of a
+ * response's own, a Content-Length is taken as the body's declared length and the others are not
+ * written. response.http.headers.config's rules for them are dropped at start.
+ */
+export const LISTENER_FIELDS: readonly string[] = [
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "date",
+  "content-length",
+];
+// Set-Cookie is written apart, one line a cookie.
+const MANAGED = new Set([...LISTENER_FIELDS, "set-cookie"]);
 
 /** Names fetch's Headers lower-cased that are not written word by word capitalized. */
 const FIELD_NAMES: Record<string, string | undefined> = { "www-authenticate": "WWW-Authenticate" };
