@@ -151,8 +151,9 @@
 // scripts/patches/kafkajs-fetch.mjs (src/kafka/kafkajs-fetch-patches.test.ts), 19 and @platformatic/kafka's TLS answer in
 // scripts/patches/tls-answer.mjs (test/kafka-listener-tls-plaintext-client.test.ts), its connection closed in a SASL login
 // in scripts/patches/sasl-login-closed.mjs (test/kafka-sasl-interrupted.test.ts), its SaslHandshake timed out in
-// scripts/patches/sasl-handshake-timeout.mjs and its ApiVersions retried inside another request's attempt (one
-// connection an attempt, as Java's) in scripts/patches/api-versions-attempt.mjs (both: src/kafka/dependency-patches.test.ts).
+// scripts/patches/sasl-handshake-timeout.mjs and its ApiVersions retried inside another request's attempt (retried by
+// that request's attempts now, each failed one moving the next to the following bootstrap broker) in
+// scripts/patches/api-versions-attempt.mjs (both: src/kafka/dependency-patches.test.ts).
 import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -487,6 +488,12 @@ export class NumericMap extends Map {`,
           "this.edgeGatewaySocketError ? { cause: this.edgeGatewaySocketError } : {}",
         ),
     ],
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/network/connection.js",
+    from: `                request.callback(new NetworkError('Connection closed'), undefined);`,
+    // edge-gateway patch: a request made on a connection already closed fails as the requests its close failed
+    to: `                request.callback(new NetworkError('Connection closed', { broker: { host: this.#host, port: this.#port }, cause: this.edgeGatewaySocketError }), undefined); // edge-gateway patch: as its close's`,
   },
   {
     // Applied after the #onError patch above, whose text it keeps whole (an install patched before is patched on).

@@ -427,7 +427,8 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
   });
 
   // Java's NetworkClient makes one connection an attempt (reconnect.backoff.ms between); the library's ApiVersions,
-  // asked inside a Metadata attempt, retried on its own: 4 connections an attempt, 16 for one metadata call.
+  // asked inside a Metadata attempt, retried on its own: 4 connections an attempt, 16 for one metadata call. With one
+  // bootstrap broker its connection is the request's.
   test("a Metadata call to a listener that closes every connection makes one connection an attempt, naming the broker", async () => {
     const { Admin } = await import("@platformatic/kafka");
     let opened = 0;
@@ -460,6 +461,37 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     }
   });
 
+  // The ApiVersions a request asks first goes to a bootstrap broker of its own (not the request's attempt's): each
+  // failed one moves the next to the following broker, so a first broker that cuts or never answers does not fail
+  // every attempt while the others are healthy (the request's attempts alone never moved it).
+  test.each([
+    ["cuts every connection", (socket: { end(): void }) => socket.end()],
+    ["never answers", () => {}],
+  ])("an ApiVersions whose bootstrap broker %s is asked of the next one at the next attempt", async (_, open) => {
+    const { Admin } = await import("@platformatic/kafka");
+    await using first = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open, data: () => {} } });
+    await using second = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const admin = new Admin({
+      clientId: "c",
+      bootstrapBrokers: [`127.0.0.1:${first.port}`, `127.0.0.1:${second.port}`],
+      retries: 3,
+      retryDelay: 1,
+      requestTimeout: 1000,
+    });
+    try {
+      const failure: unknown = await admin.metadata({ topics: [] }).catch((e: unknown) => e);
+      // Past ApiVersions at the second attempt: the second broker answers it listing ApiVersions alone, so the Metadata
+      // request has no version to use (not retriable).
+      expect(second.requests.map((r) => r.apiKey)).toEqual([18]);
+      expect(failure).toMatchObject({
+        message: "metadata failed 2 times.",
+        errors: [{ code: "PLT_KFK_NETWORK" }, { message: "Unsupported API Metadata." }],
+      });
+    } finally {
+      await admin.close();
+    }
+  });
+
   test("a SaslHandshake the broker never answers fails the connection as a timed-out SASL handshake, retriable", async () => {
     const { Admin } = await import("@platformatic/kafka");
     await using broker = await recordingBroker({ hangUp: false, answersApiVersions: true });
@@ -467,7 +499,7 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
       clientId: "c",
       bootstrapBrokers: [`127.0.0.1:${broker.port}`],
       sasl: { mechanism: "PLAIN", username: "u", password: "p" },
-      requestTimeout: 200,
+      requestTimeout: 1000,
       connectTimeout: 60_000,
       retries: 0,
     });
@@ -542,6 +574,37 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
       ]);
     } finally {
       connectionsApiChannel.start.unsubscribe(onStart);
+      await connection.close();
+    }
+  });
+  test("a request made on a connection Kafka already cut names its broker, as the requests its close failed", async () => {
+    const { Connection, Writer } = await import("@platformatic/kafka");
+    await using listener = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: { open: (socket) => void socket.end(), data: () => {} },
+    });
+    const connection = new Connection("c");
+    try {
+      await connection.connect("127.0.0.1", listener.port);
+      await waitFor(() => connection.status === "closed");
+      const failure = await new Promise<Error>((resolve) =>
+        connection.send(
+          3,
+          0,
+          () => Writer.create().appendInt32(0),
+          () => null,
+          false,
+          false,
+          (error) => resolve(error as Error),
+        ),
+      );
+      // What src/kafka/platformatic/errors.ts names ("Connection to 127.0.0.1:<port> closed", errors.test.ts).
+      expect(failure).toMatchObject({
+        message: "Connection closed",
+        broker: { host: "127.0.0.1", port: listener.port },
+      });
+    } finally {
       await connection.close();
     }
   });
