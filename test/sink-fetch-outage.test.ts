@@ -6,7 +6,7 @@
  */
 import { expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
-import { startGateway } from "./support/gateway.ts";
+import { startGateway, tracedTask } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { startOwnBroker } from "./support/own-broker.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -52,20 +52,14 @@ test("a running sink whose whole cluster stops is Degraded until a fetch is answ
   const task = async () => (await gw.rest.get("/connectors/out/status")).body.tasks?.[0];
 
   await kafka.stop();
-  const degraded = await waitFor(
-    async () => {
-      const status = await task();
-      return status?.trace ? status : undefined;
-    },
-    { timeoutMs: 60_000, what: "the task's Degraded trace" },
-  );
+  const degraded = await tracedTask(gw, "out", 60_000);
   expect(degraded).toEqual({
     id: 0,
     state: "RUNNING",
     worker_id: expect.any(String),
     version: expect.any(String),
     trace: expect.stringMatching(
-      /^Degraded: the task's consumer cannot fetch from Kafka \(the last attempt failed: .*Connection to .*\); it keeps retrying\. No records are delivered to the task meanwhile\.$/,
+      /^Degraded: the task's consumer cannot fetch from Kafka \(the last attempt failed: .*Connection to .*\); it keeps retrying\. No records of the partitions it cannot fetch are delivered to the task meanwhile\.$/,
     ),
   });
   // Each failure is logged while the outage lasts (the first five, then one a minute), not once at its start only.

@@ -29,7 +29,9 @@ export class SinkConsumerRetryTrace {
 
   /** A start (or restart) of the consumer begins: a run of attempts begins unless one goes on (a crash while joining). */
   starting(): void {
-    this.since ??= monotonicNow(this.clock);
+    // A restart mid-outage (the consumer crashed while its fetches got no answer) goes on with the outage's run: its
+    // trace must not vanish for DEGRADED_AFTER_MS.
+    this.since ??= this.fetchFailing?.since ?? monotonicNow(this.clock);
     this.fetchFailing = undefined;
   }
 
@@ -59,7 +61,7 @@ export class SinkConsumerRetryTrace {
     if (this.failed && this.since !== undefined && now - this.since >= DEGRADED_AFTER_MS)
       return `Degraded: the task's consumer cannot start consuming (the last attempt failed: ${messageOf(this.failure)}); the start is retried until it succeeds. No records are delivered to the task meanwhile.`;
     if (this.fetchFailing && now - this.fetchFailing.since >= DEGRADED_AFTER_MS)
-      return `Degraded: the task's consumer cannot fetch from Kafka (the last attempt failed: ${messageOf(this.fetchFailing.failure)}); it keeps retrying. No records are delivered to the task meanwhile.`;
+      return `Degraded: the task's consumer cannot fetch from Kafka (the last attempt failed: ${messageOf(this.fetchFailing.failure)}); it keeps retrying. No records of the partitions it cannot fetch are delivered to the task meanwhile.`;
     return null;
   }
 }

@@ -15,10 +15,9 @@ import { memorySinkTask, stopAndAwait, taskBasics } from "./task-test-support.ts
 
 const plugin: SinkTask = { initialize() {}, start() {}, put() {}, stop() {} };
 
-/** A memory sink task on a ManualClock whose consumer's first `failures` starts fail retriably. */
-function failingStarts(failures: number) {
+/** A memory sink task on a ManualClock whose consumer starts through `start` (given the memory consumer's). */
+function taskStartingWith(start: (inner: KafkaConsumer, handlers: ConsumerHandlers) => Promise<void>) {
   const clock = new ManualClock();
-  const state = { starts: 0 };
   const basics = { ...taskBasics(), clock };
   const { task } = memorySinkTask({
     plugin,
@@ -27,10 +26,7 @@ function failingStarts(failures: number) {
     basics,
     wrapConsumer: (inner): KafkaConsumer => ({
       ...inner,
-      start: async (handlers) => {
-        if (++state.starts <= failures) throw new RetriableError("Connection error: connect ECONNREFUSED 127.0.0.1:1");
-        return inner.start(handlers);
-      },
+      start: (handlers) => start(inner, handlers),
       commit: (offsets) => inner.commit(offsets),
       seek: (offset) => inner.seek(offset),
       position: (tp) => inner.position(tp),
@@ -39,6 +35,16 @@ function failingStarts(failures: number) {
       assignment: () => inner.assignment(),
       close: () => inner.close(),
     }),
+  });
+  return { task, clock, basics };
+}
+
+/** A memory sink task on a ManualClock whose consumer's first `failures` starts fail retriably. */
+function failingStarts(failures: number) {
+  const state = { starts: 0 };
+  const { task, clock, basics } = taskStartingWith(async (inner, handlers) => {
+    if (++state.starts <= failures) throw new RetriableError("Connection error: connect ECONNREFUSED 127.0.0.1:1");
+    return inner.start(handlers);
   });
   /** Waits for the backoff after the `n`th start and lets the next attempt go; the trace meanwhile. */
   const retryAfter = async (n: number) => {
@@ -85,28 +91,10 @@ describe("WorkerSinkTask whose consumer cannot start", () => {
 
 describe("WorkerSinkTask whose joined consumer's fetches get no answer", () => {
   test("its RUNNING status carries a Degraded trace once they have failed for the grace, gone once one is answered", async () => {
-    const clock = new ManualClock();
-    const basics = { ...taskBasics(), clock };
     let handlers: ConsumerHandlers | undefined;
-    const { task } = memorySinkTask({
-      plugin,
-      taskClass: "test.Sink",
-      offsetFlushIntervalMs: 3_600_000,
-      basics,
-      wrapConsumer: (inner): KafkaConsumer => ({
-        ...inner,
-        start: (h) => {
-          handlers = h;
-          return inner.start(h);
-        },
-        commit: (offsets) => inner.commit(offsets),
-        seek: (offset) => inner.seek(offset),
-        position: (tp) => inner.position(tp),
-        pause: (partitions) => inner.pause(partitions),
-        resume: (partitions) => inner.resume(partitions),
-        assignment: () => inner.assignment(),
-        close: () => inner.close(),
-      }),
+    const { task, clock, basics } = taskStartingWith((inner, h) => {
+      handlers = h;
+      return inner.start(h);
     });
     task.start();
     await waitFor(() => handlers !== undefined, { what: "the consumer started" });
@@ -115,7 +103,7 @@ describe("WorkerSinkTask whose joined consumer's fetches get no answer", () => {
     expect(task.degradedTrace).toBeNull();
     clock.advance(1);
     expect(task.degradedTrace).toBe(
-      "Degraded: the task's consumer cannot fetch from Kafka (the last attempt failed: fetch failed 4 times. (Connection to 127.0.0.1:1 failed.)); it keeps retrying. No records are delivered to the task meanwhile.",
+      "Degraded: the task's consumer cannot fetch from Kafka (the last attempt failed: fetch failed 4 times. (Connection to 127.0.0.1:1 failed.)); it keeps retrying. No records of the partitions it cannot fetch are delivered to the task meanwhile.",
     );
     handlers!.onFetchFailing?.(null);
     expect(task.degradedTrace).toBeNull();
