@@ -159,17 +159,39 @@ describe("ConsumerLog", () => {
     log.fetchFailed(1, "refused again"); // a new outage: logged at once
     const prefix = "INFO [Consumer clientId=c, groupId=g]";
     const session = "(org.apache.kafka.clients.FetchSessionHandler)";
+    const metadata = "(io.edgegateway.kafka.FetchMetadata)";
     const failed = (s: number, note = "") => [
       `${prefix} Error sending fetch request to node 1: refused at ${s} s${note} ${session}`,
-      `${prefix} Error fetching metadata for the fetch requests: no broker at ${s} s${note} ${session}`,
+      `${prefix} Error fetching metadata for the fetch requests: no broker at ${s} s${note} ${metadata}`,
     ];
     expect(lines).toEqual([
       ...[0, 10, 20, 30, 40].flatMap((s) => failed(s)),
       ...failed(100, " (5 failed requests not logged)"),
       `${prefix} Error sending fetch request to node 2: refused ${session}`,
       `${prefix} Fetch request to node 1 answered again (2 failed requests not logged) ${session}`,
-      `${prefix} Metadata for the fetch requests answered again (2 failed requests not logged) ${session}`,
+      `${prefix} Metadata for the fetch requests answered again (2 failed requests not logged) ${metadata}`,
       `${prefix} Error sending fetch request to node 1: refused again ${session}`,
+    ]);
+  });
+  // ex31fetch review: a node's budget outlived its outage when its partitions moved away (no answer ever ended it):
+  // the next outage's first failures were thinned, and an "answered again" came hours later.
+  test("a node without a failure for a minute is out of its outage: the next failure is logged as a first, no answer said", () => {
+    const { logs, lines } = capture();
+    const clock = new ManualClock();
+    const log = new ConsumerLog(logs, { clientId: "c", groupId: "g" }, clock);
+    for (let s = 0; s < 10; s++) {
+      clock.set(s * 1000);
+      log.fetchFailed(1, "refused");
+    }
+    clock.set(69_000);
+    log.fetchAnswered(1); // its partitions fetched from another node since: this node's outage ended unanswered
+    clock.set(3_600_000);
+    for (let i = 0; i < 5; i++) log.fetchFailed(1, "refused an hour later");
+    const prefix = "INFO [Consumer clientId=c, groupId=g]";
+    const session = "(org.apache.kafka.clients.FetchSessionHandler)";
+    expect(lines).toEqual([
+      ...Array(5).fill(`${prefix} Error sending fetch request to node 1: refused ${session}`),
+      ...Array(5).fill(`${prefix} Error sending fetch request to node 1: refused an hour later ${session}`),
     ]);
   });
 });

@@ -16,11 +16,13 @@
  * partition fetcher and position look-ups.
  */
 import { type TopicPartition, topicPartitionKey } from "../api/record.ts";
-import { type Clock, systemClock } from "../util/clock.ts";
+import { type Clock, monotonicNow, systemClock } from "../util/clock.ts";
 import { FailureLogBudget, notLoggedNote } from "../util/failure-log-budget.ts";
 import type { Logger, LogManager } from "../util/logger.ts";
 
 const INTERNALS = "org.apache.kafka.clients.consumer.internals";
+/** A broker (or the fetches' metadata look) without a failure for this long is no longer in an outage. */
+const OUTAGE_OVER_AFTER_MS = 60_000;
 
 /** Where a broker listens, as the consumer's metadata has it. */
 export interface BrokerAddress {
@@ -86,8 +88,10 @@ export class ConsumerLog {
   private readonly unknown = new Set<string>();
   /** The last JoinGroup (`joining`) went without a member id. */
   private joinedWithoutId = false;
-  /** Per broker (`node N`), or the fetches' metadata look: its failures logged since it last answered. */
-  private readonly unanswered = new Map<string, FailureLogBudget>();
+  /** Per broker (`node N`), or the fetches' metadata look: its failures logged since it last answered, and the last's time. */
+  private readonly unanswered = new Map<string, { readonly budget: FailureLogBudget; lastFailedAt: number }>();
+  /** The fetches' metadata look without an answer: no Java line says it (the node asked is not known here). */
+  private readonly fetchMetadata: Logger;
 
   constructor(
     logs: LogManager,
@@ -107,6 +111,7 @@ export class ConsumerLog {
     this.fetchCollector = get(`${INTERNALS}.FetchCollector`);
     this.kafkaConsumer = get(`${INTERNALS}.ClassicKafkaConsumer`);
     this.fetchSession = get("org.apache.kafka.clients.FetchSessionHandler");
+    this.fetchMetadata = get("io.edgegateway.kafka.FetchMetadata");
     this.utils = get(`${INTERNALS}.ConsumerUtils`, task.trimEnd());
   }
 
@@ -251,36 +256,65 @@ export class ConsumerLog {
 
   /** A Fetch got no answer (`error`: why): its partitions are fetched again after a backoff. */
   fetchFailed(node: number, error: string): void {
-    this.unansweredLine(`node ${node}`, (note) => `Error sending fetch request to node ${node}: ${error}${note}`);
+    this.unansweredLine(
+      `node ${node}`,
+      this.fetchSession,
+      (note) => `Error sending fetch request to node ${node}: ${error}${note}`,
+    );
   }
 
   /** A Fetch to `node` was answered: said once after failures were logged. */
   fetchAnswered(node: number): void {
-    this.answeredLine(`node ${node}`, (note) => `Fetch request to node ${node} answered again${note}`);
+    // Every answered fetch comes here: nothing to build while no failure waits for its answer.
+    if (this.unanswered.size === 0) return;
+    this.answeredLine(
+      `node ${node}`,
+      this.fetchSession,
+      (note) => `Fetch request to node ${node} answered again${note}`,
+    );
   }
 
   /** The metadata the fetches need got no answer (no broker reached): nothing is fetched until it does. */
   fetchMetadataFailed(error: string): void {
-    this.unansweredLine("metadata", (note) => `Error fetching metadata for the fetch requests: ${error}${note}`);
+    this.unansweredLine(
+      "metadata",
+      this.fetchMetadata,
+      (note) => `Error fetching metadata for the fetch requests: ${error}${note}`,
+    );
   }
 
   /** The metadata the fetches need was answered: said once after failures were logged. */
   fetchMetadataAnswered(): void {
-    this.answeredLine("metadata", (note) => `Metadata for the fetch requests answered again${note}`);
+    if (this.unanswered.size === 0) return;
+    this.answeredLine(
+      "metadata",
+      this.fetchMetadata,
+      (note) => `Metadata for the fetch requests answered again${note}`,
+    );
   }
 
-  private unansweredLine(key: string, line: (note: string) => string): void {
-    const budget = this.unanswered.get(key) ?? new FailureLogBudget(this.clock);
-    this.unanswered.set(key, budget);
-    const logged = budget.admit();
-    if (logged) this.fetchSession.info(line(notLoggedNote(logged.unlogged, "request")));
+  private unansweredLine(key: string, logger: Logger, line: (note: string) => string): void {
+    const now = monotonicNow(this.clock);
+    const failing = this.unansweredSince(key, now) ?? { budget: new FailureLogBudget(this.clock), lastFailedAt: now };
+    failing.lastFailedAt = now;
+    this.unanswered.set(key, failing);
+    const logged = failing.budget.admit();
+    if (logged) logger.info(line(notLoggedNote(logged.unlogged, "request")));
   }
 
-  private answeredLine(key: string, line: (note: string) => string): void {
-    const budget = this.unanswered.get(key);
-    if (!budget) return;
+  private answeredLine(key: string, logger: Logger, line: (note: string) => string): void {
+    const failing = this.unansweredSince(key, monotonicNow(this.clock));
     this.unanswered.delete(key);
-    this.fetchSession.info(line(notLoggedNote(budget.reset(), "request")));
+    if (failing) logger.info(line(notLoggedNote(failing.budget.reset(), "request")));
+  }
+
+  /**
+   * `key`'s failures, unless none came for a minute: its outage is over though no answer said so (the node's partitions
+   * moved away, so it was asked no more), and a new one starts afresh, its first failure logged, no answer said hours later.
+   */
+  private unansweredSince(key: string, now: number) {
+    const failing = this.unanswered.get(key);
+    return failing && now - failing.lastFailedAt < OUTAGE_OVER_AFTER_MS ? failing : undefined;
   }
 
   /**

@@ -80,6 +80,13 @@ function fetcherOf(
   return { fetcher, failures, logged };
 }
 
+/** Handlers recording what `onFetchFailing` hears: each error's message, null once answered. */
+function failingReports() {
+  const reports: (string | null)[] = [];
+  const handlers = { onFetchFailing: (error: Error | null) => void reports.push(error?.message ?? null) };
+  return { handlers: handlers as unknown as ConsumerHandlers, reports };
+}
+
 /** Assigns t-0 and t-1 to `fetcher`, both fetched from offset 0. */
 function assignBothFromStart(fetcher: PartitionFetcher): void {
   const partitions = [0, 1].map((partition) => ({ topic: "t", partition }));
@@ -267,15 +274,9 @@ describe("PartitionFetcher, a cluster whose every broker is down", () => {
       if (down.metadata) throw metadataRefused();
       return metadata(options);
     };
-    const reports: (string | null)[] = [];
-    const handlers = { onFetchFailing: (error: Error | null) => void reports.push(error?.message ?? null) };
+    const { handlers, reports } = failingReports();
     const timers = manualTimers();
-    const { fetcher, failures, logged } = fetcherOf(
-      consumer,
-      undefined,
-      { ms: 100, maxMs: 1000 },
-      handlers as unknown as ConsumerHandlers,
-    );
+    const { fetcher, failures, logged } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 }, handlers);
     try {
       fetcher.seek({ topic: "t", partition: 0 }, 0);
       fetcher.assign([{ topic: "t", partition: 0 }]);
@@ -297,8 +298,8 @@ describe("PartitionFetcher, a cluster whose every broker is down", () => {
       null,
     ]);
     expect(logged.map((l) => l.replace(/^\[[^\]]+\] INFO \[[^\]]+\] /, ""))).toEqual([
-      "Error fetching metadata for the fetch requests: metadata failed 4 times. (Connection to 127.0.0.1:9 failed: connect ECONNREFUSED 127.0.0.1:9) (org.apache.kafka.clients.FetchSessionHandler)",
-      "Metadata for the fetch requests answered again (org.apache.kafka.clients.FetchSessionHandler)",
+      "Error fetching metadata for the fetch requests: metadata failed 4 times. (Connection to 127.0.0.1:9 failed: connect ECONNREFUSED 127.0.0.1:9) (io.edgegateway.kafka.FetchMetadata)",
+      "Metadata for the fetch requests answered again (io.edgegateway.kafka.FetchMetadata)",
       "Error sending fetch request to node 1: Connection to 127.0.0.1:1 failed. (org.apache.kafka.clients.FetchSessionHandler)",
       "Fetch request to node 1 answered again (org.apache.kafka.clients.FetchSessionHandler)",
     ]);
@@ -310,10 +311,9 @@ describe("PartitionFetcher, a cluster whose every broker is down", () => {
       await new Promise((resolve) => setImmediate(resolve));
       throw new NetworkError("Connection to 127.0.0.1:1 failed.", { canRetry: true });
     });
-    const reports: (string | null)[] = [];
-    const handlers = { onFetchFailing: (error: Error | null) => void reports.push(error?.message ?? null) };
+    const { handlers, reports } = failingReports();
     const timers = manualTimers();
-    const { fetcher } = fetcherOf(consumer, undefined, { ms: 100 }, handlers as unknown as ConsumerHandlers);
+    const { fetcher } = fetcherOf(consumer, undefined, { ms: 100 }, handlers);
     try {
       const partitions = [0, 1, 2].map((partition) => ({ topic: "t", partition }));
       for (const tp of partitions) fetcher.seek(tp, 0);
@@ -330,6 +330,29 @@ describe("PartitionFetcher, a cluster whose every broker is down", () => {
       fetcher.stop();
       timers.restore();
     }
+  });
+  // ex31fetch review: the failure of a fetch sent before its partitions were paused or revoked must not report them.
+  test("a fetch whose partitions were paused or revoked while it was under way is not reported when it fails", async () => {
+    let refuse: (() => void) | undefined;
+    const consumer = clusterOf([1, 1], async () => {
+      await new Promise<void>((resolve) => (refuse = resolve));
+      throw new NetworkError("Connection to 127.0.0.1:1 failed.", { canRetry: true });
+    });
+    const { handlers, reports } = failingReports();
+    const timers = manualTimers();
+    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100 }, handlers);
+    try {
+      assignBothFromStart(fetcher);
+      await waitFor(() => refuse, { what: "the fetch sent" });
+      fetcher.pause({ topic: "t", partition: 0 });
+      fetcher.revoke([{ topic: "t", partition: 1 }]);
+      refuse!();
+      await waitFor(() => timers.pending.length === 1, { what: "the fetch's failure taken" });
+    } finally {
+      fetcher.stop();
+      timers.restore();
+    }
+    expect({ reports, failures }).toEqual({ reports: [], failures: [] });
   });
 });
 
@@ -490,7 +513,8 @@ describe("PartitionFetcher, a start position look-up without an answer", () => {
       },
     );
     const timers = manualTimers();
-    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 });
+    const { handlers, reports } = failingReports();
+    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 }, handlers);
     try {
       fetcher.assign([{ topic: "t", partition: 0 }]);
       for (let refused = 1; refused <= 3; refused++) {
@@ -509,6 +533,8 @@ describe("PartitionFetcher, a start position look-up without an answer", () => {
     expect(failures).toEqual([]);
     expect(counts.listOffsets).toBe(4);
     expect(doublingTo1000(timers.waits)).toEqual(Array(3).fill(true));
+    // Each look-up without an answer is reported, and the one answered again clears it (ex31fetch review).
+    expect(reports).toEqual([...Array(3).fill("Connection to 127.0.0.1:1 failed."), null]);
   });
 });
 
@@ -537,5 +563,36 @@ describe("PartitionFetcher stopped while a start position is looked up", () => {
       timers.restore();
     }
     expect({ waits: timers.waits, cleared, failures }).toEqual({ waits: [], cleared: 0, failures: [] });
+  });
+});
+
+// ex31fetch review P3: the metadata look's failure that came after the consumer closed was logged.
+describe("PartitionFetcher stopped while the metadata its fetches need is asked", () => {
+  test("its failure then is neither logged nor reported", async () => {
+    let refuse: (() => void) | undefined;
+    const consumer = clusterOf([1], held);
+    (consumer as { metadata: unknown }).metadata = async () => {
+      await new Promise<void>((resolve) => (refuse = resolve));
+      throw metadataRefused();
+    };
+    const { handlers, reports } = failingReports();
+    const timers = manualTimers();
+    const { fetcher, failures, logged } = fetcherOf(consumer, undefined, { ms: 100 }, handlers);
+    try {
+      fetcher.seek({ topic: "t", partition: 0 }, 0);
+      fetcher.assign([{ topic: "t", partition: 0 }]);
+      await waitFor(() => refuse, { what: "the metadata asked" });
+      fetcher.stop();
+      refuse!();
+      await new Promise((resolve) => setImmediate(resolve)); // the look's failure taken
+    } finally {
+      timers.restore();
+    }
+    expect({ logged, reports, failures, waits: timers.waits }).toEqual({
+      logged: [],
+      reports: [],
+      failures: [],
+      waits: [],
+    });
   });
 });

@@ -43,6 +43,7 @@ import {
 } from "./fetch-round.ts";
 import { PositionLookups, resolveStartPositions } from "./partition-positions.ts";
 import { FetchFailures, keyOf, newPartitionState, type PartitionState } from "./partition-state.ts";
+import { UnansweredPartitions } from "./unanswered-partitions.ts";
 
 /** Partitions whose batches are with the handler at the same time, at most (as the kafkajs adapter). */
 export const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
@@ -71,8 +72,7 @@ export class PartitionFetcher {
   private active = 0;
   private stopped = false;
   private readonly failures = new FetchFailures();
-  /** Partitions fetched whose last try got no answer (`onFetchFailing`). */
-  private readonly unanswered = new Set<PartitionState>();
+  private readonly unanswered: UnansweredPartitions;
   private pumping = false;
   private again = false;
 
@@ -96,6 +96,7 @@ export class PartitionFetcher {
     private readonly topicLoss: TopicLoss = NO_TOPIC_LOSS,
   ) {
     this.pool = new ConnectionPool(clientId, connection);
+    this.unanswered = new UnansweredPartitions(handlers);
     this.lookups = new PositionLookups(consumer, settings, log, (tps) => this.topicLoss.partitionsGone(tps));
     checkFetchedBatches(this.pool, batchChecks(settings));
   }
@@ -127,7 +128,7 @@ export class PartitionFetcher {
       this.retrying.delete(s);
       s.buffered = null;
     }
-    this.answered(revoked);
+    this.unanswered.answered(revoked);
   }
 
   /** Seeks, positions, pauses of partitions assigned, not handed over yet (onPartitionsAssigned runs first). */
@@ -164,7 +165,7 @@ export class PartitionFetcher {
     const s = this.states.get(keyOf(tp));
     if (!s) return void this.pausedEarly.add(keyOf(tp));
     s.paused = true;
-    this.answered([s]);
+    this.unanswered.answered([s]);
   }
 
   resume(tp: TopicPartition): void {
@@ -183,7 +184,7 @@ export class PartitionFetcher {
     clearTimeout(this.retryTimer);
     this.awaitingRetry.clear();
     this.retrying.clear();
-    this.unanswered.clear();
+    this.unanswered.stop();
     this.states.clear();
     this.ready.clear();
   }
@@ -265,18 +266,9 @@ export class PartitionFetcher {
     this.retrying.add(s);
   }
 
-  /** `list`'s last try got no answer (`error`): the handler hears of it while any of them is still fetched. */
+  /** `list`'s last try got no answer (`error`): reported while any of them is still fetched (not paused, revoked). */
   private unansweredWith(list: readonly PartitionState[], error: unknown): void {
-    if (this.stopped) return;
-    for (const s of list) if (!s.paused && this.states.get(keyOf(s.tp)) === s) this.unanswered.add(s);
-    if (this.unanswered.size > 0) this.handlers.onFetchFailing?.(new Error(errorText(error)));
-  }
-
-  /** `list` was answered, or is no longer fetched: the handler hears once none is left unanswered. */
-  private answered(list: readonly PartitionState[]): void {
-    if (this.unanswered.size === 0) return;
-    for (const s of list) this.unanswered.delete(s);
-    if (this.unanswered.size === 0 && !this.stopped) this.handlers.onFetchFailing?.(null);
+    this.unanswered.failed(list, error, (s) => !s.paused && this.states.get(keyOf(s.tp)) === s);
   }
 
   private stopWith(error: unknown): void {
@@ -299,7 +291,7 @@ export class PartitionFetcher {
           // partitions fetched meanwhile do not start it again).
           (leaderless) => {
             if (this.stopped) return;
-            this.answered(unresolved);
+            this.unanswered.answered(unresolved);
             for (const s of unresolved)
               if (leaderless && s.position === null && !s.gone) this.retryAfterBackoff(s);
               else this.retrying.delete(s);
@@ -346,7 +338,7 @@ export class PartitionFetcher {
           (s) => s.tp.partition >= (md.topics.get(s.tp.topic)?.partitionsCount ?? Number.POSITIVE_INFINITY),
         );
         for (const s of missing) s.gone = true;
-        this.answered(missing);
+        this.unanswered.answered(missing);
         if (missing.length > 0) this.topicLoss.partitionsGone(missing.map((s) => s.tp));
         wanted = wanted.filter((s) => !s.gone);
       } catch (error) {
@@ -354,6 +346,7 @@ export class PartitionFetcher {
         // as Java's consumer keeps polling (fetch failures report a lasting outage).
         if (!retriable(error) && !isUnknownTopic(error)) throw error;
         // Unknown: none of them exists any more (a member that fetches only the deleted topic).
+        if (this.stopped) return;
         if (isUnknownTopic(error)) this.topicLoss.gone(topics);
         else {
           // The whole cluster down: no fetch is sent, so this is all there is to log and report.
@@ -425,7 +418,7 @@ export class PartitionFetcher {
     }
     if (!response) return this.stopWith(failure);
     this.log.fetchAnswered(node);
-    this.answered(list);
+    this.unanswered.answered(list);
     for (const s of list) this.retrying.delete(s);
     const outcome = applyFetchResponse(response, requested, idOf, this.states, failure, {
       log: this.log,
