@@ -9,7 +9,7 @@
 import { expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { connectPlatformaticAdmin } from "../src/kafka/platformatic/admin.ts";
-import { startGateway } from "./support/gateway.ts";
+import { startGateway, tracedTask } from "./support/gateway.ts";
 import { createTopic, kafkaBroker, produce, uniqueTopic } from "./support/kafka.ts";
 import { closedPort, tcpCutter, tcpForwarder } from "./support/tcp-forwarder.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -52,13 +52,7 @@ test("a sink whose consumer cannot reach Kafka is RUNNING with a Degraded trace,
   });
   expect(cutter.connectionsBy(warnedAt) - oneRequest).toBeLessThanOrEqual(4 * oneRequest);
   const task = async () => (await gw.rest.get(`/connectors/${name}/status`)).body.tasks?.[0];
-  const degraded = await waitFor(
-    async () => {
-      const status = await task();
-      return status?.trace ? status : undefined;
-    },
-    { timeoutMs: 30_000, what: "the task's Degraded trace" },
-  );
+  const degraded = await tracedTask(gw, name, 30_000);
   expect(degraded).toEqual({
     id: 0,
     state: "RUNNING",
@@ -66,7 +60,7 @@ test("a sink whose consumer cannot reach Kafka is RUNNING with a Degraded trace,
     version: expect.any(String),
     trace: expect.stringMatching(
       new RegExp(
-        `^Degraded: the task's consumer cannot start consuming \\(the last attempt failed: Failed to start the consumer of group connect-${name}: metadata failed \\d+ times\\. \\(Connection closed.*\\)\\); the start is retried until it succeeds\\. No records are delivered to the task meanwhile\\.$`,
+        `^Degraded: the task's consumer cannot start consuming \\(the last attempt failed: Failed to start the consumer of group connect-${name}: metadata failed \\d+ times\\. \\(Connection to 127\\.0\\.0\\.1:\\d+ closed\\)\\); the start is retried until it succeeds\\. No records are delivered to the task meanwhile\\.$`,
       ),
     ),
   });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { LogManager } from "../util/logger.ts";
+import { ManualClock } from "../util/manual-clock.ts";
 import { ConsumerLog, fetchPositionString } from "./consumer-log.ts";
 
 const INTERNALS = "org.apache.kafka.clients.consumer.internals";
@@ -136,6 +137,61 @@ describe("ConsumerLog", () => {
       `${prefix} Giving away all assigned partitions as lost since generation/memberID has been reset,indicating that consumer is in old state or no longer part of the group ${coordinator}`,
       `${prefix} Lost previously assigned partitions t-0 (${INTERNALS}.ConsumerRebalanceListenerInvoker)`,
       `${prefix} (Re-)joining group ${coordinator}`,
+    ]);
+  });
+
+  // explore31 F3: with every broker stopped, each node's fetch failure was logged once at the start of the outage,
+  // then nothing for as long as it lasted (the fetches wait on metadata no broker answers, which went unlogged).
+  test("fetches and their metadata without an answer: thinned per broker to one a minute, the first answer said once", () => {
+    const { logs, lines } = capture();
+    const clock = new ManualClock();
+    const log = new ConsumerLog(logs, { clientId: "c", groupId: "g" }, clock);
+    for (let s = 0; s < 130; s += 10) {
+      clock.set(s * 1000);
+      log.fetchFailed(1, `refused at ${s} s`);
+      log.fetchMetadataFailed(`no broker at ${s} s`);
+    }
+    log.fetchFailed(2, "refused");
+    log.fetchAnswered(1);
+    log.fetchAnswered(1); // answered on: nothing more
+    log.fetchAnswered(3); // never failed: nothing
+    log.fetchMetadataAnswered();
+    log.fetchFailed(1, "refused again"); // a new outage: logged at once
+    const prefix = "INFO [Consumer clientId=c, groupId=g]";
+    const session = "(org.apache.kafka.clients.FetchSessionHandler)";
+    const metadata = "(io.edgegateway.kafka.FetchMetadata)";
+    const failed = (s: number, note = "") => [
+      `${prefix} Error sending fetch request to node 1: refused at ${s} s${note} ${session}`,
+      `${prefix} Error fetching metadata for the fetch requests: no broker at ${s} s${note} ${metadata}`,
+    ];
+    expect(lines).toEqual([
+      ...[0, 10, 20, 30, 40].flatMap((s) => failed(s)),
+      ...failed(100, " (5 failed requests not logged)"),
+      `${prefix} Error sending fetch request to node 2: refused ${session}`,
+      `${prefix} Fetch request to node 1 answered again (2 failed requests not logged) ${session}`,
+      `${prefix} Metadata for the fetch requests answered again (2 failed requests not logged) ${metadata}`,
+      `${prefix} Error sending fetch request to node 1: refused again ${session}`,
+    ]);
+  });
+  // ex31fetch review: a node's budget outlived its outage when its partitions moved away (no answer ever ended it):
+  // the next outage's first failures were thinned, and an "answered again" came hours later.
+  test("a node without a failure for a minute is out of its outage: the next failure is logged as a first, no answer said", () => {
+    const { logs, lines } = capture();
+    const clock = new ManualClock();
+    const log = new ConsumerLog(logs, { clientId: "c", groupId: "g" }, clock);
+    for (let s = 0; s < 10; s++) {
+      clock.set(s * 1000);
+      log.fetchFailed(1, "refused");
+    }
+    clock.set(69_000);
+    log.fetchAnswered(1); // its partitions fetched from another node since: this node's outage ended unanswered
+    clock.set(3_600_000);
+    for (let i = 0; i < 5; i++) log.fetchFailed(1, "refused an hour later");
+    const prefix = "INFO [Consumer clientId=c, groupId=g]";
+    const session = "(org.apache.kafka.clients.FetchSessionHandler)";
+    expect(lines).toEqual([
+      ...Array(5).fill(`${prefix} Error sending fetch request to node 1: refused ${session}`),
+      ...Array(5).fill(`${prefix} Error sending fetch request to node 1: refused an hour later ${session}`),
     ]);
   });
 });

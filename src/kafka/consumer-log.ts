@@ -5,7 +5,10 @@
  * the partitions added, revoked (none: an eager rejoin still says so) or lost, where each new
  * partition starts (its committed offset, or the reset policy's end of the log), a position out of
  * range, a seek, a Fetch that got no answer (fetched again after a backoff), the LeaveGroup of a close and
- * the generation it resets. Never per record or per answered fetch.
+ * the generation it resets. Never per record or per answered fetch. Fetches without an answer (and the metadata
+ * looks they wait on) are thinned per broker as FailureLogBudget says (the first five, then one a minute with the
+ * count left out), so a broker down for an hour is still told of, not once only nor at every retry; the broker's
+ * first answer after them is logged once.
  *
  * Every line carries the task's context (`[name|task-0]`, ConsumerOptions' `logContext`) and, as
  * Java's LogContext adds it, `[Consumer clientId=…, groupId=…]`; ConsumerUtils' line has no such
@@ -13,9 +16,13 @@
  * partition fetcher and position look-ups.
  */
 import { type TopicPartition, topicPartitionKey } from "../api/record.ts";
+import { type Clock, monotonicNow, systemClock } from "../util/clock.ts";
+import { FailureLogBudget, notLoggedNote } from "../util/failure-log-budget.ts";
 import type { Logger, LogManager } from "../util/logger.ts";
 
 const INTERNALS = "org.apache.kafka.clients.consumer.internals";
+/** A broker (or the fetches' metadata look) without a failure for this long is no longer in an outage. */
+const OUTAGE_OVER_AFTER_MS = 60_000;
 
 /** Where a broker listens, as the consumer's metadata has it. */
 export interface BrokerAddress {
@@ -81,8 +88,16 @@ export class ConsumerLog {
   private readonly unknown = new Set<string>();
   /** The last JoinGroup (`joining`) went without a member id. */
   private joinedWithoutId = false;
+  /** Per broker (`node N`), or the fetches' metadata look: its failures logged since it last answered, and the last's time. */
+  private readonly unanswered = new Map<string, { readonly budget: FailureLogBudget; lastFailedAt: number }>();
+  /** The fetches' metadata look without an answer: no Java line says it (the node asked is not known here). */
+  private readonly fetchMetadata: Logger;
 
-  constructor(logs: LogManager, id: ConsumerIdentity) {
+  constructor(
+    logs: LogManager,
+    id: ConsumerIdentity,
+    private readonly clock: Clock = systemClock,
+  ) {
     const task = id.logContext ? `${id.logContext} ` : "";
     const instance = id.groupInstanceId ? `instanceId=${id.groupInstanceId}, ` : "";
     const context = `${task}[Consumer ${instance}clientId=${id.clientId}, groupId=${id.groupId}]`;
@@ -96,6 +111,7 @@ export class ConsumerLog {
     this.fetchCollector = get(`${INTERNALS}.FetchCollector`);
     this.kafkaConsumer = get(`${INTERNALS}.ClassicKafkaConsumer`);
     this.fetchSession = get("org.apache.kafka.clients.FetchSessionHandler");
+    this.fetchMetadata = get("io.edgegateway.kafka.FetchMetadata");
     this.utils = get(`${INTERNALS}.ConsumerUtils`, task.trimEnd());
   }
 
@@ -240,7 +256,65 @@ export class ConsumerLog {
 
   /** A Fetch got no answer (`error`: why): its partitions are fetched again after a backoff. */
   fetchFailed(node: number, error: string): void {
-    this.fetchSession.info(`Error sending fetch request to node ${node}: ${error}`);
+    this.unansweredLine(
+      `node ${node}`,
+      this.fetchSession,
+      (note) => `Error sending fetch request to node ${node}: ${error}${note}`,
+    );
+  }
+
+  /** A Fetch to `node` was answered: said once after failures were logged. */
+  fetchAnswered(node: number): void {
+    // Every answered fetch comes here: nothing to build while no failure waits for its answer.
+    if (this.unanswered.size === 0) return;
+    this.answeredLine(
+      `node ${node}`,
+      this.fetchSession,
+      (note) => `Fetch request to node ${node} answered again${note}`,
+    );
+  }
+
+  /** The metadata the fetches need got no answer (no broker reached): nothing is fetched until it does. */
+  fetchMetadataFailed(error: string): void {
+    this.unansweredLine(
+      "metadata",
+      this.fetchMetadata,
+      (note) => `Error fetching metadata for the fetch requests: ${error}${note}`,
+    );
+  }
+
+  /** The metadata the fetches need was answered: said once after failures were logged. */
+  fetchMetadataAnswered(): void {
+    if (this.unanswered.size === 0) return;
+    this.answeredLine(
+      "metadata",
+      this.fetchMetadata,
+      (note) => `Metadata for the fetch requests answered again${note}`,
+    );
+  }
+
+  private unansweredLine(key: string, logger: Logger, line: (note: string) => string): void {
+    const now = monotonicNow(this.clock);
+    const failing = this.unansweredSince(key, now) ?? { budget: new FailureLogBudget(this.clock), lastFailedAt: now };
+    failing.lastFailedAt = now;
+    this.unanswered.set(key, failing);
+    const logged = failing.budget.admit();
+    if (logged) logger.info(line(notLoggedNote(logged.unlogged, "request")));
+  }
+
+  private answeredLine(key: string, logger: Logger, line: (note: string) => string): void {
+    const failing = this.unansweredSince(key, monotonicNow(this.clock));
+    this.unanswered.delete(key);
+    if (failing) logger.info(line(notLoggedNote(failing.budget.reset(), "request")));
+  }
+
+  /**
+   * `key`'s failures, unless none came for a minute: its outage is over though no answer said so (the node's partitions
+   * moved away, so it was asked no more), and a new one starts afresh, its first failure logged, no answer said hours later.
+   */
+  private unansweredSince(key: string, now: number) {
+    const failing = this.unanswered.get(key);
+    return failing && now - failing.lastFailedAt < OUTAGE_OVER_AFTER_MS ? failing : undefined;
   }
 
   /**

@@ -184,6 +184,13 @@ export interface ConsumerHandlers {
    * committed through it (as Java's consumer after a poll threw).
    */
   onCrash(error: Error): void;
+  /**
+   * Fetching fails without an answer (a broker not reached, the metadata a fetch needs not answered) for some
+   * partition the member fetches, retried after a backoff: `error` is the last such failure. Null once every
+   * partition that failed so was answered again (or is no longer fetched: paused, revoked, gone from its topic). Optional: an adapter that
+   * cannot tell never calls it.
+   */
+  onFetchFailing?(error: Error | null): void;
 }
 
 /**

@@ -5,7 +5,10 @@
  * (send-retry-trace.ts). Connect has no Degraded state: the state stays RUNNING. Without it such a task read RUNNING
  * without a trace while nothing was consumed (explore30 F4). A run of attempts shorter than DEGRADED_AFTER_MS (a
  * short hiccup) shows nothing, as the producer's retries wait RETRY_GRACE_MS; the trace goes once the consumer joins.
- * The herder redacts it as a FAILED trace.
+ * A consumer that joined is told of too while its fetches get no answer (`fetching`, from the consumer's
+ * onFetchFailing: every broker of the cluster stopped under a running task, explore31 F3): after DEGRADED_AFTER_MS of
+ * that, the trace says the consumer cannot fetch, until a fetch is answered again or the consumer restarts (whose own
+ * trace then comes first). The herder redacts it as a FAILED trace.
  */
 import { messageOf } from "../errors.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";
@@ -19,12 +22,17 @@ export class SinkConsumerRetryTrace {
   /** The failure of the run's last failed attempt. */
   private failure: unknown;
   private failed = false;
+  /** When the joined consumer's fetches began to get no answer, and the last such failure; undefined while answered. */
+  private fetchFailing: { readonly since: number; failure: unknown } | undefined;
 
   constructor(private readonly clock: Clock) {}
 
   /** A start (or restart) of the consumer begins: a run of attempts begins unless one goes on (a crash while joining). */
   starting(): void {
-    this.since ??= monotonicNow(this.clock);
+    // A restart mid-outage (the consumer crashed while its fetches got no answer) goes on with the outage's run: its
+    // trace must not vanish for DEGRADED_AFTER_MS.
+    this.since ??= this.fetchFailing?.since ?? monotonicNow(this.clock);
+    this.fetchFailing = undefined;
   }
 
   /** An attempt failed (or the consumer stopped on a retriable error) and is retried. */
@@ -40,10 +48,20 @@ export class SinkConsumerRetryTrace {
     this.failed = false;
   }
 
-  /** While an attempt failed in a run DEGRADED_AFTER_MS or more old: why; else null. */
+  /** The joined consumer's fetches get no answer (`error`: the last failure), or (null) are answered again. */
+  fetching(error: unknown): void {
+    if (error === null) this.fetchFailing = undefined;
+    else if (this.fetchFailing) this.fetchFailing.failure = error;
+    else this.fetchFailing = { since: monotonicNow(this.clock), failure: error };
+  }
+
+  /** While an attempt failed in a run DEGRADED_AFTER_MS or more old, or fetches failed that long: why; else null. */
   get trace(): string | null {
-    if (!this.failed || this.since === undefined || monotonicNow(this.clock) - this.since < DEGRADED_AFTER_MS)
-      return null;
-    return `Degraded: the task's consumer cannot start consuming (the last attempt failed: ${messageOf(this.failure)}); the start is retried until it succeeds. No records are delivered to the task meanwhile.`;
+    const now = monotonicNow(this.clock);
+    if (this.failed && this.since !== undefined && now - this.since >= DEGRADED_AFTER_MS)
+      return `Degraded: the task's consumer cannot start consuming (the last attempt failed: ${messageOf(this.failure)}); the start is retried until it succeeds. No records are delivered to the task meanwhile.`;
+    if (this.fetchFailing && now - this.fetchFailing.since >= DEGRADED_AFTER_MS)
+      return `Degraded: the task's consumer cannot fetch from Kafka (the last attempt failed: ${messageOf(this.fetchFailing.failure)}); it keeps retrying. No records of the partitions it cannot fetch are delivered to the task meanwhile.`;
+    return null;
   }
 }

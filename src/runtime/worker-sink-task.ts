@@ -71,7 +71,7 @@ export class WorkerSinkTask extends WorkerTask {
   private crash: Error | undefined;
   /** A retriable consumer failure (broker unreachable too long): the loop restarts the consumer. */
   private consumerLost: Error | undefined;
-  /** The consumer's start or restart while its attempts fail: the task's Degraded trace. */
+  /** The consumer's start or restart while its attempts fail, or its fetches unanswered: the task's Degraded trace. */
   private readonly consumerRetries: SinkConsumerRetryTrace;
   /** The heartbeat of the consumer's latest batch: a delivery of held records alone sends it. */
   private heartbeat: () => Promise<void> = async () => {};
@@ -199,6 +199,7 @@ export class WorkerSinkTask extends WorkerTask {
           }
           this.notify();
         },
+        onFetchFailing: (error) => this.consumerRetries.fetching(error),
       },
       {
         clock: this.clock,
@@ -216,7 +217,7 @@ export class WorkerSinkTask extends WorkerTask {
 
   /**
    * The Degraded trace shown with the task's RUNNING status: the SinkTask's own (SinkTask.degradedTrace), else, while
-   * its consumer cannot start or rejoin, why (sink-consumer-retry-trace.ts); else null.
+   * its consumer cannot start or rejoin, or its fetches get no answer, why (sink-consumer-retry-trace.ts); else null.
    */
   get degradedTrace(): string | null {
     let own: string | null = null;

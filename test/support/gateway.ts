@@ -250,6 +250,17 @@ export async function failedTask(gw: Gateway, connector: string) {
   );
 }
 
+/** Task 0 of `connector` once its status carries a trace (a RUNNING task's `Degraded:` one), waiting `timeoutMs` at most. */
+export async function tracedTask(gw: Gateway, connector: string, timeoutMs: number) {
+  return waitFor(
+    async () => {
+      const task = (await gw.rest.get(`/connectors/${connector}/status`)).body.tasks?.[0];
+      return task?.trace ? task : undefined;
+    },
+    { timeoutMs, what: `${connector}'s task trace` },
+  );
+}
+
 /** The value of the metric `name` of `connector` on /metrics, if it is there. */
 export async function metric(gw: Gateway, name: string, connector: string): Promise<number | undefined> {
   const text = await (await fetch(`${gw.url}/metrics`)).text();

@@ -6,7 +6,7 @@ import { LogManager } from "../../util/logger.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import { ConsumerLog } from "../consumer-log.ts";
 import type { ConsumerHandlers } from "../kafka-port.ts";
-import { metadataOf } from "./metadata-test-support.ts";
+import { metadataOf, metadataRefused } from "./metadata-test-support.ts";
 import { PartitionFetcher, type TopicLoss } from "./partition-fetcher.ts";
 
 /** A library consumer whose metadata has `known`'s partitions, all leaderless (nothing is fetched). */
@@ -62,12 +62,13 @@ const held = () => new Promise(() => {});
 
 /**
  * The fetcher of these tests (retry.backoff.ms `backoff`, 1 ms unless given, as retry.backoff.max.ms unless given);
- * `fail` records what would fail the consumer; `logged` the lines it logs.
+ * `fail` records what would fail the consumer; `logged` the lines it logs; `handlers` none unless given.
  */
 function fetcherOf(
   consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
   topicLoss?: TopicLoss,
   backoff: { ms: number; maxMs?: number } = { ms: 1 },
+  handlers = {} as ConsumerHandlers,
 ) {
   const logged: string[] = [];
   const logs = new LogManager({ sink: (line) => void logged.push(line) });
@@ -75,18 +76,15 @@ function fetcherOf(
   const settings = { fromBeginning: true, retryBackoffMaxMs: backoff.maxMs ?? backoff.ms } as ConsumerSettings;
   const failures: unknown[] = [];
   const fail = (error: unknown) => void failures.push(error);
-  const fetcher = new PartitionFetcher(
-    consumer,
-    {} as ConsumerHandlers,
-    settings,
-    backoff.ms,
-    fail,
-    log,
-    "c",
-    {},
-    topicLoss,
-  );
+  const fetcher = new PartitionFetcher(consumer, handlers, settings, backoff.ms, fail, log, "c", {}, topicLoss);
   return { fetcher, failures, logged };
+}
+
+/** Handlers recording what `onFetchFailing` hears: each error's message, null once answered. */
+function failingReports() {
+  const reports: (string | null)[] = [];
+  const handlers = { onFetchFailing: (error: Error | null) => void reports.push(error?.message ?? null) };
+  return { handlers: handlers as unknown as ConsumerHandlers, reports };
 }
 
 /** Assigns t-0 and t-1 to `fetcher`, both fetched from offset 0. */
@@ -250,11 +248,111 @@ describe("PartitionFetcher, a broker that stops while it is fetched from", () =>
     }
     expect(failures).toEqual([]);
     expect(doublingTo1000(timers.waits)).toEqual(Array(6).fill(true));
+    // The first five each, then one a minute (consumer-log.ts).
     const lines = logged.filter((l) => l.includes("Error sending fetch request"));
-    expect(lines.length).toBe(6);
+    expect(lines.length).toBe(5);
     expect(lines[0]).toContain(
       "INFO [Consumer clientId=c, groupId=g] Error sending fetch request to node 1: Connection to 127.0.0.1:1 failed.",
     );
+  });
+});
+
+// explore31 F3: with every broker stopped under a running sink task, its consumer's fetches got no answer for minutes
+// while the task read RUNNING without a trace, and the outage was logged once.
+describe("PartitionFetcher, a cluster whose every broker is down", () => {
+  test("the handler hears of each try without an answer, the metadata's and the fetch's, until a fetch is answered", async () => {
+    const down = { metadata: true, fetch: true };
+    const fetches: number[] = [];
+    const consumer = clusterOf([1], async (node) => {
+      fetches.push(node);
+      await new Promise((resolve) => setImmediate(resolve));
+      if (down.fetch) throw new NetworkError("Connection to 127.0.0.1:1 failed.", { canRetry: true });
+      return fetches.length === 2 ? emptyAnswer(0) : held();
+    });
+    const metadata = consumer.metadata.bind(consumer);
+    (consumer as { metadata: unknown }).metadata = async (options: MetadataOptions) => {
+      if (down.metadata) throw metadataRefused();
+      return metadata(options);
+    };
+    const { handlers, reports } = failingReports();
+    const timers = manualTimers();
+    const { fetcher, failures, logged } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 }, handlers);
+    try {
+      fetcher.seek({ topic: "t", partition: 0 }, 0);
+      fetcher.assign([{ topic: "t", partition: 0 }]);
+      await waitFor(() => reports.length === 1 && timers.pending.length === 1, { what: "the metadata's failure" });
+      down.metadata = false;
+      timers.fire();
+      await waitFor(() => reports.length === 2 && timers.pending.length === 1, { what: "the fetch's failure" });
+      down.fetch = false;
+      timers.fire();
+      await waitFor(() => fetches.length === 3, { what: "the fetch after the answer" });
+    } finally {
+      fetcher.stop();
+      timers.restore();
+    }
+    expect(failures).toEqual([]);
+    expect(reports).toEqual([
+      "metadata failed 4 times. (Connection to 127.0.0.1:9 failed: connect ECONNREFUSED 127.0.0.1:9)",
+      "Connection to 127.0.0.1:1 failed.",
+      null,
+    ]);
+    expect(logged.map((l) => l.replace(/^\[[^\]]+\] INFO \[[^\]]+\] /, ""))).toEqual([
+      "Error fetching metadata for the fetch requests: metadata failed 4 times. (Connection to 127.0.0.1:9 failed: connect ECONNREFUSED 127.0.0.1:9) (io.edgegateway.kafka.FetchMetadata)",
+      "Metadata for the fetch requests answered again (io.edgegateway.kafka.FetchMetadata)",
+      "Error sending fetch request to node 1: Connection to 127.0.0.1:1 failed. (org.apache.kafka.clients.FetchSessionHandler)",
+      "Fetch request to node 1 answered again (org.apache.kafka.clients.FetchSessionHandler)",
+    ]);
+  });
+
+  test("a partition paused, revoked or gone from its topic while it gets no answer is no longer reported", async () => {
+    const leaders = [1, 1, 1];
+    const consumer = clusterOf(leaders, async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      throw new NetworkError("Connection to 127.0.0.1:1 failed.", { canRetry: true });
+    });
+    const { handlers, reports } = failingReports();
+    const timers = manualTimers();
+    const { fetcher } = fetcherOf(consumer, undefined, { ms: 100 }, handlers);
+    try {
+      const partitions = [0, 1, 2].map((partition) => ({ topic: "t", partition }));
+      for (const tp of partitions) fetcher.seek(tp, 0);
+      fetcher.assign(partitions);
+      await waitFor(() => reports.length === 1 && timers.pending.length === 1, { what: "the fetch's failure" });
+      fetcher.pause({ topic: "t", partition: 0 });
+      fetcher.revoke([{ topic: "t", partition: 1 }]);
+      expect(reports).toEqual(["Connection to 127.0.0.1:1 failed."]);
+      leaders.pop(); // t re-created with two partitions: t-2 is gone
+      timers.fire();
+      await waitFor(() => reports.length === 2, { what: "t-2 found gone" });
+      expect(reports).toEqual(["Connection to 127.0.0.1:1 failed.", null]);
+    } finally {
+      fetcher.stop();
+      timers.restore();
+    }
+  });
+  // ex31fetch review: the failure of a fetch sent before its partitions were paused or revoked must not report them.
+  test("a fetch whose partitions were paused or revoked while it was under way is not reported when it fails", async () => {
+    let refuse: (() => void) | undefined;
+    const consumer = clusterOf([1, 1], async () => {
+      await new Promise<void>((resolve) => (refuse = resolve));
+      throw new NetworkError("Connection to 127.0.0.1:1 failed.", { canRetry: true });
+    });
+    const { handlers, reports } = failingReports();
+    const timers = manualTimers();
+    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100 }, handlers);
+    try {
+      assignBothFromStart(fetcher);
+      await waitFor(() => refuse, { what: "the fetch sent" });
+      fetcher.pause({ topic: "t", partition: 0 });
+      fetcher.revoke([{ topic: "t", partition: 1 }]);
+      refuse!();
+      await waitFor(() => timers.pending.length === 1, { what: "the fetch's failure taken" });
+    } finally {
+      fetcher.stop();
+      timers.restore();
+    }
+    expect({ reports, failures }).toEqual({ reports: [], failures: [] });
   });
 });
 
@@ -415,7 +513,8 @@ describe("PartitionFetcher, a start position look-up without an answer", () => {
       },
     );
     const timers = manualTimers();
-    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 });
+    const { handlers, reports } = failingReports();
+    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 }, handlers);
     try {
       fetcher.assign([{ topic: "t", partition: 0 }]);
       for (let refused = 1; refused <= 3; refused++) {
@@ -434,6 +533,8 @@ describe("PartitionFetcher, a start position look-up without an answer", () => {
     expect(failures).toEqual([]);
     expect(counts.listOffsets).toBe(4);
     expect(doublingTo1000(timers.waits)).toEqual(Array(3).fill(true));
+    // Each look-up without an answer is reported, and the one answered again clears it (ex31fetch review).
+    expect(reports).toEqual([...Array(3).fill("Connection to 127.0.0.1:1 failed."), null]);
   });
 });
 
@@ -462,5 +563,36 @@ describe("PartitionFetcher stopped while a start position is looked up", () => {
       timers.restore();
     }
     expect({ waits: timers.waits, cleared, failures }).toEqual({ waits: [], cleared: 0, failures: [] });
+  });
+});
+
+// ex31fetch review P3: the metadata look's failure that came after the consumer closed was logged.
+describe("PartitionFetcher stopped while the metadata its fetches need is asked", () => {
+  test("its failure then is neither logged nor reported", async () => {
+    let refuse: (() => void) | undefined;
+    const consumer = clusterOf([1], held);
+    (consumer as { metadata: unknown }).metadata = async () => {
+      await new Promise<void>((resolve) => (refuse = resolve));
+      throw metadataRefused();
+    };
+    const { handlers, reports } = failingReports();
+    const timers = manualTimers();
+    const { fetcher, failures, logged } = fetcherOf(consumer, undefined, { ms: 100 }, handlers);
+    try {
+      fetcher.seek({ topic: "t", partition: 0 }, 0);
+      fetcher.assign([{ topic: "t", partition: 0 }]);
+      await waitFor(() => refuse, { what: "the metadata asked" });
+      fetcher.stop();
+      refuse!();
+      await new Promise((resolve) => setImmediate(resolve)); // the look's failure taken
+    } finally {
+      timers.restore();
+    }
+    expect({ logged, reports, failures, waits: timers.waits }).toEqual({
+      logged: [],
+      reports: [],
+      failures: [],
+      waits: [],
+    });
   });
 });

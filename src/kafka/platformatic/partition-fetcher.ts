@@ -5,6 +5,11 @@
  * filtering). Called by PlatformaticConsumer, which owns group membership and tells it what is
  * assigned.
  *
+ * A partition whose fetch (or the metadata it needs, or its start position's look-up) got no answer is retried after
+ * a backoff; the handler hears of it (`onFetchFailing`: a sink task's Degraded trace) until every such partition was
+ * answered again or is no longer fetched (paused, revoked, gone from its topic). Each failure is logged, thinned per
+ * broker (consumer-log.ts).
+ *
  * Guarantees (the KafkaPort's): each partition's records go to `onRecords` in offset order, one
  * batch at a time; up to PARTITIONS_CONSUMED_CONCURRENTLY batches of different partitions are with
  * the handler at once. While a batch is with the handler the next one of that partition is fetched
@@ -38,6 +43,7 @@ import {
 } from "./fetch-round.ts";
 import { PositionLookups, resolveStartPositions } from "./partition-positions.ts";
 import { FetchFailures, keyOf, newPartitionState, type PartitionState } from "./partition-state.ts";
+import { UnansweredPartitions } from "./unanswered-partitions.ts";
 
 /** Partitions whose batches are with the handler at the same time, at most (as the kafkajs adapter). */
 export const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
@@ -66,6 +72,7 @@ export class PartitionFetcher {
   private active = 0;
   private stopped = false;
   private readonly failures = new FetchFailures();
+  private readonly unanswered: UnansweredPartitions;
   private pumping = false;
   private again = false;
 
@@ -89,6 +96,7 @@ export class PartitionFetcher {
     private readonly topicLoss: TopicLoss = NO_TOPIC_LOSS,
   ) {
     this.pool = new ConnectionPool(clientId, connection);
+    this.unanswered = new UnansweredPartitions(handlers);
     this.lookups = new PositionLookups(consumer, settings, log, (tps) => this.topicLoss.partitionsGone(tps));
     checkFetchedBatches(this.pool, batchChecks(settings));
   }
@@ -106,18 +114,21 @@ export class PartitionFetcher {
 
   revoke(partitions: readonly TopicPartition[]): void {
     this.revocations++;
+    const revoked: PartitionState[] = [];
     for (const tp of partitions) {
       this.seeks.delete(keyOf(tp));
       this.pausedEarly.delete(keyOf(tp));
       const s = this.states.get(keyOf(tp));
       if (!s) continue;
       this.states.delete(keyOf(tp));
+      revoked.push(s);
       this.ready.delete(s);
       this.failures.forget(s);
       this.awaitingRetry.delete(s);
       this.retrying.delete(s);
       s.buffered = null;
     }
+    this.unanswered.answered(revoked);
   }
 
   /** Seeks, positions, pauses of partitions assigned, not handed over yet (onPartitionsAssigned runs first). */
@@ -152,8 +163,9 @@ export class PartitionFetcher {
 
   pause(tp: TopicPartition): void {
     const s = this.states.get(keyOf(tp));
-    if (!s) this.pausedEarly.add(keyOf(tp));
-    else s.paused = true;
+    if (!s) return void this.pausedEarly.add(keyOf(tp));
+    s.paused = true;
+    this.unanswered.answered([s]);
   }
 
   resume(tp: TopicPartition): void {
@@ -172,6 +184,7 @@ export class PartitionFetcher {
     clearTimeout(this.retryTimer);
     this.awaitingRetry.clear();
     this.retrying.clear();
+    this.unanswered.stop();
     this.states.clear();
     this.ready.clear();
   }
@@ -253,6 +266,11 @@ export class PartitionFetcher {
     this.retrying.add(s);
   }
 
+  /** `list`'s last try got no answer (`error`): reported while any of them is still fetched (not paused, revoked). */
+  private unansweredWith(list: readonly PartitionState[], error: unknown): void {
+    this.unanswered.failed(list, error, (s) => !s.paused && this.states.get(keyOf(s.tp)) === s);
+  }
+
   private stopWith(error: unknown): void {
     if (this.stopped) return;
     this.stop();
@@ -273,6 +291,7 @@ export class PartitionFetcher {
           // partitions fetched meanwhile do not start it again).
           (leaderless) => {
             if (this.stopped) return;
+            this.unanswered.answered(unresolved);
             for (const s of unresolved)
               if (leaderless && s.position === null && !s.gone) this.retryAfterBackoff(s);
               else this.retrying.delete(s);
@@ -285,6 +304,7 @@ export class PartitionFetcher {
           (error) => {
             if (this.stopped) return;
             if (!retriable(error)) return this.stopWith(error);
+            this.unansweredWith(unresolved, error);
             for (const s of unresolved) if (s.position === null && !s.gone) this.retryAfterBackoff(s);
             this.retryLater(true);
           },
@@ -307,6 +327,7 @@ export class PartitionFetcher {
         // (asked again after a backoff) while the others are fetched, and the consumer is told
         // (it stops tracking the topic, which the library's fetch would fail on, and rejoins).
         md = await existingTopicsMetadata(this.consumer, { topics });
+        this.log.fetchMetadataAnswered();
         const gone = topics.filter((t) => !md.topics.has(t));
         if (gone.length > 0) this.topicLoss.gone(gone);
         // Partitions their topic's metadata lacks (re-created with fewer, or the metadata behind
@@ -317,6 +338,7 @@ export class PartitionFetcher {
           (s) => s.tp.partition >= (md.topics.get(s.tp.topic)?.partitionsCount ?? Number.POSITIVE_INFINITY),
         );
         for (const s of missing) s.gone = true;
+        this.unanswered.answered(missing);
         if (missing.length > 0) this.topicLoss.partitionsGone(missing.map((s) => s.tp));
         wanted = wanted.filter((s) => !s.gone);
       } catch (error) {
@@ -324,7 +346,13 @@ export class PartitionFetcher {
         // as Java's consumer keeps polling (fetch failures report a lasting outage).
         if (!retriable(error) && !isUnknownTopic(error)) throw error;
         // Unknown: none of them exists any more (a member that fetches only the deleted topic).
+        if (this.stopped) return;
         if (isUnknownTopic(error)) this.topicLoss.gone(topics);
+        else {
+          // The whole cluster down: no fetch is sent, so this is all there is to log and report.
+          this.log.fetchMetadataFailed(errorText(error));
+          this.unansweredWith(wanted, error);
+        }
         this.retryLater();
         return;
       }
@@ -384,10 +412,13 @@ export class PartitionFetcher {
     // leader then, while the others are fetched.
     if (!response && retriable(failure)) {
       this.log.fetchFailed(node, errorText(failure));
+      this.unansweredWith(list, failure);
       for (const s of list) this.retryAfterBackoff(s);
       return this.retryLater(true);
     }
     if (!response) return this.stopWith(failure);
+    this.log.fetchAnswered(node);
+    this.unanswered.answered(list);
     for (const s of list) this.retrying.delete(s);
     const outcome = applyFetchResponse(response, requested, idOf, this.states, failure, {
       log: this.log,

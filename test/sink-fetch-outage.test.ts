@@ -1,0 +1,76 @@
+/**
+ * explore31 F3: with every broker of the cluster stopped, a running sink task read RUNNING without a trace while its
+ * consumer fetched nothing, and the outage was logged once at its start. The task's RUNNING status now carries a
+ * Degraded trace saying its consumer cannot fetch, gone once a fetch is answered again (the broker restarted), and
+ * the records written then are delivered. The broker is the test's own (startOwnBroker).
+ */
+import { expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { startGateway, tracedTask } from "./support/gateway.ts";
+import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
+import { startOwnBroker } from "./support/own-broker.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const FETCH_FAILURES = /Error (sending fetch request to node \d+|fetching metadata for the fetch requests): /g;
+
+test("a running sink whose whole cluster stops is Degraded until a fetch is answered, then delivers", async () => {
+  await using dir = await tempDir();
+  await using kafka = await startOwnBroker(dir.file("kafka"));
+  const topic = uniqueTopic("fetchout");
+  const admin = kafka.client().admin();
+  await admin.connect();
+  await createTopicsOn(admin, [{ topic, numPartitions: 1 }]);
+  await admin.disconnect();
+  const produce = async (value: string) => {
+    const producer = kafka.client().producer();
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: [{ value }] });
+    await producer.disconnect();
+  };
+  await using gw = await startGateway({
+    dir: dir.path,
+    worker: {
+      "bootstrap.servers": kafka.bootstrap,
+      "data.dir": dir.file("data"),
+      "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+      "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+    },
+  });
+  const out = dir.file("out.txt");
+  expect(
+    (
+      await gw.rest.post("/connectors", {
+        name: "out",
+        config: { "connector.class": "FileStreamSink", file: out, topics: topic },
+      })
+    ).status,
+  ).toBe(201);
+  const written = (value: string) => existsSync(out) && readFileSync(out, "utf8").split("\n").includes(value);
+  await produce("before the outage");
+  await waitFor(() => written("before the outage"), { timeoutMs: 60_000, what: "the record before the outage" });
+  const task = async () => (await gw.rest.get("/connectors/out/status")).body.tasks?.[0];
+
+  await kafka.stop();
+  const degraded = await tracedTask(gw, "out", 60_000);
+  expect(degraded).toEqual({
+    id: 0,
+    state: "RUNNING",
+    worker_id: expect.any(String),
+    version: expect.any(String),
+    trace: expect.stringMatching(
+      /^Degraded: the task's consumer cannot fetch from Kafka \(the last attempt failed: .*Connection to .*\); it keeps retrying\. No records of the partitions it cannot fetch are delivered to the task meanwhile\.$/,
+    ),
+  });
+  // Each failure is logged while the outage lasts (the first five, then one a minute), not once at its start only.
+  await waitFor(() => (gw.output().match(FETCH_FAILURES)?.length ?? 0) >= 3, {
+    what: "the fetch failures logged on",
+  });
+
+  await kafka.restart();
+  await produce("after the outage");
+  await waitFor(() => written("after the outage"), { timeoutMs: 100_000, what: "the record after the outage" });
+  await waitFor(async () => (await task())?.trace === undefined, { what: "the trace gone" });
+  expect(await task()).toEqual({ id: 0, state: "RUNNING", worker_id: expect.any(String), version: expect.any(String) });
+  expect(gw.output()).toMatch(/(Fetch request to node \d+|Metadata for the fetch requests) answered again/);
+}, 300_000);
