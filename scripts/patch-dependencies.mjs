@@ -104,8 +104,12 @@
 //      not drop the copy as a duplicate and they were written twice (explore31 F1). kafkajs' retries keep the send's
 //      producer id and sequences (a failed request's sequences are given back before the retry), so such a send is
 //      retried now up to the producer's retries, until the adapter's delivery.timeout.ms
-//      (src/kafka/kafkajs/producer.ts); one nothing of which may be written is still given up after
-//      `unwrittenRetries` (a retry option), as before (scripts/patches/kafkajs-unanswered-produce.mjs).
+//      (src/kafka/kafkajs/producer.ts), also when Kafka is not reached afterwards (a single broker crashed or
+//      restarting: kafkajs' reconnection gives its own retries up, which ended the send), and when another broker's
+//      request of it was answered or an error answered a request of several partitions (kafkajs throws the first failed
+//      partition's, the others may be appended); one nothing of which may be written is still given up after
+//      `unwrittenRetries` (a retry option), as before, and a stopped producer's send (its connections refused with
+//      EPRODUCERSTOPPED: src/kafka/kafkajs/closable-sockets.ts) ends at once (scripts/patches/kafkajs-unanswered-produce.mjs).
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the

@@ -14,19 +14,32 @@ export const kafkajsUnansweredProducePatches = [
   {
     file: "node_modules/kafkajs/src/producer/sendMessages.js",
     from: `const { KafkaJSMetadataNotLoaded } = require('../errors')`,
-    to: `const { KafkaJSMetadataNotLoaded, KafkaJSNumberOfRetriesExceeded } = require('../errors') // edge-gateway patch`,
+    to: `const { KafkaJSError, KafkaJSMetadataNotLoaded, KafkaJSNumberOfRetriesExceeded } = require('../errors') // edge-gateway patch`,
   },
   {
     file: "node_modules/kafkajs/src/producer/sendMessages.js",
     from: `module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
   return async ({ acks, timeout, compression, topicMessages }) => {`,
     to: `// edge-gateway patch: whether a failed Produce request may have been written: not when the broker answered an error it
-// appends nothing for (all but REQUEST_TIMED_OUT and NOT_ENOUGH_REPLICAS_AFTER_APPEND), nor when its connection was
-// refused; a request timed out or a connection lost with it may have been
-const mayHaveAppended = e =>
+// appends nothing for (all but REQUEST_TIMED_OUT and NOT_ENOUGH_REPLICAS_AFTER_APPEND) to a request of one partition
+// (kafkajs throws the first failed partition's error: the request's other partitions may have been appended), nor when
+// its connection was refused; a request timed out or a connection lost with it may have been
+const mayHaveAppended = (e, partitions) =>
   e.name === 'KafkaJSProtocolError'
-    ? e.code === 7 || e.code === 20
+    ? e.code === 7 || e.code === 20 || partitions > 1
     : !(e.name === 'KafkaJSConnectionError' && e.code === 'ECONNREFUSED')
+
+// edge-gateway patch: the producer was stopped (the adapter's ClosableSockets refuse its connections with this code at
+// its forced close or a send's delivery timeout): the send ends, whatever it may have written
+const stopped = e => {
+  for (let c = e, depth = 0; c && depth < 8; c = c.cause, depth++) if (c.code === 'EPRODUCERSTOPPED') return true
+  return false
+}
+
+// edge-gateway patch: Kafka not reached: kafkajs' connect or metadata gave its retries up (not retriable), or a connection
+// failed
+const unreached = e =>
+  e.name === 'KafkaJSNumberOfRetriesExceeded' || String(e.name).startsWith('KafkaJSConnection')
 
 module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
   // edge-gateway patch: the retries of a send none of whose Produce requests may have been written (the retrier's own
@@ -40,7 +53,8 @@ module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
     from: `          } catch (e) {
             topicData.forEach(({ topic, partitions }) => {`,
     to: `          } catch (e) {
-            mayBeWritten = mayBeWritten || mayHaveAppended(e) // edge-gateway patch
+            const partitionCount = topicData.reduce((n, { partitions }) => n + partitions.length, 0) // edge-gateway patch
+            mayBeWritten = mayBeWritten || mayHaveAppended(e, partitionCount) // edge-gateway patch
             topicData.forEach(({ topic, partitions }) => {`,
   },
   {
@@ -49,6 +63,7 @@ module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
         if (e.name === 'KafkaJSConnectionClosedError') {`,
     to: `      } catch (e) {
         if (givenUp(e)) return // edge-gateway patch
+        if (stillWriting(e) !== e) throw stillWriting(e) // edge-gateway patch
         if (e.name === 'KafkaJSConnectionClosedError') {`,
   },
   {
@@ -59,15 +74,49 @@ module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
       // edge-gateway patch: given up after \`unwrittenRetries\` (as the retrier gives up) when nothing of the send may be
       // written: sent again on a new producer, it is not written twice; a topic's metadata that fails (not there) too
       const givenUp = e => {
+        if (stopped(e)) {
+          bail(e)
+          return true
+        }
         if (mayBeWritten || e.retriable === false || !(retryCount >= unwrittenRetries)) return false
         bail(new KafkaJSNumberOfRetriesExceeded(e, { retryCount, retryTime, cause: e.cause || e }))
         return true
       }
+      // edge-gateway patch: Kafka not reached after a request of the send may have been written (its broker crashed or
+      // restarts: the connection lost, then refused): the send is retried, as Java's accumulator keeps its batch, until
+      // the caller's delivery timeout, rather than given up when kafkajs' connect gives its own retries up
+      const stillWriting = e =>
+        mayBeWritten && e.retriable === false && unreached(e) ? new KafkaJSError(e, { cause: e }) : e
       try {
         await cluster.addMultipleTargetTopics(topics)
       } catch (e) {
         if (givenUp(e)) return
-        throw e
+        throw stillWriting(e)
       }`,
+  },
+  {
+    file: "node_modules/kafkajs/src/producer/sendMessages.js",
+    from: `          await cluster.connect()
+          await cluster.refreshMetadata()
+          throw e`,
+    to: `          // edge-gateway patch: a reconnection that fails is retried, as the send (stillWriting)
+          try {
+            await cluster.connect()
+            await cluster.refreshMetadata()
+          } catch (reconnection) {
+            if (givenUp(reconnection)) return
+            if (!mayBeWritten) throw reconnection
+          }
+          throw e`,
+  },
+  {
+    file: "node_modules/kafkajs/src/producer/sendMessages.js",
+    from: `          responsePerBroker.set(broker, formattedResponse)
+        } catch (e) {`,
+    // A broker's answer kept for the send's later attempts: given up and sent again on a new producer, what it
+    // acknowledged would be written twice.
+    to: `          responsePerBroker.set(broker, formattedResponse)
+          mayBeWritten = true // edge-gateway patch: this broker wrote its part of the send
+        } catch (e) {`,
   },
 ];

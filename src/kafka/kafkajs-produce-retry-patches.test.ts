@@ -7,7 +7,12 @@
  */
 import { describe, expect, test } from "bun:test";
 import { createRequire } from "node:module";
-import { KafkaJSConnectionError, KafkaJSProtocolError, KafkaJSRequestTimeoutError } from "kafkajs";
+import {
+  KafkaJSConnectionError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+  KafkaJSRequestTimeoutError,
+} from "kafkajs";
 
 const require = createRequire(import.meta.url);
 const createSendMessages = require(require.resolve("kafkajs/src/producer/sendMessages.js")) as (
@@ -20,34 +25,63 @@ interface ProduceCall {
   readonly firstSequence: number;
 }
 
+/** How the fake cluster differs from one broker leading partition 0 of topic t, always connected. */
+interface SenderOptions {
+  /** Its topic's metadata fails so. */
+  readonly metadataFailure?: () => Error;
+  /** Whether the cluster is connected, after `produced` Produce requests of broker 1. */
+  readonly connected?: (produced: number) => boolean;
+  /** The cluster's reconnection, once it is not connected. */
+  readonly connect?: () => Promise<void>;
+  /** Partition 1 too, led by broker 2 (which answers every request) or by broker 1. */
+  readonly partition1?: "broker 2" | "broker 1";
+}
+
 /**
- * sendMessages over one broker leading partition 0 of topic t, whose Produce answers come from `answers` in turn (an
- * error: thrown; anything else: the answer), with retries as the adapter configures them (kafkajs' own backoff, 1 ms);
- * its topic's metadata fails with `metadataFailure` when given.
+ * sendMessages over a cluster (SenderOptions) whose broker 1's Produce answers come from `answers` in turn (an error:
+ * thrown; anything else: the answer), with retries as the adapter configures them (kafkajs' own backoff, 1 ms).
  */
-function sender(answers: readonly unknown[], metadataFailure?: () => Error) {
+function sender(answers: readonly unknown[], o: SenderOptions = {}) {
   const calls: ProduceCall[] = [];
   const sequences = new Map<string, number>();
   const logger = { namespace: () => logger, debug() {}, info() {}, warn() {}, error() {} };
+  const answerOf = (topicData: any[]) => ({
+    topics: [
+      {
+        topicName: "t",
+        partitions: topicData[0].partitions.map((p: any) => ({
+          partition: p.partition,
+          errorCode: 0,
+          baseOffset: "7",
+        })),
+      },
+    ],
+  });
   const broker = {
     nodeId: 1,
     async produce({ producerId, topicData }: { producerId: number; topicData: any[] }) {
       calls.push({ producerId, firstSequence: topicData[0].partitions[0].firstSequence });
       const answer = answers[Math.min(calls.length - 1, answers.length - 1)];
       if (answer instanceof Error) throw answer;
-      return { topics: [{ topicName: "t", partitions: [{ partition: 0, errorCode: 0, baseOffset: "7" }] }] };
+      return answerOf(topicData);
     },
   };
+  const broker2 = { nodeId: 2, produce: async ({ topicData }: { topicData: any[] }) => answerOf(topicData) };
+  const leaders: Record<number, number[]> =
+    o.partition1 === "broker 2" ? { 1: [0], 2: [1] } : o.partition1 === "broker 1" ? { 1: [0, 1] } : { 1: [0] };
   const cluster = {
-    addMultipleTargetTopics: async () => {
-      if (metadataFailure) throw metadataFailure();
+    // Its metadata asked of a broker connected again first, as kafkajs' cluster does after a disconnection.
+    async addMultipleTargetTopics() {
+      if (!this.isConnected()) await this.connect();
+      if (o.metadataFailure) throw o.metadataFailure();
     },
     refreshMetadataIfNecessary: async () => undefined,
     refreshMetadata: async () => undefined,
-    isConnected: () => true,
+    isConnected: () => o.connected?.(calls.length) ?? true,
+    connect: o.connect ?? (async () => undefined),
     findTopicPartitionMetadata: () => [{ partitionId: 0, leader: 1 }],
-    findLeaderForPartitions: () => ({ 1: [0] }),
-    findBroker: async () => broker,
+    findLeaderForPartitions: () => leaders,
+    findBroker: async ({ nodeId }: { nodeId: string }) => (nodeId === "2" ? broker2 : broker),
   };
   const key = (topic: string, partition: number) => `${topic}-${partition}`;
   const eosManager = {
@@ -64,7 +98,12 @@ function sender(answers: readonly unknown[], metadataFailure?: () => Error) {
     createRetry({ initialRetryTime: 1, maxRetryTime: 1, retries: Number.MAX_SAFE_INTEGER }) as object,
     { unwrittenRetries: 3 },
   );
-  const send = createSendMessages({ logger, cluster, partitioner: () => 0, eosManager, retrier });
+  // Two records, each to its own partition when the topic has partition 1 too.
+  const partitioner = () => {
+    let n = 0;
+    return () => (o.partition1 ? n++ % 2 : 0);
+  };
+  const send = createSendMessages({ logger, cluster, partitioner: partitioner(), eosManager, retrier });
   const sent = send({
     acks: -1,
     timeout: 1000,
@@ -81,6 +120,10 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
   test.each([
     ["timed out", timedOut],
     ["answered REQUEST_TIMED_OUT (the leader waited for its replicas)", () => answered("REQUEST_TIMED_OUT", 7)],
+    [
+      "answered NOT_ENOUGH_REPLICAS_AFTER_APPEND (appended, not replicated)",
+      () => answered("NOT_ENOUGH_REPLICAS_AFTER_APPEND", 20),
+    ],
     ["whose connection was lost", () => new KafkaJSConnectionError("Connection closed")],
   ])(
     "a Produce request %s, then NOT_ENOUGH_REPLICAS: retried past 3 retries, each with the send's producer id and sequence",
@@ -116,7 +159,7 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
       asked++;
       return answered("UNKNOWN_TOPIC_OR_PARTITION", 3);
     };
-    const s = sender(["written"], unknown);
+    const s = sender(["written"], { metadataFailure: unknown });
     const error = (await s.sent.catch((e: unknown) => e)) as Error;
     expect([error.name, (error.cause as Error).message, asked, s.calls.length]).toEqual([
       "KafkaJSNumberOfRetriesExceeded",
@@ -124,5 +167,48 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
       4,
       0,
     ]);
+  });
+
+  describe("Kafka not reached after a Produce request that may have been written (a single broker crashed, restarting)", () => {
+    const refused = (code: string) =>
+      new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError("Connection error", { code } as never), {
+        retryCount: 3,
+        retryTime: 1,
+      } as never);
+
+    test("its reconnection refused 5 times: retried, not given up, each try with the send's sequence", async () => {
+      let refusals = 0;
+      const connect = async () => {
+        if (refusals++ < 5) throw refused("ECONNREFUSED");
+      };
+      const lost = new KafkaJSConnectionError("Connection closed");
+      const s = sender([lost, "written"], { connected: (produced) => produced === 0 || refusals > 5, connect });
+      expect(await s.sent).toEqual([{ topicName: "t", partition: 0, errorCode: 0, baseOffset: "7" }]);
+      expect([s.calls, refusals, s.sequence()]).toEqual([Array(2).fill({ producerId: 42, firstSequence: 0 }), 6, 2]);
+    });
+
+    test("the producer stopped meanwhile (its connections refused, EPRODUCERSTOPPED): the send ends at once", async () => {
+      let refusals = 0;
+      const connect = async () => {
+        refusals++;
+        throw refused("EPRODUCERSTOPPED");
+      };
+      const lost = new KafkaJSConnectionError("Connection closed");
+      const s = sender([lost], { connected: (produced) => produced === 0, connect });
+      const error = (await s.sent.catch((e: unknown) => e)) as Error;
+      expect([error.name, s.calls.length, refusals]).toEqual(["KafkaJSNumberOfRetriesExceeded", 1, 1]);
+    });
+  });
+
+  describe("part of a send written, its other part answered NOT_ENOUGH_REPLICAS", () => {
+    test.each([
+      ["another broker's request answered", "broker 2"],
+      ["the same request of two partitions (kafkajs throws the first failed partition's error)", "broker 1"],
+    ] as const)("%s: retried past 3 retries, not given up", async (_, partition1) => {
+      const notEnough = answered("NOT_ENOUGH_REPLICAS", 19);
+      const s = sender([notEnough, notEnough, notEnough, notEnough, notEnough, "written"], { partition1 });
+      expect((await s.sent).length).toBe(2);
+      expect(s.calls).toEqual(Array(6).fill({ producerId: 42, firstSequence: 0 }));
+    });
   });
 });

@@ -21,8 +21,9 @@ describe("ClosableSockets (a kafkajs producer's connections; explore23 F1)", () 
       const error = await settled(new Promise<Error>((resolve) => refused.on("error", resolve)), {
         what: "the refused socket's error",
       });
-      expect([error.message, refused.destroyed, accepted.length]).toEqual([
+      expect([error.message, (error as { code?: string }).code, refused.destroyed, accepted.length]).toEqual([
         "The producer was closed forcefully: no new connection",
+        "EPRODUCERSTOPPED",
         true,
         1,
       ]);

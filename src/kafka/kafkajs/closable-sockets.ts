@@ -8,6 +8,9 @@ import { Socket } from "node:net";
 import type { ISocketFactory } from "kafkajs";
 import defaultSocketFactory from "kafkajs/src/network/socketFactory";
 
+/** The code of a refused socket's error, which scripts/patches/kafkajs-unanswered-produce.mjs looks for. */
+export const PRODUCER_STOPPED = "EPRODUCERSTOPPED";
+
 export class ClosableSockets {
   private isClosed = false;
   readonly factory: ISocketFactory;
@@ -18,7 +21,11 @@ export class ClosableSockets {
       if (!this.isClosed) return open(args);
       const refused = new Socket();
       // After kafkajs attached its listeners (it does on the returned socket): a connection error it retries, in vain.
-      queueMicrotask(() => refused.destroy(new Error("The producer was closed forcefully: no new connection")));
+      // Its code ends the send's retries in kafkajs whatever it may have written (dependency patch 20).
+      const stopped = Object.assign(new Error("The producer was closed forcefully: no new connection"), {
+        code: PRODUCER_STOPPED,
+      });
+      queueMicrotask(() => refused.destroy(stopped));
       return refused;
     };
   }
