@@ -77,6 +77,37 @@ test("records whose Produce request the frozen broker left unanswered are writte
   expect(gw.output()).not.toMatch(GIVEN_UP);
 }, 120_000);
 
+/** kafkajs' reconnection giving its own retries up (its 4th try refused): the send ended then, before. */
+const RECONNECTION_GIVEN_UP =
+  /Failed to connect to seed broker, trying another broker from the list: .*"retryCount":3,/g;
+
+test("records whose connection the killed broker dropped, refused until it restarts, are written once, by the same producer", async () => {
+  await using dir = await tempDir("kafkajs-unanswered-killed-");
+  const { kafka, topic, gw, url } = await writingGateway(dir);
+  await using _kafka = kafka;
+  await using _gw = gw;
+
+  process.kill(kafka.pid, "SIGSTOP"); // the request goes on the wire, unanswered
+  const answer = curlPost(url, '[{"t":1},{"t":2}]', "application/json");
+  await gw.waitForOutput(/Request Produce\(key: 0, version: \d+\) timed out/, 60_000);
+  await kafka.kill(); // the connection dropped, then every connection refused
+  await waitFor(() => (gw.output().match(RECONNECTION_GIVEN_UP)?.length ?? 0) >= 2 || GIVEN_UP.test(gw.output()), {
+    timeoutMs: 60_000,
+    what: "kafkajs' reconnection given up twice, or the send given up",
+  });
+  await kafka.restart();
+
+  const written = await answer;
+  expect(written.status).toBe(200);
+  expect((await readOwnTopic(kafka, topic)).map((r) => [r.offset, JSON.parse(r.value)])).toEqual([
+    [0, { t: 0 }],
+    [1, { t: 1 }],
+    [2, { t: 2 }],
+  ]);
+  // The same producer retried the send through the outage: never given up, nor the producer replaced.
+  expect(gw.output()).not.toMatch(GIVEN_UP);
+}, 180_000);
+
 test("a send still unanswered at delivery.timeout.ms is given up (Java's TimeoutException) and sent again on a new producer", async () => {
   await using dir = await tempDir("kafkajs-delivery-timeout-");
   const { kafka, gw, url } = await writingGateway(dir, { "producer.delivery.timeout.ms": "5000" });
