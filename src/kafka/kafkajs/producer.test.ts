@@ -10,7 +10,7 @@ import { settled, waitFor } from "../../../test/support/wait-for.ts";
 import { isRetriable, type JavaException } from "../../errors.ts";
 import type { ProducerRecord } from "../kafka-port.ts";
 import { NotSentError, neverSent, refused, unwritten, writtenRecords } from "../send-rejection.ts";
-import { pinningPartitioner } from "./partitioner.ts";
+import { PARTITION, pinningPartitioner } from "./partitioner.ts";
 import { KafkajsProducer } from "./producer.ts";
 
 /** Java's producer defaults (acks=all, idempotent), no compression. */
@@ -286,7 +286,11 @@ describe("kafkajs: delivery.timeout.ms (explore31 F1: kafkajs retries a send unt
     const retrying = {
       events: EVENTS,
       on: () => () => undefined,
-      sendBatch: () => new Promise(() => undefined), // kafkajs retrying while the broker does not answer
+      // kafkajs retrying while the broker does not answer, its partitioner having placed t's record on 3, u's on 0
+      sendBatch: ({ topicMessages }: { topicMessages: { topic: string; messages: Record<symbol, number>[] }[] }) => {
+        for (const { topic, messages } of topicMessages) for (const m of messages) m[PARTITION] = topic === "t" ? 3 : 0;
+        return new Promise(() => undefined);
+      },
       disconnect: async () => {
         disconnects++;
       },
@@ -300,7 +304,7 @@ describe("kafkajs: delivery.timeout.ms (explore31 F1: kafkajs retries a send unt
     expect([String(error), cause.javaClass, cause.message, isRetriable(error), unwritten(error)]).toEqual([
       "RetriableError: Failed to send records to Kafka: delivery.timeout.ms elapsed",
       "org.apache.kafka.common.errors.TimeoutException",
-      "Expiring 2 record(s) for t, u:50 ms has passed since batch creation. The request has not been sent, or no server response has been received yet.",
+      "Expiring 2 record(s) for t-3, u-0:50 ms has passed since batch creation. The request has not been sent, or no server response has been received yet.",
       true,
       false,
     ]);

@@ -9,11 +9,12 @@
  * other (`maxInFlight` 1: the runtime then merges what it polls meanwhile into the next send): call order is write
  * order, as the port promises. kafkajs does not keep order across a failed request with several in flight, so this
  * adapter does not pipeline. A send a Produce request of which may have been written (timed out, its connection lost,
- * answered REQUEST_TIMED_OUT) is retried by kafkajs with the same producer id and sequences (its sendMessages gives a
- * failed request's sequences back before the retry), so the broker drops a retry of a batch it had written, up to
- * `retries` (backoff from retry.backoff.ms to retry.backoff.max.ms: adapter.ts), until delivery.timeout.ms from the
- * send's start: then the send rejects, retriable and perhaps written, and the producer stops as at forceClose (kafkajs'
- * retries reach no broker any more). Sent again by the runtime on a new producer (a new producer id), such records
+ * answered REQUEST_TIMED_OUT, another of its requests answered) is retried by kafkajs with the same producer id and
+ * sequences (its sendMessages gives a failed request's sequences back before the retry), so the broker drops a retry of
+ * a batch it had written, up to `retries` (backoff from retry.backoff.ms to retry.backoff.max.ms: adapter.ts), also
+ * through Kafka not reached afterwards, until delivery.timeout.ms from the send's start: then the send rejects,
+ * retriable and perhaps written, and the producer stops as at forceClose (its refused connections end kafkajs' retries:
+ * ClosableSockets). Sent again by the runtime on a new producer (a new producer id), such records
  * were written twice (explore31 F1: kafkajs gave every send up after the client's 3 retries). A send nothing of which
  * may be written is still given up after those 3 (dependency patch 20): sent again, it is not written twice, and the
  * runtime reports why. After a send failed for good every later send rejects, never sent (NotSentError; the
@@ -127,6 +128,28 @@ function toKafkajsHeaders(headers: readonly KafkaHeader[]): readonly KafkajsHead
 
 const NO_HEADERS: readonly KafkaHeader[] = [];
 
+/** A send's records as kafkajs takes them: one message each, in their order, and by topic. */
+interface KafkajsMessages {
+  readonly messages: readonly KafkajsMessage[];
+  readonly byTopic: ReadonlyMap<string, KafkajsMessage[]>;
+}
+
+function toKafkajsMessages(records: readonly ProducerRecord[]): KafkajsMessages {
+  const byTopic = new Map<string, KafkajsMessage[]>();
+  const messages = records.map((r) => {
+    const m: KafkajsMessage = { key: toBuffer(r.key), value: toBuffer(r.value) };
+    const headers = toKafkajsHeaders(r.headers);
+    if (headers) m.headers = headers;
+    if (r.partition !== null) m.partition = r.partition;
+    if (r.timestamp !== null) m.timestamp = String(r.timestamp);
+    const list = byTopic.get(r.topic) ?? [];
+    list.push(m);
+    byTopic.set(r.topic, list);
+    return m;
+  });
+  return { messages, byTopic };
+}
+
 /** The headers kafkajs read (its decoder keeps their list, `headerList`; v0/v1 messages have none), in their order. */
 export function fromKafkajsHeaders(message: object): readonly KafkaHeader[] {
   const list = (message as { headerList?: readonly { key: string | null; value: Buffer | null }[] }).headerList;
@@ -206,8 +229,9 @@ export class KafkajsProducer implements KafkaProducer {
       if (this.failure) throw markNeverSent(notSent(this.failure));
       const aborted = Promise.withResolvers<never>();
       this.abortSend = aborted.reject;
-      const expiry = setTimeout(() => this.stop(this.expired(records)), this.s.deliveryTimeoutMs);
-      return Promise.race([this.sendNow(records), aborted.promise])
+      const kafkajs = toKafkajsMessages(records);
+      const expiry = setTimeout(() => this.stop(this.expired(records, kafkajs.messages)), this.s.deliveryTimeoutMs);
+      return Promise.race([this.sendNow(records, kafkajs), aborted.promise])
         .catch((error: Error) => {
           this.failure ??= error;
           throw error;
@@ -221,19 +245,10 @@ export class KafkajsProducer implements KafkaProducer {
     return result;
   }
 
-  private async sendNow(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
-    const byTopic = new Map<string, KafkajsMessage[]>();
-    const messages: KafkajsMessage[] = records.map((r) => {
-      const m: KafkajsMessage = { key: toBuffer(r.key), value: toBuffer(r.value) };
-      const headers = toKafkajsHeaders(r.headers);
-      if (headers) m.headers = headers;
-      if (r.partition !== null) m.partition = r.partition;
-      if (r.timestamp !== null) m.timestamp = String(r.timestamp);
-      const list = byTopic.get(r.topic) ?? [];
-      list.push(m);
-      byTopic.set(r.topic, list);
-      return m;
-    });
+  private async sendNow(
+    records: readonly ProducerRecord[],
+    { messages, byTopic }: KafkajsMessages,
+  ): Promise<ProducedMetadata[]> {
     let results: Awaited<ReturnType<Producer["sendBatch"]>>;
     this.attempts.reset();
     try {
@@ -358,11 +373,15 @@ export class KafkajsProducer implements KafkaProducer {
    * runtime sends it again on a new producer), perhaps written, with Java's TimeoutException of an expired batch
    * (Sender.failExpiredBatches) as its cause.
    */
-  private expired(records: readonly ProducerRecord[]): RetriableError {
-    const topics = [...new Set(records.map((r) => r.topic))].join(", ");
+  private expired(records: readonly ProducerRecord[], messages: readonly KafkajsMessage[]): RetriableError {
+    // Each record's topic-partition, as Java's names its batch's (the partitioner's choice, once kafkajs made it).
+    const partitions = records.map((r, i) => {
+      const partition = messages[i]![PARTITION] ?? r.partition;
+      return partition === null || partition === undefined ? r.topic : `${r.topic}-${partition}`;
+    });
     const expiry = new JavaException(
       javaExceptionClass("REQUEST_TIMED_OUT"),
-      `Expiring ${records.length} record(s) for ${topics}:${this.s.deliveryTimeoutMs} ms has passed since batch creation. The request has not been sent, or no server response has been received yet.`,
+      `Expiring ${records.length} record(s) for ${[...new Set(partitions)].join(", ")}:${this.s.deliveryTimeoutMs} ms has passed since batch creation. The request has not been sent, or no server response has been received yet.`,
     );
     return new RetriableError(`Failed to send records to Kafka: delivery.timeout.ms elapsed`, { cause: expiry });
   }
