@@ -45,7 +45,8 @@ export class BatchSettlement {
   refusals = 0;
   /** Why metadata or a producer id could not be had lately (for the expiry message). */
   private lastError: string | undefined;
-  private readonly retryWarnings: RetryWarnings;
+  /** The producer's retry WARNs, one per RETRY_WARNING_INTERVAL_MS at most (UnansweredRequests' too). */
+  readonly retryWarnings: RetryWarnings;
   private readonly retryRun: ProducerRetries;
   /**
    * Partitions where a batch was refused behind one not settled yet, with the producer epoch the
