@@ -109,7 +109,8 @@
 // context copied an object per request (a spread); it is extended in place instead. A socket
 // error after the TLS handshake (TLS 1.3: a broker that requires a client certificate sends its
 // alert then) failed the requests in flight with a bare "Connection closed"; the socket's error is
-// kept as their cause, so the gateway names the refused handshake (src/kafka/access-errors.ts).
+// kept as their cause, so the gateway names the refused handshake (src/kafka/access-errors.ts), and
+// the broker as theirs, so a connection Kafka cut is named (src/kafka/platformatic/errors.ts).
 // Only before the broker's first bytes, as Java's SslTransportLayer (POST_HANDSHAKE): an alert on
 // a connection that carried answers (a corrupted record: bad_record_mac) is a lost connection. Its record
 // reader decompresses and reads every fetched batch while a Fetch answer is parsed, with no CRC check
@@ -149,12 +150,17 @@
 // scripts/patches/kafkajs-leaders.mjs (their tests: src/kafka/kafkajs-leader-patches.test.ts), 16 and 17 in
 // scripts/patches/kafkajs-fetch.mjs (src/kafka/kafkajs-fetch-patches.test.ts), 19 and @platformatic/kafka's TLS answer in
 // scripts/patches/tls-answer.mjs (test/kafka-listener-tls-plaintext-client.test.ts), its connection closed in a SASL login
-// in scripts/patches/sasl-login-closed.mjs (test/kafka-sasl-interrupted.test.ts).
+// in scripts/patches/sasl-login-closed.mjs (test/kafka-sasl-interrupted.test.ts), its SaslHandshake timed out in
+// scripts/patches/sasl-handshake-timeout.mjs and its ApiVersions retried inside another request's attempt (retried by
+// that request's attempts now, each failed one moving the next to the following bootstrap broker) in
+// scripts/patches/api-versions-attempt.mjs (both: src/kafka/dependency-patches.test.ts).
 import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { apiVersionsAttemptPatches } from "./patches/api-versions-attempt.mjs";
 import { kafkajsFetchPatches } from "./patches/kafkajs-fetch.mjs";
 import { kafkajsLeaderPatches } from "./patches/kafkajs-leaders.mjs";
+import { saslHandshakeTimeoutPatches } from "./patches/sasl-handshake-timeout.mjs";
 import { saslLoginClosedPatches } from "./patches/sasl-login-closed.mjs";
 import { tlsAnswerPatches } from "./patches/tls-answer.mjs";
 
@@ -203,6 +209,8 @@ const rejoinLeftByKafkajs = (to) =>
 export const patches = [
   ...tlsAnswerPatches,
   ...saslLoginClosedPatches,
+  ...saslHandshakeTimeoutPatches,
+  ...apiVersionsAttemptPatches,
   {
     file: "node_modules/kafkajs/src/network/connection.js",
     from: `        const error = new KafkaJSConnectionError(\`Connection error: \${e.message}\`, {
@@ -469,9 +477,23 @@ export class NumericMap extends Map {`,
     file: "node_modules/@platformatic/kafka/dist/network/connection.js",
     from: `        this.emit('close');
         const error = new NetworkError('Connection closed');`,
-    // edge-gateway patch: a request failed by the close keeps the socket's error (a broker's TLS alert) as its cause
+    // edge-gateway patch: a request failed by the close keeps the socket's error (a broker's TLS alert) as its cause,
+    // and names the broker (as the connection pool's errors do): the error of a cut connection says which one
     to: `        this.emit('close');
-        const error = new NetworkError('Connection closed', this.edgeGatewaySocketError ? { cause: this.edgeGatewaySocketError } : {});`,
+        const error = new NetworkError('Connection closed', { broker: { host: this.#host, port: this.#port }, cause: this.edgeGatewaySocketError });`,
+    was: [
+      (to) =>
+        to.replace(
+          "{ broker: { host: this.#host, port: this.#port }, cause: this.edgeGatewaySocketError }",
+          "this.edgeGatewaySocketError ? { cause: this.edgeGatewaySocketError } : {}",
+        ),
+    ],
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/network/connection.js",
+    from: `                request.callback(new NetworkError('Connection closed'), undefined);`,
+    // edge-gateway patch: a request made on a connection already closed fails as the requests its close failed
+    to: `                request.callback(new NetworkError('Connection closed', { broker: { host: this.#host, port: this.#port }, cause: this.edgeGatewaySocketError }), undefined); // edge-gateway patch: as its close's`,
   },
   {
     // Applied after the #onError patch above, whose text it keeps whole (an install patched before is patched on).

@@ -2,11 +2,12 @@ import { describe, expect, spyOn, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { recordingBroker } from "../../test/support/recording-broker.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { isRetriable } from "../errors.ts";
 import { wrap } from "./kafkajs/errors.ts";
 import { type Callback, commitAnsweredBy } from "./platformatic/commit-test-support.ts";
-import { wrap as wrapPlatformatic } from "./platformatic/errors.ts";
+import { errorText, wrap as wrapPlatformatic } from "./platformatic/errors.ts";
 
 // scripts/patch-dependencies.mjs fixes kafkajs' producer hot spots and @platformatic/kafka's
 // WebAssembly loading and import-time validator compilation at install time (npm postinstall, scripts/lib.sh); these tests fail when an
@@ -250,7 +251,7 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     const text = readFileSync(path, "utf8");
     expect(text).toContain("this.edgeGatewaySocketError = error;");
     expect(text).toContain(
-      "new NetworkError('Connection closed', this.edgeGatewaySocketError ? { cause: this.edgeGatewaySocketError } : {});",
+      "new NetworkError('Connection closed', { broker: { host: this.#host, port: this.#port }, cause: this.edgeGatewaySocketError });",
     );
     // Not once the broker answered (test/kafka-tls-established-alert.test.ts).
     expect(text).toContain("this.edgeGatewayDataReceived = true;");
@@ -425,6 +426,96 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     }
   });
 
+  // Java's NetworkClient makes one connection an attempt (reconnect.backoff.ms between); the library's ApiVersions,
+  // asked inside a Metadata attempt, retried on its own: 4 connections an attempt, 16 for one metadata call. With one
+  // bootstrap broker its connection is the request's.
+  test("a Metadata call to a listener that closes every connection makes one connection an attempt, naming the broker", async () => {
+    const { Admin } = await import("@platformatic/kafka");
+    let opened = 0;
+    await using listener = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open: (socket) => {
+          opened++;
+          socket.end();
+        },
+        data: () => {},
+      },
+    });
+    const admin = new Admin({
+      clientId: "c",
+      bootstrapBrokers: [`127.0.0.1:${listener.port}`],
+      retries: 3,
+      retryDelay: 1,
+    });
+    try {
+      const failure = await admin.metadata({ topics: [] }).catch((e: Error) => e);
+      expect(opened).toBe(4);
+      // The connection's close names its broker (socket's reason after it: a read's or write's ECONNRESET, or none).
+      expect(errorText(failure)).toStartWith(
+        `metadata failed 4 times. (Connection to 127.0.0.1:${listener.port} closed`,
+      );
+    } finally {
+      await admin.close();
+    }
+  });
+
+  // The ApiVersions a request asks first goes to a bootstrap broker of its own (not the request's attempt's): each
+  // failed one moves the next to the following broker, so a first broker that cuts or never answers does not fail
+  // every attempt while the others are healthy (the request's attempts alone never moved it).
+  test.each([
+    ["cuts every connection", (socket: { end(): void }) => socket.end()],
+    ["never answers", () => {}],
+  ])("an ApiVersions whose bootstrap broker %s is asked of the next one at the next attempt", async (_, open) => {
+    const { Admin } = await import("@platformatic/kafka");
+    await using first = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open, data: () => {} } });
+    await using second = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const admin = new Admin({
+      clientId: "c",
+      bootstrapBrokers: [`127.0.0.1:${first.port}`, `127.0.0.1:${second.port}`],
+      retries: 3,
+      retryDelay: 1,
+      requestTimeout: 1000,
+    });
+    try {
+      const failure: unknown = await admin.metadata({ topics: [] }).catch((e: unknown) => e);
+      // Past ApiVersions at the second attempt: the second broker answers it listing ApiVersions alone, so the Metadata
+      // request has no version to use (not retriable).
+      expect(second.requests.map((r) => r.apiKey)).toEqual([18]);
+      expect(failure).toMatchObject({
+        message: "metadata failed 2 times.",
+        errors: [{ code: "PLT_KFK_NETWORK" }, { message: "Unsupported API Metadata." }],
+      });
+    } finally {
+      await admin.close();
+    }
+  });
+
+  test("a SaslHandshake the broker never answers fails the connection as a timed-out SASL handshake, retriable", async () => {
+    const { Admin } = await import("@platformatic/kafka");
+    await using broker = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const admin = new Admin({
+      clientId: "c",
+      bootstrapBrokers: [`127.0.0.1:${broker.port}`],
+      sasl: { mechanism: "PLAIN", username: "u", password: "p" },
+      requestTimeout: 1000,
+      connectTimeout: 60_000,
+      retries: 0,
+    });
+    try {
+      const failure = await admin.metadata({ topics: [] }).catch((e: Error) => e);
+      expect(broker.requests.map((r) => r.apiKey)).toEqual([18, 17]); // ApiVersions answered, SaslHandshake not
+      const wrapped = wrapPlatformatic(failure, "Failed to connect the admin client");
+      expect(wrapped.message).toBe(
+        `Failed to connect the admin client: Cannot connect to any broker. (Connection to 127.0.0.1:${broker.port} failed: the SASL handshake timed out)`,
+      );
+      expect(isRetriable(wrapped)).toBe(true);
+    } finally {
+      await admin.close();
+    }
+  });
+
   test("option validators compile on first use, and still validate and report errors", async () => {
     const { ajv } = await import(installed("@platformatic", "kafka", "dist", "utils.js"));
     // strict mode refuses an unknown keyword when compiling: lazily, that is at the first call.
@@ -483,6 +574,37 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
       ]);
     } finally {
       connectionsApiChannel.start.unsubscribe(onStart);
+      await connection.close();
+    }
+  });
+  test("a request made on a connection Kafka already cut names its broker, as the requests its close failed", async () => {
+    const { Connection, Writer } = await import("@platformatic/kafka");
+    await using listener = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: { open: (socket) => void socket.end(), data: () => {} },
+    });
+    const connection = new Connection("c");
+    try {
+      await connection.connect("127.0.0.1", listener.port);
+      await waitFor(() => connection.status === "closed");
+      const failure = await new Promise<Error>((resolve) =>
+        connection.send(
+          3,
+          0,
+          () => Writer.create().appendInt32(0),
+          () => null,
+          false,
+          false,
+          (error) => resolve(error as Error),
+        ),
+      );
+      // What src/kafka/platformatic/errors.ts names ("Connection to 127.0.0.1:<port> closed", errors.test.ts).
+      expect(failure).toMatchObject({
+        message: "Connection closed",
+        broker: { host: "127.0.0.1", port: listener.port },
+      });
+    } finally {
       await connection.close();
     }
   });

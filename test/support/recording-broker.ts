@@ -2,7 +2,9 @@
  * A "broker" on loopback that records the header of every Kafka request it receives (API key and
  * the client id, request header v1/v2: size, api_key, api_version, correlation_id, client_id) and
  * answers none: with `hangUp` it closes each connection after its first request, so a client
- * fails fast. Tests use it to prove what a client puts on the wire.
+ * fails fast; with `answersApiVersions` it answers ApiVersions (in the version asked, listing
+ * ApiVersions alone), the one request a broker answers before a SASL login, and no other: a client
+ * gets past it and finds no other API to use. Tests use it to prove what a client puts on the wire.
  */
 import { createServer, type Socket } from "node:net";
 
@@ -11,7 +13,24 @@ export interface RecordedRequest {
   readonly clientId: string | null;
 }
 
-export async function recordingBroker(options: { hangUp: boolean }) {
+/**
+ * An ApiVersions answer (response header v0 whatever the version) listing ApiVersions v0 to v3 alone: error_code 0,
+ * api_keys [18, 0, 3], throttle_time_ms 0; from v3 on (flexible) the array's length is a varint of length + 1 and
+ * each entry and the body end with an empty tagged-field section.
+ */
+const apiVersionsAnswer = (correlationId: number, version: number) => {
+  const flexible = version >= 3;
+  const body = flexible
+    ? Buffer.from([0, 0, 2, 0, 18, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0])
+    : Buffer.from([0, 0, 0, 0, 0, 1, 0, 18, 0, 0, 0, 3, ...(version >= 1 ? [0, 0, 0, 0] : [])]);
+  const answer = Buffer.alloc(8 + body.length);
+  answer.writeInt32BE(4 + body.length, 0);
+  answer.writeInt32BE(correlationId, 4);
+  body.copy(answer, 8);
+  return answer;
+};
+
+export async function recordingBroker(options: { hangUp: boolean; answersApiVersions?: boolean }) {
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
@@ -29,6 +48,8 @@ export async function recordingBroker(options: { hangUp: boolean }) {
           apiKey: frame.readInt16BE(0),
           clientId: length < 0 ? null : frame.subarray(10, 10 + length).toString("utf8"),
         });
+        if (options.answersApiVersions && frame.readInt16BE(0) === 18)
+          socket.write(apiVersionsAnswer(frame.readInt32BE(4), frame.readInt16BE(2)));
         if (options.hangUp) socket.destroy();
       }
     });

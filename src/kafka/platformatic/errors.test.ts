@@ -313,7 +313,11 @@ describe("a TLS certificate failure (the broker's certificate not trusted)", () 
 
 describe("a SASL exchange that only lost its connection (a broker restarting mid-login)", () => {
   test.each([
-    ["a SaslHandshake cut", "Cannot find a suitable SASL mechanism.", new NetworkError("Connection closed")],
+    [
+      "a SaslHandshake failed by its lost connection",
+      "Cannot find a suitable SASL mechanism.",
+      new NetworkError("Connection closed"),
+    ],
     ["a SCRAM request timed out", "SASL authentication failed.", new TimeoutError("Request timed out.")],
   ])("%s stays retriable, as Java's clients reconnect; a client-side refusal does not", (_what, message, cut) => {
     const attempt = (cause?: Error) =>
@@ -354,6 +358,18 @@ describe("an unreachable bootstrap (explore7 K2)", () => {
       `Failed to send: ${named}`,
       `Failed to send: ${named}`,
     ]);
+  });
+
+  test("a connection Kafka cut names its broker, as a refused one does", () => {
+    const socket = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+    const cut = (broker?: unknown) => new NetworkError("Connection closed", { canRetry: true, broker, cause: socket });
+    const error = (broker?: unknown) => new MultipleErrors("metadata failed 4 times.", [cut(broker), cut(broker)]);
+    expect(wrap(error({ host: "kafka-1", port: 9092 }), "Failed to connect the producer").message).toBe(
+      "Failed to connect the producer: metadata failed 4 times. (Connection to kafka-1:9092 closed: read ECONNRESET)",
+    );
+    expect(wrap(error(), "Failed to connect the producer").message).toBe(
+      "Failed to connect the producer: metadata failed 4 times. (Connection closed: read ECONNRESET)",
+    );
   });
 
   // p3batch review: a SASL login's connection failed by its probe's TLS answer named the connection twice.

@@ -13,7 +13,8 @@
  * "Received response with error while executing API …", and marked with its name (kafkaErrorOf).
  * When the library's retries ran out ("metadata failed 4 times."), the message names the network
  * error of the attempt it gave up on (the last) and its socket's reason ("Connection to 127.0.0.1:9092 failed: connect
- * ECONNREFUSED 127.0.0.1:9092"), as kafkajs's does: the operator sees why Kafka was not reached.
+ * ECONNREFUSED 127.0.0.1:9092"), as kafkajs's does: the operator sees why Kafka was not reached; a connection Kafka cut
+ * names its broker too ("Connection to 127.0.0.1:9092 closed: read ECONNRESET").
  * Without one, a group coordinator that was not ready is named ("COORDINATOR_LOAD_IN_PROGRESS: The
  * coordinator is loading and hence can't process requests."), as kafkajs' message says it, and so is
  * the broker's answer inside an admin operation's summary ("Deleting groups failed. (NON_EMPTY_GROUP:
@@ -44,6 +45,7 @@ interface LibraryError extends CausedError {
   readonly message?: unknown;
   readonly errors?: unknown;
   readonly cause?: unknown;
+  readonly broker?: unknown;
 }
 
 /** A broker's answer (the library's ProtocolError) that `accept` takes by its Kafka error name and retriability. */
@@ -134,7 +136,7 @@ function networkCause(error: unknown): string | undefined {
   const named = (e: LibraryError) => {
     if (e === error || e.code !== "PLT_KFK_NETWORK") return undefined;
     const socket = e.cause as { message?: unknown } | undefined;
-    const connection = String(e.message).replace(/\.$/, "");
+    const connection = withBroker(String(e.message).replace(/\.$/, ""), e.broker);
     const reason = typeof socket?.message === "string" ? socket.message : "";
     // A connection failed by its SaslHandshake's network error names itself in that error already (the TLS answer's
     // "Connection to … failed: the broker answered in TLS…", scripts/patches/tls-answer.mjs): named once
@@ -142,6 +144,18 @@ function networkCause(error: unknown): string | undefined {
     return reason ? `${connection}: ${reason}` : connection;
   };
   return findInError(givenUpOn(error), named) ?? findInError(error, named);
+}
+
+/**
+ * A connection's "Connection closed" naming the broker it was to ("Connection to 127.0.0.1:9092 closed"), as a refused
+ * one names it ("Connection to 127.0.0.1:9092 failed"), when the library's error carries it (its `broker`, patched in
+ * by scripts/patch-dependencies.mjs on a connection Kafka cut).
+ */
+function withBroker(message: string, broker: unknown): string {
+  const { host, port } = (broker ?? {}) as { host?: unknown; port?: unknown };
+  const named = typeof host === "string" && (typeof port === "number" || typeof port === "string");
+  if (!named || !message.startsWith("Connection closed")) return message;
+  return `Connection to ${host}:${port} closed${message.slice("Connection closed".length)}`;
 }
 
 /** The first answer of a group coordinator not ready (COORDINATOR_LOAD_IN_PROGRESS, ...) in the error. */
