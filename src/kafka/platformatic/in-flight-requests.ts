@@ -68,7 +68,7 @@ export class InFlightRequests {
       (error) => {
         this.wireBytes -= bytes;
         this.unanswered.answered(onWire);
-        this.onRequestFailed(node, batches, error);
+        this.onRequestFailed(node, batches, error, onWire.since);
       },
     );
   }
@@ -102,13 +102,14 @@ export class InFlightRequests {
     this.answered();
   }
 
-  private onRequestFailed(node: number, batches: Batch[], error: unknown): void {
+  /** `sentAt`: when the request went; its batches' run of retries counts from it (UnansweredRequests reported it until now). */
+  private onRequestFailed(node: number, batches: Batch[], error: unknown, sentAt: number): void {
     this.perNode.set(node, (this.perNode.get(node) ?? 1) - 1);
     this.leaders.stale = true;
     const wentOut = !requestNotWritten(error);
     for (const b of batches) {
       b.wentOut ||= wentOut;
-      if (b.state === "inflight") this.settlement.retry(b, -1, null, error);
+      if (b.state === "inflight") this.settlement.retry(b, -1, null, error, undefined, sentAt);
     }
     this.answered();
   }

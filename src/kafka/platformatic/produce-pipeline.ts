@@ -331,6 +331,7 @@ export class ProducePipeline {
   close(reason: Error): void {
     this.closed = true;
     this.timer.stop();
+    this.unanswered.close();
     for (const part of this.partitions.values()) {
       // Read before they leave the queue (then they are all "done").
       for (const b of part.queue) if (b.state === "inflight") b.uncertain = true;

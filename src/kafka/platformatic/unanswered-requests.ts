@@ -34,6 +34,11 @@ export class UnansweredRequests {
    * wait, and as each is answered the next oldest comes up), so one WARN a silence, not one a request.
    */
   private warnedAt = Number.NEGATIVE_INFINITY;
+  /**
+   * The last failure built, for its request and whole second waited: an ingest task reads retryFailure for each
+   * request it fails during a silence, and an Error (its stack) is not built for each.
+   */
+  private last: { request: RequestOnWire; second: number; failure: Error } | undefined;
 
   constructor(private readonly o: UnansweredRequestsOptions) {}
 
@@ -56,17 +61,33 @@ export class UnansweredRequests {
       this.o.wakeAt(oldest.since + RETRY_GRACE_MS);
       return;
     }
-    this.warnedAt = now;
     const what = this.describe(oldest, now);
-    this.o.warnings.warn(now, () => `${unansweredText(what, "a produce request")}; waiting until request.timeout.ms`);
+    const text = () => `${unansweredText(what, "a produce request")}; waiting until request.timeout.ms`;
+    // Not logged (the retry warnings' budget spent): tried again once it may be (a quiet source has no other turn).
+    if (this.o.warnings.warn(now, text)) this.warnedAt = now;
+    else this.o.wakeAt(this.o.warnings.next);
   }
 
-  /** The oldest request once RETRY_GRACE_MS old, as a failure marked withUnansweredRequest; else undefined. */
+  /**
+   * The oldest request once RETRY_GRACE_MS old, as a failure marked withUnansweredRequest (its wait as of the first
+   * read in that whole second); else undefined. None once closed (the pipeline sends nothing more).
+   */
   failure(now: number): Error | undefined {
     const oldest = this.oldest();
     if (!oldest || now - oldest.since < RETRY_GRACE_MS) return undefined;
-    const what = this.describe(oldest, now);
-    return withUnansweredRequest(this.o.error(unansweredText(what, "a produce request"), true), what);
+    const second = Math.floor((now - oldest.since) / 1000);
+    if (this.last?.request !== oldest || this.last.second !== second) {
+      const what = this.describe(oldest, now);
+      const failure = withUnansweredRequest(this.o.error(unansweredText(what, "a produce request"), true), what);
+      this.last = { request: oldest, second, failure };
+    }
+    return this.last.failure;
+  }
+
+  /** The pipeline closed: the requests still on the wire are no longer its concern (their answers are ignored). */
+  close(): void {
+    this.onWire.clear();
+    this.last = undefined;
   }
 
   private oldest(): RequestOnWire | undefined {
