@@ -9,7 +9,7 @@ const INGEST = {
   records: "the ingest records",
   byTask: RETRIED,
   byProducer: RETRIED,
-  unanswered: "Requests are not acknowledged until Kafka takes the records.",
+  unanswered: "requests are not acknowledged until Kafka takes the records.",
 };
 const byTask = (failure: unknown) => ({ failure, byProducer: false });
 
@@ -64,7 +64,7 @@ describe("sendRetryTrace", () => {
       [
         "an ingest task's",
         INGEST,
-        "Degraded: Kafka broker 3 (127.0.0.1:9092) has not answered a produce request of the ingest records for 5 s (request.timeout.ms 30000); Requests are not acknowledged until Kafka takes the records.",
+        "Degraded: Kafka broker 3 (127.0.0.1:9092) has not answered a produce request of the ingest records for 5 s (request.timeout.ms 30000); requests are not acknowledged until Kafka takes the records.",
       ],
     ])("%s trace names the broker and how long", (_case, wording, trace) => {
       expect(sendRetryTrace(unanswered("127.0.0.1:9092"), wording)).toBe(trace);
