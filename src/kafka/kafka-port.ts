@@ -123,6 +123,8 @@ export interface KafkaProducer {
    * reported; platformatic: RETRY_GRACE_MS): the failure of its last attempt. Undefined once the retried
    * batches are written or failed (the send rejects then), and while nothing is retried. Absent for a
    * producer that does not say (kafkajs: its sends fail sooner, and the caller's retries report them).
+   * Platformatic: while nothing is retried, a produce request a broker has not answered for RETRY_GRACE_MS too (not
+   * retried before request.timeout.ms), marked withUnansweredRequest (unanswered-request.ts).
    */
   readonly retryFailure?: unknown;
   /** Waits for the sends in flight (bounded by request.timeout.ms), then closes. */
