@@ -14,9 +14,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { connect } from "node:net";
-import { ingestUrlOf, startIngestGateway } from "./support/gateway.ts";
-import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { readOwnTopic, startOwnBroker } from "./support/own-broker.ts";
+import { startOwnBrokerIngest } from "./support/own-broker-ingest.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -27,24 +26,11 @@ describe("graceful stop while the broker holds produce requests unanswered", () 
   test("every waiting request is answered 500 (may still be written) or 503 (not written) before the exit, and one reaching the task after the give-up 503 at once", async () => {
     await using dir = await tempDir("ingest-stop-silent-");
     await using kafka = await startOwnBroker(dir.file("kafka"));
-    const topic = uniqueTopic("ingest-stop-silent");
-    const admin = kafka.client().admin();
-    await admin.connect();
-    await createTopicsOn(admin, [{ topic, numPartitions: 1 }]);
-    await admin.disconnect();
-    await using gw = (await startIngestGateway(dir, { "bootstrap.servers": kafka.bootstrap })).gw;
-    const config = {
-      "connector.class": "HttpIngestSource",
-      "ingest.path": "/ingest/devices",
-      "kafka.topic": topic,
-      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-      "value.converter.schemas.enable": "false",
-    };
-    expect((await gw.rest.post("/connectors", { name: "devices", config })).status).toBe(201);
-    const url = `${await ingestUrlOf(gw)}/ingest/devices`;
+    const route = await startOwnBrokerIngest(dir, kafka, { topicPrefix: "ingest-stop-silent", partitions: 1 });
+    const { topic, url } = route;
+    await using gw = route.gw;
     const post = (body: unknown) =>
       fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-    await waitFor(async () => (await post({ id: "warm-up" })).status === 200, { what: "the ingest route" });
     const metric = async (pattern: RegExp) =>
       Number(pattern.exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1]);
 

@@ -83,7 +83,9 @@ export interface SendRetry {
   readonly failure: unknown;
   /**
    * True while the producer retries it on its own (within delivery.timeout.ms: the task is still polled, as
-   * Connect's is); false while the runtime does, after the send failed (nothing more is polled from the task).
+   * Connect's is), or a broker has not answered a produce request of it for a few seconds (the default client: its
+   * `failure` then marked so, unansweredRequestOf in kafka/unanswered-request.ts); false while the runtime does, after
+   * the send failed (nothing more is polled from the task).
    */
   readonly byProducer: boolean;
 }

@@ -125,6 +125,8 @@ export interface KafkaProducer {
    * producer that does not say (kafkajs: a send nothing of which may be written fails after its client's 3 retries, and
    * the caller's retries report it; one a request of which may have been written is retried unreported until
    * delivery.timeout.ms).
+   * Platformatic: while nothing is retried, a produce request a broker has not answered for RETRY_GRACE_MS too (not
+   * retried before request.timeout.ms), marked withUnansweredRequest (unanswered-request.ts).
    */
   readonly retryFailure?: unknown;
   /** Waits for the sends in flight (bounded by request.timeout.ms), then closes. */

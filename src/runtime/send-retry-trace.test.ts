@@ -1,10 +1,16 @@
 import { describe, expect, test } from "bun:test";
 import { RetriableError } from "../errors.ts";
 import { withMissingTopics } from "../kafka/missing-topic.ts";
+import { withUnansweredRequest } from "../kafka/unanswered-request.ts";
 import { sendRetryTrace } from "./send-retry-trace.ts";
 
 const RETRIED = "the send is being retried. Requests are not acknowledged until Kafka takes the records.";
-const INGEST = { records: "the ingest records", byTask: RETRIED, byProducer: RETRIED };
+const INGEST = {
+  records: "the ingest records",
+  byTask: RETRIED,
+  byProducer: RETRIED,
+  unanswered: "requests are not acknowledged until Kafka takes the records.",
+};
 const byTask = (failure: unknown) => ({ failure, byProducer: false });
 
 describe("sendRetryTrace", () => {
@@ -35,5 +41,39 @@ describe("sendRetryTrace", () => {
     expect(sendRetryTrace({ failure: new RetriableError("NOT_LEADER_OR_FOLLOWER"), byProducer: true })).toBe(
       "Degraded: Kafka does not take the task's records (the last attempt failed: NOT_LEADER_OR_FOLLOWER); the producer retries it until delivery.timeout.ms.",
     );
+  });
+
+  // explore31 F2: a hung leader read RUNNING with no trace until request.timeout.ms failed the request.
+  describe("when a broker has not answered a produce request yet", () => {
+    const unanswered = (address: string | undefined) => ({
+      failure: withUnansweredRequest(new RetriableError("Kafka broker 3 has not answered"), {
+        node: 3,
+        address,
+        waitedMs: 5_999,
+        requestTimeoutMs: 30_000,
+      }),
+      byProducer: true,
+    });
+
+    test.each([
+      [
+        "a source task's",
+        undefined,
+        "Degraded: Kafka broker 3 (127.0.0.1:9092) has not answered a produce request of the task's records for 5 s (request.timeout.ms 30000); the producer retries it once request.timeout.ms has passed, until delivery.timeout.ms.",
+      ],
+      [
+        "an ingest task's",
+        INGEST,
+        "Degraded: Kafka broker 3 (127.0.0.1:9092) has not answered a produce request of the ingest records for 5 s (request.timeout.ms 30000); requests are not acknowledged until Kafka takes the records.",
+      ],
+    ])("%s trace names the broker and how long", (_case, wording, trace) => {
+      expect(sendRetryTrace(unanswered("127.0.0.1:9092"), wording)).toBe(trace);
+    });
+
+    test("a broker the metadata no longer has is named by its node id", () => {
+      expect(sendRetryTrace(unanswered(undefined))).toStartWith(
+        "Degraded: Kafka broker 3 has not answered a produce request of the task's records for 5 s",
+      );
+    });
   });
 });

@@ -44,6 +44,7 @@ const INGEST_WORDING: SendRetryWording = {
   records: "the ingest records",
   byTask: INGEST_RETRIED,
   byProducer: INGEST_RETRIED,
+  unanswered: "requests are not acknowledged until Kafka takes the records.",
 };
 
 /** The SourceRecord of an ingested record (the spool's drainer passes its partition and offset). */

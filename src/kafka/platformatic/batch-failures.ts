@@ -167,9 +167,16 @@ export class RetryWarnings {
     private readonly onRetry: ((message: string) => void) | undefined,
   ) {}
 
-  warn(now: number, message: () => string): void {
-    if (!this.onRetry || now - this.last < this.intervalMs) return;
+  /** When a WARN may be logged next (never without a logger). */
+  get next(): number {
+    return this.onRetry ? this.last + this.intervalMs : Number.POSITIVE_INFINITY;
+  }
+
+  /** Logs `message` unless one was logged less than the interval before `now`; whether it logged. */
+  warn(now: number, message: () => string): boolean {
+    if (!this.onRetry || now - this.last < this.intervalMs) return false;
     this.last = now;
     this.onRetry(message());
+    return true;
   }
 }

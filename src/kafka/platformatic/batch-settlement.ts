@@ -45,7 +45,8 @@ export class BatchSettlement {
   refusals = 0;
   /** Why metadata or a producer id could not be had lately (for the expiry message). */
   private lastError: string | undefined;
-  private readonly retryWarnings: RetryWarnings;
+  /** The producer's retry WARNs, one per RETRY_WARNING_INTERVAL_MS at most (UnansweredRequests' too). */
+  readonly retryWarnings: RetryWarnings;
   private readonly retryRun: ProducerRetries;
   /**
    * Partitions where a batch was refused behind one not settled yet, with the producer epoch the
@@ -127,7 +128,15 @@ export class BatchSettlement {
     this.finish(b, baseOffset);
   }
 
-  retry(b: Batch, code: number, message: string | null | undefined, cause?: unknown, how = "retrying"): void {
+  /** `sentAt`: when the request went, for one that failed as a whole (the run of retries counts from it). */
+  retry(
+    b: Batch,
+    code: number,
+    message: string | null | undefined,
+    cause?: unknown,
+    how = "retrying",
+    sentAt?: number,
+  ): void {
     // On the wire behind a refused batch (keepOrderAfterRefusal): its sequences followed a gap, so
     // the broker did not write it; it is not sent again either.
     if (b.notSentAfter) {
@@ -152,7 +161,7 @@ export class BatchSettlement {
     // As Java's RecordAccumulator.shouldBackoff: the wait grows with the batch's attempts (KIP-580).
     b.part.waitForRetry(b, now + this.backoff(Math.max(0, b.attempts - 1)));
     const answer = code > 0 && cause === undefined ? { code, message, topic: b.part.topic } : undefined;
-    this.retryRun.batchRetried(b, now, detail(), cause, answer);
+    this.retryRun.batchRetried(b, now, detail(), cause, answer, sentAt);
     this.wake(b.retryAt);
     this.retryWarnings.warn(now, () => `${detail()}; ${how} (attempt ${b.attempts + 1}) until delivery.timeout.ms`);
   }

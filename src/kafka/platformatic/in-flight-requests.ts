@@ -4,12 +4,13 @@
  * over all brokers (buffer.memory), sends each over the ProduceTransport and settles its batches on
  * the answer: each batch's verdict (PartitionBatches.verdict) goes to BatchSettlement; a request
  * that failed as a whole (no answer) has its batches retried after new metadata. Then `answered`
- * (the pipeline's pump) sends what may go next.
+ * (the pipeline's pump) sends what may go next. UnansweredRequests learns when each request went and came back.
  */
 import type { BatchSettlement } from "./batch-settlement.ts";
 import { type Batch, partitionKey } from "./partition-batches.ts";
 import type { PartitionLeaders } from "./partition-leaders.ts";
 import { type PartitionAnswer, type ProduceTransport, requestNotWritten } from "./produce-transport.ts";
+import type { UnansweredRequests } from "./unanswered-requests.ts";
 
 /** The producer id and epoch the pipeline's batches are stamped with (set by ProducePipeline.start). */
 export interface ProducerIdentity {
@@ -32,6 +33,8 @@ export class InFlightRequests {
     /** The pipeline's stamp: writes a batch's producer id, epoch and `sequence` into its records. */
     private readonly stamp: (b: Batch, sequence: number) => void,
     private readonly answered: () => void,
+    private readonly unanswered: UnansweredRequests,
+    private readonly now: () => number,
   ) {}
 
   /** Requests on the wire to broker `node`. */
@@ -46,6 +49,7 @@ export class InFlightRequests {
     for (const b of batches) bytes += b.records.length;
     this.wireBytes += bytes;
     const outgoing = batches.map((b) => ({ topic: b.part.topic, partition: b.part.partition, records: b.records }));
+    const onWire = this.unanswered.sent(node, this.now());
     let answered: Promise<readonly PartitionAnswer[] | null>;
     try {
       answered = this.transport.produce(node, outgoing);
@@ -58,11 +62,13 @@ export class InFlightRequests {
     answered.then(
       (answers) => {
         this.wireBytes -= bytes;
+        this.unanswered.answered(onWire);
         this.onAnswers(node, batches, answers);
       },
       (error) => {
         this.wireBytes -= bytes;
-        this.onRequestFailed(node, batches, error);
+        this.unanswered.answered(onWire);
+        this.onRequestFailed(node, batches, error, onWire.since);
       },
     );
   }
@@ -96,13 +102,14 @@ export class InFlightRequests {
     this.answered();
   }
 
-  private onRequestFailed(node: number, batches: Batch[], error: unknown): void {
+  /** `sentAt`: when the request went; its batches' run of retries counts from it (UnansweredRequests reported it until now). */
+  private onRequestFailed(node: number, batches: Batch[], error: unknown, sentAt: number): void {
     this.perNode.set(node, (this.perNode.get(node) ?? 1) - 1);
     this.leaders.stale = true;
     const wentOut = !requestNotWritten(error);
     for (const b of batches) {
       b.wentOut ||= wentOut;
-      if (b.state === "inflight") this.settlement.retry(b, -1, null, error);
+      if (b.state === "inflight") this.settlement.retry(b, -1, null, error, undefined, sentAt);
     }
     this.answered();
   }

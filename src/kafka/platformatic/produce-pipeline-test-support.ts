@@ -121,6 +121,10 @@ export class FakeBroker implements ProduceTransport {
     return !this.unreachable.has(node);
   }
 
+  address(node: number): string {
+    return `127.0.0.1:${9090 + node}`;
+  }
+
   produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {
     const { promise, resolve, reject } = Promise.withResolvers<readonly PartitionAnswer[] | null>();
     this.requests.push({

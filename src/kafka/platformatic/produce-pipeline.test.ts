@@ -247,8 +247,9 @@ describe("ProducePipeline (idempotent)", () => {
       await waitFor(() => broker.requests.length === 2);
       broker.deliver(1);
       expect(await other).toBe(0);
-      // The only wake asked for is t-1's batch's deadline, while it was not on the wire.
-      expect(wakeAt.mock.calls.slice(wakes)).toEqual([[2_500]]);
+      // The wakes asked for: t-1's batch's deadline, while it was not on the wire, and, at each turn, when batch 0's
+      // request will have gone unanswered RETRY_GRACE_MS (UnansweredRequests): none in the past.
+      expect(wakeAt.mock.calls.slice(wakes)).toEqual([[RETRY_GRACE_MS], [2_500], [RETRY_GRACE_MS]]);
       broker.requests[0]!.failWith(new Error("Request timed out"));
       await all;
       expect(outcomes).toEqual(["failed: Request timed out; delivery.timeout.ms elapsed"]);

@@ -37,6 +37,7 @@
  * `close` fails every pending batch at once (the producer's forceClose): as never sent unless it is on the wire, an
  * earlier attempt of it got no answer (those may still be written) or a piece of it split was written
  * (PartlyWrittenBatch).
+ * A request a broker has not answered for RETRY_GRACE_MS is `retryFailure` too, and one WARN (unanswered-requests.ts).
  */
 import { kafkaClientBackoff } from "../../util/backoff.ts";
 import { notSent } from "../send-rejection.ts";
@@ -56,6 +57,7 @@ import {
 import { PartitionLeaders } from "./partition-leaders.ts";
 import { nextRequest, partitionsByLeader, unsent } from "./produce-requests.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
+import { UnansweredRequests } from "./unanswered-requests.ts";
 import { WakeTimer } from "./wake-timer.ts";
 
 export interface PipelineSettings {
@@ -68,6 +70,8 @@ export interface PipelineSettings {
   /** Bytes on the wire at once, over all brokers (buffer.memory); one larger request goes alone. */
   readonly maxInFlightBytes?: number;
   readonly deliveryTimeoutMs: number;
+  /** request.timeout.ms, as a request not answered yet names it (default 30000). */
+  readonly requestTimeoutMs?: number;
   readonly retries: number;
   readonly retryBackoffMs: number;
   /**
@@ -108,6 +112,7 @@ export class ProducePipeline {
   private closed = false;
   private readonly settlement: BatchSettlement;
   private readonly availability: NodeAvailability;
+  private readonly unanswered: UnansweredRequests;
   /**
    * Made once, not per request: writes `b`'s producer id, epoch (the producer's plus its partition's bumps),
    * sequence.
@@ -130,6 +135,13 @@ export class ProducePipeline {
     this.settlement = new BatchSettlement(s, now, this.wakeAt, backoff);
     this.availability = new NodeAvailability(s.availabilityTimeoutMs ?? 0);
     this.timer = new WakeTimer(now, () => void this.pump());
+    this.unanswered = new UnansweredRequests({
+      requestTimeoutMs: s.requestTimeoutMs ?? 30_000,
+      address: (node) => transport.address?.(node),
+      warnings: this.settlement.retryWarnings,
+      wakeAt: this.wakeAt,
+      error: s.error,
+    });
     this.requests = new InFlightRequests(
       transport,
       this.settlement,
@@ -137,6 +149,8 @@ export class ProducePipeline {
       this.id,
       this.stamp,
       () => void this.pump(),
+      this.unanswered,
+      now,
     );
   }
 
@@ -147,10 +161,11 @@ export class ProducePipeline {
 
   /**
    * While batches are retried here (not failed yet) for RETRY_GRACE_MS: the last failure
-   * (BatchSettlement.retryFailure).
+   * (BatchSettlement.retryFailure); else while a request has gone unanswered that long, that
+   * (UnansweredRequests.failure).
    */
   get retryFailure(): Error | undefined {
-    return this.settlement.retryFailure(this.pending > 0);
+    return this.settlement.retryFailure(this.pending > 0) ?? this.unanswered.failure(this.now());
   }
 
   /** Batches refused alone so far (`append`'s `since`). */
@@ -316,6 +331,7 @@ export class ProducePipeline {
   close(reason: Error): void {
     this.closed = true;
     this.timer.stop();
+    this.unanswered.close();
     for (const part of this.partitions.values()) {
       // Read before they leave the queue (then they are all "done").
       for (const b of part.queue) if (b.state === "inflight") b.uncertain = true;
@@ -342,6 +358,7 @@ export class ProducePipeline {
   private async pumpOnce(): Promise<void> {
     if (this.closed) return;
     const now = this.now();
+    this.unanswered.check(now);
     this.settlement.expire(this.partitions.values(), now);
     if (this.s.idempotent && this.id.producerId < 0n)
       try {

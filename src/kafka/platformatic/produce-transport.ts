@@ -43,6 +43,8 @@ export interface ProduceTransport {
   stamp(records: Buffer, producerId: bigint, epoch: number, sequence: number): void;
   /** A connection to broker `node` is up (partitioner.availability.timeout.ms counts a broker without one as idle). */
   connected(node: number): boolean;
+  /** Broker `node`'s host:port as the metadata gives it, when known (a request it does not answer names it). */
+  address?(node: number): string | undefined;
 }
 
 /**
@@ -170,6 +172,11 @@ export class PlatformaticTransport implements ProduceTransport {
   connected(node: number): boolean {
     const broker = this.brokers.get(node);
     return broker !== undefined && this.pool.getEstablishedConnection(broker)?.isConnected() === true;
+  }
+
+  address(node: number): string | undefined {
+    const broker = this.brokers.get(node);
+    return broker && `${broker.host}:${broker.port}`;
   }
 
   produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {

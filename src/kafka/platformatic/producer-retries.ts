@@ -42,9 +42,13 @@ export class ProducerRetries {
    */
   constructor(private readonly error: (message: string, retriable: boolean, cause?: unknown) => Error) {}
 
-  /** `b` goes again after a retriable failure (`message`, `cause`; `answer` when the broker answered) at `now`. */
-  batchRetried(b: Batch, now: number, message: string, cause: unknown, answer?: BatchAnswer): void {
-    const since = this.batches.get(b)?.since ?? now;
+  /**
+   * `b` goes again after a retriable failure (`message`, `cause`; `answer` when the broker answered) at `now`. `sentAt`:
+   * when the failed request went, for a request that failed as a whole (request.timeout.ms): its silence until then
+   * was already reported (UnansweredRequests), so the run counts from it and the report goes on without a gap.
+   */
+  batchRetried(b: Batch, now: number, message: string, cause: unknown, answer?: BatchAnswer, sentAt = now): void {
+    const since = Math.min(this.batches.get(b)?.since ?? sentAt, sentAt);
     this.batches.set(b, { since, message, cause, order: ++this.failures, ...(answer ? { answer } : {}) });
   }
 

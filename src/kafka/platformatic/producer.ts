@@ -426,6 +426,7 @@ export async function connectPlatformaticProducer(
     batchBytes: p.batchBytes,
     maxInFlightBytes: p.bufferMemory,
     deliveryTimeoutMs: p.deliveryTimeoutMs,
+    requestTimeoutMs: p.requestTimeoutMs,
     retries: p.retries,
     retryBackoffMs: c.retryBackoffMs,
     retryBackoffMaxMs: p.retryBackoffMaxMs,
