@@ -105,7 +105,8 @@
 //      producer id and sequences (a failed request's sequences are given back before the retry), so such a send is
 //      retried now up to the producer's retries, until the adapter's delivery.timeout.ms
 //      (src/kafka/kafkajs/producer.ts), also when Kafka is not reached afterwards (a single broker crashed or
-//      restarting: kafkajs' reconnection gives its own retries up, which ended the send), and when another broker's
+//      restarting: kafkajs' reconnection, or its metadata refresh after a failed request, gives its own retries up,
+//      which ended the send), and when another broker's
 //      request of it was answered or an error answered a request of several partitions (kafkajs throws the first failed
 //      partition's, the others may be appended); one nothing of which may be written is still given up after
 //      `unwrittenRetries` (a retry option), as before, and a stopped producer's send (its connections refused with

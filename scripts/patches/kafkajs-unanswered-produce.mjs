@@ -111,6 +111,22 @@ module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
   },
   {
     file: "node_modules/kafkajs/src/producer/sendMessages.js",
+    from: `          logger.error(\`Failed to send messages: \${e.message}\`, { retryCount, retryTime })
+          await cluster.refreshMetadata()
+          throw e`,
+    to: `          logger.error(\`Failed to send messages: \${e.message}\`, { retryCount, retryTime })
+          // edge-gateway patch: a refresh that fails (Kafka not reached: a broker whose advertised address is not the
+          // bootstrap one crashed) is given up or retried as the send (stillWriting), not ended by kafkajs' own retries
+          try {
+            await cluster.refreshMetadata()
+          } catch (refresh) {
+            if (givenUp(refresh)) return
+            throw stillWriting(refresh)
+          }
+          throw e`,
+  },
+  {
+    file: "node_modules/kafkajs/src/producer/sendMessages.js",
     from: `          responsePerBroker.set(broker, formattedResponse)
         } catch (e) {`,
     // A broker's answer kept for the send's later attempts: given up and sent again on a new producer, what it

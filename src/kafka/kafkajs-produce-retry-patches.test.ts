@@ -33,6 +33,8 @@ interface SenderOptions {
   readonly connected?: (produced: number) => boolean;
   /** The cluster's reconnection, once it is not connected. */
   readonly connect?: () => Promise<void>;
+  /** Its metadata refresh after a failed Produce request. */
+  readonly refreshMetadata?: () => Promise<void>;
   /** Partition 1 too, led by broker 2 (which answers every request) or by broker 1. */
   readonly partition1?: "broker 2" | "broker 1";
 }
@@ -76,7 +78,7 @@ function sender(answers: readonly unknown[], o: SenderOptions = {}) {
       if (o.metadataFailure) throw o.metadataFailure();
     },
     refreshMetadataIfNecessary: async () => undefined,
-    refreshMetadata: async () => undefined,
+    refreshMetadata: o.refreshMetadata ?? (async () => undefined),
     isConnected: () => o.connected?.(calls.length) ?? true,
     connect: o.connect ?? (async () => undefined),
     findTopicPartitionMetadata: () => [{ partitionId: 0, leader: 1 }],
@@ -185,6 +187,17 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
       const s = sender([lost, "written"], { connected: (produced) => produced === 0 || refusals > 5, connect });
       expect(await s.sent).toEqual([{ topicName: "t", partition: 0, errorCode: 0, baseOffset: "7" }]);
       expect([s.calls, refusals, s.sequence()]).toEqual([Array(2).fill({ producerId: 42, firstSequence: 0 }), 6, 2]);
+    });
+
+    test("connected, its metadata refresh refused past kafkajs' retries (another broker crashed): retried, not ended", async () => {
+      let refreshes = 0;
+      const refreshMetadata = async () => {
+        if (refreshes++ === 0) throw refused("ECONNREFUSED");
+      };
+      const lost = new KafkaJSConnectionError("Connection closed");
+      const s = sender([lost, "written"], { refreshMetadata });
+      expect(await s.sent).toEqual([{ topicName: "t", partition: 0, errorCode: 0, baseOffset: "7" }]);
+      expect([s.calls, refreshes, s.sequence()]).toEqual([Array(2).fill({ producerId: 42, firstSequence: 0 }), 1, 2]);
     });
 
     test("the producer stopped meanwhile (its connections refused, EPRODUCERSTOPPED): the send ends at once", async () => {

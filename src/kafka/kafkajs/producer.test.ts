@@ -277,6 +277,23 @@ describe("kafkajs: forceClose (Java's close(Duration.ZERO), an abandoned source 
     await producer.close();
     expect([batches.length, disconnects]).toEqual([1, 1]);
   });
+
+  test("after a close(): kafkajs disconnects again once its connections are refused (its retries may have connected since)", async () => {
+    let refusals = 0;
+    const disconnects: number[] = [];
+    const kafkajs = {
+      events: EVENTS,
+      on: () => () => undefined,
+      disconnect: async () => {
+        disconnects.push(refusals);
+      },
+    } as unknown as Producer;
+    const producer = new KafkajsProducer(kafkajs, SETTINGS, () => refusals++);
+    await producer.close();
+    producer.forceClose();
+    await producer.close();
+    expect(disconnects).toEqual([0, 1]);
+  });
 });
 
 describe("kafkajs: delivery.timeout.ms (explore31 F1: kafkajs retries a send until it runs out)", () => {

@@ -365,7 +365,9 @@ export class KafkajsProducer implements KafkaProducer {
     this.refuseConnections();
     this.failure ??= failure;
     this.abortSend?.(failure);
-    this.close().catch(() => undefined);
+    // Also after a close(): kafkajs' retries under way may have connected again since its disconnect.
+    this.disconnected = this.producer.disconnect();
+    this.disconnected.catch(() => undefined);
   }
 
   /**
