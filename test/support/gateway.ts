@@ -30,6 +30,12 @@ export interface Gateway extends AsyncDisposable {
   readonly proc: ReturnType<typeof Bun.spawn>;
   output(): string;
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** waitFor(`probe`) whose timeout, or the gateway's exit, fails with what the gateway said meanwhile. */
+  waitUntil<T>(
+    probe: () => T | undefined | false | Promise<T | undefined | false>,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T>;
   /**
    * SIGTERM and wait for the exit, `limitMs` at most (STOP_LIMIT_MS): returns the exit code; past the
    * limit the gateway is killed (SIGKILL) and the stop fails, naming the wait, with the output.
@@ -97,17 +103,19 @@ export function spawnGateway(options: GatewayOptions) {
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { proc, output, pumped } = spawnGateway(options);
-  const waitForOutput = (pattern: RegExp, timeoutMs = 30_000) =>
+  const waitUntil = <T>(
+    probe: () => T | undefined | false | Promise<T | undefined | false>,
+    timeoutMs: number,
+    what: string,
+  ) =>
     waitFor(
-      () =>
-        output().match(pattern) ??
-        (proc.exitCode !== null
-          ? Promise.reject(new Error(`gateway exited ${proc.exitCode}:\n${output()}`))
-          : undefined),
-      {
-        timeoutMs,
-        what: `gateway output ${pattern}`,
+      async () => {
+        const value = await probe();
+        if (value !== undefined && value !== false) return value;
+        if (proc.exitCode !== null) throw new Error(`gateway exited ${proc.exitCode}:\n${output()}`);
+        return undefined;
       },
+      { timeoutMs, what },
     ).catch((error: unknown) => {
       // What the gateway said meanwhile tells why (a line that never came on a loaded host: ci100's and ci110's
       // kafka-outage). Its last log lines without their stack traces first: one task's traces can fill the tail.
@@ -121,6 +129,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         { cause: error },
       );
     });
+  const waitForOutput = (pattern: RegExp, timeoutMs = 30_000) =>
+    waitUntil(() => output().match(pattern) ?? undefined, timeoutMs, `gateway output ${pattern}`);
   let url: string;
   try {
     const m = await waitForOutput(/REST server listening at (https?:\/\/[^\s,]+?)\/?,/);
@@ -151,6 +161,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     proc,
     output,
     waitForOutput,
+    waitUntil,
     stop,
     kill: async () => {
       proc.kill("SIGKILL");
