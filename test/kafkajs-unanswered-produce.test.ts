@@ -9,15 +9,19 @@
  */
 import { expect, test } from "bun:test";
 import { curlPost } from "./support/curl.ts";
-import { createIngestConnector, ingestUrlOf, startIngestGateway } from "./support/gateway.ts";
+import { createIngestConnector, ingestUrlOf, startIngestGateway, tracedTask } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { outageIngestWorker, readOwnTopic, startOwnBroker } from "./support/own-broker.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 /** kafkajs' line for an attempt at a send timing out from its 5th on: past the 3 retries it used to give a send up after. */
 const FIFTH_TIMEOUT = /Request Produce\(key: 0, version: \d+\) timed out \{.*"retryCount":([4-9]|\d{2,}),/;
 /** The runtime's WARN once the producer gave a send up: it is replaced and the records sent again. */
 const GIVEN_UP = /Failed to send \d+ records to Kafka, retrying/;
+/** The adapter's one WARN of a send its producer still retries 5 s after it started (p3g). */
+const HELD =
+  /WARN \[unanswered\|task-0\] Kafka has not acknowledged a send of 2 records within 5 s; the producer retries it until delivery\.timeout\.ms \(120000 ms\)/g;
 
 /** The connector's ingest.request.timeout.ms: an ingest request's answer waits as long for a send retried meanwhile. */
 const INGEST_TIMEOUT_MS = 150_000;
@@ -66,6 +70,10 @@ test("records whose Produce request the frozen broker left unanswered are writte
   let answer: ReturnType<typeof curlPost>;
   try {
     answer = ingest(url, '[{"t":1},{"t":2}]');
+    // Said while kafkajs retries it (p3g: the task read RUNNING with no trace, and the gateway logged nothing of its own).
+    expect((await tracedTask(gw, "unanswered", 60_000)).trace).toBe(
+      "Degraded: Kafka does not take the ingest records (the last attempt failed: Kafka has not acknowledged a send of 2 records within 5 s); the send is being retried. Requests are not acknowledged until Kafka takes the records.",
+    );
     await gw.waitUntil(
       () => FIFTH_TIMEOUT.test(since()) || GIVEN_UP.test(since()),
       60_000,
@@ -84,8 +92,12 @@ test("records whose Produce request the frozen broker left unanswered are writte
     [1, { t: 1 }],
     [2, { t: 2 }],
   ]);
-  // The same producer retried the send: it was never given up (nor the producer replaced).
+  // The same producer retried the send: it was never given up (nor the producer replaced), one WARN said so.
   expect(since()).not.toMatch(GIVEN_UP);
+  expect(since().match(HELD)?.length).toBe(1);
+  await waitFor(async () => (await gw.rest.get("/connectors/unanswered/status")).body.tasks[0]?.trace === undefined, {
+    what: "the trace gone once the send is written",
+  });
 }, 240_000);
 
 /** kafkajs' reconnection giving its own retries up (its 4th try refused): the send ended then, before. */

@@ -120,11 +120,11 @@ export interface KafkaProducer {
    * While the producer retries a send on its own (a batch retried after a retriable answer or a lost
    * connection, or metadata or a producer id not to be had for pending records, within
    * delivery.timeout.ms and `retries`), once it has retried for a few seconds (a leader move's single retry is not
-   * reported; platformatic: RETRY_GRACE_MS): the failure of its last attempt. Undefined once the retried
+   * reported: RETRY_GRACE_MS): the failure of its last attempt. Undefined once the retried
    * batches are written or failed (the send rejects then), and while nothing is retried. Absent for a
-   * producer that does not say (kafkajs: a send nothing of which may be written fails after its client's 3 retries, and
-   * the caller's retries report it; one a request of which may have been written is retried unreported until
-   * delivery.timeout.ms).
+   * producer that does not say. kafkajs, whose retries the adapter does not see one by one: a send still unsettled
+   * RETRY_GRACE_MS after it started, said so (a send nothing of which may be written fails after its client's 3
+   * retries, mostly sooner, and the caller's retries report it).
    * Platformatic: while nothing is retried, a produce request a broker has not answered for RETRY_GRACE_MS too (not
    * retried before request.timeout.ms), marked withUnansweredRequest (unanswered-request.ts).
    */

@@ -10,7 +10,7 @@
 import { Kafka, type KafkaConfig, logLevel } from "kafkajs";
 import defaultSocketFactory from "kafkajs/src/network/socketFactory";
 import { systemClock } from "../../util/clock.ts";
-import { type LogManager, logManager } from "../../util/logger.ts";
+import { type Logger, type LogManager, logManager } from "../../util/logger.ts";
 import { batchChecks } from "../batch-integrity.ts";
 import {
   type ConnectionSettings,
@@ -74,7 +74,7 @@ export class KafkajsPort implements KafkaPort {
   private kafka(
     props: ClientProperties,
     { logContext, sockets, retryBackoffMaxMs }: ClientOptions = {},
-  ): { kafka: Kafka; settings: ConnectionSettings } {
+  ): { kafka: Kafka; settings: ConnectionSettings; log: Logger } {
     const settings = connectionSettings(props);
     const clients = this.logs.get("org.apache.kafka.clients");
     const log = logContext ? clients.withContext(logContext) : clients;
@@ -99,7 +99,7 @@ export class KafkajsPort implements KafkaPort {
     if (settings.sasl) config.sasl = settings.sasl as KafkaConfig["sasl"];
     const factory = sockets?.factory ?? defaultSocketFactory();
     config.socketFactory = settings.tls ? tlsRefusedSockets(factory) : factory;
-    return { kafka: new Kafka(config), settings };
+    return { kafka: new Kafka(config), settings, log };
   }
 
   async admin(properties: ClientProperties): Promise<KafkaAdmin> {
@@ -120,7 +120,7 @@ export class KafkajsPort implements KafkaPort {
     const sockets = new ClosableSockets();
     const settings = producerSettings(properties);
     const { retryBackoffMaxMs } = settings;
-    const { kafka } = this.kafka(properties, { logContext: options?.logContext, sockets, retryBackoffMaxMs });
+    const { kafka, log } = this.kafka(properties, { logContext: options?.logContext, sockets, retryBackoffMaxMs });
     const { type, level } = settings.compression;
     if (level !== undefined) {
       const key = `compression.${type}.level`;
@@ -151,7 +151,7 @@ export class KafkajsPort implements KafkaPort {
     const { acks, requestTimeoutMs, deliveryTimeoutMs, idempotent } = settings;
     const compression = kafkajsCompression(settings.compression.type);
     const send = { acks, compression, requestTimeoutMs, deliveryTimeoutMs, idempotent };
-    return new KafkajsProducer(producer, send, () => sockets.close());
+    return new KafkajsProducer(producer, send, () => sockets.close(), log);
   }
 
   async consumer(options: ConsumerOptions): Promise<KafkaConsumer> {

@@ -4,11 +4,13 @@
  * it was made for any refusal of a send to one topic, also after kafkajs had retried a timed-out request, or written
  * one broker's partitions before another broker refused the rest), and its failure of a send kafkajs left records out of.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, jest, test } from "bun:test";
 import { KafkaJSProtocolError, type Producer } from "kafkajs";
 import { settled, waitFor } from "../../../test/support/wait-for.ts";
 import { isRetriable, type JavaException } from "../../errors.ts";
+import { LogManager } from "../../util/logger.ts";
 import type { ProducerRecord } from "../kafka-port.ts";
+import { RETRY_GRACE_MS } from "../retry-grace.ts";
 import { NotSentError, neverSent, refused, unwritten, writtenRecords } from "../send-rejection.ts";
 import { PARTITION, pinningPartitioner } from "./partitioner.ts";
 import { KafkajsProducer } from "./producer.ts";
@@ -327,5 +329,47 @@ describe("kafkajs: delivery.timeout.ms (explore31 F1: kafkajs retries a send unt
     ]);
     expect(neverSent(await producer.send([record("t")]).catch((e: Error) => e))).toBe(true);
     expect([refusals, disconnects]).toEqual([1, 1]);
+  });
+});
+
+describe("kafkajs: a send its producer holds (p3g: the gateway said nothing while kafkajs retried it)", () => {
+  test("retryFailure and one WARN once unsettled RETRY_GRACE_MS, none before, cleared when it settles", async () => {
+    jest.useFakeTimers();
+    try {
+      const answer = Promise.withResolvers<{ topicName: string; partition: number; errorCode: number }[]>();
+      const handed = Promise.withResolvers<void>();
+      const holding = {
+        events: EVENTS,
+        on: () => () => undefined,
+        // kafkajs retrying the send while the broker does not answer, its partitioner having placed the record on 0
+        sendBatch: ({ topicMessages }: { topicMessages: { messages: Record<symbol, number>[] }[] }) => {
+          for (const { messages } of topicMessages) for (const m of messages) m[PARTITION] = 0;
+          handed.resolve();
+          return answer.promise;
+        },
+      } as unknown as Producer;
+      const lines: string[] = [];
+      const log = new LogManager({ sink: (line) => lines.push(line) }).get("org.apache.kafka.clients");
+      const producer = new KafkajsProducer(holding, SETTINGS, undefined, log);
+      const sent = producer.send([record("t"), record("t")]);
+      await handed.promise; // waitFor's polling timer is faked here
+      jest.advanceTimersByTime(RETRY_GRACE_MS - 1);
+      expect([producer.retryFailure, lines]).toEqual([undefined, []]);
+      jest.advanceTimersByTime(1);
+      const failure = producer.retryFailure;
+      expect([String(failure), isRetriable(failure)]).toEqual([
+        "RetriableError: Kafka has not acknowledged a send of 2 records within 5 s",
+        true,
+      ]);
+      jest.advanceTimersByTime(RETRY_GRACE_MS * 3);
+      expect(lines.map((l) => l.replace(/^\[[^\]]*\] /, ""))).toEqual([
+        "WARN Kafka has not acknowledged a send of 2 records within 5 s; the producer retries it until delivery.timeout.ms (120000 ms) (org.apache.kafka.clients)",
+      ]);
+      answer.resolve([{ topicName: "t", partition: 0, errorCode: 0 }]);
+      await sent;
+      expect(producer.retryFailure).toBeUndefined();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -27,17 +27,21 @@
  * trace kafkajs reports: a retry of it refused is still taken for the only attempt. A send to several topics refused in
  * part in its only Produce answer (produce-answer.ts keeps that answer) says which records were written, at which
  * offsets, and names the refused topics (`partlyRefused`). `forceClose` (an abandoned source task's) rejects the send
- * under way at once (it may still be written), the queued ones as never sent, and disconnects.
+ * under way at once (it may still be written), the queued ones as never sent, and disconnects. A send still unsettled
+ * RETRY_GRACE_MS after it started is `retryFailure` (the source task's Degraded trace, as the default client's retries)
+ * and one WARN, until it settles: without them the gateway said nothing of its own while kafkajs retried it.
  */
 import type { Producer } from "kafkajs";
 import { ConnectError, JavaException, RetriableError } from "../../errors.ts";
 import { javaUtf8Text } from "../../util/java-utf8.ts";
+import { type Logger, logManager } from "../../util/logger.ts";
 import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import { invalidPartition } from "../invalid-partition.ts";
 import { withInvalidTopics } from "../invalid-topics.ts";
 import { javaExceptionClass } from "../kafka-exception-classes.ts";
 import type { KafkaHeader, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
 import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
+import { RETRY_GRACE_MS } from "../retry-grace.ts";
 import {
   kafkaErrorOf,
   markNeverSent,
@@ -208,6 +212,8 @@ export class KafkajsProducer implements KafkaProducer {
     private readonly s: KafkajsSendSettings,
     /** At forceClose or a send's delivery timeout, before kafkajs disconnects: its client makes no connection any more (ClosableSockets). */
     private readonly refuseConnections: () => void = () => undefined,
+    /** The client's logger (its task's context): the WARN of a send held RETRY_GRACE_MS. */
+    private readonly log: Logger = logManager.get("org.apache.kafka.clients"),
   ) {
     this.attempts = new ProduceAttempts(producer);
     this.idempotent = s.idempotent;
@@ -219,7 +225,14 @@ export class KafkajsProducer implements KafkaProducer {
   private abortSend: ((error: Error) => void) | undefined;
   /** The disconnect under way (close, or forceClose's). */
   private disconnected: Promise<void> | undefined;
+  /** The send under way, once unsettled RETRY_GRACE_MS (`held`), until it settles. */
+  private heldFailure: RetriableError | undefined;
   readonly maxInFlight = 1;
+
+  /** kafkajs retries a send on its own (Kafka unreachable, a request unanswered): said once it has for RETRY_GRACE_MS. */
+  get retryFailure(): RetriableError | undefined {
+    return this.heldFailure;
+  }
 
   send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
     // Not the failure itself: it may list the records of its own send written (PartlyWritten), not these.
@@ -231,6 +244,7 @@ export class KafkajsProducer implements KafkaProducer {
       this.abortSend = aborted.reject;
       const kafkajs = toKafkajsMessages(records);
       const expiry = setTimeout(() => this.stop(this.expired(records, kafkajs.messages)), this.s.deliveryTimeoutMs);
+      const held = setTimeout(() => this.held(records.length), RETRY_GRACE_MS);
       return Promise.race([this.sendNow(records, kafkajs), aborted.promise])
         .catch((error: Error) => {
           this.failure ??= error;
@@ -238,6 +252,8 @@ export class KafkajsProducer implements KafkaProducer {
         })
         .finally(() => {
           clearTimeout(expiry);
+          clearTimeout(held);
+          this.heldFailure = undefined;
           if (this.abortSend === aborted.reject) this.abortSend = undefined;
         });
     });
@@ -368,6 +384,20 @@ export class KafkajsProducer implements KafkaProducer {
     // Also after a close(): kafkajs' retries under way may have connected again since its disconnect.
     this.disconnected = this.producer.disconnect();
     this.disconnected.catch(() => undefined);
+  }
+
+  /**
+   * The send under way (of `count` records) is still unsettled RETRY_GRACE_MS after it started: kafkajs retries it (its
+   * own WARN lines, throttled, say why). One WARN a send, not one a retry.
+   */
+  private held(count: number): void {
+    const failure = new RetriableError(
+      `Kafka has not acknowledged a send of ${count} records within ${RETRY_GRACE_MS / 1000} s`,
+    );
+    this.heldFailure = failure;
+    this.log.warn(
+      `${failure.message}; the producer retries it until delivery.timeout.ms (${this.s.deliveryTimeoutMs} ms)`,
+    );
   }
 
   /**

@@ -8,6 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import { MultipleErrors, NetworkError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { RETRY_GRACE_MS } from "../retry-grace.ts";
 import { brokerAnswerText, kafkaErrorOf } from "../send-rejection.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import {
@@ -19,7 +20,6 @@ import {
   splitter,
   warmedUp,
 } from "./produce-pipeline-test-support.ts";
-import { RETRY_GRACE_MS } from "./producer-retries.ts";
 
 const NOT_LEADER = "Kafka rejected 1 record(s) for t-0: NOT_LEADER_OR_FOLLOWER";
 

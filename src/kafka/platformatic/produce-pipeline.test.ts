@@ -3,6 +3,7 @@ import { NetworkError, ProtocolError } from "@platformatic/kafka";
 import { settled, waitFor } from "../../../test/support/wait-for.ts";
 import { JavaException } from "../../errors.ts";
 import { KafkaAccessError } from "../access-errors.ts";
+import { RETRY_GRACE_MS } from "../retry-grace.ts";
 import { kafkaErrorOf, NotSentError } from "../send-rejection.ts";
 import { NeverSentBatch, RefusedBatch } from "./batch-failures.ts";
 import { PartlyWrittenBatch } from "./batch-split.ts";
@@ -20,7 +21,6 @@ import {
 } from "./produce-pipeline-test-support.ts";
 import { PARTITION_OVERHEAD_BYTES, REQUEST_OVERHEAD_BYTES, TOPIC_OVERHEAD_BYTES } from "./produce-requests.ts";
 import { markRequestNotWritten } from "./produce-transport.ts";
-import { RETRY_GRACE_MS } from "./producer-retries.ts";
 import { WakeTimer } from "./wake-timer.ts";
 
 /** The Java exception a failure names as its cause (a trace's `Caused by:` line). */

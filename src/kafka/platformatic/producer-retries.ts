@@ -3,10 +3,12 @@
  * another attempt after a retriable failure, until they settle, and metadata or a producer id not to be had for the
  * pending batches, until it is had. `failure` is the last failure of the run once the run is RETRY_GRACE_MS old (the
  * source task's Degraded trace): a short run (one NOT_LEADER_OR_FOLLOWER while a leader moves) is not reported, as
- * kafkajs shows nothing during its own retries and the spool's trace waits DEGRADED_AFTER_MS. A failure that was a
+ * the kafkajs adapter reports a send only once it is that old and the spool's trace waits DEGRADED_AFTER_MS. A failure that was a
  * broker's answer is marked with it and has Java's exception for it as its cause (brokerAnswer), so an ingest
  * request timing out meanwhile can name it (NOT_ENOUGH_REPLICAS while too few replicas are in sync).
  */
+
+import { RETRY_GRACE_MS } from "../retry-grace.ts";
 import { brokerAnswer } from "./batch-failures.ts";
 import type { Batch } from "./partition-batches.ts";
 
@@ -16,9 +18,6 @@ export interface BatchAnswer {
   readonly message: string | null | undefined;
   readonly topic: string;
 }
-
-/** How long a run of retries lasts before `failure` reports it. */
-export const RETRY_GRACE_MS = 5_000;
 
 /** What is being retried: since when (its first failure) and its last failure's parts (`order`: how recent). */
 interface Retried {

@@ -6,11 +6,11 @@
 import { describe, expect, test } from "bun:test";
 import { NetworkError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { RETRY_GRACE_MS } from "../retry-grace.ts";
 import { unansweredRequestOf } from "../unanswered-request.ts";
 import { RetryWarnings } from "./batch-failures.ts";
 import type { PipelineSettings } from "./produce-pipeline.ts";
 import { appendAll, FakeBroker, settings, warmedUp } from "./produce-pipeline-test-support.ts";
-import { RETRY_GRACE_MS } from "./producer-retries.ts";
 import { UnansweredRequests } from "./unanswered-requests.ts";
 
 const SILENT = "Kafka broker 1 (127.0.0.1:9091) has not answered a produce request for 5 s (request.timeout.ms 30000)";

@@ -7,9 +7,10 @@
  * at each turn and wakes when the oldest request comes of age. Requests go out in time order, so the oldest is the
  * first of the set: O(1) per request.
  */
+
+import { RETRY_GRACE_MS } from "../retry-grace.ts";
 import { type UnansweredRequest, unansweredText, withUnansweredRequest } from "../unanswered-request.ts";
 import type { RetryWarnings } from "./batch-failures.ts";
-import { RETRY_GRACE_MS } from "./producer-retries.ts";
 
 /** A request on the wire: its broker and when it went. */
 export interface RequestOnWire {
