@@ -60,7 +60,7 @@ test("a sink whose consumer cannot reach Kafka is RUNNING with a Degraded trace,
     version: expect.any(String),
     trace: expect.stringMatching(
       new RegExp(
-        `^Degraded: the task's consumer cannot start consuming \\(the last attempt failed: Failed to start the consumer of group connect-${name}: metadata failed \\d+ times\\. \\(Connection to 127\\.0\\.0\\.1:\\d+ closed\\)\\); the start is retried until it succeeds\\. No records are delivered to the task meanwhile\\.$`,
+        `^Degraded: the task's consumer cannot start consuming \\(the last attempt failed: Failed to start the consumer of group connect-${name}: metadata failed \\d+ times\\. \\(Connection to 127\\.0\\.0\\.1:\\d+ closed(?:: [^)]*)?\\)\\); the start is retried until it succeeds\\. No records are delivered to the task meanwhile\\.$`,
       ),
     ),
   });
