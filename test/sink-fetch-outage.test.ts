@@ -2,21 +2,24 @@
  * explore31 F3: with every broker of the cluster stopped, a running sink task read RUNNING without a trace while its
  * consumer fetched nothing, and the outage was logged once at its start. The task's RUNNING status now carries a
  * Degraded trace saying its consumer cannot fetch, gone once a fetch is answered again (the broker restarted), and
- * the records written then are delivered. The broker is the test's own (startOwnBroker).
+ * the records written then are delivered. explore32 F3: with every broker frozen instead (SIGSTOP: connections open,
+ * nothing answered) there was no trace and no fetch failure logged for as long as request.timeout.ms and the
+ * library's retries of it; now the trace names the broker that has not answered. The broker is the test's own
+ * (startOwnBroker).
  */
 import { expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { startGateway, tracedTask } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { startOwnBroker } from "./support/own-broker.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const FETCH_FAILURES = /Error (sending fetch request to node \d+|fetching metadata for the fetch requests): /g;
 
-test("a running sink whose whole cluster stops is Degraded until a fetch is answered, then delivers", async () => {
-  await using dir = await tempDir();
-  await using kafka = await startOwnBroker(dir.file("kafka"));
+/** A running FileStreamSink `out` of a one-partition topic on the test's own broker, one record delivered. */
+async function runningSink(dir: TempDir) {
+  const kafka = await startOwnBroker(dir.file("kafka"));
   const topic = uniqueTopic("fetchout");
   const admin = kafka.client().admin();
   await admin.connect();
@@ -28,7 +31,7 @@ test("a running sink whose whole cluster stops is Degraded until a fetch is answ
     await producer.send({ topic, acks: -1, messages: [{ value }] });
     await producer.disconnect();
   };
-  await using gw = await startGateway({
+  const gw = await startGateway({
     dir: dir.path,
     worker: {
       "bootstrap.servers": kafka.bootstrap,
@@ -46,10 +49,20 @@ test("a running sink whose whole cluster stops is Degraded until a fetch is answ
       })
     ).status,
   ).toBe(201);
-  const written = (value: string) => existsSync(out) && readFileSync(out, "utf8").split("\n").includes(value);
+  const lines = () => (existsSync(out) ? readFileSync(out, "utf8").split("\n").slice(0, -1) : []);
+  const written = (value: string) => lines().includes(value);
   await produce("before the outage");
   await waitFor(() => written("before the outage"), { timeoutMs: 60_000, what: "the record before the outage" });
   const task = async () => (await gw.rest.get("/connectors/out/status")).body.tasks?.[0];
+  return { kafka, gw, produce, lines, written, task };
+}
+
+test("a running sink whose whole cluster stops is Degraded until a fetch is answered, then delivers", async () => {
+  await using dir = await tempDir();
+  const sink = await runningSink(dir);
+  await using kafka = sink.kafka;
+  await using gw = sink.gw;
+  const { produce, written, task } = sink;
 
   await kafka.stop();
   const degraded = await tracedTask(gw, "out", 60_000);
@@ -73,4 +86,38 @@ test("a running sink whose whole cluster stops is Degraded until a fetch is answ
   await waitFor(async () => (await task())?.trace === undefined, { what: "the trace gone" });
   expect(await task()).toEqual({ id: 0, state: "RUNNING", worker_id: expect.any(String), version: expect.any(String) });
   expect(gw.output()).toMatch(/(Fetch request to node \d+|Metadata for the fetch requests) answered again/);
+}, 300_000);
+
+test("a running sink whose broker freezes is Degraded, naming the broker that has not answered, until it answers", async () => {
+  await using dir = await tempDir();
+  const sink = await runningSink(dir);
+  await using kafka = sink.kafka;
+  await using gw = sink.gw;
+  const { produce, lines, written, task } = sink;
+
+  process.kill(kafka.pid, "SIGSTOP");
+  try {
+    const degraded = await tracedTask(gw, "out", 60_000);
+    const broker = `Kafka broker \\d+ \\(${kafka.bootstrap.replace(/\./g, "\\.")}\\)`;
+    expect(degraded).toEqual({
+      id: 0,
+      state: "RUNNING",
+      worker_id: expect.any(String),
+      version: expect.any(String),
+      trace: expect.stringMatching(
+        new RegExp(
+          `^Degraded: ${broker} has not answered a fetch request of the task's consumer for \\d+ s \\(request\\.timeout\\.ms 30000\\); the consumer fetches again once request\\.timeout\\.ms has passed\\. No records of the partitions fetched from it are delivered to the task meanwhile\\.$`,
+        ),
+      ),
+    });
+    expect(gw.output()).toMatch(new RegExp(`WARN .*${broker} has not answered a fetch request for \\d+ s`));
+  } finally {
+    process.kill(kafka.pid, "SIGCONT");
+  }
+
+  await waitFor(async () => (await task())?.trace === undefined, { timeoutMs: 60_000, what: "the trace gone" });
+  await produce("after the outage");
+  await waitFor(() => written("after the outage"), { timeoutMs: 60_000, what: "the record after the outage" });
+  expect(lines()).toEqual(["before the outage", "after the outage"]);
+  expect(await task()).toEqual({ id: 0, state: "RUNNING", worker_id: expect.any(String), version: expect.any(String) });
 }, 300_000);

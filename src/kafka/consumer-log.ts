@@ -4,11 +4,11 @@
  * JoinGroup (and the rejoin a MEMBER_ID_REQUIRED answer asks for), each completed join and sync,
  * the partitions added, revoked (none: an eager rejoin still says so) or lost, where each new
  * partition starts (its committed offset, or the reset policy's end of the log), a position out of
- * range, a seek, a Fetch that got no answer (fetched again after a backoff), the LeaveGroup of a close and
- * the generation it resets. Never per record or per answered fetch. Fetches without an answer (and the metadata
- * looks they wait on) are thinned per broker as FailureLogBudget says (the first five, then one a minute with the
- * count left out), so a broker down for an hour is still told of, not once only nor at every retry; the broker's
- * first answer after them is logged once.
+ * range, a seek, a Fetch that got no answer (fetched again after a backoff) or that a broker holds unanswered (a
+ * WARN), the LeaveGroup of a close and the generation it resets. Never per record or per answered fetch. Fetches
+ * without an answer (and the metadata looks they wait on) are thinned per broker as FailureLogBudget says (the first
+ * five, then one a minute with the count left out), so a broker down for an hour is still told of, not once only nor
+ * at every retry; the broker's first answer after them is logged once.
  *
  * Every line carries the task's context (`[name|task-0]`, ConsumerOptions' `logContext`) and, as
  * Java's LogContext adds it, `[Consumer clientId=…, groupId=…]`; ConsumerUtils' line has no such
@@ -263,6 +263,14 @@ export class ConsumerLog {
     );
   }
 
+  /**
+   * A Fetch `node` holds without an answer past fetch.max.wait.ms and the retry grace (`text`: the broker and how
+   * long): a WARN, within the budget of its fetch failures (a hung broker has no failure until request.timeout.ms).
+   */
+  fetchUnanswered(node: number, text: string): void {
+    this.unansweredLine(`node ${node}`, this.fetchSession, (note) => `${text}${note}`, "warn");
+  }
+
   /** A Fetch to `node` was answered: said once after failures were logged. */
   fetchAnswered(node: number): void {
     // Every answered fetch comes here: nothing to build while no failure waits for its answer.
@@ -293,13 +301,18 @@ export class ConsumerLog {
     );
   }
 
-  private unansweredLine(key: string, logger: Logger, line: (note: string) => string): void {
+  private unansweredLine(
+    key: string,
+    logger: Logger,
+    line: (note: string) => string,
+    level: "info" | "warn" = "info",
+  ): void {
     const now = monotonicNow(this.clock);
     const failing = this.unansweredSince(key, now) ?? { budget: new FailureLogBudget(this.clock), lastFailedAt: now };
     failing.lastFailedAt = now;
     this.unanswered.set(key, failing);
     const logged = failing.budget.admit();
-    if (logged) logger.info(line(notLoggedNote(logged.unlogged, "request")));
+    if (logged) logger[level](line(notLoggedNote(logged.unlogged, "request")));
   }
 
   private answeredLine(key: string, logger: Logger, line: (note: string) => string): void {

@@ -188,7 +188,8 @@ export interface ConsumerHandlers {
   onCrash(error: Error): void;
   /**
    * Fetching fails without an answer (a broker not reached, the metadata a fetch needs not answered) for some
-   * partition the member fetches, retried after a backoff: `error` is the last such failure. Null once every
+   * partition the member fetches, retried after a backoff, or a broker holds a fetch unanswered (hung: `error` then
+   * marked with the broker and how long, unanswered-request.ts): `error` is the last such failure. Null once every
    * partition that failed so was answered again (or is no longer fetched: paused, revoked, gone from its topic). Optional: an adapter that
    * cannot tell never calls it.
    */

@@ -1,13 +1,15 @@
 /**
- * A produce request a broker has not answered for a while (a hung broker: SIGSTOPped, its disk stalled), not yet
- * past request.timeout.ms, so not a retry yet. The default client's producer reports one as its `retryFailure`
- * (platformatic/unanswered-requests.ts) marked with what it knows, and the source task's Degraded trace
+ * A request a broker has not answered for a while (a hung broker: SIGSTOPped, its disk stalled), not yet past
+ * request.timeout.ms, so not a retry yet. The default client's producer reports a produce request as its
+ * `retryFailure` (platformatic/unanswered-requests.ts) marked with what it knows, and the source task's Degraded trace
  * (send-retry-trace.ts) names the broker and how long it has been silent. Without it such a task read RUNNING with no
- * trace for request.timeout.ms (30 s) while its ingest requests were answered 503 (explore31 F2).
+ * trace for request.timeout.ms (30 s) while its ingest requests were answered 503 (explore31 F2). Its consumer reports
+ * a fetch request so (platformatic/unanswered-fetches.ts, onFetchFailing), for the sink task's Degraded trace
+ * (sink-consumer-retry-trace.ts; explore32 F3).
  */
 import { findInError } from "../util/find-in-error.ts";
 
-/** What is known of the oldest produce request a broker has not answered. */
+/** What is known of a request (the oldest produce request, a fetch) a broker has not answered. */
 export interface UnansweredRequest {
   /** The broker's node id. */
   readonly node: number;
@@ -32,7 +34,7 @@ export function withUnansweredRequest<E extends Error>(error: E, request: Unansw
   return Object.assign(error, { [UNANSWERED]: request });
 }
 
-/** The request a producer's retryFailure says is not answered yet (withUnansweredRequest), else undefined. */
+/** The request a failure (a producer's retryFailure, a fetch reported failing) says is not answered yet (withUnansweredRequest), else undefined. */
 export function unansweredRequestOf(error: unknown): UnansweredRequest | undefined {
   return findInError(error, (e: { [UNANSWERED]?: UnansweredRequest }) => e[UNANSWERED]);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { withUnansweredRequest } from "../kafka/unanswered-request.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { SinkConsumerRetryTrace } from "./sink-consumer-retry-trace.ts";
 
@@ -53,5 +54,26 @@ describe("SinkConsumerRetryTrace, a joined consumer whose fetches get no answer"
     expect(trace.trace).toStartWith(
       "Degraded: the task's consumer cannot start consuming (the last attempt failed: metadata failed)",
     );
+  });
+});
+
+// explore32 F3: a broker holding the consumer's fetches without an answer (SIGSTOPped) left the task without a trace.
+describe("SinkConsumerRetryTrace, a joined consumer whose fetch a broker holds unanswered", () => {
+  test("says so at once, naming the broker and how long it has been silent, until a fetch is answered", () => {
+    const clock = new ManualClock();
+    const trace = new SinkConsumerRetryTrace(clock);
+    const request = { node: 2, address: "kafka-2:9092", waitedMs: 5_500, requestTimeoutMs: 30_000 };
+    clock.set(10_000);
+    trace.fetching(withUnansweredRequest(new Error("Kafka broker 2 has not answered"), request));
+    const silentFor = (s: number) =>
+      `Degraded: Kafka broker 2 (kafka-2:9092) has not answered a fetch request of the task's consumer for ${s} s (request.timeout.ms 30000); the consumer fetches again once request.timeout.ms has passed. No records of the partitions fetched from it are delivered to the task meanwhile.`;
+    expect(trace.trace).toBe(silentFor(5));
+    clock.set(17_000);
+    expect(trace.trace).toBe(silentFor(12));
+    // request.timeout.ms failed it: the outage goes on, its trace at once.
+    trace.fetching(new Error("refused again"));
+    expect(trace.trace).toBe(FETCH_TRACE);
+    trace.fetching(null);
+    expect(trace.trace).toBeNull();
   });
 });

@@ -3,9 +3,12 @@ import { type ClusterMetadata, type Consumer, type MetadataOptions, NetworkError
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { TopicPartition } from "../../api/record.ts";
 import { LogManager } from "../../util/logger.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import { ConsumerLog } from "../consumer-log.ts";
 import type { ConsumerHandlers } from "../kafka-port.ts";
+import { RETRY_GRACE_MS } from "../retry-grace.ts";
+import { unansweredRequestOf } from "../unanswered-request.ts";
 import { metadataOf, metadataRefused } from "./metadata-test-support.ts";
 import { PartitionFetcher, type TopicLoss } from "./partition-fetcher.ts";
 
@@ -62,7 +65,8 @@ const held = () => new Promise(() => {});
 
 /**
  * The fetcher of these tests (retry.backoff.ms `backoff`, 1 ms unless given, as retry.backoff.max.ms unless given);
- * `fail` records what would fail the consumer; `logged` the lines it logs; `handlers` none unless given.
+ * `fail` records what would fail the consumer; `logged` the lines it logs; `handlers` none unless given; `clock` what
+ * a fetch's silence is measured on (moved only by the test, so no hung fetch is reported unless it does).
  */
 function fetcherOf(
   consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
@@ -73,11 +77,16 @@ function fetcherOf(
   const logged: string[] = [];
   const logs = new LogManager({ sink: (line) => void logged.push(line) });
   const log = new ConsumerLog(logs, { clientId: "c", groupId: "g" });
-  const settings = { fromBeginning: true, retryBackoffMaxMs: backoff.maxMs ?? backoff.ms } as ConsumerSettings;
+  const settings = {
+    fromBeginning: true,
+    maxWaitMs: 500,
+    retryBackoffMaxMs: backoff.maxMs ?? backoff.ms,
+  } as ConsumerSettings;
   const failures: unknown[] = [];
   const fail = (error: unknown) => void failures.push(error);
-  const fetcher = new PartitionFetcher(consumer, handlers, settings, backoff.ms, fail, log, "c", {}, topicLoss);
-  return { fetcher, failures, logged };
+  const clock = new ManualClock();
+  const fetcher = new PartitionFetcher(consumer, handlers, settings, backoff.ms, fail, log, "c", {}, topicLoss, clock);
+  return { fetcher, failures, logged, clock };
 }
 
 /** Handlers recording what `onFetchFailing` hears: each error's message, null once answered. */
@@ -353,6 +362,47 @@ describe("PartitionFetcher, a cluster whose every broker is down", () => {
       timers.restore();
     }
     expect({ reports, failures }).toEqual({ reports: [], failures: [] });
+  });
+});
+
+// explore32 F3: every broker SIGSTOPped under a running sink (connections open, nothing answered): its fetches were
+// neither failed nor reported until request.timeout.ms, so the task read RUNNING without a trace and nothing was logged.
+describe("PartitionFetcher, a broker that holds a fetch without an answer", () => {
+  test("its partitions are reported fetch.max.wait.ms + 5 s into the silence, naming the broker, with one WARN, until it answers", async () => {
+    let answer: ((response: unknown) => void) | undefined;
+    let fetches = 0;
+    const consumer = clusterOf([1], () => {
+      fetches++;
+      return new Promise((resolve) => (answer = resolve));
+    });
+    const heard: (Error | null)[] = [];
+    const handlers = { onFetchFailing: (error: Error | null) => void heard.push(error) } as unknown as ConsumerHandlers;
+    const { fetcher, failures, logged, clock } = fetcherOf(consumer, undefined, undefined, handlers);
+    try {
+      fetcher.seek({ topic: "t", partition: 0 }, 0);
+      fetcher.assign([{ topic: "t", partition: 0 }]);
+      await waitFor(() => fetches === 1, { what: "the fetch sent" });
+      clock.advance(500 + RETRY_GRACE_MS - 1);
+      await Promise.resolve();
+      expect(heard).toEqual([]);
+      clock.advance(1);
+      await waitFor(() => heard.length === 1, { what: "the fetch reported" });
+      clock.advance(60_000);
+      answer!(emptyAnswer(0));
+      await waitFor(() => heard.length === 2 && fetches === 2, { what: "the answer heard, the next fetch sent" });
+    } finally {
+      fetcher.stop();
+    }
+    expect(failures).toEqual([]);
+    const silence = "Kafka broker 1 has not answered a fetch request for 5 s (request.timeout.ms 30000)";
+    expect(heard.map((e) => e && { message: e.message, request: unansweredRequestOf(e) })).toEqual([
+      { message: silence, request: { node: 1, address: undefined, waitedMs: 5_500, requestTimeoutMs: 30_000 } },
+      null,
+    ]);
+    expect(logged.map((l) => l.replace(/^\[[^\]]+\] (\w+) \[[^\]]+\] /, "$1 "))).toEqual([
+      `WARN ${silence}; fetching again once request.timeout.ms has passed (org.apache.kafka.clients.FetchSessionHandler)`,
+      "INFO Fetch request to node 1 answered again (org.apache.kafka.clients.FetchSessionHandler)",
+    ]);
   });
 });
 

@@ -8,7 +8,8 @@
  * A partition whose fetch (or the metadata it needs, or its start position's look-up) got no answer is retried after
  * a backoff; the handler hears of it (`onFetchFailing`: a sink task's Degraded trace) until every such partition was
  * answered again or is no longer fetched (paused, revoked, gone from its topic). Each failure is logged, thinned per
- * broker (consumer-log.ts).
+ * broker (consumer-log.ts). So is a fetch a broker holds without an answer past fetch.max.wait.ms and RETRY_GRACE_MS
+ * (a hung broker: unanswered-fetches.ts), before request.timeout.ms fails it, with a WARN in the same budget.
  *
  * Guarantees (the KafkaPort's): each partition's records go to `onRecords` in offset order, one
  * batch at a time; up to PARTITIONS_CONSUMED_CONCURRENTLY batches of different partitions are with
@@ -26,10 +27,13 @@ import type { ClusterMetadata, Consumer } from "@platformatic/kafka";
 import { type ConnectionOptions, ConnectionPool } from "@platformatic/kafka";
 import type { TopicPartition } from "../../api/record.ts";
 import { kafkaClientBackoff } from "../../util/backoff.ts";
+import { type Clock, systemClock } from "../../util/clock.ts";
 import { batchChecks } from "../batch-integrity.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumerLog } from "../consumer-log.ts";
 import type { ConsumerHandlers } from "../kafka-port.ts";
+import { RETRY_GRACE_MS } from "../retry-grace.ts";
+import { type UnansweredRequest, unansweredText, withUnansweredRequest } from "../unanswered-request.ts";
 import { checkFetchedBatches } from "./batch-decoding.ts";
 import { errorText, isUnknownTopic, retriable } from "./errors.ts";
 import { existingTopicsMetadata } from "./existing-topics.ts";
@@ -43,6 +47,7 @@ import {
 } from "./fetch-round.ts";
 import { PositionLookups, resolveStartPositions } from "./partition-positions.ts";
 import { FetchFailures, keyOf, newPartitionState, type PartitionState } from "./partition-state.ts";
+import { type FetchOnWire, UnansweredFetches } from "./unanswered-fetches.ts";
 import { UnansweredPartitions } from "./unanswered-partitions.ts";
 
 /** Partitions whose batches are with the handler at the same time, at most (as the kafkajs adapter). */
@@ -73,6 +78,7 @@ export class PartitionFetcher {
   private stopped = false;
   private readonly failures = new FetchFailures();
   private readonly unanswered: UnansweredPartitions;
+  private readonly fetches: UnansweredFetches;
   private pumping = false;
   private again = false;
 
@@ -94,9 +100,21 @@ export class PartitionFetcher {
     connection: ConnectionOptions,
     /** What the consumer does about topics deleted under the subscription. */
     private readonly topicLoss: TopicLoss = NO_TOPIC_LOSS,
+    /** What a fetch's silence is measured and awaited on. */
+    clock: Clock = systemClock,
   ) {
     this.pool = new ConnectionPool(clientId, connection);
     this.unanswered = new UnansweredPartitions(handlers);
+    this.fetches = new UnansweredFetches({
+      clock,
+      hungAfterMs: settings.maxWaitMs + RETRY_GRACE_MS,
+      requestTimeoutMs: connection.requestTimeout ?? 30_000,
+      address: (node) => {
+        const broker = consumer.currentMetadata?.brokers.get(node);
+        return broker && `${broker.host}:${broker.port}`;
+      },
+      onHung: (fetch, request) => this.hung(fetch, request),
+    });
     this.lookups = new PositionLookups(consumer, settings, log, (tps) => this.topicLoss.partitionsGone(tps));
     checkFetchedBatches(this.pool, batchChecks(settings));
   }
@@ -185,6 +203,7 @@ export class PartitionFetcher {
     this.awaitingRetry.clear();
     this.retrying.clear();
     this.unanswered.stop();
+    this.fetches.stop();
     this.states.clear();
     this.ready.clear();
   }
@@ -268,7 +287,19 @@ export class PartitionFetcher {
 
   /** `list`'s last try got no answer (`error`): reported while any of them is still fetched (not paused, revoked). */
   private unansweredWith(list: readonly PartitionState[], error: unknown): void {
-    this.unanswered.failed(list, error, (s) => !s.paused && this.states.get(keyOf(s.tp)) === s);
+    this.unanswered.failed(list, new Error(errorText(error)), this.stillFetched);
+  }
+
+  private readonly stillFetched = (s: PartitionState): boolean => !s.paused && this.states.get(keyOf(s.tp)) === s;
+
+  /**
+   * `fetch` is held without an answer (a hung broker): its partitions are reported, marked with the broker and how long
+   * (the sink task's Degraded trace names them), and a WARN is logged with the broker's fetch failures.
+   */
+  private hung(fetch: FetchOnWire, request: UnansweredRequest): void {
+    const text = unansweredText(request, "a fetch request");
+    this.log.fetchUnanswered(fetch.node, `${text}; fetching again once request.timeout.ms has passed`);
+    this.unanswered.failed(fetch.partitions, withUnansweredRequest(new Error(text), request), this.stillFetched);
   }
 
   private stopWith(error: unknown): void {
@@ -378,6 +409,7 @@ export class PartitionFetcher {
     // Held back again, a partition is marked again by this answer (fetch-round.ts).
     for (const s of list) [s.fetching, s.heldBack] = [true, false];
     this.nodesFetching.add(node);
+    const onWire = this.fetches.sent(node, list);
     let response: FetchResponse | undefined;
     let failure: unknown;
     try {
@@ -394,6 +426,7 @@ export class PartitionFetcher {
       response = responseIn(error);
       failure = error;
     } finally {
+      this.fetches.settled(onWire);
       this.nodesFetching.delete(node);
       for (const s of list) s.fetching = false;
     }
