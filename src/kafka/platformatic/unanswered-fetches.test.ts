@@ -55,6 +55,20 @@ describe("UnansweredFetches", () => {
     expect(hung).toEqual([silence(1, 5_500), silence(2, 5_500)]);
   });
 
+  // A gateway paused (a suspended VM) while its fetch was answered: the answer waits in the socket until it resumes.
+  test("a sleep ended late (the gateway itself paused) looks again a timer turn later: a fetch answered meanwhile is not reported", async () => {
+    const { hung, fetches, at } = watched();
+    const answered = fetches.sent(1, []);
+    await at(30_000);
+    fetches.settled(answered);
+    await at(30_001);
+    expect(hung).toEqual([]);
+    fetches.sent(2, []);
+    await at(90_000);
+    await at(90_001);
+    expect(hung).toEqual([silence(2, 60_000)]);
+  });
+
   test("fetches sent and answered without end keep one sleep pending, and none once stopped", async () => {
     const { clock, hung, fetches, at } = watched();
     for (let ms = 0; ms < 20_000; ms += 100) {

@@ -8,7 +8,9 @@
  *
  * The fetcher sends at most one Fetch per broker, so they go out in time order and the oldest not yet reported gives
  * the next deadline: one sleep on the fetcher's clock at a time, armed by a send when none is, and nothing done for
- * an answer but dropping its entry.
+ * an answer but dropping its entry. A sleep that ends more than LATE_MS past its deadline (the gateway itself was
+ * paused: a suspended VM, SIGSTOP) looks again one timer turn later, so the answers that came meanwhile are read
+ * first and not taken for a broker's silence.
  */
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { UnansweredRequest } from "../unanswered-request.ts";
@@ -21,6 +23,9 @@ export interface FetchOnWire {
   readonly since: number;
   hung: boolean;
 }
+
+/** How late a sleep may end before the fetches it wakes for are looked at again after the answers waiting are read. */
+const LATE_MS = 1_000;
 
 export interface UnansweredFetchesOptions {
   readonly clock: Clock;
@@ -58,11 +63,14 @@ export class UnansweredFetches {
     this.onWire.clear();
   }
 
-  private arm(ms: number): void {
+  private arm(ms: number, late = false): void {
     this.armed = true;
+    const due = monotonicNow(this.o.clock) + ms;
     void this.o.clock.sleep(ms, this.stopped.signal).then(() => {
       this.armed = false;
-      if (!this.stopped.signal.aborted) this.check();
+      if (this.stopped.signal.aborted) return;
+      if (!late && monotonicNow(this.o.clock) - due > LATE_MS) this.arm(1, true);
+      else this.check();
     });
   }
 
