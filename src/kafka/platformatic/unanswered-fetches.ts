@@ -4,7 +4,7 @@
  * `hungAfterMs` (fetch.max.wait.ms, within which a broker answers even with nothing new, plus RETRY_GRACE_MS) into
  * the silence, not only once request.timeout.ms (and the library's retries of it) fails the fetch: the fetcher's
  * `onHung` then reports its partitions (the sink task's Degraded trace) and WARNs. Without it a sink under a frozen
- * cluster read RUNNING without a trace and logged no fetch failure for minutes (explore32 F3).
+ * cluster read RUNNING without a trace and logged no fetch failure for 45 s and more (explore32 F3).
  *
  * The fetcher sends at most one Fetch per broker, so they go out in time order and the oldest not yet reported gives
  * the next deadline: one sleep on the fetcher's clock at a time, armed by a send when none is, and nothing done for
