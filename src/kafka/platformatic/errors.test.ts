@@ -372,6 +372,36 @@ describe("an unreachable bootstrap (explore7 K2)", () => {
     );
   });
 
+  // p3h: only "Connection closed" named its broker; the library's other connection-level errors carry it now too.
+  test.each([
+    [
+      "a connection closed while the request waited for it",
+      new NetworkError("Connection closed while waiting for ready.", { broker: { host: "kafka-1", port: 9092 } }),
+      "Connection to kafka-1:9092 closed while waiting for ready",
+    ],
+    [
+      "a request that timed out",
+      new TimeoutError("Request timed out", { canRetry: true, broker: { host: "kafka-1", port: "9092" } }),
+      "Request to kafka-1:9092 timed out",
+    ],
+    [
+      "a connection closed in its SASL login, which names it already",
+      new NetworkError("Connection to kafka-1:9092 closed during the SASL handshake or authentication.", {
+        broker: { host: "kafka-1", port: 9092 },
+      }),
+      "Connection to kafka-1:9092 closed during the SASL handshake or authentication",
+    ],
+    ["a request that timed out, its broker not known", new TimeoutError("Request timed out"), "Request timed out"],
+    [
+      "the connection pool closed with its client",
+      new NetworkError("Connection pool is closed.", { canRetry: false, broker: { host: "kafka-1", port: 9092 } }),
+      "Connection pool is closed",
+    ],
+  ])("%s: named with its broker when the error carries it, once", (_what, attempt, named) => {
+    const error = new MultipleErrors("metadata failed 2 times.", [attempt, attempt]);
+    expect(failureMessage(error, "Failed")).toBe(`Failed: metadata failed 2 times. (${named})`);
+  });
+
   // explore32 F4: "Error sending fetch request to node 3: fetch failed 4 times. (Connection to <node 1's address>
   // failed …)": the fetch's last try failed in the metadata request it makes first (every broker stopped), whose
   // first refused connection was node 1's; the fetch never dialled node 3.

@@ -148,16 +148,26 @@ function networkCause(error: unknown): string | undefined {
   return findInError(givenUpOn(error), named) ?? findInError(error, named);
 }
 
+/** The library's connection-level messages that name no broker, each worded with the broker it was to. */
+const UNNAMED: readonly (readonly [prefix: string, named: (address: string) => string])[] = [
+  ["Connection closed", (address) => `Connection to ${address} closed`],
+  ["Request timed out", (address) => `Request to ${address} timed out`],
+];
+
 /**
- * A connection's "Connection closed" naming the broker it was to ("Connection to 127.0.0.1:9092 closed"), as a refused
- * one names it ("Connection to 127.0.0.1:9092 failed"), when the library's error carries it (its `broker`, patched in
- * by scripts/patch-dependencies.mjs on a connection Kafka cut).
+ * A connection-level error naming the broker it was to ("Connection to 127.0.0.1:9092 closed", "… closed while waiting
+ * for ready", "Request to 127.0.0.1:9092 timed out"), as a refused one names it ("Connection to 127.0.0.1:9092
+ * failed"), when the library's error carries it (its `broker`, patched in by scripts/patch-dependencies.mjs on a
+ * connection Kafka cut, a request that timed out, a connection closed before it was ready). The connection pool's
+ * own "Connection pool is closed" (the client closing) is no connection's and stays as it is.
  */
 function withBroker(message: string, broker: unknown): string {
   const { host, port } = (broker ?? {}) as { host?: unknown; port?: unknown };
   const named = typeof host === "string" && (typeof port === "number" || typeof port === "string");
-  if (!named || !message.startsWith("Connection closed")) return message;
-  return `Connection to ${host}:${port} closed${message.slice("Connection closed".length)}`;
+  const address = `${host}:${port}`;
+  if (!named || message.includes(address)) return message;
+  const unnamed = UNNAMED.find(([prefix]) => message.startsWith(prefix));
+  return unnamed ? `${unnamed[1](address)}${message.slice(unnamed[0].length)}` : message;
 }
 
 /** The first answer of a group coordinator not ready (COORDINATOR_LOAD_IN_PROGRESS, ...) in the error. */
