@@ -608,6 +608,54 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
       await connection.close();
     }
   });
+
+  // p3h: errors.ts named the broker of a cut connection only; these two said "Request timed out" and "Connection
+  // closed while waiting for ready." with no broker to name.
+  test("a request its broker does not answer in time names the broker", async () => {
+    const { Connection, TimeoutError, Writer } = await import("@platformatic/kafka");
+    await using listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: () => {} } });
+    const connection = new Connection("c", { requestTimeout: 50 });
+    try {
+      await connection.connect("127.0.0.1", listener.port);
+      const failure = await new Promise<Error>((resolve) =>
+        connection.send(
+          3,
+          0,
+          () => Writer.create().appendInt32(0),
+          () => null,
+          false,
+          false,
+          (error) => resolve(error as Error),
+        ),
+      );
+      // What src/kafka/platformatic/errors.ts names ("Request to 127.0.0.1:<port> timed out", errors.test.ts).
+      expect(failure).toBeInstanceOf(TimeoutError);
+      expect(failure).toMatchObject({
+        message: "Request timed out",
+        broker: { host: "127.0.0.1", port: listener.port },
+      });
+    } finally {
+      await connection.close();
+    }
+  });
+
+  test("a connection closed while a request waits for it to be ready names its broker to that request", async () => {
+    const { Connection } = await import("@platformatic/kafka");
+    // A TLS handshake the listener never answers: the connection stays connecting until it is closed.
+    await using listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: () => {} } });
+    const connection = new Connection("c", { tls: {} });
+    const connecting = new Promise<void>((resolve) => connection.connect("127.0.0.1", listener.port, () => resolve()));
+    const waiting = connection.ready().then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    await connection.close();
+    await connecting;
+    expect(await waiting).toMatchObject({
+      message: "Connection closed while waiting for ready.",
+      broker: { host: "127.0.0.1", port: listener.port },
+    });
+  });
 });
 
 describe("kafkajs rejoin patch (scripts/patch-dependencies.mjs)", () => {

@@ -87,10 +87,19 @@ export function watchSubscription(w: SubscriptionWatch): SubscriptionWatcher {
       if (rejoinNeeded({ topics, assigned: w.assigned() }, now)) {
         const names = [...now.keys()];
         const tracked = [...w.consumer.topics.current];
-        for (const t of tracked) if (!names.includes(t)) w.consumer.topics.untrack(t);
+        const dropped = tracked.filter((t) => !names.includes(t));
+        // Untracked during the wait: the library's fetches ask the metadata of every tracked topic, and fail on a
+        // deleted one.
+        for (const t of dropped) w.consumer.topics.untrack(t);
         // Kafka briefly not reached is waited out here, as a new topic not there yet: failing, the rejoin would
-        // wait for the next look (metadata.max.age.ms).
-        await awaitTopics(w.consumer, names, { allowAutoTopicCreation: w.settings.allowAutoTopicCreation });
+        // wait for the next look (metadata.max.age.ms), the topics tracked as before it (one only unknown for a
+        // moment is not left out of the member's next join meanwhile).
+        try {
+          await awaitTopics(w.consumer, names, { allowAutoTopicCreation: w.settings.allowAutoTopicCreation });
+        } catch (error) {
+          for (const t of dropped) if (!w.consumer.topics.current.includes(t)) w.consumer.topics.track(t);
+          throw error;
+        }
         for (const t of names) if (!tracked.includes(t)) w.consumer.topics.track(t);
         if (!w.current()) return;
         rejoining = true;
