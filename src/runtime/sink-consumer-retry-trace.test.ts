@@ -66,7 +66,7 @@ describe("SinkConsumerRetryTrace, a joined consumer whose fetch a broker holds u
     clock.set(10_000);
     trace.fetching(withUnansweredRequest(new Error("Kafka broker 2 has not answered"), request));
     const silentFor = (s: number) =>
-      `Degraded: Kafka broker 2 (kafka-2:9092) has not answered a fetch request of the task's consumer for ${s} s (request.timeout.ms 30000); the consumer fetches again once request.timeout.ms has passed. No records of the partitions fetched from it are delivered to the task meanwhile.`;
+      `Degraded: Kafka broker 2 (kafka-2:9092) has not answered a fetch request of the task's consumer for ${s} s (request.timeout.ms 30000); the consumer retries it every request.timeout.ms. No records of the partitions fetched from it are delivered to the task meanwhile.`;
     expect(trace.trace).toBe(silentFor(5));
     clock.set(17_000);
     expect(trace.trace).toBe(silentFor(12));

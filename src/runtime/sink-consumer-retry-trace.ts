@@ -76,7 +76,7 @@ export class SinkConsumerRetryTrace {
     const unanswered = unansweredRequestOf(failure);
     if (unanswered) {
       const silence = { ...unanswered, waitedMs: unanswered.waitedMs + now - at };
-      return `Degraded: ${unansweredText(silence, "a fetch request of the task's consumer")}; the consumer fetches again once request.timeout.ms has passed. No records of the partitions fetched from it are delivered to the task meanwhile.`;
+      return `Degraded: ${unansweredText(silence, "a fetch request of the task's consumer")}; the consumer retries it every request.timeout.ms. No records of the partitions fetched from it are delivered to the task meanwhile.`;
     }
     return `Degraded: the task's consumer cannot fetch from Kafka (the last attempt failed: ${messageOf(failure)}); it keeps retrying. No records of the partitions it cannot fetch are delivered to the task meanwhile.`;
   }

@@ -3,6 +3,7 @@
  * (scripts/test builds it), else the sources with this Bun. Waits until the REST listener is up and
  * parses its URL from the log. `await using gw = await startGateway(...)` stops it at scope end.
  */
+import { expect } from "bun:test";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { kafkaBroker, REPO } from "./kafka.ts";
@@ -270,6 +271,12 @@ export async function tracedTask(gw: Gateway, connector: string, timeoutMs: numb
     },
     { timeoutMs, what: `${connector}'s task trace` },
   );
+}
+
+/** A RUNNING task 0's status as toEqual expects it: with a trace matching `trace`, or (none given) without one. */
+export function runningTask(trace?: RegExp) {
+  const task = { id: 0, state: "RUNNING", worker_id: expect.any(String), version: expect.any(String) };
+  return trace ? { ...task, trace: expect.stringMatching(trace) } : task;
 }
 
 /** The value of the metric `name` of `connector` on /metrics, if it is there. */

@@ -1,5 +1,13 @@
 import { describe, expect, spyOn, test } from "bun:test";
-import { type ClusterMetadata, type Consumer, type MetadataOptions, NetworkError } from "@platformatic/kafka";
+import {
+  type Broker,
+  type ClusterMetadata,
+  type Consumer,
+  type FetchOptions,
+  type MetadataOptions,
+  NetworkError,
+} from "@platformatic/kafka";
+import { deafBroker } from "../../../test/support/deaf-broker.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { TopicPartition } from "../../api/record.ts";
 import { LogManager } from "../../util/logger.ts";
@@ -28,13 +36,18 @@ function leaderlessOf(known: Record<string, number>) {
 
 /**
  * A library consumer fetching topic t, partition i led by broker `leaders[i]` (read at each call; -1: none), each
- * Fetch answered by `fetch` (which may change `leaders`).
+ * Fetch answered by `fetch` (which may change `leaders`; it gets the fetch's options too), the brokers' addresses
+ * `brokers` (none unless given).
  */
-function clusterOf(leaders: number[], fetch: (node: number) => Promise<unknown>) {
+function clusterOf(
+  leaders: number[],
+  fetch: (node: number, options: FetchOptions<Buffer, Buffer, Buffer, Buffer>) => Promise<unknown>,
+  brokers = new Map<number, Broker>(),
+) {
   const current = () =>
     ({
       id: "cluster",
-      brokers: new Map(),
+      brokers,
       topics: new Map([
         ["t", { id: "t-id", partitionsCount: leaders.length, partitions: leaders.map((leader) => ({ leader })) }],
       ]),
@@ -46,7 +59,7 @@ function clusterOf(leaders: number[], fetch: (node: number) => Promise<unknown>)
       return current();
     },
     clearMetadata: () => {},
-    fetch: ({ node }: { node: number }) => fetch(node),
+    fetch: (options: FetchOptions<Buffer, Buffer, Buffer, Buffer>) => fetch(options.node, options),
   } as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>;
 }
 
@@ -368,20 +381,37 @@ describe("PartitionFetcher, a cluster whose every broker is down", () => {
 // explore32 F3: every broker SIGSTOPped under a running sink (connections open, nothing answered): its fetches were
 // neither failed nor reported until request.timeout.ms, so the task read RUNNING without a trace and nothing was logged.
 describe("PartitionFetcher, a broker that holds a fetch without an answer", () => {
-  test("its partitions are reported fetch.max.wait.ms + 5 s into the silence, naming the broker, with one WARN, until it answers", async () => {
+  // review f3hang-b P2: the silence was timed over the library's whole fetch, its metadata look-up and connection set-up
+  // included (which may wait on another broker), and named the fetch's broker.
+  test("its partitions are reported fetch.max.wait.ms + 5 s after its Fetch went on the wire, naming the broker, with one WARN, until it answers", async () => {
+    await using broker = await deafBroker();
+    const metadata = Promise.withResolvers<void>();
     let answer: ((response: unknown) => void) | undefined;
-    let fetches = 0;
-    const consumer = clusterOf([1], () => {
-      fetches++;
-      return new Promise((resolve) => (answer = resolve));
-    });
+    let [fetches, written] = [0, 0];
+    const address = { host: "127.0.0.1", port: broker.port };
+    const consumer = clusterOf(
+      [1],
+      async (_, options) => {
+        // As the library's fetch: the metadata it needs, a connection to the broker, the Fetch written on it.
+        if (++fetches === 1) await metadata.promise;
+        await options.connectionPool!.get(address);
+        written++;
+        return new Promise((resolve) => (answer = resolve));
+      },
+      new Map([[1, address]]),
+    );
     const heard: (Error | null)[] = [];
     const handlers = { onFetchFailing: (error: Error | null) => void heard.push(error) } as unknown as ConsumerHandlers;
     const { fetcher, failures, logged, clock } = fetcherOf(consumer, undefined, undefined, handlers);
     try {
       fetcher.seek({ topic: "t", partition: 0 }, 0);
       fetcher.assign([{ topic: "t", partition: 0 }]);
-      await waitFor(() => fetches === 1, { what: "the fetch sent" });
+      await waitFor(() => fetches === 1, { what: "the fetch begun" });
+      clock.advance(60_000);
+      await Promise.resolve();
+      expect(heard).toEqual([]);
+      metadata.resolve();
+      await waitFor(() => written === 1, { what: "the Fetch written" });
       clock.advance(500 + RETRY_GRACE_MS - 1);
       await Promise.resolve();
       expect(heard).toEqual([]);
@@ -389,18 +419,19 @@ describe("PartitionFetcher, a broker that holds a fetch without an answer", () =
       await waitFor(() => heard.length === 1, { what: "the fetch reported" });
       clock.advance(60_000);
       answer!(emptyAnswer(0));
-      await waitFor(() => heard.length === 2 && fetches === 2, { what: "the answer heard, the next fetch sent" });
+      await waitFor(() => heard.length === 2 && written === 2, { what: "the answer heard, the next Fetch written" });
     } finally {
       fetcher.stop();
     }
     expect(failures).toEqual([]);
-    const silence = "Kafka broker 1 has not answered a fetch request for 5 s (request.timeout.ms 30000)";
+    const at = `127.0.0.1:${broker.port}`;
+    const silence = `Kafka broker 1 (${at}) has not answered a fetch request for 5 s (request.timeout.ms 30000)`;
     expect(heard.map((e) => e && { message: e.message, request: unansweredRequestOf(e) })).toEqual([
-      { message: silence, request: { node: 1, address: undefined, waitedMs: 5_500, requestTimeoutMs: 30_000 } },
+      { message: silence, request: { node: 1, address: at, waitedMs: 5_500, requestTimeoutMs: 30_000 } },
       null,
     ]);
     expect(logged.map((l) => l.replace(/^\[[^\]]+\] (\w+) \[[^\]]+\] /, "$1 "))).toEqual([
-      `WARN ${silence}; fetching again once request.timeout.ms has passed (org.apache.kafka.clients.FetchSessionHandler)`,
+      `WARN ${silence}; retrying it every request.timeout.ms (org.apache.kafka.clients.FetchSessionHandler)`,
       "INFO Fetch request to node 1 answered again (org.apache.kafka.clients.FetchSessionHandler)",
     ]);
   });

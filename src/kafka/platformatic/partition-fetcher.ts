@@ -8,8 +8,8 @@
  * A partition whose fetch (or the metadata it needs, or its start position's look-up) got no answer is retried after
  * a backoff; the handler hears of it (`onFetchFailing`: a sink task's Degraded trace) until every such partition was
  * answered again or is no longer fetched (paused, revoked, gone from its topic). Each failure is logged, thinned per
- * broker (consumer-log.ts). So is a fetch a broker holds without an answer past fetch.max.wait.ms and RETRY_GRACE_MS
- * (a hung broker: unanswered-fetches.ts), before request.timeout.ms fails it, with a WARN in the same budget.
+ * broker (consumer-log.ts). So is a Fetch a broker holds without an answer past fetch.max.wait.ms and RETRY_GRACE_MS
+ * (a hung broker), before request.timeout.ms fails it, with a WARN in the same budget (fetch-failure-report.ts).
  *
  * Guarantees (the KafkaPort's): each partition's records go to `onRecords` in offset order, one
  * batch at a time; up to PARTITIONS_CONSUMED_CONCURRENTLY batches of different partitions are with
@@ -21,10 +21,9 @@
  *
  * Beside it: partition-state.ts (what it knows per partition), partition-positions.ts (where a
  * partition starts, applied unless a seek came meanwhile), fetch-round.ts (which broker a partition
- * is fetched from, one Fetch request and what its answer does).
+ * is fetched from, one Fetch request and what its answer does), fetch-connections.ts (the connections fetches go over).
  */
-import type { ClusterMetadata, Consumer } from "@platformatic/kafka";
-import { type ConnectionOptions, ConnectionPool } from "@platformatic/kafka";
+import type { ClusterMetadata, ConnectionOptions, Consumer } from "@platformatic/kafka";
 import type { TopicPartition } from "../../api/record.ts";
 import { kafkaClientBackoff } from "../../util/backoff.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
@@ -32,11 +31,11 @@ import { batchChecks } from "../batch-integrity.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumerLog } from "../consumer-log.ts";
 import type { ConsumerHandlers } from "../kafka-port.ts";
-import { RETRY_GRACE_MS } from "../retry-grace.ts";
-import { type UnansweredRequest, unansweredText, withUnansweredRequest } from "../unanswered-request.ts";
 import { checkFetchedBatches } from "./batch-decoding.ts";
 import { errorText, isUnknownTopic, retriable } from "./errors.ts";
 import { existingTopicsMetadata } from "./existing-topics.ts";
+import { FetchConnections } from "./fetch-connections.ts";
+import { FetchFailureReport } from "./fetch-failure-report.ts";
 import {
   applyFetchResponse,
   type FetchResponse,
@@ -47,8 +46,6 @@ import {
 } from "./fetch-round.ts";
 import { PositionLookups, resolveStartPositions } from "./partition-positions.ts";
 import { FetchFailures, keyOf, newPartitionState, type PartitionState } from "./partition-state.ts";
-import { type FetchOnWire, UnansweredFetches } from "./unanswered-fetches.ts";
-import { UnansweredPartitions } from "./unanswered-partitions.ts";
 
 /** Partitions whose batches are with the handler at the same time, at most (as the kafkajs adapter). */
 export const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
@@ -77,16 +74,11 @@ export class PartitionFetcher {
   private active = 0;
   private stopped = false;
   private readonly failures = new FetchFailures();
-  private readonly unanswered: UnansweredPartitions;
-  private readonly fetches: UnansweredFetches;
+  private readonly report: FetchFailureReport;
   private pumping = false;
   private again = false;
 
-  /**
-   * Fetches go over connections of their own: a broker answers one request per connection at a
-   * time, so a long-polling Fetch on the group's connection would hold up commits and heartbeats.
-   */
-  private readonly pool: ConnectionPool;
+  private readonly pool: FetchConnections;
 
   constructor(
     private readonly consumer: PlatformaticConsumer,
@@ -103,18 +95,16 @@ export class PartitionFetcher {
     /** What a fetch's silence is measured and awaited on. */
     clock: Clock = systemClock,
   ) {
-    this.pool = new ConnectionPool(clientId, connection);
-    this.unanswered = new UnansweredPartitions(handlers);
-    this.fetches = new UnansweredFetches({
+    this.report = new FetchFailureReport({
+      handlers,
+      log,
       clock,
-      hungAfterMs: settings.maxWaitMs + RETRY_GRACE_MS,
+      maxWaitMs: settings.maxWaitMs,
       requestTimeoutMs: connection.requestTimeout ?? 30_000,
-      address: (node) => {
-        const broker = consumer.currentMetadata?.brokers.get(node);
-        return broker && `${broker.host}:${broker.port}`;
-      },
-      onHung: (fetch, request) => this.hung(fetch, request),
+      broker: (node) => consumer.currentMetadata?.brokers.get(node),
+      fetched: (s) => !s.paused && this.states.get(keyOf(s.tp)) === s,
     });
+    this.pool = new FetchConnections(clientId, connection, (broker) => this.report.written(broker));
     this.lookups = new PositionLookups(consumer, settings, log, (tps) => this.topicLoss.partitionsGone(tps));
     checkFetchedBatches(this.pool, batchChecks(settings));
   }
@@ -146,7 +136,7 @@ export class PartitionFetcher {
       this.retrying.delete(s);
       s.buffered = null;
     }
-    this.unanswered.answered(revoked);
+    this.report.answered(revoked);
   }
 
   /** Seeks, positions, pauses of partitions assigned, not handed over yet (onPartitionsAssigned runs first). */
@@ -183,7 +173,7 @@ export class PartitionFetcher {
     const s = this.states.get(keyOf(tp));
     if (!s) return void this.pausedEarly.add(keyOf(tp));
     s.paused = true;
-    this.unanswered.answered([s]);
+    this.report.answered([s]);
   }
 
   resume(tp: TopicPartition): void {
@@ -202,8 +192,7 @@ export class PartitionFetcher {
     clearTimeout(this.retryTimer);
     this.awaitingRetry.clear();
     this.retrying.clear();
-    this.unanswered.stop();
-    this.fetches.stop();
+    this.report.stop();
     this.states.clear();
     this.ready.clear();
   }
@@ -285,23 +274,6 @@ export class PartitionFetcher {
     this.retrying.add(s);
   }
 
-  /** `list`'s last try got no answer (`error`): reported while any of them is still fetched (not paused, revoked). */
-  private unansweredWith(list: readonly PartitionState[], error: unknown): void {
-    this.unanswered.failed(list, new Error(errorText(error)), this.stillFetched);
-  }
-
-  private readonly stillFetched = (s: PartitionState): boolean => !s.paused && this.states.get(keyOf(s.tp)) === s;
-
-  /**
-   * `fetch` is held without an answer (a hung broker): its partitions are reported, marked with the broker and how long
-   * (the sink task's Degraded trace names them), and a WARN is logged with the broker's fetch failures.
-   */
-  private hung(fetch: FetchOnWire, request: UnansweredRequest): void {
-    const text = unansweredText(request, "a fetch request");
-    this.log.fetchUnanswered(fetch.node, `${text}; fetching again once request.timeout.ms has passed`);
-    this.unanswered.failed(fetch.partitions, withUnansweredRequest(new Error(text), request), this.stillFetched);
-  }
-
   private stopWith(error: unknown): void {
     if (this.stopped) return;
     this.stop();
@@ -322,7 +294,7 @@ export class PartitionFetcher {
           // partitions fetched meanwhile do not start it again).
           (leaderless) => {
             if (this.stopped) return;
-            this.unanswered.answered(unresolved);
+            this.report.answered(unresolved);
             for (const s of unresolved)
               if (leaderless && s.position === null && !s.gone) this.retryAfterBackoff(s);
               else this.retrying.delete(s);
@@ -335,7 +307,7 @@ export class PartitionFetcher {
           (error) => {
             if (this.stopped) return;
             if (!retriable(error)) return this.stopWith(error);
-            this.unansweredWith(unresolved, error);
+            this.report.failed(unresolved, error);
             for (const s of unresolved) if (s.position === null && !s.gone) this.retryAfterBackoff(s);
             this.retryLater(true);
           },
@@ -369,7 +341,7 @@ export class PartitionFetcher {
           (s) => s.tp.partition >= (md.topics.get(s.tp.topic)?.partitionsCount ?? Number.POSITIVE_INFINITY),
         );
         for (const s of missing) s.gone = true;
-        this.unanswered.answered(missing);
+        this.report.answered(missing);
         if (missing.length > 0) this.topicLoss.partitionsGone(missing.map((s) => s.tp));
         wanted = wanted.filter((s) => !s.gone);
       } catch (error) {
@@ -382,7 +354,7 @@ export class PartitionFetcher {
         else {
           // The whole cluster down: no fetch is sent, so this is all there is to log and report.
           this.log.fetchMetadataFailed(errorText(error));
-          this.unansweredWith(wanted, error);
+          this.report.failed(wanted, error);
         }
         this.retryLater();
         return;
@@ -409,7 +381,7 @@ export class PartitionFetcher {
     // Held back again, a partition is marked again by this answer (fetch-round.ts).
     for (const s of list) [s.fetching, s.heldBack] = [true, false];
     this.nodesFetching.add(node);
-    const onWire = this.fetches.sent(node, list);
+    const fetch = this.report.began(node, list);
     let response: FetchResponse | undefined;
     let failure: unknown;
     try {
@@ -426,7 +398,7 @@ export class PartitionFetcher {
       response = responseIn(error);
       failure = error;
     } finally {
-      this.fetches.settled(onWire);
+      this.report.settled(fetch);
       this.nodesFetching.delete(node);
       for (const s of list) s.fetching = false;
     }
@@ -445,13 +417,13 @@ export class PartitionFetcher {
     // leader then, while the others are fetched.
     if (!response && retriable(failure)) {
       this.log.fetchFailed(node, errorText(failure));
-      this.unansweredWith(list, failure);
+      this.report.failed(list, failure);
       for (const s of list) this.retryAfterBackoff(s);
       return this.retryLater(true);
     }
     if (!response) return this.stopWith(failure);
     this.log.fetchAnswered(node);
-    this.unanswered.answered(list);
+    this.report.answered(list);
     for (const s of list) this.retrying.delete(s);
     const outcome = applyFetchResponse(response, requested, idOf, this.states, failure, {
       log: this.log,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { createServer, type Socket } from "node:net";
 import { type Connection, Connection as LibraryConnection, type Producer } from "@platformatic/kafka";
+import { deafBroker } from "../../../test/support/deaf-broker.ts";
 import { recordingBroker } from "../../../test/support/recording-broker.ts";
 import { closedPort } from "../../../test/support/tcp-forwarder.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
@@ -12,29 +12,6 @@ import {
   requireFramedSend,
   sendsFramedRequests,
 } from "./produce-transport.ts";
-
-/** A "broker" on loopback that accepts connections and reads nothing (a frozen or overloaded one). */
-async function deafBroker() {
-  const sockets: Socket[] = [];
-  const closed = new Set<Socket>();
-  const server = createServer((socket) => {
-    socket.pause();
-    socket.on("error", () => {});
-    socket.on("close", () => closed.add(socket));
-    sockets.push(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    port,
-    sockets,
-    closed,
-    [Symbol.asyncDispose]: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 /**
  * An acks=0 transport with its own connections to node `node` on loopback port `port`, the leader of topic "t"'s one

@@ -3,7 +3,12 @@ import { ManualClock } from "../../util/manual-clock.ts";
 import type { UnansweredRequest } from "../unanswered-request.ts";
 import { UnansweredFetches } from "./unanswered-fetches.ts";
 
-/** Fetches watched on a clock the test moves (hung after 5 500 ms), with the silences they report. */
+const brokerOf = (node: number) => ({ host: `broker${node}`, port: 9092 });
+
+/**
+ * Fetches watched on a clock the test moves (hung after 5 500 ms), with the silences they report; `sent` begins a
+ * fetch from a broker and writes its Fetch at once.
+ */
 function watched() {
   const clock = new ManualClock();
   const hung: UnansweredRequest[] = [];
@@ -11,7 +16,7 @@ function watched() {
     clock,
     hungAfterMs: 5_500,
     requestTimeoutMs: 30_000,
-    address: (node) => `broker${node}:9092`,
+    broker: brokerOf,
     onHung: (_, request) => void hung.push(request),
   });
   /** Moves the clock to `ms` and lets the woken sleep's check run. */
@@ -19,7 +24,12 @@ function watched() {
     clock.set(ms);
     await Promise.resolve();
   };
-  return { clock, hung, fetches, at };
+  const sent = (node: number) => {
+    const fetch = fetches.began(node, []);
+    fetches.written(brokerOf(node));
+    return fetch;
+  };
+  return { clock, hung, fetches, at, sent };
 }
 
 const silence = (node: number, waitedMs: number): UnansweredRequest => ({
@@ -32,10 +42,10 @@ const silence = (node: number, waitedMs: number): UnansweredRequest => ({
 // explore32 F3: a broker that holds fetches without answering (SIGSTOPped) failed none of them until request.timeout.ms.
 describe("UnansweredFetches", () => {
   test("a fetch unanswered for hungAfterMs is reported once, with its broker and wait; one answered before is not", async () => {
-    const { hung, fetches, at } = watched();
-    fetches.settled(fetches.sent(1, []));
+    const { hung, fetches, at, sent } = watched();
+    fetches.settled(sent(1));
     await at(400);
-    fetches.sent(1, []);
+    sent(1);
     await at(5_500);
     expect(hung).toEqual([]);
     await at(5_900);
@@ -45,38 +55,75 @@ describe("UnansweredFetches", () => {
   });
 
   test("each broker's fetch is reported when it comes of age", async () => {
-    const { hung, fetches, at } = watched();
-    fetches.sent(1, []);
+    const { hung, at, sent } = watched();
+    sent(1);
     await at(1_000);
-    fetches.sent(2, []);
+    sent(2);
     await at(5_500);
     expect(hung).toEqual([silence(1, 5_500)]);
     await at(6_500);
     expect(hung).toEqual([silence(1, 5_500), silence(2, 5_500)]);
   });
 
-  // A gateway paused (a suspended VM) while its fetch was answered: the answer waits in the socket until it resumes.
+  // A gateway SIGSTOPped while its fetch was answered: the answer waits in the socket until it runs again.
   test("a sleep ended late (the gateway itself paused) looks again a timer turn later: a fetch answered meanwhile is not reported", async () => {
-    const { hung, fetches, at } = watched();
-    const answered = fetches.sent(1, []);
+    const { hung, fetches, at, sent } = watched();
+    const answered = sent(1);
     await at(30_000);
     fetches.settled(answered);
     await at(30_001);
     expect(hung).toEqual([]);
-    fetches.sent(2, []);
+    sent(2);
     await at(90_000);
     await at(90_001);
     expect(hung).toEqual([silence(2, 60_000)]);
   });
 
+  // review f3hang-b P2: the library's fetch looks up metadata and sets up its connection first, which may wait on
+  // another broker (a frozen one asked for metadata): that wait was reported as the fetch's broker not answering.
+  test("a fetch is timed from when its Fetch is written to its broker, not while it waits for metadata or a connection", async () => {
+    const { hung, fetches, at } = watched();
+    fetches.began(1, []);
+    await at(20_000);
+    expect(hung).toEqual([]);
+    fetches.written(brokerOf(2));
+    await at(40_000);
+    expect(hung).toEqual([]);
+    fetches.written(brokerOf(1));
+    await at(45_400);
+    expect(hung).toEqual([]);
+    await at(45_500);
+    expect(hung).toEqual([silence(1, 5_500)]);
+  });
+
+  test("a Fetch written again once answered with an error is timed again; one written again after its silence was reported is not reported twice", async () => {
+    const { hung, fetches, at } = watched();
+    const first = fetches.began(1, []);
+    fetches.written(brokerOf(1));
+    await at(3_000);
+    fetches.written(brokerOf(1));
+    await at(5_500);
+    expect(hung).toEqual([]);
+    await at(8_500);
+    expect(hung).toEqual([silence(1, 5_500)]);
+    fetches.written(brokerOf(1));
+    await at(60_000);
+    expect(hung).toEqual([silence(1, 5_500)]);
+    fetches.settled(first);
+    fetches.began(1, []);
+    fetches.written(brokerOf(1));
+    await at(65_500);
+    expect(hung).toEqual([silence(1, 5_500), silence(1, 5_500)]);
+  });
+
   test("fetches sent and answered without end keep one sleep pending, and none once stopped", async () => {
-    const { clock, hung, fetches, at } = watched();
+    const { clock, hung, fetches, at, sent } = watched();
     for (let ms = 0; ms < 20_000; ms += 100) {
       await at(ms);
-      fetches.settled(fetches.sent(1, []));
+      fetches.settled(sent(1));
     }
     expect(clock.pending).toBe(1);
-    fetches.sent(1, []);
+    sent(1);
     fetches.stop();
     expect(clock.pending).toBe(0);
     await at(60_000);

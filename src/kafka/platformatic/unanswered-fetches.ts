@@ -1,26 +1,36 @@
 /**
- * UnansweredFetches: the Fetch requests a PartitionFetcher has sent and not had answered, with when each went, so a
- * broker that holds them without answering or closing the connection (SIGSTOPped, a stalled disk) is reported
+ * UnansweredFetches: the Fetch requests of a PartitionFetcher's fetches on the wire, with when each was written, so a
+ * broker that holds one without answering or closing the connection (SIGSTOPped, a stalled disk) is reported
  * `hungAfterMs` (fetch.max.wait.ms, within which a broker answers even with nothing new, plus RETRY_GRACE_MS) into
- * the silence, not only once request.timeout.ms (and the library's retries of it) fails the fetch: the fetcher's
+ * its silence, not only once request.timeout.ms (and the library's retries of it) fails the fetch: the fetcher's
  * `onHung` then reports its partitions (the sink task's Degraded trace) and WARNs. Without it a sink under a frozen
  * cluster read RUNNING without a trace and logged no fetch failure for 45 s and more (explore32 F3).
  *
- * The fetcher sends at most one Fetch per broker, so they go out in time order and the oldest not yet reported gives
- * the next deadline: one sleep on the fetcher's clock at a time, armed by a send when none is, and nothing done for
- * an answer but dropping its entry. A sleep that ends more than LATE_MS past its deadline (the gateway itself was
- * paused: a suspended VM, SIGSTOP) looks again one timer turn later, so the answers that came meanwhile are read
- * first and not taken for a broker's silence.
+ * A fetch is timed from when its Fetch is written to its broker's connection (`written`: FetchConnections hands the
+ * library's fetch a connection and the request goes on it at once), not from the library's call: the metadata look-up
+ * and connection set-up before it may wait on another broker, which must not be named as the one not answering; a
+ * fetch waiting on them is reported once the client's retries fail it (fetch-failure-report.ts). One the library
+ * sends to another broker than the fetcher asked (a preferred read replica) is not timed, the same way. A Fetch the
+ * library sends again after request.timeout.ms keeps the silence it was reported with.
+ *
+ * The fetcher fetches from each broker once at a time, so Fetches go on the wire in time order and the oldest not yet
+ * reported gives the next deadline: one sleep on the fetcher's clock at a time, armed by a write when none is, and
+ * nothing done for an answer but dropping its entry. A sleep that ends more than LATE_MS past its deadline (the gateway
+ * itself did not run meanwhile: SIGSTOPped, or its event loop blocked that long; a suspended VM does not advance the
+ * monotonic clock on Linux, so it is not such a case) looks again one timer turn later, so the answers that came
+ * meanwhile are read first and not taken for a broker's silence.
  */
+import type { Broker } from "@platformatic/kafka";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { UnansweredRequest } from "../unanswered-request.ts";
 import type { PartitionState } from "./partition-state.ts";
+import { RequestsOnWire } from "./requests-on-wire.ts";
 
-/** A Fetch on the wire: its broker, its partitions, when it went, and whether its silence was reported. */
+/** A fetch of a broker's partitions: when its Fetch went on the wire (NaN before), whether its silence was reported. */
 export interface FetchOnWire {
   readonly node: number;
   readonly partitions: readonly PartitionState[];
-  readonly since: number;
+  since: number;
   hung: boolean;
 }
 
@@ -32,38 +42,65 @@ export interface UnansweredFetchesOptions {
   /** How long a Fetch goes unanswered before it is reported: fetch.max.wait.ms + RETRY_GRACE_MS. */
   readonly hungAfterMs: number;
   readonly requestTimeoutMs: number;
-  /** A broker's host:port, when the metadata knows it. */
-  readonly address: (node: number) => string | undefined;
-  /** `fetch` has gone unanswered `hungAfterMs`: once per Fetch. */
+  /** A broker as the metadata knows it. */
+  readonly broker: (node: number) => Broker | undefined;
+  /** `fetch` has gone unanswered `hungAfterMs`: once per fetch. */
   readonly onHung: (fetch: FetchOnWire, request: UnansweredRequest) => void;
 }
 
 export class UnansweredFetches {
-  private readonly onWire = new Set<FetchOnWire>();
+  /** The fetches under way, per broker asked (one each). */
+  private readonly underWay = new Map<number, FetchOnWire>();
+  private readonly onWire: RequestsOnWire<FetchOnWire>;
   private armed = false;
   private readonly stopped = new AbortController();
 
-  constructor(private readonly o: UnansweredFetchesOptions) {}
+  constructor(private readonly o: UnansweredFetchesOptions) {
+    this.onWire = new RequestsOnWire({
+      requestTimeoutMs: o.requestTimeoutMs,
+      address: (node) => {
+        const broker = o.broker(node);
+        return broker && `${broker.host}:${broker.port}`;
+      },
+    });
+  }
 
-  sent(node: number, partitions: readonly PartitionState[]): FetchOnWire {
-    const fetch = { node, partitions, since: monotonicNow(this.o.clock), hung: false };
-    this.onWire.add(fetch);
-    if (!this.armed) this.arm(this.o.hungAfterMs);
+  /** A fetch of `partitions` from broker `node` begins: timed once its Fetch is `written`. */
+  began(node: number, partitions: readonly PartitionState[]): FetchOnWire {
+    const fetch = { node, partitions, since: Number.NaN, hung: false };
+    this.underWay.set(node, fetch);
     return fetch;
+  }
+
+  /** A Fetch is written to `broker`'s connection now: the fetch asking it is timed from now. */
+  written(broker: Broker): void {
+    for (const fetch of this.underWay.values()) {
+      const asked = this.o.broker(fetch.node);
+      if (asked?.host !== broker.host || asked.port !== broker.port) continue;
+      if (fetch.hung) return;
+      fetch.since = monotonicNow(this.o.clock);
+      this.onWire.delete(fetch);
+      this.onWire.add(fetch);
+      this.arm(this.o.hungAfterMs);
+      return;
+    }
   }
 
   /** Answered, failed or dropped: no longer watched. */
   settled(fetch: FetchOnWire): void {
+    if (this.underWay.get(fetch.node) === fetch) this.underWay.delete(fetch.node);
     this.onWire.delete(fetch);
   }
 
   /** The fetcher stopped: nothing more is reported. */
   stop(): void {
     this.stopped.abort();
+    this.underWay.clear();
     this.onWire.clear();
   }
 
   private arm(ms: number, late = false): void {
+    if (this.armed) return;
     this.armed = true;
     const due = monotonicNow(this.o.clock) + ms;
     void this.o.clock.sleep(ms, this.stopped.signal).then(() => {
@@ -85,9 +122,7 @@ export class UnansweredFetches {
         return;
       }
       fetch.hung = true;
-      const { node } = fetch;
-      const { requestTimeoutMs } = this.o;
-      this.o.onHung(fetch, { node, address: this.o.address(node), waitedMs, requestTimeoutMs });
+      this.o.onHung(fetch, this.onWire.describe(fetch, now));
     }
   }
 }

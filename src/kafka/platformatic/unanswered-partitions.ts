@@ -2,8 +2,8 @@
  * UnansweredPartitions: the partitions a PartitionFetcher fetches whose last try (a fetch, the metadata it waits on, a
  * start position's look-up) got no answer, or whose fetch a broker holds unanswered (unanswered-fetches.ts). The
  * handler (`onFetchFailing`: a sink task's Degraded trace) hears of each such try while any of them is still fetched,
- * and once none is left (answered, paused, revoked, gone from its topic). Called by PartitionFetcher; silent once
- * stopped.
+ * and once none is left (answered, paused, revoked, gone from its topic). Called by the fetcher's FetchFailureReport;
+ * silent once stopped.
  */
 import type { ConsumerHandlers } from "../kafka-port.ts";
 import type { PartitionState } from "./partition-state.ts";

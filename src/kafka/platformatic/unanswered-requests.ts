@@ -4,24 +4,15 @@
  * request.timeout.ms fails the request and the retry begins: as the pipeline's `retryFailure` (marked
  * withUnansweredRequest: the source task's Degraded trace names the broker) and one WARN through the producer's retry
  * warnings (budgeted with them). InFlightRequests notes each request sent and answered; the pipeline's pump `check`s
- * at each turn and wakes when the oldest request comes of age. Requests go out in time order, so the oldest is the
- * first of the set: O(1) per request.
+ * at each turn and wakes when the oldest request comes of age (requests-on-wire.ts keeps them, oldest first).
  */
 
 import { RETRY_GRACE_MS } from "../retry-grace.ts";
-import { type UnansweredRequest, unansweredText, withUnansweredRequest } from "../unanswered-request.ts";
+import { unansweredText, withUnansweredRequest } from "../unanswered-request.ts";
 import type { RetryWarnings } from "./batch-failures.ts";
+import { type RequestOnWire, RequestsOnWire, type RequestsOnWireOptions } from "./requests-on-wire.ts";
 
-/** A request on the wire: its broker and when it went. */
-export interface RequestOnWire {
-  readonly node: number;
-  readonly since: number;
-}
-
-export interface UnansweredRequestsOptions {
-  readonly requestTimeoutMs: number;
-  /** A broker's host:port, when the metadata knows it. */
-  readonly address: (node: number) => string | undefined;
+export interface UnansweredRequestsOptions extends RequestsOnWireOptions {
   readonly warnings: RetryWarnings;
   /** Wakes the pipeline's pump (its `check`) at a time on the pipeline's clock. */
   readonly wakeAt: (at: number) => void;
@@ -29,7 +20,7 @@ export interface UnansweredRequestsOptions {
 }
 
 export class UnansweredRequests {
-  private readonly onWire = new Set<RequestOnWire>();
+  private readonly onWire: RequestsOnWire<RequestOnWire>;
   /**
    * When the last WARN was written: the requests sent before it (or at once) are of the silence it reported (however long they
    * wait, and as each is answered the next oldest comes up), so one WARN a silence, not one a request.
@@ -41,12 +32,13 @@ export class UnansweredRequests {
    */
   private last: { request: RequestOnWire; second: number; failure: Error } | undefined;
 
-  constructor(private readonly o: UnansweredRequestsOptions) {}
+  constructor(private readonly o: UnansweredRequestsOptions) {
+    this.onWire = new RequestsOnWire(o);
+  }
 
   sent(node: number, now: number): RequestOnWire {
     const request = { node, since: now };
-    this.onWire.add(request);
-    if (this.onWire.size === 1) this.o.wakeAt(now + RETRY_GRACE_MS);
+    if (this.onWire.add(request)) this.o.wakeAt(now + RETRY_GRACE_MS);
     return request;
   }
 
@@ -56,13 +48,13 @@ export class UnansweredRequests {
 
   /** Warns of the oldest request once it is RETRY_GRACE_MS old; else wakes the pump when it will be. */
   check(now: number): void {
-    const oldest = this.oldest();
+    const oldest = this.onWire.oldest();
     if (!oldest || oldest.since <= this.warnedAt) return;
     if (now - oldest.since < RETRY_GRACE_MS) {
       this.o.wakeAt(oldest.since + RETRY_GRACE_MS);
       return;
     }
-    const what = this.describe(oldest, now);
+    const what = this.onWire.describe(oldest, now);
     const text = () => `${unansweredText(what, "a produce request")}; waiting until request.timeout.ms`;
     // Not logged (the retry warnings' budget spent): tried again once it may be (a quiet source has no other turn).
     if (this.o.warnings.warn(now, text)) this.warnedAt = now;
@@ -74,11 +66,11 @@ export class UnansweredRequests {
    * read in that whole second); else undefined. None once closed (the pipeline sends nothing more).
    */
   failure(now: number): Error | undefined {
-    const oldest = this.oldest();
+    const oldest = this.onWire.oldest();
     if (!oldest || now - oldest.since < RETRY_GRACE_MS) return undefined;
     const second = Math.floor((now - oldest.since) / 1000);
     if (this.last?.request !== oldest || this.last.second !== second) {
-      const what = this.describe(oldest, now);
+      const what = this.onWire.describe(oldest, now);
       const failure = withUnansweredRequest(this.o.error(unansweredText(what, "a produce request"), true), what);
       this.last = { request: oldest, second, failure };
     }
@@ -89,18 +81,5 @@ export class UnansweredRequests {
   close(): void {
     this.onWire.clear();
     this.last = undefined;
-  }
-
-  private oldest(): RequestOnWire | undefined {
-    return this.onWire.values().next().value;
-  }
-
-  private describe(request: RequestOnWire, now: number): UnansweredRequest {
-    return {
-      node: request.node,
-      address: this.o.address(request.node),
-      waitedMs: now - request.since,
-      requestTimeoutMs: this.o.requestTimeoutMs,
-    };
   }
 }
