@@ -14,6 +14,7 @@ import type { ConsumerHandlers } from "../kafka-port.ts";
 import { RETRY_GRACE_MS } from "../retry-grace.ts";
 import { type UnansweredRequest, unansweredText, withUnansweredRequest } from "../unanswered-request.ts";
 import { errorText } from "./errors.ts";
+import type { FetchWatch } from "./fetch-connections.ts";
 import type { PartitionState } from "./partition-state.ts";
 import { type FetchOnWire, UnansweredFetches } from "./unanswered-fetches.ts";
 import { UnansweredPartitions } from "./unanswered-partitions.ts";
@@ -32,7 +33,7 @@ export interface FetchFailureReportOptions {
   readonly fetched: (s: PartitionState) => boolean;
 }
 
-export class FetchFailureReport {
+export class FetchFailureReport implements FetchWatch {
   private readonly partitions: UnansweredPartitions;
   private readonly fetches: UnansweredFetches;
 
@@ -47,14 +48,17 @@ export class FetchFailureReport {
     });
   }
 
-  /** A fetch of `list` from broker `node` begins (settle it with `settled`). */
-  began(node: number, list: readonly PartitionState[]): FetchOnWire {
-    return this.fetches.began(node, list);
+  /** A fetch of `list` begins (settle it with `settled`); its tries are told by FetchConnections. */
+  began(list: readonly PartitionState[]): FetchOnWire {
+    return this.fetches.began(list);
   }
 
-  /** A Fetch is written to `broker`'s connection now (FetchConnections). */
-  written(broker: Broker): void {
-    this.fetches.written(broker);
+  written(fetch: FetchOnWire, node: number): void {
+    this.fetches.written(fetch, node);
+  }
+
+  ended(fetch: FetchOnWire): void {
+    this.fetches.ended(fetch);
   }
 
   /** The fetch got its answer or failed. */

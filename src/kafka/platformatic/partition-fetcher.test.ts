@@ -2,8 +2,10 @@ import { describe, expect, spyOn, test } from "bun:test";
 import {
   type Broker,
   type ClusterMetadata,
+  type ConnectionPool,
   type Consumer,
   type FetchOptions,
+  fetchV17,
   type MetadataOptions,
   NetworkError,
 } from "@platformatic/kafka";
@@ -378,6 +380,30 @@ describe("PartitionFetcher, a cluster whose every broker is down", () => {
   });
 });
 
+/**
+ * As the library's fetch writes a Fetch: over a connection `pool` hands it, at once (`written` is told then); settled
+ * by its answer, or its failure (the connection lost).
+ */
+function fetchOver(pool: ConnectionPool, broker: Broker, written: () => void): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    pool.get(broker, (error, connection) => {
+      if (error || !connection) return reject(error);
+      fetchV17.api(connection, 500, 1, 1024, 0, 0, 0, [], [], "", (e, response) => (e ? reject(e) : resolve(response)));
+      written();
+    }),
+  );
+}
+
+/** The messages `heard` by onFetchFailing, with the request each names (null: answered again). */
+const reported = (heard: (Error | null)[]) =>
+  heard.map((e) => e && { message: e.message, request: unansweredRequestOf(e) });
+
+/** The silence of broker `node` at `address` as the fetcher reports it, `waitedMs` into it. */
+const silenceOf = (node: number, address: string, waitedMs = 5_500) => ({
+  message: `Kafka broker ${node} (${address}) has not answered a fetch request for ${Math.floor(waitedMs / 1000)} s (request.timeout.ms 30000)`,
+  request: { node, address, waitedMs, requestTimeoutMs: 30_000 },
+});
+
 // explore32 F3: every broker SIGSTOPped under a running sink (connections open, nothing answered): its fetches were
 // neither failed nor reported until request.timeout.ms, so the task read RUNNING without a trace and nothing was logged.
 describe("PartitionFetcher, a broker that holds a fetch without an answer", () => {
@@ -394,9 +420,8 @@ describe("PartitionFetcher, a broker that holds a fetch without an answer", () =
       async (_, options) => {
         // As the library's fetch: the metadata it needs, a connection to the broker, the Fetch written on it.
         if (++fetches === 1) await metadata.promise;
-        await options.connectionPool!.get(address);
-        written++;
-        return new Promise((resolve) => (answer = resolve));
+        const answered = new Promise((resolve) => (answer = resolve));
+        return Promise.race([fetchOver(options.connectionPool!, address, () => written++), answered]);
       },
       new Map([[1, address]]),
     );
@@ -425,15 +450,95 @@ describe("PartitionFetcher, a broker that holds a fetch without an answer", () =
     }
     expect(failures).toEqual([]);
     const at = `127.0.0.1:${broker.port}`;
-    const silence = `Kafka broker 1 (${at}) has not answered a fetch request for 5 s (request.timeout.ms 30000)`;
-    expect(heard.map((e) => e && { message: e.message, request: unansweredRequestOf(e) })).toEqual([
-      { message: silence, request: { node: 1, address: at, waitedMs: 5_500, requestTimeoutMs: 30_000 } },
-      null,
-    ]);
+    const silence = silenceOf(1, at);
+    expect(reported(heard)).toEqual([silence, null]);
     expect(logged.map((l) => l.replace(/^\[[^\]]+\] (\w+) \[[^\]]+\] /, "$1 "))).toEqual([
-      `WARN ${silence}; retrying it every request.timeout.ms (org.apache.kafka.clients.FetchSessionHandler)`,
+      `WARN ${silence.message}; retrying it every request.timeout.ms (org.apache.kafka.clients.FetchSessionHandler)`,
       "INFO Fetch request to node 1 answered again (org.apache.kafka.clients.FetchSessionHandler)",
     ]);
+  });
+
+  // review f3hang-c P2: a try answered with an error kept its write time while the library's retry waited for fresh
+  // metadata (from another, frozen broker), so the broker that had answered was reported not answering.
+  test("a try whose Fetch failed is no longer timed: its retry waiting for metadata reports nothing", async () => {
+    await using broker = await deafBroker();
+    let [written, failed] = [0, 0];
+    const address = { host: "127.0.0.1", port: broker.port };
+    const consumer = clusterOf(
+      [1],
+      async (_, options) => {
+        try {
+          return await fetchOver(options.connectionPool!, address, () => written++);
+        } catch {
+          failed++;
+          // As the library's retry: fresh metadata first, from a broker that does not answer.
+          return held();
+        }
+      },
+      new Map([[1, address]]),
+    );
+    const heard: (Error | null)[] = [];
+    const handlers = { onFetchFailing: (error: Error | null) => void heard.push(error) } as unknown as ConsumerHandlers;
+    const { fetcher, failures, clock } = fetcherOf(consumer, undefined, undefined, handlers);
+    try {
+      fetcher.seek({ topic: "t", partition: 0 }, 0);
+      fetcher.assign([{ topic: "t", partition: 0 }]);
+      await waitFor(() => written === 1, { what: "the Fetch written" });
+      clock.advance(1_000);
+      broker.sockets[0]!.destroy();
+      await waitFor(() => failed === 1, { what: "the Fetch failed (its connection reset)" });
+      clock.advance(500 + RETRY_GRACE_MS - 1_000);
+      await Promise.resolve();
+      clock.advance(60_000);
+      await Promise.resolve();
+    } finally {
+      fetcher.stop();
+    }
+    expect({ heard, failures }).toEqual({ heard: [], failures: [] });
+  });
+
+  // review f3hang-c P2: the retry of a fetch whose partition's leadership moved, written to the new leader, restarted
+  // the timer of that broker's own fetch, and the fetch retried was reported naming the broker it had left.
+  test("each try is timed on the broker it was written to: a retry sent to another broker does not restart that broker's own fetch", async () => {
+    await using one = await deafBroker();
+    await using two = await deafBroker();
+    const addresses = new Map<number, Broker>([
+      [1, { host: "127.0.0.1", port: one.port }],
+      [2, { host: "127.0.0.1", port: two.port }],
+    ]);
+    const written: number[] = [];
+    const consumer = clusterOf(
+      [1, 2],
+      async (node, options) => {
+        const pool = options.connectionPool!;
+        try {
+          return await fetchOver(pool, addresses.get(node)!, () => written.push(node));
+        } catch {
+          // As the library's retry once leadership moved: the Fetch goes to the new leader.
+          return fetchOver(pool, addresses.get(2)!, () => written.push(2));
+        }
+      },
+      addresses,
+    );
+    const heard: (Error | null)[] = [];
+    const handlers = { onFetchFailing: (error: Error | null) => void heard.push(error) } as unknown as ConsumerHandlers;
+    const { fetcher, clock } = fetcherOf(consumer, undefined, undefined, handlers);
+    try {
+      assignBothFromStart(fetcher);
+      await waitFor(() => written.length === 2, { what: "both Fetches written" });
+      clock.advance(1_000);
+      one.sockets[0]!.destroy();
+      await waitFor(() => written.length === 3, { what: "the retry written to broker 2" });
+      clock.advance(500 + RETRY_GRACE_MS - 1_000);
+      await waitFor(() => heard.length === 1, { what: "broker 2's own fetch reported" });
+      expect(reported(heard)).toEqual([silenceOf(2, `127.0.0.1:${two.port}`)]);
+      clock.advance(1_000);
+      await waitFor(() => heard.length === 2, { what: "the retry reported" });
+    } finally {
+      fetcher.stop();
+    }
+    const silence = silenceOf(2, `127.0.0.1:${two.port}`);
+    expect({ written, heard: reported(heard) }).toEqual({ written: [1, 2, 2], heard: [silence, silence] });
   });
 });
 

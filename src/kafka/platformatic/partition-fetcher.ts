@@ -21,7 +21,8 @@
  *
  * Beside it: partition-state.ts (what it knows per partition), partition-positions.ts (where a
  * partition starts, applied unless a seek came meanwhile), fetch-round.ts (which broker a partition
- * is fetched from, one Fetch request and what its answer does), fetch-connections.ts (the connections fetches go over).
+ * is fetched from, one Fetch request and what its answer does), fetch-connections.ts (the connections fetches go over,
+ * telling of each Fetch on the wire).
  */
 import type { ClusterMetadata, ConnectionOptions, Consumer } from "@platformatic/kafka";
 import type { TopicPartition } from "../../api/record.ts";
@@ -104,7 +105,7 @@ export class PartitionFetcher {
       broker: (node) => consumer.currentMetadata?.brokers.get(node),
       fetched: (s) => !s.paused && this.states.get(keyOf(s.tp)) === s,
     });
-    this.pool = new FetchConnections(clientId, connection, (broker) => this.report.written(broker));
+    this.pool = new FetchConnections(clientId, connection, this.report, () => consumer.currentMetadata?.brokers);
     this.lookups = new PositionLookups(consumer, settings, log, (tps) => this.topicLoss.partitionsGone(tps));
     checkFetchedBatches(this.pool, batchChecks(settings));
   }
@@ -381,7 +382,7 @@ export class PartitionFetcher {
     // Held back again, a partition is marked again by this answer (fetch-round.ts).
     for (const s of list) [s.fetching, s.heldBack] = [true, false];
     this.nodesFetching.add(node);
-    const fetch = this.report.began(node, list);
+    const fetch = this.report.began(list);
     let response: FetchResponse | undefined;
     let failure: unknown;
     try {
@@ -392,7 +393,7 @@ export class PartitionFetcher {
         minBytes: this.settings.minBytes,
         maxBytes: this.settings.maxBytes,
         isolationLevel: this.settings.readUncommitted ? 0 : 1,
-        connectionPool: this.pool,
+        connectionPool: this.pool.route(node, fetch),
       });
     } catch (error) {
       response = responseIn(error);

@@ -7,7 +7,7 @@ const brokerOf = (node: number) => ({ host: `broker${node}`, port: 9092 });
 
 /**
  * Fetches watched on a clock the test moves (hung after 5 500 ms), with the silences they report; `sent` begins a
- * fetch from a broker and writes its Fetch at once.
+ * fetch and writes its Fetch to a broker at once.
  */
 function watched() {
   const clock = new ManualClock();
@@ -25,8 +25,8 @@ function watched() {
     await Promise.resolve();
   };
   const sent = (node: number) => {
-    const fetch = fetches.began(node, []);
-    fetches.written(brokerOf(node));
+    const fetch = fetches.began([]);
+    fetches.written(fetch, node);
     return fetch;
   };
   return { clock, hung, fetches, at, sent };
@@ -83,35 +83,59 @@ describe("UnansweredFetches", () => {
   // another broker (a frozen one asked for metadata): that wait was reported as the fetch's broker not answering.
   test("a fetch is timed from when its Fetch is written to its broker, not while it waits for metadata or a connection", async () => {
     const { hung, fetches, at } = watched();
-    fetches.began(1, []);
-    await at(20_000);
-    expect(hung).toEqual([]);
-    fetches.written(brokerOf(2));
+    const fetch = fetches.began([]);
     await at(40_000);
     expect(hung).toEqual([]);
-    fetches.written(brokerOf(1));
+    fetches.written(fetch, 1);
     await at(45_400);
     expect(hung).toEqual([]);
     await at(45_500);
     expect(hung).toEqual([silence(1, 5_500)]);
   });
 
-  test("a Fetch written again once answered with an error is timed again; one written again after its silence was reported is not reported twice", async () => {
+  // review f3hang-c P2: a try answered with an error kept its write time while the library's retry waited for fresh
+  // metadata from another, frozen broker, and the broker that had answered was reported silent.
+  test("a try answered (with an error) is off the wire: the retry's wait for metadata is not timed, its Fetch is", async () => {
     const { hung, fetches, at } = watched();
-    const first = fetches.began(1, []);
-    fetches.written(brokerOf(1));
-    await at(3_000);
-    fetches.written(brokerOf(1));
-    await at(5_500);
+    const fetch = fetches.began([]);
+    fetches.written(fetch, 1);
+    await at(100);
+    fetches.ended(fetch);
+    await at(60_000);
     expect(hung).toEqual([]);
-    await at(8_500);
+    fetches.written(fetch, 1);
+    await at(65_500);
     expect(hung).toEqual([silence(1, 5_500)]);
-    fetches.written(brokerOf(1));
+  });
+
+  // review f3hang-c P2: a retry sent to a partition's new leader restarted the timer of that broker's own fetch.
+  test("each try is timed on the broker it was written to: a retry sent to another broker does not restart that broker's own fetch", async () => {
+    const { hung, fetches, at, sent } = watched();
+    sent(2);
+    const moved = fetches.began([]);
+    fetches.written(moved, 1);
+    await at(1_000);
+    fetches.ended(moved);
+    fetches.written(moved, 2);
+    await at(5_500);
+    expect(hung).toEqual([silence(2, 5_500)]);
+    await at(6_500);
+    expect(hung).toEqual([silence(2, 5_500), silence(2, 5_500)]);
+  });
+
+  test("a fetch whose silence was reported keeps it through its later tries; the next fetch is timed anew", async () => {
+    const { hung, fetches, at } = watched();
+    const first = fetches.began([]);
+    fetches.written(first, 1);
+    await at(5_500);
+    expect(hung).toEqual([silence(1, 5_500)]);
+    fetches.ended(first);
+    fetches.written(first, 1);
     await at(60_000);
     expect(hung).toEqual([silence(1, 5_500)]);
     fetches.settled(first);
-    fetches.began(1, []);
-    fetches.written(brokerOf(1));
+    const next = fetches.began([]);
+    fetches.written(next, 1);
     await at(65_500);
     expect(hung).toEqual([silence(1, 5_500), silence(1, 5_500)]);
   });

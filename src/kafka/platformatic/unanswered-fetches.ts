@@ -6,19 +6,19 @@
  * `onHung` then reports its partitions (the sink task's Degraded trace) and WARNs. Without it a sink under a frozen
  * cluster read RUNNING without a trace and logged no fetch failure for 45 s and more (explore32 F3).
  *
- * A fetch is timed from when its Fetch is written to its broker's connection (`written`: FetchConnections hands the
- * library's fetch a connection and the request goes on it at once), not from the library's call: the metadata look-up
- * and connection set-up before it may wait on another broker, which must not be named as the one not answering; a
- * fetch waiting on them is reported once the client's retries fail it (fetch-failure-report.ts). One the library
- * sends to another broker than the fetcher asked (a preferred read replica) is not timed, the same way. A Fetch the
- * library sends again after request.timeout.ms keeps the silence it was reported with.
+ * Each try of a fetch (the library retries one answered with an error) is timed from when its Fetch is `written` to
+ * a broker's connection to its answer or failure (`ended`), and names the broker it was written to, which is the
+ * one asked unless the library sent it to another (leadership moved, a preferred read replica): FetchConnections
+ * tells of both. So the metadata look-up and connection set-up before a try (which may wait on another broker) do
+ * not count, nor does a try its broker answered; a fetch waiting on them is reported once the client's retries fail
+ * it (fetch-failure-report.ts). A fetch whose silence was reported keeps it through its later tries, until settled.
  *
- * The fetcher fetches from each broker once at a time, so Fetches go on the wire in time order and the oldest not yet
- * reported gives the next deadline: one sleep on the fetcher's clock at a time, armed by a write when none is, and
- * nothing done for an answer but dropping its entry. A sleep that ends more than LATE_MS past its deadline (the gateway
- * itself did not run meanwhile: SIGSTOPped, or its event loop blocked that long; a suspended VM does not advance the
- * monotonic clock on Linux, so it is not such a case) looks again one timer turn later, so the answers that came
- * meanwhile are read first and not taken for a broker's silence.
+ * Fetches are kept in the order they went on the wire, so the oldest not yet reported gives the next deadline: one
+ * sleep on the fetcher's clock at a time, armed by a write when none is, and nothing done for an answer but dropping
+ * its entry. A sleep that ends more than LATE_MS past its deadline (the gateway itself did not run meanwhile:
+ * SIGSTOPped, or its event loop blocked that long; a suspended VM does not advance the monotonic clock on Linux, so it
+ * is not such a case) looks again one timer turn later, so the answers that came meanwhile are read first and not
+ * taken for a broker's silence.
  */
 import type { Broker } from "@platformatic/kafka";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
@@ -26,10 +26,13 @@ import type { UnansweredRequest } from "../unanswered-request.ts";
 import type { PartitionState } from "./partition-state.ts";
 import { RequestsOnWire } from "./requests-on-wire.ts";
 
-/** A fetch of a broker's partitions: when its Fetch went on the wire (NaN before), whether its silence was reported. */
+/**
+ * A fetch of partitions: the broker its Fetch was last written to and when (the last try's), whether its silence
+ * was reported.
+ */
 export interface FetchOnWire {
-  readonly node: number;
   readonly partitions: readonly PartitionState[];
+  node: number;
   since: number;
   hung: boolean;
 }
@@ -49,8 +52,6 @@ export interface UnansweredFetchesOptions {
 }
 
 export class UnansweredFetches {
-  /** The fetches under way, per broker asked (one each). */
-  private readonly underWay = new Map<number, FetchOnWire>();
   private readonly onWire: RequestsOnWire<FetchOnWire>;
   private armed = false;
   private readonly stopped = new AbortController();
@@ -65,37 +66,33 @@ export class UnansweredFetches {
     });
   }
 
-  /** A fetch of `partitions` from broker `node` begins: timed once its Fetch is `written`. */
-  began(node: number, partitions: readonly PartitionState[]): FetchOnWire {
-    const fetch = { node, partitions, since: Number.NaN, hung: false };
-    this.underWay.set(node, fetch);
-    return fetch;
+  /** A fetch of `partitions` begins: each of its tries is timed once its Fetch is `written`. */
+  began(partitions: readonly PartitionState[]): FetchOnWire {
+    return { partitions, node: -1, since: Number.NaN, hung: false };
   }
 
-  /** A Fetch is written to `broker`'s connection now: the fetch asking it is timed from now. */
-  written(broker: Broker): void {
-    for (const fetch of this.underWay.values()) {
-      const asked = this.o.broker(fetch.node);
-      if (asked?.host !== broker.host || asked.port !== broker.port) continue;
-      if (fetch.hung) return;
-      fetch.since = monotonicNow(this.o.clock);
-      this.onWire.delete(fetch);
-      this.onWire.add(fetch);
-      this.arm(this.o.hungAfterMs);
-      return;
-    }
+  /** `fetch`'s Fetch is written to broker `node` now: timed from now, unless the fetch's silence was reported. */
+  written(fetch: FetchOnWire, node: number): void {
+    if (fetch.hung) return;
+    fetch.node = node;
+    fetch.since = monotonicNow(this.o.clock);
+    this.onWire.add(fetch);
+    this.arm(this.o.hungAfterMs);
   }
 
-  /** Answered, failed or dropped: no longer watched. */
+  /** `fetch`'s Fetch was answered or failed: off the wire until the next try is written (a reported one stays). */
+  ended(fetch: FetchOnWire): void {
+    if (!fetch.hung) this.onWire.delete(fetch);
+  }
+
+  /** The fetch got its answer, failed or was dropped: no longer watched. */
   settled(fetch: FetchOnWire): void {
-    if (this.underWay.get(fetch.node) === fetch) this.underWay.delete(fetch.node);
     this.onWire.delete(fetch);
   }
 
   /** The fetcher stopped: nothing more is reported. */
   stop(): void {
     this.stopped.abort();
-    this.underWay.clear();
     this.onWire.clear();
   }
 
