@@ -167,11 +167,14 @@
 // in scripts/patches/sasl-login-closed.mjs (test/kafka-sasl-interrupted.test.ts), its SaslHandshake timed out in
 // scripts/patches/sasl-handshake-timeout.mjs and its ApiVersions retried inside another request's attempt (retried by
 // that request's attempts now, each failed one moving the next to the following bootstrap broker) in
-// scripts/patches/api-versions-attempt.mjs (both: src/kafka/dependency-patches.test.ts).
+// scripts/patches/api-versions-attempt.mjs (both: src/kafka/dependency-patches.test.ts), its bootstrap requests asked of
+// a broker that timed out or failed a connection last in scripts/patches/bootstrap-unresponsive.mjs
+// (src/kafka/dependency-patches.test.ts, test/frozen-bootstrap-broker.test.ts).
 import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { apiVersionsAttemptPatches } from "./patches/api-versions-attempt.mjs";
+import { bootstrapUnresponsivePatches } from "./patches/bootstrap-unresponsive.mjs";
 import { kafkajsFetchPatches } from "./patches/kafkajs-fetch.mjs";
 import { kafkajsLeaderPatches } from "./patches/kafkajs-leaders.mjs";
 import { kafkajsUnansweredProducePatches } from "./patches/kafkajs-unanswered-produce.mjs";
@@ -226,6 +229,7 @@ export const patches = [
   ...saslLoginClosedPatches,
   ...saslHandshakeTimeoutPatches,
   ...apiVersionsAttemptPatches,
+  ...bootstrapUnresponsivePatches,
   {
     file: "node_modules/kafkajs/src/network/connection.js",
     from: `        const error = new KafkaJSConnectionError(\`Connection error: \${e.message}\`, {

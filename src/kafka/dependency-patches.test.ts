@@ -492,6 +492,40 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     }
   });
 
+  // A frozen broker still accepts connections: each new request's first attempt connected to it first and waited
+  // request.timeout.ms, though the next broker had answered (scripts/patches/bootstrap-unresponsive.mjs).
+  test("a bootstrap broker that left a request unanswered is offered last to the requests after it", async () => {
+    const { Admin } = await import("@platformatic/kafka");
+    let opened = 0;
+    await using frozen = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: { open: () => void opened++, data: () => {} },
+    });
+    await using second = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const admin = new Admin({
+      clientId: "c",
+      bootstrapBrokers: [`127.0.0.1:${frozen.port}`, `127.0.0.1:${second.port}`],
+      retries: 3,
+      retryDelay: 1,
+      requestTimeout: 500,
+    });
+    try {
+      // The first call's ApiVersions times out on the first broker, its next attempt asks the second (answered listing
+      // ApiVersions alone: the Metadata call then fails, not retriable); the second call goes to the second broker.
+      expect(await admin.metadata({ topics: [] }).catch((e: unknown) => e)).toMatchObject({
+        errors: [{ message: "Request timed out" }, { message: "Unsupported API Metadata." }],
+      });
+      expect(await admin.metadata({ topics: [] }).catch((e: unknown) => e)).toMatchObject({
+        message: "Unsupported API Metadata.",
+      });
+      expect(opened).toBe(1);
+      expect(second.requests.map((r) => r.apiKey)).toEqual([18]);
+    } finally {
+      await admin.close();
+    }
+  });
+
   test("a SaslHandshake the broker never answers fails the connection as a timed-out SASL handshake, retriable", async () => {
     const { Admin } = await import("@platformatic/kafka");
     await using broker = await recordingBroker({ hangUp: false, answersApiVersions: true });

@@ -1,0 +1,85 @@
+/**
+ * A frozen broker listed first in bootstrap.servers (SIGSTOP: the kernel still accepts connections to it, it answers
+ * nothing; the controller fences it) does not keep a new FileStreamSink from joining its group nor an ingest connector
+ * from writing, with the default client: a 3-node cluster of the test's own, node 2 frozen and listed first. The
+ * client's first request there times out (request.timeout.ms), the requests after it go to the other brokers
+ * (scripts/patches/bootstrap-unresponsive.mjs), as Java's NetworkClient leaves a node whose request timed out for its
+ * least loaded one. Before, every bootstrap request (each Metadata call, every FindCoordinator) went to the frozen
+ * broker first and waited out its timeout: the sink, RUNNING, never found its group's coordinator while the broker
+ * stayed frozen. Then the broker thaws: the sink and the ingest connector go on.
+ */
+import { expect, test } from "bun:test";
+import { Kafka, logLevel } from "kafkajs";
+import { deliveringSink } from "./support/delivering-sink.ts";
+import { createIngestConnector, startIngestGateway, taskState } from "./support/gateway.ts";
+import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
+import { outageIngestWorker, readOwnTopic } from "./support/own-broker.ts";
+import { groupCoordinatedBy, leaderOf, startOwnCluster } from "./support/own-cluster.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+test("a new sink and ingest connector start while the first bootstrap broker is frozen, and go on once it thaws", async () => {
+  await using dir = await tempDir("frozen-bootstrap-");
+  await using cluster = await startOwnCluster(dir.file("kafka"));
+  const [controller, frozen, third] = cluster.nodes as [
+    (typeof cluster.nodes)[0],
+    (typeof cluster.nodes)[0],
+    (typeof cluster.nodes)[0],
+  ];
+  // The sink's topic and the ingest connector's, led by node 2 until it is fenced (its leadership moving shows the fence).
+  const [topic, ingested] = [uniqueTopic("frozen-sink"), uniqueTopic("frozen-ingest")];
+  const admin = cluster.client().admin();
+  await admin.connect();
+  try {
+    await createTopicsOn(
+      admin,
+      [topic, ingested].map((t) => ({ topic: t, replicaAssignment: [{ partition: 0, replicas: [2, 1, 3] }] })),
+    );
+  } finally {
+    await admin.disconnect();
+  }
+  // The sink's group coordinated by node 2 too: its consumer must find the coordinator that replaced it.
+  const groupId = await groupCoordinatedBy(cluster, 2, "connect-frozen-");
+  // The test's own clients keep off the frozen broker.
+  const thawed = {
+    ...cluster,
+    client: () => new Kafka({ brokers: [controller.bootstrap, third.bootstrap], logLevel: logLevel.NOTHING }),
+  };
+
+  process.kill(frozen.pid, "SIGSTOP");
+  try {
+    await waitFor(async () => (await leaderOf(controller.bootstrap, topic, 0)) !== 2, {
+      timeoutMs: 60_000,
+      what: "node 2 fenced: the partition led by another node",
+    });
+    const { gw, ingest } = await startIngestGateway(dir, {
+      ...outageIngestWorker(
+        { bootstrap: [frozen, controller, third].map((n) => n.bootstrap).join(",") },
+        dir.file("data"),
+      ),
+    });
+    await using _gw = gw;
+    await using sink = await deliveringSink(gw, thawed, { name: "sink", topic, groupId, output: dir.file("sink.txt") });
+    await sink.sendAndDeliver("frozen");
+
+    await createIngestConnector(gw, "ingest", { "ingest.path": "/in", "kafka.topic": ingested });
+    let posted = 0;
+    const post = async () => {
+      const body = JSON.stringify({ n: posted++ });
+      const headers = { "Content-Type": "application/json" };
+      return (await fetch(`${ingest}/in`, { method: "POST", headers, body })).status;
+    };
+    await waitFor(async () => (await post()) === 200, { what: "a record ingested" });
+    for (let n = 0; n < 10; n++) expect(await post()).toBe(200);
+
+    process.kill(frozen.pid, "SIGCONT");
+    await sink.sendAndDeliver("thawed");
+    for (let n = 0; n < 10; n++) expect(await post()).toBe(200);
+    expect(await taskState(gw, "ingest")).toBe("RUNNING");
+    expect(await gw.stop()).toBe(0);
+  } finally {
+    process.kill(frozen.pid, "SIGCONT");
+  }
+  // The 21 records answered 200 are in Kafka (and any answered otherwise before them that was written after all).
+  expect((await readOwnTopic(thawed, ingested)).length).toBeGreaterThanOrEqual(21);
+}, 240_000);
