@@ -526,6 +526,32 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     }
   });
 
+  test("a broker offered last for a request it left unanswered is offered first again once it answers", async () => {
+    const { ConnectionPool } = await import("@platformatic/kafka");
+    const { api: apiVersions } = await import(
+      installed("@platformatic", "kafka", "dist", "apis", "metadata", "api-versions-v3.js")
+    );
+    const firstAnswers = { hangUp: false, answersApiVersions: false };
+    await using first = await recordingBroker(firstAnswers);
+    await using second = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const brokers = [first, second].map((b) => ({ host: "127.0.0.1", port: b.port }));
+    const pool = new ConnectionPool("c", { requestTimeout: 300 });
+    type Connection = Awaited<ReturnType<typeof pool.get>>;
+    const ask = (connection: Connection) =>
+      new Promise<unknown>((resolve) => apiVersions(connection, "c", "1", (error: unknown) => resolve(error)));
+    const offered = async () => (await pool.getFirstAvailable(brokers)).port;
+    try {
+      expect(await offered()).toBe(first.port);
+      expect(await ask(await pool.get(brokers[0]!))).toMatchObject({ message: "Request timed out" });
+      expect(await offered()).toBe(second.port);
+      firstAnswers.answersApiVersions = true;
+      expect(await ask(await pool.get(brokers[0]!))).toBeNull();
+      expect(await offered()).toBe(first.port);
+    } finally {
+      await pool.close();
+    }
+  });
+
   test("a SaslHandshake the broker never answers fails the connection as a timed-out SASL handshake, retriable", async () => {
     const { Admin } = await import("@platformatic/kafka");
     await using broker = await recordingBroker({ hangUp: false, answersApiVersions: true });
