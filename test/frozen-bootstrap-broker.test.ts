@@ -13,7 +13,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { deliveringSink } from "./support/delivering-sink.ts";
 import { createIngestConnector, startIngestGateway, taskState } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
-import { outageIngestWorker, readOwnTopic } from "./support/own-broker.ts";
+import { type OwnBroker, outageIngestWorker, readOwnTopic } from "./support/own-broker.ts";
 import { groupCoordinatedBy, leaderOf, startOwnCluster } from "./support/own-cluster.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -21,11 +21,7 @@ import { waitFor } from "./support/wait-for.ts";
 test("a new sink and ingest connector start while the first bootstrap broker is frozen, and go on once it thaws", async () => {
   await using dir = await tempDir("frozen-bootstrap-");
   await using cluster = await startOwnCluster(dir.file("kafka"));
-  const [controller, frozen, third] = cluster.nodes as [
-    (typeof cluster.nodes)[0],
-    (typeof cluster.nodes)[0],
-    (typeof cluster.nodes)[0],
-  ];
+  const [controller, frozen, third] = cluster.nodes as [OwnBroker, OwnBroker, OwnBroker];
   // The sink's topic and the ingest connector's, led by node 2 until it is fenced (its leadership moving shows the fence).
   const [topic, ingested] = [uniqueTopic("frozen-sink"), uniqueTopic("frozen-ingest")];
   const admin = cluster.client().admin();
@@ -52,12 +48,9 @@ test("a new sink and ingest connector start while the first bootstrap broker is 
       timeoutMs: 60_000,
       what: "node 2 fenced: the partition led by another node",
     });
-    const { gw, ingest } = await startIngestGateway(dir, {
-      ...outageIngestWorker(
-        { bootstrap: [frozen, controller, third].map((n) => n.bootstrap).join(",") },
-        dir.file("data"),
-      ),
-    });
+    // request.timeout.ms 2 s (outageIngestWorker); with the default 30 s the sink delivered 31 s after the start.
+    const bootstrap = [frozen, controller, third].map((n) => n.bootstrap).join(",");
+    const { gw, ingest } = await startIngestGateway(dir, outageIngestWorker({ bootstrap }, dir.file("data")));
     await using _gw = gw;
     await using sink = await deliveringSink(gw, thawed, { name: "sink", topic, groupId, output: dir.file("sink.txt") });
     await sink.sendAndDeliver("frozen");
