@@ -424,6 +424,17 @@ describe("an unreachable bootstrap (explore7 K2)", () => {
     );
   });
 
+  // p3h review: "fetch failed 2 times. (its metadata request failed 4 times: Connection to node3:9092 closed)" named
+  // the fetch's own cut connection as its metadata request's, which failed without any network error.
+  test("a fetch cut on its first try and given up on in a metadata request without a network error names its own cut", () => {
+    const cut = new NetworkError("Connection closed", { canRetry: true, broker: { host: "node3", port: 9092 } });
+    const metadata = new MultipleErrors("metadata failed 4 times.", [new ProtocolError("LEADER_NOT_AVAILABLE")]);
+    const fetch = new MultipleErrors("fetch failed 2 times.", [cut, metadata]);
+    expect(failureMessage(fetch, "Error sending fetch request to node 3")).toBe(
+      "Error sending fetch request to node 3: fetch failed 2 times. (Connection to node3:9092 closed)",
+    );
+  });
+
   // p3batch review: a SASL login's connection failed by its probe's TLS answer named the connection twice.
   test("a connection failed by a request's network error that names the connection names it once", () => {
     const answered = new NetworkError("Connection to 127.0.0.1:9093 failed: the broker answered in TLS", {

@@ -132,7 +132,9 @@ function refusalIn(error: unknown): BrokerError | undefined {
 /**
  * The network error inside `error` (not `error` itself) with its socket's reason when it has one: the one of the
  * attempt the library gave up on (givenUpOn) first, since the message says the retries ended on it. After a
- * connection closed mid-request the first attempt's is "Connection closed" while the last ones were refused.
+ * connection closed mid-request the first attempt's is "Connection closed" while the last ones were refused. Only
+ * that attempt's is named with the other operation's request it failed in (innerRequest): an earlier attempt's
+ * connection was the operation's own.
  */
 function networkCause(error: unknown): string | undefined {
   const named = (e: LibraryError) => {
@@ -145,7 +147,10 @@ function networkCause(error: unknown): string | undefined {
     if (reason.startsWith(connection)) return reason;
     return reason ? `${connection}: ${reason}` : connection;
   };
-  return findInError(givenUpOn(error), named) ?? findInError(error, named);
+  const last = findInError(givenUpOn(error), named);
+  if (last === undefined) return findInError(error, named);
+  const request = innerRequest(error);
+  return request ? `${request}: ${last}` : last;
 }
 
 /** The library's connection-level messages that name no broker, each worded with the broker it was to. */
@@ -293,9 +298,7 @@ function libraryMessage(error: unknown, depth = 0): string {
 
 /** The library's `error` as `failureMessage` words it, without what failed (a log line names that). */
 export function errorText(error: unknown): string {
-  const network = networkCause(error);
-  const request = network && innerRequest(error);
-  const cause = (request ? `${request}: ${network}` : network) ?? coordinatorCause(error) ?? summarizedAnswer(error);
+  const cause = networkCause(error) ?? coordinatorCause(error) ?? summarizedAnswer(error);
   return `${libraryMessage(error)}${cause ? ` (${cause})` : ""}`;
 }
 
