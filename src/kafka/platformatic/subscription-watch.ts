@@ -91,11 +91,11 @@ export function watchSubscription(w: SubscriptionWatch): SubscriptionWatcher {
         // Untracked during the wait: the library's fetches ask the metadata of every tracked topic, and fail on a
         // deleted one.
         for (const t of dropped) w.consumer.topics.untrack(t);
-        // Kafka briefly not reached is waited out here, as a new topic not there yet: failing, the rejoin waits for
-        // the next look (metadata.max.age.ms). Given up on Kafka not reached, the topics are tracked as before the
-        // look (one only unknown for a moment is not left out of the member's next join meanwhile); given up
-        // otherwise, the look's finding stands: a deleted topic tracked again would fail the fetches until they
-        // untracked it again.
+        // Kafka briefly not reached is waited out here, as a new topic not there yet. Given up on Kafka not reached,
+        // the rejoin waits for the next look (metadata.max.age.ms), the topics tracked as before this one (one only
+        // unknown for a moment is not left out of the member's next join meanwhile). Given up otherwise (the topics
+        // still not there, the member fails below), the look's finding stands: a deleted topic tracked again would
+        // fail the fetches until they untracked it again.
         try {
           await awaitTopics(w.consumer, names, { allowAutoTopicCreation: w.settings.allowAutoTopicCreation });
         } catch (error) {
