@@ -168,9 +168,10 @@
 // in scripts/patches/sasl-login-closed.mjs (test/kafka-sasl-interrupted.test.ts), its SaslHandshake timed out in
 // scripts/patches/sasl-handshake-timeout.mjs and its ApiVersions retried inside another request's attempt (retried by
 // that request's attempts now, each failed one moving the next to the following bootstrap broker) in
-// scripts/patches/api-versions-attempt.mjs (both: src/kafka/dependency-patches.test.ts), its bootstrap requests asked of
-// a broker that timed out or failed a connection last in scripts/patches/bootstrap-unresponsive.mjs
-// (src/kafka/dependency-patches.test.ts, test/frozen-bootstrap-broker.test.ts).
+// scripts/patches/api-versions-attempt.mjs (both: src/kafka/dependency-patches.test.ts; the latter's rotation also
+// src/kafka/bootstrap-patches.test.ts), its bootstrap requests asked of a broker that timed out or failed a connection
+// last in scripts/patches/bootstrap-unresponsive.mjs (src/kafka/bootstrap-patches.test.ts,
+// test/frozen-bootstrap-broker.test.ts).
 import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
