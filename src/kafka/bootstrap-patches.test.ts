@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { Admin, apiVersionsV3, type Connection, ConnectionPool } from "@platformatic/kafka";
+import { Admin, apiVersionsV3, type Connection, ConnectionPool, Consumer } from "@platformatic/kafka";
 import { recordingBroker } from "../../test/support/recording-broker.ts";
 
-// Which bootstrap broker @platformatic/kafka asks a request of, as scripts/patches/api-versions-attempt.mjs and
-// bootstrap-unresponsive.mjs patch it (applied by scripts/patch-dependencies.mjs), against real listeners.
+// Which bootstrap broker @platformatic/kafka asks a request of, and how often, as scripts/patches/api-versions-attempt.mjs,
+// bootstrap-unresponsive.mjs and find-coordinator-attempt.mjs patch it (applied by scripts/patch-dependencies.mjs),
+// against real listeners.
 
 /** Ample for an in-process broker to answer on two loaded cores; one that does not answer is waited for as long. */
 const requestTimeout = 2000;
@@ -205,3 +206,31 @@ describe("bootstrap brokers that do not answer offered last (scripts/patches/boo
   });
 });
 
+describe("a consumer's coordinator lookup (scripts/patches/find-coordinator-attempt.mjs)", () => {
+  // Each attempt of a group request looked its coordinator up with retries of its own: (retries + 1)² lookups, each
+  // up to request.timeout.ms against a frozen broker, before a group request failed.
+  test("a group request's attempt looks its coordinator up once, its failure the attempt's", async () => {
+    await using cutting = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: { open: (s) => void s.end(), data: () => {} },
+    });
+    const consumer = new Consumer({
+      clientId: "c",
+      groupId: "g",
+      bootstrapBrokers: [`127.0.0.1:${cutting.port}`],
+      retries: 2,
+      retryDelay: 1,
+      requestTimeout,
+    });
+    try {
+      const failure = await consumer
+        .listCommittedOffsets({ topics: [{ topic: "t", partitions: [0] }] })
+        .catch((e) => e);
+      expect(failure).toMatchObject({ message: "listCommits failed 3 times." });
+      expect((failure as { errors: Error[] }).errors.map((e) => e.message)).toEqual(Array(3).fill("Connection closed"));
+    } finally {
+      await consumer.close();
+    }
+  });
+});
