@@ -171,8 +171,9 @@
 // scripts/patches/api-versions-attempt.mjs (both: src/kafka/dependency-patches.test.ts; the latter's rotation also
 // src/kafka/bootstrap-patches.test.ts), its bootstrap requests asked of a broker that timed out or failed a connection
 // last in scripts/patches/bootstrap-unresponsive.mjs (src/kafka/bootstrap-patches.test.ts,
-// test/frozen-bootstrap-broker.test.ts), its consumer's coordinator lookup retried inside a group request's attempt in
-// scripts/patches/find-coordinator-attempt.mjs (src/kafka/bootstrap-patches.test.ts).
+// test/frozen-bootstrap-broker.test.ts), its consumer's coordinator lookup that timed out no longer retried on its own
+// inside a group request's attempt in scripts/patches/find-coordinator-attempt.mjs (src/kafka/bootstrap-patches.test.ts,
+// src/kafka/platformatic/errors.test.ts).
 import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

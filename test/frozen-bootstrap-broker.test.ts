@@ -57,13 +57,21 @@ test("a new sink and ingest connector start while the first bootstrap broker is 
     await sink.sendAndDeliver("frozen");
 
     await createIngestConnector(gw, "ingest", { "ingest.path": "/in", "kafka.topic": ingested });
-    // Each record posted again with its Idempotency-Key until answered 200 (a 503's key is released, one whose record
-    // may still be written answers 409 until its fate is known): the first waits out the frozen broker's timeout.
+    // Each record posted again with its Idempotency-Key until answered 200: a 503 releases the key; a 500 says the
+    // record may still be written and holds the key, the same request then answered 409 until its fate is known. The
+    // first waits out the frozen broker's timeout. A post not answered 200 throws its answer, which a timeout names.
     const ingestNext = async () => {
       const n = acknowledged.length;
       const headers = { "Content-Type": "application/json", "Idempotency-Key": `n-${n}` };
       const init = { method: "POST", headers, body: JSON.stringify({ n }) };
-      await waitFor(async () => (await fetch(`${ingest}/in`, init)).status === 200, { what: `record ${n} ingested` });
+      await waitFor(
+        async () => {
+          const response = await fetch(`${ingest}/in`, init);
+          if (response.status !== 200) throw new Error(`answered ${response.status}: ${await response.text()}`);
+          return true;
+        },
+        { what: `record ${n} ingested` },
+      );
       acknowledged.push(n);
     };
     for (let n = 0; n < 11; n++) await ingestNext();

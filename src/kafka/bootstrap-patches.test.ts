@@ -1,6 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { Admin, apiVersionsV3, type Connection, ConnectionPool, Consumer } from "@platformatic/kafka";
+import {
+  Admin,
+  apiVersionsV3,
+  type Connection,
+  ConnectionPool,
+  Consumer,
+  type ConsumerOptions,
+} from "@platformatic/kafka";
 import { recordingBroker } from "../../test/support/recording-broker.ts";
+import { failureMessage } from "./platformatic/errors.ts";
 
 // Which bootstrap broker @platformatic/kafka asks a request of, and how often, as scripts/patches/api-versions-attempt.mjs,
 // bootstrap-unresponsive.mjs and find-coordinator-attempt.mjs patch it (applied by scripts/patch-dependencies.mjs),
@@ -207,30 +215,69 @@ describe("bootstrap brokers that do not answer offered last (scripts/patches/boo
 });
 
 describe("a consumer's coordinator lookup (scripts/patches/find-coordinator-attempt.mjs)", () => {
-  // Each attempt of a group request looked its coordinator up with retries of its own: (retries + 1)² lookups, each
-  // up to request.timeout.ms against a frozen broker, before a group request failed.
-  test("a group request's attempt looks its coordinator up once, its failure the attempt's", async () => {
-    await using cutting = Bun.listen({
-      hostname: "127.0.0.1",
-      port: 0,
-      socket: { open: (s) => void s.end(), data: () => {} },
-    });
+  /** A consumer of the broker at `port`, retries 2, counting its coordinator lookups (each try of FindCoordinator). */
+  function countingConsumer(port: number, options: Partial<ConsumerOptions<Buffer, Buffer, Buffer, Buffer>> = {}) {
     const consumer = new Consumer({
       clientId: "c",
       groupId: "g",
-      bootstrapBrokers: [`127.0.0.1:${cutting.port}`],
+      bootstrapBrokers: [`127.0.0.1:${port}`],
       retries: 2,
       retryDelay: 1,
       requestTimeout,
+      ...options,
     });
-    try {
-      const failure = await consumer
-        .listCommittedOffsets({ topics: [{ topic: "t", partitions: [0] }] })
-        .catch((e) => e);
-      expect(failure).toMatchObject({ message: "listCommits failed 3 times." });
-      expect((failure as { errors: Error[] }).errors.map((e) => e.message)).toEqual(Array(3).fill("Connection closed"));
-    } finally {
-      await consumer.close();
-    }
+    let lookups = 0;
+    consumer.on("client:performWithRetry", (operation: string) => {
+      if (operation === "findGroupCoordinator") lookups++;
+    });
+    return {
+      consumer,
+      lookups: () => lookups,
+      listCommits: () =>
+        consumer.listCommittedOffsets({ topics: [{ topic: "t", partitions: [0] }] }).catch((e: unknown) => e),
+      [Symbol.asyncDispose]: () => consumer.close(),
+    };
+  }
+
+  // A lookup failed at once (a broker restarting, COORDINATOR_NOT_AVAILABLE during a failover) is retried within the
+  // group request's attempt, so a short outage does not fail the request.
+  test("a group request's attempt retries a lookup whose connection is cut, as the lookup made by itself", async () => {
+    await using cutting = await recordingBroker({ hangUp: true });
+    await using group = countingConsumer(cutting.port);
+    const failure = await group.listCommits();
+    expect(group.lookups()).toBe(9);
+    expect(failure).toMatchObject({ message: "listCommits failed 3 times." });
+    expect((failure as { errors: Error[] }).errors.map((e) => e.message)).toEqual(
+      Array(3).fill("findGroupCoordinator failed 3 times."),
+    );
+    expect(failureMessage(failure, "Failed")).toBe(
+      `Failed: listCommits failed 3 times. (its findGroupCoordinator request failed 3 times: Connection to 127.0.0.1:${cutting.port} closed)`,
+    );
+
+    await using alone = countingConsumer(cutting.port);
+    expect(await alone.consumer.findGroupCoordinator().catch((e: Error) => e.message)).toBe(
+      "findGroupCoordinator failed 3 times.",
+    );
+    expect(alone.lookups()).toBe(3);
+  });
+
+  // Each attempt of a group request looked its coordinator up with retries of its own: (retries + 1)² lookups, each
+  // request.timeout.ms against a frozen broker, before the request failed.
+  test.each<[string, Partial<ConsumerOptions<Buffer, Buffer, Buffer, Buffer>>, (address: string) => string]>([
+    ["its ApiVersions", {}, (address) => `Request to ${address} timed out`],
+    [
+      "its connection's SASL login",
+      { sasl: { mechanism: "PLAIN", username: "u", password: "p" } },
+      (address) => `Connection to ${address} failed: Request timed out`,
+    ],
+  ])("a group request's attempt does not retry a lookup that timed out in %s", async (_, options, cause) => {
+    await using frozen = await recordingBroker({ hangUp: false });
+    // Nothing is answered: a short request.timeout.ms keeps the test short.
+    await using group = countingConsumer(frozen.port, { ...options, requestTimeout: 500 });
+    const failure = await group.listCommits();
+    expect(group.lookups()).toBe(3);
+    expect(failureMessage(failure, "Failed")).toBe(
+      `Failed: listCommits failed 3 times. (its findGroupCoordinator request failed: ${cause(`127.0.0.1:${frozen.port}`)})`,
+    );
   });
 });

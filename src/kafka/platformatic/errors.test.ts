@@ -424,6 +424,22 @@ describe("an unreachable bootstrap (explore7 K2)", () => {
     );
   });
 
+  // f2boot review: a group request's coordinator lookup that timed out is not retried within its attempt
+  // (scripts/patches/find-coordinator-attempt.mjs), so no "findGroupCoordinator failed N times." names it: the patch's
+  // tag does, where "commit failed 4 times. (Request to 127.0.0.1:9092 timed out)" read as the commit's own request.
+  test("a group request given up on in a coordinator lookup that timed out names the lookup", () => {
+    const timedOut = () =>
+      new TimeoutError("Request timed out", {
+        canRetry: true,
+        broker: { host: "127.0.0.1", port: 9092 },
+        edgeGatewayOperation: "findGroupCoordinator",
+      });
+    const commit = new MultipleErrors("commit failed 4 times.", Array.from({ length: 4 }, timedOut));
+    expect(failureMessage(commit, "Commit")).toBe(
+      "Commit: commit failed 4 times. (its findGroupCoordinator request failed: Request to 127.0.0.1:9092 timed out)",
+    );
+  });
+
   // p3h review: "fetch failed 2 times. (its metadata request failed 4 times: Connection to node3:9092 closed)" named
   // the fetch's own cut connection as its metadata request's, which failed without any network error.
   test("a fetch cut on its first try and given up on in a metadata request without a network error names its own cut", () => {

@@ -48,6 +48,8 @@ interface LibraryError extends CausedError {
   readonly errors?: unknown;
   readonly cause?: unknown;
   readonly broker?: unknown;
+  /** The lookup a group request's attempt failed in (scripts/patches/find-coordinator-attempt.mjs). */
+  readonly edgeGatewayOperation?: unknown;
 }
 
 /** A broker's answer (the library's ProtocolError) that `accept` takes by its Kafka error name and retriability. */
@@ -233,10 +235,16 @@ function retriesDown(error: unknown): unknown[] {
 /**
  * The request of another operation the attempt given up on failed in ("its metadata request failed 4 times"), when
  * there is one: the library's fetch asks the metadata first, and a last try failed there (every broker refused) never
- * reached the fetch's broker, so the connection the message names is that request's (explore32 F4).
+ * reached the fetch's broker, so the connection the message names is that request's (explore32 F4). A group request's
+ * coordinator lookup that timed out is not retried, so its error is no "findGroupCoordinator failed N times.": the
+ * lookup is read from its tag ("its findGroupCoordinator request failed").
  */
 function innerRequest(error: unknown): string | undefined {
-  const operation = (e: unknown) => (isRetries(e as LibraryError) ? String((e as LibraryError).message) : "");
+  const operation = (e: unknown) => {
+    const { message, edgeGatewayOperation: tagged } = (e ?? {}) as LibraryError;
+    if (isRetries(e as LibraryError)) return String(message);
+    return typeof tagged === "string" ? `${tagged} failed.` : "";
+  };
   const [outer, ...inner] = retriesDown(error).map(operation);
   const name = (message: string) => message.slice(0, message.indexOf(" "));
   const other = inner.findLast((message) => message && name(message) !== name(outer!));
