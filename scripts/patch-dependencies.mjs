@@ -168,11 +168,18 @@
 // in scripts/patches/sasl-login-closed.mjs (test/kafka-sasl-interrupted.test.ts), its SaslHandshake timed out in
 // scripts/patches/sasl-handshake-timeout.mjs and its ApiVersions retried inside another request's attempt (retried by
 // that request's attempts now, each failed one moving the next to the following bootstrap broker) in
-// scripts/patches/api-versions-attempt.mjs (both: src/kafka/dependency-patches.test.ts).
+// scripts/patches/api-versions-attempt.mjs (both: src/kafka/dependency-patches.test.ts; the latter's rotation also
+// src/kafka/bootstrap-patches.test.ts), its bootstrap requests asked of a broker that timed out or failed a connection
+// last in scripts/patches/bootstrap-unresponsive.mjs (src/kafka/bootstrap-patches.test.ts,
+// test/frozen-bootstrap-broker.test.ts), its consumer's coordinator lookup that timed out no longer retried on its own
+// inside a group request's attempt in scripts/patches/find-coordinator-attempt.mjs (src/kafka/bootstrap-patches.test.ts,
+// src/kafka/platformatic/errors.test.ts).
 import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { apiVersionsAttemptPatches } from "./patches/api-versions-attempt.mjs";
+import { bootstrapUnresponsivePatches } from "./patches/bootstrap-unresponsive.mjs";
+import { findCoordinatorAttemptPatches } from "./patches/find-coordinator-attempt.mjs";
 import { kafkajsFetchPatches } from "./patches/kafkajs-fetch.mjs";
 import { kafkajsLeaderPatches } from "./patches/kafkajs-leaders.mjs";
 import { kafkajsUnansweredProducePatches } from "./patches/kafkajs-unanswered-produce.mjs";
@@ -227,6 +234,8 @@ export const patches = [
   ...saslLoginClosedPatches,
   ...saslHandshakeTimeoutPatches,
   ...apiVersionsAttemptPatches,
+  ...bootstrapUnresponsivePatches,
+  ...findCoordinatorAttemptPatches,
   {
     file: "node_modules/kafkajs/src/network/connection.js",
     from: `        const error = new KafkaJSConnectionError(\`Connection error: \${e.message}\`, {

@@ -1,6 +1,7 @@
 // @platformatic/kafka's ApiVersions (its listApis) asked inside another request's attempt: applied by
 // scripts/patch-dependencies.mjs with the others. Its tests: src/kafka/dependency-patches.test.ts (a real TCP listener
-// that closes every connection, the connections counted; a first bootstrap broker that cuts or never answers).
+// that closes every connection, the connections counted) and src/kafka/bootstrap-patches.test.ts (a first bootstrap
+// broker that cuts or never answers).
 // A client's first request (Metadata, FindCoordinator, Produce …) asks the broker's API versions first, and
 // the library retried that ApiVersions on its own (`retries` times) inside each attempt of the request, itself retried
 // `retries` times: against a listener that accepts and closes every connection, one Metadata call with retries 3 made

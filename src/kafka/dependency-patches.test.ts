@@ -2,6 +2,7 @@ import { describe, expect, spyOn, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import type { Connection, Writer } from "@platformatic/kafka";
 import { recordingBroker } from "../../test/support/recording-broker.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { isRetriable } from "../errors.ts";
@@ -17,6 +18,29 @@ const groupMessagesPath = require.resolve("kafkajs/src/producer/groupMessagesPer
 const encoderPath = require.resolve("kafkajs/src/protocol/encoder.js");
 /** A file of an installed package that its exports map does not name: where npm put it. */
 const installed = (...path: string[]) => join(import.meta.dir, "..", "..", "node_modules", ...path);
+
+/**
+ * A request sent on a library Connection (`apiKey` at `apiVersion`, its payload made by `payload`, its header's tagged
+ * fields or not), its answer not parsed: resolves with what its callback is answered, rejects with the request's error.
+ */
+function sendOn(
+  connection: Connection,
+  [apiKey, apiVersion]: readonly [number, number],
+  payload: () => Writer,
+  taggedFields = false,
+): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    connection.send(
+      apiKey,
+      apiVersion,
+      payload,
+      () => null,
+      taggedFields,
+      false,
+      (error, value) => (error ? reject(error) : resolve(value)),
+    ),
+  );
+}
 
 describe("kafkajs patches (scripts/patch-dependencies.mjs)", () => {
   test("groupMessagesPerPartition groups in one pass, keeping message order per partition", () => {
@@ -461,37 +485,6 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     }
   });
 
-  // The ApiVersions a request asks first goes to a bootstrap broker of its own (not the request's attempt's): each
-  // failed one moves the next to the following broker, so a first broker that cuts or never answers does not fail
-  // every attempt while the others are healthy (the request's attempts alone never moved it).
-  test.each([
-    ["cuts every connection", (socket: { end(): void }) => socket.end()],
-    ["never answers", () => {}],
-  ])("an ApiVersions whose bootstrap broker %s is asked of the next one at the next attempt", async (_, open) => {
-    const { Admin } = await import("@platformatic/kafka");
-    await using first = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open, data: () => {} } });
-    await using second = await recordingBroker({ hangUp: false, answersApiVersions: true });
-    const admin = new Admin({
-      clientId: "c",
-      bootstrapBrokers: [`127.0.0.1:${first.port}`, `127.0.0.1:${second.port}`],
-      retries: 3,
-      retryDelay: 1,
-      requestTimeout: 1000,
-    });
-    try {
-      const failure: unknown = await admin.metadata({ topics: [] }).catch((e: unknown) => e);
-      // Past ApiVersions at the second attempt: the second broker answers it listing ApiVersions alone, so the Metadata
-      // request has no version to use (not retriable).
-      expect(second.requests.map((r) => r.apiKey)).toEqual([18]);
-      expect(failure).toMatchObject({
-        message: "metadata failed 2 times.",
-        errors: [{ code: "PLT_KFK_NETWORK" }, { message: "Unsupported API Metadata." }],
-      });
-    } finally {
-      await admin.close();
-    }
-  });
-
   test("a SaslHandshake the broker never answers fails the connection as a timed-out SASL handshake, retriable", async () => {
     const { Admin } = await import("@platformatic/kafka");
     await using broker = await recordingBroker({ hangUp: false, answersApiVersions: true });
@@ -548,18 +541,7 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     try {
       await connection.connect("127.0.0.1", server.port);
       const frame = Buffer.from("0000000a0000000900000000ab01", "hex");
-      const sent = (payload: unknown) =>
-        new Promise((resolve, reject) =>
-          connection.send(
-            0,
-            9,
-            () => payload as InstanceType<typeof Writer>,
-            () => null,
-            true,
-            false,
-            (error, value) => (error ? reject(error) : resolve(value)),
-          ),
-        );
+      const sent = (payload: unknown) => sendOn(connection, [0, 9], () => payload as Writer, true);
       expect(await sent({ frame, context: { noResponse: true } })).toBe(true);
       const writer = Writer.create().appendInt8(5);
       writer.context.noResponse = true;
@@ -588,17 +570,7 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     try {
       await connection.connect("127.0.0.1", listener.port);
       await waitFor(() => connection.status === "closed");
-      const failure = await new Promise<Error>((resolve) =>
-        connection.send(
-          3,
-          0,
-          () => Writer.create().appendInt32(0),
-          () => null,
-          false,
-          false,
-          (error) => resolve(error as Error),
-        ),
-      );
+      const failure = await sendOn(connection, [3, 0], () => Writer.create().appendInt32(0)).catch((e: unknown) => e);
       // What src/kafka/platformatic/errors.ts names ("Connection to 127.0.0.1:<port> closed", errors.test.ts).
       expect(failure).toMatchObject({
         message: "Connection closed",
@@ -617,17 +589,7 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     const connection = new Connection("c", { requestTimeout: 50 });
     try {
       await connection.connect("127.0.0.1", listener.port);
-      const failure = await new Promise<Error>((resolve) =>
-        connection.send(
-          3,
-          0,
-          () => Writer.create().appendInt32(0),
-          () => null,
-          false,
-          false,
-          (error) => resolve(error as Error),
-        ),
-      );
+      const failure = await sendOn(connection, [3, 0], () => Writer.create().appendInt32(0)).catch((e: unknown) => e);
       // What src/kafka/platformatic/errors.ts names ("Request to 127.0.0.1:<port> timed out", errors.test.ts).
       expect(failure).toBeInstanceOf(TimeoutError);
       expect(failure).toMatchObject({

@@ -424,6 +424,33 @@ describe("an unreachable bootstrap (explore7 K2)", () => {
     );
   });
 
+  // f2boot review: a group request's coordinator lookup that timed out is not retried within its attempt
+  // (scripts/patches/find-coordinator-attempt.mjs), so no "findGroupCoordinator failed N times." names it: the patch's
+  // tag does, where "commit failed 4 times. (Request to 127.0.0.1:9092 timed out)" read as the commit's own request.
+  test("a group request given up on in a coordinator lookup that timed out names the lookup", () => {
+    const timedOut = () =>
+      new TimeoutError("Request timed out", {
+        canRetry: true,
+        broker: { host: "127.0.0.1", port: 9092 },
+        edgeGatewayOperation: "findGroupCoordinator",
+      });
+    const commit = new MultipleErrors("commit failed 4 times.", Array.from({ length: 4 }, timedOut));
+    expect(failureMessage(commit, "Commit")).toBe(
+      "Commit: commit failed 4 times. (its findGroupCoordinator request failed: Request to 127.0.0.1:9092 timed out)",
+    );
+  });
+
+  // p3h review: "fetch failed 2 times. (its metadata request failed 4 times: Connection to node3:9092 closed)" named
+  // the fetch's own cut connection as its metadata request's, which failed without any network error.
+  test("a fetch cut on its first try and given up on in a metadata request without a network error names its own cut", () => {
+    const cut = new NetworkError("Connection closed", { canRetry: true, broker: { host: "node3", port: 9092 } });
+    const metadata = new MultipleErrors("metadata failed 4 times.", [new ProtocolError("LEADER_NOT_AVAILABLE")]);
+    const fetch = new MultipleErrors("fetch failed 2 times.", [cut, metadata]);
+    expect(failureMessage(fetch, "Error sending fetch request to node 3")).toBe(
+      "Error sending fetch request to node 3: fetch failed 2 times. (Connection to node3:9092 closed)",
+    );
+  });
+
   // p3batch review: a SASL login's connection failed by its probe's TLS answer named the connection twice.
   test("a connection failed by a request's network error that names the connection names it once", () => {
     const answered = new NetworkError("Connection to 127.0.0.1:9093 failed: the broker answered in TLS", {

@@ -48,6 +48,8 @@ interface LibraryError extends CausedError {
   readonly errors?: unknown;
   readonly cause?: unknown;
   readonly broker?: unknown;
+  /** The lookup a group request's attempt failed in (scripts/patches/find-coordinator-attempt.mjs). */
+  readonly edgeGatewayOperation?: unknown;
 }
 
 /** A broker's answer (the library's ProtocolError) that `accept` takes by its Kafka error name and retriability. */
@@ -132,7 +134,9 @@ function refusalIn(error: unknown): BrokerError | undefined {
 /**
  * The network error inside `error` (not `error` itself) with its socket's reason when it has one: the one of the
  * attempt the library gave up on (givenUpOn) first, since the message says the retries ended on it. After a
- * connection closed mid-request the first attempt's is "Connection closed" while the last ones were refused.
+ * connection closed mid-request the first attempt's is "Connection closed" while the last ones were refused. Only
+ * that attempt's is named with the other operation's request it failed in (innerRequest): an earlier attempt's
+ * connection was the operation's own.
  */
 function networkCause(error: unknown): string | undefined {
   const named = (e: LibraryError) => {
@@ -145,7 +149,10 @@ function networkCause(error: unknown): string | undefined {
     if (reason.startsWith(connection)) return reason;
     return reason ? `${connection}: ${reason}` : connection;
   };
-  return findInError(givenUpOn(error), named) ?? findInError(error, named);
+  const last = findInError(givenUpOn(error), named);
+  if (last === undefined) return findInError(error, named);
+  const request = innerRequest(error);
+  return request ? `${request}: ${last}` : last;
 }
 
 /** The library's connection-level messages that name no broker, each worded with the broker it was to. */
@@ -228,10 +235,16 @@ function retriesDown(error: unknown): unknown[] {
 /**
  * The request of another operation the attempt given up on failed in ("its metadata request failed 4 times"), when
  * there is one: the library's fetch asks the metadata first, and a last try failed there (every broker refused) never
- * reached the fetch's broker, so the connection the message names is that request's (explore32 F4).
+ * reached the fetch's broker, so the connection the message names is that request's (explore32 F4). A group request's
+ * coordinator lookup that timed out is not retried, so its error is no "findGroupCoordinator failed N times.": the
+ * lookup is read from its tag ("its findGroupCoordinator request failed").
  */
 function innerRequest(error: unknown): string | undefined {
-  const operation = (e: unknown) => (isRetries(e as LibraryError) ? String((e as LibraryError).message) : "");
+  const operation = (e: unknown) => {
+    const { message, edgeGatewayOperation: tagged } = (e ?? {}) as LibraryError;
+    if (isRetries(e as LibraryError)) return String(message);
+    return typeof tagged === "string" ? `${tagged} failed.` : "";
+  };
   const [outer, ...inner] = retriesDown(error).map(operation);
   const name = (message: string) => message.slice(0, message.indexOf(" "));
   const other = inner.findLast((message) => message && name(message) !== name(outer!));
@@ -293,9 +306,7 @@ function libraryMessage(error: unknown, depth = 0): string {
 
 /** The library's `error` as `failureMessage` words it, without what failed (a log line names that). */
 export function errorText(error: unknown): string {
-  const network = networkCause(error);
-  const request = network && innerRequest(error);
-  const cause = (request ? `${request}: ${network}` : network) ?? coordinatorCause(error) ?? summarizedAnswer(error);
+  const cause = networkCause(error) ?? coordinatorCause(error) ?? summarizedAnswer(error);
   return `${libraryMessage(error)}${cause ? ` (${cause})` : ""}`;
 }
 

@@ -137,13 +137,25 @@ describe("platformatic watchSubscription", () => {
   // p3h: the look untracked a topic it did not find before waiting for the topics of its rejoin; when that wait ended
   // without reaching Kafka, no rejoin followed, yet the topic stayed untracked until the next look (metadata.max.age.ms):
   // one only unknown for a moment (its metadata not on every broker yet) was left out of the member's next join.
-  test("a look whose wait for the rejoin's topics fails leaves the tracked topics as they were", async () => {
+  // p3h review: a wait that failed otherwise tracked it again too, a deleted topic the fetches then failed on.
+  test.each([
+    [
+      "not reaching Kafka tracks the topic it dropped again",
+      metadataRefused,
+      { tracked: ["gone", "kept"], crashes: [] },
+    ],
+    [
+      "on the rejoin's topics not there fails the member, the topic it dropped left untracked",
+      () => new UserError("Unknown topic kept."),
+      { tracked: ["kept"], crashes: ["Topics kept do not exist or have no partitions yet"] },
+    ],
+  ])("a look whose wait for the rejoin's topics fails %s", async (_what, failure, after) => {
     const { consumer: fake } = metadataOf({ kept: 1 });
     const metadata = fake.metadata.bind(fake);
     let reached = true;
     Object.assign(fake, {
       metadata: async (...args: Parameters<typeof fake.metadata>) => {
-        if (!reached) throw metadataRefused();
+        if (!reached) throw failure();
         return metadata(...args);
       },
     });
@@ -152,7 +164,7 @@ describe("platformatic watchSubscription", () => {
       track: (t: string) => void tracked.push(t),
       untrack: (t: string) => {
         tracked.splice(tracked.indexOf(t), 1);
-        // Kafka not reached from here on: the wait for the rejoin's topics gives up.
+        // The wait for the rejoin's topics fails from here on, until it gives up.
         reached = false;
       },
     });
@@ -165,14 +177,22 @@ describe("platformatic watchSubscription", () => {
       return timer(callback, ms);
     }) as typeof setTimeout);
     let rejoins = 0;
+    const crashes: string[] = [];
     try {
-      using watch = watching({ topics: ["kept", "gone"], consumer, rejoin: async () => void rejoins++ });
+      using watch = watching({
+        topics: ["kept", "gone"],
+        consumer,
+        rejoin: async () => void rejoins++,
+        crash: (error) => void crashes.push((error as Error).message),
+      });
       watch.lookNow();
-      await waitFor(() => scheduled === 2, { what: "the look ended, the next one scheduled" });
+      await waitFor(() => scheduled === 2 || crashes.length > 0, {
+        what: "the look ended: the next one scheduled or a crash",
+      });
     } finally {
       timers.mockRestore();
     }
-    expect({ rejoins, tracked: [...tracked].sort() }).toEqual({ rejoins: 0, tracked: ["gone", "kept"] });
+    expect({ rejoins, tracked: [...tracked].sort(), crashes }).toEqual({ rejoins: 0, ...after });
   });
 
   // review-partfix2b P3: the watch ignored that the recovery gave up, so a member whose own rejoin

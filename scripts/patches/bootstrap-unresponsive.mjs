@@ -1,0 +1,88 @@
+// @platformatic/kafka's bootstrap requests (Metadata, ApiVersions, FindCoordinator, InitProducerId …) past a broker
+// that does not answer: applied by scripts/patch-dependencies.mjs with the others. Its tests:
+// src/kafka/bootstrap-patches.test.ts (real listeners: refused, frozen, cut, answering in TLS) and
+// test/frozen-bootstrap-broker.test.ts (a frozen broker of a real cluster listed first).
+// The library took for each such request the first bootstrap broker it could connect to, starting from the first listed
+// (each request's first attempt; FindCoordinator's every attempt). A frozen broker (SIGSTOP, a hung JVM) still accepts
+// connections, the kernel does, so every Metadata call, and every lookup of a consumer's group coordinator, went to it
+// first and waited request.timeout.ms (30 s) for nothing: a new sink joined no group, an ingest connector's producer
+// answered 503, while the other brokers were fine. Java's NetworkClient asks its least loaded node, one with a ready
+// connection first, never one whose connection just failed or timed out. Each client's connection pool now remembers
+// the brokers whose connection failed before it was set up (refused; a TLS or SASL failure, even after the broker sent
+// bytes), whose request timed out, or that cut a connection before answering on it, and offers them last for bootstrap
+// requests (still tried when the others fail to connect, and in turn when all are so remembered) until they answer:
+// on a connection open now, or on one that closed with none of its requests timed out.
+// No patch's `to` contains its `from` (an insertion's `from` spans the point it inserts at).
+
+const POOL = "node_modules/@platformatic/kafka/dist/network/connection-pool.js";
+const CONNECTION = "node_modules/@platformatic/kafka/dist/network/connection.js";
+
+export const bootstrapUnresponsivePatches = [
+  {
+    file: CONNECTION,
+    from: `    #onRequestTimeout(request) {
+        request.timedOut = true;
+        this.#inflightRequests.delete(request.correlationId);`,
+    to: `    #onRequestTimeout(request) {
+        request.timedOut = true;
+        this.emit('timeout'); // edge-gateway patch: its pool offers the broker last for bootstrap requests
+        this.#inflightRequests.delete(request.correlationId);`,
+  },
+  {
+    file: POOL,
+    from: `        this.#connections = new Map();
+        this.#connectionOptions = connectionOptions;`,
+    to: `        this.#connections = new Map();
+        this.edgeGatewayUnresponsive = new Set(); // edge-gateway patch: host:port of brokers offered last, see getFirstAvailable
+        this.#connectionOptions = connectionOptions;`,
+  },
+  {
+    file: POOL,
+    from: `            callback = createPromisifiedCallback();
+        }
+        connectionsPoolGetsChannel.traceCallback(this.#getFirstAvailable, 3,`,
+    to: `            callback = createPromisifiedCallback();
+        }
+        // edge-gateway patch: brokers that failed a connection or left a request unanswered last, as Java's leastLoadedNode,
+        // unless answering on a connection open now
+        const unresponsive = ({ host, port }) => {
+            const connection = this.#connections.get(\`\${host}:\${port}\`);
+            return this.edgeGatewayUnresponsive.has(\`\${host}:\${port}\`) && !(connection?.isConnected() && connection.edgeGatewayDataReceived);
+        };
+        brokers = [...brokers.filter(broker => !unresponsive(broker)), ...brokers.filter(unresponsive)];
+        connectionsPoolGetsChannel.traceCallback(this.#getFirstAvailable, 3,`,
+  },
+  {
+    file: POOL,
+    from: `            if (error) {
+                this.#connections.delete(key);
+                this.emit('failed', eventPayload);`,
+    to: `            if (error) {
+                this.edgeGatewayUnresponsive.add(key); // edge-gateway patch
+                this.#connections.delete(key);
+                this.emit('failed', eventPayload);`,
+  },
+  {
+    file: POOL,
+    from: `        // Remove stale connections from the pool
+        connection.once('close', () => {
+            this.emit('disconnect', eventPayload);`,
+    to: `        // edge-gateway patch: a request timed out (a frozen broker still accepts connections), a connection failed before
+        // it was set up (TCP, TLS, SASL: even once the broker sent bytes) or cut before the broker answered on it puts the
+        // broker last; a connection set up and closed after answers, none timed out, puts it back in line
+        let connected = false;
+        let timedOut = false;
+        connection.once('connect', () => {
+            connected = true;
+        });
+        connection.once('timeout', () => {
+            timedOut = true;
+            this.edgeGatewayUnresponsive.add(key);
+        });
+        // Remove stale connections from the pool
+        connection.once('close', () => {
+            if (connected && connection.edgeGatewayDataReceived && !timedOut) this.edgeGatewayUnresponsive.delete(key); // edge-gateway patch
+            else this.edgeGatewayUnresponsive.add(key);
+            this.emit('disconnect', eventPayload);`,
+  },
+];

@@ -1,0 +1,283 @@
+import { describe, expect, test } from "bun:test";
+import {
+  Admin,
+  apiVersionsV3,
+  type Connection,
+  ConnectionPool,
+  Consumer,
+  type ConsumerOptions,
+} from "@platformatic/kafka";
+import { recordingBroker } from "../../test/support/recording-broker.ts";
+import { failureMessage } from "./platformatic/errors.ts";
+
+// Which bootstrap broker @platformatic/kafka asks a request of, and how often, as scripts/patches/api-versions-attempt.mjs,
+// bootstrap-unresponsive.mjs and find-coordinator-attempt.mjs patch it (applied by scripts/patch-dependencies.mjs),
+// against real listeners.
+
+/** Ample for an in-process broker to answer on two loaded cores; one that does not answer is waited for as long. */
+const requestTimeout = 2000;
+const loopback = (port: number) => ({ host: "127.0.0.1", port });
+
+/**
+ * An Admin over two bootstrap brokers: first a listener whose connections `open` handles (it answers nothing, its
+ * connections counted), then a broker answering ApiVersions alone (listing ApiVersions alone: a Metadata call asked of it
+ * fails, not retriable, "Unsupported API Metadata.").
+ */
+async function adminOverFirstBroker(open: (socket: { end(): void }) => void) {
+  let opened = 0;
+  const first = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open: (socket) => {
+        opened++;
+        open(socket);
+      },
+      data: () => {},
+    },
+  });
+  const second = await recordingBroker({ hangUp: false, answersApiVersions: true });
+  const admin = new Admin({
+    clientId: "c",
+    bootstrapBrokers: [first, second].map((b) => `127.0.0.1:${b.port}`),
+    retries: 3,
+    retryDelay: 1,
+    requestTimeout,
+  });
+  return {
+    admin,
+    second,
+    opened: () => opened,
+    [Symbol.asyncDispose]: async () => {
+      await admin.close();
+      first.stop(true);
+      await second[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** A connection pool recording the port of each broker it opens a connection to, in order. */
+function recordingPool(options: ConstructorParameters<typeof ConnectionPool>[1] = {}) {
+  const pool = new ConnectionPool("c", { requestTimeout, ...options });
+  const connecting: number[] = [];
+  pool.on("connecting", ({ broker }) => connecting.push(broker.port));
+  return { pool, connecting };
+}
+
+/** An ApiVersions asked on `connection`: resolves with its error, null when answered. */
+const askApiVersions = (connection: Connection) =>
+  new Promise<unknown>((resolve) => apiVersionsV3.api(connection, "c", "1", (error: unknown) => resolve(error)));
+
+/** Resolves at `pool`'s next close of a connection to the broker at `port`, once the pool handled it. */
+const nextClose = (pool: ConnectionPool, port: number) =>
+  new Promise<void>((resolve) => {
+    const onDisconnect = ({ broker }: { broker: { port: number } }) => {
+      if (broker.port !== port) return;
+      pool.off("disconnect", onDisconnect);
+      resolve();
+    };
+    pool.on("disconnect", onDisconnect);
+  });
+
+describe("ApiVersions bootstrap rotation (scripts/patches/api-versions-attempt.mjs)", () => {
+  // The ApiVersions a request asks first goes to a bootstrap broker of its own (not the request's attempt's): each
+  // failed one moves the next to the following broker, so a first broker that cuts or never answers does not fail
+  // every attempt while the others are healthy (the request's attempts alone never moved it).
+  test.each([
+    ["cuts every connection", (socket: { end(): void }) => socket.end()],
+    ["never answers", () => {}],
+  ])("an ApiVersions whose bootstrap broker %s is asked of the next one at the next attempt", async (_, open) => {
+    await using brokers = await adminOverFirstBroker(open);
+    const failure: unknown = await brokers.admin.metadata({ topics: [] }).catch((e: unknown) => e);
+    // Past ApiVersions at the second attempt: the Metadata request then has no version to use (not retriable).
+    expect(brokers.second.requests.map((r) => r.apiKey)).toEqual([18]);
+    expect(failure).toMatchObject({
+      message: "metadata failed 2 times.",
+      errors: [{ code: "PLT_KFK_NETWORK" }, { message: "Unsupported API Metadata." }],
+    });
+  });
+});
+
+describe("bootstrap brokers that do not answer offered last (scripts/patches/bootstrap-unresponsive.mjs)", () => {
+  // A frozen broker still accepts connections: each new request's first attempt connected to it first and waited
+  // request.timeout.ms, though the next broker had answered.
+  test("a bootstrap broker that left a request unanswered is offered last to the requests after it", async () => {
+    await using brokers = await adminOverFirstBroker(() => {});
+    // The first call's ApiVersions times out on the first broker, its next attempt asks the second; the second call
+    // goes to the second broker alone.
+    expect(await brokers.admin.metadata({ topics: [] }).catch((e: unknown) => e)).toMatchObject({
+      errors: [{ message: "Request timed out" }, { message: "Unsupported API Metadata." }],
+    });
+    expect(await brokers.admin.metadata({ topics: [] }).catch((e: unknown) => e)).toMatchObject({
+      message: "Unsupported API Metadata.",
+    });
+    expect(brokers.opened()).toBe(1);
+    expect(brokers.second.requests.map((r) => r.apiKey)).toEqual([18]);
+  });
+
+  test("a broker whose connection was refused is not tried first by the next request", async () => {
+    const refusing = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: () => {} } });
+    const refused = refusing.port;
+    refusing.stop(true);
+    await using answering = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const brokers = [refused, answering.port].map(loopback);
+    const { pool, connecting } = recordingPool();
+    try {
+      expect((await pool.getFirstAvailable(brokers)).port).toBe(answering.port);
+      expect(connecting).toEqual([refused, answering.port]);
+      expect((await pool.getFirstAvailable(brokers)).port).toBe(answering.port);
+      expect(connecting).toEqual([refused, answering.port]); // the open connection taken, no new one to the refusing
+    } finally {
+      await pool.close();
+    }
+  });
+
+  // A long-lived client's broker freezes: it had answered on the connection whose request then timed out.
+  test("a broker that answered, then left a request unanswered, is offered last once that connection closed", async () => {
+    const firstAnswers = { hangUp: false, answersApiVersions: true };
+    await using first = await recordingBroker(firstAnswers);
+    await using second = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const brokers = [first, second].map((b) => loopback(b.port));
+    const { pool, connecting } = recordingPool();
+    try {
+      const connection = await pool.get(brokers[0]!);
+      expect(await askApiVersions(connection)).toBeNull();
+      firstAnswers.answersApiVersions = false;
+      const closed = nextClose(pool, first.port);
+      expect(await askApiVersions(connection)).toMatchObject({ message: "Request timed out" });
+      await closed;
+      expect((await pool.getFirstAvailable(brokers)).port).toBe(second.port);
+      expect(connecting).toEqual([first.port, second.port]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("a broker offered last for a request it left unanswered is offered first again once it answers", async () => {
+    const firstAnswers = { hangUp: false, answersApiVersions: false };
+    await using first = await recordingBroker(firstAnswers);
+    await using second = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const brokers = [first, second].map((b) => loopback(b.port));
+    const { pool, connecting } = recordingPool();
+    try {
+      const timedOut = nextClose(pool, first.port);
+      expect(await askApiVersions(await pool.get(brokers[0]!))).toMatchObject({ message: "Request timed out" });
+      await timedOut;
+      expect((await pool.getFirstAvailable(brokers)).port).toBe(second.port);
+      expect(connecting).toEqual([first.port, second.port]);
+      // Answering on a connection open now: offered first.
+      firstAnswers.answersApiVersions = true;
+      const answered = await pool.get(brokers[0]!);
+      expect(await askApiVersions(answered)).toBeNull();
+      expect((await pool.getFirstAvailable(brokers)).port).toBe(first.port);
+      // That connection cut by the broker after it answered: still offered first, on a new connection.
+      Object.assign(firstAnswers, { hangUp: true, answersApiVersions: false });
+      const cut = nextClose(pool, first.port);
+      expect(await askApiVersions(answered)).toMatchObject({ message: "Connection closed" });
+      await cut;
+      firstAnswers.hangUp = false;
+      expect((await pool.getFirstAvailable(brokers)).port).toBe(first.port);
+      expect(connecting).toEqual([first.port, second.port, first.port, first.port]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  // A SASL_PLAINTEXT client of a TLS listener: the broker's TLS alert fails the SASL login, after it sent bytes.
+  test("a broker whose connection failed in its setup after the broker sent bytes is offered last", async () => {
+    const tlsAlert = Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
+    await using tls = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: { data: (socket) => void socket.end(tlsAlert) },
+    });
+    await using cutting = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: { open: (s) => void s.end(), data: () => {} },
+    });
+    const brokers = [tls.port, cutting.port].map(loopback);
+    const { pool, connecting } = recordingPool({ sasl: { mechanism: "PLAIN", username: "u", password: "p" } });
+    try {
+      const closed = nextClose(pool, tls.port);
+      expect(await pool.get(brokers[0]!).catch((e: Error) => e.message)).toBe(
+        `Connection to 127.0.0.1:${tls.port} failed.`,
+      );
+      await closed;
+      expect(await pool.getFirstAvailable(brokers).catch((e: Error) => e.message)).toBe(
+        "Cannot connect to any broker.",
+      );
+      expect(connecting).toEqual([tls.port, cutting.port, tls.port]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe("a consumer's coordinator lookup (scripts/patches/find-coordinator-attempt.mjs)", () => {
+  /** A consumer of the broker at `port`, retries 2, counting its coordinator lookups (each try of FindCoordinator). */
+  function countingConsumer(port: number, options: Partial<ConsumerOptions<Buffer, Buffer, Buffer, Buffer>> = {}) {
+    const consumer = new Consumer({
+      clientId: "c",
+      groupId: "g",
+      bootstrapBrokers: [`127.0.0.1:${port}`],
+      retries: 2,
+      retryDelay: 1,
+      requestTimeout,
+      ...options,
+    });
+    let lookups = 0;
+    consumer.on("client:performWithRetry", (operation: string) => {
+      if (operation === "findGroupCoordinator") lookups++;
+    });
+    return {
+      consumer,
+      lookups: () => lookups,
+      listCommits: () =>
+        consumer.listCommittedOffsets({ topics: [{ topic: "t", partitions: [0] }] }).catch((e: unknown) => e),
+      [Symbol.asyncDispose]: () => consumer.close(),
+    };
+  }
+
+  // A lookup failed at once (a broker restarting, COORDINATOR_NOT_AVAILABLE during a failover) is retried within the
+  // group request's attempt, so a short outage does not fail the request.
+  test("a group request's attempt retries a lookup whose connection is cut, as the lookup made by itself", async () => {
+    await using cutting = await recordingBroker({ hangUp: true });
+    await using group = countingConsumer(cutting.port);
+    const failure = await group.listCommits();
+    expect(group.lookups()).toBe(9);
+    expect(failure).toMatchObject({ message: "listCommits failed 3 times." });
+    expect((failure as { errors: Error[] }).errors.map((e) => e.message)).toEqual(
+      Array(3).fill("findGroupCoordinator failed 3 times."),
+    );
+    expect(failureMessage(failure, "Failed")).toBe(
+      `Failed: listCommits failed 3 times. (its findGroupCoordinator request failed 3 times: Connection to 127.0.0.1:${cutting.port} closed)`,
+    );
+
+    await using alone = countingConsumer(cutting.port);
+    expect(await alone.consumer.findGroupCoordinator().catch((e: Error) => e.message)).toBe(
+      "findGroupCoordinator failed 3 times.",
+    );
+    expect(alone.lookups()).toBe(3);
+  });
+
+  // Each attempt of a group request looked its coordinator up with retries of its own: (retries + 1)² lookups, each
+  // request.timeout.ms against a frozen broker, before the request failed.
+  test.each<[string, Partial<ConsumerOptions<Buffer, Buffer, Buffer, Buffer>>, (address: string) => string]>([
+    ["its ApiVersions", {}, (address) => `Request to ${address} timed out`],
+    [
+      "its connection's SASL login",
+      { sasl: { mechanism: "PLAIN", username: "u", password: "p" } },
+      (address) => `Connection to ${address} failed: Request timed out`,
+    ],
+  ])("a group request's attempt does not retry a lookup that timed out in %s", async (_, options, cause) => {
+    await using frozen = await recordingBroker({ hangUp: false });
+    // Nothing is answered: a short request.timeout.ms keeps the test short.
+    await using group = countingConsumer(frozen.port, { ...options, requestTimeout: 500 });
+    const failure = await group.listCommits();
+    expect(group.lookups()).toBe(3);
+    expect(failureMessage(failure, "Failed")).toBe(
+      `Failed: listCommits failed 3 times. (its findGroupCoordinator request failed: ${cause(`127.0.0.1:${frozen.port}`)})`,
+    );
+  });
+});
