@@ -101,6 +101,7 @@ describe("UnansweredFetches", () => {
     fetches.written(fetch, 1);
     await at(100);
     fetches.ended(fetch);
+    await at(5_500);
     await at(60_000);
     expect(hung).toEqual([]);
     fetches.written(fetch, 1);
