@@ -11,7 +11,7 @@
  * values are views of the fetched bytes); only a batch that spans two chunks is copied to be read.
  */
 
-import type { Connection, ConnectionPool, KafkaRecord } from "@platformatic/kafka";
+import type { ConnectionPool, KafkaRecord } from "@platformatic/kafka";
 import * as platformatic from "@platformatic/kafka";
 import { messageOf } from "../../errors.ts";
 import { type BatchChecks, corruption, shortBatch, undersized } from "../batch-integrity.ts";
@@ -24,8 +24,7 @@ import {
   RECORD_COUNT_OFFSET,
 } from "../record-batch-layout.ts";
 import { readRecords } from "./batch-records.ts";
-
-const FETCH = 1;
+import { type FetchParser, onFetchSent } from "./fetch-sends.ts";
 
 /**
  * What the decoder says of a batch held back because its Fetch answer's decompressed-size bound is
@@ -95,14 +94,11 @@ export function batchDecoder(checks: BatchChecks): BatchDecoder {
   };
 }
 
-type Send = (apiKey: number, apiVersion: number, payload: unknown, parser: Parser, ...rest: unknown[]) => void;
-type Parser = (...args: unknown[]) => unknown;
-
 /** The Fetch answers read through `pool`'s connections have their batches checked by `checks`. */
 export function checkFetchedBatches(pool: ConnectionPool, checks: BatchChecks): void {
   if (!slot) throw new Error("@platformatic/kafka's record reader is not patched (scripts/patch-dependencies.mjs)");
   const checked =
-    (parser: Parser): Parser =>
+    (parser: FetchParser): FetchParser =>
     (...args) => {
       slot.current = batchDecoder(checks);
       try {
@@ -111,10 +107,7 @@ export function checkFetchedBatches(pool: ConnectionPool, checks: BatchChecks): 
         slot.current = null;
       }
     };
-  pool.on("connecting", ({ connection }: { connection: Connection }) => {
-    const c = connection as unknown as { send: Send };
-    const send = c.send.bind(connection);
-    c.send = (apiKey, apiVersion, payload, parser, ...rest) =>
-      send(apiKey, apiVersion, payload, apiKey === FETCH ? checked(parser) : parser, ...rest);
+  onFetchSent(pool, (fetch) => {
+    fetch.parser = checked(fetch.parser);
   });
 }

@@ -1,23 +1,19 @@
 import { describe, expect, test } from "bun:test";
-import { type Broker, type Connection, type ConnectionPool, fetchV17 } from "@platformatic/kafka";
+import type { Broker } from "@platformatic/kafka";
 import { deafBroker } from "../../../test/support/deaf-broker.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { FetchConnections, type FetchWatch } from "./fetch-connections.ts";
+import { fetchOver } from "./fetch-test-support.ts";
 import type { FetchOnWire } from "./unanswered-fetches.ts";
 
 const fetchOf = (): FetchOnWire => ({ partitions: [], node: -1, since: Number.NaN, hung: false });
 
-/** As the library's fetch: a connection from `pool`, a Fetch written on it at once; `settled` hears its end. */
-function fetchOver(pool: ConnectionPool, broker: Broker, settled: (error: unknown) => void): void {
-  pool.get(broker, (error, connection) => {
-    if (error) return settled(error);
-    try {
-      fetchV17.api(connection as Connection, 500, 1, 1024, 0, 0, 0, [], [], "", (e) => settled(e));
-    } catch {
-      // A watch that throws: the library's fetch would see it here; what matters is that the Fetch still settles.
-    }
-  });
-}
+/** The failure a Fetch settles with. */
+const failureOf = (fetched: Promise<unknown>) =>
+  fetched.then(
+    () => null,
+    (error: unknown) => error,
+  );
 
 describe("FetchConnections", () => {
   test("tells the watch of each Fetch written through a route, with the broker it went to, and of its end", async () => {
@@ -34,12 +30,11 @@ describe("FetchConnections", () => {
       ended: (f) => void told.push(`${f === fetch ? "fetch" : "other"} ended`),
     };
     const pool = new FetchConnections("c", {}, watch, () => brokers);
-    const settled: unknown[] = [];
     // Asked of broker 1, sent to broker 2 (its partition's leadership moved).
-    fetchOver(pool.route(1, fetch), brokers.get(2)!, (error) => void settled.push(error));
+    const failure = failureOf(fetchOver(pool.route(1, fetch), brokers.get(2)!));
     await waitFor(() => told.length === 1, { what: "the Fetch written" });
     await pool.close();
-    await waitFor(() => settled.length === 1, { what: "the Fetch failed by the close" });
+    expect(await failure).toEqual(expect.objectContaining({ message: "Connection closed" }));
     expect(told).toEqual(["fetch written to 2", "fetch ended"]);
   });
 
@@ -55,11 +50,32 @@ describe("FetchConnections", () => {
       ended: () => {},
     };
     const pool = new FetchConnections("c", {}, watch, () => new Map([[1, address]]));
-    const settled: unknown[] = [];
-    fetchOver(pool.route(1, fetchOf()), address, (error) => void settled.push(error));
+    const failure = failureOf(fetchOver(pool.route(1, fetchOf()), address));
     await waitFor(() => broker.sockets.length === 1, { what: "the connection" });
     await pool.close();
-    await waitFor(() => settled.length === 1, { what: "the Fetch failed by the close" });
-    expect(settled).toEqual([expect.objectContaining({ message: "Connection closed" })]);
+    expect(await failure).toEqual(expect.objectContaining({ message: "Connection closed" }));
+  });
+
+  // review f3hang-d P3: a route kept its last fetch once that settled, so a Fetch written over it later was timed as it.
+  test("a Fetch a route writes once its fetch settled is not timed", async () => {
+    await using broker = await deafBroker();
+    const address = { host: "127.0.0.1", port: broker.port };
+    const told: string[] = [];
+    const watch: FetchWatch = {
+      written: (_, node) => void told.push(`written to ${node}`),
+      ended: () => void told.push("ended"),
+    };
+    const pool = new FetchConnections("c", {}, watch, () => new Map([[1, address]]));
+    const fetch = fetchOf();
+    const route = pool.route(1, fetch);
+    let written = 0;
+    const first = failureOf(fetchOver(route, address, () => written++));
+    await waitFor(() => written === 1, { what: "the fetch's Fetch written" });
+    pool.settled(1, fetch);
+    const late = failureOf(fetchOver(route, address, () => written++));
+    await waitFor(() => written === 2, { what: "the late Fetch written" });
+    await pool.close();
+    expect([await first, await late]).toEqual(Array(2).fill(expect.objectContaining({ message: "Connection closed" })));
+    expect(told).toEqual(["written to 1", "ended"]);
   });
 });

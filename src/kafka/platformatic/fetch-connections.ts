@@ -1,16 +1,16 @@
 /**
  * FetchConnections: the ConnectionPool a PartitionFetcher's fetches go over (their own connections: a broker answers
  * one request per connection at a time, so a long-polling Fetch on the group's connection would hold up commits and
- * heartbeats), and what tells UnansweredFetches of each Fetch request on the wire: each try of the library's fetch
- * (it retries one answered with an error, after fresh metadata) is timed from the write of its Fetch to its answer,
- * on the broker it was written to, so neither the metadata look-up nor the connection set-up before it (which may
- * wait on another broker) counts, nor does a try a broker answered.
+ * heartbeats), and what tells UnansweredFetches of each Fetch request on the wire (fetch-sends.ts): each try of the
+ * library's fetch (it retries one answered with an error, after fresh metadata) is timed from the write of its Fetch
+ * to its answer, on the broker it was written to, so neither the metadata look-up nor the connection set-up before
+ * it (which may wait on another broker) counts, nor does a try a broker answered.
  *
  * A fetch asking a broker goes over that broker's `route`, a pool of its own for the library's fetch (which gets its
  * connection from it, and keeps a fetch session per broker and pool), sharing these connections: the route knows the
  * fetch, so the Fetch it writes is the fetch's even when the library sends it to another broker than asked (leadership
  * moved, a preferred read replica). The library writes its Fetch on the connection handed to it at once (its API
- * versions known since the consumer started); one written later is not timed.
+ * versions known since the consumer started); one written later is not timed, nor one written once the fetch settled.
  */
 import {
   type Broker,
@@ -20,8 +20,8 @@ import {
   ConnectionPool,
   createPromisifiedCallback,
   kCallbackPromise,
-  protocolAPIsByName,
 } from "@platformatic/kafka";
+import { type FetchSend, onFetchSent } from "./fetch-sends.ts";
 import type { FetchOnWire } from "./unanswered-fetches.ts";
 
 /** What hears of the Fetch requests on the wire (FetchFailureReport). */
@@ -32,20 +32,9 @@ export interface FetchWatch {
   ended(fetch: FetchOnWire): void;
 }
 
-type Callback = (error: unknown, response?: unknown) => void;
-type Send = (
-  apiKey: number,
-  apiVersion: number,
-  payload: unknown,
-  parser: unknown,
-  requestTagged: boolean,
-  responseTagged: boolean,
-  callback: Callback,
-) => void;
-
 export class FetchConnections extends ConnectionPool {
   private readonly routes = new Map<number, FetchRoute>();
-  /** The fetch whose connection is handed to the library now, and the broker it is to: its Fetch is written meanwhile. */
+  /** The fetch handed its connection now, and the broker it is to: its Fetch is written meanwhile. */
   private handing: FetchOnWire | undefined;
   private handingTo = 0;
 
@@ -57,7 +46,7 @@ export class FetchConnections extends ConnectionPool {
     private readonly brokers: () => ReadonlyMap<number, Broker> | undefined,
   ) {
     super(clientId, options);
-    this.on("connecting", ({ connection }: { connection: Connection }) => this.timeFetches(connection));
+    onFetchSent(this, (fetch) => this.timed(fetch));
   }
 
   /** The pool the library's fetch `fetch` of broker `node`'s partitions goes over (one fetch per broker at a time). */
@@ -69,6 +58,12 @@ export class FetchConnections extends ConnectionPool {
     }
     route.fetch = fetch;
     return route;
+  }
+
+  /** `fetch` asking broker `node` got its answer or failed: a Fetch its route writes later is not its. */
+  settled(node: number, fetch: FetchOnWire): void {
+    const route = this.routes.get(node);
+    if (route?.fetch === fetch) route.fetch = undefined;
   }
 
   /** `route`'s fetch gets `connection` to `broker`: the Fetch the library writes on it meanwhile is timed. */
@@ -91,27 +86,21 @@ export class FetchConnections extends ConnectionPool {
     return undefined;
   }
 
-  private timeFetches(connection: Connection): void {
-    const c = connection as unknown as { send: Send };
-    const send = c.send.bind(connection);
-    c.send = (apiKey, apiVersion, payload, parser, requestTagged, responseTagged, callback) => {
-      const fetch = apiKey === protocolAPIsByName.Fetch ? this.handing : undefined;
-      if (!fetch) return send(apiKey, apiVersion, payload, parser, requestTagged, responseTagged, callback);
-      this.handing = undefined;
-      const ended: Callback = (error, response) => {
-        try {
-          this.watch.ended(fetch);
-        } finally {
-          callback(error, response);
-        }
-      };
-      // Told first: the library may fail the request at once (its connection closed meanwhile).
+  /** The Fetch `send` is timed when it is the one of the fetch being handed its connection. */
+  private timed(send: FetchSend): void {
+    const fetch = this.handing;
+    if (!fetch) return;
+    this.handing = undefined;
+    const { callback } = send;
+    send.callback = (error, response) => {
       try {
-        this.watch.written(fetch, this.handingTo);
+        this.watch.ended(fetch);
       } finally {
-        send(apiKey, apiVersion, payload, parser, requestTagged, responseTagged, ended);
+        callback(error, response);
       }
     };
+    // Told before the Fetch goes out: the library may fail it at once (its connection closed meanwhile).
+    this.watch.written(fetch, this.handingTo);
   }
 }
 

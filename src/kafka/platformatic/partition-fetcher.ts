@@ -400,6 +400,7 @@ export class PartitionFetcher {
       failure = error;
     } finally {
       this.report.settled(fetch);
+      this.pool.settled(node, fetch);
       this.nodesFetching.delete(node);
       for (const s of list) s.fetching = false;
     }
