@@ -1,6 +1,7 @@
 // kafkajs' patch 20 of scripts/patch-dependencies.mjs, whose header explains it and which applies it with the others: a
 // send that may have been written is retried by the same producer, with its sequences. Its tests:
-// src/kafka/kafkajs-produce-retry-patches.test.ts.
+// src/kafka/kafkajs-produce-retry-patches.test.ts. Its mark of a request answered (`mayBeWritten = true`) is applied with
+// patch 21 (scripts/patches/kafkajs-moved-leader-produce.mjs), which rewrote that text.
 
 export const kafkajsUnansweredProducePatches = [
   {
@@ -124,15 +125,5 @@ module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
             throw stillWriting(refresh)
           }
           throw e`,
-  },
-  {
-    file: "node_modules/kafkajs/src/producer/sendMessages.js",
-    from: `          responsePerBroker.set(broker, formattedResponse)
-        } catch (e) {`,
-    // A broker's answer kept for the send's later attempts: given up and sent again on a new producer, what it
-    // acknowledged would be written twice.
-    to: `          responsePerBroker.set(broker, formattedResponse)
-          mayBeWritten = true // edge-gateway patch: this broker wrote its part of the send
-        } catch (e) {`,
   },
 ];

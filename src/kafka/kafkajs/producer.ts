@@ -1,8 +1,12 @@
 /**
  * The producer side of the kafkajs adapter. kafkajs reports one base offset per partition, so the adapter's partitioner
  * notes which partition each record went to (PARTITION on the message); offset = base + position within that partition.
- * A record whose partition has no answer (kafkajs left it out of the send: leftOut) fails the send, the others listed
- * written (PartlyWritten).
+ * kafkajs (dependency patch 21) keeps each partition's answer over a send's retries and sends every partition not
+ * answered yet to its leader now, also one whose leader moved to a broker that answered an earlier attempt, with the
+ * sequences its failed request gave back, so the new leader drops a copy its old one wrote (explore32 F1: kafkajs left
+ * such a partition out, the runtime sent its records again as new ones, and they were written twice). A record whose
+ * partition left kafkajs' metadata (the topic re-created with fewer partitions) has no answer: it fails the send, the
+ * others listed written (PartlyWritten: leftOut).
  *
  * Concurrent kafkajs sendBatch calls may reach the broker in any order (each first awaits metadata on its own), and
  * kafkajs' idempotent producer keeps one request in flight per broker anyway, so the adapter runs sends one after the
@@ -21,7 +25,7 @@
  * port's contract: nothing lands ahead of the records the caller sends again on a new producer). A send to one topic
  * that the broker refuses the principal (an ACL) wrote nothing and says so (the port's refused), when the refusal was
  * the send's only Produce answer and none of its Produce requests timed out (ProduceAttempts): kafkajs does not tell
- * which partitions of a send it wrote (it keeps a broker's answer and retries only the others, so one broker's
+ * which partitions of a send it wrote (it keeps a partition's answer and retries only the others, so one broker's
  * partitions may be written before another's are refused), nor whether an unanswered earlier attempt of its own wrote
  * them (a timeout, then a retry refused after an ACL was revoked). A Produce request lost with its connection leaves no
  * trace kafkajs reports: a retry of it refused is still taken for the only attempt. A send to several topics refused in
@@ -69,11 +73,13 @@ function missingTopics(byTopic: ReadonlyMap<string, unknown>, cause: unknown): R
 }
 
 /**
- * A send kafkajs reported done although it left records out: retriable, those records not written, the others listed
- * written (PartlyWritten), so that only the left-out ones are sent again, on a new producer that chooses their
- * partitions from the topic as it is now. kafkajs leaves out a record whose partition is not in its refreshed metadata
- * (LEFT_OUT: explore19 F1, the topic re-created with fewer partitions), and one whose partition's leader moved to a
- * broker that answered an earlier attempt of the send (it asks again only the brokers that have not answered).
+ * A send kafkajs reported done although it left records out: retriable, those records not written by this producer,
+ * the others listed written (PartlyWritten), so that only the left-out ones are sent again, on a new producer that
+ * chooses their partitions from the topic as it is now. kafkajs leaves out a record whose partition is not in its
+ * refreshed metadata (LEFT_OUT: explore19 F1, the topic re-created with fewer partitions). It sends every other
+ * partition until it is answered (patch 21: explore32 F1, a partition whose leader moved to a broker that had answered
+ * was left out, although the attempt to its old leader may have written it); one without an answer all the same is
+ * said to be unanswered, not gone: an earlier attempt may have written it.
  */
 function leftOut(
   records: readonly ProducerRecord[],
@@ -81,20 +87,20 @@ function leftOut(
   produced: readonly (ProducedMetadata | null)[],
 ): RetriableError & PartlyWritten {
   const gone = new Set<string>();
-  const notAgain = new Set<string>();
+  const unanswered = new Set<string>();
   for (let i = 0; i < records.length; i++) {
     if (produced[i] !== null) continue;
     const message = messages[i]!;
-    (message[LEFT_OUT] ? gone : notAgain).add(`${records[i]!.topic}-${message[PARTITION] ?? records[i]!.partition}`);
+    (message[LEFT_OUT] ? gone : unanswered).add(`${records[i]!.topic}-${message[PARTITION] ?? records[i]!.partition}`);
   }
   const why: string[] = [];
   if (gone.size > 0)
     why.push(
       `${[...gone].join(", ")} not in the topic's metadata any more (the topic deleted and re-created with fewer partitions?)`,
     );
-  if (notAgain.size > 0)
+  if (unanswered.size > 0)
     why.push(
-      `${[...notAgain].join(", ")} not sent again by kafkajs (their partition's new leader had answered an earlier attempt)`,
+      `${[...unanswered].join(", ")} still in the topic's metadata but not answered (an earlier attempt may have written them)`,
     );
   const count = produced.filter((m) => m === null).length;
   const error = new RetriableError(
@@ -301,11 +307,11 @@ export class KafkajsProducer implements KafkaProducer {
       const k = `${r.topic}\u0000${partition}`;
       const b = base.get(k);
       // Kafka's acknowledgement is its partition's answer (an earlier attempt's, when the partition went since). With
-      // acks=0 there is none (kafkajs keeps [] as each broker's): a record its last attempt left out is taken as not
-      // written although an earlier attempt may have sent it (nothing tells), so it is sent again: written twice when
-      // its partition still exists (the metadata came from a broker behind the others; when the topic was deleted, what
-      // the earlier attempt wrote went with it). One whose partition's leader moved to a broker that had answered is
-      // taken as written (offset -1), as acks=0 promises no more.
+      // acks=0 there is none (kafkajs keeps no answer): a record its last attempt left out is taken as not written
+      // although an earlier attempt may have sent it (nothing tells), so it is sent again: written twice when its
+      // partition still exists (the metadata came from a broker behind the others; when the topic was deleted, what the
+      // earlier attempt wrote went with it). Every other one kafkajs sent (it sends each partition until a request of it
+      // went out): taken as written (offset -1), as acks=0 promises no more.
       if (this.s.acks === 0 ? message[LEFT_OUT] : b === undefined) return null;
       const index = position.get(k) ?? 0;
       position.set(k, index + 1);
