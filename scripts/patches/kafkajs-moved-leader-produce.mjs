@@ -2,7 +2,7 @@
 // send's retry sends every partition not answered yet to its leader, also one that moved to a broker that answered an
 // earlier attempt, with the sequences its failed request gave back. Applied after patch 20
 // (scripts/patches/kafkajs-unanswered-produce.mjs), whose text it keeps whole. Its tests:
-// src/kafka/kafkajs-produce-retry-patches.test.ts.
+// src/kafka/kafkajs-produce-retry-patches.test.ts and test/kafkajs-moved-leader-produce.test.ts (three brokers).
 
 /** The success of a broker's request as patch 20 left it (its `mayBeWritten`), before this patch took that text over. */
 const answeredPerBroker = () => `          responsePerBroker.set(broker, formattedResponse)
