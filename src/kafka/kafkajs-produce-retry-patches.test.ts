@@ -42,22 +42,25 @@ function partitionsPerLeader(leaders: Record<number, number>, partitions: readon
 
 const logger = { namespace: () => logger, debug() {}, info() {}, warn() {}, error() {} };
 
-/** kafkajs' eosManager of an idempotent producer (id 42, epoch 0): each partition's next sequence, from 0. */
-function idempotentProducer() {
-  const sequences = new Map<string, number>();
-  const key = (topic: string, partition: number) => `${topic}-${partition}`;
-  const sequence = (topic: string, partition: number) => sequences.get(key(topic, partition)) ?? 0;
-  const eosManager = {
-    acquireBrokerLock: async () => undefined,
-    releaseBrokerLock: async () => undefined,
-    isTransactional: () => false,
-    getProducerId: () => 42,
-    getProducerEpoch: () => 0,
-    getSequence: sequence,
-    updateSequence: (topic: string, partition: number, n: number) =>
-      sequences.set(key(topic, partition), sequence(topic, partition) + n),
+/** kafkajs' eosManager, of the producer id and epoch an InitProducerId answered (42, 7): its sequences and locks. */
+interface EosManager {
+  getSequence(topic: string, partition: number): number;
+}
+const createEosManager = require(require.resolve("kafkajs/src/producer/eosManager/index.js")) as (
+  o: unknown,
+) => EosManager & { initProducerId(): Promise<void> };
+
+/** kafkajs' own eosManager of an idempotent producer, initialized with producer id 42, epoch 7. */
+async function idempotentProducer(): Promise<EosManager> {
+  const controller = { initProducerId: async () => ({ producerId: 42, producerEpoch: 7 }) };
+  const cluster = {
+    retry: { retries: 0 },
+    refreshMetadataIfNecessary: async () => undefined,
+    findControllerBroker: async () => controller,
   };
-  return { eosManager, sequence };
+  const eosManager = createEosManager({ logger, cluster });
+  await eosManager.initProducerId();
+  return eosManager;
 }
 
 /** How the fake cluster differs from one broker leading partition 0 of topic t, always connected. */
@@ -78,9 +81,9 @@ interface SenderOptions {
  * sendMessages over a cluster (SenderOptions) whose broker 1's Produce answers come from `answers` in turn (an error:
  * thrown; anything else: the answer), with retries as the adapter configures them (kafkajs' own backoff, 1 ms).
  */
-function sender(answers: readonly unknown[], o: SenderOptions = {}) {
+async function sender(answers: readonly unknown[], o: SenderOptions = {}) {
   const calls: ProduceCall[] = [];
-  const { eosManager, sequence } = idempotentProducer();
+  const eosManager = await idempotentProducer();
   const answerOf = (topicData: any[]) => ({
     topics: [
       {
@@ -134,7 +137,7 @@ function sender(answers: readonly unknown[], o: SenderOptions = {}) {
     timeout: 1000,
     topicMessages: [{ topic: "t", messages: [{ value: Buffer.from("a") }, { value: Buffer.from("b") }] }],
   });
-  return { sent, calls, sequence: () => sequence("t", 0) };
+  return { sent, calls, sequence: () => eosManager.getSequence("t", 0) };
 }
 
 const timedOut = () => new KafkaJSRequestTimeoutError("Request Produce(key: 0, version: 7) timed out");
@@ -154,7 +157,7 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
     "a Produce request %s, then NOT_ENOUGH_REPLICAS: retried past 3 retries, each with the send's producer id and sequence",
     async (_, first) => {
       const notEnough = answered("NOT_ENOUGH_REPLICAS", 19);
-      const s = sender([first(), notEnough, notEnough, notEnough, notEnough, notEnough, "written"]);
+      const s = await sender([first(), notEnough, notEnough, notEnough, notEnough, notEnough, "written"]);
       expect(await s.sent).toEqual([{ topicName: "t", partition: 0, errorCode: 0, baseOffset: "7" }]);
       expect(s.calls).toEqual(Array(7).fill({ producerId: 42, firstSequence: 0 }));
       expect(s.sequence()).toBe(2);
@@ -168,7 +171,7 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
       () => new KafkaJSConnectionError("connect ECONNREFUSED", { code: "ECONNREFUSED" } as never),
     ],
   ])("a send every Produce request of which was %s: given up after 3 retries, as before", async (_, failure) => {
-    const s = sender([failure()]);
+    const s = await sender([failure()]);
     const error = (await s.sent.catch((e: unknown) => e)) as Error;
     expect([error.name, (error.cause as Error).message, s.calls.length, s.sequence()]).toEqual([
       "KafkaJSNumberOfRetriesExceeded",
@@ -184,7 +187,7 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
       asked++;
       return answered("UNKNOWN_TOPIC_OR_PARTITION", 3);
     };
-    const s = sender(["written"], { metadataFailure: unknown });
+    const s = await sender(["written"], { metadataFailure: unknown });
     const error = (await s.sent.catch((e: unknown) => e)) as Error;
     expect([error.name, (error.cause as Error).message, asked, s.calls.length]).toEqual([
       "KafkaJSNumberOfRetriesExceeded",
@@ -207,7 +210,7 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
         if (refusals++ < 5) throw refused("ECONNREFUSED");
       };
       const lost = new KafkaJSConnectionError("Connection closed");
-      const s = sender([lost, "written"], { connected: (produced) => produced === 0 || refusals > 5, connect });
+      const s = await sender([lost, "written"], { connected: (produced) => produced === 0 || refusals > 5, connect });
       expect(await s.sent).toEqual([{ topicName: "t", partition: 0, errorCode: 0, baseOffset: "7" }]);
       expect([s.calls, refusals, s.sequence()]).toEqual([Array(2).fill({ producerId: 42, firstSequence: 0 }), 6, 2]);
     });
@@ -218,7 +221,7 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
         if (refreshes++ === 0) throw refused("ECONNREFUSED");
       };
       const lost = new KafkaJSConnectionError("Connection closed");
-      const s = sender([lost, "written"], { refreshMetadata });
+      const s = await sender([lost, "written"], { refreshMetadata });
       expect(await s.sent).toEqual([{ topicName: "t", partition: 0, errorCode: 0, baseOffset: "7" }]);
       expect([s.calls, refreshes, s.sequence()]).toEqual([Array(2).fill({ producerId: 42, firstSequence: 0 }), 1, 2]);
     });
@@ -230,7 +233,7 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
         throw refused("EPRODUCERSTOPPED");
       };
       const lost = new KafkaJSConnectionError("Connection closed");
-      const s = sender([lost], { connected: (produced) => produced === 0, connect });
+      const s = await sender([lost], { connected: (produced) => produced === 0, connect });
       const error = (await s.sent.catch((e: unknown) => e)) as Error;
       expect([error.name, s.calls.length, refusals]).toEqual(["KafkaJSNumberOfRetriesExceeded", 1, 1]);
     });
@@ -242,7 +245,7 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
       ["the same request of two partitions (kafkajs throws the first failed partition's error)", "broker 1"],
     ] as const)("%s: retried past 3 retries, not given up", async (_, partition1) => {
       const notEnough = answered("NOT_ENOUGH_REPLICAS", 19);
-      const s = sender([notEnough, notEnough, notEnough, notEnough, notEnough, "written"], { partition1 });
+      const s = await sender([notEnough, notEnough, notEnough, notEnough, notEnough, "written"], { partition1 });
       expect((await s.sent).length).toBe(2);
       expect(s.calls).toEqual(Array(6).fill({ producerId: 42, firstSequence: 0 }));
     });
@@ -273,7 +276,7 @@ type FirstRequest =
  * late": after the event loop's next turn, once the other requests of the attempt have failed and been handled. kafkajs'
  * retries are made at once, within the same turn (its backoff left out).
  */
-function replicated(
+async function replicated(
   leaders: Record<number, number>,
   moved: Record<number, number>,
   first: Record<number, FirstRequest>,
@@ -283,7 +286,7 @@ function replicated(
     [1, []],
   ]);
   const requests: PartitionRequest[] = [];
-  const { eosManager, sequence } = idempotentProducer();
+  const eosManager = await idempotentProducer();
   const broker = (node: number) => ({
     nodeId: node,
     async produce({
@@ -353,13 +356,13 @@ function replicated(
   });
   /** Each partition's records, as its log has them. */
   const written = () => Object.fromEntries([...logs].map(([p, log]) => [p, log.map((b) => b.value)]));
-  return { sent, requests, written, sequence };
+  return { sent, requests, written, sequence: (partition: number) => eosManager.getSequence("t", partition) };
 }
 
 const request = (node: number, partition: number): PartitionRequest => ({
   node,
   producerId: 42,
-  producerEpoch: 0,
+  producerEpoch: 7,
   partition,
   firstSequence: 0,
 });
@@ -380,10 +383,10 @@ describe("kafkajs producer patch 21 (scripts/patches/kafkajs-moved-leader-produc
   test.each(["written, then its connection closed", "its connection closed, unwritten"] as const)(
     "partition 1's request %s, its leadership moved to the broker that answered partition 0: sent to it again with the original producer id, epoch and sequence, written once",
     async (failed) => {
-      const s = replicated({ 0: 1, 1: 2 }, { 0: 1, 1: 1 }, { 2: failed });
+      const s = await replicated({ 0: 1, 1: 2 }, { 0: 1, 1: 1 }, { 2: failed });
       expect(await s.sent).toEqual([answer(0), answer(1)]);
       expect(s.requests).toEqual([request(1, 0), request(2, 1), request(1, 1)]);
-      expect([s.written(), s.sequence("t", 0), s.sequence("t", 1)]).toEqual([{ 0: ["a"], 1: ["b"] }, 1, 1]);
+      expect([s.written(), s.sequence(0), s.sequence(1)]).toEqual([{ 0: ["a"], 1: ["b"] }, 1, 1]);
     },
   );
 
@@ -391,13 +394,13 @@ describe("kafkajs producer patch 21 (scripts/patches/kafkajs-moved-leader-produc
   // replicas with acks=all while the killed broker is still in sync): the retry sent partition 0 again, with the next
   // sequence, and broker 1 appended it as a new batch.
   test("a request still in flight when another fails: its partition not sent again before it is answered", async () => {
-    const s = replicated(
+    const s = await replicated(
       { 0: 1, 1: 2 },
       { 0: 1, 1: 3 },
       { 1: "answered late", 2: "written, then its connection closed" },
     );
     expect(await s.sent).toEqual([answer(0), answer(1)]);
     expect(s.requests).toEqual([request(1, 0), request(2, 1), request(3, 1)]);
-    expect([s.written(), s.sequence("t", 0), s.sequence("t", 1)]).toEqual([{ 0: ["a"], 1: ["b"] }, 1, 1]);
+    expect([s.written(), s.sequence(0), s.sequence(1)]).toEqual([{ 0: ["a"], 1: ["b"] }, 1, 1]);
   });
 });
