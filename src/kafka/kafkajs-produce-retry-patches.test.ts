@@ -42,7 +42,7 @@ function partitionsPerLeader(leaders: Record<number, number>, partitions: readon
 
 const logger = { namespace: () => logger, debug() {}, info() {}, warn() {}, error() {} };
 
-/** kafkajs' eosManager, of the producer id and epoch an InitProducerId answered (42, 7): its sequences and locks. */
+/** What these tests read of kafkajs' eosManager (which keeps a producer's id, epoch, sequences and broker locks). */
 interface EosManager {
   getSequence(topic: string, partition: number): number;
 }
@@ -271,10 +271,10 @@ type FirstRequest =
 /**
  * sendMessages over a cluster of brokers 1 to 3 whose partitions 0 and 1 of topic t share one log each, as their
  * replicas do, and drop a batch (one record here) of a producer id, epoch and first sequence they already have,
- * answering its offset (as Kafka's duplicate check). `leaders` says which broker leads each partition until a metadata refresh, `moved` since;
- * each broker handles its first request as `first` says (a broker not named answers), later ones answered. "answered
- * late": after the event loop's next turn, once the other requests of the attempt have failed and been handled. kafkajs'
- * retries are made at once, within the same turn (its backoff left out).
+ * answering its offset (as Kafka's duplicate check). `leaders` says which broker leads each partition until a metadata
+ * refresh, `moved` since; each broker handles its first request as `first` says (a broker not named answers), later
+ * ones answered. "answered late": after the event loop's next turn, once the other requests of the attempt have failed
+ * and been handled. kafkajs' retries are made at once, within the same turn (its backoff left out).
  */
 async function replicated(
   leaders: Record<number, number>,
