@@ -132,7 +132,8 @@
 // error after the TLS handshake (TLS 1.3: a broker that requires a client certificate sends its
 // alert then) failed the requests in flight with a bare "Connection closed"; the socket's error is
 // kept as their cause, so the gateway names the refused handshake (src/kafka/access-errors.ts), and
-// the broker as theirs, so a connection Kafka cut is named (src/kafka/platformatic/errors.ts).
+// the broker as theirs, so a connection Kafka cut is named (src/kafka/platformatic/errors.ts), as is the broker of a
+// request that timed out and of a connection closed while a request waited for it to be ready.
 // Only before the broker's first bytes, as Java's SslTransportLayer (POST_HANDSHAKE): an alert on
 // a connection that carried answers (a corrupted record: bad_record_mac) is a lost connection. Its record
 // reader decompresses and reads every fetched batch while a Fetch answer is parsed, with no CRC check
@@ -520,6 +521,12 @@ export class NumericMap extends Map {`,
     from: `                request.callback(new NetworkError('Connection closed'), undefined);`,
     // edge-gateway patch: a request made on a connection already closed fails as the requests its close failed
     to: `                request.callback(new NetworkError('Connection closed', { broker: { host: this.#host, port: this.#port }, cause: this.edgeGatewaySocketError }), undefined); // edge-gateway patch: as its close's`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/network/connection.js",
+    from: `        request.callback(new TimeoutError('Request timed out', { canRetry: true }), null);`,
+    // edge-gateway patch: a request its broker did not answer names that broker, as a cut connection's error does
+    to: `        request.callback(new TimeoutError('Request timed out', { canRetry: true, broker: { host: this.#host, port: this.#port } }), null); // edge-gateway patch: names its broker`,
   },
   {
     // Applied after the #onError patch above, whose text it keeps whole (an install patched before is patched on).

@@ -26,7 +26,7 @@ const HELD =
 /** The connector's ingest.request.timeout.ms: an ingest request's answer waits as long for a send retried meanwhile. */
 const INGEST_TIMEOUT_MS = 150_000;
 
-/** An ingest request of `body` that curl waits for past the connector's timeout (curl's own limit is 30 s). */
+/** An ingest request of `body` that curl waits for past the connector's timeout (curl's own limit is 50 s, support/curl.ts). */
 const ingest = (url: string, body: string) =>
   curlPost(url, body, "application/json", {}, ["--max-time", String(INGEST_TIMEOUT_MS / 1000 + 20)]);
 

@@ -22,8 +22,11 @@ export const saslLoginClosedPatches = [
     // edge-gateway patch: a connection closed in its SASL login says so, still a network error retried as Java's
     // client retries a connection "terminated during authentication"; the library said "Connection closed while
     // waiting for ready.", and its SaslHandshake failed by the close "Cannot find a suitable SASL mechanism."
+    // Either names its broker (as a cut connection's "Connection closed" does): src/kafka/platformatic/errors.ts
+    // words the other "Connection to <host:port> closed while waiting for ready" (p3h).
     to: `            callback(new NetworkError(this.edgeGatewayClosedInSasl
                 ? \`Connection to \${this.#host}:\${this.#port} closed during the SASL handshake or authentication.\`
-                : 'Connection closed while waiting for ready.'));`,
+                : 'Connection closed while waiting for ready.', { broker: this.#host ? { host: this.#host, port: this.#port } : undefined }));`,
+    was: [(to) => to.replace(", { broker: this.#host ? { host: this.#host, port: this.#port } : undefined }));", "));")],
   },
 ];

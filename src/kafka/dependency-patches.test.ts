@@ -2,6 +2,7 @@ import { describe, expect, spyOn, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import type { Connection, Writer } from "@platformatic/kafka";
 import { recordingBroker } from "../../test/support/recording-broker.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { isRetriable } from "../errors.ts";
@@ -17,6 +18,29 @@ const groupMessagesPath = require.resolve("kafkajs/src/producer/groupMessagesPer
 const encoderPath = require.resolve("kafkajs/src/protocol/encoder.js");
 /** A file of an installed package that its exports map does not name: where npm put it. */
 const installed = (...path: string[]) => join(import.meta.dir, "..", "..", "node_modules", ...path);
+
+/**
+ * A request sent on a library Connection (`apiKey` at `apiVersion`, its payload made by `payload`, its header's tagged
+ * fields or not), its answer not parsed: resolves with what its callback is answered, rejects with the request's error.
+ */
+function sendOn(
+  connection: Connection,
+  [apiKey, apiVersion]: readonly [number, number],
+  payload: () => Writer,
+  taggedFields = false,
+): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    connection.send(
+      apiKey,
+      apiVersion,
+      payload,
+      () => null,
+      taggedFields,
+      false,
+      (error, value) => (error ? reject(error) : resolve(value)),
+    ),
+  );
+}
 
 describe("kafkajs patches (scripts/patch-dependencies.mjs)", () => {
   test("groupMessagesPerPartition groups in one pass, keeping message order per partition", () => {
@@ -548,18 +572,7 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     try {
       await connection.connect("127.0.0.1", server.port);
       const frame = Buffer.from("0000000a0000000900000000ab01", "hex");
-      const sent = (payload: unknown) =>
-        new Promise((resolve, reject) =>
-          connection.send(
-            0,
-            9,
-            () => payload as InstanceType<typeof Writer>,
-            () => null,
-            true,
-            false,
-            (error, value) => (error ? reject(error) : resolve(value)),
-          ),
-        );
+      const sent = (payload: unknown) => sendOn(connection, [0, 9], () => payload as Writer, true);
       expect(await sent({ frame, context: { noResponse: true } })).toBe(true);
       const writer = Writer.create().appendInt8(5);
       writer.context.noResponse = true;
@@ -588,17 +601,7 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     try {
       await connection.connect("127.0.0.1", listener.port);
       await waitFor(() => connection.status === "closed");
-      const failure = await new Promise<Error>((resolve) =>
-        connection.send(
-          3,
-          0,
-          () => Writer.create().appendInt32(0),
-          () => null,
-          false,
-          false,
-          (error) => resolve(error as Error),
-        ),
-      );
+      const failure = await sendOn(connection, [3, 0], () => Writer.create().appendInt32(0)).catch((e: unknown) => e);
       // What src/kafka/platformatic/errors.ts names ("Connection to 127.0.0.1:<port> closed", errors.test.ts).
       expect(failure).toMatchObject({
         message: "Connection closed",
@@ -607,6 +610,44 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     } finally {
       await connection.close();
     }
+  });
+
+  // p3h: errors.ts named the broker of a cut connection only; these two said "Request timed out" and "Connection
+  // closed while waiting for ready." with no broker to name.
+  test("a request its broker does not answer in time names the broker", async () => {
+    const { Connection, TimeoutError, Writer } = await import("@platformatic/kafka");
+    await using listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: () => {} } });
+    const connection = new Connection("c", { requestTimeout: 50 });
+    try {
+      await connection.connect("127.0.0.1", listener.port);
+      const failure = await sendOn(connection, [3, 0], () => Writer.create().appendInt32(0)).catch((e: unknown) => e);
+      // What src/kafka/platformatic/errors.ts names ("Request to 127.0.0.1:<port> timed out", errors.test.ts).
+      expect(failure).toBeInstanceOf(TimeoutError);
+      expect(failure).toMatchObject({
+        message: "Request timed out",
+        broker: { host: "127.0.0.1", port: listener.port },
+      });
+    } finally {
+      await connection.close();
+    }
+  });
+
+  test("a connection closed while a request waits for it to be ready names its broker to that request", async () => {
+    const { Connection } = await import("@platformatic/kafka");
+    // A TLS handshake the listener never answers: the connection stays connecting until it is closed.
+    await using listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: () => {} } });
+    const connection = new Connection("c", { tls: {} });
+    const connecting = new Promise<void>((resolve) => connection.connect("127.0.0.1", listener.port, () => resolve()));
+    const waiting = connection.ready().then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    await connection.close();
+    await connecting;
+    expect(await waiting).toMatchObject({
+      message: "Connection closed while waiting for ready.",
+      broker: { host: "127.0.0.1", port: listener.port },
+    });
   });
 });
 

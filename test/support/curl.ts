@@ -8,11 +8,20 @@ export interface CurlResponse {
   json<T = any>(): T;
 }
 
+/**
+ * curl's own limit on a request, in seconds: past the default ingest.request.timeout.ms (30 s) with room to spare, so
+ * an answer given at that deadline on a loaded 2-core CI machine is not cut short (it was 30 s, racing it), and under
+ * the 60 s a whole-gateway test runs for (scripts/test), so a request left unanswered fails with curl's own message
+ * ("Operation timed out after …"). A test waiting longer passes its own `--max-time` (curl takes the last one given).
+ */
+const MAX_TIME_S = 50;
+
 export async function curl(url: string, args: string[] = []): Promise<CurlResponse> {
-  const proc = Bun.spawn(["curl", "-s", "-i", "--max-time", "30", ...args, url], { stdout: "pipe", stderr: "pipe" });
+  const command = ["curl", "-sS", "-i", "--max-time", String(MAX_TIME_S), ...args, url];
+  const proc = Bun.spawn(command, { stdout: "pipe", stderr: "pipe" });
   const out = await new Response(proc.stdout).text();
   const code = await proc.exited;
-  if (code !== 0) throw new Error(`curl exited ${code}: ${await new Response(proc.stderr).text()}`);
+  if (code !== 0) throw new Error(`curl exited ${code} for ${url}: ${(await new Response(proc.stderr).text()).trim()}`);
   // Skip interim responses (100 Continue) to the final head.
   let rest = out;
   for (;;) {

@@ -372,6 +372,69 @@ describe("an unreachable bootstrap (explore7 K2)", () => {
     );
   });
 
+  // p3h: only "Connection closed" named its broker; the library's other connection-level errors carry it now too.
+  test.each([
+    [
+      "a connection closed while the request waited for it",
+      new NetworkError("Connection closed while waiting for ready.", { broker: { host: "kafka-1", port: 9092 } }),
+      "Connection to kafka-1:9092 closed while waiting for ready",
+    ],
+    [
+      "a request that timed out",
+      new TimeoutError("Request timed out", { canRetry: true, broker: { host: "kafka-1", port: "9092" } }),
+      "Request to kafka-1:9092 timed out",
+    ],
+    [
+      "a connection closed in its SASL login, which names it already",
+      new NetworkError("Connection to kafka-1:9092 closed during the SASL handshake or authentication.", {
+        broker: { host: "kafka-1", port: 9092 },
+      }),
+      "Connection to kafka-1:9092 closed during the SASL handshake or authentication",
+    ],
+    ["a request that timed out, its broker not known", new TimeoutError("Request timed out"), "Request timed out"],
+    [
+      "the connection pool closed with its client",
+      new NetworkError("Connection pool is closed.", { canRetry: false, broker: { host: "kafka-1", port: 9092 } }),
+      "Connection pool is closed",
+    ],
+  ])("%s: named with its broker when the error carries it, once", (_what, attempt, named) => {
+    const error = new MultipleErrors("metadata failed 2 times.", [attempt, attempt]);
+    expect(failureMessage(error, "Failed")).toBe(`Failed: metadata failed 2 times. (${named})`);
+  });
+
+  // explore32 F4: "Error sending fetch request to node 3: fetch failed 4 times. (Connection to <node 1's address>
+  // failed …)": the fetch's last try failed in the metadata request it makes first (every broker stopped), whose
+  // first refused connection was node 1's; the fetch never dialled node 3.
+  test("a fetch given up on in its metadata request names that request, not only a connection", () => {
+    const refused = (port: number) =>
+      new NetworkError(`Connection to 127.0.0.1:${port} failed.`, {
+        canRetry: true,
+        cause: new Error(`connect ECONNREFUSED 127.0.0.1:${port}`),
+      });
+    const metadata = new MultipleErrors("metadata failed 4 times.", [
+      new MultipleErrors("Cannot connect to any broker.", [refused(1), refused(3)]),
+    ]);
+    const fetch = new MultipleErrors("fetch failed 4 times.", [refused(3), metadata]);
+    expect(failureMessage(fetch, "Error sending fetch request to node 3")).toBe(
+      "Error sending fetch request to node 3: fetch failed 4 times. (its metadata request failed 4 times: Connection to 127.0.0.1:1 failed: connect ECONNREFUSED 127.0.0.1:1)",
+    );
+    // Its own connection refused on the last try: that one is named, as before.
+    expect(failureMessage(new MultipleErrors("fetch failed 2 times.", [metadata, refused(3)]), "Fetch")).toBe(
+      "Fetch: fetch failed 2 times. (Connection to 127.0.0.1:3 failed: connect ECONNREFUSED 127.0.0.1:3)",
+    );
+  });
+
+  // p3h review: "fetch failed 2 times. (its metadata request failed 4 times: Connection to node3:9092 closed)" named
+  // the fetch's own cut connection as its metadata request's, which failed without any network error.
+  test("a fetch cut on its first try and given up on in a metadata request without a network error names its own cut", () => {
+    const cut = new NetworkError("Connection closed", { canRetry: true, broker: { host: "node3", port: 9092 } });
+    const metadata = new MultipleErrors("metadata failed 4 times.", [new ProtocolError("LEADER_NOT_AVAILABLE")]);
+    const fetch = new MultipleErrors("fetch failed 2 times.", [cut, metadata]);
+    expect(failureMessage(fetch, "Error sending fetch request to node 3")).toBe(
+      "Error sending fetch request to node 3: fetch failed 2 times. (Connection to node3:9092 closed)",
+    );
+  });
+
   // p3batch review: a SASL login's connection failed by its probe's TLS answer named the connection twice.
   test("a connection failed by a request's network error that names the connection names it once", () => {
     const answered = new NetworkError("Connection to 127.0.0.1:9093 failed: the broker answered in TLS", {

@@ -14,7 +14,9 @@
  * When the library's retries ran out ("metadata failed 4 times."), the message names the network
  * error of the attempt it gave up on (the last) and its socket's reason ("Connection to 127.0.0.1:9092 failed: connect
  * ECONNREFUSED 127.0.0.1:9092"), as kafkajs's does: the operator sees why Kafka was not reached; a connection Kafka cut
- * names its broker too ("Connection to 127.0.0.1:9092 closed: read ECONNRESET").
+ * names its broker too ("Connection to 127.0.0.1:9092 closed: read ECONNRESET"). A last attempt that failed in another
+ * operation's request says so: a fetch whose metadata request failed ("fetch failed 4 times. (its metadata request
+ * failed 4 times: Connection to …)") never reached the fetch's broker.
  * Without one, a group coordinator that was not ready is named ("COORDINATOR_LOAD_IN_PROGRESS: The
  * coordinator is loading and hence can't process requests."), as kafkajs' message says it, and so is
  * the broker's answer inside an admin operation's summary ("Deleting groups failed. (NON_EMPTY_GROUP:
@@ -130,7 +132,9 @@ function refusalIn(error: unknown): BrokerError | undefined {
 /**
  * The network error inside `error` (not `error` itself) with its socket's reason when it has one: the one of the
  * attempt the library gave up on (givenUpOn) first, since the message says the retries ended on it. After a
- * connection closed mid-request the first attempt's is "Connection closed" while the last ones were refused.
+ * connection closed mid-request the first attempt's is "Connection closed" while the last ones were refused. Only
+ * that attempt's is named with the other operation's request it failed in (innerRequest): an earlier attempt's
+ * connection was the operation's own.
  */
 function networkCause(error: unknown): string | undefined {
   const named = (e: LibraryError) => {
@@ -143,19 +147,32 @@ function networkCause(error: unknown): string | undefined {
     if (reason.startsWith(connection)) return reason;
     return reason ? `${connection}: ${reason}` : connection;
   };
-  return findInError(givenUpOn(error), named) ?? findInError(error, named);
+  const last = findInError(givenUpOn(error), named);
+  if (last === undefined) return findInError(error, named);
+  const request = innerRequest(error);
+  return request ? `${request}: ${last}` : last;
 }
 
+/** The library's connection-level messages that name no broker, each worded with the broker it was to. */
+const UNNAMED: readonly (readonly [prefix: string, named: (address: string) => string])[] = [
+  ["Connection closed", (address) => `Connection to ${address} closed`],
+  ["Request timed out", (address) => `Request to ${address} timed out`],
+];
+
 /**
- * A connection's "Connection closed" naming the broker it was to ("Connection to 127.0.0.1:9092 closed"), as a refused
- * one names it ("Connection to 127.0.0.1:9092 failed"), when the library's error carries it (its `broker`, patched in
- * by scripts/patch-dependencies.mjs on a connection Kafka cut).
+ * A connection-level error naming the broker it was to ("Connection to 127.0.0.1:9092 closed", "… closed while waiting
+ * for ready", "Request to 127.0.0.1:9092 timed out"), as a refused one names it ("Connection to 127.0.0.1:9092
+ * failed"), when the library's error carries it (its `broker`, patched in by scripts/patch-dependencies.mjs on a
+ * connection Kafka cut, a request that timed out, a connection closed before it was ready). The connection pool's
+ * own "Connection pool is closed" (the client closing) is no connection's and stays as it is.
  */
 function withBroker(message: string, broker: unknown): string {
   const { host, port } = (broker ?? {}) as { host?: unknown; port?: unknown };
   const named = typeof host === "string" && (typeof port === "number" || typeof port === "string");
-  if (!named || !message.startsWith("Connection closed")) return message;
-  return `Connection to ${host}:${port} closed${message.slice("Connection closed".length)}`;
+  const address = `${host}:${port}`;
+  if (!named || message.includes(address)) return message;
+  const unnamed = UNNAMED.find(([prefix]) => message.startsWith(prefix));
+  return unnamed ? `${unnamed[1](address)}${message.slice(unnamed[0].length)}` : message;
 }
 
 /** The first answer of a group coordinator not ready (COORDINATOR_LOAD_IN_PROGRESS, ...) in the error. */
@@ -193,14 +210,37 @@ function closedWhileRetrying(error: unknown): boolean {
  * entry is merely the highest-numbered broker's, so such an error is given up on as a whole.
  */
 function givenUpOn(error: unknown): unknown {
+  return retriesDown(error).at(-1);
+}
+
+/**
+ * `error` and, while it is the library's retries, the attempt each gave up on: the chain givenUpOn walks, outermost
+ * first ("fetch failed 4 times.", its last attempt's "metadata failed 4 times.", that one's last attempt).
+ */
+function retriesDown(error: unknown): unknown[] {
+  const chain: unknown[] = [error];
   let e = error as LibraryError | null | undefined;
   for (let depth = 0; depth < 12 && isRetries(e); depth++) {
     const attempts = e.errors;
     const last = closedWhileRetrying(attempts.at(-1)) ? attempts.at(-2) : attempts.at(-1);
     if (last === undefined) break;
     e = last as LibraryError | null;
+    chain.push(e);
   }
-  return e;
+  return chain;
+}
+
+/**
+ * The request of another operation the attempt given up on failed in ("its metadata request failed 4 times"), when
+ * there is one: the library's fetch asks the metadata first, and a last try failed there (every broker refused) never
+ * reached the fetch's broker, so the connection the message names is that request's (explore32 F4).
+ */
+function innerRequest(error: unknown): string | undefined {
+  const operation = (e: unknown) => (isRetries(e as LibraryError) ? String((e as LibraryError).message) : "");
+  const [outer, ...inner] = retriesDown(error).map(operation);
+  const name = (message: string) => message.slice(0, message.indexOf(" "));
+  const other = inner.findLast((message) => message && name(message) !== name(outer!));
+  return other && `its ${name(other)} request ${other.slice(other.indexOf(" ") + 1).replace(/\.$/, "")}`;
 }
 
 /**

@@ -103,9 +103,10 @@ describe("MemberAssignment", () => {
       expect(owned.list()).toEqual([]);
       expect(rejoined).toBe(1);
       expect(userData.value).toEqual(Buffer.from([0, 0, 0, 5]));
-      await waitFor(() => events.length === 4);
-      // What the handler had been told of is fetched only while still owned: nothing.
-      expect(events).toEqual(["stop fetching t-0", "assigned t-0", "fetch ", "lost t-0"]);
+      await waitFor(() => events.includes("lost t-0"));
+      // What the handler had been told of is fetched only while still owned: nothing, and the fetcher is not told of
+      // an empty list either (p3h: that woke its fetch loop for a round of metadata for nothing).
+      expect(events).toEqual(["stop fetching t-0", "assigned t-0", "lost t-0"]);
     });
   });
 
@@ -126,11 +127,11 @@ describe("MemberAssignment", () => {
       expect(owned.list()).toEqual([]);
       let revoked = false;
       void revocation?.then(() => (revoked = true));
-      await waitFor(() => events.length === 3);
+      await waitFor(() => events.includes("assigned t-0"));
       expect(revoked).toBe(false);
       revoke();
       await revocation;
-      expect(events).toEqual(["stop fetching t-0", "assigned t-0", "fetch ", "revoked t-0"]);
+      expect(events).toEqual(["stop fetching t-0", "assigned t-0", "revoked t-0"]);
 
       owned.joined(join(2, [{ topic: "t", partitions: [1] }]), noJoinUserData(), to, noRejoin);
       expect(owned.giveUp(false, to)).toBeUndefined();

@@ -130,10 +130,14 @@ export class MemberAssignment {
     this.loseAllBut(assigned, to);
     this.log.assigned(added);
     if (added.length === 0) return;
-    // New partitions are fetched once the handler has seen them (it may seek or pause them first).
+    // New partitions are fetched once the handler has seen them (it may seek or pause them first); none when a later
+    // join took them all meanwhile (an empty assign would still wake the fetch loop for a round of metadata).
     this.changes = this.changes
       .then(() => to.handlers.onPartitionsAssigned(added))
-      .then(() => to.fetcher?.assign(added.filter((tp) => this.has(tp))), to.crash);
+      .then(() => {
+        const kept = added.filter((tp) => this.has(tp));
+        if (kept.length > 0) to.fetcher?.assign(kept);
+      }, to.crash);
   }
 
   /**

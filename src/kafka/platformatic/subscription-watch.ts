@@ -12,7 +12,7 @@
 import type { Consumer } from "@platformatic/kafka";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import { type PartitionCounts, rejoinNeeded, watchIntervalMs } from "../subscription-change.ts";
-import { isUnknownTopic, retriable } from "./errors.ts";
+import { isUnknownTopic, kafkaNotReached, retriable } from "./errors.ts";
 import { existingTopicsMetadata } from "./existing-topics.ts";
 import { awaitTopics, matchingTopics } from "./group-entry.ts";
 
@@ -87,10 +87,22 @@ export function watchSubscription(w: SubscriptionWatch): SubscriptionWatcher {
       if (rejoinNeeded({ topics, assigned: w.assigned() }, now)) {
         const names = [...now.keys()];
         const tracked = [...w.consumer.topics.current];
-        for (const t of tracked) if (!names.includes(t)) w.consumer.topics.untrack(t);
-        // Kafka briefly not reached is waited out here, as a new topic not there yet: failing, the rejoin would
-        // wait for the next look (metadata.max.age.ms).
-        await awaitTopics(w.consumer, names, { allowAutoTopicCreation: w.settings.allowAutoTopicCreation });
+        const dropped = tracked.filter((t) => !names.includes(t));
+        // Untracked during the wait: the library's fetches ask the metadata of every tracked topic, and fail on a
+        // deleted one.
+        for (const t of dropped) w.consumer.topics.untrack(t);
+        // Kafka briefly not reached is waited out here, as a new topic not there yet. Given up on Kafka not reached,
+        // the rejoin waits for the next look (metadata.max.age.ms), the topics tracked as before this one (one only
+        // unknown for a moment is not left out of the member's next join meanwhile). Given up otherwise (the topics
+        // still not there, the member fails below), the look's finding stands: a deleted topic tracked again would
+        // fail the fetches until they untracked it again.
+        try {
+          await awaitTopics(w.consumer, names, { allowAutoTopicCreation: w.settings.allowAutoTopicCreation });
+        } catch (error) {
+          if (kafkaNotReached(error))
+            for (const t of dropped) if (!w.consumer.topics.current.includes(t)) w.consumer.topics.track(t);
+          throw error;
+        }
         for (const t of names) if (!tracked.includes(t)) w.consumer.topics.track(t);
         if (!w.current()) return;
         rejoining = true;
