@@ -117,9 +117,12 @@
 //      records not written and the runtime sent them again on a new producer: written twice (explore32 F1). Each
 //      partition's answer is kept now, and a retry sends every partition not answered yet to its leader, with the
 //      sequences its failed request gave back (20), so the broker drops a copy it has, as Java's producer retries a
-//      batch. An attempt also ends only once each of its requests has settled: ended at the first that failed, the next
-//      attempt sent the partitions of one still in flight again (a leader waiting for its replicas), with the next
-//      sequences, and the broker appended them as new records (scripts/patches/kafkajs-moved-leader-produce.mjs).
+//      batch. An attempt also ends only once each of its requests has settled (with the first failure in time, as
+//      before): ended at the first that failed, the next attempt sent the partitions of one still in flight again (a
+//      leader waiting for its replicas), with the next sequences, and the broker appended them as new records. A
+//      caller may give sendBatch an array (`answers`) that gets each partition's answer as it comes, so a send that
+//      fails after some partitions were answered (out of retries or of delivery.timeout.ms, the producer closed) says
+//      which records were written (scripts/patches/kafkajs-moved-leader-produce.mjs).
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the

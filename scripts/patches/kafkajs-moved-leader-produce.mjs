@@ -1,8 +1,9 @@
 // kafkajs' patch 21 of scripts/patch-dependencies.mjs, whose header explains it and which applies it with the others: a
 // send's retry sends every partition not answered yet to its leader, also one that moved to a broker that answered an
-// earlier attempt, with the sequences its failed request gave back. Applied after patch 20
-// (scripts/patches/kafkajs-unanswered-produce.mjs), whose text it keeps whole. Its tests:
-// src/kafka/kafkajs-produce-retry-patches.test.ts and test/kafkajs-moved-leader-produce.test.ts (three brokers).
+// earlier attempt, with the sequences its failed request gave back; each answer goes to the caller's `answers` too (what a
+// send that fails wrote). Applied after patch 20 (scripts/patches/kafkajs-unanswered-produce.mjs), whose text it keeps
+// whole but for the signature that takes `answers`. Its tests: src/kafka/kafkajs-produce-retry-patches.test.ts,
+// src/kafka/kafkajs/producer.test.ts (`answers`) and test/kafkajs-moved-leader-produce.test.ts (three brokers).
 
 /** The success of a broker's request as patch 20 left it (its `mayBeWritten`), before this patch took that text over. */
 const answeredPerBroker = () => `          responsePerBroker.set(broker, formattedResponse)
@@ -28,7 +29,9 @@ export const kafkajsMovedLeaderProducePatches = [
     // partition not answered yet is sent again to its leader now, with the sequences its failed request gave back
     const answered = new Set()
     const answerKey = (topic, partition) => \`\${topic}:\${partition}\`
-    const responses = []
+    // edge-gateway patch: the caller's \`answers\` when it gives them, so that it knows what the send wrote also when the
+    // send fails (out of retries or time, the producer closed) after some of its partitions were answered
+    const responses = answers || []
 
     const createProducerRequests = async () => {
       const topicMetadata = new Map()
@@ -84,9 +87,27 @@ export const kafkajsMovedLeaderProducePatches = [
     // Promise.all ended the attempt at the first request that failed, the others still in flight: the next attempt sent
     // their partitions again (with new sequences: the broker took them as new records) before they were answered.
     to: `        const requests = await createProducerRequests()
-        // edge-gateway patch: the attempt ends once each of its requests has settled, its partitions answered or not
-        const failed = (await Promise.allSettled(requests)).find(request => request.status === 'rejected')
-        if (failed) throw failed.reason
+        // edge-gateway patch: the attempt ends once each of its requests has settled, its partitions answered or not,
+        // failing with the first failure in time, as Promise.all did (a connection closed first: its broker removed)
+        let failure
+        await Promise.all(requests.map(request => request.catch(e => {
+          failure = failure || { e }
+        })))
+        if (failure) throw failure.e
         return responses`,
+  },
+  {
+    file: "node_modules/kafkajs/src/producer/messageProducer.js",
+    from: `  const sendBatch = async ({ acks = -1, timeout, compression, topicMessages = [] }) => {`,
+    to: `  // edge-gateway patch: \`answers\`, an array the caller gives, gets each partition's answer as it comes (sendMessages)
+  const sendBatch = async ({ acks = -1, timeout, compression, topicMessages = [], answers }) => {`,
+  },
+  {
+    file: "node_modules/kafkajs/src/producer/messageProducer.js",
+    from: `      topicMessages: mergedTopicMessages,
+    })`,
+    to: `      topicMessages: mergedTopicMessages,
+      answers, // edge-gateway patch
+    })`,
   },
 ];

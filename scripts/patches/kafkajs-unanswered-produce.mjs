@@ -3,6 +3,12 @@
 // src/kafka/kafkajs-produce-retry-patches.test.ts. Its mark of a request answered (`mayBeWritten = true`) is applied with
 // patch 21 (scripts/patches/kafkajs-moved-leader-produce.mjs), which rewrote that text.
 
+/** The form patch 20's signature was applied in before patch 21 took the caller's `answers`. */
+const withoutAnswers = (to) =>
+  to
+    .replace("  // edge-gateway patch: `answers`: patch 21 (kafkajs-moved-leader-produce.mjs)\n", "")
+    .replace("topicMessages, answers })", "topicMessages })");
+
 export const kafkajsUnansweredProducePatches = [
   {
     file: "node_modules/kafkajs/src/producer/index.js",
@@ -46,8 +52,10 @@ module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
   // edge-gateway patch: the retries of a send none of whose Produce requests may have been written (the retrier's own
   // bound the others, which the caller ends at its delivery timeout)
   const unwrittenRetries = retrier.unwrittenRetries ?? Number.MAX_SAFE_INTEGER
-  return async ({ acks, timeout, compression, topicMessages }) => {
+  // edge-gateway patch: \`answers\`: patch 21 (kafkajs-moved-leader-produce.mjs)
+  return async ({ acks, timeout, compression, topicMessages, answers }) => {
     let mayBeWritten = false // edge-gateway patch`,
+    was: [withoutAnswers],
   },
   {
     file: "node_modules/kafkajs/src/producer/sendMessages.js",

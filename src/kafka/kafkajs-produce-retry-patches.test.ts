@@ -22,7 +22,7 @@ const createSendMessages = require(require.resolve("kafkajs/src/producer/sendMes
 const createRetry = require(require.resolve("kafkajs/src/retry/index.js")) as (o: object) => unknown;
 /** kafkajs' error for a connection the broker closed (its types do not export it). */
 const { KafkaJSConnectionClosedError } = require(require.resolve("kafkajs/src/errors.js")) as {
-  KafkaJSConnectionClosedError: new (message: string) => Error;
+  KafkaJSConnectionClosedError: new (message: string, broker?: { host: string; port: number }) => Error;
 };
 
 interface ProduceCall {
@@ -50,8 +50,11 @@ const createEosManager = require(require.resolve("kafkajs/src/producer/eosManage
   o: unknown,
 ) => EosManager & { initProducerId(): Promise<void> };
 
-/** kafkajs' own eosManager of an idempotent producer, initialized with producer id 42, epoch 7. */
-async function idempotentProducer(): Promise<EosManager> {
+/**
+ * kafkajs' own eosManager of an idempotent producer, initialized with producer id 42, epoch 7; of a producer that is not
+ * idempotent when not `idempotent` (never initialized: producer id -1, epoch 0, every sequence 0).
+ */
+async function idempotentProducer(idempotent = true): Promise<EosManager> {
   const controller = { initProducerId: async () => ({ producerId: 42, producerEpoch: 7 }) };
   const cluster = {
     retry: { retries: 0 },
@@ -59,7 +62,7 @@ async function idempotentProducer(): Promise<EosManager> {
     findControllerBroker: async () => controller,
   };
   const eosManager = createEosManager({ logger, cluster });
-  await eosManager.initProducerId();
+  if (idempotent) await eosManager.initProducerId();
   return eosManager;
 }
 
@@ -266,27 +269,39 @@ type FirstRequest =
   | "answered"
   | "written, then its connection closed"
   | "its connection closed, unwritten"
-  | "answered late";
+  | "answered late"
+  | "answered NOT_ENOUGH_REPLICAS late";
+
+/** How `replicated` sends: kafkajs' sendBatch refuses an idempotent producer's acks but -1; sendMessages does not. */
+interface ReplicatedSend {
+  readonly acks?: number;
+  readonly idempotent?: boolean;
+}
 
 /**
  * sendMessages over a cluster of brokers 1 to 3 whose partitions 0 and 1 of topic t share one log each, as their
- * replicas do, and drop a batch (one record here) of a producer id, epoch and first sequence they already have,
- * answering its offset (as Kafka's duplicate check). `leaders` says which broker leads each partition until a metadata
- * refresh, `moved` since; each broker handles its first request as `first` says (a broker not named answers), later
- * ones answered. "answered late": after the event loop's next turn, once the other requests of the attempt have failed
- * and been handled. kafkajs' retries are made at once, within the same turn (its backoff left out).
+ * replicas do, and drop a batch (one record here) of an idempotent producer's id, epoch and first sequence they already
+ * have, answering its offset (as Kafka's duplicate check). `leaders` says which broker leads each partition until a
+ * metadata refresh, `moved` since; each broker handles its first request as `first` says (a broker not named answers),
+ * later ones answered. "late": after the event loop's next turn, once the other requests of the attempt have failed
+ * and been handled. kafkajs' retries are made at once, within the same turn (its backoff left out). A broker's lost
+ * connection names it (host broker-<node>, port 9092); `removed` has the brokers kafkajs removed from its cluster.
  */
 async function replicated(
   leaders: Record<number, number>,
   moved: Record<number, number>,
   first: Record<number, FirstRequest>,
+  { acks = -1, idempotent = true }: ReplicatedSend = {},
 ) {
   const logs = new Map<number, { producerId: number; producerEpoch: number; firstSequence: number; value: string }[]>([
     [0, []],
     [1, []],
   ]);
   const requests: PartitionRequest[] = [];
-  const eosManager = await idempotentProducer();
+  const removed: { host: string; port: number }[] = [];
+  const eosManager = await idempotentProducer(idempotent);
+  const closed = (node: number) =>
+    new KafkaJSConnectionClosedError("Closed connection", { host: `broker-${node}`, port: 9092 });
   const broker = (node: number) => ({
     nodeId: node,
     async produce({
@@ -302,18 +317,25 @@ async function replicated(
       const partitions = topicData[0].partitions as { partition: number; firstSequence: number; messages: any[] }[];
       for (const { partition, firstSequence } of partitions)
         requests.push({ node, producerId, producerEpoch, partition, firstSequence });
-      if (handling === "its connection closed, unwritten") throw new KafkaJSConnectionClosedError("Closed connection");
+      if (handling === "its connection closed, unwritten") throw closed(node);
+      if (handling === "answered NOT_ENOUGH_REPLICAS late") {
+        await new Promise((resolve) => setImmediate(resolve));
+        throw answered("NOT_ENOUGH_REPLICAS", 19);
+      }
       const answers = partitions.map(({ partition, firstSequence, messages }) => {
         const log = logs.get(partition)!;
         const batch = { producerId, producerEpoch, firstSequence, value: String(messages[0].value) };
         let offset = log.findIndex(
-          (b) => b.producerId === producerId && b.producerEpoch === producerEpoch && b.firstSequence === firstSequence,
+          (b) =>
+            producerId >= 0 &&
+            b.producerId === producerId &&
+            b.producerEpoch === producerEpoch &&
+            b.firstSequence === firstSequence,
         );
         if (offset < 0) offset = log.push(batch) - 1;
         return { partition, errorCode: 0, baseOffset: String(offset), logAppendTime: "-1", logStartOffset: "0" };
       });
-      if (handling === "written, then its connection closed")
-        throw new KafkaJSConnectionClosedError("Closed connection");
+      if (handling === "written, then its connection closed") throw closed(node);
       if (handling === "answered late") await new Promise((resolve) => setImmediate(resolve));
       return { topics: [{ topicName: "t", partitions: answers }] };
     },
@@ -327,7 +349,9 @@ async function replicated(
       current = moved;
     },
     isConnected: () => true,
-    removeBroker: () => undefined,
+    removeBroker: (b: { host: string; port: number }) => {
+      removed.push(b);
+    },
     findTopicPartitionMetadata: () => [0, 1].map((partitionId) => ({ partitionId, leader: current[partitionId] })),
     findLeaderForPartitions: (_: string, partitions: readonly string[]) => partitionsPerLeader(current, partitions),
     findBroker: async ({ nodeId }: { nodeId: string }) => brokers.get(nodeId),
@@ -350,27 +374,33 @@ async function replicated(
   const partitioner = ({ message }: { message: { value: Buffer } }) => (String(message.value) === "a" ? 0 : 1);
   const send = createSendMessages({ logger, cluster, partitioner, eosManager, retrier: retryAtOnce });
   const sent = send({
-    acks: -1,
+    acks,
     timeout: 1000,
     topicMessages: [{ topic: "t", messages: [{ value: Buffer.from("a") }, { value: Buffer.from("b") }] }],
   });
   /** Each partition's records, as its log has them. */
   const written = () => Object.fromEntries([...logs].map(([p, log]) => [p, log.map((b) => b.value)]));
-  return { sent, requests, written, sequence: (partition: number) => eosManager.getSequence("t", partition) };
+  return {
+    sent,
+    requests,
+    removed,
+    written,
+    sequence: (partition: number) => eosManager.getSequence("t", partition),
+  };
 }
 
-const request = (node: number, partition: number): PartitionRequest => ({
+const request = (node: number, partition: number, idempotent = true): PartitionRequest => ({
   node,
-  producerId: 42,
-  producerEpoch: 7,
+  producerId: idempotent ? 42 : -1,
+  producerEpoch: idempotent ? 7 : 0,
   partition,
   firstSequence: 0,
 });
-const answer = (partition: number) => ({
+const answer = (partition: number, offset = 0) => ({
   topicName: "t",
   partition,
   errorCode: 0,
-  baseOffset: "0",
+  baseOffset: String(offset),
   logAppendTime: "-1",
   logStartOffset: "0",
 });
@@ -402,5 +432,39 @@ describe("kafkajs producer patch 21 (scripts/patches/kafkajs-moved-leader-produc
     expect(await s.sent).toEqual([answer(0), answer(1)]);
     expect(s.requests).toEqual([request(1, 0), request(2, 1), request(3, 1)]);
     expect([s.written(), s.sequence(0), s.sequence(1)]).toEqual([{ 0: ["a"], 1: ["b"] }, 1, 1]);
+  });
+
+  // Waiting for every request, the attempt rethrew the first failure in broker order: a lost connection that came
+  // first was not the one handled, and its broker was not removed from kafkajs' cluster.
+  test("two requests failed: the attempt fails with the first in time, as kafkajs' Promise.all did (its broker removed)", async () => {
+    const s = await replicated(
+      { 0: 1, 1: 2 },
+      { 0: 1, 1: 3 },
+      { 1: "answered NOT_ENOUGH_REPLICAS late", 2: "its connection closed, unwritten" },
+    );
+    expect(await s.sent).toEqual([answer(0), answer(1)]);
+    expect(s.removed).toEqual([{ host: "broker-2", port: 9092 }]);
+  });
+
+  test.each([
+    [-1, true],
+    [1, true],
+    [0, true],
+    [-1, false],
+    [1, false],
+    [0, false],
+  ])("acks=%p, idempotent %p: only the unanswered partition sent again", async (acks, idempotent) => {
+    const s = await replicated(
+      { 0: 1, 1: 2 },
+      { 0: 1, 1: 1 },
+      { 2: "written, then its connection closed" },
+      { acks, idempotent },
+    );
+    // Not idempotent (producer id -1), the broker cannot tell the copy: written twice, as by Java's producer.
+    expect(await s.sent).toEqual(acks === 0 ? [] : [answer(0), answer(1, idempotent ? 0 : 1)]);
+    expect(s.requests).toEqual([request(1, 0, idempotent), request(2, 1, idempotent), request(1, 1, idempotent)]);
+    expect([s.written(), s.sequence(0), s.sequence(1)]).toEqual(
+      idempotent ? [{ 0: ["a"], 1: ["b"] }, 1, 1] : [{ 0: ["a"], 1: ["b", "b"] }, 0, 0],
+    );
   });
 });

@@ -5,7 +5,8 @@
  * one broker's partitions before another broker refused the rest), and its failure of a send kafkajs left records out of.
  */
 import { describe, expect, jest, test } from "bun:test";
-import { KafkaJSProtocolError, type Producer } from "kafkajs";
+import { createRequire } from "node:module";
+import { KafkaJSConnectionError, KafkaJSProtocolError, type Producer } from "kafkajs";
 import { settled, waitFor } from "../../../test/support/wait-for.ts";
 import { isRetriable, type JavaException } from "../../errors.ts";
 import { LogManager } from "../../util/logger.ts";
@@ -14,6 +15,10 @@ import { RETRY_GRACE_MS } from "../retry-grace.ts";
 import { NotSentError, neverSent, refused, unwritten, writtenRecords } from "../send-rejection.ts";
 import { PARTITION, pinningPartitioner } from "./partitioner.ts";
 import { KafkajsProducer } from "./producer.ts";
+
+const require = createRequire(import.meta.url);
+/** kafkajs' own producer factory, over the cluster it is given. */
+const createKafkajsProducer = require(require.resolve("kafkajs/src/producer/index.js")) as (o: object) => Producer;
 
 /** Java's producer defaults (acks=all, idempotent), no compression. */
 const SETTINGS = { acks: -1, compression: 0, requestTimeoutMs: 30_000, deliveryTimeoutMs: 120_000, idempotent: true };
@@ -331,6 +336,126 @@ describe("kafkajs: delivery.timeout.ms (explore31 F1: kafkajs retries a send unt
     ]);
     expect(neverSent(await producer.send([record("t")]).catch((e: Error) => e))).toBe(true);
     expect([refusals, disconnects]).toEqual([1, 1]);
+  });
+});
+
+// Review f1kjs-b: a send that ran out of delivery.timeout.ms or of retries was reported wholly perhaps written, so the
+// runtime sent again on a new producer also the records of a partition Kafka had acknowledged: written twice. Java's
+// producer expires or fails only the batches never acknowledged.
+describe("kafkajs: a send that fails after Kafka acknowledged some of its partitions (dependency patch 21's answers)", () => {
+  const logger = { namespace: () => logger, debug() {}, info() {}, warn() {}, error() {} };
+
+  /**
+   * kafkajs' own idempotent producer (its dependency patches) over a cluster of topic t's partition 0, led by broker 1,
+   * which answers it (base offset 7), and partition 1, led by broker 2, whose Produce requests `unreachable` settles.
+   */
+  async function partOfItAnswered(unreachable: () => Promise<never>, retries: number) {
+    const answers: number[] = [];
+    const broker = (nodeId: number) => ({
+      nodeId,
+      async produce({ topicData }: { topicData: { partitions: { partition: number }[] }[] }) {
+        if (nodeId === 2) return unreachable();
+        answers.push(nodeId);
+        const partitions = topicData[0]!.partitions.map(({ partition }) => ({
+          partition,
+          errorCode: 0,
+          baseOffset: "7",
+        }));
+        return { topics: [{ topicName: "t", partitions }] };
+      },
+    });
+    const brokers = new Map([1, 2].map((nodeId) => [String(nodeId), broker(nodeId)]));
+    const cluster = {
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      isConnected: () => true,
+      findControllerBroker: async () => ({ initProducerId: async () => ({ producerId: 42, producerEpoch: 7 }) }),
+      addMultipleTargetTopics: async () => undefined,
+      refreshMetadataIfNecessary: async () => undefined,
+      refreshMetadata: async () => undefined,
+      findTopicPartitionMetadata: () => [0, 1].map((partitionId) => ({ partitionId, leader: partitionId + 1 })),
+      findLeaderForPartitions: (_: string, partitions: readonly string[]) =>
+        Object.fromEntries(partitions.map((p) => [String(Number(p) + 1), [Number(p)]])),
+      findBroker: async ({ nodeId }: { nodeId: string }) => brokers.get(nodeId),
+    };
+    const kafkajs = createKafkajsProducer({
+      cluster,
+      logger,
+      createPartitioner: pinningPartitioner,
+      idempotent: true,
+      retry: { retries, initialRetryTime: 1, maxRetryTime: 1, unwrittenRetries: 3 },
+    });
+    await kafkajs.connect();
+    return { kafkajs, answers };
+  }
+
+  // Java's murmur2 on 2 partitions: k3 goes to 0, k0 to 1.
+  const keyed = (key: string): ProducerRecord => ({ ...record("t"), key: new TextEncoder().encode(key) });
+
+  test.each([
+    [
+      "delivery.timeout.ms elapsed, partition 1's request unanswered",
+      () => new Promise<never>(() => undefined),
+      Number.MAX_SAFE_INTEGER,
+      "RetriableError: Failed to send records to Kafka: delivery.timeout.ms elapsed",
+    ],
+    [
+      "out of retries, partition 1's leader refusing its connection",
+      async () => {
+        throw new KafkaJSConnectionError("Connection error: connect ECONNREFUSED", { code: "ECONNREFUSED" } as never);
+      },
+      2,
+      "RetriableError: Failed to send records to Kafka: Connection error: connect ECONNREFUSED",
+    ],
+  ])(
+    "%s: partition 0's records listed written at their offsets, partition 1's not",
+    async (_, unreachable, retries, message) => {
+      const { kafkajs } = await partOfItAnswered(unreachable, retries);
+      const producer = new KafkajsProducer(kafkajs, { ...SETTINGS, deliveryTimeoutMs: 50 });
+      const error = await settled(
+        producer.send([keyed("k3"), keyed("k0"), keyed("k3")]).catch((e: Error) => e),
+        { what: "the send failed" },
+      );
+      expect([String(error), isRetriable(error), unwritten(error), writtenRecords(error)]).toEqual([
+        message,
+        true,
+        false,
+        [
+          { topic: "t", partition: 0, offset: 7, timestamp: null },
+          null,
+          { topic: "t", partition: 0, offset: 8, timestamp: null },
+        ],
+      ]);
+    },
+  );
+
+  test("delivery.timeout.ms: only the records never acknowledged are said expired", async () => {
+    const { kafkajs } = await partOfItAnswered(() => new Promise<never>(() => undefined), Number.MAX_SAFE_INTEGER);
+    const producer = new KafkajsProducer(kafkajs, { ...SETTINGS, deliveryTimeoutMs: 50 });
+    const error = await settled(
+      producer.send([keyed("k3"), keyed("k0"), keyed("k3")]).catch((e: Error) => e),
+      { what: "the send given up" },
+    );
+    expect(((error as Error).cause as JavaException).message).toBe(
+      "Expiring 1 record(s) for t-1:50 ms has passed since batch creation. The request has not been sent, or no server response has been received yet.",
+    );
+  });
+
+  test("forceClose: partition 0's records listed written, partition 1's may still be", async () => {
+    const { kafkajs, answers } = await partOfItAnswered(
+      () => new Promise<never>(() => undefined),
+      Number.MAX_SAFE_INTEGER,
+    );
+    const producer = new KafkajsProducer(kafkajs, SETTINGS);
+    const sent = producer.send([keyed("k0"), keyed("k3")]).catch((e: Error) => e);
+    await waitFor(() => answers.length === 1, { what: "partition 0 answered" });
+    producer.forceClose();
+    const error = await settled(sent, { what: "the send rejected" });
+    expect([String(error), neverSent(error), writtenRecords(error)]).toEqual([
+      "ConnectError: The producer was closed forcefully before the records were acknowledged",
+      false,
+      [null, { topic: "t", partition: 0, offset: 7, timestamp: null }],
+    ]);
   });
 });
 

@@ -19,7 +19,10 @@
  * through Kafka not reached afterwards, until delivery.timeout.ms from the send's start: then the send rejects,
  * retriable and perhaps written, and the producer stops as at forceClose (its refused connections end kafkajs' retries:
  * ClosableSockets). Sent again by the runtime on a new producer (a new producer id), such records
- * were written twice (explore31 F1: kafkajs gave every send up after the client's 3 retries). A send nothing of which
+ * were written twice (explore31 F1: kafkajs gave every send up after the client's 3 retries). A send that fails after
+ * some of its partitions were answered (out of retries or time, forceClose) lists their records written (PartlyWritten:
+ * kafkajs hands each answer to the adapter as it comes, patch 21's `answers`), as Java's producer fails only the
+ * batches never acknowledged: the runtime sends only the others again. A send nothing of which
  * may be written is still given up after those 3 (dependency patch 20): sent again, it is not written twice, and the
  * runtime reports why. After a send failed for good every later send rejects, never sent (NotSentError; the
  * port's contract: nothing lands ahead of the records the caller sends again on a new producer). A send to one topic
@@ -35,7 +38,7 @@
  * RETRY_GRACE_MS after it started is `retryFailure` (the source task's Degraded trace, as the default client's retries)
  * and one WARN, until it settles: without them the gateway said nothing of its own while kafkajs retried it.
  */
-import type { Producer } from "kafkajs";
+import type { Producer, ProducerBatch, RecordMetadata } from "kafkajs";
 import { ConnectError, JavaException, RetriableError } from "../../errors.ts";
 import { javaUtf8Text } from "../../util/java-utf8.ts";
 import { type Logger, logManager } from "../../util/logger.ts";
@@ -53,6 +56,7 @@ import {
   notSent,
   type PartlyWritten,
   withKafkaError,
+  writtenRecords,
 } from "../send-rejection.ts";
 import { wrap } from "./errors.ts";
 import { LEFT_OUT, missingPartitionIn, PARTITION, type PinnedMessage } from "./partitioner.ts";
@@ -107,6 +111,46 @@ function leftOut(
     `Failed to send ${count} records to Kafka: ${why.join("; ")}; the client left them out of the send`,
   );
   return Object.assign(error, { written: produced });
+}
+
+/**
+ * Each record's metadata by its partition's answer (kafkajs gives one base offset per partition), null without one. With
+ * `acksZero` there is no answer: a record left out of the send is not written, every other one kafkajs sent (it sends
+ * each partition until a request of it went out) is taken as written (offset -1), as acks=0 promises no more.
+ */
+function producedBy(
+  records: readonly ProducerRecord[],
+  messages: readonly KafkajsMessage[],
+  answers: readonly RecordMetadata[],
+  acksZero = false,
+): (ProducedMetadata | null)[] {
+  const base = new Map<string, { offset: number; appendTime: number | null }>();
+  for (const r of answers) {
+    const appendTime = r.logAppendTime && r.logAppendTime !== "-1" ? Number(r.logAppendTime) : null;
+    base.set(`${r.topicName}\u0000${r.partition}`, { offset: Number(r.baseOffset ?? -1), appendTime });
+  }
+  const position = new Map<string, number>();
+  return records.map((r, i): ProducedMetadata | null => {
+    const message = messages[i]!;
+    const partition = message[PARTITION] ?? r.partition ?? -1;
+    const k = `${r.topic}\u0000${partition}`;
+    const b = base.get(k);
+    if (acksZero ? message[LEFT_OUT] : b === undefined) return null;
+    const index = position.get(k) ?? 0;
+    position.set(k, index + 1);
+    const offset = b && b.offset >= 0 ? b.offset + index : -1;
+    return { topic: r.topic, partition, offset, timestamp: b?.appendTime ?? r.timestamp };
+  });
+}
+
+/**
+ * `failure`, listing the records of its send that Kafka acknowledged before it (`produced`) written (PartlyWritten), so
+ * that only the others are sent again, as Java's producer expires or fails only the batches never acknowledged: sent
+ * again on a new producer, those acknowledged were written twice. As it is when it says already, or none was.
+ */
+function withAcknowledged(failure: Error, produced: readonly (ProducedMetadata | null)[]): Error {
+  if (writtenRecords(failure) !== undefined || produced.every((m) => m === null)) return failure;
+  return Object.assign(failure, { written: produced });
 }
 
 export type KafkajsMessage = {
@@ -246,12 +290,19 @@ export class KafkajsProducer implements KafkaProducer {
     if (records.length === 0) return Promise.resolve([]);
     const result = this.tail.then(() => {
       if (this.failure) throw markNeverSent(notSent(this.failure));
-      const aborted = Promise.withResolvers<never>();
-      this.abortSend = aborted.reject;
       const kafkajs = toKafkajsMessages(records);
-      const expiry = setTimeout(() => this.stop(this.expired(records, kafkajs.messages)), this.s.deliveryTimeoutMs);
+      // Each partition's answer as kafkajs gets it (dependency patch 21): what the send wrote when it fails.
+      const answers: RecordMetadata[] = [];
+      const acknowledged = () => producedBy(records, kafkajs.messages, answers);
+      const aborted = Promise.withResolvers<never>();
+      const abort = (error: Error) => aborted.reject(withAcknowledged(error, acknowledged()));
+      this.abortSend = abort;
+      const expiry = setTimeout(
+        () => this.stop(this.expired(records, kafkajs.messages, acknowledged())),
+        this.s.deliveryTimeoutMs,
+      );
       const held = setTimeout(() => this.held(records.length), RETRY_GRACE_MS);
-      return Promise.race([this.sendNow(records, kafkajs), aborted.promise])
+      return Promise.race([this.sendNow(records, kafkajs, answers), aborted.promise])
         .catch((error: Error) => {
           this.failure ??= error;
           throw error;
@@ -260,66 +311,67 @@ export class KafkajsProducer implements KafkaProducer {
           clearTimeout(expiry);
           clearTimeout(held);
           this.heldFailure = undefined;
-          if (this.abortSend === aborted.reject) this.abortSend = undefined;
+          if (this.abortSend === abort) this.abortSend = undefined;
         });
     });
     this.tail = result.catch(() => undefined);
     return result;
   }
 
+  /** Sends the records; `answers` gets each partition's answer as it comes (dependency patch 21). */
   private async sendNow(
     records: readonly ProducerRecord[],
     { messages, byTopic }: KafkajsMessages,
+    answers: RecordMetadata[],
   ): Promise<ProducedMetadata[]> {
-    let results: Awaited<ReturnType<Producer["sendBatch"]>>;
+    let results: RecordMetadata[];
     this.attempts.reset();
+    const batch: ProducerBatch & { answers: RecordMetadata[] } = {
+      acks: this.s.acks,
+      compression: this.s.compression,
+      timeout: this.s.requestTimeoutMs,
+      topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs as never })),
+      answers,
+    };
     try {
-      results = await this.producer.sendBatch({
-        acks: this.s.acks,
-        compression: this.s.compression,
-        timeout: this.s.requestTimeoutMs,
-        topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs as never })),
-      });
+      results = await this.producer.sendBatch(batch);
     } catch (error) {
-      const missing = missingPartitionIn(error);
-      if (missing) throw invalidPartition(missing.topic, missing.partition, missing.count);
-      const what = "Failed to send records to Kafka";
-      const failure = withInvalidTopics(wrap(error, what), what, [...byTopic.keys()]);
-      if (kafkaErrorOf(failure) === UNKNOWN_TOPIC && failure instanceof RetriableError)
-        throw missingTopics(byTopic, error);
-      if (!(failure instanceof KafkaAccessError)) throw failure;
-      if (byTopic.size !== 1) throw this.partlyRefused(records, messages, failure, error) ?? failure;
-      const [topic] = byTopic.keys();
-      const named = withUnauthorizedTopic(failure, topic!);
-      // An ACL refuses a topic's every partition: refused in the send's only attempt, it wrote nothing (the port's
-      // refused); after another Produce answer or a timeout, some of it may have been written.
-      throw this.attempts.single ? markRefused(named) : named;
+      // Out of retries (or ended by another failure) after some partitions were answered: those records were written.
+      throw withAcknowledged(
+        this.sendFailure(records, messages, byTopic, error),
+        producedBy(records, messages, answers),
+      );
     }
-    const base = new Map<string, { offset: number; appendTime: number | null }>();
-    for (const r of results) {
-      const appendTime = r.logAppendTime && r.logAppendTime !== "-1" ? Number(r.logAppendTime) : null;
-      base.set(`${r.topicName}\u0000${r.partition}`, { offset: Number(r.baseOffset ?? -1), appendTime });
-    }
-    const position = new Map<string, number>();
-    const produced = records.map((r, i): ProducedMetadata | null => {
-      const message = messages[i]!;
-      const partition = message[PARTITION] ?? r.partition ?? -1;
-      const k = `${r.topic}\u0000${partition}`;
-      const b = base.get(k);
-      // Kafka's acknowledgement is its partition's answer (an earlier attempt's, when the partition went since). With
-      // acks=0 there is none (kafkajs keeps no answer): a record its last attempt left out is taken as not written
-      // although an earlier attempt may have sent it (nothing tells), so it is sent again: written twice when its
-      // partition still exists (the metadata came from a broker behind the others; when the topic was deleted, what the
-      // earlier attempt wrote went with it). Every other one kafkajs sent (it sends each partition until a request of it
-      // went out): taken as written (offset -1), as acks=0 promises no more.
-      if (this.s.acks === 0 ? message[LEFT_OUT] : b === undefined) return null;
-      const index = position.get(k) ?? 0;
-      position.set(k, index + 1);
-      const offset = b && b.offset >= 0 ? b.offset + index : -1;
-      return { topic: r.topic, partition, offset, timestamp: b?.appendTime ?? r.timestamp };
-    });
+    // Kafka's acknowledgement is its partition's answer (an earlier attempt's, when the partition went since). With
+    // acks=0 there is none (kafkajs keeps no answer): a record its last attempt left out is taken as not written
+    // although an earlier attempt may have sent it (nothing tells), so it is sent again: written twice when its
+    // partition still exists (the metadata came from a broker behind the others; when the topic was deleted, what the
+    // earlier attempt wrote went with it).
+    const produced = producedBy(records, messages, results, this.s.acks === 0);
     if (produced.includes(null)) throw leftOut(records, messages, produced);
     return produced as ProducedMetadata[];
+  }
+
+  /** What a send kafkajs rejected with `error` fails with. */
+  private sendFailure(
+    records: readonly ProducerRecord[],
+    messages: readonly KafkajsMessage[],
+    byTopic: ReadonlyMap<string, KafkajsMessage[]>,
+    error: unknown,
+  ): Error {
+    const missing = missingPartitionIn(error);
+    if (missing) return invalidPartition(missing.topic, missing.partition, missing.count);
+    const what = "Failed to send records to Kafka";
+    const failure = withInvalidTopics(wrap(error, what), what, [...byTopic.keys()]);
+    if (kafkaErrorOf(failure) === UNKNOWN_TOPIC && failure instanceof RetriableError)
+      return missingTopics(byTopic, error);
+    if (!(failure instanceof KafkaAccessError)) return failure;
+    if (byTopic.size !== 1) return this.partlyRefused(records, messages, failure, error) ?? failure;
+    const [topic] = byTopic.keys();
+    const named = withUnauthorizedTopic(failure, topic!);
+    // An ACL refuses a topic's every partition: refused in the send's only attempt, it wrote nothing (the port's
+    // refused); after another Produce answer or a timeout, some of it may have been written.
+    return this.attempts.single ? markRefused(named) : named;
   }
 
   /**
@@ -409,17 +461,22 @@ export class KafkajsProducer implements KafkaProducer {
   /**
    * The failure of a send of `records` that kafkajs did not get written within delivery.timeout.ms: retriable (the
    * runtime sends it again on a new producer), perhaps written, with Java's TimeoutException of an expired batch
-   * (Sender.failExpiredBatches) as its cause.
+   * (Sender.failExpiredBatches) as its cause, naming the records not `acknowledged` (the expired batches).
    */
-  private expired(records: readonly ProducerRecord[], messages: readonly KafkajsMessage[]): RetriableError {
+  private expired(
+    records: readonly ProducerRecord[],
+    messages: readonly KafkajsMessage[],
+    acknowledged: readonly (ProducedMetadata | null)[],
+  ): RetriableError {
     // Each record's topic-partition, as Java's names its batch's (the partitioner's choice, once kafkajs made it).
-    const partitions = records.map((r, i) => {
+    const partitions = records.flatMap((r, i) => {
+      if (acknowledged[i] !== null) return [];
       const partition = messages[i]![PARTITION] ?? r.partition;
-      return partition === null || partition === undefined ? r.topic : `${r.topic}-${partition}`;
+      return [partition === null || partition === undefined ? r.topic : `${r.topic}-${partition}`];
     });
     const expiry = new JavaException(
       javaExceptionClass("REQUEST_TIMED_OUT"),
-      `Expiring ${records.length} record(s) for ${[...new Set(partitions)].join(", ")}:${this.s.deliveryTimeoutMs} ms has passed since batch creation. The request has not been sent, or no server response has been received yet.`,
+      `Expiring ${partitions.length} record(s) for ${[...new Set(partitions)].join(", ")}:${this.s.deliveryTimeoutMs} ms has passed since batch creation. The request has not been sent, or no server response has been received yet.`,
     );
     return new RetriableError(`Failed to send records to Kafka: delivery.timeout.ms elapsed`, { cause: expiry });
   }
