@@ -3,7 +3,7 @@
 // earlier attempt, with the sequences its failed request gave back; each answer goes to the caller's `answers` too (what a
 // send that fails wrote). Applied after patch 20 (scripts/patches/kafkajs-unanswered-produce.mjs), whose text it keeps
 // whole but for the signature that takes `answers`. Its tests: src/kafka/kafkajs-produce-retry-patches.test.ts,
-// src/kafka/kafkajs/producer.test.ts (`answers`) and test/kafkajs-moved-leader-produce.test.ts (three brokers).
+// src/kafka/kafkajs/send-outcome.test.ts (`answers`) and test/kafkajs-moved-leader-produce.test.ts (three brokers).
 
 /** The success of a broker's request as patch 20 left it (its `mayBeWritten`), before this patch took that text over. */
 const answeredPerBroker = () => `          responsePerBroker.set(broker, formattedResponse)
@@ -12,6 +12,21 @@ const answeredPerBroker = () => `          responsePerBroker.set(broker, formatt
           responsePerBroker.delete(broker)
           throw e
         } finally {`;
+
+/** The caller's `answers` this patch keeps its answers in, where its first form kept them in a list of its own. */
+const CALLERS_ANSWERS = `    // edge-gateway patch: the caller's \`answers\` when it gives them, so that it knows what the send wrote also when the
+    // send fails (out of retries or time, the producer closed) after some of its partitions were answered
+    const responses = answers || []`;
+
+/** This patch's first form of the answers' list, before the caller could give it (`answers`). */
+const ownAnswers = (to) => to.replace(CALLERS_ANSWERS, "    const responses = []");
+
+/** This patch's first form of an attempt's end: it failed with the first failure in the order of its brokers. */
+const settledInBrokerOrder = () => `        const requests = await createProducerRequests()
+        // edge-gateway patch: the attempt ends once each of its requests has settled, its partitions answered or not
+        const failed = (await Promise.allSettled(requests)).find(request => request.status === 'rejected')
+        if (failed) throw failed.reason
+        return responses`;
 
 export const kafkajsMovedLeaderProducePatches = [
   {
@@ -29,13 +44,12 @@ export const kafkajsMovedLeaderProducePatches = [
     // partition not answered yet is sent again to its leader now, with the sequences its failed request gave back
     const answered = new Set()
     const answerKey = (topic, partition) => \`\${topic}:\${partition}\`
-    // edge-gateway patch: the caller's \`answers\` when it gives them, so that it knows what the send wrote also when the
-    // send fails (out of retries or time, the producer closed) after some of its partitions were answered
-    const responses = answers || []
+${CALLERS_ANSWERS}
 
     const createProducerRequests = async () => {
       const topicMetadata = new Map()
       const brokers = new Map() // edge-gateway patch: the leaders of the partitions not answered yet, by node id`,
+    was: [ownAnswers],
   },
   {
     file: "node_modules/kafkajs/src/producer/sendMessages.js",
@@ -95,6 +109,7 @@ export const kafkajsMovedLeaderProducePatches = [
         })))
         if (failure) throw failure.e
         return responses`,
+    was: [settledInBrokerOrder],
   },
   {
     file: "node_modules/kafkajs/src/producer/messageProducer.js",
