@@ -1,12 +1,12 @@
 /**
  * The producer side of the kafkajs adapter. kafkajs reports one base offset per partition, so the adapter's partitioner
- * notes which partition each record went to (PARTITION on the message); offset = base + position within that partition.
+ * notes which partition each record went to (PARTITION on the message): send-outcome.ts tells each record's offset.
  * kafkajs (dependency patch 21) keeps each partition's answer over a send's retries and sends every partition not
  * answered yet to its leader now, also one whose leader moved to a broker that answered an earlier attempt, with the
  * sequences its failed request gave back, so the new leader drops a copy its old one wrote (explore32 F1: kafkajs left
  * such a partition out, the runtime sent its records again as new ones, and they were written twice). A record whose
  * partition left kafkajs' metadata (the topic re-created with fewer partitions) has no answer: it fails the send, the
- * others listed written (PartlyWritten: leftOut).
+ * others listed written (PartlyWritten: send-outcome.ts' leftOut).
  *
  * Concurrent kafkajs sendBatch calls may reach the broker in any order (each first awaits metadata on its own), and
  * kafkajs' idempotent producer keeps one request in flight per broker anyway, so the adapter runs sends one after the
@@ -22,9 +22,10 @@
  * were written twice (explore31 F1: kafkajs gave every send up after the client's 3 retries). A send that fails after
  * some of its partitions were answered (out of retries or time, forceClose) lists their records written (PartlyWritten:
  * kafkajs hands each answer to the adapter as it comes, patch 21's `answers`), as Java's producer fails only the
- * batches never acknowledged: the runtime sends only the others again. A send nothing of which
- * may be written is still given up after those 3 (dependency patch 20): sent again, it is not written twice, and the
- * runtime reports why. After a send failed for good every later send rejects, never sent (NotSentError; the
+ * batches never acknowledged: the runtime sends only the others again. With acks=0 no answer comes: such a send lists
+ * nothing written, and the runtime sends it whole again (a record sent may be written twice, none is lost; Java's
+ * producer counts an acks=0 batch done once it is sent). A send nothing of which may be written is still given up after
+ * those 3 (dependency patch 20): sent again, it is not written twice, and the runtime reports why. After a send failed for good every later send rejects, never sent (NotSentError; the
  * port's contract: nothing lands ahead of the records the caller sends again on a new producer). A send to one topic
  * that the broker refuses the principal (an ACL) wrote nothing and says so (the port's refused), when the refusal was
  * the send's only Produce answer and none of its Produce requests timed out (ProduceAttempts): kafkajs does not tell
@@ -39,32 +40,22 @@
  * and one WARN, until it settles: without them the gateway said nothing of its own while kafkajs retried it.
  */
 import type { Producer, ProducerBatch, RecordMetadata } from "kafkajs";
-import { ConnectError, JavaException, RetriableError } from "../../errors.ts";
+import { ConnectError, RetriableError } from "../../errors.ts";
 import { javaUtf8Text } from "../../util/java-utf8.ts";
 import { type Logger, logManager } from "../../util/logger.ts";
 import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import { invalidPartition } from "../invalid-partition.ts";
 import { withInvalidTopics } from "../invalid-topics.ts";
-import { javaExceptionClass } from "../kafka-exception-classes.ts";
 import type { KafkaHeader, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
 import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
 import { RETRY_GRACE_MS } from "../retry-grace.ts";
-import {
-  kafkaErrorOf,
-  markNeverSent,
-  markRefused,
-  notSent,
-  type PartlyWritten,
-  withKafkaError,
-  writtenRecords,
-} from "../send-rejection.ts";
+import { kafkaErrorOf, markNeverSent, markRefused, notSent, withKafkaError } from "../send-rejection.ts";
 import { wrap } from "./errors.ts";
-import { LEFT_OUT, missingPartitionIn, PARTITION, type PinnedMessage } from "./partitioner.ts";
-import { type ProducePartitionAnswer, produceAnswerOf } from "./produce-answer.ts";
+import { missingPartitionIn, type PinnedMessage } from "./partitioner.ts";
+import { produceAnswerOf } from "./produce-answer.ts";
+import { expired, leftOut, producedBy, refusedIn, withAcknowledged } from "./send-outcome.ts";
 
 const UNKNOWN_TOPIC = "UNKNOWN_TOPIC_OR_PARTITION";
-/** Kafka's error code TOPIC_AUTHORIZATION_FAILED. */
-const TOPIC_AUTHORIZATION_FAILED = 29;
 
 /**
  * A send kafkajs gave up on because Kafka does not know a topic of it: kafkajs says only "This
@@ -74,83 +65,6 @@ function missingTopics(byTopic: ReadonlyMap<string, unknown>, cause: unknown): R
   const topics = [...byTopic.keys()];
   const failure = new RetriableError(`Failed to send records to Kafka: ${missingTopicText(topics)}`, { cause });
   return withMissingTopics(withKafkaError(failure, UNKNOWN_TOPIC), topics);
-}
-
-/**
- * A send kafkajs reported done although it left records out: retriable, those records not written by this producer,
- * the others listed written (PartlyWritten), so that only the left-out ones are sent again, on a new producer that
- * chooses their partitions from the topic as it is now. kafkajs leaves out a record whose partition is not in its
- * refreshed metadata (LEFT_OUT: explore19 F1, the topic re-created with fewer partitions). It sends every other
- * partition until it is answered (patch 21: explore32 F1, a partition whose leader moved to a broker that had answered
- * was left out, although the attempt to its old leader may have written it); one without an answer all the same is
- * said to be unanswered, not gone: an earlier attempt may have written it.
- */
-function leftOut(
-  records: readonly ProducerRecord[],
-  messages: readonly KafkajsMessage[],
-  produced: readonly (ProducedMetadata | null)[],
-): RetriableError & PartlyWritten {
-  const gone = new Set<string>();
-  const unanswered = new Set<string>();
-  for (let i = 0; i < records.length; i++) {
-    if (produced[i] !== null) continue;
-    const message = messages[i]!;
-    (message[LEFT_OUT] ? gone : unanswered).add(`${records[i]!.topic}-${message[PARTITION] ?? records[i]!.partition}`);
-  }
-  const why: string[] = [];
-  if (gone.size > 0)
-    why.push(
-      `${[...gone].join(", ")} not in the topic's metadata any more (the topic deleted and re-created with fewer partitions?)`,
-    );
-  if (unanswered.size > 0)
-    why.push(
-      `${[...unanswered].join(", ")} still in the topic's metadata but not answered (an earlier attempt may have written them)`,
-    );
-  const count = produced.filter((m) => m === null).length;
-  const error = new RetriableError(
-    `Failed to send ${count} records to Kafka: ${why.join("; ")}; the client left them out of the send`,
-  );
-  return Object.assign(error, { written: produced });
-}
-
-/**
- * Each record's metadata by its partition's answer (kafkajs gives one base offset per partition), null without one. With
- * `acksZero` there is no answer: a record left out of the send is not written, every other one kafkajs sent (it sends
- * each partition until a request of it went out) is taken as written (offset -1), as acks=0 promises no more.
- */
-function producedBy(
-  records: readonly ProducerRecord[],
-  messages: readonly KafkajsMessage[],
-  answers: readonly RecordMetadata[],
-  acksZero = false,
-): (ProducedMetadata | null)[] {
-  const base = new Map<string, { offset: number; appendTime: number | null }>();
-  for (const r of answers) {
-    const appendTime = r.logAppendTime && r.logAppendTime !== "-1" ? Number(r.logAppendTime) : null;
-    base.set(`${r.topicName}\u0000${r.partition}`, { offset: Number(r.baseOffset ?? -1), appendTime });
-  }
-  const position = new Map<string, number>();
-  return records.map((r, i): ProducedMetadata | null => {
-    const message = messages[i]!;
-    const partition = message[PARTITION] ?? r.partition ?? -1;
-    const k = `${r.topic}\u0000${partition}`;
-    const b = base.get(k);
-    if (acksZero ? message[LEFT_OUT] : b === undefined) return null;
-    const index = position.get(k) ?? 0;
-    position.set(k, index + 1);
-    const offset = b && b.offset >= 0 ? b.offset + index : -1;
-    return { topic: r.topic, partition, offset, timestamp: b?.appendTime ?? r.timestamp };
-  });
-}
-
-/**
- * `failure`, listing the records of its send that Kafka acknowledged before it (`produced`) written (PartlyWritten), so
- * that only the others are sent again, as Java's producer expires or fails only the batches never acknowledged: sent
- * again on a new producer, those acknowledged were written twice. As it is when it says already, or none was.
- */
-function withAcknowledged(failure: Error, produced: readonly (ProducedMetadata | null)[]): Error {
-  if (writtenRecords(failure) !== undefined || produced.every((m) => m === null)) return failure;
-  return Object.assign(failure, { written: produced });
 }
 
 export type KafkajsMessage = {
@@ -298,7 +212,7 @@ export class KafkajsProducer implements KafkaProducer {
       const abort = (error: Error) => aborted.reject(withAcknowledged(error, acknowledged()));
       this.abortSend = abort;
       const expiry = setTimeout(
-        () => this.stop(this.expired(records, kafkajs.messages, acknowledged())),
+        () => this.stop(expired(records, kafkajs.messages, acknowledged(), this.s.deliveryTimeoutMs)),
         this.s.deliveryTimeoutMs,
       );
       const held = setTimeout(() => this.held(records.length), RETRY_GRACE_MS);
@@ -388,35 +302,9 @@ export class KafkajsProducer implements KafkaProducer {
     error: unknown,
   ): Error | undefined {
     const answer = produceAnswerOf(error);
-    if (!answer || !this.attempts.single) return undefined;
-    const results = new Map<string, ProducePartitionAnswer>();
-    for (const t of answer.topics) for (const p of t.partitions) results.set(`${t.topicName}\u0000${p.partition}`, p);
-    const refused = new Set<string>();
-    const position = new Map<string, number>();
-    const written: (ProducedMetadata | null)[] = [];
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!;
-      const partition = messages[i]![PARTITION] ?? r.partition ?? -1;
-      const k = `${r.topic}\u0000${partition}`;
-      const result = results.get(k);
-      if (result?.errorCode === TOPIC_AUTHORIZATION_FAILED) {
-        refused.add(r.topic);
-        written.push(null);
-        continue;
-      }
-      if (result?.errorCode !== 0) return undefined;
-      const index = position.get(k) ?? 0;
-      position.set(k, index + 1);
-      const appendTime = result.logAppendTime !== "-1" ? Number(result.logAppendTime) : null;
-      written.push({
-        topic: r.topic,
-        partition,
-        offset: Number(result.baseOffset) + index,
-        timestamp: appendTime ?? r.timestamp,
-      });
-    }
-    if (refused.size === 0) return undefined;
-    return Object.assign(markRefused(withUnauthorizedTopic(failure, [...refused])), { written });
+    const outcome = answer && this.attempts.single ? refusedIn(records, messages, answer) : undefined;
+    if (!outcome) return undefined;
+    return Object.assign(markRefused(withUnauthorizedTopic(failure, outcome.refused)), { written: outcome.written });
   }
 
   close(): Promise<void> {
@@ -456,28 +344,5 @@ export class KafkajsProducer implements KafkaProducer {
     this.log.warn(
       `${failure.message}; the producer retries it until delivery.timeout.ms (${this.s.deliveryTimeoutMs} ms)`,
     );
-  }
-
-  /**
-   * The failure of a send of `records` that kafkajs did not get written within delivery.timeout.ms: retriable (the
-   * runtime sends it again on a new producer), perhaps written, with Java's TimeoutException of an expired batch
-   * (Sender.failExpiredBatches) as its cause, naming the records not `acknowledged` (the expired batches).
-   */
-  private expired(
-    records: readonly ProducerRecord[],
-    messages: readonly KafkajsMessage[],
-    acknowledged: readonly (ProducedMetadata | null)[],
-  ): RetriableError {
-    // Each record's topic-partition, as Java's names its batch's (the partitioner's choice, once kafkajs made it).
-    const partitions = records.flatMap((r, i) => {
-      if (acknowledged[i] !== null) return [];
-      const partition = messages[i]![PARTITION] ?? r.partition;
-      return [partition === null || partition === undefined ? r.topic : `${r.topic}-${partition}`];
-    });
-    const expiry = new JavaException(
-      javaExceptionClass("REQUEST_TIMED_OUT"),
-      `Expiring ${partitions.length} record(s) for ${[...new Set(partitions)].join(", ")}:${this.s.deliveryTimeoutMs} ms has passed since batch creation. The request has not been sent, or no server response has been received yet.`,
-    );
-    return new RetriableError(`Failed to send records to Kafka: delivery.timeout.ms elapsed`, { cause: expiry });
   }
 }
