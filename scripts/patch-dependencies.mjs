@@ -111,6 +111,18 @@
 //      partition's, the others may be appended); one nothing of which may be written is still given up after
 //      `unwrittenRetries` (a retry option), as before, and a stopped producer's send (its connections refused with
 //      EPRODUCERSTOPPED: src/kafka/kafkajs/closable-sockets.ts) ends at once (scripts/patches/kafkajs-unanswered-produce.mjs).
+//  21. its producer kept each broker's answer over a send's retries and asked again only the brokers without one: a
+//      partition whose leader moved (its broker killed) to a broker that had answered an earlier attempt of the send was
+//      left out of the retry, although the request to its old leader may have written it; the adapter reported its
+//      records not written and the runtime sent them again on a new producer: written twice (explore32 F1). Each
+//      partition's answer is kept now, and a retry sends every partition not answered yet to its leader, with the
+//      sequences its failed request gave back (20), so the broker drops a copy it has, as Java's producer retries a
+//      batch. An attempt also ends only once each of its requests has settled (with the first failure in time, as
+//      before): ended at the first that failed, the next attempt sent the partitions of one still in flight again (a
+//      leader waiting for its replicas), with the next sequences, and the broker appended them as new records. A
+//      caller may give sendBatch an array (`answers`) that gets each partition's answer as it comes, so a send that
+//      fails after some partitions were answered (out of retries or of delivery.timeout.ms, the producer closed) says
+//      which records were written (scripts/patches/kafkajs-moved-leader-produce.mjs).
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -162,8 +174,9 @@
 // Files are replaced by rename, never rewritten in place: node_modules may be a hard-linked copy.
 // src/kafka/dependency-patches.test.ts fails if a patch is lost. kafkajs' patches 12 to 14 are in
 // scripts/patches/kafkajs-leaders.mjs (their tests: src/kafka/kafkajs-leader-patches.test.ts), 16 and 17 in
-// scripts/patches/kafkajs-fetch.mjs (src/kafka/kafkajs-fetch-patches.test.ts), 20 in
-// scripts/patches/kafkajs-unanswered-produce.mjs (src/kafka/kafkajs-produce-retry-patches.test.ts), 19 and @platformatic/kafka's TLS answer in
+// scripts/patches/kafkajs-fetch.mjs (src/kafka/kafkajs-fetch-patches.test.ts), 20 and 21 in
+// scripts/patches/kafkajs-unanswered-produce.mjs and scripts/patches/kafkajs-moved-leader-produce.mjs (both:
+// src/kafka/kafkajs-produce-retry-patches.test.ts), 19 and @platformatic/kafka's TLS answer in
 // scripts/patches/tls-answer.mjs (test/kafka-listener-tls-plaintext-client.test.ts), its connection closed in a SASL login
 // in scripts/patches/sasl-login-closed.mjs (test/kafka-sasl-interrupted.test.ts), its SaslHandshake timed out in
 // scripts/patches/sasl-handshake-timeout.mjs and its ApiVersions retried inside another request's attempt (retried by
@@ -182,6 +195,7 @@ import { bootstrapUnresponsivePatches } from "./patches/bootstrap-unresponsive.m
 import { findCoordinatorAttemptPatches } from "./patches/find-coordinator-attempt.mjs";
 import { kafkajsFetchPatches } from "./patches/kafkajs-fetch.mjs";
 import { kafkajsLeaderPatches } from "./patches/kafkajs-leaders.mjs";
+import { kafkajsMovedLeaderProducePatches } from "./patches/kafkajs-moved-leader-produce.mjs";
 import { kafkajsUnansweredProducePatches } from "./patches/kafkajs-unanswered-produce.mjs";
 import { saslHandshakeTimeoutPatches } from "./patches/sasl-handshake-timeout.mjs";
 import { saslLoginClosedPatches } from "./patches/sasl-login-closed.mjs";
@@ -681,6 +695,7 @@ export function readRecordsBatches(reader) {`,
   },
   ...kafkajsLeaderPatches,
   ...kafkajsUnansweredProducePatches,
+  ...kafkajsMovedLeaderProducePatches,
   {
     file: "node_modules/kafkajs/src/consumer/offsetManager/index.js",
     from: `    if (!this.coordinator.isConnected()) {

@@ -1,6 +1,13 @@
 // kafkajs' patch 20 of scripts/patch-dependencies.mjs, whose header explains it and which applies it with the others: a
 // send that may have been written is retried by the same producer, with its sequences. Its tests:
-// src/kafka/kafkajs-produce-retry-patches.test.ts.
+// src/kafka/kafkajs-produce-retry-patches.test.ts. Its mark of a request answered (`mayBeWritten = true`) is applied with
+// patch 21 (scripts/patches/kafkajs-moved-leader-produce.mjs), which rewrote that text.
+
+/** The form patch 20's signature was applied in before patch 21 took the caller's `answers`. */
+const withoutAnswers = (to) =>
+  to
+    .replace("  // edge-gateway patch: `answers`: patch 21 (kafkajs-moved-leader-produce.mjs)\n", "")
+    .replace("topicMessages, answers })", "topicMessages })");
 
 export const kafkajsUnansweredProducePatches = [
   {
@@ -45,8 +52,10 @@ module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
   // edge-gateway patch: the retries of a send none of whose Produce requests may have been written (the retrier's own
   // bound the others, which the caller ends at its delivery timeout)
   const unwrittenRetries = retrier.unwrittenRetries ?? Number.MAX_SAFE_INTEGER
-  return async ({ acks, timeout, compression, topicMessages }) => {
+  // edge-gateway patch: \`answers\`: patch 21 (kafkajs-moved-leader-produce.mjs)
+  return async ({ acks, timeout, compression, topicMessages, answers }) => {
     let mayBeWritten = false // edge-gateway patch`,
+    was: [withoutAnswers],
   },
   {
     file: "node_modules/kafkajs/src/producer/sendMessages.js",
@@ -124,15 +133,5 @@ module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
             throw stillWriting(refresh)
           }
           throw e`,
-  },
-  {
-    file: "node_modules/kafkajs/src/producer/sendMessages.js",
-    from: `          responsePerBroker.set(broker, formattedResponse)
-        } catch (e) {`,
-    // A broker's answer kept for the send's later attempts: given up and sent again on a new producer, what it
-    // acknowledged would be written twice.
-    to: `          responsePerBroker.set(broker, formattedResponse)
-          mayBeWritten = true // edge-gateway patch: this broker wrote its part of the send
-        } catch (e) {`,
   },
 ];

@@ -2,8 +2,9 @@
  * kafkajs' producer as scripts/patches/kafkajs-unanswered-produce.mjs patches it (20 of scripts/patch-dependencies.mjs):
  * a send a Produce request of which may have been written is retried past the retries of one nothing of which may be
  * (explore31 F1: given up after 3 retries, the runtime sent it again on a new producer and it was written twice), each
- * retry with the send's producer id and sequences, so that the broker drops a copy already written. These fail when an
- * install ran without the patch.
+ * retry with the send's producer id and sequences, so that the broker drops a copy already written; and as
+ * scripts/patches/kafkajs-moved-leader-produce.mjs (21) patches it: each retry sends every partition not answered yet to
+ * its leader now (explore32 F1). These fail when an install ran without the patches.
  */
 import { describe, expect, test } from "bun:test";
 import { createRequire } from "node:module";
@@ -19,10 +20,50 @@ const createSendMessages = require(require.resolve("kafkajs/src/producer/sendMes
   o: unknown,
 ) => (o: unknown) => Promise<unknown[]>;
 const createRetry = require(require.resolve("kafkajs/src/retry/index.js")) as (o: object) => unknown;
+/** kafkajs' error for a connection the broker closed (its types do not export it). */
+const { KafkaJSConnectionClosedError } = require(require.resolve("kafkajs/src/errors.js")) as {
+  KafkaJSConnectionClosedError: new (message: string, broker?: { host: string; port: number }) => Error;
+};
 
 interface ProduceCall {
   readonly producerId: number;
   readonly firstSequence: number;
+}
+
+/** As kafkajs' cluster.findLeaderForPartitions: the partitions asked about, by the node id of their leader. */
+function partitionsPerLeader(leaders: Record<number, number>, partitions: readonly string[]): Record<number, number[]> {
+  const result: Record<number, number[]> = {};
+  for (const partition of partitions.map(Number)) {
+    const leader = leaders[partition]!;
+    result[leader] = [...(result[leader] ?? []), partition];
+  }
+  return result;
+}
+
+const logger = { namespace: () => logger, debug() {}, info() {}, warn() {}, error() {} };
+
+/** What these tests read of kafkajs' eosManager (which keeps a producer's id, epoch, sequences and broker locks). */
+interface EosManager {
+  getSequence(topic: string, partition: number): number;
+}
+const createEosManager = require(require.resolve("kafkajs/src/producer/eosManager/index.js")) as (
+  o: unknown,
+) => EosManager & { initProducerId(): Promise<void> };
+
+/**
+ * kafkajs' own eosManager of an idempotent producer, initialized with producer id 42, epoch 7; of a producer that is not
+ * idempotent when not `idempotent` (never initialized: producer id -1, epoch 0, every sequence 0).
+ */
+async function idempotentProducer(idempotent = true): Promise<EosManager> {
+  const controller = { initProducerId: async () => ({ producerId: 42, producerEpoch: 7 }) };
+  const cluster = {
+    retry: { retries: 0 },
+    refreshMetadataIfNecessary: async () => undefined,
+    findControllerBroker: async () => controller,
+  };
+  const eosManager = createEosManager({ logger, cluster });
+  if (idempotent) await eosManager.initProducerId();
+  return eosManager;
 }
 
 /** How the fake cluster differs from one broker leading partition 0 of topic t, always connected. */
@@ -43,10 +84,9 @@ interface SenderOptions {
  * sendMessages over a cluster (SenderOptions) whose broker 1's Produce answers come from `answers` in turn (an error:
  * thrown; anything else: the answer), with retries as the adapter configures them (kafkajs' own backoff, 1 ms).
  */
-function sender(answers: readonly unknown[], o: SenderOptions = {}) {
+async function sender(answers: readonly unknown[], o: SenderOptions = {}) {
   const calls: ProduceCall[] = [];
-  const sequences = new Map<string, number>();
-  const logger = { namespace: () => logger, debug() {}, info() {}, warn() {}, error() {} };
+  const eosManager = await idempotentProducer();
   const answerOf = (topicData: any[]) => ({
     topics: [
       {
@@ -69,8 +109,8 @@ function sender(answers: readonly unknown[], o: SenderOptions = {}) {
     },
   };
   const broker2 = { nodeId: 2, produce: async ({ topicData }: { topicData: any[] }) => answerOf(topicData) };
-  const leaders: Record<number, number[]> =
-    o.partition1 === "broker 2" ? { 1: [0], 2: [1] } : o.partition1 === "broker 1" ? { 1: [0, 1] } : { 1: [0] };
+  const leaders: Record<number, number> =
+    o.partition1 === "broker 2" ? { 0: 1, 1: 2 } : o.partition1 === "broker 1" ? { 0: 1, 1: 1 } : { 0: 1 };
   const cluster = {
     // Its metadata asked of a broker connected again first, as kafkajs' cluster does after a disconnection.
     async addMultipleTargetTopics() {
@@ -82,19 +122,8 @@ function sender(answers: readonly unknown[], o: SenderOptions = {}) {
     isConnected: () => o.connected?.(calls.length) ?? true,
     connect: o.connect ?? (async () => undefined),
     findTopicPartitionMetadata: () => [{ partitionId: 0, leader: 1 }],
-    findLeaderForPartitions: () => leaders,
+    findLeaderForPartitions: (_: string, partitions: readonly string[]) => partitionsPerLeader(leaders, partitions),
     findBroker: async ({ nodeId }: { nodeId: string }) => (nodeId === "2" ? broker2 : broker),
-  };
-  const key = (topic: string, partition: number) => `${topic}-${partition}`;
-  const eosManager = {
-    acquireBrokerLock: async () => undefined,
-    releaseBrokerLock: async () => undefined,
-    isTransactional: () => false,
-    getProducerId: () => 42,
-    getProducerEpoch: () => 0,
-    getSequence: (topic: string, partition: number) => sequences.get(key(topic, partition)) ?? 0,
-    updateSequence: (topic: string, partition: number, n: number) =>
-      sequences.set(key(topic, partition), (sequences.get(key(topic, partition)) ?? 0) + n),
   };
   const retrier = Object.assign(
     createRetry({ initialRetryTime: 1, maxRetryTime: 1, retries: Number.MAX_SAFE_INTEGER }) as object,
@@ -111,7 +140,7 @@ function sender(answers: readonly unknown[], o: SenderOptions = {}) {
     timeout: 1000,
     topicMessages: [{ topic: "t", messages: [{ value: Buffer.from("a") }, { value: Buffer.from("b") }] }],
   });
-  return { sent, calls, sequence: () => sequences.get("t-0") };
+  return { sent, calls, sequence: () => eosManager.getSequence("t", 0) };
 }
 
 const timedOut = () => new KafkaJSRequestTimeoutError("Request Produce(key: 0, version: 7) timed out");
@@ -131,7 +160,7 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
     "a Produce request %s, then NOT_ENOUGH_REPLICAS: retried past 3 retries, each with the send's producer id and sequence",
     async (_, first) => {
       const notEnough = answered("NOT_ENOUGH_REPLICAS", 19);
-      const s = sender([first(), notEnough, notEnough, notEnough, notEnough, notEnough, "written"]);
+      const s = await sender([first(), notEnough, notEnough, notEnough, notEnough, notEnough, "written"]);
       expect(await s.sent).toEqual([{ topicName: "t", partition: 0, errorCode: 0, baseOffset: "7" }]);
       expect(s.calls).toEqual(Array(7).fill({ producerId: 42, firstSequence: 0 }));
       expect(s.sequence()).toBe(2);
@@ -145,7 +174,7 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
       () => new KafkaJSConnectionError("connect ECONNREFUSED", { code: "ECONNREFUSED" } as never),
     ],
   ])("a send every Produce request of which was %s: given up after 3 retries, as before", async (_, failure) => {
-    const s = sender([failure()]);
+    const s = await sender([failure()]);
     const error = (await s.sent.catch((e: unknown) => e)) as Error;
     expect([error.name, (error.cause as Error).message, s.calls.length, s.sequence()]).toEqual([
       "KafkaJSNumberOfRetriesExceeded",
@@ -161,7 +190,7 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
       asked++;
       return answered("UNKNOWN_TOPIC_OR_PARTITION", 3);
     };
-    const s = sender(["written"], { metadataFailure: unknown });
+    const s = await sender(["written"], { metadataFailure: unknown });
     const error = (await s.sent.catch((e: unknown) => e)) as Error;
     expect([error.name, (error.cause as Error).message, asked, s.calls.length]).toEqual([
       "KafkaJSNumberOfRetriesExceeded",
@@ -184,7 +213,7 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
         if (refusals++ < 5) throw refused("ECONNREFUSED");
       };
       const lost = new KafkaJSConnectionError("Connection closed");
-      const s = sender([lost, "written"], { connected: (produced) => produced === 0 || refusals > 5, connect });
+      const s = await sender([lost, "written"], { connected: (produced) => produced === 0 || refusals > 5, connect });
       expect(await s.sent).toEqual([{ topicName: "t", partition: 0, errorCode: 0, baseOffset: "7" }]);
       expect([s.calls, refusals, s.sequence()]).toEqual([Array(2).fill({ producerId: 42, firstSequence: 0 }), 6, 2]);
     });
@@ -195,7 +224,7 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
         if (refreshes++ === 0) throw refused("ECONNREFUSED");
       };
       const lost = new KafkaJSConnectionError("Connection closed");
-      const s = sender([lost, "written"], { refreshMetadata });
+      const s = await sender([lost, "written"], { refreshMetadata });
       expect(await s.sent).toEqual([{ topicName: "t", partition: 0, errorCode: 0, baseOffset: "7" }]);
       expect([s.calls, refreshes, s.sequence()]).toEqual([Array(2).fill({ producerId: 42, firstSequence: 0 }), 1, 2]);
     });
@@ -207,7 +236,7 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
         throw refused("EPRODUCERSTOPPED");
       };
       const lost = new KafkaJSConnectionError("Connection closed");
-      const s = sender([lost], { connected: (produced) => produced === 0, connect });
+      const s = await sender([lost], { connected: (produced) => produced === 0, connect });
       const error = (await s.sent.catch((e: unknown) => e)) as Error;
       expect([error.name, s.calls.length, refusals]).toEqual(["KafkaJSNumberOfRetriesExceeded", 1, 1]);
     });
@@ -219,9 +248,223 @@ describe("kafkajs producer patch 20 (scripts/patches/kafkajs-unanswered-produce.
       ["the same request of two partitions (kafkajs throws the first failed partition's error)", "broker 1"],
     ] as const)("%s: retried past 3 retries, not given up", async (_, partition1) => {
       const notEnough = answered("NOT_ENOUGH_REPLICAS", 19);
-      const s = sender([notEnough, notEnough, notEnough, notEnough, notEnough, "written"], { partition1 });
+      const s = await sender([notEnough, notEnough, notEnough, notEnough, notEnough, "written"], { partition1 });
       expect((await s.sent).length).toBe(2);
       expect(s.calls).toEqual(Array(6).fill({ producerId: 42, firstSequence: 0 }));
     });
+  });
+});
+
+/** A Produce request of a partition, as a fake broker got it. */
+interface PartitionRequest {
+  readonly node: number;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly partition: number;
+  readonly firstSequence: number;
+}
+
+/** How a broker of `replicated` handles its first Produce request. */
+type FirstRequest =
+  | "answered"
+  | "written, then its connection closed"
+  | "its connection closed, unwritten"
+  | "answered late"
+  | "answered NOT_ENOUGH_REPLICAS late";
+
+/** How `replicated` sends: kafkajs' sendBatch refuses an idempotent producer's acks but -1; sendMessages does not. */
+interface ReplicatedSend {
+  readonly acks?: number;
+  readonly idempotent?: boolean;
+}
+
+/**
+ * sendMessages over a cluster of brokers 1 to 3 whose partitions 0 and 1 of topic t share one log each, as their
+ * replicas do, and drop a batch (one record here) of an idempotent producer's id, epoch and first sequence they already
+ * have, answering its offset (as Kafka's duplicate check). `leaders` says which broker leads each partition until a
+ * metadata refresh, `moved` since; each broker handles its first request as `first` says (a broker not named answers),
+ * later ones answered. "late": after the event loop's next turn, once the other requests of the attempt have failed
+ * and been handled. kafkajs' retries are made at once, within the same turn (its backoff left out). A broker's lost
+ * connection names it (host broker-<node>, port 9092); `removed` has the brokers kafkajs removed from its cluster.
+ */
+async function replicated(
+  leaders: Record<number, number>,
+  moved: Record<number, number>,
+  first: Record<number, FirstRequest>,
+  { acks = -1, idempotent = true }: ReplicatedSend = {},
+) {
+  const logs = new Map<number, { producerId: number; producerEpoch: number; firstSequence: number; value: string }[]>([
+    [0, []],
+    [1, []],
+  ]);
+  const requests: PartitionRequest[] = [];
+  const removed: { host: string; port: number }[] = [];
+  const eosManager = await idempotentProducer(idempotent);
+  const closed = (node: number) =>
+    new KafkaJSConnectionClosedError("Closed connection", { host: `broker-${node}`, port: 9092 });
+  const broker = (node: number) => ({
+    nodeId: node,
+    async produce({
+      producerId,
+      producerEpoch,
+      topicData,
+    }: {
+      producerId: number;
+      producerEpoch: number;
+      topicData: any[];
+    }) {
+      const handling = requests.some((r) => r.node === node) ? "answered" : (first[node] ?? "answered");
+      const partitions = topicData[0].partitions as { partition: number; firstSequence: number; messages: any[] }[];
+      for (const { partition, firstSequence } of partitions)
+        requests.push({ node, producerId, producerEpoch, partition, firstSequence });
+      if (handling === "its connection closed, unwritten") throw closed(node);
+      if (handling === "answered NOT_ENOUGH_REPLICAS late") {
+        await new Promise((resolve) => setImmediate(resolve));
+        throw answered("NOT_ENOUGH_REPLICAS", 19);
+      }
+      const answers = partitions.map(({ partition, firstSequence, messages }) => {
+        const log = logs.get(partition)!;
+        const batch = { producerId, producerEpoch, firstSequence, value: String(messages[0].value) };
+        let offset = log.findIndex(
+          (b) =>
+            producerId >= 0 &&
+            b.producerId === producerId &&
+            b.producerEpoch === producerEpoch &&
+            b.firstSequence === firstSequence,
+        );
+        if (offset < 0) offset = log.push(batch) - 1;
+        return { partition, errorCode: 0, baseOffset: String(offset), logAppendTime: "-1", logStartOffset: "0" };
+      });
+      if (handling === "written, then its connection closed") throw closed(node);
+      if (handling === "answered late") await new Promise((resolve) => setImmediate(resolve));
+      return { topics: [{ topicName: "t", partitions: answers }] };
+    },
+  });
+  const brokers = new Map([1, 2, 3].map((node) => [String(node), broker(node)]));
+  let current = leaders;
+  const cluster = {
+    addMultipleTargetTopics: async () => undefined,
+    refreshMetadataIfNecessary: async () => undefined,
+    refreshMetadata: async () => {
+      current = moved;
+    },
+    isConnected: () => true,
+    removeBroker: (b: { host: string; port: number }) => {
+      removed.push(b);
+    },
+    findTopicPartitionMetadata: () => [0, 1].map((partitionId) => ({ partitionId, leader: current[partitionId] })),
+    findLeaderForPartitions: (_: string, partitions: readonly string[]) => partitionsPerLeader(current, partitions),
+    findBroker: async ({ nodeId }: { nodeId: string }) => brokers.get(nodeId),
+  };
+  const retryAtOnce = async (attempt: (bail: (e: Error) => void, retryCount: number) => Promise<unknown>) => {
+    for (let retryCount = 0; ; retryCount++) {
+      let bailed: Error | undefined;
+      try {
+        const result = await attempt((e) => {
+          bailed = e;
+        }, retryCount);
+        if (bailed) throw bailed;
+        return result;
+      } catch (e) {
+        if (bailed || retryCount === 5) throw e;
+      }
+    }
+  };
+  // Record "a" to partition 0, "b" to partition 1.
+  const partitioner = ({ message }: { message: { value: Buffer } }) => (String(message.value) === "a" ? 0 : 1);
+  const send = createSendMessages({ logger, cluster, partitioner, eosManager, retrier: retryAtOnce });
+  const sent = send({
+    acks,
+    timeout: 1000,
+    topicMessages: [{ topic: "t", messages: [{ value: Buffer.from("a") }, { value: Buffer.from("b") }] }],
+  });
+  /** Each partition's records, as its log has them. */
+  const written = () => Object.fromEntries([...logs].map(([p, log]) => [p, log.map((b) => b.value)]));
+  return {
+    sent,
+    requests,
+    removed,
+    written,
+    sequence: (partition: number) => eosManager.getSequence("t", partition),
+  };
+}
+
+const request = (node: number, partition: number, idempotent = true): PartitionRequest => ({
+  node,
+  producerId: idempotent ? 42 : -1,
+  producerEpoch: idempotent ? 7 : 0,
+  partition,
+  firstSequence: 0,
+});
+const answer = (partition: number, offset = 0) => ({
+  topicName: "t",
+  partition,
+  errorCode: 0,
+  baseOffset: String(offset),
+  logAppendTime: "-1",
+  logStartOffset: "0",
+});
+
+// explore32 F1: kafkajs kept each broker's answer and asked again only the brokers without one: partition 1, whose
+// leader (broker 2, killed) had failed its request, moved to broker 1, which had answered partition 0, and was left out
+// of the retry; the send resolved without its answer, and the runtime sent its record again as a new one (a new
+// producer): written twice when broker 2 had written it before its connection closed.
+describe("kafkajs producer patch 21 (scripts/patches/kafkajs-moved-leader-produce.mjs)", () => {
+  test.each(["written, then its connection closed", "its connection closed, unwritten"] as const)(
+    "partition 1's request %s, its leadership moved to the broker that answered partition 0: sent to it again with the original producer id, epoch and sequence, written once",
+    async (failed) => {
+      const s = await replicated({ 0: 1, 1: 2 }, { 0: 1, 1: 1 }, { 2: failed });
+      expect(await s.sent).toEqual([answer(0), answer(1)]);
+      expect(s.requests).toEqual([request(1, 0), request(2, 1), request(1, 1)]);
+      expect([s.written(), s.sequence(0), s.sequence(1)]).toEqual([{ 0: ["a"], 1: ["b"] }, 1, 1]);
+    },
+  );
+
+  // Promise.all ended the attempt at broker 2's failure with broker 1's request in flight (a leader waiting for its
+  // replicas with acks=all while the killed broker is still in sync): the retry sent partition 0 again, with the next
+  // sequence, and broker 1 appended it as a new batch.
+  test("a request still in flight when another fails: its partition not sent again before it is answered", async () => {
+    const s = await replicated(
+      { 0: 1, 1: 2 },
+      { 0: 1, 1: 3 },
+      { 1: "answered late", 2: "written, then its connection closed" },
+    );
+    expect(await s.sent).toEqual([answer(0), answer(1)]);
+    expect(s.requests).toEqual([request(1, 0), request(2, 1), request(3, 1)]);
+    expect([s.written(), s.sequence(0), s.sequence(1)]).toEqual([{ 0: ["a"], 1: ["b"] }, 1, 1]);
+  });
+
+  // Waiting for every request, the attempt rethrew the first failure in broker order: a lost connection that came
+  // first was not the one handled, and its broker was not removed from kafkajs' cluster.
+  test("two requests failed: the attempt fails with the first in time, as kafkajs' Promise.all did (its broker removed)", async () => {
+    const s = await replicated(
+      { 0: 1, 1: 2 },
+      { 0: 1, 1: 3 },
+      { 1: "answered NOT_ENOUGH_REPLICAS late", 2: "its connection closed, unwritten" },
+    );
+    expect(await s.sent).toEqual([answer(0), answer(1)]);
+    expect(s.removed).toEqual([{ host: "broker-2", port: 9092 }]);
+  });
+
+  test.each([
+    [-1, true],
+    [1, true],
+    [0, true],
+    [-1, false],
+    [1, false],
+    [0, false],
+  ])("acks=%p, idempotent %p: only the unanswered partition sent again", async (acks, idempotent) => {
+    const s = await replicated(
+      { 0: 1, 1: 2 },
+      { 0: 1, 1: 1 },
+      { 2: "written, then its connection closed" },
+      { acks, idempotent },
+    );
+    // Not idempotent (producer id -1), the broker cannot tell the copy: written twice, as by Java's producer.
+    expect(await s.sent).toEqual(acks === 0 ? [] : [answer(0), answer(1, idempotent ? 0 : 1)]);
+    expect(s.requests).toEqual([request(1, 0, idempotent), request(2, 1, idempotent), request(1, 1, idempotent)]);
+    expect([s.written(), s.sequence(0), s.sequence(1)]).toEqual(
+      idempotent ? [{ 0: ["a"], 1: ["b"] }, 1, 1] : [{ 0: ["a"], 1: ["b", "b"] }, 0, 0],
+    );
   });
 });

@@ -30,14 +30,18 @@ const HEAP = "-Xms64m -Xmx256m";
  */
 const groupsOnEveryNode = (size: number) => `offsets.topic.replication.factor=${size}`;
 
-/** Starts `size` nodes (node 1 first: the others join its controller) and waits until every broker is registered. */
-export async function startOwnCluster(stateDir: string, size = 3): Promise<OwnCluster> {
+/**
+ * Starts `size` nodes (node 1 first: the others join its controller) and waits until every broker is registered.
+ * `properties`: more lines of every node's server.properties (later lines win).
+ */
+export async function startOwnCluster(stateDir: string, size = 3, properties = ""): Promise<OwnCluster> {
   const nodes: OwnBroker[] = [];
+  const nodeProperties = `${groupsOnEveryNode(size)}\n${properties}`;
   const dispose = async () => {
     await Promise.all(nodes.map((n) => n[Symbol.asyncDispose]()));
   };
   try {
-    const controller = await startOwnBroker(join(stateDir, "node-1"), groupsOnEveryNode(size), { jvmOptions: HEAP });
+    const controller = await startOwnBroker(join(stateDir, "node-1"), nodeProperties, { jvmOptions: HEAP });
     nodes.push(controller);
     const joins = (nodeId: number) => ({
       nodeId,
@@ -46,7 +50,7 @@ export async function startOwnCluster(stateDir: string, size = 3): Promise<OwnCl
     });
     const others = await Promise.all(
       Array.from({ length: size - 1 }, (_, i) =>
-        startOwnBroker(join(stateDir, `node-${i + 2}`), groupsOnEveryNode(size), {
+        startOwnBroker(join(stateDir, `node-${i + 2}`), nodeProperties, {
           jvmOptions: HEAP,
           joins: joins(i + 2),
         }).then((n) => {

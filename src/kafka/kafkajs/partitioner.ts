@@ -54,8 +54,8 @@ export const pinningPartitioner: ICustomPartitioner = () => {
     if (message.partition !== undefined && !inMetadata(partitionMetadata, message.partition))
       throw partitionNotInMetadata(args.topic, message.partition, partitionMetadata.length);
     // Chosen once per send, not again on kafkajs' retries: a partition's answer then covers exactly the records it was
-    // given, so offsets derived from it are theirs (a record moved to a partition whose broker answered an earlier
-    // attempt would be left out and still get an offset). One the refreshed metadata lacks (the topic re-created with
+    // given, so offsets derived from it are theirs (a record moved to a partition answered by an earlier attempt would
+    // be left out and still get an offset). One the refreshed metadata lacks (the topic re-created with
     // fewer partitions) kafkajs leaves out of the send: the send fails for it (producer.ts), and the runtime sends it
     // again on a new producer, which chooses anew, as a new send of Java's would.
     message[PARTITION] ??= inner(args);

@@ -6,8 +6,8 @@ import * as v7 from "kafkajs/src/protocol/requests/produce/v7/response";
 import type { ProducerRecord } from "../kafka-port.ts";
 import { refused, writtenRecords } from "../send-rejection.ts";
 import { KafkajsProducer } from "./producer.ts";
+import { EVENTS, SETTINGS } from "./producer-test-support.ts";
 
-const EVENTS = { REQUEST: "producer.network.request", REQUEST_TIMEOUT: "producer.network.request_timeout" };
 const parse = ((v7 as { default?: { parse: (d: unknown) => Promise<unknown> } }).default ?? v7).parse;
 
 function answering(answer: unknown, answers = 1): Producer {
@@ -42,13 +42,7 @@ const p = (partition: number, errorCode: number, baseOffset = "-1") => ({
   logStartOffset: "0",
 });
 const send = async (answer: unknown, records: ProducerRecord[], answers = 1) => {
-  const producer = new KafkajsProducer(answering(answer, answers), {
-    acks: -1,
-    compression: 0,
-    requestTimeoutMs: 30_000,
-    deliveryTimeoutMs: 120_000,
-    idempotent: false,
-  });
+  const producer = new KafkajsProducer(answering(answer, answers), { ...SETTINGS, idempotent: false });
   return (await producer.send(records).catch((e) => e)) as Error;
 };
 

@@ -1,8 +1,9 @@
 /**
- * KafkajsProducer's claim that the broker refused a send unwritten (the port's refused) over a fake kafkajs producer:
+ * KafkajsProducer over a fake kafkajs producer: its claim that the broker refused a send unwritten (the port's refused)
  * made only when the refusal was the send's only Produce answer and no Produce request of it timed out (review 14:
  * it was made for any refusal of a send to one topic, also after kafkajs had retried a timed-out request, or written
- * one broker's partitions before another broker refused the rest), and its failure of a send kafkajs left records out of.
+ * one broker's partitions before another broker refused the rest), its headers, forceClose, delivery.timeout.ms and a
+ * send it holds. What a send that fails wrote: send-outcome.test.ts.
  */
 import { describe, expect, jest, test } from "bun:test";
 import { KafkaJSProtocolError, type Producer } from "kafkajs";
@@ -11,14 +12,10 @@ import { isRetriable, type JavaException } from "../../errors.ts";
 import { LogManager } from "../../util/logger.ts";
 import type { ProducerRecord } from "../kafka-port.ts";
 import { RETRY_GRACE_MS } from "../retry-grace.ts";
-import { NotSentError, neverSent, refused, unwritten, writtenRecords } from "../send-rejection.ts";
-import { PARTITION, pinningPartitioner } from "./partitioner.ts";
+import { neverSent, refused, unwritten } from "../send-rejection.ts";
+import { PARTITION } from "./partitioner.ts";
 import { KafkajsProducer } from "./producer.ts";
-
-/** Java's producer defaults (acks=all, idempotent), no compression. */
-const SETTINGS = { acks: -1, compression: 0, requestTimeoutMs: 30_000, deliveryTimeoutMs: 120_000, idempotent: true };
-
-const EVENTS = { REQUEST: "producer.network.request", REQUEST_TIMEOUT: "producer.network.request_timeout" };
+import { EVENTS, record, SETTINGS } from "./producer-test-support.ts";
 
 /** A kafkajs producer whose sendBatch emits `events` (instrumentation event name, apiName) and then rejects as denied. */
 function deniedAfter(events: readonly [keyof typeof EVENTS, string][]): Producer {
@@ -37,15 +34,6 @@ function deniedAfter(events: readonly [keyof typeof EVENTS, string][]): Producer
     },
   } as unknown as Producer;
 }
-
-const record = (topic: string): ProducerRecord => ({
-  topic,
-  partition: null,
-  key: null,
-  value: new Uint8Array([1]),
-  headers: [],
-  timestamp: null,
-});
 
 async function rejection(producer: Producer, records: ProducerRecord[]): Promise<unknown> {
   return new KafkajsProducer(producer, SETTINGS).send(records).then(
@@ -123,122 +111,6 @@ describe("kafkajs: record headers", () => {
       ["x", "2"],
     ]);
     expect(got.every((h) => h.value === null || Buffer.isBuffer(h.value))).toBe(true);
-  });
-});
-
-// explore19 F1: a record kafkajs left out of the send (its partition gone from the refreshed metadata: the topic
-// re-created with fewer partitions) was reported written at offset -1.
-describe("kafkajs: a send its retry left records out of", () => {
-  const metadata = (count: number) =>
-    Array.from({ length: count }, (_, partitionId) => ({
-      partitionId,
-      partitionErrorCode: 0,
-      leader: 0,
-      replicas: [0],
-      isr: [0],
-    }));
-
-  /**
-   * kafkajs' sendBatch over `acks` with a retry: its messages partitioned on `counts[i]` partitions in attempt i, the
-   * brokers' answers (kept over the attempts) those of `answered` (base offset 7 + 10 × partition); none for acks=0.
-   */
-  function retried(acks: number, counts: readonly number[], answered: readonly number[]): Producer {
-    const partitioner = pinningPartitioner();
-    return {
-      events: EVENTS,
-      on: () => () => undefined,
-      async sendBatch(batch: { topicMessages: { topic: string; messages: object[] }[] }) {
-        const [{ topic, messages }] = batch.topicMessages as [{ topic: string; messages: object[] }];
-        for (const count of counts)
-          for (const message of messages)
-            partitioner({ topic, partitionMetadata: metadata(count), message: message as never });
-        if (acks === 0) return [];
-        return answered.map((partition) => ({
-          topicName: topic,
-          partition,
-          errorCode: 0,
-          baseOffset: String(7 + 10 * partition),
-          logAppendTime: "-1",
-        }));
-      },
-    } as unknown as Producer;
-  }
-
-  /** The topic shrinks to 1 partition for the retry; only partition 0 answered. */
-  const shrinking = (acks: number) => retried(acks, [2, 1], [0]);
-
-  // Java's murmur2 on 2 partitions: k3 goes to 0, k0 to 1.
-  const keyed = (key: string): ProducerRecord => ({ ...record("t"), key: new TextEncoder().encode(key) });
-
-  const failure = (producer: Producer, acks: number, records: ProducerRecord[]) =>
-    new KafkajsProducer(producer, { ...SETTINGS, acks, idempotent: acks === -1 }).send(records).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-
-  test.each([-1, 1])(
-    "acks=%p: retriable, the answered partition's records listed written, the others not",
-    async (acks) => {
-      const error = await failure(shrinking(acks), acks, [keyed("k3"), keyed("k0"), keyed("k3")]);
-      expect([isRetriable(error), String(error), unwritten(error), writtenRecords(error)]).toEqual([
-        true,
-        "RetriableError: Failed to send 1 records to Kafka: t-1 not in the topic's metadata any more (the topic deleted and re-created with fewer partitions?); the client left them out of the send",
-        false,
-        [
-          { topic: "t", partition: 0, offset: 7, timestamp: null },
-          null,
-          { topic: "t", partition: 0, offset: 8, timestamp: null },
-        ],
-      ]);
-    },
-  );
-
-  test("a partition its earlier attempt had answered, gone from the refreshed metadata: its records written", async () => {
-    const written = await new KafkajsProducer(retried(-1, [2, 1], [0, 1]), SETTINGS).send([keyed("k3"), keyed("k0")]);
-    expect(written).toEqual([
-      { topic: "t", partition: 0, offset: 7, timestamp: null },
-      { topic: "t", partition: 1, offset: 17, timestamp: null },
-    ]);
-  });
-
-  // kafkajs asks again only brokers that have not answered: a partition whose leader moved to one that had is left out.
-  test("a partition still in the metadata but unanswered: not written, said not sent again", async () => {
-    const error = await failure(retried(-1, [2, 2], [0]), -1, [keyed("k3"), keyed("k0")]);
-    expect([isRetriable(error), String(error), writtenRecords(error)]).toEqual([
-      true,
-      "RetriableError: Failed to send 1 records to Kafka: t-1 not sent again by kafkajs (their partition's new leader had answered an earlier attempt); the client left them out of the send",
-      [{ topic: "t", partition: 0, offset: 7, timestamp: null }, null],
-    ]);
-  });
-
-  test("acks=0: no answer to go by; a record the last attempt left out is not written, the others are (offset -1)", async () => {
-    const error = await failure(shrinking(0), 0, [keyed("k3"), keyed("k0")]);
-    expect(writtenRecords(error)).toEqual([{ topic: "t", partition: 0, offset: -1, timestamp: null }, null]);
-  });
-
-  // A send's failure may list its own records written (PartlyWritten): a send behind it must not take that list.
-  test("a send queued behind the failed one: not sent, never sent, no records listed written", async () => {
-    const producer = new KafkajsProducer(shrinking(-1), SETTINGS);
-    const [first, second] = await Promise.all(
-      [[keyed("k3"), keyed("k0")], [keyed("k3")]].map((records) =>
-        producer.send(records).then(
-          () => undefined,
-          (e: unknown) => e,
-        ),
-      ),
-    );
-    const later = await producer.send([keyed("k3")]).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(writtenRecords(first)).toEqual([{ topic: "t", partition: 0, offset: 7, timestamp: null }, null]);
-    for (const error of [second, later])
-      expect([error instanceof NotSentError, unwritten(error), writtenRecords(error), (error as Error).cause]).toEqual([
-        true,
-        true,
-        undefined,
-        first,
-      ]);
   });
 });
 

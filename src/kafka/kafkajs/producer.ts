@@ -1,8 +1,12 @@
 /**
  * The producer side of the kafkajs adapter. kafkajs reports one base offset per partition, so the adapter's partitioner
- * notes which partition each record went to (PARTITION on the message); offset = base + position within that partition.
- * A record whose partition has no answer (kafkajs left it out of the send: leftOut) fails the send, the others listed
- * written (PartlyWritten).
+ * notes which partition each record went to (PARTITION on the message): send-outcome.ts tells each record's offset.
+ * kafkajs (dependency patch 21) keeps each partition's answer over a send's retries and sends every partition not
+ * answered yet to its leader now, also one whose leader moved to a broker that answered an earlier attempt, with the
+ * sequences its failed request gave back, so the new leader drops a copy its old one wrote (explore32 F1: kafkajs left
+ * such a partition out, the runtime sent its records again as new ones, and they were written twice). A record whose
+ * partition left kafkajs' metadata (the topic re-created with fewer partitions) has no answer: it fails the send, the
+ * others listed written (PartlyWritten: send-outcome.ts' leftOut).
  *
  * Concurrent kafkajs sendBatch calls may reach the broker in any order (each first awaits metadata on its own), and
  * kafkajs' idempotent producer keeps one request in flight per broker anyway, so the adapter runs sends one after the
@@ -15,13 +19,17 @@
  * through Kafka not reached afterwards, until delivery.timeout.ms from the send's start: then the send rejects,
  * retriable and perhaps written, and the producer stops as at forceClose (its refused connections end kafkajs' retries:
  * ClosableSockets). Sent again by the runtime on a new producer (a new producer id), such records
- * were written twice (explore31 F1: kafkajs gave every send up after the client's 3 retries). A send nothing of which
- * may be written is still given up after those 3 (dependency patch 20): sent again, it is not written twice, and the
- * runtime reports why. After a send failed for good every later send rejects, never sent (NotSentError; the
+ * were written twice (explore31 F1: kafkajs gave every send up after the client's 3 retries). A send that fails after
+ * some of its partitions were answered (out of retries or time, forceClose) lists their records written (PartlyWritten:
+ * kafkajs hands each answer to the adapter as it comes, patch 21's `answers`), as Java's producer fails only the
+ * batches never acknowledged: the runtime sends only the others again. With acks=0 no answer comes: such a send lists
+ * nothing written, and the runtime sends it whole again (a record sent may be written twice, none is lost; Java's
+ * producer counts an acks=0 batch done once it is sent). A send nothing of which may be written is still given up after
+ * those 3 (dependency patch 20): sent again, it is not written twice, and the runtime reports why. After a send failed for good every later send rejects, never sent (NotSentError; the
  * port's contract: nothing lands ahead of the records the caller sends again on a new producer). A send to one topic
  * that the broker refuses the principal (an ACL) wrote nothing and says so (the port's refused), when the refusal was
  * the send's only Produce answer and none of its Produce requests timed out (ProduceAttempts): kafkajs does not tell
- * which partitions of a send it wrote (it keeps a broker's answer and retries only the others, so one broker's
+ * which partitions of a send it wrote (it keeps a partition's answer and retries only the others, so one broker's
  * partitions may be written before another's are refused), nor whether an unanswered earlier attempt of its own wrote
  * them (a timeout, then a retry refused after an ACL was revoked). A Produce request lost with its connection leaves no
  * trace kafkajs reports: a retry of it refused is still taken for the only attempt. A send to several topics refused in
@@ -31,32 +39,23 @@
  * RETRY_GRACE_MS after it started is `retryFailure` (the source task's Degraded trace, as the default client's retries)
  * and one WARN, until it settles: without them the gateway said nothing of its own while kafkajs retried it.
  */
-import type { Producer } from "kafkajs";
-import { ConnectError, JavaException, RetriableError } from "../../errors.ts";
+import type { Producer, ProducerBatch, RecordMetadata } from "kafkajs";
+import { ConnectError, RetriableError } from "../../errors.ts";
 import { javaUtf8Text } from "../../util/java-utf8.ts";
 import { type Logger, logManager } from "../../util/logger.ts";
 import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import { invalidPartition } from "../invalid-partition.ts";
 import { withInvalidTopics } from "../invalid-topics.ts";
-import { javaExceptionClass } from "../kafka-exception-classes.ts";
 import type { KafkaHeader, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
 import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
 import { RETRY_GRACE_MS } from "../retry-grace.ts";
-import {
-  kafkaErrorOf,
-  markNeverSent,
-  markRefused,
-  notSent,
-  type PartlyWritten,
-  withKafkaError,
-} from "../send-rejection.ts";
+import { kafkaErrorOf, markNeverSent, markRefused, notSent, withKafkaError } from "../send-rejection.ts";
 import { wrap } from "./errors.ts";
-import { LEFT_OUT, missingPartitionIn, PARTITION, type PinnedMessage } from "./partitioner.ts";
-import { type ProducePartitionAnswer, produceAnswerOf } from "./produce-answer.ts";
+import { missingPartitionIn, type PinnedMessage } from "./partitioner.ts";
+import { produceAnswerOf } from "./produce-answer.ts";
+import { expired, leftOut, producedBy, refusedIn, withAcknowledged } from "./send-outcome.ts";
 
 const UNKNOWN_TOPIC = "UNKNOWN_TOPIC_OR_PARTITION";
-/** Kafka's error code TOPIC_AUTHORIZATION_FAILED. */
-const TOPIC_AUTHORIZATION_FAILED = 29;
 
 /**
  * A send kafkajs gave up on because Kafka does not know a topic of it: kafkajs says only "This
@@ -66,41 +65,6 @@ function missingTopics(byTopic: ReadonlyMap<string, unknown>, cause: unknown): R
   const topics = [...byTopic.keys()];
   const failure = new RetriableError(`Failed to send records to Kafka: ${missingTopicText(topics)}`, { cause });
   return withMissingTopics(withKafkaError(failure, UNKNOWN_TOPIC), topics);
-}
-
-/**
- * A send kafkajs reported done although it left records out: retriable, those records not written, the others listed
- * written (PartlyWritten), so that only the left-out ones are sent again, on a new producer that chooses their
- * partitions from the topic as it is now. kafkajs leaves out a record whose partition is not in its refreshed metadata
- * (LEFT_OUT: explore19 F1, the topic re-created with fewer partitions), and one whose partition's leader moved to a
- * broker that answered an earlier attempt of the send (it asks again only the brokers that have not answered).
- */
-function leftOut(
-  records: readonly ProducerRecord[],
-  messages: readonly KafkajsMessage[],
-  produced: readonly (ProducedMetadata | null)[],
-): RetriableError & PartlyWritten {
-  const gone = new Set<string>();
-  const notAgain = new Set<string>();
-  for (let i = 0; i < records.length; i++) {
-    if (produced[i] !== null) continue;
-    const message = messages[i]!;
-    (message[LEFT_OUT] ? gone : notAgain).add(`${records[i]!.topic}-${message[PARTITION] ?? records[i]!.partition}`);
-  }
-  const why: string[] = [];
-  if (gone.size > 0)
-    why.push(
-      `${[...gone].join(", ")} not in the topic's metadata any more (the topic deleted and re-created with fewer partitions?)`,
-    );
-  if (notAgain.size > 0)
-    why.push(
-      `${[...notAgain].join(", ")} not sent again by kafkajs (their partition's new leader had answered an earlier attempt)`,
-    );
-  const count = produced.filter((m) => m === null).length;
-  const error = new RetriableError(
-    `Failed to send ${count} records to Kafka: ${why.join("; ")}; the client left them out of the send`,
-  );
-  return Object.assign(error, { written: produced });
 }
 
 export type KafkajsMessage = {
@@ -240,12 +204,19 @@ export class KafkajsProducer implements KafkaProducer {
     if (records.length === 0) return Promise.resolve([]);
     const result = this.tail.then(() => {
       if (this.failure) throw markNeverSent(notSent(this.failure));
-      const aborted = Promise.withResolvers<never>();
-      this.abortSend = aborted.reject;
       const kafkajs = toKafkajsMessages(records);
-      const expiry = setTimeout(() => this.stop(this.expired(records, kafkajs.messages)), this.s.deliveryTimeoutMs);
+      // Each partition's answer as kafkajs gets it (dependency patch 21): what the send wrote when it fails.
+      const answers: RecordMetadata[] = [];
+      const acknowledged = () => producedBy(records, kafkajs.messages, answers);
+      const aborted = Promise.withResolvers<never>();
+      const abort = (error: Error) => aborted.reject(withAcknowledged(error, acknowledged()));
+      this.abortSend = abort;
+      const expiry = setTimeout(
+        () => this.stop(expired(records, kafkajs.messages, acknowledged(), this.s.deliveryTimeoutMs)),
+        this.s.deliveryTimeoutMs,
+      );
       const held = setTimeout(() => this.held(records.length), RETRY_GRACE_MS);
-      return Promise.race([this.sendNow(records, kafkajs), aborted.promise])
+      return Promise.race([this.sendNow(records, kafkajs, answers), aborted.promise])
         .catch((error: Error) => {
           this.failure ??= error;
           throw error;
@@ -254,66 +225,67 @@ export class KafkajsProducer implements KafkaProducer {
           clearTimeout(expiry);
           clearTimeout(held);
           this.heldFailure = undefined;
-          if (this.abortSend === aborted.reject) this.abortSend = undefined;
+          if (this.abortSend === abort) this.abortSend = undefined;
         });
     });
     this.tail = result.catch(() => undefined);
     return result;
   }
 
+  /** Sends the records; `answers` gets each partition's answer as it comes (dependency patch 21). */
   private async sendNow(
     records: readonly ProducerRecord[],
     { messages, byTopic }: KafkajsMessages,
+    answers: RecordMetadata[],
   ): Promise<ProducedMetadata[]> {
-    let results: Awaited<ReturnType<Producer["sendBatch"]>>;
+    let results: RecordMetadata[];
     this.attempts.reset();
+    const batch: ProducerBatch & { answers: RecordMetadata[] } = {
+      acks: this.s.acks,
+      compression: this.s.compression,
+      timeout: this.s.requestTimeoutMs,
+      topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs as never })),
+      answers,
+    };
     try {
-      results = await this.producer.sendBatch({
-        acks: this.s.acks,
-        compression: this.s.compression,
-        timeout: this.s.requestTimeoutMs,
-        topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs as never })),
-      });
+      results = await this.producer.sendBatch(batch);
     } catch (error) {
-      const missing = missingPartitionIn(error);
-      if (missing) throw invalidPartition(missing.topic, missing.partition, missing.count);
-      const what = "Failed to send records to Kafka";
-      const failure = withInvalidTopics(wrap(error, what), what, [...byTopic.keys()]);
-      if (kafkaErrorOf(failure) === UNKNOWN_TOPIC && failure instanceof RetriableError)
-        throw missingTopics(byTopic, error);
-      if (!(failure instanceof KafkaAccessError)) throw failure;
-      if (byTopic.size !== 1) throw this.partlyRefused(records, messages, failure, error) ?? failure;
-      const [topic] = byTopic.keys();
-      const named = withUnauthorizedTopic(failure, topic!);
-      // An ACL refuses a topic's every partition: refused in the send's only attempt, it wrote nothing (the port's
-      // refused); after another Produce answer or a timeout, some of it may have been written.
-      throw this.attempts.single ? markRefused(named) : named;
+      // Out of retries (or ended by another failure) after some partitions were answered: those records were written.
+      throw withAcknowledged(
+        this.sendFailure(records, messages, byTopic, error),
+        producedBy(records, messages, answers),
+      );
     }
-    const base = new Map<string, { offset: number; appendTime: number | null }>();
-    for (const r of results) {
-      const appendTime = r.logAppendTime && r.logAppendTime !== "-1" ? Number(r.logAppendTime) : null;
-      base.set(`${r.topicName}\u0000${r.partition}`, { offset: Number(r.baseOffset ?? -1), appendTime });
-    }
-    const position = new Map<string, number>();
-    const produced = records.map((r, i): ProducedMetadata | null => {
-      const message = messages[i]!;
-      const partition = message[PARTITION] ?? r.partition ?? -1;
-      const k = `${r.topic}\u0000${partition}`;
-      const b = base.get(k);
-      // Kafka's acknowledgement is its partition's answer (an earlier attempt's, when the partition went since). With
-      // acks=0 there is none (kafkajs keeps [] as each broker's): a record its last attempt left out is taken as not
-      // written although an earlier attempt may have sent it (nothing tells), so it is sent again: written twice when
-      // its partition still exists (the metadata came from a broker behind the others; when the topic was deleted, what
-      // the earlier attempt wrote went with it). One whose partition's leader moved to a broker that had answered is
-      // taken as written (offset -1), as acks=0 promises no more.
-      if (this.s.acks === 0 ? message[LEFT_OUT] : b === undefined) return null;
-      const index = position.get(k) ?? 0;
-      position.set(k, index + 1);
-      const offset = b && b.offset >= 0 ? b.offset + index : -1;
-      return { topic: r.topic, partition, offset, timestamp: b?.appendTime ?? r.timestamp };
-    });
+    // Kafka's acknowledgement is its partition's answer (an earlier attempt's, when the partition went since). With
+    // acks=0 there is none (kafkajs keeps no answer): a record its last attempt left out is taken as not written
+    // although an earlier attempt may have sent it (nothing tells), so it is sent again: written twice when its
+    // partition still exists (the metadata came from a broker behind the others; when the topic was deleted, what the
+    // earlier attempt wrote went with it).
+    const produced = producedBy(records, messages, results, this.s.acks === 0);
     if (produced.includes(null)) throw leftOut(records, messages, produced);
     return produced as ProducedMetadata[];
+  }
+
+  /** What a send kafkajs rejected with `error` fails with. */
+  private sendFailure(
+    records: readonly ProducerRecord[],
+    messages: readonly KafkajsMessage[],
+    byTopic: ReadonlyMap<string, KafkajsMessage[]>,
+    error: unknown,
+  ): Error {
+    const missing = missingPartitionIn(error);
+    if (missing) return invalidPartition(missing.topic, missing.partition, missing.count);
+    const what = "Failed to send records to Kafka";
+    const failure = withInvalidTopics(wrap(error, what), what, [...byTopic.keys()]);
+    if (kafkaErrorOf(failure) === UNKNOWN_TOPIC && failure instanceof RetriableError)
+      return missingTopics(byTopic, error);
+    if (!(failure instanceof KafkaAccessError)) return failure;
+    if (byTopic.size !== 1) return this.partlyRefused(records, messages, failure, error) ?? failure;
+    const [topic] = byTopic.keys();
+    const named = withUnauthorizedTopic(failure, topic!);
+    // An ACL refuses a topic's every partition: refused in the send's only attempt, it wrote nothing (the port's
+    // refused); after another Produce answer or a timeout, some of it may have been written.
+    return this.attempts.single ? markRefused(named) : named;
   }
 
   /**
@@ -330,35 +302,9 @@ export class KafkajsProducer implements KafkaProducer {
     error: unknown,
   ): Error | undefined {
     const answer = produceAnswerOf(error);
-    if (!answer || !this.attempts.single) return undefined;
-    const results = new Map<string, ProducePartitionAnswer>();
-    for (const t of answer.topics) for (const p of t.partitions) results.set(`${t.topicName}\u0000${p.partition}`, p);
-    const refused = new Set<string>();
-    const position = new Map<string, number>();
-    const written: (ProducedMetadata | null)[] = [];
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!;
-      const partition = messages[i]![PARTITION] ?? r.partition ?? -1;
-      const k = `${r.topic}\u0000${partition}`;
-      const result = results.get(k);
-      if (result?.errorCode === TOPIC_AUTHORIZATION_FAILED) {
-        refused.add(r.topic);
-        written.push(null);
-        continue;
-      }
-      if (result?.errorCode !== 0) return undefined;
-      const index = position.get(k) ?? 0;
-      position.set(k, index + 1);
-      const appendTime = result.logAppendTime !== "-1" ? Number(result.logAppendTime) : null;
-      written.push({
-        topic: r.topic,
-        partition,
-        offset: Number(result.baseOffset) + index,
-        timestamp: appendTime ?? r.timestamp,
-      });
-    }
-    if (refused.size === 0) return undefined;
-    return Object.assign(markRefused(withUnauthorizedTopic(failure, [...refused])), { written });
+    const outcome = answer && this.attempts.single ? refusedIn(records, messages, answer) : undefined;
+    if (!outcome) return undefined;
+    return Object.assign(markRefused(withUnauthorizedTopic(failure, outcome.refused)), { written: outcome.written });
   }
 
   close(): Promise<void> {
@@ -398,23 +344,5 @@ export class KafkajsProducer implements KafkaProducer {
     this.log.warn(
       `${failure.message}; the producer retries it until delivery.timeout.ms (${this.s.deliveryTimeoutMs} ms)`,
     );
-  }
-
-  /**
-   * The failure of a send of `records` that kafkajs did not get written within delivery.timeout.ms: retriable (the
-   * runtime sends it again on a new producer), perhaps written, with Java's TimeoutException of an expired batch
-   * (Sender.failExpiredBatches) as its cause.
-   */
-  private expired(records: readonly ProducerRecord[], messages: readonly KafkajsMessage[]): RetriableError {
-    // Each record's topic-partition, as Java's names its batch's (the partitioner's choice, once kafkajs made it).
-    const partitions = records.map((r, i) => {
-      const partition = messages[i]![PARTITION] ?? r.partition;
-      return partition === null || partition === undefined ? r.topic : `${r.topic}-${partition}`;
-    });
-    const expiry = new JavaException(
-      javaExceptionClass("REQUEST_TIMED_OUT"),
-      `Expiring ${records.length} record(s) for ${[...new Set(partitions)].join(", ")}:${this.s.deliveryTimeoutMs} ms has passed since batch creation. The request has not been sent, or no server response has been received yet.`,
-    );
-    return new RetriableError(`Failed to send records to Kafka: delivery.timeout.ms elapsed`, { cause: expiry });
   }
 }
