@@ -26,7 +26,8 @@
  * nothing written, and the runtime sends it whole again (a record sent may be written twice, none is lost; Java's
  * producer counts an acks=0 batch done once it is sent). A send nothing of which may be written is still given up after
  * those 3 (dependency patch 20): sent again, it is not written twice, and the runtime reports why. After a send failed
- * for good every later send rejects, never sent (NotSentError; the port's contract: nothing lands ahead of the records the caller sends again on a new producer). A send to one topic
+ * for good every later send rejects, never sent (NotSentError; the port's contract: nothing lands ahead of the records
+ * the caller sends again on a new producer). A send to one topic
  * that the broker refuses the principal (an ACL) wrote nothing and says so (the port's refused), when the refusal was
  * the send's only Produce answer and none of its Produce requests timed out (ProduceAttempts): kafkajs does not tell
  * which partitions of a send it wrote (it keeps a partition's answer and retries only the others, so one broker's
