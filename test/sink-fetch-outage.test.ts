@@ -4,7 +4,8 @@
  * Degraded trace saying its consumer cannot fetch, gone once a fetch is answered again (the broker restarted), and
  * the records written then are delivered. explore32 F3: with every broker frozen instead (SIGSTOP: connections open,
  * nothing answered) there was no trace and no fetch failure logged for as long as request.timeout.ms and the
- * library's retries of it; now the trace names the broker that has not answered. The broker is the test's own
+ * library's retries of it; now the trace names the broker that has not answered. kjsfetch2: with kafka.client=kafkajs
+ * the whole cluster stopped showed no trace either; now it does, as the default client's. The broker is the test's own
  * (startOwnBroker).
  */
 import { expect, test } from "bun:test";
@@ -18,7 +19,7 @@ import { waitFor } from "./support/wait-for.ts";
 const FETCH_FAILURES = /Error (sending fetch request to node \d+|fetching metadata for the fetch requests): /g;
 
 /** A running FileStreamSink `out` of a one-partition topic on the test's own broker, one record delivered. */
-async function runningSink(dir: TempDir) {
+async function runningSink(dir: TempDir, client = "platformatic") {
   const kafka = await startOwnBroker(dir.file("kafka"));
   const topic = uniqueTopic("fetchout");
   const admin = kafka.client().admin();
@@ -38,6 +39,7 @@ async function runningSink(dir: TempDir) {
       "data.dir": dir.file("data"),
       "value.converter": "org.apache.kafka.connect.storage.StringConverter",
       "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+      "kafka.client": client,
     },
   });
   const out = dir.file("out.txt");
@@ -82,6 +84,29 @@ test("a running sink whose whole cluster stops is Degraded until a fetch is answ
   await waitFor(async () => (await task())?.trace === undefined, { what: "the trace gone" });
   expect(await task()).toEqual(runningTask());
   expect(gw.output()).toMatch(/(Fetch request to node \d+|Metadata for the fetch requests) answered again/);
+}, 300_000);
+
+test("kafka.client=kafkajs: a running sink whose whole cluster stops is Degraded until a fetch is answered, then delivers", async () => {
+  await using dir = await tempDir();
+  const sink = await runningSink(dir, "kafkajs");
+  await using kafka = sink.kafka;
+  await using gw = sink.gw;
+  const { produce, lines, written, task } = sink;
+
+  await kafka.stop();
+  const degraded = await tracedTask(gw, "out", 60_000);
+  expect(degraded).toEqual(
+    runningTask(
+      /^Degraded: the task's consumer cannot fetch from Kafka \(the last attempt failed: Error sending fetch request to node \d+: .*\); it keeps retrying\. No records of the partitions it cannot fetch are delivered to the task meanwhile\.$/,
+    ),
+  );
+
+  await kafka.restart();
+  await waitFor(async () => (await task())?.trace === undefined, { timeoutMs: 100_000, what: "the trace gone" });
+  await produce("after the outage");
+  await waitFor(() => written("after the outage"), { timeoutMs: 100_000, what: "the record after the outage" });
+  expect(lines()).toEqual(["before the outage", "after the outage"]);
+  expect(await task()).toEqual(runningTask());
 }, 300_000);
 
 test("a running sink whose broker freezes is Degraded, naming the broker that has not answered, until it answers", async () => {

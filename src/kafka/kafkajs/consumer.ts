@@ -26,7 +26,8 @@
  * under way, pending member ids of KIP-394), consumed-records.ts (a batch as the port's records),
  * invalid-batch-hold.ts (a batch failing its checks fails the consumer while it is in its group),
  * member-config.ts (kafkajs' consumer config from the consumer's settings, with the partition assigner),
- * coordinator-wait.ts (a join waits out a group coordinator still loading, as Java's) and
+ * coordinator-wait.ts (a join waits out a group coordinator still loading, as Java's),
+ * fetch-failure-watch.ts (fetches without an answer, for onFetchFailing) and
  * pending-seeks.ts (the seeks kafkajs has not applied yet, dropped at a rejoin).
  */
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
@@ -39,6 +40,7 @@ import type { PartitionCounts } from "../subscription-change.ts";
 import { consumedRecords } from "./consumed-records.ts";
 import { withCoordinatorWait } from "./coordinator-wait.ts";
 import { wrap } from "./errors.ts";
+import { FetchFailureWatch, withFetchFailureWatch } from "./fetch-failure-watch.ts";
 import type { InvalidBatchHold } from "./invalid-batch-hold.ts";
 import { JoinExit } from "./join-exit.ts";
 import { awaitTopics, fenceZombies, topicsReady } from "./join-preparation.ts";
@@ -155,7 +157,9 @@ export class KafkajsConsumer implements KafkaConsumer {
     const warn = (reason: string, pauseMs: number, note: string) =>
       this.log.coordinatorNotReady(reason, pauseMs, timeoutMs, note);
     const wait = { retryBackoffMs, timeoutMs, signal: joinWait.signal, warn };
-    const member = withCoordinatorWait(hooked, wait);
+    // Its fetches without an answer: the task's Degraded trace, while this start's consumer is current.
+    const fetchWatch = new FetchFailureWatch((error) => cancelled() || handlers.onFetchFailing?.(error));
+    const member = withFetchFailureWatch(withCoordinatorWait(hooked, wait), fetchWatch);
     const consumer = member.consumer(
       memberConfig(this.options.groupId, s, (counts) => {
         if (!cancelled()) this.assignerUsed = counts;

@@ -76,6 +76,13 @@ declare module "kafkajs/src/consumer/consumerGroup" {
   export default class ConsumerGroup {
     cluster: object;
     joinAndSync(): Promise<void>;
+    /** One fetch from a node: its batches, none when it failed (recoverFromFetch) or had nothing to fetch. */
+    fetch(nodeId: number): Promise<unknown[]>;
+    /** What a failed fetch does: its retry's backoff (patch 16), a rejoin, … or rethrows. */
+    recoverFromFetch(error: unknown, nodeId: number): Promise<void>;
+    /** By node, its fetches in a row without an answer (dependency patch 16). */
+    unansweredFetches: Map<number, number>;
+    getNodeIds(): number[];
   }
 }
 declare module "kafkajs/src/protocol/requests/produce/v3/response" {

@@ -1,0 +1,81 @@
+/**
+ * FetchFailureWatch: a kafkajs consumer's fetches that get no answer, reported to the port's `onFetchFailing` (the sink
+ * task's Degraded trace, sink-consumer-retry-trace.ts) as the default client reports its own
+ * (platformatic/fetch-failure-report.ts). Used by the kafkajs consumer (consumer.ts) through `withFetchFailureWatch`.
+ *
+ * kafkajs (dependency patch 16, scripts/patches/kafkajs-fetch.mjs) makes a fetch without an answer (its broker stopped
+ * or not reached, the metadata it needs not answered, a leader that moved) again after a backoff, the member staying in
+ * its group, and tells nobody but its log: it counts such fetches of each node in a row (`unansweredFetches`, set
+ * before the backoff, cleared by an answer). kafkajs keeps its consumer group out of reach, so
+ * ConsumerGroup.prototype's `fetch` and `recoverFromFetch` are wrapped, for the groups whose cluster a
+ * `withFetchFailureWatch` view created only: a failure counted there is reported at once (its backoff still to come),
+ * and a node's fetch that returns without one was answered (or had nothing to fetch: its partitions paused or gone).
+ * Once every node that failed so was answered, or is gone from the cluster's metadata (a broker stopped for good, its
+ * partitions led by others: its fetcher ended), null is reported. O(1) per fetch, nothing per record.
+ *
+ * A fetch a broker holds unanswered (a hung broker) is reported once request.timeout.ms fails it, not before, unlike
+ * the default client's (platformatic/unanswered-fetches.ts).
+ */
+import type { Kafka } from "kafkajs";
+import ConsumerGroup from "kafkajs/src/consumer/consumerGroup";
+import { wrap } from "./errors.ts";
+import { withClusterHook } from "./protocol.ts";
+
+export class FetchFailureWatch {
+  /** By node, the last failure of its fetches in a row without an answer. */
+  private readonly failing = new Map<number, Error>();
+  /** The nodes whose fetch under way failed so (each node is fetched by one fetcher, one fetch at a time). */
+  private readonly failedNow = new Set<number>();
+
+  /** `report`: the port's onFetchFailing. */
+  constructor(private readonly report: (error: Error | null) => void) {}
+
+  /** A fetch from `node` begins. */
+  fetching(node: number): void {
+    this.failedNow.delete(node);
+  }
+
+  /** The fetch from `node` under way got no answer (`error`), and is made again after a backoff. */
+  failed(node: number, error: unknown): void {
+    const failure = wrap(error, `Error sending fetch request to node ${node}`);
+    this.failedNow.add(node);
+    this.failing.set(node, failure);
+    this.report(failure);
+  }
+
+  /** The fetch from `node` returned; `nodes`: the nodes of the cluster's metadata now. */
+  fetched(node: number, nodes: () => readonly number[]): void {
+    if (this.failing.size === 0 || this.failedNow.has(node)) return;
+    this.failing.delete(node);
+    if (this.failing.size > 0) {
+      const listed = new Set(nodes());
+      for (const failed of this.failing.keys()) if (!listed.has(failed)) this.failing.delete(failed);
+    }
+    if (this.failing.size === 0) this.report(null);
+  }
+}
+
+const watches = new WeakMap<object, FetchFailureWatch>();
+
+const group = ConsumerGroup.prototype;
+const fetch = group.fetch;
+group.fetch = async function (this: ConsumerGroup, nodeId: number): Promise<unknown[]> {
+  const watch = watches.get(this.cluster);
+  watch?.fetching(nodeId);
+  const batches = await fetch.call(this, nodeId);
+  watch?.fetched(nodeId, () => this.getNodeIds());
+  return batches;
+};
+const recoverFromFetch = group.recoverFromFetch;
+group.recoverFromFetch = function (this: ConsumerGroup, error: unknown, nodeId: number): Promise<void> {
+  const before = this.unansweredFetches.get(nodeId);
+  // Counted before its first await (the backoff): reported now, not once the backoff is over.
+  const recovering = recoverFromFetch.call(this, error, nodeId);
+  if (this.unansweredFetches.get(nodeId) !== before) watches.get(this.cluster)?.failed(nodeId, error);
+  return recovering;
+};
+
+/** A view of `kafka` whose consumers tell `watch` of their fetches (see above). */
+export function withFetchFailureWatch(kafka: Kafka, watch: FetchFailureWatch): Kafka {
+  return withClusterHook(kafka, (cluster) => watches.set(cluster, watch));
+}
