@@ -5,7 +5,8 @@
  * the records written then are delivered. explore32 F3: with every broker frozen instead (SIGSTOP: connections open,
  * nothing answered) there was no trace and no fetch failure logged for as long as request.timeout.ms and the
  * library's retries of it; now the trace names the broker that has not answered. kjsfetch2: with kafka.client=kafkajs
- * the whole cluster stopped showed no trace either; now it does, as the default client's. The broker is the test's own
+ * the whole cluster stopped showed no trace either; now it does, as the default client's, and a frozen broker is named
+ * once request.timeout.ms fails the fetch it holds. The broker is the test's own
  * (startOwnBroker).
  */
 import { expect, test } from "bun:test";
@@ -17,6 +18,15 @@ import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const FETCH_FAILURES = /Error (sending fetch request to node \d+|fetching metadata for the fetch requests): /g;
+
+/** "Kafka broker N (host:port)" as a pattern, for the broker at `bootstrap`. */
+const brokerNamed = (bootstrap: string) => `Kafka broker \\d+ \\(${bootstrap.replace(/\./g, "\\.")}\\)`;
+
+/** The trace of a sink task whose fetch `broker` (brokerNamed) has not answered. */
+const unansweredTrace = (broker: string) =>
+  new RegExp(
+    `^Degraded: ${broker} has not answered a fetch request of the task's consumer for \\d+ s \\(request\\.timeout\\.ms 30000\\); the consumer retries it every request\\.timeout\\.ms\\. No records of the partitions fetched from it are delivered to the task meanwhile\\.$`,
+  );
 
 /** A running FileStreamSink `out` of a one-partition topic on the test's own broker, one record delivered. */
 async function runningSink(dir: TempDir, client = "platformatic") {
@@ -119,14 +129,8 @@ test("a running sink whose broker freezes is Degraded, naming the broker that ha
   process.kill(kafka.pid, "SIGSTOP");
   try {
     const degraded = await tracedTask(gw, "out", 60_000);
-    const broker = `Kafka broker \\d+ \\(${kafka.bootstrap.replace(/\./g, "\\.")}\\)`;
-    expect(degraded).toEqual(
-      runningTask(
-        new RegExp(
-          `^Degraded: ${broker} has not answered a fetch request of the task's consumer for \\d+ s \\(request\\.timeout\\.ms 30000\\); the consumer retries it every request\\.timeout\\.ms\\. No records of the partitions fetched from it are delivered to the task meanwhile\\.$`,
-        ),
-      ),
-    );
+    const broker = brokerNamed(kafka.bootstrap);
+    expect(degraded).toEqual(runningTask(unansweredTrace(broker)));
     await gw.waitForOutput(
       new RegExp(
         `WARN .*${broker} has not answered a fetch request for \\d+ s \\(request\\.timeout\\.ms 30000\\); retrying it every request\\.timeout\\.ms`,
@@ -140,5 +144,29 @@ test("a running sink whose broker freezes is Degraded, naming the broker that ha
   await produce("after the outage");
   await waitFor(() => written("after the outage"), { timeoutMs: 60_000, what: "the record after the outage" });
   expect(lines()).toEqual(["before the outage", "after the outage"]);
+  expect(await task()).toEqual(runningTask());
+}, 300_000);
+
+test("kafka.client=kafkajs: a running sink whose broker freezes is Degraded, naming the broker, once request.timeout.ms fails its fetch", async () => {
+  await using dir = await tempDir();
+  const sink = await runningSink(dir, "kafkajs");
+  await using kafka = sink.kafka;
+  await using gw = sink.gw;
+  const { produce, lines, written, task } = sink;
+
+  process.kill(kafka.pid, "SIGSTOP");
+  try {
+    const degraded = await tracedTask(gw, "out", 90_000);
+    expect(degraded).toEqual(runningTask(unansweredTrace(brokerNamed(kafka.bootstrap))));
+  } finally {
+    process.kill(kafka.pid, "SIGCONT");
+  }
+
+  await waitFor(async () => (await task())?.trace === undefined, { timeoutMs: 100_000, what: "the trace gone" });
+  await produce("after the outage");
+  await waitFor(() => written("after the outage"), { timeoutMs: 100_000, what: "the record after the outage" });
+  // Every record, none lost. Not exactly once: in one run of four the record before the freeze came twice after it
+  // (its offset not committed yet, offset.flush.interval.ms; the replay not explained yet), at-least-once as Connect.
+  expect(new Set(lines())).toEqual(new Set(["before the outage", "after the outage"]));
   expect(await task()).toEqual(runningTask());
 }, 300_000);

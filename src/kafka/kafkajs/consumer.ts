@@ -158,7 +158,8 @@ export class KafkajsConsumer implements KafkaConsumer {
       this.log.coordinatorNotReady(reason, pauseMs, timeoutMs, note);
     const wait = { retryBackoffMs, timeoutMs, signal: joinWait.signal, warn };
     // Its fetches without an answer: the task's Degraded trace, while this start's consumer is current.
-    const fetchWatch = new FetchFailureWatch((error) => cancelled() || handlers.onFetchFailing?.(error));
+    const report = (error: Error | null) => cancelled() || handlers.onFetchFailing?.(error);
+    const fetchWatch = new FetchFailureWatch(report, this.timing.requestTimeoutMs);
     const member = withFetchFailureWatch(withCoordinatorWait(hooked, wait), fetchWatch);
     const consumer = member.consumer(
       memberConfig(this.options.groupId, s, (counts) => {

@@ -1,11 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { KafkaJSConnectionError } from "kafkajs";
+import { KafkaJSConnectionError, KafkaJSRequestTimeoutError } from "kafkajs";
+import { unansweredRequestOf } from "../unanswered-request.ts";
 import { FetchFailureWatch } from "./fetch-failure-watch.ts";
 
 /** A watch with what it reported (an error's message, or null). */
 function watch() {
   const reported: (string | null)[] = [];
-  return { watch: new FetchFailureWatch((error) => void reported.push(error?.message ?? null)), reported };
+  return { watch: new FetchFailureWatch((error) => void reported.push(error?.message ?? null), 30_000), reported };
 }
 
 const refused = (port: number) =>
@@ -47,6 +48,29 @@ describe("FetchFailureWatch", () => {
     w.fetching(1);
     w.fetched(1, () => [1]);
     expect(reported.at(-1)).toBeNull();
+  });
+
+  test("a fetch its broker left unanswered until the request timeout is marked with the broker and that wait", () => {
+    const failures: (Error | null)[] = [];
+    const w = new FetchFailureWatch((error) => void failures.push(error), 30_000);
+    w.fetching(1);
+    const timedOut = new KafkaJSRequestTimeoutError("Request Fetch(key: 1, version: 11) timed out", {
+      broker: "127.0.0.1:9092",
+      clientId: "c",
+      correlationId: 7,
+      createdAt: 0,
+      sentAt: 0,
+      pendingDuration: 0,
+    });
+    w.failed(1, timedOut);
+    expect(unansweredRequestOf(failures.at(-1))).toEqual({
+      node: 1,
+      address: "127.0.0.1:9092",
+      waitedMs: 30_000,
+      requestTimeoutMs: 30_000,
+    });
+    w.failed(1, refused(9092));
+    expect(unansweredRequestOf(failures.at(-1))).toBeUndefined();
   });
 
   test("answers while nothing failed report nothing", () => {

@@ -13,22 +13,35 @@
  * Once every node that failed so was answered, or is gone from the cluster's metadata (a broker stopped for good, its
  * partitions led by others: its fetcher ended), null is reported. O(1) per fetch, nothing per record.
  *
- * A fetch a broker holds unanswered (a hung broker) is reported once request.timeout.ms fails it, not before, unlike
- * the default client's (platformatic/unanswered-fetches.ts).
+ * A fetch a broker holds unanswered (a hung broker) is reported once request.timeout.ms fails it, not before (the
+ * default client's is once it waited fetch.max.wait.ms and RETRY_GRACE_MS: platformatic/unanswered-fetches.ts): its
+ * failure is marked with the broker and that wait (unanswered-request.ts), so the trace names them at once.
  */
 import type { Kafka } from "kafkajs";
 import ConsumerGroup from "kafkajs/src/consumer/consumerGroup";
+import { findInError } from "../../util/find-in-error.ts";
+import { withUnansweredRequest } from "../unanswered-request.ts";
 import { wrap } from "./errors.ts";
 import { withClusterHook } from "./protocol.ts";
 
+/** kafkajs' error for a request its broker did not answer within its timeout. */
+interface TimedOutRequest {
+  readonly name?: string;
+  readonly message?: string;
+  readonly broker?: unknown;
+}
+
 export class FetchFailureWatch {
-  /** By node, the last failure of its fetches in a row without an answer. */
-  private readonly failing = new Map<number, Error>();
+  /** The nodes whose fetches got no answer, not answered since. */
+  private readonly failing = new Set<number>();
   /** The nodes whose fetch under way failed so (each node is fetched by one fetcher, one fetch at a time). */
   private readonly failedNow = new Set<number>();
 
   /** `report`: the port's onFetchFailing. */
-  constructor(private readonly report: (error: Error | null) => void) {}
+  constructor(
+    private readonly report: (error: Error | null) => void,
+    private readonly requestTimeoutMs: number,
+  ) {}
 
   /** A fetch from `node` begins. */
   fetching(node: number): void {
@@ -38,8 +51,16 @@ export class FetchFailureWatch {
   /** The fetch from `node` under way got no answer (`error`), and is made again after a backoff. */
   failed(node: number, error: unknown): void {
     const failure = wrap(error, `Error sending fetch request to node ${node}`);
+    const { requestTimeoutMs } = this;
+    // Its Fetch request (not the metadata it waited on) went unanswered for the request timeout; kafkajs names the
+    // broker by its host:port.
+    const address = findInError(error, (e: TimedOutRequest) =>
+      e.name === "KafkaJSRequestTimeoutError" && e.message?.startsWith("Request Fetch(") ? String(e.broker) : undefined,
+    );
+    if (address !== undefined)
+      withUnansweredRequest(failure, { node, address, waitedMs: requestTimeoutMs, requestTimeoutMs });
     this.failedNow.add(node);
-    this.failing.set(node, failure);
+    this.failing.add(node);
     this.report(failure);
   }
 
@@ -49,7 +70,7 @@ export class FetchFailureWatch {
     this.failing.delete(node);
     if (this.failing.size > 0) {
       const listed = new Set(nodes());
-      for (const failed of this.failing.keys()) if (!listed.has(failed)) this.failing.delete(failed);
+      for (const failed of this.failing) if (!listed.has(failed)) this.failing.delete(failed);
     }
     if (this.failing.size === 0) this.report(null);
   }
